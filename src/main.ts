@@ -1,0 +1,121 @@
+import * as github from '@actions/github'
+import { InputError, readConfig, type Config, type InputName } from './config.js'
+import { coreIO, redacting, type ActionIO } from './io.js'
+import { buildOutputs } from './report/outputs.js'
+import { renderSummary } from './report/summary.js'
+import { STRIPE_API_VERSION, createStripeClient } from './stripe/client.js'
+import { StripeRequestError, describeStripeError } from './stripe/errors.js'
+import type { RetryOptions } from './stripe/retry.js'
+import { DatabaseError } from './store/connect.js'
+import { PostgresSink, dryRunSink, type ChargeSink } from './store/sink.js'
+import { emptyProgress, syncNewest, type SyncProgress } from './sync.js'
+
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv
+  now?: Date
+  retry?: RetryOptions
+}
+
+export interface RunOutcome {
+  ok: boolean
+  outputs?: Record<string, string>
+  progress: SyncProgress
+}
+
+/** The action's entry point on a runner (and for `npm run local-action`). */
+export async function run(): Promise<void> {
+  await runAction(coreIO())
+}
+
+/** inputs → config → Stripe pages → status filter → Postgres → outputs and summary. */
+export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Promise<RunOutcome> {
+  const io = redacting(rawIo)
+  const progress = emptyProgress()
+  let config: Config | undefined
+  try {
+    config = readConfig({
+      input: (name: InputName) => io.getInput(name),
+      env: options.env ?? process.env,
+      mask: (secret) => io.setSecret(secret),
+      now: options.now
+    })
+    const cfg = config
+    io.info(
+      `Using a ${cfg.keyMode} ${cfg.keyKind} key (…${cfg.stripeKey.slice(-4)})` +
+        `${cfg.stripeAccount ? ` for connected account ${cfg.stripeAccount}` : ''}; Stripe API ${STRIPE_API_VERSION} at ${cfg.stripeApiBase.origin}.`
+    )
+
+    let sink: ChargeSink = dryRunSink
+    if (cfg.dryRun) {
+      io.info('Dry run: no database connection; nothing will be written.')
+    } else {
+      const pg = await PostgresSink.open({
+        databaseUrl: cfg.databaseUrl!,
+        schema: cfg.schema,
+        table: cfg.table,
+        apiVersion: STRIPE_API_VERSION,
+        accountId: cfg.stripeAccount
+      })
+      const r = pg.schemaReport
+      if (r.createdSchema) io.info(`Created schema ${cfg.schema}.`)
+      if (r.createdTable) io.info(`Created table ${cfg.schema}.${cfg.table}.`)
+      if (r.addedColumns.length > 0) io.info(`Added column(s) to ${cfg.schema}.${cfg.table}: ${r.addedColumns.join(', ')}.`)
+      if (r.addedUniqueKey && !r.createdTable) io.info(`Added a unique key on ${cfg.schema}.${cfg.table}(charge_id).`)
+      sink = pg
+    }
+
+    try {
+      await syncNewest(
+        {
+          stripe: createStripeClient(cfg),
+          sink,
+          statuses: cfg.statuses,
+          limit: cfg.limit,
+          window: { gte: cfg.createdGte, lt: cfg.createdLt },
+          log: (message) => io.info(message),
+          retry: options.retry
+        },
+        progress
+      )
+    } finally {
+      await sink.close()
+    }
+
+    const outputs = buildOutputs(progress, cfg.dryRun)
+    for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value)
+    const summary = renderSummary(progress, { ...cfg, runUrl: workflowRunUrl() })
+    if (!(await io.writeSummary(summary))) io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.')
+    io.info(outputs.message!)
+    return { ok: true, outputs, progress }
+  } catch (error) {
+    let message = describeFailure(error, config)
+    if (progress.stored + progress.updated > 0) {
+      message += ` Before the failure ${progress.stored} new and ${progress.updated} updated row(s) were committed and are kept; re-running the step continues safely.`
+    }
+    // Partial counts are still published, so a later step can tell "nothing" from "some".
+    io.setOutput('charges_stored', String(progress.stored))
+    io.setOutput('charges_updated', String(progress.updated))
+    io.setFailed(message)
+    return { ok: false, progress }
+  }
+}
+
+export function describeFailure(error: unknown, config: Config | undefined): string {
+  if (error instanceof InputError || error instanceof DatabaseError) return error.message
+  if (error instanceof StripeRequestError && config) {
+    return describeStripeError(error, {
+      keyTail: config.stripeKey.slice(-4),
+      apiBase: config.stripeApiBase.origin,
+      stripeAccount: config.stripeAccount
+    })
+  }
+  return `Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`
+}
+
+/** Link to this workflow run, or undefined outside GitHub Actions. */
+export function workflowRunUrl(): string | undefined {
+  if (!process.env.GITHUB_REPOSITORY || !github.context.runId) return undefined
+  const { owner, repo } = github.context.repo
+  return `${github.context.serverUrl}/${owner}/${repo}/actions/runs/${github.context.runId}`
+}
+

@@ -1,0 +1,83 @@
+import pg from 'pg'
+import type { ConnectionOptions } from 'node:tls'
+
+/** Postgres could not be reached or refused us: the message says which and what to check. */
+export class DatabaseError extends Error {
+  constructor(message: string, readonly code?: string) {
+    super(message)
+    this.name = 'DatabaseError'
+  }
+}
+
+/**
+ * TLS from the URL's sslmode, with libpq's meaning (pg on its own treats `require` as
+ * `verify-full`, which breaks most hosted databases that libpq users connect to fine).
+ * `prefer`/`allow` cannot fall back inside pg, so they connect without TLS, as the server default.
+ */
+export function sslOptions(sslmode: string | null, ca?: string): false | ConnectionOptions {
+  switch (sslmode) {
+    case null:
+    case 'disable':
+    case 'allow':
+    case 'prefer':
+      return false
+    case 'require':
+    case 'no-verify':
+      return { rejectUnauthorized: false }
+    case 'verify-ca':
+      // Chain checked against the CA; the host name is not (libpq's verify-ca).
+      return { rejectUnauthorized: true, ca, checkServerIdentity: () => undefined }
+    case 'verify-full':
+      return { rejectUnauthorized: true, ca }
+    default:
+      throw new DatabaseError(`Unknown sslmode "${sslmode}"`)
+  }
+}
+
+export function clientConfig(databaseUrl: string): pg.ClientConfig {
+  const url = new URL(databaseUrl)
+  const sslmode = url.searchParams.get('sslmode')
+  // TLS is set here, not by pg's own URL parser.
+  for (const key of ['sslmode', 'sslcert', 'sslkey', 'sslrootcert', 'uselibpqcompat']) url.searchParams.delete(key)
+  return {
+    connectionString: url.toString(),
+    ssl: sslOptions(sslmode),
+    application_name: 'stripe-payment-monitor',
+    connectionTimeoutMillis: 15_000
+  }
+}
+
+export async function connect(databaseUrl: string): Promise<pg.Client> {
+  const config = clientConfig(databaseUrl)
+  const client = new pg.Client(config)
+  // An idle client whose server goes away emits 'error'; without a listener Node would crash the step.
+  client.on('error', () => {})
+  try {
+    await client.connect()
+  } catch (error) {
+    await client.end().catch(() => {})
+    throw describeDatabaseError(error, `connect to Postgres at ${new URL(config.connectionString!).host}`)
+  }
+  return client
+}
+
+/** Turns a driver error into a message that names what failed and what to check. */
+export function describeDatabaseError(error: unknown, doing: string): DatabaseError {
+  if (error instanceof DatabaseError) return error
+  const e = error as { code?: string; message?: string }
+  const detail = e.message ?? String(error)
+  const hints: Record<string, string> = {
+    ECONNREFUSED: 'nothing is listening there; check the host and port in database-url',
+    ENOTFOUND: 'the host name does not resolve; check database-url',
+    ETIMEDOUT: 'the connection timed out; check the host, port and firewall',
+    '28P01': 'password authentication failed; check the user and password in database-url',
+    '28000': 'the server refused this user or client; check pg_hba.conf and sslmode',
+    '3D000': 'the database does not exist; check the database name in database-url',
+    '42501': 'permission denied; see "Database permissions" in the README for the grants the action needs',
+    '57014': 'the statement was cancelled (statement_timeout); raise the role\'s statement_timeout',
+    '57P01': 'the server shut down during the run; what was committed is kept, re-run the step',
+    '53300': 'the server has too many connections'
+  }
+  const hint = (e.code && hints[e.code]) ?? (/timeout/i.test(detail) ? hints.ETIMEDOUT : undefined)
+  return new DatabaseError(`Postgres: could not ${doing}: ${detail}${hint ? ` (${hint})` : ''}`, e.code)
+}

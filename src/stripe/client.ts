@@ -1,0 +1,28 @@
+import Stripe from 'stripe'
+import type { Config } from '../config.js'
+
+/** Pinned so stored rows keep one shape; recorded per row in `stripe_api_version`. */
+export const STRIPE_API_VERSION = '2026-10-28.endive'
+
+/** Per-request timeout. Stripe answers list calls in well under a second; 30 s means something is wrong. */
+export const STRIPE_TIMEOUT_MS = 30_000
+
+/**
+ * The official SDK, pointed at `stripe-api-base`. The SDK itself retries connection errors, 409s
+ * and 5xx (with its own backoff); 429s are retried by `withRateLimitRetry`.
+ */
+export function createStripeClient(config: Pick<Config, 'stripeKey' | 'stripeAccount' | 'stripeApiBase'>): Stripe {
+  const base = config.stripeApiBase
+  const protocol = base.protocol === 'http:' ? 'http' : 'https'
+  return new Stripe(config.stripeKey, {
+    apiVersion: STRIPE_API_VERSION,
+    protocol,
+    host: base.hostname,
+    port: base.port || (protocol === 'http' ? 80 : 443),
+    maxNetworkRetries: 3,
+    timeout: STRIPE_TIMEOUT_MS,
+    telemetry: false,
+    stripeAccount: config.stripeAccount,
+    appInfo: { name: 'stripe-payment-monitor', url: 'https://github.com/marketplace/actions/stripe-payment-monitor' }
+  })
+}

@@ -1,0 +1,50 @@
+import Stripe from 'stripe'
+import { RateLimitExhaustedError } from './retry.js'
+
+/** A Stripe call failed; carries what it was doing and the key permission that call needs. */
+export class StripeRequestError extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly doing: string,
+    readonly permission: string
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause))
+    this.name = 'StripeRequestError'
+  }
+}
+
+export interface StripeErrorContext {
+  keyTail: string
+  apiBase: string
+  stripeAccount?: string
+}
+
+/** A message a user can act on, naming the key by its last four characters only. */
+export function describeStripeError(error: StripeRequestError, context: StripeErrorContext): string {
+  const cause = error.cause
+  const key = `(ending …${context.keyTail})`
+  if (cause instanceof RateLimitExhaustedError) return cause.message
+  if (cause instanceof Stripe.errors.StripeAuthenticationError) {
+    return `Stripe rejected the API key ${key}: check \`stripe-secret-key\`; the key may be mistyped, revoked or rolled.`
+  }
+  if (cause instanceof Stripe.errors.StripePermissionError) {
+    return (
+      `Stripe refused to ${error.doing}: the restricted key ${key} lacks the permission "${error.permission}". ` +
+      'Edit the key in the Stripe Dashboard (Developers → API keys) and grant it, or use a key that has it.'
+    )
+  }
+  if (cause instanceof Stripe.errors.StripeConnectionError) {
+    return `Could not reach Stripe at ${context.apiBase} to ${error.doing}, after retries: ${cause.message}`
+  }
+  if (cause instanceof Stripe.errors.StripeAPIError) {
+    return `Stripe returned a server error (HTTP ${cause.statusCode ?? '5xx'}) to ${error.doing}, after retries: ${cause.message}. Re-run the step later; nothing stored so far is lost.`
+  }
+  if (cause instanceof Stripe.errors.StripeInvalidRequestError) {
+    const account = context.stripeAccount && /account/i.test(cause.message) ? ' Check `stripe-account`.' : ''
+    return `Stripe rejected the request to ${error.doing} (HTTP ${cause.statusCode ?? 400}): ${cause.message}${account}`
+  }
+  if (cause instanceof Stripe.errors.StripeError) {
+    return `Stripe error while trying to ${error.doing}: ${cause.message}`
+  }
+  return `Failed to ${error.doing}: ${error.message}`
+}
