@@ -92,9 +92,11 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
     if (progress.stored + progress.updated > 0) {
       message += ` Before the failure ${progress.stored} new and ${progress.updated} updated row(s) were committed and are kept; re-running the step continues safely.`
     }
-    // Partial counts are still published, so a later step can tell "nothing" from "some".
-    io.setOutput('charges_stored', String(progress.stored))
-    io.setOutput('charges_updated', String(progress.updated))
+    if (config) {
+      // Partial counts are still published, so a later step can tell "nothing" from "some".
+      io.setOutput('charges_stored', String(progress.stored))
+      io.setOutput('charges_updated', String(progress.updated))
+    }
     io.setFailed(message)
     return { ok: false, progress }
   }

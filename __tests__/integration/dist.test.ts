@@ -1,0 +1,76 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { generateCharges } from '../../test-support/fixtures.js'
+import { dropSchema, startPostgres, uniqueSchema, type TestPostgres } from '../../test-support/postgres.js'
+import { REPO_ROOT, runDist } from '../../test-support/run-dist.js'
+import { StripeStandIn } from '../../test-support/stripe-standin.js'
+import { readTable, tableDifferences } from '../../test-support/table.js'
+
+// The bundle as GitHub runs it: `node dist/index.js`, no node_modules, INPUT_* variables, output files.
+const KEY = 'sk_test_51DistBundleKey9xYz'
+const T0 = Math.floor(Date.now() / 1000) - 10 * 86400
+
+let db: TestPostgres
+let stripe: StripeStandIn
+const schema = uniqueSchema('dist')
+
+beforeAll(async () => {
+  expect(existsSync(path.join(REPO_ROOT, 'dist', 'index.js'))).toBe(true)
+  db = await startPostgres()
+  stripe = new StripeStandIn()
+  await stripe.start()
+  stripe.addCharges(generateCharges({ count: 260, seed: 21, from: T0, to: T0 + 5 * 86400, bursts: [[T0 + 86400, 120]] }))
+})
+afterAll(async () => {
+  await stripe?.stop()
+  if (db) await dropSchema(db.url, schema)
+  await db?.stop()
+})
+
+const password = () => new URL(db.url).password
+
+describe('dist/index.js', () => {
+  it('syncs, sets outputs and writes the summary; a second run stores nothing new', async () => {
+    const inputs = { 'stripe-secret-key': KEY, 'database-url': db.url, 'stripe-api-base': stripe.url, schema, limit: 'all', status: 'all' }
+    const first = await runDist(inputs)
+    expect(first.stderr).toBe('')
+    expect(first.code).toBe(0)
+    // Secrets are masked before anything else is printed.
+    const lines = first.stdout.split('\n').filter(Boolean)
+    const masks = lines.findIndex((l) => !l.startsWith('::add-mask::'))
+    expect(lines.slice(0, masks)).toEqual(expect.arrayContaining([`::add-mask::${KEY}`, `::add-mask::${db.url}`]))
+    const visible = lines.slice(masks).join('\n') + first.summary + JSON.stringify(first.outputs)
+    expect(visible).not.toContain(KEY)
+    if (password().length >= 4) expect(visible).not.toContain(password())
+
+    expect(first.outputs.message).toBe('Successfully processed 380 Stripe charges')
+    expect(first.outputs.charges_stored).toBe('380')
+    expect(first.outputs.currency).toBe('mixed')
+    expect(JSON.parse(first.outputs.result!)).toMatchObject({ charge_count: 380, charges_stored: 380, dry_run: false })
+    expect(first.summary).toContain('## Stripe Payment Monitor')
+    expect(first.summary).toContain('…and 280 more.')
+    expect(tableDifferences(await readTable(db.url, schema), stripe.allCharges())).toEqual([])
+
+    const second = await runDist(inputs)
+    expect(second.code).toBe(0)
+    expect(second.outputs.charges_stored).toBe('0')
+    expect(second.outputs.charges_updated).toBe('0')
+  })
+
+  it('exits 1 with an ::error:: naming the input, before any request', async () => {
+    const before = stripe.requests.length
+    const run = await runDist({ 'stripe-secret-key': KEY, 'database-url': db.url, 'stripe-api-base': stripe.url, limit: '0' })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(/^::error::Input `limit`: "0" is not a positive whole number or `all`/m)
+    expect(stripe.requests.length).toBe(before)
+  })
+
+  it('reads the key and URL from the environment when the inputs are empty', async () => {
+    const run = await runDist(
+      { 'stripe-api-base': stripe.url, schema, 'dry-run': 'true', limit: '3' },
+      { STRIPE_SECRET_KEY: KEY }
+    )
+    expect(run.code).toBe(0)
+    expect(run.outputs.message).toBe('Dry run: found 3 Stripe charges; nothing stored')
+  })
+})
