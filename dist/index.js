@@ -65552,7 +65552,7 @@ function batchJson(rows) {
     const json = JSON.stringify(rows);
     if (!json.includes('\\u0000'))
         return json;
-    return JSON.stringify(rows, (_key, value) => (typeof value === 'string' ? value.replace(/\u0000/g, '') : value));
+    return JSON.stringify(rows, (_key, value) => (typeof value === 'string' ? value.replaceAll('\u0000', '') : value));
 }
 /** Rows with the same charge_id in one batch would make ON CONFLICT fail; the last copy wins. */
 function dedupeById(rows) {

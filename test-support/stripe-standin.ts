@@ -61,10 +61,11 @@ export class StripeStandIn {
     return `http://127.0.0.1:${address.port}`
   }
 
-  async start(): Promise<string> {
+  /** Listens on 127.0.0.1 (a free port unless one is given) and returns the base URL. */
+  async start(port = 0): Promise<string> {
     this.server = http.createServer((req, res) => void this.handle(req, res))
     this.server.keepAliveTimeout = 5000
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve))
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve))
     return this.url
   }
 

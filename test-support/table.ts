@@ -33,7 +33,7 @@ export function rowDifferences(row: StoredRow, charge: Stripe.Charge, accountId?
   const diffs: string[] = []
   for (const [column, value] of Object.entries(expected)) {
     let actual = row[column]
-    let want: unknown = value
+    const want: unknown = value
     if (column === 'created_at') actual = (actual as Date).getTime() / 1000
     if (typeof actual === 'string' && typeof want === 'number') actual = Number(actual)
     if (canonical(actual) !== canonical(want)) diffs.push(`${row.charge_id}.${column}: ${canonical(actual).slice(0, 80)} ≠ ${canonical(want).slice(0, 80)}`)
