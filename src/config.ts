@@ -18,7 +18,9 @@ export const INPUT_DEFAULTS = {
   schema: 'public',
   'dry-run': 'false',
   'stripe-account': '',
-  'stripe-api-base': 'https://api.stripe.com'
+  'stripe-api-base': 'https://api.stripe.com',
+  incremental: 'false',
+  'lock-timeout': '0'
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -42,6 +44,10 @@ export interface Config {
   dryRun: boolean
   stripeAccount: string | undefined
   stripeApiBase: URL
+  /** Continue from the cursor kept in Postgres, oldest first, and replay change events. */
+  incremental: boolean
+  /** Seconds to wait for another run's lock before skipping. */
+  lockTimeoutSeconds: number
 }
 
 /** A bad input: names the input and says what it accepts. */
@@ -88,6 +94,11 @@ export function readConfig({ input, env = {}, mask = () => {}, now = new Date() 
     )
   }
 
+  const incremental = parseBoolean('incremental', get('incremental'))
+  if (incremental && dryRun) {
+    throw new InputError('incremental', 'cannot be combined with `dry-run: true`: an incremental run keeps its cursor in Postgres. Use one or the other.')
+  }
+
   return {
     stripeKey,
     ...key,
@@ -100,8 +111,17 @@ export function readConfig({ input, env = {}, mask = () => {}, now = new Date() 
     schema: parseIdentifier('schema', get('schema')),
     dryRun,
     stripeAccount: parseStripeAccount(get('stripe-account')),
-    stripeApiBase: parseApiBase(get('stripe-api-base'))
+    stripeApiBase: parseApiBase(get('stripe-api-base')),
+    incremental,
+    lockTimeoutSeconds: parseLockTimeout(get('lock-timeout'))
   }
+}
+
+export function parseLockTimeout(value: string): number {
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 21600) {
+    throw new InputError('lock-timeout', `"${value}" is not a number of seconds from 0 to 21600 (6 hours, a job's limit).`)
+  }
+  return Number(value)
 }
 
 /** The strings that must never be printed: the key, the URL, and the URL's password (raw and decoded). */

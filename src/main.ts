@@ -1,5 +1,6 @@
 import * as github from '@actions/github'
-import { InputError, readConfig, type Config, type InputName } from './config.js'
+import { CHARGE_STATUSES, InputError, readConfig, type ChargeStatus, type Config, type InputName } from './config.js'
+import { syncIncremental, type IncrementalReport } from './incremental.js'
 import { coreIO, redacting, type ActionIO } from './io.js'
 import { buildOutputs } from './report/outputs.js'
 import { renderSummary } from './report/summary.js'
@@ -8,6 +9,7 @@ import { StripeRequestError, describeStripeError } from './stripe/errors.js'
 import type { RetryOptions } from './stripe/retry.js'
 import { DatabaseError } from './store/connect.js'
 import { PostgresSink, dryRunSink, type ChargeSink } from './store/sink.js'
+import { STATE_TABLE } from './store/state.js'
 import { emptyProgress, syncNewest, type SyncProgress } from './sync.js'
 
 export interface RunOptions {
@@ -41,49 +43,76 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
     })
     const cfg = config
     io.info(
-      `Using a ${cfg.keyMode} ${cfg.keyKind} key (…${cfg.stripeKey.slice(-4)})` +
+      `${cfg.incremental ? 'Incremental sync. ' : ''}Using a ${cfg.keyMode} ${cfg.keyKind} key (…${cfg.stripeKey.slice(-4)})` +
         `${cfg.stripeAccount ? ` for connected account ${cfg.stripeAccount}` : ''}; Stripe API ${STRIPE_API_VERSION} at ${cfg.stripeApiBase.origin}.`
     )
 
     let sink: ChargeSink = dryRunSink
+    let pg: PostgresSink | undefined
     if (cfg.dryRun) {
       io.info('Dry run: no database connection; nothing will be written.')
     } else {
-      const pg = await PostgresSink.open({
+      pg = await PostgresSink.open({
         databaseUrl: cfg.databaseUrl!,
         schema: cfg.schema,
         table: cfg.table,
         apiVersion: STRIPE_API_VERSION,
-        accountId: cfg.stripeAccount
+        accountId: cfg.stripeAccount,
+        lockTimeoutSeconds: cfg.lockTimeoutSeconds,
+        incremental: cfg.incremental
       })
+      if (!pg) return skip(io, cfg, progress)
       const r = pg.schemaReport
       if (r.createdSchema) io.info(`Created schema ${cfg.schema}.`)
       if (r.createdTable) io.info(`Created table ${cfg.schema}.${cfg.table}.`)
       if (r.addedColumns.length > 0) io.info(`Added column(s) to ${cfg.schema}.${cfg.table}: ${r.addedColumns.join(', ')}.`)
       if (r.addedUniqueKey && !r.createdTable) io.info(`Added a unique key on ${cfg.schema}.${cfg.table}(charge_id).`)
+      if (r.createdStateTable) io.info(`Created table ${cfg.schema}.${STATE_TABLE} for the incremental cursor.`)
       sink = pg
     }
 
+    const stripe = createStripeClient(cfg)
+    let incremental: IncrementalReport | undefined
     try {
-      await syncNewest(
-        {
-          stripe: createStripeClient(cfg),
-          sink,
-          statuses: cfg.statuses,
-          limit: cfg.limit,
-          window: { gte: cfg.createdGte, lt: cfg.createdLt },
-          log: (message) => io.info(message),
-          retry: options.retry
-        },
-        progress
-      )
+      if (cfg.incremental && pg) {
+        incremental = await syncIncremental(
+          {
+            stripe,
+            sink: pg,
+            statuses: cfg.statuses,
+            key: { account: cfg.stripeAccount ?? `self:${cfg.keyMode}`, tableName: cfg.table, statusFilter: statusKey(cfg.statuses) },
+            apiVersion: STRIPE_API_VERSION,
+            limit: cfg.limit,
+            createdGte: cfg.createdGte,
+            createdLt: cfg.createdLt,
+            now: options.now ?? new Date(),
+            log: (message) => io.info(message),
+            warn: (message) => io.warning(message),
+            retry: options.retry
+          },
+          progress
+        )
+      } else {
+        await syncNewest(
+          {
+            stripe,
+            sink,
+            statuses: cfg.statuses,
+            limit: cfg.limit,
+            window: { gte: cfg.createdGte, lt: cfg.createdLt },
+            log: (message) => io.info(message),
+            retry: options.retry
+          },
+          progress
+        )
+      }
     } finally {
       await sink.close()
     }
 
-    const outputs = buildOutputs(progress, cfg.dryRun)
+    const outputs = buildOutputs(progress, cfg.dryRun, incremental)
     for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value)
-    const summary = renderSummary(progress, { ...cfg, runUrl: workflowRunUrl() })
+    const summary = renderSummary(progress, { ...cfg, runUrl: workflowRunUrl(), incremental })
     if (!(await io.writeSummary(summary))) io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.')
     io.info(outputs.message!)
     return { ok: true, outputs, progress }
@@ -100,6 +129,20 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
     io.setFailed(message)
     return { ok: false, progress }
   }
+}
+
+/** Another run holds the table's lock: succeed without writing, and say so. */
+function skip(io: ActionIO, cfg: Config, progress: SyncProgress): RunOutcome {
+  const message = `Skipped: another run is writing to ${cfg.schema}.${cfg.table} (waited ${cfg.lockTimeoutSeconds} s for its lock); nothing was written`
+  io.notice(message)
+  const outputs = { ...buildOutputs(progress, false), message, skipped: 'true' }
+  for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value)
+  return { ok: true, outputs, progress }
+}
+
+/** The status filter as stored in the cursor key: sorted, so "failed,succeeded" and "succeeded,failed" share a cursor. */
+export function statusKey(statuses: ReadonlySet<ChargeStatus>): string {
+  return statuses.size === CHARGE_STATUSES.length ? 'all' : [...statuses].sort().join(',')
 }
 
 export function describeFailure(error: unknown, config: Config | undefined): string {

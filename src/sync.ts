@@ -37,6 +37,33 @@ export function emptyProgress(): SyncProgress {
 }
 
 /**
+ * Counts one written page into the progress. `recorded` keeps the newest REPORTED_CHARGES charges,
+ * newest first, whichever order pages arrive in.
+ */
+export function recordPage(
+  progress: SyncProgress,
+  scanned: number,
+  matched: readonly Stripe.Charge[],
+  written: { inserted: number; updated: number },
+  order: 'newest-first' | 'oldest-first'
+): void {
+  progress.pages += 1
+  progress.scanned += scanned
+  progress.matched += matched.length
+  progress.stored += written.inserted
+  progress.updated += written.updated
+  for (const charge of matched) {
+    progress.totals.add(charge)
+    if (order === 'newest-first') {
+      if (progress.recorded.length < REPORTED_CHARGES) progress.recorded.push(charge)
+    } else {
+      progress.recorded.unshift(charge)
+      if (progress.recorded.length > REPORTED_CHARGES) progress.recorded.pop()
+    }
+  }
+}
+
+/**
  * Newest first: page through Stripe, keep the charges whose status matches, write each page's
  * matches as they arrive, and stop as soon as `limit` matches are recorded. `progress` is filled in
  * as pages are written, so a caller that catches an error still knows what was stored.
@@ -49,16 +76,7 @@ export async function syncNewest(options: SyncOptions, progress: SyncProgress = 
   progress.exhausted = true
   for await (const page of chargePages(stripe, { window, pageSize, retry: options.retry })) {
     const matched = takeMatching(page, statuses, limit - progress.matched)
-    const written = await sink.write(matched)
-    progress.pages += 1
-    progress.scanned += page.length
-    progress.matched += matched.length
-    progress.stored += written.inserted
-    progress.updated += written.updated
-    for (const charge of matched) {
-      progress.totals.add(charge)
-      if (progress.recorded.length < REPORTED_CHARGES) progress.recorded.push(charge)
-    }
+    recordPage(progress, page.length, matched, await sink.write(matched), 'newest-first')
     log(
       `Page ${progress.pages}: scanned ${page.length} (${progress.scanned} in all), matched ${matched.length} (${progress.matched}), ` +
         `stored ${progress.stored} new and ${progress.updated} updated so far`

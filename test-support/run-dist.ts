@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -33,40 +33,64 @@ export function parseOutputFile(text: string): Record<string, string> {
   return outputs
 }
 
+export interface StartedDist {
+  child: ChildProcess
+  /** Resolves when the process has exited (killed or not), with everything it wrote. */
+  done: Promise<DistRun>
+}
+
 /**
- * Runs the built action as the runner does: `node dist/index.js` from a copy of dist/ with no
+ * Starts the built action as the runner does: `node dist/index.js` from a copy of dist/ with no
  * node_modules anywhere near it, inputs as INPUT_* variables, outputs and summary in files.
+ * `onLine` sees each line of stdout as it arrives (to kill the process at a chosen point).
  */
-export async function runDist(inputs: Record<string, string>, extraEnv: Record<string, string> = {}): Promise<DistRun> {
+export async function startDist(
+  inputs: Record<string, string>,
+  extraEnv: Record<string, string> = {},
+  onLine?: (line: string, child: ChildProcess) => void
+): Promise<StartedDist> {
   const dir = await mkdtemp(path.join(tmpdir(), 'spm-dist-'))
-  try {
-    await cp(path.join(REPO_ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true })
-    const outputFile = path.join(dir, 'output.txt')
-    const summaryFile = path.join(dir, 'summary.md')
-    await writeFile(outputFile, '')
-    await writeFile(summaryFile, '')
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? dir,
-      GITHUB_OUTPUT: outputFile,
-      GITHUB_STEP_SUMMARY: summaryFile,
-      ...extraEnv
-    }
-    for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
-    const child = spawn(process.execPath, [path.join(dir, 'dist', 'index.js')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-    return {
-      code,
-      stdout,
-      stderr,
-      outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
-      summary: await readFile(summaryFile, 'utf8')
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true })
+  await cp(path.join(REPO_ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true })
+  const outputFile = path.join(dir, 'output.txt')
+  const summaryFile = path.join(dir, 'summary.md')
+  await writeFile(outputFile, '')
+  await writeFile(summaryFile, '')
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? dir,
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    ...extraEnv
   }
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
+  const child = spawn(process.execPath, [path.join(dir, 'dist', 'index.js')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  let partial = ''
+  child.stdout!.on('data', (d: Buffer) => {
+    stdout += d.toString()
+    partial += d.toString()
+    const lines = partial.split('\n')
+    partial = lines.pop()!
+    for (const line of lines) onLine?.(line, child)
+  })
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+  const done = new Promise<number | null>((resolve) => child.on('close', resolve)).then(async (code) => {
+    try {
+      return {
+        code,
+        stdout,
+        stderr,
+        outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
+        summary: await readFile(summaryFile, 'utf8')
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+  return { child, done }
+}
+
+export async function runDist(inputs: Record<string, string>, extraEnv: Record<string, string> = {}): Promise<DistRun> {
+  return (await startDist(inputs, extraEnv)).done
 }

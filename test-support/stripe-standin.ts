@@ -1,6 +1,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type Stripe from 'stripe'
+import { randomId, seededRandom } from './fixtures.js'
 
 /**
  * A small Stripe API for tests, the demo and the benchmark: the endpoints the action uses, with
@@ -38,6 +39,9 @@ interface Stored {
   seq: number
 }
 
+/** Stripe keeps events for 30 days. */
+export const EVENT_RETENTION_SECONDS = 30 * 86400
+
 function stripeError(status: number, error: Record<string, unknown>): { status: number; body: unknown } {
   return { status, body: { error } }
 }
@@ -52,6 +56,11 @@ export class StripeStandIn {
   private faults: Fault[] = []
   private windowStart = 0
   private windowCount = 0
+  /** Newest first. */
+  private events: Stripe.Event[] = []
+  private readonly random = seededRandom(99)
+  /** The stand-in's clock (Unix seconds): tests move it to age events past retention. */
+  now: () => number = () => Math.floor(Date.now() / 1000)
 
   constructor(readonly options: StandInOptions = {}) {}
 
@@ -95,6 +104,55 @@ export class StripeStandIn {
     if (!stored) throw new Error(`no charge ${id}`)
     stored.charge = { ...stored.charge, ...patch }
     return stored.charge
+  }
+
+  /** Records an event about `object`, as Stripe does when something changes. */
+  emit(type: string, object: object, created = this.now()): Stripe.Event {
+    const event = {
+      id: randomId('evt_', this.random),
+      object: 'event',
+      api_version: '2026-10-28.endive',
+      created,
+      data: { object: structuredClone(object) },
+      livemode: false,
+      pending_webhooks: 0,
+      request: null,
+      type
+    } as unknown as Stripe.Event
+    this.events.push(event)
+    this.events.sort((a, b) => b.created - a.created)
+    return event
+  }
+
+  /** A new charge, with its charge.<status> event. */
+  createCharge(charge: Stripe.Charge): Stripe.Charge {
+    this.addCharges([charge])
+    this.emit(`charge.${charge.status}`, charge, charge.created)
+    return charge
+  }
+
+  /** Refunds `amount` (default: all that is left) of a charge, with charge.refunded. */
+  refund(id: string, amount?: number): Stripe.Charge {
+    const charge = this.byId.get(id)!.charge
+    const refunded = Math.min(charge.amount, charge.amount_refunded + (amount ?? charge.amount - charge.amount_refunded))
+    const updated = this.updateCharge(id, { amount_refunded: refunded, refunded: refunded >= charge.amount })
+    this.emit('charge.refunded', updated)
+    return updated
+  }
+
+  /** Opens a dispute on a charge: the event's object is the dispute, which names the charge. */
+  dispute(id: string): Stripe.Charge {
+    const updated = this.updateCharge(id, { disputed: true })
+    this.emit('charge.dispute.created', { id: randomId('dp_', this.random), object: 'dispute', charge: id, amount: updated.amount, status: 'needs_response' })
+    return updated
+  }
+
+  /** A pending charge settles. */
+  succeed(id: string): Stripe.Charge {
+    const charge = this.byId.get(id)!.charge
+    const updated = this.updateCharge(id, { status: 'succeeded', paid: true, captured: true, amount_captured: charge.amount })
+    this.emit('charge.succeeded', updated)
+    return updated
   }
 
   /** All charges, newest first: the truth tests compare the table with. */
@@ -190,6 +248,9 @@ export class StripeStandIn {
     if (url.pathname === '/v1/charges') {
       return this.permitted(key, 'charges', 'rak_charge_read') ?? this.listCharges(query)
     }
+    if (url.pathname === '/v1/events') {
+      return this.permitted(key, 'events', 'rak_event_read') ?? this.listEvents(query)
+    }
     const one = /^\/v1\/charges\/([^/]+)$/.exec(url.pathname)
     if (one) {
       const denied = this.permitted(key, 'charges', 'rak_charge_read')
@@ -257,6 +318,42 @@ export class StripeStandIn {
     const data = this.sorted.slice(start, Math.max(start, end)).map((s) => s.charge)
     const hasMore = query.ending_before ? start > lo : end < hi
     return { status: 200, body: { object: 'list', data, has_more: hasMore, url: '/v1/charges' } }
+  }
+
+  private listEvents(query: Record<string, string>): { status: number; body: unknown } {
+    const limit = query.limit === undefined ? 10 : Number(query.limit)
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) return invalid('limit', 'This value must be greater than or equal to 1 and less than or equal to 100.')
+    const types = Object.entries(query).filter(([k]) => /^types\[\d*\]$/.test(k)).map(([, v]) => v)
+    if (types.length > 20) return invalid('types', 'You may pass at most 20 types.')
+    const type = query.type
+    const matchesType = (t: string) =>
+      (types.length === 0 || types.includes(t)) && (type === undefined || (type.endsWith('*') ? t.startsWith(type.slice(0, -1)) : t === type))
+    const range = { gt: -Infinity, gte: -Infinity, lt: Infinity, lte: Infinity }
+    for (const op of ['gt', 'gte', 'lt', 'lte'] as const) {
+      const value = query[`created[${op}]`]
+      if (value !== undefined) range[op] = Number(value)
+    }
+    const oldestKept = this.now() - EVENT_RETENTION_SECONDS
+    const visible = this.events.filter(
+      (e) => e.created >= oldestKept && matchesType(e.type) && e.created > range.gt && e.created >= range.gte && e.created < range.lt && e.created <= range.lte
+    )
+    let start = 0
+    let end = Math.min(visible.length, limit)
+    const cursor = query.starting_after ?? query.ending_before
+    if (cursor !== undefined) {
+      const kept = this.events.find((e) => e.id === cursor && e.created >= oldestKept)
+      if (!kept) return missing('event', cursor, query.starting_after ? 'starting_after' : 'ending_before')
+      const at = visible.findIndex((e) => e.id === cursor)
+      if (query.starting_after) {
+        start = at + 1
+        end = Math.min(visible.length, start + limit)
+      } else {
+        end = at
+        start = Math.max(0, end - limit)
+      }
+    }
+    const hasMore = query.ending_before ? start > 0 : end < visible.length
+    return { status: 200, body: { object: 'list', data: visible.slice(start, Math.max(start, end)), has_more: hasMore, url: '/v1/events' } }
   }
 
   /** First index whose `created` satisfies pred (pred must be monotone over the newest-first list). */

@@ -1,3 +1,5 @@
+import { isoSeconds } from '../config.js'
+import type { IncrementalReport } from '../incremental.js'
 import type { SyncProgress } from '../sync.js'
 import { formatMinor } from './money.js'
 
@@ -6,7 +8,7 @@ export function runMessage(count: number, dryRun: boolean): string {
 }
 
 /** The step's outputs, every one a string as GitHub stores them. Names are a public contract. */
-export function buildOutputs(progress: SyncProgress, dryRun: boolean): Record<string, string> {
+export function buildOutputs(progress: SyncProgress, dryRun: boolean, incremental?: IncrementalReport): Record<string, string> {
   const { totals } = progress
   const message = runMessage(progress.matched, dryRun)
   const usd = totals.byCurrency.get('usd')
@@ -47,6 +49,10 @@ export function buildOutputs(progress: SyncProgress, dryRun: boolean): Record<st
     currency: currencies.length === 0 ? '' : (single ?? 'mixed'),
     total_amount: single ? formatMinor(totals.byCurrency.get(single)!.amountMinor, single) : '',
     totals: JSON.stringify(totalsJson),
-    result: JSON.stringify(result)
+    result: JSON.stringify(result),
+    // Every charge created at or before this time is stored (the second before the resume point).
+    cursor: incremental ? isoSeconds(incremental.cursor - 1) : '',
+    events_processed: String(incremental?.eventsProcessed ?? 0),
+    skipped: 'false'
   }
 }

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe'
 import { CHARGE_STATUSES, isoSeconds, type ChargeStatus } from '../config.js'
+import type { IncrementalReport } from '../incremental.js'
 import type { SyncProgress } from '../sync.js'
 import { formatMoney } from './money.js'
 import { runMessage } from './outputs.js'
@@ -15,6 +16,7 @@ export interface SummaryContext {
   stripeAccount: string | undefined
   /** Link to this workflow run, when running on GitHub. */
   runUrl: string | undefined
+  incremental?: IncrementalReport
 }
 
 /**
@@ -58,9 +60,18 @@ export function renderSummary(progress: SyncProgress, ctx: SummaryContext): stri
   }
 
   lines.push('| Setting | Value |', '| --- | --- |')
+  const inc = ctx.incremental
+  lines.push(`| Mode | ${inc ? `incremental${inc.firstRun ? ' (first run: backfill)' : ''}` : 'newest first'} |`)
   lines.push(`| Status | ${describeStatuses(ctx.statuses)} |`)
   lines.push(`| Limit | ${Number.isFinite(ctx.limit) ? ctx.limit : 'all'} |`)
-  lines.push(`| Created | ${describeWindow(ctx.createdGte, ctx.createdLt)} |`)
+  if (inc) {
+    lines.push(`| Window covered | ${describeWindow(inc.from, inc.cursor)} |`)
+    lines.push(`| Complete through | ${isoSeconds(inc.cursor - 1)} |`)
+    lines.push(`| Change events replayed | ${inc.eventsProcessed} (${inc.chargesRefetched} charge(s) re-fetched) |`)
+    lines.push(`| Re-sweep | ${inc.resweep ? 'yes: the event cursor was older than Stripe keeps events' : 'no'} |`)
+  } else {
+    lines.push(`| Created | ${describeWindow(ctx.createdGte, ctx.createdLt)} |`)
+  }
   lines.push(`| Dry run | ${ctx.dryRun ? 'yes: nothing was written' : 'no'} |`)
   if (ctx.stripeAccount) lines.push(`| Stripe account | ${ctx.stripeAccount} |`)
   lines.push(`| Stripe charges scanned | ${progress.scanned} in ${progress.pages} page(s) |`)

@@ -21,23 +21,18 @@ export interface SchemaReport {
   addedUniqueKey: boolean
 }
 
-/** Advisory-lock key for DDL and (later) whole runs on one table. */
-export function tableLockKey(schema: string, table: string): string {
-  return `stripe-payment-monitor:${schema}.${table}`
-}
-
 /**
  * Makes the table ready: creates the schema and table when missing; for an existing table (such as
  * one made for the original job) adds missing columns and the unique key on charge_id. Runs in one
- * transaction under an advisory lock, so two first runs cannot race each other's DDL. Statements
- * that need CREATE privileges run only when something is missing, so later runs need none.
+ * transaction; the caller holds the table's run lock, so two first runs cannot race each other's
+ * DDL. Statements that need CREATE privileges run only when something is missing, so later runs
+ * need none.
  */
 export async function ensureTable(client: pg.Client, schema: string, table: string): Promise<SchemaReport> {
   const report: SchemaReport = { createdSchema: false, createdTable: false, addedColumns: [], addedUniqueKey: false }
   const t = qualified(schema, table)
   await client.query('BEGIN')
   try {
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [tableLockKey(schema, table)])
     const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])
     if (schemaExists.rowCount === 0) {
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`)

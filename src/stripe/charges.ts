@@ -11,6 +11,27 @@ export interface ChargeWindow {
   lt?: number
 }
 
+/** One request: up to `limit` charges of the window, newest first, after `startingAfter`. */
+export async function listChargesPage(
+  stripe: Stripe,
+  window: ChargeWindow,
+  limit: number,
+  startingAfter: string | undefined,
+  retry: RetryOptions = DEFAULT_RETRY
+): Promise<Stripe.ApiList<Stripe.Charge>> {
+  const params: Stripe.ChargeListParams = { limit: Math.max(1, Math.min(MAX_PAGE_SIZE, Math.floor(limit))) }
+  const created: Stripe.RangeQueryParam = {}
+  if (window.gte !== undefined) created.gte = window.gte
+  if (window.lt !== undefined) created.lt = window.lt
+  if (Object.keys(created).length > 0) params.created = created
+  if (startingAfter) params.starting_after = startingAfter
+  try {
+    return await withRateLimitRetry(() => stripe.charges.list(params), retry)
+  } catch (error) {
+    throw new StripeRequestError(error, 'list charges', 'Charges: Read')
+  }
+}
+
 export interface ChargePagesOptions {
   window: ChargeWindow
   /** Asked before each request: how many charges to ask for (1–100). */
@@ -23,21 +44,9 @@ export interface ChargePagesOptions {
  * when it has enough and stops iterating; no request is made beyond that.
  */
 export async function* chargePages(stripe: Stripe, options: ChargePagesOptions): AsyncGenerator<Stripe.Charge[]> {
-  const created: Stripe.RangeQueryParam = {}
-  if (options.window.gte !== undefined) created.gte = options.window.gte
-  if (options.window.lt !== undefined) created.lt = options.window.lt
   let startingAfter: string | undefined
   for (;;) {
-    const limit = Math.max(1, Math.min(MAX_PAGE_SIZE, Math.floor(options.pageSize())))
-    const params: Stripe.ChargeListParams = { limit }
-    if (Object.keys(created).length > 0) params.created = created
-    if (startingAfter) params.starting_after = startingAfter
-    let page: Stripe.ApiList<Stripe.Charge>
-    try {
-      page = await withRateLimitRetry(() => stripe.charges.list(params), options.retry ?? DEFAULT_RETRY)
-    } catch (error) {
-      throw new StripeRequestError(error, 'list charges', 'Charges: Read')
-    }
+    const page = await listChargesPage(stripe, options.window, options.pageSize(), startingAfter, options.retry)
     yield page.data
     const last = page.data.at(-1)
     if (!page.has_more || !last) return

@@ -1,0 +1,208 @@
+import type Stripe from 'stripe'
+import { runAction } from '../../src/main.js'
+import { generateCharges, makeCharge, randomId, seededRandom } from '../../test-support/fixtures.js'
+import { dropSchema, startPostgres, uniqueSchema, withClient, type TestPostgres } from '../../test-support/postgres.js'
+import { recorder } from '../../test-support/recorder.js'
+import { StripeStandIn } from '../../test-support/stripe-standin.js'
+import { readTable, tableDifferences } from '../../test-support/table.js'
+
+const KEY = 'sk_test_IncrementalKey1234'
+const DAY = 86400
+const FAST_RETRY = { maxRetries: 3, baseDelayMs: 5, maxDelayMs: 20 }
+
+let db: TestPostgres
+let stripe: StripeStandIn
+let schema: string
+/** The shared clock of the stand-in and the action, in Unix seconds. */
+let clock: number
+
+beforeAll(async () => {
+  db = await startPostgres()
+})
+afterAll(async () => {
+  await db?.stop()
+})
+beforeEach(async () => {
+  schema = uniqueSchema('inc')
+  clock = Math.floor(Date.UTC(2026, 10, 26, 12) / 1000)
+  stripe = new StripeStandIn()
+  stripe.now = () => clock
+  await stripe.start()
+})
+afterEach(async () => {
+  await stripe.stop()
+  await dropSchema(db.url, schema)
+})
+
+async function run(inputs: Record<string, string> = {}) {
+  const io = recorder({
+    'stripe-secret-key': KEY,
+    'database-url': db.url,
+    'stripe-api-base': stripe.url,
+    schema,
+    incremental: 'true',
+    limit: 'all',
+    status: 'all',
+    ...inputs
+  })
+  const outcome = await runAction(io, { env: {}, now: new Date(clock * 1000), retry: FAST_RETRY })
+  if (io.failed) throw new Error(`run failed: ${io.failed}`)
+  return { io, outcome }
+}
+
+const random = seededRandom(5)
+function newCharge(created: number, status: Stripe.Charge.Status = 'succeeded'): Stripe.Charge {
+  return makeCharge({ id: randomId('ch_3', random), created, amount: 1000 + Math.floor(random() * 9000), currency: 'usd', status })
+}
+
+const truth = (statuses = ['succeeded', 'pending', 'failed']) => stripe.allCharges().filter((c) => statuses.includes(c.status))
+const table = () => readTable(db.url, schema)
+
+describe('incremental sync', () => {
+  it('stores exactly the charges created between two runs', async () => {
+    stripe.addCharges(generateCharges({ count: 200, seed: 1, from: clock - 20 * DAY, to: clock - 60 }))
+    const first = await run()
+    expect(first.io.outputs.charges_stored).toBe('200')
+    expect(first.io.summary).toContain('| Mode | incremental (first run: backfill) |')
+    expect(first.io.outputs.cursor).toBe(new Date((clock - 6) * 1000).toISOString().replace('.000Z', 'Z'))
+
+    clock += 3600
+    const fresh = Array.from({ length: 30 }, (_, i) => stripe.createCharge(newCharge(clock - 3000 + i * 60)))
+    const before = stripe.requests.length
+    const second = await run()
+    expect(second.io.outputs.charges_stored).toBe('30')
+    expect(second.io.outputs.charges_updated).toBe('0')
+    expect(second.io.outputs.charge_count).toBe('30')
+    // The 30 charge.succeeded events are replayed, but their charges are swept, not re-fetched.
+    expect(second.io.outputs.events_processed).toBe('30')
+    expect(stripe.requests.slice(before).filter((r) => r.path.startsWith('/v1/charges/'))).toHaveLength(0)
+    expect(tableDifferences(await table(), truth())).toEqual([])
+    for (const c of fresh) expect(second.io.summary).toContain(c.id)
+  })
+
+  it('an idle run makes at most 2 Stripe requests', async () => {
+    stripe.addCharges(generateCharges({ count: 150, seed: 2, from: clock - 5 * DAY, to: clock - 60 }))
+    await run()
+    clock += 600
+    const before = stripe.requests.length
+    const idle = await run()
+    expect(idle.io.outputs.charges_stored).toBe('0')
+    expect(stripe.requests.length - before).toBeLessThanOrEqual(2)
+  })
+
+  it('stores each of 250 charges created in one second once, across the cursor and page boundaries', async () => {
+    const burst = clock - 2 * DAY
+    stripe.addCharges(generateCharges({ count: 80, seed: 3, from: clock - 4 * DAY, to: burst - 1 }))
+    stripe.addCharges(Array.from({ length: 250 }, () => newCharge(burst)))
+    stripe.addCharges(generateCharges({ count: 40, seed: 4, from: burst + 1, to: clock - 60 }))
+    // 120 a run: the cursor stops inside the burst twice.
+    const stored: number[] = []
+    for (let i = 0; i < 5; i++) stored.push(Number((await run({ limit: '120' })).io.outputs.charges_stored))
+    expect(stored).toEqual([120, 120, 120, 10, 0])
+    expect(tableDifferences(await table(), truth())).toEqual([])
+  })
+
+  it('updates rows after a refund and a dispute', async () => {
+    stripe.addCharges(generateCharges({ count: 60, seed: 6, from: clock - 10 * DAY, to: clock - 60 }))
+    await run()
+    const [a, b] = stripe.allCharges().filter((c) => c.status === 'succeeded' && c.amount_refunded === 0)
+    clock += 1800
+    stripe.refund(a!.id, 500)
+    stripe.dispute(b!.id)
+    const second = await run()
+    expect(second.io.outputs.charges_updated).toBe('2')
+    expect(second.io.outputs.events_processed).toBe('2')
+    const rows = await table()
+    expect(rows.find((r) => r.charge_id === a!.id)!.amount_refunded).toBe('500')
+    expect(rows.find((r) => r.charge_id === b!.id)!.disputed).toBe(true)
+    expect(tableDifferences(rows, truth())).toEqual([])
+    expect(second.io.summary).toContain('| Change events replayed | 2 (2 charge(s) re-fetched) |')
+  })
+
+  it('stores a pending charge once it succeeds, with status: succeeded', async () => {
+    stripe.addCharges(generateCharges({ count: 50, seed: 7, from: clock - 3 * DAY, to: clock - 3600 }))
+    const pending = stripe.createCharge(newCharge(clock - 1800, 'pending'))
+    await run({ status: 'succeeded' })
+    expect((await table()).some((r) => r.charge_id === pending.id)).toBe(false)
+    clock += 3600
+    stripe.succeed(pending.id)
+    const second = await run({ status: 'succeeded' })
+    expect(second.io.outputs.charges_stored).toBe('1')
+    expect(tableDifferences(await table(), truth(['succeeded']))).toEqual([])
+  })
+
+  it('chunks 1,000 charges with limit 300 over four runs', async () => {
+    stripe.addCharges(generateCharges({ count: 1000, seed: 8, from: clock - 30 * DAY, to: clock - 60 }))
+    const stored: string[] = []
+    const cursors: string[] = []
+    for (let i = 0; i < 4; i++) {
+      const { io } = await run({ limit: '300' })
+      stored.push(io.outputs.charges_stored!)
+      cursors.push(io.outputs.cursor!)
+    }
+    expect(stored).toEqual(['300', '300', '300', '100'])
+    expect([...cursors].sort()).toEqual(cursors)
+    expect(tableDifferences(await table(), truth())).toEqual([])
+    const state = await withClient(db.url, (c) => c.query(`SELECT * FROM "${schema}".stripe_sync_state`))
+    expect(state.rows).toHaveLength(1)
+    expect(state.rows[0]).toMatchObject({ account: 'self:test', table_name: 'processed_charges', status_filter: 'all', api_version: '2026-10-28.endive' })
+  })
+
+  it('one of two overlapping runs syncs, the other skips without writing', async () => {
+    await stripe.stop()
+    stripe = new StripeStandIn({ latencyMs: 20 })
+    stripe.now = () => clock
+    await stripe.start()
+    stripe.addCharges(generateCharges({ count: 600, seed: 9, from: clock - 10 * DAY, to: clock - 60 }))
+    const [x, y] = await Promise.all([run(), run()])
+    const outputs = [x.io.outputs, y.io.outputs]
+    expect(outputs.map((o) => o.skipped).sort()).toEqual(['false', 'true'])
+    const skipped = outputs.find((o) => o.skipped === 'true')!
+    expect(skipped.charges_stored).toBe('0')
+    expect(skipped.message).toMatch(/^Skipped: another run is writing to/)
+    expect(x.io.notices.concat(y.io.notices).some((n) => /^Skipped/.test(n))).toBe(true)
+    expect(tableDifferences(await table(), truth())).toEqual([])
+  })
+
+  it('waits up to lock-timeout for the other run, then proceeds', async () => {
+    stripe.addCharges(generateCharges({ count: 30, seed: 10, from: clock - DAY, to: clock - 60 }))
+    await withClient(db.url, async (holder) => {
+      await holder.query("SELECT pg_advisory_lock(hashtext('stripe-payment-monitor'), hashtext($1))", [`${schema}.processed_charges`])
+      setTimeout(() => void holder.query("SELECT pg_advisory_unlock(hashtext('stripe-payment-monitor'), hashtext($1))", [`${schema}.processed_charges`]), 400)
+      const { io } = await run({ 'lock-timeout': '5' })
+      expect(io.outputs.skipped).toBe('false')
+      expect(io.outputs.charges_stored).toBe('30')
+    })
+  })
+
+  it('re-sweeps and warns when the event cursor is older than Stripe keeps events', async () => {
+    stripe.addCharges(generateCharges({ count: 100, seed: 11, from: clock - 60 * DAY, to: clock - 60 }))
+    await run()
+    const old = stripe.allCharges().find((c) => c.status === 'succeeded' && c.created < clock - 40 * DAY)!
+    clock += DAY
+    stripe.refund(old.id)
+    clock += 34 * DAY
+    const second = await run()
+    expect(second.io.warnings.join('\n')).toMatch(/change-event cursor is too old .* re-sweeping charges created from/)
+    expect(second.io.summary).toContain('| Re-sweep | yes')
+    expect((await table()).find((r) => r.charge_id === old.id)!.refunded).toBe(true)
+    expect(tableDifferences(await table(), truth())).toEqual([])
+    // The cursor is fresh again: the next run replays events normally.
+    clock += 3600
+    const third = await run()
+    expect(third.io.warnings).toEqual([])
+  })
+
+  it('starts from created-after on the first run', async () => {
+    stripe.addCharges(generateCharges({ count: 100, seed: 12, from: clock - 20 * DAY, to: clock - 60 }))
+    const from = clock - 5 * DAY
+    const { io } = await run({ 'created-after': String(from) })
+    expect(tableDifferences(await table(), truth().filter((c) => c.created >= from))).toEqual([])
+    expect(io.summary).toContain(`| Window covered | from ${new Date(from * 1000).toISOString().replace('.000Z', 'Z')}`)
+  })
+
+  it('refuses dry-run with incremental', async () => {
+    await expect(run({ 'dry-run': 'true' })).rejects.toThrow(/Input `incremental`: cannot be combined with `dry-run: true`/)
+    expect(stripe.requests).toHaveLength(0)
+  })
+})

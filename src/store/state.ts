@@ -1,0 +1,104 @@
+import type pg from 'pg'
+import { qualified, quoteIdent } from './columns.js'
+
+export const STATE_TABLE = 'stripe_sync_state'
+
+/**
+ * Where an incremental sync stands, one row per (account, table, status filter).
+ * Every charge created before `cursorCreated` is stored, and so are `cursorIds`, the charges
+ * created in the second `cursorCreated` itself; the next run resumes there.
+ */
+export interface SyncState {
+  account: string
+  tableName: string
+  statusFilter: string
+  cursorCreated: number
+  cursorIds: string[]
+  /** The newest change event already replayed; null when none existed yet. */
+  lastEventId: string | null
+  lastEventCreated: number | null
+  /** When events were last replayed up to "now"; null before the first replay point is set. */
+  eventsCheckedAt: Date | null
+  lastRunFinishedAt: Date | null
+  apiVersion: string
+}
+
+export async function ensureStateTable(client: pg.Client, schema: string): Promise<boolean> {
+  const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [`${quoteIdent(schema)}.${quoteIdent(STATE_TABLE)}`])
+  if (exists.rows[0]?.t) return false
+  await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, STATE_TABLE)} (
+    account text NOT NULL,
+    table_name text NOT NULL,
+    status_filter text NOT NULL,
+    cursor_created bigint NOT NULL,
+    cursor_ids text[] NOT NULL DEFAULT '{}',
+    last_event_id text,
+    last_event_created bigint,
+    events_checked_at timestamptz,
+    last_run_finished_at timestamptz,
+    api_version text NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (account, table_name, status_filter)
+  )`)
+  return true
+}
+
+interface StateRow {
+  account: string
+  table_name: string
+  status_filter: string
+  cursor_created: string
+  cursor_ids: string[]
+  last_event_id: string | null
+  last_event_created: string | null
+  events_checked_at: Date | null
+  last_run_finished_at: Date | null
+  api_version: string
+}
+
+export async function loadState(client: pg.Client, schema: string, key: Pick<SyncState, 'account' | 'tableName' | 'statusFilter'>): Promise<SyncState | undefined> {
+  const result = await client.query<StateRow>(
+    `SELECT * FROM ${qualified(schema, STATE_TABLE)} WHERE account = $1 AND table_name = $2 AND status_filter = $3`,
+    [key.account, key.tableName, key.statusFilter]
+  )
+  const row = result.rows[0]
+  if (!row) return undefined
+  return {
+    account: row.account,
+    tableName: row.table_name,
+    statusFilter: row.status_filter,
+    cursorCreated: Number(row.cursor_created),
+    cursorIds: row.cursor_ids,
+    lastEventId: row.last_event_id,
+    lastEventCreated: row.last_event_created === null ? null : Number(row.last_event_created),
+    eventsCheckedAt: row.events_checked_at,
+    lastRunFinishedAt: row.last_run_finished_at,
+    apiVersion: row.api_version
+  }
+}
+
+export async function saveState(client: pg.Client, schema: string, state: SyncState): Promise<void> {
+  await client.query(
+    `INSERT INTO ${qualified(schema, STATE_TABLE)} AS s
+       (account, table_name, status_filter, cursor_created, cursor_ids, last_event_id, last_event_created,
+        events_checked_at, last_run_finished_at, api_version, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
+     ON CONFLICT (account, table_name, status_filter) DO UPDATE SET
+       cursor_created = EXCLUDED.cursor_created, cursor_ids = EXCLUDED.cursor_ids,
+       last_event_id = EXCLUDED.last_event_id, last_event_created = EXCLUDED.last_event_created,
+       events_checked_at = EXCLUDED.events_checked_at, last_run_finished_at = EXCLUDED.last_run_finished_at,
+       api_version = EXCLUDED.api_version, updated_at = now()`,
+    [
+      state.account,
+      state.tableName,
+      state.statusFilter,
+      state.cursorCreated,
+      state.cursorIds,
+      state.lastEventId,
+      state.lastEventCreated,
+      state.eventsCheckedAt,
+      state.lastRunFinishedAt,
+      state.apiVersion
+    ]
+  )
+}
