@@ -3,6 +3,9 @@
  * every bad input is reported before the first Stripe request or Postgres connection.
  */
 
+import type { Thresholds } from './report/alerts.js'
+import { currencyExponent } from './report/money.js'
+
 export const CHARGE_STATUSES = ['succeeded', 'pending', 'failed'] as const
 export type ChargeStatus = (typeof CHARGE_STATUSES)[number]
 
@@ -20,7 +23,8 @@ export const INPUT_DEFAULTS = {
   'stripe-account': '',
   'stripe-api-base': 'https://api.stripe.com',
   incremental: 'false',
-  'lock-timeout': '0'
+  'lock-timeout': '0',
+  'high-value-threshold': ''
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -48,6 +52,10 @@ export interface Config {
   incremental: boolean
   /** Seconds to wait for another run's lock before skipping. */
   lockTimeoutSeconds: number
+  /** Amounts (major units) at or above which a charge is high-value; undefined when not set. */
+  highValue: Thresholds | undefined
+  /** The threshold as written, for the summary. */
+  highValueThreshold: string | undefined
 }
 
 /** A bad input: names the input and says what it accepts. */
@@ -113,8 +121,38 @@ export function readConfig({ input, env = {}, mask = () => {}, now = new Date() 
     stripeAccount: parseStripeAccount(get('stripe-account')),
     stripeApiBase: parseApiBase(get('stripe-api-base')),
     incremental,
-    lockTimeoutSeconds: parseLockTimeout(get('lock-timeout'))
+    lockTimeoutSeconds: parseLockTimeout(get('lock-timeout')),
+    highValue: parseThresholds(get('high-value-threshold')),
+    highValueThreshold: get('high-value-threshold') || undefined
   }
+}
+
+/**
+ * `1000` (every currency, in its own major units), `usd:1000, eur:900, jpy:150000` (per currency),
+ * or both (`500, jpy:50000`: the bare amount applies to currencies not listed).
+ */
+export function parseThresholds(value: string): Thresholds | undefined {
+  if (value === '') return undefined
+  const accepted = 'Expected an amount in major units (1000) and/or currency:amount pairs (usd:1000, eur:900, jpy:150000).'
+  let all: string | undefined
+  const byCurrency = new Map<string, string>()
+  for (const part of value.split(',').map((p) => p.trim())) {
+    const pair = /^([A-Za-z]{3})\s*:\s*(\d{1,15}(?:\.\d{1,3})?)$/.exec(part)
+    if (pair) {
+      const currency = pair[1]!.toLowerCase()
+      if (byCurrency.has(currency)) throw new InputError('high-value-threshold', `${currency} is given twice. ${accepted}`)
+      const decimals = pair[2]!.split('.')[1]?.length ?? 0
+      if (decimals > currencyExponent(currency)) {
+        throw new InputError('high-value-threshold', `"${part}": ${currency.toUpperCase()} has ${currencyExponent(currency)} decimal place(s). ${accepted}`)
+      }
+      byCurrency.set(currency, pair[2]!)
+    } else if (/^\d{1,15}(?:\.\d{1,3})?$/.test(part) && all === undefined) {
+      all = part
+    } else {
+      throw new InputError('high-value-threshold', `"${part}" is not an amount or currency:amount. ${accepted}`)
+    }
+  }
+  return { all, byCurrency }
 }
 
 export function parseLockTimeout(value: string): number {

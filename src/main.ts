@@ -2,6 +2,9 @@ import * as github from '@actions/github'
 import { CHARGE_STATUSES, InputError, readConfig, type ChargeStatus, type Config, type InputName } from './config.js'
 import { syncIncremental, type IncrementalReport } from './incremental.js'
 import { coreIO, redacting, type ActionIO } from './io.js'
+import { HighValueCollector, MAX_HIGH_VALUE_NOTICES } from './report/alerts.js'
+import { dashboardUrl } from './report/links.js'
+import { formatMoney } from './report/money.js'
 import { buildOutputs } from './report/outputs.js'
 import { renderSummary } from './report/summary.js'
 import { STRIPE_API_VERSION, createStripeClient } from './stripe/client.js'
@@ -9,6 +12,7 @@ import { StripeRequestError, describeStripeError } from './stripe/errors.js'
 import type { RetryOptions } from './stripe/retry.js'
 import { DatabaseError } from './store/connect.js'
 import { PostgresSink, dryRunSink, type ChargeSink } from './store/sink.js'
+import { dailyViewName } from './store/schema.js'
 import { STATE_TABLE } from './store/state.js'
 import { emptyProgress, syncNewest, type SyncProgress } from './sync.js'
 
@@ -42,6 +46,7 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
       now: options.now
     })
     const cfg = config
+    if (cfg.highValue) progress.highValue = new HighValueCollector(cfg.highValue, cfg.stripeAccount)
     io.info(
       `${cfg.incremental ? 'Incremental sync. ' : ''}Using a ${cfg.keyMode} ${cfg.keyKind} key (…${cfg.stripeKey.slice(-4)})` +
         `${cfg.stripeAccount ? ` for connected account ${cfg.stripeAccount}` : ''}; Stripe API ${STRIPE_API_VERSION} at ${cfg.stripeApiBase.origin}.`
@@ -67,6 +72,7 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
       if (r.createdTable) io.info(`Created table ${cfg.schema}.${cfg.table}.`)
       if (r.addedColumns.length > 0) io.info(`Added column(s) to ${cfg.schema}.${cfg.table}: ${r.addedColumns.join(', ')}.`)
       if (r.addedUniqueKey && !r.createdTable) io.info(`Added a unique key on ${cfg.schema}.${cfg.table}(charge_id).`)
+      if (r.createdView) io.info(`Created view ${cfg.schema}.${dailyViewName(cfg.table)} (daily totals per currency).`)
       if (r.createdStateTable) io.info(`Created table ${cfg.schema}.${STATE_TABLE} for the incremental cursor.`)
       sink = pg
     }
@@ -112,7 +118,13 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
 
     const outputs = buildOutputs(progress, cfg.dryRun, incremental)
     for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value)
-    const summary = renderSummary(progress, { ...cfg, runUrl: workflowRunUrl(), incremental })
+    if (progress.highValue) {
+      for (const c of progress.highValue.kept.slice(0, MAX_HIGH_VALUE_NOTICES)) {
+        io.notice(`High-value charge ${c.id}: ${formatMoney(c.amount, c.currency)}${c.receipt_email ? ` from ${c.receipt_email}` : ''} (${dashboardUrl(c, cfg.stripeAccount)})`)
+      }
+      if (progress.highValue.count > MAX_HIGH_VALUE_NOTICES) io.notice(`…and ${progress.highValue.count - MAX_HIGH_VALUE_NOTICES} more high-value charges (see the job summary).`)
+    }
+    const summary = renderSummary(progress, { ...cfg, runUrl: workflowRunUrl(), incremental, now: options.now ?? new Date() })
     if (!(await io.writeSummary(summary))) io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.')
     io.info(outputs.message!)
     return { ok: true, outputs, progress }

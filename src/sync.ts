@@ -1,6 +1,7 @@
 import type Stripe from 'stripe'
 import { CHARGE_STATUSES, type ChargeStatus } from './config.js'
 import { takeMatching } from './filter.js'
+import type { HighValueCollector } from './report/alerts.js'
 import { Totals } from './report/money.js'
 import { MAX_PAGE_SIZE, chargePages, type ChargeWindow } from './stripe/charges.js'
 import type { RetryOptions } from './stripe/retry.js'
@@ -20,6 +21,8 @@ export interface SyncProgress {
   recorded: Stripe.Charge[]
   /** True when the window ran out before `limit` matches were found. */
   exhausted: boolean
+  /** Set when `high-value-threshold` is given. */
+  highValue?: HighValueCollector
 }
 
 export interface SyncOptions {
@@ -54,6 +57,7 @@ export function recordPage(
   progress.updated += written.updated
   for (const charge of matched) {
     progress.totals.add(charge)
+    progress.highValue?.add(charge, order)
     if (order === 'newest-first') {
       if (progress.recorded.length < REPORTED_CHARGES) progress.recorded.push(charge)
     } else {

@@ -261,4 +261,37 @@ describe('the action against the Stripe stand-in and a real Postgres', () => {
     expect(io.everything()).not.toContain('TopSecret99')
     expect(io.secrets).toEqual(expect.arrayContaining([url, 'TopSecret99']))
   })
+
+  it('flags high-value charges (outputs, notices, summary) and creates the daily view', async () => {
+    stripe.addCharges(generateCharges({ count: 200, seed: 17, from: T0, to: T0 + 10 * 86400 }))
+    const { io } = await run({ limit: 'all', status: 'all', 'high-value-threshold': '1500, jpy:200000' })
+    expect(io.failed).toBeUndefined()
+    const all = stripe.allCharges()
+    const threshold = (c: Stripe.Charge) => (c.currency === 'jpy' ? 200000 : c.currency === 'kwd' ? 1500000 : 150000)
+    const high = all.filter((c) => c.amount >= threshold(c))
+    expect(high.length).toBeGreaterThan(0)
+    expect(io.outputs.high_value_count).toBe(String(high.length))
+    expect(JSON.parse(io.outputs.high_value_charges!).map((h: { id: string }) => h.id)).toEqual(high.slice(0, 50).map((c) => c.id))
+    expect(io.notices.filter((n) => n.startsWith('High-value charge ')).length).toBe(Math.min(10, high.length))
+    expect(io.summary).toContain(`### High-value charges (${high.length})`)
+    expect(io.summary).toContain('```mermaid\nxychart-beta')
+
+    const view = await withClient(db.url, (c) =>
+      c.query(`SELECT day::text, currency, count::int, gross::bigint, refunded::bigint, net::bigint FROM "${schema}".processed_charges_daily ORDER BY day, currency`)
+    )
+    const want = new Map<string, { count: number; gross: number; refunded: number }>()
+    for (const c of all.filter((x) => x.status === 'succeeded')) {
+      const key = `${new Date(c.created * 1000).toISOString().slice(0, 10)} ${c.currency}`
+      const w = want.get(key) ?? { count: 0, gross: 0, refunded: 0 }
+      w.count += 1
+      w.gross += c.amount
+      w.refunded += c.amount_refunded
+      want.set(key, w)
+    }
+    expect(view.rows.length).toBe(want.size)
+    for (const row of view.rows) {
+      const w = want.get(`${row.day} ${row.currency}`)!
+      expect([Number(row.count), Number(row.gross), Number(row.refunded), Number(row.net)]).toEqual([w.count, w.gross, w.refunded, w.gross - w.refunded])
+    }
+  })
 })

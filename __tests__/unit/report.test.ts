@@ -43,7 +43,9 @@ describe('buildOutputs', () => {
     expect(out.charges_updated).toBe('0')
     expect(out.currency).toBe('usd')
     expect(out.total_amount).toBe('1500.00')
-    expect(JSON.parse(out.totals!)).toEqual({ usd: { count: 2, amount_minor: 150000, amount: '1500.00', refunded_minor: 0, net_minor: 150000 } })
+    expect(JSON.parse(out.totals!)).toEqual({
+      usd: { count: 2, amount_minor: 150000, amount: '1500.00', refunded_minor: 0, refunded: '0.00', net_minor: 150000, net: '1500.00' }
+    })
     expect(JSON.parse(out.result!)).toEqual({
       message: 'Successfully processed 2 Stripe charges',
       total_amount_cents: 150000,
@@ -121,8 +123,8 @@ describe('renderSummary', () => {
     expect(md).toContain('| Limit | 10 |')
     expect(md).toContain('| Created | from 2026-11-01T00:00:00Z |')
     expect(md).toContain('| Dry run | no |')
-    expect(md).toContain('| USD | 1 | 1,500.00 USD |')
-    expect(md).toContain('| JPY | 1 | 5,000 JPY |')
+    expect(md).toContain('| USD | 1 | 1,500.00 USD | 0.00 USD | 1,500.00 USD |')
+    expect(md).toContain('| JPY | 1 | 5,000 JPY | 0 JPY | 5,000 JPY |')
     expect(md).toContain(
       '| [ch_new](https://dashboard.stripe.com/test/payments/ch_new) | 1,500.00 USD | succeeded | ann@example.com | Plan \\| "Pro" yearly | 2026-11-20 15:04:05 |'
     )

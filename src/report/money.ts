@@ -48,11 +48,16 @@ export interface CurrencyTotal {
   refundedMinor: number
 }
 
-/** Per-currency running totals; constant memory however many charges pass through. */
+/**
+ * Per-currency running totals, and gross per UTC day per currency for the chart. Memory grows with
+ * currencies × days, never with the number of charges.
+ */
 export class Totals {
   readonly byCurrency = new Map<string, CurrencyTotal>()
+  /** currency → UTC day number (Unix seconds / 86400) → gross minor units. */
+  readonly daily = new Map<string, Map<number, number>>()
 
-  add(charge: { currency: string; amount: number; amount_refunded?: number | null }): void {
+  add(charge: { currency: string; amount: number; amount_refunded?: number | null; created?: number }): void {
     const currency = charge.currency.toLowerCase()
     let total = this.byCurrency.get(currency)
     if (!total) {
@@ -62,6 +67,12 @@ export class Totals {
     total.count += 1
     total.amountMinor += charge.amount
     total.refundedMinor += charge.amount_refunded ?? 0
+    if (charge.created !== undefined) {
+      let days = this.daily.get(currency)
+      if (!days) this.daily.set(currency, (days = new Map()))
+      const day = Math.floor(charge.created / 86400)
+      days.set(day, (days.get(day) ?? 0) + charge.amount)
+    }
   }
 
   get count(): number {
@@ -74,4 +85,23 @@ export class Totals {
   currencies(): string[] {
     return [...this.byCurrency.entries()].sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0])).map(([c]) => c)
   }
+}
+
+/**
+ * A decimal amount in major units ("1000", "99.5") as minor units of `currency`, rounded up when it
+ * has more decimals than the currency (a threshold of 99.5 JPY means 100 JPY). String arithmetic: exact.
+ */
+export function majorToMinor(major: string, currency: string): number {
+  const match = /^(\d+)(?:\.(\d+))?$/.exec(major)
+  if (!match) throw new Error(`not a decimal amount: ${major}`)
+  const exponent = currencyExponent(currency)
+  const fraction = match[2] ?? ''
+  const kept = fraction.slice(0, exponent).padEnd(exponent, '0')
+  const roundUp = /[1-9]/.test(fraction.slice(exponent)) ? 1 : 0
+  return Number(`${match[1]}${kept}`) + roundUp
+}
+
+/** A minor-unit amount as a JSON-safe number of major units, for charts (display only). */
+export function minorToNumber(minor: number, currency: string): number {
+  return Number(formatMinor(minor, currency))
 }

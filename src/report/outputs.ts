@@ -16,7 +16,10 @@ export function buildOutputs(progress: SyncProgress, dryRun: boolean, incrementa
   const currencies = totals.currencies()
   const single = currencies.length === 1 ? currencies[0]! : undefined
 
-  const totalsJson: Record<string, { count: number; amount_minor: number; amount: string; refunded_minor: number; net_minor: number }> = {}
+  const totalsJson: Record<
+    string,
+    { count: number; amount_minor: number; amount: string; refunded_minor: number; refunded: string; net_minor: number; net: string }
+  > = {}
   for (const currency of currencies) {
     const t = totals.byCurrency.get(currency)!
     totalsJson[currency] = {
@@ -24,7 +27,9 @@ export function buildOutputs(progress: SyncProgress, dryRun: boolean, incrementa
       amount_minor: t.amountMinor,
       amount: formatMinor(t.amountMinor, currency),
       refunded_minor: t.refundedMinor,
-      net_minor: t.amountMinor - t.refundedMinor
+      refunded: formatMinor(t.refundedMinor, currency),
+      net_minor: t.amountMinor - t.refundedMinor,
+      net: formatMinor(t.amountMinor - t.refundedMinor, currency)
     }
   }
 
@@ -53,6 +58,9 @@ export function buildOutputs(progress: SyncProgress, dryRun: boolean, incrementa
     // Every charge created at or before this time is stored (the second before the resume point).
     cursor: incremental ? isoSeconds(incremental.cursor - 1) : '',
     events_processed: String(incremental?.eventsProcessed ?? 0),
-    skipped: 'false'
+    skipped: 'false',
+    high_value_count: String(progress.highValue?.count ?? 0),
+    high_value_charges: JSON.stringify(progress.highValue?.entries() ?? []),
+    high_value_truncated: String(progress.highValue?.truncated ?? false)
   }
 }

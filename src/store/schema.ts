@@ -19,6 +19,29 @@ export interface SchemaReport {
   createdTable: boolean
   addedColumns: string[]
   addedUniqueKey: boolean
+  createdView: boolean
+}
+
+/** The reporting view's name: `<table>_daily`, within Postgres's 63-character limit. */
+export function dailyViewName(table: string): string {
+  return `${table.slice(0, 63 - '_daily'.length)}_daily`
+}
+
+/**
+ * Daily totals of succeeded charges per currency, in minor units: day (UTC), currency, count,
+ * gross, refunded, net. Refunds are counted on the charge's day, as Stripe reports them per charge.
+ */
+export function dailyViewSql(schema: string, table: string): string {
+  return `CREATE OR REPLACE VIEW ${qualified(schema, dailyViewName(table))} AS
+  SELECT (created_at AT TIME ZONE 'UTC')::date AS day,
+         currency,
+         count(*) AS count,
+         sum(amount) AS gross,
+         sum(coalesce(amount_refunded, 0)) AS refunded,
+         sum(amount - coalesce(amount_refunded, 0)) AS net
+    FROM ${qualified(schema, table)}
+   WHERE status = 'succeeded'
+   GROUP BY 1, 2`
 }
 
 /**
@@ -29,7 +52,7 @@ export interface SchemaReport {
  * need none.
  */
 export async function ensureTable(client: pg.Client, schema: string, table: string): Promise<SchemaReport> {
-  const report: SchemaReport = { createdSchema: false, createdTable: false, addedColumns: [], addedUniqueKey: false }
+  const report: SchemaReport = { createdSchema: false, createdTable: false, addedColumns: [], addedUniqueKey: false, createdView: false }
   const t = qualified(schema, table)
   await client.query('BEGIN')
   try {
@@ -67,6 +90,11 @@ export async function ensureTable(client: pg.Client, schema: string, table: stri
     if (report.createdTable || report.addedColumns.length > 0 || report.addedUniqueKey) {
       await client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(`${table}_created_at_idx`)} ON ${t} (created_at)`)
       await client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(`${table}_status_idx`)} ON ${t} (status)`)
+    }
+    const view = await client.query<{ v: string | null }>('SELECT to_regclass($1) AS v', [qualified(schema, dailyViewName(table))])
+    if (!view.rows[0]?.v) {
+      await client.query(dailyViewSql(schema, table))
+      report.createdView = true
     }
     await client.query('COMMIT')
   } catch (error) {
