@@ -35827,7 +35827,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1334);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2427);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -35836,7 +35836,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1334:
+/***/ 2427:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -40981,11 +40981,106 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
+;// CONCATENATED MODULE: ./src/report/money.ts
+/**
+ * Money stays in integer minor units (as Stripe sends it) until it is formatted; formatting is
+ * string arithmetic on those integers, so no amount is ever rounded through a float.
+ */
+/** Stripe's zero-decimal currencies: amount 500 means 500 units. */
+const ZERO_DECIMAL = new Set(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf']);
+/** Stripe's three-decimal currencies: amount 1500 means 1.500 units. */
+const THREE_DECIMAL = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
+// Stripe's documented special cases ISK, HUF and TWD are charged in whole units but remain
+// two-decimal in the API (ISK 100 = 1 króna), so they take the default exponent of 2.
+/** How many digits of an API amount are decimals for this currency. */
+function currencyExponent(currency) {
+    const c = currency.toLowerCase();
+    if (ZERO_DECIMAL.has(c))
+        return 0;
+    if (THREE_DECIMAL.has(c))
+        return 3;
+    return 2;
+}
+/** Minor units as a plain decimal string in major units: 150000 usd → "1500.00", 1500 jpy → "1500", 1500 kwd → "1.500". */
+function formatMinor(minor, currency) {
+    const exponent = currencyExponent(currency);
+    const value = BigInt(minor);
+    const negative = value < 0n;
+    const digits = (negative ? -value : value).toString().padStart(exponent + 1, '0');
+    const whole = digits.slice(0, digits.length - exponent);
+    const fraction = digits.slice(digits.length - exponent);
+    return `${negative ? '-' : ''}${whole}${exponent > 0 ? `.${fraction}` : ''}`;
+}
+/** For people: thousands separators and the upper-case code, e.g. "1,500.00 USD". */
+function formatMoney(minor, currency) {
+    const plain = formatMinor(minor, currency);
+    const [whole = '', fraction] = plain.split('.');
+    const sign = whole.startsWith('-') ? '-' : '';
+    const grouped = whole.replace('-', '').replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+    return `${sign}${grouped}${fraction === undefined ? '' : `.${fraction}`} ${currency.toUpperCase()}`;
+}
+/**
+ * Per-currency running totals, and gross per UTC day per currency for the chart. Memory grows with
+ * currencies × days, never with the number of charges.
+ */
+class Totals {
+    byCurrency = new Map();
+    /** currency → UTC day number (Unix seconds / 86400) → gross minor units. */
+    daily = new Map();
+    add(charge) {
+        const currency = charge.currency.toLowerCase();
+        let total = this.byCurrency.get(currency);
+        if (!total) {
+            total = { count: 0, amountMinor: 0, refundedMinor: 0 };
+            this.byCurrency.set(currency, total);
+        }
+        total.count += 1;
+        total.amountMinor += charge.amount;
+        total.refundedMinor += charge.amount_refunded ?? 0;
+        if (charge.created !== undefined) {
+            let days = this.daily.get(currency);
+            if (!days)
+                this.daily.set(currency, (days = new Map()));
+            const day = Math.floor(charge.created / 86400);
+            days.set(day, (days.get(day) ?? 0) + charge.amount);
+        }
+    }
+    get count() {
+        let n = 0;
+        for (const t of this.byCurrency.values())
+            n += t.count;
+        return n;
+    }
+    /** Currencies by charge count, most first (ties by code), so "main currency" is stable. */
+    currencies() {
+        return [...this.byCurrency.entries()].sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0])).map(([c]) => c);
+    }
+}
+/**
+ * A decimal amount in major units ("1000", "99.5") as minor units of `currency`, rounded up when it
+ * has more decimals than the currency (a threshold of 99.5 JPY means 100 JPY). String arithmetic: exact.
+ */
+function majorToMinor(major, currency) {
+    const match = /^(\d+)(?:\.(\d+))?$/.exec(major);
+    if (!match)
+        throw new Error(`not a decimal amount: ${major}`);
+    const exponent = currencyExponent(currency);
+    const fraction = match[2] ?? '';
+    const kept = fraction.slice(0, exponent).padEnd(exponent, '0');
+    const roundUp = /[1-9]/.test(fraction.slice(exponent)) ? 1 : 0;
+    return Number(`${match[1]}${kept}`) + roundUp;
+}
+/** A minor-unit amount as a JSON-safe number of major units, for charts (display only). */
+function minorToNumber(minor, currency) {
+    return Number(formatMinor(minor, currency));
+}
+
 ;// CONCATENATED MODULE: ./src/config.ts
 /**
  * Inputs → a typed, validated Config. Nothing here touches the network or a database:
  * every bad input is reported before the first Stripe request or Postgres connection.
  */
+
 const CHARGE_STATUSES = ['succeeded', 'pending', 'failed'];
 /** Defaults, kept equal to action.yml's (a unit test compares them). */
 const INPUT_DEFAULTS = {
@@ -41001,7 +41096,8 @@ const INPUT_DEFAULTS = {
     'stripe-account': '',
     'stripe-api-base': 'https://api.stripe.com',
     incremental: 'false',
-    'lock-timeout': '0'
+    'lock-timeout': '0',
+    'high-value-threshold': ''
 };
 /** A bad input: names the input and says what it accepts. */
 class InputError extends Error {
@@ -41047,8 +41143,41 @@ function readConfig({ input, env = {}, mask = () => { }, now = new Date() }) {
         stripeAccount: parseStripeAccount(get('stripe-account')),
         stripeApiBase: parseApiBase(get('stripe-api-base')),
         incremental,
-        lockTimeoutSeconds: parseLockTimeout(get('lock-timeout'))
+        lockTimeoutSeconds: parseLockTimeout(get('lock-timeout')),
+        highValue: parseThresholds(get('high-value-threshold')),
+        highValueThreshold: get('high-value-threshold') || undefined
     };
+}
+/**
+ * `1000` (every currency, in its own major units), `usd:1000, eur:900, jpy:150000` (per currency),
+ * or both (`500, jpy:50000`: the bare amount applies to currencies not listed).
+ */
+function parseThresholds(value) {
+    if (value === '')
+        return undefined;
+    const accepted = 'Expected an amount in major units (1000) and/or currency:amount pairs (usd:1000, eur:900, jpy:150000).';
+    let all;
+    const byCurrency = new Map();
+    for (const part of value.split(',').map((p) => p.trim())) {
+        const pair = /^([A-Za-z]{3})\s*:\s*(\d{1,15}(?:\.\d{1,3})?)$/.exec(part);
+        if (pair) {
+            const currency = pair[1].toLowerCase();
+            if (byCurrency.has(currency))
+                throw new InputError('high-value-threshold', `${currency} is given twice. ${accepted}`);
+            const decimals = pair[2].split('.')[1]?.length ?? 0;
+            if (decimals > currencyExponent(currency)) {
+                throw new InputError('high-value-threshold', `"${part}": ${currency.toUpperCase()} has ${currencyExponent(currency)} decimal place(s). ${accepted}`);
+            }
+            byCurrency.set(currency, pair[2]);
+        }
+        else if (/^\d{1,15}(?:\.\d{1,3})?$/.test(part) && all === undefined) {
+            all = part;
+        }
+        else {
+            throw new InputError('high-value-threshold', `"${part}" is not an amount or currency:amount. ${accepted}`);
+        }
+    }
+    return { all, byCurrency };
 }
 function parseLockTimeout(value) {
     if (!/^\d{1,5}$/.test(value) || Number(value) > 21600) {
@@ -62240,70 +62369,6 @@ function takeMatching(page, statuses, remaining) {
     return matched;
 }
 
-;// CONCATENATED MODULE: ./src/report/money.ts
-/**
- * Money stays in integer minor units (as Stripe sends it) until it is formatted; formatting is
- * string arithmetic on those integers, so no amount is ever rounded through a float.
- */
-/** Stripe's zero-decimal currencies: amount 500 means 500 units. */
-const ZERO_DECIMAL = new Set(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf']);
-/** Stripe's three-decimal currencies: amount 1500 means 1.500 units. */
-const THREE_DECIMAL = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
-// Stripe's documented special cases ISK, HUF and TWD are charged in whole units but remain
-// two-decimal in the API (ISK 100 = 1 króna), so they take the default exponent of 2.
-/** How many digits of an API amount are decimals for this currency. */
-function currencyExponent(currency) {
-    const c = currency.toLowerCase();
-    if (ZERO_DECIMAL.has(c))
-        return 0;
-    if (THREE_DECIMAL.has(c))
-        return 3;
-    return 2;
-}
-/** Minor units as a plain decimal string in major units: 150000 usd → "1500.00", 1500 jpy → "1500", 1500 kwd → "1.500". */
-function formatMinor(minor, currency) {
-    const exponent = currencyExponent(currency);
-    const value = BigInt(minor);
-    const negative = value < 0n;
-    const digits = (negative ? -value : value).toString().padStart(exponent + 1, '0');
-    const whole = digits.slice(0, digits.length - exponent);
-    const fraction = digits.slice(digits.length - exponent);
-    return `${negative ? '-' : ''}${whole}${exponent > 0 ? `.${fraction}` : ''}`;
-}
-/** For people: thousands separators and the upper-case code, e.g. "1,500.00 USD". */
-function formatMoney(minor, currency) {
-    const plain = formatMinor(minor, currency);
-    const [whole = '', fraction] = plain.split('.');
-    const sign = whole.startsWith('-') ? '-' : '';
-    const grouped = whole.replace('-', '').replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-    return `${sign}${grouped}${fraction === undefined ? '' : `.${fraction}`} ${currency.toUpperCase()}`;
-}
-/** Per-currency running totals; constant memory however many charges pass through. */
-class Totals {
-    byCurrency = new Map();
-    add(charge) {
-        const currency = charge.currency.toLowerCase();
-        let total = this.byCurrency.get(currency);
-        if (!total) {
-            total = { count: 0, amountMinor: 0, refundedMinor: 0 };
-            this.byCurrency.set(currency, total);
-        }
-        total.count += 1;
-        total.amountMinor += charge.amount;
-        total.refundedMinor += charge.amount_refunded ?? 0;
-    }
-    get count() {
-        let n = 0;
-        for (const t of this.byCurrency.values())
-            n += t.count;
-        return n;
-    }
-    /** Currencies by charge count, most first (ties by code), so "main currency" is stable. */
-    currencies() {
-        return [...this.byCurrency.entries()].sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0])).map(([c]) => c);
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/sync.ts
 
 
@@ -62326,6 +62391,7 @@ function recordPage(progress, scanned, matched, written, order) {
     progress.updated += written.updated;
     for (const charge of matched) {
         progress.totals.add(charge);
+        progress.highValue?.add(charge, order);
         if (order === 'newest-first') {
             if (progress.recorded.length < REPORTED_CHARGES)
                 progress.recorded.push(charge);
@@ -65546,6 +65612,75 @@ function redacting(io) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/report/links.ts
+function dashboardUrl(charge, stripeAccount) {
+    const account = stripeAccount ? `${stripeAccount}/` : '';
+    const mode = charge.livemode ? '' : 'test/';
+    return `https://dashboard.stripe.com/${account}${mode}payments/${charge.id}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/alerts.ts
+
+
+
+/** How many high-value charges the output lists, and how many get a ::notice:: annotation. */
+const MAX_HIGH_VALUE_LISTED = 50;
+const MAX_HIGH_VALUE_NOTICES = 10;
+function thresholdMinor(thresholds, currency) {
+    const major = thresholds.byCurrency.get(currency.toLowerCase()) ?? thresholds.all;
+    return major === undefined ? undefined : majorToMinor(major, currency);
+}
+/** Collects the run's high-value charges: counts all, keeps the newest MAX_HIGH_VALUE_LISTED. */
+class HighValueCollector {
+    thresholds;
+    stripeAccount;
+    count = 0;
+    /** Newest first. */
+    kept = [];
+    cache = new Map();
+    constructor(thresholds, stripeAccount) {
+        this.thresholds = thresholds;
+        this.stripeAccount = stripeAccount;
+    }
+    isHighValue(charge) {
+        const currency = charge.currency.toLowerCase();
+        if (!this.cache.has(currency))
+            this.cache.set(currency, thresholdMinor(this.thresholds, currency));
+        const threshold = this.cache.get(currency);
+        return threshold !== undefined && charge.amount >= threshold;
+    }
+    add(charge, order) {
+        if (!this.isHighValue(charge))
+            return;
+        this.count += 1;
+        if (order === 'newest-first') {
+            if (this.kept.length < MAX_HIGH_VALUE_LISTED)
+                this.kept.push(charge);
+        }
+        else {
+            this.kept.unshift(charge);
+            if (this.kept.length > MAX_HIGH_VALUE_LISTED)
+                this.kept.pop();
+        }
+    }
+    get truncated() {
+        return this.count > this.kept.length;
+    }
+    entries() {
+        return this.kept.map((c) => ({
+            id: c.id,
+            amount: formatMinor(c.amount, c.currency),
+            amount_minor: c.amount,
+            currency: c.currency,
+            customer_email: c.receipt_email ?? c.billing_details?.email ?? null,
+            // Outputs have size limits; a description is context, not data.
+            description: c.description == null ? null : c.description.length > 200 ? `${c.description.slice(0, 199)}…` : c.description,
+            created: isoSeconds(c.created),
+            dashboard_url: dashboardUrl(c, this.stripeAccount)
+        }));
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
 
 
@@ -65568,7 +65703,9 @@ function buildOutputs(progress, dryRun, incremental) {
             amount_minor: t.amountMinor,
             amount: formatMinor(t.amountMinor, currency),
             refunded_minor: t.refundedMinor,
-            net_minor: t.amountMinor - t.refundedMinor
+            refunded: formatMinor(t.refundedMinor, currency),
+            net_minor: t.amountMinor - t.refundedMinor,
+            net: formatMinor(t.amountMinor - t.refundedMinor, currency)
         };
     }
     const result = {
@@ -65595,32 +65732,98 @@ function buildOutputs(progress, dryRun, incremental) {
         // Every charge created at or before this time is stored (the second before the resume point).
         cursor: incremental ? isoSeconds(incremental.cursor - 1) : '',
         events_processed: String(incremental?.eventsProcessed ?? 0),
-        skipped: 'false'
+        skipped: 'false',
+        high_value_count: String(progress.highValue?.count ?? 0),
+        high_value_charges: JSON.stringify(progress.highValue?.entries() ?? []),
+        high_value_truncated: String(progress.highValue?.truncated ?? false)
     };
+}
+
+;// CONCATENATED MODULE: ./src/report/chart.ts
+
+const DAY = 86400;
+/** More bars than this are unreadable on a summary page: days become weeks, weeks become months. */
+const MAX_BARS = 62;
+function dayLabel(day) {
+    return new Date(day * DAY * 1000).toISOString().slice(5, 10);
+}
+/**
+ * Gross per bucket over [fromDay, toDay] (UTC day numbers), including empty buckets so the chart's
+ * gaps are real gaps. Daily up to MAX_BARS days, then weekly (Mondays), then monthly (last MAX_BARS months).
+ */
+function bucketize(daily, fromDay, toDay, currency) {
+    const span = toDay - fromDay + 1;
+    if (span <= MAX_BARS) {
+        const bars = [];
+        for (let d = fromDay; d <= toDay; d++)
+            bars.push({ label: dayLabel(d), value: minorToNumber(daily.get(d) ?? 0, currency) });
+        return { unit: 'day', bars };
+    }
+    const weekly = span <= MAX_BARS * 7;
+    const sums = new Map();
+    const keyOf = (day) => {
+        if (weekly)
+            return dayLabel(day - ((new Date(day * DAY * 1000).getUTCDay() + 6) % 7));
+        return new Date(day * DAY * 1000).toISOString().slice(0, 7);
+    };
+    for (let d = fromDay; d <= toDay; d++) {
+        const key = keyOf(d);
+        sums.set(key, (sums.get(key) ?? 0) + (daily.get(d) ?? 0));
+    }
+    const bars = [...sums].map(([label, minor]) => ({ label, value: minorToNumber(minor, currency) }));
+    return { unit: weekly ? 'week' : 'month', bars: bars.slice(-MAX_BARS) };
+}
+/** A rounded-up axis maximum: 1, 2 or 5 times a power of ten. */
+function niceMax(value) {
+    if (value <= 0)
+        return 1;
+    const power = 10 ** Math.floor(Math.log10(value));
+    for (const step of [1, 2, 5, 10])
+        if (step * power >= value)
+            return step * power;
+    return 10 * power;
+}
+/** A Mermaid `xychart-beta` bar chart, as GitHub renders it in a ```mermaid block. */
+function mermaidBarChart(chart, currency) {
+    const code = currency.toUpperCase();
+    const title = `${chart.unit === 'day' ? 'Daily' : chart.unit === 'week' ? 'Weekly' : 'Monthly'} gross, ${code}`;
+    const max = niceMax(Math.max(...chart.bars.map((b) => b.value), 0));
+    return [
+        '```mermaid',
+        'xychart-beta',
+        `    title "${title}"`,
+        `    x-axis [${chart.bars.map((b) => `"${b.label}"`).join(', ')}]`,
+        `    y-axis "${code}" 0 --> ${max}`,
+        `    bar [${chart.bars.map((b) => String(b.value)).join(', ')}]`,
+        '```'
+    ].join('\n');
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
 
 
 
+
+
+
+/** GitHub refuses a step summary over 1 MiB; stay clear of it. */
+const SUMMARY_LIMIT_BYTES = 1_000_000;
+const DESCRIPTION_CHARS = 120;
 /**
  * Text from Stripe (descriptions, emails) is untrusted: inside a table cell it must not end the
  * cell (`|`), the row (newline), open HTML or form links and emphasis.
  */
-function escapeCell(text) {
+function escapeCell(text, maxChars = Infinity) {
     if (text == null || text === '')
         return '';
-    return text
+    const chars = [...text];
+    const short = chars.length > maxChars ? `${chars.slice(0, maxChars - 1).join('')}…` : text;
+    return short
         .replace(/&/g, '&amp;')
         .replace(/</g, '&lt;')
         .replace(/>/g, '&gt;')
         .replace(/\r\n|\r|\n/g, ' ')
         .replace(/([\\`*_[\]|~])/g, '\\$1');
-}
-function dashboardUrl(charge, stripeAccount) {
-    const account = stripeAccount ? `${stripeAccount}/` : '';
-    const mode = charge.livemode ? '' : 'test/';
-    return `https://dashboard.stripe.com/${account}${mode}payments/${charge.id}`;
 }
 function describeWindow(gte, lt) {
     if (gte === undefined && lt === undefined)
@@ -65634,8 +65837,24 @@ function describeWindow(gte, lt) {
 function describeStatuses(statuses) {
     return statuses.size === CHARGE_STATUSES.length ? 'all' : CHARGE_STATUSES.filter((s) => statuses.has(s)).join(', ');
 }
-/** The job summary as GitHub-flavoured Markdown. Pure: the same input always renders the same text. */
-function renderSummary(progress, ctx) {
+function chargeRow(c, stripeAccount) {
+    const created = isoSeconds(c.created).replace('T', ' ').replace('Z', '');
+    return (`| [${c.id}](${dashboardUrl(c, stripeAccount)}) | ${formatMoney(c.amount, c.currency)} | ${c.status} | ` +
+        `${escapeCell(c.receipt_email ?? c.billing_details?.email)} | ${escapeCell(c.description, DESCRIPTION_CHARS)} | ${created} |`);
+}
+const CHARGE_HEADER = ['| Charge | Amount | Status | Customer email | Description | Created (UTC) |', '| --- | ---: | --- | --- | --- | --- |'];
+/** The chart's day range: the run's window where it is close to the data, else the data's own span. */
+function chartDays(daily, ctx) {
+    const days = [...daily.keys()];
+    const first = Math.min(...days);
+    const last = Math.max(...days);
+    const gte = ctx.incremental?.from ?? ctx.createdGte;
+    const lt = ctx.incremental?.to ?? ctx.createdLt ?? (ctx.now ? Math.floor(ctx.now.getTime() / 1000) + 1 : undefined);
+    const from = gte !== undefined && Math.floor(gte / 86400) >= first - 62 ? Math.floor(gte / 86400) : first;
+    const to = lt !== undefined && Math.floor((lt - 1) / 86400) <= last + 62 ? Math.floor((lt - 1) / 86400) : last;
+    return [Math.min(from, first), Math.max(to, last)];
+}
+function renderWith(progress, ctx, chargeRows) {
     const lines = [];
     lines.push('## Stripe Payment Monitor', '');
     lines.push(`**${runMessage(progress.matched, ctx.dryRun)}**`, '');
@@ -65662,32 +65881,62 @@ function renderSummary(progress, ctx) {
     lines.push(`| Stripe charges scanned | ${progress.scanned} in ${progress.pages} page(s) |`);
     lines.push('');
     const currencies = progress.totals.currencies();
-    if (currencies.length > 0) {
-        lines.push('### Totals by currency', '');
-        lines.push('| Currency | Charges | Amount |', '| --- | ---: | ---: |');
-        for (const currency of currencies) {
-            const t = progress.totals.byCurrency.get(currency);
-            lines.push(`| ${currency.toUpperCase()} | ${t.count} | ${formatMoney(t.amountMinor, currency)} |`);
-        }
-        lines.push('');
-        lines.push(`### Charges ${ctx.dryRun ? 'found' : 'recorded'} this run (newest first)`, '');
-        lines.push('| Charge | Amount | Status | Customer email | Description | Created (UTC) |', '| --- | ---: | --- | --- | --- | --- |');
-        for (const c of progress.recorded) {
-            const created = isoSeconds(c.created).replace('T', ' ').replace('Z', '');
-            lines.push(`| [${c.id}](${dashboardUrl(c, ctx.stripeAccount)}) | ${formatMoney(c.amount, c.currency)} | ${c.status} | ` +
-                `${escapeCell(c.receipt_email ?? c.billing_details?.email)} | ${escapeCell(c.description)} | ${created} |`);
-        }
-        const more = progress.matched - progress.recorded.length;
-        if (more > 0)
-            lines.push('', `…and ${more} more.`);
-        lines.push('');
+    if (currencies.length === 0) {
+        lines.push('No charges matched.', '');
     }
     else {
-        lines.push('No charges matched.', '');
+        lines.push('### Totals by currency', '');
+        lines.push('| Currency | Charges | Gross | Refunded | Net |', '| --- | ---: | ---: | ---: | ---: |');
+        for (const currency of currencies) {
+            const t = progress.totals.byCurrency.get(currency);
+            lines.push(`| ${currency.toUpperCase()} | ${t.count} | ${formatMoney(t.amountMinor, currency)} | ${formatMoney(t.refundedMinor, currency)} | ${formatMoney(t.amountMinor - t.refundedMinor, currency)} |`);
+        }
+        lines.push('');
+        const main = currencies[0];
+        const daily = progress.totals.daily.get(main);
+        if (daily && daily.size > 0) {
+            const [from, to] = chartDays(daily, ctx);
+            lines.push(`### Gross over time (${main.toUpperCase()}, the run's most frequent currency)`, '');
+            lines.push(mermaidBarChart(bucketize(daily, from, to, main), main), '');
+        }
+        const hv = progress.highValue;
+        if (hv && ctx.highValueThreshold !== undefined) {
+            lines.push(`### High-value charges (${hv.count})`, '');
+            lines.push(`Threshold: ${escapeCell(ctx.highValueThreshold)}.`, '');
+            if (hv.count > 0) {
+                lines.push(...CHARGE_HEADER);
+                for (const c of hv.kept)
+                    lines.push(chargeRow(c, ctx.stripeAccount));
+                if (hv.truncated)
+                    lines.push('', `…and ${hv.count - hv.kept.length} more.`);
+                lines.push('');
+            }
+        }
+        lines.push(`### Charges ${ctx.dryRun ? 'found' : 'recorded'} this run (newest first)`, '');
+        lines.push(...CHARGE_HEADER);
+        const shown = progress.recorded.slice(0, chargeRows);
+        for (const c of shown)
+            lines.push(chargeRow(c, ctx.stripeAccount));
+        const more = progress.matched - shown.length;
+        if (more > 0)
+            lines.push('', `…and ${more} more.`);
+        if (shown.length < progress.recorded.length)
+            lines.push('', "(The table was shortened to fit GitHub's 1 MiB job summary limit.)");
+        lines.push('');
     }
     if (ctx.runUrl)
         lines.push(`[Workflow run](${ctx.runUrl})`, '');
     return lines.join('\n');
+}
+/** The job summary as GitHub-flavoured Markdown, within GitHub's size limit. Pure. */
+function renderSummary(progress, ctx, limitBytes = SUMMARY_LIMIT_BYTES) {
+    let rows = progress.recorded.length;
+    let markdown = renderWith(progress, ctx, rows);
+    while (Buffer.byteLength(markdown) > limitBytes && rows > 0) {
+        rows = Math.floor(rows / 2);
+        markdown = renderWith(progress, ctx, rows);
+    }
+    return markdown;
 }
 
 ;// CONCATENATED MODULE: ./src/stripe/client.ts
@@ -65933,6 +66182,26 @@ class DuplicateChargeIdsError extends connect_DatabaseError {
         this.name = 'DuplicateChargeIdsError';
     }
 }
+/** The reporting view's name: `<table>_daily`, within Postgres's 63-character limit. */
+function dailyViewName(table) {
+    return `${table.slice(0, 63 - '_daily'.length)}_daily`;
+}
+/**
+ * Daily totals of succeeded charges per currency, in minor units: day (UTC), currency, count,
+ * gross, refunded, net. Refunds are counted on the charge's day, as Stripe reports them per charge.
+ */
+function dailyViewSql(schema, table) {
+    return `CREATE OR REPLACE VIEW ${qualified(schema, dailyViewName(table))} AS
+  SELECT (created_at AT TIME ZONE 'UTC')::date AS day,
+         currency,
+         count(*) AS count,
+         sum(amount) AS gross,
+         sum(coalesce(amount_refunded, 0)) AS refunded,
+         sum(amount - coalesce(amount_refunded, 0)) AS net
+    FROM ${qualified(schema, table)}
+   WHERE status = 'succeeded'
+   GROUP BY 1, 2`;
+}
 /**
  * Makes the table ready: creates the schema and table when missing; for an existing table (such as
  * one made for the original job) adds missing columns and the unique key on charge_id. Runs in one
@@ -65941,7 +66210,7 @@ class DuplicateChargeIdsError extends connect_DatabaseError {
  * need none.
  */
 async function ensureTable(client, schema, table) {
-    const report = { createdSchema: false, createdTable: false, addedColumns: [], addedUniqueKey: false };
+    const report = { createdSchema: false, createdTable: false, addedColumns: [], addedUniqueKey: false, createdView: false };
     const t = qualified(schema, table);
     await client.query('BEGIN');
     try {
@@ -65974,6 +66243,11 @@ async function ensureTable(client, schema, table) {
         if (report.createdTable || report.addedColumns.length > 0 || report.addedUniqueKey) {
             await client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(`${table}_created_at_idx`)} ON ${t} (created_at)`);
             await client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(`${table}_status_idx`)} ON ${t} (status)`);
+        }
+        const view = await client.query('SELECT to_regclass($1) AS v', [qualified(schema, dailyViewName(table))]);
+        if (!view.rows[0]?.v) {
+            await client.query(dailyViewSql(schema, table));
+            report.createdView = true;
         }
         await client.query('COMMIT');
     }
@@ -66223,6 +66497,10 @@ class PostgresSink {
 
 
 
+
+
+
+
 /** The action's entry point on a runner (and for `npm run local-action`). */
 async function run() {
     await runAction(coreIO());
@@ -66240,6 +66518,8 @@ async function runAction(rawIo, options = {}) {
             now: options.now
         });
         const cfg = config;
+        if (cfg.highValue)
+            progress.highValue = new HighValueCollector(cfg.highValue, cfg.stripeAccount);
         io.info(`${cfg.incremental ? 'Incremental sync. ' : ''}Using a ${cfg.keyMode} ${cfg.keyKind} key (…${cfg.stripeKey.slice(-4)})` +
             `${cfg.stripeAccount ? ` for connected account ${cfg.stripeAccount}` : ''}; Stripe API ${STRIPE_API_VERSION} at ${cfg.stripeApiBase.origin}.`);
         let sink = dryRunSink;
@@ -66268,6 +66548,8 @@ async function runAction(rawIo, options = {}) {
                 io.info(`Added column(s) to ${cfg.schema}.${cfg.table}: ${r.addedColumns.join(', ')}.`);
             if (r.addedUniqueKey && !r.createdTable)
                 io.info(`Added a unique key on ${cfg.schema}.${cfg.table}(charge_id).`);
+            if (r.createdView)
+                io.info(`Created view ${cfg.schema}.${dailyViewName(cfg.table)} (daily totals per currency).`);
             if (r.createdStateTable)
                 io.info(`Created table ${cfg.schema}.${STATE_TABLE} for the incremental cursor.`);
             sink = pg;
@@ -66309,7 +66591,14 @@ async function runAction(rawIo, options = {}) {
         const outputs = buildOutputs(progress, cfg.dryRun, incremental);
         for (const [name, value] of Object.entries(outputs))
             io.setOutput(name, value);
-        const summary = renderSummary(progress, { ...cfg, runUrl: workflowRunUrl(), incremental });
+        if (progress.highValue) {
+            for (const c of progress.highValue.kept.slice(0, MAX_HIGH_VALUE_NOTICES)) {
+                io.notice(`High-value charge ${c.id}: ${formatMoney(c.amount, c.currency)}${c.receipt_email ? ` from ${c.receipt_email}` : ''} (${dashboardUrl(c, cfg.stripeAccount)})`);
+            }
+            if (progress.highValue.count > MAX_HIGH_VALUE_NOTICES)
+                io.notice(`…and ${progress.highValue.count - MAX_HIGH_VALUE_NOTICES} more high-value charges (see the job summary).`);
+        }
+        const summary = renderSummary(progress, { ...cfg, runUrl: workflowRunUrl(), incremental, now: options.now ?? new Date() });
         if (!(await io.writeSummary(summary)))
             io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.');
         io.info(outputs.message);
