@@ -35827,7 +35827,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2427);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9619);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -35836,7 +35836,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2427:
+/***/ 9619:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35845,7 +35845,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   eF: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: describeFailure, runAction, statusKey, workflowRunUrl
+// UNUSED EXPORTS: defaultConcurrency, describeFailure, runAction, statusKey, workflowRunUrl
 
 // NAMESPACE OBJECT: ./node_modules/stripe/esm/Error.js
 var Error_namespaceObject = {};
@@ -41097,7 +41097,8 @@ const INPUT_DEFAULTS = {
     'stripe-api-base': 'https://api.stripe.com',
     incremental: 'false',
     'lock-timeout': '0',
-    'high-value-threshold': ''
+    'high-value-threshold': '',
+    'max-requests-per-second': '20'
 };
 /** A bad input: names the input and says what it accepts. */
 class InputError extends Error {
@@ -41145,8 +41146,15 @@ function readConfig({ input, env = {}, mask = () => { }, now = new Date() }) {
         incremental,
         lockTimeoutSeconds: parseLockTimeout(get('lock-timeout')),
         highValue: parseThresholds(get('high-value-threshold')),
-        highValueThreshold: get('high-value-threshold') || undefined
+        highValueThreshold: get('high-value-threshold') || undefined,
+        maxRequestsPerSecond: parseRequestsPerSecond(get('max-requests-per-second'))
     };
+}
+function parseRequestsPerSecond(value) {
+    if (!/^\d{1,3}$/.test(value) || Number(value) < 1 || Number(value) > 100) {
+        throw new InputError('max-requests-per-second', `"${value}" is not a whole number from 1 to 100. Stripe allows about 25 requests per second on one endpoint (100 in all in live mode), shared with your own application.`);
+    }
+    return Number(value);
 }
 /**
  * `1000` (every currency, in its own major units), `usd:1000, eur:900, jpy:150000` (per currency),
@@ -62369,13 +62377,297 @@ function takeMatching(page, statuses, remaining) {
     return matched;
 }
 
+;// CONCATENATED MODULE: ./src/report/newest.ts
+function newer(a, b) {
+    return a.created > b.created || (a.created === b.created && a.id > b.id);
+}
+/** Keeps `list` as the newest `max` charges seen, newest first, whatever order they arrive in. */
+function keepNewest(list, charge, max, order) {
+    if (order === 'newest-first') {
+        if (list.length < max)
+            list.push(charge);
+        return;
+    }
+    if (order === 'oldest-first') {
+        list.unshift(charge);
+        if (list.length > max)
+            list.pop();
+        return;
+    }
+    if (list.length >= max && !newer(charge, list[list.length - 1]))
+        return;
+    let i = list.length;
+    while (i > 0 && newer(charge, list[i - 1]))
+        i--;
+    list.splice(i, 0, charge);
+    if (list.length > max)
+        list.pop();
+}
+
+;// CONCATENATED MODULE: ./src/stripe/range.ts
+
+
+/**
+ * Fetches every charge created in the given spans, several time slices at once. Each slice is
+ * paginated with its own cursor. When a slice's first page shows it is dense, the part not yet
+ * listed is split into pieces sized by the observed density; the second where the page stopped is
+ * finished separately with `starting_after`, so charges sharing a second with a slice boundary are
+ * neither lost nor fetched twice.
+ */
+async function fetchRange(options) {
+    const { stripe, onPage } = options;
+    const retry = options.retry ?? DEFAULT_RETRY;
+    const pieceCharges = options.pieceCharges ?? 2000;
+    const maxSplit = Math.max(2, options.concurrency * 4);
+    const stats = { requests: 0, pages: 0, charges: 0 };
+    const queue = options.spans.filter(([a, b]) => b > a).map(([gte, lt]) => ({ gte, lt }));
+    const runJob = async (job) => {
+        const page = await listChargesPage(stripe, { gte: job.gte, lt: job.lt }, MAX_PAGE_SIZE, job.startingAfter, retry);
+        stats.requests += 1;
+        const charges = page.data;
+        const last = charges.at(-1);
+        if (!page.has_more || !last) {
+            await deliver({ charges, done: [job.gte, job.lt] });
+            return;
+        }
+        const s = last.created;
+        const seen = (job.seen ?? 0) + charges.length;
+        const estimate = (seen / Math.max(1, job.lt - s)) * (s - job.gte);
+        const pieces = Math.min(maxSplit, Math.ceil(estimate / pieceCharges), s - job.gte);
+        if (pieces < 2) {
+            // Not worth splitting: page on through the same slice.
+            queue.push({ gte: job.gte, lt: job.lt, startingAfter: last.id, seen });
+        }
+        else {
+            // Seconds after `s` are complete; `s` itself continues after `last`; before `s` is untouched
+            // and is split into pieces sized by the density this page showed.
+            queue.push({ gte: s, lt: s + 1, startingAfter: last.id });
+            const width = (s - job.gte) / pieces;
+            for (let i = 0; i < pieces; i++) {
+                const gte = job.gte + Math.round(i * width);
+                const lt = i === pieces - 1 ? s : job.gte + Math.round((i + 1) * width);
+                if (lt > gte)
+                    queue.push({ gte, lt });
+            }
+        }
+        await deliver({ charges, done: s + 1 < job.lt ? [s + 1, job.lt] : undefined });
+    };
+    let failure;
+    const deliver = async (page) => {
+        if (failure !== undefined)
+            return;
+        stats.pages += 1;
+        stats.charges += page.charges.length;
+        await onPage(page);
+    };
+    await new Promise((resolve) => {
+        let active = 0;
+        const pump = () => {
+            while (failure === undefined && active < options.concurrency && queue.length > 0) {
+                // Oldest first: completed spans then join up from the start, which is what a checkpoint can record.
+                let next = 0;
+                for (let i = 1; i < queue.length; i++)
+                    if (queue[i].gte < queue[next].gte)
+                        next = i;
+                const job = queue.splice(next, 1)[0];
+                active += 1;
+                runJob(job)
+                    .catch((error) => {
+                    if (failure === undefined)
+                        failure = error;
+                })
+                    .finally(() => {
+                    active -= 1;
+                    pump();
+                    if (active === 0 && (queue.length === 0 || failure !== undefined))
+                        resolve();
+                });
+            }
+            if (active === 0 && (queue.length === 0 || failure !== undefined))
+                resolve();
+        };
+        pump();
+    });
+    if (failure !== undefined)
+        throw failure;
+    return stats;
+}
+/** Merges a span into a sorted list of disjoint spans. */
+function addSpan(spans, span) {
+    const all = [...spans, span].sort((x, y) => x[0] - y[0]);
+    const merged = [];
+    for (const [a, b] of all) {
+        const top = merged.at(-1);
+        if (top && a <= top[1])
+            top[1] = Math.max(top[1], b);
+        else
+            merged.push([a, b]);
+    }
+    return merged;
+}
+/** The parts of [from, to) not covered by `done`. */
+function gaps(from, to, done) {
+    const result = [];
+    let at = from;
+    for (const [a, b] of [...done].sort((x, y) => x[0] - y[0])) {
+        if (b <= at)
+            continue;
+        if (a >= to)
+            break;
+        if (a > at)
+            result.push([at, Math.min(a, to)]);
+        at = Math.max(at, b);
+    }
+    if (at < to)
+        result.push([at, to]);
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/store/writer.ts
+class BatchWriter {
+    writeBatch;
+    options;
+    queue = [];
+    waitingForSpace = [];
+    waitingForItems;
+    closed = false;
+    failure;
+    loop;
+    constructor(writeBatch, options) {
+        this.writeBatch = writeBatch;
+        this.options = options;
+        this.loop = this.run();
+    }
+    /** Queues an item; waits while the queue is full. Rejects once the writer has failed. */
+    async push(item) {
+        while (this.queue.length >= this.options.maxQueuedPages && this.failure === undefined) {
+            await new Promise((resolve) => this.waitingForSpace.push(resolve));
+        }
+        if (this.failure !== undefined)
+            throw this.failure;
+        this.queue.push(item);
+        this.waitingForItems?.();
+    }
+    /** Writes what is queued, then stops; rethrows the writer's failure. */
+    async close() {
+        this.closed = true;
+        this.waitingForItems?.();
+        await this.loop;
+        if (this.failure !== undefined)
+            throw this.failure;
+    }
+    get queued() {
+        return this.queue.length;
+    }
+    async run() {
+        for (;;) {
+            while (this.queue.length === 0 && !this.closed) {
+                await new Promise((resolve) => (this.waitingForItems = resolve));
+                this.waitingForItems = undefined;
+            }
+            if (this.queue.length === 0)
+                return;
+            const batch = [];
+            let rows = 0;
+            while (this.queue.length > 0 && rows < this.options.batchRows) {
+                const item = this.queue.shift();
+                batch.push(item);
+                rows += item.size;
+            }
+            this.release();
+            try {
+                await this.writeBatch(batch);
+            }
+            catch (error) {
+                this.failure = error;
+                this.queue.length = 0;
+                this.release();
+                return;
+            }
+        }
+    }
+    release() {
+        const waiting = this.waitingForSpace;
+        this.waitingForSpace = [];
+        for (const resolve of waiting)
+            resolve();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/sync.ts
 
 
 
 
+
+
+
+/** Stripe launched in 2011: a whole-account sync with no `created-after` starts here. */
+const STRIPE_EPOCH = Date.UTC(2011, 0, 1) / 1000;
 /** How many recorded charges the report keeps for its table; totals cover all of them. */
 const REPORTED_CHARGES = 100;
+/** How often a long run reports progress. */
+const PROGRESS_INTERVAL_MS = 5000;
+/**
+ * Every charge in the spans, fetched by concurrent time slices through the shared rate limiter, and
+ * written through a bounded queue by one writer in batches of about a thousand rows, each batch
+ * with its checkpoint in one transaction.
+ */
+async function syncSpans(options, progress) {
+    const { sink, statuses, log } = options;
+    const total = options.spans.reduce((n, [a, b]) => n + (b - a), 0);
+    // Completed spans overlap (a slice's pages each complete a little more of it): merge, then measure.
+    let completed = [];
+    let covered = 0;
+    const started = performance.now();
+    const writer = new BatchWriter(async (pages) => {
+        const charges = pages.flatMap((p) => p.charges).filter((c) => !options.skip?.(c));
+        const matched = charges.filter((c) => statuses.has(c.status));
+        const done = pages.flatMap((p) => (p.done ? [p.done] : []));
+        const counts = await sink.write(matched, options.checkpoint?.(done));
+        for (const span of done)
+            completed = addSpan(completed, span);
+        covered = completed.reduce((n, [a, b]) => n + (b - a), 0);
+        recordPage(progress, charges.length, matched, counts, 'any', pages.length);
+    }, { maxQueuedPages: options.concurrency * 2 + 8, batchRows: 1000 });
+    const report = () => {
+        const seconds = (performance.now() - started) / 1000;
+        const share = total > 0 ? covered / total : 1;
+        const stats = options.limiter?.stats;
+        const eta = share > 0 && share < 1 ? ` , ETA ${Math.round((seconds * (1 - share)) / share)} s`.replace(' ,', ',') : '';
+        log(`Progress: ${(share * 100).toFixed(1)}% of the range, ${progress.scanned} charges (${Math.round(progress.scanned / Math.max(seconds, 0.001))}/s), ` +
+            `${stats ? `${(stats.requests / Math.max(seconds, 0.001)).toFixed(1)} requests/s, ${stats.rateLimited} refused (429), ` : ''}` +
+            `stored ${progress.stored} new and ${progress.updated} updated${eta}`);
+    };
+    const timer = setInterval(report, PROGRESS_INTERVAL_MS);
+    timer.unref();
+    let failure;
+    try {
+        await fetchRange({
+            stripe: options.stripe,
+            spans: options.spans,
+            concurrency: options.concurrency,
+            retry: options.retry,
+            onPage: (page) => writer.push({ ...page, size: page.charges.length })
+        });
+    }
+    catch (error) {
+        failure = error;
+    }
+    try {
+        // Pages already fetched are complete: commit them even when fetching failed.
+        await writer.close();
+    }
+    catch (error) {
+        failure ??= error;
+    }
+    finally {
+        clearInterval(timer);
+    }
+    if (failure !== undefined)
+        throw failure;
+    report();
+}
 function emptyProgress() {
     return { pages: 0, scanned: 0, matched: 0, stored: 0, updated: 0, totals: new Totals(), recorded: [], exhausted: false };
 }
@@ -62383,8 +62675,8 @@ function emptyProgress() {
  * Counts one written page into the progress. `recorded` keeps the newest REPORTED_CHARGES charges,
  * newest first, whichever order pages arrive in.
  */
-function recordPage(progress, scanned, matched, written, order) {
-    progress.pages += 1;
+function recordPage(progress, scanned, matched, written, order, pages = 1) {
+    progress.pages += pages;
     progress.scanned += scanned;
     progress.matched += matched.length;
     progress.stored += written.inserted;
@@ -62392,15 +62684,7 @@ function recordPage(progress, scanned, matched, written, order) {
     for (const charge of matched) {
         progress.totals.add(charge);
         progress.highValue?.add(charge, order);
-        if (order === 'newest-first') {
-            if (progress.recorded.length < REPORTED_CHARGES)
-                progress.recorded.push(charge);
-        }
-        else {
-            progress.recorded.unshift(charge);
-            if (progress.recorded.length > REPORTED_CHARGES)
-                progress.recorded.pop();
-        }
+        keepNewest(progress.recorded, charge, REPORTED_CHARGES, order);
     }
 }
 /**
@@ -62410,6 +62694,13 @@ function recordPage(progress, scanned, matched, written, order) {
  */
 async function syncNewest(options, progress = emptyProgress()) {
     const { stripe, sink, statuses, limit, window, log } = options;
+    if (limit === Number.POSITIVE_INFINITY && options.concurrency !== undefined) {
+        // The whole window: concurrent time slices, no order needed.
+        const to = window.lt ?? Math.floor((options.now ?? new Date()).getTime() / 1000) + 1;
+        await syncSpans({ ...options, spans: [[window.gte ?? STRIPE_EPOCH, to]], concurrency: options.concurrency }, progress);
+        progress.exhausted = true;
+        return progress;
+    }
     const everyStatus = statuses.size === CHARGE_STATUSES.length;
     // Without a status filter a small limit needs exactly that many charges; with one, full pages.
     const pageSize = () => (everyStatus ? Math.min(MAX_PAGE_SIZE, limit - progress.matched) : MAX_PAGE_SIZE);
@@ -62427,14 +62718,131 @@ async function syncNewest(options, progress = emptyProgress()) {
     return progress;
 }
 
+;// CONCATENATED MODULE: ./src/store/columns.ts
+const COLUMNS = [
+    { name: 'charge_id', type: 'text', notNull: true, fromRow: true },
+    { name: 'amount', type: 'bigint', notNull: true, fromRow: true },
+    { name: 'currency', type: 'text', notNull: true, fromRow: true },
+    { name: 'customer_email', type: 'text', fromRow: true },
+    { name: 'description', type: 'text', fromRow: true },
+    { name: 'status', type: 'text', notNull: true, fromRow: true },
+    { name: 'created_at', type: 'timestamptz', notNull: true, fromRow: true },
+    { name: 'processed_at', type: 'timestamptz', notNull: true, default: 'now()', fromRow: false },
+    { name: 'updated_at', type: 'timestamptz', fromRow: false },
+    { name: 'amount_captured', type: 'bigint', fromRow: true },
+    { name: 'amount_refunded', type: 'bigint', fromRow: true },
+    { name: 'refunded', type: 'boolean', fromRow: true },
+    { name: 'paid', type: 'boolean', fromRow: true },
+    { name: 'captured', type: 'boolean', fromRow: true },
+    { name: 'disputed', type: 'boolean', fromRow: true },
+    { name: 'customer_id', type: 'text', fromRow: true },
+    { name: 'payment_intent_id', type: 'text', fromRow: true },
+    { name: 'balance_transaction_id', type: 'text', fromRow: true },
+    { name: 'payment_method_type', type: 'text', fromRow: true },
+    { name: 'failure_code', type: 'text', fromRow: true },
+    { name: 'failure_message', type: 'text', fromRow: true },
+    { name: 'livemode', type: 'boolean', notNull: true, fromRow: true },
+    { name: 'account_id', type: 'text', fromRow: true },
+    { name: 'metadata', type: 'jsonb', fromRow: true },
+    { name: 'raw', type: 'jsonb', notNull: true, fromRow: true },
+    { name: 'stripe_api_version', type: 'text', fromRow: true }
+];
+/** Columns the upsert writes, in order. */
+const ROW_COLUMNS = COLUMNS.filter((c) => c.fromRow);
+/** Always double-quoted: identifiers are validated in config, quoting keeps their exact case. */
+function quoteIdent(name) {
+    return `"${name.replace(/"/g, '""')}"`;
+}
+function qualified(schema, table) {
+    return `${quoteIdent(schema)}.${quoteIdent(table)}`;
+}
+
+;// CONCATENATED MODULE: ./src/store/state.ts
+
+const STATE_TABLE = 'stripe_sync_state';
+/** Moves the cursor over done spans that now join it, and forgets spans behind it. */
+function advanceWatermark(state) {
+    state.doneRanges.sort((x, y) => x[0] - y[0]);
+    while (state.doneRanges.length > 0 && state.doneRanges[0][0] <= state.cursorCreated) {
+        const [, end] = state.doneRanges.shift();
+        if (end > state.cursorCreated) {
+            state.cursorCreated = end;
+            state.cursorIds = [];
+        }
+    }
+}
+async function ensureStateTable(client, schema) {
+    const exists = await client.query('SELECT to_regclass($1) AS t', [`${quoteIdent(schema)}.${quoteIdent(STATE_TABLE)}`]);
+    if (exists.rows[0]?.t)
+        return false;
+    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, STATE_TABLE)} (
+    account text NOT NULL,
+    table_name text NOT NULL,
+    status_filter text NOT NULL,
+    cursor_created bigint NOT NULL,
+    cursor_ids text[] NOT NULL DEFAULT '{}',
+    last_event_id text,
+    last_event_created bigint,
+    events_checked_at timestamptz,
+    last_run_finished_at timestamptz,
+    api_version text NOT NULL,
+    done_ranges jsonb NOT NULL DEFAULT '[]',
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (account, table_name, status_filter)
+  )`);
+    return true;
+}
+async function loadState(client, schema, key) {
+    const result = await client.query(`SELECT * FROM ${qualified(schema, STATE_TABLE)} WHERE account = $1 AND table_name = $2 AND status_filter = $3`, [key.account, key.tableName, key.statusFilter]);
+    const row = result.rows[0];
+    if (!row)
+        return undefined;
+    return {
+        account: row.account,
+        tableName: row.table_name,
+        statusFilter: row.status_filter,
+        cursorCreated: Number(row.cursor_created),
+        cursorIds: row.cursor_ids,
+        lastEventId: row.last_event_id,
+        lastEventCreated: row.last_event_created === null ? null : Number(row.last_event_created),
+        eventsCheckedAt: row.events_checked_at,
+        lastRunFinishedAt: row.last_run_finished_at,
+        apiVersion: row.api_version,
+        doneRanges: row.done_ranges
+    };
+}
+async function saveState(client, schema, state) {
+    await client.query(`INSERT INTO ${qualified(schema, STATE_TABLE)} AS s
+       (account, table_name, status_filter, cursor_created, cursor_ids, last_event_id, last_event_created,
+        events_checked_at, last_run_finished_at, api_version, done_ranges, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
+     ON CONFLICT (account, table_name, status_filter) DO UPDATE SET
+       cursor_created = EXCLUDED.cursor_created, cursor_ids = EXCLUDED.cursor_ids,
+       last_event_id = EXCLUDED.last_event_id, last_event_created = EXCLUDED.last_event_created,
+       events_checked_at = EXCLUDED.events_checked_at, last_run_finished_at = EXCLUDED.last_run_finished_at,
+       api_version = EXCLUDED.api_version, done_ranges = EXCLUDED.done_ranges, updated_at = now()`, [
+        state.account,
+        state.tableName,
+        state.statusFilter,
+        state.cursorCreated,
+        state.cursorIds,
+        state.lastEventId,
+        state.lastEventCreated,
+        state.eventsCheckedAt,
+        state.lastRunFinishedAt,
+        state.apiVersion,
+        JSON.stringify(state.doneRanges)
+    ]);
+}
+
 ;// CONCATENATED MODULE: ./src/incremental.ts
 
 
 
 
 
-/** Stripe launched in 2011: a first sync with no `created-after` starts here. */
-const STRIPE_EPOCH = Date.UTC(2011, 0, 1) / 1000;
+
+
 /** Charges younger than this are left for the next run, so a second is listed only once it is complete. */
 const SETTLE_SECONDS = 5;
 /** Events are kept 30 days; past 25 days without a replay, the action re-sweeps instead. */
@@ -62470,7 +62878,8 @@ async function syncIncremental(options, progress) {
             lastEventCreated: newest?.created ?? null,
             eventsCheckedAt: now,
             lastRunFinishedAt: null,
-            apiVersion: options.apiVersion
+            apiVersion: options.apiVersion,
+            doneRanges: []
         };
         await sink.saveState(state);
         log(`First incremental run: syncing charges created from ${isoSeconds(state.cursorCreated)}, oldest first.`);
@@ -62495,7 +62904,12 @@ async function syncIncremental(options, progress) {
         await sink.saveState(state);
     }
     report.from = state.cursorCreated;
-    await sweepForward(options, state, until, progress, retry);
+    if (options.limit === Number.POSITIVE_INFINITY && options.concurrency !== undefined) {
+        await sweepConcurrently(options, state, until, progress);
+    }
+    else {
+        await sweepForward(options, state, until, progress, retry);
+    }
     state.lastRunFinishedAt = new Date();
     await sink.saveState(state);
     report.cursor = state.cursorCreated;
@@ -62569,6 +62983,40 @@ async function resweep(options, state, checkedAt, progress, report, retry) {
     state.lastEventCreated = newest?.created ?? null;
 }
 /**
+ * Everything from the cursor to `until` (`limit: all`, such as a first backfill): concurrent time
+ * slices, skipping spans a killed run already completed. Each batch commits the spans it completed;
+ * the cursor moves up to the first span not yet done.
+ */
+async function sweepConcurrently(options, state, until, progress) {
+    const start = state.cursorCreated;
+    const known = new Set(state.cursorIds);
+    const spans = gaps(start, until, state.doneRanges);
+    if (state.doneRanges.length > 0)
+        options.log(`Resuming a backfill: ${state.doneRanges.length} span(s) after the cursor are already stored.`);
+    await syncSpans({
+        stripe: options.stripe,
+        sink: options.sink,
+        statuses: options.statuses,
+        spans,
+        concurrency: options.concurrency,
+        log: options.log,
+        retry: options.retry,
+        limiter: options.limiter,
+        skip: (c) => c.created === start && known.has(c.id),
+        checkpoint: (done) => {
+            for (const span of done)
+                state.doneRanges = addSpan(state.doneRanges, span);
+            advanceWatermark(state);
+            return state;
+        }
+    }, progress);
+    if (state.cursorCreated < until) {
+        state.cursorCreated = until;
+        state.cursorIds = [];
+    }
+    state.doneRanges = [];
+}
+/**
  * Oldest first from the cursor to `until`, in time slices small enough to list whole (Stripe lists
  * newest first). Each page of processed charges is written with the cursor it reaches, in one
  * transaction: a run killed anywhere resumes exactly there.
@@ -62622,6 +63070,7 @@ async function sweepForward(options, state, until, progress, retry) {
                 state.cursorCreated = b;
                 state.cursorIds = [];
             }
+            advanceWatermark(state);
             const matched = chunk.filter((c) => statuses.has(c.status));
             const counts = await sink.write(matched, state);
             remaining -= chunk.length;
@@ -62634,6 +63083,7 @@ async function sweepForward(options, state, until, progress, retry) {
         if (pending.length === 0) {
             state.cursorCreated = b;
             state.cursorIds = [];
+            advanceWatermark(state);
             await sink.saveState(state);
         }
         // Sparse slice: widen the next one.
@@ -65533,7 +65983,7 @@ function group(name, fn) {
  * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function saveState(name, value) {
+function core_saveState(name, value) {
     const filePath = process.env['GITHUB_STATE'] || '';
     if (filePath) {
         return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
@@ -65623,6 +66073,7 @@ function dashboardUrl(charge, stripeAccount) {
 
 
 
+
 /** How many high-value charges the output lists, and how many get a ::notice:: annotation. */
 const MAX_HIGH_VALUE_LISTED = 50;
 const MAX_HIGH_VALUE_NOTICES = 10;
@@ -65653,15 +66104,7 @@ class HighValueCollector {
         if (!this.isHighValue(charge))
             return;
         this.count += 1;
-        if (order === 'newest-first') {
-            if (this.kept.length < MAX_HIGH_VALUE_LISTED)
-                this.kept.push(charge);
-        }
-        else {
-            this.kept.unshift(charge);
-            if (this.kept.length > MAX_HIGH_VALUE_LISTED)
-                this.kept.pop();
-        }
+        keepNewest(this.kept, charge, MAX_HIGH_VALUE_LISTED, order);
     }
     get truncated() {
         return this.count > this.kept.length;
@@ -65946,10 +66389,35 @@ const STRIPE_API_VERSION = '2026-10-28.endive';
 /** Per-request timeout. Stripe answers list calls in well under a second; 30 s means something is wrong. */
 const STRIPE_TIMEOUT_MS = 30_000;
 /**
+ * The SDK's own HTTP client behind the shared rate limiter: every request waits for its turn —
+ * including the SDK's retries — and every 429 slows the limiter down.
+ */
+class RateLimitedHttpClient extends stripe_esm_node.HttpClient {
+    inner;
+    limiter;
+    constructor(inner, limiter) {
+        super();
+        this.inner = inner;
+        this.limiter = limiter;
+    }
+    getClientName() {
+        return this.inner.getClientName();
+    }
+    async makeRequest(...args) {
+        await this.limiter.acquire();
+        const response = await this.inner.makeRequest(...args);
+        if (response.getStatusCode() === 429) {
+            const retryAfter = Number(response.getHeaders()['retry-after']);
+            this.limiter.onRateLimited(Number.isFinite(retryAfter) ? retryAfter : undefined);
+        }
+        return response;
+    }
+}
+/**
  * The official SDK, pointed at `stripe-api-base`. The SDK itself retries connection errors, 409s
  * and 5xx (with its own backoff); 429s are retried by `withRateLimitRetry`.
  */
-function createStripeClient(config) {
+function createStripeClient(config, limiter) {
     const base = config.stripeApiBase;
     const protocol = base.protocol === 'http:' ? 'http' : 'https';
     return new stripe_esm_node(config.stripeKey, {
@@ -65961,8 +66429,88 @@ function createStripeClient(config) {
         timeout: STRIPE_TIMEOUT_MS,
         telemetry: false,
         stripeAccount: config.stripeAccount,
-        appInfo: { name: 'stripe-payment-monitor', url: 'https://github.com/marketplace/actions/stripe-payment-monitor' }
+        appInfo: { name: 'stripe-payment-monitor', url: 'https://github.com/marketplace/actions/stripe-payment-monitor' },
+        ...(limiter ? { httpClient: new RateLimitedHttpClient(stripe_esm_node.createNodeHttpClient(), limiter) } : {})
     });
+}
+
+;// CONCATENATED MODULE: ./src/stripe/limiter.ts
+const realClock = {
+    now: () => performance.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+};
+class RateLimiter {
+    maxPerSecond;
+    clock;
+    windowMs;
+    stats = { requests: 0, rateLimited: 0, waitedMs: 0 };
+    /** Current pace, requests per second (≤ max). */
+    rate;
+    starts = [];
+    pausedUntil = 0;
+    lastStart = -Infinity;
+    lastPenalty = -Infinity;
+    lastSignal = -Infinity;
+    lastRecovery = 0;
+    queue = Promise.resolve();
+    constructor(maxPerSecond, clock = realClock, 
+    /** A little slack on the window, for clock and network jitter between here and Stripe. */
+    windowMs = 1010) {
+        this.maxPerSecond = maxPerSecond;
+        this.clock = clock;
+        this.windowMs = windowMs;
+        this.rate = maxPerSecond;
+    }
+    get currentRate() {
+        return this.rate;
+    }
+    /** Resolves when a request may start. Callers are served in order. */
+    acquire() {
+        const turn = this.queue.then(() => this.waitForSlot());
+        this.queue = turn.catch(() => { });
+        return turn;
+    }
+    /** Stripe answered 429: slow down, and pause for Retry-After when given. */
+    onRateLimited(retryAfterSeconds) {
+        const now = this.clock.now();
+        this.stats.rateLimited += 1;
+        // Several in-flight requests may be refused together: that is one signal, not many.
+        if (now - this.lastSignal > 1000 / this.rate)
+            this.rate = Math.max(1, this.rate / 2);
+        this.lastSignal = now;
+        const pause = retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) ? retryAfterSeconds * 1000 : 1000 / this.rate;
+        this.pausedUntil = Math.max(this.pausedUntil, now + pause);
+        // Recovery starts once the pause is over.
+        this.lastPenalty = Math.max(this.lastPenalty, this.pausedUntil);
+    }
+    async waitForSlot() {
+        for (;;) {
+            const now = this.clock.now();
+            this.recover(now);
+            while (this.starts.length > 0 && now - this.starts[0] >= this.windowMs)
+                this.starts.shift();
+            const windowWait = this.starts.length >= Math.floor(this.maxPerSecond) ? this.starts[0] + this.windowMs - now : 0;
+            // Evenly spaced starts: a stalled event loop then cannot release a burst at Stripe.
+            const paceWait = this.lastStart + (this.rate < this.maxPerSecond ? 1000 / this.rate : 900 / this.maxPerSecond) - now;
+            const wait = Math.max(0, windowWait, paceWait, this.pausedUntil - now);
+            if (wait <= 0) {
+                this.starts.push(now);
+                this.lastStart = now;
+                this.stats.requests += 1;
+                return;
+            }
+            this.stats.waitedMs += wait;
+            await this.clock.sleep(wait);
+        }
+    }
+    /** Back to full pace over about ten seconds without a 429, starting a second after the last pause. */
+    recover(now) {
+        const from = Math.max(this.lastRecovery, this.lastPenalty + 1000);
+        this.lastRecovery = now;
+        if (this.rate >= this.maxPerSecond || now <= from)
+            return;
+        this.rate = Math.min(this.maxPerSecond, this.rate + (this.maxPerSecond / 10) * ((now - from) / 1000));
+    }
 }
 
 // EXTERNAL MODULE: ./node_modules/pg/lib/index.js
@@ -66071,45 +66619,6 @@ function describeDatabaseError(error, doing) {
     };
     const hint = (e.code && hints[e.code]) ?? (/timeout/i.test(detail) ? hints.ETIMEDOUT : undefined);
     return new connect_DatabaseError(`Postgres: could not ${doing}: ${detail}${hint ? ` (${hint})` : ''}`, e.code);
-}
-
-;// CONCATENATED MODULE: ./src/store/columns.ts
-const COLUMNS = [
-    { name: 'charge_id', type: 'text', notNull: true, fromRow: true },
-    { name: 'amount', type: 'bigint', notNull: true, fromRow: true },
-    { name: 'currency', type: 'text', notNull: true, fromRow: true },
-    { name: 'customer_email', type: 'text', fromRow: true },
-    { name: 'description', type: 'text', fromRow: true },
-    { name: 'status', type: 'text', notNull: true, fromRow: true },
-    { name: 'created_at', type: 'timestamptz', notNull: true, fromRow: true },
-    { name: 'processed_at', type: 'timestamptz', notNull: true, default: 'now()', fromRow: false },
-    { name: 'updated_at', type: 'timestamptz', fromRow: false },
-    { name: 'amount_captured', type: 'bigint', fromRow: true },
-    { name: 'amount_refunded', type: 'bigint', fromRow: true },
-    { name: 'refunded', type: 'boolean', fromRow: true },
-    { name: 'paid', type: 'boolean', fromRow: true },
-    { name: 'captured', type: 'boolean', fromRow: true },
-    { name: 'disputed', type: 'boolean', fromRow: true },
-    { name: 'customer_id', type: 'text', fromRow: true },
-    { name: 'payment_intent_id', type: 'text', fromRow: true },
-    { name: 'balance_transaction_id', type: 'text', fromRow: true },
-    { name: 'payment_method_type', type: 'text', fromRow: true },
-    { name: 'failure_code', type: 'text', fromRow: true },
-    { name: 'failure_message', type: 'text', fromRow: true },
-    { name: 'livemode', type: 'boolean', notNull: true, fromRow: true },
-    { name: 'account_id', type: 'text', fromRow: true },
-    { name: 'metadata', type: 'jsonb', fromRow: true },
-    { name: 'raw', type: 'jsonb', notNull: true, fromRow: true },
-    { name: 'stripe_api_version', type: 'text', fromRow: true }
-];
-/** Columns the upsert writes, in order. */
-const ROW_COLUMNS = COLUMNS.filter((c) => c.fromRow);
-/** Always double-quoted: identifiers are validated in config, quoting keeps their exact case. */
-function quoteIdent(name) {
-    return `"${name.replace(/"/g, '""')}"`;
-}
-function qualified(schema, table) {
-    return `${quoteIdent(schema)}.${quoteIdent(table)}`;
 }
 
 ;// CONCATENATED MODULE: ./src/store/lock.ts
@@ -66269,70 +66778,6 @@ async function hasUniqueKeyOnChargeId(client, schema, table) {
     return (result.rowCount ?? 0) > 0;
 }
 
-;// CONCATENATED MODULE: ./src/store/state.ts
-
-const STATE_TABLE = 'stripe_sync_state';
-async function ensureStateTable(client, schema) {
-    const exists = await client.query('SELECT to_regclass($1) AS t', [`${quoteIdent(schema)}.${quoteIdent(STATE_TABLE)}`]);
-    if (exists.rows[0]?.t)
-        return false;
-    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, STATE_TABLE)} (
-    account text NOT NULL,
-    table_name text NOT NULL,
-    status_filter text NOT NULL,
-    cursor_created bigint NOT NULL,
-    cursor_ids text[] NOT NULL DEFAULT '{}',
-    last_event_id text,
-    last_event_created bigint,
-    events_checked_at timestamptz,
-    last_run_finished_at timestamptz,
-    api_version text NOT NULL,
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (account, table_name, status_filter)
-  )`);
-    return true;
-}
-async function loadState(client, schema, key) {
-    const result = await client.query(`SELECT * FROM ${qualified(schema, STATE_TABLE)} WHERE account = $1 AND table_name = $2 AND status_filter = $3`, [key.account, key.tableName, key.statusFilter]);
-    const row = result.rows[0];
-    if (!row)
-        return undefined;
-    return {
-        account: row.account,
-        tableName: row.table_name,
-        statusFilter: row.status_filter,
-        cursorCreated: Number(row.cursor_created),
-        cursorIds: row.cursor_ids,
-        lastEventId: row.last_event_id,
-        lastEventCreated: row.last_event_created === null ? null : Number(row.last_event_created),
-        eventsCheckedAt: row.events_checked_at,
-        lastRunFinishedAt: row.last_run_finished_at,
-        apiVersion: row.api_version
-    };
-}
-async function state_saveState(client, schema, state) {
-    await client.query(`INSERT INTO ${qualified(schema, STATE_TABLE)} AS s
-       (account, table_name, status_filter, cursor_created, cursor_ids, last_event_id, last_event_created,
-        events_checked_at, last_run_finished_at, api_version, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
-     ON CONFLICT (account, table_name, status_filter) DO UPDATE SET
-       cursor_created = EXCLUDED.cursor_created, cursor_ids = EXCLUDED.cursor_ids,
-       last_event_id = EXCLUDED.last_event_id, last_event_created = EXCLUDED.last_event_created,
-       events_checked_at = EXCLUDED.events_checked_at, last_run_finished_at = EXCLUDED.last_run_finished_at,
-       api_version = EXCLUDED.api_version, updated_at = now()`, [
-        state.account,
-        state.tableName,
-        state.statusFilter,
-        state.cursorCreated,
-        state.cursorIds,
-        state.lastEventId,
-        state.lastEventCreated,
-        state.eventsCheckedAt,
-        state.lastRunFinishedAt,
-        state.apiVersion
-    ]);
-}
-
 ;// CONCATENATED MODULE: ./src/store/upsert.ts
 
 /**
@@ -66428,7 +66873,7 @@ class PostgresSink {
         return this.transaction(async () => {
             const counts = await upsertRows(this.client, this.sql, this.rows(charges));
             if (checkpoint)
-                await state_saveState(this.client, this.options.schema, checkpoint);
+                await saveState(this.client, this.options.schema, checkpoint);
             return counts;
         });
     }
@@ -66444,7 +66889,7 @@ class PostgresSink {
             const keep = charges.filter((c) => existing.has(c.id) || statuses.has(c.status));
             const counts = await upsertRows(this.client, this.sql, this.rows(keep));
             if (checkpoint)
-                await state_saveState(this.client, this.options.schema, checkpoint);
+                await saveState(this.client, this.options.schema, checkpoint);
             return counts;
         });
     }
@@ -66458,7 +66903,7 @@ class PostgresSink {
     }
     async saveState(state) {
         try {
-            await state_saveState(this.client, this.options.schema, state);
+            await saveState(this.client, this.options.schema, state);
         }
         catch (error) {
             throw describeDatabaseError(error, 'save the sync state');
@@ -66501,6 +66946,11 @@ class PostgresSink {
 
 
 
+
+/** Enough requests in flight to keep the limiter busy at Stripe's typical latency, without many idle slices. */
+function defaultConcurrency(maxRequestsPerSecond) {
+    return Math.max(2, Math.min(32, maxRequestsPerSecond));
+}
 /** The action's entry point on a runner (and for `npm run local-action`). */
 async function run() {
     await runAction(coreIO());
@@ -66554,7 +67004,9 @@ async function runAction(rawIo, options = {}) {
                 io.info(`Created table ${cfg.schema}.${STATE_TABLE} for the incremental cursor.`);
             sink = pg;
         }
-        const stripe = createStripeClient(cfg);
+        const limiter = new RateLimiter(cfg.maxRequestsPerSecond);
+        const stripe = createStripeClient(cfg, limiter);
+        const concurrency = options.concurrency ?? defaultConcurrency(cfg.maxRequestsPerSecond);
         let incremental;
         try {
             if (cfg.incremental && pg) {
@@ -66570,7 +67022,9 @@ async function runAction(rawIo, options = {}) {
                     now: options.now ?? new Date(),
                     log: (message) => io.info(message),
                     warn: (message) => io.warning(message),
-                    retry: options.retry
+                    retry: options.retry,
+                    concurrency,
+                    limiter
                 }, progress);
             }
             else {
@@ -66581,7 +67035,10 @@ async function runAction(rawIo, options = {}) {
                     limit: cfg.limit,
                     window: { gte: cfg.createdGte, lt: cfg.createdLt },
                     log: (message) => io.info(message),
-                    retry: options.retry
+                    retry: options.retry,
+                    concurrency,
+                    limiter,
+                    now: options.now
                 }, progress);
             }
         }

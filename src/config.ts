@@ -24,7 +24,8 @@ export const INPUT_DEFAULTS = {
   'stripe-api-base': 'https://api.stripe.com',
   incremental: 'false',
   'lock-timeout': '0',
-  'high-value-threshold': ''
+  'high-value-threshold': '',
+  'max-requests-per-second': '20'
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -56,6 +57,8 @@ export interface Config {
   highValue: Thresholds | undefined
   /** The threshold as written, for the summary. */
   highValueThreshold: string | undefined
+  /** Ceiling on Stripe requests per second for the whole run. */
+  maxRequestsPerSecond: number
 }
 
 /** A bad input: names the input and says what it accepts. */
@@ -123,8 +126,19 @@ export function readConfig({ input, env = {}, mask = () => {}, now = new Date() 
     incremental,
     lockTimeoutSeconds: parseLockTimeout(get('lock-timeout')),
     highValue: parseThresholds(get('high-value-threshold')),
-    highValueThreshold: get('high-value-threshold') || undefined
+    highValueThreshold: get('high-value-threshold') || undefined,
+    maxRequestsPerSecond: parseRequestsPerSecond(get('max-requests-per-second'))
   }
+}
+
+export function parseRequestsPerSecond(value: string): number {
+  if (!/^\d{1,3}$/.test(value) || Number(value) < 1 || Number(value) > 100) {
+    throw new InputError(
+      'max-requests-per-second',
+      `"${value}" is not a whole number from 1 to 100. Stripe allows about 25 requests per second on one endpoint (100 in all in live mode), shared with your own application.`
+    )
+  }
+  return Number(value)
 }
 
 /**

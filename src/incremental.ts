@@ -4,11 +4,11 @@ import { MAX_PAGE_SIZE, chargePages, listChargesPage } from './stripe/charges.js
 import { EventCursorExpiredError, chargeEventsAfter, chargeOfEvent, newestChargeEvent, retrieveCharge } from './stripe/events.js'
 import { DEFAULT_RETRY, type RetryOptions } from './stripe/retry.js'
 import type { PostgresSink } from './store/sink.js'
-import type { SyncState } from './store/state.js'
-import { recordPage, type SyncProgress } from './sync.js'
+import { STRIPE_EPOCH, recordPage, syncSpans, type SyncProgress } from './sync.js'
+import { addSpan, gaps } from './stripe/range.js'
+import { advanceWatermark, type SyncState } from './store/state.js'
+import type { RateLimiter } from './stripe/limiter.js'
 
-/** Stripe launched in 2011: a first sync with no `created-after` starts here. */
-export const STRIPE_EPOCH = Date.UTC(2011, 0, 1) / 1000
 /** Charges younger than this are left for the next run, so a second is listed only once it is complete. */
 export const SETTLE_SECONDS = 5
 /** Events are kept 30 days; past 25 days without a replay, the action re-sweeps instead. */
@@ -50,6 +50,9 @@ export interface IncrementalOptions {
   log: (message: string) => void
   warn: (message: string) => void
   retry?: RetryOptions
+  /** Requests in flight for a whole-range sweep (`limit: all`). */
+  concurrency?: number
+  limiter?: RateLimiter
 }
 
 /**
@@ -78,7 +81,8 @@ export async function syncIncremental(options: IncrementalOptions, progress: Syn
       lastEventCreated: newest?.created ?? null,
       eventsCheckedAt: now,
       lastRunFinishedAt: null,
-      apiVersion: options.apiVersion
+      apiVersion: options.apiVersion,
+      doneRanges: []
     }
     await sink.saveState(state)
     log(`First incremental run: syncing charges created from ${isoSeconds(state.cursorCreated)}, oldest first.`)
@@ -100,7 +104,11 @@ export async function syncIncremental(options: IncrementalOptions, progress: Syn
   }
 
   report.from = state.cursorCreated
-  await sweepForward(options, state, until, progress, retry)
+  if (options.limit === Number.POSITIVE_INFINITY && options.concurrency !== undefined) {
+    await sweepConcurrently(options, state, until, progress)
+  } else {
+    await sweepForward(options, state, until, progress, retry)
+  }
   state.lastRunFinishedAt = new Date()
   await sink.saveState(state)
   report.cursor = state.cursorCreated
@@ -181,6 +189,42 @@ async function resweep(
 }
 
 /**
+ * Everything from the cursor to `until` (`limit: all`, such as a first backfill): concurrent time
+ * slices, skipping spans a killed run already completed. Each batch commits the spans it completed;
+ * the cursor moves up to the first span not yet done.
+ */
+async function sweepConcurrently(options: IncrementalOptions, state: SyncState, until: number, progress: SyncProgress): Promise<void> {
+  const start = state.cursorCreated
+  const known = new Set(state.cursorIds)
+  const spans = gaps(start, until, state.doneRanges)
+  if (state.doneRanges.length > 0) options.log(`Resuming a backfill: ${state.doneRanges.length} span(s) after the cursor are already stored.`)
+  await syncSpans(
+    {
+      stripe: options.stripe,
+      sink: options.sink,
+      statuses: options.statuses,
+      spans,
+      concurrency: options.concurrency!,
+      log: options.log,
+      retry: options.retry,
+      limiter: options.limiter,
+      skip: (c) => c.created === start && known.has(c.id),
+      checkpoint: (done) => {
+        for (const span of done) state.doneRanges = addSpan(state.doneRanges, span)
+        advanceWatermark(state)
+        return state
+      }
+    },
+    progress
+  )
+  if (state.cursorCreated < until) {
+    state.cursorCreated = until
+    state.cursorIds = []
+  }
+  state.doneRanges = []
+}
+
+/**
  * Oldest first from the cursor to `until`, in time slices small enough to list whole (Stripe lists
  * newest first). Each page of processed charges is written with the cursor it reaches, in one
  * transaction: a run killed anywhere resumes exactly there.
@@ -234,6 +278,7 @@ async function sweepForward(options: IncrementalOptions, state: SyncState, until
         state.cursorCreated = b
         state.cursorIds = []
       }
+      advanceWatermark(state)
       const matched = chunk.filter((c) => statuses.has(c.status as ChargeStatus))
       const counts = await sink.write(matched, state)
       remaining -= chunk.length
@@ -247,6 +292,7 @@ async function sweepForward(options: IncrementalOptions, state: SyncState, until
     if (pending.length === 0) {
       state.cursorCreated = b
       state.cursorIds = []
+      advanceWatermark(state)
       await sink.saveState(state)
     }
     // Sparse slice: widen the next one.

@@ -11,6 +11,8 @@ import { randomId, seededRandom } from './fixtures.js'
  */
 
 export interface RecordedRequest {
+  /** When it arrived (ms, performance.now()). */
+  at: number
   method: string
   path: string
   query: Record<string, string>
@@ -174,6 +176,7 @@ export class StripeStandIn {
     const query: Record<string, string> = {}
     for (const [k, v] of url.searchParams) query[k] = v
     const record: RecordedRequest = {
+      at: performance.now(),
       method: req.method ?? 'GET',
       path: url.pathname,
       query,

@@ -2,6 +2,7 @@ import type Stripe from 'stripe'
 import { isoSeconds } from '../config.js'
 import { formatMinor, majorToMinor } from './money.js'
 import { dashboardUrl } from './links.js'
+import { keepNewest, type ArrivalOrder } from './newest.js'
 
 /** `high-value-threshold`: one amount for every currency, and/or amounts per currency (major units). */
 export interface Thresholds {
@@ -48,15 +49,10 @@ export class HighValueCollector {
     return threshold !== undefined && charge.amount >= threshold
   }
 
-  add(charge: Stripe.Charge, order: 'newest-first' | 'oldest-first'): void {
+  add(charge: Stripe.Charge, order: ArrivalOrder): void {
     if (!this.isHighValue(charge)) return
     this.count += 1
-    if (order === 'newest-first') {
-      if (this.kept.length < MAX_HIGH_VALUE_LISTED) this.kept.push(charge)
-    } else {
-      this.kept.unshift(charge)
-      if (this.kept.length > MAX_HIGH_VALUE_LISTED) this.kept.pop()
-    }
+    keepNewest(this.kept, charge, MAX_HIGH_VALUE_LISTED, order)
   }
 
   get truncated(): boolean {

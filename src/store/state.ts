@@ -21,6 +21,23 @@ export interface SyncState {
   eventsCheckedAt: Date | null
   lastRunFinishedAt: Date | null
   apiVersion: string
+  /**
+   * Spans of `created` seconds after the cursor already stored completely by a concurrent backfill
+   * that has not finished: a resumed run skips them. Empty once the cursor has caught up.
+   */
+  doneRanges: Array<[number, number]>
+}
+
+/** Moves the cursor over done spans that now join it, and forgets spans behind it. */
+export function advanceWatermark(state: SyncState): void {
+  state.doneRanges.sort((x, y) => x[0] - y[0])
+  while (state.doneRanges.length > 0 && state.doneRanges[0]![0] <= state.cursorCreated) {
+    const [, end] = state.doneRanges.shift()!
+    if (end > state.cursorCreated) {
+      state.cursorCreated = end
+      state.cursorIds = []
+    }
+  }
 }
 
 export async function ensureStateTable(client: pg.Client, schema: string): Promise<boolean> {
@@ -37,6 +54,7 @@ export async function ensureStateTable(client: pg.Client, schema: string): Promi
     events_checked_at timestamptz,
     last_run_finished_at timestamptz,
     api_version text NOT NULL,
+    done_ranges jsonb NOT NULL DEFAULT '[]',
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (account, table_name, status_filter)
   )`)
@@ -54,6 +72,7 @@ interface StateRow {
   events_checked_at: Date | null
   last_run_finished_at: Date | null
   api_version: string
+  done_ranges: Array<[number, number]>
 }
 
 export async function loadState(client: pg.Client, schema: string, key: Pick<SyncState, 'account' | 'tableName' | 'statusFilter'>): Promise<SyncState | undefined> {
@@ -73,7 +92,8 @@ export async function loadState(client: pg.Client, schema: string, key: Pick<Syn
     lastEventCreated: row.last_event_created === null ? null : Number(row.last_event_created),
     eventsCheckedAt: row.events_checked_at,
     lastRunFinishedAt: row.last_run_finished_at,
-    apiVersion: row.api_version
+    apiVersion: row.api_version,
+    doneRanges: row.done_ranges
   }
 }
 
@@ -81,13 +101,13 @@ export async function saveState(client: pg.Client, schema: string, state: SyncSt
   await client.query(
     `INSERT INTO ${qualified(schema, STATE_TABLE)} AS s
        (account, table_name, status_filter, cursor_created, cursor_ids, last_event_id, last_event_created,
-        events_checked_at, last_run_finished_at, api_version, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
+        events_checked_at, last_run_finished_at, api_version, done_ranges, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
      ON CONFLICT (account, table_name, status_filter) DO UPDATE SET
        cursor_created = EXCLUDED.cursor_created, cursor_ids = EXCLUDED.cursor_ids,
        last_event_id = EXCLUDED.last_event_id, last_event_created = EXCLUDED.last_event_created,
        events_checked_at = EXCLUDED.events_checked_at, last_run_finished_at = EXCLUDED.last_run_finished_at,
-       api_version = EXCLUDED.api_version, updated_at = now()`,
+       api_version = EXCLUDED.api_version, done_ranges = EXCLUDED.done_ranges, updated_at = now()`,
     [
       state.account,
       state.tableName,
@@ -98,7 +118,8 @@ export async function saveState(client: pg.Client, schema: string, state: SyncSt
       state.lastEventCreated,
       state.eventsCheckedAt,
       state.lastRunFinishedAt,
-      state.apiVersion
+      state.apiVersion,
+      JSON.stringify(state.doneRanges)
     ]
   )
 }

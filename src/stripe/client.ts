@@ -1,5 +1,6 @@
 import Stripe from 'stripe'
 import type { Config } from '../config.js'
+import type { RateLimiter } from './limiter.js'
 
 /** Pinned so stored rows keep one shape; recorded per row in `stripe_api_version`. */
 export const STRIPE_API_VERSION = '2026-10-28.endive'
@@ -7,11 +8,40 @@ export const STRIPE_API_VERSION = '2026-10-28.endive'
 /** Per-request timeout. Stripe answers list calls in well under a second; 30 s means something is wrong. */
 export const STRIPE_TIMEOUT_MS = 30_000
 
+type Client = ReturnType<typeof Stripe.createNodeHttpClient>
+
+/**
+ * The SDK's own HTTP client behind the shared rate limiter: every request waits for its turn —
+ * including the SDK's retries — and every 429 slows the limiter down.
+ */
+class RateLimitedHttpClient extends Stripe.HttpClient {
+  constructor(
+    private readonly inner: Client,
+    private readonly limiter: RateLimiter
+  ) {
+    super()
+  }
+
+  override getClientName(): string {
+    return this.inner.getClientName()
+  }
+
+  override async makeRequest(...args: Parameters<Client['makeRequest']>): ReturnType<Client['makeRequest']> {
+    await this.limiter.acquire()
+    const response = await this.inner.makeRequest(...args)
+    if (response.getStatusCode() === 429) {
+      const retryAfter = Number(response.getHeaders()['retry-after'])
+      this.limiter.onRateLimited(Number.isFinite(retryAfter) ? retryAfter : undefined)
+    }
+    return response
+  }
+}
+
 /**
  * The official SDK, pointed at `stripe-api-base`. The SDK itself retries connection errors, 409s
  * and 5xx (with its own backoff); 429s are retried by `withRateLimitRetry`.
  */
-export function createStripeClient(config: Pick<Config, 'stripeKey' | 'stripeAccount' | 'stripeApiBase'>): Stripe {
+export function createStripeClient(config: Pick<Config, 'stripeKey' | 'stripeAccount' | 'stripeApiBase'>, limiter?: RateLimiter): Stripe {
   const base = config.stripeApiBase
   const protocol = base.protocol === 'http:' ? 'http' : 'https'
   return new Stripe(config.stripeKey, {
@@ -23,6 +53,7 @@ export function createStripeClient(config: Pick<Config, 'stripeKey' | 'stripeAcc
     timeout: STRIPE_TIMEOUT_MS,
     telemetry: false,
     stripeAccount: config.stripeAccount,
-    appInfo: { name: 'stripe-payment-monitor', url: 'https://github.com/marketplace/actions/stripe-payment-monitor' }
+    appInfo: { name: 'stripe-payment-monitor', url: 'https://github.com/marketplace/actions/stripe-payment-monitor' },
+    ...(limiter ? { httpClient: new RateLimitedHttpClient(Stripe.createNodeHttpClient(), limiter) } : {})
   })
 }

@@ -1,0 +1,81 @@
+import { RateLimiter, type LimiterClock } from '../../src/stripe/limiter.js'
+
+/** A clock that only moves when someone sleeps: the limiter's decisions, without real time. */
+function fakeClock(): LimiterClock & { t: number } {
+  const clock = {
+    t: 0,
+    now: () => clock.t,
+    sleep: async (ms: number) => {
+      clock.t += ms
+    }
+  }
+  return clock
+}
+
+async function startTimes(limiter: RateLimiter, clock: { now(): number }, n: number): Promise<number[]> {
+  const times: number[] = []
+  for (let i = 0; i < n; i++) {
+    await limiter.acquire()
+    times.push(clock.now())
+  }
+  return times
+}
+
+function maxInAnyWindow(times: number[], windowMs: number): number {
+  let max = 0
+  for (let i = 0; i < times.length; i++) {
+    let j = i
+    while (j < times.length && times[j]! - times[i]! < windowMs) j++
+    max = Math.max(max, j - i)
+  }
+  return max
+}
+
+describe('RateLimiter', () => {
+  it('never starts more than max requests in any sliding second', async () => {
+    const clock = fakeClock()
+    const limiter = new RateLimiter(20, clock)
+    const times = await startTimes(limiter, clock, 200)
+    expect(maxInAnyWindow(times, 1000)).toBeLessThanOrEqual(20)
+    // ...and keeps up: 200 requests in about 10 seconds.
+    expect(times.at(-1)!).toBeLessThan(10 * 1010 + 1)
+    expect(limiter.stats.requests).toBe(200)
+  })
+
+  it('serves concurrent callers in order, within the cap', async () => {
+    const clock = fakeClock()
+    const limiter = new RateLimiter(5, clock)
+    const order: number[] = []
+    await Promise.all(Array.from({ length: 12 }, (_, i) => limiter.acquire().then(() => order.push(i))))
+    expect(order).toEqual([...Array(12).keys()])
+    expect(clock.t).toBeGreaterThanOrEqual(2 * 1010)
+  })
+
+  it('halves its pace on a 429, honours Retry-After, then recovers', async () => {
+    const clock = fakeClock()
+    const limiter = new RateLimiter(20, clock)
+    await startTimes(limiter, clock, 5)
+    limiter.onRateLimited(3)
+    expect(limiter.currentRate).toBe(10)
+    const before = clock.t
+    await limiter.acquire()
+    expect(clock.t - before).toBeGreaterThanOrEqual(3000)
+    // Slower for a while: at most ~10 a second right after.
+    const slow = await startTimes(limiter, clock, 10)
+    expect(slow.at(-1)! - slow[0]!).toBeGreaterThanOrEqual(9 * 100 - 1)
+    // After ~12 quiet seconds it is back at full pace.
+    clock.t += 12_000
+    await limiter.acquire()
+    expect(limiter.currentRate).toBe(20)
+    expect(limiter.stats.rateLimited).toBe(1)
+  })
+
+  it('treats a burst of simultaneous 429s as one signal', () => {
+    const limiter = new RateLimiter(20, fakeClock())
+    limiter.onRateLimited()
+    limiter.onRateLimited()
+    limiter.onRateLimited()
+    expect(limiter.currentRate).toBe(10)
+    expect(limiter.stats.rateLimited).toBe(3)
+  })
+})

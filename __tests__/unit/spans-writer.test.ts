@@ -1,0 +1,75 @@
+import { addSpan, gaps } from '../../src/stripe/range.js'
+import { advanceWatermark, type SyncState } from '../../src/store/state.js'
+import { BatchWriter } from '../../src/store/writer.js'
+
+describe('spans', () => {
+  it('merges touching and overlapping spans', () => {
+    let spans = addSpan([], [10, 20])
+    spans = addSpan(spans, [30, 40])
+    spans = addSpan(spans, [20, 25])
+    expect(spans).toEqual([[10, 25], [30, 40]])
+    expect(addSpan(spans, [24, 31])).toEqual([[10, 40]])
+  })
+
+  it('finds what is left to fetch', () => {
+    expect(gaps(0, 100, [])).toEqual([[0, 100]])
+    expect(gaps(0, 100, [[10, 20], [50, 60]])).toEqual([[0, 10], [20, 50], [60, 100]])
+    expect(gaps(0, 100, [[0, 100]])).toEqual([])
+    expect(gaps(15, 55, [[10, 20], [50, 60]])).toEqual([[20, 50]])
+  })
+
+  it('moves the cursor over done spans that join it', () => {
+    const state = { cursorCreated: 100, cursorIds: ['ch_a'], doneRanges: [[150, 200], [100, 120], [90, 95]] } as unknown as SyncState
+    advanceWatermark(state)
+    expect(state.cursorCreated).toBe(120)
+    expect(state.cursorIds).toEqual([])
+    expect(state.doneRanges).toEqual([[150, 200]])
+  })
+})
+
+describe('BatchWriter', () => {
+  const item = (size: number) => ({ size })
+
+  it('batches by rows and applies backpressure: never more than the queue limit waiting', async () => {
+    const batches: number[] = []
+    let release: () => void = () => {}
+    let maxQueued = 0
+    const writer: BatchWriter<{ size: number }> = new BatchWriter(
+      async (items) => {
+        batches.push(items.reduce((n, i) => n + i.size, 0))
+        await new Promise<void>((resolve) => (release = resolve))
+      },
+      { maxQueuedPages: 3, batchRows: 250 }
+    )
+    const pushes = (async () => {
+      for (let i = 0; i < 20; i++) {
+        await writer.push(item(100))
+        maxQueued = Math.max(maxQueued, writer.queued)
+      }
+    })()
+    for (let i = 0; i < 30 && batches.reduce((a, b) => a + b, 0) < 2000; i++) {
+      await new Promise((r) => setTimeout(r, 1))
+      release()
+    }
+    await pushes
+    const closing = writer.close()
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 1))
+      release()
+    }
+    await closing
+    expect(maxQueued).toBeLessThanOrEqual(3)
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(2000)
+    expect(Math.max(...batches)).toBeLessThanOrEqual(300)
+  })
+
+  it('surfaces a write failure to pushers and to close()', async () => {
+    const writer = new BatchWriter<{ size: number }>(async () => {
+      throw new Error('disk full')
+    }, { maxQueuedPages: 2, batchRows: 1 })
+    await writer.push(item(1))
+    await new Promise((r) => setTimeout(r, 5))
+    await expect(writer.push(item(1))).rejects.toThrow('disk full')
+    await expect(writer.close()).rejects.toThrow('disk full')
+  })
+})

@@ -1,0 +1,146 @@
+import type Stripe from 'stripe'
+import { MAX_PAGE_SIZE, listChargesPage } from './charges.js'
+import { DEFAULT_RETRY, type RetryOptions } from './retry.js'
+
+/** A half-open range of `created` seconds: [from, to). */
+export type Span = readonly [number, number]
+
+/** A page of charges, and the seconds it completed (every charge created in them has been fetched). */
+export interface RangePage {
+  charges: Stripe.Charge[]
+  done: Span | undefined
+}
+
+interface Job {
+  gte: number
+  lt: number
+  /** Continues the listing after this charge. */
+  startingAfter?: string
+  /** Charges already listed by this slice, for its density (a burst in one page must not look like the norm). */
+  seen?: number
+}
+
+export interface RangeFetchOptions {
+  stripe: Stripe
+  /** The spans to fetch completely, in any order. */
+  spans: readonly Span[]
+  /** Requests in flight at once (the shared rate limiter sets the pace). */
+  concurrency: number
+  /** Receives each page; may wait (backpressure). Not called after a failure. */
+  onPage: (page: RangePage) => Promise<void>
+  retry?: RetryOptions
+  /** A dense span is split into pieces of about this many charges. */
+  pieceCharges?: number
+}
+
+export interface RangeStats {
+  requests: number
+  pages: number
+  charges: number
+}
+
+/**
+ * Fetches every charge created in the given spans, several time slices at once. Each slice is
+ * paginated with its own cursor. When a slice's first page shows it is dense, the part not yet
+ * listed is split into pieces sized by the observed density; the second where the page stopped is
+ * finished separately with `starting_after`, so charges sharing a second with a slice boundary are
+ * neither lost nor fetched twice.
+ */
+export async function fetchRange(options: RangeFetchOptions): Promise<RangeStats> {
+  const { stripe, onPage } = options
+  const retry = options.retry ?? DEFAULT_RETRY
+  const pieceCharges = options.pieceCharges ?? 2000
+  const maxSplit = Math.max(2, options.concurrency * 4)
+  const stats: RangeStats = { requests: 0, pages: 0, charges: 0 }
+  const queue: Job[] = options.spans.filter(([a, b]) => b > a).map(([gte, lt]) => ({ gte, lt }))
+
+  const runJob = async (job: Job): Promise<void> => {
+    const page = await listChargesPage(stripe, { gte: job.gte, lt: job.lt }, MAX_PAGE_SIZE, job.startingAfter, retry)
+    stats.requests += 1
+    const charges = page.data
+    const last = charges.at(-1)
+    if (!page.has_more || !last) {
+      await deliver({ charges, done: [job.gte, job.lt] })
+      return
+    }
+    const s = last.created
+    const seen = (job.seen ?? 0) + charges.length
+    const estimate = (seen / Math.max(1, job.lt - s)) * (s - job.gte)
+    const pieces = Math.min(maxSplit, Math.ceil(estimate / pieceCharges), s - job.gte)
+    if (pieces < 2) {
+      // Not worth splitting: page on through the same slice.
+      queue.push({ gte: job.gte, lt: job.lt, startingAfter: last.id, seen })
+    } else {
+      // Seconds after `s` are complete; `s` itself continues after `last`; before `s` is untouched
+      // and is split into pieces sized by the density this page showed.
+      queue.push({ gte: s, lt: s + 1, startingAfter: last.id })
+      const width = (s - job.gte) / pieces
+      for (let i = 0; i < pieces; i++) {
+        const gte = job.gte + Math.round(i * width)
+        const lt = i === pieces - 1 ? s : job.gte + Math.round((i + 1) * width)
+        if (lt > gte) queue.push({ gte, lt })
+      }
+    }
+    await deliver({ charges, done: s + 1 < job.lt ? [s + 1, job.lt] : undefined })
+  }
+
+  let failure: unknown
+  const deliver = async (page: RangePage) => {
+    if (failure !== undefined) return
+    stats.pages += 1
+    stats.charges += page.charges.length
+    await onPage(page)
+  }
+
+  await new Promise<void>((resolve) => {
+    let active = 0
+    const pump = () => {
+      while (failure === undefined && active < options.concurrency && queue.length > 0) {
+        // Oldest first: completed spans then join up from the start, which is what a checkpoint can record.
+        let next = 0
+        for (let i = 1; i < queue.length; i++) if (queue[i]!.gte < queue[next]!.gte) next = i
+        const job = queue.splice(next, 1)[0]!
+        active += 1
+        runJob(job)
+          .catch((error: unknown) => {
+            if (failure === undefined) failure = error
+          })
+          .finally(() => {
+            active -= 1
+            pump()
+            if (active === 0 && (queue.length === 0 || failure !== undefined)) resolve()
+          })
+      }
+      if (active === 0 && (queue.length === 0 || failure !== undefined)) resolve()
+    }
+    pump()
+  })
+  if (failure !== undefined) throw failure
+  return stats
+}
+
+/** Merges a span into a sorted list of disjoint spans. */
+export function addSpan(spans: readonly Span[], span: Span): Array<[number, number]> {
+  const all = [...spans, span].sort((x, y) => x[0] - y[0])
+  const merged: [number, number][] = []
+  for (const [a, b] of all) {
+    const top = merged.at(-1)
+    if (top && a <= top[1]) top[1] = Math.max(top[1], b)
+    else merged.push([a, b])
+  }
+  return merged
+}
+
+/** The parts of [from, to) not covered by `done`. */
+export function gaps(from: number, to: number, done: readonly Span[]): Span[] {
+  const result: Span[] = []
+  let at = from
+  for (const [a, b] of [...done].sort((x, y) => x[0] - y[0])) {
+    if (b <= at) continue
+    if (a >= to) break
+    if (a > at) result.push([at, Math.min(a, to)])
+    at = Math.max(at, b)
+  }
+  if (at < to) result.push([at, to])
+  return result
+}
