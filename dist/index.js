@@ -62407,6 +62407,8 @@ function keepNewest(list, charge, max, order) {
 ;// CONCATENATED MODULE: ./src/stripe/range.ts
 
 
+/** Slices shared with idle workers hold at least this many charges (three pages): fewer, and partial pages cost more than parallelism gains. */
+const MIN_PIECE_CHARGES = 300;
 /**
  * Fetches every charge created in the given spans, several time slices at once. Each slice is
  * paginated with its own cursor. When a slice's first page shows it is dense, the part not yet
@@ -62418,9 +62420,10 @@ async function fetchRange(options) {
     const { stripe, onPage } = options;
     const retry = options.retry ?? DEFAULT_RETRY;
     const pieceCharges = options.pieceCharges ?? 2000;
-    const maxSplit = Math.max(2, options.concurrency * 4);
+    const maxSplit = Math.max(2, options.concurrency * 2);
     const stats = { requests: 0, pages: 0, charges: 0 };
     const queue = options.spans.filter(([a, b]) => b > a).map(([gte, lt]) => ({ gte, lt }));
+    let active = 0;
     const runJob = async (job) => {
         const page = await listChargesPage(stripe, { gte: job.gte, lt: job.lt }, MAX_PAGE_SIZE, job.startingAfter, retry);
         stats.requests += 1;
@@ -62432,16 +62435,29 @@ async function fetchRange(options) {
         }
         const s = last.created;
         const seen = (job.seen ?? 0) + charges.length;
-        const estimate = (seen / Math.max(1, job.lt - s)) * (s - job.gte);
-        const pieces = Math.min(maxSplit, Math.ceil(estimate / pieceCharges), s - job.gte);
-        if (pieces < 2) {
-            // Not worth splitting: page on through the same slice.
-            queue.push({ gte: job.gte, lt: job.lt, startingAfter: last.id, seen });
-        }
-        else {
-            // Seconds after `s` are complete; `s` itself continues after `last`; before `s` is untouched
-            // and is split into pieces sized by the density this page showed.
+        const density = seen / Math.max(1, job.lt - s);
+        const remaining = density * (s - job.gte);
+        // Workers with nothing to do once this job's follow-ups are queued.
+        const idle = options.concurrency - active - queue.length;
+        if (remaining >= 2 * pieceCharges) {
+            // Dense: below `s`, cut pieces of about `pieceCharges` from the top down; what is left below
+            // them (often years before the account's first charge) stays one slice, whose own first page
+            // will measure its density.
             queue.push({ gte: s, lt: s + 1, startingAfter: last.id });
+            const width = Math.max(1, Math.floor(pieceCharges / density));
+            let top = s;
+            for (let i = 0; i < maxSplit && top > job.gte; i++) {
+                const bottom = Math.max(job.gte, top - width);
+                queue.push({ gte: bottom, lt: top });
+                top = bottom;
+            }
+            if (top > job.gte)
+                queue.push({ gte: job.gte, lt: top });
+        }
+        else if (idle > 0 && remaining >= 2 * MIN_PIECE_CHARGES && s - job.gte >= 2) {
+            // Workers would sit idle (the start, or the tail of a run): share this slice's rest with them.
+            queue.push({ gte: s, lt: s + 1, startingAfter: last.id });
+            const pieces = Math.min(idle + 1, Math.floor(remaining / MIN_PIECE_CHARGES), s - job.gte);
             const width = (s - job.gte) / pieces;
             for (let i = 0; i < pieces; i++) {
                 const gte = job.gte + Math.round(i * width);
@@ -62449,6 +62465,10 @@ async function fetchRange(options) {
                 if (lt > gte)
                     queue.push({ gte, lt });
             }
+        }
+        else {
+            // Not worth splitting: page on through the same slice.
+            queue.push({ gte: job.gte, lt: job.lt, startingAfter: last.id, seen });
         }
         await deliver({ charges, done: s + 1 < job.lt ? [s + 1, job.lt] : undefined });
     };
@@ -62461,7 +62481,6 @@ async function fetchRange(options) {
         await onPage(page);
     };
     await new Promise((resolve) => {
-        let active = 0;
         const pump = () => {
             while (failure === undefined && active < options.concurrency && queue.length > 0) {
                 // Oldest first: completed spans then join up from the start, which is what a checkpoint can record.
