@@ -1,4 +1,4 @@
-import './sourcemap-register.cjs';import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
+import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
 /***/ 9659:
@@ -35827,7 +35827,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9619);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2083);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -35836,7 +35836,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9619:
+/***/ 2083:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -62377,6 +62377,30 @@ function takeMatching(page, statuses, remaining) {
     return matched;
 }
 
+;// CONCATENATED MODULE: external "node:v8"
+const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
+var external_node_v8_default = /*#__PURE__*/__nccwpck_require__.n(external_node_v8_namespaceObject);
+;// CONCATENATED MODULE: external "node:vm"
+const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
+var external_node_vm_default = /*#__PURE__*/__nccwpck_require__.n(external_node_vm_namespaceObject);
+;// CONCATENATED MODULE: ./src/memory.ts
+
+
+/**
+ * A long backfill allocates a lot of short-lived JSON (Stripe pages, batches for Postgres). V8
+ * collects it lazily and lets the heap — and the runner's memory — grow far past what is live. An
+ * action cannot pass flags to node, so it asks V8 for a full collection itself every so often
+ * (a few milliseconds each), which keeps peak memory flat and low.
+ */
+let gc;
+function compactHeap() {
+    if (!gc) {
+        external_node_v8_default().setFlagsFromString('--expose-gc');
+        gc = external_node_vm_default().runInNewContext('gc');
+    }
+    gc();
+}
+
 ;// CONCATENATED MODULE: ./src/report/newest.ts
 function newer(a, b) {
     return a.created > b.created || (a.created === b.created && a.id > b.id);
@@ -62621,10 +62645,13 @@ class BatchWriter {
 
 
 
+
 /** Stripe launched in 2011: a whole-account sync with no `created-after` starts here. */
 const STRIPE_EPOCH = Date.UTC(2011, 0, 1) / 1000;
 /** How many recorded charges the report keeps for its table; totals cover all of them. */
 const REPORTED_CHARGES = 100;
+/** A full garbage collection every this many written batches (about 2,000 rows). */
+const GC_EVERY_BATCHES = 4;
 /** How often a long run reports progress. */
 const PROGRESS_INTERVAL_MS = 5000;
 /**
@@ -62638,6 +62665,7 @@ async function syncSpans(options, progress) {
     // Completed spans overlap (a slice's pages each complete a little more of it): merge, then measure.
     let completed = [];
     let covered = 0;
+    let batches = 0;
     const started = performance.now();
     const writer = new BatchWriter(async (pages) => {
         const charges = pages.flatMap((p) => p.charges).filter((c) => !options.skip?.(c));
@@ -62648,7 +62676,9 @@ async function syncSpans(options, progress) {
             completed = addSpan(completed, span);
         covered = completed.reduce((n, [a, b]) => n + (b - a), 0);
         recordPage(progress, charges.length, matched, counts, 'any', pages.length);
-    }, { maxQueuedPages: options.concurrency * 2 + 8, batchRows: 1000 });
+        if (++batches % GC_EVERY_BATCHES === 0)
+            compactHeap();
+    }, { maxQueuedPages: options.concurrency + 2, batchRows: 500 });
     const report = () => {
         const seconds = (performance.now() - started) / 1000;
         const share = total > 0 ? covered / total : 1;
@@ -67478,6 +67508,18 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types")
 /******/ 			return fn.r ? promise : getResult();
 /******/ 		}, (err) => ((err ? reject(promise[webpackError] = err) : outerResolve(exports)), resolveQueue(queue)));
 /******/ 		queue && queue.d < 0 && (queue.d = 0);
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
 /******/ 	};
 /******/ })();
 /******/ 

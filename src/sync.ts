@@ -1,6 +1,7 @@
 import type Stripe from 'stripe'
 import { CHARGE_STATUSES, type ChargeStatus } from './config.js'
 import { takeMatching } from './filter.js'
+import { compactHeap } from './memory.js'
 import type { HighValueCollector } from './report/alerts.js'
 import { Totals } from './report/money.js'
 import { keepNewest, type ArrivalOrder } from './report/newest.js'
@@ -62,6 +63,9 @@ export interface SpanSyncOptions {
   checkpoint?: (done: Span[]) => SyncState | undefined
 }
 
+/** A full garbage collection every this many written batches (about 2,000 rows). */
+const GC_EVERY_BATCHES = 4
+
 /** How often a long run reports progress. */
 export const PROGRESS_INTERVAL_MS = 5000
 
@@ -76,6 +80,7 @@ export async function syncSpans(options: SpanSyncOptions, progress: SyncProgress
   // Completed spans overlap (a slice's pages each complete a little more of it): merge, then measure.
   let completed: Span[] = []
   let covered = 0
+  let batches = 0
   const started = performance.now()
   const writer = new BatchWriter<RangePage & { size: number }>(
     async (pages) => {
@@ -86,8 +91,9 @@ export async function syncSpans(options: SpanSyncOptions, progress: SyncProgress
       for (const span of done) completed = addSpan(completed, span)
       covered = completed.reduce((n, [a, b]) => n + (b - a), 0)
       recordPage(progress, charges.length, matched, counts, 'any', pages.length)
+      if (++batches % GC_EVERY_BATCHES === 0) compactHeap()
     },
-    { maxQueuedPages: options.concurrency * 2 + 8, batchRows: 1000 }
+    { maxQueuedPages: options.concurrency + 2, batchRows: 500 }
   )
   const report = () => {
     const seconds = (performance.now() - started) / 1000
