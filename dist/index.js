@@ -41098,7 +41098,8 @@ const INPUT_DEFAULTS = {
     incremental: 'false',
     'lock-timeout': '0',
     'high-value-threshold': '',
-    'max-requests-per-second': '20'
+    'max-requests-per-second': '20',
+    'database-ca-cert': ''
 };
 /** A bad input: names the input and says what it accepts. */
 class InputError extends Error {
@@ -41147,8 +41148,22 @@ function readConfig({ input, env = {}, mask = () => { }, now = new Date() }) {
         lockTimeoutSeconds: parseLockTimeout(get('lock-timeout')),
         highValue: parseThresholds(get('high-value-threshold')),
         highValueThreshold: get('high-value-threshold') || undefined,
-        maxRequestsPerSecond: parseRequestsPerSecond(get('max-requests-per-second'))
+        maxRequestsPerSecond: parseRequestsPerSecond(get('max-requests-per-second')),
+        databaseCaCert: parseCaCert(input('database-ca-cert'), dryRun && databaseUrl === '' ? undefined : databaseUrl)
     };
+}
+/** PEM text as pasted into a secret or a YAML block (kept whole: no trimming inside). */
+function parseCaCert(value, databaseUrl) {
+    if (value.trim() === '')
+        return undefined;
+    if (!/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(value)) {
+        throw new InputError('database-ca-cert', 'not a PEM certificate. Paste the CA certificate, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----.');
+    }
+    const sslmode = databaseUrl ? new URL(databaseUrl).searchParams.get('sslmode') : null;
+    if (sslmode !== 'verify-ca' && sslmode !== 'verify-full') {
+        throw new InputError('database-ca-cert', `is only used to verify the server, with sslmode=verify-ca or sslmode=verify-full in database-url (it has ${sslmode ? `sslmode=${sslmode}` : 'no sslmode'}).`);
+    }
+    return value.trim();
 }
 function parseRequestsPerSecond(value) {
     if (!/^\d{1,3}$/.test(value) || Number(value) < 1 || Number(value) > 100) {
@@ -62156,6 +62171,10 @@ class RateLimitExhaustedError extends Error {
 function isRateLimited(error) {
     return error instanceof stripe_esm_node.errors.StripeError && (error.statusCode === 429 || error.type === 'StripeRateLimitError');
 }
+/** A body that did not parse (cut off on the way): a read is safe to repeat. */
+function isGarbledResponse(error) {
+    return error instanceof stripe_esm_node.errors.StripeAPIError && /^Invalid JSON received/.test(error.message);
+}
 /** Delay before retry `attempt` (1-based): Retry-After when Stripe sent it, else full-jitter exponential backoff. */
 function backoffDelay(attempt, retryAfterHeader, options, random = Math.random) {
     const retryAfter = retryAfterHeader === undefined ? NaN : Number(retryAfterHeader);
@@ -62165,13 +62184,21 @@ function backoffDelay(attempt, retryAfterHeader, options, random = Math.random) 
     return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 const defaultSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-async function withRateLimitRetry(request, options = DEFAULT_RETRY) {
+/**
+ * Retries a read refused with 429 (the SDK does not) or answered with a garbled body, a bounded
+ * number of times. Connection errors, timeouts and 5xx are retried inside the SDK.
+ */
+async function withRetries(request, options = DEFAULT_RETRY) {
     const sleep = options.sleep ?? defaultSleep;
     for (let attempt = 1;; attempt++) {
         try {
             return await request();
         }
         catch (error) {
+            if (isGarbledResponse(error) && attempt <= options.maxRetries) {
+                await sleep(backoffDelay(attempt, undefined, options, options.random));
+                continue;
+            }
             if (!isRateLimited(error))
                 throw error;
             if (attempt > options.maxRetries)
@@ -62216,6 +62243,9 @@ function describeStripeError(error, context) {
     if (cause instanceof stripe_esm_node.errors.StripeConnectionError) {
         return `Could not reach Stripe at ${context.apiBase} to ${error.doing}, after retries: ${cause.message}`;
     }
+    if (cause instanceof stripe_esm_node.errors.StripeAPIError && /^Invalid JSON/.test(cause.message)) {
+        return `Stripe's answer to ${error.doing} could not be read (invalid JSON), after retries. Re-run the step later; nothing stored so far is lost.`;
+    }
     if (cause instanceof stripe_esm_node.errors.StripeAPIError) {
         return `Stripe returned a server error (HTTP ${cause.statusCode ?? '5xx'}) to ${error.doing}, after retries: ${cause.message}. Re-run the step later; nothing stored so far is lost.`;
     }
@@ -62246,7 +62276,7 @@ async function listChargesPage(stripe, window, limit, startingAfter, retry = DEF
     if (startingAfter)
         params.starting_after = startingAfter;
     try {
-        return await withRateLimitRetry(() => stripe.charges.list(params), retry);
+        return await withRetries(() => stripe.charges.list(params), retry);
     }
     catch (error) {
         throw new StripeRequestError(error, 'list charges', 'Charges: Read');
@@ -62298,7 +62328,7 @@ class EventCursorExpiredError extends Error {
 }
 async function listEvents(stripe, params, retry) {
     try {
-        return await withRateLimitRetry(() => stripe.events.list({ types: [...CHARGE_EVENT_TYPES], ...params }), retry);
+        return await withRetries(() => stripe.events.list({ types: [...CHARGE_EVENT_TYPES], ...params }), retry);
     }
     catch (error) {
         if (params.ending_before && error instanceof stripe_esm_node.errors.StripeInvalidRequestError && error.code === 'resource_missing') {
@@ -62354,7 +62384,7 @@ function chargeOfEvent(event) {
 }
 async function retrieveCharge(stripe, id, retry = DEFAULT_RETRY) {
     try {
-        return await withRateLimitRetry(() => stripe.charges.retrieve(id), retry);
+        return await withRetries(() => stripe.charges.retrieve(id), retry);
     }
     catch (error) {
         throw new StripeRequestError(error, `retrieve charge ${id}`, 'Charges: Read');
@@ -62464,16 +62494,20 @@ async function fetchRange(options) {
         // Workers with nothing to do once this job's follow-ups are queued.
         const idle = options.concurrency - active - queue.length;
         if (remaining >= 2 * pieceCharges) {
-            // Dense: below `s`, cut pieces of about `pieceCharges` from the top down; what is left below
-            // them (often years before the account's first charge) stays one slice, whose own first page
-            // will measure its density.
+            // Dense: below `s`, cut pieces from the top down, one per worker of about `pieceCharges` at
+            // the density seen, then each twice as wide: where the data goes on, a wide piece splits itself on
+            // its first page at no extra cost; where it stops (the years before an account's first
+            // charge), a few wide pieces find that out in one request each. What is left below stays one
+            // slice.
             queue.push({ gte: s, lt: s + 1, startingAfter: last.id });
-            const width = Math.max(1, Math.floor(pieceCharges / density));
+            let width = Math.max(1, Math.floor(pieceCharges / density));
             let top = s;
             for (let i = 0; i < maxSplit && top > job.gte; i++) {
                 const bottom = Math.max(job.gte, top - width);
                 queue.push({ gte: bottom, lt: top });
                 top = bottom;
+                if (i >= options.concurrency - 1)
+                    width *= 2;
             }
             if (top > job.gte)
                 queue.push({ gte: job.gte, lt: top });
@@ -66464,9 +66498,9 @@ class RateLimitedHttpClient extends stripe_esm_node.HttpClient {
 }
 /**
  * The official SDK, pointed at `stripe-api-base`. The SDK itself retries connection errors, 409s
- * and 5xx (with its own backoff); 429s are retried by `withRateLimitRetry`.
+ * and 5xx (with its own backoff); 429s are retried by `withRetries`.
  */
-function createStripeClient(config, limiter) {
+function createStripeClient(config, limiter, timeoutMs = STRIPE_TIMEOUT_MS) {
     const base = config.stripeApiBase;
     const protocol = base.protocol === 'http:' ? 'http' : 'https';
     return new stripe_esm_node(config.stripeKey, {
@@ -66475,7 +66509,7 @@ function createStripeClient(config, limiter) {
         host: base.hostname,
         port: base.port || (protocol === 'http' ? 80 : 443),
         maxNetworkRetries: 3,
-        timeout: STRIPE_TIMEOUT_MS,
+        timeout: timeoutMs,
         telemetry: false,
         stripeAccount: config.stripeAccount,
         appInfo: { name: 'stripe-payment-monitor', url: 'https://github.com/marketplace/actions/stripe-payment-monitor' },
@@ -66524,8 +66558,10 @@ class RateLimiter {
         const now = this.clock.now();
         this.stats.rateLimited += 1;
         // Several in-flight requests may be refused together: that is one signal, not many.
+        // Never below a fifth of the ceiling: 429s that have nothing to do with our pace (a busy
+        // account, an incident) are waited out by the retries, not by crawling.
         if (now - this.lastSignal > 1000 / this.rate)
-            this.rate = Math.max(1, this.rate / 2);
+            this.rate = Math.max(1, this.maxPerSecond / 5, this.rate * 0.7);
         this.lastSignal = now;
         const pause = retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) ? retryAfterSeconds * 1000 : 1000 / this.rate;
         this.pausedUntil = Math.max(this.pausedUntil, now + pause);
@@ -66552,13 +66588,13 @@ class RateLimiter {
             await this.clock.sleep(wait);
         }
     }
-    /** Back to full pace over about ten seconds without a 429, starting a second after the last pause. */
+    /** Back to full pace over about five seconds without a 429, starting a second after the last pause. */
     recover(now) {
         const from = Math.max(this.lastRecovery, this.lastPenalty + 1000);
         this.lastRecovery = now;
         if (this.rate >= this.maxPerSecond || now <= from)
             return;
-        this.rate = Math.min(this.maxPerSecond, this.rate + (this.maxPerSecond / 10) * ((now - from) / 1000));
+        this.rate = Math.min(this.maxPerSecond, this.rate + (this.maxPerSecond / 5) * ((now - from) / 1000));
     }
 }
 
@@ -66621,7 +66657,7 @@ function sslOptions(sslmode, ca) {
             throw new connect_DatabaseError(`Unknown sslmode "${sslmode}"`);
     }
 }
-function clientConfig(databaseUrl) {
+function clientConfig(databaseUrl, ca) {
     const url = new URL(databaseUrl);
     const sslmode = url.searchParams.get('sslmode');
     // TLS is set here, not by pg's own URL parser.
@@ -66629,13 +66665,13 @@ function clientConfig(databaseUrl) {
         url.searchParams.delete(key);
     return {
         connectionString: url.toString(),
-        ssl: sslOptions(sslmode),
+        ssl: sslOptions(sslmode, ca),
         application_name: 'stripe-payment-monitor',
         connectionTimeoutMillis: 15_000
     };
 }
-async function connect(databaseUrl) {
-    const config = clientConfig(databaseUrl);
+async function connect(databaseUrl, ca) {
+    const config = clientConfig(databaseUrl, ca);
     const client = new esm.Client(config);
     // An idle client whose server goes away emits 'error'; without a listener Node would crash the step.
     client.on('error', () => { });
@@ -66664,9 +66700,15 @@ function describeDatabaseError(error, doing) {
         '42501': 'permission denied; see "Database permissions" in the README for the grants the action needs',
         '57014': 'the statement was cancelled (statement_timeout); raise the role\'s statement_timeout',
         '57P01': 'the server shut down during the run; what was committed is kept, re-run the step',
-        '53300': 'the server has too many connections'
+        '53300': 'the server has too many connections',
+        DEPTH_ZERO_SELF_SIGNED_CERT: 'the server certificate is self-signed; pass its CA in database-ca-cert',
+        SELF_SIGNED_CERT_IN_CHAIN: 'the server certificate chain is not trusted; pass its CA in database-ca-cert',
+        UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server certificate is not signed by a trusted CA; pass the right CA in database-ca-cert',
+        ERR_TLS_CERT_ALTNAME_INVALID: 'the server certificate does not name this host; use the host name on the certificate, or sslmode=verify-ca',
+        CERT_HAS_EXPIRED: 'the server certificate has expired'
     };
-    const hint = (e.code && hints[e.code]) ?? (/timeout/i.test(detail) ? hints.ETIMEDOUT : undefined);
+    const hint = (e.code && hints[e.code]) ??
+        (/timeout/i.test(detail) ? hints.ETIMEDOUT : /does not support SSL|server does not support/i.test(detail) ? 'the server does not offer TLS; use sslmode=disable or enable ssl on the server' : undefined);
     return new connect_DatabaseError(`Postgres: could not ${doing}: ${detail}${hint ? ` (${hint})` : ''}`, e.code);
 }
 
@@ -66902,7 +66944,7 @@ class PostgresSink {
      * a bad database fails fast. Returns undefined (and disconnects) when another run holds the lock.
      */
     static async open(options) {
-        const client = await connect(options.databaseUrl);
+        const client = await connect(options.databaseUrl, options.caCert);
         try {
             if (!(await acquireRunLock(client, options.schema, options.table, options.lockTimeoutSeconds))) {
                 await client.end();
@@ -66959,7 +67001,8 @@ class PostgresSink {
         }
     }
     async close() {
-        await this.client.end();
+        // After a server restart the connection is already gone; ending it must not hide the real error.
+        await this.client.end().catch(() => { });
     }
     rows(charges) {
         return charges.map((c) => chargeToRow(c, this.options.apiVersion, this.options.accountId));
@@ -67034,7 +67077,8 @@ async function runAction(rawIo, options = {}) {
                 apiVersion: STRIPE_API_VERSION,
                 accountId: cfg.stripeAccount,
                 lockTimeoutSeconds: cfg.lockTimeoutSeconds,
-                incremental: cfg.incremental
+                incremental: cfg.incremental,
+                caCert: cfg.databaseCaCert
             });
             if (!pg)
                 return skip(io, cfg, progress);
@@ -67054,7 +67098,7 @@ async function runAction(rawIo, options = {}) {
             sink = pg;
         }
         const limiter = new RateLimiter(cfg.maxRequestsPerSecond);
-        const stripe = createStripeClient(cfg, limiter);
+        const stripe = createStripeClient(cfg, limiter, options.stripeTimeoutMs);
         const concurrency = options.concurrency ?? defaultConcurrency(cfg.maxRequestsPerSecond);
         let incremental;
         try {

@@ -25,7 +25,8 @@ export const INPUT_DEFAULTS = {
   incremental: 'false',
   'lock-timeout': '0',
   'high-value-threshold': '',
-  'max-requests-per-second': '20'
+  'max-requests-per-second': '20',
+  'database-ca-cert': ''
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -59,6 +60,8 @@ export interface Config {
   highValueThreshold: string | undefined
   /** Ceiling on Stripe requests per second for the whole run. */
   maxRequestsPerSecond: number
+  /** PEM certificate(s) of the CA that signed the database server's certificate (verify-ca, verify-full). */
+  databaseCaCert: string | undefined
 }
 
 /** A bad input: names the input and says what it accepts. */
@@ -127,8 +130,25 @@ export function readConfig({ input, env = {}, mask = () => {}, now = new Date() 
     lockTimeoutSeconds: parseLockTimeout(get('lock-timeout')),
     highValue: parseThresholds(get('high-value-threshold')),
     highValueThreshold: get('high-value-threshold') || undefined,
-    maxRequestsPerSecond: parseRequestsPerSecond(get('max-requests-per-second'))
+    maxRequestsPerSecond: parseRequestsPerSecond(get('max-requests-per-second')),
+    databaseCaCert: parseCaCert(input('database-ca-cert'), dryRun && databaseUrl === '' ? undefined : databaseUrl)
   }
+}
+
+/** PEM text as pasted into a secret or a YAML block (kept whole: no trimming inside). */
+export function parseCaCert(value: string, databaseUrl: string | undefined): string | undefined {
+  if (value.trim() === '') return undefined
+  if (!/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(value)) {
+    throw new InputError('database-ca-cert', 'not a PEM certificate. Paste the CA certificate, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----.')
+  }
+  const sslmode = databaseUrl ? new URL(databaseUrl).searchParams.get('sslmode') : null
+  if (sslmode !== 'verify-ca' && sslmode !== 'verify-full') {
+    throw new InputError(
+      'database-ca-cert',
+      `is only used to verify the server, with sslmode=verify-ca or sslmode=verify-full in database-url (it has ${sslmode ? `sslmode=${sslmode}` : 'no sslmode'}).`
+    )
+  }
+  return value.trim()
 }
 
 export function parseRequestsPerSecond(value: string): number {

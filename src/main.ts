@@ -23,6 +23,8 @@ export interface RunOptions {
   retry?: RetryOptions
   /** Requests in flight for whole-range runs; default from max-requests-per-second (the benchmark sets 1 for its baseline). */
   concurrency?: number
+  /** Per-request Stripe timeout (tests shorten it). */
+  stripeTimeoutMs?: number
 }
 
 /** Enough requests in flight to keep the limiter busy at Stripe's typical latency, without many idle slices. */
@@ -72,7 +74,8 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
         apiVersion: STRIPE_API_VERSION,
         accountId: cfg.stripeAccount,
         lockTimeoutSeconds: cfg.lockTimeoutSeconds,
-        incremental: cfg.incremental
+        incremental: cfg.incremental,
+        caCert: cfg.databaseCaCert
       })
       if (!pg) return skip(io, cfg, progress)
       const r = pg.schemaReport
@@ -86,7 +89,7 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
     }
 
     const limiter = new RateLimiter(cfg.maxRequestsPerSecond)
-    const stripe = createStripeClient(cfg, limiter)
+    const stripe = createStripeClient(cfg, limiter, options.stripeTimeoutMs)
     const concurrency = options.concurrency ?? defaultConcurrency(cfg.maxRequestsPerSecond)
     let incremental: IncrementalReport | undefined
     try {

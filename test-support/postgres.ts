@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
@@ -14,6 +16,10 @@ export interface TestPostgres {
   url: string
   embedded: boolean
   stop(): Promise<void>
+  /** Stops and starts the server on the same port and data (embedded servers only). */
+  restart?(): Promise<void>
+  /** The server's user, to give files (TLS keys) to when running as root. */
+  serverUser?: { uid: number; gid: number }
 }
 
 export function externalDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -36,11 +42,17 @@ export interface StartOptions {
   /** Keep data here across runs (the demo); default: a new temporary directory, removed on stop. */
   dataDir?: string
   log?: (line: string) => void
+  /** Extra server settings, e.g. ['-c', 'ssl=on']. */
+  postgresFlags?: string[]
+  /** Always start a private embedded server, even when TEST_DATABASE_URL is set (restart and TLS tests). */
+  embedded?: boolean
+  /** Called after initdb, before the server starts (to place files in its directory). */
+  beforeStart?: (dataDir: string, serverUser: { uid: number; gid: number } | undefined) => Promise<void>
 }
 
 export async function startPostgres(options: StartOptions = {}): Promise<TestPostgres> {
   const external = externalDatabaseUrl()
-  if (external) return { url: external, embedded: false, stop: async () => {} }
+  if (external && !options.embedded) return { url: external, embedded: false, stop: async () => {} }
 
   const persistent = options.dataDir !== undefined
   const root = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'spm-pg-')))
@@ -49,21 +61,28 @@ export async function startPostgres(options: StartOptions = {}): Promise<TestPos
   await chmod(root, 0o755)
   const databaseDir = path.join(root, 'data')
   const port = await freePort()
-  const password = 'postgres'
+  // Random, so the secret scan can tell it from the word 'postgres' in ordinary messages; a kept
+  // data directory keeps its password beside it.
+  const passwordFile = path.join(root, 'password')
+  const password = persistent && existsSync(passwordFile) ? readFileSync(passwordFile, 'utf8').trim() : `pw-${Math.random().toString(36).slice(2, 12)}`
+  if (persistent) writeFileSync(passwordFile, password)
   const errors: string[] = []
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
     user: 'postgres',
     password,
-    persistent,
+    // Removal of a temporary directory is done here, so a restart keeps the data.
+    persistent: true,
     createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: options.postgresFlags ?? [],
     onLog: (line) => options.log?.(String(line)),
     onError: (line) => errors.push(String(line))
   })
-  const { existsSync } = await import('node:fs')
+  const serverUser = process.getuid?.() === 0 ? postgresUser() : undefined
   try {
     if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise()
+    await options.beforeStart?.(databaseDir, serverUser)
     await server.start()
   } catch (error) {
     throw new Error(`embedded Postgres failed to start: ${String(error)}\n${errors.slice(-20).join('\n')}`)
@@ -71,10 +90,24 @@ export async function startPostgres(options: StartOptions = {}): Promise<TestPos
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
     embedded: true,
+    serverUser,
     stop: async () => {
       await server.stop()
       if (!persistent) await rm(root, { recursive: true, force: true })
+    },
+    restart: async () => {
+      await server.stop()
+      await server.start()
     }
+  }
+}
+
+function postgresUser(): { uid: number; gid: number } | undefined {
+  try {
+    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim())
+    return { uid: id('-u'), gid: id('-g') }
+  } catch {
+    return undefined
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ActionIO } from '../src/io.js'
+import { captureForSecretScan } from './secret-capture.js'
 
 /** An ActionIO that records everything the action says, for assertions. */
 export interface Recorder extends ActionIO {
@@ -14,7 +15,8 @@ export interface Recorder extends ActionIO {
   everything(): string
 }
 
-export function recorder(inputs: Record<string, string>): Recorder {
+export function recorder(inputs: Record<string, string>, env: Record<string, string | undefined> = {}): Recorder {
+  const capture = (text: string) => captureForSecretScan(inputs, env, text)
   const r: Recorder = {
     inputs,
     outputs: {},
@@ -26,13 +28,29 @@ export function recorder(inputs: Record<string, string>): Recorder {
     summary: '',
     getInput: (name) => inputs[name] ?? '',
     setSecret: (s) => void r.secrets.push(s),
-    setOutput: (name, value) => void (r.outputs[name] = value),
-    info: (m) => void r.logs.push(m),
-    notice: (m) => void r.notices.push(m),
-    warning: (m) => void r.warnings.push(m),
-    setFailed: (m) => void (r.failed = m),
+    setOutput: (name, value) => {
+      r.outputs[name] = value
+      capture(value)
+    },
+    info: (m) => {
+      r.logs.push(m)
+      capture(m)
+    },
+    notice: (m) => {
+      r.notices.push(m)
+      capture(m)
+    },
+    warning: (m) => {
+      r.warnings.push(m)
+      capture(m)
+    },
+    setFailed: (m) => {
+      r.failed = m
+      capture(m)
+    },
     writeSummary: async (md) => {
       r.summary += md
+      capture(md)
       return true
     },
     everything: () =>

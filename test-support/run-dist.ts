@@ -3,6 +3,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { captureForSecretScan } from './secret-capture.js'
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -77,13 +78,12 @@ export async function startDist(
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
   const done = new Promise<number | null>((resolve) => child.on('close', resolve)).then(async (code) => {
     try {
-      return {
-        code,
-        stdout,
-        stderr,
-        outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
-        summary: await readFile(summaryFile, 'utf8')
-      }
+      const outputText = await readFile(outputFile, 'utf8')
+      const summary = await readFile(summaryFile, 'utf8')
+      // ::add-mask:: lines hand secrets to the runner, which hides them: the one place they belong.
+      const printed = stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n')
+      captureForSecretScan(inputs, extraEnv, [printed, stderr, outputText, summary].join('\n'))
+      return { code, stdout, stderr, outputs: parseOutputFile(outputText), summary }
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

@@ -21,7 +21,7 @@ export interface RecordedRequest {
   status: number
 }
 
-export type Fault = 429 | 500 | 502 | 503 | 'reset' | 'bad-json'
+export type Fault = 429 | 500 | 502 | 503 | 'reset' | 'bad-json' | 'slow'
 
 export interface StandInOptions {
   /** Delay before each response, ms. */
@@ -34,6 +34,12 @@ export interface StandInOptions {
   maxRequestsPerSecond?: number
   /** Retry-After (seconds) sent with 429s, if any. */
   retryAfterSeconds?: number
+  /** A standing fault on every Nth request (1-based count of all requests). */
+  faultEvery?: { every: number; fault: Fault }
+  /** How long a 'slow' fault holds its answer, ms. */
+  slowMs?: number
+  /** From this request on (1-based), every request fails this way: an outage in the middle of a run. */
+  failFrom?: { request: number; fault: Fault }
 }
 
 interface Stored {
@@ -189,7 +195,10 @@ export class StripeStandIn {
     req.resume()
     if (this.options.latencyMs) await new Promise((r) => setTimeout(r, this.options.latencyMs))
 
-    const fault = this.faults.shift()
+    const every = this.options.faultEvery
+    const outage = this.options.failFrom && this.requests.length >= this.options.failFrom.request ? this.options.failFrom.fault : undefined
+    const fault = this.faults.shift() ?? outage ?? (every && this.requests.length % every.every === 0 ? every.fault : undefined)
+    if (fault === 'slow') await new Promise((r) => setTimeout(r, this.options.slowMs ?? 2000))
     if (fault === 'reset') {
       record.status = -1
       req.socket.destroy()
@@ -206,7 +215,7 @@ export class StripeStandIn {
         ...stripeError(429, { type: 'invalid_request_error', code: 'rate_limit', message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.' }),
         headers: this.options.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(this.options.retryAfterSeconds) }
       }
-    } else if (fault !== undefined) {
+    } else if (fault !== undefined && fault !== 'slow') {
       answer = stripeError(fault, { type: 'api_error', message: 'An unknown error occurred' })
     } else {
       answer = this.route(req, url, query)

@@ -233,6 +233,22 @@ describe('the action against the Stripe stand-in and a real Postgres', () => {
     expect(io.logs[0]).toMatch(/^Using a test restricted key \(…ges1\)/)
   })
 
+  it('says in the log when a key is live', async () => {
+    stripe.addCharges(generateCharges({ count: 3, seed: 4, from: T0, to: T0 + 86400 }))
+    const { io } = await run({ 'stripe-secret-key': 'rk_live_51LiveRestricted9', status: 'all' })
+    expect(io.failed).toBeUndefined()
+    expect(io.logs[0]).toMatch(/^Using a live restricted key \(…ted9\)/)
+  })
+
+  it('names Events: Read when an incremental run lacks it', async () => {
+    await stripe.stop()
+    stripe = new StripeStandIn({ missingPermissions: { rk_test_noEvents1: ['events'] } })
+    await stripe.start()
+    stripe.addCharges(generateCharges({ count: 5, seed: 4, from: T0, to: T0 + 86400 }))
+    const { io } = await run({ 'stripe-secret-key': 'rk_test_noEvents1', incremental: 'true' })
+    expect(io.failed).toMatch(/^Stripe refused to list events: the restricted key \(ending …nts1\) lacks the permission "Events: Read"/)
+  })
+
   it('waits out 429s and completes; gives up clearly when they never stop', async () => {
     stripe.addCharges(generateCharges({ count: 250, seed: 8, from: T0, to: T0 + 86400 }))
     stripe.injectFaults(429, 429)

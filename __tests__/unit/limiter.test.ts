@@ -51,23 +51,33 @@ describe('RateLimiter', () => {
     expect(clock.t).toBeGreaterThanOrEqual(2 * 1010)
   })
 
-  it('halves its pace on a 429, honours Retry-After, then recovers', async () => {
+  it('slows down on a 429, honours Retry-After, then recovers', async () => {
     const clock = fakeClock()
     const limiter = new RateLimiter(20, clock)
     await startTimes(limiter, clock, 5)
     limiter.onRateLimited(3)
-    expect(limiter.currentRate).toBe(10)
+    expect(limiter.currentRate).toBe(14)
     const before = clock.t
     await limiter.acquire()
     expect(clock.t - before).toBeGreaterThanOrEqual(3000)
-    // Slower for a while: at most ~10 a second right after.
-    const slow = await startTimes(limiter, clock, 10)
-    expect(slow.at(-1)! - slow[0]!).toBeGreaterThanOrEqual(9 * 100 - 1)
-    // After ~12 quiet seconds it is back at full pace.
-    clock.t += 12_000
+    // Slower right after: 5 requests take at least four intervals at 14 a second.
+    const slow = await startTimes(limiter, clock, 5)
+    expect(slow.at(-1)! - slow[0]!).toBeGreaterThanOrEqual(4 * (1000 / 20) - 1)
+    // After ~7 quiet seconds it is back at full pace.
+    clock.t += 7_000
     await limiter.acquire()
     expect(limiter.currentRate).toBe(20)
     expect(limiter.stats.rateLimited).toBe(1)
+  })
+
+  it('never falls below a fifth of the ceiling', () => {
+    const clock = fakeClock()
+    const limiter = new RateLimiter(20, clock)
+    for (let i = 0; i < 20; i++) {
+      clock.t += 1000
+      limiter.onRateLimited()
+    }
+    expect(limiter.currentRate).toBe(4)
   })
 
   it('treats a burst of simultaneous 429s as one signal', () => {
@@ -75,7 +85,7 @@ describe('RateLimiter', () => {
     limiter.onRateLimited()
     limiter.onRateLimited()
     limiter.onRateLimited()
-    expect(limiter.currentRate).toBe(10)
+    expect(limiter.currentRate).toBe(14)
     expect(limiter.stats.rateLimited).toBe(3)
   })
 })

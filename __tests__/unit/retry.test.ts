@@ -1,5 +1,5 @@
 import Stripe from 'stripe'
-import { RateLimitExhaustedError, backoffDelay, withRateLimitRetry, type RetryOptions } from '../../src/stripe/retry.js'
+import { RateLimitExhaustedError, backoffDelay, withRetries, type RetryOptions } from '../../src/stripe/retry.js'
 import { redacting } from '../../src/io.js'
 import { recorder } from '../../test-support/recorder.js'
 
@@ -27,11 +27,11 @@ describe('backoffDelay', () => {
   })
 })
 
-describe('withRateLimitRetry', () => {
+describe('withRetries', () => {
   it('retries 429s and returns the eventual answer', async () => {
     const waits: number[] = []
     let calls = 0
-    const result = await withRateLimitRetry(
+    const result = await withRetries(
       async () => {
         if (++calls < 3) throw rateLimitError('1')
         return 'ok'
@@ -46,7 +46,7 @@ describe('withRateLimitRetry', () => {
   it('gives up after maxRetries with a clear error', async () => {
     let calls = 0
     await expect(
-      withRateLimitRetry(async () => {
+      withRetries(async () => {
         calls++
         throw rateLimitError()
       }, { ...options, sleep: async () => {} })
@@ -57,7 +57,7 @@ describe('withRateLimitRetry', () => {
   it('does not retry other errors', async () => {
     let calls = 0
     const error = new Error('boom')
-    await expect(withRateLimitRetry(async () => {
+    await expect(withRetries(async () => {
       calls++
       throw error
     }, options)).rejects.toBe(error)

@@ -34,21 +34,21 @@ export function sslOptions(sslmode: string | null, ca?: string): false | Connect
   }
 }
 
-export function clientConfig(databaseUrl: string): pg.ClientConfig {
+export function clientConfig(databaseUrl: string, ca?: string): pg.ClientConfig {
   const url = new URL(databaseUrl)
   const sslmode = url.searchParams.get('sslmode')
   // TLS is set here, not by pg's own URL parser.
   for (const key of ['sslmode', 'sslcert', 'sslkey', 'sslrootcert', 'uselibpqcompat']) url.searchParams.delete(key)
   return {
     connectionString: url.toString(),
-    ssl: sslOptions(sslmode),
+    ssl: sslOptions(sslmode, ca),
     application_name: 'stripe-payment-monitor',
     connectionTimeoutMillis: 15_000
   }
 }
 
-export async function connect(databaseUrl: string): Promise<pg.Client> {
-  const config = clientConfig(databaseUrl)
+export async function connect(databaseUrl: string, ca?: string): Promise<pg.Client> {
+  const config = clientConfig(databaseUrl, ca)
   const client = new pg.Client(config)
   // An idle client whose server goes away emits 'error'; without a listener Node would crash the step.
   client.on('error', () => {})
@@ -76,8 +76,15 @@ export function describeDatabaseError(error: unknown, doing: string): DatabaseEr
     '42501': 'permission denied; see "Database permissions" in the README for the grants the action needs',
     '57014': 'the statement was cancelled (statement_timeout); raise the role\'s statement_timeout',
     '57P01': 'the server shut down during the run; what was committed is kept, re-run the step',
-    '53300': 'the server has too many connections'
+    '53300': 'the server has too many connections',
+    DEPTH_ZERO_SELF_SIGNED_CERT: 'the server certificate is self-signed; pass its CA in database-ca-cert',
+    SELF_SIGNED_CERT_IN_CHAIN: 'the server certificate chain is not trusted; pass its CA in database-ca-cert',
+    UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server certificate is not signed by a trusted CA; pass the right CA in database-ca-cert',
+    ERR_TLS_CERT_ALTNAME_INVALID: 'the server certificate does not name this host; use the host name on the certificate, or sslmode=verify-ca',
+    CERT_HAS_EXPIRED: 'the server certificate has expired'
   }
-  const hint = (e.code && hints[e.code]) ?? (/timeout/i.test(detail) ? hints.ETIMEDOUT : undefined)
+  const hint =
+    (e.code && hints[e.code]) ??
+    (/timeout/i.test(detail) ? hints.ETIMEDOUT : /does not support SSL|server does not support/i.test(detail) ? 'the server does not offer TLS; use sslmode=disable or enable ssl on the server' : undefined)
   return new DatabaseError(`Postgres: could not ${doing}: ${detail}${hint ? ` (${hint})` : ''}`, e.code)
 }

@@ -30,6 +30,7 @@ export interface PostgresSinkOptions {
   lockTimeoutSeconds: number
   /** Also prepare the sync-state table. */
   incremental: boolean
+  caCert?: string
 }
 
 export class PostgresSink implements ChargeSink {
@@ -50,7 +51,7 @@ export class PostgresSink implements ChargeSink {
    * a bad database fails fast. Returns undefined (and disconnects) when another run holds the lock.
    */
   static async open(options: PostgresSinkOptions): Promise<PostgresSink | undefined> {
-    const client = await connect(options.databaseUrl)
+    const client = await connect(options.databaseUrl, options.caCert)
     try {
       if (!(await acquireRunLock(client, options.schema, options.table, options.lockTimeoutSeconds))) {
         await client.end()
@@ -107,7 +108,8 @@ export class PostgresSink implements ChargeSink {
   }
 
   async close(): Promise<void> {
-    await this.client.end()
+    // After a server restart the connection is already gone; ending it must not hide the real error.
+    await this.client.end().catch(() => {})
   }
 
   private rows(charges: readonly Stripe.Charge[]) {

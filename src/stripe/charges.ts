@@ -1,6 +1,6 @@
 import type Stripe from 'stripe'
 import { StripeRequestError } from './errors.js'
-import { DEFAULT_RETRY, withRateLimitRetry, type RetryOptions } from './retry.js'
+import { DEFAULT_RETRY, withRetries, type RetryOptions } from './retry.js'
 
 export const MAX_PAGE_SIZE = 100
 
@@ -26,7 +26,7 @@ export async function listChargesPage(
   if (Object.keys(created).length > 0) params.created = created
   if (startingAfter) params.starting_after = startingAfter
   try {
-    return await withRateLimitRetry(() => stripe.charges.list(params), retry)
+    return await withRetries(() => stripe.charges.list(params), retry)
   } catch (error) {
     throw new StripeRequestError(error, 'list charges', 'Charges: Read')
   }

@@ -39,9 +39,13 @@ class RateLimitedHttpClient extends Stripe.HttpClient {
 
 /**
  * The official SDK, pointed at `stripe-api-base`. The SDK itself retries connection errors, 409s
- * and 5xx (with its own backoff); 429s are retried by `withRateLimitRetry`.
+ * and 5xx (with its own backoff); 429s are retried by `withRetries`.
  */
-export function createStripeClient(config: Pick<Config, 'stripeKey' | 'stripeAccount' | 'stripeApiBase'>, limiter?: RateLimiter): Stripe {
+export function createStripeClient(
+  config: Pick<Config, 'stripeKey' | 'stripeAccount' | 'stripeApiBase'>,
+  limiter?: RateLimiter,
+  timeoutMs = STRIPE_TIMEOUT_MS
+): Stripe {
   const base = config.stripeApiBase
   const protocol = base.protocol === 'http:' ? 'http' : 'https'
   return new Stripe(config.stripeKey, {
@@ -50,7 +54,7 @@ export function createStripeClient(config: Pick<Config, 'stripeKey' | 'stripeAcc
     host: base.hostname,
     port: base.port || (protocol === 'http' ? 80 : 443),
     maxNetworkRetries: 3,
-    timeout: STRIPE_TIMEOUT_MS,
+    timeout: timeoutMs,
     telemetry: false,
     stripeAccount: config.stripeAccount,
     appInfo: { name: 'stripe-payment-monitor', url: 'https://github.com/marketplace/actions/stripe-payment-monitor' },

@@ -36,6 +36,9 @@ export function describeStripeError(error: StripeRequestError, context: StripeEr
   if (cause instanceof Stripe.errors.StripeConnectionError) {
     return `Could not reach Stripe at ${context.apiBase} to ${error.doing}, after retries: ${cause.message}`
   }
+  if (cause instanceof Stripe.errors.StripeAPIError && /^Invalid JSON/.test(cause.message)) {
+    return `Stripe's answer to ${error.doing} could not be read (invalid JSON), after retries. Re-run the step later; nothing stored so far is lost.`
+  }
   if (cause instanceof Stripe.errors.StripeAPIError) {
     return `Stripe returned a server error (HTTP ${cause.statusCode ?? '5xx'}) to ${error.doing}, after retries: ${cause.message}. Re-run the step later; nothing stored so far is lost.`
   }

@@ -1,6 +1,6 @@
 import Stripe from 'stripe'
 import { StripeRequestError } from './errors.js'
-import { DEFAULT_RETRY, withRateLimitRetry, type RetryOptions } from './retry.js'
+import { DEFAULT_RETRY, withRetries, type RetryOptions } from './retry.js'
 
 /** Every event that can change a stored charge (explicit: `types[]` takes at most 20). */
 export const CHARGE_EVENT_TYPES = [
@@ -31,7 +31,7 @@ export class EventCursorExpiredError extends Error {
 
 async function listEvents(stripe: Stripe, params: Stripe.EventListParams, retry: RetryOptions): Promise<Stripe.ApiList<Stripe.Event>> {
   try {
-    return await withRateLimitRetry(() => stripe.events.list({ types: [...CHARGE_EVENT_TYPES], ...params }), retry)
+    return await withRetries(() => stripe.events.list({ types: [...CHARGE_EVENT_TYPES], ...params }), retry)
   } catch (error) {
     if (params.ending_before && error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') {
       throw new EventCursorExpiredError(params.ending_before)
@@ -87,7 +87,7 @@ export function chargeOfEvent(event: Stripe.Event): { id: string; created?: numb
 
 export async function retrieveCharge(stripe: Stripe, id: string, retry: RetryOptions = DEFAULT_RETRY): Promise<Stripe.Charge> {
   try {
-    return await withRateLimitRetry(() => stripe.charges.retrieve(id), retry)
+    return await withRetries(() => stripe.charges.retrieve(id), retry)
   } catch (error) {
     throw new StripeRequestError(error, `retrieve charge ${id}`, 'Charges: Read')
   }

@@ -1,7 +1,7 @@
 /**
  * One rate limiter shared by every Stripe request of a run. Hard cap: never more than
  * `maxPerSecond` request starts in any sliding second (Stripe's limit is per second, and the
- * merchant's own application shares it). On a 429 it halves its pace, honours Retry-After, and
+ * merchant's own application shares it). On a 429 it slows to 70 % of its pace, honours Retry-After, and
  * recovers gradually while requests succeed.
  */
 export interface LimiterClock {
@@ -57,7 +57,9 @@ export class RateLimiter {
     const now = this.clock.now()
     this.stats.rateLimited += 1
     // Several in-flight requests may be refused together: that is one signal, not many.
-    if (now - this.lastSignal > 1000 / this.rate) this.rate = Math.max(1, this.rate / 2)
+    // Never below a fifth of the ceiling: 429s that have nothing to do with our pace (a busy
+    // account, an incident) are waited out by the retries, not by crawling.
+    if (now - this.lastSignal > 1000 / this.rate) this.rate = Math.max(1, this.maxPerSecond / 5, this.rate * 0.7)
     this.lastSignal = now
     const pause = retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) ? retryAfterSeconds * 1000 : 1000 / this.rate
     this.pausedUntil = Math.max(this.pausedUntil, now + pause)
@@ -85,11 +87,11 @@ export class RateLimiter {
     }
   }
 
-  /** Back to full pace over about ten seconds without a 429, starting a second after the last pause. */
+  /** Back to full pace over about five seconds without a 429, starting a second after the last pause. */
   private recover(now: number): void {
     const from = Math.max(this.lastRecovery, this.lastPenalty + 1000)
     this.lastRecovery = now
     if (this.rate >= this.maxPerSecond || now <= from) return
-    this.rate = Math.min(this.maxPerSecond, this.rate + (this.maxPerSecond / 10) * ((now - from) / 1000))
+    this.rate = Math.min(this.maxPerSecond, this.rate + (this.maxPerSecond / 5) * ((now - from) / 1000))
   }
 }

@@ -74,16 +74,19 @@ export async function fetchRange(options: RangeFetchOptions): Promise<RangeStats
     // Workers with nothing to do once this job's follow-ups are queued.
     const idle = options.concurrency - active - queue.length
     if (remaining >= 2 * pieceCharges) {
-      // Dense: below `s`, cut pieces of about `pieceCharges` from the top down; what is left below
-      // them (often years before the account's first charge) stays one slice, whose own first page
-      // will measure its density.
+      // Dense: below `s`, cut pieces from the top down, one per worker of about `pieceCharges` at
+      // the density seen, then each twice as wide: where the data goes on, a wide piece splits itself on
+      // its first page at no extra cost; where it stops (the years before an account's first
+      // charge), a few wide pieces find that out in one request each. What is left below stays one
+      // slice.
       queue.push({ gte: s, lt: s + 1, startingAfter: last.id })
-      const width = Math.max(1, Math.floor(pieceCharges / density))
+      let width = Math.max(1, Math.floor(pieceCharges / density))
       let top = s
       for (let i = 0; i < maxSplit && top > job.gte; i++) {
         const bottom = Math.max(job.gte, top - width)
         queue.push({ gte: bottom, lt: top })
         top = bottom
+        if (i >= options.concurrency - 1) width *= 2
       }
       if (top > job.gte) queue.push({ gte: job.gte, lt: top })
     } else if (idle > 0 && remaining >= 2 * MIN_PIECE_CHARGES && s - job.gte >= 2) {

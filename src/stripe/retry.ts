@@ -28,6 +28,11 @@ export function isRateLimited(error: unknown): error is Stripe.errors.StripeErro
   return error instanceof Stripe.errors.StripeError && (error.statusCode === 429 || error.type === 'StripeRateLimitError')
 }
 
+/** A body that did not parse (cut off on the way): a read is safe to repeat. */
+export function isGarbledResponse(error: unknown): boolean {
+  return error instanceof Stripe.errors.StripeAPIError && /^Invalid JSON received/.test(error.message)
+}
+
 /** Delay before retry `attempt` (1-based): Retry-After when Stripe sent it, else full-jitter exponential backoff. */
 export function backoffDelay(attempt: number, retryAfterHeader: string | undefined, options: RetryOptions, random = Math.random): number {
   const retryAfter = retryAfterHeader === undefined ? NaN : Number(retryAfterHeader)
@@ -38,12 +43,20 @@ export function backoffDelay(attempt: number, retryAfterHeader: string | undefin
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-export async function withRateLimitRetry<T>(request: () => Promise<T>, options: RetryOptions = DEFAULT_RETRY): Promise<T> {
+/**
+ * Retries a read refused with 429 (the SDK does not) or answered with a garbled body, a bounded
+ * number of times. Connection errors, timeouts and 5xx are retried inside the SDK.
+ */
+export async function withRetries<T>(request: () => Promise<T>, options: RetryOptions = DEFAULT_RETRY): Promise<T> {
   const sleep = options.sleep ?? defaultSleep
   for (let attempt = 1; ; attempt++) {
     try {
       return await request()
     } catch (error) {
+      if (isGarbledResponse(error) && attempt <= options.maxRetries) {
+        await sleep(backoffDelay(attempt, undefined, options, options.random))
+        continue
+      }
       if (!isRateLimited(error)) throw error
       if (attempt > options.maxRetries) throw new RateLimitExhaustedError(attempt)
       const header = error.headers?.['retry-after']

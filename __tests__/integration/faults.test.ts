@@ -1,0 +1,212 @@
+import { runAction, type RunOptions } from '../../src/main.js'
+import { generateCharges } from '../../test-support/fixtures.js'
+import { dropSchema, startPostgres, uniqueSchema, withClient, type TestPostgres } from '../../test-support/postgres.js'
+import { recorder } from '../../test-support/recorder.js'
+import { StripeStandIn, type StandInOptions } from '../../test-support/stripe-standin.js'
+import { readTable, tableDifferences } from '../../test-support/table.js'
+
+// Faults on both sides: each run either completes with the table equal to Stripe, or fails with a
+// clear message after bounded retries, keeping what it committed and reporting it as partial.
+const DAY = 86400
+const NOW = Math.floor(Date.now() / 1000)
+const FAST: RunOptions['retry'] = { maxRetries: 4, baseDelayMs: 5, maxDelayMs: 40 }
+
+let db: TestPostgres
+let schema: string
+let stripe: StripeStandIn
+
+beforeAll(async () => {
+  db = await startPostgres()
+})
+afterAll(async () => {
+  await db?.stop()
+})
+beforeEach(() => {
+  schema = uniqueSchema('faults')
+})
+afterEach(async () => {
+  await stripe?.stop()
+  await dropSchema(db.url, schema)
+})
+
+async function standIn(options: StandInOptions, count = 1500): Promise<StripeStandIn> {
+  stripe = new StripeStandIn(options)
+  stripe.addCharges(generateCharges({ count, seed: 51, from: NOW - 30 * DAY, to: NOW - 120, bursts: [[NOW - 10 * DAY, 150]] }))
+  await stripe.start()
+  return stripe
+}
+
+async function run(inputs: Record<string, string> = {}, options: RunOptions = {}, url = db.url) {
+  const io = recorder({ 'stripe-secret-key': 'sk_test_Faults42', 'database-url': url, 'stripe-api-base': stripe.url, schema, limit: 'all', status: 'all', ...inputs })
+  const outcome = await runAction(io, { env: {}, retry: FAST, ...options })
+  return { io, outcome }
+}
+
+const equalsStripe = async () => expect(tableDifferences(await readTable(db.url, schema), stripe.allCharges())).toEqual([])
+
+describe('Stripe faults', () => {
+  it('a 429 on every third request: completes, exact', async () => {
+    await standIn({ faultEvery: { every: 3, fault: 429 } }, 600)
+    // At the default budget of 8 retries: a request refused 9 times in a row would take (1/3)^9.
+    const { io } = await run({}, { retry: { maxRetries: 8, baseDelayMs: 5, maxDelayMs: 40 } })
+    expect(io.failed).toBeUndefined()
+    await equalsStripe()
+    expect(stripe.requests.filter((r) => r.status === 429).length).toBeGreaterThan(5)
+  })
+
+  it('500, 502, 503 and dropped connections: retried, exact', async () => {
+    await standIn({ faultEvery: { every: 7, fault: 503 } })
+    stripe.injectFaults(500, 'reset', 502)
+    const { io } = await run({ incremental: 'true' })
+    expect(io.failed).toBeUndefined()
+    await equalsStripe()
+  })
+
+  it('answers slower than the timeout: retried, exact', async () => {
+    await standIn({ slowMs: 600 }, 400)
+    stripe.injectFaults('slow', 'slow')
+    const { io } = await run({}, { stripeTimeoutMs: 200 })
+    expect(io.failed).toBeUndefined()
+    await equalsStripe()
+  })
+
+  it('a truncated JSON body: retried, exact', async () => {
+    await standIn({}, 400)
+    stripe.injectFaults('bad-json', 'bad-json')
+    const { io } = await run()
+    expect(io.failed).toBeUndefined()
+    await equalsStripe()
+  })
+
+  it('an outage mid-run: fails clearly, keeps and reports what it stored; a re-run completes', async () => {
+    await standIn({ failFrom: { request: 40, fault: 503 } })
+    const { io, outcome } = await run({ incremental: 'true', limit: '1000' })
+    expect(outcome.ok).toBe(false)
+    expect(io.failed).toMatch(/^Stripe returned a server error \(HTTP 503\) to list charges, after retries/)
+    const stored = Number(io.outputs.charges_stored)
+    expect(stored).toBeGreaterThan(0)
+    expect(io.failed).toContain(`Before the failure ${stored} new and 0 updated row(s) were committed and are kept`)
+    expect(io.outputs.message).toBeUndefined()
+    const rows = await readTable(db.url, schema)
+    expect(rows).toHaveLength(stored)
+    expect(tableDifferences(rows, stripe.allCharges().filter((c) => rows.some((r) => r.charge_id === c.id)))).toEqual([])
+
+    stripe.options.failFrom = undefined
+    const again = await run({ incremental: 'true' })
+    expect(again.io.failed).toBeUndefined()
+    await equalsStripe()
+  })
+
+  it('a storm that never ends: gives up after bounded retries, saying why', async () => {
+    await standIn({ faultEvery: { every: 1, fault: 429 } }, 50)
+    const { io } = await run()
+    expect(io.failed).toMatch(/^Stripe rate limit: requests were still refused \(429\) after 5 attempts/)
+    expect(io.outputs.charges_stored).toBe('0')
+  })
+})
+
+describe('Postgres faults', () => {
+  it('a statement timeout: fails clearly; a re-run completes', async () => {
+    await standIn({}, 300)
+    await run()
+    const holder = await import('pg').then((pg) => new pg.default.Client({ connectionString: db.url }))
+    await holder.connect()
+    try {
+      await holder.query('BEGIN')
+      await holder.query(`LOCK TABLE "${schema}".processed_charges IN ACCESS EXCLUSIVE MODE`)
+      stripe.addCharges(generateCharges({ count: 20, seed: 52, from: NOW - 100, to: NOW - 90 }))
+      const url = new URL(db.url)
+      url.searchParams.set('options', '-c statement_timeout=300')
+      const { io } = await run({}, {}, url.toString())
+      expect(io.failed).toMatch(/^Postgres: could not (write to|prepare table) .*statement timeout.*statement_timeout/)
+    } finally {
+      await holder.query('ROLLBACK')
+      await holder.end()
+    }
+    const { io } = await run()
+    expect(io.failed).toBeUndefined()
+    await equalsStripe()
+  })
+
+  it('a permission error on insert: names the problem and where to read about it', async () => {
+    await standIn({}, 50)
+    await run({ limit: '5' })
+    const role = `spm_reader_${Math.random().toString(36).slice(2, 8)}`
+    const password = `Rd-${Math.random().toString(36).slice(2, 12)}`
+    await withClient(db.url, async (c) => {
+      await c.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`)
+      await c.query(`GRANT USAGE ON SCHEMA "${schema}" TO ${role}`)
+      await c.query(`GRANT SELECT ON ALL TABLES IN SCHEMA "${schema}" TO ${role}`)
+    })
+    try {
+      const url = new URL(db.url)
+      url.username = role
+      url.password = password
+      const { io } = await run({}, {}, url.toString())
+      expect(io.failed).toMatch(/^Postgres: could not write to .*permission denied for table processed_charges \(permission denied; see "Database permissions" in the README/)
+      expect(io.everything()).not.toContain(password)
+    } finally {
+      await withClient(db.url, async (c) => {
+        await c.query(`DROP OWNED BY ${role}`)
+        await c.query(`DROP ROLE ${role}`)
+      })
+    }
+  })
+
+  it('later runs need no CREATE privilege: USAGE plus SELECT, INSERT, UPDATE are enough', async () => {
+    await standIn({}, 60)
+    await run({ incremental: 'true' })
+    const role = `spm_writer_${Math.random().toString(36).slice(2, 8)}`
+    const password = `Wr-${Math.random().toString(36).slice(2, 12)}`
+    await withClient(db.url, async (c) => {
+      await c.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`)
+      await c.query(`GRANT USAGE ON SCHEMA "${schema}" TO ${role}`)
+      await c.query(`GRANT SELECT, INSERT, UPDATE ON "${schema}".processed_charges, "${schema}".stripe_sync_state TO ${role}`)
+    })
+    try {
+      const later = Math.floor(Date.now() / 1000) + 60
+      stripe.createCharge({ ...stripe.allCharges()[0]!, id: 'ch_3LeastPrivilege0000000001', created: later - 30 })
+      stripe.refund(stripe.allCharges()[5]!.id)
+      const url = new URL(db.url)
+      url.username = role
+      url.password = password
+      const { io } = await run({ incremental: 'true' }, { now: new Date(later * 1000) }, url.toString())
+      expect(io.failed).toBeUndefined()
+      expect(io.outputs.charges_stored).toBe('1')
+      await equalsStripe()
+    } finally {
+      await withClient(db.url, async (c) => {
+        await c.query(`DROP OWNED BY ${role}`)
+        await c.query(`DROP ROLE ${role}`)
+      })
+    }
+  })
+
+  it('the server restarted mid-run: fails clearly, keeps what was committed; a re-run completes', async () => {
+    const own = await startPostgres({ embedded: true })
+    try {
+      await standIn({ latencyMs: 15 }, 4000)
+      const io = recorder({ 'stripe-secret-key': 'sk_test_Faults42', 'database-url': own.url, 'stripe-api-base': stripe.url, schema, limit: 'all', status: 'all', incremental: 'true' })
+      const running = runAction(io, { env: {}, retry: FAST, concurrency: 4 })
+      // Restart once some batches are committed.
+      for (let i = 0; i < 200; i++) {
+        await new Promise((r) => setTimeout(r, 25))
+        const n = await withClient(own.url, (c) => c.query(`SELECT count(*)::int AS n FROM "${schema}".processed_charges`)).catch(() => ({ rows: [{ n: 0 }] }))
+        if (n.rows[0].n >= 500) break
+      }
+      await own.restart!()
+      const outcome = await running
+      expect(outcome.ok).toBe(false)
+      expect(io.failed).toMatch(/^Postgres: could not write to .*(terminat|shut down|Connection)/i)
+      const kept = (await readTable(own.url, schema)).length
+      expect(kept).toBeGreaterThanOrEqual(500)
+
+      const again = recorder({ ...io.inputs })
+      await runAction(again, { env: {}, retry: FAST })
+      expect(again.failed).toBeUndefined()
+      expect(tableDifferences(await readTable(own.url, schema), stripe.allCharges())).toEqual([])
+    } finally {
+      await own.stop()
+    }
+  })
+})

@@ -1,0 +1,112 @@
+import { chmod, chown, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { generate } from 'selfsigned'
+import { runAction } from '../../src/main.js'
+import { connect } from '../../src/store/connect.js'
+import { generateCharges } from '../../test-support/fixtures.js'
+import { startPostgres, type TestPostgres } from '../../test-support/postgres.js'
+import { recorder } from '../../test-support/recorder.js'
+import { StripeStandIn } from '../../test-support/stripe-standin.js'
+
+// TLS to Postgres, against a private server with a certificate made here: a CA, and a server
+// certificate it signed for the name "localhost" only.
+let db: TestPostgres
+let ca: string
+let otherCa: string
+
+async function makeCa(name: string) {
+  return generate([{ name: 'commonName', value: name }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    extensions: [{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }]
+  })
+}
+
+beforeAll(async () => {
+  const authority = await makeCa('Stripe Payment Monitor test CA')
+  otherCa = (await makeCa('Some other CA')).cert
+  ca = authority.cert
+  const server = await generate([{ name: 'commonName', value: 'localhost' }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    ca: { key: authority.private, cert: authority.cert },
+    extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }] }, { name: 'extKeyUsage', serverAuth: true }]
+  })
+  db = await startPostgres({
+    embedded: true,
+    postgresFlags: ['-c', 'ssl=on', '-c', 'ssl_cert_file=server.crt', '-c', 'ssl_key_file=server.key'],
+    beforeStart: async (dir, user) => {
+      await writeFile(path.join(dir, 'server.crt'), server.cert)
+      await writeFile(path.join(dir, 'server.key'), server.private)
+      await chmod(path.join(dir, 'server.key'), 0o600)
+      if (user) for (const f of ['server.crt', 'server.key']) await chown(path.join(dir, f), user.uid, user.gid)
+    }
+  })
+})
+afterAll(async () => {
+  await db?.stop()
+})
+
+function url(host: string, sslmode?: string): string {
+  const u = new URL(db.url)
+  u.hostname = host
+  if (sslmode) u.searchParams.set('sslmode', sslmode)
+  return u.toString()
+}
+
+async function tlsInUse(databaseUrl: string, caCert?: string): Promise<boolean> {
+  const client = await connect(databaseUrl, caCert)
+  try {
+    return (await client.query('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()')).rows[0].ssl
+  } finally {
+    await client.end()
+  }
+}
+
+describe('sslmode', () => {
+  it('disable (and no sslmode): a plain connection', async () => {
+    expect(await tlsInUse(url('127.0.0.1', 'disable'))).toBe(false)
+    expect(await tlsInUse(url('127.0.0.1'))).toBe(false)
+  })
+
+  it('require: encrypted, certificate not checked', async () => {
+    expect(await tlsInUse(url('127.0.0.1', 'require'))).toBe(true)
+  })
+
+  it('verify-ca: the chain must lead to the given CA; the host name is not checked', async () => {
+    expect(await tlsInUse(url('127.0.0.1', 'verify-ca'), ca)).toBe(true)
+    await expect(tlsInUse(url('127.0.0.1', 'verify-ca'), otherCa)).rejects.toThrow(/pass the right CA in database-ca-cert|not trusted|self-signed/)
+    await expect(tlsInUse(url('127.0.0.1', 'verify-ca'))).rejects.toThrow(/database-ca-cert/)
+  })
+
+  it('verify-full: the chain and the host name', async () => {
+    expect(await tlsInUse(url('localhost', 'verify-full'), ca)).toBe(true)
+    await expect(tlsInUse(url('127.0.0.1', 'verify-full'), ca)).rejects.toThrow(/does not name this host/)
+  })
+})
+
+it('the action syncs over verify-full with database-ca-cert', async () => {
+  const stripe = new StripeStandIn()
+  await stripe.start()
+  try {
+    const now = Math.floor(Date.now() / 1000)
+    stripe.addCharges(generateCharges({ count: 30, seed: 61, from: now - 86400, to: now - 60 }))
+    const io = recorder({
+      'stripe-secret-key': 'sk_test_TlsKey1',
+      'database-url': url('localhost', 'verify-full'),
+      'database-ca-cert': ca,
+      'stripe-api-base': stripe.url,
+      status: 'all',
+      limit: 'all'
+    })
+    await runAction(io, { env: {} })
+    expect(io.failed).toBeUndefined()
+    expect(io.outputs.charges_stored).toBe('30')
+
+    const wrong = recorder({ ...io.inputs, 'database-ca-cert': otherCa })
+    await runAction(wrong, { env: {} })
+    expect(wrong.failed).toMatch(/^Postgres: could not connect to Postgres at localhost:\d+: .*database-ca-cert/)
+  } finally {
+    await stripe.stop()
+  }
+})
