@@ -67051,107 +67051,58 @@ async function run() {
 async function runAction(rawIo, options = {}) {
     const io = redacting(rawIo);
     const progress = emptyProgress();
+    const now = options.now ?? new Date();
     let config;
     try {
         config = readConfig({
             input: (name) => io.getInput(name),
             env: options.env ?? process.env,
             mask: (secret) => io.setSecret(secret),
-            now: options.now
+            now
         });
         const cfg = config;
         if (cfg.highValue)
             progress.highValue = new HighValueCollector(cfg.highValue, cfg.stripeAccount);
         io.info(`${cfg.incremental ? 'Incremental sync. ' : ''}Using a ${cfg.keyMode} ${cfg.keyKind} key (…${cfg.stripeKey.slice(-4)})` +
             `${cfg.stripeAccount ? ` for connected account ${cfg.stripeAccount}` : ''}; Stripe API ${STRIPE_API_VERSION} at ${cfg.stripeApiBase.origin}.`);
-        let sink = dryRunSink;
-        let pg;
-        if (cfg.dryRun) {
+        const pg = cfg.dryRun ? undefined : await openDatabase(io, cfg);
+        if (pg === 'skipped')
+            return skip(io, cfg, progress);
+        if (!pg)
             io.info('Dry run: no database connection; nothing will be written.');
-        }
-        else {
-            pg = await PostgresSink.open({
-                databaseUrl: cfg.databaseUrl,
-                schema: cfg.schema,
-                table: cfg.table,
-                apiVersion: STRIPE_API_VERSION,
-                accountId: cfg.stripeAccount,
-                lockTimeoutSeconds: cfg.lockTimeoutSeconds,
-                incremental: cfg.incremental,
-                caCert: cfg.databaseCaCert
-            });
-            if (!pg)
-                return skip(io, cfg, progress);
-            const r = pg.schemaReport;
-            if (r.createdSchema)
-                io.info(`Created schema ${cfg.schema}.`);
-            if (r.createdTable)
-                io.info(`Created table ${cfg.schema}.${cfg.table}.`);
-            if (r.addedColumns.length > 0)
-                io.info(`Added column(s) to ${cfg.schema}.${cfg.table}: ${r.addedColumns.join(', ')}.`);
-            if (r.addedUniqueKey && !r.createdTable)
-                io.info(`Added a unique key on ${cfg.schema}.${cfg.table}(charge_id).`);
-            if (r.createdView)
-                io.info(`Created view ${cfg.schema}.${dailyViewName(cfg.table)} (daily totals per currency).`);
-            if (r.createdStateTable)
-                io.info(`Created table ${cfg.schema}.${STATE_TABLE} for the incremental cursor.`);
-            sink = pg;
-        }
+        const sink = pg ?? dryRunSink;
         const limiter = new RateLimiter(cfg.maxRequestsPerSecond);
-        const stripe = createStripeClient(cfg, limiter, options.stripeTimeoutMs);
-        const concurrency = options.concurrency ?? defaultConcurrency(cfg.maxRequestsPerSecond);
+        const common = {
+            stripe: createStripeClient(cfg, limiter, options.stripeTimeoutMs),
+            statuses: cfg.statuses,
+            limit: cfg.limit,
+            log: (message) => io.info(message),
+            retry: options.retry,
+            concurrency: options.concurrency ?? defaultConcurrency(cfg.maxRequestsPerSecond),
+            limiter,
+            now
+        };
         let incremental;
         try {
             if (cfg.incremental && pg) {
                 incremental = await syncIncremental({
-                    stripe,
+                    ...common,
                     sink: pg,
-                    statuses: cfg.statuses,
                     key: { account: cfg.stripeAccount ?? `self:${cfg.keyMode}`, tableName: cfg.table, statusFilter: statusKey(cfg.statuses) },
                     apiVersion: STRIPE_API_VERSION,
-                    limit: cfg.limit,
                     createdGte: cfg.createdGte,
                     createdLt: cfg.createdLt,
-                    now: options.now ?? new Date(),
-                    log: (message) => io.info(message),
-                    warn: (message) => io.warning(message),
-                    retry: options.retry,
-                    concurrency,
-                    limiter
+                    warn: (message) => io.warning(message)
                 }, progress);
             }
             else {
-                await syncNewest({
-                    stripe,
-                    sink,
-                    statuses: cfg.statuses,
-                    limit: cfg.limit,
-                    window: { gte: cfg.createdGte, lt: cfg.createdLt },
-                    log: (message) => io.info(message),
-                    retry: options.retry,
-                    concurrency,
-                    limiter,
-                    now: options.now
-                }, progress);
+                await syncNewest({ ...common, sink, window: { gte: cfg.createdGte, lt: cfg.createdLt } }, progress);
             }
         }
         finally {
             await sink.close();
         }
-        const outputs = buildOutputs(progress, cfg.dryRun, incremental);
-        for (const [name, value] of Object.entries(outputs))
-            io.setOutput(name, value);
-        if (progress.highValue) {
-            for (const c of progress.highValue.kept.slice(0, MAX_HIGH_VALUE_NOTICES)) {
-                io.notice(`High-value charge ${c.id}: ${formatMoney(c.amount, c.currency)}${c.receipt_email ? ` from ${c.receipt_email}` : ''} (${dashboardUrl(c, cfg.stripeAccount)})`);
-            }
-            if (progress.highValue.count > MAX_HIGH_VALUE_NOTICES)
-                io.notice(`…and ${progress.highValue.count - MAX_HIGH_VALUE_NOTICES} more high-value charges (see the job summary).`);
-        }
-        const summary = renderSummary(progress, { ...cfg, runUrl: workflowRunUrl(), incremental, now: options.now ?? new Date() });
-        if (!(await io.writeSummary(summary)))
-            io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.');
-        io.info(outputs.message);
+        const outputs = await publish(io, cfg, progress, incremental, now);
         return { ok: true, outputs, progress };
     }
     catch (error) {
@@ -67167,6 +67118,55 @@ async function runAction(rawIo, options = {}) {
         io.setFailed(message);
         return { ok: false, progress };
     }
+}
+/** Connects, takes the table's lock and prepares the schema, saying what it created. */
+async function openDatabase(io, cfg) {
+    const pg = await PostgresSink.open({
+        databaseUrl: cfg.databaseUrl,
+        schema: cfg.schema,
+        table: cfg.table,
+        apiVersion: STRIPE_API_VERSION,
+        accountId: cfg.stripeAccount,
+        lockTimeoutSeconds: cfg.lockTimeoutSeconds,
+        incremental: cfg.incremental,
+        caCert: cfg.databaseCaCert
+    });
+    if (!pg)
+        return 'skipped';
+    const r = pg.schemaReport;
+    const t = `${cfg.schema}.${cfg.table}`;
+    if (r.createdSchema)
+        io.info(`Created schema ${cfg.schema}.`);
+    if (r.createdTable)
+        io.info(`Created table ${t}.`);
+    if (r.addedColumns.length > 0)
+        io.info(`Added column(s) to ${t}: ${r.addedColumns.join(', ')}.`);
+    if (r.addedUniqueKey && !r.createdTable)
+        io.info(`Added a unique key on ${t}(charge_id).`);
+    if (r.createdView)
+        io.info(`Created view ${cfg.schema}.${dailyViewName(cfg.table)} (daily totals per currency).`);
+    if (r.createdStateTable)
+        io.info(`Created table ${cfg.schema}.${STATE_TABLE} for the incremental cursor.`);
+    return pg;
+}
+/** Outputs, high-value annotations and the job summary. */
+async function publish(io, cfg, progress, incremental, now) {
+    const outputs = buildOutputs(progress, cfg.dryRun, incremental);
+    for (const [name, value] of Object.entries(outputs))
+        io.setOutput(name, value);
+    const hv = progress.highValue;
+    if (hv) {
+        for (const c of hv.kept.slice(0, MAX_HIGH_VALUE_NOTICES)) {
+            io.notice(`High-value charge ${c.id}: ${formatMoney(c.amount, c.currency)}${c.receipt_email ? ` from ${c.receipt_email}` : ''} (${dashboardUrl(c, cfg.stripeAccount)})`);
+        }
+        if (hv.count > MAX_HIGH_VALUE_NOTICES)
+            io.notice(`…and ${hv.count - MAX_HIGH_VALUE_NOTICES} more high-value charges (see the job summary).`);
+    }
+    const summary = renderSummary(progress, { ...cfg, runUrl: workflowRunUrl(), incremental, now });
+    if (!(await io.writeSummary(summary)))
+        io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.');
+    io.info(outputs.message);
+    return outputs;
 }
 /** Another run holds the table's lock: succeed without writing, and say so. */
 function skip(io, cfg, progress) {

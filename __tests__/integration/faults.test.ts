@@ -1,3 +1,4 @@
+import pg from 'pg'
 import { runAction, type RunOptions } from '../../src/main.js'
 import { generateCharges } from '../../test-support/fixtures.js'
 import { dropSchema, startPostgres, uniqueSchema, withClient, type TestPostgres } from '../../test-support/postgres.js'
@@ -40,6 +41,28 @@ async function run(inputs: Record<string, string> = {}, options: RunOptions = {}
   const io = recorder({ 'stripe-secret-key': 'sk_test_Faults42', 'database-url': url, 'stripe-api-base': stripe.url, schema, limit: 'all', status: 'all', ...inputs })
   const outcome = await runAction(io, { env: {}, retry: FAST, ...options })
   return { io, outcome }
+}
+
+/** Runs `fn` with the URL of a new login role that has USAGE on the schema plus `grant`, then drops the role. */
+async function withRole(grant: string, fn: (url: string, password: string) => Promise<void>): Promise<void> {
+  const role = `spm_role_${Math.random().toString(36).slice(2, 8)}`
+  const password = `Pw-${Math.random().toString(36).slice(2, 12)}`
+  await withClient(db.url, async (c) => {
+    await c.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`)
+    await c.query(`GRANT USAGE ON SCHEMA "${schema}" TO ${role}`)
+    await c.query(`${grant} TO ${role}`)
+  })
+  try {
+    const url = new URL(db.url)
+    url.username = role
+    url.password = password
+    await fn(url.toString(), password)
+  } finally {
+    await withClient(db.url, async (c) => {
+      await c.query(`DROP OWNED BY ${role}`)
+      await c.query(`DROP ROLE ${role}`)
+    })
+  }
 }
 
 const equalsStripe = async () => expect(tableDifferences(await readTable(db.url, schema), stripe.allCharges())).toEqual([])
@@ -109,7 +132,7 @@ describe('Postgres faults', () => {
   it('a statement timeout: fails clearly; a re-run completes', async () => {
     await standIn({}, 300)
     await run()
-    const holder = await import('pg').then((pg) => new pg.default.Client({ connectionString: db.url }))
+    const holder = new pg.Client({ connectionString: db.url })
     await holder.connect()
     try {
       await holder.query('BEGIN')
@@ -131,55 +154,25 @@ describe('Postgres faults', () => {
   it('a permission error on insert: names the problem and where to read about it', async () => {
     await standIn({}, 50)
     await run({ limit: '5' })
-    const role = `spm_reader_${Math.random().toString(36).slice(2, 8)}`
-    const password = `Rd-${Math.random().toString(36).slice(2, 12)}`
-    await withClient(db.url, async (c) => {
-      await c.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`)
-      await c.query(`GRANT USAGE ON SCHEMA "${schema}" TO ${role}`)
-      await c.query(`GRANT SELECT ON ALL TABLES IN SCHEMA "${schema}" TO ${role}`)
-    })
-    try {
-      const url = new URL(db.url)
-      url.username = role
-      url.password = password
-      const { io } = await run({}, {}, url.toString())
+    await withRole(`GRANT SELECT ON ALL TABLES IN SCHEMA "${schema}"`, async (url, password) => {
+      const { io } = await run({}, {}, url)
       expect(io.failed).toMatch(/^Postgres: could not write to .*permission denied for table processed_charges \(permission denied; see "Database permissions" in the README/)
       expect(io.everything()).not.toContain(password)
-    } finally {
-      await withClient(db.url, async (c) => {
-        await c.query(`DROP OWNED BY ${role}`)
-        await c.query(`DROP ROLE ${role}`)
-      })
-    }
+    })
   })
 
   it('later runs need no CREATE privilege: USAGE plus SELECT, INSERT, UPDATE are enough', async () => {
     await standIn({}, 60)
     await run({ incremental: 'true' })
-    const role = `spm_writer_${Math.random().toString(36).slice(2, 8)}`
-    const password = `Wr-${Math.random().toString(36).slice(2, 12)}`
-    await withClient(db.url, async (c) => {
-      await c.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`)
-      await c.query(`GRANT USAGE ON SCHEMA "${schema}" TO ${role}`)
-      await c.query(`GRANT SELECT, INSERT, UPDATE ON "${schema}".processed_charges, "${schema}".stripe_sync_state TO ${role}`)
-    })
-    try {
+    await withRole(`GRANT SELECT, INSERT, UPDATE ON "${schema}".processed_charges, "${schema}".stripe_sync_state`, async (url) => {
       const later = Math.floor(Date.now() / 1000) + 60
       stripe.createCharge({ ...stripe.allCharges()[0]!, id: 'ch_3LeastPrivilege0000000001', created: later - 30 })
       stripe.refund(stripe.allCharges()[5]!.id)
-      const url = new URL(db.url)
-      url.username = role
-      url.password = password
-      const { io } = await run({ incremental: 'true' }, { now: new Date(later * 1000) }, url.toString())
+      const { io } = await run({ incremental: 'true' }, { now: new Date(later * 1000) }, url)
       expect(io.failed).toBeUndefined()
       expect(io.outputs.charges_stored).toBe('1')
       await equalsStripe()
-    } finally {
-      await withClient(db.url, async (c) => {
-        await c.query(`DROP OWNED BY ${role}`)
-        await c.query(`DROP ROLE ${role}`)
-      })
-    }
+    })
   })
 
   it('the server restarted mid-run: fails clearly, keeps what was committed; a re-run completes', async () => {
