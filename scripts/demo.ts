@@ -37,7 +37,8 @@ async function main(): Promise<void> {
       'database-url': db.url,
       'stripe-api-base': stripe.url,
       limit: '500',
-      status: 'succeeded,pending'
+      status: 'succeeded,pending',
+      'high-value-threshold': 'usd:2400, eur:1400, gbp:1100, jpy:280000, kwd:480'
     }
     const first = await runDist(inputs)
     show('Run 1', first)
