@@ -62243,7 +62243,7 @@ function describeStripeError(error, context) {
     if (cause instanceof stripe_esm_node.errors.StripeConnectionError) {
         return `Could not reach Stripe at ${context.apiBase} to ${error.doing}, after retries: ${cause.message}`;
     }
-    if (cause instanceof stripe_esm_node.errors.StripeAPIError && /^Invalid JSON/.test(cause.message)) {
+    if (isGarbledResponse(cause)) {
         return `Stripe's answer to ${error.doing} could not be read (invalid JSON), after retries. Re-run the step later; nothing stored so far is lost.`;
     }
     if (cause instanceof stripe_esm_node.errors.StripeAPIError) {
@@ -62475,12 +62475,10 @@ async function fetchRange(options) {
     const retry = options.retry ?? DEFAULT_RETRY;
     const pieceCharges = options.pieceCharges ?? 2000;
     const maxSplit = Math.max(2, options.concurrency * 2);
-    const stats = { requests: 0, pages: 0, charges: 0 };
     const queue = options.spans.filter(([a, b]) => b > a).map(([gte, lt]) => ({ gte, lt }));
     let active = 0;
     const runJob = async (job) => {
         const page = await listChargesPage(stripe, { gte: job.gte, lt: job.lt }, MAX_PAGE_SIZE, job.startingAfter, retry);
-        stats.requests += 1;
         const charges = page.data;
         const last = charges.at(-1);
         if (!page.has_more || !last) {
@@ -62534,8 +62532,6 @@ async function fetchRange(options) {
     const deliver = async (page) => {
         if (failure !== undefined)
             return;
-        stats.pages += 1;
-        stats.charges += page.charges.length;
         await onPage(page);
     };
     await new Promise((resolve) => {
@@ -62567,7 +62563,6 @@ async function fetchRange(options) {
     });
     if (failure !== undefined)
         throw failure;
-    return stats;
 }
 /** Merges a span into a sorted list of disjoint spans. */
 function addSpan(spans, span) {
@@ -62752,7 +62747,7 @@ async function syncSpans(options, progress) {
     report();
 }
 function emptyProgress() {
-    return { pages: 0, scanned: 0, matched: 0, stored: 0, updated: 0, totals: new Totals(), recorded: [], exhausted: false };
+    return { pages: 0, scanned: 0, matched: 0, stored: 0, updated: 0, totals: new Totals(), recorded: [] };
 }
 /**
  * Counts one written page into the progress. `recorded` keeps the newest REPORTED_CHARGES charges,
@@ -62781,22 +62776,18 @@ async function syncNewest(options, progress = emptyProgress()) {
         // The whole window: concurrent time slices, no order needed.
         const to = window.lt ?? Math.floor((options.now ?? new Date()).getTime() / 1000) + 1;
         await syncSpans({ ...options, spans: [[window.gte ?? STRIPE_EPOCH, to]], concurrency: options.concurrency }, progress);
-        progress.exhausted = true;
         return progress;
     }
     const everyStatus = statuses.size === CHARGE_STATUSES.length;
     // Without a status filter a small limit needs exactly that many charges; with one, full pages.
     const pageSize = () => (everyStatus ? Math.min(MAX_PAGE_SIZE, limit - progress.matched) : MAX_PAGE_SIZE);
-    progress.exhausted = true;
     for await (const page of chargePages(stripe, { window, pageSize, retry: options.retry })) {
         const matched = takeMatching(page, statuses, limit - progress.matched);
         recordPage(progress, page.length, matched, await sink.write(matched), 'newest-first');
         log(`Page ${progress.pages}: scanned ${page.length} (${progress.scanned} in all), matched ${matched.length} (${progress.matched}), ` +
             `stored ${progress.stored} new and ${progress.updated} updated so far`);
-        if (progress.matched >= limit) {
-            progress.exhausted = false;
+        if (progress.matched >= limit)
             break;
-        }
     }
     return progress;
 }
@@ -66331,7 +66322,6 @@ function mermaidBarChart(chart, currency) {
 
 
 
-
 /** GitHub refuses a step summary over 1 MiB; stay clear of it. */
 const SUMMARY_LIMIT_BYTES = 1_000_000;
 const DESCRIPTION_CHARS = 120;
@@ -66526,7 +66516,7 @@ class RateLimiter {
     maxPerSecond;
     clock;
     windowMs;
-    stats = { requests: 0, rateLimited: 0, waitedMs: 0 };
+    stats = { requests: 0, rateLimited: 0 };
     /** Current pace, requests per second (≤ max). */
     rate;
     starts = [];
@@ -66584,7 +66574,6 @@ class RateLimiter {
                 this.stats.requests += 1;
                 return;
             }
-            this.stats.waitedMs += wait;
             await this.clock.sleep(wait);
         }
     }

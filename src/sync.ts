@@ -28,8 +28,6 @@ export interface SyncProgress {
   totals: Totals
   /** The newest matched charges, newest first, at most REPORTED_CHARGES. */
   recorded: Stripe.Charge[]
-  /** True when the window ran out before `limit` matches were found. */
-  exhausted: boolean
   /** Set when `high-value-threshold` is given. */
   highValue?: HighValueCollector
 }
@@ -133,7 +131,7 @@ export async function syncSpans(options: SpanSyncOptions, progress: SyncProgress
 }
 
 export function emptyProgress(): SyncProgress {
-  return { pages: 0, scanned: 0, matched: 0, stored: 0, updated: 0, totals: new Totals(), recorded: [], exhausted: false }
+  return { pages: 0, scanned: 0, matched: 0, stored: 0, updated: 0, totals: new Totals(), recorded: [] }
 }
 
 /**
@@ -171,13 +169,11 @@ export async function syncNewest(options: SyncOptions, progress: SyncProgress = 
     // The whole window: concurrent time slices, no order needed.
     const to = window.lt ?? Math.floor((options.now ?? new Date()).getTime() / 1000) + 1
     await syncSpans({ ...options, spans: [[window.gte ?? STRIPE_EPOCH, to]], concurrency: options.concurrency }, progress)
-    progress.exhausted = true
     return progress
   }
   const everyStatus = statuses.size === CHARGE_STATUSES.length
   // Without a status filter a small limit needs exactly that many charges; with one, full pages.
   const pageSize = () => (everyStatus ? Math.min(MAX_PAGE_SIZE, limit - progress.matched) : MAX_PAGE_SIZE)
-  progress.exhausted = true
   for await (const page of chargePages(stripe, { window, pageSize, retry: options.retry })) {
     const matched = takeMatching(page, statuses, limit - progress.matched)
     recordPage(progress, page.length, matched, await sink.write(matched), 'newest-first')
@@ -185,10 +181,7 @@ export async function syncNewest(options: SyncOptions, progress: SyncProgress = 
       `Page ${progress.pages}: scanned ${page.length} (${progress.scanned} in all), matched ${matched.length} (${progress.matched}), ` +
         `stored ${progress.stored} new and ${progress.updated} updated so far`
     )
-    if (progress.matched >= limit) {
-      progress.exhausted = false
-      break
-    }
+    if (progress.matched >= limit) break
   }
   return progress
 }

@@ -1,6 +1,7 @@
 import type Stripe from 'stripe'
 import { buildOutputs } from '../../src/report/outputs.js'
-import { dashboardUrl, escapeCell, renderSummary, type SummaryContext } from '../../src/report/summary.js'
+import { dashboardUrl } from '../../src/report/links.js'
+import { escapeCell, renderSummary, type SummaryContext } from '../../src/report/summary.js'
 import { emptyProgress, type SyncProgress } from '../../src/sync.js'
 import { makeCharge } from '../../test-support/fixtures.js'
 

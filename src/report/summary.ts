@@ -7,7 +7,6 @@ import { dashboardUrl } from './links.js'
 import { formatMoney } from './money.js'
 import { runMessage } from './outputs.js'
 
-export { dashboardUrl }
 
 export interface SummaryContext {
   dryRun: boolean

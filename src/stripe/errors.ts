@@ -1,5 +1,5 @@
 import Stripe from 'stripe'
-import { RateLimitExhaustedError } from './retry.js'
+import { RateLimitExhaustedError, isGarbledResponse } from './retry.js'
 
 /** A Stripe call failed; carries what it was doing and the key permission that call needs. */
 export class StripeRequestError extends Error {
@@ -36,7 +36,7 @@ export function describeStripeError(error: StripeRequestError, context: StripeEr
   if (cause instanceof Stripe.errors.StripeConnectionError) {
     return `Could not reach Stripe at ${context.apiBase} to ${error.doing}, after retries: ${cause.message}`
   }
-  if (cause instanceof Stripe.errors.StripeAPIError && /^Invalid JSON/.test(cause.message)) {
+  if (isGarbledResponse(cause)) {
     return `Stripe's answer to ${error.doing} could not be read (invalid JSON), after retries. Re-run the step later; nothing stored so far is lost.`
   }
   if (cause instanceof Stripe.errors.StripeAPIError) {

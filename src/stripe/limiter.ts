@@ -17,11 +17,10 @@ const realClock: LimiterClock = {
 export interface LimiterStats {
   requests: number
   rateLimited: number
-  waitedMs: number
 }
 
 export class RateLimiter {
-  readonly stats: LimiterStats = { requests: 0, rateLimited: 0, waitedMs: 0 }
+  readonly stats: LimiterStats = { requests: 0, rateLimited: 0 }
   /** Current pace, requests per second (≤ max). */
   private rate: number
   private readonly starts: number[] = []
@@ -82,7 +81,6 @@ export class RateLimiter {
         this.stats.requests += 1
         return
       }
-      this.stats.waitedMs += wait
       await this.clock.sleep(wait)
     }
   }

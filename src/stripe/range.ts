@@ -36,12 +36,6 @@ export interface RangeFetchOptions {
   pieceCharges?: number
 }
 
-export interface RangeStats {
-  requests: number
-  pages: number
-  charges: number
-}
-
 /**
  * Fetches every charge created in the given spans, several time slices at once. Each slice is
  * paginated with its own cursor. When a slice's first page shows it is dense, the part not yet
@@ -49,18 +43,16 @@ export interface RangeStats {
  * finished separately with `starting_after`, so charges sharing a second with a slice boundary are
  * neither lost nor fetched twice.
  */
-export async function fetchRange(options: RangeFetchOptions): Promise<RangeStats> {
+export async function fetchRange(options: RangeFetchOptions): Promise<void> {
   const { stripe, onPage } = options
   const retry = options.retry ?? DEFAULT_RETRY
   const pieceCharges = options.pieceCharges ?? 2000
   const maxSplit = Math.max(2, options.concurrency * 2)
-  const stats: RangeStats = { requests: 0, pages: 0, charges: 0 }
   const queue: Job[] = options.spans.filter(([a, b]) => b > a).map(([gte, lt]) => ({ gte, lt }))
   let active = 0
 
   const runJob = async (job: Job): Promise<void> => {
     const page = await listChargesPage(stripe, { gte: job.gte, lt: job.lt }, MAX_PAGE_SIZE, job.startingAfter, retry)
-    stats.requests += 1
     const charges = page.data
     const last = charges.at(-1)
     if (!page.has_more || !last) {
@@ -109,8 +101,6 @@ export async function fetchRange(options: RangeFetchOptions): Promise<RangeStats
   let failure: unknown
   const deliver = async (page: RangePage) => {
     if (failure !== undefined) return
-    stats.pages += 1
-    stats.charges += page.charges.length
     await onPage(page)
   }
 
@@ -137,7 +127,6 @@ export async function fetchRange(options: RangeFetchOptions): Promise<RangeStats
     pump()
   })
   if (failure !== undefined) throw failure
-  return stats
 }
 
 /** Merges a span into a sorted list of disjoint spans. */
