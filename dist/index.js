@@ -35827,7 +35827,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2083);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3521);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -35836,7 +35836,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2083:
+/***/ 3521:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35845,7 +35845,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   eF: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: defaultConcurrency, describeFailure, runAction, statusKey, workflowRunUrl
+// UNUSED EXPORTS: defaultConcurrency, describeFailure, repositoryIsPrivate, runAction
 
 // NAMESPACE OBJECT: ./node_modules/stripe/esm/Error.js
 var Error_namespaceObject = {};
@@ -40981,11 +40981,8 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
-;// CONCATENATED MODULE: ./src/report/money.ts
-/**
- * Money stays in integer minor units (as Stripe sends it) until it is formatted; formatting is
- * string arithmetic on those integers, so no amount is ever rounded through a float.
- */
+;// CONCATENATED MODULE: ./src/currency.ts
+/** Facts about currencies as Stripe's API represents amounts in them. */
 /** Stripe's zero-decimal currencies: amount 500 means 500 units. */
 const ZERO_DECIMAL = new Set(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf']);
 /** Stripe's three-decimal currencies: amount 1500 means 1.500 units. */
@@ -41001,78 +40998,508 @@ function currencyExponent(currency) {
         return 3;
     return 2;
 }
-/** Minor units as a plain decimal string in major units: 150000 usd → "1500.00", 1500 jpy → "1500", 1500 kwd → "1.500". */
-function formatMinor(minor, currency) {
-    const exponent = currencyExponent(currency);
-    const value = BigInt(minor);
-    const negative = value < 0n;
-    const digits = (negative ? -value : value).toString().padStart(exponent + 1, '0');
-    const whole = digits.slice(0, digits.length - exponent);
-    const fraction = digits.slice(digits.length - exponent);
-    return `${negative ? '-' : ''}${whole}${exponent > 0 ? `.${fraction}` : ''}`;
+/** The same rule as SQL, for views: minor units of `currency` as a numeric in major units. */
+function exponentSql(currencyExpr) {
+    return (`CASE WHEN lower(${currencyExpr}) IN (${[...ZERO_DECIMAL].map((c) => `'${c}'`).join(', ')}) THEN 0 ` +
+        `WHEN lower(${currencyExpr}) IN (${[...THREE_DECIMAL].map((c) => `'${c}'`).join(', ')}) THEN 3 ELSE 2 END`);
 }
-/** For people: thousands separators and the upper-case code, e.g. "1,500.00 USD". */
-function formatMoney(minor, currency) {
-    const plain = formatMinor(minor, currency);
-    const [whole = '', fraction] = plain.split('.');
-    const sign = whole.startsWith('-') ? '-' : '';
-    const grouped = whole.replace('-', '').replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-    return `${sign}${grouped}${fraction === undefined ? '' : `.${fraction}`} ${currency.toUpperCase()}`;
+
+;// CONCATENATED MODULE: ./src/objects/spec.ts
+const OBJECT_NAMES = (/* unused pure expression or super */ null && ([
+    'charges',
+    'balance_transactions',
+    'refunds',
+    'disputes',
+    'payouts',
+    'customers',
+    'subscriptions',
+    'invoices'
+]));
+/** Stripe ids, customer and the like, whether expanded or not. */
+function idOf(value) {
+    if (value == null)
+        return null;
+    return typeof value === 'string' ? value : value.id;
+}
+// The first run of validations: shapes the row mapping and the reports rely on.
+const MIN_CREATED = Date.UTC(2009, 0, 1) / 1000;
+/** Stripe's `created` is never in the future; a day of clock skew is tolerated. */
+const FUTURE_SLACK = 86400;
+function checkCreated(created, now = Date.now() / 1000) {
+    if (typeof created !== 'number' || !Number.isSafeInteger(created))
+        return `created is not a whole number of seconds (${describe(created)})`;
+    if (created < MIN_CREATED || created > now + FUTURE_SLACK)
+        return `created is out of range (${created})`;
+    return undefined;
+}
+function checkAmount(name, amount, optional = false) {
+    if (optional && amount == null)
+        return undefined;
+    if (typeof amount !== 'number' || !Number.isSafeInteger(amount))
+        return `${name} is not a whole number of minor units (${describe(amount)})`;
+    return undefined;
+}
+function checkCurrency(currency, optional = false) {
+    if (optional && currency == null)
+        return undefined;
+    if (typeof currency !== 'string' || !/^[A-Za-z]{3}$/.test(currency))
+        return `currency is not a three-letter code (${describe(currency)})`;
+    return undefined;
+}
+function checkId(id) {
+    if (typeof id !== 'string' || id === '' || id.length > 255)
+        return `id is not a Stripe id (${describe(id)})`;
+    return undefined;
+}
+/** The first problem found, or undefined. */
+function firstProblem(...problems) {
+    return problems.find((p) => p !== undefined);
+}
+function describe(value) {
+    if (value === undefined)
+        return 'missing';
+    const text = JSON.stringify(value) ?? String(value);
+    return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}
+/** The columns every object table ends with: the action's bookkeeping and the whole object. */
+function commonColumns(options) {
+    return [
+        { name: 'livemode', type: 'boolean', fromRow: true },
+        { name: 'account_id', type: 'text', fromRow: true },
+        ...(options.metadata ? [{ name: 'metadata', type: 'jsonb', fromRow: true }] : []),
+        { name: 'raw', type: 'jsonb', notNull: true, fromRow: true },
+        { name: 'stripe_api_version', type: 'text', fromRow: true },
+        { name: 'processed_at', type: 'timestamptz', notNull: true, default: 'now()', fromRow: false },
+        { name: 'updated_at', type: 'timestamptz', fromRow: false }
+    ];
+}
+/** The values of commonColumns for one object. */
+function commonValues(object, raw, context, metadata) {
+    return {
+        livemode: object.livemode ?? null,
+        account_id: context.accountId ?? null,
+        ...(metadata ? { metadata: object.metadata ?? null } : {}),
+        raw,
+        stripe_api_version: context.apiVersion
+    };
+}
+
+;// CONCATENATED MODULE: ./src/objects/charges.ts
+
+const CHARGE_STATUSES = ['succeeded', 'pending', 'failed'];
+/** The one status rule: does this charge pass the `status` input? */
+function hasStatus(charge, statuses) {
+    return statuses.has(charge.status);
+}
+/** The one customer-email rule: the receipt email, else the billing email. */
+function chargeEmail(charge) {
+    return charge.receipt_email ?? charge.billing_details?.email ?? null;
 }
 /**
- * Per-currency running totals, and gross per UTC day per currency for the chart. Memory grows with
- * currencies × days, never with the number of charges.
+ * The charges table: the seed job's columns first, with its names (so a table made for it is
+ * adopted), then the rest.
  */
-class Totals {
-    byCurrency = new Map();
-    /** currency → UTC day number (Unix seconds / 86400) → gross minor units. */
-    daily = new Map();
-    add(charge) {
-        const currency = charge.currency.toLowerCase();
-        let total = this.byCurrency.get(currency);
-        if (!total) {
-            total = { count: 0, amountMinor: 0, refundedMinor: 0 };
-            this.byCurrency.set(currency, total);
-        }
-        total.count += 1;
-        total.amountMinor += charge.amount;
-        total.refundedMinor += charge.amount_refunded ?? 0;
-        if (charge.created !== undefined) {
-            let days = this.daily.get(currency);
-            if (!days)
-                this.daily.set(currency, (days = new Map()));
-            const day = Math.floor(charge.created / 86400);
-            days.set(day, (days.get(day) ?? 0) + charge.amount);
-        }
-    }
-    get count() {
-        let n = 0;
-        for (const t of this.byCurrency.values())
-            n += t.count;
-        return n;
-    }
-    /** Currencies by charge count, most first (ties by code), so "main currency" is stable. */
-    currencies() {
-        return [...this.byCurrency.entries()].sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0])).map(([c]) => c);
-    }
+const CHARGE_COLUMNS = [
+    { name: 'charge_id', type: 'text', notNull: true, fromRow: true },
+    { name: 'amount', type: 'bigint', notNull: true, fromRow: true },
+    { name: 'currency', type: 'text', notNull: true, fromRow: true },
+    { name: 'customer_email', type: 'text', fromRow: true },
+    { name: 'description', type: 'text', fromRow: true },
+    { name: 'status', type: 'text', notNull: true, fromRow: true },
+    { name: 'created_at', type: 'timestamptz', notNull: true, fromRow: true },
+    { name: 'processed_at', type: 'timestamptz', notNull: true, default: 'now()', fromRow: false },
+    { name: 'updated_at', type: 'timestamptz', fromRow: false },
+    { name: 'amount_captured', type: 'bigint', fromRow: true },
+    { name: 'amount_refunded', type: 'bigint', fromRow: true },
+    { name: 'refunded', type: 'boolean', fromRow: true },
+    { name: 'paid', type: 'boolean', fromRow: true },
+    { name: 'captured', type: 'boolean', fromRow: true },
+    { name: 'disputed', type: 'boolean', fromRow: true },
+    { name: 'customer_id', type: 'text', fromRow: true },
+    { name: 'payment_intent_id', type: 'text', fromRow: true },
+    { name: 'balance_transaction_id', type: 'text', fromRow: true },
+    { name: 'payment_method_type', type: 'text', fromRow: true },
+    { name: 'failure_code', type: 'text', fromRow: true },
+    { name: 'failure_message', type: 'text', fromRow: true },
+    { name: 'livemode', type: 'boolean', notNull: true, fromRow: true },
+    { name: 'account_id', type: 'text', fromRow: true },
+    { name: 'metadata', type: 'jsonb', fromRow: true },
+    { name: 'raw', type: 'jsonb', notNull: true, fromRow: true },
+    { name: 'stripe_api_version', type: 'text', fromRow: true },
+    // When this charge was first announced as high-value: each charge is alerted once.
+    { name: 'alerted_at', type: 'timestamptz', fromRow: false }
+];
+function chargeToRow(charge, context) {
+    return {
+        charge_id: charge.id,
+        amount: charge.amount,
+        currency: charge.currency,
+        customer_email: chargeEmail(charge),
+        description: charge.description ?? null,
+        status: charge.status,
+        created_at: charge.created,
+        amount_captured: charge.amount_captured ?? null,
+        amount_refunded: charge.amount_refunded ?? null,
+        refunded: charge.refunded ?? null,
+        paid: charge.paid ?? null,
+        captured: charge.captured ?? null,
+        disputed: charge.disputed ?? null,
+        customer_id: idOf(charge.customer),
+        payment_intent_id: idOf(charge.payment_intent),
+        balance_transaction_id: idOf(charge.balance_transaction),
+        payment_method_type: charge.payment_method_details?.type ?? null,
+        failure_code: charge.failure_code ?? null,
+        failure_message: charge.failure_message ?? null,
+        livemode: charge.livemode,
+        account_id: context.accountId ?? null,
+        metadata: charge.metadata ?? null,
+        raw: charge,
+        stripe_api_version: context.apiVersion
+    };
 }
 /**
- * A decimal amount in major units ("1000", "99.5") as minor units of `currency`, rounded up when it
- * has more decimals than the currency (a threshold of 99.5 JPY means 100 JPY). String arithmetic: exact.
+ * Charge events, explicitly (`types[]` takes at most 20): every change to a charge, including the
+ * refund and dispute events whose object names the charge.
  */
-function majorToMinor(major, currency) {
-    const match = /^(\d+)(?:\.(\d+))?$/.exec(major);
-    if (!match)
-        throw new Error(`not a decimal amount: ${major}`);
-    const exponent = currencyExponent(currency);
-    const fraction = match[2] ?? '';
-    const kept = fraction.slice(0, exponent).padEnd(exponent, '0');
-    const roundUp = /[1-9]/.test(fraction.slice(exponent)) ? 1 : 0;
-    return Number(`${match[1]}${kept}`) + roundUp;
+const CHARGE_EVENT_TYPES = [
+    'charge.captured',
+    'charge.expired',
+    'charge.failed',
+    'charge.pending',
+    'charge.refunded',
+    'charge.succeeded',
+    'charge.updated',
+    'charge.refund.updated',
+    'charge.dispute.created',
+    'charge.dispute.updated',
+    'charge.dispute.closed',
+    'charge.dispute.funds_reinstated',
+    'charge.dispute.funds_withdrawn'
+];
+const charges = {
+    name: 'charges',
+    objectType: 'charge',
+    noun: 'charge',
+    plural: 'charges',
+    table: 'processed_charges',
+    idColumn: 'charge_id',
+    columns: CHARGE_COLUMNS,
+    indexes: ['created_at', 'status'],
+    toRow: chargeToRow,
+    resource: (stripe) => stripe.charges,
+    permission: 'Charges: Read',
+    events: CHARGE_EVENT_TYPES,
+    objectOfEvent(event) {
+        const object = event.data.object;
+        if (object.object === 'charge' && object.id)
+            return { id: object.id, created: object.created };
+        const charge = idOf(object.charge);
+        return charge ? { id: charge } : undefined;
+    },
+    validate: (c) => firstProblem(checkId(c.id), checkCreated(c.created), checkAmount('amount', c.amount), checkAmount('amount_refunded', c.amount_refunded, true), checkAmount('amount_captured', c.amount_captured, true), checkCurrency(c.currency), typeof c.status === 'string' ? undefined : 'status is missing'),
+    dashboardPath: (c) => `payments/${encodeURIComponent(c.id)}`
+};
+
+;// CONCATENATED MODULE: ./src/objects/balance-transactions.ts
+
+/**
+ * Balance transactions: every movement of money through the Stripe balance, with its fee and net.
+ * They have no events; the only thing that changes is `status` (pending → available on
+ * `available_on`), refreshed without re-listing history (see `stale`).
+ */
+const balanceTransactions = {
+    name: 'balance_transactions',
+    objectType: 'balance_transaction',
+    noun: 'balance transaction',
+    plural: 'balance transactions',
+    table: 'stripe_balance_transactions',
+    idColumn: 'id',
+    columns: [
+        { name: 'id', type: 'text', notNull: true, fromRow: true },
+        { name: 'amount', type: 'bigint', notNull: true, fromRow: true },
+        { name: 'currency', type: 'text', notNull: true, fromRow: true },
+        { name: 'fee', type: 'bigint', notNull: true, fromRow: true },
+        { name: 'net', type: 'bigint', notNull: true, fromRow: true },
+        { name: 'exchange_rate', type: 'numeric', fromRow: true },
+        { name: 'type', type: 'text', notNull: true, fromRow: true },
+        { name: 'reporting_category', type: 'text', fromRow: true },
+        { name: 'status', type: 'text', fromRow: true },
+        { name: 'source_id', type: 'text', fromRow: true },
+        { name: 'description', type: 'text', fromRow: true },
+        { name: 'created_at', type: 'timestamptz', notNull: true, fromRow: true },
+        { name: 'available_on', type: 'timestamptz', fromRow: true },
+        { name: 'balance_type', type: 'text', fromRow: true },
+        { name: 'fee_details', type: 'jsonb', fromRow: true },
+        // Set when the payout that paid this transaction out is reconciled.
+        { name: 'payout_id', type: 'text', fromRow: false },
+        ...commonColumns({ metadata: false })
+    ],
+    indexes: ['created_at', 'source_id', 'payout_id', 'status'],
+    toRow: (t, context) => ({
+        id: t.id,
+        amount: t.amount,
+        currency: t.currency,
+        fee: t.fee,
+        net: t.net,
+        exchange_rate: t.exchange_rate ?? null,
+        type: t.type,
+        reporting_category: t.reporting_category ?? null,
+        status: t.status ?? null,
+        source_id: idOf(t.source),
+        description: t.description ?? null,
+        created_at: t.created,
+        available_on: t.available_on ?? null,
+        balance_type: t.balance_type ?? null,
+        fee_details: t.fee_details ?? null,
+        ...commonValues({}, t, context, false)
+    }),
+    resource: (stripe) => stripe.balanceTransactions,
+    permission: 'Balance: Read',
+    events: [],
+    validate: (t) => firstProblem(checkId(t.id), checkCreated(t.created), checkAmount('amount', t.amount), checkAmount('fee', t.fee), checkAmount('net', t.net), checkCurrency(t.currency), typeof t.type === 'string' ? undefined : 'type is missing', t.exchange_rate == null || Number.isFinite(t.exchange_rate) ? undefined : 'exchange_rate is not a number'),
+    stale: { where: "status = 'pending' AND available_on <= to_timestamp($1)" },
+    dashboardPath: (t) => `balance/${encodeURIComponent(t.id)}`
+};
+
+;// CONCATENATED MODULE: ./src/objects/disputes.ts
+
+const disputes = {
+    name: 'disputes',
+    objectType: 'dispute',
+    noun: 'dispute',
+    plural: 'disputes',
+    table: 'stripe_disputes',
+    idColumn: 'id',
+    columns: [
+        { name: 'id', type: 'text', notNull: true, fromRow: true },
+        { name: 'amount', type: 'bigint', notNull: true, fromRow: true },
+        { name: 'currency', type: 'text', notNull: true, fromRow: true },
+        { name: 'charge_id', type: 'text', fromRow: true },
+        { name: 'payment_intent_id', type: 'text', fromRow: true },
+        { name: 'status', type: 'text', notNull: true, fromRow: true },
+        { name: 'reason', type: 'text', fromRow: true },
+        { name: 'is_charge_refundable', type: 'boolean', fromRow: true },
+        { name: 'evidence_due_by', type: 'timestamptz', fromRow: true },
+        { name: 'created_at', type: 'timestamptz', notNull: true, fromRow: true },
+        ...commonColumns({ metadata: true })
+    ],
+    indexes: ['created_at', 'charge_id', 'status'],
+    toRow: (d, context) => ({
+        id: d.id,
+        amount: d.amount,
+        currency: d.currency,
+        charge_id: idOf(d.charge),
+        payment_intent_id: idOf(d.payment_intent),
+        status: d.status,
+        reason: d.reason ?? null,
+        is_charge_refundable: d.is_charge_refundable ?? null,
+        evidence_due_by: d.evidence_details?.due_by ?? null,
+        created_at: d.created,
+        ...commonValues(d, d, context, true)
+    }),
+    resource: (stripe) => stripe.disputes,
+    permission: 'Disputes: Read',
+    events: ['charge.dispute.created', 'charge.dispute.updated', 'charge.dispute.closed', 'charge.dispute.funds_reinstated', 'charge.dispute.funds_withdrawn'],
+    validate: (d) => firstProblem(checkId(d.id), checkCreated(d.created), checkAmount('amount', d.amount), checkCurrency(d.currency), typeof d.status === 'string' ? undefined : 'status is missing'),
+    dashboardPath: (d) => `disputes/${encodeURIComponent(d.id)}`
+};
+
+;// CONCATENATED MODULE: ./src/objects/payouts.ts
+
+/** Payouts: the bank deposits. Paid (and failed) automatic payouts are reconciled: see sync/payout-links.ts. */
+const payouts = {
+    name: 'payouts',
+    objectType: 'payout',
+    noun: 'payout',
+    plural: 'payouts',
+    table: 'stripe_payouts',
+    idColumn: 'id',
+    columns: [
+        { name: 'id', type: 'text', notNull: true, fromRow: true },
+        { name: 'amount', type: 'bigint', notNull: true, fromRow: true },
+        { name: 'currency', type: 'text', notNull: true, fromRow: true },
+        { name: 'arrival_date', type: 'timestamptz', fromRow: true },
+        { name: 'status', type: 'text', notNull: true, fromRow: true },
+        { name: 'automatic', type: 'boolean', fromRow: true },
+        { name: 'method', type: 'text', fromRow: true },
+        { name: 'type', type: 'text', fromRow: true },
+        { name: 'source_type', type: 'text', fromRow: true },
+        { name: 'description', type: 'text', fromRow: true },
+        { name: 'statement_descriptor', type: 'text', fromRow: true },
+        { name: 'balance_transaction_id', type: 'text', fromRow: true },
+        { name: 'failure_balance_transaction_id', type: 'text', fromRow: true },
+        { name: 'failure_code', type: 'text', fromRow: true },
+        { name: 'failure_message', type: 'text', fromRow: true },
+        { name: 'reconciliation_status', type: 'text', fromRow: true },
+        { name: 'destination_id', type: 'text', fromRow: true },
+        { name: 'created_at', type: 'timestamptz', notNull: true, fromRow: true },
+        ...commonColumns({ metadata: true }),
+        // When this payout's balance transactions were listed and linked; cleared when the payout changes.
+        { name: 'reconciled_at', type: 'timestamptz', fromRow: false, resetOnChange: true }
+    ],
+    indexes: ['created_at', 'arrival_date', 'status'],
+    toRow: (p, context) => ({
+        id: p.id,
+        amount: p.amount,
+        currency: p.currency,
+        arrival_date: p.arrival_date ?? null,
+        status: p.status,
+        automatic: p.automatic ?? null,
+        method: p.method ?? null,
+        type: p.type ?? null,
+        source_type: p.source_type ?? null,
+        description: p.description ?? null,
+        statement_descriptor: p.statement_descriptor ?? null,
+        balance_transaction_id: idOf(p.balance_transaction),
+        failure_balance_transaction_id: idOf(p.failure_balance_transaction),
+        failure_code: p.failure_code ?? null,
+        failure_message: p.failure_message ?? null,
+        reconciliation_status: p.reconciliation_status ?? null,
+        destination_id: idOf(p.destination),
+        created_at: p.created,
+        ...commonValues(p, p, context, true)
+    }),
+    resource: (stripe) => stripe.payouts,
+    permission: 'Payouts: Read',
+    events: ['payout.created', 'payout.updated', 'payout.paid', 'payout.failed', 'payout.canceled', 'payout.reconciliation_completed'],
+    validate: (p) => firstProblem(checkId(p.id), checkCreated(p.created), checkAmount('amount', p.amount), checkCurrency(p.currency), typeof p.status === 'string' ? undefined : 'status is missing', p.arrival_date == null || Number.isSafeInteger(p.arrival_date) ? undefined : 'arrival_date is not a time'),
+    needs: ['balance_transactions'],
+    dashboardPath: (p) => `payouts/${encodeURIComponent(p.id)}`
+};
+
+;// CONCATENATED MODULE: ./src/objects/refunds.ts
+
+const refunds = {
+    name: 'refunds',
+    objectType: 'refund',
+    noun: 'refund',
+    plural: 'refunds',
+    table: 'stripe_refunds',
+    idColumn: 'id',
+    columns: [
+        { name: 'id', type: 'text', notNull: true, fromRow: true },
+        { name: 'amount', type: 'bigint', notNull: true, fromRow: true },
+        { name: 'currency', type: 'text', notNull: true, fromRow: true },
+        { name: 'charge_id', type: 'text', fromRow: true },
+        { name: 'payment_intent_id', type: 'text', fromRow: true },
+        { name: 'status', type: 'text', fromRow: true },
+        { name: 'reason', type: 'text', fromRow: true },
+        { name: 'failure_reason', type: 'text', fromRow: true },
+        { name: 'balance_transaction_id', type: 'text', fromRow: true },
+        { name: 'failure_balance_transaction_id', type: 'text', fromRow: true },
+        { name: 'description', type: 'text', fromRow: true },
+        { name: 'created_at', type: 'timestamptz', notNull: true, fromRow: true },
+        ...commonColumns({ metadata: true })
+    ],
+    indexes: ['created_at', 'charge_id'],
+    toRow: (r, context) => ({
+        id: r.id,
+        amount: r.amount,
+        currency: r.currency,
+        charge_id: idOf(r.charge),
+        payment_intent_id: idOf(r.payment_intent),
+        status: r.status ?? null,
+        reason: r.reason ?? null,
+        failure_reason: r.failure_reason ?? null,
+        balance_transaction_id: idOf(r.balance_transaction),
+        failure_balance_transaction_id: idOf(r.failure_balance_transaction),
+        description: r.description ?? null,
+        created_at: r.created,
+        ...commonValues({ metadata: r.metadata }, r, context, true)
+    }),
+    resource: (stripe) => stripe.refunds,
+    permission: 'Refunds: Read',
+    events: ['refund.created', 'refund.updated', 'refund.failed', 'charge.refund.updated'],
+    validate: (r) => firstProblem(checkId(r.id), checkCreated(r.created), checkAmount('amount', r.amount), checkCurrency(r.currency)),
+    dashboardPath: (r) => `refunds/${encodeURIComponent(r.id)}`
+};
+
+;// CONCATENATED MODULE: ./src/objects/registry.ts
+
+
+
+
+
+/** Every object the action syncs, in the order runs report them. `all` means every one of these. */
+const OBJECTS = [charges, balanceTransactions, refunds, disputes, payouts];
+function specOf(name) {
+    const spec = OBJECTS.find((o) => o.name === name);
+    if (!spec)
+        throw new Error(`unknown object ${name}`);
+    return spec;
 }
-/** A minor-unit amount as a JSON-safe number of major units, for charts (display only). */
-function minorToNumber(minor, currency) {
-    return Number(formatMinor(minor, currency));
+/** The names `objects` accepts. */
+function objectNames() {
+    return OBJECTS.map((o) => o.name);
+}
+
+;// CONCATENATED MODULE: ./src/report/privacy.ts
+/**
+ * `customer-details`: what of a customer's data reaches the log, the annotations, the job summary
+ * and the outputs — which anyone can read on a public repository. The database always stores
+ * everything.
+ *
+ * - `show`: emails and descriptions as Stripe has them (cut to a sensible length);
+ * - `mask`: emails as `j…@example.com`, descriptions left out;
+ * - `hide`: neither.
+ */
+const CUSTOMER_DETAILS = ['show', 'mask', 'hide'];
+/** Emails longer than this are cut: a 100 KB "email" must not fill the summary. */
+const MAX_EMAIL_CHARS = 80;
+/** Cut to `max` characters (code points, so an emoji is never split), with an ellipsis. */
+function cut(text, max) {
+    const chars = [...text];
+    return chars.length > max ? `${chars.slice(0, Math.max(1, max - 1)).join('')}…` : text;
+}
+function maskEmail(email) {
+    const at = email.lastIndexOf('@');
+    if (at <= 0)
+        return '…';
+    const first = [...email.slice(0, at)][0];
+    return cut(`${first}…@${email.slice(at + 1)}`, MAX_EMAIL_CHARS);
+}
+function privacy(mode) {
+    return {
+        mode,
+        email: (value) => {
+            if (value == null || value === '' || mode === 'hide')
+                return null;
+            return mode === 'mask' ? maskEmail(value) : cut(value, MAX_EMAIL_CHARS);
+        },
+        description: (value, maxChars) => {
+            if (value == null || value === '' || mode !== 'show')
+                return null;
+            return cut(value, maxChars);
+        }
+    };
+}
+/**
+ * The default: `show` on a private repository, `mask` when it is public or its visibility is
+ * unknown (outside GitHub, or an event payload without the repository).
+ */
+function defaultCustomerDetails(repositoryPrivate) {
+    return repositoryPrivate === true ? 'show' : 'mask';
+}
+
+;// CONCATENATED MODULE: ./src/time.ts
+/** Time as Stripe has it: whole Unix seconds, UTC. */
+/** Stripe launched in 2011: a whole-account sync with no `created-after` starts here. */
+const STRIPE_EPOCH = Date.UTC(2011, 0, 1) / 1000;
+const DAY_SECONDS = 86400;
+function unixSeconds(date) {
+    return Math.floor(date.getTime() / 1000);
+}
+/** 2026-11-27T06:38:00Z (no milliseconds). */
+function isoSeconds(seconds) {
+    return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+}
+/** 2026-11-27 06:38 (UTC, minutes): compact, for tables. */
+function compactUtc(seconds) {
+    return new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ');
+}
+/** 2026-11-27 (UTC). */
+function isoDay(seconds) {
+    return new Date(seconds * 1000).toISOString().slice(0, 10);
 }
 
 ;// CONCATENATED MODULE: ./src/config.ts
@@ -41081,7 +41508,11 @@ function minorToNumber(minor, currency) {
  * every bad input is reported before the first Stripe request or Postgres connection.
  */
 
-const CHARGE_STATUSES = ['succeeded', 'pending', 'failed'];
+
+
+
+
+
 /** Defaults, kept equal to action.yml's (a unit test compares them). */
 const INPUT_DEFAULTS = {
     'stripe-secret-key': '',
@@ -41099,7 +41530,10 @@ const INPUT_DEFAULTS = {
     'lock-timeout': '0',
     'high-value-threshold': '',
     'max-requests-per-second': '20',
-    'database-ca-cert': ''
+    'database-ca-cert': '',
+    objects: 'charges',
+    'max-total-requests-per-second': '',
+    'customer-details': ''
 };
 /** A bad input: names the input and says what it accepts. */
 class InputError extends Error {
@@ -41110,7 +41544,7 @@ class InputError extends Error {
         this.name = 'InputError';
     }
 }
-function readConfig({ input, env = {}, mask = () => { }, now = new Date() }) {
+function readConfig({ input, env = {}, mask = () => { }, now = new Date(), repositoryPrivate }) {
     const get = (name) => {
         const value = input(name).trim();
         return value === '' ? INPUT_DEFAULTS[name] : value;
@@ -41148,7 +41582,14 @@ function readConfig({ input, env = {}, mask = () => { }, now = new Date() }) {
         lockTimeoutSeconds: parseLockTimeout(get('lock-timeout')),
         highValue: parseThresholds(get('high-value-threshold')),
         highValueThreshold: get('high-value-threshold') || undefined,
-        maxRequestsPerSecond: parseRequestsPerSecond(get('max-requests-per-second')),
+        maxRequestsPerSecond: parseRequestsPerSecond('max-requests-per-second', get('max-requests-per-second')),
+        maxTotalRequestsPerSecond: get('max-total-requests-per-second')
+            ? parseRequestsPerSecond('max-total-requests-per-second', get('max-total-requests-per-second'))
+            : key.keyMode === 'live'
+                ? LIVE_TOTAL_DEFAULT
+                : TEST_TOTAL_DEFAULT,
+        objects: parseObjects(get('objects')),
+        customerDetails: parseCustomerDetails(get('customer-details'), repositoryPrivate),
         databaseCaCert: parseCaCert(input('database-ca-cert'), dryRun && databaseUrl === '' ? undefined : databaseUrl)
     };
 }
@@ -41165,11 +41606,37 @@ function parseCaCert(value, databaseUrl) {
     }
     return value.trim();
 }
-function parseRequestsPerSecond(value) {
+/** The default global ceiling: below Stripe's 100 requests/s in live mode and 25 in a sandbox, leaving your application room. */
+const LIVE_TOTAL_DEFAULT = 80;
+const TEST_TOTAL_DEFAULT = 20;
+function parseRequestsPerSecond(name, value) {
     if (!/^\d{1,3}$/.test(value) || Number(value) < 1 || Number(value) > 100) {
-        throw new InputError('max-requests-per-second', `"${value}" is not a whole number from 1 to 100. Stripe allows about 25 requests per second on one endpoint (100 in all in live mode), shared with your own application.`);
+        throw new InputError(name, `"${value}" is not a whole number from 1 to 100. Stripe allows about 25 requests per second on one endpoint, and 100 in all in live mode (25 in a sandbox), shared with your own application.`);
     }
     return Number(value);
+}
+/** `charges`, a comma-separated list of objects, or `all`. Returned in the registry's order. */
+function parseObjects(value) {
+    const known = OBJECTS.map((o) => o.name);
+    const parts = value.split(',').map((p) => p.trim().toLowerCase()).filter((p) => p !== '');
+    if (parts.length === 0)
+        throw new InputError('objects', `nothing given. Expected ${known.join(', ')}, a comma-separated list of them, or all.`);
+    if (parts.includes('all'))
+        return OBJECTS.map((o) => o.name);
+    for (const part of parts) {
+        if (!known.includes(part))
+            throw new InputError('objects', `unknown object "${part}". Expected ${known.join(', ')}, a comma-separated list of them, or all.`);
+    }
+    return OBJECTS.filter((o) => parts.includes(o.name)).map((o) => o.name);
+}
+function parseCustomerDetails(value, repositoryPrivate) {
+    if (value === '')
+        return defaultCustomerDetails(repositoryPrivate);
+    const mode = value.toLowerCase();
+    if (!CUSTOMER_DETAILS.includes(mode)) {
+        throw new InputError('customer-details', `"${value}" is not one of show, mask, hide (empty: show on a private repository, mask otherwise).`);
+    }
+    return mode;
 }
 /**
  * `1000` (every currency, in its own major units), `usd:1000, eur:900, jpy:150000` (per currency),
@@ -41306,10 +41773,39 @@ function parseBoolean(name, value) {
         return false;
     throw new InputError(name, `"${value}" is not a boolean. Expected true or false.`);
 }
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+/**
+ * The longest table name whose derived names fit Postgres's 63 bytes: `<table>_created_at_idx`
+ * (15 more), `<table>_charge_id_key`, `<table>_daily`.
+ */
+const MAX_TABLE_NAME = 63 - '_created_at_idx'.length;
+/** Names the action uses for its own tables and views in the schema. */
+function reservedNames() {
+    return [
+        'stripe_sync_state',
+        'stripe_sync_rejects',
+        ...OBJECTS.filter((o) => o.name !== 'charges').map((o) => o.table),
+        'stripe_charge_fees',
+        'stripe_payout_reconciliation',
+        'stripe_journal',
+        'stripe_mrr',
+        'stripe_mrr_monthly',
+        'stripe_receivables',
+        'stripe_subscription_items'
+    ];
+}
 function parseIdentifier(name, value) {
-    if (!IDENTIFIER.test(value)) {
-        throw new InputError(name, `"${value}" is not a plain identifier. Use letters, digits and underscores (not starting with a digit), at most 63 characters.`);
+    const max = name === 'table' ? MAX_TABLE_NAME : 63;
+    if (!new RegExp(`^[A-Za-z_][A-Za-z0-9_]{0,${max - 1}}$`).test(value)) {
+        throw new InputError(name, `"${value}" is not a plain identifier of at most ${max} characters. Use letters, digits and underscores (not starting with a digit)` +
+            (name === 'table' ? `; ${max} leaves room for the names derived from it (indexes, the _daily view) within Postgres's 63.` : '.'));
+    }
+    if (name === 'table' && reservedNames().includes(value.toLowerCase())) {
+        throw new InputError('table', `"${value}" is a name the action uses for its own table or view in the schema. Choose another (the default is processed_charges).`);
+    }
+    if (name === 'table' && /^pg_/i.test(value))
+        throw new InputError('table', `"${value}": names starting with pg_ are reserved by Postgres.`);
+    if (name === 'schema' && /^(pg_|information_schema$)/i.test(value)) {
+        throw new InputError('schema', `"${value}" is a system schema. Use public or a schema of your own.`);
     }
     return value;
 }
@@ -41390,8 +41886,4092 @@ function parseTime(name, value, now) {
     }
     return Math.ceil(seconds);
 }
-function isoSeconds(seconds) {
-    return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function utils_toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+
+
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function command_issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
+}
+function command_issue(name, message = '') {
+    command_issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+// EXTERNAL MODULE: external "crypto"
+var external_crypto_ = __nccwpck_require__(6982);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+// For internal use, subject to change.
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+
+
+
+function file_command_issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!external_fs_.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function file_command_prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${external_crypto_.randomUUID()}`;
+    const convertedValue = utils_toCommandValue(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
+}
+//# sourceMappingURL=file-command.js.map
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
+// EXTERNAL MODULE: external "http"
+var external_http_ = __nccwpck_require__(8611);
+var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
+// EXTERNAL MODULE: external "https"
+var external_https_ = __nccwpck_require__(5692);
+var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+//# sourceMappingURL=proxy.js.map
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var node_modules_tunnel = __nccwpck_require__(770);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+/* eslint-disable @typescript-eslint/no-explicit-any */
+var lib_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+var HttpCodes;
+(function (HttpCodes) {
+    HttpCodes[HttpCodes["OK"] = 200] = "OK";
+    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
+    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
+    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
+    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
+    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
+    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
+    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
+    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
+    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
+    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
+    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
+    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
+    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
+    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
+    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
+    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
+    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
+    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
+    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
+    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
+    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
+    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (HttpCodes = {}));
+var Headers;
+(function (Headers) {
+    Headers["Accept"] = "accept";
+    Headers["ContentType"] = "content-type";
+})(Headers || (Headers = {}));
+var MediaTypes;
+(function (MediaTypes) {
+    MediaTypes["ApplicationJson"] = "application/json";
+})(MediaTypes || (MediaTypes = {}));
+/**
+ * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
+ * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+ */
+function lib_getProxyUrl(serverUrl) {
+    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
+    return proxyUrl ? proxyUrl.href : '';
+}
+const HttpRedirectCodes = [
+    HttpCodes.MovedPermanently,
+    HttpCodes.ResourceMoved,
+    HttpCodes.SeeOther,
+    HttpCodes.TemporaryRedirect,
+    HttpCodes.PermanentRedirect
+];
+const HttpResponseRetryCodes = [
+    HttpCodes.BadGateway,
+    HttpCodes.ServiceUnavailable,
+    HttpCodes.GatewayTimeout
+];
+const RetryableHttpVerbs = (/* unused pure expression or super */ null && (['OPTIONS', 'GET', 'DELETE', 'HEAD']));
+const ExponentialBackoffCeiling = 10;
+const ExponentialBackoffTimeSlice = 5;
+class HttpClientError extends Error {
+    constructor(message, statusCode) {
+        super(message);
+        this.name = 'HttpClientError';
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, HttpClientError.prototype);
+    }
+}
+class HttpClientResponse {
+    constructor(message) {
+        this.message = message;
+    }
+    readBody() {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => lib_awaiter(this, void 0, void 0, function* () {
+                let output = Buffer.alloc(0);
+                this.message.on('data', (chunk) => {
+                    output = Buffer.concat([output, chunk]);
+                });
+                this.message.on('end', () => {
+                    resolve(output.toString());
+                });
+            }));
+        });
+    }
+    readBodyBuffer() {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => lib_awaiter(this, void 0, void 0, function* () {
+                const chunks = [];
+                this.message.on('data', (chunk) => {
+                    chunks.push(chunk);
+                });
+                this.message.on('end', () => {
+                    resolve(Buffer.concat(chunks));
+                });
+            }));
+        });
+    }
+}
+function isHttps(requestUrl) {
+    const parsedUrl = new URL(requestUrl);
+    return parsedUrl.protocol === 'https:';
+}
+class lib_HttpClient {
+    constructor(userAgent, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+            if (requestOptions.ignoreSslError != null) {
+                this._ignoreSslError = requestOptions.ignoreSslError;
+            }
+            this._socketTimeout = requestOptions.socketTimeout;
+            if (requestOptions.allowRedirects != null) {
+                this._allowRedirects = requestOptions.allowRedirects;
+            }
+            if (requestOptions.allowRedirectDowngrade != null) {
+                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+            }
+            if (requestOptions.maxRedirects != null) {
+                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+            }
+            if (requestOptions.keepAlive != null) {
+                this._keepAlive = requestOptions.keepAlive;
+            }
+            if (requestOptions.allowRetries != null) {
+                this._allowRetries = requestOptions.allowRetries;
+            }
+            if (requestOptions.maxRetries != null) {
+                this._maxRetries = requestOptions.maxRetries;
+            }
+        }
+    }
+    options(requestUrl, additionalHeaders) {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    get(requestUrl, additionalHeaders) {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return this.request('GET', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    del(requestUrl, additionalHeaders) {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    post(requestUrl, data, additionalHeaders) {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return this.request('POST', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    patch(requestUrl, data, additionalHeaders) {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    put(requestUrl, data, additionalHeaders) {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return this.request('PUT', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    head(requestUrl, additionalHeaders) {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+    }
+    /**
+     * Gets a typed object from an endpoint
+     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+     */
+    getJson(requestUrl_1) {
+        return lib_awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            const res = yield this.get(requestUrl, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    postJson(requestUrl_1, obj_1) {
+        return lib_awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.post(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    putJson(requestUrl_1, obj_1) {
+        return lib_awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.put(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    patchJson(requestUrl_1, obj_1) {
+        return lib_awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.patch(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    /**
+     * Makes a raw http request.
+     * All other methods such as get, post, patch, and request ultimately call this.
+     * Prefer get, del, post and patch
+     */
+    request(verb, requestUrl, data, headers) {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            if (this._disposed) {
+                throw new Error('Client has already been disposed.');
+            }
+            const parsedUrl = new URL(requestUrl);
+            let info = this._prepareRequest(verb, parsedUrl, headers);
+            // Only perform retries on reads since writes may not be idempotent.
+            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
+                ? this._maxRetries + 1
+                : 1;
+            let numTries = 0;
+            let response;
+            do {
+                response = yield this.requestRaw(info, data);
+                // Check if it's an authentication challenge
+                if (response &&
+                    response.message &&
+                    response.message.statusCode === HttpCodes.Unauthorized) {
+                    let authenticationHandler;
+                    for (const handler of this.handlers) {
+                        if (handler.canHandleAuthentication(response)) {
+                            authenticationHandler = handler;
+                            break;
+                        }
+                    }
+                    if (authenticationHandler) {
+                        return authenticationHandler.handleAuthentication(this, info, data);
+                    }
+                    else {
+                        // We have received an unauthorized response but have no handlers to handle it.
+                        // Let the response return to the caller.
+                        return response;
+                    }
+                }
+                let redirectsRemaining = this._maxRedirects;
+                while (response.message.statusCode &&
+                    HttpRedirectCodes.includes(response.message.statusCode) &&
+                    this._allowRedirects &&
+                    redirectsRemaining > 0) {
+                    const redirectUrl = response.message.headers['location'];
+                    if (!redirectUrl) {
+                        // if there's no location to redirect to, we won't
+                        break;
+                    }
+                    const parsedRedirectUrl = new URL(redirectUrl);
+                    if (parsedUrl.protocol === 'https:' &&
+                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
+                        !this._allowRedirectDowngrade) {
+                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
+                    }
+                    // we need to finish reading the response before reassigning response
+                    // which will leak the open socket.
+                    yield response.readBody();
+                    // strip authorization header if redirected to a different hostname
+                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                        for (const header in headers) {
+                            // header names are case insensitive
+                            if (header.toLowerCase() === 'authorization') {
+                                delete headers[header];
+                            }
+                        }
+                    }
+                    // let's make the request with the new redirectUrl
+                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
+                    response = yield this.requestRaw(info, data);
+                    redirectsRemaining--;
+                }
+                if (!response.message.statusCode ||
+                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+                    // If not a retry code, return immediately instead of retrying
+                    return response;
+                }
+                numTries += 1;
+                if (numTries < maxTries) {
+                    yield response.readBody();
+                    yield this._performExponentialBackoff(numTries);
+                }
+            } while (numTries < maxTries);
+            return response;
+        });
+    }
+    /**
+     * Needs to be called if keepAlive is set to true in request options.
+     */
+    dispose() {
+        if (this._agent) {
+            this._agent.destroy();
+        }
+        this._disposed = true;
+    }
+    /**
+     * Raw request.
+     * @param info
+     * @param data
+     */
+    requestRaw(info, data) {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => {
+                function callbackForResult(err, res) {
+                    if (err) {
+                        reject(err);
+                    }
+                    else if (!res) {
+                        // If `err` is not passed, then `res` must be passed.
+                        reject(new Error('Unknown error'));
+                    }
+                    else {
+                        resolve(res);
+                    }
+                }
+                this.requestRawWithCallback(info, data, callbackForResult);
+            });
+        });
+    }
+    /**
+     * Raw request with callback.
+     * @param info
+     * @param data
+     * @param onResult
+     */
+    requestRawWithCallback(info, data, onResult) {
+        if (typeof data === 'string') {
+            if (!info.options.headers) {
+                info.options.headers = {};
+            }
+            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+            if (!callbackCalled) {
+                callbackCalled = true;
+                onResult(err, res);
+            }
+        }
+        const req = info.httpModule.request(info.options, (msg) => {
+            const res = new HttpClientResponse(msg);
+            handleResult(undefined, res);
+        });
+        let socket;
+        req.on('socket', sock => {
+            socket = sock;
+        });
+        // If we ever get disconnected, we want the socket to timeout eventually
+        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
+            if (socket) {
+                socket.end();
+            }
+            handleResult(new Error(`Request timeout: ${info.options.path}`));
+        });
+        req.on('error', function (err) {
+            // err has statusCode property
+            // res should have headers
+            handleResult(err);
+        });
+        if (data && typeof data === 'string') {
+            req.write(data, 'utf8');
+        }
+        if (data && typeof data !== 'string') {
+            data.on('close', function () {
+                req.end();
+            });
+            data.pipe(req);
+        }
+        else {
+            req.end();
+        }
+    }
+    /**
+     * Gets an http agent. This function is useful when you need an http agent that handles
+     * routing through a proxy server - depending upon the url and proxy environment variables.
+     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+     */
+    getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+    }
+    getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+            return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+    }
+    _prepareRequest(method, requestUrl, headers) {
+        const info = {};
+        info.parsedUrl = requestUrl;
+        const usingSsl = info.parsedUrl.protocol === 'https:';
+        info.httpModule = usingSsl ? https : http;
+        const defaultPort = usingSsl ? 443 : 80;
+        info.options = {};
+        info.options.host = info.parsedUrl.hostname;
+        info.options.port = info.parsedUrl.port
+            ? parseInt(info.parsedUrl.port)
+            : defaultPort;
+        info.options.path =
+            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
+        info.options.method = method;
+        info.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+            info.options.headers['user-agent'] = this.userAgent;
+        }
+        info.options.agent = this._getAgent(info.parsedUrl);
+        // gives handlers an opportunity to participate
+        if (this.handlers) {
+            for (const handler of this.handlers) {
+                handler.prepareRequest(info.options);
+            }
+        }
+        return info;
+    }
+    _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+            return Object.assign({}, lib_lowercaseKeys(this.requestOptions.headers), lib_lowercaseKeys(headers || {}));
+        }
+        return lib_lowercaseKeys(headers || {});
+    }
+    /**
+     * Gets an existing header value or returns a default.
+     * Handles converting number header values to strings since HTTP headers must be strings.
+     * Note: This returns string | string[] since some headers can have multiple values.
+     * For headers that must always be a single string (like Content-Type), use the
+     * specialized _getExistingOrDefaultContentTypeHeader method instead.
+     */
+    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lib_lowercaseKeys(this.requestOptions.headers)[header];
+            if (headerValue) {
+                clientHeader =
+                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
+            }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== undefined) {
+            return typeof additionalValue === 'number'
+                ? additionalValue.toString()
+                : additionalValue;
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    /**
+     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+     * Always returns a single string (not an array) since Content-Type should be a single value.
+     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+     */
+    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lib_lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+            if (headerValue) {
+                if (typeof headerValue === 'number') {
+                    clientHeader = String(headerValue);
+                }
+                else if (Array.isArray(headerValue)) {
+                    clientHeader = headerValue.join(', ');
+                }
+                else {
+                    clientHeader = headerValue;
+                }
+            }
+        }
+        const additionalValue = additionalHeaders[Headers.ContentType];
+        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
+        if (additionalValue !== undefined) {
+            if (typeof additionalValue === 'number') {
+                return String(additionalValue);
+            }
+            else if (Array.isArray(additionalValue)) {
+                return additionalValue.join(', ');
+            }
+            else {
+                return additionalValue;
+            }
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+            agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+            agent = this._agent;
+        }
+        // if agent is already assigned use that agent.
+        if (agent) {
+            return agent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        let maxSockets = 100;
+        if (this.requestOptions) {
+            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
+        }
+        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
+        if (proxyUrl && proxyUrl.hostname) {
+            const agentOptions = {
+                maxSockets,
+                keepAlive: this._keepAlive,
+                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
+                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+                })), { host: proxyUrl.hostname, port: proxyUrl.port })
+            };
+            let tunnelAgent;
+            const overHttps = proxyUrl.protocol === 'https:';
+            if (usingSsl) {
+                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+            }
+            else {
+                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+            }
+            agent = tunnelAgent(agentOptions);
+            this._proxyAgent = agent;
+        }
+        // if tunneling agent isn't assigned create a new agent
+        if (!agent) {
+            const options = { keepAlive: this._keepAlive, maxSockets };
+            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
+            this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            agent.options = Object.assign(agent.options || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return agent;
+    }
+    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+            proxyAgent = this._proxyAgentDispatcher;
+        }
+        // if agent is already assigned use that agent.
+        if (proxyAgent) {
+            return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        proxyAgent = new ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
+        })));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return proxyAgent;
+    }
+    _getUserAgentWithOrchestrationId(userAgent) {
+        const baseUserAgent = userAgent || 'actions/http-client';
+        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
+        if (orchId) {
+            // Sanitize the orchestration ID to ensure it contains only valid characters
+            // Valid characters: 0-9, a-z, _, -, .
+            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+    }
+    _performExponentialBackoff(retryNumber) {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+            return new Promise(resolve => setTimeout(() => resolve(), ms));
+        });
+    }
+    _processResponse(res, options) {
+        return lib_awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => lib_awaiter(this, void 0, void 0, function* () {
+                const statusCode = res.message.statusCode || 0;
+                const response = {
+                    statusCode,
+                    result: null,
+                    headers: {}
+                };
+                // not found leads to null obj returned
+                if (statusCode === HttpCodes.NotFound) {
+                    resolve(response);
+                }
+                // get the result from the body
+                function dateTimeDeserializer(key, value) {
+                    if (typeof value === 'string') {
+                        const a = new Date(value);
+                        if (!isNaN(a.valueOf())) {
+                            return a;
+                        }
+                    }
+                    return value;
+                }
+                let obj;
+                let contents;
+                try {
+                    contents = yield res.readBody();
+                    if (contents && contents.length > 0) {
+                        if (options && options.deserializeDates) {
+                            obj = JSON.parse(contents, dateTimeDeserializer);
+                        }
+                        else {
+                            obj = JSON.parse(contents);
+                        }
+                        response.result = obj;
+                    }
+                    response.headers = res.message.headers;
+                }
+                catch (err) {
+                    // Invalid resource (contents not json);  leaving result obj null
+                }
+                // note that 3xx redirects are handled by the http layer.
+                if (statusCode > 299) {
+                    let msg;
+                    // if exception/error in body, attempt to get better error
+                    if (obj && obj.message) {
+                        msg = obj.message;
+                    }
+                    else if (contents && contents.length > 0) {
+                        // it may be the case that the exception is in the body message as string
+                        msg = contents;
+                    }
+                    else {
+                        msg = `Failed request: (${statusCode})`;
+                    }
+                    const err = new HttpClientError(msg, statusCode);
+                    err.result = response.result;
+                    reject(err);
+                }
+                else {
+                    resolve(response);
+                }
+            }));
+        });
+    }
+}
+const lib_lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
+var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+class BasicCredentialHandler {
+    constructor(username, password) {
+        this.username = username;
+        this.password = password;
+    }
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class auth_BearerCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Bearer ${this.token}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class PersonalAccessTokenCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+//# sourceMappingURL=auth.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
+var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+class oidc_utils_OidcClient {
+    static createHttpClient(allowRetry = true, maxRetry = 10) {
+        const requestOptions = {
+            allowRetries: allowRetry,
+            maxRetries: maxRetry
+        };
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
+    }
+    static getRequestToken() {
+        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+        if (!token) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
+        }
+        return token;
+    }
+    static getIDTokenUrl() {
+        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
+        if (!runtimeUrl) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
+        }
+        return runtimeUrl;
+    }
+    static getCall(id_token_url) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            var _a;
+            const httpclient = oidc_utils_OidcClient.createHttpClient();
+            const res = yield httpclient
+                .getJson(id_token_url)
+                .catch(error => {
+                throw new Error(`Failed to get ID Token. \n 
+        Error Code : ${error.statusCode}\n 
+        Error Message: ${error.message}`);
+            });
+            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
+            if (!id_token) {
+                throw new Error('Response json body do not have ID Token field');
+            }
+            return id_token;
+        });
+    }
+    static getIDToken(audience) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            try {
+                // New ID Token is requested from action service
+                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
+                if (audience) {
+                    const encodedAudience = encodeURIComponent(audience);
+                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
+                }
+                debug(`ID token url is ${id_token_url}`);
+                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
+                setSecret(id_token);
+                return id_token;
+            }
+            catch (error) {
+                throw new Error(`Error message: ${error.message}`);
+            }
+        });
+    }
+}
+//# sourceMappingURL=oidc-utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
+var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { access, appendFile, writeFile } = external_fs_.promises;
+const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
+class Summary {
+    constructor() {
+        this._buffer = '';
+    }
+    /**
+     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+     * Also checks r/w permissions.
+     *
+     * @returns step summary file path
+     */
+    filePath() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            if (this._filePath) {
+                return this._filePath;
+            }
+            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
+            if (!pathFromEnv) {
+                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+            }
+            try {
+                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
+            }
+            catch (_a) {
+                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+            }
+            this._filePath = pathFromEnv;
+            return this._filePath;
+        });
+    }
+    /**
+     * Wraps content in an HTML tag, adding any HTML attributes
+     *
+     * @param {string} tag HTML tag to wrap
+     * @param {string | null} content content within the tag
+     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+     *
+     * @returns {string} content wrapped in HTML element
+     */
+    wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs)
+            .map(([key, value]) => ` ${key}="${value}"`)
+            .join('');
+        if (!content) {
+            return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    }
+    /**
+     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+     *
+     * @param {SummaryWriteOptions} [options] (optional) options for write operation
+     *
+     * @returns {Promise<Summary>} summary instance
+     */
+    write(options) {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+            const filePath = yield this.filePath();
+            const writeFunc = overwrite ? writeFile : appendFile;
+            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
+            return this.emptyBuffer();
+        });
+    }
+    /**
+     * Clears the summary buffer and wipes the summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    clear() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            return this.emptyBuffer().write({ overwrite: true });
+        });
+    }
+    /**
+     * Returns the current summary buffer as a string
+     *
+     * @returns {string} string of summary buffer
+     */
+    stringify() {
+        return this._buffer;
+    }
+    /**
+     * If the summary buffer is empty
+     *
+     * @returns {boolen} true if the buffer is empty
+     */
+    isEmptyBuffer() {
+        return this._buffer.length === 0;
+    }
+    /**
+     * Resets the summary buffer without writing to summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    emptyBuffer() {
+        this._buffer = '';
+        return this;
+    }
+    /**
+     * Adds raw text to the summary buffer
+     *
+     * @param {string} text content to add
+     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+    }
+    /**
+     * Adds the operating system-specific end-of-line marker to the buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addEOL() {
+        return this.addRaw(external_os_namespaceObject.EOL);
+    }
+    /**
+     * Adds an HTML codeblock to the summary buffer
+     *
+     * @param {string} code content to render within fenced code block
+     * @param {string} lang (optional) language to syntax highlight code
+     *
+     * @returns {Summary} summary instance
+     */
+    addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, (lang && { lang }));
+        const element = this.wrap('pre', this.wrap('code', code), attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML list to the summary buffer
+     *
+     * @param {string[]} items list of items to render
+     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addList(items, ordered = false) {
+        const tag = ordered ? 'ol' : 'ul';
+        const listItems = items.map(item => this.wrap('li', item)).join('');
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML table to the summary buffer
+     *
+     * @param {SummaryTableCell[]} rows table rows
+     *
+     * @returns {Summary} summary instance
+     */
+    addTable(rows) {
+        const tableBody = rows
+            .map(row => {
+            const cells = row
+                .map(cell => {
+                if (typeof cell === 'string') {
+                    return this.wrap('td', cell);
+                }
+                const { header, data, colspan, rowspan } = cell;
+                const tag = header ? 'th' : 'td';
+                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
+                return this.wrap(tag, data, attrs);
+            })
+                .join('');
+            return this.wrap('tr', cells);
+        })
+            .join('');
+        const element = this.wrap('table', tableBody);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds a collapsable HTML details element to the summary buffer
+     *
+     * @param {string} label text for the closed state
+     * @param {string} content collapsable content
+     *
+     * @returns {Summary} summary instance
+     */
+    addDetails(label, content) {
+        const element = this.wrap('details', this.wrap('summary', label) + content);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML image tag to the summary buffer
+     *
+     * @param {string} src path to the image you to embed
+     * @param {string} alt text description of the image
+     * @param {SummaryImageOptions} options (optional) addition image attributes
+     *
+     * @returns {Summary} summary instance
+     */
+    addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
+        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML section heading element
+     *
+     * @param {string} text heading text
+     * @param {number | string} [level=1] (optional) the heading level, default: 1
+     *
+     * @returns {Summary} summary instance
+     */
+    addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
+            ? tag
+            : 'h1';
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML thematic break (<hr>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addSeparator() {
+        const element = this.wrap('hr', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML line break (<br>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addBreak() {
+        const element = this.wrap('br', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML blockquote to the summary buffer
+     *
+     * @param {string} text quote text
+     * @param {string} cite (optional) citation url
+     *
+     * @returns {Summary} summary instance
+     */
+    addQuote(text, cite) {
+        const attrs = Object.assign({}, (cite && { cite }));
+        const element = this.wrap('blockquote', text, attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML anchor tag to the summary buffer
+     *
+     * @param {string} text link text/content
+     * @param {string} href hyperlink
+     *
+     * @returns {Summary} summary instance
+     */
+    addLink(text, href) {
+        const element = this.wrap('a', text, { href });
+        return this.addRaw(element).addEOL();
+    }
+}
+const _summary = new Summary();
+/**
+ * @deprecated use `core.summary`
+ */
+const markdownSummary = (/* unused pure expression or super */ null && (_summary));
+const summary = _summary;
+//# sourceMappingURL=summary.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
+
+/**
+ * toPosixPath converts the given path to the posix form. On Windows, \\ will be
+ * replaced with /.
+ *
+ * @param pth. Path to transform.
+ * @return string Posix path.
+ */
+function toPosixPath(pth) {
+    return pth.replace(/[\\]/g, '/');
+}
+/**
+ * toWin32Path converts the given path to the win32 form. On Linux, / will be
+ * replaced with \\.
+ *
+ * @param pth. Path to transform.
+ * @return string Win32 path.
+ */
+function toWin32Path(pth) {
+    return pth.replace(/[/]/g, '\\');
+}
+/**
+ * toPlatformPath converts the given path to a platform-specific path. It does
+ * this by replacing instances of / and \ with the platform-specific path
+ * separator.
+ *
+ * @param pth The path to platformize.
+ * @return string The platform-specific path.
+ */
+function toPlatformPath(pth) {
+    return pth.replace(/[/\\]/g, path.sep);
+}
+//# sourceMappingURL=path-utils.js.map
+// EXTERNAL MODULE: external "string_decoder"
+var external_string_decoder_ = __nccwpck_require__(3193);
+// EXTERNAL MODULE: external "events"
+var external_events_ = __nccwpck_require__(4434);
+;// CONCATENATED MODULE: external "child_process"
+const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+// EXTERNAL MODULE: external "assert"
+var external_assert_ = __nccwpck_require__(2613);
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
+// export const {open} = 'fs'
+const IS_WINDOWS = process.platform === 'win32';
+/**
+ * Custom implementation of readlink to ensure Windows junctions
+ * maintain trailing backslash for backward compatibility with Node.js < 24
+ *
+ * In Node.js 20, Windows junctions (directory symlinks) always returned paths
+ * with trailing backslashes. Node.js 24 removed this behavior, which breaks
+ * code that relied on this format for path operations.
+ *
+ * This implementation restores the Node 20 behavior by adding a trailing
+ * backslash to all junction results on Windows.
+ */
+function readlink(fsPath) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        const result = yield fs.promises.readlink(fsPath);
+        // On Windows, restore Node 20 behavior: add trailing backslash to all results
+        // since junctions on Windows are always directory links
+        if (IS_WINDOWS && !result.endsWith('\\')) {
+            return `${result}\\`;
+        }
+        return result;
+    });
+}
+// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
+const UV_FS_O_EXLOCK = 0x10000000;
+const READONLY = external_fs_.constants.O_RDONLY;
+function exists(fsPath) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        try {
+            yield stat(fsPath);
+        }
+        catch (err) {
+            if (err.code === 'ENOENT') {
+                return false;
+            }
+            throw err;
+        }
+        return true;
+    });
+}
+function isDirectory(fsPath_1) {
+    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
+        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
+        return stats.isDirectory();
+    });
+}
+/**
+ * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
+ * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
+ */
+function isRooted(p) {
+    p = normalizeSeparators(p);
+    if (!p) {
+        throw new Error('isRooted() parameter "p" cannot be empty');
+    }
+    if (IS_WINDOWS) {
+        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
+        ); // e.g. C: or C:\hello
+    }
+    return p.startsWith('/');
+}
+/**
+ * Best effort attempt to determine whether a file exists and is executable.
+ * @param filePath    file path to check
+ * @param extensions  additional file extensions to try
+ * @return if file exists and is executable, returns the file path. otherwise empty string.
+ */
+function tryGetExecutablePath(filePath, extensions) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        let stats = undefined;
+        try {
+            // test file exists
+            stats = yield stat(filePath);
+        }
+        catch (err) {
+            if (err.code !== 'ENOENT') {
+                // eslint-disable-next-line no-console
+                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+            }
+        }
+        if (stats && stats.isFile()) {
+            if (IS_WINDOWS) {
+                // on Windows, test for valid extension
+                const upperExt = external_path_.extname(filePath).toUpperCase();
+                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
+                    return filePath;
+                }
+            }
+            else {
+                if (isUnixExecutable(stats)) {
+                    return filePath;
+                }
+            }
+        }
+        // try each extension
+        const originalFilePath = filePath;
+        for (const extension of extensions) {
+            filePath = originalFilePath + extension;
+            stats = undefined;
+            try {
+                stats = yield stat(filePath);
+            }
+            catch (err) {
+                if (err.code !== 'ENOENT') {
+                    // eslint-disable-next-line no-console
+                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+                }
+            }
+            if (stats && stats.isFile()) {
+                if (IS_WINDOWS) {
+                    // preserve the case of the actual file (since an extension was appended)
+                    try {
+                        const directory = external_path_.dirname(filePath);
+                        const upperName = external_path_.basename(filePath).toUpperCase();
+                        for (const actualName of yield readdir(directory)) {
+                            if (upperName === actualName.toUpperCase()) {
+                                filePath = external_path_.join(directory, actualName);
+                                break;
+                            }
+                        }
+                    }
+                    catch (err) {
+                        // eslint-disable-next-line no-console
+                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
+                    }
+                    return filePath;
+                }
+                else {
+                    if (isUnixExecutable(stats)) {
+                        return filePath;
+                    }
+                }
+            }
+        }
+        return '';
+    });
+}
+function normalizeSeparators(p) {
+    p = p || '';
+    if (IS_WINDOWS) {
+        // convert slashes on Windows
+        p = p.replace(/\//g, '\\');
+        // remove redundant slashes
+        return p.replace(/\\\\+/g, '\\');
+    }
+    // remove redundant slashes
+    return p.replace(/\/\/+/g, '/');
+}
+// on Mac/Linux, test the execute bit
+//     R   W  X  R  W X R W X
+//   256 128 64 32 16 8 4 2 1
+function isUnixExecutable(stats) {
+    return ((stats.mode & 1) > 0 ||
+        ((stats.mode & 8) > 0 &&
+            process.getgid !== undefined &&
+            stats.gid === process.getgid()) ||
+        ((stats.mode & 64) > 0 &&
+            process.getuid !== undefined &&
+            stats.uid === process.getuid()));
+}
+// Get the path of cmd.exe in windows
+function getCmdPath() {
+    var _a;
+    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
+}
+//# sourceMappingURL=io-util.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
+var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+/**
+ * Copies a file or folder.
+ * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See CopyOptions.
+ */
+function cp(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
+        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
+        // Dest is an existing file, but not forcing
+        if (destStat && destStat.isFile() && !force) {
+            return;
+        }
+        // If dest is an existing directory, should copy inside.
+        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
+            ? path.join(dest, path.basename(source))
+            : dest;
+        if (!(yield ioUtil.exists(source))) {
+            throw new Error(`no such file or directory: ${source}`);
+        }
+        const sourceStat = yield ioUtil.stat(source);
+        if (sourceStat.isDirectory()) {
+            if (!recursive) {
+                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
+            }
+            else {
+                yield cpDirRecursive(source, newDest, 0, force);
+            }
+        }
+        else {
+            if (path.relative(source, newDest) === '') {
+                // a file cannot be copied to itself
+                throw new Error(`'${newDest}' and '${source}' are the same file`);
+            }
+            yield io_copyFile(source, newDest, force);
+        }
+    });
+}
+/**
+ * Moves a path.
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See MoveOptions.
+ */
+function mv(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        if (yield ioUtil.exists(dest)) {
+            let destExists = true;
+            if (yield ioUtil.isDirectory(dest)) {
+                // If dest is directory copy src into dest
+                dest = path.join(dest, path.basename(source));
+                destExists = yield ioUtil.exists(dest);
+            }
+            if (destExists) {
+                if (options.force == null || options.force) {
+                    yield rmRF(dest);
+                }
+                else {
+                    throw new Error('Destination already exists');
+                }
+            }
+        }
+        yield mkdirP(path.dirname(dest));
+        yield ioUtil.rename(source, dest);
+    });
+}
+/**
+ * Remove a path recursively with force
+ *
+ * @param inputPath path to remove
+ */
+function rmRF(inputPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (ioUtil.IS_WINDOWS) {
+            // Check for invalid characters
+            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
+            if (/[*"<>|]/.test(inputPath)) {
+                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
+            }
+        }
+        try {
+            // note if path does not exist, error is silent
+            yield ioUtil.rm(inputPath, {
+                force: true,
+                maxRetries: 3,
+                recursive: true,
+                retryDelay: 300
+            });
+        }
+        catch (err) {
+            throw new Error(`File was unable to be removed ${err}`);
+        }
+    });
+}
+/**
+ * Make a directory.  Creates the full path with folders in between
+ * Will throw if it fails
+ *
+ * @param   fsPath        path to create
+ * @returns Promise<void>
+ */
+function mkdirP(fsPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        ok(fsPath, 'a path argument must be provided');
+        yield ioUtil.mkdir(fsPath, { recursive: true });
+    });
+}
+/**
+ * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
+ * If you check and the tool does not exist, it will throw.
+ *
+ * @param     tool              name of the tool
+ * @param     check             whether to check if tool exists
+ * @returns   Promise<string>   path to tool
+ */
+function which(tool, check) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // recursive when check=true
+        if (check) {
+            const result = yield which(tool, false);
+            if (!result) {
+                if (IS_WINDOWS) {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
+                }
+                else {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
+                }
+            }
+            return result;
+        }
+        const matches = yield findInPath(tool);
+        if (matches && matches.length > 0) {
+            return matches[0];
+        }
+        return '';
+    });
+}
+/**
+ * Returns a list of all occurrences of the given tool on the system path.
+ *
+ * @returns   Promise<string[]>  the paths of the tool
+ */
+function findInPath(tool) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // build the list of extensions to try
+        const extensions = [];
+        if (IS_WINDOWS && process.env['PATHEXT']) {
+            for (const extension of process.env['PATHEXT'].split(external_path_.delimiter)) {
+                if (extension) {
+                    extensions.push(extension);
+                }
+            }
+        }
+        // if it's rooted, return it if exists. otherwise return empty.
+        if (isRooted(tool)) {
+            const filePath = yield tryGetExecutablePath(tool, extensions);
+            if (filePath) {
+                return [filePath];
+            }
+            return [];
+        }
+        // if any path separators, return empty
+        if (tool.includes(external_path_.sep)) {
+            return [];
+        }
+        // build the list of directories
+        //
+        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
+        // it feels like we should not do this. Checking the current directory seems like more of a use
+        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
+        // across platforms.
+        const directories = [];
+        if (process.env.PATH) {
+            for (const p of process.env.PATH.split(external_path_.delimiter)) {
+                if (p) {
+                    directories.push(p);
+                }
+            }
+        }
+        // find all matches
+        const matches = [];
+        for (const directory of directories) {
+            const filePath = yield tryGetExecutablePath(external_path_.join(directory, tool), extensions);
+            if (filePath) {
+                matches.push(filePath);
+            }
+        }
+        return matches;
+    });
+}
+function readCopyOptions(options) {
+    const force = options.force == null ? true : options.force;
+    const recursive = Boolean(options.recursive);
+    const copySourceDirectory = options.copySourceDirectory == null
+        ? true
+        : Boolean(options.copySourceDirectory);
+    return { force, recursive, copySourceDirectory };
+}
+function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        // Ensure there is not a run away recursive copy
+        if (currentDepth >= 255)
+            return;
+        currentDepth++;
+        yield mkdirP(destDir);
+        const files = yield ioUtil.readdir(sourceDir);
+        for (const fileName of files) {
+            const srcFile = `${sourceDir}/${fileName}`;
+            const destFile = `${destDir}/${fileName}`;
+            const srcFileStat = yield ioUtil.lstat(srcFile);
+            if (srcFileStat.isDirectory()) {
+                // Recurse
+                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
+            }
+            else {
+                yield io_copyFile(srcFile, destFile, force);
+            }
+        }
+        // Change the mode for the newly created directory
+        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
+    });
+}
+// Buffered file copy
+function io_copyFile(srcFile, destFile, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
+            // unlink/re-link it
+            try {
+                yield ioUtil.lstat(destFile);
+                yield ioUtil.unlink(destFile);
+            }
+            catch (e) {
+                // Try to override file permission
+                if (e.code === 'EPERM') {
+                    yield ioUtil.chmod(destFile, '0666');
+                    yield ioUtil.unlink(destFile);
+                }
+                // other errors = it doesn't exist, no work to do
+            }
+            // Copy over symlink
+            const symlinkFull = yield ioUtil.readlink(srcFile);
+            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
+        }
+        else if (!(yield ioUtil.exists(destFile)) || force) {
+            yield ioUtil.copyFile(srcFile, destFile);
+        }
+    });
+}
+//# sourceMappingURL=io.js.map
+;// CONCATENATED MODULE: external "timers"
+const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+
+/* eslint-disable @typescript-eslint/unbound-method */
+const toolrunner_IS_WINDOWS = process.platform === 'win32';
+/*
+ * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
+ */
+class ToolRunner extends external_events_.EventEmitter {
+    constructor(toolPath, args, options) {
+        super();
+        if (!toolPath) {
+            throw new Error("Parameter 'toolPath' cannot be null or empty.");
+        }
+        this.toolPath = toolPath;
+        this.args = args || [];
+        this.options = options || {};
+    }
+    _debug(message) {
+        if (this.options.listeners && this.options.listeners.debug) {
+            this.options.listeners.debug(message);
+        }
+    }
+    _getCommandString(options, noPrefix) {
+        const toolPath = this._getSpawnFileName();
+        const args = this._getSpawnArgs(options);
+        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
+        if (toolrunner_IS_WINDOWS) {
+            // Windows + cmd file
+            if (this._isCmdFile()) {
+                cmd += toolPath;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows + verbatim
+            else if (options.windowsVerbatimArguments) {
+                cmd += `"${toolPath}"`;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows (regular)
+            else {
+                cmd += this._windowsQuoteCmdArg(toolPath);
+                for (const a of args) {
+                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
+                }
+            }
+        }
+        else {
+            // OSX/Linux - this can likely be improved with some form of quoting.
+            // creating processes on Unix is fundamentally different than Windows.
+            // on Unix, execvp() takes an arg array.
+            cmd += toolPath;
+            for (const a of args) {
+                cmd += ` ${a}`;
+            }
+        }
+        return cmd;
+    }
+    _processLineBuffer(data, strBuffer, onLine) {
+        try {
+            let s = strBuffer + data.toString();
+            let n = s.indexOf(external_os_namespaceObject.EOL);
+            while (n > -1) {
+                const line = s.substring(0, n);
+                onLine(line);
+                // the rest of the string ...
+                s = s.substring(n + external_os_namespaceObject.EOL.length);
+                n = s.indexOf(external_os_namespaceObject.EOL);
+            }
+            return s;
+        }
+        catch (err) {
+            // streaming lines to console is best effort.  Don't fail a build.
+            this._debug(`error processing line. Failed with error ${err}`);
+            return '';
+        }
+    }
+    _getSpawnFileName() {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                return process.env['COMSPEC'] || 'cmd.exe';
+            }
+        }
+        return this.toolPath;
+    }
+    _getSpawnArgs(options) {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
+                for (const a of this.args) {
+                    argline += ' ';
+                    argline += options.windowsVerbatimArguments
+                        ? a
+                        : this._windowsQuoteCmdArg(a);
+                }
+                argline += '"';
+                return [argline];
+            }
+        }
+        return this.args;
+    }
+    _endsWith(str, end) {
+        return str.endsWith(end);
+    }
+    _isCmdFile() {
+        const upperToolPath = this.toolPath.toUpperCase();
+        return (this._endsWith(upperToolPath, '.CMD') ||
+            this._endsWith(upperToolPath, '.BAT'));
+    }
+    _windowsQuoteCmdArg(arg) {
+        // for .exe, apply the normal quoting rules that libuv applies
+        if (!this._isCmdFile()) {
+            return this._uvQuoteCmdArg(arg);
+        }
+        // otherwise apply quoting rules specific to the cmd.exe command line parser.
+        // the libuv rules are generic and are not designed specifically for cmd.exe
+        // command line parser.
+        //
+        // for a detailed description of the cmd.exe command line parser, refer to
+        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
+        // need quotes for empty arg
+        if (!arg) {
+            return '""';
+        }
+        // determine whether the arg needs to be quoted
+        const cmdSpecialChars = [
+            ' ',
+            '\t',
+            '&',
+            '(',
+            ')',
+            '[',
+            ']',
+            '{',
+            '}',
+            '^',
+            '=',
+            ';',
+            '!',
+            "'",
+            '+',
+            ',',
+            '`',
+            '~',
+            '|',
+            '<',
+            '>',
+            '"'
+        ];
+        let needsQuotes = false;
+        for (const char of arg) {
+            if (cmdSpecialChars.some(x => x === char)) {
+                needsQuotes = true;
+                break;
+            }
+        }
+        // short-circuit if quotes not needed
+        if (!needsQuotes) {
+            return arg;
+        }
+        // the following quoting rules are very similar to the rules that by libuv applies.
+        //
+        // 1) wrap the string in quotes
+        //
+        // 2) double-up quotes - i.e. " => ""
+        //
+        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
+        //    doesn't work well with a cmd.exe command line.
+        //
+        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
+        //    for example, the command line:
+        //          foo.exe "myarg:""my val"""
+        //    is parsed by a .NET console app into an arg array:
+        //          [ "myarg:\"my val\"" ]
+        //    which is the same end result when applying libuv quoting rules. although the actual
+        //    command line from libuv quoting rules would look like:
+        //          foo.exe "myarg:\"my val\""
+        //
+        // 3) double-up slashes that precede a quote,
+        //    e.g.  hello \world    => "hello \world"
+        //          hello\"world    => "hello\\""world"
+        //          hello\\"world   => "hello\\\\""world"
+        //          hello world\    => "hello world\\"
+        //
+        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
+        //    the reasons for including this as a .cmd quoting rule are:
+        //
+        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
+        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
+        //
+        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
+        //       haven't heard any complaints about that aspect.
+        //
+        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
+        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
+        // by using %%.
+        //
+        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
+        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
+        //
+        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
+        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
+        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
+        // to an external program.
+        //
+        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
+        // % can be escaped within a .cmd file.
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\'; // double the slash
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '"'; // double the quote
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _uvQuoteCmdArg(arg) {
+        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
+        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
+        // is used.
+        //
+        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
+        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
+        // pasting copyright notice from Node within this function:
+        //
+        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
+        //
+        //      Permission is hereby granted, free of charge, to any person obtaining a copy
+        //      of this software and associated documentation files (the "Software"), to
+        //      deal in the Software without restriction, including without limitation the
+        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
+        //      sell copies of the Software, and to permit persons to whom the Software is
+        //      furnished to do so, subject to the following conditions:
+        //
+        //      The above copyright notice and this permission notice shall be included in
+        //      all copies or substantial portions of the Software.
+        //
+        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
+        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
+        //      IN THE SOFTWARE.
+        if (!arg) {
+            // Need double quotation for empty argument
+            return '""';
+        }
+        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
+            // No quotation needed
+            return arg;
+        }
+        if (!arg.includes('"') && !arg.includes('\\')) {
+            // No embedded double quotes or backslashes, so I can just wrap
+            // quote marks around the whole thing.
+            return `"${arg}"`;
+        }
+        // Expected input/output:
+        //   input : hello"world
+        //   output: "hello\"world"
+        //   input : hello""world
+        //   output: "hello\"\"world"
+        //   input : hello\world
+        //   output: hello\world
+        //   input : hello\\world
+        //   output: hello\\world
+        //   input : hello\"world
+        //   output: "hello\\\"world"
+        //   input : hello\\"world
+        //   output: "hello\\\\\"world"
+        //   input : hello world\
+        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
+        //                             but it appears the comment is wrong, it should be "hello world\\"
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\';
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '\\';
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _cloneExecOptions(options) {
+        options = options || {};
+        const result = {
+            cwd: options.cwd || process.cwd(),
+            env: options.env || process.env,
+            silent: options.silent || false,
+            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
+            failOnStdErr: options.failOnStdErr || false,
+            ignoreReturnCode: options.ignoreReturnCode || false,
+            delay: options.delay || 10000
+        };
+        result.outStream = options.outStream || process.stdout;
+        result.errStream = options.errStream || process.stderr;
+        return result;
+    }
+    _getSpawnOptions(options, toolPath) {
+        options = options || {};
+        const result = {};
+        result.cwd = options.cwd;
+        result.env = options.env;
+        result['windowsVerbatimArguments'] =
+            options.windowsVerbatimArguments || this._isCmdFile();
+        if (options.windowsVerbatimArguments) {
+            result.argv0 = `"${toolPath}"`;
+        }
+        return result;
+    }
+    /**
+     * Exec a tool.
+     * Output will be streamed to the live console.
+     * Returns promise with return code
+     *
+     * @param     tool     path to tool to exec
+     * @param     options  optional exec options.  See ExecOptions
+     * @returns   number
+     */
+    exec() {
+        return toolrunner_awaiter(this, void 0, void 0, function* () {
+            // root the tool path if it is unrooted and contains relative pathing
+            if (!isRooted(this.toolPath) &&
+                (this.toolPath.includes('/') ||
+                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
+                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
+                this.toolPath = external_path_.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+            }
+            // if the tool is only a file name, then resolve it from the PATH
+            // otherwise verify it exists (add extension on Windows if necessary)
+            this.toolPath = yield which(this.toolPath, true);
+            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
+                this._debug(`exec tool: ${this.toolPath}`);
+                this._debug('arguments:');
+                for (const arg of this.args) {
+                    this._debug(`   ${arg}`);
+                }
+                const optionsNonNull = this._cloneExecOptions(this.options);
+                if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
+                }
+                const state = new ExecState(optionsNonNull, this.toolPath);
+                state.on('debug', (message) => {
+                    this._debug(message);
+                });
+                if (this.options.cwd && !(yield exists(this.options.cwd))) {
+                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
+                }
+                const fileName = this._getSpawnFileName();
+                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+                let stdbuffer = '';
+                if (cp.stdout) {
+                    cp.stdout.on('data', (data) => {
+                        if (this.options.listeners && this.options.listeners.stdout) {
+                            this.options.listeners.stdout(data);
+                        }
+                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                            optionsNonNull.outStream.write(data);
+                        }
+                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.stdline) {
+                                this.options.listeners.stdline(line);
+                            }
+                        });
+                    });
+                }
+                let errbuffer = '';
+                if (cp.stderr) {
+                    cp.stderr.on('data', (data) => {
+                        state.processStderr = true;
+                        if (this.options.listeners && this.options.listeners.stderr) {
+                            this.options.listeners.stderr(data);
+                        }
+                        if (!optionsNonNull.silent &&
+                            optionsNonNull.errStream &&
+                            optionsNonNull.outStream) {
+                            const s = optionsNonNull.failOnStdErr
+                                ? optionsNonNull.errStream
+                                : optionsNonNull.outStream;
+                            s.write(data);
+                        }
+                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.errline) {
+                                this.options.listeners.errline(line);
+                            }
+                        });
+                    });
+                }
+                cp.on('error', (err) => {
+                    state.processError = err.message;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    state.CheckComplete();
+                });
+                cp.on('exit', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                cp.on('close', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                state.on('done', (error, exitCode) => {
+                    if (stdbuffer.length > 0) {
+                        this.emit('stdline', stdbuffer);
+                    }
+                    if (errbuffer.length > 0) {
+                        this.emit('errline', errbuffer);
+                    }
+                    cp.removeAllListeners();
+                    if (error) {
+                        reject(error);
+                    }
+                    else {
+                        resolve(exitCode);
+                    }
+                });
+                if (this.options.input) {
+                    if (!cp.stdin) {
+                        throw new Error('child process missing stdin');
+                    }
+                    cp.stdin.end(this.options.input);
+                }
+            }));
+        });
+    }
+}
+/**
+ * Convert an arg string to an array of args. Handles escaping
+ *
+ * @param    argString   string of arguments
+ * @returns  string[]    array of arguments
+ */
+function argStringToArray(argString) {
+    const args = [];
+    let inQuotes = false;
+    let escaped = false;
+    let arg = '';
+    function append(c) {
+        // we only escape double quotes.
+        if (escaped && c !== '"') {
+            arg += '\\';
+        }
+        arg += c;
+        escaped = false;
+    }
+    for (let i = 0; i < argString.length; i++) {
+        const c = argString.charAt(i);
+        if (c === '"') {
+            if (!escaped) {
+                inQuotes = !inQuotes;
+            }
+            else {
+                append(c);
+            }
+            continue;
+        }
+        if (c === '\\' && escaped) {
+            append(c);
+            continue;
+        }
+        if (c === '\\' && inQuotes) {
+            escaped = true;
+            continue;
+        }
+        if (c === ' ' && !inQuotes) {
+            if (arg.length > 0) {
+                args.push(arg);
+                arg = '';
+            }
+            continue;
+        }
+        append(c);
+    }
+    if (arg.length > 0) {
+        args.push(arg.trim());
+    }
+    return args;
+}
+class ExecState extends external_events_.EventEmitter {
+    constructor(options, toolPath) {
+        super();
+        this.processClosed = false; // tracks whether the process has exited and stdio is closed
+        this.processError = '';
+        this.processExitCode = 0;
+        this.processExited = false; // tracks whether the process has exited
+        this.processStderr = false; // tracks whether stderr was written to
+        this.delay = 10000; // 10 seconds
+        this.done = false;
+        this.timeout = null;
+        if (!toolPath) {
+            throw new Error('toolPath must not be empty');
+        }
+        this.options = options;
+        this.toolPath = toolPath;
+        if (options.delay) {
+            this.delay = options.delay;
+        }
+    }
+    CheckComplete() {
+        if (this.done) {
+            return;
+        }
+        if (this.processClosed) {
+            this._setResult();
+        }
+        else if (this.processExited) {
+            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
+        }
+    }
+    _debug(message) {
+        this.emit('debug', message);
+    }
+    _setResult() {
+        // determine whether there is an error
+        let error;
+        if (this.processExited) {
+            if (this.processError) {
+                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
+            }
+            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
+                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
+            }
+            else if (this.processStderr && this.options.failOnStdErr) {
+                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
+            }
+        }
+        // clear the timeout
+        if (this.timeout) {
+            clearTimeout(this.timeout);
+            this.timeout = null;
+        }
+        this.done = true;
+        this.emit('done', error, this.processExitCode);
+    }
+    static HandleTimeout(state) {
+        if (state.done) {
+            return;
+        }
+        if (!state.processClosed && state.processExited) {
+            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
+            state._debug(message);
+        }
+        state._setResult();
+    }
+}
+//# sourceMappingURL=toolrunner.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+/**
+ * Exec a command.
+ * Output will be streamed to the live console.
+ * Returns promise with return code
+ *
+ * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
+ * @param     args               optional arguments for tool. Escaping is handled by the lib.
+ * @param     options            optional exec options.  See ExecOptions
+ * @returns   Promise<number>    exit code
+ */
+function exec_exec(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        const commandArgs = tr.argStringToArray(commandLine);
+        if (commandArgs.length === 0) {
+            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
+        }
+        // Path to tool to execute should be first arg
+        const toolPath = commandArgs[0];
+        args = commandArgs.slice(1).concat(args || []);
+        const runner = new tr.ToolRunner(toolPath, args, options);
+        return runner.exec();
+    });
+}
+/**
+ * Exec a command and get the output.
+ * Output will be streamed to the live console.
+ * Returns promise with the exit code and collected stdout and stderr
+ *
+ * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
+ * @param     args                  optional arguments for tool. Escaping is handled by the lib.
+ * @param     options               optional exec options.  See ExecOptions
+ * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
+ */
+function getExecOutput(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        var _a, _b;
+        let stdout = '';
+        let stderr = '';
+        //Using string decoder covers the case where a mult-byte character is split
+        const stdoutDecoder = new StringDecoder('utf8');
+        const stderrDecoder = new StringDecoder('utf8');
+        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
+        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
+        const stdErrListener = (data) => {
+            stderr += stderrDecoder.write(data);
+            if (originalStdErrListener) {
+                originalStdErrListener(data);
+            }
+        };
+        const stdOutListener = (data) => {
+            stdout += stdoutDecoder.write(data);
+            if (originalStdoutListener) {
+                originalStdoutListener(data);
+            }
+        };
+        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
+        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        //flush any remaining characters
+        stdout += stdoutDecoder.end();
+        stderr += stderrDecoder.end();
+        return {
+            exitCode,
+            stdout,
+            stderr
+        };
+    });
+}
+//# sourceMappingURL=exec.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
+        silent: true
+    });
+    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
+        silent: true
+    });
+    return {
+        name: name.trim(),
+        version: version.trim()
+    };
+});
+const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    var _a, _b, _c, _d;
+    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
+        silent: true
+    });
+    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
+    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
+    return {
+        name,
+        version
+    };
+});
+const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
+        silent: true
+    });
+    const [name, version] = stdout.trim().split('\n');
+    return {
+        name,
+        version
+    };
+});
+const platform = external_os_namespaceObject.platform();
+const arch = external_os_namespaceObject.arch();
+const isWindows = platform === 'win32';
+const isMacOS = platform === 'darwin';
+const isLinux = platform === 'linux';
+function getDetails() {
+    return platform_awaiter(this, void 0, void 0, function* () {
+        return Object.assign(Object.assign({}, (yield (isWindows
+            ? getWindowsInfo()
+            : isMacOS
+                ? getMacOsInfo()
+                : getLinuxInfo()))), { platform,
+            arch,
+            isWindows,
+            isMacOS,
+            isLinux });
+    });
+}
+//# sourceMappingURL=platform.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+/**
+ * The code to exit an action
+ */
+var ExitCode;
+(function (ExitCode) {
+    /**
+     * A code indicating that the action was successful
+     */
+    ExitCode[ExitCode["Success"] = 0] = "Success";
+    /**
+     * A code indicating that the action was a failure
+     */
+    ExitCode[ExitCode["Failure"] = 1] = "Failure";
+})(ExitCode || (ExitCode = {}));
+//-----------------------------------------------------------------------
+// Variables
+//-----------------------------------------------------------------------
+/**
+ * Sets env variable for this action and future actions in the job
+ * @param name the name of the variable to set
+ * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function exportVariable(name, val) {
+    const convertedVal = toCommandValue(val);
+    process.env[name] = convertedVal;
+    const filePath = process.env['GITHUB_ENV'] || '';
+    if (filePath) {
+        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
+    }
+    issueCommand('set-env', { name }, convertedVal);
+}
+/**
+ * Registers a secret which will get masked from logs
+ *
+ * @param secret - Value of the secret to be masked
+ * @remarks
+ * This function instructs the Actions runner to mask the specified value in any
+ * logs produced during the workflow run. Once registered, the secret value will
+ * be replaced with asterisks (***) whenever it appears in console output, logs,
+ * or error messages.
+ *
+ * This is useful for protecting sensitive information such as:
+ * - API keys
+ * - Access tokens
+ * - Authentication credentials
+ * - URL parameters containing signatures (SAS tokens)
+ *
+ * Note that masking only affects future logs; any previous appearances of the
+ * secret in logs before calling this function will remain unmasked.
+ *
+ * @example
+ * ```typescript
+ * // Register an API token as a secret
+ * const apiToken = "abc123xyz456";
+ * setSecret(apiToken);
+ *
+ * // Now any logs containing this value will show *** instead
+ * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
+ * ```
+ */
+function core_setSecret(secret) {
+    command_issueCommand('add-mask', {}, secret);
+}
+/**
+ * Prepends inputPath to the PATH (for this action and future actions)
+ * @param inputPath
+ */
+function addPath(inputPath) {
+    const filePath = process.env['GITHUB_PATH'] || '';
+    if (filePath) {
+        issueFileCommand('PATH', inputPath);
+    }
+    else {
+        issueCommand('add-path', {}, inputPath);
+    }
+    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
+}
+/**
+ * Gets the value of an input.
+ * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
+ * Returns an empty string if the value is not defined.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string
+ */
+function getInput(name, options) {
+    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
+    if (options && options.required && !val) {
+        throw new Error(`Input required and not supplied: ${name}`);
+    }
+    if (options && options.trimWhitespace === false) {
+        return val;
+    }
+    return val.trim();
+}
+/**
+ * Gets the values of an multiline input.  Each value is also trimmed.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string[]
+ *
+ */
+function getMultilineInput(name, options) {
+    const inputs = getInput(name, options)
+        .split('\n')
+        .filter(x => x !== '');
+    if (options && options.trimWhitespace === false) {
+        return inputs;
+    }
+    return inputs.map(input => input.trim());
+}
+/**
+ * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
+ * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
+ * The return value is also in boolean type.
+ * ref: https://yaml.org/spec/1.2/spec.html#id2804923
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   boolean
+ */
+function getBooleanInput(name, options) {
+    const trueValue = ['true', 'True', 'TRUE'];
+    const falseValue = ['false', 'False', 'FALSE'];
+    const val = getInput(name, options);
+    if (trueValue.includes(val))
+        return true;
+    if (falseValue.includes(val))
+        return false;
+    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
+        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
+}
+/**
+ * Sets the value of an output.
+ *
+ * @param     name     name of the output to set
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function setOutput(name, value) {
+    const filePath = process.env['GITHUB_OUTPUT'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
+    }
+    process.stdout.write(external_os_namespaceObject.EOL);
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
+}
+/**
+ * Enables or disables the echoing of commands into stdout for the rest of the step.
+ * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
+ *
+ */
+function setCommandEcho(enabled) {
+    issue('echo', enabled ? 'on' : 'off');
+}
+//-----------------------------------------------------------------------
+// Results
+//-----------------------------------------------------------------------
+/**
+ * Sets the action status to failed.
+ * When the action exits it will be with an exit code of 1
+ * @param message add error issue message
+ */
+function setFailed(message) {
+    process.exitCode = ExitCode.Failure;
+    error(message);
+}
+//-----------------------------------------------------------------------
+// Logging Commands
+//-----------------------------------------------------------------------
+/**
+ * Gets whether Actions Step Debug is on or not
+ */
+function isDebug() {
+    return process.env['RUNNER_DEBUG'] === '1';
+}
+/**
+ * Writes debug message to user log
+ * @param message debug message
+ */
+function core_debug(message) {
+    issueCommand('debug', {}, message);
+}
+/**
+ * Adds an error issue
+ * @param message error issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function error(message, properties = {}) {
+    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a warning issue
+ * @param message warning issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function warning(message, properties = {}) {
+    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a notice issue
+ * @param message notice issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function notice(message, properties = {}) {
+    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Writes info to log with console.log.
+ * @param message info message
+ */
+function info(message) {
+    process.stdout.write(message + external_os_namespaceObject.EOL);
+}
+/**
+ * Begin an output group.
+ *
+ * Output until the next `groupEnd` will be foldable in this group
+ *
+ * @param name The name of the output group
+ */
+function startGroup(name) {
+    issue('group', name);
+}
+/**
+ * End an output group.
+ */
+function endGroup() {
+    issue('endgroup');
+}
+/**
+ * Wrap an asynchronous function call in a group.
+ *
+ * Returns the same type as the function itself.
+ *
+ * @param name The name of the group
+ * @param fn The function to wrap in the group
+ */
+function group(name, fn) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        startGroup(name);
+        let result;
+        try {
+            result = yield fn();
+        }
+        finally {
+            endGroup();
+        }
+        return result;
+    });
+}
+//-----------------------------------------------------------------------
+// Wrapper action state
+//-----------------------------------------------------------------------
+/**
+ * Saves state for current action, the state can only be retrieved by this action's post job execution.
+ *
+ * @param     name     name of the state to store
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function saveState(name, value) {
+    const filePath = process.env['GITHUB_STATE'] || '';
+    if (filePath) {
+        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+    }
+    issueCommand('save-state', { name }, toCommandValue(value));
+}
+/**
+ * Gets the value of an state set by this action's main execution.
+ *
+ * @param     name     name of the state to get
+ * @returns   string
+ */
+function getState(name) {
+    return process.env[`STATE_${name}`] || '';
+}
+function getIDToken(aud) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        return yield OidcClient.getIDToken(aud);
+    });
+}
+/**
+ * Summary exports
+ */
+
+/**
+ * @deprecated use core.summary
+ */
+
+/**
+ * Path exports
+ */
+
+/**
+ * Platform utilities exports
+ */
+
+//# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./src/io.ts
+
+function coreIO() {
+    return {
+        getInput: (name) => getInput(name),
+        setSecret: (secret) => core_setSecret(secret),
+        setOutput: (name, value) => setOutput(name, value),
+        info: (message) => info(message),
+        notice: (message) => notice(message),
+        warning: (message) => warning(message),
+        setFailed: (message) => setFailed(message),
+        writeSummary: async (markdown) => {
+            if (!process.env.GITHUB_STEP_SUMMARY)
+                return false;
+            await summary.addRaw(markdown, true).write();
+            return true;
+        }
+    };
+}
+function redacting(io) {
+    // Longest first, so a URL is replaced whole before its password is.
+    const secrets = [];
+    const redact = (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text);
+    return {
+        getInput: (name) => io.getInput(name),
+        setSecret: (secret) => {
+            if (secret === '' || secrets.includes(secret))
+                return;
+            secrets.push(secret);
+            secrets.sort((a, b) => b.length - a.length);
+            io.setSecret(secret);
+        },
+        setOutput: (name, value) => io.setOutput(name, redact(value)),
+        info: (message) => io.info(redact(message)),
+        notice: (message) => io.notice(redact(message)),
+        warning: (message) => io.warning(redact(message)),
+        setFailed: (message) => io.setFailed(redact(message)),
+        writeSummary: (markdown) => io.writeSummary(redact(markdown))
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/links.ts
+/** A link to an object in the Stripe Dashboard (test or live, connected account or not); the id is URL-encoded. */
+function dashboardUrl(object, stripeAccount, path = `payments/${encodeURIComponent(object.id)}`) {
+    const account = stripeAccount ? `${encodeURIComponent(stripeAccount)}/` : '';
+    const mode = object.livemode ? '' : 'test/';
+    return `https://dashboard.stripe.com/${account}${mode}${path}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/money.ts
+/**
+ * Money stays in integer minor units (as Stripe sends it) until it is formatted; formatting is
+ * string arithmetic on those integers, so no amount is ever rounded through a float.
+ */
+
+
+/** Minor units as a plain decimal string in major units: 150000 usd → "1500.00", 1500 jpy → "1500", 1500 kwd → "1.500". */
+function formatMinor(minor, currency) {
+    const exponent = currencyExponent(currency);
+    const value = BigInt(minor);
+    const negative = value < 0n;
+    const digits = (negative ? -value : value).toString().padStart(exponent + 1, '0');
+    const whole = digits.slice(0, digits.length - exponent);
+    const fraction = digits.slice(digits.length - exponent);
+    return `${negative ? '-' : ''}${whole}${exponent > 0 ? `.${fraction}` : ''}`;
+}
+/** For people: thousands separators and the upper-case code, e.g. "1,500.00 USD". */
+function formatMoney(minor, currency) {
+    const plain = formatMinor(minor, currency);
+    const [whole = '', fraction] = plain.split('.');
+    const sign = whole.startsWith('-') ? '-' : '';
+    const grouped = whole.replace('-', '').replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+    return `${sign}${grouped}${fraction === undefined ? '' : `.${fraction}`} ${currency.toUpperCase()}`;
+}
+/**
+ * Per-currency running totals, and succeeded gross per UTC day per currency for the chart. Memory
+ * grows with currencies × days, never with the number of charges.
+ */
+class Totals {
+    byCurrency = new Map();
+    /** currency → UTC day number (Unix seconds / 86400) → succeeded gross, minor units. */
+    daily = new Map();
+    /** The oldest and newest `created` among the charges added. */
+    firstCreated;
+    lastCreated;
+    add(charge) {
+        const currency = charge.currency.toLowerCase();
+        let total = this.byCurrency.get(currency);
+        if (!total) {
+            total = { count: 0, amountMinor: 0, succeededCount: 0, pendingCount: 0, failedCount: 0, grossMinor: 0, refundedMinor: 0, failedMinor: 0, pendingMinor: 0 };
+            this.byCurrency.set(currency, total);
+        }
+        total.count += 1;
+        total.amountMinor += charge.amount;
+        if (charge.created !== undefined) {
+            if (this.firstCreated === undefined || charge.created < this.firstCreated)
+                this.firstCreated = charge.created;
+            if (this.lastCreated === undefined || charge.created > this.lastCreated)
+                this.lastCreated = charge.created;
+        }
+        if (charge.status === 'failed') {
+            total.failedCount += 1;
+            total.failedMinor += charge.amount;
+            return;
+        }
+        if (charge.status === 'pending') {
+            total.pendingCount += 1;
+            total.pendingMinor += charge.amount;
+            return;
+        }
+        // Only succeeded charges are money (a status Stripe adds later is left out).
+        if (charge.status !== undefined && charge.status !== 'succeeded')
+            return;
+        total.succeededCount += 1;
+        total.grossMinor += charge.amount;
+        total.refundedMinor += charge.amount_refunded ?? 0;
+        if (charge.created !== undefined) {
+            let days = this.daily.get(currency);
+            if (!days)
+                this.daily.set(currency, (days = new Map()));
+            const day = Math.floor(charge.created / 86400);
+            days.set(day, (days.get(day) ?? 0) + charge.amount);
+        }
+    }
+    get count() {
+        let n = 0;
+        for (const t of this.byCurrency.values())
+            n += t.count;
+        return n;
+    }
+    /** Currencies by charge count, most first (ties by code), so "main currency" is stable. */
+    currencies() {
+        return [...this.byCurrency.entries()].sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0])).map(([c]) => c);
+    }
+}
+/**
+ * A decimal amount in major units ("1000", "99.5") as minor units of `currency`, rounded up when it
+ * has more decimals than the currency (a threshold of 99.5 JPY means 100 JPY). String arithmetic: exact.
+ */
+function majorToMinor(major, currency) {
+    const match = /^(\d+)(?:\.(\d+))?$/.exec(major);
+    if (!match)
+        throw new Error(`not a decimal amount: ${major}`);
+    const exponent = currencyExponent(currency);
+    const fraction = match[2] ?? '';
+    const kept = fraction.slice(0, exponent).padEnd(exponent, '0');
+    const roundUp = /[1-9]/.test(fraction.slice(exponent)) ? 1 : 0;
+    return Number(`${match[1]}${kept}`) + roundUp;
+}
+/** A minor-unit amount as a JSON-safe number of major units, for charts (display only). */
+function minorToNumber(minor, currency) {
+    return Number(formatMinor(minor, currency));
+}
+
+;// CONCATENATED MODULE: ./src/report/newest.ts
+function newer(a, b) {
+    return a.created > b.created || (a.created === b.created && a.id > b.id);
+}
+/** Keeps `list` as the newest `max` objects seen, newest first, whatever order they arrive in. */
+function keepNewest(list, object, max, order) {
+    if (order === 'newest-first') {
+        if (list.length < max)
+            list.push(object);
+        return;
+    }
+    if (order === 'oldest-first') {
+        list.unshift(object);
+        if (list.length > max)
+            list.pop();
+        return;
+    }
+    if (list.length >= max && !newer(object, list[list.length - 1]))
+        return;
+    let i = list.length;
+    while (i > 0 && newer(object, list[i - 1]))
+        i--;
+    list.splice(i, 0, object);
+    if (list.length > max)
+        list.pop();
+}
+
+;// CONCATENATED MODULE: ./src/report/alerts.ts
+
+
+
+
+
+/** How many high-value charges the output lists, and how many get a ::notice:: annotation. */
+const MAX_HIGH_VALUE_LISTED = 50;
+const MAX_HIGH_VALUE_NOTICES = 10;
+function thresholdMinor(thresholds, currency) {
+    const major = thresholds.byCurrency.get(currency.toLowerCase()) ?? thresholds.all;
+    return major === undefined ? undefined : majorToMinor(major, currency);
+}
+/**
+ * The run's high-value charges. A charge qualifies when it succeeded and its amount is at or above
+ * the threshold for its currency; it is announced once — the first run that stores it qualifying
+ * marks its row (`alerted_at`), and no later run announces it again. A dry run, which remembers
+ * nothing, lists every qualifying charge it sees.
+ */
+class HighValueCollector {
+    thresholds;
+    stripeAccount;
+    count = 0;
+    /** Newest first. */
+    kept = [];
+    /** Large charges that failed: shown, never alerted. */
+    failedCount = 0;
+    failed = [];
+    cache = new Map();
+    constructor(thresholds, stripeAccount) {
+        this.thresholds = thresholds;
+        this.stripeAccount = stripeAccount;
+    }
+    aboveThreshold(charge) {
+        const currency = charge.currency.toLowerCase();
+        if (!this.cache.has(currency))
+            this.cache.set(currency, thresholdMinor(this.thresholds, currency));
+        const threshold = this.cache.get(currency);
+        return threshold !== undefined && charge.amount >= threshold;
+    }
+    qualifies(charge) {
+        return charge.status === 'succeeded' && this.aboveThreshold(charge);
+    }
+    /** The ids of a batch to mark as alerted. */
+    claimIds(charges) {
+        return charges.filter((c) => this.qualifies(c)).map((c) => c.id);
+    }
+    /** A charge the run stored: counted when it is alerted for the first time (`claimed`). */
+    add(charge, order, claimed) {
+        if (claimed && this.qualifies(charge)) {
+            this.count += 1;
+            keepNewest(this.kept, charge, MAX_HIGH_VALUE_LISTED, order);
+        }
+        else if (charge.status === 'failed' && this.aboveThreshold(charge)) {
+            this.failedCount += 1;
+            keepNewest(this.failed, charge, MAX_HIGH_VALUE_LISTED, order);
+        }
+    }
+    get truncated() {
+        return this.count > this.kept.length;
+    }
+    entries(privacy) {
+        return this.kept.map((c) => ({
+            id: c.id,
+            amount: formatMinor(c.amount, c.currency),
+            amount_minor: c.amount,
+            currency: c.currency,
+            customer_email: privacy.email(chargeEmail(c)),
+            // Outputs have size limits; a description is context, not data.
+            description: privacy.description(c.description, 200),
+            created: isoSeconds(c.created),
+            dashboard_url: dashboardUrl(c, this.stripeAccount)
+        }));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/sync/run.ts
+function emptyProgress(name) {
+    return { name, pages: 0, scanned: 0, matched: 0, stored: 0, updated: 0, rejected: 0, refetched: 0, dropped: 0 };
+}
+
+;// CONCATENATED MODULE: ./src/report/collect.ts
+
+
+
+/** How many recorded charges the report keeps for its table; totals cover all of them. */
+const REPORTED_CHARGES = 100;
+/** How many payouts the `payouts` output and the summary list. */
+const REPORTED_PAYOUTS = 20;
+/**
+ * Everything a run learns for its outputs and summary, filled in as batches are written: per
+ * object counts, and the figures each object contributes (charges' totals and alerts, balance
+ * transactions' fees, payouts).
+ */
+class RunReport {
+    objects;
+    progress = new Map();
+    incremental = new Map();
+    /** Objects whose sync failed, with the error. */
+    failures = new Map();
+    totals = new Totals();
+    /** The newest charges recorded, newest first, at most REPORTED_CHARGES. */
+    recorded = [];
+    highValue;
+    balance = new Map();
+    /** Payouts seen this run (listed, changed or reconciled), newest first. */
+    payoutsSeen = [];
+    links;
+    /** The payouts to report, with their reconciliation (filled in after the sync). */
+    payouts = [];
+    /** Path of the journal CSV written for the payouts reconciled this run. */
+    journalCsv;
+    constructor(objects) {
+        this.objects = objects;
+        for (const name of objects)
+            this.progress.set(name, emptyProgress(name));
+    }
+    of(name) {
+        let progress = this.progress.get(name);
+        if (!progress)
+            this.progress.set(name, (progress = emptyProgress(name)));
+        return progress;
+    }
+    /**
+     * Counts the objects a batch stored into the figures of their kind. `changed`: objects stored
+     * earlier and re-fetched because they changed — they count for alerts and the payouts list, not
+     * as the period's money.
+     */
+    observe(name, objects, order, claimed, changed = false) {
+        switch (name) {
+            case 'charges':
+                for (const charge of objects) {
+                    this.highValue?.add(charge, order, claimed.has(charge.id));
+                    if (changed)
+                        continue;
+                    this.totals.add(charge);
+                    keepNewest(this.recorded, charge, REPORTED_CHARGES, order);
+                }
+                break;
+            case 'balance_transactions':
+                if (changed)
+                    break;
+                for (const t of objects) {
+                    const currency = t.currency.toLowerCase();
+                    let total = this.balance.get(currency);
+                    if (!total)
+                        this.balance.set(currency, (total = { count: 0, feeMinor: 0, netMinor: 0 }));
+                    total.count += 1;
+                    total.feeMinor += t.fee;
+                    if (t.type !== 'payout' && t.reporting_category !== 'payout' && t.reporting_category !== 'payout_reversal')
+                        total.netMinor += t.net;
+                }
+                break;
+            case 'payouts':
+                for (const payout of objects) {
+                    const at = this.payoutsSeen.findIndex((p) => p.id === payout.id);
+                    if (at >= 0)
+                        this.payoutsSeen.splice(at, 1);
+                    keepNewest(this.payoutsSeen, payout, REPORTED_PAYOUTS, order === 'newest-first' ? 'any' : order);
+                }
+                break;
+            default:
+                break;
+        }
+    }
+    /** Charges matched this run (the original job's `charge_count`). */
+    get chargeCount() {
+        return this.progress.get('charges')?.matched ?? 0;
+    }
+    total(field) {
+        let n = 0;
+        for (const p of this.progress.values())
+            n += p[field];
+        return n;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/outputs.ts
+
+
+
+/** Every output the action sets, in action.yml's order (a unit test compares them). A public contract: add, never rename. */
+const OUTPUT_NAMES = (/* unused pure expression or super */ null && ([
+    'message',
+    'charge_count',
+    'charges_stored',
+    'charges_updated',
+    'total_amount_cents',
+    'total_amount_usd',
+    'currency',
+    'total_amount',
+    'totals',
+    'result',
+    'cursor',
+    'events_processed',
+    'skipped',
+    'high_value_count',
+    'high_value_charges',
+    'high_value_truncated',
+    'object_counts',
+    'rejected_count',
+    'payouts_reconciled',
+    'payouts',
+    'journal_csv'
+]));
+/** "120 balance transactions", "1 dispute". */
+function countOf(name, n) {
+    const spec = OBJECTS.find((o) => o.name === name);
+    return `${n} ${n === 1 ? spec.noun : spec.plural}`;
+}
+/** The seed job's message for a charges run; other objects are listed after the charges. */
+function runMessage(report, dryRun) {
+    const counts = report.objects.map((name) => {
+        const n = report.progress.get(name)?.matched ?? 0;
+        return name === 'charges' ? `${n} Stripe charges` : countOf(name, n);
+    });
+    const list = counts.length <= 1 ? (counts[0] ?? '0 Stripe charges') : `${counts.slice(0, -1).join(', ')} and ${counts.at(-1)}`;
+    return dryRun ? `Dry run: found ${list}; nothing stored` : `Successfully processed ${list}`;
+}
+/** `totals`: per currency, gross/refunded/net of succeeded charges, counts by status, and fees from balance transactions. */
+function totalsJson(report) {
+    const json = {};
+    for (const currency of report.totals.currencies()) {
+        const t = report.totals.byCurrency.get(currency);
+        json[currency] = {
+            count: t.count,
+            amount_minor: t.grossMinor,
+            amount: formatMinor(t.grossMinor, currency),
+            refunded_minor: t.refundedMinor,
+            refunded: formatMinor(t.refundedMinor, currency),
+            net_minor: t.grossMinor - t.refundedMinor,
+            net: formatMinor(t.grossMinor - t.refundedMinor, currency),
+            succeeded_count: t.succeededCount,
+            pending_count: t.pendingCount,
+            failed_count: t.failedCount,
+            failed_amount_minor: t.failedMinor,
+            failed_amount: formatMinor(t.failedMinor, currency)
+        };
+    }
+    for (const [currency, b] of [...report.balance].sort(([a], [b]) => a.localeCompare(b))) {
+        const entry = (json[currency] ??= {
+            count: 0,
+            amount_minor: 0,
+            amount: formatMinor(0, currency),
+            refunded_minor: 0,
+            refunded: formatMinor(0, currency),
+            net_minor: 0,
+            net: formatMinor(0, currency),
+            succeeded_count: 0,
+            pending_count: 0,
+            failed_count: 0,
+            failed_amount_minor: 0,
+            failed_amount: formatMinor(0, currency)
+        });
+        entry.fee_minor = b.feeMinor;
+        entry.fee = formatMinor(b.feeMinor, currency);
+        entry.balance_net_minor = b.netMinor;
+        entry.balance_net = formatMinor(b.netMinor, currency);
+    }
+    return json;
+}
+/** The step's outputs, every one a string as GitHub stores them. */
+function buildOutputs(report, options) {
+    const { totals } = report;
+    const message = runMessage(report, options.dryRun);
+    // The original job's fields: the run's charges as filtered by `status`, whatever their status.
+    const usdMinor = totals.byCurrency.get('usd')?.amountMinor ?? 0;
+    const currencies = totals.currencies();
+    const single = currencies.length === 1 ? currencies[0] : undefined;
+    const charges = report.progress.get('charges');
+    const totalsOut = totalsJson(report);
+    const result = {
+        message,
+        total_amount_cents: usdMinor,
+        total_amount_usd: Number(formatMinor(usdMinor, 'usd')),
+        charge_count: charges?.matched ?? 0,
+        charges_stored: charges?.stored ?? 0,
+        charges_updated: charges?.updated ?? 0,
+        totals: totalsOut,
+        dry_run: options.dryRun
+    };
+    const cursors = [...report.incremental.values()].map((r) => r.cursor);
+    const counts = {};
+    for (const name of report.objects) {
+        const p = report.of(name);
+        counts[name] = { fetched: p.matched, stored: p.stored, updated: p.updated, rejected: p.rejected };
+    }
+    const hv = report.highValue;
+    return {
+        message,
+        charge_count: String(charges?.matched ?? 0),
+        charges_stored: String(charges?.stored ?? 0),
+        charges_updated: String(charges?.updated ?? 0),
+        total_amount_cents: String(usdMinor),
+        total_amount_usd: formatMinor(usdMinor, 'usd'),
+        currency: currencies.length === 0 ? '' : (single ?? 'mixed'),
+        total_amount: single ? formatMinor(totals.byCurrency.get(single).amountMinor, single) : '',
+        totals: JSON.stringify(totalsOut),
+        result: JSON.stringify(result),
+        // Every object created at or before this time is stored (the second before the oldest resume point).
+        cursor: cursors.length > 0 ? isoSeconds(Math.min(...cursors) - 1) : '',
+        events_processed: String([...report.incremental.values()].reduce((n, r) => n + r.eventsProcessed, 0)),
+        skipped: String(options.skipped ?? false),
+        high_value_count: String(hv?.count ?? 0),
+        high_value_charges: JSON.stringify(hv?.entries(options.privacy) ?? []),
+        high_value_truncated: String(hv?.truncated ?? false),
+        object_counts: JSON.stringify(counts),
+        rejected_count: String(report.total('rejected')),
+        payouts_reconciled: String(report.links?.reconciled.length ?? 0),
+        payouts: JSON.stringify(report.payouts.map((p) => ({
+            id: p.id,
+            amount: formatMinor(p.amount, p.currency),
+            amount_minor: p.amount,
+            currency: p.currency,
+            arrival_date: p.arrival_date === null ? null : isoSeconds(p.arrival_date).slice(0, 10),
+            status: p.status,
+            balanced: p.balanced
+        }))),
+        journal_csv: report.journalCsv ?? ''
+    };
+}
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+;// CONCATENATED MODULE: ./src/report/journal.ts
+
+
+
+
+const JOURNAL_HEADER = ['date', 'journal', 'account', 'debit', 'credit', 'currency', 'memo'];
+function csvField(value) {
+    return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+/**
+ * The journal as CSV, as accounting software imports a manual journal: one row per account line,
+ * amounts in major units with the currency's decimals (an empty cell for the side not used).
+ */
+function journalCsv(lines) {
+    const rows = [JOURNAL_HEADER.join(',')];
+    for (const l of lines) {
+        const debit = Number(l.debit_minor) === 0 ? '' : formatMinor(BigInt(l.debit_minor), l.currency);
+        const credit = Number(l.credit_minor) === 0 ? '' : formatMinor(BigInt(l.credit_minor), l.currency);
+        rows.push([l.date, l.payout_id, l.account, debit, credit, l.currency.toUpperCase(), l.memo].map((v) => csvField(String(v))).join(','));
+    }
+    return `${rows.join('\r\n')}\r\n`;
+}
+/** Writes the CSV under RUNNER_TEMP (the job's scratch directory on a runner), else the system's temp directory. */
+async function writeJournal(lines, now, env = process.env) {
+    const dir = env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
+    const file = external_node_path_default().join(dir, `stripe-journal-${now.toISOString().replace(/[:.]/g, '-')}.csv`);
+    await (0,promises_namespaceObject.writeFile)(file, journalCsv(lines));
+    return file;
+}
+
+;// CONCATENATED MODULE: ./src/report/chart.ts
+
+
+/** More bars than this are unreadable on a summary page: days become weeks, weeks become months. */
+const MAX_BARS = 62;
+/** Fewer buckets than this say nothing a table does not: no chart. */
+const MIN_BARS = 3;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+function dayDate(day) {
+    return new Date(day * DAY_SECONDS * 1000);
+}
+/** "Nov 22" */
+function shortDay(day) {
+    const d = dayDate(day);
+    return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}`;
+}
+/** "Nov 22 – Nov 27, 2026" or "Dec 28, 2025 – Jan 3, 2026" or "Nov 27, 2026". */
+function dayRange(fromDay, toDay) {
+    const a = dayDate(fromDay);
+    const b = dayDate(toDay);
+    if (fromDay === toDay)
+        return `${shortDay(fromDay)}, ${a.getUTCFullYear()}`;
+    if (a.getUTCFullYear() === b.getUTCFullYear())
+        return `${shortDay(fromDay)} – ${shortDay(toDay)}, ${b.getUTCFullYear()}`;
+    return `${shortDay(fromDay)}, ${a.getUTCFullYear()} – ${shortDay(toDay)}, ${b.getUTCFullYear()}`;
+}
+/**
+ * Gross per bucket over [fromDay, toDay] (UTC day numbers), including empty buckets so the chart's
+ * gaps are real gaps. Daily up to MAX_BARS days, then weekly (Mondays), then monthly (last MAX_BARS
+ * months). The first and last bucket are marked partial when the run covered only part of them.
+ */
+function bucketize(daily, fromDay, toDay, currency, coverage = { partialStart: false, partialEnd: false }) {
+    const span = toDay - fromDay + 1;
+    const unit = span <= MAX_BARS ? 'day' : span <= MAX_BARS * 7 ? 'week' : 'month';
+    const keyOf = (day) => {
+        if (unit === 'day')
+            return String(day);
+        if (unit === 'week')
+            return String(day - ((dayDate(day).getUTCDay() + 6) % 7));
+        return dayDate(day).toISOString().slice(0, 7);
+    };
+    const labelOf = (key) => {
+        if (unit === 'month')
+            return `${MONTHS[Number(key.slice(5, 7)) - 1]} ${key.slice(2, 4)}`;
+        return shortDay(Number(key));
+    };
+    const sums = new Map();
+    for (let d = fromDay; d <= toDay; d++) {
+        const key = keyOf(d);
+        sums.set(key, (sums.get(key) ?? 0) + (daily.get(d) ?? 0));
+    }
+    const keys = [...sums.keys()];
+    // A week or month bucket that the range starts or ends inside is partial too.
+    const startsInside = unit !== 'day' && keyOf(fromDay - 1) === keyOf(fromDay);
+    const endsInside = unit !== 'day' && keyOf(toDay + 1) === keyOf(toDay);
+    const bars = keys.map((key, i) => ({
+        label: labelOf(key),
+        value: minorToNumber(sums.get(key), currency),
+        partial: (i === 0 && (coverage.partialStart || startsInside)) || (i === keys.length - 1 && (coverage.partialEnd || endsInside))
+    }));
+    const kept = bars.slice(-MAX_BARS);
+    return { unit, bars: kept, fromDay, toDay };
+}
+/** A rounded-up axis maximum: 1, 2 or 5 times a power of ten. */
+function niceMax(value) {
+    if (value <= 0)
+        return 1;
+    const power = 10 ** Math.floor(Math.log10(value));
+    for (const step of [1, 2, 5, 10])
+        if (step * power >= value)
+            return step * power;
+    return 10 * power;
+}
+/** The axis scale that keeps the numbers short: units, thousands or millions. */
+function axisScale(max) {
+    if (max >= 10_000_000)
+        return { divisor: 1_000_000, word: 'millions' };
+    if (max >= 10_000)
+        return { divisor: 1_000, word: 'thousands' };
+    return { divisor: 1, word: '' };
+}
+/** GitHub's link blue: visible on light and dark themes (Mermaid's default bar colour is near-white). */
+const BAR_COLOUR = '#2f81f7';
+/** A Mermaid `xychart-beta` bar chart, as GitHub renders it in a ```mermaid block. */
+function mermaidBarChart(chart, currency) {
+    const code = currency.toUpperCase();
+    const scale = axisScale(Math.max(...chart.bars.map((b) => b.value), 0));
+    const values = chart.bars.map((b) => Math.round((b.value / scale.divisor) * 100) / 100);
+    const per = chart.unit === 'day' ? 'day' : chart.unit === 'week' ? 'week (from Monday)' : 'month';
+    const title = `Succeeded gross per ${per}, ${dayRange(chart.fromDay, chart.toDay)} (UTC)`;
+    return [
+        '```mermaid',
+        `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${BAR_COLOUR}"}}}}%%`,
+        'xychart-beta',
+        `    title "${title}"`,
+        `    x-axis [${chart.bars.map((b) => `"${b.label}${b.partial ? '*' : ''}"`).join(', ')}]`,
+        `    y-axis "${code}${scale.word ? `, ${scale.word}` : ''}" 0 --> ${niceMax(Math.max(...values, 0))}`,
+        `    bar [${values.join(', ')}]`,
+        '```'
+    ].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+
+
+
+
+
+
+
+
+/** GitHub refuses a step summary over 1 MiB; stay clear of it. */
+const SUMMARY_LIMIT_BYTES = 1_000_000;
+/** Rows shown in a table before the rest goes into a collapsed <details>. */
+const VISIBLE_ROWS = 20;
+const DESCRIPTION_CHARS = 40;
+/**
+ * Text from Stripe (descriptions, emails, ids) is untrusted: inside a table cell it must not end
+ * the cell (`|`), the row (newline), open HTML, or form links and emphasis.
+ */
+function escapeCell(text, maxChars = Infinity) {
+    if (text == null || text === '')
+        return '';
+    return cut(text, maxChars)
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/\r\n|\r|\n/g, ' ')
+        .replace(/([\\`*_[\]|~#!:])/g, '\\$1');
+}
+/** An email as a code span: GitHub cannot autolink part of it (it links only the ASCII tail of `Ünïcode@x.org`). */
+function emailCell(email) {
+    if (!email)
+        return '';
+    const text = email.replace(/\r\n|\r|\n/g, ' ').replace(/\|/g, '\\|');
+    const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    return `${fence}${longest > 0 ? ' ' : ''}${text}${longest > 0 ? ' ' : ''}${fence}`;
+}
+/** Money on one line in a table: the space before the currency code does not break. */
+function moneyCell(minor, currency) {
+    return formatMoney(minor, currency).replace(' ', '&nbsp;');
+}
+function timeCell(seconds) {
+    return compactUtc(seconds).replace(' ', '&nbsp;');
+}
+function describeWindow(gte, lt) {
+    if (gte === undefined && lt === undefined)
+        return 'all time';
+    if (lt === undefined)
+        return `from ${isoSeconds(gte)}`;
+    if (gte === undefined)
+        return `before ${isoSeconds(lt)}`;
+    return `from ${isoSeconds(gte)} to before ${isoSeconds(lt)}`;
+}
+/** "6 days", "15 minutes", "3 hours". */
+function describeLength(seconds) {
+    const units = [
+        [DAY_SECONDS, 'day'],
+        [3600, 'hour'],
+        [60, 'minute']
+    ];
+    for (const [size, name] of units) {
+        if (seconds >= size) {
+            const n = Math.round(seconds / size);
+            return `${n} ${name}${n === 1 ? '' : 's'}`;
+        }
+    }
+    return `${Math.max(1, Math.round(seconds))} seconds`;
+}
+/** The period the run's charges cover, [from, to) in Unix seconds. */
+function periodOf(report, ctx) {
+    const nowSeconds = Math.floor(ctx.now.getTime() / 1000);
+    const inc = report.incremental.get('charges');
+    if (inc)
+        return { from: inc.from, to: Math.max(inc.from + 1, inc.cursor) };
+    const { createdGte, createdLt, limit } = ctx.config;
+    const first = report.totals.firstCreated;
+    const last = report.totals.lastCreated;
+    if (limit === Number.POSITIVE_INFINITY || createdGte !== undefined) {
+        const from = createdGte ?? first;
+        if (from === undefined)
+            return undefined;
+        return { from, to: Math.min(createdLt ?? nowSeconds + 1, nowSeconds + 1) };
+    }
+    if (first === undefined || last === undefined)
+        return undefined;
+    return { from: first, to: last + 1 };
+}
+/** "Nov 22 – Nov 27, 2026 (UTC)", or within a day "Nov 27, 2026, 06:23 – 06:38 UTC". */
+function describePeriod(from, to) {
+    const fromDay = Math.floor(from / DAY_SECONDS);
+    const toDay = Math.floor((to - 1) / DAY_SECONDS);
+    if (fromDay === toDay)
+        return `${dayRange(fromDay, toDay)}, ${compactUtc(from).slice(11)} – ${compactUtc(to).slice(11)} UTC`;
+    return `${dayRange(fromDay, toDay)} (UTC)`;
+}
+function percent(part, whole) {
+    const value = (100 * part) / whole;
+    return `${value < 10 ? value.toFixed(1) : Math.round(value)} %`;
+}
+function change(now, before) {
+    const value = ((now - before) / Math.abs(before)) * 100;
+    const rounded = Math.abs(value) < 10 ? value.toFixed(1) : String(Math.round(value));
+    return `${value >= 0 ? '+' : '−'}${rounded.replace('-', '')} %`;
+}
+/** The first block: what a founder wants to know in five seconds. */
+function headline(report, ctx) {
+    const lines = [];
+    const currencies = report.totals.currencies().filter((c) => report.totals.byCurrency.get(c).succeededCount > 0);
+    const period = periodOf(report, ctx);
+    const hasCharges = ctx.config.objects.includes('charges');
+    if (hasCharges && currencies.length > 0) {
+        const nets = currencies.map((c) => {
+            const t = report.totals.byCurrency.get(c);
+            return formatMoney(t.grossMinor - t.refundedMinor, c);
+        });
+        lines.push(`**Net received: ${nets.join(' · ')}**${period ? ` — ${describePeriod(period.from, period.to)}` : ''}`);
+        if (ctx.previous && period) {
+            const changes = currencies.flatMap((c) => {
+                const before = ctx.previous.get(c);
+                if (!before)
+                    return [];
+                const t = report.totals.byCurrency.get(c);
+                return [`${c.toUpperCase()} ${change(t.grossMinor - t.refundedMinor, before)}`];
+            });
+            if (changes.length > 0)
+                lines.push(`${changes.join(', ')} vs the previous ${describeLength(period.to - period.from)}`);
+        }
+    }
+    const facts = [];
+    const charges = report.progress.get('charges');
+    if (charges) {
+        const newCharges = ctx.config.dryRun ? charges.matched : charges.stored;
+        facts.push(`${newCharges} ${ctx.config.dryRun ? 'charges found' : `new charge${newCharges === 1 ? '' : 's'}`}${charges.updated > 0 ? `, ${charges.updated} updated` : ''}`);
+        let refunded = 0;
+        for (const t of report.totals.byCurrency.values())
+            if (t.refundedMinor > 0)
+                refunded += 1;
+        if (refunded > 0) {
+            const main = currencies[0];
+            const t = main ? report.totals.byCurrency.get(main) : undefined;
+            facts.push(`refunded ${t && t.refundedMinor > 0 ? formatMoney(t.refundedMinor, main) : 'in several currencies'}${refunded > 1 && t && t.refundedMinor > 0 ? ' and more' : ''}`);
+        }
+        const statuses = ctx.config.statuses;
+        if (statuses.has('failed') && statuses.has('succeeded')) {
+            let failed = 0;
+            let settled = 0;
+            for (const t of report.totals.byCurrency.values()) {
+                failed += t.failedCount;
+                settled += t.failedCount + t.succeededCount;
+            }
+            if (settled > 0)
+                facts.push(`failure rate ${percent(failed, settled)} (${failed} of ${settled})`);
+        }
+    }
+    const disputes = report.progress.get('disputes');
+    if (disputes)
+        facts.push(`${disputes.stored} new dispute${disputes.stored === 1 ? '' : 's'}`);
+    if (report.links) {
+        const balanced = report.payouts.filter((p) => report.links.reconciled.includes(p.id) && p.balanced === true).length;
+        const n = report.links.reconciled.length;
+        if (n > 0)
+            facts.push(`${n} payout${n === 1 ? '' : 's'} reconciled${balanced === n ? ', all balanced' : `, ${n - balanced} not balanced`}`);
+    }
+    const rejected = report.total('rejected');
+    if (rejected > 0)
+        facts.push(`**${rejected} quarantined** (stripe_sync_rejects)`);
+    if (report.highValue && report.highValue.count > 0)
+        facts.push(`**${report.highValue.count} high-value**`);
+    if (facts.length > 0)
+        lines.push(facts.join(' · '));
+    if (ctx.config.dryRun)
+        lines.push('_Dry run: nothing was written._');
+    return lines;
+}
+function chargeRow(c, ctx, withStatus) {
+    const cells = [moneyCell(c.amount, c.currency)];
+    if (withStatus)
+        cells.push(c.status);
+    cells.push(emailCell(ctx.privacy.email(chargeEmail(c))));
+    if (ctx.privacy.mode === 'show')
+        cells.push(escapeCell(ctx.privacy.description(c.description, DESCRIPTION_CHARS)));
+    cells.push(timeCell(c.created), `[View ↗](${dashboardUrl(c, ctx.config.stripeAccount)})`);
+    return `| ${cells.join(' | ')} |`;
+}
+function chargeHeader(ctx, withStatus) {
+    const names = ['Amount', ...(withStatus ? ['Status'] : []), 'Customer', ...(ctx.privacy.mode === 'show' ? ['Description'] : []), 'Created (UTC)', ''];
+    const align = names.map((n) => (n === 'Amount' ? '---:' : '---'));
+    return [`| ${names.join(' | ')} |`, `| ${align.join(' | ')} |`];
+}
+/** A table with at most VISIBLE_ROWS rows in view; the rest collapsed under "N more". */
+function foldedTable(header, rows, more, what) {
+    const lines = [...header, ...rows.slice(0, VISIBLE_ROWS), ''];
+    const hidden = rows.slice(VISIBLE_ROWS);
+    if (hidden.length > 0)
+        lines.push(`<details><summary>${hidden.length} more ${what}</summary>`, '', ...header, ...hidden, '', '</details>', '');
+    if (more > 0)
+        lines.push(`…and ${more} more not listed here (all are in the table).`, '');
+    return lines;
+}
+function moneySection(report) {
+    const currencies = report.totals.currencies();
+    if (currencies.length === 0)
+        return [];
+    const lines = ['### Charges by currency', '', '| Currency | Succeeded | Gross | Refunded | Net | Failed |', '| --- | ---: | ---: | ---: | ---: | ---: |'];
+    for (const c of currencies) {
+        const t = report.totals.byCurrency.get(c);
+        const failed = t.failedCount > 0 ? `${t.failedCount} (${moneyCell(t.failedMinor, c)})` : '0';
+        lines.push(`| ${c.toUpperCase()} | ${t.succeededCount} | ${moneyCell(t.grossMinor, c)} | ${moneyCell(t.refundedMinor, c)} | ${moneyCell(t.grossMinor - t.refundedMinor, c)} | ${failed} |`);
+    }
+    const pending = [...report.totals.byCurrency.values()].reduce((n, t) => n + t.pendingCount, 0);
+    lines.push('', `Gross, refunded and net count succeeded charges only${pending > 0 ? `; ${pending} pending charge(s) are not counted yet` : ''}.`, '');
+    return lines;
+}
+function chartSection(report, ctx) {
+    const currencies = report.totals.currencies();
+    const main = currencies[0];
+    const daily = main ? report.totals.daily.get(main) : undefined;
+    if (!main || !daily || daily.size === 0)
+        return [];
+    const period = periodOf(report, ctx);
+    const nowDay = Math.floor(ctx.now.getTime() / 1000 / DAY_SECONDS);
+    const dataDays = [...daily.keys()];
+    // Clipped to the run's window and to today: one absurd date cannot stretch it.
+    let from = Math.max(Math.min(...dataDays), period ? Math.floor(period.from / DAY_SECONDS) : -Infinity);
+    let to = Math.min(Math.max(...dataDays), nowDay);
+    if (period) {
+        from = Math.min(from, Math.floor(period.from / DAY_SECONDS));
+        to = Math.max(to, Math.min(nowDay, Math.floor((period.to - 1) / DAY_SECONDS)));
+    }
+    if (!(to >= from) || to - from > 366 * 50)
+        return [];
+    const chart = bucketize(daily, from, to, main, {
+        partialStart: period ? period.from % DAY_SECONDS !== 0 : true,
+        partialEnd: period ? period.to % DAY_SECONDS !== 0 : true
+    });
+    if (chart.bars.length < MIN_BARS)
+        return [];
+    let all = 0;
+    for (const t of report.totals.byCurrency.values())
+        all += t.succeededCount;
+    const share = report.totals.byCurrency.get(main).succeededCount;
+    const lines = [`### Succeeded gross over time, ${main.toUpperCase()}`, ''];
+    lines.push(mermaidBarChart(chart, main), '');
+    const notes = [`${main.toUpperCase()} is ${percent(share, all)} of this run's succeeded charges (${share} of ${all})${currencies.length > 1 ? `; other currencies are in the table above` : ''}.`];
+    if (chart.bars.some((b) => b.partial))
+        notes.push(`* The run covers only part of this ${chart.unit}.`);
+    lines.push(notes.join(' '), '');
+    return lines;
+}
+function highValueSection(report, ctx, rows) {
+    const hv = report.highValue;
+    if (!hv || ctx.config.highValueThreshold === undefined)
+        return [];
+    const lines = [];
+    if (hv.count > 0) {
+        lines.push(`### High-value charges (${hv.count})`, '');
+        lines.push(`Succeeded charges at or above ${escapeCell(ctx.config.highValueThreshold)}, announced once each${ctx.config.dryRun ? ' (a dry run remembers nothing: every one that qualifies is listed)' : ''}.`, '');
+        // Largest first, measured against the threshold of its currency.
+        const ratio = (c) => c.amount / (thresholdMinor(hv.thresholds, c.currency) ?? 1);
+        const sorted = [...hv.kept].sort((a, b) => ratio(b) - ratio(a)).slice(0, rows);
+        lines.push(...foldedTable(chargeHeader(ctx, false), sorted.map((c) => chargeRow(c, ctx, false)), hv.count - sorted.length, 'high-value charges'));
+    }
+    if (hv.failedCount > 0) {
+        const failed = hv.failed.slice(0, rows);
+        lines.push(`<details><summary>Large failed charges (${hv.failedCount}): not alerted</summary>`, '', ...chargeHeader(ctx, false), ...failed.map((c) => chargeRow(c, ctx, false)), '', '</details>', '');
+    }
+    return lines;
+}
+function chargesSection(report, ctx, rows) {
+    const shown = report.recorded.slice(0, rows);
+    if (shown.length === 0)
+        return [];
+    const withStatus = ctx.config.statuses.size > 1;
+    const lines = [`### Charges ${ctx.config.dryRun ? 'found' : 'recorded'} this run, newest first`, ''];
+    lines.push(...foldedTable(chargeHeader(ctx, withStatus), shown.map((c) => chargeRow(c, ctx, withStatus)), report.chargeCount - shown.length, 'charges'));
+    if (shown.length < report.recorded.length)
+        lines.push("(Shortened to fit GitHub's 1 MiB job summary limit.)", '');
+    return lines;
+}
+function syncedSection(report, ctx) {
+    if (ctx.config.objects.length < 2 && report.total('rejected') === 0)
+        return [];
+    const lines = ['### Synced', '', '| Object | Fetched | New | Updated | Quarantined |', '| --- | ---: | ---: | ---: | ---: |'];
+    for (const name of ctx.config.objects) {
+        const p = report.of(name);
+        const spec = OBJECTS.find((o) => o.name === name);
+        const failed = report.failures.has(name) ? ' (failed)' : '';
+        lines.push(`| ${spec.plural[0].toUpperCase()}${spec.plural.slice(1)}${failed} | ${p.matched} | ${p.stored} | ${p.updated} | ${p.rejected} |`);
+    }
+    lines.push('');
+    return lines;
+}
+function balanceSection(report) {
+    if (report.balance.size === 0)
+        return [];
+    const lines = ['### Fees and net (balance transactions)', '', '| Currency | Transactions | Fees | Net after fees |', '| --- | ---: | ---: | ---: |'];
+    for (const [c, b] of [...report.balance].sort(([a], [b]) => a.localeCompare(b))) {
+        lines.push(`| ${c.toUpperCase()} | ${b.count} | ${moneyCell(b.feeMinor, c)} | ${moneyCell(b.netMinor, c)} |`);
+    }
+    lines.push('', 'Net after fees: what these transactions added to the Stripe balance, payouts left out.', '');
+    return lines;
+}
+function payoutRow(p, ctx) {
+    const money = (v) => (v === undefined ? '' : moneyCell(v, p.currency));
+    const balanced = p.balanced === true ? '✓' : p.balanced === false ? '✗' : '—';
+    const link = dashboardUrl({ id: p.id, livemode: p.livemode }, ctx.config.stripeAccount, `payouts/${encodeURIComponent(p.id)}`);
+    return `| ${p.arrival_date === null ? '' : shortDay(Math.floor(p.arrival_date / DAY_SECONDS))} | ${moneyCell(p.amount, p.currency)} | ${escapeCell(p.status)} | ${money(p.charges)} | ${money(p.refunds)} | ${money(p.fees)} | ${balanced} | [View ↗](${link}) |`;
+}
+function payoutsSection(report, ctx) {
+    if (report.payouts.length === 0)
+        return [];
+    const lines = ['### Payouts', ''];
+    const header = ['| Arrival | Amount | Status | Charges | Refunds | Fees | Balanced | |', '| --- | ---: | --- | ---: | ---: | ---: | :---: | --- |'];
+    lines.push(...foldedTable(header, report.payouts.map((p) => payoutRow(p, ctx)), 0, 'payouts'));
+    lines.push('Balanced ✓: the payout equals the net of the balance transactions Stripe paid out in it; — not reconciled yet (or a manual payout).', '');
+    return lines;
+}
+function failuresSection(report, describe) {
+    if (report.failures.size === 0)
+        return [];
+    const lines = ['### Failed', ''];
+    for (const [name, error] of report.failures)
+        lines.push(`- **${name}**: ${escapeCell(describe(error), 400)}`);
+    lines.push('');
+    return lines;
+}
+function settings(report, ctx) {
+    const c = ctx.config;
+    const rows = [];
+    const inc = report.incremental.get(c.objects[0]);
+    rows.push(['Objects', c.objects.join(', ')]);
+    rows.push(['Mode', c.incremental ? `incremental${[...report.incremental.values()].some((r) => r.firstRun) ? ' (first run: backfill)' : ''}` : 'newest first']);
+    if (c.objects.includes('charges'))
+        rows.push(['Status', c.statuses.size === CHARGE_STATUSES.length ? 'all' : CHARGE_STATUSES.filter((s) => c.statuses.has(s)).join(', ')]);
+    rows.push(['Limit', Number.isFinite(c.limit) ? String(c.limit) : 'all']);
+    if (inc) {
+        rows.push(['Window covered', describeWindow(inc.from, inc.cursor)]);
+        rows.push(['Complete through', isoSeconds(Math.min(...[...report.incremental.values()].map((r) => r.cursor)) - 1)]);
+        const events = [...report.incremental.values()].reduce((n, r) => n + r.eventsProcessed, 0);
+        const refetched = [...report.incremental.values()].reduce((n, r) => n + r.refetched, 0);
+        rows.push(['Change events replayed', `${events} (${refetched} object(s) re-fetched)`]);
+        if ([...report.incremental.values()].some((r) => r.resweep))
+            rows.push(['Re-sweep', 'yes: the event cursor was older than Stripe keeps events']);
+    }
+    else {
+        rows.push(['Created', describeWindow(c.createdGte, c.createdLt)]);
+    }
+    rows.push(['Tables', `schema \`${c.schema}\`${c.objects.includes('charges') ? `, charges in \`${c.table}\`` : ''}`]);
+    rows.push(['Dry run', c.dryRun ? 'yes: nothing was written' : 'no']);
+    if (c.stripeAccount)
+        rows.push(['Stripe account', c.stripeAccount]);
+    rows.push(['Stripe key', `${c.keyMode} mode`]);
+    rows.push(['Customer details', c.customerDetails]);
+    let scanned = 0;
+    let pages = 0;
+    for (const p of report.progress.values()) {
+        scanned += p.scanned;
+        pages += p.pages;
+    }
+    rows.push(['Objects scanned', `${scanned} in ${pages} page(s)`]);
+    return ['<details><summary>Settings</summary>', '', '| Setting | Value |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '', '</details>', ''];
+}
+/** Nothing was added or changed: one line, and the settings. */
+function upToDate(report, ctx) {
+    if (ctx.config.dryRun || report.failures.size > 0)
+        return false;
+    if (report.total('stored') + report.total('updated') + report.total('rejected') > 0)
+        return false;
+    if ((report.highValue?.count ?? 0) > 0 || (report.links?.reconciled.length ?? 0) > 0)
+        return false;
+    return true;
+}
+function render(report, ctx, rows, describe) {
+    const lines = ['## Stripe Payment Monitor', ''];
+    if (ctx.skipped)
+        return [...lines, ctx.skipped, ''].join('\n');
+    if (upToDate(report, ctx)) {
+        const what = ctx.config.objects.map((n) => OBJECTS.find((o) => o.name === n).plural);
+        const list = what.length === 1 ? what[0] : `${what.slice(0, -1).join(', ')} or ${what.at(-1)}`;
+        const since = ctx.lastRunAt ? ` since ${compactUtc(Math.floor(ctx.lastRunAt.getTime() / 1000))} UTC` : '';
+        lines.push(`Up to date — no new ${list} or changes${since}.`, '');
+        return [...lines, ...settings(report, ctx)].join('\n');
+    }
+    lines.push(...headline(report, ctx).flatMap((l) => [l, '']));
+    lines.push(...failuresSection(report, describe));
+    lines.push(...highValueSection(report, ctx, rows));
+    lines.push(...moneySection(report));
+    lines.push(...chartSection(report, ctx));
+    lines.push(...balanceSection(report));
+    lines.push(...payoutsSection(report, ctx));
+    lines.push(...syncedSection(report, ctx));
+    lines.push(...chargesSection(report, ctx, rows));
+    lines.push(...settings(report, ctx));
+    return lines.join('\n');
+}
+/** The job summary as GitHub-flavoured Markdown, within GitHub's size limit: long tables are shortened together. Pure. */
+function renderSummary(report, ctx, describe = String, limitBytes = SUMMARY_LIMIT_BYTES) {
+    let rows = Math.max(report.recorded.length, report.highValue?.kept.length ?? 0, report.highValue?.failed.length ?? 0);
+    let markdown = render(report, ctx, rows, describe);
+    while (Buffer.byteLength(markdown) > limitBytes && rows > 0) {
+        rows = Math.floor(rows / 2);
+        markdown = render(report, ctx, rows, describe);
+    }
+    return markdown;
+}
+
+;// CONCATENATED MODULE: ./src/report/publish.ts
+
+
+
+
+
+
+
+
+
+/**
+ * What the report needs from the database after the sync: the payouts with their reconciliation,
+ * the journal of the payouts reconciled this run (written to a CSV file), and the net of the period
+ * before this one (for the headline's comparison).
+ */
+async function readBack(session, config, report, now, env) {
+    const db = session.db;
+    const seen = report.payoutsSeen;
+    if (!db) {
+        report.payouts = seen.map((p) => payoutLine(p, null));
+        return {};
+    }
+    const reconciled = report.links?.reconciled ?? [];
+    const ids = [...new Set([...seen.map((p) => p.id), ...reconciled])];
+    if (config.objects.includes('payouts') && ids.length > 0) {
+        const rows = await db.query(`SELECT r.payout_id, extract(epoch FROM r.arrival_date)::bigint AS arrival, r.status, r.currency, r.amount, r.balanced, r.charges, r.refunds, r.fees,
+              r.transaction_count, p.livemode, extract(epoch FROM p.created_at)::bigint AS created
+         FROM ${db.table('stripe_payout_reconciliation')} r JOIN ${db.table('stripe_payouts')} p ON p.id = r.payout_id
+        WHERE r.payout_id = ANY($1) ORDER BY p.created_at DESC, r.payout_id DESC LIMIT ${REPORTED_PAYOUTS}`, [ids]);
+        report.payouts = rows.map((r) => ({
+            id: r.payout_id,
+            amount: Number(r.amount),
+            currency: r.currency,
+            arrival_date: r.arrival === null ? null : Number(r.arrival),
+            status: r.status,
+            livemode: r.livemode ?? config.keyMode === 'live',
+            balanced: r.balanced,
+            charges: Number(r.charges),
+            refunds: Number(r.refunds),
+            fees: Number(r.fees),
+            transactionCount: Number(r.transaction_count)
+        }));
+    }
+    if (reconciled.length > 0) {
+        const lines = await db.query(`SELECT date::text AS date, payout_id, account, debit_minor, credit_minor, currency, memo FROM ${db.table('stripe_journal')}
+        WHERE payout_id = ANY($1) ORDER BY date, payout_id, line`, [reconciled]);
+        if (lines.length > 0)
+            report.journalCsv = await writeJournal(lines, now, env);
+    }
+    return { previous: await previousPeriod(session, config, report, now) };
+}
+function payoutLine(p, balanced) {
+    return { id: p.id, amount: p.amount, currency: p.currency, arrival_date: p.arrival_date ?? null, status: p.status, livemode: p.livemode, balanced };
+}
+/** Net of succeeded charges per currency in the period of the same length just before the run's, when the table holds it. */
+async function previousPeriod(session, config, report, now) {
+    const db = session.db;
+    if (!db || !config.objects.includes('charges') || report.totals.count === 0)
+        return undefined;
+    const period = periodOf(report, { config, now, privacy: privacy(config.customerDetails) });
+    if (!period)
+        return undefined;
+    const length = period.to - period.from;
+    const rows = await db.query(`SELECT currency, sum(amount - coalesce(amount_refunded, 0)) AS net FROM ${db.table(config.table)}
+      WHERE status = 'succeeded' AND created_at >= to_timestamp($1) AND created_at < to_timestamp($2) GROUP BY currency`, [period.from - length, period.from]);
+    if (rows.length === 0)
+        return undefined;
+    return new Map(rows.map((r) => [r.currency.toLowerCase(), Number(r.net)]));
+}
+/** Outputs, high-value annotations and the job summary. */
+async function publish(io, config, report, extra) {
+    const shown = privacy(config.customerDetails);
+    const outputs = buildOutputs(report, { dryRun: config.dryRun, privacy: shown });
+    // A run with a failed object is not a success: no `message` (nor `result`, which carries it); the counts say what was kept.
+    const failed = report.failures.size > 0;
+    for (const [name, value] of Object.entries(outputs))
+        if (!failed || (name !== 'message' && name !== 'result'))
+            io.setOutput(name, value);
+    const hv = report.highValue;
+    if (hv) {
+        for (const c of hv.kept.slice(0, MAX_HIGH_VALUE_NOTICES)) {
+            const email = shown.email(chargeEmail(c));
+            io.notice(`High-value charge ${c.id}: ${formatMoney(c.amount, c.currency)}${email ? ` from ${email}` : ''} (${dashboardUrl(c, config.stripeAccount)})`);
+        }
+        if (hv.count > MAX_HIGH_VALUE_NOTICES)
+            io.notice(`…and ${hv.count - MAX_HIGH_VALUE_NOTICES} more high-value charges (see the job summary).`);
+    }
+    const ctx = { config, privacy: shown, now: extra.now, previous: extra.previous, lastRunAt: extra.lastRunAt };
+    const summary = renderSummary(report, ctx, extra.describe);
+    if (!(await io.writeSummary(summary)))
+        io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.');
+    if (report.journalCsv)
+        io.info(`Journal of ${report.links?.reconciled.length ?? 0} reconciled payout(s) written to ${report.journalCsv} (output journal_csv).`);
+    if (!failed)
+        io.info(outputs.message);
+    return outputs;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/stripe/esm/Error.js
@@ -41844,7 +46424,7 @@ class HttpClient_HttpClient {
 // Public API accessible via Stripe.HttpClient
 HttpClient_HttpClient.CONNECTION_CLOSED_ERROR_CODES = ['ECONNRESET', 'EPIPE'];
 HttpClient_HttpClient.TIMEOUT_ERROR_CODE = 'ETIMEDOUT';
-class HttpClientResponse {
+class HttpClient_HttpClientResponse {
     constructor(statusCode, headers) {
         this._statusCode = statusCode;
         this._headers = headers;
@@ -44385,12 +48965,6 @@ class StripeContext {
     }
 }
 //# sourceMappingURL=StripeContext.js.map
-// EXTERNAL MODULE: external "crypto"
-var external_crypto_ = __nccwpck_require__(6982);
-// EXTERNAL MODULE: external "path"
-var external_path_ = __nccwpck_require__(6928);
-// EXTERNAL MODULE: external "events"
-var external_events_ = __nccwpck_require__(4434);
 ;// CONCATENATED MODULE: ./node_modules/stripe/esm/crypto/CryptoProvider.js
 /**
  * Interface encapsulating the various crypto computations used by the library,
@@ -44469,12 +49043,6 @@ class NodeCryptoProvider extends CryptoProvider {
     }
 }
 //# sourceMappingURL=NodeCryptoProvider.js.map
-// EXTERNAL MODULE: external "http"
-var external_http_ = __nccwpck_require__(8611);
-var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
-// EXTERNAL MODULE: external "https"
-var external_https_ = __nccwpck_require__(5692);
-var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
 ;// CONCATENATED MODULE: ./node_modules/stripe/esm/net/NodeHttpClient.js
 
 
@@ -44535,7 +49103,7 @@ class NodeHttpClient extends HttpClient_HttpClient {
         return requestPromise;
     }
 }
-class NodeHttpClientResponse extends HttpClientResponse {
+class NodeHttpClientResponse extends HttpClient_HttpClientResponse {
     constructor(res, isRequestTimedOut = () => false) {
         // @ts-ignore
         super(res.statusCode, res.headers || {});
@@ -44732,7 +49300,7 @@ class FetchHttpClient extends HttpClient_HttpClient {
         return new FetchHttpClientResponse(res, requestTimeout);
     }
 }
-class FetchHttpClientResponse extends HttpClientResponse {
+class FetchHttpClientResponse extends HttpClient_HttpClientResponse {
     constructor(res, requestTimeout) {
         super(res.status, FetchHttpClientResponse._transformHeadersToObject(res.headers));
         this._res = res;
@@ -62140,7 +66708,7 @@ Stripe.USER_AGENT = {
 Stripe.StripeResource = StripeResource;
 Stripe.resources = resources_namespaceObject;
 Stripe.HttpClient = HttpClient_HttpClient;
-Stripe.HttpClientResponse = HttpClientResponse;
+Stripe.HttpClientResponse = HttpClient_HttpClientResponse;
 Stripe.CryptoProvider = CryptoProvider;
 Stripe.StripeContext = StripeContext;
 Stripe.errors = Error_namespaceObject;
@@ -62155,4358 +66723,6 @@ function createStripe(platformFunctions, requestSender = defaultRequestSenderFac
 Stripe.initialize(new NodePlatformFunctions());
 /* harmony default export */ const stripe_esm_node = (Stripe);
 //# sourceMappingURL=stripe.esm.node.js.map
-;// CONCATENATED MODULE: ./src/stripe/retry.ts
-
-const DEFAULT_RETRY = { maxRetries: 8, baseDelayMs: 1000, maxDelayMs: 30_000 };
-/** Stripe refused the request for its rate limit and kept refusing after every retry. */
-class RateLimitExhaustedError extends Error {
-    attempts;
-    constructor(attempts) {
-        super(`Stripe rate limit: requests were still refused (429) after ${attempts} attempts. ` +
-            'Another integration may be using most of the account\'s rate limit; try again later or run less often.');
-        this.attempts = attempts;
-        this.name = 'RateLimitExhaustedError';
-    }
-}
-function isRateLimited(error) {
-    return error instanceof stripe_esm_node.errors.StripeError && (error.statusCode === 429 || error.type === 'StripeRateLimitError');
-}
-/** A body that did not parse (cut off on the way): a read is safe to repeat. */
-function isGarbledResponse(error) {
-    return error instanceof stripe_esm_node.errors.StripeAPIError && /^Invalid JSON received/.test(error.message);
-}
-/** Delay before retry `attempt` (1-based): Retry-After when Stripe sent it, else full-jitter exponential backoff. */
-function backoffDelay(attempt, retryAfterHeader, options, random = Math.random) {
-    const retryAfter = retryAfterHeader === undefined ? NaN : Number(retryAfterHeader);
-    if (Number.isFinite(retryAfter) && retryAfter >= 0)
-        return Math.min(retryAfter * 1000, options.maxDelayMs);
-    const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
-    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
-const defaultSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/**
- * Retries a read refused with 429 (the SDK does not) or answered with a garbled body, a bounded
- * number of times. Connection errors, timeouts and 5xx are retried inside the SDK.
- */
-async function withRetries(request, options = DEFAULT_RETRY) {
-    const sleep = options.sleep ?? defaultSleep;
-    for (let attempt = 1;; attempt++) {
-        try {
-            return await request();
-        }
-        catch (error) {
-            if (isGarbledResponse(error) && attempt <= options.maxRetries) {
-                await sleep(backoffDelay(attempt, undefined, options, options.random));
-                continue;
-            }
-            if (!isRateLimited(error))
-                throw error;
-            if (attempt > options.maxRetries)
-                throw new RateLimitExhaustedError(attempt);
-            const header = error.headers?.['retry-after'];
-            const delay = backoffDelay(attempt, typeof header === 'string' ? header : undefined, options, options.random);
-            options.onWait?.(delay, attempt);
-            await sleep(delay);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/stripe/errors.ts
-
-
-/** A Stripe call failed; carries what it was doing and the key permission that call needs. */
-class StripeRequestError extends Error {
-    cause;
-    doing;
-    permission;
-    constructor(cause, doing, permission) {
-        super(cause instanceof Error ? cause.message : String(cause));
-        this.cause = cause;
-        this.doing = doing;
-        this.permission = permission;
-        this.name = 'StripeRequestError';
-    }
-}
-/** A message a user can act on, naming the key by its last four characters only. */
-function describeStripeError(error, context) {
-    const cause = error.cause;
-    const key = `(ending …${context.keyTail})`;
-    if (cause instanceof RateLimitExhaustedError)
-        return cause.message;
-    if (cause instanceof stripe_esm_node.errors.StripeAuthenticationError) {
-        return `Stripe rejected the API key ${key}: check \`stripe-secret-key\`; the key may be mistyped, revoked or rolled.`;
-    }
-    if (cause instanceof stripe_esm_node.errors.StripePermissionError) {
-        return (`Stripe refused to ${error.doing}: the restricted key ${key} lacks the permission "${error.permission}". ` +
-            'Edit the key in the Stripe Dashboard (Developers → API keys) and grant it, or use a key that has it.');
-    }
-    if (cause instanceof stripe_esm_node.errors.StripeConnectionError) {
-        return `Could not reach Stripe at ${context.apiBase} to ${error.doing}, after retries: ${cause.message}`;
-    }
-    if (isGarbledResponse(cause)) {
-        return `Stripe's answer to ${error.doing} could not be read (invalid JSON), after retries. Re-run the step later; nothing stored so far is lost.`;
-    }
-    if (cause instanceof stripe_esm_node.errors.StripeAPIError) {
-        return `Stripe returned a server error (HTTP ${cause.statusCode ?? '5xx'}) to ${error.doing}, after retries: ${cause.message}. Re-run the step later; nothing stored so far is lost.`;
-    }
-    if (cause instanceof stripe_esm_node.errors.StripeInvalidRequestError) {
-        const account = context.stripeAccount && /account/i.test(cause.message) ? ' Check `stripe-account`.' : '';
-        return `Stripe rejected the request to ${error.doing} (HTTP ${cause.statusCode ?? 400}): ${cause.message}${account}`;
-    }
-    if (cause instanceof stripe_esm_node.errors.StripeError) {
-        return `Stripe error while trying to ${error.doing}: ${cause.message}`;
-    }
-    return `Failed to ${error.doing}: ${error.message}`;
-}
-
-;// CONCATENATED MODULE: ./src/stripe/charges.ts
-
-
-const MAX_PAGE_SIZE = 100;
-/** One request: up to `limit` charges of the window, newest first, after `startingAfter`. */
-async function listChargesPage(stripe, window, limit, startingAfter, retry = DEFAULT_RETRY) {
-    const params = { limit: Math.max(1, Math.min(MAX_PAGE_SIZE, Math.floor(limit))) };
-    const created = {};
-    if (window.gte !== undefined)
-        created.gte = window.gte;
-    if (window.lt !== undefined)
-        created.lt = window.lt;
-    if (Object.keys(created).length > 0)
-        params.created = created;
-    if (startingAfter)
-        params.starting_after = startingAfter;
-    try {
-        return await withRetries(() => stripe.charges.list(params), retry);
-    }
-    catch (error) {
-        throw new StripeRequestError(error, 'list charges', 'Charges: Read');
-    }
-}
-/**
- * Charges newest first, one Stripe page at a time, following `starting_after`. The caller decides
- * when it has enough and stops iterating; no request is made beyond that.
- */
-async function* chargePages(stripe, options) {
-    let startingAfter;
-    for (;;) {
-        const page = await listChargesPage(stripe, options.window, options.pageSize(), startingAfter, options.retry);
-        yield page.data;
-        const last = page.data.at(-1);
-        if (!page.has_more || !last)
-            return;
-        startingAfter = last.id;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/stripe/events.ts
-
-
-
-/** Every event that can change a stored charge (explicit: `types[]` takes at most 20). */
-const CHARGE_EVENT_TYPES = [
-    'charge.captured',
-    'charge.expired',
-    'charge.failed',
-    'charge.pending',
-    'charge.refunded',
-    'charge.succeeded',
-    'charge.updated',
-    'charge.refund.updated',
-    'charge.dispute.created',
-    'charge.dispute.updated',
-    'charge.dispute.closed',
-    'charge.dispute.funds_reinstated',
-    'charge.dispute.funds_withdrawn'
-];
-const EVENTS_PERMISSION = 'Events: Read';
-/** The event cursor points at an event Stripe no longer keeps (events live 30 days). */
-class EventCursorExpiredError extends Error {
-    constructor(eventId) {
-        super(`Stripe no longer has event ${eventId} (events are kept for 30 days)`);
-        this.name = 'EventCursorExpiredError';
-    }
-}
-async function listEvents(stripe, params, retry) {
-    try {
-        return await withRetries(() => stripe.events.list({ types: [...CHARGE_EVENT_TYPES], ...params }), retry);
-    }
-    catch (error) {
-        if (params.ending_before && error instanceof stripe_esm_node.errors.StripeInvalidRequestError && error.code === 'resource_missing') {
-            throw new EventCursorExpiredError(params.ending_before);
-        }
-        throw new StripeRequestError(error, 'list events', EVENTS_PERMISSION);
-    }
-}
-/** The newest charge event, if any: where the next replay starts. */
-async function newestChargeEvent(stripe, retry = DEFAULT_RETRY) {
-    return (await listEvents(stripe, { limit: 1 }, retry)).data[0];
-}
-/**
- * Every charge event newer than the cursor, a page at a time. With an event id, walks forward with
- * `ending_before` (each page holds the events just newer than the last one seen); without one (no
- * event existed when the cursor was set), every event created at or after `sinceCreated`.
- */
-async function* chargeEventsAfter(stripe, cursor, retry = DEFAULT_RETRY) {
-    if (cursor.eventId) {
-        let before = cursor.eventId;
-        for (;;) {
-            const page = await listEvents(stripe, { limit: 100, ending_before: before }, retry);
-            if (page.data.length > 0)
-                yield page.data;
-            const newest = page.data[0];
-            if (!page.has_more || !newest)
-                return;
-            before = newest.id;
-        }
-    }
-    let after;
-    for (;;) {
-        const page = await listEvents(stripe, { limit: 100, created: { gte: cursor.sinceCreated }, ...(after ? { starting_after: after } : {}) }, retry);
-        if (page.data.length > 0)
-            yield page.data;
-        const oldest = page.data.at(-1);
-        if (!page.has_more || !oldest)
-            return;
-        after = oldest.id;
-    }
-}
-/** The charge an event is about, and its `created` when the event carries the charge itself. */
-function chargeOfEvent(event) {
-    const object = event.data.object;
-    if (object.object === 'charge' && object.id)
-        return { id: object.id, created: object.created };
-    const charge = object.charge;
-    if (typeof charge === 'string')
-        return { id: charge };
-    if (charge && typeof charge === 'object')
-        return { id: charge.id };
-    return undefined;
-}
-async function retrieveCharge(stripe, id, retry = DEFAULT_RETRY) {
-    try {
-        return await withRetries(() => stripe.charges.retrieve(id), retry);
-    }
-    catch (error) {
-        throw new StripeRequestError(error, `retrieve charge ${id}`, 'Charges: Read');
-    }
-}
-
-;// CONCATENATED MODULE: ./src/filter.ts
-/**
- * Stripe's list endpoint cannot filter by status, so the action does, page by page, keeping page
- * order (newest first) and stopping at `remaining`.
- */
-function takeMatching(page, statuses, remaining) {
-    const matched = [];
-    for (const charge of page) {
-        if (matched.length >= remaining)
-            break;
-        if (statuses.has(charge.status))
-            matched.push(charge);
-    }
-    return matched;
-}
-
-;// CONCATENATED MODULE: external "node:v8"
-const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
-var external_node_v8_default = /*#__PURE__*/__nccwpck_require__.n(external_node_v8_namespaceObject);
-;// CONCATENATED MODULE: external "node:vm"
-const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
-var external_node_vm_default = /*#__PURE__*/__nccwpck_require__.n(external_node_vm_namespaceObject);
-;// CONCATENATED MODULE: ./src/memory.ts
-
-
-/**
- * A long backfill allocates a lot of short-lived JSON (Stripe pages, batches for Postgres). V8
- * collects it lazily and lets the heap — and the runner's memory — grow far past what is live. An
- * action cannot pass flags to node, so it asks V8 for a full collection itself every so often
- * (a few milliseconds each), which keeps peak memory flat and low.
- */
-let gc;
-function compactHeap() {
-    if (!gc) {
-        external_node_v8_default().setFlagsFromString('--expose-gc');
-        gc = external_node_vm_default().runInNewContext('gc');
-    }
-    gc();
-}
-
-;// CONCATENATED MODULE: ./src/report/newest.ts
-function newer(a, b) {
-    return a.created > b.created || (a.created === b.created && a.id > b.id);
-}
-/** Keeps `list` as the newest `max` charges seen, newest first, whatever order they arrive in. */
-function keepNewest(list, charge, max, order) {
-    if (order === 'newest-first') {
-        if (list.length < max)
-            list.push(charge);
-        return;
-    }
-    if (order === 'oldest-first') {
-        list.unshift(charge);
-        if (list.length > max)
-            list.pop();
-        return;
-    }
-    if (list.length >= max && !newer(charge, list[list.length - 1]))
-        return;
-    let i = list.length;
-    while (i > 0 && newer(charge, list[i - 1]))
-        i--;
-    list.splice(i, 0, charge);
-    if (list.length > max)
-        list.pop();
-}
-
-;// CONCATENATED MODULE: ./src/stripe/range.ts
-
-
-/** Slices shared with idle workers hold at least this many charges (three pages): fewer, and partial pages cost more than parallelism gains. */
-const MIN_PIECE_CHARGES = 300;
-/**
- * Fetches every charge created in the given spans, several time slices at once. Each slice is
- * paginated with its own cursor. When a slice's first page shows it is dense, the part not yet
- * listed is split into pieces sized by the observed density; the second where the page stopped is
- * finished separately with `starting_after`, so charges sharing a second with a slice boundary are
- * neither lost nor fetched twice.
- */
-async function fetchRange(options) {
-    const { stripe, onPage } = options;
-    const retry = options.retry ?? DEFAULT_RETRY;
-    const pieceCharges = options.pieceCharges ?? 2000;
-    const maxSplit = Math.max(2, options.concurrency * 2);
-    const queue = options.spans.filter(([a, b]) => b > a).map(([gte, lt]) => ({ gte, lt }));
-    let active = 0;
-    const runJob = async (job) => {
-        const page = await listChargesPage(stripe, { gte: job.gte, lt: job.lt }, MAX_PAGE_SIZE, job.startingAfter, retry);
-        const charges = page.data;
-        const last = charges.at(-1);
-        if (!page.has_more || !last) {
-            await deliver({ charges, done: [job.gte, job.lt] });
-            return;
-        }
-        const s = last.created;
-        const seen = (job.seen ?? 0) + charges.length;
-        const density = seen / Math.max(1, job.lt - s);
-        const remaining = density * (s - job.gte);
-        // Workers with nothing to do once this job's follow-ups are queued.
-        const idle = options.concurrency - active - queue.length;
-        if (remaining >= 2 * pieceCharges) {
-            // Dense: below `s`, cut pieces from the top down, one per worker of about `pieceCharges` at
-            // the density seen, then each twice as wide: where the data goes on, a wide piece splits itself on
-            // its first page at no extra cost; where it stops (the years before an account's first
-            // charge), a few wide pieces find that out in one request each. What is left below stays one
-            // slice.
-            queue.push({ gte: s, lt: s + 1, startingAfter: last.id });
-            let width = Math.max(1, Math.floor(pieceCharges / density));
-            let top = s;
-            for (let i = 0; i < maxSplit && top > job.gte; i++) {
-                const bottom = Math.max(job.gte, top - width);
-                queue.push({ gte: bottom, lt: top });
-                top = bottom;
-                if (i >= options.concurrency - 1)
-                    width *= 2;
-            }
-            if (top > job.gte)
-                queue.push({ gte: job.gte, lt: top });
-        }
-        else if (idle > 0 && remaining >= 2 * MIN_PIECE_CHARGES && s - job.gte >= 2) {
-            // Workers would sit idle (the start, or the tail of a run): share this slice's rest with them.
-            queue.push({ gte: s, lt: s + 1, startingAfter: last.id });
-            const pieces = Math.min(idle + 1, Math.floor(remaining / MIN_PIECE_CHARGES), s - job.gte);
-            const width = (s - job.gte) / pieces;
-            for (let i = 0; i < pieces; i++) {
-                const gte = job.gte + Math.round(i * width);
-                const lt = i === pieces - 1 ? s : job.gte + Math.round((i + 1) * width);
-                if (lt > gte)
-                    queue.push({ gte, lt });
-            }
-        }
-        else {
-            // Not worth splitting: page on through the same slice.
-            queue.push({ gte: job.gte, lt: job.lt, startingAfter: last.id, seen });
-        }
-        await deliver({ charges, done: s + 1 < job.lt ? [s + 1, job.lt] : undefined });
-    };
-    let failure;
-    const deliver = async (page) => {
-        if (failure !== undefined)
-            return;
-        await onPage(page);
-    };
-    await new Promise((resolve) => {
-        const pump = () => {
-            while (failure === undefined && active < options.concurrency && queue.length > 0) {
-                // Oldest first: completed spans then join up from the start, which is what a checkpoint can record.
-                let next = 0;
-                for (let i = 1; i < queue.length; i++)
-                    if (queue[i].gte < queue[next].gte)
-                        next = i;
-                const job = queue.splice(next, 1)[0];
-                active += 1;
-                runJob(job)
-                    .catch((error) => {
-                    if (failure === undefined)
-                        failure = error;
-                })
-                    .finally(() => {
-                    active -= 1;
-                    pump();
-                    if (active === 0 && (queue.length === 0 || failure !== undefined))
-                        resolve();
-                });
-            }
-            if (active === 0 && (queue.length === 0 || failure !== undefined))
-                resolve();
-        };
-        pump();
-    });
-    if (failure !== undefined)
-        throw failure;
-}
-/** Merges a span into a sorted list of disjoint spans. */
-function addSpan(spans, span) {
-    const all = [...spans, span].sort((x, y) => x[0] - y[0]);
-    const merged = [];
-    for (const [a, b] of all) {
-        const top = merged.at(-1);
-        if (top && a <= top[1])
-            top[1] = Math.max(top[1], b);
-        else
-            merged.push([a, b]);
-    }
-    return merged;
-}
-/** The parts of [from, to) not covered by `done`. */
-function gaps(from, to, done) {
-    const result = [];
-    let at = from;
-    for (const [a, b] of [...done].sort((x, y) => x[0] - y[0])) {
-        if (b <= at)
-            continue;
-        if (a >= to)
-            break;
-        if (a > at)
-            result.push([at, Math.min(a, to)]);
-        at = Math.max(at, b);
-    }
-    if (at < to)
-        result.push([at, to]);
-    return result;
-}
-
-;// CONCATENATED MODULE: ./src/store/writer.ts
-class BatchWriter {
-    writeBatch;
-    options;
-    queue = [];
-    waitingForSpace = [];
-    waitingForItems;
-    closed = false;
-    failure;
-    loop;
-    constructor(writeBatch, options) {
-        this.writeBatch = writeBatch;
-        this.options = options;
-        this.loop = this.run();
-    }
-    /** Queues an item; waits while the queue is full. Rejects once the writer has failed. */
-    async push(item) {
-        while (this.queue.length >= this.options.maxQueuedPages && this.failure === undefined) {
-            await new Promise((resolve) => this.waitingForSpace.push(resolve));
-        }
-        if (this.failure !== undefined)
-            throw this.failure;
-        this.queue.push(item);
-        this.waitingForItems?.();
-    }
-    /** Writes what is queued, then stops; rethrows the writer's failure. */
-    async close() {
-        this.closed = true;
-        this.waitingForItems?.();
-        await this.loop;
-        if (this.failure !== undefined)
-            throw this.failure;
-    }
-    get queued() {
-        return this.queue.length;
-    }
-    async run() {
-        for (;;) {
-            while (this.queue.length === 0 && !this.closed) {
-                await new Promise((resolve) => (this.waitingForItems = resolve));
-                this.waitingForItems = undefined;
-            }
-            if (this.queue.length === 0)
-                return;
-            const batch = [];
-            let rows = 0;
-            while (this.queue.length > 0 && rows < this.options.batchRows) {
-                const item = this.queue.shift();
-                batch.push(item);
-                rows += item.size;
-            }
-            this.release();
-            try {
-                await this.writeBatch(batch);
-            }
-            catch (error) {
-                this.failure = error;
-                this.queue.length = 0;
-                this.release();
-                return;
-            }
-        }
-    }
-    release() {
-        const waiting = this.waitingForSpace;
-        this.waitingForSpace = [];
-        for (const resolve of waiting)
-            resolve();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/sync.ts
-
-
-
-
-
-
-
-
-/** Stripe launched in 2011: a whole-account sync with no `created-after` starts here. */
-const STRIPE_EPOCH = Date.UTC(2011, 0, 1) / 1000;
-/** How many recorded charges the report keeps for its table; totals cover all of them. */
-const REPORTED_CHARGES = 100;
-/** A full garbage collection every this many written batches (about 2,000 rows). */
-const GC_EVERY_BATCHES = 4;
-/** How often a long run reports progress. */
-const PROGRESS_INTERVAL_MS = 5000;
-/**
- * Every charge in the spans, fetched by concurrent time slices through the shared rate limiter, and
- * written through a bounded queue by one writer in batches of about a thousand rows, each batch
- * with its checkpoint in one transaction.
- */
-async function syncSpans(options, progress) {
-    const { sink, statuses, log } = options;
-    const total = options.spans.reduce((n, [a, b]) => n + (b - a), 0);
-    // Completed spans overlap (a slice's pages each complete a little more of it): merge, then measure.
-    let completed = [];
-    let covered = 0;
-    let batches = 0;
-    const started = performance.now();
-    const writer = new BatchWriter(async (pages) => {
-        const charges = pages.flatMap((p) => p.charges).filter((c) => !options.skip?.(c));
-        const matched = charges.filter((c) => statuses.has(c.status));
-        const done = pages.flatMap((p) => (p.done ? [p.done] : []));
-        const counts = await sink.write(matched, options.checkpoint?.(done));
-        for (const span of done)
-            completed = addSpan(completed, span);
-        covered = completed.reduce((n, [a, b]) => n + (b - a), 0);
-        recordPage(progress, charges.length, matched, counts, 'any', pages.length);
-        if (++batches % GC_EVERY_BATCHES === 0)
-            compactHeap();
-    }, { maxQueuedPages: options.concurrency + 2, batchRows: 500 });
-    const report = () => {
-        const seconds = (performance.now() - started) / 1000;
-        const share = total > 0 ? covered / total : 1;
-        const stats = options.limiter?.stats;
-        const eta = share > 0 && share < 1 ? ` , ETA ${Math.round((seconds * (1 - share)) / share)} s`.replace(' ,', ',') : '';
-        log(`Progress: ${(share * 100).toFixed(1)}% of the range, ${progress.scanned} charges (${Math.round(progress.scanned / Math.max(seconds, 0.001))}/s), ` +
-            `${stats ? `${(stats.requests / Math.max(seconds, 0.001)).toFixed(1)} requests/s, ${stats.rateLimited} refused (429), ` : ''}` +
-            `stored ${progress.stored} new and ${progress.updated} updated${eta}`);
-    };
-    const timer = setInterval(report, PROGRESS_INTERVAL_MS);
-    timer.unref();
-    let failure;
-    try {
-        await fetchRange({
-            stripe: options.stripe,
-            spans: options.spans,
-            concurrency: options.concurrency,
-            retry: options.retry,
-            onPage: (page) => writer.push({ ...page, size: page.charges.length })
-        });
-    }
-    catch (error) {
-        failure = error;
-    }
-    try {
-        // Pages already fetched are complete: commit them even when fetching failed.
-        await writer.close();
-    }
-    catch (error) {
-        failure ??= error;
-    }
-    finally {
-        clearInterval(timer);
-    }
-    if (failure !== undefined)
-        throw failure;
-    report();
-}
-function emptyProgress() {
-    return { pages: 0, scanned: 0, matched: 0, stored: 0, updated: 0, totals: new Totals(), recorded: [] };
-}
-/**
- * Counts one written page into the progress. `recorded` keeps the newest REPORTED_CHARGES charges,
- * newest first, whichever order pages arrive in.
- */
-function recordPage(progress, scanned, matched, written, order, pages = 1) {
-    progress.pages += pages;
-    progress.scanned += scanned;
-    progress.matched += matched.length;
-    progress.stored += written.inserted;
-    progress.updated += written.updated;
-    for (const charge of matched) {
-        progress.totals.add(charge);
-        progress.highValue?.add(charge, order);
-        keepNewest(progress.recorded, charge, REPORTED_CHARGES, order);
-    }
-}
-/**
- * Newest first: page through Stripe, keep the charges whose status matches, write each page's
- * matches as they arrive, and stop as soon as `limit` matches are recorded. `progress` is filled in
- * as pages are written, so a caller that catches an error still knows what was stored.
- */
-async function syncNewest(options, progress = emptyProgress()) {
-    const { stripe, sink, statuses, limit, window, log } = options;
-    if (limit === Number.POSITIVE_INFINITY && options.concurrency !== undefined) {
-        // The whole window: concurrent time slices, no order needed.
-        const to = window.lt ?? Math.floor((options.now ?? new Date()).getTime() / 1000) + 1;
-        await syncSpans({ ...options, spans: [[window.gte ?? STRIPE_EPOCH, to]], concurrency: options.concurrency }, progress);
-        return progress;
-    }
-    const everyStatus = statuses.size === CHARGE_STATUSES.length;
-    // Without a status filter a small limit needs exactly that many charges; with one, full pages.
-    const pageSize = () => (everyStatus ? Math.min(MAX_PAGE_SIZE, limit - progress.matched) : MAX_PAGE_SIZE);
-    for await (const page of chargePages(stripe, { window, pageSize, retry: options.retry })) {
-        const matched = takeMatching(page, statuses, limit - progress.matched);
-        recordPage(progress, page.length, matched, await sink.write(matched), 'newest-first');
-        log(`Page ${progress.pages}: scanned ${page.length} (${progress.scanned} in all), matched ${matched.length} (${progress.matched}), ` +
-            `stored ${progress.stored} new and ${progress.updated} updated so far`);
-        if (progress.matched >= limit)
-            break;
-    }
-    return progress;
-}
-
-;// CONCATENATED MODULE: ./src/store/columns.ts
-const COLUMNS = [
-    { name: 'charge_id', type: 'text', notNull: true, fromRow: true },
-    { name: 'amount', type: 'bigint', notNull: true, fromRow: true },
-    { name: 'currency', type: 'text', notNull: true, fromRow: true },
-    { name: 'customer_email', type: 'text', fromRow: true },
-    { name: 'description', type: 'text', fromRow: true },
-    { name: 'status', type: 'text', notNull: true, fromRow: true },
-    { name: 'created_at', type: 'timestamptz', notNull: true, fromRow: true },
-    { name: 'processed_at', type: 'timestamptz', notNull: true, default: 'now()', fromRow: false },
-    { name: 'updated_at', type: 'timestamptz', fromRow: false },
-    { name: 'amount_captured', type: 'bigint', fromRow: true },
-    { name: 'amount_refunded', type: 'bigint', fromRow: true },
-    { name: 'refunded', type: 'boolean', fromRow: true },
-    { name: 'paid', type: 'boolean', fromRow: true },
-    { name: 'captured', type: 'boolean', fromRow: true },
-    { name: 'disputed', type: 'boolean', fromRow: true },
-    { name: 'customer_id', type: 'text', fromRow: true },
-    { name: 'payment_intent_id', type: 'text', fromRow: true },
-    { name: 'balance_transaction_id', type: 'text', fromRow: true },
-    { name: 'payment_method_type', type: 'text', fromRow: true },
-    { name: 'failure_code', type: 'text', fromRow: true },
-    { name: 'failure_message', type: 'text', fromRow: true },
-    { name: 'livemode', type: 'boolean', notNull: true, fromRow: true },
-    { name: 'account_id', type: 'text', fromRow: true },
-    { name: 'metadata', type: 'jsonb', fromRow: true },
-    { name: 'raw', type: 'jsonb', notNull: true, fromRow: true },
-    { name: 'stripe_api_version', type: 'text', fromRow: true }
-];
-/** Columns the upsert writes, in order. */
-const ROW_COLUMNS = COLUMNS.filter((c) => c.fromRow);
-/** Always double-quoted: identifiers are validated in config, quoting keeps their exact case. */
-function quoteIdent(name) {
-    return `"${name.replace(/"/g, '""')}"`;
-}
-function qualified(schema, table) {
-    return `${quoteIdent(schema)}.${quoteIdent(table)}`;
-}
-
-;// CONCATENATED MODULE: ./src/store/state.ts
-
-const STATE_TABLE = 'stripe_sync_state';
-/** Moves the cursor over done spans that now join it, and forgets spans behind it. */
-function advanceWatermark(state) {
-    state.doneRanges.sort((x, y) => x[0] - y[0]);
-    while (state.doneRanges.length > 0 && state.doneRanges[0][0] <= state.cursorCreated) {
-        const [, end] = state.doneRanges.shift();
-        if (end > state.cursorCreated) {
-            state.cursorCreated = end;
-            state.cursorIds = [];
-        }
-    }
-}
-async function ensureStateTable(client, schema) {
-    const exists = await client.query('SELECT to_regclass($1) AS t', [`${quoteIdent(schema)}.${quoteIdent(STATE_TABLE)}`]);
-    if (exists.rows[0]?.t)
-        return false;
-    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, STATE_TABLE)} (
-    account text NOT NULL,
-    table_name text NOT NULL,
-    status_filter text NOT NULL,
-    cursor_created bigint NOT NULL,
-    cursor_ids text[] NOT NULL DEFAULT '{}',
-    last_event_id text,
-    last_event_created bigint,
-    events_checked_at timestamptz,
-    last_run_finished_at timestamptz,
-    api_version text NOT NULL,
-    done_ranges jsonb NOT NULL DEFAULT '[]',
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (account, table_name, status_filter)
-  )`);
-    return true;
-}
-async function loadState(client, schema, key) {
-    const result = await client.query(`SELECT * FROM ${qualified(schema, STATE_TABLE)} WHERE account = $1 AND table_name = $2 AND status_filter = $3`, [key.account, key.tableName, key.statusFilter]);
-    const row = result.rows[0];
-    if (!row)
-        return undefined;
-    return {
-        account: row.account,
-        tableName: row.table_name,
-        statusFilter: row.status_filter,
-        cursorCreated: Number(row.cursor_created),
-        cursorIds: row.cursor_ids,
-        lastEventId: row.last_event_id,
-        lastEventCreated: row.last_event_created === null ? null : Number(row.last_event_created),
-        eventsCheckedAt: row.events_checked_at,
-        lastRunFinishedAt: row.last_run_finished_at,
-        apiVersion: row.api_version,
-        doneRanges: row.done_ranges
-    };
-}
-async function saveState(client, schema, state) {
-    await client.query(`INSERT INTO ${qualified(schema, STATE_TABLE)} AS s
-       (account, table_name, status_filter, cursor_created, cursor_ids, last_event_id, last_event_created,
-        events_checked_at, last_run_finished_at, api_version, done_ranges, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
-     ON CONFLICT (account, table_name, status_filter) DO UPDATE SET
-       cursor_created = EXCLUDED.cursor_created, cursor_ids = EXCLUDED.cursor_ids,
-       last_event_id = EXCLUDED.last_event_id, last_event_created = EXCLUDED.last_event_created,
-       events_checked_at = EXCLUDED.events_checked_at, last_run_finished_at = EXCLUDED.last_run_finished_at,
-       api_version = EXCLUDED.api_version, done_ranges = EXCLUDED.done_ranges, updated_at = now()`, [
-        state.account,
-        state.tableName,
-        state.statusFilter,
-        state.cursorCreated,
-        state.cursorIds,
-        state.lastEventId,
-        state.lastEventCreated,
-        state.eventsCheckedAt,
-        state.lastRunFinishedAt,
-        state.apiVersion,
-        JSON.stringify(state.doneRanges)
-    ]);
-}
-
-;// CONCATENATED MODULE: ./src/incremental.ts
-
-
-
-
-
-
-
-/** Charges younger than this are left for the next run, so a second is listed only once it is complete. */
-const SETTLE_SECONDS = 5;
-/** Events are kept 30 days; past 25 days without a replay, the action re-sweeps instead. */
-const EVENT_MAX_AGE_SECONDS = 25 * 86400;
-/**
- * Card refunds and disputes arrive within about 180 days of a charge, so a change in an uncovered
- * period touched a charge created at most this long before it.
- */
-const RESWEEP_LOOKBACK_SECONDS = 180 * 86400;
-/** A slice is listed whole before it is processed oldest first: this bounds memory. */
-const MAX_SLICE_CHARGES = 1000;
-/**
- * One incremental run: (1) replay the charge events since the last run and re-fetch the charges they
- * touched (or re-sweep when the event cursor is too old), then (2) sweep forward from the cursor,
- * oldest first, writing each page with its checkpoint in one transaction.
- */
-async function syncIncremental(options, progress) {
-    const { stripe, sink, now, log } = options;
-    const retry = options.retry ?? DEFAULT_RETRY;
-    const nowSeconds = Math.floor(now.getTime() / 1000);
-    const until = Math.min(nowSeconds - SETTLE_SECONDS, options.createdLt ?? Infinity);
-    let state = await sink.loadState(options.key);
-    const firstRun = state === undefined;
-    const report = { firstRun, from: 0, to: until, cursor: 0, eventsProcessed: 0, chargesRefetched: 0, resweep: false };
-    if (!state) {
-        // Changes made while the backfill runs are replayed next run, from the newest event now.
-        const newest = await newestChargeEvent(stripe, retry);
-        state = {
-            ...options.key,
-            cursorCreated: options.createdGte ?? STRIPE_EPOCH,
-            cursorIds: [],
-            lastEventId: newest?.id ?? null,
-            lastEventCreated: newest?.created ?? null,
-            eventsCheckedAt: now,
-            lastRunFinishedAt: null,
-            apiVersion: options.apiVersion,
-            doneRanges: []
-        };
-        await sink.saveState(state);
-        log(`First incremental run: syncing charges created from ${isoSeconds(state.cursorCreated)}, oldest first.`);
-    }
-    else {
-        log(`Continuing from the cursor: charges created before ${isoSeconds(state.cursorCreated)} are stored.`);
-        const checkedAt = state.eventsCheckedAt ? Math.floor(state.eventsCheckedAt.getTime() / 1000) : undefined;
-        let stale = checkedAt === undefined || nowSeconds - checkedAt > EVENT_MAX_AGE_SECONDS;
-        if (!stale) {
-            try {
-                await replayEvents(options, state, progress, report, retry);
-            }
-            catch (error) {
-                if (!(error instanceof EventCursorExpiredError))
-                    throw error;
-                stale = true;
-            }
-        }
-        if (stale)
-            await resweep(options, state, checkedAt, progress, report, retry);
-        state.eventsCheckedAt = now;
-        await sink.saveState(state);
-    }
-    report.from = state.cursorCreated;
-    if (options.limit === Number.POSITIVE_INFINITY && options.concurrency !== undefined) {
-        await sweepConcurrently(options, state, until, progress);
-    }
-    else {
-        await sweepForward(options, state, until, progress, retry);
-    }
-    state.lastRunFinishedAt = new Date();
-    await sink.saveState(state);
-    report.cursor = state.cursorCreated;
-    return report;
-}
-function isStored(state, charge) {
-    if (charge.created === undefined)
-        return undefined;
-    return charge.created < state.cursorCreated || (charge.created === state.cursorCreated && state.cursorIds.includes(charge.id));
-}
-async function replayEvents(options, state, progress, report, retry) {
-    const { stripe, sink } = options;
-    const affected = new Set();
-    let newest;
-    const cursor = { eventId: state.lastEventId, sinceCreated: state.lastEventCreated ?? Math.floor((state.eventsCheckedAt?.getTime() ?? 0) / 1000) };
-    for await (const page of chargeEventsAfter(stripe, cursor, retry)) {
-        // Walking forward from an event id, each page is newer than the last; otherwise the first page is newest.
-        if (cursor.eventId || !newest)
-            newest = page[0];
-        report.eventsProcessed += page.length;
-        for (const event of page) {
-            const charge = chargeOfEvent(event);
-            // A charge the forward sweep has not reached yet is listed by it, current, later this run.
-            if (charge && isStored(state, charge) !== false)
-                affected.add(charge.id);
-        }
-    }
-    options.log(`Replayed ${report.eventsProcessed} charge event(s); re-fetching ${affected.size} changed charge(s).`);
-    const batch = [];
-    const flush = async () => {
-        const counts = await sink.refresh(batch, options.statuses);
-        progress.stored += counts.inserted;
-        progress.updated += counts.updated;
-        batch.length = 0;
-    };
-    for (const id of affected) {
-        const charge = await retrieveCharge(stripe, id, retry);
-        report.chargesRefetched += 1;
-        // Only charges behind the cursor: the sweep handles the rest.
-        if (isStored(state, charge))
-            batch.push(charge);
-        if (batch.length >= MAX_PAGE_SIZE)
-            await flush();
-    }
-    if (batch.length > 0)
-        await flush();
-    if (newest) {
-        state.lastEventId = newest.id;
-        state.lastEventCreated = newest.created;
-    }
-}
-/**
- * Events were lost (older than Stripe keeps): re-list instead the charges that could have changed in
- * the uncovered period — those created from RESWEEP_LOOKBACK before the last replay up to the cursor.
- */
-async function resweep(options, state, checkedAt, progress, report, retry) {
-    const from = Math.max(STRIPE_EPOCH, (checkedAt ?? STRIPE_EPOCH) - RESWEEP_LOOKBACK_SECONDS);
-    options.warn(`The change-event cursor is too old (last replay ${checkedAt ? isoSeconds(checkedAt) : 'never'}; Stripe keeps events 30 days): ` +
-        `re-sweeping charges created from ${isoSeconds(from)} to ${isoSeconds(state.cursorCreated)} to pick up refunds, disputes ` +
-        'and status changes instead. Run at least every 25 days to avoid this.');
-    report.resweep = true;
-    const newest = await newestChargeEvent(options.stripe, retry);
-    for await (const page of chargePages(options.stripe, { window: { gte: from, lt: state.cursorCreated + 1 }, pageSize: () => MAX_PAGE_SIZE, retry })) {
-        const covered = page.filter((c) => isStored(state, c));
-        report.chargesRefetched += page.length;
-        const counts = await options.sink.refresh(covered, options.statuses);
-        progress.stored += counts.inserted;
-        progress.updated += counts.updated;
-    }
-    state.lastEventId = newest?.id ?? null;
-    state.lastEventCreated = newest?.created ?? null;
-}
-/**
- * Everything from the cursor to `until` (`limit: all`, such as a first backfill): concurrent time
- * slices, skipping spans a killed run already completed. Each batch commits the spans it completed;
- * the cursor moves up to the first span not yet done.
- */
-async function sweepConcurrently(options, state, until, progress) {
-    const start = state.cursorCreated;
-    const known = new Set(state.cursorIds);
-    const spans = gaps(start, until, state.doneRanges);
-    if (state.doneRanges.length > 0)
-        options.log(`Resuming a backfill: ${state.doneRanges.length} span(s) after the cursor are already stored.`);
-    await syncSpans({
-        stripe: options.stripe,
-        sink: options.sink,
-        statuses: options.statuses,
-        spans,
-        concurrency: options.concurrency,
-        log: options.log,
-        retry: options.retry,
-        limiter: options.limiter,
-        skip: (c) => c.created === start && known.has(c.id),
-        checkpoint: (done) => {
-            for (const span of done)
-                state.doneRanges = addSpan(state.doneRanges, span);
-            advanceWatermark(state);
-            return state;
-        }
-    }, progress);
-    if (state.cursorCreated < until) {
-        state.cursorCreated = until;
-        state.cursorIds = [];
-    }
-    state.doneRanges = [];
-}
-/**
- * Oldest first from the cursor to `until`, in time slices small enough to list whole (Stripe lists
- * newest first). Each page of processed charges is written with the cursor it reaches, in one
- * transaction: a run killed anywhere resumes exactly there.
- */
-async function sweepForward(options, state, until, progress, retry) {
-    const { stripe, sink, statuses, log } = options;
-    let remaining = options.limit;
-    let width = Math.max(1, until - state.cursorCreated);
-    while (state.cursorCreated < until && remaining > 0) {
-        const a = state.cursorCreated;
-        const b = Math.min(until, a + width);
-        const first = await listChargesPage(stripe, { gte: a, lt: b }, MAX_PAGE_SIZE, undefined, retry);
-        const oldest = first.data.at(-1);
-        if (first.has_more && b - a > 1 && oldest) {
-            const span = Math.max(1, first.data[0].created - oldest.created);
-            const estimate = (MAX_PAGE_SIZE * (b - a)) / span;
-            if (estimate > MAX_SLICE_CHARGES) {
-                width = Math.max(1, Math.floor(((b - a) * (MAX_SLICE_CHARGES / 2)) / estimate));
-                continue;
-            }
-        }
-        const slice = [...first.data];
-        let page = first;
-        while (page.has_more && slice.length > 0) {
-            page = await listChargesPage(stripe, { gte: a, lt: b }, MAX_PAGE_SIZE, slice.at(-1).id, retry);
-            slice.push(...page.data);
-        }
-        slice.reverse();
-        const known = new Set(state.cursorIds);
-        const pending = slice.filter((c) => !(c.created === a && known.has(c.id)));
-        let complete = true;
-        for (let i = 0; i < pending.length; i += MAX_PAGE_SIZE) {
-            if (remaining <= 0) {
-                complete = false;
-                break;
-            }
-            let chunk = pending.slice(i, i + MAX_PAGE_SIZE);
-            if (chunk.length > remaining) {
-                chunk = chunk.slice(0, remaining);
-                complete = false;
-            }
-            for (const charge of chunk) {
-                if (charge.created > state.cursorCreated) {
-                    state.cursorCreated = charge.created;
-                    state.cursorIds = [];
-                }
-                state.cursorIds.push(charge.id);
-            }
-            const last = i + chunk.length >= pending.length;
-            if (last && complete) {
-                state.cursorCreated = b;
-                state.cursorIds = [];
-            }
-            advanceWatermark(state);
-            const matched = chunk.filter((c) => statuses.has(c.status));
-            const counts = await sink.write(matched, state);
-            remaining -= chunk.length;
-            recordPage(progress, chunk.length, matched, counts, 'oldest-first');
-            log(`Synced ${progress.scanned} charge(s), up to ${isoSeconds(chunk.at(-1).created)}: matched ${progress.matched}, ` +
-                `stored ${progress.stored} new and ${progress.updated} updated so far`);
-        }
-        if (!complete)
-            return;
-        if (pending.length === 0) {
-            state.cursorCreated = b;
-            state.cursorIds = [];
-            advanceWatermark(state);
-            await sink.saveState(state);
-        }
-        // Sparse slice: widen the next one.
-        if (slice.length < MAX_SLICE_CHARGES / 4)
-            width *= slice.length === 0 ? 4 : 2;
-    }
-}
-
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/**
- * Sanitizes an input into a string so it can be passed into issueCommand safely
- * @param input input to sanitize into a string
- */
-function utils_toCommandValue(input) {
-    if (input === null || input === undefined) {
-        return '';
-    }
-    else if (typeof input === 'string' || input instanceof String) {
-        return input;
-    }
-    return JSON.stringify(input);
-}
-/**
- *
- * @param annotationProperties
- * @returns The command properties to send with the actual annotation command
- * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
- */
-function toCommandProperties(annotationProperties) {
-    if (!Object.keys(annotationProperties).length) {
-        return {};
-    }
-    return {
-        title: annotationProperties.title,
-        file: annotationProperties.file,
-        line: annotationProperties.startLine,
-        endLine: annotationProperties.endLine,
-        col: annotationProperties.startColumn,
-        endColumn: annotationProperties.endColumn
-    };
-}
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
-
-
-/**
- * Issues a command to the GitHub Actions runner
- *
- * @param command - The command name to issue
- * @param properties - Additional properties for the command (key-value pairs)
- * @param message - The message to include with the command
- * @remarks
- * This function outputs a specially formatted string to stdout that the Actions
- * runner interprets as a command. These commands can control workflow behavior,
- * set outputs, create annotations, mask values, and more.
- *
- * Command Format:
- *   ::name key=value,key=value::message
- *
- * @example
- * ```typescript
- * // Issue a warning annotation
- * issueCommand('warning', {}, 'This is a warning message');
- * // Output: ::warning::This is a warning message
- *
- * // Set an environment variable
- * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
- * // Output: ::set-env name=MY_VAR::some value
- *
- * // Add a secret mask
- * issueCommand('add-mask', {}, 'secretValue123');
- * // Output: ::add-mask::secretValue123
- * ```
- *
- * @internal
- * This is an internal utility function that powers the public API functions
- * such as setSecret, warning, error, and exportVariable.
- */
-function command_issueCommand(command, properties, message) {
-    const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
-}
-function command_issue(name, message = '') {
-    command_issueCommand(name, {}, message);
-}
-const CMD_STRING = '::';
-class Command {
-    constructor(command, properties, message) {
-        if (!command) {
-            command = 'missing.command';
-        }
-        this.command = command;
-        this.properties = properties;
-        this.message = message;
-    }
-    toString() {
-        let cmdStr = CMD_STRING + this.command;
-        if (this.properties && Object.keys(this.properties).length > 0) {
-            cmdStr += ' ';
-            let first = true;
-            for (const key in this.properties) {
-                if (this.properties.hasOwnProperty(key)) {
-                    const val = this.properties[key];
-                    if (val) {
-                        if (first) {
-                            first = false;
-                        }
-                        else {
-                            cmdStr += ',';
-                        }
-                        cmdStr += `${key}=${escapeProperty(val)}`;
-                    }
-                }
-            }
-        }
-        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-        return cmdStr;
-    }
-}
-function escapeData(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A');
-}
-function escapeProperty(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A')
-        .replace(/:/g, '%3A')
-        .replace(/,/g, '%2C');
-}
-//# sourceMappingURL=command.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
-// For internal use, subject to change.
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
-
-
-
-function file_command_issueFileCommand(command, message) {
-    const filePath = process.env[`GITHUB_${command}`];
-    if (!filePath) {
-        throw new Error(`Unable to find environment variable for file command ${command}`);
-    }
-    if (!external_fs_.existsSync(filePath)) {
-        throw new Error(`Missing file at path: ${filePath}`);
-    }
-    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
-        encoding: 'utf8'
-    });
-}
-function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${external_crypto_.randomUUID()}`;
-    const convertedValue = utils_toCommandValue(value);
-    // These should realistically never happen, but just in case someone finds a
-    // way to exploit uuid generation let's not allow keys or values that contain
-    // the delimiter.
-    if (key.includes(delimiter)) {
-        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
-    }
-    if (convertedValue.includes(delimiter)) {
-        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-    }
-    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
-}
-//# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
-        return undefined;
-    }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
-    }
-    else {
-        return undefined;
-    }
-}
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
-    }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
-        return true;
-    }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
-    }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-    }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
-    }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
-    }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-    }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
-        }
-    }
-    return false;
-}
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-}
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-    }
-    get username() {
-        return this._decodedUsername;
-    }
-    get password() {
-        return this._decodedPassword;
-    }
-}
-//# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(770);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
-/* eslint-disable @typescript-eslint/no-explicit-any */
-var lib_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-var HttpCodes;
-(function (HttpCodes) {
-    HttpCodes[HttpCodes["OK"] = 200] = "OK";
-    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
-    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
-    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
-    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
-    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
-    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
-    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
-    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
-    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
-    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
-    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
-    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
-    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
-    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
-    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
-    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
-    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
-    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
-    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
-    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
-    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
-    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function (Headers) {
-    Headers["Accept"] = "accept";
-    Headers["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
-var MediaTypes;
-(function (MediaTypes) {
-    MediaTypes["ApplicationJson"] = "application/json";
-})(MediaTypes || (MediaTypes = {}));
-/**
- * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
- * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
- */
-function lib_getProxyUrl(serverUrl) {
-    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
-    return proxyUrl ? proxyUrl.href : '';
-}
-const HttpRedirectCodes = [
-    HttpCodes.MovedPermanently,
-    HttpCodes.ResourceMoved,
-    HttpCodes.SeeOther,
-    HttpCodes.TemporaryRedirect,
-    HttpCodes.PermanentRedirect
-];
-const HttpResponseRetryCodes = [
-    HttpCodes.BadGateway,
-    HttpCodes.ServiceUnavailable,
-    HttpCodes.GatewayTimeout
-];
-const RetryableHttpVerbs = (/* unused pure expression or super */ null && (['OPTIONS', 'GET', 'DELETE', 'HEAD']));
-const ExponentialBackoffCeiling = 10;
-const ExponentialBackoffTimeSlice = 5;
-class HttpClientError extends Error {
-    constructor(message, statusCode) {
-        super(message);
-        this.name = 'HttpClientError';
-        this.statusCode = statusCode;
-        Object.setPrototypeOf(this, HttpClientError.prototype);
-    }
-}
-class lib_HttpClientResponse {
-    constructor(message) {
-        this.message = message;
-    }
-    readBody() {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => lib_awaiter(this, void 0, void 0, function* () {
-                let output = Buffer.alloc(0);
-                this.message.on('data', (chunk) => {
-                    output = Buffer.concat([output, chunk]);
-                });
-                this.message.on('end', () => {
-                    resolve(output.toString());
-                });
-            }));
-        });
-    }
-    readBodyBuffer() {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => lib_awaiter(this, void 0, void 0, function* () {
-                const chunks = [];
-                this.message.on('data', (chunk) => {
-                    chunks.push(chunk);
-                });
-                this.message.on('end', () => {
-                    resolve(Buffer.concat(chunks));
-                });
-            }));
-        });
-    }
-}
-function isHttps(requestUrl) {
-    const parsedUrl = new URL(requestUrl);
-    return parsedUrl.protocol === 'https:';
-}
-class lib_HttpClient {
-    constructor(userAgent, handlers, requestOptions) {
-        this._ignoreSslError = false;
-        this._allowRedirects = true;
-        this._allowRedirectDowngrade = false;
-        this._maxRedirects = 50;
-        this._allowRetries = false;
-        this._maxRetries = 1;
-        this._keepAlive = false;
-        this._disposed = false;
-        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
-        this.handlers = handlers || [];
-        this.requestOptions = requestOptions;
-        if (requestOptions) {
-            if (requestOptions.ignoreSslError != null) {
-                this._ignoreSslError = requestOptions.ignoreSslError;
-            }
-            this._socketTimeout = requestOptions.socketTimeout;
-            if (requestOptions.allowRedirects != null) {
-                this._allowRedirects = requestOptions.allowRedirects;
-            }
-            if (requestOptions.allowRedirectDowngrade != null) {
-                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
-            }
-            if (requestOptions.maxRedirects != null) {
-                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
-            }
-            if (requestOptions.keepAlive != null) {
-                this._keepAlive = requestOptions.keepAlive;
-            }
-            if (requestOptions.allowRetries != null) {
-                this._allowRetries = requestOptions.allowRetries;
-            }
-            if (requestOptions.maxRetries != null) {
-                this._maxRetries = requestOptions.maxRetries;
-            }
-        }
-    }
-    options(requestUrl, additionalHeaders) {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    get(requestUrl, additionalHeaders) {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            return this.request('GET', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    del(requestUrl, additionalHeaders) {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    post(requestUrl, data, additionalHeaders) {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            return this.request('POST', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    patch(requestUrl, data, additionalHeaders) {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    put(requestUrl, data, additionalHeaders) {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            return this.request('PUT', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    head(requestUrl, additionalHeaders) {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    sendStream(verb, requestUrl, stream, additionalHeaders) {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            return this.request(verb, requestUrl, stream, additionalHeaders);
-        });
-    }
-    /**
-     * Gets a typed object from an endpoint
-     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-     */
-    getJson(requestUrl_1) {
-        return lib_awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            const res = yield this.get(requestUrl, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    postJson(requestUrl_1, obj_1) {
-        return lib_awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.post(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    putJson(requestUrl_1, obj_1) {
-        return lib_awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.put(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    patchJson(requestUrl_1, obj_1) {
-        return lib_awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.patch(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    /**
-     * Makes a raw http request.
-     * All other methods such as get, post, patch, and request ultimately call this.
-     * Prefer get, del, post and patch
-     */
-    request(verb, requestUrl, data, headers) {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            if (this._disposed) {
-                throw new Error('Client has already been disposed.');
-            }
-            const parsedUrl = new URL(requestUrl);
-            let info = this._prepareRequest(verb, parsedUrl, headers);
-            // Only perform retries on reads since writes may not be idempotent.
-            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
-                ? this._maxRetries + 1
-                : 1;
-            let numTries = 0;
-            let response;
-            do {
-                response = yield this.requestRaw(info, data);
-                // Check if it's an authentication challenge
-                if (response &&
-                    response.message &&
-                    response.message.statusCode === HttpCodes.Unauthorized) {
-                    let authenticationHandler;
-                    for (const handler of this.handlers) {
-                        if (handler.canHandleAuthentication(response)) {
-                            authenticationHandler = handler;
-                            break;
-                        }
-                    }
-                    if (authenticationHandler) {
-                        return authenticationHandler.handleAuthentication(this, info, data);
-                    }
-                    else {
-                        // We have received an unauthorized response but have no handlers to handle it.
-                        // Let the response return to the caller.
-                        return response;
-                    }
-                }
-                let redirectsRemaining = this._maxRedirects;
-                while (response.message.statusCode &&
-                    HttpRedirectCodes.includes(response.message.statusCode) &&
-                    this._allowRedirects &&
-                    redirectsRemaining > 0) {
-                    const redirectUrl = response.message.headers['location'];
-                    if (!redirectUrl) {
-                        // if there's no location to redirect to, we won't
-                        break;
-                    }
-                    const parsedRedirectUrl = new URL(redirectUrl);
-                    if (parsedUrl.protocol === 'https:' &&
-                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
-                        !this._allowRedirectDowngrade) {
-                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
-                    }
-                    // we need to finish reading the response before reassigning response
-                    // which will leak the open socket.
-                    yield response.readBody();
-                    // strip authorization header if redirected to a different hostname
-                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-                        for (const header in headers) {
-                            // header names are case insensitive
-                            if (header.toLowerCase() === 'authorization') {
-                                delete headers[header];
-                            }
-                        }
-                    }
-                    // let's make the request with the new redirectUrl
-                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
-                    response = yield this.requestRaw(info, data);
-                    redirectsRemaining--;
-                }
-                if (!response.message.statusCode ||
-                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
-                    // If not a retry code, return immediately instead of retrying
-                    return response;
-                }
-                numTries += 1;
-                if (numTries < maxTries) {
-                    yield response.readBody();
-                    yield this._performExponentialBackoff(numTries);
-                }
-            } while (numTries < maxTries);
-            return response;
-        });
-    }
-    /**
-     * Needs to be called if keepAlive is set to true in request options.
-     */
-    dispose() {
-        if (this._agent) {
-            this._agent.destroy();
-        }
-        this._disposed = true;
-    }
-    /**
-     * Raw request.
-     * @param info
-     * @param data
-     */
-    requestRaw(info, data) {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => {
-                function callbackForResult(err, res) {
-                    if (err) {
-                        reject(err);
-                    }
-                    else if (!res) {
-                        // If `err` is not passed, then `res` must be passed.
-                        reject(new Error('Unknown error'));
-                    }
-                    else {
-                        resolve(res);
-                    }
-                }
-                this.requestRawWithCallback(info, data, callbackForResult);
-            });
-        });
-    }
-    /**
-     * Raw request with callback.
-     * @param info
-     * @param data
-     * @param onResult
-     */
-    requestRawWithCallback(info, data, onResult) {
-        if (typeof data === 'string') {
-            if (!info.options.headers) {
-                info.options.headers = {};
-            }
-            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
-        }
-        let callbackCalled = false;
-        function handleResult(err, res) {
-            if (!callbackCalled) {
-                callbackCalled = true;
-                onResult(err, res);
-            }
-        }
-        const req = info.httpModule.request(info.options, (msg) => {
-            const res = new lib_HttpClientResponse(msg);
-            handleResult(undefined, res);
-        });
-        let socket;
-        req.on('socket', sock => {
-            socket = sock;
-        });
-        // If we ever get disconnected, we want the socket to timeout eventually
-        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
-            if (socket) {
-                socket.end();
-            }
-            handleResult(new Error(`Request timeout: ${info.options.path}`));
-        });
-        req.on('error', function (err) {
-            // err has statusCode property
-            // res should have headers
-            handleResult(err);
-        });
-        if (data && typeof data === 'string') {
-            req.write(data, 'utf8');
-        }
-        if (data && typeof data !== 'string') {
-            data.on('close', function () {
-                req.end();
-            });
-            data.pipe(req);
-        }
-        else {
-            req.end();
-        }
-    }
-    /**
-     * Gets an http agent. This function is useful when you need an http agent that handles
-     * routing through a proxy server - depending upon the url and proxy environment variables.
-     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-     */
-    getAgent(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        return this._getAgent(parsedUrl);
-    }
-    getAgentDispatcher(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (!useProxy) {
-            return;
-        }
-        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-    }
-    _prepareRequest(method, requestUrl, headers) {
-        const info = {};
-        info.parsedUrl = requestUrl;
-        const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? https : http;
-        const defaultPort = usingSsl ? 443 : 80;
-        info.options = {};
-        info.options.host = info.parsedUrl.hostname;
-        info.options.port = info.parsedUrl.port
-            ? parseInt(info.parsedUrl.port)
-            : defaultPort;
-        info.options.path =
-            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
-        info.options.method = method;
-        info.options.headers = this._mergeHeaders(headers);
-        if (this.userAgent != null) {
-            info.options.headers['user-agent'] = this.userAgent;
-        }
-        info.options.agent = this._getAgent(info.parsedUrl);
-        // gives handlers an opportunity to participate
-        if (this.handlers) {
-            for (const handler of this.handlers) {
-                handler.prepareRequest(info.options);
-            }
-        }
-        return info;
-    }
-    _mergeHeaders(headers) {
-        if (this.requestOptions && this.requestOptions.headers) {
-            return Object.assign({}, lib_lowercaseKeys(this.requestOptions.headers), lib_lowercaseKeys(headers || {}));
-        }
-        return lib_lowercaseKeys(headers || {});
-    }
-    /**
-     * Gets an existing header value or returns a default.
-     * Handles converting number header values to strings since HTTP headers must be strings.
-     * Note: This returns string | string[] since some headers can have multiple values.
-     * For headers that must always be a single string (like Content-Type), use the
-     * specialized _getExistingOrDefaultContentTypeHeader method instead.
-     */
-    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lib_lowercaseKeys(this.requestOptions.headers)[header];
-            if (headerValue) {
-                clientHeader =
-                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
-            }
-        }
-        const additionalValue = additionalHeaders[header];
-        if (additionalValue !== undefined) {
-            return typeof additionalValue === 'number'
-                ? additionalValue.toString()
-                : additionalValue;
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    /**
-     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-     * Always returns a single string (not an array) since Content-Type should be a single value.
-     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-     */
-    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lib_lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
-            if (headerValue) {
-                if (typeof headerValue === 'number') {
-                    clientHeader = String(headerValue);
-                }
-                else if (Array.isArray(headerValue)) {
-                    clientHeader = headerValue.join(', ');
-                }
-                else {
-                    clientHeader = headerValue;
-                }
-            }
-        }
-        const additionalValue = additionalHeaders[Headers.ContentType];
-        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
-        if (additionalValue !== undefined) {
-            if (typeof additionalValue === 'number') {
-                return String(additionalValue);
-            }
-            else if (Array.isArray(additionalValue)) {
-                return additionalValue.join(', ');
-            }
-            else {
-                return additionalValue;
-            }
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    _getAgent(parsedUrl) {
-        let agent;
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (this._keepAlive && useProxy) {
-            agent = this._proxyAgent;
-        }
-        if (!useProxy) {
-            agent = this._agent;
-        }
-        // if agent is already assigned use that agent.
-        if (agent) {
-            return agent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        let maxSockets = 100;
-        if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
-        }
-        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
-        if (proxyUrl && proxyUrl.hostname) {
-            const agentOptions = {
-                maxSockets,
-                keepAlive: this._keepAlive,
-                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
-                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-                })), { host: proxyUrl.hostname, port: proxyUrl.port })
-            };
-            let tunnelAgent;
-            const overHttps = proxyUrl.protocol === 'https:';
-            if (usingSsl) {
-                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
-            }
-            else {
-                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
-            }
-            agent = tunnelAgent(agentOptions);
-            this._proxyAgent = agent;
-        }
-        // if tunneling agent isn't assigned create a new agent
-        if (!agent) {
-            const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
-            this._agent = agent;
-        }
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            agent.options = Object.assign(agent.options || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return agent;
-    }
-    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-        let proxyAgent;
-        if (this._keepAlive) {
-            proxyAgent = this._proxyAgentDispatcher;
-        }
-        // if agent is already assigned use that agent.
-        if (proxyAgent) {
-            return proxyAgent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
-            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
-        })));
-        this._proxyAgentDispatcher = proxyAgent;
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return proxyAgent;
-    }
-    _getUserAgentWithOrchestrationId(userAgent) {
-        const baseUserAgent = userAgent || 'actions/http-client';
-        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
-        if (orchId) {
-            // Sanitize the orchestration ID to ensure it contains only valid characters
-            // Valid characters: 0-9, a-z, _, -, .
-            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-        }
-        return baseUserAgent;
-    }
-    _performExponentialBackoff(retryNumber) {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-            return new Promise(resolve => setTimeout(() => resolve(), ms));
-        });
-    }
-    _processResponse(res, options) {
-        return lib_awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => lib_awaiter(this, void 0, void 0, function* () {
-                const statusCode = res.message.statusCode || 0;
-                const response = {
-                    statusCode,
-                    result: null,
-                    headers: {}
-                };
-                // not found leads to null obj returned
-                if (statusCode === HttpCodes.NotFound) {
-                    resolve(response);
-                }
-                // get the result from the body
-                function dateTimeDeserializer(key, value) {
-                    if (typeof value === 'string') {
-                        const a = new Date(value);
-                        if (!isNaN(a.valueOf())) {
-                            return a;
-                        }
-                    }
-                    return value;
-                }
-                let obj;
-                let contents;
-                try {
-                    contents = yield res.readBody();
-                    if (contents && contents.length > 0) {
-                        if (options && options.deserializeDates) {
-                            obj = JSON.parse(contents, dateTimeDeserializer);
-                        }
-                        else {
-                            obj = JSON.parse(contents);
-                        }
-                        response.result = obj;
-                    }
-                    response.headers = res.message.headers;
-                }
-                catch (err) {
-                    // Invalid resource (contents not json);  leaving result obj null
-                }
-                // note that 3xx redirects are handled by the http layer.
-                if (statusCode > 299) {
-                    let msg;
-                    // if exception/error in body, attempt to get better error
-                    if (obj && obj.message) {
-                        msg = obj.message;
-                    }
-                    else if (contents && contents.length > 0) {
-                        // it may be the case that the exception is in the body message as string
-                        msg = contents;
-                    }
-                    else {
-                        msg = `Failed request: (${statusCode})`;
-                    }
-                    const err = new HttpClientError(msg, statusCode);
-                    err.result = response.result;
-                    reject(err);
-                }
-                else {
-                    resolve(response);
-                }
-            }));
-        });
-    }
-}
-const lib_lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
-//# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
-var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-class BasicCredentialHandler {
-    constructor(username, password) {
-        this.username = username;
-        this.password = password;
-    }
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class auth_BearerCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Bearer ${this.token}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class PersonalAccessTokenCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-//# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
-var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-class oidc_utils_OidcClient {
-    static createHttpClient(allowRetry = true, maxRetry = 10) {
-        const requestOptions = {
-            allowRetries: allowRetry,
-            maxRetries: maxRetry
-        };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
-    }
-    static getRequestToken() {
-        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
-        if (!token) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
-        }
-        return token;
-    }
-    static getIDTokenUrl() {
-        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
-        if (!runtimeUrl) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
-        }
-        return runtimeUrl;
-    }
-    static getCall(id_token_url) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            var _a;
-            const httpclient = oidc_utils_OidcClient.createHttpClient();
-            const res = yield httpclient
-                .getJson(id_token_url)
-                .catch(error => {
-                throw new Error(`Failed to get ID Token. \n 
-        Error Code : ${error.statusCode}\n 
-        Error Message: ${error.message}`);
-            });
-            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
-            if (!id_token) {
-                throw new Error('Response json body do not have ID Token field');
-            }
-            return id_token;
-        });
-    }
-    static getIDToken(audience) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            try {
-                // New ID Token is requested from action service
-                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
-                if (audience) {
-                    const encodedAudience = encodeURIComponent(audience);
-                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
-                }
-                debug(`ID token url is ${id_token_url}`);
-                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
-                setSecret(id_token);
-                return id_token;
-            }
-            catch (error) {
-                throw new Error(`Error message: ${error.message}`);
-            }
-        });
-    }
-}
-//# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
-var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { access, appendFile, writeFile } = external_fs_.promises;
-const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
-const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
-class Summary {
-    constructor() {
-        this._buffer = '';
-    }
-    /**
-     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-     * Also checks r/w permissions.
-     *
-     * @returns step summary file path
-     */
-    filePath() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            if (this._filePath) {
-                return this._filePath;
-            }
-            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-            if (!pathFromEnv) {
-                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-            }
-            try {
-                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
-            }
-            catch (_a) {
-                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-            }
-            this._filePath = pathFromEnv;
-            return this._filePath;
-        });
-    }
-    /**
-     * Wraps content in an HTML tag, adding any HTML attributes
-     *
-     * @param {string} tag HTML tag to wrap
-     * @param {string | null} content content within the tag
-     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-     *
-     * @returns {string} content wrapped in HTML element
-     */
-    wrap(tag, content, attrs = {}) {
-        const htmlAttrs = Object.entries(attrs)
-            .map(([key, value]) => ` ${key}="${value}"`)
-            .join('');
-        if (!content) {
-            return `<${tag}${htmlAttrs}>`;
-        }
-        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-    }
-    /**
-     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-     *
-     * @param {SummaryWriteOptions} [options] (optional) options for write operation
-     *
-     * @returns {Promise<Summary>} summary instance
-     */
-    write(options) {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-            const filePath = yield this.filePath();
-            const writeFunc = overwrite ? writeFile : appendFile;
-            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
-            return this.emptyBuffer();
-        });
-    }
-    /**
-     * Clears the summary buffer and wipes the summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    clear() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            return this.emptyBuffer().write({ overwrite: true });
-        });
-    }
-    /**
-     * Returns the current summary buffer as a string
-     *
-     * @returns {string} string of summary buffer
-     */
-    stringify() {
-        return this._buffer;
-    }
-    /**
-     * If the summary buffer is empty
-     *
-     * @returns {boolen} true if the buffer is empty
-     */
-    isEmptyBuffer() {
-        return this._buffer.length === 0;
-    }
-    /**
-     * Resets the summary buffer without writing to summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    emptyBuffer() {
-        this._buffer = '';
-        return this;
-    }
-    /**
-     * Adds raw text to the summary buffer
-     *
-     * @param {string} text content to add
-     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addRaw(text, addEOL = false) {
-        this._buffer += text;
-        return addEOL ? this.addEOL() : this;
-    }
-    /**
-     * Adds the operating system-specific end-of-line marker to the buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
-    }
-    /**
-     * Adds an HTML codeblock to the summary buffer
-     *
-     * @param {string} code content to render within fenced code block
-     * @param {string} lang (optional) language to syntax highlight code
-     *
-     * @returns {Summary} summary instance
-     */
-    addCodeBlock(code, lang) {
-        const attrs = Object.assign({}, (lang && { lang }));
-        const element = this.wrap('pre', this.wrap('code', code), attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML list to the summary buffer
-     *
-     * @param {string[]} items list of items to render
-     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addList(items, ordered = false) {
-        const tag = ordered ? 'ol' : 'ul';
-        const listItems = items.map(item => this.wrap('li', item)).join('');
-        const element = this.wrap(tag, listItems);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML table to the summary buffer
-     *
-     * @param {SummaryTableCell[]} rows table rows
-     *
-     * @returns {Summary} summary instance
-     */
-    addTable(rows) {
-        const tableBody = rows
-            .map(row => {
-            const cells = row
-                .map(cell => {
-                if (typeof cell === 'string') {
-                    return this.wrap('td', cell);
-                }
-                const { header, data, colspan, rowspan } = cell;
-                const tag = header ? 'th' : 'td';
-                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
-                return this.wrap(tag, data, attrs);
-            })
-                .join('');
-            return this.wrap('tr', cells);
-        })
-            .join('');
-        const element = this.wrap('table', tableBody);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds a collapsable HTML details element to the summary buffer
-     *
-     * @param {string} label text for the closed state
-     * @param {string} content collapsable content
-     *
-     * @returns {Summary} summary instance
-     */
-    addDetails(label, content) {
-        const element = this.wrap('details', this.wrap('summary', label) + content);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML image tag to the summary buffer
-     *
-     * @param {string} src path to the image you to embed
-     * @param {string} alt text description of the image
-     * @param {SummaryImageOptions} options (optional) addition image attributes
-     *
-     * @returns {Summary} summary instance
-     */
-    addImage(src, alt, options) {
-        const { width, height } = options || {};
-        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
-        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML section heading element
-     *
-     * @param {string} text heading text
-     * @param {number | string} [level=1] (optional) the heading level, default: 1
-     *
-     * @returns {Summary} summary instance
-     */
-    addHeading(text, level) {
-        const tag = `h${level}`;
-        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
-            ? tag
-            : 'h1';
-        const element = this.wrap(allowedTag, text);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML thematic break (<hr>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addSeparator() {
-        const element = this.wrap('hr', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML line break (<br>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addBreak() {
-        const element = this.wrap('br', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML blockquote to the summary buffer
-     *
-     * @param {string} text quote text
-     * @param {string} cite (optional) citation url
-     *
-     * @returns {Summary} summary instance
-     */
-    addQuote(text, cite) {
-        const attrs = Object.assign({}, (cite && { cite }));
-        const element = this.wrap('blockquote', text, attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML anchor tag to the summary buffer
-     *
-     * @param {string} text link text/content
-     * @param {string} href hyperlink
-     *
-     * @returns {Summary} summary instance
-     */
-    addLink(text, href) {
-        const element = this.wrap('a', text, { href });
-        return this.addRaw(element).addEOL();
-    }
-}
-const _summary = new Summary();
-/**
- * @deprecated use `core.summary`
- */
-const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = _summary;
-//# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
-
-/**
- * toPosixPath converts the given path to the posix form. On Windows, \\ will be
- * replaced with /.
- *
- * @param pth. Path to transform.
- * @return string Posix path.
- */
-function toPosixPath(pth) {
-    return pth.replace(/[\\]/g, '/');
-}
-/**
- * toWin32Path converts the given path to the win32 form. On Linux, / will be
- * replaced with \\.
- *
- * @param pth. Path to transform.
- * @return string Win32 path.
- */
-function toWin32Path(pth) {
-    return pth.replace(/[/]/g, '\\');
-}
-/**
- * toPlatformPath converts the given path to a platform-specific path. It does
- * this by replacing instances of / and \ with the platform-specific path
- * separator.
- *
- * @param pth The path to platformize.
- * @return string The platform-specific path.
- */
-function toPlatformPath(pth) {
-    return pth.replace(/[/\\]/g, path.sep);
-}
-//# sourceMappingURL=path-utils.js.map
-// EXTERNAL MODULE: external "string_decoder"
-var external_string_decoder_ = __nccwpck_require__(3193);
-;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-// EXTERNAL MODULE: external "assert"
-var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
-var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
-// export const {open} = 'fs'
-const IS_WINDOWS = process.platform === 'win32';
-/**
- * Custom implementation of readlink to ensure Windows junctions
- * maintain trailing backslash for backward compatibility with Node.js < 24
- *
- * In Node.js 20, Windows junctions (directory symlinks) always returned paths
- * with trailing backslashes. Node.js 24 removed this behavior, which breaks
- * code that relied on this format for path operations.
- *
- * This implementation restores the Node 20 behavior by adding a trailing
- * backslash to all junction results on Windows.
- */
-function readlink(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        const result = yield fs.promises.readlink(fsPath);
-        // On Windows, restore Node 20 behavior: add trailing backslash to all results
-        // since junctions on Windows are always directory links
-        if (IS_WINDOWS && !result.endsWith('\\')) {
-            return `${result}\\`;
-        }
-        return result;
-    });
-}
-// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
-const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_.constants.O_RDONLY;
-function exists(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        try {
-            yield stat(fsPath);
-        }
-        catch (err) {
-            if (err.code === 'ENOENT') {
-                return false;
-            }
-            throw err;
-        }
-        return true;
-    });
-}
-function isDirectory(fsPath_1) {
-    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
-        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
-        return stats.isDirectory();
-    });
-}
-/**
- * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
- * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
- */
-function isRooted(p) {
-    p = normalizeSeparators(p);
-    if (!p) {
-        throw new Error('isRooted() parameter "p" cannot be empty');
-    }
-    if (IS_WINDOWS) {
-        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
-        ); // e.g. C: or C:\hello
-    }
-    return p.startsWith('/');
-}
-/**
- * Best effort attempt to determine whether a file exists and is executable.
- * @param filePath    file path to check
- * @param extensions  additional file extensions to try
- * @return if file exists and is executable, returns the file path. otherwise empty string.
- */
-function tryGetExecutablePath(filePath, extensions) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        let stats = undefined;
-        try {
-            // test file exists
-            stats = yield stat(filePath);
-        }
-        catch (err) {
-            if (err.code !== 'ENOENT') {
-                // eslint-disable-next-line no-console
-                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-            }
-        }
-        if (stats && stats.isFile()) {
-            if (IS_WINDOWS) {
-                // on Windows, test for valid extension
-                const upperExt = external_path_.extname(filePath).toUpperCase();
-                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
-                    return filePath;
-                }
-            }
-            else {
-                if (isUnixExecutable(stats)) {
-                    return filePath;
-                }
-            }
-        }
-        // try each extension
-        const originalFilePath = filePath;
-        for (const extension of extensions) {
-            filePath = originalFilePath + extension;
-            stats = undefined;
-            try {
-                stats = yield stat(filePath);
-            }
-            catch (err) {
-                if (err.code !== 'ENOENT') {
-                    // eslint-disable-next-line no-console
-                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-                }
-            }
-            if (stats && stats.isFile()) {
-                if (IS_WINDOWS) {
-                    // preserve the case of the actual file (since an extension was appended)
-                    try {
-                        const directory = external_path_.dirname(filePath);
-                        const upperName = external_path_.basename(filePath).toUpperCase();
-                        for (const actualName of yield readdir(directory)) {
-                            if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_.join(directory, actualName);
-                                break;
-                            }
-                        }
-                    }
-                    catch (err) {
-                        // eslint-disable-next-line no-console
-                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
-                    }
-                    return filePath;
-                }
-                else {
-                    if (isUnixExecutable(stats)) {
-                        return filePath;
-                    }
-                }
-            }
-        }
-        return '';
-    });
-}
-function normalizeSeparators(p) {
-    p = p || '';
-    if (IS_WINDOWS) {
-        // convert slashes on Windows
-        p = p.replace(/\//g, '\\');
-        // remove redundant slashes
-        return p.replace(/\\\\+/g, '\\');
-    }
-    // remove redundant slashes
-    return p.replace(/\/\/+/g, '/');
-}
-// on Mac/Linux, test the execute bit
-//     R   W  X  R  W X R W X
-//   256 128 64 32 16 8 4 2 1
-function isUnixExecutable(stats) {
-    return ((stats.mode & 1) > 0 ||
-        ((stats.mode & 8) > 0 &&
-            process.getgid !== undefined &&
-            stats.gid === process.getgid()) ||
-        ((stats.mode & 64) > 0 &&
-            process.getuid !== undefined &&
-            stats.uid === process.getuid()));
-}
-// Get the path of cmd.exe in windows
-function getCmdPath() {
-    var _a;
-    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
-}
-//# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
-var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-/**
- * Copies a file or folder.
- * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See CopyOptions.
- */
-function cp(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
-        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
-        // Dest is an existing file, but not forcing
-        if (destStat && destStat.isFile() && !force) {
-            return;
-        }
-        // If dest is an existing directory, should copy inside.
-        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
-            ? path.join(dest, path.basename(source))
-            : dest;
-        if (!(yield ioUtil.exists(source))) {
-            throw new Error(`no such file or directory: ${source}`);
-        }
-        const sourceStat = yield ioUtil.stat(source);
-        if (sourceStat.isDirectory()) {
-            if (!recursive) {
-                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
-            }
-            else {
-                yield cpDirRecursive(source, newDest, 0, force);
-            }
-        }
-        else {
-            if (path.relative(source, newDest) === '') {
-                // a file cannot be copied to itself
-                throw new Error(`'${newDest}' and '${source}' are the same file`);
-            }
-            yield io_copyFile(source, newDest, force);
-        }
-    });
-}
-/**
- * Moves a path.
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See MoveOptions.
- */
-function mv(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        if (yield ioUtil.exists(dest)) {
-            let destExists = true;
-            if (yield ioUtil.isDirectory(dest)) {
-                // If dest is directory copy src into dest
-                dest = path.join(dest, path.basename(source));
-                destExists = yield ioUtil.exists(dest);
-            }
-            if (destExists) {
-                if (options.force == null || options.force) {
-                    yield rmRF(dest);
-                }
-                else {
-                    throw new Error('Destination already exists');
-                }
-            }
-        }
-        yield mkdirP(path.dirname(dest));
-        yield ioUtil.rename(source, dest);
-    });
-}
-/**
- * Remove a path recursively with force
- *
- * @param inputPath path to remove
- */
-function rmRF(inputPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (ioUtil.IS_WINDOWS) {
-            // Check for invalid characters
-            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
-            if (/[*"<>|]/.test(inputPath)) {
-                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
-            }
-        }
-        try {
-            // note if path does not exist, error is silent
-            yield ioUtil.rm(inputPath, {
-                force: true,
-                maxRetries: 3,
-                recursive: true,
-                retryDelay: 300
-            });
-        }
-        catch (err) {
-            throw new Error(`File was unable to be removed ${err}`);
-        }
-    });
-}
-/**
- * Make a directory.  Creates the full path with folders in between
- * Will throw if it fails
- *
- * @param   fsPath        path to create
- * @returns Promise<void>
- */
-function mkdirP(fsPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        ok(fsPath, 'a path argument must be provided');
-        yield ioUtil.mkdir(fsPath, { recursive: true });
-    });
-}
-/**
- * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
- * If you check and the tool does not exist, it will throw.
- *
- * @param     tool              name of the tool
- * @param     check             whether to check if tool exists
- * @returns   Promise<string>   path to tool
- */
-function which(tool, check) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // recursive when check=true
-        if (check) {
-            const result = yield which(tool, false);
-            if (!result) {
-                if (IS_WINDOWS) {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
-                }
-                else {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
-                }
-            }
-            return result;
-        }
-        const matches = yield findInPath(tool);
-        if (matches && matches.length > 0) {
-            return matches[0];
-        }
-        return '';
-    });
-}
-/**
- * Returns a list of all occurrences of the given tool on the system path.
- *
- * @returns   Promise<string[]>  the paths of the tool
- */
-function findInPath(tool) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // build the list of extensions to try
-        const extensions = [];
-        if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_.delimiter)) {
-                if (extension) {
-                    extensions.push(extension);
-                }
-            }
-        }
-        // if it's rooted, return it if exists. otherwise return empty.
-        if (isRooted(tool)) {
-            const filePath = yield tryGetExecutablePath(tool, extensions);
-            if (filePath) {
-                return [filePath];
-            }
-            return [];
-        }
-        // if any path separators, return empty
-        if (tool.includes(external_path_.sep)) {
-            return [];
-        }
-        // build the list of directories
-        //
-        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
-        // it feels like we should not do this. Checking the current directory seems like more of a use
-        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
-        // across platforms.
-        const directories = [];
-        if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_.delimiter)) {
-                if (p) {
-                    directories.push(p);
-                }
-            }
-        }
-        // find all matches
-        const matches = [];
-        for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_.join(directory, tool), extensions);
-            if (filePath) {
-                matches.push(filePath);
-            }
-        }
-        return matches;
-    });
-}
-function readCopyOptions(options) {
-    const force = options.force == null ? true : options.force;
-    const recursive = Boolean(options.recursive);
-    const copySourceDirectory = options.copySourceDirectory == null
-        ? true
-        : Boolean(options.copySourceDirectory);
-    return { force, recursive, copySourceDirectory };
-}
-function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        // Ensure there is not a run away recursive copy
-        if (currentDepth >= 255)
-            return;
-        currentDepth++;
-        yield mkdirP(destDir);
-        const files = yield ioUtil.readdir(sourceDir);
-        for (const fileName of files) {
-            const srcFile = `${sourceDir}/${fileName}`;
-            const destFile = `${destDir}/${fileName}`;
-            const srcFileStat = yield ioUtil.lstat(srcFile);
-            if (srcFileStat.isDirectory()) {
-                // Recurse
-                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
-            }
-            else {
-                yield io_copyFile(srcFile, destFile, force);
-            }
-        }
-        // Change the mode for the newly created directory
-        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
-    });
-}
-// Buffered file copy
-function io_copyFile(srcFile, destFile, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
-            // unlink/re-link it
-            try {
-                yield ioUtil.lstat(destFile);
-                yield ioUtil.unlink(destFile);
-            }
-            catch (e) {
-                // Try to override file permission
-                if (e.code === 'EPERM') {
-                    yield ioUtil.chmod(destFile, '0666');
-                    yield ioUtil.unlink(destFile);
-                }
-                // other errors = it doesn't exist, no work to do
-            }
-            // Copy over symlink
-            const symlinkFull = yield ioUtil.readlink(srcFile);
-            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
-        }
-        else if (!(yield ioUtil.exists(destFile)) || force) {
-            yield ioUtil.copyFile(srcFile, destFile);
-        }
-    });
-}
-//# sourceMappingURL=io.js.map
-;// CONCATENATED MODULE: external "timers"
-const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
-var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-
-/* eslint-disable @typescript-eslint/unbound-method */
-const toolrunner_IS_WINDOWS = process.platform === 'win32';
-/*
- * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
- */
-class ToolRunner extends external_events_.EventEmitter {
-    constructor(toolPath, args, options) {
-        super();
-        if (!toolPath) {
-            throw new Error("Parameter 'toolPath' cannot be null or empty.");
-        }
-        this.toolPath = toolPath;
-        this.args = args || [];
-        this.options = options || {};
-    }
-    _debug(message) {
-        if (this.options.listeners && this.options.listeners.debug) {
-            this.options.listeners.debug(message);
-        }
-    }
-    _getCommandString(options, noPrefix) {
-        const toolPath = this._getSpawnFileName();
-        const args = this._getSpawnArgs(options);
-        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
-        if (toolrunner_IS_WINDOWS) {
-            // Windows + cmd file
-            if (this._isCmdFile()) {
-                cmd += toolPath;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows + verbatim
-            else if (options.windowsVerbatimArguments) {
-                cmd += `"${toolPath}"`;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows (regular)
-            else {
-                cmd += this._windowsQuoteCmdArg(toolPath);
-                for (const a of args) {
-                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
-                }
-            }
-        }
-        else {
-            // OSX/Linux - this can likely be improved with some form of quoting.
-            // creating processes on Unix is fundamentally different than Windows.
-            // on Unix, execvp() takes an arg array.
-            cmd += toolPath;
-            for (const a of args) {
-                cmd += ` ${a}`;
-            }
-        }
-        return cmd;
-    }
-    _processLineBuffer(data, strBuffer, onLine) {
-        try {
-            let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
-            while (n > -1) {
-                const line = s.substring(0, n);
-                onLine(line);
-                // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
-            }
-            return s;
-        }
-        catch (err) {
-            // streaming lines to console is best effort.  Don't fail a build.
-            this._debug(`error processing line. Failed with error ${err}`);
-            return '';
-        }
-    }
-    _getSpawnFileName() {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                return process.env['COMSPEC'] || 'cmd.exe';
-            }
-        }
-        return this.toolPath;
-    }
-    _getSpawnArgs(options) {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
-                for (const a of this.args) {
-                    argline += ' ';
-                    argline += options.windowsVerbatimArguments
-                        ? a
-                        : this._windowsQuoteCmdArg(a);
-                }
-                argline += '"';
-                return [argline];
-            }
-        }
-        return this.args;
-    }
-    _endsWith(str, end) {
-        return str.endsWith(end);
-    }
-    _isCmdFile() {
-        const upperToolPath = this.toolPath.toUpperCase();
-        return (this._endsWith(upperToolPath, '.CMD') ||
-            this._endsWith(upperToolPath, '.BAT'));
-    }
-    _windowsQuoteCmdArg(arg) {
-        // for .exe, apply the normal quoting rules that libuv applies
-        if (!this._isCmdFile()) {
-            return this._uvQuoteCmdArg(arg);
-        }
-        // otherwise apply quoting rules specific to the cmd.exe command line parser.
-        // the libuv rules are generic and are not designed specifically for cmd.exe
-        // command line parser.
-        //
-        // for a detailed description of the cmd.exe command line parser, refer to
-        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
-        // need quotes for empty arg
-        if (!arg) {
-            return '""';
-        }
-        // determine whether the arg needs to be quoted
-        const cmdSpecialChars = [
-            ' ',
-            '\t',
-            '&',
-            '(',
-            ')',
-            '[',
-            ']',
-            '{',
-            '}',
-            '^',
-            '=',
-            ';',
-            '!',
-            "'",
-            '+',
-            ',',
-            '`',
-            '~',
-            '|',
-            '<',
-            '>',
-            '"'
-        ];
-        let needsQuotes = false;
-        for (const char of arg) {
-            if (cmdSpecialChars.some(x => x === char)) {
-                needsQuotes = true;
-                break;
-            }
-        }
-        // short-circuit if quotes not needed
-        if (!needsQuotes) {
-            return arg;
-        }
-        // the following quoting rules are very similar to the rules that by libuv applies.
-        //
-        // 1) wrap the string in quotes
-        //
-        // 2) double-up quotes - i.e. " => ""
-        //
-        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
-        //    doesn't work well with a cmd.exe command line.
-        //
-        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
-        //    for example, the command line:
-        //          foo.exe "myarg:""my val"""
-        //    is parsed by a .NET console app into an arg array:
-        //          [ "myarg:\"my val\"" ]
-        //    which is the same end result when applying libuv quoting rules. although the actual
-        //    command line from libuv quoting rules would look like:
-        //          foo.exe "myarg:\"my val\""
-        //
-        // 3) double-up slashes that precede a quote,
-        //    e.g.  hello \world    => "hello \world"
-        //          hello\"world    => "hello\\""world"
-        //          hello\\"world   => "hello\\\\""world"
-        //          hello world\    => "hello world\\"
-        //
-        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
-        //    the reasons for including this as a .cmd quoting rule are:
-        //
-        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
-        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
-        //
-        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
-        //       haven't heard any complaints about that aspect.
-        //
-        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
-        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
-        // by using %%.
-        //
-        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
-        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
-        //
-        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
-        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
-        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
-        // to an external program.
-        //
-        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
-        // % can be escaped within a .cmd file.
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\'; // double the slash
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '"'; // double the quote
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _uvQuoteCmdArg(arg) {
-        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
-        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
-        // is used.
-        //
-        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
-        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
-        // pasting copyright notice from Node within this function:
-        //
-        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
-        //
-        //      Permission is hereby granted, free of charge, to any person obtaining a copy
-        //      of this software and associated documentation files (the "Software"), to
-        //      deal in the Software without restriction, including without limitation the
-        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
-        //      sell copies of the Software, and to permit persons to whom the Software is
-        //      furnished to do so, subject to the following conditions:
-        //
-        //      The above copyright notice and this permission notice shall be included in
-        //      all copies or substantial portions of the Software.
-        //
-        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
-        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
-        //      IN THE SOFTWARE.
-        if (!arg) {
-            // Need double quotation for empty argument
-            return '""';
-        }
-        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
-            // No quotation needed
-            return arg;
-        }
-        if (!arg.includes('"') && !arg.includes('\\')) {
-            // No embedded double quotes or backslashes, so I can just wrap
-            // quote marks around the whole thing.
-            return `"${arg}"`;
-        }
-        // Expected input/output:
-        //   input : hello"world
-        //   output: "hello\"world"
-        //   input : hello""world
-        //   output: "hello\"\"world"
-        //   input : hello\world
-        //   output: hello\world
-        //   input : hello\\world
-        //   output: hello\\world
-        //   input : hello\"world
-        //   output: "hello\\\"world"
-        //   input : hello\\"world
-        //   output: "hello\\\\\"world"
-        //   input : hello world\
-        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
-        //                             but it appears the comment is wrong, it should be "hello world\\"
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\';
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '\\';
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _cloneExecOptions(options) {
-        options = options || {};
-        const result = {
-            cwd: options.cwd || process.cwd(),
-            env: options.env || process.env,
-            silent: options.silent || false,
-            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
-            failOnStdErr: options.failOnStdErr || false,
-            ignoreReturnCode: options.ignoreReturnCode || false,
-            delay: options.delay || 10000
-        };
-        result.outStream = options.outStream || process.stdout;
-        result.errStream = options.errStream || process.stderr;
-        return result;
-    }
-    _getSpawnOptions(options, toolPath) {
-        options = options || {};
-        const result = {};
-        result.cwd = options.cwd;
-        result.env = options.env;
-        result['windowsVerbatimArguments'] =
-            options.windowsVerbatimArguments || this._isCmdFile();
-        if (options.windowsVerbatimArguments) {
-            result.argv0 = `"${toolPath}"`;
-        }
-        return result;
-    }
-    /**
-     * Exec a tool.
-     * Output will be streamed to the live console.
-     * Returns promise with return code
-     *
-     * @param     tool     path to tool to exec
-     * @param     options  optional exec options.  See ExecOptions
-     * @returns   number
-     */
-    exec() {
-        return toolrunner_awaiter(this, void 0, void 0, function* () {
-            // root the tool path if it is unrooted and contains relative pathing
-            if (!isRooted(this.toolPath) &&
-                (this.toolPath.includes('/') ||
-                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
-                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
-            }
-            // if the tool is only a file name, then resolve it from the PATH
-            // otherwise verify it exists (add extension on Windows if necessary)
-            this.toolPath = yield which(this.toolPath, true);
-            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
-                this._debug(`exec tool: ${this.toolPath}`);
-                this._debug('arguments:');
-                for (const arg of this.args) {
-                    this._debug(`   ${arg}`);
-                }
-                const optionsNonNull = this._cloneExecOptions(this.options);
-                if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
-                }
-                const state = new ExecState(optionsNonNull, this.toolPath);
-                state.on('debug', (message) => {
-                    this._debug(message);
-                });
-                if (this.options.cwd && !(yield exists(this.options.cwd))) {
-                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
-                }
-                const fileName = this._getSpawnFileName();
-                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
-                let stdbuffer = '';
-                if (cp.stdout) {
-                    cp.stdout.on('data', (data) => {
-                        if (this.options.listeners && this.options.listeners.stdout) {
-                            this.options.listeners.stdout(data);
-                        }
-                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                            optionsNonNull.outStream.write(data);
-                        }
-                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.stdline) {
-                                this.options.listeners.stdline(line);
-                            }
-                        });
-                    });
-                }
-                let errbuffer = '';
-                if (cp.stderr) {
-                    cp.stderr.on('data', (data) => {
-                        state.processStderr = true;
-                        if (this.options.listeners && this.options.listeners.stderr) {
-                            this.options.listeners.stderr(data);
-                        }
-                        if (!optionsNonNull.silent &&
-                            optionsNonNull.errStream &&
-                            optionsNonNull.outStream) {
-                            const s = optionsNonNull.failOnStdErr
-                                ? optionsNonNull.errStream
-                                : optionsNonNull.outStream;
-                            s.write(data);
-                        }
-                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.errline) {
-                                this.options.listeners.errline(line);
-                            }
-                        });
-                    });
-                }
-                cp.on('error', (err) => {
-                    state.processError = err.message;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    state.CheckComplete();
-                });
-                cp.on('exit', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                cp.on('close', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                state.on('done', (error, exitCode) => {
-                    if (stdbuffer.length > 0) {
-                        this.emit('stdline', stdbuffer);
-                    }
-                    if (errbuffer.length > 0) {
-                        this.emit('errline', errbuffer);
-                    }
-                    cp.removeAllListeners();
-                    if (error) {
-                        reject(error);
-                    }
-                    else {
-                        resolve(exitCode);
-                    }
-                });
-                if (this.options.input) {
-                    if (!cp.stdin) {
-                        throw new Error('child process missing stdin');
-                    }
-                    cp.stdin.end(this.options.input);
-                }
-            }));
-        });
-    }
-}
-/**
- * Convert an arg string to an array of args. Handles escaping
- *
- * @param    argString   string of arguments
- * @returns  string[]    array of arguments
- */
-function argStringToArray(argString) {
-    const args = [];
-    let inQuotes = false;
-    let escaped = false;
-    let arg = '';
-    function append(c) {
-        // we only escape double quotes.
-        if (escaped && c !== '"') {
-            arg += '\\';
-        }
-        arg += c;
-        escaped = false;
-    }
-    for (let i = 0; i < argString.length; i++) {
-        const c = argString.charAt(i);
-        if (c === '"') {
-            if (!escaped) {
-                inQuotes = !inQuotes;
-            }
-            else {
-                append(c);
-            }
-            continue;
-        }
-        if (c === '\\' && escaped) {
-            append(c);
-            continue;
-        }
-        if (c === '\\' && inQuotes) {
-            escaped = true;
-            continue;
-        }
-        if (c === ' ' && !inQuotes) {
-            if (arg.length > 0) {
-                args.push(arg);
-                arg = '';
-            }
-            continue;
-        }
-        append(c);
-    }
-    if (arg.length > 0) {
-        args.push(arg.trim());
-    }
-    return args;
-}
-class ExecState extends external_events_.EventEmitter {
-    constructor(options, toolPath) {
-        super();
-        this.processClosed = false; // tracks whether the process has exited and stdio is closed
-        this.processError = '';
-        this.processExitCode = 0;
-        this.processExited = false; // tracks whether the process has exited
-        this.processStderr = false; // tracks whether stderr was written to
-        this.delay = 10000; // 10 seconds
-        this.done = false;
-        this.timeout = null;
-        if (!toolPath) {
-            throw new Error('toolPath must not be empty');
-        }
-        this.options = options;
-        this.toolPath = toolPath;
-        if (options.delay) {
-            this.delay = options.delay;
-        }
-    }
-    CheckComplete() {
-        if (this.done) {
-            return;
-        }
-        if (this.processClosed) {
-            this._setResult();
-        }
-        else if (this.processExited) {
-            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
-        }
-    }
-    _debug(message) {
-        this.emit('debug', message);
-    }
-    _setResult() {
-        // determine whether there is an error
-        let error;
-        if (this.processExited) {
-            if (this.processError) {
-                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
-            }
-            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
-                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
-            }
-            else if (this.processStderr && this.options.failOnStdErr) {
-                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
-            }
-        }
-        // clear the timeout
-        if (this.timeout) {
-            clearTimeout(this.timeout);
-            this.timeout = null;
-        }
-        this.done = true;
-        this.emit('done', error, this.processExitCode);
-    }
-    static HandleTimeout(state) {
-        if (state.done) {
-            return;
-        }
-        if (!state.processClosed && state.processExited) {
-            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
-            state._debug(message);
-        }
-        state._setResult();
-    }
-}
-//# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
-var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-/**
- * Exec a command.
- * Output will be streamed to the live console.
- * Returns promise with return code
- *
- * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
- * @param     args               optional arguments for tool. Escaping is handled by the lib.
- * @param     options            optional exec options.  See ExecOptions
- * @returns   Promise<number>    exit code
- */
-function exec_exec(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = tr.argStringToArray(commandLine);
-        if (commandArgs.length === 0) {
-            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
-        }
-        // Path to tool to execute should be first arg
-        const toolPath = commandArgs[0];
-        args = commandArgs.slice(1).concat(args || []);
-        const runner = new tr.ToolRunner(toolPath, args, options);
-        return runner.exec();
-    });
-}
-/**
- * Exec a command and get the output.
- * Output will be streamed to the live console.
- * Returns promise with the exit code and collected stdout and stderr
- *
- * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
- * @param     args                  optional arguments for tool. Escaping is handled by the lib.
- * @param     options               optional exec options.  See ExecOptions
- * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
- */
-function getExecOutput(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        var _a, _b;
-        let stdout = '';
-        let stderr = '';
-        //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new StringDecoder('utf8');
-        const stderrDecoder = new StringDecoder('utf8');
-        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
-        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
-        const stdErrListener = (data) => {
-            stderr += stderrDecoder.write(data);
-            if (originalStdErrListener) {
-                originalStdErrListener(data);
-            }
-        };
-        const stdOutListener = (data) => {
-            stdout += stdoutDecoder.write(data);
-            if (originalStdoutListener) {
-                originalStdoutListener(data);
-            }
-        };
-        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
-        //flush any remaining characters
-        stdout += stdoutDecoder.end();
-        stderr += stderrDecoder.end();
-        return {
-            exitCode,
-            stdout,
-            stderr
-        };
-    });
-}
-//# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
-var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
-        silent: true
-    });
-    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
-        silent: true
-    });
-    return {
-        name: name.trim(),
-        version: version.trim()
-    };
-});
-const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    var _a, _b, _c, _d;
-    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
-        silent: true
-    });
-    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
-    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
-    return {
-        name,
-        version
-    };
-});
-const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
-        silent: true
-    });
-    const [name, version] = stdout.trim().split('\n');
-    return {
-        name,
-        version
-    };
-});
-const platform = external_os_namespaceObject.platform();
-const arch = external_os_namespaceObject.arch();
-const isWindows = platform === 'win32';
-const isMacOS = platform === 'darwin';
-const isLinux = platform === 'linux';
-function getDetails() {
-    return platform_awaiter(this, void 0, void 0, function* () {
-        return Object.assign(Object.assign({}, (yield (isWindows
-            ? getWindowsInfo()
-            : isMacOS
-                ? getMacOsInfo()
-                : getLinuxInfo()))), { platform,
-            arch,
-            isWindows,
-            isMacOS,
-            isLinux });
-    });
-}
-//# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
-var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-/**
- * The code to exit an action
- */
-var ExitCode;
-(function (ExitCode) {
-    /**
-     * A code indicating that the action was successful
-     */
-    ExitCode[ExitCode["Success"] = 0] = "Success";
-    /**
-     * A code indicating that the action was a failure
-     */
-    ExitCode[ExitCode["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-//-----------------------------------------------------------------------
-// Variables
-//-----------------------------------------------------------------------
-/**
- * Sets env variable for this action and future actions in the job
- * @param name the name of the variable to set
- * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function exportVariable(name, val) {
-    const convertedVal = toCommandValue(val);
-    process.env[name] = convertedVal;
-    const filePath = process.env['GITHUB_ENV'] || '';
-    if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
-    }
-    issueCommand('set-env', { name }, convertedVal);
-}
-/**
- * Registers a secret which will get masked from logs
- *
- * @param secret - Value of the secret to be masked
- * @remarks
- * This function instructs the Actions runner to mask the specified value in any
- * logs produced during the workflow run. Once registered, the secret value will
- * be replaced with asterisks (***) whenever it appears in console output, logs,
- * or error messages.
- *
- * This is useful for protecting sensitive information such as:
- * - API keys
- * - Access tokens
- * - Authentication credentials
- * - URL parameters containing signatures (SAS tokens)
- *
- * Note that masking only affects future logs; any previous appearances of the
- * secret in logs before calling this function will remain unmasked.
- *
- * @example
- * ```typescript
- * // Register an API token as a secret
- * const apiToken = "abc123xyz456";
- * setSecret(apiToken);
- *
- * // Now any logs containing this value will show *** instead
- * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
- * ```
- */
-function core_setSecret(secret) {
-    command_issueCommand('add-mask', {}, secret);
-}
-/**
- * Prepends inputPath to the PATH (for this action and future actions)
- * @param inputPath
- */
-function addPath(inputPath) {
-    const filePath = process.env['GITHUB_PATH'] || '';
-    if (filePath) {
-        issueFileCommand('PATH', inputPath);
-    }
-    else {
-        issueCommand('add-path', {}, inputPath);
-    }
-    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
-}
-/**
- * Gets the value of an input.
- * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
- * Returns an empty string if the value is not defined.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string
- */
-function getInput(name, options) {
-    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
-    if (options && options.required && !val) {
-        throw new Error(`Input required and not supplied: ${name}`);
-    }
-    if (options && options.trimWhitespace === false) {
-        return val;
-    }
-    return val.trim();
-}
-/**
- * Gets the values of an multiline input.  Each value is also trimmed.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string[]
- *
- */
-function getMultilineInput(name, options) {
-    const inputs = getInput(name, options)
-        .split('\n')
-        .filter(x => x !== '');
-    if (options && options.trimWhitespace === false) {
-        return inputs;
-    }
-    return inputs.map(input => input.trim());
-}
-/**
- * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
- * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
- * The return value is also in boolean type.
- * ref: https://yaml.org/spec/1.2/spec.html#id2804923
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   boolean
- */
-function getBooleanInput(name, options) {
-    const trueValue = ['true', 'True', 'TRUE'];
-    const falseValue = ['false', 'False', 'FALSE'];
-    const val = getInput(name, options);
-    if (trueValue.includes(val))
-        return true;
-    if (falseValue.includes(val))
-        return false;
-    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
-        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
-}
-/**
- * Sets the value of an output.
- *
- * @param     name     name of the output to set
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function setOutput(name, value) {
-    const filePath = process.env['GITHUB_OUTPUT'] || '';
-    if (filePath) {
-        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
-    }
-    process.stdout.write(external_os_namespaceObject.EOL);
-    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
-}
-/**
- * Enables or disables the echoing of commands into stdout for the rest of the step.
- * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
- *
- */
-function setCommandEcho(enabled) {
-    issue('echo', enabled ? 'on' : 'off');
-}
-//-----------------------------------------------------------------------
-// Results
-//-----------------------------------------------------------------------
-/**
- * Sets the action status to failed.
- * When the action exits it will be with an exit code of 1
- * @param message add error issue message
- */
-function setFailed(message) {
-    process.exitCode = ExitCode.Failure;
-    error(message);
-}
-//-----------------------------------------------------------------------
-// Logging Commands
-//-----------------------------------------------------------------------
-/**
- * Gets whether Actions Step Debug is on or not
- */
-function isDebug() {
-    return process.env['RUNNER_DEBUG'] === '1';
-}
-/**
- * Writes debug message to user log
- * @param message debug message
- */
-function core_debug(message) {
-    issueCommand('debug', {}, message);
-}
-/**
- * Adds an error issue
- * @param message error issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function error(message, properties = {}) {
-    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a warning issue
- * @param message warning issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function warning(message, properties = {}) {
-    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a notice issue
- * @param message notice issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function notice(message, properties = {}) {
-    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Writes info to log with console.log.
- * @param message info message
- */
-function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
-}
-/**
- * Begin an output group.
- *
- * Output until the next `groupEnd` will be foldable in this group
- *
- * @param name The name of the output group
- */
-function startGroup(name) {
-    issue('group', name);
-}
-/**
- * End an output group.
- */
-function endGroup() {
-    issue('endgroup');
-}
-/**
- * Wrap an asynchronous function call in a group.
- *
- * Returns the same type as the function itself.
- *
- * @param name The name of the group
- * @param fn The function to wrap in the group
- */
-function group(name, fn) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        startGroup(name);
-        let result;
-        try {
-            result = yield fn();
-        }
-        finally {
-            endGroup();
-        }
-        return result;
-    });
-}
-//-----------------------------------------------------------------------
-// Wrapper action state
-//-----------------------------------------------------------------------
-/**
- * Saves state for current action, the state can only be retrieved by this action's post job execution.
- *
- * @param     name     name of the state to store
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function core_saveState(name, value) {
-    const filePath = process.env['GITHUB_STATE'] || '';
-    if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
-    }
-    issueCommand('save-state', { name }, toCommandValue(value));
-}
-/**
- * Gets the value of an state set by this action's main execution.
- *
- * @param     name     name of the state to get
- * @returns   string
- */
-function getState(name) {
-    return process.env[`STATE_${name}`] || '';
-}
-function getIDToken(aud) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        return yield OidcClient.getIDToken(aud);
-    });
-}
-/**
- * Summary exports
- */
-
-/**
- * @deprecated use core.summary
- */
-
-/**
- * Path exports
- */
-
-/**
- * Platform utilities exports
- */
-
-//# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ./src/io.ts
-
-function coreIO() {
-    return {
-        getInput: (name) => getInput(name),
-        setSecret: (secret) => core_setSecret(secret),
-        setOutput: (name, value) => setOutput(name, value),
-        info: (message) => info(message),
-        notice: (message) => notice(message),
-        warning: (message) => warning(message),
-        setFailed: (message) => setFailed(message),
-        writeSummary: async (markdown) => {
-            if (!process.env.GITHUB_STEP_SUMMARY)
-                return false;
-            await summary.addRaw(markdown, true).write();
-            return true;
-        }
-    };
-}
-function redacting(io) {
-    // Longest first, so a URL is replaced whole before its password is.
-    const secrets = [];
-    const redact = (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text);
-    return {
-        getInput: (name) => io.getInput(name),
-        setSecret: (secret) => {
-            if (secret === '' || secrets.includes(secret))
-                return;
-            secrets.push(secret);
-            secrets.sort((a, b) => b.length - a.length);
-            io.setSecret(secret);
-        },
-        setOutput: (name, value) => io.setOutput(name, redact(value)),
-        info: (message) => io.info(redact(message)),
-        notice: (message) => io.notice(redact(message)),
-        warning: (message) => io.warning(redact(message)),
-        setFailed: (message) => io.setFailed(redact(message)),
-        writeSummary: (markdown) => io.writeSummary(redact(markdown))
-    };
-}
-
-;// CONCATENATED MODULE: ./src/report/links.ts
-function dashboardUrl(charge, stripeAccount) {
-    const account = stripeAccount ? `${stripeAccount}/` : '';
-    const mode = charge.livemode ? '' : 'test/';
-    return `https://dashboard.stripe.com/${account}${mode}payments/${charge.id}`;
-}
-
-;// CONCATENATED MODULE: ./src/report/alerts.ts
-
-
-
-
-/** How many high-value charges the output lists, and how many get a ::notice:: annotation. */
-const MAX_HIGH_VALUE_LISTED = 50;
-const MAX_HIGH_VALUE_NOTICES = 10;
-function thresholdMinor(thresholds, currency) {
-    const major = thresholds.byCurrency.get(currency.toLowerCase()) ?? thresholds.all;
-    return major === undefined ? undefined : majorToMinor(major, currency);
-}
-/** Collects the run's high-value charges: counts all, keeps the newest MAX_HIGH_VALUE_LISTED. */
-class HighValueCollector {
-    thresholds;
-    stripeAccount;
-    count = 0;
-    /** Newest first. */
-    kept = [];
-    cache = new Map();
-    constructor(thresholds, stripeAccount) {
-        this.thresholds = thresholds;
-        this.stripeAccount = stripeAccount;
-    }
-    isHighValue(charge) {
-        const currency = charge.currency.toLowerCase();
-        if (!this.cache.has(currency))
-            this.cache.set(currency, thresholdMinor(this.thresholds, currency));
-        const threshold = this.cache.get(currency);
-        return threshold !== undefined && charge.amount >= threshold;
-    }
-    add(charge, order) {
-        if (!this.isHighValue(charge))
-            return;
-        this.count += 1;
-        keepNewest(this.kept, charge, MAX_HIGH_VALUE_LISTED, order);
-    }
-    get truncated() {
-        return this.count > this.kept.length;
-    }
-    entries() {
-        return this.kept.map((c) => ({
-            id: c.id,
-            amount: formatMinor(c.amount, c.currency),
-            amount_minor: c.amount,
-            currency: c.currency,
-            customer_email: c.receipt_email ?? c.billing_details?.email ?? null,
-            // Outputs have size limits; a description is context, not data.
-            description: c.description == null ? null : c.description.length > 200 ? `${c.description.slice(0, 199)}…` : c.description,
-            created: isoSeconds(c.created),
-            dashboard_url: dashboardUrl(c, this.stripeAccount)
-        }));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/outputs.ts
-
-
-function runMessage(count, dryRun) {
-    return dryRun ? `Dry run: found ${count} Stripe charges; nothing stored` : `Successfully processed ${count} Stripe charges`;
-}
-/** The step's outputs, every one a string as GitHub stores them. Names are a public contract. */
-function buildOutputs(progress, dryRun, incremental) {
-    const { totals } = progress;
-    const message = runMessage(progress.matched, dryRun);
-    const usd = totals.byCurrency.get('usd');
-    const usdMinor = usd?.amountMinor ?? 0;
-    const currencies = totals.currencies();
-    const single = currencies.length === 1 ? currencies[0] : undefined;
-    const totalsJson = {};
-    for (const currency of currencies) {
-        const t = totals.byCurrency.get(currency);
-        totalsJson[currency] = {
-            count: t.count,
-            amount_minor: t.amountMinor,
-            amount: formatMinor(t.amountMinor, currency),
-            refunded_minor: t.refundedMinor,
-            refunded: formatMinor(t.refundedMinor, currency),
-            net_minor: t.amountMinor - t.refundedMinor,
-            net: formatMinor(t.amountMinor - t.refundedMinor, currency)
-        };
-    }
-    const result = {
-        message,
-        total_amount_cents: usdMinor,
-        total_amount_usd: Number(formatMinor(usdMinor, 'usd')),
-        charge_count: progress.matched,
-        charges_stored: progress.stored,
-        charges_updated: progress.updated,
-        totals: totalsJson,
-        dry_run: dryRun
-    };
-    return {
-        message,
-        charge_count: String(progress.matched),
-        charges_stored: String(progress.stored),
-        charges_updated: String(progress.updated),
-        total_amount_cents: String(usdMinor),
-        total_amount_usd: formatMinor(usdMinor, 'usd'),
-        currency: currencies.length === 0 ? '' : (single ?? 'mixed'),
-        total_amount: single ? formatMinor(totals.byCurrency.get(single).amountMinor, single) : '',
-        totals: JSON.stringify(totalsJson),
-        result: JSON.stringify(result),
-        // Every charge created at or before this time is stored (the second before the resume point).
-        cursor: incremental ? isoSeconds(incremental.cursor - 1) : '',
-        events_processed: String(incremental?.eventsProcessed ?? 0),
-        skipped: 'false',
-        high_value_count: String(progress.highValue?.count ?? 0),
-        high_value_charges: JSON.stringify(progress.highValue?.entries() ?? []),
-        high_value_truncated: String(progress.highValue?.truncated ?? false)
-    };
-}
-
-;// CONCATENATED MODULE: ./src/report/chart.ts
-
-const DAY = 86400;
-/** More bars than this are unreadable on a summary page: days become weeks, weeks become months. */
-const MAX_BARS = 62;
-function dayLabel(day) {
-    return new Date(day * DAY * 1000).toISOString().slice(5, 10);
-}
-/**
- * Gross per bucket over [fromDay, toDay] (UTC day numbers), including empty buckets so the chart's
- * gaps are real gaps. Daily up to MAX_BARS days, then weekly (Mondays), then monthly (last MAX_BARS months).
- */
-function bucketize(daily, fromDay, toDay, currency) {
-    const span = toDay - fromDay + 1;
-    if (span <= MAX_BARS) {
-        const bars = [];
-        for (let d = fromDay; d <= toDay; d++)
-            bars.push({ label: dayLabel(d), value: minorToNumber(daily.get(d) ?? 0, currency) });
-        return { unit: 'day', bars };
-    }
-    const weekly = span <= MAX_BARS * 7;
-    const sums = new Map();
-    const keyOf = (day) => {
-        if (weekly)
-            return dayLabel(day - ((new Date(day * DAY * 1000).getUTCDay() + 6) % 7));
-        return new Date(day * DAY * 1000).toISOString().slice(0, 7);
-    };
-    for (let d = fromDay; d <= toDay; d++) {
-        const key = keyOf(d);
-        sums.set(key, (sums.get(key) ?? 0) + (daily.get(d) ?? 0));
-    }
-    const bars = [...sums].map(([label, minor]) => ({ label, value: minorToNumber(minor, currency) }));
-    return { unit: weekly ? 'week' : 'month', bars: bars.slice(-MAX_BARS) };
-}
-/** A rounded-up axis maximum: 1, 2 or 5 times a power of ten. */
-function niceMax(value) {
-    if (value <= 0)
-        return 1;
-    const power = 10 ** Math.floor(Math.log10(value));
-    for (const step of [1, 2, 5, 10])
-        if (step * power >= value)
-            return step * power;
-    return 10 * power;
-}
-/** A Mermaid `xychart-beta` bar chart, as GitHub renders it in a ```mermaid block. */
-function mermaidBarChart(chart, currency) {
-    const code = currency.toUpperCase();
-    const title = `${chart.unit === 'day' ? 'Daily' : chart.unit === 'week' ? 'Weekly' : 'Monthly'} gross, ${code}`;
-    const max = niceMax(Math.max(...chart.bars.map((b) => b.value), 0));
-    return [
-        '```mermaid',
-        'xychart-beta',
-        `    title "${title}"`,
-        `    x-axis [${chart.bars.map((b) => `"${b.label}"`).join(', ')}]`,
-        `    y-axis "${code}" 0 --> ${max}`,
-        `    bar [${chart.bars.map((b) => String(b.value)).join(', ')}]`,
-        '```'
-    ].join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/report/summary.ts
-
-
-
-
-
-/** GitHub refuses a step summary over 1 MiB; stay clear of it. */
-const SUMMARY_LIMIT_BYTES = 1_000_000;
-const DESCRIPTION_CHARS = 120;
-/**
- * Text from Stripe (descriptions, emails) is untrusted: inside a table cell it must not end the
- * cell (`|`), the row (newline), open HTML or form links and emphasis.
- */
-function escapeCell(text, maxChars = Infinity) {
-    if (text == null || text === '')
-        return '';
-    const chars = [...text];
-    const short = chars.length > maxChars ? `${chars.slice(0, maxChars - 1).join('')}…` : text;
-    return short
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/\r\n|\r|\n/g, ' ')
-        .replace(/([\\`*_[\]|~])/g, '\\$1');
-}
-function describeWindow(gte, lt) {
-    if (gte === undefined && lt === undefined)
-        return 'all time';
-    if (lt === undefined)
-        return `from ${isoSeconds(gte)}`;
-    if (gte === undefined)
-        return `before ${isoSeconds(lt)}`;
-    return `from ${isoSeconds(gte)} to before ${isoSeconds(lt)}`;
-}
-function describeStatuses(statuses) {
-    return statuses.size === CHARGE_STATUSES.length ? 'all' : CHARGE_STATUSES.filter((s) => statuses.has(s)).join(', ');
-}
-function chargeRow(c, stripeAccount) {
-    const created = isoSeconds(c.created).replace('T', ' ').replace('Z', '');
-    return (`| [${c.id}](${dashboardUrl(c, stripeAccount)}) | ${formatMoney(c.amount, c.currency)} | ${c.status} | ` +
-        `${escapeCell(c.receipt_email ?? c.billing_details?.email)} | ${escapeCell(c.description, DESCRIPTION_CHARS)} | ${created} |`);
-}
-const CHARGE_HEADER = ['| Charge | Amount | Status | Customer email | Description | Created (UTC) |', '| --- | ---: | --- | --- | --- | --- |'];
-/** The chart's day range: the run's window where it is close to the data, else the data's own span. */
-function chartDays(daily, ctx) {
-    const days = [...daily.keys()];
-    const first = Math.min(...days);
-    const last = Math.max(...days);
-    const gte = ctx.incremental?.from ?? ctx.createdGte;
-    const lt = ctx.incremental?.to ?? ctx.createdLt ?? (ctx.now ? Math.floor(ctx.now.getTime() / 1000) + 1 : undefined);
-    const from = gte !== undefined && Math.floor(gte / 86400) >= first - 62 ? Math.floor(gte / 86400) : first;
-    const to = lt !== undefined && Math.floor((lt - 1) / 86400) <= last + 62 ? Math.floor((lt - 1) / 86400) : last;
-    return [Math.min(from, first), Math.max(to, last)];
-}
-function renderWith(progress, ctx, chargeRows) {
-    const lines = [];
-    lines.push('## Stripe Payment Monitor', '');
-    lines.push(`**${runMessage(progress.matched, ctx.dryRun)}**`, '');
-    if (!ctx.dryRun) {
-        lines.push(`Table \`${ctx.schema}.${ctx.table}\`: ${progress.stored} new row(s), ${progress.updated} updated.`, '');
-    }
-    lines.push('| Setting | Value |', '| --- | --- |');
-    const inc = ctx.incremental;
-    lines.push(`| Mode | ${inc ? `incremental${inc.firstRun ? ' (first run: backfill)' : ''}` : 'newest first'} |`);
-    lines.push(`| Status | ${describeStatuses(ctx.statuses)} |`);
-    lines.push(`| Limit | ${Number.isFinite(ctx.limit) ? ctx.limit : 'all'} |`);
-    if (inc) {
-        lines.push(`| Window covered | ${describeWindow(inc.from, inc.cursor)} |`);
-        lines.push(`| Complete through | ${isoSeconds(inc.cursor - 1)} |`);
-        lines.push(`| Change events replayed | ${inc.eventsProcessed} (${inc.chargesRefetched} charge(s) re-fetched) |`);
-        lines.push(`| Re-sweep | ${inc.resweep ? 'yes: the event cursor was older than Stripe keeps events' : 'no'} |`);
-    }
-    else {
-        lines.push(`| Created | ${describeWindow(ctx.createdGte, ctx.createdLt)} |`);
-    }
-    lines.push(`| Dry run | ${ctx.dryRun ? 'yes: nothing was written' : 'no'} |`);
-    if (ctx.stripeAccount)
-        lines.push(`| Stripe account | ${ctx.stripeAccount} |`);
-    lines.push(`| Stripe charges scanned | ${progress.scanned} in ${progress.pages} page(s) |`);
-    lines.push('');
-    const currencies = progress.totals.currencies();
-    if (currencies.length === 0) {
-        lines.push('No charges matched.', '');
-    }
-    else {
-        lines.push('### Totals by currency', '');
-        lines.push('| Currency | Charges | Gross | Refunded | Net |', '| --- | ---: | ---: | ---: | ---: |');
-        for (const currency of currencies) {
-            const t = progress.totals.byCurrency.get(currency);
-            lines.push(`| ${currency.toUpperCase()} | ${t.count} | ${formatMoney(t.amountMinor, currency)} | ${formatMoney(t.refundedMinor, currency)} | ${formatMoney(t.amountMinor - t.refundedMinor, currency)} |`);
-        }
-        lines.push('');
-        const main = currencies[0];
-        const daily = progress.totals.daily.get(main);
-        if (daily && daily.size > 0) {
-            const [from, to] = chartDays(daily, ctx);
-            lines.push(`### Gross over time (${main.toUpperCase()}, the run's most frequent currency)`, '');
-            lines.push(mermaidBarChart(bucketize(daily, from, to, main), main), '');
-        }
-        const hv = progress.highValue;
-        if (hv && ctx.highValueThreshold !== undefined) {
-            lines.push(`### High-value charges (${hv.count})`, '');
-            lines.push(`Threshold: ${escapeCell(ctx.highValueThreshold)}.`, '');
-            if (hv.count > 0) {
-                lines.push(...CHARGE_HEADER);
-                for (const c of hv.kept)
-                    lines.push(chargeRow(c, ctx.stripeAccount));
-                if (hv.truncated)
-                    lines.push('', `…and ${hv.count - hv.kept.length} more.`);
-                lines.push('');
-            }
-        }
-        lines.push(`### Charges ${ctx.dryRun ? 'found' : 'recorded'} this run (newest first)`, '');
-        lines.push(...CHARGE_HEADER);
-        const shown = progress.recorded.slice(0, chargeRows);
-        for (const c of shown)
-            lines.push(chargeRow(c, ctx.stripeAccount));
-        const more = progress.matched - shown.length;
-        if (more > 0)
-            lines.push('', `…and ${more} more.`);
-        if (shown.length < progress.recorded.length)
-            lines.push('', "(The table was shortened to fit GitHub's 1 MiB job summary limit.)");
-        lines.push('');
-    }
-    if (ctx.runUrl)
-        lines.push(`[Workflow run](${ctx.runUrl})`, '');
-    return lines.join('\n');
-}
-/** The job summary as GitHub-flavoured Markdown, within GitHub's size limit. Pure. */
-function renderSummary(progress, ctx, limitBytes = SUMMARY_LIMIT_BYTES) {
-    let rows = progress.recorded.length;
-    let markdown = renderWith(progress, ctx, rows);
-    while (Buffer.byteLength(markdown) > limitBytes && rows > 0) {
-        rows = Math.floor(rows / 2);
-        markdown = renderWith(progress, ctx, rows);
-    }
-    return markdown;
-}
-
-;// CONCATENATED MODULE: ./src/stripe/client.ts
-
-/** Pinned so stored rows keep one shape; recorded per row in `stripe_api_version`. */
-const STRIPE_API_VERSION = '2026-10-28.endive';
-/** Per-request timeout. Stripe answers list calls in well under a second; 30 s means something is wrong. */
-const STRIPE_TIMEOUT_MS = 30_000;
-/**
- * The SDK's own HTTP client behind the shared rate limiter: every request waits for its turn —
- * including the SDK's retries — and every 429 slows the limiter down.
- */
-class RateLimitedHttpClient extends stripe_esm_node.HttpClient {
-    inner;
-    limiter;
-    constructor(inner, limiter) {
-        super();
-        this.inner = inner;
-        this.limiter = limiter;
-    }
-    getClientName() {
-        return this.inner.getClientName();
-    }
-    async makeRequest(...args) {
-        await this.limiter.acquire();
-        const response = await this.inner.makeRequest(...args);
-        if (response.getStatusCode() === 429) {
-            const retryAfter = Number(response.getHeaders()['retry-after']);
-            this.limiter.onRateLimited(Number.isFinite(retryAfter) ? retryAfter : undefined);
-        }
-        return response;
-    }
-}
-/**
- * The official SDK, pointed at `stripe-api-base`. The SDK itself retries connection errors, 409s
- * and 5xx (with its own backoff); 429s are retried by `withRetries`.
- */
-function createStripeClient(config, limiter, timeoutMs = STRIPE_TIMEOUT_MS) {
-    const base = config.stripeApiBase;
-    const protocol = base.protocol === 'http:' ? 'http' : 'https';
-    return new stripe_esm_node(config.stripeKey, {
-        apiVersion: STRIPE_API_VERSION,
-        protocol,
-        host: base.hostname,
-        port: base.port || (protocol === 'http' ? 80 : 443),
-        maxNetworkRetries: 3,
-        timeout: timeoutMs,
-        telemetry: false,
-        stripeAccount: config.stripeAccount,
-        appInfo: { name: 'stripe-payment-monitor', url: 'https://github.com/marketplace/actions/stripe-payment-monitor' },
-        ...(limiter ? { httpClient: new RateLimitedHttpClient(stripe_esm_node.createNodeHttpClient(), limiter) } : {})
-    });
-}
-
 ;// CONCATENATED MODULE: ./src/stripe/limiter.ts
 const realClock = {
     now: () => performance.now(),
@@ -66561,21 +66777,29 @@ class RateLimiter {
     async waitForSlot() {
         for (;;) {
             const now = this.clock.now();
-            this.recover(now);
-            while (this.starts.length > 0 && now - this.starts[0] >= this.windowMs)
-                this.starts.shift();
-            const windowWait = this.starts.length >= Math.floor(this.maxPerSecond) ? this.starts[0] + this.windowMs - now : 0;
-            // Evenly spaced starts: a stalled event loop then cannot release a burst at Stripe.
-            const paceWait = this.lastStart + (this.rate < this.maxPerSecond ? 1000 / this.rate : 900 / this.maxPerSecond) - now;
-            const wait = Math.max(0, windowWait, paceWait, this.pausedUntil - now);
+            const wait = this.delay(now);
             if (wait <= 0) {
-                this.starts.push(now);
-                this.lastStart = now;
-                this.stats.requests += 1;
+                this.take(now);
                 return;
             }
             await this.clock.sleep(wait);
         }
+    }
+    /** How long a request starting now would have to wait (0: it may start). */
+    delay(now) {
+        this.recover(now);
+        while (this.starts.length > 0 && now - this.starts[0] >= this.windowMs)
+            this.starts.shift();
+        const windowWait = this.starts.length >= Math.floor(this.maxPerSecond) ? this.starts[0] + this.windowMs - now : 0;
+        // Evenly spaced starts: a stalled event loop then cannot release a burst at Stripe.
+        const paceWait = this.lastStart + (this.rate < this.maxPerSecond ? 1000 / this.rate : 900 / this.maxPerSecond) - now;
+        return Math.max(0, windowWait, paceWait, this.pausedUntil - now);
+    }
+    /** Records a request starting now (after `delay(now)` said 0). */
+    take(now) {
+        this.starts.push(now);
+        this.lastStart = now;
+        this.stats.requests += 1;
     }
     /** Back to full pace over about five seconds without a 429, starting a second after the last pause. */
     recover(now) {
@@ -66586,6 +66810,141 @@ class RateLimiter {
         this.rate = Math.min(this.maxPerSecond, this.rate + (this.maxPerSecond / 5) * ((now - from) / 1000));
     }
 }
+/**
+ * Stripe's limits as Stripe enforces them: each endpoint (named operation, such as
+ * `GET /v1/charges` or `GET /v1/charges/:id`) has its own limit, and every request also counts
+ * against the account's global one. A request starts only when both allow it; each endpoint's
+ * callers are served in order.
+ */
+class RateLimits {
+    perEndpoint;
+    total;
+    clock;
+    global;
+    endpoints = new Map();
+    constructor(perEndpoint, total, clock = realClock) {
+        this.perEndpoint = perEndpoint;
+        this.total = total;
+        this.clock = clock;
+        this.global = new RateLimiter(total, clock);
+    }
+    /** Every request of the run: started and refused (429). */
+    get stats() {
+        let rateLimited = 0;
+        for (const { limiter } of this.endpoints.values())
+            rateLimited += limiter.stats.rateLimited;
+        return { requests: this.global.stats.requests, rateLimited };
+    }
+    /** Requests started per endpoint. */
+    requestsByEndpoint() {
+        return Object.fromEntries([...this.endpoints].map(([name, e]) => [name, e.limiter.stats.requests]));
+    }
+    /** Resolves when a request to `endpoint` may start. */
+    acquire(endpoint) {
+        const entry = this.entry(endpoint);
+        const turn = entry.queue.then(async () => {
+            for (;;) {
+                const now = this.clock.now();
+                const wait = Math.max(entry.limiter.delay(now), this.global.delay(now));
+                if (wait <= 0) {
+                    entry.limiter.take(now);
+                    this.global.take(now);
+                    return;
+                }
+                await this.clock.sleep(wait);
+            }
+        });
+        entry.queue = turn.catch(() => { });
+        return turn;
+    }
+    /** Stripe answered 429 to a request to `endpoint`: that endpoint slows down. */
+    onRateLimited(endpoint, retryAfterSeconds) {
+        this.entry(endpoint).limiter.onRateLimited(retryAfterSeconds);
+    }
+    entry(endpoint) {
+        let entry = this.endpoints.get(endpoint);
+        if (!entry)
+            this.endpoints.set(endpoint, (entry = { limiter: new RateLimiter(this.perEndpoint, this.clock), queue: Promise.resolve() }));
+        return entry;
+    }
+}
+/** The named operation of a request: `GET /v1/charges/ch_123?x` → `GET /v1/charges/:id`. */
+function endpointOf(method, path) {
+    const bare = path.split('?')[0] ?? path;
+    const parts = bare.split('/').map((part, i) => (i > 2 && /^[a-z]+_[A-Za-z0-9_]+$/.test(part) ? ':id' : part));
+    return `${method.toUpperCase()} ${parts.join('/')}`;
+}
+
+;// CONCATENATED MODULE: ./src/stripe/client.ts
+
+
+/** Pinned so stored rows keep one shape; recorded per row in `stripe_api_version`. */
+const STRIPE_API_VERSION = '2026-10-28.endive';
+/** Per-request timeout. Stripe answers list calls in well under a second; 30 s means something is wrong. */
+const STRIPE_TIMEOUT_MS = 30_000;
+/**
+ * The SDK's own HTTP client behind the run's rate limits: every request waits for its turn on its
+ * endpoint and on the global limit — including retries — and every 429 slows its endpoint down.
+ */
+class RateLimitedHttpClient extends stripe_esm_node.HttpClient {
+    inner;
+    limits;
+    onAnswer;
+    constructor(inner, limits, onAnswer) {
+        super();
+        this.inner = inner;
+        this.limits = limits;
+        this.onAnswer = onAnswer;
+    }
+    getClientName() {
+        return this.inner.getClientName();
+    }
+    async makeRequest(...args) {
+        const endpoint = endpointOf(args[3], args[2]);
+        await this.limits.acquire(endpoint);
+        const response = await this.inner.makeRequest(...args);
+        if (response.getStatusCode() < 300)
+            this.onAnswer();
+        if (response.getStatusCode() === 429) {
+            const retryAfter = Number(response.getHeaders()['retry-after']);
+            this.limits.onRateLimited(endpoint, Number.isFinite(retryAfter) ? retryAfter : undefined);
+        }
+        return response;
+    }
+}
+/**
+ * The official SDK, pointed at `stripe-api-base`. The SDK itself retries connection errors, 409s
+ * and 5xx (with its own backoff); 429s are retried by `withRetries`.
+ */
+function createStripeClient(config, limits, timeoutMs = STRIPE_TIMEOUT_MS, 
+/** Told each time Stripe answers a request successfully. */
+onAnswer = () => { }) {
+    const base = config.stripeApiBase;
+    const protocol = base.protocol === 'http:' ? 'http' : 'https';
+    return new stripe_esm_node(config.stripeKey, {
+        apiVersion: STRIPE_API_VERSION,
+        protocol,
+        host: base.hostname,
+        port: base.port || (protocol === 'http' ? 80 : 443),
+        maxNetworkRetries: 3,
+        timeout: timeoutMs,
+        telemetry: false,
+        stripeAccount: config.stripeAccount,
+        appInfo: { name: 'stripe-payment-monitor', url: 'https://github.com/marketplace/actions/stripe-payment-monitor' },
+        ...(limits ? { httpClient: new RateLimitedHttpClient(stripe_esm_node.createNodeHttpClient(), limits, onAnswer) } : {})
+    });
+}
+
+;// CONCATENATED MODULE: ./src/store/columns.ts
+/** Always double-quoted: identifiers are validated in config, quoting keeps their exact case. */
+function quoteIdent(name) {
+    return `"${name.replace(/"/g, '""')}"`;
+}
+function qualified(schema, table) {
+    return `${quoteIdent(schema)}.${quoteIdent(table)}`;
+}
+/** Postgres truncates identifiers to 63 bytes; every name the action derives must fit. */
+const MAX_IDENTIFIER_BYTES = 63;
 
 // EXTERNAL MODULE: ./node_modules/pg/lib/index.js
 var pg_lib = __nccwpck_require__(3273);
@@ -66705,16 +67064,17 @@ function describeDatabaseError(error, doing) {
 /** One namespace for this action's advisory locks, so they cannot collide with the application's own. */
 const LOCK_CLASS = 'stripe-payment-monitor';
 /**
- * Takes the run lock on schema.table: a session-level advisory lock held until the connection
- * closes (a killed run's lock is released by the server with its connection). Waits up to
- * `timeoutSeconds`, polling, and returns false if another run still holds it.
+ * Takes the run lock on a schema: a session-level advisory lock held until the connection closes
+ * (a killed run's lock is released by the server with its connection). Every table the action
+ * writes in the schema is behind it. Waits up to `timeoutSeconds`, polling, and returns false if
+ * another run still holds it.
  */
-async function acquireRunLock(client, schema, table, timeoutSeconds, pollMs = 250) {
+async function acquireRunLock(client, schema, timeoutSeconds, pollMs = 250) {
     const deadline = Date.now() + timeoutSeconds * 1000;
     for (;;) {
         const result = await client.query('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS locked', [
             LOCK_CLASS,
-            `${schema}.${table}`
+            schema
         ]);
         if (result.rows[0]?.locked)
             return true;
@@ -66724,178 +67084,296 @@ async function acquireRunLock(client, schema, table, timeoutSeconds, pollMs = 25
     }
 }
 
-;// CONCATENATED MODULE: ./src/store/rows.ts
-function idOf(value) {
-    if (value == null)
-        return null;
-    return typeof value === 'string' ? value : value.id;
+;// CONCATENATED MODULE: ./src/store/rejects.ts
+
+/**
+ * The quarantine: objects Stripe returned that could not be stored (a malformed shape, or a value
+ * Postgres refuses). Kept with the reason and the object as text; each later run retries them and
+ * marks them resolved once stored. The sync itself moves on.
+ */
+const REJECTS_TABLE = 'stripe_sync_rejects';
+async function ensureRejectsTable(client, schema) {
+    const exists = await client.query('SELECT to_regclass($1) AS t', [qualified(schema, REJECTS_TABLE)]);
+    if (exists.rows[0]?.t)
+        return false;
+    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, REJECTS_TABLE)} (
+    object_type text NOT NULL,
+    object_id text NOT NULL,
+    reason text NOT NULL,
+    raw text,
+    first_seen_at timestamptz NOT NULL DEFAULT now(),
+    last_seen_at timestamptz NOT NULL DEFAULT now(),
+    attempts integer NOT NULL DEFAULT 1,
+    resolved_at timestamptz,
+    PRIMARY KEY (object_type, object_id)
+  )`);
+    return true;
 }
-function chargeToRow(charge, apiVersion, accountId) {
-    return {
-        charge_id: charge.id,
-        amount: charge.amount,
-        currency: charge.currency,
-        customer_email: charge.receipt_email ?? charge.billing_details?.email ?? null,
-        description: charge.description ?? null,
-        status: charge.status,
-        created_at: charge.created,
-        amount_captured: charge.amount_captured ?? null,
-        amount_refunded: charge.amount_refunded ?? null,
-        refunded: charge.refunded ?? null,
-        paid: charge.paid ?? null,
-        captured: charge.captured ?? null,
-        disputed: charge.disputed ?? null,
-        customer_id: idOf(charge.customer),
-        payment_intent_id: idOf(charge.payment_intent),
-        balance_transaction_id: idOf(charge.balance_transaction),
-        payment_method_type: charge.payment_method_details?.type ?? null,
-        failure_code: charge.failure_code ?? null,
-        failure_message: charge.failure_message ?? null,
-        livemode: charge.livemode,
-        account_id: accountId ?? null,
-        metadata: charge.metadata ?? null,
-        raw: charge,
-        stripe_api_version: apiVersion
-    };
+/** Text Postgres accepts: NULs dropped, lone surrogates replaced, kept within 1 MB. */
+function rawText(object) {
+    let text;
+    try {
+        text = JSON.stringify(object) ?? String(object);
+    }
+    catch {
+        text = String(object);
+    }
+    text = text.toWellFormed().replaceAll('\u0000', '');
+    return text.length > 1_000_000 ? `${text.slice(0, 1_000_000)}…` : text;
+}
+async function saveRejects(client, schema, rejects) {
+    if (rejects.length === 0)
+        return;
+    await client.query(`INSERT INTO ${qualified(schema, REJECTS_TABLE)} AS r (object_type, object_id, reason, raw)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+     ON CONFLICT (object_type, object_id) DO UPDATE SET reason = EXCLUDED.reason, raw = EXCLUDED.raw,
+       last_seen_at = now(), attempts = r.attempts + 1, resolved_at = NULL`, [
+        rejects.map((r) => r.objectType),
+        rejects.map((r) => r.id.toWellFormed().replaceAll('\u0000', '')),
+        rejects.map((r) => r.reason.toWellFormed().replaceAll('\u0000', '')),
+        rejects.map((r) => r.raw)
+    ]);
+}
+/** Quarantined ids of one object type, last seen before `before`, not yet stored. */
+async function openRejects(client, schema, objectType, before) {
+    const result = await client.query(`SELECT object_id FROM ${qualified(schema, REJECTS_TABLE)} WHERE object_type = $1 AND resolved_at IS NULL AND last_seen_at < $2 ORDER BY first_seen_at`, [objectType, before]);
+    return result.rows.map((r) => r.object_id);
+}
+async function resolveRejects(client, schema, objectType, ids) {
+    if (ids.length === 0)
+        return 0;
+    const result = await client.query(`UPDATE ${qualified(schema, REJECTS_TABLE)} SET resolved_at = now() WHERE object_type = $1 AND object_id = ANY($2) AND resolved_at IS NULL`, [objectType, ids]);
+    return result.rowCount ?? 0;
 }
 
 ;// CONCATENATED MODULE: ./src/store/schema.ts
 
 
-class DuplicateChargeIdsError extends connect_DatabaseError {
-    constructor(schema, table, duplicates) {
+class DuplicateIdsError extends connect_DatabaseError {
+    constructor(schema, table, column, duplicates) {
         const t = qualified(schema, table);
-        super(`Table ${t} already holds ${duplicates} charge_id value(s) stored more than once, so it cannot get the unique key on charge_id ` +
+        const c = quoteIdent(column);
+        super(`Table ${t} already holds ${duplicates} ${column} value(s) stored more than once, so it cannot get the unique key on ${column} ` +
             `that makes re-runs safe. Remove the extra copies, keeping the oldest, then re-run:\n` +
-            `  DELETE FROM ${t} a USING ${t} b WHERE a.charge_id = b.charge_id AND a.ctid > b.ctid;`);
-        this.name = 'DuplicateChargeIdsError';
+            `  DELETE FROM ${t} a USING ${t} b WHERE a.${c} = b.${c} AND a.ctid > b.ctid;`);
+        this.name = 'DuplicateIdsError';
     }
 }
-/** The reporting view's name: `<table>_daily`, within Postgres's 63-character limit. */
-function dailyViewName(table) {
-    return `${table.slice(0, 63 - '_daily'.length)}_daily`;
+/** The index name for a column: `<table>_<column>_idx`. Config keeps table names short enough for it. */
+function indexName(table, column) {
+    return `${table}_${column}_idx`;
 }
 /**
- * Daily totals of succeeded charges per currency, in minor units: day (UTC), currency, count,
- * gross, refunded, net. Refunds are counted on the charge's day, as Stripe reports them per charge.
+ * Makes one table ready inside the caller's transaction: creates it when missing; for an existing
+ * table (such as one made for the original job) adds missing columns and the unique key. Statements
+ * that need CREATE privileges run only when something is missing, so later runs need none.
  */
-function dailyViewSql(schema, table) {
-    return `CREATE OR REPLACE VIEW ${qualified(schema, dailyViewName(table))} AS
-  SELECT (created_at AT TIME ZONE 'UTC')::date AS day,
-         currency,
-         count(*) AS count,
-         sum(amount) AS gross,
-         sum(coalesce(amount_refunded, 0)) AS refunded,
-         sum(amount - coalesce(amount_refunded, 0)) AS net
-    FROM ${qualified(schema, table)}
-   WHERE status = 'succeeded'
-   GROUP BY 1, 2`;
-}
-/**
- * Makes the table ready: creates the schema and table when missing; for an existing table (such as
- * one made for the original job) adds missing columns and the unique key on charge_id. Runs in one
- * transaction; the caller holds the table's run lock, so two first runs cannot race each other's
- * DDL. Statements that need CREATE privileges run only when something is missing, so later runs
- * need none.
- */
-async function ensureTable(client, schema, table) {
-    const report = { createdSchema: false, createdTable: false, addedColumns: [], addedUniqueKey: false, createdView: false };
+async function ensureTable(client, schema, def) {
+    const { table, columns, idColumn } = def;
+    const report = { table, createdTable: false, addedColumns: [], addedUniqueKey: false };
     const t = qualified(schema, table);
-    await client.query('BEGIN');
-    try {
-        const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
-        if (schemaExists.rowCount === 0) {
-            await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-            report.createdSchema = true;
-        }
-        const existing = await client.query('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [schema, table]);
-        if (existing.rowCount === 0) {
-            const defs = COLUMNS.map((c) => `${quoteIdent(c.name)} ${c.type}${c.notNull ? ' NOT NULL' : ''}${c.default ? ` DEFAULT ${c.default}` : ''}`);
-            await client.query(`CREATE TABLE ${t} (${defs.join(', ')})`);
-            report.createdTable = true;
-        }
-        else {
-            const have = new Set(existing.rows.map((r) => r.column_name));
-            for (const c of COLUMNS.filter((col) => !have.has(col.name))) {
-                await client.query(`ALTER TABLE ${t} ADD COLUMN ${quoteIdent(c.name)} ${c.type}${c.default ? ` DEFAULT ${c.default}` : ''}`);
-                report.addedColumns.push(c.name);
-            }
-        }
-        if (!(await hasUniqueKeyOnChargeId(client, schema, table))) {
-            const dup = await client.query(`SELECT count(*) AS n FROM (SELECT charge_id FROM ${t} WHERE charge_id IS NOT NULL GROUP BY charge_id HAVING count(*) > 1) d`);
-            const duplicates = Number(dup.rows[0]?.n ?? 0);
-            if (duplicates > 0)
-                throw new DuplicateChargeIdsError(schema, table, duplicates);
-            await client.query(`CREATE UNIQUE INDEX ${quoteIdent(`${table}_charge_id_key`)} ON ${t} (charge_id)`);
-            report.addedUniqueKey = true;
-        }
-        if (report.createdTable || report.addedColumns.length > 0 || report.addedUniqueKey) {
-            await client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(`${table}_created_at_idx`)} ON ${t} (created_at)`);
-            await client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(`${table}_status_idx`)} ON ${t} (status)`);
-        }
-        const view = await client.query('SELECT to_regclass($1) AS v', [qualified(schema, dailyViewName(table))]);
-        if (!view.rows[0]?.v) {
-            await client.query(dailyViewSql(schema, table));
-            report.createdView = true;
-        }
-        await client.query('COMMIT');
+    const kind = await client.query('SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2', [schema, table]);
+    const relkind = kind.rows[0]?.relkind;
+    if (relkind !== undefined && relkind !== 'r' && relkind !== 'p') {
+        const what = { v: 'a view', m: 'a materialized view', i: 'an index', S: 'a sequence', f: 'a foreign table', c: 'a type' };
+        throw new connect_DatabaseError(`${t} is ${what[relkind] ?? 'not a table'}, not a table the action can write to. Choose another name (input \`table\`) or \`schema\`.`);
     }
-    catch (error) {
-        await client.query('ROLLBACK').catch(() => { });
-        throw error;
+    if (relkind === undefined) {
+        const defs = columns.map((c) => `${quoteIdent(c.name)} ${c.type}${c.notNull ? ' NOT NULL' : ''}${c.default ? ` DEFAULT ${c.default}` : ''}`);
+        await client.query(`CREATE TABLE ${t} (${defs.join(', ')})`);
+        report.createdTable = true;
+    }
+    else {
+        const existing = await client.query('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [schema, table]);
+        const have = new Set(existing.rows.map((r) => r.column_name));
+        for (const c of columns.filter((col) => !have.has(col.name))) {
+            await client.query(`ALTER TABLE ${t} ADD COLUMN ${quoteIdent(c.name)} ${c.type}${c.default ? ` DEFAULT ${c.default}` : ''}`);
+            report.addedColumns.push(c.name);
+        }
+    }
+    if (!(await hasUniqueKeyOn(client, schema, table, idColumn))) {
+        const dup = await client.query(`SELECT count(*) AS n FROM (SELECT ${quoteIdent(idColumn)} FROM ${t} WHERE ${quoteIdent(idColumn)} IS NOT NULL GROUP BY 1 HAVING count(*) > 1) d`);
+        const duplicates = Number(dup.rows[0]?.n ?? 0);
+        if (duplicates > 0)
+            throw new DuplicateIdsError(schema, table, idColumn, duplicates);
+        await client.query(`CREATE UNIQUE INDEX ${quoteIdent(`${table}_${idColumn}_key`)} ON ${t} (${quoteIdent(idColumn)})`);
+        report.addedUniqueKey = true;
+    }
+    if (report.createdTable || report.addedColumns.length > 0 || report.addedUniqueKey) {
+        for (const column of def.indexes) {
+            await client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(indexName(table, column))} ON ${t} (${quoteIdent(column)})`);
+        }
     }
     return report;
 }
-/** A unique, non-partial index on exactly (charge_id): what ON CONFLICT (charge_id) needs. */
-async function hasUniqueKeyOnChargeId(client, schema, table) {
+/** A unique, non-partial index on exactly this column: what ON CONFLICT (column) needs. */
+async function hasUniqueKeyOn(client, schema, table, column) {
     const result = await client.query(`SELECT 1
        FROM pg_index i
        JOIN pg_class c ON c.oid = i.indrelid
        JOIN pg_namespace n ON n.oid = c.relnamespace
        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
       WHERE n.nspname = $1 AND c.relname = $2 AND i.indisunique AND i.indpred IS NULL
-        AND i.indnatts = 1 AND a.attname = 'charge_id'`, [schema, table]);
+        AND i.indnatts = 1 AND a.attname = $3`, [schema, table, column]);
     return (result.rowCount ?? 0) > 0;
+}
+/** Whether a relation exists (table or view). */
+async function relationExists(client, schema, name) {
+    const result = await client.query('SELECT to_regclass($1) AS r', [qualified(schema, name)]);
+    return result.rows[0]?.r != null;
+}
+
+;// CONCATENATED MODULE: ./src/store/state.ts
+
+const STATE_TABLE = 'stripe_sync_state';
+/** Moves the cursor over done spans that now join it, and forgets spans behind it. */
+function advanceWatermark(state) {
+    state.doneRanges.sort((x, y) => x[0] - y[0]);
+    while (state.doneRanges.length > 0 && state.doneRanges[0][0] <= state.cursorCreated) {
+        const [, end] = state.doneRanges.shift();
+        if (end > state.cursorCreated) {
+            state.cursorCreated = end;
+            state.cursorIds = [];
+        }
+    }
+}
+async function ensureStateTable(client, schema) {
+    const exists = await client.query('SELECT to_regclass($1) AS t', [`${quoteIdent(schema)}.${quoteIdent(STATE_TABLE)}`]);
+    if (exists.rows[0]?.t)
+        return false;
+    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, STATE_TABLE)} (
+    account text NOT NULL,
+    table_name text NOT NULL,
+    status_filter text NOT NULL,
+    cursor_created bigint NOT NULL,
+    cursor_ids text[] NOT NULL DEFAULT '{}',
+    last_event_id text,
+    last_event_created bigint,
+    events_checked_at timestamptz,
+    last_run_finished_at timestamptz,
+    api_version text NOT NULL,
+    done_ranges jsonb NOT NULL DEFAULT '[]',
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (account, table_name, status_filter)
+  )`);
+    return true;
+}
+async function loadState(client, schema, key) {
+    const result = await client.query(`SELECT * FROM ${qualified(schema, STATE_TABLE)} WHERE account = $1 AND table_name = $2 AND status_filter = $3`, [key.account, key.tableName, key.statusFilter]);
+    const row = result.rows[0];
+    if (!row)
+        return undefined;
+    return {
+        account: row.account,
+        tableName: row.table_name,
+        statusFilter: row.status_filter,
+        cursorCreated: Number(row.cursor_created),
+        cursorIds: row.cursor_ids,
+        lastEventId: row.last_event_id,
+        lastEventCreated: row.last_event_created === null ? null : Number(row.last_event_created),
+        eventsCheckedAt: row.events_checked_at,
+        lastRunFinishedAt: row.last_run_finished_at,
+        apiVersion: row.api_version,
+        doneRanges: row.done_ranges
+    };
+}
+async function state_saveState(client, schema, state) {
+    await client.query(`INSERT INTO ${qualified(schema, STATE_TABLE)} AS s
+       (account, table_name, status_filter, cursor_created, cursor_ids, last_event_id, last_event_created,
+        events_checked_at, last_run_finished_at, api_version, done_ranges, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
+     ON CONFLICT (account, table_name, status_filter) DO UPDATE SET
+       cursor_created = EXCLUDED.cursor_created, cursor_ids = EXCLUDED.cursor_ids,
+       last_event_id = EXCLUDED.last_event_id, last_event_created = EXCLUDED.last_event_created,
+       events_checked_at = EXCLUDED.events_checked_at, last_run_finished_at = EXCLUDED.last_run_finished_at,
+       api_version = EXCLUDED.api_version, done_ranges = EXCLUDED.done_ranges, updated_at = now()`, [
+        state.account,
+        state.tableName,
+        state.statusFilter,
+        state.cursorCreated,
+        state.cursorIds,
+        state.lastEventId,
+        state.lastEventCreated,
+        state.eventsCheckedAt,
+        state.lastRunFinishedAt,
+        state.apiVersion,
+        JSON.stringify(state.doneRanges)
+    ]);
+}
+
+;// CONCATENATED MODULE: ./src/store/clean.ts
+/**
+ * Postgres refuses text and jsonb holding NUL (\u0000) and JSON holding a lone UTF-16 surrogate.
+ * Stripe strings can carry both (metadata keys included). They are cleaned away, so one odd value
+ * cannot make Postgres refuse a whole batch.
+ */
+/** Cheap test on the serialized batch: is there anything to clean? (A false positive only costs a pass.) */
+const SUSPECT = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
+function needsCleaning(json) {
+    return SUSPECT.test(json);
+}
+function cleanString(value) {
+    const wellFormed = value.isWellFormed() ? value : value.toWellFormed();
+    return wellFormed.includes('\u0000') ? wellFormed.replaceAll('\u0000', '') : wellFormed;
+}
+/** A deep copy with every string and key cleaned. */
+function cleanValue(value) {
+    if (typeof value === 'string')
+        return cleanString(value);
+    if (Array.isArray(value))
+        return value.map(cleanValue);
+    if (value !== null && typeof value === 'object') {
+        const out = {};
+        for (const [key, inner] of Object.entries(value))
+            out[cleanString(key)] = cleanValue(inner);
+        return out;
+    }
+    return value;
+}
+/** JSON of the rows that Postgres's jsonb accepts. */
+function cleanJson(rows) {
+    const json = JSON.stringify(rows);
+    return needsCleaning(json) ? JSON.stringify(cleanValue(rows)) : json;
 }
 
 ;// CONCATENATED MODULE: ./src/store/upsert.ts
 
+
 /**
- * Builds the one statement that writes a batch: rows arrive as a single JSON parameter, are
- * inserted, and on conflict update only when the stored data differs — so a re-run changes nothing,
- * and `updated_at` moves only when Stripe's data did. `processed_at` is set on insert and never again.
+ * The one statement that writes a batch: rows arrive as a single JSON parameter, are inserted, and
+ * on conflict update only when the stored data differs — so a re-run changes nothing, and
+ * `updated_at` moves only when Stripe's data did. `processed_at` is set on insert and never again;
+ * bookkeeping columns marked `resetOnChange` are cleared when the data changes.
  */
-function upsertSql(qualifiedTable) {
-    const cols = ROW_COLUMNS.map((c) => quoteIdent(c.name));
-    const recordType = ROW_COLUMNS.map((c) => `${quoteIdent(c.name)} ${c.name === 'created_at' ? 'bigint' : c.type}`);
-    const select = ROW_COLUMNS.map((c) => (c.name === 'created_at' ? 'to_timestamp(r.created_at)' : `r.${quoteIdent(c.name)}`));
-    const set = cols.map((c) => `${c} = EXCLUDED.${c}`);
+function upsertSql(qualifiedTable, columns, idColumn) {
+    const written = columns.filter((c) => c.fromRow);
+    const cols = written.map((c) => quoteIdent(c.name));
+    const isTime = (c) => c.type === 'timestamptz';
+    const recordType = written.map((c) => `${quoteIdent(c.name)} ${isTime(c) ? 'double precision' : c.type}`);
+    const select = written.map((c) => (isTime(c) ? `to_timestamp(r.${quoteIdent(c.name)})` : `r.${quoteIdent(c.name)}`));
+    const set = [...cols.map((c) => `${c} = EXCLUDED.${c}`), ...columns.filter((c) => c.resetOnChange).map((c) => `${quoteIdent(c.name)} = NULL`)];
     const current = cols.map((c) => `t.${c}`);
     const incoming = cols.map((c) => `EXCLUDED.${c}`);
     return (`INSERT INTO ${qualifiedTable} AS t (${cols.join(', ')}, updated_at) ` +
         `SELECT ${select.join(', ')}, now() FROM jsonb_to_recordset($1::jsonb) AS r(${recordType.join(', ')}) ` +
-        `ON CONFLICT (charge_id) DO UPDATE SET ${set.join(', ')}, updated_at = now() ` +
+        `ON CONFLICT (${quoteIdent(idColumn)}) DO UPDATE SET ${set.join(', ')}, updated_at = now() ` +
         `WHERE (${current.join(', ')}) IS DISTINCT FROM (${incoming.join(', ')}) ` +
         `RETURNING (xmax = 0) AS inserted`);
 }
-/** JSON for the batch parameter. Postgres jsonb rejects \u0000, so NULs in Stripe strings are dropped. */
-function batchJson(rows) {
-    const json = JSON.stringify(rows);
-    if (!json.includes('\\u0000'))
-        return json;
-    return JSON.stringify(rows, (_key, value) => (typeof value === 'string' ? value.replaceAll('\u0000', '') : value));
-}
-/** Rows with the same charge_id in one batch would make ON CONFLICT fail; the last copy wins. */
-function dedupeById(rows) {
+/**
+ * Rows with the same id in one batch would make ON CONFLICT fail: the last copy wins. Sorted by id,
+ * so concurrent writers lock rows in one order.
+ */
+function dedupeById(rows, idColumn) {
     const byId = new Map();
     for (const row of rows)
-        byId.set(row.charge_id, row);
-    return byId.size === rows.length ? [...rows] : [...byId.values()];
+        byId.set(String(row[idColumn]), row);
+    return [...byId.values()].sort((a, b) => (String(a[idColumn]) < String(b[idColumn]) ? -1 : 1));
 }
-async function upsertRows(client, sql, rows) {
+async function upsertRows(client, sql, rows, idColumn) {
     if (rows.length === 0)
         return { inserted: 0, updated: 0 };
-    const result = await client.query(sql, [batchJson(dedupeById(rows))]);
+    const result = await client.query(sql, [cleanJson(dedupeById(rows, idColumn))]);
     let inserted = 0;
     for (const row of result.rows)
         if (row.inserted)
@@ -66909,94 +67387,94 @@ async function upsertRows(client, sql, rows) {
 
 
 
-
-
-const dryRunSink = {
-    write: async () => ({ inserted: 0, updated: 0 }),
-    close: async () => { }
-};
-class PostgresSink {
+function dryRunSink() {
+    const result = (options) => ({ inserted: 0, updated: 0, refused: [], claimed: [...(options?.claim ?? [])] });
+    return {
+        write: async (_objects, options) => result(options),
+        refresh: async (_objects, _keep, options) => result(options),
+        close: async () => { }
+    };
+}
+/** Data Postgres refuses for what it is (SQLSTATE classes 22 data exception, 23 constraint, 54 too large): worth retrying row by row. */
+function isDataError(error) {
+    const code = error?.code;
+    return typeof code === 'string' && /^(22|23|54)/.test(code);
+}
+/** One object's table, on its own connection: batches, checkpoints and quarantine in one transaction each. */
+class TableSink {
     client;
+    spec;
     options;
-    schemaReport;
+    qualifiedTable;
     sql;
-    t;
-    constructor(client, options, schemaReport) {
+    /** Ids of this object in quarantine, not resolved: read once, so writes touch the quarantine only when they must. */
+    quarantined;
+    constructor(client, spec, options) {
         this.client = client;
+        this.spec = spec;
         this.options = options;
-        this.schemaReport = schemaReport;
-        this.t = qualified(options.schema, options.table);
-        this.sql = upsertSql(this.t);
+        this.qualifiedTable = qualified(options.schema, options.table);
+        this.sql = upsertSql(this.qualifiedTable, spec.columns, spec.idColumn);
     }
-    /**
-     * Connects, takes the table's run lock, and makes the table ready, before any charge is fetched:
-     * a bad database fails fast. Returns undefined (and disconnects) when another run holds the lock.
-     */
-    static async open(options) {
-        const client = await connect(options.databaseUrl, options.caCert);
-        try {
-            if (!(await acquireRunLock(client, options.schema, options.table, options.lockTimeoutSeconds))) {
-                await client.end();
-                return undefined;
+    get schema() {
+        return this.options.schema;
+    }
+    async write(objects, options = {}) {
+        return this.transaction(() => this.writeInTransaction(objects, options));
+    }
+    async refresh(objects, keep, options = {}) {
+        return this.transaction(async () => {
+            const id = quoteIdent(this.spec.idColumn);
+            const stored = await this.client.query(`SELECT ${id} AS id FROM ${this.qualifiedTable} WHERE ${id} = ANY($1)`, [objects.map((o) => o.id)]);
+            const existing = new Set(stored.rows.map((r) => r.id));
+            const kept = objects.filter((o) => existing.has(o.id) || keep(o));
+            const result = await this.writeInTransaction(kept, options);
+            // Quarantined earlier and stored now: resolved.
+            const quarantined = await this.quarantine();
+            const refused = new Set(result.refused.map((r) => r.id));
+            const resolved = kept.filter((o) => quarantined.has(o.id) && !refused.has(o.id)).map((o) => o.id);
+            if (resolved.length > 0) {
+                await resolveRejects(this.client, this.options.schema, this.spec.objectType, resolved);
+                for (const id of resolved)
+                    quarantined.delete(id);
             }
-            const report = await ensureTable(client, options.schema, options.table);
-            const createdStateTable = options.incremental ? await ensureStateTable(client, options.schema) : false;
-            return new PostgresSink(client, options, { ...report, createdStateTable });
-        }
-        catch (error) {
-            await client.end().catch(() => { });
-            throw describeDatabaseError(error, `prepare table ${qualified(options.schema, options.table)}`);
-        }
-    }
-    /** One batch, one upsert statement, one transaction: a later failure keeps what was written. */
-    async write(charges, checkpoint) {
-        return this.transaction(async () => {
-            const counts = await upsertRows(this.client, this.sql, this.rows(charges));
-            if (checkpoint)
-                await saveState(this.client, this.options.schema, checkpoint);
-            return counts;
+            return result;
         });
     }
-    /**
-     * Re-fetched charges (after change events or a re-sweep): rows already stored are brought up to
-     * date whatever their status now; charges not stored yet are added only if they match `statuses`.
-     */
-    async refresh(charges, statuses, checkpoint) {
-        return this.transaction(async () => {
-            const ids = charges.map((c) => c.id);
-            const stored = await this.client.query(`SELECT charge_id FROM ${this.t} WHERE charge_id = ANY($1)`, [ids]);
-            const existing = new Set(stored.rows.map((r) => r.charge_id));
-            const keep = charges.filter((c) => existing.has(c.id) || statuses.has(c.status));
-            const counts = await upsertRows(this.client, this.sql, this.rows(keep));
-            if (checkpoint)
-                await saveState(this.client, this.options.schema, checkpoint);
-            return counts;
-        });
-    }
-    async loadState(key) {
+    /** Rows of a query on this sink's connection (for steps that read back what was stored). */
+    async query(sql, params = []) {
+        await this.options.ready;
         try {
-            return await loadState(this.client, this.options.schema, key);
+            return (await this.client.query(sql, params)).rows;
         }
         catch (error) {
-            throw describeDatabaseError(error, 'read the sync state');
+            throw describeDatabaseError(error, `read ${this.qualifiedTable}`);
         }
     }
-    async saveState(state) {
-        try {
-            await saveState(this.client, this.options.schema, state);
-        }
-        catch (error) {
-            throw describeDatabaseError(error, 'save the sync state');
-        }
+    /** Ids of this object quarantined before `before` and not resolved yet. */
+    async openRejects(before) {
+        await this.options.ready;
+        if ((await this.quarantine()).size === 0)
+            return [];
+        return openRejects(this.client, this.options.schema, this.spec.objectType, before);
     }
-    async close() {
-        // After a server restart the connection is already gone; ending it must not hide the real error.
-        await this.client.end().catch(() => { });
+    async resolveRejects(ids) {
+        await this.options.ready;
+        const quarantined = await this.quarantine();
+        const open = ids.filter((id) => quarantined.has(id));
+        if (open.length === 0)
+            return;
+        await resolveRejects(this.client, this.options.schema, this.spec.objectType, open);
+        for (const id of open)
+            quarantined.delete(id);
     }
-    rows(charges) {
-        return charges.map((c) => chargeToRow(c, this.options.apiVersion, this.options.accountId));
+    quarantine() {
+        this.quarantined ??= openRejects(this.client, this.options.schema, this.spec.objectType, new Date(8.64e15)).then((ids) => new Set(ids));
+        return this.quarantined;
     }
+    /** Work in one transaction on this connection, after the tables exist. */
     async transaction(work) {
+        await this.options.ready;
         try {
             await this.client.query('BEGIN');
             const result = await work();
@@ -67005,13 +67483,1691 @@ class PostgresSink {
         }
         catch (error) {
             await this.client.query('ROLLBACK').catch(() => { });
-            throw describeDatabaseError(error, `write to ${this.t}`);
+            throw describeDatabaseError(error, `write to ${this.qualifiedTable}`);
+        }
+    }
+    async close() {
+        // After a server restart the connection is already gone; ending it must not hide the real error.
+        await this.client.end().catch(() => { });
+    }
+    async writeInTransaction(objects, options) {
+        const rows = [];
+        const mapped = [];
+        const refused = [];
+        for (const object of objects) {
+            try {
+                rows.push(this.spec.toRow(object, this.options.context));
+                mapped.push(object);
+            }
+            catch (error) {
+                refused.push(this.reject(object, `could not be read: ${error instanceof Error ? error.message : String(error)}`));
+            }
+        }
+        const counts = await this.upsertSafely(rows, mapped, refused);
+        const rejects = [...(options.rejects ?? []), ...refused];
+        if (rejects.length > 0) {
+            await saveRejects(this.client, this.options.schema, rejects);
+            const quarantined = await this.quarantine();
+            for (const r of rejects)
+                quarantined.add(r.id);
+        }
+        let claimed = [];
+        if (options.claim && options.claim.length > 0 && this.options.claimColumn) {
+            const refusedIds = new Set(refused.map((r) => r.id));
+            const ids = options.claim.filter((id) => !refusedIds.has(id));
+            const column = quoteIdent(this.options.claimColumn);
+            const id = quoteIdent(this.spec.idColumn);
+            const result = await this.client.query(`UPDATE ${this.qualifiedTable} SET ${column} = now() WHERE ${id} = ANY($1) AND ${column} IS NULL RETURNING ${id} AS id`, [ids]);
+            claimed = result.rows.map((r) => r.id);
+        }
+        for (const statement of options.also ?? [])
+            await this.client.query(statement.text, statement.values);
+        if (options.checkpoint)
+            await state_saveState(this.client, this.options.schema, options.checkpoint);
+        return { ...counts, refused, claimed };
+    }
+    /** The batch in one statement; if Postgres refuses it for its data, row by row, quarantining what it still refuses. */
+    async upsertSafely(rows, objects, refused) {
+        const idColumn = this.spec.idColumn;
+        await this.client.query('SAVEPOINT batch');
+        try {
+            const counts = await upsertRows(this.client, this.sql, rows, idColumn);
+            await this.client.query('RELEASE SAVEPOINT batch');
+            return counts;
+        }
+        catch (error) {
+            if (!isDataError(error))
+                throw error;
+            await this.client.query('ROLLBACK TO SAVEPOINT batch');
+        }
+        const total = { inserted: 0, updated: 0 };
+        for (let i = 0; i < rows.length; i++) {
+            await this.client.query('SAVEPOINT one');
+            try {
+                const counts = await upsertRows(this.client, this.sql, [rows[i]], idColumn);
+                total.inserted += counts.inserted;
+                total.updated += counts.updated;
+                await this.client.query('RELEASE SAVEPOINT one');
+            }
+            catch (error) {
+                if (!isDataError(error))
+                    throw error;
+                await this.client.query('ROLLBACK TO SAVEPOINT one');
+                refused.push(this.reject(objects[i], `Postgres refused it: ${error.message}`));
+            }
+        }
+        return total;
+    }
+    reject(object, reason) {
+        return { objectType: this.spec.objectType, id: String(object?.id ?? '(no id)'), reason, raw: rawText(object) };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/store/views.ts
+
+
+/** The charges table's view: `<table>_daily`, within Postgres's 63-byte limit. */
+function dailyViewName(table) {
+    return `${table}_daily`;
+}
+function t(schema, tables, name) {
+    return qualified(schema, tables[name]);
+}
+/** minor units of `currency` → numeric major units. */
+function major(amount, currency) {
+    return `(${amount})::numeric / 10 ^ (${exponentSql(currency)})`;
+}
+const CATEGORY = {
+    charges: "bt.reporting_category = 'charge'",
+    refunds: "bt.reporting_category IN ('refund', 'refund_failure', 'partial_capture_reversal')",
+    disputes: "bt.reporting_category IN ('dispute', 'dispute_reversal')",
+    adjustments: "bt.reporting_category IN ('adjustment', 'other_adjustment')",
+    stripeFee: "bt.reporting_category = 'fee'"
+};
+function chargeDailyView(chargesTable) {
+    return {
+        name: dailyViewName(chargesTable),
+        requires: ['charges'],
+        version: 1,
+        about: 'daily totals per currency',
+        // Daily totals of succeeded charges per currency, in minor units. Refunds are counted on the
+        // charge's day, as Stripe reports them per charge.
+        sql: (schema, tables) => `SELECT (created_at AT TIME ZONE 'UTC')::date AS day,
+         currency,
+         count(*) AS count,
+         sum(amount) AS gross,
+         sum(coalesce(amount_refunded, 0)) AS refunded,
+         sum(amount - coalesce(amount_refunded, 0)) AS net
+    FROM ${t(schema, tables, 'charges')}
+   WHERE status = 'succeeded'
+   GROUP BY 1, 2`
+    };
+}
+const CHARGE_FEES_VIEW = {
+    name: 'stripe_charge_fees',
+    requires: ['charges', 'balance_transactions'],
+    version: 1,
+    about: 'fee and net per charge',
+    sql: (schema, tables) => `SELECT c.charge_id,
+         c.created_at,
+         c.status,
+         c.amount AS charged_amount,
+         c.currency AS charged_currency,
+         bt.currency AS settlement_currency,
+         bt.exchange_rate,
+         bt.amount AS settled_amount,
+         bt.fee,
+         bt.net,
+         ${major('bt.fee', 'bt.currency')} AS fee_major,
+         ${major('bt.net', 'bt.currency')} AS net_major,
+         bt.id AS balance_transaction_id,
+         bt.status AS balance_status,
+         bt.available_on,
+         bt.payout_id
+    FROM ${t(schema, tables, 'charges')} c
+    JOIN ${t(schema, tables, 'balance_transactions')} bt ON bt.id = c.balance_transaction_id`
+};
+const PAYOUT_RECONCILIATION_VIEW = {
+    name: 'stripe_payout_reconciliation',
+    requires: ['payouts', 'balance_transactions'],
+    version: 1,
+    about: 'each payout against its balance transactions',
+    // Every amount in the payout's currency, minor units, signed as they move the balance: charges
+    // positive, refunds, disputes and fees negative. charges + refunds + disputes + fees +
+    // adjustments + other = transactions_net, which equals the payout amount when it is balanced.
+    sql: (schema, tables) => `SELECT p.id AS payout_id,
+         p.arrival_date,
+         p.status,
+         p.currency,
+         p.amount,
+         p.automatic,
+         p.reconciled_at,
+         count(bt.id) AS transaction_count,
+         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.charges}), 0) AS charges,
+         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.refunds}), 0) AS refunds,
+         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.disputes}), 0) AS disputes,
+         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.stripeFee}), 0) - coalesce(sum(bt.fee), 0) AS fees,
+         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.adjustments}), 0) AS adjustments,
+         coalesce(sum(bt.amount) FILTER (WHERE NOT (${CATEGORY.charges} OR ${CATEGORY.refunds} OR ${CATEGORY.disputes} OR ${CATEGORY.adjustments} OR ${CATEGORY.stripeFee})), 0) AS other,
+         coalesce(sum(bt.net), 0) AS transactions_net,
+         p.amount - coalesce(sum(bt.net), 0) AS difference,
+         CASE WHEN p.automatic IS FALSE THEN NULL
+              ELSE p.status = 'paid' AND p.reconciled_at IS NOT NULL AND coalesce(sum(bt.net), 0) = p.amount END AS balanced
+    FROM ${t(schema, tables, 'payouts')} p
+    LEFT JOIN ${t(schema, tables, 'balance_transactions')} bt
+      ON bt.payout_id = p.id
+     AND bt.id IS DISTINCT FROM p.balance_transaction_id
+     AND NOT (bt.type = 'payout' AND bt.source_id = p.id)
+   GROUP BY p.id`
+};
+/** The journal's accounts, in the order lines are listed. */
+const JOURNAL_ACCOUNTS = ['Bank', 'Sales', 'Refunds', 'Disputes', 'Stripe fees', 'Adjustments', 'Other Stripe activity', 'Stripe balance (unreconciled)'];
+const JOURNAL_VIEW = {
+    name: 'stripe_journal',
+    requires: ['payouts', 'balance_transactions'],
+    version: 1,
+    about: 'double-entry journal lines per paid payout',
+    // One line per account with a non-zero amount: money in is a credit, money out a debit, the bank
+    // deposit a debit. Anything the transactions do not explain goes to a suspense line, so debits
+    // always equal credits per payout.
+    sql: (schema) => `SELECT (r.arrival_date AT TIME ZONE 'UTC')::date AS date,
+         r.payout_id,
+         l.line,
+         l.account,
+         CASE WHEN l.signed < 0 THEN -l.signed ELSE 0 END AS debit_minor,
+         CASE WHEN l.signed > 0 THEN l.signed ELSE 0 END AS credit_minor,
+         ${major('CASE WHEN l.signed < 0 THEN -l.signed ELSE 0 END', 'r.currency')} AS debit,
+         ${major('CASE WHEN l.signed > 0 THEN l.signed ELSE 0 END', 'r.currency')} AS credit,
+         r.currency,
+         'Stripe payout ' || r.payout_id || ' (' || r.transaction_count || ' transactions)' AS memo
+    FROM ${qualified(schema, 'stripe_payout_reconciliation')} r
+   CROSS JOIN LATERAL (VALUES
+         (1, '${JOURNAL_ACCOUNTS[0]}', -r.amount),
+         (2, '${JOURNAL_ACCOUNTS[1]}', r.charges),
+         (3, '${JOURNAL_ACCOUNTS[2]}', r.refunds),
+         (4, '${JOURNAL_ACCOUNTS[3]}', r.disputes),
+         (5, '${JOURNAL_ACCOUNTS[4]}', r.fees),
+         (6, '${JOURNAL_ACCOUNTS[5]}', r.adjustments),
+         (7, '${JOURNAL_ACCOUNTS[6]}', r.other),
+         (8, '${JOURNAL_ACCOUNTS[7]}', r.difference)
+       ) AS l(line, account, signed)
+   WHERE r.status = 'paid' AND r.reconciled_at IS NOT NULL AND l.signed <> 0`
+};
+/** The views for a run's tables, in creation order (a view that reads another comes after it). */
+function viewsFor(chargesTable) {
+    return [chargeDailyView(chargesTable), CHARGE_FEES_VIEW, PAYOUT_RECONCILIATION_VIEW, JOURNAL_VIEW];
+}
+const MARK = 'stripe-payment-monitor view v';
+/**
+ * Creates each view whose tables exist and that is missing or older than this version. Returns the
+ * views created or replaced. Runs in the caller's transaction.
+ */
+async function ensureViews(client, schema, tables, exists, views) {
+    const made = [];
+    for (const view of views) {
+        let ready = true;
+        for (const name of view.requires)
+            if (!tables[name] || !(await exists(name)))
+                ready = false;
+        if (!ready)
+            continue;
+        const current = await client.query(`SELECT obj_description(c.oid, 'pg_class') AS comment, c.relkind AS kind
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`, [schema, view.name]);
+        const row = current.rows[0];
+        if (row && row.kind !== 'v')
+            continue;
+        const version = row?.comment?.startsWith(MARK) ? Number(row.comment.slice(MARK.length)) : row ? 0 : -1;
+        if (version >= view.version)
+            continue;
+        const name = qualified(schema, view.name);
+        // A view made before versions were marked (v0) had the same columns as v1.
+        if (row && version === 0 && view.version === 1) {
+            await client.query(`COMMENT ON VIEW ${name} IS '${MARK}${view.version}'`);
+            continue;
+        }
+        await client.query(`CREATE OR REPLACE VIEW ${name} AS\n  ${view.sql(schema, tables)}`);
+        await client.query(`COMMENT ON VIEW ${name} IS '${MARK}${view.version}'`);
+        made.push(view);
+    }
+    return made;
+}
+
+;// CONCATENATED MODULE: ./src/store/database.ts
+
+
+
+
+
+
+
+
+/**
+ * The run's database: one connection holds the schema's run lock and prepares the tables; each
+ * object then writes on a connection of its own, so objects sync concurrently.
+ */
+class Database {
+    control;
+    options;
+    startedAt;
+    constructor(control, options, 
+    /** The database's clock when the run took its lock. */
+    startedAt) {
+        this.control = control;
+        this.options = options;
+        this.startedAt = startedAt;
+    }
+    /** Connects and takes the run lock; undefined (disconnected) when another run holds it. */
+    static async open(options) {
+        const client = await connect(options.databaseUrl, options.caCert);
+        try {
+            if (!(await acquireRunLock(client, options.schema, options.lockTimeoutSeconds))) {
+                await client.end();
+                return undefined;
+            }
+            const now = await client.query('SELECT now() AS now');
+            return new Database(client, options, now.rows[0].now);
+        }
+        catch (error) {
+            await client.end().catch(() => { });
+            throw describeDatabaseError(error, `take the run lock on schema ${options.schema}`);
+        }
+    }
+    get schema() {
+        return this.options.schema;
+    }
+    /** The sync state of one object, or undefined (first run, or no state table yet). */
+    async loadState(key) {
+        try {
+            if (!(await relationExists(this.control, this.schema, STATE_TABLE)))
+                return undefined;
+            return await loadState(this.control, this.schema, key);
+        }
+        catch (error) {
+            throw describeDatabaseError(error, 'read the sync state');
+        }
+    }
+    /**
+     * Creates the schema, tables, bookkeeping tables and views that are missing, in one transaction,
+     * saying what it did. Needs CREATE privileges only when something is missing.
+     */
+    async prepare(tables, views, viewTables) {
+        const client = this.control;
+        const schema = this.schema;
+        const report = { createdSchema: false, tables: [], views: [], createdStateTable: false, createdRejectsTable: false };
+        try {
+            await client.query('BEGIN');
+            const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+            if (schemaExists.rowCount === 0) {
+                await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+                report.createdSchema = true;
+            }
+            for (const table of tables)
+                report.tables.push(await ensureTable(client, schema, table));
+            report.createdStateTable = await ensureStateTable(client, schema);
+            report.createdRejectsTable = await ensureRejectsTable(client, schema);
+            report.views = await ensureViews(client, schema, viewTables, (name) => relationExists(client, schema, viewTables[name]), views);
+            await client.query('COMMIT');
+        }
+        catch (error) {
+            await client.query('ROLLBACK').catch(() => { });
+            throw describeDatabaseError(error, `prepare the tables in schema ${schema}`);
+        }
+        return report;
+    }
+    /** A sink for one object, on a new connection. */
+    async sink(spec, options) {
+        const client = await connect(this.options.databaseUrl, this.options.caCert);
+        return new TableSink(client, spec, { ...options, schema: this.schema });
+    }
+    /** Rows of a query on the lock's connection (reports after the sync). */
+    async query(sql, params = []) {
+        try {
+            return (await this.control.query(sql, params)).rows;
+        }
+        catch (error) {
+            throw describeDatabaseError(error, 'read the results back');
+        }
+    }
+    table(name) {
+        return qualified(this.schema, name);
+    }
+    async close() {
+        await this.control.end().catch(() => { });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/session.ts
+
+
+
+
+
+
+
+/** The table of each object: charges take the `table` input, the others their fixed names. */
+function tableOf(config, name) {
+    return name === 'charges' ? config.table : specOf(name).table;
+}
+/** The selected objects and those they write to (payouts link balance transactions). */
+function objectsWithTables(objects) {
+    const all = new Set(objects);
+    for (const name of objects)
+        for (const need of specOf(name).needs ?? [])
+            all.add(need);
+    return [...all];
+}
+/** The cursor row of an object: (account, table, filter). */
+function stateKey(config, name, filter) {
+    return { account: config.stripeAccount ?? `self:${config.keyMode}`, tableName: tableOf(config, name), statusFilter: filter };
+}
+/**
+ * Where a run writes: the database (lock held, tables prepared once Stripe has answered), a sink
+ * per object, and the sync state each object starts from. A dry run has sinks that write nothing.
+ */
+class Session {
+    db;
+    sinks;
+    states;
+    ready;
+    startPreparing;
+    prepared = false;
+    constructor(db, sinks, states, 
+    /** Resolves once the tables are ready; rejects if preparing them failed. */
+    ready, startPreparing) {
+        this.db = db;
+        this.sinks = sinks;
+        this.states = states;
+        this.ready = ready;
+        this.startPreparing = startPreparing;
+    }
+    static dryRun(objects) {
+        const sinks = new Map(objects.map((name) => [name, dryRunSink()]));
+        return new Session(undefined, sinks, new Map(), Promise.resolve(undefined), () => { });
+    }
+    /**
+     * Connects and takes the schema's run lock (undefined: another run holds it), reads each
+     * object's sync state, and opens a connection per object. The tables are created only once
+     * `prepareWhen` resolves — after Stripe has answered a first request — so a wrong key or API base
+     * creates nothing; objects start fetching meanwhile, and their writes wait for the tables.
+     */
+    static async open(config, io, filters) {
+        const db = await Database.open({
+            databaseUrl: config.databaseUrl,
+            schema: config.schema,
+            lockTimeoutSeconds: config.lockTimeoutSeconds,
+            caCert: config.databaseCaCert
+        });
+        if (!db)
+            return undefined;
+        try {
+            const names = objectsWithTables(config.objects);
+            const states = new Map();
+            if (config.incremental)
+                for (const name of config.objects)
+                    states.set(name, await db.loadState(stateKey(config, name, filters.get(name) ?? 'all')));
+            let start;
+            const go = new Promise((resolve) => (start = resolve));
+            const ready = go.then(async () => {
+                const report = await db.prepare(tableDefinitions(config, names), viewsFor(config.table), Object.fromEntries(names.map((n) => [n, tableOf(config, n)])));
+                describeSchema(io, config.schema, report);
+                return report;
+            });
+            // Writers wait for `ready`; a failure to prepare reaches them (and the run) from there.
+            ready.catch(() => { });
+            const context = { apiVersion: STRIPE_API_VERSION, accountId: config.stripeAccount };
+            const sinks = new Map();
+            await Promise.all(names.map(async (name) => {
+                const spec = specOf(name);
+                sinks.set(name, await db.sink(spec, { table: tableOf(config, name), context, ready, claimColumn: name === 'charges' ? 'alerted_at' : undefined }));
+            }));
+            return new Session(db, sinks, states, ready, start);
+        }
+        catch (error) {
+            await db.close();
+            throw error;
+        }
+    }
+    /** Stripe has answered: prepare the tables (once). */
+    stripeAnswered() {
+        if (this.prepared)
+            return;
+        this.prepared = true;
+        this.startPreparing();
+    }
+    /** True once preparing has started (so `ready` will settle). */
+    get preparing() {
+        return this.prepared || this.db === undefined;
+    }
+    sink(spec) {
+        return this.sinks.get(spec.name);
+    }
+    /** The Postgres sink of an object (undefined in a dry run). */
+    table(name) {
+        return this.db ? this.sinks.get(name) : undefined;
+    }
+    async close() {
+        await Promise.all([...this.sinks.values()].map((s) => s.close()));
+        await this.db?.close();
+    }
+}
+function tableDefinitions(config, names) {
+    const defs = [];
+    for (const name of names) {
+        const spec = specOf(name);
+        defs.push({ table: tableOf(config, name), columns: spec.columns, idColumn: spec.idColumn, indexes: spec.indexes });
+        if (spec.child)
+            defs.push({ table: spec.child.table, columns: spec.child.columns, idColumn: spec.child.idColumn, indexes: spec.child.indexes ?? [] });
+    }
+    return defs;
+}
+function describeSchema(io, schema, r) {
+    if (r.createdSchema)
+        io.info(`Created schema ${schema}.`);
+    for (const t of r.tables) {
+        const name = `${schema}.${t.table}`;
+        if (t.createdTable)
+            io.info(`Created table ${name}.`);
+        if (t.addedColumns.length > 0)
+            io.info(`Added column(s) to ${name}: ${t.addedColumns.join(', ')}.`);
+        if (t.addedUniqueKey && !t.createdTable)
+            io.info(`Added a unique key to ${name}.`);
+    }
+    for (const v of r.views)
+        io.info(`Created view ${schema}.${v.name} (${v.about}).`);
+    if (r.createdStateTable)
+        io.info(`Created table ${schema}.${STATE_TABLE} for the incremental cursors.`);
+    if (r.createdRejectsTable)
+        io.info(`Created table ${schema}.${REJECTS_TABLE} for objects that cannot be stored.`);
+}
+
+;// CONCATENATED MODULE: ./src/stripe/retry.ts
+
+const DEFAULT_RETRY = { maxRetries: 8, baseDelayMs: 1000, maxDelayMs: 30_000 };
+/** Stripe refused the request for its rate limit and kept refusing after every retry. */
+class RateLimitExhaustedError extends Error {
+    attempts;
+    constructor(attempts) {
+        super(`Stripe rate limit: requests were still refused (429) after ${attempts} attempts. ` +
+            'Another integration may be using most of the account\'s rate limit; try again later or run less often.');
+        this.attempts = attempts;
+        this.name = 'RateLimitExhaustedError';
+    }
+}
+function isRateLimited(error) {
+    return error instanceof stripe_esm_node.errors.StripeError && (error.statusCode === 429 || error.type === 'StripeRateLimitError');
+}
+/** A body that did not parse (cut off on the way): a read is safe to repeat. */
+function isGarbledResponse(error) {
+    return error instanceof stripe_esm_node.errors.StripeAPIError && /^Invalid JSON received/.test(error.message);
+}
+/** Delay before retry `attempt` (1-based): Retry-After when Stripe sent it, else full-jitter exponential backoff. */
+function backoffDelay(attempt, retryAfterHeader, options, random = Math.random) {
+    const retryAfter = retryAfterHeader === undefined ? NaN : Number(retryAfterHeader);
+    if (Number.isFinite(retryAfter) && retryAfter >= 0)
+        return Math.min(retryAfter * 1000, options.maxDelayMs);
+    const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
+    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+const defaultSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Retries a read refused with 429 (the SDK does not) or answered with a garbled body, a bounded
+ * number of times. Connection errors, timeouts and 5xx are retried inside the SDK.
+ */
+async function withRetries(request, options = DEFAULT_RETRY) {
+    const sleep = options.sleep ?? defaultSleep;
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await request();
+        }
+        catch (error) {
+            if (isGarbledResponse(error) && attempt <= options.maxRetries) {
+                await sleep(backoffDelay(attempt, undefined, options, options.random));
+                continue;
+            }
+            if (!isRateLimited(error))
+                throw error;
+            if (attempt > options.maxRetries)
+                throw new RateLimitExhaustedError(attempt);
+            const header = error.headers?.['retry-after'];
+            const delay = backoffDelay(attempt, typeof header === 'string' ? header : undefined, options, options.random);
+            options.onWait?.(delay, attempt);
+            await sleep(delay);
         }
     }
 }
 
-;// CONCATENATED MODULE: ./src/main.ts
+;// CONCATENATED MODULE: ./src/stripe/errors.ts
 
+
+/** A Stripe call failed; carries what it was doing and the key permission that call needs. */
+class StripeRequestError extends Error {
+    cause;
+    doing;
+    permission;
+    constructor(cause, doing, permission) {
+        super(cause instanceof Error ? cause.message : String(cause));
+        this.cause = cause;
+        this.doing = doing;
+        this.permission = permission;
+        this.name = 'StripeRequestError';
+    }
+}
+/** A message a user can act on, naming the key by its last four characters only. */
+function describeStripeError(error, context) {
+    const cause = error.cause;
+    const key = `(ending …${context.keyTail})`;
+    if (cause instanceof RateLimitExhaustedError)
+        return cause.message;
+    if (cause instanceof stripe_esm_node.errors.StripeAuthenticationError) {
+        return `Stripe rejected the API key ${key}: check \`stripe-secret-key\`; the key may be mistyped, revoked or rolled.`;
+    }
+    if (cause instanceof stripe_esm_node.errors.StripePermissionError) {
+        return (`Stripe refused to ${error.doing}: the restricted key ${key} lacks the permission "${error.permission}". ` +
+            'Edit the key in the Stripe Dashboard (Developers → API keys) and grant it, or use a key that has it.');
+    }
+    if (cause instanceof stripe_esm_node.errors.StripeConnectionError) {
+        return `Could not reach Stripe at ${context.apiBase} to ${error.doing}, after retries: ${cause.message}`;
+    }
+    if (isGarbledResponse(cause)) {
+        return `Stripe's answer to ${error.doing} could not be read (invalid JSON), after retries. Re-run the step later; nothing stored so far is lost.`;
+    }
+    if (cause instanceof stripe_esm_node.errors.StripeAPIError) {
+        return `Stripe returned a server error (HTTP ${cause.statusCode ?? '5xx'}) to ${error.doing}, after retries: ${cause.message}. Re-run the step later; nothing stored so far is lost.`;
+    }
+    if (cause instanceof stripe_esm_node.errors.StripeInvalidRequestError) {
+        const account = context.stripeAccount && /account/i.test(cause.message) ? ' Check `stripe-account`.' : '';
+        return `Stripe rejected the request to ${error.doing} (HTTP ${cause.statusCode ?? 400}): ${cause.message}${account}`;
+    }
+    if (cause instanceof stripe_esm_node.errors.StripeError) {
+        return `Stripe error while trying to ${error.doing}: ${cause.message}`;
+    }
+    return `Failed to ${error.doing}: ${error.message}`;
+}
+
+;// CONCATENATED MODULE: ./src/stripe/pages.ts
+
+
+const MAX_PAGE_SIZE = 100;
+/** The API (or a proxy in front of it) answered a page request with a page already seen. */
+class PagingLoopError extends Error {
+    constructor(what, cursor) {
+        super(`Stripe returned ${what} again when asked for the page after ${cursor}: the listing would never end. ` +
+            'Stopping instead. If `stripe-api-base` points at a proxy, check that it forwards starting_after and does not cache list responses.');
+        this.name = 'PagingLoopError';
+    }
+}
+/**
+ * One request for `spec`: up to `limit` objects of the window, newest first, after `after`.
+ * `filters` are further list parameters (balance transactions of one payout).
+ */
+function pageLister(stripe, spec, retry = DEFAULT_RETRY, filters = {}) {
+    return async (window, limit, after) => {
+        const params = { ...spec.listParams, ...filters, limit: Math.max(1, Math.min(MAX_PAGE_SIZE, Math.floor(limit))) };
+        const created = {};
+        if (window.gte !== undefined)
+            created.gte = window.gte;
+        if (window.lt !== undefined)
+            created.lt = window.lt;
+        if (Object.keys(created).length > 0)
+            params.created = created;
+        if (after)
+            params.starting_after = after.id;
+        let list;
+        try {
+            list = await withRetries(() => spec.resource(stripe).list(params), retry);
+        }
+        catch (error) {
+            throw new StripeRequestError(error, `list ${spec.plural}`, spec.permission);
+        }
+        return toPage(list, window, after);
+    };
+}
+/** Checks a list answer and keeps what is inside the window. */
+function toPage(list, window, after) {
+    const raw = Array.isArray(list?.data) ? list.data : [];
+    if (after) {
+        // After a cursor, Stripe lists strictly older objects (ties in one second by creation order).
+        const first = raw[0];
+        if (raw.some((o) => o?.id === after.id))
+            throw new PagingLoopError('the cursor object', after.id);
+        if (first && typeof first.created === 'number' && first.created > after.created)
+            throw new PagingLoopError('newer objects', after.id);
+    }
+    const lastObject = raw.at(-1);
+    const last = lastObject && typeof lastObject.id === 'string' ? { id: lastObject.id, created: finiteOr(lastObject.created, window.gte ?? 0) } : undefined;
+    const data = raw.filter((o) => !outside(o, window));
+    return { data, hasMore: list?.has_more === true && last !== undefined, last, dropped: raw.length - data.length };
+}
+function finiteOr(value, fallback) {
+    return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+}
+/** Outside the window; an object without a usable `created` is left for validation to reject. */
+function outside(object, window) {
+    const created = object?.created;
+    if (typeof created !== 'number' || !Number.isFinite(created))
+        return false;
+    return (window.gte !== undefined && created < window.gte) || (window.lt !== undefined && created >= window.lt);
+}
+/**
+ * Objects newest first, one page at a time, following `starting_after`. The caller decides when it
+ * has enough and stops iterating; no request is made beyond that.
+ */
+async function* pages(list, window, pageSize) {
+    let after;
+    for (;;) {
+        const page = await list(window, pageSize(), after);
+        yield page;
+        if (!page.hasMore)
+            return;
+        after = page.last;
+    }
+}
+/** One object by id. */
+async function retrieveObject(stripe, spec, id, retry = DEFAULT_RETRY) {
+    try {
+        return await withRetries(() => spec.resource(stripe).retrieve(id), retry);
+    }
+    catch (error) {
+        throw new StripeRequestError(error, `retrieve ${spec.noun} ${id}`, spec.permission);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/stripe/events.ts
+
+
+
+const EVENTS_PERMISSION = 'Events: Read';
+/** The event cursor points at an event Stripe no longer keeps (events live 30 days). */
+class EventCursorExpiredError extends Error {
+    constructor(eventId) {
+        super(`Stripe no longer has event ${eventId} (events are kept for 30 days)`);
+        this.name = 'EventCursorExpiredError';
+    }
+}
+async function listEvents(stripe, types, params, retry) {
+    try {
+        return await withRetries(() => stripe.events.list({ types: [...types], ...params }), retry);
+    }
+    catch (error) {
+        if (params.ending_before && error instanceof stripe_esm_node.errors.StripeInvalidRequestError && error.code === 'resource_missing') {
+            throw new EventCursorExpiredError(params.ending_before);
+        }
+        throw new StripeRequestError(error, 'list events', EVENTS_PERMISSION);
+    }
+}
+/** The newest event of these types, if any: where the next replay starts. */
+async function newestEvent(stripe, types, retry = DEFAULT_RETRY) {
+    return (await listEvents(stripe, types, { limit: 1 }, retry)).data[0];
+}
+/**
+ * Every event of these types newer than the cursor, a page at a time. With an event id, walks
+ * forward with `ending_before` (each page holds the events just newer than the last one seen);
+ * without one (no event existed when the cursor was set), every event created at or after `sinceCreated`.
+ */
+async function* eventsAfter(stripe, types, cursor, retry = DEFAULT_RETRY) {
+    if (cursor.eventId) {
+        let before = cursor.eventId;
+        for (;;) {
+            const page = await listEvents(stripe, types, { limit: 100, ending_before: before }, retry);
+            if (page.data.length > 0)
+                yield page.data;
+            const newest = page.data[0];
+            if (!page.has_more || !newest)
+                return;
+            before = newest.id;
+        }
+    }
+    let after;
+    for (;;) {
+        const page = await listEvents(stripe, types, { limit: 100, created: { gte: cursor.sinceCreated }, ...(after ? { starting_after: after } : {}) }, retry);
+        if (page.data.length > 0)
+            yield page.data;
+        const oldest = page.data.at(-1);
+        if (!page.has_more || !oldest)
+            return;
+        after = oldest.id;
+    }
+}
+/** The stored object an event is about: by the spec's rule, else the event's object when it is of the spec's type. */
+function objectOfEvent(spec, event) {
+    if (spec.objectOfEvent)
+        return spec.objectOfEvent(event);
+    const object = event.data?.object;
+    if (object?.object === spec.objectType && typeof object.id === 'string')
+        return { id: object.id, created: object.created };
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/stripe/range.ts
+
+/** Slices shared with idle workers hold at least this many objects (three pages): fewer, and partial pages cost more than parallelism gains. */
+const MIN_PIECE_SIZE = 300;
+/**
+ * Fetches every object created in the given spans, several time slices at once. Each slice is
+ * paginated with its own cursor. When a slice's first page shows it is dense, the part not yet
+ * listed is split into pieces sized by the observed density; the second where the page stopped is
+ * finished separately with `starting_after`, so objects sharing a second with a slice boundary are
+ * neither lost nor fetched twice.
+ */
+async function fetchRange(options) {
+    const { list, onPage } = options;
+    const pieceSize = options.pieceSize ?? 2000;
+    const maxSplit = Math.max(2, options.concurrency * 2);
+    const queue = options.spans.filter(([a, b]) => b > a).map(([gte, lt]) => ({ gte, lt }));
+    let active = 0;
+    const runJob = async (job) => {
+        const page = await list({ gte: job.gte, lt: job.lt }, MAX_PAGE_SIZE, job.startingAfter);
+        const objects = page.data;
+        const last = page.last;
+        if (!page.hasMore || !last) {
+            await deliver({ objects, done: [job.gte, job.lt], dropped: page.dropped });
+            return;
+        }
+        // Where the page stopped, kept inside the slice whatever the object claims.
+        const s = Math.min(job.lt - 1, Math.max(job.gte, last.created));
+        const cursor = { id: last.id, created: s };
+        const seen = (job.seen ?? 0) + objects.length + page.dropped;
+        const density = seen / Math.max(1, job.lt - s);
+        const remaining = density * (s - job.gte);
+        // Workers with nothing to do once this job's follow-ups are queued.
+        const idle = options.concurrency - active - queue.length;
+        if (remaining >= 2 * pieceSize) {
+            // Dense: below `s`, cut pieces from the top down, one per worker of about `pieceSize` at
+            // the density seen, then each twice as wide: where the data goes on, a wide piece splits itself on
+            // its first page at no extra cost; where it stops (the years before an account's first
+            // charge), a few wide pieces find that out in one request each. What is left below stays one
+            // slice.
+            queue.push({ gte: s, lt: s + 1, startingAfter: cursor });
+            let width = Math.max(1, Math.floor(pieceSize / density));
+            let top = s;
+            for (let i = 0; i < maxSplit && top > job.gte; i++) {
+                const bottom = Math.max(job.gte, top - width);
+                queue.push({ gte: bottom, lt: top });
+                top = bottom;
+                if (i >= options.concurrency - 1)
+                    width *= 2;
+            }
+            if (top > job.gte)
+                queue.push({ gte: job.gte, lt: top });
+        }
+        else if (idle > 0 && remaining >= 2 * MIN_PIECE_SIZE && s - job.gte >= 2) {
+            // Workers would sit idle (the start, or the tail of a run): share this slice's rest with them.
+            queue.push({ gte: s, lt: s + 1, startingAfter: cursor });
+            const pieces = Math.min(idle + 1, Math.floor(remaining / MIN_PIECE_SIZE), s - job.gte);
+            const width = (s - job.gte) / pieces;
+            for (let i = 0; i < pieces; i++) {
+                const gte = job.gte + Math.round(i * width);
+                const lt = i === pieces - 1 ? s : job.gte + Math.round((i + 1) * width);
+                if (lt > gte)
+                    queue.push({ gte, lt });
+            }
+        }
+        else {
+            // Not worth splitting: page on through the same slice.
+            queue.push({ gte: job.gte, lt: job.lt, startingAfter: cursor, seen });
+        }
+        await deliver({ objects, done: s + 1 < job.lt ? [s + 1, job.lt] : undefined, dropped: page.dropped });
+    };
+    let failure;
+    const deliver = async (page) => {
+        if (failure !== undefined)
+            return;
+        await onPage(page);
+    };
+    await new Promise((resolve) => {
+        const pump = () => {
+            while (failure === undefined && active < options.concurrency && queue.length > 0) {
+                // Oldest first: completed spans then join up from the start, which is what a checkpoint can record.
+                let next = 0;
+                for (let i = 1; i < queue.length; i++)
+                    if (queue[i].gte < queue[next].gte)
+                        next = i;
+                const job = queue.splice(next, 1)[0];
+                active += 1;
+                runJob(job)
+                    .catch((error) => {
+                    if (failure === undefined)
+                        failure = error;
+                })
+                    .finally(() => {
+                    active -= 1;
+                    pump();
+                    if (active === 0 && (queue.length === 0 || failure !== undefined))
+                        resolve();
+                });
+            }
+            if (active === 0 && (queue.length === 0 || failure !== undefined))
+                resolve();
+        };
+        pump();
+    });
+    if (failure !== undefined)
+        throw failure;
+}
+/** Merges a span into a sorted list of disjoint spans. */
+function addSpan(spans, span) {
+    const all = [...spans, span].sort((x, y) => x[0] - y[0]);
+    const merged = [];
+    for (const [a, b] of all) {
+        const top = merged.at(-1);
+        if (top && a <= top[1])
+            top[1] = Math.max(top[1], b);
+        else
+            merged.push([a, b]);
+    }
+    return merged;
+}
+/** The parts of [from, to) not covered by `done`. */
+function gaps(from, to, done) {
+    const result = [];
+    let at = from;
+    for (const [a, b] of [...done].sort((x, y) => x[0] - y[0])) {
+        if (b <= at)
+            continue;
+        if (a >= to)
+            break;
+        if (a > at)
+            result.push([at, Math.min(a, to)]);
+        at = Math.max(at, b);
+    }
+    if (at < to)
+        result.push([at, to]);
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/sync/batch.ts
+
+/** At most this many quarantine warnings per object and run; the count covers the rest. */
+const MAX_REJECT_WARNINGS = 10;
+/** Splits what Stripe returned into objects that can be stored and objects to quarantine (malformed shapes). */
+function screen(spec, objects) {
+    const valid = [];
+    const rejects = [];
+    for (const object of objects) {
+        let reason;
+        if (object === null || typeof object !== 'object')
+            reason = 'not an object';
+        else {
+            try {
+                reason = spec.validate(object);
+            }
+            catch (error) {
+                reason = `could not be checked: ${error instanceof Error ? error.message : String(error)}`;
+            }
+        }
+        if (reason === undefined)
+            valid.push(object);
+        else
+            rejects.push({ objectType: spec.objectType, id: typeof object?.id === 'string' ? object.id : `(no id: ${rawText(object).slice(0, 40)})`, reason, raw: rawText(object) });
+    }
+    return { valid, rejects };
+}
+/**
+ * Writes one batch (with its checkpoint, in one transaction), counts it, tells the report and
+ * warns about each quarantined object by id.
+ */
+async function commit(run, batch, order, checkpoint) {
+    const claim = run.claim?.(batch.matched);
+    const result = await run.sink.write(batch.matched, { checkpoint, claim, rejects: batch.rejects });
+    const p = run.progress;
+    p.pages += batch.pages;
+    p.scanned += batch.scanned;
+    p.dropped += batch.dropped;
+    account(run, batch.matched, batch.rejects, result, order, false);
+    return result;
+}
+/**
+ * Counts a written (or refreshed: `changed`) set of objects and tells the report about those
+ * stored.
+ */
+function account(run, matched, rejects, result, order, changed) {
+    const p = run.progress;
+    const refused = new Set(result.refused.map((r) => r.id));
+    const stored = refused.size === 0 ? matched : matched.filter((o) => !refused.has(o.id));
+    if (!changed)
+        p.matched += stored.length;
+    p.stored += result.inserted;
+    p.updated += result.updated;
+    for (const reject of [...rejects, ...result.refused]) {
+        p.rejected += 1;
+        if (p.rejected <= MAX_REJECT_WARNINGS) {
+            run.warn(run.dryRun
+                ? `Skipped ${run.spec.noun} ${reject.id}, which cannot be stored: ${reject.reason}.`
+                : `Quarantined ${run.spec.noun} ${reject.id} in stripe_sync_rejects: ${reject.reason}. The sync goes on; later runs retry it.`);
+        }
+        else if (p.rejected === MAX_REJECT_WARNINGS + 1) {
+            run.warn(`More ${run.spec.plural} were quarantined; see table stripe_sync_rejects (output rejected_count has the total).`);
+        }
+    }
+    run.observe(stored, order, new Set(result.claimed), changed);
+}
+/** Keeps at most `remaining` of the valid objects that pass the filter, in page order. */
+function takeMatching(objects, matches, remaining) {
+    const taken = [];
+    for (const object of objects) {
+        if (taken.length >= remaining)
+            break;
+        if (matches(object))
+            taken.push(object);
+    }
+    return taken;
+}
+
+;// CONCATENATED MODULE: external "node:v8"
+const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
+var external_node_v8_default = /*#__PURE__*/__nccwpck_require__.n(external_node_v8_namespaceObject);
+;// CONCATENATED MODULE: external "node:vm"
+const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
+var external_node_vm_default = /*#__PURE__*/__nccwpck_require__.n(external_node_vm_namespaceObject);
+;// CONCATENATED MODULE: ./src/memory.ts
+
+
+/**
+ * A long backfill allocates a lot of short-lived JSON (Stripe pages, batches for Postgres). V8
+ * collects it lazily and lets the heap — and the runner's memory — grow far past what is live. An
+ * action cannot pass flags to node, so it asks V8 for a full collection itself every so often
+ * (a few milliseconds each), which keeps peak memory flat and low. Best effort: if the runtime
+ * refuses, the run goes on without it.
+ */
+let gc;
+function compactHeap() {
+    if (gc === null)
+        return;
+    try {
+        if (!gc) {
+            external_node_v8_default().setFlagsFromString('--expose-gc');
+            const exposed = external_node_vm_default().runInNewContext('typeof gc === "function" ? gc : undefined');
+            if (!exposed) {
+                gc = null;
+                return;
+            }
+            gc = exposed;
+        }
+        gc();
+    }
+    catch {
+        // No collection on demand here: memory is merely less flat.
+        gc = null;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/store/writer.ts
+class BatchWriter {
+    writeBatch;
+    options;
+    queue = [];
+    waitingForSpace = [];
+    waitingForItems;
+    closed = false;
+    failure;
+    loop;
+    constructor(writeBatch, options) {
+        this.writeBatch = writeBatch;
+        this.options = options;
+        this.loop = this.run();
+    }
+    /** Queues an item; waits while the queue is full. Rejects once the writer has failed. */
+    async push(item) {
+        while (this.queue.length >= this.options.maxQueuedPages && this.failure === undefined) {
+            await new Promise((resolve) => this.waitingForSpace.push(resolve));
+        }
+        if (this.failure !== undefined)
+            throw this.failure;
+        this.queue.push(item);
+        this.waitingForItems?.();
+    }
+    /** Writes what is queued, then stops; rethrows the writer's failure. */
+    async close() {
+        this.closed = true;
+        this.waitingForItems?.();
+        await this.loop;
+        if (this.failure !== undefined)
+            throw this.failure;
+    }
+    get queued() {
+        return this.queue.length;
+    }
+    async run() {
+        for (;;) {
+            while (this.queue.length === 0 && !this.closed) {
+                await new Promise((resolve) => (this.waitingForItems = resolve));
+                this.waitingForItems = undefined;
+            }
+            if (this.queue.length === 0)
+                return;
+            const batch = [];
+            let rows = 0;
+            while (this.queue.length > 0 && rows < this.options.batchRows) {
+                const item = this.queue.shift();
+                batch.push(item);
+                rows += item.size;
+            }
+            this.release();
+            try {
+                await this.writeBatch(batch);
+            }
+            catch (error) {
+                this.failure = error;
+                this.queue.length = 0;
+                this.release();
+                return;
+            }
+        }
+    }
+    release() {
+        const waiting = this.waitingForSpace;
+        this.waitingForSpace = [];
+        for (const resolve of waiting)
+            resolve();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/sync/spans.ts
+
+
+
+
+/** A full garbage collection every this many written batches (about 2,000 rows). */
+const GC_EVERY_BATCHES = 4;
+/** How often a long run reports progress. */
+const PROGRESS_INTERVAL_MS = 5000;
+/**
+ * Every object in the spans, fetched by concurrent time slices through the shared rate limits, and
+ * written through a bounded queue by one writer in batches of about 500 rows, each batch with its
+ * checkpoint in one transaction.
+ */
+async function syncSpans(run, options) {
+    const total = options.spans.reduce((n, [a, b]) => n + (b - a), 0);
+    // Completed spans overlap (a slice's pages each complete a little more of it): merge, then measure.
+    let completed = [];
+    let covered = 0;
+    let batches = 0;
+    const started = performance.now();
+    const writer = new BatchWriter(async (pages) => {
+        const fetched = pages.flatMap((p) => p.objects);
+        const { valid, rejects } = screen(run.spec, fetched);
+        const kept = options.skip ? valid.filter((o) => !options.skip(o)) : valid;
+        const done = pages.flatMap((p) => (p.done ? [p.done] : []));
+        await commit(run, { scanned: fetched.length, pages: pages.length, dropped: pages.reduce((n, p) => n + p.dropped, 0), matched: kept.filter(run.matches), rejects }, 'any', options.checkpoint?.(done));
+        for (const span of done)
+            completed = addSpan(completed, span);
+        covered = completed.reduce((n, [a, b]) => n + (b - a), 0);
+        if (++batches % GC_EVERY_BATCHES === 0)
+            compactHeap();
+    }, { maxQueuedPages: run.concurrency + 2, batchRows: 500 });
+    const report = () => run.log(progressLine(run, performance.now() - started, total, covered));
+    const timer = setInterval(report, PROGRESS_INTERVAL_MS);
+    timer.unref();
+    let failure;
+    try {
+        await fetchRange({
+            list: run.list,
+            spans: options.spans,
+            concurrency: run.concurrency,
+            onPage: (page) => writer.push({ ...page, size: page.objects.length })
+        });
+    }
+    catch (error) {
+        failure = error;
+    }
+    try {
+        // Pages already fetched are complete: commit them even when fetching failed.
+        await writer.close();
+    }
+    catch (error) {
+        failure ??= error;
+    }
+    finally {
+        clearInterval(timer);
+    }
+    if (failure !== undefined)
+        throw failure;
+    report();
+}
+/**
+ * One progress line. The share done and the ETA come from the data, not the clock: objects still
+ * to come are estimated from the density of `created` seconds listed so far, applied to the
+ * seconds not yet covered.
+ */
+function progressLine(run, elapsedMs, totalSeconds, coveredSeconds) {
+    const p = run.progress;
+    const seconds = Math.max(elapsedMs / 1000, 0.001);
+    const remainingSeconds = Math.max(0, totalSeconds - coveredSeconds);
+    const density = coveredSeconds > 0 ? p.scanned / coveredSeconds : 0;
+    const estimatedLeft = remainingSeconds === 0 ? 0 : Math.round(density * remainingSeconds);
+    const known = p.scanned + estimatedLeft;
+    const share = remainingSeconds === 0 ? 1 : known > 0 ? p.scanned / known : 0;
+    const rate = p.scanned / seconds;
+    const eta = share < 1 && rate > 0 && coveredSeconds > 0 ? `, ETA ${Math.max(1, Math.round(estimatedLeft / rate))} s` : '';
+    const stats = run.limits?.stats;
+    return (`Progress (${run.spec.plural}): ${(share * 100).toFixed(1)}% (${p.scanned} of about ${known}), ${Math.round(rate)}/s, ` +
+        `${stats ? `${(stats.requests / seconds).toFixed(1)} requests/s, ${stats.rateLimited} refused (429), ` : ''}` +
+        `stored ${p.stored} new and ${p.updated} updated${eta}`);
+}
+
+;// CONCATENATED MODULE: ./src/sync/incremental.ts
+
+
+
+
+
+
+
+/** Objects younger than this are left for the next run, so a second is listed only once it is complete. */
+const SETTLE_SECONDS = 5;
+/** Events are kept 30 days; past 25 days without a replay, the action re-sweeps instead. */
+const EVENT_MAX_AGE_SECONDS = 25 * 86400;
+/**
+ * Card refunds and disputes arrive within about 180 days of a charge, so a change in an uncovered
+ * period touched an object created at most this long before it (objects may say otherwise).
+ */
+const RESWEEP_LOOKBACK_SECONDS = 180 * 86400;
+/** A slice is listed whole before it is processed oldest first: this bounds memory. */
+const MAX_SLICE_OBJECTS = 1000;
+/** Saves the state on its own (first run, after a replay, at the end). */
+async function incremental_saveState(run, state) {
+    await run.sink.write([], { checkpoint: state });
+}
+/**
+ * One incremental run of one object: (1) replay its events since the last run and re-fetch the
+ * objects they touched (or re-sweep when the event cursor is too old), then (2) sweep forward from
+ * the cursor, oldest first, writing each page with its checkpoint in one transaction.
+ */
+async function syncIncremental(run, options) {
+    const { stripe, spec, log } = run;
+    const nowSeconds = unixSeconds(run.now);
+    const until = Math.min(nowSeconds - SETTLE_SECONDS, options.createdLt ?? Infinity);
+    const hasEvents = spec.events.length > 0;
+    let state = options.state;
+    const firstRun = state === undefined;
+    const report = { firstRun, from: 0, to: until, cursor: 0, eventsProcessed: 0, refetched: 0, resweep: false };
+    if (!state) {
+        // Changes made while the backfill runs are replayed next run, from the newest event now.
+        const newest = hasEvents ? await newestEvent(stripe, spec.events, run.retry) : undefined;
+        state = {
+            ...options.key,
+            cursorCreated: options.createdGte ?? STRIPE_EPOCH,
+            cursorIds: [],
+            lastEventId: newest?.id ?? null,
+            lastEventCreated: newest?.created ?? null,
+            eventsCheckedAt: run.now,
+            lastRunFinishedAt: null,
+            apiVersion: options.apiVersion,
+            doneRanges: []
+        };
+        await incremental_saveState(run, state);
+        log(`First incremental run: syncing ${spec.plural} created from ${isoSeconds(state.cursorCreated)}, oldest first.`);
+    }
+    else {
+        log(`Continuing from the cursor: ${spec.plural} created before ${isoSeconds(state.cursorCreated)} are stored.`);
+        if (hasEvents) {
+            const checkedAt = state.eventsCheckedAt ? unixSeconds(state.eventsCheckedAt) : undefined;
+            let stale = checkedAt === undefined || nowSeconds - checkedAt > EVENT_MAX_AGE_SECONDS;
+            if (!stale) {
+                try {
+                    await replayEvents(run, state, report);
+                }
+                catch (error) {
+                    if (!(error instanceof EventCursorExpiredError))
+                        throw error;
+                    stale = true;
+                }
+            }
+            if (stale)
+                await resweep(run, state, checkedAt, report);
+        }
+        state.eventsCheckedAt = run.now;
+        await incremental_saveState(run, state);
+    }
+    report.from = state.cursorCreated;
+    if (options.limit === Number.POSITIVE_INFINITY)
+        await sweepConcurrently(run, state, until);
+    else
+        await sweepForward(run, state, until, options.limit);
+    state.lastRunFinishedAt = new Date();
+    await incremental_saveState(run, state);
+    report.cursor = state.cursorCreated;
+    return report;
+}
+function isStored(state, object) {
+    if (object.created === undefined)
+        return undefined;
+    return object.created < state.cursorCreated || (object.created === state.cursorCreated && state.cursorIds.includes(object.id));
+}
+async function replayEvents(run, state, report) {
+    const { stripe, spec } = run;
+    const affected = new Set();
+    let newest;
+    const cursor = { eventId: state.lastEventId, sinceCreated: state.lastEventCreated ?? Math.floor((state.eventsCheckedAt?.getTime() ?? 0) / 1000) };
+    for await (const page of eventsAfter(stripe, spec.events, cursor, run.retry)) {
+        // Walking forward from an event id, each page is newer than the last; otherwise the first page is newest.
+        if (cursor.eventId || !newest)
+            newest = page[0];
+        report.eventsProcessed += page.length;
+        for (const event of page) {
+            const object = objectOfEvent(spec, event);
+            // An object the forward sweep has not reached yet is listed by it, current, later this run.
+            if (object && isStored(state, object) !== false)
+                affected.add(object.id);
+        }
+    }
+    run.log(`Replayed ${report.eventsProcessed} ${spec.noun} event(s); re-fetching ${affected.size} changed ${spec.plural}.`);
+    await refetch(run, [...affected], (object) => isStored(state, object) === true, report);
+    if (newest) {
+        state.lastEventId = newest.id;
+        state.lastEventCreated = newest.created;
+    }
+}
+/**
+ * Re-fetches objects one by one and brings their rows up to date; only those `inScope` accepts
+ * (behind the cursor: the sweep handles the rest) are written.
+ */
+async function refetch(run, ids, inScope, report) {
+    const batch = [];
+    const flush = async () => {
+        const { valid, rejects } = screen(run.spec, batch);
+        const claim = run.claim?.(valid.filter(run.matches));
+        const result = await run.sink.refresh(valid, run.matches, { rejects, claim });
+        account(run, valid.filter(run.matches), rejects, result, 'any', true);
+        batch.length = 0;
+    };
+    for (const id of ids) {
+        const object = await retrieveObject(run.stripe, run.spec, id, run.retry);
+        run.progress.refetched += 1;
+        if (report)
+            report.refetched += 1;
+        if (inScope(object))
+            batch.push(object);
+        if (batch.length >= MAX_PAGE_SIZE)
+            await flush();
+    }
+    if (batch.length > 0)
+        await flush();
+}
+/**
+ * Events were lost (older than Stripe keeps): re-list instead the objects that could have changed
+ * in the uncovered period — those created from the lookback before the last replay up to the cursor.
+ */
+async function resweep(run, state, checkedAt, report) {
+    const { spec } = run;
+    const lookback = spec.resweepLookbackSeconds ?? RESWEEP_LOOKBACK_SECONDS;
+    const from = Math.max(STRIPE_EPOCH, (checkedAt ?? STRIPE_EPOCH) - lookback);
+    run.warn(`The ${spec.noun} change-event cursor is too old (last replay ${checkedAt ? isoSeconds(checkedAt) : 'never'}; Stripe keeps events 30 days): ` +
+        `re-sweeping ${spec.plural} created from ${isoSeconds(from)} to ${isoSeconds(state.cursorCreated)} to pick up their changes ` +
+        'instead. Run at least every 25 days to avoid this.');
+    report.resweep = true;
+    const newest = await newestEvent(run.stripe, spec.events, run.retry);
+    for await (const page of pages(run.list, { gte: from, lt: state.cursorCreated + 1 }, () => MAX_PAGE_SIZE)) {
+        const { valid, rejects } = screen(spec, page.data.filter((o) => isStored(state, o) !== false));
+        report.refetched += page.data.length;
+        const matched = valid.filter(run.matches);
+        const result = await run.sink.refresh(valid, run.matches, { rejects, claim: run.claim?.(matched) });
+        account(run, matched, rejects, result, 'any', true);
+    }
+    state.lastEventId = newest?.id ?? null;
+    state.lastEventCreated = newest?.created ?? null;
+}
+/**
+ * Everything from the cursor to `until` (`limit: all`, such as a first backfill): concurrent time
+ * slices, skipping spans a killed run already completed. Each batch commits the spans it completed;
+ * the cursor moves up to the first span not yet done.
+ */
+async function sweepConcurrently(run, state, until) {
+    const start = state.cursorCreated;
+    const known = new Set(state.cursorIds);
+    const spans = gaps(start, until, state.doneRanges);
+    if (state.doneRanges.length > 0)
+        run.log(`Resuming a backfill of ${run.spec.plural}: ${state.doneRanges.length} span(s) after the cursor are already stored.`);
+    await syncSpans(run, {
+        spans,
+        skip: (o) => o.created === start && known.has(o.id),
+        checkpoint: (done) => {
+            for (const span of done)
+                state.doneRanges = addSpan(state.doneRanges, span);
+            advanceWatermark(state);
+            return state;
+        }
+    });
+    if (state.cursorCreated < until) {
+        state.cursorCreated = until;
+        state.cursorIds = [];
+    }
+    state.doneRanges = [];
+}
+/**
+ * Oldest first from the cursor to `until`, in time slices small enough to list whole (Stripe lists
+ * newest first). Each page of processed objects is written with the cursor it reaches, in one
+ * transaction: a run killed anywhere resumes exactly there.
+ */
+async function sweepForward(run, state, until, limit) {
+    const { spec, log } = run;
+    const progress = run.progress;
+    let remaining = limit;
+    let width = Math.max(1, until - state.cursorCreated);
+    while (state.cursorCreated < until && remaining > 0) {
+        const a = state.cursorCreated;
+        const b = Math.min(until, a + width);
+        const first = await run.list({ gte: a, lt: b }, MAX_PAGE_SIZE, undefined);
+        if (first.hasMore && b - a > 1 && first.last && first.data.length > 0) {
+            const span = Math.max(1, first.data[0].created - first.last.created);
+            const estimate = (MAX_PAGE_SIZE * (b - a)) / span;
+            if (estimate > MAX_SLICE_OBJECTS) {
+                width = Math.max(1, Math.floor(((b - a) * (MAX_SLICE_OBJECTS / 2)) / estimate));
+                continue;
+            }
+        }
+        const slice = [...first.data];
+        let dropped = first.dropped;
+        let page = first;
+        while (page.hasMore) {
+            page = await run.list({ gte: a, lt: b }, MAX_PAGE_SIZE, page.last);
+            slice.push(...page.data);
+            dropped += page.dropped;
+        }
+        progress.dropped += dropped;
+        slice.reverse();
+        const known = new Set(state.cursorIds);
+        const pending = slice.filter((o) => !(o.created === a && known.has(o.id)));
+        let complete = true;
+        for (let i = 0; i < pending.length; i += MAX_PAGE_SIZE) {
+            if (remaining <= 0) {
+                complete = false;
+                break;
+            }
+            let chunk = pending.slice(i, i + MAX_PAGE_SIZE);
+            if (chunk.length > remaining) {
+                chunk = chunk.slice(0, remaining);
+                complete = false;
+            }
+            for (const object of chunk) {
+                // A malformed `created` cannot move the cursor; the object is quarantined with the chunk.
+                if (typeof object.created === 'number' && object.created > state.cursorCreated && object.created < b) {
+                    state.cursorCreated = object.created;
+                    state.cursorIds = [];
+                }
+                state.cursorIds.push(String(object.id));
+            }
+            const last = i + chunk.length >= pending.length;
+            if (last && complete) {
+                state.cursorCreated = b;
+                state.cursorIds = [];
+            }
+            advanceWatermark(state);
+            const { valid, rejects } = screen(spec, chunk);
+            await commit(run, { scanned: chunk.length, pages: 1, dropped: 0, matched: valid.filter(run.matches), rejects }, 'oldest-first', state);
+            remaining -= chunk.length;
+            const newestCreated = chunk.at(-1).created;
+            log(`Synced ${progress.scanned} ${spec.plural}${typeof newestCreated === 'number' ? `, up to ${isoSeconds(newestCreated)}` : ''}: matched ${progress.matched}, ` +
+                `stored ${progress.stored} new and ${progress.updated} updated so far`);
+        }
+        if (!complete)
+            return;
+        if (pending.length === 0) {
+            state.cursorCreated = b;
+            state.cursorIds = [];
+            advanceWatermark(state);
+            await incremental_saveState(run, state);
+        }
+        // Sparse slice: widen the next one.
+        if (slice.length < MAX_SLICE_OBJECTS / 4)
+            width *= slice.length === 0 ? 4 : 2;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/sync/newest.ts
+
+
+
+
+/**
+ * A run without a cursor. `limit: all` takes the whole window by concurrent time slices (order does
+ * not matter). A limit N pages newest first, keeps the objects that pass the filter, writes each
+ * page's as it arrives, and stops as soon as N are recorded.
+ */
+async function syncNewest(run, limit, window) {
+    const progress = run.progress;
+    if (limit === Number.POSITIVE_INFINITY) {
+        const to = window.lt ?? unixSeconds(run.now) + 1;
+        await syncSpans(run, { spans: [[window.gte ?? STRIPE_EPOCH, to]] });
+        return;
+    }
+    // Without a filter a small limit needs exactly that many objects; with one, full pages.
+    const pageSize = () => (run.filtered ? MAX_PAGE_SIZE : Math.min(MAX_PAGE_SIZE, limit - progress.matched));
+    for await (const page of pages(run.list, window, pageSize)) {
+        const { valid, rejects } = screen(run.spec, page.data);
+        const matched = takeMatching(valid, run.matches, limit - progress.matched);
+        await commit(run, { scanned: page.data.length, pages: 1, dropped: page.dropped, matched, rejects }, 'newest-first');
+        run.log(`Page ${progress.pages} of ${run.spec.plural}: scanned ${page.data.length} (${progress.scanned} in all), matched ${matched.length} (${progress.matched}), ` +
+            `stored ${progress.stored} new and ${progress.updated} updated so far`);
+        if (progress.matched >= limit)
+            break;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/sync/payout-links.ts
+
+
+/**
+ * Payout reconciliation: for each paid or failed automatic payout not reconciled yet (or changed
+ * since), list the balance transactions Stripe paid out in it (`GET /v1/balance_transactions?payout=`),
+ * store them and record `payout_id` on their rows, then mark the payout reconciled. Pages are
+ * committed as they come; a run killed half-way re-does that payout next time, changing nothing twice.
+ */
+async function linkPayouts(payouts, transactions) {
+    const report = { reconciled: [], transactions: 0 };
+    const due = await payouts.sink.query(`SELECT id FROM ${payouts.sink.qualifiedTable} WHERE status IN ('paid', 'failed') AND automatic IS NOT FALSE AND reconciled_at IS NULL ORDER BY created_at, id`);
+    if (due.length === 0)
+        return report;
+    payouts.run.log(`Reconciling ${due.length} payout(s): listing the balance transactions each one paid out.`);
+    const bt = transactions.run;
+    for (const { id } of due) {
+        const list = pageLister(bt.stripe, bt.spec, bt.retry, { payout: id });
+        for await (const page of pages(list, {}, () => MAX_PAGE_SIZE)) {
+            const { valid, rejects } = screen(bt.spec, page.data);
+            const result = await transactions.sink.refresh(valid, () => true, {
+                rejects,
+                also: [
+                    {
+                        text: `UPDATE ${transactions.sink.qualifiedTable} SET payout_id = $1 WHERE id = ANY($2) AND payout_id IS DISTINCT FROM $1`,
+                        values: [id, valid.map((t) => t.id)]
+                    }
+                ]
+            });
+            report.transactions += valid.length;
+            payouts.run.progress.refetched += page.data.length;
+            if (result.refused.length > 0 || rejects.length > 0)
+                account(bt, [], rejects, { ...result, inserted: 0, updated: 0 }, 'any', true);
+        }
+        await payouts.sink.query(`UPDATE ${payouts.sink.qualifiedTable} SET reconciled_at = now() WHERE id = $1`, [id]);
+        report.reconciled.push(id);
+    }
+    payouts.run.log(`Reconciled ${report.reconciled.length} payout(s) with ${report.transactions} balance transaction(s).`);
+    return report;
+}
+
+;// CONCATENATED MODULE: ./src/sync/upkeep.ts
+
+
+
+
+
+
+
+/**
+ * Rows Stripe changed without an event (balance transactions still `pending` after their
+ * `available_on`): brought up to date without re-listing history. Each is re-fetched by id, or —
+ * when that would take more requests — the stretch of `created` they span is listed again.
+ */
+async function refreshStale(run, sink) {
+    const where = run.spec.stale?.where;
+    if (!where)
+        return 0;
+    const id = quoteIdent(run.spec.idColumn);
+    const stale = await sink.query(`SELECT ${id} AS id, extract(epoch FROM created_at)::bigint AS created FROM ${sink.qualifiedTable} WHERE ${where} ORDER BY created_at`, [unixSeconds(run.now)]);
+    if (stale.length === 0)
+        return 0;
+    const from = Number(stale[0].created);
+    const to = Number(stale.at(-1).created) + 1;
+    const [span] = await sink.query(`SELECT count(*) AS n FROM ${sink.qualifiedTable} WHERE created_at >= to_timestamp($1) AND created_at < to_timestamp($2)`, [from, to]);
+    const listRequests = Math.ceil(Number(span?.n ?? 0) / MAX_PAGE_SIZE);
+    run.log(`Refreshing ${stale.length} ${run.spec.plural} that Stripe changes without an event (${where.split(' AND ')[0]} and due).`);
+    if (listRequests < stale.length) {
+        for await (const page of pages(run.list, { gte: from, lt: to }, () => MAX_PAGE_SIZE)) {
+            const { valid, rejects } = screen(run.spec, page.data);
+            run.progress.refetched += page.data.length;
+            const result = await sink.refresh(valid, run.matches, { rejects });
+            account(run, valid, rejects, result, 'any', true);
+        }
+    }
+    else {
+        await refetch(run, stale.map((r) => r.id), () => true);
+    }
+    return stale.length;
+}
+/** Quarantined objects retried per object and run (one request each). */
+const MAX_RETRIES_PER_RUN = 1000;
+/**
+ * Objects quarantined by earlier runs are fetched again and stored if they can be now (Stripe may
+ * have fixed them, or this version cleans what the last one could not); those stored are marked
+ * resolved. One that Stripe no longer has stays quarantined, with a warning.
+ */
+async function retryQuarantined(run, sink, before) {
+    const open = (await sink.openRejects(before)).slice(0, MAX_RETRIES_PER_RUN);
+    if (open.length === 0)
+        return;
+    run.log(`Retrying ${open.length} quarantined ${open.length === 1 ? run.spec.noun : run.spec.plural} from stripe_sync_rejects.`);
+    const fetched = [];
+    for (const id of open) {
+        try {
+            fetched.push(await retrieveObject(run.stripe, run.spec, id, run.retry));
+            run.progress.refetched += 1;
+        }
+        catch (error) {
+            const cause = error instanceof StripeRequestError ? error.cause : error;
+            if (cause instanceof stripe_esm_node.errors.StripeInvalidRequestError && cause.statusCode === 404) {
+                run.warn(`Quarantined ${run.spec.noun} ${id} no longer exists in Stripe; it stays in stripe_sync_rejects.`);
+                continue;
+            }
+            throw error;
+        }
+    }
+    const { valid, rejects } = screen(run.spec, fetched);
+    const matched = valid.filter(run.matches);
+    const result = await sink.refresh(valid, run.matches, { rejects, claim: run.claim?.(matched) });
+    account(run, matched, rejects, result, 'any', true);
+    // Valid now, whether stored or left out by the filter: no longer waiting.
+    const refused = new Set(result.refused.map((r) => r.id));
+    const usable = valid.filter((o) => !refused.has(o.id)).map((o) => o.id);
+    await sink.resolveRejects(usable);
+    const resolved = usable.length;
+    if (resolved > 0)
+        run.log(`${resolved} formerly quarantined ${resolved === 1 ? run.spec.noun : run.spec.plural} can be stored now; marked resolved.`);
+}
+
+;// CONCATENATED MODULE: ./src/sync/objects.ts
+
+
+
+
+
+
+
+
+
+/** The cursor filter of an object: the sorted status list for charges ("failed,succeeded" and "succeeded,failed" share a cursor), else all. */
+function filterKey(config, name) {
+    if (name !== 'charges')
+        return 'all';
+    return config.statuses.size === CHARGE_STATUSES.length ? 'all' : [...config.statuses].sort().join(',');
+}
+function filterKeys(config) {
+    return new Map(config.objects.map((name) => [name, filterKey(config, name)]));
+}
+function objectRun(ctx, spec) {
+    const { config, report } = ctx;
+    const isCharges = spec.name === 'charges';
+    const statuses = config.statuses;
+    const highValue = isCharges ? report.highValue : undefined;
+    return {
+        spec,
+        stripe: ctx.stripe,
+        list: pageLister(ctx.stripe, spec, ctx.retry),
+        sink: ctx.session.sink(spec),
+        dryRun: config.dryRun,
+        matches: isCharges ? (o) => hasStatus(o, statuses) : () => true,
+        filtered: isCharges && statuses.size < CHARGE_STATUSES.length,
+        progress: report.of(spec.name),
+        observe: (objects, order, claimed, changed) => report.observe(spec.name, objects, order, claimed, changed),
+        claim: highValue ? (objects) => highValue.claimIds(objects) : undefined,
+        log: ctx.log,
+        warn: ctx.warn,
+        retry: ctx.retry,
+        concurrency: ctx.concurrency,
+        limits: ctx.limits,
+        now: ctx.now
+    };
+}
+/** One object, start to end: its sync (incremental or not), then the upkeep of its table. */
+async function syncOne(ctx, spec) {
+    const { config, session } = ctx;
+    const run = objectRun(ctx, spec);
+    if (config.incremental) {
+        const result = await syncIncremental(run, {
+            key: stateKey(config, spec.name, filterKey(config, spec.name)),
+            state: session.states.get(spec.name),
+            apiVersion: STRIPE_API_VERSION,
+            limit: config.limit,
+            createdGte: config.createdGte,
+            createdLt: config.createdLt
+        });
+        ctx.report.incremental.set(spec.name, result);
+    }
+    else {
+        await syncNewest(run, config.limit, { gte: config.createdGte, lt: config.createdLt });
+    }
+    const table = session.table(spec.name);
+    if (table) {
+        await refreshStale(run, table);
+        await retryQuarantined(run, table, session.db.startedAt);
+    }
+}
+/**
+ * Every selected object at once, each on its own connection, all through the shared rate limits:
+ * a multi-object backfill takes about as long as its largest object. A failing object does not stop
+ * the others; its error is kept for the end. Payouts are reconciled once payouts and balance
+ * transactions are done.
+ */
+async function syncObjects(ctx) {
+    const { config, report, session } = ctx;
+    const settled = new Map();
+    for (const name of config.objects) {
+        settled.set(name, syncOne(ctx, specOf(name)).then(() => true, (error) => {
+            report.failures.set(name, error);
+            return false;
+        }));
+    }
+    const tasks = [...settled.values()];
+    const payoutsTable = session.table('payouts');
+    const transactionsTable = session.table('balance_transactions');
+    if (config.objects.includes('payouts') && payoutsTable && transactionsTable) {
+        tasks.push((async () => {
+            const payoutsDone = await settled.get('payouts');
+            // Balance transactions being synced are finished first: one writer per table at a time.
+            await settled.get('balance_transactions');
+            if (!payoutsDone)
+                return;
+            try {
+                report.links = await linkPayouts({ run: objectRun(ctx, specOf('payouts')), sink: payoutsTable }, { run: objectRun(ctx, specOf('balance_transactions')), sink: transactionsTable });
+            }
+            catch (error) {
+                report.failures.set('payouts', error);
+            }
+        })());
+    }
+    await Promise.all(tasks);
+}
+
+;// CONCATENATED MODULE: ./src/main.ts
 
 
 
@@ -67036,142 +69192,111 @@ function defaultConcurrency(maxRequestsPerSecond) {
 async function run() {
     await runAction(coreIO());
 }
-/** inputs → config → Stripe pages → status filter → Postgres → outputs and summary. */
+/** The repository's visibility from the event payload; undefined when the payload does not say. */
+function repositoryIsPrivate() {
+    const repository = github_context.payload?.repository;
+    return typeof repository?.private === 'boolean' ? repository.private : undefined;
+}
+/** inputs → config → Stripe pages → filter → Postgres → outputs and summary, for every selected object. */
 async function runAction(rawIo, options = {}) {
     const io = redacting(rawIo);
-    const progress = emptyProgress();
     const now = options.now ?? new Date();
+    const env = options.env ?? process.env;
     let config;
+    let report;
     try {
         config = readConfig({
             input: (name) => io.getInput(name),
-            env: options.env ?? process.env,
+            env,
             mask: (secret) => io.setSecret(secret),
-            now
+            now,
+            repositoryPrivate: options.repositoryPrivate ?? repositoryIsPrivate()
         });
         const cfg = config;
+        report = new RunReport(cfg.objects);
         if (cfg.highValue)
-            progress.highValue = new HighValueCollector(cfg.highValue, cfg.stripeAccount);
-        io.info(`${cfg.incremental ? 'Incremental sync. ' : ''}Using a ${cfg.keyMode} ${cfg.keyKind} key (…${cfg.stripeKey.slice(-4)})` +
-            `${cfg.stripeAccount ? ` for connected account ${cfg.stripeAccount}` : ''}; Stripe API ${STRIPE_API_VERSION} at ${cfg.stripeApiBase.origin}.`);
-        const pg = cfg.dryRun ? undefined : await openDatabase(io, cfg);
-        if (pg === 'skipped')
-            return skip(io, cfg, progress);
-        if (!pg)
+            report.highValue = new HighValueCollector(cfg.highValue, cfg.stripeAccount);
+        io.info(`${cfg.incremental ? 'Incremental sync' : 'Sync'} of ${cfg.objects.join(', ')}. Using a ${cfg.keyMode} ${cfg.keyKind} key (…${cfg.stripeKey.slice(-4)})` +
+            `${cfg.stripeAccount ? ` for connected account ${cfg.stripeAccount}` : ''}; Stripe API ${STRIPE_API_VERSION} at ${cfg.stripeApiBase.origin}; ` +
+            `at most ${cfg.maxRequestsPerSecond} requests/s per endpoint and ${cfg.maxTotalRequestsPerSecond} in all.`);
+        const session = cfg.dryRun ? Session.dryRun(cfg.objects) : await Session.open(cfg, io, filterKeys(cfg));
+        if (!session)
+            return skip(io, cfg, report);
+        if (cfg.dryRun)
             io.info('Dry run: no database connection; nothing will be written.');
-        const sink = pg ?? dryRunSink;
-        const limiter = new RateLimiter(cfg.maxRequestsPerSecond);
-        const common = {
-            stripe: createStripeClient(cfg, limiter, options.stripeTimeoutMs),
-            statuses: cfg.statuses,
-            limit: cfg.limit,
-            log: (message) => io.info(message),
-            retry: options.retry,
-            concurrency: options.concurrency ?? defaultConcurrency(cfg.maxRequestsPerSecond),
-            limiter,
-            now
-        };
-        let incremental;
         try {
-            if (cfg.incremental && pg) {
-                incremental = await syncIncremental({
-                    ...common,
-                    sink: pg,
-                    key: { account: cfg.stripeAccount ?? `self:${cfg.keyMode}`, tableName: cfg.table, statusFilter: statusKey(cfg.statuses) },
-                    apiVersion: STRIPE_API_VERSION,
-                    createdGte: cfg.createdGte,
-                    createdLt: cfg.createdLt,
-                    warn: (message) => io.warning(message)
-                }, progress);
+            const limits = new RateLimits(cfg.maxRequestsPerSecond, cfg.maxTotalRequestsPerSecond, options.clock);
+            const stripe = createStripeClient(cfg, limits, options.stripeTimeoutMs, () => session.stripeAnswered());
+            await syncObjects({
+                config: cfg,
+                stripe,
+                session,
+                report,
+                limits,
+                retry: options.retry ?? DEFAULT_RETRY,
+                concurrency: options.concurrency ?? defaultConcurrency(cfg.maxRequestsPerSecond),
+                now,
+                log: (message) => io.info(message),
+                warn: (message) => io.warning(message)
+            });
+            // Preparing the tables may have failed after every object had finished fetching.
+            if (session.preparing)
+                await session.ready;
+            // What the summary adds from the database; after a failure, a broken connection must not hide the real error.
+            const { previous } = await readBack(session, cfg, report, now, env).catch((error) => {
+                if (report.failures.size === 0)
+                    throw error;
+                io.warning(`The job summary lacks what it reads back from the database: ${describeFailure(error, cfg)}`);
+                return { previous: undefined };
+            });
+            const lastRunAt = [...session.states.values()].map((s) => s?.lastRunFinishedAt ?? undefined).find((d) => d !== undefined);
+            const outputs = await publish(io, cfg, report, { now, previous, lastRunAt, describe: (e) => describeFailure(e, cfg) });
+            if (report.failures.size > 0) {
+                io.setFailed(failureMessage(report, cfg));
+                return { ok: false, outputs, report };
             }
-            else {
-                await syncNewest({ ...common, sink, window: { gte: cfg.createdGte, lt: cfg.createdLt } }, progress);
-            }
+            return { ok: true, outputs, report };
         }
         finally {
-            await sink.close();
+            await session.close();
         }
-        const outputs = await publish(io, cfg, progress, incremental, now);
-        return { ok: true, outputs, progress };
     }
     catch (error) {
         let message = describeFailure(error, config);
-        if (progress.stored + progress.updated > 0) {
-            message += ` Before the failure ${progress.stored} new and ${progress.updated} updated row(s) were committed and are kept; re-running the step continues safely.`;
+        const stored = report?.total('stored') ?? 0;
+        const updated = report?.total('updated') ?? 0;
+        if (stored + updated > 0) {
+            message += ` Before the failure ${stored} new and ${updated} updated row(s) were committed and are kept; re-running the step continues safely.`;
         }
-        if (config) {
+        if (config && report) {
             // Partial counts are still published, so a later step can tell "nothing" from "some".
-            io.setOutput('charges_stored', String(progress.stored));
-            io.setOutput('charges_updated', String(progress.updated));
+            const partial = buildOutputs(report, { dryRun: config.dryRun, privacy: privacy(config.customerDetails) });
+            for (const name of ['charges_stored', 'charges_updated', 'object_counts', 'rejected_count'])
+                io.setOutput(name, partial[name]);
         }
         io.setFailed(message);
-        return { ok: false, progress };
+        return { ok: false, report };
     }
 }
-/** Connects, takes the table's lock and prepares the schema, saying what it created. */
-async function openDatabase(io, cfg) {
-    const pg = await PostgresSink.open({
-        databaseUrl: cfg.databaseUrl,
-        schema: cfg.schema,
-        table: cfg.table,
-        apiVersion: STRIPE_API_VERSION,
-        accountId: cfg.stripeAccount,
-        lockTimeoutSeconds: cfg.lockTimeoutSeconds,
-        incremental: cfg.incremental,
-        caCert: cfg.databaseCaCert
-    });
-    if (!pg)
-        return 'skipped';
-    const r = pg.schemaReport;
-    const t = `${cfg.schema}.${cfg.table}`;
-    if (r.createdSchema)
-        io.info(`Created schema ${cfg.schema}.`);
-    if (r.createdTable)
-        io.info(`Created table ${t}.`);
-    if (r.addedColumns.length > 0)
-        io.info(`Added column(s) to ${t}: ${r.addedColumns.join(', ')}.`);
-    if (r.addedUniqueKey && !r.createdTable)
-        io.info(`Added a unique key on ${t}(charge_id).`);
-    if (r.createdView)
-        io.info(`Created view ${cfg.schema}.${dailyViewName(cfg.table)} (daily totals per currency).`);
-    if (r.createdStateTable)
-        io.info(`Created table ${cfg.schema}.${STATE_TABLE} for the incremental cursor.`);
-    return pg;
+/** Every failed object, with what was kept. */
+function failureMessage(report, config) {
+    const parts = [...report.failures].map(([name, error]) => `${config.objects.length > 1 ? `${name}: ` : ''}${describeFailure(error, config)}`);
+    const stored = report.total('stored');
+    const updated = report.total('updated');
+    const kept = stored + updated > 0 ? ` Before the failure ${stored} new and ${updated} updated row(s) were committed and are kept; re-running the step continues safely.` : '';
+    return `${parts.join(' — ')}${kept}`;
 }
-/** Outputs, high-value annotations and the job summary. */
-async function publish(io, cfg, progress, incremental, now) {
-    const outputs = buildOutputs(progress, cfg.dryRun, incremental);
-    for (const [name, value] of Object.entries(outputs))
-        io.setOutput(name, value);
-    const hv = progress.highValue;
-    if (hv) {
-        for (const c of hv.kept.slice(0, MAX_HIGH_VALUE_NOTICES)) {
-            io.notice(`High-value charge ${c.id}: ${formatMoney(c.amount, c.currency)}${c.receipt_email ? ` from ${c.receipt_email}` : ''} (${dashboardUrl(c, cfg.stripeAccount)})`);
-        }
-        if (hv.count > MAX_HIGH_VALUE_NOTICES)
-            io.notice(`…and ${hv.count - MAX_HIGH_VALUE_NOTICES} more high-value charges (see the job summary).`);
-    }
-    const summary = renderSummary(progress, { ...cfg, runUrl: workflowRunUrl(), incremental, now });
-    if (!(await io.writeSummary(summary)))
-        io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.');
-    io.info(outputs.message);
-    return outputs;
-}
-/** Another run holds the table's lock: succeed without writing, and say so. */
-function skip(io, cfg, progress) {
-    const message = `Skipped: another run is writing to ${cfg.schema}.${cfg.table} (waited ${cfg.lockTimeoutSeconds} s for its lock); nothing was written`;
+/** Another run holds the schema's lock: succeed without writing, and say so. */
+function skip(io, config, report) {
+    const message = `Skipped: another run is writing to schema ${config.schema} (waited ${config.lockTimeoutSeconds} s for its lock); nothing was written`;
     io.notice(message);
-    const outputs = { ...buildOutputs(progress, false), message, skipped: 'true' };
+    const outputs = { ...buildOutputs(report, { dryRun: false, privacy: privacy(config.customerDetails), skipped: true }), message };
     for (const [name, value] of Object.entries(outputs))
         io.setOutput(name, value);
-    return { ok: true, outputs, progress };
-}
-/** The status filter as stored in the cursor key: sorted, so "failed,succeeded" and "succeeded,failed" share a cursor. */
-function statusKey(statuses) {
-    return statuses.size === CHARGE_STATUSES.length ? 'all' : [...statuses].sort().join(',');
+    return { ok: true, outputs, report };
 }
 function describeFailure(error, config) {
-    if (error instanceof InputError || error instanceof connect_DatabaseError)
+    if (error instanceof InputError || error instanceof connect_DatabaseError || error instanceof PagingLoopError)
         return error.message;
     if (error instanceof StripeRequestError && config) {
         return describeStripeError(error, {
@@ -67180,14 +69305,9 @@ function describeFailure(error, config) {
             stripeAccount: config.stripeAccount
         });
     }
+    if (error instanceof StripeRequestError && error.cause instanceof PagingLoopError)
+        return error.cause.message;
     return `Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
-}
-/** Link to this workflow run, or undefined outside GitHub Actions. */
-function workflowRunUrl() {
-    if (!process.env.GITHUB_REPOSITORY || !github_context.runId)
-        return undefined;
-    const { owner, repo } = github_context.repo;
-    return `${github_context.serverUrl}/${owner}/${repo}/actions/runs/${github_context.runId}`;
 }
 
 

@@ -17,9 +17,10 @@ import { pipeline } from 'node:stream/promises'
 import pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import type Stripe from 'stripe'
-import { chargeToRow } from '../src/store/rows.js'
+import { CHARGE_COLUMNS, chargeToRow, charges as chargeSpec } from '../src/objects/charges.js'
 import { ensureTable } from '../src/store/schema.js'
-import { batchJson, upsertRows, upsertSql } from '../src/store/upsert.js'
+import { cleanJson } from '../src/store/clean.js'
+import { upsertRows, upsertSql } from '../src/store/upsert.js'
 import { BatchWriter } from '../src/store/writer.js'
 import { generateCharges } from '../test-support/fixtures.js'
 import { startPostgres, withClient } from '../test-support/postgres.js'
@@ -147,13 +148,14 @@ if (part(1)) {
 
 // 2. The writer alone.
 if (part(2)) {
-  const rows = charges(N, 3).map((c) => chargeToRow(c, '2026-10-28.endive', undefined))
+  const rows = charges(N, 3).map((c) => chargeToRow(c, { apiVersion: '2026-10-28.endive', accountId: undefined }))
   const client = new pg.Client({ connectionString: db.url })
   await client.connect()
   const prepare = async (schema: string) => {
     await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
-    await ensureTable(client, schema, 'processed_charges')
-    return upsertSql(`"${schema}"."processed_charges"`)
+    await client.query(`CREATE SCHEMA ${schema}`)
+    await ensureTable(client, schema, { table: 'processed_charges', columns: CHARGE_COLUMNS, idColumn: 'charge_id', indexes: chargeSpec.indexes })
+    return upsertSql(`"${schema}"."processed_charges"`, CHARGE_COLUMNS, 'charge_id')
   }
 
   const sql = await prepare('bench_writer')
@@ -161,7 +163,7 @@ if (part(2)) {
   const writer = new BatchWriter<{ size: number; rows: typeof rows }>(
     async (items) => {
       await client.query('BEGIN')
-      await upsertRows(client, sql, items.flatMap((i) => i.rows))
+      await upsertRows(client, sql, items.flatMap((i) => i.rows), 'charge_id')
       await client.query('COMMIT')
     },
     { maxQueuedPages: 40, batchRows: 1000 }
@@ -173,13 +175,13 @@ if (part(2)) {
   const perRowSql = await prepare('bench_perrow')
   const few = rows.slice(0, BASELINE_N)
   started = performance.now()
-  for (const row of few) await upsertRows(client, perRowSql, [row])
+  for (const row of few) await upsertRows(client, perRowSql, [row], 'charge_id')
   const perRow = few.length / ((performance.now() - started) / 1000)
 
   await prepare('bench_copy')
   await client.query('CREATE TEMP TABLE copy_target (charge_id text, doc jsonb)')
   started = performance.now()
-  const lines = rows.map((r) => `${r.charge_id}\t${batchJson([r]).slice(1, -1).replace(/\\/g, '\\\\')}\n`)
+  const lines = rows.map((r) => `${r.charge_id}\t${cleanJson([r]).slice(1, -1).replace(/\\/g, '\\\\')}\n`)
   await pipeline(Readable.from(lines), client.query(copyFrom('COPY copy_target FROM STDIN')))
   const copy = rows.length / ((performance.now() - started) / 1000)
   await client.end()

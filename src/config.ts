@@ -3,11 +3,20 @@
  * every bad input is reported before the first Stripe request or Postgres connection.
  */
 
-import type { Thresholds } from './report/alerts.js'
-import { currencyExponent } from './report/money.js'
+import { currencyExponent } from './currency.js'
+import { CHARGE_STATUSES, type ChargeStatus } from './objects/charges.js'
+import { OBJECTS } from './objects/registry.js'
+import type { ObjectName } from './objects/spec.js'
+import { CUSTOMER_DETAILS, defaultCustomerDetails, type CustomerDetails } from './report/privacy.js'
+import { isoSeconds } from './time.js'
 
-export const CHARGE_STATUSES = ['succeeded', 'pending', 'failed'] as const
-export type ChargeStatus = (typeof CHARGE_STATUSES)[number]
+export { CHARGE_STATUSES, type ChargeStatus }
+
+/** `high-value-threshold`: one amount for every currency, and/or amounts per currency (major units). */
+export interface Thresholds {
+  all: string | undefined
+  byCurrency: ReadonlyMap<string, string>
+}
 
 /** Defaults, kept equal to action.yml's (a unit test compares them). */
 export const INPUT_DEFAULTS = {
@@ -26,7 +35,10 @@ export const INPUT_DEFAULTS = {
   'lock-timeout': '0',
   'high-value-threshold': '',
   'max-requests-per-second': '20',
-  'database-ca-cert': ''
+  'database-ca-cert': '',
+  objects: 'charges',
+  'max-total-requests-per-second': '',
+  'customer-details': ''
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -58,8 +70,14 @@ export interface Config {
   highValue: Thresholds | undefined
   /** The threshold as written, for the summary. */
   highValueThreshold: string | undefined
-  /** Ceiling on Stripe requests per second for the whole run. */
+  /** Ceiling on Stripe requests per second to any one endpoint. */
   maxRequestsPerSecond: number
+  /** Ceiling on Stripe requests per second for the whole run, all endpoints together. */
+  maxTotalRequestsPerSecond: number
+  /** The objects to sync, in the registry's order. */
+  objects: readonly ObjectName[]
+  /** What of customers' data the log, summary and outputs show. */
+  customerDetails: CustomerDetails
   /** PEM certificate(s) of the CA that signed the database server's certificate (verify-ca, verify-full). */
   databaseCaCert: string | undefined
 }
@@ -84,9 +102,11 @@ export interface ReadConfigOptions {
   /** Called with every secret before validation, so nothing later can print it unmasked. */
   mask?: (secret: string) => void
   now?: Date
+  /** Whether the repository is private (from the event payload); undefined when unknown. */
+  repositoryPrivate?: boolean
 }
 
-export function readConfig({ input, env = {}, mask = () => {}, now = new Date() }: ReadConfigOptions): Config {
+export function readConfig({ input, env = {}, mask = () => {}, now = new Date(), repositoryPrivate }: ReadConfigOptions): Config {
   const get = (name: InputName): string => {
     const value = input(name).trim()
     return value === '' ? INPUT_DEFAULTS[name] : value
@@ -130,7 +150,14 @@ export function readConfig({ input, env = {}, mask = () => {}, now = new Date() 
     lockTimeoutSeconds: parseLockTimeout(get('lock-timeout')),
     highValue: parseThresholds(get('high-value-threshold')),
     highValueThreshold: get('high-value-threshold') || undefined,
-    maxRequestsPerSecond: parseRequestsPerSecond(get('max-requests-per-second')),
+    maxRequestsPerSecond: parseRequestsPerSecond('max-requests-per-second', get('max-requests-per-second')),
+    maxTotalRequestsPerSecond: get('max-total-requests-per-second')
+      ? parseRequestsPerSecond('max-total-requests-per-second', get('max-total-requests-per-second'))
+      : key.keyMode === 'live'
+        ? LIVE_TOTAL_DEFAULT
+        : TEST_TOTAL_DEFAULT,
+    objects: parseObjects(get('objects')),
+    customerDetails: parseCustomerDetails(get('customer-details'), repositoryPrivate),
     databaseCaCert: parseCaCert(input('database-ca-cert'), dryRun && databaseUrl === '' ? undefined : databaseUrl)
   }
 }
@@ -151,14 +178,39 @@ export function parseCaCert(value: string, databaseUrl: string | undefined): str
   return value.trim()
 }
 
-export function parseRequestsPerSecond(value: string): number {
+/** The default global ceiling: below Stripe's 100 requests/s in live mode and 25 in a sandbox, leaving your application room. */
+export const LIVE_TOTAL_DEFAULT = 80
+export const TEST_TOTAL_DEFAULT = 20
+
+export function parseRequestsPerSecond(name: 'max-requests-per-second' | 'max-total-requests-per-second', value: string): number {
   if (!/^\d{1,3}$/.test(value) || Number(value) < 1 || Number(value) > 100) {
     throw new InputError(
-      'max-requests-per-second',
-      `"${value}" is not a whole number from 1 to 100. Stripe allows about 25 requests per second on one endpoint (100 in all in live mode), shared with your own application.`
+      name,
+      `"${value}" is not a whole number from 1 to 100. Stripe allows about 25 requests per second on one endpoint, and 100 in all in live mode (25 in a sandbox), shared with your own application.`
     )
   }
   return Number(value)
+}
+
+/** `charges`, a comma-separated list of objects, or `all`. Returned in the registry's order. */
+export function parseObjects(value: string): ObjectName[] {
+  const known = OBJECTS.map((o) => o.name as string)
+  const parts = value.split(',').map((p) => p.trim().toLowerCase()).filter((p) => p !== '')
+  if (parts.length === 0) throw new InputError('objects', `nothing given. Expected ${known.join(', ')}, a comma-separated list of them, or all.`)
+  if (parts.includes('all')) return OBJECTS.map((o) => o.name)
+  for (const part of parts) {
+    if (!known.includes(part)) throw new InputError('objects', `unknown object "${part}". Expected ${known.join(', ')}, a comma-separated list of them, or all.`)
+  }
+  return OBJECTS.filter((o) => parts.includes(o.name)).map((o) => o.name)
+}
+
+export function parseCustomerDetails(value: string, repositoryPrivate: boolean | undefined): CustomerDetails {
+  if (value === '') return defaultCustomerDetails(repositoryPrivate)
+  const mode = value.toLowerCase()
+  if (!(CUSTOMER_DETAILS as readonly string[]).includes(mode)) {
+    throw new InputError('customer-details', `"${value}" is not one of show, mask, hide (empty: show on a private repository, mask otherwise).`)
+  }
+  return mode as CustomerDetails
 }
 
 /**
@@ -310,14 +362,43 @@ export function parseBoolean(name: InputName, value: string): boolean {
   throw new InputError(name, `"${value}" is not a boolean. Expected true or false.`)
 }
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
+/**
+ * The longest table name whose derived names fit Postgres's 63 bytes: `<table>_created_at_idx`
+ * (15 more), `<table>_charge_id_key`, `<table>_daily`.
+ */
+export const MAX_TABLE_NAME = 63 - '_created_at_idx'.length
+
+/** Names the action uses for its own tables and views in the schema. */
+export function reservedNames(): string[] {
+  return [
+    'stripe_sync_state',
+    'stripe_sync_rejects',
+    ...OBJECTS.filter((o) => o.name !== 'charges').map((o) => o.table),
+    'stripe_charge_fees',
+    'stripe_payout_reconciliation',
+    'stripe_journal',
+    'stripe_mrr',
+    'stripe_mrr_monthly',
+    'stripe_receivables',
+    'stripe_subscription_items'
+  ]
+}
 
 export function parseIdentifier(name: 'table' | 'schema', value: string): string {
-  if (!IDENTIFIER.test(value)) {
+  const max = name === 'table' ? MAX_TABLE_NAME : 63
+  if (!new RegExp(`^[A-Za-z_][A-Za-z0-9_]{0,${max - 1}}$`).test(value)) {
     throw new InputError(
       name,
-      `"${value}" is not a plain identifier. Use letters, digits and underscores (not starting with a digit), at most 63 characters.`
+      `"${value}" is not a plain identifier of at most ${max} characters. Use letters, digits and underscores (not starting with a digit)` +
+        (name === 'table' ? `; ${max} leaves room for the names derived from it (indexes, the _daily view) within Postgres's 63.` : '.')
     )
+  }
+  if (name === 'table' && reservedNames().includes(value.toLowerCase())) {
+    throw new InputError('table', `"${value}" is a name the action uses for its own table or view in the schema. Choose another (the default is processed_charges).`)
+  }
+  if (name === 'table' && /^pg_/i.test(value)) throw new InputError('table', `"${value}": names starting with pg_ are reserved by Postgres.`)
+  if (name === 'schema' && /^(pg_|information_schema$)/i.test(value)) {
+    throw new InputError('schema', `"${value}" is a system schema. Use public or a schema of your own.`)
   }
   return value
 }
@@ -401,6 +482,4 @@ export function parseTime(name: 'created-after' | 'created-before', value: strin
   return Math.ceil(seconds)
 }
 
-export function isoSeconds(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')
-}
+

@@ -1,7 +1,7 @@
 /**
- * Checks a ```mermaid xychart-beta block against the documented grammar, line by line:
- * `xychart-beta`, `title "…"`, `x-axis ["a", "b", …]`, `y-axis "…" min --> max`, `bar [n, …]`.
- * Returns the problems found (empty when valid).
+ * Checks a ```mermaid xychart-beta block against the documented grammar, line by line: an optional
+ * `%%{init: {…}}%%` directive (valid JSON), `xychart-beta`, `title "…"`, `x-axis ["a", "b", …]`,
+ * `y-axis "…" min --> max`, `bar [n, …]`. Returns the problems found (empty when valid).
  */
 export function xychartProblems(block: string): string[] {
   const problems: string[] = []
@@ -9,6 +9,15 @@ export function xychartProblems(block: string): string[] {
   if (lines[0] !== '```mermaid') problems.push('does not open with ```mermaid')
   if (lines.at(-1) !== '```') problems.push('does not close with ```')
   const body = lines.slice(1, -1).map((l) => l.trim())
+  const init = /^%%\{init: (.*)\}%%$/.exec(body[0] ?? '')
+  if (init) {
+    try {
+      JSON.parse(init[1]!)
+    } catch {
+      problems.push('the init directive is not JSON')
+    }
+    body.shift()
+  }
   if (body[0] !== 'xychart-beta') problems.push('first line is not xychart-beta')
   let labels: string[] | undefined
   let values: number[] | undefined

@@ -1,13 +1,17 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type Stripe from 'stripe'
+import { DISPUTE_FEE, balanceTransaction, makeDispute, makeRefund, settle, type Account } from './account.js'
 import { randomId, seededRandom } from './fixtures.js'
 
 /**
- * A small Stripe API for tests, the demo and the benchmark: the endpoints the action uses, with
- * Stripe's semantics — newest first (ties in one second: most recently created first), cursor
- * pagination with `starting_after`/`ending_before`, `created` filters, `limit` 1–100, Stripe's
- * error JSON (400, 401, 403, 404), optional latency, a server-side rate limit and injected faults.
+ * A small Stripe API for tests, the demo and the benchmark: the list and retrieve endpoints the
+ * action uses (charges, balance transactions, refunds, disputes, payouts, events), with Stripe's
+ * semantics — newest first (ties in one second: most recently created first), cursor pagination
+ * with `starting_after`/`ending_before`, `created` filters, `limit` 1–100, the `payout` filter on
+ * balance transactions, Stripe's error JSON (400, 401, 403, 404), optional latency, server-side
+ * rate limits per endpoint and in all, and injected faults. Changes go through methods that emit
+ * the events Stripe would.
  */
 
 export interface RecordedRequest {
@@ -23,15 +27,20 @@ export interface RecordedRequest {
 
 export type Fault = 429 | 500 | 502 | 503 | 'reset' | 'bad-json' | 'slow'
 
+/** The resources the stand-in serves, by URL path under /v1. */
+export type Area = 'charges' | 'balance_transactions' | 'refunds' | 'disputes' | 'payouts' | 'events'
+
 export interface StandInOptions {
   /** Delay before each response, ms. */
   latencyMs?: number
   /** Keys that authenticate; default: any sk_/rk_ test or live key. */
   keys?: readonly string[]
-  /** Restricted keys and the permissions they lack, e.g. { rk_test_x: ['charges'] }. */
-  missingPermissions?: Record<string, ReadonlyArray<'charges' | 'events'>>
-  /** Server-side limit: requests per second beyond which the answer is 429. */
+  /** Restricted keys and the areas they lack, e.g. { rk_test_x: ['charges'] }. */
+  missingPermissions?: Record<string, readonly Area[]>
+  /** Server-side limit per endpoint (named operation): requests per second beyond which the answer is 429. */
   maxRequestsPerSecond?: number
+  /** Server-side limit over all endpoints together. */
+  maxTotalRequestsPerSecond?: number
   /** Retry-After (seconds) sent with 429s, if any. */
   retryAfterSeconds?: number
   /** A standing fault on every Nth request (1-based count of all requests). */
@@ -42,33 +51,155 @@ export interface StandInOptions {
   failFrom?: { request: number; fault: Fault }
 }
 
-interface Stored {
-  charge: Stripe.Charge
-  seq: number
-}
-
 /** Stripe keeps events for 30 days. */
 export const EVENT_RETENTION_SECONDS = 30 * 86400
 
-function stripeError(status: number, error: Record<string, unknown>): { status: number; body: unknown } {
+type Answer = { status: number; body: unknown; headers?: Record<string, string> }
+
+function stripeError(status: number, error: Record<string, unknown>): Answer {
   return { status, body: { error } }
+}
+
+interface Dated {
+  id: string
+  created: number
+}
+
+interface Stored<T> {
+  object: T
+  seq: number
+}
+
+/**
+ * One resource's objects, newest first (ties: most recently added first), with Stripe's list
+ * semantics. `render` produces the object as served (fields that change with the clock).
+ */
+class Collection<T extends Dated> {
+  sorted: Array<Stored<T>> = []
+  readonly byId = new Map<string, Stored<T>>()
+  private positions: Map<string, number> | undefined
+  private seq = 0
+
+  constructor(
+    readonly kind: string,
+    private readonly render: (object: T) => T = (o) => o
+  ) {}
+
+  add(objects: Iterable<T>): void {
+    for (const object of objects) {
+      if (this.byId.has(object.id)) throw new Error(`duplicate ${this.kind} id ${object.id}`)
+      const stored = { object, seq: this.seq++ }
+      this.byId.set(object.id, stored)
+      this.sorted.push(stored)
+    }
+    this.sorted.sort((a, b) => b.object.created - a.object.created || b.seq - a.seq)
+    this.positions = undefined
+  }
+
+  update(id: string, patch: Partial<T>): T {
+    const stored = this.byId.get(id)
+    if (!stored) throw new Error(`no ${this.kind} ${id}`)
+    stored.object = { ...stored.object, ...patch }
+    return stored.object
+  }
+
+  get(id: string): T | undefined {
+    const stored = this.byId.get(id)
+    return stored ? this.render(stored.object) : undefined
+  }
+
+  /** Newest first, as served. */
+  all(): T[] {
+    return this.sorted.map((s) => this.render(s.object))
+  }
+
+  list(query: Record<string, string>, filter?: (object: T) => boolean): Answer {
+    let limit = 10
+    if (query.limit !== undefined) {
+      if (!/^\d+$/.test(query.limit)) return invalid('limit', `Invalid integer: ${query.limit}`)
+      limit = Number(query.limit)
+      if (limit < 1 || limit > 100) return invalid('limit', 'This value must be greater than or equal to 1 and less than or equal to 100.')
+    }
+    const range = { gt: -Infinity, gte: -Infinity, lt: Infinity, lte: Infinity }
+    for (const op of ['gt', 'gte', 'lt', 'lte'] as const) {
+      const value = query[`created[${op}]`]
+      if (value === undefined) continue
+      if (!/^\d+$/.test(value)) return invalid(`created[${op}]`, `Invalid integer: ${value}`)
+      range[op] = Number(value)
+    }
+    if (query.created !== undefined) {
+      if (!/^\d+$/.test(query.created)) return invalid('created', `Invalid integer: ${query.created}`)
+      range.gte = range.lte = Number(query.created)
+    }
+    const min = Math.max(range.gt + 1, range.gte)
+    const max = Math.min(range.lt - 1, range.lte)
+    const items = filter ? this.sorted.filter((s) => filter(s.object)) : this.sorted
+    // The list is sorted newest first, so the window is one contiguous slice [lo, hi).
+    const lo = firstIndex(items, (c) => c <= max)
+    const hi = firstIndex(items, (c) => c < min)
+    let start = lo
+    let end = hi
+    const position = (id: string) => (filter ? items.findIndex((s) => s.object.id === id) : this.position(id))
+    if (query.starting_after) {
+      const at = position(query.starting_after)
+      if (at === undefined || at < 0) return missing(this.kind, query.starting_after, 'starting_after')
+      start = Math.max(lo, at + 1)
+      end = Math.min(hi, start + limit)
+    } else if (query.ending_before) {
+      const at = position(query.ending_before)
+      if (at === undefined || at < 0) return missing(this.kind, query.ending_before, 'ending_before')
+      end = Math.min(hi, at)
+      start = Math.max(lo, end - limit)
+    } else {
+      end = Math.min(hi, start + limit)
+    }
+    const data = items.slice(start, Math.max(start, end)).map((s) => this.render(s.object))
+    const hasMore = query.ending_before ? start > lo : end < hi
+    return { status: 200, body: { object: 'list', data, has_more: hasMore, url: `/v1/${this.kind}s` } }
+  }
+
+  private position(id: string): number | undefined {
+    if (!this.positions) {
+      this.positions = new Map()
+      this.sorted.forEach((s, i) => this.positions!.set(s.object.id, i))
+    }
+    return this.positions.get(id)
+  }
+}
+
+/** First index whose `created` satisfies pred (pred must be monotone over the newest-first list). */
+function firstIndex<T extends Dated>(items: ReadonlyArray<Stored<T>>, pred: (created: number) => boolean): number {
+  let lo = 0
+  let hi = items.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (pred(items[mid]!.object.created)) hi = mid
+    else lo = mid + 1
+  }
+  return lo
 }
 
 export class StripeStandIn {
   readonly requests: RecordedRequest[] = []
   private server: http.Server | undefined
-  private sorted: Stored[] = []
-  private byId = new Map<string, Stored>()
-  private positions: Map<string, number> | undefined
-  private seq = 0
   private faults: Fault[] = []
-  private windowStart = 0
-  private windowCount = 0
+  private windows = new Map<string, { start: number; count: number }>()
   /** Newest first. */
   private events: Stripe.Event[] = []
   private readonly random = seededRandom(99)
-  /** The stand-in's clock (Unix seconds): tests move it to age events past retention. */
+  /** The stand-in's clock (Unix seconds): tests move it to age events past retention or make balances available. */
   now: () => number = () => Math.floor(Date.now() / 1000)
+
+  readonly charges = new Collection<Stripe.Charge>('charge')
+  readonly balanceTransactions = new Collection<Stripe.BalanceTransaction>('balance_transaction', (t) => ({
+    ...t,
+    status: t.available_on <= this.now() ? 'available' : 'pending'
+  }))
+  readonly refunds = new Collection<Stripe.Refund>('refund')
+  readonly disputes = new Collection<Stripe.Dispute>('dispute')
+  readonly payouts = new Collection<Stripe.Payout>('payout')
+  /** Payout id → its transaction ids (its own included), for `?payout=`. */
+  private readonly paidOut = new Map<string, Set<string>>()
 
   constructor(readonly options: StandInOptions = {}) {}
 
@@ -96,22 +227,25 @@ export class StripeStandIn {
 
   /** Adds charges (any order); each is "created" after all charges already present. */
   addCharges(charges: Iterable<Stripe.Charge>): void {
-    for (const charge of charges) {
-      if (this.byId.has(charge.id)) throw new Error(`duplicate charge id ${charge.id}`)
-      const stored = { charge, seq: this.seq++ }
-      this.byId.set(charge.id, stored)
-      this.sorted.push(stored)
+    this.charges.add(charges)
+  }
+
+  /** Adds a whole linked account (charges, balance transactions, refunds, disputes, payouts). */
+  addAccount(account: Account): void {
+    this.charges.add(account.charges)
+    this.balanceTransactions.add(account.balanceTransactions)
+    this.refunds.add(account.refunds)
+    this.disputes.add(account.disputes)
+    this.payouts.add(account.payouts)
+    for (const [payout, ids] of account.payoutTransactions) {
+      const own = account.payouts.find((p) => p.id === payout)!.balance_transaction as string
+      this.paidOut.set(payout, new Set([...ids, own]))
     }
-    this.sorted.sort((a, b) => b.charge.created - a.charge.created || b.seq - a.seq)
-    this.positions = undefined
   }
 
   /** Changes a stored charge in place (its position in the list does not move). */
   updateCharge(id: string, patch: Partial<Stripe.Charge>): Stripe.Charge {
-    const stored = this.byId.get(id)
-    if (!stored) throw new Error(`no charge ${id}`)
-    stored.charge = { ...stored.charge, ...patch }
-    return stored.charge
+    return this.charges.update(id, patch)
   }
 
   /** Records an event about `object`, as Stripe does when something changes. */
@@ -132,32 +266,102 @@ export class StripeStandIn {
     return event
   }
 
-  /** A new charge, with its charge.<status> event. */
+  /** A new charge, with its charge.<status> event (and, when it succeeded in a linked account, its balance transaction). */
   createCharge(charge: Stripe.Charge): Stripe.Charge {
-    this.addCharges([charge])
+    this.charges.add([charge])
     this.emit(`charge.${charge.status}`, charge, charge.created)
     return charge
   }
 
-  /** Refunds `amount` (default: all that is left) of a charge, with charge.refunded. */
+  /**
+   * Refunds `amount` (default: all that is left) of a charge: charge.refunded, and — when the
+   * charge has a balance transaction here — a refund object with its own, and refund.created.
+   */
   refund(id: string, amount?: number): Stripe.Charge {
-    const charge = this.byId.get(id)!.charge
-    const refunded = Math.min(charge.amount, charge.amount_refunded + (amount ?? charge.amount - charge.amount_refunded))
+    const charge = this.charges.byId.get(id)!.object
+    const refunding = Math.min(charge.amount - charge.amount_refunded, amount ?? charge.amount - charge.amount_refunded)
+    const refunded = charge.amount_refunded + refunding
     const updated = this.updateCharge(id, { amount_refunded: refunded, refunded: refunded >= charge.amount })
+    if (typeof charge.balance_transaction === 'string' && this.balanceTransactions.byId.has(charge.balance_transaction)) {
+      const created = this.now()
+      const s = settle(refunding, charge.currency)
+      const refundId = randomId('re_', this.random)
+      const txn = balanceTransaction({ id: randomId('txn_', this.random), amount: -s.amount, currency: s.currency, fee: 0, created, available_on: created, type: 'refund', reporting_category: 'refund', source: refundId, exchange_rate: s.rate })
+      this.balanceTransactions.add([txn])
+      const refund = makeRefund({ id: refundId, charge: updated, amount: refunding, created, balance_transaction: txn.id })
+      this.refunds.add([refund])
+      this.emit('refund.created', refund)
+    }
     this.emit('charge.refunded', updated)
     return updated
   }
 
-  /** Opens a dispute on a charge: the event's object is the dispute, which names the charge. */
+  /** A refund fails (the card was closed): its money comes back to the balance. */
+  failRefund(id: string): Stripe.Refund {
+    const refund = this.refunds.byId.get(id)!.object
+    const created = this.now()
+    const s = settle(refund.amount, refund.currency)
+    const txn = balanceTransaction({ id: randomId('txn_', this.random), amount: s.amount, currency: s.currency, fee: 0, created, available_on: created, type: 'refund_failure', reporting_category: 'refund_failure', source: id, exchange_rate: s.rate })
+    this.balanceTransactions.add([txn])
+    const updated = this.refunds.update(id, { status: 'failed', failure_reason: 'expired_or_canceled_card', failure_balance_transaction: txn.id })
+    const charge = this.charges.byId.get(refund.charge as string)!.object
+    const back = charge.amount_refunded - refund.amount
+    this.updateCharge(charge.id, { amount_refunded: back, refunded: back >= charge.amount && back > 0 })
+    this.emit('refund.failed', updated)
+    this.emit('charge.refund.updated', updated)
+    return updated
+  }
+
+  /** Opens a dispute on a charge: a dispute object (with its withdrawal when the charge has a balance transaction here) and charge.dispute.created. */
   dispute(id: string): Stripe.Charge {
     const updated = this.updateCharge(id, { disputed: true })
-    this.emit('charge.dispute.created', { id: randomId('dp_', this.random), object: 'dispute', charge: id, amount: updated.amount, status: 'needs_response' })
+    const created = this.now()
+    const disputeId = randomId('dp_', this.random)
+    const transactions: Stripe.BalanceTransaction[] = []
+    if (typeof updated.balance_transaction === 'string' && this.balanceTransactions.byId.has(updated.balance_transaction)) {
+      const s = settle(updated.amount, updated.currency)
+      transactions.push(
+        balanceTransaction({ id: randomId('txn_', this.random), amount: -s.amount, currency: s.currency, fee: DISPUTE_FEE, created, available_on: created, type: 'adjustment', reporting_category: 'dispute', source: disputeId, exchange_rate: s.rate })
+      )
+      this.balanceTransactions.add(transactions)
+    }
+    const dispute = makeDispute({ id: disputeId, charge: updated, created, transactions })
+    this.disputes.add([dispute])
+    this.emit('charge.dispute.created', dispute)
+    return updated
+  }
+
+  /** A dispute is decided. Won: the money and the fee come back (charge.dispute.funds_reinstated). */
+  closeDispute(id: string, outcome: 'won' | 'lost'): Stripe.Dispute {
+    const dispute = this.disputes.byId.get(id)!.object
+    const transactions = [...dispute.balance_transactions]
+    if (outcome === 'won' && transactions[0]) {
+      const withdrawal = transactions[0]
+      const created = this.now()
+      const reversal = balanceTransaction({ id: randomId('txn_', this.random), amount: -withdrawal.amount, currency: withdrawal.currency, fee: -DISPUTE_FEE, created, available_on: created, type: 'adjustment', reporting_category: 'dispute_reversal', source: id, exchange_rate: withdrawal.exchange_rate })
+      this.balanceTransactions.add([reversal])
+      transactions.push(reversal)
+    }
+    const updated = this.disputes.update(id, { status: outcome, balance_transactions: transactions })
+    if (outcome === 'won') this.emit('charge.dispute.funds_reinstated', updated)
+    this.emit('charge.dispute.closed', updated)
+    return updated
+  }
+
+  /** A paid payout bounces: status failed, its amount back in the balance. */
+  failPayout(id: string): Stripe.Payout {
+    const payout = this.payouts.byId.get(id)!.object
+    const created = this.now()
+    const txn = balanceTransaction({ id: randomId('txn_', this.random), amount: payout.amount, currency: payout.currency, fee: 0, created, available_on: created, type: 'payout_failure', reporting_category: 'payout_reversal', source: id })
+    this.balanceTransactions.add([txn])
+    const updated = this.payouts.update(id, { status: 'failed', failure_code: 'account_closed', failure_message: 'The bank account has been closed.', failure_balance_transaction: txn.id })
+    this.emit('payout.failed', updated)
     return updated
   }
 
   /** A pending charge settles. */
   succeed(id: string): Stripe.Charge {
-    const charge = this.byId.get(id)!.charge
+    const charge = this.charges.byId.get(id)!.object
     const updated = this.updateCharge(id, { status: 'succeeded', paid: true, captured: true, amount_captured: charge.amount })
     this.emit('charge.succeeded', updated)
     return updated
@@ -165,7 +369,13 @@ export class StripeStandIn {
 
   /** All charges, newest first: the truth tests compare the table with. */
   allCharges(): Stripe.Charge[] {
-    return this.sorted.map((s) => s.charge)
+    return this.charges.all()
+  }
+
+  /** The transactions a payout paid out, as served (its own transaction not included). */
+  payoutTransactions(id: string): Stripe.BalanceTransaction[] {
+    const own = this.payouts.get(id)?.balance_transaction
+    return [...(this.paidOut.get(id) ?? [])].filter((t) => t !== own).map((t) => this.balanceTransactions.get(t)!)
   }
 
   /** The next requests fail this way, one fault per request, in order. */
@@ -204,13 +414,13 @@ export class StripeStandIn {
       req.socket.destroy()
       return
     }
-    let answer: { status: number; body: unknown; headers?: Record<string, string> }
+    let answer: Answer
     if (fault === 'bad-json') {
       record.status = 200
       res.writeHead(200, { 'content-type': 'application/json' })
       res.end('{"object": "list", "data": [{"id": "ch_trunc')
       return
-    } else if (fault === 429 || this.overRateLimit()) {
+    } else if (fault === 429 || this.overRateLimit(req.method ?? 'GET', url.pathname)) {
       answer = {
         ...stripeError(429, { type: 'invalid_request_error', code: 'rate_limit', message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.' }),
         headers: this.options.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(this.options.retryAfterSeconds) }
@@ -230,19 +440,23 @@ export class StripeStandIn {
     res.end(body)
   }
 
-  private overRateLimit(): boolean {
-    const max = this.options.maxRequestsPerSecond
-    if (!max) return false
-    const now = Date.now()
-    if (now - this.windowStart >= 1000) {
-      this.windowStart = now
-      this.windowCount = 0
+  /** Stripe's limits: per named operation, and over all requests; fixed one-second windows. */
+  private overRateLimit(method: string, path: string): boolean {
+    const operation = `${method} ${path.replace(/^(\/v1\/[a-z_]+)\/[^/]+$/, '$1/:id')}`
+    const over = (key: string, max: number | undefined) => {
+      if (!max) return false
+      const now = Date.now()
+      let window = this.windows.get(key)
+      if (!window || now - window.start >= 1000) this.windows.set(key, (window = { start: now, count: 0 }))
+      window.count += 1
+      return window.count > max
     }
-    this.windowCount += 1
-    return this.windowCount > max
+    const endpoint = over(operation, this.options.maxRequestsPerSecond)
+    const total = over('*', this.options.maxTotalRequestsPerSecond)
+    return endpoint || total
   }
 
-  private authenticate(req: http.IncomingMessage): string | { status: number; body: unknown } {
+  private authenticate(req: http.IncomingMessage): string | Answer {
     const auth = header(req, 'authorization') ?? ''
     const key = /^Bearer (.+)$/.exec(auth)?.[1] ?? ''
     const valid = this.options.keys ? this.options.keys.includes(key) : /^(sk|rk)_(test|live)_[A-Za-z0-9]+$/.test(key)
@@ -253,86 +467,58 @@ export class StripeStandIn {
     return key
   }
 
-  private route(req: http.IncomingMessage, url: URL, query: Record<string, string>): { status: number; body: unknown } {
+  private route(req: http.IncomingMessage, url: URL, query: Record<string, string>): Answer {
     const key = this.authenticate(req)
     if (typeof key !== 'string') return key
     if (req.method !== 'GET') return this.unrecognized(req, url)
-    if (url.pathname === '/v1/charges') {
-      return this.permitted(key, 'charges', 'rak_charge_read') ?? this.listCharges(query)
+    const match = /^\/v1\/([a-z_]+)(?:\/([^/]+))?$/.exec(url.pathname)
+    const area = match?.[1] as Area | undefined
+    const id = match?.[2] === undefined ? undefined : decodeURIComponent(match[2])
+    if (area === 'events' && id === undefined) return this.permitted(key, 'events') ?? this.listEvents(query)
+    const collection = area ? this.collection(area) : undefined
+    if (!collection || !area) return this.unrecognized(req, url)
+    const denied = this.permitted(key, area)
+    if (denied) return denied
+    if (id !== undefined) {
+      const object = collection.get(id)
+      return object ? { status: 200, body: object } : missing(collection.kind, id, 'id')
     }
-    if (url.pathname === '/v1/events') {
-      return this.permitted(key, 'events', 'rak_event_read') ?? this.listEvents(query)
+    if (area === 'balance_transactions' && query.payout !== undefined) {
+      const ids = this.paidOut.get(query.payout)
+      if (!ids) return missing('payout', query.payout, 'payout')
+      return collection.list(query, (t) => ids.has(t.id))
     }
-    const one = /^\/v1\/charges\/([^/]+)$/.exec(url.pathname)
-    if (one) {
-      const denied = this.permitted(key, 'charges', 'rak_charge_read')
-      if (denied) return denied
-      const stored = this.byId.get(decodeURIComponent(one[1]!))
-      if (!stored) return missing('charge', one[1]!, 'id')
-      return { status: 200, body: stored.charge }
-    }
-    return this.unrecognized(req, url)
+    return collection.list(query)
   }
 
-  private permitted(key: string, area: 'charges' | 'events', permission: string): { status: number; body: unknown } | undefined {
+  private collection(area: Area): Collection<Dated> | undefined {
+    const all: Partial<Record<Area, Collection<Dated>>> = {
+      charges: this.charges as unknown as Collection<Dated>,
+      balance_transactions: this.balanceTransactions as unknown as Collection<Dated>,
+      refunds: this.refunds as unknown as Collection<Dated>,
+      disputes: this.disputes as unknown as Collection<Dated>,
+      payouts: this.payouts as unknown as Collection<Dated>
+    }
+    return all[area]
+  }
+
+  private permitted(key: string, area: Area): Answer | undefined {
     if (!this.options.missingPermissions?.[key]?.includes(area)) return undefined
+    const permission = { charges: 'rak_charge_read', events: 'rak_event_read', balance_transactions: 'rak_balance_transaction_read', refunds: 'rak_refund_read', disputes: 'rak_dispute_read', payouts: 'rak_payout_read' }[area]
     return stripeError(403, {
       type: 'invalid_request_error',
       message: `The provided key '${key.slice(0, 8)}***${key.slice(-4)}' does not have the required permissions for this endpoint on account 'acct_standin'. Having the '${permission}' permission would allow this request to continue.`
     })
   }
 
-  private unrecognized(req: http.IncomingMessage, url: URL): { status: number; body: unknown } {
+  private unrecognized(req: http.IncomingMessage, url: URL): Answer {
     return stripeError(404, {
       type: 'invalid_request_error',
       message: `Unrecognized request URL (${req.method}: ${url.pathname}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`
     })
   }
 
-  private listCharges(query: Record<string, string>): { status: number; body: unknown } {
-    let limit = 10
-    if (query.limit !== undefined) {
-      if (!/^\d+$/.test(query.limit)) return invalid('limit', `Invalid integer: ${query.limit}`)
-      limit = Number(query.limit)
-      if (limit < 1 || limit > 100) return invalid('limit', 'This value must be greater than or equal to 1 and less than or equal to 100.')
-    }
-    const range = { gt: -Infinity, gte: -Infinity, lt: Infinity, lte: Infinity }
-    for (const op of ['gt', 'gte', 'lt', 'lte'] as const) {
-      const value = query[`created[${op}]`]
-      if (value === undefined) continue
-      if (!/^\d+$/.test(value)) return invalid(`created[${op}]`, `Invalid integer: ${value}`)
-      range[op] = Number(value)
-    }
-    if (query.created !== undefined) {
-      if (!/^\d+$/.test(query.created)) return invalid('created', `Invalid integer: ${query.created}`)
-      range.gte = range.lte = Number(query.created)
-    }
-    const min = Math.max(range.gt + 1, range.gte)
-    const max = Math.min(range.lt - 1, range.lte)
-    // The list is sorted newest first, so the window is one contiguous slice [lo, hi).
-    const lo = this.firstIndex((c) => c <= max)
-    const hi = this.firstIndex((c) => c < min)
-    let start = lo
-    let end = hi
-    if (query.starting_after) {
-      const at = this.position(query.starting_after)
-      if (at === undefined) return missing('charge', query.starting_after, 'starting_after')
-      start = Math.max(lo, at + 1)
-      end = Math.min(hi, start + limit)
-    } else if (query.ending_before) {
-      const at = this.position(query.ending_before)
-      if (at === undefined) return missing('charge', query.ending_before, 'ending_before')
-      end = Math.min(hi, at)
-      start = Math.max(lo, end - limit)
-    } else {
-      end = Math.min(hi, start + limit)
-    }
-    const data = this.sorted.slice(start, Math.max(start, end)).map((s) => s.charge)
-    const hasMore = query.ending_before ? start > lo : end < hi
-    return { status: 200, body: { object: 'list', data, has_more: hasMore, url: '/v1/charges' } }
-  }
-
-  private listEvents(query: Record<string, string>): { status: number; body: unknown } {
+  private listEvents(query: Record<string, string>): Answer {
     const limit = query.limit === undefined ? 10 : Number(query.limit)
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) return invalid('limit', 'This value must be greater than or equal to 1 and less than or equal to 100.')
     const types = Object.entries(query).filter(([k]) => /^types\[\d*\]$/.test(k)).map(([, v]) => v)
@@ -367,26 +553,6 @@ export class StripeStandIn {
     const hasMore = query.ending_before ? start > 0 : end < visible.length
     return { status: 200, body: { object: 'list', data: visible.slice(start, Math.max(start, end)), has_more: hasMore, url: '/v1/events' } }
   }
-
-  /** First index whose `created` satisfies pred (pred must be monotone over the newest-first list). */
-  private firstIndex(pred: (created: number) => boolean): number {
-    let lo = 0
-    let hi = this.sorted.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (pred(this.sorted[mid]!.charge.created)) hi = mid
-      else lo = mid + 1
-    }
-    return lo
-  }
-
-  private position(id: string): number | undefined {
-    if (!this.positions) {
-      this.positions = new Map()
-      this.sorted.forEach((s, i) => this.positions!.set(s.charge.id, i))
-    }
-    return this.positions.get(id)
-  }
 }
 
 function header(req: http.IncomingMessage, name: string): string | undefined {
@@ -394,10 +560,10 @@ function header(req: http.IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value
 }
 
-function invalid(param: string, message: string): { status: number; body: unknown } {
+function invalid(param: string, message: string): Answer {
   return stripeError(400, { type: 'invalid_request_error', param, message })
 }
 
-function missing(kind: string, id: string, param: string): { status: number; body: unknown } {
+function missing(kind: string, id: string, param: string): Answer {
   return stripeError(404, { type: 'invalid_request_error', code: 'resource_missing', param, message: `No such ${kind}: '${id}'` })
 }

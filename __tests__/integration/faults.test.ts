@@ -164,7 +164,8 @@ describe('Postgres faults', () => {
   it('later runs need no CREATE privilege: USAGE plus SELECT, INSERT, UPDATE are enough', async () => {
     await standIn({}, 60)
     await run({ incremental: 'true' })
-    await withRole(`GRANT SELECT, INSERT, UPDATE ON "${schema}".processed_charges, "${schema}".stripe_sync_state`, async (url) => {
+    const tables = ['processed_charges', 'stripe_sync_state', 'stripe_sync_rejects'].map((t) => `"${schema}".${t}`).join(', ')
+    await withRole(`GRANT SELECT, INSERT, UPDATE ON ${tables}`, async (url) => {
       const later = Math.floor(Date.now() / 1000) + 60
       stripe.createCharge({ ...stripe.allCharges()[0]!, id: 'ch_3LeastPrivilege0000000001', created: later - 30 })
       stripe.refund(stripe.allCharges()[5]!.id)

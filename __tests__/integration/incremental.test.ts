@@ -116,7 +116,7 @@ describe('incremental sync', () => {
     expect(rows.find((r) => r.charge_id === a!.id)!.amount_refunded).toBe('500')
     expect(rows.find((r) => r.charge_id === b!.id)!.disputed).toBe(true)
     expect(tableDifferences(rows, truth())).toEqual([])
-    expect(second.io.summary).toContain('| Change events replayed | 2 (2 charge(s) re-fetched) |')
+    expect(second.io.summary).toContain('| Change events replayed | 2 (2 object(s) re-fetched) |')
   })
 
   it('stores a pending charge once it succeeds, with status: succeeded', async () => {
@@ -167,8 +167,8 @@ describe('incremental sync', () => {
   it('waits up to lock-timeout for the other run, then proceeds', async () => {
     stripe.addCharges(generateCharges({ count: 30, seed: 10, from: clock - DAY, to: clock - 60 }))
     await withClient(db.url, async (holder) => {
-      await holder.query("SELECT pg_advisory_lock(hashtext('stripe-payment-monitor'), hashtext($1))", [`${schema}.processed_charges`])
-      setTimeout(() => void holder.query("SELECT pg_advisory_unlock(hashtext('stripe-payment-monitor'), hashtext($1))", [`${schema}.processed_charges`]), 400)
+      await holder.query("SELECT pg_advisory_lock(hashtext('stripe-payment-monitor'), hashtext($1))", [schema])
+      setTimeout(() => void holder.query("SELECT pg_advisory_unlock(hashtext('stripe-payment-monitor'), hashtext($1))", [schema]), 400)
       const { io } = await run({ 'lock-timeout': '5' })
       expect(io.outputs.skipped).toBe('false')
       expect(io.outputs.charges_stored).toBe('30')

@@ -199,3 +199,12 @@ describe('masking', () => {
     expect(secretsOf('', 'postgres://me:p@ss:word@host/db')).toContain('p@ss:word')
   })
 })
+
+describe('the interface in action.yml', () => {
+  it('declares exactly the outputs the action sets, in the same order', async () => {
+    const { parse } = await import('yaml')
+    const { OUTPUT_NAMES } = await import('../../src/report/outputs.js')
+    const action = parse(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')) as { outputs: Record<string, unknown> }
+    expect(Object.keys(action.outputs)).toEqual([...OUTPUT_NAMES])
+  })
+})

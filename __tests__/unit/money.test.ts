@@ -35,11 +35,22 @@ describe('formatMoney', () => {
 describe('Totals', () => {
   it('sums per currency in minor units and orders by count', () => {
     const t = new Totals()
-    t.add({ currency: 'usd', amount: 1000, amount_refunded: 0 })
-    t.add({ currency: 'USD', amount: 2550, amount_refunded: 550 })
+    t.add({ currency: 'usd', amount: 1000, amount_refunded: 0, status: 'succeeded' })
+    t.add({ currency: 'USD', amount: 2550, amount_refunded: 550, status: 'succeeded' })
+    t.add({ currency: 'usd', amount: 9000, status: 'failed' })
     t.add({ currency: 'jpy', amount: 300 })
-    expect(t.count).toBe(3)
-    expect(t.byCurrency.get('usd')).toEqual({ count: 2, amountMinor: 3550, refundedMinor: 550 })
+    expect(t.count).toBe(4)
+    expect(t.byCurrency.get('usd')).toEqual({
+      count: 3,
+      amountMinor: 12550,
+      succeededCount: 2,
+      pendingCount: 0,
+      failedCount: 1,
+      grossMinor: 3550,
+      refundedMinor: 550,
+      failedMinor: 9000,
+      pendingMinor: 0
+    })
     expect(t.currencies()).toEqual(['usd', 'jpy'])
   })
 

@@ -1,47 +1,87 @@
+import { DAY_SECONDS } from '../time.js'
 import { minorToNumber } from './money.js'
 
 export interface Bar {
   label: string
   /** Gross in major units. */
   value: number
+  /** The run covered only part of this bucket. */
+  partial: boolean
 }
 
 export interface Chart {
   unit: 'day' | 'week' | 'month'
   bars: Bar[]
+  /** First and last day (UTC day numbers) the chart covers. */
+  fromDay: number
+  toDay: number
 }
 
-const DAY = 86400
 /** More bars than this are unreadable on a summary page: days become weeks, weeks become months. */
 export const MAX_BARS = 62
+/** Fewer buckets than this say nothing a table does not: no chart. */
+export const MIN_BARS = 3
 
-function dayLabel(day: number): string {
-  return new Date(day * DAY * 1000).toISOString().slice(5, 10)
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+
+function dayDate(day: number): Date {
+  return new Date(day * DAY_SECONDS * 1000)
+}
+
+/** "Nov 22" */
+export function shortDay(day: number): string {
+  const d = dayDate(day)
+  return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}`
+}
+
+/** "Nov 22 – Nov 27, 2026" or "Dec 28, 2025 – Jan 3, 2026" or "Nov 27, 2026". */
+export function dayRange(fromDay: number, toDay: number): string {
+  const a = dayDate(fromDay)
+  const b = dayDate(toDay)
+  if (fromDay === toDay) return `${shortDay(fromDay)}, ${a.getUTCFullYear()}`
+  if (a.getUTCFullYear() === b.getUTCFullYear()) return `${shortDay(fromDay)} – ${shortDay(toDay)}, ${b.getUTCFullYear()}`
+  return `${shortDay(fromDay)}, ${a.getUTCFullYear()} – ${shortDay(toDay)}, ${b.getUTCFullYear()}`
+}
+
+export interface Coverage {
+  /** The first and last bucket hold only part of their time. */
+  partialStart: boolean
+  partialEnd: boolean
 }
 
 /**
  * Gross per bucket over [fromDay, toDay] (UTC day numbers), including empty buckets so the chart's
- * gaps are real gaps. Daily up to MAX_BARS days, then weekly (Mondays), then monthly (last MAX_BARS months).
+ * gaps are real gaps. Daily up to MAX_BARS days, then weekly (Mondays), then monthly (last MAX_BARS
+ * months). The first and last bucket are marked partial when the run covered only part of them.
  */
-export function bucketize(daily: ReadonlyMap<number, number>, fromDay: number, toDay: number, currency: string): Chart {
+export function bucketize(daily: ReadonlyMap<number, number>, fromDay: number, toDay: number, currency: string, coverage: Coverage = { partialStart: false, partialEnd: false }): Chart {
   const span = toDay - fromDay + 1
-  if (span <= MAX_BARS) {
-    const bars: Bar[] = []
-    for (let d = fromDay; d <= toDay; d++) bars.push({ label: dayLabel(d), value: minorToNumber(daily.get(d) ?? 0, currency) })
-    return { unit: 'day', bars }
-  }
-  const weekly = span <= MAX_BARS * 7
-  const sums = new Map<string, number>()
+  const unit = span <= MAX_BARS ? 'day' : span <= MAX_BARS * 7 ? 'week' : 'month'
   const keyOf = (day: number): string => {
-    if (weekly) return dayLabel(day - ((new Date(day * DAY * 1000).getUTCDay() + 6) % 7))
-    return new Date(day * DAY * 1000).toISOString().slice(0, 7)
+    if (unit === 'day') return String(day)
+    if (unit === 'week') return String(day - ((dayDate(day).getUTCDay() + 6) % 7))
+    return dayDate(day).toISOString().slice(0, 7)
   }
+  const labelOf = (key: string): string => {
+    if (unit === 'month') return `${MONTHS[Number(key.slice(5, 7)) - 1]} ${key.slice(2, 4)}`
+    return shortDay(Number(key))
+  }
+  const sums = new Map<string, number>()
   for (let d = fromDay; d <= toDay; d++) {
     const key = keyOf(d)
     sums.set(key, (sums.get(key) ?? 0) + (daily.get(d) ?? 0))
   }
-  const bars = [...sums].map(([label, minor]) => ({ label, value: minorToNumber(minor, currency) }))
-  return { unit: weekly ? 'week' : 'month', bars: bars.slice(-MAX_BARS) }
+  const keys = [...sums.keys()]
+  // A week or month bucket that the range starts or ends inside is partial too.
+  const startsInside = unit !== 'day' && keyOf(fromDay - 1) === keyOf(fromDay)
+  const endsInside = unit !== 'day' && keyOf(toDay + 1) === keyOf(toDay)
+  const bars = keys.map((key, i) => ({
+    label: labelOf(key),
+    value: minorToNumber(sums.get(key)!, currency),
+    partial: (i === 0 && (coverage.partialStart || startsInside)) || (i === keys.length - 1 && (coverage.partialEnd || endsInside))
+  }))
+  const kept = bars.slice(-MAX_BARS)
+  return { unit, bars: kept, fromDay, toDay }
 }
 
 /** A rounded-up axis maximum: 1, 2 or 5 times a power of ten. */
@@ -52,18 +92,31 @@ export function niceMax(value: number): number {
   return 10 * power
 }
 
+/** The axis scale that keeps the numbers short: units, thousands or millions. */
+export function axisScale(max: number): { divisor: number; word: string } {
+  if (max >= 10_000_000) return { divisor: 1_000_000, word: 'millions' }
+  if (max >= 10_000) return { divisor: 1_000, word: 'thousands' }
+  return { divisor: 1, word: '' }
+}
+
+/** GitHub's link blue: visible on light and dark themes (Mermaid's default bar colour is near-white). */
+export const BAR_COLOUR = '#2f81f7'
+
 /** A Mermaid `xychart-beta` bar chart, as GitHub renders it in a ```mermaid block. */
 export function mermaidBarChart(chart: Chart, currency: string): string {
   const code = currency.toUpperCase()
-  const title = `${chart.unit === 'day' ? 'Daily' : chart.unit === 'week' ? 'Weekly' : 'Monthly'} gross, ${code}`
-  const max = niceMax(Math.max(...chart.bars.map((b) => b.value), 0))
+  const scale = axisScale(Math.max(...chart.bars.map((b) => b.value), 0))
+  const values = chart.bars.map((b) => Math.round((b.value / scale.divisor) * 100) / 100)
+  const per = chart.unit === 'day' ? 'day' : chart.unit === 'week' ? 'week (from Monday)' : 'month'
+  const title = `Succeeded gross per ${per}, ${dayRange(chart.fromDay, chart.toDay)} (UTC)`
   return [
     '```mermaid',
+    `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${BAR_COLOUR}"}}}}%%`,
     'xychart-beta',
     `    title "${title}"`,
-    `    x-axis [${chart.bars.map((b) => `"${b.label}"`).join(', ')}]`,
-    `    y-axis "${code}" 0 --> ${max}`,
-    `    bar [${chart.bars.map((b) => String(b.value)).join(', ')}]`,
+    `    x-axis [${chart.bars.map((b) => `"${b.label}${b.partial ? '*' : ''}"`).join(', ')}]`,
+    `    y-axis "${code}${scale.word ? `, ${scale.word}` : ''}" 0 --> ${niceMax(Math.max(...values, 0))}`,
+    `    bar [${values.join(', ')}]`,
     '```'
   ].join('\n')
 }

@@ -3,22 +3,9 @@
  * string arithmetic on those integers, so no amount is ever rounded through a float.
  */
 
-/** Stripe's zero-decimal currencies: amount 500 means 500 units. */
-const ZERO_DECIMAL = new Set(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf'])
+import { currencyExponent } from '../currency.js'
 
-/** Stripe's three-decimal currencies: amount 1500 means 1.500 units. */
-const THREE_DECIMAL = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd'])
-
-// Stripe's documented special cases ISK, HUF and TWD are charged in whole units but remain
-// two-decimal in the API (ISK 100 = 1 króna), so they take the default exponent of 2.
-
-/** How many digits of an API amount are decimals for this currency. */
-export function currencyExponent(currency: string): number {
-  const c = currency.toLowerCase()
-  if (ZERO_DECIMAL.has(c)) return 0
-  if (THREE_DECIMAL.has(c)) return 3
-  return 2
-}
+export { currencyExponent }
 
 /** Minor units as a plain decimal string in major units: 150000 usd → "1500.00", 1500 jpy → "1500", 1500 kwd → "1.500". */
 export function formatMinor(minor: number | bigint, currency: string): string {
@@ -41,31 +28,59 @@ export function formatMoney(minor: number | bigint, currency: string): string {
 }
 
 export interface CurrencyTotal {
+  /** Charges in the run in this currency, whatever their status (as filtered by `status`). */
   count: number
-  /** Sum of `amount`, minor units. */
+  /** Sum of `amount` over them, minor units (the original job's total). */
   amountMinor: number
-  /** Sum of `amount_refunded`, minor units. */
+  succeededCount: number
+  pendingCount: number
+  failedCount: number
+  /** Succeeded charges only: money that is money. */
+  grossMinor: number
   refundedMinor: number
+  failedMinor: number
+  pendingMinor: number
 }
 
 /**
- * Per-currency running totals, and gross per UTC day per currency for the chart. Memory grows with
- * currencies × days, never with the number of charges.
+ * Per-currency running totals, and succeeded gross per UTC day per currency for the chart. Memory
+ * grows with currencies × days, never with the number of charges.
  */
 export class Totals {
   readonly byCurrency = new Map<string, CurrencyTotal>()
-  /** currency → UTC day number (Unix seconds / 86400) → gross minor units. */
+  /** currency → UTC day number (Unix seconds / 86400) → succeeded gross, minor units. */
   readonly daily = new Map<string, Map<number, number>>()
+  /** The oldest and newest `created` among the charges added. */
+  firstCreated: number | undefined
+  lastCreated: number | undefined
 
-  add(charge: { currency: string; amount: number; amount_refunded?: number | null; created?: number }): void {
+  add(charge: { currency: string; amount: number; amount_refunded?: number | null; created?: number; status?: string }): void {
     const currency = charge.currency.toLowerCase()
     let total = this.byCurrency.get(currency)
     if (!total) {
-      total = { count: 0, amountMinor: 0, refundedMinor: 0 }
+      total = { count: 0, amountMinor: 0, succeededCount: 0, pendingCount: 0, failedCount: 0, grossMinor: 0, refundedMinor: 0, failedMinor: 0, pendingMinor: 0 }
       this.byCurrency.set(currency, total)
     }
     total.count += 1
     total.amountMinor += charge.amount
+    if (charge.created !== undefined) {
+      if (this.firstCreated === undefined || charge.created < this.firstCreated) this.firstCreated = charge.created
+      if (this.lastCreated === undefined || charge.created > this.lastCreated) this.lastCreated = charge.created
+    }
+    if (charge.status === 'failed') {
+      total.failedCount += 1
+      total.failedMinor += charge.amount
+      return
+    }
+    if (charge.status === 'pending') {
+      total.pendingCount += 1
+      total.pendingMinor += charge.amount
+      return
+    }
+    // Only succeeded charges are money (a status Stripe adds later is left out).
+    if (charge.status !== undefined && charge.status !== 'succeeded') return
+    total.succeededCount += 1
+    total.grossMinor += charge.amount
     total.refundedMinor += charge.amount_refunded ?? 0
     if (charge.created !== undefined) {
       let days = this.daily.get(currency)

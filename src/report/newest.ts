@@ -1,26 +1,28 @@
-import type Stripe from 'stripe'
+import type { ArrivalOrder } from '../sync/run.js'
 
-/** How charges reach a report: Stripe's order, the incremental sweep's, or concurrent slices'. */
-export type ArrivalOrder = 'newest-first' | 'oldest-first' | 'any'
+interface Dated {
+  id: string
+  created: number
+}
 
-function newer(a: Stripe.Charge, b: Stripe.Charge): boolean {
+function newer(a: Dated, b: Dated): boolean {
   return a.created > b.created || (a.created === b.created && a.id > b.id)
 }
 
-/** Keeps `list` as the newest `max` charges seen, newest first, whatever order they arrive in. */
-export function keepNewest(list: Stripe.Charge[], charge: Stripe.Charge, max: number, order: ArrivalOrder): void {
+/** Keeps `list` as the newest `max` objects seen, newest first, whatever order they arrive in. */
+export function keepNewest<T extends Dated>(list: T[], object: T, max: number, order: ArrivalOrder): void {
   if (order === 'newest-first') {
-    if (list.length < max) list.push(charge)
+    if (list.length < max) list.push(object)
     return
   }
   if (order === 'oldest-first') {
-    list.unshift(charge)
+    list.unshift(object)
     if (list.length > max) list.pop()
     return
   }
-  if (list.length >= max && !newer(charge, list[list.length - 1]!)) return
+  if (list.length >= max && !newer(object, list[list.length - 1]!)) return
   let i = list.length
-  while (i > 0 && newer(charge, list[i - 1]!)) i--
-  list.splice(i, 0, charge)
+  while (i > 0 && newer(object, list[i - 1]!)) i--
+  list.splice(i, 0, object)
   if (list.length > max) list.pop()
 }

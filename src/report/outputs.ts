@@ -1,66 +1,176 @@
-import { isoSeconds } from '../config.js'
-import type { IncrementalReport } from '../incremental.js'
-import type { SyncProgress } from '../sync.js'
+import { OBJECTS } from '../objects/registry.js'
+import type { ObjectName } from '../objects/spec.js'
+import { isoSeconds } from '../time.js'
+import type { RunReport } from './collect.js'
 import { formatMinor } from './money.js'
+import type { Privacy } from './privacy.js'
 
-export function runMessage(count: number, dryRun: boolean): string {
-  return dryRun ? `Dry run: found ${count} Stripe charges; nothing stored` : `Successfully processed ${count} Stripe charges`
+/** Every output the action sets, in action.yml's order (a unit test compares them). A public contract: add, never rename. */
+export const OUTPUT_NAMES = [
+  'message',
+  'charge_count',
+  'charges_stored',
+  'charges_updated',
+  'total_amount_cents',
+  'total_amount_usd',
+  'currency',
+  'total_amount',
+  'totals',
+  'result',
+  'cursor',
+  'events_processed',
+  'skipped',
+  'high_value_count',
+  'high_value_charges',
+  'high_value_truncated',
+  'object_counts',
+  'rejected_count',
+  'payouts_reconciled',
+  'payouts',
+  'journal_csv'
+] as const
+export type OutputName = (typeof OUTPUT_NAMES)[number]
+export type Outputs = Record<OutputName, string>
+
+/** "120 balance transactions", "1 dispute". */
+export function countOf(name: ObjectName, n: number): string {
+  const spec = OBJECTS.find((o) => o.name === name)!
+  return `${n} ${n === 1 ? spec.noun : spec.plural}`
 }
 
-/** The step's outputs, every one a string as GitHub stores them. Names are a public contract. */
-export function buildOutputs(progress: SyncProgress, dryRun: boolean, incremental?: IncrementalReport): Record<string, string> {
-  const { totals } = progress
-  const message = runMessage(progress.matched, dryRun)
-  const usd = totals.byCurrency.get('usd')
-  const usdMinor = usd?.amountMinor ?? 0
-  const currencies = totals.currencies()
-  const single = currencies.length === 1 ? currencies[0]! : undefined
+/** The seed job's message for a charges run; other objects are listed after the charges. */
+export function runMessage(report: Pick<RunReport, 'objects' | 'progress'>, dryRun: boolean): string {
+  const counts = report.objects.map((name) => {
+    const n = report.progress.get(name)?.matched ?? 0
+    return name === 'charges' ? `${n} Stripe charges` : countOf(name, n)
+  })
+  const list = counts.length <= 1 ? (counts[0] ?? '0 Stripe charges') : `${counts.slice(0, -1).join(', ')} and ${counts.at(-1)}`
+  return dryRun ? `Dry run: found ${list}; nothing stored` : `Successfully processed ${list}`
+}
 
-  const totalsJson: Record<
-    string,
-    { count: number; amount_minor: number; amount: string; refunded_minor: number; refunded: string; net_minor: number; net: string }
-  > = {}
-  for (const currency of currencies) {
-    const t = totals.byCurrency.get(currency)!
-    totalsJson[currency] = {
+interface CurrencyTotalsJson {
+  count: number
+  amount_minor: number
+  amount: string
+  refunded_minor: number
+  refunded: string
+  net_minor: number
+  net: string
+  succeeded_count: number
+  pending_count: number
+  failed_count: number
+  failed_amount_minor: number
+  failed_amount: string
+  fee_minor?: number
+  fee?: string
+  balance_net_minor?: number
+  balance_net?: string
+}
+
+/** `totals`: per currency, gross/refunded/net of succeeded charges, counts by status, and fees from balance transactions. */
+export function totalsJson(report: RunReport): Record<string, CurrencyTotalsJson> {
+  const json: Record<string, CurrencyTotalsJson> = {}
+  for (const currency of report.totals.currencies()) {
+    const t = report.totals.byCurrency.get(currency)!
+    json[currency] = {
       count: t.count,
-      amount_minor: t.amountMinor,
-      amount: formatMinor(t.amountMinor, currency),
+      amount_minor: t.grossMinor,
+      amount: formatMinor(t.grossMinor, currency),
       refunded_minor: t.refundedMinor,
       refunded: formatMinor(t.refundedMinor, currency),
-      net_minor: t.amountMinor - t.refundedMinor,
-      net: formatMinor(t.amountMinor - t.refundedMinor, currency)
+      net_minor: t.grossMinor - t.refundedMinor,
+      net: formatMinor(t.grossMinor - t.refundedMinor, currency),
+      succeeded_count: t.succeededCount,
+      pending_count: t.pendingCount,
+      failed_count: t.failedCount,
+      failed_amount_minor: t.failedMinor,
+      failed_amount: formatMinor(t.failedMinor, currency)
     }
   }
+  for (const [currency, b] of [...report.balance].sort(([a], [b]) => a.localeCompare(b))) {
+    const entry = (json[currency] ??= {
+      count: 0,
+      amount_minor: 0,
+      amount: formatMinor(0, currency),
+      refunded_minor: 0,
+      refunded: formatMinor(0, currency),
+      net_minor: 0,
+      net: formatMinor(0, currency),
+      succeeded_count: 0,
+      pending_count: 0,
+      failed_count: 0,
+      failed_amount_minor: 0,
+      failed_amount: formatMinor(0, currency)
+    })
+    entry.fee_minor = b.feeMinor
+    entry.fee = formatMinor(b.feeMinor, currency)
+    entry.balance_net_minor = b.netMinor
+    entry.balance_net = formatMinor(b.netMinor, currency)
+  }
+  return json
+}
+
+/** The step's outputs, every one a string as GitHub stores them. */
+export function buildOutputs(report: RunReport, options: { dryRun: boolean; privacy: Privacy; skipped?: boolean }): Outputs {
+  const { totals } = report
+  const message = runMessage(report, options.dryRun)
+  // The original job's fields: the run's charges as filtered by `status`, whatever their status.
+  const usdMinor = totals.byCurrency.get('usd')?.amountMinor ?? 0
+  const currencies = totals.currencies()
+  const single = currencies.length === 1 ? currencies[0]! : undefined
+  const charges = report.progress.get('charges')
+  const totalsOut = totalsJson(report)
 
   const result = {
     message,
     total_amount_cents: usdMinor,
     total_amount_usd: Number(formatMinor(usdMinor, 'usd')),
-    charge_count: progress.matched,
-    charges_stored: progress.stored,
-    charges_updated: progress.updated,
-    totals: totalsJson,
-    dry_run: dryRun
+    charge_count: charges?.matched ?? 0,
+    charges_stored: charges?.stored ?? 0,
+    charges_updated: charges?.updated ?? 0,
+    totals: totalsOut,
+    dry_run: options.dryRun
   }
 
+  const cursors = [...report.incremental.values()].map((r) => r.cursor)
+  const counts: Record<string, { fetched: number; stored: number; updated: number; rejected: number }> = {}
+  for (const name of report.objects) {
+    const p = report.of(name)
+    counts[name] = { fetched: p.matched, stored: p.stored, updated: p.updated, rejected: p.rejected }
+  }
+  const hv = report.highValue
   return {
     message,
-    charge_count: String(progress.matched),
-    charges_stored: String(progress.stored),
-    charges_updated: String(progress.updated),
+    charge_count: String(charges?.matched ?? 0),
+    charges_stored: String(charges?.stored ?? 0),
+    charges_updated: String(charges?.updated ?? 0),
     total_amount_cents: String(usdMinor),
     total_amount_usd: formatMinor(usdMinor, 'usd'),
     currency: currencies.length === 0 ? '' : (single ?? 'mixed'),
     total_amount: single ? formatMinor(totals.byCurrency.get(single)!.amountMinor, single) : '',
-    totals: JSON.stringify(totalsJson),
+    totals: JSON.stringify(totalsOut),
     result: JSON.stringify(result),
-    // Every charge created at or before this time is stored (the second before the resume point).
-    cursor: incremental ? isoSeconds(incremental.cursor - 1) : '',
-    events_processed: String(incremental?.eventsProcessed ?? 0),
-    skipped: 'false',
-    high_value_count: String(progress.highValue?.count ?? 0),
-    high_value_charges: JSON.stringify(progress.highValue?.entries() ?? []),
-    high_value_truncated: String(progress.highValue?.truncated ?? false)
+    // Every object created at or before this time is stored (the second before the oldest resume point).
+    cursor: cursors.length > 0 ? isoSeconds(Math.min(...cursors) - 1) : '',
+    events_processed: String([...report.incremental.values()].reduce((n, r) => n + r.eventsProcessed, 0)),
+    skipped: String(options.skipped ?? false),
+    high_value_count: String(hv?.count ?? 0),
+    high_value_charges: JSON.stringify(hv?.entries(options.privacy) ?? []),
+    high_value_truncated: String(hv?.truncated ?? false),
+    object_counts: JSON.stringify(counts),
+    rejected_count: String(report.total('rejected')),
+    payouts_reconciled: String(report.links?.reconciled.length ?? 0),
+    payouts: JSON.stringify(
+      report.payouts.map((p) => ({
+        id: p.id,
+        amount: formatMinor(p.amount, p.currency),
+        amount_minor: p.amount,
+        currency: p.currency,
+        arrival_date: p.arrival_date === null ? null : isoSeconds(p.arrival_date).slice(0, 10),
+        status: p.status,
+        balanced: p.balanced
+      }))
+    ),
+    journal_csv: report.journalCsv ?? ''
   }
 }

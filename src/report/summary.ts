@@ -1,48 +1,67 @@
 import type Stripe from 'stripe'
-import { CHARGE_STATUSES, isoSeconds, type ChargeStatus } from '../config.js'
-import type { IncrementalReport } from '../incremental.js'
-import type { SyncProgress } from '../sync.js'
-import { bucketize, mermaidBarChart } from './chart.js'
+import type { Config } from '../config.js'
+import { CHARGE_STATUSES, chargeEmail } from '../objects/charges.js'
+import { OBJECTS } from '../objects/registry.js'
+import type { ObjectName } from '../objects/spec.js'
+import { DAY_SECONDS, compactUtc, isoSeconds } from '../time.js'
+import { thresholdMinor } from './alerts.js'
+import { MIN_BARS, bucketize, dayRange, mermaidBarChart, shortDay } from './chart.js'
+import type { PayoutLine, RunReport } from './collect.js'
 import { dashboardUrl } from './links.js'
 import { formatMoney } from './money.js'
-import { runMessage } from './outputs.js'
-
+import { cut, type Privacy } from './privacy.js'
 
 export interface SummaryContext {
-  dryRun: boolean
-  statuses: ReadonlySet<ChargeStatus>
-  limit: number
-  createdGte: number | undefined
-  createdLt: number | undefined
-  schema: string
-  table: string
-  stripeAccount: string | undefined
-  /** Link to this workflow run, when running on GitHub. */
-  runUrl: string | undefined
-  incremental?: IncrementalReport
-  /** The high-value threshold as the user wrote it, when set. */
-  highValueThreshold?: string
-  now?: Date
+  config: Pick<
+    Config,
+    'dryRun' | 'statuses' | 'limit' | 'createdGte' | 'createdLt' | 'schema' | 'table' | 'stripeAccount' | 'incremental' | 'objects' | 'highValueThreshold' | 'keyMode' | 'customerDetails'
+  >
+  privacy: Privacy
+  now: Date
+  /** Net of succeeded charges per currency in the period of the same length just before this one, from the table. */
+  previous?: ReadonlyMap<string, number>
+  /** When the previous run finished (incremental runs): "up to date since". */
+  lastRunAt?: Date
+  /** The run was skipped: another run held the lock. */
+  skipped?: string
 }
 
 /** GitHub refuses a step summary over 1 MiB; stay clear of it. */
 export const SUMMARY_LIMIT_BYTES = 1_000_000
-const DESCRIPTION_CHARS = 120
+/** Rows shown in a table before the rest goes into a collapsed <details>. */
+export const VISIBLE_ROWS = 20
+const DESCRIPTION_CHARS = 40
 
 /**
- * Text from Stripe (descriptions, emails) is untrusted: inside a table cell it must not end the
- * cell (`|`), the row (newline), open HTML or form links and emphasis.
+ * Text from Stripe (descriptions, emails, ids) is untrusted: inside a table cell it must not end
+ * the cell (`|`), the row (newline), open HTML, or form links and emphasis.
  */
 export function escapeCell(text: string | null | undefined, maxChars = Infinity): string {
   if (text == null || text === '') return ''
-  const chars = [...text]
-  const short = chars.length > maxChars ? `${chars.slice(0, maxChars - 1).join('')}…` : text
-  return short
+  return cut(text, maxChars)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/\r\n|\r|\n/g, ' ')
-    .replace(/([\\`*_[\]|~])/g, '\\$1')
+    .replace(/([\\`*_[\]|~#!:])/g, '\\$1')
+}
+
+/** An email as a code span: GitHub cannot autolink part of it (it links only the ASCII tail of `Ünïcode@x.org`). */
+export function emailCell(email: string | null): string {
+  if (!email) return ''
+  const text = email.replace(/\r\n|\r|\n/g, ' ').replace(/\|/g, '\\|')
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length))
+  const fence = '`'.repeat(longest + 1)
+  return `${fence}${longest > 0 ? ' ' : ''}${text}${longest > 0 ? ' ' : ''}${fence}`
+}
+
+/** Money on one line in a table: the space before the currency code does not break. */
+export function moneyCell(minor: number, currency: string): string {
+  return formatMoney(minor, currency).replace(' ', '&nbsp;')
+}
+
+function timeCell(seconds: number): string {
+  return compactUtc(seconds).replace(' ', '&nbsp;')
 }
 
 export function describeWindow(gte: number | undefined, lt: number | undefined): string {
@@ -52,113 +71,335 @@ export function describeWindow(gte: number | undefined, lt: number | undefined):
   return `from ${isoSeconds(gte)} to before ${isoSeconds(lt)}`
 }
 
-function describeStatuses(statuses: ReadonlySet<ChargeStatus>): string {
-  return statuses.size === CHARGE_STATUSES.length ? 'all' : CHARGE_STATUSES.filter((s) => statuses.has(s)).join(', ')
+/** "6 days", "15 minutes", "3 hours". */
+export function describeLength(seconds: number): string {
+  const units: Array<[number, string]> = [
+    [DAY_SECONDS, 'day'],
+    [3600, 'hour'],
+    [60, 'minute']
+  ]
+  for (const [size, name] of units) {
+    if (seconds >= size) {
+      const n = Math.round(seconds / size)
+      return `${n} ${name}${n === 1 ? '' : 's'}`
+    }
+  }
+  return `${Math.max(1, Math.round(seconds))} seconds`
 }
 
-function chargeRow(c: Stripe.Charge, stripeAccount: string | undefined): string {
-  const created = isoSeconds(c.created).replace('T', ' ').replace('Z', '')
-  return (
-    `| [${c.id}](${dashboardUrl(c, stripeAccount)}) | ${formatMoney(c.amount, c.currency)} | ${c.status} | ` +
-    `${escapeCell(c.receipt_email ?? c.billing_details?.email)} | ${escapeCell(c.description, DESCRIPTION_CHARS)} | ${created} |`
-  )
+/** The period the run's charges cover, [from, to) in Unix seconds. */
+export function periodOf(report: RunReport, ctx: SummaryContext): { from: number; to: number } | undefined {
+  const nowSeconds = Math.floor(ctx.now.getTime() / 1000)
+  const inc = report.incremental.get('charges')
+  if (inc) return { from: inc.from, to: Math.max(inc.from + 1, inc.cursor) }
+  const { createdGte, createdLt, limit } = ctx.config
+  const first = report.totals.firstCreated
+  const last = report.totals.lastCreated
+  if (limit === Number.POSITIVE_INFINITY || createdGte !== undefined) {
+    const from = createdGte ?? first
+    if (from === undefined) return undefined
+    return { from, to: Math.min(createdLt ?? nowSeconds + 1, nowSeconds + 1) }
+  }
+  if (first === undefined || last === undefined) return undefined
+  return { from: first, to: last + 1 }
 }
 
-const CHARGE_HEADER = ['| Charge | Amount | Status | Customer email | Description | Created (UTC) |', '| --- | ---: | --- | --- | --- | --- |']
-
-/** The chart's day range: the run's window where it is close to the data, else the data's own span. */
-function chartDays(daily: ReadonlyMap<number, number>, ctx: SummaryContext): [number, number] {
-  const days = [...daily.keys()]
-  const first = Math.min(...days)
-  const last = Math.max(...days)
-  const gte = ctx.incremental?.from ?? ctx.createdGte
-  const lt = ctx.incremental?.to ?? ctx.createdLt ?? (ctx.now ? Math.floor(ctx.now.getTime() / 1000) + 1 : undefined)
-  const from = gte !== undefined && Math.floor(gte / 86400) >= first - 62 ? Math.floor(gte / 86400) : first
-  const to = lt !== undefined && Math.floor((lt - 1) / 86400) <= last + 62 ? Math.floor((lt - 1) / 86400) : last
-  return [Math.min(from, first), Math.max(to, last)]
+/** "Nov 22 – Nov 27, 2026 (UTC)", or within a day "Nov 27, 2026, 06:23 – 06:38 UTC". */
+export function describePeriod(from: number, to: number): string {
+  const fromDay = Math.floor(from / DAY_SECONDS)
+  const toDay = Math.floor((to - 1) / DAY_SECONDS)
+  if (fromDay === toDay) return `${dayRange(fromDay, toDay)}, ${compactUtc(from).slice(11)} – ${compactUtc(to).slice(11)} UTC`
+  return `${dayRange(fromDay, toDay)} (UTC)`
 }
 
-function renderWith(progress: SyncProgress, ctx: SummaryContext, chargeRows: number): string {
+function percent(part: number, whole: number): string {
+  const value = (100 * part) / whole
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} %`
+}
+
+function change(now: number, before: number): string {
+  const value = ((now - before) / Math.abs(before)) * 100
+  const rounded = Math.abs(value) < 10 ? value.toFixed(1) : String(Math.round(value))
+  return `${value >= 0 ? '+' : '−'}${rounded.replace('-', '')} %`
+}
+
+/** The first block: what a founder wants to know in five seconds. */
+function headline(report: RunReport, ctx: SummaryContext): string[] {
   const lines: string[] = []
-  lines.push('## Stripe Payment Monitor', '')
-  lines.push(`**${runMessage(progress.matched, ctx.dryRun)}**`, '')
-  if (!ctx.dryRun) {
-    lines.push(`Table \`${ctx.schema}.${ctx.table}\`: ${progress.stored} new row(s), ${progress.updated} updated.`, '')
-  }
-
-  lines.push('| Setting | Value |', '| --- | --- |')
-  const inc = ctx.incremental
-  lines.push(`| Mode | ${inc ? `incremental${inc.firstRun ? ' (first run: backfill)' : ''}` : 'newest first'} |`)
-  lines.push(`| Status | ${describeStatuses(ctx.statuses)} |`)
-  lines.push(`| Limit | ${Number.isFinite(ctx.limit) ? ctx.limit : 'all'} |`)
-  if (inc) {
-    lines.push(`| Window covered | ${describeWindow(inc.from, inc.cursor)} |`)
-    lines.push(`| Complete through | ${isoSeconds(inc.cursor - 1)} |`)
-    lines.push(`| Change events replayed | ${inc.eventsProcessed} (${inc.chargesRefetched} charge(s) re-fetched) |`)
-    lines.push(`| Re-sweep | ${inc.resweep ? 'yes: the event cursor was older than Stripe keeps events' : 'no'} |`)
-  } else {
-    lines.push(`| Created | ${describeWindow(ctx.createdGte, ctx.createdLt)} |`)
-  }
-  lines.push(`| Dry run | ${ctx.dryRun ? 'yes: nothing was written' : 'no'} |`)
-  if (ctx.stripeAccount) lines.push(`| Stripe account | ${ctx.stripeAccount} |`)
-  lines.push(`| Stripe charges scanned | ${progress.scanned} in ${progress.pages} page(s) |`)
-  lines.push('')
-
-  const currencies = progress.totals.currencies()
-  if (currencies.length === 0) {
-    lines.push('No charges matched.', '')
-  } else {
-    lines.push('### Totals by currency', '')
-    lines.push('| Currency | Charges | Gross | Refunded | Net |', '| --- | ---: | ---: | ---: | ---: |')
-    for (const currency of currencies) {
-      const t = progress.totals.byCurrency.get(currency)!
-      lines.push(
-        `| ${currency.toUpperCase()} | ${t.count} | ${formatMoney(t.amountMinor, currency)} | ${formatMoney(t.refundedMinor, currency)} | ${formatMoney(t.amountMinor - t.refundedMinor, currency)} |`
-      )
+  const currencies = report.totals.currencies().filter((c) => report.totals.byCurrency.get(c)!.succeededCount > 0)
+  const period = periodOf(report, ctx)
+  const hasCharges = ctx.config.objects.includes('charges')
+  if (hasCharges && currencies.length > 0) {
+    const nets = currencies.map((c) => {
+      const t = report.totals.byCurrency.get(c)!
+      return formatMoney(t.grossMinor - t.refundedMinor, c)
+    })
+    lines.push(`**Net received: ${nets.join(' · ')}**${period ? ` — ${describePeriod(period.from, period.to)}` : ''}`)
+    if (ctx.previous && period) {
+      const changes = currencies.flatMap((c) => {
+        const before = ctx.previous!.get(c)
+        if (!before) return []
+        const t = report.totals.byCurrency.get(c)!
+        return [`${c.toUpperCase()} ${change(t.grossMinor - t.refundedMinor, before)}`]
+      })
+      if (changes.length > 0) lines.push(`${changes.join(', ')} vs the previous ${describeLength(period.to - period.from)}`)
     }
-    lines.push('')
-
-    const main = currencies[0]!
-    const daily = progress.totals.daily.get(main)
-    if (daily && daily.size > 0) {
-      const [from, to] = chartDays(daily, ctx)
-      lines.push(`### Gross over time (${main.toUpperCase()}, the run's most frequent currency)`, '')
-      lines.push(mermaidBarChart(bucketize(daily, from, to, main), main), '')
+  }
+  const facts: string[] = []
+  const charges = report.progress.get('charges')
+  if (charges) {
+    const newCharges = ctx.config.dryRun ? charges.matched : charges.stored
+    facts.push(`${newCharges} ${ctx.config.dryRun ? 'charges found' : `new charge${newCharges === 1 ? '' : 's'}`}${charges.updated > 0 ? `, ${charges.updated} updated` : ''}`)
+    let refunded = 0
+    for (const t of report.totals.byCurrency.values()) if (t.refundedMinor > 0) refunded += 1
+    if (refunded > 0) {
+      const main = currencies[0]
+      const t = main ? report.totals.byCurrency.get(main)! : undefined
+      facts.push(`refunded ${t && t.refundedMinor > 0 ? formatMoney(t.refundedMinor, main!) : 'in several currencies'}${refunded > 1 && t && t.refundedMinor > 0 ? ' and more' : ''}`)
     }
-
-    const hv = progress.highValue
-    if (hv && ctx.highValueThreshold !== undefined) {
-      lines.push(`### High-value charges (${hv.count})`, '')
-      lines.push(`Threshold: ${escapeCell(ctx.highValueThreshold)}.`, '')
-      if (hv.count > 0) {
-        lines.push(...CHARGE_HEADER)
-        for (const c of hv.kept) lines.push(chargeRow(c, ctx.stripeAccount))
-        if (hv.truncated) lines.push('', `…and ${hv.count - hv.kept.length} more.`)
-        lines.push('')
+    const statuses = ctx.config.statuses
+    if (statuses.has('failed') && statuses.has('succeeded')) {
+      let failed = 0
+      let settled = 0
+      for (const t of report.totals.byCurrency.values()) {
+        failed += t.failedCount
+        settled += t.failedCount + t.succeededCount
       }
+      if (settled > 0) facts.push(`failure rate ${percent(failed, settled)} (${failed} of ${settled})`)
     }
-
-    lines.push(`### Charges ${ctx.dryRun ? 'found' : 'recorded'} this run (newest first)`, '')
-    lines.push(...CHARGE_HEADER)
-    const shown = progress.recorded.slice(0, chargeRows)
-    for (const c of shown) lines.push(chargeRow(c, ctx.stripeAccount))
-    const more = progress.matched - shown.length
-    if (more > 0) lines.push('', `…and ${more} more.`)
-    if (shown.length < progress.recorded.length) lines.push('', "(The table was shortened to fit GitHub's 1 MiB job summary limit.)")
-    lines.push('')
   }
+  const disputes = report.progress.get('disputes')
+  if (disputes) facts.push(`${disputes.stored} new dispute${disputes.stored === 1 ? '' : 's'}`)
+  if (report.links) {
+    const balanced = report.payouts.filter((p) => report.links!.reconciled.includes(p.id) && p.balanced === true).length
+    const n = report.links.reconciled.length
+    if (n > 0) facts.push(`${n} payout${n === 1 ? '' : 's'} reconciled${balanced === n ? ', all balanced' : `, ${n - balanced} not balanced`}`)
+  }
+  const rejected = report.total('rejected')
+  if (rejected > 0) facts.push(`**${rejected} quarantined** (stripe_sync_rejects)`)
+  if (report.highValue && report.highValue.count > 0) facts.push(`**${report.highValue.count} high-value**`)
+  if (facts.length > 0) lines.push(facts.join(' · '))
+  if (ctx.config.dryRun) lines.push('_Dry run: nothing was written._')
+  return lines
+}
 
-  if (ctx.runUrl) lines.push(`[Workflow run](${ctx.runUrl})`, '')
+function chargeRow(c: Stripe.Charge, ctx: SummaryContext, withStatus: boolean): string {
+  const cells = [moneyCell(c.amount, c.currency)]
+  if (withStatus) cells.push(c.status)
+  cells.push(emailCell(ctx.privacy.email(chargeEmail(c))))
+  if (ctx.privacy.mode === 'show') cells.push(escapeCell(ctx.privacy.description(c.description, DESCRIPTION_CHARS)))
+  cells.push(timeCell(c.created), `[View ↗](${dashboardUrl(c, ctx.config.stripeAccount)})`)
+  return `| ${cells.join(' | ')} |`
+}
+
+function chargeHeader(ctx: SummaryContext, withStatus: boolean): string[] {
+  const names = ['Amount', ...(withStatus ? ['Status'] : []), 'Customer', ...(ctx.privacy.mode === 'show' ? ['Description'] : []), 'Created (UTC)', '']
+  const align = names.map((n) => (n === 'Amount' ? '---:' : '---'))
+  return [`| ${names.join(' | ')} |`, `| ${align.join(' | ')} |`]
+}
+
+/** A table with at most VISIBLE_ROWS rows in view; the rest collapsed under "N more". */
+function foldedTable(header: string[], rows: string[], more: number, what: string): string[] {
+  const lines = [...header, ...rows.slice(0, VISIBLE_ROWS), '']
+  const hidden = rows.slice(VISIBLE_ROWS)
+  if (hidden.length > 0) lines.push(`<details><summary>${hidden.length} more ${what}</summary>`, '', ...header, ...hidden, '', '</details>', '')
+  if (more > 0) lines.push(`…and ${more} more not listed here (all are in the table).`, '')
+  return lines
+}
+
+function moneySection(report: RunReport): string[] {
+  const currencies = report.totals.currencies()
+  if (currencies.length === 0) return []
+  const lines = ['### Charges by currency', '', '| Currency | Succeeded | Gross | Refunded | Net | Failed |', '| --- | ---: | ---: | ---: | ---: | ---: |']
+  for (const c of currencies) {
+    const t = report.totals.byCurrency.get(c)!
+    const failed = t.failedCount > 0 ? `${t.failedCount} (${moneyCell(t.failedMinor, c)})` : '0'
+    lines.push(`| ${c.toUpperCase()} | ${t.succeededCount} | ${moneyCell(t.grossMinor, c)} | ${moneyCell(t.refundedMinor, c)} | ${moneyCell(t.grossMinor - t.refundedMinor, c)} | ${failed} |`)
+  }
+  const pending = [...report.totals.byCurrency.values()].reduce((n, t) => n + t.pendingCount, 0)
+  lines.push('', `Gross, refunded and net count succeeded charges only${pending > 0 ? `; ${pending} pending charge(s) are not counted yet` : ''}.`, '')
+  return lines
+}
+
+function chartSection(report: RunReport, ctx: SummaryContext): string[] {
+  const currencies = report.totals.currencies()
+  const main = currencies[0]
+  const daily = main ? report.totals.daily.get(main) : undefined
+  if (!main || !daily || daily.size === 0) return []
+  const period = periodOf(report, ctx)
+  const nowDay = Math.floor(ctx.now.getTime() / 1000 / DAY_SECONDS)
+  const dataDays = [...daily.keys()]
+  // Clipped to the run's window and to today: one absurd date cannot stretch it.
+  let from = Math.max(Math.min(...dataDays), period ? Math.floor(period.from / DAY_SECONDS) : -Infinity)
+  let to = Math.min(Math.max(...dataDays), nowDay)
+  if (period) {
+    from = Math.min(from, Math.floor(period.from / DAY_SECONDS))
+    to = Math.max(to, Math.min(nowDay, Math.floor((period.to - 1) / DAY_SECONDS)))
+  }
+  if (!(to >= from) || to - from > 366 * 50) return []
+  const chart = bucketize(daily, from, to, main, {
+    partialStart: period ? period.from % DAY_SECONDS !== 0 : true,
+    partialEnd: period ? period.to % DAY_SECONDS !== 0 : true
+  })
+  if (chart.bars.length < MIN_BARS) return []
+  let all = 0
+  for (const t of report.totals.byCurrency.values()) all += t.succeededCount
+  const share = report.totals.byCurrency.get(main)!.succeededCount
+  const lines = [`### Succeeded gross over time, ${main.toUpperCase()}`, '']
+  lines.push(mermaidBarChart(chart, main), '')
+  const notes = [`${main.toUpperCase()} is ${percent(share, all)} of this run's succeeded charges (${share} of ${all})${currencies.length > 1 ? `; other currencies are in the table above` : ''}.`]
+  if (chart.bars.some((b) => b.partial)) notes.push(`* The run covers only part of this ${chart.unit}.`)
+  lines.push(notes.join(' '), '')
+  return lines
+}
+
+function highValueSection(report: RunReport, ctx: SummaryContext, rows: number): string[] {
+  const hv = report.highValue
+  if (!hv || ctx.config.highValueThreshold === undefined) return []
+  const lines: string[] = []
+  if (hv.count > 0) {
+    lines.push(`### High-value charges (${hv.count})`, '')
+    lines.push(`Succeeded charges at or above ${escapeCell(ctx.config.highValueThreshold)}, announced once each${ctx.config.dryRun ? ' (a dry run remembers nothing: every one that qualifies is listed)' : ''}.`, '')
+    // Largest first, measured against the threshold of its currency.
+    const ratio = (c: Stripe.Charge) => c.amount / (thresholdMinor(hv.thresholds, c.currency) ?? 1)
+    const sorted = [...hv.kept].sort((a, b) => ratio(b) - ratio(a)).slice(0, rows)
+    lines.push(...foldedTable(chargeHeader(ctx, false), sorted.map((c) => chargeRow(c, ctx, false)), hv.count - sorted.length, 'high-value charges'))
+  }
+  if (hv.failedCount > 0) {
+    const failed = hv.failed.slice(0, rows)
+    lines.push(`<details><summary>Large failed charges (${hv.failedCount}): not alerted</summary>`, '', ...chargeHeader(ctx, false), ...failed.map((c) => chargeRow(c, ctx, false)), '', '</details>', '')
+  }
+  return lines
+}
+
+function chargesSection(report: RunReport, ctx: SummaryContext, rows: number): string[] {
+  const shown = report.recorded.slice(0, rows)
+  if (shown.length === 0) return []
+  const withStatus = ctx.config.statuses.size > 1
+  const lines = [`### Charges ${ctx.config.dryRun ? 'found' : 'recorded'} this run, newest first`, '']
+  lines.push(...foldedTable(chargeHeader(ctx, withStatus), shown.map((c) => chargeRow(c, ctx, withStatus)), report.chargeCount - shown.length, 'charges'))
+  if (shown.length < report.recorded.length) lines.push("(Shortened to fit GitHub's 1 MiB job summary limit.)", '')
+  return lines
+}
+
+function syncedSection(report: RunReport, ctx: SummaryContext): string[] {
+  if (ctx.config.objects.length < 2 && report.total('rejected') === 0) return []
+  const lines = ['### Synced', '', '| Object | Fetched | New | Updated | Quarantined |', '| --- | ---: | ---: | ---: | ---: |']
+  for (const name of ctx.config.objects) {
+    const p = report.of(name)
+    const spec = OBJECTS.find((o) => o.name === name)!
+    const failed = report.failures.has(name) ? ' (failed)' : ''
+    lines.push(`| ${spec.plural[0]!.toUpperCase()}${spec.plural.slice(1)}${failed} | ${p.matched} | ${p.stored} | ${p.updated} | ${p.rejected} |`)
+  }
+  lines.push('')
+  return lines
+}
+
+function balanceSection(report: RunReport): string[] {
+  if (report.balance.size === 0) return []
+  const lines = ['### Fees and net (balance transactions)', '', '| Currency | Transactions | Fees | Net after fees |', '| --- | ---: | ---: | ---: |']
+  for (const [c, b] of [...report.balance].sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push(`| ${c.toUpperCase()} | ${b.count} | ${moneyCell(b.feeMinor, c)} | ${moneyCell(b.netMinor, c)} |`)
+  }
+  lines.push('', 'Net after fees: what these transactions added to the Stripe balance, payouts left out.', '')
+  return lines
+}
+
+function payoutRow(p: PayoutLine, ctx: SummaryContext): string {
+  const money = (v: number | undefined) => (v === undefined ? '' : moneyCell(v, p.currency))
+  const balanced = p.balanced === true ? '✓' : p.balanced === false ? '✗' : '—'
+  const link = dashboardUrl({ id: p.id, livemode: p.livemode }, ctx.config.stripeAccount, `payouts/${encodeURIComponent(p.id)}`)
+  return `| ${p.arrival_date === null ? '' : shortDay(Math.floor(p.arrival_date / DAY_SECONDS))} | ${moneyCell(p.amount, p.currency)} | ${escapeCell(p.status)} | ${money(p.charges)} | ${money(p.refunds)} | ${money(p.fees)} | ${balanced} | [View ↗](${link}) |`
+}
+
+function payoutsSection(report: RunReport, ctx: SummaryContext): string[] {
+  if (report.payouts.length === 0) return []
+  const lines = ['### Payouts', '']
+  const header = ['| Arrival | Amount | Status | Charges | Refunds | Fees | Balanced | |', '| --- | ---: | --- | ---: | ---: | ---: | :---: | --- |']
+  lines.push(...foldedTable(header, report.payouts.map((p) => payoutRow(p, ctx)), 0, 'payouts'))
+  lines.push('Balanced ✓: the payout equals the net of the balance transactions Stripe paid out in it; — not reconciled yet (or a manual payout).', '')
+  return lines
+}
+
+function failuresSection(report: RunReport, describe: (error: unknown) => string): string[] {
+  if (report.failures.size === 0) return []
+  const lines = ['### Failed', '']
+  for (const [name, error] of report.failures) lines.push(`- **${name}**: ${escapeCell(describe(error), 400)}`)
+  lines.push('')
+  return lines
+}
+
+function settings(report: RunReport, ctx: SummaryContext): string[] {
+  const c = ctx.config
+  const rows: Array<[string, string]> = []
+  const inc = report.incremental.get(c.objects[0]!)
+  rows.push(['Objects', c.objects.join(', ')])
+  rows.push(['Mode', c.incremental ? `incremental${[...report.incremental.values()].some((r) => r.firstRun) ? ' (first run: backfill)' : ''}` : 'newest first'])
+  if (c.objects.includes('charges')) rows.push(['Status', c.statuses.size === CHARGE_STATUSES.length ? 'all' : CHARGE_STATUSES.filter((s) => c.statuses.has(s)).join(', ')])
+  rows.push(['Limit', Number.isFinite(c.limit) ? String(c.limit) : 'all'])
+  if (inc) {
+    rows.push(['Window covered', describeWindow(inc.from, inc.cursor)])
+    rows.push(['Complete through', isoSeconds(Math.min(...[...report.incremental.values()].map((r) => r.cursor)) - 1)])
+    const events = [...report.incremental.values()].reduce((n, r) => n + r.eventsProcessed, 0)
+    const refetched = [...report.incremental.values()].reduce((n, r) => n + r.refetched, 0)
+    rows.push(['Change events replayed', `${events} (${refetched} object(s) re-fetched)`])
+    if ([...report.incremental.values()].some((r) => r.resweep)) rows.push(['Re-sweep', 'yes: the event cursor was older than Stripe keeps events'])
+  } else {
+    rows.push(['Created', describeWindow(c.createdGte, c.createdLt)])
+  }
+  rows.push(['Tables', `schema \`${c.schema}\`${c.objects.includes('charges') ? `, charges in \`${c.table}\`` : ''}`])
+  rows.push(['Dry run', c.dryRun ? 'yes: nothing was written' : 'no'])
+  if (c.stripeAccount) rows.push(['Stripe account', c.stripeAccount])
+  rows.push(['Stripe key', `${c.keyMode} mode`])
+  rows.push(['Customer details', c.customerDetails])
+  let scanned = 0
+  let pages = 0
+  for (const p of report.progress.values()) {
+    scanned += p.scanned
+    pages += p.pages
+  }
+  rows.push(['Objects scanned', `${scanned} in ${pages} page(s)`])
+  return ['<details><summary>Settings</summary>', '', '| Setting | Value |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '', '</details>', '']
+}
+
+/** Nothing was added or changed: one line, and the settings. */
+function upToDate(report: RunReport, ctx: SummaryContext): boolean {
+  if (ctx.config.dryRun || report.failures.size > 0) return false
+  if (report.total('stored') + report.total('updated') + report.total('rejected') > 0) return false
+  if ((report.highValue?.count ?? 0) > 0 || (report.links?.reconciled.length ?? 0) > 0) return false
+  return true
+}
+
+function render(report: RunReport, ctx: SummaryContext, rows: number, describe: (error: unknown) => string): string {
+  const lines: string[] = ['## Stripe Payment Monitor', '']
+  if (ctx.skipped) return [...lines, ctx.skipped, ''].join('\n')
+  if (upToDate(report, ctx)) {
+    const what = ctx.config.objects.map((n: ObjectName) => OBJECTS.find((o) => o.name === n)!.plural)
+    const list = what.length === 1 ? what[0] : `${what.slice(0, -1).join(', ')} or ${what.at(-1)}`
+    const since = ctx.lastRunAt ? ` since ${compactUtc(Math.floor(ctx.lastRunAt.getTime() / 1000))} UTC` : ''
+    lines.push(`Up to date — no new ${list} or changes${since}.`, '')
+    return [...lines, ...settings(report, ctx)].join('\n')
+  }
+  lines.push(...headline(report, ctx).flatMap((l) => [l, '']))
+  lines.push(...failuresSection(report, describe))
+  lines.push(...highValueSection(report, ctx, rows))
+  lines.push(...moneySection(report))
+  lines.push(...chartSection(report, ctx))
+  lines.push(...balanceSection(report))
+  lines.push(...payoutsSection(report, ctx))
+  lines.push(...syncedSection(report, ctx))
+  lines.push(...chargesSection(report, ctx, rows))
+  lines.push(...settings(report, ctx))
   return lines.join('\n')
 }
 
-/** The job summary as GitHub-flavoured Markdown, within GitHub's size limit. Pure. */
-export function renderSummary(progress: SyncProgress, ctx: SummaryContext, limitBytes = SUMMARY_LIMIT_BYTES): string {
-  let rows = progress.recorded.length
-  let markdown = renderWith(progress, ctx, rows)
+/** The job summary as GitHub-flavoured Markdown, within GitHub's size limit: long tables are shortened together. Pure. */
+export function renderSummary(report: RunReport, ctx: SummaryContext, describe: (error: unknown) => string = String, limitBytes = SUMMARY_LIMIT_BYTES): string {
+  let rows = Math.max(report.recorded.length, report.highValue?.kept.length ?? 0, report.highValue?.failed.length ?? 0)
+  let markdown = render(report, ctx, rows, describe)
   while (Buffer.byteLength(markdown) > limitBytes && rows > 0) {
     rows = Math.floor(rows / 2)
-    markdown = renderWith(progress, ctx, rows)
+    markdown = render(report, ctx, rows, describe)
   }
   return markdown
 }

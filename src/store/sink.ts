@@ -1,109 +1,151 @@
 import type pg from 'pg'
-import type Stripe from 'stripe'
-import type { ChargeStatus } from '../config.js'
-import { qualified } from './columns.js'
-import { connect, describeDatabaseError } from './connect.js'
-import { acquireRunLock } from './lock.js'
-import { chargeToRow } from './rows.js'
-import { ensureTable, type SchemaReport } from './schema.js'
-import { ensureStateTable, loadState, saveState, type SyncState } from './state.js'
+import type { ObjectSpec, Row, RowContext, StripeObject } from '../objects/spec.js'
+import { qualified, quoteIdent } from './columns.js'
+import { describeDatabaseError } from './connect.js'
+import { openRejects, rawText, resolveRejects, saveRejects, type Reject } from './rejects.js'
+import { saveState, type SyncState } from './state.js'
 import { upsertRows, upsertSql, type WriteCounts } from './upsert.js'
 
-/** Where matched charges go: Postgres, or nowhere in a dry run. */
-export interface ChargeSink {
-  /** Writes one batch; with a checkpoint, the sync state moves in the same transaction. */
-  write(charges: readonly Stripe.Charge[], checkpoint?: SyncState): Promise<WriteCounts>
+export interface WriteOptions {
+  /** The sync state reached with this batch: saved in the same transaction. */
+  checkpoint?: SyncState
+  /** Ids to mark once (high-value alerts): the result says which were not marked before. */
+  claim?: readonly string[]
+  /** Objects that failed validation: quarantined in the same transaction. */
+  rejects?: readonly Reject[]
+  /** Further statements for the same transaction (links between tables). */
+  also?: ReadonlyArray<{ text: string; values: unknown[] }>
+}
+
+export interface WriteResult extends WriteCounts {
+  /** Objects Postgres refused even one by one: quarantined. */
+  refused: Reject[]
+  /** Of `claim`, the ids marked for the first time. */
+  claimed: string[]
+}
+
+/** Where a run's objects go: a Postgres table, or nowhere in a dry run. */
+export interface ObjectSink<T extends StripeObject = StripeObject> {
+  /** Writes one batch in one transaction. */
+  write(objects: readonly T[], options?: WriteOptions): Promise<WriteResult>
+  /**
+   * Re-fetched objects (after change events, a re-sweep or a retry): rows already stored are
+   * brought up to date whatever they hold now; new ones are added only when `keep` says so.
+   */
+  refresh(objects: readonly T[], keep: (object: T) => boolean, options?: WriteOptions): Promise<WriteResult>
   close(): Promise<void>
 }
 
-export const dryRunSink: ChargeSink = {
-  write: async () => ({ inserted: 0, updated: 0 }),
-  close: async () => {}
+export function dryRunSink<T extends StripeObject>(): ObjectSink<T> {
+  const result = (options?: WriteOptions): WriteResult => ({ inserted: 0, updated: 0, refused: [], claimed: [...(options?.claim ?? [])] })
+  return {
+    write: async (_objects, options) => result(options),
+    refresh: async (_objects, _keep, options) => result(options),
+    close: async () => {}
+  }
 }
 
-export interface PostgresSinkOptions {
-  databaseUrl: string
+/** Data Postgres refuses for what it is (SQLSTATE classes 22 data exception, 23 constraint, 54 too large): worth retrying row by row. */
+export function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code
+  return typeof code === 'string' && /^(22|23|54)/.test(code)
+}
+
+export interface TableSinkOptions {
   schema: string
   table: string
-  apiVersion: string
-  accountId: string | undefined
-  lockTimeoutSeconds: number
-  /** Also prepare the sync-state table. */
-  incremental: boolean
-  caCert?: string
+  context: RowContext
+  /** Resolves when the tables exist; writes wait for it. */
+  ready: Promise<unknown>
+  /** The column `claim` marks (charges: alerted_at). */
+  claimColumn?: string
 }
 
-export class PostgresSink implements ChargeSink {
+/** One object's table, on its own connection: batches, checkpoints and quarantine in one transaction each. */
+export class TableSink<T extends StripeObject> implements ObjectSink<T> {
+  readonly qualifiedTable: string
   private readonly sql: string
-  private readonly t: string
+  /** Ids of this object in quarantine, not resolved: read once, so writes touch the quarantine only when they must. */
+  private quarantined: Promise<Set<string>> | undefined
 
-  private constructor(
-    private readonly client: pg.Client,
-    private readonly options: PostgresSinkOptions,
-    readonly schemaReport: SchemaReport & { createdStateTable: boolean }
+  constructor(
+    readonly client: pg.Client,
+    readonly spec: ObjectSpec<T>,
+    private readonly options: TableSinkOptions
   ) {
-    this.t = qualified(options.schema, options.table)
-    this.sql = upsertSql(this.t)
+    this.qualifiedTable = qualified(options.schema, options.table)
+    this.sql = upsertSql(this.qualifiedTable, spec.columns, spec.idColumn)
   }
 
-  /**
-   * Connects, takes the table's run lock, and makes the table ready, before any charge is fetched:
-   * a bad database fails fast. Returns undefined (and disconnects) when another run holds the lock.
-   */
-  static async open(options: PostgresSinkOptions): Promise<PostgresSink | undefined> {
-    const client = await connect(options.databaseUrl, options.caCert)
-    try {
-      if (!(await acquireRunLock(client, options.schema, options.table, options.lockTimeoutSeconds))) {
-        await client.end()
-        return undefined
+  get schema(): string {
+    return this.options.schema
+  }
+
+  async write(objects: readonly T[], options: WriteOptions = {}): Promise<WriteResult> {
+    return this.transaction(() => this.writeInTransaction(objects, options))
+  }
+
+  async refresh(objects: readonly T[], keep: (object: T) => boolean, options: WriteOptions = {}): Promise<WriteResult> {
+    return this.transaction(async () => {
+      const id = quoteIdent(this.spec.idColumn)
+      const stored = await this.client.query<{ id: string }>(`SELECT ${id} AS id FROM ${this.qualifiedTable} WHERE ${id} = ANY($1)`, [objects.map((o) => o.id)])
+      const existing = new Set(stored.rows.map((r) => r.id))
+      const kept = objects.filter((o) => existing.has(o.id) || keep(o))
+      const result = await this.writeInTransaction(kept, options)
+      // Quarantined earlier and stored now: resolved.
+      const quarantined = await this.quarantine()
+      const refused = new Set(result.refused.map((r) => r.id))
+      const resolved = kept.filter((o) => quarantined.has(o.id) && !refused.has(o.id)).map((o) => o.id)
+      if (resolved.length > 0) {
+        await resolveRejects(this.client, this.options.schema, this.spec.objectType, resolved)
+        for (const id of resolved) quarantined.delete(id)
       }
-      const report = await ensureTable(client, options.schema, options.table)
-      const createdStateTable = options.incremental ? await ensureStateTable(client, options.schema) : false
-      return new PostgresSink(client, options, { ...report, createdStateTable })
-    } catch (error) {
-      await client.end().catch(() => {})
-      throw describeDatabaseError(error, `prepare table ${qualified(options.schema, options.table)}`)
-    }
-  }
-
-  /** One batch, one upsert statement, one transaction: a later failure keeps what was written. */
-  async write(charges: readonly Stripe.Charge[], checkpoint?: SyncState): Promise<WriteCounts> {
-    return this.transaction(async () => {
-      const counts = await upsertRows(this.client, this.sql, this.rows(charges))
-      if (checkpoint) await saveState(this.client, this.options.schema, checkpoint)
-      return counts
+      return result
     })
   }
 
-  /**
-   * Re-fetched charges (after change events or a re-sweep): rows already stored are brought up to
-   * date whatever their status now; charges not stored yet are added only if they match `statuses`.
-   */
-  async refresh(charges: readonly Stripe.Charge[], statuses: ReadonlySet<ChargeStatus>, checkpoint?: SyncState): Promise<WriteCounts> {
-    return this.transaction(async () => {
-      const ids = charges.map((c) => c.id)
-      const stored = await this.client.query<{ charge_id: string }>(`SELECT charge_id FROM ${this.t} WHERE charge_id = ANY($1)`, [ids])
-      const existing = new Set(stored.rows.map((r) => r.charge_id))
-      const keep = charges.filter((c) => existing.has(c.id) || statuses.has(c.status as ChargeStatus))
-      const counts = await upsertRows(this.client, this.sql, this.rows(keep))
-      if (checkpoint) await saveState(this.client, this.options.schema, checkpoint)
-      return counts
-    })
-  }
-
-  async loadState(key: Pick<SyncState, 'account' | 'tableName' | 'statusFilter'>): Promise<SyncState | undefined> {
+  /** Rows of a query on this sink's connection (for steps that read back what was stored). */
+  async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
+    await this.options.ready
     try {
-      return await loadState(this.client, this.options.schema, key)
+      return (await this.client.query<R>(sql, params)).rows
     } catch (error) {
-      throw describeDatabaseError(error, 'read the sync state')
+      throw describeDatabaseError(error, `read ${this.qualifiedTable}`)
     }
   }
 
-  async saveState(state: SyncState): Promise<void> {
+  /** Ids of this object quarantined before `before` and not resolved yet. */
+  async openRejects(before: Date): Promise<string[]> {
+    await this.options.ready
+    if ((await this.quarantine()).size === 0) return []
+    return openRejects(this.client, this.options.schema, this.spec.objectType, before)
+  }
+
+  async resolveRejects(ids: readonly string[]): Promise<void> {
+    await this.options.ready
+    const quarantined = await this.quarantine()
+    const open = ids.filter((id) => quarantined.has(id))
+    if (open.length === 0) return
+    await resolveRejects(this.client, this.options.schema, this.spec.objectType, open)
+    for (const id of open) quarantined.delete(id)
+  }
+
+  private quarantine(): Promise<Set<string>> {
+    this.quarantined ??= openRejects(this.client, this.options.schema, this.spec.objectType, new Date(8.64e15)).then((ids) => new Set(ids))
+    return this.quarantined
+  }
+
+  /** Work in one transaction on this connection, after the tables exist. */
+  async transaction<R>(work: () => Promise<R>): Promise<R> {
+    await this.options.ready
     try {
-      await saveState(this.client, this.options.schema, state)
+      await this.client.query('BEGIN')
+      const result = await work()
+      await this.client.query('COMMIT')
+      return result
     } catch (error) {
-      throw describeDatabaseError(error, 'save the sync state')
+      await this.client.query('ROLLBACK').catch(() => {})
+      throw describeDatabaseError(error, `write to ${this.qualifiedTable}`)
     }
   }
 
@@ -112,19 +154,72 @@ export class PostgresSink implements ChargeSink {
     await this.client.end().catch(() => {})
   }
 
-  private rows(charges: readonly Stripe.Charge[]) {
-    return charges.map((c) => chargeToRow(c, this.options.apiVersion, this.options.accountId))
+  private async writeInTransaction(objects: readonly T[], options: WriteOptions): Promise<WriteResult> {
+    const rows: Row[] = []
+    const mapped: T[] = []
+    const refused: Reject[] = []
+    for (const object of objects) {
+      try {
+        rows.push(this.spec.toRow(object, this.options.context))
+        mapped.push(object)
+      } catch (error) {
+        refused.push(this.reject(object, `could not be read: ${error instanceof Error ? error.message : String(error)}`))
+      }
+    }
+    const counts = await this.upsertSafely(rows, mapped, refused)
+    const rejects = [...(options.rejects ?? []), ...refused]
+    if (rejects.length > 0) {
+      await saveRejects(this.client, this.options.schema, rejects)
+      const quarantined = await this.quarantine()
+      for (const r of rejects) quarantined.add(r.id)
+    }
+    let claimed: string[] = []
+    if (options.claim && options.claim.length > 0 && this.options.claimColumn) {
+      const refusedIds = new Set(refused.map((r) => r.id))
+      const ids = options.claim.filter((id) => !refusedIds.has(id))
+      const column = quoteIdent(this.options.claimColumn)
+      const id = quoteIdent(this.spec.idColumn)
+      const result = await this.client.query<{ id: string }>(
+        `UPDATE ${this.qualifiedTable} SET ${column} = now() WHERE ${id} = ANY($1) AND ${column} IS NULL RETURNING ${id} AS id`,
+        [ids]
+      )
+      claimed = result.rows.map((r) => r.id)
+    }
+    for (const statement of options.also ?? []) await this.client.query(statement.text, statement.values)
+    if (options.checkpoint) await saveState(this.client, this.options.schema, options.checkpoint)
+    return { ...counts, refused, claimed }
   }
 
-  private async transaction<T>(work: () => Promise<T>): Promise<T> {
+  /** The batch in one statement; if Postgres refuses it for its data, row by row, quarantining what it still refuses. */
+  private async upsertSafely(rows: Row[], objects: readonly T[], refused: Reject[]): Promise<WriteCounts> {
+    const idColumn = this.spec.idColumn
+    await this.client.query('SAVEPOINT batch')
     try {
-      await this.client.query('BEGIN')
-      const result = await work()
-      await this.client.query('COMMIT')
-      return result
+      const counts = await upsertRows(this.client, this.sql, rows, idColumn)
+      await this.client.query('RELEASE SAVEPOINT batch')
+      return counts
     } catch (error) {
-      await this.client.query('ROLLBACK').catch(() => {})
-      throw describeDatabaseError(error, `write to ${this.t}`)
+      if (!isDataError(error)) throw error
+      await this.client.query('ROLLBACK TO SAVEPOINT batch')
     }
+    const total: WriteCounts = { inserted: 0, updated: 0 }
+    for (let i = 0; i < rows.length; i++) {
+      await this.client.query('SAVEPOINT one')
+      try {
+        const counts = await upsertRows(this.client, this.sql, [rows[i]!], idColumn)
+        total.inserted += counts.inserted
+        total.updated += counts.updated
+        await this.client.query('RELEASE SAVEPOINT one')
+      } catch (error) {
+        if (!isDataError(error)) throw error
+        await this.client.query('ROLLBACK TO SAVEPOINT one')
+        refused.push(this.reject(objects[i]!, `Postgres refused it: ${(error as Error).message}`))
+      }
+    }
+    return total
+  }
+
+  private reject(object: T, reason: string): Reject {
+    return { objectType: this.spec.objectType, id: String(object?.id ?? '(no id)'), reason, raw: rawText(object) }
   }
 }

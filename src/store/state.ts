@@ -4,8 +4,8 @@ import { qualified, quoteIdent } from './columns.js'
 export const STATE_TABLE = 'stripe_sync_state'
 
 /**
- * Where an incremental sync stands, one row per (account, table, status filter).
- * Every charge created before `cursorCreated` is stored, and so are `cursorIds`, the charges
+ * Where an incremental sync stands, one row per (account, object table, filter).
+ * Every object created before `cursorCreated` is stored, and so are `cursorIds`, the objects
  * created in the second `cursorCreated` itself; the next run resumes there.
  */
 export interface SyncState {
@@ -27,6 +27,9 @@ export interface SyncState {
    */
   doneRanges: Array<[number, number]>
 }
+
+/** Identifies a cursor row: (account, table, filter). */
+export type StateKey = Pick<SyncState, 'account' | 'tableName' | 'statusFilter'>
 
 /** Moves the cursor over done spans that now join it, and forgets spans behind it. */
 export function advanceWatermark(state: SyncState): void {
@@ -75,7 +78,7 @@ interface StateRow {
   done_ranges: Array<[number, number]>
 }
 
-export async function loadState(client: pg.Client, schema: string, key: Pick<SyncState, 'account' | 'tableName' | 'statusFilter'>): Promise<SyncState | undefined> {
+export async function loadState(client: pg.Client, schema: string, key: StateKey): Promise<SyncState | undefined> {
   const result = await client.query<StateRow>(
     `SELECT * FROM ${qualified(schema, STATE_TABLE)} WHERE account = $1 AND table_name = $2 AND status_filter = $3`,
     [key.account, key.tableName, key.statusFilter]

@@ -1,6 +1,6 @@
 import Stripe from 'stripe'
 import type { Config } from '../config.js'
-import type { RateLimiter } from './limiter.js'
+import { endpointOf, type RateLimits } from './limiter.js'
 
 /** Pinned so stored rows keep one shape; recorded per row in `stripe_api_version`. */
 export const STRIPE_API_VERSION = '2026-10-28.endive'
@@ -11,13 +11,14 @@ export const STRIPE_TIMEOUT_MS = 30_000
 type Client = ReturnType<typeof Stripe.createNodeHttpClient>
 
 /**
- * The SDK's own HTTP client behind the shared rate limiter: every request waits for its turn —
- * including the SDK's retries — and every 429 slows the limiter down.
+ * The SDK's own HTTP client behind the run's rate limits: every request waits for its turn on its
+ * endpoint and on the global limit — including retries — and every 429 slows its endpoint down.
  */
 class RateLimitedHttpClient extends Stripe.HttpClient {
   constructor(
     private readonly inner: Client,
-    private readonly limiter: RateLimiter
+    private readonly limits: RateLimits,
+    private readonly onAnswer: () => void
   ) {
     super()
   }
@@ -27,11 +28,13 @@ class RateLimitedHttpClient extends Stripe.HttpClient {
   }
 
   override async makeRequest(...args: Parameters<Client['makeRequest']>): ReturnType<Client['makeRequest']> {
-    await this.limiter.acquire()
+    const endpoint = endpointOf(args[3], args[2])
+    await this.limits.acquire(endpoint)
     const response = await this.inner.makeRequest(...args)
+    if (response.getStatusCode() < 300) this.onAnswer()
     if (response.getStatusCode() === 429) {
       const retryAfter = Number(response.getHeaders()['retry-after'])
-      this.limiter.onRateLimited(Number.isFinite(retryAfter) ? retryAfter : undefined)
+      this.limits.onRateLimited(endpoint, Number.isFinite(retryAfter) ? retryAfter : undefined)
     }
     return response
   }
@@ -43,8 +46,10 @@ class RateLimitedHttpClient extends Stripe.HttpClient {
  */
 export function createStripeClient(
   config: Pick<Config, 'stripeKey' | 'stripeAccount' | 'stripeApiBase'>,
-  limiter?: RateLimiter,
-  timeoutMs = STRIPE_TIMEOUT_MS
+  limits?: RateLimits,
+  timeoutMs = STRIPE_TIMEOUT_MS,
+  /** Told each time Stripe answers a request successfully. */
+  onAnswer: () => void = () => {}
 ): Stripe {
   const base = config.stripeApiBase
   const protocol = base.protocol === 'http:' ? 'http' : 'https'
@@ -58,6 +63,6 @@ export function createStripeClient(
     telemetry: false,
     stripeAccount: config.stripeAccount,
     appInfo: { name: 'stripe-payment-monitor', url: 'https://github.com/marketplace/actions/stripe-payment-monitor' },
-    ...(limiter ? { httpClient: new RateLimitedHttpClient(Stripe.createNodeHttpClient(), limiter) } : {})
+    ...(limits ? { httpClient: new RateLimitedHttpClient(Stripe.createNodeHttpClient(), limits, onAnswer) } : {})
   })
 }

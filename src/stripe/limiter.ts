@@ -69,20 +69,30 @@ export class RateLimiter {
   private async waitForSlot(): Promise<void> {
     for (;;) {
       const now = this.clock.now()
-      this.recover(now)
-      while (this.starts.length > 0 && now - this.starts[0]! >= this.windowMs) this.starts.shift()
-      const windowWait = this.starts.length >= Math.floor(this.maxPerSecond) ? this.starts[0]! + this.windowMs - now : 0
-      // Evenly spaced starts: a stalled event loop then cannot release a burst at Stripe.
-      const paceWait = this.lastStart + (this.rate < this.maxPerSecond ? 1000 / this.rate : 900 / this.maxPerSecond) - now
-      const wait = Math.max(0, windowWait, paceWait, this.pausedUntil - now)
+      const wait = this.delay(now)
       if (wait <= 0) {
-        this.starts.push(now)
-        this.lastStart = now
-        this.stats.requests += 1
+        this.take(now)
         return
       }
       await this.clock.sleep(wait)
     }
+  }
+
+  /** How long a request starting now would have to wait (0: it may start). */
+  delay(now: number): number {
+    this.recover(now)
+    while (this.starts.length > 0 && now - this.starts[0]! >= this.windowMs) this.starts.shift()
+    const windowWait = this.starts.length >= Math.floor(this.maxPerSecond) ? this.starts[0]! + this.windowMs - now : 0
+    // Evenly spaced starts: a stalled event loop then cannot release a burst at Stripe.
+    const paceWait = this.lastStart + (this.rate < this.maxPerSecond ? 1000 / this.rate : 900 / this.maxPerSecond) - now
+    return Math.max(0, windowWait, paceWait, this.pausedUntil - now)
+  }
+
+  /** Records a request starting now (after `delay(now)` said 0). */
+  take(now: number): void {
+    this.starts.push(now)
+    this.lastStart = now
+    this.stats.requests += 1
   }
 
   /** Back to full pace over about five seconds without a 429, starting a second after the last pause. */
@@ -92,4 +102,72 @@ export class RateLimiter {
     if (this.rate >= this.maxPerSecond || now <= from) return
     this.rate = Math.min(this.maxPerSecond, this.rate + (this.maxPerSecond / 5) * ((now - from) / 1000))
   }
+}
+
+/**
+ * Stripe's limits as Stripe enforces them: each endpoint (named operation, such as
+ * `GET /v1/charges` or `GET /v1/charges/:id`) has its own limit, and every request also counts
+ * against the account's global one. A request starts only when both allow it; each endpoint's
+ * callers are served in order.
+ */
+export class RateLimits {
+  readonly global: RateLimiter
+  private readonly endpoints = new Map<string, { limiter: RateLimiter; queue: Promise<void> }>()
+
+  constructor(
+    readonly perEndpoint: number,
+    readonly total: number,
+    private readonly clock: LimiterClock = realClock
+  ) {
+    this.global = new RateLimiter(total, clock)
+  }
+
+  /** Every request of the run: started and refused (429). */
+  get stats(): LimiterStats {
+    let rateLimited = 0
+    for (const { limiter } of this.endpoints.values()) rateLimited += limiter.stats.rateLimited
+    return { requests: this.global.stats.requests, rateLimited }
+  }
+
+  /** Requests started per endpoint. */
+  requestsByEndpoint(): Record<string, number> {
+    return Object.fromEntries([...this.endpoints].map(([name, e]) => [name, e.limiter.stats.requests]))
+  }
+
+  /** Resolves when a request to `endpoint` may start. */
+  acquire(endpoint: string): Promise<void> {
+    const entry = this.entry(endpoint)
+    const turn = entry.queue.then(async () => {
+      for (;;) {
+        const now = this.clock.now()
+        const wait = Math.max(entry.limiter.delay(now), this.global.delay(now))
+        if (wait <= 0) {
+          entry.limiter.take(now)
+          this.global.take(now)
+          return
+        }
+        await this.clock.sleep(wait)
+      }
+    })
+    entry.queue = turn.catch(() => {})
+    return turn
+  }
+
+  /** Stripe answered 429 to a request to `endpoint`: that endpoint slows down. */
+  onRateLimited(endpoint: string, retryAfterSeconds?: number): void {
+    this.entry(endpoint).limiter.onRateLimited(retryAfterSeconds)
+  }
+
+  private entry(endpoint: string): { limiter: RateLimiter; queue: Promise<void> } {
+    let entry = this.endpoints.get(endpoint)
+    if (!entry) this.endpoints.set(endpoint, (entry = { limiter: new RateLimiter(this.perEndpoint, this.clock), queue: Promise.resolve() }))
+    return entry
+  }
+}
+
+/** The named operation of a request: `GET /v1/charges/ch_123?x` → `GET /v1/charges/:id`. */
+export function endpointOf(method: string, path: string): string {
+  const bare = path.split('?')[0] ?? path
+  const parts = bare.split('/').map((part, i) => (i > 2 && /^[a-z]+_[A-Za-z0-9_]+$/.test(part) ? ':id' : part))
+  return `${method.toUpperCase()} ${parts.join('/')}`
 }

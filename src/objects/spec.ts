@@ -1,0 +1,191 @@
+import type Stripe from 'stripe'
+
+/**
+ * One Stripe object type as the action syncs it: where it is listed, which table holds it, how an
+ * object becomes a row, which events change it. The fetcher, the writer, the cursor and the rate
+ * limiter are shared by every object; adding an object is adding one of these.
+ */
+
+/** What every listed Stripe object has. */
+export interface StripeObject {
+  id: string
+  object?: string
+  created: number
+}
+
+/** One row as sent to Postgres (a JSON document per batch); timestamps as Unix seconds. */
+export type Row = Record<string, unknown>
+
+/**
+ * A table column: a public contract (users query them), so names never change; new ones are only
+ * added. `notNull` applies to new tables (a column added to an existing table stays nullable).
+ */
+export interface Column {
+  name: string
+  /** Postgres type. `timestamptz` columns written from rows arrive as Unix seconds. */
+  type: string
+  notNull?: boolean
+  default?: string
+  /** Written by the upsert from the row mapping; other columns are the action's own bookkeeping. */
+  fromRow: boolean
+  /** Set back to NULL whenever the object's data changes (work to redo, e.g. a payout's reconciliation). */
+  resetOnChange?: boolean
+}
+
+export interface RowContext {
+  apiVersion: string
+  accountId: string | undefined
+}
+
+/** The SDK's resource for the object: only what the action calls. */
+export interface Resource<T> {
+  list(params: Record<string, unknown>): Promise<Stripe.ApiList<T>>
+  retrieve(id: string): Promise<T>
+}
+
+export const OBJECT_NAMES = [
+  'charges',
+  'balance_transactions',
+  'refunds',
+  'disputes',
+  'payouts',
+  'customers',
+  'subscriptions',
+  'invoices'
+] as const
+export type ObjectName = (typeof OBJECT_NAMES)[number]
+
+/** Rows of a second table written with each object, in the same transaction (a subscription's items). */
+export interface ChildTable<T> {
+  table: string
+  idColumn: string
+  /** The column naming the parent object. */
+  parentColumn: string
+  columns: readonly Column[]
+  indexes?: readonly string[]
+  rows(object: T, context: RowContext): Row[]
+  /**
+   * Children that the object's list omits (more than fit in it): fetched separately. Returns the
+   * complete child list, or undefined when the embedded one is complete.
+   */
+  complete?(stripe: Stripe, object: T): Promise<unknown[] | undefined>
+}
+
+export interface ObjectSpec<T extends StripeObject = StripeObject> {
+  name: ObjectName
+  /** The `object` field Stripe sets on it: `charge`, `balance_transaction`, … */
+  objectType: string
+  /** For people: "charge", "balance transaction". */
+  noun: string
+  plural: string
+  /** The table (charges: the `table` input, this is its default). */
+  table: string
+  /** Primary key column (charges keep the original job's `charge_id`). */
+  idColumn: string
+  columns: readonly Column[]
+  /** Columns to index, besides the key. */
+  indexes: readonly string[]
+  toRow(object: T, context: RowContext): Row
+  /** The SDK resource. */
+  resource(stripe: Stripe): Resource<T>
+  /** Parameters every list request carries (subscriptions: `status=all`). */
+  listParams?: Readonly<Record<string, string>>
+  /** The restricted-key permission the list and retrieve calls need. */
+  permission: string
+  /** The event types that can change a stored object (at most 20: Stripe's `types[]` limit). */
+  events: readonly string[]
+  /**
+   * Events whose object no longer exists in Stripe's lists (a deleted customer): the event's own
+   * copy is stored with `deleted_at`, instead of re-fetching.
+   */
+  deletionEvents?: readonly string[]
+  /**
+   * When events were lost (no run for 25 days), how far back before the last replay objects could
+   * have changed: those created since then are re-listed. Default 180 days (refunds, disputes).
+   */
+  resweepLookbackSeconds?: number
+  /** The stored object an event is about; default: the event's object when it is of this type. */
+  objectOfEvent?(event: Stripe.Event): { id: string; created?: number } | undefined
+  /** Why an object cannot be stored as it is (a malformed shape), or undefined. */
+  validate(object: T): string | undefined
+  /**
+   * Rows that Stripe changes without an event (a pending balance transaction becoming available):
+   * an SQL condition on the table, with $1 = the run's time in Unix seconds. They are re-fetched.
+   */
+  stale?: { where: string }
+  /** A second table written with each object. */
+  child?: ChildTable<T>
+  /** Other objects' tables this one writes to (payouts link balance transactions). */
+  needs?: readonly ObjectName[]
+  /** A Stripe Dashboard link to the object. */
+  dashboardPath?(object: T): string
+}
+
+/** Stripe ids, customer and the like, whether expanded or not. */
+export function idOf(value: string | { id: string } | null | undefined): string | null {
+  if (value == null) return null
+  return typeof value === 'string' ? value : value.id
+}
+
+// The first run of validations: shapes the row mapping and the reports rely on.
+const MIN_CREATED = Date.UTC(2009, 0, 1) / 1000
+/** Stripe's `created` is never in the future; a day of clock skew is tolerated. */
+const FUTURE_SLACK = 86400
+
+export function checkCreated(created: unknown, now = Date.now() / 1000): string | undefined {
+  if (typeof created !== 'number' || !Number.isSafeInteger(created)) return `created is not a whole number of seconds (${describe(created)})`
+  if (created < MIN_CREATED || created > now + FUTURE_SLACK) return `created is out of range (${created})`
+  return undefined
+}
+
+export function checkAmount(name: string, amount: unknown, optional = false): string | undefined {
+  if (optional && amount == null) return undefined
+  if (typeof amount !== 'number' || !Number.isSafeInteger(amount)) return `${name} is not a whole number of minor units (${describe(amount)})`
+  return undefined
+}
+
+export function checkCurrency(currency: unknown, optional = false): string | undefined {
+  if (optional && currency == null) return undefined
+  if (typeof currency !== 'string' || !/^[A-Za-z]{3}$/.test(currency)) return `currency is not a three-letter code (${describe(currency)})`
+  return undefined
+}
+
+export function checkId(id: unknown): string | undefined {
+  if (typeof id !== 'string' || id === '' || id.length > 255) return `id is not a Stripe id (${describe(id)})`
+  return undefined
+}
+
+/** The first problem found, or undefined. */
+export function firstProblem(...problems: Array<string | undefined>): string | undefined {
+  return problems.find((p) => p !== undefined)
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'missing'
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text
+}
+
+/** The columns every object table ends with: the action's bookkeeping and the whole object. */
+export function commonColumns(options: { metadata: boolean }): Column[] {
+  return [
+    { name: 'livemode', type: 'boolean', fromRow: true },
+    { name: 'account_id', type: 'text', fromRow: true },
+    ...(options.metadata ? [{ name: 'metadata', type: 'jsonb', fromRow: true }] : []),
+    { name: 'raw', type: 'jsonb', notNull: true, fromRow: true },
+    { name: 'stripe_api_version', type: 'text', fromRow: true },
+    { name: 'processed_at', type: 'timestamptz', notNull: true, default: 'now()', fromRow: false },
+    { name: 'updated_at', type: 'timestamptz', fromRow: false }
+  ]
+}
+
+/** The values of commonColumns for one object. */
+export function commonValues(object: { livemode?: boolean; metadata?: unknown }, raw: unknown, context: RowContext, metadata: boolean): Row {
+  return {
+    livemode: object.livemode ?? null,
+    account_id: context.accountId ?? null,
+    ...(metadata ? { metadata: object.metadata ?? null } : {}),
+    raw,
+    stripe_api_version: context.apiVersion
+  }
+}

@@ -1,0 +1,122 @@
+import type Stripe from 'stripe'
+import type { ObjectName, StripeObject } from '../objects/spec.js'
+import type { IncrementalReport } from '../sync/incremental.js'
+import type { LinkReport } from '../sync/payout-links.js'
+import { emptyProgress, type ArrivalOrder, type ObjectProgress } from '../sync/run.js'
+import type { HighValueCollector } from './alerts.js'
+import { Totals } from './money.js'
+import { keepNewest } from './newest.js'
+
+/** How many recorded charges the report keeps for its table; totals cover all of them. */
+export const REPORTED_CHARGES = 100
+/** How many payouts the `payouts` output and the summary list. */
+export const REPORTED_PAYOUTS = 20
+
+/** Fees and net per settlement currency, from the balance transactions of the run. */
+export interface BalanceTotal {
+  count: number
+  feeMinor: number
+  /** What the transactions added to the balance after fees, payouts left out. */
+  netMinor: number
+}
+
+/** A payout as the report shows it, with its reconciliation when the database has it. */
+export interface PayoutLine {
+  id: string
+  amount: number
+  currency: string
+  arrival_date: number | null
+  status: string
+  livemode: boolean
+  /** From stripe_payout_reconciliation: null when not reconciled (or manual, or a dry run). */
+  balanced: boolean | null
+  charges?: number
+  refunds?: number
+  fees?: number
+  transactionCount?: number
+}
+
+/**
+ * Everything a run learns for its outputs and summary, filled in as batches are written: per
+ * object counts, and the figures each object contributes (charges' totals and alerts, balance
+ * transactions' fees, payouts).
+ */
+export class RunReport {
+  readonly progress = new Map<ObjectName, ObjectProgress>()
+  readonly incremental = new Map<ObjectName, IncrementalReport>()
+  /** Objects whose sync failed, with the error. */
+  readonly failures = new Map<ObjectName, unknown>()
+
+  readonly totals = new Totals()
+  /** The newest charges recorded, newest first, at most REPORTED_CHARGES. */
+  readonly recorded: Stripe.Charge[] = []
+  highValue: HighValueCollector | undefined
+
+  readonly balance = new Map<string, BalanceTotal>()
+  /** Payouts seen this run (listed, changed or reconciled), newest first. */
+  readonly payoutsSeen: Stripe.Payout[] = []
+  links: LinkReport | undefined
+  /** The payouts to report, with their reconciliation (filled in after the sync). */
+  payouts: PayoutLine[] = []
+  /** Path of the journal CSV written for the payouts reconciled this run. */
+  journalCsv: string | undefined
+
+  constructor(readonly objects: readonly ObjectName[]) {
+    for (const name of objects) this.progress.set(name, emptyProgress(name))
+  }
+
+  of(name: ObjectName): ObjectProgress {
+    let progress = this.progress.get(name)
+    if (!progress) this.progress.set(name, (progress = emptyProgress(name)))
+    return progress
+  }
+
+  /**
+   * Counts the objects a batch stored into the figures of their kind. `changed`: objects stored
+   * earlier and re-fetched because they changed — they count for alerts and the payouts list, not
+   * as the period's money.
+   */
+  observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed = false): void {
+    switch (name) {
+      case 'charges':
+        for (const charge of objects as readonly Stripe.Charge[]) {
+          this.highValue?.add(charge, order, claimed.has(charge.id))
+          if (changed) continue
+          this.totals.add(charge)
+          keepNewest(this.recorded, charge, REPORTED_CHARGES, order)
+        }
+        break
+      case 'balance_transactions':
+        if (changed) break
+        for (const t of objects as readonly Stripe.BalanceTransaction[]) {
+          const currency = t.currency.toLowerCase()
+          let total = this.balance.get(currency)
+          if (!total) this.balance.set(currency, (total = { count: 0, feeMinor: 0, netMinor: 0 }))
+          total.count += 1
+          total.feeMinor += t.fee
+          if (t.type !== 'payout' && t.reporting_category !== 'payout' && t.reporting_category !== 'payout_reversal') total.netMinor += t.net
+        }
+        break
+      case 'payouts':
+        for (const payout of objects as readonly Stripe.Payout[]) {
+          const at = this.payoutsSeen.findIndex((p) => p.id === payout.id)
+          if (at >= 0) this.payoutsSeen.splice(at, 1)
+          keepNewest(this.payoutsSeen, payout, REPORTED_PAYOUTS, order === 'newest-first' ? 'any' : order)
+        }
+        break
+      default:
+        break
+    }
+  }
+
+  /** Charges matched this run (the original job's `charge_count`). */
+  get chargeCount(): number {
+    return this.progress.get('charges')?.matched ?? 0
+  }
+
+  total(field: 'stored' | 'updated' | 'rejected' | 'matched'): number {
+    let n = 0
+    for (const p of this.progress.values()) n += p[field]
+    return n
+  }
+}

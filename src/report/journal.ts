@@ -1,0 +1,43 @@
+import { writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { formatMinor } from './money.js'
+
+/** One line of stripe_journal. */
+export interface JournalLine {
+  date: string
+  payout_id: string
+  account: string
+  debit_minor: string | number
+  credit_minor: string | number
+  currency: string
+  memo: string
+}
+
+export const JOURNAL_HEADER = ['date', 'journal', 'account', 'debit', 'credit', 'currency', 'memo'] as const
+
+function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value
+}
+
+/**
+ * The journal as CSV, as accounting software imports a manual journal: one row per account line,
+ * amounts in major units with the currency's decimals (an empty cell for the side not used).
+ */
+export function journalCsv(lines: readonly JournalLine[]): string {
+  const rows = [JOURNAL_HEADER.join(',')]
+  for (const l of lines) {
+    const debit = Number(l.debit_minor) === 0 ? '' : formatMinor(BigInt(l.debit_minor), l.currency)
+    const credit = Number(l.credit_minor) === 0 ? '' : formatMinor(BigInt(l.credit_minor), l.currency)
+    rows.push([l.date, l.payout_id, l.account, debit, credit, l.currency.toUpperCase(), l.memo].map((v) => csvField(String(v))).join(','))
+  }
+  return `${rows.join('\r\n')}\r\n`
+}
+
+/** Writes the CSV under RUNNER_TEMP (the job's scratch directory on a runner), else the system's temp directory. */
+export async function writeJournal(lines: readonly JournalLine[], now: Date, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const dir = env.RUNNER_TEMP || tmpdir()
+  const file = path.join(dir, `stripe-journal-${now.toISOString().replace(/[:.]/g, '-')}.csv`)
+  await writeFile(file, journalCsv(lines))
+  return file
+}

@@ -1,0 +1,142 @@
+import type { Config } from './config.js'
+import type { ActionIO } from './io.js'
+import { specOf } from './objects/registry.js'
+import type { ObjectName, ObjectSpec, StripeObject } from './objects/spec.js'
+import { STRIPE_API_VERSION } from './stripe/client.js'
+import { Database, type SchemaReport } from './store/database.js'
+import { REJECTS_TABLE } from './store/rejects.js'
+import type { TableDefinition } from './store/schema.js'
+import { dryRunSink, type ObjectSink, type TableSink } from './store/sink.js'
+import { STATE_TABLE, type StateKey, type SyncState } from './store/state.js'
+import { viewsFor } from './store/views.js'
+
+/** The table of each object: charges take the `table` input, the others their fixed names. */
+export function tableOf(config: Pick<Config, 'table'>, name: ObjectName): string {
+  return name === 'charges' ? config.table : specOf(name).table
+}
+
+/** The selected objects and those they write to (payouts link balance transactions). */
+export function objectsWithTables(objects: readonly ObjectName[]): ObjectName[] {
+  const all = new Set<ObjectName>(objects)
+  for (const name of objects) for (const need of specOf(name).needs ?? []) all.add(need)
+  return [...all]
+}
+
+/** The cursor row of an object: (account, table, filter). */
+export function stateKey(config: Config, name: ObjectName, filter: string): StateKey {
+  return { account: config.stripeAccount ?? `self:${config.keyMode}`, tableName: tableOf(config, name), statusFilter: filter }
+}
+
+/**
+ * Where a run writes: the database (lock held, tables prepared once Stripe has answered), a sink
+ * per object, and the sync state each object starts from. A dry run has sinks that write nothing.
+ */
+export class Session {
+  private prepared = false
+
+  private constructor(
+    readonly db: Database | undefined,
+    readonly sinks: ReadonlyMap<ObjectName, ObjectSink>,
+    readonly states: ReadonlyMap<ObjectName, SyncState | undefined>,
+    /** Resolves once the tables are ready; rejects if preparing them failed. */
+    readonly ready: Promise<SchemaReport | undefined>,
+    private readonly startPreparing: () => void
+  ) {}
+
+  static dryRun(objects: readonly ObjectName[]): Session {
+    const sinks = new Map(objects.map((name) => [name, dryRunSink()]))
+    return new Session(undefined, sinks, new Map(), Promise.resolve(undefined), () => {})
+  }
+
+  /**
+   * Connects and takes the schema's run lock (undefined: another run holds it), reads each
+   * object's sync state, and opens a connection per object. The tables are created only once
+   * `prepareWhen` resolves — after Stripe has answered a first request — so a wrong key or API base
+   * creates nothing; objects start fetching meanwhile, and their writes wait for the tables.
+   */
+  static async open(config: Config, io: ActionIO, filters: ReadonlyMap<ObjectName, string>): Promise<Session | undefined> {
+    const db = await Database.open({
+      databaseUrl: config.databaseUrl!,
+      schema: config.schema,
+      lockTimeoutSeconds: config.lockTimeoutSeconds,
+      caCert: config.databaseCaCert
+    })
+    if (!db) return undefined
+    try {
+      const names = objectsWithTables(config.objects)
+      const states = new Map<ObjectName, SyncState | undefined>()
+      if (config.incremental) for (const name of config.objects) states.set(name, await db.loadState(stateKey(config, name, filters.get(name) ?? 'all')))
+
+      let start!: () => void
+      const go = new Promise<void>((resolve) => (start = resolve))
+      const ready = go.then(async () => {
+        const report = await db.prepare(tableDefinitions(config, names), viewsFor(config.table), Object.fromEntries(names.map((n) => [n, tableOf(config, n)])))
+        describeSchema(io, config.schema, report)
+        return report
+      })
+      // Writers wait for `ready`; a failure to prepare reaches them (and the run) from there.
+      ready.catch(() => {})
+      const context = { apiVersion: STRIPE_API_VERSION, accountId: config.stripeAccount }
+      const sinks = new Map<ObjectName, ObjectSink>()
+      await Promise.all(
+        names.map(async (name) => {
+          const spec = specOf(name)
+          sinks.set(name, await db.sink(spec, { table: tableOf(config, name), context, ready, claimColumn: name === 'charges' ? 'alerted_at' : undefined }))
+        })
+      )
+      return new Session(db, sinks, states, ready, start)
+    } catch (error) {
+      await db.close()
+      throw error
+    }
+  }
+
+  /** Stripe has answered: prepare the tables (once). */
+  stripeAnswered(): void {
+    if (this.prepared) return
+    this.prepared = true
+    this.startPreparing()
+  }
+
+  /** True once preparing has started (so `ready` will settle). */
+  get preparing(): boolean {
+    return this.prepared || this.db === undefined
+  }
+
+  sink<T extends StripeObject>(spec: ObjectSpec<T>): ObjectSink<T> {
+    return this.sinks.get(spec.name) as unknown as ObjectSink<T>
+  }
+
+  /** The Postgres sink of an object (undefined in a dry run). */
+  table<T extends StripeObject>(name: ObjectName): TableSink<T> | undefined {
+    return this.db ? (this.sinks.get(name) as unknown as TableSink<T>) : undefined
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.sinks.values()].map((s) => s.close()))
+    await this.db?.close()
+  }
+}
+
+function tableDefinitions(config: Config, names: readonly ObjectName[]): TableDefinition[] {
+  const defs: TableDefinition[] = []
+  for (const name of names) {
+    const spec = specOf(name)
+    defs.push({ table: tableOf(config, name), columns: spec.columns, idColumn: spec.idColumn, indexes: spec.indexes })
+    if (spec.child) defs.push({ table: spec.child.table, columns: spec.child.columns, idColumn: spec.child.idColumn, indexes: spec.child.indexes ?? [] })
+  }
+  return defs
+}
+
+function describeSchema(io: ActionIO, schema: string, r: SchemaReport): void {
+  if (r.createdSchema) io.info(`Created schema ${schema}.`)
+  for (const t of r.tables) {
+    const name = `${schema}.${t.table}`
+    if (t.createdTable) io.info(`Created table ${name}.`)
+    if (t.addedColumns.length > 0) io.info(`Added column(s) to ${name}: ${t.addedColumns.join(', ')}.`)
+    if (t.addedUniqueKey && !t.createdTable) io.info(`Added a unique key to ${name}.`)
+  }
+  for (const v of r.views) io.info(`Created view ${schema}.${v.name} (${v.about}).`)
+  if (r.createdStateTable) io.info(`Created table ${schema}.${STATE_TABLE} for the incremental cursors.`)
+  if (r.createdRejectsTable) io.info(`Created table ${schema}.${REJECTS_TABLE} for objects that cannot be stored.`)
+}

@@ -1,0 +1,118 @@
+import type pg from 'pg'
+import type { ObjectSpec, StripeObject } from '../objects/spec.js'
+import { qualified, quoteIdent } from './columns.js'
+import { connect, describeDatabaseError } from './connect.js'
+import { acquireRunLock } from './lock.js'
+import { ensureRejectsTable } from './rejects.js'
+import { ensureTable, relationExists, type TableDefinition, type TableReport } from './schema.js'
+import { TableSink, type TableSinkOptions } from './sink.js'
+import { STATE_TABLE, ensureStateTable, loadState, type SyncState, type StateKey } from './state.js'
+import { ensureViews, type ViewDefinition } from './views.js'
+
+export interface DatabaseOptions {
+  databaseUrl: string
+  schema: string
+  lockTimeoutSeconds: number
+  caCert?: string
+}
+
+export interface SchemaReport {
+  createdSchema: boolean
+  tables: TableReport[]
+  views: ViewDefinition[]
+  createdStateTable: boolean
+  createdRejectsTable: boolean
+}
+
+/**
+ * The run's database: one connection holds the schema's run lock and prepares the tables; each
+ * object then writes on a connection of its own, so objects sync concurrently.
+ */
+export class Database {
+  private constructor(
+    private readonly control: pg.Client,
+    readonly options: DatabaseOptions,
+    /** The database's clock when the run took its lock. */
+    readonly startedAt: Date
+  ) {}
+
+  /** Connects and takes the run lock; undefined (disconnected) when another run holds it. */
+  static async open(options: DatabaseOptions): Promise<Database | undefined> {
+    const client = await connect(options.databaseUrl, options.caCert)
+    try {
+      if (!(await acquireRunLock(client, options.schema, options.lockTimeoutSeconds))) {
+        await client.end()
+        return undefined
+      }
+      const now = await client.query<{ now: Date }>('SELECT now() AS now')
+      return new Database(client, options, now.rows[0]!.now)
+    } catch (error) {
+      await client.end().catch(() => {})
+      throw describeDatabaseError(error, `take the run lock on schema ${options.schema}`)
+    }
+  }
+
+  get schema(): string {
+    return this.options.schema
+  }
+
+  /** The sync state of one object, or undefined (first run, or no state table yet). */
+  async loadState(key: StateKey): Promise<SyncState | undefined> {
+    try {
+      if (!(await relationExists(this.control, this.schema, STATE_TABLE))) return undefined
+      return await loadState(this.control, this.schema, key)
+    } catch (error) {
+      throw describeDatabaseError(error, 'read the sync state')
+    }
+  }
+
+  /**
+   * Creates the schema, tables, bookkeeping tables and views that are missing, in one transaction,
+   * saying what it did. Needs CREATE privileges only when something is missing.
+   */
+  async prepare(tables: readonly TableDefinition[], views: readonly ViewDefinition[], viewTables: Readonly<Record<string, string>>): Promise<SchemaReport> {
+    const client = this.control
+    const schema = this.schema
+    const report: SchemaReport = { createdSchema: false, tables: [], views: [], createdStateTable: false, createdRejectsTable: false }
+    try {
+      await client.query('BEGIN')
+      const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])
+      if (schemaExists.rowCount === 0) {
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`)
+        report.createdSchema = true
+      }
+      for (const table of tables) report.tables.push(await ensureTable(client, schema, table))
+      report.createdStateTable = await ensureStateTable(client, schema)
+      report.createdRejectsTable = await ensureRejectsTable(client, schema)
+      report.views = await ensureViews(client, schema, viewTables, (name) => relationExists(client, schema, viewTables[name]!), views)
+      await client.query('COMMIT')
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw describeDatabaseError(error, `prepare the tables in schema ${schema}`)
+    }
+    return report
+  }
+
+  /** A sink for one object, on a new connection. */
+  async sink<T extends StripeObject>(spec: ObjectSpec<T>, options: Omit<TableSinkOptions, 'schema'>): Promise<TableSink<T>> {
+    const client = await connect(this.options.databaseUrl, this.options.caCert)
+    return new TableSink(client, spec, { ...options, schema: this.schema })
+  }
+
+  /** Rows of a query on the lock's connection (reports after the sync). */
+  async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
+    try {
+      return (await this.control.query<R>(sql, params)).rows
+    } catch (error) {
+      throw describeDatabaseError(error, 'read the results back')
+    }
+  }
+
+  table(name: string): string {
+    return qualified(this.schema, name)
+  }
+
+  async close(): Promise<void> {
+    await this.control.end().catch(() => {})
+  }
+}

@@ -1,0 +1,300 @@
+import type Stripe from 'stripe'
+import type { StripeObject } from '../objects/spec.js'
+import { EventCursorExpiredError, eventsAfter, newestEvent, objectOfEvent } from '../stripe/events.js'
+import { MAX_PAGE_SIZE, pages, retrieveObject } from '../stripe/pages.js'
+import { addSpan, gaps } from '../stripe/range.js'
+import { advanceWatermark, type StateKey, type SyncState } from '../store/state.js'
+import { STRIPE_EPOCH, isoSeconds, unixSeconds } from '../time.js'
+import { account, commit, screen } from './batch.js'
+import type { ObjectRun } from './run.js'
+import { syncSpans } from './spans.js'
+
+/** Objects younger than this are left for the next run, so a second is listed only once it is complete. */
+export const SETTLE_SECONDS = 5
+/** Events are kept 30 days; past 25 days without a replay, the action re-sweeps instead. */
+export const EVENT_MAX_AGE_SECONDS = 25 * 86400
+/**
+ * Card refunds and disputes arrive within about 180 days of a charge, so a change in an uncovered
+ * period touched an object created at most this long before it (objects may say otherwise).
+ */
+export const RESWEEP_LOOKBACK_SECONDS = 180 * 86400
+/** A slice is listed whole before it is processed oldest first: this bounds memory. */
+export const MAX_SLICE_OBJECTS = 1000
+
+export interface IncrementalReport {
+  firstRun: boolean
+  /** The `created` range this run swept: [from, to). */
+  from: number
+  to: number
+  /** Every object created before this second is stored. */
+  cursor: number
+  eventsProcessed: number
+  refetched: number
+  resweep: boolean
+}
+
+export interface IncrementalOptions {
+  /** The cursor row. */
+  key: StateKey
+  /** The state loaded before the run (undefined: first run). */
+  state: SyncState | undefined
+  apiVersion: string
+  /** How many objects the forward sweep processes this run (Infinity: all). */
+  limit: number
+  /** Where a first run starts (Unix seconds); later runs continue from the cursor. */
+  createdGte: number | undefined
+  /** Upper bound (exclusive) of what is swept. */
+  createdLt: number | undefined
+}
+
+/** Saves the state on its own (first run, after a replay, at the end). */
+async function saveState<T extends StripeObject>(run: ObjectRun<T>, state: SyncState): Promise<void> {
+  await run.sink.write([], { checkpoint: state })
+}
+
+/**
+ * One incremental run of one object: (1) replay its events since the last run and re-fetch the
+ * objects they touched (or re-sweep when the event cursor is too old), then (2) sweep forward from
+ * the cursor, oldest first, writing each page with its checkpoint in one transaction.
+ */
+export async function syncIncremental<T extends StripeObject>(run: ObjectRun<T>, options: IncrementalOptions): Promise<IncrementalReport> {
+  const { stripe, spec, log } = run
+  const nowSeconds = unixSeconds(run.now)
+  const until = Math.min(nowSeconds - SETTLE_SECONDS, options.createdLt ?? Infinity)
+  const hasEvents = spec.events.length > 0
+
+  let state = options.state
+  const firstRun = state === undefined
+  const report: IncrementalReport = { firstRun, from: 0, to: until, cursor: 0, eventsProcessed: 0, refetched: 0, resweep: false }
+
+  if (!state) {
+    // Changes made while the backfill runs are replayed next run, from the newest event now.
+    const newest = hasEvents ? await newestEvent(stripe, spec.events, run.retry) : undefined
+    state = {
+      ...options.key,
+      cursorCreated: options.createdGte ?? STRIPE_EPOCH,
+      cursorIds: [],
+      lastEventId: newest?.id ?? null,
+      lastEventCreated: newest?.created ?? null,
+      eventsCheckedAt: run.now,
+      lastRunFinishedAt: null,
+      apiVersion: options.apiVersion,
+      doneRanges: []
+    }
+    await saveState(run, state)
+    log(`First incremental run: syncing ${spec.plural} created from ${isoSeconds(state.cursorCreated)}, oldest first.`)
+  } else {
+    log(`Continuing from the cursor: ${spec.plural} created before ${isoSeconds(state.cursorCreated)} are stored.`)
+    if (hasEvents) {
+      const checkedAt = state.eventsCheckedAt ? unixSeconds(state.eventsCheckedAt) : undefined
+      let stale = checkedAt === undefined || nowSeconds - checkedAt > EVENT_MAX_AGE_SECONDS
+      if (!stale) {
+        try {
+          await replayEvents(run, state, report)
+        } catch (error) {
+          if (!(error instanceof EventCursorExpiredError)) throw error
+          stale = true
+        }
+      }
+      if (stale) await resweep(run, state, checkedAt, report)
+    }
+    state.eventsCheckedAt = run.now
+    await saveState(run, state)
+  }
+
+  report.from = state.cursorCreated
+  if (options.limit === Number.POSITIVE_INFINITY) await sweepConcurrently(run, state, until)
+  else await sweepForward(run, state, until, options.limit)
+  state.lastRunFinishedAt = new Date()
+  await saveState(run, state)
+  report.cursor = state.cursorCreated
+  return report
+}
+
+function isStored(state: SyncState, object: { id: string; created?: number }): boolean | undefined {
+  if (object.created === undefined) return undefined
+  return object.created < state.cursorCreated || (object.created === state.cursorCreated && state.cursorIds.includes(object.id))
+}
+
+async function replayEvents<T extends StripeObject>(run: ObjectRun<T>, state: SyncState, report: IncrementalReport): Promise<void> {
+  const { stripe, spec } = run
+  const affected = new Set<string>()
+  let newest: Stripe.Event | undefined
+  const cursor = { eventId: state.lastEventId, sinceCreated: state.lastEventCreated ?? Math.floor((state.eventsCheckedAt?.getTime() ?? 0) / 1000) }
+  for await (const page of eventsAfter(stripe, spec.events, cursor, run.retry)) {
+    // Walking forward from an event id, each page is newer than the last; otherwise the first page is newest.
+    if (cursor.eventId || !newest) newest = page[0]
+    report.eventsProcessed += page.length
+    for (const event of page) {
+      const object = objectOfEvent(spec, event)
+      // An object the forward sweep has not reached yet is listed by it, current, later this run.
+      if (object && isStored(state, object) !== false) affected.add(object.id)
+    }
+  }
+  run.log(`Replayed ${report.eventsProcessed} ${spec.noun} event(s); re-fetching ${affected.size} changed ${spec.plural}.`)
+  await refetch(run, [...affected], (object) => isStored(state, object) === true, report)
+  if (newest) {
+    state.lastEventId = newest.id
+    state.lastEventCreated = newest.created
+  }
+}
+
+/**
+ * Re-fetches objects one by one and brings their rows up to date; only those `inScope` accepts
+ * (behind the cursor: the sweep handles the rest) are written.
+ */
+export async function refetch<T extends StripeObject>(
+  run: ObjectRun<T>,
+  ids: readonly string[],
+  inScope: (object: T) => boolean,
+  report?: { refetched: number }
+): Promise<void> {
+  const batch: T[] = []
+  const flush = async () => {
+    const { valid, rejects } = screen(run.spec, batch)
+    const claim = run.claim?.(valid.filter(run.matches))
+    const result = await run.sink.refresh(valid, run.matches, { rejects, claim })
+    account(run, valid.filter(run.matches), rejects, result, 'any', true)
+    batch.length = 0
+  }
+  for (const id of ids) {
+    const object = await retrieveObject(run.stripe, run.spec, id, run.retry)
+    run.progress.refetched += 1
+    if (report) report.refetched += 1
+    if (inScope(object)) batch.push(object)
+    if (batch.length >= MAX_PAGE_SIZE) await flush()
+  }
+  if (batch.length > 0) await flush()
+}
+
+/**
+ * Events were lost (older than Stripe keeps): re-list instead the objects that could have changed
+ * in the uncovered period — those created from the lookback before the last replay up to the cursor.
+ */
+async function resweep<T extends StripeObject>(run: ObjectRun<T>, state: SyncState, checkedAt: number | undefined, report: IncrementalReport): Promise<void> {
+  const { spec } = run
+  const lookback = spec.resweepLookbackSeconds ?? RESWEEP_LOOKBACK_SECONDS
+  const from = Math.max(STRIPE_EPOCH, (checkedAt ?? STRIPE_EPOCH) - lookback)
+  run.warn(
+    `The ${spec.noun} change-event cursor is too old (last replay ${checkedAt ? isoSeconds(checkedAt) : 'never'}; Stripe keeps events 30 days): ` +
+      `re-sweeping ${spec.plural} created from ${isoSeconds(from)} to ${isoSeconds(state.cursorCreated)} to pick up their changes ` +
+      'instead. Run at least every 25 days to avoid this.'
+  )
+  report.resweep = true
+  const newest = await newestEvent(run.stripe, spec.events, run.retry)
+  for await (const page of pages(run.list, { gte: from, lt: state.cursorCreated + 1 }, () => MAX_PAGE_SIZE)) {
+    const { valid, rejects } = screen(spec, page.data.filter((o) => isStored(state, o) !== false))
+    report.refetched += page.data.length
+    const matched = valid.filter(run.matches)
+    const result = await run.sink.refresh(valid, run.matches, { rejects, claim: run.claim?.(matched) })
+    account(run, matched, rejects, result, 'any', true)
+  }
+  state.lastEventId = newest?.id ?? null
+  state.lastEventCreated = newest?.created ?? null
+}
+
+/**
+ * Everything from the cursor to `until` (`limit: all`, such as a first backfill): concurrent time
+ * slices, skipping spans a killed run already completed. Each batch commits the spans it completed;
+ * the cursor moves up to the first span not yet done.
+ */
+async function sweepConcurrently<T extends StripeObject>(run: ObjectRun<T>, state: SyncState, until: number): Promise<void> {
+  const start = state.cursorCreated
+  const known = new Set(state.cursorIds)
+  const spans = gaps(start, until, state.doneRanges)
+  if (state.doneRanges.length > 0) run.log(`Resuming a backfill of ${run.spec.plural}: ${state.doneRanges.length} span(s) after the cursor are already stored.`)
+  await syncSpans(run, {
+    spans,
+    skip: (o) => o.created === start && known.has(o.id),
+    checkpoint: (done) => {
+      for (const span of done) state.doneRanges = addSpan(state.doneRanges, span)
+      advanceWatermark(state)
+      return state
+    }
+  })
+  if (state.cursorCreated < until) {
+    state.cursorCreated = until
+    state.cursorIds = []
+  }
+  state.doneRanges = []
+}
+
+/**
+ * Oldest first from the cursor to `until`, in time slices small enough to list whole (Stripe lists
+ * newest first). Each page of processed objects is written with the cursor it reaches, in one
+ * transaction: a run killed anywhere resumes exactly there.
+ */
+async function sweepForward<T extends StripeObject>(run: ObjectRun<T>, state: SyncState, until: number, limit: number): Promise<void> {
+  const { spec, log } = run
+  const progress = run.progress
+  let remaining = limit
+  let width = Math.max(1, until - state.cursorCreated)
+  while (state.cursorCreated < until && remaining > 0) {
+    const a = state.cursorCreated
+    const b = Math.min(until, a + width)
+    const first = await run.list({ gte: a, lt: b }, MAX_PAGE_SIZE, undefined)
+    if (first.hasMore && b - a > 1 && first.last && first.data.length > 0) {
+      const span = Math.max(1, first.data[0]!.created - first.last.created)
+      const estimate = (MAX_PAGE_SIZE * (b - a)) / span
+      if (estimate > MAX_SLICE_OBJECTS) {
+        width = Math.max(1, Math.floor(((b - a) * (MAX_SLICE_OBJECTS / 2)) / estimate))
+        continue
+      }
+    }
+    const slice = [...first.data]
+    let dropped = first.dropped
+    let page = first
+    while (page.hasMore) {
+      page = await run.list({ gte: a, lt: b }, MAX_PAGE_SIZE, page.last)
+      slice.push(...page.data)
+      dropped += page.dropped
+    }
+    progress.dropped += dropped
+    slice.reverse()
+    const known = new Set(state.cursorIds)
+    const pending = slice.filter((o) => !(o.created === a && known.has(o.id)))
+    let complete = true
+    for (let i = 0; i < pending.length; i += MAX_PAGE_SIZE) {
+      if (remaining <= 0) {
+        complete = false
+        break
+      }
+      let chunk = pending.slice(i, i + MAX_PAGE_SIZE)
+      if (chunk.length > remaining) {
+        chunk = chunk.slice(0, remaining)
+        complete = false
+      }
+      for (const object of chunk) {
+        // A malformed `created` cannot move the cursor; the object is quarantined with the chunk.
+        if (typeof object.created === 'number' && object.created > state.cursorCreated && object.created < b) {
+          state.cursorCreated = object.created
+          state.cursorIds = []
+        }
+        state.cursorIds.push(String(object.id))
+      }
+      const last = i + chunk.length >= pending.length
+      if (last && complete) {
+        state.cursorCreated = b
+        state.cursorIds = []
+      }
+      advanceWatermark(state)
+      const { valid, rejects } = screen(spec, chunk)
+      await commit(run, { scanned: chunk.length, pages: 1, dropped: 0, matched: valid.filter(run.matches), rejects }, 'oldest-first', state)
+      remaining -= chunk.length
+      const newestCreated = chunk.at(-1)!.created
+      log(
+        `Synced ${progress.scanned} ${spec.plural}${typeof newestCreated === 'number' ? `, up to ${isoSeconds(newestCreated)}` : ''}: matched ${progress.matched}, ` +
+          `stored ${progress.stored} new and ${progress.updated} updated so far`
+      )
+    }
+    if (!complete) return
+    if (pending.length === 0) {
+      state.cursorCreated = b
+      state.cursorIds = []
+      advanceWatermark(state)
+      await saveState(run, state)
+    }
+    // Sparse slice: widen the next one.
+    if (slice.length < MAX_SLICE_OBJECTS / 4) width *= slice.length === 0 ? 4 : 2
+  }
+}

@@ -1,0 +1,135 @@
+import type Stripe from 'stripe'
+import type { Config } from '../config.js'
+import { hasStatus, CHARGE_STATUSES } from '../objects/charges.js'
+import { specOf } from '../objects/registry.js'
+import type { ObjectName, ObjectSpec, StripeObject } from '../objects/spec.js'
+import type { RunReport } from '../report/collect.js'
+import type { Session } from '../session.js'
+import { stateKey } from '../session.js'
+import { STRIPE_API_VERSION } from '../stripe/client.js'
+import type { RateLimits } from '../stripe/limiter.js'
+import { pageLister } from '../stripe/pages.js'
+import type { RetryOptions } from '../stripe/retry.js'
+import { syncIncremental } from './incremental.js'
+import { syncNewest } from './newest.js'
+import { linkPayouts } from './payout-links.js'
+import type { ObjectRun } from './run.js'
+import { refreshStale, retryQuarantined } from './upkeep.js'
+
+export interface SyncContext {
+  config: Config
+  stripe: Stripe
+  session: Session
+  report: RunReport
+  limits: RateLimits
+  retry: RetryOptions
+  /** Requests in flight per object for whole-range runs. */
+  concurrency: number
+  now: Date
+  log: (message: string) => void
+  warn: (message: string) => void
+}
+
+/** The cursor filter of an object: the sorted status list for charges ("failed,succeeded" and "succeeded,failed" share a cursor), else all. */
+export function filterKey(config: Pick<Config, 'statuses'>, name: ObjectName): string {
+  if (name !== 'charges') return 'all'
+  return config.statuses.size === CHARGE_STATUSES.length ? 'all' : [...config.statuses].sort().join(',')
+}
+
+export function filterKeys(config: Config): Map<ObjectName, string> {
+  return new Map(config.objects.map((name) => [name, filterKey(config, name)]))
+}
+
+function objectRun<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpec<T>): ObjectRun<T> {
+  const { config, report } = ctx
+  const isCharges = spec.name === 'charges'
+  const statuses = config.statuses
+  const highValue = isCharges ? report.highValue : undefined
+  return {
+    spec,
+    stripe: ctx.stripe,
+    list: pageLister(ctx.stripe, spec, ctx.retry),
+    sink: ctx.session.sink(spec),
+    dryRun: config.dryRun,
+    matches: isCharges ? (o) => hasStatus(o as unknown as Stripe.Charge, statuses) : () => true,
+    filtered: isCharges && statuses.size < CHARGE_STATUSES.length,
+    progress: report.of(spec.name),
+    observe: (objects, order, claimed, changed) => report.observe(spec.name, objects, order, claimed, changed),
+    claim: highValue ? (objects) => highValue.claimIds(objects as unknown as Stripe.Charge[]) : undefined,
+    log: ctx.log,
+    warn: ctx.warn,
+    retry: ctx.retry,
+    concurrency: ctx.concurrency,
+    limits: ctx.limits,
+    now: ctx.now
+  }
+}
+
+/** One object, start to end: its sync (incremental or not), then the upkeep of its table. */
+async function syncOne<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpec<T>): Promise<void> {
+  const { config, session } = ctx
+  const run = objectRun(ctx, spec)
+  if (config.incremental) {
+    const result = await syncIncremental(run, {
+      key: stateKey(config, spec.name, filterKey(config, spec.name)),
+      state: session.states.get(spec.name),
+      apiVersion: STRIPE_API_VERSION,
+      limit: config.limit,
+      createdGte: config.createdGte,
+      createdLt: config.createdLt
+    })
+    ctx.report.incremental.set(spec.name, result)
+  } else {
+    await syncNewest(run, config.limit, { gte: config.createdGte, lt: config.createdLt })
+  }
+  const table = session.table<T>(spec.name)
+  if (table) {
+    await refreshStale(run, table)
+    await retryQuarantined(run, table, session.db!.startedAt)
+  }
+}
+
+/**
+ * Every selected object at once, each on its own connection, all through the shared rate limits:
+ * a multi-object backfill takes about as long as its largest object. A failing object does not stop
+ * the others; its error is kept for the end. Payouts are reconciled once payouts and balance
+ * transactions are done.
+ */
+export async function syncObjects(ctx: SyncContext): Promise<void> {
+  const { config, report, session } = ctx
+  const settled = new Map<ObjectName, Promise<boolean>>()
+  for (const name of config.objects) {
+    settled.set(
+      name,
+      syncOne(ctx, specOf(name)).then(
+        () => true,
+        (error: unknown) => {
+          report.failures.set(name, error)
+          return false
+        }
+      )
+    )
+  }
+  const tasks: Array<Promise<unknown>> = [...settled.values()]
+  const payoutsTable = session.table<Stripe.Payout>('payouts')
+  const transactionsTable = session.table<Stripe.BalanceTransaction>('balance_transactions')
+  if (config.objects.includes('payouts') && payoutsTable && transactionsTable) {
+    tasks.push(
+      (async () => {
+        const payoutsDone = await settled.get('payouts')!
+        // Balance transactions being synced are finished first: one writer per table at a time.
+        await settled.get('balance_transactions')
+        if (!payoutsDone) return
+        try {
+          report.links = await linkPayouts(
+            { run: objectRun(ctx, specOf('payouts') as unknown as ObjectSpec<Stripe.Payout>), sink: payoutsTable },
+            { run: objectRun(ctx, specOf('balance_transactions') as unknown as ObjectSpec<Stripe.BalanceTransaction>), sink: transactionsTable }
+          )
+        } catch (error) {
+          report.failures.set('payouts', error)
+        }
+      })()
+    )
+  }
+  await Promise.all(tasks)
+}

@@ -1,0 +1,55 @@
+import type Stripe from 'stripe'
+import { pageLister, pages, MAX_PAGE_SIZE } from '../stripe/pages.js'
+import type { TableSink } from '../store/sink.js'
+import { account, screen } from './batch.js'
+import type { ObjectRun } from './run.js'
+
+export interface LinkReport {
+  /** Payouts reconciled this run (their balance transactions listed and linked), oldest first. */
+  reconciled: string[]
+  /** Balance transactions linked to them. */
+  transactions: number
+}
+
+interface Side<T extends { id: string; created: number }> {
+  run: ObjectRun<T>
+  sink: TableSink<T>
+}
+
+/**
+ * Payout reconciliation: for each paid or failed automatic payout not reconciled yet (or changed
+ * since), list the balance transactions Stripe paid out in it (`GET /v1/balance_transactions?payout=`),
+ * store them and record `payout_id` on their rows, then mark the payout reconciled. Pages are
+ * committed as they come; a run killed half-way re-does that payout next time, changing nothing twice.
+ */
+export async function linkPayouts(payouts: Side<Stripe.Payout>, transactions: Side<Stripe.BalanceTransaction>): Promise<LinkReport> {
+  const report: LinkReport = { reconciled: [], transactions: 0 }
+  const due = await payouts.sink.query<{ id: string }>(
+    `SELECT id FROM ${payouts.sink.qualifiedTable} WHERE status IN ('paid', 'failed') AND automatic IS NOT FALSE AND reconciled_at IS NULL ORDER BY created_at, id`
+  )
+  if (due.length === 0) return report
+  payouts.run.log(`Reconciling ${due.length} payout(s): listing the balance transactions each one paid out.`)
+  const bt = transactions.run
+  for (const { id } of due) {
+    const list = pageLister(bt.stripe, bt.spec, bt.retry, { payout: id })
+    for await (const page of pages(list, {}, () => MAX_PAGE_SIZE)) {
+      const { valid, rejects } = screen(bt.spec, page.data)
+      const result = await transactions.sink.refresh(valid, () => true, {
+        rejects,
+        also: [
+          {
+            text: `UPDATE ${transactions.sink.qualifiedTable} SET payout_id = $1 WHERE id = ANY($2) AND payout_id IS DISTINCT FROM $1`,
+            values: [id, valid.map((t) => t.id)]
+          }
+        ]
+      })
+      report.transactions += valid.length
+      payouts.run.progress.refetched += page.data.length
+      if (result.refused.length > 0 || rejects.length > 0) account(bt, [], rejects, { ...result, inserted: 0, updated: 0 }, 'any', true)
+    }
+    await payouts.sink.query(`UPDATE ${payouts.sink.qualifiedTable} SET reconciled_at = now() WHERE id = $1`, [id])
+    report.reconciled.push(id)
+  }
+  payouts.run.log(`Reconciled ${report.reconciled.length} payout(s) with ${report.transactions} balance transaction(s).`)
+  return report
+}

@@ -1,0 +1,61 @@
+import type Stripe from 'stripe'
+import type { ObjectName, ObjectSpec, StripeObject } from '../objects/spec.js'
+import type { ListPage } from '../stripe/pages.js'
+import type { RateLimits } from '../stripe/limiter.js'
+import type { RetryOptions } from '../stripe/retry.js'
+import type { ObjectSink } from '../store/sink.js'
+
+/** How objects reach the report: Stripe's order, the incremental sweep's, or concurrent slices'. */
+export type ArrivalOrder = 'newest-first' | 'oldest-first' | 'any'
+
+/** What one object's sync did, counted as it goes (a failed run still knows what it committed). */
+export interface ObjectProgress {
+  name: ObjectName
+  pages: number
+  /** Objects Stripe returned. */
+  scanned: number
+  /** Objects that passed the filter and were stored (or, in a dry run, would be). */
+  matched: number
+  stored: number
+  updated: number
+  /** Objects quarantined (malformed, or refused by Postgres). */
+  rejected: number
+  /** Objects re-fetched one by one (changed by events, stale, retried from quarantine). */
+  refetched: number
+  /** Objects returned outside the requested window, dropped. */
+  dropped: number
+}
+
+export function emptyProgress(name: ObjectName): ObjectProgress {
+  return { name, pages: 0, scanned: 0, matched: 0, stored: 0, updated: 0, rejected: 0, refetched: 0, dropped: 0 }
+}
+
+/** Everything one object's sync needs: the same fetcher, writer, cursor and limiter serve every object. */
+export interface ObjectRun<T extends StripeObject = StripeObject> {
+  spec: ObjectSpec<T>
+  stripe: Stripe
+  /** One list request for this object. */
+  list: ListPage<T>
+  sink: ObjectSink<T>
+  /** Nothing is written (the sink is a dry-run sink). */
+  dryRun: boolean
+  /** Whether a fetched object belongs in the table (charges: the `status` input). */
+  matches: (object: T) => boolean
+  /** True when `matches` can refuse objects (then pages are always fetched whole). */
+  filtered: boolean
+  progress: ObjectProgress
+  /**
+   * Told every batch written: the report's collectors. `claimed` are the ids alerted for the first
+   * time; `changed` marks objects re-fetched because they changed (not new in the run's period).
+   */
+  observe: (objects: readonly T[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean) => void
+  /** The ids of a batch to mark once (high-value charges). */
+  claim?: (objects: readonly T[]) => string[]
+  log: (message: string) => void
+  warn: (message: string) => void
+  retry: RetryOptions
+  /** Requests in flight at once for whole-range runs. */
+  concurrency: number
+  limits?: RateLimits
+  now: Date
+}

@@ -1,0 +1,100 @@
+import type { StripeObject } from '../objects/spec.js'
+import { addSpan, fetchRange, type RangePage, type Span } from '../stripe/range.js'
+import type { SyncState } from '../store/state.js'
+import { compactHeap } from '../memory.js'
+import { BatchWriter } from '../store/writer.js'
+import { commit, screen } from './batch.js'
+import type { ObjectRun } from './run.js'
+
+/** A full garbage collection every this many written batches (about 2,000 rows). */
+const GC_EVERY_BATCHES = 4
+
+/** How often a long run reports progress. */
+export const PROGRESS_INTERVAL_MS = 5000
+
+export interface SpanSyncOptions<T> {
+  spans: readonly Span[]
+  /** Objects to leave out (already stored). */
+  skip?: (object: T) => boolean
+  /** Told the spans each batch completes; returns the checkpoint to commit with the batch. */
+  checkpoint?: (done: Span[]) => SyncState | undefined
+}
+
+/**
+ * Every object in the spans, fetched by concurrent time slices through the shared rate limits, and
+ * written through a bounded queue by one writer in batches of about 500 rows, each batch with its
+ * checkpoint in one transaction.
+ */
+export async function syncSpans<T extends StripeObject>(run: ObjectRun<T>, options: SpanSyncOptions<T>): Promise<void> {
+  const total = options.spans.reduce((n, [a, b]) => n + (b - a), 0)
+  // Completed spans overlap (a slice's pages each complete a little more of it): merge, then measure.
+  let completed: Span[] = []
+  let covered = 0
+  let batches = 0
+  const started = performance.now()
+  const writer = new BatchWriter<RangePage<T> & { size: number }>(
+    async (pages) => {
+      const fetched = pages.flatMap((p) => p.objects)
+      const { valid, rejects } = screen(run.spec, fetched)
+      const kept = options.skip ? valid.filter((o) => !options.skip!(o)) : valid
+      const done = pages.flatMap((p) => (p.done ? [p.done] : []))
+      await commit(
+        run,
+        { scanned: fetched.length, pages: pages.length, dropped: pages.reduce((n, p) => n + p.dropped, 0), matched: kept.filter(run.matches), rejects },
+        'any',
+        options.checkpoint?.(done)
+      )
+      for (const span of done) completed = addSpan(completed, span)
+      covered = completed.reduce((n, [a, b]) => n + (b - a), 0)
+      if (++batches % GC_EVERY_BATCHES === 0) compactHeap()
+    },
+    { maxQueuedPages: run.concurrency + 2, batchRows: 500 }
+  )
+  const report = () => run.log(progressLine(run, performance.now() - started, total, covered))
+  const timer = setInterval(report, PROGRESS_INTERVAL_MS)
+  timer.unref()
+  let failure: unknown
+  try {
+    await fetchRange({
+      list: run.list,
+      spans: options.spans,
+      concurrency: run.concurrency,
+      onPage: (page) => writer.push({ ...page, size: page.objects.length })
+    })
+  } catch (error) {
+    failure = error
+  }
+  try {
+    // Pages already fetched are complete: commit them even when fetching failed.
+    await writer.close()
+  } catch (error) {
+    failure ??= error
+  } finally {
+    clearInterval(timer)
+  }
+  if (failure !== undefined) throw failure
+  report()
+}
+
+/**
+ * One progress line. The share done and the ETA come from the data, not the clock: objects still
+ * to come are estimated from the density of `created` seconds listed so far, applied to the
+ * seconds not yet covered.
+ */
+export function progressLine<T extends StripeObject>(run: ObjectRun<T>, elapsedMs: number, totalSeconds: number, coveredSeconds: number): string {
+  const p = run.progress
+  const seconds = Math.max(elapsedMs / 1000, 0.001)
+  const remainingSeconds = Math.max(0, totalSeconds - coveredSeconds)
+  const density = coveredSeconds > 0 ? p.scanned / coveredSeconds : 0
+  const estimatedLeft = remainingSeconds === 0 ? 0 : Math.round(density * remainingSeconds)
+  const known = p.scanned + estimatedLeft
+  const share = remainingSeconds === 0 ? 1 : known > 0 ? p.scanned / known : 0
+  const rate = p.scanned / seconds
+  const eta = share < 1 && rate > 0 && coveredSeconds > 0 ? `, ETA ${Math.max(1, Math.round(estimatedLeft / rate))} s` : ''
+  const stats = run.limits?.stats
+  return (
+    `Progress (${run.spec.plural}): ${(share * 100).toFixed(1)}% (${p.scanned} of about ${known}), ${Math.round(rate)}/s, ` +
+    `${stats ? `${(stats.requests / seconds).toFixed(1)} requests/s, ${stats.rateLimited} refused (429), ` : ''}` +
+    `stored ${p.stored} new and ${p.updated} updated${eta}`
+  )
+}
