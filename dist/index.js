@@ -41433,54 +41433,6 @@ function objectNames() {
     return OBJECTS.map((o) => o.name);
 }
 
-;// CONCATENATED MODULE: ./src/report/privacy.ts
-/**
- * `customer-details`: what of a customer's data reaches the log, the annotations, the job summary
- * and the outputs — which anyone can read on a public repository. The database always stores
- * everything.
- *
- * - `show`: emails and descriptions as Stripe has them (cut to a sensible length);
- * - `mask`: emails as `j…@example.com`, descriptions left out;
- * - `hide`: neither.
- */
-const CUSTOMER_DETAILS = ['show', 'mask', 'hide'];
-/** Emails longer than this are cut: a 100 KB "email" must not fill the summary. */
-const MAX_EMAIL_CHARS = 80;
-/** Cut to `max` characters (code points, so an emoji is never split), with an ellipsis. */
-function cut(text, max) {
-    const chars = [...text];
-    return chars.length > max ? `${chars.slice(0, Math.max(1, max - 1)).join('')}…` : text;
-}
-function maskEmail(email) {
-    const at = email.lastIndexOf('@');
-    if (at <= 0)
-        return '…';
-    const first = [...email.slice(0, at)][0];
-    return cut(`${first}…@${email.slice(at + 1)}`, MAX_EMAIL_CHARS);
-}
-function privacy(mode) {
-    return {
-        mode,
-        email: (value) => {
-            if (value == null || value === '' || mode === 'hide')
-                return null;
-            return mode === 'mask' ? maskEmail(value) : cut(value, MAX_EMAIL_CHARS);
-        },
-        description: (value, maxChars) => {
-            if (value == null || value === '' || mode !== 'show')
-                return null;
-            return cut(value, maxChars);
-        }
-    };
-}
-/**
- * The default: `show` on a private repository, `mask` when it is public or its visibility is
- * unknown (outside GitHub, or an event payload without the repository).
- */
-function defaultCustomerDetails(repositoryPrivate) {
-    return repositoryPrivate === true ? 'show' : 'mask';
-}
-
 ;// CONCATENATED MODULE: ./src/time.ts
 /** Time as Stripe has it: whole Unix seconds, UTC. */
 /** Stripe launched in 2011: a whole-account sync with no `created-after` starts here. */
@@ -41512,7 +41464,15 @@ function isoDay(seconds) {
 
 
 
-
+/** `customer-details`: what the log, summary and outputs show of customers (see report/privacy.ts). */
+const CUSTOMER_DETAILS = ['show', 'mask', 'hide'];
+/**
+ * The default: `show` on a private repository, `mask` when it is public or its visibility is
+ * unknown (outside GitHub, or an event payload without the repository).
+ */
+function defaultCustomerDetails(repositoryPrivate) {
+    return repositoryPrivate === true ? 'show' : 'mask';
+}
 /** Defaults, kept equal to action.yml's (a unit test compares them). */
 const INPUT_DEFAULTS = {
     'stripe-secret-key': '',
@@ -45331,6 +45291,37 @@ function buildOutputs(report, options) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/report/privacy.ts
+/** Emails longer than this are cut: a 100 KB "email" must not fill the summary. */
+const MAX_EMAIL_CHARS = 80;
+/** Cut to `max` characters (code points, so an emoji is never split), with an ellipsis. */
+function cut(text, max) {
+    const chars = [...text];
+    return chars.length > max ? `${chars.slice(0, Math.max(1, max - 1)).join('')}…` : text;
+}
+function maskEmail(email) {
+    const at = email.lastIndexOf('@');
+    if (at <= 0)
+        return '…';
+    const first = [...email.slice(0, at)][0];
+    return cut(`${first}…@${email.slice(at + 1)}`, MAX_EMAIL_CHARS);
+}
+function privacy(mode) {
+    return {
+        mode,
+        email: (value) => {
+            if (value == null || value === '' || mode === 'hide')
+                return null;
+            return mode === 'mask' ? maskEmail(value) : cut(value, MAX_EMAIL_CHARS);
+        },
+        description: (value, maxChars) => {
+            if (value == null || value === '' || mode !== 'show')
+                return null;
+            return cut(value, maxChars);
+        }
+    };
+}
+
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:os"
@@ -45848,9 +45839,10 @@ function render(report, ctx, rows, describe) {
         return [...lines, ctx.skipped, ''].join('\n');
     if (upToDate(report, ctx)) {
         const what = ctx.config.objects.map((n) => OBJECTS.find((o) => o.name === n).plural);
-        const list = what.length === 1 ? what[0] : `${what.slice(0, -1).join(', ')} or ${what.at(-1)}`;
         const since = ctx.lastRunAt ? ` since ${compactUtc(Math.floor(ctx.lastRunAt.getTime() / 1000))} UTC` : '';
-        lines.push(`Up to date — no new ${list} or changes${since}.`, '');
+        lines.push(what.length === 1
+            ? `Up to date — no new ${what[0]} or changes${since}.`
+            : `Up to date — no new ${what.slice(0, -1).join(', ')} or ${what.at(-1)}, and no changes${since ? `,${since}` : ''}.`, '');
         return [...lines, ...settings(report, ctx)].join('\n');
     }
     lines.push(...headline(report, ctx).flatMap((l) => [l, '']));
@@ -67402,19 +67394,33 @@ function isDataError(error) {
 }
 /** One object's table, on its own connection: batches, checkpoints and quarantine in one transaction each. */
 class TableSink {
-    client;
+    connection;
     spec;
     options;
     qualifiedTable;
     sql;
     /** Ids of this object in quarantine, not resolved: read once, so writes touch the quarantine only when they must. */
     quarantined;
-    constructor(client, spec, options) {
-        this.client = client;
+    /** The transaction before the next one: one connection runs one transaction at a time. */
+    turn = Promise.resolve();
+    /** The connection, once it is open and the tables are ready. */
+    client;
+    opened;
+    /**
+     * `connection` may still be opening: objects start fetching meanwhile, and the first write waits
+     * for it (and for the tables).
+     */
+    constructor(connection, spec, options) {
+        this.connection = connection;
         this.spec = spec;
         this.options = options;
         this.qualifiedTable = qualified(options.schema, options.table);
         this.sql = upsertSql(this.qualifiedTable, spec.columns, spec.idColumn);
+        this.opened = Promise.all([connection, options.ready]).then(([client]) => {
+            this.client = client;
+        });
+        // A failure reaches the first write; until then nobody is waiting for it.
+        this.opened.catch(() => { });
     }
     get schema() {
         return this.options.schema;
@@ -67443,7 +67449,7 @@ class TableSink {
     }
     /** Rows of a query on this sink's connection (for steps that read back what was stored). */
     async query(sql, params = []) {
-        await this.options.ready;
+        await this.opened;
         try {
             return (await this.client.query(sql, params)).rows;
         }
@@ -67453,13 +67459,13 @@ class TableSink {
     }
     /** Ids of this object quarantined before `before` and not resolved yet. */
     async openRejects(before) {
-        await this.options.ready;
+        await this.opened;
         if ((await this.quarantine()).size === 0)
             return [];
         return openRejects(this.client, this.options.schema, this.spec.objectType, before);
     }
     async resolveRejects(ids) {
-        await this.options.ready;
+        await this.opened;
         const quarantined = await this.quarantine();
         const open = ids.filter((id) => quarantined.has(id));
         if (open.length === 0)
@@ -67472,9 +67478,14 @@ class TableSink {
         this.quarantined ??= openRejects(this.client, this.options.schema, this.spec.objectType, new Date(8.64e15)).then((ids) => new Set(ids));
         return this.quarantined;
     }
-    /** Work in one transaction on this connection, after the tables exist. */
-    async transaction(work) {
-        await this.options.ready;
+    /** Work in one transaction on this connection, after the tables exist; transactions queue up, one at a time. */
+    transaction(work) {
+        const turn = this.turn.then(() => this.runTransaction(work));
+        this.turn = turn.then(() => undefined, () => undefined);
+        return turn;
+    }
+    async runTransaction(work) {
+        await this.opened;
         try {
             await this.client.query('BEGIN');
             const result = await work();
@@ -67488,7 +67499,8 @@ class TableSink {
     }
     async close() {
         // After a server restart the connection is already gone; ending it must not hide the real error.
-        await this.client.end().catch(() => { });
+        const client = await this.connection.catch(() => undefined);
+        await client?.end().catch(() => { });
     }
     async writeInTransaction(objects, options) {
         const rows = [];
@@ -67658,7 +67670,7 @@ const PAYOUT_RECONCILIATION_VIEW = {
       ON bt.payout_id = p.id
      AND bt.id IS DISTINCT FROM p.balance_transaction_id
      AND NOT (bt.type = 'payout' AND bt.source_id = p.id)
-   GROUP BY p.id`
+   GROUP BY p.id, p.arrival_date, p.status, p.currency, p.amount, p.automatic, p.reconciled_at`
 };
 /** The journal's accounts, in the order lines are listed. */
 const JOURNAL_ACCOUNTS = ['Bank', 'Sales', 'Refunds', 'Disputes', 'Stripe fees', 'Adjustments', 'Other Stripe activity', 'Stripe balance (unreconciled)'];
@@ -67814,10 +67826,9 @@ class Database {
         }
         return report;
     }
-    /** A sink for one object, on a new connection. */
-    async sink(spec, options) {
-        const client = await connect(this.options.databaseUrl, this.options.caCert);
-        return new TableSink(client, spec, { ...options, schema: this.schema });
+    /** A sink for one object, on a new connection (opening while the object starts fetching). */
+    sink(spec, options) {
+        return new TableSink(connect(this.options.databaseUrl, this.options.caCert), spec, { ...options, schema: this.schema });
     }
     /** Rows of a query on the lock's connection (reports after the sync). */
     async query(sql, params = []) {
@@ -67916,10 +67927,9 @@ class Session {
             ready.catch(() => { });
             const context = { apiVersion: STRIPE_API_VERSION, accountId: config.stripeAccount };
             const sinks = new Map();
-            await Promise.all(names.map(async (name) => {
-                const spec = specOf(name);
-                sinks.set(name, await db.sink(spec, { table: tableOf(config, name), context, ready, claimColumn: name === 'charges' ? 'alerted_at' : undefined }));
-            }));
+            for (const name of names) {
+                sinks.set(name, db.sink(specOf(name), { table: tableOf(config, name), context, ready, claimColumn: name === 'charges' ? 'alerted_at' : undefined }));
+            }
             return new Session(db, sinks, states, ready, start);
         }
         catch (error) {
@@ -68240,8 +68250,13 @@ function objectOfEvent(spec, event) {
 
 ;// CONCATENATED MODULE: ./src/stripe/range.ts
 
-/** Slices shared with idle workers hold at least this many objects (three pages): fewer, and partial pages cost more than parallelism gains. */
+/**
+ * Slices shared with idle workers hold at least this many objects (three pages): fewer, and partial
+ * pages cost more than parallelism gains — except at the very end, when the rate limit has room to
+ * spare and a page each is worth it (TAIL_PIECE_SIZE).
+ */
 const MIN_PIECE_SIZE = 300;
+const TAIL_PIECE_SIZE = 100;
 /**
  * Fetches every object created in the given spans, several time slices at once. Each slice is
  * paginated with its own cursor. When a slice's first page shows it is dense, the part not yet
@@ -68252,13 +68267,35 @@ const MIN_PIECE_SIZE = 300;
 async function fetchRange(options) {
     const { list, onPage } = options;
     const pieceSize = options.pieceSize ?? 2000;
-    const maxSplit = Math.max(2, options.concurrency * 2);
     const queue = options.spans.filter(([a, b]) => b > a).map(([gte, lt]) => ({ gte, lt }));
     let active = 0;
+    let workers = options.concurrency;
+    let sized = options.requestsPerSecond === undefined;
+    const running = new Set();
+    const estimate = () => {
+        let known = 0;
+        let unmeasured = false;
+        for (const job of [...queue, ...running]) {
+            if (job.estimate === undefined)
+                unmeasured = true;
+            else
+                known += job.estimate;
+        }
+        return { known: Math.round(known), unmeasured };
+    };
     const runJob = async (job) => {
+        const started = performance.now();
         const page = await list({ gte: job.gte, lt: job.lt }, MAX_PAGE_SIZE, job.startingAfter);
+        if (!sized) {
+            // Little's law: requests in flight = rate × latency; a quarter more, and one, for jitter.
+            sized = true;
+            const latency = (performance.now() - started) / 1000;
+            workers = Math.max(2, Math.min(options.concurrency, Math.ceil(options.requestsPerSecond * latency * 1.25) + 1));
+        }
         const objects = page.data;
         const last = page.last;
+        // Listed: what it still holds is carried by the follow-ups queued below.
+        job.estimate = 0;
         if (!page.hasMore || !last) {
             await deliver({ objects, done: [job.gte, job.lt], dropped: page.dropped });
             return;
@@ -68270,41 +68307,45 @@ async function fetchRange(options) {
         const density = seen / Math.max(1, job.lt - s);
         const remaining = density * (s - job.gte);
         // Workers with nothing to do once this job's follow-ups are queued.
-        const idle = options.concurrency - active - queue.length;
+        const idle = workers - active - queue.length;
+        // The end of the run: everything left is measured and would not keep the workers busy.
+        const left = estimate();
+        const minPiece = !left.unmeasured && left.known + remaining < workers * MIN_PIECE_SIZE ? TAIL_PIECE_SIZE : MIN_PIECE_SIZE;
         if (remaining >= 2 * pieceSize) {
-            // Dense: below `s`, cut pieces from the top down, one per worker of about `pieceSize` at
-            // the density seen, then each twice as wide: where the data goes on, a wide piece splits itself on
-            // its first page at no extra cost; where it stops (the years before an account's first
-            // charge), a few wide pieces find that out in one request each. What is left below stays one
-            // slice.
-            queue.push({ gte: s, lt: s + 1, startingAfter: cursor });
-            let width = Math.max(1, Math.floor(pieceSize / density));
+            // Dense: below `s`, cut pieces from the top down, one per idle worker (and one for this one),
+            // of about `pieceSize` at the density seen. The rest, however long, stays one slice: its next
+            // page is a full page of data that cuts more pieces when workers are free — or, where the data
+            // stops (the years before an account's first charge), one request that finds nothing.
+            const width = Math.max(1, Math.floor(pieceSize / density));
+            const pieces = Math.max(1, Math.min(workers, idle + 1));
             let top = s;
-            for (let i = 0; i < maxSplit && top > job.gte; i++) {
+            for (let i = 0; i < pieces && top > job.gte; i++) {
                 const bottom = Math.max(job.gte, top - width);
-                queue.push({ gte: bottom, lt: top });
+                const estimate = density * (top - bottom);
+                // The top piece also finishes second `s`, after the page's last object.
+                queue.push(i === 0 ? { gte: bottom, lt: s + 1, startingAfter: cursor, estimate } : { gte: bottom, lt: top, estimate });
                 top = bottom;
-                if (i >= options.concurrency - 1)
-                    width *= 2;
             }
             if (top > job.gte)
                 queue.push({ gte: job.gte, lt: top });
         }
-        else if (idle > 0 && remaining >= 2 * MIN_PIECE_SIZE && s - job.gte >= 2) {
+        else if (idle > 0 && remaining >= 2 * minPiece && s - job.gte >= 2) {
             // Workers would sit idle (the start, or the tail of a run): share this slice's rest with them.
-            queue.push({ gte: s, lt: s + 1, startingAfter: cursor });
-            const pieces = Math.min(idle + 1, Math.floor(remaining / MIN_PIECE_SIZE), s - job.gte);
+            const pieces = Math.min(idle + 1, Math.floor(remaining / minPiece), s - job.gte);
             const width = (s - job.gte) / pieces;
             for (let i = 0; i < pieces; i++) {
                 const gte = job.gte + Math.round(i * width);
-                const lt = i === pieces - 1 ? s : job.gte + Math.round((i + 1) * width);
+                const top = i === pieces - 1;
+                // The top piece also finishes second `s`, after the page's last object.
+                const lt = top ? s + 1 : job.gte + Math.round((i + 1) * width);
+                const estimate = density * (Math.min(lt, s) - gte);
                 if (lt > gte)
-                    queue.push({ gte, lt });
+                    queue.push(top ? { gte, lt, startingAfter: cursor, estimate } : { gte, lt, estimate });
             }
         }
         else {
             // Not worth splitting: page on through the same slice.
-            queue.push({ gte: job.gte, lt: job.lt, startingAfter: cursor, seen });
+            queue.push({ gte: job.gte, lt: job.lt, startingAfter: cursor, seen, estimate: remaining });
         }
         await deliver({ objects, done: s + 1 < job.lt ? [s + 1, job.lt] : undefined, dropped: page.dropped });
     };
@@ -68312,11 +68353,12 @@ async function fetchRange(options) {
     const deliver = async (page) => {
         if (failure !== undefined)
             return;
+        options.onEstimate?.(estimate());
         await onPage(page);
     };
     await new Promise((resolve) => {
         const pump = () => {
-            while (failure === undefined && active < options.concurrency && queue.length > 0) {
+            while (failure === undefined && active < workers && queue.length > 0) {
                 // Oldest first: completed spans then join up from the start, which is what a checkpoint can record.
                 let next = 0;
                 for (let i = 1; i < queue.length; i++)
@@ -68324,12 +68366,14 @@ async function fetchRange(options) {
                         next = i;
                 const job = queue.splice(next, 1)[0];
                 active += 1;
+                running.add(job);
                 runJob(job)
                     .catch((error) => {
                     if (failure === undefined)
                         failure = error;
                 })
                     .finally(() => {
+                    running.delete(job);
                     active -= 1;
                     pump();
                     if (active === 0 && (queue.length === 0 || failure !== undefined))
@@ -68577,10 +68621,7 @@ const PROGRESS_INTERVAL_MS = 5000;
  * checkpoint in one transaction.
  */
 async function syncSpans(run, options) {
-    const total = options.spans.reduce((n, [a, b]) => n + (b - a), 0);
-    // Completed spans overlap (a slice's pages each complete a little more of it): merge, then measure.
-    let completed = [];
-    let covered = 0;
+    let remaining = { known: 0, unmeasured: true };
     let batches = 0;
     const started = performance.now();
     const writer = new BatchWriter(async (pages) => {
@@ -68589,13 +68630,10 @@ async function syncSpans(run, options) {
         const kept = options.skip ? valid.filter((o) => !options.skip(o)) : valid;
         const done = pages.flatMap((p) => (p.done ? [p.done] : []));
         await commit(run, { scanned: fetched.length, pages: pages.length, dropped: pages.reduce((n, p) => n + p.dropped, 0), matched: kept.filter(run.matches), rejects }, 'any', options.checkpoint?.(done));
-        for (const span of done)
-            completed = addSpan(completed, span);
-        covered = completed.reduce((n, [a, b]) => n + (b - a), 0);
         if (++batches % GC_EVERY_BATCHES === 0)
             compactHeap();
     }, { maxQueuedPages: run.concurrency + 2, batchRows: 500 });
-    const report = () => run.log(progressLine(run, performance.now() - started, total, covered));
+    const report = () => run.log(progressLine(run, performance.now() - started, remaining));
     const timer = setInterval(report, PROGRESS_INTERVAL_MS);
     timer.unref();
     let failure;
@@ -68604,6 +68642,8 @@ async function syncSpans(run, options) {
             list: run.list,
             spans: options.spans,
             concurrency: run.concurrency,
+            requestsPerSecond: run.limits?.perEndpoint,
+            onEstimate: (estimate) => (remaining = estimate),
             onPage: (page) => writer.push({ ...page, size: page.objects.length })
         });
     }
@@ -68625,22 +68665,20 @@ async function syncSpans(run, options) {
     report();
 }
 /**
- * One progress line. The share done and the ETA come from the data, not the clock: objects still
- * to come are estimated from the density of `created` seconds listed so far, applied to the
- * seconds not yet covered.
+ * One progress line. The share done and the ETA come from the data, not the clock: what remains is
+ * the objects expected in the slices still to list, from the density measured where each was cut.
+ * While part of the range has not been listed at all, its content is unknown and the line says so.
  */
-function progressLine(run, elapsedMs, totalSeconds, coveredSeconds) {
+function progressLine(run, elapsedMs, remaining) {
     const p = run.progress;
     const seconds = Math.max(elapsedMs / 1000, 0.001);
-    const remainingSeconds = Math.max(0, totalSeconds - coveredSeconds);
-    const density = coveredSeconds > 0 ? p.scanned / coveredSeconds : 0;
-    const estimatedLeft = remainingSeconds === 0 ? 0 : Math.round(density * remainingSeconds);
-    const known = p.scanned + estimatedLeft;
-    const share = remainingSeconds === 0 ? 1 : known > 0 ? p.scanned / known : 0;
     const rate = p.scanned / seconds;
-    const eta = share < 1 && rate > 0 && coveredSeconds > 0 ? `, ETA ${Math.max(1, Math.round(estimatedLeft / rate))} s` : '';
+    const known = p.scanned + remaining.known;
+    const share = known > 0 ? p.scanned / known : remaining.unmeasured ? 0 : 1;
+    const eta = remaining.known > 0 && rate > 0 ? `, ETA ${remaining.unmeasured ? 'at least ' : ''}${Math.max(1, Math.round(remaining.known / rate))} s` : '';
     const stats = run.limits?.stats;
-    return (`Progress (${run.spec.plural}): ${(share * 100).toFixed(1)}% (${p.scanned} of about ${known}), ${Math.round(rate)}/s, ` +
+    return (`Progress (${run.spec.plural}): ${p.scanned} listed, about ${remaining.known} more expected${remaining.unmeasured ? ' (and an older stretch not measured yet)' : ''} ` +
+        `— ${(share * 100).toFixed(1)}%${remaining.unmeasured ? ' at most' : ''}; ${Math.round(rate)}/s, ` +
         `${stats ? `${(stats.requests / seconds).toFixed(1)} requests/s, ${stats.rateLimited} refused (429), ` : ''}` +
         `stored ${p.stored} new and ${p.updated} updated${eta}`);
 }
@@ -68960,7 +68998,7 @@ async function linkPayouts(payouts, transactions) {
         return report;
     payouts.run.log(`Reconciling ${due.length} payout(s): listing the balance transactions each one paid out.`);
     const bt = transactions.run;
-    for (const { id } of due) {
+    const reconcile = async (id) => {
         const list = pageLister(bt.stripe, bt.spec, bt.retry, { payout: id });
         for await (const page of pages(list, {}, () => MAX_PAGE_SIZE)) {
             const { valid, rejects } = screen(bt.spec, page.data);
@@ -68978,9 +69016,16 @@ async function linkPayouts(payouts, transactions) {
             if (result.refused.length > 0 || rejects.length > 0)
                 account(bt, [], rejects, { ...result, inserted: 0, updated: 0 }, 'any', true);
         }
-        await payouts.sink.query(`UPDATE ${payouts.sink.qualifiedTable} SET reconciled_at = now() WHERE id = $1`, [id]);
+        await payouts.sink.transaction(() => payouts.sink.query(`UPDATE ${payouts.sink.qualifiedTable} SET reconciled_at = now() WHERE id = $1`, [id]));
         report.reconciled.push(id);
-    }
+    };
+    // Several payouts at once (their listings overlap; the writes queue on the connection).
+    const queue = due.map((d) => d.id);
+    const worker = async () => {
+        for (let id = queue.shift(); id !== undefined; id = queue.shift())
+            await reconcile(id);
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(bt.concurrency, 8)) }, worker));
     payouts.run.log(`Reconciled ${report.reconciled.length} payout(s) with ${report.transactions} balance transaction(s).`);
     return report;
 }
@@ -69151,10 +69196,8 @@ async function syncObjects(ctx) {
     const transactionsTable = session.table('balance_transactions');
     if (config.objects.includes('payouts') && payoutsTable && transactionsTable) {
         tasks.push((async () => {
-            const payoutsDone = await settled.get('payouts');
-            // Balance transactions being synced are finished first: one writer per table at a time.
-            await settled.get('balance_transactions');
-            if (!payoutsDone)
+            // Once payouts are stored: their links share the balance transactions' endpoint and connection with that sync.
+            if (!(await settled.get('payouts')))
                 return;
             try {
                 report.links = await linkPayouts({ run: objectRun(ctx, specOf('payouts')), sink: payoutsTable }, { run: objectRun(ctx, specOf('balance_transactions')), sink: transactionsTable });

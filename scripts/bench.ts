@@ -3,10 +3,13 @@
  * a server-side limit that answers 429 beyond it) and a real Postgres. Prints figures; asserts
  * nothing. Options: `-- --quick` (smaller counts, for a smoke run), `-- --skip-million`, `-- --only=1,3`.
  *
- * 1. 100,000 charges, limit all: at max-requests-per-second 25 and 20, and with concurrency 1.
+ * 1. 30,000 and 100,000 charges, limit all: at max-requests-per-second 25 and 20, and with concurrency 1.
  * 2. The writer alone: batched upsert vs per-row INSERT vs raw COPY.
  * 3. Peak RSS of the built dist/index.js at 100 k and 1 M charges.
  * 4. An idle incremental run right after a backfill.
+ * 5. A multi-object backfill (charges, balance transactions, refunds, disputes, payouts, with payout
+ *    reconciliation), the stand-in refusing more than 25 requests/s per endpoint and 100/s in all:
+ *    wall time against the busiest endpoint's ideal time.
  */
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -22,6 +25,7 @@ import { ensureTable } from '../src/store/schema.js'
 import { cleanJson } from '../src/store/clean.js'
 import { upsertRows, upsertSql } from '../src/store/upsert.js'
 import { BatchWriter } from '../src/store/writer.js'
+import { generateAccount } from '../test-support/account.js'
 import { generateCharges } from '../test-support/fixtures.js'
 import { startPostgres, withClient } from '../test-support/postgres.js'
 import { REPO_ROOT, startDist } from '../test-support/run-dist.js'
@@ -32,6 +36,8 @@ const only = [...args].find((a) => a.startsWith('--only='))?.slice('--only='.len
 const part = (n: number) => !only || only.includes(String(n))
 const QUICK = args.has('--quick')
 const N = QUICK ? 10_000 : 100_000
+const SMALL_N = QUICK ? 5_000 : 30_000
+const MULTI_N = QUICK ? 5_000 : 30_000
 const BASELINE_N = QUICK ? 2_000 : 20_000
 const MILLION = QUICK ? 100_000 : 1_000_000
 const LATENCY_MS = 300
@@ -52,7 +58,7 @@ function charges(count: number, seed: number): Stripe.Charge[] {
 }
 
 async function standIn(all: Stripe.Charge[], latencyMs: number, limit?: number): Promise<StripeStandIn> {
-  const stripe = new StripeStandIn({ latencyMs, maxRequestsPerSecond: limit })
+  const stripe = new StripeStandIn({ latencyMs, maxRequestsPerSecond: limit, maxTotalRequestsPerSecond: limit ? 100 : undefined })
   stripe.addCharges(all)
   await stripe.start()
   return stripe
@@ -107,7 +113,8 @@ async function runBundle(inputs: Record<string, string>): Promise<{ ms: number; 
 }
 
 function inputsFor(stripe: StripeStandIn, schema: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { 'stripe-secret-key': 'sk_test_Bench123', 'database-url': db.url, 'stripe-api-base': stripe.url, schema, limit: 'all', status: 'all', ...extra }
+  // A live key: Stripe's live limits (25 per endpoint, 100 in all) are what the stand-in enforces.
+  return { 'stripe-secret-key': 'sk_live_Bench123', 'database-url': db.url, 'stripe-api-base': stripe.url, schema, limit: 'all', status: 'all', ...extra }
 }
 
 const results: string[] = []
@@ -117,24 +124,26 @@ const say = (line: string) => {
 }
 
 say(`Machine: ${describeMachine()}`)
-say(`Stand-in: ${LATENCY_MS} ms latency per request, server limit ${SERVER_LIMIT} requests/s (429 beyond).`)
+say(`Stand-in: ${LATENCY_MS} ms latency per request, server limit ${SERVER_LIMIT} requests/s per endpoint and 100 in all (429 beyond).`)
 
 // 1. Throughput.
-if (part(1)) {
-  const all = charges(N, 1)
+for (const count of part(1) ? [SMALL_N, N] : []) {
+  const all = charges(count, 1)
   const total = all.length
   for (const rps of [25, 20]) {
     const stripe = await standIn(all, LATENCY_MS, SERVER_LIMIT)
-    const r = await runChild(inputsFor(stripe, `bench_rps${rps}`, { 'max-requests-per-second': String(rps) }))
+    const r = await runChild(inputsFor(stripe, `bench_rps${rps}_${count}`, { 'max-requests-per-second': String(rps) }))
     const requests = stripe.chargeRequests().length
     const refused = stripe.requests.filter((q) => q.status === 429).length
     const rate = total / (r.ms / 1000)
     say(
       `1. ${fmt(total)} charges, limit all, max-requests-per-second ${rps}: ${fmt(rate)} charges/s (efficiency ${fmt((100 * rate) / (100 * rps), 1)} %), ` +
-        `${fmt(requests)} requests, ${refused} refused (429), wall ${fmt(r.ms / 1000, 1)} s, peak RSS ${fmt(r.maxRssMB)} MB; stored ${r.outputs.charges_stored}`
+        `${fmt(requests)} requests (minimum ${fmt(Math.ceil(total / 100))}), ${refused} refused (429), wall ${fmt(r.ms / 1000, 1)} s, peak RSS ${fmt(r.maxRssMB)} MB; stored ${r.outputs.charges_stored}`
     )
     await stripe.stop()
   }
+}
+if (part(1)) {
   const subset = charges(BASELINE_N, 2)
   const stripe = await standIn(subset, LATENCY_MS, SERVER_LIMIT)
   const r = await runChild(inputsFor(stripe, 'bench_c1', { 'max-requests-per-second': '25' }), 1)
@@ -212,6 +221,54 @@ if (part(4)) {
   const before = stripe.requests.length
   const idle = await runChild(inputs)
   say(`4. idle incremental run after a backfill: ${stripe.requests.length - before} Stripe requests, wall ${fmt(idle.ms)} ms (including connecting to Postgres)`)
+  await stripe.stop()
+}
+
+// 5. Several objects at once.
+if (part(5)) {
+  const at = now
+  const account = generateAccount({ count: MULTI_N, seed: 9, from: at - 120 * DAY, to: at - 3600, now: at, bursts: [[at - 40 * DAY, 250]] })
+  const stripe = new StripeStandIn({ latencyMs: LATENCY_MS, maxRequestsPerSecond: SERVER_LIMIT, maxTotalRequestsPerSecond: 100 })
+  stripe.addAccount(account)
+  await stripe.start()
+  const schema = 'bench_multi'
+  const r = await runChild(inputsFor(stripe, schema, { objects: 'all' }))
+  const pages = (n: number) => Math.ceil(n / 100)
+  const paid = account.payouts.filter((p) => p.status === 'paid')
+  // The minimum each endpoint needs: its object's pages, and for balance transactions also one listing per paid payout.
+  const ideal: Record<string, number> = {
+    charges: pages(account.charges.length),
+    balance_transactions: pages(account.balanceTransactions.length) + paid.reduce((n, p) => n + pages((account.payoutTransactions.get(p.id)?.length ?? 0) + 1), 0),
+    refunds: pages(account.refunds.length),
+    disputes: pages(account.disputes.length),
+    payouts: pages(account.payouts.length)
+  }
+  const busiest = Object.entries(ideal).sort((a, b) => b[1] - a[1])[0]!
+  const idealSeconds = busiest[1] / 20
+  const made: Record<string, number> = {}
+  for (const q of stripe.requests) {
+    const name = q.path.split('/')[2]!
+    made[name] = (made[name] ?? 0) + 1
+  }
+  const counts = await withClient(db.url, async (c) => {
+    const n = async (table: string) => Number((await c.query(`SELECT count(*) AS n FROM ${schema}.${table}`)).rows[0].n)
+    return {
+      charges: (await n('processed_charges')) - account.charges.length,
+      balance_transactions: (await n('stripe_balance_transactions')) - account.balanceTransactions.length,
+      refunds: (await n('stripe_refunds')) - account.refunds.length,
+      disputes: (await n('stripe_disputes')) - account.disputes.length,
+      payouts: (await n('stripe_payouts')) - account.payouts.length
+    }
+  })
+  const lost = Object.values(counts).reduce((n, d) => n + Math.abs(d), 0)
+  const balanced = await withClient(db.url, async (c) => (await c.query(`SELECT count(*) FILTER (WHERE balanced) AS b, count(*) FILTER (WHERE status = 'paid') AS p FROM ${schema}.stripe_payout_reconciliation`)).rows[0])
+  say(
+    `5. all objects (${fmt(account.charges.length)} charges, ${fmt(account.balanceTransactions.length)} balance transactions, ${fmt(account.refunds.length)} refunds, ` +
+      `${fmt(account.disputes.length)} disputes, ${fmt(account.payouts.length)} payouts; ${fmt(paid.length)} reconciled): wall ${fmt(r.ms / 1000, 1)} s = ` +
+      `${fmt(r.ms / 1000 / idealSeconds, 2)} × the busiest endpoint's ideal ${fmt(idealSeconds, 1)} s (${busiest[0]}: ${fmt(busiest[1])} pages at 20/s); ` +
+      `requests ${Object.entries(made).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}; ${stripe.requests.filter((q) => q.status === 429).length} refused (429); ` +
+      `rows lost or doubled ${lost}; ${balanced.b} of ${balanced.p} paid payouts balanced; peak RSS ${fmt(r.maxRssMB)} MB`
+  )
   await stripe.stop()
 }
 

@@ -7,10 +7,21 @@ import { currencyExponent } from './currency.js'
 import { CHARGE_STATUSES, type ChargeStatus } from './objects/charges.js'
 import { OBJECTS } from './objects/registry.js'
 import type { ObjectName } from './objects/spec.js'
-import { CUSTOMER_DETAILS, defaultCustomerDetails, type CustomerDetails } from './report/privacy.js'
 import { isoSeconds } from './time.js'
 
 export { CHARGE_STATUSES, type ChargeStatus }
+
+/** `customer-details`: what the log, summary and outputs show of customers (see report/privacy.ts). */
+export const CUSTOMER_DETAILS = ['show', 'mask', 'hide'] as const
+export type CustomerDetails = (typeof CUSTOMER_DETAILS)[number]
+
+/**
+ * The default: `show` on a private repository, `mask` when it is public or its visibility is
+ * unknown (outside GitHub, or an event payload without the repository).
+ */
+export function defaultCustomerDetails(repositoryPrivate: boolean | undefined): CustomerDetails {
+  return repositoryPrivate === true ? 'show' : 'mask'
+}
 
 /** `high-value-threshold`: one amount for every currency, and/or amounts per currency (major units). */
 export interface Thresholds {

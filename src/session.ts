@@ -78,12 +78,9 @@ export class Session {
       ready.catch(() => {})
       const context = { apiVersion: STRIPE_API_VERSION, accountId: config.stripeAccount }
       const sinks = new Map<ObjectName, ObjectSink>()
-      await Promise.all(
-        names.map(async (name) => {
-          const spec = specOf(name)
-          sinks.set(name, await db.sink(spec, { table: tableOf(config, name), context, ready, claimColumn: name === 'charges' ? 'alerted_at' : undefined }))
-        })
-      )
+      for (const name of names) {
+        sinks.set(name, db.sink(specOf(name), { table: tableOf(config, name), context, ready, claimColumn: name === 'charges' ? 'alerted_at' : undefined }))
+      }
       return new Session(db, sinks, states, ready, start)
     } catch (error) {
       await db.close()

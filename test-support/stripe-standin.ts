@@ -23,6 +23,8 @@ export interface RecordedRequest {
   stripeAccount: string | undefined
   stripeVersion: string | undefined
   status: number
+  /** Objects in a list answer. */
+  returned?: number
 }
 
 export type Fault = 429 | 500 | 502 | 503 | 'reset' | 'bad-json' | 'slow'
@@ -431,6 +433,8 @@ export class StripeStandIn {
       answer = this.route(req, url, query)
     }
     record.status = answer.status
+    const data = (answer.body as { data?: unknown[] } | undefined)?.data
+    if (Array.isArray(data)) record.returned = data.length
     const body = JSON.stringify(answer.body)
     res.writeHead(answer.status, {
       'content-type': 'application/json',

@@ -116,3 +116,89 @@ export function differences<T extends { id: string }>(
 export function tableDifferences(rows: readonly StoredRow[], charges: readonly Stripe.Charge[], accountId?: string): string[] {
   return differences(rows, charges, 'charge_id', (c) => expectedChargeRow(c, accountId))
 }
+
+/** Every row of a table, ordered by id. */
+export async function readRows(url: string, schema: string, table: string, idColumn = 'id'): Promise<Array<Record<string, unknown>>> {
+  return withClient(url, async (c) => (await c.query(`SELECT * FROM "${schema}"."${table}" ORDER BY "${idColumn}"`)).rows)
+}
+
+const common = (object: { livemode?: boolean; metadata?: unknown }, raw: unknown, metadata: boolean) => ({
+  ...(object.livemode === undefined ? {} : { livemode: object.livemode }),
+  ...(metadata ? { metadata: object.metadata } : {}),
+  raw,
+  stripe_api_version: API_VERSION,
+  account_id: null
+})
+
+/** stripe_balance_transactions, as the README describes it. */
+export function expectedBalanceTransactionRow(t: Stripe.BalanceTransaction): Record<string, unknown> {
+  return {
+    id: t.id,
+    amount: t.amount,
+    currency: t.currency,
+    fee: t.fee,
+    net: t.net,
+    exchange_rate: t.exchange_rate === null ? null : String(t.exchange_rate),
+    type: t.type,
+    reporting_category: t.reporting_category,
+    status: t.status,
+    source_id: id(t.source as string | null),
+    description: t.description,
+    created_at: t.created,
+    available_on: t.available_on,
+    balance_type: t.balance_type,
+    fee_details: t.fee_details,
+    ...common({}, t, false)
+  }
+}
+
+export function expectedRefundRow(r: Stripe.Refund): Record<string, unknown> {
+  return {
+    id: r.id,
+    amount: r.amount,
+    currency: r.currency,
+    charge_id: id(r.charge),
+    payment_intent_id: id(r.payment_intent),
+    status: r.status,
+    reason: r.reason,
+    failure_reason: r.failure_reason ?? null,
+    balance_transaction_id: id(r.balance_transaction),
+    failure_balance_transaction_id: id(r.failure_balance_transaction ?? null),
+    created_at: r.created,
+    ...common(r, r, true)
+  }
+}
+
+export function expectedDisputeRow(d: Stripe.Dispute): Record<string, unknown> {
+  return {
+    id: d.id,
+    amount: d.amount,
+    currency: d.currency,
+    charge_id: id(d.charge),
+    payment_intent_id: id(d.payment_intent),
+    status: d.status,
+    reason: d.reason,
+    is_charge_refundable: d.is_charge_refundable,
+    evidence_due_by: d.evidence_details.due_by,
+    created_at: d.created,
+    ...common(d, d, true)
+  }
+}
+
+export function expectedPayoutRow(p: Stripe.Payout): Record<string, unknown> {
+  return {
+    id: p.id,
+    amount: p.amount,
+    currency: p.currency,
+    arrival_date: p.arrival_date,
+    status: p.status,
+    automatic: p.automatic,
+    method: p.method,
+    type: p.type,
+    balance_transaction_id: id(p.balance_transaction as string | null),
+    failure_balance_transaction_id: id(p.failure_balance_transaction as string | null),
+    failure_code: p.failure_code,
+    created_at: p.created,
+    ...common(p, p, true)
+  }
+}

@@ -123,7 +123,11 @@ describe('the action against the Stripe stand-in and a real Postgres', () => {
     expect(tableDifferences(await readTable(db.url, schema), want)).toEqual([])
     expect(io.outputs.charge_count).toBe(String(want.length))
     const requests = stripe.chargeRequests()
-    expect(requests.length).toBe(Math.ceil(expected(['succeeded', 'pending', 'failed'], Infinity, gte, lt).length / 100))
+    // Five pages' worth; a small window is shared out among idle workers (the limit has room), at a
+    // few partly filled pages more.
+    const minimum = Math.ceil(expected(['succeeded', 'pending', 'failed'], Infinity, gte, lt).length / 100)
+    expect(requests.length).toBeGreaterThanOrEqual(minimum)
+    expect(requests.length).toBeLessThanOrEqual(minimum + 3)
     expect(requests[0]!.query['created[gte]']).toBe(String(gte))
     expect(requests[0]!.query['created[lt]']).toBe(String(lt))
     expect(io.summary).toContain(`| Created | from ${new Date(gte * 1000).toISOString().replace('.000Z', 'Z')} to before`)

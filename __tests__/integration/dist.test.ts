@@ -48,13 +48,15 @@ describe('dist/index.js', () => {
     expect(first.outputs.currency).toBe('mixed')
     expect(JSON.parse(first.outputs.result!)).toMatchObject({ charge_count: 380, charges_stored: 380, dry_run: false })
     expect(first.summary).toContain('## Stripe Payment Monitor')
-    expect(first.summary).toContain('…and 280 more.')
+    expect(first.summary).toContain('<details><summary>80 more charges</summary>')
+    expect(first.summary).toContain('…and 280 more not listed here')
     expect(tableDifferences(await readTable(db.url, schema), stripe.allCharges())).toEqual([])
 
     const second = await runDist(inputs)
     expect(second.code).toBe(0)
     expect(second.outputs.charges_stored).toBe('0')
     expect(second.outputs.charges_updated).toBe('0')
+    expect(second.summary).toMatch(/^## Stripe Payment Monitor\n\nUp to date — no new charges or changes\.\n/)
   })
 
   it('exits 1 with an ::error:: naming the input, before any request', async () => {

@@ -394,7 +394,7 @@ describe('the summary', () => {
   it('says "up to date" in one line when nothing is new', () => {
     const report = reportOf([], { stored: 0, objects: ['charges', 'refunds'] })
     const md = renderSummary(report, { ...ctx, config: { ...config, objects: ['charges', 'refunds'], incremental: true }, lastRunAt: new Date('2026-11-27T06:38:00Z') })
-    expect(md.split('\n')[2]).toBe('Up to date — no new charges or refunds or changes since 2026-11-27 06:38 UTC.')
+    expect(md.split('\n')[2]).toBe('Up to date — no new charges or refunds, and no changes, since 2026-11-27 06:38 UTC.')
     expect(Buffer.byteLength(md)).toBeLessThan(1000)
     expect(md).toContain('<details><summary>Settings</summary>')
   })

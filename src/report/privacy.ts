@@ -7,8 +7,7 @@
  * - `mask`: emails as `j…@example.com`, descriptions left out;
  * - `hide`: neither.
  */
-export const CUSTOMER_DETAILS = ['show', 'mask', 'hide'] as const
-export type CustomerDetails = (typeof CUSTOMER_DETAILS)[number]
+import type { CustomerDetails } from '../config.js'
 
 /** Emails longer than this are cut: a 100 KB "email" must not fill the summary. */
 export const MAX_EMAIL_CHARS = 80
@@ -44,12 +43,4 @@ export function privacy(mode: CustomerDetails): Privacy {
       return cut(value, maxChars)
     }
   }
-}
-
-/**
- * The default: `show` on a private repository, `mask` when it is public or its visibility is
- * unknown (outside GitHub, or an event payload without the repository).
- */
-export function defaultCustomerDetails(repositoryPrivate: boolean | undefined): CustomerDetails {
-  return repositoryPrivate === true ? 'show' : 'mask'
 }

@@ -375,9 +375,13 @@ function render(report: RunReport, ctx: SummaryContext, rows: number, describe: 
   if (ctx.skipped) return [...lines, ctx.skipped, ''].join('\n')
   if (upToDate(report, ctx)) {
     const what = ctx.config.objects.map((n: ObjectName) => OBJECTS.find((o) => o.name === n)!.plural)
-    const list = what.length === 1 ? what[0] : `${what.slice(0, -1).join(', ')} or ${what.at(-1)}`
     const since = ctx.lastRunAt ? ` since ${compactUtc(Math.floor(ctx.lastRunAt.getTime() / 1000))} UTC` : ''
-    lines.push(`Up to date — no new ${list} or changes${since}.`, '')
+    lines.push(
+      what.length === 1
+        ? `Up to date — no new ${what[0]} or changes${since}.`
+        : `Up to date — no new ${what.slice(0, -1).join(', ')} or ${what.at(-1)}, and no changes${since ? `,${since}` : ''}.`,
+      ''
+    )
     return [...lines, ...settings(report, ctx)].join('\n')
   }
   lines.push(...headline(report, ctx).flatMap((l) => [l, '']))

@@ -93,10 +93,9 @@ export class Database {
     return report
   }
 
-  /** A sink for one object, on a new connection. */
-  async sink<T extends StripeObject>(spec: ObjectSpec<T>, options: Omit<TableSinkOptions, 'schema'>): Promise<TableSink<T>> {
-    const client = await connect(this.options.databaseUrl, this.options.caCert)
-    return new TableSink(client, spec, { ...options, schema: this.schema })
+  /** A sink for one object, on a new connection (opening while the object starts fetching). */
+  sink<T extends StripeObject>(spec: ObjectSpec<T>, options: Omit<TableSinkOptions, 'schema'>): TableSink<T> {
+    return new TableSink(connect(this.options.databaseUrl, this.options.caCert), spec, { ...options, schema: this.schema })
   }
 
   /** Rows of a query on the lock's connection (reports after the sync). */

@@ -67,14 +67,29 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
   private readonly sql: string
   /** Ids of this object in quarantine, not resolved: read once, so writes touch the quarantine only when they must. */
   private quarantined: Promise<Set<string>> | undefined
+  /** The transaction before the next one: one connection runs one transaction at a time. */
+  private turn: Promise<void> = Promise.resolve()
 
+  /** The connection, once it is open and the tables are ready. */
+  private client!: pg.Client
+  private readonly opened: Promise<void>
+
+  /**
+   * `connection` may still be opening: objects start fetching meanwhile, and the first write waits
+   * for it (and for the tables).
+   */
   constructor(
-    readonly client: pg.Client,
+    private readonly connection: Promise<pg.Client>,
     readonly spec: ObjectSpec<T>,
     private readonly options: TableSinkOptions
   ) {
     this.qualifiedTable = qualified(options.schema, options.table)
     this.sql = upsertSql(this.qualifiedTable, spec.columns, spec.idColumn)
+    this.opened = Promise.all([connection, options.ready]).then(([client]) => {
+      this.client = client
+    })
+    // A failure reaches the first write; until then nobody is waiting for it.
+    this.opened.catch(() => {})
   }
 
   get schema(): string {
@@ -106,7 +121,7 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
 
   /** Rows of a query on this sink's connection (for steps that read back what was stored). */
   async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
-    await this.options.ready
+    await this.opened
     try {
       return (await this.client.query<R>(sql, params)).rows
     } catch (error) {
@@ -116,13 +131,13 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
 
   /** Ids of this object quarantined before `before` and not resolved yet. */
   async openRejects(before: Date): Promise<string[]> {
-    await this.options.ready
+    await this.opened
     if ((await this.quarantine()).size === 0) return []
     return openRejects(this.client, this.options.schema, this.spec.objectType, before)
   }
 
   async resolveRejects(ids: readonly string[]): Promise<void> {
-    await this.options.ready
+    await this.opened
     const quarantined = await this.quarantine()
     const open = ids.filter((id) => quarantined.has(id))
     if (open.length === 0) return
@@ -135,9 +150,18 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
     return this.quarantined
   }
 
-  /** Work in one transaction on this connection, after the tables exist. */
-  async transaction<R>(work: () => Promise<R>): Promise<R> {
-    await this.options.ready
+  /** Work in one transaction on this connection, after the tables exist; transactions queue up, one at a time. */
+  transaction<R>(work: () => Promise<R>): Promise<R> {
+    const turn = this.turn.then(() => this.runTransaction(work))
+    this.turn = turn.then(
+      () => undefined,
+      () => undefined
+    )
+    return turn
+  }
+
+  private async runTransaction<R>(work: () => Promise<R>): Promise<R> {
+    await this.opened
     try {
       await this.client.query('BEGIN')
       const result = await work()
@@ -151,7 +175,8 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
 
   async close(): Promise<void> {
     // After a server restart the connection is already gone; ending it must not hide the real error.
-    await this.client.end().catch(() => {})
+    const client = await this.connection.catch(() => undefined)
+    await client?.end().catch(() => {})
   }
 
   private async writeInTransaction(objects: readonly T[], options: WriteOptions): Promise<WriteResult> {

@@ -115,7 +115,7 @@ export const PAYOUT_RECONCILIATION_VIEW: ViewDefinition = {
       ON bt.payout_id = p.id
      AND bt.id IS DISTINCT FROM p.balance_transaction_id
      AND NOT (bt.type = 'payout' AND bt.source_id = p.id)
-   GROUP BY p.id`
+   GROUP BY p.id, p.arrival_date, p.status, p.currency, p.amount, p.automatic, p.reconciled_at`
 }
 
 /** The journal's accounts, in the order lines are listed. */

@@ -1,7 +1,12 @@
 import { MAX_PAGE_SIZE, type ListPage, type PageCursor } from './pages.js'
 
-/** Slices shared with idle workers hold at least this many objects (three pages): fewer, and partial pages cost more than parallelism gains. */
+/**
+ * Slices shared with idle workers hold at least this many objects (three pages): fewer, and partial
+ * pages cost more than parallelism gains — except at the very end, when the rate limit has room to
+ * spare and a page each is worth it (TAIL_PIECE_SIZE).
+ */
 const MIN_PIECE_SIZE = 300
+const TAIL_PIECE_SIZE = 100
 
 /** A half-open range of `created` seconds: [from, to). */
 export type Span = readonly [number, number]
@@ -21,6 +26,16 @@ interface Job {
   startingAfter?: PageCursor
   /** Objects already listed by this slice, for its density (a burst in one page must not look like the norm). */
   seen?: number
+  /** Objects expected in it, from the density measured where it was cut; undefined when not measured yet. */
+  estimate?: number
+}
+
+/** What is known to remain of a range fetch. */
+export interface RangeEstimate {
+  /** Objects expected in the slices whose density is known. */
+  known: number
+  /** Some slice has not been listed yet, so its content is unknown (the oldest part of a first backfill). */
+  unmeasured: boolean
 }
 
 export interface RangeFetchOptions<T> {
@@ -28,12 +43,20 @@ export interface RangeFetchOptions<T> {
   list: ListPage<T>
   /** The spans to fetch completely, in any order. */
   spans: readonly Span[]
-  /** Requests in flight at once (the shared rate limiter sets the pace). */
+  /** Requests in flight at most (the shared rate limiter sets the pace). */
   concurrency: number
+  /**
+   * The endpoint's rate limit, requests per second. With it, the slices in flight are sized from the
+   * first answer's latency — as many as keep the limit busy, no more: every extra slice costs a
+   * partly filled last page.
+   */
+  requestsPerSecond?: number
   /** Receives each page; may wait (backpressure). Not called after a failure. */
   onPage: (page: RangePage<T>) => Promise<void>
   /** A dense span is split into pieces of about this many objects. */
   pieceSize?: number
+  /** Told what remains after each page. */
+  onEstimate?: (estimate: RangeEstimate) => void
 }
 
 /**
@@ -46,14 +69,34 @@ export interface RangeFetchOptions<T> {
 export async function fetchRange<T>(options: RangeFetchOptions<T>): Promise<void> {
   const { list, onPage } = options
   const pieceSize = options.pieceSize ?? 2000
-  const maxSplit = Math.max(2, options.concurrency * 2)
   const queue: Job[] = options.spans.filter(([a, b]) => b > a).map(([gte, lt]) => ({ gte, lt }))
   let active = 0
+  let workers = options.concurrency
+  let sized = options.requestsPerSecond === undefined
+  const running = new Set<Job>()
+  const estimate = (): RangeEstimate => {
+    let known = 0
+    let unmeasured = false
+    for (const job of [...queue, ...running]) {
+      if (job.estimate === undefined) unmeasured = true
+      else known += job.estimate
+    }
+    return { known: Math.round(known), unmeasured }
+  }
 
   const runJob = async (job: Job): Promise<void> => {
+    const started = performance.now()
     const page = await list({ gte: job.gte, lt: job.lt }, MAX_PAGE_SIZE, job.startingAfter)
+    if (!sized) {
+      // Little's law: requests in flight = rate × latency; a quarter more, and one, for jitter.
+      sized = true
+      const latency = (performance.now() - started) / 1000
+      workers = Math.max(2, Math.min(options.concurrency, Math.ceil(options.requestsPerSecond! * latency * 1.25) + 1))
+    }
     const objects = page.data
     const last = page.last
+    // Listed: what it still holds is carried by the follow-ups queued below.
+    job.estimate = 0
     if (!page.hasMore || !last) {
       await deliver({ objects, done: [job.gte, job.lt], dropped: page.dropped })
       return
@@ -65,36 +108,41 @@ export async function fetchRange<T>(options: RangeFetchOptions<T>): Promise<void
     const density = seen / Math.max(1, job.lt - s)
     const remaining = density * (s - job.gte)
     // Workers with nothing to do once this job's follow-ups are queued.
-    const idle = options.concurrency - active - queue.length
+    const idle = workers - active - queue.length
+    // The end of the run: everything left is measured and would not keep the workers busy.
+    const left = estimate()
+    const minPiece = !left.unmeasured && left.known + remaining < workers * MIN_PIECE_SIZE ? TAIL_PIECE_SIZE : MIN_PIECE_SIZE
     if (remaining >= 2 * pieceSize) {
-      // Dense: below `s`, cut pieces from the top down, one per worker of about `pieceSize` at
-      // the density seen, then each twice as wide: where the data goes on, a wide piece splits itself on
-      // its first page at no extra cost; where it stops (the years before an account's first
-      // charge), a few wide pieces find that out in one request each. What is left below stays one
-      // slice.
-      queue.push({ gte: s, lt: s + 1, startingAfter: cursor })
-      let width = Math.max(1, Math.floor(pieceSize / density))
+      // Dense: below `s`, cut pieces from the top down, one per idle worker (and one for this one),
+      // of about `pieceSize` at the density seen. The rest, however long, stays one slice: its next
+      // page is a full page of data that cuts more pieces when workers are free — or, where the data
+      // stops (the years before an account's first charge), one request that finds nothing.
+      const width = Math.max(1, Math.floor(pieceSize / density))
+      const pieces = Math.max(1, Math.min(workers, idle + 1))
       let top = s
-      for (let i = 0; i < maxSplit && top > job.gte; i++) {
+      for (let i = 0; i < pieces && top > job.gte; i++) {
         const bottom = Math.max(job.gte, top - width)
-        queue.push({ gte: bottom, lt: top })
+        const estimate = density * (top - bottom)
+        // The top piece also finishes second `s`, after the page's last object.
+        queue.push(i === 0 ? { gte: bottom, lt: s + 1, startingAfter: cursor, estimate } : { gte: bottom, lt: top, estimate })
         top = bottom
-        if (i >= options.concurrency - 1) width *= 2
       }
       if (top > job.gte) queue.push({ gte: job.gte, lt: top })
-    } else if (idle > 0 && remaining >= 2 * MIN_PIECE_SIZE && s - job.gte >= 2) {
+    } else if (idle > 0 && remaining >= 2 * minPiece && s - job.gte >= 2) {
       // Workers would sit idle (the start, or the tail of a run): share this slice's rest with them.
-      queue.push({ gte: s, lt: s + 1, startingAfter: cursor })
-      const pieces = Math.min(idle + 1, Math.floor(remaining / MIN_PIECE_SIZE), s - job.gte)
+      const pieces = Math.min(idle + 1, Math.floor(remaining / minPiece), s - job.gte)
       const width = (s - job.gte) / pieces
       for (let i = 0; i < pieces; i++) {
         const gte = job.gte + Math.round(i * width)
-        const lt = i === pieces - 1 ? s : job.gte + Math.round((i + 1) * width)
-        if (lt > gte) queue.push({ gte, lt })
+        const top = i === pieces - 1
+        // The top piece also finishes second `s`, after the page's last object.
+        const lt = top ? s + 1 : job.gte + Math.round((i + 1) * width)
+        const estimate = density * (Math.min(lt, s) - gte)
+        if (lt > gte) queue.push(top ? { gte, lt, startingAfter: cursor, estimate } : { gte, lt, estimate })
       }
     } else {
       // Not worth splitting: page on through the same slice.
-      queue.push({ gte: job.gte, lt: job.lt, startingAfter: cursor, seen })
+      queue.push({ gte: job.gte, lt: job.lt, startingAfter: cursor, seen, estimate: remaining })
     }
     await deliver({ objects, done: s + 1 < job.lt ? [s + 1, job.lt] : undefined, dropped: page.dropped })
   }
@@ -102,22 +150,25 @@ export async function fetchRange<T>(options: RangeFetchOptions<T>): Promise<void
   let failure: unknown
   const deliver = async (page: RangePage<T>) => {
     if (failure !== undefined) return
+    options.onEstimate?.(estimate())
     await onPage(page)
   }
 
   await new Promise<void>((resolve) => {
     const pump = () => {
-      while (failure === undefined && active < options.concurrency && queue.length > 0) {
+      while (failure === undefined && active < workers && queue.length > 0) {
         // Oldest first: completed spans then join up from the start, which is what a checkpoint can record.
         let next = 0
         for (let i = 1; i < queue.length; i++) if (queue[i]!.gte < queue[next]!.gte) next = i
         const job = queue.splice(next, 1)[0]!
         active += 1
+        running.add(job)
         runJob(job)
           .catch((error: unknown) => {
             if (failure === undefined) failure = error
           })
           .finally(() => {
+            running.delete(job)
             active -= 1
             pump()
             if (active === 0 && (queue.length === 0 || failure !== undefined)) resolve()

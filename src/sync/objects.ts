@@ -116,10 +116,8 @@ export async function syncObjects(ctx: SyncContext): Promise<void> {
   if (config.objects.includes('payouts') && payoutsTable && transactionsTable) {
     tasks.push(
       (async () => {
-        const payoutsDone = await settled.get('payouts')!
-        // Balance transactions being synced are finished first: one writer per table at a time.
-        await settled.get('balance_transactions')
-        if (!payoutsDone) return
+        // Once payouts are stored: their links share the balance transactions' endpoint and connection with that sync.
+        if (!(await settled.get('payouts')!)) return
         try {
           report.links = await linkPayouts(
             { run: objectRun(ctx, specOf('payouts') as unknown as ObjectSpec<Stripe.Payout>), sink: payoutsTable },

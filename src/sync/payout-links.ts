@@ -30,7 +30,7 @@ export async function linkPayouts(payouts: Side<Stripe.Payout>, transactions: Si
   if (due.length === 0) return report
   payouts.run.log(`Reconciling ${due.length} payout(s): listing the balance transactions each one paid out.`)
   const bt = transactions.run
-  for (const { id } of due) {
+  const reconcile = async (id: string) => {
     const list = pageLister(bt.stripe, bt.spec, bt.retry, { payout: id })
     for await (const page of pages(list, {}, () => MAX_PAGE_SIZE)) {
       const { valid, rejects } = screen(bt.spec, page.data)
@@ -47,9 +47,15 @@ export async function linkPayouts(payouts: Side<Stripe.Payout>, transactions: Si
       payouts.run.progress.refetched += page.data.length
       if (result.refused.length > 0 || rejects.length > 0) account(bt, [], rejects, { ...result, inserted: 0, updated: 0 }, 'any', true)
     }
-    await payouts.sink.query(`UPDATE ${payouts.sink.qualifiedTable} SET reconciled_at = now() WHERE id = $1`, [id])
+    await payouts.sink.transaction(() => payouts.sink.query(`UPDATE ${payouts.sink.qualifiedTable} SET reconciled_at = now() WHERE id = $1`, [id]))
     report.reconciled.push(id)
   }
+  // Several payouts at once (their listings overlap; the writes queue on the connection).
+  const queue = due.map((d) => d.id)
+  const worker = async () => {
+    for (let id = queue.shift(); id !== undefined; id = queue.shift()) await reconcile(id)
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(bt.concurrency, 8)) }, worker))
   payouts.run.log(`Reconciled ${report.reconciled.length} payout(s) with ${report.transactions} balance transaction(s).`)
   return report
 }

@@ -1,5 +1,5 @@
 import type { StripeObject } from '../objects/spec.js'
-import { addSpan, fetchRange, type RangePage, type Span } from '../stripe/range.js'
+import { fetchRange, type RangeEstimate, type RangePage, type Span } from '../stripe/range.js'
 import type { SyncState } from '../store/state.js'
 import { compactHeap } from '../memory.js'
 import { BatchWriter } from '../store/writer.js'
@@ -26,10 +26,7 @@ export interface SpanSyncOptions<T> {
  * checkpoint in one transaction.
  */
 export async function syncSpans<T extends StripeObject>(run: ObjectRun<T>, options: SpanSyncOptions<T>): Promise<void> {
-  const total = options.spans.reduce((n, [a, b]) => n + (b - a), 0)
-  // Completed spans overlap (a slice's pages each complete a little more of it): merge, then measure.
-  let completed: Span[] = []
-  let covered = 0
+  let remaining: RangeEstimate = { known: 0, unmeasured: true }
   let batches = 0
   const started = performance.now()
   const writer = new BatchWriter<RangePage<T> & { size: number }>(
@@ -44,13 +41,11 @@ export async function syncSpans<T extends StripeObject>(run: ObjectRun<T>, optio
         'any',
         options.checkpoint?.(done)
       )
-      for (const span of done) completed = addSpan(completed, span)
-      covered = completed.reduce((n, [a, b]) => n + (b - a), 0)
       if (++batches % GC_EVERY_BATCHES === 0) compactHeap()
     },
     { maxQueuedPages: run.concurrency + 2, batchRows: 500 }
   )
-  const report = () => run.log(progressLine(run, performance.now() - started, total, covered))
+  const report = () => run.log(progressLine(run, performance.now() - started, remaining))
   const timer = setInterval(report, PROGRESS_INTERVAL_MS)
   timer.unref()
   let failure: unknown
@@ -59,6 +54,8 @@ export async function syncSpans<T extends StripeObject>(run: ObjectRun<T>, optio
       list: run.list,
       spans: options.spans,
       concurrency: run.concurrency,
+      requestsPerSecond: run.limits?.perEndpoint,
+      onEstimate: (estimate) => (remaining = estimate),
       onPage: (page) => writer.push({ ...page, size: page.objects.length })
     })
   } catch (error) {
@@ -77,23 +74,21 @@ export async function syncSpans<T extends StripeObject>(run: ObjectRun<T>, optio
 }
 
 /**
- * One progress line. The share done and the ETA come from the data, not the clock: objects still
- * to come are estimated from the density of `created` seconds listed so far, applied to the
- * seconds not yet covered.
+ * One progress line. The share done and the ETA come from the data, not the clock: what remains is
+ * the objects expected in the slices still to list, from the density measured where each was cut.
+ * While part of the range has not been listed at all, its content is unknown and the line says so.
  */
-export function progressLine<T extends StripeObject>(run: ObjectRun<T>, elapsedMs: number, totalSeconds: number, coveredSeconds: number): string {
+export function progressLine<T extends StripeObject>(run: ObjectRun<T>, elapsedMs: number, remaining: RangeEstimate): string {
   const p = run.progress
   const seconds = Math.max(elapsedMs / 1000, 0.001)
-  const remainingSeconds = Math.max(0, totalSeconds - coveredSeconds)
-  const density = coveredSeconds > 0 ? p.scanned / coveredSeconds : 0
-  const estimatedLeft = remainingSeconds === 0 ? 0 : Math.round(density * remainingSeconds)
-  const known = p.scanned + estimatedLeft
-  const share = remainingSeconds === 0 ? 1 : known > 0 ? p.scanned / known : 0
   const rate = p.scanned / seconds
-  const eta = share < 1 && rate > 0 && coveredSeconds > 0 ? `, ETA ${Math.max(1, Math.round(estimatedLeft / rate))} s` : ''
+  const known = p.scanned + remaining.known
+  const share = known > 0 ? p.scanned / known : remaining.unmeasured ? 0 : 1
+  const eta = remaining.known > 0 && rate > 0 ? `, ETA ${remaining.unmeasured ? 'at least ' : ''}${Math.max(1, Math.round(remaining.known / rate))} s` : ''
   const stats = run.limits?.stats
   return (
-    `Progress (${run.spec.plural}): ${(share * 100).toFixed(1)}% (${p.scanned} of about ${known}), ${Math.round(rate)}/s, ` +
+    `Progress (${run.spec.plural}): ${p.scanned} listed, about ${remaining.known} more expected${remaining.unmeasured ? ' (and an older stretch not measured yet)' : ''} ` +
+    `— ${(share * 100).toFixed(1)}%${remaining.unmeasured ? ' at most' : ''}; ${Math.round(rate)}/s, ` +
     `${stats ? `${(stats.requests / seconds).toFixed(1)} requests/s, ${stats.rateLimited} refused (429), ` : ''}` +
     `stored ${p.stored} new and ${p.updated} updated${eta}`
   )

@@ -1,0 +1,145 @@
+import { toPage, type ListPage, type Page, PagingLoopError } from '../../src/stripe/pages.js'
+import { addSpan, fetchRange, type RangeEstimate, type Span } from '../../src/stripe/range.js'
+import { seededRandom } from '../../test-support/fixtures.js'
+
+interface Obj {
+  id: string
+  created: number
+}
+
+/** Stripe's list semantics over an array, in memory: newest first, ties by creation order, `created` window, `starting_after`. */
+function fakeStripe(objects: Obj[], latency = () => Promise.resolve()): { list: ListPage<Obj>; calls: number; inFlight: number; maxInFlight: number } {
+  const sorted = objects.map((o, seq) => ({ o, seq })).sort((a, b) => b.o.created - a.o.created || b.seq - a.seq).map((x) => x.o)
+  const state = { calls: 0, inFlight: 0, maxInFlight: 0, list: undefined as unknown as ListPage<Obj> }
+  state.list = async (window, limit, after) => {
+    state.calls += 1
+    state.inFlight += 1
+    state.maxInFlight = Math.max(state.maxInFlight, state.inFlight)
+    await latency()
+    state.inFlight -= 1
+    let candidates = sorted.filter((o) => (window.gte === undefined || o.created >= window.gte) && (window.lt === undefined || o.created < window.lt))
+    if (after) candidates = candidates.slice(candidates.findIndex((o) => o.id === after.id) + 1)
+    const data = candidates.slice(0, limit)
+    return toPage({ object: 'list', data, has_more: candidates.length > limit, url: '/v1/x' }, window, after) as Page<Obj>
+  }
+  return state
+}
+
+function account(seed: number, count: number, from: number, to: number, bursts: Array<[number, number]> = []): Obj[] {
+  const random = seededRandom(seed)
+  const objects: Obj[] = []
+  for (let i = 0; i < count; i++) objects.push({ id: `o_${seed}_${i}`, created: from + Math.floor(random() * (to - from)) })
+  for (const [second, n] of bursts) for (let i = 0; i < n; i++) objects.push({ id: `b_${second}_${i}`, created: second })
+  return objects
+}
+
+async function fetchAll(objects: Obj[], spans: Span[], concurrency: number, options: { pieceSize?: number; requestsPerSecond?: number } = {}) {
+  const stripe = fakeStripe(objects, () => new Promise((r) => setImmediate(r)))
+  const seen = new Map<string, number>()
+  let done: Span[] = []
+  const estimates: RangeEstimate[] = []
+  await fetchRange({
+    list: stripe.list,
+    spans,
+    concurrency,
+    ...options,
+    onEstimate: (e) => estimates.push(e),
+    onPage: async (page) => {
+      for (const o of page.objects) seen.set(o.id, (seen.get(o.id) ?? 0) + 1)
+      if (page.done) done = addSpan(done, page.done)
+    }
+  })
+  return { stripe, seen, done, estimates }
+}
+
+describe('fetchRange', () => {
+  it.each([
+    ['sparse history from 2011', 1, 3000, 1_293_840_000, 1_700_000_000, []],
+    ['one dense month with bursts at round seconds', 2, 8000, 1_700_000_000, 1_702_592_000, [[1_701_000_000, 350], [1_701_000_001, 120], [1_702_000_000, 250]]],
+    ['everything in one second', 3, 0, 1_700_000_000, 1_700_000_001, [[1_700_000_000, 777]]]
+  ] as Array<[string, number, number, number, number, Array<[number, number]>]>)('%s: every object exactly once, the range covered', async (_name, seed, count, from, to, bursts) => {
+    const objects = account(seed, count, from, to, bursts)
+    const lo = from - 86400
+    const hi = to + 86400
+    const { stripe, seen, done } = await fetchAll(objects, [[lo, hi]], 8, { pieceSize: 500 })
+    expect(seen.size).toBe(objects.length)
+    expect([...seen.values()].every((n) => n === 1)).toBe(true)
+    expect(done).toEqual([[lo, hi]])
+    expect(stripe.maxInFlight).toBeLessThanOrEqual(8)
+    // Close to the sequential minimum of requests.
+    expect(stripe.calls).toBeLessThan(Math.ceil(objects.length / 100) * 1.4 + 12)
+  })
+
+  it('covers several spans and nothing outside them', async () => {
+    const objects = account(4, 2000, 1_700_000_000, 1_700_100_000)
+    const spans: Span[] = [
+      [1_700_000_000, 1_700_020_000],
+      [1_700_050_000, 1_700_060_000]
+    ]
+    const { seen } = await fetchAll(objects, spans, 4)
+    const want = objects.filter((o) => spans.some(([a, b]) => o.created >= a && o.created < b))
+    expect([...seen.keys()].sort()).toEqual(want.map((o) => o.id).sort())
+  })
+
+  it('sizes the slices in flight to the rate limit and the measured latency', async () => {
+    const objects = account(5, 5000, 1_700_000_000, 1_700_500_000)
+    const stripe = fakeStripe(objects, () => new Promise((r) => setTimeout(r, 40)))
+    await fetchRange({ list: stripe.list, spans: [[1_699_000_000, 1_701_000_000]], concurrency: 32, requestsPerSecond: 25, onPage: async () => {} })
+    // 25 requests/s × 0.04 s × 1.25 + 1 = 3 (a little more when the first answer was slow).
+    expect(stripe.maxInFlight).toBeLessThanOrEqual(5)
+  })
+
+  it('says what is known to remain, and when part of the range is not measured yet', async () => {
+    const objects = account(6, 6000, 1_700_000_000, 1_700_600_000)
+    const { estimates } = await fetchAll(objects, [[1_600_000_000, 1_700_700_000]], 6, { pieceSize: 1000 })
+    expect(estimates[0]!.unmeasured).toBe(true)
+    expect(estimates.at(-1)).toEqual({ known: 0, unmeasured: false })
+    const middle = estimates[Math.floor(estimates.length / 2)]!
+    expect(middle.known).toBeGreaterThan(0)
+  })
+
+  it('stops with an error when the API repeats a page', async () => {
+    const objects = account(7, 300, 1_700_000_000, 1_700_001_000)
+    const honest = fakeStripe(objects)
+    const looping: ListPage<Obj> = async (window, limit, after) => {
+      const page = await honest.list(window, limit, undefined)
+      return after ? toPage({ object: 'list', data: page.data, has_more: true, url: '/v1/x' }, window, after) : page
+    }
+    await expect(fetchRange({ list: looping, spans: [[1_699_000_000, 1_701_000_000]], concurrency: 2, onPage: async () => {} })).rejects.toThrow(PagingLoopError)
+  })
+})
+
+describe('toPage', () => {
+  it('drops objects outside the window and keeps the cursor', () => {
+    const page = toPage({ object: 'list', url: '/v1/x', has_more: true, data: [{ id: 'a', created: 50 }, { id: 'b', created: 20 }, { id: 'c', created: 5 }] }, { gte: 10, lt: 40 }, undefined)
+    expect(page.data.map((o) => o.id)).toEqual(['b'])
+    expect(page.dropped).toBe(2)
+    expect(page.last).toEqual({ id: 'c', created: 5 })
+    expect(page.hasMore).toBe(true)
+  })
+})
+
+describe('progress from the data', () => {
+  it('never claims much more of the range done than the objects say', async () => {
+    const now = 1_700_000_000
+    // Sparse for a year, then a dense last week: a clock-based share would say ~98 % with most objects still to come.
+    const objects = [...account(8, 2000, now - 365 * 86400, now - 7 * 86400), ...account(9, 6000, now - 7 * 86400, now)]
+    const stripe = fakeStripe(objects, () => new Promise((r) => setImmediate(r)))
+    let listed = 0
+    const claims: Array<{ claimed: number; truth: number; unmeasured: boolean }> = []
+    let last: RangeEstimate = { known: 0, unmeasured: true }
+    await fetchRange({
+      list: stripe.list,
+      spans: [[now - 400 * 86400, now + 1]],
+      concurrency: 6,
+      pieceSize: 1000,
+      onEstimate: (e) => (last = e),
+      onPage: async (page) => {
+        listed += page.objects.length
+        claims.push({ claimed: listed / (listed + last.known), truth: listed / objects.length, unmeasured: last.unmeasured })
+      }
+    })
+    for (const c of claims.filter((x) => !x.unmeasured)) expect(c.claimed).toBeLessThanOrEqual(c.truth + 0.15)
+    expect(claims.at(-1)!.claimed).toBe(1)
+  })
+})
