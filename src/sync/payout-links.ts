@@ -9,6 +9,9 @@ export interface LinkReport {
   reconciled: string[]
   /** Balance transactions linked to them. */
   transactions: number
+  /** How many of them balance, and how many failed (read back from stripe_payout_reconciliation after the run). */
+  balanced?: number
+  failed?: number
 }
 
 interface Side<T extends { id: string; created: number }> {
@@ -45,6 +48,9 @@ export async function linkPayouts(payouts: Side<Stripe.Payout>, transactions: Si
       })
       report.transactions += valid.length
       payouts.run.progress.refetched += page.data.length
+      // Transactions first stored here count as the balance transactions' own.
+      bt.progress.stored += result.inserted
+      bt.progress.updated += result.updated
       if (result.refused.length > 0 || rejects.length > 0) account(bt, [], rejects, { ...result, inserted: 0, updated: 0 }, 'any', true)
     }
     await payouts.sink.transaction(() => payouts.sink.query(`UPDATE ${payouts.sink.qualifiedTable} SET reconciled_at = now() WHERE id = $1`, [id]))
