@@ -41512,8 +41512,11 @@ function readConfig({ input, env = {}, mask = () => { }, now = new Date(), repos
     // Secrets first: masked before anything can be logged, even when they turn out invalid.
     const stripeKey = get('stripe-secret-key') || (env.STRIPE_SECRET_KEY ?? '').trim();
     const databaseUrl = get('database-url') || (env.DATABASE_URL ?? '').trim();
-    for (const secret of secretsOf(stripeKey, databaseUrl))
-        mask(secret);
+    const secrets = secretsOf(stripeKey, databaseUrl);
+    for (const secret of secrets.strong)
+        mask(secret, 'strong');
+    for (const secret of secrets.weak)
+        mask(secret, 'weak');
     const key = parseStripeKey(stripeKey);
     const dryRun = parseBoolean('dry-run', get('dry-run'));
     const createdGte = parseTime('created-after', get('created-after'), now);
@@ -41635,13 +41638,18 @@ function parseLockTimeout(value) {
     }
     return Number(value);
 }
-/** The strings that must never be printed: the key, the URL, and the URL's password (raw and decoded). */
+/** Passwords that are common words or defaults: no one learns anything from seeing them, and masking them everywhere breaks ordinary text. */
+const COMMON_PASSWORDS = new Set(['postgres', 'password', 'changeme', 'secret', 'admin', 'root', 'test', 'testing', 'example', 'letmein', 'welcome', 'qwerty', 'monitor', 'stripe']);
+function isStrongSecret(secret) {
+    return secret.length >= 8 && !/^\d+$/.test(secret) && !COMMON_PASSWORDS.has(secret.toLowerCase());
+}
 function secretsOf(stripeKey, databaseUrl) {
-    const secrets = new Set();
+    const strong = new Set();
+    const passwords = new Set();
     if (stripeKey)
-        secrets.add(stripeKey);
+        strong.add(stripeKey);
     if (databaseUrl) {
-        secrets.add(databaseUrl);
+        strong.add(databaseUrl);
         let password;
         try {
             password = new URL(databaseUrl).password;
@@ -41651,16 +41659,23 @@ function secretsOf(stripeKey, databaseUrl) {
             password = /^[a-z]+:\/\/[^:/?#@]*:(.*)@[^@]*$/i.exec(databaseUrl)?.[1];
         }
         if (password) {
-            secrets.add(password);
+            passwords.add(password);
             try {
-                secrets.add(decodeURIComponent(password));
+                passwords.add(decodeURIComponent(password));
             }
             catch {
                 // A malformed %-escape: the raw form is masked, and parseDatabaseUrl rejects the URL.
             }
         }
     }
-    return [...secrets].filter((s) => s.length >= 4);
+    const weak = [];
+    for (const p of passwords) {
+        if (isStrongSecret(p))
+            strong.add(p);
+        else
+            weak.push(p);
+    }
+    return { strong: [...strong], weak };
 }
 function parseStripeKey(key) {
     if (key === '') {
@@ -44807,18 +44822,34 @@ function coreIO() {
         }
     };
 }
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 function redacting(io) {
     // Longest first, so a URL is replaced whole before its password is.
-    const secrets = [];
-    const redact = (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text);
+    const strong = [];
+    const weak = [];
+    const redact = (text) => {
+        let out = strong.reduce((acc, secret) => acc.split(secret).join('***'), text);
+        for (const pattern of weak)
+            out = out.replace(pattern, '$1***$2');
+        return out;
+    };
     return {
         getInput: (name) => io.getInput(name),
         setSecret: (secret) => {
-            if (secret === '' || secrets.includes(secret))
+            if (secret === '' || strong.includes(secret))
                 return;
-            secrets.push(secret);
-            secrets.sort((a, b) => b.length - a.length);
+            strong.push(secret);
+            strong.sort((a, b) => b.length - a.length);
             io.setSecret(secret);
+        },
+        setWeakSecret: (secret) => {
+            if (secret === '')
+                return;
+            const s = escapeRegExp(secret);
+            // In a URL's userinfo (`user:secret@`), and as a password= / "password": value.
+            weak.push(new RegExp(`(:)${s}(@)`, 'g'), new RegExp(`(password\\s*[=:]\\s*["']?)${s}()(?![\\w])`, 'gi'));
         },
         setOutput: (name, value) => io.setOutput(name, redact(value)),
         info: (message) => io.info(redact(message)),
@@ -45642,7 +45673,7 @@ function headline(report, ctx) {
 function chargeRow(c, ctx, withStatus) {
     const cells = [moneyCell(c.amount, c.currency)];
     if (withStatus)
-        cells.push(c.status);
+        cells.push(escapeCell(c.status));
     cells.push(emailCell(ctx.privacy.email(chargeEmail(c))));
     if (ctx.privacy.mode === 'show')
         cells.push(escapeCell(ctx.privacy.description(c.description, DESCRIPTION_CHARS)));
@@ -66982,21 +67013,24 @@ class connect_DatabaseError extends Error {
         this.name = 'DatabaseError';
     }
 }
+/** TLS without checking the certificate: libpq's `require` (and the first try of `prefer`). */
+const ENCRYPT_ONLY = { rejectUnauthorized: false };
 /**
  * TLS from the URL's sslmode, with libpq's meaning (pg on its own treats `require` as
- * `verify-full`, which breaks most hosted databases that libpq users connect to fine).
- * `prefer`/`allow` cannot fall back inside pg, so they connect without TLS, as the server default.
+ * `verify-full`, which breaks most hosted databases that libpq users connect to fine). For
+ * `prefer` (libpq's default, also with no sslmode) and `allow`, this is the first try; `connect`
+ * falls back as libpq does.
  */
 function sslOptions(sslmode, ca) {
     switch (sslmode) {
-        case null:
         case 'disable':
         case 'allow':
-        case 'prefer':
             return false;
+        case null:
+        case 'prefer':
         case 'require':
         case 'no-verify':
-            return { rejectUnauthorized: false };
+            return ENCRYPT_ONLY;
         case 'verify-ca':
             // Chain checked against the CA; the host name is not (libpq's verify-ca).
             return { rejectUnauthorized: true, ca, checkServerIdentity: () => undefined };
@@ -67019,19 +67053,51 @@ function clientConfig(databaseUrl, ca) {
         connectionTimeoutMillis: 15_000
     };
 }
-async function connect(databaseUrl, ca) {
-    const config = clientConfig(databaseUrl, ca);
+/** The server has no TLS: what pg says when asked for it. */
+function noTlsOnServer(error) {
+    return /does not support SSL/i.test(error?.message ?? '');
+}
+/** The server refused a plain connection for want of encryption (pg_hba.conf has only hostssl lines for us). */
+function tlsRequired(error) {
+    const e = error;
+    return e?.code === '28000' && /no encryption|SSL off/i.test(e.message ?? '');
+}
+async function attempt(config) {
     const client = new esm.Client(config);
     // An idle client whose server goes away emits 'error'; without a listener Node would crash the step.
     client.on('error', () => { });
     try {
         await client.connect();
+        return client;
     }
     catch (error) {
         await client.end().catch(() => { });
-        throw describeDatabaseError(error, `connect to Postgres at ${new URL(config.connectionString).host}`);
+        throw error;
     }
-    return client;
+}
+/**
+ * Connects as libpq would: `prefer` (and no sslmode) tries TLS first and falls back to a plain
+ * connection only when the server has no TLS; `allow` tries plain first and falls back to TLS
+ * only when the server insists on it.
+ */
+async function connect(databaseUrl, ca) {
+    const config = clientConfig(databaseUrl, ca);
+    const sslmode = new URL(databaseUrl).searchParams.get('sslmode');
+    const where = `connect to Postgres at ${new URL(config.connectionString).host}`;
+    try {
+        return await attempt(config);
+    }
+    catch (error) {
+        const fallback = (sslmode === null || sslmode === 'prefer') && noTlsOnServer(error) ? false : sslmode === 'allow' && tlsRequired(error) ? ENCRYPT_ONLY : undefined;
+        if (fallback === undefined)
+            throw describeDatabaseError(error, where);
+        try {
+            return await attempt({ ...config, ssl: fallback });
+        }
+        catch (second) {
+            throw describeDatabaseError(second, where);
+        }
+    }
 }
 /** Turns a driver error into a message that names what failed and what to check. */
 function describeDatabaseError(error, doing) {
@@ -68743,7 +68809,9 @@ async function syncIncremental(run, options) {
             apiVersion: options.apiVersion,
             doneRanges: []
         };
-        await incremental_saveState(run, state);
+        // The event cursor is recorded before the backfill; without events, the sweep's first checkpoint records the state.
+        if (hasEvents)
+            await incremental_saveState(run, state);
         log(`First incremental run: syncing ${spec.plural} created from ${isoSeconds(state.cursorCreated)}, oldest first.`);
     }
     else {
@@ -68763,9 +68831,9 @@ async function syncIncremental(run, options) {
             }
             if (stale)
                 await resweep(run, state, checkedAt, report);
+            state.eventsCheckedAt = run.now;
+            await incremental_saveState(run, state);
         }
-        state.eventsCheckedAt = run.now;
-        await incremental_saveState(run, state);
     }
     report.from = state.cursorCreated;
     if (options.limit === Number.POSITIVE_INFINITY)
@@ -68777,10 +68845,18 @@ async function syncIncremental(run, options) {
     report.cursor = state.cursorCreated;
     return report;
 }
+/**
+ * Whether an object is in the table already: behind the cursor, or in a span a killed backfill
+ * completed beyond it (the resumed sweep skips those spans, so a change to such an object must be
+ * re-fetched, not left to the sweep). Undefined when the event does not say when it was created.
+ */
 function isStored(state, object) {
-    if (object.created === undefined)
+    const created = object.created;
+    if (created === undefined)
         return undefined;
-    return object.created < state.cursorCreated || (object.created === state.cursorCreated && state.cursorIds.includes(object.id));
+    if (created < state.cursorCreated || (created === state.cursorCreated && state.cursorIds.includes(object.id)))
+        return true;
+    return state.doneRanges.some(([a, b]) => created >= a && created < b);
 }
 async function replayEvents(run, state, report) {
     const { stripe, spec } = run;
@@ -69264,7 +69340,7 @@ async function runAction(rawIo, options = {}) {
         config = readConfig({
             input: (name) => io.getInput(name),
             env,
-            mask: (secret) => io.setSecret(secret),
+            mask: (secret, strength) => (strength === 'strong' ? io.setSecret(secret) : io.setWeakSecret(secret)),
             now,
             repositoryPrivate: options.repositoryPrivate ?? repositoryIsPrivate()
         });

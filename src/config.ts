@@ -111,7 +111,7 @@ export interface ReadConfigOptions {
   input: InputReader
   env?: NodeJS.ProcessEnv
   /** Called with every secret before validation, so nothing later can print it unmasked. */
-  mask?: (secret: string) => void
+  mask?: (secret: string, strength: 'strong' | 'weak') => void
   now?: Date
   /** Whether the repository is private (from the event payload); undefined when unknown. */
   repositoryPrivate?: boolean
@@ -126,7 +126,9 @@ export function readConfig({ input, env = {}, mask = () => {}, now = new Date(),
   // Secrets first: masked before anything can be logged, even when they turn out invalid.
   const stripeKey = get('stripe-secret-key') || (env.STRIPE_SECRET_KEY ?? '').trim()
   const databaseUrl = get('database-url') || (env.DATABASE_URL ?? '').trim()
-  for (const secret of secretsOf(stripeKey, databaseUrl)) mask(secret)
+  const secrets = secretsOf(stripeKey, databaseUrl)
+  for (const secret of secrets.strong) mask(secret, 'strong')
+  for (const secret of secrets.weak) mask(secret, 'weak')
 
   const key = parseStripeKey(stripeKey)
   const dryRun = parseBoolean('dry-run', get('dry-run'))
@@ -259,12 +261,31 @@ export function parseLockTimeout(value: string): number {
   return Number(value)
 }
 
-/** The strings that must never be printed: the key, the URL, and the URL's password (raw and decoded). */
-export function secretsOf(stripeKey: string, databaseUrl: string): string[] {
-  const secrets = new Set<string>()
-  if (stripeKey) secrets.add(stripeKey)
+/**
+ * The secrets a run must keep out of everything it prints or publishes. `strong` ones (the key, the
+ * URL, a real password) are registered with the runner and removed wherever they appear. `weak`
+ * ones — a password such as `1000`, `test` or `postgres`, which also occurs in ordinary text — are
+ * removed only where they stand as a password (`:1000@host`, `password=1000`), so that a total of
+ * 1000 or a link to /test/ stays intact; the runner is not asked to mask them everywhere.
+ */
+export interface Secrets {
+  strong: string[]
+  weak: string[]
+}
+
+/** Passwords that are common words or defaults: no one learns anything from seeing them, and masking them everywhere breaks ordinary text. */
+const COMMON_PASSWORDS = new Set(['postgres', 'password', 'changeme', 'secret', 'admin', 'root', 'test', 'testing', 'example', 'letmein', 'welcome', 'qwerty', 'monitor', 'stripe'])
+
+export function isStrongSecret(secret: string): boolean {
+  return secret.length >= 8 && !/^\d+$/.test(secret) && !COMMON_PASSWORDS.has(secret.toLowerCase())
+}
+
+export function secretsOf(stripeKey: string, databaseUrl: string): Secrets {
+  const strong = new Set<string>()
+  const passwords = new Set<string>()
+  if (stripeKey) strong.add(stripeKey)
   if (databaseUrl) {
-    secrets.add(databaseUrl)
+    strong.add(databaseUrl)
     let password: string | undefined
     try {
       password = new URL(databaseUrl).password
@@ -273,15 +294,20 @@ export function secretsOf(stripeKey: string, databaseUrl: string): string[] {
       password = /^[a-z]+:\/\/[^:/?#@]*:(.*)@[^@]*$/i.exec(databaseUrl)?.[1]
     }
     if (password) {
-      secrets.add(password)
+      passwords.add(password)
       try {
-        secrets.add(decodeURIComponent(password))
+        passwords.add(decodeURIComponent(password))
       } catch {
         // A malformed %-escape: the raw form is masked, and parseDatabaseUrl rejects the URL.
       }
     }
   }
-  return [...secrets].filter((s) => s.length >= 4)
+  const weak: string[] = []
+  for (const p of passwords) {
+    if (isStrongSecret(p)) strong.add(p)
+    else weak.push(p)
+  }
+  return { strong: [...strong], weak }
 }
 
 export function parseStripeKey(key: string): Pick<Config, 'keyMode' | 'keyKind'> {

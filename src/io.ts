@@ -8,6 +8,7 @@ import * as core from '@actions/core'
  */
 export interface ActionIO {
   getInput(name: string): string
+  /** Registers a secret with the runner, which then masks it in the log. */
   setSecret(secret: string): void
   setOutput(name: string, value: string): void
   info(message: string): void
@@ -35,17 +36,40 @@ export function coreIO(): ActionIO {
   }
 }
 
-export function redacting(io: ActionIO): ActionIO {
+export interface RedactingIO extends ActionIO {
+  /**
+   * A password too common to mask everywhere (`1000`, `test`): removed only where it stands as a
+   * password (`:1000@`, `password=1000`), and not registered with the runner.
+   */
+  setWeakSecret(secret: string): void
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+export function redacting(io: ActionIO): RedactingIO {
   // Longest first, so a URL is replaced whole before its password is.
-  const secrets: string[] = []
-  const redact = (text: string): string => secrets.reduce((out, secret) => out.split(secret).join('***'), text)
+  const strong: string[] = []
+  const weak: RegExp[] = []
+  const redact = (text: string): string => {
+    let out = strong.reduce((acc, secret) => acc.split(secret).join('***'), text)
+    for (const pattern of weak) out = out.replace(pattern, '$1***$2')
+    return out
+  }
   return {
     getInput: (name) => io.getInput(name),
     setSecret: (secret) => {
-      if (secret === '' || secrets.includes(secret)) return
-      secrets.push(secret)
-      secrets.sort((a, b) => b.length - a.length)
+      if (secret === '' || strong.includes(secret)) return
+      strong.push(secret)
+      strong.sort((a, b) => b.length - a.length)
       io.setSecret(secret)
+    },
+    setWeakSecret: (secret) => {
+      if (secret === '') return
+      const s = escapeRegExp(secret)
+      // In a URL's userinfo (`user:secret@`), and as a password= / "password": value.
+      weak.push(new RegExp(`(:)${s}(@)`, 'g'), new RegExp(`(password\\s*[=:]\\s*["']?)${s}()(?![\\w])`, 'gi'))
     },
     setOutput: (name, value) => io.setOutput(name, redact(value)),
     info: (message) => io.info(redact(message)),

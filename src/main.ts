@@ -62,7 +62,7 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
     config = readConfig({
       input: (name: InputName) => io.getInput(name),
       env,
-      mask: (secret) => io.setSecret(secret),
+      mask: (secret, strength) => (strength === 'strong' ? io.setSecret(secret) : io.setWeakSecret(secret)),
       now,
       repositoryPrivate: options.repositoryPrivate ?? repositoryIsPrivate()
     })

@@ -10,7 +10,9 @@ import { secretsOf } from '../src/config.js'
 export function captureForSecretScan(inputs: Record<string, string>, env: Record<string, string | undefined>, text: string): void {
   const dir = process.env.SPM_SECRET_SCAN_DIR
   if (!dir || text === '') return
-  const secrets = secretsOf(inputs['stripe-secret-key'] || env.STRIPE_SECRET_KEY || '', inputs['database-url'] || env.DATABASE_URL || '')
+  const { strong, weak } = secretsOf(inputs['stripe-secret-key'] || env.STRIPE_SECRET_KEY || '', inputs['database-url'] || env.DATABASE_URL || '')
+  // A weak password (1000, test) may appear in ordinary text; as a password it must not.
+  const secrets = [...strong, ...weak.map((p) => `:${p}@`)]
   if (secrets.length === 0) return
   appendFileSync(path.join(dir, `${process.pid}.jsonl`), JSON.stringify({ test: typeof expect === 'undefined' ? undefined : expect.getState().currentTestName, secrets, text }) + '\n')
 }

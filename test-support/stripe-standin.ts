@@ -51,6 +51,8 @@ export interface StandInOptions {
   slowMs?: number
   /** From this request on (1-based), every request fails this way: an outage in the middle of a run. */
   failFrom?: { request: number; fault: Fault }
+  /** A broken proxy: drops `starting_after`, so every page is the first one again. */
+  ignoreCursor?: boolean
 }
 
 /** Stripe keeps events for 30 days. */
@@ -188,6 +190,7 @@ export class StripeStandIn {
   private windows = new Map<string, { start: number; count: number }>()
   /** Newest first. */
   private events: Stripe.Event[] = []
+  private readonly eventSeq = new Map<string, number>()
   private readonly random = seededRandom(99)
   /** The stand-in's clock (Unix seconds): tests move it to age events past retention or make balances available. */
   now: () => number = () => Math.floor(Date.now() / 1000)
@@ -263,8 +266,10 @@ export class StripeStandIn {
       request: null,
       type
     } as unknown as Stripe.Event
+    // Newest first; within a second, the most recent first (as Stripe lists them).
     this.events.push(event)
-    this.events.sort((a, b) => b.created - a.created)
+    this.eventSeq.set(event.id, this.eventSeq.size)
+    this.events.sort((a, b) => b.created - a.created || this.eventSeq.get(b.id)! - this.eventSeq.get(a.id)!)
     return event
   }
 
@@ -393,6 +398,7 @@ export class StripeStandIn {
     const url = new URL(req.url ?? '/', 'http://stand-in')
     const query: Record<string, string> = {}
     for (const [k, v] of url.searchParams) query[k] = v
+    if (this.options.ignoreCursor) delete query.starting_after
     const record: RecordedRequest = {
       at: performance.now(),
       method: req.method ?? 'GET',

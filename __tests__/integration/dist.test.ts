@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { generateCharges } from '../../test-support/fixtures.js'
 import { dropSchema, startPostgres, uniqueSchema, type TestPostgres } from '../../test-support/postgres.js'
@@ -65,6 +66,24 @@ describe('dist/index.js', () => {
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(/^::error::Input `limit`: "0" is not a positive whole number or `all`/m)
     expect(stripe.requests.length).toBe(before)
+  })
+
+  it.each([
+    [false, 'masked'],
+    [true, 'shown']
+  ])('reads the repository visibility from the event payload (private: %p): customer emails %s', async (isPrivate, _shown) => {
+    const event = path.join(mkdtempSync(path.join(tmpdir(), 'spm-event-')), 'event.json')
+    writeFileSync(event, JSON.stringify({ repository: { full_name: 'acme/books', private: isPrivate } }))
+    const run = await runDist(
+      { 'stripe-secret-key': KEY, 'stripe-api-base': stripe.url, 'dry-run': 'true', limit: '30', status: 'all' },
+      { GITHUB_EVENT_PATH: event, GITHUB_EVENT_NAME: 'workflow_dispatch', GITHUB_REPOSITORY: 'acme/books' }
+    )
+    expect(run.code).toBe(0)
+    const emails = stripe.allCharges().slice(0, 30).flatMap((c) => [c.receipt_email, c.billing_details.email]).filter((e): e is string => !!e)
+    expect(emails.length).toBeGreaterThan(0)
+    const published = run.summary + JSON.stringify(run.outputs) + run.stdout
+    for (const email of emails) expect(published.includes(email)).toBe(isPrivate)
+    expect(run.summary).toContain(`| Customer details | ${isPrivate ? 'show' : 'mask'} |`)
   })
 
   it('reads the key and URL from the environment when the inputs are empty', async () => {

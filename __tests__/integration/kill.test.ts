@@ -32,9 +32,11 @@ it(`survives ${KILLS} SIGKILLs at random points (fixed seed), then equals Stripe
   let killed = 0
   for (let i = 0; i < KILLS; i++) {
     // Alternate the concurrent backfill (limit all) and the chunked oldest-first sweep (limit 700),
-    // and kill at a random instant once the sync has started.
+    // and kill at a random instant once the sync has started. Charges keep being refunded, so every
+    // run, even after the backfill, has events to replay and charges to re-fetch when it is killed.
     const limit = i % 2 === 0 ? 'all' : '700'
-    const delay = Math.floor(random() * 1200)
+    const delay = Math.floor(random() * 600)
+    for (const c of stripe.allCharges().filter((x) => x.status === 'succeeded' && x.amount_refunded === 0).slice(i * 25, i * 25 + 25)) stripe.refund(c.id)
     const run = await startDist({ ...inputs, limit }, {}, (line, child) => {
       if (/^(First incremental run|Continuing from the cursor)/.test(line)) setTimeout(() => child.kill('SIGKILL'), delay)
     })

@@ -8,9 +8,12 @@ import { startPostgres, type TestPostgres } from '../../test-support/postgres.js
 import { recorder } from '../../test-support/recorder.js'
 import { StripeStandIn } from '../../test-support/stripe-standin.js'
 
-// TLS to Postgres, against a private server with a certificate made here: a CA, and a server
-// certificate it signed for the name "localhost" only.
+// TLS to Postgres, as libpq does it, against three private servers: one with TLS and a certificate
+// made here (a CA, and a server certificate it signed for the name "localhost" only), one without
+// TLS, and one that accepts TLS connections only.
 let db: TestPostgres
+let plain: TestPostgres
+let tlsOnly: TestPostgres
 let ca: string
 let otherCa: string
 
@@ -32,23 +35,25 @@ beforeAll(async () => {
     ca: { key: authority.private, cert: authority.cert },
     extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }] }, { name: 'extKeyUsage', serverAuth: true }]
   })
-  db = await startPostgres({
+  const withTls = (hostsslOnly: boolean) => ({
     embedded: true,
     postgresFlags: ['-c', 'ssl=on', '-c', 'ssl_cert_file=server.crt', '-c', 'ssl_key_file=server.key'],
-    beforeStart: async (dir, user) => {
+    beforeStart: async (dir: string, user: { uid: number; gid: number } | undefined) => {
       await writeFile(path.join(dir, 'server.crt'), server.cert)
       await writeFile(path.join(dir, 'server.key'), server.private)
       await chmod(path.join(dir, 'server.key'), 0o600)
-      if (user) for (const f of ['server.crt', 'server.key']) await chown(path.join(dir, f), user.uid, user.gid)
+      if (hostsslOnly) await writeFile(path.join(dir, 'pg_hba.conf'), 'local all all password\nhostssl all all 127.0.0.1/32 password\nhostssl all all ::1/128 password\n')
+      if (user) for (const f of ['server.crt', 'server.key', 'pg_hba.conf']) await chown(path.join(dir, f), user.uid, user.gid)
     }
   })
+  ;[db, plain, tlsOnly] = await Promise.all([startPostgres(withTls(false)), startPostgres({ embedded: true }), startPostgres(withTls(true))])
 })
 afterAll(async () => {
-  await db?.stop()
+  await Promise.all([db?.stop(), plain?.stop(), tlsOnly?.stop()])
 })
 
-function url(host: string, sslmode?: string): string {
-  const u = new URL(db.url)
+function url(host: string, sslmode?: string, server: TestPostgres = db): string {
+  const u = new URL(server.url)
   u.hostname = host
   if (sslmode) u.searchParams.set('sslmode', sslmode)
   return u.toString()
@@ -64,13 +69,26 @@ async function tlsInUse(databaseUrl: string, caCert?: string): Promise<boolean> 
 }
 
 describe('sslmode', () => {
-  it('disable (and no sslmode): a plain connection', async () => {
+  it('disable: a plain connection', async () => {
     expect(await tlsInUse(url('127.0.0.1', 'disable'))).toBe(false)
-    expect(await tlsInUse(url('127.0.0.1'))).toBe(false)
   })
 
-  it('require: encrypted, certificate not checked', async () => {
+  it('prefer, and no sslmode (libpq\'s default): TLS when the server has it, plain when it has none', async () => {
+    expect(await tlsInUse(url('127.0.0.1'))).toBe(true)
+    expect(await tlsInUse(url('127.0.0.1', 'prefer'))).toBe(true)
+    expect(await tlsInUse(url('127.0.0.1', undefined, plain))).toBe(false)
+    expect(await tlsInUse(url('127.0.0.1', 'prefer', plain))).toBe(false)
+  })
+
+  it('allow: plain first, TLS when the server insists on it', async () => {
+    expect(await tlsInUse(url('127.0.0.1', 'allow'))).toBe(false)
+    expect(await tlsInUse(url('127.0.0.1', 'allow', tlsOnly))).toBe(true)
+    await expect(tlsInUse(url('127.0.0.1', 'disable', tlsOnly))).rejects.toThrow(/no encryption|pg_hba/)
+  })
+
+  it('require: encrypted, certificate not checked; a server without TLS fails clearly', async () => {
     expect(await tlsInUse(url('127.0.0.1', 'require'))).toBe(true)
+    await expect(tlsInUse(url('127.0.0.1', 'require', plain))).rejects.toThrow(/does not offer TLS/)
   })
 
   it('verify-ca: the chain must lead to the given CA; the host name is not checked', async () => {

@@ -190,13 +190,20 @@ describe('masking', () => {
   it('masks key, URL and both forms of the password before validating', () => {
     const masked: string[] = []
     expect(() =>
-      readConfig({ input: (n) => ({ 'stripe-secret-key': KEY, 'database-url': URL_, limit: 'x' })[n as string] ?? '', mask: (s) => masked.push(s), now: NOW })
+      readConfig({ input: (n) => ({ 'stripe-secret-key': KEY, 'database-url': URL_, limit: 'x' })[n as string] ?? '', mask: (s) => void masked.push(s), now: NOW })
     ).toThrow(InputError)
     expect(masked).toEqual(expect.arrayContaining([KEY, URL_, 's3cr%40t', 's3cr@t']))
   })
 
   it('finds the password of a URL that does not parse', () => {
-    expect(secretsOf('', 'postgres://me:p@ss:word@host/db')).toContain('p@ss:word')
+    expect(secretsOf('', 'postgres://me:p@ss:word@host/db').strong).toContain('p@ss:word')
+  })
+
+  it.each(['1000', 'test', 'postgres', 'a', 'Password'])('treats the common password %p as weak: masked only where it stands as a password', (password) => {
+    const { strong, weak } = secretsOf(KEY, `postgres://u:${password}@host/db`)
+    expect(weak).toEqual([password])
+    expect(strong).not.toContain(password)
+    expect(strong).toContain(`postgres://u:${password}@host/db`)
   })
 })
 

@@ -79,4 +79,18 @@ describe('redacting', () => {
     expect(r.logs[0]).toBe('connect *** failed')
     expect(r.secrets).toEqual(['postgres://u:hunter22@h/db', 'hunter22'])
   })
+
+  it('removes a weak password only where it stands as a password, never rewriting numbers, JSON or links', async () => {
+    const r = recorder({})
+    const io = redacting(r)
+    io.setWeakSecret('1000')
+    io.setWeakSecret('test')
+    io.info('could not connect to postgres://monitor:1000@db.example.com/x (password=1000)')
+    io.setOutput('totals', '{"usd":{"amount_minor":1000,"amount":"10.00"}}')
+    io.setOutput('link', 'https://dashboard.stripe.com/test/payments/ch_1')
+    expect(r.logs[0]).toBe('could not connect to postgres://monitor:***@db.example.com/x (password=***)')
+    expect(JSON.parse(r.outputs.totals!)).toEqual({ usd: { amount_minor: 1000, amount: '10.00' } })
+    expect(r.outputs.link).toBe('https://dashboard.stripe.com/test/payments/ch_1')
+    expect(r.secrets).toEqual([])
+  })
 })

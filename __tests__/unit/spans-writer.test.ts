@@ -73,3 +73,17 @@ describe('BatchWriter', () => {
     await expect(writer.close()).rejects.toThrow('disk full')
   })
 })
+
+describe('isStored', () => {
+  it('counts what a killed backfill completed beyond the cursor as stored, so its changes are re-fetched', async () => {
+    const { isStored } = await import('../../src/sync/incremental.js')
+    const state = { cursorCreated: 100, cursorIds: ['ch_at100'], doneRanges: [[150, 200]] as Array<[number, number]> }
+    expect(isStored(state, { id: 'ch_a', created: 99 })).toBe(true)
+    expect(isStored(state, { id: 'ch_at100', created: 100 })).toBe(true)
+    expect(isStored(state, { id: 'ch_other', created: 100 })).toBe(false)
+    expect(isStored(state, { id: 'ch_b', created: 120 })).toBe(false)
+    expect(isStored(state, { id: 'ch_c', created: 150 })).toBe(true)
+    expect(isStored(state, { id: 'ch_d', created: 200 })).toBe(false)
+    expect(isStored(state, { id: 'ch_e' })).toBeUndefined()
+  })
+})

@@ -190,7 +190,7 @@ function headline(report: RunReport, ctx: SummaryContext): string[] {
 
 function chargeRow(c: Stripe.Charge, ctx: SummaryContext, withStatus: boolean): string {
   const cells = [moneyCell(c.amount, c.currency)]
-  if (withStatus) cells.push(c.status)
+  if (withStatus) cells.push(escapeCell(c.status))
   cells.push(emailCell(ctx.privacy.email(chargeEmail(c))))
   if (ctx.privacy.mode === 'show') cells.push(escapeCell(ctx.privacy.description(c.description, DESCRIPTION_CHARS)))
   cells.push(timeCell(c.created), `[View ↗](${dashboardUrl(c, ctx.config.stripeAccount)})`)

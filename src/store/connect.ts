@@ -9,21 +9,25 @@ export class DatabaseError extends Error {
   }
 }
 
+/** TLS without checking the certificate: libpq's `require` (and the first try of `prefer`). */
+const ENCRYPT_ONLY: ConnectionOptions = { rejectUnauthorized: false }
+
 /**
  * TLS from the URL's sslmode, with libpq's meaning (pg on its own treats `require` as
- * `verify-full`, which breaks most hosted databases that libpq users connect to fine).
- * `prefer`/`allow` cannot fall back inside pg, so they connect without TLS, as the server default.
+ * `verify-full`, which breaks most hosted databases that libpq users connect to fine). For
+ * `prefer` (libpq's default, also with no sslmode) and `allow`, this is the first try; `connect`
+ * falls back as libpq does.
  */
 export function sslOptions(sslmode: string | null, ca?: string): false | ConnectionOptions {
   switch (sslmode) {
-    case null:
     case 'disable':
     case 'allow':
-    case 'prefer':
       return false
+    case null:
+    case 'prefer':
     case 'require':
     case 'no-verify':
-      return { rejectUnauthorized: false }
+      return ENCRYPT_ONLY
     case 'verify-ca':
       // Chain checked against the CA; the host name is not (libpq's verify-ca).
       return { rejectUnauthorized: true, ca, checkServerIdentity: () => undefined }
@@ -47,18 +51,51 @@ export function clientConfig(databaseUrl: string, ca?: string): pg.ClientConfig 
   }
 }
 
-export async function connect(databaseUrl: string, ca?: string): Promise<pg.Client> {
-  const config = clientConfig(databaseUrl, ca)
+/** The server has no TLS: what pg says when asked for it. */
+function noTlsOnServer(error: unknown): boolean {
+  return /does not support SSL/i.test((error as Error)?.message ?? '')
+}
+
+/** The server refused a plain connection for want of encryption (pg_hba.conf has only hostssl lines for us). */
+function tlsRequired(error: unknown): boolean {
+  const e = error as { code?: string; message?: string }
+  return e?.code === '28000' && /no encryption|SSL off/i.test(e.message ?? '')
+}
+
+async function attempt(config: pg.ClientConfig): Promise<pg.Client> {
   const client = new pg.Client(config)
   // An idle client whose server goes away emits 'error'; without a listener Node would crash the step.
   client.on('error', () => {})
   try {
     await client.connect()
+    return client
   } catch (error) {
     await client.end().catch(() => {})
-    throw describeDatabaseError(error, `connect to Postgres at ${new URL(config.connectionString!).host}`)
+    throw error
   }
-  return client
+}
+
+/**
+ * Connects as libpq would: `prefer` (and no sslmode) tries TLS first and falls back to a plain
+ * connection only when the server has no TLS; `allow` tries plain first and falls back to TLS
+ * only when the server insists on it.
+ */
+export async function connect(databaseUrl: string, ca?: string): Promise<pg.Client> {
+  const config = clientConfig(databaseUrl, ca)
+  const sslmode = new URL(databaseUrl).searchParams.get('sslmode')
+  const where = `connect to Postgres at ${new URL(config.connectionString!).host}`
+  try {
+    return await attempt(config)
+  } catch (error) {
+    const fallback =
+      (sslmode === null || sslmode === 'prefer') && noTlsOnServer(error) ? false : sslmode === 'allow' && tlsRequired(error) ? ENCRYPT_ONLY : undefined
+    if (fallback === undefined) throw describeDatabaseError(error, where)
+    try {
+      return await attempt({ ...config, ssl: fallback })
+    } catch (second) {
+      throw describeDatabaseError(second, where)
+    }
+  }
 }
 
 /** Turns a driver error into a message that names what failed and what to check. */

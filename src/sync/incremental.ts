@@ -81,7 +81,8 @@ export async function syncIncremental<T extends StripeObject>(run: ObjectRun<T>,
       apiVersion: options.apiVersion,
       doneRanges: []
     }
-    await saveState(run, state)
+    // The event cursor is recorded before the backfill; without events, the sweep's first checkpoint records the state.
+    if (hasEvents) await saveState(run, state)
     log(`First incremental run: syncing ${spec.plural} created from ${isoSeconds(state.cursorCreated)}, oldest first.`)
   } else {
     log(`Continuing from the cursor: ${spec.plural} created before ${isoSeconds(state.cursorCreated)} are stored.`)
@@ -97,9 +98,9 @@ export async function syncIncremental<T extends StripeObject>(run: ObjectRun<T>,
         }
       }
       if (stale) await resweep(run, state, checkedAt, report)
+      state.eventsCheckedAt = run.now
+      await saveState(run, state)
     }
-    state.eventsCheckedAt = run.now
-    await saveState(run, state)
   }
 
   report.from = state.cursorCreated
@@ -111,9 +112,16 @@ export async function syncIncremental<T extends StripeObject>(run: ObjectRun<T>,
   return report
 }
 
-function isStored(state: SyncState, object: { id: string; created?: number }): boolean | undefined {
-  if (object.created === undefined) return undefined
-  return object.created < state.cursorCreated || (object.created === state.cursorCreated && state.cursorIds.includes(object.id))
+/**
+ * Whether an object is in the table already: behind the cursor, or in a span a killed backfill
+ * completed beyond it (the resumed sweep skips those spans, so a change to such an object must be
+ * re-fetched, not left to the sweep). Undefined when the event does not say when it was created.
+ */
+export function isStored(state: Pick<SyncState, 'cursorCreated' | 'cursorIds' | 'doneRanges'>, object: { id: string; created?: number }): boolean | undefined {
+  const created = object.created
+  if (created === undefined) return undefined
+  if (created < state.cursorCreated || (created === state.cursorCreated && state.cursorIds.includes(object.id))) return true
+  return state.doneRanges.some(([a, b]) => created >= a && created < b)
 }
 
 async function replayEvents<T extends StripeObject>(run: ObjectRun<T>, state: SyncState, report: IncrementalReport): Promise<void> {

@@ -1,0 +1,55 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { parse } from 'yaml'
+import { parseOutputFile } from '../../test-support/run-dist.js'
+
+// The example workflows are copied into users' repositories: they must parse, and handle customer
+// text (descriptions, emails) as the untrusted input it is.
+const dir = new URL('../../examples/', import.meta.url)
+const examples = readdirSync(dir).filter((f) => f.endsWith('.yml'))
+
+interface Step {
+  name?: string
+  run?: string
+  uses?: string
+  env?: Record<string, string>
+}
+
+describe('examples', () => {
+  it.each(examples)('%s parses and never writes an output with a fixed delimiter', (file) => {
+    const text = readFileSync(new URL(file, dir), 'utf8')
+    const workflow = parse(text) as { jobs: Record<string, { steps: Step[] }> }
+    expect(Object.keys(workflow.jobs).length).toBeGreaterThan(0)
+    for (const job of Object.values(workflow.jobs)) {
+      for (const step of job.steps) {
+        if (step.run?.includes('GITHUB_OUTPUT')) expect(step.run).not.toMatch(/<<\s*'?EOF'?/)
+      }
+    }
+  })
+
+  it('the Slack message builder escapes customer text and cannot be tricked into extra outputs', () => {
+    const workflow = parse(readFileSync(new URL('slack-high-value.yml', dir), 'utf8')) as { jobs: { watch: { steps: Step[] } } }
+    const step = workflow.jobs.watch.steps.find((s) => s.name === 'Build the message')!
+    const script = /node <<'JS'\n([\s\S]*?)\nJS/.exec(step.run!)![1]!
+    const hostile = [
+      {
+        amount: '5000.00',
+        currency: 'usd',
+        customer_email: '<!channel>@example.com',
+        description: 'Invoice\nEOF\nmalicious=1\n<https://evil.example|click here> & more',
+        dashboard_url: 'https://dashboard.stripe.com/test/payments/ch_1'
+      }
+    ]
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'spm-example-')), 'output')
+    writeFileSync(out, '')
+    execFileSync(process.execPath, ['-e', script], { env: { CHARGES: JSON.stringify(hostile), COUNT: '1', GITHUB_OUTPUT: out } })
+    const outputs = parseOutputFile(readFileSync(out, 'utf8'))
+    expect(Object.keys(outputs)).toEqual(['text'])
+    expect(outputs.text).toContain('&lt;!channel&gt;@example.com')
+    expect(outputs.text).toContain('Invoice EOF malicious=1 &lt;https://evil.example|click here&gt; &amp; more')
+    expect(outputs.text).not.toContain('<!channel>')
+    expect(outputs.text).toContain('• <https://dashboard.stripe.com/test/payments/ch_1|5000.00 USD>')
+  })
+})
