@@ -35827,7 +35827,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3521);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8240);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -35836,7 +35836,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3521:
+/***/ 8240:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41261,6 +41261,56 @@ const balanceTransactions = {
     dashboardPath: (t) => `balance/${encodeURIComponent(t.id)}`
 };
 
+;// CONCATENATED MODULE: ./src/objects/customers.ts
+
+/**
+ * Customers. A deleted customer disappears from Stripe's lists and exists only as a
+ * `customer.deleted` event: its row is kept, with `deleted_at` set.
+ */
+const customers = {
+    name: 'customers',
+    objectType: 'customer',
+    noun: 'customer',
+    plural: 'customers',
+    table: 'stripe_customers',
+    idColumn: 'id',
+    columns: [
+        { name: 'id', type: 'text', notNull: true, fromRow: true },
+        { name: 'email', type: 'text', fromRow: true },
+        { name: 'name', type: 'text', fromRow: true },
+        { name: 'description', type: 'text', fromRow: true },
+        { name: 'phone', type: 'text', fromRow: true },
+        { name: 'currency', type: 'text', fromRow: true },
+        { name: 'balance', type: 'bigint', fromRow: true },
+        { name: 'delinquent', type: 'boolean', fromRow: true },
+        { name: 'created_at', type: 'timestamptz', notNull: true, fromRow: true },
+        // When Stripe deleted the customer (from its customer.deleted event); NULL while it exists.
+        { name: 'deleted_at', type: 'timestamptz', fromRow: false },
+        ...commonColumns({ metadata: true })
+    ],
+    indexes: ['created_at', 'email'],
+    toRow: (c, context) => ({
+        id: c.id,
+        email: c.email ?? null,
+        name: c.name ?? null,
+        description: c.description ?? null,
+        phone: c.phone ?? null,
+        currency: c.currency ?? null,
+        balance: c.balance ?? null,
+        delinquent: c.delinquent ?? null,
+        created_at: c.created,
+        ...commonValues(c, c, context, true)
+    }),
+    // Retrieving a deleted customer answers { id, deleted: true }: handled where objects are re-fetched.
+    resource: (stripe) => stripe.customers,
+    permission: 'Customers: Read',
+    events: ['customer.created', 'customer.updated', 'customer.deleted'],
+    deletionEvents: ['customer.deleted'],
+    resweepLookbackSeconds: Number.POSITIVE_INFINITY,
+    validate: (c) => firstProblem(checkId(c.id), checkCreated(c.created), checkAmount('balance', c.balance, true), checkCurrency(c.currency, true)),
+    dashboardPath: (c) => `customers/${encodeURIComponent(c.id)}`
+};
+
 ;// CONCATENATED MODULE: ./src/objects/disputes.ts
 
 const disputes = {
@@ -41302,6 +41352,160 @@ const disputes = {
     events: ['charge.dispute.created', 'charge.dispute.updated', 'charge.dispute.closed', 'charge.dispute.funds_reinstated', 'charge.dispute.funds_withdrawn'],
     validate: (d) => firstProblem(checkId(d.id), checkCreated(d.created), checkAmount('amount', d.amount), checkCurrency(d.currency), typeof d.status === 'string' ? undefined : 'status is missing'),
     dashboardPath: (d) => `disputes/${encodeURIComponent(d.id)}`
+};
+
+;// CONCATENATED MODULE: ./src/objects/invoices.ts
+
+/**
+ * An invoice's payments, one row each: how an invoice links to the money. Since API version
+ * 2025-03-31.basil an invoice names no charge or PaymentIntent; its payments do (`payment_intent_id`,
+ * or `charge_id` for a charge without one), and charges join on payment_intent_id.
+ */
+const PAYMENT_COLUMNS = [
+    { name: 'id', type: 'text', notNull: true, fromRow: true },
+    { name: 'invoice_id', type: 'text', notNull: true, fromRow: true },
+    { name: 'payment_type', type: 'text', fromRow: true },
+    { name: 'payment_intent_id', type: 'text', fromRow: true },
+    { name: 'charge_id', type: 'text', fromRow: true },
+    { name: 'status', type: 'text', fromRow: true },
+    { name: 'amount_paid', type: 'bigint', fromRow: true },
+    { name: 'amount_requested', type: 'bigint', fromRow: true },
+    { name: 'currency', type: 'text', fromRow: true },
+    { name: 'is_default', type: 'boolean', fromRow: true },
+    { name: 'paid_at', type: 'timestamptz', fromRow: true },
+    { name: 'created_at', type: 'timestamptz', fromRow: true },
+    // When the payment no longer appeared on its invoice; NULL while it does.
+    { name: 'removed_at', type: 'timestamptz', fromRow: false },
+    ...commonColumns({ metadata: false })
+];
+function paymentRow(p, invoice, context) {
+    return {
+        id: p.id,
+        invoice_id: invoice.id,
+        payment_type: p.payment?.type ?? null,
+        payment_intent_id: idOf(p.payment?.payment_intent),
+        charge_id: idOf(p.payment?.charge),
+        status: p.status ?? null,
+        amount_paid: p.amount_paid ?? null,
+        amount_requested: p.amount_requested ?? null,
+        currency: p.currency ?? invoice.currency,
+        is_default: p.is_default ?? null,
+        paid_at: p.status_transitions?.paid_at ?? null,
+        created_at: p.created ?? null,
+        ...commonValues({ livemode: p.livemode }, p, context, false)
+    };
+}
+/**
+ * Invoices, listed with their payments expanded (no extra requests). A deleted draft disappears from
+ * Stripe and exists only as an `invoice.deleted` event: its row is kept with `deleted_at` set.
+ */
+const invoices = {
+    name: 'invoices',
+    objectType: 'invoice',
+    noun: 'invoice',
+    plural: 'invoices',
+    table: 'stripe_invoices',
+    idColumn: 'id',
+    columns: [
+        { name: 'id', type: 'text', notNull: true, fromRow: true },
+        { name: 'number', type: 'text', fromRow: true },
+        { name: 'customer_id', type: 'text', fromRow: true },
+        { name: 'subscription_id', type: 'text', fromRow: true },
+        { name: 'status', type: 'text', fromRow: true },
+        { name: 'currency', type: 'text', notNull: true, fromRow: true },
+        { name: 'amount_due', type: 'bigint', fromRow: true },
+        { name: 'amount_paid', type: 'bigint', fromRow: true },
+        { name: 'amount_remaining', type: 'bigint', fromRow: true },
+        { name: 'subtotal', type: 'bigint', fromRow: true },
+        { name: 'total', type: 'bigint', fromRow: true },
+        { name: 'billing_reason', type: 'text', fromRow: true },
+        { name: 'collection_method', type: 'text', fromRow: true },
+        { name: 'customer_email', type: 'text', fromRow: true },
+        { name: 'due_date', type: 'timestamptz', fromRow: true },
+        { name: 'period_start', type: 'timestamptz', fromRow: true },
+        { name: 'period_end', type: 'timestamptz', fromRow: true },
+        { name: 'finalized_at', type: 'timestamptz', fromRow: true },
+        { name: 'paid_at', type: 'timestamptz', fromRow: true },
+        { name: 'voided_at', type: 'timestamptz', fromRow: true },
+        { name: 'marked_uncollectible_at', type: 'timestamptz', fromRow: true },
+        { name: 'attempt_count', type: 'integer', fromRow: true },
+        { name: 'hosted_invoice_url', type: 'text', fromRow: true },
+        { name: 'created_at', type: 'timestamptz', notNull: true, fromRow: true },
+        // When Stripe deleted the (draft) invoice, from its invoice.deleted event; NULL while it exists.
+        { name: 'deleted_at', type: 'timestamptz', fromRow: false },
+        ...commonColumns({ metadata: true })
+    ],
+    indexes: ['created_at', 'customer_id', 'subscription_id', 'status', 'due_date'],
+    toRow: (i, context) => ({
+        id: i.id,
+        number: i.number ?? null,
+        customer_id: idOf(i.customer),
+        subscription_id: idOf(i.parent?.subscription_details?.subscription),
+        status: i.status ?? null,
+        currency: i.currency,
+        amount_due: i.amount_due ?? null,
+        amount_paid: i.amount_paid ?? null,
+        amount_remaining: i.amount_remaining ?? null,
+        subtotal: i.subtotal ?? null,
+        total: i.total ?? null,
+        billing_reason: i.billing_reason ?? null,
+        collection_method: i.collection_method ?? null,
+        customer_email: i.customer_email ?? null,
+        due_date: i.due_date ?? null,
+        period_start: i.period_start ?? null,
+        period_end: i.period_end ?? null,
+        finalized_at: i.status_transitions?.finalized_at ?? null,
+        paid_at: i.status_transitions?.paid_at ?? null,
+        voided_at: i.status_transitions?.voided_at ?? null,
+        marked_uncollectible_at: i.status_transitions?.marked_uncollectible_at ?? null,
+        attempt_count: i.attempt_count ?? null,
+        hosted_invoice_url: i.hosted_invoice_url ?? null,
+        created_at: i.created,
+        ...commonValues(i, i, context, true)
+    }),
+    resource: (stripe) => stripe.invoices,
+    listParams: { expand: ['data.payments'] },
+    retrieveParams: { expand: ['payments'] },
+    permission: 'Invoices: Read',
+    events: [
+        'invoice.created',
+        'invoice.deleted',
+        'invoice.finalized',
+        'invoice.finalization_failed',
+        'invoice.marked_uncollectible',
+        'invoice.overdue',
+        'invoice.overpaid',
+        'invoice.paid',
+        'invoice.payment_action_required',
+        'invoice.payment_failed',
+        'invoice.payment_succeeded',
+        'invoice.sent',
+        'invoice.updated',
+        'invoice.voided',
+        'invoice.will_be_due'
+    ],
+    deletionEvents: ['invoice.deleted'],
+    // An open invoice can be paid, voided or written off long after it was created.
+    resweepLookbackSeconds: Number.POSITIVE_INFINITY,
+    validate: (i) => firstProblem(checkId(i.id), checkCreated(i.created), checkCurrency(i.currency), checkAmount('amount_due', i.amount_due, true), checkAmount('amount_paid', i.amount_paid, true), checkAmount('amount_remaining', i.amount_remaining, true), checkAmount('total', i.total, true)),
+    child: {
+        table: 'stripe_invoice_payments',
+        idColumn: 'id',
+        parentColumn: 'invoice_id',
+        removedColumn: 'removed_at',
+        columns: PAYMENT_COLUMNS,
+        indexes: ['invoice_id', 'payment_intent_id', 'charge_id'],
+        rows: (i, context) => (i.payments?.data ?? []).map((p) => paymentRow(p, i, context)),
+        async complete(stripe, i) {
+            if (!i.payments?.has_more)
+                return undefined;
+            const data = [];
+            for await (const p of stripe.invoicePayments.list({ invoice: i.id, limit: 100 }))
+                data.push(p);
+            return { ...i, payments: { ...i.payments, data, has_more: false } };
+        }
+    },
+    dashboardPath: (i) => `invoices/${encodeURIComponent(i.id)}`
 };
 
 ;// CONCATENATED MODULE: ./src/objects/payouts.ts
@@ -41414,14 +41618,146 @@ const refunds = {
     dashboardPath: (r) => `refunds/${encodeURIComponent(r.id)}`
 };
 
+;// CONCATENATED MODULE: ./src/objects/subscriptions.ts
+
+/** One row per subscription item: what MRR is made of. */
+const ITEM_COLUMNS = [
+    { name: 'id', type: 'text', notNull: true, fromRow: true },
+    { name: 'subscription_id', type: 'text', notNull: true, fromRow: true },
+    { name: 'price_id', type: 'text', fromRow: true },
+    { name: 'product_id', type: 'text', fromRow: true },
+    { name: 'unit_amount', type: 'bigint', fromRow: true },
+    // Exact unit amount (may have decimals of a minor unit); NULL for tiered prices.
+    { name: 'unit_amount_decimal', type: 'numeric', fromRow: true },
+    { name: 'currency', type: 'text', fromRow: true },
+    { name: 'interval', type: 'text', fromRow: true },
+    { name: 'interval_count', type: 'integer', fromRow: true },
+    { name: 'usage_type', type: 'text', fromRow: true },
+    { name: 'billing_scheme', type: 'text', fromRow: true },
+    { name: 'quantity', type: 'bigint', fromRow: true },
+    { name: 'created_at', type: 'timestamptz', fromRow: true },
+    { name: 'current_period_start', type: 'timestamptz', fromRow: true },
+    { name: 'current_period_end', type: 'timestamptz', fromRow: true },
+    // When the item was no longer on its subscription (removed or replaced); NULL while it is.
+    { name: 'removed_at', type: 'timestamptz', fromRow: false },
+    ...commonColumns({ metadata: true })
+];
+function itemRow(item, subscription, context) {
+    const price = item.price;
+    return {
+        id: item.id,
+        subscription_id: subscription.id,
+        price_id: price?.id ?? null,
+        product_id: idOf(price?.product),
+        unit_amount: price?.unit_amount ?? null,
+        unit_amount_decimal: price?.unit_amount_decimal == null ? null : String(price.unit_amount_decimal),
+        currency: price?.currency ?? subscription.currency,
+        interval: price?.recurring?.interval ?? null,
+        interval_count: price?.recurring?.interval_count ?? null,
+        usage_type: price?.recurring?.usage_type ?? null,
+        billing_scheme: price?.billing_scheme ?? null,
+        quantity: item.quantity ?? null,
+        created_at: item.created ?? null,
+        current_period_start: item.current_period_start ?? null,
+        current_period_end: item.current_period_end ?? null,
+        ...commonValues({ livemode: subscription.livemode, metadata: item.metadata }, item, context, true)
+    };
+}
+/**
+ * Subscriptions, with their items in stripe_subscription_items. Stripe lists only subscriptions
+ * that are not canceled unless asked for `status=all`, which the action always asks.
+ */
+const subscriptions = {
+    name: 'subscriptions',
+    objectType: 'subscription',
+    noun: 'subscription',
+    plural: 'subscriptions',
+    table: 'stripe_subscriptions',
+    idColumn: 'id',
+    columns: [
+        { name: 'id', type: 'text', notNull: true, fromRow: true },
+        { name: 'customer_id', type: 'text', fromRow: true },
+        { name: 'status', type: 'text', notNull: true, fromRow: true },
+        { name: 'currency', type: 'text', fromRow: true },
+        { name: 'collection_method', type: 'text', fromRow: true },
+        { name: 'start_date', type: 'timestamptz', fromRow: true },
+        { name: 'trial_start', type: 'timestamptz', fromRow: true },
+        { name: 'trial_end', type: 'timestamptz', fromRow: true },
+        { name: 'cancel_at', type: 'timestamptz', fromRow: true },
+        { name: 'cancel_at_period_end', type: 'boolean', fromRow: true },
+        { name: 'canceled_at', type: 'timestamptz', fromRow: true },
+        { name: 'ended_at', type: 'timestamptz', fromRow: true },
+        { name: 'latest_invoice_id', type: 'text', fromRow: true },
+        { name: 'description', type: 'text', fromRow: true },
+        { name: 'created_at', type: 'timestamptz', notNull: true, fromRow: true },
+        ...commonColumns({ metadata: true })
+    ],
+    indexes: ['created_at', 'customer_id', 'status'],
+    toRow: (s, context) => ({
+        id: s.id,
+        customer_id: idOf(s.customer),
+        status: s.status,
+        currency: s.currency ?? null,
+        collection_method: s.collection_method ?? null,
+        start_date: s.start_date ?? null,
+        trial_start: s.trial_start ?? null,
+        trial_end: s.trial_end ?? null,
+        cancel_at: s.cancel_at ?? null,
+        cancel_at_period_end: s.cancel_at_period_end ?? null,
+        canceled_at: s.canceled_at ?? null,
+        ended_at: s.ended_at ?? null,
+        latest_invoice_id: idOf(s.latest_invoice),
+        description: s.description ?? null,
+        created_at: s.created,
+        ...commonValues(s, s, context, true)
+    }),
+    resource: (stripe) => stripe.subscriptions,
+    listParams: { status: 'all' },
+    permission: 'Subscriptions: Read',
+    events: [
+        'customer.subscription.created',
+        'customer.subscription.updated',
+        'customer.subscription.deleted',
+        'customer.subscription.paused',
+        'customer.subscription.resumed',
+        'customer.subscription.trial_will_end',
+        'customer.subscription.pending_update_applied',
+        'customer.subscription.pending_update_expired'
+    ],
+    // A subscription can change at any age (a cancellation, a new quantity).
+    resweepLookbackSeconds: Number.POSITIVE_INFINITY,
+    validate: (s) => firstProblem(checkId(s.id), checkCreated(s.created), checkCurrency(s.currency, true), typeof s.status === 'string' ? undefined : 'status is missing', Array.isArray(s.items?.data) ? undefined : 'items is missing'),
+    child: {
+        table: 'stripe_subscription_items',
+        idColumn: 'id',
+        parentColumn: 'subscription_id',
+        removedColumn: 'removed_at',
+        columns: ITEM_COLUMNS,
+        indexes: ['subscription_id', 'price_id'],
+        rows: (s, context) => (s.items?.data ?? []).map((item) => itemRow(item, s, context)),
+        async complete(stripe, s) {
+            if (!s.items?.has_more)
+                return undefined;
+            const data = [];
+            for await (const item of stripe.subscriptionItems.list({ subscription: s.id, limit: 100 }))
+                data.push(item);
+            return { ...s, items: { ...s.items, data, has_more: false } };
+        }
+    },
+    dashboardPath: (s) => `subscriptions/${encodeURIComponent(s.id)}`
+};
+
 ;// CONCATENATED MODULE: ./src/objects/registry.ts
 
 
 
 
 
+
+
+
 /** Every object the action syncs, in the order runs report them. `all` means every one of these. */
-const OBJECTS = [charges, balanceTransactions, refunds, disputes, payouts];
+const OBJECTS = [charges, balanceTransactions, refunds, disputes, payouts, customers, subscriptions, invoices];
 function specOf(name) {
     const spec = OBJECTS.find((o) => o.name === name);
     if (!spec)
@@ -45112,6 +45448,12 @@ class RunReport {
     payouts = [];
     /** Path of the journal CSV written for the payouts reconciled this run. */
     journalCsv;
+    /** From stripe_mrr, per currency (filled in after the sync when subscriptions are synced). */
+    mrr = [];
+    /** From stripe_receivables, per currency (when invoices are synced). */
+    receivables = [];
+    /** Subscriptions started and canceled in the run's period, per currency. */
+    subscriptionChanges;
     constructor(objects) {
         this.objects = objects;
         for (const name of objects)
@@ -45203,7 +45545,8 @@ const OUTPUT_NAMES = (/* unused pure expression or super */ null && ([
     'rejected_count',
     'payouts_reconciled',
     'payouts',
-    'journal_csv'
+    'journal_csv',
+    'mrr'
 ]));
 /** "120 balance transactions", "1 dispute". */
 function countOf(name, n) {
@@ -45318,7 +45661,8 @@ function buildOutputs(report, options) {
             status: p.status,
             balanced: p.balanced
         }))),
-        journal_csv: report.journalCsv ?? ''
+        journal_csv: report.journalCsv ?? '',
+        mrr: JSON.stringify(Object.fromEntries(report.mrr.map((m) => [m.currency, { mrr_minor: m.mrr, mrr: formatMinor(m.mrr, m.currency), active_subscriptions: m.activeSubscriptions, customers: m.customers }])))
     };
 }
 
@@ -45651,6 +45995,11 @@ function headline(report, ctx) {
     const disputes = report.progress.get('disputes');
     if (disputes)
         facts.push(`${disputes.stored} new dispute${disputes.stored === 1 ? '' : 's'}`);
+    if (report.mrr.length > 0)
+        facts.push(`MRR ${report.mrr.map((m) => formatMoney(m.mrr, m.currency)).join(' · ')}`);
+    const overdue = report.receivables.filter((r) => r.total - r.current > 0);
+    if (overdue.length > 0)
+        facts.push(`overdue ${overdue.map((r) => formatMoney(r.total - r.current, r.currency)).join(' · ')}`);
     if (report.links) {
         const { reconciled, balanced = 0, failed = 0 } = report.links;
         const n = reconciled.length;
@@ -45799,6 +46148,32 @@ function balanceSection(report) {
     lines.push('', 'Net after fees: what these transactions added to the Stripe balance, payouts left out.', '');
     return lines;
 }
+function billingSection(report) {
+    const lines = [];
+    if (report.mrr.length > 0 || report.subscriptionChanges) {
+        lines.push('### Recurring revenue', '');
+        if (report.mrr.length > 0) {
+            lines.push('| Currency | MRR | Active subscriptions | Customers |', '| --- | ---: | ---: | ---: |');
+            for (const m of report.mrr)
+                lines.push(`| ${m.currency.toUpperCase()} | ${moneyCell(m.mrr, m.currency)} | ${m.activeSubscriptions} | ${m.customers} |`);
+            lines.push('');
+        }
+        const c = report.subscriptionChanges;
+        if (c)
+            lines.push(`Subscriptions since ${compactUtc(c.since)} UTC: ${c.started} started, ${c.canceled} canceled.`, '');
+        lines.push('MRR: active and past-due subscriptions at list price, a year as 12 months (view `stripe_mrr`; history in `stripe_mrr_monthly`).', '');
+    }
+    if (report.receivables.length > 0) {
+        lines.push('### Open invoices by days overdue', '');
+        lines.push('| Currency | Not yet due | 1–30 | 31–60 | 61–90 | Over 90 | Total (invoices) |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+        for (const r of report.receivables) {
+            const m = (v) => moneyCell(v, r.currency);
+            lines.push(`| ${r.currency.toUpperCase()} | ${m(r.current)} | ${m(r.overdue1to30)} | ${m(r.overdue31to60)} | ${m(r.overdue61to90)} | ${m(r.overdue90plus)} | ${m(r.total)} (${r.openInvoices}) |`);
+        }
+        lines.push('');
+    }
+    return lines;
+}
 function payoutRow(p, ctx) {
     const money = (v) => (v === undefined ? '' : moneyCell(v, p.currency));
     const balanced = p.balanced === true ? '✓' : p.balanced === false ? '✗' : '—';
@@ -45888,6 +46263,7 @@ function render(report, ctx, rows, describe) {
     lines.push(...chartSection(report, ctx));
     lines.push(...balanceSection(report));
     lines.push(...payoutsSection(report, ctx));
+    lines.push(...billingSection(report));
     lines.push(...syncedSection(report, ctx));
     lines.push(...chargesSection(report, ctx, rows));
     lines.push(...settings(report, ctx));
@@ -45919,7 +46295,7 @@ function renderSummary(report, ctx, describe = String, limitBytes = SUMMARY_LIMI
  * the journal of the payouts reconciled this run (written to a CSV file), and the net of the period
  * before this one (for the headline's comparison).
  */
-async function readBack(session, config, report, now, env) {
+async function readBack(session, config, report, now, env, lastRunAt) {
     const db = session.db;
     const seen = report.payoutsSeen;
     if (!db) {
@@ -45956,6 +46332,28 @@ async function readBack(session, config, report, now, env) {
         WHERE payout_id = ANY($1) ORDER BY date, payout_id, line`, [reconciled]);
         if (lines.length > 0)
             report.journalCsv = await writeJournal(lines, now, env);
+    }
+    if (config.objects.includes('subscriptions')) {
+        const mrr = await db.query(`SELECT currency, mrr, active_subscriptions, customers FROM ${db.table('stripe_mrr')} ORDER BY mrr DESC, currency`);
+        report.mrr = mrr.map((r) => ({ currency: r.currency, mrr: Number(r.mrr), activeSubscriptions: Number(r.active_subscriptions), customers: Number(r.customers) }));
+        // What happened to subscriptions since the last run (a first run: the last 30 days).
+        const since = Math.floor((lastRunAt?.getTime() ?? now.getTime() - 30 * 86400_000) / 1000);
+        const [changes] = await db.query(`SELECT count(*) FILTER (WHERE start_date >= to_timestamp($1)) AS started, count(*) FILTER (WHERE canceled_at >= to_timestamp($1)) AS canceled
+         FROM ${db.table('stripe_subscriptions')}`, [since]);
+        report.subscriptionChanges = { since, started: Number(changes?.started ?? 0), canceled: Number(changes?.canceled ?? 0) };
+    }
+    if (config.objects.includes('invoices')) {
+        const rows = await db.query(`SELECT * FROM ${db.table('stripe_receivables')} ORDER BY total DESC, currency`);
+        report.receivables = rows.map((r) => ({
+            currency: r.currency,
+            openInvoices: Number(r.open_invoices),
+            total: Number(r.total),
+            current: Number(r.current),
+            overdue1to30: Number(r.overdue_1_30),
+            overdue31to60: Number(r.overdue_31_60),
+            overdue61to90: Number(r.overdue_61_90),
+            overdue90plus: Number(r.overdue_90_plus)
+        }));
     }
     return { previous: await previousPeriod(session, config, report, now) };
 }
@@ -67459,6 +67857,7 @@ function dryRunSink() {
     return {
         write: async (_objects, options) => result(options),
         refresh: async (_objects, _keep, options) => result(options),
+        markDeleted: async () => ({ ...result(), deleted: 0 }),
         close: async () => { }
     };
 }
@@ -67474,6 +67873,7 @@ class TableSink {
     options;
     qualifiedTable;
     sql;
+    childSql;
     /** Ids of this object in quarantine, not resolved: read once, so writes touch the quarantine only when they must. */
     quarantined;
     /** The transaction before the next one: one connection runs one transaction at a time. */
@@ -67491,6 +67891,7 @@ class TableSink {
         this.options = options;
         this.qualifiedTable = qualified(options.schema, options.table);
         this.sql = upsertSql(this.qualifiedTable, spec.columns, spec.idColumn);
+        this.childSql = spec.child ? upsertSql(qualified(options.schema, spec.child.table), spec.child.columns, spec.child.idColumn) : undefined;
         this.opened = Promise.all([connection, options.ready]).then(([client]) => {
             this.client = client;
         });
@@ -67577,20 +67978,22 @@ class TableSink {
         const client = await this.connection.catch(() => undefined);
         await client?.end().catch(() => { });
     }
-    async writeInTransaction(objects, options) {
-        const rows = [];
-        const mapped = [];
-        const refused = [];
+    /** Rows for the objects (and their children); an object that cannot be read is refused. */
+    units(objects, refused) {
+        const units = [];
         for (const object of objects) {
             try {
-                rows.push(this.spec.toRow(object, this.options.context));
-                mapped.push(object);
+                units.push({ object, row: this.spec.toRow(object, this.options.context), children: this.spec.child?.rows(object, this.options.context) ?? [] });
             }
             catch (error) {
                 refused.push(this.reject(object, `could not be read: ${error instanceof Error ? error.message : String(error)}`));
             }
         }
-        const counts = await this.upsertSafely(rows, mapped, refused);
+        return units;
+    }
+    async writeInTransaction(objects, options) {
+        const refused = [];
+        const counts = await this.upsertSafely(this.units(objects, refused), refused);
         const rejects = [...(options.rejects ?? []), ...refused];
         if (rejects.length > 0) {
             await saveRejects(this.client, this.options.schema, rejects);
@@ -67613,12 +68016,27 @@ class TableSink {
             await state_saveState(this.client, this.options.schema, options.checkpoint);
         return { ...counts, refused, claimed };
     }
-    /** The batch in one statement; if Postgres refuses it for its data, row by row, quarantining what it still refuses. */
-    async upsertSafely(rows, objects, refused) {
-        const idColumn = this.spec.idColumn;
+    /**
+     * Objects Stripe deleted (a customer, a draft invoice): stored from the deletion event's copy when
+     * given, and marked with `deleted_at` — never dropped, never left looking alive.
+     */
+    async markDeleted(entries) {
+        return this.transaction(async () => {
+            const refused = [];
+            const counts = await this.upsertSafely(this.units(entries.flatMap((e) => (e.object ? [e.object] : [])), refused), refused);
+            if (refused.length > 0)
+                await saveRejects(this.client, this.options.schema, refused);
+            const id = quoteIdent(this.spec.idColumn);
+            const marked = await this.client.query(`UPDATE ${this.qualifiedTable} AS t SET deleted_at = to_timestamp(d.at), updated_at = now()
+           FROM unnest($1::text[], $2::double precision[]) AS d(id, at) WHERE t.${id} = d.id AND t.deleted_at IS NULL`, [entries.map((e) => e.id), entries.map((e) => e.at)]);
+            return { ...counts, refused, claimed: [], deleted: marked.rowCount ?? 0 };
+        });
+    }
+    /** The batch in one statement; if Postgres refuses it for its data, object by object, quarantining what it still refuses. */
+    async upsertSafely(units, refused) {
         await this.client.query('SAVEPOINT batch');
         try {
-            const counts = await upsertRows(this.client, this.sql, rows, idColumn);
+            const counts = await this.upsertUnits(units);
             await this.client.query('RELEASE SAVEPOINT batch');
             return counts;
         }
@@ -67628,10 +68046,10 @@ class TableSink {
             await this.client.query('ROLLBACK TO SAVEPOINT batch');
         }
         const total = { inserted: 0, updated: 0 };
-        for (let i = 0; i < rows.length; i++) {
+        for (const unit of units) {
             await this.client.query('SAVEPOINT one');
             try {
-                const counts = await upsertRows(this.client, this.sql, [rows[i]], idColumn);
+                const counts = await this.upsertUnits([unit]);
                 total.inserted += counts.inserted;
                 total.updated += counts.updated;
                 await this.client.query('RELEASE SAVEPOINT one');
@@ -67640,10 +68058,29 @@ class TableSink {
                 if (!isDataError(error))
                     throw error;
                 await this.client.query('ROLLBACK TO SAVEPOINT one');
-                refused.push(this.reject(objects[i], `Postgres refused it: ${error.message}`));
+                refused.push(this.reject(unit.object, `Postgres refused it: ${error.message}`));
             }
         }
         return total;
+    }
+    /** Objects and their children; a child its parent no longer lists is marked removed, one that is back is not. */
+    async upsertUnits(units) {
+        const counts = await upsertRows(this.client, this.sql, units.map((u) => u.row), this.spec.idColumn);
+        const child = this.spec.child;
+        if (child && this.childSql && units.length > 0) {
+            const children = units.flatMap((u) => u.children);
+            await upsertRows(this.client, this.childSql, children, child.idColumn);
+            const table = qualified(this.options.schema, child.table);
+            const [idc, parent, removed] = [quoteIdent(child.idColumn), quoteIdent(child.parentColumn), quoteIdent(child.removedColumn)];
+            const present = children.map((r) => String(r[child.idColumn]));
+            await this.client.query(`UPDATE ${table} SET ${removed} = now() WHERE ${parent} = ANY($1) AND ${removed} IS NULL AND NOT (${idc} = ANY($2))`, [
+                units.map((u) => u.object.id),
+                present
+            ]);
+            if (present.length > 0)
+                await this.client.query(`UPDATE ${table} SET ${removed} = NULL WHERE ${idc} = ANY($1) AND ${removed} IS NOT NULL`, [present]);
+        }
+        return counts;
     }
     reject(object, reason) {
         return { objectType: this.spec.objectType, id: String(object?.id ?? '(no id)'), reason, raw: rawText(object) };
@@ -67781,9 +68218,126 @@ const JOURNAL_VIEW = {
        ) AS l(line, account, signed)
    WHERE r.status = 'paid' AND r.reconciled_at IS NOT NULL AND l.signed <> 0`
 };
+/**
+ * MRR exactly, to the minor unit. An item's recurring amount per month is unit amount × quantity ×
+ * k / (12 × interval count), with k = 12 for a month, 1 for a year, 52 for a week, 365 for a day
+ * (a year is 12 months, a week 52/12 of a month, a day 365/12). Dividing each item would round
+ * each one (2900 × 52 / 12 has no end); instead every item is put over one denominator, 12 × L with
+ * L the least common multiple of the interval counts, summed, and divided once.
+ */
+function scaleCtes(schema) {
+    return `counts AS (
+         SELECT c, row_number() OVER (ORDER BY c) AS n
+           FROM (SELECT DISTINCT greatest(coalesce(interval_count, 1), 1)::numeric AS c FROM ${qualified(schema, 'stripe_subscription_items')}) d
+       ),
+       lcms(n, l) AS (SELECT 0::bigint, 1::numeric UNION ALL SELECT c.n, lcm(lcms.l, c.c) FROM lcms JOIN counts c ON c.n = lcms.n + 1),
+       scale AS (SELECT max(l) AS l FROM lcms)`;
+}
+/** The numerator of an item's monthly amount over 12 × scale.l; NULL for metered and tiered prices (no fixed amount). */
+const MONTHLY_NUMERATOR = `CASE WHEN i.usage_type = 'metered' OR i.unit_amount_decimal IS NULL THEN NULL
+         ELSE i.unit_amount_decimal * coalesce(i.quantity, 1)
+              * CASE i.interval WHEN 'month' THEN 12 WHEN 'year' THEN 1 WHEN 'week' THEN 52 WHEN 'day' THEN 365 END
+              * (scale.l / greatest(coalesce(i.interval_count, 1), 1)) END`;
+const MRR_VIEW = {
+    name: 'stripe_mrr',
+    requires: ['subscriptions'],
+    version: 1,
+    about: 'monthly recurring revenue per currency, now',
+    // Active and past-due subscriptions (not trialing, unpaid, paused, canceled or incomplete), their
+    // current items at list price, rounded to the minor unit per currency.
+    sql: (schema, tables) => `WITH RECURSIVE ${scaleCtes(schema)}
+  SELECT i.currency,
+         round(sum(${MONTHLY_NUMERATOR}) / (12 * min(scale.l)))::bigint AS mrr,
+         ${major(`round(sum(${MONTHLY_NUMERATOR}) / (12 * min(scale.l)))`, 'i.currency')} AS mrr_major,
+         count(DISTINCT s.id) AS active_subscriptions,
+         count(DISTINCT s.customer_id) AS customers,
+         count(*) FILTER (WHERE i.usage_type = 'metered' OR i.unit_amount_decimal IS NULL) AS items_without_fixed_amount
+    FROM ${t(schema, tables, 'subscriptions')} s
+    JOIN ${qualified(schema, 'stripe_subscription_items')} i ON i.subscription_id = s.id AND i.removed_at IS NULL
+   CROSS JOIN scale
+   WHERE s.status IN ('active', 'past_due')
+   GROUP BY i.currency`
+};
+const MRR_MONTHLY_VIEW = {
+    name: 'stripe_mrr_monthly',
+    requires: ['subscriptions'],
+    version: 1,
+    about: 'MRR at each month end, with new, expansion, contraction and churn',
+    // A subscription counts at an instant when it has started, has not ended, and is not in its
+    // trial; an item when it existed then and had not been removed. Movements compare each customer's
+    // MRR with the previous month end: new (from nothing), expansion, contraction, churn (to nothing).
+    // The current month is measured now.
+    sql: (schema, tables) => `WITH RECURSIVE ${scaleCtes(schema)},
+       items AS (
+         SELECT s.id AS subscription_id, s.customer_id, i.currency, s.start_date, s.ended_at, s.trial_end,
+                i.created_at AS item_from, i.removed_at AS item_to, ${MONTHLY_NUMERATOR} AS monthly
+           FROM ${t(schema, tables, 'subscriptions')} s
+           JOIN ${qualified(schema, 'stripe_subscription_items')} i ON i.subscription_id = s.id
+          CROSS JOIN scale
+          WHERE s.status NOT IN ('incomplete', 'incomplete_expired') AND s.start_date IS NOT NULL
+       ),
+       months AS (
+         SELECT m::date AS month, least((m + interval '1 month') AT TIME ZONE 'UTC', now()) AS at
+           FROM generate_series(date_trunc('month', (SELECT min(start_date) FROM items) AT TIME ZONE 'UTC'),
+                                date_trunc('month', now() AT TIME ZONE 'UTC'), interval '1 month') AS m
+       ),
+       per_customer AS (
+         SELECT m.month, x.currency, x.customer_id, sum(x.monthly) AS mrr, count(DISTINCT x.subscription_id) AS subscriptions
+           FROM months m
+           JOIN items x ON x.monthly IS NOT NULL
+                       AND x.start_date <= m.at AND (x.ended_at IS NULL OR x.ended_at > m.at)
+                       AND (x.trial_end IS NULL OR x.trial_end <= m.at)
+                       AND (x.item_from IS NULL OR x.item_from <= m.at) AND (x.item_to IS NULL OR x.item_to > m.at)
+          GROUP BY 1, 2, 3
+       ),
+       moves AS (
+         SELECT coalesce(c.month, (p.month + interval '1 month')::date) AS month,
+                coalesce(c.currency, p.currency) AS currency,
+                coalesce(c.mrr, 0) AS now_mrr, coalesce(p.mrr, 0) AS before_mrr,
+                coalesce(c.subscriptions, 0) AS subscriptions, c.customer_id IS NOT NULL AS active
+           FROM per_customer c
+           FULL JOIN per_customer p ON p.month = (c.month - interval '1 month')::date AND p.currency = c.currency AND p.customer_id = c.customer_id
+       )
+  SELECT month, currency,
+         round(sum(now_mrr) / (12 * min(scale.l)))::bigint AS mrr,
+         coalesce(round(sum(now_mrr) FILTER (WHERE before_mrr = 0 AND now_mrr > 0) / (12 * min(scale.l))), 0)::bigint AS new_mrr,
+         coalesce(round(sum(now_mrr - before_mrr) FILTER (WHERE before_mrr > 0 AND now_mrr > before_mrr) / (12 * min(scale.l))), 0)::bigint AS expansion_mrr,
+         coalesce(round(sum(before_mrr - now_mrr) FILTER (WHERE now_mrr > 0 AND now_mrr < before_mrr) / (12 * min(scale.l))), 0)::bigint AS contraction_mrr,
+         coalesce(round(sum(before_mrr) FILTER (WHERE before_mrr > 0 AND now_mrr = 0) / (12 * min(scale.l))), 0)::bigint AS churned_mrr,
+         count(*) FILTER (WHERE active) AS customers,
+         sum(subscriptions)::bigint AS subscriptions
+    FROM moves CROSS JOIN scale
+   WHERE month <= date_trunc('month', now() AT TIME ZONE 'UTC')::date
+   GROUP BY month, currency`
+};
+const RECEIVABLES_VIEW = {
+    name: 'stripe_receivables',
+    requires: ['invoices'],
+    version: 1,
+    about: 'open invoices by days overdue, per currency',
+    // Open invoices (finalized, not paid, voided or written off, not deleted), by how long past their
+    // due date they are now; an invoice charged automatically has no due date and is due when finalized.
+    sql: (schema, tables) => `WITH open AS (
+         SELECT currency, amount_remaining,
+                floor(extract(epoch FROM now() - coalesce(due_date, finalized_at, created_at)) / 86400) AS days
+           FROM ${t(schema, tables, 'invoices')}
+          WHERE status = 'open' AND deleted_at IS NULL AND amount_remaining > 0
+       )
+  SELECT currency,
+         count(*) AS open_invoices,
+         sum(amount_remaining)::bigint AS total,
+         coalesce(sum(amount_remaining) FILTER (WHERE days <= 0), 0)::bigint AS current,
+         coalesce(sum(amount_remaining) FILTER (WHERE days BETWEEN 1 AND 30), 0)::bigint AS overdue_1_30,
+         coalesce(sum(amount_remaining) FILTER (WHERE days BETWEEN 31 AND 60), 0)::bigint AS overdue_31_60,
+         coalesce(sum(amount_remaining) FILTER (WHERE days BETWEEN 61 AND 90), 0)::bigint AS overdue_61_90,
+         coalesce(sum(amount_remaining) FILTER (WHERE days > 90), 0)::bigint AS overdue_90_plus,
+         count(*) FILTER (WHERE days > 0) AS overdue_invoices
+    FROM open
+   GROUP BY currency`
+};
 /** The views for a run's tables, in creation order (a view that reads another comes after it). */
 function viewsFor(chargesTable) {
-    return [chargeDailyView(chargesTable), CHARGE_FEES_VIEW, PAYOUT_RECONCILIATION_VIEW, JOURNAL_VIEW];
+    return [chargeDailyView(chargesTable), CHARGE_FEES_VIEW, PAYOUT_RECONCILIATION_VIEW, JOURNAL_VIEW, MRR_VIEW, MRR_MONTHLY_VIEW, RECEIVABLES_VIEW];
 }
 const MARK = 'stripe-payment-monitor view v';
 /**
@@ -68251,7 +68805,7 @@ async function* pages(list, window, pageSize) {
 /** One object by id. */
 async function retrieveObject(stripe, spec, id, retry = DEFAULT_RETRY) {
     try {
-        return await withRetries(() => spec.resource(stripe).retrieve(id), retry);
+        return await withRetries(() => spec.resource(stripe).retrieve(id, spec.retrieveParams ? { ...spec.retrieveParams } : undefined), retry);
     }
     catch (error) {
         throw new StripeRequestError(error, `retrieve ${spec.noun} ${id}`, spec.permission);
@@ -68497,10 +69051,34 @@ function gaps(from, to, done) {
 
 ;// CONCATENATED MODULE: ./src/sync/batch.ts
 
+
+
 /** At most this many quarantine warnings per object and run; the count covers the rest. */
 const MAX_REJECT_WARNINGS = 10;
-/** Splits what Stripe returned into objects that can be stored and objects to quarantine (malformed shapes). */
-function screen(spec, objects) {
+/**
+ * Splits what Stripe returned into objects that can be stored and objects to quarantine (malformed
+ * shapes), and completes the children a list cut short (a subscription with many items).
+ */
+async function screen(run, objects) {
+    const { valid, rejects } = check(run.spec, objects);
+    const complete = run.spec.child?.complete;
+    if (complete) {
+        for (let i = 0; i < valid.length; i++) {
+            const object = valid[i];
+            try {
+                const whole = await withRetries(() => complete(run.stripe, object), run.retry);
+                if (whole)
+                    valid[i] = whole;
+            }
+            catch (error) {
+                throw new StripeRequestError(error, `list the rest of ${run.spec.noun} ${object.id}`, run.spec.permission);
+            }
+        }
+    }
+    return { valid, rejects };
+}
+/** Validation alone. */
+function check(spec, objects) {
     const valid = [];
     const rejects = [];
     for (const object of objects) {
@@ -68702,7 +69280,7 @@ async function syncSpans(run, options) {
     const started = performance.now();
     const writer = new BatchWriter(async (pages) => {
         const fetched = pages.flatMap((p) => p.objects);
-        const { valid, rejects } = screen(run.spec, fetched);
+        const { valid, rejects } = await screen(run, fetched);
         const kept = options.skip ? valid.filter((o) => !options.skip(o)) : valid;
         const done = pages.flatMap((p) => (p.done ? [p.done] : []));
         await commit(run, { scanned: fetched.length, pages: pages.length, dropped: pages.reduce((n, p) => n + p.dropped, 0), matched: kept.filter(run.matches), rejects }, 'any', options.checkpoint?.(done));
@@ -68760,6 +69338,8 @@ function progressLine(run, elapsedMs, remaining) {
 }
 
 ;// CONCATENATED MODULE: ./src/sync/incremental.ts
+
+
 
 
 
@@ -68861,6 +69441,7 @@ function isStored(state, object) {
 async function replayEvents(run, state, report) {
     const { stripe, spec } = run;
     const affected = new Set();
+    const deleted = new Map();
     let newest;
     const cursor = { eventId: state.lastEventId, sinceCreated: state.lastEventCreated ?? Math.floor((state.eventsCheckedAt?.getTime() ?? 0) / 1000) };
     for await (const page of eventsAfter(stripe, spec.events, cursor, run.retry)) {
@@ -68870,13 +69451,20 @@ async function replayEvents(run, state, report) {
         report.eventsProcessed += page.length;
         for (const event of page) {
             const object = objectOfEvent(spec, event);
+            if (!object)
+                continue;
+            if (spec.deletionEvents?.includes(event.type))
+                deleted.set(object.id, event);
             // An object the forward sweep has not reached yet is listed by it, current, later this run.
-            if (object && isStored(state, object) !== false)
+            else if (isStored(state, object) !== false)
                 affected.add(object.id);
         }
     }
-    run.log(`Replayed ${report.eventsProcessed} ${spec.noun} event(s); re-fetching ${affected.size} changed ${spec.plural}.`);
+    for (const id of deleted.keys())
+        affected.delete(id);
+    run.log(`Replayed ${report.eventsProcessed} ${spec.noun} event(s); re-fetching ${affected.size} changed ${spec.plural}${deleted.size > 0 ? `; ${deleted.size} deleted` : ''}.`);
     await refetch(run, [...affected], (object) => isStored(state, object) === true, report);
+    await applyDeletions(run, [...deleted.values()]);
     if (newest) {
         state.lastEventId = newest.id;
         state.lastEventCreated = newest.created;
@@ -68889,17 +69477,35 @@ async function replayEvents(run, state, report) {
 async function refetch(run, ids, inScope, report) {
     const batch = [];
     const flush = async () => {
-        const { valid, rejects } = screen(run.spec, batch);
+        const { valid, rejects } = await screen(run, batch);
         const claim = run.claim?.(valid.filter(run.matches));
         const result = await run.sink.refresh(valid, run.matches, { rejects, claim });
         account(run, valid.filter(run.matches), rejects, result, 'any', true);
         batch.length = 0;
     };
+    const gone = [];
     for (const id of ids) {
-        const object = await retrieveObject(run.stripe, run.spec, id, run.retry);
+        let object;
+        try {
+            object = await retrieveObject(run.stripe, run.spec, id, run.retry);
+        }
+        catch (error) {
+            // Deleted since its event (a draft invoice): Stripe no longer has it.
+            if (run.spec.deletionEvents && isMissing(error)) {
+                gone.push({ id, at: unixSeconds(run.now) });
+                continue;
+            }
+            throw error;
+        }
         run.progress.refetched += 1;
         if (report)
             report.refetched += 1;
+        // A deleted customer is answered as { id, deleted: true }.
+        if (object.deleted === true) {
+            if (run.spec.deletionEvents)
+                gone.push({ id, at: unixSeconds(run.now) });
+            continue;
+        }
         if (inScope(object))
             batch.push(object);
         if (batch.length >= MAX_PAGE_SIZE)
@@ -68907,6 +69513,34 @@ async function refetch(run, ids, inScope, report) {
     }
     if (batch.length > 0)
         await flush();
+    if (gone.length > 0)
+        await run.sink.markDeleted(gone);
+}
+function isMissing(error) {
+    const cause = error instanceof StripeRequestError ? error.cause : error;
+    return cause instanceof stripe_esm_node.errors.StripeInvalidRequestError && cause.statusCode === 404;
+}
+/**
+ * Deletion events: the object is gone from Stripe's lists, so the event's copy is stored (when it
+ * is a whole object) and the row is marked `deleted_at` at the event's time.
+ */
+async function applyDeletions(run, events) {
+    if (events.length === 0)
+        return 0;
+    const entries = events.flatMap((event) => {
+        const object = event.data?.object;
+        if (!object || typeof object.id !== 'string')
+            return [];
+        // A whole object (it has `created`) is stored as it was; a stub only marks the row.
+        const { valid } = check(run.spec, [object]);
+        return [{ id: object.id, object: valid[0], at: event.created }];
+    });
+    const result = await run.sink.markDeleted(entries);
+    run.progress.stored += result.inserted;
+    run.progress.updated += result.deleted;
+    if (result.deleted > 0)
+        run.log(`Marked ${result.deleted} deleted ${result.deleted === 1 ? run.spec.noun : run.spec.plural} (deleted_at set; the rows are kept).`);
+    return result.deleted;
 }
 /**
  * Events were lost (older than Stripe keeps): re-list instead the objects that could have changed
@@ -68922,7 +69556,7 @@ async function resweep(run, state, checkedAt, report) {
     report.resweep = true;
     const newest = await newestEvent(run.stripe, spec.events, run.retry);
     for await (const page of pages(run.list, { gte: from, lt: state.cursorCreated + 1 }, () => MAX_PAGE_SIZE)) {
-        const { valid, rejects } = screen(spec, page.data.filter((o) => isStored(state, o) !== false));
+        const { valid, rejects } = await screen(run, page.data.filter((o) => isStored(state, o) !== false));
         report.refetched += page.data.length;
         const matched = valid.filter(run.matches);
         const result = await run.sink.refresh(valid, run.matches, { rejects, claim: run.claim?.(matched) });
@@ -69017,7 +69651,7 @@ async function sweepForward(run, state, until, limit) {
                 state.cursorIds = [];
             }
             advanceWatermark(state);
-            const { valid, rejects } = screen(spec, chunk);
+            const { valid, rejects } = await screen(run, chunk);
             await commit(run, { scanned: chunk.length, pages: 1, dropped: 0, matched: valid.filter(run.matches), rejects }, 'oldest-first', state);
             remaining -= chunk.length;
             const newestCreated = chunk.at(-1).created;
@@ -69058,7 +69692,7 @@ async function syncNewest(run, limit, window) {
     // Without a filter a small limit needs exactly that many objects; with one, full pages.
     const pageSize = () => (run.filtered ? MAX_PAGE_SIZE : Math.min(MAX_PAGE_SIZE, limit - progress.matched));
     for await (const page of pages(run.list, window, pageSize)) {
-        const { valid, rejects } = screen(run.spec, page.data);
+        const { valid, rejects } = await screen(run, page.data);
         const matched = takeMatching(valid, run.matches, limit - progress.matched);
         await commit(run, { scanned: page.data.length, pages: 1, dropped: page.dropped, matched, rejects }, 'newest-first');
         run.log(`Page ${progress.pages} of ${run.spec.plural}: scanned ${page.data.length} (${progress.scanned} in all), matched ${matched.length} (${progress.matched}), ` +
@@ -69087,7 +69721,7 @@ async function linkPayouts(payouts, transactions) {
     const reconcile = async (id) => {
         const list = pageLister(bt.stripe, bt.spec, bt.retry, { payout: id });
         for await (const page of pages(list, {}, () => MAX_PAGE_SIZE)) {
-            const { valid, rejects } = screen(bt.spec, page.data);
+            const { valid, rejects } = await screen(bt, page.data);
             const result = await transactions.sink.refresh(valid, () => true, {
                 rejects,
                 also: [
@@ -69127,6 +69761,7 @@ async function linkPayouts(payouts, transactions) {
 
 
 
+
 /**
  * Rows Stripe changed without an event (balance transactions still `pending` after their
  * `available_on`): brought up to date without re-listing history. Each is re-fetched by id, or —
@@ -69147,7 +69782,7 @@ async function refreshStale(run, sink) {
     run.log(`Refreshing ${stale.length} ${run.spec.plural} that Stripe changes without an event (${where.split(' AND ')[0]} and due).`);
     if (listRequests < stale.length) {
         for await (const page of pages(run.list, { gte: from, lt: to }, () => MAX_PAGE_SIZE)) {
-            const { valid, rejects } = screen(run.spec, page.data);
+            const { valid, rejects } = await screen(run, page.data);
             run.progress.refetched += page.data.length;
             const result = await sink.refresh(valid, run.matches, { rejects });
             account(run, valid, rejects, result, 'any', true);
@@ -69185,7 +69820,7 @@ async function retryQuarantined(run, sink, before) {
             throw error;
         }
     }
-    const { valid, rejects } = screen(run.spec, fetched);
+    const { valid, rejects } = await screen(run, fetched);
     const matched = valid.filter(run.matches);
     const result = await sink.refresh(valid, run.matches, { rejects, claim: run.claim?.(matched) });
     account(run, matched, rejects, result, 'any', true);
@@ -69196,6 +69831,22 @@ async function retryQuarantined(run, sink, before) {
     const resolved = usable.length;
     if (resolved > 0)
         run.log(`${resolved} formerly quarantined ${resolved === 1 ? run.spec.noun : run.spec.plural} can be stored now; marked resolved.`);
+}
+/** Stripe keeps events 30 days: the deletions a run can still learn of. */
+const EVENT_RETENTION_SECONDS = 30 * 86400;
+/**
+ * Objects deleted in Stripe vanish from its lists; only their deletion events (kept 30 days) say so.
+ * Runs that replay no events (and a first incremental run) read those events, so a deleted customer
+ * or draft invoice is kept with `deleted_at` set rather than left looking alive.
+ */
+async function scanDeletions(run) {
+    const types = run.spec.deletionEvents;
+    if (!types || types.length === 0)
+        return;
+    const events = [];
+    for await (const page of eventsAfter(run.stripe, types, { eventId: null, sinceCreated: unixSeconds(run.now) - EVENT_RETENTION_SECONDS }, run.retry))
+        events.push(...page);
+    await applyDeletions(run, events);
 }
 
 ;// CONCATENATED MODULE: ./src/sync/objects.ts
@@ -69245,6 +69896,7 @@ function objectRun(ctx, spec) {
 async function syncOne(ctx, spec) {
     const { config, session } = ctx;
     const run = objectRun(ctx, spec);
+    let firstRun = true;
     if (config.incremental) {
         const result = await syncIncremental(run, {
             key: stateKey(config, spec.name, filterKey(config, spec.name)),
@@ -69255,12 +69907,16 @@ async function syncOne(ctx, spec) {
             createdLt: config.createdLt
         });
         ctx.report.incremental.set(spec.name, result);
+        firstRun = result.firstRun;
     }
     else {
         await syncNewest(run, config.limit, { gte: config.createdGte, lt: config.createdLt });
     }
     const table = session.table(spec.name);
     if (table) {
+        // Incremental runs after the first replay deletion events with the rest.
+        if (firstRun)
+            await scanDeletions(run);
         await refreshStale(run, table);
         await retryQuarantined(run, table, session.db.startedAt);
     }
@@ -69375,13 +70031,13 @@ async function runAction(rawIo, options = {}) {
             if (session.preparing)
                 await session.ready;
             // What the summary adds from the database; after a failure, a broken connection must not hide the real error.
-            const { previous } = await readBack(session, cfg, report, now, env).catch((error) => {
+            const lastRunAt = [...session.states.values()].map((s) => s?.lastRunFinishedAt ?? undefined).find((d) => d !== undefined);
+            const { previous } = await readBack(session, cfg, report, now, env, lastRunAt).catch((error) => {
                 if (report.failures.size === 0)
                     throw error;
                 io.warning(`The job summary lacks what it reads back from the database: ${describeFailure(error, cfg)}`);
                 return { previous: undefined };
             });
-            const lastRunAt = [...session.states.values()].map((s) => s?.lastRunFinishedAt ?? undefined).find((d) => d !== undefined);
             const outputs = await publish(io, cfg, report, { now, previous, lastRunAt, describe: (e) => describeFailure(e, cfg) });
             if (report.failures.size > 0) {
                 io.setFailed(failureMessage(report, cfg));

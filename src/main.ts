@@ -96,12 +96,12 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
       // Preparing the tables may have failed after every object had finished fetching.
       if (session.preparing) await session.ready
       // What the summary adds from the database; after a failure, a broken connection must not hide the real error.
-      const { previous } = await readBack(session, cfg, report, now, env).catch((error: unknown) => {
+      const lastRunAt = [...session.states.values()].map((s) => s?.lastRunFinishedAt ?? undefined).find((d) => d !== undefined)
+      const { previous } = await readBack(session, cfg, report, now, env, lastRunAt).catch((error: unknown) => {
         if (report!.failures.size === 0) throw error
         io.warning(`The job summary lacks what it reads back from the database: ${describeFailure(error, cfg)}`)
         return { previous: undefined }
       })
-      const lastRunAt = [...session.states.values()].map((s) => s?.lastRunFinishedAt ?? undefined).find((d) => d !== undefined)
       const outputs = await publish(io, cfg, report, { now, previous, lastRunAt, describe: (e) => describeFailure(e, cfg) })
       if (report.failures.size > 0) {
         io.setFailed(failureMessage(report, cfg))

@@ -2,6 +2,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type Stripe from 'stripe'
 import { DISPUTE_FEE, balanceTransaction, makeDispute, makeRefund, settle, type Account } from './account.js'
+import type { Billing } from './billing.js'
 import { randomId, seededRandom } from './fixtures.js'
 
 /**
@@ -30,7 +31,18 @@ export interface RecordedRequest {
 export type Fault = 429 | 500 | 502 | 503 | 'reset' | 'bad-json' | 'slow'
 
 /** The resources the stand-in serves, by URL path under /v1. */
-export type Area = 'charges' | 'balance_transactions' | 'refunds' | 'disputes' | 'payouts' | 'events'
+export type Area =
+  | 'charges'
+  | 'balance_transactions'
+  | 'refunds'
+  | 'disputes'
+  | 'payouts'
+  | 'events'
+  | 'customers'
+  | 'subscriptions'
+  | 'subscription_items'
+  | 'invoices'
+  | 'invoice_payments'
 
 export interface StandInOptions {
   /** Delay before each response, ms. */
@@ -57,6 +69,8 @@ export interface StandInOptions {
 
 /** Stripe keeps events for 30 days. */
 export const EVENT_RETENTION_SECONDS = 30 * 86400
+/** How many items a subscription embeds before `has_more`. */
+export const EMBEDDED_ITEMS = 10
 
 type Answer = { status: number; body: unknown; headers?: Record<string, string> }
 
@@ -76,7 +90,8 @@ interface Stored<T> {
 
 /**
  * One resource's objects, newest first (ties: most recently added first), with Stripe's list
- * semantics. `render` produces the object as served (fields that change with the clock).
+ * semantics. `current` gives an object as it is now (fields that change with the clock); `serve`
+ * gives it as a request gets it (embedded lists cut short, expansions left out unless asked for).
  */
 class Collection<T extends Dated> {
   sorted: Array<Stored<T>> = []
@@ -86,8 +101,13 @@ class Collection<T extends Dated> {
 
   constructor(
     readonly kind: string,
-    private readonly render: (object: T) => T = (o) => o
+    private readonly current: (object: T) => T = (o) => o,
+    private readonly serve: (object: T, query: Record<string, string>) => T = (o) => o
   ) {}
+
+  private render(object: T, query: Record<string, string>): T {
+    return this.serve(this.current(object), query)
+  }
 
   add(objects: Iterable<T>): void {
     for (const object of objects) {
@@ -107,14 +127,14 @@ class Collection<T extends Dated> {
     return stored.object
   }
 
-  get(id: string): T | undefined {
+  get(id: string, query: Record<string, string> = {}): T | undefined {
     const stored = this.byId.get(id)
-    return stored ? this.render(stored.object) : undefined
+    return stored ? this.render(stored.object, query) : undefined
   }
 
-  /** Newest first, as served. */
+  /** Newest first, as they are now, whole: the truth a table is compared with. */
   all(): T[] {
-    return this.sorted.map((s) => this.render(s.object))
+    return this.sorted.map((s) => this.current(s.object))
   }
 
   list(query: Record<string, string>, filter?: (object: T) => boolean): Answer {
@@ -157,7 +177,7 @@ class Collection<T extends Dated> {
     } else {
       end = Math.min(hi, start + limit)
     }
-    const data = items.slice(start, Math.max(start, end)).map((s) => this.render(s.object))
+    const data = items.slice(start, Math.max(start, end)).map((s) => this.render(s.object, query))
     const hasMore = query.ending_before ? start > lo : end < hi
     return { status: 200, body: { object: 'list', data, has_more: hasMore, url: `/v1/${this.kind}s` } }
   }
@@ -200,6 +220,29 @@ export class StripeStandIn {
     ...t,
     status: t.available_on <= this.now() ? 'available' : 'pending'
   }))
+  readonly customers = new Collection<Stripe.Customer>('customer')
+  /** Subscriptions embed their first 10 items, as Stripe does; the rest are at /v1/subscription_items. */
+  readonly subscriptions = new Collection<Stripe.Subscription>(
+    'subscription',
+    (s) => s,
+    (s) => (s.items.data.length <= EMBEDDED_ITEMS ? s : { ...s, items: { ...s.items, data: s.items.data.slice(0, EMBEDDED_ITEMS), has_more: true } })
+  )
+  /** Invoices carry their payments only when asked to (`expand[]=data.payments`, or `payments` on a retrieve). */
+  readonly invoices = new Collection<Stripe.Invoice>(
+    'invoice',
+    (i) => i,
+    (i, query) => {
+      const expand = Object.entries(query)
+        .filter(([k]) => /^expand\[\d*\]$/.test(k))
+        .map(([, v]) => v)
+      if (expand.includes('data.payments') || expand.includes('payments')) return i
+      const served = { ...i }
+      delete served.payments
+      return served
+    }
+  )
+  private readonly deletedCustomers = new Set<string>()
+  private readonly deletedInvoices = new Set<string>()
   readonly refunds = new Collection<Stripe.Refund>('refund')
   readonly disputes = new Collection<Stripe.Dispute>('dispute')
   readonly payouts = new Collection<Stripe.Payout>('payout')
@@ -246,6 +289,84 @@ export class StripeStandIn {
       const own = account.payouts.find((p) => p.id === payout)!.balance_transaction as string
       this.paidOut.set(payout, new Set([...ids, own]))
     }
+  }
+
+  /**
+   * Adds a Billing account: customers, subscriptions, invoices and the charges that paid them. Its
+   * deletions (customers, draft invoices) exist only as events, emitted at their times.
+   */
+  addBilling(billing: Billing): void {
+    this.customers.add([...billing.customers, ...billing.deletedCustomers.map((d) => d.customer)])
+    this.subscriptions.add(billing.subscriptions)
+    this.invoices.add([...billing.invoices, ...billing.deletedInvoices.map((d) => d.invoice)])
+    this.charges.add(billing.charges)
+    for (const { customer, at } of billing.deletedCustomers) {
+      this.deletedCustomers.add(customer.id)
+      this.emit('customer.deleted', customer, at)
+      for (const s of billing.subscriptions.filter((x) => x.customer === customer.id && x.ended_at === at)) this.emit('customer.subscription.deleted', s, at)
+    }
+    for (const { invoice, at } of billing.deletedInvoices) {
+      this.deletedInvoices.add(invoice.id)
+      this.emit('invoice.deleted', invoice, at)
+    }
+  }
+
+  /** Cancels a subscription: now (customer.subscription.deleted), or at the end of its period (customer.subscription.updated). */
+  cancelSubscription(id: string, atPeriodEnd = false): Stripe.Subscription {
+    const at = this.now()
+    const s = this.subscriptions.byId.get(id)!.object
+    if (atPeriodEnd) {
+      const end = Math.max(...s.items.data.map((i) => i.current_period_end))
+      const updated = this.subscriptions.update(id, { cancel_at: end, cancel_at_period_end: true, canceled_at: at })
+      this.emit('customer.subscription.updated', updated)
+      return updated
+    }
+    const updated = this.subscriptions.update(id, { status: 'canceled', canceled_at: at, ended_at: at, cancel_at: null, cancel_at_period_end: false })
+    this.emit('customer.subscription.deleted', updated)
+    return updated
+  }
+
+  /** A new quantity on one item of a subscription. */
+  changeQuantity(subscriptionId: string, itemId: string, quantity: number): Stripe.Subscription {
+    const s = this.subscriptions.byId.get(subscriptionId)!.object
+    const items = s.items.data.map((i) => (i.id === itemId ? { ...i, quantity } : i))
+    const updated = this.subscriptions.update(subscriptionId, { items: { ...s.items, data: items } })
+    this.emit('customer.subscription.updated', updated)
+    return updated
+  }
+
+  /** Deletes a customer: gone from the list, its subscriptions canceled, and customer.deleted. */
+  deleteCustomer(id: string): void {
+    const customer = this.customers.byId.get(id)!.object
+    for (const s of this.subscriptions.all().filter((x) => x.customer === id && x.status !== 'canceled')) this.cancelSubscription(s.id)
+    this.deletedCustomers.add(id)
+    this.emit('customer.deleted', customer)
+  }
+
+  /** An open invoice is paid (invoice.paid), or voided (invoice.voided). */
+  settleInvoice(id: string, outcome: 'paid' | 'void'): Stripe.Invoice {
+    const at = this.now()
+    const i = this.invoices.byId.get(id)!.object
+    const paid = outcome === 'paid'
+    const updated = this.invoices.update(id, {
+      status: outcome,
+      amount_paid: paid ? i.amount_due : 0,
+      amount_remaining: 0,
+      status_transitions: { ...i.status_transitions, paid_at: paid ? at : null, voided_at: paid ? null : at }
+    })
+    this.emit(paid ? 'invoice.paid' : 'invoice.voided', updated)
+    return updated
+  }
+
+  /** A draft invoice is deleted: gone from Stripe, but for invoice.deleted. */
+  deleteDraftInvoice(id: string): void {
+    this.deletedInvoices.add(id)
+    this.emit('invoice.deleted', this.invoices.byId.get(id)!.object)
+  }
+
+  /** Whether a customer or invoice was deleted (the truth for deleted_at). */
+  isDeleted(id: string): boolean {
+    return this.deletedCustomers.has(id) || this.deletedInvoices.has(id)
   }
 
   /** Changes a stored charge in place (its position in the list does not move). */
@@ -485,20 +606,39 @@ export class StripeStandIn {
     const area = match?.[1] as Area | undefined
     const id = match?.[2] === undefined ? undefined : decodeURIComponent(match[2])
     if (area === 'events' && id === undefined) return this.permitted(key, 'events') ?? this.listEvents(query)
+    if ((area === 'subscription_items' || area === 'invoice_payments') && id === undefined) return this.permitted(key, area) ?? this.children(area, query)
     const collection = area ? this.collection(area) : undefined
     if (!collection || !area) return this.unrecognized(req, url)
     const denied = this.permitted(key, area)
     if (denied) return denied
     if (id !== undefined) {
-      const object = collection.get(id)
-      return object ? { status: 200, body: object } : missing(collection.kind, id, 'id')
+      if (area === 'customers' && this.deletedCustomers.has(id)) return { status: 200, body: { id, object: 'customer', deleted: true } }
+      const object = collection.get(id, query)
+      return object && !(area === 'invoices' && this.deletedInvoices.has(id)) ? { status: 200, body: object } : missing(collection.kind, id, 'id')
     }
     if (area === 'balance_transactions' && query.payout !== undefined) {
       const ids = this.paidOut.get(query.payout)
       if (!ids) return missing('payout', query.payout, 'payout')
       return collection.list(query, (t) => ids.has(t.id))
     }
+    if (area === 'customers') return collection.list(query, (c) => !this.deletedCustomers.has(c.id))
+    if (area === 'invoices') return collection.list(query, (i) => !this.deletedInvoices.has(i.id))
+    if (area === 'subscriptions') {
+      // Without `status`, Stripe lists the subscriptions that are not canceled.
+      const status = query.status
+      return this.subscriptions.list(query, (s) => (status === undefined ? s.status !== 'canceled' : status === 'all' || s.status === status))
+    }
     return collection.list(query)
+  }
+
+  /** GET /v1/subscription_items?subscription= and /v1/invoice_payments?invoice=: a parent's children. */
+  private children(area: 'subscription_items' | 'invoice_payments', query: Record<string, string>): Answer {
+    const parent = area === 'subscription_items' ? this.subscriptions.byId.get(query.subscription ?? '')?.object.items.data : this.invoices.byId.get(query.invoice ?? '')?.object.payments?.data
+    if (!parent) return invalid(area === 'subscription_items' ? 'subscription' : 'invoice', 'No such parent')
+    const limit = Math.min(100, Number(query.limit ?? 10))
+    const start = query.starting_after ? parent.findIndex((c) => c.id === query.starting_after) + 1 : 0
+    const data = parent.slice(start, start + limit)
+    return { status: 200, body: { object: 'list', data, has_more: start + limit < parent.length, url: `/v1/${area}` } }
   }
 
   private collection(area: Area): Collection<Dated> | undefined {
@@ -507,14 +647,17 @@ export class StripeStandIn {
       balance_transactions: this.balanceTransactions as unknown as Collection<Dated>,
       refunds: this.refunds as unknown as Collection<Dated>,
       disputes: this.disputes as unknown as Collection<Dated>,
-      payouts: this.payouts as unknown as Collection<Dated>
+      payouts: this.payouts as unknown as Collection<Dated>,
+      customers: this.customers as unknown as Collection<Dated>,
+      subscriptions: this.subscriptions as unknown as Collection<Dated>,
+      invoices: this.invoices as unknown as Collection<Dated>
     }
     return all[area]
   }
 
   private permitted(key: string, area: Area): Answer | undefined {
     if (!this.options.missingPermissions?.[key]?.includes(area)) return undefined
-    const permission = { charges: 'rak_charge_read', events: 'rak_event_read', balance_transactions: 'rak_balance_transaction_read', refunds: 'rak_refund_read', disputes: 'rak_dispute_read', payouts: 'rak_payout_read' }[area]
+    const permission = `rak_${area.replace(/s$/, '').replace('balance_transaction', 'balance_transaction')}_read`
     return stripeError(403, {
       type: 'invalid_request_error',
       message: `The provided key '${key.slice(0, 8)}***${key.slice(-4)}' does not have the required permissions for this endpoint on account 'acct_standin'. Having the '${permission}' permission would allow this request to continue.`

@@ -53,7 +53,7 @@ async function run(inputs: Record<string, string> = {}, env: Record<string, stri
     'database-url': db.url,
     'stripe-api-base': stripe.url,
     schema,
-    objects: 'all',
+    objects: 'charges, balance_transactions, refunds, disputes, payouts',
     limit: 'all',
     status: 'all',
     'max-requests-per-second': '100',
@@ -234,7 +234,7 @@ describe('reconciliation', () => {
 
   it('refuses an unknown object before any request', async () => {
     const { io } = await run({ objects: 'charges, foo' })
-    expect(io.failed).toBe('Input `objects`: unknown object "foo". Expected charges, balance_transactions, refunds, disputes, payouts, a comma-separated list of them, or all.')
+    expect(io.failed).toBe('Input `objects`: unknown object "foo". Expected charges, balance_transactions, refunds, disputes, payouts, customers, subscriptions, invoices, a comma-separated list of them, or all.')
     expect(stripe.requests).toHaveLength(0)
   })
 })

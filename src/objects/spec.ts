@@ -40,7 +40,7 @@ export interface RowContext {
 /** The SDK's resource for the object: only what the action calls. */
 export interface Resource<T> {
   list(params: Record<string, unknown>): Promise<Stripe.ApiList<T>>
-  retrieve(id: string): Promise<T>
+  retrieve(id: string, params?: Record<string, unknown>): Promise<T>
 }
 
 export const OBJECT_NAMES = [
@@ -55,20 +55,25 @@ export const OBJECT_NAMES = [
 ] as const
 export type ObjectName = (typeof OBJECT_NAMES)[number]
 
-/** Rows of a second table written with each object, in the same transaction (a subscription's items). */
+/**
+ * Rows of a second table written with each object, in the same transaction (a subscription's
+ * items, an invoice's payments). A child the object no longer has keeps its row, with `removedColumn` set.
+ */
 export interface ChildTable<T> {
   table: string
   idColumn: string
   /** The column naming the parent object. */
   parentColumn: string
+  /** Set when a child disappears from its parent (an item removed from a subscription); cleared if it comes back. */
+  removedColumn: string
   columns: readonly Column[]
   indexes?: readonly string[]
   rows(object: T, context: RowContext): Row[]
   /**
-   * Children that the object's list omits (more than fit in it): fetched separately. Returns the
-   * complete child list, or undefined when the embedded one is complete.
+   * When the object's embedded list is cut short (`has_more`), the whole list: fetched with the
+   * SDK and put in place before the object is stored. Undefined when the embedded one is complete.
    */
-  complete?(stripe: Stripe, object: T): Promise<unknown[] | undefined>
+  complete?(stripe: Stripe, object: T): Promise<T | undefined>
 }
 
 export interface ObjectSpec<T extends StripeObject = StripeObject> {
@@ -88,15 +93,17 @@ export interface ObjectSpec<T extends StripeObject = StripeObject> {
   toRow(object: T, context: RowContext): Row
   /** The SDK resource. */
   resource(stripe: Stripe): Resource<T>
-  /** Parameters every list request carries (subscriptions: `status=all`). */
-  listParams?: Readonly<Record<string, string>>
+  /** Parameters every list request carries (subscriptions: `status=all`; invoices: their payments expanded). */
+  listParams?: Readonly<Record<string, unknown>>
+  /** Parameters of a retrieve (the same expansions as the list). */
+  retrieveParams?: Readonly<Record<string, unknown>>
   /** The restricted-key permission the list and retrieve calls need. */
   permission: string
   /** The event types that can change a stored object (at most 20: Stripe's `types[]` limit). */
   events: readonly string[]
   /**
    * Events whose object no longer exists in Stripe's lists (a deleted customer): the event's own
-   * copy is stored with `deleted_at`, instead of re-fetching.
+   * copy is stored with `deleted_at` set, instead of re-fetching. The table has a `deleted_at` column.
    */
   deletionEvents?: readonly string[]
   /**

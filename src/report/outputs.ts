@@ -27,7 +27,8 @@ export const OUTPUT_NAMES = [
   'rejected_count',
   'payouts_reconciled',
   'payouts',
-  'journal_csv'
+  'journal_csv',
+  'mrr'
 ] as const
 export type OutputName = (typeof OUTPUT_NAMES)[number]
 export type Outputs = Record<OutputName, string>
@@ -171,6 +172,11 @@ export function buildOutputs(report: RunReport, options: { dryRun: boolean; priv
         balanced: p.balanced
       }))
     ),
-    journal_csv: report.journalCsv ?? ''
+    journal_csv: report.journalCsv ?? '',
+    mrr: JSON.stringify(
+      Object.fromEntries(
+        report.mrr.map((m) => [m.currency, { mrr_minor: m.mrr, mrr: formatMinor(m.mrr, m.currency), active_subscriptions: m.activeSubscriptions, customers: m.customers }])
+      )
+    )
   }
 }

@@ -17,7 +17,14 @@ import { periodOf, renderSummary, type SummaryContext } from './summary.js'
  * the journal of the payouts reconciled this run (written to a CSV file), and the net of the period
  * before this one (for the headline's comparison).
  */
-export async function readBack(session: Session, config: Config, report: RunReport, now: Date, env: NodeJS.ProcessEnv): Promise<{ previous?: Map<string, number> }> {
+export async function readBack(
+  session: Session,
+  config: Config,
+  report: RunReport,
+  now: Date,
+  env: NodeJS.ProcessEnv,
+  lastRunAt?: Date
+): Promise<{ previous?: Map<string, number> }> {
   const db = session.db
   const seen = report.payoutsSeen
   if (!db) {
@@ -75,6 +82,33 @@ export async function readBack(session: Session, config: Config, report: RunRepo
       [reconciled]
     )
     if (lines.length > 0) report.journalCsv = await writeJournal(lines, now, env)
+  }
+  if (config.objects.includes('subscriptions')) {
+    const mrr = await db.query<{ currency: string; mrr: string; active_subscriptions: string; customers: string }>(
+      `SELECT currency, mrr, active_subscriptions, customers FROM ${db.table('stripe_mrr')} ORDER BY mrr DESC, currency`
+    )
+    report.mrr = mrr.map((r) => ({ currency: r.currency, mrr: Number(r.mrr), activeSubscriptions: Number(r.active_subscriptions), customers: Number(r.customers) }))
+    // What happened to subscriptions since the last run (a first run: the last 30 days).
+    const since = Math.floor((lastRunAt?.getTime() ?? now.getTime() - 30 * 86400_000) / 1000)
+    const [changes] = await db.query<{ started: string; canceled: string }>(
+      `SELECT count(*) FILTER (WHERE start_date >= to_timestamp($1)) AS started, count(*) FILTER (WHERE canceled_at >= to_timestamp($1)) AS canceled
+         FROM ${db.table('stripe_subscriptions')}`,
+      [since]
+    )
+    report.subscriptionChanges = { since, started: Number(changes?.started ?? 0), canceled: Number(changes?.canceled ?? 0) }
+  }
+  if (config.objects.includes('invoices')) {
+    const rows = await db.query<Record<string, string>>(`SELECT * FROM ${db.table('stripe_receivables')} ORDER BY total DESC, currency`)
+    report.receivables = rows.map((r) => ({
+      currency: r.currency!,
+      openInvoices: Number(r.open_invoices),
+      total: Number(r.total),
+      current: Number(r.current),
+      overdue1to30: Number(r.overdue_1_30),
+      overdue31to60: Number(r.overdue_31_60),
+      overdue61to90: Number(r.overdue_61_90),
+      overdue90plus: Number(r.overdue_90_plus)
+    }))
   }
   return { previous: await previousPeriod(session, config, report, now) }
 }

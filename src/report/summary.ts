@@ -173,6 +173,9 @@ function headline(report: RunReport, ctx: SummaryContext): string[] {
   }
   const disputes = report.progress.get('disputes')
   if (disputes) facts.push(`${disputes.stored} new dispute${disputes.stored === 1 ? '' : 's'}`)
+  if (report.mrr.length > 0) facts.push(`MRR ${report.mrr.map((m) => formatMoney(m.mrr, m.currency)).join(' · ')}`)
+  const overdue = report.receivables.filter((r) => r.total - r.current > 0)
+  if (overdue.length > 0) facts.push(`overdue ${overdue.map((r) => formatMoney(r.total - r.current, r.currency)).join(' · ')}`)
   if (report.links) {
     const { reconciled, balanced = 0, failed = 0 } = report.links
     const n = reconciled.length
@@ -311,6 +314,31 @@ function balanceSection(report: RunReport): string[] {
   return lines
 }
 
+function billingSection(report: RunReport): string[] {
+  const lines: string[] = []
+  if (report.mrr.length > 0 || report.subscriptionChanges) {
+    lines.push('### Recurring revenue', '')
+    if (report.mrr.length > 0) {
+      lines.push('| Currency | MRR | Active subscriptions | Customers |', '| --- | ---: | ---: | ---: |')
+      for (const m of report.mrr) lines.push(`| ${m.currency.toUpperCase()} | ${moneyCell(m.mrr, m.currency)} | ${m.activeSubscriptions} | ${m.customers} |`)
+      lines.push('')
+    }
+    const c = report.subscriptionChanges
+    if (c) lines.push(`Subscriptions since ${compactUtc(c.since)} UTC: ${c.started} started, ${c.canceled} canceled.`, '')
+    lines.push('MRR: active and past-due subscriptions at list price, a year as 12 months (view `stripe_mrr`; history in `stripe_mrr_monthly`).', '')
+  }
+  if (report.receivables.length > 0) {
+    lines.push('### Open invoices by days overdue', '')
+    lines.push('| Currency | Not yet due | 1–30 | 31–60 | 61–90 | Over 90 | Total (invoices) |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |')
+    for (const r of report.receivables) {
+      const m = (v: number) => moneyCell(v, r.currency)
+      lines.push(`| ${r.currency.toUpperCase()} | ${m(r.current)} | ${m(r.overdue1to30)} | ${m(r.overdue31to60)} | ${m(r.overdue61to90)} | ${m(r.overdue90plus)} | ${m(r.total)} (${r.openInvoices}) |`)
+    }
+    lines.push('')
+  }
+  return lines
+}
+
 function payoutRow(p: PayoutLine, ctx: SummaryContext): string {
   const money = (v: number | undefined) => (v === undefined ? '' : moneyCell(v, p.currency))
   const balanced = p.balanced === true ? '✓' : p.balanced === false ? '✗' : '—'
@@ -397,6 +425,7 @@ function render(report: RunReport, ctx: SummaryContext, rows: number, describe: 
   lines.push(...chartSection(report, ctx))
   lines.push(...balanceSection(report))
   lines.push(...payoutsSection(report, ctx))
+  lines.push(...billingSection(report))
   lines.push(...syncedSection(report, ctx))
   lines.push(...chargesSection(report, ctx, rows))
   lines.push(...settings(report, ctx))

@@ -33,6 +33,8 @@ export interface ObjectSink<T extends StripeObject = StripeObject> {
    * brought up to date whatever they hold now; new ones are added only when `keep` says so.
    */
   refresh(objects: readonly T[], keep: (object: T) => boolean, options?: WriteOptions): Promise<WriteResult>
+  /** Objects Stripe deleted: stored from the given copy when there is one, marked with `deleted_at`. */
+  markDeleted(entries: ReadonlyArray<{ id: string; object?: T; at: number }>): Promise<WriteResult & { deleted: number }>
   close(): Promise<void>
 }
 
@@ -41,6 +43,7 @@ export function dryRunSink<T extends StripeObject>(): ObjectSink<T> {
   return {
     write: async (_objects, options) => result(options),
     refresh: async (_objects, _keep, options) => result(options),
+    markDeleted: async () => ({ ...result(), deleted: 0 }),
     close: async () => {}
   }
 }
@@ -49,6 +52,13 @@ export function dryRunSink<T extends StripeObject>(): ObjectSink<T> {
 export function isDataError(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code
   return typeof code === 'string' && /^(22|23|54)/.test(code)
+}
+
+/** An object with its row and its children's rows: written together or not at all. */
+interface Unit<T> {
+  object: T
+  row: Row
+  children: Row[]
 }
 
 export interface TableSinkOptions {
@@ -65,6 +75,7 @@ export interface TableSinkOptions {
 export class TableSink<T extends StripeObject> implements ObjectSink<T> {
   readonly qualifiedTable: string
   private readonly sql: string
+  private readonly childSql: string | undefined
   /** Ids of this object in quarantine, not resolved: read once, so writes touch the quarantine only when they must. */
   private quarantined: Promise<Set<string>> | undefined
   /** The transaction before the next one: one connection runs one transaction at a time. */
@@ -85,6 +96,7 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
   ) {
     this.qualifiedTable = qualified(options.schema, options.table)
     this.sql = upsertSql(this.qualifiedTable, spec.columns, spec.idColumn)
+    this.childSql = spec.child ? upsertSql(qualified(options.schema, spec.child.table), spec.child.columns, spec.child.idColumn) : undefined
     this.opened = Promise.all([connection, options.ready]).then(([client]) => {
       this.client = client
     })
@@ -179,19 +191,22 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
     await client?.end().catch(() => {})
   }
 
-  private async writeInTransaction(objects: readonly T[], options: WriteOptions): Promise<WriteResult> {
-    const rows: Row[] = []
-    const mapped: T[] = []
-    const refused: Reject[] = []
+  /** Rows for the objects (and their children); an object that cannot be read is refused. */
+  private units(objects: readonly T[], refused: Reject[]): Array<Unit<T>> {
+    const units: Array<Unit<T>> = []
     for (const object of objects) {
       try {
-        rows.push(this.spec.toRow(object, this.options.context))
-        mapped.push(object)
+        units.push({ object, row: this.spec.toRow(object, this.options.context), children: this.spec.child?.rows(object, this.options.context) ?? [] })
       } catch (error) {
         refused.push(this.reject(object, `could not be read: ${error instanceof Error ? error.message : String(error)}`))
       }
     }
-    const counts = await this.upsertSafely(rows, mapped, refused)
+    return units
+  }
+
+  private async writeInTransaction(objects: readonly T[], options: WriteOptions): Promise<WriteResult> {
+    const refused: Reject[] = []
+    const counts = await this.upsertSafely(this.units(objects, refused), refused)
     const rejects = [...(options.rejects ?? []), ...refused]
     if (rejects.length > 0) {
       await saveRejects(this.client, this.options.schema, rejects)
@@ -215,12 +230,36 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
     return { ...counts, refused, claimed }
   }
 
-  /** The batch in one statement; if Postgres refuses it for its data, row by row, quarantining what it still refuses. */
-  private async upsertSafely(rows: Row[], objects: readonly T[], refused: Reject[]): Promise<WriteCounts> {
-    const idColumn = this.spec.idColumn
+  /**
+   * Objects Stripe deleted (a customer, a draft invoice): stored from the deletion event's copy when
+   * given, and marked with `deleted_at` — never dropped, never left looking alive.
+   */
+  async markDeleted(entries: ReadonlyArray<{ id: string; object?: T; at: number }>): Promise<WriteResult & { deleted: number }> {
+    return this.transaction(async () => {
+      const refused: Reject[] = []
+      const counts = await this.upsertSafely(
+        this.units(
+          entries.flatMap((e) => (e.object ? [e.object] : [])),
+          refused
+        ),
+        refused
+      )
+      if (refused.length > 0) await saveRejects(this.client, this.options.schema, refused)
+      const id = quoteIdent(this.spec.idColumn)
+      const marked = await this.client.query(
+        `UPDATE ${this.qualifiedTable} AS t SET deleted_at = to_timestamp(d.at), updated_at = now()
+           FROM unnest($1::text[], $2::double precision[]) AS d(id, at) WHERE t.${id} = d.id AND t.deleted_at IS NULL`,
+        [entries.map((e) => e.id), entries.map((e) => e.at)]
+      )
+      return { ...counts, refused, claimed: [], deleted: marked.rowCount ?? 0 }
+    })
+  }
+
+  /** The batch in one statement; if Postgres refuses it for its data, object by object, quarantining what it still refuses. */
+  private async upsertSafely(units: ReadonlyArray<Unit<T>>, refused: Reject[]): Promise<WriteCounts> {
     await this.client.query('SAVEPOINT batch')
     try {
-      const counts = await upsertRows(this.client, this.sql, rows, idColumn)
+      const counts = await this.upsertUnits(units)
       await this.client.query('RELEASE SAVEPOINT batch')
       return counts
     } catch (error) {
@@ -228,20 +267,39 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
       await this.client.query('ROLLBACK TO SAVEPOINT batch')
     }
     const total: WriteCounts = { inserted: 0, updated: 0 }
-    for (let i = 0; i < rows.length; i++) {
+    for (const unit of units) {
       await this.client.query('SAVEPOINT one')
       try {
-        const counts = await upsertRows(this.client, this.sql, [rows[i]!], idColumn)
+        const counts = await this.upsertUnits([unit])
         total.inserted += counts.inserted
         total.updated += counts.updated
         await this.client.query('RELEASE SAVEPOINT one')
       } catch (error) {
         if (!isDataError(error)) throw error
         await this.client.query('ROLLBACK TO SAVEPOINT one')
-        refused.push(this.reject(objects[i]!, `Postgres refused it: ${(error as Error).message}`))
+        refused.push(this.reject(unit.object, `Postgres refused it: ${(error as Error).message}`))
       }
     }
     return total
+  }
+
+  /** Objects and their children; a child its parent no longer lists is marked removed, one that is back is not. */
+  private async upsertUnits(units: ReadonlyArray<Unit<T>>): Promise<WriteCounts> {
+    const counts = await upsertRows(this.client, this.sql, units.map((u) => u.row), this.spec.idColumn)
+    const child = this.spec.child
+    if (child && this.childSql && units.length > 0) {
+      const children = units.flatMap((u) => u.children)
+      await upsertRows(this.client, this.childSql, children, child.idColumn)
+      const table = qualified(this.options.schema, child.table)
+      const [idc, parent, removed] = [quoteIdent(child.idColumn), quoteIdent(child.parentColumn), quoteIdent(child.removedColumn)]
+      const present = children.map((r) => String(r[child.idColumn]))
+      await this.client.query(`UPDATE ${table} SET ${removed} = now() WHERE ${parent} = ANY($1) AND ${removed} IS NULL AND NOT (${idc} = ANY($2))`, [
+        units.map((u) => u.object.id),
+        present
+      ])
+      if (present.length > 0) await this.client.query(`UPDATE ${table} SET ${removed} = NULL WHERE ${idc} = ANY($1) AND ${removed} IS NOT NULL`, [present])
+    }
+    return counts
   }
 
   private reject(object: T, reason: string): Reject {

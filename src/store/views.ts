@@ -154,9 +154,131 @@ export const JOURNAL_VIEW: ViewDefinition = {
    WHERE r.status = 'paid' AND r.reconciled_at IS NOT NULL AND l.signed <> 0`
 }
 
+/**
+ * MRR exactly, to the minor unit. An item's recurring amount per month is unit amount × quantity ×
+ * k / (12 × interval count), with k = 12 for a month, 1 for a year, 52 for a week, 365 for a day
+ * (a year is 12 months, a week 52/12 of a month, a day 365/12). Dividing each item would round
+ * each one (2900 × 52 / 12 has no end); instead every item is put over one denominator, 12 × L with
+ * L the least common multiple of the interval counts, summed, and divided once.
+ */
+function scaleCtes(schema: string): string {
+  return `counts AS (
+         SELECT c, row_number() OVER (ORDER BY c) AS n
+           FROM (SELECT DISTINCT greatest(coalesce(interval_count, 1), 1)::numeric AS c FROM ${qualified(schema, 'stripe_subscription_items')}) d
+       ),
+       lcms(n, l) AS (SELECT 0::bigint, 1::numeric UNION ALL SELECT c.n, lcm(lcms.l, c.c) FROM lcms JOIN counts c ON c.n = lcms.n + 1),
+       scale AS (SELECT max(l) AS l FROM lcms)`
+}
+
+/** The numerator of an item's monthly amount over 12 × scale.l; NULL for metered and tiered prices (no fixed amount). */
+const MONTHLY_NUMERATOR = `CASE WHEN i.usage_type = 'metered' OR i.unit_amount_decimal IS NULL THEN NULL
+         ELSE i.unit_amount_decimal * coalesce(i.quantity, 1)
+              * CASE i.interval WHEN 'month' THEN 12 WHEN 'year' THEN 1 WHEN 'week' THEN 52 WHEN 'day' THEN 365 END
+              * (scale.l / greatest(coalesce(i.interval_count, 1), 1)) END`
+
+export const MRR_VIEW: ViewDefinition = {
+  name: 'stripe_mrr',
+  requires: ['subscriptions'],
+  version: 1,
+  about: 'monthly recurring revenue per currency, now',
+  // Active and past-due subscriptions (not trialing, unpaid, paused, canceled or incomplete), their
+  // current items at list price, rounded to the minor unit per currency.
+  sql: (schema, tables) => `WITH RECURSIVE ${scaleCtes(schema)}
+  SELECT i.currency,
+         round(sum(${MONTHLY_NUMERATOR}) / (12 * min(scale.l)))::bigint AS mrr,
+         ${major(`round(sum(${MONTHLY_NUMERATOR}) / (12 * min(scale.l)))`, 'i.currency')} AS mrr_major,
+         count(DISTINCT s.id) AS active_subscriptions,
+         count(DISTINCT s.customer_id) AS customers,
+         count(*) FILTER (WHERE i.usage_type = 'metered' OR i.unit_amount_decimal IS NULL) AS items_without_fixed_amount
+    FROM ${t(schema, tables, 'subscriptions')} s
+    JOIN ${qualified(schema, 'stripe_subscription_items')} i ON i.subscription_id = s.id AND i.removed_at IS NULL
+   CROSS JOIN scale
+   WHERE s.status IN ('active', 'past_due')
+   GROUP BY i.currency`
+}
+
+export const MRR_MONTHLY_VIEW: ViewDefinition = {
+  name: 'stripe_mrr_monthly',
+  requires: ['subscriptions'],
+  version: 1,
+  about: 'MRR at each month end, with new, expansion, contraction and churn',
+  // A subscription counts at an instant when it has started, has not ended, and is not in its
+  // trial; an item when it existed then and had not been removed. Movements compare each customer's
+  // MRR with the previous month end: new (from nothing), expansion, contraction, churn (to nothing).
+  // The current month is measured now.
+  sql: (schema, tables) => `WITH RECURSIVE ${scaleCtes(schema)},
+       items AS (
+         SELECT s.id AS subscription_id, s.customer_id, i.currency, s.start_date, s.ended_at, s.trial_end,
+                i.created_at AS item_from, i.removed_at AS item_to, ${MONTHLY_NUMERATOR} AS monthly
+           FROM ${t(schema, tables, 'subscriptions')} s
+           JOIN ${qualified(schema, 'stripe_subscription_items')} i ON i.subscription_id = s.id
+          CROSS JOIN scale
+          WHERE s.status NOT IN ('incomplete', 'incomplete_expired') AND s.start_date IS NOT NULL
+       ),
+       months AS (
+         SELECT m::date AS month, least((m + interval '1 month') AT TIME ZONE 'UTC', now()) AS at
+           FROM generate_series(date_trunc('month', (SELECT min(start_date) FROM items) AT TIME ZONE 'UTC'),
+                                date_trunc('month', now() AT TIME ZONE 'UTC'), interval '1 month') AS m
+       ),
+       per_customer AS (
+         SELECT m.month, x.currency, x.customer_id, sum(x.monthly) AS mrr, count(DISTINCT x.subscription_id) AS subscriptions
+           FROM months m
+           JOIN items x ON x.monthly IS NOT NULL
+                       AND x.start_date <= m.at AND (x.ended_at IS NULL OR x.ended_at > m.at)
+                       AND (x.trial_end IS NULL OR x.trial_end <= m.at)
+                       AND (x.item_from IS NULL OR x.item_from <= m.at) AND (x.item_to IS NULL OR x.item_to > m.at)
+          GROUP BY 1, 2, 3
+       ),
+       moves AS (
+         SELECT coalesce(c.month, (p.month + interval '1 month')::date) AS month,
+                coalesce(c.currency, p.currency) AS currency,
+                coalesce(c.mrr, 0) AS now_mrr, coalesce(p.mrr, 0) AS before_mrr,
+                coalesce(c.subscriptions, 0) AS subscriptions, c.customer_id IS NOT NULL AS active
+           FROM per_customer c
+           FULL JOIN per_customer p ON p.month = (c.month - interval '1 month')::date AND p.currency = c.currency AND p.customer_id = c.customer_id
+       )
+  SELECT month, currency,
+         round(sum(now_mrr) / (12 * min(scale.l)))::bigint AS mrr,
+         coalesce(round(sum(now_mrr) FILTER (WHERE before_mrr = 0 AND now_mrr > 0) / (12 * min(scale.l))), 0)::bigint AS new_mrr,
+         coalesce(round(sum(now_mrr - before_mrr) FILTER (WHERE before_mrr > 0 AND now_mrr > before_mrr) / (12 * min(scale.l))), 0)::bigint AS expansion_mrr,
+         coalesce(round(sum(before_mrr - now_mrr) FILTER (WHERE now_mrr > 0 AND now_mrr < before_mrr) / (12 * min(scale.l))), 0)::bigint AS contraction_mrr,
+         coalesce(round(sum(before_mrr) FILTER (WHERE before_mrr > 0 AND now_mrr = 0) / (12 * min(scale.l))), 0)::bigint AS churned_mrr,
+         count(*) FILTER (WHERE active) AS customers,
+         sum(subscriptions)::bigint AS subscriptions
+    FROM moves CROSS JOIN scale
+   WHERE month <= date_trunc('month', now() AT TIME ZONE 'UTC')::date
+   GROUP BY month, currency`
+}
+
+export const RECEIVABLES_VIEW: ViewDefinition = {
+  name: 'stripe_receivables',
+  requires: ['invoices'],
+  version: 1,
+  about: 'open invoices by days overdue, per currency',
+  // Open invoices (finalized, not paid, voided or written off, not deleted), by how long past their
+  // due date they are now; an invoice charged automatically has no due date and is due when finalized.
+  sql: (schema, tables) => `WITH open AS (
+         SELECT currency, amount_remaining,
+                floor(extract(epoch FROM now() - coalesce(due_date, finalized_at, created_at)) / 86400) AS days
+           FROM ${t(schema, tables, 'invoices')}
+          WHERE status = 'open' AND deleted_at IS NULL AND amount_remaining > 0
+       )
+  SELECT currency,
+         count(*) AS open_invoices,
+         sum(amount_remaining)::bigint AS total,
+         coalesce(sum(amount_remaining) FILTER (WHERE days <= 0), 0)::bigint AS current,
+         coalesce(sum(amount_remaining) FILTER (WHERE days BETWEEN 1 AND 30), 0)::bigint AS overdue_1_30,
+         coalesce(sum(amount_remaining) FILTER (WHERE days BETWEEN 31 AND 60), 0)::bigint AS overdue_31_60,
+         coalesce(sum(amount_remaining) FILTER (WHERE days BETWEEN 61 AND 90), 0)::bigint AS overdue_61_90,
+         coalesce(sum(amount_remaining) FILTER (WHERE days > 90), 0)::bigint AS overdue_90_plus,
+         count(*) FILTER (WHERE days > 0) AS overdue_invoices
+    FROM open
+   GROUP BY currency`
+}
+
 /** The views for a run's tables, in creation order (a view that reads another comes after it). */
 export function viewsFor(chargesTable: string): ViewDefinition[] {
-  return [chargeDailyView(chargesTable), CHARGE_FEES_VIEW, PAYOUT_RECONCILIATION_VIEW, JOURNAL_VIEW]
+  return [chargeDailyView(chargesTable), CHARGE_FEES_VIEW, PAYOUT_RECONCILIATION_VIEW, JOURNAL_VIEW, MRR_VIEW, MRR_MONTHLY_VIEW, RECEIVABLES_VIEW]
 }
 
 const MARK = 'stripe-payment-monitor view v'

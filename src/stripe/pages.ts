@@ -111,7 +111,7 @@ export async function* pages<T>(list: ListPage<T>, window: Window, pageSize: () 
 /** One object by id. */
 export async function retrieveObject<T extends StripeObject>(stripe: Stripe, spec: ObjectSpec<T>, id: string, retry: RetryOptions = DEFAULT_RETRY): Promise<T> {
   try {
-    return await withRetries(() => spec.resource(stripe).retrieve(id), retry)
+    return await withRetries(() => spec.resource(stripe).retrieve(id, spec.retrieveParams ? { ...spec.retrieveParams } : undefined), retry)
   } catch (error) {
     throw new StripeRequestError(error, `retrieve ${spec.noun} ${id}`, spec.permission)
   }

@@ -1,4 +1,6 @@
 import type { ObjectSpec, StripeObject } from '../objects/spec.js'
+import { StripeRequestError } from '../stripe/errors.js'
+import { withRetries } from '../stripe/retry.js'
 import { rawText, type Reject } from '../store/rejects.js'
 import type { WriteResult } from '../store/sink.js'
 import type { SyncState } from '../store/state.js'
@@ -7,8 +9,29 @@ import type { ArrivalOrder, ObjectRun } from './run.js'
 /** At most this many quarantine warnings per object and run; the count covers the rest. */
 const MAX_REJECT_WARNINGS = 10
 
-/** Splits what Stripe returned into objects that can be stored and objects to quarantine (malformed shapes). */
-export function screen<T extends StripeObject>(spec: ObjectSpec<T>, objects: readonly T[]): { valid: T[]; rejects: Reject[] } {
+/**
+ * Splits what Stripe returned into objects that can be stored and objects to quarantine (malformed
+ * shapes), and completes the children a list cut short (a subscription with many items).
+ */
+export async function screen<T extends StripeObject>(run: Pick<ObjectRun<T>, 'spec' | 'stripe' | 'retry'>, objects: readonly T[]): Promise<{ valid: T[]; rejects: Reject[] }> {
+  const { valid, rejects } = check(run.spec, objects)
+  const complete = run.spec.child?.complete
+  if (complete) {
+    for (let i = 0; i < valid.length; i++) {
+      const object = valid[i]!
+      try {
+        const whole = await withRetries(() => complete(run.stripe, object), run.retry)
+        if (whole) valid[i] = whole
+      } catch (error) {
+        throw new StripeRequestError(error, `list the rest of ${run.spec.noun} ${object.id}`, run.spec.permission)
+      }
+    }
+  }
+  return { valid, rejects }
+}
+
+/** Validation alone. */
+export function check<T extends StripeObject>(spec: ObjectSpec<T>, objects: readonly T[]): { valid: T[]; rejects: Reject[] } {
   const valid: T[] = []
   const rejects: Reject[] = []
   for (const object of objects) {

@@ -1,11 +1,12 @@
-import type Stripe from 'stripe'
+import Stripe from 'stripe'
 import type { StripeObject } from '../objects/spec.js'
 import { EventCursorExpiredError, eventsAfter, newestEvent, objectOfEvent } from '../stripe/events.js'
+import { StripeRequestError } from '../stripe/errors.js'
 import { MAX_PAGE_SIZE, pages, retrieveObject } from '../stripe/pages.js'
 import { addSpan, gaps } from '../stripe/range.js'
 import { advanceWatermark, type StateKey, type SyncState } from '../store/state.js'
 import { STRIPE_EPOCH, isoSeconds, unixSeconds } from '../time.js'
-import { account, commit, screen } from './batch.js'
+import { account, check, commit, screen } from './batch.js'
 import type { ObjectRun } from './run.js'
 import { syncSpans } from './spans.js'
 
@@ -127,6 +128,7 @@ export function isStored(state: Pick<SyncState, 'cursorCreated' | 'cursorIds' | 
 async function replayEvents<T extends StripeObject>(run: ObjectRun<T>, state: SyncState, report: IncrementalReport): Promise<void> {
   const { stripe, spec } = run
   const affected = new Set<string>()
+  const deleted = new Map<string, Stripe.Event>()
   let newest: Stripe.Event | undefined
   const cursor = { eventId: state.lastEventId, sinceCreated: state.lastEventCreated ?? Math.floor((state.eventsCheckedAt?.getTime() ?? 0) / 1000) }
   for await (const page of eventsAfter(stripe, spec.events, cursor, run.retry)) {
@@ -135,12 +137,16 @@ async function replayEvents<T extends StripeObject>(run: ObjectRun<T>, state: Sy
     report.eventsProcessed += page.length
     for (const event of page) {
       const object = objectOfEvent(spec, event)
+      if (!object) continue
+      if (spec.deletionEvents?.includes(event.type)) deleted.set(object.id, event)
       // An object the forward sweep has not reached yet is listed by it, current, later this run.
-      if (object && isStored(state, object) !== false) affected.add(object.id)
+      else if (isStored(state, object) !== false) affected.add(object.id)
     }
   }
-  run.log(`Replayed ${report.eventsProcessed} ${spec.noun} event(s); re-fetching ${affected.size} changed ${spec.plural}.`)
+  for (const id of deleted.keys()) affected.delete(id)
+  run.log(`Replayed ${report.eventsProcessed} ${spec.noun} event(s); re-fetching ${affected.size} changed ${spec.plural}${deleted.size > 0 ? `; ${deleted.size} deleted` : ''}.`)
   await refetch(run, [...affected], (object) => isStored(state, object) === true, report)
+  await applyDeletions(run, [...deleted.values()])
   if (newest) {
     state.lastEventId = newest.id
     state.lastEventCreated = newest.created
@@ -159,20 +165,62 @@ export async function refetch<T extends StripeObject>(
 ): Promise<void> {
   const batch: T[] = []
   const flush = async () => {
-    const { valid, rejects } = screen(run.spec, batch)
+    const { valid, rejects } = await screen(run, batch)
     const claim = run.claim?.(valid.filter(run.matches))
     const result = await run.sink.refresh(valid, run.matches, { rejects, claim })
     account(run, valid.filter(run.matches), rejects, result, 'any', true)
     batch.length = 0
   }
+  const gone: Array<{ id: string; at: number }> = []
   for (const id of ids) {
-    const object = await retrieveObject(run.stripe, run.spec, id, run.retry)
+    let object: T
+    try {
+      object = await retrieveObject(run.stripe, run.spec, id, run.retry)
+    } catch (error) {
+      // Deleted since its event (a draft invoice): Stripe no longer has it.
+      if (run.spec.deletionEvents && isMissing(error)) {
+        gone.push({ id, at: unixSeconds(run.now) })
+        continue
+      }
+      throw error
+    }
     run.progress.refetched += 1
     if (report) report.refetched += 1
+    // A deleted customer is answered as { id, deleted: true }.
+    if ((object as { deleted?: unknown }).deleted === true) {
+      if (run.spec.deletionEvents) gone.push({ id, at: unixSeconds(run.now) })
+      continue
+    }
     if (inScope(object)) batch.push(object)
     if (batch.length >= MAX_PAGE_SIZE) await flush()
   }
   if (batch.length > 0) await flush()
+  if (gone.length > 0) await run.sink.markDeleted(gone)
+}
+
+function isMissing(error: unknown): boolean {
+  const cause = error instanceof StripeRequestError ? error.cause : error
+  return cause instanceof Stripe.errors.StripeInvalidRequestError && cause.statusCode === 404
+}
+
+/**
+ * Deletion events: the object is gone from Stripe's lists, so the event's copy is stored (when it
+ * is a whole object) and the row is marked `deleted_at` at the event's time.
+ */
+export async function applyDeletions<T extends StripeObject>(run: ObjectRun<T>, events: readonly Stripe.Event[]): Promise<number> {
+  if (events.length === 0) return 0
+  const entries = events.flatMap((event) => {
+    const object = event.data?.object as unknown as T | undefined
+    if (!object || typeof object.id !== 'string') return []
+    // A whole object (it has `created`) is stored as it was; a stub only marks the row.
+    const { valid } = check(run.spec, [object])
+    return [{ id: object.id, object: valid[0], at: event.created }]
+  })
+  const result = await run.sink.markDeleted(entries)
+  run.progress.stored += result.inserted
+  run.progress.updated += result.deleted
+  if (result.deleted > 0) run.log(`Marked ${result.deleted} deleted ${result.deleted === 1 ? run.spec.noun : run.spec.plural} (deleted_at set; the rows are kept).`)
+  return result.deleted
 }
 
 /**
@@ -191,7 +239,7 @@ async function resweep<T extends StripeObject>(run: ObjectRun<T>, state: SyncSta
   report.resweep = true
   const newest = await newestEvent(run.stripe, spec.events, run.retry)
   for await (const page of pages(run.list, { gte: from, lt: state.cursorCreated + 1 }, () => MAX_PAGE_SIZE)) {
-    const { valid, rejects } = screen(spec, page.data.filter((o) => isStored(state, o) !== false))
+    const { valid, rejects } = await screen(run, page.data.filter((o) => isStored(state, o) !== false))
     report.refetched += page.data.length
     const matched = valid.filter(run.matches)
     const result = await run.sink.refresh(valid, run.matches, { rejects, claim: run.claim?.(matched) })
@@ -286,7 +334,7 @@ async function sweepForward<T extends StripeObject>(run: ObjectRun<T>, state: Sy
         state.cursorIds = []
       }
       advanceWatermark(state)
-      const { valid, rejects } = screen(spec, chunk)
+      const { valid, rejects } = await screen(run, chunk)
       await commit(run, { scanned: chunk.length, pages: 1, dropped: 0, matched: valid.filter(run.matches), rejects }, 'oldest-first', state)
       remaining -= chunk.length
       const newestCreated = chunk.at(-1)!.created

@@ -20,7 +20,7 @@ export async function syncNewest<T extends StripeObject>(run: ObjectRun<T>, limi
   // Without a filter a small limit needs exactly that many objects; with one, full pages.
   const pageSize = () => (run.filtered ? MAX_PAGE_SIZE : Math.min(MAX_PAGE_SIZE, limit - progress.matched))
   for await (const page of pages(run.list, window, pageSize)) {
-    const { valid, rejects } = screen(run.spec, page.data)
+    const { valid, rejects } = await screen(run, page.data)
     const matched = takeMatching(valid, run.matches, limit - progress.matched)
     await commit(run, { scanned: page.data.length, pages: 1, dropped: page.dropped, matched, rejects }, 'newest-first')
     run.log(

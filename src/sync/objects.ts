@@ -14,7 +14,7 @@ import { syncIncremental } from './incremental.js'
 import { syncNewest } from './newest.js'
 import { linkPayouts } from './payout-links.js'
 import type { ObjectRun } from './run.js'
-import { refreshStale, retryQuarantined } from './upkeep.js'
+import { refreshStale, retryQuarantined, scanDeletions } from './upkeep.js'
 
 export interface SyncContext {
   config: Config
@@ -69,6 +69,7 @@ function objectRun<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpec<T>
 async function syncOne<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpec<T>): Promise<void> {
   const { config, session } = ctx
   const run = objectRun(ctx, spec)
+  let firstRun = true
   if (config.incremental) {
     const result = await syncIncremental(run, {
       key: stateKey(config, spec.name, filterKey(config, spec.name)),
@@ -79,11 +80,14 @@ async function syncOne<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpe
       createdLt: config.createdLt
     })
     ctx.report.incremental.set(spec.name, result)
+    firstRun = result.firstRun
   } else {
     await syncNewest(run, config.limit, { gte: config.createdGte, lt: config.createdLt })
   }
   const table = session.table<T>(spec.name)
   if (table) {
+    // Incremental runs after the first replay deletion events with the rest.
+    if (firstRun) await scanDeletions(run)
     await refreshStale(run, table)
     await retryQuarantined(run, table, session.db!.startedAt)
   }

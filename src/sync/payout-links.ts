@@ -36,7 +36,7 @@ export async function linkPayouts(payouts: Side<Stripe.Payout>, transactions: Si
   const reconcile = async (id: string) => {
     const list = pageLister(bt.stripe, bt.spec, bt.retry, { payout: id })
     for await (const page of pages(list, {}, () => MAX_PAGE_SIZE)) {
-      const { valid, rejects } = screen(bt.spec, page.data)
+      const { valid, rejects } = await screen(bt, page.data)
       const result = await transactions.sink.refresh(valid, () => true, {
         rejects,
         also: [

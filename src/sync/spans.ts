@@ -32,7 +32,7 @@ export async function syncSpans<T extends StripeObject>(run: ObjectRun<T>, optio
   const writer = new BatchWriter<RangePage<T> & { size: number }>(
     async (pages) => {
       const fetched = pages.flatMap((p) => p.objects)
-      const { valid, rejects } = screen(run.spec, fetched)
+      const { valid, rejects } = await screen(run, fetched)
       const kept = options.skip ? valid.filter((o) => !options.skip!(o)) : valid
       const done = pages.flatMap((p) => (p.done ? [p.done] : []))
       await commit(

@@ -6,7 +6,8 @@ import { StripeRequestError } from '../stripe/errors.js'
 import { MAX_PAGE_SIZE, pages, retrieveObject } from '../stripe/pages.js'
 import { unixSeconds } from '../time.js'
 import { account, screen } from './batch.js'
-import { refetch } from './incremental.js'
+import { applyDeletions, refetch } from './incremental.js'
+import { eventsAfter } from '../stripe/events.js'
 import type { ObjectRun } from './run.js'
 
 /**
@@ -30,7 +31,7 @@ export async function refreshStale<T extends StripeObject>(run: ObjectRun<T>, si
   run.log(`Refreshing ${stale.length} ${run.spec.plural} that Stripe changes without an event (${where.split(' AND ')[0]} and due).`)
   if (listRequests < stale.length) {
     for await (const page of pages(run.list, { gte: from, lt: to }, () => MAX_PAGE_SIZE)) {
-      const { valid, rejects } = screen(run.spec, page.data)
+      const { valid, rejects } = await screen(run, page.data)
       run.progress.refetched += page.data.length
       const result = await sink.refresh(valid, run.matches, { rejects })
       account(run, valid, rejects, result, 'any', true)
@@ -71,7 +72,7 @@ export async function retryQuarantined<T extends StripeObject>(run: ObjectRun<T>
       throw error
     }
   }
-  const { valid, rejects } = screen(run.spec, fetched)
+  const { valid, rejects } = await screen(run, fetched)
   const matched = valid.filter(run.matches)
   const result = await sink.refresh(valid, run.matches, { rejects, claim: run.claim?.(matched) })
   account(run, matched, rejects, result, 'any', true)
@@ -81,4 +82,20 @@ export async function retryQuarantined<T extends StripeObject>(run: ObjectRun<T>
   await sink.resolveRejects(usable)
   const resolved = usable.length
   if (resolved > 0) run.log(`${resolved} formerly quarantined ${resolved === 1 ? run.spec.noun : run.spec.plural} can be stored now; marked resolved.`)
+}
+
+/** Stripe keeps events 30 days: the deletions a run can still learn of. */
+const EVENT_RETENTION_SECONDS = 30 * 86400
+
+/**
+ * Objects deleted in Stripe vanish from its lists; only their deletion events (kept 30 days) say so.
+ * Runs that replay no events (and a first incremental run) read those events, so a deleted customer
+ * or draft invoice is kept with `deleted_at` set rather than left looking alive.
+ */
+export async function scanDeletions<T extends StripeObject>(run: ObjectRun<T>): Promise<void> {
+  const types = run.spec.deletionEvents
+  if (!types || types.length === 0) return
+  const events = []
+  for await (const page of eventsAfter(run.stripe, types, { eventId: null, sinceCreated: unixSeconds(run.now) - EVENT_RETENTION_SECONDS }, run.retry)) events.push(...page)
+  await applyDeletions(run, events)
 }

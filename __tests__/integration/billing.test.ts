@@ -1,0 +1,235 @@
+import type Stripe from 'stripe'
+import { runAction } from '../../src/main.js'
+import { generateBilling, makeItem, type Billing } from '../../test-support/billing.js'
+import { randomId, seededRandom } from '../../test-support/fixtures.js'
+import { dropSchema, startPostgres, uniqueSchema, withClient, type TestPostgres } from '../../test-support/postgres.js'
+import { recorder } from '../../test-support/recorder.js'
+import { EVENT_RETENTION_SECONDS, StripeStandIn } from '../../test-support/stripe-standin.js'
+import { readRows } from '../../test-support/table.js'
+
+// Customers, subscriptions and invoices, and the recurring-revenue numbers made from them, against
+// a stand-in Billing account. The tests compute MRR and receivables themselves, from the stand-in's
+// data, never through the views they check.
+const DAY = 86400
+const FAST_RETRY = { maxRetries: 3, baseDelayMs: 5, maxDelayMs: 20 }
+const BILLING = 'customers, subscriptions, invoices'
+
+let db: TestPostgres
+let stripe: StripeStandIn
+let schema: string
+let billing: Billing
+// The real clock: the views measure ages and the current month with the database's now().
+const now = () => Math.floor(Date.now() / 1000)
+
+beforeAll(async () => {
+  db = await startPostgres()
+})
+afterAll(async () => {
+  await db?.stop()
+})
+beforeEach(async () => {
+  schema = uniqueSchema('billing')
+  const at = now() - 120
+  billing = generateBilling({ customers: 260, seed: 17, from: at - 200 * DAY, now: at })
+  stripe = new StripeStandIn()
+  stripe.addBilling(billing)
+  await stripe.start()
+})
+afterEach(async () => {
+  await stripe.stop()
+  await dropSchema(db.url, schema)
+})
+
+async function run(inputs: Record<string, string> = {}) {
+  const io = recorder({
+    'stripe-secret-key': 'sk_test_Billing123',
+    'database-url': db.url,
+    'stripe-api-base': stripe.url,
+    schema,
+    objects: BILLING,
+    incremental: 'true',
+    limit: 'all',
+    'max-requests-per-second': '100',
+    'max-total-requests-per-second': '100',
+    ...inputs
+  })
+  await runAction(io, { env: {}, retry: FAST_RETRY, repositoryPrivate: true })
+  if (io.failed) throw new Error(io.failed)
+  return io
+}
+
+/** MRR per currency from the stand-in's subscriptions, in exact fractions, by Stripe's rule as the README states it. */
+function expectedMrr(): Map<string, { mrr: bigint; subscriptions: number }> {
+  const K: Record<string, bigint> = { month: 12n, year: 1n, week: 52n, day: 365n }
+  // Every amount over the denominator 12 × 10^6 × 720720 (divisible by each interval count used, up to 16).
+  const D = 12n * 1_000_000n * 720720n
+  const sums = new Map<string, { num: bigint; subs: Set<string> }>()
+  for (const s of stripe.subscriptions.all()) {
+    if (s.status !== 'active' && s.status !== 'past_due') continue
+    for (const item of s.items.data) {
+      const price = item.price
+      // Every active subscription counts; metered and tiered items add no fixed amount.
+      const entry0 = sums.get(price.currency) ?? { num: 0n, subs: new Set<string>() }
+      entry0.subs.add(s.id)
+      sums.set(price.currency, entry0)
+      if (price.recurring?.usage_type === 'metered' || price.unit_amount_decimal == null) continue
+      const [whole, fraction = ''] = String(price.unit_amount_decimal).split('.')
+      const unitMicro = BigInt(whole!) * 1_000_000n + BigInt(fraction.padEnd(6, '0').slice(0, 6))
+      const count = BigInt(price.recurring!.interval_count)
+      const num = unitMicro * BigInt(item.quantity ?? 1) * K[price.recurring!.interval]! * (720720n / count)
+      const entry = sums.get(price.currency) ?? { num: 0n, subs: new Set<string>() }
+      entry.num += num
+      entry.subs.add(s.id)
+      sums.set(price.currency, entry)
+    }
+  }
+  // Half up.
+  return new Map([...sums].map(([c, e]) => [c, { mrr: (2n * e.num + D) / (2n * D), subscriptions: e.subs.size }]))
+}
+
+async function mrrRows(): Promise<Map<string, { mrr: bigint; subscriptions: number }>> {
+  const rows = await withClient(db.url, (c) => c.query(`SELECT currency, mrr, active_subscriptions FROM "${schema}".stripe_mrr`))
+  return new Map(rows.rows.map((r) => [r.currency, { mrr: BigInt(r.mrr), subscriptions: Number(r.active_subscriptions) }]))
+}
+
+describe('billing objects', () => {
+  it('backfill: every customer, subscription (canceled too), item, invoice and payment; deleted ones kept with deleted_at', async () => {
+    const io = await run()
+    const retained = (at: number) => at >= now() - EVENT_RETENTION_SECONDS
+    // Customers: every listed one, and the deleted ones whose deletion event Stripe still keeps.
+    const customers = await readRows(db.url, schema, 'stripe_customers')
+    const live = billing.customers.map((c) => c.id)
+    const deleted = billing.deletedCustomers.filter((d) => retained(d.at))
+    expect(customers.map((r) => r.id).sort()).toEqual([...live, ...deleted.map((d) => d.customer.id)].sort())
+    for (const d of deleted) {
+      const row = customers.find((r) => r.id === d.customer.id)!
+      expect((row.deleted_at as Date).getTime() / 1000).toBe(d.at)
+    }
+    for (const row of customers.filter((r) => live.includes(r.id as string))) expect(row.deleted_at).toBeNull()
+
+    const subscriptions = await readRows(db.url, schema, 'stripe_subscriptions')
+    expect(subscriptions.length).toBe(billing.subscriptions.length)
+    const canceled = billing.subscriptions.filter((s) => s.status === 'canceled')
+    expect(canceled.length).toBeGreaterThan(10)
+    for (const s of canceled) {
+      const row = subscriptions.find((r) => r.id === s.id)!
+      expect([row.status, (row.canceled_at as Date).getTime() / 1000, (row.ended_at as Date).getTime() / 1000]).toEqual(['canceled', s.canceled_at, s.ended_at])
+    }
+    const items = await readRows(db.url, schema, 'stripe_subscription_items')
+    expect(items.length).toBe(billing.subscriptions.reduce((n, s) => n + s.items.data.length, 0))
+    expect(items.every((r) => r.removed_at === null)).toBe(true)
+
+    const invoices = await readRows(db.url, schema, 'stripe_invoices')
+    const deletedDrafts = billing.deletedInvoices.filter((d) => retained(d.at))
+    expect(invoices.length).toBe(billing.invoices.length + deletedDrafts.length)
+    for (const d of deletedDrafts) expect(invoices.find((r) => r.id === d.invoice.id)!.deleted_at).not.toBeNull()
+    // Links: invoice → subscription and customer; payment → PaymentIntent, which the charge has too.
+    const sample = billing.invoices.find((i) => i.status === 'paid' && i.total > 0)!
+    const row = invoices.find((r) => r.id === sample.id)!
+    expect([row.subscription_id, row.customer_id]).toEqual([sample.parent!.subscription_details!.subscription, sample.customer])
+    const payments = await readRows(db.url, schema, 'stripe_invoice_payments')
+    expect(payments.length).toBe(billing.invoices.filter((i) => i.status === 'paid').length)
+    const paidBy = payments.find((p) => p.invoice_id === sample.id)!
+    const charge = billing.charges.find((c) => c.payment_intent === paidBy.payment_intent_id)
+    expect(charge).toBeDefined()
+
+    expect(io.outputs.object_counts).toContain('"subscriptions"')
+    expect(io.summary).toContain('### Recurring revenue')
+    expect(io.summary).toContain('### Open invoices by days overdue')
+  })
+
+  it('stripe_mrr equals MRR computed independently, to the minor unit, per currency; so does the output', async () => {
+    const io = await run()
+    const want = expectedMrr()
+    expect(want.size).toBe(3)
+    expect(await mrrRows()).toEqual(want)
+    const output = JSON.parse(io.outputs.mrr!)
+    for (const [currency, m] of want) expect(BigInt(output[currency].mrr_minor)).toBe(m.mrr)
+  })
+
+  it('a cancellation through events leaves MRR in the next run and shows as churn this month', async () => {
+    await run()
+    const target = stripe.subscriptions.all().find((s) => s.status === 'active' && s.currency === 'usd' && s.items.data.every((i) => i.price.unit_amount !== null && i.price.recurring?.usage_type !== 'metered'))!
+    const before = (await mrrRows()).get('usd')!.mrr
+    const customerSubs = stripe.subscriptions.all().filter((s) => s.customer === target.customer && s.id !== target.id && ['active', 'past_due'].includes(s.status))
+    stripe.cancelSubscription(target.id)
+    await new Promise((r) => setTimeout(r, 1100))
+    await run()
+    const after = (await mrrRows()).get('usd')!.mrr
+    expect(after).toBe(expectedMrr().get('usd')!.mrr)
+    expect(after).toBeLessThan(before)
+    const month = await withClient(db.url, (c) =>
+      c.query(`SELECT churned_mrr, contraction_mrr FROM "${schema}".stripe_mrr_monthly WHERE currency = 'usd' AND month = date_trunc('month', now() AT TIME ZONE 'UTC')::date`)
+    )
+    const moved = Number(month.rows[0].churned_mrr) + Number(month.rows[0].contraction_mrr)
+    // The customer's MRR fell by the canceled subscription: churn if it was their only one, contraction if not.
+    expect(moved).toBeGreaterThanOrEqual(Number(before - after) - 1)
+    if (customerSubs.length === 0) expect(Number(month.rows[0].churned_mrr)).toBeGreaterThan(0)
+  })
+
+  it('a quantity change is current after the next run', async () => {
+    await run()
+    const target = stripe.subscriptions.all().find((s) => s.status === 'active' && s.currency === 'gbp' && s.trial_end === null)!
+    const item = target.items.data.find((i) => i.price.unit_amount !== null)!
+    stripe.changeQuantity(target.id, item.id, (item.quantity ?? 1) + 10)
+    await new Promise((r) => setTimeout(r, 1100))
+    await run()
+    expect((await mrrRows()).get('gbp')!.mrr).toBe(expectedMrr().get('gbp')!.mrr)
+    const row = (await readRows(db.url, schema, 'stripe_subscription_items')).find((r) => r.id === item.id)!
+    expect(Number(row.quantity)).toBe((item.quantity ?? 1) + 10)
+  })
+
+  it('a deleted customer keeps its row with deleted_at; invoices paid and voided through events are current', async () => {
+    await run()
+    const customer = billing.customers.find((c) => stripe.subscriptions.all().some((s) => s.customer === c.id && s.status === 'active'))!
+    const open = stripe.invoices.all().filter((i) => i.status === 'open')
+    expect(open.length).toBeGreaterThan(2)
+    stripe.deleteCustomer(customer.id)
+    stripe.settleInvoice(open[0]!.id, 'paid')
+    stripe.settleInvoice(open[1]!.id, 'void')
+    const draft = stripe.invoices.all().find((i) => i.status === 'draft' && !stripe.isDeleted(i.id))
+    if (draft) stripe.deleteDraftInvoice(draft.id)
+    await new Promise((r) => setTimeout(r, 1100))
+    await run()
+    const row = (await readRows(db.url, schema, 'stripe_customers')).find((r) => r.id === customer.id)!
+    expect(row.deleted_at).not.toBeNull()
+    expect(row.email).toBe(customer.email)
+    for (const s of (await readRows(db.url, schema, 'stripe_subscriptions')).filter((r) => r.customer_id === customer.id)) expect(s.status).toBe('canceled')
+    const invoices = await readRows(db.url, schema, 'stripe_invoices')
+    expect(invoices.find((r) => r.id === open[0]!.id)!.status).toBe('paid')
+    expect(invoices.find((r) => r.id === open[1]!.id)!.status).toBe('void')
+    if (draft) expect(invoices.find((r) => r.id === draft.id)!.deleted_at).not.toBeNull()
+    expect(await mrrRows()).toEqual(expectedMrr())
+  })
+
+  it('receivables: open invoices by days overdue match the truth, per currency', async () => {
+    await run({ objects: 'invoices' })
+    const [{ db_now }] = (await withClient(db.url, (c) => c.query('SELECT extract(epoch FROM now())::float8 AS db_now'))).rows
+    const want = new Map<string, number[]>()
+    for (const i of stripe.invoices.all()) {
+      if (i.status !== 'open' || stripe.isDeleted(i.id) || i.amount_remaining <= 0) continue
+      const due = i.due_date ?? i.status_transitions.finalized_at ?? i.created
+      const days = Math.floor((db_now - due) / DAY)
+      const bucket = days <= 0 ? 0 : days <= 30 ? 1 : days <= 60 ? 2 : days <= 90 ? 3 : 4
+      const row = want.get(i.currency) ?? [0, 0, 0, 0, 0]
+      row[bucket]! += i.amount_remaining
+      want.set(i.currency, row)
+    }
+    expect(want.size).toBeGreaterThan(0)
+    const rows = await withClient(db.url, (c) => c.query(`SELECT * FROM "${schema}".stripe_receivables`))
+    const got = new Map(rows.rows.map((r) => [r.currency, [r.current, r.overdue_1_30, r.overdue_31_60, r.overdue_61_90, r.overdue_90_plus].map(Number)]))
+    expect(got).toEqual(want)
+  })
+
+  it('a subscription with more items than Stripe embeds gets all of them', async () => {
+    const random = seededRandom(3)
+    const base = stripe.subscriptions.all().find((s) => s.status === 'active' && s.currency === 'usd')!
+    const price = base.items.data[0]!.price
+    const items = Array.from({ length: 14 }, () => makeItem(randomId('si_', random, 14), base.id, price, 1, base.created, base.created))
+    stripe.subscriptions.update(base.id, { items: { ...base.items, data: [...base.items.data, ...items] } as Stripe.ApiList<Stripe.SubscriptionItem> })
+    await run({ objects: 'subscriptions' })
+    const stored = (await readRows(db.url, schema, 'stripe_subscription_items')).filter((r) => r.subscription_id === base.id)
+    expect(stored.length).toBe(base.items.data.length + 14)
+    expect(stripe.requests.some((r) => r.path === '/v1/subscription_items')).toBe(true)
+  })
+})
