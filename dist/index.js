@@ -35827,7 +35827,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8240);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(827);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -35836,7 +35836,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8240:
+/***/ 827:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41735,6 +41735,14 @@ const subscriptions = {
         columns: ITEM_COLUMNS,
         indexes: ['subscription_id', 'price_id'],
         rows: (s, context) => (s.items?.data ?? []).map((item) => itemRow(item, s, context)),
+        // Quantities and prices change: each version is kept, so MRR history sees expansion and contraction.
+        history: {
+            table: 'stripe_subscription_item_history',
+            childColumn: 'item_id',
+            startColumn: 'created_at',
+            copied: ['subscription_id', 'price_id', 'currency', 'unit_amount_decimal', 'interval', 'interval_count', 'usage_type', 'quantity'],
+            tracked: ['price_id', 'unit_amount_decimal', 'interval', 'interval_count', 'usage_type', 'quantity']
+        },
         async complete(stripe, s) {
             if (!s.items?.has_more)
                 return undefined;
@@ -42094,14 +42102,13 @@ function reservedNames() {
     return [
         'stripe_sync_state',
         'stripe_sync_rejects',
-        ...OBJECTS.filter((o) => o.name !== 'charges').map((o) => o.table),
+        ...OBJECTS.filter((o) => o.name !== 'charges').flatMap((o) => [o.table, o.child?.table, o.child?.history?.table].filter((t) => t !== undefined)),
         'stripe_charge_fees',
         'stripe_payout_reconciliation',
         'stripe_journal',
         'stripe_mrr',
         'stripe_mrr_monthly',
-        'stripe_receivables',
-        'stripe_subscription_items'
+        'stripe_receivables'
     ];
 }
 function parseIdentifier(name, value) {
@@ -67866,6 +67873,32 @@ function isDataError(error) {
     const code = error?.code;
     return typeof code === 'string' && /^(22|23|54)/.test(code);
 }
+/**
+ * The two statements that keep a child's versions, for the parents of a batch ($1): close the open
+ * version of each child that changed or was removed; open one for each present child without an
+ * open version (from its creation time when it has none yet, else from now).
+ */
+function historySql(schema, child, history) {
+    const h = qualified(schema, history.table);
+    const c = qualified(schema, child.table);
+    const q = quoteIdent;
+    const [childId, parent, removed, start, item] = [q(child.idColumn), q(child.parentColumn), q(child.removedColumn), q(history.startColumn), q(history.childColumn)];
+    const tracked = history.tracked.map(q);
+    const copied = history.copied.map(q);
+    return [
+        `UPDATE ${h} AS h SET valid_to = now() FROM ${c} AS c
+      WHERE h.${item} = c.${childId} AND h.valid_to IS NULL AND c.${parent} = ANY($1)
+        AND (c.${removed} IS NOT NULL OR (${tracked.map((t) => `h.${t}`).join(', ')}) IS DISTINCT FROM (${tracked.map((t) => `c.${t}`).join(', ')}))`,
+        `INSERT INTO ${h} (id, ${item}, ${copied.join(', ')}, valid_from)
+     SELECT c.${childId} || '@' || v.from_epoch::text, c.${childId}, ${copied.map((t) => `c.${t}`).join(', ')}, to_timestamp(v.from_epoch)
+       FROM ${c} AS c
+      CROSS JOIN LATERAL (SELECT CASE WHEN EXISTS (SELECT 1 FROM ${h} AS o WHERE o.${item} = c.${childId})
+                                      THEN extract(epoch FROM now()) ELSE extract(epoch FROM coalesce(c.${start}, now())) END AS from_epoch) AS v
+      WHERE c.${parent} = ANY($1) AND c.${removed} IS NULL
+        AND NOT EXISTS (SELECT 1 FROM ${h} AS o WHERE o.${item} = c.${childId} AND o.valid_to IS NULL)
+     ON CONFLICT (id) DO NOTHING`
+    ];
+}
 /** One object's table, on its own connection: batches, checkpoints and quarantine in one transaction each. */
 class TableSink {
     connection;
@@ -67874,6 +67907,7 @@ class TableSink {
     qualifiedTable;
     sql;
     childSql;
+    historySql;
     /** Ids of this object in quarantine, not resolved: read once, so writes touch the quarantine only when they must. */
     quarantined;
     /** The transaction before the next one: one connection runs one transaction at a time. */
@@ -67892,6 +67926,7 @@ class TableSink {
         this.qualifiedTable = qualified(options.schema, options.table);
         this.sql = upsertSql(this.qualifiedTable, spec.columns, spec.idColumn);
         this.childSql = spec.child ? upsertSql(qualified(options.schema, spec.child.table), spec.child.columns, spec.child.idColumn) : undefined;
+        this.historySql = spec.child?.history ? historySql(options.schema, spec.child, spec.child.history) : undefined;
         this.opened = Promise.all([connection, options.ready]).then(([client]) => {
             this.client = client;
         });
@@ -68079,6 +68114,9 @@ class TableSink {
             ]);
             if (present.length > 0)
                 await this.client.query(`UPDATE ${table} SET ${removed} = NULL WHERE ${idc} = ANY($1) AND ${removed} IS NOT NULL`, [present]);
+            if (this.historySql)
+                for (const sql of this.historySql)
+                    await this.client.query(sql, [units.map((u) => u.object.id)]);
         }
         return counts;
     }
@@ -68228,7 +68266,8 @@ const JOURNAL_VIEW = {
 function scaleCtes(schema) {
     return `counts AS (
          SELECT c, row_number() OVER (ORDER BY c) AS n
-           FROM (SELECT DISTINCT greatest(coalesce(interval_count, 1), 1)::numeric AS c FROM ${qualified(schema, 'stripe_subscription_items')}) d
+           FROM (SELECT greatest(coalesce(interval_count, 1), 1)::numeric AS c FROM ${qualified(schema, 'stripe_subscription_items')}
+                 UNION SELECT greatest(coalesce(interval_count, 1), 1)::numeric FROM ${qualified(schema, 'stripe_subscription_item_history')}) d
        ),
        lcms(n, l) AS (SELECT 0::bigint, 1::numeric UNION ALL SELECT c.n, lcm(lcms.l, c.c) FROM lcms JOIN counts c ON c.n = lcms.n + 1),
        scale AS (SELECT max(l) AS l FROM lcms)`;
@@ -68264,15 +68303,16 @@ const MRR_MONTHLY_VIEW = {
     version: 1,
     about: 'MRR at each month end, with new, expansion, contraction and churn',
     // A subscription counts at an instant when it has started, has not ended, and is not in its
-    // trial; an item when it existed then and had not been removed. Movements compare each customer's
-    // MRR with the previous month end: new (from nothing), expansion, contraction, churn (to nothing).
-    // The current month is measured now.
+    // trial; an item by the version of it (quantity, price) valid then, from
+    // stripe_subscription_item_history. Movements compare each customer's MRR with the previous month
+    // end: new (from nothing), expansion, contraction, churn (to nothing). The current month is
+    // measured now.
     sql: (schema, tables) => `WITH RECURSIVE ${scaleCtes(schema)},
        items AS (
          SELECT s.id AS subscription_id, s.customer_id, i.currency, s.start_date, s.ended_at, s.trial_end,
-                i.created_at AS item_from, i.removed_at AS item_to, ${MONTHLY_NUMERATOR} AS monthly
+                i.valid_from AS item_from, i.valid_to AS item_to, ${MONTHLY_NUMERATOR} AS monthly
            FROM ${t(schema, tables, 'subscriptions')} s
-           JOIN ${qualified(schema, 'stripe_subscription_items')} i ON i.subscription_id = s.id
+           JOIN ${qualified(schema, 'stripe_subscription_item_history')} i ON i.subscription_id = s.id
           CROSS JOIN scale
           WHERE s.status NOT IN ('incomplete', 'incomplete_expired') AND s.start_date IS NOT NULL
        ),
@@ -68597,6 +68637,22 @@ function tableDefinitions(config, names) {
         defs.push({ table: tableOf(config, name), columns: spec.columns, idColumn: spec.idColumn, indexes: spec.indexes });
         if (spec.child)
             defs.push({ table: spec.child.table, columns: spec.child.columns, idColumn: spec.child.idColumn, indexes: spec.child.indexes ?? [] });
+        const history = spec.child?.history;
+        if (spec.child && history) {
+            const byName = new Map(spec.child.columns.map((c) => [c.name, c]));
+            defs.push({
+                table: history.table,
+                idColumn: 'id',
+                indexes: [history.childColumn, ...history.copied.filter((c) => c === spec.child.parentColumn), 'valid_from'],
+                columns: [
+                    { name: 'id', type: 'text', notNull: true, fromRow: false },
+                    { name: history.childColumn, type: 'text', notNull: true, fromRow: false },
+                    ...history.copied.map((name) => ({ name, type: byName.get(name).type, fromRow: false })),
+                    { name: 'valid_from', type: 'timestamptz', notNull: true, fromRow: false },
+                    { name: 'valid_to', type: 'timestamptz', fromRow: false }
+                ]
+            });
+        }
     }
     return defs;
 }
@@ -69151,6 +69207,49 @@ function takeMatching(objects, matches, remaining) {
     return taken;
 }
 
+;// CONCATENATED MODULE: ./src/sync/deletions.ts
+
+
+
+/** Stripe keeps events 30 days: the deletions a run can still learn of. */
+const EVENT_RETENTION_SECONDS = 30 * 86400;
+/**
+ * Deletion events: the object is gone from Stripe's lists, so the event's copy is stored (when it
+ * is a whole object) and the row is marked `deleted_at` at the event's time.
+ */
+async function applyDeletions(run, events) {
+    if (events.length === 0)
+        return 0;
+    const entries = events.flatMap((event) => {
+        const object = event.data?.object;
+        if (!object || typeof object.id !== 'string')
+            return [];
+        // A whole object (it has `created`) is stored as it was; a stub only marks the row.
+        const { valid } = check(run.spec, [object]);
+        return [{ id: object.id, object: valid[0], at: event.created }];
+    });
+    const result = await run.sink.markDeleted(entries);
+    run.progress.stored += result.inserted;
+    run.progress.updated += result.deleted;
+    if (result.deleted > 0)
+        run.log(`Marked ${result.deleted} deleted ${result.deleted === 1 ? run.spec.noun : run.spec.plural} (deleted_at set; the rows are kept).`);
+    return result.deleted;
+}
+/**
+ * Objects deleted in Stripe vanish from its lists; only their deletion events (kept 30 days) say so.
+ * Runs that replay no events, and the first incremental run, read those events, so a deleted
+ * customer or draft invoice is kept with `deleted_at` set rather than left looking alive.
+ */
+async function scanDeletions(run) {
+    const types = run.spec.deletionEvents;
+    if (!types || types.length === 0 || run.dryRun)
+        return;
+    const events = [];
+    for await (const page of eventsAfter(run.stripe, types, { eventId: null, sinceCreated: unixSeconds(run.now) - EVENT_RETENTION_SECONDS }, run.retry))
+        events.push(...page);
+    await applyDeletions(run, events);
+}
+
 ;// CONCATENATED MODULE: external "node:v8"
 const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
 var external_node_v8_default = /*#__PURE__*/__nccwpck_require__.n(external_node_v8_namespaceObject);
@@ -69347,6 +69446,7 @@ function progressLine(run, elapsedMs, remaining) {
 
 
 
+
 /** Objects younger than this are left for the next run, so a second is listed only once it is complete. */
 const SETTLE_SECONDS = 5;
 /** Events are kept 30 days; past 25 days without a replay, the action re-sweeps instead. */
@@ -69389,6 +69489,8 @@ async function syncIncremental(run, options) {
             apiVersion: options.apiVersion,
             doneRanges: []
         };
+        // Deletions before now exist only as events: read them first (a run killed here starts over).
+        await scanDeletions(run);
         // The event cursor is recorded before the backfill; without events, the sweep's first checkpoint records the state.
         if (hasEvents)
             await incremental_saveState(run, state);
@@ -69519,28 +69621,6 @@ async function refetch(run, ids, inScope, report) {
 function isMissing(error) {
     const cause = error instanceof StripeRequestError ? error.cause : error;
     return cause instanceof stripe_esm_node.errors.StripeInvalidRequestError && cause.statusCode === 404;
-}
-/**
- * Deletion events: the object is gone from Stripe's lists, so the event's copy is stored (when it
- * is a whole object) and the row is marked `deleted_at` at the event's time.
- */
-async function applyDeletions(run, events) {
-    if (events.length === 0)
-        return 0;
-    const entries = events.flatMap((event) => {
-        const object = event.data?.object;
-        if (!object || typeof object.id !== 'string')
-            return [];
-        // A whole object (it has `created`) is stored as it was; a stub only marks the row.
-        const { valid } = check(run.spec, [object]);
-        return [{ id: object.id, object: valid[0], at: event.created }];
-    });
-    const result = await run.sink.markDeleted(entries);
-    run.progress.stored += result.inserted;
-    run.progress.updated += result.deleted;
-    if (result.deleted > 0)
-        run.log(`Marked ${result.deleted} deleted ${result.deleted === 1 ? run.spec.noun : run.spec.plural} (deleted_at set; the rows are kept).`);
-    return result.deleted;
 }
 /**
  * Events were lost (older than Stripe keeps): re-list instead the objects that could have changed
@@ -69761,7 +69841,6 @@ async function linkPayouts(payouts, transactions) {
 
 
 
-
 /**
  * Rows Stripe changed without an event (balance transactions still `pending` after their
  * `available_on`): brought up to date without re-listing history. Each is re-fetched by id, or —
@@ -69832,24 +69911,9 @@ async function retryQuarantined(run, sink, before) {
     if (resolved > 0)
         run.log(`${resolved} formerly quarantined ${resolved === 1 ? run.spec.noun : run.spec.plural} can be stored now; marked resolved.`);
 }
-/** Stripe keeps events 30 days: the deletions a run can still learn of. */
-const EVENT_RETENTION_SECONDS = 30 * 86400;
-/**
- * Objects deleted in Stripe vanish from its lists; only their deletion events (kept 30 days) say so.
- * Runs that replay no events (and a first incremental run) read those events, so a deleted customer
- * or draft invoice is kept with `deleted_at` set rather than left looking alive.
- */
-async function scanDeletions(run) {
-    const types = run.spec.deletionEvents;
-    if (!types || types.length === 0)
-        return;
-    const events = [];
-    for await (const page of eventsAfter(run.stripe, types, { eventId: null, sinceCreated: unixSeconds(run.now) - EVENT_RETENTION_SECONDS }, run.retry))
-        events.push(...page);
-    await applyDeletions(run, events);
-}
 
 ;// CONCATENATED MODULE: ./src/sync/objects.ts
+
 
 
 
@@ -69896,7 +69960,6 @@ function objectRun(ctx, spec) {
 async function syncOne(ctx, spec) {
     const { config, session } = ctx;
     const run = objectRun(ctx, spec);
-    let firstRun = true;
     if (config.incremental) {
         const result = await syncIncremental(run, {
             key: stateKey(config, spec.name, filterKey(config, spec.name)),
@@ -69907,16 +69970,14 @@ async function syncOne(ctx, spec) {
             createdLt: config.createdLt
         });
         ctx.report.incremental.set(spec.name, result);
-        firstRun = result.firstRun;
     }
     else {
         await syncNewest(run, config.limit, { gte: config.createdGte, lt: config.createdLt });
+        // Without a replay of events, deletions are learnt from their events here.
+        await scanDeletions(run);
     }
     const table = session.table(spec.name);
     if (table) {
-        // Incremental runs after the first replay deletion events with the rest.
-        if (firstRun)
-            await scanDeletions(run);
         await refreshStale(run, table);
         await retryQuarantined(run, table, session.db.startedAt);
     }

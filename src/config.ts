@@ -410,14 +410,13 @@ export function reservedNames(): string[] {
   return [
     'stripe_sync_state',
     'stripe_sync_rejects',
-    ...OBJECTS.filter((o) => o.name !== 'charges').map((o) => o.table),
+    ...OBJECTS.filter((o) => o.name !== 'charges').flatMap((o) => [o.table, o.child?.table, o.child?.history?.table].filter((t): t is string => t !== undefined)),
     'stripe_charge_fees',
     'stripe_payout_reconciliation',
     'stripe_journal',
     'stripe_mrr',
     'stripe_mrr_monthly',
-    'stripe_receivables',
-    'stripe_subscription_items'
+    'stripe_receivables'
   ]
 }
 

@@ -121,6 +121,22 @@ function tableDefinitions(config: Config, names: readonly ObjectName[]): TableDe
     const spec = specOf(name)
     defs.push({ table: tableOf(config, name), columns: spec.columns, idColumn: spec.idColumn, indexes: spec.indexes })
     if (spec.child) defs.push({ table: spec.child.table, columns: spec.child.columns, idColumn: spec.child.idColumn, indexes: spec.child.indexes ?? [] })
+    const history = spec.child?.history
+    if (spec.child && history) {
+      const byName = new Map(spec.child.columns.map((c) => [c.name, c]))
+      defs.push({
+        table: history.table,
+        idColumn: 'id',
+        indexes: [history.childColumn, ...history.copied.filter((c) => c === spec.child!.parentColumn), 'valid_from'],
+        columns: [
+          { name: 'id', type: 'text', notNull: true, fromRow: false },
+          { name: history.childColumn, type: 'text', notNull: true, fromRow: false },
+          ...history.copied.map((name) => ({ name, type: byName.get(name)!.type, fromRow: false })),
+          { name: 'valid_from', type: 'timestamptz', notNull: true, fromRow: false },
+          { name: 'valid_to', type: 'timestamptz', fromRow: false }
+        ]
+      })
+    }
   }
   return defs
 }

@@ -167,16 +167,35 @@ describe('billing objects', () => {
     if (customerSubs.length === 0) expect(Number(month.rows[0].churned_mrr)).toBeGreaterThan(0)
   })
 
-  it('a quantity change is current after the next run', async () => {
+  it('a quantity change is current after the next run, kept as a new version, and counts as expansion this month', async () => {
     await run()
-    const target = stripe.subscriptions.all().find((s) => s.status === 'active' && s.currency === 'gbp' && s.trial_end === null)!
+    const monthStart = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1) / 1000
+    const target = stripe.subscriptions
+      .all()
+      .find((s) => s.status === 'active' && s.currency === 'gbp' && (s.trial_end ?? 0) < monthStart - DAY && s.start_date < monthStart - DAY && s.items.data.every((i) => i.created < monthStart))!
     const item = target.items.data.find((i) => i.price.unit_amount !== null)!
+    const expansion = async () =>
+      Number(
+        (await withClient(db.url, (c) => c.query(`SELECT expansion_mrr FROM "${schema}".stripe_mrr_monthly WHERE currency = 'gbp' AND month = date_trunc('month', now() AT TIME ZONE 'UTC')::date`))).rows[0]
+          ?.expansion_mrr ?? 0
+      )
+    const before = await expansion()
     stripe.changeQuantity(target.id, item.id, (item.quantity ?? 1) + 10)
     await new Promise((r) => setTimeout(r, 1100))
     await run()
     expect((await mrrRows()).get('gbp')!.mrr).toBe(expectedMrr().get('gbp')!.mrr)
     const row = (await readRows(db.url, schema, 'stripe_subscription_items')).find((r) => r.id === item.id)!
     expect(Number(row.quantity)).toBe((item.quantity ?? 1) + 10)
+    const versions = (await readRows(db.url, schema, 'stripe_subscription_item_history')).filter((v) => v.item_id === item.id)
+    expect(versions.map((v) => [Number(v.quantity), v.valid_to === null])).toEqual([
+      [item.quantity ?? 1, false],
+      [(item.quantity ?? 1) + 10, true]
+    ])
+    // 10 more units: 10 × unit × k / (12 × interval count) a month.
+    const r = item.price.recurring!
+    const k = ({ month: 12, year: 1, week: 52, day: 365 } as Record<string, number>)[r.interval]!
+    const added = (10 * item.price.unit_amount! * k) / (12 * r.interval_count)
+    expect(Math.abs((await expansion()) - before - added)).toBeLessThanOrEqual(1)
   })
 
   it('a deleted customer keeps its row with deleted_at; invoices paid and voided through events are current', async () => {

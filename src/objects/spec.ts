@@ -74,6 +74,25 @@ export interface ChildTable<T> {
    * SDK and put in place before the object is stored. Undefined when the embedded one is complete.
    */
   complete?(stripe: Stripe, object: T): Promise<T | undefined>
+  /** Versions of each child over time (a subscription item's quantity and price), for history. */
+  history?: ChildHistory
+}
+
+/**
+ * A table of child versions: a new one opens whenever a tracked column changes (as seen by a sync),
+ * the old one closes, and removing the child closes its last. Each version is valid over
+ * [valid_from, valid_to); the first one starts at the child's own creation time.
+ */
+export interface ChildHistory {
+  table: string
+  /** The column naming the child in the history table. */
+  childColumn: string
+  /** The child's creation time (where its first version starts). */
+  startColumn: string
+  /** Child columns copied into each version. */
+  copied: readonly string[]
+  /** Of those, the ones whose change opens a new version. */
+  tracked: readonly string[]
 }
 
 export interface ObjectSpec<T extends StripeObject = StripeObject> {

@@ -125,6 +125,14 @@ export const subscriptions: ObjectSpec<Stripe.Subscription> = {
     columns: ITEM_COLUMNS,
     indexes: ['subscription_id', 'price_id'],
     rows: (s, context) => (s.items?.data ?? []).map((item) => itemRow(item, s, context)),
+    // Quantities and prices change: each version is kept, so MRR history sees expansion and contraction.
+    history: {
+      table: 'stripe_subscription_item_history',
+      childColumn: 'item_id',
+      startColumn: 'created_at',
+      copied: ['subscription_id', 'price_id', 'currency', 'unit_amount_decimal', 'interval', 'interval_count', 'usage_type', 'quantity'],
+      tracked: ['price_id', 'unit_amount_decimal', 'interval', 'interval_count', 'usage_type', 'quantity']
+    },
     async complete(stripe, s) {
       if (!s.items?.has_more) return undefined
       const data: Stripe.SubscriptionItem[] = []

@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import type { ObjectSpec, Row, RowContext, StripeObject } from '../objects/spec.js'
+import type { ChildHistory, ChildTable, ObjectSpec, Row, RowContext, StripeObject } from '../objects/spec.js'
 import { qualified, quoteIdent } from './columns.js'
 import { describeDatabaseError } from './connect.js'
 import { openRejects, rawText, resolveRejects, saveRejects, type Reject } from './rejects.js'
@@ -61,6 +61,33 @@ interface Unit<T> {
   children: Row[]
 }
 
+/**
+ * The two statements that keep a child's versions, for the parents of a batch ($1): close the open
+ * version of each child that changed or was removed; open one for each present child without an
+ * open version (from its creation time when it has none yet, else from now).
+ */
+export function historySql(schema: string, child: ChildTable<unknown>, history: ChildHistory): string[] {
+  const h = qualified(schema, history.table)
+  const c = qualified(schema, child.table)
+  const q = quoteIdent
+  const [childId, parent, removed, start, item] = [q(child.idColumn), q(child.parentColumn), q(child.removedColumn), q(history.startColumn), q(history.childColumn)]
+  const tracked = history.tracked.map(q)
+  const copied = history.copied.map(q)
+  return [
+    `UPDATE ${h} AS h SET valid_to = now() FROM ${c} AS c
+      WHERE h.${item} = c.${childId} AND h.valid_to IS NULL AND c.${parent} = ANY($1)
+        AND (c.${removed} IS NOT NULL OR (${tracked.map((t) => `h.${t}`).join(', ')}) IS DISTINCT FROM (${tracked.map((t) => `c.${t}`).join(', ')}))`,
+    `INSERT INTO ${h} (id, ${item}, ${copied.join(', ')}, valid_from)
+     SELECT c.${childId} || '@' || v.from_epoch::text, c.${childId}, ${copied.map((t) => `c.${t}`).join(', ')}, to_timestamp(v.from_epoch)
+       FROM ${c} AS c
+      CROSS JOIN LATERAL (SELECT CASE WHEN EXISTS (SELECT 1 FROM ${h} AS o WHERE o.${item} = c.${childId})
+                                      THEN extract(epoch FROM now()) ELSE extract(epoch FROM coalesce(c.${start}, now())) END AS from_epoch) AS v
+      WHERE c.${parent} = ANY($1) AND c.${removed} IS NULL
+        AND NOT EXISTS (SELECT 1 FROM ${h} AS o WHERE o.${item} = c.${childId} AND o.valid_to IS NULL)
+     ON CONFLICT (id) DO NOTHING`
+  ]
+}
+
 export interface TableSinkOptions {
   schema: string
   table: string
@@ -76,6 +103,7 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
   readonly qualifiedTable: string
   private readonly sql: string
   private readonly childSql: string | undefined
+  private readonly historySql: string[] | undefined
   /** Ids of this object in quarantine, not resolved: read once, so writes touch the quarantine only when they must. */
   private quarantined: Promise<Set<string>> | undefined
   /** The transaction before the next one: one connection runs one transaction at a time. */
@@ -97,6 +125,7 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
     this.qualifiedTable = qualified(options.schema, options.table)
     this.sql = upsertSql(this.qualifiedTable, spec.columns, spec.idColumn)
     this.childSql = spec.child ? upsertSql(qualified(options.schema, spec.child.table), spec.child.columns, spec.child.idColumn) : undefined
+    this.historySql = spec.child?.history ? historySql(options.schema, spec.child, spec.child.history) : undefined
     this.opened = Promise.all([connection, options.ready]).then(([client]) => {
       this.client = client
     })
@@ -298,6 +327,7 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
         present
       ])
       if (present.length > 0) await this.client.query(`UPDATE ${table} SET ${removed} = NULL WHERE ${idc} = ANY($1) AND ${removed} IS NOT NULL`, [present])
+      if (this.historySql) for (const sql of this.historySql) await this.client.query(sql, [units.map((u) => u.object.id)])
     }
     return counts
   }

@@ -164,7 +164,8 @@ export const JOURNAL_VIEW: ViewDefinition = {
 function scaleCtes(schema: string): string {
   return `counts AS (
          SELECT c, row_number() OVER (ORDER BY c) AS n
-           FROM (SELECT DISTINCT greatest(coalesce(interval_count, 1), 1)::numeric AS c FROM ${qualified(schema, 'stripe_subscription_items')}) d
+           FROM (SELECT greatest(coalesce(interval_count, 1), 1)::numeric AS c FROM ${qualified(schema, 'stripe_subscription_items')}
+                 UNION SELECT greatest(coalesce(interval_count, 1), 1)::numeric FROM ${qualified(schema, 'stripe_subscription_item_history')}) d
        ),
        lcms(n, l) AS (SELECT 0::bigint, 1::numeric UNION ALL SELECT c.n, lcm(lcms.l, c.c) FROM lcms JOIN counts c ON c.n = lcms.n + 1),
        scale AS (SELECT max(l) AS l FROM lcms)`
@@ -203,15 +204,16 @@ export const MRR_MONTHLY_VIEW: ViewDefinition = {
   version: 1,
   about: 'MRR at each month end, with new, expansion, contraction and churn',
   // A subscription counts at an instant when it has started, has not ended, and is not in its
-  // trial; an item when it existed then and had not been removed. Movements compare each customer's
-  // MRR with the previous month end: new (from nothing), expansion, contraction, churn (to nothing).
-  // The current month is measured now.
+  // trial; an item by the version of it (quantity, price) valid then, from
+  // stripe_subscription_item_history. Movements compare each customer's MRR with the previous month
+  // end: new (from nothing), expansion, contraction, churn (to nothing). The current month is
+  // measured now.
   sql: (schema, tables) => `WITH RECURSIVE ${scaleCtes(schema)},
        items AS (
          SELECT s.id AS subscription_id, s.customer_id, i.currency, s.start_date, s.ended_at, s.trial_end,
-                i.created_at AS item_from, i.removed_at AS item_to, ${MONTHLY_NUMERATOR} AS monthly
+                i.valid_from AS item_from, i.valid_to AS item_to, ${MONTHLY_NUMERATOR} AS monthly
            FROM ${t(schema, tables, 'subscriptions')} s
-           JOIN ${qualified(schema, 'stripe_subscription_items')} i ON i.subscription_id = s.id
+           JOIN ${qualified(schema, 'stripe_subscription_item_history')} i ON i.subscription_id = s.id
           CROSS JOIN scale
           WHERE s.status NOT IN ('incomplete', 'incomplete_expired') AND s.start_date IS NOT NULL
        ),

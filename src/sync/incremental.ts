@@ -6,7 +6,8 @@ import { MAX_PAGE_SIZE, pages, retrieveObject } from '../stripe/pages.js'
 import { addSpan, gaps } from '../stripe/range.js'
 import { advanceWatermark, type StateKey, type SyncState } from '../store/state.js'
 import { STRIPE_EPOCH, isoSeconds, unixSeconds } from '../time.js'
-import { account, check, commit, screen } from './batch.js'
+import { account, commit, screen } from './batch.js'
+import { applyDeletions, scanDeletions } from './deletions.js'
 import type { ObjectRun } from './run.js'
 import { syncSpans } from './spans.js'
 
@@ -82,6 +83,8 @@ export async function syncIncremental<T extends StripeObject>(run: ObjectRun<T>,
       apiVersion: options.apiVersion,
       doneRanges: []
     }
+    // Deletions before now exist only as events: read them first (a run killed here starts over).
+    await scanDeletions(run)
     // The event cursor is recorded before the backfill; without events, the sweep's first checkpoint records the state.
     if (hasEvents) await saveState(run, state)
     log(`First incremental run: syncing ${spec.plural} created from ${isoSeconds(state.cursorCreated)}, oldest first.`)
@@ -201,26 +204,6 @@ export async function refetch<T extends StripeObject>(
 function isMissing(error: unknown): boolean {
   const cause = error instanceof StripeRequestError ? error.cause : error
   return cause instanceof Stripe.errors.StripeInvalidRequestError && cause.statusCode === 404
-}
-
-/**
- * Deletion events: the object is gone from Stripe's lists, so the event's copy is stored (when it
- * is a whole object) and the row is marked `deleted_at` at the event's time.
- */
-export async function applyDeletions<T extends StripeObject>(run: ObjectRun<T>, events: readonly Stripe.Event[]): Promise<number> {
-  if (events.length === 0) return 0
-  const entries = events.flatMap((event) => {
-    const object = event.data?.object as unknown as T | undefined
-    if (!object || typeof object.id !== 'string') return []
-    // A whole object (it has `created`) is stored as it was; a stub only marks the row.
-    const { valid } = check(run.spec, [object])
-    return [{ id: object.id, object: valid[0], at: event.created }]
-  })
-  const result = await run.sink.markDeleted(entries)
-  run.progress.stored += result.inserted
-  run.progress.updated += result.deleted
-  if (result.deleted > 0) run.log(`Marked ${result.deleted} deleted ${result.deleted === 1 ? run.spec.noun : run.spec.plural} (deleted_at set; the rows are kept).`)
-  return result.deleted
 }
 
 /**

@@ -14,7 +14,8 @@ import { syncIncremental } from './incremental.js'
 import { syncNewest } from './newest.js'
 import { linkPayouts } from './payout-links.js'
 import type { ObjectRun } from './run.js'
-import { refreshStale, retryQuarantined, scanDeletions } from './upkeep.js'
+import { scanDeletions } from './deletions.js'
+import { refreshStale, retryQuarantined } from './upkeep.js'
 
 export interface SyncContext {
   config: Config
@@ -69,7 +70,6 @@ function objectRun<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpec<T>
 async function syncOne<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpec<T>): Promise<void> {
   const { config, session } = ctx
   const run = objectRun(ctx, spec)
-  let firstRun = true
   if (config.incremental) {
     const result = await syncIncremental(run, {
       key: stateKey(config, spec.name, filterKey(config, spec.name)),
@@ -80,14 +80,13 @@ async function syncOne<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpe
       createdLt: config.createdLt
     })
     ctx.report.incremental.set(spec.name, result)
-    firstRun = result.firstRun
   } else {
     await syncNewest(run, config.limit, { gte: config.createdGte, lt: config.createdLt })
+    // Without a replay of events, deletions are learnt from their events here.
+    await scanDeletions(run)
   }
   const table = session.table<T>(spec.name)
   if (table) {
-    // Incremental runs after the first replay deletion events with the rest.
-    if (firstRun) await scanDeletions(run)
     await refreshStale(run, table)
     await retryQuarantined(run, table, session.db!.startedAt)
   }

@@ -6,8 +6,7 @@ import { StripeRequestError } from '../stripe/errors.js'
 import { MAX_PAGE_SIZE, pages, retrieveObject } from '../stripe/pages.js'
 import { unixSeconds } from '../time.js'
 import { account, screen } from './batch.js'
-import { applyDeletions, refetch } from './incremental.js'
-import { eventsAfter } from '../stripe/events.js'
+import { refetch } from './incremental.js'
 import type { ObjectRun } from './run.js'
 
 /**
@@ -84,18 +83,3 @@ export async function retryQuarantined<T extends StripeObject>(run: ObjectRun<T>
   if (resolved > 0) run.log(`${resolved} formerly quarantined ${resolved === 1 ? run.spec.noun : run.spec.plural} can be stored now; marked resolved.`)
 }
 
-/** Stripe keeps events 30 days: the deletions a run can still learn of. */
-const EVENT_RETENTION_SECONDS = 30 * 86400
-
-/**
- * Objects deleted in Stripe vanish from its lists; only their deletion events (kept 30 days) say so.
- * Runs that replay no events (and a first incremental run) read those events, so a deleted customer
- * or draft invoice is kept with `deleted_at` set rather than left looking alive.
- */
-export async function scanDeletions<T extends StripeObject>(run: ObjectRun<T>): Promise<void> {
-  const types = run.spec.deletionEvents
-  if (!types || types.length === 0) return
-  const events = []
-  for await (const page of eventsAfter(run.stripe, types, { eventId: null, sinceCreated: unixSeconds(run.now) - EVENT_RETENTION_SECONDS }, run.retry)) events.push(...page)
-  await applyDeletions(run, events)
-}
