@@ -41005,16 +41005,7 @@ function exponentSql(currencyExpr) {
 }
 
 ;// CONCATENATED MODULE: ./src/objects/spec.ts
-const OBJECT_NAMES = (/* unused pure expression or super */ null && ([
-    'charges',
-    'balance_transactions',
-    'refunds',
-    'disputes',
-    'payouts',
-    'customers',
-    'subscriptions',
-    'invoices'
-]));
+const OBJECT_NAMES = (/* unused pure expression or super */ null && (['charges', 'balance_transactions', 'refunds', 'disputes', 'payouts', 'customers', 'subscriptions', 'invoices']));
 /** Stripe ids, customer and the like, whether expanded or not. */
 function idOf(value) {
     if (value == null)
@@ -41925,7 +41916,10 @@ function parseRequestsPerSecond(name, value) {
 /** `charges`, a comma-separated list of objects, or `all`. Returned in the registry's order. */
 function parseObjects(value) {
     const known = OBJECTS.map((o) => o.name);
-    const parts = value.split(',').map((p) => p.trim().toLowerCase()).filter((p) => p !== '');
+    const parts = value
+        .split(',')
+        .map((p) => p.trim().toLowerCase())
+        .filter((p) => p !== '');
     if (parts.length === 0)
         throw new InputError('objects', `nothing given. Expected ${known.join(', ')}, a comma-separated list of them, or all.`);
     if (parts.includes('all'))
@@ -41983,7 +41977,22 @@ function parseLockTimeout(value) {
     return Number(value);
 }
 /** Passwords that are common words or defaults: no one learns anything from seeing them, and masking them everywhere breaks ordinary text. */
-const COMMON_PASSWORDS = new Set(['postgres', 'password', 'changeme', 'secret', 'admin', 'root', 'test', 'testing', 'example', 'letmein', 'welcome', 'qwerty', 'monitor', 'stripe']);
+const COMMON_PASSWORDS = new Set([
+    'postgres',
+    'password',
+    'changeme',
+    'secret',
+    'admin',
+    'root',
+    'test',
+    'testing',
+    'example',
+    'letmein',
+    'welcome',
+    'qwerty',
+    'monitor',
+    'stripe'
+]);
 function isStrongSecret(secret) {
     return secret.length >= 8 && !/^\d+$/.test(secret) && !COMMON_PASSWORDS.has(secret.toLowerCase());
 }
@@ -45669,7 +45678,10 @@ function buildOutputs(report, options) {
             balanced: p.balanced
         }))),
         journal_csv: report.journalCsv ?? '',
-        mrr: JSON.stringify(Object.fromEntries(report.mrr.map((m) => [m.currency, { mrr_minor: m.mrr, mrr: formatMinor(m.mrr, m.currency), active_subscriptions: m.activeSubscriptions, customers: m.customers }])))
+        mrr: JSON.stringify(Object.fromEntries(report.mrr.map((m) => [
+            m.currency,
+            { mrr_minor: m.mrr, mrr: formatMinor(m.mrr, m.currency), active_subscriptions: m.activeSubscriptions, customers: m.customers }
+        ])))
     };
 }
 
@@ -46095,7 +46107,9 @@ function chartSection(report, ctx) {
     const share = report.totals.byCurrency.get(main).succeededCount;
     const lines = [`### Succeeded gross over time, ${main.toUpperCase()}`, ''];
     lines.push(mermaidBarChart(chart, main), '');
-    const notes = [`${main.toUpperCase()} is ${percent(share, all)} of this run's succeeded charges (${share} of ${all})${currencies.length > 1 ? `; other currencies are in the table above` : ''}.`];
+    const notes = [
+        `${main.toUpperCase()} is ${percent(share, all)} of this run's succeeded charges (${share} of ${all})${currencies.length > 1 ? `; other currencies are in the table above` : ''}.`
+    ];
     if (chart.bars.some((b) => b.partial))
         notes.push(`* The run covers only part of this ${chart.unit}.`);
     lines.push(notes.join(' '), '');
@@ -46342,7 +46356,12 @@ async function readBack(session, config, report, now, env, lastRunAt) {
     }
     if (config.objects.includes('subscriptions')) {
         const mrr = await db.query(`SELECT currency, mrr, active_subscriptions, customers FROM ${db.table('stripe_mrr')} ORDER BY mrr DESC, currency`);
-        report.mrr = mrr.map((r) => ({ currency: r.currency, mrr: Number(r.mrr), activeSubscriptions: Number(r.active_subscriptions), customers: Number(r.customers) }));
+        report.mrr = mrr.map((r) => ({
+            currency: r.currency,
+            mrr: Number(r.mrr),
+            activeSubscriptions: Number(r.active_subscriptions),
+            customers: Number(r.customers)
+        }));
         // What happened to subscriptions since the last run (a first run: the last 30 days).
         const since = Math.floor((lastRunAt?.getTime() ?? now.getTime() - 30 * 86400_000) / 1000);
         const [changes] = await db.query(`SELECT count(*) FILTER (WHERE start_date >= to_timestamp($1)) AS started, count(*) FILTER (WHERE canceled_at >= to_timestamp($1)) AS canceled
@@ -67518,7 +67537,7 @@ function describeDatabaseError(error, doing) {
         '28000': 'the server refused this user or client; check pg_hba.conf and sslmode',
         '3D000': 'the database does not exist; check the database name in database-url',
         '42501': 'permission denied; see "Database permissions" in the README for the grants the action needs',
-        '57014': 'the statement was cancelled (statement_timeout); raise the role\'s statement_timeout',
+        '57014': "the statement was cancelled (statement_timeout); raise the role's statement_timeout",
         '57P01': 'the server shut down during the run; what was committed is kept, re-run the step',
         '53300': 'the server has too many connections',
         DEPTH_ZERO_SELF_SIGNED_CERT: 'the server certificate is self-signed; pass its CA in database-ca-cert',
@@ -67528,7 +67547,11 @@ function describeDatabaseError(error, doing) {
         CERT_HAS_EXPIRED: 'the server certificate has expired'
     };
     const hint = (e.code && hints[e.code]) ??
-        (/timeout/i.test(detail) ? hints.ETIMEDOUT : /does not support SSL|server does not support/i.test(detail) ? 'the server does not offer TLS; use sslmode=disable or enable ssl on the server' : undefined);
+        (/timeout/i.test(detail)
+            ? hints.ETIMEDOUT
+            : /does not support SSL|server does not support/i.test(detail)
+                ? 'the server does not offer TLS; use sslmode=disable or enable ssl on the server'
+                : undefined);
     return new connect_DatabaseError(`Postgres: could not ${doing}: ${detail}${hint ? ` (${hint})` : ''}`, e.code);
 }
 
@@ -67544,10 +67567,7 @@ const LOCK_CLASS = 'stripe-payment-monitor';
 async function acquireRunLock(client, schema, timeoutSeconds, pollMs = 250) {
     const deadline = Date.now() + timeoutSeconds * 1000;
     for (;;) {
-        const result = await client.query('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS locked', [
-            LOCK_CLASS,
-            schema
-        ]);
+        const result = await client.query('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS locked', [LOCK_CLASS, schema]);
         if (result.rows[0]?.locked)
             return true;
         if (Date.now() >= deadline)
@@ -67731,7 +67751,11 @@ async function ensureStateTable(client, schema) {
     return true;
 }
 async function loadState(client, schema, key) {
-    const result = await client.query(`SELECT * FROM ${qualified(schema, STATE_TABLE)} WHERE account = $1 AND table_name = $2 AND status_filter = $3`, [key.account, key.tableName, key.statusFilter]);
+    const result = await client.query(`SELECT * FROM ${qualified(schema, STATE_TABLE)} WHERE account = $1 AND table_name = $2 AND status_filter = $3`, [
+        key.account,
+        key.tableName,
+        key.statusFilter
+    ]);
     const row = result.rows[0];
     if (!row)
         return undefined;
@@ -67882,7 +67906,13 @@ function historySql(schema, child, history) {
     const h = qualified(schema, history.table);
     const c = qualified(schema, child.table);
     const q = quoteIdent;
-    const [childId, parent, removed, start, item] = [q(child.idColumn), q(child.parentColumn), q(child.removedColumn), q(history.startColumn), q(history.childColumn)];
+    const [childId, parent, removed, start, item] = [
+        q(child.idColumn),
+        q(child.parentColumn),
+        q(child.removedColumn),
+        q(history.startColumn),
+        q(history.childColumn)
+    ];
     const tracked = history.tracked.map(q);
     const copied = history.copied.map(q);
     return [
@@ -68224,7 +68254,16 @@ const PAYOUT_RECONCILIATION_VIEW = {
    GROUP BY p.id, p.arrival_date, p.status, p.currency, p.amount, p.automatic, p.reconciled_at`
 };
 /** The journal's accounts, in the order lines are listed. */
-const JOURNAL_ACCOUNTS = ['Bank', 'Sales', 'Refunds', 'Disputes', 'Stripe fees', 'Adjustments', 'Other Stripe activity', 'Stripe balance (unreconciled)'];
+const JOURNAL_ACCOUNTS = [
+    'Bank',
+    'Sales',
+    'Refunds',
+    'Disputes',
+    'Stripe fees',
+    'Adjustments',
+    'Other Stripe activity',
+    'Stripe balance (unreconciled)'
+];
 const JOURNAL_VIEW = {
     name: 'stripe_journal',
     requires: ['payouts', 'balance_transactions'],
@@ -68684,7 +68723,7 @@ class RateLimitExhaustedError extends Error {
     attempts;
     constructor(attempts) {
         super(`Stripe rate limit: requests were still refused (429) after ${attempts} attempts. ` +
-            'Another integration may be using most of the account\'s rate limit; try again later or run less often.');
+            "Another integration may be using most of the account's rate limit; try again later or run less often.");
         this.attempts = attempts;
         this.name = 'RateLimitExhaustedError';
     }
@@ -69152,7 +69191,12 @@ function check(spec, objects) {
         if (reason === undefined)
             valid.push(object);
         else
-            rejects.push({ objectType: spec.objectType, id: typeof object?.id === 'string' ? object.id : `(no id: ${rawText(object).slice(0, 40)})`, reason, raw: rawText(object) });
+            rejects.push({
+                objectType: spec.objectType,
+                id: typeof object?.id === 'string' ? object.id : `(no id: ${rawText(object).slice(0, 40)})`,
+                reason,
+                raw: rawText(object)
+            });
     }
     return { valid, rejects };
 }
@@ -70132,7 +70176,9 @@ function failureMessage(report, config) {
     const parts = [...report.failures].map(([name, error]) => `${config.objects.length > 1 ? `${name}: ` : ''}${describeFailure(error, config)}`);
     const stored = report.total('stored');
     const updated = report.total('updated');
-    const kept = stored + updated > 0 ? ` Before the failure ${stored} new and ${updated} updated row(s) were committed and are kept; re-running the step continues safely.` : '';
+    const kept = stored + updated > 0
+        ? ` Before the failure ${stored} new and ${updated} updated row(s) were committed and are kept; re-running the step continues safely.`
+        : '';
     return `${parts.join(' — ')}${kept}`;
 }
 /** Another run holds the schema's lock: succeed without writing, and say so. */

@@ -10,6 +10,7 @@
  * 5. A multi-object backfill (charges, balance transactions, refunds, disputes, payouts, with payout
  *    reconciliation), the stand-in refusing more than 25 requests/s per endpoint and 100/s in all:
  *    wall time against the busiest endpoint's ideal time.
+ * 6. A billing backfill (customers, subscriptions, invoices), likewise, with peak RSS.
  */
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -26,18 +27,23 @@ import { cleanJson } from '../src/store/clean.js'
 import { upsertRows, upsertSql } from '../src/store/upsert.js'
 import { BatchWriter } from '../src/store/writer.js'
 import { generateAccount } from '../test-support/account.js'
+import { generateBilling } from '../test-support/billing.js'
 import { generateCharges } from '../test-support/fixtures.js'
 import { startPostgres, withClient } from '../test-support/postgres.js'
 import { REPO_ROOT, startDist } from '../test-support/run-dist.js'
 import { StripeStandIn } from '../test-support/stripe-standin.js'
 
 const args = new Set(process.argv.slice(2))
-const only = [...args].find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',')
+const only = [...args]
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',')
 const part = (n: number) => !only || only.includes(String(n))
 const QUICK = args.has('--quick')
 const N = QUICK ? 10_000 : 100_000
 const SMALL_N = QUICK ? 5_000 : 30_000
 const MULTI_N = QUICK ? 5_000 : 30_000
+const BILLING_CUSTOMERS = QUICK ? 3_000 : 50_000
 const BASELINE_N = QUICK ? 2_000 : 20_000
 const MILLION = QUICK ? 100_000 : 1_000_000
 const LATENCY_MS = 300
@@ -54,7 +60,16 @@ function describeMachine(): string {
 }
 
 function charges(count: number, seed: number): Stripe.Charge[] {
-  return generateCharges({ count, seed, from: now - 365 * DAY, to: now - 120, bursts: [[now - 100 * DAY, 250], [now - 200 * DAY, 180]] })
+  return generateCharges({
+    count,
+    seed,
+    from: now - 365 * DAY,
+    to: now - 120,
+    bursts: [
+      [now - 100 * DAY, 250],
+      [now - 200 * DAY, 180]
+    ]
+  })
 }
 
 async function standIn(all: Stripe.Charge[], latencyMs: number, limit?: number): Promise<StripeStandIn> {
@@ -74,8 +89,10 @@ interface ChildResult {
 /** runAction in a child process (own memory), via tsx. */
 function runChild(inputs: Record<string, string>, concurrency?: number): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
+    // The bench's own heap is raised (it holds the stand-in's data); the measured run keeps Node's defaults.
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'bench-child.ts'), JSON.stringify({ inputs, concurrency })], {
       cwd: REPO_ROOT,
+      env: { ...process.env, NODE_OPTIONS: '' },
       stdio: ['ignore', 'pipe', 'inherit']
     })
     let out = ''
@@ -172,7 +189,12 @@ if (part(2)) {
   const writer = new BatchWriter<{ size: number; rows: typeof rows }>(
     async (items) => {
       await client.query('BEGIN')
-      await upsertRows(client, sql, items.flatMap((i) => i.rows), 'charge_id')
+      await upsertRows(
+        client,
+        sql,
+        items.flatMap((i) => i.rows),
+        'charge_id'
+      )
       await client.query('COMMIT')
     },
     { maxQueuedPages: 40, batchRows: 1000 }
@@ -220,7 +242,9 @@ if (part(4)) {
   await runChild(inputs)
   const before = stripe.requests.length
   const idle = await runChild(inputs)
-  say(`4. idle incremental run after a backfill: ${stripe.requests.length - before} Stripe requests, wall ${fmt(idle.ms)} ms (including connecting to Postgres)`)
+  say(
+    `4. idle incremental run after a backfill: ${stripe.requests.length - before} Stripe requests, wall ${fmt(idle.ms)} ms (including connecting to Postgres)`
+  )
   await stripe.stop()
 }
 
@@ -238,7 +262,8 @@ if (part(5)) {
   // The minimum each endpoint needs: its object's pages, and for balance transactions also one listing per paid payout.
   const ideal: Record<string, number> = {
     charges: pages(account.charges.length),
-    balance_transactions: pages(account.balanceTransactions.length) + paid.reduce((n, p) => n + pages((account.payoutTransactions.get(p.id)?.length ?? 0) + 1), 0),
+    balance_transactions:
+      pages(account.balanceTransactions.length) + paid.reduce((n, p) => n + pages((account.payoutTransactions.get(p.id)?.length ?? 0) + 1), 0),
     refunds: pages(account.refunds.length),
     disputes: pages(account.disputes.length),
     payouts: pages(account.payouts.length)
@@ -261,13 +286,61 @@ if (part(5)) {
     }
   })
   const lost = Object.values(counts).reduce((n, d) => n + Math.abs(d), 0)
-  const balanced = await withClient(db.url, async (c) => (await c.query(`SELECT count(*) FILTER (WHERE balanced) AS b, count(*) FILTER (WHERE status = 'paid') AS p FROM ${schema}.stripe_payout_reconciliation`)).rows[0])
+  const balanced = await withClient(
+    db.url,
+    async (c) =>
+      (await c.query(`SELECT count(*) FILTER (WHERE balanced) AS b, count(*) FILTER (WHERE status = 'paid') AS p FROM ${schema}.stripe_payout_reconciliation`))
+        .rows[0]
+  )
   say(
     `5. all objects (${fmt(account.charges.length)} charges, ${fmt(account.balanceTransactions.length)} balance transactions, ${fmt(account.refunds.length)} refunds, ` +
       `${fmt(account.disputes.length)} disputes, ${fmt(account.payouts.length)} payouts; ${fmt(paid.length)} reconciled): wall ${fmt(r.ms / 1000, 1)} s = ` +
       `${fmt(r.ms / 1000 / idealSeconds, 2)} × the busiest endpoint's ideal ${fmt(idealSeconds, 1)} s (${busiest[0]}: ${fmt(busiest[1])} pages at 20/s); ` +
-      `requests ${Object.entries(made).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}; ${stripe.requests.filter((q) => q.status === 429).length} refused (429); ` +
+      `requests ${Object.entries(made)
+        .map(([k, v]) => `${k} ${fmt(v)}`)
+        .join(', ')}; ${stripe.requests.filter((q) => q.status === 429).length} refused (429); ` +
       `rows lost or doubled ${lost}; ${balanced.b} of ${balanced.p} paid payouts balanced; peak RSS ${fmt(r.maxRssMB)} MB`
+  )
+  await stripe.stop()
+}
+
+// 6. Billing objects.
+if (part(6)) {
+  const at = now - 600
+  const billing = generateBilling({ customers: BILLING_CUSTOMERS, seed: 13, from: at - 365 * DAY, now: at, maxInvoicesPerSubscription: 9 })
+  const stripe = new StripeStandIn({ latencyMs: LATENCY_MS, maxRequestsPerSecond: SERVER_LIMIT, maxTotalRequestsPerSecond: 100 })
+  stripe.addBilling(billing)
+  await stripe.start()
+  const schema = 'bench_billing'
+  const r = await runChild(inputsFor(stripe, schema, { objects: 'customers, subscriptions, invoices', incremental: 'true' }))
+  const pages = (n: number) => Math.ceil(n / 100)
+  const counts = {
+    customers: billing.customers.length,
+    subscriptions: billing.subscriptions.length,
+    invoices: billing.invoices.length
+  }
+  const busiest = Object.entries(counts).sort((a, b) => b[1] - a[1])[0]!
+  const idealSeconds = pages(busiest[1]) / 20
+  const made: Record<string, number> = {}
+  for (const q of stripe.requests) made[q.path.split('/')[2]!] = (made[q.path.split('/')[2]!] ?? 0) + 1
+  const stored = await withClient(db.url, async (c) => {
+    const n = async (table: string, where = '') => Number((await c.query(`SELECT count(*) AS n FROM ${schema}.${table} ${where}`)).rows[0].n)
+    return {
+      customers: await n('stripe_customers', 'WHERE deleted_at IS NULL'),
+      subscriptions: await n('stripe_subscriptions'),
+      invoices: await n('stripe_invoices', 'WHERE deleted_at IS NULL'),
+      items: await n('stripe_subscription_items')
+    }
+  })
+  const lost =
+    Math.abs(stored.customers - counts.customers) + Math.abs(stored.subscriptions - counts.subscriptions) + Math.abs(stored.invoices - counts.invoices)
+  say(
+    `6. billing (${fmt(counts.customers)} customers, ${fmt(counts.subscriptions)} subscriptions with ${fmt(stored.items)} items, ${fmt(counts.invoices)} invoices): ` +
+      `wall ${fmt(r.ms / 1000, 1)} s = ${fmt(r.ms / 1000 / idealSeconds, 2)} × the busiest endpoint's ideal ${fmt(idealSeconds, 1)} s (${busiest[0]}: ${fmt(pages(busiest[1]))} pages at 20/s); ` +
+      `requests ${Object.entries(made)
+        .map(([k, v]) => `${k} ${fmt(v)}`)
+        .join(', ')}; ${stripe.requests.filter((q) => q.status === 429).length} refused (429); ` +
+      `rows lost or doubled ${lost}; peak RSS ${fmt(r.maxRssMB)} MB`
   )
   await stripe.stop()
 }

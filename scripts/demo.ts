@@ -33,7 +33,9 @@ function digest(title: string, run: DistRun, file: string): void {
   console.log(`  stored/updated/quarantined per object: ${o.object_counts}`)
   const totals = JSON.parse(o.totals || '{}') as Record<string, { net: string; fee?: string; failed_count: number; succeeded_count: number }>
   for (const [currency, t] of Object.entries(totals)) {
-    console.log(`  ${currency.toUpperCase()}: net ${t.net} from ${t.succeeded_count} succeeded charges (${t.failed_count} failed)${t.fee ? `, Stripe fees ${t.fee}` : ''}`)
+    console.log(
+      `  ${currency.toUpperCase()}: net ${t.net} from ${t.succeeded_count} succeeded charges (${t.failed_count} failed)${t.fee ? `, Stripe fees ${t.fee}` : ''}`
+    )
   }
   console.log(`  payouts reconciled: ${o.payouts_reconciled}; high-value: ${o.high_value_count}; journal CSV: ${o.journal_csv || '(none this run)'}`)
   writeFileSync(file, run.summary)
@@ -92,7 +94,9 @@ async function main(): Promise<void> {
     console.log('\n--- public.stripe_payout_reconciliation: the newest 5 paid payouts (minor units) ---')
     console.table(recon.rows)
     const journal = await withClient(db.url, (c) =>
-      c.query(`SELECT date::text, payout_id, account, debit, credit, currency FROM public.stripe_journal WHERE payout_id = $1 ORDER BY line`, [recon.rows[0]?.payout_id])
+      c.query(`SELECT date::text, payout_id, account, debit, credit, currency FROM public.stripe_journal WHERE payout_id = $1 ORDER BY line`, [
+        recon.rows[0]?.payout_id
+      ])
     )
     console.log('--- public.stripe_journal for that payout (debits = credits) ---')
     console.table(journal.rows)

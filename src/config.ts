@@ -208,11 +208,15 @@ export function parseRequestsPerSecond(name: 'max-requests-per-second' | 'max-to
 /** `charges`, a comma-separated list of objects, or `all`. Returned in the registry's order. */
 export function parseObjects(value: string): ObjectName[] {
   const known = OBJECTS.map((o) => o.name as string)
-  const parts = value.split(',').map((p) => p.trim().toLowerCase()).filter((p) => p !== '')
+  const parts = value
+    .split(',')
+    .map((p) => p.trim().toLowerCase())
+    .filter((p) => p !== '')
   if (parts.length === 0) throw new InputError('objects', `nothing given. Expected ${known.join(', ')}, a comma-separated list of them, or all.`)
   if (parts.includes('all')) return OBJECTS.map((o) => o.name)
   for (const part of parts) {
-    if (!known.includes(part)) throw new InputError('objects', `unknown object "${part}". Expected ${known.join(', ')}, a comma-separated list of them, or all.`)
+    if (!known.includes(part))
+      throw new InputError('objects', `unknown object "${part}". Expected ${known.join(', ')}, a comma-separated list of them, or all.`)
   }
   return OBJECTS.filter((o) => parts.includes(o.name)).map((o) => o.name)
 }
@@ -274,7 +278,22 @@ export interface Secrets {
 }
 
 /** Passwords that are common words or defaults: no one learns anything from seeing them, and masking them everywhere breaks ordinary text. */
-const COMMON_PASSWORDS = new Set(['postgres', 'password', 'changeme', 'secret', 'admin', 'root', 'test', 'testing', 'example', 'letmein', 'welcome', 'qwerty', 'monitor', 'stripe'])
+const COMMON_PASSWORDS = new Set([
+  'postgres',
+  'password',
+  'changeme',
+  'secret',
+  'admin',
+  'root',
+  'test',
+  'testing',
+  'example',
+  'letmein',
+  'welcome',
+  'qwerty',
+  'monitor',
+  'stripe'
+])
 
 export function isStrongSecret(secret: string): boolean {
   return secret.length >= 8 && !/^\d+$/.test(secret) && !COMMON_PASSWORDS.has(secret.toLowerCase())
@@ -383,10 +402,7 @@ export function parseStatuses(value: string): ReadonlySet<ChargeStatus> {
   const statuses = new Set<ChargeStatus>()
   for (const part of parts) {
     if (!(CHARGE_STATUSES as readonly string[]).includes(part)) {
-      throw new InputError(
-        'status',
-        `unknown status "${part}". Expected succeeded, pending, failed, a comma-separated combination, or all.`
-      )
+      throw new InputError('status', `unknown status "${part}". Expected succeeded, pending, failed, a comma-separated combination, or all.`)
     }
     statuses.add(part as ChargeStatus)
   }
@@ -410,7 +426,9 @@ export function reservedNames(): string[] {
   return [
     'stripe_sync_state',
     'stripe_sync_rejects',
-    ...OBJECTS.filter((o) => o.name !== 'charges').flatMap((o) => [o.table, o.child?.table, o.child?.history?.table].filter((t): t is string => t !== undefined)),
+    ...OBJECTS.filter((o) => o.name !== 'charges').flatMap((o) =>
+      [o.table, o.child?.table, o.child?.history?.table].filter((t): t is string => t !== undefined)
+    ),
     'stripe_charge_fees',
     'stripe_payout_reconciliation',
     'stripe_journal',
@@ -430,7 +448,10 @@ export function parseIdentifier(name: 'table' | 'schema', value: string): string
     )
   }
   if (name === 'table' && reservedNames().includes(value.toLowerCase())) {
-    throw new InputError('table', `"${value}" is a name the action uses for its own table or view in the schema. Choose another (the default is processed_charges).`)
+    throw new InputError(
+      'table',
+      `"${value}" is a name the action uses for its own table or view in the schema. Choose another (the default is processed_charges).`
+    )
   }
   if (name === 'table' && /^pg_/i.test(value)) throw new InputError('table', `"${value}": names starting with pg_ are reserved by Postgres.`)
   if (name === 'schema' && /^(pg_|information_schema$)/i.test(value)) {
@@ -458,10 +479,7 @@ export function parseApiBase(value: string): URL {
     throw new InputError('stripe-api-base', `"${value}" must be an http:// or https:// URL.`)
   }
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
-    throw new InputError(
-      'stripe-api-base',
-      `"${value}" must be a bare origin such as https://api.stripe.com (no path, query or credentials).`
-    )
+    throw new InputError('stripe-api-base', `"${value}" must be a bare origin such as https://api.stripe.com (no path, query or credentials).`)
   }
   return url
 }
@@ -517,5 +535,3 @@ export function parseTime(name: 'created-after' | 'created-before', value: strin
   }
   return Math.ceil(seconds)
 }
-
-

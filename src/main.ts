@@ -133,7 +133,10 @@ function failureMessage(report: RunReport, config: Config): string {
   const parts = [...report.failures].map(([name, error]) => `${config.objects.length > 1 ? `${name}: ` : ''}${describeFailure(error, config)}`)
   const stored = report.total('stored')
   const updated = report.total('updated')
-  const kept = stored + updated > 0 ? ` Before the failure ${stored} new and ${updated} updated row(s) were committed and are kept; re-running the step continues safely.` : ''
+  const kept =
+    stored + updated > 0
+      ? ` Before the failure ${stored} new and ${updated} updated row(s) were committed and are kept; re-running the step continues safely.`
+      : ''
   return `${parts.join(' — ')}${kept}`
 }
 

@@ -71,7 +71,8 @@ export function balanceTransaction(fields: {
     description: fields.description ?? null,
     exchange_rate: fields.exchange_rate ?? null,
     fee: fields.fee,
-    fee_details: fields.fee === 0 ? [] : [{ amount: fields.fee, application: null, currency: fields.currency, description: 'Stripe processing fees', type: 'stripe_fee' }],
+    fee_details:
+      fields.fee === 0 ? [] : [{ amount: fields.fee, application: null, currency: fields.currency, description: 'Stripe processing fees', type: 'stripe_fee' }],
     net: fields.amount - fields.fee,
     reporting_category: fields.reporting_category,
     source: fields.source,
@@ -92,7 +93,10 @@ export function makeRefund(fields: { id: string; charge: Stripe.Charge; amount: 
     currency: fields.charge.currency,
     customer: fields.charge.customer,
     customer_account: null,
-    destination_details: { card: { reference_status: 'available', reference_type: 'acquirer_reference_number', type: 'refund' }, type: 'card' } as Stripe.Refund.DestinationDetails,
+    destination_details: {
+      card: { reference_status: 'available', reference_type: 'acquirer_reference_number', type: 'refund' },
+      type: 'card'
+    } as Stripe.Refund.DestinationDetails,
     metadata: {},
     payment_intent: fields.charge.payment_intent,
     payment_method: null,
@@ -115,19 +119,37 @@ export function makeDispute(fields: { id: string; charge: Stripe.Charge; created
     currency: fields.charge.currency,
     enhanced_eligibility_types: [],
     evidence: {} as Stripe.Dispute.Evidence,
-    evidence_details: { due_by: fields.created + 7 * DAY, enhanced_eligibility: {}, has_evidence: false, past_due: false, submission_count: 0 } as Stripe.Dispute.EvidenceDetails,
+    evidence_details: {
+      due_by: fields.created + 7 * DAY,
+      enhanced_eligibility: {},
+      has_evidence: false,
+      past_due: false,
+      submission_count: 0
+    } as Stripe.Dispute.EvidenceDetails,
     intended_submission_method: null,
     is_charge_refundable: false,
     livemode: fields.charge.livemode,
     metadata: {},
     payment_intent: fields.charge.payment_intent,
-    payment_method_details: { card: { brand: 'visa', case_type: 'chargeback', network_reason_code: '10.4' }, type: 'card' } as Stripe.Dispute.PaymentMethodDetails,
+    payment_method_details: {
+      card: { brand: 'visa', case_type: 'chargeback', network_reason_code: '10.4' },
+      type: 'card'
+    } as Stripe.Dispute.PaymentMethodDetails,
     reason: 'fraudulent',
     status: 'needs_response'
   } satisfies Stripe.Dispute
 }
 
-export function makePayout(fields: { id: string; amount: number; currency: string; created: number; arrival: number; status: string; balance_transaction: string; livemode: boolean }): Stripe.Payout {
+export function makePayout(fields: {
+  id: string
+  amount: number
+  currency: string
+  created: number
+  arrival: number
+  status: string
+  balance_transaction: string
+  livemode: boolean
+}): Stripe.Payout {
   return {
     id: fields.id,
     object: 'payout',
@@ -237,11 +259,26 @@ export function generateAccount(options: AccountOptions): Account {
     }
   }
   // Stripe's own monthly fee, on the first of each month.
-  for (let month = new Date(options.from * 1000); month.getTime() / 1000 < end; month = new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 1))) {
+  for (
+    let month = new Date(options.from * 1000);
+    month.getTime() / 1000 < end;
+    month = new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 1))
+  ) {
     const first = Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 1) / 1000
     if (first >= end || first < options.from) continue
     bts.push(
-      balanceTransaction({ id: randomId('txn_', random), amount: -2500, currency: 'usd', fee: 0, created: first + 60, available_on: first + 60, type: 'stripe_fee', reporting_category: 'fee', source: null, description: 'Billing: Radar' })
+      balanceTransaction({
+        id: randomId('txn_', random),
+        amount: -2500,
+        currency: 'usd',
+        fee: 0,
+        created: first + 60,
+        available_on: first + 60,
+        type: 'stripe_fee',
+        reporting_category: 'fee',
+        source: null,
+        description: 'Billing: Radar'
+      })
     )
   }
 
@@ -265,10 +302,32 @@ export function generateAccount(options: AccountOptions): Account {
     const amount = list.reduce((n, t) => n + t.net, 0)
     if (amount <= 0) continue
     const id = randomId('po_', random)
-    const own = balanceTransaction({ id: randomId('txn_', random), amount: -amount, currency: currency!, fee: 0, created, available_on: created, type: 'payout', reporting_category: 'payout', source: id, description: 'STRIPE PAYOUT' })
+    const own = balanceTransaction({
+      id: randomId('txn_', random),
+      amount: -amount,
+      currency: currency!,
+      fee: 0,
+      created,
+      available_on: created,
+      type: 'payout',
+      reporting_category: 'payout',
+      source: id,
+      description: 'STRIPE PAYOUT'
+    })
     bts.push(own)
     const arrival = day + 2 * DAY
-    payouts.push(makePayout({ id, amount, currency: currency!, created, arrival, status: arrival <= options.now ? 'paid' : 'in_transit', balance_transaction: own.id, livemode: options.livemode ?? false }))
+    payouts.push(
+      makePayout({
+        id,
+        amount,
+        currency: currency!,
+        created,
+        arrival,
+        status: arrival <= options.now ? 'paid' : 'in_transit',
+        balance_transaction: own.id,
+        livemode: options.livemode ?? false
+      })
+    )
     payoutTransactions.set(
       id,
       list.map((t) => t.id)

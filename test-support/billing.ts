@@ -107,7 +107,14 @@ export function makeCustomer(id: string, created: number, random: () => number):
   } satisfies Stripe.Customer
 }
 
-export function makeItem(id: string, subscription: string, price: Stripe.Price, quantity: number, created: number, periodStart: number): Stripe.SubscriptionItem {
+export function makeItem(
+  id: string,
+  subscription: string,
+  price: Stripe.Price,
+  quantity: number,
+  created: number,
+  periodStart: number
+): Stripe.SubscriptionItem {
   return {
     id,
     object: 'subscription_item',
@@ -153,7 +160,12 @@ export function makeSubscription(fields: {
     cancel_at: fields.cancelAt,
     cancel_at_period_end: fields.cancelAt !== null && fields.status !== 'canceled',
     canceled_at: fields.canceledAt,
-    cancellation_details: { comment: null, feedback: null, feedback_option: null, reason: fields.canceledAt ? 'cancellation_requested' : null } as Stripe.Subscription.CancellationDetails,
+    cancellation_details: {
+      comment: null,
+      feedback: null,
+      feedback_option: null,
+      reason: fields.canceledAt ? 'cancellation_requested' : null
+    } as Stripe.Subscription.CancellationDetails,
     collection_method: fields.sendInvoice ? 'send_invoice' : 'charge_automatically',
     created: fields.created,
     currency: fields.currency,
@@ -382,7 +394,19 @@ export function generateBilling(options: BillingOptions): Billing {
         const quantity = price.id.includes('seat') || price.id.includes('storage') ? 1 + Math.floor(random() * 40) : 1 + Math.floor(random() * 3)
         return makeItem(randomId('si_', random, 14), id, price, quantity, added, added)
       })
-      const subscription = makeSubscription({ id, customer: customer.id, currency, created, status, items, trialEnd, canceledAt, endedAt, cancelAt, sendInvoice: random() < 0.25 })
+      const subscription = makeSubscription({
+        id,
+        customer: customer.id,
+        currency,
+        created,
+        status,
+        items,
+        trialEnd,
+        canceledAt,
+        endedAt,
+        cancelAt,
+        sendInvoice: random() < 0.25
+      })
       billing.subscriptions.push(subscription)
 
       if (status === 'incomplete_expired') continue
@@ -391,6 +415,7 @@ export function generateBilling(options: BillingOptions): Billing {
       const start = trialEnd ?? created
       const stop = Math.min(endedAt ?? now, now)
       const periods = Math.min(options.maxInvoicesPerSubscription ?? 24, Math.floor((stop - start) / period) + 1)
+      let latest: string | null = null
       for (let p = 0; p < periods; p++) {
         const at = start + p * period
         if (at >= stop) break
@@ -421,6 +446,7 @@ export function generateBilling(options: BillingOptions): Billing {
           continue
         }
         billing.invoices.push(invoice)
+        latest = invoice.id
         if (paymentIntent && total > 0) {
           billing.charges.push(
             makeCharge({
@@ -437,7 +463,7 @@ export function generateBilling(options: BillingOptions): Billing {
           )
         }
       }
-      subscription.latest_invoice = billing.invoices.filter((i) => i.parent?.subscription_details?.subscription === id).at(-1)?.id ?? null
+      subscription.latest_invoice = latest
     }
   }
   return billing

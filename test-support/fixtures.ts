@@ -157,7 +157,8 @@ export function generateCharges(options: GenerateOptions): Stripe.Charge[] {
     const roll = random()
     const status: Stripe.Charge.Status = roll < 0.82 ? 'succeeded' : roll < 0.9 ? 'pending' : 'failed'
     const refundRoll = random()
-    const amountRefunded = status !== 'succeeded' ? 0 : refundRoll < 0.04 ? amount : refundRoll < 0.08 ? Math.floor(amount / 2 / currency.step) * currency.step : 0
+    const amountRefunded =
+      status !== 'succeeded' ? 0 : refundRoll < 0.04 ? amount : refundRoll < 0.08 ? Math.floor(amount / 2 / currency.step) * currency.step : 0
     const emailRoll = random()
     const customer = `customer${Math.floor(random() * 500)}@example.com`
     return makeCharge({

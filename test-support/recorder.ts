@@ -53,8 +53,7 @@ export function recorder(inputs: Record<string, string>, env: Record<string, str
       capture(md)
       return true
     },
-    everything: () =>
-      [...r.logs, ...r.notices, ...r.warnings, r.failed ?? '', r.summary, ...Object.values(r.outputs)].join('\n')
+    everything: () => [...r.logs, ...r.notices, ...r.warnings, r.failed ?? '', r.summary, ...Object.values(r.outputs)].join('\n')
   }
   return r
 }

@@ -81,7 +81,10 @@ export async function startDist(
       const outputText = await readFile(outputFile, 'utf8')
       const summary = await readFile(summaryFile, 'utf8')
       // ::add-mask:: lines hand secrets to the runner, which hides them: the one place they belong.
-      const printed = stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n')
+      const printed = stdout
+        .split('\n')
+        .filter((l) => !l.startsWith('::add-mask::'))
+        .join('\n')
       captureForSecretScan(inputs, extraEnv, [printed, stderr, outputText, summary].join('\n'))
       return { code, stdout, stderr, outputs: parseOutputFile(outputText), summary }
     } finally {

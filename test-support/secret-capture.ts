@@ -14,5 +14,8 @@ export function captureForSecretScan(inputs: Record<string, string>, env: Record
   // A weak password (1000, test) may appear in ordinary text; as a password it must not.
   const secrets = [...strong, ...weak.map((p) => `:${p}@`)]
   if (secrets.length === 0) return
-  appendFileSync(path.join(dir, `${process.pid}.jsonl`), JSON.stringify({ test: typeof expect === 'undefined' ? undefined : expect.getState().currentTestName, secrets, text }) + '\n')
+  appendFileSync(
+    path.join(dir, `${process.pid}.jsonl`),
+    JSON.stringify({ test: typeof expect === 'undefined' ? undefined : expect.getState().currentTestName, secrets, text }) + '\n'
+  )
 }

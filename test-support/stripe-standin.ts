@@ -120,6 +120,18 @@ class Collection<T extends Dated> {
     this.positions = undefined
   }
 
+  /** Known by id but not listed (deleted before the stand-in started). */
+  addUnlisted(objects: Iterable<T>): void {
+    for (const object of objects) this.byId.set(object.id, { object, seq: this.seq++ })
+  }
+
+  /** Takes an object out of the list (a deletion); it stays known by id. */
+  unlist(id: string): void {
+    const at = this.sorted.findIndex((s) => s.object.id === id)
+    if (at >= 0) this.sorted.splice(at, 1)
+    this.positions = undefined
+  }
+
   update(id: string, patch: Partial<T>): T {
     const stored = this.byId.get(id)
     if (!stored) throw new Error(`no ${this.kind} ${id}`)
@@ -296,9 +308,11 @@ export class StripeStandIn {
    * deletions (customers, draft invoices) exist only as events, emitted at their times.
    */
   addBilling(billing: Billing): void {
-    this.customers.add([...billing.customers, ...billing.deletedCustomers.map((d) => d.customer)])
+    this.customers.add(billing.customers)
+    this.customers.addUnlisted(billing.deletedCustomers.map((d) => d.customer))
     this.subscriptions.add(billing.subscriptions)
-    this.invoices.add([...billing.invoices, ...billing.deletedInvoices.map((d) => d.invoice)])
+    this.invoices.add(billing.invoices)
+    this.invoices.addUnlisted(billing.deletedInvoices.map((d) => d.invoice))
     this.charges.add(billing.charges)
     for (const { customer, at } of billing.deletedCustomers) {
       this.deletedCustomers.add(customer.id)
@@ -340,6 +354,7 @@ export class StripeStandIn {
     const customer = this.customers.byId.get(id)!.object
     for (const s of this.subscriptions.all().filter((x) => x.customer === id && x.status !== 'canceled')) this.cancelSubscription(s.id)
     this.deletedCustomers.add(id)
+    this.customers.unlist(id)
     this.emit('customer.deleted', customer)
   }
 
@@ -361,6 +376,7 @@ export class StripeStandIn {
   /** A draft invoice is deleted: gone from Stripe, but for invoice.deleted. */
   deleteDraftInvoice(id: string): void {
     this.deletedInvoices.add(id)
+    this.invoices.unlist(id)
     this.emit('invoice.deleted', this.invoices.byId.get(id)!.object)
   }
 
@@ -414,7 +430,18 @@ export class StripeStandIn {
       const created = this.now()
       const s = settle(refunding, charge.currency)
       const refundId = randomId('re_', this.random)
-      const txn = balanceTransaction({ id: randomId('txn_', this.random), amount: -s.amount, currency: s.currency, fee: 0, created, available_on: created, type: 'refund', reporting_category: 'refund', source: refundId, exchange_rate: s.rate })
+      const txn = balanceTransaction({
+        id: randomId('txn_', this.random),
+        amount: -s.amount,
+        currency: s.currency,
+        fee: 0,
+        created,
+        available_on: created,
+        type: 'refund',
+        reporting_category: 'refund',
+        source: refundId,
+        exchange_rate: s.rate
+      })
       this.balanceTransactions.add([txn])
       const refund = makeRefund({ id: refundId, charge: updated, amount: refunding, created, balance_transaction: txn.id })
       this.refunds.add([refund])
@@ -429,7 +456,18 @@ export class StripeStandIn {
     const refund = this.refunds.byId.get(id)!.object
     const created = this.now()
     const s = settle(refund.amount, refund.currency)
-    const txn = balanceTransaction({ id: randomId('txn_', this.random), amount: s.amount, currency: s.currency, fee: 0, created, available_on: created, type: 'refund_failure', reporting_category: 'refund_failure', source: id, exchange_rate: s.rate })
+    const txn = balanceTransaction({
+      id: randomId('txn_', this.random),
+      amount: s.amount,
+      currency: s.currency,
+      fee: 0,
+      created,
+      available_on: created,
+      type: 'refund_failure',
+      reporting_category: 'refund_failure',
+      source: id,
+      exchange_rate: s.rate
+    })
     this.balanceTransactions.add([txn])
     const updated = this.refunds.update(id, { status: 'failed', failure_reason: 'expired_or_canceled_card', failure_balance_transaction: txn.id })
     const charge = this.charges.byId.get(refund.charge as string)!.object
@@ -449,7 +487,18 @@ export class StripeStandIn {
     if (typeof updated.balance_transaction === 'string' && this.balanceTransactions.byId.has(updated.balance_transaction)) {
       const s = settle(updated.amount, updated.currency)
       transactions.push(
-        balanceTransaction({ id: randomId('txn_', this.random), amount: -s.amount, currency: s.currency, fee: DISPUTE_FEE, created, available_on: created, type: 'adjustment', reporting_category: 'dispute', source: disputeId, exchange_rate: s.rate })
+        balanceTransaction({
+          id: randomId('txn_', this.random),
+          amount: -s.amount,
+          currency: s.currency,
+          fee: DISPUTE_FEE,
+          created,
+          available_on: created,
+          type: 'adjustment',
+          reporting_category: 'dispute',
+          source: disputeId,
+          exchange_rate: s.rate
+        })
       )
       this.balanceTransactions.add(transactions)
     }
@@ -466,7 +515,18 @@ export class StripeStandIn {
     if (outcome === 'won' && transactions[0]) {
       const withdrawal = transactions[0]
       const created = this.now()
-      const reversal = balanceTransaction({ id: randomId('txn_', this.random), amount: -withdrawal.amount, currency: withdrawal.currency, fee: -DISPUTE_FEE, created, available_on: created, type: 'adjustment', reporting_category: 'dispute_reversal', source: id, exchange_rate: withdrawal.exchange_rate })
+      const reversal = balanceTransaction({
+        id: randomId('txn_', this.random),
+        amount: -withdrawal.amount,
+        currency: withdrawal.currency,
+        fee: -DISPUTE_FEE,
+        created,
+        available_on: created,
+        type: 'adjustment',
+        reporting_category: 'dispute_reversal',
+        source: id,
+        exchange_rate: withdrawal.exchange_rate
+      })
       this.balanceTransactions.add([reversal])
       transactions.push(reversal)
     }
@@ -480,9 +540,24 @@ export class StripeStandIn {
   failPayout(id: string): Stripe.Payout {
     const payout = this.payouts.byId.get(id)!.object
     const created = this.now()
-    const txn = balanceTransaction({ id: randomId('txn_', this.random), amount: payout.amount, currency: payout.currency, fee: 0, created, available_on: created, type: 'payout_failure', reporting_category: 'payout_reversal', source: id })
+    const txn = balanceTransaction({
+      id: randomId('txn_', this.random),
+      amount: payout.amount,
+      currency: payout.currency,
+      fee: 0,
+      created,
+      available_on: created,
+      type: 'payout_failure',
+      reporting_category: 'payout_reversal',
+      source: id
+    })
     this.balanceTransactions.add([txn])
-    const updated = this.payouts.update(id, { status: 'failed', failure_code: 'account_closed', failure_message: 'The bank account has been closed.', failure_balance_transaction: txn.id })
+    const updated = this.payouts.update(id, {
+      status: 'failed',
+      failure_code: 'account_closed',
+      failure_message: 'The bank account has been closed.',
+      failure_balance_transaction: txn.id
+    })
     this.emit('payout.failed', updated)
     return updated
   }
@@ -551,7 +626,11 @@ export class StripeStandIn {
       return
     } else if (fault === 429 || this.overRateLimit(req.method ?? 'GET', url.pathname)) {
       answer = {
-        ...stripeError(429, { type: 'invalid_request_error', code: 'rate_limit', message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.' }),
+        ...stripeError(429, {
+          type: 'invalid_request_error',
+          code: 'rate_limit',
+          message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.'
+        }),
         headers: this.options.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(this.options.retryAfterSeconds) }
       }
     } else if (fault !== undefined && fault !== 'slow') {
@@ -621,19 +700,20 @@ export class StripeStandIn {
       if (!ids) return missing('payout', query.payout, 'payout')
       return collection.list(query, (t) => ids.has(t.id))
     }
-    if (area === 'customers') return collection.list(query, (c) => !this.deletedCustomers.has(c.id))
-    if (area === 'invoices') return collection.list(query, (i) => !this.deletedInvoices.has(i.id))
-    if (area === 'subscriptions') {
+    if (area === 'subscriptions' && query.status !== 'all') {
       // Without `status`, Stripe lists the subscriptions that are not canceled.
       const status = query.status
-      return this.subscriptions.list(query, (s) => (status === undefined ? s.status !== 'canceled' : status === 'all' || s.status === status))
+      return this.subscriptions.list(query, (s) => (status === undefined ? s.status !== 'canceled' : s.status === status))
     }
     return collection.list(query)
   }
 
   /** GET /v1/subscription_items?subscription= and /v1/invoice_payments?invoice=: a parent's children. */
   private children(area: 'subscription_items' | 'invoice_payments', query: Record<string, string>): Answer {
-    const parent = area === 'subscription_items' ? this.subscriptions.byId.get(query.subscription ?? '')?.object.items.data : this.invoices.byId.get(query.invoice ?? '')?.object.payments?.data
+    const parent =
+      area === 'subscription_items'
+        ? this.subscriptions.byId.get(query.subscription ?? '')?.object.items.data
+        : this.invoices.byId.get(query.invoice ?? '')?.object.payments?.data
     if (!parent) return invalid(area === 'subscription_items' ? 'subscription' : 'invoice', 'No such parent')
     const limit = Math.min(100, Number(query.limit ?? 10))
     const start = query.starting_after ? parent.findIndex((c) => c.id === query.starting_after) + 1 : 0
@@ -673,8 +753,11 @@ export class StripeStandIn {
 
   private listEvents(query: Record<string, string>): Answer {
     const limit = query.limit === undefined ? 10 : Number(query.limit)
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) return invalid('limit', 'This value must be greater than or equal to 1 and less than or equal to 100.')
-    const types = Object.entries(query).filter(([k]) => /^types\[\d*\]$/.test(k)).map(([, v]) => v)
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+      return invalid('limit', 'This value must be greater than or equal to 1 and less than or equal to 100.')
+    const types = Object.entries(query)
+      .filter(([k]) => /^types\[\d*\]$/.test(k))
+      .map(([, v]) => v)
     if (types.length > 20) return invalid('types', 'You may pass at most 20 types.')
     const type = query.type
     const matchesType = (t: string) =>

@@ -299,7 +299,9 @@ describe('the action against the Stripe stand-in and a real Postgres', () => {
     expect(io.summary).toMatch(/```mermaid\n%%\{init: .*\}%%\nxychart-beta/)
 
     const view = await withClient(db.url, (c) =>
-      c.query(`SELECT day::text, currency, count::int, gross::bigint, refunded::bigint, net::bigint FROM "${schema}".processed_charges_daily ORDER BY day, currency`)
+      c.query(
+        `SELECT day::text, currency, count::int, gross::bigint, refunded::bigint, net::bigint FROM "${schema}".processed_charges_daily ORDER BY day, currency`
+      )
     )
     const want = new Map<string, { count: number; gross: number; refunded: number }>()
     for (const c of all.filter((x) => x.status === 'succeeded')) {

@@ -24,7 +24,15 @@ afterEach(async () => {
 })
 
 async function run(stripe: StripeStandIn, inputs: Record<string, string>, now: Date) {
-  const io = recorder({ 'stripe-secret-key': 'sk_test_Backfill1', 'database-url': db.url, 'stripe-api-base': stripe.url, schema, limit: 'all', status: 'all', ...inputs })
+  const io = recorder({
+    'stripe-secret-key': 'sk_test_Backfill1',
+    'database-url': db.url,
+    'stripe-api-base': stripe.url,
+    schema,
+    limit: 'all',
+    status: 'all',
+    ...inputs
+  })
   await runAction(io, { env: {}, now, retry: { maxRetries: 6, baseDelayMs: 20, maxDelayMs: 200 } })
   return io
 }

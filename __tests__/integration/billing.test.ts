@@ -149,9 +149,18 @@ describe('billing objects', () => {
 
   it('a cancellation through events leaves MRR in the next run and shows as churn this month', async () => {
     await run()
-    const target = stripe.subscriptions.all().find((s) => s.status === 'active' && s.currency === 'usd' && s.items.data.every((i) => i.price.unit_amount !== null && i.price.recurring?.usage_type !== 'metered'))!
+    const target = stripe.subscriptions
+      .all()
+      .find(
+        (s) =>
+          s.status === 'active' &&
+          s.currency === 'usd' &&
+          s.items.data.every((i) => i.price.unit_amount !== null && i.price.recurring?.usage_type !== 'metered')
+      )!
     const before = (await mrrRows()).get('usd')!.mrr
-    const customerSubs = stripe.subscriptions.all().filter((s) => s.customer === target.customer && s.id !== target.id && ['active', 'past_due'].includes(s.status))
+    const customerSubs = stripe.subscriptions
+      .all()
+      .filter((s) => s.customer === target.customer && s.id !== target.id && ['active', 'past_due'].includes(s.status))
     stripe.cancelSubscription(target.id)
     await new Promise((r) => setTimeout(r, 1100))
     await run()
@@ -159,7 +168,9 @@ describe('billing objects', () => {
     expect(after).toBe(expectedMrr().get('usd')!.mrr)
     expect(after).toBeLessThan(before)
     const month = await withClient(db.url, (c) =>
-      c.query(`SELECT churned_mrr, contraction_mrr FROM "${schema}".stripe_mrr_monthly WHERE currency = 'usd' AND month = date_trunc('month', now() AT TIME ZONE 'UTC')::date`)
+      c.query(
+        `SELECT churned_mrr, contraction_mrr FROM "${schema}".stripe_mrr_monthly WHERE currency = 'usd' AND month = date_trunc('month', now() AT TIME ZONE 'UTC')::date`
+      )
     )
     const moved = Number(month.rows[0].churned_mrr) + Number(month.rows[0].contraction_mrr)
     // The customer's MRR fell by the canceled subscription: churn if it was their only one, contraction if not.
@@ -172,12 +183,24 @@ describe('billing objects', () => {
     const monthStart = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1) / 1000
     const target = stripe.subscriptions
       .all()
-      .find((s) => s.status === 'active' && s.currency === 'gbp' && (s.trial_end ?? 0) < monthStart - DAY && s.start_date < monthStart - DAY && s.items.data.every((i) => i.created < monthStart))!
+      .find(
+        (s) =>
+          s.status === 'active' &&
+          s.currency === 'gbp' &&
+          (s.trial_end ?? 0) < monthStart - DAY &&
+          s.start_date < monthStart - DAY &&
+          s.items.data.every((i) => i.created < monthStart)
+      )!
     const item = target.items.data.find((i) => i.price.unit_amount !== null)!
     const expansion = async () =>
       Number(
-        (await withClient(db.url, (c) => c.query(`SELECT expansion_mrr FROM "${schema}".stripe_mrr_monthly WHERE currency = 'gbp' AND month = date_trunc('month', now() AT TIME ZONE 'UTC')::date`))).rows[0]
-          ?.expansion_mrr ?? 0
+        (
+          await withClient(db.url, (c) =>
+            c.query(
+              `SELECT expansion_mrr FROM "${schema}".stripe_mrr_monthly WHERE currency = 'gbp' AND month = date_trunc('month', now() AT TIME ZONE 'UTC')::date`
+            )
+          )
+        ).rows[0]?.expansion_mrr ?? 0
       )
     const before = await expansion()
     stripe.changeQuantity(target.id, item.id, (item.quantity ?? 1) + 10)

@@ -79,7 +79,11 @@ describe('dist/index.js', () => {
       { GITHUB_EVENT_PATH: event, GITHUB_EVENT_NAME: 'workflow_dispatch', GITHUB_REPOSITORY: 'acme/books' }
     )
     expect(run.code).toBe(0)
-    const emails = stripe.allCharges().slice(0, 30).flatMap((c) => [c.receipt_email, c.billing_details.email]).filter((e): e is string => !!e)
+    const emails = stripe
+      .allCharges()
+      .slice(0, 30)
+      .flatMap((c) => [c.receipt_email, c.billing_details.email])
+      .filter((e): e is string => !!e)
     expect(emails.length).toBeGreaterThan(0)
     const published = run.summary + JSON.stringify(run.outputs) + run.stdout
     for (const email of emails) expect(published.includes(email)).toBe(isPrivate)
@@ -87,10 +91,7 @@ describe('dist/index.js', () => {
   })
 
   it('reads the key and URL from the environment when the inputs are empty', async () => {
-    const run = await runDist(
-      { 'stripe-api-base': stripe.url, schema, 'dry-run': 'true', limit: '3' },
-      { STRIPE_SECRET_KEY: KEY }
-    )
+    const run = await runDist({ 'stripe-api-base': stripe.url, schema, 'dry-run': 'true', limit: '3' }, { STRIPE_SECRET_KEY: KEY })
     expect(run.code).toBe(0)
     expect(run.outputs.message).toBe('Dry run: found 3 Stripe charges; nothing stored')
   })

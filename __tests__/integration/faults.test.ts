@@ -38,7 +38,15 @@ async function standIn(options: StandInOptions, count = 1500): Promise<StripeSta
 }
 
 async function run(inputs: Record<string, string> = {}, options: RunOptions = {}, url = db.url) {
-  const io = recorder({ 'stripe-secret-key': 'sk_test_Faults42', 'database-url': url, 'stripe-api-base': stripe.url, schema, limit: 'all', status: 'all', ...inputs })
+  const io = recorder({
+    'stripe-secret-key': 'sk_test_Faults42',
+    'database-url': url,
+    'stripe-api-base': stripe.url,
+    schema,
+    limit: 'all',
+    status: 'all',
+    ...inputs
+  })
   const outcome = await runAction(io, { env: {}, retry: FAST, ...options })
   return { io, outcome }
 }
@@ -114,7 +122,12 @@ describe('Stripe faults', () => {
     expect(io.outputs.message).toBeUndefined()
     const rows = await readTable(db.url, schema)
     expect(rows).toHaveLength(stored)
-    expect(tableDifferences(rows, stripe.allCharges().filter((c) => rows.some((r) => r.charge_id === c.id)))).toEqual([])
+    expect(
+      tableDifferences(
+        rows,
+        stripe.allCharges().filter((c) => rows.some((r) => r.charge_id === c.id))
+      )
+    ).toEqual([])
 
     stripe.options.failFrom = undefined
     const again = await run({ incremental: 'true' })
@@ -158,7 +171,9 @@ describe('Postgres faults', () => {
     await run({ limit: '5' })
     await withRole(`GRANT SELECT ON ALL TABLES IN SCHEMA "${schema}"`, async (url, password) => {
       const { io } = await run({}, {}, url)
-      expect(io.failed).toMatch(/^Postgres: could not write to .*permission denied for table processed_charges \(permission denied; see "Database permissions" in the README/)
+      expect(io.failed).toMatch(
+        /^Postgres: could not write to .*permission denied for table processed_charges \(permission denied; see "Database permissions" in the README/
+      )
       expect(io.everything()).not.toContain(password)
     })
   })
@@ -182,7 +197,15 @@ describe('Postgres faults', () => {
     const own = await startPostgres({ embedded: true })
     try {
       await standIn({ latencyMs: 15 }, 4000)
-      const io = recorder({ 'stripe-secret-key': 'sk_test_Faults42', 'database-url': own.url, 'stripe-api-base': stripe.url, schema, limit: 'all', status: 'all', incremental: 'true' })
+      const io = recorder({
+        'stripe-secret-key': 'sk_test_Faults42',
+        'database-url': own.url,
+        'stripe-api-base': stripe.url,
+        schema,
+        limit: 'all',
+        status: 'all',
+        incremental: 'true'
+      })
       const running = runAction(io, { env: {}, retry: FAST, concurrency: 4 })
       // Restart once some batches are committed.
       for (let i = 0; i < 200; i++) {

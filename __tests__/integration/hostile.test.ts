@@ -35,7 +35,15 @@ afterEach(async () => {
 })
 
 async function run(inputs: Record<string, string> = {}, options: { repositoryPrivate?: boolean; url?: string } = {}) {
-  const io = recorder({ 'stripe-secret-key': 'sk_test_Hostile123', 'database-url': options.url ?? db.url, 'stripe-api-base': stripe.url, schema, limit: 'all', status: 'all', ...inputs })
+  const io = recorder({
+    'stripe-secret-key': 'sk_test_Hostile123',
+    'database-url': options.url ?? db.url,
+    'stripe-api-base': stripe.url,
+    schema,
+    limit: 'all',
+    status: 'all',
+    ...inputs
+  })
   const outcome = await runAction(io, { env: {}, now: new Date(clock * 1000), retry: FAST_RETRY, repositoryPrivate: options.repositoryPrivate })
   return { io, outcome }
 }
@@ -68,7 +76,9 @@ describe('one bad object never stops the sync', () => {
     stripe.addCharges([...good, nulKey, surrogate, ...malformed, refused])
     await withClient(db.url, async (c) => {
       await c.query(`CREATE SCHEMA "${schema}"`)
-      await c.query(`CREATE TABLE "${schema}".processed_charges (charge_id text, description text CHECK (description IS DISTINCT FROM 'refused by a constraint'))`)
+      await c.query(
+        `CREATE TABLE "${schema}".processed_charges (charge_id text, description text CHECK (description IS DISTINCT FROM 'refused by a constraint'))`
+      )
     })
     const { io } = await run(inputs)
     expect(io.failed).toBeUndefined()
@@ -124,7 +134,9 @@ describe('high-value alerts fire once per charge', () => {
     stripe.addCharges([...generateCharges({ count: 30, seed: 8, from: clock - DAY, to: clock - 7200 }), big, pending])
     const inputs = { 'created-after': '6h', 'high-value-threshold': 'usd:3000' }
     const first = await run(inputs)
-    const qualifying = stripe.allCharges().filter((c) => c.status === 'succeeded' && c.currency === 'usd' && c.amount >= 300_000 && c.created >= clock - 6 * 3600)
+    const qualifying = stripe
+      .allCharges()
+      .filter((c) => c.status === 'succeeded' && c.currency === 'usd' && c.amount >= 300_000 && c.created >= clock - 6 * 3600)
     expect(first.io.outputs.high_value_count).toBe(String(qualifying.length))
     expect(first.io.notices.some((n) => n.includes(big.id))).toBe(true)
     expect(first.io.notices.some((n) => n.includes(pending.id))).toBe(false)
@@ -227,11 +239,19 @@ describe('names, loops and keys', () => {
     stripe.addCharges([charge(clock - 600)])
     const { io } = await run({ table: 'c'.repeat(48) })
     expect(io.failed).toBeUndefined()
-    const names = await withClient(db.url, (c) => c.query(`SELECT relname FROM pg_class JOIN pg_namespace n ON n.oid = relnamespace WHERE nspname = $1 AND relname LIKE 'ccc%'`, [schema]))
-    expect(names.rows.map((r) => r.relname).sort()).toEqual([`${'c'.repeat(48)}`, `${'c'.repeat(48)}_charge_id_key`, `${'c'.repeat(48)}_created_at_idx`, `${'c'.repeat(48)}_daily`, `${'c'.repeat(48)}_status_idx`])
+    const names = await withClient(db.url, (c) =>
+      c.query(`SELECT relname FROM pg_class JOIN pg_namespace n ON n.oid = relnamespace WHERE nspname = $1 AND relname LIKE 'ccc%'`, [schema])
+    )
+    expect(names.rows.map((r) => r.relname).sort()).toEqual([
+      `${'c'.repeat(48)}`,
+      `${'c'.repeat(48)}_charge_id_key`,
+      `${'c'.repeat(48)}_created_at_idx`,
+      `${'c'.repeat(48)}_daily`,
+      `${'c'.repeat(48)}_status_idx`
+    ])
   })
 
-  it('says clearly when the table name is another table\'s daily view', async () => {
+  it("says clearly when the table name is another table's daily view", async () => {
     stripe.addCharges([charge(clock - 600)])
     await run()
     const { io } = await run({ table: 'processed_charges_daily' })

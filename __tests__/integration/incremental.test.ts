@@ -197,7 +197,12 @@ describe('incremental sync', () => {
     stripe.addCharges(generateCharges({ count: 100, seed: 12, from: clock - 20 * DAY, to: clock - 60 }))
     const from = clock - 5 * DAY
     const { io } = await run({ 'created-after': String(from) })
-    expect(tableDifferences(await table(), truth().filter((c) => c.created >= from))).toEqual([])
+    expect(
+      tableDifferences(
+        await table(),
+        truth().filter((c) => c.created >= from)
+      )
+    ).toEqual([])
     expect(io.summary).toContain(`| Window covered | from ${new Date(from * 1000).toISOString().replace('.000Z', 'Z')}`)
   })
 

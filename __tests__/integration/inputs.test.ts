@@ -68,8 +68,16 @@ const cases: Array<[string, Record<string, string>, RegExp]> = [
   ['max-requests-per-second 1000', { 'max-requests-per-second': '1000' }, /^Input `max-requests-per-second`/],
   ['high-value-threshold words', { 'high-value-threshold': 'a lot' }, /^Input `high-value-threshold`/],
   ['high-value-threshold yen decimals', { 'high-value-threshold': 'jpy:100.5' }, /^Input `high-value-threshold`/],
-  ['database-ca-cert not PEM', { 'database-ca-cert': 'MIIBxyz', 'database-url': 'postgres://u:p@h/d?sslmode=verify-full' }, /^Input `database-ca-cert`: not a PEM/],
-  ['database-ca-cert without verify', { 'database-ca-cert': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' }, /^Input `database-ca-cert`: is only used/]
+  [
+    'database-ca-cert not PEM',
+    { 'database-ca-cert': 'MIIBxyz', 'database-url': 'postgres://u:p@h/d?sslmode=verify-full' },
+    /^Input `database-ca-cert`: not a PEM/
+  ],
+  [
+    'database-ca-cert without verify',
+    { 'database-ca-cert': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' },
+    /^Input `database-ca-cert`: is only used/
+  ]
 ]
 
 it(`has at least 25 cases (${cases.length})`, () => expect(cases.length).toBeGreaterThanOrEqual(25))

@@ -4,7 +4,16 @@ import { generateCharges, seededRandom } from '../../test-support/fixtures.js'
 import { dropSchema, startPostgres, uniqueSchema, withClient, type TestPostgres } from '../../test-support/postgres.js'
 import { runDist, startDist } from '../../test-support/run-dist.js'
 import { StripeStandIn } from '../../test-support/stripe-standin.js'
-import { differences, expectedBalanceTransactionRow, expectedDisputeRow, expectedPayoutRow, expectedRefundRow, readRows, readTable, tableDifferences } from '../../test-support/table.js'
+import {
+  differences,
+  expectedBalanceTransactionRow,
+  expectedDisputeRow,
+  expectedPayoutRow,
+  expectedRefundRow,
+  readRows,
+  readTable,
+  tableDifferences
+} from '../../test-support/table.js'
 
 // kill -9 at random points of a long incremental run, re-running each time: nothing lost, nothing doubled.
 const KILLS = 20
@@ -28,7 +37,15 @@ afterAll(async () => {
 it(`survives ${KILLS} SIGKILLs at random points (fixed seed), then equals Stripe`, async () => {
   const now = Math.floor(Date.now() / 1000)
   stripe.addCharges(generateCharges({ count: 4000, seed: 31, from: now - 40 * DAY, to: now - 120, bursts: [[now - 20 * DAY, 230]] }))
-  const inputs = { 'stripe-secret-key': 'sk_test_KillNineKey', 'database-url': db.url, 'stripe-api-base': stripe.url, schema, incremental: 'true', limit: 'all', status: 'all' }
+  const inputs = {
+    'stripe-secret-key': 'sk_test_KillNineKey',
+    'database-url': db.url,
+    'stripe-api-base': stripe.url,
+    schema,
+    incremental: 'true',
+    limit: 'all',
+    status: 'all'
+  }
   const random = seededRandom(2026)
   let killed = 0
   for (let i = 0; i < KILLS; i++) {
@@ -37,7 +54,11 @@ it(`survives ${KILLS} SIGKILLs at random points (fixed seed), then equals Stripe
     // run, even after the backfill, has events to replay and charges to re-fetch when it is killed.
     const limit = i % 2 === 0 ? 'all' : '700'
     const delay = Math.floor(random() * 600)
-    for (const c of stripe.allCharges().filter((x) => x.status === 'succeeded' && x.amount_refunded === 0).slice(i * 25, i * 25 + 25)) stripe.refund(c.id)
+    for (const c of stripe
+      .allCharges()
+      .filter((x) => x.status === 'succeeded' && x.amount_refunded === 0)
+      .slice(i * 25, i * 25 + 25))
+      stripe.refund(c.id)
     const run = await startDist({ ...inputs, limit }, {}, (line, child) => {
       if (/^(First incremental run|Continuing from the cursor)/.test(line)) setTimeout(() => child.kill('SIGKILL'), delay)
     })
@@ -88,11 +109,15 @@ it('survives SIGKILLs during a backfill of every object, then every table equals
     const last = await runDist(inputs)
     expect(last.code).toBe(0)
     expect(tableDifferences(await readTable(db.url, multi), linked.allCharges())).toEqual([])
-    expect(differences(await readRows(db.url, multi, 'stripe_balance_transactions'), linked.balanceTransactions.all(), 'id', expectedBalanceTransactionRow)).toEqual([])
+    expect(
+      differences(await readRows(db.url, multi, 'stripe_balance_transactions'), linked.balanceTransactions.all(), 'id', expectedBalanceTransactionRow)
+    ).toEqual([])
     expect(differences(await readRows(db.url, multi, 'stripe_refunds'), linked.refunds.all(), 'id', expectedRefundRow)).toEqual([])
     expect(differences(await readRows(db.url, multi, 'stripe_disputes'), linked.disputes.all(), 'id', expectedDisputeRow)).toEqual([])
     expect(differences(await readRows(db.url, multi, 'stripe_payouts'), linked.payouts.all(), 'id', expectedPayoutRow)).toEqual([])
-    const unbalanced = await withClient(db.url, (c) => c.query(`SELECT payout_id FROM "${multi}".stripe_payout_reconciliation WHERE status = 'paid' AND NOT balanced`))
+    const unbalanced = await withClient(db.url, (c) =>
+      c.query(`SELECT payout_id FROM "${multi}".stripe_payout_reconciliation WHERE status = 'paid' AND NOT balanced`)
+    )
     expect(unbalanced.rows).toEqual([])
   } finally {
     await linked.stop()
@@ -136,12 +161,20 @@ it('survives SIGKILLs during a billing backfill, then customers, subscriptions, 
     const ids = async (table: string) => (await readRows(db.url, billingSchema, table)).map((r) => r.id as string)
     const sorted = (list: string[]) => [...list].sort()
     const retained = (at: number) => at >= Math.floor(Date.now() / 1000) - 30 * DAY
-    expect(sorted(await ids('stripe_customers'))).toEqual(sorted([...billing.customers.map((c) => c.id), ...billing.deletedCustomers.filter((d) => retained(d.at)).map((d) => d.customer.id)]))
+    expect(sorted(await ids('stripe_customers'))).toEqual(
+      sorted([...billing.customers.map((c) => c.id), ...billing.deletedCustomers.filter((d) => retained(d.at)).map((d) => d.customer.id)])
+    )
     expect(sorted(await ids('stripe_subscriptions'))).toEqual(sorted(billing.subscriptions.map((s) => s.id)))
     expect(sorted(await ids('stripe_subscription_items'))).toEqual(sorted(billing.subscriptions.flatMap((s) => s.items.data.map((i) => i.id))))
-    expect(sorted(await ids('stripe_invoices'))).toEqual(sorted([...billing.invoices.map((i) => i.id), ...billing.deletedInvoices.filter((d) => retained(d.at)).map((d) => d.invoice.id)]))
+    expect(sorted(await ids('stripe_invoices'))).toEqual(
+      sorted([...billing.invoices.map((i) => i.id), ...billing.deletedInvoices.filter((d) => retained(d.at)).map((d) => d.invoice.id)])
+    )
     // One open version per item, however often a run was killed while writing them.
-    const open = await withClient(db.url, (c) => c.query(`SELECT item_id, count(*)::int AS n FROM "${billingSchema}".stripe_subscription_item_history WHERE valid_to IS NULL GROUP BY 1 HAVING count(*) > 1`))
+    const open = await withClient(db.url, (c) =>
+      c.query(
+        `SELECT item_id, count(*)::int AS n FROM "${billingSchema}".stripe_subscription_item_history WHERE valid_to IS NULL GROUP BY 1 HAVING count(*) > 1`
+      )
+    )
     expect(open.rows).toEqual([])
   } finally {
     await billingStandIn.stop()

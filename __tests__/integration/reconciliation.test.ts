@@ -67,7 +67,9 @@ async function run(inputs: Record<string, string> = {}, env: Record<string, stri
 /** Every table equals what the stand-in serves now, column by column. */
 async function tablesEqualStripe(): Promise<void> {
   expect(tableDifferences(await readTable(db.url, schema), stripe.allCharges())).toEqual([])
-  expect(differences(await readRows(db.url, schema, 'stripe_balance_transactions'), stripe.balanceTransactions.all(), 'id', expectedBalanceTransactionRow)).toEqual([])
+  expect(
+    differences(await readRows(db.url, schema, 'stripe_balance_transactions'), stripe.balanceTransactions.all(), 'id', expectedBalanceTransactionRow)
+  ).toEqual([])
   expect(differences(await readRows(db.url, schema, 'stripe_refunds'), stripe.refunds.all(), 'id', expectedRefundRow)).toEqual([])
   expect(differences(await readRows(db.url, schema, 'stripe_disputes'), stripe.disputes.all(), 'id', expectedDisputeRow)).toEqual([])
   expect(differences(await readRows(db.url, schema, 'stripe_payouts'), stripe.payouts.all(), 'id', expectedPayoutRow)).toEqual([])
@@ -135,7 +137,9 @@ describe('reconciliation', () => {
 
   it('keeps a journal whose debits equal its credits, payout by payout, and writes it as CSV', async () => {
     const { io } = await run({}, { RUNNER_TEMP: process.env.TMPDIR ?? '/tmp' })
-    const lines = await withClient(db.url, (c) => c.query(`SELECT payout_id, account, debit_minor::bigint AS d, credit_minor::bigint AS c FROM "${schema}".stripe_journal`))
+    const lines = await withClient(db.url, (c) =>
+      c.query(`SELECT payout_id, account, debit_minor::bigint AS d, credit_minor::bigint AS c FROM "${schema}".stripe_journal`)
+    )
     const sums = new Map<string, { d: number; c: number; bank: number }>()
     for (const l of lines.rows) {
       const s = sums.get(l.payout_id) ?? { d: 0, c: 0, bank: 0 }
@@ -158,12 +162,16 @@ describe('reconciliation', () => {
     const csv = readFileSync(io.outputs.journal_csv!, 'utf8').trim().split('\r\n')
     expect(csv[0]).toBe('date,journal,account,debit,credit,currency,memo')
     expect(csv.length - 1).toBe(lines.rowCount)
-    expect(csv.find((l) => l.includes(paid[0]!.id) && l.includes(',Bank,'))).toMatch(new RegExp(`,Bank,${(paid[0]!.amount / 100).toFixed(2)},,USD|,Bank,${(paid[0]!.amount / 100).toFixed(2)},,GBP`))
+    expect(csv.find((l) => l.includes(paid[0]!.id) && l.includes(',Bank,'))).toMatch(
+      new RegExp(`,Bank,${(paid[0]!.amount / 100).toFixed(2)},,USD|,Bank,${(paid[0]!.amount / 100).toFixed(2)},,GBP`)
+    )
   })
 
   it('gives each charge its fee and net, and totals gain fees per currency', async () => {
     const { io } = await run()
-    const fees = await withClient(db.url, (c) => c.query(`SELECT charge_id, settlement_currency, fee::bigint AS fee, net::bigint AS net, exchange_rate FROM "${schema}".stripe_charge_fees`))
+    const fees = await withClient(db.url, (c) =>
+      c.query(`SELECT charge_id, settlement_currency, fee::bigint AS fee, net::bigint AS net, exchange_rate FROM "${schema}".stripe_charge_fees`)
+    )
     const bts = new Map(account.balanceTransactions.map((t) => [t.id, t]))
     const succeeded = account.charges.filter((c) => c.status === 'succeeded')
     expect(fees.rowCount).toBe(succeeded.length)
@@ -234,7 +242,9 @@ describe('reconciliation', () => {
 
   it('refuses an unknown object before any request', async () => {
     const { io } = await run({ objects: 'charges, foo' })
-    expect(io.failed).toBe('Input `objects`: unknown object "foo". Expected charges, balance_transactions, refunds, disputes, payouts, customers, subscriptions, invoices, a comma-separated list of them, or all.')
+    expect(io.failed).toBe(
+      'Input `objects`: unknown object "foo". Expected charges, balance_transactions, refunds, disputes, payouts, customers, subscriptions, invoices, a comma-separated list of them, or all.'
+    )
     expect(stripe.requests).toHaveLength(0)
   })
 })

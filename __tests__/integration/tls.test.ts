@@ -21,7 +21,10 @@ async function makeCa(name: string) {
   return generate([{ name: 'commonName', value: name }], {
     keyType: 'ec',
     algorithm: 'sha256',
-    extensions: [{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }]
+    extensions: [
+      { name: 'basicConstraints', cA: true, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }
+    ]
   })
 }
 
@@ -33,7 +36,10 @@ beforeAll(async () => {
     keyType: 'ec',
     algorithm: 'sha256',
     ca: { key: authority.private, cert: authority.cert },
-    extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }] }, { name: 'extKeyUsage', serverAuth: true }]
+    extensions: [
+      { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }] },
+      { name: 'extKeyUsage', serverAuth: true }
+    ]
   })
   const withTls = (hostsslOnly: boolean) => ({
     embedded: true,
@@ -42,7 +48,8 @@ beforeAll(async () => {
       await writeFile(path.join(dir, 'server.crt'), server.cert)
       await writeFile(path.join(dir, 'server.key'), server.private)
       await chmod(path.join(dir, 'server.key'), 0o600)
-      if (hostsslOnly) await writeFile(path.join(dir, 'pg_hba.conf'), 'local all all password\nhostssl all all 127.0.0.1/32 password\nhostssl all all ::1/128 password\n')
+      if (hostsslOnly)
+        await writeFile(path.join(dir, 'pg_hba.conf'), 'local all all password\nhostssl all all 127.0.0.1/32 password\nhostssl all all ::1/128 password\n')
       if (user) for (const f of ['server.crt', 'server.key', 'pg_hba.conf']) await chown(path.join(dir, f), user.uid, user.gid)
     }
   })
@@ -73,7 +80,7 @@ describe('sslmode', () => {
     expect(await tlsInUse(url('127.0.0.1', 'disable'))).toBe(false)
   })
 
-  it('prefer, and no sslmode (libpq\'s default): TLS when the server has it, plain when it has none', async () => {
+  it("prefer, and no sslmode (libpq's default): TLS when the server has it, plain when it has none", async () => {
     expect(await tlsInUse(url('127.0.0.1'))).toBe(true)
     expect(await tlsInUse(url('127.0.0.1', 'prefer'))).toBe(true)
     expect(await tlsInUse(url('127.0.0.1', undefined, plain))).toBe(false)

@@ -178,9 +178,8 @@ describe('keys, URLs and names', () => {
     expect(failure({ 'stripe-account': value }).input).toBe('stripe-account')
   })
 
-  it.each(['ftp://api.stripe.com', 'api.stripe.com', 'https://proxy.example.com/stripe', 'https://u:p@api.stripe.com'])(
-    'rejects stripe-api-base %p',
-    (value) => expect(failure({ 'stripe-api-base': value }).input).toBe('stripe-api-base')
+  it.each(['ftp://api.stripe.com', 'api.stripe.com', 'https://proxy.example.com/stripe', 'https://u:p@api.stripe.com'])('rejects stripe-api-base %p', (value) =>
+    expect(failure({ 'stripe-api-base': value }).input).toBe('stripe-api-base')
   )
 
   it.each(['yes', '1', 'on'])('rejects dry-run %p', (value) => expect(failure({ 'dry-run': value }).input).toBe('dry-run'))
@@ -190,7 +189,11 @@ describe('masking', () => {
   it('masks key, URL and both forms of the password before validating', () => {
     const masked: string[] = []
     expect(() =>
-      readConfig({ input: (n) => ({ 'stripe-secret-key': KEY, 'database-url': URL_, limit: 'x' })[n as string] ?? '', mask: (s) => void masked.push(s), now: NOW })
+      readConfig({
+        input: (n) => ({ 'stripe-secret-key': KEY, 'database-url': URL_, limit: 'x' })[n as string] ?? '',
+        mask: (s) => void masked.push(s),
+        now: NOW
+      })
     ).toThrow(InputError)
     expect(masked).toEqual(expect.arrayContaining([KEY, URL_, 's3cr%40t', 's3cr@t']))
   })

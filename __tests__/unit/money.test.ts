@@ -2,8 +2,18 @@ import { Totals, currencyExponent, formatMinor, formatMoney } from '../../src/re
 
 describe('currency exponents', () => {
   it.each([
-    ['usd', 2], ['EUR', 2], ['jpy', 0], ['krw', 0], ['ugx', 0], ['xof', 0],
-    ['kwd', 3], ['bhd', 3], ['tnd', 3], ['isk', 2], ['huf', 2], ['twd', 2]
+    ['usd', 2],
+    ['EUR', 2],
+    ['jpy', 0],
+    ['krw', 0],
+    ['ugx', 0],
+    ['xof', 0],
+    ['kwd', 3],
+    ['bhd', 3],
+    ['tnd', 3],
+    ['isk', 2],
+    ['huf', 2],
+    ['twd', 2]
   ])('%s has %i decimals', (currency, exponent) => expect(currencyExponent(currency)).toBe(exponent))
 })
 

@@ -9,7 +9,10 @@ interface Obj {
 
 /** Stripe's list semantics over an array, in memory: newest first, ties by creation order, `created` window, `starting_after`. */
 function fakeStripe(objects: Obj[], latency = () => Promise.resolve()): { list: ListPage<Obj>; calls: number; inFlight: number; maxInFlight: number } {
-  const sorted = objects.map((o, seq) => ({ o, seq })).sort((a, b) => b.o.created - a.o.created || b.seq - a.seq).map((x) => x.o)
+  const sorted = objects
+    .map((o, seq) => ({ o, seq }))
+    .sort((a, b) => b.o.created - a.o.created || b.seq - a.seq)
+    .map((x) => x.o)
   const state = { calls: 0, inFlight: 0, maxInFlight: 0, list: undefined as unknown as ListPage<Obj> }
   state.list = async (window, limit, after) => {
     state.calls += 1
@@ -55,20 +58,34 @@ async function fetchAll(objects: Obj[], spans: Span[], concurrency: number, opti
 describe('fetchRange', () => {
   it.each([
     ['sparse history from 2011', 1, 3000, 1_293_840_000, 1_700_000_000, []],
-    ['one dense month with bursts at round seconds', 2, 8000, 1_700_000_000, 1_702_592_000, [[1_701_000_000, 350], [1_701_000_001, 120], [1_702_000_000, 250]]],
+    [
+      'one dense month with bursts at round seconds',
+      2,
+      8000,
+      1_700_000_000,
+      1_702_592_000,
+      [
+        [1_701_000_000, 350],
+        [1_701_000_001, 120],
+        [1_702_000_000, 250]
+      ]
+    ],
     ['everything in one second', 3, 0, 1_700_000_000, 1_700_000_001, [[1_700_000_000, 777]]]
-  ] as Array<[string, number, number, number, number, Array<[number, number]>]>)('%s: every object exactly once, the range covered', async (_name, seed, count, from, to, bursts) => {
-    const objects = account(seed, count, from, to, bursts)
-    const lo = from - 86400
-    const hi = to + 86400
-    const { stripe, seen, done } = await fetchAll(objects, [[lo, hi]], 8, { pieceSize: 500 })
-    expect(seen.size).toBe(objects.length)
-    expect([...seen.values()].every((n) => n === 1)).toBe(true)
-    expect(done).toEqual([[lo, hi]])
-    expect(stripe.maxInFlight).toBeLessThanOrEqual(8)
-    // Close to the sequential minimum of requests.
-    expect(stripe.calls).toBeLessThan(Math.ceil(objects.length / 100) * 1.4 + 12)
-  })
+  ] as Array<[string, number, number, number, number, Array<[number, number]>]>)(
+    '%s: every object exactly once, the range covered',
+    async (_name, seed, count, from, to, bursts) => {
+      const objects = account(seed, count, from, to, bursts)
+      const lo = from - 86400
+      const hi = to + 86400
+      const { stripe, seen, done } = await fetchAll(objects, [[lo, hi]], 8, { pieceSize: 500 })
+      expect(seen.size).toBe(objects.length)
+      expect([...seen.values()].every((n) => n === 1)).toBe(true)
+      expect(done).toEqual([[lo, hi]])
+      expect(stripe.maxInFlight).toBeLessThanOrEqual(8)
+      // Close to the sequential minimum of requests.
+      expect(stripe.calls).toBeLessThan(Math.ceil(objects.length / 100) * 1.4 + 12)
+    }
+  )
 
   it('covers several spans and nothing outside them', async () => {
     const objects = account(4, 2000, 1_700_000_000, 1_700_100_000)
@@ -105,13 +122,28 @@ describe('fetchRange', () => {
       const page = await honest.list(window, limit, undefined)
       return after ? toPage({ object: 'list', data: page.data, has_more: true, url: '/v1/x' }, window, after) : page
     }
-    await expect(fetchRange({ list: looping, spans: [[1_699_000_000, 1_701_000_000]], concurrency: 2, onPage: async () => {} })).rejects.toThrow(PagingLoopError)
+    await expect(fetchRange({ list: looping, spans: [[1_699_000_000, 1_701_000_000]], concurrency: 2, onPage: async () => {} })).rejects.toThrow(
+      PagingLoopError
+    )
   })
 })
 
 describe('toPage', () => {
   it('drops objects outside the window and keeps the cursor', () => {
-    const page = toPage({ object: 'list', url: '/v1/x', has_more: true, data: [{ id: 'a', created: 50 }, { id: 'b', created: 20 }, { id: 'c', created: 5 }] }, { gte: 10, lt: 40 }, undefined)
+    const page = toPage(
+      {
+        object: 'list',
+        url: '/v1/x',
+        has_more: true,
+        data: [
+          { id: 'a', created: 50 },
+          { id: 'b', created: 20 },
+          { id: 'c', created: 5 }
+        ]
+      },
+      { gte: 10, lt: 40 },
+      undefined
+    )
     expect(page.data.map((o) => o.id)).toEqual(['b'])
     expect(page.dropped).toBe(2)
     expect(page.last).toEqual({ id: 'c', created: 5 })

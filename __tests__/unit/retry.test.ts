@@ -46,10 +46,13 @@ describe('withRetries', () => {
   it('gives up after maxRetries with a clear error', async () => {
     let calls = 0
     await expect(
-      withRetries(async () => {
-        calls++
-        throw rateLimitError()
-      }, { ...options, sleep: async () => {} })
+      withRetries(
+        async () => {
+          calls++
+          throw rateLimitError()
+        },
+        { ...options, sleep: async () => {} }
+      )
     ).rejects.toThrow(RateLimitExhaustedError)
     expect(calls).toBe(4)
   })
@@ -57,10 +60,12 @@ describe('withRetries', () => {
   it('does not retry other errors', async () => {
     let calls = 0
     const error = new Error('boom')
-    await expect(withRetries(async () => {
-      calls++
-      throw error
-    }, options)).rejects.toBe(error)
+    await expect(
+      withRetries(async () => {
+        calls++
+        throw error
+      }, options)
+    ).rejects.toBe(error)
     expect(calls).toBe(1)
   })
 })

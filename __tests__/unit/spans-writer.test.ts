@@ -7,19 +7,44 @@ describe('spans', () => {
     let spans = addSpan([], [10, 20])
     spans = addSpan(spans, [30, 40])
     spans = addSpan(spans, [20, 25])
-    expect(spans).toEqual([[10, 25], [30, 40]])
+    expect(spans).toEqual([
+      [10, 25],
+      [30, 40]
+    ])
     expect(addSpan(spans, [24, 31])).toEqual([[10, 40]])
   })
 
   it('finds what is left to fetch', () => {
     expect(gaps(0, 100, [])).toEqual([[0, 100]])
-    expect(gaps(0, 100, [[10, 20], [50, 60]])).toEqual([[0, 10], [20, 50], [60, 100]])
+    expect(
+      gaps(0, 100, [
+        [10, 20],
+        [50, 60]
+      ])
+    ).toEqual([
+      [0, 10],
+      [20, 50],
+      [60, 100]
+    ])
     expect(gaps(0, 100, [[0, 100]])).toEqual([])
-    expect(gaps(15, 55, [[10, 20], [50, 60]])).toEqual([[20, 50]])
+    expect(
+      gaps(15, 55, [
+        [10, 20],
+        [50, 60]
+      ])
+    ).toEqual([[20, 50]])
   })
 
   it('moves the cursor over done spans that join it', () => {
-    const state = { cursorCreated: 100, cursorIds: ['ch_a'], doneRanges: [[150, 200], [100, 120], [90, 95]] } as unknown as SyncState
+    const state = {
+      cursorCreated: 100,
+      cursorIds: ['ch_a'],
+      doneRanges: [
+        [150, 200],
+        [100, 120],
+        [90, 95]
+      ]
+    } as unknown as SyncState
     advanceWatermark(state)
     expect(state.cursorCreated).toBe(120)
     expect(state.cursorIds).toEqual([])
@@ -64,9 +89,12 @@ describe('BatchWriter', () => {
   })
 
   it('surfaces a write failure to pushers and to close()', async () => {
-    const writer = new BatchWriter<{ size: number }>(async () => {
-      throw new Error('disk full')
-    }, { maxQueuedPages: 2, batchRows: 1 })
+    const writer = new BatchWriter<{ size: number }>(
+      async () => {
+        throw new Error('disk full')
+      },
+      { maxQueuedPages: 2, batchRows: 1 }
+    )
     await writer.push(item(1))
     await new Promise((r) => setTimeout(r, 5))
     await expect(writer.push(item(1))).rejects.toThrow('disk full')

@@ -102,12 +102,24 @@ describe('outputs', () => {
     const out = buildOutputs(reportOf(charges), { dryRun: false, privacy: show })
     const usd = JSON.parse(out.totals).usd
     // Computed by hand from the four charges above.
-    expect(usd).toMatchObject({ count: 4, amount_minor: 15000, refunded_minor: 2500, net_minor: 12500, succeeded_count: 2, failed_count: 1, pending_count: 1, failed_amount_minor: 745000 })
+    expect(usd).toMatchObject({
+      count: 4,
+      amount_minor: 15000,
+      refunded_minor: 2500,
+      net_minor: 12500,
+      succeeded_count: 2,
+      failed_count: 1,
+      pending_count: 1,
+      failed_amount_minor: 745000
+    })
     expect(out.total_amount_cents).toBe(String(10000 + 5000 + 745000 + 700))
   })
 
   it('keep USD totals USD-only and report mixed currencies', () => {
-    const out = buildOutputs(reportOf([charge('ch_1', 1234, 'usd'), charge('ch_2', 5000, 'jpy'), charge('ch_3', 1500, 'kwd')]), { dryRun: false, privacy: show })
+    const out = buildOutputs(reportOf([charge('ch_1', 1234, 'usd'), charge('ch_2', 5000, 'jpy'), charge('ch_3', 1500, 'kwd')]), {
+      dryRun: false,
+      privacy: show
+    })
     expect(out.total_amount_cents).toBe('1234')
     expect(out.total_amount_usd).toBe('12.34')
     expect(out.currency).toBe('mixed')
@@ -174,7 +186,8 @@ describe('high-value alerts', () => {
 
   it('keep the newest 50, flag the cut, and mask what is private', () => {
     const hv = new HighValueCollector(parseThresholds('usd:100')!)
-    for (let i = 0; i < 80; i++) hv.add(charge(`ch_${i}`, 10000 + i, 'usd', T - i, { receipt_email: 'jane.doe@example.com', description: 'Plan' }), 'newest-first', true)
+    for (let i = 0; i < 80; i++)
+      hv.add(charge(`ch_${i}`, 10000 + i, 'usd', T - i, { receipt_email: 'jane.doe@example.com', description: 'Plan' }), 'newest-first', true)
     expect(hv.count).toBe(80)
     expect(hv.kept).toHaveLength(50)
     expect(hv.truncated).toBe(true)
@@ -244,7 +257,16 @@ describe('cells', () => {
 describe('chart', () => {
   it('buckets by day up to MAX_BARS days, with empty days as zero, marking partial ends', () => {
     const day = Math.floor(T / DAY)
-    const chart = bucketize(new Map([[day, 150000], [day - 2, 1]]), day - 3, day, 'usd', { partialStart: false, partialEnd: true })
+    const chart = bucketize(
+      new Map([
+        [day, 150000],
+        [day - 2, 1]
+      ]),
+      day - 3,
+      day,
+      'usd',
+      { partialStart: false, partialEnd: true }
+    )
     expect(chart.unit).toBe('day')
     expect(chart.bars).toEqual([
       { label: 'Nov 17', value: 0, partial: false },
@@ -271,7 +293,19 @@ describe('chart', () => {
 
   it('renders valid xychart-beta with a visible colour, a scaled axis, dates with year and UTC', () => {
     const day = Math.floor(T / DAY)
-    const block = mermaidBarChart(bucketize(new Map([[day, 123_456_789], [day - 1, 5_000_000]]), day - 2, day, 'usd', { partialStart: false, partialEnd: true }), 'usd')
+    const block = mermaidBarChart(
+      bucketize(
+        new Map([
+          [day, 123_456_789],
+          [day - 1, 5_000_000]
+        ]),
+        day - 2,
+        day,
+        'usd',
+        { partialStart: false, partialEnd: true }
+      ),
+      'usd'
+    )
     expect(xychartProblems(block)).toEqual([])
     expect(block).toContain('"plotColorPalette": "#2f81f7"')
     expect(block).toContain('title "Succeeded gross per day, Nov 18 – Nov 20, 2026 (UTC)"')
@@ -283,10 +317,19 @@ describe('chart', () => {
   it('the checker catches broken charts', () => {
     expect(xychartProblems('```mermaid\nxychart-beta\n    x-axis ["a", "b"]\n    y-axis "U" 0 --> 1\n    bar [1]\n```')).toContain('2 labels but 1 values')
     expect(xychartProblems('```mermaid\nxychart-beta\n    title unquoted\n    bar [1]\n```').length).toBeGreaterThan(0)
-    expect(xychartProblems('```mermaid\n%%{init: {nope}}%%\nxychart-beta\n    x-axis ["a"]\n    y-axis "U" 0 --> 1\n    bar [1]\n```')).toContain('the init directive is not JSON')
+    expect(xychartProblems('```mermaid\n%%{init: {nope}}%%\nxychart-beta\n    x-axis ["a"]\n    y-axis "U" 0 --> 1\n    bar [1]\n```')).toContain(
+      'the init directive is not JSON'
+    )
   })
 
-  it.each([[0, 1], [1, 1], [3, 5], [1234, 2000], [0.3, 0.5], [99.9, 100]])('niceMax(%p) = %p', (v, m) => expect(niceMax(v)).toBeCloseTo(m))
+  it.each([
+    [0, 1],
+    [1, 1],
+    [3, 5],
+    [1234, 2000],
+    [0.3, 0.5],
+    [99.9, 100]
+  ])('niceMax(%p) = %p', (v, m) => expect(niceMax(v)).toBeCloseTo(m))
 })
 
 describe('the summary', () => {
@@ -339,11 +382,16 @@ describe('the summary', () => {
   })
 
   it('lists high-value charges by size against their threshold, with short links', () => {
-    const md = renderSummary(reportOf(mixed(), { threshold: 'usd:1000, jpy:100000' }), { ...ctx, config: { ...config, highValueThreshold: 'usd:1000, jpy:100000' } })
+    const md = renderSummary(reportOf(mixed(), { threshold: 'usd:1000, jpy:100000' }), {
+      ...ctx,
+      config: { ...config, highValueThreshold: 'usd:1000, jpy:100000' }
+    })
     const section = md.slice(md.indexOf('### High-value charges (2)'), md.indexOf('### Charges by currency'))
     // 2,500 USD is 2.5 × its threshold, 120,000 JPY 1.2 ×.
     expect(section.indexOf('2,500.00&nbsp;USD')).toBeLessThan(section.indexOf('120,000&nbsp;JPY'))
-    expect(section).toContain('| 2,500.00&nbsp;USD | `big@example.com` |  | 2026-11-20&nbsp;12:00 | [View ↗](https://dashboard.stripe.com/test/payments/ch_a) |')
+    expect(section).toContain(
+      '| 2,500.00&nbsp;USD | `big@example.com` |  | 2026-11-20&nbsp;12:00 | [View ↗](https://dashboard.stripe.com/test/payments/ch_a) |'
+    )
     expect(section).not.toContain('ch_b')
   })
 
@@ -393,7 +441,11 @@ describe('the summary', () => {
 
   it('says "up to date" in one line when nothing is new', () => {
     const report = reportOf([], { stored: 0, objects: ['charges', 'refunds'] })
-    const md = renderSummary(report, { ...ctx, config: { ...config, objects: ['charges', 'refunds'], incremental: true }, lastRunAt: new Date('2026-11-27T06:38:00Z') })
+    const md = renderSummary(report, {
+      ...ctx,
+      config: { ...config, objects: ['charges', 'refunds'], incremental: true },
+      lastRunAt: new Date('2026-11-27T06:38:00Z')
+    })
     expect(md.split('\n')[2]).toBe('Up to date — no new charges or refunds, and no changes, since 2026-11-27 06:38 UTC.')
     expect(Buffer.byteLength(md)).toBeLessThan(1000)
     expect(md).toContain('<details><summary>Settings</summary>')

@@ -39,6 +39,12 @@ export const disputes: ObjectSpec<Stripe.Dispute> = {
   permission: 'Disputes: Read',
   events: ['charge.dispute.created', 'charge.dispute.updated', 'charge.dispute.closed', 'charge.dispute.funds_reinstated', 'charge.dispute.funds_withdrawn'],
   validate: (d) =>
-    firstProblem(checkId(d.id), checkCreated(d.created), checkAmount('amount', d.amount), checkCurrency(d.currency), typeof d.status === 'string' ? undefined : 'status is missing'),
+    firstProblem(
+      checkId(d.id),
+      checkCreated(d.created),
+      checkAmount('amount', d.amount),
+      checkCurrency(d.currency),
+      typeof d.status === 'string' ? undefined : 'status is missing'
+    ),
   dashboardPath: (d) => `disputes/${encodeURIComponent(d.id)}`
 }

@@ -1,5 +1,19 @@
 import type Stripe from 'stripe'
-import { checkAmount, checkCreated, checkCurrency, checkId, commonColumns, commonValues, firstProblem, idOf, type Column, type ObjectSpec, type Resource, type Row, type RowContext } from './spec.js'
+import {
+  checkAmount,
+  checkCreated,
+  checkCurrency,
+  checkId,
+  commonColumns,
+  commonValues,
+  firstProblem,
+  idOf,
+  type Column,
+  type ObjectSpec,
+  type Resource,
+  type Row,
+  type RowContext
+} from './spec.js'
 
 /**
  * An invoice's payments, one row each: how an invoice links to the money. Since API version

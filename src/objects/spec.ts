@@ -43,16 +43,7 @@ export interface Resource<T> {
   retrieve(id: string, params?: Record<string, unknown>): Promise<T>
 }
 
-export const OBJECT_NAMES = [
-  'charges',
-  'balance_transactions',
-  'refunds',
-  'disputes',
-  'payouts',
-  'customers',
-  'subscriptions',
-  'invoices'
-] as const
+export const OBJECT_NAMES = ['charges', 'balance_transactions', 'refunds', 'disputes', 'payouts', 'customers', 'subscriptions', 'invoices'] as const
 export type ObjectName = (typeof OBJECT_NAMES)[number]
 
 /**

@@ -1,5 +1,17 @@
 import type Stripe from 'stripe'
-import { checkCreated, checkCurrency, checkId, commonColumns, commonValues, firstProblem, idOf, type Column, type ObjectSpec, type Row, type RowContext } from './spec.js'
+import {
+  checkCreated,
+  checkCurrency,
+  checkId,
+  commonColumns,
+  commonValues,
+  firstProblem,
+  idOf,
+  type Column,
+  type ObjectSpec,
+  type Row,
+  type RowContext
+} from './spec.js'
 
 /** One row per subscription item: what MRR is made of. */
 const ITEM_COLUMNS: readonly Column[] = [

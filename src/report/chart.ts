@@ -54,7 +54,13 @@ export interface Coverage {
  * gaps are real gaps. Daily up to MAX_BARS days, then weekly (Mondays), then monthly (last MAX_BARS
  * months). The first and last bucket are marked partial when the run covered only part of them.
  */
-export function bucketize(daily: ReadonlyMap<number, number>, fromDay: number, toDay: number, currency: string, coverage: Coverage = { partialStart: false, partialEnd: false }): Chart {
+export function bucketize(
+  daily: ReadonlyMap<number, number>,
+  fromDay: number,
+  toDay: number,
+  currency: string,
+  coverage: Coverage = { partialStart: false, partialEnd: false }
+): Chart {
   const span = toDay - fromDay + 1
   const unit = span <= MAX_BARS ? 'day' : span <= MAX_BARS * 7 ? 'week' : 'month'
   const keyOf = (day: number): string => {

@@ -175,7 +175,10 @@ export function buildOutputs(report: RunReport, options: { dryRun: boolean; priv
     journal_csv: report.journalCsv ?? '',
     mrr: JSON.stringify(
       Object.fromEntries(
-        report.mrr.map((m) => [m.currency, { mrr_minor: m.mrr, mrr: formatMinor(m.mrr, m.currency), active_subscriptions: m.activeSubscriptions, customers: m.customers }])
+        report.mrr.map((m) => [
+          m.currency,
+          { mrr_minor: m.mrr, mrr: formatMinor(m.mrr, m.currency), active_subscriptions: m.activeSubscriptions, customers: m.customers }
+        ])
       )
     )
   }

@@ -87,7 +87,12 @@ export async function readBack(
     const mrr = await db.query<{ currency: string; mrr: string; active_subscriptions: string; customers: string }>(
       `SELECT currency, mrr, active_subscriptions, customers FROM ${db.table('stripe_mrr')} ORDER BY mrr DESC, currency`
     )
-    report.mrr = mrr.map((r) => ({ currency: r.currency, mrr: Number(r.mrr), activeSubscriptions: Number(r.active_subscriptions), customers: Number(r.customers) }))
+    report.mrr = mrr.map((r) => ({
+      currency: r.currency,
+      mrr: Number(r.mrr),
+      activeSubscriptions: Number(r.active_subscriptions),
+      customers: Number(r.customers)
+    }))
     // What happened to subscriptions since the last run (a first run: the last 30 days).
     const since = Math.floor((lastRunAt?.getTime() ?? now.getTime() - 30 * 86400_000) / 1000)
     const [changes] = await db.query<{ started: string; canceled: string }>(
@@ -156,7 +161,8 @@ export async function publish(
   const ctx: SummaryContext = { config, privacy: shown, now: extra.now, previous: extra.previous, lastRunAt: extra.lastRunAt }
   const summary = renderSummary(report, ctx, extra.describe)
   if (!(await io.writeSummary(summary))) io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.')
-  if (report.journalCsv) io.info(`Journal of ${report.links?.reconciled.length ?? 0} reconciled payout(s) written to ${report.journalCsv} (output journal_csv).`)
+  if (report.journalCsv)
+    io.info(`Journal of ${report.links?.reconciled.length ?? 0} reconciled payout(s) written to ${report.journalCsv} (output journal_csv).`)
   if (!failed) io.info(outputs.message)
   return outputs
 }

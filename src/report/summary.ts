@@ -13,7 +13,19 @@ import { cut, type Privacy } from './privacy.js'
 export interface SummaryContext {
   config: Pick<
     Config,
-    'dryRun' | 'statuses' | 'limit' | 'createdGte' | 'createdLt' | 'schema' | 'table' | 'stripeAccount' | 'incremental' | 'objects' | 'highValueThreshold' | 'keyMode' | 'customerDetails'
+    | 'dryRun'
+    | 'statuses'
+    | 'limit'
+    | 'createdGte'
+    | 'createdLt'
+    | 'schema'
+    | 'table'
+    | 'stripeAccount'
+    | 'incremental'
+    | 'objects'
+    | 'highValueThreshold'
+    | 'keyMode'
+    | 'customerDetails'
   >
   privacy: Privacy
   now: Date
@@ -152,13 +164,17 @@ function headline(report: RunReport, ctx: SummaryContext): string[] {
   const charges = report.progress.get('charges')
   if (charges) {
     const newCharges = ctx.config.dryRun ? charges.matched : charges.stored
-    facts.push(`${newCharges} ${ctx.config.dryRun ? 'charges found' : `new charge${newCharges === 1 ? '' : 's'}`}${charges.updated > 0 ? `, ${charges.updated} updated` : ''}`)
+    facts.push(
+      `${newCharges} ${ctx.config.dryRun ? 'charges found' : `new charge${newCharges === 1 ? '' : 's'}`}${charges.updated > 0 ? `, ${charges.updated} updated` : ''}`
+    )
     let refunded = 0
     for (const t of report.totals.byCurrency.values()) if (t.refundedMinor > 0) refunded += 1
     if (refunded > 0) {
       const main = currencies[0]
       const t = main ? report.totals.byCurrency.get(main)! : undefined
-      facts.push(`refunded ${t && t.refundedMinor > 0 ? formatMoney(t.refundedMinor, main!) : 'in several currencies'}${refunded > 1 && t && t.refundedMinor > 0 ? ' and more' : ''}`)
+      facts.push(
+        `refunded ${t && t.refundedMinor > 0 ? formatMoney(t.refundedMinor, main!) : 'in several currencies'}${refunded > 1 && t && t.refundedMinor > 0 ? ' and more' : ''}`
+      )
     }
     const statuses = ctx.config.statuses
     if (statuses.has('failed') && statuses.has('succeeded')) {
@@ -222,7 +238,9 @@ function moneySection(report: RunReport): string[] {
   for (const c of currencies) {
     const t = report.totals.byCurrency.get(c)!
     const failed = t.failedCount > 0 ? `${t.failedCount} (${moneyCell(t.failedMinor, c)})` : '0'
-    lines.push(`| ${c.toUpperCase()} | ${t.succeededCount} | ${moneyCell(t.grossMinor, c)} | ${moneyCell(t.refundedMinor, c)} | ${moneyCell(t.grossMinor - t.refundedMinor, c)} | ${failed} |`)
+    lines.push(
+      `| ${c.toUpperCase()} | ${t.succeededCount} | ${moneyCell(t.grossMinor, c)} | ${moneyCell(t.refundedMinor, c)} | ${moneyCell(t.grossMinor - t.refundedMinor, c)} | ${failed} |`
+    )
   }
   const pending = [...report.totals.byCurrency.values()].reduce((n, t) => n + t.pendingCount, 0)
   lines.push('', `Gross, refunded and net count succeeded charges only${pending > 0 ? `; ${pending} pending charge(s) are not counted yet` : ''}.`, '')
@@ -255,7 +273,9 @@ function chartSection(report: RunReport, ctx: SummaryContext): string[] {
   const share = report.totals.byCurrency.get(main)!.succeededCount
   const lines = [`### Succeeded gross over time, ${main.toUpperCase()}`, '']
   lines.push(mermaidBarChart(chart, main), '')
-  const notes = [`${main.toUpperCase()} is ${percent(share, all)} of this run's succeeded charges (${share} of ${all})${currencies.length > 1 ? `; other currencies are in the table above` : ''}.`]
+  const notes = [
+    `${main.toUpperCase()} is ${percent(share, all)} of this run's succeeded charges (${share} of ${all})${currencies.length > 1 ? `; other currencies are in the table above` : ''}.`
+  ]
   if (chart.bars.some((b) => b.partial)) notes.push(`* The run covers only part of this ${chart.unit}.`)
   lines.push(notes.join(' '), '')
   return lines
@@ -267,16 +287,34 @@ function highValueSection(report: RunReport, ctx: SummaryContext, rows: number):
   const lines: string[] = []
   if (hv.count > 0) {
     lines.push(`### High-value charges (${hv.count})`, '')
-    lines.push(`Succeeded charges at or above ${escapeCell(ctx.config.highValueThreshold)}, announced once each${ctx.config.dryRun ? ' (a dry run remembers nothing: every one that qualifies is listed)' : ''}.`, '')
+    lines.push(
+      `Succeeded charges at or above ${escapeCell(ctx.config.highValueThreshold)}, announced once each${ctx.config.dryRun ? ' (a dry run remembers nothing: every one that qualifies is listed)' : ''}.`,
+      ''
+    )
     // By currency (the run's main one first), largest first within each.
     const order = report.totals.currencies()
     const rank = (c: Stripe.Charge) => (order.indexOf(c.currency.toLowerCase()) + order.length + 1) % (order.length + 1)
     const sorted = [...hv.kept].sort((a, b) => rank(a) - rank(b) || b.amount - a.amount).slice(0, rows)
-    lines.push(...foldedTable(chargeHeader(ctx, false), sorted.map((c) => chargeRow(c, ctx, false)), hv.count - sorted.length, 'high-value charges'))
+    lines.push(
+      ...foldedTable(
+        chargeHeader(ctx, false),
+        sorted.map((c) => chargeRow(c, ctx, false)),
+        hv.count - sorted.length,
+        'high-value charges'
+      )
+    )
   }
   if (hv.failedCount > 0) {
     const failed = hv.failed.slice(0, rows)
-    lines.push(`<details><summary>Large failed charges (${hv.failedCount}): not alerted</summary>`, '', ...chargeHeader(ctx, false), ...failed.map((c) => chargeRow(c, ctx, false)), '', '</details>', '')
+    lines.push(
+      `<details><summary>Large failed charges (${hv.failedCount}): not alerted</summary>`,
+      '',
+      ...chargeHeader(ctx, false),
+      ...failed.map((c) => chargeRow(c, ctx, false)),
+      '',
+      '</details>',
+      ''
+    )
   }
   return lines
 }
@@ -286,7 +324,14 @@ function chargesSection(report: RunReport, ctx: SummaryContext, rows: number): s
   if (shown.length === 0) return []
   const withStatus = ctx.config.statuses.size > 1
   const lines = [`### Charges ${ctx.config.dryRun ? 'found' : 'recorded'} this run, newest first`, '']
-  lines.push(...foldedTable(chargeHeader(ctx, withStatus), shown.map((c) => chargeRow(c, ctx, withStatus)), report.chargeCount - shown.length, 'charges'))
+  lines.push(
+    ...foldedTable(
+      chargeHeader(ctx, withStatus),
+      shown.map((c) => chargeRow(c, ctx, withStatus)),
+      report.chargeCount - shown.length,
+      'charges'
+    )
+  )
   if (shown.length < report.recorded.length) lines.push("(Shortened to fit GitHub's 1 MiB job summary limit.)", '')
   return lines
 }
@@ -332,7 +377,9 @@ function billingSection(report: RunReport): string[] {
     lines.push('| Currency | Not yet due | 1–30 | 31–60 | 61–90 | Over 90 | Total (invoices) |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |')
     for (const r of report.receivables) {
       const m = (v: number) => moneyCell(v, r.currency)
-      lines.push(`| ${r.currency.toUpperCase()} | ${m(r.current)} | ${m(r.overdue1to30)} | ${m(r.overdue31to60)} | ${m(r.overdue61to90)} | ${m(r.overdue90plus)} | ${m(r.total)} (${r.openInvoices}) |`)
+      lines.push(
+        `| ${r.currency.toUpperCase()} | ${m(r.current)} | ${m(r.overdue1to30)} | ${m(r.overdue31to60)} | ${m(r.overdue61to90)} | ${m(r.overdue90plus)} | ${m(r.total)} (${r.openInvoices}) |`
+      )
     }
     lines.push('')
   }
@@ -350,7 +397,14 @@ function payoutsSection(report: RunReport, ctx: SummaryContext): string[] {
   if (report.payouts.length === 0) return []
   const lines = ['### Payouts', '']
   const header = ['| Arrival | Amount | Status | Charges | Refunds | Fees | Balanced | |', '| --- | ---: | --- | ---: | ---: | ---: | :---: | --- |']
-  lines.push(...foldedTable(header, report.payouts.map((p) => payoutRow(p, ctx)), 0, 'payouts'))
+  lines.push(
+    ...foldedTable(
+      header,
+      report.payouts.map((p) => payoutRow(p, ctx)),
+      0,
+      'payouts'
+    )
+  )
   lines.push('Balanced ✓: the payout equals the net of the balance transactions Stripe paid out in it; — not reconciled yet (or a manual payout).', '')
   return lines
 }
@@ -369,7 +423,8 @@ function settings(report: RunReport, ctx: SummaryContext): string[] {
   const inc = report.incremental.get(c.objects[0]!)
   rows.push(['Objects', c.objects.join(', ')])
   rows.push(['Mode', c.incremental ? `incremental${[...report.incremental.values()].some((r) => r.firstRun) ? ' (first run: backfill)' : ''}` : 'newest first'])
-  if (c.objects.includes('charges')) rows.push(['Status', c.statuses.size === CHARGE_STATUSES.length ? 'all' : CHARGE_STATUSES.filter((s) => c.statuses.has(s)).join(', ')])
+  if (c.objects.includes('charges'))
+    rows.push(['Status', c.statuses.size === CHARGE_STATUSES.length ? 'all' : CHARGE_STATUSES.filter((s) => c.statuses.has(s)).join(', ')])
   rows.push(['Limit', Number.isFinite(c.limit) ? String(c.limit) : 'all'])
   if (inc) {
     rows.push(['Window covered', describeWindow(inc.from, inc.cursor)])

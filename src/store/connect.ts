@@ -3,7 +3,10 @@ import type { ConnectionOptions } from 'node:tls'
 
 /** Postgres could not be reached or refused us: the message says which and what to check. */
 export class DatabaseError extends Error {
-  constructor(message: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly code?: string
+  ) {
     super(message)
     this.name = 'DatabaseError'
   }
@@ -111,7 +114,7 @@ export function describeDatabaseError(error: unknown, doing: string): DatabaseEr
     '28000': 'the server refused this user or client; check pg_hba.conf and sslmode',
     '3D000': 'the database does not exist; check the database name in database-url',
     '42501': 'permission denied; see "Database permissions" in the README for the grants the action needs',
-    '57014': 'the statement was cancelled (statement_timeout); raise the role\'s statement_timeout',
+    '57014': "the statement was cancelled (statement_timeout); raise the role's statement_timeout",
     '57P01': 'the server shut down during the run; what was committed is kept, re-run the step',
     '53300': 'the server has too many connections',
     DEPTH_ZERO_SELF_SIGNED_CERT: 'the server certificate is self-signed; pass its CA in database-ca-cert',
@@ -122,6 +125,10 @@ export function describeDatabaseError(error: unknown, doing: string): DatabaseEr
   }
   const hint =
     (e.code && hints[e.code]) ??
-    (/timeout/i.test(detail) ? hints.ETIMEDOUT : /does not support SSL|server does not support/i.test(detail) ? 'the server does not offer TLS; use sslmode=disable or enable ssl on the server' : undefined)
+    (/timeout/i.test(detail)
+      ? hints.ETIMEDOUT
+      : /does not support SSL|server does not support/i.test(detail)
+        ? 'the server does not offer TLS; use sslmode=disable or enable ssl on the server'
+        : undefined)
   return new DatabaseError(`Postgres: could not ${doing}: ${detail}${hint ? ` (${hint})` : ''}`, e.code)
 }

@@ -12,10 +12,7 @@ const LOCK_CLASS = 'stripe-payment-monitor'
 export async function acquireRunLock(client: pg.Client, schema: string, timeoutSeconds: number, pollMs = 250): Promise<boolean> {
   const deadline = Date.now() + timeoutSeconds * 1000
   for (;;) {
-    const result = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS locked', [
-      LOCK_CLASS,
-      schema
-    ])
+    const result = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS locked', [LOCK_CLASS, schema])
     if (result.rows[0]?.locked) return true
     if (Date.now() >= deadline) return false
     await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))))

@@ -52,7 +52,9 @@ export async function ensureTable(client: pg.Client, schema: string, def: TableD
   const relkind = kind.rows[0]?.relkind
   if (relkind !== undefined && relkind !== 'r' && relkind !== 'p') {
     const what: Record<string, string> = { v: 'a view', m: 'a materialized view', i: 'an index', S: 'a sequence', f: 'a foreign table', c: 'a type' }
-    throw new DatabaseError(`${t} is ${what[relkind] ?? 'not a table'}, not a table the action can write to. Choose another name (input \`table\`) or \`schema\`.`)
+    throw new DatabaseError(
+      `${t} is ${what[relkind] ?? 'not a table'}, not a table the action can write to. Choose another name (input \`table\`) or \`schema\`.`
+    )
   }
   if (relkind === undefined) {
     const defs = columns.map((c) => `${quoteIdent(c.name)} ${c.type}${c.notNull ? ' NOT NULL' : ''}${c.default ? ` DEFAULT ${c.default}` : ''}`)

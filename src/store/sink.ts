@@ -70,7 +70,13 @@ export function historySql(schema: string, child: ChildTable<unknown>, history: 
   const h = qualified(schema, history.table)
   const c = qualified(schema, child.table)
   const q = quoteIdent
-  const [childId, parent, removed, start, item] = [q(child.idColumn), q(child.parentColumn), q(child.removedColumn), q(history.startColumn), q(history.childColumn)]
+  const [childId, parent, removed, start, item] = [
+    q(child.idColumn),
+    q(child.parentColumn),
+    q(child.removedColumn),
+    q(history.startColumn),
+    q(history.childColumn)
+  ]
   const tracked = history.tracked.map(q)
   const copied = history.copied.map(q)
   return [
@@ -314,7 +320,12 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
 
   /** Objects and their children; a child its parent no longer lists is marked removed, one that is back is not. */
   private async upsertUnits(units: ReadonlyArray<Unit<T>>): Promise<WriteCounts> {
-    const counts = await upsertRows(this.client, this.sql, units.map((u) => u.row), this.spec.idColumn)
+    const counts = await upsertRows(
+      this.client,
+      this.sql,
+      units.map((u) => u.row),
+      this.spec.idColumn
+    )
     const child = this.spec.child
     if (child && this.childSql && units.length > 0) {
       const children = units.flatMap((u) => u.children)

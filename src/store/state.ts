@@ -79,10 +79,11 @@ interface StateRow {
 }
 
 export async function loadState(client: pg.Client, schema: string, key: StateKey): Promise<SyncState | undefined> {
-  const result = await client.query<StateRow>(
-    `SELECT * FROM ${qualified(schema, STATE_TABLE)} WHERE account = $1 AND table_name = $2 AND status_filter = $3`,
-    [key.account, key.tableName, key.statusFilter]
-  )
+  const result = await client.query<StateRow>(`SELECT * FROM ${qualified(schema, STATE_TABLE)} WHERE account = $1 AND table_name = $2 AND status_filter = $3`, [
+    key.account,
+    key.tableName,
+    key.statusFilter
+  ])
   const row = result.rows[0]
   if (!row) return undefined
   return {

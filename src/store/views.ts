@@ -120,7 +120,16 @@ export const PAYOUT_RECONCILIATION_VIEW: ViewDefinition = {
 }
 
 /** The journal's accounts, in the order lines are listed. */
-export const JOURNAL_ACCOUNTS = ['Bank', 'Sales', 'Refunds', 'Disputes', 'Stripe fees', 'Adjustments', 'Other Stripe activity', 'Stripe balance (unreconciled)'] as const
+export const JOURNAL_ACCOUNTS = [
+  'Bank',
+  'Sales',
+  'Refunds',
+  'Disputes',
+  'Stripe fees',
+  'Adjustments',
+  'Other Stripe activity',
+  'Stripe balance (unreconciled)'
+] as const
 
 export const JOURNAL_VIEW: ViewDefinition = {
   name: 'stripe_journal',

@@ -13,7 +13,12 @@ export class EventCursorExpiredError extends Error {
   }
 }
 
-async function listEvents(stripe: Stripe, types: readonly string[], params: Stripe.EventListParams, retry: RetryOptions): Promise<Stripe.ApiList<Stripe.Event>> {
+async function listEvents(
+  stripe: Stripe,
+  types: readonly string[],
+  params: Stripe.EventListParams,
+  retry: RetryOptions
+): Promise<Stripe.ApiList<Stripe.Event>> {
   try {
     return await withRetries(() => stripe.events.list({ types: [...types], ...params }), retry)
   } catch (error) {

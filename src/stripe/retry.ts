@@ -18,7 +18,7 @@ export class RateLimitExhaustedError extends Error {
   constructor(readonly attempts: number) {
     super(
       `Stripe rate limit: requests were still refused (429) after ${attempts} attempts. ` +
-        'Another integration may be using most of the account\'s rate limit; try again later or run less often.'
+        "Another integration may be using most of the account's rate limit; try again later or run less often."
     )
     this.name = 'RateLimitExhaustedError'
   }

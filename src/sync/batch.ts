@@ -13,7 +13,10 @@ const MAX_REJECT_WARNINGS = 10
  * Splits what Stripe returned into objects that can be stored and objects to quarantine (malformed
  * shapes), and completes the children a list cut short (a subscription with many items).
  */
-export async function screen<T extends StripeObject>(run: Pick<ObjectRun<T>, 'spec' | 'stripe' | 'retry'>, objects: readonly T[]): Promise<{ valid: T[]; rejects: Reject[] }> {
+export async function screen<T extends StripeObject>(
+  run: Pick<ObjectRun<T>, 'spec' | 'stripe' | 'retry'>,
+  objects: readonly T[]
+): Promise<{ valid: T[]; rejects: Reject[] }> {
   const { valid, rejects } = check(run.spec, objects)
   const complete = run.spec.child?.complete
   if (complete) {
@@ -45,7 +48,13 @@ export function check<T extends StripeObject>(spec: ObjectSpec<T>, objects: read
       }
     }
     if (reason === undefined) valid.push(object)
-    else rejects.push({ objectType: spec.objectType, id: typeof object?.id === 'string' ? object.id : `(no id: ${rawText(object).slice(0, 40)})`, reason, raw: rawText(object) })
+    else
+      rejects.push({
+        objectType: spec.objectType,
+        id: typeof object?.id === 'string' ? object.id : `(no id: ${rawText(object).slice(0, 40)})`,
+        reason,
+        raw: rawText(object)
+      })
   }
   return { valid, rejects }
 }
@@ -79,7 +88,14 @@ export async function commit<T extends StripeObject>(run: ObjectRun<T>, batch: B
  * Counts a written (or refreshed: `changed`) set of objects and tells the report about those
  * stored.
  */
-export function account<T extends StripeObject>(run: ObjectRun<T>, matched: readonly T[], rejects: readonly Reject[], result: WriteResult, order: ArrivalOrder, changed: boolean): void {
+export function account<T extends StripeObject>(
+  run: ObjectRun<T>,
+  matched: readonly T[],
+  rejects: readonly Reject[],
+  result: WriteResult,
+  order: ArrivalOrder,
+  changed: boolean
+): void {
   const p = run.progress
   const refused = new Set(result.refused.map((r) => r.id))
   const stored = refused.size === 0 ? matched : matched.filter((o) => !refused.has(o.id))

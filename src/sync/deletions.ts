@@ -24,7 +24,8 @@ export async function applyDeletions<T extends StripeObject>(run: ObjectRun<T>, 
   const result = await run.sink.markDeleted(entries)
   run.progress.stored += result.inserted
   run.progress.updated += result.deleted
-  if (result.deleted > 0) run.log(`Marked ${result.deleted} deleted ${result.deleted === 1 ? run.spec.noun : run.spec.plural} (deleted_at set; the rows are kept).`)
+  if (result.deleted > 0)
+    run.log(`Marked ${result.deleted} deleted ${result.deleted === 1 ? run.spec.noun : run.spec.plural} (deleted_at set; the rows are kept).`)
   return result.deleted
 }
 
@@ -37,6 +38,7 @@ export async function scanDeletions<T extends StripeObject>(run: ObjectRun<T>): 
   const types = run.spec.deletionEvents
   if (!types || types.length === 0 || run.dryRun) return
   const events: Stripe.Event[] = []
-  for await (const page of eventsAfter(run.stripe, types, { eventId: null, sinceCreated: unixSeconds(run.now) - EVENT_RETENTION_SECONDS }, run.retry)) events.push(...page)
+  for await (const page of eventsAfter(run.stripe, types, { eventId: null, sinceCreated: unixSeconds(run.now) - EVENT_RETENTION_SECONDS }, run.retry))
+    events.push(...page)
   await applyDeletions(run, events)
 }

@@ -147,7 +147,9 @@ async function replayEvents<T extends StripeObject>(run: ObjectRun<T>, state: Sy
     }
   }
   for (const id of deleted.keys()) affected.delete(id)
-  run.log(`Replayed ${report.eventsProcessed} ${spec.noun} event(s); re-fetching ${affected.size} changed ${spec.plural}${deleted.size > 0 ? `; ${deleted.size} deleted` : ''}.`)
+  run.log(
+    `Replayed ${report.eventsProcessed} ${spec.noun} event(s); re-fetching ${affected.size} changed ${spec.plural}${deleted.size > 0 ? `; ${deleted.size} deleted` : ''}.`
+  )
   await refetch(run, [...affected], (object) => isStored(state, object) === true, report)
   await applyDeletions(run, [...deleted.values()])
   if (newest) {
@@ -222,7 +224,10 @@ async function resweep<T extends StripeObject>(run: ObjectRun<T>, state: SyncSta
   report.resweep = true
   const newest = await newestEvent(run.stripe, spec.events, run.retry)
   for await (const page of pages(run.list, { gte: from, lt: state.cursorCreated + 1 }, () => MAX_PAGE_SIZE)) {
-    const { valid, rejects } = await screen(run, page.data.filter((o) => isStored(state, o) !== false))
+    const { valid, rejects } = await screen(
+      run,
+      page.data.filter((o) => isStored(state, o) !== false)
+    )
     report.refetched += page.data.length
     const matched = valid.filter(run.matches)
     const result = await run.sink.refresh(valid, run.matches, { rejects, claim: run.claim?.(matched) })

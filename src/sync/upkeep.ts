@@ -25,7 +25,10 @@ export async function refreshStale<T extends StripeObject>(run: ObjectRun<T>, si
   if (stale.length === 0) return 0
   const from = Number(stale[0]!.created)
   const to = Number(stale.at(-1)!.created) + 1
-  const [span] = await sink.query<{ n: string }>(`SELECT count(*) AS n FROM ${sink.qualifiedTable} WHERE created_at >= to_timestamp($1) AND created_at < to_timestamp($2)`, [from, to])
+  const [span] = await sink.query<{ n: string }>(
+    `SELECT count(*) AS n FROM ${sink.qualifiedTable} WHERE created_at >= to_timestamp($1) AND created_at < to_timestamp($2)`,
+    [from, to]
+  )
   const listRequests = Math.ceil(Number(span?.n ?? 0) / MAX_PAGE_SIZE)
   run.log(`Refreshing ${stale.length} ${run.spec.plural} that Stripe changes without an event (${where.split(' AND ')[0]} and due).`)
   if (listRequests < stale.length) {
@@ -82,4 +85,3 @@ export async function retryQuarantined<T extends StripeObject>(run: ObjectRun<T>
   const resolved = usable.length
   if (resolved > 0) run.log(`${resolved} formerly quarantined ${resolved === 1 ? run.spec.noun : run.spec.plural} can be stored now; marked resolved.`)
 }
-
