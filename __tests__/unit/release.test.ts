@@ -1,0 +1,71 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { changelogSection, checkRelease, parseTag } from '../../scripts/release.js'
+import { render, tables } from '../../scripts/readme-tables.js'
+
+const root = new URL('../../', import.meta.url)
+const read = (file: string) => readFileSync(new URL(file, root), 'utf8')
+
+const CHANGELOG = `# Changelog
+
+## [Unreleased]
+
+## [1.2.0] - 2026-12-01
+
+### Added
+- Something new.
+
+## [1.1.0] - 2026-11-27
+
+### Fixed
+- Something old.
+
+[1.2.0]: https://example.com/compare/v1.1.0...v1.2.0
+`
+
+describe('release', () => {
+  it('accepts only vMAJOR.MINOR.PATCH tags and names the major tag to move', () => {
+    expect(parseTag('v1.2.3')).toEqual({ version: '1.2.3', major: 'v1' })
+    expect(parseTag('v10.0.0').major).toBe('v10')
+    for (const bad of ['1.2.3', 'v1.2', 'v1.2.3-rc.1', 'v1', 'release-1.2.3']) expect(() => parseTag(bad)).toThrow(/not a release tag/)
+  })
+
+  it("takes exactly one version's changelog section as the release notes", () => {
+    expect(changelogSection(CHANGELOG, '1.2.0')).toBe('### Added\n- Something new.')
+    expect(changelogSection(CHANGELOG, '1.1.0')).toBe('### Fixed\n- Something old.')
+    expect(() => changelogSection(CHANGELOG, '1.3.0')).toThrow(/no section "## \[1\.3\.0\]/)
+    // 1.2.0 must not match 1.2.01 or 1x2x0
+    expect(() => changelogSection(CHANGELOG.replace('[1.2.0] -', '[1x2x0] -'), '1.2.0')).toThrow()
+  })
+
+  it('refuses a tag that disagrees with package.json or has no changelog section', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'spm-release-'))
+    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ version: '1.2.0' }))
+    writeFileSync(path.join(dir, 'CHANGELOG.md'), CHANGELOG)
+    expect(checkRelease('v1.2.0', dir)).toEqual([])
+    expect(checkRelease('v1.1.0', dir)).toEqual(['package.json says 1.2.0, the tag v1.1.0'])
+    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ version: '1.3.0' }))
+    expect(checkRelease('v1.3.0', dir)).toEqual(['CHANGELOG.md has no section "## [1.3.0] - YYYY-MM-DD"'])
+  })
+
+  it("this repository's version has a changelog section", () => {
+    const { version } = JSON.parse(read('package.json')) as { version: string }
+    expect(checkRelease(`v${version}`)).toEqual([])
+  })
+})
+
+describe('README tables', () => {
+  it('lists every input and output of action.yml, and the committed README is current', () => {
+    const action = read('action.yml')
+    const t = tables(action)
+    for (const name of ['stripe-secret-key', 'database-url', 'objects', 'customer-details', 'max-total-requests-per-second'])
+      expect(t.inputs).toContain(`| \`${name}\` |`)
+    for (const name of ['charge_count', 'object_counts', 'journal_csv', 'mrr']) expect(t.outputs).toContain(`| \`${name}\` |`)
+    expect(render(read('README.md'), action)).toBe(read('README.md'))
+  })
+
+  it('refuses a README without markers rather than dropping the tables', () => {
+    expect(() => render('# no markers here\n', read('action.yml'))).toThrow(/markers/)
+  })
+})
