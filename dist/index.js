@@ -45757,7 +45757,9 @@ async function writeJournal(lines, now, env = process.env) {
 
 
 /** More bars than this are unreadable on a summary page: days become weeks, weeks become months. */
-const MAX_BARS = 62;
+const MAX_BARS = 31;
+/** Up to this many bars keep full labels ("Nov 22"); more get compact ones ("22") so none overlap. */
+const FULL_LABELS = 12;
 /** Fewer buckets than this say nothing a table does not: no chart. */
 const MIN_BARS = 3;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -45836,6 +45838,26 @@ function axisScale(max) {
 }
 /** GitHub's link blue: visible on light and dark themes (Mermaid's default bar colour is near-white). */
 const BAR_COLOUR = '#2f81f7';
+/**
+ * Labels short enough not to run into each other at a job page's width: beyond FULL_LABELS bars,
+ * only the first bar and each change of month (or year, for monthly bars) carry the month.
+ */
+function axisLabels(chart) {
+    const full = chart.bars.length <= FULL_LABELS;
+    let lastPrefix = '';
+    return chart.bars.map((b) => {
+        const [prefix, rest] = b.label.split(' ');
+        let label = b.label;
+        if (!full) {
+            if (chart.unit === 'month')
+                label = rest !== lastPrefix ? b.label : prefix;
+            else
+                label = prefix !== lastPrefix ? b.label : rest;
+            lastPrefix = chart.unit === 'month' ? rest : prefix;
+        }
+        return `${label}${b.partial ? '*' : ''}`;
+    });
+}
 /** A Mermaid `xychart-beta` bar chart, as GitHub renders it in a ```mermaid block. */
 function mermaidBarChart(chart, currency) {
     const code = currency.toUpperCase();
@@ -45845,10 +45867,12 @@ function mermaidBarChart(chart, currency) {
     const title = `Succeeded gross per ${per}, ${dayRange(chart.fromDay, chart.toDay)} (UTC)`;
     return [
         '```mermaid',
-        `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${BAR_COLOUR}"}}}}%%`,
+        `%%{init: {"xyChart": {"width": 900, "height": 400}, "themeVariables": {"xyChart": {"plotColorPalette": "${BAR_COLOUR}"}}}}%%`,
         'xychart-beta',
         `    title "${title}"`,
-        `    x-axis [${chart.bars.map((b) => `"${b.label}${b.partial ? '*' : ''}"`).join(', ')}]`,
+        `    x-axis [${axisLabels(chart)
+            .map((label) => `"${label}"`)
+            .join(', ')}]`,
         `    y-axis "${code}${scale.word ? `, ${scale.word}` : ''}" 0 --> ${niceMax(Math.max(...values, 0))}`,
         `    bar [${values.join(', ')}]`,
         '```'
@@ -45952,6 +45976,8 @@ function describePeriod(from, to) {
         return `${dayRange(fromDay, toDay)}, ${compactUtc(from).slice(11)} – ${compactUtc(to).slice(11)} UTC`;
     return `${dayRange(fromDay, toDay)} (UTC)`;
 }
+/** A count as people write it: 12,345. */
+const count = (n) => n.toLocaleString('en-US');
 function percent(part, whole) {
     const value = (100 * part) / whole;
     return `${value < 10 ? value.toFixed(1) : Math.round(value)} %`;
@@ -45989,7 +46015,7 @@ function headline(report, ctx) {
     const charges = report.progress.get('charges');
     if (charges) {
         const newCharges = ctx.config.dryRun ? charges.matched : charges.stored;
-        facts.push(`${newCharges} ${ctx.config.dryRun ? 'charges found' : `new charge${newCharges === 1 ? '' : 's'}`}${charges.updated > 0 ? `, ${charges.updated} updated` : ''}`);
+        facts.push(`${count(newCharges)} ${ctx.config.dryRun ? 'charges found' : `new charge${newCharges === 1 ? '' : 's'}`}${charges.updated > 0 ? `, ${count(charges.updated)} updated` : ''}`);
         let refunded = 0;
         for (const t of report.totals.byCurrency.values())
             if (t.refundedMinor > 0)
@@ -46008,7 +46034,7 @@ function headline(report, ctx) {
                 settled += t.failedCount + t.succeededCount;
             }
             if (settled > 0)
-                facts.push(`failure rate ${percent(failed, settled)} (${failed} of ${settled})`);
+                facts.push(`failure rate ${percent(failed, settled)} (${count(failed)} of ${count(settled)})`);
         }
     }
     const disputes = report.progress.get('disputes');
@@ -46154,7 +46180,7 @@ function syncedSection(report, ctx) {
         const p = report.of(name);
         const spec = OBJECTS.find((o) => o.name === name);
         const failed = report.failures.has(name) ? ' (failed)' : '';
-        lines.push(`| ${spec.plural[0].toUpperCase()}${spec.plural.slice(1)}${failed} | ${p.matched} | ${p.stored} | ${p.updated} | ${p.rejected} |`);
+        lines.push(`| ${spec.plural[0].toUpperCase()}${spec.plural.slice(1)}${failed} | ${count(p.matched)} | ${count(p.stored)} | ${count(p.updated)} | ${count(p.rejected)} |`);
     }
     lines.push('');
     return lines;

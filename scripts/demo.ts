@@ -12,6 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { generateAccount } from '../test-support/account.js'
+import { generateBilling } from '../test-support/billing.js'
 import { startPostgres, withClient, type TestPostgres } from '../test-support/postgres.js'
 import { REPO_ROOT, runDist, type DistRun } from '../test-support/run-dist.js'
 import { StripeStandIn } from '../test-support/stripe-standin.js'
@@ -22,6 +23,10 @@ const DAY = 86400
 // A fixed history ending at a fixed point, so every demo run sees the same account.
 const end = Math.floor(Date.now() / 1000 / DAY) * DAY
 const account = generateAccount({ count: 980, seed: 2026, from: end - 14 * DAY, to: end - 1, now: end, bursts: [[end - 3600, 20]], disputeRate: 0.02 })
+
+const billing = generateBilling({ customers: 150, seed: 7, from: end - 365 * DAY, now: end })
+/** The demo's own schema, dropped at the start so every demo begins from an empty copy. */
+const SCHEMA = 'stripe_demo'
 
 function digest(title: string, run: DistRun, file: string): void {
   console.log(`\n=== ${title}: exit code ${run.code} ===`)
@@ -58,17 +63,23 @@ async function main(): Promise<void> {
     console.log('Starting a private Postgres (data in .demo/postgres; DATABASE_URL is ignored) and the Stripe stand-in…')
     db = await startPostgres({ dataDir: path.join(DEMO_DIR, 'postgres'), embedded: true })
   }
+  await withClient(db.url, (c) => c.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`))
   stripe.addAccount(account)
+  // The invoices' own charges are left out: they span the billing year, and the demo's charges are
+  // the last two weeks' (the invoices still link to their charge ids).
+  stripe.addBilling({ ...billing, charges: [] })
   await stripe.start()
   const paid = account.payouts.filter((p) => p.status === 'paid').length
   console.log(
     `Stripe stand-in at ${stripe.url}: ${account.charges.length} charges, ${account.balanceTransactions.length} balance transactions, ` +
-      `${account.refunds.length} refunds, ${account.disputes.length} disputes, ${account.payouts.length} payouts (${paid} paid).`
+      `${account.refunds.length} refunds, ${account.disputes.length} disputes, ${account.payouts.length} payouts (${paid} paid); ` +
+      `${billing.customers.length} customers, ${billing.subscriptions.length} subscriptions, ${billing.invoices.length} invoices.`
   )
   try {
     const inputs = {
       'stripe-secret-key': 'sk_test_DemoKeyForTheStandIn42',
       'database-url': db.url,
+      schema: SCHEMA,
       'stripe-api-base': stripe.url,
       objects: 'all',
       incremental: 'true',
@@ -88,17 +99,17 @@ async function main(): Promise<void> {
     const recon = await withClient(db.url, (c) =>
       c.query(
         `SELECT payout_id, arrival_date::date::text AS arrival, currency, amount, transaction_count AS txns, charges, refunds, disputes, fees, balanced
-           FROM public.stripe_payout_reconciliation WHERE status = 'paid' ORDER BY arrival_date DESC LIMIT 5`
+           FROM ${SCHEMA}.stripe_payout_reconciliation WHERE status = 'paid' ORDER BY arrival_date DESC LIMIT 5`
       )
     )
-    console.log('\n--- public.stripe_payout_reconciliation: the newest 5 paid payouts (minor units) ---')
+    console.log(`\n--- ${SCHEMA}.stripe_payout_reconciliation: the newest 5 paid payouts (minor units) ---`)
     console.table(recon.rows)
     const journal = await withClient(db.url, (c) =>
-      c.query(`SELECT date::text, payout_id, account, debit, credit, currency FROM public.stripe_journal WHERE payout_id = $1 ORDER BY line`, [
+      c.query(`SELECT date::text, payout_id, account, debit, credit, currency FROM ${SCHEMA}.stripe_journal WHERE payout_id = $1 ORDER BY line`, [
         recon.rows[0]?.payout_id
       ])
     )
-    console.log('--- public.stripe_journal for that payout (debits = credits) ---')
+    console.log(`--- ${SCHEMA}.stripe_journal for that payout (debits = credits) ---`)
     console.table(journal.rows)
     if (first.code !== 0 || second.code !== 0) process.exitCode = 1
   } finally {

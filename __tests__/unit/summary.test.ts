@@ -2,7 +2,7 @@ import type Stripe from 'stripe'
 import { InputError, parseThresholds } from '../../src/config.js'
 import type { ObjectName } from '../../src/objects/spec.js'
 import { HighValueCollector, thresholdMinor } from '../../src/report/alerts.js'
-import { MAX_BARS, bucketize, mermaidBarChart, niceMax } from '../../src/report/chart.js'
+import { MAX_BARS, axisLabels, bucketize, mermaidBarChart, niceMax } from '../../src/report/chart.js'
 import { RunReport } from '../../src/report/collect.js'
 import { dashboardUrl } from '../../src/report/links.js'
 import { majorToMinor } from '../../src/report/money.js'
@@ -291,6 +291,26 @@ describe('chart', () => {
     expect(monthly.bars.at(-1)!.partial).toBe(true)
   })
 
+  it('keeps axis labels short enough not to overlap: the month only where it changes', () => {
+    const day = Math.floor(T / DAY) // Nov 20
+    const daily = new Map<number, number>()
+    for (let d = day - 400; d <= day; d++) daily.set(d, 100)
+    const month = bucketize(daily, day - 19, day, 'usd', { partialStart: true, partialEnd: false })
+    const labels = axisLabels(month)
+    expect(labels.slice(0, 3)).toEqual(['Nov 1*', '2', '3'])
+    expect(labels).toHaveLength(20)
+    expect(labels.filter((l) => l.includes('Nov'))).toHaveLength(1)
+    const crossing = axisLabels(bucketize(daily, day - 24, day, 'usd'))
+    expect(crossing.slice(0, 7)).toEqual(['Oct 27', '28', '29', '30', '31', 'Nov 1', '2'])
+    expect(Math.max(...crossing.map((l) => l.length))).toBeLessThanOrEqual(6)
+    const monthly = axisLabels(bucketize(daily, day - 400, day, 'usd'))
+    expect(monthly.length).toBeGreaterThan(12)
+    expect(monthly.filter((l) => / \d\d/.test(l))).toEqual(['Oct 25*', 'Jan 26'])
+    // Few bars keep full labels.
+    expect(axisLabels(bucketize(daily, day - 3, day, 'usd'))).toEqual(['Nov 17', 'Nov 18', 'Nov 19', 'Nov 20'])
+    expect(mermaidBarChart(month, 'usd')).toContain('x-axis ["Nov 1*", "2", "3", ')
+  })
+
   it('renders valid xychart-beta with a visible colour, a scaled axis, dates with year and UTC', () => {
     const day = Math.floor(T / DAY)
     const block = mermaidBarChart(
@@ -350,6 +370,9 @@ describe('the summary', () => {
     const facts = md.split('\n\n')[2]!
     expect(facts).toBe('5 new charges · refunded 500.00 USD · failure rate 20 % (1 of 5)')
     expect(md.indexOf('Net received')).toBeLessThan(md.indexOf('Settings'))
+    // Counts are written as people write them.
+    const many = renderSummary(reportOf(mixed(), { stored: 12_345 }), { ...ctx, config: allStatuses })
+    expect(many.split('\n\n')[2]).toMatch(/^12,345 new charges · /)
   })
 
   it('compares with the previous period of the same length when the table holds it', () => {

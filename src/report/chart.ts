@@ -18,7 +18,9 @@ export interface Chart {
 }
 
 /** More bars than this are unreadable on a summary page: days become weeks, weeks become months. */
-export const MAX_BARS = 62
+export const MAX_BARS = 31
+/** Up to this many bars keep full labels ("Nov 22"); more get compact ones ("22") so none overlap. */
+export const FULL_LABELS = 12
 /** Fewer buckets than this say nothing a table does not: no chart. */
 export const MIN_BARS = 3
 
@@ -108,6 +110,25 @@ export function axisScale(max: number): { divisor: number; word: string } {
 /** GitHub's link blue: visible on light and dark themes (Mermaid's default bar colour is near-white). */
 export const BAR_COLOUR = '#2f81f7'
 
+/**
+ * Labels short enough not to run into each other at a job page's width: beyond FULL_LABELS bars,
+ * only the first bar and each change of month (or year, for monthly bars) carry the month.
+ */
+export function axisLabels(chart: Chart): string[] {
+  const full = chart.bars.length <= FULL_LABELS
+  let lastPrefix = ''
+  return chart.bars.map((b) => {
+    const [prefix, rest] = b.label.split(' ') as [string, string]
+    let label = b.label
+    if (!full) {
+      if (chart.unit === 'month') label = rest !== lastPrefix ? b.label : prefix
+      else label = prefix !== lastPrefix ? b.label : rest
+      lastPrefix = chart.unit === 'month' ? rest : prefix
+    }
+    return `${label}${b.partial ? '*' : ''}`
+  })
+}
+
 /** A Mermaid `xychart-beta` bar chart, as GitHub renders it in a ```mermaid block. */
 export function mermaidBarChart(chart: Chart, currency: string): string {
   const code = currency.toUpperCase()
@@ -117,10 +138,12 @@ export function mermaidBarChart(chart: Chart, currency: string): string {
   const title = `Succeeded gross per ${per}, ${dayRange(chart.fromDay, chart.toDay)} (UTC)`
   return [
     '```mermaid',
-    `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${BAR_COLOUR}"}}}}%%`,
+    `%%{init: {"xyChart": {"width": 900, "height": 400}, "themeVariables": {"xyChart": {"plotColorPalette": "${BAR_COLOUR}"}}}}%%`,
     'xychart-beta',
     `    title "${title}"`,
-    `    x-axis [${chart.bars.map((b) => `"${b.label}${b.partial ? '*' : ''}"`).join(', ')}]`,
+    `    x-axis [${axisLabels(chart)
+      .map((label) => `"${label}"`)
+      .join(', ')}]`,
     `    y-axis "${code}${scale.word ? `, ${scale.word}` : ''}" 0 --> ${niceMax(Math.max(...values, 0))}`,
     `    bar [${values.join(', ')}]`,
     '```'

@@ -127,6 +127,9 @@ export function describePeriod(from: number, to: number): string {
   return `${dayRange(fromDay, toDay)} (UTC)`
 }
 
+/** A count as people write it: 12,345. */
+const count = (n: number): string => n.toLocaleString('en-US')
+
 function percent(part: number, whole: number): string {
   const value = (100 * part) / whole
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} %`
@@ -165,7 +168,7 @@ function headline(report: RunReport, ctx: SummaryContext): string[] {
   if (charges) {
     const newCharges = ctx.config.dryRun ? charges.matched : charges.stored
     facts.push(
-      `${newCharges} ${ctx.config.dryRun ? 'charges found' : `new charge${newCharges === 1 ? '' : 's'}`}${charges.updated > 0 ? `, ${charges.updated} updated` : ''}`
+      `${count(newCharges)} ${ctx.config.dryRun ? 'charges found' : `new charge${newCharges === 1 ? '' : 's'}`}${charges.updated > 0 ? `, ${count(charges.updated)} updated` : ''}`
     )
     let refunded = 0
     for (const t of report.totals.byCurrency.values()) if (t.refundedMinor > 0) refunded += 1
@@ -184,7 +187,7 @@ function headline(report: RunReport, ctx: SummaryContext): string[] {
         failed += t.failedCount
         settled += t.failedCount + t.succeededCount
       }
-      if (settled > 0) facts.push(`failure rate ${percent(failed, settled)} (${failed} of ${settled})`)
+      if (settled > 0) facts.push(`failure rate ${percent(failed, settled)} (${count(failed)} of ${count(settled)})`)
     }
   }
   const disputes = report.progress.get('disputes')
@@ -343,7 +346,9 @@ function syncedSection(report: RunReport, ctx: SummaryContext): string[] {
     const p = report.of(name)
     const spec = OBJECTS.find((o) => o.name === name)!
     const failed = report.failures.has(name) ? ' (failed)' : ''
-    lines.push(`| ${spec.plural[0]!.toUpperCase()}${spec.plural.slice(1)}${failed} | ${p.matched} | ${p.stored} | ${p.updated} | ${p.rejected} |`)
+    lines.push(
+      `| ${spec.plural[0]!.toUpperCase()}${spec.plural.slice(1)}${failed} | ${count(p.matched)} | ${count(p.stored)} | ${count(p.updated)} | ${count(p.rejected)} |`
+    )
   }
   lines.push('')
   return lines
