@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { changelogSection, checkRelease, parseTag } from '../../scripts/release.js'
 import { render, tables } from '../../scripts/readme-tables.js'
 
@@ -47,6 +49,37 @@ describe('release', () => {
     expect(checkRelease('v1.1.0', dir)).toEqual(['package.json says 1.2.0, the tag v1.1.0'])
     writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ version: '1.3.0' }))
     expect(checkRelease('v1.3.0', dir)).toEqual(['CHANGELOG.md has no section "## [1.3.0] - YYYY-MM-DD"'])
+  })
+
+  it("runs the release workflow's steps on a local tag: check, notes, and moving the major tag", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'spm-release-git-'))
+    const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' }
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env, encoding: 'utf8' }).trim()
+    const release = (...args: string[]) =>
+      execFileSync(fileURLToPath(new URL('node_modules/.bin/tsx', root)), [fileURLToPath(new URL('scripts/release.ts', root)), ...args, dir], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe']
+      }).trim()
+    git('init', '-q')
+    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ version: '1.1.0' }))
+    writeFileSync(path.join(dir, 'CHANGELOG.md'), CHANGELOG)
+    git('add', '-A')
+    git('commit', '-qm', 'v1.1.0')
+    git('tag', 'v1.1.0')
+    git('tag', 'v1', 'v1.1.0^{commit}')
+    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ version: '1.2.0' }))
+    git('commit', '-qam', 'v1.2.0')
+    git('tag', 'v1.2.0')
+
+    expect(release('check', 'v1.2.0')).toBe('v1.2.0: version and changelog agree.')
+    expect(() => release('check', 'v1.3.0')).toThrow(/package\.json says 1\.2\.0, the tag v1\.3\.0/)
+    expect(release('notes', 'v1.2.0')).toBe('### Added\n- Something new.')
+    const major = release('major', 'v1.2.0')
+    expect(major).toBe('v1')
+    // The workflow's last step, without the push: the major tag now points at the new release.
+    expect(git('rev-parse', 'v1^{commit}')).toBe(git('rev-parse', 'v1.1.0^{commit}'))
+    git('tag', '-f', major, 'v1.2.0^{commit}')
+    expect(git('rev-parse', 'v1^{commit}')).toBe(git('rev-parse', 'HEAD'))
   })
 
   it("this repository's version has a changelog section", () => {
