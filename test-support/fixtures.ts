@@ -184,3 +184,6 @@ export function generateCharges(options: GenerateOptions): Stripe.Charge[] {
   // Stable sort: charges within a second keep creation order.
   return charges.sort((a, b) => a.created - b.created)
 }
+
+/** 429 retries that do not make a test wait: what the integration tests pass as `retry`. */
+export const FAST_RETRY = { maxRetries: 3, baseDelayMs: 5, maxDelayMs: 20 }

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe'
 import { runAction } from '../../src/main.js'
-import { generateCharges, makeCharge } from '../../test-support/fixtures.js'
+import { generateCharges, makeCharge, FAST_RETRY } from '../../test-support/fixtures.js'
 import { dropSchema, startPostgres, uniqueSchema, withClient, type TestPostgres } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
 import { StripeStandIn } from '../../test-support/stripe-standin.js'
@@ -9,7 +9,6 @@ import { readTable, tableDifferences } from '../../test-support/table.js'
 const KEY = 'sk_test_4eC39HqLyjWDarjtT1zdp7dc'
 const NOW = new Date('2026-11-26T12:00:00Z')
 const T0 = Math.floor(NOW.getTime() / 1000) - 30 * 86400
-const FAST_RETRY = { maxRetries: 3, baseDelayMs: 5, maxDelayMs: 20 }
 
 let db: TestPostgres
 let stripe: StripeStandIn

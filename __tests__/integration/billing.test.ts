@@ -1,7 +1,7 @@
 import type Stripe from 'stripe'
 import { runAction } from '../../src/main.js'
 import { generateBilling, makeItem, type Billing } from '../../test-support/billing.js'
-import { randomId, seededRandom } from '../../test-support/fixtures.js'
+import { randomId, seededRandom, FAST_RETRY } from '../../test-support/fixtures.js'
 import { dropSchema, startPostgres, uniqueSchema, withClient, type TestPostgres } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
 import { EVENT_RETENTION_SECONDS, StripeStandIn } from '../../test-support/stripe-standin.js'
@@ -11,7 +11,6 @@ import { readRows } from '../../test-support/table.js'
 // a stand-in Billing account. The tests compute MRR and receivables themselves, from the stand-in's
 // data, never through the views they check.
 const DAY = 86400
-const FAST_RETRY = { maxRetries: 3, baseDelayMs: 5, maxDelayMs: 20 }
 const BILLING = 'customers, subscriptions, invoices'
 
 let db: TestPostgres

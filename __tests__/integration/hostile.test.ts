@@ -1,6 +1,6 @@
 import type Stripe from 'stripe'
 import { runAction } from '../../src/main.js'
-import { generateCharges, makeCharge, randomId, seededRandom } from '../../test-support/fixtures.js'
+import { generateCharges, makeCharge, randomId, seededRandom, FAST_RETRY } from '../../test-support/fixtures.js'
 import { dropSchema, startPostgres, uniqueSchema, withClient, type TestPostgres } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
 import { StripeStandIn } from '../../test-support/stripe-standin.js'
@@ -9,7 +9,6 @@ import { readTable } from '../../test-support/table.js'
 // Unusual and hostile data, as a new user's account may hold: one bad object never stops a sync,
 // alerts fire once, customer data stays private where the run is public, outputs stay valid.
 const DAY = 86400
-const FAST_RETRY = { maxRetries: 3, baseDelayMs: 5, maxDelayMs: 20 }
 
 let db: TestPostgres
 let stripe: StripeStandIn

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe'
 import { runAction } from '../../src/main.js'
-import { generateCharges, makeCharge, randomId, seededRandom } from '../../test-support/fixtures.js'
+import { generateCharges, makeCharge, randomId, seededRandom, FAST_RETRY } from '../../test-support/fixtures.js'
 import { dropSchema, startPostgres, uniqueSchema, withClient, type TestPostgres } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
 import { StripeStandIn } from '../../test-support/stripe-standin.js'
@@ -8,7 +8,6 @@ import { readTable, tableDifferences } from '../../test-support/table.js'
 
 const KEY = 'sk_test_IncrementalKey1234'
 const DAY = 86400
-const FAST_RETRY = { maxRetries: 3, baseDelayMs: 5, maxDelayMs: 20 }
 
 let db: TestPostgres
 let stripe: StripeStandIn

@@ -18,6 +18,17 @@ import {
 // kill -9 at random points of a long incremental run, re-running each time: nothing lost, nothing doubled.
 const KILLS = 20
 const DAY = 86400
+const SYNC_STARTED = /^(First incremental run|Continuing from the cursor)/
+
+/** Runs the bundle and kills it `delayMs` after a log line matches `started`; true when the kill got it first. */
+async function runAndKill(inputs: Record<string, string>, delayMs: number, started: RegExp): Promise<boolean> {
+  const run = await startDist(inputs, {}, (line, child) => {
+    if (started.test(line)) setTimeout(() => child.kill('SIGKILL'), delayMs)
+  })
+  const result = await run.done
+  if (result.code !== null) expect(result.code).toBe(0)
+  return result.code === null
+}
 
 let db: TestPostgres
 let stripe: StripeStandIn
@@ -59,12 +70,7 @@ it(`survives ${KILLS} SIGKILLs at random points (fixed seed), then equals Stripe
       .filter((x) => x.status === 'succeeded' && x.amount_refunded === 0)
       .slice(i * 25, i * 25 + 25))
       stripe.refund(c.id)
-    const run = await startDist({ ...inputs, limit }, {}, (line, child) => {
-      if (/^(First incremental run|Continuing from the cursor)/.test(line)) setTimeout(() => child.kill('SIGKILL'), delay)
-    })
-    const result = await run.done
-    if (result.code === null) killed++
-    else expect(result.code).toBe(0)
+    if (await runAndKill({ ...inputs, limit }, delay, SYNC_STARTED)) killed++
     const rows = await readTable(db.url, schema)
     expect(new Set(rows.map((r) => r.charge_id)).size).toBe(rows.length)
   }
@@ -98,12 +104,7 @@ it('survives SIGKILLs during a backfill of every object, then every table equals
     let killed = 0
     for (let i = 0; i < 8; i++) {
       const delay = Math.floor(random() * 900)
-      const run = await startDist(inputs, {}, (line, child) => {
-        if (/^(Sync|Incremental sync) of /.test(line)) setTimeout(() => child.kill('SIGKILL'), delay)
-      })
-      const result = await run.done
-      if (result.code === null) killed++
-      else expect(result.code).toBe(0)
+      if (await runAndKill(inputs, delay, /^(Sync|Incremental sync) of /)) killed++
     }
     expect(killed).toBeGreaterThanOrEqual(4)
     const last = await runDist(inputs)
@@ -148,12 +149,7 @@ it('survives SIGKILLs during a billing backfill, then customers, subscriptions, 
     let killed = 0
     for (let i = 0; i < 8; i++) {
       const delay = Math.floor(random() * 700)
-      const run = await startDist(inputs, {}, (line, child) => {
-        if (/^(First incremental run|Continuing from the cursor)/.test(line)) setTimeout(() => child.kill('SIGKILL'), delay)
-      })
-      const result = await run.done
-      if (result.code === null) killed++
-      else expect(result.code).toBe(0)
+      if (await runAndKill(inputs, delay, SYNC_STARTED)) killed++
     }
     expect(killed).toBeGreaterThanOrEqual(4)
     const last = await runDist(inputs)

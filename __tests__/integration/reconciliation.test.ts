@@ -1,3 +1,4 @@
+import { FAST_RETRY } from '../../test-support/fixtures.js'
 import { readFileSync } from 'node:fs'
 import type Stripe from 'stripe'
 import { runAction } from '../../src/main.js'
@@ -19,7 +20,6 @@ import {
 // The money's whole path: charges, their balance transactions (fees, net), refunds, disputes and
 // payouts, reconciled payout by payout, against a stand-in that serves a linked account.
 const DAY = 86400
-const FAST_RETRY = { maxRetries: 3, baseDelayMs: 5, maxDelayMs: 20 }
 
 let db: TestPostgres
 let stripe: StripeStandIn
