@@ -47,6 +47,29 @@ function startOfDay(seconds: number): number {
   return Math.floor(seconds / DAY) * DAY
 }
 
+/** The balance transaction of a dispute: the disputed amount (in settlement currency) and the fee withdrawn. */
+export function disputeWithdrawal(
+  id: string,
+  disputeId: string,
+  chargeId: string,
+  settled: { amount: number; currency: string; rate: number | null },
+  created: number
+): Stripe.BalanceTransaction {
+  return balanceTransaction({
+    id,
+    amount: -settled.amount,
+    currency: settled.currency,
+    fee: DISPUTE_FEE,
+    created,
+    available_on: created,
+    type: 'adjustment',
+    reporting_category: 'dispute',
+    source: disputeId,
+    exchange_rate: settled.rate,
+    description: `Chargeback withdrawal for ${chargeId}`
+  })
+}
+
 export function balanceTransaction(fields: {
   id: string
   amount: number
@@ -240,19 +263,7 @@ export function generateAccount(options: AccountOptions): Account {
     } else if (random() < (options.disputeRate ?? 0.01)) {
       const created = Math.min(end - 1, charge.created + 5 * DAY)
       const id = randomId('dp_', random)
-      const txn = balanceTransaction({
-        id: randomId('txn_', random),
-        amount: -s.amount,
-        currency: s.currency,
-        fee: DISPUTE_FEE,
-        created,
-        available_on: created,
-        type: 'adjustment',
-        reporting_category: 'dispute',
-        source: id,
-        exchange_rate: s.rate,
-        description: `Chargeback withdrawal for ${charge.id}`
-      })
+      const txn = disputeWithdrawal(randomId('txn_', random), id, charge.id, s, created)
       bts.push(txn)
       disputes.push(makeDispute({ id, charge, created, transactions: [txn] }))
       charge.disputed = true

@@ -1,7 +1,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type Stripe from 'stripe'
-import { DISPUTE_FEE, balanceTransaction, makeDispute, makeRefund, settle, type Account } from './account.js'
+import { DISPUTE_FEE, balanceTransaction, disputeWithdrawal, makeDispute, makeRefund, settle, type Account } from './account.js'
 import type { Billing } from './billing.js'
 import { randomId, seededRandom } from './fixtures.js'
 
@@ -486,20 +486,7 @@ export class StripeStandIn {
     const transactions: Stripe.BalanceTransaction[] = []
     if (typeof updated.balance_transaction === 'string' && this.balanceTransactions.byId.has(updated.balance_transaction)) {
       const s = settle(updated.amount, updated.currency)
-      transactions.push(
-        balanceTransaction({
-          id: randomId('txn_', this.random),
-          amount: -s.amount,
-          currency: s.currency,
-          fee: DISPUTE_FEE,
-          created,
-          available_on: created,
-          type: 'adjustment',
-          reporting_category: 'dispute',
-          source: disputeId,
-          exchange_rate: s.rate
-        })
-      )
+      transactions.push(disputeWithdrawal(randomId('txn_', this.random), disputeId, updated.id, s, created))
       this.balanceTransactions.add(transactions)
     }
     const dispute = makeDispute({ id: disputeId, charge: updated, created, transactions })
