@@ -3,7 +3,7 @@
  * every bad input is reported before the first Stripe request or Postgres connection.
  */
 
-import { currencyExponent } from './currency.js'
+import { currencyExponent, isStripeCurrency } from './currency.js'
 import { CHARGE_STATUSES, type ChargeStatus } from './objects/charges.js'
 import { OBJECTS } from './objects/registry.js'
 import type { ObjectName } from './objects/spec.js'
@@ -21,6 +21,18 @@ export type CustomerDetails = (typeof CUSTOMER_DETAILS)[number]
  */
 export function defaultCustomerDetails(repositoryPrivate: boolean | undefined): CustomerDetails {
   return repositoryPrivate === true ? 'show' : 'mask'
+}
+
+/** `summary-amounts`: whether the job summary and annotations show money amounts. */
+export const SUMMARY_AMOUNTS = ['show', 'hide'] as const
+export type SummaryAmounts = (typeof SUMMARY_AMOUNTS)[number]
+
+/** Why amounts are hidden, for the summary's first line; undefined when they are shown. */
+export type AmountsHiddenBecause = 'public' | 'unknown' | 'input'
+
+/** The default follows the repository's visibility, as `customer-details` does: shown only where the repository is known to be private. */
+export function defaultSummaryAmounts(repositoryPrivate: boolean | undefined): SummaryAmounts {
+  return repositoryPrivate === true ? 'show' : 'hide'
 }
 
 /** `high-value-threshold`: one amount for every currency, and/or amounts per currency (major units). */
@@ -49,7 +61,8 @@ export const INPUT_DEFAULTS = {
   'database-ca-cert': '',
   objects: 'charges',
   'max-total-requests-per-second': '',
-  'customer-details': ''
+  'customer-details': '',
+  'summary-amounts': ''
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -89,6 +102,12 @@ export interface Config {
   objects: readonly ObjectName[]
   /** What of customers' data the log, summary and outputs show. */
   customerDetails: CustomerDetails
+  /** Whether the job summary and annotations show amounts (outputs always carry them). */
+  summaryAmounts: SummaryAmounts
+  /** Why amounts are hidden (for the summary's notice); undefined when shown. */
+  amountsHiddenBecause: AmountsHiddenBecause | undefined
+  /** Whether the repository is private, from the event payload; undefined when unknown. */
+  repositoryPrivate: boolean | undefined
   /** PEM certificate(s) of the CA that signed the database server's certificate (verify-ca, verify-full). */
   databaseCaCert: string | undefined
 }
@@ -171,6 +190,8 @@ export function readConfig({ input, env = {}, mask = () => {}, now = new Date(),
         : TEST_TOTAL_DEFAULT,
     objects: parseObjects(get('objects')),
     customerDetails: parseCustomerDetails(get('customer-details'), repositoryPrivate),
+    ...parseSummaryAmounts(get('summary-amounts'), repositoryPrivate),
+    repositoryPrivate,
     databaseCaCert: parseCaCert(input('database-ca-cert'), dryRun && databaseUrl === '' ? undefined : databaseUrl)
   }
 }
@@ -213,11 +234,12 @@ export function parseObjects(value: string): ObjectName[] {
     .map((p) => p.trim().toLowerCase())
     .filter((p) => p !== '')
   if (parts.length === 0) throw new InputError('objects', `nothing given. Expected ${known.join(', ')}, a comma-separated list of them, or all.`)
-  if (parts.includes('all')) return OBJECTS.map((o) => o.name)
+  // Every word is checked, `all` or not: a typo next to `all` is still a typo.
   for (const part of parts) {
-    if (!known.includes(part))
+    if (part !== 'all' && !known.includes(part))
       throw new InputError('objects', `unknown object "${part}". Expected ${known.join(', ')}, a comma-separated list of them, or all.`)
   }
+  if (parts.includes('all')) return OBJECTS.map((o) => o.name)
   return OBJECTS.filter((o) => parts.includes(o.name)).map((o) => o.name)
 }
 
@@ -230,6 +252,18 @@ export function parseCustomerDetails(value: string, repositoryPrivate: boolean |
   return mode as CustomerDetails
 }
 
+export function parseSummaryAmounts(value: string, repositoryPrivate: boolean | undefined): Pick<Config, 'summaryAmounts' | 'amountsHiddenBecause'> {
+  if (value === '') {
+    const summaryAmounts = defaultSummaryAmounts(repositoryPrivate)
+    return { summaryAmounts, amountsHiddenBecause: summaryAmounts === 'show' ? undefined : repositoryPrivate === false ? 'public' : 'unknown' }
+  }
+  const mode = value.toLowerCase()
+  if (!(SUMMARY_AMOUNTS as readonly string[]).includes(mode)) {
+    throw new InputError('summary-amounts', `"${value}" is not one of show, hide (empty: show on a private repository, hide otherwise).`)
+  }
+  return { summaryAmounts: mode as SummaryAmounts, amountsHiddenBecause: mode === 'hide' ? 'input' : undefined }
+}
+
 /**
  * `1000` (every currency, in its own major units), `usd:1000, eur:900, jpy:150000` (per currency),
  * or both (`500, jpy:50000`: the bare amount applies to currencies not listed).
@@ -239,10 +273,24 @@ export function parseThresholds(value: string): Thresholds | undefined {
   const accepted = 'Expected an amount in major units (1000) and/or currency:amount pairs (usd:1000, eur:900, jpy:150000).'
   let all: string | undefined
   const byCurrency = new Map<string, string>()
-  for (const part of value.split(',').map((p) => p.trim())) {
+  const parts = value.split(',').map((p) => p.trim())
+  for (const [i, part] of parts.entries()) {
+    // `1,000` splits into "1" and "000": say what went wrong rather than "000 is not an amount".
+    if (i > 0 && /^\d{3}(?:\.\d+)?$/.test(part) && /\d$/.test(parts[i - 1]!)) {
+      throw new InputError(
+        'high-value-threshold',
+        `"${parts[i - 1]},${part}": thousands separators are not allowed (a comma separates entries). Write the amount as ${parts[i - 1]!.replace(/^.*:\s*/, '')}${part}. ${accepted}`
+      )
+    }
     const pair = /^([A-Za-z]{3})\s*:\s*(\d{1,15}(?:\.\d{1,3})?)$/.exec(part)
     if (pair) {
       const currency = pair[1]!.toLowerCase()
+      if (!isStripeCurrency(currency)) {
+        throw new InputError(
+          'high-value-threshold',
+          `"${part}": ${pair[1]} is not a currency Stripe supports (an ISO 4217 code such as usd, eur, gbp, jpy). ${accepted}`
+        )
+      }
       if (byCurrency.has(currency)) throw new InputError('high-value-threshold', `${currency} is given twice. ${accepted}`)
       const decimals = pair[2]!.split('.')[1]?.length ?? 0
       if (decimals > currencyExponent(currency)) {
@@ -398,15 +446,16 @@ export function parseLimit(value: string): number {
 
 export function parseStatuses(value: string): ReadonlySet<ChargeStatus> {
   const parts = value.split(',').map((part) => part.trim().toLowerCase())
-  if (parts.includes('all')) return new Set(CHARGE_STATUSES)
   const statuses = new Set<ChargeStatus>()
+  // Every word is checked, `all` or not: a typo next to `all` is still a typo.
   for (const part of parts) {
+    if (part === 'all') continue
     if (!(CHARGE_STATUSES as readonly string[]).includes(part)) {
       throw new InputError('status', `unknown status "${part}". Expected succeeded, pending, failed, a comma-separated combination, or all.`)
     }
     statuses.add(part as ChargeStatus)
   }
-  return statuses
+  return parts.includes('all') ? new Set(CHARGE_STATUSES) : statuses
 }
 
 export function parseBoolean(name: InputName, value: string): boolean {

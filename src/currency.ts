@@ -24,3 +24,22 @@ export function exponentSql(currencyExpr: string): string {
     `WHEN lower(${currencyExpr}) IN (${[...THREE_DECIMAL].map((c) => `'${c}'`).join(', ')}) THEN 3 ELSE 2 END`
   )
 }
+
+/**
+ * The ISO 4217 codes Stripe accepts for charges and payouts (docs: "Supported currencies"), and
+ * codes it used to accept, whose old charges an account may still hold.
+ */
+const STRIPE_CURRENCIES = new Set(
+  (
+    'aed afn all amd ang aoa ars aud awg azn bam bbd bdt bgn bhd bif bmd bnd bob brl bsd btn bwp byn bzd cad cdf chf clp cny cop crc cve czk ' +
+    'djf dkk dop dzd eek egp etb eur fjd fkp gbp gel ghs gip gmd gnf gtq gyd hkd hnl hrk htg huf idr ils inr isk jmd jod jpy kes kgs khr kmf ' +
+    'krw kwd kyd kzt lak lbp lkr lrd lsl ltl lvl mad mdl mga mkd mmk mnt mop mro mru mur mvr mwk mxn myr mzn nad ngn nio nok npr nzd omr pab ' +
+    'pen pgk php pkr pln pyg qar ron rsd rub rwf sar sbd scr sek sgd shp sle sll sos srd std stn svc szl thb tjs tnd top try ttd twd tzs uah ' +
+    'ugx usd uyu uzs vef ves vnd vuv wst xaf xcd xcg xof xpf yer zar zmw'
+  ).split(' ')
+)
+
+/** Whether Stripe knows this three-letter code (any case). */
+export function isStripeCurrency(code: string): boolean {
+  return STRIPE_CURRENCIES.has(code.toLowerCase())
+}

@@ -218,3 +218,65 @@ describe('the interface in action.yml', () => {
     expect(Object.keys(action.outputs)).toEqual([...OUTPUT_NAMES])
   })
 })
+
+describe('typos are errors, wherever they stand in a list', () => {
+  it.each([
+    ['objects', 'all, chargez', 'chargez'],
+    ['objects', 'chargez, all', 'chargez'],
+    ['objects', 'charges, refundz', 'refundz'],
+    ['status', 'all, bogus', 'bogus'],
+    ['status', 'bogus,all', 'bogus']
+  ] as const)('%s: %p names %p and the valid words', (input, value, word) => {
+    const error = failure({ [input]: value })
+    expect(error.input).toBe(input)
+    expect(error.message).toContain(`"${word}"`)
+    expect(error.message).toMatch(input === 'objects' ? /charges, balance_transactions/ : /succeeded, pending, failed/)
+  })
+
+  it('still reads all with valid words beside it', () => {
+    expect(config({ objects: 'charges, all' }).objects.length).toBeGreaterThan(1)
+    expect(config({ status: 'succeeded, all' }).statuses.size).toBe(3)
+  })
+
+  it.each(['usd:1000, eru:900', 'xyz:5', 'eru:900'])('rejects a currency Stripe does not know in high-value-threshold %p', (value) => {
+    const error = failure({ 'high-value-threshold': value })
+    expect(error.input).toBe('high-value-threshold')
+    expect(error.message).toMatch(/is not a currency Stripe supports/)
+  })
+
+  it.each(['usd:1000, EUR:900, jpy:150000, bhd:1.5', '500, isk:100000, huf:5000'])('accepts currencies Stripe supports %p', (value) => {
+    expect(config({ 'high-value-threshold': value }).highValue).toBeDefined()
+  })
+
+  it.each([
+    ['1,000', '1000'],
+    ['usd:1,000', '1000'],
+    ['usd:12,500.50', '12500.50']
+  ])('says thousands separators are not allowed in %p, and shows the form', (value, written) => {
+    const error = failure({ 'high-value-threshold': value })
+    expect(error.message).toContain('thousands separators are not allowed')
+    expect(error.message).toContain(`Write the amount as ${written}`)
+    expect(error.message).toContain('usd:1000, eur:900')
+  })
+})
+
+describe('summary-amounts', () => {
+  const read = (value: string, repositoryPrivate: boolean | undefined) =>
+    readConfig({ input: (n) => ({ 'stripe-secret-key': KEY, 'database-url': URL_, 'summary-amounts': value })[n as string] ?? '', now: NOW, repositoryPrivate })
+
+  it.each([
+    [true, 'show', undefined],
+    [false, 'hide', 'public'],
+    [undefined, 'hide', 'unknown']
+  ] as const)('defaults by visibility: private %p → %s', (visibility, mode, because) => {
+    const c = read('', visibility)
+    expect(c.summaryAmounts).toBe(mode)
+    expect(c.amountsHiddenBecause).toBe(because)
+  })
+
+  it('follows the input when given', () => {
+    expect(read('show', false).summaryAmounts).toBe('show')
+    expect(read('HIDE', true)).toMatchObject({ summaryAmounts: 'hide', amountsHiddenBecause: 'input' })
+    expect(() => read('maybe', true)).toThrow(/Input `summary-amounts`: "maybe" is not one of show, hide/)
+  })
+})
