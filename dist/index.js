@@ -35827,7 +35827,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(827);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3758);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -35836,7 +35836,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 827:
+/***/ 3758:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41003,6 +41003,19 @@ function exponentSql(currencyExpr) {
     return (`CASE WHEN lower(${currencyExpr}) IN (${[...ZERO_DECIMAL].map((c) => `'${c}'`).join(', ')}) THEN 0 ` +
         `WHEN lower(${currencyExpr}) IN (${[...THREE_DECIMAL].map((c) => `'${c}'`).join(', ')}) THEN 3 ELSE 2 END`);
 }
+/**
+ * The ISO 4217 codes Stripe accepts for charges and payouts (docs: "Supported currencies"), and
+ * codes it used to accept, whose old charges an account may still hold.
+ */
+const STRIPE_CURRENCIES = new Set(('aed afn all amd ang aoa ars aud awg azn bam bbd bdt bgn bhd bif bmd bnd bob brl bsd btn bwp byn bzd cad cdf chf clp cny cop crc cve czk ' +
+    'djf dkk dop dzd eek egp etb eur fjd fkp gbp gel ghs gip gmd gnf gtq gyd hkd hnl hrk htg huf idr ils inr isk jmd jod jpy kes kgs khr kmf ' +
+    'krw kwd kyd kzt lak lbp lkr lrd lsl ltl lvl mad mdl mga mkd mmk mnt mop mro mru mur mvr mwk mxn myr mzn nad ngn nio nok npr nzd omr pab ' +
+    'pen pgk php pkr pln pyg qar ron rsd rub rwf sar sbd scr sek sgd shp sle sll sos srd std stn svc szl thb tjs tnd top try ttd twd tzs uah ' +
+    'ugx usd uyu uzs vef ves vnd vuv wst xaf xcd xcg xof xpf yer zar zmw').split(' '));
+/** Whether Stripe knows this three-letter code (any case). */
+function isStripeCurrency(code) {
+    return STRIPE_CURRENCIES.has(code.toLowerCase());
+}
 
 ;// CONCATENATED MODULE: ./src/objects/spec.ts
 const OBJECT_NAMES = (/* unused pure expression or super */ null && (['charges', 'balance_transactions', 'refunds', 'disputes', 'payouts', 'customers', 'subscriptions', 'invoices']));
@@ -41808,6 +41821,12 @@ const CUSTOMER_DETAILS = ['show', 'mask', 'hide'];
 function defaultCustomerDetails(repositoryPrivate) {
     return repositoryPrivate === true ? 'show' : 'mask';
 }
+/** `summary-amounts`: whether the job summary and annotations show money amounts. */
+const SUMMARY_AMOUNTS = ['show', 'hide'];
+/** The default follows the repository's visibility, as `customer-details` does: shown only where the repository is known to be private. */
+function defaultSummaryAmounts(repositoryPrivate) {
+    return repositoryPrivate === true ? 'show' : 'hide';
+}
 /** Defaults, kept equal to action.yml's (a unit test compares them). */
 const INPUT_DEFAULTS = {
     'stripe-secret-key': '',
@@ -41828,7 +41847,8 @@ const INPUT_DEFAULTS = {
     'database-ca-cert': '',
     objects: 'charges',
     'max-total-requests-per-second': '',
-    'customer-details': ''
+    'customer-details': '',
+    'summary-amounts': ''
 };
 /** A bad input: names the input and says what it accepts. */
 class InputError extends Error {
@@ -41888,6 +41908,8 @@ function readConfig({ input, env = {}, mask = () => { }, now = new Date(), repos
                 : TEST_TOTAL_DEFAULT,
         objects: parseObjects(get('objects')),
         customerDetails: parseCustomerDetails(get('customer-details'), repositoryPrivate),
+        ...parseSummaryAmounts(get('summary-amounts'), repositoryPrivate),
+        repositoryPrivate,
         databaseCaCert: parseCaCert(input('database-ca-cert'), dryRun && databaseUrl === '' ? undefined : databaseUrl)
     };
 }
@@ -41922,12 +41944,13 @@ function parseObjects(value) {
         .filter((p) => p !== '');
     if (parts.length === 0)
         throw new InputError('objects', `nothing given. Expected ${known.join(', ')}, a comma-separated list of them, or all.`);
-    if (parts.includes('all'))
-        return OBJECTS.map((o) => o.name);
+    // Every word is checked, `all` or not: a typo next to `all` is still a typo.
     for (const part of parts) {
-        if (!known.includes(part))
+        if (part !== 'all' && !known.includes(part))
             throw new InputError('objects', `unknown object "${part}". Expected ${known.join(', ')}, a comma-separated list of them, or all.`);
     }
+    if (parts.includes('all'))
+        return OBJECTS.map((o) => o.name);
     return OBJECTS.filter((o) => parts.includes(o.name)).map((o) => o.name);
 }
 function parseCustomerDetails(value, repositoryPrivate) {
@@ -41939,6 +41962,17 @@ function parseCustomerDetails(value, repositoryPrivate) {
     }
     return mode;
 }
+function parseSummaryAmounts(value, repositoryPrivate) {
+    if (value === '') {
+        const summaryAmounts = defaultSummaryAmounts(repositoryPrivate);
+        return { summaryAmounts, amountsHiddenBecause: summaryAmounts === 'show' ? undefined : repositoryPrivate === false ? 'public' : 'unknown' };
+    }
+    const mode = value.toLowerCase();
+    if (!SUMMARY_AMOUNTS.includes(mode)) {
+        throw new InputError('summary-amounts', `"${value}" is not one of show, hide (empty: show on a private repository, hide otherwise).`);
+    }
+    return { summaryAmounts: mode, amountsHiddenBecause: mode === 'hide' ? 'input' : undefined };
+}
 /**
  * `1000` (every currency, in its own major units), `usd:1000, eur:900, jpy:150000` (per currency),
  * or both (`500, jpy:50000`: the bare amount applies to currencies not listed).
@@ -41949,10 +41983,18 @@ function parseThresholds(value) {
     const accepted = 'Expected an amount in major units (1000) and/or currency:amount pairs (usd:1000, eur:900, jpy:150000).';
     let all;
     const byCurrency = new Map();
-    for (const part of value.split(',').map((p) => p.trim())) {
+    const parts = value.split(',').map((p) => p.trim());
+    for (const [i, part] of parts.entries()) {
+        // `1,000` splits into "1" and "000": say what went wrong rather than "000 is not an amount".
+        if (i > 0 && /^\d{3}(?:\.\d+)?$/.test(part) && /\d$/.test(parts[i - 1])) {
+            throw new InputError('high-value-threshold', `"${parts[i - 1]},${part}": thousands separators are not allowed (a comma separates entries). Write the amount as ${parts[i - 1].replace(/^.*:\s*/, '')}${part}. ${accepted}`);
+        }
         const pair = /^([A-Za-z]{3})\s*:\s*(\d{1,15}(?:\.\d{1,3})?)$/.exec(part);
         if (pair) {
             const currency = pair[1].toLowerCase();
+            if (!isStripeCurrency(currency)) {
+                throw new InputError('high-value-threshold', `"${part}": ${pair[1]} is not a currency Stripe supports (an ISO 4217 code such as usd, eur, gbp, jpy). ${accepted}`);
+            }
             if (byCurrency.has(currency))
                 throw new InputError('high-value-threshold', `${currency} is given twice. ${accepted}`);
             const decimals = pair[2].split('.')[1]?.length ?? 0;
@@ -42083,16 +42125,17 @@ function parseLimit(value) {
 }
 function parseStatuses(value) {
     const parts = value.split(',').map((part) => part.trim().toLowerCase());
-    if (parts.includes('all'))
-        return new Set(CHARGE_STATUSES);
     const statuses = new Set();
+    // Every word is checked, `all` or not: a typo next to `all` is still a typo.
     for (const part of parts) {
+        if (part === 'all')
+            continue;
         if (!CHARGE_STATUSES.includes(part)) {
             throw new InputError('status', `unknown status "${part}". Expected succeeded, pending, failed, a comma-separated combination, or all.`);
         }
         statuses.add(part);
     }
-    return statuses;
+    return parts.includes('all') ? new Set(CHARGE_STATUSES) : statuses;
 }
 function parseBoolean(name, value) {
     if (['true', 'True', 'TRUE'].includes(value))
@@ -45504,11 +45547,13 @@ class RunReport {
                     const currency = t.currency.toLowerCase();
                     let total = this.balance.get(currency);
                     if (!total)
-                        this.balance.set(currency, (total = { count: 0, feeMinor: 0, netMinor: 0 }));
+                        this.balance.set(currency, (total = { count: 0, feeMinor: 0, netMinor: 0, grossMinor: 0 }));
                     total.count += 1;
                     total.feeMinor += t.fee;
-                    if (t.type !== 'payout' && t.reporting_category !== 'payout' && t.reporting_category !== 'payout_reversal')
+                    if (t.type !== 'payout' && t.reporting_category !== 'payout' && t.reporting_category !== 'payout_reversal') {
                         total.netMinor += t.net;
+                        total.grossMinor += t.amount;
+                    }
                 }
                 break;
             case 'payouts':
@@ -45685,21 +45730,31 @@ function buildOutputs(report, options) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/report/privacy.ts
-/** Emails longer than this are cut: a 100 KB "email" must not fill the summary. */
-const MAX_EMAIL_CHARS = 80;
+;// CONCATENATED MODULE: ./src/text.ts
 /** Cut to `max` characters (code points, so an emoji is never split), with an ellipsis. */
 function cut(text, max) {
     const chars = [...text];
     return chars.length > max ? `${chars.slice(0, Math.max(1, max - 1)).join('')}…` : text;
 }
+
+;// CONCATENATED MODULE: ./src/report/privacy.ts
+
+/** Emails longer than this are cut: a 100 KB "email" must not fill the summary. */
+const MAX_EMAIL_CHARS = 80;
+/** `jane@secretclient-corp.com` → `j…@s….com`: the first letter of each part and the top-level domain only. */
 function maskEmail(email) {
     const at = email.lastIndexOf('@');
     if (at <= 0)
         return '…';
     const first = [...email.slice(0, at)][0];
-    return cut(`${first}…@${email.slice(at + 1)}`, MAX_EMAIL_CHARS);
+    const domain = email.slice(at + 1);
+    const dot = domain.lastIndexOf('.');
+    const host = [...domain][0];
+    const masked = !host ? '' : dot > 0 ? `${host}….${domain.slice(dot + 1)}` : `${host}…`;
+    return cut(`${first}…@${masked}`, MAX_EMAIL_CHARS);
 }
+const EMAIL = /[^\s"'<>()[\],;:]+@[^\s"'<>()[\],;:]+/g;
+const QUOTED = /"[^"]*"/g;
 function privacy(mode) {
     return {
         mode,
@@ -45712,6 +45767,14 @@ function privacy(mode) {
             if (value == null || value === '' || mode !== 'show')
                 return null;
             return cut(value, maxChars);
+        },
+        text: (value, maxChars) => {
+            let out = value;
+            if (mode === 'mask')
+                out = out.replace(EMAIL, (e) => maskEmail(e));
+            if (mode === 'hide')
+                out = out.replace(EMAIL, '(email)').replace(QUOTED, '"…"');
+            return cut(out, maxChars);
         }
     };
 }
@@ -45987,18 +46050,36 @@ function change(now, before) {
     const rounded = Math.abs(value) < 10 ? value.toFixed(1) : String(Math.round(value));
     return `${value >= 0 ? '+' : '−'}${rounded.replace('-', '')} %`;
 }
+/** Whether amounts are left out of the summary and annotations (`summary-amounts`). */
+function amountsHidden(ctx) {
+    return ctx.config.summaryAmounts === 'hide';
+}
+/** The summary's first line when amounts are hidden: why, and how to show them. */
+function amountsNotice(ctx) {
+    const how = 'Set `summary-amounts: show` to show them; the step outputs carry every amount either way.';
+    switch (ctx.config.amountsHiddenBecause) {
+        case 'public':
+            return `_Amounts are hidden because this repository is public: anyone can read this summary. ${how}_`;
+        case 'unknown':
+            return `_Amounts are hidden because this repository's visibility is unknown (it may be public). ${how}_`;
+        default:
+            return '_Amounts are hidden (`summary-amounts: hide`)._';
+    }
+}
 /** The first block: what a founder wants to know in five seconds. */
 function headline(report, ctx) {
     const lines = [];
+    const hidden = amountsHidden(ctx);
     const currencies = report.totals.currencies().filter((c) => report.totals.byCurrency.get(c).succeededCount > 0);
     const period = periodOf(report, ctx);
     const hasCharges = ctx.config.objects.includes('charges');
-    if (hasCharges && currencies.length > 0) {
+    if (hasCharges && currencies.length > 0 && !hidden) {
         const nets = currencies.map((c) => {
             const t = report.totals.byCurrency.get(c);
             return formatMoney(t.grossMinor - t.refundedMinor, c);
         });
-        lines.push(`**Net received: ${nets.join(' · ')}**${period ? ` — ${describePeriod(period.from, period.to)}` : ''}`);
+        // In each charge's own currency; the balance section's net is after fees, in the settlement currency.
+        lines.push(`**Charged, net of refunds: ${nets.join('; ')}**${period ? ` — ${describePeriod(period.from, period.to)}` : ''}`);
         if (ctx.previous && period) {
             const changes = currencies.flatMap((c) => {
                 const before = ctx.previous.get(c);
@@ -46011,19 +46092,21 @@ function headline(report, ctx) {
                 lines.push(`${changes.join(', ')} vs the previous ${describeLength(period.to - period.from)}`);
         }
     }
+    // Short labelled parts, one per line, so a reader can scan them.
     const facts = [];
     const charges = report.progress.get('charges');
     if (charges) {
+        const parts = [];
         const newCharges = ctx.config.dryRun ? charges.matched : charges.stored;
-        facts.push(`${count(newCharges)} ${ctx.config.dryRun ? 'charges found' : `new charge${newCharges === 1 ? '' : 's'}`}${charges.updated > 0 ? `, ${count(charges.updated)} updated` : ''}`);
+        parts.push(`${count(newCharges)} ${ctx.config.dryRun ? 'found' : 'new'}${charges.updated > 0 ? `, ${count(charges.updated)} updated` : ''}${hidden && period && currencies.length > 0 ? ` over ${describePeriod(period.from, period.to)}` : ''}`);
         let refunded = 0;
         for (const t of report.totals.byCurrency.values())
             if (t.refundedMinor > 0)
                 refunded += 1;
-        if (refunded > 0) {
+        if (refunded > 0 && !hidden) {
             const main = currencies[0];
             const t = main ? report.totals.byCurrency.get(main) : undefined;
-            facts.push(`refunded ${t && t.refundedMinor > 0 ? formatMoney(t.refundedMinor, main) : 'in several currencies'}${refunded > 1 && t && t.refundedMinor > 0 ? ' and more' : ''}`);
+            parts.push(`refunded ${t && t.refundedMinor > 0 ? formatMoney(t.refundedMinor, main) : 'in several currencies'}${refunded > 1 && t && t.refundedMinor > 0 ? ' and more' : ''}`);
         }
         const statuses = ctx.config.statuses;
         if (statuses.has('failed') && statuses.has('succeeded')) {
@@ -46034,38 +46117,41 @@ function headline(report, ctx) {
                 settled += t.failedCount + t.succeededCount;
             }
             if (settled > 0)
-                facts.push(`failure rate ${percent(failed, settled)} (${count(failed)} of ${count(settled)})`);
+                parts.push(`failure rate ${percent(failed, settled)} (${count(failed)} of ${count(settled)})`);
         }
+        facts.push(['Charges', parts.join('; ')]);
     }
     const disputes = report.progress.get('disputes');
     if (disputes)
-        facts.push(`${disputes.stored} new dispute${disputes.stored === 1 ? '' : 's'}`);
-    if (report.mrr.length > 0)
-        facts.push(`MRR ${report.mrr.map((m) => formatMoney(m.mrr, m.currency)).join(' · ')}`);
+        facts.push(['Disputes', `${count(disputes.stored)} new`]);
+    if (report.mrr.length > 0) {
+        const subscriptions = report.mrr.reduce((n, m) => n + m.activeSubscriptions, 0);
+        facts.push(hidden ? ['Subscriptions', `${count(subscriptions)} active`] : ['MRR', report.mrr.map((m) => formatMoney(m.mrr, m.currency)).join('; ')]);
+    }
     const overdue = report.receivables.filter((r) => r.total - r.current > 0);
-    if (overdue.length > 0)
-        facts.push(`overdue ${overdue.map((r) => formatMoney(r.total - r.current, r.currency)).join(' · ')}`);
+    if (overdue.length > 0 && !hidden)
+        facts.push(['Overdue invoices', overdue.map((r) => formatMoney(r.total - r.current, r.currency)).join('; ')]);
     if (report.links) {
         const { reconciled, balanced = 0, failed = 0 } = report.links;
         const n = reconciled.length;
         const unbalanced = n - balanced - failed;
         const parts = [`${balanced} balanced`, ...(failed > 0 ? [`${failed} failed`] : []), ...(unbalanced > 0 ? [`**${unbalanced} not balanced**`] : [])];
         if (n > 0)
-            facts.push(`${n} payout${n === 1 ? '' : 's'} reconciled${balanced === n ? ', all balanced' : `: ${parts.join(', ')}`}`);
+            facts.push(['Payouts', `${n} reconciled${balanced === n ? ', all balanced' : `: ${parts.join(', ')}`}`]);
     }
     const rejected = report.total('rejected');
     if (rejected > 0)
-        facts.push(`**${rejected} quarantined** (stripe_sync_rejects)`);
+        facts.push(['Quarantined', `**${count(rejected)}** (table stripe_sync_rejects)`]);
     if (report.highValue && report.highValue.count > 0)
-        facts.push(`**${report.highValue.count} high-value**`);
+        facts.push(['High-value charges', `**${count(report.highValue.count)}**`]);
     if (facts.length > 0)
-        lines.push(facts.join(' · '));
+        lines.push(facts.map(([label, text]) => `- **${label}:** ${text}`).join('\n'));
     if (ctx.config.dryRun)
         lines.push('_Dry run: nothing was written._');
     return lines;
 }
 function chargeRow(c, ctx, withStatus) {
-    const cells = [moneyCell(c.amount, c.currency)];
+    const cells = amountsHidden(ctx) ? [] : [moneyCell(c.amount, c.currency)];
     if (withStatus)
         cells.push(escapeCell(c.status));
     cells.push(emailCell(ctx.privacy.email(chargeEmail(c))));
@@ -46075,7 +46161,14 @@ function chargeRow(c, ctx, withStatus) {
     return `| ${cells.join(' | ')} |`;
 }
 function chargeHeader(ctx, withStatus) {
-    const names = ['Amount', ...(withStatus ? ['Status'] : []), 'Customer', ...(ctx.privacy.mode === 'show' ? ['Description'] : []), 'Created (UTC)', ''];
+    const names = [
+        ...(amountsHidden(ctx) ? [] : ['Amount']),
+        ...(withStatus ? ['Status'] : []),
+        'Customer',
+        ...(ctx.privacy.mode === 'show' ? ['Description'] : []),
+        'Created (UTC)',
+        ''
+    ];
     const align = names.map((n) => (n === 'Amount' ? '---:' : '---'));
     return [`| ${names.join(' | ')} |`, `| ${align.join(' | ')} |`];
 }
@@ -46089,10 +46182,18 @@ function foldedTable(header, rows, more, what) {
         lines.push(`…and ${more} more not listed here (all are in the table).`, '');
     return lines;
 }
-function moneySection(report) {
+function moneySection(report, ctx) {
     const currencies = report.totals.currencies();
     if (currencies.length === 0)
         return [];
+    if (amountsHidden(ctx)) {
+        const lines = ['### Charges by currency', '', '| Currency | Succeeded | Pending | Failed |', '| --- | ---: | ---: | ---: |'];
+        for (const c of currencies) {
+            const t = report.totals.byCurrency.get(c);
+            lines.push(`| ${c.toUpperCase()} | ${count(t.succeededCount)} | ${count(t.pendingCount)} | ${count(t.failedCount)} |`);
+        }
+        return [...lines, ''];
+    }
     const lines = ['### Charges by currency', '', '| Currency | Succeeded | Gross | Refunded | Net | Failed |', '| --- | ---: | ---: | ---: | ---: | ---: |'];
     for (const c of currencies) {
         const t = report.totals.byCurrency.get(c);
@@ -46100,10 +46201,13 @@ function moneySection(report) {
         lines.push(`| ${c.toUpperCase()} | ${t.succeededCount} | ${moneyCell(t.grossMinor, c)} | ${moneyCell(t.refundedMinor, c)} | ${moneyCell(t.grossMinor - t.refundedMinor, c)} | ${failed} |`);
     }
     const pending = [...report.totals.byCurrency.values()].reduce((n, t) => n + t.pendingCount, 0);
-    lines.push('', `Gross, refunded and net count succeeded charges only${pending > 0 ? `; ${pending} pending charge(s) are not counted yet` : ''}.`, '');
+    lines.push('', `Gross − Refunded = Net, over succeeded charges only, each in its own currency${pending > 0 ? `; ${pending} pending charge(s) are not counted yet` : ''}.`, '');
     return lines;
 }
 function chartSection(report, ctx) {
+    // A chart's bars are amounts.
+    if (amountsHidden(ctx))
+        return [];
     const currencies = report.totals.currencies();
     const main = currencies[0];
     const daily = main ? report.totals.daily.get(main) : undefined;
@@ -46148,7 +46252,7 @@ function highValueSection(report, ctx, rows) {
     const lines = [];
     if (hv.count > 0) {
         lines.push(`### High-value charges (${hv.count})`, '');
-        lines.push(`Succeeded charges at or above ${escapeCell(ctx.config.highValueThreshold)}, announced once each${ctx.config.dryRun ? ' (a dry run remembers nothing: every one that qualifies is listed)' : ''}.`, '');
+        lines.push(`Succeeded charges at or above ${amountsHidden(ctx) ? 'the `high-value-threshold`' : escapeCell(ctx.config.highValueThreshold)}, announced once each${ctx.config.dryRun ? ' (a dry run remembers nothing: every one that qualifies is listed)' : ''}.`, '');
         // By currency (the run's main one first), largest first within each.
         const order = report.totals.currencies();
         const rank = (c) => (order.indexOf(c.currency.toLowerCase()) + order.length + 1) % (order.length + 1);
@@ -46175,31 +46279,51 @@ function chargesSection(report, ctx, rows) {
 function syncedSection(report, ctx) {
     if (ctx.config.objects.length < 2 && report.total('rejected') === 0)
         return [];
-    const lines = ['### Synced', '', '| Object | Fetched | New | Updated | Quarantined |', '| --- | ---: | ---: | ---: | ---: |'];
+    const lines = ['### Synced', '', '| Object | Listed | New rows | Updated rows | Quarantined |', '| --- | ---: | ---: | ---: | ---: |'];
     for (const name of ctx.config.objects) {
         const p = report.of(name);
         const spec = OBJECTS.find((o) => o.name === name);
         const failed = report.failures.has(name) ? ' (failed)' : '';
         lines.push(`| ${spec.plural[0].toUpperCase()}${spec.plural.slice(1)}${failed} | ${count(p.matched)} | ${count(p.stored)} | ${count(p.updated)} | ${count(p.rejected)} |`);
     }
-    lines.push('');
+    lines.push('', 'Listed: found in the range this run listed. New rows can be more: objects learnt from change and deletion events and from payout reconciliation are stored too.', '');
     return lines;
 }
-function balanceSection(report) {
+function balanceSection(report, ctx) {
     if (report.balance.size === 0)
         return [];
-    const lines = ['### Fees and net (balance transactions)', '', '| Currency | Transactions | Fees | Net after fees |', '| --- | ---: | ---: | ---: |'];
-    for (const [c, b] of [...report.balance].sort(([a], [b]) => a.localeCompare(b))) {
-        lines.push(`| ${c.toUpperCase()} | ${b.count} | ${moneyCell(b.feeMinor, c)} | ${moneyCell(b.netMinor, c)} |`);
+    const sorted = [...report.balance].sort(([a], [b]) => a.localeCompare(b));
+    if (amountsHidden(ctx)) {
+        const lines = ['### Stripe balance transactions', '', '| Settlement currency | Transactions |', '| --- | ---: |'];
+        for (const [c, b] of sorted)
+            lines.push(`| ${c.toUpperCase()} | ${count(b.count)} |`);
+        return [...lines, ''];
     }
-    lines.push('', 'Net after fees: what these transactions added to the Stripe balance, payouts left out.', '');
+    const lines = [
+        '### Fees and net to your Stripe balance, in the settlement currency',
+        '',
+        '| Settlement currency | Transactions | Gross | Fees | Net to balance |',
+        '| --- | ---: | ---: | ---: | ---: |'
+    ];
+    for (const [c, b] of sorted) {
+        lines.push(`| ${c.toUpperCase()} | ${count(b.count)} | ${moneyCell(b.grossMinor, c)} | ${moneyCell(b.grossMinor - b.netMinor, c)} | ${moneyCell(b.netMinor, c)} |`);
+    }
+    lines.push('', 'Gross − Fees = Net to balance: what these balance transactions (payouts left out) added to the Stripe balance, converted to the currency Stripe settles in. ' +
+        "It differs from the charged amounts above, which are in each charge's own currency and before fees.", '');
     return lines;
 }
-function billingSection(report) {
+function billingSection(report, ctx) {
     const lines = [];
+    const hidden = amountsHidden(ctx);
     if (report.mrr.length > 0 || report.subscriptionChanges) {
         lines.push('### Recurring revenue', '');
-        if (report.mrr.length > 0) {
+        if (report.mrr.length > 0 && hidden) {
+            lines.push('| Currency | Active subscriptions | Customers |', '| --- | ---: | ---: |');
+            for (const m of report.mrr)
+                lines.push(`| ${m.currency.toUpperCase()} | ${count(m.activeSubscriptions)} | ${count(m.customers)} |`);
+            lines.push('');
+        }
+        else if (report.mrr.length > 0) {
             lines.push('| Currency | MRR | Active subscriptions | Customers |', '| --- | ---: | ---: | ---: |');
             for (const m of report.mrr)
                 lines.push(`| ${m.currency.toUpperCase()} | ${moneyCell(m.mrr, m.currency)} | ${m.activeSubscriptions} | ${m.customers} |`);
@@ -46210,7 +46334,13 @@ function billingSection(report) {
             lines.push(`Subscriptions since ${compactUtc(c.since)} UTC: ${c.started} started, ${c.canceled} canceled.`, '');
         lines.push('MRR: active and past-due subscriptions at list price, a year as 12 months (view `stripe_mrr`; history in `stripe_mrr_monthly`).', '');
     }
-    if (report.receivables.length > 0) {
+    if (report.receivables.length > 0 && hidden) {
+        lines.push('### Open invoices', '', '| Currency | Open invoices |', '| --- | ---: |');
+        for (const r of report.receivables)
+            lines.push(`| ${r.currency.toUpperCase()} | ${count(r.openInvoices)} |`);
+        lines.push('');
+    }
+    else if (report.receivables.length > 0) {
         lines.push('### Open invoices by days overdue', '');
         lines.push('| Currency | Not yet due | 1–30 | 31–60 | 61–90 | Over 90 | Total (invoices) |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
         for (const r of report.receivables) {
@@ -46222,18 +46352,32 @@ function billingSection(report) {
     return lines;
 }
 function payoutRow(p, ctx) {
-    const money = (v) => (v === undefined ? '' : moneyCell(v, p.currency));
-    const balanced = p.balanced === true ? '✓' : p.balanced === false ? '✗' : '—';
+    // Not reconciled (no transactions linked): empty cells, not zeros that would not add up.
+    const listed = (p.transactionCount ?? 0) > 0;
+    const money = (v) => (v === undefined || !listed ? '' : moneyCell(v, p.currency));
+    const balanced = p.balanced === true ? '✓' : p.balanced === false ? `✗${listed && p.difference ? ` ${moneyCell(p.difference, p.currency)} unexplained` : ''}` : '—';
     const link = dashboardUrl({ id: p.id, livemode: p.livemode }, ctx.config.stripeAccount, `payouts/${encodeURIComponent(p.id)}`);
-    return `| ${p.arrival_date === null ? '' : shortDay(Math.floor(p.arrival_date / DAY_SECONDS))} | ${moneyCell(p.amount, p.currency)} | ${escapeCell(p.status)} | ${money(p.charges)} | ${money(p.refunds)} | ${money(p.fees)} | ${balanced} | [View ↗](${link}) |`;
+    const arrival = p.arrival_date === null ? '' : shortDay(Math.floor(p.arrival_date / DAY_SECONDS));
+    if (amountsHidden(ctx)) {
+        return `| ${arrival} | ${escapeCell(p.status)} | ${listed ? count(p.transactionCount) : ''} | ${p.balanced === true ? '✓' : p.balanced === false ? '✗' : '—'} | [View ↗](${link}) |`;
+    }
+    return `| ${arrival} | ${moneyCell(p.amount, p.currency)} | ${escapeCell(p.status)} | ${money(p.charges)} | ${money(p.refunds)} | ${money(p.disputes)} | ${money(p.fees)} | ${money(p.other)} | ${balanced} | [View ↗](${link}) |`;
 }
 function payoutsSection(report, ctx) {
     if (report.payouts.length === 0)
         return [];
     const lines = ['### Payouts', ''];
-    const header = ['| Arrival | Amount | Status | Charges | Refunds | Fees | Balanced | |', '| --- | ---: | --- | ---: | ---: | ---: | :---: | --- |'];
+    const header = amountsHidden(ctx)
+        ? ['| Arrival | Status | Transactions | Balanced | |', '| --- | --- | ---: | :---: | --- |']
+        : [
+            '| Arrival | Amount | Status | Charges | Refunds | Disputes | Fees | Other | Balanced | |',
+            '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | :---: | --- |'
+        ];
     lines.push(...foldedTable(header, report.payouts.map((p) => payoutRow(p, ctx)), 0, 'payouts'));
-    lines.push('Balanced ✓: the payout equals the net of the balance transactions Stripe paid out in it; — not reconciled yet (or a manual payout).', '');
+    lines.push(amountsHidden(ctx)
+        ? 'Balanced ✓: the payout equals the net of the balance transactions Stripe paid out in it; — not reconciled yet (or a manual payout).'
+        : 'Charges + Refunds + Disputes + Fees + Other = Amount when the payout is balanced ✓ (Other: adjustments and anything else Stripe paid out in it); ' +
+            '✗ names the part no transaction explains; — not reconciled yet (or a manual payout).', '');
     return lines;
 }
 function failuresSection(report, describe) {
@@ -46272,6 +46416,7 @@ function settings(report, ctx) {
         rows.push(['Stripe account', c.stripeAccount]);
     rows.push(['Stripe key', `${c.keyMode} mode`]);
     rows.push(['Customer details', c.customerDetails]);
+    rows.push(['Summary amounts', c.summaryAmounts === 'hide' ? 'hidden' : 'shown']);
     let scanned = 0;
     let pages = 0;
     for (const p of report.progress.values()) {
@@ -46303,14 +46448,17 @@ function render(report, ctx, rows, describe) {
             : `Up to date — no new ${what.slice(0, -1).join(', ')} or ${what.at(-1)}, and no changes${since ? `,${since}` : ''}.`, '');
         return [...lines, ...settings(report, ctx)].join('\n');
     }
+    // Said first, where amounts would otherwise be (an up-to-date run shows none).
+    if (amountsHidden(ctx))
+        lines.push(amountsNotice(ctx), '');
     lines.push(...headline(report, ctx).flatMap((l) => [l, '']));
     lines.push(...failuresSection(report, describe));
     lines.push(...highValueSection(report, ctx, rows));
-    lines.push(...moneySection(report));
+    lines.push(...moneySection(report, ctx));
     lines.push(...chartSection(report, ctx));
-    lines.push(...balanceSection(report));
+    lines.push(...balanceSection(report, ctx));
     lines.push(...payoutsSection(report, ctx));
-    lines.push(...billingSection(report));
+    lines.push(...billingSection(report, ctx));
     lines.push(...syncedSection(report, ctx));
     lines.push(...chargesSection(report, ctx, rows));
     lines.push(...settings(report, ctx));
@@ -46352,7 +46500,7 @@ async function readBack(session, config, report, now, env, lastRunAt) {
     const reconciled = report.links?.reconciled ?? [];
     const ids = [...new Set([...seen.map((p) => p.id), ...reconciled])];
     if (config.objects.includes('payouts') && ids.length > 0) {
-        const rows = await db.query(`SELECT r.payout_id, extract(epoch FROM r.arrival_date)::bigint AS arrival, r.status, r.currency, r.amount, r.balanced, r.charges, r.refunds, r.fees,
+        const rows = await db.query(`SELECT r.payout_id, extract(epoch FROM r.arrival_date)::bigint AS arrival, r.status, r.currency, r.amount, r.balanced, r.charges, r.refunds, r.disputes, r.fees, r.adjustments, r.other, r.difference,
               r.transaction_count, p.livemode, extract(epoch FROM p.created_at)::bigint AS created
          FROM ${db.table('stripe_payout_reconciliation')} r JOIN ${db.table('stripe_payouts')} p ON p.id = r.payout_id
         WHERE r.payout_id = ANY($1) ORDER BY p.created_at DESC, r.payout_id DESC LIMIT ${REPORTED_PAYOUTS}`, [ids]);
@@ -46366,7 +46514,10 @@ async function readBack(session, config, report, now, env, lastRunAt) {
             balanced: r.balanced,
             charges: Number(r.charges),
             refunds: Number(r.refunds),
+            disputes: Number(r.disputes),
             fees: Number(r.fees),
+            other: Number(r.adjustments) + Number(r.other),
+            difference: Number(r.difference),
             transactionCount: Number(r.transaction_count)
         }));
     }
@@ -46440,7 +46591,9 @@ async function publish(io, config, report, extra) {
     if (hv) {
         for (const c of hv.kept.slice(0, MAX_HIGH_VALUE_NOTICES)) {
             const email = shown.email(chargeEmail(c));
-            io.notice(`High-value charge ${c.id}: ${formatMoney(c.amount, c.currency)}${email ? ` from ${email}` : ''} (${dashboardUrl(c, config.stripeAccount)})`);
+            // Annotations are as public as the summary: amounts only where summary-amounts shows them.
+            const amount = config.summaryAmounts === 'hide' ? `${c.currency.toUpperCase()} charge` : formatMoney(c.amount, c.currency);
+            io.notice(`High-value charge ${c.id}: ${amount}${email ? ` from ${email}` : ''} (${dashboardUrl(c, config.stripeAccount)})`);
         }
         if (hv.count > MAX_HIGH_VALUE_NOTICES)
             io.notice(`…and ${hv.count - MAX_HIGH_VALUE_NOTICES} more high-value charges (see the job summary).`);
@@ -69176,6 +69329,8 @@ function gaps(from, to, done) {
 
 /** At most this many quarantine warnings per object and run; the count covers the rest. */
 const MAX_REJECT_WARNINGS = 10;
+/** A quarantine reason in the log is cut here: Postgres quotes the refused value, which can be long (and customer data). */
+const MAX_REASON_CHARS = 160;
 /**
  * Splits what Stripe returned into objects that can be stored and objects to quarantine (malformed
  * shapes), and completes the children a list cut short (a subscription with many items).
@@ -69255,9 +69410,11 @@ function account(run, matched, rejects, result, order, changed) {
     for (const reject of [...rejects, ...result.refused]) {
         p.rejected += 1;
         if (p.rejected <= MAX_REJECT_WARNINGS) {
+            // The reason may quote customer data: shown as customer-details allows, and cut (the table keeps it whole).
+            const reason = run.redact(reject.reason, MAX_REASON_CHARS);
             run.warn(run.dryRun
-                ? `Skipped ${run.spec.noun} ${reject.id}, which cannot be stored: ${reject.reason}.`
-                : `Quarantined ${run.spec.noun} ${reject.id} in stripe_sync_rejects: ${reject.reason}. The sync goes on; later runs retry it.`);
+                ? `Skipped ${run.spec.noun} ${reject.id}, which cannot be stored: ${reason}.`
+                : `Quarantined ${run.spec.noun} ${reject.id} in stripe_sync_rejects: ${reason}. The sync goes on; later runs retry it.`);
         }
         else if (p.rejected === MAX_REJECT_WARNINGS + 1) {
             run.warn(`More ${run.spec.plural} were quarantined; see table stripe_sync_rejects (output rejected_count has the total).`);
@@ -69487,6 +69644,9 @@ async function syncSpans(run, options) {
         throw failure;
     report();
 }
+/** Rates and the ETA are shown only after this long and this many requests. */
+const MIN_RATE_SECONDS = 2;
+const MIN_RATE_REQUESTS = 10;
 /**
  * One progress line. The share done and the ETA come from the data, not the clock: what remains is
  * the objects expected in the slices still to list, from the density measured where each was cut.
@@ -69498,11 +69658,17 @@ function progressLine(run, elapsedMs, remaining) {
     const rate = p.scanned / seconds;
     const known = p.scanned + remaining.known;
     const share = known > 0 ? p.scanned / known : remaining.unmeasured ? 0 : 1;
-    const eta = remaining.known > 0 && rate > 0 ? `, ETA ${remaining.unmeasured ? 'at least ' : ''}${Math.max(1, Math.round(remaining.known / rate))} s` : '';
     const stats = run.limits?.stats;
+    // A rate over a few milliseconds or a handful of requests says nothing (503.5 requests/s for 20 objects): shown once it means something.
+    const meaningful = seconds >= MIN_RATE_SECONDS && (stats?.requests ?? p.pages) >= MIN_RATE_REQUESTS;
+    const eta = meaningful && remaining.known > 0 && rate > 0 ? `, ETA ${remaining.unmeasured ? 'at least ' : ''}${Math.max(1, Math.round(remaining.known / rate))} s` : '';
+    const rates = meaningful
+        ? `${Math.round(rate)}/s, ${stats ? `${(stats.requests / seconds).toFixed(1)} requests/s, ${stats.rateLimited} refused (429), ` : ''}`
+        : stats && stats.rateLimited > 0
+            ? `${stats.rateLimited} refused (429), `
+            : '';
     return (`Progress (${run.spec.plural}): ${p.scanned} listed, about ${remaining.known} more expected${remaining.unmeasured ? ' (and an older stretch not measured yet)' : ''} ` +
-        `— ${(share * 100).toFixed(1)}%${remaining.unmeasured ? ' at most' : ''}; ${Math.round(rate)}/s, ` +
-        `${stats ? `${(stats.requests / seconds).toFixed(1)} requests/s, ${stats.rateLimited} refused (429), ` : ''}` +
+        `— ${(share * 100).toFixed(1)}%${remaining.unmeasured ? ' at most' : ''}; ${rates}` +
         `stored ${p.stored} new and ${p.updated} updated${eta}`);
 }
 
@@ -70020,6 +70186,7 @@ function objectRun(ctx, spec) {
         claim: highValue ? (objects) => highValue.claimIds(objects) : undefined,
         log: ctx.log,
         warn: ctx.warn,
+        redact: ctx.redact,
         retry: ctx.retry,
         concurrency: ctx.concurrency,
         limits: ctx.limits,
@@ -70132,6 +70299,7 @@ async function runAction(rawIo, options = {}) {
             repositoryPrivate: options.repositoryPrivate ?? repositoryIsPrivate()
         });
         const cfg = config;
+        warnIfPublishing(io, cfg);
         report = new RunReport(cfg.objects);
         if (cfg.highValue)
             report.highValue = new HighValueCollector(cfg.highValue, cfg.stripeAccount);
@@ -70156,7 +70324,8 @@ async function runAction(rawIo, options = {}) {
                 concurrency: options.concurrency ?? defaultConcurrency(cfg.maxRequestsPerSecond),
                 now,
                 log: (message) => io.info(message),
-                warn: (message) => io.warning(message)
+                warn: (message) => io.warning(message),
+                redact: (text, maxChars) => privacy(cfg.customerDetails).text(text, maxChars)
             });
             // Preparing the tables may have failed after every object had finished fetching.
             if (session.preparing)
@@ -70196,6 +70365,19 @@ async function runAction(rawIo, options = {}) {
         io.setFailed(message);
         return { ok: false, report };
     }
+}
+/** On a public repository, anyone can read what the run publishes: say so once when the inputs choose to publish customer data or amounts. */
+function warnIfPublishing(io, config) {
+    if (config.repositoryPrivate !== false)
+        return;
+    const published = [
+        ...(config.customerDetails === 'show' ? ['customer emails and descriptions (customer-details: show)'] : []),
+        ...(config.summaryAmounts === 'show' ? ['amounts (summary-amounts: show)'] : [])
+    ];
+    if (published.length === 0)
+        return;
+    io.warning(`This repository is public: the log, annotations and job summary, which anyone can read, will show ${published.join(' and ')}. ` +
+        'Remove the input to keep them private.');
 }
 /** Every failed object, with what was kept. */
 function failureMessage(report, config) {

@@ -35,7 +35,14 @@ function digest(title: string, run: DistRun, file: string): void {
   if (run.stderr) console.log(run.stderr)
   const o = run.outputs
   console.log(`  message: ${o.message}`)
-  console.log(`  stored/updated/quarantined per object: ${o.object_counts}`)
+  // `listed` is what the run's range listed; new rows also come from change and deletion events and from payout reconciliation.
+  const counts = JSON.parse(o.object_counts || '{}') as Record<string, { fetched: number; stored: number; updated: number; rejected: number }>
+  console.log(`  ${'object'.padEnd(22)} ${'listed'.padStart(7)} ${'new rows'.padStart(9)} ${'updated'.padStart(8)} ${'quarantined'.padStart(12)}`)
+  for (const [name, c] of Object.entries(counts)) {
+    console.log(
+      `  ${name.padEnd(22)} ${String(c.fetched).padStart(7)} ${String(c.stored).padStart(9)} ${String(c.updated).padStart(8)} ${String(c.rejected).padStart(12)}`
+    )
+  }
   const totals = JSON.parse(o.totals || '{}') as Record<string, { net: string; fee?: string; failed_count: number; succeeded_count: number }>
   for (const [currency, t] of Object.entries(totals)) {
     console.log(
@@ -86,6 +93,8 @@ async function main(): Promise<void> {
       limit: 'all',
       status: 'all',
       'customer-details': 'mask',
+      // The demo plays a private repository's run: amounts shown (a public one hides them by default).
+      'summary-amounts': 'show',
       'high-value-threshold': 'usd:2400, eur:1400, gbp:1100, jpy:280000, kwd:480',
       'max-requests-per-second': '100',
       'max-total-requests-per-second': '100'

@@ -67,6 +67,7 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
       repositoryPrivate: options.repositoryPrivate ?? repositoryIsPrivate()
     })
     const cfg = config
+    warnIfPublishing(io, cfg)
     report = new RunReport(cfg.objects)
     if (cfg.highValue) report.highValue = new HighValueCollector(cfg.highValue, cfg.stripeAccount)
     io.info(
@@ -91,7 +92,8 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
         concurrency: options.concurrency ?? defaultConcurrency(cfg.maxRequestsPerSecond),
         now,
         log: (message) => io.info(message),
-        warn: (message) => io.warning(message)
+        warn: (message) => io.warning(message),
+        redact: (text, maxChars) => privacy(cfg.customerDetails).text(text, maxChars)
       })
       // Preparing the tables may have failed after every object had finished fetching.
       if (session.preparing) await session.ready
@@ -126,6 +128,20 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
     io.setFailed(message)
     return { ok: false, report }
   }
+}
+
+/** On a public repository, anyone can read what the run publishes: say so once when the inputs choose to publish customer data or amounts. */
+function warnIfPublishing(io: ActionIO, config: Config): void {
+  if (config.repositoryPrivate !== false) return
+  const published = [
+    ...(config.customerDetails === 'show' ? ['customer emails and descriptions (customer-details: show)'] : []),
+    ...(config.summaryAmounts === 'show' ? ['amounts (summary-amounts: show)'] : [])
+  ]
+  if (published.length === 0) return
+  io.warning(
+    `This repository is public: the log, annotations and job summary, which anyone can read, will show ${published.join(' and ')}. ` +
+      'Remove the input to keep them private.'
+  )
 }
 
 /** Every failed object, with what was kept. */

@@ -284,7 +284,7 @@ describe('the action against the Stripe stand-in and a real Postgres', () => {
 
   it('flags high-value charges (outputs, notices, summary) and creates the daily view', async () => {
     stripe.addCharges(generateCharges({ count: 200, seed: 17, from: T0, to: T0 + 10 * 86400 }))
-    const { io } = await run({ limit: 'all', status: 'all', 'high-value-threshold': '1500, jpy:200000' })
+    const { io } = await run({ limit: 'all', status: 'all', 'high-value-threshold': '1500, jpy:200000', 'summary-amounts': 'show' })
     expect(io.failed).toBeUndefined()
     const all = stripe.allCharges()
     const threshold = (c: Stripe.Charge) => (c.currency === 'jpy' ? 200000 : c.currency === 'kwd' ? 1500000 : 150000)

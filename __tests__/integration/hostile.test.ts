@@ -168,8 +168,8 @@ describe('customer data is private where the run is public', () => {
   const everything = (io: ReturnType<typeof recorder>) => io.everything()
 
   it.each([
-    ['unknown visibility: masked', undefined, undefined, 'j…@example.com'],
-    ['public repository: masked', false, undefined, 'j…@example.com'],
+    ['unknown visibility: masked', undefined, undefined, 'j…@e….com'],
+    ['public repository: masked', false, undefined, 'j…@e….com'],
     ['private repository: shown', true, undefined, email],
     ['hide, whatever the repository', true, 'hide', undefined]
   ] as const)('%s', async (_name, repositoryPrivate, mode, shown) => {
@@ -181,11 +181,62 @@ describe('customer data is private where the run is public', () => {
     } else {
       expect(everything(io)).not.toContain(email)
       expect(everything(io)).not.toContain(secretText)
+      // Not even the domain: a business customer's domain names the client.
+      expect([io.summary, ...io.notices, ...io.warnings].join('\n')).not.toContain('example.com')
       if (shown) expect(io.summary).toContain(shown)
     }
     // The database always has everything.
     const row = (await readTable(db.url, schema))[0]!
     expect([row.customer_email, row.description]).toEqual([email, secretText])
+  })
+})
+
+describe('a public repository keeps the money private', () => {
+  const amount = /\d(?:&nbsp;| )USD\b/
+  const published = (io: ReturnType<typeof recorder>) => [io.summary, ...io.notices, ...io.warnings, ...io.logs].join('\n')
+
+  it.each([
+    ['public', false],
+    ['unknown visibility', undefined]
+  ] as const)('%s, default inputs: no amount in the summary, annotations or log; the outputs keep them', async (_name, repositoryPrivate) => {
+    stripe.addCharges([charge(clock - 900, { amount: 1_234_567, receipt_email: 'cfo@bigclient-corp.com' }), charge(clock - 800, { amount: 4200 })])
+    const { io } = await run({ 'high-value-threshold': '1000' }, { repositoryPrivate })
+    expect(io.failed).toBeUndefined()
+    expect(io.summary.split('\n\n')[1]).toMatch(/^_Amounts are hidden because this repository.*`summary-amounts: show`/)
+    expect(published(io)).not.toMatch(amount)
+    expect(published(io)).not.toContain('12,345.67')
+    expect(published(io)).not.toContain('bigclient-corp')
+    expect(io.notices.join('\n')).toContain('High-value charge ch_')
+    expect(io.outputs.total_amount_cents).toBe('1238767')
+    expect(JSON.parse(io.outputs.high_value_charges!)[0].amount).toBe('12345.67')
+  })
+
+  it('private repository: amounts shown', async () => {
+    stripe.addCharges([charge(clock - 900, { amount: 1_234_567 })])
+    const { io } = await run({ 'high-value-threshold': '1000' }, { repositoryPrivate: true })
+    expect(io.summary).toContain('12,345.67&nbsp;USD')
+    expect(io.notices.join('\n')).toContain('12,345.67 USD')
+    expect(io.summary).not.toContain('Amounts are hidden')
+    expect(io.warnings).toEqual([])
+  })
+
+  it('a quarantine warning does not echo customer data, and is cut', async () => {
+    const bad = { ...charge(clock - 700), currency: 'jane.secret@bigclient.com' } as unknown as Stripe.Charge
+    stripe.addCharges([bad])
+    const { io } = await run({}, { repositoryPrivate: false })
+    const warning = io.warnings.find((w) => w.includes(`Quarantined charge ${bad.id}`))!
+    expect(warning).toContain('currency is not a three-letter code ("j…@b….com")')
+    expect(published(io)).not.toContain('bigclient')
+    // The table keeps the whole value, for whoever can read the database.
+    const rejects = await withClient(db.url, (c) => c.query(`SELECT reason FROM "${schema}".stripe_sync_rejects`))
+    expect(rejects.rows[0].reason).toContain('jane.secret@bigclient.com')
+  })
+
+  it('customer-details: show on a public repository warns once that customer data is published', async () => {
+    stripe.addCharges([charge(clock - 900, { receipt_email: 'jane@bigclient-corp.com' })])
+    const { io } = await run({ 'customer-details': 'show' }, { repositoryPrivate: false })
+    expect(io.warnings.filter((w) => /public/.test(w))).toEqual([expect.stringContaining('customer emails and descriptions (customer-details: show)')])
+    expect(io.summary).toContain('jane@bigclient-corp.com')
   })
 })
 

@@ -1,4 +1,5 @@
-import { summaryPage } from '../../scripts/screenshot.js'
+import path from 'node:path'
+import { ScreenshotError, chromium, paths, summaryPage } from '../../scripts/screenshot.js'
 
 // The page the screenshot is taken of must render the summary as GitHub does: GFM tables with their
 // alignment, folded <details>, and Mermaid blocks handed to Mermaid rather than shown as code.
@@ -6,7 +7,7 @@ describe('summary page for the screenshot', () => {
   const markdown = [
     '## Stripe Payment Monitor',
     '',
-    '**Net received: 1,234.50&nbsp;USD**',
+    '**Charged, net of refunds: 1,234.50&nbsp;USD**',
     '',
     '| Amount | Customer |',
     '| ---: | --- |',
@@ -48,5 +49,21 @@ describe('summary page for the screenshot', () => {
   it('cannot be broken out of by a script end tag inside the inlined Mermaid bundle', () => {
     const hostile = summaryPage('x', 'var s = "</script><img src=x>"')
     expect(hostile).not.toContain('"</script><img')
+  })
+})
+
+describe('npm run screenshot', () => {
+  it('never overwrites the README picture without --readme', () => {
+    expect(paths([]).output).toMatch(/\.demo[/\\]summary\.png$/)
+    expect(paths(['--readme']).output).toMatch(/docs[/\\]summary\.png$/)
+    expect(paths(['x.md', 'y.png']).output).toBe(path.resolve('y.png'))
+    expect(() => paths(['x.md', 'y.png', '--readme'])).toThrow(ScreenshotError)
+    expect(() => paths(['--readme=yes'])).toThrow(/Unknown option --readme=yes/)
+  })
+
+  it('says how to install Chromium when there is none (a message, not a stack trace)', () => {
+    expect(() => chromium({}, () => false)).toThrow(ScreenshotError)
+    expect(() => chromium({}, () => false)).toThrow(/No Chromium found: install it/)
+    expect(chromium({ CHROMIUM: '/opt/chrome' }, (f) => f === '/opt/chrome')).toBe('/opt/chrome')
   })
 })

@@ -1,3 +1,4 @@
+import { progressLine } from '../../src/sync/spans.js'
 import { addSpan, gaps } from '../../src/stripe/range.js'
 import { advanceWatermark, type SyncState } from '../../src/store/state.js'
 import { BatchWriter } from '../../src/store/writer.js'
@@ -113,5 +114,26 @@ describe('isStored', () => {
     expect(isStored(state, { id: 'ch_c', created: 150 })).toBe(true)
     expect(isStored(state, { id: 'ch_d', created: 200 })).toBe(false)
     expect(isStored(state, { id: 'ch_e' })).toBeUndefined()
+  })
+})
+
+describe('progress line', () => {
+  const run = (scanned: number, pages: number, requests: number) =>
+    ({
+      spec: { plural: 'charges' },
+      progress: { scanned, pages, stored: scanned, updated: 0 },
+      limits: { stats: { requests, rateLimited: 0 } }
+    }) as unknown as Parameters<typeof progressLine>[0]
+
+  it('shows no rate for a few requests over a few milliseconds (20 objects are not 503.5 requests/s)', () => {
+    const line = progressLine(run(20, 1, 1), 2, { known: 0, unmeasured: false })
+    expect(line).not.toMatch(/requests\/s|\/s,|ETA/)
+    expect(line).toContain('20 listed')
+  })
+
+  it('shows the rate and ETA once they mean something', () => {
+    const line = progressLine(run(5000, 50, 50), 5000, { known: 5000, unmeasured: false })
+    expect(line).toContain('1000/s, 10.0 requests/s, 0 refused (429)')
+    expect(line).toContain('ETA 5 s')
   })
 })

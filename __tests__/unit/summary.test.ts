@@ -48,7 +48,9 @@ const config: SummaryContext['config'] = {
   objects: ['charges'],
   highValueThreshold: undefined,
   keyMode: 'test',
-  customerDetails: 'show'
+  customerDetails: 'show',
+  summaryAmounts: 'show',
+  amountsHiddenBecause: undefined
 }
 const ctx: SummaryContext = { config, privacy: privacy('show'), now: new Date((T + 2 * DAY) * 1000) }
 const show = privacy('show')
@@ -196,7 +198,7 @@ describe('high-value alerts', () => {
       amount: '100.00',
       amount_minor: 10000,
       currency: 'usd',
-      customer_email: 'j…@example.com',
+      customer_email: 'j…@e….com',
       description: null,
       created: '2026-11-20T12:00:00Z',
       dashboard_url: 'https://dashboard.stripe.com/test/payments/ch_0'
@@ -223,10 +225,29 @@ describe('high-value alerts', () => {
 
 describe('privacy', () => {
   it.each([
-    ['jane.doe@example.com', 'j…@example.com'],
-    ['Ünïcode.4@example.org', 'Ü…@example.org'],
+    ['jane.doe@example.com', 'j…@e….com'],
+    ['jane@secretclient-corp.com', 'j…@s….com'],
+    ['Ünïcode.4@Éxample.org', 'Ü…@É….org'],
+    ['x@localhost', 'x…@l…'],
     ['no-at-sign', '…']
   ])('masks %p as %p', (email, masked) => expect(maskEmail(email)).toBe(masked))
+
+  it.each([
+    ['mask', 'j…@b….com'],
+    ['hide', '(email)']
+  ] as const)('redacts emails and cuts free text (%s)', (mode, shown) => {
+    const reason = 'Postgres refused it: value too long for type character varying(10): "jane.secret@bigclient.com"'
+    const text = privacy(mode).text(reason, 200)
+    expect(text).toContain(mode === 'mask' ? `"${shown}"` : '"…"')
+    expect(text).not.toContain('bigclient')
+    expect(text).not.toContain('jane.secret')
+    expect([...privacy(mode).text(`${reason} ${'x'.repeat(500)}`, 120)]).toHaveLength(120)
+  })
+
+  it('shows free text as it is with customer-details: show (but cut)', () => {
+    expect(privacy('show').text('"jane@bigclient.com"', 100)).toBe('"jane@bigclient.com"')
+    expect(privacy('show').text('y'.repeat(300), 160)).toHaveLength(160)
+  })
 })
 
 describe('cells', () => {
@@ -366,13 +387,14 @@ describe('the summary', () => {
     const md = renderSummary(reportOf(mixed(), { stored: 5 }), { ...ctx, config: allStatuses })
     const first = md.split('\n\n')[1]!
     // Succeeded only: USD 2,500.00 + 10.00 + 9.99 − 500.00 refunded; the failed 745,000.00 is not money.
-    expect(first).toBe('**Net received: 2,019.99 USD · 120,000 JPY** — Nov 14 – Nov 21, 2026 (UTC)')
+    expect(first).toBe('**Charged, net of refunds: 2,019.99 USD; 120,000 JPY** — Nov 14 – Nov 21, 2026 (UTC)')
     const facts = md.split('\n\n')[2]!
-    expect(facts).toBe('5 new charges · refunded 500.00 USD · failure rate 20 % (1 of 5)')
-    expect(md.indexOf('Net received')).toBeLessThan(md.indexOf('Settings'))
+    // Short labelled parts, one a line; `·` no longer separates both facts and currencies.
+    expect(facts).toBe('- **Charges:** 5 new; refunded 500.00 USD; failure rate 20 % (1 of 5)')
+    expect(md.indexOf('Charged, net of refunds')).toBeLessThan(md.indexOf('Settings'))
     // Counts are written as people write them.
     const many = renderSummary(reportOf(mixed(), { stored: 12_345 }), { ...ctx, config: allStatuses })
-    expect(many.split('\n\n')[2]).toMatch(/^12,345 new charges · /)
+    expect(many.split('\n\n')[2]).toMatch(/^- \*\*Charges:\*\* 12,345 new; /)
   })
 
   it('compares with the previous period of the same length when the table holds it', () => {
@@ -441,8 +463,9 @@ describe('the summary', () => {
   it('masks emails and leaves descriptions out when customer details are masked', () => {
     const report = reportOf([charge('ch_1', 100, 'usd', T, { receipt_email: 'jane@example.com', description: 'Secret project' })])
     const md = renderSummary(report, { ...ctx, privacy: privacy('mask') })
-    expect(md).toContain('`j…@example.com`')
+    expect(md).toContain('`j…@e….com`')
     expect(md).not.toContain('jane@example.com')
+    expect(md).not.toContain('example.com')
     expect(md).not.toContain('Secret project')
     expect(md).not.toContain('| Description |')
   })
@@ -478,5 +501,106 @@ describe('the summary', () => {
     const md = renderSummary(reportOf([charge('ch_1', 100, 'usd')]), { ...ctx, config: { ...config, dryRun: true } })
     expect(md).toContain('_Dry run: nothing was written._')
     expect(md).toContain('| Dry run | yes: nothing was written |')
+  })
+})
+
+describe('summary-amounts: hide', () => {
+  /** A report with every money section: charges, a high-value one, fees, payouts, MRR and receivables. */
+  function fullReport(): RunReport {
+    const charges = Array.from({ length: 40 }, (_, i) =>
+      charge(`ch_${i}`, 1000 + i * 3217, i % 3 === 0 ? 'eur' : 'usd', T - i * 3600 * 5, { amount_refunded: i % 7 === 0 ? 500 : 0 })
+    )
+    const report = reportOf(charges, { threshold: 'usd:50', objects: ['charges', 'balance_transactions', 'payouts', 'subscriptions', 'invoices'] })
+    report.balance.set('usd', { count: 40, feeMinor: 3_912, netMinor: 120_345, grossMinor: 124_257 })
+    report.payouts = [
+      {
+        id: 'po_1',
+        amount: 56_321_67,
+        currency: 'usd',
+        arrival_date: T,
+        status: 'paid',
+        livemode: false,
+        balanced: true,
+        charges: 61_835_42,
+        refunds: -2_253_82,
+        disputes: -1_251_24,
+        fees: -2_008_69,
+        other: 0,
+        difference: 0,
+        transactionCount: 120
+      },
+      {
+        id: 'po_2',
+        amount: 1_000_00,
+        currency: 'usd',
+        arrival_date: T,
+        status: 'paid',
+        livemode: false,
+        balanced: false,
+        charges: 1_100_00,
+        refunds: 0,
+        disputes: 0,
+        fees: -50_00,
+        other: 0,
+        difference: -50_00,
+        transactionCount: 3
+      }
+    ]
+    report.links = { reconciled: ['po_1', 'po_2'], transactions: 123, balanced: 1, failed: 0 }
+    report.mrr = [{ currency: 'usd', mrr: 12_345_00, activeSubscriptions: 40, customers: 38 }]
+    report.receivables = [
+      {
+        currency: 'usd',
+        openInvoices: 4,
+        total: 4_000_00,
+        current: 1_000_00,
+        overdue1to30: 1_000_00,
+        overdue31to60: 1_000_00,
+        overdue61to90: 500_00,
+        overdue90plus: 500_00
+      }
+    ]
+    return report
+  }
+  const moneyPattern = /\d(?:&nbsp;| )(?:USD|EUR)\b/
+  const full = { ...config, objects: ['charges', 'balance_transactions', 'payouts', 'subscriptions', 'invoices'] as ObjectName[], highValueThreshold: 'usd:50' }
+
+  it('shows amounts, a chart and money tables that add up when amounts are shown', () => {
+    const md = renderSummary(fullReport(), { ...ctx, config: full })
+    expect(md).toMatch(moneyPattern)
+    expect(md).toContain('```mermaid')
+    // The payouts table adds up: 61,835.42 − 2,253.82 − 1,251.24 − 2,008.69 = 56,321.67, the disputes in their own column.
+    expect(md).toContain('| Arrival | Amount | Status | Charges | Refunds | Disputes | Fees | Other | Balanced | |')
+    expect(md).toContain(
+      '| 56,321.67&nbsp;USD | paid | 61,835.42&nbsp;USD | -2,253.82&nbsp;USD | -1,251.24&nbsp;USD | -2,008.69&nbsp;USD | 0.00&nbsp;USD | ✓ |'
+    )
+    // An unbalanced payout says where the rest is.
+    expect(md).toContain('✗ -50.00&nbsp;USD unexplained')
+    // Two nets, named apart; the second says its currency.
+    expect(md).toContain('**Charged, net of refunds:')
+    expect(md).toContain('### Fees and net to your Stripe balance, in the settlement currency')
+    expect(md).toContain('| USD | 40 | 1,242.57&nbsp;USD | 39.12&nbsp;USD | 1,203.45&nbsp;USD |')
+    expect(md).not.toContain('Amounts are hidden')
+  })
+
+  it.each([
+    ['public', 'because this repository is public'],
+    ['unknown', "because this repository's visibility is unknown"],
+    ['input', '(`summary-amounts: hide`)']
+  ] as const)('leaves out every amount, chart value and total (hidden: %s), and says so first', (because, why) => {
+    const md = renderSummary(fullReport(), { ...ctx, config: { ...full, summaryAmounts: 'hide', amountsHiddenBecause: because } })
+    expect(md.split('\n\n')[1]).toContain(`Amounts are hidden ${why}`)
+    if (because !== 'input') expect(md.split('\n\n')[1]).toContain('`summary-amounts: show`')
+    expect(md).not.toMatch(moneyPattern)
+    expect(md).not.toContain('mermaid')
+    expect(md).not.toContain('usd:50')
+    for (const figure of ['56,321.67', '12,345.00', '1,203.45', '4,000.00', '39.12']) expect(md).not.toContain(figure)
+    // Counts, statuses, ids and percentages stay.
+    expect(md).toContain('- **Charges:** 40 new')
+    expect(md).toContain('- **Payouts:** 2 reconciled: 1 balanced, **1 not balanced**')
+    expect(md).toContain('| Arrival | Status | Transactions | Balanced | |')
+    expect(md).toContain('payouts/po_1')
+    expect(md).toContain('| USD | 40 | 38 |')
+    expect(md).toContain('ch_0')
   })
 })

@@ -16,6 +16,8 @@ export const REPORTED_PAYOUTS = 20
 export interface BalanceTotal {
   count: number
   feeMinor: number
+  /** Amount of the transactions, payouts left out (net + their fees). */
+  grossMinor: number
   /** What the transactions added to the balance after fees, payouts left out. */
   netMinor: number
 }
@@ -32,7 +34,12 @@ export interface PayoutLine {
   balanced: boolean | null
   charges?: number
   refunds?: number
+  disputes?: number
   fees?: number
+  /** Adjustments and anything else paid out in it. */
+  other?: number
+  /** Payout amount minus the transactions' net: what no transaction explains. */
+  difference?: number
   transactionCount?: number
 }
 
@@ -115,10 +122,13 @@ export class RunReport {
         for (const t of objects as readonly Stripe.BalanceTransaction[]) {
           const currency = t.currency.toLowerCase()
           let total = this.balance.get(currency)
-          if (!total) this.balance.set(currency, (total = { count: 0, feeMinor: 0, netMinor: 0 }))
+          if (!total) this.balance.set(currency, (total = { count: 0, feeMinor: 0, netMinor: 0, grossMinor: 0 }))
           total.count += 1
           total.feeMinor += t.fee
-          if (t.type !== 'payout' && t.reporting_category !== 'payout' && t.reporting_category !== 'payout_reversal') total.netMinor += t.net
+          if (t.type !== 'payout' && t.reporting_category !== 'payout' && t.reporting_category !== 'payout_reversal') {
+            total.netMinor += t.net
+            total.grossMinor += t.amount
+          }
         }
         break
       case 'payouts':

@@ -4,10 +4,11 @@
  * everything.
  *
  * - `show`: emails and descriptions as Stripe has them (cut to a sensible length);
- * - `mask`: emails as `j…@example.com`, descriptions left out;
+ * - `mask`: emails as `j…@e….com` (the domain too: a business customer's domain names the client), descriptions left out;
  * - `hide`: neither.
  */
 import type { CustomerDetails } from '../config.js'
+import { cut } from '../text.js'
 
 /** Emails longer than this are cut: a 100 KB "email" must not fill the summary. */
 export const MAX_EMAIL_CHARS = 80
@@ -16,20 +17,27 @@ export interface Privacy {
   mode: CustomerDetails
   email(value: string | null | undefined): string | null
   description(value: string | null | undefined, maxChars: number): string | null
+  /**
+   * Free text that may quote customer data (a quarantine reason echoing the refused value): emails
+   * masked or removed, and with `hide` every quoted value; cut to `maxChars`.
+   */
+  text(value: string, maxChars: number): string
 }
 
-/** Cut to `max` characters (code points, so an emoji is never split), with an ellipsis. */
-export function cut(text: string, max: number): string {
-  const chars = [...text]
-  return chars.length > max ? `${chars.slice(0, Math.max(1, max - 1)).join('')}…` : text
-}
-
+/** `jane@secretclient-corp.com` → `j…@s….com`: the first letter of each part and the top-level domain only. */
 export function maskEmail(email: string): string {
   const at = email.lastIndexOf('@')
   if (at <= 0) return '…'
   const first = [...email.slice(0, at)][0]!
-  return cut(`${first}…@${email.slice(at + 1)}`, MAX_EMAIL_CHARS)
+  const domain = email.slice(at + 1)
+  const dot = domain.lastIndexOf('.')
+  const host = [...domain][0]
+  const masked = !host ? '' : dot > 0 ? `${host}….${domain.slice(dot + 1)}` : `${host}…`
+  return cut(`${first}…@${masked}`, MAX_EMAIL_CHARS)
 }
+
+const EMAIL = /[^\s"'<>()[\],;:]+@[^\s"'<>()[\],;:]+/g
+const QUOTED = /"[^"]*"/g
 
 export function privacy(mode: CustomerDetails): Privacy {
   return {
@@ -41,6 +49,12 @@ export function privacy(mode: CustomerDetails): Privacy {
     description: (value, maxChars) => {
       if (value == null || value === '' || mode !== 'show') return null
       return cut(value, maxChars)
+    },
+    text: (value, maxChars) => {
+      let out = value
+      if (mode === 'mask') out = out.replace(EMAIL, (e) => maskEmail(e))
+      if (mode === 'hide') out = out.replace(EMAIL, '(email)').replace(QUOTED, '"…"')
+      return cut(out, maxChars)
     }
   }
 }

@@ -43,12 +43,16 @@ export async function readBack(
       balanced: boolean | null
       charges: string
       refunds: string
+      disputes: string
       fees: string
+      adjustments: string
+      other: string
+      difference: string
       transaction_count: string
       livemode: boolean | null
       created: string
     }>(
-      `SELECT r.payout_id, extract(epoch FROM r.arrival_date)::bigint AS arrival, r.status, r.currency, r.amount, r.balanced, r.charges, r.refunds, r.fees,
+      `SELECT r.payout_id, extract(epoch FROM r.arrival_date)::bigint AS arrival, r.status, r.currency, r.amount, r.balanced, r.charges, r.refunds, r.disputes, r.fees, r.adjustments, r.other, r.difference,
               r.transaction_count, p.livemode, extract(epoch FROM p.created_at)::bigint AS created
          FROM ${db.table('stripe_payout_reconciliation')} r JOIN ${db.table('stripe_payouts')} p ON p.id = r.payout_id
         WHERE r.payout_id = ANY($1) ORDER BY p.created_at DESC, r.payout_id DESC LIMIT ${REPORTED_PAYOUTS}`,
@@ -64,7 +68,10 @@ export async function readBack(
       balanced: r.balanced,
       charges: Number(r.charges),
       refunds: Number(r.refunds),
+      disputes: Number(r.disputes),
       fees: Number(r.fees),
+      other: Number(r.adjustments) + Number(r.other),
+      difference: Number(r.difference),
       transactionCount: Number(r.transaction_count)
     }))
   }
@@ -154,7 +161,9 @@ export async function publish(
   if (hv) {
     for (const c of hv.kept.slice(0, MAX_HIGH_VALUE_NOTICES)) {
       const email = shown.email(chargeEmail(c))
-      io.notice(`High-value charge ${c.id}: ${formatMoney(c.amount, c.currency)}${email ? ` from ${email}` : ''} (${dashboardUrl(c, config.stripeAccount)})`)
+      // Annotations are as public as the summary: amounts only where summary-amounts shows them.
+      const amount = config.summaryAmounts === 'hide' ? `${c.currency.toUpperCase()} charge` : formatMoney(c.amount, c.currency)
+      io.notice(`High-value charge ${c.id}: ${amount}${email ? ` from ${email}` : ''} (${dashboardUrl(c, config.stripeAccount)})`)
     }
     if (hv.count > MAX_HIGH_VALUE_NOTICES) io.notice(`…and ${hv.count - MAX_HIGH_VALUE_NOTICES} more high-value charges (see the job summary).`)
   }

@@ -8,7 +8,8 @@ import { MIN_BARS, bucketize, dayRange, mermaidBarChart, shortDay } from './char
 import type { PayoutLine, RunReport } from './collect.js'
 import { dashboardUrl } from './links.js'
 import { formatMoney } from './money.js'
-import { cut, type Privacy } from './privacy.js'
+import type { Privacy } from './privacy.js'
+import { cut } from '../text.js'
 
 export interface SummaryContext {
   config: Pick<
@@ -26,6 +27,8 @@ export interface SummaryContext {
     | 'highValueThreshold'
     | 'keyMode'
     | 'customerDetails'
+    | 'summaryAmounts'
+    | 'amountsHiddenBecause'
   >
   privacy: Privacy
   now: Date
@@ -141,18 +144,38 @@ function change(now: number, before: number): string {
   return `${value >= 0 ? '+' : '−'}${rounded.replace('-', '')} %`
 }
 
+/** Whether amounts are left out of the summary and annotations (`summary-amounts`). */
+export function amountsHidden(ctx: Pick<SummaryContext, 'config'>): boolean {
+  return ctx.config.summaryAmounts === 'hide'
+}
+
+/** The summary's first line when amounts are hidden: why, and how to show them. */
+export function amountsNotice(ctx: Pick<SummaryContext, 'config'>): string {
+  const how = 'Set `summary-amounts: show` to show them; the step outputs carry every amount either way.'
+  switch (ctx.config.amountsHiddenBecause) {
+    case 'public':
+      return `_Amounts are hidden because this repository is public: anyone can read this summary. ${how}_`
+    case 'unknown':
+      return `_Amounts are hidden because this repository's visibility is unknown (it may be public). ${how}_`
+    default:
+      return '_Amounts are hidden (`summary-amounts: hide`)._'
+  }
+}
+
 /** The first block: what a founder wants to know in five seconds. */
 function headline(report: RunReport, ctx: SummaryContext): string[] {
   const lines: string[] = []
+  const hidden = amountsHidden(ctx)
   const currencies = report.totals.currencies().filter((c) => report.totals.byCurrency.get(c)!.succeededCount > 0)
   const period = periodOf(report, ctx)
   const hasCharges = ctx.config.objects.includes('charges')
-  if (hasCharges && currencies.length > 0) {
+  if (hasCharges && currencies.length > 0 && !hidden) {
     const nets = currencies.map((c) => {
       const t = report.totals.byCurrency.get(c)!
       return formatMoney(t.grossMinor - t.refundedMinor, c)
     })
-    lines.push(`**Net received: ${nets.join(' · ')}**${period ? ` — ${describePeriod(period.from, period.to)}` : ''}`)
+    // In each charge's own currency; the balance section's net is after fees, in the settlement currency.
+    lines.push(`**Charged, net of refunds: ${nets.join('; ')}**${period ? ` — ${describePeriod(period.from, period.to)}` : ''}`)
     if (ctx.previous && period) {
       const changes = currencies.flatMap((c) => {
         const before = ctx.previous!.get(c)
@@ -163,19 +186,23 @@ function headline(report: RunReport, ctx: SummaryContext): string[] {
       if (changes.length > 0) lines.push(`${changes.join(', ')} vs the previous ${describeLength(period.to - period.from)}`)
     }
   }
-  const facts: string[] = []
+  // Short labelled parts, one per line, so a reader can scan them.
+  const facts: Array<[string, string]> = []
   const charges = report.progress.get('charges')
   if (charges) {
+    const parts: string[] = []
     const newCharges = ctx.config.dryRun ? charges.matched : charges.stored
-    facts.push(
-      `${count(newCharges)} ${ctx.config.dryRun ? 'charges found' : `new charge${newCharges === 1 ? '' : 's'}`}${charges.updated > 0 ? `, ${count(charges.updated)} updated` : ''}`
+    parts.push(
+      `${count(newCharges)} ${ctx.config.dryRun ? 'found' : 'new'}${charges.updated > 0 ? `, ${count(charges.updated)} updated` : ''}${
+        hidden && period && currencies.length > 0 ? ` over ${describePeriod(period.from, period.to)}` : ''
+      }`
     )
     let refunded = 0
     for (const t of report.totals.byCurrency.values()) if (t.refundedMinor > 0) refunded += 1
-    if (refunded > 0) {
+    if (refunded > 0 && !hidden) {
       const main = currencies[0]
       const t = main ? report.totals.byCurrency.get(main)! : undefined
-      facts.push(
+      parts.push(
         `refunded ${t && t.refundedMinor > 0 ? formatMoney(t.refundedMinor, main!) : 'in several currencies'}${refunded > 1 && t && t.refundedMinor > 0 ? ' and more' : ''}`
       )
     }
@@ -187,31 +214,35 @@ function headline(report: RunReport, ctx: SummaryContext): string[] {
         failed += t.failedCount
         settled += t.failedCount + t.succeededCount
       }
-      if (settled > 0) facts.push(`failure rate ${percent(failed, settled)} (${count(failed)} of ${count(settled)})`)
+      if (settled > 0) parts.push(`failure rate ${percent(failed, settled)} (${count(failed)} of ${count(settled)})`)
     }
+    facts.push(['Charges', parts.join('; ')])
   }
   const disputes = report.progress.get('disputes')
-  if (disputes) facts.push(`${disputes.stored} new dispute${disputes.stored === 1 ? '' : 's'}`)
-  if (report.mrr.length > 0) facts.push(`MRR ${report.mrr.map((m) => formatMoney(m.mrr, m.currency)).join(' · ')}`)
+  if (disputes) facts.push(['Disputes', `${count(disputes.stored)} new`])
+  if (report.mrr.length > 0) {
+    const subscriptions = report.mrr.reduce((n, m) => n + m.activeSubscriptions, 0)
+    facts.push(hidden ? ['Subscriptions', `${count(subscriptions)} active`] : ['MRR', report.mrr.map((m) => formatMoney(m.mrr, m.currency)).join('; ')])
+  }
   const overdue = report.receivables.filter((r) => r.total - r.current > 0)
-  if (overdue.length > 0) facts.push(`overdue ${overdue.map((r) => formatMoney(r.total - r.current, r.currency)).join(' · ')}`)
+  if (overdue.length > 0 && !hidden) facts.push(['Overdue invoices', overdue.map((r) => formatMoney(r.total - r.current, r.currency)).join('; ')])
   if (report.links) {
     const { reconciled, balanced = 0, failed = 0 } = report.links
     const n = reconciled.length
     const unbalanced = n - balanced - failed
     const parts = [`${balanced} balanced`, ...(failed > 0 ? [`${failed} failed`] : []), ...(unbalanced > 0 ? [`**${unbalanced} not balanced**`] : [])]
-    if (n > 0) facts.push(`${n} payout${n === 1 ? '' : 's'} reconciled${balanced === n ? ', all balanced' : `: ${parts.join(', ')}`}`)
+    if (n > 0) facts.push(['Payouts', `${n} reconciled${balanced === n ? ', all balanced' : `: ${parts.join(', ')}`}`])
   }
   const rejected = report.total('rejected')
-  if (rejected > 0) facts.push(`**${rejected} quarantined** (stripe_sync_rejects)`)
-  if (report.highValue && report.highValue.count > 0) facts.push(`**${report.highValue.count} high-value**`)
-  if (facts.length > 0) lines.push(facts.join(' · '))
+  if (rejected > 0) facts.push(['Quarantined', `**${count(rejected)}** (table stripe_sync_rejects)`])
+  if (report.highValue && report.highValue.count > 0) facts.push(['High-value charges', `**${count(report.highValue.count)}**`])
+  if (facts.length > 0) lines.push(facts.map(([label, text]) => `- **${label}:** ${text}`).join('\n'))
   if (ctx.config.dryRun) lines.push('_Dry run: nothing was written._')
   return lines
 }
 
 function chargeRow(c: Stripe.Charge, ctx: SummaryContext, withStatus: boolean): string {
-  const cells = [moneyCell(c.amount, c.currency)]
+  const cells = amountsHidden(ctx) ? [] : [moneyCell(c.amount, c.currency)]
   if (withStatus) cells.push(escapeCell(c.status))
   cells.push(emailCell(ctx.privacy.email(chargeEmail(c))))
   if (ctx.privacy.mode === 'show') cells.push(escapeCell(ctx.privacy.description(c.description, DESCRIPTION_CHARS)))
@@ -220,7 +251,14 @@ function chargeRow(c: Stripe.Charge, ctx: SummaryContext, withStatus: boolean): 
 }
 
 function chargeHeader(ctx: SummaryContext, withStatus: boolean): string[] {
-  const names = ['Amount', ...(withStatus ? ['Status'] : []), 'Customer', ...(ctx.privacy.mode === 'show' ? ['Description'] : []), 'Created (UTC)', '']
+  const names = [
+    ...(amountsHidden(ctx) ? [] : ['Amount']),
+    ...(withStatus ? ['Status'] : []),
+    'Customer',
+    ...(ctx.privacy.mode === 'show' ? ['Description'] : []),
+    'Created (UTC)',
+    ''
+  ]
   const align = names.map((n) => (n === 'Amount' ? '---:' : '---'))
   return [`| ${names.join(' | ')} |`, `| ${align.join(' | ')} |`]
 }
@@ -234,9 +272,17 @@ function foldedTable(header: string[], rows: string[], more: number, what: strin
   return lines
 }
 
-function moneySection(report: RunReport): string[] {
+function moneySection(report: RunReport, ctx: SummaryContext): string[] {
   const currencies = report.totals.currencies()
   if (currencies.length === 0) return []
+  if (amountsHidden(ctx)) {
+    const lines = ['### Charges by currency', '', '| Currency | Succeeded | Pending | Failed |', '| --- | ---: | ---: | ---: |']
+    for (const c of currencies) {
+      const t = report.totals.byCurrency.get(c)!
+      lines.push(`| ${c.toUpperCase()} | ${count(t.succeededCount)} | ${count(t.pendingCount)} | ${count(t.failedCount)} |`)
+    }
+    return [...lines, '']
+  }
   const lines = ['### Charges by currency', '', '| Currency | Succeeded | Gross | Refunded | Net | Failed |', '| --- | ---: | ---: | ---: | ---: | ---: |']
   for (const c of currencies) {
     const t = report.totals.byCurrency.get(c)!
@@ -246,11 +292,17 @@ function moneySection(report: RunReport): string[] {
     )
   }
   const pending = [...report.totals.byCurrency.values()].reduce((n, t) => n + t.pendingCount, 0)
-  lines.push('', `Gross, refunded and net count succeeded charges only${pending > 0 ? `; ${pending} pending charge(s) are not counted yet` : ''}.`, '')
+  lines.push(
+    '',
+    `Gross − Refunded = Net, over succeeded charges only, each in its own currency${pending > 0 ? `; ${pending} pending charge(s) are not counted yet` : ''}.`,
+    ''
+  )
   return lines
 }
 
 function chartSection(report: RunReport, ctx: SummaryContext): string[] {
+  // A chart's bars are amounts.
+  if (amountsHidden(ctx)) return []
   const currencies = report.totals.currencies()
   const main = currencies[0]
   const daily = main ? report.totals.daily.get(main) : undefined
@@ -291,7 +343,7 @@ function highValueSection(report: RunReport, ctx: SummaryContext, rows: number):
   if (hv.count > 0) {
     lines.push(`### High-value charges (${hv.count})`, '')
     lines.push(
-      `Succeeded charges at or above ${escapeCell(ctx.config.highValueThreshold)}, announced once each${ctx.config.dryRun ? ' (a dry run remembers nothing: every one that qualifies is listed)' : ''}.`,
+      `Succeeded charges at or above ${amountsHidden(ctx) ? 'the `high-value-threshold`' : escapeCell(ctx.config.highValueThreshold)}, announced once each${ctx.config.dryRun ? ' (a dry run remembers nothing: every one that qualifies is listed)' : ''}.`,
       ''
     )
     // By currency (the run's main one first), largest first within each.
@@ -341,7 +393,7 @@ function chargesSection(report: RunReport, ctx: SummaryContext, rows: number): s
 
 function syncedSection(report: RunReport, ctx: SummaryContext): string[] {
   if (ctx.config.objects.length < 2 && report.total('rejected') === 0) return []
-  const lines = ['### Synced', '', '| Object | Fetched | New | Updated | Quarantined |', '| --- | ---: | ---: | ---: | ---: |']
+  const lines = ['### Synced', '', '| Object | Listed | New rows | Updated rows | Quarantined |', '| --- | ---: | ---: | ---: | ---: |']
   for (const name of ctx.config.objects) {
     const p = report.of(name)
     const spec = OBJECTS.find((o) => o.name === name)!
@@ -350,25 +402,52 @@ function syncedSection(report: RunReport, ctx: SummaryContext): string[] {
       `| ${spec.plural[0]!.toUpperCase()}${spec.plural.slice(1)}${failed} | ${count(p.matched)} | ${count(p.stored)} | ${count(p.updated)} | ${count(p.rejected)} |`
     )
   }
-  lines.push('')
+  lines.push(
+    '',
+    'Listed: found in the range this run listed. New rows can be more: objects learnt from change and deletion events and from payout reconciliation are stored too.',
+    ''
+  )
   return lines
 }
 
-function balanceSection(report: RunReport): string[] {
+function balanceSection(report: RunReport, ctx: SummaryContext): string[] {
   if (report.balance.size === 0) return []
-  const lines = ['### Fees and net (balance transactions)', '', '| Currency | Transactions | Fees | Net after fees |', '| --- | ---: | ---: | ---: |']
-  for (const [c, b] of [...report.balance].sort(([a], [b]) => a.localeCompare(b))) {
-    lines.push(`| ${c.toUpperCase()} | ${b.count} | ${moneyCell(b.feeMinor, c)} | ${moneyCell(b.netMinor, c)} |`)
+  const sorted = [...report.balance].sort(([a], [b]) => a.localeCompare(b))
+  if (amountsHidden(ctx)) {
+    const lines = ['### Stripe balance transactions', '', '| Settlement currency | Transactions |', '| --- | ---: |']
+    for (const [c, b] of sorted) lines.push(`| ${c.toUpperCase()} | ${count(b.count)} |`)
+    return [...lines, '']
   }
-  lines.push('', 'Net after fees: what these transactions added to the Stripe balance, payouts left out.', '')
+  const lines = [
+    '### Fees and net to your Stripe balance, in the settlement currency',
+    '',
+    '| Settlement currency | Transactions | Gross | Fees | Net to balance |',
+    '| --- | ---: | ---: | ---: | ---: |'
+  ]
+  for (const [c, b] of sorted) {
+    lines.push(
+      `| ${c.toUpperCase()} | ${count(b.count)} | ${moneyCell(b.grossMinor, c)} | ${moneyCell(b.grossMinor - b.netMinor, c)} | ${moneyCell(b.netMinor, c)} |`
+    )
+  }
+  lines.push(
+    '',
+    'Gross − Fees = Net to balance: what these balance transactions (payouts left out) added to the Stripe balance, converted to the currency Stripe settles in. ' +
+      "It differs from the charged amounts above, which are in each charge's own currency and before fees.",
+    ''
+  )
   return lines
 }
 
-function billingSection(report: RunReport): string[] {
+function billingSection(report: RunReport, ctx: SummaryContext): string[] {
   const lines: string[] = []
+  const hidden = amountsHidden(ctx)
   if (report.mrr.length > 0 || report.subscriptionChanges) {
     lines.push('### Recurring revenue', '')
-    if (report.mrr.length > 0) {
+    if (report.mrr.length > 0 && hidden) {
+      lines.push('| Currency | Active subscriptions | Customers |', '| --- | ---: | ---: |')
+      for (const m of report.mrr) lines.push(`| ${m.currency.toUpperCase()} | ${count(m.activeSubscriptions)} | ${count(m.customers)} |`)
+      lines.push('')
+    } else if (report.mrr.length > 0) {
       lines.push('| Currency | MRR | Active subscriptions | Customers |', '| --- | ---: | ---: | ---: |')
       for (const m of report.mrr) lines.push(`| ${m.currency.toUpperCase()} | ${moneyCell(m.mrr, m.currency)} | ${m.activeSubscriptions} | ${m.customers} |`)
       lines.push('')
@@ -377,7 +456,11 @@ function billingSection(report: RunReport): string[] {
     if (c) lines.push(`Subscriptions since ${compactUtc(c.since)} UTC: ${c.started} started, ${c.canceled} canceled.`, '')
     lines.push('MRR: active and past-due subscriptions at list price, a year as 12 months (view `stripe_mrr`; history in `stripe_mrr_monthly`).', '')
   }
-  if (report.receivables.length > 0) {
+  if (report.receivables.length > 0 && hidden) {
+    lines.push('### Open invoices', '', '| Currency | Open invoices |', '| --- | ---: |')
+    for (const r of report.receivables) lines.push(`| ${r.currency.toUpperCase()} | ${count(r.openInvoices)} |`)
+    lines.push('')
+  } else if (report.receivables.length > 0) {
     lines.push('### Open invoices by days overdue', '')
     lines.push('| Currency | Not yet due | 1–30 | 31–60 | 61–90 | Over 90 | Total (invoices) |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |')
     for (const r of report.receivables) {
@@ -392,16 +475,28 @@ function billingSection(report: RunReport): string[] {
 }
 
 function payoutRow(p: PayoutLine, ctx: SummaryContext): string {
-  const money = (v: number | undefined) => (v === undefined ? '' : moneyCell(v, p.currency))
-  const balanced = p.balanced === true ? '✓' : p.balanced === false ? '✗' : '—'
+  // Not reconciled (no transactions linked): empty cells, not zeros that would not add up.
+  const listed = (p.transactionCount ?? 0) > 0
+  const money = (v: number | undefined) => (v === undefined || !listed ? '' : moneyCell(v, p.currency))
+  const balanced =
+    p.balanced === true ? '✓' : p.balanced === false ? `✗${listed && p.difference ? ` ${moneyCell(p.difference, p.currency)} unexplained` : ''}` : '—'
   const link = dashboardUrl({ id: p.id, livemode: p.livemode }, ctx.config.stripeAccount, `payouts/${encodeURIComponent(p.id)}`)
-  return `| ${p.arrival_date === null ? '' : shortDay(Math.floor(p.arrival_date / DAY_SECONDS))} | ${moneyCell(p.amount, p.currency)} | ${escapeCell(p.status)} | ${money(p.charges)} | ${money(p.refunds)} | ${money(p.fees)} | ${balanced} | [View ↗](${link}) |`
+  const arrival = p.arrival_date === null ? '' : shortDay(Math.floor(p.arrival_date / DAY_SECONDS))
+  if (amountsHidden(ctx)) {
+    return `| ${arrival} | ${escapeCell(p.status)} | ${listed ? count(p.transactionCount!) : ''} | ${p.balanced === true ? '✓' : p.balanced === false ? '✗' : '—'} | [View ↗](${link}) |`
+  }
+  return `| ${arrival} | ${moneyCell(p.amount, p.currency)} | ${escapeCell(p.status)} | ${money(p.charges)} | ${money(p.refunds)} | ${money(p.disputes)} | ${money(p.fees)} | ${money(p.other)} | ${balanced} | [View ↗](${link}) |`
 }
 
 function payoutsSection(report: RunReport, ctx: SummaryContext): string[] {
   if (report.payouts.length === 0) return []
   const lines = ['### Payouts', '']
-  const header = ['| Arrival | Amount | Status | Charges | Refunds | Fees | Balanced | |', '| --- | ---: | --- | ---: | ---: | ---: | :---: | --- |']
+  const header = amountsHidden(ctx)
+    ? ['| Arrival | Status | Transactions | Balanced | |', '| --- | --- | ---: | :---: | --- |']
+    : [
+        '| Arrival | Amount | Status | Charges | Refunds | Disputes | Fees | Other | Balanced | |',
+        '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | :---: | --- |'
+      ]
   lines.push(
     ...foldedTable(
       header,
@@ -410,7 +505,13 @@ function payoutsSection(report: RunReport, ctx: SummaryContext): string[] {
       'payouts'
     )
   )
-  lines.push('Balanced ✓: the payout equals the net of the balance transactions Stripe paid out in it; — not reconciled yet (or a manual payout).', '')
+  lines.push(
+    amountsHidden(ctx)
+      ? 'Balanced ✓: the payout equals the net of the balance transactions Stripe paid out in it; — not reconciled yet (or a manual payout).'
+      : 'Charges + Refunds + Disputes + Fees + Other = Amount when the payout is balanced ✓ (Other: adjustments and anything else Stripe paid out in it); ' +
+          '✗ names the part no transaction explains; — not reconciled yet (or a manual payout).',
+    ''
+  )
   return lines
 }
 
@@ -446,6 +547,7 @@ function settings(report: RunReport, ctx: SummaryContext): string[] {
   if (c.stripeAccount) rows.push(['Stripe account', c.stripeAccount])
   rows.push(['Stripe key', `${c.keyMode} mode`])
   rows.push(['Customer details', c.customerDetails])
+  rows.push(['Summary amounts', c.summaryAmounts === 'hide' ? 'hidden' : 'shown'])
   let scanned = 0
   let pages = 0
   for (const p of report.progress.values()) {
@@ -478,14 +580,16 @@ function render(report: RunReport, ctx: SummaryContext, rows: number, describe: 
     )
     return [...lines, ...settings(report, ctx)].join('\n')
   }
+  // Said first, where amounts would otherwise be (an up-to-date run shows none).
+  if (amountsHidden(ctx)) lines.push(amountsNotice(ctx), '')
   lines.push(...headline(report, ctx).flatMap((l) => [l, '']))
   lines.push(...failuresSection(report, describe))
   lines.push(...highValueSection(report, ctx, rows))
-  lines.push(...moneySection(report))
+  lines.push(...moneySection(report, ctx))
   lines.push(...chartSection(report, ctx))
-  lines.push(...balanceSection(report))
+  lines.push(...balanceSection(report, ctx))
   lines.push(...payoutsSection(report, ctx))
-  lines.push(...billingSection(report))
+  lines.push(...billingSection(report, ctx))
   lines.push(...syncedSection(report, ctx))
   lines.push(...chargesSection(report, ctx, rows))
   lines.push(...settings(report, ctx))

@@ -8,6 +8,8 @@ import type { ArrivalOrder, ObjectRun } from './run.js'
 
 /** At most this many quarantine warnings per object and run; the count covers the rest. */
 const MAX_REJECT_WARNINGS = 10
+/** A quarantine reason in the log is cut here: Postgres quotes the refused value, which can be long (and customer data). */
+export const MAX_REASON_CHARS = 160
 
 /**
  * Splits what Stripe returned into objects that can be stored and objects to quarantine (malformed
@@ -105,10 +107,12 @@ export function account<T extends StripeObject>(
   for (const reject of [...rejects, ...result.refused]) {
     p.rejected += 1
     if (p.rejected <= MAX_REJECT_WARNINGS) {
+      // The reason may quote customer data: shown as customer-details allows, and cut (the table keeps it whole).
+      const reason = run.redact(reject.reason, MAX_REASON_CHARS)
       run.warn(
         run.dryRun
-          ? `Skipped ${run.spec.noun} ${reject.id}, which cannot be stored: ${reject.reason}.`
-          : `Quarantined ${run.spec.noun} ${reject.id} in stripe_sync_rejects: ${reject.reason}. The sync goes on; later runs retry it.`
+          ? `Skipped ${run.spec.noun} ${reject.id}, which cannot be stored: ${reason}.`
+          : `Quarantined ${run.spec.noun} ${reject.id} in stripe_sync_rejects: ${reason}. The sync goes on; later runs retry it.`
       )
     } else if (p.rejected === MAX_REJECT_WARNINGS + 1) {
       run.warn(`More ${run.spec.plural} were quarantined; see table stripe_sync_rejects (output rejected_count has the total).`)

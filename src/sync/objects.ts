@@ -29,6 +29,8 @@ export interface SyncContext {
   now: Date
   log: (message: string) => void
   warn: (message: string) => void
+  /** Text that may quote customer data, as the log may show it (customer-details), cut to `maxChars`. */
+  redact: (text: string, maxChars: number) => string
 }
 
 /** The cursor filter of an object: the sorted status list for charges ("failed,succeeded" and "succeeded,failed" share a cursor), else all. */
@@ -59,6 +61,7 @@ function objectRun<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpec<T>
     claim: highValue ? (objects) => highValue.claimIds(objects as unknown as Stripe.Charge[]) : undefined,
     log: ctx.log,
     warn: ctx.warn,
+    redact: ctx.redact,
     retry: ctx.retry,
     concurrency: ctx.concurrency,
     limits: ctx.limits,

@@ -53,6 +53,8 @@ export interface ObjectRun<T extends StripeObject = StripeObject> {
   claim?: (objects: readonly T[]) => string[]
   log: (message: string) => void
   warn: (message: string) => void
+  /** Text that may quote customer data (a quarantine reason), as the run may print it: masked and cut to `maxChars`. */
+  redact: (text: string, maxChars: number) => string
   retry: RetryOptions
   /** Requests in flight at once for whole-range runs. */
   concurrency: number

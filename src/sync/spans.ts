@@ -73,6 +73,10 @@ export async function syncSpans<T extends StripeObject>(run: ObjectRun<T>, optio
   report()
 }
 
+/** Rates and the ETA are shown only after this long and this many requests. */
+export const MIN_RATE_SECONDS = 2
+export const MIN_RATE_REQUESTS = 10
+
 /**
  * One progress line. The share done and the ETA come from the data, not the clock: what remains is
  * the objects expected in the slices still to list, from the density measured where each was cut.
@@ -84,12 +88,19 @@ export function progressLine<T extends StripeObject>(run: ObjectRun<T>, elapsedM
   const rate = p.scanned / seconds
   const known = p.scanned + remaining.known
   const share = known > 0 ? p.scanned / known : remaining.unmeasured ? 0 : 1
-  const eta = remaining.known > 0 && rate > 0 ? `, ETA ${remaining.unmeasured ? 'at least ' : ''}${Math.max(1, Math.round(remaining.known / rate))} s` : ''
   const stats = run.limits?.stats
+  // A rate over a few milliseconds or a handful of requests says nothing (503.5 requests/s for 20 objects): shown once it means something.
+  const meaningful = seconds >= MIN_RATE_SECONDS && (stats?.requests ?? p.pages) >= MIN_RATE_REQUESTS
+  const eta =
+    meaningful && remaining.known > 0 && rate > 0 ? `, ETA ${remaining.unmeasured ? 'at least ' : ''}${Math.max(1, Math.round(remaining.known / rate))} s` : ''
+  const rates = meaningful
+    ? `${Math.round(rate)}/s, ${stats ? `${(stats.requests / seconds).toFixed(1)} requests/s, ${stats.rateLimited} refused (429), ` : ''}`
+    : stats && stats.rateLimited > 0
+      ? `${stats.rateLimited} refused (429), `
+      : ''
   return (
     `Progress (${run.spec.plural}): ${p.scanned} listed, about ${remaining.known} more expected${remaining.unmeasured ? ' (and an older stretch not measured yet)' : ''} ` +
-    `— ${(share * 100).toFixed(1)}%${remaining.unmeasured ? ' at most' : ''}; ${Math.round(rate)}/s, ` +
-    `${stats ? `${(stats.requests / seconds).toFixed(1)} requests/s, ${stats.rateLimited} refused (429), ` : ''}` +
+    `— ${(share * 100).toFixed(1)}%${remaining.unmeasured ? ' at most' : ''}; ${rates}` +
     `stored ${p.stored} new and ${p.updated} updated${eta}`
   )
 }
