@@ -2,10 +2,10 @@
  * `npm run screenshot`: renders a job summary as GitHub shows it — GitHub-flavoured Markdown with
  * Mermaid charts, at a job page's width — and saves a PNG with headless Chromium (Debian's
  * `chromium` package, or CHROMIUM=/path/to/chrome). With no argument it renders the summary of
- * `npm run demo`'s first run (.demo/summary-1.md), so the README's picture is the stand-in's data
- * exactly as the action writes it today.
+ * `npm run demo`'s first run (.demo/summary-1.md) into .demo/summary.png; `--readme` writes the
+ * README's picture (docs/summary.png, tracked) instead, so it is only replaced on purpose.
  *
- *   npm run screenshot -- [summary.md] [out.png] [--height=1600]
+ *   npm run screenshot -- [summary.md] [out.png] [--height=1600] [--readme]
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -53,25 +53,42 @@ mermaid.run().then(() => { document.body.dataset.height = String(document.body.s
 </script></body></html>`
 }
 
-function chromium(): string {
-  for (const candidate of [process.env.CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']) {
-    if (candidate && existsSync(candidate)) return candidate
+/** A problem the person running the script can fix: printed as one line, without a stack trace. */
+export class ScreenshotError extends Error {}
+
+export function chromium(env: NodeJS.ProcessEnv = process.env, exists: (file: string) => boolean = existsSync): string {
+  for (const candidate of [env.CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']) {
+    if (candidate && exists(candidate)) return candidate
   }
-  throw new Error('No Chromium found: `sudo apt-get install chromium` (Debian/Ubuntu), or set CHROMIUM=/path/to/chrome.')
+  throw new ScreenshotError('No Chromium found: install it (`sudo apt-get install chromium` on Debian or Ubuntu), or set CHROMIUM=/path/to/chrome.')
+}
+
+/** Where the script reads and writes: the README's tracked picture only with `--readme`. */
+export function paths(args: readonly string[]): { input: string; output: string; maxHeight: number } {
+  const files = args.filter((a) => !a.startsWith('--'))
+  const unknown = args.filter((a) => a.startsWith('--') && a !== '--readme' && !a.startsWith('--height='))
+  if (unknown.length > 0)
+    throw new ScreenshotError(`Unknown option ${unknown.join(', ')}. Usage: npm run screenshot -- [summary.md] [out.png] [--height=1600] [--readme]`)
+  const readme = args.includes('--readme')
+  if (readme && files[1]) throw new ScreenshotError('--readme writes docs/summary.png: give no output file with it.')
+  const maxHeight = Number(args.find((a) => a.startsWith('--height='))?.slice('--height='.length) ?? 1600)
+  if (!Number.isInteger(maxHeight) || maxHeight < 100) throw new ScreenshotError('--height must be a whole number of pixels, at least 100.')
+  return {
+    input: path.resolve(files[0] ?? path.join(ROOT, '.demo', 'summary-1.md')),
+    output: path.resolve(files[1] ?? path.join(ROOT, readme ? 'docs' : '.demo', 'summary.png')),
+    maxHeight
+  }
 }
 
 function main(args: string[]): void {
-  const files = args.filter((a) => !a.startsWith('--'))
-  const maxHeight = Number(args.find((a) => a.startsWith('--height='))?.slice('--height='.length) ?? 1600)
-  const input = path.resolve(files[0] ?? path.join(ROOT, '.demo', 'summary-1.md'))
-  const output = path.resolve(files[1] ?? path.join(ROOT, 'docs', 'summary.png'))
-  if (!existsSync(input)) throw new Error(`${input} does not exist: run \`npm run demo\` first, or name a summary file.`)
+  const { input, output, maxHeight } = paths(args)
+  if (!existsSync(input)) throw new ScreenshotError(`${input} does not exist: run \`npm run demo\` first, or name a summary file.`)
+  const browser = chromium()
   const mermaid = readFileSync(path.join(ROOT, 'node_modules', 'mermaid', 'dist', 'mermaid.min.js'), 'utf8')
   const dir = mkdtempSync(path.join(tmpdir(), 'spm-screenshot-'))
   try {
     const page = path.join(dir, 'summary.html')
     writeFileSync(page, summaryPage(readFileSync(input, 'utf8'), mermaid))
-    const browser = chromium()
     const common = [
       '--headless',
       '--no-sandbox',
@@ -87,8 +104,8 @@ function main(args: string[]): void {
       maxBuffer: 256 * 1024 * 1024
     })
     const height = Number(/data-height="(\d+)"/.exec(dom)?.[1])
-    if (!height) throw new Error('The summary page did not finish rendering (Mermaid failed?): open ' + page + ' in a browser to see why.')
-    if (dom.includes('aria-roledescription="error"')) throw new Error('Mermaid could not parse the chart in ' + input)
+    if (!height) throw new ScreenshotError('The summary page did not finish rendering (Mermaid failed?): open ' + page + ' in a browser to see why.')
+    if (dom.includes('aria-roledescription="error"')) throw new ScreenshotError('Mermaid could not parse the chart in ' + input)
     const shot = Math.min(height, maxHeight)
     execFileSync(browser, [...common, `--window-size=${WIDTH},${shot}`, `--screenshot=${output}`, pathToFileURL(page).href], { stdio: 'ignore' })
     console.log(`${path.relative(ROOT, output)}: ${WIDTH} × ${shot} px (page ${height} px) from ${path.relative(ROOT, input)}`)
@@ -97,4 +114,12 @@ function main(args: string[]): void {
   }
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main(process.argv.slice(2))
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    main(process.argv.slice(2))
+  } catch (error) {
+    if (!(error instanceof ScreenshotError)) throw error
+    console.error(`npm run screenshot: ${error.message}`)
+    process.exitCode = 1
+  }
+}

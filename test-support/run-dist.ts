@@ -61,6 +61,8 @@ export async function startDist(
     HOME: process.env.HOME ?? dir,
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
+    // The job's scratch directory, as on a runner: the journal CSV goes here and is removed with it.
+    RUNNER_TEMP: dir,
     ...extraEnv
   }
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value

@@ -1,8 +1,11 @@
 // jest globalTeardown: scans everything every test's action runs printed or published (stdout,
 // stderr, logs, annotations, outputs, job summaries, failure messages) for the secrets those runs
-// were given. Any hit fails the suite.
+// were given. Any hit fails the suite. It also fails the suite when tests left temporary files or
+// directories behind.
 import { readFileSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { LEFTOVER } from './secret-scan-setup.mjs'
 
 export default function teardown() {
   const dir = process.env.SPM_SECRET_SCAN_DIR
@@ -20,6 +23,9 @@ export default function teardown() {
     }
   }
   rmSync(dir, { recursive: true, force: true })
+  const before = new Set(JSON.parse(process.env.SPM_TEMP_BEFORE ?? '[]'))
+  const left = readdirSync(tmpdir()).filter((f) => LEFTOVER.test(f) && !before.has(f))
+  if (left.length > 0) throw new Error(`Tests left ${left.length} temporary entr${left.length === 1 ? 'y' : 'ies'} in ${tmpdir()}: ${left.join(', ')}`)
   if (leaks.length > 0) throw new Error(`Secret scan: ${leaks.length} leak(s)\n${[...new Set(leaks)].join('\n')}`)
   console.log(`Secret scan: ${captures} captured action outputs scanned, no secret found.`)
 }

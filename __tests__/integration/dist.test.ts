@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { generateCharges } from '../../test-support/fixtures.js'
 import { dropSchema, startPostgres, uniqueSchema, type TestPostgres } from '../../test-support/postgres.js'
 import { REPO_ROOT, runDist } from '../../test-support/run-dist.js'
 import { StripeStandIn } from '../../test-support/stripe-standin.js'
 import { readTable, tableDifferences } from '../../test-support/table.js'
+import { removeScratch, scratchDir } from '../../test-support/scratch.js'
 
 // The bundle as GitHub runs it: `node dist/index.js`, no node_modules, INPUT_* variables, output files.
 const KEY = 'sk_test_51DistBundleKey9xYz'
@@ -23,6 +23,7 @@ beforeAll(async () => {
   stripe.addCharges(generateCharges({ count: 260, seed: 21, from: T0, to: T0 + 5 * 86400, bursts: [[T0 + 86400, 120]] }))
 })
 afterAll(async () => {
+  removeScratch()
   await stripe?.stop()
   if (db) await dropSchema(db.url, schema)
   await db?.stop()
@@ -72,7 +73,7 @@ describe('dist/index.js', () => {
     [false, 'masked'],
     [true, 'shown']
   ])('reads the repository visibility from the event payload (private: %p): customer emails %s', async (isPrivate, _shown) => {
-    const event = path.join(mkdtempSync(path.join(tmpdir(), 'spm-event-')), 'event.json')
+    const event = path.join(scratchDir('event'), 'event.json')
     writeFileSync(event, JSON.stringify({ repository: { full_name: 'acme/books', private: isPrivate } }))
     const run = await runDist(
       { 'stripe-secret-key': KEY, 'stripe-api-base': stripe.url, 'dry-run': 'true', limit: '30', status: 'all' },

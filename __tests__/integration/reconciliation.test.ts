@@ -6,6 +6,7 @@ import { generateAccount, type Account } from '../../test-support/account.js'
 import { dropSchema, startPostgres, uniqueSchema, withClient, type TestPostgres } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
 import { StripeStandIn } from '../../test-support/stripe-standin.js'
+import { removeScratch, scratchDir } from '../../test-support/scratch.js'
 import {
   differences,
   expectedBalanceTransactionRow,
@@ -16,6 +17,8 @@ import {
   readTable,
   tableDifferences
 } from '../../test-support/table.js'
+
+afterAll(removeScratch)
 
 // The money's whole path: charges, their balance transactions (fees, net), refunds, disputes and
 // payouts, reconciled payout by payout, against a stand-in that serves a linked account.
@@ -47,7 +50,7 @@ afterEach(async () => {
   await dropSchema(db.url, schema)
 })
 
-async function run(inputs: Record<string, string> = {}, env: Record<string, string> = {}) {
+async function run(inputs: Record<string, string> = {}, env: Record<string, string> = { RUNNER_TEMP: scratchDir('runner-temp') }) {
   const io = recorder({
     'stripe-secret-key': 'sk_test_Reconcile123',
     'database-url': db.url,
@@ -136,7 +139,7 @@ describe('reconciliation', () => {
   })
 
   it('keeps a journal whose debits equal its credits, payout by payout, and writes it as CSV', async () => {
-    const { io } = await run({}, { RUNNER_TEMP: process.env.TMPDIR ?? '/tmp' })
+    const { io } = await run({})
     const lines = await withClient(db.url, (c) =>
       c.query(`SELECT payout_id, account, debit_minor::bigint AS d, credit_minor::bigint AS c FROM "${schema}".stripe_journal`)
     )
@@ -184,7 +187,7 @@ describe('reconciliation', () => {
     const totals = JSON.parse(io.outputs.totals!)
     const usdFees = account.balanceTransactions.filter((t) => t.currency === 'usd').reduce((n, t) => n + t.fee, 0)
     expect(totals.usd.fee_minor).toBe(usdFees)
-    expect(io.summary).toContain('### Fees and net (balance transactions)')
+    expect(io.summary).toContain('### Fees and net to your Stripe balance, in the settlement currency')
     expect(io.summary).toContain('### Payouts')
   })
 

@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parse } from 'yaml'
 import { parseOutputFile } from '../../test-support/run-dist.js'
+import { removeScratch, scratchDir } from '../../test-support/scratch.js'
+
+afterAll(removeScratch)
 
 // The example workflows are copied into users' repositories: they must parse, and handle customer
 // text (descriptions, emails) as the untrusted input it is.
@@ -15,6 +17,13 @@ interface Step {
   run?: string
   uses?: string
   env?: Record<string, string>
+  with?: Record<string, string>
+}
+
+interface Workflow {
+  permissions?: unknown
+  env?: Record<string, string>
+  jobs: Record<string, { steps: Step[] }>
 }
 
 describe('examples', () => {
@@ -27,6 +36,28 @@ describe('examples', () => {
         if (step.run?.includes('GITHUB_OUTPUT')) expect(step.run).not.toMatch(/<<\s*'?EOF'?/)
       }
     }
+  })
+
+  it.each(examples)('%s asks for no GitHub token (permissions: {})', (file) => {
+    const workflow = parse(readFileSync(new URL(file, dir), 'utf8')) as Workflow
+    expect(workflow.permissions).toEqual({})
+  })
+
+  it.each(examples)('%s reads the tables from the schema the action writes to', (file) => {
+    const workflow = parse(readFileSync(new URL(file, dir), 'utf8')) as Workflow
+    for (const job of Object.values(workflow.jobs)) {
+      const action = job.steps.find((s) => s.uses?.includes('stripe-payment-monitor'))
+      for (const step of job.steps.filter((s) => s.run && /\b(stripe_\w+|processed_charges)\b/.test(s.run) && /psql|SELECT/i.test(s.run))) {
+        // Whatever the schema is set to, the action and the query use the same one.
+        expect(action?.with?.schema).toBe('${{ env.STRIPE_SCHEMA }}')
+        expect(step.env?.PGOPTIONS).toBe('-c search_path=${{ env.STRIPE_SCHEMA }}')
+        expect(workflow.env?.STRIPE_SCHEMA).toBeDefined()
+      }
+    }
+  })
+
+  it('the monthly close says that a public repository publishes its artifacts', () => {
+    expect(readFileSync(new URL('monthly-close.yml', dir), 'utf8')).toMatch(/public repository, anyone signed in to GitHub can download a run's artifacts/)
   })
 
   it('the Slack message builder escapes customer text and cannot be tricked into extra outputs', () => {
@@ -42,7 +73,7 @@ describe('examples', () => {
         dashboard_url: 'https://dashboard.stripe.com/test/payments/ch_1'
       }
     ]
-    const out = path.join(mkdtempSync(path.join(tmpdir(), 'spm-example-')), 'output')
+    const out = path.join(scratchDir('example'), 'output')
     writeFileSync(out, '')
     execFileSync(process.execPath, ['-e', script], { env: { CHARGES: JSON.stringify(hostile), COUNT: '1', GITHUB_OUTPUT: out } })
     const outputs = parseOutputFile(readFileSync(out, 'utf8'))

@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process'
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { blockedDirectory } from '../../test-support/postgres.js'
+import { removeScratch, scratchDir } from '../../test-support/scratch.js'
+
+afterAll(removeScratch)
 
 // The demo and the tests start their own Postgres; as root it runs as the `postgres` user, which
 // must reach the binaries. When it cannot, the harness names the directory in the way.
@@ -17,7 +19,7 @@ const asRootWithPostgresUser = (() => {
 })()
 
 ;(asRootWithPostgresUser ? it : it.skip)('names the first directory the postgres user cannot enter', () => {
-  const root = mkdtempSync(path.join(tmpdir(), 'spm-reach-'))
+  const root = scratchDir('reach')
   chmodSync(root, 0o755)
   const locked = path.join(root, 'home')
   mkdirSync(path.join(locked, 'clone', 'bin'), { recursive: true })

@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { changelogSection, checkRelease, parseTag } from '../../scripts/release.js'
 import { render, tables } from '../../scripts/readme-tables.js'
+import { removeScratch, scratchDir } from '../../test-support/scratch.js'
+
+afterAll(removeScratch)
 
 const root = new URL('../../', import.meta.url)
 const read = (file: string) => readFileSync(new URL(file, root), 'utf8')
@@ -42,7 +44,7 @@ describe('release', () => {
   })
 
   it('refuses a tag that disagrees with package.json or has no changelog section', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'spm-release-'))
+    const dir = scratchDir('release')
     writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ version: '1.2.0' }))
     writeFileSync(path.join(dir, 'CHANGELOG.md'), CHANGELOG)
     expect(checkRelease('v1.2.0', dir)).toEqual([])
@@ -52,7 +54,7 @@ describe('release', () => {
   })
 
   it("runs the release workflow's steps on a local tag: check, notes, and moving the major tag", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'spm-release-git-'))
+    const dir = scratchDir('release-git')
     const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' }
     const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env, encoding: 'utf8' }).trim()
     const release = (...args: string[]) =>
