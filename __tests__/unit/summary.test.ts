@@ -570,9 +570,15 @@ describe('summary-amounts: hide', () => {
     expect(md).toMatch(moneyPattern)
     expect(md).toContain('```mermaid')
     // The payouts table adds up: 61,835.42 − 2,253.82 − 1,251.24 − 2,008.69 = 56,321.67, the disputes in their own column.
-    expect(md).toContain('| Arrival | Amount | Status | Charges | Refunds | Disputes | Fees | Other | Balanced | |')
-    expect(md).toContain(
-      '| 56,321.67&nbsp;USD | paid | 61,835.42&nbsp;USD | -2,253.82&nbsp;USD | -1,251.24&nbsp;USD | -2,008.69&nbsp;USD | 0.00&nbsp;USD | ✓ |'
+    expect(md).toContain('| Arrival | Amount | Status | Charges | Refunds | Disputes | Fees | Balanced |')
+    expect(md).toContain('| 56,321.67&nbsp;USD | paid | 61,835.42&nbsp;USD | -2,253.82&nbsp;USD | -1,251.24&nbsp;USD | -2,008.69&nbsp;USD | ✓ |')
+    // Other appears when a payout has adjustments, and still adds up.
+    const adjusted = fullReport()
+    adjusted.payouts[0] = { ...adjusted.payouts[0]!, charges: 61_835_42 - 10_00, other: 10_00 }
+    const withOther = renderSummary(adjusted, { ...ctx, config: full })
+    expect(withOther).toContain('| Charges | Refunds | Disputes | Fees | Other | Balanced |')
+    expect(withOther).toContain(
+      '| 56,321.67&nbsp;USD | paid | 61,825.42&nbsp;USD | -2,253.82&nbsp;USD | -1,251.24&nbsp;USD | -2,008.69&nbsp;USD | 10.00&nbsp;USD | ✓ |'
     )
     // An unbalanced payout says where the rest is.
     expect(md).toContain('✗ -50.00&nbsp;USD unexplained')
@@ -598,7 +604,7 @@ describe('summary-amounts: hide', () => {
     // Counts, statuses, ids and percentages stay.
     expect(md).toContain('- **Charges:** 40 new')
     expect(md).toContain('- **Payouts:** 2 reconciled: 1 balanced, **1 not balanced**')
-    expect(md).toContain('| Arrival | Status | Transactions | Balanced | |')
+    expect(md).toContain('| Arrival | Status | Transactions | Balanced |')
     expect(md).toContain('payouts/po_1')
     expect(md).toContain('| USD | 40 | 38 |')
     expect(md).toContain('ch_0')
