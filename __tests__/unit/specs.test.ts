@@ -1,0 +1,86 @@
+import { OBJECTS } from '../../src/objects/registry.js'
+import type { ObjectName, ObjectSpec, StripeObject } from '../../src/objects/spec.js'
+import { MAX_EVENT_TYPES } from '../../src/sync/stream.js'
+import { generateAccount } from '../../test-support/account.js'
+import { generateBilling } from '../../test-support/billing.js'
+
+// Every object is one description; nothing ties its column list to its row mapping but this test:
+// a column missing from the mapping would silently store NULL, a key missing from the columns would
+// be dropped. Checked over every spec with objects shaped as Stripe sends them.
+const NOW = Date.UTC(2026, 10, 20) / 1000
+const DAY = 86400
+const account = generateAccount({ count: 200, seed: 5, from: NOW - 30 * DAY, to: NOW - DAY, now: NOW, disputeRate: 0.05 })
+const billing = generateBilling({ customers: 40, seed: 5, from: NOW - 200 * DAY, now: NOW })
+const samples: Record<ObjectName, StripeObject[]> = {
+  charges: account.charges,
+  balance_transactions: account.balanceTransactions,
+  refunds: account.refunds,
+  disputes: account.disputes,
+  payouts: account.payouts,
+  customers: billing.customers,
+  subscriptions: billing.subscriptions,
+  invoices: billing.invoices
+}
+const context = { apiVersion: '2026-10-28.endive', accountId: undefined }
+const sorted = (keys: Iterable<string>) => [...keys].sort()
+
+describe.each(OBJECTS.map((spec) => [spec.name, spec] as const))('%s', (_name, spec: ObjectSpec) => {
+  const objects = samples[spec.name]
+
+  it('has samples to check against', () => expect(objects.length).toBeGreaterThan(0))
+
+  it('maps every object to exactly the columns written from rows', () => {
+    const expected = sorted(spec.columns.filter((c) => c.fromRow).map((c) => c.name))
+    for (const object of objects) expect(sorted(Object.keys(spec.toRow(object, context)))).toEqual(expected)
+  })
+
+  it('names each column once, and its key and indexes among them', () => {
+    const names = spec.columns.map((c) => c.name)
+    expect(new Set(names).size).toBe(names.length)
+    expect(names).toContain(spec.idColumn)
+    for (const index of spec.indexes) expect(names).toContain(index)
+    expect(spec.columns.find((c) => c.name === spec.idColumn)!.notNull).toBe(true)
+  })
+
+  it('asks for at most 20 event types, its deletions among them', () => {
+    expect(spec.events.length).toBeLessThanOrEqual(MAX_EVENT_TYPES)
+    expect(new Set(spec.events).size).toBe(spec.events.length)
+    for (const type of spec.deletionEvents ?? []) expect(spec.events).toContain(type)
+    if (spec.deletionEvents) expect(spec.columns.map((c) => c.name)).toContain('deleted_at')
+    // An object without events of its own follows others' (balance transactions), and a daily list pass.
+    if (spec.events.length === 0) expect(spec.listWhen?.length ?? 0).toBeGreaterThan(0)
+  })
+
+  it('accepts every sample as valid', () => {
+    for (const object of objects) expect(spec.validate(object)).toBeUndefined()
+  })
+
+  const child = spec.child
+  if (child) {
+    it(`writes its child table ${child.table} by the same rules`, () => {
+      const names = child.columns.map((c) => c.name)
+      expect(new Set(names).size).toBe(names.length)
+      for (const column of [child.idColumn, child.parentColumn, child.removedColumn, ...(child.indexes ?? [])]) expect(names).toContain(column)
+      const expected = sorted(child.columns.filter((c) => c.fromRow).map((c) => c.name))
+      let rows = 0
+      for (const object of objects) {
+        for (const row of child.rows(object, context)) {
+          rows += 1
+          expect(sorted(Object.keys(row))).toEqual(expected)
+          expect(row[child.parentColumn]).toBe(object.id)
+        }
+      }
+      expect(rows).toBeGreaterThan(0)
+      const history = child.history
+      if (history) {
+        for (const column of [history.startColumn, ...history.copied]) expect(names).toContain(column)
+        for (const column of history.tracked) expect(history.copied).toContain(column)
+      }
+    })
+  }
+})
+
+it('names every table once across objects and children', () => {
+  const tables = OBJECTS.flatMap((o) => [o.table, o.child?.table, o.child?.history?.table]).filter((t) => t !== undefined)
+  expect(new Set(tables).size).toBe(tables.length)
+})
