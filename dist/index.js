@@ -35827,7 +35827,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3758);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7435);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -35836,7 +35836,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3758:
+/***/ 7435:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41260,6 +41260,20 @@ const balanceTransactions = {
     resource: (stripe) => stripe.balanceTransactions,
     permission: 'Balance: Read',
     events: [],
+    // Money moved: new balance transactions may exist. What moves money without these is caught by the daily list pass.
+    listWhen: [
+        'charge.succeeded',
+        'charge.captured',
+        'charge.refunded',
+        'charge.dispute.funds_withdrawn',
+        'charge.dispute.funds_reinstated',
+        'refund.created',
+        'refund.failed',
+        'payout.created',
+        'payout.paid',
+        'payout.failed',
+        'payout.canceled'
+    ],
     validate: (t) => firstProblem(checkId(t.id), checkCreated(t.created), checkAmount('amount', t.amount), checkAmount('fee', t.fee), checkAmount('net', t.net), checkCurrency(t.currency), typeof t.type === 'string' ? undefined : 'type is missing', t.exchange_rate == null || Number.isFinite(t.exchange_rate) ? undefined : 'exchange_rate is not a number'),
     stale: { where: "status = 'pending' AND available_on <= to_timestamp($1)" },
     dashboardPath: (t) => `balance/${encodeURIComponent(t.id)}`
@@ -42154,6 +42168,7 @@ function reservedNames() {
     return [
         'stripe_sync_state',
         'stripe_sync_rejects',
+        'stripe_sync_runs',
         ...OBJECTS.filter((o) => o.name !== 'charges').flatMap((o) => [o.table, o.child?.table, o.child?.history?.table].filter((t) => t !== undefined)),
         'stripe_charge_fees',
         'stripe_payout_reconciliation',
@@ -45511,6 +45526,10 @@ class RunReport {
     mrr = [];
     /** From stripe_receivables, per currency (when invoices are synced). */
     receivables = [];
+    /** Stripe API requests the run made (retries included). */
+    stripeRequests = 0;
+    /** Seconds since the previous run of the account started (from stripe_sync_runs); undefined when unknown. */
+    runIntervalSeconds;
     /** Subscriptions started and canceled in the run's period, per currency. */
     subscriptionChanges;
     constructor(objects) {
@@ -45607,7 +45626,8 @@ const OUTPUT_NAMES = (/* unused pure expression or super */ null && ([
     'payouts_reconciled',
     'payouts',
     'journal_csv',
-    'mrr'
+    'mrr',
+    'stripe_requests'
 ]));
 /** "120 balance transactions", "1 dispute". */
 function countOf(name, n) {
@@ -45726,7 +45746,8 @@ function buildOutputs(report, options) {
         mrr: JSON.stringify(Object.fromEntries(report.mrr.map((m) => [
             m.currency,
             { mrr_minor: m.mrr, mrr: formatMinor(m.mrr, m.currency), active_subscriptions: m.activeSubscriptions, customers: m.customers }
-        ])))
+        ]))),
+        stripe_requests: String(report.stripeRequests)
     };
 }
 
@@ -45814,6 +45835,34 @@ async function writeJournal(lines, now, env = process.env) {
     const file = external_node_path_default().join(dir, `stripe-journal-${now.toISOString().replace(/[:.]/g, '-')}.csv`);
     await (0,promises_namespaceObject.writeFile)(file, journalCsv(lines));
     return file;
+}
+
+;// CONCATENATED MODULE: ./src/report/requests.ts
+
+/**
+ * Stripe counts read requests against a monthly allocation (its rate-limits page, as reported: about
+ * 500 per transaction over 30 days, at least 10,000): what the smallest account gets.
+ */
+const MONTHLY_READ_ALLOCATION = 10_000;
+const MONTH_SECONDS = 30 * DAY_SECONDS;
+/** Requests a month if every run were like this one and ran at this interval; undefined without an interval. */
+function monthlyProjection(requests, intervalSeconds) {
+    if (intervalSeconds === undefined || !(intervalSeconds > 0))
+        return undefined;
+    return Math.round((requests * MONTH_SECONDS) / intervalSeconds);
+}
+function requestsLine(requests, intervalSeconds, describeLength) {
+    const n = requests.toLocaleString('en-US');
+    const projected = monthlyProjection(requests, intervalSeconds);
+    const what = `${n} Stripe API request${requests === 1 ? '' : 's'} this run (retries included)`;
+    if (projected === undefined)
+        return { text: `${what}.`, warning: undefined };
+    const text = `${what}; about ${projected.toLocaleString('en-US')} a month if every run were like this one, every ${describeLength(intervalSeconds)} (the interval since the previous run).`;
+    const warning = projected > MONTHLY_READ_ALLOCATION
+        ? `At this rate the schedule makes about ${projected.toLocaleString('en-US')} Stripe read requests a month, more than ${MONTHLY_READ_ALLOCATION.toLocaleString('en-US')}, ` +
+            'the smallest monthly read allocation Stripe gives an account: run less often, or sync fewer objects.'
+        : undefined;
+    return { text, warning };
 }
 
 ;// CONCATENATED MODULE: ./src/report/chart.ts
@@ -45943,6 +45992,7 @@ function mermaidBarChart(chart, currency) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
+
 
 
 
@@ -46432,6 +46482,11 @@ function settings(report, ctx) {
     rows.push(['Objects scanned', `${scanned} in ${pages} page(s)`]);
     return ['<details><summary>Settings</summary>', '', '| Setting | Value |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '', '</details>', ''];
 }
+/** What the run cost Stripe, and what the schedule would cost a month. */
+function requestsFooter(report) {
+    const line = requestsLine(report.stripeRequests, report.runIntervalSeconds, describeLength);
+    return [`<sub>${line.text}</sub>`, '', ...(line.warning ? [`> [!WARNING]`, `> ${line.warning}`, ''] : [])];
+}
 /** Nothing was added or changed: one line, and the settings. */
 function upToDate(report, ctx) {
     if (ctx.config.dryRun || report.failures.size > 0)
@@ -46452,7 +46507,7 @@ function render(report, ctx, rows, describe) {
         lines.push(what.length === 1
             ? `Up to date — no new ${what[0]} or changes${since}.`
             : `Up to date — no new ${what.slice(0, -1).join(', ')} or ${what.at(-1)}, and no changes${since ? `,${since}` : ''}.`, '');
-        return [...lines, ...settings(report, ctx)].join('\n');
+        return [...lines, ...requestsFooter(report), ...settings(report, ctx)].join('\n');
     }
     // Said first, where amounts would otherwise be (an up-to-date run shows none).
     if (amountsHidden(ctx))
@@ -46467,6 +46522,7 @@ function render(report, ctx, rows, describe) {
     lines.push(...billingSection(report, ctx));
     lines.push(...syncedSection(report, ctx));
     lines.push(...chargesSection(report, ctx, rows));
+    lines.push(...requestsFooter(report));
     lines.push(...settings(report, ctx));
     return lines.join('\n');
 }
@@ -46482,6 +46538,7 @@ function renderSummary(report, ctx, describe = String, limitBytes = SUMMARY_LIMI
 }
 
 ;// CONCATENATED MODULE: ./src/report/publish.ts
+
 
 
 
@@ -46610,6 +46667,10 @@ async function publish(io, config, report, extra) {
         io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.');
     if (report.journalCsv)
         io.info(`Journal of ${report.links?.reconciled.length ?? 0} reconciled payout(s) written to ${report.journalCsv} (output journal_csv).`);
+    const requests = requestsLine(report.stripeRequests, report.runIntervalSeconds, describeLength);
+    io.info(requests.text);
+    if (requests.warning)
+        io.warning(requests.warning);
     if (!failed)
         io.info(outputs.message);
     return outputs;
@@ -67472,8 +67533,8 @@ class RateLimits {
     /** Every request of the run: started and refused (429). */
     get stats() {
         let rateLimited = 0;
-        for (const { limiter } of this.endpoints.values())
-            rateLimited += limiter.stats.rateLimited;
+        for (const n of this.reasons.values())
+            rateLimited += n;
         return { requests: this.global.stats.requests, rateLimited };
     }
     /** Requests started per endpoint. */
@@ -67498,10 +67559,27 @@ class RateLimits {
         entry.queue = turn.catch(() => { });
         return turn;
     }
-    /** Stripe answered 429 to a request to `endpoint`: that endpoint slows down. */
-    onRateLimited(endpoint, retryAfterSeconds) {
-        this.entry(endpoint).limiter.onRateLimited(retryAfterSeconds);
+    /**
+     * Stripe answered 429 to a request to `endpoint`. Its `Stripe-Rate-Limited-Reason` names the
+     * limit: `global-rate` or `global-concurrency` slow every request, `endpoint-…` (and anything
+     * else, or none) that endpoint. `resource-specific` concerns one object: the request is retried,
+     * nothing slows down.
+     */
+    onRateLimited(endpoint, retryAfterSeconds, reason) {
+        this.reasons.set(reason ?? 'unspecified', (this.reasons.get(reason ?? 'unspecified') ?? 0) + 1);
+        if (reason === 'resource-specific')
+            return;
+        if (reason?.startsWith('global-'))
+            this.global.onRateLimited(retryAfterSeconds);
+        else
+            this.entry(endpoint).limiter.onRateLimited(retryAfterSeconds);
     }
+    /** The current pace of one endpoint, requests per second. */
+    endpointRate(endpoint) {
+        return this.entry(endpoint).limiter.currentRate;
+    }
+    /** 429s by Stripe-Rate-Limited-Reason (`unspecified` when the header was missing). */
+    reasons = new Map();
     entry(endpoint) {
         let entry = this.endpoints.get(endpoint);
         if (!entry)
@@ -67547,8 +67625,10 @@ class RateLimitedHttpClient extends stripe_esm_node.HttpClient {
         if (response.getStatusCode() < 300)
             this.onAnswer();
         if (response.getStatusCode() === 429) {
-            const retryAfter = Number(response.getHeaders()['retry-after']);
-            this.limits.onRateLimited(endpoint, Number.isFinite(retryAfter) ? retryAfter : undefined);
+            const headers = response.getHeaders();
+            const retryAfter = Number(headers['retry-after']);
+            const reason = headers['stripe-rate-limited-reason'];
+            this.limits.onRateLimited(endpoint, Number.isFinite(retryAfter) ? retryAfter : undefined, typeof reason === 'string' ? reason : undefined);
         }
         return response;
     }
@@ -67823,6 +67903,44 @@ async function resolveRejects(client, schema, objectType, ids) {
     return result.rowCount ?? 0;
 }
 
+;// CONCATENATED MODULE: ./src/store/runs.ts
+
+/**
+ * One row per finished run: when it ran, for which account and objects, and how many Stripe
+ * requests it made. The interval between runs gives the month's projection of requests (Stripe
+ * counts reads against a monthly allocation); people can read it as the history of runs.
+ */
+const RUNS_TABLE = 'stripe_sync_runs';
+async function ensureRunsTable(client, schema) {
+    const exists = await client.query('SELECT to_regclass($1) AS t', [qualified(schema, RUNS_TABLE)]);
+    if (exists.rows[0]?.t)
+        return false;
+    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, RUNS_TABLE)} (
+    account text NOT NULL,
+    started_at timestamptz NOT NULL,
+    objects text NOT NULL,
+    finished_at timestamptz NOT NULL DEFAULT now(),
+    stripe_requests integer NOT NULL,
+    ok boolean NOT NULL,
+    PRIMARY KEY (account, started_at)
+  )`);
+    return true;
+}
+/** Records a run and returns when the previous run of the same account started (undefined: none recorded). */
+async function recordRun(client, schema, run) {
+    const table = qualified(schema, RUNS_TABLE);
+    const previous = await client.query(`SELECT started_at FROM ${table} WHERE account = $1 AND started_at < $2 ORDER BY started_at DESC LIMIT 1`, [run.account, run.startedAt]);
+    // No sequence: INSERT and SELECT on the table are the only grants a run needs.
+    await client.query(`INSERT INTO ${table} (account, objects, started_at, stripe_requests, ok) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, [
+        run.account,
+        run.objects,
+        run.startedAt,
+        run.stripeRequests,
+        run.ok
+    ]);
+    return previous.rows[0]?.started_at;
+}
+
 ;// CONCATENATED MODULE: ./src/store/schema.ts
 
 
@@ -67930,10 +68048,27 @@ async function ensureStateTable(client, schema) {
     last_run_finished_at timestamptz,
     api_version text NOT NULL,
     done_ranges jsonb NOT NULL DEFAULT '[]',
+    listed_through bigint,
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (account, table_name, status_filter)
   )`);
     return true;
+}
+/** Columns added to the state table after it was first released: added in place on older tables. */
+function upgradeStateSql(schema) {
+    return `ALTER TABLE ${qualified(schema, STATE_TABLE)} ADD COLUMN IF NOT EXISTS listed_through bigint`;
+}
+/** Whether the state table has every column of this version (a missing table will be made with them). */
+async function stateTableCurrent(client, schema) {
+    const table = await client.query('SELECT to_regclass($1) AS t', [qualified(schema, STATE_TABLE)]);
+    if (!table.rows[0]?.t)
+        return true;
+    const has = await client.query('SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3', [
+        schema,
+        STATE_TABLE,
+        'listed_through'
+    ]);
+    return (has.rowCount ?? 0) > 0;
 }
 async function loadState(client, schema, key) {
     const result = await client.query(`SELECT * FROM ${qualified(schema, STATE_TABLE)} WHERE account = $1 AND table_name = $2 AND status_filter = $3`, [
@@ -67955,19 +68090,22 @@ async function loadState(client, schema, key) {
         eventsCheckedAt: row.events_checked_at,
         lastRunFinishedAt: row.last_run_finished_at,
         apiVersion: row.api_version,
-        doneRanges: row.done_ranges
+        doneRanges: row.done_ranges,
+        listedThrough: !('listed_through' in row) ? undefined : row.listed_through === null ? null : Number(row.listed_through)
     };
 }
 async function state_saveState(client, schema, state) {
+    // A table not upgraded yet has no listed_through (and such a state none to save).
+    const listed = state.listedThrough !== undefined;
     await client.query(`INSERT INTO ${qualified(schema, STATE_TABLE)} AS s
        (account, table_name, status_filter, cursor_created, cursor_ids, last_event_id, last_event_created,
-        events_checked_at, last_run_finished_at, api_version, done_ranges, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
+        events_checked_at, last_run_finished_at, api_version, done_ranges, ${listed ? 'listed_through, ' : ''}updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, ${listed ? '$12, ' : ''}now())
      ON CONFLICT (account, table_name, status_filter) DO UPDATE SET
        cursor_created = EXCLUDED.cursor_created, cursor_ids = EXCLUDED.cursor_ids,
        last_event_id = EXCLUDED.last_event_id, last_event_created = EXCLUDED.last_event_created,
        events_checked_at = EXCLUDED.events_checked_at, last_run_finished_at = EXCLUDED.last_run_finished_at,
-       api_version = EXCLUDED.api_version, done_ranges = EXCLUDED.done_ranges, updated_at = now()`, [
+       api_version = EXCLUDED.api_version, done_ranges = EXCLUDED.done_ranges, ${listed ? 'listed_through = EXCLUDED.listed_through, ' : ''}updated_at = now()`, [
         state.account,
         state.tableName,
         state.statusFilter,
@@ -67978,7 +68116,8 @@ async function state_saveState(client, schema, state) {
         state.eventsCheckedAt,
         state.lastRunFinishedAt,
         state.apiVersion,
-        JSON.stringify(state.doneRanges)
+        JSON.stringify(state.doneRanges),
+        ...(listed ? [state.listedThrough] : [])
     ]);
 }
 
@@ -68647,6 +68786,7 @@ async function ensureViews(client, schema, tables, exists, views) {
 
 
 
+
 /**
  * The run's database: one connection holds the schema's run lock and prepares the tables; each
  * object then writes on a connection of its own, so objects sync concurrently.
@@ -68681,6 +68821,15 @@ class Database {
     get schema() {
         return this.options.schema;
     }
+    /** Whether the state table has this version's columns (or does not exist yet, and will). */
+    async stateTableCurrent() {
+        try {
+            return await stateTableCurrent(this.control, this.schema);
+        }
+        catch (error) {
+            throw describeDatabaseError(error, 'read the sync state');
+        }
+    }
     /** The sync state of one object, or undefined (first run, or no state table yet). */
     async loadState(key) {
         try {
@@ -68699,7 +68848,15 @@ class Database {
     async prepare(tables, views, viewTables) {
         const client = this.control;
         const schema = this.schema;
-        const report = { createdSchema: false, tables: [], views: [], createdStateTable: false, createdRejectsTable: false };
+        const report = {
+            createdSchema: false,
+            tables: [],
+            views: [],
+            createdStateTable: false,
+            createdRejectsTable: false,
+            createdRunsTable: false,
+            notPermitted: []
+        };
         try {
             await client.query('BEGIN');
             const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
@@ -68710,7 +68867,11 @@ class Database {
             for (const table of tables)
                 report.tables.push(await ensureTable(client, schema, table));
             report.createdStateTable = await ensureStateTable(client, schema);
+            // Added in later versions: a role that may not alter or create them runs on without (and is told how to add them).
+            if (!(await stateTableCurrent(client, schema)))
+                await this.optional(report, upgradeStateSql(schema), () => client.query(upgradeStateSql(schema)));
             report.createdRejectsTable = await ensureRejectsTable(client, schema);
+            report.createdRunsTable = (await this.optional(report, `CREATE TABLE ${qualified(schema, RUNS_TABLE)} …`, () => ensureRunsTable(client, schema))) ?? false;
             report.views = await ensureViews(client, schema, viewTables, (name) => relationExists(client, schema, viewTables[name]), views);
             await client.query('COMMIT');
         }
@@ -68720,9 +68881,36 @@ class Database {
         }
         return report;
     }
+    /** Work that needs a privilege the run can do without: refused, it is rolled back alone and noted. */
+    async optional(report, statement, work) {
+        await this.control.query('SAVEPOINT optional');
+        try {
+            const result = await work();
+            await this.control.query('RELEASE SAVEPOINT optional');
+            return result;
+        }
+        catch (error) {
+            if (error.code !== '42501')
+                throw error;
+            await this.control.query('ROLLBACK TO SAVEPOINT optional');
+            report.notPermitted.push(statement);
+            return undefined;
+        }
+    }
     /** A sink for one object, on a new connection (opening while the object starts fetching). */
     sink(spec, options) {
         return new TableSink(connect(this.options.databaseUrl, this.options.caCert), spec, { ...options, schema: this.schema });
+    }
+    /** Records this run (its Stripe requests); returns when the account's previous run started. */
+    async recordRun(run) {
+        try {
+            if (!(await relationExists(this.control, this.schema, RUNS_TABLE)))
+                return undefined;
+            return await recordRun(this.control, this.schema, run);
+        }
+        catch (error) {
+            throw describeDatabaseError(error, `record the run in ${RUNS_TABLE}`);
+        }
     }
     /** Rows of a query on the lock's connection (reports after the sync). */
     async query(sql, params = []) {
@@ -68749,6 +68937,7 @@ class Database {
 
 
 
+
 /** The table of each object: charges take the `table` input, the others their fixed names. */
 function tableOf(config, name) {
     return name === 'charges' ? config.table : specOf(name).table;
@@ -68761,9 +68950,13 @@ function objectsWithTables(objects) {
             all.add(need);
     return [...all];
 }
+/** The account a run's rows of bookkeeping belong to: the connected account, or the key's own (live or test). */
+function accountKey(config) {
+    return config.stripeAccount ?? `self:${config.keyMode}`;
+}
 /** The cursor row of an object: (account, table, filter). */
 function stateKey(config, name, filter) {
-    return { account: config.stripeAccount ?? `self:${config.keyMode}`, tableName: tableOf(config, name), statusFilter: filter };
+    return { account: accountKey(config), tableName: tableOf(config, name), statusFilter: filter };
 }
 /**
  * Where a run writes: the database (lock held, tables prepared once Stripe has answered), a sink
@@ -68773,21 +68966,25 @@ class Session {
     db;
     sinks;
     states;
+    stateCurrent;
     ready;
     startPreparing;
     prepared = false;
     constructor(db, sinks, states, 
+    /** The state table has this version's columns (a first run's state can remember what it listed). */
+    stateCurrent, 
     /** Resolves once the tables are ready; rejects if preparing them failed. */
     ready, startPreparing) {
         this.db = db;
         this.sinks = sinks;
         this.states = states;
+        this.stateCurrent = stateCurrent;
         this.ready = ready;
         this.startPreparing = startPreparing;
     }
     static dryRun(objects) {
         const sinks = new Map(objects.map((name) => [name, dryRunSink()]));
-        return new Session(undefined, sinks, new Map(), Promise.resolve(undefined), () => { });
+        return new Session(undefined, sinks, new Map(), false, Promise.resolve(undefined), () => { });
     }
     /**
      * Connects and takes the schema's run lock (undefined: another run holds it), reads each
@@ -68807,6 +69004,7 @@ class Session {
         try {
             const names = objectsWithTables(config.objects);
             const states = new Map();
+            const stateCurrent = config.incremental && (await db.stateTableCurrent());
             if (config.incremental)
                 for (const name of config.objects)
                     states.set(name, await db.loadState(stateKey(config, name, filters.get(name) ?? 'all')));
@@ -68824,7 +69022,7 @@ class Session {
             for (const name of names) {
                 sinks.set(name, db.sink(specOf(name), { table: tableOf(config, name), context, ready, claimColumn: name === 'charges' ? 'alerted_at' : undefined }));
             }
-            return new Session(db, sinks, states, ready, start);
+            return new Session(db, sinks, states, stateCurrent, ready, start);
         }
         catch (error) {
             await db.close();
@@ -68894,10 +69092,16 @@ function describeSchema(io, schema, r) {
     }
     for (const v of r.views)
         io.info(`Created view ${schema}.${v.name} (${v.about}).`);
+    for (const statement of r.notPermitted) {
+        io.warning(`This database role may not run \`${statement}\` (a table of this version's bookkeeping): the run goes on without it ` +
+            '(every object is listed each run; requests are not projected). Run the next step once with a role that owns the schema to add it.');
+    }
     if (r.createdStateTable)
         io.info(`Created table ${schema}.${STATE_TABLE} for the incremental cursors.`);
     if (r.createdRejectsTable)
         io.info(`Created table ${schema}.${REJECTS_TABLE} for objects that cannot be stored.`);
+    if (r.createdRunsTable)
+        io.info(`Created table ${schema}.${RUNS_TABLE}: one row per run, with its Stripe requests.`);
 }
 
 ;// CONCATENATED MODULE: ./src/stripe/retry.ts
@@ -69090,72 +69294,6 @@ async function retrieveObject(stripe, spec, id, retry = DEFAULT_RETRY) {
     catch (error) {
         throw new StripeRequestError(error, `retrieve ${spec.noun} ${id}`, spec.permission);
     }
-}
-
-;// CONCATENATED MODULE: ./src/stripe/events.ts
-
-
-
-const EVENTS_PERMISSION = 'Events: Read';
-/** The event cursor points at an event Stripe no longer keeps (events live 30 days). */
-class EventCursorExpiredError extends Error {
-    constructor(eventId) {
-        super(`Stripe no longer has event ${eventId} (events are kept for 30 days)`);
-        this.name = 'EventCursorExpiredError';
-    }
-}
-async function listEvents(stripe, types, params, retry) {
-    try {
-        return await withRetries(() => stripe.events.list({ types: [...types], ...params }), retry);
-    }
-    catch (error) {
-        if (params.ending_before && error instanceof stripe_esm_node.errors.StripeInvalidRequestError && error.code === 'resource_missing') {
-            throw new EventCursorExpiredError(params.ending_before);
-        }
-        throw new StripeRequestError(error, 'list events', EVENTS_PERMISSION);
-    }
-}
-/** The newest event of these types, if any: where the next replay starts. */
-async function newestEvent(stripe, types, retry = DEFAULT_RETRY) {
-    return (await listEvents(stripe, types, { limit: 1 }, retry)).data[0];
-}
-/**
- * Every event of these types newer than the cursor, a page at a time. With an event id, walks
- * forward with `ending_before` (each page holds the events just newer than the last one seen);
- * without one (no event existed when the cursor was set), every event created at or after `sinceCreated`.
- */
-async function* eventsAfter(stripe, types, cursor, retry = DEFAULT_RETRY) {
-    if (cursor.eventId) {
-        let before = cursor.eventId;
-        for (;;) {
-            const page = await listEvents(stripe, types, { limit: 100, ending_before: before }, retry);
-            if (page.data.length > 0)
-                yield page.data;
-            const newest = page.data[0];
-            if (!page.has_more || !newest)
-                return;
-            before = newest.id;
-        }
-    }
-    let after;
-    for (;;) {
-        const page = await listEvents(stripe, types, { limit: 100, created: { gte: cursor.sinceCreated }, ...(after ? { starting_after: after } : {}) }, retry);
-        if (page.data.length > 0)
-            yield page.data;
-        const oldest = page.data.at(-1);
-        if (!page.has_more || !oldest)
-            return;
-        after = oldest.id;
-    }
-}
-/** The stored object an event is about: by the spec's rule, else the event's object when it is of the spec's type. */
-function objectOfEvent(spec, event) {
-    if (spec.objectOfEvent)
-        return spec.objectOfEvent(event);
-    const object = event.data?.object;
-    if (object?.object === spec.objectType && typeof object.id === 'string')
-        return { id: object.id, created: object.created };
-    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/stripe/range.ts
@@ -69440,6 +69578,45 @@ function takeMatching(objects, matches, remaining) {
     return taken;
 }
 
+;// CONCATENATED MODULE: ./src/stripe/events.ts
+
+
+const EVENTS_PERMISSION = 'Events: Read';
+async function listEvents(stripe, params, retry) {
+    try {
+        return await withRetries(() => stripe.events.list(params), retry);
+    }
+    catch (error) {
+        throw new StripeRequestError(error, 'list events', EVENTS_PERMISSION);
+    }
+}
+/**
+ * Every event created in the window (of these types; every type when undefined), newest first, a
+ * page at a time (`starting_after`). A closed window (`lt` in the past) is stable while it is paged.
+ */
+async function* allEventsSince(stripe, window, types, retry = DEFAULT_RETRY) {
+    let after;
+    const created = { gte: window.gte, ...(window.lt !== undefined ? { lt: window.lt } : {}) };
+    for (;;) {
+        const page = await listEvents(stripe, { limit: 100, created, ...(types ? { types: [...types] } : {}), ...(after ? { starting_after: after } : {}) }, retry);
+        if (page.data.length > 0)
+            yield page.data;
+        const oldest = page.data.at(-1);
+        if (!page.has_more || !oldest)
+            return;
+        after = oldest.id;
+    }
+}
+/** The stored object an event is about: by the spec's rule, else the event's object when it is of the spec's type. */
+function objectOfEvent(spec, event) {
+    if (spec.objectOfEvent)
+        return spec.objectOfEvent(event);
+    const object = event.data?.object;
+    if (object?.object === spec.objectType && typeof object.id === 'string')
+        return { id: object.id, created: object.created };
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/sync/deletions.ts
 
 
@@ -69478,7 +69655,7 @@ async function scanDeletions(run) {
     if (!types || types.length === 0 || run.dryRun)
         return;
     const events = [];
-    for await (const page of eventsAfter(run.stripe, types, { eventId: null, sinceCreated: unixSeconds(run.now) - EVENT_RETENTION_SECONDS }, run.retry))
+    for await (const page of allEventsSince(run.stripe, { gte: unixSeconds(run.now) - EVENT_RETENTION_SECONDS }, types, run.retry))
         events.push(...page);
     await applyDeletions(run, events);
 }
@@ -69688,7 +69865,6 @@ function progressLine(run, elapsedMs, remaining) {
 
 
 
-
 /** Objects younger than this are left for the next run, so a second is listed only once it is complete. */
 const SETTLE_SECONDS = 5;
 /** Events are kept 30 days; past 25 days without a replay, the action re-sweeps instead. */
@@ -69700,70 +69876,107 @@ const EVENT_MAX_AGE_SECONDS = 25 * 86400;
 const RESWEEP_LOOKBACK_SECONDS = 180 * 86400;
 /** A slice is listed whole before it is processed oldest first: this bounds memory. */
 const MAX_SLICE_OBJECTS = 1000;
+/** A list pass at least this often catches objects created without an event (and balance transactions, which have none). */
+const LIST_PASS_SECONDS = 86400;
 /** Saves the state on its own (first run, after a replay, at the end). */
 async function incremental_saveState(run, state) {
     await run.sink.write([], { checkpoint: state });
 }
+/** Events created at or after this second are new to the object (older states kept the newest event seen). */
+function eventsSince(state) {
+    return state.lastEventCreated ?? Math.floor((state.eventsCheckedAt?.getTime() ?? 0) / 1000);
+}
+/** Whether the state's events can no longer be replayed (Stripe keeps them 30 days; past 25 the object is re-swept). */
+function eventsTooOld(state, nowSeconds) {
+    const checkedAt = state.eventsCheckedAt ? unixSeconds(state.eventsCheckedAt) : undefined;
+    return checkedAt === undefined || nowSeconds - checkedAt > EVENT_MAX_AGE_SECONDS;
+}
+/** The second up to which a run reads objects and events: the ones after it may still be arriving. */
+function settledUntil(now) {
+    return unixSeconds(now) - SETTLE_SECONDS;
+}
 /**
- * One incremental run of one object: (1) replay its events since the last run and re-fetch the
- * objects they touched (or re-sweep when the event cursor is too old), then (2) sweep forward from
- * the cursor, oldest first, writing each page with its checkpoint in one transaction.
+ * One incremental run of one object: (1) apply what the run's change stream said (re-fetch the
+ * objects it touched, mark deletions), or re-sweep when the event cursor is too old, then (2) sweep
+ * forward from the cursor, oldest first, writing each page with its checkpoint in one transaction —
+ * only when there may be something to list: the stream named an object not stored yet, the last
+ * sweep stopped short, or a daily list pass is due.
  */
 async function syncIncremental(run, options) {
-    const { stripe, spec, log } = run;
+    const { spec, log } = run;
     const nowSeconds = unixSeconds(run.now);
-    const until = Math.min(nowSeconds - SETTLE_SECONDS, options.createdLt ?? Infinity);
-    const hasEvents = spec.events.length > 0;
+    const streamUntil = settledUntil(run.now);
+    const until = Math.min(streamUntil, options.createdLt ?? Infinity);
     let state = options.state;
     const firstRun = state === undefined;
-    const report = { firstRun, from: 0, to: until, cursor: 0, eventsProcessed: 0, refetched: 0, resweep: false };
+    const report = { firstRun, from: 0, to: until, cursor: 0, eventsProcessed: 0, refetched: 0, resweep: false, listed: true };
+    let listNeeded = true;
     if (!state) {
-        // Changes made while the backfill runs are replayed next run, from the newest event now.
-        const newest = hasEvents ? await newestEvent(stripe, spec.events, run.retry) : undefined;
+        // Changes made while the backfill runs are read from the change stream next run, from here.
         state = {
             ...options.key,
             cursorCreated: options.createdGte ?? STRIPE_EPOCH,
             cursorIds: [],
-            lastEventId: newest?.id ?? null,
-            lastEventCreated: newest?.created ?? null,
+            lastEventId: null,
+            lastEventCreated: streamUntil,
             eventsCheckedAt: run.now,
             lastRunFinishedAt: null,
             apiVersion: options.apiVersion,
-            doneRanges: []
+            doneRanges: [],
+            listedThrough: options.remembersListing ? null : undefined
         };
         // Deletions before now exist only as events: read them first (a run killed here starts over).
+        // The state is saved with the sweep's first checkpoint: the tables are made only once Stripe has answered.
         await scanDeletions(run);
-        // The event cursor is recorded before the backfill; without events, the sweep's first checkpoint records the state.
-        if (hasEvents)
-            await incremental_saveState(run, state);
         log(`First incremental run: syncing ${spec.plural} created from ${isoSeconds(state.cursorCreated)}, oldest first.`);
     }
     else {
         log(`Continuing from the cursor: ${spec.plural} created before ${isoSeconds(state.cursorCreated)} are stored.`);
-        if (hasEvents) {
-            const checkedAt = state.eventsCheckedAt ? unixSeconds(state.eventsCheckedAt) : undefined;
-            let stale = checkedAt === undefined || nowSeconds - checkedAt > EVENT_MAX_AGE_SECONDS;
-            if (!stale) {
-                try {
-                    await replayEvents(run, state, report);
-                }
-                catch (error) {
-                    if (!(error instanceof EventCursorExpiredError))
-                        throw error;
-                    stale = true;
-                }
-            }
-            if (stale)
-                await resweep(run, state, checkedAt, report);
-            state.eventsCheckedAt = run.now;
-            await incremental_saveState(run, state);
+        const since = eventsSince(state);
+        if (options.changes) {
+            await applyChanges(run, state, options.changes, report);
+            // The stream covered everything after the cursor and named nothing new: there is nothing to list.
+            listNeeded = options.changes.unlisted || state.cursorCreated < since || state.doneRanges.length > 0;
         }
+        else {
+            await resweep(run, state, state.eventsCheckedAt ? unixSeconds(state.eventsCheckedAt) : undefined, report);
+        }
+        state.lastEventCreated = Math.max(streamUntil, state.lastEventCreated ?? 0);
+        state.eventsCheckedAt = run.now;
+        await incremental_saveState(run, state);
     }
     report.from = state.cursorCreated;
-    if (options.limit === Number.POSITIVE_INFINITY)
-        await sweepConcurrently(run, state, until);
-    else
-        await sweepForward(run, state, until, options.limit);
+    const cursorBefore = state.cursorCreated;
+    // A state table not upgraded yet cannot remember what a run skipped: then every run lists.
+    const remembers = state.listedThrough !== undefined;
+    const listedThrough = state.listedThrough ?? cursorBefore;
+    if (state.cursorCreated >= until) {
+        report.listed = false;
+    }
+    else if (listNeeded || !remembers) {
+        if (options.limit === Number.POSITIVE_INFINITY)
+            await sweepConcurrently(run, state, until);
+        else
+            await sweepForward(run, state, until, options.limit);
+        // Listed contiguously from where the last list reached: the listing now reaches the cursor.
+        if (remembers)
+            state.listedThrough = listedThrough >= cursorBefore ? state.cursorCreated : listedThrough;
+    }
+    else {
+        report.listed = false;
+        log(`The change stream shows no new ${spec.plural} since ${isoSeconds(state.cursorCreated)}: not listed.`);
+        state.cursorCreated = until;
+        state.cursorIds = [];
+        state.listedThrough = listedThrough;
+    }
+    // Daily: list what the stream vouched for, catching objects created without an event.
+    const vouched = state.listedThrough ?? state.cursorCreated;
+    if (vouched < state.cursorCreated && nowSeconds - vouched > LIST_PASS_SECONDS) {
+        log(`Daily list pass: listing ${spec.plural} created from ${isoSeconds(vouched)} (objects created without an event).`);
+        await relist(run, { gte: vouched, lt: state.cursorCreated }, () => true, report);
+        report.listed = true;
+        state.listedThrough = state.cursorCreated;
+    }
     state.lastRunFinishedAt = new Date();
     await incremental_saveState(run, state);
     report.cursor = state.cursorCreated;
@@ -69782,37 +69995,15 @@ function isStored(state, object) {
         return true;
     return state.doneRanges.some(([a, b]) => created >= a && created < b);
 }
-async function replayEvents(run, state, report) {
-    const { stripe, spec } = run;
-    const affected = new Set();
-    const deleted = new Map();
-    let newest;
-    const cursor = { eventId: state.lastEventId, sinceCreated: state.lastEventCreated ?? Math.floor((state.eventsCheckedAt?.getTime() ?? 0) / 1000) };
-    for await (const page of eventsAfter(stripe, spec.events, cursor, run.retry)) {
-        // Walking forward from an event id, each page is newer than the last; otherwise the first page is newest.
-        if (cursor.eventId || !newest)
-            newest = page[0];
-        report.eventsProcessed += page.length;
-        for (const event of page) {
-            const object = objectOfEvent(spec, event);
-            if (!object)
-                continue;
-            if (spec.deletionEvents?.includes(event.type))
-                deleted.set(object.id, event);
-            // An object the forward sweep has not reached yet is listed by it, current, later this run.
-            else if (isStored(state, object) !== false)
-                affected.add(object.id);
-        }
+/** What the change stream said: changed objects re-fetched, deleted ones marked. */
+async function applyChanges(run, state, changes, report) {
+    const { spec } = run;
+    report.eventsProcessed = changes.events;
+    if (changes.events > 0 || changes.deleted.size > 0) {
+        run.log(`Replayed ${changes.events} ${spec.noun} event(s); re-fetching ${changes.refetch.size} changed ${spec.plural}${changes.deleted.size > 0 ? `; ${changes.deleted.size} deleted` : ''}.`);
     }
-    for (const id of deleted.keys())
-        affected.delete(id);
-    run.log(`Replayed ${report.eventsProcessed} ${spec.noun} event(s); re-fetching ${affected.size} changed ${spec.plural}${deleted.size > 0 ? `; ${deleted.size} deleted` : ''}.`);
-    await refetch(run, [...affected], (object) => isStored(state, object) === true, report);
-    await applyDeletions(run, [...deleted.values()]);
-    if (newest) {
-        state.lastEventId = newest.id;
-        state.lastEventCreated = newest.created;
-    }
+    await refetch(run, [...changes.refetch], (object) => isStored(state, object) === true, report);
+    await applyDeletions(run, [...changes.deleted.values()]);
 }
 /**
  * Re-fetches objects one by one and brings their rows up to date; only those `inScope` accepts
@@ -69876,16 +70067,17 @@ async function resweep(run, state, checkedAt, report) {
         `re-sweeping ${spec.plural} created from ${isoSeconds(from)} to ${isoSeconds(state.cursorCreated)} to pick up their changes ` +
         'instead. Run at least every 25 days to avoid this.');
     report.resweep = true;
-    const newest = await newestEvent(run.stripe, spec.events, run.retry);
-    for await (const page of pages(run.list, { gte: from, lt: state.cursorCreated + 1 }, () => MAX_PAGE_SIZE)) {
-        const { valid, rejects } = await screen(run, page.data.filter((o) => isStored(state, o) !== false));
+    await relist(run, { gte: from, lt: state.cursorCreated + 1 }, (o) => isStored(state, o) !== false, report);
+}
+/** Lists a window again and brings the stored rows up to date (adding those the filter keeps). */
+async function relist(run, window, include, report) {
+    for await (const page of pages(run.list, window, () => MAX_PAGE_SIZE)) {
+        const { valid, rejects } = await screen(run, page.data.filter(include));
         report.refetched += page.data.length;
         const matched = valid.filter(run.matches);
         const result = await run.sink.refresh(valid, run.matches, { rejects, claim: run.claim?.(matched) });
         account(run, matched, rejects, result, 'any', true);
     }
-    state.lastEventId = newest?.id ?? null;
-    state.lastEventCreated = newest?.created ?? null;
 }
 /**
  * Everything from the cursor to `until` (`limit: all`, such as a first backfill): concurrent time
@@ -69992,6 +70184,66 @@ async function sweepForward(run, state, until, limit) {
         if (slice.length < MAX_SLICE_OBJECTS / 4)
             width *= slice.length === 0 ? 4 : 2;
     }
+}
+
+;// CONCATENATED MODULE: ./src/sync/stream.ts
+
+/** Stripe's `types[]` takes at most 20 values; past that the stream is read unfiltered. */
+const MAX_EVENT_TYPES = 20;
+function emptyChanges() {
+    return { events: 0, refetch: new Set(), deleted: new Map(), unlisted: false };
+}
+/** The types to ask Stripe for: the union of what the readers need, or undefined (every event) past 20. */
+function streamTypes(specs) {
+    const types = new Set();
+    for (const spec of specs)
+        for (const type of [...spec.events, ...(spec.listWhen ?? [])])
+            types.add(type);
+    return types.size > 0 && types.size <= MAX_EVENT_TYPES ? [...types] : undefined;
+}
+/** What one event means for one reader. */
+function classify(reader, event, changes) {
+    const { spec } = reader;
+    if (event.created < reader.since)
+        return;
+    if (spec.listWhen?.includes(event.type))
+        changes.unlisted = true;
+    if (!spec.events.includes(event.type))
+        return;
+    changes.events += 1;
+    const object = objectOfEvent(spec, event);
+    if (!object)
+        return;
+    if (spec.deletionEvents?.includes(event.type)) {
+        changes.deleted.set(object.id, event);
+        return;
+    }
+    const stored = reader.stored(object);
+    // Not stored yet: the forward sweep lists it, current, later this run.
+    if (stored === false)
+        changes.unlisted = true;
+    else
+        changes.refetch.add(object.id);
+}
+/**
+ * One read of Stripe's events for every object of the run: every event created from the oldest
+ * reader's cursor up to now, a page at a time, sorted to the readers they concern. An idle run costs
+ * one request, whatever the number of objects. The next run reads again from a few seconds before
+ * this one (the readers' cursors move to the settled second, not to now): an event that reaches the
+ * list late, or names an object created after the sweep's end, is read twice rather than never.
+ */
+async function readChanges(stripe, readers, from, retry) {
+    const changes = new Map(readers.map((r) => [r.name, emptyChanges()]));
+    const types = streamTypes(readers.map((r) => r.spec));
+    for await (const page of allEventsSince(stripe, { gte: from }, types, retry)) {
+        for (const event of page)
+            for (const reader of readers)
+                classify(reader, event, changes.get(reader.name));
+    }
+    for (const [, c] of changes)
+        for (const id of c.deleted.keys())
+            c.refetch.delete(id);
+    return changes;
 }
 
 ;// CONCATENATED MODULE: ./src/sync/newest.ts
@@ -70165,6 +70417,8 @@ async function retryQuarantined(run, sink, before) {
 
 
 
+
+
 /** The cursor filter of an object: the sorted status list for charges ("failed,succeeded" and "succeeded,failed" share a cursor), else all. */
 function filterKey(config, name) {
     if (name !== 'charges')
@@ -70200,17 +70454,23 @@ function objectRun(ctx, spec) {
     };
 }
 /** One object, start to end: its sync (incremental or not), then the upkeep of its table. */
-async function syncOne(ctx, spec) {
+async function syncOne(ctx, spec, stream) {
     const { config, session } = ctx;
     const run = objectRun(ctx, spec);
     if (config.incremental) {
+        // Without the stream, an object with events of its own cannot be kept current; one without lists as it always could.
+        if (stream instanceof Error && spec.events.length > 0)
+            throw stream;
+        const changes = stream instanceof Error ? { ...emptyChanges(), unlisted: true } : stream;
         const result = await syncIncremental(run, {
             key: stateKey(config, spec.name, filterKey(config, spec.name)),
             state: session.states.get(spec.name),
             apiVersion: STRIPE_API_VERSION,
             limit: config.limit,
             createdGte: config.createdGte,
-            createdLt: config.createdLt
+            createdLt: config.createdLt,
+            changes,
+            remembersListing: session.stateCurrent
         });
         ctx.report.incremental.set(spec.name, result);
     }
@@ -70226,6 +70486,34 @@ async function syncOne(ctx, spec) {
     }
 }
 /**
+ * One read of the change stream for every object that has a state whose events can still be
+ * replayed (first runs and too-old cursors list instead). A first run reads it too, from now: it
+ * costs one request and a key that cannot read events fails on the first run, not the second.
+ */
+async function readStream(ctx) {
+    const readers = [];
+    const now = settledUntil(ctx.now);
+    for (const name of ctx.config.objects) {
+        const state = ctx.session.states.get(name);
+        if (!state || eventsTooOld(state, unixSeconds(ctx.now)))
+            continue;
+        readers.push({ name, spec: specOf(name), since: eventsSince(state), stored: (object) => isStored(state, object) });
+    }
+    let changes;
+    try {
+        changes = await readChanges(ctx.stripe, readers, Math.min(now, ...readers.map((r) => r.since)), ctx.retry);
+    }
+    catch (error) {
+        // Each object that needs the stream fails with this error; the others go on.
+        const failed = error instanceof Error ? error : new Error(String(error));
+        return new Map(ctx.config.objects.map((name) => [name, failed]));
+    }
+    const events = [...changes.values()].reduce((n, c) => n + c.events, 0);
+    if (readers.length > 0)
+        ctx.log(`Change stream: ${events} event(s) for ${readers.map((r) => r.name).join(', ')} since ${isoSeconds(Math.min(...readers.map((r) => r.since)))}.`);
+    return changes;
+}
+/**
  * Every selected object at once, each on its own connection, all through the shared rate limits:
  * a multi-object backfill takes about as long as its largest object. A failing object does not stop
  * the others; its error is kept for the end. Payouts are reconciled once payouts and balance
@@ -70233,9 +70521,10 @@ async function syncOne(ctx, spec) {
  */
 async function syncObjects(ctx) {
     const { config, report, session } = ctx;
+    const changes = config.incremental ? await readStream(ctx) : new Map();
     const settled = new Map();
     for (const name of config.objects) {
-        settled.set(name, syncOne(ctx, specOf(name)).then(() => true, (error) => {
+        settled.set(name, syncOne(ctx, specOf(name), changes.get(name)).then(() => true, (error) => {
             report.failures.set(name, error);
             return false;
         }));
@@ -70320,22 +70609,44 @@ async function runAction(rawIo, options = {}) {
         try {
             const limits = new RateLimits(cfg.maxRequestsPerSecond, cfg.maxTotalRequestsPerSecond, options.clock);
             const stripe = createStripeClient(cfg, limits, options.stripeTimeoutMs, () => session.stripeAnswered());
-            await syncObjects({
-                config: cfg,
-                stripe,
-                session,
-                report,
-                limits,
-                retry: options.retry ?? DEFAULT_RETRY,
-                concurrency: options.concurrency ?? defaultConcurrency(cfg.maxRequestsPerSecond),
-                now,
-                log: (message) => io.info(message),
-                warn: (message) => io.warning(message),
-                redact: (text, maxChars) => privacy(cfg.customerDetails).text(text, maxChars)
-            });
+            try {
+                await syncObjects({
+                    config: cfg,
+                    stripe,
+                    session,
+                    report,
+                    limits,
+                    retry: options.retry ?? DEFAULT_RETRY,
+                    concurrency: options.concurrency ?? defaultConcurrency(cfg.maxRequestsPerSecond),
+                    now,
+                    log: (message) => io.info(message),
+                    warn: (message) => io.warning(message),
+                    redact: (text, maxChars) => privacy(cfg.customerDetails).text(text, maxChars)
+                });
+            }
+            finally {
+                report.stripeRequests = limits.stats.requests;
+            }
             // Preparing the tables may have failed after every object had finished fetching.
             if (session.preparing)
                 await session.ready;
+            if (session.db && session.preparing) {
+                const previousRun = await session.db
+                    .recordRun({
+                    account: accountKey(cfg),
+                    objects: cfg.objects.join(','),
+                    startedAt: now,
+                    stripeRequests: report.stripeRequests,
+                    ok: report.failures.size === 0
+                })
+                    // Bookkeeping for the projection: it never fails a run (a broken connection shows in what follows, or was the failure).
+                    .catch((error) => {
+                    if (report.failures.size === 0)
+                        io.warning(`${describeFailure(error, cfg)} The job summary cannot project a month of requests.`);
+                    return undefined;
+                });
+                report.runIntervalSeconds = previousRun ? (now.getTime() - previousRun.getTime()) / 1000 : undefined;
+            }
             // What the summary adds from the database; after a failure, a broken connection must not hide the real error.
             const lastRunAt = [...session.states.values()].map((s) => s?.lastRunFinishedAt ?? undefined).find((d) => d !== undefined);
             const { previous } = await readBack(session, cfg, report, now, env, lastRunAt).catch((error) => {
@@ -70365,7 +70676,7 @@ async function runAction(rawIo, options = {}) {
         if (config && report) {
             // Partial counts are still published, so a later step can tell "nothing" from "some".
             const partial = buildOutputs(report, { dryRun: config.dryRun, privacy: privacy(config.customerDetails) });
-            for (const name of ['charges_stored', 'charges_updated', 'object_counts', 'rejected_count'])
+            for (const name of ['charges_stored', 'charges_updated', 'object_counts', 'rejected_count', 'stripe_requests'])
                 io.setOutput(name, partial[name]);
         }
         io.setFailed(message);

@@ -475,6 +475,7 @@ export function reservedNames(): string[] {
   return [
     'stripe_sync_state',
     'stripe_sync_rejects',
+    'stripe_sync_runs',
     ...OBJECTS.filter((o) => o.name !== 'charges').flatMap((o) =>
       [o.table, o.child?.table, o.child?.history?.table].filter((t): t is string => t !== undefined)
     ),

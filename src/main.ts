@@ -6,7 +6,7 @@ import { RunReport } from './report/collect.js'
 import { buildOutputs, type Outputs } from './report/outputs.js'
 import { privacy } from './report/privacy.js'
 import { publish, readBack } from './report/publish.js'
-import { Session } from './session.js'
+import { Session, accountKey } from './session.js'
 import { STRIPE_API_VERSION, createStripeClient } from './stripe/client.js'
 import { StripeRequestError, describeStripeError } from './stripe/errors.js'
 import { RateLimits, type LimiterClock } from './stripe/limiter.js'
@@ -82,21 +82,41 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
     try {
       const limits = new RateLimits(cfg.maxRequestsPerSecond, cfg.maxTotalRequestsPerSecond, options.clock)
       const stripe = createStripeClient(cfg, limits, options.stripeTimeoutMs, () => session.stripeAnswered())
-      await syncObjects({
-        config: cfg,
-        stripe,
-        session,
-        report,
-        limits,
-        retry: options.retry ?? DEFAULT_RETRY,
-        concurrency: options.concurrency ?? defaultConcurrency(cfg.maxRequestsPerSecond),
-        now,
-        log: (message) => io.info(message),
-        warn: (message) => io.warning(message),
-        redact: (text, maxChars) => privacy(cfg.customerDetails).text(text, maxChars)
-      })
+      try {
+        await syncObjects({
+          config: cfg,
+          stripe,
+          session,
+          report,
+          limits,
+          retry: options.retry ?? DEFAULT_RETRY,
+          concurrency: options.concurrency ?? defaultConcurrency(cfg.maxRequestsPerSecond),
+          now,
+          log: (message) => io.info(message),
+          warn: (message) => io.warning(message),
+          redact: (text, maxChars) => privacy(cfg.customerDetails).text(text, maxChars)
+        })
+      } finally {
+        report.stripeRequests = limits.stats.requests
+      }
       // Preparing the tables may have failed after every object had finished fetching.
       if (session.preparing) await session.ready
+      if (session.db && session.preparing) {
+        const previousRun = await session.db
+          .recordRun({
+            account: accountKey(cfg),
+            objects: cfg.objects.join(','),
+            startedAt: now,
+            stripeRequests: report.stripeRequests,
+            ok: report.failures.size === 0
+          })
+          // Bookkeeping for the projection: it never fails a run (a broken connection shows in what follows, or was the failure).
+          .catch((error: unknown) => {
+            if (report!.failures.size === 0) io.warning(`${describeFailure(error, cfg)} The job summary cannot project a month of requests.`)
+            return undefined
+          })
+        report.runIntervalSeconds = previousRun ? (now.getTime() - previousRun.getTime()) / 1000 : undefined
+      }
       // What the summary adds from the database; after a failure, a broken connection must not hide the real error.
       const lastRunAt = [...session.states.values()].map((s) => s?.lastRunFinishedAt ?? undefined).find((d) => d !== undefined)
       const { previous } = await readBack(session, cfg, report, now, env, lastRunAt).catch((error: unknown) => {
@@ -123,7 +143,7 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
     if (config && report) {
       // Partial counts are still published, so a later step can tell "nothing" from "some".
       const partial = buildOutputs(report, { dryRun: config.dryRun, privacy: privacy(config.customerDetails) })
-      for (const name of ['charges_stored', 'charges_updated', 'object_counts', 'rejected_count'] as const) io.setOutput(name, partial[name])
+      for (const name of ['charges_stored', 'charges_updated', 'object_counts', 'rejected_count', 'stripe_requests'] as const) io.setOutput(name, partial[name])
     }
     io.setFailed(message)
     return { ok: false, report }

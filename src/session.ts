@@ -5,6 +5,7 @@ import type { ObjectName, ObjectSpec, StripeObject } from './objects/spec.js'
 import { STRIPE_API_VERSION } from './stripe/client.js'
 import { Database, type SchemaReport } from './store/database.js'
 import { REJECTS_TABLE } from './store/rejects.js'
+import { RUNS_TABLE } from './store/runs.js'
 import type { TableDefinition } from './store/schema.js'
 import { dryRunSink, type ObjectSink, type TableSink } from './store/sink.js'
 import { STATE_TABLE, type StateKey, type SyncState } from './store/state.js'
@@ -22,9 +23,14 @@ export function objectsWithTables(objects: readonly ObjectName[]): ObjectName[] 
   return [...all]
 }
 
+/** The account a run's rows of bookkeeping belong to: the connected account, or the key's own (live or test). */
+export function accountKey(config: Pick<Config, 'stripeAccount' | 'keyMode'>): string {
+  return config.stripeAccount ?? `self:${config.keyMode}`
+}
+
 /** The cursor row of an object: (account, table, filter). */
 export function stateKey(config: Config, name: ObjectName, filter: string): StateKey {
-  return { account: config.stripeAccount ?? `self:${config.keyMode}`, tableName: tableOf(config, name), statusFilter: filter }
+  return { account: accountKey(config), tableName: tableOf(config, name), statusFilter: filter }
 }
 
 /**
@@ -38,6 +44,8 @@ export class Session {
     readonly db: Database | undefined,
     readonly sinks: ReadonlyMap<ObjectName, ObjectSink>,
     readonly states: ReadonlyMap<ObjectName, SyncState | undefined>,
+    /** The state table has this version's columns (a first run's state can remember what it listed). */
+    readonly stateCurrent: boolean,
     /** Resolves once the tables are ready; rejects if preparing them failed. */
     readonly ready: Promise<SchemaReport | undefined>,
     private readonly startPreparing: () => void
@@ -45,7 +53,7 @@ export class Session {
 
   static dryRun(objects: readonly ObjectName[]): Session {
     const sinks = new Map(objects.map((name) => [name, dryRunSink()]))
-    return new Session(undefined, sinks, new Map(), Promise.resolve(undefined), () => {})
+    return new Session(undefined, sinks, new Map(), false, Promise.resolve(undefined), () => {})
   }
 
   /**
@@ -65,6 +73,7 @@ export class Session {
     try {
       const names = objectsWithTables(config.objects)
       const states = new Map<ObjectName, SyncState | undefined>()
+      const stateCurrent = config.incremental && (await db.stateTableCurrent())
       if (config.incremental) for (const name of config.objects) states.set(name, await db.loadState(stateKey(config, name, filters.get(name) ?? 'all')))
 
       let start!: () => void
@@ -81,7 +90,7 @@ export class Session {
       for (const name of names) {
         sinks.set(name, db.sink(specOf(name), { table: tableOf(config, name), context, ready, claimColumn: name === 'charges' ? 'alerted_at' : undefined }))
       }
-      return new Session(db, sinks, states, ready, start)
+      return new Session(db, sinks, states, stateCurrent, ready, start)
     } catch (error) {
       await db.close()
       throw error
@@ -150,6 +159,13 @@ function describeSchema(io: ActionIO, schema: string, r: SchemaReport): void {
     if (t.addedUniqueKey && !t.createdTable) io.info(`Added a unique key to ${name}.`)
   }
   for (const v of r.views) io.info(`Created view ${schema}.${v.name} (${v.about}).`)
+  for (const statement of r.notPermitted) {
+    io.warning(
+      `This database role may not run \`${statement}\` (a table of this version's bookkeeping): the run goes on without it ` +
+        '(every object is listed each run; requests are not projected). Run the next step once with a role that owns the schema to add it.'
+    )
+  }
   if (r.createdStateTable) io.info(`Created table ${schema}.${STATE_TABLE} for the incremental cursors.`)
   if (r.createdRejectsTable) io.info(`Created table ${schema}.${REJECTS_TABLE} for objects that cannot be stored.`)
+  if (r.createdRunsTable) io.info(`Created table ${schema}.${RUNS_TABLE}: one row per run, with its Stripe requests.`)
 }

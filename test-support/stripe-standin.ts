@@ -194,6 +194,19 @@ class Collection<T extends Dated> {
     return { status: 200, body: { object: 'list', data, has_more: hasMore, url: `/v1/${this.kind}s` } }
   }
 
+  /** Objects created in [min, max] (listed ones), oldest last as stored. */
+  between(min: number, max: number): Array<Stored<T>> {
+    return this.sorted.slice(
+      firstIndex(this.sorted, (c) => c <= max),
+      firstIndex(this.sorted, (c) => c < min)
+    )
+  }
+
+  /** An object as it is now. */
+  now(object: T): T {
+    return this.current(object)
+  }
+
   private position(id: string): number | undefined {
     if (!this.positions) {
       this.positions = new Map()
@@ -391,7 +404,47 @@ export class StripeStandIn {
   }
 
   /** Records an event about `object`, as Stripe does when something changes. */
+  /** `type|id` of every creation event emitted explicitly: no synthetic one is made for them. */
+  private readonly created = new Set<string>()
+
+  /**
+   * Stripe emits an event when any object is created. Objects added in bulk (`addCharges`,
+   * `addAccount`, `addBilling`) get theirs made on the fly when events are listed — one per object,
+   * at its creation time — rather than stored; objects made by the `create…` methods emit their own.
+   */
+  private creationEvents(types: readonly string[], min: number, max: number): Stripe.Event[] {
+    const sources: Array<[Collection<Dated & { livemode?: boolean }>, (o: Dated & Record<string, unknown>) => string]> = [
+      [this.charges as never, (c) => `charge.${String(c.status)}`],
+      [this.customers as never, () => 'customer.created'],
+      [this.subscriptions as never, () => 'customer.subscription.created'],
+      [this.invoices as never, () => 'invoice.created'],
+      [this.refunds as never, () => 'refund.created'],
+      [this.disputes as never, () => 'charge.dispute.created'],
+      [this.payouts as never, () => 'payout.created']
+    ]
+    const events: Stripe.Event[] = []
+    for (const [collection, typeOf] of sources) {
+      for (const { object } of collection.between(min, max)) {
+        const type = typeOf(object as never)
+        if ((types.length > 0 && !types.includes(type)) || this.created.has(`${type}|${object.id}`)) continue
+        events.push({
+          id: `evt_new_${object.id}`,
+          object: 'event',
+          api_version: '2026-10-28.endive',
+          created: object.created,
+          data: { object: structuredClone(collection.now(object)) },
+          livemode: object.livemode ?? false,
+          pending_webhooks: 0,
+          request: null,
+          type
+        } as unknown as Stripe.Event)
+      }
+    }
+    return events
+  }
+
   emit(type: string, object: object, created = this.now()): Stripe.Event {
+    this.created.add(`${type}|${(object as { id?: string }).id}`)
     const event = {
       id: randomId('evt_', this.random),
       object: 'event',
@@ -408,6 +461,13 @@ export class StripeStandIn {
     this.eventSeq.set(event.id, this.eventSeq.size)
     this.events.sort((a, b) => b.created - a.created || this.eventSeq.get(b.id)! - this.eventSeq.get(a.id)!)
     return event
+  }
+
+  /** A new customer, with its customer.created event. */
+  createCustomer(customer: Stripe.Customer): Stripe.Customer {
+    this.customers.add([customer])
+    this.emit('customer.created', customer, customer.created)
+    return customer
   }
 
   /** A new charge, with its charge.<status> event (and, when it succeeded in a linked account, its balance transaction). */
@@ -606,19 +666,23 @@ export class StripeStandIn {
       return
     }
     let answer: Answer
+    let limited: 'endpoint-rate' | 'global-rate' | undefined
     if (fault === 'bad-json') {
       record.status = 200
       res.writeHead(200, { 'content-type': 'application/json' })
       res.end('{"object": "list", "data": [{"id": "ch_trunc')
       return
-    } else if (fault === 429 || this.overRateLimit(req.method ?? 'GET', url.pathname)) {
+    } else if (fault === 429 || (limited = this.overRateLimit(req.method ?? 'GET', url.pathname))) {
       answer = {
         ...stripeError(429, {
           type: 'invalid_request_error',
           code: 'rate_limit',
           message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.'
         }),
-        headers: this.options.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(this.options.retryAfterSeconds) }
+        headers: {
+          ...(this.options.retryAfterSeconds === undefined ? {} : { 'retry-after': String(this.options.retryAfterSeconds) }),
+          ...(limited ? { 'stripe-rate-limited-reason': limited } : {})
+        }
       }
     } else if (fault !== undefined && fault !== 'slow') {
       answer = stripeError(fault, { type: 'api_error', message: 'An unknown error occurred' })
@@ -638,7 +702,8 @@ export class StripeStandIn {
   }
 
   /** Stripe's limits: per named operation, and over all requests; fixed one-second windows. */
-  private overRateLimit(method: string, path: string): boolean {
+  /** Which of Stripe's limits refused a request (its `Stripe-Rate-Limited-Reason`), or undefined. */
+  private overRateLimit(method: string, path: string): 'endpoint-rate' | 'global-rate' | undefined {
     const operation = `${method} ${path.replace(/^(\/v1\/[a-z_]+)\/[^/]+$/, '$1/:id')}`
     const over = (key: string, max: number | undefined) => {
       if (!max) return false
@@ -650,7 +715,7 @@ export class StripeStandIn {
     }
     const endpoint = over(operation, this.options.maxRequestsPerSecond)
     const total = over('*', this.options.maxTotalRequestsPerSecond)
-    return endpoint || total
+    return total ? 'global-rate' : endpoint ? 'endpoint-rate' : undefined
   }
 
   private authenticate(req: http.IncomingMessage): string | Answer {
@@ -755,14 +820,21 @@ export class StripeStandIn {
       if (value !== undefined) range[op] = Number(value)
     }
     const oldestKept = this.now() - EVENT_RETENTION_SECONDS
-    const visible = this.events.filter(
-      (e) => e.created >= oldestKept && matchesType(e.type) && e.created > range.gt && e.created >= range.gte && e.created < range.lt && e.created <= range.lte
-    )
+    const inRange = (created: number) => created >= oldestKept && created > range.gt && created >= range.gte && created < range.lt && created <= range.lte
+    const explicit = this.events.filter((e) => inRange(e.created) && matchesType(e.type))
+    const min = Math.max(oldestKept, range.gt + 1, range.gte)
+    const max = Math.min(range.lt - 1, range.lte, this.now())
+    const made = type === undefined ? this.creationEvents(types, min, max).filter((e) => matchesType(e.type)) : []
+    // Newest first; within a second, a creation comes before what happened to the object after it.
+    const visible =
+      made.length === 0
+        ? explicit
+        : [...explicit, ...made].sort((a, b) => b.created - a.created || Number(a.id.startsWith('evt_new_')) - Number(b.id.startsWith('evt_new_')))
     let start = 0
     let end = Math.min(visible.length, limit)
     const cursor = query.starting_after ?? query.ending_before
     if (cursor !== undefined) {
-      const kept = this.events.find((e) => e.id === cursor && e.created >= oldestKept)
+      const kept = this.events.find((e) => e.id === cursor && e.created >= oldestKept) ?? visible.find((e) => e.id === cursor)
       if (!kept) return missing('event', cursor, query.starting_after ? 'starting_after' : 'ending_before')
       const at = visible.findIndex((e) => e.id === cursor)
       if (query.starting_after) {

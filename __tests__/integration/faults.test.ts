@@ -181,16 +181,49 @@ describe('Postgres faults', () => {
   it('later runs need no CREATE privilege: USAGE plus SELECT, INSERT, UPDATE are enough', async () => {
     await standIn({}, 60)
     await run({ incremental: 'true' })
-    const tables = ['processed_charges', 'stripe_sync_state', 'stripe_sync_rejects'].map((t) => `"${schema}".${t}`).join(', ')
+    const tables = ['processed_charges', 'stripe_sync_state', 'stripe_sync_rejects', 'stripe_sync_runs'].map((t) => `"${schema}".${t}`).join(', ')
     await withRole(`GRANT SELECT, INSERT, UPDATE ON ${tables}`, async (url) => {
       const later = Math.floor(Date.now() / 1000) + 60
       stripe.createCharge({ ...stripe.allCharges()[0]!, id: 'ch_3LeastPrivilege0000000001', created: later - 30 })
       stripe.refund(stripe.allCharges()[5]!.id)
       const { io } = await run({ incremental: 'true' }, { now: new Date(later * 1000) }, url)
       expect(io.failed).toBeUndefined()
+      expect(io.warnings.filter((w) => !w.includes('read requests a month'))).toEqual([])
       expect(io.outputs.charges_stored).toBe('1')
       await equalsStripe()
     })
+  })
+
+  it("a role that may not add this version's bookkeeping runs on without it, and says what an owner should run", async () => {
+    await standIn({}, 60)
+    await run({ incremental: 'true' })
+    // As 1.1 left them: no listed_through, no stripe_sync_runs.
+    await withClient(db.url, async (c) => {
+      await c.query(`ALTER TABLE "${schema}".stripe_sync_state DROP COLUMN listed_through`)
+      await c.query(`DROP TABLE "${schema}".stripe_sync_runs`)
+    })
+    const tables = ['processed_charges', 'stripe_sync_state', 'stripe_sync_rejects'].map((t) => `"${schema}".${t}`).join(', ')
+    await withRole(`GRANT SELECT, INSERT, UPDATE ON ${tables}`, async (url) => {
+      for (const offset of [60, 120]) {
+        const later = Math.floor(Date.now() / 1000) + offset
+        stripe.createCharge({ ...stripe.allCharges()[0]!, id: `ch_3OldStateTable00000000${offset}`, created: later - 30 })
+        const { io } = await run({ incremental: 'true' }, { now: new Date(later * 1000) }, url)
+        expect(io.failed).toBeUndefined()
+        expect(io.outputs.charges_stored).toBe('1')
+        expect(io.warnings.join('\n')).toContain(`ADD COLUMN IF NOT EXISTS listed_through bigint`)
+        expect(io.warnings.join('\n')).toContain(`CREATE TABLE "${schema}"."stripe_sync_runs"`)
+      }
+      await equalsStripe()
+    })
+    // An owner's run adds them.
+    const { io } = await run({ incremental: 'true' }, { now: new Date((Math.floor(Date.now() / 1000) + 180) * 1000) })
+    expect(io.warnings.filter((w) => !w.includes('read requests a month'))).toEqual([])
+    const columns = await withClient(db.url, (c) =>
+      c.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'stripe_sync_state' AND column_name = 'listed_through'`, [
+        schema
+      ])
+    )
+    expect(columns.rowCount).toBe(1)
   })
 
   it('the server restarted mid-run: fails clearly, keeps what was committed; a re-run completes', async () => {

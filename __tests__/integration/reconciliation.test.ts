@@ -238,9 +238,14 @@ describe('reconciliation', () => {
     const before = stripe.requests.length
     const { io } = await run({ incremental: 'true' })
     expect(io.failed).toBeUndefined()
-    // Per object: one events request (none for balance transactions) and one list request.
-    expect(stripe.requests.length - before).toBe(9)
+    // One read of the change stream for every object, and nothing to list.
+    const made = stripe.requests.slice(before)
+    expect(made.map((r) => r.path)).toEqual(['/v1/events'])
+    expect(io.outputs.stripe_requests).toBe('1')
     expect(io.summary).toContain('Up to date — no new charges, balance transactions, refunds, disputes or payouts, and no changes, since')
+    // A minute apart, one request a run is about 43,200 a month: the summary says so, and warns.
+    expect(io.summary).toContain('1 Stripe API request this run (retries included); about 43,200 a month if every run were like this one, every 1 minute')
+    expect(io.warnings.join('\n')).toContain('more than 10,000, the smallest monthly read allocation')
   })
 
   it('refuses an unknown object before any request', async () => {

@@ -1,4 +1,4 @@
-import { RateLimiter, type LimiterClock } from '../../src/stripe/limiter.js'
+import { RateLimiter, RateLimits, type LimiterClock } from '../../src/stripe/limiter.js'
 
 /** A clock that only moves when someone sleeps: the limiter's decisions, without real time. */
 function fakeClock(): LimiterClock & { t: number } {
@@ -87,5 +87,26 @@ describe('RateLimiter', () => {
     limiter.onRateLimited()
     expect(limiter.currentRate).toBe(14)
     expect(limiter.stats.rateLimited).toBe(3)
+  })
+})
+
+describe('Stripe-Rate-Limited-Reason', () => {
+  const endpointRate = (limits: RateLimits, endpoint: string) => limits.endpointRate(endpoint)
+
+  it.each([
+    ['global-rate', 'global'],
+    ['global-concurrency', 'global'],
+    ['endpoint-rate', 'endpoint'],
+    ['endpoint-concurrency', 'endpoint'],
+    [undefined, 'endpoint'],
+    ['resource-specific', 'none']
+  ] as const)('%p slows the %s limiter', (reason, slowed) => {
+    const limits = new RateLimits(20, 80, fakeClock())
+    limits.onRateLimited('GET /v1/charges', undefined, reason)
+    expect(limits.global.currentRate).toBe(slowed === 'global' ? 56 : 80)
+    expect(endpointRate(limits, 'GET /v1/charges')).toBe(slowed === 'endpoint' ? 14 : 20)
+    expect(endpointRate(limits, 'GET /v1/refunds')).toBe(20)
+    expect(limits.stats.rateLimited).toBe(1)
+    expect(limits.reasons.get(reason ?? 'unspecified')).toBe(1)
   })
 })

@@ -55,6 +55,20 @@ export const balanceTransactions: ObjectSpec<Stripe.BalanceTransaction> = {
   resource: (stripe) => stripe.balanceTransactions,
   permission: 'Balance: Read',
   events: [],
+  // Money moved: new balance transactions may exist. What moves money without these is caught by the daily list pass.
+  listWhen: [
+    'charge.succeeded',
+    'charge.captured',
+    'charge.refunded',
+    'charge.dispute.funds_withdrawn',
+    'charge.dispute.funds_reinstated',
+    'refund.created',
+    'refund.failed',
+    'payout.created',
+    'payout.paid',
+    'payout.failed',
+    'payout.canceled'
+  ],
   validate: (t) =>
     firstProblem(
       checkId(t.id),

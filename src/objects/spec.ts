@@ -117,6 +117,11 @@ export interface ObjectSpec<T extends StripeObject = StripeObject> {
    */
   deletionEvents?: readonly string[]
   /**
+   * For an object without events of its own (balance transactions): event types that mean new
+   * objects of this kind may exist (a charge succeeded → its balance transaction), so it is listed.
+   */
+  listWhen?: readonly string[]
+  /**
    * When events were lost (no run for 25 days), how far back before the last replay objects could
    * have changed: those created since then are re-listed. Default 180 days (refunds, disputes).
    */

@@ -89,6 +89,10 @@ export class RunReport {
   mrr: MrrLine[] = []
   /** From stripe_receivables, per currency (when invoices are synced). */
   receivables: ReceivablesLine[] = []
+  /** Stripe API requests the run made (retries included). */
+  stripeRequests = 0
+  /** Seconds since the previous run of the account started (from stripe_sync_runs); undefined when unknown. */
+  runIntervalSeconds: number | undefined
   /** Subscriptions started and canceled in the run's period, per currency. */
   subscriptionChanges: { since: number; started: number; canceled: number } | undefined
 

@@ -28,7 +28,8 @@ export const OUTPUT_NAMES = [
   'payouts_reconciled',
   'payouts',
   'journal_csv',
-  'mrr'
+  'mrr',
+  'stripe_requests'
 ] as const
 export type OutputName = (typeof OUTPUT_NAMES)[number]
 export type Outputs = Record<OutputName, string>
@@ -180,6 +181,7 @@ export function buildOutputs(report: RunReport, options: { dryRun: boolean; priv
           { mrr_minor: m.mrr, mrr: formatMinor(m.mrr, m.currency), active_subscriptions: m.activeSubscriptions, customers: m.customers }
         ])
       )
-    )
+    ),
+    stripe_requests: String(report.stripeRequests)
   }
 }

@@ -10,7 +10,8 @@ import { dashboardUrl } from './links.js'
 import { formatMoney } from './money.js'
 import { buildOutputs, type Outputs } from './outputs.js'
 import { privacy } from './privacy.js'
-import { periodOf, renderSummary, type SummaryContext } from './summary.js'
+import { requestsLine } from './requests.js'
+import { describeLength, periodOf, renderSummary, type SummaryContext } from './summary.js'
 
 /**
  * What the report needs from the database after the sync: the payouts with their reconciliation,
@@ -172,6 +173,9 @@ export async function publish(
   if (!(await io.writeSummary(summary))) io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.')
   if (report.journalCsv)
     io.info(`Journal of ${report.links?.reconciled.length ?? 0} reconciled payout(s) written to ${report.journalCsv} (output journal_csv).`)
+  const requests = requestsLine(report.stripeRequests, report.runIntervalSeconds, describeLength)
+  io.info(requests.text)
+  if (requests.warning) io.warning(requests.warning)
   if (!failed) io.info(outputs.message)
   return outputs
 }

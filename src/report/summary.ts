@@ -8,6 +8,7 @@ import { MIN_BARS, bucketize, dayRange, mermaidBarChart, shortDay } from './char
 import type { PayoutLine, RunReport } from './collect.js'
 import { dashboardUrl } from './links.js'
 import { formatMoney } from './money.js'
+import { requestsLine } from './requests.js'
 import type { Privacy } from './privacy.js'
 import { cut } from '../text.js'
 
@@ -561,6 +562,12 @@ function settings(report: RunReport, ctx: SummaryContext): string[] {
   return ['<details><summary>Settings</summary>', '', '| Setting | Value |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '', '</details>', '']
 }
 
+/** What the run cost Stripe, and what the schedule would cost a month. */
+function requestsFooter(report: RunReport): string[] {
+  const line = requestsLine(report.stripeRequests, report.runIntervalSeconds, describeLength)
+  return [`<sub>${line.text}</sub>`, '', ...(line.warning ? [`> [!WARNING]`, `> ${line.warning}`, ''] : [])]
+}
+
 /** Nothing was added or changed: one line, and the settings. */
 function upToDate(report: RunReport, ctx: SummaryContext): boolean {
   if (ctx.config.dryRun || report.failures.size > 0) return false
@@ -581,7 +588,7 @@ function render(report: RunReport, ctx: SummaryContext, rows: number, describe: 
         : `Up to date — no new ${what.slice(0, -1).join(', ')} or ${what.at(-1)}, and no changes${since ? `,${since}` : ''}.`,
       ''
     )
-    return [...lines, ...settings(report, ctx)].join('\n')
+    return [...lines, ...requestsFooter(report), ...settings(report, ctx)].join('\n')
   }
   // Said first, where amounts would otherwise be (an up-to-date run shows none).
   if (amountsHidden(ctx)) lines.push(amountsNotice(ctx), '')
@@ -595,6 +602,7 @@ function render(report: RunReport, ctx: SummaryContext, rows: number, describe: 
   lines.push(...billingSection(report, ctx))
   lines.push(...syncedSection(report, ctx))
   lines.push(...chargesSection(report, ctx, rows))
+  lines.push(...requestsFooter(report))
   lines.push(...settings(report, ctx))
   return lines.join('\n')
 }

@@ -4,9 +4,10 @@ import { qualified, quoteIdent } from './columns.js'
 import { connect, describeDatabaseError } from './connect.js'
 import { acquireRunLock } from './lock.js'
 import { ensureRejectsTable } from './rejects.js'
+import { RUNS_TABLE, ensureRunsTable, recordRun, type RunRecord } from './runs.js'
 import { ensureTable, relationExists, type TableDefinition, type TableReport } from './schema.js'
 import { TableSink, type TableSinkOptions } from './sink.js'
-import { STATE_TABLE, ensureStateTable, loadState, type SyncState, type StateKey } from './state.js'
+import { STATE_TABLE, ensureStateTable, loadState, stateTableCurrent, upgradeStateSql, type SyncState, type StateKey } from './state.js'
 import { ensureViews, type ViewDefinition } from './views.js'
 
 export interface DatabaseOptions {
@@ -22,6 +23,9 @@ export interface SchemaReport {
   views: ViewDefinition[]
   createdStateTable: boolean
   createdRejectsTable: boolean
+  createdRunsTable: boolean
+  /** Statements this role lacked the privilege for: an owner should run them (the run goes on without). */
+  notPermitted: string[]
 }
 
 /**
@@ -56,6 +60,15 @@ export class Database {
     return this.options.schema
   }
 
+  /** Whether the state table has this version's columns (or does not exist yet, and will). */
+  async stateTableCurrent(): Promise<boolean> {
+    try {
+      return await stateTableCurrent(this.control, this.schema)
+    } catch (error) {
+      throw describeDatabaseError(error, 'read the sync state')
+    }
+  }
+
   /** The sync state of one object, or undefined (first run, or no state table yet). */
   async loadState(key: StateKey): Promise<SyncState | undefined> {
     try {
@@ -73,7 +86,15 @@ export class Database {
   async prepare(tables: readonly TableDefinition[], views: readonly ViewDefinition[], viewTables: Readonly<Record<string, string>>): Promise<SchemaReport> {
     const client = this.control
     const schema = this.schema
-    const report: SchemaReport = { createdSchema: false, tables: [], views: [], createdStateTable: false, createdRejectsTable: false }
+    const report: SchemaReport = {
+      createdSchema: false,
+      tables: [],
+      views: [],
+      createdStateTable: false,
+      createdRejectsTable: false,
+      createdRunsTable: false,
+      notPermitted: []
+    }
     try {
       await client.query('BEGIN')
       const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])
@@ -83,7 +104,10 @@ export class Database {
       }
       for (const table of tables) report.tables.push(await ensureTable(client, schema, table))
       report.createdStateTable = await ensureStateTable(client, schema)
+      // Added in later versions: a role that may not alter or create them runs on without (and is told how to add them).
+      if (!(await stateTableCurrent(client, schema))) await this.optional(report, upgradeStateSql(schema), () => client.query(upgradeStateSql(schema)))
       report.createdRejectsTable = await ensureRejectsTable(client, schema)
+      report.createdRunsTable = (await this.optional(report, `CREATE TABLE ${qualified(schema, RUNS_TABLE)} …`, () => ensureRunsTable(client, schema))) ?? false
       report.views = await ensureViews(client, schema, viewTables, (name) => relationExists(client, schema, viewTables[name]!), views)
       await client.query('COMMIT')
     } catch (error) {
@@ -93,9 +117,34 @@ export class Database {
     return report
   }
 
+  /** Work that needs a privilege the run can do without: refused, it is rolled back alone and noted. */
+  private async optional<R>(report: SchemaReport, statement: string, work: () => Promise<R>): Promise<R | undefined> {
+    await this.control.query('SAVEPOINT optional')
+    try {
+      const result = await work()
+      await this.control.query('RELEASE SAVEPOINT optional')
+      return result
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== '42501') throw error
+      await this.control.query('ROLLBACK TO SAVEPOINT optional')
+      report.notPermitted.push(statement)
+      return undefined
+    }
+  }
+
   /** A sink for one object, on a new connection (opening while the object starts fetching). */
   sink<T extends StripeObject>(spec: ObjectSpec<T>, options: Omit<TableSinkOptions, 'schema'>): TableSink<T> {
     return new TableSink(connect(this.options.databaseUrl, this.options.caCert), spec, { ...options, schema: this.schema })
+  }
+
+  /** Records this run (its Stripe requests); returns when the account's previous run started. */
+  async recordRun(run: RunRecord): Promise<Date | undefined> {
+    try {
+      if (!(await relationExists(this.control, this.schema, RUNS_TABLE))) return undefined
+      return await recordRun(this.control, this.schema, run)
+    } catch (error) {
+      throw describeDatabaseError(error, `record the run in ${RUNS_TABLE}`)
+    }
   }
 
   /** Rows of a query on the lock's connection (reports after the sync). */

@@ -22,6 +22,14 @@ export interface SyncState {
   lastRunFinishedAt: Date | null
   apiVersion: string
   /**
+   * Every object created before this second was seen by a list request (the cursor may be ahead
+   * of it: the change stream showed that nothing was created in between). A daily list pass brings
+   * it up to the cursor, catching any object created without an event. Null: the cursor.
+   * Undefined: the state table predates the column (an owner has not upgraded it yet): then every
+   * run lists, as before, since nothing could remember what was skipped.
+   */
+  listedThrough?: number | null
+  /**
    * Spans of `created` seconds after the cursor already stored completely by a concurrent backfill
    * that has not finished: a resumed run skips them. Empty once the cursor has caught up.
    */
@@ -58,10 +66,28 @@ export async function ensureStateTable(client: pg.Client, schema: string): Promi
     last_run_finished_at timestamptz,
     api_version text NOT NULL,
     done_ranges jsonb NOT NULL DEFAULT '[]',
+    listed_through bigint,
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (account, table_name, status_filter)
   )`)
   return true
+}
+
+/** Columns added to the state table after it was first released: added in place on older tables. */
+export function upgradeStateSql(schema: string): string {
+  return `ALTER TABLE ${qualified(schema, STATE_TABLE)} ADD COLUMN IF NOT EXISTS listed_through bigint`
+}
+
+/** Whether the state table has every column of this version (a missing table will be made with them). */
+export async function stateTableCurrent(client: pg.Client, schema: string): Promise<boolean> {
+  const table = await client.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [qualified(schema, STATE_TABLE)])
+  if (!table.rows[0]?.t) return true
+  const has = await client.query('SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3', [
+    schema,
+    STATE_TABLE,
+    'listed_through'
+  ])
+  return (has.rowCount ?? 0) > 0
 }
 
 interface StateRow {
@@ -76,6 +102,7 @@ interface StateRow {
   last_run_finished_at: Date | null
   api_version: string
   done_ranges: Array<[number, number]>
+  listed_through?: string | null
 }
 
 export async function loadState(client: pg.Client, schema: string, key: StateKey): Promise<SyncState | undefined> {
@@ -97,21 +124,24 @@ export async function loadState(client: pg.Client, schema: string, key: StateKey
     eventsCheckedAt: row.events_checked_at,
     lastRunFinishedAt: row.last_run_finished_at,
     apiVersion: row.api_version,
-    doneRanges: row.done_ranges
+    doneRanges: row.done_ranges,
+    listedThrough: !('listed_through' in row) ? undefined : row.listed_through === null ? null : Number(row.listed_through)
   }
 }
 
 export async function saveState(client: pg.Client, schema: string, state: SyncState): Promise<void> {
+  // A table not upgraded yet has no listed_through (and such a state none to save).
+  const listed = state.listedThrough !== undefined
   await client.query(
     `INSERT INTO ${qualified(schema, STATE_TABLE)} AS s
        (account, table_name, status_filter, cursor_created, cursor_ids, last_event_id, last_event_created,
-        events_checked_at, last_run_finished_at, api_version, done_ranges, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
+        events_checked_at, last_run_finished_at, api_version, done_ranges, ${listed ? 'listed_through, ' : ''}updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, ${listed ? '$12, ' : ''}now())
      ON CONFLICT (account, table_name, status_filter) DO UPDATE SET
        cursor_created = EXCLUDED.cursor_created, cursor_ids = EXCLUDED.cursor_ids,
        last_event_id = EXCLUDED.last_event_id, last_event_created = EXCLUDED.last_event_created,
        events_checked_at = EXCLUDED.events_checked_at, last_run_finished_at = EXCLUDED.last_run_finished_at,
-       api_version = EXCLUDED.api_version, done_ranges = EXCLUDED.done_ranges, updated_at = now()`,
+       api_version = EXCLUDED.api_version, done_ranges = EXCLUDED.done_ranges, ${listed ? 'listed_through = EXCLUDED.listed_through, ' : ''}updated_at = now()`,
     [
       state.account,
       state.tableName,
@@ -123,7 +153,8 @@ export async function saveState(client: pg.Client, schema: string, state: SyncSt
       state.eventsCheckedAt,
       state.lastRunFinishedAt,
       state.apiVersion,
-      JSON.stringify(state.doneRanges)
+      JSON.stringify(state.doneRanges),
+      ...(listed ? [state.listedThrough] : [])
     ]
   )
 }

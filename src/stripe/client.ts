@@ -33,8 +33,10 @@ class RateLimitedHttpClient extends Stripe.HttpClient {
     const response = await this.inner.makeRequest(...args)
     if (response.getStatusCode() < 300) this.onAnswer()
     if (response.getStatusCode() === 429) {
-      const retryAfter = Number(response.getHeaders()['retry-after'])
-      this.limits.onRateLimited(endpoint, Number.isFinite(retryAfter) ? retryAfter : undefined)
+      const headers = response.getHeaders()
+      const retryAfter = Number(headers['retry-after'])
+      const reason = headers['stripe-rate-limited-reason']
+      this.limits.onRateLimited(endpoint, Number.isFinite(retryAfter) ? retryAfter : undefined, typeof reason === 'string' ? reason : undefined)
     }
     return response
   }

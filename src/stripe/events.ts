@@ -5,59 +5,28 @@ import { DEFAULT_RETRY, withRetries, type RetryOptions } from './retry.js'
 
 const EVENTS_PERMISSION = 'Events: Read'
 
-/** The event cursor points at an event Stripe no longer keeps (events live 30 days). */
-export class EventCursorExpiredError extends Error {
-  constructor(eventId: string) {
-    super(`Stripe no longer has event ${eventId} (events are kept for 30 days)`)
-    this.name = 'EventCursorExpiredError'
-  }
-}
-
-async function listEvents(
-  stripe: Stripe,
-  types: readonly string[],
-  params: Stripe.EventListParams,
-  retry: RetryOptions
-): Promise<Stripe.ApiList<Stripe.Event>> {
+async function listEvents(stripe: Stripe, params: Stripe.EventListParams, retry: RetryOptions): Promise<Stripe.ApiList<Stripe.Event>> {
   try {
-    return await withRetries(() => stripe.events.list({ types: [...types], ...params }), retry)
+    return await withRetries(() => stripe.events.list(params), retry)
   } catch (error) {
-    if (params.ending_before && error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') {
-      throw new EventCursorExpiredError(params.ending_before)
-    }
     throw new StripeRequestError(error, 'list events', EVENTS_PERMISSION)
   }
 }
 
-/** The newest event of these types, if any: where the next replay starts. */
-export async function newestEvent(stripe: Stripe, types: readonly string[], retry: RetryOptions = DEFAULT_RETRY): Promise<Stripe.Event | undefined> {
-  return (await listEvents(stripe, types, { limit: 1 }, retry)).data[0]
-}
-
 /**
- * Every event of these types newer than the cursor, a page at a time. With an event id, walks
- * forward with `ending_before` (each page holds the events just newer than the last one seen);
- * without one (no event existed when the cursor was set), every event created at or after `sinceCreated`.
+ * Every event created in the window (of these types; every type when undefined), newest first, a
+ * page at a time (`starting_after`). A closed window (`lt` in the past) is stable while it is paged.
  */
-export async function* eventsAfter(
+export async function* allEventsSince(
   stripe: Stripe,
-  types: readonly string[],
-  cursor: { eventId: string | null; sinceCreated: number },
+  window: { gte: number; lt?: number },
+  types: readonly string[] | undefined,
   retry: RetryOptions = DEFAULT_RETRY
 ): AsyncGenerator<Stripe.Event[]> {
-  if (cursor.eventId) {
-    let before = cursor.eventId
-    for (;;) {
-      const page = await listEvents(stripe, types, { limit: 100, ending_before: before }, retry)
-      if (page.data.length > 0) yield page.data
-      const newest = page.data[0]
-      if (!page.has_more || !newest) return
-      before = newest.id
-    }
-  }
   let after: string | undefined
+  const created: Stripe.RangeQueryParam = { gte: window.gte, ...(window.lt !== undefined ? { lt: window.lt } : {}) }
   for (;;) {
-    const page = await listEvents(stripe, types, { limit: 100, created: { gte: cursor.sinceCreated }, ...(after ? { starting_after: after } : {}) }, retry)
+    const page = await listEvents(stripe, { limit: 100, created, ...(types ? { types: [...types] } : {}), ...(after ? { starting_after: after } : {}) }, retry)
     if (page.data.length > 0) yield page.data
     const oldest = page.data.at(-1)
     if (!page.has_more || !oldest) return

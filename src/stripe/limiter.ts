@@ -125,7 +125,7 @@ export class RateLimits {
   /** Every request of the run: started and refused (429). */
   get stats(): LimiterStats {
     let rateLimited = 0
-    for (const { limiter } of this.endpoints.values()) rateLimited += limiter.stats.rateLimited
+    for (const n of this.reasons.values()) rateLimited += n
     return { requests: this.global.stats.requests, rateLimited }
   }
 
@@ -153,10 +153,26 @@ export class RateLimits {
     return turn
   }
 
-  /** Stripe answered 429 to a request to `endpoint`: that endpoint slows down. */
-  onRateLimited(endpoint: string, retryAfterSeconds?: number): void {
-    this.entry(endpoint).limiter.onRateLimited(retryAfterSeconds)
+  /**
+   * Stripe answered 429 to a request to `endpoint`. Its `Stripe-Rate-Limited-Reason` names the
+   * limit: `global-rate` or `global-concurrency` slow every request, `endpoint-…` (and anything
+   * else, or none) that endpoint. `resource-specific` concerns one object: the request is retried,
+   * nothing slows down.
+   */
+  onRateLimited(endpoint: string, retryAfterSeconds?: number, reason?: string): void {
+    this.reasons.set(reason ?? 'unspecified', (this.reasons.get(reason ?? 'unspecified') ?? 0) + 1)
+    if (reason === 'resource-specific') return
+    if (reason?.startsWith('global-')) this.global.onRateLimited(retryAfterSeconds)
+    else this.entry(endpoint).limiter.onRateLimited(retryAfterSeconds)
   }
+
+  /** The current pace of one endpoint, requests per second. */
+  endpointRate(endpoint: string): number {
+    return this.entry(endpoint).limiter.currentRate
+  }
+
+  /** 429s by Stripe-Rate-Limited-Reason (`unspecified` when the header was missing). */
+  readonly reasons = new Map<string, number>()
 
   private entry(endpoint: string): { limiter: RateLimiter; queue: Promise<void> } {
     let entry = this.endpoints.get(endpoint)

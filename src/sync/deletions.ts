@@ -1,6 +1,6 @@
 import type Stripe from 'stripe'
 import type { StripeObject } from '../objects/spec.js'
-import { eventsAfter } from '../stripe/events.js'
+import { allEventsSince } from '../stripe/events.js'
 import { unixSeconds } from '../time.js'
 import { check } from './batch.js'
 import type { ObjectRun } from './run.js'
@@ -38,7 +38,6 @@ export async function scanDeletions<T extends StripeObject>(run: ObjectRun<T>): 
   const types = run.spec.deletionEvents
   if (!types || types.length === 0 || run.dryRun) return
   const events: Stripe.Event[] = []
-  for await (const page of eventsAfter(run.stripe, types, { eventId: null, sinceCreated: unixSeconds(run.now) - EVENT_RETENTION_SECONDS }, run.retry))
-    events.push(...page)
+  for await (const page of allEventsSince(run.stripe, { gte: unixSeconds(run.now) - EVENT_RETENTION_SECONDS }, types, run.retry)) events.push(...page)
   await applyDeletions(run, events)
 }

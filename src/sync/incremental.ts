@@ -1,8 +1,7 @@
 import Stripe from 'stripe'
 import type { StripeObject } from '../objects/spec.js'
-import { EventCursorExpiredError, eventsAfter, newestEvent, objectOfEvent } from '../stripe/events.js'
 import { StripeRequestError } from '../stripe/errors.js'
-import { MAX_PAGE_SIZE, pages, retrieveObject } from '../stripe/pages.js'
+import { MAX_PAGE_SIZE, pages, retrieveObject, type Window } from '../stripe/pages.js'
 import { addSpan, gaps } from '../stripe/range.js'
 import { advanceWatermark, type StateKey, type SyncState } from '../store/state.js'
 import { STRIPE_EPOCH, isoSeconds, unixSeconds } from '../time.js'
@@ -10,6 +9,7 @@ import { account, commit, screen } from './batch.js'
 import { applyDeletions, scanDeletions } from './deletions.js'
 import type { ObjectRun } from './run.js'
 import { syncSpans } from './spans.js'
+import type { ObjectChanges } from './stream.js'
 
 /** Objects younger than this are left for the next run, so a second is listed only once it is complete. */
 export const SETTLE_SECONDS = 5
@@ -23,6 +23,9 @@ export const RESWEEP_LOOKBACK_SECONDS = 180 * 86400
 /** A slice is listed whole before it is processed oldest first: this bounds memory. */
 export const MAX_SLICE_OBJECTS = 1000
 
+/** A list pass at least this often catches objects created without an event (and balance transactions, which have none). */
+export const LIST_PASS_SECONDS = 86400
+
 export interface IncrementalReport {
   firstRun: boolean
   /** The `created` range this run swept: [from, to). */
@@ -33,6 +36,8 @@ export interface IncrementalReport {
   eventsProcessed: number
   refetched: number
   resweep: boolean
+  /** Whether the object was listed this run (false: the change stream showed nothing new). */
+  listed: boolean
 }
 
 export interface IncrementalOptions {
@@ -47,6 +52,13 @@ export interface IncrementalOptions {
   createdGte: number | undefined
   /** Upper bound (exclusive) of what is swept. */
   createdLt: number | undefined
+  /**
+   * What the run's change stream said about this object since its cursor; undefined on a first
+   * run, or when the event cursor is too old to replay (then the object is re-swept).
+   */
+  changes: ObjectChanges | undefined
+  /** The state table can remember how far objects were listed (false until an owner upgrades an old one). */
+  remembersListing: boolean
 }
 
 /** Saves the state on its own (first run, after a replay, at the end). */
@@ -54,62 +66,100 @@ async function saveState<T extends StripeObject>(run: ObjectRun<T>, state: SyncS
   await run.sink.write([], { checkpoint: state })
 }
 
+/** Events created at or after this second are new to the object (older states kept the newest event seen). */
+export function eventsSince(state: Pick<SyncState, 'lastEventCreated' | 'eventsCheckedAt'>): number {
+  return state.lastEventCreated ?? Math.floor((state.eventsCheckedAt?.getTime() ?? 0) / 1000)
+}
+
+/** Whether the state's events can no longer be replayed (Stripe keeps them 30 days; past 25 the object is re-swept). */
+export function eventsTooOld(state: Pick<SyncState, 'eventsCheckedAt'>, nowSeconds: number): boolean {
+  const checkedAt = state.eventsCheckedAt ? unixSeconds(state.eventsCheckedAt) : undefined
+  return checkedAt === undefined || nowSeconds - checkedAt > EVENT_MAX_AGE_SECONDS
+}
+
+/** The second up to which a run reads objects and events: the ones after it may still be arriving. */
+export function settledUntil(now: Date): number {
+  return unixSeconds(now) - SETTLE_SECONDS
+}
+
 /**
- * One incremental run of one object: (1) replay its events since the last run and re-fetch the
- * objects they touched (or re-sweep when the event cursor is too old), then (2) sweep forward from
- * the cursor, oldest first, writing each page with its checkpoint in one transaction.
+ * One incremental run of one object: (1) apply what the run's change stream said (re-fetch the
+ * objects it touched, mark deletions), or re-sweep when the event cursor is too old, then (2) sweep
+ * forward from the cursor, oldest first, writing each page with its checkpoint in one transaction —
+ * only when there may be something to list: the stream named an object not stored yet, the last
+ * sweep stopped short, or a daily list pass is due.
  */
 export async function syncIncremental<T extends StripeObject>(run: ObjectRun<T>, options: IncrementalOptions): Promise<IncrementalReport> {
-  const { stripe, spec, log } = run
+  const { spec, log } = run
   const nowSeconds = unixSeconds(run.now)
-  const until = Math.min(nowSeconds - SETTLE_SECONDS, options.createdLt ?? Infinity)
-  const hasEvents = spec.events.length > 0
+  const streamUntil = settledUntil(run.now)
+  const until = Math.min(streamUntil, options.createdLt ?? Infinity)
 
   let state = options.state
   const firstRun = state === undefined
-  const report: IncrementalReport = { firstRun, from: 0, to: until, cursor: 0, eventsProcessed: 0, refetched: 0, resweep: false }
+  const report: IncrementalReport = { firstRun, from: 0, to: until, cursor: 0, eventsProcessed: 0, refetched: 0, resweep: false, listed: true }
 
+  let listNeeded = true
   if (!state) {
-    // Changes made while the backfill runs are replayed next run, from the newest event now.
-    const newest = hasEvents ? await newestEvent(stripe, spec.events, run.retry) : undefined
+    // Changes made while the backfill runs are read from the change stream next run, from here.
     state = {
       ...options.key,
       cursorCreated: options.createdGte ?? STRIPE_EPOCH,
       cursorIds: [],
-      lastEventId: newest?.id ?? null,
-      lastEventCreated: newest?.created ?? null,
+      lastEventId: null,
+      lastEventCreated: streamUntil,
       eventsCheckedAt: run.now,
       lastRunFinishedAt: null,
       apiVersion: options.apiVersion,
-      doneRanges: []
+      doneRanges: [],
+      listedThrough: options.remembersListing ? null : undefined
     }
     // Deletions before now exist only as events: read them first (a run killed here starts over).
+    // The state is saved with the sweep's first checkpoint: the tables are made only once Stripe has answered.
     await scanDeletions(run)
-    // The event cursor is recorded before the backfill; without events, the sweep's first checkpoint records the state.
-    if (hasEvents) await saveState(run, state)
     log(`First incremental run: syncing ${spec.plural} created from ${isoSeconds(state.cursorCreated)}, oldest first.`)
   } else {
     log(`Continuing from the cursor: ${spec.plural} created before ${isoSeconds(state.cursorCreated)} are stored.`)
-    if (hasEvents) {
-      const checkedAt = state.eventsCheckedAt ? unixSeconds(state.eventsCheckedAt) : undefined
-      let stale = checkedAt === undefined || nowSeconds - checkedAt > EVENT_MAX_AGE_SECONDS
-      if (!stale) {
-        try {
-          await replayEvents(run, state, report)
-        } catch (error) {
-          if (!(error instanceof EventCursorExpiredError)) throw error
-          stale = true
-        }
-      }
-      if (stale) await resweep(run, state, checkedAt, report)
-      state.eventsCheckedAt = run.now
-      await saveState(run, state)
+    const since = eventsSince(state)
+    if (options.changes) {
+      await applyChanges(run, state, options.changes, report)
+      // The stream covered everything after the cursor and named nothing new: there is nothing to list.
+      listNeeded = options.changes.unlisted || state.cursorCreated < since || state.doneRanges.length > 0
+    } else {
+      await resweep(run, state, state.eventsCheckedAt ? unixSeconds(state.eventsCheckedAt) : undefined, report)
     }
+    state.lastEventCreated = Math.max(streamUntil, state.lastEventCreated ?? 0)
+    state.eventsCheckedAt = run.now
+    await saveState(run, state)
   }
 
   report.from = state.cursorCreated
-  if (options.limit === Number.POSITIVE_INFINITY) await sweepConcurrently(run, state, until)
-  else await sweepForward(run, state, until, options.limit)
+  const cursorBefore = state.cursorCreated
+  // A state table not upgraded yet cannot remember what a run skipped: then every run lists.
+  const remembers = state.listedThrough !== undefined
+  const listedThrough = state.listedThrough ?? cursorBefore
+  if (state.cursorCreated >= until) {
+    report.listed = false
+  } else if (listNeeded || !remembers) {
+    if (options.limit === Number.POSITIVE_INFINITY) await sweepConcurrently(run, state, until)
+    else await sweepForward(run, state, until, options.limit)
+    // Listed contiguously from where the last list reached: the listing now reaches the cursor.
+    if (remembers) state.listedThrough = listedThrough >= cursorBefore ? state.cursorCreated : listedThrough
+  } else {
+    report.listed = false
+    log(`The change stream shows no new ${spec.plural} since ${isoSeconds(state.cursorCreated)}: not listed.`)
+    state.cursorCreated = until
+    state.cursorIds = []
+    state.listedThrough = listedThrough
+  }
+  // Daily: list what the stream vouched for, catching objects created without an event.
+  const vouched = state.listedThrough ?? state.cursorCreated
+  if (vouched < state.cursorCreated && nowSeconds - vouched > LIST_PASS_SECONDS) {
+    log(`Daily list pass: listing ${spec.plural} created from ${isoSeconds(vouched)} (objects created without an event).`)
+    await relist(run, { gte: vouched, lt: state.cursorCreated }, () => true, report)
+    report.listed = true
+    state.listedThrough = state.cursorCreated
+  }
   state.lastRunFinishedAt = new Date()
   await saveState(run, state)
   report.cursor = state.cursorCreated
@@ -128,34 +178,17 @@ export function isStored(state: Pick<SyncState, 'cursorCreated' | 'cursorIds' | 
   return state.doneRanges.some(([a, b]) => created >= a && created < b)
 }
 
-async function replayEvents<T extends StripeObject>(run: ObjectRun<T>, state: SyncState, report: IncrementalReport): Promise<void> {
-  const { stripe, spec } = run
-  const affected = new Set<string>()
-  const deleted = new Map<string, Stripe.Event>()
-  let newest: Stripe.Event | undefined
-  const cursor = { eventId: state.lastEventId, sinceCreated: state.lastEventCreated ?? Math.floor((state.eventsCheckedAt?.getTime() ?? 0) / 1000) }
-  for await (const page of eventsAfter(stripe, spec.events, cursor, run.retry)) {
-    // Walking forward from an event id, each page is newer than the last; otherwise the first page is newest.
-    if (cursor.eventId || !newest) newest = page[0]
-    report.eventsProcessed += page.length
-    for (const event of page) {
-      const object = objectOfEvent(spec, event)
-      if (!object) continue
-      if (spec.deletionEvents?.includes(event.type)) deleted.set(object.id, event)
-      // An object the forward sweep has not reached yet is listed by it, current, later this run.
-      else if (isStored(state, object) !== false) affected.add(object.id)
-    }
+/** What the change stream said: changed objects re-fetched, deleted ones marked. */
+async function applyChanges<T extends StripeObject>(run: ObjectRun<T>, state: SyncState, changes: ObjectChanges, report: IncrementalReport): Promise<void> {
+  const { spec } = run
+  report.eventsProcessed = changes.events
+  if (changes.events > 0 || changes.deleted.size > 0) {
+    run.log(
+      `Replayed ${changes.events} ${spec.noun} event(s); re-fetching ${changes.refetch.size} changed ${spec.plural}${changes.deleted.size > 0 ? `; ${changes.deleted.size} deleted` : ''}.`
+    )
   }
-  for (const id of deleted.keys()) affected.delete(id)
-  run.log(
-    `Replayed ${report.eventsProcessed} ${spec.noun} event(s); re-fetching ${affected.size} changed ${spec.plural}${deleted.size > 0 ? `; ${deleted.size} deleted` : ''}.`
-  )
-  await refetch(run, [...affected], (object) => isStored(state, object) === true, report)
-  await applyDeletions(run, [...deleted.values()])
-  if (newest) {
-    state.lastEventId = newest.id
-    state.lastEventCreated = newest.created
-  }
+  await refetch(run, [...changes.refetch], (object) => isStored(state, object) === true, report)
+  await applyDeletions(run, [...changes.deleted.values()])
 }
 
 /**
@@ -222,19 +255,18 @@ async function resweep<T extends StripeObject>(run: ObjectRun<T>, state: SyncSta
       'instead. Run at least every 25 days to avoid this.'
   )
   report.resweep = true
-  const newest = await newestEvent(run.stripe, spec.events, run.retry)
-  for await (const page of pages(run.list, { gte: from, lt: state.cursorCreated + 1 }, () => MAX_PAGE_SIZE)) {
-    const { valid, rejects } = await screen(
-      run,
-      page.data.filter((o) => isStored(state, o) !== false)
-    )
+  await relist(run, { gte: from, lt: state.cursorCreated + 1 }, (o) => isStored(state, o) !== false, report)
+}
+
+/** Lists a window again and brings the stored rows up to date (adding those the filter keeps). */
+async function relist<T extends StripeObject>(run: ObjectRun<T>, window: Window, include: (object: T) => boolean, report: IncrementalReport): Promise<void> {
+  for await (const page of pages(run.list, window, () => MAX_PAGE_SIZE)) {
+    const { valid, rejects } = await screen(run, page.data.filter(include))
     report.refetched += page.data.length
     const matched = valid.filter(run.matches)
     const result = await run.sink.refresh(valid, run.matches, { rejects, claim: run.claim?.(matched) })
     account(run, matched, rejects, result, 'any', true)
   }
-  state.lastEventId = newest?.id ?? null
-  state.lastEventCreated = newest?.created ?? null
 }
 
 /**

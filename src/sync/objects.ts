@@ -10,7 +10,9 @@ import { STRIPE_API_VERSION } from '../stripe/client.js'
 import type { RateLimits } from '../stripe/limiter.js'
 import { pageLister } from '../stripe/pages.js'
 import type { RetryOptions } from '../stripe/retry.js'
-import { syncIncremental } from './incremental.js'
+import { eventsSince, eventsTooOld, isStored, settledUntil, syncIncremental } from './incremental.js'
+import { emptyChanges, readChanges, type ObjectChanges, type StreamReader } from './stream.js'
+import { isoSeconds, unixSeconds } from '../time.js'
 import { syncNewest } from './newest.js'
 import { linkPayouts } from './payout-links.js'
 import type { ObjectRun } from './run.js'
@@ -70,17 +72,22 @@ function objectRun<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpec<T>
 }
 
 /** One object, start to end: its sync (incremental or not), then the upkeep of its table. */
-async function syncOne<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpec<T>): Promise<void> {
+async function syncOne<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpec<T>, stream: StreamResult | undefined): Promise<void> {
   const { config, session } = ctx
   const run = objectRun(ctx, spec)
   if (config.incremental) {
+    // Without the stream, an object with events of its own cannot be kept current; one without lists as it always could.
+    if (stream instanceof Error && spec.events.length > 0) throw stream
+    const changes = stream instanceof Error ? { ...emptyChanges(), unlisted: true } : stream
     const result = await syncIncremental(run, {
       key: stateKey(config, spec.name, filterKey(config, spec.name)),
       state: session.states.get(spec.name),
       apiVersion: STRIPE_API_VERSION,
       limit: config.limit,
       createdGte: config.createdGte,
-      createdLt: config.createdLt
+      createdLt: config.createdLt,
+      changes,
+      remembersListing: session.stateCurrent
     })
     ctx.report.incremental.set(spec.name, result)
   } else {
@@ -96,6 +103,36 @@ async function syncOne<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpe
 }
 
 /**
+ * One read of the change stream for every object that has a state whose events can still be
+ * replayed (first runs and too-old cursors list instead). A first run reads it too, from now: it
+ * costs one request and a key that cannot read events fails on the first run, not the second.
+ */
+async function readStream(ctx: SyncContext): Promise<Map<ObjectName, StreamResult>> {
+  const readers: StreamReader[] = []
+  const now = settledUntil(ctx.now)
+  for (const name of ctx.config.objects) {
+    const state = ctx.session.states.get(name)
+    if (!state || eventsTooOld(state, unixSeconds(ctx.now))) continue
+    readers.push({ name, spec: specOf(name), since: eventsSince(state), stored: (object) => isStored(state, object) })
+  }
+  let changes: Map<ObjectName, ObjectChanges>
+  try {
+    changes = await readChanges(ctx.stripe, readers, Math.min(now, ...readers.map((r) => r.since)), ctx.retry)
+  } catch (error) {
+    // Each object that needs the stream fails with this error; the others go on.
+    const failed = error instanceof Error ? error : new Error(String(error))
+    return new Map(ctx.config.objects.map((name) => [name, failed]))
+  }
+  const events = [...changes.values()].reduce((n, c) => n + c.events, 0)
+  if (readers.length > 0)
+    ctx.log(`Change stream: ${events} event(s) for ${readers.map((r) => r.name).join(', ')} since ${isoSeconds(Math.min(...readers.map((r) => r.since)))}.`)
+  return changes
+}
+
+/** What the stream said about an object, or why it could not be read. */
+type StreamResult = ObjectChanges | Error
+
+/**
  * Every selected object at once, each on its own connection, all through the shared rate limits:
  * a multi-object backfill takes about as long as its largest object. A failing object does not stop
  * the others; its error is kept for the end. Payouts are reconciled once payouts and balance
@@ -103,11 +140,12 @@ async function syncOne<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpe
  */
 export async function syncObjects(ctx: SyncContext): Promise<void> {
   const { config, report, session } = ctx
+  const changes = config.incremental ? await readStream(ctx) : new Map<ObjectName, StreamResult>()
   const settled = new Map<ObjectName, Promise<boolean>>()
   for (const name of config.objects) {
     settled.set(
       name,
-      syncOne(ctx, specOf(name)).then(
+      syncOne(ctx, specOf(name), changes.get(name)).then(
         () => true,
         (error: unknown) => {
           report.failures.set(name, error)

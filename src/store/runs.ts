@@ -1,0 +1,50 @@
+import type pg from 'pg'
+import { qualified } from './columns.js'
+
+/**
+ * One row per finished run: when it ran, for which account and objects, and how many Stripe
+ * requests it made. The interval between runs gives the month's projection of requests (Stripe
+ * counts reads against a monthly allocation); people can read it as the history of runs.
+ */
+export const RUNS_TABLE = 'stripe_sync_runs'
+
+export async function ensureRunsTable(client: pg.Client, schema: string): Promise<boolean> {
+  const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [qualified(schema, RUNS_TABLE)])
+  if (exists.rows[0]?.t) return false
+  await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, RUNS_TABLE)} (
+    account text NOT NULL,
+    started_at timestamptz NOT NULL,
+    objects text NOT NULL,
+    finished_at timestamptz NOT NULL DEFAULT now(),
+    stripe_requests integer NOT NULL,
+    ok boolean NOT NULL,
+    PRIMARY KEY (account, started_at)
+  )`)
+  return true
+}
+
+export interface RunRecord {
+  account: string
+  objects: string
+  startedAt: Date
+  stripeRequests: number
+  ok: boolean
+}
+
+/** Records a run and returns when the previous run of the same account started (undefined: none recorded). */
+export async function recordRun(client: pg.Client, schema: string, run: RunRecord): Promise<Date | undefined> {
+  const table = qualified(schema, RUNS_TABLE)
+  const previous = await client.query<{ started_at: Date }>(
+    `SELECT started_at FROM ${table} WHERE account = $1 AND started_at < $2 ORDER BY started_at DESC LIMIT 1`,
+    [run.account, run.startedAt]
+  )
+  // No sequence: INSERT and SELECT on the table are the only grants a run needs.
+  await client.query(`INSERT INTO ${table} (account, objects, started_at, stripe_requests, ok) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, [
+    run.account,
+    run.objects,
+    run.startedAt,
+    run.stripeRequests,
+    run.ok
+  ])
+  return previous.rows[0]?.started_at
+}
