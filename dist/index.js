@@ -41018,7 +41018,19 @@ function isStripeCurrency(code) {
 }
 
 ;// CONCATENATED MODULE: ./src/objects/spec.ts
-const OBJECT_NAMES = (/* unused pure expression or super */ null && (['charges', 'balance_transactions', 'refunds', 'disputes', 'payouts', 'customers', 'subscriptions', 'invoices']));
+function isDeleted(object) {
+    return object.deleted === true;
+}
+/**
+ * Whether a value from Stripe (an event's object) may be one of the spec's objects: it has an id and
+ * no other type. Whether it is whole is for `validate` to say.
+ */
+function isObjectOf(spec, value) {
+    if (typeof value !== 'object' || value === null)
+        return false;
+    const { id, object } = value;
+    return typeof id === 'string' && (object === undefined || object === spec.objectType);
+}
 /** Stripe ids, customer and the like, whether expanded or not. */
 function idOf(value) {
     if (value == null)
@@ -41091,10 +41103,6 @@ function commonValues(object, raw, context, metadata) {
 ;// CONCATENATED MODULE: ./src/objects/charges.ts
 
 const CHARGE_STATUSES = ['succeeded', 'pending', 'failed'];
-/** The one status rule: does this charge pass the `status` input? */
-function hasStatus(charge, statuses) {
-    return statuses.has(charge.status);
-}
 /** The one customer-email rule: the receipt email, else the billing email. */
 function chargeEmail(charge) {
     return charge.receipt_email ?? charge.billing_details?.email ?? null;
@@ -41186,6 +41194,9 @@ const charges = {
     noun: 'charge',
     plural: 'charges',
     table: 'processed_charges',
+    tableInput: 'table',
+    claimColumn: 'alerted_at',
+    status: (c) => c.status,
     idColumn: 'charge_id',
     columns: CHARGE_COLUMNS,
     indexes: ['created_at', 'status'],
@@ -41782,17 +41793,544 @@ const subscriptions = {
 
 
 
-/** Every object the action syncs, in the order runs report them. `all` means every one of these. */
-const OBJECTS = [charges, balanceTransactions, refunds, disputes, payouts, customers, subscriptions, invoices];
+/**
+ * Every object the action syncs, once, in the order runs report them; `all` means every one of
+ * these. The compiler checks that each key is its spec's name.
+ */
+const SPECS = {
+    charges: charges,
+    balance_transactions: balanceTransactions,
+    refunds: refunds,
+    disputes: disputes,
+    payouts: payouts,
+    customers: customers,
+    subscriptions: subscriptions,
+    invoices: invoices
+};
+const OBJECTS = Object.values(SPECS);
 function specOf(name) {
-    const spec = OBJECTS.find((o) => o.name === name);
-    if (!spec)
-        throw new Error(`unknown object ${name}`);
-    return spec;
+    return SPECS[name];
+}
+function isObjectName(name) {
+    return Object.hasOwn(SPECS, name);
 }
 /** The names `objects` accepts. */
 function objectNames() {
     return OBJECTS.map((o) => o.name);
+}
+
+;// CONCATENATED MODULE: ./src/store/columns.ts
+/** Always double-quoted: identifiers are validated in config, quoting keeps their exact case. */
+function quoteIdent(name) {
+    return `"${name.replace(/"/g, '""')}"`;
+}
+function qualified(schema, table) {
+    return `${quoteIdent(schema)}.${quoteIdent(table)}`;
+}
+/** Postgres truncates identifiers to 63 bytes; every name the action derives must fit. */
+const MAX_IDENTIFIER_BYTES = 63;
+
+;// CONCATENATED MODULE: ./src/store/rejects.ts
+
+/**
+ * The quarantine: objects Stripe returned that could not be stored (a malformed shape, or a value
+ * Postgres refuses). Kept with the reason and the object as text; each later run retries them and
+ * marks them resolved once stored. The sync itself moves on.
+ */
+const REJECTS_TABLE = 'stripe_sync_rejects';
+async function ensureRejectsTable(client, schema) {
+    const exists = await client.query('SELECT to_regclass($1) AS t', [qualified(schema, REJECTS_TABLE)]);
+    if (exists.rows[0]?.t)
+        return false;
+    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, REJECTS_TABLE)} (
+    object_type text NOT NULL,
+    object_id text NOT NULL,
+    reason text NOT NULL,
+    raw text,
+    first_seen_at timestamptz NOT NULL DEFAULT now(),
+    last_seen_at timestamptz NOT NULL DEFAULT now(),
+    attempts integer NOT NULL DEFAULT 1,
+    resolved_at timestamptz,
+    PRIMARY KEY (object_type, object_id)
+  )`);
+    return true;
+}
+/** Text Postgres accepts: NULs dropped, lone surrogates replaced, kept within 1 MB. */
+function rawText(object) {
+    let text;
+    try {
+        text = JSON.stringify(object) ?? String(object);
+    }
+    catch {
+        text = String(object);
+    }
+    text = text.toWellFormed().replaceAll('\u0000', '');
+    return text.length > 1_000_000 ? `${text.slice(0, 1_000_000)}…` : text;
+}
+async function saveRejects(client, schema, rejects) {
+    if (rejects.length === 0)
+        return;
+    await client.query(`INSERT INTO ${qualified(schema, REJECTS_TABLE)} AS r (object_type, object_id, reason, raw)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+     ON CONFLICT (object_type, object_id) DO UPDATE SET reason = EXCLUDED.reason, raw = EXCLUDED.raw,
+       last_seen_at = now(), attempts = r.attempts + 1, resolved_at = NULL`, [
+        rejects.map((r) => r.objectType),
+        rejects.map((r) => r.id.toWellFormed().replaceAll('\u0000', '')),
+        rejects.map((r) => r.reason.toWellFormed().replaceAll('\u0000', '')),
+        rejects.map((r) => r.raw)
+    ]);
+}
+/** Quarantined ids of one object type, last seen before `before`, not yet stored. */
+async function openRejects(client, schema, objectType, before) {
+    const result = await client.query(`SELECT object_id FROM ${qualified(schema, REJECTS_TABLE)} WHERE object_type = $1 AND resolved_at IS NULL AND last_seen_at < $2 ORDER BY first_seen_at`, [objectType, before]);
+    return result.rows.map((r) => r.object_id);
+}
+async function resolveRejects(client, schema, objectType, ids) {
+    if (ids.length === 0)
+        return 0;
+    const result = await client.query(`UPDATE ${qualified(schema, REJECTS_TABLE)} SET resolved_at = now() WHERE object_type = $1 AND object_id = ANY($2) AND resolved_at IS NULL`, [objectType, ids]);
+    return result.rowCount ?? 0;
+}
+
+;// CONCATENATED MODULE: ./src/store/runs.ts
+
+/**
+ * One row per finished run: when it ran, for which account and objects, and how many Stripe
+ * requests it made. The interval between runs gives the month's projection of requests (Stripe
+ * counts reads against a monthly allocation); people can read it as the history of runs.
+ */
+const RUNS_TABLE = 'stripe_sync_runs';
+async function ensureRunsTable(client, schema) {
+    const exists = await client.query('SELECT to_regclass($1) AS t', [qualified(schema, RUNS_TABLE)]);
+    if (exists.rows[0]?.t)
+        return false;
+    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, RUNS_TABLE)} (
+    account text NOT NULL,
+    started_at timestamptz NOT NULL,
+    objects text NOT NULL,
+    finished_at timestamptz NOT NULL DEFAULT now(),
+    stripe_requests integer NOT NULL,
+    ok boolean NOT NULL,
+    PRIMARY KEY (account, started_at)
+  )`);
+    return true;
+}
+/** Records a run and returns when the previous run of the same account started (undefined: none recorded). */
+async function recordRun(client, schema, run) {
+    const table = qualified(schema, RUNS_TABLE);
+    const previous = await client.query(`SELECT started_at FROM ${table} WHERE account = $1 AND started_at < $2 ORDER BY started_at DESC LIMIT 1`, [run.account, run.startedAt]);
+    // No sequence: INSERT and SELECT on the table are the only grants a run needs.
+    await client.query(`INSERT INTO ${table} (account, objects, started_at, stripe_requests, ok) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, [
+        run.account,
+        run.objects,
+        run.startedAt,
+        run.stripeRequests,
+        run.ok
+    ]);
+    return previous.rows[0]?.started_at;
+}
+
+;// CONCATENATED MODULE: ./src/store/state.ts
+
+const STATE_TABLE = 'stripe_sync_state';
+/** Moves the cursor over done spans that now join it, and forgets spans behind it. */
+function advanceWatermark(state) {
+    state.doneRanges.sort((x, y) => x[0] - y[0]);
+    while (state.doneRanges.length > 0 && state.doneRanges[0][0] <= state.cursorCreated) {
+        const [, end] = state.doneRanges.shift();
+        if (end > state.cursorCreated) {
+            state.cursorCreated = end;
+            state.cursorIds = [];
+        }
+    }
+}
+async function ensureStateTable(client, schema) {
+    const exists = await client.query('SELECT to_regclass($1) AS t', [`${quoteIdent(schema)}.${quoteIdent(STATE_TABLE)}`]);
+    if (exists.rows[0]?.t)
+        return false;
+    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, STATE_TABLE)} (
+    account text NOT NULL,
+    table_name text NOT NULL,
+    status_filter text NOT NULL,
+    cursor_created bigint NOT NULL,
+    cursor_ids text[] NOT NULL DEFAULT '{}',
+    last_event_id text,
+    last_event_created bigint,
+    events_checked_at timestamptz,
+    last_run_finished_at timestamptz,
+    api_version text NOT NULL,
+    done_ranges jsonb NOT NULL DEFAULT '[]',
+    listed_through bigint,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (account, table_name, status_filter)
+  )`);
+    return true;
+}
+/** Columns added to the state table after it was first released: added in place on older tables. */
+function upgradeStateSql(schema) {
+    return `ALTER TABLE ${qualified(schema, STATE_TABLE)} ADD COLUMN IF NOT EXISTS listed_through bigint`;
+}
+/** Whether the state table has every column of this version (a missing table will be made with them). */
+async function stateTableCurrent(client, schema) {
+    const table = await client.query('SELECT to_regclass($1) AS t', [qualified(schema, STATE_TABLE)]);
+    if (!table.rows[0]?.t)
+        return true;
+    const has = await client.query('SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3', [
+        schema,
+        STATE_TABLE,
+        'listed_through'
+    ]);
+    return (has.rowCount ?? 0) > 0;
+}
+async function loadState(client, schema, key) {
+    const result = await client.query(`SELECT * FROM ${qualified(schema, STATE_TABLE)} WHERE account = $1 AND table_name = $2 AND status_filter = $3`, [
+        key.account,
+        key.tableName,
+        key.statusFilter
+    ]);
+    const row = result.rows[0];
+    if (!row)
+        return undefined;
+    return {
+        account: row.account,
+        tableName: row.table_name,
+        statusFilter: row.status_filter,
+        cursorCreated: Number(row.cursor_created),
+        cursorIds: row.cursor_ids,
+        lastEventId: row.last_event_id,
+        lastEventCreated: row.last_event_created === null ? null : Number(row.last_event_created),
+        eventsCheckedAt: row.events_checked_at,
+        lastRunFinishedAt: row.last_run_finished_at,
+        apiVersion: row.api_version,
+        doneRanges: row.done_ranges,
+        listedThrough: !('listed_through' in row) ? undefined : row.listed_through === null ? null : Number(row.listed_through)
+    };
+}
+async function saveState(client, schema, state) {
+    // A table not upgraded yet has no listed_through (and such a state none to save).
+    const listed = state.listedThrough !== undefined;
+    await client.query(`INSERT INTO ${qualified(schema, STATE_TABLE)} AS s
+       (account, table_name, status_filter, cursor_created, cursor_ids, last_event_id, last_event_created,
+        events_checked_at, last_run_finished_at, api_version, done_ranges, ${listed ? 'listed_through, ' : ''}updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, ${listed ? '$12, ' : ''}now())
+     ON CONFLICT (account, table_name, status_filter) DO UPDATE SET
+       cursor_created = EXCLUDED.cursor_created, cursor_ids = EXCLUDED.cursor_ids,
+       last_event_id = EXCLUDED.last_event_id, last_event_created = EXCLUDED.last_event_created,
+       events_checked_at = EXCLUDED.events_checked_at, last_run_finished_at = EXCLUDED.last_run_finished_at,
+       api_version = EXCLUDED.api_version, done_ranges = EXCLUDED.done_ranges, ${listed ? 'listed_through = EXCLUDED.listed_through, ' : ''}updated_at = now()`, [
+        state.account,
+        state.tableName,
+        state.statusFilter,
+        state.cursorCreated,
+        state.cursorIds,
+        state.lastEventId,
+        state.lastEventCreated,
+        state.eventsCheckedAt,
+        state.lastRunFinishedAt,
+        state.apiVersion,
+        JSON.stringify(state.doneRanges),
+        ...(listed ? [state.listedThrough] : [])
+    ]);
+}
+
+;// CONCATENATED MODULE: ./src/store/views.ts
+
+
+/** The charges table's view: `<table>_daily`, within Postgres's 63-byte limit. */
+function dailyViewName(table) {
+    return `${table}_daily`;
+}
+function t(schema, tables, name) {
+    return qualified(schema, tables[name]);
+}
+/** Minor units of `currency` → exact numeric major units with the currency's decimals (102.50, not 102.5). */
+function major(amount, currency) {
+    const exponent = exponentSql(currency);
+    return `round((${amount})::numeric / power(10::numeric, ${exponent}), ${exponent})`;
+}
+const CATEGORY = {
+    charges: "bt.reporting_category = 'charge'",
+    refunds: "bt.reporting_category IN ('refund', 'refund_failure', 'partial_capture_reversal')",
+    disputes: "bt.reporting_category IN ('dispute', 'dispute_reversal')",
+    adjustments: "bt.reporting_category IN ('adjustment', 'other_adjustment')",
+    stripeFee: "bt.reporting_category = 'fee'"
+};
+function chargeDailyView(chargesTable) {
+    return {
+        name: dailyViewName(chargesTable),
+        requires: ['charges'],
+        version: 1,
+        about: 'daily totals per currency',
+        // Daily totals of succeeded charges per currency, in minor units. Refunds are counted on the
+        // charge's day, as Stripe reports them per charge.
+        sql: (schema, tables) => `SELECT (created_at AT TIME ZONE 'UTC')::date AS day,
+         currency,
+         count(*) AS count,
+         sum(amount) AS gross,
+         sum(coalesce(amount_refunded, 0)) AS refunded,
+         sum(amount - coalesce(amount_refunded, 0)) AS net
+    FROM ${t(schema, tables, 'charges')}
+   WHERE status = 'succeeded'
+   GROUP BY 1, 2`
+    };
+}
+const CHARGE_FEES_VIEW = {
+    name: 'stripe_charge_fees',
+    requires: ['charges', 'balance_transactions'],
+    version: 1,
+    about: 'fee and net per charge',
+    sql: (schema, tables) => `SELECT c.charge_id,
+         c.created_at,
+         c.status,
+         c.amount AS charged_amount,
+         c.currency AS charged_currency,
+         bt.currency AS settlement_currency,
+         bt.exchange_rate,
+         bt.amount AS settled_amount,
+         bt.fee,
+         bt.net,
+         ${major('bt.fee', 'bt.currency')} AS fee_major,
+         ${major('bt.net', 'bt.currency')} AS net_major,
+         bt.id AS balance_transaction_id,
+         bt.status AS balance_status,
+         bt.available_on,
+         bt.payout_id
+    FROM ${t(schema, tables, 'charges')} c
+    JOIN ${t(schema, tables, 'balance_transactions')} bt ON bt.id = c.balance_transaction_id`
+};
+const PAYOUT_RECONCILIATION_VIEW = {
+    name: 'stripe_payout_reconciliation',
+    requires: ['payouts', 'balance_transactions'],
+    version: 1,
+    about: 'each payout against its balance transactions',
+    // Every amount in the payout's currency, minor units, signed as they move the balance: charges
+    // positive, refunds, disputes and fees negative. charges + refunds + disputes + fees +
+    // adjustments + other = transactions_net, which equals the payout amount when it is balanced.
+    sql: (schema, tables) => `SELECT p.id AS payout_id,
+         p.arrival_date,
+         p.status,
+         p.currency,
+         p.amount,
+         p.automatic,
+         p.reconciled_at,
+         count(bt.id) AS transaction_count,
+         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.charges}), 0) AS charges,
+         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.refunds}), 0) AS refunds,
+         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.disputes}), 0) AS disputes,
+         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.stripeFee}), 0) - coalesce(sum(bt.fee), 0) AS fees,
+         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.adjustments}), 0) AS adjustments,
+         coalesce(sum(bt.amount) FILTER (WHERE NOT (${CATEGORY.charges} OR ${CATEGORY.refunds} OR ${CATEGORY.disputes} OR ${CATEGORY.adjustments} OR ${CATEGORY.stripeFee})), 0) AS other,
+         coalesce(sum(bt.net), 0) AS transactions_net,
+         p.amount - coalesce(sum(bt.net), 0) AS difference,
+         CASE WHEN p.automatic IS FALSE THEN NULL
+              ELSE p.status = 'paid' AND p.reconciled_at IS NOT NULL AND coalesce(sum(bt.net), 0) = p.amount END AS balanced
+    FROM ${t(schema, tables, 'payouts')} p
+    LEFT JOIN ${t(schema, tables, 'balance_transactions')} bt
+      ON bt.payout_id = p.id
+     AND bt.id IS DISTINCT FROM p.balance_transaction_id
+     AND NOT (bt.type = 'payout' AND bt.source_id = p.id)
+   GROUP BY p.id, p.arrival_date, p.status, p.currency, p.amount, p.automatic, p.reconciled_at`
+};
+/** The journal's accounts, in the order lines are listed. */
+const JOURNAL_ACCOUNTS = [
+    'Bank',
+    'Sales',
+    'Refunds',
+    'Disputes',
+    'Stripe fees',
+    'Adjustments',
+    'Other Stripe activity',
+    'Stripe balance (unreconciled)'
+];
+const JOURNAL_VIEW = {
+    name: 'stripe_journal',
+    requires: ['payouts', 'balance_transactions'],
+    version: 1,
+    about: 'double-entry journal lines per paid payout',
+    // One line per account with a non-zero amount: money in is a credit, money out a debit, the bank
+    // deposit a debit. Anything the transactions do not explain goes to a suspense line, so debits
+    // always equal credits per payout.
+    sql: (schema) => `SELECT (r.arrival_date AT TIME ZONE 'UTC')::date AS date,
+         r.payout_id,
+         l.line,
+         l.account,
+         CASE WHEN l.signed < 0 THEN -l.signed ELSE 0 END AS debit_minor,
+         CASE WHEN l.signed > 0 THEN l.signed ELSE 0 END AS credit_minor,
+         ${major('CASE WHEN l.signed < 0 THEN -l.signed ELSE 0 END', 'r.currency')} AS debit,
+         ${major('CASE WHEN l.signed > 0 THEN l.signed ELSE 0 END', 'r.currency')} AS credit,
+         r.currency,
+         'Stripe payout ' || r.payout_id || ' (' || r.transaction_count || ' transactions)' AS memo
+    FROM ${qualified(schema, 'stripe_payout_reconciliation')} r
+   CROSS JOIN LATERAL (VALUES
+         (1, '${JOURNAL_ACCOUNTS[0]}', -r.amount),
+         (2, '${JOURNAL_ACCOUNTS[1]}', r.charges),
+         (3, '${JOURNAL_ACCOUNTS[2]}', r.refunds),
+         (4, '${JOURNAL_ACCOUNTS[3]}', r.disputes),
+         (5, '${JOURNAL_ACCOUNTS[4]}', r.fees),
+         (6, '${JOURNAL_ACCOUNTS[5]}', r.adjustments),
+         (7, '${JOURNAL_ACCOUNTS[6]}', r.other),
+         (8, '${JOURNAL_ACCOUNTS[7]}', r.difference)
+       ) AS l(line, account, signed)
+   WHERE r.status = 'paid' AND r.reconciled_at IS NOT NULL AND l.signed <> 0`
+};
+/**
+ * MRR exactly, to the minor unit. An item's recurring amount per month is unit amount × quantity ×
+ * k / (12 × interval count), with k = 12 for a month, 1 for a year, 52 for a week, 365 for a day
+ * (a year is 12 months, a week 52/12 of a month, a day 365/12). Dividing each item would round
+ * each one (2900 × 52 / 12 has no end); instead every item is put over one denominator, 12 × L with
+ * L the least common multiple of the interval counts, summed, and divided once.
+ */
+function scaleCtes(schema) {
+    return `counts AS (
+         SELECT c, row_number() OVER (ORDER BY c) AS n
+           FROM (SELECT greatest(coalesce(interval_count, 1), 1)::numeric AS c FROM ${qualified(schema, 'stripe_subscription_items')}
+                 UNION SELECT greatest(coalesce(interval_count, 1), 1)::numeric FROM ${qualified(schema, 'stripe_subscription_item_history')}) d
+       ),
+       lcms(n, l) AS (SELECT 0::bigint, 1::numeric UNION ALL SELECT c.n, lcm(lcms.l, c.c) FROM lcms JOIN counts c ON c.n = lcms.n + 1),
+       scale AS (SELECT max(l) AS l FROM lcms)`;
+}
+/** The numerator of an item's monthly amount over 12 × scale.l; NULL for metered and tiered prices (no fixed amount). */
+const MONTHLY_NUMERATOR = `CASE WHEN i.usage_type = 'metered' OR i.unit_amount_decimal IS NULL THEN NULL
+         ELSE i.unit_amount_decimal * coalesce(i.quantity, 1)
+              * CASE i.interval WHEN 'month' THEN 12 WHEN 'year' THEN 1 WHEN 'week' THEN 52 WHEN 'day' THEN 365 END
+              * (scale.l / greatest(coalesce(i.interval_count, 1), 1)) END`;
+const MRR_VIEW = {
+    name: 'stripe_mrr',
+    requires: ['subscriptions'],
+    version: 1,
+    about: 'monthly recurring revenue per currency, now',
+    // Active and past-due subscriptions (not trialing, unpaid, paused, canceled or incomplete), their
+    // current items at list price, rounded to the minor unit per currency.
+    sql: (schema, tables) => `WITH RECURSIVE ${scaleCtes(schema)}
+  SELECT i.currency,
+         round(sum(${MONTHLY_NUMERATOR}) / (12 * min(scale.l)))::bigint AS mrr,
+         ${major(`round(sum(${MONTHLY_NUMERATOR}) / (12 * min(scale.l)))`, 'i.currency')} AS mrr_major,
+         count(DISTINCT s.id) AS active_subscriptions,
+         count(DISTINCT s.customer_id) AS customers,
+         count(*) FILTER (WHERE i.usage_type = 'metered' OR i.unit_amount_decimal IS NULL) AS items_without_fixed_amount
+    FROM ${t(schema, tables, 'subscriptions')} s
+    JOIN ${qualified(schema, 'stripe_subscription_items')} i ON i.subscription_id = s.id AND i.removed_at IS NULL
+   CROSS JOIN scale
+   WHERE s.status IN ('active', 'past_due')
+   GROUP BY i.currency`
+};
+const MRR_MONTHLY_VIEW = {
+    name: 'stripe_mrr_monthly',
+    requires: ['subscriptions'],
+    version: 1,
+    about: 'MRR at each month end, with new, expansion, contraction and churn',
+    // A subscription counts at an instant when it has started, has not ended, and is not in its
+    // trial; an item by the version of it (quantity, price) valid then, from
+    // stripe_subscription_item_history. Movements compare each customer's MRR with the previous month
+    // end: new (from nothing), expansion, contraction, churn (to nothing). The current month is
+    // measured now.
+    sql: (schema, tables) => `WITH RECURSIVE ${scaleCtes(schema)},
+       items AS (
+         SELECT s.id AS subscription_id, s.customer_id, i.currency, s.start_date, s.ended_at, s.trial_end,
+                i.valid_from AS item_from, i.valid_to AS item_to, ${MONTHLY_NUMERATOR} AS monthly
+           FROM ${t(schema, tables, 'subscriptions')} s
+           JOIN ${qualified(schema, 'stripe_subscription_item_history')} i ON i.subscription_id = s.id
+          CROSS JOIN scale
+          WHERE s.status NOT IN ('incomplete', 'incomplete_expired') AND s.start_date IS NOT NULL
+       ),
+       months AS (
+         SELECT m::date AS month, least((m + interval '1 month') AT TIME ZONE 'UTC', now()) AS at
+           FROM generate_series(date_trunc('month', (SELECT min(start_date) FROM items) AT TIME ZONE 'UTC'),
+                                date_trunc('month', now() AT TIME ZONE 'UTC'), interval '1 month') AS m
+       ),
+       per_customer AS (
+         SELECT m.month, x.currency, x.customer_id, sum(x.monthly) AS mrr, count(DISTINCT x.subscription_id) AS subscriptions
+           FROM months m
+           JOIN items x ON x.monthly IS NOT NULL
+                       AND x.start_date <= m.at AND (x.ended_at IS NULL OR x.ended_at > m.at)
+                       AND (x.trial_end IS NULL OR x.trial_end <= m.at)
+                       AND (x.item_from IS NULL OR x.item_from <= m.at) AND (x.item_to IS NULL OR x.item_to > m.at)
+          GROUP BY 1, 2, 3
+       ),
+       moves AS (
+         SELECT coalesce(c.month, (p.month + interval '1 month')::date) AS month,
+                coalesce(c.currency, p.currency) AS currency,
+                coalesce(c.mrr, 0) AS now_mrr, coalesce(p.mrr, 0) AS before_mrr,
+                coalesce(c.subscriptions, 0) AS subscriptions, c.customer_id IS NOT NULL AS active
+           FROM per_customer c
+           FULL JOIN per_customer p ON p.month = (c.month - interval '1 month')::date AND p.currency = c.currency AND p.customer_id = c.customer_id
+       )
+  SELECT month, currency,
+         round(sum(now_mrr) / (12 * min(scale.l)))::bigint AS mrr,
+         coalesce(round(sum(now_mrr) FILTER (WHERE before_mrr = 0 AND now_mrr > 0) / (12 * min(scale.l))), 0)::bigint AS new_mrr,
+         coalesce(round(sum(now_mrr - before_mrr) FILTER (WHERE before_mrr > 0 AND now_mrr > before_mrr) / (12 * min(scale.l))), 0)::bigint AS expansion_mrr,
+         coalesce(round(sum(before_mrr - now_mrr) FILTER (WHERE now_mrr > 0 AND now_mrr < before_mrr) / (12 * min(scale.l))), 0)::bigint AS contraction_mrr,
+         coalesce(round(sum(before_mrr) FILTER (WHERE before_mrr > 0 AND now_mrr = 0) / (12 * min(scale.l))), 0)::bigint AS churned_mrr,
+         count(*) FILTER (WHERE active) AS customers,
+         sum(subscriptions)::bigint AS subscriptions
+    FROM moves CROSS JOIN scale
+   WHERE month <= date_trunc('month', now() AT TIME ZONE 'UTC')::date
+   GROUP BY month, currency`
+};
+const RECEIVABLES_VIEW = {
+    name: 'stripe_receivables',
+    requires: ['invoices'],
+    version: 1,
+    about: 'open invoices by days overdue, per currency',
+    // Open invoices (finalized, not paid, voided or written off, not deleted), by how long past their
+    // due date they are now; an invoice charged automatically has no due date and is due when finalized.
+    sql: (schema, tables) => `WITH open AS (
+         SELECT currency, amount_remaining,
+                floor(extract(epoch FROM now() - coalesce(due_date, finalized_at, created_at)) / 86400) AS days
+           FROM ${t(schema, tables, 'invoices')}
+          WHERE status = 'open' AND deleted_at IS NULL AND amount_remaining > 0
+       )
+  SELECT currency,
+         count(*) AS open_invoices,
+         sum(amount_remaining)::bigint AS total,
+         coalesce(sum(amount_remaining) FILTER (WHERE days <= 0), 0)::bigint AS current,
+         coalesce(sum(amount_remaining) FILTER (WHERE days BETWEEN 1 AND 30), 0)::bigint AS overdue_1_30,
+         coalesce(sum(amount_remaining) FILTER (WHERE days BETWEEN 31 AND 60), 0)::bigint AS overdue_31_60,
+         coalesce(sum(amount_remaining) FILTER (WHERE days BETWEEN 61 AND 90), 0)::bigint AS overdue_61_90,
+         coalesce(sum(amount_remaining) FILTER (WHERE days > 90), 0)::bigint AS overdue_90_plus,
+         count(*) FILTER (WHERE days > 0) AS overdue_invoices
+    FROM open
+   GROUP BY currency`
+};
+/** The views with fixed names, in creation order (a view that reads another comes after it). */
+const FIXED_VIEWS = [CHARGE_FEES_VIEW, PAYOUT_RECONCILIATION_VIEW, JOURNAL_VIEW, MRR_VIEW, MRR_MONTHLY_VIEW, RECEIVABLES_VIEW];
+/** The views for a run's tables, in creation order. */
+function viewsFor(chargesTable) {
+    return [chargeDailyView(chargesTable), ...FIXED_VIEWS];
+}
+const MARK = 'stripe-payment-monitor view v';
+/**
+ * Creates each view whose tables exist and that is missing or older than this version. Returns the
+ * views created or replaced. Runs in the caller's transaction.
+ */
+async function ensureViews(client, schema, tables, exists, views) {
+    const made = [];
+    for (const view of views) {
+        let ready = true;
+        for (const name of view.requires)
+            if (!tables[name] || !(await exists(name)))
+                ready = false;
+        if (!ready)
+            continue;
+        const current = await client.query(`SELECT obj_description(c.oid, 'pg_class') AS comment, c.relkind AS kind
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`, [schema, view.name]);
+        const row = current.rows[0];
+        if (row && row.kind !== 'v')
+            continue;
+        const version = row?.comment?.startsWith(MARK) ? Number(row.comment.slice(MARK.length)) : row ? 0 : -1;
+        if (version >= view.version)
+            continue;
+        const name = qualified(schema, view.name);
+        // A view made before versions were marked (v0) had the same columns as v1.
+        if (row && version === 0 && view.version === 1) {
+            await client.query(`COMMENT ON VIEW ${name} IS '${MARK}${view.version}'`);
+            continue;
+        }
+        await client.query(`CREATE OR REPLACE VIEW ${name} AS\n  ${view.sql(schema, tables)}`);
+        await client.query(`COMMENT ON VIEW ${name} IS '${MARK}${view.version}'`);
+        made.push(view);
+    }
+    return made;
 }
 
 ;// CONCATENATED MODULE: ./src/time.ts
@@ -41821,6 +42359,10 @@ function isoDay(seconds) {
  * Inputs → a typed, validated Config. Nothing here touches the network or a database:
  * every bad input is reported before the first Stripe request or Postgres connection.
  */
+
+
+
+
 
 
 
@@ -42166,16 +42708,11 @@ const MAX_TABLE_NAME = 63 - '_created_at_idx'.length;
 /** Names the action uses for its own tables and views in the schema. */
 function reservedNames() {
     return [
-        'stripe_sync_state',
-        'stripe_sync_rejects',
-        'stripe_sync_runs',
-        ...OBJECTS.filter((o) => o.name !== 'charges').flatMap((o) => [o.table, o.child?.table, o.child?.history?.table].filter((t) => t !== undefined)),
-        'stripe_charge_fees',
-        'stripe_payout_reconciliation',
-        'stripe_journal',
-        'stripe_mrr',
-        'stripe_mrr_monthly',
-        'stripe_receivables'
+        STATE_TABLE,
+        REJECTS_TABLE,
+        RUNS_TABLE,
+        ...OBJECTS.filter((o) => !o.tableInput).flatMap((o) => [o.table, o.child?.table, o.child?.history?.table].filter((t) => t !== undefined)),
+        ...FIXED_VIEWS.map((v) => v.name)
     ];
 }
 function parseIdentifier(name, value) {
@@ -45175,7 +45712,7 @@ function group(name, fn) {
  * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function saveState(name, value) {
+function core_saveState(name, value) {
     const filePath = process.env['GITHUB_STATE'] || '';
     if (filePath) {
         return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
@@ -45536,6 +46073,19 @@ class RunReport {
         this.objects = objects;
         for (const name of objects)
             this.progress.set(name, emptyProgress(name));
+    }
+    /** High-value charges are claimed once (their `alerted_at`); nothing else claims. */
+    claim(name, objects) {
+        return name === 'charges' ? this.highValue?.claimIds(objects) : undefined;
+    }
+    incrementalDone(name, report) {
+        this.incremental.set(name, report);
+    }
+    failed(name, error) {
+        this.failures.set(name, error);
+    }
+    reconciled(links) {
+        this.links = links;
     }
     of(name) {
         let progress = this.progress.get(name);
@@ -67656,17 +68206,6 @@ onAnswer = () => { }) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/store/columns.ts
-/** Always double-quoted: identifiers are validated in config, quoting keeps their exact case. */
-function quoteIdent(name) {
-    return `"${name.replace(/"/g, '""')}"`;
-}
-function qualified(schema, table) {
-    return `${quoteIdent(schema)}.${quoteIdent(table)}`;
-}
-/** Postgres truncates identifiers to 63 bytes; every name the action derives must fit. */
-const MAX_IDENTIFIER_BYTES = 63;
-
 // EXTERNAL MODULE: ./node_modules/pg/lib/index.js
 var pg_lib = __nccwpck_require__(3273);
 ;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
@@ -67841,106 +68380,6 @@ async function acquireRunLock(client, schema, timeoutSeconds, pollMs = 250) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/store/rejects.ts
-
-/**
- * The quarantine: objects Stripe returned that could not be stored (a malformed shape, or a value
- * Postgres refuses). Kept with the reason and the object as text; each later run retries them and
- * marks them resolved once stored. The sync itself moves on.
- */
-const REJECTS_TABLE = 'stripe_sync_rejects';
-async function ensureRejectsTable(client, schema) {
-    const exists = await client.query('SELECT to_regclass($1) AS t', [qualified(schema, REJECTS_TABLE)]);
-    if (exists.rows[0]?.t)
-        return false;
-    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, REJECTS_TABLE)} (
-    object_type text NOT NULL,
-    object_id text NOT NULL,
-    reason text NOT NULL,
-    raw text,
-    first_seen_at timestamptz NOT NULL DEFAULT now(),
-    last_seen_at timestamptz NOT NULL DEFAULT now(),
-    attempts integer NOT NULL DEFAULT 1,
-    resolved_at timestamptz,
-    PRIMARY KEY (object_type, object_id)
-  )`);
-    return true;
-}
-/** Text Postgres accepts: NULs dropped, lone surrogates replaced, kept within 1 MB. */
-function rawText(object) {
-    let text;
-    try {
-        text = JSON.stringify(object) ?? String(object);
-    }
-    catch {
-        text = String(object);
-    }
-    text = text.toWellFormed().replaceAll('\u0000', '');
-    return text.length > 1_000_000 ? `${text.slice(0, 1_000_000)}…` : text;
-}
-async function saveRejects(client, schema, rejects) {
-    if (rejects.length === 0)
-        return;
-    await client.query(`INSERT INTO ${qualified(schema, REJECTS_TABLE)} AS r (object_type, object_id, reason, raw)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-     ON CONFLICT (object_type, object_id) DO UPDATE SET reason = EXCLUDED.reason, raw = EXCLUDED.raw,
-       last_seen_at = now(), attempts = r.attempts + 1, resolved_at = NULL`, [
-        rejects.map((r) => r.objectType),
-        rejects.map((r) => r.id.toWellFormed().replaceAll('\u0000', '')),
-        rejects.map((r) => r.reason.toWellFormed().replaceAll('\u0000', '')),
-        rejects.map((r) => r.raw)
-    ]);
-}
-/** Quarantined ids of one object type, last seen before `before`, not yet stored. */
-async function openRejects(client, schema, objectType, before) {
-    const result = await client.query(`SELECT object_id FROM ${qualified(schema, REJECTS_TABLE)} WHERE object_type = $1 AND resolved_at IS NULL AND last_seen_at < $2 ORDER BY first_seen_at`, [objectType, before]);
-    return result.rows.map((r) => r.object_id);
-}
-async function resolveRejects(client, schema, objectType, ids) {
-    if (ids.length === 0)
-        return 0;
-    const result = await client.query(`UPDATE ${qualified(schema, REJECTS_TABLE)} SET resolved_at = now() WHERE object_type = $1 AND object_id = ANY($2) AND resolved_at IS NULL`, [objectType, ids]);
-    return result.rowCount ?? 0;
-}
-
-;// CONCATENATED MODULE: ./src/store/runs.ts
-
-/**
- * One row per finished run: when it ran, for which account and objects, and how many Stripe
- * requests it made. The interval between runs gives the month's projection of requests (Stripe
- * counts reads against a monthly allocation); people can read it as the history of runs.
- */
-const RUNS_TABLE = 'stripe_sync_runs';
-async function ensureRunsTable(client, schema) {
-    const exists = await client.query('SELECT to_regclass($1) AS t', [qualified(schema, RUNS_TABLE)]);
-    if (exists.rows[0]?.t)
-        return false;
-    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, RUNS_TABLE)} (
-    account text NOT NULL,
-    started_at timestamptz NOT NULL,
-    objects text NOT NULL,
-    finished_at timestamptz NOT NULL DEFAULT now(),
-    stripe_requests integer NOT NULL,
-    ok boolean NOT NULL,
-    PRIMARY KEY (account, started_at)
-  )`);
-    return true;
-}
-/** Records a run and returns when the previous run of the same account started (undefined: none recorded). */
-async function recordRun(client, schema, run) {
-    const table = qualified(schema, RUNS_TABLE);
-    const previous = await client.query(`SELECT started_at FROM ${table} WHERE account = $1 AND started_at < $2 ORDER BY started_at DESC LIMIT 1`, [run.account, run.startedAt]);
-    // No sequence: INSERT and SELECT on the table are the only grants a run needs.
-    await client.query(`INSERT INTO ${table} (account, objects, started_at, stripe_requests, ok) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, [
-        run.account,
-        run.objects,
-        run.startedAt,
-        run.stripeRequests,
-        run.ok
-    ]);
-    return previous.rows[0]?.started_at;
-}
-
 ;// CONCATENATED MODULE: ./src/store/schema.ts
 
 
@@ -68016,109 +68455,6 @@ async function hasUniqueKeyOn(client, schema, table, column) {
 async function relationExists(client, schema, name) {
     const result = await client.query('SELECT to_regclass($1) AS r', [qualified(schema, name)]);
     return result.rows[0]?.r != null;
-}
-
-;// CONCATENATED MODULE: ./src/store/state.ts
-
-const STATE_TABLE = 'stripe_sync_state';
-/** Moves the cursor over done spans that now join it, and forgets spans behind it. */
-function advanceWatermark(state) {
-    state.doneRanges.sort((x, y) => x[0] - y[0]);
-    while (state.doneRanges.length > 0 && state.doneRanges[0][0] <= state.cursorCreated) {
-        const [, end] = state.doneRanges.shift();
-        if (end > state.cursorCreated) {
-            state.cursorCreated = end;
-            state.cursorIds = [];
-        }
-    }
-}
-async function ensureStateTable(client, schema) {
-    const exists = await client.query('SELECT to_regclass($1) AS t', [`${quoteIdent(schema)}.${quoteIdent(STATE_TABLE)}`]);
-    if (exists.rows[0]?.t)
-        return false;
-    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, STATE_TABLE)} (
-    account text NOT NULL,
-    table_name text NOT NULL,
-    status_filter text NOT NULL,
-    cursor_created bigint NOT NULL,
-    cursor_ids text[] NOT NULL DEFAULT '{}',
-    last_event_id text,
-    last_event_created bigint,
-    events_checked_at timestamptz,
-    last_run_finished_at timestamptz,
-    api_version text NOT NULL,
-    done_ranges jsonb NOT NULL DEFAULT '[]',
-    listed_through bigint,
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (account, table_name, status_filter)
-  )`);
-    return true;
-}
-/** Columns added to the state table after it was first released: added in place on older tables. */
-function upgradeStateSql(schema) {
-    return `ALTER TABLE ${qualified(schema, STATE_TABLE)} ADD COLUMN IF NOT EXISTS listed_through bigint`;
-}
-/** Whether the state table has every column of this version (a missing table will be made with them). */
-async function stateTableCurrent(client, schema) {
-    const table = await client.query('SELECT to_regclass($1) AS t', [qualified(schema, STATE_TABLE)]);
-    if (!table.rows[0]?.t)
-        return true;
-    const has = await client.query('SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3', [
-        schema,
-        STATE_TABLE,
-        'listed_through'
-    ]);
-    return (has.rowCount ?? 0) > 0;
-}
-async function loadState(client, schema, key) {
-    const result = await client.query(`SELECT * FROM ${qualified(schema, STATE_TABLE)} WHERE account = $1 AND table_name = $2 AND status_filter = $3`, [
-        key.account,
-        key.tableName,
-        key.statusFilter
-    ]);
-    const row = result.rows[0];
-    if (!row)
-        return undefined;
-    return {
-        account: row.account,
-        tableName: row.table_name,
-        statusFilter: row.status_filter,
-        cursorCreated: Number(row.cursor_created),
-        cursorIds: row.cursor_ids,
-        lastEventId: row.last_event_id,
-        lastEventCreated: row.last_event_created === null ? null : Number(row.last_event_created),
-        eventsCheckedAt: row.events_checked_at,
-        lastRunFinishedAt: row.last_run_finished_at,
-        apiVersion: row.api_version,
-        doneRanges: row.done_ranges,
-        listedThrough: !('listed_through' in row) ? undefined : row.listed_through === null ? null : Number(row.listed_through)
-    };
-}
-async function state_saveState(client, schema, state) {
-    // A table not upgraded yet has no listed_through (and such a state none to save).
-    const listed = state.listedThrough !== undefined;
-    await client.query(`INSERT INTO ${qualified(schema, STATE_TABLE)} AS s
-       (account, table_name, status_filter, cursor_created, cursor_ids, last_event_id, last_event_created,
-        events_checked_at, last_run_finished_at, api_version, done_ranges, ${listed ? 'listed_through, ' : ''}updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, ${listed ? '$12, ' : ''}now())
-     ON CONFLICT (account, table_name, status_filter) DO UPDATE SET
-       cursor_created = EXCLUDED.cursor_created, cursor_ids = EXCLUDED.cursor_ids,
-       last_event_id = EXCLUDED.last_event_id, last_event_created = EXCLUDED.last_event_created,
-       events_checked_at = EXCLUDED.events_checked_at, last_run_finished_at = EXCLUDED.last_run_finished_at,
-       api_version = EXCLUDED.api_version, done_ranges = EXCLUDED.done_ranges, ${listed ? 'listed_through = EXCLUDED.listed_through, ' : ''}updated_at = now()`, [
-        state.account,
-        state.tableName,
-        state.statusFilter,
-        state.cursorCreated,
-        state.cursorIds,
-        state.lastEventId,
-        state.lastEventCreated,
-        state.eventsCheckedAt,
-        state.lastRunFinishedAt,
-        state.apiVersion,
-        JSON.stringify(state.doneRanges),
-        ...(listed ? [state.listedThrough] : [])
-    ]);
 }
 
 ;// CONCATENATED MODULE: ./src/store/clean.ts
@@ -68211,7 +68547,7 @@ function dryRunSink() {
     const result = (options) => ({ inserted: 0, updated: 0, refused: [], claimed: [...(options?.claim ?? [])] });
     return {
         write: async (_objects, options) => result(options),
-        refresh: async (_objects, _keep, options) => result(options),
+        refresh: async (_objects, _addable, options) => result(options),
         markDeleted: async () => ({ ...result(), deleted: 0 }),
         close: async () => { }
     };
@@ -68253,6 +68589,10 @@ function historySql(schema, child, history) {
      ON CONFLICT (id) DO NOTHING`
     ];
 }
+/** The ids of objects (the ones a refresh may add). */
+function idsOf(objects) {
+    return new Set(objects.map((o) => o.id));
+}
 /** One object's table, on its own connection: batches, checkpoints and quarantine in one transaction each. */
 class TableSink {
     connection;
@@ -68293,12 +68633,12 @@ class TableSink {
     async write(objects, options = {}) {
         return this.transaction(() => this.writeInTransaction(objects, options));
     }
-    async refresh(objects, keep, options = {}) {
+    async refresh(objects, addable, options = {}) {
         return this.transaction(async () => {
             const id = quoteIdent(this.spec.idColumn);
             const stored = await this.client.query(`SELECT ${id} AS id FROM ${this.qualifiedTable} WHERE ${id} = ANY($1)`, [objects.map((o) => o.id)]);
             const existing = new Set(stored.rows.map((r) => r.id));
-            const kept = objects.filter((o) => existing.has(o.id) || keep(o));
+            const kept = objects.filter((o) => existing.has(o.id) || addable === 'all' || addable.has(o.id));
             const result = await this.writeInTransaction(kept, options);
             // Quarantined earlier and stored now: resolved.
             const quarantined = await this.quarantine();
@@ -68402,7 +68742,7 @@ class TableSink {
         for (const statement of options.also ?? [])
             await this.client.query(statement.text, statement.values);
         if (options.checkpoint)
-            await state_saveState(this.client, this.options.schema, options.checkpoint);
+            await saveState(this.client, this.options.schema, options.checkpoint);
         return { ...counts, refused, claimed };
     }
     /**
@@ -68477,304 +68817,6 @@ class TableSink {
     reject(object, reason) {
         return { objectType: this.spec.objectType, id: String(object?.id ?? '(no id)'), reason, raw: rawText(object) };
     }
-}
-
-;// CONCATENATED MODULE: ./src/store/views.ts
-
-
-/** The charges table's view: `<table>_daily`, within Postgres's 63-byte limit. */
-function dailyViewName(table) {
-    return `${table}_daily`;
-}
-function t(schema, tables, name) {
-    return qualified(schema, tables[name]);
-}
-/** Minor units of `currency` → exact numeric major units with the currency's decimals (102.50, not 102.5). */
-function major(amount, currency) {
-    const exponent = exponentSql(currency);
-    return `round((${amount})::numeric / power(10::numeric, ${exponent}), ${exponent})`;
-}
-const CATEGORY = {
-    charges: "bt.reporting_category = 'charge'",
-    refunds: "bt.reporting_category IN ('refund', 'refund_failure', 'partial_capture_reversal')",
-    disputes: "bt.reporting_category IN ('dispute', 'dispute_reversal')",
-    adjustments: "bt.reporting_category IN ('adjustment', 'other_adjustment')",
-    stripeFee: "bt.reporting_category = 'fee'"
-};
-function chargeDailyView(chargesTable) {
-    return {
-        name: dailyViewName(chargesTable),
-        requires: ['charges'],
-        version: 1,
-        about: 'daily totals per currency',
-        // Daily totals of succeeded charges per currency, in minor units. Refunds are counted on the
-        // charge's day, as Stripe reports them per charge.
-        sql: (schema, tables) => `SELECT (created_at AT TIME ZONE 'UTC')::date AS day,
-         currency,
-         count(*) AS count,
-         sum(amount) AS gross,
-         sum(coalesce(amount_refunded, 0)) AS refunded,
-         sum(amount - coalesce(amount_refunded, 0)) AS net
-    FROM ${t(schema, tables, 'charges')}
-   WHERE status = 'succeeded'
-   GROUP BY 1, 2`
-    };
-}
-const CHARGE_FEES_VIEW = {
-    name: 'stripe_charge_fees',
-    requires: ['charges', 'balance_transactions'],
-    version: 1,
-    about: 'fee and net per charge',
-    sql: (schema, tables) => `SELECT c.charge_id,
-         c.created_at,
-         c.status,
-         c.amount AS charged_amount,
-         c.currency AS charged_currency,
-         bt.currency AS settlement_currency,
-         bt.exchange_rate,
-         bt.amount AS settled_amount,
-         bt.fee,
-         bt.net,
-         ${major('bt.fee', 'bt.currency')} AS fee_major,
-         ${major('bt.net', 'bt.currency')} AS net_major,
-         bt.id AS balance_transaction_id,
-         bt.status AS balance_status,
-         bt.available_on,
-         bt.payout_id
-    FROM ${t(schema, tables, 'charges')} c
-    JOIN ${t(schema, tables, 'balance_transactions')} bt ON bt.id = c.balance_transaction_id`
-};
-const PAYOUT_RECONCILIATION_VIEW = {
-    name: 'stripe_payout_reconciliation',
-    requires: ['payouts', 'balance_transactions'],
-    version: 1,
-    about: 'each payout against its balance transactions',
-    // Every amount in the payout's currency, minor units, signed as they move the balance: charges
-    // positive, refunds, disputes and fees negative. charges + refunds + disputes + fees +
-    // adjustments + other = transactions_net, which equals the payout amount when it is balanced.
-    sql: (schema, tables) => `SELECT p.id AS payout_id,
-         p.arrival_date,
-         p.status,
-         p.currency,
-         p.amount,
-         p.automatic,
-         p.reconciled_at,
-         count(bt.id) AS transaction_count,
-         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.charges}), 0) AS charges,
-         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.refunds}), 0) AS refunds,
-         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.disputes}), 0) AS disputes,
-         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.stripeFee}), 0) - coalesce(sum(bt.fee), 0) AS fees,
-         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.adjustments}), 0) AS adjustments,
-         coalesce(sum(bt.amount) FILTER (WHERE NOT (${CATEGORY.charges} OR ${CATEGORY.refunds} OR ${CATEGORY.disputes} OR ${CATEGORY.adjustments} OR ${CATEGORY.stripeFee})), 0) AS other,
-         coalesce(sum(bt.net), 0) AS transactions_net,
-         p.amount - coalesce(sum(bt.net), 0) AS difference,
-         CASE WHEN p.automatic IS FALSE THEN NULL
-              ELSE p.status = 'paid' AND p.reconciled_at IS NOT NULL AND coalesce(sum(bt.net), 0) = p.amount END AS balanced
-    FROM ${t(schema, tables, 'payouts')} p
-    LEFT JOIN ${t(schema, tables, 'balance_transactions')} bt
-      ON bt.payout_id = p.id
-     AND bt.id IS DISTINCT FROM p.balance_transaction_id
-     AND NOT (bt.type = 'payout' AND bt.source_id = p.id)
-   GROUP BY p.id, p.arrival_date, p.status, p.currency, p.amount, p.automatic, p.reconciled_at`
-};
-/** The journal's accounts, in the order lines are listed. */
-const JOURNAL_ACCOUNTS = [
-    'Bank',
-    'Sales',
-    'Refunds',
-    'Disputes',
-    'Stripe fees',
-    'Adjustments',
-    'Other Stripe activity',
-    'Stripe balance (unreconciled)'
-];
-const JOURNAL_VIEW = {
-    name: 'stripe_journal',
-    requires: ['payouts', 'balance_transactions'],
-    version: 1,
-    about: 'double-entry journal lines per paid payout',
-    // One line per account with a non-zero amount: money in is a credit, money out a debit, the bank
-    // deposit a debit. Anything the transactions do not explain goes to a suspense line, so debits
-    // always equal credits per payout.
-    sql: (schema) => `SELECT (r.arrival_date AT TIME ZONE 'UTC')::date AS date,
-         r.payout_id,
-         l.line,
-         l.account,
-         CASE WHEN l.signed < 0 THEN -l.signed ELSE 0 END AS debit_minor,
-         CASE WHEN l.signed > 0 THEN l.signed ELSE 0 END AS credit_minor,
-         ${major('CASE WHEN l.signed < 0 THEN -l.signed ELSE 0 END', 'r.currency')} AS debit,
-         ${major('CASE WHEN l.signed > 0 THEN l.signed ELSE 0 END', 'r.currency')} AS credit,
-         r.currency,
-         'Stripe payout ' || r.payout_id || ' (' || r.transaction_count || ' transactions)' AS memo
-    FROM ${qualified(schema, 'stripe_payout_reconciliation')} r
-   CROSS JOIN LATERAL (VALUES
-         (1, '${JOURNAL_ACCOUNTS[0]}', -r.amount),
-         (2, '${JOURNAL_ACCOUNTS[1]}', r.charges),
-         (3, '${JOURNAL_ACCOUNTS[2]}', r.refunds),
-         (4, '${JOURNAL_ACCOUNTS[3]}', r.disputes),
-         (5, '${JOURNAL_ACCOUNTS[4]}', r.fees),
-         (6, '${JOURNAL_ACCOUNTS[5]}', r.adjustments),
-         (7, '${JOURNAL_ACCOUNTS[6]}', r.other),
-         (8, '${JOURNAL_ACCOUNTS[7]}', r.difference)
-       ) AS l(line, account, signed)
-   WHERE r.status = 'paid' AND r.reconciled_at IS NOT NULL AND l.signed <> 0`
-};
-/**
- * MRR exactly, to the minor unit. An item's recurring amount per month is unit amount × quantity ×
- * k / (12 × interval count), with k = 12 for a month, 1 for a year, 52 for a week, 365 for a day
- * (a year is 12 months, a week 52/12 of a month, a day 365/12). Dividing each item would round
- * each one (2900 × 52 / 12 has no end); instead every item is put over one denominator, 12 × L with
- * L the least common multiple of the interval counts, summed, and divided once.
- */
-function scaleCtes(schema) {
-    return `counts AS (
-         SELECT c, row_number() OVER (ORDER BY c) AS n
-           FROM (SELECT greatest(coalesce(interval_count, 1), 1)::numeric AS c FROM ${qualified(schema, 'stripe_subscription_items')}
-                 UNION SELECT greatest(coalesce(interval_count, 1), 1)::numeric FROM ${qualified(schema, 'stripe_subscription_item_history')}) d
-       ),
-       lcms(n, l) AS (SELECT 0::bigint, 1::numeric UNION ALL SELECT c.n, lcm(lcms.l, c.c) FROM lcms JOIN counts c ON c.n = lcms.n + 1),
-       scale AS (SELECT max(l) AS l FROM lcms)`;
-}
-/** The numerator of an item's monthly amount over 12 × scale.l; NULL for metered and tiered prices (no fixed amount). */
-const MONTHLY_NUMERATOR = `CASE WHEN i.usage_type = 'metered' OR i.unit_amount_decimal IS NULL THEN NULL
-         ELSE i.unit_amount_decimal * coalesce(i.quantity, 1)
-              * CASE i.interval WHEN 'month' THEN 12 WHEN 'year' THEN 1 WHEN 'week' THEN 52 WHEN 'day' THEN 365 END
-              * (scale.l / greatest(coalesce(i.interval_count, 1), 1)) END`;
-const MRR_VIEW = {
-    name: 'stripe_mrr',
-    requires: ['subscriptions'],
-    version: 1,
-    about: 'monthly recurring revenue per currency, now',
-    // Active and past-due subscriptions (not trialing, unpaid, paused, canceled or incomplete), their
-    // current items at list price, rounded to the minor unit per currency.
-    sql: (schema, tables) => `WITH RECURSIVE ${scaleCtes(schema)}
-  SELECT i.currency,
-         round(sum(${MONTHLY_NUMERATOR}) / (12 * min(scale.l)))::bigint AS mrr,
-         ${major(`round(sum(${MONTHLY_NUMERATOR}) / (12 * min(scale.l)))`, 'i.currency')} AS mrr_major,
-         count(DISTINCT s.id) AS active_subscriptions,
-         count(DISTINCT s.customer_id) AS customers,
-         count(*) FILTER (WHERE i.usage_type = 'metered' OR i.unit_amount_decimal IS NULL) AS items_without_fixed_amount
-    FROM ${t(schema, tables, 'subscriptions')} s
-    JOIN ${qualified(schema, 'stripe_subscription_items')} i ON i.subscription_id = s.id AND i.removed_at IS NULL
-   CROSS JOIN scale
-   WHERE s.status IN ('active', 'past_due')
-   GROUP BY i.currency`
-};
-const MRR_MONTHLY_VIEW = {
-    name: 'stripe_mrr_monthly',
-    requires: ['subscriptions'],
-    version: 1,
-    about: 'MRR at each month end, with new, expansion, contraction and churn',
-    // A subscription counts at an instant when it has started, has not ended, and is not in its
-    // trial; an item by the version of it (quantity, price) valid then, from
-    // stripe_subscription_item_history. Movements compare each customer's MRR with the previous month
-    // end: new (from nothing), expansion, contraction, churn (to nothing). The current month is
-    // measured now.
-    sql: (schema, tables) => `WITH RECURSIVE ${scaleCtes(schema)},
-       items AS (
-         SELECT s.id AS subscription_id, s.customer_id, i.currency, s.start_date, s.ended_at, s.trial_end,
-                i.valid_from AS item_from, i.valid_to AS item_to, ${MONTHLY_NUMERATOR} AS monthly
-           FROM ${t(schema, tables, 'subscriptions')} s
-           JOIN ${qualified(schema, 'stripe_subscription_item_history')} i ON i.subscription_id = s.id
-          CROSS JOIN scale
-          WHERE s.status NOT IN ('incomplete', 'incomplete_expired') AND s.start_date IS NOT NULL
-       ),
-       months AS (
-         SELECT m::date AS month, least((m + interval '1 month') AT TIME ZONE 'UTC', now()) AS at
-           FROM generate_series(date_trunc('month', (SELECT min(start_date) FROM items) AT TIME ZONE 'UTC'),
-                                date_trunc('month', now() AT TIME ZONE 'UTC'), interval '1 month') AS m
-       ),
-       per_customer AS (
-         SELECT m.month, x.currency, x.customer_id, sum(x.monthly) AS mrr, count(DISTINCT x.subscription_id) AS subscriptions
-           FROM months m
-           JOIN items x ON x.monthly IS NOT NULL
-                       AND x.start_date <= m.at AND (x.ended_at IS NULL OR x.ended_at > m.at)
-                       AND (x.trial_end IS NULL OR x.trial_end <= m.at)
-                       AND (x.item_from IS NULL OR x.item_from <= m.at) AND (x.item_to IS NULL OR x.item_to > m.at)
-          GROUP BY 1, 2, 3
-       ),
-       moves AS (
-         SELECT coalesce(c.month, (p.month + interval '1 month')::date) AS month,
-                coalesce(c.currency, p.currency) AS currency,
-                coalesce(c.mrr, 0) AS now_mrr, coalesce(p.mrr, 0) AS before_mrr,
-                coalesce(c.subscriptions, 0) AS subscriptions, c.customer_id IS NOT NULL AS active
-           FROM per_customer c
-           FULL JOIN per_customer p ON p.month = (c.month - interval '1 month')::date AND p.currency = c.currency AND p.customer_id = c.customer_id
-       )
-  SELECT month, currency,
-         round(sum(now_mrr) / (12 * min(scale.l)))::bigint AS mrr,
-         coalesce(round(sum(now_mrr) FILTER (WHERE before_mrr = 0 AND now_mrr > 0) / (12 * min(scale.l))), 0)::bigint AS new_mrr,
-         coalesce(round(sum(now_mrr - before_mrr) FILTER (WHERE before_mrr > 0 AND now_mrr > before_mrr) / (12 * min(scale.l))), 0)::bigint AS expansion_mrr,
-         coalesce(round(sum(before_mrr - now_mrr) FILTER (WHERE now_mrr > 0 AND now_mrr < before_mrr) / (12 * min(scale.l))), 0)::bigint AS contraction_mrr,
-         coalesce(round(sum(before_mrr) FILTER (WHERE before_mrr > 0 AND now_mrr = 0) / (12 * min(scale.l))), 0)::bigint AS churned_mrr,
-         count(*) FILTER (WHERE active) AS customers,
-         sum(subscriptions)::bigint AS subscriptions
-    FROM moves CROSS JOIN scale
-   WHERE month <= date_trunc('month', now() AT TIME ZONE 'UTC')::date
-   GROUP BY month, currency`
-};
-const RECEIVABLES_VIEW = {
-    name: 'stripe_receivables',
-    requires: ['invoices'],
-    version: 1,
-    about: 'open invoices by days overdue, per currency',
-    // Open invoices (finalized, not paid, voided or written off, not deleted), by how long past their
-    // due date they are now; an invoice charged automatically has no due date and is due when finalized.
-    sql: (schema, tables) => `WITH open AS (
-         SELECT currency, amount_remaining,
-                floor(extract(epoch FROM now() - coalesce(due_date, finalized_at, created_at)) / 86400) AS days
-           FROM ${t(schema, tables, 'invoices')}
-          WHERE status = 'open' AND deleted_at IS NULL AND amount_remaining > 0
-       )
-  SELECT currency,
-         count(*) AS open_invoices,
-         sum(amount_remaining)::bigint AS total,
-         coalesce(sum(amount_remaining) FILTER (WHERE days <= 0), 0)::bigint AS current,
-         coalesce(sum(amount_remaining) FILTER (WHERE days BETWEEN 1 AND 30), 0)::bigint AS overdue_1_30,
-         coalesce(sum(amount_remaining) FILTER (WHERE days BETWEEN 31 AND 60), 0)::bigint AS overdue_31_60,
-         coalesce(sum(amount_remaining) FILTER (WHERE days BETWEEN 61 AND 90), 0)::bigint AS overdue_61_90,
-         coalesce(sum(amount_remaining) FILTER (WHERE days > 90), 0)::bigint AS overdue_90_plus,
-         count(*) FILTER (WHERE days > 0) AS overdue_invoices
-    FROM open
-   GROUP BY currency`
-};
-/** The views for a run's tables, in creation order (a view that reads another comes after it). */
-function viewsFor(chargesTable) {
-    return [chargeDailyView(chargesTable), CHARGE_FEES_VIEW, PAYOUT_RECONCILIATION_VIEW, JOURNAL_VIEW, MRR_VIEW, MRR_MONTHLY_VIEW, RECEIVABLES_VIEW];
-}
-const MARK = 'stripe-payment-monitor view v';
-/**
- * Creates each view whose tables exist and that is missing or older than this version. Returns the
- * views created or replaced. Runs in the caller's transaction.
- */
-async function ensureViews(client, schema, tables, exists, views) {
-    const made = [];
-    for (const view of views) {
-        let ready = true;
-        for (const name of view.requires)
-            if (!tables[name] || !(await exists(name)))
-                ready = false;
-        if (!ready)
-            continue;
-        const current = await client.query(`SELECT obj_description(c.oid, 'pg_class') AS comment, c.relkind AS kind
-         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`, [schema, view.name]);
-        const row = current.rows[0];
-        if (row && row.kind !== 'v')
-            continue;
-        const version = row?.comment?.startsWith(MARK) ? Number(row.comment.slice(MARK.length)) : row ? 0 : -1;
-        if (version >= view.version)
-            continue;
-        const name = qualified(schema, view.name);
-        // A view made before versions were marked (v0) had the same columns as v1.
-        if (row && version === 0 && view.version === 1) {
-            await client.query(`COMMENT ON VIEW ${name} IS '${MARK}${view.version}'`);
-            continue;
-        }
-        await client.query(`CREATE OR REPLACE VIEW ${name} AS\n  ${view.sql(schema, tables)}`);
-        await client.query(`COMMENT ON VIEW ${name} IS '${MARK}${view.version}'`);
-        made.push(view);
-    }
-    return made;
 }
 
 ;// CONCATENATED MODULE: ./src/store/database.ts
@@ -68938,16 +68980,18 @@ class Database {
 
 
 
-/** The table of each object: charges take the `table` input, the others their fixed names. */
+/** The table of each object: its input's value when it has one (charges: `table`), else its fixed name. */
 function tableOf(config, name) {
-    return name === 'charges' ? config.table : specOf(name).table;
+    const spec = specOf(name);
+    return spec.tableInput ? config[spec.tableInput] : spec.table;
 }
 /** The selected objects and those they write to (payouts link balance transactions). */
 function objectsWithTables(objects) {
     const all = new Set(objects);
     for (const name of objects)
         for (const need of specOf(name).needs ?? [])
-            all.add(need);
+            if (isObjectName(need))
+                all.add(need);
     return [...all];
 }
 /** The account a run's rows of bookkeeping belong to: the connected account, or the key's own (live or test). */
@@ -68964,27 +69008,28 @@ function stateKey(config, name, filter) {
  */
 class Session {
     db;
-    sinks;
+    tables;
     states;
     stateCurrent;
     ready;
     startPreparing;
     prepared = false;
-    constructor(db, sinks, states, 
+    constructor(db, 
+    /** Each object's table (none in a dry run, whose sinks write nothing). */
+    tables, states, 
     /** The state table has this version's columns (a first run's state can remember what it listed). */
     stateCurrent, 
     /** Resolves once the tables are ready; rejects if preparing them failed. */
     ready, startPreparing) {
         this.db = db;
-        this.sinks = sinks;
+        this.tables = tables;
         this.states = states;
         this.stateCurrent = stateCurrent;
         this.ready = ready;
         this.startPreparing = startPreparing;
     }
-    static dryRun(objects) {
-        const sinks = new Map(objects.map((name) => [name, dryRunSink()]));
-        return new Session(undefined, sinks, new Map(), false, Promise.resolve(undefined), () => { });
+    static dryRun() {
+        return new Session(undefined, new Map(), new Map(), false, Promise.resolve(undefined), () => { });
     }
     /**
      * Connects and takes the schema's run lock (undefined: another run holds it), reads each
@@ -69020,7 +69065,8 @@ class Session {
             const context = { apiVersion: STRIPE_API_VERSION, accountId: config.stripeAccount };
             const sinks = new Map();
             for (const name of names) {
-                sinks.set(name, db.sink(specOf(name), { table: tableOf(config, name), context, ready, claimColumn: name === 'charges' ? 'alerted_at' : undefined }));
+                const spec = specOf(name);
+                sinks.set(name, db.sink(spec, { table: tableOf(config, name), context, ready, claimColumn: spec.claimColumn }));
             }
             return new Session(db, sinks, states, stateCurrent, ready, start);
         }
@@ -69041,14 +69087,14 @@ class Session {
         return this.prepared || this.db === undefined;
     }
     sink(spec) {
-        return this.sinks.get(spec.name);
+        return this.tables.get(spec.name) ?? dryRunSink();
     }
     /** The Postgres sink of an object (undefined in a dry run). */
-    table(name) {
-        return this.db ? this.sinks.get(name) : undefined;
+    table(spec) {
+        return this.db ? this.tables.get(spec.name) : undefined;
     }
     async close() {
-        await Promise.all([...this.sinks.values()].map((s) => s.close()));
+        await Promise.all([...this.tables.values()].map((s) => s.close()));
         await this.db?.close();
     }
 }
@@ -69621,6 +69667,7 @@ function objectOfEvent(spec, event) {
 
 
 
+
 /** Stripe keeps events 30 days: the deletions a run can still learn of. */
 const EVENT_RETENTION_SECONDS = 30 * 86400;
 /**
@@ -69632,7 +69679,7 @@ async function applyDeletions(run, events) {
         return 0;
     const entries = events.flatMap((event) => {
         const object = event.data?.object;
-        if (!object || typeof object.id !== 'string')
+        if (!isObjectOf(run.spec, object))
             return [];
         // A whole object (it has `created`) is stored as it was; a stub only marks the row.
         const { valid } = check(run.spec, [object]);
@@ -69865,6 +69912,8 @@ function progressLine(run, elapsedMs, remaining) {
 
 
 
+
+
 /** Objects younger than this are left for the next run, so a second is listed only once it is complete. */
 const SETTLE_SECONDS = 5;
 /** Events are kept 30 days; past 25 days without a replay, the action re-sweeps instead. */
@@ -70014,7 +70063,7 @@ async function refetch(run, ids, inScope, report) {
     const flush = async () => {
         const { valid, rejects } = await screen(run, batch);
         const claim = run.claim?.(valid.filter(run.matches));
-        const result = await run.sink.refresh(valid, run.matches, { rejects, claim });
+        const result = await run.sink.refresh(valid, idsOf(valid.filter(run.matches)), { rejects, claim });
         account(run, valid.filter(run.matches), rejects, result, 'any', true);
         batch.length = 0;
     };
@@ -70036,7 +70085,7 @@ async function refetch(run, ids, inScope, report) {
         if (report)
             report.refetched += 1;
         // A deleted customer is answered as { id, deleted: true }.
-        if (object.deleted === true) {
+        if (isDeleted(object)) {
             if (run.spec.deletionEvents)
                 gone.push({ id, at: unixSeconds(run.now) });
             continue;
@@ -70075,7 +70124,7 @@ async function relist(run, window, include, report) {
         const { valid, rejects } = await screen(run, page.data.filter(include));
         report.refetched += page.data.length;
         const matched = valid.filter(run.matches);
-        const result = await run.sink.refresh(valid, run.matches, { rejects, claim: run.claim?.(matched) });
+        const result = await run.sink.refresh(valid, idsOf(matched), { rejects, claim: run.claim?.(matched) });
         account(run, matched, rejects, result, 'any', true);
     }
 }
@@ -70296,7 +70345,7 @@ async function linkPayouts(payouts, transactions) {
         const list = pageLister(bt.stripe, bt.spec, bt.retry, { payout: id });
         for await (const page of pages(list, {}, () => MAX_PAGE_SIZE)) {
             const { valid, rejects } = await screen(bt, page.data);
-            const result = await transactions.sink.refresh(valid, () => true, {
+            const result = await transactions.sink.refresh(valid, 'all', {
                 rejects,
                 also: [
                     {
@@ -70335,6 +70384,8 @@ async function linkPayouts(payouts, transactions) {
 
 
 
+
+
 /**
  * Rows Stripe changed without an event (balance transactions still `pending` after their
  * `available_on`): brought up to date without re-listing history. Each is re-fetched by id, or —
@@ -70357,7 +70408,7 @@ async function refreshStale(run, sink) {
         for await (const page of pages(run.list, { gte: from, lt: to }, () => MAX_PAGE_SIZE)) {
             const { valid, rejects } = await screen(run, page.data);
             run.progress.refetched += page.data.length;
-            const result = await sink.refresh(valid, run.matches, { rejects });
+            const result = await sink.refresh(valid, idsOf(valid.filter(run.matches)), { rejects });
             account(run, valid, rejects, result, 'any', true);
         }
     }
@@ -70381,8 +70432,13 @@ async function retryQuarantined(run, sink, before) {
     const fetched = [];
     for (const id of open) {
         try {
-            fetched.push(await retrieveObject(run.stripe, run.spec, id, run.retry));
+            const object = await retrieveObject(run.stripe, run.spec, id, run.retry);
             run.progress.refetched += 1;
+            if (isDeleted(object)) {
+                run.warn(`Quarantined ${run.spec.noun} ${id} was deleted in Stripe; it stays in stripe_sync_rejects.`);
+                continue;
+            }
+            fetched.push(object);
         }
         catch (error) {
             const cause = error instanceof StripeRequestError ? error.cause : error;
@@ -70395,7 +70451,7 @@ async function retryQuarantined(run, sink, before) {
     }
     const { valid, rejects } = await screen(run, fetched);
     const matched = valid.filter(run.matches);
-    const result = await sink.refresh(valid, run.matches, { rejects, claim: run.claim?.(matched) });
+    const result = await sink.refresh(valid, idsOf(matched), { rejects, claim: run.claim?.(matched) });
     account(run, matched, rejects, result, 'any', true);
     // Valid now, whether stored or left out by the filter: no longer waiting.
     const refused = new Set(result.refused.map((r) => r.id));
@@ -70419,31 +70475,34 @@ async function retryQuarantined(run, sink, before) {
 
 
 
-/** The cursor filter of an object: the sorted status list for charges ("failed,succeeded" and "succeeded,failed" share a cursor), else all. */
+/**
+ * The cursor filter of an object: for one the `status` input filters (charges), the sorted status
+ * list ("failed,succeeded" and "succeeded,failed" share a cursor), else all.
+ */
 function filterKey(config, name) {
-    if (name !== 'charges')
+    const spec = specOf(name);
+    if (!spec.status || config.statuses.size === CHARGE_STATUSES.length)
         return 'all';
-    return config.statuses.size === CHARGE_STATUSES.length ? 'all' : [...config.statuses].sort().join(',');
+    return [...config.statuses].sort().join(',');
 }
 function filterKeys(config) {
     return new Map(config.objects.map((name) => [name, filterKey(config, name)]));
 }
 function objectRun(ctx, spec) {
-    const { config, report } = ctx;
-    const isCharges = spec.name === 'charges';
+    const { config, observer } = ctx;
     const statuses = config.statuses;
-    const highValue = isCharges ? report.highValue : undefined;
+    const status = spec.status;
     return {
         spec,
         stripe: ctx.stripe,
         list: pageLister(ctx.stripe, spec, ctx.retry),
         sink: ctx.session.sink(spec),
         dryRun: config.dryRun,
-        matches: isCharges ? (o) => hasStatus(o, statuses) : () => true,
-        filtered: isCharges && statuses.size < CHARGE_STATUSES.length,
-        progress: report.of(spec.name),
-        observe: (objects, order, claimed, changed) => report.observe(spec.name, objects, order, claimed, changed),
-        claim: highValue ? (objects) => highValue.claimIds(objects) : undefined,
+        matches: status ? (o) => statuses.has(status(o)) : () => true,
+        filtered: status !== undefined && statuses.size < CHARGE_STATUSES.length,
+        progress: observer.of(spec.name),
+        observe: (objects, order, claimed, changed) => observer.observe(spec.name, objects, order, claimed, changed),
+        claim: spec.claimColumn ? (objects) => observer.claim(spec.name, objects) ?? [] : undefined,
         log: ctx.log,
         warn: ctx.warn,
         redact: ctx.redact,
@@ -70472,14 +70531,14 @@ async function syncOne(ctx, spec, stream) {
             changes,
             remembersListing: session.stateCurrent
         });
-        ctx.report.incremental.set(spec.name, result);
+        ctx.observer.incrementalDone(spec.name, result);
     }
     else {
         await syncNewest(run, config.limit, { gte: config.createdGte, lt: config.createdLt });
         // Without a replay of events, deletions are learnt from their events here.
         await scanDeletions(run);
     }
-    const table = session.table(spec.name);
+    const table = session.table(spec);
     if (table) {
         await refreshStale(run, table);
         await retryQuarantined(run, table, session.db.startedAt);
@@ -70520,28 +70579,30 @@ async function readStream(ctx) {
  * transactions are done.
  */
 async function syncObjects(ctx) {
-    const { config, report, session } = ctx;
+    const { config, observer, session } = ctx;
     const changes = config.incremental ? await readStream(ctx) : new Map();
     const settled = new Map();
     for (const name of config.objects) {
         settled.set(name, syncOne(ctx, specOf(name), changes.get(name)).then(() => true, (error) => {
-            report.failures.set(name, error);
+            observer.failed(name, error);
             return false;
         }));
     }
     const tasks = [...settled.values()];
-    const payoutsTable = session.table('payouts');
-    const transactionsTable = session.table('balance_transactions');
+    const payouts = specOf('payouts');
+    const transactions = specOf('balance_transactions');
+    const payoutsTable = session.table(payouts);
+    const transactionsTable = session.table(transactions);
     if (config.objects.includes('payouts') && payoutsTable && transactionsTable) {
         tasks.push((async () => {
             // Once payouts are stored: their links share the balance transactions' endpoint and connection with that sync.
             if (!(await settled.get('payouts')))
                 return;
             try {
-                report.links = await linkPayouts({ run: objectRun(ctx, specOf('payouts')), sink: payoutsTable }, { run: objectRun(ctx, specOf('balance_transactions')), sink: transactionsTable });
+                observer.reconciled(await linkPayouts({ run: objectRun(ctx, payouts), sink: payoutsTable }, { run: objectRun(ctx, transactions), sink: transactionsTable }));
             }
             catch (error) {
-                report.failures.set('payouts', error);
+                observer.failed('payouts', error);
             }
         })());
     }
@@ -70601,7 +70662,7 @@ async function runAction(rawIo, options = {}) {
         io.info(`${cfg.incremental ? 'Incremental sync' : 'Sync'} of ${cfg.objects.join(', ')}. Using a ${cfg.keyMode} ${cfg.keyKind} key (…${cfg.stripeKey.slice(-4)})` +
             `${cfg.stripeAccount ? ` for connected account ${cfg.stripeAccount}` : ''}; Stripe API ${STRIPE_API_VERSION} at ${cfg.stripeApiBase.origin}; ` +
             `at most ${cfg.maxRequestsPerSecond} requests/s per endpoint and ${cfg.maxTotalRequestsPerSecond} in all.`);
-        const session = cfg.dryRun ? Session.dryRun(cfg.objects) : await Session.open(cfg, io, filterKeys(cfg));
+        const session = cfg.dryRun ? Session.dryRun() : await Session.open(cfg, io, filterKeys(cfg));
         if (!session)
             return skip(io, cfg, report);
         if (cfg.dryRun)
@@ -70614,7 +70675,7 @@ async function runAction(rawIo, options = {}) {
                     config: cfg,
                     stripe,
                     session,
-                    report,
+                    observer: report,
                     limits,
                     retry: options.retry ?? DEFAULT_RETRY,
                     concurrency: options.concurrency ?? defaultConcurrency(cfg.maxRequestsPerSecond),

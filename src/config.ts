@@ -6,7 +6,11 @@
 import { currencyExponent, isStripeCurrency } from './currency.js'
 import { CHARGE_STATUSES, type ChargeStatus } from './objects/charges.js'
 import { OBJECTS } from './objects/registry.js'
-import type { ObjectName } from './objects/spec.js'
+import type { ObjectName } from './objects/registry.js'
+import { REJECTS_TABLE } from './store/rejects.js'
+import { RUNS_TABLE } from './store/runs.js'
+import { STATE_TABLE } from './store/state.js'
+import { FIXED_VIEWS } from './store/views.js'
 import { isoSeconds } from './time.js'
 
 export { CHARGE_STATUSES, type ChargeStatus }
@@ -473,18 +477,11 @@ export const MAX_TABLE_NAME = 63 - '_created_at_idx'.length
 /** Names the action uses for its own tables and views in the schema. */
 export function reservedNames(): string[] {
   return [
-    'stripe_sync_state',
-    'stripe_sync_rejects',
-    'stripe_sync_runs',
-    ...OBJECTS.filter((o) => o.name !== 'charges').flatMap((o) =>
-      [o.table, o.child?.table, o.child?.history?.table].filter((t): t is string => t !== undefined)
-    ),
-    'stripe_charge_fees',
-    'stripe_payout_reconciliation',
-    'stripe_journal',
-    'stripe_mrr',
-    'stripe_mrr_monthly',
-    'stripe_receivables'
+    STATE_TABLE,
+    REJECTS_TABLE,
+    RUNS_TABLE,
+    ...OBJECTS.filter((o) => !o.tableInput).flatMap((o) => [o.table, o.child?.table, o.child?.history?.table].filter((t): t is string => t !== undefined)),
+    ...FIXED_VIEWS.map((v) => v.name)
   ]
 }
 

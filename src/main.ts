@@ -76,7 +76,7 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
         `at most ${cfg.maxRequestsPerSecond} requests/s per endpoint and ${cfg.maxTotalRequestsPerSecond} in all.`
     )
 
-    const session = cfg.dryRun ? Session.dryRun(cfg.objects) : await Session.open(cfg, io, filterKeys(cfg))
+    const session = cfg.dryRun ? Session.dryRun() : await Session.open(cfg, io, filterKeys(cfg))
     if (!session) return skip(io, cfg, report)
     if (cfg.dryRun) io.info('Dry run: no database connection; nothing will be written.')
     try {
@@ -87,7 +87,7 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
           config: cfg,
           stripe,
           session,
-          report,
+          observer: report,
           limits,
           retry: options.retry ?? DEFAULT_RETRY,
           concurrency: options.concurrency ?? defaultConcurrency(cfg.maxRequestsPerSecond),

@@ -1,25 +1,27 @@
 import type { Config } from './config.js'
 import type { ActionIO } from './io.js'
-import { specOf } from './objects/registry.js'
-import type { ObjectName, ObjectSpec, StripeObject } from './objects/spec.js'
+import { isObjectName, specOf } from './objects/registry.js'
+import type { ObjectSpec, StripeObject } from './objects/spec.js'
+import type { ObjectName } from './objects/registry.js'
 import { STRIPE_API_VERSION } from './stripe/client.js'
 import { Database, type SchemaReport } from './store/database.js'
 import { REJECTS_TABLE } from './store/rejects.js'
 import { RUNS_TABLE } from './store/runs.js'
 import type { TableDefinition } from './store/schema.js'
-import { dryRunSink, type ObjectSink, type TableSink } from './store/sink.js'
+import { dryRunSink, type ObjectSink, type TableAccess, type TableSink } from './store/sink.js'
 import { STATE_TABLE, type StateKey, type SyncState } from './store/state.js'
 import { viewsFor } from './store/views.js'
 
-/** The table of each object: charges take the `table` input, the others their fixed names. */
+/** The table of each object: its input's value when it has one (charges: `table`), else its fixed name. */
 export function tableOf(config: Pick<Config, 'table'>, name: ObjectName): string {
-  return name === 'charges' ? config.table : specOf(name).table
+  const spec: ObjectSpec<StripeObject, ObjectName> = specOf(name)
+  return spec.tableInput ? config[spec.tableInput] : spec.table
 }
 
 /** The selected objects and those they write to (payouts link balance transactions). */
 export function objectsWithTables(objects: readonly ObjectName[]): ObjectName[] {
   const all = new Set<ObjectName>(objects)
-  for (const name of objects) for (const need of specOf(name).needs ?? []) all.add(need)
+  for (const name of objects) for (const need of specOf(name).needs ?? []) if (isObjectName(need)) all.add(need)
   return [...all]
 }
 
@@ -42,7 +44,8 @@ export class Session {
 
   private constructor(
     readonly db: Database | undefined,
-    readonly sinks: ReadonlyMap<ObjectName, ObjectSink>,
+    /** Each object's table (none in a dry run, whose sinks write nothing). */
+    private readonly tables: ReadonlyMap<ObjectName, TableSink<StripeObject>>,
     readonly states: ReadonlyMap<ObjectName, SyncState | undefined>,
     /** The state table has this version's columns (a first run's state can remember what it listed). */
     readonly stateCurrent: boolean,
@@ -51,9 +54,8 @@ export class Session {
     private readonly startPreparing: () => void
   ) {}
 
-  static dryRun(objects: readonly ObjectName[]): Session {
-    const sinks = new Map(objects.map((name) => [name, dryRunSink()]))
-    return new Session(undefined, sinks, new Map(), false, Promise.resolve(undefined), () => {})
+  static dryRun(): Session {
+    return new Session(undefined, new Map(), new Map(), false, Promise.resolve(undefined), () => {})
   }
 
   /**
@@ -86,9 +88,10 @@ export class Session {
       // Writers wait for `ready`; a failure to prepare reaches them (and the run) from there.
       ready.catch(() => {})
       const context = { apiVersion: STRIPE_API_VERSION, accountId: config.stripeAccount }
-      const sinks = new Map<ObjectName, ObjectSink>()
+      const sinks = new Map<ObjectName, TableSink<StripeObject>>()
       for (const name of names) {
-        sinks.set(name, db.sink(specOf(name), { table: tableOf(config, name), context, ready, claimColumn: name === 'charges' ? 'alerted_at' : undefined }))
+        const spec: ObjectSpec<StripeObject, ObjectName> = specOf(name)
+        sinks.set(name, db.sink(spec, { table: tableOf(config, name), context, ready, claimColumn: spec.claimColumn }))
       }
       return new Session(db, sinks, states, stateCurrent, ready, start)
     } catch (error) {
@@ -109,17 +112,17 @@ export class Session {
     return this.prepared || this.db === undefined
   }
 
-  sink<T extends StripeObject>(spec: ObjectSpec<T>): ObjectSink<T> {
-    return this.sinks.get(spec.name) as unknown as ObjectSink<T>
+  sink<T extends StripeObject>(spec: ObjectSpec<T, ObjectName>): ObjectSink<T> {
+    return this.tables.get(spec.name) ?? dryRunSink()
   }
 
   /** The Postgres sink of an object (undefined in a dry run). */
-  table<T extends StripeObject>(name: ObjectName): TableSink<T> | undefined {
-    return this.db ? (this.sinks.get(name) as unknown as TableSink<T>) : undefined
+  table<T extends StripeObject>(spec: ObjectSpec<T, ObjectName>): TableAccess<T> | undefined {
+    return this.db ? this.tables.get(spec.name) : undefined
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.sinks.values()].map((s) => s.close()))
+    await Promise.all([...this.tables.values()].map((s) => s.close()))
     await this.db?.close()
   }
 }

@@ -1,5 +1,6 @@
-import { OBJECTS } from '../../src/objects/registry.js'
-import type { ObjectName, ObjectSpec, StripeObject } from '../../src/objects/spec.js'
+import { OBJECTS, isObjectName } from '../../src/objects/registry.js'
+import type { ObjectSpec, StripeObject } from '../../src/objects/spec.js'
+import type { ObjectName } from '../../src/objects/registry.js'
 import { MAX_EVENT_TYPES } from '../../src/sync/stream.js'
 import { generateAccount } from '../../test-support/account.js'
 import { generateBilling } from '../../test-support/billing.js'
@@ -24,7 +25,7 @@ const samples: Record<ObjectName, StripeObject[]> = {
 const context = { apiVersion: '2026-10-28.endive', accountId: undefined }
 const sorted = (keys: Iterable<string>) => [...keys].sort()
 
-describe.each(OBJECTS.map((spec) => [spec.name, spec] as const))('%s', (_name, spec: ObjectSpec) => {
+describe.each(OBJECTS.map((spec) => [spec.name, spec] as const))('%s', (_name, spec: ObjectSpec<StripeObject, ObjectName>) => {
   const objects = samples[spec.name]
 
   it('has samples to check against', () => expect(objects.length).toBeGreaterThan(0))
@@ -83,4 +84,8 @@ describe.each(OBJECTS.map((spec) => [spec.name, spec] as const))('%s', (_name, s
 it('names every table once across objects and children', () => {
   const tables = OBJECTS.flatMap((o) => [o.table, o.child?.table, o.child?.history?.table]).filter((t) => t !== undefined)
   expect(new Set(tables).size).toBe(tables.length)
+})
+
+it('names only registered objects as needs', () => {
+  for (const spec of OBJECTS) for (const need of spec.needs ?? []) expect(isObjectName(need)).toBe(true)
 })

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe'
 import { InputError, parseThresholds } from '../../src/config.js'
-import type { ObjectName } from '../../src/objects/spec.js'
+import type { ObjectName } from '../../src/objects/registry.js'
 import { HighValueCollector, thresholdMinor } from '../../src/report/alerts.js'
 import { MAX_BARS, axisLabels, bucketize, mermaidBarChart, niceMax } from '../../src/report/chart.js'
 import { RunReport } from '../../src/report/collect.js'

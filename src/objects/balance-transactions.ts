@@ -6,7 +6,7 @@ import { checkAmount, checkCreated, checkCurrency, checkId, commonColumns, commo
  * They have no events; the only thing that changes is `status` (pending → available on
  * `available_on`), refreshed without re-listing history (see `stale`).
  */
-export const balanceTransactions: ObjectSpec<Stripe.BalanceTransaction> = {
+export const balanceTransactions: ObjectSpec<Stripe.BalanceTransaction, 'balance_transactions'> = {
   name: 'balance_transactions',
   objectType: 'balance_transaction',
   noun: 'balance transaction',

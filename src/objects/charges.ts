@@ -4,11 +4,6 @@ import { checkAmount, checkCreated, checkCurrency, checkId, firstProblem, idOf, 
 export const CHARGE_STATUSES = ['succeeded', 'pending', 'failed'] as const
 export type ChargeStatus = (typeof CHARGE_STATUSES)[number]
 
-/** The one status rule: does this charge pass the `status` input? */
-export function hasStatus(charge: Pick<Stripe.Charge, 'status'>, statuses: ReadonlySet<ChargeStatus>): boolean {
-  return statuses.has(charge.status as ChargeStatus)
-}
-
 /** The one customer-email rule: the receipt email, else the billing email. */
 export function chargeEmail(charge: Pick<Stripe.Charge, 'receipt_email' | 'billing_details'>): string | null {
   return charge.receipt_email ?? charge.billing_details?.email ?? null
@@ -98,12 +93,15 @@ export const CHARGE_EVENT_TYPES = [
   'charge.dispute.funds_withdrawn'
 ] as const
 
-export const charges: ObjectSpec<Stripe.Charge> = {
+export const charges: ObjectSpec<Stripe.Charge, 'charges'> = {
   name: 'charges',
   objectType: 'charge',
   noun: 'charge',
   plural: 'charges',
   table: 'processed_charges',
+  tableInput: 'table',
+  claimColumn: 'alerted_at',
+  status: (c) => c.status,
   idColumn: 'charge_id',
   columns: CHARGE_COLUMNS,
   indexes: ['created_at', 'status'],

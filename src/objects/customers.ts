@@ -1,11 +1,11 @@
 import type Stripe from 'stripe'
-import { checkAmount, checkCreated, checkCurrency, checkId, commonColumns, commonValues, firstProblem, type ObjectSpec, type Resource } from './spec.js'
+import { checkAmount, checkCreated, checkCurrency, checkId, commonColumns, commonValues, firstProblem, type ObjectSpec } from './spec.js'
 
 /**
  * Customers. A deleted customer disappears from Stripe's lists and exists only as a
  * `customer.deleted` event: its row is kept, with `deleted_at` set.
  */
-export const customers: ObjectSpec<Stripe.Customer> = {
+export const customers: ObjectSpec<Stripe.Customer, 'customers'> = {
   name: 'customers',
   objectType: 'customer',
   noun: 'customer',
@@ -40,7 +40,7 @@ export const customers: ObjectSpec<Stripe.Customer> = {
     ...commonValues(c, c, context, true)
   }),
   // Retrieving a deleted customer answers { id, deleted: true }: handled where objects are re-fetched.
-  resource: (stripe) => stripe.customers as unknown as Resource<Stripe.Customer>,
+  resource: (stripe) => stripe.customers,
   permission: 'Customers: Read',
   events: ['customer.created', 'customer.updated', 'customer.deleted'],
   deletionEvents: ['customer.deleted'],

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe'
 import { checkAmount, checkCreated, checkCurrency, checkId, commonColumns, commonValues, firstProblem, idOf, type ObjectSpec } from './spec.js'
 
-export const disputes: ObjectSpec<Stripe.Dispute> = {
+export const disputes: ObjectSpec<Stripe.Dispute, 'disputes'> = {
   name: 'disputes',
   objectType: 'dispute',
   noun: 'dispute',

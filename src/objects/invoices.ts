@@ -10,7 +10,6 @@ import {
   idOf,
   type Column,
   type ObjectSpec,
-  type Resource,
   type Row,
   type RowContext
 } from './spec.js'
@@ -60,7 +59,7 @@ function paymentRow(p: Stripe.InvoicePayment, invoice: Stripe.Invoice, context: 
  * Invoices, listed with their payments expanded (no extra requests). A deleted draft disappears from
  * Stripe and exists only as an `invoice.deleted` event: its row is kept with `deleted_at` set.
  */
-export const invoices: ObjectSpec<Stripe.Invoice> = {
+export const invoices: ObjectSpec<Stripe.Invoice, 'invoices'> = {
   name: 'invoices',
   objectType: 'invoice',
   noun: 'invoice',
@@ -124,7 +123,7 @@ export const invoices: ObjectSpec<Stripe.Invoice> = {
     created_at: i.created,
     ...commonValues(i, i, context, true)
   }),
-  resource: (stripe) => stripe.invoices as unknown as Resource<Stripe.Invoice>,
+  resource: (stripe) => stripe.invoices,
   listParams: { expand: ['data.payments'] },
   retrieveParams: { expand: ['payments'] },
   permission: 'Invoices: Read',

@@ -2,7 +2,7 @@ import type Stripe from 'stripe'
 import { checkAmount, checkCreated, checkCurrency, checkId, commonColumns, commonValues, firstProblem, idOf, type ObjectSpec } from './spec.js'
 
 /** Payouts: the bank deposits. Paid (and failed) automatic payouts are reconciled: see sync/payout-links.ts. */
-export const payouts: ObjectSpec<Stripe.Payout> = {
+export const payouts: ObjectSpec<Stripe.Payout, 'payouts'> = {
   name: 'payouts',
   objectType: 'payout',
   noun: 'payout',

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe'
 import { checkAmount, checkCreated, checkCurrency, checkId, commonColumns, commonValues, firstProblem, idOf, type ObjectSpec } from './spec.js'
 
-export const refunds: ObjectSpec<Stripe.Refund> = {
+export const refunds: ObjectSpec<Stripe.Refund, 'refunds'> = {
   name: 'refunds',
   objectType: 'refund',
   noun: 'refund',

@@ -5,16 +5,36 @@ import { disputes } from './disputes.js'
 import { invoices } from './invoices.js'
 import { payouts } from './payouts.js'
 import { refunds } from './refunds.js'
-import type { ObjectName, ObjectSpec, StripeObject } from './spec.js'
+import type { ObjectSpec, StripeObject } from './spec.js'
 import { subscriptions } from './subscriptions.js'
 
-/** Every object the action syncs, in the order runs report them. `all` means every one of these. */
-export const OBJECTS: readonly ObjectSpec[] = [charges, balanceTransactions, refunds, disputes, payouts, customers, subscriptions, invoices]
+/**
+ * Every object the action syncs, once, in the order runs report them; `all` means every one of
+ * these. The compiler checks that each key is its spec's name.
+ */
+const SPECS = {
+  charges,
+  balance_transactions: balanceTransactions,
+  refunds,
+  disputes,
+  payouts,
+  customers,
+  subscriptions,
+  invoices
+} as const satisfies { [K in string]: ObjectSpec<StripeObject, K> }
 
-export function specOf(name: ObjectName): ObjectSpec<StripeObject> {
-  const spec = OBJECTS.find((o) => o.name === name)
-  if (!spec) throw new Error(`unknown object ${name}`)
-  return spec
+export type ObjectName = keyof typeof SPECS
+/** The Stripe type an object's spec handles: ObjectOf<'payouts'> is Stripe.Payout. */
+export type ObjectOf<N extends ObjectName> = (typeof SPECS)[N] extends ObjectSpec<infer T, N> ? T : never
+
+export const OBJECTS: ReadonlyArray<ObjectSpec<StripeObject, ObjectName>> = Object.values(SPECS)
+
+export function specOf<N extends ObjectName>(name: N): (typeof SPECS)[N] {
+  return SPECS[name]
+}
+
+export function isObjectName(name: string): name is ObjectName {
+  return Object.hasOwn(SPECS, name)
 }
 
 /** The names `objects` accepts. */

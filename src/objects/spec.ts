@@ -37,14 +37,21 @@ export interface RowContext {
   accountId: string | undefined
 }
 
+/** What Stripe answers when asked for an object it deleted (a customer). */
+export interface DeletedObject {
+  id: string
+  deleted: true
+}
+
+export function isDeleted(object: StripeObject | DeletedObject): object is DeletedObject {
+  return (object as { deleted?: unknown }).deleted === true
+}
+
 /** The SDK's resource for the object: only what the action calls. */
 export interface Resource<T> {
   list(params: Record<string, unknown>): Promise<Stripe.ApiList<T>>
-  retrieve(id: string, params?: Record<string, unknown>): Promise<T>
+  retrieve(id: string, params?: Record<string, unknown>): Promise<T | DeletedObject>
 }
-
-export const OBJECT_NAMES = ['charges', 'balance_transactions', 'refunds', 'disputes', 'payouts', 'customers', 'subscriptions', 'invoices'] as const
-export type ObjectName = (typeof OBJECT_NAMES)[number]
 
 /**
  * Rows of a second table written with each object, in the same transaction (a subscription's
@@ -86,15 +93,22 @@ export interface ChildHistory {
   tracked: readonly string[]
 }
 
-export interface ObjectSpec<T extends StripeObject = StripeObject> {
-  name: ObjectName
+export interface ObjectSpec<T extends StripeObject = StripeObject, N extends string = string> {
+  /** Its name in `objects` and in the registry (objects/registry.ts checks that the two agree). */
+  name: N
   /** The `object` field Stripe sets on it: `charge`, `balance_transaction`, … */
   objectType: string
   /** For people: "charge", "balance transaction". */
   noun: string
   plural: string
-  /** The table (charges: the `table` input, this is its default). */
+  /** The table (the default of `tableInput` when it has one). */
   table: string
+  /** The input that names the table instead (charges keep the original job's `table`). */
+  tableInput?: 'table'
+  /** The column that marks an object announced once (charges: `alerted_at`, for high-value alerts). */
+  claimColumn?: string
+  /** The object's status as the `status` input filters it (charges); undefined: every object is kept. */
+  status?(object: T): string
   /** Primary key column (charges keep the original job's `charge_id`). */
   idColumn: string
   columns: readonly Column[]
@@ -137,10 +151,20 @@ export interface ObjectSpec<T extends StripeObject = StripeObject> {
   stale?: { where: string }
   /** A second table written with each object. */
   child?: ChildTable<T>
-  /** Other objects' tables this one writes to (payouts link balance transactions). */
-  needs?: readonly ObjectName[]
+  /** Other objects' tables this one writes to (payouts link balance transactions); names from the registry. */
+  needs?: readonly string[]
   /** A Stripe Dashboard link to the object. */
   dashboardPath?(object: T): string
+}
+
+/**
+ * Whether a value from Stripe (an event's object) may be one of the spec's objects: it has an id and
+ * no other type. Whether it is whole is for `validate` to say.
+ */
+export function isObjectOf<T extends StripeObject>(spec: Pick<ObjectSpec<T>, 'objectType'>, value: unknown): value is T {
+  if (typeof value !== 'object' || value === null) return false
+  const { id, object } = value as { id?: unknown; object?: unknown }
+  return typeof id === 'string' && (object === undefined || object === spec.objectType)
 }
 
 /** Stripe ids, customer and the like, whether expanded or not. */

@@ -62,7 +62,7 @@ function itemRow(item: Stripe.SubscriptionItem, subscription: Stripe.Subscriptio
  * Subscriptions, with their items in stripe_subscription_items. Stripe lists only subscriptions
  * that are not canceled unless asked for `status=all`, which the action always asks.
  */
-export const subscriptions: ObjectSpec<Stripe.Subscription> = {
+export const subscriptions: ObjectSpec<Stripe.Subscription, 'subscriptions'> = {
   name: 'subscriptions',
   objectType: 'subscription',
   noun: 'subscription',

@@ -1,8 +1,7 @@
 import type Stripe from 'stripe'
-import type { ObjectName, StripeObject } from '../objects/spec.js'
-import type { IncrementalReport } from '../sync/incremental.js'
-import type { LinkReport } from '../sync/payout-links.js'
-import { emptyProgress, type ArrivalOrder, type ObjectProgress } from '../sync/run.js'
+import type { StripeObject } from '../objects/spec.js'
+import type { ObjectName } from '../objects/registry.js'
+import { emptyProgress, type ArrivalOrder, type IncrementalReport, type LinkReport, type ObjectProgress, type SyncObserver } from '../sync/run.js'
 import type { HighValueCollector } from './alerts.js'
 import { Totals } from './money.js'
 import { keepNewest } from './newest.js'
@@ -66,7 +65,7 @@ export interface ReceivablesLine {
  * object counts, and the figures each object contributes (charges' totals and alerts, balance
  * transactions' fees, payouts).
  */
-export class RunReport {
+export class RunReport implements SyncObserver {
   readonly progress = new Map<ObjectName, ObjectProgress>()
   readonly incremental = new Map<ObjectName, IncrementalReport>()
   /** Objects whose sync failed, with the error. */
@@ -98,6 +97,23 @@ export class RunReport {
 
   constructor(readonly objects: readonly ObjectName[]) {
     for (const name of objects) this.progress.set(name, emptyProgress(name))
+  }
+
+  /** High-value charges are claimed once (their `alerted_at`); nothing else claims. */
+  claim(name: ObjectName, objects: readonly StripeObject[]): string[] | undefined {
+    return name === 'charges' ? this.highValue?.claimIds(objects as readonly Stripe.Charge[]) : undefined
+  }
+
+  incrementalDone(name: ObjectName, report: IncrementalReport): void {
+    this.incremental.set(name, report)
+  }
+
+  failed(name: ObjectName, error: unknown): void {
+    this.failures.set(name, error)
+  }
+
+  reconciled(links: LinkReport): void {
+    this.links = links
   }
 
   of(name: ObjectName): ObjectProgress {

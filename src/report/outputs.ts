@@ -1,5 +1,5 @@
 import { OBJECTS } from '../objects/registry.js'
-import type { ObjectName } from '../objects/spec.js'
+import type { ObjectName } from '../objects/registry.js'
 import { isoSeconds } from '../time.js'
 import type { RunReport } from './collect.js'
 import { formatMinor } from './money.js'

@@ -30,9 +30,9 @@ export interface ObjectSink<T extends StripeObject = StripeObject> {
   write(objects: readonly T[], options?: WriteOptions): Promise<WriteResult>
   /**
    * Re-fetched objects (after change events, a re-sweep or a retry): rows already stored are
-   * brought up to date whatever they hold now; new ones are added only when `keep` says so.
+   * brought up to date whatever they hold now; new ones are added only when `addable` has their id.
    */
-  refresh(objects: readonly T[], keep: (object: T) => boolean, options?: WriteOptions): Promise<WriteResult>
+  refresh(objects: readonly T[], addable: ReadonlySet<string> | 'all', options?: WriteOptions): Promise<WriteResult>
   /** Objects Stripe deleted: stored from the given copy when there is one, marked with `deleted_at`. */
   markDeleted(entries: ReadonlyArray<{ id: string; object?: T; at: number }>): Promise<WriteResult & { deleted: number }>
   close(): Promise<void>
@@ -42,7 +42,7 @@ export function dryRunSink<T extends StripeObject>(): ObjectSink<T> {
   const result = (options?: WriteOptions): WriteResult => ({ inserted: 0, updated: 0, refused: [], claimed: [...(options?.claim ?? [])] })
   return {
     write: async (_objects, options) => result(options),
-    refresh: async (_objects, _keep, options) => result(options),
+    refresh: async (_objects, _addable, options) => result(options),
     markDeleted: async () => ({ ...result(), deleted: 0 }),
     close: async () => {}
   }
@@ -104,6 +104,20 @@ export interface TableSinkOptions {
   claimColumn?: string
 }
 
+/** A table as the sync uses it beyond writing: its name, reads, the quarantine, a transaction of its own. */
+export interface TableAccess<T extends StripeObject> extends ObjectSink<T> {
+  readonly qualifiedTable: string
+  query<R extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<R[]>
+  openRejects(before: Date): Promise<string[]>
+  resolveRejects(ids: readonly string[]): Promise<void>
+  transaction<R>(work: () => Promise<R>): Promise<R>
+}
+
+/** The ids of objects (the ones a refresh may add). */
+export function idsOf(objects: readonly StripeObject[]): Set<string> {
+  return new Set(objects.map((o) => o.id))
+}
+
 /** One object's table, on its own connection: batches, checkpoints and quarantine in one transaction each. */
 export class TableSink<T extends StripeObject> implements ObjectSink<T> {
   readonly qualifiedTable: string
@@ -147,12 +161,12 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
     return this.transaction(() => this.writeInTransaction(objects, options))
   }
 
-  async refresh(objects: readonly T[], keep: (object: T) => boolean, options: WriteOptions = {}): Promise<WriteResult> {
+  async refresh(objects: readonly T[], addable: ReadonlySet<string> | 'all', options: WriteOptions = {}): Promise<WriteResult> {
     return this.transaction(async () => {
       const id = quoteIdent(this.spec.idColumn)
       const stored = await this.client.query<{ id: string }>(`SELECT ${id} AS id FROM ${this.qualifiedTable} WHERE ${id} = ANY($1)`, [objects.map((o) => o.id)])
       const existing = new Set(stored.rows.map((r) => r.id))
-      const kept = objects.filter((o) => existing.has(o.id) || keep(o))
+      const kept = objects.filter((o) => existing.has(o.id) || addable === 'all' || addable.has(o.id))
       const result = await this.writeInTransaction(kept, options)
       // Quarantined earlier and stored now: resolved.
       const quarantined = await this.quarantine()

@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { exponentSql } from '../currency.js'
-import type { ObjectName } from '../objects/spec.js'
+import type { ObjectName } from '../objects/registry.js'
 import { qualified } from './columns.js'
 
 /**
@@ -287,9 +287,12 @@ export const RECEIVABLES_VIEW: ViewDefinition = {
    GROUP BY currency`
 }
 
-/** The views for a run's tables, in creation order (a view that reads another comes after it). */
+/** The views with fixed names, in creation order (a view that reads another comes after it). */
+export const FIXED_VIEWS: readonly ViewDefinition[] = [CHARGE_FEES_VIEW, PAYOUT_RECONCILIATION_VIEW, JOURNAL_VIEW, MRR_VIEW, MRR_MONTHLY_VIEW, RECEIVABLES_VIEW]
+
+/** The views for a run's tables, in creation order. */
 export function viewsFor(chargesTable: string): ViewDefinition[] {
-  return [chargeDailyView(chargesTable), CHARGE_FEES_VIEW, PAYOUT_RECONCILIATION_VIEW, JOURNAL_VIEW, MRR_VIEW, MRR_MONTHLY_VIEW, RECEIVABLES_VIEW]
+  return [chargeDailyView(chargesTable), ...FIXED_VIEWS]
 }
 
 const MARK = 'stripe-payment-monitor view v'

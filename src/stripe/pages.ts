@@ -1,5 +1,5 @@
 import type Stripe from 'stripe'
-import type { ObjectSpec, StripeObject } from '../objects/spec.js'
+import type { DeletedObject, ObjectSpec, StripeObject } from '../objects/spec.js'
 import { StripeRequestError } from './errors.js'
 import { DEFAULT_RETRY, withRetries, type RetryOptions } from './retry.js'
 
@@ -109,7 +109,12 @@ export async function* pages<T>(list: ListPage<T>, window: Window, pageSize: () 
 }
 
 /** One object by id. */
-export async function retrieveObject<T extends StripeObject>(stripe: Stripe, spec: ObjectSpec<T>, id: string, retry: RetryOptions = DEFAULT_RETRY): Promise<T> {
+export async function retrieveObject<T extends StripeObject>(
+  stripe: Stripe,
+  spec: ObjectSpec<T>,
+  id: string,
+  retry: RetryOptions = DEFAULT_RETRY
+): Promise<T | DeletedObject> {
   try {
     return await withRetries(() => spec.resource(stripe).retrieve(id, spec.retrieveParams ? { ...spec.retrieveParams } : undefined), retry)
   } catch (error) {

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe'
-import type { StripeObject } from '../objects/spec.js'
+import { isObjectOf, type StripeObject } from '../objects/spec.js'
 import { allEventsSince } from '../stripe/events.js'
 import { unixSeconds } from '../time.js'
 import { check } from './batch.js'
@@ -15,8 +15,8 @@ const EVENT_RETENTION_SECONDS = 30 * 86400
 export async function applyDeletions<T extends StripeObject>(run: ObjectRun<T>, events: readonly Stripe.Event[]): Promise<number> {
   if (events.length === 0) return 0
   const entries = events.flatMap((event) => {
-    const object = event.data?.object as unknown as T | undefined
-    if (!object || typeof object.id !== 'string') return []
+    const object: unknown = event.data?.object
+    if (!isObjectOf<T>(run.spec, object)) return []
     // A whole object (it has `created`) is stored as it was; a stub only marks the row.
     const { valid } = check(run.spec, [object])
     return [{ id: object.id, object: valid[0], at: event.created }]

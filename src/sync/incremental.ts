@@ -1,5 +1,6 @@
 import Stripe from 'stripe'
-import type { StripeObject } from '../objects/spec.js'
+import { isDeleted, type DeletedObject, type StripeObject } from '../objects/spec.js'
+import { idsOf } from '../store/sink.js'
 import { StripeRequestError } from '../stripe/errors.js'
 import { MAX_PAGE_SIZE, pages, retrieveObject, type Window } from '../stripe/pages.js'
 import { addSpan, gaps } from '../stripe/range.js'
@@ -7,7 +8,7 @@ import { advanceWatermark, type StateKey, type SyncState } from '../store/state.
 import { STRIPE_EPOCH, isoSeconds, unixSeconds } from '../time.js'
 import { account, commit, screen } from './batch.js'
 import { applyDeletions, scanDeletions } from './deletions.js'
-import type { ObjectRun } from './run.js'
+import type { IncrementalReport, ObjectRun } from './run.js'
 import { syncSpans } from './spans.js'
 import type { ObjectChanges } from './stream.js'
 
@@ -25,20 +26,6 @@ export const MAX_SLICE_OBJECTS = 1000
 
 /** A list pass at least this often catches objects created without an event (and balance transactions, which have none). */
 export const LIST_PASS_SECONDS = 86400
-
-export interface IncrementalReport {
-  firstRun: boolean
-  /** The `created` range this run swept: [from, to). */
-  from: number
-  to: number
-  /** Every object created before this second is stored. */
-  cursor: number
-  eventsProcessed: number
-  refetched: number
-  resweep: boolean
-  /** Whether the object was listed this run (false: the change stream showed nothing new). */
-  listed: boolean
-}
 
 export interface IncrementalOptions {
   /** The cursor row. */
@@ -205,13 +192,13 @@ export async function refetch<T extends StripeObject>(
   const flush = async () => {
     const { valid, rejects } = await screen(run, batch)
     const claim = run.claim?.(valid.filter(run.matches))
-    const result = await run.sink.refresh(valid, run.matches, { rejects, claim })
+    const result = await run.sink.refresh(valid, idsOf(valid.filter(run.matches)), { rejects, claim })
     account(run, valid.filter(run.matches), rejects, result, 'any', true)
     batch.length = 0
   }
   const gone: Array<{ id: string; at: number }> = []
   for (const id of ids) {
-    let object: T
+    let object: T | DeletedObject
     try {
       object = await retrieveObject(run.stripe, run.spec, id, run.retry)
     } catch (error) {
@@ -225,7 +212,7 @@ export async function refetch<T extends StripeObject>(
     run.progress.refetched += 1
     if (report) report.refetched += 1
     // A deleted customer is answered as { id, deleted: true }.
-    if ((object as { deleted?: unknown }).deleted === true) {
+    if (isDeleted(object)) {
       if (run.spec.deletionEvents) gone.push({ id, at: unixSeconds(run.now) })
       continue
     }
@@ -264,7 +251,7 @@ async function relist<T extends StripeObject>(run: ObjectRun<T>, window: Window,
     const { valid, rejects } = await screen(run, page.data.filter(include))
     report.refetched += page.data.length
     const matched = valid.filter(run.matches)
-    const result = await run.sink.refresh(valid, run.matches, { rejects, claim: run.claim?.(matched) })
+    const result = await run.sink.refresh(valid, idsOf(matched), { rejects, claim: run.claim?.(matched) })
     account(run, matched, rejects, result, 'any', true)
   }
 }

@@ -1,9 +1,9 @@
 import type Stripe from 'stripe'
 import type { Config } from '../config.js'
-import { hasStatus, CHARGE_STATUSES } from '../objects/charges.js'
+import { CHARGE_STATUSES } from '../objects/charges.js'
 import { specOf } from '../objects/registry.js'
-import type { ObjectName, ObjectSpec, StripeObject } from '../objects/spec.js'
-import type { RunReport } from '../report/collect.js'
+import type { ObjectSpec, StripeObject } from '../objects/spec.js'
+import type { ObjectName } from '../objects/registry.js'
 import type { Session } from '../session.js'
 import { stateKey } from '../session.js'
 import { STRIPE_API_VERSION } from '../stripe/client.js'
@@ -15,7 +15,7 @@ import { emptyChanges, readChanges, type ObjectChanges, type StreamReader } from
 import { isoSeconds, unixSeconds } from '../time.js'
 import { syncNewest } from './newest.js'
 import { linkPayouts } from './payout-links.js'
-import type { ObjectRun } from './run.js'
+import type { ObjectRun, SyncObserver } from './run.js'
 import { scanDeletions } from './deletions.js'
 import { refreshStale, retryQuarantined } from './upkeep.js'
 
@@ -23,7 +23,8 @@ export interface SyncContext {
   config: Config
   stripe: Stripe
   session: Session
-  report: RunReport
+  /** What the report and features learn as objects are synced. */
+  observer: SyncObserver
   limits: RateLimits
   retry: RetryOptions
   /** Requests in flight per object for whole-range runs. */
@@ -35,32 +36,35 @@ export interface SyncContext {
   redact: (text: string, maxChars: number) => string
 }
 
-/** The cursor filter of an object: the sorted status list for charges ("failed,succeeded" and "succeeded,failed" share a cursor), else all. */
+/**
+ * The cursor filter of an object: for one the `status` input filters (charges), the sorted status
+ * list ("failed,succeeded" and "succeeded,failed" share a cursor), else all.
+ */
 export function filterKey(config: Pick<Config, 'statuses'>, name: ObjectName): string {
-  if (name !== 'charges') return 'all'
-  return config.statuses.size === CHARGE_STATUSES.length ? 'all' : [...config.statuses].sort().join(',')
+  const spec: ObjectSpec<StripeObject, ObjectName> = specOf(name)
+  if (!spec.status || config.statuses.size === CHARGE_STATUSES.length) return 'all'
+  return [...config.statuses].sort().join(',')
 }
 
 export function filterKeys(config: Config): Map<ObjectName, string> {
   return new Map(config.objects.map((name) => [name, filterKey(config, name)]))
 }
 
-function objectRun<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpec<T>): ObjectRun<T> {
-  const { config, report } = ctx
-  const isCharges = spec.name === 'charges'
-  const statuses = config.statuses
-  const highValue = isCharges ? report.highValue : undefined
+function objectRun<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpec<T, ObjectName>): ObjectRun<T> {
+  const { config, observer } = ctx
+  const statuses: ReadonlySet<string> = config.statuses
+  const status = spec.status
   return {
     spec,
     stripe: ctx.stripe,
     list: pageLister(ctx.stripe, spec, ctx.retry),
     sink: ctx.session.sink(spec),
     dryRun: config.dryRun,
-    matches: isCharges ? (o) => hasStatus(o as unknown as Stripe.Charge, statuses) : () => true,
-    filtered: isCharges && statuses.size < CHARGE_STATUSES.length,
-    progress: report.of(spec.name),
-    observe: (objects, order, claimed, changed) => report.observe(spec.name, objects, order, claimed, changed),
-    claim: highValue ? (objects) => highValue.claimIds(objects as unknown as Stripe.Charge[]) : undefined,
+    matches: status ? (o) => statuses.has(status(o)) : () => true,
+    filtered: status !== undefined && statuses.size < CHARGE_STATUSES.length,
+    progress: observer.of(spec.name),
+    observe: (objects, order, claimed, changed) => observer.observe(spec.name, objects, order, claimed, changed),
+    claim: spec.claimColumn ? (objects) => observer.claim(spec.name, objects) ?? [] : undefined,
     log: ctx.log,
     warn: ctx.warn,
     redact: ctx.redact,
@@ -72,7 +76,7 @@ function objectRun<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpec<T>
 }
 
 /** One object, start to end: its sync (incremental or not), then the upkeep of its table. */
-async function syncOne<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpec<T>, stream: StreamResult | undefined): Promise<void> {
+async function syncOne<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpec<T, ObjectName>, stream: StreamResult | undefined): Promise<void> {
   const { config, session } = ctx
   const run = objectRun(ctx, spec)
   if (config.incremental) {
@@ -89,13 +93,13 @@ async function syncOne<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpe
       changes,
       remembersListing: session.stateCurrent
     })
-    ctx.report.incremental.set(spec.name, result)
+    ctx.observer.incrementalDone(spec.name, result)
   } else {
     await syncNewest(run, config.limit, { gte: config.createdGte, lt: config.createdLt })
     // Without a replay of events, deletions are learnt from their events here.
     await scanDeletions(run)
   }
-  const table = session.table<T>(spec.name)
+  const table = session.table(spec)
   if (table) {
     await refreshStale(run, table)
     await retryQuarantined(run, table, session.db!.startedAt)
@@ -139,36 +143,37 @@ type StreamResult = ObjectChanges | Error
  * transactions are done.
  */
 export async function syncObjects(ctx: SyncContext): Promise<void> {
-  const { config, report, session } = ctx
+  const { config, observer, session } = ctx
   const changes = config.incremental ? await readStream(ctx) : new Map<ObjectName, StreamResult>()
   const settled = new Map<ObjectName, Promise<boolean>>()
   for (const name of config.objects) {
     settled.set(
       name,
-      syncOne(ctx, specOf(name), changes.get(name)).then(
+      syncOne<StripeObject>(ctx, specOf(name), changes.get(name)).then(
         () => true,
         (error: unknown) => {
-          report.failures.set(name, error)
+          observer.failed(name, error)
           return false
         }
       )
     )
   }
   const tasks: Array<Promise<unknown>> = [...settled.values()]
-  const payoutsTable = session.table<Stripe.Payout>('payouts')
-  const transactionsTable = session.table<Stripe.BalanceTransaction>('balance_transactions')
+  const payouts = specOf('payouts')
+  const transactions = specOf('balance_transactions')
+  const payoutsTable = session.table(payouts)
+  const transactionsTable = session.table(transactions)
   if (config.objects.includes('payouts') && payoutsTable && transactionsTable) {
     tasks.push(
       (async () => {
         // Once payouts are stored: their links share the balance transactions' endpoint and connection with that sync.
         if (!(await settled.get('payouts')!)) return
         try {
-          report.links = await linkPayouts(
-            { run: objectRun(ctx, specOf('payouts') as unknown as ObjectSpec<Stripe.Payout>), sink: payoutsTable },
-            { run: objectRun(ctx, specOf('balance_transactions') as unknown as ObjectSpec<Stripe.BalanceTransaction>), sink: transactionsTable }
+          observer.reconciled(
+            await linkPayouts({ run: objectRun(ctx, payouts), sink: payoutsTable }, { run: objectRun(ctx, transactions), sink: transactionsTable })
           )
         } catch (error) {
-          report.failures.set('payouts', error)
+          observer.failed('payouts', error)
         }
       })()
     )

@@ -1,22 +1,12 @@
 import type Stripe from 'stripe'
 import { pageLister, pages, MAX_PAGE_SIZE } from '../stripe/pages.js'
-import type { TableSink } from '../store/sink.js'
+import type { TableAccess } from '../store/sink.js'
 import { account, screen } from './batch.js'
-import type { ObjectRun } from './run.js'
-
-export interface LinkReport {
-  /** Payouts reconciled this run (their balance transactions listed and linked), oldest first. */
-  reconciled: string[]
-  /** Balance transactions linked to them. */
-  transactions: number
-  /** How many of them balance, and how many failed (read back from stripe_payout_reconciliation after the run). */
-  balanced?: number
-  failed?: number
-}
+import type { LinkReport, ObjectRun } from './run.js'
 
 interface Side<T extends { id: string; created: number }> {
   run: ObjectRun<T>
-  sink: TableSink<T>
+  sink: TableAccess<T>
 }
 
 /**
@@ -37,7 +27,7 @@ export async function linkPayouts(payouts: Side<Stripe.Payout>, transactions: Si
     const list = pageLister(bt.stripe, bt.spec, bt.retry, { payout: id })
     for await (const page of pages(list, {}, () => MAX_PAGE_SIZE)) {
       const { valid, rejects } = await screen(bt, page.data)
-      const result = await transactions.sink.refresh(valid, () => true, {
+      const result = await transactions.sink.refresh(valid, 'all', {
         rejects,
         also: [
           {

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe'
-import type { ObjectName, ObjectSpec, StripeObject } from '../objects/spec.js'
+import type { ObjectSpec, StripeObject } from '../objects/spec.js'
+import type { ObjectName } from '../objects/registry.js'
 import type { ListPage } from '../stripe/pages.js'
 import type { RateLimits } from '../stripe/limiter.js'
 import type { RetryOptions } from '../stripe/retry.js'
@@ -28,6 +29,48 @@ export interface ObjectProgress {
 
 export function emptyProgress(name: ObjectName): ObjectProgress {
   return { name, pages: 0, scanned: 0, matched: 0, stored: 0, updated: 0, rejected: 0, refetched: 0, dropped: 0 }
+}
+
+export interface IncrementalReport {
+  firstRun: boolean
+  /** The `created` range this run swept: [from, to). */
+  from: number
+  to: number
+  /** Every object created before this second is stored. */
+  cursor: number
+  eventsProcessed: number
+  refetched: number
+  resweep: boolean
+  /** Whether the object was listed this run (false: the change stream showed nothing new). */
+  listed: boolean
+}
+
+export interface LinkReport {
+  /** Payouts reconciled this run (their balance transactions listed and linked), oldest first. */
+  reconciled: string[]
+  /** Balance transactions linked to them. */
+  transactions: number
+  /** How many of them balance, and how many failed (read back from stripe_payout_reconciliation after the run). */
+  balanced?: number
+  failed?: number
+}
+
+/**
+ * What the run's features learn while objects are synced — the interface sync owns and the report
+ * implements (sync never imports the report): per-object counters, every batch stored, the ids a
+ * batch marks once (high-value alerts), and how each object's sync ended.
+ */
+export interface SyncObserver {
+  /** An object's counters, filled in as it is synced. */
+  of(name: ObjectName): ObjectProgress
+  /** A batch stored: `claimed` were marked for the first time; `changed` objects were re-fetched because they changed. */
+  observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean): void
+  /** The ids of a batch to mark once in the object's claim column; undefined when nothing claims them. */
+  claim(name: ObjectName, objects: readonly StripeObject[]): string[] | undefined
+  incrementalDone(name: ObjectName, report: IncrementalReport): void
+  failed(name: ObjectName, error: unknown): void
+  /** Payouts reconciled (their balance transactions listed and linked). */
+  reconciled(links: LinkReport): void
 }
 
 /** Everything one object's sync needs: the same fetcher, writer, cursor and limiter serve every object. */

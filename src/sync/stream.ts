@@ -1,5 +1,6 @@
 import type Stripe from 'stripe'
-import type { ObjectName, ObjectSpec } from '../objects/spec.js'
+import type { ObjectSpec } from '../objects/spec.js'
+import type { ObjectName } from '../objects/registry.js'
 import { allEventsSince, objectOfEvent } from '../stripe/events.js'
 import type { RetryOptions } from '../stripe/retry.js'
 

@@ -1,7 +1,7 @@
 import Stripe from 'stripe'
-import type { StripeObject } from '../objects/spec.js'
+import { isDeleted, type StripeObject } from '../objects/spec.js'
 import { quoteIdent } from '../store/columns.js'
-import type { TableSink } from '../store/sink.js'
+import { idsOf, type TableAccess } from '../store/sink.js'
 import { StripeRequestError } from '../stripe/errors.js'
 import { MAX_PAGE_SIZE, pages, retrieveObject } from '../stripe/pages.js'
 import { unixSeconds } from '../time.js'
@@ -14,7 +14,7 @@ import type { ObjectRun } from './run.js'
  * `available_on`): brought up to date without re-listing history. Each is re-fetched by id, or —
  * when that would take more requests — the stretch of `created` they span is listed again.
  */
-export async function refreshStale<T extends StripeObject>(run: ObjectRun<T>, sink: TableSink<T>): Promise<number> {
+export async function refreshStale<T extends StripeObject>(run: ObjectRun<T>, sink: TableAccess<T>): Promise<number> {
   const where = run.spec.stale?.where
   if (!where) return 0
   const id = quoteIdent(run.spec.idColumn)
@@ -35,7 +35,7 @@ export async function refreshStale<T extends StripeObject>(run: ObjectRun<T>, si
     for await (const page of pages(run.list, { gte: from, lt: to }, () => MAX_PAGE_SIZE)) {
       const { valid, rejects } = await screen(run, page.data)
       run.progress.refetched += page.data.length
-      const result = await sink.refresh(valid, run.matches, { rejects })
+      const result = await sink.refresh(valid, idsOf(valid.filter(run.matches)), { rejects })
       account(run, valid, rejects, result, 'any', true)
     }
   } else {
@@ -56,15 +56,20 @@ const MAX_RETRIES_PER_RUN = 1000
  * have fixed them, or this version cleans what the last one could not); those stored are marked
  * resolved. One that Stripe no longer has stays quarantined, with a warning.
  */
-export async function retryQuarantined<T extends StripeObject>(run: ObjectRun<T>, sink: TableSink<T>, before: Date): Promise<void> {
+export async function retryQuarantined<T extends StripeObject>(run: ObjectRun<T>, sink: TableAccess<T>, before: Date): Promise<void> {
   const open = (await sink.openRejects(before)).slice(0, MAX_RETRIES_PER_RUN)
   if (open.length === 0) return
   run.log(`Retrying ${open.length} quarantined ${open.length === 1 ? run.spec.noun : run.spec.plural} from stripe_sync_rejects.`)
   const fetched: T[] = []
   for (const id of open) {
     try {
-      fetched.push(await retrieveObject(run.stripe, run.spec, id, run.retry))
+      const object = await retrieveObject(run.stripe, run.spec, id, run.retry)
       run.progress.refetched += 1
+      if (isDeleted(object)) {
+        run.warn(`Quarantined ${run.spec.noun} ${id} was deleted in Stripe; it stays in stripe_sync_rejects.`)
+        continue
+      }
+      fetched.push(object)
     } catch (error) {
       const cause = error instanceof StripeRequestError ? error.cause : error
       if (cause instanceof Stripe.errors.StripeInvalidRequestError && cause.statusCode === 404) {
@@ -76,7 +81,7 @@ export async function retryQuarantined<T extends StripeObject>(run: ObjectRun<T>
   }
   const { valid, rejects } = await screen(run, fetched)
   const matched = valid.filter(run.matches)
-  const result = await sink.refresh(valid, run.matches, { rejects, claim: run.claim?.(matched) })
+  const result = await sink.refresh(valid, idsOf(matched), { rejects, claim: run.claim?.(matched) })
   account(run, matched, rejects, result, 'any', true)
   // Valid now, whether stored or left out by the filter: no longer waiting.
   const refused = new Set(result.refused.map((r) => r.id))
