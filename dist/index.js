@@ -35827,7 +35827,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7435);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5934);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -35836,7 +35836,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7435:
+/***/ 5934:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -46350,6 +46350,48 @@ function privacy(mode) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/store/readback.ts
+
+
+/** Payouts with their reconciliation, newest first, at most `limit`. */
+function payoutRows(db, ids, limit) {
+    return db.query(`SELECT r.payout_id, extract(epoch FROM r.arrival_date)::bigint AS arrival, r.status, r.currency, r.amount, r.balanced, r.charges, r.refunds,
+            r.disputes, r.fees, r.adjustments, r.other, r.difference, r.transaction_count, p.livemode
+       FROM ${db.table(PAYOUT_RECONCILIATION_VIEW.name)} r JOIN ${db.table(specOf('payouts').table)} p ON p.id = r.payout_id
+      WHERE r.payout_id = ANY($1) ORDER BY p.created_at DESC, r.payout_id DESC LIMIT ${Math.floor(limit)}`, [ids]);
+}
+/** Of these payouts, how many balance and how many failed. */
+async function reconciliationCounts(db, ids) {
+    const [row] = await db.query(`SELECT count(*) FILTER (WHERE balanced) AS balanced, count(*) FILTER (WHERE status <> 'paid') AS failed
+       FROM ${db.table(PAYOUT_RECONCILIATION_VIEW.name)} WHERE payout_id = ANY($1)`, [ids]);
+    return { balanced: Number(row?.balanced ?? 0), failed: Number(row?.failed ?? 0) };
+}
+/** The journal lines of these payouts, in order. */
+function journalRows(db, ids) {
+    return db.query(`SELECT date::text AS date, payout_id, account, debit_minor, credit_minor, currency, memo FROM ${db.table(JOURNAL_VIEW.name)}
+      WHERE payout_id = ANY($1) ORDER BY date, payout_id, line`, [ids]);
+}
+/** MRR per currency, largest first. */
+function mrrRows(db) {
+    return db.query(`SELECT currency, mrr, active_subscriptions, customers FROM ${db.table(MRR_VIEW.name)} ORDER BY mrr DESC, currency`);
+}
+/** Subscriptions started and canceled since a time (Unix seconds). */
+async function subscriptionChanges(db, since) {
+    const [row] = await db.query(`SELECT count(*) FILTER (WHERE start_date >= to_timestamp($1)) AS started, count(*) FILTER (WHERE canceled_at >= to_timestamp($1)) AS canceled
+       FROM ${db.table(specOf('subscriptions').table)}`, [since]);
+    return { started: Number(row?.started ?? 0), canceled: Number(row?.canceled ?? 0) };
+}
+/** Open invoices by days overdue, per currency, largest total first. */
+function receivablesRows(db) {
+    return db.query(`SELECT * FROM ${db.table(RECEIVABLES_VIEW.name)} ORDER BY total DESC, currency`);
+}
+/** Net of succeeded charges per currency created in [from, to). */
+async function chargesNet(db, chargesTable, from, to) {
+    const rows = await db.query(`SELECT currency, sum(amount - coalesce(amount_refunded, 0)) AS net FROM ${db.table(chargesTable)}
+      WHERE status = 'succeeded' AND created_at >= to_timestamp($1) AND created_at < to_timestamp($2) GROUP BY currency`, [from, to]);
+    return new Map(rows.map((r) => [r.currency.toLowerCase(), Number(r.net)]));
+}
+
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:os"
@@ -47098,6 +47140,7 @@ function renderSummary(report, ctx, describe = String, limitBytes = SUMMARY_LIMI
 
 
 
+
 /**
  * What the report needs from the database after the sync: the payouts with their reconciliation,
  * the journal of the payouts reconciled this run (written to a CSV file), and the net of the period
@@ -47113,10 +47156,7 @@ async function readBack(session, config, report, now, env, lastRunAt) {
     const reconciled = report.links?.reconciled ?? [];
     const ids = [...new Set([...seen.map((p) => p.id), ...reconciled])];
     if (config.objects.includes('payouts') && ids.length > 0) {
-        const rows = await db.query(`SELECT r.payout_id, extract(epoch FROM r.arrival_date)::bigint AS arrival, r.status, r.currency, r.amount, r.balanced, r.charges, r.refunds, r.disputes, r.fees, r.adjustments, r.other, r.difference,
-              r.transaction_count, p.livemode, extract(epoch FROM p.created_at)::bigint AS created
-         FROM ${db.table('stripe_payout_reconciliation')} r JOIN ${db.table('stripe_payouts')} p ON p.id = r.payout_id
-        WHERE r.payout_id = ANY($1) ORDER BY p.created_at DESC, r.payout_id DESC LIMIT ${REPORTED_PAYOUTS}`, [ids]);
+        const rows = await payoutRows(db, ids, REPORTED_PAYOUTS);
         report.payouts = rows.map((r) => ({
             id: r.payout_id,
             amount: Number(r.amount),
@@ -47135,18 +47175,13 @@ async function readBack(session, config, report, now, env, lastRunAt) {
         }));
     }
     if (reconciled.length > 0) {
-        const [counts] = await db.query(`SELECT count(*) FILTER (WHERE balanced) AS balanced, count(*) FILTER (WHERE status <> 'paid') AS failed
-         FROM ${db.table('stripe_payout_reconciliation')} WHERE payout_id = ANY($1)`, [reconciled]);
-        report.links.balanced = Number(counts?.balanced ?? 0);
-        report.links.failed = Number(counts?.failed ?? 0);
-        const lines = await db.query(`SELECT date::text AS date, payout_id, account, debit_minor, credit_minor, currency, memo FROM ${db.table('stripe_journal')}
-        WHERE payout_id = ANY($1) ORDER BY date, payout_id, line`, [reconciled]);
+        Object.assign(report.links, await reconciliationCounts(db, reconciled));
+        const lines = await journalRows(db, reconciled);
         if (lines.length > 0)
             report.journalCsv = await writeJournal(lines, now, env);
     }
     if (config.objects.includes('subscriptions')) {
-        const mrr = await db.query(`SELECT currency, mrr, active_subscriptions, customers FROM ${db.table('stripe_mrr')} ORDER BY mrr DESC, currency`);
-        report.mrr = mrr.map((r) => ({
+        report.mrr = (await mrrRows(db)).map((r) => ({
             currency: r.currency,
             mrr: Number(r.mrr),
             activeSubscriptions: Number(r.active_subscriptions),
@@ -47154,13 +47189,10 @@ async function readBack(session, config, report, now, env, lastRunAt) {
         }));
         // What happened to subscriptions since the last run (a first run: the last 30 days).
         const since = Math.floor((lastRunAt?.getTime() ?? now.getTime() - 30 * 86400_000) / 1000);
-        const [changes] = await db.query(`SELECT count(*) FILTER (WHERE start_date >= to_timestamp($1)) AS started, count(*) FILTER (WHERE canceled_at >= to_timestamp($1)) AS canceled
-         FROM ${db.table('stripe_subscriptions')}`, [since]);
-        report.subscriptionChanges = { since, started: Number(changes?.started ?? 0), canceled: Number(changes?.canceled ?? 0) };
+        report.subscriptionChanges = { since, ...(await subscriptionChanges(db, since)) };
     }
     if (config.objects.includes('invoices')) {
-        const rows = await db.query(`SELECT * FROM ${db.table('stripe_receivables')} ORDER BY total DESC, currency`);
-        report.receivables = rows.map((r) => ({
+        report.receivables = (await receivablesRows(db)).map((r) => ({
             currency: r.currency,
             openInvoices: Number(r.open_invoices),
             total: Number(r.total),
@@ -47185,11 +47217,8 @@ async function previousPeriod(session, config, report, now) {
     if (!period)
         return undefined;
     const length = period.to - period.from;
-    const rows = await db.query(`SELECT currency, sum(amount - coalesce(amount_refunded, 0)) AS net FROM ${db.table(config.table)}
-      WHERE status = 'succeeded' AND created_at >= to_timestamp($1) AND created_at < to_timestamp($2) GROUP BY currency`, [period.from - length, period.from]);
-    if (rows.length === 0)
-        return undefined;
-    return new Map(rows.map((r) => [r.currency.toLowerCase(), Number(r.net)]));
+    const net = await chargesNet(db, config.table, period.from - length, period.from);
+    return net.size > 0 ? net : undefined;
 }
 /** Outputs, high-value annotations and the job summary. */
 async function publish(io, config, report, extra) {

@@ -1,18 +1,12 @@
+import type { JournalRow } from '../store/readback.js'
 import { writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { formatMinor } from './money.js'
 
 /** One line of stripe_journal. */
-export interface JournalLine {
-  date: string
-  payout_id: string
-  account: string
-  debit_minor: string | number
-  credit_minor: string | number
-  currency: string
-  memo: string
-}
+/** One line of stripe_journal, as read back. */
+export type JournalLine = JournalRow
 
 export const JOURNAL_HEADER = ['date', 'journal', 'account', 'debit', 'credit', 'currency', 'memo'] as const
 

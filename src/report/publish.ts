@@ -5,7 +5,8 @@ import { chargeEmail } from '../objects/charges.js'
 import type { Session } from '../session.js'
 import { MAX_HIGH_VALUE_NOTICES } from './alerts.js'
 import { REPORTED_PAYOUTS, type PayoutLine, type RunReport } from './collect.js'
-import { writeJournal, type JournalLine } from './journal.js'
+import { chargesNet, journalRows, mrrRows, payoutRows, receivablesRows, reconciliationCounts, subscriptionChanges } from '../store/readback.js'
+import { writeJournal } from './journal.js'
 import { dashboardUrl } from './links.js'
 import { formatMoney } from './money.js'
 import { buildOutputs, type Outputs } from './outputs.js'
@@ -35,30 +36,7 @@ export async function readBack(
   const reconciled = report.links?.reconciled ?? []
   const ids = [...new Set([...seen.map((p) => p.id), ...reconciled])]
   if (config.objects.includes('payouts') && ids.length > 0) {
-    const rows = await db.query<{
-      payout_id: string
-      arrival: string | null
-      status: string
-      currency: string
-      amount: string
-      balanced: boolean | null
-      charges: string
-      refunds: string
-      disputes: string
-      fees: string
-      adjustments: string
-      other: string
-      difference: string
-      transaction_count: string
-      livemode: boolean | null
-      created: string
-    }>(
-      `SELECT r.payout_id, extract(epoch FROM r.arrival_date)::bigint AS arrival, r.status, r.currency, r.amount, r.balanced, r.charges, r.refunds, r.disputes, r.fees, r.adjustments, r.other, r.difference,
-              r.transaction_count, p.livemode, extract(epoch FROM p.created_at)::bigint AS created
-         FROM ${db.table('stripe_payout_reconciliation')} r JOIN ${db.table('stripe_payouts')} p ON p.id = r.payout_id
-        WHERE r.payout_id = ANY($1) ORDER BY p.created_at DESC, r.payout_id DESC LIMIT ${REPORTED_PAYOUTS}`,
-      [ids]
-    )
+    const rows = await payoutRows(db, ids, REPORTED_PAYOUTS)
     report.payouts = rows.map((r) => ({
       id: r.payout_id,
       amount: Number(r.amount),
@@ -77,25 +55,12 @@ export async function readBack(
     }))
   }
   if (reconciled.length > 0) {
-    const [counts] = await db.query<{ balanced: string; failed: string }>(
-      `SELECT count(*) FILTER (WHERE balanced) AS balanced, count(*) FILTER (WHERE status <> 'paid') AS failed
-         FROM ${db.table('stripe_payout_reconciliation')} WHERE payout_id = ANY($1)`,
-      [reconciled]
-    )
-    report.links!.balanced = Number(counts?.balanced ?? 0)
-    report.links!.failed = Number(counts?.failed ?? 0)
-    const lines = await db.query<JournalLine>(
-      `SELECT date::text AS date, payout_id, account, debit_minor, credit_minor, currency, memo FROM ${db.table('stripe_journal')}
-        WHERE payout_id = ANY($1) ORDER BY date, payout_id, line`,
-      [reconciled]
-    )
+    Object.assign(report.links!, await reconciliationCounts(db, reconciled))
+    const lines = await journalRows(db, reconciled)
     if (lines.length > 0) report.journalCsv = await writeJournal(lines, now, env)
   }
   if (config.objects.includes('subscriptions')) {
-    const mrr = await db.query<{ currency: string; mrr: string; active_subscriptions: string; customers: string }>(
-      `SELECT currency, mrr, active_subscriptions, customers FROM ${db.table('stripe_mrr')} ORDER BY mrr DESC, currency`
-    )
-    report.mrr = mrr.map((r) => ({
+    report.mrr = (await mrrRows(db)).map((r) => ({
       currency: r.currency,
       mrr: Number(r.mrr),
       activeSubscriptions: Number(r.active_subscriptions),
@@ -103,16 +68,10 @@ export async function readBack(
     }))
     // What happened to subscriptions since the last run (a first run: the last 30 days).
     const since = Math.floor((lastRunAt?.getTime() ?? now.getTime() - 30 * 86400_000) / 1000)
-    const [changes] = await db.query<{ started: string; canceled: string }>(
-      `SELECT count(*) FILTER (WHERE start_date >= to_timestamp($1)) AS started, count(*) FILTER (WHERE canceled_at >= to_timestamp($1)) AS canceled
-         FROM ${db.table('stripe_subscriptions')}`,
-      [since]
-    )
-    report.subscriptionChanges = { since, started: Number(changes?.started ?? 0), canceled: Number(changes?.canceled ?? 0) }
+    report.subscriptionChanges = { since, ...(await subscriptionChanges(db, since)) }
   }
   if (config.objects.includes('invoices')) {
-    const rows = await db.query<Record<string, string>>(`SELECT * FROM ${db.table('stripe_receivables')} ORDER BY total DESC, currency`)
-    report.receivables = rows.map((r) => ({
+    report.receivables = (await receivablesRows(db)).map((r) => ({
       currency: r.currency!,
       openInvoices: Number(r.open_invoices),
       total: Number(r.total),
@@ -137,13 +96,8 @@ async function previousPeriod(session: Session, config: Config, report: RunRepor
   const period = periodOf(report, { config, now, privacy: privacy(config.customerDetails) })
   if (!period) return undefined
   const length = period.to - period.from
-  const rows = await db.query<{ currency: string; net: string }>(
-    `SELECT currency, sum(amount - coalesce(amount_refunded, 0)) AS net FROM ${db.table(config.table)}
-      WHERE status = 'succeeded' AND created_at >= to_timestamp($1) AND created_at < to_timestamp($2) GROUP BY currency`,
-    [period.from - length, period.from]
-  )
-  if (rows.length === 0) return undefined
-  return new Map(rows.map((r) => [r.currency.toLowerCase(), Number(r.net)]))
+  const net = await chargesNet(db, config.table, period.from - length, period.from)
+  return net.size > 0 ? net : undefined
 }
 
 /** Outputs, high-value annotations and the job summary. */
