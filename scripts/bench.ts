@@ -235,16 +235,27 @@ for (const count of !part(3) ? [] : args.has('--skip-million') ? [N] : [N, MILLI
   await withClient(db.url, (c) => c.query(`DROP SCHEMA bench_rss_${count} CASCADE`))
 }
 
-// 4. Idle incremental run after a backfill.
+// 4. Idle incremental runs after a backfill of every object: one change stream for all of them.
 if (part(4)) {
-  const stripe = await standIn(charges(QUICK ? 5_000 : 20_000, 5), 0)
-  const inputs = inputsFor(stripe, 'bench_idle', { incremental: 'true', 'max-requests-per-second': '100' })
-  await runChild(inputs)
+  const at = Math.floor(Date.now() / 1000)
+  const stripe = new StripeStandIn()
+  stripe.addAccount(generateAccount({ count: QUICK ? 3_000 : 20_000, seed: 5, from: at - 60 * DAY, to: at - 3600, now: at - 600 }))
+  stripe.addBilling(generateBilling({ customers: QUICK ? 300 : 2_000, seed: 55, from: at - 365 * DAY, now: at - 3600 }))
+  await stripe.start()
+  const inputs = inputsFor(stripe, 'bench_idle', { objects: 'all', incremental: 'true', 'max-requests-per-second': '100' })
+  const first = await runChild(inputs)
+  say(`4. objects: all, first incremental run (backfill): ${first.outputs.stripe_requests} Stripe requests, wall ${fmt(first.ms / 1000, 1)} s`)
+  for (const label of ['idle', 'idle again']) {
+    const before = stripe.requests.length
+    const idle = await runChild(inputs)
+    say(`4. objects: all, ${label}: ${stripe.requests.length - before} Stripe request(s) (output stripe_requests ${idle.outputs.stripe_requests}), wall ${fmt(idle.ms)} ms`)
+  }
+  // A charge created now, with its event; the next run starts once its second has settled.
+  stripe.createCharge({ ...stripe.allCharges()[0]!, id: 'ch_3BenchNewCharge000000001', created: Math.floor(Date.now() / 1000) })
   const before = stripe.requests.length
-  const idle = await runChild(inputs)
-  say(
-    `4. idle incremental run after a backfill: ${stripe.requests.length - before} Stripe requests, wall ${fmt(idle.ms)} ms (including connecting to Postgres)`
-  )
+  await new Promise((r) => setTimeout(r, 7000))
+  const next = await runChild(inputs)
+  say(`4. objects: all, after one new charge: ${stripe.requests.length - before} Stripe requests (${[...new Set(stripe.requests.slice(before).map((r) => r.path))].join(', ')}), wall ${fmt(next.ms)} ms`)
   await stripe.stop()
 }
 
