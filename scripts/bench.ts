@@ -248,14 +248,18 @@ if (part(4)) {
   for (const label of ['idle', 'idle again']) {
     const before = stripe.requests.length
     const idle = await runChild(inputs)
-    say(`4. objects: all, ${label}: ${stripe.requests.length - before} Stripe request(s) (output stripe_requests ${idle.outputs.stripe_requests}), wall ${fmt(idle.ms)} ms`)
+    say(
+      `4. objects: all, ${label}: ${stripe.requests.length - before} Stripe request(s) (output stripe_requests ${idle.outputs.stripe_requests}), wall ${fmt(idle.ms)} ms`
+    )
   }
   // A charge created now, with its event; the next run starts once its second has settled.
   stripe.createCharge({ ...stripe.allCharges()[0]!, id: 'ch_3BenchNewCharge000000001', created: Math.floor(Date.now() / 1000) })
   const before = stripe.requests.length
   await new Promise((r) => setTimeout(r, 7000))
   const next = await runChild(inputs)
-  say(`4. objects: all, after one new charge: ${stripe.requests.length - before} Stripe requests (${[...new Set(stripe.requests.slice(before).map((r) => r.path))].join(', ')}), wall ${fmt(next.ms)} ms`)
+  say(
+    `4. objects: all, after one new charge: ${stripe.requests.length - before} Stripe requests (${[...new Set(stripe.requests.slice(before).map((r) => r.path))].join(', ')}), wall ${fmt(next.ms)} ms`
+  )
   await stripe.stop()
 }
 
