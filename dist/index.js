@@ -41830,7 +41830,245 @@ function qualified(schema, table) {
 /** Postgres truncates identifiers to 63 bytes; every name the action derives must fit. */
 const MAX_IDENTIFIER_BYTES = 63;
 
+// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
+var pg_lib = __nccwpck_require__(3273);
+;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
+// ESM wrapper for pg
+
+
+// Re-export all the properties
+const Client = pg_lib.Client
+const Pool = pg_lib.Pool
+const Connection = pg_lib.Connection
+const types = pg_lib.types
+const Query = pg_lib.Query
+const DatabaseError = pg_lib.DatabaseError
+const escapeIdentifier = pg_lib.escapeIdentifier
+const escapeLiteral = pg_lib.escapeLiteral
+const Result = pg_lib.Result
+const TypeOverrides = pg_lib.TypeOverrides
+
+// Also export the defaults
+const esm_defaults = pg_lib.defaults
+
+// Re-export the default
+/* harmony default export */ const esm = (pg_lib);
+
+;// CONCATENATED MODULE: ./src/store/connect.ts
+
+/** Postgres could not be reached or refused us: the message says which and what to check. */
+class connect_DatabaseError extends Error {
+    code;
+    constructor(message, code) {
+        super(message);
+        this.code = code;
+        this.name = 'DatabaseError';
+    }
+}
+/** TLS without checking the certificate: libpq's `require` (and the first try of `prefer`). */
+const ENCRYPT_ONLY = { rejectUnauthorized: false };
+/**
+ * TLS from the URL's sslmode, with libpq's meaning (pg on its own treats `require` as
+ * `verify-full`, which breaks most hosted databases that libpq users connect to fine). For
+ * `prefer` (libpq's default, also with no sslmode) and `allow`, this is the first try; `connect`
+ * falls back as libpq does.
+ */
+function sslOptions(sslmode, ca) {
+    switch (sslmode) {
+        case 'disable':
+        case 'allow':
+            return false;
+        case null:
+        case 'prefer':
+        case 'require':
+        case 'no-verify':
+            return ENCRYPT_ONLY;
+        case 'verify-ca':
+            // Chain checked against the CA; the host name is not (libpq's verify-ca).
+            return { rejectUnauthorized: true, ca, checkServerIdentity: () => undefined };
+        case 'verify-full':
+            return { rejectUnauthorized: true, ca };
+        default:
+            throw new connect_DatabaseError(`Unknown sslmode "${sslmode}"`);
+    }
+}
+function clientConfig(databaseUrl, ca) {
+    const url = new URL(databaseUrl);
+    const sslmode = url.searchParams.get('sslmode');
+    // TLS is set here, not by pg's own URL parser.
+    for (const key of ['sslmode', 'sslcert', 'sslkey', 'sslrootcert', 'uselibpqcompat'])
+        url.searchParams.delete(key);
+    return {
+        connectionString: url.toString(),
+        ssl: sslOptions(sslmode, ca),
+        application_name: 'stripe-payment-monitor',
+        connectionTimeoutMillis: 15_000
+    };
+}
+/** The server has no TLS: what pg says when asked for it. */
+function noTlsOnServer(error) {
+    return /does not support SSL/i.test(error?.message ?? '');
+}
+/** The server refused a plain connection for want of encryption (pg_hba.conf has only hostssl lines for us). */
+function tlsRequired(error) {
+    const e = error;
+    return e?.code === '28000' && /no encryption|SSL off/i.test(e.message ?? '');
+}
+async function attempt(config) {
+    const client = new esm.Client(config);
+    // An idle client whose server goes away emits 'error'; without a listener Node would crash the step.
+    client.on('error', () => { });
+    try {
+        await client.connect();
+        return client;
+    }
+    catch (error) {
+        await client.end().catch(() => { });
+        throw error;
+    }
+}
+/**
+ * Connects as libpq would: `prefer` (and no sslmode) tries TLS first and falls back to a plain
+ * connection only when the server has no TLS; `allow` tries plain first and falls back to TLS
+ * only when the server insists on it.
+ */
+async function connect(databaseUrl, ca) {
+    const config = clientConfig(databaseUrl, ca);
+    const sslmode = new URL(databaseUrl).searchParams.get('sslmode');
+    const where = `connect to Postgres at ${new URL(config.connectionString).host}`;
+    try {
+        return await attempt(config);
+    }
+    catch (error) {
+        const fallback = (sslmode === null || sslmode === 'prefer') && noTlsOnServer(error) ? false : sslmode === 'allow' && tlsRequired(error) ? ENCRYPT_ONLY : undefined;
+        if (fallback === undefined)
+            throw describeDatabaseError(error, where);
+        try {
+            return await attempt({ ...config, ssl: fallback });
+        }
+        catch (second) {
+            throw describeDatabaseError(second, where);
+        }
+    }
+}
+/** Turns a driver error into a message that names what failed and what to check. */
+function describeDatabaseError(error, doing) {
+    if (error instanceof connect_DatabaseError)
+        return error;
+    const e = error;
+    const detail = e.message ?? String(error);
+    const hints = {
+        ECONNREFUSED: 'nothing is listening there; check the host and port in database-url',
+        ENOTFOUND: 'the host name does not resolve; check database-url',
+        ETIMEDOUT: 'the connection timed out; check the host, port and firewall',
+        '28P01': 'password authentication failed; check the user and password in database-url',
+        '28000': 'the server refused this user or client; check pg_hba.conf and sslmode',
+        '3D000': 'the database does not exist; check the database name in database-url',
+        '42501': 'permission denied; see "Database permissions" in the README for the grants the action needs',
+        '57014': "the statement was cancelled (statement_timeout); raise the role's statement_timeout",
+        '57P01': 'the server shut down during the run; what was committed is kept, re-run the step',
+        '53300': 'the server has too many connections',
+        DEPTH_ZERO_SELF_SIGNED_CERT: 'the server certificate is self-signed; pass its CA in database-ca-cert',
+        SELF_SIGNED_CERT_IN_CHAIN: 'the server certificate chain is not trusted; pass its CA in database-ca-cert',
+        UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server certificate is not signed by a trusted CA; pass the right CA in database-ca-cert',
+        ERR_TLS_CERT_ALTNAME_INVALID: 'the server certificate does not name this host; use the host name on the certificate, or sslmode=verify-ca',
+        CERT_HAS_EXPIRED: 'the server certificate has expired'
+    };
+    const hint = (e.code && hints[e.code]) ??
+        (/timeout/i.test(detail)
+            ? hints.ETIMEDOUT
+            : /does not support SSL|server does not support/i.test(detail)
+                ? 'the server does not offer TLS; use sslmode=disable or enable ssl on the server'
+                : undefined);
+    return new connect_DatabaseError(`Postgres: could not ${doing}: ${detail}${hint ? ` (${hint})` : ''}`, e.code);
+}
+
+;// CONCATENATED MODULE: ./src/store/schema.ts
+
+
+class DuplicateIdsError extends connect_DatabaseError {
+    constructor(schema, table, column, duplicates) {
+        const t = qualified(schema, table);
+        const c = quoteIdent(column);
+        super(`Table ${t} already holds ${duplicates} ${column} value(s) stored more than once, so it cannot get the unique key on ${column} ` +
+            `that makes re-runs safe. Remove the extra copies, keeping the oldest, then re-run:\n` +
+            `  DELETE FROM ${t} a USING ${t} b WHERE a.${c} = b.${c} AND a.ctid > b.ctid;`);
+        this.name = 'DuplicateIdsError';
+    }
+}
+/** The index name for a column: `<table>_<column>_idx`. Config keeps table names short enough for it. */
+function indexName(table, column) {
+    return `${table}_${column}_idx`;
+}
+/**
+ * Makes one table ready inside the caller's transaction: creates it when missing; for an existing
+ * table (such as one made for the original job) adds missing columns and the unique key. Statements
+ * that need CREATE privileges run only when something is missing, so later runs need none.
+ */
+async function ensureTable(client, schema, def) {
+    const { table, columns, idColumn } = def;
+    const report = { table, createdTable: false, addedColumns: [], addedUniqueKey: false };
+    const t = qualified(schema, table);
+    const kind = await client.query('SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2', [schema, table]);
+    const relkind = kind.rows[0]?.relkind;
+    if (relkind !== undefined && relkind !== 'r' && relkind !== 'p') {
+        const what = { v: 'a view', m: 'a materialized view', i: 'an index', S: 'a sequence', f: 'a foreign table', c: 'a type' };
+        throw new connect_DatabaseError(`${t} is ${what[relkind] ?? 'not a table'}, not a table the action can write to. Choose another name (input \`table\`) or \`schema\`.`);
+    }
+    if (relkind === undefined) {
+        const defs = columns.map((c) => `${quoteIdent(c.name)} ${c.type}${c.notNull ? ' NOT NULL' : ''}${c.default ? ` DEFAULT ${c.default}` : ''}`);
+        await client.query(`CREATE TABLE ${t} (${defs.join(', ')})`);
+        report.createdTable = true;
+    }
+    else {
+        const existing = await client.query('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [schema, table]);
+        const have = new Set(existing.rows.map((r) => r.column_name));
+        for (const c of columns.filter((col) => !have.has(col.name))) {
+            await client.query(`ALTER TABLE ${t} ADD COLUMN ${quoteIdent(c.name)} ${c.type}${c.default ? ` DEFAULT ${c.default}` : ''}`);
+            report.addedColumns.push(c.name);
+        }
+    }
+    if (!(await hasUniqueKeyOn(client, schema, table, idColumn))) {
+        const dup = await client.query(`SELECT count(*) AS n FROM (SELECT ${quoteIdent(idColumn)} FROM ${t} WHERE ${quoteIdent(idColumn)} IS NOT NULL GROUP BY 1 HAVING count(*) > 1) d`);
+        const duplicates = Number(dup.rows[0]?.n ?? 0);
+        if (duplicates > 0)
+            throw new DuplicateIdsError(schema, table, idColumn, duplicates);
+        await client.query(`CREATE UNIQUE INDEX ${quoteIdent(`${table}_${idColumn}_key`)} ON ${t} (${quoteIdent(idColumn)})`);
+        report.addedUniqueKey = true;
+    }
+    if (report.createdTable || report.addedColumns.length > 0 || report.addedUniqueKey) {
+        for (const column of def.indexes) {
+            await client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(indexName(table, column))} ON ${t} (${quoteIdent(column)})`);
+        }
+    }
+    return report;
+}
+/** A unique, non-partial index on exactly this column: what ON CONFLICT (column) needs. */
+async function hasUniqueKeyOn(client, schema, table, column) {
+    const result = await client.query(`SELECT 1
+       FROM pg_index i
+       JOIN pg_class c ON c.oid = i.indrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
+      WHERE n.nspname = $1 AND c.relname = $2 AND i.indisunique AND i.indpred IS NULL
+        AND i.indnatts = 1 AND a.attname = $3`, [schema, table, column]);
+    return (result.rowCount ?? 0) > 0;
+}
+/** Creates one of the action's bookkeeping tables when it is missing (`body`: its columns and keys); true when it did. */
+async function createIfMissing(client, schema, table, body) {
+    if (await relationExists(client, schema, table))
+        return false;
+    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, table)} (${body})`);
+    return true;
+}
+/** Whether a relation exists (table or view). */
+async function relationExists(client, schema, name) {
+    const result = await client.query('SELECT to_regclass($1) AS r', [qualified(schema, name)]);
+    return result.rows[0]?.r != null;
+}
+
 ;// CONCATENATED MODULE: ./src/store/rejects.ts
+
 
 /**
  * The quarantine: objects Stripe returned that could not be stored (a malformed shape, or a value
@@ -41839,10 +42077,7 @@ const MAX_IDENTIFIER_BYTES = 63;
  */
 const REJECTS_TABLE = 'stripe_sync_rejects';
 async function ensureRejectsTable(client, schema) {
-    const exists = await client.query('SELECT to_regclass($1) AS t', [qualified(schema, REJECTS_TABLE)]);
-    if (exists.rows[0]?.t)
-        return false;
-    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, REJECTS_TABLE)} (
+    return createIfMissing(client, schema, REJECTS_TABLE, `
     object_type text NOT NULL,
     object_id text NOT NULL,
     reason text NOT NULL,
@@ -41852,8 +42087,7 @@ async function ensureRejectsTable(client, schema) {
     attempts integer NOT NULL DEFAULT 1,
     resolved_at timestamptz,
     PRIMARY KEY (object_type, object_id)
-  )`);
-    return true;
+  `);
 }
 /** Text Postgres accepts: NULs dropped, lone surrogates replaced, kept within 1 MB. */
 function rawText(object) {
@@ -41894,6 +42128,7 @@ async function resolveRejects(client, schema, objectType, ids) {
 
 ;// CONCATENATED MODULE: ./src/store/runs.ts
 
+
 /**
  * One row per finished run: when it ran, for which account and objects, and how many Stripe
  * requests it made. The interval between runs gives the month's projection of requests (Stripe
@@ -41901,10 +42136,7 @@ async function resolveRejects(client, schema, objectType, ids) {
  */
 const RUNS_TABLE = 'stripe_sync_runs';
 async function ensureRunsTable(client, schema) {
-    const exists = await client.query('SELECT to_regclass($1) AS t', [qualified(schema, RUNS_TABLE)]);
-    if (exists.rows[0]?.t)
-        return false;
-    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, RUNS_TABLE)} (
+    return createIfMissing(client, schema, RUNS_TABLE, `
     account text NOT NULL,
     started_at timestamptz NOT NULL,
     objects text NOT NULL,
@@ -41912,8 +42144,7 @@ async function ensureRunsTable(client, schema) {
     stripe_requests integer NOT NULL,
     ok boolean NOT NULL,
     PRIMARY KEY (account, started_at)
-  )`);
-    return true;
+  `);
 }
 /** Records a run and returns when the previous run of the same account started (undefined: none recorded). */
 async function recordRun(client, schema, run) {
@@ -41932,6 +42163,7 @@ async function recordRun(client, schema, run) {
 
 ;// CONCATENATED MODULE: ./src/store/state.ts
 
+
 const STATE_TABLE = 'stripe_sync_state';
 /** Moves the cursor over done spans that now join it, and forgets spans behind it. */
 function advanceWatermark(state) {
@@ -41945,10 +42177,7 @@ function advanceWatermark(state) {
     }
 }
 async function ensureStateTable(client, schema) {
-    const exists = await client.query('SELECT to_regclass($1) AS t', [`${quoteIdent(schema)}.${quoteIdent(STATE_TABLE)}`]);
-    if (exists.rows[0]?.t)
-        return false;
-    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, STATE_TABLE)} (
+    return createIfMissing(client, schema, STATE_TABLE, `
     account text NOT NULL,
     table_name text NOT NULL,
     status_filter text NOT NULL,
@@ -41963,8 +42192,7 @@ async function ensureStateTable(client, schema) {
     listed_through bigint,
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (account, table_name, status_filter)
-  )`);
-    return true;
+  `);
 }
 /** Columns added to the state table after it was first released: added in place on older tables. */
 function upgradeStateSql(schema) {
@@ -68235,159 +68463,6 @@ onAnswer = () => { }) {
     });
 }
 
-// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
-var pg_lib = __nccwpck_require__(3273);
-;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
-// ESM wrapper for pg
-
-
-// Re-export all the properties
-const Client = pg_lib.Client
-const Pool = pg_lib.Pool
-const Connection = pg_lib.Connection
-const types = pg_lib.types
-const Query = pg_lib.Query
-const DatabaseError = pg_lib.DatabaseError
-const escapeIdentifier = pg_lib.escapeIdentifier
-const escapeLiteral = pg_lib.escapeLiteral
-const Result = pg_lib.Result
-const TypeOverrides = pg_lib.TypeOverrides
-
-// Also export the defaults
-const esm_defaults = pg_lib.defaults
-
-// Re-export the default
-/* harmony default export */ const esm = (pg_lib);
-
-;// CONCATENATED MODULE: ./src/store/connect.ts
-
-/** Postgres could not be reached or refused us: the message says which and what to check. */
-class connect_DatabaseError extends Error {
-    code;
-    constructor(message, code) {
-        super(message);
-        this.code = code;
-        this.name = 'DatabaseError';
-    }
-}
-/** TLS without checking the certificate: libpq's `require` (and the first try of `prefer`). */
-const ENCRYPT_ONLY = { rejectUnauthorized: false };
-/**
- * TLS from the URL's sslmode, with libpq's meaning (pg on its own treats `require` as
- * `verify-full`, which breaks most hosted databases that libpq users connect to fine). For
- * `prefer` (libpq's default, also with no sslmode) and `allow`, this is the first try; `connect`
- * falls back as libpq does.
- */
-function sslOptions(sslmode, ca) {
-    switch (sslmode) {
-        case 'disable':
-        case 'allow':
-            return false;
-        case null:
-        case 'prefer':
-        case 'require':
-        case 'no-verify':
-            return ENCRYPT_ONLY;
-        case 'verify-ca':
-            // Chain checked against the CA; the host name is not (libpq's verify-ca).
-            return { rejectUnauthorized: true, ca, checkServerIdentity: () => undefined };
-        case 'verify-full':
-            return { rejectUnauthorized: true, ca };
-        default:
-            throw new connect_DatabaseError(`Unknown sslmode "${sslmode}"`);
-    }
-}
-function clientConfig(databaseUrl, ca) {
-    const url = new URL(databaseUrl);
-    const sslmode = url.searchParams.get('sslmode');
-    // TLS is set here, not by pg's own URL parser.
-    for (const key of ['sslmode', 'sslcert', 'sslkey', 'sslrootcert', 'uselibpqcompat'])
-        url.searchParams.delete(key);
-    return {
-        connectionString: url.toString(),
-        ssl: sslOptions(sslmode, ca),
-        application_name: 'stripe-payment-monitor',
-        connectionTimeoutMillis: 15_000
-    };
-}
-/** The server has no TLS: what pg says when asked for it. */
-function noTlsOnServer(error) {
-    return /does not support SSL/i.test(error?.message ?? '');
-}
-/** The server refused a plain connection for want of encryption (pg_hba.conf has only hostssl lines for us). */
-function tlsRequired(error) {
-    const e = error;
-    return e?.code === '28000' && /no encryption|SSL off/i.test(e.message ?? '');
-}
-async function attempt(config) {
-    const client = new esm.Client(config);
-    // An idle client whose server goes away emits 'error'; without a listener Node would crash the step.
-    client.on('error', () => { });
-    try {
-        await client.connect();
-        return client;
-    }
-    catch (error) {
-        await client.end().catch(() => { });
-        throw error;
-    }
-}
-/**
- * Connects as libpq would: `prefer` (and no sslmode) tries TLS first and falls back to a plain
- * connection only when the server has no TLS; `allow` tries plain first and falls back to TLS
- * only when the server insists on it.
- */
-async function connect(databaseUrl, ca) {
-    const config = clientConfig(databaseUrl, ca);
-    const sslmode = new URL(databaseUrl).searchParams.get('sslmode');
-    const where = `connect to Postgres at ${new URL(config.connectionString).host}`;
-    try {
-        return await attempt(config);
-    }
-    catch (error) {
-        const fallback = (sslmode === null || sslmode === 'prefer') && noTlsOnServer(error) ? false : sslmode === 'allow' && tlsRequired(error) ? ENCRYPT_ONLY : undefined;
-        if (fallback === undefined)
-            throw describeDatabaseError(error, where);
-        try {
-            return await attempt({ ...config, ssl: fallback });
-        }
-        catch (second) {
-            throw describeDatabaseError(second, where);
-        }
-    }
-}
-/** Turns a driver error into a message that names what failed and what to check. */
-function describeDatabaseError(error, doing) {
-    if (error instanceof connect_DatabaseError)
-        return error;
-    const e = error;
-    const detail = e.message ?? String(error);
-    const hints = {
-        ECONNREFUSED: 'nothing is listening there; check the host and port in database-url',
-        ENOTFOUND: 'the host name does not resolve; check database-url',
-        ETIMEDOUT: 'the connection timed out; check the host, port and firewall',
-        '28P01': 'password authentication failed; check the user and password in database-url',
-        '28000': 'the server refused this user or client; check pg_hba.conf and sslmode',
-        '3D000': 'the database does not exist; check the database name in database-url',
-        '42501': 'permission denied; see "Database permissions" in the README for the grants the action needs',
-        '57014': "the statement was cancelled (statement_timeout); raise the role's statement_timeout",
-        '57P01': 'the server shut down during the run; what was committed is kept, re-run the step',
-        '53300': 'the server has too many connections',
-        DEPTH_ZERO_SELF_SIGNED_CERT: 'the server certificate is self-signed; pass its CA in database-ca-cert',
-        SELF_SIGNED_CERT_IN_CHAIN: 'the server certificate chain is not trusted; pass its CA in database-ca-cert',
-        UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server certificate is not signed by a trusted CA; pass the right CA in database-ca-cert',
-        ERR_TLS_CERT_ALTNAME_INVALID: 'the server certificate does not name this host; use the host name on the certificate, or sslmode=verify-ca',
-        CERT_HAS_EXPIRED: 'the server certificate has expired'
-    };
-    const hint = (e.code && hints[e.code]) ??
-        (/timeout/i.test(detail)
-            ? hints.ETIMEDOUT
-            : /does not support SSL|server does not support/i.test(detail)
-                ? 'the server does not offer TLS; use sslmode=disable or enable ssl on the server'
-                : undefined);
-    return new connect_DatabaseError(`Postgres: could not ${doing}: ${detail}${hint ? ` (${hint})` : ''}`, e.code);
-}
-
 ;// CONCATENATED MODULE: ./src/store/lock.ts
 /** One namespace for this action's advisory locks, so they cannot collide with the application's own. */
 const LOCK_CLASS = 'stripe-payment-monitor';
@@ -68407,83 +68482,6 @@ async function acquireRunLock(client, schema, timeoutSeconds, pollMs = 250) {
             return false;
         await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
     }
-}
-
-;// CONCATENATED MODULE: ./src/store/schema.ts
-
-
-class DuplicateIdsError extends connect_DatabaseError {
-    constructor(schema, table, column, duplicates) {
-        const t = qualified(schema, table);
-        const c = quoteIdent(column);
-        super(`Table ${t} already holds ${duplicates} ${column} value(s) stored more than once, so it cannot get the unique key on ${column} ` +
-            `that makes re-runs safe. Remove the extra copies, keeping the oldest, then re-run:\n` +
-            `  DELETE FROM ${t} a USING ${t} b WHERE a.${c} = b.${c} AND a.ctid > b.ctid;`);
-        this.name = 'DuplicateIdsError';
-    }
-}
-/** The index name for a column: `<table>_<column>_idx`. Config keeps table names short enough for it. */
-function indexName(table, column) {
-    return `${table}_${column}_idx`;
-}
-/**
- * Makes one table ready inside the caller's transaction: creates it when missing; for an existing
- * table (such as one made for the original job) adds missing columns and the unique key. Statements
- * that need CREATE privileges run only when something is missing, so later runs need none.
- */
-async function ensureTable(client, schema, def) {
-    const { table, columns, idColumn } = def;
-    const report = { table, createdTable: false, addedColumns: [], addedUniqueKey: false };
-    const t = qualified(schema, table);
-    const kind = await client.query('SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2', [schema, table]);
-    const relkind = kind.rows[0]?.relkind;
-    if (relkind !== undefined && relkind !== 'r' && relkind !== 'p') {
-        const what = { v: 'a view', m: 'a materialized view', i: 'an index', S: 'a sequence', f: 'a foreign table', c: 'a type' };
-        throw new connect_DatabaseError(`${t} is ${what[relkind] ?? 'not a table'}, not a table the action can write to. Choose another name (input \`table\`) or \`schema\`.`);
-    }
-    if (relkind === undefined) {
-        const defs = columns.map((c) => `${quoteIdent(c.name)} ${c.type}${c.notNull ? ' NOT NULL' : ''}${c.default ? ` DEFAULT ${c.default}` : ''}`);
-        await client.query(`CREATE TABLE ${t} (${defs.join(', ')})`);
-        report.createdTable = true;
-    }
-    else {
-        const existing = await client.query('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [schema, table]);
-        const have = new Set(existing.rows.map((r) => r.column_name));
-        for (const c of columns.filter((col) => !have.has(col.name))) {
-            await client.query(`ALTER TABLE ${t} ADD COLUMN ${quoteIdent(c.name)} ${c.type}${c.default ? ` DEFAULT ${c.default}` : ''}`);
-            report.addedColumns.push(c.name);
-        }
-    }
-    if (!(await hasUniqueKeyOn(client, schema, table, idColumn))) {
-        const dup = await client.query(`SELECT count(*) AS n FROM (SELECT ${quoteIdent(idColumn)} FROM ${t} WHERE ${quoteIdent(idColumn)} IS NOT NULL GROUP BY 1 HAVING count(*) > 1) d`);
-        const duplicates = Number(dup.rows[0]?.n ?? 0);
-        if (duplicates > 0)
-            throw new DuplicateIdsError(schema, table, idColumn, duplicates);
-        await client.query(`CREATE UNIQUE INDEX ${quoteIdent(`${table}_${idColumn}_key`)} ON ${t} (${quoteIdent(idColumn)})`);
-        report.addedUniqueKey = true;
-    }
-    if (report.createdTable || report.addedColumns.length > 0 || report.addedUniqueKey) {
-        for (const column of def.indexes) {
-            await client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(indexName(table, column))} ON ${t} (${quoteIdent(column)})`);
-        }
-    }
-    return report;
-}
-/** A unique, non-partial index on exactly this column: what ON CONFLICT (column) needs. */
-async function hasUniqueKeyOn(client, schema, table, column) {
-    const result = await client.query(`SELECT 1
-       FROM pg_index i
-       JOIN pg_class c ON c.oid = i.indrelid
-       JOIN pg_namespace n ON n.oid = c.relnamespace
-       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
-      WHERE n.nspname = $1 AND c.relname = $2 AND i.indisunique AND i.indpred IS NULL
-        AND i.indnatts = 1 AND a.attname = $3`, [schema, table, column]);
-    return (result.rowCount ?? 0) > 0;
-}
-/** Whether a relation exists (table or view). */
-async function relationExists(client, schema, name) {
-    const result = await client.query('SELECT to_regclass($1) AS r', [qualified(schema, name)]);
-    return result.rows[0]?.r != null;
 }
 
 ;// CONCATENATED MODULE: ./src/store/clean.ts

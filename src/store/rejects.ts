@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { createIfMissing } from './schema.js'
 import { qualified } from './columns.js'
 
 /**
@@ -18,9 +19,11 @@ export interface Reject {
 }
 
 export async function ensureRejectsTable(client: pg.Client, schema: string): Promise<boolean> {
-  const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [qualified(schema, REJECTS_TABLE)])
-  if (exists.rows[0]?.t) return false
-  await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, REJECTS_TABLE)} (
+  return createIfMissing(
+    client,
+    schema,
+    REJECTS_TABLE,
+    `
     object_type text NOT NULL,
     object_id text NOT NULL,
     reason text NOT NULL,
@@ -30,8 +33,8 @@ export async function ensureRejectsTable(client: pg.Client, schema: string): Pro
     attempts integer NOT NULL DEFAULT 1,
     resolved_at timestamptz,
     PRIMARY KEY (object_type, object_id)
-  )`)
-  return true
+  `
+  )
 }
 
 /** Text Postgres accepts: NULs dropped, lone surrogates replaced, kept within 1 MB. */

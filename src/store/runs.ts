@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { createIfMissing } from './schema.js'
 import { qualified } from './columns.js'
 
 /**
@@ -9,9 +10,11 @@ import { qualified } from './columns.js'
 export const RUNS_TABLE = 'stripe_sync_runs'
 
 export async function ensureRunsTable(client: pg.Client, schema: string): Promise<boolean> {
-  const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [qualified(schema, RUNS_TABLE)])
-  if (exists.rows[0]?.t) return false
-  await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, RUNS_TABLE)} (
+  return createIfMissing(
+    client,
+    schema,
+    RUNS_TABLE,
+    `
     account text NOT NULL,
     started_at timestamptz NOT NULL,
     objects text NOT NULL,
@@ -19,8 +22,8 @@ export async function ensureRunsTable(client: pg.Client, schema: string): Promis
     stripe_requests integer NOT NULL,
     ok boolean NOT NULL,
     PRIMARY KEY (account, started_at)
-  )`)
-  return true
+  `
+  )
 }
 
 export interface RunRecord {

@@ -103,6 +103,13 @@ async function hasUniqueKeyOn(client: pg.Client, schema: string, table: string, 
   return (result.rowCount ?? 0) > 0
 }
 
+/** Creates one of the action's bookkeeping tables when it is missing (`body`: its columns and keys); true when it did. */
+export async function createIfMissing(client: pg.Client, schema: string, table: string, body: string): Promise<boolean> {
+  if (await relationExists(client, schema, table)) return false
+  await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, table)} (${body})`)
+  return true
+}
+
 /** Whether a relation exists (table or view). */
 export async function relationExists(client: pg.Client, schema: string, name: string): Promise<boolean> {
   const result = await client.query<{ r: string | null }>('SELECT to_regclass($1) AS r', [qualified(schema, name)])

@@ -1,5 +1,6 @@
 import type pg from 'pg'
-import { qualified, quoteIdent } from './columns.js'
+import { createIfMissing } from './schema.js'
+import { qualified } from './columns.js'
 
 export const STATE_TABLE = 'stripe_sync_state'
 
@@ -52,9 +53,11 @@ export function advanceWatermark(state: SyncState): void {
 }
 
 export async function ensureStateTable(client: pg.Client, schema: string): Promise<boolean> {
-  const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [`${quoteIdent(schema)}.${quoteIdent(STATE_TABLE)}`])
-  if (exists.rows[0]?.t) return false
-  await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, STATE_TABLE)} (
+  return createIfMissing(
+    client,
+    schema,
+    STATE_TABLE,
+    `
     account text NOT NULL,
     table_name text NOT NULL,
     status_filter text NOT NULL,
@@ -69,8 +72,8 @@ export async function ensureStateTable(client: pg.Client, schema: string): Promi
     listed_through bigint,
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (account, table_name, status_filter)
-  )`)
-  return true
+  `
+  )
 }
 
 /** Columns added to the state table after it was first released: added in place on older tables. */
