@@ -3,49 +3,31 @@ import { runAction } from '../../src/main.js'
 import { balanceTransaction, generateAccount } from '../../test-support/account.js'
 import { generateBilling, makeCustomer } from '../../test-support/billing.js'
 import { FAST_RETRY, makeCharge, randomId, seededRandom } from '../../test-support/fixtures.js'
-import { dropSchema, startPostgres, uniqueSchema, withClient, type TestPostgres } from '../../test-support/postgres.js'
+import { withClient } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
-import { removeScratch, scratchDir } from '../../test-support/scratch.js'
-import { StripeStandIn } from '../../test-support/stripe-standin.js'
+import { scratchDir } from '../../test-support/scratch.js'
+import { World } from '../../test-support/world.js'
 
 // One change stream for every object: an idle `objects: all` run reads Stripe's events once and
 // lists nothing; new objects arrive through their creation events; a daily list pass catches what
 // has no event; and `stripe_requests` counts exactly what was sent.
 const DAY = 86400
-let db: TestPostgres
-let stripe: StripeStandIn
-let schema: string
-let clock: number
 const random = seededRandom(1616)
-
-beforeAll(async () => {
-  db = await startPostgres()
-})
-afterAll(async () => {
-  removeScratch()
-  await db?.stop()
-})
-beforeEach(async () => {
-  schema = uniqueSchema('stream')
-  clock = Math.floor(Date.UTC(2026, 10, 26, 12) / 1000)
-  stripe = new StripeStandIn()
-  stripe.now = () => clock
-  stripe.addAccount(generateAccount({ count: 300, seed: 16, from: clock - 20 * DAY, to: clock - 3600, now: clock - 600, disputeRate: 0.03 }))
-  stripe.addBilling(generateBilling({ customers: 60, seed: 61, from: clock - 120 * DAY, now: clock - 3600 }))
-  await stripe.start()
-})
-afterEach(async () => {
-  await stripe.stop()
-  await dropSchema(db.url, schema)
+const world = new World('stream', {
+  start: Math.floor(Date.UTC(2026, 10, 26, 12) / 1000),
+  setup: ({ stripe, clock }) => {
+    stripe.addAccount(generateAccount({ count: 300, seed: 16, from: clock - 20 * DAY, to: clock - 3600, now: clock - 600, disputeRate: 0.03 }))
+    stripe.addBilling(generateBilling({ customers: 60, seed: 61, from: clock - 120 * DAY, now: clock - 3600 }))
+  }
 })
 
 /** One run of every object; returns what it said and the requests Stripe saw. */
 async function run() {
   const io = recorder({
     'stripe-secret-key': 'sk_test_StreamKey16',
-    'database-url': db.url,
-    'stripe-api-base': stripe.url,
-    schema,
+    'database-url': world.db.url,
+    'stripe-api-base': world.stripe.url,
+    schema: world.schema,
     objects: 'all',
     incremental: 'true',
     limit: 'all',
@@ -53,14 +35,14 @@ async function run() {
     'max-requests-per-second': '100',
     'max-total-requests-per-second': '100'
   })
-  const before = stripe.requests.length
-  await runAction(io, { env: { RUNNER_TEMP: scratchDir('stream') }, now: new Date(clock * 1000), retry: FAST_RETRY, repositoryPrivate: true })
+  const before = world.stripe.requests.length
+  await runAction(io, { env: { RUNNER_TEMP: scratchDir('stream') }, now: world.now, retry: FAST_RETRY, repositoryPrivate: true })
   if (io.failed) throw new Error(io.failed)
-  return { io, requests: stripe.requests.slice(before) }
+  return { io, requests: world.stripe.requests.slice(before) }
 }
 
 const ids = async (table: string, column = 'id') =>
-  new Set((await withClient(db.url, (c) => c.query(`SELECT ${column} AS id FROM "${schema}".${table}`))).rows.map((r) => r.id as string))
+  new Set((await withClient(world.db.url, (c) => c.query(`SELECT ${column} AS id FROM "${world.schema}".${table}`))).rows.map((r) => r.id as string))
 
 describe('one change stream for every object', () => {
   it('counts every request; an idle run makes one; a new charge and customer arrive with a handful', async () => {
@@ -68,15 +50,17 @@ describe('one change stream for every object', () => {
     expect(first.io.outputs.stripe_requests).toBe(String(first.requests.length))
     expect(first.requests.length).toBeGreaterThan(20)
 
-    clock += 3600
+    world.clock += 3600
     const idle = await run()
     expect(idle.requests.map((r) => r.path)).toEqual(['/v1/events'])
     expect(idle.io.outputs.stripe_requests).toBe('1')
     expect(idle.io.summary).toContain('Up to date')
 
-    const customer = stripe.createCustomer(makeCustomer(randomId('cus_', random, 14), clock + 10, random))
-    const charge = stripe.createCharge(makeCharge({ id: randomId('ch_3', random), created: clock + 20, amount: 4200, currency: 'usd', status: 'succeeded' }))
-    clock += 60
+    const customer = world.stripe.createCustomer(makeCustomer(randomId('cus_', random, 14), world.clock + 10, random))
+    const charge = world.stripe.createCharge(
+      makeCharge({ id: randomId('ch_3', random), created: world.clock + 20, amount: 4200, currency: 'usd', status: 'succeeded' })
+    )
+    world.clock += 60
     const next = await run()
     expect(next.io.outputs.stripe_requests).toBe(String(next.requests.length))
     // The stream, then the lists its events call for: charges, their balance transactions, customers.
@@ -94,24 +78,24 @@ describe('one change stream for every object', () => {
       amount: -1500,
       currency: 'usd',
       fee: 0,
-      created: clock + 10,
-      available_on: clock + 10,
+      created: world.clock + 10,
+      available_on: world.clock + 10,
       type: 'adjustment',
       reporting_category: 'other_adjustment',
       source: null
     })
-    stripe.balanceTransactions.add([adjustment])
-    clock += 3600
+    world.stripe.balanceTransactions.add([adjustment])
+    world.clock += 3600
     const hourly = await run()
     expect(hourly.requests.length).toBe(1)
     expect((await ids('stripe_balance_transactions')).has(adjustment.id)).toBe(false)
 
-    clock += DAY
+    world.clock += DAY
     const daily = await run()
     expect((await ids('stripe_balance_transactions')).has(adjustment.id)).toBe(true)
     expect(daily.io.logs.join('\n')).toContain('Daily list pass: listing balance transactions')
     // Once a day: the next run is idle again.
-    clock += 3600
+    world.clock += 3600
     expect((await run()).requests.length).toBe(1)
   })
 })

@@ -1,0 +1,61 @@
+import { dropSchema, startPostgres, uniqueSchema, type TestPostgres } from './postgres.js'
+import { removeScratch } from './scratch.js'
+import { StripeStandIn, type StandInOptions } from './stripe-standin.js'
+
+/**
+ * One integration test file's world: a Postgres for the file; per test a fresh schema and a fresh
+ * Stripe stand-in, started after `setup` has filled it, both stopped and dropped after the test; and
+ * a clock the stand-in and the runs share (tests move it). Registers its own jest hooks.
+ */
+export class World {
+  private postgres: TestPostgres | undefined
+  private standIn: StripeStandIn | undefined
+  private schemaName = ''
+  /** Unix seconds: the stand-in's time, and `now` for the action. */
+  clock: number
+
+  constructor(
+    readonly prefix: string,
+    private readonly options: { start: number; standIn?: StandInOptions; setup?: (world: World) => void | Promise<void> }
+  ) {
+    this.clock = options.start
+    beforeAll(async () => {
+      this.postgres = await startPostgres()
+    })
+    afterAll(async () => {
+      removeScratch()
+      await this.postgres?.stop()
+    })
+    beforeEach(async () => {
+      this.schemaName = uniqueSchema(prefix)
+      this.clock = options.start
+      this.standIn = new StripeStandIn(options.standIn)
+      this.standIn.now = () => this.clock
+      await options.setup?.(this)
+      await this.standIn.start()
+    })
+    afterEach(async () => {
+      await this.standIn?.stop()
+      if (this.postgres) await dropSchema(this.postgres.url, this.schemaName)
+    })
+  }
+
+  get db(): TestPostgres {
+    if (!this.postgres) throw new Error('the world is used outside a test')
+    return this.postgres
+  }
+
+  get stripe(): StripeStandIn {
+    if (!this.standIn) throw new Error('the world is used outside a test')
+    return this.standIn
+  }
+
+  get schema(): string {
+    return this.schemaName
+  }
+
+  /** The clock as a Date, for runAction's `now`. */
+  get now(): Date {
+    return new Date(this.clock * 1000)
+  }
+}
