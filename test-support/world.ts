@@ -40,6 +40,15 @@ export class World {
     })
   }
 
+  /** A stand-in of other options in place of this test's (a proxy that ignores cursors, other keys, latency). */
+  async replaceStandIn(options: StandInOptions): Promise<StripeStandIn> {
+    await this.standIn?.stop()
+    this.standIn = new StripeStandIn(options)
+    this.standIn.now = () => this.clock
+    await this.standIn.start()
+    return this.standIn
+  }
+
   get db(): TestPostgres {
     if (!this.postgres) throw new Error('the world is used outside a test')
     return this.postgres

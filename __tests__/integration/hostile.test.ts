@@ -1,49 +1,28 @@
 import type Stripe from 'stripe'
 import { runAction } from '../../src/main.js'
 import { generateCharges, makeCharge, randomId, seededRandom, FAST_RETRY } from '../../test-support/fixtures.js'
-import { dropSchema, startPostgres, uniqueSchema, withClient, type TestPostgres } from '../../test-support/postgres.js'
+import { withClient } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
-import { StripeStandIn } from '../../test-support/stripe-standin.js'
+import { World } from '../../test-support/world.js'
 import { readTable } from '../../test-support/table.js'
 
 // Unusual and hostile data, as a new user's account may hold: one bad object never stops a sync,
 // alerts fire once, customer data stays private where the run is public, outputs stay valid.
 const DAY = 86400
 
-let db: TestPostgres
-let stripe: StripeStandIn
-let schema: string
-let clock: number
-
-beforeAll(async () => {
-  db = await startPostgres()
-})
-afterAll(async () => {
-  await db?.stop()
-})
-beforeEach(async () => {
-  schema = uniqueSchema('hostile')
-  clock = Math.floor(Date.UTC(2026, 10, 26, 12) / 1000)
-  stripe = new StripeStandIn()
-  stripe.now = () => clock
-  await stripe.start()
-})
-afterEach(async () => {
-  await stripe.stop()
-  await dropSchema(db.url, schema)
-})
+const world = new World('hostile', { start: Math.floor(Date.UTC(2026, 10, 26, 12) / 1000) })
 
 async function run(inputs: Record<string, string> = {}, options: { repositoryPrivate?: boolean; url?: string } = {}) {
   const io = recorder({
     'stripe-secret-key': 'sk_test_Hostile123',
-    'database-url': options.url ?? db.url,
-    'stripe-api-base': stripe.url,
-    schema,
+    'database-url': options.url ?? world.db.url,
+    'stripe-api-base': world.stripe.url,
+    schema: world.schema,
     limit: 'all',
     status: 'all',
     ...inputs
   })
-  const outcome = await runAction(io, { env: {}, now: new Date(clock * 1000), retry: FAST_RETRY, repositoryPrivate: options.repositoryPrivate })
+  const outcome = await runAction(io, { env: {}, now: new Date(world.clock * 1000), retry: FAST_RETRY, repositoryPrivate: options.repositoryPrivate })
   return { io, outcome }
 }
 
@@ -68,22 +47,22 @@ describe('one bad object never stops the sync', () => {
     ['limit all', {}],
     ['incremental', { incremental: 'true' }]
   ])('%s: cleans what it can, quarantines the rest by id, counts it, and stores everything else', async (_name, inputs) => {
-    const good = generateCharges({ count: 40, seed: 3, from: clock - 2 * DAY, to: clock - 3600, livemode: false })
-    const { nulKey, surrogate, malformed } = poison(clock - 1800)
+    const good = generateCharges({ count: 40, seed: 3, from: world.clock - 2 * DAY, to: world.clock - 3600, livemode: false })
+    const { nulKey, surrogate, malformed } = poison(world.clock - 1800)
     // A row Postgres itself refuses, even cleaned: the user's own constraint on the table.
-    const refused = charge(clock - 1700, { description: 'refused by a constraint' })
-    stripe.addCharges([...good, nulKey, surrogate, ...malformed, refused])
-    await withClient(db.url, async (c) => {
-      await c.query(`CREATE SCHEMA "${schema}"`)
+    const refused = charge(world.clock - 1700, { description: 'refused by a constraint' })
+    world.stripe.addCharges([...good, nulKey, surrogate, ...malformed, refused])
+    await withClient(world.db.url, async (c) => {
+      await c.query(`CREATE SCHEMA "${world.schema}"`)
       await c.query(
-        `CREATE TABLE "${schema}".processed_charges (charge_id text, description text CHECK (description IS DISTINCT FROM 'refused by a constraint'))`
+        `CREATE TABLE "${world.schema}".processed_charges (charge_id text, description text CHECK (description IS DISTINCT FROM 'refused by a constraint'))`
       )
     })
     const { io } = await run(inputs)
     expect(io.failed).toBeUndefined()
     expect(io.outputs.rejected_count).toBe('4')
     for (const bad of [...malformed, refused]) expect(io.warnings.join('\n')).toContain(`Quarantined charge ${bad.id} in stripe_sync_rejects`)
-    const rows = await readTable(db.url, schema)
+    const rows = await readTable(world.db.url, world.schema)
     const ids = new Set(rows.map((r) => r.charge_id))
     for (const c of [...good, nulKey, surrogate]) expect(ids.has(c.id)).toBe(true)
     for (const c of [...malformed, refused]) expect(ids.has(c.id)).toBe(false)
@@ -93,68 +72,74 @@ describe('one bad object never stops the sync', () => {
     // Totals count valid USD charges only: the string "100" is never concatenated in.
     const usd = [...good, nulKey, surrogate].filter((c) => c.currency === 'usd').reduce((n, c) => n + c.amount, 0)
     expect(io.outputs.total_amount_cents).toBe(String(usd))
-    const rejects = await withClient(db.url, (c) => c.query(`SELECT object_id, reason, raw FROM "${schema}".stripe_sync_rejects ORDER BY object_id`))
+    const rejects = await withClient(world.db.url, (c) =>
+      c.query(`SELECT object_id, reason, raw FROM "${world.schema}".stripe_sync_rejects ORDER BY object_id`)
+    )
     expect(rejects.rows.map((r) => r.object_id).sort()).toEqual([...malformed, refused].map((c) => c.id).sort())
     expect(rejects.rows.find((r) => r.object_id === malformed[0]!.id)!.reason).toMatch(/amount is not a whole number of minor units \("100"\)/)
     expect(rejects.rows.find((r) => r.object_id === refused.id)!.reason).toMatch(/Postgres refused it: .*check constraint/)
 
     // Fixed in Stripe (and the constraint dropped): the next run stores them and marks them resolved.
-    for (const bad of malformed) stripe.updateCharge(bad.id, { amount: 700, currency: 'usd' })
-    await withClient(db.url, (c) => c.query(`ALTER TABLE "${schema}".processed_charges DROP CONSTRAINT processed_charges_description_check`))
-    clock += 3600
+    for (const bad of malformed) world.stripe.updateCharge(bad.id, { amount: 700, currency: 'usd' })
+    await withClient(world.db.url, (c) => c.query(`ALTER TABLE "${world.schema}".processed_charges DROP CONSTRAINT processed_charges_description_check`))
+    world.clock += 3600
     const again = await run(inputs)
     expect(again.io.failed).toBeUndefined()
-    const after = new Set((await readTable(db.url, schema)).map((r) => r.charge_id))
+    const after = new Set((await readTable(world.db.url, world.schema)).map((r) => r.charge_id))
     for (const c of [...malformed, refused]) expect(after.has(c.id)).toBe(true)
-    const open = await withClient(db.url, (c) => c.query(`SELECT count(*)::int AS n FROM "${schema}".stripe_sync_rejects WHERE resolved_at IS NULL`))
+    const open = await withClient(world.db.url, (c) =>
+      c.query(`SELECT count(*)::int AS n FROM "${world.schema}".stripe_sync_rejects WHERE resolved_at IS NULL`)
+    )
     expect(open.rows[0].n).toBe(0)
   })
 
   it('a replayed event carrying such values does not block incremental runs', async () => {
-    stripe.addCharges(generateCharges({ count: 20, seed: 5, from: clock - DAY, to: clock - 3600 }))
+    world.stripe.addCharges(generateCharges({ count: 20, seed: 5, from: world.clock - DAY, to: world.clock - 3600 }))
     await run({ incremental: 'true' })
-    const target = stripe.allCharges()[3]!
-    clock += 600
-    const changed = stripe.updateCharge(target.id, { metadata: { 'k\u0000ey': '\uDC00' } })
-    stripe.emit('charge.updated', { ...changed, description: 'x\u0000\uD800' })
-    clock += 60
+    const target = world.stripe.allCharges()[3]!
+    world.clock += 600
+    const changed = world.stripe.updateCharge(target.id, { metadata: { 'k\u0000ey': '\uDC00' } })
+    world.stripe.emit('charge.updated', { ...changed, description: 'x\u0000\uD800' })
+    world.clock += 60
     const { io } = await run({ incremental: 'true' })
     expect(io.failed).toBeUndefined()
     expect(io.outputs.charges_updated).toBe('1')
-    const row = (await readTable(db.url, schema)).find((r) => r.charge_id === target.id)!
+    const row = (await readTable(world.db.url, world.schema)).find((r) => r.charge_id === target.id)!
     expect(row.metadata).toEqual({ key: '\uFFFD' })
   })
 })
 
 describe('high-value alerts fire once per charge', () => {
   it('overlapping windows and re-runs alert nothing twice; a charge that succeeds later is alerted then; a dry run lists all', async () => {
-    const big = charge(clock - 3 * 3600, { amount: 500_000 })
-    const pending = charge(clock - 2 * 3600, { amount: 900_000, status: 'pending' })
-    stripe.addCharges([...generateCharges({ count: 30, seed: 8, from: clock - DAY, to: clock - 7200 }), big, pending])
+    const big = charge(world.clock - 3 * 3600, { amount: 500_000 })
+    const pending = charge(world.clock - 2 * 3600, { amount: 900_000, status: 'pending' })
+    world.stripe.addCharges([...generateCharges({ count: 30, seed: 8, from: world.clock - DAY, to: world.clock - 7200 }), big, pending])
     const inputs = { 'created-after': '6h', 'high-value-threshold': 'usd:3000' }
     const first = await run(inputs)
-    const qualifying = stripe
+    const qualifying = world.stripe
       .allCharges()
-      .filter((c) => c.status === 'succeeded' && c.currency === 'usd' && c.amount >= 300_000 && c.created >= clock - 6 * 3600)
+      .filter((c) => c.status === 'succeeded' && c.currency === 'usd' && c.amount >= 300_000 && c.created >= world.clock - 6 * 3600)
     expect(first.io.outputs.high_value_count).toBe(String(qualifying.length))
     expect(first.io.notices.some((n) => n.includes(big.id))).toBe(true)
     expect(first.io.notices.some((n) => n.includes(pending.id))).toBe(false)
 
-    clock += 3600
+    world.clock += 3600
     const second = await run(inputs)
     expect(second.io.outputs.high_value_count).toBe('0')
     expect(second.io.notices.filter((n) => n.startsWith('High-value'))).toEqual([])
     expect(second.io.summary).not.toContain('High-value charges')
 
-    stripe.succeed(pending.id)
-    clock += 60
+    world.stripe.succeed(pending.id)
+    world.clock += 60
     const third = await run(inputs)
     expect(JSON.parse(third.io.outputs.high_value_charges!).map((h: { id: string }) => h.id)).toEqual([pending.id])
 
     const dry = await run({ ...inputs, 'dry-run': 'true', 'created-after': '1d' })
     expect(Number(dry.io.outputs.high_value_count)).toBeGreaterThanOrEqual(2)
     expect(dry.io.summary).toContain('a dry run remembers nothing: every one that qualifies is listed')
-    const alerted = await withClient(db.url, (c) => c.query(`SELECT count(*)::int AS n FROM "${schema}".processed_charges WHERE alerted_at IS NOT NULL`))
+    const alerted = await withClient(world.db.url, (c) =>
+      c.query(`SELECT count(*)::int AS n FROM "${world.schema}".processed_charges WHERE alerted_at IS NOT NULL`)
+    )
     expect(alerted.rows[0].n).toBe(qualifying.length + 1)
   })
 })
@@ -163,7 +148,7 @@ describe('customer data is private where the run is public', () => {
   const email = 'jane.doe@example.com'
   const secretText = 'Therapy session for J. Doe'
   beforeEach(() => {
-    stripe.addCharges([charge(clock - 600, { amount: 900_000, receipt_email: email, description: secretText })])
+    world.stripe.addCharges([charge(world.clock - 600, { amount: 900_000, receipt_email: email, description: secretText })])
   })
   const everything = (io: ReturnType<typeof recorder>) => io.everything()
 
@@ -186,7 +171,7 @@ describe('customer data is private where the run is public', () => {
       if (shown) expect(io.summary).toContain(shown)
     }
     // The database always has everything.
-    const row = (await readTable(db.url, schema))[0]!
+    const row = (await readTable(world.db.url, world.schema))[0]!
     expect([row.customer_email, row.description]).toEqual([email, secretText])
   })
 })
@@ -199,7 +184,10 @@ describe('a public repository keeps the money private', () => {
     ['public', false],
     ['unknown visibility', undefined]
   ] as const)('%s, default inputs: no amount in the summary, annotations or log; the outputs keep them', async (_name, repositoryPrivate) => {
-    stripe.addCharges([charge(clock - 900, { amount: 1_234_567, receipt_email: 'cfo@bigclient-corp.com' }), charge(clock - 800, { amount: 4200 })])
+    world.stripe.addCharges([
+      charge(world.clock - 900, { amount: 1_234_567, receipt_email: 'cfo@bigclient-corp.com' }),
+      charge(world.clock - 800, { amount: 4200 })
+    ])
     const { io } = await run({ 'high-value-threshold': '1000' }, { repositoryPrivate })
     expect(io.failed).toBeUndefined()
     expect(io.summary.split('\n\n')[1]).toMatch(/^_Amounts are hidden because this repository.*`summary-amounts: show`/)
@@ -212,7 +200,7 @@ describe('a public repository keeps the money private', () => {
   })
 
   it('private repository: amounts shown', async () => {
-    stripe.addCharges([charge(clock - 900, { amount: 1_234_567 })])
+    world.stripe.addCharges([charge(world.clock - 900, { amount: 1_234_567 })])
     const { io } = await run({ 'high-value-threshold': '1000' }, { repositoryPrivate: true })
     expect(io.summary).toContain('12,345.67&nbsp;USD')
     expect(io.notices.join('\n')).toContain('12,345.67 USD')
@@ -221,19 +209,19 @@ describe('a public repository keeps the money private', () => {
   })
 
   it('a quarantine warning does not echo customer data, and is cut', async () => {
-    const bad = { ...charge(clock - 700), currency: 'jane.secret@bigclient.com' } as unknown as Stripe.Charge
-    stripe.addCharges([bad])
+    const bad = { ...charge(world.clock - 700), currency: 'jane.secret@bigclient.com' } as unknown as Stripe.Charge
+    world.stripe.addCharges([bad])
     const { io } = await run({}, { repositoryPrivate: false })
     const warning = io.warnings.find((w) => w.includes(`Quarantined charge ${bad.id}`))!
     expect(warning).toContain('currency is not a three-letter code ("j…@b….com")')
     expect(published(io)).not.toContain('bigclient')
     // The table keeps the whole value, for whoever can read the database.
-    const rejects = await withClient(db.url, (c) => c.query(`SELECT reason FROM "${schema}".stripe_sync_rejects`))
+    const rejects = await withClient(world.db.url, (c) => c.query(`SELECT reason FROM "${world.schema}".stripe_sync_rejects`))
     expect(rejects.rows[0].reason).toContain('jane.secret@bigclient.com')
   })
 
   it('customer-details: show on a public repository warns once that customer data is published', async () => {
-    stripe.addCharges([charge(clock - 900, { receipt_email: 'jane@bigclient-corp.com' })])
+    world.stripe.addCharges([charge(world.clock - 900, { receipt_email: 'jane@bigclient-corp.com' })])
     const { io } = await run({ 'customer-details': 'show' }, { repositoryPrivate: false })
     expect(io.warnings.filter((w) => /public/.test(w))).toEqual([expect.stringContaining('customer emails and descriptions (customer-details: show)')])
     expect(io.summary).toContain('jane@bigclient-corp.com')
@@ -243,10 +231,10 @@ describe('a public repository keeps the money private', () => {
 describe('passwords that look like ordinary text', () => {
   it.each(['1000', 'test', 'postgres', 'a'])('password %p: outputs, JSON and links stay intact, and it never shows as a password', async (password) => {
     const role = `spm_weak_${Math.random().toString(36).slice(2, 8)}`
-    await withClient(db.url, (c) => c.query(`CREATE ROLE ${role} LOGIN SUPERUSER PASSWORD '${password}'`))
+    await withClient(world.db.url, (c) => c.query(`CREATE ROLE ${role} LOGIN SUPERUSER PASSWORD '${password}'`))
     try {
-      stripe.addCharges([charge(clock - 600, { amount: 100000 }), charge(clock - 500, { amount: 1000 })])
-      const url = new URL(db.url)
+      world.stripe.addCharges([charge(world.clock - 600, { amount: 100000 }), charge(world.clock - 500, { amount: 1000 })])
+      const url = new URL(world.db.url)
       url.username = role
       url.password = password
       const { io } = await run({}, { url: url.toString() })
@@ -266,7 +254,7 @@ describe('passwords that look like ordinary text', () => {
       expect(failed.io.failed).toMatch(/could not connect/)
       expect(failed.io.everything()).not.toContain(`:${password}@`)
     } finally {
-      await withClient(db.url, async (c) => {
+      await withClient(world.db.url, async (c) => {
         await c.query(`DROP OWNED BY ${role}`)
         await c.query(`DROP ROLE ${role}`)
       })
@@ -282,15 +270,15 @@ describe('names, loops and keys', () => {
   ])('refuses %p before any request', async (inputs, message) => {
     const { io } = await run(inputs)
     expect(io.failed).toMatch(message)
-    expect(stripe.requests).toHaveLength(0)
+    expect(world.stripe.requests).toHaveLength(0)
   })
 
   it('accepts the longest table name and creates every derived name', async () => {
-    stripe.addCharges([charge(clock - 600)])
+    world.stripe.addCharges([charge(world.clock - 600)])
     const { io } = await run({ table: 'c'.repeat(48) })
     expect(io.failed).toBeUndefined()
-    const names = await withClient(db.url, (c) =>
-      c.query(`SELECT relname FROM pg_class JOIN pg_namespace n ON n.oid = relnamespace WHERE nspname = $1 AND relname LIKE 'ccc%'`, [schema])
+    const names = await withClient(world.db.url, (c) =>
+      c.query(`SELECT relname FROM pg_class JOIN pg_namespace n ON n.oid = relnamespace WHERE nspname = $1 AND relname LIKE 'ccc%'`, [world.schema])
     )
     expect(names.rows.map((r) => r.relname).sort()).toEqual([
       `${'c'.repeat(48)}`,
@@ -302,30 +290,25 @@ describe('names, loops and keys', () => {
   })
 
   it("says clearly when the table name is another table's daily view", async () => {
-    stripe.addCharges([charge(clock - 600)])
+    world.stripe.addCharges([charge(world.clock - 600)])
     await run()
     const { io } = await run({ table: 'processed_charges_daily' })
     expect(io.failed).toMatch(/"processed_charges_daily" is a view, not a table the action can write to\. Choose another name/)
   })
 
   it('stops with a clear error when a proxy repeats pages, instead of paging forever', async () => {
-    await stripe.stop()
-    stripe = new StripeStandIn({ ignoreCursor: true })
-    stripe.now = () => clock
-    await stripe.start()
-    stripe.addCharges(generateCharges({ count: 250, seed: 9, from: clock - DAY, to: clock - 60 }))
+    await world.replaceStandIn({ ignoreCursor: true })
+    world.stripe.addCharges(generateCharges({ count: 250, seed: 9, from: world.clock - DAY, to: world.clock - 60 }))
     const { io } = await run({ limit: '1000' })
     expect(io.failed).toMatch(/^Stripe returned the cursor object again when asked for the page after ch_\w+: the listing would never end/)
-    expect(stripe.requests.length).toBeLessThan(5)
+    expect(world.stripe.requests.length).toBeLessThan(5)
   })
 
   it('a wrong key creates nothing in the database', async () => {
-    await stripe.stop()
-    stripe = new StripeStandIn({ keys: ['sk_test_TheRightOne'] })
-    await stripe.start()
+    await world.replaceStandIn({ keys: ['sk_test_TheRightOne'] })
     const { io } = await run({ objects: 'all', incremental: 'true' })
     expect(io.failed).toMatch(/Stripe rejected the API key/)
-    const exists = await withClient(db.url, (c) => c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]))
+    const exists = await withClient(world.db.url, (c) => c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [world.schema]))
     expect(exists.rowCount).toBe(0)
   })
 })

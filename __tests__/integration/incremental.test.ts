@@ -1,50 +1,28 @@
 import type Stripe from 'stripe'
 import { runAction } from '../../src/main.js'
 import { generateCharges, makeCharge, randomId, seededRandom, FAST_RETRY } from '../../test-support/fixtures.js'
-import { dropSchema, startPostgres, uniqueSchema, withClient, type TestPostgres } from '../../test-support/postgres.js'
+import { withClient } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
-import { StripeStandIn } from '../../test-support/stripe-standin.js'
+import { World } from '../../test-support/world.js'
 import { readTable, tableDifferences } from '../../test-support/table.js'
 
 const KEY = 'sk_test_IncrementalKey1234'
 const DAY = 86400
 
-let db: TestPostgres
-let stripe: StripeStandIn
-let schema: string
-/** The shared clock of the stand-in and the action, in Unix seconds. */
-let clock: number
-
-beforeAll(async () => {
-  db = await startPostgres()
-})
-afterAll(async () => {
-  await db?.stop()
-})
-beforeEach(async () => {
-  schema = uniqueSchema('inc')
-  clock = Math.floor(Date.UTC(2026, 10, 26, 12) / 1000)
-  stripe = new StripeStandIn()
-  stripe.now = () => clock
-  await stripe.start()
-})
-afterEach(async () => {
-  await stripe.stop()
-  await dropSchema(db.url, schema)
-})
+const world = new World('inc', { start: Math.floor(Date.UTC(2026, 10, 26, 12) / 1000) })
 
 async function run(inputs: Record<string, string> = {}) {
   const io = recorder({
     'stripe-secret-key': KEY,
-    'database-url': db.url,
-    'stripe-api-base': stripe.url,
-    schema,
+    'database-url': world.db.url,
+    'stripe-api-base': world.stripe.url,
+    schema: world.schema,
     incremental: 'true',
     limit: 'all',
     status: 'all',
     ...inputs
   })
-  const outcome = await runAction(io, { env: {}, now: new Date(clock * 1000), retry: FAST_RETRY })
+  const outcome = await runAction(io, { env: {}, now: new Date(world.clock * 1000), retry: FAST_RETRY })
   if (io.failed) throw new Error(`run failed: ${io.failed}`)
   return { io, outcome }
 }
@@ -54,46 +32,46 @@ function newCharge(created: number, status: Stripe.Charge.Status = 'succeeded'):
   return makeCharge({ id: randomId('ch_3', random), created, amount: 1000 + Math.floor(random() * 9000), currency: 'usd', status })
 }
 
-const truth = (statuses = ['succeeded', 'pending', 'failed']) => stripe.allCharges().filter((c) => statuses.includes(c.status))
-const table = () => readTable(db.url, schema)
+const truth = (statuses = ['succeeded', 'pending', 'failed']) => world.stripe.allCharges().filter((c) => statuses.includes(c.status))
+const table = () => readTable(world.db.url, world.schema)
 
 describe('incremental sync', () => {
   it('stores exactly the charges created between two runs', async () => {
-    stripe.addCharges(generateCharges({ count: 200, seed: 1, from: clock - 20 * DAY, to: clock - 60 }))
+    world.stripe.addCharges(generateCharges({ count: 200, seed: 1, from: world.clock - 20 * DAY, to: world.clock - 60 }))
     const first = await run()
     expect(first.io.outputs.charges_stored).toBe('200')
     expect(first.io.summary).toContain('| Mode | incremental (first run: backfill) |')
-    expect(first.io.outputs.cursor).toBe(new Date((clock - 6) * 1000).toISOString().replace('.000Z', 'Z'))
+    expect(first.io.outputs.cursor).toBe(new Date((world.clock - 6) * 1000).toISOString().replace('.000Z', 'Z'))
 
-    clock += 3600
-    const fresh = Array.from({ length: 30 }, (_, i) => stripe.createCharge(newCharge(clock - 3000 + i * 60)))
-    const before = stripe.requests.length
+    world.clock += 3600
+    const fresh = Array.from({ length: 30 }, (_, i) => world.stripe.createCharge(newCharge(world.clock - 3000 + i * 60)))
+    const before = world.stripe.requests.length
     const second = await run()
     expect(second.io.outputs.charges_stored).toBe('30')
     expect(second.io.outputs.charges_updated).toBe('0')
     expect(second.io.outputs.charge_count).toBe('30')
     // The 30 charge.succeeded events are replayed, but their charges are swept, not re-fetched.
     expect(second.io.outputs.events_processed).toBe('30')
-    expect(stripe.requests.slice(before).filter((r) => r.path.startsWith('/v1/charges/'))).toHaveLength(0)
+    expect(world.stripe.requests.slice(before).filter((r) => r.path.startsWith('/v1/charges/'))).toHaveLength(0)
     expect(tableDifferences(await table(), truth())).toEqual([])
     for (const c of fresh) expect(second.io.summary).toContain(c.id)
   })
 
   it('an idle run makes at most 2 Stripe requests', async () => {
-    stripe.addCharges(generateCharges({ count: 150, seed: 2, from: clock - 5 * DAY, to: clock - 60 }))
+    world.stripe.addCharges(generateCharges({ count: 150, seed: 2, from: world.clock - 5 * DAY, to: world.clock - 60 }))
     await run()
-    clock += 600
-    const before = stripe.requests.length
+    world.clock += 600
+    const before = world.stripe.requests.length
     const idle = await run()
     expect(idle.io.outputs.charges_stored).toBe('0')
-    expect(stripe.requests.length - before).toBeLessThanOrEqual(2)
+    expect(world.stripe.requests.length - before).toBeLessThanOrEqual(2)
   })
 
   it('stores each of 250 charges created in one second once, across the cursor and page boundaries', async () => {
-    const burst = clock - 2 * DAY
-    stripe.addCharges(generateCharges({ count: 80, seed: 3, from: clock - 4 * DAY, to: burst - 1 }))
-    stripe.addCharges(Array.from({ length: 250 }, () => newCharge(burst)))
-    stripe.addCharges(generateCharges({ count: 40, seed: 4, from: burst + 1, to: clock - 60 }))
+    const burst = world.clock - 2 * DAY
+    world.stripe.addCharges(generateCharges({ count: 80, seed: 3, from: world.clock - 4 * DAY, to: burst - 1 }))
+    world.stripe.addCharges(Array.from({ length: 250 }, () => newCharge(burst)))
+    world.stripe.addCharges(generateCharges({ count: 40, seed: 4, from: burst + 1, to: world.clock - 60 }))
     // 120 a run: the cursor stops inside the burst twice.
     const stored: number[] = []
     for (let i = 0; i < 5; i++) stored.push(Number((await run({ limit: '120' })).io.outputs.charges_stored))
@@ -102,12 +80,12 @@ describe('incremental sync', () => {
   })
 
   it('updates rows after a refund and a dispute', async () => {
-    stripe.addCharges(generateCharges({ count: 60, seed: 6, from: clock - 10 * DAY, to: clock - 60 }))
+    world.stripe.addCharges(generateCharges({ count: 60, seed: 6, from: world.clock - 10 * DAY, to: world.clock - 60 }))
     await run()
-    const [a, b] = stripe.allCharges().filter((c) => c.status === 'succeeded' && c.amount_refunded === 0)
-    clock += 1800
-    stripe.refund(a!.id, 500)
-    stripe.dispute(b!.id)
+    const [a, b] = world.stripe.allCharges().filter((c) => c.status === 'succeeded' && c.amount_refunded === 0)
+    world.clock += 1800
+    world.stripe.refund(a!.id, 500)
+    world.stripe.dispute(b!.id)
     const second = await run()
     expect(second.io.outputs.charges_updated).toBe('2')
     expect(second.io.outputs.events_processed).toBe('2')
@@ -119,19 +97,19 @@ describe('incremental sync', () => {
   })
 
   it('stores a pending charge once it succeeds, with status: succeeded', async () => {
-    stripe.addCharges(generateCharges({ count: 50, seed: 7, from: clock - 3 * DAY, to: clock - 3600 }))
-    const pending = stripe.createCharge(newCharge(clock - 1800, 'pending'))
+    world.stripe.addCharges(generateCharges({ count: 50, seed: 7, from: world.clock - 3 * DAY, to: world.clock - 3600 }))
+    const pending = world.stripe.createCharge(newCharge(world.clock - 1800, 'pending'))
     await run({ status: 'succeeded' })
     expect((await table()).some((r) => r.charge_id === pending.id)).toBe(false)
-    clock += 3600
-    stripe.succeed(pending.id)
+    world.clock += 3600
+    world.stripe.succeed(pending.id)
     const second = await run({ status: 'succeeded' })
     expect(second.io.outputs.charges_stored).toBe('1')
     expect(tableDifferences(await table(), truth(['succeeded']))).toEqual([])
   })
 
   it('chunks 1,000 charges with limit 300 over four runs', async () => {
-    stripe.addCharges(generateCharges({ count: 1000, seed: 8, from: clock - 30 * DAY, to: clock - 60 }))
+    world.stripe.addCharges(generateCharges({ count: 1000, seed: 8, from: world.clock - 30 * DAY, to: world.clock - 60 }))
     const stored: string[] = []
     const cursors: string[] = []
     for (let i = 0; i < 4; i++) {
@@ -142,17 +120,14 @@ describe('incremental sync', () => {
     expect(stored).toEqual(['300', '300', '300', '100'])
     expect([...cursors].sort()).toEqual(cursors)
     expect(tableDifferences(await table(), truth())).toEqual([])
-    const state = await withClient(db.url, (c) => c.query(`SELECT * FROM "${schema}".stripe_sync_state`))
+    const state = await withClient(world.db.url, (c) => c.query(`SELECT * FROM "${world.schema}".stripe_sync_state`))
     expect(state.rows).toHaveLength(1)
     expect(state.rows[0]).toMatchObject({ account: 'self:test', table_name: 'processed_charges', status_filter: 'all', api_version: '2026-10-28.endive' })
   })
 
   it('one of two overlapping runs syncs, the other skips without writing', async () => {
-    await stripe.stop()
-    stripe = new StripeStandIn({ latencyMs: 20 })
-    stripe.now = () => clock
-    await stripe.start()
-    stripe.addCharges(generateCharges({ count: 600, seed: 9, from: clock - 10 * DAY, to: clock - 60 }))
+    await world.replaceStandIn({ latencyMs: 20 })
+    world.stripe.addCharges(generateCharges({ count: 600, seed: 9, from: world.clock - 10 * DAY, to: world.clock - 60 }))
     const [x, y] = await Promise.all([run(), run()])
     const outputs = [x.io.outputs, y.io.outputs]
     expect(outputs.map((o) => o.skipped).sort()).toEqual(['false', 'true'])
@@ -164,10 +139,10 @@ describe('incremental sync', () => {
   })
 
   it('waits up to lock-timeout for the other run, then proceeds', async () => {
-    stripe.addCharges(generateCharges({ count: 30, seed: 10, from: clock - DAY, to: clock - 60 }))
-    await withClient(db.url, async (holder) => {
-      await holder.query("SELECT pg_advisory_lock(hashtext('stripe-payment-monitor'), hashtext($1))", [schema])
-      setTimeout(() => void holder.query("SELECT pg_advisory_unlock(hashtext('stripe-payment-monitor'), hashtext($1))", [schema]), 400)
+    world.stripe.addCharges(generateCharges({ count: 30, seed: 10, from: world.clock - DAY, to: world.clock - 60 }))
+    await withClient(world.db.url, async (holder) => {
+      await holder.query("SELECT pg_advisory_lock(hashtext('stripe-payment-monitor'), hashtext($1))", [world.schema])
+      setTimeout(() => void holder.query("SELECT pg_advisory_unlock(hashtext('stripe-payment-monitor'), hashtext($1))", [world.schema]), 400)
       const { io } = await run({ 'lock-timeout': '5' })
       expect(io.outputs.skipped).toBe('false')
       expect(io.outputs.charges_stored).toBe('30')
@@ -175,26 +150,26 @@ describe('incremental sync', () => {
   })
 
   it('re-sweeps and warns when the event cursor is older than Stripe keeps events', async () => {
-    stripe.addCharges(generateCharges({ count: 100, seed: 11, from: clock - 60 * DAY, to: clock - 60 }))
+    world.stripe.addCharges(generateCharges({ count: 100, seed: 11, from: world.clock - 60 * DAY, to: world.clock - 60 }))
     await run()
-    const old = stripe.allCharges().find((c) => c.status === 'succeeded' && c.created < clock - 40 * DAY)!
-    clock += DAY
-    stripe.refund(old.id)
-    clock += 34 * DAY
+    const old = world.stripe.allCharges().find((c) => c.status === 'succeeded' && c.created < world.clock - 40 * DAY)!
+    world.clock += DAY
+    world.stripe.refund(old.id)
+    world.clock += 34 * DAY
     const second = await run()
     expect(second.io.warnings.join('\n')).toMatch(/change-event cursor is too old .* re-sweeping charges created from/)
     expect(second.io.summary).toContain('| Re-sweep | yes')
     expect((await table()).find((r) => r.charge_id === old.id)!.refunded).toBe(true)
     expect(tableDifferences(await table(), truth())).toEqual([])
     // The cursor is fresh again: the next run replays events normally.
-    clock += 3600
+    world.clock += 3600
     const third = await run()
     expect(third.io.warnings).toEqual([])
   })
 
   it('starts from created-after on the first run', async () => {
-    stripe.addCharges(generateCharges({ count: 100, seed: 12, from: clock - 20 * DAY, to: clock - 60 }))
-    const from = clock - 5 * DAY
+    world.stripe.addCharges(generateCharges({ count: 100, seed: 12, from: world.clock - 20 * DAY, to: world.clock - 60 }))
+    const from = world.clock - 5 * DAY
     const { io } = await run({ 'created-after': String(from) })
     expect(
       tableDifferences(
@@ -207,6 +182,6 @@ describe('incremental sync', () => {
 
   it('refuses dry-run with incremental', async () => {
     await expect(run({ 'dry-run': 'true' })).rejects.toThrow(/Input `incremental`: cannot be combined with `dry-run: true`/)
-    expect(stripe.requests).toHaveLength(0)
+    expect(world.stripe.requests).toHaveLength(0)
   })
 })

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs'
 import type Stripe from 'stripe'
 import { runAction } from '../../src/main.js'
 import { generateAccount, type Account } from '../../test-support/account.js'
-import { dropSchema, startPostgres, uniqueSchema, withClient, type TestPostgres } from '../../test-support/postgres.js'
+import { withClient } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
-import { StripeStandIn } from '../../test-support/stripe-standin.js'
-import { removeScratch, scratchDir } from '../../test-support/scratch.js'
+import { World } from '../../test-support/world.js'
+import { scratchDir } from '../../test-support/scratch.js'
 import {
   differences,
   expectedBalanceTransactionRow,
@@ -18,44 +18,25 @@ import {
   tableDifferences
 } from '../../test-support/table.js'
 
-afterAll(removeScratch)
-
 // The money's whole path: charges, their balance transactions (fees, net), refunds, disputes and
 // payouts, reconciled payout by payout, against a stand-in that serves a linked account.
 const DAY = 86400
 
-let db: TestPostgres
-let stripe: StripeStandIn
-let schema: string
-let clock: number
 let account: Account
-
-beforeAll(async () => {
-  db = await startPostgres()
-})
-afterAll(async () => {
-  await db?.stop()
-})
-beforeEach(async () => {
-  schema = uniqueSchema('recon')
-  clock = Math.floor(Date.UTC(2026, 10, 26, 12) / 1000)
-  stripe = new StripeStandIn()
-  stripe.now = () => clock
-  account = generateAccount({ count: 900, seed: 77, from: clock - 40 * DAY, to: clock - 600, now: clock - 300, disputeRate: 0.03 })
-  stripe.addAccount(account)
-  await stripe.start()
-})
-afterEach(async () => {
-  await stripe.stop()
-  await dropSchema(db.url, schema)
+const world = new World('recon', {
+  start: Math.floor(Date.UTC(2026, 10, 26, 12) / 1000),
+  setup: ({ stripe, clock }) => {
+    account = generateAccount({ count: 900, seed: 77, from: clock - 40 * DAY, to: clock - 600, now: clock - 300, disputeRate: 0.03 })
+    stripe.addAccount(account)
+  }
 })
 
 async function run(inputs: Record<string, string> = {}, env: Record<string, string> = { RUNNER_TEMP: scratchDir('runner-temp') }) {
   const io = recorder({
     'stripe-secret-key': 'sk_test_Reconcile123',
-    'database-url': db.url,
-    'stripe-api-base': stripe.url,
-    schema,
+    'database-url': world.db.url,
+    'stripe-api-base': world.stripe.url,
+    schema: world.schema,
     objects: 'charges, balance_transactions, refunds, disputes, payouts',
     limit: 'all',
     status: 'all',
@@ -63,19 +44,24 @@ async function run(inputs: Record<string, string> = {}, env: Record<string, stri
     'max-total-requests-per-second': '100',
     ...inputs
   })
-  const outcome = await runAction(io, { env, now: new Date(clock * 1000), retry: FAST_RETRY, repositoryPrivate: true })
+  const outcome = await runAction(io, { env, now: new Date(world.clock * 1000), retry: FAST_RETRY, repositoryPrivate: true })
   return { io, outcome }
 }
 
 /** Every table equals what the stand-in serves now, column by column. */
 async function tablesEqualStripe(): Promise<void> {
-  expect(tableDifferences(await readTable(db.url, schema), stripe.allCharges())).toEqual([])
+  expect(tableDifferences(await readTable(world.db.url, world.schema), world.stripe.allCharges())).toEqual([])
   expect(
-    differences(await readRows(db.url, schema, 'stripe_balance_transactions'), stripe.balanceTransactions.all(), 'id', expectedBalanceTransactionRow)
+    differences(
+      await readRows(world.db.url, world.schema, 'stripe_balance_transactions'),
+      world.stripe.balanceTransactions.all(),
+      'id',
+      expectedBalanceTransactionRow
+    )
   ).toEqual([])
-  expect(differences(await readRows(db.url, schema, 'stripe_refunds'), stripe.refunds.all(), 'id', expectedRefundRow)).toEqual([])
-  expect(differences(await readRows(db.url, schema, 'stripe_disputes'), stripe.disputes.all(), 'id', expectedDisputeRow)).toEqual([])
-  expect(differences(await readRows(db.url, schema, 'stripe_payouts'), stripe.payouts.all(), 'id', expectedPayoutRow)).toEqual([])
+  expect(differences(await readRows(world.db.url, world.schema, 'stripe_refunds'), world.stripe.refunds.all(), 'id', expectedRefundRow)).toEqual([])
+  expect(differences(await readRows(world.db.url, world.schema, 'stripe_disputes'), world.stripe.disputes.all(), 'id', expectedDisputeRow)).toEqual([])
+  expect(differences(await readRows(world.db.url, world.schema, 'stripe_payouts'), world.stripe.payouts.all(), 'id', expectedPayoutRow)).toEqual([])
 }
 
 interface Truth {
@@ -91,7 +77,7 @@ interface Truth {
 /** A payout's reconciliation computed from the stand-in's own records, not through the view. */
 function truthOf(payout: Stripe.Payout): Truth {
   const t: Truth = { count: 0, charges: 0, refunds: 0, disputes: 0, fees: 0, other: 0, net: 0 }
-  for (const txn of stripe.payoutTransactions(payout.id)) {
+  for (const txn of world.stripe.payoutTransactions(payout.id)) {
     t.count += 1
     t.net += txn.net
     t.fees -= txn.fee
@@ -105,7 +91,7 @@ function truthOf(payout: Stripe.Payout): Truth {
 }
 
 async function reconciliation(): Promise<Map<string, Record<string, string | boolean | null>>> {
-  const rows = await withClient(db.url, (c) => c.query(`SELECT * FROM "${schema}".stripe_payout_reconciliation`))
+  const rows = await withClient(world.db.url, (c) => c.query(`SELECT * FROM "${world.schema}".stripe_payout_reconciliation`))
   return new Map(rows.rows.map((r) => [r.payout_id as string, r]))
 }
 
@@ -140,8 +126,8 @@ describe('reconciliation', () => {
 
   it('keeps a journal whose debits equal its credits, payout by payout, and writes it as CSV', async () => {
     const { io } = await run({})
-    const lines = await withClient(db.url, (c) =>
-      c.query(`SELECT payout_id, account, debit_minor::bigint AS d, credit_minor::bigint AS c FROM "${schema}".stripe_journal`)
+    const lines = await withClient(world.db.url, (c) =>
+      c.query(`SELECT payout_id, account, debit_minor::bigint AS d, credit_minor::bigint AS c FROM "${world.schema}".stripe_journal`)
     )
     const sums = new Map<string, { d: number; c: number; bank: number }>()
     for (const l of lines.rows) {
@@ -172,8 +158,8 @@ describe('reconciliation', () => {
 
   it('gives each charge its fee and net, and totals gain fees per currency', async () => {
     const { io } = await run()
-    const fees = await withClient(db.url, (c) =>
-      c.query(`SELECT charge_id, settlement_currency, fee::bigint AS fee, net::bigint AS net, exchange_rate FROM "${schema}".stripe_charge_fees`)
+    const fees = await withClient(world.db.url, (c) =>
+      c.query(`SELECT charge_id, settlement_currency, fee::bigint AS fee, net::bigint AS net, exchange_rate FROM "${world.schema}".stripe_charge_fees`)
     )
     const bts = new Map(account.balanceTransactions.map((t) => [t.id, t]))
     const succeeded = account.charges.filter((c) => c.status === 'succeeded')
@@ -193,21 +179,21 @@ describe('reconciliation', () => {
 
   it('replays events: a failed refund, disputes won and lost, a failed payout', async () => {
     await run({ incremental: 'true' })
-    clock += 3600
+    world.clock += 3600
     const refund = account.refunds[0]!
     const [won, lost] = account.disputes
     const payout = account.payouts.find((p) => p.status === 'paid')!
-    stripe.failRefund(refund.id)
-    stripe.closeDispute(won!.id, 'won')
-    stripe.closeDispute(lost!.id, 'lost')
-    stripe.failPayout(payout.id)
-    clock += 60
+    world.stripe.failRefund(refund.id)
+    world.stripe.closeDispute(won!.id, 'won')
+    world.stripe.closeDispute(lost!.id, 'lost')
+    world.stripe.failPayout(payout.id)
+    world.clock += 60
     const { io } = await run({ incremental: 'true' })
     expect(io.failed).toBeUndefined()
     await tablesEqualStripe()
-    const refunds = await readRows(db.url, schema, 'stripe_refunds')
+    const refunds = await readRows(world.db.url, world.schema, 'stripe_refunds')
     expect(refunds.find((r) => r.id === refund.id)!.status).toBe('failed')
-    const disputes = await readRows(db.url, schema, 'stripe_disputes')
+    const disputes = await readRows(world.db.url, world.schema, 'stripe_disputes')
     expect(disputes.find((d) => d.id === won!.id)!.status).toBe('won')
     expect(disputes.find((d) => d.id === lost!.id)!.status).toBe('lost')
     const row = (await reconciliation()).get(payout.id)!
@@ -219,27 +205,27 @@ describe('reconciliation', () => {
 
   it('brings pending balance transactions up to date without events or re-listing history', async () => {
     await run({ incremental: 'true' })
-    const pending = async () => (await readRows(db.url, schema, 'stripe_balance_transactions')).filter((r) => r.status === 'pending').length
+    const pending = async () => (await readRows(world.db.url, world.schema, 'stripe_balance_transactions')).filter((r) => r.status === 'pending').length
     expect(await pending()).toBeGreaterThan(10)
-    clock += 3 * DAY
-    const before = stripe.requests.length
+    world.clock += 3 * DAY
+    const before = world.stripe.requests.length
     const { io } = await run({ incremental: 'true' })
     expect(io.failed).toBeUndefined()
     expect(await pending()).toBe(0)
     await tablesEqualStripe()
     // The stretch of pending transactions is listed once, not the account's history.
-    const listed = stripe.requests.slice(before).filter((r) => r.path === '/v1/balance_transactions' && r.query.payout === undefined)
+    const listed = world.stripe.requests.slice(before).filter((r) => r.path === '/v1/balance_transactions' && r.query.payout === undefined)
     expect(listed.length).toBeLessThan(10)
   })
 
   it('an idle incremental run of every object is cheap and says "up to date"', async () => {
     await run({ incremental: 'true' })
-    clock += 60
-    const before = stripe.requests.length
+    world.clock += 60
+    const before = world.stripe.requests.length
     const { io } = await run({ incremental: 'true' })
     expect(io.failed).toBeUndefined()
     // One read of the change stream for every object, and nothing to list.
-    const made = stripe.requests.slice(before)
+    const made = world.stripe.requests.slice(before)
     expect(made.map((r) => r.path)).toEqual(['/v1/events'])
     expect(io.outputs.stripe_requests).toBe('1')
     expect(io.summary).toContain('Up to date — no new charges, balance transactions, refunds, disputes or payouts, and no changes, since')
@@ -253,6 +239,6 @@ describe('reconciliation', () => {
     expect(io.failed).toBe(
       'Input `objects`: unknown object "foo". Expected charges, balance_transactions, refunds, disputes, payouts, customers, subscriptions, invoices, a comma-separated list of them, or all.'
     )
-    expect(stripe.requests).toHaveLength(0)
+    expect(world.stripe.requests).toHaveLength(0)
   })
 })
