@@ -35827,7 +35827,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5934);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3507);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -35836,7 +35836,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5934:
+/***/ 3507:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -42359,6 +42359,64 @@ const PAYOUT_RECONCILIATION_VIEW = {
      AND NOT (bt.type = 'payout' AND bt.source_id = p.id)
    GROUP BY p.id, p.arrival_date, p.status, p.currency, p.amount, p.automatic, p.reconciled_at`
 };
+/**
+ * Stripe's `payout_reconciliation.itemized` report in SQL: one row per balance transaction each
+ * reconciled automatic payout paid out, with the objects it came from. Amounts in major units as the
+ * report has them, and `*_minor` beside; per payout `net` sums to the payout's amount when balanced.
+ * With invoices synced, the invoice and subscription of a charge (through its invoice payment).
+ */
+function payoutItemizedView(withInvoices) {
+    return {
+        name: 'stripe_payout_itemized',
+        requires: withInvoices
+            ? ['payouts', 'balance_transactions', 'charges', 'refunds', 'disputes', 'invoices']
+            : ['payouts', 'balance_transactions', 'charges', 'refunds', 'disputes'],
+        version: withInvoices ? 2 : 1,
+        about: "each payout's balance transactions, as Stripe's itemized payout reconciliation report",
+        sql: (schema, tables) => `SELECT p.id AS automatic_payout_id,
+         p.arrival_date AS automatic_payout_effective_at,
+         bt.id AS balance_transaction_id,
+         bt.created_at AS created,
+         bt.available_on,
+         bt.currency,
+         ${major('bt.amount', 'bt.currency')} AS gross,
+         ${major('bt.fee', 'bt.currency')} AS fee,
+         ${major('bt.net', 'bt.currency')} AS net,
+         bt.amount AS gross_minor,
+         bt.fee AS fee_minor,
+         bt.net AS net_minor,
+         bt.reporting_category,
+         bt.source_id,
+         bt.description,
+         c.customer_id,
+         c.customer_email,
+         c.raw->'billing_details'->>'name' AS customer_name,
+         c.charge_id,
+         c.payment_intent_id,
+         ${withInvoices ? 'ip.invoice_id' : 'NULL::text'} AS invoice_id,
+         ${withInvoices ? 'inv.subscription_id' : 'NULL::text'} AS subscription_id,
+         r.id AS refund_id,
+         d.id AS dispute_id,
+         c.raw->'payment_method_details'->'card'->>'brand' AS card_brand,
+         c.raw->'payment_method_details'->'card'->>'country' AS card_country,
+         coalesce(c.raw->>'calculated_statement_descriptor', c.raw->>'statement_descriptor') AS statement_descriptor
+    FROM ${t(schema, tables, 'payouts')} p
+    JOIN ${t(schema, tables, 'balance_transactions')} bt
+      ON bt.payout_id = p.id
+     AND bt.id IS DISTINCT FROM p.balance_transaction_id
+     AND NOT (bt.type = 'payout' AND bt.source_id = p.id)
+    LEFT JOIN ${t(schema, tables, 'refunds')} r ON r.id = bt.source_id
+    LEFT JOIN ${t(schema, tables, 'disputes')} d ON d.id = bt.source_id
+    LEFT JOIN ${t(schema, tables, 'charges')} c ON c.charge_id = coalesce(r.charge_id, d.charge_id, bt.source_id)${withInvoices
+            ? `
+    LEFT JOIN LATERAL (SELECT x.invoice_id FROM ${qualified(schema, 'stripe_invoice_payments')} x
+                        WHERE x.charge_id = c.charge_id OR (x.payment_intent_id IS NOT NULL AND x.payment_intent_id = c.payment_intent_id)
+                        ORDER BY x.invoice_id LIMIT 1) ip ON true
+    LEFT JOIN ${t(schema, tables, 'invoices')} inv ON inv.id = ip.invoice_id`
+            : ''}
+   WHERE p.reconciled_at IS NOT NULL AND p.automatic IS NOT FALSE`
+    };
+}
 /** The journal's accounts, in the order lines are listed. */
 const JOURNAL_ACCOUNTS = [
     'Bank',
@@ -42521,7 +42579,17 @@ const RECEIVABLES_VIEW = {
    GROUP BY currency`
 };
 /** The views with fixed names, in creation order (a view that reads another comes after it). */
-const FIXED_VIEWS = [CHARGE_FEES_VIEW, PAYOUT_RECONCILIATION_VIEW, JOURNAL_VIEW, MRR_VIEW, MRR_MONTHLY_VIEW, RECEIVABLES_VIEW];
+// The itemized view with invoices comes first: when invoices are synced it is made (or replaces the one without).
+const FIXED_VIEWS = [
+    CHARGE_FEES_VIEW,
+    PAYOUT_RECONCILIATION_VIEW,
+    payoutItemizedView(true),
+    payoutItemizedView(false),
+    JOURNAL_VIEW,
+    MRR_VIEW,
+    MRR_MONTHLY_VIEW,
+    RECEIVABLES_VIEW
+];
 /** The views for a run's tables, in creation order. */
 function viewsFor(chargesTable) {
     return [chargeDailyView(chargesTable), ...FIXED_VIEWS];
@@ -42632,7 +42700,10 @@ const INPUT_DEFAULTS = {
     objects: 'charges',
     'max-total-requests-per-second': '',
     'customer-details': '',
-    'summary-amounts': ''
+    'summary-amounts': '',
+    'journal-format': 'csv',
+    'journal-accounts': '',
+    'journal-tax-rate': 'Tax Exempt'
 };
 /** A bad input: names the input and says what it accepts. */
 class InputError extends Error {
@@ -42694,6 +42765,7 @@ function readConfig({ input, env = {}, mask = () => { }, now = new Date(), repos
         customerDetails: parseCustomerDetails(get('customer-details'), repositoryPrivate),
         ...parseSummaryAmounts(get('summary-amounts'), repositoryPrivate),
         repositoryPrivate,
+        ...parseJournal(get('journal-format'), get('journal-accounts'), get('journal-tax-rate')),
         databaseCaCert: parseCaCert(input('database-ca-cert'), dryRun && databaseUrl === '' ? undefined : databaseUrl)
     };
 }
@@ -42745,6 +42817,42 @@ function parseCustomerDetails(value, repositoryPrivate) {
         throw new InputError('customer-details', `"${value}" is not one of show, mask, hide (empty: show on a private repository, mask otherwise).`);
     }
     return mode;
+}
+/** `journal-format`: the files a reconciled payout's journal is written as. */
+const JOURNAL_FORMATS = ['csv', 'xero', 'quickbooks'];
+/** `journal-format`, `journal-accounts`, `journal-tax-rate`; Xero needs a code for every account a journal can use. */
+function parseJournal(format, accounts, taxRate) {
+    const formats = new Set();
+    for (const part of format.split(',').map((p) => p.trim().toLowerCase())) {
+        if (!JOURNAL_FORMATS.includes(part)) {
+            throw new InputError('journal-format', `unknown format "${part}". Expected csv, xero, quickbooks, or a comma-separated combination.`);
+        }
+        formats.add(part);
+    }
+    const names = new Map(JOURNAL_ACCOUNTS.map((a) => [a.toLowerCase(), a]));
+    const mapped = new Map();
+    const form = `Expected Account=code pairs, e.g. Bank=090, Sales=200, Refunds=210, Disputes=215, Stripe fees=404. Accounts: ${JOURNAL_ACCOUNTS.join(', ')}.`;
+    for (const part of accounts.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+        const at = part.indexOf('=');
+        const name = at > 0 ? names.get(part.slice(0, at).trim().toLowerCase()) : undefined;
+        const code = at > 0 ? part.slice(at + 1).trim() : '';
+        if (at <= 0 || code === '')
+            throw new InputError('journal-accounts', `"${part}" is not Account=code. ${form}`);
+        if (!name)
+            throw new InputError('journal-accounts', `unknown account "${part.slice(0, at).trim()}". ${form}`);
+        if (mapped.has(name))
+            throw new InputError('journal-accounts', `${name} is given twice. ${form}`);
+        mapped.set(name, code);
+    }
+    if (formats.has('xero')) {
+        const missing = JOURNAL_ACCOUNTS.filter((a) => !mapped.has(a));
+        if (missing.length > 0) {
+            throw new InputError('journal-accounts', `journal-format xero needs an account code for every account a journal can use; missing: ${missing.join(', ')}. ${form}`);
+        }
+    }
+    if (taxRate.length > 100 || /[\r\n]/.test(taxRate))
+        throw new InputError('journal-tax-rate', 'must be one line, at most 100 characters (a Xero tax rate name).');
+    return { journalFormats: formats, journalAccounts: mapped, journalTaxRate: taxRate };
 }
 function parseSummaryAmounts(value, repositoryPrivate) {
     if (value === '') {
@@ -46287,6 +46395,8 @@ class RunReport {
     payouts = [];
     /** Path of the journal CSV written for the payouts reconciled this run. */
     journalCsv;
+    /** Every journal file written this run (the CSV, Xero's, QuickBooks'). */
+    journalFiles = [];
     /** From stripe_mrr, per currency (filled in after the sync when subscriptions are synced). */
     mrr = [];
     /** From stripe_receivables, per currency (when invoices are synced). */
@@ -46405,7 +46515,8 @@ const OUTPUT_NAMES = (/* unused pure expression or super */ null && ([
     'payouts',
     'journal_csv',
     'mrr',
-    'stripe_requests'
+    'stripe_requests',
+    'journal_files'
 ]));
 /** "120 balance transactions", "1 dispute". */
 function countOf(name, n) {
@@ -46525,7 +46636,8 @@ function buildOutputs(report, options) {
             m.currency,
             { mrr_minor: m.mrr, mrr: formatMinor(m.mrr, m.currency), active_subscriptions: m.activeSubscriptions, customers: m.customers }
         ]))),
-        stripe_requests: String(report.stripeRequests)
+        stripe_requests: String(report.stripeRequests),
+        journal_files: JSON.stringify(report.journalFiles)
     };
 }
 
@@ -46627,27 +46739,179 @@ const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+;// CONCATENATED MODULE: ./src/report/csv.ts
+/**
+ * CSV cells for files people open in spreadsheets. Text that came from Stripe or from people
+ * (descriptions, names, emails, memos) could start a formula: a cell beginning with `=`, `+`, `-`,
+ * `@`, a tab or a carriage return is made inert with a leading `'`, as OWASP recommends against CSV
+ * injection. Numbers are written as numbers (a negative amount stays -12.50).
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+/** A text cell: inert if it could start a formula, quoted when it holds a comma, quote or line break. */
+function textCell(value) {
+    const text = value ?? '';
+    return quoted(FORMULA_START.test(text) ? `'${text}` : text);
+}
+/** A number (an amount in major units, a count): written as is. */
+function numberCell(value) {
+    if (!/^-?\d+(\.\d+)?$/.test(value))
+        throw new Error(`not a number for a CSV cell: ${JSON.stringify(value)}`);
+    return value;
+}
+function quoted(text) {
+    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+/** Rows to CSV text with CRLF line ends, as spreadsheet imports expect. */
+function csv(rows) {
+    return `${rows.map((cells) => cells.join(',')).join('\r\n')}\r\n`;
+}
+
+;// CONCATENATED MODULE: ./src/report/books.ts
+
+
+
+
+
+/**
+ * The payout journals as accounting software imports them. One journal per payout, balanced; one
+ * file set per currency (a journal is in one currency, and each ledger imports one at a time).
+ *
+ * - Xero, "Import manual journals": `*Narration, *Date, Description, *AccountCode, *TaxRate,
+ *   *Amount`; a debit positive, a credit negative; rows with the same narration and date are one
+ *   journal (imported as a draft); at most XERO_MAX_LINES lines a file, a journal never split.
+ * - QuickBooks Online, journal entry import: `Journal No., Journal Date, Account Name, Debits,
+ *   Credits, Description, Name, Location, Class`; Journal No. at most 21 characters.
+ */
+/** Xero's limit of lines in one import file, header included. */
+const XERO_MAX_LINES = 300;
+/** QuickBooks' limit on a journal number (its DocNumber). */
+const QUICKBOOKS_MAX_NUMBER = 21;
+const XERO_HEADER = ['*Narration', '*Date', 'Description', '*AccountCode', '*TaxRate', '*Amount'];
+const QUICKBOOKS_HEADER = ['Journal No.', 'Journal Date', 'Account Name', 'Debits', 'Credits', 'Description', 'Name', 'Location', 'Class'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** `2026-11-27` → `27 Nov 2026`: no reader takes it for 11 July. */
+function xeroDate(isoDay) {
+    const [y, m, d] = isoDay.split('-');
+    return `${d} ${MONTHS[Number(m) - 1]} ${y}`;
+}
+/** `2026-11-27` → `11/27/2026`, QuickBooks Online's default (US) date format. */
+function quickbooksDate(isoDay) {
+    const [y, m, d] = isoDay.split('-');
+    return `${m}/${d}/${y}`;
+}
+/** A payout id as a journal number of at most 21 characters: the id itself, or its prefix and last 18 characters. */
+function journalNumber(payoutId) {
+    return payoutId.length <= QUICKBOOKS_MAX_NUMBER ? payoutId : `po_${payoutId.slice(-(QUICKBOOKS_MAX_NUMBER - 3))}`;
+}
+/** Journal lines by currency, then by payout, in the order read (date, payout, line). */
+function journalsByCurrency(lines) {
+    const byCurrency = new Map();
+    for (const line of lines) {
+        const currency = line.currency.toLowerCase();
+        let journals = byCurrency.get(currency);
+        if (!journals)
+            byCurrency.set(currency, (journals = new Map()));
+        let journal = journals.get(line.payout_id);
+        if (!journal)
+            journals.set(line.payout_id, (journal = []));
+        journal.push(line);
+    }
+    return byCurrency;
+}
+const signedMinor = (l) => BigInt(l.debit_minor) - BigInt(l.credit_minor);
+/** Xero manual journals: per currency, as many files as the line limit needs; a journal never split. */
+function xeroFiles(lines, options, stamp) {
+    const files = [];
+    for (const [currency, journals] of journalsByCurrency(lines)) {
+        let rows = [];
+        const flush = () => {
+            if (rows.length === 0)
+                return;
+            files.push({
+                format: 'xero',
+                currency,
+                name: `stripe-journal-xero-${currency}-${stamp}-${files.filter((f) => f.currency === currency).length + 1}.csv`,
+                content: csv([[...XERO_HEADER], ...rows])
+            });
+            rows = [];
+        };
+        for (const [payout, journal] of journals) {
+            if (journal.length + 1 > XERO_MAX_LINES)
+                throw new Error(`payout ${payout} has ${journal.length} journal lines, more than a Xero file takes`);
+            if (rows.length + journal.length + 1 > XERO_MAX_LINES)
+                flush();
+            for (const l of journal) {
+                const account = l.account;
+                rows.push([
+                    textCell(`Stripe payout ${payout}`),
+                    textCell(xeroDate(l.date)),
+                    textCell(`${l.account}: ${l.memo}`),
+                    textCell(options.accounts.get(account) ?? l.account),
+                    textCell(options.taxRate),
+                    numberCell(formatMinor(signedMinor(l), currency))
+                ]);
+            }
+        }
+        flush();
+    }
+    return files;
+}
+/** QuickBooks Online journal entries: one file per currency, one journal per payout. */
+function quickbooksFiles(lines, options, stamp) {
+    const files = [];
+    for (const [currency, journals] of journalsByCurrency(lines)) {
+        const rows = [[...QUICKBOOKS_HEADER]];
+        for (const [payout, journal] of journals) {
+            for (const l of journal) {
+                const minor = signedMinor(l);
+                rows.push([
+                    textCell(journalNumber(payout)),
+                    textCell(quickbooksDate(l.date)),
+                    textCell(options.accounts.get(l.account) ?? l.account),
+                    minor > 0n ? numberCell(formatMinor(minor, currency)) : '',
+                    minor < 0n ? numberCell(formatMinor(-minor, currency)) : '',
+                    textCell(`Stripe payout ${payout}: ${l.account}`),
+                    '',
+                    '',
+                    ''
+                ]);
+            }
+        }
+        files.push({ format: 'quickbooks', currency, name: `stripe-journal-quickbooks-${currency}-${stamp}.csv`, content: csv(rows) });
+    }
+    return files;
+}
+/** Writes the files under RUNNER_TEMP (the job's scratch directory), else the system's temp directory; returns their paths. */
+async function writeJournalFiles(files, env) {
+    const dir = env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
+    const paths = [];
+    for (const file of files) {
+        const target = external_node_path_default().join(dir, file.name);
+        await (0,promises_namespaceObject.writeFile)(target, file.content);
+        paths.push(target);
+    }
+    return paths;
+}
+
 ;// CONCATENATED MODULE: ./src/report/journal.ts
 
 
 
 
+
 const JOURNAL_HEADER = ['date', 'journal', 'account', 'debit', 'credit', 'currency', 'memo'];
-function csvField(value) {
-    return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
 /**
  * The journal as CSV, as accounting software imports a manual journal: one row per account line,
  * amounts in major units with the currency's decimals (an empty cell for the side not used).
  */
 function journalCsv(lines) {
-    const rows = [JOURNAL_HEADER.join(',')];
+    const rows = [[...JOURNAL_HEADER]];
     for (const l of lines) {
-        const debit = Number(l.debit_minor) === 0 ? '' : formatMinor(BigInt(l.debit_minor), l.currency);
-        const credit = Number(l.credit_minor) === 0 ? '' : formatMinor(BigInt(l.credit_minor), l.currency);
-        rows.push([l.date, l.payout_id, l.account, debit, credit, l.currency.toUpperCase(), l.memo].map((v) => csvField(String(v))).join(','));
+        const debit = Number(l.debit_minor) === 0 ? '' : numberCell(formatMinor(BigInt(l.debit_minor), l.currency));
+        const credit = Number(l.credit_minor) === 0 ? '' : numberCell(formatMinor(BigInt(l.credit_minor), l.currency));
+        rows.push([textCell(l.date), textCell(l.payout_id), textCell(l.account), debit, credit, textCell(l.currency.toUpperCase()), textCell(l.memo)]);
     }
-    return `${rows.join('\r\n')}\r\n`;
+    return csv(rows);
 }
 /** Writes the CSV under RUNNER_TEMP (the job's scratch directory on a runner), else the system's temp directory. */
 async function writeJournal(lines, now, env = process.env) {
@@ -46694,14 +46958,14 @@ const MAX_BARS = 31;
 const FULL_LABELS = 12;
 /** Fewer buckets than this say nothing a table does not: no chart. */
 const MIN_BARS = 3;
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const chart_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 function dayDate(day) {
     return new Date(day * DAY_SECONDS * 1000);
 }
 /** "Nov 22" */
 function shortDay(day) {
     const d = dayDate(day);
-    return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}`;
+    return `${chart_MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}`;
 }
 /** "Nov 22 – Nov 27, 2026" or "Dec 28, 2025 – Jan 3, 2026" or "Nov 27, 2026". */
 function dayRange(fromDay, toDay) {
@@ -46730,7 +46994,7 @@ function bucketize(daily, fromDay, toDay, currency, coverage = { partialStart: f
     };
     const labelOf = (key) => {
         if (unit === 'month')
-            return `${MONTHS[Number(key.slice(5, 7)) - 1]} ${key.slice(2, 4)}`;
+            return `${chart_MONTHS[Number(key.slice(5, 7)) - 1]} ${key.slice(2, 4)}`;
         return shortDay(Number(key));
     };
     const sums = new Map();
@@ -47369,6 +47633,7 @@ function renderSummary(report, ctx, describe = String, limitBytes = SUMMARY_LIMI
 
 
 
+
 /**
  * What the report needs from the database after the sync: the payouts with their reconciliation,
  * the journal of the payouts reconciled this run (written to a CSV file), and the net of the period
@@ -47405,8 +47670,15 @@ async function readBack(session, config, report, now, env, lastRunAt) {
     if (reconciled.length > 0) {
         Object.assign(report.links, await reconciliationCounts(db, reconciled));
         const lines = await journalRows(db, reconciled);
-        if (lines.length > 0)
-            report.journalCsv = await writeJournal(lines, now, env);
+        if (lines.length > 0) {
+            const formats = config.journalFormats;
+            if (formats.has('csv'))
+                report.journalCsv = await writeJournal(lines, now, env);
+            const stamp = now.toISOString().replace(/[:.]/g, '-');
+            const options = { accounts: config.journalAccounts, taxRate: config.journalTaxRate };
+            const books = [...(formats.has('xero') ? xeroFiles(lines, options, stamp) : []), ...(formats.has('quickbooks') ? quickbooksFiles(lines, options, stamp) : [])];
+            report.journalFiles = [...(report.journalCsv ? [report.journalCsv] : []), ...(await writeJournalFiles(books, env))];
+        }
     }
     if (config.objects.includes('subscriptions')) {
         report.mrr = (await mrrRows(db)).map((r) => ({
@@ -47472,8 +47744,8 @@ async function publish(io, config, report, extra) {
     const summary = renderSummary(report, ctx, extra.describe);
     if (!(await io.writeSummary(summary)))
         io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.');
-    if (report.journalCsv)
-        io.info(`Journal of ${report.links?.reconciled.length ?? 0} reconciled payout(s) written to ${report.journalCsv} (output journal_csv).`);
+    if (report.journalFiles.length > 0)
+        io.info(`Journal of ${report.links?.reconciled.length ?? 0} reconciled payout(s) written to ${report.journalFiles.join(', ')} (output journal_files).`);
     const requests = requestsLine(report.stripeRequests, report.runIntervalSeconds, describeLength);
     io.info(requests.text);
     if (requests.warning)

@@ -10,7 +10,7 @@ import type { ObjectName } from './objects/registry.js'
 import { REJECTS_TABLE } from './store/rejects.js'
 import { RUNS_TABLE } from './store/runs.js'
 import { STATE_TABLE } from './store/state.js'
-import { FIXED_VIEWS } from './store/views.js'
+import { FIXED_VIEWS, JOURNAL_ACCOUNTS } from './store/views.js'
 import { isoSeconds } from './time.js'
 
 export { CHARGE_STATUSES, type ChargeStatus }
@@ -66,7 +66,10 @@ export const INPUT_DEFAULTS = {
   objects: 'charges',
   'max-total-requests-per-second': '',
   'customer-details': '',
-  'summary-amounts': ''
+  'summary-amounts': '',
+  'journal-format': 'csv',
+  'journal-accounts': '',
+  'journal-tax-rate': 'Tax Exempt'
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -112,6 +115,12 @@ export interface Config {
   amountsHiddenBecause: AmountsHiddenBecause | undefined
   /** Whether the repository is private, from the event payload; undefined when unknown. */
   repositoryPrivate: boolean | undefined
+  /** The journal files written for the payouts reconciled in a run. */
+  journalFormats: ReadonlySet<JournalFormat>
+  /** Our journal account names → the user's codes (Xero) or names (QuickBooks). */
+  journalAccounts: ReadonlyMap<JournalAccount, string>
+  /** Xero's TaxRate for the journal lines. */
+  journalTaxRate: string
   /** PEM certificate(s) of the CA that signed the database server's certificate (verify-ca, verify-full). */
   databaseCaCert: string | undefined
 }
@@ -196,6 +205,7 @@ export function readConfig({ input, env = {}, mask = () => {}, now = new Date(),
     customerDetails: parseCustomerDetails(get('customer-details'), repositoryPrivate),
     ...parseSummaryAmounts(get('summary-amounts'), repositoryPrivate),
     repositoryPrivate,
+    ...parseJournal(get('journal-format'), get('journal-accounts'), get('journal-tax-rate')),
     databaseCaCert: parseCaCert(input('database-ca-cert'), dryRun && databaseUrl === '' ? undefined : databaseUrl)
   }
 }
@@ -254,6 +264,49 @@ export function parseCustomerDetails(value: string, repositoryPrivate: boolean |
     throw new InputError('customer-details', `"${value}" is not one of show, mask, hide (empty: show on a private repository, mask otherwise).`)
   }
   return mode as CustomerDetails
+}
+
+/** `journal-format`: the files a reconciled payout's journal is written as. */
+export const JOURNAL_FORMATS = ['csv', 'xero', 'quickbooks'] as const
+export type JournalFormat = (typeof JOURNAL_FORMATS)[number]
+export type JournalAccount = (typeof JOURNAL_ACCOUNTS)[number]
+
+/** `journal-format`, `journal-accounts`, `journal-tax-rate`; Xero needs a code for every account a journal can use. */
+export function parseJournal(format: string, accounts: string, taxRate: string): Pick<Config, 'journalFormats' | 'journalAccounts' | 'journalTaxRate'> {
+  const formats = new Set<JournalFormat>()
+  for (const part of format.split(',').map((p) => p.trim().toLowerCase())) {
+    if (!(JOURNAL_FORMATS as readonly string[]).includes(part)) {
+      throw new InputError('journal-format', `unknown format "${part}". Expected csv, xero, quickbooks, or a comma-separated combination.`)
+    }
+    formats.add(part as JournalFormat)
+  }
+  const names = new Map(JOURNAL_ACCOUNTS.map((a) => [a.toLowerCase(), a]))
+  const mapped = new Map<JournalAccount, string>()
+  const form = `Expected Account=code pairs, e.g. Bank=090, Sales=200, Refunds=210, Disputes=215, Stripe fees=404. Accounts: ${JOURNAL_ACCOUNTS.join(', ')}.`
+  for (const part of accounts
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
+    const at = part.indexOf('=')
+    const name = at > 0 ? names.get(part.slice(0, at).trim().toLowerCase()) : undefined
+    const code = at > 0 ? part.slice(at + 1).trim() : ''
+    if (at <= 0 || code === '') throw new InputError('journal-accounts', `"${part}" is not Account=code. ${form}`)
+    if (!name) throw new InputError('journal-accounts', `unknown account "${part.slice(0, at).trim()}". ${form}`)
+    if (mapped.has(name)) throw new InputError('journal-accounts', `${name} is given twice. ${form}`)
+    mapped.set(name, code)
+  }
+  if (formats.has('xero')) {
+    const missing = JOURNAL_ACCOUNTS.filter((a) => !mapped.has(a))
+    if (missing.length > 0) {
+      throw new InputError(
+        'journal-accounts',
+        `journal-format xero needs an account code for every account a journal can use; missing: ${missing.join(', ')}. ${form}`
+      )
+    }
+  }
+  if (taxRate.length > 100 || /[\r\n]/.test(taxRate))
+    throw new InputError('journal-tax-rate', 'must be one line, at most 100 characters (a Xero tax rate name).')
+  return { journalFormats: formats, journalAccounts: mapped, journalTaxRate: taxRate }
 }
 
 export function parseSummaryAmounts(value: string, repositoryPrivate: boolean | undefined): Pick<Config, 'summaryAmounts' | 'amountsHiddenBecause'> {

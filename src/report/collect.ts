@@ -84,6 +84,8 @@ export class RunReport implements SyncObserver {
   payouts: PayoutLine[] = []
   /** Path of the journal CSV written for the payouts reconciled this run. */
   journalCsv: string | undefined
+  /** Every journal file written this run (the CSV, Xero's, QuickBooks'). */
+  journalFiles: string[] = []
   /** From stripe_mrr, per currency (filled in after the sync when subscriptions are synced). */
   mrr: MrrLine[] = []
   /** From stripe_receivables, per currency (when invoices are synced). */

@@ -2,30 +2,26 @@ import type { JournalRow } from '../store/readback.js'
 import { writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { csv, numberCell, textCell } from './csv.js'
 import { formatMinor } from './money.js'
 
-/** One line of stripe_journal. */
 /** One line of stripe_journal, as read back. */
 export type JournalLine = JournalRow
 
 export const JOURNAL_HEADER = ['date', 'journal', 'account', 'debit', 'credit', 'currency', 'memo'] as const
-
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value
-}
 
 /**
  * The journal as CSV, as accounting software imports a manual journal: one row per account line,
  * amounts in major units with the currency's decimals (an empty cell for the side not used).
  */
 export function journalCsv(lines: readonly JournalLine[]): string {
-  const rows = [JOURNAL_HEADER.join(',')]
+  const rows: string[][] = [[...JOURNAL_HEADER]]
   for (const l of lines) {
-    const debit = Number(l.debit_minor) === 0 ? '' : formatMinor(BigInt(l.debit_minor), l.currency)
-    const credit = Number(l.credit_minor) === 0 ? '' : formatMinor(BigInt(l.credit_minor), l.currency)
-    rows.push([l.date, l.payout_id, l.account, debit, credit, l.currency.toUpperCase(), l.memo].map((v) => csvField(String(v))).join(','))
+    const debit = Number(l.debit_minor) === 0 ? '' : numberCell(formatMinor(BigInt(l.debit_minor), l.currency))
+    const credit = Number(l.credit_minor) === 0 ? '' : numberCell(formatMinor(BigInt(l.credit_minor), l.currency))
+    rows.push([textCell(l.date), textCell(l.payout_id), textCell(l.account), debit, credit, textCell(l.currency.toUpperCase()), textCell(l.memo)])
   }
-  return `${rows.join('\r\n')}\r\n`
+  return csv(rows)
 }
 
 /** Writes the CSV under RUNNER_TEMP (the job's scratch directory on a runner), else the system's temp directory. */

@@ -29,7 +29,8 @@ export const OUTPUT_NAMES = [
   'payouts',
   'journal_csv',
   'mrr',
-  'stripe_requests'
+  'stripe_requests',
+  'journal_files'
 ] as const
 export type OutputName = (typeof OUTPUT_NAMES)[number]
 export type Outputs = Record<OutputName, string>
@@ -182,6 +183,7 @@ export function buildOutputs(report: RunReport, options: { dryRun: boolean; priv
         ])
       )
     ),
-    stripe_requests: String(report.stripeRequests)
+    stripe_requests: String(report.stripeRequests),
+    journal_files: JSON.stringify(report.journalFiles)
   }
 }

@@ -6,6 +6,7 @@ import type { Session } from '../session.js'
 import { MAX_HIGH_VALUE_NOTICES } from './alerts.js'
 import { REPORTED_PAYOUTS, type PayoutLine, type RunReport } from './collect.js'
 import { chargesNet, journalRows, mrrRows, payoutRows, receivablesRows, reconciliationCounts, subscriptionChanges } from '../store/readback.js'
+import { quickbooksFiles, writeJournalFiles, xeroFiles } from './books.js'
 import { writeJournal } from './journal.js'
 import { dashboardUrl } from './links.js'
 import { formatMoney } from './money.js'
@@ -57,7 +58,17 @@ export async function readBack(
   if (reconciled.length > 0) {
     Object.assign(report.links!, await reconciliationCounts(db, reconciled))
     const lines = await journalRows(db, reconciled)
-    if (lines.length > 0) report.journalCsv = await writeJournal(lines, now, env)
+    if (lines.length > 0) {
+      const formats = config.journalFormats
+      if (formats.has('csv')) report.journalCsv = await writeJournal(lines, now, env)
+      const stamp = now.toISOString().replace(/[:.]/g, '-')
+      const options = { accounts: config.journalAccounts, taxRate: config.journalTaxRate }
+      const books = [
+        ...(formats.has('xero') ? xeroFiles(lines, options, stamp) : []),
+        ...(formats.has('quickbooks') ? quickbooksFiles(lines, options, stamp) : [])
+      ]
+      report.journalFiles = [...(report.journalCsv ? [report.journalCsv] : []), ...(await writeJournalFiles(books, env))]
+    }
   }
   if (config.objects.includes('subscriptions')) {
     report.mrr = (await mrrRows(db)).map((r) => ({
@@ -125,8 +136,8 @@ export async function publish(
   const ctx: SummaryContext = { config, privacy: shown, now: extra.now, previous: extra.previous, lastRunAt: extra.lastRunAt }
   const summary = renderSummary(report, ctx, extra.describe)
   if (!(await io.writeSummary(summary))) io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.')
-  if (report.journalCsv)
-    io.info(`Journal of ${report.links?.reconciled.length ?? 0} reconciled payout(s) written to ${report.journalCsv} (output journal_csv).`)
+  if (report.journalFiles.length > 0)
+    io.info(`Journal of ${report.links?.reconciled.length ?? 0} reconciled payout(s) written to ${report.journalFiles.join(', ')} (output journal_files).`)
   const requests = requestsLine(report.stripeRequests, report.runIntervalSeconds, describeLength)
   io.info(requests.text)
   if (requests.warning) io.warning(requests.warning)

@@ -119,6 +119,67 @@ export const PAYOUT_RECONCILIATION_VIEW: ViewDefinition = {
    GROUP BY p.id, p.arrival_date, p.status, p.currency, p.amount, p.automatic, p.reconciled_at`
 }
 
+/**
+ * Stripe's `payout_reconciliation.itemized` report in SQL: one row per balance transaction each
+ * reconciled automatic payout paid out, with the objects it came from. Amounts in major units as the
+ * report has them, and `*_minor` beside; per payout `net` sums to the payout's amount when balanced.
+ * With invoices synced, the invoice and subscription of a charge (through its invoice payment).
+ */
+function payoutItemizedView(withInvoices: boolean): ViewDefinition {
+  return {
+    name: 'stripe_payout_itemized',
+    requires: withInvoices
+      ? ['payouts', 'balance_transactions', 'charges', 'refunds', 'disputes', 'invoices']
+      : ['payouts', 'balance_transactions', 'charges', 'refunds', 'disputes'],
+    version: withInvoices ? 2 : 1,
+    about: "each payout's balance transactions, as Stripe's itemized payout reconciliation report",
+    sql: (schema, tables) => `SELECT p.id AS automatic_payout_id,
+         p.arrival_date AS automatic_payout_effective_at,
+         bt.id AS balance_transaction_id,
+         bt.created_at AS created,
+         bt.available_on,
+         bt.currency,
+         ${major('bt.amount', 'bt.currency')} AS gross,
+         ${major('bt.fee', 'bt.currency')} AS fee,
+         ${major('bt.net', 'bt.currency')} AS net,
+         bt.amount AS gross_minor,
+         bt.fee AS fee_minor,
+         bt.net AS net_minor,
+         bt.reporting_category,
+         bt.source_id,
+         bt.description,
+         c.customer_id,
+         c.customer_email,
+         c.raw->'billing_details'->>'name' AS customer_name,
+         c.charge_id,
+         c.payment_intent_id,
+         ${withInvoices ? 'ip.invoice_id' : 'NULL::text'} AS invoice_id,
+         ${withInvoices ? 'inv.subscription_id' : 'NULL::text'} AS subscription_id,
+         r.id AS refund_id,
+         d.id AS dispute_id,
+         c.raw->'payment_method_details'->'card'->>'brand' AS card_brand,
+         c.raw->'payment_method_details'->'card'->>'country' AS card_country,
+         coalesce(c.raw->>'calculated_statement_descriptor', c.raw->>'statement_descriptor') AS statement_descriptor
+    FROM ${t(schema, tables, 'payouts')} p
+    JOIN ${t(schema, tables, 'balance_transactions')} bt
+      ON bt.payout_id = p.id
+     AND bt.id IS DISTINCT FROM p.balance_transaction_id
+     AND NOT (bt.type = 'payout' AND bt.source_id = p.id)
+    LEFT JOIN ${t(schema, tables, 'refunds')} r ON r.id = bt.source_id
+    LEFT JOIN ${t(schema, tables, 'disputes')} d ON d.id = bt.source_id
+    LEFT JOIN ${t(schema, tables, 'charges')} c ON c.charge_id = coalesce(r.charge_id, d.charge_id, bt.source_id)${
+      withInvoices
+        ? `
+    LEFT JOIN LATERAL (SELECT x.invoice_id FROM ${qualified(schema, 'stripe_invoice_payments')} x
+                        WHERE x.charge_id = c.charge_id OR (x.payment_intent_id IS NOT NULL AND x.payment_intent_id = c.payment_intent_id)
+                        ORDER BY x.invoice_id LIMIT 1) ip ON true
+    LEFT JOIN ${t(schema, tables, 'invoices')} inv ON inv.id = ip.invoice_id`
+        : ''
+    }
+   WHERE p.reconciled_at IS NOT NULL AND p.automatic IS NOT FALSE`
+  }
+}
+
 /** The journal's accounts, in the order lines are listed. */
 export const JOURNAL_ACCOUNTS = [
   'Bank',
@@ -288,7 +349,17 @@ export const RECEIVABLES_VIEW: ViewDefinition = {
 }
 
 /** The views with fixed names, in creation order (a view that reads another comes after it). */
-export const FIXED_VIEWS: readonly ViewDefinition[] = [CHARGE_FEES_VIEW, PAYOUT_RECONCILIATION_VIEW, JOURNAL_VIEW, MRR_VIEW, MRR_MONTHLY_VIEW, RECEIVABLES_VIEW]
+// The itemized view with invoices comes first: when invoices are synced it is made (or replaces the one without).
+export const FIXED_VIEWS: readonly ViewDefinition[] = [
+  CHARGE_FEES_VIEW,
+  PAYOUT_RECONCILIATION_VIEW,
+  payoutItemizedView(true),
+  payoutItemizedView(false),
+  JOURNAL_VIEW,
+  MRR_VIEW,
+  MRR_MONTHLY_VIEW,
+  RECEIVABLES_VIEW
+]
 
 /** The views for a run's tables, in creation order. */
 export function viewsFor(chargesTable: string): ViewDefinition[] {

@@ -1,0 +1,172 @@
+import { parseJournal } from '../../src/config.js'
+import { QUICKBOOKS_HEADER, XERO_HEADER, XERO_MAX_LINES, journalNumber, quickbooksFiles, xeroDate, xeroFiles } from '../../src/report/books.js'
+import { textCell } from '../../src/report/csv.js'
+import { JOURNAL_ACCOUNTS } from '../../src/store/views.js'
+import type { JournalRow } from '../../src/store/readback.js'
+import { seededRandom } from '../../test-support/fixtures.js'
+
+// Journal files as Xero and QuickBooks import them, checked against journals built here: ~140
+// payouts over ~100 days in two currencies, each balanced, with a bank line equal to the payout.
+const CODES = 'Bank=090, Sales=200, Refunds=210, Disputes=215, Stripe fees=404, Adjustments=405, Other Stripe activity=406, Stripe balance (unreconciled)=890'
+const { journalAccounts: accounts } = parseJournal('xero', CODES, 'Tax Exempt')
+const options = { accounts, taxRate: 'Tax Exempt' }
+
+interface Payout {
+  id: string
+  currency: string
+  date: string
+  amount: bigint
+}
+
+function journals(): { payouts: Payout[]; lines: JournalRow[] } {
+  const random = seededRandom(18)
+  const payouts: Payout[] = []
+  const lines: JournalRow[] = []
+  for (let day = 0; day < 100; day++) {
+    for (const currency of day % 3 === 0 ? ['usd'] : ['usd', 'gbp']) {
+      if (payouts.length >= 140) break
+      const id = `po_${(day * 7919 + currency.length).toString(36).padStart(6, '0')}${'X'.repeat(20)}${payouts.length}`
+      const date = new Date(Date.UTC(2026, 7, 1) + day * 86400_000).toISOString().slice(0, 10)
+      const sales = BigInt(Math.floor(random() * 5_000_000) + 10_000)
+      const refunds = BigInt(Math.floor(random() * 200_000))
+      const fees = BigInt(Math.floor(Number(sales) * 0.03))
+      const disputes = day % 9 === 0 ? BigInt(Math.floor(random() * 100_000)) : 0n
+      const amount = sales - refunds - fees - disputes
+      payouts.push({ id, currency, date, amount })
+      const line = (n: number, account: string, debit: bigint, credit: bigint): JournalRow => ({
+        date,
+        payout_id: id,
+        account,
+        debit_minor: String(debit),
+        credit_minor: String(credit),
+        currency,
+        memo: `Stripe payout ${id} (12 transactions)`,
+        ...{ line: n }
+      })
+      lines.push(line(1, 'Bank', amount, 0n), line(2, 'Sales', 0n, sales), line(3, 'Refunds', refunds, 0n), line(5, 'Stripe fees', fees, 0n))
+      if (disputes > 0n) lines.push(line(4, 'Disputes', disputes, 0n))
+    }
+  }
+  return { payouts, lines }
+}
+
+const parse = (content: string) =>
+  content
+    .trimEnd()
+    .split('\r\n')
+    .map((l) => l.split(','))
+
+describe('Xero manual journals', () => {
+  const { payouts, lines } = journals()
+  const files = xeroFiles(lines, options, 'stamp')
+
+  it('has each paid payout exactly once, as one balanced journal, never split across files', () => {
+    expect(payouts).toHaveLength(140)
+    const seen = new Map<string, number>()
+    for (const [i, file] of files.entries()) {
+      const rows = parse(file.content)
+      expect(rows[0]).toEqual([...XERO_HEADER])
+      expect(rows.length).toBeLessThanOrEqual(XERO_MAX_LINES)
+      const sums = new Map<string, bigint>()
+      for (const [narration, , , , , amount] of rows.slice(1)) {
+        const id = narration!.replace('Stripe payout ', '')
+        expect(seen.get(id) ?? i).toBe(i)
+        seen.set(id, i)
+        sums.set(id, (sums.get(id) ?? 0n) + BigInt(amount!.replace('.', '')))
+      }
+      for (const sum of sums.values()) expect(sum).toBe(0n)
+    }
+    expect([...seen.keys()].sort()).toEqual(payouts.map((p) => p.id).sort())
+    expect(files.length).toBeGreaterThan(2)
+  })
+
+  it('writes the bank line as the payout, dated its arrival without ambiguity, with codes from journal-accounts', () => {
+    const codes = new Set(accounts.values())
+    const rows = files.flatMap((f) => parse(f.content).slice(1))
+    for (const p of payouts) {
+      const bank = rows.find((r) => r[0] === `Stripe payout ${p.id}` && r[3] === '090')!
+      expect(BigInt(bank[5]!.replace('.', ''))).toBe(p.amount)
+      expect(bank[1]).toBe(xeroDate(p.date))
+      expect(bank[1]).toMatch(/^\d{2} [A-Z][a-z]{2} \d{4}$/)
+    }
+    for (const r of rows) {
+      expect(codes.has(r[3]!)).toBe(true)
+      expect(r[4]).toBe('Tax Exempt')
+    }
+  })
+
+  it('keeps one file set per currency', () => {
+    for (const f of files)
+      expect(
+        new Set(
+          parse(f.content)
+            .slice(1)
+            .map(() => f.currency)
+        ).size
+      ).toBe(1)
+    expect(new Set(files.map((f) => f.currency))).toEqual(new Set(['usd', 'gbp']))
+  })
+})
+
+describe('QuickBooks journal entries', () => {
+  const { payouts, lines } = journals()
+  const files = quickbooksFiles(lines, { accounts: new Map(), taxRate: '' }, 'stamp')
+
+  it('one balanced journal per payout, numbered in at most 21 characters, unique', () => {
+    const numbers = new Map<string, string>()
+    for (const file of files) {
+      const rows = parse(file.content)
+      expect(rows[0]).toEqual([...QUICKBOOKS_HEADER])
+      const sums = new Map<string, { d: bigint; c: bigint }>()
+      for (const [no, date, , debit, credit, description] of rows.slice(1)) {
+        expect(no!.length).toBeLessThanOrEqual(21)
+        expect(date).toMatch(/^\d{2}\/\d{2}\/\d{4}$/)
+        const id = /Stripe payout (\S+):/.exec(description!)![1]!
+        expect(numbers.get(no!) ?? id).toBe(id)
+        numbers.set(no!, id)
+        const s = sums.get(no!) ?? { d: 0n, c: 0n }
+        if (debit) s.d += BigInt(debit.replace('.', ''))
+        if (credit) s.c += BigInt(credit.replace('.', ''))
+        sums.set(no!, s)
+      }
+      for (const s of sums.values()) expect(s.d).toBe(s.c)
+    }
+    expect(numbers.size).toBe(payouts.length)
+    expect(journalNumber('po_1234567890')).toBe('po_1234567890')
+  })
+})
+
+describe('CSV cells from Stripe text', () => {
+  it.each([
+    ['=HYPERLINK("http://evil")', `"'=HYPERLINK(""http://evil"")"`],
+    ['+1 555', "'+1 555"],
+    ['-5', "'-5"],
+    ['@SUM(A1)', "'@SUM(A1)"],
+    ['\tx', "'\tx"],
+    ['plain, with comma', '"plain, with comma"'],
+    ['Stripe payout po_1', 'Stripe payout po_1']
+  ])('%p is written inert as %p', (value, cell) => expect(textCell(value)).toBe(cell))
+})
+
+describe('journal inputs', () => {
+  it('xero with an incomplete chart of accounts names journal-accounts and what is missing', () => {
+    expect(() => parseJournal('xero', 'Bank=090, Sales=200', 'Tax Exempt')).toThrow(
+      /^Input `journal-accounts`: journal-format xero needs an account code for every account a journal can use; missing: Refunds, Disputes/
+    )
+  })
+
+  it.each([
+    ['csv, xeor', 'Bank=1', /^Input `journal-format`: unknown format "xeor"/],
+    ['quickbooks', 'Bnak=1', /^Input `journal-accounts`: unknown account "Bnak"/],
+    ['quickbooks', 'Bank', /^Input `journal-accounts`: "Bank" is not Account=code/],
+    ['quickbooks', 'Bank=1, bank=2', /^Input `journal-accounts`: Bank is given twice/]
+  ])('%p / %p: an error naming the input', (format, mapping, error) => expect(() => parseJournal(format, mapping, 'Tax Exempt')).toThrow(error))
+
+  it('quickbooks takes names, and unmapped accounts keep ours', () => {
+    const { journalAccounts, journalFormats } = parseJournal('csv,quickbooks', 'Bank=Checking, Stripe fees=Bank charges', 'x')
+    expect([...journalFormats]).toEqual(['csv', 'quickbooks'])
+    expect(journalAccounts.get('Bank')).toBe('Checking')
+    expect(journalAccounts.size).toBe(2)
+    expect(JOURNAL_ACCOUNTS).toContain('Sales')
+  })
+})
