@@ -98,4 +98,23 @@ describe('one change stream for every object', () => {
     world.clock += 3600
     expect((await run()).requests.length).toBe(1)
   })
+
+  it('a balance transaction cursor from before the change stream is listed from its cursor, not re-swept', async () => {
+    await run()
+    // As 1.1 left it: no event cursor, events last checked at its first run, two months ago.
+    await withClient(world.db.url, (c) =>
+      c.query(
+        `UPDATE "${world.schema}".stripe_sync_state SET last_event_created = NULL, events_checked_at = to_timestamp($1) WHERE table_name = 'stripe_balance_transactions'`,
+        [world.clock - 60 * DAY]
+      )
+    )
+    world.clock += 3600
+    const next = await run()
+    expect(next.io.warnings.join('\n')).not.toContain('re-sweeping')
+    expect(next.requests.filter((r) => r.path === '/v1/balance_transactions')).toHaveLength(1)
+    expect(next.requests.length).toBeLessThanOrEqual(2)
+    // And from then on it follows the stream.
+    world.clock += 3600
+    expect((await run()).requests.length).toBe(1)
+  })
 })

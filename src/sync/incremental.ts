@@ -112,9 +112,10 @@ export async function syncIncremental<T extends StripeObject>(run: ObjectRun<T>,
       await applyChanges(run, state, options.changes, report)
       // The stream covered everything after the cursor and named nothing new: there is nothing to list.
       listNeeded = options.changes.unlisted || state.cursorCreated < since || state.doneRanges.length > 0
-    } else {
+    } else if (spec.events.length > 0) {
       await resweep(run, state, state.eventsCheckedAt ? unixSeconds(state.eventsCheckedAt) : undefined, report)
     }
+    // An object without events of its own (balance transactions) lost nothing with old events but hints: it is listed from its cursor.
     state.lastEventCreated = Math.max(streamUntil, state.lastEventCreated ?? 0)
     state.eventsCheckedAt = run.now
     await saveState(run, state)
