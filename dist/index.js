@@ -42832,7 +42832,10 @@ function parseJournal(format, accounts, taxRate) {
     const names = new Map(JOURNAL_ACCOUNTS.map((a) => [a.toLowerCase(), a]));
     const mapped = new Map();
     const form = `Expected Account=code pairs, e.g. Bank=090, Sales=200, Refunds=210, Disputes=215, Stripe fees=404. Accounts: ${JOURNAL_ACCOUNTS.join(', ')}.`;
-    for (const part of accounts.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    for (const part of accounts
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== '')) {
         const at = part.indexOf('=');
         const name = at > 0 ? names.get(part.slice(0, at).trim().toLowerCase()) : undefined;
         const code = at > 0 ? part.slice(at + 1).trim() : '';
@@ -47492,10 +47495,11 @@ function payoutRow(p, ctx, withOther) {
     const link = dashboardUrl({ id: p.id, livemode: p.livemode }, ctx.config.stripeAccount, `payouts/${encodeURIComponent(p.id)}`);
     // The arrival date links to the payout: one column fewer than a separate link, so the table fits a job page.
     const arrival = `[${p.arrival_date === null ? 'no date' : shortDay(Math.floor(p.arrival_date / DAY_SECONDS))}](${link})`;
-    const mark = p.balanced === true ? '✓' : p.balanced === false ? '✗' : '—';
+    // Only a paid payout can balance: one in transit (or pending, failed, canceled) is not reconciled yet, not unbalanced.
+    const mark = p.status !== 'paid' ? '—' : p.balanced === true ? '✓' : p.balanced === false ? '✗' : '—';
     if (amountsHidden(ctx))
         return `| ${arrival} | ${escapeCell(p.status)} | ${listed ? count(p.transactionCount) : ''} | ${mark} |`;
-    const balanced = p.balanced === false && listed && p.difference ? `✗ ${moneyCell(p.difference, p.currency)} unexplained` : mark;
+    const balanced = mark === '✗' && listed && p.difference ? `✗ ${moneyCell(p.difference, p.currency)} unexplained` : mark;
     const cells = [arrival, moneyCell(p.amount, p.currency), escapeCell(p.status), money(p.charges), money(p.refunds), money(p.disputes), money(p.fees)];
     if (withOther)
         cells.push(money(p.other));
@@ -47676,7 +47680,10 @@ async function readBack(session, config, report, now, env, lastRunAt) {
                 report.journalCsv = await writeJournal(lines, now, env);
             const stamp = now.toISOString().replace(/[:.]/g, '-');
             const options = { accounts: config.journalAccounts, taxRate: config.journalTaxRate };
-            const books = [...(formats.has('xero') ? xeroFiles(lines, options, stamp) : []), ...(formats.has('quickbooks') ? quickbooksFiles(lines, options, stamp) : [])];
+            const books = [
+                ...(formats.has('xero') ? xeroFiles(lines, options, stamp) : []),
+                ...(formats.has('quickbooks') ? quickbooksFiles(lines, options, stamp) : [])
+            ];
             report.journalFiles = [...(report.journalCsv ? [report.journalCsv] : []), ...(await writeJournalFiles(books, env))];
         }
     }
@@ -70286,9 +70293,10 @@ async function syncIncremental(run, options) {
             // The stream covered everything after the cursor and named nothing new: there is nothing to list.
             listNeeded = options.changes.unlisted || state.cursorCreated < since || state.doneRanges.length > 0;
         }
-        else {
+        else if (spec.events.length > 0) {
             await resweep(run, state, state.eventsCheckedAt ? unixSeconds(state.eventsCheckedAt) : undefined, report);
         }
+        // An object without events of its own (balance transactions) lost nothing with old events but hints: it is listed from its cursor.
         state.lastEventCreated = Math.max(streamUntil, state.lastEventCreated ?? 0);
         state.eventsCheckedAt = run.now;
         await incremental_saveState(run, state);

@@ -580,8 +580,11 @@ describe('summary-amounts: hide', () => {
     expect(withOther).toContain(
       '| 56,321.67&nbsp;USD | paid | 61,825.42&nbsp;USD | -2,253.82&nbsp;USD | -1,251.24&nbsp;USD | -2,008.69&nbsp;USD | 10.00&nbsp;USD | ✓ |'
     )
-    // An unbalanced payout says where the rest is.
+    // An unbalanced payout says where the rest is; one in transit is not reconciled yet, not unbalanced.
     expect(md).toContain('✗ -50.00&nbsp;USD unexplained')
+    const transit = fullReport()
+    transit.payouts[1] = { ...transit.payouts[1]!, status: 'in_transit', transactionCount: 0 }
+    expect(renderSummary(transit, { ...ctx, config: full })).toMatch(/\| in\\_transit \|[^\n]*\| — \|\n/)
     // Two nets, named apart; the second says its currency.
     expect(md).toContain('**Charged, net of refunds:')
     expect(md).toContain('### Fees and net to your Stripe balance, in the settlement currency')

@@ -482,9 +482,10 @@ function payoutRow(p: PayoutLine, ctx: SummaryContext, withOther: boolean): stri
   const link = dashboardUrl({ id: p.id, livemode: p.livemode }, ctx.config.stripeAccount, `payouts/${encodeURIComponent(p.id)}`)
   // The arrival date links to the payout: one column fewer than a separate link, so the table fits a job page.
   const arrival = `[${p.arrival_date === null ? 'no date' : shortDay(Math.floor(p.arrival_date / DAY_SECONDS))}](${link})`
-  const mark = p.balanced === true ? '✓' : p.balanced === false ? '✗' : '—'
+  // Only a paid payout can balance: one in transit (or pending, failed, canceled) is not reconciled yet, not unbalanced.
+  const mark = p.status !== 'paid' ? '—' : p.balanced === true ? '✓' : p.balanced === false ? '✗' : '—'
   if (amountsHidden(ctx)) return `| ${arrival} | ${escapeCell(p.status)} | ${listed ? count(p.transactionCount!) : ''} | ${mark} |`
-  const balanced = p.balanced === false && listed && p.difference ? `✗ ${moneyCell(p.difference, p.currency)} unexplained` : mark
+  const balanced = mark === '✗' && listed && p.difference ? `✗ ${moneyCell(p.difference, p.currency)} unexplained` : mark
   const cells = [arrival, moneyCell(p.amount, p.currency), escapeCell(p.status), money(p.charges), money(p.refunds), money(p.disputes), money(p.fees)]
   if (withOther) cells.push(money(p.other))
   return `| ${[...cells, balanced].join(' | ')} |`
