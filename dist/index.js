@@ -47495,11 +47495,11 @@ function payoutRow(p, ctx, withOther) {
     const link = dashboardUrl({ id: p.id, livemode: p.livemode }, ctx.config.stripeAccount, `payouts/${encodeURIComponent(p.id)}`);
     // The arrival date links to the payout: one column fewer than a separate link, so the table fits a job page.
     const arrival = `[${p.arrival_date === null ? 'no date' : shortDay(Math.floor(p.arrival_date / DAY_SECONDS))}](${link})`;
-    // Only a paid payout can balance: one in transit (or pending, failed, canceled) is not reconciled yet, not unbalanced.
-    const mark = p.status !== 'paid' ? '—' : p.balanced === true ? '✓' : p.balanced === false ? '✗' : '—';
+    // A paid payout balances or not; a failed one is ✗ (its money never arrived); one in transit, pending or canceled is not reconciled yet.
+    const mark = p.status === 'failed' ? '✗' : p.status !== 'paid' ? '—' : p.balanced === true ? '✓' : p.balanced === false ? '✗' : '—';
     if (amountsHidden(ctx))
         return `| ${arrival} | ${escapeCell(p.status)} | ${listed ? count(p.transactionCount) : ''} | ${mark} |`;
-    const balanced = mark === '✗' && listed && p.difference ? `✗ ${moneyCell(p.difference, p.currency)} unexplained` : mark;
+    const balanced = mark === '✗' && p.status === 'paid' && listed && p.difference ? `✗ ${moneyCell(p.difference, p.currency)} unexplained` : mark;
     const cells = [arrival, moneyCell(p.amount, p.currency), escapeCell(p.status), money(p.charges), money(p.refunds), money(p.disputes), money(p.fees)];
     if (withOther)
         cells.push(money(p.other));
@@ -47521,7 +47521,7 @@ function payoutsSection(report, ctx) {
     lines.push(amountsHidden(ctx)
         ? 'Balanced ✓: the payout equals the net of the balance transactions Stripe paid out in it; — not reconciled yet (or a manual payout).'
         : `Charges + Refunds + Disputes + Fees${withOther ? ' + Other' : ''} = Amount when the payout is balanced ✓${withOther ? ' (Other: adjustments and anything else Stripe paid out in it)' : ''}; ` +
-            '✗ names the part no transaction explains; — not reconciled yet (or a manual payout). The date links to the payout in Stripe.', '');
+            '✗ names the part no transaction explains (or the payout failed); — not reconciled yet (in transit, or a manual payout). The date links to the payout in Stripe.', '');
     return lines;
 }
 function failuresSection(report, describe) {
@@ -70237,9 +70237,16 @@ const LIST_PASS_SECONDS = 86400;
 async function incremental_saveState(run, state) {
     await run.sink.write([], { checkpoint: state });
 }
-/** Events created at or after this second are new to the object (older states kept the newest event seen). */
+/**
+ * Events created at or after this second are new to the object. Every event before the last replay
+ * (less the settling seconds) was read then; a state from before the change stream kept the newest
+ * event of its own types instead, which can be weeks old in a quiet object: reading every type of
+ * event since then would cost a busy account thousands of requests for nothing.
+ */
 function eventsSince(state) {
-    return state.lastEventCreated ?? Math.floor((state.eventsCheckedAt?.getTime() ?? 0) / 1000);
+    const replayed = state.eventsCheckedAt ? unixSeconds(state.eventsCheckedAt) - SETTLE_SECONDS : -Infinity;
+    const since = Math.max(state.lastEventCreated ?? -Infinity, replayed);
+    return Number.isFinite(since) ? since : 0;
 }
 /** Whether the state's events can no longer be replayed (Stripe keeps them 30 days; past 25 the object is re-swept). */
 function eventsTooOld(state, nowSeconds) {

@@ -1,3 +1,4 @@
+import { eventsSince } from '../../src/sync/incremental.js'
 import { toPage, type ListPage, type Page, PagingLoopError } from '../../src/stripe/pages.js'
 import { addSpan, fetchRange, type RangeEstimate, type Span } from '../../src/stripe/range.js'
 import { seededRandom } from '../../test-support/fixtures.js'
@@ -173,5 +174,19 @@ describe('progress from the data', () => {
     })
     for (const c of claims.filter((x) => !x.unmeasured)) expect(c.claimed).toBeLessThanOrEqual(c.truth + 0.15)
     expect(claims.at(-1)!.claimed).toBe(1)
+  })
+})
+
+describe('where the change stream starts for an object', () => {
+  const at = (seconds: number) => new Date(seconds * 1000)
+  it('from the last replay, less the settling seconds', () => {
+    expect(eventsSince({ lastEventCreated: 1_000_000 - 5, eventsCheckedAt: at(1_000_000) })).toBe(1_000_000 - 5)
+  })
+  it('not from a quiet object’s old newest event (a state from before the change stream)', () => {
+    expect(eventsSince({ lastEventCreated: 1_000_000 - 20 * 86400, eventsCheckedAt: at(1_000_000) })).toBe(1_000_000 - 5)
+  })
+  it('from the check time when no event was kept, and from the start of time without either', () => {
+    expect(eventsSince({ lastEventCreated: null, eventsCheckedAt: at(2_000_000) })).toBe(2_000_000 - 5)
+    expect(eventsSince({ lastEventCreated: null, eventsCheckedAt: null })).toBe(0)
   })
 })

@@ -482,10 +482,10 @@ function payoutRow(p: PayoutLine, ctx: SummaryContext, withOther: boolean): stri
   const link = dashboardUrl({ id: p.id, livemode: p.livemode }, ctx.config.stripeAccount, `payouts/${encodeURIComponent(p.id)}`)
   // The arrival date links to the payout: one column fewer than a separate link, so the table fits a job page.
   const arrival = `[${p.arrival_date === null ? 'no date' : shortDay(Math.floor(p.arrival_date / DAY_SECONDS))}](${link})`
-  // Only a paid payout can balance: one in transit (or pending, failed, canceled) is not reconciled yet, not unbalanced.
-  const mark = p.status !== 'paid' ? '—' : p.balanced === true ? '✓' : p.balanced === false ? '✗' : '—'
+  // A paid payout balances or not; a failed one is ✗ (its money never arrived); one in transit, pending or canceled is not reconciled yet.
+  const mark = p.status === 'failed' ? '✗' : p.status !== 'paid' ? '—' : p.balanced === true ? '✓' : p.balanced === false ? '✗' : '—'
   if (amountsHidden(ctx)) return `| ${arrival} | ${escapeCell(p.status)} | ${listed ? count(p.transactionCount!) : ''} | ${mark} |`
-  const balanced = mark === '✗' && listed && p.difference ? `✗ ${moneyCell(p.difference, p.currency)} unexplained` : mark
+  const balanced = mark === '✗' && p.status === 'paid' && listed && p.difference ? `✗ ${moneyCell(p.difference, p.currency)} unexplained` : mark
   const cells = [arrival, moneyCell(p.amount, p.currency), escapeCell(p.status), money(p.charges), money(p.refunds), money(p.disputes), money(p.fees)]
   if (withOther) cells.push(money(p.other))
   return `| ${[...cells, balanced].join(' | ')} |`
@@ -514,7 +514,7 @@ function payoutsSection(report: RunReport, ctx: SummaryContext): string[] {
     amountsHidden(ctx)
       ? 'Balanced ✓: the payout equals the net of the balance transactions Stripe paid out in it; — not reconciled yet (or a manual payout).'
       : `Charges + Refunds + Disputes + Fees${withOther ? ' + Other' : ''} = Amount when the payout is balanced ✓${withOther ? ' (Other: adjustments and anything else Stripe paid out in it)' : ''}; ` +
-          '✗ names the part no transaction explains; — not reconciled yet (or a manual payout). The date links to the payout in Stripe.',
+          '✗ names the part no transaction explains (or the payout failed); — not reconciled yet (in transit, or a manual payout). The date links to the payout in Stripe.',
     ''
   )
   return lines

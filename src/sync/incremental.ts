@@ -53,9 +53,16 @@ async function saveState<T extends StripeObject>(run: ObjectRun<T>, state: SyncS
   await run.sink.write([], { checkpoint: state })
 }
 
-/** Events created at or after this second are new to the object (older states kept the newest event seen). */
+/**
+ * Events created at or after this second are new to the object. Every event before the last replay
+ * (less the settling seconds) was read then; a state from before the change stream kept the newest
+ * event of its own types instead, which can be weeks old in a quiet object: reading every type of
+ * event since then would cost a busy account thousands of requests for nothing.
+ */
 export function eventsSince(state: Pick<SyncState, 'lastEventCreated' | 'eventsCheckedAt'>): number {
-  return state.lastEventCreated ?? Math.floor((state.eventsCheckedAt?.getTime() ?? 0) / 1000)
+  const replayed = state.eventsCheckedAt ? unixSeconds(state.eventsCheckedAt) - SETTLE_SECONDS : -Infinity
+  const since = Math.max(state.lastEventCreated ?? -Infinity, replayed)
+  return Number.isFinite(since) ? since : 0
 }
 
 /** Whether the state's events can no longer be replayed (Stripe keeps them 30 days; past 25 the object is re-swept). */
