@@ -5,7 +5,8 @@ import { StripeStandIn, type StandInOptions } from './stripe-standin.js'
 /**
  * One integration test file's world: a Postgres for the file; per test a fresh schema and a fresh
  * Stripe stand-in, started after `setup` has filled it, both stopped and dropped after the test; and
- * a clock the stand-in and the runs share (tests move it). Registers its own jest hooks.
+ * a clock the stand-in and the runs share (tests move it) — or, without `start`, the real clock.
+ * Registers its own jest hooks.
  */
 export class World {
   private postgres: TestPostgres | undefined
@@ -16,9 +17,9 @@ export class World {
 
   constructor(
     readonly prefix: string,
-    private readonly options: { start: number; standIn?: StandInOptions; setup?: (world: World) => void | Promise<void> }
+    private readonly options: { start?: number; standIn?: StandInOptions; setup?: (world: World) => void | Promise<void> } = {}
   ) {
-    this.clock = options.start
+    this.clock = options.start ?? Math.floor(Date.now() / 1000)
     beforeAll(async () => {
       this.postgres = await startPostgres()
     })
@@ -28,9 +29,8 @@ export class World {
     })
     beforeEach(async () => {
       this.schemaName = uniqueSchema(prefix)
-      this.clock = options.start
-      this.standIn = new StripeStandIn(options.standIn)
-      this.standIn.now = () => this.clock
+      this.clock = options.start ?? Math.floor(Date.now() / 1000)
+      this.standIn = this.makeStandIn(options.standIn)
       await options.setup?.(this)
       await this.standIn.start()
     })
@@ -43,10 +43,15 @@ export class World {
   /** A stand-in of other options in place of this test's (a proxy that ignores cursors, other keys, latency). */
   async replaceStandIn(options: StandInOptions): Promise<StripeStandIn> {
     await this.standIn?.stop()
-    this.standIn = new StripeStandIn(options)
-    this.standIn.now = () => this.clock
+    this.standIn = this.makeStandIn(options)
     await this.standIn.start()
     return this.standIn
+  }
+
+  private makeStandIn(options: StandInOptions | undefined): StripeStandIn {
+    const standIn = new StripeStandIn(options)
+    if (this.options.start !== undefined) standIn.now = () => this.clock
+    return standIn
   }
 
   get db(): TestPostgres {

@@ -1,42 +1,24 @@
 import type Stripe from 'stripe'
 import { runAction } from '../../src/main.js'
 import { generateCharges, makeCharge, FAST_RETRY } from '../../test-support/fixtures.js'
-import { dropSchema, startPostgres, uniqueSchema, withClient, type TestPostgres } from '../../test-support/postgres.js'
+import { withClient } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
-import { StripeStandIn } from '../../test-support/stripe-standin.js'
+import { World } from '../../test-support/world.js'
 import { readTable, tableDifferences } from '../../test-support/table.js'
 
 const KEY = 'sk_test_4eC39HqLyjWDarjtT1zdp7dc'
 const NOW = new Date('2026-11-26T12:00:00Z')
 const T0 = Math.floor(NOW.getTime() / 1000) - 30 * 86400
 
-let db: TestPostgres
-let stripe: StripeStandIn
-let schema: string
-
-beforeAll(async () => {
-  db = await startPostgres()
-})
-afterAll(async () => {
-  await db?.stop()
-})
-
-beforeEach(async () => {
-  schema = uniqueSchema('action')
-  stripe = new StripeStandIn()
-  await stripe.start()
-})
-afterEach(async () => {
-  await stripe.stop()
-  await dropSchema(db.url, schema)
-})
+// The stand-in keeps the real clock; runs take NOW.
+const world = new World('action')
 
 async function run(inputs: Record<string, string> = {}) {
   const io = recorder({
     'stripe-secret-key': KEY,
-    'database-url': db.url,
-    'stripe-api-base': stripe.url,
-    schema,
+    'database-url': world.db.url,
+    'stripe-api-base': world.stripe.url,
+    schema: world.schema,
     ...inputs
   })
   const outcome = await runAction(io, { env: {}, now: NOW, retry: FAST_RETRY })
@@ -45,7 +27,7 @@ async function run(inputs: Record<string, string> = {}) {
 
 /** What the action should record: newest first, matching statuses, within the window, up to limit. */
 function expected(statuses: string[], limit = Infinity, gte = -Infinity, lt = Infinity): Stripe.Charge[] {
-  return stripe
+  return world.stripe
     .allCharges()
     .filter((c) => statuses.includes(c.status) && c.created >= gte && c.created < lt)
     .slice(0, limit)
@@ -53,13 +35,13 @@ function expected(statuses: string[], limit = Infinity, gte = -Infinity, lt = In
 
 describe('the action against the Stripe stand-in and a real Postgres', () => {
   it('stores the newest succeeded charges, field by field, and reports them', async () => {
-    stripe.addCharges(generateCharges({ count: 300, seed: 7, from: T0, to: T0 + 86400 * 20 }))
+    world.stripe.addCharges(generateCharges({ count: 300, seed: 7, from: T0, to: T0 + 86400 * 20 }))
     const { io, outcome } = await run()
     expect(io.failed).toBeUndefined()
     expect(outcome.ok).toBe(true)
 
     const want = expected(['succeeded'], 10)
-    const rows = await readTable(db.url, schema)
+    const rows = await readTable(world.db.url, world.schema)
     expect(tableDifferences(rows, want)).toEqual([])
     expect(io.outputs.message).toBe('Successfully processed 10 Stripe charges')
     expect(io.outputs.charge_count).toBe('10')
@@ -69,8 +51,8 @@ describe('the action against the Stripe stand-in and a real Postgres', () => {
     expect(io.outputs.total_amount_cents).toBe(String(usdMinor))
     expect(JSON.parse(io.outputs.result!).charge_count).toBe(10)
     // Status filter pages 100 at a time: one request is enough for 10 matches here.
-    expect(stripe.chargeRequests().map((r) => r.query.limit)).toEqual(['100'])
-    expect(stripe.chargeRequests()[0]!.stripeVersion).toBe('2026-10-28.endive')
+    expect(world.stripe.chargeRequests().map((r) => r.query.limit)).toEqual(['100'])
+    expect(world.stripe.chargeRequests()[0]!.stripeVersion).toBe('2026-10-28.endive')
     for (const c of want) expect(io.summary).toContain(`[View ↗](https://dashboard.stripe.com/test/payments/${c.id})`)
     expect(io.logs.some((l) => /^Page 1 of charges: scanned 100 \(100 in all\), matched 10 \(10\), stored 10 new and 0 updated so far$/.test(l))).toBe(true)
     for (const row of rows) {
@@ -80,24 +62,24 @@ describe('the action against the Stripe stand-in and a real Postgres', () => {
   })
 
   it('is idempotent: a re-run stores nothing and changes nothing; a changed charge is updated', async () => {
-    stripe.addCharges(generateCharges({ count: 120, seed: 3, from: T0, to: T0 + 86400 }))
+    world.stripe.addCharges(generateCharges({ count: 120, seed: 3, from: T0, to: T0 + 86400 }))
     await run({ limit: 'all', status: 'all' })
-    const before = await readTable(db.url, schema)
+    const before = await readTable(world.db.url, world.schema)
     expect(before).toHaveLength(120)
 
     const again = await run({ limit: 'all', status: 'all' })
     expect(again.io.outputs.charges_stored).toBe('0')
     expect(again.io.outputs.charges_updated).toBe('0')
     expect(again.io.outputs.charge_count).toBe('120')
-    expect(await readTable(db.url, schema)).toEqual(before)
+    expect(await readTable(world.db.url, world.schema)).toEqual(before)
 
-    const target = stripe.allCharges().find((c) => c.status === 'succeeded' && c.amount_refunded === 0)!
-    stripe.updateCharge(target.id, { amount_refunded: target.amount, refunded: true })
+    const target = world.stripe.allCharges().find((c) => c.status === 'succeeded' && c.amount_refunded === 0)!
+    world.stripe.updateCharge(target.id, { amount_refunded: target.amount, refunded: true })
     const third = await run({ limit: 'all', status: 'all' })
     expect(third.io.outputs.charges_stored).toBe('0')
     expect(third.io.outputs.charges_updated).toBe('1')
-    const after = await readTable(db.url, schema)
-    expect(tableDifferences(after, stripe.allCharges())).toEqual([])
+    const after = await readTable(world.db.url, world.schema)
+    expect(tableDifferences(after, world.stripe.allCharges())).toEqual([])
     const row = after.find((r) => r.charge_id === target.id)!
     const old = before.find((r) => r.charge_id === target.id)!
     expect(row.refunded).toBe(true)
@@ -107,7 +89,7 @@ describe('the action against the Stripe stand-in and a real Postgres', () => {
 
   it('pages past 100 with no cap, honours the window, and keeps charges sharing a second across a page boundary', async () => {
     const burst = T0 + 5 * 86400
-    stripe.addCharges(generateCharges({ count: 400, seed: 11, from: T0, to: T0 + 10 * 86400, bursts: [[burst, 150]] }))
+    world.stripe.addCharges(generateCharges({ count: 400, seed: 11, from: T0, to: T0 + 10 * 86400, bursts: [[burst, 150]] }))
     const gte = T0 + 86400
     const lt = T0 + 9 * 86400
     const { io } = await run({
@@ -119,9 +101,9 @@ describe('the action against the Stripe stand-in and a real Postgres', () => {
     expect(io.failed).toBeUndefined()
     const want = expected(['succeeded', 'failed'], Infinity, gte, lt)
     expect(want.filter((c) => c.created === burst).length).toBeGreaterThan(100)
-    expect(tableDifferences(await readTable(db.url, schema), want)).toEqual([])
+    expect(tableDifferences(await readTable(world.db.url, world.schema), want)).toEqual([])
     expect(io.outputs.charge_count).toBe(String(want.length))
-    const requests = stripe.chargeRequests()
+    const requests = world.stripe.chargeRequests()
     // Five pages' worth; a small window is shared out among idle workers (the limit has room), at a
     // few partly filled pages more.
     const minimum = Math.ceil(expected(['succeeded', 'pending', 'failed'], Infinity, gte, lt).length / 100)
@@ -133,74 +115,74 @@ describe('the action against the Stripe stand-in and a real Postgres', () => {
   })
 
   it('asks for exactly `limit` charges when there is no status filter', async () => {
-    stripe.addCharges(generateCharges({ count: 50, seed: 5, from: T0, to: T0 + 86400 }))
+    world.stripe.addCharges(generateCharges({ count: 50, seed: 5, from: T0, to: T0 + 86400 }))
     const { io } = await run({ limit: '5', status: 'all' })
     expect(io.outputs.charge_count).toBe('5')
-    expect(stripe.chargeRequests().map((r) => r.query.limit)).toEqual(['5'])
+    expect(world.stripe.chargeRequests().map((r) => r.query.limit)).toEqual(['5'])
   })
 
   it('reports a short window honestly when fewer charges match than the limit', async () => {
-    stripe.addCharges(generateCharges({ count: 30, seed: 9, from: T0, to: T0 + 86400 }))
+    world.stripe.addCharges(generateCharges({ count: 30, seed: 9, from: T0, to: T0 + 86400 }))
     const want = expected(['failed'])
     const { io } = await run({ limit: '1000', status: 'failed' })
     expect(io.outputs.charge_count).toBe(String(want.length))
-    expect(stripe.chargeRequests()).toHaveLength(1)
+    expect(world.stripe.chargeRequests()).toHaveLength(1)
   })
 
   it('dry run: fetches and reports, opens no database connection', async () => {
-    stripe.addCharges(generateCharges({ count: 40, seed: 2, from: T0, to: T0 + 86400 }))
+    world.stripe.addCharges(generateCharges({ count: 40, seed: 2, from: T0, to: T0 + 86400 }))
     // A database that does not exist: a dry run must never try it.
     const { io } = await run({ 'dry-run': 'true', 'database-url': 'postgres://nobody:pw@127.0.0.1:1/none' })
     expect(io.failed).toBeUndefined()
     expect(io.outputs.message).toBe('Dry run: found 10 Stripe charges; nothing stored')
     expect(io.outputs.charges_stored).toBe('0')
     expect(io.summary).toContain('| Dry run | yes: nothing was written |')
-    const exists = await withClient(db.url, (c) => c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]))
+    const exists = await withClient(world.db.url, (c) => c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [world.schema]))
     expect(exists.rowCount).toBe(0)
   })
 
   it('sends Stripe-Account and records the account on each row', async () => {
-    stripe.addCharges(generateCharges({ count: 5, seed: 4, from: T0, to: T0 + 86400 }))
+    world.stripe.addCharges(generateCharges({ count: 5, seed: 4, from: T0, to: T0 + 86400 }))
     const { io } = await run({ 'stripe-account': 'acct_1Connected', status: 'all' })
     expect(io.failed).toBeUndefined()
-    expect(stripe.chargeRequests().every((r) => r.stripeAccount === 'acct_1Connected')).toBe(true)
-    const rows = await readTable(db.url, schema)
-    expect(tableDifferences(rows, stripe.allCharges(), 'acct_1Connected')).toEqual([])
+    expect(world.stripe.chargeRequests().every((r) => r.stripeAccount === 'acct_1Connected')).toBe(true)
+    const rows = await readTable(world.db.url, world.schema)
+    expect(tableDifferences(rows, world.stripe.allCharges(), 'acct_1Connected')).toEqual([])
     expect(io.summary).toContain('https://dashboard.stripe.com/acct_1Connected/test/payments/')
   })
 
   it('adopts a table made for the original job: adds columns and the unique key', async () => {
-    await withClient(db.url, async (c) => {
-      await c.query(`CREATE SCHEMA "${schema}"`)
-      await c.query(`CREATE TABLE "${schema}".processed_charges (charge_id text, amount int, currency text, customer_email text,
+    await withClient(world.db.url, async (c) => {
+      await c.query(`CREATE SCHEMA "${world.schema}"`)
+      await c.query(`CREATE TABLE "${world.schema}".processed_charges (charge_id text, amount int, currency text, customer_email text,
         description text, status text, created_at timestamp, processed_at timestamp DEFAULT now())`)
-      await c.query(`INSERT INTO "${schema}".processed_charges (charge_id, amount, currency, status) VALUES ('ch_legacy', 500, 'usd', 'succeeded')`)
+      await c.query(`INSERT INTO "${world.schema}".processed_charges (charge_id, amount, currency, status) VALUES ('ch_legacy', 500, 'usd', 'succeeded')`)
     })
-    stripe.addCharges([makeCharge({ id: 'ch_legacy', created: T0, amount: 500, currency: 'usd', status: 'succeeded' })])
+    world.stripe.addCharges([makeCharge({ id: 'ch_legacy', created: T0, amount: 500, currency: 'usd', status: 'succeeded' })])
     const { io } = await run()
     expect(io.failed).toBeUndefined()
     expect(io.logs.join('\n')).toMatch(/Added column\(s\) to .*: updated_at, amount_captured/)
     expect(io.outputs.charges_stored).toBe('0')
     expect(io.outputs.charges_updated).toBe('1')
-    const rows = await readTable(db.url, schema)
+    const rows = await readTable(world.db.url, world.schema)
     expect(rows).toHaveLength(1)
     expect(rows[0]!.raw.id).toBe('ch_legacy')
   })
 
   it('refuses a legacy table holding duplicate charge ids, saying how many and how to clean up', async () => {
-    await withClient(db.url, async (c) => {
-      await c.query(`CREATE SCHEMA "${schema}"`)
-      await c.query(`CREATE TABLE "${schema}".processed_charges (charge_id text, amount int, currency text, status text)`)
-      await c.query(`INSERT INTO "${schema}".processed_charges VALUES ('ch_a', 1, 'usd', 'succeeded'), ('ch_a', 1, 'usd', 'succeeded'),
+    await withClient(world.db.url, async (c) => {
+      await c.query(`CREATE SCHEMA "${world.schema}"`)
+      await c.query(`CREATE TABLE "${world.schema}".processed_charges (charge_id text, amount int, currency text, status text)`)
+      await c.query(`INSERT INTO "${world.schema}".processed_charges VALUES ('ch_a', 1, 'usd', 'succeeded'), ('ch_a', 1, 'usd', 'succeeded'),
         ('ch_b', 2, 'usd', 'succeeded'), ('ch_b', 2, 'usd', 'succeeded'), ('ch_c', 3, 'usd', 'succeeded')`)
     })
-    stripe.addCharges(generateCharges({ count: 5, seed: 4, from: T0, to: T0 + 86400 }))
+    world.stripe.addCharges(generateCharges({ count: 5, seed: 4, from: T0, to: T0 + 86400 }))
     const { io } = await run()
     expect(io.failed).toMatch(/already holds 2 charge_id value\(s\) stored more than once/)
     expect(io.failed).toContain('DELETE FROM')
     // One Stripe request proves the key before the database is touched; nothing is written.
-    expect(stripe.requests).toHaveLength(1)
-    const count = await withClient(db.url, (c) => c.query(`SELECT count(*)::int AS n FROM "${schema}".processed_charges`))
+    expect(world.stripe.requests).toHaveLength(1)
+    const count = await withClient(world.db.url, (c) => c.query(`SELECT count(*)::int AS n FROM "${world.schema}".processed_charges`))
     expect(count.rows[0].n).toBe(5)
   })
 
@@ -214,79 +196,73 @@ describe('the action against the Stripe stand-in and a real Postgres', () => {
   ])('bad input %p fails before any request or connection', async (inputs, message) => {
     const { io } = await run(inputs)
     expect(io.failed).toMatch(message)
-    expect(stripe.requests).toHaveLength(0)
-    const exists = await withClient(db.url, (c) => c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]))
+    expect(world.stripe.requests).toHaveLength(0)
+    const exists = await withClient(world.db.url, (c) => c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [world.schema]))
     expect(exists.rowCount).toBe(0)
   })
 
   it('names a rejected key by its last four characters only', async () => {
-    await stripe.stop()
-    stripe = new StripeStandIn({ keys: ['sk_test_theOnlyGoodKey'] })
-    await stripe.start()
+    await world.replaceStandIn({ keys: ['sk_test_theOnlyGoodKey'] })
     const { io } = await run()
     expect(io.failed).toBe('Stripe rejected the API key (ending …p7dc): check `stripe-secret-key`; the key may be mistyped, revoked or rolled.')
     expect(io.everything()).not.toContain(KEY)
   })
 
   it('names the missing permission of a restricted key', async () => {
-    await stripe.stop()
-    stripe = new StripeStandIn({ missingPermissions: { rk_test_noCharges1: ['charges'] } })
-    await stripe.start()
+    await world.replaceStandIn({ missingPermissions: { rk_test_noCharges1: ['charges'] } })
     const { io } = await run({ 'stripe-secret-key': 'rk_test_noCharges1' })
     expect(io.failed).toMatch(/lacks the permission "Charges: Read"/)
     expect(io.logs[0]).toMatch(/Using a test restricted key \(…ges1\)/)
   })
 
   it('says in the log when a key is live', async () => {
-    stripe.addCharges(generateCharges({ count: 3, seed: 4, from: T0, to: T0 + 86400 }))
+    world.stripe.addCharges(generateCharges({ count: 3, seed: 4, from: T0, to: T0 + 86400 }))
     const { io } = await run({ 'stripe-secret-key': 'rk_live_51LiveRestricted9', status: 'all' })
     expect(io.failed).toBeUndefined()
     expect(io.logs[0]).toMatch(/Using a live restricted key \(…ted9\)/)
   })
 
   it('names Events: Read when an incremental run lacks it', async () => {
-    await stripe.stop()
-    stripe = new StripeStandIn({ missingPermissions: { rk_test_noEvents1: ['events'] } })
-    await stripe.start()
-    stripe.addCharges(generateCharges({ count: 5, seed: 4, from: T0, to: T0 + 86400 }))
+    await world.replaceStandIn({ missingPermissions: { rk_test_noEvents1: ['events'] } })
+    world.stripe.addCharges(generateCharges({ count: 5, seed: 4, from: T0, to: T0 + 86400 }))
     const { io } = await run({ 'stripe-secret-key': 'rk_test_noEvents1', incremental: 'true' })
     expect(io.failed).toMatch(/^Stripe refused to list events: the restricted key \(ending …nts1\) lacks the permission "Events: Read"/)
   })
 
   it('waits out 429s and completes; gives up clearly when they never stop', async () => {
-    stripe.addCharges(generateCharges({ count: 250, seed: 8, from: T0, to: T0 + 86400 }))
-    stripe.injectFaults(429, 429)
+    world.stripe.addCharges(generateCharges({ count: 250, seed: 8, from: T0, to: T0 + 86400 }))
+    world.stripe.injectFaults(429, 429)
     const ok = await run({ limit: 'all', status: 'all' })
     expect(ok.io.failed).toBeUndefined()
-    expect(tableDifferences(await readTable(db.url, schema), stripe.allCharges())).toEqual([])
+    expect(tableDifferences(await readTable(world.db.url, world.schema), world.stripe.allCharges())).toEqual([])
 
-    stripe.injectFaults(...Array<429>(20).fill(429))
+    world.stripe.injectFaults(...Array<429>(20).fill(429))
     const bad = await run({ limit: 'all', status: 'all' })
     expect(bad.io.failed).toMatch(/Stripe rate limit: requests were still refused \(429\) after 4 attempts/)
   })
 
   it('retries server errors and dropped connections inside the SDK', async () => {
-    stripe.addCharges(generateCharges({ count: 150, seed: 12, from: T0, to: T0 + 86400 }))
-    stripe.injectFaults(500, 'reset', 503)
+    world.stripe.addCharges(generateCharges({ count: 150, seed: 12, from: T0, to: T0 + 86400 }))
+    world.stripe.injectFaults(500, 'reset', 503)
     const { io } = await run({ limit: 'all', status: 'all' })
     expect(io.failed).toBeUndefined()
-    expect(tableDifferences(await readTable(db.url, schema), stripe.allCharges())).toEqual([])
+    expect(tableDifferences(await readTable(world.db.url, world.schema), world.stripe.allCharges())).toEqual([])
   })
 
   it('fails clearly when Postgres refuses the connection, before asking Stripe, without printing the URL', async () => {
     const url = 'postgres://monitor:TopSecret99@127.0.0.1:1/finance'
     const { io } = await run({ 'database-url': url })
     expect(io.failed).toMatch(/^Postgres: could not connect to Postgres at 127\.0\.0\.1:1: .*nothing is listening there/)
-    expect(stripe.requests).toHaveLength(0)
+    expect(world.stripe.requests).toHaveLength(0)
     expect(io.everything()).not.toContain('TopSecret99')
     expect(io.secrets).toEqual(expect.arrayContaining([url, 'TopSecret99']))
   })
 
   it('flags high-value charges (outputs, notices, summary) and creates the daily view', async () => {
-    stripe.addCharges(generateCharges({ count: 200, seed: 17, from: T0, to: T0 + 10 * 86400 }))
+    world.stripe.addCharges(generateCharges({ count: 200, seed: 17, from: T0, to: T0 + 10 * 86400 }))
     const { io } = await run({ limit: 'all', status: 'all', 'high-value-threshold': '1500, jpy:200000', 'summary-amounts': 'show' })
     expect(io.failed).toBeUndefined()
-    const all = stripe.allCharges()
+    const all = world.stripe.allCharges()
     const threshold = (c: Stripe.Charge) => (c.currency === 'jpy' ? 200000 : c.currency === 'kwd' ? 1500000 : 150000)
     // Succeeded charges only: a failed charge is money that never arrived.
     const high = all.filter((c) => c.status === 'succeeded' && c.amount >= threshold(c))
@@ -297,9 +273,9 @@ describe('the action against the Stripe stand-in and a real Postgres', () => {
     expect(io.summary).toContain(`### High-value charges (${high.length})`)
     expect(io.summary).toMatch(/```mermaid\n%%\{init: .*\}%%\nxychart-beta/)
 
-    const view = await withClient(db.url, (c) =>
+    const view = await withClient(world.db.url, (c) =>
       c.query(
-        `SELECT day::text, currency, count::int, gross::bigint, refunded::bigint, net::bigint FROM "${schema}".processed_charges_daily ORDER BY day, currency`
+        `SELECT day::text, currency, count::int, gross::bigint, refunded::bigint, net::bigint FROM "${world.schema}".processed_charges_daily ORDER BY day, currency`
       )
     )
     const want = new Map<string, { count: number; gross: number; refunded: number }>()

@@ -1,34 +1,19 @@
 import { runAction } from '../../src/main.js'
 import { generateCharges } from '../../test-support/fixtures.js'
-import { dropSchema, startPostgres, uniqueSchema, type TestPostgres } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
-import { StripeStandIn } from '../../test-support/stripe-standin.js'
+import { World } from '../../test-support/world.js'
 import { readTable, tableDifferences } from '../../test-support/table.js'
 
 // Whole-range runs use concurrent time slices through one rate limiter: exact results, the limit held.
 const DAY = 86400
-let db: TestPostgres
-let schema: string
+const world = new World('backfill')
 
-beforeAll(async () => {
-  db = await startPostgres()
-})
-afterAll(async () => {
-  await db?.stop()
-})
-beforeEach(() => {
-  schema = uniqueSchema('backfill')
-})
-afterEach(async () => {
-  await dropSchema(db.url, schema)
-})
-
-async function run(stripe: StripeStandIn, inputs: Record<string, string>, now: Date) {
+async function run(inputs: Record<string, string>, now: Date) {
   const io = recorder({
     'stripe-secret-key': 'sk_test_Backfill1',
-    'database-url': db.url,
-    'stripe-api-base': stripe.url,
-    schema,
+    'database-url': world.db.url,
+    'stripe-api-base': world.stripe.url,
+    schema: world.schema,
     limit: 'all',
     status: 'all',
     ...inputs
@@ -38,49 +23,39 @@ async function run(stripe: StripeStandIn, inputs: Record<string, string>, now: D
 }
 
 it('fetches 12,000 charges with dense bursts exactly once, never above max-requests-per-second', async () => {
-  const stripe = new StripeStandIn({ latencyMs: 15, maxRequestsPerSecond: 50 })
-  await stripe.start()
-  try {
-    const now = Math.floor(Date.now() / 1000)
-    const from = now - 60 * DAY
-    // Bursts of charges sharing one second, spread so slice and page boundaries fall inside them.
-    const bursts: Array<[number, number]> = Array.from({ length: 12 }, (_, i) => [from + Math.floor(((i + 1) * 59 * DAY) / 13), 120 + i * 20])
-    stripe.addCharges(generateCharges({ count: 9000, seed: 41, from, to: now - 60, bursts }))
-    const total = stripe.allCharges().length
-    const io = await run(stripe, { 'max-requests-per-second': '40', 'created-after': String(from) }, new Date(now * 1000))
-    expect(io.failed).toBeUndefined()
-    expect(io.outputs.charge_count).toBe(String(total))
-    expect(tableDifferences(await readTable(db.url, schema), stripe.allCharges())).toEqual([])
+  const stripe = await world.replaceStandIn({ latencyMs: 15, maxRequestsPerSecond: 50 })
+  const now = Math.floor(Date.now() / 1000)
+  const from = now - 60 * DAY
+  // Bursts of charges sharing one second, spread so slice and page boundaries fall inside them.
+  const bursts: Array<[number, number]> = Array.from({ length: 12 }, (_, i) => [from + Math.floor(((i + 1) * 59 * DAY) / 13), 120 + i * 20])
+  stripe.addCharges(generateCharges({ count: 9000, seed: 41, from, to: now - 60, bursts }))
+  const total = stripe.allCharges().length
+  const io = await run({ 'max-requests-per-second': '40', 'created-after': String(from) }, new Date(now * 1000))
+  expect(io.failed).toBeUndefined()
+  expect(io.outputs.charge_count).toBe(String(total))
+  expect(tableDifferences(await readTable(world.db.url, world.schema), stripe.allCharges())).toEqual([])
 
-    const requests = stripe.chargeRequests()
-    // The cap holds in every sliding second, measured where Stripe sees it.
-    const times = stripe.requests.map((r) => r.at)
-    let peak = 0
-    for (let i = 0, j = 0; i < times.length; i++) {
-      while (times[i]! - times[j]! >= 1000) j++
-      peak = Math.max(peak, i - j + 1)
-    }
-    expect(peak).toBeLessThanOrEqual(41)
-    expect(requests.filter((r) => r.status === 429)).toHaveLength(0)
-    // Concurrency costs few extra requests over the sequential minimum.
-    expect(requests.length).toBeLessThan(Math.ceil(total / 100) * 1.35)
-  } finally {
-    await stripe.stop()
+  const requests = stripe.chargeRequests()
+  // The cap holds in every sliding second, measured where Stripe sees it.
+  const times = stripe.requests.map((r) => r.at)
+  let peak = 0
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (times[i]! - times[j]! >= 1000) j++
+    peak = Math.max(peak, i - j + 1)
   }
+  expect(peak).toBeLessThanOrEqual(41)
+  expect(requests.filter((r) => r.status === 429)).toHaveLength(0)
+  // Concurrency costs few extra requests over the sequential minimum.
+  expect(requests.length).toBeLessThan(Math.ceil(total / 100) * 1.35)
 })
 
 it('incremental backfill with limit all: resumable spans, then caught up', async () => {
-  const stripe = new StripeStandIn({ latencyMs: 5 })
-  await stripe.start()
-  try {
-    const now = Math.floor(Date.now() / 1000)
-    stripe.addCharges(generateCharges({ count: 5000, seed: 43, from: now - 90 * DAY, to: now - 60, bursts: [[now - 45 * DAY, 300]] }))
-    const io = await run(stripe, { incremental: 'true' }, new Date(now * 1000))
-    expect(io.failed).toBeUndefined()
-    expect(io.outputs.charges_stored).toBe('5300')
-    expect(tableDifferences(await readTable(db.url, schema), stripe.allCharges())).toEqual([])
-    expect(io.logs.some((l) => /^Progress \(charges\): 5300 listed, about 0 more expected — 100\.0%;/.test(l))).toBe(true)
-  } finally {
-    await stripe.stop()
-  }
+  const stripe = await world.replaceStandIn({ latencyMs: 5 })
+  const now = Math.floor(Date.now() / 1000)
+  stripe.addCharges(generateCharges({ count: 5000, seed: 43, from: now - 90 * DAY, to: now - 60, bursts: [[now - 45 * DAY, 300]] }))
+  const io = await run({ incremental: 'true' }, new Date(now * 1000))
+  expect(io.failed).toBeUndefined()
+  expect(io.outputs.charges_stored).toBe('5300')
+  expect(tableDifferences(await readTable(world.db.url, world.schema), stripe.allCharges())).toEqual([])
+  expect(io.logs.some((l) => /^Progress \(charges\): 5300 listed, about 0 more expected — 100\.0%;/.test(l))).toBe(true)
 })

@@ -1,9 +1,10 @@
 import pg from 'pg'
 import { runAction, type RunOptions } from '../../src/main.js'
 import { generateCharges } from '../../test-support/fixtures.js'
-import { dropSchema, startPostgres, uniqueSchema, withClient, type TestPostgres } from '../../test-support/postgres.js'
+import { startPostgres, withClient } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
-import { StripeStandIn, type StandInOptions } from '../../test-support/stripe-standin.js'
+import type { StandInOptions, StripeStandIn } from '../../test-support/stripe-standin.js'
+import { World } from '../../test-support/world.js'
 import { readTable, tableDifferences } from '../../test-support/table.js'
 
 // Faults on both sides: each run either completes with the table equal to Stripe, or fails with a
@@ -12,37 +13,21 @@ const DAY = 86400
 const NOW = Math.floor(Date.now() / 1000)
 const FAST: RunOptions['retry'] = { maxRetries: 4, baseDelayMs: 5, maxDelayMs: 40 }
 
-let db: TestPostgres
-let schema: string
-let stripe: StripeStandIn
+const world = new World('faults')
 
-beforeAll(async () => {
-  db = await startPostgres()
-})
-afterAll(async () => {
-  await db?.stop()
-})
-beforeEach(() => {
-  schema = uniqueSchema('faults')
-})
-afterEach(async () => {
-  await stripe?.stop()
-  await dropSchema(db.url, schema)
-})
-
+/** This test's stand-in, of these options, with an account of charges. */
 async function standIn(options: StandInOptions, count = 1500): Promise<StripeStandIn> {
-  stripe = new StripeStandIn(options)
-  stripe.addCharges(generateCharges({ count, seed: 51, from: NOW - 30 * DAY, to: NOW - 120, bursts: [[NOW - 10 * DAY, 150]] }))
-  await stripe.start()
+  const stripe = await world.replaceStandIn(options)
+  world.stripe.addCharges(generateCharges({ count, seed: 51, from: NOW - 30 * DAY, to: NOW - 120, bursts: [[NOW - 10 * DAY, 150]] }))
   return stripe
 }
 
-async function run(inputs: Record<string, string> = {}, options: RunOptions = {}, url = db.url) {
+async function run(inputs: Record<string, string> = {}, options: RunOptions = {}, url = world.db.url) {
   const io = recorder({
     'stripe-secret-key': 'sk_test_Faults42',
     'database-url': url,
-    'stripe-api-base': stripe.url,
-    schema,
+    'stripe-api-base': world.stripe.url,
+    schema: world.schema,
     limit: 'all',
     status: 'all',
     ...inputs
@@ -55,25 +40,25 @@ async function run(inputs: Record<string, string> = {}, options: RunOptions = {}
 async function withRole(grant: string, fn: (url: string, password: string) => Promise<void>): Promise<void> {
   const role = `spm_role_${Math.random().toString(36).slice(2, 8)}`
   const password = `Pw-${Math.random().toString(36).slice(2, 12)}`
-  await withClient(db.url, async (c) => {
+  await withClient(world.db.url, async (c) => {
     await c.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`)
-    await c.query(`GRANT USAGE ON SCHEMA "${schema}" TO ${role}`)
+    await c.query(`GRANT USAGE ON SCHEMA "${world.schema}" TO ${role}`)
     await c.query(`${grant} TO ${role}`)
   })
   try {
-    const url = new URL(db.url)
+    const url = new URL(world.db.url)
     url.username = role
     url.password = password
     await fn(url.toString(), password)
   } finally {
-    await withClient(db.url, async (c) => {
+    await withClient(world.db.url, async (c) => {
       await c.query(`DROP OWNED BY ${role}`)
       await c.query(`DROP ROLE ${role}`)
     })
   }
 }
 
-const equalsStripe = async () => expect(tableDifferences(await readTable(db.url, schema), stripe.allCharges())).toEqual([])
+const equalsStripe = async () => expect(tableDifferences(await readTable(world.db.url, world.schema), world.stripe.allCharges())).toEqual([])
 
 describe('Stripe faults', () => {
   it('a 429 on every third request: completes, exact', async () => {
@@ -83,13 +68,13 @@ describe('Stripe faults', () => {
     expect(io.failed).toBeUndefined()
     await equalsStripe()
     // Every third request was refused, and each was retried until it went through.
-    expect(stripe.requests.filter((r) => r.status === 429).length).toBe(Math.floor(stripe.requests.length / 3))
-    expect(stripe.requests.length).toBeGreaterThan(6)
+    expect(world.stripe.requests.filter((r) => r.status === 429).length).toBe(Math.floor(world.stripe.requests.length / 3))
+    expect(world.stripe.requests.length).toBeGreaterThan(6)
   })
 
   it('500, 502, 503 and dropped connections: retried, exact', async () => {
     await standIn({ faultEvery: { every: 7, fault: 503 } })
-    stripe.injectFaults(500, 'reset', 502)
+    world.stripe.injectFaults(500, 'reset', 502)
     const { io } = await run({ incremental: 'true' })
     expect(io.failed).toBeUndefined()
     await equalsStripe()
@@ -97,7 +82,7 @@ describe('Stripe faults', () => {
 
   it('answers slower than the timeout: retried, exact', async () => {
     await standIn({ slowMs: 600 }, 400)
-    stripe.injectFaults('slow', 'slow')
+    world.stripe.injectFaults('slow', 'slow')
     const { io } = await run({}, { stripeTimeoutMs: 200 })
     expect(io.failed).toBeUndefined()
     await equalsStripe()
@@ -105,7 +90,7 @@ describe('Stripe faults', () => {
 
   it('a truncated JSON body: retried, exact', async () => {
     await standIn({}, 400)
-    stripe.injectFaults('bad-json', 'bad-json')
+    world.stripe.injectFaults('bad-json', 'bad-json')
     const { io } = await run()
     expect(io.failed).toBeUndefined()
     await equalsStripe()
@@ -120,16 +105,16 @@ describe('Stripe faults', () => {
     expect(stored).toBeGreaterThan(0)
     expect(io.failed).toContain(`Before the failure ${stored} new and 0 updated row(s) were committed and are kept`)
     expect(io.outputs.message).toBeUndefined()
-    const rows = await readTable(db.url, schema)
+    const rows = await readTable(world.db.url, world.schema)
     expect(rows).toHaveLength(stored)
     expect(
       tableDifferences(
         rows,
-        stripe.allCharges().filter((c) => rows.some((r) => r.charge_id === c.id))
+        world.stripe.allCharges().filter((c) => rows.some((r) => r.charge_id === c.id))
       )
     ).toEqual([])
 
-    stripe.options.failFrom = undefined
+    world.stripe.options.failFrom = undefined
     const again = await run({ incremental: 'true' })
     expect(again.io.failed).toBeUndefined()
     await equalsStripe()
@@ -147,13 +132,13 @@ describe('Postgres faults', () => {
   it('a statement timeout: fails clearly; a re-run completes', async () => {
     await standIn({}, 300)
     await run()
-    const holder = new pg.Client({ connectionString: db.url })
+    const holder = new pg.Client({ connectionString: world.db.url })
     await holder.connect()
     try {
       await holder.query('BEGIN')
-      await holder.query(`LOCK TABLE "${schema}".processed_charges IN ACCESS EXCLUSIVE MODE`)
-      stripe.addCharges(generateCharges({ count: 20, seed: 52, from: NOW - 100, to: NOW - 90 }))
-      const url = new URL(db.url)
+      await holder.query(`LOCK TABLE "${world.schema}".processed_charges IN ACCESS EXCLUSIVE MODE`)
+      world.stripe.addCharges(generateCharges({ count: 20, seed: 52, from: NOW - 100, to: NOW - 90 }))
+      const url = new URL(world.db.url)
       url.searchParams.set('options', '-c statement_timeout=300')
       const { io } = await run({}, {}, url.toString())
       expect(io.failed).toMatch(/^Postgres: could not (write to|prepare table) .*statement timeout.*statement_timeout/)
@@ -169,7 +154,7 @@ describe('Postgres faults', () => {
   it('a permission error on insert: names the problem and where to read about it', async () => {
     await standIn({}, 50)
     await run({ limit: '5' })
-    await withRole(`GRANT SELECT ON ALL TABLES IN SCHEMA "${schema}"`, async (url, password) => {
+    await withRole(`GRANT SELECT ON ALL TABLES IN SCHEMA "${world.schema}"`, async (url, password) => {
       const { io } = await run({}, {}, url)
       expect(io.failed).toMatch(
         /^Postgres: could not write to .*permission denied for table processed_charges \(permission denied; see "Database permissions" in the README/
@@ -181,11 +166,11 @@ describe('Postgres faults', () => {
   it('later runs need no CREATE privilege: USAGE plus SELECT, INSERT, UPDATE are enough', async () => {
     await standIn({}, 60)
     await run({ incremental: 'true' })
-    const tables = ['processed_charges', 'stripe_sync_state', 'stripe_sync_rejects', 'stripe_sync_runs'].map((t) => `"${schema}".${t}`).join(', ')
+    const tables = ['processed_charges', 'stripe_sync_state', 'stripe_sync_rejects', 'stripe_sync_runs'].map((t) => `"${world.schema}".${t}`).join(', ')
     await withRole(`GRANT SELECT, INSERT, UPDATE ON ${tables}`, async (url) => {
       const later = Math.floor(Date.now() / 1000) + 60
-      stripe.createCharge({ ...stripe.allCharges()[0]!, id: 'ch_3LeastPrivilege0000000001', created: later - 30 })
-      stripe.refund(stripe.allCharges()[5]!.id)
+      world.stripe.createCharge({ ...world.stripe.allCharges()[0]!, id: 'ch_3LeastPrivilege0000000001', created: later - 30 })
+      world.stripe.refund(world.stripe.allCharges()[5]!.id)
       const { io } = await run({ incremental: 'true' }, { now: new Date(later * 1000) }, url)
       expect(io.failed).toBeUndefined()
       expect(io.warnings.filter((w) => !w.includes('read requests a month'))).toEqual([])
@@ -198,29 +183,29 @@ describe('Postgres faults', () => {
     await standIn({}, 60)
     await run({ incremental: 'true' })
     // As 1.1 left them: no listed_through, no stripe_sync_runs.
-    await withClient(db.url, async (c) => {
-      await c.query(`ALTER TABLE "${schema}".stripe_sync_state DROP COLUMN listed_through`)
-      await c.query(`DROP TABLE "${schema}".stripe_sync_runs`)
+    await withClient(world.db.url, async (c) => {
+      await c.query(`ALTER TABLE "${world.schema}".stripe_sync_state DROP COLUMN listed_through`)
+      await c.query(`DROP TABLE "${world.schema}".stripe_sync_runs`)
     })
-    const tables = ['processed_charges', 'stripe_sync_state', 'stripe_sync_rejects'].map((t) => `"${schema}".${t}`).join(', ')
+    const tables = ['processed_charges', 'stripe_sync_state', 'stripe_sync_rejects'].map((t) => `"${world.schema}".${t}`).join(', ')
     await withRole(`GRANT SELECT, INSERT, UPDATE ON ${tables}`, async (url) => {
       for (const offset of [60, 120]) {
         const later = Math.floor(Date.now() / 1000) + offset
-        stripe.createCharge({ ...stripe.allCharges()[0]!, id: `ch_3OldStateTable00000000${offset}`, created: later - 30 })
+        world.stripe.createCharge({ ...world.stripe.allCharges()[0]!, id: `ch_3OldStateTable00000000${offset}`, created: later - 30 })
         const { io } = await run({ incremental: 'true' }, { now: new Date(later * 1000) }, url)
         expect(io.failed).toBeUndefined()
         expect(io.outputs.charges_stored).toBe('1')
         expect(io.warnings.join('\n')).toContain(`ADD COLUMN IF NOT EXISTS listed_through bigint`)
-        expect(io.warnings.join('\n')).toContain(`CREATE TABLE "${schema}"."stripe_sync_runs"`)
+        expect(io.warnings.join('\n')).toContain(`CREATE TABLE "${world.schema}"."stripe_sync_runs"`)
       }
       await equalsStripe()
     })
     // An owner's run adds them.
     const { io } = await run({ incremental: 'true' }, { now: new Date((Math.floor(Date.now() / 1000) + 180) * 1000) })
     expect(io.warnings.filter((w) => !w.includes('read requests a month'))).toEqual([])
-    const columns = await withClient(db.url, (c) =>
+    const columns = await withClient(world.db.url, (c) =>
       c.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'stripe_sync_state' AND column_name = 'listed_through'`, [
-        schema
+        world.schema
       ])
     )
     expect(columns.rowCount).toBe(1)
@@ -233,8 +218,8 @@ describe('Postgres faults', () => {
       const io = recorder({
         'stripe-secret-key': 'sk_test_Faults42',
         'database-url': own.url,
-        'stripe-api-base': stripe.url,
-        schema,
+        'stripe-api-base': world.stripe.url,
+        schema: world.schema,
         limit: 'all',
         status: 'all',
         incremental: 'true'
@@ -243,20 +228,22 @@ describe('Postgres faults', () => {
       // Restart once some batches are committed.
       for (let i = 0; i < 200; i++) {
         await new Promise((r) => setTimeout(r, 25))
-        const n = await withClient(own.url, (c) => c.query(`SELECT count(*)::int AS n FROM "${schema}".processed_charges`)).catch(() => ({ rows: [{ n: 0 }] }))
+        const n = await withClient(own.url, (c) => c.query(`SELECT count(*)::int AS n FROM "${world.schema}".processed_charges`)).catch(() => ({
+          rows: [{ n: 0 }]
+        }))
         if (n.rows[0].n >= 500) break
       }
       await own.restart!()
       const outcome = await running
       expect(outcome.ok).toBe(false)
       expect(io.failed).toMatch(/^Postgres: could not write to .*(terminat|shut down|Connection)/i)
-      const kept = (await readTable(own.url, schema)).length
+      const kept = (await readTable(own.url, world.schema)).length
       expect(kept).toBeGreaterThanOrEqual(500)
 
       const again = recorder({ ...io.inputs })
       await runAction(again, { env: {}, retry: FAST })
       expect(again.failed).toBeUndefined()
-      expect(tableDifferences(await readTable(own.url, schema), stripe.allCharges())).toEqual([])
+      expect(tableDifferences(await readTable(own.url, world.schema), world.stripe.allCharges())).toEqual([])
     } finally {
       await own.stop()
     }
