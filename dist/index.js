@@ -35827,7 +35827,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3507);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7290);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -35836,7 +35836,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3507:
+/***/ 7290:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -46286,672 +46286,6 @@ function keepNewest(list, object, max, order) {
         list.pop();
 }
 
-;// CONCATENATED MODULE: ./src/report/alerts.ts
-
-
-
-
-
-/** How many high-value charges the output lists, and how many get a ::notice:: annotation. */
-const MAX_HIGH_VALUE_LISTED = 50;
-const MAX_HIGH_VALUE_NOTICES = 10;
-function thresholdMinor(thresholds, currency) {
-    const major = thresholds.byCurrency.get(currency.toLowerCase()) ?? thresholds.all;
-    return major === undefined ? undefined : majorToMinor(major, currency);
-}
-/**
- * The run's high-value charges. A charge qualifies when it succeeded and its amount is at or above
- * the threshold for its currency; it is announced once — the first run that stores it qualifying
- * marks its row (`alerted_at`), and no later run announces it again. A dry run, which remembers
- * nothing, lists every qualifying charge it sees.
- */
-class HighValueCollector {
-    thresholds;
-    stripeAccount;
-    count = 0;
-    /** Newest first. */
-    kept = [];
-    /** Large charges that failed: shown, never alerted. */
-    failedCount = 0;
-    failed = [];
-    cache = new Map();
-    constructor(thresholds, stripeAccount) {
-        this.thresholds = thresholds;
-        this.stripeAccount = stripeAccount;
-    }
-    aboveThreshold(charge) {
-        const currency = charge.currency.toLowerCase();
-        if (!this.cache.has(currency))
-            this.cache.set(currency, thresholdMinor(this.thresholds, currency));
-        const threshold = this.cache.get(currency);
-        return threshold !== undefined && charge.amount >= threshold;
-    }
-    qualifies(charge) {
-        return charge.status === 'succeeded' && this.aboveThreshold(charge);
-    }
-    /** The ids of a batch to mark as alerted. */
-    claimIds(charges) {
-        return charges.filter((c) => this.qualifies(c)).map((c) => c.id);
-    }
-    /** A charge the run stored: counted when it is alerted for the first time (`claimed`). */
-    add(charge, order, claimed) {
-        if (claimed && this.qualifies(charge)) {
-            this.count += 1;
-            keepNewest(this.kept, charge, MAX_HIGH_VALUE_LISTED, order);
-        }
-        else if (charge.status === 'failed' && this.aboveThreshold(charge)) {
-            this.failedCount += 1;
-            keepNewest(this.failed, charge, MAX_HIGH_VALUE_LISTED, order);
-        }
-    }
-    get truncated() {
-        return this.count > this.kept.length;
-    }
-    entries(privacy) {
-        return this.kept.map((c) => ({
-            id: c.id,
-            amount: formatMinor(c.amount, c.currency),
-            amount_minor: c.amount,
-            currency: c.currency,
-            customer_email: privacy.email(chargeEmail(c)),
-            // Outputs have size limits; a description is context, not data.
-            description: privacy.description(c.description, 200),
-            created: isoSeconds(c.created),
-            dashboard_url: dashboardUrl(c, this.stripeAccount)
-        }));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/sync/run.ts
-function emptyProgress(name) {
-    return { name, pages: 0, scanned: 0, matched: 0, stored: 0, updated: 0, rejected: 0, refetched: 0, dropped: 0 };
-}
-
-;// CONCATENATED MODULE: ./src/report/collect.ts
-
-
-
-/** How many recorded charges the report keeps for its table; totals cover all of them. */
-const REPORTED_CHARGES = 100;
-/** How many payouts the `payouts` output and the summary list. */
-const REPORTED_PAYOUTS = 20;
-/**
- * Everything a run learns for its outputs and summary, filled in as batches are written: per
- * object counts, and the figures each object contributes (charges' totals and alerts, balance
- * transactions' fees, payouts).
- */
-class RunReport {
-    objects;
-    progress = new Map();
-    incremental = new Map();
-    /** Objects whose sync failed, with the error. */
-    failures = new Map();
-    totals = new Totals();
-    /** The newest charges recorded, newest first, at most REPORTED_CHARGES. */
-    recorded = [];
-    highValue;
-    balance = new Map();
-    /** Payouts seen this run (listed, changed or reconciled), newest first. */
-    payoutsSeen = [];
-    links;
-    /** The payouts to report, with their reconciliation (filled in after the sync). */
-    payouts = [];
-    /** Path of the journal CSV written for the payouts reconciled this run. */
-    journalCsv;
-    /** Every journal file written this run (the CSV, Xero's, QuickBooks'). */
-    journalFiles = [];
-    /** From stripe_mrr, per currency (filled in after the sync when subscriptions are synced). */
-    mrr = [];
-    /** From stripe_receivables, per currency (when invoices are synced). */
-    receivables = [];
-    /** Stripe API requests the run made (retries included). */
-    stripeRequests = 0;
-    /** Seconds since the previous run of the account started (from stripe_sync_runs); undefined when unknown. */
-    runIntervalSeconds;
-    /** Subscriptions started and canceled in the run's period, per currency. */
-    subscriptionChanges;
-    constructor(objects) {
-        this.objects = objects;
-        for (const name of objects)
-            this.progress.set(name, emptyProgress(name));
-    }
-    /** High-value charges are claimed once (their `alerted_at`); nothing else claims. */
-    claim(name, objects) {
-        return name === 'charges' ? this.highValue?.claimIds(objects) : undefined;
-    }
-    incrementalDone(name, report) {
-        this.incremental.set(name, report);
-    }
-    failed(name, error) {
-        this.failures.set(name, error);
-    }
-    reconciled(links) {
-        this.links = links;
-    }
-    of(name) {
-        let progress = this.progress.get(name);
-        if (!progress)
-            this.progress.set(name, (progress = emptyProgress(name)));
-        return progress;
-    }
-    /**
-     * Counts the objects a batch stored into the figures of their kind. `changed`: objects stored
-     * earlier and re-fetched because they changed — they count for alerts and the payouts list, not
-     * as the period's money.
-     */
-    observe(name, objects, order, claimed, changed = false) {
-        switch (name) {
-            case 'charges':
-                for (const charge of objects) {
-                    this.highValue?.add(charge, order, claimed.has(charge.id));
-                    if (changed)
-                        continue;
-                    this.totals.add(charge);
-                    keepNewest(this.recorded, charge, REPORTED_CHARGES, order);
-                }
-                break;
-            case 'balance_transactions':
-                if (changed)
-                    break;
-                for (const t of objects) {
-                    const currency = t.currency.toLowerCase();
-                    let total = this.balance.get(currency);
-                    if (!total)
-                        this.balance.set(currency, (total = { count: 0, feeMinor: 0, netMinor: 0, grossMinor: 0 }));
-                    total.count += 1;
-                    total.feeMinor += t.fee;
-                    if (t.type !== 'payout' && t.reporting_category !== 'payout' && t.reporting_category !== 'payout_reversal') {
-                        total.netMinor += t.net;
-                        total.grossMinor += t.amount;
-                    }
-                }
-                break;
-            case 'payouts':
-                for (const payout of objects) {
-                    const at = this.payoutsSeen.findIndex((p) => p.id === payout.id);
-                    if (at >= 0)
-                        this.payoutsSeen.splice(at, 1);
-                    keepNewest(this.payoutsSeen, payout, REPORTED_PAYOUTS, order === 'newest-first' ? 'any' : order);
-                }
-                break;
-            default:
-                break;
-        }
-    }
-    /** Charges matched this run (the original job's `charge_count`). */
-    get chargeCount() {
-        return this.progress.get('charges')?.matched ?? 0;
-    }
-    total(field) {
-        let n = 0;
-        for (const p of this.progress.values())
-            n += p[field];
-        return n;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/outputs.ts
-
-
-
-/** Every output the action sets, in action.yml's order (a unit test compares them). A public contract: add, never rename. */
-const OUTPUT_NAMES = (/* unused pure expression or super */ null && ([
-    'message',
-    'charge_count',
-    'charges_stored',
-    'charges_updated',
-    'total_amount_cents',
-    'total_amount_usd',
-    'currency',
-    'total_amount',
-    'totals',
-    'result',
-    'cursor',
-    'events_processed',
-    'skipped',
-    'high_value_count',
-    'high_value_charges',
-    'high_value_truncated',
-    'object_counts',
-    'rejected_count',
-    'payouts_reconciled',
-    'payouts',
-    'journal_csv',
-    'mrr',
-    'stripe_requests',
-    'journal_files'
-]));
-/** "120 balance transactions", "1 dispute". */
-function countOf(name, n) {
-    const spec = OBJECTS.find((o) => o.name === name);
-    return `${n} ${n === 1 ? spec.noun : spec.plural}`;
-}
-/** The seed job's message for a charges run; other objects are listed after the charges. */
-function runMessage(report, dryRun) {
-    const counts = report.objects.map((name) => {
-        const n = report.progress.get(name)?.matched ?? 0;
-        return name === 'charges' ? `${n} Stripe charges` : countOf(name, n);
-    });
-    const list = counts.length <= 1 ? (counts[0] ?? '0 Stripe charges') : `${counts.slice(0, -1).join(', ')} and ${counts.at(-1)}`;
-    return dryRun ? `Dry run: found ${list}; nothing stored` : `Successfully processed ${list}`;
-}
-/** `totals`: per currency, gross/refunded/net of succeeded charges, counts by status, and fees from balance transactions. */
-function totalsJson(report) {
-    const json = {};
-    for (const currency of report.totals.currencies()) {
-        const t = report.totals.byCurrency.get(currency);
-        json[currency] = {
-            count: t.count,
-            amount_minor: t.grossMinor,
-            amount: formatMinor(t.grossMinor, currency),
-            refunded_minor: t.refundedMinor,
-            refunded: formatMinor(t.refundedMinor, currency),
-            net_minor: t.grossMinor - t.refundedMinor,
-            net: formatMinor(t.grossMinor - t.refundedMinor, currency),
-            succeeded_count: t.succeededCount,
-            pending_count: t.pendingCount,
-            failed_count: t.failedCount,
-            failed_amount_minor: t.failedMinor,
-            failed_amount: formatMinor(t.failedMinor, currency)
-        };
-    }
-    for (const [currency, b] of [...report.balance].sort(([a], [b]) => a.localeCompare(b))) {
-        const entry = (json[currency] ??= {
-            count: 0,
-            amount_minor: 0,
-            amount: formatMinor(0, currency),
-            refunded_minor: 0,
-            refunded: formatMinor(0, currency),
-            net_minor: 0,
-            net: formatMinor(0, currency),
-            succeeded_count: 0,
-            pending_count: 0,
-            failed_count: 0,
-            failed_amount_minor: 0,
-            failed_amount: formatMinor(0, currency)
-        });
-        entry.fee_minor = b.feeMinor;
-        entry.fee = formatMinor(b.feeMinor, currency);
-        entry.balance_net_minor = b.netMinor;
-        entry.balance_net = formatMinor(b.netMinor, currency);
-    }
-    return json;
-}
-/** The step's outputs, every one a string as GitHub stores them. */
-function buildOutputs(report, options) {
-    const { totals } = report;
-    const message = runMessage(report, options.dryRun);
-    // The original job's fields: the run's charges as filtered by `status`, whatever their status.
-    const usdMinor = totals.byCurrency.get('usd')?.amountMinor ?? 0;
-    const currencies = totals.currencies();
-    const single = currencies.length === 1 ? currencies[0] : undefined;
-    const charges = report.progress.get('charges');
-    const totalsOut = totalsJson(report);
-    const result = {
-        message,
-        total_amount_cents: usdMinor,
-        total_amount_usd: Number(formatMinor(usdMinor, 'usd')),
-        charge_count: charges?.matched ?? 0,
-        charges_stored: charges?.stored ?? 0,
-        charges_updated: charges?.updated ?? 0,
-        totals: totalsOut,
-        dry_run: options.dryRun
-    };
-    const cursors = [...report.incremental.values()].map((r) => r.cursor);
-    const counts = {};
-    for (const name of report.objects) {
-        const p = report.of(name);
-        counts[name] = { fetched: p.matched, stored: p.stored, updated: p.updated, rejected: p.rejected };
-    }
-    const hv = report.highValue;
-    return {
-        message,
-        charge_count: String(charges?.matched ?? 0),
-        charges_stored: String(charges?.stored ?? 0),
-        charges_updated: String(charges?.updated ?? 0),
-        total_amount_cents: String(usdMinor),
-        total_amount_usd: formatMinor(usdMinor, 'usd'),
-        currency: currencies.length === 0 ? '' : (single ?? 'mixed'),
-        total_amount: single ? formatMinor(totals.byCurrency.get(single).amountMinor, single) : '',
-        totals: JSON.stringify(totalsOut),
-        result: JSON.stringify(result),
-        // Every object created at or before this time is stored (the second before the oldest resume point).
-        cursor: cursors.length > 0 ? isoSeconds(Math.min(...cursors) - 1) : '',
-        events_processed: String([...report.incremental.values()].reduce((n, r) => n + r.eventsProcessed, 0)),
-        skipped: String(options.skipped ?? false),
-        high_value_count: String(hv?.count ?? 0),
-        high_value_charges: JSON.stringify(hv?.entries(options.privacy) ?? []),
-        high_value_truncated: String(hv?.truncated ?? false),
-        object_counts: JSON.stringify(counts),
-        rejected_count: String(report.total('rejected')),
-        payouts_reconciled: String(report.links?.reconciled.length ?? 0),
-        payouts: JSON.stringify(report.payouts.map((p) => ({
-            id: p.id,
-            amount: formatMinor(p.amount, p.currency),
-            amount_minor: p.amount,
-            currency: p.currency,
-            arrival_date: p.arrival_date === null ? null : isoSeconds(p.arrival_date).slice(0, 10),
-            status: p.status,
-            balanced: p.balanced
-        }))),
-        journal_csv: report.journalCsv ?? '',
-        mrr: JSON.stringify(Object.fromEntries(report.mrr.map((m) => [
-            m.currency,
-            { mrr_minor: m.mrr, mrr: formatMinor(m.mrr, m.currency), active_subscriptions: m.activeSubscriptions, customers: m.customers }
-        ]))),
-        stripe_requests: String(report.stripeRequests),
-        journal_files: JSON.stringify(report.journalFiles)
-    };
-}
-
-;// CONCATENATED MODULE: ./src/text.ts
-/** Cut to `max` characters (code points, so an emoji is never split), with an ellipsis. */
-function cut(text, max) {
-    const chars = [...text];
-    return chars.length > max ? `${chars.slice(0, Math.max(1, max - 1)).join('')}…` : text;
-}
-
-;// CONCATENATED MODULE: ./src/report/privacy.ts
-
-/** Emails longer than this are cut: a 100 KB "email" must not fill the summary. */
-const MAX_EMAIL_CHARS = 80;
-/** `jane@secretclient-corp.com` → `j…@s….com`: the first letter of each part and the top-level domain only. */
-function maskEmail(email) {
-    const at = email.lastIndexOf('@');
-    if (at <= 0)
-        return '…';
-    const first = [...email.slice(0, at)][0];
-    const domain = email.slice(at + 1);
-    const dot = domain.lastIndexOf('.');
-    const host = [...domain][0];
-    const masked = !host ? '' : dot > 0 ? `${host}….${domain.slice(dot + 1)}` : `${host}…`;
-    return cut(`${first}…@${masked}`, MAX_EMAIL_CHARS);
-}
-const EMAIL = /[^\s"'<>()[\],;:]+@[^\s"'<>()[\],;:]+/g;
-const QUOTED = /"[^"]*"/g;
-function privacy(mode) {
-    return {
-        mode,
-        email: (value) => {
-            if (value == null || value === '' || mode === 'hide')
-                return null;
-            return mode === 'mask' ? maskEmail(value) : cut(value, MAX_EMAIL_CHARS);
-        },
-        description: (value, maxChars) => {
-            if (value == null || value === '' || mode !== 'show')
-                return null;
-            return cut(value, maxChars);
-        },
-        text: (value, maxChars) => {
-            let out = value;
-            if (mode === 'mask')
-                out = out.replace(EMAIL, (e) => maskEmail(e));
-            if (mode === 'hide')
-                out = out.replace(EMAIL, '(email)').replace(QUOTED, '"…"');
-            return cut(out, maxChars);
-        }
-    };
-}
-
-;// CONCATENATED MODULE: ./src/store/readback.ts
-
-
-/** Payouts with their reconciliation, newest first, at most `limit`. */
-function payoutRows(db, ids, limit) {
-    return db.query(`SELECT r.payout_id, extract(epoch FROM r.arrival_date)::bigint AS arrival, r.status, r.currency, r.amount, r.balanced, r.charges, r.refunds,
-            r.disputes, r.fees, r.adjustments, r.other, r.difference, r.transaction_count, p.livemode
-       FROM ${db.table(PAYOUT_RECONCILIATION_VIEW.name)} r JOIN ${db.table(specOf('payouts').table)} p ON p.id = r.payout_id
-      WHERE r.payout_id = ANY($1) ORDER BY p.created_at DESC, r.payout_id DESC LIMIT ${Math.floor(limit)}`, [ids]);
-}
-/** Of these payouts, how many balance and how many failed. */
-async function reconciliationCounts(db, ids) {
-    const [row] = await db.query(`SELECT count(*) FILTER (WHERE balanced) AS balanced, count(*) FILTER (WHERE status <> 'paid') AS failed
-       FROM ${db.table(PAYOUT_RECONCILIATION_VIEW.name)} WHERE payout_id = ANY($1)`, [ids]);
-    return { balanced: Number(row?.balanced ?? 0), failed: Number(row?.failed ?? 0) };
-}
-/** The journal lines of these payouts, in order. */
-function journalRows(db, ids) {
-    return db.query(`SELECT date::text AS date, payout_id, account, debit_minor, credit_minor, currency, memo FROM ${db.table(JOURNAL_VIEW.name)}
-      WHERE payout_id = ANY($1) ORDER BY date, payout_id, line`, [ids]);
-}
-/** MRR per currency, largest first. */
-function mrrRows(db) {
-    return db.query(`SELECT currency, mrr, active_subscriptions, customers FROM ${db.table(MRR_VIEW.name)} ORDER BY mrr DESC, currency`);
-}
-/** Subscriptions started and canceled since a time (Unix seconds). */
-async function subscriptionChanges(db, since) {
-    const [row] = await db.query(`SELECT count(*) FILTER (WHERE start_date >= to_timestamp($1)) AS started, count(*) FILTER (WHERE canceled_at >= to_timestamp($1)) AS canceled
-       FROM ${db.table(specOf('subscriptions').table)}`, [since]);
-    return { started: Number(row?.started ?? 0), canceled: Number(row?.canceled ?? 0) };
-}
-/** Open invoices by days overdue, per currency, largest total first. */
-function receivablesRows(db) {
-    return db.query(`SELECT * FROM ${db.table(RECEIVABLES_VIEW.name)} ORDER BY total DESC, currency`);
-}
-/** Net of succeeded charges per currency created in [from, to). */
-async function chargesNet(db, chargesTable, from, to) {
-    const rows = await db.query(`SELECT currency, sum(amount - coalesce(amount_refunded, 0)) AS net FROM ${db.table(chargesTable)}
-      WHERE status = 'succeeded' AND created_at >= to_timestamp($1) AND created_at < to_timestamp($2) GROUP BY currency`, [from, to]);
-    return new Map(rows.map((r) => [r.currency.toLowerCase(), Number(r.net)]));
-}
-
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
-;// CONCATENATED MODULE: ./src/report/csv.ts
-/**
- * CSV cells for files people open in spreadsheets. Text that came from Stripe or from people
- * (descriptions, names, emails, memos) could start a formula: a cell beginning with `=`, `+`, `-`,
- * `@`, a tab or a carriage return is made inert with a leading `'`, as OWASP recommends against CSV
- * injection. Numbers are written as numbers (a negative amount stays -12.50).
- */
-const FORMULA_START = /^[=+\-@\t\r]/;
-/** A text cell: inert if it could start a formula, quoted when it holds a comma, quote or line break. */
-function textCell(value) {
-    const text = value ?? '';
-    return quoted(FORMULA_START.test(text) ? `'${text}` : text);
-}
-/** A number (an amount in major units, a count): written as is. */
-function numberCell(value) {
-    if (!/^-?\d+(\.\d+)?$/.test(value))
-        throw new Error(`not a number for a CSV cell: ${JSON.stringify(value)}`);
-    return value;
-}
-function quoted(text) {
-    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-/** Rows to CSV text with CRLF line ends, as spreadsheet imports expect. */
-function csv(rows) {
-    return `${rows.map((cells) => cells.join(',')).join('\r\n')}\r\n`;
-}
-
-;// CONCATENATED MODULE: ./src/report/books.ts
-
-
-
-
-
-/**
- * The payout journals as accounting software imports them. One journal per payout, balanced; one
- * file set per currency (a journal is in one currency, and each ledger imports one at a time).
- *
- * - Xero, "Import manual journals": `*Narration, *Date, Description, *AccountCode, *TaxRate,
- *   *Amount`; a debit positive, a credit negative; rows with the same narration and date are one
- *   journal (imported as a draft); at most XERO_MAX_LINES lines a file, a journal never split.
- * - QuickBooks Online, journal entry import: `Journal No., Journal Date, Account Name, Debits,
- *   Credits, Description, Name, Location, Class`; Journal No. at most 21 characters.
- */
-/** Xero's limit of lines in one import file, header included. */
-const XERO_MAX_LINES = 300;
-/** QuickBooks' limit on a journal number (its DocNumber). */
-const QUICKBOOKS_MAX_NUMBER = 21;
-const XERO_HEADER = ['*Narration', '*Date', 'Description', '*AccountCode', '*TaxRate', '*Amount'];
-const QUICKBOOKS_HEADER = ['Journal No.', 'Journal Date', 'Account Name', 'Debits', 'Credits', 'Description', 'Name', 'Location', 'Class'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-/** `2026-11-27` → `27 Nov 2026`: no reader takes it for 11 July. */
-function xeroDate(isoDay) {
-    const [y, m, d] = isoDay.split('-');
-    return `${d} ${MONTHS[Number(m) - 1]} ${y}`;
-}
-/** `2026-11-27` → `11/27/2026`, QuickBooks Online's default (US) date format. */
-function quickbooksDate(isoDay) {
-    const [y, m, d] = isoDay.split('-');
-    return `${m}/${d}/${y}`;
-}
-/** A payout id as a journal number of at most 21 characters: the id itself, or its prefix and last 18 characters. */
-function journalNumber(payoutId) {
-    return payoutId.length <= QUICKBOOKS_MAX_NUMBER ? payoutId : `po_${payoutId.slice(-(QUICKBOOKS_MAX_NUMBER - 3))}`;
-}
-/** Journal lines by currency, then by payout, in the order read (date, payout, line). */
-function journalsByCurrency(lines) {
-    const byCurrency = new Map();
-    for (const line of lines) {
-        const currency = line.currency.toLowerCase();
-        let journals = byCurrency.get(currency);
-        if (!journals)
-            byCurrency.set(currency, (journals = new Map()));
-        let journal = journals.get(line.payout_id);
-        if (!journal)
-            journals.set(line.payout_id, (journal = []));
-        journal.push(line);
-    }
-    return byCurrency;
-}
-const signedMinor = (l) => BigInt(l.debit_minor) - BigInt(l.credit_minor);
-/** Xero manual journals: per currency, as many files as the line limit needs; a journal never split. */
-function xeroFiles(lines, options, stamp) {
-    const files = [];
-    for (const [currency, journals] of journalsByCurrency(lines)) {
-        let rows = [];
-        const flush = () => {
-            if (rows.length === 0)
-                return;
-            files.push({
-                format: 'xero',
-                currency,
-                name: `stripe-journal-xero-${currency}-${stamp}-${files.filter((f) => f.currency === currency).length + 1}.csv`,
-                content: csv([[...XERO_HEADER], ...rows])
-            });
-            rows = [];
-        };
-        for (const [payout, journal] of journals) {
-            if (journal.length + 1 > XERO_MAX_LINES)
-                throw new Error(`payout ${payout} has ${journal.length} journal lines, more than a Xero file takes`);
-            if (rows.length + journal.length + 1 > XERO_MAX_LINES)
-                flush();
-            for (const l of journal) {
-                const account = l.account;
-                rows.push([
-                    textCell(`Stripe payout ${payout}`),
-                    textCell(xeroDate(l.date)),
-                    textCell(`${l.account}: ${l.memo}`),
-                    textCell(options.accounts.get(account) ?? l.account),
-                    textCell(options.taxRate),
-                    numberCell(formatMinor(signedMinor(l), currency))
-                ]);
-            }
-        }
-        flush();
-    }
-    return files;
-}
-/** QuickBooks Online journal entries: one file per currency, one journal per payout. */
-function quickbooksFiles(lines, options, stamp) {
-    const files = [];
-    for (const [currency, journals] of journalsByCurrency(lines)) {
-        const rows = [[...QUICKBOOKS_HEADER]];
-        for (const [payout, journal] of journals) {
-            for (const l of journal) {
-                const minor = signedMinor(l);
-                rows.push([
-                    textCell(journalNumber(payout)),
-                    textCell(quickbooksDate(l.date)),
-                    textCell(options.accounts.get(l.account) ?? l.account),
-                    minor > 0n ? numberCell(formatMinor(minor, currency)) : '',
-                    minor < 0n ? numberCell(formatMinor(-minor, currency)) : '',
-                    textCell(`Stripe payout ${payout}: ${l.account}`),
-                    '',
-                    '',
-                    ''
-                ]);
-            }
-        }
-        files.push({ format: 'quickbooks', currency, name: `stripe-journal-quickbooks-${currency}-${stamp}.csv`, content: csv(rows) });
-    }
-    return files;
-}
-/** Writes the files under RUNNER_TEMP (the job's scratch directory), else the system's temp directory; returns their paths. */
-async function writeJournalFiles(files, env) {
-    const dir = env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
-    const paths = [];
-    for (const file of files) {
-        const target = external_node_path_default().join(dir, file.name);
-        await (0,promises_namespaceObject.writeFile)(target, file.content);
-        paths.push(target);
-    }
-    return paths;
-}
-
-;// CONCATENATED MODULE: ./src/report/journal.ts
-
-
-
-
-
-const JOURNAL_HEADER = ['date', 'journal', 'account', 'debit', 'credit', 'currency', 'memo'];
-/**
- * The journal as CSV, as accounting software imports a manual journal: one row per account line,
- * amounts in major units with the currency's decimals (an empty cell for the side not used).
- */
-function journalCsv(lines) {
-    const rows = [[...JOURNAL_HEADER]];
-    for (const l of lines) {
-        const debit = Number(l.debit_minor) === 0 ? '' : numberCell(formatMinor(BigInt(l.debit_minor), l.currency));
-        const credit = Number(l.credit_minor) === 0 ? '' : numberCell(formatMinor(BigInt(l.credit_minor), l.currency));
-        rows.push([textCell(l.date), textCell(l.payout_id), textCell(l.account), debit, credit, textCell(l.currency.toUpperCase()), textCell(l.memo)]);
-    }
-    return csv(rows);
-}
-/** Writes the CSV under RUNNER_TEMP (the job's scratch directory on a runner), else the system's temp directory. */
-async function writeJournal(lines, now, env = process.env) {
-    const dir = env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
-    const file = external_node_path_default().join(dir, `stripe-journal-${now.toISOString().replace(/[:.]/g, '-')}.csv`);
-    await (0,promises_namespaceObject.writeFile)(file, journalCsv(lines));
-    return file;
-}
-
-;// CONCATENATED MODULE: ./src/report/requests.ts
-
-/**
- * Stripe counts read requests against a monthly allocation (its rate-limits page, as reported: about
- * 500 per transaction over 30 days, at least 10,000): what the smallest account gets.
- */
-const MONTHLY_READ_ALLOCATION = 10_000;
-const MONTH_SECONDS = 30 * DAY_SECONDS;
-/** Requests a month if every run were like this one and ran at this interval; undefined without an interval. */
-function monthlyProjection(requests, intervalSeconds) {
-    if (intervalSeconds === undefined || !(intervalSeconds > 0))
-        return undefined;
-    return Math.round((requests * MONTH_SECONDS) / intervalSeconds);
-}
-function requestsLine(requests, intervalSeconds, describeLength) {
-    const n = requests.toLocaleString('en-US');
-    const projected = monthlyProjection(requests, intervalSeconds);
-    const what = `${n} Stripe API request${requests === 1 ? '' : 's'} this run (retries included)`;
-    if (projected === undefined)
-        return { text: `${what}.`, warning: undefined };
-    const text = `${what}; about ${projected.toLocaleString('en-US')} a month if every run were like this one, every ${describeLength(intervalSeconds)} (the interval since the previous run).`;
-    const warning = projected > MONTHLY_READ_ALLOCATION
-        ? `At this rate the schedule makes about ${projected.toLocaleString('en-US')} Stripe read requests a month, more than ${MONTHLY_READ_ALLOCATION.toLocaleString('en-US')}, ` +
-            'the smallest monthly read allocation Stripe gives an account: run less often, or sync fewer objects.'
-        : undefined;
-    return { text, warning };
-}
-
 ;// CONCATENATED MODULE: ./src/report/chart.ts
 
 
@@ -46961,14 +46295,14 @@ const MAX_BARS = 31;
 const FULL_LABELS = 12;
 /** Fewer buckets than this say nothing a table does not: no chart. */
 const MIN_BARS = 3;
-const chart_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 function dayDate(day) {
     return new Date(day * DAY_SECONDS * 1000);
 }
 /** "Nov 22" */
 function shortDay(day) {
     const d = dayDate(day);
-    return `${chart_MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}`;
+    return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}`;
 }
 /** "Nov 22 – Nov 27, 2026" or "Dec 28, 2025 – Jan 3, 2026" or "Nov 27, 2026". */
 function dayRange(fromDay, toDay) {
@@ -46997,7 +46331,7 @@ function bucketize(daily, fromDay, toDay, currency, coverage = { partialStart: f
     };
     const labelOf = (key) => {
         if (unit === 'month')
-            return `${chart_MONTHS[Number(key.slice(5, 7)) - 1]} ${key.slice(2, 4)}`;
+            return `${MONTHS[Number(key.slice(5, 7)) - 1]} ${key.slice(2, 4)}`;
         return shortDay(Number(key));
     };
     const sums = new Map();
@@ -47076,6 +46410,41 @@ function mermaidBarChart(chart, currency) {
         `    bar [${values.join(', ')}]`,
         '```'
     ].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/report/requests.ts
+
+/**
+ * Stripe counts read requests against a monthly allocation (its rate-limits page, as reported: about
+ * 500 per transaction over 30 days, at least 10,000): what the smallest account gets.
+ */
+const MONTHLY_READ_ALLOCATION = 10_000;
+const MONTH_SECONDS = 30 * DAY_SECONDS;
+/** Requests a month if every run were like this one and ran at this interval; undefined without an interval. */
+function monthlyProjection(requests, intervalSeconds) {
+    if (intervalSeconds === undefined || !(intervalSeconds > 0))
+        return undefined;
+    return Math.round((requests * MONTH_SECONDS) / intervalSeconds);
+}
+function requestsLine(requests, intervalSeconds, describeLength) {
+    const n = requests.toLocaleString('en-US');
+    const projected = monthlyProjection(requests, intervalSeconds);
+    const what = `${n} Stripe API request${requests === 1 ? '' : 's'} this run (retries included)`;
+    if (projected === undefined)
+        return { text: `${what}.`, warning: undefined };
+    const text = `${what}; about ${projected.toLocaleString('en-US')} a month if every run were like this one, every ${describeLength(intervalSeconds)} (the interval since the previous run).`;
+    const warning = projected > MONTHLY_READ_ALLOCATION
+        ? `At this rate the schedule makes about ${projected.toLocaleString('en-US')} Stripe read requests a month, more than ${MONTHLY_READ_ALLOCATION.toLocaleString('en-US')}, ` +
+            'the smallest monthly read allocation Stripe gives an account: run less often, or sync fewer objects.'
+        : undefined;
+    return { text, warning };
+}
+
+;// CONCATENATED MODULE: ./src/text.ts
+/** Cut to `max` characters (code points, so an emoji is never split), with an ellipsis. */
+function cut(text, max) {
+    const chars = [...text];
+    return chars.length > max ? `${chars.slice(0, Math.max(1, max - 1)).join('')}…` : text;
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
@@ -47279,8 +46648,8 @@ function headline(report, ctx) {
     const rejected = report.total('rejected');
     if (rejected > 0)
         facts.push(['Quarantined', `**${count(rejected)}** (table stripe_sync_rejects)`]);
-    if (report.highValue && report.highValue.count > 0)
-        facts.push(['High-value charges', `**${count(report.highValue.count)}**`]);
+    for (const feature of report.features)
+        facts.push(...(feature.facts?.(ctx) ?? []));
     if (facts.length > 0)
         lines.push(facts.map(([label, text]) => `- **${label}:** ${text}`).join('\n'));
     if (ctx.config.dryRun)
@@ -47380,26 +46749,6 @@ function chartSection(report, ctx) {
     if (chart.bars.some((b) => b.partial))
         notes.push(`* The run covers only part of this ${chart.unit}.`);
     lines.push(notes.join(' '), '');
-    return lines;
-}
-function highValueSection(report, ctx, rows) {
-    const hv = report.highValue;
-    if (!hv || ctx.config.highValueThreshold === undefined)
-        return [];
-    const lines = [];
-    if (hv.count > 0) {
-        lines.push(`### High-value charges (${hv.count})`, '');
-        lines.push(`Succeeded charges at or above ${amountsHidden(ctx) ? 'the `high-value-threshold`' : escapeCell(ctx.config.highValueThreshold)}, announced once each${ctx.config.dryRun ? ' (a dry run remembers nothing: every one that qualifies is listed)' : ''}.`, '');
-        // By currency (the run's main one first), largest first within each.
-        const order = report.totals.currencies();
-        const rank = (c) => (order.indexOf(c.currency.toLowerCase()) + order.length + 1) % (order.length + 1);
-        const sorted = [...hv.kept].sort((a, b) => rank(a) - rank(b) || b.amount - a.amount).slice(0, rows);
-        lines.push(...foldedTable(chargeHeader(ctx, false), sorted.map((c) => chargeRow(c, ctx, false)), hv.count - sorted.length, 'high-value charges'));
-    }
-    if (hv.failedCount > 0) {
-        const failed = hv.failed.slice(0, rows);
-        lines.push(`<details><summary>Large failed charges (${hv.failedCount}): not alerted</summary>`, '', ...chargeHeader(ctx, false), ...failed.map((c) => chargeRow(c, ctx, false)), '', '</details>', '');
-    }
     return lines;
 }
 function chargesSection(report, ctx, rows) {
@@ -47581,7 +46930,7 @@ function upToDate(report, ctx) {
         return false;
     if (report.total('stored') + report.total('updated') + report.total('rejected') > 0)
         return false;
-    if ((report.highValue?.count ?? 0) > 0 || (report.links?.reconciled.length ?? 0) > 0)
+    if (report.features.some((f) => f.news?.()) || (report.links?.reconciled.length ?? 0) > 0)
         return false;
     return true;
 }
@@ -47602,7 +46951,8 @@ function render(report, ctx, rows, describe) {
         lines.push(amountsNotice(ctx), '');
     lines.push(...headline(report, ctx).flatMap((l) => [l, '']));
     lines.push(...failuresSection(report, describe));
-    lines.push(...highValueSection(report, ctx, rows));
+    for (const feature of report.features)
+        lines.push(...(feature.section?.(ctx, rows) ?? []));
     lines.push(...moneySection(report, ctx));
     lines.push(...chartSection(report, ctx));
     lines.push(...balanceSection(report, ctx));
@@ -47616,7 +46966,7 @@ function render(report, ctx, rows, describe) {
 }
 /** The job summary as GitHub-flavoured Markdown, within GitHub's size limit: long tables are shortened together. Pure. */
 function renderSummary(report, ctx, describe = String, limitBytes = SUMMARY_LIMIT_BYTES) {
-    let rows = Math.max(report.recorded.length, report.highValue?.kept.length ?? 0, report.highValue?.failed.length ?? 0);
+    let rows = Math.max(report.recorded.length, ...report.features.map((f) => f.rows?.() ?? 0));
     let markdown = render(report, ctx, rows, describe);
     while (Buffer.byteLength(markdown) > limitBytes && rows > 0) {
         rows = Math.floor(rows / 2);
@@ -47625,11 +46975,677 @@ function renderSummary(report, ctx, describe = String, limitBytes = SUMMARY_LIMI
     return markdown;
 }
 
+;// CONCATENATED MODULE: ./src/features/high-value.ts
+
+
+
+
+
+
+/** How many high-value charges the output lists, and how many get a ::notice:: annotation. */
+const MAX_HIGH_VALUE_LISTED = 50;
+const MAX_HIGH_VALUE_NOTICES = 10;
+function thresholdMinor(thresholds, currency) {
+    const major = thresholds.byCurrency.get(currency.toLowerCase()) ?? thresholds.all;
+    return major === undefined ? undefined : majorToMinor(major, currency);
+}
+/**
+ * High-value alerts, a feature: a charge qualifies when it succeeded and its amount is at or above
+ * the threshold for its currency; it is announced once — the first run that stores it qualifying
+ * marks its row (the charges' claim column, `alerted_at`), and no later run announces it again. A
+ * dry run, which remembers nothing, lists every qualifying charge it sees. Outputs `high_value_*`,
+ * a `::notice::` per charge (the first 10), a headline fact and a summary section.
+ */
+class HighValueCollector {
+    thresholds;
+    stripeAccount;
+    name = 'high-value alerts';
+    count = 0;
+    /** Newest first. */
+    kept = [];
+    /** Large charges that failed: shown, never alerted. */
+    failedCount = 0;
+    failed = [];
+    cache = new Map();
+    /** Charges seen per currency (new in the run's period): the section lists the run's main currency first. */
+    currencies = new Map();
+    constructor(thresholds, stripeAccount) {
+        this.thresholds = thresholds;
+        this.stripeAccount = stripeAccount;
+    }
+    aboveThreshold(charge) {
+        const currency = charge.currency.toLowerCase();
+        if (!this.cache.has(currency))
+            this.cache.set(currency, thresholdMinor(this.thresholds, currency));
+        const threshold = this.cache.get(currency);
+        return threshold !== undefined && charge.amount >= threshold;
+    }
+    qualifies(charge) {
+        return charge.status === 'succeeded' && this.aboveThreshold(charge);
+    }
+    /** The ids of a batch to mark as alerted. */
+    claimIds(charges) {
+        return charges.filter((c) => this.qualifies(c)).map((c) => c.id);
+    }
+    /** A charge the run stored: counted when it is alerted for the first time (`claimed`). */
+    add(charge, order, claimed) {
+        if (claimed && this.qualifies(charge)) {
+            this.count += 1;
+            keepNewest(this.kept, charge, MAX_HIGH_VALUE_LISTED, order);
+        }
+        else if (charge.status === 'failed' && this.aboveThreshold(charge)) {
+            this.failedCount += 1;
+            keepNewest(this.failed, charge, MAX_HIGH_VALUE_LISTED, order);
+        }
+    }
+    observe(name, objects, order, claimed, changed) {
+        if (name !== 'charges')
+            return;
+        for (const charge of objects) {
+            this.add(charge, order, claimed.has(charge.id));
+            if (!changed)
+                this.currencies.set(charge.currency.toLowerCase(), (this.currencies.get(charge.currency.toLowerCase()) ?? 0) + 1);
+        }
+    }
+    claim(name, objects) {
+        return name === 'charges' ? this.claimIds(objects) : undefined;
+    }
+    outputs(privacy) {
+        return {
+            high_value_count: String(this.count),
+            high_value_charges: JSON.stringify(this.entries(privacy)),
+            high_value_truncated: String(this.truncated)
+        };
+    }
+    facts() {
+        return this.count > 0 ? [['High-value charges', `**${this.count.toLocaleString('en-US')}**`]] : [];
+    }
+    news() {
+        return this.count > 0;
+    }
+    rows() {
+        return Math.max(this.kept.length, this.failed.length);
+    }
+    notices(ctx) {
+        const notices = this.kept.slice(0, MAX_HIGH_VALUE_NOTICES).map((c) => {
+            const email = ctx.privacy.email(chargeEmail(c));
+            // Annotations are as public as the summary: amounts only where summary-amounts shows them.
+            const amount = amountsHidden(ctx) ? `${c.currency.toUpperCase()} charge` : formatMoney(c.amount, c.currency);
+            return `High-value charge ${c.id}: ${amount}${email ? ` from ${email}` : ''} (${dashboardUrl(c, this.stripeAccount)})`;
+        });
+        if (this.count > MAX_HIGH_VALUE_NOTICES)
+            notices.push(`…and ${this.count - MAX_HIGH_VALUE_NOTICES} more high-value charges (see the job summary).`);
+        return notices;
+    }
+    section(ctx, rows) {
+        if (ctx.config.highValueThreshold === undefined)
+            return [];
+        const lines = [];
+        if (this.count > 0) {
+            lines.push(`### High-value charges (${this.count})`, '');
+            lines.push(`Succeeded charges at or above ${amountsHidden(ctx) ? 'the `high-value-threshold`' : escapeCell(ctx.config.highValueThreshold)}, announced once each${ctx.config.dryRun ? ' (a dry run remembers nothing: every one that qualifies is listed)' : ''}.`, '');
+            // By currency (the run's main one first), largest first within each.
+            const order = [...this.currencies.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c]) => c);
+            const rank = (c) => (order.indexOf(c.currency.toLowerCase()) + order.length + 1) % (order.length + 1);
+            const sorted = [...this.kept].sort((a, b) => rank(a) - rank(b) || b.amount - a.amount).slice(0, rows);
+            lines.push(...foldedTable(chargeHeader(ctx, false), sorted.map((c) => chargeRow(c, ctx, false)), this.count - sorted.length, 'high-value charges'));
+        }
+        if (this.failedCount > 0) {
+            lines.push(`<details><summary>Large failed charges (${this.failedCount}): not alerted</summary>`, '', ...chargeHeader(ctx, false), ...this.failed.slice(0, rows).map((c) => chargeRow(c, ctx, false)), '', '</details>', '');
+        }
+        return lines;
+    }
+    get truncated() {
+        return this.count > this.kept.length;
+    }
+    entries(privacy) {
+        return this.kept.map((c) => ({
+            id: c.id,
+            amount: formatMinor(c.amount, c.currency),
+            amount_minor: c.amount,
+            currency: c.currency,
+            customer_email: privacy.email(chargeEmail(c)),
+            // Outputs have size limits; a description is context, not data.
+            description: privacy.description(c.description, 200),
+            created: isoSeconds(c.created),
+            dashboard_url: dashboardUrl(c, this.stripeAccount)
+        }));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/sync/run.ts
+function emptyProgress(name) {
+    return { name, pages: 0, scanned: 0, matched: 0, stored: 0, updated: 0, rejected: 0, refetched: 0, dropped: 0 };
+}
+
+;// CONCATENATED MODULE: ./src/report/collect.ts
+
+
+
+/** How many recorded charges the report keeps for its table; totals cover all of them. */
+const REPORTED_CHARGES = 100;
+/** How many payouts the `payouts` output and the summary list. */
+const REPORTED_PAYOUTS = 20;
+/**
+ * Everything a run learns for its outputs and summary, filled in as batches are written: per
+ * object counts, and the figures each object contributes (charges' totals and alerts, balance
+ * transactions' fees, payouts).
+ */
+class RunReport {
+    objects;
+    progress = new Map();
+    incremental = new Map();
+    /** Objects whose sync failed, with the error. */
+    failures = new Map();
+    totals = new Totals();
+    /** The newest charges recorded, newest first, at most REPORTED_CHARGES. */
+    recorded = [];
+    /** The run's features (high-value alerts, …): told every batch, they add outputs, facts and sections. */
+    features = [];
+    balance = new Map();
+    /** Payouts seen this run (listed, changed or reconciled), newest first. */
+    payoutsSeen = [];
+    links;
+    /** The payouts to report, with their reconciliation (filled in after the sync). */
+    payouts = [];
+    /** Path of the journal CSV written for the payouts reconciled this run. */
+    journalCsv;
+    /** Every journal file written this run (the CSV, Xero's, QuickBooks'). */
+    journalFiles = [];
+    /** From stripe_mrr, per currency (filled in after the sync when subscriptions are synced). */
+    mrr = [];
+    /** From stripe_receivables, per currency (when invoices are synced). */
+    receivables = [];
+    /** Stripe API requests the run made (retries included). */
+    stripeRequests = 0;
+    /** Seconds since the previous run of the account started (from stripe_sync_runs); undefined when unknown. */
+    runIntervalSeconds;
+    /** Subscriptions started and canceled in the run's period, per currency. */
+    subscriptionChanges;
+    constructor(objects) {
+        this.objects = objects;
+        for (const name of objects)
+            this.progress.set(name, emptyProgress(name));
+    }
+    /** The ids the features mark once in the object's claim column. */
+    claim(name, objects) {
+        const ids = this.features.flatMap((f) => f.claim?.(name, objects) ?? []);
+        return ids.length > 0 ? ids : undefined;
+    }
+    incrementalDone(name, report) {
+        this.incremental.set(name, report);
+    }
+    failed(name, error) {
+        this.failures.set(name, error);
+    }
+    reconciled(links) {
+        this.links = links;
+    }
+    of(name) {
+        let progress = this.progress.get(name);
+        if (!progress)
+            this.progress.set(name, (progress = emptyProgress(name)));
+        return progress;
+    }
+    /**
+     * Counts the objects a batch stored into the figures of their kind. `changed`: objects stored
+     * earlier and re-fetched because they changed — they count for alerts and the payouts list, not
+     * as the period's money.
+     */
+    observe(name, objects, order, claimed, changed = false) {
+        for (const feature of this.features)
+            feature.observe?.(name, objects, order, claimed, changed);
+        switch (name) {
+            case 'charges':
+                if (changed)
+                    break;
+                for (const charge of objects) {
+                    this.totals.add(charge);
+                    keepNewest(this.recorded, charge, REPORTED_CHARGES, order);
+                }
+                break;
+            case 'balance_transactions':
+                if (changed)
+                    break;
+                for (const t of objects) {
+                    const currency = t.currency.toLowerCase();
+                    let total = this.balance.get(currency);
+                    if (!total)
+                        this.balance.set(currency, (total = { count: 0, feeMinor: 0, netMinor: 0, grossMinor: 0 }));
+                    total.count += 1;
+                    total.feeMinor += t.fee;
+                    if (t.type !== 'payout' && t.reporting_category !== 'payout' && t.reporting_category !== 'payout_reversal') {
+                        total.netMinor += t.net;
+                        total.grossMinor += t.amount;
+                    }
+                }
+                break;
+            case 'payouts':
+                for (const payout of objects) {
+                    const at = this.payoutsSeen.findIndex((p) => p.id === payout.id);
+                    if (at >= 0)
+                        this.payoutsSeen.splice(at, 1);
+                    keepNewest(this.payoutsSeen, payout, REPORTED_PAYOUTS, order === 'newest-first' ? 'any' : order);
+                }
+                break;
+            default:
+                break;
+        }
+    }
+    /** Charges matched this run (the original job's `charge_count`). */
+    get chargeCount() {
+        return this.progress.get('charges')?.matched ?? 0;
+    }
+    total(field) {
+        let n = 0;
+        for (const p of this.progress.values())
+            n += p[field];
+        return n;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/outputs.ts
+
+
+
+/** "120 balance transactions", "1 dispute". */
+function countOf(name, n) {
+    const spec = OBJECTS.find((o) => o.name === name);
+    return `${n} ${n === 1 ? spec.noun : spec.plural}`;
+}
+/** The seed job's message for a charges run; other objects are listed after the charges. */
+function runMessage(report, dryRun) {
+    const counts = report.objects.map((name) => {
+        const n = report.progress.get(name)?.matched ?? 0;
+        return name === 'charges' ? `${n} Stripe charges` : countOf(name, n);
+    });
+    const list = counts.length <= 1 ? (counts[0] ?? '0 Stripe charges') : `${counts.slice(0, -1).join(', ')} and ${counts.at(-1)}`;
+    return dryRun ? `Dry run: found ${list}; nothing stored` : `Successfully processed ${list}`;
+}
+/** `totals`: per currency, gross/refunded/net of succeeded charges, counts by status, and fees from balance transactions. */
+function totalsJson(report) {
+    const json = {};
+    for (const currency of report.totals.currencies()) {
+        const t = report.totals.byCurrency.get(currency);
+        json[currency] = {
+            count: t.count,
+            amount_minor: t.grossMinor,
+            amount: formatMinor(t.grossMinor, currency),
+            refunded_minor: t.refundedMinor,
+            refunded: formatMinor(t.refundedMinor, currency),
+            net_minor: t.grossMinor - t.refundedMinor,
+            net: formatMinor(t.grossMinor - t.refundedMinor, currency),
+            succeeded_count: t.succeededCount,
+            pending_count: t.pendingCount,
+            failed_count: t.failedCount,
+            failed_amount_minor: t.failedMinor,
+            failed_amount: formatMinor(t.failedMinor, currency)
+        };
+    }
+    for (const [currency, b] of [...report.balance].sort(([a], [b]) => a.localeCompare(b))) {
+        const entry = (json[currency] ??= {
+            count: 0,
+            amount_minor: 0,
+            amount: formatMinor(0, currency),
+            refunded_minor: 0,
+            refunded: formatMinor(0, currency),
+            net_minor: 0,
+            net: formatMinor(0, currency),
+            succeeded_count: 0,
+            pending_count: 0,
+            failed_count: 0,
+            failed_amount_minor: 0,
+            failed_amount: formatMinor(0, currency)
+        });
+        entry.fee_minor = b.feeMinor;
+        entry.fee = formatMinor(b.feeMinor, currency);
+        entry.balance_net_minor = b.netMinor;
+        entry.balance_net = formatMinor(b.netMinor, currency);
+    }
+    return json;
+}
+/** The step's outputs, every one a string as GitHub stores them. */
+function buildOutputs(report, options) {
+    const { totals } = report;
+    const message = runMessage(report, options.dryRun);
+    // The original job's fields: the run's charges as filtered by `status`, whatever their status.
+    const usdMinor = totals.byCurrency.get('usd')?.amountMinor ?? 0;
+    const currencies = totals.currencies();
+    const single = currencies.length === 1 ? currencies[0] : undefined;
+    const charges = report.progress.get('charges');
+    const totalsOut = totalsJson(report);
+    const result = {
+        message,
+        total_amount_cents: usdMinor,
+        total_amount_usd: Number(formatMinor(usdMinor, 'usd')),
+        charge_count: charges?.matched ?? 0,
+        charges_stored: charges?.stored ?? 0,
+        charges_updated: charges?.updated ?? 0,
+        totals: totalsOut,
+        dry_run: options.dryRun
+    };
+    const cursors = [...report.incremental.values()].map((r) => r.cursor);
+    const counts = {};
+    for (const name of report.objects) {
+        const p = report.of(name);
+        counts[name] = { fetched: p.matched, stored: p.stored, updated: p.updated, rejected: p.rejected };
+    }
+    return {
+        message,
+        charge_count: String(charges?.matched ?? 0),
+        charges_stored: String(charges?.stored ?? 0),
+        charges_updated: String(charges?.updated ?? 0),
+        total_amount_cents: String(usdMinor),
+        total_amount_usd: formatMinor(usdMinor, 'usd'),
+        currency: currencies.length === 0 ? '' : (single ?? 'mixed'),
+        total_amount: single ? formatMinor(totals.byCurrency.get(single).amountMinor, single) : '',
+        totals: JSON.stringify(totalsOut),
+        result: JSON.stringify(result),
+        // Every object created at or before this time is stored (the second before the oldest resume point).
+        cursor: cursors.length > 0 ? isoSeconds(Math.min(...cursors) - 1) : '',
+        events_processed: String([...report.incremental.values()].reduce((n, r) => n + r.eventsProcessed, 0)),
+        skipped: String(options.skipped ?? false),
+        // Empty values: a feature that runs sets its own below.
+        high_value_count: '0',
+        high_value_charges: '[]',
+        high_value_truncated: 'false',
+        object_counts: JSON.stringify(counts),
+        rejected_count: String(report.total('rejected')),
+        payouts_reconciled: String(report.links?.reconciled.length ?? 0),
+        payouts: JSON.stringify(report.payouts.map((p) => ({
+            id: p.id,
+            amount: formatMinor(p.amount, p.currency),
+            amount_minor: p.amount,
+            currency: p.currency,
+            arrival_date: p.arrival_date === null ? null : isoSeconds(p.arrival_date).slice(0, 10),
+            status: p.status,
+            balanced: p.balanced
+        }))),
+        journal_csv: report.journalCsv ?? '',
+        mrr: JSON.stringify(Object.fromEntries(report.mrr.map((m) => [
+            m.currency,
+            { mrr_minor: m.mrr, mrr: formatMinor(m.mrr, m.currency), active_subscriptions: m.activeSubscriptions, customers: m.customers }
+        ]))),
+        stripe_requests: String(report.stripeRequests),
+        journal_files: JSON.stringify(report.journalFiles),
+        ...Object.assign({}, ...report.features.map((f) => f.outputs?.(options.privacy) ?? {}))
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/privacy.ts
+
+/** Emails longer than this are cut: a 100 KB "email" must not fill the summary. */
+const MAX_EMAIL_CHARS = 80;
+/** `jane@secretclient-corp.com` → `j…@s….com`: the first letter of each part and the top-level domain only. */
+function maskEmail(email) {
+    const at = email.lastIndexOf('@');
+    if (at <= 0)
+        return '…';
+    const first = [...email.slice(0, at)][0];
+    const domain = email.slice(at + 1);
+    const dot = domain.lastIndexOf('.');
+    const host = [...domain][0];
+    const masked = !host ? '' : dot > 0 ? `${host}….${domain.slice(dot + 1)}` : `${host}…`;
+    return cut(`${first}…@${masked}`, MAX_EMAIL_CHARS);
+}
+const EMAIL = /[^\s"'<>()[\],;:]+@[^\s"'<>()[\],;:]+/g;
+const QUOTED = /"[^"]*"/g;
+function privacy(mode) {
+    return {
+        mode,
+        email: (value) => {
+            if (value == null || value === '' || mode === 'hide')
+                return null;
+            return mode === 'mask' ? maskEmail(value) : cut(value, MAX_EMAIL_CHARS);
+        },
+        description: (value, maxChars) => {
+            if (value == null || value === '' || mode !== 'show')
+                return null;
+            return cut(value, maxChars);
+        },
+        text: (value, maxChars) => {
+            let out = value;
+            if (mode === 'mask')
+                out = out.replace(EMAIL, (e) => maskEmail(e));
+            if (mode === 'hide')
+                out = out.replace(EMAIL, '(email)').replace(QUOTED, '"…"');
+            return cut(out, maxChars);
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/store/readback.ts
+
+
+/** Payouts with their reconciliation, newest first, at most `limit`. */
+function payoutRows(db, ids, limit) {
+    return db.query(`SELECT r.payout_id, extract(epoch FROM r.arrival_date)::bigint AS arrival, r.status, r.currency, r.amount, r.balanced, r.charges, r.refunds,
+            r.disputes, r.fees, r.adjustments, r.other, r.difference, r.transaction_count, p.livemode
+       FROM ${db.table(PAYOUT_RECONCILIATION_VIEW.name)} r JOIN ${db.table(specOf('payouts').table)} p ON p.id = r.payout_id
+      WHERE r.payout_id = ANY($1) ORDER BY p.created_at DESC, r.payout_id DESC LIMIT ${Math.floor(limit)}`, [ids]);
+}
+/** Of these payouts, how many balance and how many failed. */
+async function reconciliationCounts(db, ids) {
+    const [row] = await db.query(`SELECT count(*) FILTER (WHERE balanced) AS balanced, count(*) FILTER (WHERE status <> 'paid') AS failed
+       FROM ${db.table(PAYOUT_RECONCILIATION_VIEW.name)} WHERE payout_id = ANY($1)`, [ids]);
+    return { balanced: Number(row?.balanced ?? 0), failed: Number(row?.failed ?? 0) };
+}
+/** The journal lines of these payouts, in order. */
+function journalRows(db, ids) {
+    return db.query(`SELECT date::text AS date, payout_id, account, debit_minor, credit_minor, currency, memo FROM ${db.table(JOURNAL_VIEW.name)}
+      WHERE payout_id = ANY($1) ORDER BY date, payout_id, line`, [ids]);
+}
+/** MRR per currency, largest first. */
+function mrrRows(db) {
+    return db.query(`SELECT currency, mrr, active_subscriptions, customers FROM ${db.table(MRR_VIEW.name)} ORDER BY mrr DESC, currency`);
+}
+/** Subscriptions started and canceled since a time (Unix seconds). */
+async function subscriptionChanges(db, since) {
+    const [row] = await db.query(`SELECT count(*) FILTER (WHERE start_date >= to_timestamp($1)) AS started, count(*) FILTER (WHERE canceled_at >= to_timestamp($1)) AS canceled
+       FROM ${db.table(specOf('subscriptions').table)}`, [since]);
+    return { started: Number(row?.started ?? 0), canceled: Number(row?.canceled ?? 0) };
+}
+/** Open invoices by days overdue, per currency, largest total first. */
+function receivablesRows(db) {
+    return db.query(`SELECT * FROM ${db.table(RECEIVABLES_VIEW.name)} ORDER BY total DESC, currency`);
+}
+/** Net of succeeded charges per currency created in [from, to). */
+async function chargesNet(db, chargesTable, from, to) {
+    const rows = await db.query(`SELECT currency, sum(amount - coalesce(amount_refunded, 0)) AS net FROM ${db.table(chargesTable)}
+      WHERE status = 'succeeded' AND created_at >= to_timestamp($1) AND created_at < to_timestamp($2) GROUP BY currency`, [from, to]);
+    return new Map(rows.map((r) => [r.currency.toLowerCase(), Number(r.net)]));
+}
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+;// CONCATENATED MODULE: ./src/report/csv.ts
+/**
+ * CSV cells for files people open in spreadsheets. Text that came from Stripe or from people
+ * (descriptions, names, emails, memos) could start a formula: a cell beginning with `=`, `+`, `-`,
+ * `@`, a tab or a carriage return is made inert with a leading `'`, as OWASP recommends against CSV
+ * injection. Numbers are written as numbers (a negative amount stays -12.50).
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+/** A text cell: inert if it could start a formula, quoted when it holds a comma, quote or line break. */
+function textCell(value) {
+    const text = value ?? '';
+    return quoted(FORMULA_START.test(text) ? `'${text}` : text);
+}
+/** A number (an amount in major units, a count): written as is. */
+function numberCell(value) {
+    if (!/^-?\d+(\.\d+)?$/.test(value))
+        throw new Error(`not a number for a CSV cell: ${JSON.stringify(value)}`);
+    return value;
+}
+function quoted(text) {
+    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+/** Rows to CSV text with CRLF line ends, as spreadsheet imports expect. */
+function csv(rows) {
+    return `${rows.map((cells) => cells.join(',')).join('\r\n')}\r\n`;
+}
+
+;// CONCATENATED MODULE: ./src/report/books.ts
+
+
+
+
+
+/**
+ * The payout journals as accounting software imports them. One journal per payout, balanced; one
+ * file set per currency (a journal is in one currency, and each ledger imports one at a time).
+ *
+ * - Xero, "Import manual journals": `*Narration, *Date, Description, *AccountCode, *TaxRate,
+ *   *Amount`; a debit positive, a credit negative; rows with the same narration and date are one
+ *   journal (imported as a draft); at most XERO_MAX_LINES lines a file, a journal never split.
+ * - QuickBooks Online, journal entry import: `Journal No., Journal Date, Account Name, Debits,
+ *   Credits, Description, Name, Location, Class`; Journal No. at most 21 characters.
+ */
+/** Xero's limit of lines in one import file, header included. */
+const XERO_MAX_LINES = 300;
+/** QuickBooks' limit on a journal number (its DocNumber). */
+const QUICKBOOKS_MAX_NUMBER = 21;
+const XERO_HEADER = ['*Narration', '*Date', 'Description', '*AccountCode', '*TaxRate', '*Amount'];
+const QUICKBOOKS_HEADER = ['Journal No.', 'Journal Date', 'Account Name', 'Debits', 'Credits', 'Description', 'Name', 'Location', 'Class'];
+const books_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** `2026-11-27` → `27 Nov 2026`: no reader takes it for 11 July. */
+function xeroDate(isoDay) {
+    const [y, m, d] = isoDay.split('-');
+    return `${d} ${books_MONTHS[Number(m) - 1]} ${y}`;
+}
+/** `2026-11-27` → `11/27/2026`, QuickBooks Online's default (US) date format. */
+function quickbooksDate(isoDay) {
+    const [y, m, d] = isoDay.split('-');
+    return `${m}/${d}/${y}`;
+}
+/** A payout id as a journal number of at most 21 characters: the id itself, or its prefix and last 18 characters. */
+function journalNumber(payoutId) {
+    return payoutId.length <= QUICKBOOKS_MAX_NUMBER ? payoutId : `po_${payoutId.slice(-(QUICKBOOKS_MAX_NUMBER - 3))}`;
+}
+/** Journal lines by currency, then by payout, in the order read (date, payout, line). */
+function journalsByCurrency(lines) {
+    const byCurrency = new Map();
+    for (const line of lines) {
+        const currency = line.currency.toLowerCase();
+        let journals = byCurrency.get(currency);
+        if (!journals)
+            byCurrency.set(currency, (journals = new Map()));
+        let journal = journals.get(line.payout_id);
+        if (!journal)
+            journals.set(line.payout_id, (journal = []));
+        journal.push(line);
+    }
+    return byCurrency;
+}
+const signedMinor = (l) => BigInt(l.debit_minor) - BigInt(l.credit_minor);
+/** Xero manual journals: per currency, as many files as the line limit needs; a journal never split. */
+function xeroFiles(lines, options, stamp) {
+    const files = [];
+    for (const [currency, journals] of journalsByCurrency(lines)) {
+        let rows = [];
+        const flush = () => {
+            if (rows.length === 0)
+                return;
+            files.push({
+                format: 'xero',
+                currency,
+                name: `stripe-journal-xero-${currency}-${stamp}-${files.filter((f) => f.currency === currency).length + 1}.csv`,
+                content: csv([[...XERO_HEADER], ...rows])
+            });
+            rows = [];
+        };
+        for (const [payout, journal] of journals) {
+            if (journal.length + 1 > XERO_MAX_LINES)
+                throw new Error(`payout ${payout} has ${journal.length} journal lines, more than a Xero file takes`);
+            if (rows.length + journal.length + 1 > XERO_MAX_LINES)
+                flush();
+            for (const l of journal) {
+                const account = l.account;
+                rows.push([
+                    textCell(`Stripe payout ${payout}`),
+                    textCell(xeroDate(l.date)),
+                    textCell(`${l.account}: ${l.memo}`),
+                    textCell(options.accounts.get(account) ?? l.account),
+                    textCell(options.taxRate),
+                    numberCell(formatMinor(signedMinor(l), currency))
+                ]);
+            }
+        }
+        flush();
+    }
+    return files;
+}
+/** QuickBooks Online journal entries: one file per currency, one journal per payout. */
+function quickbooksFiles(lines, options, stamp) {
+    const files = [];
+    for (const [currency, journals] of journalsByCurrency(lines)) {
+        const rows = [[...QUICKBOOKS_HEADER]];
+        for (const [payout, journal] of journals) {
+            for (const l of journal) {
+                const minor = signedMinor(l);
+                rows.push([
+                    textCell(journalNumber(payout)),
+                    textCell(quickbooksDate(l.date)),
+                    textCell(options.accounts.get(l.account) ?? l.account),
+                    minor > 0n ? numberCell(formatMinor(minor, currency)) : '',
+                    minor < 0n ? numberCell(formatMinor(-minor, currency)) : '',
+                    textCell(`Stripe payout ${payout}: ${l.account}`),
+                    '',
+                    '',
+                    ''
+                ]);
+            }
+        }
+        files.push({ format: 'quickbooks', currency, name: `stripe-journal-quickbooks-${currency}-${stamp}.csv`, content: csv(rows) });
+    }
+    return files;
+}
+/** Writes the files under RUNNER_TEMP (the job's scratch directory), else the system's temp directory; returns their paths. */
+async function writeJournalFiles(files, env) {
+    const dir = env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
+    const paths = [];
+    for (const file of files) {
+        const target = external_node_path_default().join(dir, file.name);
+        await (0,promises_namespaceObject.writeFile)(target, file.content);
+        paths.push(target);
+    }
+    return paths;
+}
+
+;// CONCATENATED MODULE: ./src/report/journal.ts
+
+
+
+
+
+const JOURNAL_HEADER = ['date', 'journal', 'account', 'debit', 'credit', 'currency', 'memo'];
+/**
+ * The journal as CSV, as accounting software imports a manual journal: one row per account line,
+ * amounts in major units with the currency's decimals (an empty cell for the side not used).
+ */
+function journalCsv(lines) {
+    const rows = [[...JOURNAL_HEADER]];
+    for (const l of lines) {
+        const debit = Number(l.debit_minor) === 0 ? '' : numberCell(formatMinor(BigInt(l.debit_minor), l.currency));
+        const credit = Number(l.credit_minor) === 0 ? '' : numberCell(formatMinor(BigInt(l.credit_minor), l.currency));
+        rows.push([textCell(l.date), textCell(l.payout_id), textCell(l.account), debit, credit, textCell(l.currency.toUpperCase()), textCell(l.memo)]);
+    }
+    return csv(rows);
+}
+/** Writes the CSV under RUNNER_TEMP (the job's scratch directory on a runner), else the system's temp directory. */
+async function writeJournal(lines, now, env = process.env) {
+    const dir = env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
+    const file = external_node_path_default().join(dir, `stripe-journal-${now.toISOString().replace(/[:.]/g, '-')}.csv`);
+    await (0,promises_namespaceObject.writeFile)(file, journalCsv(lines));
+    return file;
+}
+
 ;// CONCATENATED MODULE: ./src/report/publish.ts
-
-
-
-
 
 
 
@@ -47736,18 +47752,10 @@ async function publish(io, config, report, extra) {
     for (const [name, value] of Object.entries(outputs))
         if (!failed || (name !== 'message' && name !== 'result'))
             io.setOutput(name, value);
-    const hv = report.highValue;
-    if (hv) {
-        for (const c of hv.kept.slice(0, MAX_HIGH_VALUE_NOTICES)) {
-            const email = shown.email(chargeEmail(c));
-            // Annotations are as public as the summary: amounts only where summary-amounts shows them.
-            const amount = config.summaryAmounts === 'hide' ? `${c.currency.toUpperCase()} charge` : formatMoney(c.amount, c.currency);
-            io.notice(`High-value charge ${c.id}: ${amount}${email ? ` from ${email}` : ''} (${dashboardUrl(c, config.stripeAccount)})`);
-        }
-        if (hv.count > MAX_HIGH_VALUE_NOTICES)
-            io.notice(`…and ${hv.count - MAX_HIGH_VALUE_NOTICES} more high-value charges (see the job summary).`);
-    }
     const ctx = { config, privacy: shown, now: extra.now, previous: extra.previous, lastRunAt: extra.lastRunAt };
+    for (const feature of report.features)
+        for (const notice of feature.notices?.(ctx) ?? [])
+            io.notice(notice);
     const summary = renderSummary(report, ctx, extra.describe);
     if (!(await io.writeSummary(summary)))
         io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.');
@@ -70971,8 +70979,9 @@ async function runAction(rawIo, options = {}) {
         const cfg = config;
         warnIfPublishing(io, cfg);
         report = new RunReport(cfg.objects);
+        // The run's features, each described once in src/features/.
         if (cfg.highValue)
-            report.highValue = new HighValueCollector(cfg.highValue, cfg.stripeAccount);
+            report.features.push(new HighValueCollector(cfg.highValue, cfg.stripeAccount));
         io.info(`${cfg.incremental ? 'Incremental sync' : 'Sync'} of ${cfg.objects.join(', ')}. Using a ${cfg.keyMode} ${cfg.keyKind} key (…${cfg.stripeKey.slice(-4)})` +
             `${cfg.stripeAccount ? ` for connected account ${cfg.stripeAccount}` : ''}; Stripe API ${STRIPE_API_VERSION} at ${cfg.stripeApiBase.origin}; ` +
             `at most ${cfg.maxRequestsPerSecond} requests/s per endpoint and ${cfg.maxTotalRequestsPerSecond} in all.`);

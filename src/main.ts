@@ -1,9 +1,10 @@
 import * as github from '@actions/github'
 import { InputError, readConfig, type Config, type InputName } from './config.js'
 import { coreIO, redacting, type ActionIO } from './io.js'
-import { HighValueCollector } from './report/alerts.js'
+import { HighValueCollector } from './features/high-value.js'
 import { RunReport } from './report/collect.js'
-import { buildOutputs, type Outputs } from './report/outputs.js'
+import type { Outputs } from './report/output-names.js'
+import { buildOutputs } from './report/outputs.js'
 import { privacy } from './report/privacy.js'
 import { publish, readBack } from './report/publish.js'
 import { Session, accountKey } from './session.js'
@@ -69,7 +70,8 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
     const cfg = config
     warnIfPublishing(io, cfg)
     report = new RunReport(cfg.objects)
-    if (cfg.highValue) report.highValue = new HighValueCollector(cfg.highValue, cfg.stripeAccount)
+    // The run's features, each described once in src/features/.
+    if (cfg.highValue) report.features.push(new HighValueCollector(cfg.highValue, cfg.stripeAccount))
     io.info(
       `${cfg.incremental ? 'Incremental sync' : 'Sync'} of ${cfg.objects.join(', ')}. Using a ${cfg.keyMode} ${cfg.keyKind} key (…${cfg.stripeKey.slice(-4)})` +
         `${cfg.stripeAccount ? ` for connected account ${cfg.stripeAccount}` : ''}; Stripe API ${STRIPE_API_VERSION} at ${cfg.stripeApiBase.origin}; ` +

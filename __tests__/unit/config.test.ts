@@ -213,7 +213,7 @@ describe('masking', () => {
 describe('the interface in action.yml', () => {
   it('declares exactly the outputs the action sets, in the same order', async () => {
     const { parse } = await import('yaml')
-    const { OUTPUT_NAMES } = await import('../../src/report/outputs.js')
+    const { OUTPUT_NAMES } = await import('../../src/report/output-names.js')
     const action = parse(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')) as { outputs: Record<string, unknown> }
     expect(Object.keys(action.outputs)).toEqual([...OUTPUT_NAMES])
   })

@@ -1,14 +1,15 @@
 import type Stripe from 'stripe'
 import { InputError, parseThresholds } from '../../src/config.js'
 import type { ObjectName } from '../../src/objects/registry.js'
-import { HighValueCollector, thresholdMinor } from '../../src/report/alerts.js'
+import { HighValueCollector, thresholdMinor } from '../../src/features/high-value.js'
 import { MAX_BARS, axisLabels, bucketize, mermaidBarChart, niceMax } from '../../src/report/chart.js'
 import { RunReport } from '../../src/report/collect.js'
 import { dashboardUrl } from '../../src/report/links.js'
 import { majorToMinor } from '../../src/report/money.js'
 import { buildOutputs } from '../../src/report/outputs.js'
 import { maskEmail, privacy } from '../../src/report/privacy.js'
-import { VISIBLE_ROWS, emailCell, escapeCell, renderSummary, type SummaryContext } from '../../src/report/summary.js'
+import { VISIBLE_ROWS, emailCell, escapeCell, renderSummary } from '../../src/report/summary.js'
+import type { SummaryContext } from '../../src/report/view.js'
 import type { ArrivalOrder } from '../../src/sync/run.js'
 import { makeCharge } from '../../test-support/fixtures.js'
 import { mermaidBlock, xychartProblems } from '../../test-support/mermaid.js'
@@ -24,8 +25,9 @@ function charge(id: string, amount: number, currency: string, created = T, more:
 /** A report as a run builds it: every charge observed as stored, alerted when it qualifies. */
 function reportOf(charges: Stripe.Charge[], options: { threshold?: string; order?: ArrivalOrder; objects?: ObjectName[]; stored?: number } = {}): RunReport {
   const report = new RunReport(options.objects ?? ['charges'])
-  if (options.threshold) report.highValue = new HighValueCollector(parseThresholds(options.threshold)!)
-  const claimed = new Set(report.highValue?.claimIds(charges) ?? [])
+  // The run's features, as main.ts lists them: high-value alerts when a threshold is set.
+  if (options.threshold) report.features.push(new HighValueCollector(parseThresholds(options.threshold)!))
+  const claimed = new Set(report.claim('charges', charges) ?? [])
   report.observe('charges', charges, options.order ?? 'newest-first', claimed)
   const p = report.of('charges')
   p.matched = charges.length

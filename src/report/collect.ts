@@ -2,9 +2,9 @@ import type Stripe from 'stripe'
 import type { StripeObject } from '../objects/spec.js'
 import type { ObjectName } from '../objects/registry.js'
 import { emptyProgress, type ArrivalOrder, type IncrementalReport, type LinkReport, type ObjectProgress, type SyncObserver } from '../sync/run.js'
-import type { HighValueCollector } from './alerts.js'
 import { Totals } from './money.js'
 import { keepNewest } from './newest.js'
+import type { Feature } from './view.js'
 
 /** How many recorded charges the report keeps for its table; totals cover all of them. */
 export const REPORTED_CHARGES = 100
@@ -74,7 +74,8 @@ export class RunReport implements SyncObserver {
   readonly totals = new Totals()
   /** The newest charges recorded, newest first, at most REPORTED_CHARGES. */
   readonly recorded: Stripe.Charge[] = []
-  highValue: HighValueCollector | undefined
+  /** The run's features (high-value alerts, …): told every batch, they add outputs, facts and sections. */
+  readonly features: Feature[] = []
 
   readonly balance = new Map<string, BalanceTotal>()
   /** Payouts seen this run (listed, changed or reconciled), newest first. */
@@ -101,9 +102,10 @@ export class RunReport implements SyncObserver {
     for (const name of objects) this.progress.set(name, emptyProgress(name))
   }
 
-  /** High-value charges are claimed once (their `alerted_at`); nothing else claims. */
+  /** The ids the features mark once in the object's claim column. */
   claim(name: ObjectName, objects: readonly StripeObject[]): string[] | undefined {
-    return name === 'charges' ? this.highValue?.claimIds(objects as readonly Stripe.Charge[]) : undefined
+    const ids = this.features.flatMap((f) => f.claim?.(name, objects) ?? [])
+    return ids.length > 0 ? ids : undefined
   }
 
   incrementalDone(name: ObjectName, report: IncrementalReport): void {
@@ -130,11 +132,11 @@ export class RunReport implements SyncObserver {
    * as the period's money.
    */
   observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed = false): void {
+    for (const feature of this.features) feature.observe?.(name, objects, order, claimed, changed)
     switch (name) {
       case 'charges':
+        if (changed) break
         for (const charge of objects as readonly Stripe.Charge[]) {
-          this.highValue?.add(charge, order, claimed.has(charge.id))
-          if (changed) continue
           this.totals.add(charge)
           keepNewest(this.recorded, charge, REPORTED_CHARGES, order)
         }

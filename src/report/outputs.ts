@@ -1,39 +1,10 @@
 import { OBJECTS } from '../objects/registry.js'
 import type { ObjectName } from '../objects/registry.js'
 import { isoSeconds } from '../time.js'
+import type { Outputs } from './output-names.js'
 import type { RunReport } from './collect.js'
 import { formatMinor } from './money.js'
 import type { Privacy } from './privacy.js'
-
-/** Every output the action sets, in action.yml's order (a unit test compares them). A public contract: add, never rename. */
-export const OUTPUT_NAMES = [
-  'message',
-  'charge_count',
-  'charges_stored',
-  'charges_updated',
-  'total_amount_cents',
-  'total_amount_usd',
-  'currency',
-  'total_amount',
-  'totals',
-  'result',
-  'cursor',
-  'events_processed',
-  'skipped',
-  'high_value_count',
-  'high_value_charges',
-  'high_value_truncated',
-  'object_counts',
-  'rejected_count',
-  'payouts_reconciled',
-  'payouts',
-  'journal_csv',
-  'mrr',
-  'stripe_requests',
-  'journal_files'
-] as const
-export type OutputName = (typeof OUTPUT_NAMES)[number]
-export type Outputs = Record<OutputName, string>
 
 /** "120 balance transactions", "1 dispute". */
 export function countOf(name: ObjectName, n: number): string {
@@ -141,7 +112,6 @@ export function buildOutputs(report: RunReport, options: { dryRun: boolean; priv
     const p = report.of(name)
     counts[name] = { fetched: p.matched, stored: p.stored, updated: p.updated, rejected: p.rejected }
   }
-  const hv = report.highValue
   return {
     message,
     charge_count: String(charges?.matched ?? 0),
@@ -157,9 +127,10 @@ export function buildOutputs(report: RunReport, options: { dryRun: boolean; priv
     cursor: cursors.length > 0 ? isoSeconds(Math.min(...cursors) - 1) : '',
     events_processed: String([...report.incremental.values()].reduce((n, r) => n + r.eventsProcessed, 0)),
     skipped: String(options.skipped ?? false),
-    high_value_count: String(hv?.count ?? 0),
-    high_value_charges: JSON.stringify(hv?.entries(options.privacy) ?? []),
-    high_value_truncated: String(hv?.truncated ?? false),
+    // Empty values: a feature that runs sets its own below.
+    high_value_count: '0',
+    high_value_charges: '[]',
+    high_value_truncated: 'false',
     object_counts: JSON.stringify(counts),
     rejected_count: String(report.total('rejected')),
     payouts_reconciled: String(report.links?.reconciled.length ?? 0),
@@ -184,6 +155,7 @@ export function buildOutputs(report: RunReport, options: { dryRun: boolean; priv
       )
     ),
     stripe_requests: String(report.stripeRequests),
-    journal_files: JSON.stringify(report.journalFiles)
+    journal_files: JSON.stringify(report.journalFiles),
+    ...Object.assign({}, ...report.features.map((f) => f.outputs?.(options.privacy) ?? {}))
   }
 }

@@ -1,19 +1,17 @@
 import type Stripe from 'stripe'
 import type { Config } from '../config.js'
 import type { ActionIO } from '../io.js'
-import { chargeEmail } from '../objects/charges.js'
 import type { Session } from '../session.js'
-import { MAX_HIGH_VALUE_NOTICES } from './alerts.js'
 import { REPORTED_PAYOUTS, type PayoutLine, type RunReport } from './collect.js'
 import { chargesNet, journalRows, mrrRows, payoutRows, receivablesRows, reconciliationCounts, subscriptionChanges } from '../store/readback.js'
 import { quickbooksFiles, writeJournalFiles, xeroFiles } from './books.js'
 import { writeJournal } from './journal.js'
-import { dashboardUrl } from './links.js'
-import { formatMoney } from './money.js'
-import { buildOutputs, type Outputs } from './outputs.js'
+import type { Outputs } from './output-names.js'
+import { buildOutputs } from './outputs.js'
 import { privacy } from './privacy.js'
 import { requestsLine } from './requests.js'
-import { describeLength, periodOf, renderSummary, type SummaryContext } from './summary.js'
+import { describeLength, periodOf, renderSummary } from './summary.js'
+import type { SummaryContext } from './view.js'
 
 /**
  * What the report needs from the database after the sync: the payouts with their reconciliation,
@@ -123,17 +121,8 @@ export async function publish(
   // A run with a failed object is not a success: no `message` (nor `result`, which carries it); the counts say what was kept.
   const failed = report.failures.size > 0
   for (const [name, value] of Object.entries(outputs)) if (!failed || (name !== 'message' && name !== 'result')) io.setOutput(name, value)
-  const hv = report.highValue
-  if (hv) {
-    for (const c of hv.kept.slice(0, MAX_HIGH_VALUE_NOTICES)) {
-      const email = shown.email(chargeEmail(c))
-      // Annotations are as public as the summary: amounts only where summary-amounts shows them.
-      const amount = config.summaryAmounts === 'hide' ? `${c.currency.toUpperCase()} charge` : formatMoney(c.amount, c.currency)
-      io.notice(`High-value charge ${c.id}: ${amount}${email ? ` from ${email}` : ''} (${dashboardUrl(c, config.stripeAccount)})`)
-    }
-    if (hv.count > MAX_HIGH_VALUE_NOTICES) io.notice(`…and ${hv.count - MAX_HIGH_VALUE_NOTICES} more high-value charges (see the job summary).`)
-  }
   const ctx: SummaryContext = { config, privacy: shown, now: extra.now, previous: extra.previous, lastRunAt: extra.lastRunAt }
+  for (const feature of report.features) for (const notice of feature.notices?.(ctx) ?? []) io.notice(notice)
   const summary = renderSummary(report, ctx, extra.describe)
   if (!(await io.writeSummary(summary))) io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.')
   if (report.journalFiles.length > 0)

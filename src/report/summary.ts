@@ -1,5 +1,4 @@
 import type Stripe from 'stripe'
-import type { Config } from '../config.js'
 import { CHARGE_STATUSES, chargeEmail } from '../objects/charges.js'
 import { OBJECTS } from '../objects/registry.js'
 import type { ObjectName } from '../objects/registry.js'
@@ -9,37 +8,8 @@ import type { PayoutLine, RunReport } from './collect.js'
 import { dashboardUrl } from './links.js'
 import { formatMoney } from './money.js'
 import { requestsLine } from './requests.js'
-import type { Privacy } from './privacy.js'
+import type { SummaryContext } from './view.js'
 import { cut } from '../text.js'
-
-export interface SummaryContext {
-  config: Pick<
-    Config,
-    | 'dryRun'
-    | 'statuses'
-    | 'limit'
-    | 'createdGte'
-    | 'createdLt'
-    | 'schema'
-    | 'table'
-    | 'stripeAccount'
-    | 'incremental'
-    | 'objects'
-    | 'highValueThreshold'
-    | 'keyMode'
-    | 'customerDetails'
-    | 'summaryAmounts'
-    | 'amountsHiddenBecause'
-  >
-  privacy: Privacy
-  now: Date
-  /** Net of succeeded charges per currency in the period of the same length just before this one, from the table. */
-  previous?: ReadonlyMap<string, number>
-  /** When the previous run finished (incremental runs): "up to date since". */
-  lastRunAt?: Date
-  /** The run was skipped: another run held the lock. */
-  skipped?: string
-}
 
 /** GitHub refuses a step summary over 1 MiB; stay clear of it. */
 export const SUMMARY_LIMIT_BYTES = 1_000_000
@@ -236,13 +206,13 @@ function headline(report: RunReport, ctx: SummaryContext): string[] {
   }
   const rejected = report.total('rejected')
   if (rejected > 0) facts.push(['Quarantined', `**${count(rejected)}** (table stripe_sync_rejects)`])
-  if (report.highValue && report.highValue.count > 0) facts.push(['High-value charges', `**${count(report.highValue.count)}**`])
+  for (const feature of report.features) facts.push(...(feature.facts?.(ctx) ?? []))
   if (facts.length > 0) lines.push(facts.map(([label, text]) => `- **${label}:** ${text}`).join('\n'))
   if (ctx.config.dryRun) lines.push('_Dry run: nothing was written._')
   return lines
 }
 
-function chargeRow(c: Stripe.Charge, ctx: SummaryContext, withStatus: boolean): string {
+export function chargeRow(c: Stripe.Charge, ctx: SummaryContext, withStatus: boolean): string {
   const cells = amountsHidden(ctx) ? [] : [moneyCell(c.amount, c.currency)]
   if (withStatus) cells.push(escapeCell(c.status))
   cells.push(emailCell(ctx.privacy.email(chargeEmail(c))))
@@ -251,7 +221,7 @@ function chargeRow(c: Stripe.Charge, ctx: SummaryContext, withStatus: boolean): 
   return `| ${cells.join(' | ')} |`
 }
 
-function chargeHeader(ctx: SummaryContext, withStatus: boolean): string[] {
+export function chargeHeader(ctx: SummaryContext, withStatus: boolean): string[] {
   const names = [
     ...(amountsHidden(ctx) ? [] : ['Amount']),
     ...(withStatus ? ['Status'] : []),
@@ -265,7 +235,7 @@ function chargeHeader(ctx: SummaryContext, withStatus: boolean): string[] {
 }
 
 /** A table with at most VISIBLE_ROWS rows in view; the rest collapsed under "N more". */
-function foldedTable(header: string[], rows: string[], more: number, what: string): string[] {
+export function foldedTable(header: string[], rows: string[], more: number, what: string): string[] {
   const lines = [...header, ...rows.slice(0, VISIBLE_ROWS), '']
   const hidden = rows.slice(VISIBLE_ROWS)
   if (hidden.length > 0) lines.push(`<details><summary>${hidden.length} more ${what}</summary>`, '', ...header, ...hidden, '', '</details>', '')
@@ -334,44 +304,6 @@ function chartSection(report: RunReport, ctx: SummaryContext): string[] {
   ]
   if (chart.bars.some((b) => b.partial)) notes.push(`* The run covers only part of this ${chart.unit}.`)
   lines.push(notes.join(' '), '')
-  return lines
-}
-
-function highValueSection(report: RunReport, ctx: SummaryContext, rows: number): string[] {
-  const hv = report.highValue
-  if (!hv || ctx.config.highValueThreshold === undefined) return []
-  const lines: string[] = []
-  if (hv.count > 0) {
-    lines.push(`### High-value charges (${hv.count})`, '')
-    lines.push(
-      `Succeeded charges at or above ${amountsHidden(ctx) ? 'the `high-value-threshold`' : escapeCell(ctx.config.highValueThreshold)}, announced once each${ctx.config.dryRun ? ' (a dry run remembers nothing: every one that qualifies is listed)' : ''}.`,
-      ''
-    )
-    // By currency (the run's main one first), largest first within each.
-    const order = report.totals.currencies()
-    const rank = (c: Stripe.Charge) => (order.indexOf(c.currency.toLowerCase()) + order.length + 1) % (order.length + 1)
-    const sorted = [...hv.kept].sort((a, b) => rank(a) - rank(b) || b.amount - a.amount).slice(0, rows)
-    lines.push(
-      ...foldedTable(
-        chargeHeader(ctx, false),
-        sorted.map((c) => chargeRow(c, ctx, false)),
-        hv.count - sorted.length,
-        'high-value charges'
-      )
-    )
-  }
-  if (hv.failedCount > 0) {
-    const failed = hv.failed.slice(0, rows)
-    lines.push(
-      `<details><summary>Large failed charges (${hv.failedCount}): not alerted</summary>`,
-      '',
-      ...chargeHeader(ctx, false),
-      ...failed.map((c) => chargeRow(c, ctx, false)),
-      '',
-      '</details>',
-      ''
-    )
-  }
   return lines
 }
 
@@ -573,7 +505,7 @@ function requestsFooter(report: RunReport): string[] {
 function upToDate(report: RunReport, ctx: SummaryContext): boolean {
   if (ctx.config.dryRun || report.failures.size > 0) return false
   if (report.total('stored') + report.total('updated') + report.total('rejected') > 0) return false
-  if ((report.highValue?.count ?? 0) > 0 || (report.links?.reconciled.length ?? 0) > 0) return false
+  if (report.features.some((f) => f.news?.()) || (report.links?.reconciled.length ?? 0) > 0) return false
   return true
 }
 
@@ -595,7 +527,7 @@ function render(report: RunReport, ctx: SummaryContext, rows: number, describe: 
   if (amountsHidden(ctx)) lines.push(amountsNotice(ctx), '')
   lines.push(...headline(report, ctx).flatMap((l) => [l, '']))
   lines.push(...failuresSection(report, describe))
-  lines.push(...highValueSection(report, ctx, rows))
+  for (const feature of report.features) lines.push(...(feature.section?.(ctx, rows) ?? []))
   lines.push(...moneySection(report, ctx))
   lines.push(...chartSection(report, ctx))
   lines.push(...balanceSection(report, ctx))
@@ -610,7 +542,7 @@ function render(report: RunReport, ctx: SummaryContext, rows: number, describe: 
 
 /** The job summary as GitHub-flavoured Markdown, within GitHub's size limit: long tables are shortened together. Pure. */
 export function renderSummary(report: RunReport, ctx: SummaryContext, describe: (error: unknown) => string = String, limitBytes = SUMMARY_LIMIT_BYTES): string {
-  let rows = Math.max(report.recorded.length, report.highValue?.kept.length ?? 0, report.highValue?.failed.length ?? 0)
+  let rows = Math.max(report.recorded.length, ...report.features.map((f) => f.rows?.() ?? 0))
   let markdown = render(report, ctx, rows, describe)
   while (Buffer.byteLength(markdown) > limitBytes && rows > 0) {
     rows = Math.floor(rows / 2)

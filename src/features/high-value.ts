@@ -1,0 +1,183 @@
+import type Stripe from 'stripe'
+import type { Thresholds } from '../config.js'
+import { chargeEmail } from '../objects/charges.js'
+import type { ObjectName } from '../objects/registry.js'
+import type { StripeObject } from '../objects/spec.js'
+import { dashboardUrl } from '../report/links.js'
+import { formatMinor, formatMoney, majorToMinor } from '../report/money.js'
+import { keepNewest } from '../report/newest.js'
+import type { OutputName } from '../report/output-names.js'
+import type { Privacy } from '../report/privacy.js'
+import { amountsHidden, chargeHeader, chargeRow, escapeCell, foldedTable } from '../report/summary.js'
+import type { Feature, SummaryContext } from '../report/view.js'
+import type { ArrivalOrder } from '../sync/run.js'
+import { isoSeconds } from '../time.js'
+
+/** How many high-value charges the output lists, and how many get a ::notice:: annotation. */
+export const MAX_HIGH_VALUE_LISTED = 50
+export const MAX_HIGH_VALUE_NOTICES = 10
+
+export function thresholdMinor(thresholds: Thresholds, currency: string): number | undefined {
+  const major = thresholds.byCurrency.get(currency.toLowerCase()) ?? thresholds.all
+  return major === undefined ? undefined : majorToMinor(major, currency)
+}
+
+export interface HighValueCharge {
+  id: string
+  amount: string
+  amount_minor: number
+  currency: string
+  customer_email: string | null
+  description: string | null
+  created: string
+  dashboard_url: string
+}
+
+/**
+ * High-value alerts, a feature: a charge qualifies when it succeeded and its amount is at or above
+ * the threshold for its currency; it is announced once — the first run that stores it qualifying
+ * marks its row (the charges' claim column, `alerted_at`), and no later run announces it again. A
+ * dry run, which remembers nothing, lists every qualifying charge it sees. Outputs `high_value_*`,
+ * a `::notice::` per charge (the first 10), a headline fact and a summary section.
+ */
+export class HighValueCollector implements Feature {
+  readonly name = 'high-value alerts'
+  count = 0
+  /** Newest first. */
+  readonly kept: Stripe.Charge[] = []
+  /** Large charges that failed: shown, never alerted. */
+  failedCount = 0
+  readonly failed: Stripe.Charge[] = []
+  private readonly cache = new Map<string, number | undefined>()
+  /** Charges seen per currency (new in the run's period): the section lists the run's main currency first. */
+  private readonly currencies = new Map<string, number>()
+
+  constructor(
+    readonly thresholds: Thresholds,
+    private readonly stripeAccount?: string
+  ) {}
+
+  private aboveThreshold(charge: Stripe.Charge): boolean {
+    const currency = charge.currency.toLowerCase()
+    if (!this.cache.has(currency)) this.cache.set(currency, thresholdMinor(this.thresholds, currency))
+    const threshold = this.cache.get(currency)
+    return threshold !== undefined && charge.amount >= threshold
+  }
+
+  qualifies(charge: Stripe.Charge): boolean {
+    return charge.status === 'succeeded' && this.aboveThreshold(charge)
+  }
+
+  /** The ids of a batch to mark as alerted. */
+  claimIds(charges: readonly Stripe.Charge[]): string[] {
+    return charges.filter((c) => this.qualifies(c)).map((c) => c.id)
+  }
+
+  /** A charge the run stored: counted when it is alerted for the first time (`claimed`). */
+  add(charge: Stripe.Charge, order: ArrivalOrder, claimed: boolean): void {
+    if (claimed && this.qualifies(charge)) {
+      this.count += 1
+      keepNewest(this.kept, charge, MAX_HIGH_VALUE_LISTED, order)
+    } else if (charge.status === 'failed' && this.aboveThreshold(charge)) {
+      this.failedCount += 1
+      keepNewest(this.failed, charge, MAX_HIGH_VALUE_LISTED, order)
+    }
+  }
+
+  observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean): void {
+    if (name !== 'charges') return
+    for (const charge of objects as readonly Stripe.Charge[]) {
+      this.add(charge, order, claimed.has(charge.id))
+      if (!changed) this.currencies.set(charge.currency.toLowerCase(), (this.currencies.get(charge.currency.toLowerCase()) ?? 0) + 1)
+    }
+  }
+
+  claim(name: ObjectName, objects: readonly StripeObject[]): string[] | undefined {
+    return name === 'charges' ? this.claimIds(objects as readonly Stripe.Charge[]) : undefined
+  }
+
+  outputs(privacy: Privacy): Partial<Record<OutputName, string>> {
+    return {
+      high_value_count: String(this.count),
+      high_value_charges: JSON.stringify(this.entries(privacy)),
+      high_value_truncated: String(this.truncated)
+    }
+  }
+
+  facts(): Array<[string, string]> {
+    return this.count > 0 ? [['High-value charges', `**${this.count.toLocaleString('en-US')}**`]] : []
+  }
+
+  news(): boolean {
+    return this.count > 0
+  }
+
+  rows(): number {
+    return Math.max(this.kept.length, this.failed.length)
+  }
+
+  notices(ctx: SummaryContext): string[] {
+    const notices = this.kept.slice(0, MAX_HIGH_VALUE_NOTICES).map((c) => {
+      const email = ctx.privacy.email(chargeEmail(c))
+      // Annotations are as public as the summary: amounts only where summary-amounts shows them.
+      const amount = amountsHidden(ctx) ? `${c.currency.toUpperCase()} charge` : formatMoney(c.amount, c.currency)
+      return `High-value charge ${c.id}: ${amount}${email ? ` from ${email}` : ''} (${dashboardUrl(c, this.stripeAccount)})`
+    })
+    if (this.count > MAX_HIGH_VALUE_NOTICES) notices.push(`…and ${this.count - MAX_HIGH_VALUE_NOTICES} more high-value charges (see the job summary).`)
+    return notices
+  }
+
+  section(ctx: SummaryContext, rows: number): string[] {
+    if (ctx.config.highValueThreshold === undefined) return []
+    const lines: string[] = []
+    if (this.count > 0) {
+      lines.push(`### High-value charges (${this.count})`, '')
+      lines.push(
+        `Succeeded charges at or above ${amountsHidden(ctx) ? 'the `high-value-threshold`' : escapeCell(ctx.config.highValueThreshold)}, announced once each${ctx.config.dryRun ? ' (a dry run remembers nothing: every one that qualifies is listed)' : ''}.`,
+        ''
+      )
+      // By currency (the run's main one first), largest first within each.
+      const order = [...this.currencies.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c]) => c)
+      const rank = (c: Stripe.Charge) => (order.indexOf(c.currency.toLowerCase()) + order.length + 1) % (order.length + 1)
+      const sorted = [...this.kept].sort((a, b) => rank(a) - rank(b) || b.amount - a.amount).slice(0, rows)
+      lines.push(
+        ...foldedTable(
+          chargeHeader(ctx, false),
+          sorted.map((c) => chargeRow(c, ctx, false)),
+          this.count - sorted.length,
+          'high-value charges'
+        )
+      )
+    }
+    if (this.failedCount > 0) {
+      lines.push(
+        `<details><summary>Large failed charges (${this.failedCount}): not alerted</summary>`,
+        '',
+        ...chargeHeader(ctx, false),
+        ...this.failed.slice(0, rows).map((c) => chargeRow(c, ctx, false)),
+        '',
+        '</details>',
+        ''
+      )
+    }
+    return lines
+  }
+
+  get truncated(): boolean {
+    return this.count > this.kept.length
+  }
+
+  entries(privacy: Privacy): HighValueCharge[] {
+    return this.kept.map((c) => ({
+      id: c.id,
+      amount: formatMinor(c.amount, c.currency),
+      amount_minor: c.amount,
+      currency: c.currency,
+      customer_email: privacy.email(chargeEmail(c)),
+      // Outputs have size limits; a description is context, not data.
+      description: privacy.description(c.description, 200),
+      created: isoSeconds(c.created),
+      dashboard_url: dashboardUrl(c, this.stripeAccount)
+    }))
+  }
+}

@@ -1,0 +1,62 @@
+import type { Config } from '../config.js'
+import type { ObjectName } from '../objects/registry.js'
+import type { StripeObject } from '../objects/spec.js'
+import type { ArrivalOrder } from '../sync/run.js'
+import type { OutputName } from './output-names.js'
+import type { Privacy } from './privacy.js'
+
+/** What the summary (and each feature's part of it) is rendered with. */
+export interface SummaryContext {
+  config: Pick<
+    Config,
+    | 'dryRun'
+    | 'statuses'
+    | 'limit'
+    | 'createdGte'
+    | 'createdLt'
+    | 'schema'
+    | 'table'
+    | 'stripeAccount'
+    | 'incremental'
+    | 'objects'
+    | 'highValueThreshold'
+    | 'keyMode'
+    | 'customerDetails'
+    | 'summaryAmounts'
+    | 'amountsHiddenBecause'
+  >
+  privacy: Privacy
+  now: Date
+  /** Net of succeeded charges per currency in the period of the same length just before this one, from the table. */
+  previous?: ReadonlyMap<string, number>
+  /** When the previous run finished (incremental runs): "up to date since". */
+  lastRunAt?: Date
+  /** The run was skipped: another run held the lock. */
+  skipped?: string
+}
+
+/**
+ * A product feature, described once: what it learns while objects are synced (the report hands it
+ * every stored batch), the ids it marks once, its step outputs, its headline facts, its summary
+ * section and its annotations. `main.ts` lists the run's features; the report calls them, and never
+ * names one. A new feature is one module implementing this, and its tests.
+ */
+export interface Feature {
+  readonly name: string
+  /** Told every batch stored: `claimed` were marked for the first time; `changed` objects were re-fetched because they changed. */
+  observe?(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean): void
+  /** The ids of a batch it marks once, in the object's claim column. */
+  claim?(name: ObjectName, objects: readonly StripeObject[]): string[] | undefined
+  /** Its step outputs (the report sets every output's empty value first). */
+  outputs?(privacy: Privacy): Partial<Record<OutputName, string>>
+  /** Short labelled parts for the headline. */
+  facts?(ctx: SummaryContext): Array<[string, string]>
+  /** Its section of the summary, tables cut to `rows` rows (the summary halves them together to fit GitHub's limit). */
+  section?(ctx: SummaryContext, rows: number): string[]
+  /** How many rows its section would show uncut. */
+  rows?(): number
+  /** Whether it has news: then the summary is more than "up to date". */
+  news?(): boolean
+  /** `::notice::` annotations. */
+  notices?(ctx: SummaryContext): string[]
+}
