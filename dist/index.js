@@ -35827,7 +35827,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7290);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2998);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -35836,7 +35836,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7290:
+/***/ 2998:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -46146,12 +46146,46 @@ function redacting(io) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/report/links.ts
-/** A link to an object in the Stripe Dashboard (test or live, connected account or not); the id is URL-encoded. */
-function dashboardUrl(object, stripeAccount, path = `payments/${encodeURIComponent(object.id)}`) {
-    const account = stripeAccount ? `${encodeURIComponent(stripeAccount)}/` : '';
-    const mode = object.livemode ? '' : 'test/';
-    return `https://dashboard.stripe.com/${account}${mode}${path}`;
+;// CONCATENATED MODULE: ./src/store/readback.ts
+
+
+/** Payouts with their reconciliation, newest first, at most `limit`. */
+function payoutRows(db, ids, limit) {
+    return db.query(`SELECT r.payout_id, extract(epoch FROM r.arrival_date)::bigint AS arrival, r.status, r.currency, r.amount, r.balanced, r.charges, r.refunds,
+            r.disputes, r.fees, r.adjustments, r.other, r.difference, r.transaction_count, p.livemode
+       FROM ${db.table(PAYOUT_RECONCILIATION_VIEW.name)} r JOIN ${db.table(specOf('payouts').table)} p ON p.id = r.payout_id
+      WHERE r.payout_id = ANY($1) ORDER BY p.created_at DESC, r.payout_id DESC LIMIT ${Math.floor(limit)}`, [ids]);
+}
+/** Of these payouts, how many balance and how many failed. */
+async function reconciliationCounts(db, ids) {
+    const [row] = await db.query(`SELECT count(*) FILTER (WHERE balanced) AS balanced, count(*) FILTER (WHERE status <> 'paid') AS failed
+       FROM ${db.table(PAYOUT_RECONCILIATION_VIEW.name)} WHERE payout_id = ANY($1)`, [ids]);
+    return { balanced: Number(row?.balanced ?? 0), failed: Number(row?.failed ?? 0) };
+}
+/** The journal lines of these payouts, in order. */
+function journalRows(db, ids) {
+    return db.query(`SELECT date::text AS date, payout_id, account, debit_minor, credit_minor, currency, memo FROM ${db.table(JOURNAL_VIEW.name)}
+      WHERE payout_id = ANY($1) ORDER BY date, payout_id, line`, [ids]);
+}
+/** MRR per currency, largest first. */
+function mrrRows(db) {
+    return db.query(`SELECT currency, mrr, active_subscriptions, customers FROM ${db.table(MRR_VIEW.name)} ORDER BY mrr DESC, currency`);
+}
+/** Subscriptions started and canceled since a time (Unix seconds). */
+async function subscriptionChanges(db, since) {
+    const [row] = await db.query(`SELECT count(*) FILTER (WHERE start_date >= to_timestamp($1)) AS started, count(*) FILTER (WHERE canceled_at >= to_timestamp($1)) AS canceled
+       FROM ${db.table(specOf('subscriptions').table)}`, [since]);
+    return { started: Number(row?.started ?? 0), canceled: Number(row?.canceled ?? 0) };
+}
+/** Open invoices by days overdue, per currency, largest total first. */
+function receivablesRows(db) {
+    return db.query(`SELECT * FROM ${db.table(RECEIVABLES_VIEW.name)} ORDER BY total DESC, currency`);
+}
+/** Net of succeeded charges per currency created in [from, to). */
+async function chargesNet(db, chargesTable, from, to) {
+    const rows = await db.query(`SELECT currency, sum(amount - coalesce(amount_refunded, 0)) AS net FROM ${db.table(chargesTable)}
+      WHERE status = 'succeeded' AND created_at >= to_timestamp($1) AND created_at < to_timestamp($2) GROUP BY currency`, [from, to]);
+    return new Map(rows.map((r) => [r.currency.toLowerCase(), Number(r.net)]));
 }
 
 ;// CONCATENATED MODULE: ./src/report/money.ts
@@ -46257,33 +46291,6 @@ function majorToMinor(major, currency) {
 /** A minor-unit amount as a JSON-safe number of major units, for charts (display only). */
 function minorToNumber(minor, currency) {
     return Number(formatMinor(minor, currency));
-}
-
-;// CONCATENATED MODULE: ./src/report/newest.ts
-function newer(a, b) {
-    return a.created > b.created || (a.created === b.created && a.id > b.id);
-}
-/** Keeps `list` as the newest `max` objects seen, newest first, whatever order they arrive in. */
-function keepNewest(list, object, max, order) {
-    if (order === 'newest-first') {
-        if (list.length < max)
-            list.push(object);
-        return;
-    }
-    if (order === 'oldest-first') {
-        list.unshift(object);
-        if (list.length > max)
-            list.pop();
-        return;
-    }
-    if (list.length >= max && !newer(object, list[list.length - 1]))
-        return;
-    let i = list.length;
-    while (i > 0 && newer(object, list[i - 1]))
-        i--;
-    list.splice(i, 0, object);
-    if (list.length > max)
-        list.pop();
 }
 
 ;// CONCATENATED MODULE: ./src/report/chart.ts
@@ -46410,6 +46417,14 @@ function mermaidBarChart(chart, currency) {
         `    bar [${values.join(', ')}]`,
         '```'
     ].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/report/links.ts
+/** A link to an object in the Stripe Dashboard (test or live, connected account or not); the id is URL-encoded. */
+function dashboardUrl(object, stripeAccount, path = `payments/${encodeURIComponent(object.id)}`) {
+    const account = stripeAccount ? `${encodeURIComponent(stripeAccount)}/` : '';
+    const mode = object.livemode ? '' : 'test/';
+    return `https://dashboard.stripe.com/${account}${mode}${path}`;
 }
 
 ;// CONCATENATED MODULE: ./src/report/requests.ts
@@ -46630,13 +46645,8 @@ function headline(report, ctx) {
     const disputes = report.progress.get('disputes');
     if (disputes)
         facts.push(['Disputes', `${count(disputes.stored)} new`]);
-    if (report.mrr.length > 0) {
-        const subscriptions = report.mrr.reduce((n, m) => n + m.activeSubscriptions, 0);
-        facts.push(hidden ? ['Subscriptions', `${count(subscriptions)} active`] : ['MRR', report.mrr.map((m) => formatMoney(m.mrr, m.currency)).join('; ')]);
-    }
-    const overdue = report.receivables.filter((r) => r.total - r.current > 0);
-    if (overdue.length > 0 && !hidden)
-        facts.push(['Overdue invoices', overdue.map((r) => formatMoney(r.total - r.current, r.currency)).join('; ')]);
+    for (const feature of report.features.filter((f) => f.slot === 'bottom'))
+        facts.push(...(feature.facts?.(ctx) ?? []));
     if (report.links) {
         const { reconciled, balanced = 0, failed = 0 } = report.links;
         const n = reconciled.length;
@@ -46648,7 +46658,7 @@ function headline(report, ctx) {
     const rejected = report.total('rejected');
     if (rejected > 0)
         facts.push(['Quarantined', `**${count(rejected)}** (table stripe_sync_rejects)`]);
-    for (const feature of report.features)
+    for (const feature of report.features.filter((f) => f.slot !== 'bottom'))
         facts.push(...(feature.facts?.(ctx) ?? []));
     if (facts.length > 0)
         lines.push(facts.map(([label, text]) => `- **${label}:** ${text}`).join('\n'));
@@ -46798,45 +46808,6 @@ function balanceSection(report, ctx) {
         "It differs from the charged amounts above, which are in each charge's own currency and before fees.", '');
     return lines;
 }
-function billingSection(report, ctx) {
-    const lines = [];
-    const hidden = amountsHidden(ctx);
-    if (report.mrr.length > 0 || report.subscriptionChanges) {
-        lines.push('### Recurring revenue', '');
-        if (report.mrr.length > 0 && hidden) {
-            lines.push('| Currency | Active subscriptions | Customers |', '| --- | ---: | ---: |');
-            for (const m of report.mrr)
-                lines.push(`| ${m.currency.toUpperCase()} | ${count(m.activeSubscriptions)} | ${count(m.customers)} |`);
-            lines.push('');
-        }
-        else if (report.mrr.length > 0) {
-            lines.push('| Currency | MRR | Active subscriptions | Customers |', '| --- | ---: | ---: | ---: |');
-            for (const m of report.mrr)
-                lines.push(`| ${m.currency.toUpperCase()} | ${moneyCell(m.mrr, m.currency)} | ${m.activeSubscriptions} | ${m.customers} |`);
-            lines.push('');
-        }
-        const c = report.subscriptionChanges;
-        if (c)
-            lines.push(`Subscriptions since ${compactUtc(c.since)} UTC: ${c.started} started, ${c.canceled} canceled.`, '');
-        lines.push('MRR: active and past-due subscriptions at list price, a year as 12 months (view `stripe_mrr`; history in `stripe_mrr_monthly`).', '');
-    }
-    if (report.receivables.length > 0 && hidden) {
-        lines.push('### Open invoices', '', '| Currency | Open invoices |', '| --- | ---: |');
-        for (const r of report.receivables)
-            lines.push(`| ${r.currency.toUpperCase()} | ${count(r.openInvoices)} |`);
-        lines.push('');
-    }
-    else if (report.receivables.length > 0) {
-        lines.push('### Open invoices by days overdue', '');
-        lines.push('| Currency | Not yet due | 1–30 | 31–60 | 61–90 | Over 90 | Total (invoices) |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-        for (const r of report.receivables) {
-            const m = (v) => moneyCell(v, r.currency);
-            lines.push(`| ${r.currency.toUpperCase()} | ${m(r.current)} | ${m(r.overdue1to30)} | ${m(r.overdue31to60)} | ${m(r.overdue61to90)} | ${m(r.overdue90plus)} | ${m(r.total)} (${r.openInvoices}) |`);
-        }
-        lines.push('');
-    }
-    return lines;
-}
 function payoutRow(p, ctx, withOther) {
     // Not reconciled (no transactions linked): empty cells, not zeros that would not add up.
     const listed = (p.transactionCount ?? 0) > 0;
@@ -46951,13 +46922,14 @@ function render(report, ctx, rows, describe) {
         lines.push(amountsNotice(ctx), '');
     lines.push(...headline(report, ctx).flatMap((l) => [l, '']));
     lines.push(...failuresSection(report, describe));
-    for (const feature of report.features)
+    for (const feature of report.features.filter((f) => f.slot !== 'bottom'))
         lines.push(...(feature.section?.(ctx, rows) ?? []));
     lines.push(...moneySection(report, ctx));
     lines.push(...chartSection(report, ctx));
     lines.push(...balanceSection(report, ctx));
     lines.push(...payoutsSection(report, ctx));
-    lines.push(...billingSection(report, ctx));
+    for (const feature of report.features.filter((f) => f.slot === 'bottom'))
+        lines.push(...(feature.section?.(ctx, rows) ?? []));
     lines.push(...syncedSection(report, ctx));
     lines.push(...chargesSection(report, ctx, rows));
     lines.push(...requestsFooter(report));
@@ -46973,6 +46945,143 @@ function renderSummary(report, ctx, describe = String, limitBytes = SUMMARY_LIMI
         markdown = render(report, ctx, rows, describe);
     }
     return markdown;
+}
+
+;// CONCATENATED MODULE: ./src/features/billing.ts
+
+
+
+
+const billing_count = (n) => n.toLocaleString('en-US');
+/**
+ * Recurring revenue, a feature: after the sync it reads MRR (`stripe_mrr`), what happened to
+ * subscriptions since the last run, and receivables by days overdue (`stripe_receivables`); it sets
+ * output `mrr`, headline facts (MRR, overdue invoices) and the summary's billing sections.
+ */
+class RecurringRevenue {
+    reads;
+    name = 'recurring revenue';
+    slot = 'bottom';
+    /** From stripe_mrr, per currency, largest first. */
+    mrr = [];
+    /** From stripe_receivables, per currency. */
+    receivables = [];
+    /** Subscriptions started and canceled since the last run. */
+    subscriptionChanges;
+    constructor(reads) {
+        this.reads = reads;
+    }
+    async readBack(db, ctx) {
+        if (this.reads.subscriptions) {
+            this.mrr = (await mrrRows(db)).map((r) => ({
+                currency: r.currency,
+                mrr: Number(r.mrr),
+                activeSubscriptions: Number(r.active_subscriptions),
+                customers: Number(r.customers)
+            }));
+            // What happened to subscriptions since the last run (a first run: the last 30 days).
+            const since = Math.floor((ctx.lastRunAt?.getTime() ?? ctx.now.getTime() - 30 * 86400_000) / 1000);
+            this.subscriptionChanges = { since, ...(await subscriptionChanges(db, since)) };
+        }
+        if (this.reads.invoices) {
+            this.receivables = (await receivablesRows(db)).map((r) => ({
+                currency: r.currency,
+                openInvoices: Number(r.open_invoices),
+                total: Number(r.total),
+                current: Number(r.current),
+                overdue1to30: Number(r.overdue_1_30),
+                overdue31to60: Number(r.overdue_31_60),
+                overdue61to90: Number(r.overdue_61_90),
+                overdue90plus: Number(r.overdue_90_plus)
+            }));
+        }
+    }
+    outputs() {
+        return {
+            mrr: JSON.stringify(Object.fromEntries(this.mrr.map((m) => [
+                m.currency,
+                { mrr_minor: m.mrr, mrr: formatMinor(m.mrr, m.currency), active_subscriptions: m.activeSubscriptions, customers: m.customers }
+            ])))
+        };
+    }
+    facts(ctx) {
+        const hidden = amountsHidden(ctx);
+        const facts = [];
+        if (this.mrr.length > 0) {
+            const subscriptions = this.mrr.reduce((n, m) => n + m.activeSubscriptions, 0);
+            facts.push(hidden ? ['Subscriptions', `${billing_count(subscriptions)} active`] : ['MRR', this.mrr.map((m) => formatMoney(m.mrr, m.currency)).join('; ')]);
+        }
+        const overdue = this.receivables.filter((r) => r.total - r.current > 0);
+        if (overdue.length > 0 && !hidden)
+            facts.push(['Overdue invoices', overdue.map((r) => formatMoney(r.total - r.current, r.currency)).join('; ')]);
+        return facts;
+    }
+    section(ctx) {
+        const lines = [];
+        const hidden = amountsHidden(ctx);
+        if (this.mrr.length > 0 || this.subscriptionChanges) {
+            lines.push('### Recurring revenue', '');
+            if (this.mrr.length > 0 && hidden) {
+                lines.push('| Currency | Active subscriptions | Customers |', '| --- | ---: | ---: |');
+                for (const m of this.mrr)
+                    lines.push(`| ${m.currency.toUpperCase()} | ${billing_count(m.activeSubscriptions)} | ${billing_count(m.customers)} |`);
+                lines.push('');
+            }
+            else if (this.mrr.length > 0) {
+                lines.push('| Currency | MRR | Active subscriptions | Customers |', '| --- | ---: | ---: | ---: |');
+                for (const m of this.mrr)
+                    lines.push(`| ${m.currency.toUpperCase()} | ${moneyCell(m.mrr, m.currency)} | ${m.activeSubscriptions} | ${m.customers} |`);
+                lines.push('');
+            }
+            const c = this.subscriptionChanges;
+            if (c)
+                lines.push(`Subscriptions since ${compactUtc(c.since)} UTC: ${c.started} started, ${c.canceled} canceled.`, '');
+            lines.push('MRR: active and past-due subscriptions at list price, a year as 12 months (view `stripe_mrr`; history in `stripe_mrr_monthly`).', '');
+        }
+        if (this.receivables.length > 0 && hidden) {
+            lines.push('### Open invoices', '', '| Currency | Open invoices |', '| --- | ---: |');
+            for (const r of this.receivables)
+                lines.push(`| ${r.currency.toUpperCase()} | ${billing_count(r.openInvoices)} |`);
+            lines.push('');
+        }
+        else if (this.receivables.length > 0) {
+            lines.push('### Open invoices by days overdue', '');
+            lines.push('| Currency | Not yet due | 1–30 | 31–60 | 61–90 | Over 90 | Total (invoices) |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+            for (const r of this.receivables) {
+                const m = (v) => moneyCell(v, r.currency);
+                lines.push(`| ${r.currency.toUpperCase()} | ${m(r.current)} | ${m(r.overdue1to30)} | ${m(r.overdue31to60)} | ${m(r.overdue61to90)} | ${m(r.overdue90plus)} | ${m(r.total)} (${r.openInvoices}) |`);
+            }
+            lines.push('');
+        }
+        return lines;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/newest.ts
+function newer(a, b) {
+    return a.created > b.created || (a.created === b.created && a.id > b.id);
+}
+/** Keeps `list` as the newest `max` objects seen, newest first, whatever order they arrive in. */
+function keepNewest(list, object, max, order) {
+    if (order === 'newest-first') {
+        if (list.length < max)
+            list.push(object);
+        return;
+    }
+    if (order === 'oldest-first') {
+        list.unshift(object);
+        if (list.length > max)
+            list.pop();
+        return;
+    }
+    if (list.length >= max && !newer(object, list[list.length - 1]))
+        return;
+    let i = list.length;
+    while (i > 0 && newer(object, list[i - 1]))
+        i--;
+    list.splice(i, 0, object);
+    if (list.length > max)
+        list.pop();
 }
 
 ;// CONCATENATED MODULE: ./src/features/high-value.ts
@@ -47152,16 +47261,10 @@ class RunReport {
     journalCsv;
     /** Every journal file written this run (the CSV, Xero's, QuickBooks'). */
     journalFiles = [];
-    /** From stripe_mrr, per currency (filled in after the sync when subscriptions are synced). */
-    mrr = [];
-    /** From stripe_receivables, per currency (when invoices are synced). */
-    receivables = [];
     /** Stripe API requests the run made (retries included). */
     stripeRequests = 0;
     /** Seconds since the previous run of the account started (from stripe_sync_runs); undefined when unknown. */
     runIntervalSeconds;
-    /** Subscriptions started and canceled in the run's period, per currency. */
-    subscriptionChanges;
     constructor(objects) {
         this.objects = objects;
         for (const name of objects)
@@ -47362,10 +47465,7 @@ function buildOutputs(report, options) {
             balanced: p.balanced
         }))),
         journal_csv: report.journalCsv ?? '',
-        mrr: JSON.stringify(Object.fromEntries(report.mrr.map((m) => [
-            m.currency,
-            { mrr_minor: m.mrr, mrr: formatMinor(m.mrr, m.currency), active_subscriptions: m.activeSubscriptions, customers: m.customers }
-        ]))),
+        mrr: '{}',
         stripe_requests: String(report.stripeRequests),
         journal_files: JSON.stringify(report.journalFiles),
         ...Object.assign({}, ...report.features.map((f) => f.outputs?.(options.privacy) ?? {}))
@@ -47412,48 +47512,6 @@ function privacy(mode) {
             return cut(out, maxChars);
         }
     };
-}
-
-;// CONCATENATED MODULE: ./src/store/readback.ts
-
-
-/** Payouts with their reconciliation, newest first, at most `limit`. */
-function payoutRows(db, ids, limit) {
-    return db.query(`SELECT r.payout_id, extract(epoch FROM r.arrival_date)::bigint AS arrival, r.status, r.currency, r.amount, r.balanced, r.charges, r.refunds,
-            r.disputes, r.fees, r.adjustments, r.other, r.difference, r.transaction_count, p.livemode
-       FROM ${db.table(PAYOUT_RECONCILIATION_VIEW.name)} r JOIN ${db.table(specOf('payouts').table)} p ON p.id = r.payout_id
-      WHERE r.payout_id = ANY($1) ORDER BY p.created_at DESC, r.payout_id DESC LIMIT ${Math.floor(limit)}`, [ids]);
-}
-/** Of these payouts, how many balance and how many failed. */
-async function reconciliationCounts(db, ids) {
-    const [row] = await db.query(`SELECT count(*) FILTER (WHERE balanced) AS balanced, count(*) FILTER (WHERE status <> 'paid') AS failed
-       FROM ${db.table(PAYOUT_RECONCILIATION_VIEW.name)} WHERE payout_id = ANY($1)`, [ids]);
-    return { balanced: Number(row?.balanced ?? 0), failed: Number(row?.failed ?? 0) };
-}
-/** The journal lines of these payouts, in order. */
-function journalRows(db, ids) {
-    return db.query(`SELECT date::text AS date, payout_id, account, debit_minor, credit_minor, currency, memo FROM ${db.table(JOURNAL_VIEW.name)}
-      WHERE payout_id = ANY($1) ORDER BY date, payout_id, line`, [ids]);
-}
-/** MRR per currency, largest first. */
-function mrrRows(db) {
-    return db.query(`SELECT currency, mrr, active_subscriptions, customers FROM ${db.table(MRR_VIEW.name)} ORDER BY mrr DESC, currency`);
-}
-/** Subscriptions started and canceled since a time (Unix seconds). */
-async function subscriptionChanges(db, since) {
-    const [row] = await db.query(`SELECT count(*) FILTER (WHERE start_date >= to_timestamp($1)) AS started, count(*) FILTER (WHERE canceled_at >= to_timestamp($1)) AS canceled
-       FROM ${db.table(specOf('subscriptions').table)}`, [since]);
-    return { started: Number(row?.started ?? 0), canceled: Number(row?.canceled ?? 0) };
-}
-/** Open invoices by days overdue, per currency, largest total first. */
-function receivablesRows(db) {
-    return db.query(`SELECT * FROM ${db.table(RECEIVABLES_VIEW.name)} ORDER BY total DESC, currency`);
-}
-/** Net of succeeded charges per currency created in [from, to). */
-async function chargesNet(db, chargesTable, from, to) {
-    const rows = await db.query(`SELECT currency, sum(amount - coalesce(amount_refunded, 0)) AS net FROM ${db.table(chargesTable)}
-      WHERE status = 'succeeded' AND created_at >= to_timestamp($1) AND created_at < to_timestamp($2) GROUP BY currency`, [from, to]);
-    return new Map(rows.map((r) => [r.currency.toLowerCase(), Number(r.net)]));
 }
 
 ;// CONCATENATED MODULE: external "node:fs/promises"
@@ -47703,29 +47761,8 @@ async function readBack(session, config, report, now, env, lastRunAt) {
             report.journalFiles = [...(report.journalCsv ? [report.journalCsv] : []), ...(await writeJournalFiles(books, env))];
         }
     }
-    if (config.objects.includes('subscriptions')) {
-        report.mrr = (await mrrRows(db)).map((r) => ({
-            currency: r.currency,
-            mrr: Number(r.mrr),
-            activeSubscriptions: Number(r.active_subscriptions),
-            customers: Number(r.customers)
-        }));
-        // What happened to subscriptions since the last run (a first run: the last 30 days).
-        const since = Math.floor((lastRunAt?.getTime() ?? now.getTime() - 30 * 86400_000) / 1000);
-        report.subscriptionChanges = { since, ...(await subscriptionChanges(db, since)) };
-    }
-    if (config.objects.includes('invoices')) {
-        report.receivables = (await receivablesRows(db)).map((r) => ({
-            currency: r.currency,
-            openInvoices: Number(r.open_invoices),
-            total: Number(r.total),
-            current: Number(r.current),
-            overdue1to30: Number(r.overdue_1_30),
-            overdue31to60: Number(r.overdue_31_60),
-            overdue61to90: Number(r.overdue_61_90),
-            overdue90plus: Number(r.overdue_90_plus)
-        }));
-    }
+    for (const feature of report.features)
+        await feature.readBack?.(db, { now, lastRunAt });
     return { previous: await previousPeriod(session, config, report, now) };
 }
 function payoutLine(p, balanced) {
@@ -70948,6 +70985,7 @@ async function syncObjects(ctx) {
 
 
 
+
 /** Enough requests in flight to keep the limiter busy at Stripe's typical latency, without many idle slices. */
 function defaultConcurrency(maxRequestsPerSecond) {
     return Math.max(2, Math.min(32, maxRequestsPerSecond));
@@ -70982,6 +71020,8 @@ async function runAction(rawIo, options = {}) {
         // The run's features, each described once in src/features/.
         if (cfg.highValue)
             report.features.push(new HighValueCollector(cfg.highValue, cfg.stripeAccount));
+        if (cfg.objects.includes('subscriptions') || cfg.objects.includes('invoices'))
+            report.features.push(new RecurringRevenue({ subscriptions: cfg.objects.includes('subscriptions'), invoices: cfg.objects.includes('invoices') }));
         io.info(`${cfg.incremental ? 'Incremental sync' : 'Sync'} of ${cfg.objects.join(', ')}. Using a ${cfg.keyMode} ${cfg.keyKind} key (…${cfg.stripeKey.slice(-4)})` +
             `${cfg.stripeAccount ? ` for connected account ${cfg.stripeAccount}` : ''}; Stripe API ${STRIPE_API_VERSION} at ${cfg.stripeApiBase.origin}; ` +
             `at most ${cfg.maxRequestsPerSecond} requests/s per endpoint and ${cfg.maxTotalRequestsPerSecond} in all.`);

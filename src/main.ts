@@ -1,6 +1,7 @@
 import * as github from '@actions/github'
 import { InputError, readConfig, type Config, type InputName } from './config.js'
 import { coreIO, redacting, type ActionIO } from './io.js'
+import { RecurringRevenue } from './features/billing.js'
 import { HighValueCollector } from './features/high-value.js'
 import { RunReport } from './report/collect.js'
 import type { Outputs } from './report/output-names.js'
@@ -72,6 +73,8 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
     report = new RunReport(cfg.objects)
     // The run's features, each described once in src/features/.
     if (cfg.highValue) report.features.push(new HighValueCollector(cfg.highValue, cfg.stripeAccount))
+    if (cfg.objects.includes('subscriptions') || cfg.objects.includes('invoices'))
+      report.features.push(new RecurringRevenue({ subscriptions: cfg.objects.includes('subscriptions'), invoices: cfg.objects.includes('invoices') }))
     io.info(
       `${cfg.incremental ? 'Incremental sync' : 'Sync'} of ${cfg.objects.join(', ')}. Using a ${cfg.keyMode} ${cfg.keyKind} key (…${cfg.stripeKey.slice(-4)})` +
         `${cfg.stripeAccount ? ` for connected account ${cfg.stripeAccount}` : ''}; Stripe API ${STRIPE_API_VERSION} at ${cfg.stripeApiBase.origin}; ` +

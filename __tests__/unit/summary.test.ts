@@ -1,6 +1,7 @@
 import type Stripe from 'stripe'
 import { InputError, parseThresholds } from '../../src/config.js'
 import type { ObjectName } from '../../src/objects/registry.js'
+import { RecurringRevenue } from '../../src/features/billing.js'
 import { HighValueCollector, thresholdMinor } from '../../src/features/high-value.js'
 import { MAX_BARS, axisLabels, bucketize, mermaidBarChart, niceMax } from '../../src/report/chart.js'
 import { RunReport } from '../../src/report/collect.js'
@@ -549,8 +550,9 @@ describe('summary-amounts: hide', () => {
       }
     ]
     report.links = { reconciled: ['po_1', 'po_2'], transactions: 123, balanced: 1, failed: 0 }
-    report.mrr = [{ currency: 'usd', mrr: 12_345_00, activeSubscriptions: 40, customers: 38 }]
-    report.receivables = [
+    const billing = new RecurringRevenue({ subscriptions: true, invoices: true })
+    billing.mrr = [{ currency: 'usd', mrr: 12_345_00, activeSubscriptions: 40, customers: 38 }]
+    billing.receivables = [
       {
         currency: 'usd',
         openInvoices: 4,
@@ -562,6 +564,7 @@ describe('summary-amounts: hide', () => {
         overdue90plus: 500_00
       }
     ]
+    report.features.push(billing)
     return report
   }
   const moneyPattern = /\d(?:&nbsp;| )(?:USD|EUR)\b/

@@ -42,24 +42,6 @@ export interface PayoutLine {
   transactionCount?: number
 }
 
-export interface MrrLine {
-  currency: string
-  mrr: number
-  activeSubscriptions: number
-  customers: number
-}
-
-export interface ReceivablesLine {
-  currency: string
-  openInvoices: number
-  total: number
-  current: number
-  overdue1to30: number
-  overdue31to60: number
-  overdue61to90: number
-  overdue90plus: number
-}
-
 /**
  * Everything a run learns for its outputs and summary, filled in as batches are written: per
  * object counts, and the figures each object contributes (charges' totals and alerts, balance
@@ -87,16 +69,10 @@ export class RunReport implements SyncObserver {
   journalCsv: string | undefined
   /** Every journal file written this run (the CSV, Xero's, QuickBooks'). */
   journalFiles: string[] = []
-  /** From stripe_mrr, per currency (filled in after the sync when subscriptions are synced). */
-  mrr: MrrLine[] = []
-  /** From stripe_receivables, per currency (when invoices are synced). */
-  receivables: ReceivablesLine[] = []
   /** Stripe API requests the run made (retries included). */
   stripeRequests = 0
   /** Seconds since the previous run of the account started (from stripe_sync_runs); undefined when unknown. */
   runIntervalSeconds: number | undefined
-  /** Subscriptions started and canceled in the run's period, per currency. */
-  subscriptionChanges: { since: number; started: number; canceled: number } | undefined
 
   constructor(readonly objects: readonly ObjectName[]) {
     for (const name of objects) this.progress.set(name, emptyProgress(name))

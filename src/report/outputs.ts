@@ -146,14 +146,7 @@ export function buildOutputs(report: RunReport, options: { dryRun: boolean; priv
       }))
     ),
     journal_csv: report.journalCsv ?? '',
-    mrr: JSON.stringify(
-      Object.fromEntries(
-        report.mrr.map((m) => [
-          m.currency,
-          { mrr_minor: m.mrr, mrr: formatMinor(m.mrr, m.currency), active_subscriptions: m.activeSubscriptions, customers: m.customers }
-        ])
-      )
-    ),
+    mrr: '{}',
     stripe_requests: String(report.stripeRequests),
     journal_files: JSON.stringify(report.journalFiles),
     ...Object.assign({}, ...report.features.map((f) => f.outputs?.(options.privacy) ?? {}))

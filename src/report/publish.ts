@@ -3,7 +3,7 @@ import type { Config } from '../config.js'
 import type { ActionIO } from '../io.js'
 import type { Session } from '../session.js'
 import { REPORTED_PAYOUTS, type PayoutLine, type RunReport } from './collect.js'
-import { chargesNet, journalRows, mrrRows, payoutRows, receivablesRows, reconciliationCounts, subscriptionChanges } from '../store/readback.js'
+import { chargesNet, journalRows, payoutRows, reconciliationCounts } from '../store/readback.js'
 import { quickbooksFiles, writeJournalFiles, xeroFiles } from './books.js'
 import { writeJournal } from './journal.js'
 import type { Outputs } from './output-names.js'
@@ -68,29 +68,7 @@ export async function readBack(
       report.journalFiles = [...(report.journalCsv ? [report.journalCsv] : []), ...(await writeJournalFiles(books, env))]
     }
   }
-  if (config.objects.includes('subscriptions')) {
-    report.mrr = (await mrrRows(db)).map((r) => ({
-      currency: r.currency,
-      mrr: Number(r.mrr),
-      activeSubscriptions: Number(r.active_subscriptions),
-      customers: Number(r.customers)
-    }))
-    // What happened to subscriptions since the last run (a first run: the last 30 days).
-    const since = Math.floor((lastRunAt?.getTime() ?? now.getTime() - 30 * 86400_000) / 1000)
-    report.subscriptionChanges = { since, ...(await subscriptionChanges(db, since)) }
-  }
-  if (config.objects.includes('invoices')) {
-    report.receivables = (await receivablesRows(db)).map((r) => ({
-      currency: r.currency!,
-      openInvoices: Number(r.open_invoices),
-      total: Number(r.total),
-      current: Number(r.current),
-      overdue1to30: Number(r.overdue_1_30),
-      overdue31to60: Number(r.overdue_31_60),
-      overdue61to90: Number(r.overdue_61_90),
-      overdue90plus: Number(r.overdue_90_plus)
-    }))
-  }
+  for (const feature of report.features) await feature.readBack?.(db, { now, lastRunAt })
   return { previous: await previousPeriod(session, config, report, now) }
 }
 

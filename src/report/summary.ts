@@ -191,12 +191,7 @@ function headline(report: RunReport, ctx: SummaryContext): string[] {
   }
   const disputes = report.progress.get('disputes')
   if (disputes) facts.push(['Disputes', `${count(disputes.stored)} new`])
-  if (report.mrr.length > 0) {
-    const subscriptions = report.mrr.reduce((n, m) => n + m.activeSubscriptions, 0)
-    facts.push(hidden ? ['Subscriptions', `${count(subscriptions)} active`] : ['MRR', report.mrr.map((m) => formatMoney(m.mrr, m.currency)).join('; ')])
-  }
-  const overdue = report.receivables.filter((r) => r.total - r.current > 0)
-  if (overdue.length > 0 && !hidden) facts.push(['Overdue invoices', overdue.map((r) => formatMoney(r.total - r.current, r.currency)).join('; ')])
+  for (const feature of report.features.filter((f) => f.slot === 'bottom')) facts.push(...(feature.facts?.(ctx) ?? []))
   if (report.links) {
     const { reconciled, balanced = 0, failed = 0 } = report.links
     const n = reconciled.length
@@ -206,7 +201,7 @@ function headline(report: RunReport, ctx: SummaryContext): string[] {
   }
   const rejected = report.total('rejected')
   if (rejected > 0) facts.push(['Quarantined', `**${count(rejected)}** (table stripe_sync_rejects)`])
-  for (const feature of report.features) facts.push(...(feature.facts?.(ctx) ?? []))
+  for (const feature of report.features.filter((f) => f.slot !== 'bottom')) facts.push(...(feature.facts?.(ctx) ?? []))
   if (facts.length > 0) lines.push(facts.map(([label, text]) => `- **${label}:** ${text}`).join('\n'))
   if (ctx.config.dryRun) lines.push('_Dry run: nothing was written._')
   return lines
@@ -371,42 +366,6 @@ function balanceSection(report: RunReport, ctx: SummaryContext): string[] {
   return lines
 }
 
-function billingSection(report: RunReport, ctx: SummaryContext): string[] {
-  const lines: string[] = []
-  const hidden = amountsHidden(ctx)
-  if (report.mrr.length > 0 || report.subscriptionChanges) {
-    lines.push('### Recurring revenue', '')
-    if (report.mrr.length > 0 && hidden) {
-      lines.push('| Currency | Active subscriptions | Customers |', '| --- | ---: | ---: |')
-      for (const m of report.mrr) lines.push(`| ${m.currency.toUpperCase()} | ${count(m.activeSubscriptions)} | ${count(m.customers)} |`)
-      lines.push('')
-    } else if (report.mrr.length > 0) {
-      lines.push('| Currency | MRR | Active subscriptions | Customers |', '| --- | ---: | ---: | ---: |')
-      for (const m of report.mrr) lines.push(`| ${m.currency.toUpperCase()} | ${moneyCell(m.mrr, m.currency)} | ${m.activeSubscriptions} | ${m.customers} |`)
-      lines.push('')
-    }
-    const c = report.subscriptionChanges
-    if (c) lines.push(`Subscriptions since ${compactUtc(c.since)} UTC: ${c.started} started, ${c.canceled} canceled.`, '')
-    lines.push('MRR: active and past-due subscriptions at list price, a year as 12 months (view `stripe_mrr`; history in `stripe_mrr_monthly`).', '')
-  }
-  if (report.receivables.length > 0 && hidden) {
-    lines.push('### Open invoices', '', '| Currency | Open invoices |', '| --- | ---: |')
-    for (const r of report.receivables) lines.push(`| ${r.currency.toUpperCase()} | ${count(r.openInvoices)} |`)
-    lines.push('')
-  } else if (report.receivables.length > 0) {
-    lines.push('### Open invoices by days overdue', '')
-    lines.push('| Currency | Not yet due | 1–30 | 31–60 | 61–90 | Over 90 | Total (invoices) |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |')
-    for (const r of report.receivables) {
-      const m = (v: number) => moneyCell(v, r.currency)
-      lines.push(
-        `| ${r.currency.toUpperCase()} | ${m(r.current)} | ${m(r.overdue1to30)} | ${m(r.overdue31to60)} | ${m(r.overdue61to90)} | ${m(r.overdue90plus)} | ${m(r.total)} (${r.openInvoices}) |`
-      )
-    }
-    lines.push('')
-  }
-  return lines
-}
-
 function payoutRow(p: PayoutLine, ctx: SummaryContext, withOther: boolean): string {
   // Not reconciled (no transactions linked): empty cells, not zeros that would not add up.
   const listed = (p.transactionCount ?? 0) > 0
@@ -527,12 +486,12 @@ function render(report: RunReport, ctx: SummaryContext, rows: number, describe: 
   if (amountsHidden(ctx)) lines.push(amountsNotice(ctx), '')
   lines.push(...headline(report, ctx).flatMap((l) => [l, '']))
   lines.push(...failuresSection(report, describe))
-  for (const feature of report.features) lines.push(...(feature.section?.(ctx, rows) ?? []))
+  for (const feature of report.features.filter((f) => f.slot !== 'bottom')) lines.push(...(feature.section?.(ctx, rows) ?? []))
   lines.push(...moneySection(report, ctx))
   lines.push(...chartSection(report, ctx))
   lines.push(...balanceSection(report, ctx))
   lines.push(...payoutsSection(report, ctx))
-  lines.push(...billingSection(report, ctx))
+  for (const feature of report.features.filter((f) => f.slot === 'bottom')) lines.push(...(feature.section?.(ctx, rows) ?? []))
   lines.push(...syncedSection(report, ctx))
   lines.push(...chargesSection(report, ctx, rows))
   lines.push(...requestsFooter(report))

@@ -1,4 +1,5 @@
 import type { Config } from '../config.js'
+import type { Database } from '../store/database.js'
 import type { ObjectName } from '../objects/registry.js'
 import type { StripeObject } from '../objects/spec.js'
 import type { ArrivalOrder } from '../sync/run.js'
@@ -41,12 +42,23 @@ export interface SummaryContext {
  * section and its annotations. `main.ts` lists the run's features; the report calls them, and never
  * names one. A new feature is one module implementing this, and its tests.
  */
+/** What a feature reads back after the sync with. */
+export interface ReadBackContext {
+  now: Date
+  /** When the previous run finished (incremental runs). */
+  lastRunAt?: Date
+}
+
 export interface Feature {
   readonly name: string
+  /** Where its facts and section go: with the alerts at the top (default), or with the books at the bottom. */
+  readonly slot?: 'top' | 'bottom'
   /** Told every batch stored: `claimed` were marked for the first time; `changed` objects were re-fetched because they changed. */
   observe?(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean): void
   /** The ids of a batch it marks once, in the object's claim column. */
   claim?(name: ObjectName, objects: readonly StripeObject[]): string[] | undefined
+  /** After the sync: what it reads back from the database (queries in store/). */
+  readBack?(db: Database, ctx: ReadBackContext): Promise<void>
   /** Its step outputs (the report sets every output's empty value first). */
   outputs?(privacy: Privacy): Partial<Record<OutputName, string>>
   /** Short labelled parts for the headline. */
