@@ -35827,7 +35827,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2998);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2773);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -35836,7 +35836,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2998:
+/***/ 2773:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -46647,14 +46647,6 @@ function headline(report, ctx) {
         facts.push(['Disputes', `${count(disputes.stored)} new`]);
     for (const feature of report.features.filter((f) => f.slot === 'bottom'))
         facts.push(...(feature.facts?.(ctx) ?? []));
-    if (report.links) {
-        const { reconciled, balanced = 0, failed = 0 } = report.links;
-        const n = reconciled.length;
-        const unbalanced = n - balanced - failed;
-        const parts = [`${balanced} balanced`, ...(failed > 0 ? [`${failed} failed`] : []), ...(unbalanced > 0 ? [`**${unbalanced} not balanced**`] : [])];
-        if (n > 0)
-            facts.push(['Payouts', `${n} reconciled${balanced === n ? ', all balanced' : `: ${parts.join(', ')}`}`]);
-    }
     const rejected = report.total('rejected');
     if (rejected > 0)
         facts.push(['Quarantined', `**${count(rejected)}** (table stripe_sync_rejects)`]);
@@ -46808,42 +46800,6 @@ function balanceSection(report, ctx) {
         "It differs from the charged amounts above, which are in each charge's own currency and before fees.", '');
     return lines;
 }
-function payoutRow(p, ctx, withOther) {
-    // Not reconciled (no transactions linked): empty cells, not zeros that would not add up.
-    const listed = (p.transactionCount ?? 0) > 0;
-    const money = (v) => (v === undefined || !listed ? '' : moneyCell(v, p.currency));
-    const link = dashboardUrl({ id: p.id, livemode: p.livemode }, ctx.config.stripeAccount, `payouts/${encodeURIComponent(p.id)}`);
-    // The arrival date links to the payout: one column fewer than a separate link, so the table fits a job page.
-    const arrival = `[${p.arrival_date === null ? 'no date' : shortDay(Math.floor(p.arrival_date / DAY_SECONDS))}](${link})`;
-    // A paid payout balances or not; a failed one is ✗ (its money never arrived); one in transit, pending or canceled is not reconciled yet.
-    const mark = p.status === 'failed' ? '✗' : p.status !== 'paid' ? '—' : p.balanced === true ? '✓' : p.balanced === false ? '✗' : '—';
-    if (amountsHidden(ctx))
-        return `| ${arrival} | ${escapeCell(p.status)} | ${listed ? count(p.transactionCount) : ''} | ${mark} |`;
-    const balanced = mark === '✗' && p.status === 'paid' && listed && p.difference ? `✗ ${moneyCell(p.difference, p.currency)} unexplained` : mark;
-    const cells = [arrival, moneyCell(p.amount, p.currency), escapeCell(p.status), money(p.charges), money(p.refunds), money(p.disputes), money(p.fees)];
-    if (withOther)
-        cells.push(money(p.other));
-    return `| ${[...cells, balanced].join(' | ')} |`;
-}
-function payoutsSection(report, ctx) {
-    if (report.payouts.length === 0)
-        return [];
-    const lines = ['### Payouts', ''];
-    // Other (adjustments and the rest) only when some payout has any: the columns still add up.
-    const withOther = report.payouts.some((p) => (p.other ?? 0) !== 0);
-    const header = amountsHidden(ctx)
-        ? ['| Arrival | Status | Transactions | Balanced |', '| --- | --- | ---: | :---: |']
-        : [
-            `| Arrival | Amount | Status | Charges | Refunds | Disputes | Fees |${withOther ? ' Other |' : ''} Balanced |`,
-            `| --- | ---: | --- | ---: | ---: | ---: | ---: |${withOther ? ' ---: |' : ''} :---: |`
-        ];
-    lines.push(...foldedTable(header, report.payouts.map((p) => payoutRow(p, ctx, withOther)), 0, 'payouts'));
-    lines.push(amountsHidden(ctx)
-        ? 'Balanced ✓: the payout equals the net of the balance transactions Stripe paid out in it; — not reconciled yet (or a manual payout).'
-        : `Charges + Refunds + Disputes + Fees${withOther ? ' + Other' : ''} = Amount when the payout is balanced ✓${withOther ? ' (Other: adjustments and anything else Stripe paid out in it)' : ''}; ` +
-            '✗ names the part no transaction explains (or the payout failed); — not reconciled yet (in transit, or a manual payout). The date links to the payout in Stripe.', '');
-    return lines;
-}
 function failuresSection(report, describe) {
     if (report.failures.size === 0)
         return [];
@@ -46901,7 +46857,7 @@ function upToDate(report, ctx) {
         return false;
     if (report.total('stored') + report.total('updated') + report.total('rejected') > 0)
         return false;
-    if (report.features.some((f) => f.news?.()) || (report.links?.reconciled.length ?? 0) > 0)
+    if (report.features.some((f) => f.news?.()))
         return false;
     return true;
 }
@@ -46927,7 +46883,6 @@ function render(report, ctx, rows, describe) {
     lines.push(...moneySection(report, ctx));
     lines.push(...chartSection(report, ctx));
     lines.push(...balanceSection(report, ctx));
-    lines.push(...payoutsSection(report, ctx));
     for (const feature of report.features.filter((f) => f.slot === 'bottom'))
         lines.push(...(feature.section?.(ctx, rows) ?? []));
     lines.push(...syncedSection(report, ctx));
@@ -46972,6 +46927,8 @@ class RecurringRevenue {
         this.reads = reads;
     }
     async readBack(db, ctx) {
+        if (!db)
+            return;
         if (this.reads.subscriptions) {
             this.mrr = (await mrrRows(db)).map((r) => ({
                 currency: r.currency,
@@ -47222,298 +47179,6 @@ class HighValueCollector {
     }
 }
 
-;// CONCATENATED MODULE: ./src/sync/run.ts
-function emptyProgress(name) {
-    return { name, pages: 0, scanned: 0, matched: 0, stored: 0, updated: 0, rejected: 0, refetched: 0, dropped: 0 };
-}
-
-;// CONCATENATED MODULE: ./src/report/collect.ts
-
-
-
-/** How many recorded charges the report keeps for its table; totals cover all of them. */
-const REPORTED_CHARGES = 100;
-/** How many payouts the `payouts` output and the summary list. */
-const REPORTED_PAYOUTS = 20;
-/**
- * Everything a run learns for its outputs and summary, filled in as batches are written: per
- * object counts, and the figures each object contributes (charges' totals and alerts, balance
- * transactions' fees, payouts).
- */
-class RunReport {
-    objects;
-    progress = new Map();
-    incremental = new Map();
-    /** Objects whose sync failed, with the error. */
-    failures = new Map();
-    totals = new Totals();
-    /** The newest charges recorded, newest first, at most REPORTED_CHARGES. */
-    recorded = [];
-    /** The run's features (high-value alerts, …): told every batch, they add outputs, facts and sections. */
-    features = [];
-    balance = new Map();
-    /** Payouts seen this run (listed, changed or reconciled), newest first. */
-    payoutsSeen = [];
-    links;
-    /** The payouts to report, with their reconciliation (filled in after the sync). */
-    payouts = [];
-    /** Path of the journal CSV written for the payouts reconciled this run. */
-    journalCsv;
-    /** Every journal file written this run (the CSV, Xero's, QuickBooks'). */
-    journalFiles = [];
-    /** Stripe API requests the run made (retries included). */
-    stripeRequests = 0;
-    /** Seconds since the previous run of the account started (from stripe_sync_runs); undefined when unknown. */
-    runIntervalSeconds;
-    constructor(objects) {
-        this.objects = objects;
-        for (const name of objects)
-            this.progress.set(name, emptyProgress(name));
-    }
-    /** The ids the features mark once in the object's claim column. */
-    claim(name, objects) {
-        const ids = this.features.flatMap((f) => f.claim?.(name, objects) ?? []);
-        return ids.length > 0 ? ids : undefined;
-    }
-    incrementalDone(name, report) {
-        this.incremental.set(name, report);
-    }
-    failed(name, error) {
-        this.failures.set(name, error);
-    }
-    reconciled(links) {
-        this.links = links;
-    }
-    of(name) {
-        let progress = this.progress.get(name);
-        if (!progress)
-            this.progress.set(name, (progress = emptyProgress(name)));
-        return progress;
-    }
-    /**
-     * Counts the objects a batch stored into the figures of their kind. `changed`: objects stored
-     * earlier and re-fetched because they changed — they count for alerts and the payouts list, not
-     * as the period's money.
-     */
-    observe(name, objects, order, claimed, changed = false) {
-        for (const feature of this.features)
-            feature.observe?.(name, objects, order, claimed, changed);
-        switch (name) {
-            case 'charges':
-                if (changed)
-                    break;
-                for (const charge of objects) {
-                    this.totals.add(charge);
-                    keepNewest(this.recorded, charge, REPORTED_CHARGES, order);
-                }
-                break;
-            case 'balance_transactions':
-                if (changed)
-                    break;
-                for (const t of objects) {
-                    const currency = t.currency.toLowerCase();
-                    let total = this.balance.get(currency);
-                    if (!total)
-                        this.balance.set(currency, (total = { count: 0, feeMinor: 0, netMinor: 0, grossMinor: 0 }));
-                    total.count += 1;
-                    total.feeMinor += t.fee;
-                    if (t.type !== 'payout' && t.reporting_category !== 'payout' && t.reporting_category !== 'payout_reversal') {
-                        total.netMinor += t.net;
-                        total.grossMinor += t.amount;
-                    }
-                }
-                break;
-            case 'payouts':
-                for (const payout of objects) {
-                    const at = this.payoutsSeen.findIndex((p) => p.id === payout.id);
-                    if (at >= 0)
-                        this.payoutsSeen.splice(at, 1);
-                    keepNewest(this.payoutsSeen, payout, REPORTED_PAYOUTS, order === 'newest-first' ? 'any' : order);
-                }
-                break;
-            default:
-                break;
-        }
-    }
-    /** Charges matched this run (the original job's `charge_count`). */
-    get chargeCount() {
-        return this.progress.get('charges')?.matched ?? 0;
-    }
-    total(field) {
-        let n = 0;
-        for (const p of this.progress.values())
-            n += p[field];
-        return n;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/outputs.ts
-
-
-
-/** "120 balance transactions", "1 dispute". */
-function countOf(name, n) {
-    const spec = OBJECTS.find((o) => o.name === name);
-    return `${n} ${n === 1 ? spec.noun : spec.plural}`;
-}
-/** The seed job's message for a charges run; other objects are listed after the charges. */
-function runMessage(report, dryRun) {
-    const counts = report.objects.map((name) => {
-        const n = report.progress.get(name)?.matched ?? 0;
-        return name === 'charges' ? `${n} Stripe charges` : countOf(name, n);
-    });
-    const list = counts.length <= 1 ? (counts[0] ?? '0 Stripe charges') : `${counts.slice(0, -1).join(', ')} and ${counts.at(-1)}`;
-    return dryRun ? `Dry run: found ${list}; nothing stored` : `Successfully processed ${list}`;
-}
-/** `totals`: per currency, gross/refunded/net of succeeded charges, counts by status, and fees from balance transactions. */
-function totalsJson(report) {
-    const json = {};
-    for (const currency of report.totals.currencies()) {
-        const t = report.totals.byCurrency.get(currency);
-        json[currency] = {
-            count: t.count,
-            amount_minor: t.grossMinor,
-            amount: formatMinor(t.grossMinor, currency),
-            refunded_minor: t.refundedMinor,
-            refunded: formatMinor(t.refundedMinor, currency),
-            net_minor: t.grossMinor - t.refundedMinor,
-            net: formatMinor(t.grossMinor - t.refundedMinor, currency),
-            succeeded_count: t.succeededCount,
-            pending_count: t.pendingCount,
-            failed_count: t.failedCount,
-            failed_amount_minor: t.failedMinor,
-            failed_amount: formatMinor(t.failedMinor, currency)
-        };
-    }
-    for (const [currency, b] of [...report.balance].sort(([a], [b]) => a.localeCompare(b))) {
-        const entry = (json[currency] ??= {
-            count: 0,
-            amount_minor: 0,
-            amount: formatMinor(0, currency),
-            refunded_minor: 0,
-            refunded: formatMinor(0, currency),
-            net_minor: 0,
-            net: formatMinor(0, currency),
-            succeeded_count: 0,
-            pending_count: 0,
-            failed_count: 0,
-            failed_amount_minor: 0,
-            failed_amount: formatMinor(0, currency)
-        });
-        entry.fee_minor = b.feeMinor;
-        entry.fee = formatMinor(b.feeMinor, currency);
-        entry.balance_net_minor = b.netMinor;
-        entry.balance_net = formatMinor(b.netMinor, currency);
-    }
-    return json;
-}
-/** The step's outputs, every one a string as GitHub stores them. */
-function buildOutputs(report, options) {
-    const { totals } = report;
-    const message = runMessage(report, options.dryRun);
-    // The original job's fields: the run's charges as filtered by `status`, whatever their status.
-    const usdMinor = totals.byCurrency.get('usd')?.amountMinor ?? 0;
-    const currencies = totals.currencies();
-    const single = currencies.length === 1 ? currencies[0] : undefined;
-    const charges = report.progress.get('charges');
-    const totalsOut = totalsJson(report);
-    const result = {
-        message,
-        total_amount_cents: usdMinor,
-        total_amount_usd: Number(formatMinor(usdMinor, 'usd')),
-        charge_count: charges?.matched ?? 0,
-        charges_stored: charges?.stored ?? 0,
-        charges_updated: charges?.updated ?? 0,
-        totals: totalsOut,
-        dry_run: options.dryRun
-    };
-    const cursors = [...report.incremental.values()].map((r) => r.cursor);
-    const counts = {};
-    for (const name of report.objects) {
-        const p = report.of(name);
-        counts[name] = { fetched: p.matched, stored: p.stored, updated: p.updated, rejected: p.rejected };
-    }
-    return {
-        message,
-        charge_count: String(charges?.matched ?? 0),
-        charges_stored: String(charges?.stored ?? 0),
-        charges_updated: String(charges?.updated ?? 0),
-        total_amount_cents: String(usdMinor),
-        total_amount_usd: formatMinor(usdMinor, 'usd'),
-        currency: currencies.length === 0 ? '' : (single ?? 'mixed'),
-        total_amount: single ? formatMinor(totals.byCurrency.get(single).amountMinor, single) : '',
-        totals: JSON.stringify(totalsOut),
-        result: JSON.stringify(result),
-        // Every object created at or before this time is stored (the second before the oldest resume point).
-        cursor: cursors.length > 0 ? isoSeconds(Math.min(...cursors) - 1) : '',
-        events_processed: String([...report.incremental.values()].reduce((n, r) => n + r.eventsProcessed, 0)),
-        skipped: String(options.skipped ?? false),
-        // Empty values: a feature that runs sets its own below.
-        high_value_count: '0',
-        high_value_charges: '[]',
-        high_value_truncated: 'false',
-        object_counts: JSON.stringify(counts),
-        rejected_count: String(report.total('rejected')),
-        payouts_reconciled: String(report.links?.reconciled.length ?? 0),
-        payouts: JSON.stringify(report.payouts.map((p) => ({
-            id: p.id,
-            amount: formatMinor(p.amount, p.currency),
-            amount_minor: p.amount,
-            currency: p.currency,
-            arrival_date: p.arrival_date === null ? null : isoSeconds(p.arrival_date).slice(0, 10),
-            status: p.status,
-            balanced: p.balanced
-        }))),
-        journal_csv: report.journalCsv ?? '',
-        mrr: '{}',
-        stripe_requests: String(report.stripeRequests),
-        journal_files: JSON.stringify(report.journalFiles),
-        ...Object.assign({}, ...report.features.map((f) => f.outputs?.(options.privacy) ?? {}))
-    };
-}
-
-;// CONCATENATED MODULE: ./src/report/privacy.ts
-
-/** Emails longer than this are cut: a 100 KB "email" must not fill the summary. */
-const MAX_EMAIL_CHARS = 80;
-/** `jane@secretclient-corp.com` → `j…@s….com`: the first letter of each part and the top-level domain only. */
-function maskEmail(email) {
-    const at = email.lastIndexOf('@');
-    if (at <= 0)
-        return '…';
-    const first = [...email.slice(0, at)][0];
-    const domain = email.slice(at + 1);
-    const dot = domain.lastIndexOf('.');
-    const host = [...domain][0];
-    const masked = !host ? '' : dot > 0 ? `${host}….${domain.slice(dot + 1)}` : `${host}…`;
-    return cut(`${first}…@${masked}`, MAX_EMAIL_CHARS);
-}
-const EMAIL = /[^\s"'<>()[\],;:]+@[^\s"'<>()[\],;:]+/g;
-const QUOTED = /"[^"]*"/g;
-function privacy(mode) {
-    return {
-        mode,
-        email: (value) => {
-            if (value == null || value === '' || mode === 'hide')
-                return null;
-            return mode === 'mask' ? maskEmail(value) : cut(value, MAX_EMAIL_CHARS);
-        },
-        description: (value, maxChars) => {
-            if (value == null || value === '' || mode !== 'show')
-                return null;
-            return cut(value, maxChars);
-        },
-        text: (value, maxChars) => {
-            let out = value;
-            if (mode === 'mask')
-                out = out.replace(EMAIL, (e) => maskEmail(e));
-            if (mode === 'hide')
-                out = out.replace(EMAIL, '(email)').replace(QUOTED, '"…"');
-            return cut(out, maxChars);
-        }
-    };
-}
-
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:os"
@@ -47703,10 +47368,441 @@ async function writeJournal(lines, now, env = process.env) {
     return file;
 }
 
+;// CONCATENATED MODULE: ./src/features/reconciliation.ts
+
+
+
+
+
+
+
+
+
+/** How many payouts the `payouts` output and the summary list. */
+const REPORTED_PAYOUTS = 20;
+const reconciliation_count = (n) => n.toLocaleString('en-US');
+/**
+ * Payout reconciliation, a feature: the payouts a run sees and reconciles, read back with their
+ * reconciliation; the journal of the payouts reconciled this run, written in every `journal-format`;
+ * outputs `payouts`, `payouts_reconciled`, `journal_csv` and `journal_files`; a headline fact and
+ * the summary's payouts table.
+ */
+class PayoutReconciliation {
+    config;
+    name = 'payout reconciliation';
+    slot = 'bottom';
+    /** Payouts seen this run (listed, changed or reconciled), newest first. */
+    seen = [];
+    links;
+    /** The payouts to report, with their reconciliation (filled in after the sync). */
+    payouts = [];
+    journalCsv;
+    /** Every journal file written this run (the CSV, Xero's, QuickBooks'). */
+    journalFiles = [];
+    constructor(config) {
+        this.config = config;
+    }
+    observe(name, objects, order) {
+        if (name !== 'payouts')
+            return;
+        for (const payout of objects) {
+            const at = this.seen.findIndex((p) => p.id === payout.id);
+            if (at >= 0)
+                this.seen.splice(at, 1);
+            keepNewest(this.seen, payout, REPORTED_PAYOUTS, order === 'newest-first' ? 'any' : order);
+        }
+    }
+    reconciled(links) {
+        this.links = links;
+    }
+    async readBack(db, ctx) {
+        if (!db) {
+            this.payouts = this.seen.map((p) => ({
+                id: p.id,
+                amount: p.amount,
+                currency: p.currency,
+                arrival_date: p.arrival_date ?? null,
+                status: p.status,
+                livemode: p.livemode,
+                balanced: null
+            }));
+            return;
+        }
+        const reconciled = this.links?.reconciled ?? [];
+        const ids = [...new Set([...this.seen.map((p) => p.id), ...reconciled])];
+        if (ids.length > 0) {
+            this.payouts = (await payoutRows(db, ids, REPORTED_PAYOUTS)).map((r) => ({
+                id: r.payout_id,
+                amount: Number(r.amount),
+                currency: r.currency,
+                arrival_date: r.arrival === null ? null : Number(r.arrival),
+                status: r.status,
+                livemode: r.livemode ?? this.config.keyMode === 'live',
+                balanced: r.balanced,
+                charges: Number(r.charges),
+                refunds: Number(r.refunds),
+                disputes: Number(r.disputes),
+                fees: Number(r.fees),
+                other: Number(r.adjustments) + Number(r.other),
+                difference: Number(r.difference),
+                transactionCount: Number(r.transaction_count)
+            }));
+        }
+        if (reconciled.length === 0)
+            return;
+        Object.assign(this.links, await reconciliationCounts(db, reconciled));
+        const lines = await journalRows(db, reconciled);
+        if (lines.length === 0)
+            return;
+        const formats = this.config.journalFormats;
+        if (formats.has('csv'))
+            this.journalCsv = await writeJournal(lines, ctx.now, ctx.env);
+        const stamp = ctx.now.toISOString().replace(/[:.]/g, '-');
+        const options = { accounts: this.config.journalAccounts, taxRate: this.config.journalTaxRate };
+        const books = [
+            ...(formats.has('xero') ? xeroFiles(lines, options, stamp) : []),
+            ...(formats.has('quickbooks') ? quickbooksFiles(lines, options, stamp) : [])
+        ];
+        this.journalFiles = [...(this.journalCsv ? [this.journalCsv] : []), ...(await writeJournalFiles(books, ctx.env))];
+    }
+    outputs() {
+        return {
+            payouts_reconciled: String(this.links?.reconciled.length ?? 0),
+            payouts: JSON.stringify(this.payouts.map((p) => ({
+                id: p.id,
+                amount: formatMinor(p.amount, p.currency),
+                amount_minor: p.amount,
+                currency: p.currency,
+                arrival_date: p.arrival_date === null ? null : isoSeconds(p.arrival_date).slice(0, 10),
+                status: p.status,
+                balanced: p.balanced
+            }))),
+            journal_csv: this.journalCsv ?? '',
+            journal_files: JSON.stringify(this.journalFiles)
+        };
+    }
+    facts() {
+        if (!this.links)
+            return [];
+        const { reconciled, balanced = 0, failed = 0 } = this.links;
+        const n = reconciled.length;
+        if (n === 0)
+            return [];
+        const unbalanced = n - balanced - failed;
+        const parts = [`${balanced} balanced`, ...(failed > 0 ? [`${failed} failed`] : []), ...(unbalanced > 0 ? [`**${unbalanced} not balanced**`] : [])];
+        return [['Payouts', `${n} reconciled${balanced === n ? ', all balanced' : `: ${parts.join(', ')}`}`]];
+    }
+    news() {
+        return (this.links?.reconciled.length ?? 0) > 0;
+    }
+    section(ctx) {
+        return payoutsSection(this.payouts, ctx);
+    }
+}
+function payoutRow(p, ctx, withOther) {
+    // Not reconciled (no transactions linked): empty cells, not zeros that would not add up.
+    const listed = (p.transactionCount ?? 0) > 0;
+    const money = (v) => (v === undefined || !listed ? '' : moneyCell(v, p.currency));
+    const link = dashboardUrl({ id: p.id, livemode: p.livemode }, ctx.config.stripeAccount, `payouts/${encodeURIComponent(p.id)}`);
+    // The arrival date links to the payout: one column fewer than a separate link, so the table fits a job page.
+    const arrival = `[${p.arrival_date === null ? 'no date' : shortDay(Math.floor(p.arrival_date / DAY_SECONDS))}](${link})`;
+    // A paid payout balances or not; a failed one is ✗ (its money never arrived); one in transit, pending or canceled is not reconciled yet.
+    const mark = p.status === 'failed' ? '✗' : p.status !== 'paid' ? '—' : p.balanced === true ? '✓' : p.balanced === false ? '✗' : '—';
+    if (amountsHidden(ctx))
+        return `| ${arrival} | ${escapeCell(p.status)} | ${listed ? reconciliation_count(p.transactionCount) : ''} | ${mark} |`;
+    const balanced = mark === '✗' && p.status === 'paid' && listed && p.difference ? `✗ ${moneyCell(p.difference, p.currency)} unexplained` : mark;
+    const cells = [arrival, moneyCell(p.amount, p.currency), escapeCell(p.status), money(p.charges), money(p.refunds), money(p.disputes), money(p.fees)];
+    if (withOther)
+        cells.push(money(p.other));
+    return `| ${[...cells, balanced].join(' | ')} |`;
+}
+function payoutsSection(payouts, ctx) {
+    if (payouts.length === 0)
+        return [];
+    const lines = ['### Payouts', ''];
+    // Other (adjustments and the rest) only when some payout has any: the columns still add up.
+    const withOther = payouts.some((p) => (p.other ?? 0) !== 0);
+    const header = amountsHidden(ctx)
+        ? ['| Arrival | Status | Transactions | Balanced |', '| --- | --- | ---: | :---: |']
+        : [
+            `| Arrival | Amount | Status | Charges | Refunds | Disputes | Fees |${withOther ? ' Other |' : ''} Balanced |`,
+            `| --- | ---: | --- | ---: | ---: | ---: | ---: |${withOther ? ' ---: |' : ''} :---: |`
+        ];
+    lines.push(...foldedTable(header, payouts.map((p) => payoutRow(p, ctx, withOther)), 0, 'payouts'));
+    lines.push(amountsHidden(ctx)
+        ? 'Balanced ✓: the payout equals the net of the balance transactions Stripe paid out in it; — not reconciled yet (or a manual payout).'
+        : `Charges + Refunds + Disputes + Fees${withOther ? ' + Other' : ''} = Amount when the payout is balanced ✓${withOther ? ' (Other: adjustments and anything else Stripe paid out in it)' : ''}; ` +
+            '✗ names the part no transaction explains (or the payout failed); — not reconciled yet (in transit, or a manual payout). The date links to the payout in Stripe.', '');
+    return lines;
+}
+
+;// CONCATENATED MODULE: ./src/sync/run.ts
+function emptyProgress(name) {
+    return { name, pages: 0, scanned: 0, matched: 0, stored: 0, updated: 0, rejected: 0, refetched: 0, dropped: 0 };
+}
+
+;// CONCATENATED MODULE: ./src/report/collect.ts
+
+
+
+/** How many recorded charges the report keeps for its table; totals cover all of them. */
+const REPORTED_CHARGES = 100;
+/**
+ * Everything a run learns for its outputs and summary, filled in as batches are written: per
+ * object counts, and the figures each object contributes (charges' totals and alerts, balance
+ * transactions' fees, payouts).
+ */
+class RunReport {
+    objects;
+    progress = new Map();
+    incremental = new Map();
+    /** Objects whose sync failed, with the error. */
+    failures = new Map();
+    totals = new Totals();
+    /** The newest charges recorded, newest first, at most REPORTED_CHARGES. */
+    recorded = [];
+    /** The run's features (high-value alerts, …): told every batch, they add outputs, facts and sections. */
+    features = [];
+    balance = new Map();
+    /** Stripe API requests the run made (retries included). */
+    stripeRequests = 0;
+    /** Seconds since the previous run of the account started (from stripe_sync_runs); undefined when unknown. */
+    runIntervalSeconds;
+    constructor(objects) {
+        this.objects = objects;
+        for (const name of objects)
+            this.progress.set(name, emptyProgress(name));
+    }
+    /** The ids the features mark once in the object's claim column. */
+    claim(name, objects) {
+        const ids = this.features.flatMap((f) => f.claim?.(name, objects) ?? []);
+        return ids.length > 0 ? ids : undefined;
+    }
+    incrementalDone(name, report) {
+        this.incremental.set(name, report);
+    }
+    failed(name, error) {
+        this.failures.set(name, error);
+    }
+    reconciled(links) {
+        for (const feature of this.features)
+            feature.reconciled?.(links);
+    }
+    of(name) {
+        let progress = this.progress.get(name);
+        if (!progress)
+            this.progress.set(name, (progress = emptyProgress(name)));
+        return progress;
+    }
+    /**
+     * Counts the objects a batch stored into the figures of their kind. `changed`: objects stored
+     * earlier and re-fetched because they changed — they count for alerts and the payouts list, not
+     * as the period's money.
+     */
+    observe(name, objects, order, claimed, changed = false) {
+        for (const feature of this.features)
+            feature.observe?.(name, objects, order, claimed, changed);
+        switch (name) {
+            case 'charges':
+                if (changed)
+                    break;
+                for (const charge of objects) {
+                    this.totals.add(charge);
+                    keepNewest(this.recorded, charge, REPORTED_CHARGES, order);
+                }
+                break;
+            case 'balance_transactions':
+                if (changed)
+                    break;
+                for (const t of objects) {
+                    const currency = t.currency.toLowerCase();
+                    let total = this.balance.get(currency);
+                    if (!total)
+                        this.balance.set(currency, (total = { count: 0, feeMinor: 0, netMinor: 0, grossMinor: 0 }));
+                    total.count += 1;
+                    total.feeMinor += t.fee;
+                    if (t.type !== 'payout' && t.reporting_category !== 'payout' && t.reporting_category !== 'payout_reversal') {
+                        total.netMinor += t.net;
+                        total.grossMinor += t.amount;
+                    }
+                }
+                break;
+            default:
+                break;
+        }
+    }
+    /** Charges matched this run (the original job's `charge_count`). */
+    get chargeCount() {
+        return this.progress.get('charges')?.matched ?? 0;
+    }
+    total(field) {
+        let n = 0;
+        for (const p of this.progress.values())
+            n += p[field];
+        return n;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/outputs.ts
+
+
+
+/** "120 balance transactions", "1 dispute". */
+function countOf(name, n) {
+    const spec = OBJECTS.find((o) => o.name === name);
+    return `${n} ${n === 1 ? spec.noun : spec.plural}`;
+}
+/** The seed job's message for a charges run; other objects are listed after the charges. */
+function runMessage(report, dryRun) {
+    const counts = report.objects.map((name) => {
+        const n = report.progress.get(name)?.matched ?? 0;
+        return name === 'charges' ? `${n} Stripe charges` : countOf(name, n);
+    });
+    const list = counts.length <= 1 ? (counts[0] ?? '0 Stripe charges') : `${counts.slice(0, -1).join(', ')} and ${counts.at(-1)}`;
+    return dryRun ? `Dry run: found ${list}; nothing stored` : `Successfully processed ${list}`;
+}
+/** `totals`: per currency, gross/refunded/net of succeeded charges, counts by status, and fees from balance transactions. */
+function totalsJson(report) {
+    const json = {};
+    for (const currency of report.totals.currencies()) {
+        const t = report.totals.byCurrency.get(currency);
+        json[currency] = {
+            count: t.count,
+            amount_minor: t.grossMinor,
+            amount: formatMinor(t.grossMinor, currency),
+            refunded_minor: t.refundedMinor,
+            refunded: formatMinor(t.refundedMinor, currency),
+            net_minor: t.grossMinor - t.refundedMinor,
+            net: formatMinor(t.grossMinor - t.refundedMinor, currency),
+            succeeded_count: t.succeededCount,
+            pending_count: t.pendingCount,
+            failed_count: t.failedCount,
+            failed_amount_minor: t.failedMinor,
+            failed_amount: formatMinor(t.failedMinor, currency)
+        };
+    }
+    for (const [currency, b] of [...report.balance].sort(([a], [b]) => a.localeCompare(b))) {
+        const entry = (json[currency] ??= {
+            count: 0,
+            amount_minor: 0,
+            amount: formatMinor(0, currency),
+            refunded_minor: 0,
+            refunded: formatMinor(0, currency),
+            net_minor: 0,
+            net: formatMinor(0, currency),
+            succeeded_count: 0,
+            pending_count: 0,
+            failed_count: 0,
+            failed_amount_minor: 0,
+            failed_amount: formatMinor(0, currency)
+        });
+        entry.fee_minor = b.feeMinor;
+        entry.fee = formatMinor(b.feeMinor, currency);
+        entry.balance_net_minor = b.netMinor;
+        entry.balance_net = formatMinor(b.netMinor, currency);
+    }
+    return json;
+}
+/** The step's outputs, every one a string as GitHub stores them. */
+function buildOutputs(report, options) {
+    const { totals } = report;
+    const message = runMessage(report, options.dryRun);
+    // The original job's fields: the run's charges as filtered by `status`, whatever their status.
+    const usdMinor = totals.byCurrency.get('usd')?.amountMinor ?? 0;
+    const currencies = totals.currencies();
+    const single = currencies.length === 1 ? currencies[0] : undefined;
+    const charges = report.progress.get('charges');
+    const totalsOut = totalsJson(report);
+    const result = {
+        message,
+        total_amount_cents: usdMinor,
+        total_amount_usd: Number(formatMinor(usdMinor, 'usd')),
+        charge_count: charges?.matched ?? 0,
+        charges_stored: charges?.stored ?? 0,
+        charges_updated: charges?.updated ?? 0,
+        totals: totalsOut,
+        dry_run: options.dryRun
+    };
+    const cursors = [...report.incremental.values()].map((r) => r.cursor);
+    const counts = {};
+    for (const name of report.objects) {
+        const p = report.of(name);
+        counts[name] = { fetched: p.matched, stored: p.stored, updated: p.updated, rejected: p.rejected };
+    }
+    return {
+        message,
+        charge_count: String(charges?.matched ?? 0),
+        charges_stored: String(charges?.stored ?? 0),
+        charges_updated: String(charges?.updated ?? 0),
+        total_amount_cents: String(usdMinor),
+        total_amount_usd: formatMinor(usdMinor, 'usd'),
+        currency: currencies.length === 0 ? '' : (single ?? 'mixed'),
+        total_amount: single ? formatMinor(totals.byCurrency.get(single).amountMinor, single) : '',
+        totals: JSON.stringify(totalsOut),
+        result: JSON.stringify(result),
+        // Every object created at or before this time is stored (the second before the oldest resume point).
+        cursor: cursors.length > 0 ? isoSeconds(Math.min(...cursors) - 1) : '',
+        events_processed: String([...report.incremental.values()].reduce((n, r) => n + r.eventsProcessed, 0)),
+        skipped: String(options.skipped ?? false),
+        // Empty values: a feature that runs sets its own below.
+        high_value_count: '0',
+        high_value_charges: '[]',
+        high_value_truncated: 'false',
+        object_counts: JSON.stringify(counts),
+        rejected_count: String(report.total('rejected')),
+        payouts_reconciled: '0',
+        payouts: '[]',
+        journal_csv: '',
+        mrr: '{}',
+        stripe_requests: String(report.stripeRequests),
+        journal_files: '[]',
+        ...Object.assign({}, ...report.features.map((f) => f.outputs?.(options.privacy) ?? {}))
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/privacy.ts
+
+/** Emails longer than this are cut: a 100 KB "email" must not fill the summary. */
+const MAX_EMAIL_CHARS = 80;
+/** `jane@secretclient-corp.com` → `j…@s….com`: the first letter of each part and the top-level domain only. */
+function maskEmail(email) {
+    const at = email.lastIndexOf('@');
+    if (at <= 0)
+        return '…';
+    const first = [...email.slice(0, at)][0];
+    const domain = email.slice(at + 1);
+    const dot = domain.lastIndexOf('.');
+    const host = [...domain][0];
+    const masked = !host ? '' : dot > 0 ? `${host}….${domain.slice(dot + 1)}` : `${host}…`;
+    return cut(`${first}…@${masked}`, MAX_EMAIL_CHARS);
+}
+const EMAIL = /[^\s"'<>()[\],;:]+@[^\s"'<>()[\],;:]+/g;
+const QUOTED = /"[^"]*"/g;
+function privacy(mode) {
+    return {
+        mode,
+        email: (value) => {
+            if (value == null || value === '' || mode === 'hide')
+                return null;
+            return mode === 'mask' ? maskEmail(value) : cut(value, MAX_EMAIL_CHARS);
+        },
+        description: (value, maxChars) => {
+            if (value == null || value === '' || mode !== 'show')
+                return null;
+            return cut(value, maxChars);
+        },
+        text: (value, maxChars) => {
+            let out = value;
+            if (mode === 'mask')
+                out = out.replace(EMAIL, (e) => maskEmail(e));
+            if (mode === 'hide')
+                out = out.replace(EMAIL, '(email)').replace(QUOTED, '"…"');
+            return cut(out, maxChars);
+        }
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/report/publish.ts
-
-
-
 
 
 
@@ -47719,54 +47815,9 @@ async function writeJournal(lines, now, env = process.env) {
  */
 async function readBack(session, config, report, now, env, lastRunAt) {
     const db = session.db;
-    const seen = report.payoutsSeen;
-    if (!db) {
-        report.payouts = seen.map((p) => payoutLine(p, null));
-        return {};
-    }
-    const reconciled = report.links?.reconciled ?? [];
-    const ids = [...new Set([...seen.map((p) => p.id), ...reconciled])];
-    if (config.objects.includes('payouts') && ids.length > 0) {
-        const rows = await payoutRows(db, ids, REPORTED_PAYOUTS);
-        report.payouts = rows.map((r) => ({
-            id: r.payout_id,
-            amount: Number(r.amount),
-            currency: r.currency,
-            arrival_date: r.arrival === null ? null : Number(r.arrival),
-            status: r.status,
-            livemode: r.livemode ?? config.keyMode === 'live',
-            balanced: r.balanced,
-            charges: Number(r.charges),
-            refunds: Number(r.refunds),
-            disputes: Number(r.disputes),
-            fees: Number(r.fees),
-            other: Number(r.adjustments) + Number(r.other),
-            difference: Number(r.difference),
-            transactionCount: Number(r.transaction_count)
-        }));
-    }
-    if (reconciled.length > 0) {
-        Object.assign(report.links, await reconciliationCounts(db, reconciled));
-        const lines = await journalRows(db, reconciled);
-        if (lines.length > 0) {
-            const formats = config.journalFormats;
-            if (formats.has('csv'))
-                report.journalCsv = await writeJournal(lines, now, env);
-            const stamp = now.toISOString().replace(/[:.]/g, '-');
-            const options = { accounts: config.journalAccounts, taxRate: config.journalTaxRate };
-            const books = [
-                ...(formats.has('xero') ? xeroFiles(lines, options, stamp) : []),
-                ...(formats.has('quickbooks') ? quickbooksFiles(lines, options, stamp) : [])
-            ];
-            report.journalFiles = [...(report.journalCsv ? [report.journalCsv] : []), ...(await writeJournalFiles(books, env))];
-        }
-    }
     for (const feature of report.features)
-        await feature.readBack?.(db, { now, lastRunAt });
-    return { previous: await previousPeriod(session, config, report, now) };
-}
-function payoutLine(p, balanced) {
-    return { id: p.id, amount: p.amount, currency: p.currency, arrival_date: p.arrival_date ?? null, status: p.status, livemode: p.livemode, balanced };
+        await feature.readBack?.(db, { now, env, lastRunAt });
+    return { previous: db ? await previousPeriod(session, config, report, now) : undefined };
 }
 /** Net of succeeded charges per currency in the period of the same length just before the run's, when the table holds it. */
 async function previousPeriod(session, config, report, now) {
@@ -47796,8 +47847,8 @@ async function publish(io, config, report, extra) {
     const summary = renderSummary(report, ctx, extra.describe);
     if (!(await io.writeSummary(summary)))
         io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.');
-    if (report.journalFiles.length > 0)
-        io.info(`Journal of ${report.links?.reconciled.length ?? 0} reconciled payout(s) written to ${report.journalFiles.join(', ')} (output journal_files).`);
+    if (outputs.journal_files !== '[]')
+        io.info(`Journal of ${outputs.payouts_reconciled} reconciled payout(s) written to ${JSON.parse(outputs.journal_files).join(', ')} (output journal_files).`);
     const requests = requestsLine(report.stripeRequests, report.runIntervalSeconds, describeLength);
     io.info(requests.text);
     if (requests.warning)
@@ -70986,6 +71037,7 @@ async function syncObjects(ctx) {
 
 
 
+
 /** Enough requests in flight to keep the limiter busy at Stripe's typical latency, without many idle slices. */
 function defaultConcurrency(maxRequestsPerSecond) {
     return Math.max(2, Math.min(32, maxRequestsPerSecond));
@@ -71020,6 +71072,8 @@ async function runAction(rawIo, options = {}) {
         // The run's features, each described once in src/features/.
         if (cfg.highValue)
             report.features.push(new HighValueCollector(cfg.highValue, cfg.stripeAccount));
+        if (cfg.objects.includes('payouts'))
+            report.features.push(new PayoutReconciliation(cfg));
         if (cfg.objects.includes('subscriptions') || cfg.objects.includes('invoices'))
             report.features.push(new RecurringRevenue({ subscriptions: cfg.objects.includes('subscriptions'), invoices: cfg.objects.includes('invoices') }));
         io.info(`${cfg.incremental ? 'Incremental sync' : 'Sync'} of ${cfg.objects.join(', ')}. Using a ${cfg.keyMode} ${cfg.keyKind} key (…${cfg.stripeKey.slice(-4)})` +

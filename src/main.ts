@@ -3,6 +3,7 @@ import { InputError, readConfig, type Config, type InputName } from './config.js
 import { coreIO, redacting, type ActionIO } from './io.js'
 import { RecurringRevenue } from './features/billing.js'
 import { HighValueCollector } from './features/high-value.js'
+import { PayoutReconciliation } from './features/reconciliation.js'
 import { RunReport } from './report/collect.js'
 import type { Outputs } from './report/output-names.js'
 import { buildOutputs } from './report/outputs.js'
@@ -73,6 +74,7 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
     report = new RunReport(cfg.objects)
     // The run's features, each described once in src/features/.
     if (cfg.highValue) report.features.push(new HighValueCollector(cfg.highValue, cfg.stripeAccount))
+    if (cfg.objects.includes('payouts')) report.features.push(new PayoutReconciliation(cfg))
     if (cfg.objects.includes('subscriptions') || cfg.objects.includes('invoices'))
       report.features.push(new RecurringRevenue({ subscriptions: cfg.objects.includes('subscriptions'), invoices: cfg.objects.includes('invoices') }))
     io.info(

@@ -1,7 +1,8 @@
 import type Stripe from 'stripe'
-import { InputError, parseThresholds } from '../../src/config.js'
+import { InputError, parseJournal, parseThresholds } from '../../src/config.js'
 import type { ObjectName } from '../../src/objects/registry.js'
 import { RecurringRevenue } from '../../src/features/billing.js'
+import { PayoutReconciliation } from '../../src/features/reconciliation.js'
 import { HighValueCollector, thresholdMinor } from '../../src/features/high-value.js'
 import { MAX_BARS, axisLabels, bucketize, mermaidBarChart, niceMax } from '../../src/report/chart.js'
 import { RunReport } from '../../src/report/collect.js'
@@ -515,7 +516,9 @@ describe('summary-amounts: hide', () => {
     )
     const report = reportOf(charges, { threshold: 'usd:50', objects: ['charges', 'balance_transactions', 'payouts', 'subscriptions', 'invoices'] })
     report.balance.set('usd', { count: 40, feeMinor: 3_912, netMinor: 120_345, grossMinor: 124_257 })
-    report.payouts = [
+    const reconciliation = new PayoutReconciliation({ keyMode: 'test', stripeAccount: undefined, ...parseJournal('csv', '', 'Tax Exempt') })
+    report.features.push(reconciliation)
+    reconciliation.payouts = [
       {
         id: 'po_1',
         amount: 56_321_67,
@@ -549,7 +552,7 @@ describe('summary-amounts: hide', () => {
         transactionCount: 3
       }
     ]
-    report.links = { reconciled: ['po_1', 'po_2'], transactions: 123, balanced: 1, failed: 0 }
+    report.reconciled({ reconciled: ['po_1', 'po_2'], transactions: 123, balanced: 1, failed: 0 })
     const billing = new RecurringRevenue({ subscriptions: true, invoices: true })
     billing.mrr = [{ currency: 'usd', mrr: 12_345_00, activeSubscriptions: 40, customers: 38 }]
     billing.receivables = [
@@ -567,6 +570,7 @@ describe('summary-amounts: hide', () => {
     report.features.push(billing)
     return report
   }
+  const reconciliationOf = (report: RunReport) => report.features.find((f): f is PayoutReconciliation => f instanceof PayoutReconciliation)!
   const moneyPattern = /\d(?:&nbsp;| )(?:USD|EUR)\b/
   const full = { ...config, objects: ['charges', 'balance_transactions', 'payouts', 'subscriptions', 'invoices'] as ObjectName[], highValueThreshold: 'usd:50' }
 
@@ -579,7 +583,8 @@ describe('summary-amounts: hide', () => {
     expect(md).toContain('| 56,321.67&nbsp;USD | paid | 61,835.42&nbsp;USD | -2,253.82&nbsp;USD | -1,251.24&nbsp;USD | -2,008.69&nbsp;USD | ✓ |')
     // Other appears when a payout has adjustments, and still adds up.
     const adjusted = fullReport()
-    adjusted.payouts[0] = { ...adjusted.payouts[0]!, charges: 61_835_42 - 10_00, other: 10_00 }
+    const payouts = reconciliationOf(adjusted).payouts
+    payouts[0] = { ...payouts[0]!, charges: 61_835_42 - 10_00, other: 10_00 }
     const withOther = renderSummary(adjusted, { ...ctx, config: full })
     expect(withOther).toContain('| Charges | Refunds | Disputes | Fees | Other | Balanced |')
     expect(withOther).toContain(
@@ -588,7 +593,8 @@ describe('summary-amounts: hide', () => {
     // An unbalanced payout says where the rest is; one in transit is not reconciled yet, not unbalanced.
     expect(md).toContain('✗ -50.00&nbsp;USD unexplained')
     const transit = fullReport()
-    transit.payouts[1] = { ...transit.payouts[1]!, status: 'in_transit', transactionCount: 0 }
+    const inTransit = reconciliationOf(transit).payouts
+    inTransit[1] = { ...inTransit[1]!, status: 'in_transit', transactionCount: 0 }
     expect(renderSummary(transit, { ...ctx, config: full })).toMatch(/\| in\\_transit \|[^\n]*\| — \|\n/)
     // Two nets, named apart; the second says its currency.
     expect(md).toContain('**Charged, net of refunds:')

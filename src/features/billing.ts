@@ -43,7 +43,8 @@ export class RecurringRevenue implements Feature {
 
   constructor(private readonly reads: { subscriptions: boolean; invoices: boolean }) {}
 
-  async readBack(db: Database, ctx: ReadBackContext): Promise<void> {
+  async readBack(db: Database | undefined, ctx: ReadBackContext): Promise<void> {
+    if (!db) return
     if (this.reads.subscriptions) {
       this.mrr = (await mrrRows(db)).map((r) => ({
         currency: r.currency,

@@ -8,8 +8,6 @@ import type { Feature } from './view.js'
 
 /** How many recorded charges the report keeps for its table; totals cover all of them. */
 export const REPORTED_CHARGES = 100
-/** How many payouts the `payouts` output and the summary list. */
-export const REPORTED_PAYOUTS = 20
 
 /** Fees and net per settlement currency, from the balance transactions of the run. */
 export interface BalanceTotal {
@@ -19,27 +17,6 @@ export interface BalanceTotal {
   grossMinor: number
   /** What the transactions added to the balance after fees, payouts left out. */
   netMinor: number
-}
-
-/** A payout as the report shows it, with its reconciliation when the database has it. */
-export interface PayoutLine {
-  id: string
-  amount: number
-  currency: string
-  arrival_date: number | null
-  status: string
-  livemode: boolean
-  /** From stripe_payout_reconciliation: null when not reconciled (or manual, or a dry run). */
-  balanced: boolean | null
-  charges?: number
-  refunds?: number
-  disputes?: number
-  fees?: number
-  /** Adjustments and anything else paid out in it. */
-  other?: number
-  /** Payout amount minus the transactions' net: what no transaction explains. */
-  difference?: number
-  transactionCount?: number
 }
 
 /**
@@ -60,15 +37,6 @@ export class RunReport implements SyncObserver {
   readonly features: Feature[] = []
 
   readonly balance = new Map<string, BalanceTotal>()
-  /** Payouts seen this run (listed, changed or reconciled), newest first. */
-  readonly payoutsSeen: Stripe.Payout[] = []
-  links: LinkReport | undefined
-  /** The payouts to report, with their reconciliation (filled in after the sync). */
-  payouts: PayoutLine[] = []
-  /** Path of the journal CSV written for the payouts reconciled this run. */
-  journalCsv: string | undefined
-  /** Every journal file written this run (the CSV, Xero's, QuickBooks'). */
-  journalFiles: string[] = []
   /** Stripe API requests the run made (retries included). */
   stripeRequests = 0
   /** Seconds since the previous run of the account started (from stripe_sync_runs); undefined when unknown. */
@@ -93,7 +61,7 @@ export class RunReport implements SyncObserver {
   }
 
   reconciled(links: LinkReport): void {
-    this.links = links
+    for (const feature of this.features) feature.reconciled?.(links)
   }
 
   of(name: ObjectName): ObjectProgress {
@@ -129,13 +97,6 @@ export class RunReport implements SyncObserver {
             total.netMinor += t.net
             total.grossMinor += t.amount
           }
-        }
-        break
-      case 'payouts':
-        for (const payout of objects as readonly Stripe.Payout[]) {
-          const at = this.payoutsSeen.findIndex((p) => p.id === payout.id)
-          if (at >= 0) this.payoutsSeen.splice(at, 1)
-          keepNewest(this.payoutsSeen, payout, REPORTED_PAYOUTS, order === 'newest-first' ? 'any' : order)
         }
         break
       default:

@@ -1,11 +1,8 @@
-import type Stripe from 'stripe'
 import type { Config } from '../config.js'
 import type { ActionIO } from '../io.js'
 import type { Session } from '../session.js'
-import { REPORTED_PAYOUTS, type PayoutLine, type RunReport } from './collect.js'
-import { chargesNet, journalRows, payoutRows, reconciliationCounts } from '../store/readback.js'
-import { quickbooksFiles, writeJournalFiles, xeroFiles } from './books.js'
-import { writeJournal } from './journal.js'
+import type { RunReport } from './collect.js'
+import { chargesNet } from '../store/readback.js'
 import type { Outputs } from './output-names.js'
 import { buildOutputs } from './outputs.js'
 import { privacy } from './privacy.js'
@@ -27,53 +24,8 @@ export async function readBack(
   lastRunAt?: Date
 ): Promise<{ previous?: Map<string, number> }> {
   const db = session.db
-  const seen = report.payoutsSeen
-  if (!db) {
-    report.payouts = seen.map((p) => payoutLine(p, null))
-    return {}
-  }
-  const reconciled = report.links?.reconciled ?? []
-  const ids = [...new Set([...seen.map((p) => p.id), ...reconciled])]
-  if (config.objects.includes('payouts') && ids.length > 0) {
-    const rows = await payoutRows(db, ids, REPORTED_PAYOUTS)
-    report.payouts = rows.map((r) => ({
-      id: r.payout_id,
-      amount: Number(r.amount),
-      currency: r.currency,
-      arrival_date: r.arrival === null ? null : Number(r.arrival),
-      status: r.status,
-      livemode: r.livemode ?? config.keyMode === 'live',
-      balanced: r.balanced,
-      charges: Number(r.charges),
-      refunds: Number(r.refunds),
-      disputes: Number(r.disputes),
-      fees: Number(r.fees),
-      other: Number(r.adjustments) + Number(r.other),
-      difference: Number(r.difference),
-      transactionCount: Number(r.transaction_count)
-    }))
-  }
-  if (reconciled.length > 0) {
-    Object.assign(report.links!, await reconciliationCounts(db, reconciled))
-    const lines = await journalRows(db, reconciled)
-    if (lines.length > 0) {
-      const formats = config.journalFormats
-      if (formats.has('csv')) report.journalCsv = await writeJournal(lines, now, env)
-      const stamp = now.toISOString().replace(/[:.]/g, '-')
-      const options = { accounts: config.journalAccounts, taxRate: config.journalTaxRate }
-      const books = [
-        ...(formats.has('xero') ? xeroFiles(lines, options, stamp) : []),
-        ...(formats.has('quickbooks') ? quickbooksFiles(lines, options, stamp) : [])
-      ]
-      report.journalFiles = [...(report.journalCsv ? [report.journalCsv] : []), ...(await writeJournalFiles(books, env))]
-    }
-  }
-  for (const feature of report.features) await feature.readBack?.(db, { now, lastRunAt })
-  return { previous: await previousPeriod(session, config, report, now) }
-}
-
-function payoutLine(p: Stripe.Payout, balanced: boolean | null): PayoutLine {
-  return { id: p.id, amount: p.amount, currency: p.currency, arrival_date: p.arrival_date ?? null, status: p.status, livemode: p.livemode, balanced }
+  for (const feature of report.features) await feature.readBack?.(db, { now, env, lastRunAt })
+  return { previous: db ? await previousPeriod(session, config, report, now) : undefined }
 }
 
 /** Net of succeeded charges per currency in the period of the same length just before the run's, when the table holds it. */
@@ -103,8 +55,8 @@ export async function publish(
   for (const feature of report.features) for (const notice of feature.notices?.(ctx) ?? []) io.notice(notice)
   const summary = renderSummary(report, ctx, extra.describe)
   if (!(await io.writeSummary(summary))) io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.')
-  if (report.journalFiles.length > 0)
-    io.info(`Journal of ${report.links?.reconciled.length ?? 0} reconciled payout(s) written to ${report.journalFiles.join(', ')} (output journal_files).`)
+  if (outputs.journal_files !== '[]')
+    io.info(`Journal of ${outputs.payouts_reconciled} reconciled payout(s) written to ${JSON.parse(outputs.journal_files).join(', ')} (output journal_files).`)
   const requests = requestsLine(report.stripeRequests, report.runIntervalSeconds, describeLength)
   io.info(requests.text)
   if (requests.warning) io.warning(requests.warning)

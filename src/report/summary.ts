@@ -3,8 +3,8 @@ import { CHARGE_STATUSES, chargeEmail } from '../objects/charges.js'
 import { OBJECTS } from '../objects/registry.js'
 import type { ObjectName } from '../objects/registry.js'
 import { DAY_SECONDS, compactUtc, isoSeconds } from '../time.js'
-import { MIN_BARS, bucketize, dayRange, mermaidBarChart, shortDay } from './chart.js'
-import type { PayoutLine, RunReport } from './collect.js'
+import { MIN_BARS, bucketize, dayRange, mermaidBarChart } from './chart.js'
+import type { RunReport } from './collect.js'
 import { dashboardUrl } from './links.js'
 import { formatMoney } from './money.js'
 import { requestsLine } from './requests.js'
@@ -192,13 +192,6 @@ function headline(report: RunReport, ctx: SummaryContext): string[] {
   const disputes = report.progress.get('disputes')
   if (disputes) facts.push(['Disputes', `${count(disputes.stored)} new`])
   for (const feature of report.features.filter((f) => f.slot === 'bottom')) facts.push(...(feature.facts?.(ctx) ?? []))
-  if (report.links) {
-    const { reconciled, balanced = 0, failed = 0 } = report.links
-    const n = reconciled.length
-    const unbalanced = n - balanced - failed
-    const parts = [`${balanced} balanced`, ...(failed > 0 ? [`${failed} failed`] : []), ...(unbalanced > 0 ? [`**${unbalanced} not balanced**`] : [])]
-    if (n > 0) facts.push(['Payouts', `${n} reconciled${balanced === n ? ', all balanced' : `: ${parts.join(', ')}`}`])
-  }
   const rejected = report.total('rejected')
   if (rejected > 0) facts.push(['Quarantined', `**${count(rejected)}** (table stripe_sync_rejects)`])
   for (const feature of report.features.filter((f) => f.slot !== 'bottom')) facts.push(...(feature.facts?.(ctx) ?? []))
@@ -366,51 +359,6 @@ function balanceSection(report: RunReport, ctx: SummaryContext): string[] {
   return lines
 }
 
-function payoutRow(p: PayoutLine, ctx: SummaryContext, withOther: boolean): string {
-  // Not reconciled (no transactions linked): empty cells, not zeros that would not add up.
-  const listed = (p.transactionCount ?? 0) > 0
-  const money = (v: number | undefined) => (v === undefined || !listed ? '' : moneyCell(v, p.currency))
-  const link = dashboardUrl({ id: p.id, livemode: p.livemode }, ctx.config.stripeAccount, `payouts/${encodeURIComponent(p.id)}`)
-  // The arrival date links to the payout: one column fewer than a separate link, so the table fits a job page.
-  const arrival = `[${p.arrival_date === null ? 'no date' : shortDay(Math.floor(p.arrival_date / DAY_SECONDS))}](${link})`
-  // A paid payout balances or not; a failed one is ✗ (its money never arrived); one in transit, pending or canceled is not reconciled yet.
-  const mark = p.status === 'failed' ? '✗' : p.status !== 'paid' ? '—' : p.balanced === true ? '✓' : p.balanced === false ? '✗' : '—'
-  if (amountsHidden(ctx)) return `| ${arrival} | ${escapeCell(p.status)} | ${listed ? count(p.transactionCount!) : ''} | ${mark} |`
-  const balanced = mark === '✗' && p.status === 'paid' && listed && p.difference ? `✗ ${moneyCell(p.difference, p.currency)} unexplained` : mark
-  const cells = [arrival, moneyCell(p.amount, p.currency), escapeCell(p.status), money(p.charges), money(p.refunds), money(p.disputes), money(p.fees)]
-  if (withOther) cells.push(money(p.other))
-  return `| ${[...cells, balanced].join(' | ')} |`
-}
-
-function payoutsSection(report: RunReport, ctx: SummaryContext): string[] {
-  if (report.payouts.length === 0) return []
-  const lines = ['### Payouts', '']
-  // Other (adjustments and the rest) only when some payout has any: the columns still add up.
-  const withOther = report.payouts.some((p) => (p.other ?? 0) !== 0)
-  const header = amountsHidden(ctx)
-    ? ['| Arrival | Status | Transactions | Balanced |', '| --- | --- | ---: | :---: |']
-    : [
-        `| Arrival | Amount | Status | Charges | Refunds | Disputes | Fees |${withOther ? ' Other |' : ''} Balanced |`,
-        `| --- | ---: | --- | ---: | ---: | ---: | ---: |${withOther ? ' ---: |' : ''} :---: |`
-      ]
-  lines.push(
-    ...foldedTable(
-      header,
-      report.payouts.map((p) => payoutRow(p, ctx, withOther)),
-      0,
-      'payouts'
-    )
-  )
-  lines.push(
-    amountsHidden(ctx)
-      ? 'Balanced ✓: the payout equals the net of the balance transactions Stripe paid out in it; — not reconciled yet (or a manual payout).'
-      : `Charges + Refunds + Disputes + Fees${withOther ? ' + Other' : ''} = Amount when the payout is balanced ✓${withOther ? ' (Other: adjustments and anything else Stripe paid out in it)' : ''}; ` +
-          '✗ names the part no transaction explains (or the payout failed); — not reconciled yet (in transit, or a manual payout). The date links to the payout in Stripe.',
-    ''
-  )
-  return lines
-}
-
 function failuresSection(report: RunReport, describe: (error: unknown) => string): string[] {
   if (report.failures.size === 0) return []
   const lines = ['### Failed', '']
@@ -464,7 +412,7 @@ function requestsFooter(report: RunReport): string[] {
 function upToDate(report: RunReport, ctx: SummaryContext): boolean {
   if (ctx.config.dryRun || report.failures.size > 0) return false
   if (report.total('stored') + report.total('updated') + report.total('rejected') > 0) return false
-  if (report.features.some((f) => f.news?.()) || (report.links?.reconciled.length ?? 0) > 0) return false
+  if (report.features.some((f) => f.news?.())) return false
   return true
 }
 
@@ -490,7 +438,6 @@ function render(report: RunReport, ctx: SummaryContext, rows: number, describe: 
   lines.push(...moneySection(report, ctx))
   lines.push(...chartSection(report, ctx))
   lines.push(...balanceSection(report, ctx))
-  lines.push(...payoutsSection(report, ctx))
   for (const feature of report.features.filter((f) => f.slot === 'bottom')) lines.push(...(feature.section?.(ctx, rows) ?? []))
   lines.push(...syncedSection(report, ctx))
   lines.push(...chargesSection(report, ctx, rows))

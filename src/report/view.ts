@@ -2,7 +2,7 @@ import type { Config } from '../config.js'
 import type { Database } from '../store/database.js'
 import type { ObjectName } from '../objects/registry.js'
 import type { StripeObject } from '../objects/spec.js'
-import type { ArrivalOrder } from '../sync/run.js'
+import type { ArrivalOrder, LinkReport } from '../sync/run.js'
 import type { OutputName } from './output-names.js'
 import type { Privacy } from './privacy.js'
 
@@ -45,6 +45,8 @@ export interface SummaryContext {
 /** What a feature reads back after the sync with. */
 export interface ReadBackContext {
   now: Date
+  /** The environment (RUNNER_TEMP: where files are written). */
+  env: NodeJS.ProcessEnv
   /** When the previous run finished (incremental runs). */
   lastRunAt?: Date
 }
@@ -57,8 +59,10 @@ export interface Feature {
   observe?(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean): void
   /** The ids of a batch it marks once, in the object's claim column. */
   claim?(name: ObjectName, objects: readonly StripeObject[]): string[] | undefined
-  /** After the sync: what it reads back from the database (queries in store/). */
-  readBack?(db: Database, ctx: ReadBackContext): Promise<void>
+  /** Payouts reconciled (their balance transactions listed and linked), as the sync reports them. */
+  reconciled?(links: LinkReport): void
+  /** After the sync: what it reads back from the database (queries in store/); no database in a dry run. */
+  readBack?(db: Database | undefined, ctx: ReadBackContext): Promise<void>
   /** Its step outputs (the report sets every output's empty value first). */
   outputs?(privacy: Privacy): Partial<Record<OutputName, string>>
   /** Short labelled parts for the headline. */
