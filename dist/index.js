@@ -46680,6 +46680,10 @@ function chargeHeader(ctx, withStatus) {
     const align = names.map((n) => (n === 'Amount' ? '---:' : '---'));
     return [`| ${names.join(' | ')} |`, `| ${align.join(' | ')} |`];
 }
+/** Charges as a table, folded past VISIBLE_ROWS; `more` not listed at all. */
+function chargeTable(charges, ctx, withStatus, more, what) {
+    return foldedTable(chargeHeader(ctx, withStatus), charges.map((c) => chargeRow(c, ctx, withStatus)), more, what);
+}
 /** A table with at most VISIBLE_ROWS rows in view; the rest collapsed under "N more". */
 function foldedTable(header, rows, more, what) {
     const lines = [...header, ...rows.slice(0, VISIBLE_ROWS), ''];
@@ -46759,7 +46763,7 @@ function chargesSection(report, ctx, rows) {
         return [];
     const withStatus = ctx.config.statuses.size > 1;
     const lines = [`### Charges ${ctx.config.dryRun ? 'found' : 'recorded'} this run, newest first`, ''];
-    lines.push(...foldedTable(chargeHeader(ctx, withStatus), shown.map((c) => chargeRow(c, ctx, withStatus)), report.chargeCount - shown.length, 'charges'));
+    lines.push(...chargeTable(shown, ctx, withStatus, report.chargeCount - shown.length, 'charges'));
     if (shown.length < report.recorded.length)
         lines.push("(Shortened to fit GitHub's 1 MiB job summary limit.)", '');
     return lines;
@@ -47154,7 +47158,7 @@ class HighValueCollector {
             const order = [...this.currencies.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c]) => c);
             const rank = (c) => (order.indexOf(c.currency.toLowerCase()) + order.length + 1) % (order.length + 1);
             const sorted = [...this.kept].sort((a, b) => rank(a) - rank(b) || b.amount - a.amount).slice(0, rows);
-            lines.push(...foldedTable(chargeHeader(ctx, false), sorted.map((c) => chargeRow(c, ctx, false)), this.count - sorted.length, 'high-value charges'));
+            lines.push(...chargeTable(sorted, ctx, false, this.count - sorted.length, 'high-value charges'));
         }
         if (this.failedCount > 0) {
             lines.push(`<details><summary>Large failed charges (${this.failedCount}): not alerted</summary>`, '', ...chargeHeader(ctx, false), ...this.failed.slice(0, rows).map((c) => chargeRow(c, ctx, false)), '', '</details>', '');

@@ -8,7 +8,7 @@ import { formatMinor, formatMoney, majorToMinor } from '../report/money.js'
 import { keepNewest } from '../report/newest.js'
 import type { OutputName } from '../report/output-names.js'
 import type { Privacy } from '../report/privacy.js'
-import { amountsHidden, chargeHeader, chargeRow, escapeCell, foldedTable } from '../report/summary.js'
+import { amountsHidden, chargeHeader, chargeRow, chargeTable, escapeCell } from '../report/summary.js'
 import type { Feature, SummaryContext } from '../report/view.js'
 import type { ArrivalOrder } from '../sync/run.js'
 import { isoSeconds } from '../time.js'
@@ -140,14 +140,7 @@ export class HighValueCollector implements Feature {
       const order = [...this.currencies.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c]) => c)
       const rank = (c: Stripe.Charge) => (order.indexOf(c.currency.toLowerCase()) + order.length + 1) % (order.length + 1)
       const sorted = [...this.kept].sort((a, b) => rank(a) - rank(b) || b.amount - a.amount).slice(0, rows)
-      lines.push(
-        ...foldedTable(
-          chargeHeader(ctx, false),
-          sorted.map((c) => chargeRow(c, ctx, false)),
-          this.count - sorted.length,
-          'high-value charges'
-        )
-      )
+      lines.push(...chargeTable(sorted, ctx, false, this.count - sorted.length, 'high-value charges'))
     }
     if (this.failedCount > 0) {
       lines.push(

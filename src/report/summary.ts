@@ -222,6 +222,16 @@ export function chargeHeader(ctx: SummaryContext, withStatus: boolean): string[]
   return [`| ${names.join(' | ')} |`, `| ${align.join(' | ')} |`]
 }
 
+/** Charges as a table, folded past VISIBLE_ROWS; `more` not listed at all. */
+export function chargeTable(charges: readonly Stripe.Charge[], ctx: SummaryContext, withStatus: boolean, more: number, what: string): string[] {
+  return foldedTable(
+    chargeHeader(ctx, withStatus),
+    charges.map((c) => chargeRow(c, ctx, withStatus)),
+    more,
+    what
+  )
+}
+
 /** A table with at most VISIBLE_ROWS rows in view; the rest collapsed under "N more". */
 export function foldedTable(header: string[], rows: string[], more: number, what: string): string[] {
   const lines = [...header, ...rows.slice(0, VISIBLE_ROWS), '']
@@ -300,14 +310,7 @@ function chargesSection(report: RunReport, ctx: SummaryContext, rows: number): s
   if (shown.length === 0) return []
   const withStatus = ctx.config.statuses.size > 1
   const lines = [`### Charges ${ctx.config.dryRun ? 'found' : 'recorded'} this run, newest first`, '']
-  lines.push(
-    ...foldedTable(
-      chargeHeader(ctx, withStatus),
-      shown.map((c) => chargeRow(c, ctx, withStatus)),
-      report.chargeCount - shown.length,
-      'charges'
-    )
-  )
+  lines.push(...chargeTable(shown, ctx, withStatus, report.chargeCount - shown.length, 'charges'))
   if (shown.length < report.recorded.length) lines.push("(Shortened to fit GitHub's 1 MiB job summary limit.)", '')
   return lines
 }
