@@ -1,3 +1,4 @@
+import { generateAccount, type Account, type AccountOptions } from './account.js'
 import { dropSchema, startPostgres, uniqueSchema, type TestPostgres } from './postgres.js'
 import { removeScratch } from './scratch.js'
 import { StripeStandIn, type StandInOptions } from './stripe-standin.js'
@@ -71,5 +72,27 @@ export class World {
   /** The clock as a Date, for runAction's `now`. */
   get now(): Date {
     return new Date(this.clock * 1000)
+  }
+}
+
+/** The day the linked-account suites live on: noon UTC, 26 November 2026. */
+export const ACCOUNT_DAY = Math.floor(Date.UTC(2026, 10, 26, 12) / 1000)
+
+/** A World whose stand-in serves a linked account generated per test from the clock (`account()` is this test's). */
+export function accountWorld(prefix: string, options: (clock: number) => AccountOptions): { world: World; account: () => Account } {
+  let account: Account | undefined
+  const world = new World(prefix, {
+    start: ACCOUNT_DAY,
+    setup: ({ stripe, clock }) => {
+      account = generateAccount(options(clock))
+      stripe.addAccount(account)
+    }
+  })
+  return {
+    world,
+    account: () => {
+      if (!account) throw new Error('the account is made per test')
+      return account
+    }
   }
 }

@@ -1,25 +1,24 @@
 import { readFileSync } from 'node:fs'
 import { runAction } from '../../src/main.js'
-import { generateAccount, type Account } from '../../test-support/account.js'
 import { FAST_RETRY } from '../../test-support/fixtures.js'
 import { withClient } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
 import { scratchDir } from '../../test-support/scratch.js'
-import { World } from '../../test-support/world.js'
+import { accountWorld } from '../../test-support/world.js'
 
 // The books: the journal of every reconciled payout as Xero and QuickBooks import it, and Stripe's
 // itemized payout reconciliation report as a view, against a stand-in account of about 100 days
 // whose payouts the test knows.
 const DAY = 86400
 const CODES = 'Bank=090, Sales=200, Refunds=210, Disputes=215, Stripe fees=404, Adjustments=405, Other Stripe activity=406, Stripe balance (unreconciled)=890'
-let account: Account
-const world = new World('books', {
-  start: Math.floor(Date.UTC(2026, 10, 26, 12) / 1000),
-  setup: ({ stripe, clock }) => {
-    account = generateAccount({ count: 2_500, seed: 18, from: clock - 100 * DAY, to: clock - 3600, now: clock - 600, disputeRate: 0.03 })
-    stripe.addAccount(account)
-  }
-})
+const { world, account } = accountWorld('books', (clock) => ({
+  count: 2_500,
+  seed: 18,
+  from: clock - 100 * DAY,
+  to: clock - 3600,
+  now: clock - 600,
+  disputeRate: 0.03
+}))
 
 async function run(inputs: Record<string, string>) {
   const io = recorder({
@@ -49,7 +48,7 @@ describe('the books', () => {
   it('writes every paid payout once as a balanced Xero journal and a QuickBooks journal; the itemized view adds up', async () => {
     const io = await run({ 'journal-format': 'csv, xero, quickbooks', 'journal-accounts': CODES, 'journal-tax-rate': 'No VAT' })
     expect(io.failed).toBeUndefined()
-    const paid = account.payouts.filter((p) => p.status === 'paid' && p.automatic)
+    const paid = account().payouts.filter((p) => p.status === 'paid' && p.automatic)
     expect(paid.length).toBeGreaterThan(100)
     const files: string[] = JSON.parse(io.outputs.journal_files!)
     expect(files).toContain(io.outputs.journal_csv)

@@ -2,10 +2,9 @@ import { FAST_RETRY } from '../../test-support/fixtures.js'
 import { readFileSync } from 'node:fs'
 import type Stripe from 'stripe'
 import { runAction } from '../../src/main.js'
-import { generateAccount, type Account } from '../../test-support/account.js'
 import { withClient } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
-import { World } from '../../test-support/world.js'
+import { accountWorld } from '../../test-support/world.js'
 import { scratchDir } from '../../test-support/scratch.js'
 import {
   differences,
@@ -22,14 +21,14 @@ import {
 // payouts, reconciled payout by payout, against a stand-in that serves a linked account.
 const DAY = 86400
 
-let account: Account
-const world = new World('recon', {
-  start: Math.floor(Date.UTC(2026, 10, 26, 12) / 1000),
-  setup: ({ stripe, clock }) => {
-    account = generateAccount({ count: 900, seed: 77, from: clock - 40 * DAY, to: clock - 600, now: clock - 300, disputeRate: 0.03 })
-    stripe.addAccount(account)
-  }
-})
+const { world, account } = accountWorld('recon', (clock) => ({
+  count: 900,
+  seed: 77,
+  from: clock - 40 * DAY,
+  to: clock - 600,
+  now: clock - 300,
+  disputeRate: 0.03
+}))
 
 async function run(inputs: Record<string, string> = {}, env: Record<string, string> = { RUNNER_TEMP: scratchDir('runner-temp') }) {
   const io = recorder({
@@ -101,7 +100,7 @@ describe('reconciliation', () => {
     expect(io.failed).toBeUndefined()
     await tablesEqualStripe()
 
-    const paid = account.payouts.filter((p) => p.status === 'paid')
+    const paid = account().payouts.filter((p) => p.status === 'paid')
     expect(paid.length).toBeGreaterThan(20)
     const recon = await reconciliation()
     for (const payout of paid) {
@@ -120,7 +119,7 @@ describe('reconciliation', () => {
       }).toEqual({ balanced: true, ...truth })
     }
     // In transit: not reconciled, not balanced yet.
-    for (const payout of account.payouts.filter((p) => p.status !== 'paid')) expect(recon.get(payout.id)!.balanced).toBe(false)
+    for (const payout of account().payouts.filter((p) => p.status !== 'paid')) expect(recon.get(payout.id)!.balanced).toBe(false)
     expect(io.outputs.payouts_reconciled).toBe(String(paid.length))
   })
 
@@ -137,7 +136,7 @@ describe('reconciliation', () => {
       if (l.account === 'Bank') s.bank += Number(l.d)
       sums.set(l.payout_id, s)
     }
-    const paid = account.payouts.filter((p) => p.status === 'paid')
+    const paid = account().payouts.filter((p) => p.status === 'paid')
     expect(sums.size).toBe(paid.length)
     for (const payout of paid) {
       const s = sums.get(payout.id)!
@@ -161,8 +160,8 @@ describe('reconciliation', () => {
     const fees = await withClient(world.db.url, (c) =>
       c.query(`SELECT charge_id, settlement_currency, fee::bigint AS fee, net::bigint AS net, exchange_rate FROM "${world.schema}".stripe_charge_fees`)
     )
-    const bts = new Map(account.balanceTransactions.map((t) => [t.id, t]))
-    const succeeded = account.charges.filter((c) => c.status === 'succeeded')
+    const bts = new Map(account().balanceTransactions.map((t) => [t.id, t]))
+    const succeeded = account().charges.filter((c) => c.status === 'succeeded')
     expect(fees.rowCount).toBe(succeeded.length)
     for (const row of fees.rows) {
       const charge = succeeded.find((c) => c.id === row.charge_id)!
@@ -171,7 +170,9 @@ describe('reconciliation', () => {
       expect(row.exchange_rate === null ? null : Number(row.exchange_rate)).toBe(txn.exchange_rate)
     }
     const totals = JSON.parse(io.outputs.totals!)
-    const usdFees = account.balanceTransactions.filter((t) => t.currency === 'usd').reduce((n, t) => n + t.fee, 0)
+    const usdFees = account()
+      .balanceTransactions.filter((t) => t.currency === 'usd')
+      .reduce((n, t) => n + t.fee, 0)
     expect(totals.usd.fee_minor).toBe(usdFees)
     expect(io.summary).toContain('### Fees and net to your Stripe balance, in the settlement currency')
     expect(io.summary).toContain('### Payouts')
@@ -180,9 +181,9 @@ describe('reconciliation', () => {
   it('replays events: a failed refund, disputes won and lost, a failed payout', async () => {
     await run({ incremental: 'true' })
     world.clock += 3600
-    const refund = account.refunds[0]!
-    const [won, lost] = account.disputes
-    const payout = account.payouts.find((p) => p.status === 'paid')!
+    const refund = account().refunds[0]!
+    const [won, lost] = account().disputes
+    const payout = account().payouts.find((p) => p.status === 'paid')!
     world.stripe.failRefund(refund.id)
     world.stripe.closeDispute(won!.id, 'won')
     world.stripe.closeDispute(lost!.id, 'lost')
