@@ -41814,10 +41814,6 @@ function specOf(name) {
 function isObjectName(name) {
     return Object.hasOwn(SPECS, name);
 }
-/** The names `objects` accepts. */
-function objectNames() {
-    return OBJECTS.map((o) => o.name);
-}
 
 ;// CONCATENATED MODULE: ./src/store/columns.ts
 /** Always double-quoted: identifiers are validated in config, quoting keeps their exact case. */
@@ -47813,15 +47809,14 @@ function privacy(mode) {
 
 
 /**
- * What the report needs from the database after the sync: the payouts with their reconciliation,
- * the journal of the payouts reconciled this run (written to a CSV file), and the net of the period
- * before this one (for the headline's comparison).
+ * What the report needs after the sync: each feature reads back what it shows (payouts and their
+ * journal, MRR, …), and the net of the period before this one (for the headline's comparison).
  */
 async function readBack(session, config, report, now, env, lastRunAt) {
     const db = session.db;
     for (const feature of report.features)
         await feature.readBack?.(db, { now, env, lastRunAt });
-    return { previous: db ? await previousPeriod(session, config, report, now) : undefined };
+    return { previous: await previousPeriod(session, config, report, now) };
 }
 /** Net of succeeded charges per currency in the period of the same length just before the run's, when the table holds it. */
 async function previousPeriod(session, config, report, now) {
@@ -47835,7 +47830,7 @@ async function previousPeriod(session, config, report, now) {
     const net = await chargesNet(db, config.table, period.from - length, period.from);
     return net.size > 0 ? net : undefined;
 }
-/** Outputs, high-value annotations and the job summary. */
+/** Outputs, the features' annotations and the job summary. */
 async function publish(io, config, report, extra) {
     const shown = privacy(config.customerDetails);
     const outputs = buildOutputs(report, { dryRun: config.dryRun, privacy: shown });

@@ -36,8 +36,3 @@ export function specOf<N extends ObjectName>(name: N): (typeof SPECS)[N] {
 export function isObjectName(name: string): name is ObjectName {
   return Object.hasOwn(SPECS, name)
 }
-
-/** The names `objects` accepts. */
-export function objectNames(): string[] {
-  return OBJECTS.map((o) => o.name)
-}

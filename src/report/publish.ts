@@ -11,9 +11,8 @@ import { describeLength, periodOf, renderSummary } from './summary.js'
 import type { SummaryContext } from './view.js'
 
 /**
- * What the report needs from the database after the sync: the payouts with their reconciliation,
- * the journal of the payouts reconciled this run (written to a CSV file), and the net of the period
- * before this one (for the headline's comparison).
+ * What the report needs after the sync: each feature reads back what it shows (payouts and their
+ * journal, MRR, …), and the net of the period before this one (for the headline's comparison).
  */
 export async function readBack(
   session: Session,
@@ -25,7 +24,7 @@ export async function readBack(
 ): Promise<{ previous?: Map<string, number> }> {
   const db = session.db
   for (const feature of report.features) await feature.readBack?.(db, { now, env, lastRunAt })
-  return { previous: db ? await previousPeriod(session, config, report, now) : undefined }
+  return { previous: await previousPeriod(session, config, report, now) }
 }
 
 /** Net of succeeded charges per currency in the period of the same length just before the run's, when the table holds it. */
@@ -39,7 +38,7 @@ async function previousPeriod(session: Session, config: Config, report: RunRepor
   return net.size > 0 ? net : undefined
 }
 
-/** Outputs, high-value annotations and the job summary. */
+/** Outputs, the features' annotations and the job summary. */
 export async function publish(
   io: ActionIO,
   config: Config,
