@@ -35827,7 +35827,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2773);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6120);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -35836,7 +35836,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2773:
+/***/ 6120:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41021,6 +41021,11 @@ function isStripeCurrency(code) {
 function isDeleted(object) {
     return object.deleted === true;
 }
+/** Every table an object's spec writes: its own (as named by default), its children's, and their histories. */
+function tablesOf(spec) {
+    const tables = [spec.table, spec.history?.table, ...(spec.children ?? []).flatMap((c) => [c.table, c.history?.table])];
+    return tables.filter((t) => t !== undefined);
+}
 /**
  * Whether a value from Stripe (an event's object) may be one of the spec's objects: it has an id and
  * no other type. Whether it is whole is for `validate` to say.
@@ -41290,7 +41295,142 @@ const balanceTransactions = {
     dashboardPath: (t) => `balance/${encodeURIComponent(t.id)}`
 };
 
+;// CONCATENATED MODULE: ./src/objects/coupons.ts
+
+const DURATIONS = new Set(['forever', 'once', 'repeating']);
+/**
+ * Coupons: what a discount takes off (a percent, or an amount per invoice in the coupon's currency or
+ * one of its `currency_options`) and for how long (`forever`, `once`, `repeating`). MRR reads them
+ * through the discounts kept in stripe_discounts. A deleted coupon leaves Stripe's lists, but the
+ * discounts made from it go on: its row is kept with `deleted_at`.
+ */
+const coupons = {
+    name: 'coupons',
+    objectType: 'coupon',
+    noun: 'coupon',
+    plural: 'coupons',
+    table: 'stripe_coupons',
+    idColumn: 'id',
+    columns: [
+        { name: 'id', type: 'text', notNull: true, fromRow: true },
+        { name: 'name', type: 'text', fromRow: true },
+        { name: 'percent_off', type: 'numeric', fromRow: true },
+        { name: 'amount_off', type: 'bigint', fromRow: true },
+        { name: 'currency', type: 'text', fromRow: true },
+        // Amounts off in other currencies: {"eur": {"amount_off": 500}}.
+        { name: 'currency_options', type: 'jsonb', fromRow: true },
+        { name: 'duration', type: 'text', notNull: true, fromRow: true },
+        { name: 'duration_in_months', type: 'integer', fromRow: true },
+        // Products the coupon is limited to ({"products": [...]}); NULL: every product.
+        { name: 'applies_to', type: 'jsonb', fromRow: true },
+        { name: 'valid', type: 'boolean', fromRow: true },
+        { name: 'max_redemptions', type: 'bigint', fromRow: true },
+        { name: 'times_redeemed', type: 'bigint', fromRow: true },
+        { name: 'redeem_by', type: 'timestamptz', fromRow: true },
+        { name: 'created_at', type: 'timestamptz', notNull: true, fromRow: true },
+        { name: 'deleted_at', type: 'timestamptz', fromRow: false },
+        ...commonColumns({ metadata: true })
+    ],
+    indexes: ['created_at'],
+    toRow: (c, context) => ({
+        id: c.id,
+        name: c.name ?? null,
+        percent_off: c.percent_off ?? null,
+        amount_off: c.amount_off ?? null,
+        currency: c.currency ?? null,
+        currency_options: c.currency_options ?? null,
+        duration: c.duration,
+        duration_in_months: c.duration_in_months ?? null,
+        applies_to: c.applies_to ?? null,
+        valid: c.valid ?? null,
+        max_redemptions: c.max_redemptions ?? null,
+        times_redeemed: c.times_redeemed ?? null,
+        redeem_by: c.redeem_by ?? null,
+        created_at: c.created,
+        ...commonValues(c, c, context, true)
+    }),
+    resource: (stripe) => stripe.coupons,
+    permission: 'Coupons: Read',
+    events: ['coupon.created', 'coupon.updated', 'coupon.deleted'],
+    deletionEvents: ['coupon.deleted'],
+    resweepLookbackSeconds: Number.POSITIVE_INFINITY,
+    validate: (c) => firstProblem(checkId(c.id), checkCreated(c.created), DURATIONS.has(c.duration) ? undefined : `duration is not forever, once or repeating (${String(c.duration)})`, c.percent_off == null || (typeof c.percent_off === 'number' && c.percent_off >= 0 && c.percent_off <= 100)
+        ? undefined
+        : 'percent_off is not between 0 and 100', checkAmount('amount_off', c.amount_off, true), checkCurrency(c.currency, true)),
+    dashboardPath: (c) => `coupons/${encodeURIComponent(c.id)}`
+};
+
+;// CONCATENATED MODULE: ./src/objects/discounts.ts
+
+/**
+ * Discounts, kept where MRR can use them: one table, stripe_discounts, written with the customers
+ * (a customer's discount) and with the subscriptions (theirs and their items'). Each row names the
+ * object that lists it (`parent_id`: a customer or a subscription) and the coupon it applies; a
+ * discount its parent no longer lists keeps its row, with `removed_at` set, so months before it
+ * still count it.
+ */
+const DISCOUNT_COLUMNS = [
+    { name: 'id', type: 'text', notNull: true, fromRow: true },
+    // The customer or subscription that lists the discount.
+    { name: 'parent_id', type: 'text', notNull: true, fromRow: true },
+    { name: 'customer_id', type: 'text', fromRow: true },
+    { name: 'subscription_id', type: 'text', fromRow: true },
+    // Set when the discount applies to one item of the subscription only.
+    { name: 'subscription_item_id', type: 'text', fromRow: true },
+    { name: 'coupon_id', type: 'text', fromRow: true },
+    { name: 'promotion_code_id', type: 'text', fromRow: true },
+    { name: 'start_at', type: 'timestamptz', fromRow: true },
+    // When a repeating coupon's discount ends; NULL for forever and once.
+    { name: 'end_at', type: 'timestamptz', fromRow: true },
+    // When its parent no longer listed it (removed, or a once coupon used up); NULL while it does.
+    { name: 'removed_at', type: 'timestamptz', fromRow: false },
+    ...commonColumns({ metadata: false })
+];
+/** A discount as Stripe sends it; a bare id means it was not expanded and cannot be read. */
+function discountRow(value, parent, livemode, context) {
+    if (typeof value === 'string')
+        throw new Error(`discount ${value} was not expanded`);
+    const d = value;
+    // API versions before 2025 named the coupon at `coupon`; newer ones at `source.coupon`.
+    const coupon = idOf((d.source?.coupon ?? d.coupon));
+    return {
+        id: d.id,
+        parent_id: parent,
+        customer_id: idOf(d.customer),
+        subscription_id: d.subscription ?? null,
+        subscription_item_id: d.subscription_item ?? null,
+        coupon_id: coupon,
+        promotion_code_id: idOf(d.promotion_code),
+        start_at: d.start ?? null,
+        end_at: d.end ?? null,
+        ...commonValues({ livemode }, d, context, false)
+    };
+}
+function discountTable(rows) {
+    return {
+        table: 'stripe_discounts',
+        idColumn: 'id',
+        parentColumn: 'parent_id',
+        removedColumn: 'removed_at',
+        columns: DISCOUNT_COLUMNS,
+        indexes: ['parent_id', 'subscription_item_id', 'coupon_id'],
+        rows
+    };
+}
+/** The customer or subscription a `customer.discount.*` event concerns. */
+function discountOwner(event, owner) {
+    if (!event.type.startsWith('customer.discount.'))
+        return undefined;
+    const d = event.data.object;
+    const subscription = typeof d.subscription === 'string' ? d.subscription : undefined;
+    if (owner === 'subscription')
+        return subscription ? { id: subscription } : undefined;
+    const customer = idOf(d.customer);
+    return !subscription && customer ? { id: customer } : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/objects/customers.ts
+
 
 /**
  * Customers. A deleted customer disappears from Stripe's lists and exists only as a
@@ -41333,7 +41473,15 @@ const customers = {
     // Retrieving a deleted customer answers { id, deleted: true }: handled where objects are re-fetched.
     resource: (stripe) => stripe.customers,
     permission: 'Customers: Read',
-    events: ['customer.created', 'customer.updated', 'customer.deleted'],
+    events: ['customer.created', 'customer.updated', 'customer.deleted', 'customer.discount.created', 'customer.discount.updated', 'customer.discount.deleted'],
+    objectOfEvent(event) {
+        const object = event.data.object;
+        if (object.object === 'customer' && typeof object.id === 'string')
+            return { id: object.id, created: object.created };
+        return discountOwner(event, 'customer');
+    },
+    // The customer's own discount (applied to subscriptions that have none of their own).
+    children: [discountTable((c, context) => (c.discount ? [discountRow(c.discount, c.id, c.livemode, context)] : []))],
     deletionEvents: ['customer.deleted'],
     resweepLookbackSeconds: Number.POSITIVE_INFINITY,
     validate: (c) => firstProblem(checkId(c.id), checkCreated(c.created), checkAmount('balance', c.balance, true), checkCurrency(c.currency, true)),
@@ -41517,23 +41665,25 @@ const invoices = {
     // An open invoice can be paid, voided or written off long after it was created.
     resweepLookbackSeconds: Number.POSITIVE_INFINITY,
     validate: (i) => firstProblem(checkId(i.id), checkCreated(i.created), checkCurrency(i.currency), checkAmount('amount_due', i.amount_due, true), checkAmount('amount_paid', i.amount_paid, true), checkAmount('amount_remaining', i.amount_remaining, true), checkAmount('total', i.total, true)),
-    child: {
-        table: 'stripe_invoice_payments',
-        idColumn: 'id',
-        parentColumn: 'invoice_id',
-        removedColumn: 'removed_at',
-        columns: PAYMENT_COLUMNS,
-        indexes: ['invoice_id', 'payment_intent_id', 'charge_id'],
-        rows: (i, context) => (i.payments?.data ?? []).map((p) => paymentRow(p, i, context)),
-        async complete(stripe, i) {
-            if (!i.payments?.has_more)
-                return undefined;
-            const data = [];
-            for await (const p of stripe.invoicePayments.list({ invoice: i.id, limit: 100 }))
-                data.push(p);
-            return { ...i, payments: { ...i.payments, data, has_more: false } };
+    children: [
+        {
+            table: 'stripe_invoice_payments',
+            idColumn: 'id',
+            parentColumn: 'invoice_id',
+            removedColumn: 'removed_at',
+            columns: PAYMENT_COLUMNS,
+            indexes: ['invoice_id', 'payment_intent_id', 'charge_id'],
+            rows: (i, context) => (i.payments?.data ?? []).map((p) => paymentRow(p, i, context)),
+            async complete(stripe, i) {
+                if (!i.payments?.has_more)
+                    return undefined;
+                const data = [];
+                for await (const p of stripe.invoicePayments.list({ invoice: i.id, limit: 100 }))
+                    data.push(p);
+                return { ...i, payments: { ...i.payments, data, has_more: false } };
+            }
         }
-    },
+    ],
     dashboardPath: (i) => `invoices/${encodeURIComponent(i.id)}`
 };
 
@@ -41600,6 +41750,117 @@ const payouts = {
     dashboardPath: (p) => `payouts/${encodeURIComponent(p.id)}`
 };
 
+;// CONCATENATED MODULE: ./src/objects/prices.ts
+
+/**
+ * Prices: the catalogue subscription items point at. Stripe never deletes a price that was used
+ * (it is archived: `active` false); one deleted unused is kept with `deleted_at`.
+ */
+const prices = {
+    name: 'prices',
+    objectType: 'price',
+    noun: 'price',
+    plural: 'prices',
+    table: 'stripe_prices',
+    idColumn: 'id',
+    columns: [
+        { name: 'id', type: 'text', notNull: true, fromRow: true },
+        { name: 'product_id', type: 'text', fromRow: true },
+        { name: 'active', type: 'boolean', fromRow: true },
+        { name: 'nickname', type: 'text', fromRow: true },
+        { name: 'lookup_key', type: 'text', fromRow: true },
+        { name: 'currency', type: 'text', notNull: true, fromRow: true },
+        { name: 'type', type: 'text', fromRow: true },
+        { name: 'billing_scheme', type: 'text', fromRow: true },
+        { name: 'unit_amount', type: 'bigint', fromRow: true },
+        // Exact unit amount (may have decimals of a minor unit); NULL for tiered prices.
+        { name: 'unit_amount_decimal', type: 'numeric', fromRow: true },
+        { name: 'interval', type: 'text', fromRow: true },
+        { name: 'interval_count', type: 'integer', fromRow: true },
+        { name: 'usage_type', type: 'text', fromRow: true },
+        { name: 'tax_behavior', type: 'text', fromRow: true },
+        { name: 'created_at', type: 'timestamptz', notNull: true, fromRow: true },
+        { name: 'deleted_at', type: 'timestamptz', fromRow: false },
+        ...commonColumns({ metadata: true })
+    ],
+    indexes: ['created_at', 'product_id'],
+    toRow: (p, context) => ({
+        id: p.id,
+        product_id: idOf(p.product),
+        active: p.active ?? null,
+        nickname: p.nickname ?? null,
+        lookup_key: p.lookup_key ?? null,
+        currency: p.currency,
+        type: p.type ?? null,
+        billing_scheme: p.billing_scheme ?? null,
+        unit_amount: p.unit_amount ?? null,
+        unit_amount_decimal: p.unit_amount_decimal == null ? null : String(p.unit_amount_decimal),
+        interval: p.recurring?.interval ?? null,
+        interval_count: p.recurring?.interval_count ?? null,
+        usage_type: p.recurring?.usage_type ?? null,
+        tax_behavior: p.tax_behavior ?? null,
+        created_at: p.created,
+        ...commonValues(p, p, context, true)
+    }),
+    resource: (stripe) => stripe.prices,
+    permission: 'Prices: Read',
+    events: ['price.created', 'price.updated', 'price.deleted'],
+    deletionEvents: ['price.deleted'],
+    resweepLookbackSeconds: Number.POSITIVE_INFINITY,
+    validate: (p) => firstProblem(checkId(p.id), checkCreated(p.created), checkCurrency(p.currency), checkAmount('unit_amount', p.unit_amount, true), p.unit_amount_decimal == null || /^-?\d+(\.\d+)?$/.test(String(p.unit_amount_decimal)) ? undefined : 'unit_amount_decimal is not a decimal'),
+    dashboardPath: (p) => `prices/${encodeURIComponent(p.id)}`
+};
+
+;// CONCATENATED MODULE: ./src/objects/products.ts
+
+/**
+ * Products: what prices are for, and the names MRR by product shows. A deleted product leaves
+ * Stripe's lists; its row is kept with `deleted_at` (prices and old subscriptions still name it).
+ */
+const products = {
+    name: 'products',
+    objectType: 'product',
+    noun: 'product',
+    plural: 'products',
+    table: 'stripe_products',
+    idColumn: 'id',
+    columns: [
+        { name: 'id', type: 'text', notNull: true, fromRow: true },
+        { name: 'name', type: 'text', fromRow: true },
+        { name: 'active', type: 'boolean', fromRow: true },
+        { name: 'description', type: 'text', fromRow: true },
+        { name: 'default_price_id', type: 'text', fromRow: true },
+        { name: 'type', type: 'text', fromRow: true },
+        { name: 'unit_label', type: 'text', fromRow: true },
+        { name: 'created_at', type: 'timestamptz', notNull: true, fromRow: true },
+        { name: 'stripe_updated_at', type: 'timestamptz', fromRow: true },
+        // When Stripe deleted the product (its product.deleted event); NULL while it exists.
+        { name: 'deleted_at', type: 'timestamptz', fromRow: false },
+        ...commonColumns({ metadata: true })
+    ],
+    indexes: ['created_at'],
+    toRow: (p, context) => ({
+        id: p.id,
+        name: p.name ?? null,
+        active: p.active ?? null,
+        description: p.description ?? null,
+        default_price_id: idOf(p.default_price),
+        type: p.type ?? null,
+        unit_label: p.unit_label ?? null,
+        created_at: p.created,
+        stripe_updated_at: p.updated ?? null,
+        ...commonValues(p, p, context, true)
+    }),
+    resource: (stripe) => stripe.products,
+    permission: 'Products: Read',
+    events: ['product.created', 'product.updated', 'product.deleted'],
+    deletionEvents: ['product.deleted'],
+    // A product is renamed or archived at any age.
+    resweepLookbackSeconds: Number.POSITIVE_INFINITY,
+    validate: (p) => firstProblem(checkId(p.id), checkCreated(p.created), p.name === undefined || typeof p.name === 'string' ? undefined : 'name is not text'),
+    dashboardPath: (p) => `products/${encodeURIComponent(p.id)}`
+};
+
 ;// CONCATENATED MODULE: ./src/objects/refunds.ts
 
 const refunds = {
@@ -41648,6 +41909,7 @@ const refunds = {
 };
 
 ;// CONCATENATED MODULE: ./src/objects/subscriptions.ts
+
 
 /** One row per subscription item: what MRR is made of. */
 const ITEM_COLUMNS = [
@@ -41741,7 +42003,9 @@ const subscriptions = {
         ...commonValues(s, s, context, true)
     }),
     resource: (stripe) => stripe.subscriptions,
-    listParams: { status: 'all' },
+    // Discounts come as ids unless expanded; MRR needs their coupons.
+    listParams: { status: 'all', expand: ['data.discounts', 'data.items.data.discounts'] },
+    retrieveParams: { expand: ['discounts', 'items.data.discounts'] },
     permission: 'Subscriptions: Read',
     events: [
         'customer.subscription.created',
@@ -41751,40 +42015,67 @@ const subscriptions = {
         'customer.subscription.resumed',
         'customer.subscription.trial_will_end',
         'customer.subscription.pending_update_applied',
-        'customer.subscription.pending_update_expired'
+        'customer.subscription.pending_update_expired',
+        'customer.discount.created',
+        'customer.discount.updated',
+        'customer.discount.deleted'
     ],
+    objectOfEvent(event) {
+        const object = event.data.object;
+        if (object.object === 'subscription' && typeof object.id === 'string')
+            return { id: object.id, created: object.created };
+        return discountOwner(event, 'subscription');
+    },
+    // Its status over time (past_due → unpaid → active): a month counts what was true then.
+    history: {
+        table: 'stripe_subscription_status_history',
+        childColumn: 'subscription_id',
+        startColumn: 'start_date',
+        copied: ['status'],
+        tracked: ['status']
+    },
     // A subscription can change at any age (a cancellation, a new quantity).
     resweepLookbackSeconds: Number.POSITIVE_INFINITY,
     validate: (s) => firstProblem(checkId(s.id), checkCreated(s.created), checkCurrency(s.currency, true), typeof s.status === 'string' ? undefined : 'status is missing', Array.isArray(s.items?.data) ? undefined : 'items is missing'),
-    child: {
-        table: 'stripe_subscription_items',
-        idColumn: 'id',
-        parentColumn: 'subscription_id',
-        removedColumn: 'removed_at',
-        columns: ITEM_COLUMNS,
-        indexes: ['subscription_id', 'price_id'],
-        rows: (s, context) => (s.items?.data ?? []).map((item) => itemRow(item, s, context)),
-        // Quantities and prices change: each version is kept, so MRR history sees expansion and contraction.
-        history: {
-            table: 'stripe_subscription_item_history',
-            childColumn: 'item_id',
-            startColumn: 'created_at',
-            copied: ['subscription_id', 'price_id', 'currency', 'unit_amount_decimal', 'interval', 'interval_count', 'usage_type', 'quantity'],
-            tracked: ['price_id', 'unit_amount_decimal', 'interval', 'interval_count', 'usage_type', 'quantity']
+    children: [
+        {
+            table: 'stripe_subscription_items',
+            idColumn: 'id',
+            parentColumn: 'subscription_id',
+            removedColumn: 'removed_at',
+            columns: ITEM_COLUMNS,
+            indexes: ['subscription_id', 'price_id'],
+            rows: (s, context) => (s.items?.data ?? []).map((item) => itemRow(item, s, context)),
+            // Quantities and prices change: each version is kept, so MRR history sees expansion and contraction.
+            history: {
+                table: 'stripe_subscription_item_history',
+                childColumn: 'item_id',
+                startColumn: 'created_at',
+                copied: ['subscription_id', 'price_id', 'currency', 'unit_amount_decimal', 'interval', 'interval_count', 'usage_type', 'quantity'],
+                tracked: ['price_id', 'unit_amount_decimal', 'interval', 'interval_count', 'usage_type', 'quantity']
+            },
+            async complete(stripe, s) {
+                if (!s.items?.has_more)
+                    return undefined;
+                const data = [];
+                for await (const item of stripe.subscriptionItems.list({ subscription: s.id, limit: 100, expand: ['data.discounts'] }))
+                    data.push(item);
+                return { ...s, items: { ...s.items, data, has_more: false } };
+            }
         },
-        async complete(stripe, s) {
-            if (!s.items?.has_more)
-                return undefined;
-            const data = [];
-            for await (const item of stripe.subscriptionItems.list({ subscription: s.id, limit: 100 }))
-                data.push(item);
-            return { ...s, items: { ...s.items, data, has_more: false } };
-        }
-    },
+        // The subscription's discounts and its items': item discounts apply first, then the subscription's.
+        discountTable((s, context) => [
+            ...(s.discounts ?? []).map((d) => discountRow(d, s.id, s.livemode, context)),
+            ...(s.items?.data ?? []).flatMap((item) => (item.discounts ?? []).map((d) => discountRow(d, s.id, s.livemode, context)))
+        ])
+    ],
     dashboardPath: (s) => `subscriptions/${encodeURIComponent(s.id)}`
 };
 
 ;// CONCATENATED MODULE: ./src/objects/registry.ts
+
+
+
 
 
 
@@ -41805,7 +42096,10 @@ const SPECS = {
     payouts: payouts,
     customers: customers,
     subscriptions: subscriptions,
-    invoices: invoices
+    invoices: invoices,
+    products: products,
+    prices: prices,
+    coupons: coupons
 };
 const OBJECTS = Object.values(SPECS);
 function specOf(name) {
@@ -41910,12 +42204,27 @@ function tlsRequired(error) {
     const e = error;
     return e?.code === '28000' && /no encryption|SSL off/i.test(e.message ?? '');
 }
+/**
+ * The action's statements are short or run once: JIT compilation would cost more than it saves
+ * (the MRR views' plans pass jit_above_cost and spent 1.4 s compiling to save milliseconds).
+ * Servers before Postgres 11 have no `jit` setting; that one refusal is expected.
+ */
+async function noJit(client) {
+    try {
+        await client.query('SET jit = off');
+    }
+    catch (error) {
+        if (error.code !== '42704')
+            throw error;
+    }
+}
 async function attempt(config) {
     const client = new esm.Client(config);
     // An idle client whose server goes away emits 'error'; without a listener Node would crash the step.
     client.on('error', () => { });
     try {
         await client.connect();
+        await noJit(client);
         return client;
     }
     catch (error) {
@@ -42257,20 +42566,310 @@ async function saveState(client, schema, state) {
     ]);
 }
 
-;// CONCATENATED MODULE: ./src/store/views.ts
+;// CONCATENATED MODULE: ./src/store/view-kit.ts
 
 
-/** The charges table's view: `<table>_daily`, within Postgres's 63-byte limit. */
-function dailyViewName(table) {
-    return `${table}_daily`;
-}
-function t(schema, tables, name) {
+/** An object's table, schema-qualified. */
+function tableRef(schema, tables, name) {
     return qualified(schema, tables[name]);
 }
 /** Minor units of `currency` → exact numeric major units with the currency's decimals (102.50, not 102.5). */
 function major(amount, currency) {
     const exponent = exponentSql(currency);
     return `round((${amount})::numeric / power(10::numeric, ${exponent}), ${exponent})`;
+}
+
+;// CONCATENATED MODULE: ./src/store/mrr-views.ts
+
+
+const MRR_DISCOUNTS = ['forever', 'all', 'none'];
+/** Statuses that never count, whatever the dates say (a month looks them up in the status history). */
+const NOT_COUNTED = "('unpaid', 'paused', 'incomplete', 'incomplete_expired')";
+function scaleCtes(schema) {
+    return `counts AS (
+         SELECT c, row_number() OVER (ORDER BY c) AS n
+           FROM (SELECT greatest(coalesce(interval_count, 1), 1)::numeric AS c FROM ${qualified(schema, 'stripe_subscription_items')}
+                 UNION SELECT greatest(coalesce(interval_count, 1), 1)::numeric FROM ${qualified(schema, 'stripe_subscription_item_history')}) d
+       ),
+       lcms(n, l) AS (SELECT 0::bigint, 1::numeric UNION ALL SELECT c.n, lcm(lcms.l, c.c) FROM lcms JOIN counts c ON c.n = lcms.n + 1),
+       scale AS (SELECT max(l) AS l FROM lcms)`;
+}
+/** An item's periods per year × L / interval count: its monthly amount is unit × quantity × this / (12 L). */
+const PER_MONTH = `CASE i.interval WHEN 'month' THEN 12 WHEN 'year' THEN 1 WHEN 'week' THEN 52 WHEN 'day' THEN 365 END
+              * (scale.l / greatest(coalesce(i.interval_count, 1), 1))`;
+/** The numerator of an item's monthly amount over 12 × scale.l; NULL for metered and tiered prices (no fixed amount). */
+const GROSS = `CASE WHEN i.usage_type = 'metered' OR i.unit_amount_decimal IS NULL THEN NULL
+         ELSE i.unit_amount_decimal * coalesce(i.quantity, 1) * ${PER_MONTH} END`;
+/** Discounts that are in force at `at` (a column of the outer row). */
+function inForce(d, at) {
+    return `(${d}.start_at IS NULL OR ${d}.start_at <= ${at}) AND (${d}.end_at IS NULL OR ${d}.end_at > ${at}) AND (${d}.removed_at IS NULL OR ${d}.removed_at > ${at})`;
+}
+/** Of those, the ones MRR subtracts under the setting. */
+function counted(mode) {
+    if (mode === 'forever')
+        return "d.duration = 'forever'";
+    if (mode === 'all')
+        return 'd.duration IS NOT NULL';
+    return 'false';
+}
+/**
+ * What a set of discounts takes off: `factor`, the product of (1 − percent off) (a 100 % coupon
+ * makes it 0), and `amount`, the sum of amounts off in `currency` (the coupon's own, else its
+ * currency_options; a coupon with neither does not apply). Percentages apply first, then amounts.
+ */
+function discountAggregate(currency) {
+    return `CASE WHEN bool_or(d.percent_off >= 100) THEN 0::numeric
+                     ELSE coalesce(round(exp(sum(ln(1 - d.percent_off / 100)) FILTER (WHERE d.percent_off > 0 AND d.percent_off < 100)), 12), 1) END AS factor,
+                coalesce(sum(CASE WHEN d.percent_off IS NULL THEN
+                  CASE WHEN lower(d.coupon_currency) = ${currency} THEN d.amount_off::numeric
+                       ELSE (d.currency_options -> ${currency} ->> 'amount_off')::numeric END END), 0) AS amount`;
+}
+/**
+ * From `item_at` (one row per item counted at an instant: month, at, subscription_id, customer_id,
+ * status, item_id, product_id, price_id, currency, gross, per_month) to `item_net` (each item after
+ * its own discounts) and `sub_final` (each subscription after its discounts, or its customer's when
+ * it has none of its own; never below zero). An amount off is spread over the billing interval: an
+ * item's own, the subscription's shortest for a subscription's discount.
+ */
+function discountChain(schema, mode, coupons) {
+    // Each discount with its coupon's terms; a subquery Postgres flattens, so the lookups below use
+    // the indexes on subscription_item_id and parent_id.
+    const discounts = coupons
+        ? `(SELECT d.parent_id, d.subscription_item_id, d.start_at, d.end_at, d.removed_at,
+                c.duration, c.percent_off, c.amount_off, c.currency AS coupon_currency, c.currency_options
+           FROM ${qualified(schema, 'stripe_discounts')} d
+           JOIN ${qualified(schema, 'stripe_coupons')} c ON c.id = d.coupon_id)`
+        : // Without coupons synced, what a discount takes off is unknown: none is subtracted.
+            `(SELECT NULL::text AS parent_id, NULL::text AS subscription_item_id, NULL::timestamptz AS start_at, NULL::timestamptz AS end_at,
+                NULL::timestamptz AS removed_at, NULL::text AS duration, NULL::numeric AS percent_off, NULL::bigint AS amount_off,
+                NULL::text AS coupon_currency, NULL::jsonb AS currency_options WHERE false)`;
+    // A subscription's own discounts in force replace its customer's, whatever their duration.
+    const own = `EXISTS (SELECT 1 FROM ${qualified(schema, 'stripe_discounts')} o
+                        WHERE o.parent_id = sn.subscription_id AND o.subscription_item_id IS NULL AND ${inForce('o', 'sn.at')})`;
+    return `item_net AS MATERIALIZED (
+         SELECT x.*, CASE WHEN x.gross IS NULL THEN NULL ELSE greatest(0, x.gross * f.factor - f.amount * x.per_month) END AS net
+           FROM item_at x
+           CROSS JOIN LATERAL (SELECT ${discountAggregate('x.currency')}
+                                 FROM ${discounts} d WHERE d.subscription_item_id = x.item_id AND ${inForce('d', 'x.at')} AND ${counted(mode)}) f
+       ),
+       sub_net AS MATERIALIZED (
+         SELECT month, at, subscription_id, customer_id, status, currency,
+                sum(net) AS items_net, max(per_month) AS per_month, count(*) FILTER (WHERE gross IS NULL) AS unfixed
+           FROM item_net GROUP BY month, at, subscription_id, customer_id, status, currency
+       ),
+       sub_final AS MATERIALIZED (
+         SELECT sn.*, CASE WHEN sn.items_net IS NULL THEN NULL ELSE greatest(0, sn.items_net * f.factor - f.amount * sn.per_month) END AS mrr_num
+           FROM sub_net sn
+           CROSS JOIN LATERAL (SELECT ${discountAggregate('sn.currency')}
+                                 FROM (SELECT * FROM ${discounts} d1 WHERE d1.parent_id = sn.subscription_id
+                                       UNION ALL
+                                       SELECT * FROM ${discounts} d2 WHERE d2.parent_id = sn.customer_id AND NOT ${coupons ? own : 'true'}) d
+                                WHERE d.subscription_item_id IS NULL AND ${inForce('d', 'sn.at')} AND ${counted(mode)}) f
+       )`;
+}
+/** Items counted now: the current items of active, past-due and trialing subscriptions. */
+function itemsNow(schema, tables) {
+    return `item_at AS MATERIALIZED (
+         SELECT NULL::date AS month, now() AS at, s.id AS subscription_id, s.customer_id, s.status,
+                i.id AS item_id, i.product_id, i.price_id, i.currency, ${GROSS} AS gross, ${PER_MONTH} AS per_month
+           FROM ${tableRef(schema, tables, 'subscriptions')} s
+           JOIN ${qualified(schema, 'stripe_subscription_items')} i ON i.subscription_id = s.id AND i.removed_at IS NULL
+          CROSS JOIN scale
+          WHERE s.status IN ('active', 'past_due', 'trialing')
+       )`;
+}
+const variant = (mode) => (available) => `mrr-discounts=${mode}${available.has('coupons') ? ' coupons' : ''}${available.has('products') ? ' products' : ''}${available.has('prices') ? ' prices' : ''}`;
+function mrrView(mode) {
+    return {
+        name: 'stripe_mrr',
+        requires: ['subscriptions'],
+        uses: ['coupons'],
+        version: 2,
+        about: `monthly recurring revenue per currency, now (discounts: ${mode})`,
+        variant: variant(mode),
+        // Rounded once per currency. Trialing subscriptions are counted apart: what they become when
+        // they convert (their discounts applied), not MRR.
+        sql: (schema, tables, available) => `WITH RECURSIVE ${scaleCtes(schema)},
+       ${itemsNow(schema, tables)},
+       ${discountChain(schema, mode, available.has('coupons'))},
+       live AS (SELECT * FROM sub_final WHERE status IN ('active', 'past_due')),
+       trials AS (SELECT currency, count(*) AS n, sum(mrr_num) AS num FROM sub_final WHERE status = 'trialing' GROUP BY currency)
+  SELECT currencies.currency,
+         coalesce(round(sum(l.mrr_num) / (12 * min(scale.l))), 0)::bigint AS mrr,
+         ${major(`coalesce(round(sum(l.mrr_num) / (12 * min(scale.l))), 0)`, 'currencies.currency')} AS mrr_major,
+         count(l.subscription_id) AS active_subscriptions,
+         count(DISTINCT l.customer_id) AS customers,
+         coalesce(sum(l.unfixed), 0)::bigint AS items_without_fixed_amount,
+         count(DISTINCT l.customer_id) FILTER (WHERE l.mrr_num > 0) AS active_subscribers,
+         coalesce(max(tr.n), 0) AS trialing_subscriptions,
+         coalesce(round(max(tr.num) / (12 * min(scale.l))), 0)::bigint AS trial_mrr
+    FROM (SELECT DISTINCT currency FROM sub_final) currencies
+    CROSS JOIN scale
+    LEFT JOIN live l ON l.currency = currencies.currency
+    LEFT JOIN trials tr ON tr.currency = currencies.currency
+   GROUP BY currencies.currency`
+    };
+}
+function mrrByProductView(mode) {
+    return {
+        name: 'stripe_mrr_by_product',
+        requires: ['subscriptions'],
+        uses: ['coupons', 'products', 'prices'],
+        version: 1,
+        about: 'MRR now per currency, product and price',
+        variant: variant(mode),
+        // A subscription's MRR is shared among its items by their amounts after their own discounts.
+        // Rounding each row alone would not add up: each row gets its whole minor units, and the units
+        // left to reach the currency's MRR go to the rows with the largest remainders (largest
+        // remainder method), so the rows of a currency sum to stripe_mrr exactly.
+        sql: (schema, tables, available) => `WITH RECURSIVE ${scaleCtes(schema)},
+       ${itemsNow(schema, tables)},
+       ${discountChain(schema, mode, available.has('coupons'))},
+       shares AS (
+         SELECT i.currency, i.product_id, i.price_id, i.subscription_id,
+                CASE WHEN s.items_net > 0 THEN i.net * s.mrr_num / s.items_net ELSE 0 END AS num
+           FROM item_net i JOIN sub_final s ON s.subscription_id = i.subscription_id
+          WHERE s.status IN ('active', 'past_due') AND i.gross IS NOT NULL
+       ),
+       exact AS (
+         SELECT currency, product_id, price_id, sum(num) / (12 * min(scale.l)) AS value, count(DISTINCT subscription_id) AS subscriptions
+           FROM shares CROSS JOIN scale GROUP BY currency, product_id, price_id
+       ),
+       targets AS (
+         SELECT currency, round(sum(mrr_num) / (12 * min(scale.l))) AS total
+           FROM sub_final CROSS JOIN scale WHERE status IN ('active', 'past_due') GROUP BY currency
+       ),
+       ranked AS (
+         SELECT e.*, floor(e.value) AS whole, t.total - sum(floor(e.value)) OVER (PARTITION BY e.currency) AS left_over,
+                row_number() OVER (PARTITION BY e.currency ORDER BY e.value - floor(e.value) DESC, e.product_id, e.price_id) AS rank
+           FROM exact e JOIN targets t ON t.currency = e.currency
+       )
+  SELECT r.currency,
+         r.product_id,
+         ${available.has('products') ? 'p.name' : 'NULL::text'} AS product_name,
+         r.price_id,
+         ${available.has('prices') ? 'pr.nickname' : 'NULL::text'} AS price_nickname,
+         (r.whole + CASE WHEN r.rank <= r.left_over THEN 1 ELSE 0 END)::bigint AS mrr,
+         ${major('r.whole + CASE WHEN r.rank <= r.left_over THEN 1 ELSE 0 END', 'r.currency')} AS mrr_major,
+         r.subscriptions AS active_subscriptions
+    FROM ranked r
+    ${available.has('products') ? `LEFT JOIN ${tableRef(schema, tables, 'products')} p ON p.id = r.product_id` : ''}
+    ${available.has('prices') ? `LEFT JOIN ${tableRef(schema, tables, 'prices')} pr ON pr.id = r.price_id` : ''}`
+    };
+}
+function mrrMonthlyView(mode) {
+    return {
+        name: 'stripe_mrr_monthly',
+        requires: ['subscriptions'],
+        uses: ['coupons'],
+        version: 2,
+        about: 'MRR at each month end, with its movements and subscriber counts',
+        variant: variant(mode),
+        // A subscription counts at a month's end (the current month: now) when it has started, has not
+        // ended, is past its trial and its status then (stripe_subscription_status_history) is not
+        // unpaid, paused or incomplete; each item by its version valid then; discounts in force then.
+        // Movements compare each customer's MRR with the previous month end: new (a first paid month),
+        // reactivation (paid again after a month without), expansion, contraction, churn (to nothing).
+        sql: (schema, tables, available) => `WITH RECURSIVE ${scaleCtes(schema)},
+       subs AS (
+         SELECT s.id, s.customer_id, s.status, s.start_date, s.ended_at, s.trial_end
+           FROM ${tableRef(schema, tables, 'subscriptions')} s
+          WHERE s.status NOT IN ('incomplete', 'incomplete_expired') AND s.start_date IS NOT NULL
+       ),
+       months AS (
+         SELECT m::date AS month, least((m + interval '1 month') AT TIME ZONE 'UTC', now()) AS at
+           FROM generate_series(date_trunc('month', (SELECT min(start_date) FROM subs) AT TIME ZONE 'UTC'),
+                                date_trunc('month', now() AT TIME ZONE 'UTC'), interval '1 month') AS m
+       ),
+       sub_at AS (
+         SELECT m.month, m.at, s.id, s.customer_id, coalesce(h.status, s.status) AS status
+           FROM months m
+           JOIN subs s ON s.start_date <= m.at AND (s.ended_at IS NULL OR s.ended_at > m.at) AND (s.trial_end IS NULL OR s.trial_end <= m.at)
+           LEFT JOIN ${qualified(schema, 'stripe_subscription_status_history')} h
+                  ON h.subscription_id = s.id AND h.valid_from <= m.at AND (h.valid_to IS NULL OR h.valid_to > m.at)
+       ),
+       item_at AS MATERIALIZED (
+         SELECT sa.month, sa.at, sa.id AS subscription_id, sa.customer_id, sa.status, i.item_id, NULL::text AS product_id, i.price_id, i.currency,
+                ${GROSS} AS gross, ${PER_MONTH} AS per_month
+           FROM sub_at sa
+           JOIN ${qualified(schema, 'stripe_subscription_item_history')} i
+             ON i.subscription_id = sa.id AND i.valid_from <= sa.at AND (i.valid_to IS NULL OR i.valid_to > sa.at)
+          CROSS JOIN scale
+          WHERE sa.status NOT IN ${NOT_COUNTED}
+       ),
+       ${discountChain(schema, mode, available.has('coupons'))},
+       per_customer AS (
+         SELECT month, currency, customer_id, sum(mrr_num) AS mrr, count(DISTINCT subscription_id) AS subscriptions
+           FROM sub_final WHERE mrr_num IS NOT NULL GROUP BY 1, 2, 3
+       ),
+       first_paid AS (SELECT currency, customer_id, min(month) AS month FROM per_customer WHERE mrr > 0 GROUP BY 1, 2),
+       moves AS (
+         SELECT coalesce(c.month, (p.month + interval '1 month')::date) AS month,
+                coalesce(c.currency, p.currency) AS currency,
+                coalesce(c.customer_id, p.customer_id) AS customer_id,
+                coalesce(c.mrr, 0) AS now_mrr, coalesce(p.mrr, 0) AS before_mrr,
+                coalesce(c.subscriptions, 0) AS subscriptions, c.customer_id IS NOT NULL AS active
+           FROM per_customer c
+           FULL JOIN per_customer p ON p.month = (c.month - interval '1 month')::date AND p.currency = c.currency AND p.customer_id = c.customer_id
+       ),
+       classified AS (
+         SELECT m.*, f.month AS first_paid_month,
+                m.before_mrr = 0 AND m.now_mrr > 0 AND m.month = f.month AS is_new,
+                m.before_mrr = 0 AND m.now_mrr > 0 AND m.month > f.month AS is_reactivation
+           FROM moves m LEFT JOIN first_paid f ON f.currency = m.currency AND f.customer_id = m.customer_id
+       ),
+       totals AS (
+         SELECT month, currency,
+                sum(now_mrr) AS mrr_num, sum(before_mrr) AS before_num,
+                coalesce(sum(now_mrr) FILTER (WHERE is_new), 0) AS new_num,
+                coalesce(sum(now_mrr) FILTER (WHERE is_reactivation), 0) AS reactivation_num,
+                coalesce(sum(now_mrr - before_mrr) FILTER (WHERE before_mrr > 0 AND now_mrr > before_mrr), 0) AS expansion_num,
+                coalesce(sum(before_mrr - now_mrr) FILTER (WHERE now_mrr > 0 AND now_mrr < before_mrr), 0) AS contraction_num,
+                coalesce(sum(before_mrr) FILTER (WHERE before_mrr > 0 AND now_mrr = 0), 0) AS churned_num,
+                count(*) FILTER (WHERE active) AS customers,
+                coalesce(sum(subscriptions), 0)::bigint AS subscriptions,
+                count(*) FILTER (WHERE now_mrr > 0) AS active_subscribers,
+                count(*) FILTER (WHERE before_mrr > 0) AS subscribers_before,
+                count(*) FILTER (WHERE is_new) AS new_subscribers,
+                count(*) FILTER (WHERE is_reactivation) AS reactivated_subscribers,
+                count(*) FILTER (WHERE before_mrr > 0 AND now_mrr = 0) AS churned_subscribers
+           FROM classified
+          WHERE month <= date_trunc('month', now() AT TIME ZONE 'UTC')::date
+          GROUP BY month, currency
+       )
+  SELECT month, currency,
+         round(mrr_num / (12 * scale.l))::bigint AS mrr,
+         round(new_num / (12 * scale.l))::bigint AS new_mrr,
+         round(expansion_num / (12 * scale.l))::bigint AS expansion_mrr,
+         round(contraction_num / (12 * scale.l))::bigint AS contraction_mrr,
+         round(churned_num / (12 * scale.l))::bigint AS churned_mrr,
+         customers,
+         subscriptions,
+         round(reactivation_num / (12 * scale.l))::bigint AS reactivation_mrr,
+         active_subscribers,
+         new_subscribers,
+         reactivated_subscribers,
+         churned_subscribers,
+         CASE WHEN subscribers_before + new_subscribers + reactivated_subscribers > 0
+              THEN round(100.0 * churned_subscribers / (subscribers_before + new_subscribers + reactivated_subscribers), 2) END AS subscriber_churn_rate,
+         CASE WHEN before_num > 0 THEN round(100 * (churned_num + contraction_num) / before_num, 2) END AS mrr_churn_rate,
+         CASE WHEN active_subscribers > 0 THEN round(mrr_num / (12 * scale.l) / active_subscribers)::bigint END AS arpu
+    FROM totals CROSS JOIN scale`
+    };
+}
+
+;// CONCATENATED MODULE: ./src/store/views.ts
+
+
+
+/**
+ * The reporting views, created with the tables they read. Each is created when missing, and
+ * replaced when an older version of the action made it, or the same version with other settings
+ * (the version and settings are kept in the view's comment).
+ */
+/** The charges table's view: `<table>_daily`, within Postgres's 63-byte limit. */
+function dailyViewName(table) {
+    return `${table}_daily`;
 }
 const CATEGORY = {
     charges: "bt.reporting_category = 'charge'",
@@ -42293,7 +42892,7 @@ function chargeDailyView(chargesTable) {
          sum(amount) AS gross,
          sum(coalesce(amount_refunded, 0)) AS refunded,
          sum(amount - coalesce(amount_refunded, 0)) AS net
-    FROM ${t(schema, tables, 'charges')}
+    FROM ${tableRef(schema, tables, 'charges')}
    WHERE status = 'succeeded'
    GROUP BY 1, 2`
     };
@@ -42319,8 +42918,8 @@ const CHARGE_FEES_VIEW = {
          bt.status AS balance_status,
          bt.available_on,
          bt.payout_id
-    FROM ${t(schema, tables, 'charges')} c
-    JOIN ${t(schema, tables, 'balance_transactions')} bt ON bt.id = c.balance_transaction_id`
+    FROM ${tableRef(schema, tables, 'charges')} c
+    JOIN ${tableRef(schema, tables, 'balance_transactions')} bt ON bt.id = c.balance_transaction_id`
 };
 const PAYOUT_RECONCILIATION_VIEW = {
     name: 'stripe_payout_reconciliation',
@@ -42348,8 +42947,8 @@ const PAYOUT_RECONCILIATION_VIEW = {
          p.amount - coalesce(sum(bt.net), 0) AS difference,
          CASE WHEN p.automatic IS FALSE THEN NULL
               ELSE p.status = 'paid' AND p.reconciled_at IS NOT NULL AND coalesce(sum(bt.net), 0) = p.amount END AS balanced
-    FROM ${t(schema, tables, 'payouts')} p
-    LEFT JOIN ${t(schema, tables, 'balance_transactions')} bt
+    FROM ${tableRef(schema, tables, 'payouts')} p
+    LEFT JOIN ${tableRef(schema, tables, 'balance_transactions')} bt
       ON bt.payout_id = p.id
      AND bt.id IS DISTINCT FROM p.balance_transaction_id
      AND NOT (bt.type = 'payout' AND bt.source_id = p.id)
@@ -42396,19 +42995,19 @@ function payoutItemizedView(withInvoices) {
          c.raw->'payment_method_details'->'card'->>'brand' AS card_brand,
          c.raw->'payment_method_details'->'card'->>'country' AS card_country,
          coalesce(c.raw->>'calculated_statement_descriptor', c.raw->>'statement_descriptor') AS statement_descriptor
-    FROM ${t(schema, tables, 'payouts')} p
-    JOIN ${t(schema, tables, 'balance_transactions')} bt
+    FROM ${tableRef(schema, tables, 'payouts')} p
+    JOIN ${tableRef(schema, tables, 'balance_transactions')} bt
       ON bt.payout_id = p.id
      AND bt.id IS DISTINCT FROM p.balance_transaction_id
      AND NOT (bt.type = 'payout' AND bt.source_id = p.id)
-    LEFT JOIN ${t(schema, tables, 'refunds')} r ON r.id = bt.source_id
-    LEFT JOIN ${t(schema, tables, 'disputes')} d ON d.id = bt.source_id
-    LEFT JOIN ${t(schema, tables, 'charges')} c ON c.charge_id = coalesce(r.charge_id, d.charge_id, bt.source_id)${withInvoices
+    LEFT JOIN ${tableRef(schema, tables, 'refunds')} r ON r.id = bt.source_id
+    LEFT JOIN ${tableRef(schema, tables, 'disputes')} d ON d.id = bt.source_id
+    LEFT JOIN ${tableRef(schema, tables, 'charges')} c ON c.charge_id = coalesce(r.charge_id, d.charge_id, bt.source_id)${withInvoices
             ? `
     LEFT JOIN LATERAL (SELECT x.invoice_id FROM ${qualified(schema, 'stripe_invoice_payments')} x
                         WHERE x.charge_id = c.charge_id OR (x.payment_intent_id IS NOT NULL AND x.payment_intent_id = c.payment_intent_id)
                         ORDER BY x.invoice_id LIMIT 1) ip ON true
-    LEFT JOIN ${t(schema, tables, 'invoices')} inv ON inv.id = ip.invoice_id`
+    LEFT JOIN ${tableRef(schema, tables, 'invoices')} inv ON inv.id = ip.invoice_id`
             : ''}
    WHERE p.reconciled_at IS NOT NULL AND p.automatic IS NOT FALSE`
     };
@@ -42455,100 +43054,6 @@ const JOURNAL_VIEW = {
        ) AS l(line, account, signed)
    WHERE r.status = 'paid' AND r.reconciled_at IS NOT NULL AND l.signed <> 0`
 };
-/**
- * MRR exactly, to the minor unit. An item's recurring amount per month is unit amount × quantity ×
- * k / (12 × interval count), with k = 12 for a month, 1 for a year, 52 for a week, 365 for a day
- * (a year is 12 months, a week 52/12 of a month, a day 365/12). Dividing each item would round
- * each one (2900 × 52 / 12 has no end); instead every item is put over one denominator, 12 × L with
- * L the least common multiple of the interval counts, summed, and divided once.
- */
-function scaleCtes(schema) {
-    return `counts AS (
-         SELECT c, row_number() OVER (ORDER BY c) AS n
-           FROM (SELECT greatest(coalesce(interval_count, 1), 1)::numeric AS c FROM ${qualified(schema, 'stripe_subscription_items')}
-                 UNION SELECT greatest(coalesce(interval_count, 1), 1)::numeric FROM ${qualified(schema, 'stripe_subscription_item_history')}) d
-       ),
-       lcms(n, l) AS (SELECT 0::bigint, 1::numeric UNION ALL SELECT c.n, lcm(lcms.l, c.c) FROM lcms JOIN counts c ON c.n = lcms.n + 1),
-       scale AS (SELECT max(l) AS l FROM lcms)`;
-}
-/** The numerator of an item's monthly amount over 12 × scale.l; NULL for metered and tiered prices (no fixed amount). */
-const MONTHLY_NUMERATOR = `CASE WHEN i.usage_type = 'metered' OR i.unit_amount_decimal IS NULL THEN NULL
-         ELSE i.unit_amount_decimal * coalesce(i.quantity, 1)
-              * CASE i.interval WHEN 'month' THEN 12 WHEN 'year' THEN 1 WHEN 'week' THEN 52 WHEN 'day' THEN 365 END
-              * (scale.l / greatest(coalesce(i.interval_count, 1), 1)) END`;
-const MRR_VIEW = {
-    name: 'stripe_mrr',
-    requires: ['subscriptions'],
-    version: 1,
-    about: 'monthly recurring revenue per currency, now',
-    // Active and past-due subscriptions (not trialing, unpaid, paused, canceled or incomplete), their
-    // current items at list price, rounded to the minor unit per currency.
-    sql: (schema, tables) => `WITH RECURSIVE ${scaleCtes(schema)}
-  SELECT i.currency,
-         round(sum(${MONTHLY_NUMERATOR}) / (12 * min(scale.l)))::bigint AS mrr,
-         ${major(`round(sum(${MONTHLY_NUMERATOR}) / (12 * min(scale.l)))`, 'i.currency')} AS mrr_major,
-         count(DISTINCT s.id) AS active_subscriptions,
-         count(DISTINCT s.customer_id) AS customers,
-         count(*) FILTER (WHERE i.usage_type = 'metered' OR i.unit_amount_decimal IS NULL) AS items_without_fixed_amount
-    FROM ${t(schema, tables, 'subscriptions')} s
-    JOIN ${qualified(schema, 'stripe_subscription_items')} i ON i.subscription_id = s.id AND i.removed_at IS NULL
-   CROSS JOIN scale
-   WHERE s.status IN ('active', 'past_due')
-   GROUP BY i.currency`
-};
-const MRR_MONTHLY_VIEW = {
-    name: 'stripe_mrr_monthly',
-    requires: ['subscriptions'],
-    version: 1,
-    about: 'MRR at each month end, with new, expansion, contraction and churn',
-    // A subscription counts at an instant when it has started, has not ended, and is not in its
-    // trial; an item by the version of it (quantity, price) valid then, from
-    // stripe_subscription_item_history. Movements compare each customer's MRR with the previous month
-    // end: new (from nothing), expansion, contraction, churn (to nothing). The current month is
-    // measured now.
-    sql: (schema, tables) => `WITH RECURSIVE ${scaleCtes(schema)},
-       items AS (
-         SELECT s.id AS subscription_id, s.customer_id, i.currency, s.start_date, s.ended_at, s.trial_end,
-                i.valid_from AS item_from, i.valid_to AS item_to, ${MONTHLY_NUMERATOR} AS monthly
-           FROM ${t(schema, tables, 'subscriptions')} s
-           JOIN ${qualified(schema, 'stripe_subscription_item_history')} i ON i.subscription_id = s.id
-          CROSS JOIN scale
-          WHERE s.status NOT IN ('incomplete', 'incomplete_expired') AND s.start_date IS NOT NULL
-       ),
-       months AS (
-         SELECT m::date AS month, least((m + interval '1 month') AT TIME ZONE 'UTC', now()) AS at
-           FROM generate_series(date_trunc('month', (SELECT min(start_date) FROM items) AT TIME ZONE 'UTC'),
-                                date_trunc('month', now() AT TIME ZONE 'UTC'), interval '1 month') AS m
-       ),
-       per_customer AS (
-         SELECT m.month, x.currency, x.customer_id, sum(x.monthly) AS mrr, count(DISTINCT x.subscription_id) AS subscriptions
-           FROM months m
-           JOIN items x ON x.monthly IS NOT NULL
-                       AND x.start_date <= m.at AND (x.ended_at IS NULL OR x.ended_at > m.at)
-                       AND (x.trial_end IS NULL OR x.trial_end <= m.at)
-                       AND (x.item_from IS NULL OR x.item_from <= m.at) AND (x.item_to IS NULL OR x.item_to > m.at)
-          GROUP BY 1, 2, 3
-       ),
-       moves AS (
-         SELECT coalesce(c.month, (p.month + interval '1 month')::date) AS month,
-                coalesce(c.currency, p.currency) AS currency,
-                coalesce(c.mrr, 0) AS now_mrr, coalesce(p.mrr, 0) AS before_mrr,
-                coalesce(c.subscriptions, 0) AS subscriptions, c.customer_id IS NOT NULL AS active
-           FROM per_customer c
-           FULL JOIN per_customer p ON p.month = (c.month - interval '1 month')::date AND p.currency = c.currency AND p.customer_id = c.customer_id
-       )
-  SELECT month, currency,
-         round(sum(now_mrr) / (12 * min(scale.l)))::bigint AS mrr,
-         coalesce(round(sum(now_mrr) FILTER (WHERE before_mrr = 0 AND now_mrr > 0) / (12 * min(scale.l))), 0)::bigint AS new_mrr,
-         coalesce(round(sum(now_mrr - before_mrr) FILTER (WHERE before_mrr > 0 AND now_mrr > before_mrr) / (12 * min(scale.l))), 0)::bigint AS expansion_mrr,
-         coalesce(round(sum(before_mrr - now_mrr) FILTER (WHERE now_mrr > 0 AND now_mrr < before_mrr) / (12 * min(scale.l))), 0)::bigint AS contraction_mrr,
-         coalesce(round(sum(before_mrr) FILTER (WHERE before_mrr > 0 AND now_mrr = 0) / (12 * min(scale.l))), 0)::bigint AS churned_mrr,
-         count(*) FILTER (WHERE active) AS customers,
-         sum(subscriptions)::bigint AS subscriptions
-    FROM moves CROSS JOIN scale
-   WHERE month <= date_trunc('month', now() AT TIME ZONE 'UTC')::date
-   GROUP BY month, currency`
-};
 const RECEIVABLES_VIEW = {
     name: 'stripe_receivables',
     requires: ['invoices'],
@@ -42559,7 +43064,7 @@ const RECEIVABLES_VIEW = {
     sql: (schema, tables) => `WITH open AS (
          SELECT currency, amount_remaining,
                 floor(extract(epoch FROM now() - coalesce(due_date, finalized_at, created_at)) / 86400) AS days
-           FROM ${t(schema, tables, 'invoices')}
+           FROM ${tableRef(schema, tables, 'invoices')}
           WHERE status = 'open' AND deleted_at IS NULL AND amount_remaining > 0
        )
   SELECT currency,
@@ -42576,50 +43081,72 @@ const RECEIVABLES_VIEW = {
 };
 /** The views with fixed names, in creation order (a view that reads another comes after it). */
 // The itemized view with invoices comes first: when invoices are synced it is made (or replaces the one without).
-const FIXED_VIEWS = [
-    CHARGE_FEES_VIEW,
-    PAYOUT_RECONCILIATION_VIEW,
-    payoutItemizedView(true),
-    payoutItemizedView(false),
-    JOURNAL_VIEW,
-    MRR_VIEW,
-    MRR_MONTHLY_VIEW,
-    RECEIVABLES_VIEW
-];
+function fixedViews(options) {
+    return [
+        CHARGE_FEES_VIEW,
+        PAYOUT_RECONCILIATION_VIEW,
+        payoutItemizedView(true),
+        payoutItemizedView(false),
+        JOURNAL_VIEW,
+        mrrView(options.mrrDiscounts),
+        mrrMonthlyView(options.mrrDiscounts),
+        mrrByProductView(options.mrrDiscounts),
+        RECEIVABLES_VIEW
+    ];
+}
+/** The names of the views with fixed names (whatever their settings). */
+const FIXED_VIEW_NAMES = fixedViews({ mrrDiscounts: 'forever' }).map((v) => v.name);
 /** The views for a run's tables, in creation order. */
-function viewsFor(chargesTable) {
-    return [chargeDailyView(chargesTable), ...FIXED_VIEWS];
+function viewsFor(chargesTable, options) {
+    return [chargeDailyView(chargesTable), ...fixedViews(options)];
 }
 const MARK = 'stripe-payment-monitor view v';
+/** The view's comment: its version, then its settings (`v2 mrr-discounts=forever coupons`). */
+function markOf(view, available) {
+    const variant = view.variant?.(available);
+    return `${MARK}${view.version}${variant ? ` ${variant}` : ''}`;
+}
 /**
- * Creates each view whose tables exist and that is missing or older than this version. Returns the
- * views created or replaced. Runs in the caller's transaction.
+ * Creates each view whose tables exist and that is missing, older than this version, or made with
+ * other settings. Returns the views created or replaced. Runs in the caller's transaction.
  */
 async function ensureViews(client, schema, tables, exists, views) {
     const made = [];
+    const known = new Map();
+    const has = async (name) => {
+        if (!known.has(name))
+            known.set(name, Boolean(tables[name]) && (await exists(name)));
+        return known.get(name);
+    };
     for (const view of views) {
         let ready = true;
         for (const name of view.requires)
-            if (!tables[name] || !(await exists(name)))
+            if (!(await has(name)))
                 ready = false;
         if (!ready)
             continue;
+        const available = new Set(view.requires);
+        for (const name of view.uses ?? [])
+            if (await has(name))
+                available.add(name);
         const current = await client.query(`SELECT obj_description(c.oid, 'pg_class') AS comment, c.relkind AS kind
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`, [schema, view.name]);
         const row = current.rows[0];
         if (row && row.kind !== 'v')
             continue;
-        const version = row?.comment?.startsWith(MARK) ? Number(row.comment.slice(MARK.length)) : row ? 0 : -1;
-        if (version >= view.version)
+        const mark = markOf(view, available);
+        const version = row?.comment?.startsWith(MARK) ? Number.parseInt(row.comment.slice(MARK.length), 10) : row ? 0 : -1;
+        // A newer action made it: leave it. The same version with the same settings: nothing to do.
+        if (version > view.version || row?.comment === mark)
             continue;
         const name = qualified(schema, view.name);
         // A view made before versions were marked (v0) had the same columns as v1.
         if (row && version === 0 && view.version === 1) {
-            await client.query(`COMMENT ON VIEW ${name} IS '${MARK}${view.version}'`);
+            await client.query(`COMMENT ON VIEW ${name} IS '${mark}'`);
             continue;
         }
-        await client.query(`CREATE OR REPLACE VIEW ${name} AS\n  ${view.sql(schema, tables)}`);
-        await client.query(`COMMENT ON VIEW ${name} IS '${MARK}${view.version}'`);
+        await client.query(`CREATE OR REPLACE VIEW ${name} AS\n  ${view.sql(schema, tables, available)}`);
+        await client.query(`COMMENT ON VIEW ${name} IS '${mark}'`);
         made.push(view);
     }
     return made;
@@ -42651,6 +43178,8 @@ function isoDay(seconds) {
  * Inputs → a typed, validated Config. Nothing here touches the network or a database:
  * every bad input is reported before the first Stripe request or Postgres connection.
  */
+
+
 
 
 
@@ -42699,7 +43228,8 @@ const INPUT_DEFAULTS = {
     'summary-amounts': '',
     'journal-format': 'csv',
     'journal-accounts': '',
-    'journal-tax-rate': 'Tax Exempt'
+    'journal-tax-rate': 'Tax Exempt',
+    'mrr-discounts': 'forever'
 };
 /** A bad input: names the input and says what it accepts. */
 class InputError extends Error {
@@ -42762,6 +43292,7 @@ function readConfig({ input, env = {}, mask = () => { }, now = new Date(), repos
         ...parseSummaryAmounts(get('summary-amounts'), repositoryPrivate),
         repositoryPrivate,
         ...parseJournal(get('journal-format'), get('journal-accounts'), get('journal-tax-rate')),
+        mrrDiscounts: parseMrrDiscounts(get('mrr-discounts')),
         databaseCaCert: parseCaCert(input('database-ca-cert'), dryRun && databaseUrl === '' ? undefined : databaseUrl)
     };
 }
@@ -42852,6 +43383,13 @@ function parseJournal(format, accounts, taxRate) {
     if (taxRate.length > 100 || /[\r\n]/.test(taxRate))
         throw new InputError('journal-tax-rate', 'must be one line, at most 100 characters (a Xero tax rate name).');
     return { journalFormats: formats, journalAccounts: mapped, journalTaxRate: taxRate };
+}
+function parseMrrDiscounts(value) {
+    const mode = (value || 'forever').toLowerCase();
+    if (!MRR_DISCOUNTS.includes(mode)) {
+        throw new InputError('mrr-discounts', `"${value}" is not one of forever (Stripe's default: forever coupons reduce MRR), all (every discount in force), none.`);
+    }
+    return mode;
 }
 function parseSummaryAmounts(value, repositoryPrivate) {
     if (value === '') {
@@ -43042,13 +43580,7 @@ function parseBoolean(name, value) {
 const MAX_TABLE_NAME = 63 - '_created_at_idx'.length;
 /** Names the action uses for its own tables and views in the schema. */
 function reservedNames() {
-    return [
-        STATE_TABLE,
-        REJECTS_TABLE,
-        RUNS_TABLE,
-        ...OBJECTS.filter((o) => !o.tableInput).flatMap((o) => [o.table, o.child?.table, o.child?.history?.table].filter((t) => t !== undefined)),
-        ...FIXED_VIEWS.map((v) => v.name)
-    ];
+    return [STATE_TABLE, REJECTS_TABLE, RUNS_TABLE, ...OBJECTS.filter((o) => !o.tableInput).flatMap((o) => tablesOf(o)), ...FIXED_VIEW_NAMES];
 }
 function parseIdentifier(name, value) {
     const max = name === 'table' ? MAX_TABLE_NAME : 63;
@@ -46165,7 +46697,25 @@ function journalRows(db, ids) {
 }
 /** MRR per currency, largest first. */
 function mrrRows(db) {
-    return db.query(`SELECT currency, mrr, active_subscriptions, customers FROM ${db.table(MRR_VIEW.name)} ORDER BY mrr DESC, currency`);
+    return db.query(`SELECT currency, mrr, active_subscriptions, customers, active_subscribers, trialing_subscriptions, trial_mrr
+       FROM ${db.table('stripe_mrr')} ORDER BY mrr DESC, currency`);
+}
+/** The last `months` month ends of stripe_mrr_monthly (the current month included), oldest first. */
+function mrrMonthRows(db, months) {
+    return db.query(`SELECT month::text AS month, currency, mrr, new_mrr, reactivation_mrr, expansion_mrr, contraction_mrr, churned_mrr,
+            active_subscribers, new_subscribers, churned_subscribers, subscriber_churn_rate::text AS subscriber_churn_rate
+       FROM ${db.table('stripe_mrr_monthly')}
+      WHERE month > (date_trunc('month', now() AT TIME ZONE 'UTC') - make_interval(months => $1))::date
+      ORDER BY month, currency`, [months]);
+}
+/** Each currency's products with the most MRR (summed over their prices), at most `perCurrency` each. */
+function topProductRows(db, perCurrency) {
+    return db.query(`SELECT currency, product_id, product_name, mrr FROM (
+       SELECT currency, product_id, max(product_name) AS product_name, sum(mrr)::bigint AS mrr,
+              row_number() OVER (PARTITION BY currency ORDER BY sum(mrr) DESC, product_id) AS rank
+         FROM ${db.table('stripe_mrr_by_product')}
+        GROUP BY currency, product_id HAVING sum(mrr) > 0) ranked
+      WHERE rank <= $1 ORDER BY currency, rank`, [perCurrency]);
 }
 /** Subscriptions started and canceled since a time (Unix seconds). */
 async function subscriptionChanges(db, since) {
@@ -46413,6 +46963,26 @@ function mermaidBarChart(chart, currency) {
         `    bar [${values.join(', ')}]`,
         '```'
     ].join('\n');
+}
+/** A Mermaid `xychart-beta` line chart (MRR month by month), from zero so a dip is not exaggerated. */
+function mermaidLineChart(points, currency, title) {
+    const code = currency.toUpperCase();
+    const scale = axisScale(Math.max(...points.map((p) => p.value), 0));
+    const values = points.map((p) => Math.round((p.value / scale.divisor) * 100) / 100);
+    return [
+        '```mermaid',
+        `%%{init: {"xyChart": {"width": 900, "height": 300}, "themeVariables": {"xyChart": {"plotColorPalette": "${BAR_COLOUR}"}}}}%%`,
+        'xychart-beta',
+        `    title "${title.replace(/"/g, "'")}"`,
+        `    x-axis [${points.map((p) => `"${p.label}"`).join(', ')}]`,
+        `    y-axis "${code}${scale.word ? `, ${scale.word}` : ''}" 0 --> ${niceMax(Math.max(...values, 0))}`,
+        `    line [${values.join(', ')}]`,
+        '```'
+    ].join('\n');
+}
+/** "2026-11-01" → "Nov 26" */
+function monthLabel(month) {
+    return `${MONTHS[Number(month.slice(5, 7)) - 1]} ${month.slice(2, 4)}`;
 }
 
 ;// CONCATENATED MODULE: ./src/report/links.ts
@@ -46907,7 +47477,20 @@ function renderSummary(report, ctx, describe = String, limitBytes = SUMMARY_LIMI
 
 
 
+
+/** Months of MRR history the summary charts. */
+const CHART_MONTHS = 12;
+/** Currencies charted (the largest first). */
+const CHARTED_CURRENCIES = 3;
+/** Products listed per currency. */
+const TOP_PRODUCTS = 5;
 const billing_count = (n) => n.toLocaleString('en-US');
+const DISCOUNT_WORDS = {
+    forever: 'forever coupons subtracted',
+    all: 'every discount in force subtracted',
+    none: 'at list price (no discount subtracted)'
+};
+const signed = (minor, currency, sign) => `${sign}${formatMoney(minor, currency)}`;
 /**
  * Recurring revenue, a feature: after the sync it reads MRR (`stripe_mrr`), what happened to
  * subscriptions since the last run, and receivables by days overdue (`stripe_receivables`); it sets
@@ -46923,6 +47506,10 @@ class RecurringRevenue {
     receivables = [];
     /** Subscriptions started and canceled since the last run. */
     subscriptionChanges;
+    /** The last CHART_MONTHS month ends, oldest first. */
+    months = [];
+    /** Each currency's products with the most MRR. */
+    topProducts = [];
     constructor(reads) {
         this.reads = reads;
     }
@@ -46934,7 +47521,29 @@ class RecurringRevenue {
                 currency: r.currency,
                 mrr: Number(r.mrr),
                 activeSubscriptions: Number(r.active_subscriptions),
-                customers: Number(r.customers)
+                customers: Number(r.customers),
+                activeSubscribers: Number(r.active_subscribers),
+                trialingSubscriptions: Number(r.trialing_subscriptions),
+                trialMrr: Number(r.trial_mrr)
+            }));
+            this.months = (await mrrMonthRows(db, CHART_MONTHS)).map((r) => ({
+                month: r.month,
+                currency: r.currency,
+                mrr: Number(r.mrr),
+                newMrr: Number(r.new_mrr),
+                reactivationMrr: Number(r.reactivation_mrr),
+                expansionMrr: Number(r.expansion_mrr),
+                contractionMrr: Number(r.contraction_mrr),
+                churnedMrr: Number(r.churned_mrr),
+                activeSubscribers: Number(r.active_subscribers),
+                churnedSubscribers: Number(r.churned_subscribers),
+                subscriberChurnRate: r.subscriber_churn_rate
+            }));
+            this.topProducts = (await topProductRows(db, TOP_PRODUCTS)).map((r) => ({
+                currency: r.currency,
+                productId: r.product_id,
+                name: r.product_name,
+                mrr: Number(r.mrr)
             }));
             // What happened to subscriptions since the last run (a first run: the last 30 days).
             const since = Math.floor((ctx.lastRunAt?.getTime() ?? ctx.now.getTime() - 30 * 86400_000) / 1000);
@@ -46957,16 +47566,25 @@ class RecurringRevenue {
         return {
             mrr: JSON.stringify(Object.fromEntries(this.mrr.map((m) => [
                 m.currency,
-                { mrr_minor: m.mrr, mrr: formatMinor(m.mrr, m.currency), active_subscriptions: m.activeSubscriptions, customers: m.customers }
+                {
+                    mrr_minor: m.mrr,
+                    mrr: formatMinor(m.mrr, m.currency),
+                    active_subscriptions: m.activeSubscriptions,
+                    customers: m.customers,
+                    active_subscribers: m.activeSubscribers,
+                    trialing_subscriptions: m.trialingSubscriptions,
+                    trial_mrr_minor: m.trialMrr
+                }
             ])))
         };
     }
     facts(ctx) {
         const hidden = amountsHidden(ctx);
         const facts = [];
-        if (this.mrr.length > 0) {
-            const subscriptions = this.mrr.reduce((n, m) => n + m.activeSubscriptions, 0);
-            facts.push(hidden ? ['Subscriptions', `${billing_count(subscriptions)} active`] : ['MRR', this.mrr.map((m) => formatMoney(m.mrr, m.currency)).join('; ')]);
+        const live = this.mrr.filter((m) => m.activeSubscriptions > 0);
+        if (live.length > 0) {
+            const subscribers = live.reduce((n, m) => n + m.activeSubscribers, 0);
+            facts.push(hidden ? ['Subscribers', `${billing_count(subscribers)} active`] : ['MRR', live.map((m) => formatMoney(m.mrr, m.currency)).join('; ')]);
         }
         const overdue = this.receivables.filter((r) => r.total - r.current > 0);
         if (overdue.length > 0 && !hidden)
@@ -46978,22 +47596,23 @@ class RecurringRevenue {
         const hidden = amountsHidden(ctx);
         if (this.mrr.length > 0 || this.subscriptionChanges) {
             lines.push('### Recurring revenue', '');
-            if (this.mrr.length > 0 && hidden) {
-                lines.push('| Currency | Active subscriptions | Customers |', '| --- | ---: | ---: |');
-                for (const m of this.mrr)
-                    lines.push(`| ${m.currency.toUpperCase()} | ${billing_count(m.activeSubscriptions)} | ${billing_count(m.customers)} |`);
+            if (this.mrr.length > 0) {
+                const trials = this.mrr.some((m) => m.trialingSubscriptions > 0);
+                const trialCell = (m) => hidden || m.trialingSubscriptions === 0 ? billing_count(m.trialingSubscriptions) : `${billing_count(m.trialingSubscriptions)} (+${moneyCell(m.trialMrr, m.currency)})`;
+                lines.push(`| Currency |${hidden ? '' : ' MRR |'} Active subscribers | Active subscriptions |${trials ? ` Trialing${hidden ? '' : ' (MRR when they convert)'} |` : ''}`, `| --- |${hidden ? '' : ' ---: |'} ---: | ---: |${trials ? ' ---: |' : ''}`);
+                for (const m of this.mrr) {
+                    lines.push(`| ${m.currency.toUpperCase()} |${hidden ? '' : ` ${moneyCell(m.mrr, m.currency)} |`} ${billing_count(m.activeSubscribers)} | ${billing_count(m.activeSubscriptions)} |${trials ? ` ${trialCell(m)} |` : ''}`);
+                }
                 lines.push('');
             }
-            else if (this.mrr.length > 0) {
-                lines.push('| Currency | MRR | Active subscriptions | Customers |', '| --- | ---: | ---: | ---: |');
-                for (const m of this.mrr)
-                    lines.push(`| ${m.currency.toUpperCase()} | ${moneyCell(m.mrr, m.currency)} | ${m.activeSubscriptions} | ${m.customers} |`);
-                lines.push('');
-            }
+            if (!hidden)
+                lines.push(...this.history());
             const c = this.subscriptionChanges;
             if (c)
                 lines.push(`Subscriptions since ${compactUtc(c.since)} UTC: ${c.started} started, ${c.canceled} canceled.`, '');
-            lines.push('MRR: active and past-due subscriptions at list price, a year as 12 months (view `stripe_mrr`; history in `stripe_mrr_monthly`).', '');
+            if (!hidden)
+                lines.push(...this.products());
+            lines.push(`MRR as Stripe Billing counts it: active and past-due subscriptions, a year as 12 months, ${DISCOUNT_WORDS[ctx.config.mrrDiscounts]} (views \`stripe_mrr\`, \`stripe_mrr_by_product\`; history in \`stripe_mrr_monthly\`).`, '');
         }
         if (this.receivables.length > 0 && hidden) {
             lines.push('### Open invoices', '', '| Currency | Open invoices |', '| --- | ---: |');
@@ -47012,6 +47631,49 @@ class RecurringRevenue {
         }
         return lines;
     }
+    /** MRR month by month, a line per currency (the largest first), and last month's movements in one line each. */
+    history() {
+        const lines = [];
+        const currencies = this.mrr.filter((m) => m.activeSubscriptions > 0).map((m) => m.currency);
+        for (const currency of currencies.slice(0, CHARTED_CURRENCIES)) {
+            const months = this.months.filter((m) => m.currency === currency);
+            if (months.length >= 2) {
+                const points = months.map((m) => ({ label: monthLabel(m.month), value: minorToNumber(m.mrr, currency) }));
+                lines.push(mermaidLineChart(points, currency, `MRR at each month end, ${currency.toUpperCase()} (this month: now)`), '');
+            }
+            // The last whole month: the one before the current.
+            const last = months.length >= 2 ? months[months.length - 2] : undefined;
+            if (last) {
+                const parts = [
+                    `${signed(last.newMrr, currency, '+')} new`,
+                    `${signed(last.reactivationMrr, currency, '+')} reactivation`,
+                    `${signed(last.expansionMrr, currency, '+')} expansion`,
+                    `${signed(last.contractionMrr, currency, '−')} contraction`,
+                    `${signed(last.churnedMrr, currency, '−')} churn`
+                ];
+                const rate = last.subscriberChurnRate === null ? '' : `; ${last.subscriberChurnRate} % of subscribers churned`;
+                lines.push(`**${monthName(last.month)}, ${currency.toUpperCase()}:** ${parts.join(', ')}${rate}.`, '');
+            }
+        }
+        return lines;
+    }
+    /** Each currency's products with the most MRR; their names are the account's own text, escaped. */
+    products() {
+        if (this.topProducts.length === 0)
+            return [];
+        const lines = ['| Top products by MRR | Currency | MRR |', '| --- | --- | ---: |'];
+        for (const p of this.topProducts) {
+            const name = escapeCell(p.name ?? p.productId ?? 'no product', 60);
+            lines.push(`| ${name} | ${p.currency.toUpperCase()} | ${moneyCell(p.mrr, p.currency)} |`);
+        }
+        lines.push('');
+        return lines;
+    }
+}
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+/** "2026-10-01" → "October 2026" */
+function monthName(month) {
+    return `${MONTH_NAMES[Number(month.slice(5, 7)) - 1]} ${month.slice(0, 4)}`;
 }
 
 ;// CONCATENATED MODULE: ./src/report/newest.ts
@@ -68967,25 +69629,23 @@ function historySql(schema, child, history) {
     const h = qualified(schema, history.table);
     const c = qualified(schema, child.table);
     const q = quoteIdent;
-    const [childId, parent, removed, start, item] = [
-        q(child.idColumn),
-        q(child.parentColumn),
-        q(child.removedColumn),
-        q(history.startColumn),
-        q(history.childColumn)
-    ];
+    const [childId, parent, start, item] = [q(child.idColumn), q(child.parentColumn), q(history.startColumn), q(history.childColumn)];
+    // An object's own history (no removal column): a version closes only when a tracked column changes.
+    const removed = child.removedColumn === undefined ? undefined : q(child.removedColumn);
+    const wasRemoved = removed ? `c.${removed} IS NOT NULL OR ` : '';
+    const present = removed ? ` AND c.${removed} IS NULL` : '';
     const tracked = history.tracked.map(q);
     const copied = history.copied.map(q);
     return [
         `UPDATE ${h} AS h SET valid_to = now() FROM ${c} AS c
       WHERE h.${item} = c.${childId} AND h.valid_to IS NULL AND c.${parent} = ANY($1)
-        AND (c.${removed} IS NOT NULL OR (${tracked.map((t) => `h.${t}`).join(', ')}) IS DISTINCT FROM (${tracked.map((t) => `c.${t}`).join(', ')}))`,
+        AND (${wasRemoved}(${tracked.map((t) => `h.${t}`).join(', ')}) IS DISTINCT FROM (${tracked.map((t) => `c.${t}`).join(', ')}))`,
         `INSERT INTO ${h} (id, ${item}, ${copied.join(', ')}, valid_from)
      SELECT c.${childId} || '@' || v.from_epoch::text, c.${childId}, ${copied.map((t) => `c.${t}`).join(', ')}, to_timestamp(v.from_epoch)
        FROM ${c} AS c
       CROSS JOIN LATERAL (SELECT CASE WHEN EXISTS (SELECT 1 FROM ${h} AS o WHERE o.${item} = c.${childId})
                                       THEN extract(epoch FROM now()) ELSE extract(epoch FROM coalesce(c.${start}, now())) END AS from_epoch) AS v
-      WHERE c.${parent} = ANY($1) AND c.${removed} IS NULL
+      WHERE c.${parent} = ANY($1)${present}
         AND NOT EXISTS (SELECT 1 FROM ${h} AS o WHERE o.${item} = c.${childId} AND o.valid_to IS NULL)
      ON CONFLICT (id) DO NOTHING`
     ];
@@ -69001,8 +69661,10 @@ class TableSink {
     options;
     qualifiedTable;
     sql;
-    childSql;
-    historySql;
+    /** Per child table: its upsert and its history's statements. */
+    childWrites;
+    /** The object's own history (a subscription's status). */
+    ownHistorySql;
     /** Ids of this object in quarantine, not resolved: read once, so writes touch the quarantine only when they must. */
     quarantined;
     /** The transaction before the next one: one connection runs one transaction at a time. */
@@ -69020,8 +69682,14 @@ class TableSink {
         this.options = options;
         this.qualifiedTable = qualified(options.schema, options.table);
         this.sql = upsertSql(this.qualifiedTable, spec.columns, spec.idColumn);
-        this.childSql = spec.child ? upsertSql(qualified(options.schema, spec.child.table), spec.child.columns, spec.child.idColumn) : undefined;
-        this.historySql = spec.child?.history ? historySql(options.schema, spec.child, spec.child.history) : undefined;
+        this.childWrites = (spec.children ?? []).map((child) => ({
+            child,
+            upsert: upsertSql(qualified(options.schema, child.table), child.columns, child.idColumn),
+            history: child.history ? historySql(options.schema, child, child.history) : []
+        }));
+        this.ownHistorySql = spec.history
+            ? historySql(options.schema, { table: options.table, idColumn: spec.idColumn, parentColumn: spec.idColumn }, spec.history)
+            : [];
         this.opened = Promise.all([connection, options.ready]).then(([client]) => {
             this.client = client;
         });
@@ -69113,7 +69781,8 @@ class TableSink {
         const units = [];
         for (const object of objects) {
             try {
-                units.push({ object, row: this.spec.toRow(object, this.options.context), children: this.spec.child?.rows(object, this.options.context) ?? [] });
+                const children = (this.spec.children ?? []).map((child) => child.rows(object, this.options.context));
+                units.push({ object, row: this.spec.toRow(object, this.options.context), children });
             }
             catch (error) {
                 refused.push(this.reject(object, `could not be read: ${error instanceof Error ? error.message : String(error)}`));
@@ -69196,23 +69865,26 @@ class TableSink {
     /** Objects and their children; a child its parent no longer lists is marked removed, one that is back is not. */
     async upsertUnits(units) {
         const counts = await upsertRows(this.client, this.sql, units.map((u) => u.row), this.spec.idColumn);
-        const child = this.spec.child;
-        if (child && this.childSql && units.length > 0) {
-            const children = units.flatMap((u) => u.children);
-            await upsertRows(this.client, this.childSql, children, child.idColumn);
+        if (units.length === 0)
+            return counts;
+        const parents = units.map((u) => u.object.id);
+        for (const [n, { child, upsert, history }] of this.childWrites.entries()) {
+            const children = units.flatMap((u) => u.children[n] ?? []);
+            await upsertRows(this.client, upsert, children, child.idColumn);
             const table = qualified(this.options.schema, child.table);
             const [idc, parent, removed] = [quoteIdent(child.idColumn), quoteIdent(child.parentColumn), quoteIdent(child.removedColumn)];
             const present = children.map((r) => String(r[child.idColumn]));
             await this.client.query(`UPDATE ${table} SET ${removed} = now() WHERE ${parent} = ANY($1) AND ${removed} IS NULL AND NOT (${idc} = ANY($2))`, [
-                units.map((u) => u.object.id),
+                parents,
                 present
             ]);
             if (present.length > 0)
                 await this.client.query(`UPDATE ${table} SET ${removed} = NULL WHERE ${idc} = ANY($1) AND ${removed} IS NOT NULL`, [present]);
-            if (this.historySql)
-                for (const sql of this.historySql)
-                    await this.client.query(sql, [units.map((u) => u.object.id)]);
+            for (const sql of history)
+                await this.client.query(sql, [parents]);
         }
+        for (const sql of this.ownHistorySql)
+            await this.client.query(sql, [parents]);
         return counts;
     }
     reject(object, reason) {
@@ -69345,6 +70017,20 @@ class Database {
         return new TableSink(connect(this.options.databaseUrl, this.options.caCert), spec, { ...options, schema: this.schema });
     }
     /** Records this run (its Stripe requests); returns when the account's previous run started. */
+    /**
+     * Refreshes the planner's statistics of tables a run filled: right after a backfill they have none,
+     * and the views' plans (MRR reads items, discounts and history) are then 5 to 10 times slower.
+     * A role that does not own a table gets a notice from Postgres, not an error.
+     */
+    async analyze(tables) {
+        try {
+            for (const table of tables)
+                await this.control.query(`ANALYZE ${qualified(this.schema, table)}`);
+        }
+        catch (error) {
+            throw describeDatabaseError(error, 'refresh the statistics of the tables written');
+        }
+    }
     async recordRun(run) {
         try {
             if (!(await relationExists(this.control, this.schema, RUNS_TABLE)))
@@ -69381,7 +70067,10 @@ class Database {
 
 
 
+
 /** The table of each object: its input's value when it has one (charges: `table`), else its fixed name. */
+/** New rows in one run past which an object's tables get fresh planner statistics. */
+const ANALYZE_AFTER_ROWS = 1000;
 function tableOf(config, name) {
     const spec = specOf(name);
     return spec.tableInput ? config[spec.tableInput] : spec.table;
@@ -69457,7 +70146,7 @@ class Session {
             let start;
             const go = new Promise((resolve) => (start = resolve));
             const ready = go.then(async () => {
-                const report = await db.prepare(tableDefinitions(config, names), viewsFor(config.table), Object.fromEntries(names.map((n) => [n, tableOf(config, n)])));
+                const report = await db.prepare(tableDefinitions(config, names), viewsFor(config.table, { mrrDiscounts: config.mrrDiscounts }), Object.fromEntries(names.map((n) => [n, tableOf(config, n)])));
                 describeSchema(io, config.schema, report);
                 return report;
             });
@@ -69494,36 +70183,63 @@ class Session {
     table(spec) {
         return this.db ? this.tables.get(spec.name) : undefined;
     }
+    /** The tables of objects that gained many rows (a backfill), with their children: their statistics refreshed. */
+    async analyzeFilled(config, stored) {
+        if (!this.db)
+            return;
+        const tables = new Set();
+        for (const [name, count] of stored) {
+            if (count < ANALYZE_AFTER_ROWS)
+                continue;
+            const spec = specOf(name);
+            tables.add(tableOf(config, name));
+            for (const table of tablesOf(spec).filter((t) => t !== spec.table))
+                tables.add(table);
+        }
+        if (tables.size > 0)
+            await this.db.analyze([...tables]);
+    }
     async close() {
         await Promise.all([...this.tables.values()].map((s) => s.close()));
         await this.db?.close();
     }
 }
 function tableDefinitions(config, names) {
-    const defs = [];
+    const defs = new Map();
+    // A child table two objects share (stripe_discounts: customers' and subscriptions') is defined once.
+    const add = (def) => {
+        if (!defs.has(def.table))
+            defs.set(def.table, def);
+    };
     for (const name of names) {
         const spec = specOf(name);
-        defs.push({ table: tableOf(config, name), columns: spec.columns, idColumn: spec.idColumn, indexes: spec.indexes });
-        if (spec.child)
-            defs.push({ table: spec.child.table, columns: spec.child.columns, idColumn: spec.child.idColumn, indexes: spec.child.indexes ?? [] });
-        const history = spec.child?.history;
-        if (spec.child && history) {
-            const byName = new Map(spec.child.columns.map((c) => [c.name, c]));
-            defs.push({
-                table: history.table,
-                idColumn: 'id',
-                indexes: [history.childColumn, ...history.copied.filter((c) => c === spec.child.parentColumn), 'valid_from'],
-                columns: [
-                    { name: 'id', type: 'text', notNull: true, fromRow: false },
-                    { name: history.childColumn, type: 'text', notNull: true, fromRow: false },
-                    ...history.copied.map((name) => ({ name, type: byName.get(name).type, fromRow: false })),
-                    { name: 'valid_from', type: 'timestamptz', notNull: true, fromRow: false },
-                    { name: 'valid_to', type: 'timestamptz', fromRow: false }
-                ]
-            });
+        const table = tableOf(config, name);
+        add({ table, columns: spec.columns, idColumn: spec.idColumn, indexes: spec.indexes });
+        if (spec.history)
+            add(historyDefinition(spec.history, spec.columns, spec.idColumn));
+        for (const child of spec.children ?? []) {
+            add({ table: child.table, columns: child.columns, idColumn: child.idColumn, indexes: child.indexes ?? [] });
+            if (child.history)
+                add(historyDefinition(child.history, child.columns, child.parentColumn));
         }
     }
-    return defs;
+    return [...defs.values()];
+}
+/** The table of versions: one row per version of a child (or object), valid over [valid_from, valid_to). */
+function historyDefinition(history, columns, parentColumn) {
+    const byName = new Map(columns.map((c) => [c.name, c]));
+    return {
+        table: history.table,
+        idColumn: 'id',
+        indexes: [history.childColumn, ...history.copied.filter((c) => c === parentColumn), 'valid_from'],
+        columns: [
+            { name: 'id', type: 'text', notNull: true, fromRow: false },
+            { name: history.childColumn, type: 'text', notNull: true, fromRow: false },
+            ...history.copied.map((name) => ({ name, type: byName.get(name).type, fromRow: false })),
+            { name: 'valid_from', type: 'timestamptz', notNull: true, fromRow: false },
+            { name: 'valid_to', type: 'timestamptz', fromRow: false }
+        ]
+    };
 }
 function describeSchema(io, schema, r) {
     if (r.createdSchema)
@@ -69928,8 +70644,10 @@ const MAX_REASON_CHARS = 160;
  */
 async function screen(run, objects) {
     const { valid, rejects } = check(run.spec, objects);
-    const complete = run.spec.child?.complete;
-    if (complete) {
+    for (const child of run.spec.children ?? []) {
+        const complete = child.complete;
+        if (!complete)
+            continue;
         for (let i = 0; i < valid.length; i++) {
             const object = valid[i];
             try {
@@ -71123,6 +71841,11 @@ async function runAction(rawIo, options = {}) {
                     return undefined;
                 });
                 report.runIntervalSeconds = previousRun ? (now.getTime() - previousRun.getTime()) / 1000 : undefined;
+                const stored = new Map([...report.progress].map(([name, p]) => [name, p.stored]));
+                await session.analyzeFilled(cfg, stored).catch((error) => {
+                    if (report.failures.size === 0)
+                        io.warning(`${describeFailure(error, cfg)} The reporting views may be slow until Postgres analyzes the tables.`);
+                });
             }
             // What the summary adds from the database; after a failure, a broken connection must not hide the real error.
             const lastRunAt = [...session.states.values()].map((s) => s?.lastRunFinishedAt ?? undefined).find((d) => d !== undefined);

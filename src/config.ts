@@ -6,11 +6,13 @@
 import { currencyExponent, isStripeCurrency } from './currency.js'
 import { CHARGE_STATUSES, type ChargeStatus } from './objects/charges.js'
 import { OBJECTS } from './objects/registry.js'
+import { tablesOf } from './objects/spec.js'
 import type { ObjectName } from './objects/registry.js'
 import { REJECTS_TABLE } from './store/rejects.js'
 import { RUNS_TABLE } from './store/runs.js'
 import { STATE_TABLE } from './store/state.js'
-import { FIXED_VIEWS, JOURNAL_ACCOUNTS } from './store/views.js'
+import { MRR_DISCOUNTS, type MrrDiscounts } from './store/mrr-views.js'
+import { FIXED_VIEW_NAMES, JOURNAL_ACCOUNTS } from './store/views.js'
 import { isoSeconds } from './time.js'
 
 export { CHARGE_STATUSES, type ChargeStatus }
@@ -69,7 +71,8 @@ export const INPUT_DEFAULTS = {
   'summary-amounts': '',
   'journal-format': 'csv',
   'journal-accounts': '',
-  'journal-tax-rate': 'Tax Exempt'
+  'journal-tax-rate': 'Tax Exempt',
+  'mrr-discounts': 'forever'
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -115,6 +118,8 @@ export interface Config {
   amountsHiddenBecause: AmountsHiddenBecause | undefined
   /** Whether the repository is private, from the event payload; undefined when unknown. */
   repositoryPrivate: boolean | undefined
+  /** Which discounts MRR subtracts: forever coupons (Stripe's default), all, or none. */
+  mrrDiscounts: MrrDiscounts
   /** The journal files written for the payouts reconciled in a run. */
   journalFormats: ReadonlySet<JournalFormat>
   /** Our journal account names → the user's codes (Xero) or names (QuickBooks). */
@@ -206,6 +211,7 @@ export function readConfig({ input, env = {}, mask = () => {}, now = new Date(),
     ...parseSummaryAmounts(get('summary-amounts'), repositoryPrivate),
     repositoryPrivate,
     ...parseJournal(get('journal-format'), get('journal-accounts'), get('journal-tax-rate')),
+    mrrDiscounts: parseMrrDiscounts(get('mrr-discounts')),
     databaseCaCert: parseCaCert(input('database-ca-cert'), dryRun && databaseUrl === '' ? undefined : databaseUrl)
   }
 }
@@ -307,6 +313,17 @@ export function parseJournal(format: string, accounts: string, taxRate: string):
   if (taxRate.length > 100 || /[\r\n]/.test(taxRate))
     throw new InputError('journal-tax-rate', 'must be one line, at most 100 characters (a Xero tax rate name).')
   return { journalFormats: formats, journalAccounts: mapped, journalTaxRate: taxRate }
+}
+
+export function parseMrrDiscounts(value: string): MrrDiscounts {
+  const mode = (value || 'forever').toLowerCase()
+  if (!(MRR_DISCOUNTS as readonly string[]).includes(mode)) {
+    throw new InputError(
+      'mrr-discounts',
+      `"${value}" is not one of forever (Stripe's default: forever coupons reduce MRR), all (every discount in force), none.`
+    )
+  }
+  return mode as MrrDiscounts
 }
 
 export function parseSummaryAmounts(value: string, repositoryPrivate: boolean | undefined): Pick<Config, 'summaryAmounts' | 'amountsHiddenBecause'> {
@@ -529,13 +546,7 @@ export const MAX_TABLE_NAME = 63 - '_created_at_idx'.length
 
 /** Names the action uses for its own tables and views in the schema. */
 export function reservedNames(): string[] {
-  return [
-    STATE_TABLE,
-    REJECTS_TABLE,
-    RUNS_TABLE,
-    ...OBJECTS.filter((o) => !o.tableInput).flatMap((o) => [o.table, o.child?.table, o.child?.history?.table].filter((t): t is string => t !== undefined)),
-    ...FIXED_VIEWS.map((v) => v.name)
-  ]
+  return [STATE_TABLE, REJECTS_TABLE, RUNS_TABLE, ...OBJECTS.filter((o) => !o.tableInput).flatMap((o) => tablesOf(o)), ...FIXED_VIEW_NAMES]
 }
 
 export function parseIdentifier(name: 'table' | 'schema', value: string): string {

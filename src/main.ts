@@ -123,6 +123,10 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
             return undefined
           })
         report.runIntervalSeconds = previousRun ? (now.getTime() - previousRun.getTime()) / 1000 : undefined
+        const stored = new Map([...report.progress].map(([name, p]) => [name, p.stored]))
+        await session.analyzeFilled(cfg, stored).catch((error: unknown) => {
+          if (report!.failures.size === 0) io.warning(`${describeFailure(error, cfg)} The reporting views may be slow until Postgres analyzes the tables.`)
+        })
       }
       // What the summary adds from the database; after a failure, a broken connection must not hide the real error.
       const lastRunAt = [...session.states.values()].map((s) => s?.lastRunFinishedAt ?? undefined).find((d) => d !== undefined)

@@ -1,7 +1,7 @@
 import type { Config } from './config.js'
 import type { ActionIO } from './io.js'
 import { isObjectName, specOf } from './objects/registry.js'
-import type { ObjectSpec, StripeObject } from './objects/spec.js'
+import { tablesOf, type ChildHistory, type Column, type ObjectSpec, type StripeObject } from './objects/spec.js'
 import type { ObjectName } from './objects/registry.js'
 import { STRIPE_API_VERSION } from './stripe/client.js'
 import { Database, type SchemaReport } from './store/database.js'
@@ -13,6 +13,9 @@ import { STATE_TABLE, type StateKey, type SyncState } from './store/state.js'
 import { viewsFor } from './store/views.js'
 
 /** The table of each object: its input's value when it has one (charges: `table`), else its fixed name. */
+/** New rows in one run past which an object's tables get fresh planner statistics. */
+export const ANALYZE_AFTER_ROWS = 1000
+
 export function tableOf(config: Pick<Config, 'table'>, name: ObjectName): string {
   const spec: ObjectSpec<StripeObject, ObjectName> = specOf(name)
   return spec.tableInput ? config[spec.tableInput] : spec.table
@@ -81,7 +84,11 @@ export class Session {
       let start!: () => void
       const go = new Promise<void>((resolve) => (start = resolve))
       const ready = go.then(async () => {
-        const report = await db.prepare(tableDefinitions(config, names), viewsFor(config.table), Object.fromEntries(names.map((n) => [n, tableOf(config, n)])))
+        const report = await db.prepare(
+          tableDefinitions(config, names),
+          viewsFor(config.table, { mrrDiscounts: config.mrrDiscounts }),
+          Object.fromEntries(names.map((n) => [n, tableOf(config, n)]))
+        )
         describeSchema(io, config.schema, report)
         return report
       })
@@ -121,6 +128,19 @@ export class Session {
     return this.db ? this.tables.get(spec.name) : undefined
   }
 
+  /** The tables of objects that gained many rows (a backfill), with their children: their statistics refreshed. */
+  async analyzeFilled(config: Config, stored: ReadonlyMap<ObjectName, number>): Promise<void> {
+    if (!this.db) return
+    const tables = new Set<string>()
+    for (const [name, count] of stored) {
+      if (count < ANALYZE_AFTER_ROWS) continue
+      const spec = specOf(name)
+      tables.add(tableOf(config, name))
+      for (const table of tablesOf(spec).filter((t) => t !== spec.table)) tables.add(table)
+    }
+    if (tables.size > 0) await this.db.analyze([...tables])
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.tables.values()].map((s) => s.close()))
     await this.db?.close()
@@ -128,29 +148,39 @@ export class Session {
 }
 
 function tableDefinitions(config: Config, names: readonly ObjectName[]): TableDefinition[] {
-  const defs: TableDefinition[] = []
+  const defs = new Map<string, TableDefinition>()
+  // A child table two objects share (stripe_discounts: customers' and subscriptions') is defined once.
+  const add = (def: TableDefinition) => {
+    if (!defs.has(def.table)) defs.set(def.table, def)
+  }
   for (const name of names) {
     const spec = specOf(name)
-    defs.push({ table: tableOf(config, name), columns: spec.columns, idColumn: spec.idColumn, indexes: spec.indexes })
-    if (spec.child) defs.push({ table: spec.child.table, columns: spec.child.columns, idColumn: spec.child.idColumn, indexes: spec.child.indexes ?? [] })
-    const history = spec.child?.history
-    if (spec.child && history) {
-      const byName = new Map(spec.child.columns.map((c) => [c.name, c]))
-      defs.push({
-        table: history.table,
-        idColumn: 'id',
-        indexes: [history.childColumn, ...history.copied.filter((c) => c === spec.child!.parentColumn), 'valid_from'],
-        columns: [
-          { name: 'id', type: 'text', notNull: true, fromRow: false },
-          { name: history.childColumn, type: 'text', notNull: true, fromRow: false },
-          ...history.copied.map((name) => ({ name, type: byName.get(name)!.type, fromRow: false })),
-          { name: 'valid_from', type: 'timestamptz', notNull: true, fromRow: false },
-          { name: 'valid_to', type: 'timestamptz', fromRow: false }
-        ]
-      })
+    const table = tableOf(config, name)
+    add({ table, columns: spec.columns, idColumn: spec.idColumn, indexes: spec.indexes })
+    if (spec.history) add(historyDefinition(spec.history, spec.columns, spec.idColumn))
+    for (const child of spec.children ?? []) {
+      add({ table: child.table, columns: child.columns, idColumn: child.idColumn, indexes: child.indexes ?? [] })
+      if (child.history) add(historyDefinition(child.history, child.columns, child.parentColumn))
     }
   }
-  return defs
+  return [...defs.values()]
+}
+
+/** The table of versions: one row per version of a child (or object), valid over [valid_from, valid_to). */
+function historyDefinition(history: ChildHistory, columns: readonly Column[], parentColumn: string): TableDefinition {
+  const byName = new Map(columns.map((c) => [c.name, c]))
+  return {
+    table: history.table,
+    idColumn: 'id',
+    indexes: [history.childColumn, ...history.copied.filter((c) => c === parentColumn), 'valid_from'],
+    columns: [
+      { name: 'id', type: 'text', notNull: true, fromRow: false },
+      { name: history.childColumn, type: 'text', notNull: true, fromRow: false },
+      ...history.copied.map((name) => ({ name, type: byName.get(name)!.type, fromRow: false })),
+      { name: 'valid_from', type: 'timestamptz', notNull: true, fromRow: false },
+      { name: 'valid_to', type: 'timestamptz', fromRow: false }
+    ]
+  }
 }
 
 function describeSchema(io: ActionIO, schema: string, r: SchemaReport): void {

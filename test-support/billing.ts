@@ -10,7 +10,11 @@ import { makeCharge, randomId, seededRandom } from './fixtures.js'
  * one; and deleted drafts, which exist only as events.
  */
 export interface Billing {
+  products: Stripe.Product[]
   prices: Stripe.Price[]
+  coupons: Stripe.Coupon[]
+  /** Coupons deleted (their discounts go on): not listed; their deletion is an event. */
+  deletedCoupons: Array<{ coupon: Stripe.Coupon; at: number }>
   customers: Stripe.Customer[]
   /** Deleted customers, and when: they are not listed; their deletion is an event. */
   deletedCustomers: Array<{ customer: Stripe.Customer; at: number }>
@@ -26,6 +30,7 @@ const DAY = 86400
 
 interface PriceSpec {
   id: string
+  product: string
   currency: string
   unit: number | null
   decimal?: string
@@ -36,18 +41,127 @@ interface PriceSpec {
 }
 
 export const PRICE_SPECS: readonly PriceSpec[] = [
-  { id: 'price_basic_monthly', currency: 'usd', unit: 2900, interval: 'month', count: 1 },
-  { id: 'price_pro_monthly', currency: 'usd', unit: 9900, interval: 'month', count: 1 },
-  { id: 'price_pro_yearly', currency: 'usd', unit: 99006, interval: 'year', count: 1 },
-  { id: 'price_seat_weekly', currency: 'usd', unit: 2900, interval: 'week', count: 1 },
-  { id: 'price_api_metered', currency: 'usd', unit: 5, interval: 'month', count: 1, usage: 'metered' },
-  { id: 'price_storage_decimal', currency: 'usd', unit: null, decimal: '1.5', interval: 'month', count: 1 },
-  { id: 'price_volume_tiered', currency: 'usd', unit: null, interval: 'month', count: 1, tiered: true },
-  { id: 'price_team_quarterly', currency: 'gbp', unit: 15000, interval: 'month', count: 3 },
-  { id: 'price_team_biweekly', currency: 'gbp', unit: 1250, interval: 'week', count: 2 },
-  { id: 'price_daily_jpy', currency: 'jpy', unit: 500, interval: 'day', count: 1 },
-  { id: 'price_studio_yearly_jpy', currency: 'jpy', unit: 120000, interval: 'year', count: 1 }
+  { id: 'price_basic_monthly', product: 'prod_basic', currency: 'usd', unit: 2900, interval: 'month', count: 1 },
+  { id: 'price_pro_monthly', product: 'prod_pro', currency: 'usd', unit: 9900, interval: 'month', count: 1 },
+  { id: 'price_pro_yearly', product: 'prod_pro', currency: 'usd', unit: 99006, interval: 'year', count: 1 },
+  { id: 'price_seat_weekly', product: 'prod_seats', currency: 'usd', unit: 2900, interval: 'week', count: 1 },
+  { id: 'price_api_metered', product: 'prod_api', currency: 'usd', unit: 5, interval: 'month', count: 1, usage: 'metered' },
+  { id: 'price_storage_decimal', product: 'prod_storage', currency: 'usd', unit: null, decimal: '1.5', interval: 'month', count: 1 },
+  { id: 'price_volume_tiered', product: 'prod_volume', currency: 'usd', unit: null, interval: 'month', count: 1, tiered: true },
+  { id: 'price_free_monthly', product: 'prod_free', currency: 'usd', unit: 0, interval: 'month', count: 1 },
+  { id: 'price_team_quarterly', product: 'prod_team', currency: 'gbp', unit: 15000, interval: 'month', count: 3 },
+  { id: 'price_team_biweekly', product: 'prod_team', currency: 'gbp', unit: 1250, interval: 'week', count: 2 },
+  { id: 'price_daily_jpy', product: 'prod_daily', currency: 'jpy', unit: 500, interval: 'day', count: 1 },
+  { id: 'price_studio_yearly_jpy', product: 'prod_studio', currency: 'jpy', unit: 120000, interval: 'year', count: 1 }
 ]
+
+/** Product names are the account's own text: one has Markdown and HTML in it. */
+export const PRODUCT_NAMES: Readonly<Record<string, string>> = {
+  prod_basic: 'Basic',
+  prod_pro: 'Pro | *Plus*',
+  prod_seats: 'Seats',
+  prod_api: 'API calls',
+  prod_storage: 'Storage',
+  prod_volume: 'Volume',
+  prod_free: 'Free',
+  prod_team: 'Team <b>UK</b>',
+  prod_daily: 'Daily pass',
+  prod_studio: 'Studio'
+}
+
+export function makeProduct(id: string, created: number): Stripe.Product {
+  return {
+    id,
+    object: 'product',
+    active: true,
+    created,
+    default_price: null,
+    description: null,
+    images: [],
+    livemode: false,
+    marketing_features: [],
+    metadata: {},
+    name: PRODUCT_NAMES[id] ?? id,
+    package_dimensions: null,
+    shippable: null,
+    tax_details: null,
+    type: 'service',
+    updated: created,
+    url: null
+  } as Stripe.Product
+}
+
+interface CouponSpec {
+  id: string
+  percent?: number
+  amount?: number
+  currency?: string
+  options?: Record<string, number>
+  duration: Stripe.Coupon.Duration
+  months?: number
+}
+
+/** Percent and amount coupons of each duration; two are extreme (100 % off, more off than a plan costs). */
+export const COUPON_SPECS: readonly CouponSpec[] = [
+  { id: 'HALF_FOREVER', percent: 50, duration: 'forever' },
+  { id: 'TWENTY_FOREVER', percent: 20, duration: 'forever' },
+  { id: 'EIGHTH_FOREVER', percent: 12.5, duration: 'forever' },
+  { id: 'TEN_OFF_FOREVER', amount: 1000, currency: 'usd', options: { gbp: 800 }, duration: 'forever' },
+  { id: 'FREE_FOREVER', percent: 100, duration: 'forever' },
+  { id: 'HUGE_OFF_FOREVER', amount: 1_000_000, currency: 'usd', duration: 'forever' },
+  { id: 'YEN_OFF_FOREVER', amount: 3000, currency: 'jpy', duration: 'forever' },
+  { id: 'QUARTER_ONCE', percent: 25, duration: 'once' },
+  { id: 'THIRTY_3_MONTHS', percent: 30, duration: 'repeating', months: 3 },
+  { id: 'FIVE_OFF_6_MONTHS', amount: 500, currency: 'usd', options: { gbp: 400 }, duration: 'repeating', months: 6 },
+  { id: 'RETIRED_FOREVER', percent: 15, duration: 'forever' }
+]
+
+export function makeCoupon(spec: CouponSpec, created: number): Stripe.Coupon {
+  return {
+    id: spec.id,
+    object: 'coupon',
+    amount_off: spec.amount ?? null,
+    created,
+    currency: spec.currency ?? null,
+    ...(spec.options ? { currency_options: Object.fromEntries(Object.entries(spec.options).map(([c, a]) => [c, { amount_off: a }])) } : {}),
+    duration: spec.duration,
+    duration_in_months: spec.months ?? null,
+    livemode: false,
+    max_redemptions: null,
+    metadata: {},
+    name: spec.id.toLowerCase().replace(/_/g, ' '),
+    percent_off: spec.percent ?? null,
+    redeem_by: null,
+    times_redeemed: 0,
+    valid: true
+  } satisfies Stripe.Coupon
+}
+
+export function makeDiscount(fields: {
+  id: string
+  coupon: Stripe.Coupon
+  customer: string
+  subscription: string | null
+  item: string | null
+  start: number
+}): Stripe.Discount {
+  const months = fields.coupon.duration === 'repeating' ? (fields.coupon.duration_in_months ?? 1) : 0
+  return {
+    id: fields.id,
+    object: 'discount',
+    checkout_session: null,
+    customer: fields.customer,
+    customer_account: null,
+    end: months > 0 ? fields.start + months * 30 * DAY : null,
+    invoice: null,
+    invoice_item: null,
+    promotion_code: null,
+    source: { coupon: fields.coupon.id, type: 'coupon' },
+    start: fields.start,
+    subscription: fields.subscription,
+    subscription_item: fields.item
+  } satisfies Stripe.Discount
+}
 
 export function makePrice(spec: PriceSpec, created: number): Stripe.Price {
   return {
@@ -62,7 +176,7 @@ export function makePrice(spec: PriceSpec, created: number): Stripe.Price {
     lookup_key: null,
     metadata: {},
     nickname: spec.id.replace(/^price_/, '').replace(/_/g, ' '),
-    product: `prod_${spec.id.slice(6, 20)}`,
+    product: spec.product,
     recurring: { interval: spec.interval, interval_count: spec.count, meter: null, trial_period_days: null, usage_type: spec.usage ?? 'licensed' },
     tax_behavior: 'unspecified',
     tiers_mode: spec.tiered ? 'volume' : null,
@@ -344,9 +458,21 @@ export function generateBilling(options: BillingOptions): Billing {
   const { from, now } = options
   const span = now - from
   const prices = PRICE_SPECS.map((p) => makePrice(p, from - 30 * DAY))
+  const products = [...new Set(PRICE_SPECS.map((p) => p.product))].map((id, n) => makeProduct(id, from - 40 * DAY + n))
   const byCurrency = new Map<string, Stripe.Price[]>()
   for (const p of prices) byCurrency.set(p.currency, [...(byCurrency.get(p.currency) ?? []), p])
-  const billing: Billing = { prices, customers: [], deletedCustomers: [], subscriptions: [], invoices: [], deletedInvoices: [], charges: [] }
+  const billing: Billing = {
+    products,
+    prices,
+    coupons: [],
+    deletedCoupons: [],
+    customers: [],
+    deletedCustomers: [],
+    subscriptions: [],
+    invoices: [],
+    deletedInvoices: [],
+    charges: []
+  }
   let invoiceNumber = 1
 
   for (let c = 0; c < options.customers; c++) {
@@ -466,5 +592,49 @@ export function generateBilling(options: BillingOptions): Billing {
       subscription.latest_invoice = latest
     }
   }
+  addDiscounts(billing, seededRandom((options.seed ?? 11) + 1000), from, now)
   return billing
+}
+
+/**
+ * What real accounts have besides list prices, drawn from a second stream (the account above is
+ * the same with or without it): coupons; discounts on customers, subscriptions and single items,
+ * some stacked; a coupon deleted while its discounts go on; and a few subscriptions incomplete or
+ * paused.
+ */
+function addDiscounts(billing: Billing, random: () => number, from: number, now: number): void {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
+  const coupons = COUPON_SPECS.map((c, n) => makeCoupon(c, from - 20 * DAY + n))
+  const retired = coupons.find((c) => c.id === 'RETIRED_FOREVER')!
+  billing.coupons = coupons.filter((c) => c !== retired)
+  billing.deletedCoupons = [{ coupon: retired, at: now - 5 * DAY }]
+  let n = 0
+  const discount = (coupon: Stripe.Coupon, customer: string, subscription: string | null, item: string | null, start: number) =>
+    makeDiscount({ id: `di_${String(++n).padStart(6, '0')}${randomId('', random, 12)}`, coupon, customer, subscription, item, start })
+  // A repeating coupon's discount still in force started less than its months ago.
+  const startFor = (coupon: Stripe.Coupon, created: number) =>
+    coupon.duration === 'repeating' ? Math.max(created, now - Math.floor(random() * (coupon.duration_in_months ?? 1) * 25 * DAY) - DAY) : created
+  const active = new Set(billing.customers.map((c) => c.id))
+  for (const customer of billing.customers) {
+    if (random() >= 0.12) continue
+    const coupon = pick(coupons)
+    customer.discount = discount(coupon, customer.id, null, null, startFor(coupon, customer.created))
+  }
+  for (const s of billing.subscriptions) {
+    if (!active.has(s.customer as string)) continue
+    const roll = random()
+    if (roll < 0.15) {
+      const stacked = random() < 0.25 ? 2 : 1
+      const chosen = [...coupons].sort(() => random() - 0.5).slice(0, stacked)
+      s.discounts = chosen.map((coupon) => discount(coupon, s.customer as string, s.id, null, startFor(coupon, s.created)))
+    }
+    for (const item of s.items.data) {
+      if (random() >= 0.06) continue
+      const coupon = pick(coupons)
+      item.discounts = [discount(coupon, s.customer as string, s.id, item.id, startFor(coupon, item.created))]
+    }
+    // A few just-made subscriptions are incomplete (first payment pending); a few are paused.
+    if (s.status === 'active' && roll > 0.97) s.status = 'paused'
+    else if (s.status === 'active' && roll > 0.955 && s.created > now - 2 * DAY) s.status = 'incomplete'
+  }
 }

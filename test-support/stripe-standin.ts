@@ -43,6 +43,9 @@ export type Area =
   | 'subscription_items'
   | 'invoices'
   | 'invoice_payments'
+  | 'products'
+  | 'prices'
+  | 'coupons'
 
 export interface StandInOptions {
   /** Delay before each response, ms. */
@@ -216,6 +219,20 @@ class Collection<T extends Dated> {
   }
 }
 
+/** The `expand[]` values of a query. */
+function expansions(query: Record<string, string>): Set<string> {
+  return new Set(
+    Object.entries(query)
+      .filter(([k]) => /^expand\[\d*\]$/.test(k))
+      .map(([, v]) => v)
+  )
+}
+
+/** Expandable references as Stripe sends them unexpanded: their ids. */
+function idsOnly(values: ReadonlyArray<string | { id: string }> | null | undefined): string[] {
+  return (values ?? []).map((v) => (typeof v === 'string' ? v : v.id))
+}
+
 /** First index whose `created` satisfies pred (pred must be monotone over the newest-first list). */
 function firstIndex<T extends Dated>(items: ReadonlyArray<Stored<T>>, pred: (created: number) => boolean): number {
   let lo = 0
@@ -246,26 +263,41 @@ export class StripeStandIn {
     status: t.available_on <= this.now() ? 'available' : 'pending'
   }))
   readonly customers = new Collection<Stripe.Customer>('customer')
-  /** Subscriptions embed their first 10 items, as Stripe does; the rest are at /v1/subscription_items. */
+  /**
+   * Subscriptions embed their first 10 items, as Stripe does; the rest are at /v1/subscription_items.
+   * Their discounts (and their items') are ids unless expanded.
+   */
   readonly subscriptions = new Collection<Stripe.Subscription>(
     'subscription',
     (s) => s,
-    (s) => (s.items.data.length <= EMBEDDED_ITEMS ? s : { ...s, items: { ...s.items, data: s.items.data.slice(0, EMBEDDED_ITEMS), has_more: true } })
+    (s, query) => {
+      const expand = expansions(query)
+      const own = expand.has('data.discounts') || expand.has('discounts')
+      const items = expand.has('data.items.data.discounts') || expand.has('items.data.discounts')
+      const data = s.items.data.slice(0, EMBEDDED_ITEMS).map((i) => (items ? i : { ...i, discounts: idsOnly(i.discounts) }))
+      return {
+        ...s,
+        discounts: own ? s.discounts : idsOnly(s.discounts),
+        items: { ...s.items, data, has_more: s.items.data.length > EMBEDDED_ITEMS }
+      }
+    }
   )
   /** Invoices carry their payments only when asked to (`expand[]=data.payments`, or `payments` on a retrieve). */
   readonly invoices = new Collection<Stripe.Invoice>(
     'invoice',
     (i) => i,
     (i, query) => {
-      const expand = Object.entries(query)
-        .filter(([k]) => /^expand\[\d*\]$/.test(k))
-        .map(([, v]) => v)
-      if (expand.includes('data.payments') || expand.includes('payments')) return i
+      const expand = expansions(query)
+      if (expand.has('data.payments') || expand.has('payments')) return i
       const served = { ...i }
       delete served.payments
       return served
     }
   )
+  readonly products = new Collection<Stripe.Product>('product')
+  readonly prices = new Collection<Stripe.Price>('price')
+  readonly coupons = new Collection<Stripe.Coupon>('coupon')
+  private readonly deletedCoupons = new Set<string>()
   private readonly deletedCustomers = new Set<string>()
   private readonly deletedInvoices = new Set<string>()
   readonly refunds = new Collection<Stripe.Refund>('refund')
@@ -327,6 +359,15 @@ export class StripeStandIn {
     this.invoices.add(billing.invoices)
     this.invoices.addUnlisted(billing.deletedInvoices.map((d) => d.invoice))
     this.charges.add(billing.charges)
+    this.products.add(billing.products)
+    this.prices.add(billing.prices)
+    this.coupons.add(billing.coupons)
+    this.coupons.addUnlisted(billing.deletedCoupons.map((d) => d.coupon))
+    for (const { coupon, at } of billing.deletedCoupons) {
+      this.deletedCoupons.add(coupon.id)
+      this.emit('coupon.created', coupon, coupon.created)
+      this.emit('coupon.deleted', { ...coupon, deleted: true }, at)
+    }
     for (const { customer, at } of billing.deletedCustomers) {
       this.deletedCustomers.add(customer.id)
       this.emit('customer.deleted', customer, at)
@@ -359,6 +400,28 @@ export class StripeStandIn {
     const items = s.items.data.map((i) => (i.id === itemId ? { ...i, quantity } : i))
     const updated = this.subscriptions.update(subscriptionId, { items: { ...s.items, data: items } })
     this.emit('customer.subscription.updated', updated)
+    return updated
+  }
+
+  /** A subscription's status changes (past_due → unpaid → active): customer.subscription.updated. */
+  setSubscriptionStatus(id: string, status: Stripe.Subscription.Status): Stripe.Subscription {
+    const updated = this.subscriptions.update(id, { status })
+    this.emit('customer.subscription.updated', updated)
+    return updated
+  }
+
+  /** A customer gets a discount (customer.discount.created, with the discount as the event's object). */
+  discountCustomer(id: string, discount: Stripe.Discount): Stripe.Customer {
+    const updated = this.customers.update(id, { discount })
+    this.emit('customer.discount.created', discount)
+    return updated
+  }
+
+  /** A subscription's own discounts are removed (customer.discount.deleted, one per discount). */
+  removeSubscriptionDiscounts(id: string): Stripe.Subscription {
+    const s = this.subscriptions.byId.get(id)!.object
+    const updated = this.subscriptions.update(id, { discounts: [] })
+    for (const d of s.discounts) if (typeof d !== 'string') this.emit('customer.discount.deleted', d)
     return updated
   }
 
@@ -420,7 +483,10 @@ export class StripeStandIn {
       [this.invoices as never, () => 'invoice.created'],
       [this.refunds as never, () => 'refund.created'],
       [this.disputes as never, () => 'charge.dispute.created'],
-      [this.payouts as never, () => 'payout.created']
+      [this.payouts as never, () => 'payout.created'],
+      [this.products as never, () => 'product.created'],
+      [this.prices as never, () => 'price.created'],
+      [this.coupons as never, () => 'coupon.created']
     ]
     const events: Stripe.Event[] = []
     for (const [collection, typeOf] of sources) {
@@ -744,6 +810,7 @@ export class StripeStandIn {
     if (denied) return denied
     if (id !== undefined) {
       if (area === 'customers' && this.deletedCustomers.has(id)) return { status: 200, body: { id, object: 'customer', deleted: true } }
+      if (area === 'coupons' && this.deletedCoupons.has(id)) return missing('coupon', id, 'id')
       const object = collection.get(id, query)
       return object && !(area === 'invoices' && this.deletedInvoices.has(id)) ? { status: 200, body: object } : missing(collection.kind, id, 'id')
     }
@@ -769,7 +836,10 @@ export class StripeStandIn {
     if (!parent) return invalid(area === 'subscription_items' ? 'subscription' : 'invoice', 'No such parent')
     const limit = Math.min(100, Number(query.limit ?? 10))
     const start = query.starting_after ? parent.findIndex((c) => c.id === query.starting_after) + 1 : 0
-    const data = parent.slice(start, start + limit)
+    const expanded = expansions(query).has('data.discounts')
+    const data = parent
+      .slice(start, start + limit)
+      .map((c) => (area === 'subscription_items' && !expanded ? { ...c, discounts: idsOnly((c as Stripe.SubscriptionItem).discounts) } : c))
     return { status: 200, body: { object: 'list', data, has_more: start + limit < parent.length, url: `/v1/${area}` } }
   }
 
@@ -782,7 +852,10 @@ export class StripeStandIn {
       payouts: this.payouts as unknown as Collection<Dated>,
       customers: this.customers as unknown as Collection<Dated>,
       subscriptions: this.subscriptions as unknown as Collection<Dated>,
-      invoices: this.invoices as unknown as Collection<Dated>
+      invoices: this.invoices as unknown as Collection<Dated>,
+      products: this.products as unknown as Collection<Dated>,
+      prices: this.prices as unknown as Collection<Dated>,
+      coupons: this.coupons as unknown as Collection<Dated>
     }
     return all[area]
   }

@@ -54,7 +54,8 @@ const config: SummaryContext['config'] = {
   keyMode: 'test',
   customerDetails: 'show',
   summaryAmounts: 'show',
-  amountsHiddenBecause: undefined
+  amountsHiddenBecause: undefined,
+  mrrDiscounts: 'forever'
 }
 const ctx: SummaryContext = { config, privacy: privacy('show'), now: new Date((T + 2 * DAY) * 1000) }
 const show = privacy('show')
@@ -554,7 +555,27 @@ describe('summary-amounts: hide', () => {
     ]
     report.reconciled({ reconciled: ['po_1', 'po_2'], transactions: 123, balanced: 1, failed: 0 })
     const billing = new RecurringRevenue({ subscriptions: true, invoices: true })
-    billing.mrr = [{ currency: 'usd', mrr: 12_345_00, activeSubscriptions: 40, customers: 38 }]
+    billing.mrr = [
+      { currency: 'usd', mrr: 12_345_00, activeSubscriptions: 40, customers: 38, activeSubscribers: 36, trialingSubscriptions: 3, trialMrr: 297_00 }
+    ]
+    const month = (m: string, mrr: number) => ({
+      month: m,
+      currency: 'usd',
+      mrr,
+      newMrr: 900_00,
+      reactivationMrr: 99_00,
+      expansionMrr: 50_00,
+      contractionMrr: 20_00,
+      churnedMrr: 300_00,
+      activeSubscribers: 36,
+      churnedSubscribers: 2,
+      subscriberChurnRate: '5.26'
+    })
+    billing.months = [month('2026-09-01', 11_000_00), month('2026-10-01', 11_716_00), month('2026-11-01', 12_345_00)]
+    billing.topProducts = [
+      { currency: 'usd', productId: 'prod_pro', name: 'Pro | *Plus* <b>', mrr: 9_000_00 },
+      { currency: 'usd', productId: 'prod_x', name: null, mrr: 3_345_00 }
+    ]
     billing.receivables = [
       {
         currency: 'usd',
@@ -620,7 +641,28 @@ describe('summary-amounts: hide', () => {
     expect(md).toContain('- **Payouts:** 2 reconciled: 1 balanced, **1 not balanced**')
     expect(md).toContain('| Arrival | Status | Transactions | Balanced |')
     expect(md).toContain('payouts/po_1')
-    expect(md).toContain('| USD | 40 | 38 |')
+    expect(md).toContain('| Currency | Active subscribers | Active subscriptions | Trialing |')
+    expect(md).toContain('| USD | 36 | 40 | 3 |')
+    expect(md).not.toContain('Top products')
     expect(md).toContain('ch_0')
+  })
+
+  it('recurring revenue: MRR with subscribers and trials, a 12-month line chart, last month in one line, top products escaped', () => {
+    const md = renderSummary(fullReport(), { ...ctx, config: full })
+    expect(md).toContain('| Currency | MRR | Active subscribers | Active subscriptions | Trialing (MRR when they convert) |')
+    expect(md).toContain('| USD | 12,345.00&nbsp;USD | 36 | 40 | 3 (+297.00&nbsp;USD) |')
+    // A line per month end, the current month last.
+    const chart = md.slice(md.indexOf('MRR at each month end, USD'))
+    expect(chart).toContain('x-axis ["Sep 26", "Oct 26", "Nov 26"]')
+    expect(chart).toMatch(/line \[11, 11\.72, 12\.35\]/)
+    // Last month is the one before the current.
+    expect(md).toContain(
+      '**October 2026, USD:** +900.00 USD new, +99.00 USD reactivation, +50.00 USD expansion, −20.00 USD contraction, −300.00 USD churn; 5.26 % of subscribers churned.'
+    )
+    // Product names are the account's text: no table break, emphasis or HTML.
+    expect(md).toContain('| Pro \\| \\*Plus\\* &lt;b&gt; | USD | 9,000.00&nbsp;USD |')
+    expect(md).toContain('| prod\\_x | USD |')
+    expect(md).toContain('forever coupons subtracted')
+    expect(renderSummary(fullReport(), { ...ctx, config: { ...full, mrrDiscounts: 'none' } })).toContain('at list price (no discount subtracted)')
   })
 })

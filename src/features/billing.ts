@@ -1,8 +1,9 @@
 import type { Database } from '../store/database.js'
-import { mrrRows, receivablesRows, subscriptionChanges } from '../store/readback.js'
-import { formatMinor, formatMoney } from '../report/money.js'
+import { mrrMonthRows, mrrRows, receivablesRows, subscriptionChanges, topProductRows } from '../store/readback.js'
+import { mermaidLineChart, monthLabel } from '../report/chart.js'
+import { formatMinor, formatMoney, minorToNumber } from '../report/money.js'
 import type { OutputName } from '../report/output-names.js'
-import { amountsHidden, moneyCell } from '../report/summary.js'
+import { amountsHidden, escapeCell, moneyCell } from '../report/summary.js'
 import type { Feature, ReadBackContext, SummaryContext } from '../report/view.js'
 import { compactUtc } from '../time.js'
 
@@ -11,7 +12,34 @@ export interface MrrLine {
   mrr: number
   activeSubscriptions: number
   customers: number
+  /** Customers with a paid (MRR above zero) active or past-due subscription: Stripe's active subscribers. */
+  activeSubscribers: number
+  trialingSubscriptions: number
+  /** What the trialing subscriptions add to MRR when they convert. */
+  trialMrr: number
 }
+
+/** One month end of stripe_mrr_monthly. */
+export interface MrrMonth {
+  month: string
+  currency: string
+  mrr: number
+  newMrr: number
+  reactivationMrr: number
+  expansionMrr: number
+  contractionMrr: number
+  churnedMrr: number
+  activeSubscribers: number
+  churnedSubscribers: number
+  subscriberChurnRate: string | null
+}
+
+/** Months of MRR history the summary charts. */
+export const CHART_MONTHS = 12
+/** Currencies charted (the largest first). */
+const CHARTED_CURRENCIES = 3
+/** Products listed per currency. */
+const TOP_PRODUCTS = 5
 
 export interface ReceivablesLine {
   currency: string
@@ -25,6 +53,14 @@ export interface ReceivablesLine {
 }
 
 const count = (n: number): string => n.toLocaleString('en-US')
+
+const DISCOUNT_WORDS = {
+  forever: 'forever coupons subtracted',
+  all: 'every discount in force subtracted',
+  none: 'at list price (no discount subtracted)'
+} as const
+
+const signed = (minor: number, currency: string, sign: '+' | '−'): string => `${sign}${formatMoney(minor, currency)}`
 
 /**
  * Recurring revenue, a feature: after the sync it reads MRR (`stripe_mrr`), what happened to
@@ -40,6 +76,10 @@ export class RecurringRevenue implements Feature {
   receivables: ReceivablesLine[] = []
   /** Subscriptions started and canceled since the last run. */
   subscriptionChanges: { since: number; started: number; canceled: number } | undefined
+  /** The last CHART_MONTHS month ends, oldest first. */
+  months: MrrMonth[] = []
+  /** Each currency's products with the most MRR. */
+  topProducts: Array<{ currency: string; productId: string | null; name: string | null; mrr: number }> = []
 
   constructor(private readonly reads: { subscriptions: boolean; invoices: boolean }) {}
 
@@ -50,7 +90,29 @@ export class RecurringRevenue implements Feature {
         currency: r.currency,
         mrr: Number(r.mrr),
         activeSubscriptions: Number(r.active_subscriptions),
-        customers: Number(r.customers)
+        customers: Number(r.customers),
+        activeSubscribers: Number(r.active_subscribers),
+        trialingSubscriptions: Number(r.trialing_subscriptions),
+        trialMrr: Number(r.trial_mrr)
+      }))
+      this.months = (await mrrMonthRows(db, CHART_MONTHS)).map((r) => ({
+        month: r.month,
+        currency: r.currency,
+        mrr: Number(r.mrr),
+        newMrr: Number(r.new_mrr),
+        reactivationMrr: Number(r.reactivation_mrr),
+        expansionMrr: Number(r.expansion_mrr),
+        contractionMrr: Number(r.contraction_mrr),
+        churnedMrr: Number(r.churned_mrr),
+        activeSubscribers: Number(r.active_subscribers),
+        churnedSubscribers: Number(r.churned_subscribers),
+        subscriberChurnRate: r.subscriber_churn_rate
+      }))
+      this.topProducts = (await topProductRows(db, TOP_PRODUCTS)).map((r) => ({
+        currency: r.currency,
+        productId: r.product_id,
+        name: r.product_name,
+        mrr: Number(r.mrr)
       }))
       // What happened to subscriptions since the last run (a first run: the last 30 days).
       const since = Math.floor((ctx.lastRunAt?.getTime() ?? ctx.now.getTime() - 30 * 86400_000) / 1000)
@@ -76,7 +138,15 @@ export class RecurringRevenue implements Feature {
         Object.fromEntries(
           this.mrr.map((m) => [
             m.currency,
-            { mrr_minor: m.mrr, mrr: formatMinor(m.mrr, m.currency), active_subscriptions: m.activeSubscriptions, customers: m.customers }
+            {
+              mrr_minor: m.mrr,
+              mrr: formatMinor(m.mrr, m.currency),
+              active_subscriptions: m.activeSubscriptions,
+              customers: m.customers,
+              active_subscribers: m.activeSubscribers,
+              trialing_subscriptions: m.trialingSubscriptions,
+              trial_mrr_minor: m.trialMrr
+            }
           ])
         )
       )
@@ -86,9 +156,10 @@ export class RecurringRevenue implements Feature {
   facts(ctx: SummaryContext): Array<[string, string]> {
     const hidden = amountsHidden(ctx)
     const facts: Array<[string, string]> = []
-    if (this.mrr.length > 0) {
-      const subscriptions = this.mrr.reduce((n, m) => n + m.activeSubscriptions, 0)
-      facts.push(hidden ? ['Subscriptions', `${count(subscriptions)} active`] : ['MRR', this.mrr.map((m) => formatMoney(m.mrr, m.currency)).join('; ')])
+    const live = this.mrr.filter((m) => m.activeSubscriptions > 0)
+    if (live.length > 0) {
+      const subscribers = live.reduce((n, m) => n + m.activeSubscribers, 0)
+      facts.push(hidden ? ['Subscribers', `${count(subscribers)} active`] : ['MRR', live.map((m) => formatMoney(m.mrr, m.currency)).join('; ')])
     }
     const overdue = this.receivables.filter((r) => r.total - r.current > 0)
     if (overdue.length > 0 && !hidden) facts.push(['Overdue invoices', overdue.map((r) => formatMoney(r.total - r.current, r.currency)).join('; ')])
@@ -100,18 +171,29 @@ export class RecurringRevenue implements Feature {
     const hidden = amountsHidden(ctx)
     if (this.mrr.length > 0 || this.subscriptionChanges) {
       lines.push('### Recurring revenue', '')
-      if (this.mrr.length > 0 && hidden) {
-        lines.push('| Currency | Active subscriptions | Customers |', '| --- | ---: | ---: |')
-        for (const m of this.mrr) lines.push(`| ${m.currency.toUpperCase()} | ${count(m.activeSubscriptions)} | ${count(m.customers)} |`)
-        lines.push('')
-      } else if (this.mrr.length > 0) {
-        lines.push('| Currency | MRR | Active subscriptions | Customers |', '| --- | ---: | ---: | ---: |')
-        for (const m of this.mrr) lines.push(`| ${m.currency.toUpperCase()} | ${moneyCell(m.mrr, m.currency)} | ${m.activeSubscriptions} | ${m.customers} |`)
+      if (this.mrr.length > 0) {
+        const trials = this.mrr.some((m) => m.trialingSubscriptions > 0)
+        const trialCell = (m: MrrLine) =>
+          hidden || m.trialingSubscriptions === 0 ? count(m.trialingSubscriptions) : `${count(m.trialingSubscriptions)} (+${moneyCell(m.trialMrr, m.currency)})`
+        lines.push(
+          `| Currency |${hidden ? '' : ' MRR |'} Active subscribers | Active subscriptions |${trials ? ` Trialing${hidden ? '' : ' (MRR when they convert)'} |` : ''}`,
+          `| --- |${hidden ? '' : ' ---: |'} ---: | ---: |${trials ? ' ---: |' : ''}`
+        )
+        for (const m of this.mrr) {
+          lines.push(
+            `| ${m.currency.toUpperCase()} |${hidden ? '' : ` ${moneyCell(m.mrr, m.currency)} |`} ${count(m.activeSubscribers)} | ${count(m.activeSubscriptions)} |${trials ? ` ${trialCell(m)} |` : ''}`
+          )
+        }
         lines.push('')
       }
+      if (!hidden) lines.push(...this.history())
       const c = this.subscriptionChanges
       if (c) lines.push(`Subscriptions since ${compactUtc(c.since)} UTC: ${c.started} started, ${c.canceled} canceled.`, '')
-      lines.push('MRR: active and past-due subscriptions at list price, a year as 12 months (view `stripe_mrr`; history in `stripe_mrr_monthly`).', '')
+      if (!hidden) lines.push(...this.products())
+      lines.push(
+        `MRR as Stripe Billing counts it: active and past-due subscriptions, a year as 12 months, ${DISCOUNT_WORDS[ctx.config.mrrDiscounts]} (views \`stripe_mrr\`, \`stripe_mrr_by_product\`; history in \`stripe_mrr_monthly\`).`,
+        ''
+      )
     }
     if (this.receivables.length > 0 && hidden) {
       lines.push('### Open invoices', '', '| Currency | Open invoices |', '| --- | ---: |')
@@ -130,4 +212,50 @@ export class RecurringRevenue implements Feature {
     }
     return lines
   }
+
+  /** MRR month by month, a line per currency (the largest first), and last month's movements in one line each. */
+  private history(): string[] {
+    const lines: string[] = []
+    const currencies = this.mrr.filter((m) => m.activeSubscriptions > 0).map((m) => m.currency)
+    for (const currency of currencies.slice(0, CHARTED_CURRENCIES)) {
+      const months = this.months.filter((m) => m.currency === currency)
+      if (months.length >= 2) {
+        const points = months.map((m) => ({ label: monthLabel(m.month), value: minorToNumber(m.mrr, currency) }))
+        lines.push(mermaidLineChart(points, currency, `MRR at each month end, ${currency.toUpperCase()} (this month: now)`), '')
+      }
+      // The last whole month: the one before the current.
+      const last = months.length >= 2 ? months[months.length - 2]! : undefined
+      if (last) {
+        const parts = [
+          `${signed(last.newMrr, currency, '+')} new`,
+          `${signed(last.reactivationMrr, currency, '+')} reactivation`,
+          `${signed(last.expansionMrr, currency, '+')} expansion`,
+          `${signed(last.contractionMrr, currency, '−')} contraction`,
+          `${signed(last.churnedMrr, currency, '−')} churn`
+        ]
+        const rate = last.subscriberChurnRate === null ? '' : `; ${last.subscriberChurnRate} % of subscribers churned`
+        lines.push(`**${monthName(last.month)}, ${currency.toUpperCase()}:** ${parts.join(', ')}${rate}.`, '')
+      }
+    }
+    return lines
+  }
+
+  /** Each currency's products with the most MRR; their names are the account's own text, escaped. */
+  private products(): string[] {
+    if (this.topProducts.length === 0) return []
+    const lines = ['| Top products by MRR | Currency | MRR |', '| --- | --- | ---: |']
+    for (const p of this.topProducts) {
+      const name = escapeCell(p.name ?? p.productId ?? 'no product', 60)
+      lines.push(`| ${name} | ${p.currency.toUpperCase()} | ${moneyCell(p.mrr, p.currency)} |`)
+    }
+    lines.push('')
+    return lines
+  }
+}
+
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
+
+/** "2026-10-01" → "October 2026" */
+function monthName(month: string): string {
+  return `${MONTH_NAMES[Number(month.slice(5, 7)) - 1]} ${month.slice(0, 4)}`
 }

@@ -1,4 +1,5 @@
 import type Stripe from 'stripe'
+import { discountOwner, discountRow, discountTable } from './discounts.js'
 import { checkAmount, checkCreated, checkCurrency, checkId, commonColumns, commonValues, firstProblem, type ObjectSpec } from './spec.js'
 
 /**
@@ -42,7 +43,14 @@ export const customers: ObjectSpec<Stripe.Customer, 'customers'> = {
   // Retrieving a deleted customer answers { id, deleted: true }: handled where objects are re-fetched.
   resource: (stripe) => stripe.customers,
   permission: 'Customers: Read',
-  events: ['customer.created', 'customer.updated', 'customer.deleted'],
+  events: ['customer.created', 'customer.updated', 'customer.deleted', 'customer.discount.created', 'customer.discount.updated', 'customer.discount.deleted'],
+  objectOfEvent(event) {
+    const object = event.data.object as { object?: string; id?: string; created?: number }
+    if (object.object === 'customer' && typeof object.id === 'string') return { id: object.id, created: object.created }
+    return discountOwner(event, 'customer')
+  },
+  // The customer's own discount (applied to subscriptions that have none of their own).
+  children: [discountTable<Stripe.Customer>((c, context) => (c.discount ? [discountRow(c.discount, c.id, c.livemode, context)] : []))],
   deletionEvents: ['customer.deleted'],
   resweepLookbackSeconds: Number.POSITIVE_INFINITY,
   validate: (c) => firstProblem(checkId(c.id), checkCreated(c.created), checkAmount('balance', c.balance, true), checkCurrency(c.currency, true)),

@@ -157,20 +157,22 @@ export const invoices: ObjectSpec<Stripe.Invoice, 'invoices'> = {
       checkAmount('amount_remaining', i.amount_remaining, true),
       checkAmount('total', i.total, true)
     ),
-  child: {
-    table: 'stripe_invoice_payments',
-    idColumn: 'id',
-    parentColumn: 'invoice_id',
-    removedColumn: 'removed_at',
-    columns: PAYMENT_COLUMNS,
-    indexes: ['invoice_id', 'payment_intent_id', 'charge_id'],
-    rows: (i, context) => (i.payments?.data ?? []).map((p) => paymentRow(p, i, context)),
-    async complete(stripe, i) {
-      if (!i.payments?.has_more) return undefined
-      const data: Stripe.InvoicePayment[] = []
-      for await (const p of stripe.invoicePayments.list({ invoice: i.id, limit: 100 })) data.push(p)
-      return { ...i, payments: { ...i.payments, data, has_more: false } }
+  children: [
+    {
+      table: 'stripe_invoice_payments',
+      idColumn: 'id',
+      parentColumn: 'invoice_id',
+      removedColumn: 'removed_at',
+      columns: PAYMENT_COLUMNS,
+      indexes: ['invoice_id', 'payment_intent_id', 'charge_id'],
+      rows: (i, context) => (i.payments?.data ?? []).map((p) => paymentRow(p, i, context)),
+      async complete(stripe, i) {
+        if (!i.payments?.has_more) return undefined
+        const data: Stripe.InvoicePayment[] = []
+        for await (const p of stripe.invoicePayments.list({ invoice: i.id, limit: 100 })) data.push(p)
+        return { ...i, payments: { ...i.payments, data, has_more: false } }
+      }
     }
-  },
+  ],
   dashboardPath: (i) => `invoices/${encodeURIComponent(i.id)}`
 }

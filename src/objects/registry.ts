@@ -1,9 +1,12 @@
 import { balanceTransactions } from './balance-transactions.js'
 import { charges } from './charges.js'
+import { coupons } from './coupons.js'
 import { customers } from './customers.js'
 import { disputes } from './disputes.js'
 import { invoices } from './invoices.js'
 import { payouts } from './payouts.js'
+import { prices } from './prices.js'
+import { products } from './products.js'
 import { refunds } from './refunds.js'
 import type { ObjectSpec, StripeObject } from './spec.js'
 import { subscriptions } from './subscriptions.js'
@@ -20,7 +23,10 @@ const SPECS = {
   payouts,
   customers,
   subscriptions,
-  invoices
+  invoices,
+  products,
+  prices,
+  coupons
 } as const satisfies { [K in string]: ObjectSpec<StripeObject, K> }
 
 export type ObjectName = keyof typeof SPECS

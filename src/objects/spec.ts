@@ -76,6 +76,12 @@ export interface ChildTable<T> {
   history?: ChildHistory
 }
 
+/** Every table an object's spec writes: its own (as named by default), its children's, and their histories. */
+export function tablesOf(spec: Pick<ObjectSpec, 'table' | 'children' | 'history'>): string[] {
+  const tables = [spec.table, spec.history?.table, ...(spec.children ?? []).flatMap((c) => [c.table, c.history?.table])]
+  return tables.filter((t): t is string => t !== undefined)
+}
+
 /**
  * A table of child versions: a new one opens whenever a tracked column changes (as seen by a sync),
  * the old one closes, and removing the child closes its last. Each version is valid over
@@ -83,7 +89,7 @@ export interface ChildTable<T> {
  */
 export interface ChildHistory {
   table: string
-  /** The column naming the child in the history table. */
+  /** The column naming the child (or the object) in the history table. */
   childColumn: string
   /** The child's creation time (where its first version starts). */
   startColumn: string
@@ -149,8 +155,10 @@ export interface ObjectSpec<T extends StripeObject = StripeObject, N extends str
    * an SQL condition on the table, with $1 = the run's time in Unix seconds. They are re-fetched.
    */
   stale?: { where: string }
-  /** A second table written with each object. */
-  child?: ChildTable<T>
+  /** Tables written with each object (a subscription's items, its discounts). */
+  children?: ReadonlyArray<ChildTable<T>>
+  /** Versions of the object's own tracked columns over time (a subscription's status), for history. */
+  history?: ChildHistory
   /** Other objects' tables this one writes to (payouts link balance transactions); names from the registry. */
   needs?: readonly string[]
   /** A Stripe Dashboard link to the object. */

@@ -1,4 +1,5 @@
 import type Stripe from 'stripe'
+import { discountOwner, discountRow, discountTable } from './discounts.js'
 import {
   checkCreated,
   checkCurrency,
@@ -107,7 +108,9 @@ export const subscriptions: ObjectSpec<Stripe.Subscription, 'subscriptions'> = {
     ...commonValues(s, s, context, true)
   }),
   resource: (stripe) => stripe.subscriptions,
-  listParams: { status: 'all' },
+  // Discounts come as ids unless expanded; MRR needs their coupons.
+  listParams: { status: 'all', expand: ['data.discounts', 'data.items.data.discounts'] },
+  retrieveParams: { expand: ['discounts', 'items.data.discounts'] },
   permission: 'Subscriptions: Read',
   events: [
     'customer.subscription.created',
@@ -117,8 +120,24 @@ export const subscriptions: ObjectSpec<Stripe.Subscription, 'subscriptions'> = {
     'customer.subscription.resumed',
     'customer.subscription.trial_will_end',
     'customer.subscription.pending_update_applied',
-    'customer.subscription.pending_update_expired'
+    'customer.subscription.pending_update_expired',
+    'customer.discount.created',
+    'customer.discount.updated',
+    'customer.discount.deleted'
   ],
+  objectOfEvent(event) {
+    const object = event.data.object as { object?: string; id?: string; created?: number }
+    if (object.object === 'subscription' && typeof object.id === 'string') return { id: object.id, created: object.created }
+    return discountOwner(event, 'subscription')
+  },
+  // Its status over time (past_due → unpaid → active): a month counts what was true then.
+  history: {
+    table: 'stripe_subscription_status_history',
+    childColumn: 'subscription_id',
+    startColumn: 'start_date',
+    copied: ['status'],
+    tracked: ['status']
+  },
   // A subscription can change at any age (a cancellation, a new quantity).
   resweepLookbackSeconds: Number.POSITIVE_INFINITY,
   validate: (s) =>
@@ -129,28 +148,35 @@ export const subscriptions: ObjectSpec<Stripe.Subscription, 'subscriptions'> = {
       typeof s.status === 'string' ? undefined : 'status is missing',
       Array.isArray(s.items?.data) ? undefined : 'items is missing'
     ),
-  child: {
-    table: 'stripe_subscription_items',
-    idColumn: 'id',
-    parentColumn: 'subscription_id',
-    removedColumn: 'removed_at',
-    columns: ITEM_COLUMNS,
-    indexes: ['subscription_id', 'price_id'],
-    rows: (s, context) => (s.items?.data ?? []).map((item) => itemRow(item, s, context)),
-    // Quantities and prices change: each version is kept, so MRR history sees expansion and contraction.
-    history: {
-      table: 'stripe_subscription_item_history',
-      childColumn: 'item_id',
-      startColumn: 'created_at',
-      copied: ['subscription_id', 'price_id', 'currency', 'unit_amount_decimal', 'interval', 'interval_count', 'usage_type', 'quantity'],
-      tracked: ['price_id', 'unit_amount_decimal', 'interval', 'interval_count', 'usage_type', 'quantity']
+  children: [
+    {
+      table: 'stripe_subscription_items',
+      idColumn: 'id',
+      parentColumn: 'subscription_id',
+      removedColumn: 'removed_at',
+      columns: ITEM_COLUMNS,
+      indexes: ['subscription_id', 'price_id'],
+      rows: (s, context) => (s.items?.data ?? []).map((item) => itemRow(item, s, context)),
+      // Quantities and prices change: each version is kept, so MRR history sees expansion and contraction.
+      history: {
+        table: 'stripe_subscription_item_history',
+        childColumn: 'item_id',
+        startColumn: 'created_at',
+        copied: ['subscription_id', 'price_id', 'currency', 'unit_amount_decimal', 'interval', 'interval_count', 'usage_type', 'quantity'],
+        tracked: ['price_id', 'unit_amount_decimal', 'interval', 'interval_count', 'usage_type', 'quantity']
+      },
+      async complete(stripe, s) {
+        if (!s.items?.has_more) return undefined
+        const data: Stripe.SubscriptionItem[] = []
+        for await (const item of stripe.subscriptionItems.list({ subscription: s.id, limit: 100, expand: ['data.discounts'] })) data.push(item)
+        return { ...s, items: { ...s.items, data, has_more: false } }
+      }
     },
-    async complete(stripe, s) {
-      if (!s.items?.has_more) return undefined
-      const data: Stripe.SubscriptionItem[] = []
-      for await (const item of stripe.subscriptionItems.list({ subscription: s.id, limit: 100 })) data.push(item)
-      return { ...s, items: { ...s.items, data, has_more: false } }
-    }
-  },
+    // The subscription's discounts and its items': item discounts apply first, then the subscription's.
+    discountTable<Stripe.Subscription>((s, context) => [
+      ...(s.discounts ?? []).map((d) => discountRow(d, s.id, s.livemode, context)),
+      ...(s.items?.data ?? []).flatMap((item) => (item.discounts ?? []).map((d) => discountRow(d, s.id, s.livemode, context)))
+    ])
+  ],
   dashboardPath: (s) => `subscriptions/${encodeURIComponent(s.id)}`
 }

@@ -149,3 +149,31 @@ export function mermaidBarChart(chart: Chart, currency: string): string {
     '```'
   ].join('\n')
 }
+
+/** One point of a line chart: a label ("Nov 26") and a value in major units. */
+export interface Point {
+  label: string
+  value: number
+}
+
+/** A Mermaid `xychart-beta` line chart (MRR month by month), from zero so a dip is not exaggerated. */
+export function mermaidLineChart(points: readonly Point[], currency: string, title: string): string {
+  const code = currency.toUpperCase()
+  const scale = axisScale(Math.max(...points.map((p) => p.value), 0))
+  const values = points.map((p) => Math.round((p.value / scale.divisor) * 100) / 100)
+  return [
+    '```mermaid',
+    `%%{init: {"xyChart": {"width": 900, "height": 300}, "themeVariables": {"xyChart": {"plotColorPalette": "${BAR_COLOUR}"}}}}%%`,
+    'xychart-beta',
+    `    title "${title.replace(/"/g, "'")}"`,
+    `    x-axis [${points.map((p) => `"${p.label}"`).join(', ')}]`,
+    `    y-axis "${code}${scale.word ? `, ${scale.word}` : ''}" 0 --> ${niceMax(Math.max(...values, 0))}`,
+    `    line [${values.join(', ')}]`,
+    '```'
+  ].join('\n')
+}
+
+/** "2026-11-01" → "Nov 26" */
+export function monthLabel(month: string): string {
+  return `${MONTHS[Number(month.slice(5, 7)) - 1]} ${month.slice(2, 4)}`
+}

@@ -23,6 +23,7 @@ export interface SummaryContext {
     | 'highValueThreshold'
     | 'keyMode'
     | 'customerDetails'
+    | 'mrrDiscounts'
     | 'summaryAmounts'
     | 'amountsHiddenBecause'
   >

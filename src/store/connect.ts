@@ -65,12 +65,26 @@ function tlsRequired(error: unknown): boolean {
   return e?.code === '28000' && /no encryption|SSL off/i.test(e.message ?? '')
 }
 
+/**
+ * The action's statements are short or run once: JIT compilation would cost more than it saves
+ * (the MRR views' plans pass jit_above_cost and spent 1.4 s compiling to save milliseconds).
+ * Servers before Postgres 11 have no `jit` setting; that one refusal is expected.
+ */
+async function noJit(client: pg.Client): Promise<void> {
+  try {
+    await client.query('SET jit = off')
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42704') throw error
+  }
+}
+
 async function attempt(config: pg.ClientConfig): Promise<pg.Client> {
   const client = new pg.Client(config)
   // An idle client whose server goes away emits 'error'; without a listener Node would crash the step.
   client.on('error', () => {})
   try {
     await client.connect()
+    await noJit(client)
     return client
   } catch (error) {
     await client.end().catch(() => {})

@@ -58,7 +58,8 @@ export function isDataError(error: unknown): boolean {
 interface Unit<T> {
   object: T
   row: Row
-  children: Row[]
+  /** Rows of each child table, in the order of the spec's children. */
+  children: Row[][]
 }
 
 /**
@@ -66,29 +67,31 @@ interface Unit<T> {
  * version of each child that changed or was removed; open one for each present child without an
  * open version (from its creation time when it has none yet, else from now).
  */
-export function historySql(schema: string, child: ChildTable<unknown>, history: ChildHistory): string[] {
+export function historySql(
+  schema: string,
+  child: Pick<ChildTable<unknown>, 'table' | 'idColumn' | 'parentColumn'> & { removedColumn?: string },
+  history: ChildHistory
+): string[] {
   const h = qualified(schema, history.table)
   const c = qualified(schema, child.table)
   const q = quoteIdent
-  const [childId, parent, removed, start, item] = [
-    q(child.idColumn),
-    q(child.parentColumn),
-    q(child.removedColumn),
-    q(history.startColumn),
-    q(history.childColumn)
-  ]
+  const [childId, parent, start, item] = [q(child.idColumn), q(child.parentColumn), q(history.startColumn), q(history.childColumn)]
+  // An object's own history (no removal column): a version closes only when a tracked column changes.
+  const removed = child.removedColumn === undefined ? undefined : q(child.removedColumn)
+  const wasRemoved = removed ? `c.${removed} IS NOT NULL OR ` : ''
+  const present = removed ? ` AND c.${removed} IS NULL` : ''
   const tracked = history.tracked.map(q)
   const copied = history.copied.map(q)
   return [
     `UPDATE ${h} AS h SET valid_to = now() FROM ${c} AS c
       WHERE h.${item} = c.${childId} AND h.valid_to IS NULL AND c.${parent} = ANY($1)
-        AND (c.${removed} IS NOT NULL OR (${tracked.map((t) => `h.${t}`).join(', ')}) IS DISTINCT FROM (${tracked.map((t) => `c.${t}`).join(', ')}))`,
+        AND (${wasRemoved}(${tracked.map((t) => `h.${t}`).join(', ')}) IS DISTINCT FROM (${tracked.map((t) => `c.${t}`).join(', ')}))`,
     `INSERT INTO ${h} (id, ${item}, ${copied.join(', ')}, valid_from)
      SELECT c.${childId} || '@' || v.from_epoch::text, c.${childId}, ${copied.map((t) => `c.${t}`).join(', ')}, to_timestamp(v.from_epoch)
        FROM ${c} AS c
       CROSS JOIN LATERAL (SELECT CASE WHEN EXISTS (SELECT 1 FROM ${h} AS o WHERE o.${item} = c.${childId})
                                       THEN extract(epoch FROM now()) ELSE extract(epoch FROM coalesce(c.${start}, now())) END AS from_epoch) AS v
-      WHERE c.${parent} = ANY($1) AND c.${removed} IS NULL
+      WHERE c.${parent} = ANY($1)${present}
         AND NOT EXISTS (SELECT 1 FROM ${h} AS o WHERE o.${item} = c.${childId} AND o.valid_to IS NULL)
      ON CONFLICT (id) DO NOTHING`
   ]
@@ -122,8 +125,10 @@ export function idsOf(objects: readonly StripeObject[]): Set<string> {
 export class TableSink<T extends StripeObject> implements ObjectSink<T> {
   readonly qualifiedTable: string
   private readonly sql: string
-  private readonly childSql: string | undefined
-  private readonly historySql: string[] | undefined
+  /** Per child table: its upsert and its history's statements. */
+  private readonly childWrites: ReadonlyArray<{ child: ChildTable<T>; upsert: string; history: string[] }>
+  /** The object's own history (a subscription's status). */
+  private readonly ownHistorySql: string[]
   /** Ids of this object in quarantine, not resolved: read once, so writes touch the quarantine only when they must. */
   private quarantined: Promise<Set<string>> | undefined
   /** The transaction before the next one: one connection runs one transaction at a time. */
@@ -144,8 +149,14 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
   ) {
     this.qualifiedTable = qualified(options.schema, options.table)
     this.sql = upsertSql(this.qualifiedTable, spec.columns, spec.idColumn)
-    this.childSql = spec.child ? upsertSql(qualified(options.schema, spec.child.table), spec.child.columns, spec.child.idColumn) : undefined
-    this.historySql = spec.child?.history ? historySql(options.schema, spec.child, spec.child.history) : undefined
+    this.childWrites = (spec.children ?? []).map((child) => ({
+      child,
+      upsert: upsertSql(qualified(options.schema, child.table), child.columns, child.idColumn),
+      history: child.history ? historySql(options.schema, child, child.history) : []
+    }))
+    this.ownHistorySql = spec.history
+      ? historySql(options.schema, { table: options.table, idColumn: spec.idColumn, parentColumn: spec.idColumn }, spec.history)
+      : []
     this.opened = Promise.all([connection, options.ready]).then(([client]) => {
       this.client = client
     })
@@ -245,7 +256,8 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
     const units: Array<Unit<T>> = []
     for (const object of objects) {
       try {
-        units.push({ object, row: this.spec.toRow(object, this.options.context), children: this.spec.child?.rows(object, this.options.context) ?? [] })
+        const children = (this.spec.children ?? []).map((child) => child.rows(object, this.options.context))
+        units.push({ object, row: this.spec.toRow(object, this.options.context), children })
       } catch (error) {
         refused.push(this.reject(object, `could not be read: ${error instanceof Error ? error.message : String(error)}`))
       }
@@ -340,20 +352,22 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
       units.map((u) => u.row),
       this.spec.idColumn
     )
-    const child = this.spec.child
-    if (child && this.childSql && units.length > 0) {
-      const children = units.flatMap((u) => u.children)
-      await upsertRows(this.client, this.childSql, children, child.idColumn)
+    if (units.length === 0) return counts
+    const parents = units.map((u) => u.object.id)
+    for (const [n, { child, upsert, history }] of this.childWrites.entries()) {
+      const children = units.flatMap((u) => u.children[n] ?? [])
+      await upsertRows(this.client, upsert, children, child.idColumn)
       const table = qualified(this.options.schema, child.table)
       const [idc, parent, removed] = [quoteIdent(child.idColumn), quoteIdent(child.parentColumn), quoteIdent(child.removedColumn)]
       const present = children.map((r) => String(r[child.idColumn]))
       await this.client.query(`UPDATE ${table} SET ${removed} = now() WHERE ${parent} = ANY($1) AND ${removed} IS NULL AND NOT (${idc} = ANY($2))`, [
-        units.map((u) => u.object.id),
+        parents,
         present
       ])
       if (present.length > 0) await this.client.query(`UPDATE ${table} SET ${removed} = NULL WHERE ${idc} = ANY($1) AND ${removed} IS NOT NULL`, [present])
-      if (this.historySql) for (const sql of this.historySql) await this.client.query(sql, [units.map((u) => u.object.id)])
+      for (const sql of history) await this.client.query(sql, [parents])
     }
+    for (const sql of this.ownHistorySql) await this.client.query(sql, [parents])
     return counts
   }
 

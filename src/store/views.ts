@@ -1,35 +1,20 @@
 import type pg from 'pg'
-import { exponentSql } from '../currency.js'
 import type { ObjectName } from '../objects/registry.js'
 import { qualified } from './columns.js'
+import { mrrByProductView, mrrMonthlyView, mrrView, type MrrDiscounts } from './mrr-views.js'
+import { major, tableRef as t, type ViewDefinition } from './view-kit.js'
+
+export type { ViewDefinition } from './view-kit.js'
 
 /**
  * The reporting views, created with the tables they read. Each is created when missing, and
- * replaced when an older version of the action made it (the version is kept in the view's comment).
+ * replaced when an older version of the action made it, or the same version with other settings
+ * (the version and settings are kept in the view's comment).
  */
-export interface ViewDefinition {
-  name: string
-  /** The objects whose tables the view reads. */
-  requires: readonly ObjectName[]
-  version: number
-  /** What it is, for the log. */
-  about: string
-  sql(schema: string, tables: Readonly<Record<string, string>>): string
-}
 
 /** The charges table's view: `<table>_daily`, within Postgres's 63-byte limit. */
 export function dailyViewName(table: string): string {
   return `${table}_daily`
-}
-
-function t(schema: string, tables: Readonly<Record<string, string>>, name: ObjectName): string {
-  return qualified(schema, tables[name]!)
-}
-
-/** Minor units of `currency` → exact numeric major units with the currency's decimals (102.50, not 102.5). */
-function major(amount: string, currency: string): string {
-  const exponent = exponentSql(currency)
-  return `round((${amount})::numeric / power(10::numeric, ${exponent}), ${exponent})`
 }
 
 const CATEGORY = {
@@ -224,104 +209,6 @@ export const JOURNAL_VIEW: ViewDefinition = {
    WHERE r.status = 'paid' AND r.reconciled_at IS NOT NULL AND l.signed <> 0`
 }
 
-/**
- * MRR exactly, to the minor unit. An item's recurring amount per month is unit amount × quantity ×
- * k / (12 × interval count), with k = 12 for a month, 1 for a year, 52 for a week, 365 for a day
- * (a year is 12 months, a week 52/12 of a month, a day 365/12). Dividing each item would round
- * each one (2900 × 52 / 12 has no end); instead every item is put over one denominator, 12 × L with
- * L the least common multiple of the interval counts, summed, and divided once.
- */
-function scaleCtes(schema: string): string {
-  return `counts AS (
-         SELECT c, row_number() OVER (ORDER BY c) AS n
-           FROM (SELECT greatest(coalesce(interval_count, 1), 1)::numeric AS c FROM ${qualified(schema, 'stripe_subscription_items')}
-                 UNION SELECT greatest(coalesce(interval_count, 1), 1)::numeric FROM ${qualified(schema, 'stripe_subscription_item_history')}) d
-       ),
-       lcms(n, l) AS (SELECT 0::bigint, 1::numeric UNION ALL SELECT c.n, lcm(lcms.l, c.c) FROM lcms JOIN counts c ON c.n = lcms.n + 1),
-       scale AS (SELECT max(l) AS l FROM lcms)`
-}
-
-/** The numerator of an item's monthly amount over 12 × scale.l; NULL for metered and tiered prices (no fixed amount). */
-const MONTHLY_NUMERATOR = `CASE WHEN i.usage_type = 'metered' OR i.unit_amount_decimal IS NULL THEN NULL
-         ELSE i.unit_amount_decimal * coalesce(i.quantity, 1)
-              * CASE i.interval WHEN 'month' THEN 12 WHEN 'year' THEN 1 WHEN 'week' THEN 52 WHEN 'day' THEN 365 END
-              * (scale.l / greatest(coalesce(i.interval_count, 1), 1)) END`
-
-export const MRR_VIEW: ViewDefinition = {
-  name: 'stripe_mrr',
-  requires: ['subscriptions'],
-  version: 1,
-  about: 'monthly recurring revenue per currency, now',
-  // Active and past-due subscriptions (not trialing, unpaid, paused, canceled or incomplete), their
-  // current items at list price, rounded to the minor unit per currency.
-  sql: (schema, tables) => `WITH RECURSIVE ${scaleCtes(schema)}
-  SELECT i.currency,
-         round(sum(${MONTHLY_NUMERATOR}) / (12 * min(scale.l)))::bigint AS mrr,
-         ${major(`round(sum(${MONTHLY_NUMERATOR}) / (12 * min(scale.l)))`, 'i.currency')} AS mrr_major,
-         count(DISTINCT s.id) AS active_subscriptions,
-         count(DISTINCT s.customer_id) AS customers,
-         count(*) FILTER (WHERE i.usage_type = 'metered' OR i.unit_amount_decimal IS NULL) AS items_without_fixed_amount
-    FROM ${t(schema, tables, 'subscriptions')} s
-    JOIN ${qualified(schema, 'stripe_subscription_items')} i ON i.subscription_id = s.id AND i.removed_at IS NULL
-   CROSS JOIN scale
-   WHERE s.status IN ('active', 'past_due')
-   GROUP BY i.currency`
-}
-
-export const MRR_MONTHLY_VIEW: ViewDefinition = {
-  name: 'stripe_mrr_monthly',
-  requires: ['subscriptions'],
-  version: 1,
-  about: 'MRR at each month end, with new, expansion, contraction and churn',
-  // A subscription counts at an instant when it has started, has not ended, and is not in its
-  // trial; an item by the version of it (quantity, price) valid then, from
-  // stripe_subscription_item_history. Movements compare each customer's MRR with the previous month
-  // end: new (from nothing), expansion, contraction, churn (to nothing). The current month is
-  // measured now.
-  sql: (schema, tables) => `WITH RECURSIVE ${scaleCtes(schema)},
-       items AS (
-         SELECT s.id AS subscription_id, s.customer_id, i.currency, s.start_date, s.ended_at, s.trial_end,
-                i.valid_from AS item_from, i.valid_to AS item_to, ${MONTHLY_NUMERATOR} AS monthly
-           FROM ${t(schema, tables, 'subscriptions')} s
-           JOIN ${qualified(schema, 'stripe_subscription_item_history')} i ON i.subscription_id = s.id
-          CROSS JOIN scale
-          WHERE s.status NOT IN ('incomplete', 'incomplete_expired') AND s.start_date IS NOT NULL
-       ),
-       months AS (
-         SELECT m::date AS month, least((m + interval '1 month') AT TIME ZONE 'UTC', now()) AS at
-           FROM generate_series(date_trunc('month', (SELECT min(start_date) FROM items) AT TIME ZONE 'UTC'),
-                                date_trunc('month', now() AT TIME ZONE 'UTC'), interval '1 month') AS m
-       ),
-       per_customer AS (
-         SELECT m.month, x.currency, x.customer_id, sum(x.monthly) AS mrr, count(DISTINCT x.subscription_id) AS subscriptions
-           FROM months m
-           JOIN items x ON x.monthly IS NOT NULL
-                       AND x.start_date <= m.at AND (x.ended_at IS NULL OR x.ended_at > m.at)
-                       AND (x.trial_end IS NULL OR x.trial_end <= m.at)
-                       AND (x.item_from IS NULL OR x.item_from <= m.at) AND (x.item_to IS NULL OR x.item_to > m.at)
-          GROUP BY 1, 2, 3
-       ),
-       moves AS (
-         SELECT coalesce(c.month, (p.month + interval '1 month')::date) AS month,
-                coalesce(c.currency, p.currency) AS currency,
-                coalesce(c.mrr, 0) AS now_mrr, coalesce(p.mrr, 0) AS before_mrr,
-                coalesce(c.subscriptions, 0) AS subscriptions, c.customer_id IS NOT NULL AS active
-           FROM per_customer c
-           FULL JOIN per_customer p ON p.month = (c.month - interval '1 month')::date AND p.currency = c.currency AND p.customer_id = c.customer_id
-       )
-  SELECT month, currency,
-         round(sum(now_mrr) / (12 * min(scale.l)))::bigint AS mrr,
-         coalesce(round(sum(now_mrr) FILTER (WHERE before_mrr = 0 AND now_mrr > 0) / (12 * min(scale.l))), 0)::bigint AS new_mrr,
-         coalesce(round(sum(now_mrr - before_mrr) FILTER (WHERE before_mrr > 0 AND now_mrr > before_mrr) / (12 * min(scale.l))), 0)::bigint AS expansion_mrr,
-         coalesce(round(sum(before_mrr - now_mrr) FILTER (WHERE now_mrr > 0 AND now_mrr < before_mrr) / (12 * min(scale.l))), 0)::bigint AS contraction_mrr,
-         coalesce(round(sum(before_mrr) FILTER (WHERE before_mrr > 0 AND now_mrr = 0) / (12 * min(scale.l))), 0)::bigint AS churned_mrr,
-         count(*) FILTER (WHERE active) AS customers,
-         sum(subscriptions)::bigint AS subscriptions
-    FROM moves CROSS JOIN scale
-   WHERE month <= date_trunc('month', now() AT TIME ZONE 'UTC')::date
-   GROUP BY month, currency`
-}
-
 export const RECEIVABLES_VIEW: ViewDefinition = {
   name: 'stripe_receivables',
   requires: ['invoices'],
@@ -350,27 +237,39 @@ export const RECEIVABLES_VIEW: ViewDefinition = {
 
 /** The views with fixed names, in creation order (a view that reads another comes after it). */
 // The itemized view with invoices comes first: when invoices are synced it is made (or replaces the one without).
-export const FIXED_VIEWS: readonly ViewDefinition[] = [
-  CHARGE_FEES_VIEW,
-  PAYOUT_RECONCILIATION_VIEW,
-  payoutItemizedView(true),
-  payoutItemizedView(false),
-  JOURNAL_VIEW,
-  MRR_VIEW,
-  MRR_MONTHLY_VIEW,
-  RECEIVABLES_VIEW
-]
+export function fixedViews(options: { mrrDiscounts: MrrDiscounts }): ViewDefinition[] {
+  return [
+    CHARGE_FEES_VIEW,
+    PAYOUT_RECONCILIATION_VIEW,
+    payoutItemizedView(true),
+    payoutItemizedView(false),
+    JOURNAL_VIEW,
+    mrrView(options.mrrDiscounts),
+    mrrMonthlyView(options.mrrDiscounts),
+    mrrByProductView(options.mrrDiscounts),
+    RECEIVABLES_VIEW
+  ]
+}
+
+/** The names of the views with fixed names (whatever their settings). */
+export const FIXED_VIEW_NAMES: readonly string[] = fixedViews({ mrrDiscounts: 'forever' }).map((v) => v.name)
 
 /** The views for a run's tables, in creation order. */
-export function viewsFor(chargesTable: string): ViewDefinition[] {
-  return [chargeDailyView(chargesTable), ...FIXED_VIEWS]
+export function viewsFor(chargesTable: string, options: { mrrDiscounts: MrrDiscounts }): ViewDefinition[] {
+  return [chargeDailyView(chargesTable), ...fixedViews(options)]
 }
 
 const MARK = 'stripe-payment-monitor view v'
 
+/** The view's comment: its version, then its settings (`v2 mrr-discounts=forever coupons`). */
+function markOf(view: ViewDefinition, available: ReadonlySet<ObjectName>): string {
+  const variant = view.variant?.(available)
+  return `${MARK}${view.version}${variant ? ` ${variant}` : ''}`
+}
+
 /**
- * Creates each view whose tables exist and that is missing or older than this version. Returns the
- * views created or replaced. Runs in the caller's transaction.
+ * Creates each view whose tables exist and that is missing, older than this version, or made with
+ * other settings. Returns the views created or replaced. Runs in the caller's transaction.
  */
 export async function ensureViews(
   client: pg.Client,
@@ -380,10 +279,17 @@ export async function ensureViews(
   views: readonly ViewDefinition[]
 ): Promise<ViewDefinition[]> {
   const made: ViewDefinition[] = []
+  const known = new Map<ObjectName, boolean>()
+  const has = async (name: ObjectName) => {
+    if (!known.has(name)) known.set(name, Boolean(tables[name]) && (await exists(name)))
+    return known.get(name)!
+  }
   for (const view of views) {
     let ready = true
-    for (const name of view.requires) if (!tables[name] || !(await exists(name))) ready = false
+    for (const name of view.requires) if (!(await has(name))) ready = false
     if (!ready) continue
+    const available = new Set<ObjectName>(view.requires)
+    for (const name of view.uses ?? []) if (await has(name)) available.add(name)
     const current = await client.query<{ comment: string | null; kind: string }>(
       `SELECT obj_description(c.oid, 'pg_class') AS comment, c.relkind AS kind
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
@@ -391,16 +297,18 @@ export async function ensureViews(
     )
     const row = current.rows[0]
     if (row && row.kind !== 'v') continue
-    const version = row?.comment?.startsWith(MARK) ? Number(row.comment.slice(MARK.length)) : row ? 0 : -1
-    if (version >= view.version) continue
+    const mark = markOf(view, available)
+    const version = row?.comment?.startsWith(MARK) ? Number.parseInt(row.comment.slice(MARK.length), 10) : row ? 0 : -1
+    // A newer action made it: leave it. The same version with the same settings: nothing to do.
+    if (version > view.version || row?.comment === mark) continue
     const name = qualified(schema, view.name)
     // A view made before versions were marked (v0) had the same columns as v1.
     if (row && version === 0 && view.version === 1) {
-      await client.query(`COMMENT ON VIEW ${name} IS '${MARK}${view.version}'`)
+      await client.query(`COMMENT ON VIEW ${name} IS '${mark}'`)
       continue
     }
-    await client.query(`CREATE OR REPLACE VIEW ${name} AS\n  ${view.sql(schema, tables)}`)
-    await client.query(`COMMENT ON VIEW ${name} IS '${MARK}${view.version}'`)
+    await client.query(`CREATE OR REPLACE VIEW ${name} AS\n  ${view.sql(schema, tables, available)}`)
+    await client.query(`COMMENT ON VIEW ${name} IS '${mark}'`)
     made.push(view)
   }
   return made

@@ -20,8 +20,9 @@ export async function screen<T extends StripeObject>(
   objects: readonly T[]
 ): Promise<{ valid: T[]; rejects: Reject[] }> {
   const { valid, rejects } = check(run.spec, objects)
-  const complete = run.spec.child?.complete
-  if (complete) {
+  for (const child of run.spec.children ?? []) {
+    const complete = child.complete
+    if (!complete) continue
     for (let i = 0; i < valid.length; i++) {
       const object = valid[i]!
       try {
