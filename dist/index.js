@@ -46971,7 +46971,7 @@ function mermaidLineChart(points, currency, title) {
     const values = points.map((p) => Math.round((p.value / scale.divisor) * 100) / 100);
     return [
         '```mermaid',
-        `%%{init: {"xyChart": {"width": 900, "height": 300}, "themeVariables": {"xyChart": {"plotColorPalette": "${BAR_COLOUR}"}}}}%%`,
+        `%%{init: {"xyChart": {"width": 900, "height": 220}, "themeVariables": {"xyChart": {"plotColorPalette": "${BAR_COLOUR}"}}}}%%`,
         'xychart-beta',
         `    title "${title.replace(/"/g, "'")}"`,
         `    x-axis [${points.map((p) => `"${p.label}"`).join(', ')}]`,
@@ -47644,13 +47644,16 @@ class RecurringRevenue {
             // The last whole month: the one before the current.
             const last = months.length >= 2 ? months[months.length - 2] : undefined;
             if (last) {
-                const parts = [
-                    `${signed(last.newMrr, currency, '+')} new`,
-                    `${signed(last.reactivationMrr, currency, '+')} reactivation`,
-                    `${signed(last.expansionMrr, currency, '+')} expansion`,
-                    `${signed(last.contractionMrr, currency, '−')} contraction`,
-                    `${signed(last.churnedMrr, currency, '−')} churn`
+                const moves = [
+                    [last.newMrr, '+', 'new'],
+                    [last.reactivationMrr, '+', 'reactivation'],
+                    [last.expansionMrr, '+', 'expansion'],
+                    [last.contractionMrr, '−', 'contraction'],
+                    [last.churnedMrr, '−', 'churn']
                 ];
+                const parts = moves.filter(([minor]) => minor !== 0).map(([minor, sign, word]) => `${signed(minor, currency, sign)} ${word}`);
+                if (parts.length === 0)
+                    parts.push('no movement');
                 const rate = last.subscriberChurnRate === null ? '' : `; ${last.subscriberChurnRate} % of subscribers churned`;
                 lines.push(`**${monthName(last.month)}, ${currency.toUpperCase()}:** ${parts.join(', ')}${rate}.`, '');
             }
@@ -47662,7 +47665,10 @@ class RecurringRevenue {
         if (this.topProducts.length === 0)
             return [];
         const lines = ['| Top products by MRR | Currency | MRR |', '| --- | --- | ---: |'];
-        for (const p of this.topProducts) {
+        // In the MRR table's order of currencies (the largest first).
+        const rank = new Map(this.mrr.map((m, i) => [m.currency, i]));
+        const ordered = [...this.topProducts].sort((a, b) => (rank.get(a.currency) ?? 99) - (rank.get(b.currency) ?? 99) || b.mrr - a.mrr);
+        for (const p of ordered) {
             const name = escapeCell(p.name ?? p.productId ?? 'no product', 60);
             lines.push(`| ${name} | ${p.currency.toUpperCase()} | ${moneyCell(p.mrr, p.currency)} |`);
         }

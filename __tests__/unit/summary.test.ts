@@ -664,5 +664,12 @@ describe('summary-amounts: hide', () => {
     expect(md).toContain('| prod\\_x | USD |')
     expect(md).toContain('forever coupons subtracted')
     expect(renderSummary(fullReport(), { ...ctx, config: { ...full, mrrDiscounts: 'none' } })).toContain('at list price (no discount subtracted)')
+    // Movements that did not happen are left out; a month without any says so.
+    const quiet = fullReport()
+    const revenue = quiet.features.find((f): f is RecurringRevenue => f instanceof RecurringRevenue)!
+    revenue.months = revenue.months.map((m) => ({ ...m, newMrr: 0, reactivationMrr: 0, expansionMrr: 0, contractionMrr: 0, subscriberChurnRate: null }))
+    expect(renderSummary(quiet, { ...ctx, config: full })).toContain('**October 2026, USD:** −300.00 USD churn.')
+    revenue.months = revenue.months.map((m) => ({ ...m, churnedMrr: 0 }))
+    expect(renderSummary(quiet, { ...ctx, config: full })).toContain('**October 2026, USD:** no movement.')
   })
 })

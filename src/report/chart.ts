@@ -163,7 +163,7 @@ export function mermaidLineChart(points: readonly Point[], currency: string, tit
   const values = points.map((p) => Math.round((p.value / scale.divisor) * 100) / 100)
   return [
     '```mermaid',
-    `%%{init: {"xyChart": {"width": 900, "height": 300}, "themeVariables": {"xyChart": {"plotColorPalette": "${BAR_COLOUR}"}}}}%%`,
+    `%%{init: {"xyChart": {"width": 900, "height": 220}, "themeVariables": {"xyChart": {"plotColorPalette": "${BAR_COLOUR}"}}}}%%`,
     'xychart-beta',
     `    title "${title.replace(/"/g, "'")}"`,
     `    x-axis [${points.map((p) => `"${p.label}"`).join(', ')}]`,
