@@ -42646,18 +42646,29 @@ function discountChain(schema, mode, coupons) {
     // A subscription's own discounts in force replace its customer's, whatever their duration.
     const own = `EXISTS (SELECT 1 FROM ${qualified(schema, 'stripe_discounts')} o
                         WHERE o.parent_id = sn.subscription_id AND o.subscription_item_id IS NULL AND ${inForce('o', 'sn.at')})`;
+    const discountsTable = qualified(schema, 'stripe_discounts');
+    // Most items and subscriptions have no discount: they skip the per-row lookups (anti-joins).
     return `item_net AS MATERIALIZED (
+         SELECT x.*, x.gross AS net
+           FROM item_at x WHERE NOT EXISTS (SELECT 1 FROM ${discountsTable} e WHERE e.subscription_item_id = x.item_id)
+         UNION ALL
          SELECT x.*, CASE WHEN x.gross IS NULL THEN NULL ELSE greatest(0, x.gross * f.factor - f.amount * x.per_month) END AS net
            FROM item_at x
            CROSS JOIN LATERAL (SELECT ${discountAggregate('x.currency')}
                                  FROM ${discounts} d WHERE d.subscription_item_id = x.item_id AND ${inForce('d', 'x.at')} AND ${counted(mode)}) f
+          WHERE EXISTS (SELECT 1 FROM ${discountsTable} e WHERE e.subscription_item_id = x.item_id)
        ),
        sub_net AS MATERIALIZED (
          SELECT month, at, subscription_id, customer_id, status, currency,
                 sum(net) AS items_net, max(per_month) AS per_month, count(*) FILTER (WHERE gross IS NULL) AS unfixed
            FROM item_net GROUP BY month, at, subscription_id, customer_id, status, currency
        ),
+       discounted AS (SELECT DISTINCT parent_id FROM ${discountsTable} WHERE subscription_item_id IS NULL),
        sub_final AS MATERIALIZED (
+         SELECT sn.*, sn.items_net AS mrr_num
+           FROM sub_net sn
+          WHERE sn.subscription_id NOT IN (SELECT parent_id FROM discounted) AND coalesce(sn.customer_id, '') NOT IN (SELECT parent_id FROM discounted)
+         UNION ALL
          SELECT sn.*, CASE WHEN sn.items_net IS NULL THEN NULL ELSE greatest(0, sn.items_net * f.factor - f.amount * sn.per_month) END AS mrr_num
            FROM sub_net sn
            CROSS JOIN LATERAL (SELECT ${discountAggregate('sn.currency')}
@@ -42665,6 +42676,7 @@ function discountChain(schema, mode, coupons) {
                                        UNION ALL
                                        SELECT * FROM ${discounts} d2 WHERE d2.parent_id = sn.customer_id AND NOT ${coupons ? own : 'true'}) d
                                 WHERE d.subscription_item_id IS NULL AND ${inForce('d', 'sn.at')} AND ${counted(mode)}) f
+          WHERE sn.subscription_id IN (SELECT parent_id FROM discounted) OR coalesce(sn.customer_id, '') IN (SELECT parent_id FROM discounted)
        )`;
 }
 /** Items counted now: the current items of active, past-due and trialing subscriptions. */

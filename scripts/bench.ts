@@ -327,8 +327,19 @@ if (part(6)) {
   stripe.addBilling(billing)
   await stripe.start()
   const schema = 'bench_billing'
-  const r = await runChild(inputsFor(stripe, schema, { objects: 'customers, subscriptions, invoices', incremental: 'true' }))
+  const r = await runChild(inputsFor(stripe, schema, { objects: 'customers, subscriptions, invoices, products, prices, coupons', incremental: 'true' }))
   const pages = (n: number) => Math.ceil(n / 100)
+  // The MRR views as the action reads them after a run (JIT off, statistics fresh).
+  const viewMs = await withClient(db.url, async (c) => {
+    await c.query('SET jit = off')
+    const times: string[] = []
+    for (const view of ['stripe_mrr', 'stripe_mrr_by_product', 'stripe_mrr_monthly']) {
+      const t0 = performance.now()
+      await c.query(`SELECT count(*) FROM ${schema}.${view}`)
+      times.push(`${view} ${fmt(performance.now() - t0)} ms`)
+    }
+    return times.join(', ')
+  })
   const counts = {
     customers: billing.customers.length,
     subscriptions: billing.subscriptions.length,
@@ -355,7 +366,7 @@ if (part(6)) {
       `requests ${Object.entries(made)
         .map(([k, v]) => `${k} ${fmt(v)}`)
         .join(', ')}; ${stripe.requests.filter((q) => q.status === 429).length} refused (429); ` +
-      `rows lost or doubled ${lost}; peak RSS ${fmt(r.maxRssMB)} MB`
+      `rows lost or doubled ${lost}; peak RSS ${fmt(r.maxRssMB)} MB; views: ${viewMs}`
   )
   await stripe.stop()
 }
