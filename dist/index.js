@@ -35827,7 +35827,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6120);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7475);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -35836,7 +35836,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6120:
+/***/ 7475:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35845,7 +35845,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   eF: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: defaultConcurrency, describeFailure, repositoryIsPrivate, runAction
+// UNUSED EXPORTS: defaultConcurrency, describeFailure, repositoryIsPrivate, runAction, workflowRound
 
 // NAMESPACE OBJECT: ./node_modules/stripe/esm/Error.js
 var Error_namespaceObject = {};
@@ -43241,7 +43241,8 @@ const INPUT_DEFAULTS = {
     'journal-format': 'csv',
     'journal-accounts': '',
     'journal-tax-rate': 'Tax Exempt',
-    'mrr-discounts': 'forever'
+    'mrr-discounts': 'forever',
+    'account-shard': ''
 };
 /** A bad input: names the input and says what it accepts. */
 class InputError extends Error {
@@ -43276,6 +43277,11 @@ function readConfig({ input, env = {}, mask = () => { }, now = new Date(), repos
     if (incremental && dryRun) {
         throw new InputError('incremental', 'cannot be combined with `dry-run: true`: an incremental run keeps its cursor in Postgres. Use one or the other.');
     }
+    const accounts = parseStripeAccount(get('stripe-account'));
+    const accountShard = parseAccountShard(get('account-shard'), accounts.accounts);
+    if (accountShard && dryRun) {
+        throw new InputError('account-shard', 'cannot be combined with `dry-run: true`: shards share their accounts through a table in Postgres.');
+    }
     return {
         stripeKey,
         ...key,
@@ -43287,7 +43293,8 @@ function readConfig({ input, env = {}, mask = () => { }, now = new Date(), repos
         table: parseIdentifier('table', get('table')),
         schema: parseIdentifier('schema', get('schema')),
         dryRun,
-        stripeAccount: parseStripeAccount(get('stripe-account')),
+        ...accounts,
+        accountShard,
         stripeApiBase: parseApiBase(get('stripe-api-base')),
         incremental,
         lockTimeoutSeconds: parseLockTimeout(get('lock-timeout')),
@@ -43610,13 +43617,42 @@ function parseIdentifier(name, value) {
     }
     return value;
 }
+const ACCOUNT_ID = /^acct_[A-Za-z0-9]{1,64}$/;
+/** `stripe-account`: one connected account (the header of every request), or several: `all`, or a list. */
 function parseStripeAccount(value) {
-    if (value === '')
-        return undefined;
-    if (!/^acct_[A-Za-z0-9]{1,64}$/.test(value)) {
-        throw new InputError('stripe-account', `"${value}" is not a connected account id. Expected acct_ followed by letters and digits.`);
+    const text = value.trim();
+    if (text === '')
+        return { stripeAccount: undefined, accounts: undefined };
+    if (text.toLowerCase() === 'all')
+        return { stripeAccount: undefined, accounts: { kind: 'all' } };
+    const ids = text
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== '');
+    for (const id of ids) {
+        if (!ACCOUNT_ID.test(id)) {
+            throw new InputError('stripe-account', `"${id}" is not a connected account id. Expected acct_ followed by letters and digits, a comma-separated list of them, or all.`);
+        }
     }
-    return value;
+    const unique = [...new Set(ids)];
+    if (unique.length === 1)
+        return { stripeAccount: unique[0], accounts: undefined };
+    return { stripeAccount: undefined, accounts: { kind: 'list', ids: unique } };
+}
+/** `account-shard`: `k/n`, this runner's share of the accounts of a matrix of n. */
+function parseAccountShard(value, accounts) {
+    const text = value.trim();
+    if (text === '')
+        return undefined;
+    const match = /^(\d+)\s*\/\s*(\d+)$/.exec(text);
+    const index = Number(match?.[1]);
+    const total = Number(match?.[2]);
+    if (!match || total < 1 || total > 256 || index < 1 || index > total) {
+        throw new InputError('account-shard', `"${value}" is not a shard. Expected k/n with 1 ≤ k ≤ n ≤ 256, e.g. 1/4 (from a matrix: \${{ matrix.shard }}/4).`);
+    }
+    if (!accounts)
+        throw new InputError('account-shard', 'applies to several accounts: set `stripe-account: all` or a list of account ids.');
+    return { index, total };
 }
 function parseApiBase(value) {
     let url;
@@ -46745,6 +46781,13 @@ async function chargesNet(db, chargesTable, from, to) {
       WHERE status = 'succeeded' AND created_at >= to_timestamp($1) AND created_at < to_timestamp($2) GROUP BY currency`, [from, to]);
     return new Map(rows.map((r) => [r.currency.toLowerCase(), Number(r.net)]));
 }
+/** Net of succeeded charges per account and currency created since a time (Unix seconds), the largest first. */
+function accountNetRows(db, chargesTable, since, limit) {
+    return db.query(`SELECT account_id, currency, count(*) AS charges, sum(amount - coalesce(amount_refunded, 0))::bigint AS net
+       FROM ${db.table(chargesTable)}
+      WHERE status = 'succeeded' AND created_at >= to_timestamp($1)
+      GROUP BY account_id, currency ORDER BY net DESC, account_id LIMIT $2`, [since, limit]);
+}
 
 ;// CONCATENATED MODULE: ./src/report/money.ts
 /**
@@ -47694,6 +47737,89 @@ function monthName(month) {
     return `${MONTH_NAMES[Number(month.slice(5, 7)) - 1]} ${month.slice(0, 4)}`;
 }
 
+;// CONCATENATED MODULE: ./src/features/connect.ts
+
+
+/** Accounts listed by net in the summary. */
+const TOP_ACCOUNTS = 20;
+/** The accounts' net is over the last this many days. */
+const NET_DAYS = 30;
+const connect_count = (n) => n.toLocaleString('en-US');
+/**
+ * Connect, a feature: how many accounts the run synced and which it skipped (outputs
+ * `accounts_synced`, `accounts_skipped`), a headline fact, and a section with the skipped accounts
+ * and the accounts with the most net over the last 30 days.
+ */
+class ConnectAccounts {
+    config;
+    name = 'connect';
+    slot = 'top';
+    result;
+    /** The accounts with the most net (succeeded charges less refunds), per currency. */
+    top = [];
+    constructor(config) {
+        this.config = config;
+    }
+    done(result) {
+        this.result = result;
+    }
+    async readBack(db, ctx) {
+        if (!db || !this.config.objects.includes('charges'))
+            return;
+        const since = Math.floor(ctx.now.getTime() / 1000) - NET_DAYS * 86400;
+        this.top = (await accountNetRows(db, this.config.table, since, TOP_ACCOUNTS)).map((r) => ({
+            account: r.account_id,
+            currency: r.currency,
+            charges: Number(r.charges),
+            net: Number(r.net)
+        }));
+    }
+    outputs() {
+        return {
+            accounts_synced: String(this.result?.synced.length ?? 0),
+            accounts_skipped: JSON.stringify(this.result?.skipped ?? [])
+        };
+    }
+    facts() {
+        if (!this.result)
+            return [];
+        const { synced, skipped } = this.result;
+        const shard = this.config.accountShard ? ` (shard ${this.config.accountShard.index}/${this.config.accountShard.total})` : '';
+        return [['Accounts', `${connect_count(synced.length)} synced${skipped.length > 0 ? `, **${connect_count(skipped.length)} skipped**` : ''}${shard}`]];
+    }
+    news() {
+        return (this.result?.skipped.length ?? 0) > 0;
+    }
+    section(ctx, rows) {
+        const lines = [];
+        const skipped = this.result?.skipped ?? [];
+        if (skipped.length > 0) {
+            lines.push(`### Accounts skipped (${skipped.length})`, '', '| Account | Why |', '| --- | --- |');
+            for (const s of skipped.slice(0, rows))
+                lines.push(`| ${escapeCell(s.id)} | ${escapeCell(s.reason)} |`);
+            if (skipped.length > rows)
+                lines.push(`| … | ${skipped.length - rows} more in output \`accounts_skipped\` |`);
+            lines.push('');
+        }
+        if (this.top.length > 0) {
+            const hidden = amountsHidden(ctx);
+            lines.push(`### Accounts by net, last ${NET_DAYS} days`, '');
+            lines.push(hidden ? '| Account | Currency | Charges |' : '| Account | Currency | Charges | Net |', hidden ? '| --- | --- | ---: |' : '| --- | --- | ---: | ---: |');
+            for (const a of this.top.slice(0, rows)) {
+                const cells = [escapeCell(a.account ?? '(no account id)'), a.currency.toUpperCase(), connect_count(a.charges)];
+                if (!hidden)
+                    cells.push(moneyCell(a.net, a.currency));
+                lines.push(`| ${cells.join(' | ')} |`);
+            }
+            lines.push('', `Net: succeeded charges less refunds, in each charge's currency (view \`${this.config.table}\` by \`account_id\`).`, '');
+        }
+        return lines;
+    }
+    rows() {
+        return (this.result?.skipped.length ?? 0) + this.top.length;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/report/newest.ts
 function newer(a, b) {
     return a.created > b.created || (a.created === b.created && a.id > b.id);
@@ -48436,6 +48562,8 @@ function buildOutputs(report, options) {
         mrr: '{}',
         stripe_requests: String(report.stripeRequests),
         journal_files: '[]',
+        accounts_synced: options.skipped ? '0' : '1',
+        accounts_skipped: '[]',
         ...Object.assign({}, ...report.features.map((f) => f.outputs?.(options.privacy) ?? {}))
     };
 }
@@ -69517,6 +69645,115 @@ onAnswer = () => { }) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/store/accounts.ts
+
+
+
+/**
+ * Connect across a matrix of runners: the accounts to sync, one row each, in a table the shards
+ * share. A shard takes an account by locking its row (`FOR UPDATE SKIP LOCKED`) for as long as it
+ * syncs it, then marks it done for the round (the workflow run): no account is synced by two shards
+ * at once, uneven accounts balance (a shard takes the next free one), and a killed shard's row is
+ * unlocked by the server with its connection, for the others to take.
+ */
+const ACCOUNTS_TABLE = 'stripe_sync_accounts';
+async function ensureAccountsTable(client, schema) {
+    return createIfMissing(client, schema, ACCOUNTS_TABLE, `
+    account_id text PRIMARY KEY,
+    round text,
+    synced_at timestamptz,
+    shard text,
+    ok boolean,
+    reason text
+  `);
+}
+class AccountQueue {
+    databaseUrl;
+    caCert;
+    schema;
+    round;
+    shard;
+    constructor(databaseUrl, caCert, schema, round, shard) {
+        this.databaseUrl = databaseUrl;
+        this.caCert = caCert;
+        this.schema = schema;
+        this.round = round;
+        this.shard = shard;
+    }
+    /** The queue of a round, with `ids` offered (accounts already in it keep their rows). */
+    static async open(options) {
+        const table = qualified(options.schema, ACCOUNTS_TABLE);
+        try {
+            await options.client.query(`INSERT INTO ${table} (account_id) SELECT unnest($1::text[]) ON CONFLICT (account_id) DO NOTHING`, [options.ids]);
+        }
+        catch (error) {
+            throw describeDatabaseError(error, `offer the accounts to the work queue ${table}`);
+        }
+        return new AccountQueue(options.databaseUrl, options.caCert, options.schema, options.round, options.shard);
+    }
+    /**
+     * A worker of this shard: its own connection, taking accounts of `ids` not yet synced this round,
+     * least recently synced first, one at a time, until none is left.
+     */
+    async worker(ids) {
+        const client = await connect(this.databaseUrl, this.caCert);
+        const table = qualified(this.schema, ACCOUNTS_TABLE);
+        return {
+            next: async () => {
+                try {
+                    await client.query('BEGIN');
+                    const row = await client.query(`SELECT account_id FROM ${table}
+              WHERE account_id = ANY($1) AND round IS DISTINCT FROM $2
+              ORDER BY synced_at NULLS FIRST, account_id
+              LIMIT 1 FOR UPDATE SKIP LOCKED`, [ids, this.round]);
+                    const id = row.rows[0]?.account_id;
+                    if (id === undefined) {
+                        await client.query('COMMIT');
+                        return undefined;
+                    }
+                    return {
+                        id,
+                        done: async ({ ok, reason }) => {
+                            await client.query(`UPDATE ${table} SET round = $2, synced_at = now(), shard = $3, ok = $4, reason = $5 WHERE account_id = $1`, [
+                                id,
+                                this.round,
+                                this.shard,
+                                ok,
+                                reason ?? null
+                            ]);
+                            await client.query('COMMIT');
+                        }
+                    };
+                }
+                catch (error) {
+                    await client.query('ROLLBACK').catch(() => { });
+                    throw describeDatabaseError(error, `take an account from the work queue ${table}`);
+                }
+            },
+            close: async () => {
+                await client.end().catch(() => { });
+            }
+        };
+    }
+}
+/**
+ * Rows written before the platform's own account had an id (one-account runs leave account_id
+ * NULL) get it: every table then says whose each row is. Returns the rows filled.
+ */
+async function fillAccountId(client, schema, tables, accountId) {
+    let filled = 0;
+    for (const table of tables) {
+        try {
+            const result = await client.query(`UPDATE ${qualified(schema, table)} SET ${quoteIdent('account_id')} = $1 WHERE account_id IS NULL`, [accountId]);
+            filled += result.rowCount ?? 0;
+        }
+        catch (error) {
+            throw describeDatabaseError(error, `fill account_id of ${qualified(schema, table)}`);
+        }
+    }
+    return filled;
+}
+
 ;// CONCATENATED MODULE: ./src/store/lock.ts
 /** One namespace for this action's advisory locks, so they cannot collide with the application's own. */
 const LOCK_CLASS = 'stripe-payment-monitor';
@@ -69920,6 +70157,7 @@ class TableSink {
 
 
 
+
 /**
  * The run's database: one connection holds the schema's run lock and prepares the tables; each
  * object then writes on a connection of its own, so objects sync concurrently.
@@ -69939,7 +70177,8 @@ class Database {
     static async open(options) {
         const client = await connect(options.databaseUrl, options.caCert);
         try {
-            if (!(await acquireRunLock(client, options.schema, options.lockTimeoutSeconds))) {
+            const lockName = options.lockScope ? `${options.schema}#${options.lockScope}` : options.schema;
+            if (!(await acquireRunLock(client, lockName, options.lockTimeoutSeconds))) {
                 await client.end();
                 return undefined;
             }
@@ -69992,6 +70231,9 @@ class Database {
         };
         try {
             await client.query('BEGIN');
+            // Shards prepare in turn (a run of the whole schema holds this lock for its run).
+            if (this.options.lockScope)
+                await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [LOCK_CLASS, schema]);
             const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
             if (schemaExists.rowCount === 0) {
                 await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
@@ -70005,6 +70247,8 @@ class Database {
                 await this.optional(report, upgradeStateSql(schema), () => client.query(upgradeStateSql(schema)));
             report.createdRejectsTable = await ensureRejectsTable(client, schema);
             report.createdRunsTable = (await this.optional(report, `CREATE TABLE ${qualified(schema, RUNS_TABLE)} …`, () => ensureRunsTable(client, schema))) ?? false;
+            if (this.options.lockScope)
+                await ensureAccountsTable(client, schema);
             report.views = await ensureViews(client, schema, viewTables, (name) => relationExists(client, schema, viewTables[name]), views);
             await client.query('COMMIT');
         }
@@ -70048,6 +70292,22 @@ class Database {
         catch (error) {
             throw describeDatabaseError(error, 'refresh the statistics of the tables written');
         }
+    }
+    /** The shards' work queue of a round, with these accounts offered. */
+    async accountQueue(round, shard, ids) {
+        return AccountQueue.open({
+            client: this.control,
+            databaseUrl: this.options.databaseUrl,
+            caCert: this.options.caCert,
+            schema: this.schema,
+            round,
+            shard,
+            ids
+        });
+    }
+    /** The platform's own rows from one-account runs get its id (see fillAccountId). */
+    async fillAccountId(tables, accountId) {
+        return fillAccountId(this.control, this.schema, tables, accountId);
     }
     async recordRun(run) {
         try {
@@ -70121,6 +70381,7 @@ class Session {
     stateCurrent;
     ready;
     startPreparing;
+    ownsDatabase;
     prepared = false;
     constructor(db, 
     /** Each object's table (none in a dry run, whose sinks write nothing). */
@@ -70128,16 +70389,41 @@ class Session {
     /** The state table has this version's columns (a first run's state can remember what it listed). */
     stateCurrent, 
     /** Resolves once the tables are ready; rejects if preparing them failed. */
-    ready, startPreparing) {
+    ready, startPreparing, 
+    /** False for one account's session of a multi-account run: closing it leaves the database open. */
+    ownsDatabase = true) {
         this.db = db;
         this.tables = tables;
         this.states = states;
         this.stateCurrent = stateCurrent;
         this.ready = ready;
         this.startPreparing = startPreparing;
+        this.ownsDatabase = ownsDatabase;
     }
     static dryRun() {
         return new Session(undefined, new Map(), new Map(), false, Promise.resolve(undefined), () => { });
+    }
+    /**
+     * One account of a multi-account run (Connect): its own sinks (rows carry `rowsAccountId`) and
+     * sync state (keyed by `config`'s account), on this run's database, lock and prepared tables.
+     */
+    async forAccount(config, filters, rowsAccountId) {
+        const db = this.db;
+        if (!db)
+            return Session.dryRun();
+        const states = new Map();
+        if (config.incremental)
+            for (const name of config.objects)
+                states.set(name, await db.loadState(stateKey(config, name, filters.get(name) ?? 'all')));
+        const context = { apiVersion: STRIPE_API_VERSION, accountId: rowsAccountId };
+        const sinks = new Map();
+        for (const name of objectsWithTables(config.objects)) {
+            const spec = specOf(name);
+            sinks.set(name, db.sink(spec, { table: tableOf(config, name), context, ready: this.ready, claimColumn: spec.claimColumn }));
+        }
+        const session = new Session(db, sinks, states, this.stateCurrent, this.ready, () => { }, false);
+        session.prepared = true;
+        return session;
     }
     /**
      * Connects and takes the schema's run lock (undefined: another run holds it), reads each
@@ -70150,6 +70436,7 @@ class Session {
             databaseUrl: config.databaseUrl,
             schema: config.schema,
             lockTimeoutSeconds: config.lockTimeoutSeconds,
+            lockScope: config.accountShard ? `shard ${config.accountShard.index}/${config.accountShard.total}` : undefined,
             caCert: config.databaseCaCert
         });
         if (!db)
@@ -70158,7 +70445,9 @@ class Session {
             const names = objectsWithTables(config.objects);
             const states = new Map();
             const stateCurrent = config.incremental && (await db.stateTableCurrent());
-            if (config.incremental)
+            // Several accounts: each gets its states and sinks from forAccount.
+            const own = config.accounts === undefined;
+            if (config.incremental && own)
                 for (const name of config.objects)
                     states.set(name, await db.loadState(stateKey(config, name, filters.get(name) ?? 'all')));
             let start;
@@ -70172,7 +70461,7 @@ class Session {
             ready.catch(() => { });
             const context = { apiVersion: STRIPE_API_VERSION, accountId: config.stripeAccount };
             const sinks = new Map();
-            for (const name of names) {
+            for (const name of own ? names : []) {
                 const spec = specOf(name);
                 sinks.set(name, db.sink(spec, { table: tableOf(config, name), context, ready, claimColumn: spec.claimColumn }));
             }
@@ -70219,7 +70508,18 @@ class Session {
     }
     async close() {
         await Promise.all([...this.tables.values()].map((s) => s.close()));
-        await this.db?.close();
+        if (this.ownsDatabase)
+            await this.db?.close();
+    }
+    /** The tables of the run's objects that carry account_id (objects and their children; not histories). */
+    accountTables(config) {
+        const tables = new Set();
+        for (const name of objectsWithTables(config.objects)) {
+            tables.add(tableOf(config, name));
+            for (const child of specOf(name).children ?? [])
+                tables.add(child.table);
+        }
+        return [...tables];
     }
 }
 function tableDefinitions(config, names) {
@@ -70366,6 +70666,11 @@ function describeStripeError(error, context) {
     if (cause instanceof stripe_esm_node.errors.StripeAuthenticationError) {
         return `Stripe rejected the API key ${key}: check \`stripe-secret-key\`; the key may be mistyped, revoked or rolled.`;
     }
+    // A connected account that revoked the platform's access answers 403 too: not a missing permission.
+    if (cause instanceof stripe_esm_node.errors.StripeError && cause.code === 'account_invalid') {
+        return (`Stripe refused to ${error.doing} for the connected account${context.stripeAccount ? ` ${context.stripeAccount}` : ''}: ` +
+            "the platform has no access to it (account_invalid) — the account revoked the platform's access, or is not one of its accounts.");
+    }
     if (cause instanceof stripe_esm_node.errors.StripePermissionError) {
         return (`Stripe refused to ${error.doing}: the restricted key ${key} lacks the permission "${error.permission}". ` +
             'Edit the key in the Stripe Dashboard (Developers → API keys) and grant it, or use a key that has it.');
@@ -70475,6 +70780,50 @@ async function retrieveObject(stripe, spec, id, retry = DEFAULT_RETRY) {
     catch (error) {
         throw new StripeRequestError(error, `retrieve ${spec.noun} ${id}`, spec.permission);
     }
+}
+
+;// CONCATENATED MODULE: ./src/stripe/accounts.ts
+
+
+
+/** The key's own account (the platform): GET /v1/account. */
+async function platformAccountId(stripe, retry) {
+    try {
+        const account = await withRetries(() => stripe.accounts.retrieve(null), retry);
+        return account.id;
+    }
+    catch (error) {
+        throw new StripeRequestError(error, 'retrieve the platform account (GET /v1/account)', 'Connect: Read');
+    }
+}
+/**
+ * Every connected account of the platform, oldest first (GET /v1/accounts, 100 a page): only their
+ * ids are kept, so a platform of many thousands costs little memory.
+ */
+async function connectedAccountIds(stripe, retry) {
+    const ids = [];
+    let after;
+    for (;;) {
+        let page;
+        try {
+            page = await withRetries(() => stripe.accounts.list({ limit: 100, ...(after ? { starting_after: after } : {}) }), retry);
+        }
+        catch (error) {
+            throw new StripeRequestError(error, 'list the connected accounts (GET /v1/accounts)', 'Connect: Read');
+        }
+        for (const account of page.data)
+            if (typeof account?.id === 'string')
+                ids.push(account.id);
+        if (!page.has_more || page.data.length === 0)
+            break;
+        after = page.data[page.data.length - 1].id;
+    }
+    return ids.reverse();
+}
+/** Stripe's refusal of a connected account the platform may not reach: revoked, or not its own (403 account_invalid). */
+function isAccountInvalid(error) {
+    const cause = error instanceof StripeRequestError ? error.cause : error;
+    return cause instanceof stripe_esm_node.errors.StripeError && cause.code === 'account_invalid';
 }
 
 ;// CONCATENATED MODULE: ./src/stripe/range.ts
@@ -71754,7 +72103,133 @@ async function syncObjects(ctx) {
     await Promise.all(tasks);
 }
 
+;// CONCATENATED MODULE: ./src/sync/accounts.ts
+
+
+
+/** Accounts synced at once: each holds a connection per table, so fewer when many objects are synced. */
+function accountsAtOnce(objects) {
+    return Math.max(1, Math.min(8, Math.floor(24 / Math.max(1, objects))));
+}
+async function syncAccounts(ctx) {
+    const { config } = ctx;
+    const selection = config.accounts;
+    const platformId = selection.kind === 'all' ? await platformAccountId(ctx.platform, ctx.retry) : undefined;
+    ctx.session.stripeAnswered();
+    const connected = selection.kind === 'all' ? await connectedAccountIds(ctx.platform, ctx.retry) : [...selection.ids];
+    const targets = [
+        ...(platformId ? [{ id: platformId, own: true }] : []),
+        ...connected.filter((id) => id !== platformId).map((id) => ({ id, own: false }))
+    ];
+    ctx.log(selection.kind === 'all'
+        ? `Connect: the platform ${platformId} and ${connected.length} connected account(s).`
+        : `Connect: ${targets.length} connected account(s) from stripe-account.`);
+    await ctx.session.ready;
+    const db = ctx.session.db;
+    // Rows of one-account runs (account_id NULL) are the platform's own.
+    if (db && platformId) {
+        const filled = await db.fillAccountId(ctx.session.accountTables(config), platformId);
+        if (filled > 0)
+            ctx.log(`Set account_id = ${platformId} on ${filled} row(s) stored before by one-account runs.`);
+    }
+    const result = { synced: [], skipped: [], platformId };
+    const byId = new Map(targets.map((t) => [t.id, t]));
+    const workers = accountsAtOnce(ctx.session.accountTables(config).length);
+    const perAccountConcurrency = Math.max(2, Math.floor(ctx.concurrency / workers));
+    const syncTarget = async (target) => {
+        const accountConfig = { ...config, stripeAccount: target.own ? undefined : target.id, accounts: undefined };
+        const guard = new AccountGuard(ctx.observer, target.id);
+        const session = await ctx.session.forAccount(accountConfig, ctx.filters, target.id);
+        try {
+            await syncObjects({
+                ...ctx,
+                config: accountConfig,
+                stripe: ctx.clientFor(accountConfig),
+                session,
+                observer: guard,
+                concurrency: perAccountConcurrency,
+                log: (message) => ctx.log(`[${target.id}] ${message}`),
+                warn: (message) => ctx.warn(`[${target.id}] ${message}`)
+            });
+        }
+        finally {
+            await session.close();
+        }
+        if (guard.refusal) {
+            const reason = `account_invalid: the platform has no access to it (revoked, or not its account)`;
+            ctx.warn(`Skipped connected account ${target.id}: ${reason}. Its rows stored before are kept.`);
+            result.skipped.push({ id: target.id, reason });
+            return { ok: false, reason };
+        }
+        result.synced.push(target.id);
+        return { ok: true };
+    };
+    if (ctx.shard && db) {
+        const queue = await db.accountQueue(ctx.shard.round, ctx.shard.name, targets.map((t) => t.id));
+        const ids = targets.map((t) => t.id);
+        await Promise.all(Array.from({ length: workers }, async () => {
+            const worker = await queue.worker(ids);
+            try {
+                for (let claim; (claim = await worker.next());) {
+                    const outcome = await syncTarget(byId.get(claim.id));
+                    await claim.done(outcome);
+                }
+            }
+            finally {
+                await worker.close();
+            }
+        }));
+    }
+    else {
+        let next = 0;
+        await Promise.all(Array.from({ length: Math.min(workers, targets.length) }, async () => {
+            while (next < targets.length)
+                await syncTarget(targets[next++]);
+        }));
+    }
+    return result;
+}
+/**
+ * The run's observer, for one account: a refusal of the account (account_invalid) is kept here —
+ * the account is skipped, the run goes on — and everything else passes through.
+ */
+class AccountGuard {
+    observer;
+    account;
+    refusal;
+    constructor(observer, account) {
+        this.observer = observer;
+        this.account = account;
+    }
+    of(name) {
+        return this.observer.of(name);
+    }
+    observe(name, objects, order, claimed, changed) {
+        this.observer.observe(name, objects, order, claimed, changed);
+    }
+    claim(name, objects) {
+        return this.observer.claim(name, objects);
+    }
+    incrementalDone(name, report) {
+        this.observer.incrementalDone(name, report);
+    }
+    failed(name, error) {
+        if (isAccountInvalid(error)) {
+            this.refusal = error;
+            return;
+        }
+        // Name the account in what the run reports.
+        const named = error instanceof StripeRequestError ? new StripeRequestError(error.cause, `${error.doing} for account ${this.account}`, error.permission) : error;
+        this.observer.failed(name, named);
+    }
+    reconciled(links) {
+        this.observer.reconciled(links);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/main.ts
+
+
 
 
 
@@ -71776,6 +72251,15 @@ async function syncObjects(ctx) {
 /** Enough requests in flight to keep the limiter busy at Stripe's typical latency, without many idle slices. */
 function defaultConcurrency(maxRequestsPerSecond) {
     return Math.max(2, Math.min(32, maxRequestsPerSecond));
+}
+/**
+ * The round of the shards' work queue: the workflow run (every job of a matrix shares it), a new
+ * round for each attempt; outside Actions, the minute the run started.
+ */
+function workflowRound(env, now) {
+    if (env.GITHUB_RUN_ID)
+        return `run ${env.GITHUB_RUN_ID}.${env.GITHUB_RUN_ATTEMPT ?? '1'}`;
+    return `local ${now.toISOString().slice(0, 16)}`;
 }
 /** The action's entry point on a runner (and for `npm run local-action`). */
 async function run() {
@@ -71809,10 +72293,14 @@ async function runAction(rawIo, options = {}) {
             report.features.push(new HighValueCollector(cfg.highValue, cfg.stripeAccount));
         if (cfg.objects.includes('payouts'))
             report.features.push(new PayoutReconciliation(cfg));
+        const connect = cfg.accounts ? new ConnectAccounts(cfg) : undefined;
+        if (connect)
+            report.features.push(connect);
         if (cfg.objects.includes('subscriptions') || cfg.objects.includes('invoices'))
             report.features.push(new RecurringRevenue({ subscriptions: cfg.objects.includes('subscriptions'), invoices: cfg.objects.includes('invoices') }));
         io.info(`${cfg.incremental ? 'Incremental sync' : 'Sync'} of ${cfg.objects.join(', ')}. Using a ${cfg.keyMode} ${cfg.keyKind} key (…${cfg.stripeKey.slice(-4)})` +
-            `${cfg.stripeAccount ? ` for connected account ${cfg.stripeAccount}` : ''}; Stripe API ${STRIPE_API_VERSION} at ${cfg.stripeApiBase.origin}; ` +
+            `${cfg.stripeAccount ? ` for connected account ${cfg.stripeAccount}` : ''}` +
+            `${cfg.accounts ? ` for ${cfg.accounts.kind === 'all' ? 'the platform and every connected account' : `${cfg.accounts.ids.length} connected accounts`}${cfg.accountShard ? ` (shard ${cfg.accountShard.index}/${cfg.accountShard.total})` : ''}` : ''}; Stripe API ${STRIPE_API_VERSION} at ${cfg.stripeApiBase.origin}; ` +
             `at most ${cfg.maxRequestsPerSecond} requests/s per endpoint and ${cfg.maxTotalRequestsPerSecond} in all.`);
         const session = cfg.dryRun ? Session.dryRun() : await Session.open(cfg, io, filterKeys(cfg));
         if (!session)
@@ -71822,20 +72310,32 @@ async function runAction(rawIo, options = {}) {
         try {
             const limits = new RateLimits(cfg.maxRequestsPerSecond, cfg.maxTotalRequestsPerSecond, options.clock);
             const stripe = createStripeClient(cfg, limits, options.stripeTimeoutMs, () => session.stripeAnswered());
+            const sync = {
+                observer: report,
+                limits,
+                retry: options.retry ?? DEFAULT_RETRY,
+                concurrency: options.concurrency ?? defaultConcurrency(cfg.maxRequestsPerSecond),
+                now,
+                log: (message) => io.info(message),
+                warn: (message) => io.warning(message),
+                redact: (text, maxChars) => privacy(cfg.customerDetails).text(text, maxChars)
+            };
             try {
-                await syncObjects({
-                    config: cfg,
-                    stripe,
-                    session,
-                    observer: report,
-                    limits,
-                    retry: options.retry ?? DEFAULT_RETRY,
-                    concurrency: options.concurrency ?? defaultConcurrency(cfg.maxRequestsPerSecond),
-                    now,
-                    log: (message) => io.info(message),
-                    warn: (message) => io.warning(message),
-                    redact: (text, maxChars) => privacy(cfg.customerDetails).text(text, maxChars)
-                });
+                if (cfg.accounts && connect) {
+                    const shard = cfg.accountShard;
+                    connect.done(await syncAccounts({
+                        ...sync,
+                        config: cfg,
+                        session,
+                        platform: stripe,
+                        clientFor: (c) => createStripeClient(c, limits, options.stripeTimeoutMs, () => session.stripeAnswered()),
+                        filters: filterKeys(cfg),
+                        shard: shard ? { round: workflowRound(env, now), name: `${shard.index}/${shard.total}` } : undefined
+                    }));
+                }
+                else {
+                    await syncObjects({ ...sync, config: cfg, stripe, session });
+                }
             }
             finally {
                 report.stripeRequests = limits.stats.requests;

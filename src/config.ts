@@ -72,7 +72,8 @@ export const INPUT_DEFAULTS = {
   'journal-format': 'csv',
   'journal-accounts': '',
   'journal-tax-rate': 'Tax Exempt',
-  'mrr-discounts': 'forever'
+  'mrr-discounts': 'forever',
+  'account-shard': ''
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -94,7 +95,12 @@ export interface Config {
   table: string
   schema: string
   dryRun: boolean
+  /** The one connected account every request is made for (the `Stripe-Account` header); undefined: the key's own, or several. */
   stripeAccount: string | undefined
+  /** Several accounts (`stripe-account: all` or a list): each synced in turn, under one request budget. */
+  accounts: { kind: 'all' } | { kind: 'list'; ids: readonly string[] } | undefined
+  /** This runner's share of the accounts, in a matrix (`account-shard: k/n`). */
+  accountShard: { index: number; total: number } | undefined
   stripeApiBase: URL
   /** Continue from the cursor kept in Postgres, oldest first, and replay change events. */
   incremental: boolean
@@ -183,6 +189,12 @@ export function readConfig({ input, env = {}, mask = () => {}, now = new Date(),
     throw new InputError('incremental', 'cannot be combined with `dry-run: true`: an incremental run keeps its cursor in Postgres. Use one or the other.')
   }
 
+  const accounts = parseStripeAccount(get('stripe-account'))
+  const accountShard = parseAccountShard(get('account-shard'), accounts.accounts)
+  if (accountShard && dryRun) {
+    throw new InputError('account-shard', 'cannot be combined with `dry-run: true`: shards share their accounts through a table in Postgres.')
+  }
+
   return {
     stripeKey,
     ...key,
@@ -194,7 +206,8 @@ export function readConfig({ input, env = {}, mask = () => {}, now = new Date(),
     table: parseIdentifier('table', get('table')),
     schema: parseIdentifier('schema', get('schema')),
     dryRun,
-    stripeAccount: parseStripeAccount(get('stripe-account')),
+    ...accounts,
+    accountShard,
     stripeApiBase: parseApiBase(get('stripe-api-base')),
     incremental,
     lockTimeoutSeconds: parseLockTimeout(get('lock-timeout')),
@@ -571,12 +584,42 @@ export function parseIdentifier(name: 'table' | 'schema', value: string): string
   return value
 }
 
-export function parseStripeAccount(value: string): string | undefined {
-  if (value === '') return undefined
-  if (!/^acct_[A-Za-z0-9]{1,64}$/.test(value)) {
-    throw new InputError('stripe-account', `"${value}" is not a connected account id. Expected acct_ followed by letters and digits.`)
+const ACCOUNT_ID = /^acct_[A-Za-z0-9]{1,64}$/
+
+/** `stripe-account`: one connected account (the header of every request), or several: `all`, or a list. */
+export function parseStripeAccount(value: string): Pick<Config, 'stripeAccount' | 'accounts'> {
+  const text = value.trim()
+  if (text === '') return { stripeAccount: undefined, accounts: undefined }
+  if (text.toLowerCase() === 'all') return { stripeAccount: undefined, accounts: { kind: 'all' } }
+  const ids = text
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '')
+  for (const id of ids) {
+    if (!ACCOUNT_ID.test(id)) {
+      throw new InputError(
+        'stripe-account',
+        `"${id}" is not a connected account id. Expected acct_ followed by letters and digits, a comma-separated list of them, or all.`
+      )
+    }
   }
-  return value
+  const unique = [...new Set(ids)]
+  if (unique.length === 1) return { stripeAccount: unique[0], accounts: undefined }
+  return { stripeAccount: undefined, accounts: { kind: 'list', ids: unique } }
+}
+
+/** `account-shard`: `k/n`, this runner's share of the accounts of a matrix of n. */
+export function parseAccountShard(value: string, accounts: Config['accounts']): Config['accountShard'] {
+  const text = value.trim()
+  if (text === '') return undefined
+  const match = /^(\d+)\s*\/\s*(\d+)$/.exec(text)
+  const index = Number(match?.[1])
+  const total = Number(match?.[2])
+  if (!match || total < 1 || total > 256 || index < 1 || index > total) {
+    throw new InputError('account-shard', `"${value}" is not a shard. Expected k/n with 1 ≤ k ≤ n ≤ 256, e.g. 1/4 (from a matrix: \${{ matrix.shard }}/4).`)
+  }
+  if (!accounts) throw new InputError('account-shard', 'applies to several accounts: set `stripe-account: all` or a list of account ids.')
+  return { index, total }
 }
 
 export function parseApiBase(value: string): URL {

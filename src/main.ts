@@ -2,6 +2,7 @@ import * as github from '@actions/github'
 import { InputError, readConfig, type Config, type InputName } from './config.js'
 import { coreIO, redacting, type ActionIO } from './io.js'
 import { RecurringRevenue } from './features/billing.js'
+import { ConnectAccounts } from './features/connect.js'
 import { HighValueCollector } from './features/high-value.js'
 import { PayoutReconciliation } from './features/reconciliation.js'
 import { RunReport } from './report/collect.js'
@@ -16,6 +17,7 @@ import { RateLimits, type LimiterClock } from './stripe/limiter.js'
 import { PagingLoopError } from './stripe/pages.js'
 import { DEFAULT_RETRY, type RetryOptions } from './stripe/retry.js'
 import { DatabaseError } from './store/connect.js'
+import { syncAccounts } from './sync/accounts.js'
 import { filterKeys, syncObjects } from './sync/objects.js'
 
 export interface RunOptions {
@@ -41,6 +43,15 @@ export interface RunOutcome {
   ok: boolean
   outputs?: Outputs
   report: RunReport | undefined
+}
+
+/**
+ * The round of the shards' work queue: the workflow run (every job of a matrix shares it), a new
+ * round for each attempt; outside Actions, the minute the run started.
+ */
+export function workflowRound(env: NodeJS.ProcessEnv, now: Date): string {
+  if (env.GITHUB_RUN_ID) return `run ${env.GITHUB_RUN_ID}.${env.GITHUB_RUN_ATTEMPT ?? '1'}`
+  return `local ${now.toISOString().slice(0, 16)}`
 }
 
 /** The action's entry point on a runner (and for `npm run local-action`). */
@@ -75,11 +86,14 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
     // The run's features, each described once in src/features/.
     if (cfg.highValue) report.features.push(new HighValueCollector(cfg.highValue, cfg.stripeAccount))
     if (cfg.objects.includes('payouts')) report.features.push(new PayoutReconciliation(cfg))
+    const connect = cfg.accounts ? new ConnectAccounts(cfg) : undefined
+    if (connect) report.features.push(connect)
     if (cfg.objects.includes('subscriptions') || cfg.objects.includes('invoices'))
       report.features.push(new RecurringRevenue({ subscriptions: cfg.objects.includes('subscriptions'), invoices: cfg.objects.includes('invoices') }))
     io.info(
       `${cfg.incremental ? 'Incremental sync' : 'Sync'} of ${cfg.objects.join(', ')}. Using a ${cfg.keyMode} ${cfg.keyKind} key (…${cfg.stripeKey.slice(-4)})` +
-        `${cfg.stripeAccount ? ` for connected account ${cfg.stripeAccount}` : ''}; Stripe API ${STRIPE_API_VERSION} at ${cfg.stripeApiBase.origin}; ` +
+        `${cfg.stripeAccount ? ` for connected account ${cfg.stripeAccount}` : ''}` +
+        `${cfg.accounts ? ` for ${cfg.accounts.kind === 'all' ? 'the platform and every connected account' : `${cfg.accounts.ids.length} connected accounts`}${cfg.accountShard ? ` (shard ${cfg.accountShard.index}/${cfg.accountShard.total})` : ''}` : ''}; Stripe API ${STRIPE_API_VERSION} at ${cfg.stripeApiBase.origin}; ` +
         `at most ${cfg.maxRequestsPerSecond} requests/s per endpoint and ${cfg.maxTotalRequestsPerSecond} in all.`
     )
 
@@ -89,20 +103,33 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
     try {
       const limits = new RateLimits(cfg.maxRequestsPerSecond, cfg.maxTotalRequestsPerSecond, options.clock)
       const stripe = createStripeClient(cfg, limits, options.stripeTimeoutMs, () => session.stripeAnswered())
+      const sync = {
+        observer: report,
+        limits,
+        retry: options.retry ?? DEFAULT_RETRY,
+        concurrency: options.concurrency ?? defaultConcurrency(cfg.maxRequestsPerSecond),
+        now,
+        log: (message: string) => io.info(message),
+        warn: (message: string) => io.warning(message),
+        redact: (text: string, maxChars: number) => privacy(cfg.customerDetails).text(text, maxChars)
+      }
       try {
-        await syncObjects({
-          config: cfg,
-          stripe,
-          session,
-          observer: report,
-          limits,
-          retry: options.retry ?? DEFAULT_RETRY,
-          concurrency: options.concurrency ?? defaultConcurrency(cfg.maxRequestsPerSecond),
-          now,
-          log: (message) => io.info(message),
-          warn: (message) => io.warning(message),
-          redact: (text, maxChars) => privacy(cfg.customerDetails).text(text, maxChars)
-        })
+        if (cfg.accounts && connect) {
+          const shard = cfg.accountShard
+          connect.done(
+            await syncAccounts({
+              ...sync,
+              config: cfg,
+              session,
+              platform: stripe,
+              clientFor: (c) => createStripeClient(c, limits, options.stripeTimeoutMs, () => session.stripeAnswered()),
+              filters: filterKeys(cfg),
+              shard: shard ? { round: workflowRound(env, now), name: `${shard.index}/${shard.total}` } : undefined
+            })
+          )
+        } else {
+          await syncObjects({ ...sync, config: cfg, stripe, session })
+        }
       } finally {
         report.stripeRequests = limits.stats.requests
       }

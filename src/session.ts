@@ -54,11 +54,33 @@ export class Session {
     readonly stateCurrent: boolean,
     /** Resolves once the tables are ready; rejects if preparing them failed. */
     readonly ready: Promise<SchemaReport | undefined>,
-    private readonly startPreparing: () => void
+    private readonly startPreparing: () => void,
+    /** False for one account's session of a multi-account run: closing it leaves the database open. */
+    private readonly ownsDatabase = true
   ) {}
 
   static dryRun(): Session {
     return new Session(undefined, new Map(), new Map(), false, Promise.resolve(undefined), () => {})
+  }
+
+  /**
+   * One account of a multi-account run (Connect): its own sinks (rows carry `rowsAccountId`) and
+   * sync state (keyed by `config`'s account), on this run's database, lock and prepared tables.
+   */
+  async forAccount(config: Config, filters: ReadonlyMap<ObjectName, string>, rowsAccountId: string): Promise<Session> {
+    const db = this.db
+    if (!db) return Session.dryRun()
+    const states = new Map<ObjectName, SyncState | undefined>()
+    if (config.incremental) for (const name of config.objects) states.set(name, await db.loadState(stateKey(config, name, filters.get(name) ?? 'all')))
+    const context = { apiVersion: STRIPE_API_VERSION, accountId: rowsAccountId }
+    const sinks = new Map<ObjectName, TableSink<StripeObject>>()
+    for (const name of objectsWithTables(config.objects)) {
+      const spec: ObjectSpec<StripeObject, ObjectName> = specOf(name)
+      sinks.set(name, db.sink(spec, { table: tableOf(config, name), context, ready: this.ready, claimColumn: spec.claimColumn }))
+    }
+    const session = new Session(db, sinks, states, this.stateCurrent, this.ready, () => {}, false)
+    session.prepared = true
+    return session
   }
 
   /**
@@ -72,6 +94,7 @@ export class Session {
       databaseUrl: config.databaseUrl!,
       schema: config.schema,
       lockTimeoutSeconds: config.lockTimeoutSeconds,
+      lockScope: config.accountShard ? `shard ${config.accountShard.index}/${config.accountShard.total}` : undefined,
       caCert: config.databaseCaCert
     })
     if (!db) return undefined
@@ -79,7 +102,9 @@ export class Session {
       const names = objectsWithTables(config.objects)
       const states = new Map<ObjectName, SyncState | undefined>()
       const stateCurrent = config.incremental && (await db.stateTableCurrent())
-      if (config.incremental) for (const name of config.objects) states.set(name, await db.loadState(stateKey(config, name, filters.get(name) ?? 'all')))
+      // Several accounts: each gets its states and sinks from forAccount.
+      const own = config.accounts === undefined
+      if (config.incremental && own) for (const name of config.objects) states.set(name, await db.loadState(stateKey(config, name, filters.get(name) ?? 'all')))
 
       let start!: () => void
       const go = new Promise<void>((resolve) => (start = resolve))
@@ -96,7 +121,7 @@ export class Session {
       ready.catch(() => {})
       const context = { apiVersion: STRIPE_API_VERSION, accountId: config.stripeAccount }
       const sinks = new Map<ObjectName, TableSink<StripeObject>>()
-      for (const name of names) {
+      for (const name of own ? names : []) {
         const spec: ObjectSpec<StripeObject, ObjectName> = specOf(name)
         sinks.set(name, db.sink(spec, { table: tableOf(config, name), context, ready, claimColumn: spec.claimColumn }))
       }
@@ -143,7 +168,17 @@ export class Session {
 
   async close(): Promise<void> {
     await Promise.all([...this.tables.values()].map((s) => s.close()))
-    await this.db?.close()
+    if (this.ownsDatabase) await this.db?.close()
+  }
+
+  /** The tables of the run's objects that carry account_id (objects and their children; not histories). */
+  accountTables(config: Config): string[] {
+    const tables = new Set<string>()
+    for (const name of objectsWithTables(config.objects)) {
+      tables.add(tableOf(config, name))
+      for (const child of specOf(name).children ?? []) tables.add(child.table)
+    }
+    return [...tables]
   }
 }
 

@@ -46,12 +46,16 @@ export type Area =
   | 'products'
   | 'prices'
   | 'coupons'
+  | 'account'
+  | 'accounts'
 
 export interface StandInOptions {
   /** Delay before each response, ms. */
   latencyMs?: number
   /** Keys that authenticate; default: any sk_/rk_ test or live key. */
   keys?: readonly string[]
+  /** The key's own account (GET /v1/account); default acct_1PlatformStandIn. */
+  accountId?: string
   /** Restricted keys and the areas they lack, e.g. { rk_test_x: ['charges'] }. */
   missingPermissions?: Record<string, readonly Area[]>
   /** Server-side limit per endpoint (named operation): requests per second beyond which the answer is 429. */
@@ -298,6 +302,13 @@ export class StripeStandIn {
   readonly prices = new Collection<Stripe.Price>('price')
   readonly coupons = new Collection<Stripe.Coupon>('coupon')
   private readonly deletedCoupons = new Set<string>()
+  /**
+   * Connect: the platform's connected accounts (GET /v1/accounts), each a stand-in of its own that
+   * answers requests made with its `Stripe-Account` header. A revoked one answers 403 account_invalid.
+   */
+  readonly accounts = new Collection<Stripe.Account & Dated>('account')
+  readonly connected = new Map<string, StripeStandIn>()
+  private readonly revoked = new Set<string>()
   private readonly deletedCustomers = new Set<string>()
   private readonly deletedInvoices = new Set<string>()
   readonly refunds = new Collection<Stripe.Refund>('refund')
@@ -328,6 +339,42 @@ export class StripeStandIn {
     if (!server) return
     server.closeAllConnections()
     await new Promise<void>((resolve) => server.close(() => resolve()))
+  }
+
+  /** The key's own account id. */
+  get accountId(): string {
+    return this.options.accountId ?? 'acct_1PlatformStandIn'
+  }
+
+  /** A connected account: listed by GET /v1/accounts, its objects served under its Stripe-Account header. */
+  connect(id: string, created: number): StripeStandIn {
+    const child = new StripeStandIn({ accountId: id })
+    child.now = () => this.now()
+    this.connected.set(id, child)
+    this.accounts.add([
+      {
+        id,
+        object: 'account',
+        business_profile: null,
+        business_type: null,
+        capabilities: {},
+        charges_enabled: true,
+        country: 'US',
+        created,
+        default_currency: 'usd',
+        details_submitted: true,
+        email: null,
+        payouts_enabled: true,
+        settings: null,
+        type: 'express'
+      } as unknown as Stripe.Account & Dated
+    ])
+    return child
+  }
+
+  /** The account revoked the platform's access: it stays listed, its requests answer 403 account_invalid. */
+  revoke(id: string): void {
+    this.revoked.add(id)
   }
 
   /** Adds charges (any order); each is "created" after all charges already present. */
@@ -799,6 +846,24 @@ export class StripeStandIn {
     const key = this.authenticate(req)
     if (typeof key !== 'string') return key
     if (req.method !== 'GET') return this.unrecognized(req, url)
+    const onBehalf = header(req, 'stripe-account')
+    if (onBehalf !== undefined && onBehalf !== this.accountId) {
+      const child = this.connected.get(onBehalf)
+      if (!child || this.revoked.has(onBehalf)) {
+        return stripeError(403, {
+          type: 'invalid_request_error',
+          code: 'account_invalid',
+          message: `The provided key '${key.slice(0, 8)}***${key.slice(-4)}' does not have access to account '${onBehalf}' (or that account does not exist). Application access may have been revoked.`
+        })
+      }
+      return child.routeAs(key, req, url, query)
+    }
+    if (url.pathname === '/v1/account') return { status: 200, body: { id: this.accountId, object: 'account', country: 'US', default_currency: 'usd' } }
+    return this.routeAs(key, req, url, query)
+  }
+
+  /** The account's own resources, for an authenticated GET. */
+  private routeAs(key: string, req: http.IncomingMessage, url: URL, query: Record<string, string>): Answer {
     const match = /^\/v1\/([a-z_]+)(?:\/([^/]+))?$/.exec(url.pathname)
     const area = match?.[1] as Area | undefined
     const id = match?.[2] === undefined ? undefined : decodeURIComponent(match[2])
@@ -855,7 +920,8 @@ export class StripeStandIn {
       invoices: this.invoices as unknown as Collection<Dated>,
       products: this.products as unknown as Collection<Dated>,
       prices: this.prices as unknown as Collection<Dated>,
-      coupons: this.coupons as unknown as Collection<Dated>
+      coupons: this.coupons as unknown as Collection<Dated>,
+      accounts: this.accounts as unknown as Collection<Dated>
     }
     return all[area]
   }

@@ -23,7 +23,9 @@ export const OUTPUT_NAMES = [
   'journal_csv',
   'mrr',
   'stripe_requests',
-  'journal_files'
+  'journal_files',
+  'accounts_synced',
+  'accounts_skipped'
 ] as const
 export type OutputName = (typeof OUTPUT_NAMES)[number]
 export type Outputs = Record<OutputName, string>

@@ -139,6 +139,8 @@ export function buildOutputs(report: RunReport, options: { dryRun: boolean; priv
     mrr: '{}',
     stripe_requests: String(report.stripeRequests),
     journal_files: '[]',
+    accounts_synced: options.skipped ? '0' : '1',
+    accounts_skipped: '[]',
     ...Object.assign({}, ...report.features.map((f) => f.outputs?.(options.privacy) ?? {}))
   }
 }

@@ -1,8 +1,9 @@
 import type pg from 'pg'
 import type { ObjectSpec, StripeObject } from '../objects/spec.js'
 import { qualified, quoteIdent } from './columns.js'
+import { AccountQueue, ensureAccountsTable, fillAccountId } from './accounts.js'
 import { connect, describeDatabaseError } from './connect.js'
-import { acquireRunLock } from './lock.js'
+import { LOCK_CLASS, acquireRunLock } from './lock.js'
 import { ensureRejectsTable } from './rejects.js'
 import { RUNS_TABLE, ensureRunsTable, recordRun, type RunRecord } from './runs.js'
 import { ensureTable, relationExists, type TableDefinition, type TableReport } from './schema.js'
@@ -15,6 +16,11 @@ export interface DatabaseOptions {
   schema: string
   lockTimeoutSeconds: number
   caCert?: string
+  /**
+   * A run lock of its own beside the schema's (a shard of a matrix: `shard 2/4`), so shards run at
+   * once; they still take turns preparing the tables, and share accounts through the work queue.
+   */
+  lockScope?: string
 }
 
 export interface SchemaReport {
@@ -44,7 +50,8 @@ export class Database {
   static async open(options: DatabaseOptions): Promise<Database | undefined> {
     const client = await connect(options.databaseUrl, options.caCert)
     try {
-      if (!(await acquireRunLock(client, options.schema, options.lockTimeoutSeconds))) {
+      const lockName = options.lockScope ? `${options.schema}#${options.lockScope}` : options.schema
+      if (!(await acquireRunLock(client, lockName, options.lockTimeoutSeconds))) {
         await client.end()
         return undefined
       }
@@ -97,6 +104,8 @@ export class Database {
     }
     try {
       await client.query('BEGIN')
+      // Shards prepare in turn (a run of the whole schema holds this lock for its run).
+      if (this.options.lockScope) await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [LOCK_CLASS, schema])
       const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])
       if (schemaExists.rowCount === 0) {
         await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`)
@@ -108,6 +117,7 @@ export class Database {
       if (!(await stateTableCurrent(client, schema))) await this.optional(report, upgradeStateSql(schema), () => client.query(upgradeStateSql(schema)))
       report.createdRejectsTable = await ensureRejectsTable(client, schema)
       report.createdRunsTable = (await this.optional(report, `CREATE TABLE ${qualified(schema, RUNS_TABLE)} …`, () => ensureRunsTable(client, schema))) ?? false
+      if (this.options.lockScope) await ensureAccountsTable(client, schema)
       report.views = await ensureViews(client, schema, viewTables, (name) => relationExists(client, schema, viewTables[name]!), views)
       await client.query('COMMIT')
     } catch (error) {
@@ -149,6 +159,24 @@ export class Database {
     } catch (error) {
       throw describeDatabaseError(error, 'refresh the statistics of the tables written')
     }
+  }
+
+  /** The shards' work queue of a round, with these accounts offered. */
+  async accountQueue(round: string, shard: string, ids: readonly string[]): Promise<AccountQueue> {
+    return AccountQueue.open({
+      client: this.control,
+      databaseUrl: this.options.databaseUrl,
+      caCert: this.options.caCert,
+      schema: this.schema,
+      round,
+      shard,
+      ids
+    })
+  }
+
+  /** The platform's own rows from one-account runs get its id (see fillAccountId). */
+  async fillAccountId(tables: readonly string[], accountId: string): Promise<number> {
+    return fillAccountId(this.control, this.schema, tables, accountId)
   }
 
   async recordRun(run: RunRecord): Promise<Date | undefined> {

@@ -1,7 +1,7 @@
 import type pg from 'pg'
 
 /** One namespace for this action's advisory locks, so they cannot collide with the application's own. */
-const LOCK_CLASS = 'stripe-payment-monitor'
+export const LOCK_CLASS = 'stripe-payment-monitor'
 
 /**
  * Takes the run lock on a schema: a session-level advisory lock held until the connection closes

@@ -150,3 +150,19 @@ export async function chargesNet(db: Database, chargesTable: string, from: numbe
   )
   return new Map(rows.map((r) => [r.currency.toLowerCase(), Number(r.net)]))
 }
+
+/** Net of succeeded charges per account and currency created since a time (Unix seconds), the largest first. */
+export function accountNetRows(
+  db: Database,
+  chargesTable: string,
+  since: number,
+  limit: number
+): Promise<Array<{ account_id: string | null; currency: string; charges: string; net: string }>> {
+  return db.query(
+    `SELECT account_id, currency, count(*) AS charges, sum(amount - coalesce(amount_refunded, 0))::bigint AS net
+       FROM ${db.table(chargesTable)}
+      WHERE status = 'succeeded' AND created_at >= to_timestamp($1)
+      GROUP BY account_id, currency ORDER BY net DESC, account_id LIMIT $2`,
+    [since, limit]
+  )
+}

@@ -27,6 +27,13 @@ export function describeStripeError(error: StripeRequestError, context: StripeEr
   if (cause instanceof Stripe.errors.StripeAuthenticationError) {
     return `Stripe rejected the API key ${key}: check \`stripe-secret-key\`; the key may be mistyped, revoked or rolled.`
   }
+  // A connected account that revoked the platform's access answers 403 too: not a missing permission.
+  if (cause instanceof Stripe.errors.StripeError && cause.code === 'account_invalid') {
+    return (
+      `Stripe refused to ${error.doing} for the connected account${context.stripeAccount ? ` ${context.stripeAccount}` : ''}: ` +
+      "the platform has no access to it (account_invalid) — the account revoked the platform's access, or is not one of its accounts."
+    )
+  }
   if (cause instanceof Stripe.errors.StripePermissionError) {
     return (
       `Stripe refused to ${error.doing}: the restricted key ${key} lacks the permission "${error.permission}". ` +

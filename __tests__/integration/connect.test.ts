@@ -1,0 +1,160 @@
+import pg from 'pg'
+import { runAction } from '../../src/main.js'
+import { addPlatform, type Platform } from '../../test-support/connect.js'
+import { FAST_RETRY } from '../../test-support/fixtures.js'
+import { withClient } from '../../test-support/postgres.js'
+import { recorder } from '../../test-support/recorder.js'
+import { World } from '../../test-support/world.js'
+
+// Connect: a platform's own charges and those of its connected accounts, one of which revoked the
+// platform's access; in one run, and across two shards running at once into one database.
+const DAY = 86400
+const ACCOUNTS = 60
+
+let platform: Platform
+const world = new World('connect', {
+  setup: ({ stripe }) => {
+    const now = Math.floor(Date.now() / 1000)
+    platform = addPlatform(stripe, { accounts: ACCOUNTS, maxCharges: 40, ownCharges: 120, revoked: 1, from: now - 20 * DAY, to: now - 60 })
+  }
+})
+
+async function run(inputs: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}) {
+  const io = recorder({
+    'stripe-secret-key': 'sk_test_Connect123',
+    'database-url': world.db.url,
+    'stripe-api-base': world.stripe.url,
+    schema: world.schema,
+    'stripe-account': 'all',
+    status: 'all',
+    incremental: 'true',
+    limit: 'all',
+    'max-requests-per-second': '100',
+    'max-total-requests-per-second': '100',
+    ...inputs
+  })
+  const outcome = await runAction(io, { env, retry: FAST_RETRY, repositoryPrivate: true })
+  return { io, outcome }
+}
+
+async function storedCharges(): Promise<Map<string, string | null>> {
+  const rows = await withClient(world.db.url, (c) => c.query(`SELECT charge_id, account_id FROM "${world.schema}".processed_charges`))
+  return new Map(rows.rows.map((r) => [r.charge_id as string, r.account_id as string | null]))
+}
+
+/** Every charge of every reachable account, with the account it belongs to. */
+function expectedCharges(): Map<string, string> {
+  const want = new Map<string, string>()
+  for (const c of platform.own) want.set(c.id, world.stripe.accountId)
+  for (const [account, charges] of platform.accounts) if (!platform.revoked.includes(account)) for (const c of charges) want.set(c.id, account)
+  return want
+}
+
+describe('Connect: stripe-account all', () => {
+  it("stores every reachable account's charges with its account_id, skips the revoked one by name, and an idle run costs at most 2 requests an account", async () => {
+    const { io, outcome } = await run()
+    expect(outcome.ok).toBe(true)
+    expect(await storedCharges()).toEqual(expectedCharges())
+    expect(io.outputs.accounts_synced).toBe(String(1 + ACCOUNTS - 1))
+    const revoked = platform.revoked[0]!
+    expect(JSON.parse(io.outputs.accounts_skipped!)).toEqual([{ id: revoked, reason: expect.stringContaining('account_invalid') }])
+    expect(io.warnings.some((w) => w.includes(revoked) && w.includes('account_invalid'))).toBe(true)
+    expect(io.summary).toContain(`### Accounts skipped (1)`)
+    expect(io.summary).toContain('### Accounts by net, last 30 days')
+    // Every request for a connected account carried its header; the platform's carried none.
+    const accounts = new Set(world.stripe.requests.map((r) => r.stripeAccount))
+    expect(accounts.size).toBe(ACCOUNTS + 1)
+
+    const before = world.stripe.requests.length
+    const idle = await run()
+    expect(idle.outcome.ok).toBe(true)
+    const requests = world.stripe.requests.slice(before)
+    const perAccount = new Map<string, number>()
+    for (const r of requests) perAccount.set(r.stripeAccount ?? 'platform', (perAccount.get(r.stripeAccount ?? 'platform') ?? 0) + 1)
+    // The platform lists its accounts (GET /v1/account, one page of /v1/accounts) and reads its own events.
+    expect([...perAccount].filter(([account, n]) => account !== 'platform' && n > 2)).toEqual([])
+    // The platform: its id, one page of accounts, its own events.
+    expect(perAccount.get('platform')).toBeLessThanOrEqual(2 + 1 + 1)
+    expect(idle.io.outputs.stripe_requests).toBe(String(requests.length))
+  })
+
+  it('new charges in one account arrive in the next run; rows of an earlier one-account run get the platform id', async () => {
+    // A one-account run first: the platform's own charges, account_id NULL.
+    const single = await run({ 'stripe-account': '' })
+    expect(single.outcome.ok).toBe(true)
+    expect([...(await storedCharges()).values()].every((a) => a === null)).toBe(true)
+    const { outcome, io } = await run()
+    expect(outcome.ok).toBe(true)
+    expect(await storedCharges()).toEqual(expectedCharges())
+    expect(io.logs.some((l) => l.includes(`Set account_id = ${world.stripe.accountId}`))).toBe(true)
+
+    const [account] = [...platform.accounts.keys()]
+    const child = world.stripe.connected.get(account!)!
+    const now = Math.floor(Date.now() / 1000)
+    const [fresh] = platform.own.slice(0, 1).map((c) => ({ ...c, id: 'ch_3ConnectNewOne000000001', created: now - 5 }))
+    child.createCharge(fresh!)
+    await new Promise((r) => setTimeout(r, 1100))
+    expect((await run()).outcome.ok).toBe(true)
+    expect((await storedCharges()).get(fresh!.id)).toBe(account)
+  })
+
+  it('two shards at once into one database: every charge once, every account synced by one shard', async () => {
+    const env = { GITHUB_RUN_ID: '4242', GITHUB_RUN_ATTEMPT: '1' }
+    const [a, b] = await Promise.all([run({ 'account-shard': '1/2' }, env), run({ 'account-shard': '2/2' }, env)])
+    expect([a.outcome.ok, b.outcome.ok]).toEqual([true, true])
+    expect(await storedCharges()).toEqual(expectedCharges())
+    // Each account's events were read once, by one shard (the revoked one's refused once).
+    const events = new Map<string, number>()
+    for (const r of world.stripe.requests.filter((q) => q.path === '/v1/events'))
+      events.set(r.stripeAccount ?? 'platform', (events.get(r.stripeAccount ?? 'platform') ?? 0) + 1)
+    expect([...events.values()].every((n) => n === 1)).toBe(true)
+    expect(events.size).toBe(ACCOUNTS + 1)
+    const synced = Number(a.io.outputs.accounts_synced) + Number(b.io.outputs.accounts_synced)
+    expect(synced).toBe(ACCOUNTS)
+    // Both shards did a share.
+    expect(Number(a.io.outputs.accounts_synced)).toBeGreaterThan(0)
+    expect(Number(b.io.outputs.accounts_synced)).toBeGreaterThan(0)
+    const queue = await withClient(world.db.url, (c) => c.query(`SELECT account_id, shard, round, ok FROM "${world.schema}".stripe_sync_accounts`))
+    expect(queue.rows.length).toBe(ACCOUNTS + 1)
+    expect(queue.rows.every((r) => r.round === 'run 4242.1')).toBe(true)
+    expect(queue.rows.filter((r) => r.ok === false).map((r) => r.account_id)).toEqual(platform.revoked)
+    // A second attempt of the workflow run is a new round: the shards sync every account again.
+    const again = await Promise.all([
+      run({ 'account-shard': '1/2' }, { ...env, GITHUB_RUN_ATTEMPT: '2' }),
+      run({ 'account-shard': '2/2' }, { ...env, GITHUB_RUN_ATTEMPT: '2' })
+    ])
+    expect(Number(again[0].io.outputs.accounts_synced) + Number(again[1].io.outputs.accounts_synced)).toBe(ACCOUNTS)
+  })
+
+  it("a killed shard's account is taken by another: its locked row is skipped, then taken once the lock is gone", async () => {
+    const round = (attempt: string) => ({ GITHUB_RUN_ID: '77', GITHUB_RUN_ATTEMPT: attempt })
+    expect((await run({ 'account-shard': '1/1' }, round('1'))).outcome.ok).toBe(true)
+    // A shard of the next round holds one account (mid-sync) when it is killed.
+    const [held] = [...platform.accounts.keys()]
+    const shard = new pg.Client({ connectionString: world.db.url })
+    await shard.connect()
+    await shard.query('BEGIN')
+    await shard.query(`SELECT 1 FROM "${world.schema}".stripe_sync_accounts WHERE account_id = $1 FOR UPDATE`, [held])
+    const other = await run({ 'account-shard': '1/2' }, round('2'))
+    expect(other.io.outputs.accounts_synced).toBe(String(ACCOUNTS - 1))
+    await shard.end()
+    const late = await run({ 'account-shard': '2/2' }, round('2'))
+    expect(late.io.outputs.accounts_synced).toBe('1')
+    const rows = await withClient(world.db.url, (c) => c.query(`SELECT shard FROM "${world.schema}".stripe_sync_accounts WHERE account_id = $1`, [held]))
+    expect(rows.rows[0].shard).toBe('2/2')
+  })
+
+  it('one revoked account named by stripe-account fails with what happened, not a missing permission', async () => {
+    const { outcome, io } = await run({ 'stripe-account': platform.revoked[0]! })
+    expect(outcome.ok).toBe(false)
+    expect(io.failed).toContain('account_invalid')
+    expect(io.failed).not.toContain('lacks the permission')
+  })
+
+  it('refuses a malformed account list and a shard without several accounts, before any request', async () => {
+    expect((await run({ 'stripe-account': 'acct_1, nope' })).io.failed).toContain('Input `stripe-account`: "nope" is not a connected account id')
+    expect((await run({ 'stripe-account': '', 'account-shard': '1/2' })).io.failed).toContain('Input `account-shard`')
+    expect((await run({ 'account-shard': '3/2' })).io.failed).toContain('Input `account-shard`: "3/2" is not a shard')
+    expect(world.stripe.requests).toHaveLength(0)
+  })
+})

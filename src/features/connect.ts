@@ -1,0 +1,92 @@
+import type { Config } from '../config.js'
+import type { Database } from '../store/database.js'
+import { accountNetRows } from '../store/readback.js'
+import type { OutputName } from '../report/output-names.js'
+import { amountsHidden, escapeCell, moneyCell } from '../report/summary.js'
+import type { Feature, ReadBackContext, SummaryContext } from '../report/view.js'
+import type { AccountsResult } from '../sync/accounts.js'
+
+/** Accounts listed by net in the summary. */
+export const TOP_ACCOUNTS = 20
+/** The accounts' net is over the last this many days. */
+const NET_DAYS = 30
+
+const count = (n: number): string => n.toLocaleString('en-US')
+
+/**
+ * Connect, a feature: how many accounts the run synced and which it skipped (outputs
+ * `accounts_synced`, `accounts_skipped`), a headline fact, and a section with the skipped accounts
+ * and the accounts with the most net over the last 30 days.
+ */
+export class ConnectAccounts implements Feature {
+  readonly name = 'connect'
+  readonly slot = 'top'
+  result: AccountsResult | undefined
+  /** The accounts with the most net (succeeded charges less refunds), per currency. */
+  top: Array<{ account: string | null; currency: string; charges: number; net: number }> = []
+
+  constructor(private readonly config: Pick<Config, 'objects' | 'table' | 'accountShard'>) {}
+
+  done(result: AccountsResult): void {
+    this.result = result
+  }
+
+  async readBack(db: Database | undefined, ctx: ReadBackContext): Promise<void> {
+    if (!db || !this.config.objects.includes('charges')) return
+    const since = Math.floor(ctx.now.getTime() / 1000) - NET_DAYS * 86400
+    this.top = (await accountNetRows(db, this.config.table, since, TOP_ACCOUNTS)).map((r) => ({
+      account: r.account_id,
+      currency: r.currency,
+      charges: Number(r.charges),
+      net: Number(r.net)
+    }))
+  }
+
+  outputs(): Partial<Record<OutputName, string>> {
+    return {
+      accounts_synced: String(this.result?.synced.length ?? 0),
+      accounts_skipped: JSON.stringify(this.result?.skipped ?? [])
+    }
+  }
+
+  facts(): Array<[string, string]> {
+    if (!this.result) return []
+    const { synced, skipped } = this.result
+    const shard = this.config.accountShard ? ` (shard ${this.config.accountShard.index}/${this.config.accountShard.total})` : ''
+    return [['Accounts', `${count(synced.length)} synced${skipped.length > 0 ? `, **${count(skipped.length)} skipped**` : ''}${shard}`]]
+  }
+
+  news(): boolean {
+    return (this.result?.skipped.length ?? 0) > 0
+  }
+
+  section(ctx: SummaryContext, rows: number): string[] {
+    const lines: string[] = []
+    const skipped = this.result?.skipped ?? []
+    if (skipped.length > 0) {
+      lines.push(`### Accounts skipped (${skipped.length})`, '', '| Account | Why |', '| --- | --- |')
+      for (const s of skipped.slice(0, rows)) lines.push(`| ${escapeCell(s.id)} | ${escapeCell(s.reason)} |`)
+      if (skipped.length > rows) lines.push(`| … | ${skipped.length - rows} more in output \`accounts_skipped\` |`)
+      lines.push('')
+    }
+    if (this.top.length > 0) {
+      const hidden = amountsHidden(ctx)
+      lines.push(`### Accounts by net, last ${NET_DAYS} days`, '')
+      lines.push(
+        hidden ? '| Account | Currency | Charges |' : '| Account | Currency | Charges | Net |',
+        hidden ? '| --- | --- | ---: |' : '| --- | --- | ---: | ---: |'
+      )
+      for (const a of this.top.slice(0, rows)) {
+        const cells = [escapeCell(a.account ?? '(no account id)'), a.currency.toUpperCase(), count(a.charges)]
+        if (!hidden) cells.push(moneyCell(a.net, a.currency))
+        lines.push(`| ${cells.join(' | ')} |`)
+      }
+      lines.push('', `Net: succeeded charges less refunds, in each charge's currency (view \`${this.config.table}\` by \`account_id\`).`, '')
+    }
+    return lines
+  }
+
+  rows(): number {
+    return (this.result?.skipped.length ?? 0) + this.top.length
+  }
+}

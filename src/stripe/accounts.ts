@@ -1,0 +1,40 @@
+import Stripe from 'stripe'
+import { StripeRequestError } from './errors.js'
+import { withRetries, type RetryOptions } from './retry.js'
+
+/** The key's own account (the platform): GET /v1/account. */
+export async function platformAccountId(stripe: Stripe, retry: RetryOptions): Promise<string> {
+  try {
+    const account = await withRetries(() => stripe.accounts.retrieve(null), retry)
+    return account.id
+  } catch (error) {
+    throw new StripeRequestError(error, 'retrieve the platform account (GET /v1/account)', 'Connect: Read')
+  }
+}
+
+/**
+ * Every connected account of the platform, oldest first (GET /v1/accounts, 100 a page): only their
+ * ids are kept, so a platform of many thousands costs little memory.
+ */
+export async function connectedAccountIds(stripe: Stripe, retry: RetryOptions): Promise<string[]> {
+  const ids: string[] = []
+  let after: string | undefined
+  for (;;) {
+    let page: Stripe.ApiList<Stripe.Account>
+    try {
+      page = await withRetries(() => stripe.accounts.list({ limit: 100, ...(after ? { starting_after: after } : {}) }), retry)
+    } catch (error) {
+      throw new StripeRequestError(error, 'list the connected accounts (GET /v1/accounts)', 'Connect: Read')
+    }
+    for (const account of page.data) if (typeof account?.id === 'string') ids.push(account.id)
+    if (!page.has_more || page.data.length === 0) break
+    after = page.data[page.data.length - 1]!.id
+  }
+  return ids.reverse()
+}
+
+/** Stripe's refusal of a connected account the platform may not reach: revoked, or not its own (403 account_invalid). */
+export function isAccountInvalid(error: unknown): boolean {
+  const cause = error instanceof StripeRequestError ? error.cause : error
+  return cause instanceof Stripe.errors.StripeError && cause.code === 'account_invalid'
+}

@@ -1,0 +1,174 @@
+import type Stripe from 'stripe'
+import type { Config } from '../config.js'
+import type { ObjectName } from '../objects/registry.js'
+import type { StripeObject } from '../objects/spec.js'
+import type { Session } from '../session.js'
+import { connectedAccountIds, isAccountInvalid, platformAccountId } from '../stripe/accounts.js'
+import { StripeRequestError } from '../stripe/errors.js'
+import type { Claim } from '../store/accounts.js'
+import { syncObjects, type SyncContext } from './objects.js'
+import type { ArrivalOrder, IncrementalReport, LinkReport, ObjectProgress, SyncObserver } from './run.js'
+
+/**
+ * Connect: the platform's own account and its connected accounts (`stripe-account: all`), or a
+ * list of them, each synced as a one-account run would be — its cursors, change stream, deletions
+ * and alerts its own, its rows carrying its id — several at once under the run's one request
+ * budget. An account that revoked the platform's access is skipped; the others go on.
+ */
+export interface AccountsContext extends Omit<SyncContext, 'config' | 'stripe' | 'session'> {
+  config: Config
+  session: Session
+  /** A Stripe client for one account (its `Stripe-Account` header; none for the platform's own). */
+  clientFor(config: Config): Stripe
+  /** The platform's own client, to list the accounts. */
+  platform: Stripe
+  filters: ReadonlyMap<ObjectName, string>
+  /** With `account-shard`: the work queue's round (the workflow run) and this shard's name. */
+  shard?: { round: string; name: string }
+}
+
+export interface AccountsResult {
+  /** Accounts synced (the platform's own included with `all`). */
+  synced: string[]
+  /** Accounts skipped, and why. */
+  skipped: Array<{ id: string; reason: string }>
+  /** The platform's own id (with `all`). */
+  platformId: string | undefined
+}
+
+interface Target {
+  id: string
+  /** The platform's own account: requests carry no Stripe-Account header. */
+  own: boolean
+}
+
+/** Accounts synced at once: each holds a connection per table, so fewer when many objects are synced. */
+export function accountsAtOnce(objects: number): number {
+  return Math.max(1, Math.min(8, Math.floor(24 / Math.max(1, objects))))
+}
+
+export async function syncAccounts(ctx: AccountsContext): Promise<AccountsResult> {
+  const { config } = ctx
+  const selection = config.accounts!
+  const platformId = selection.kind === 'all' ? await platformAccountId(ctx.platform, ctx.retry) : undefined
+  ctx.session.stripeAnswered()
+  const connected = selection.kind === 'all' ? await connectedAccountIds(ctx.platform, ctx.retry) : [...selection.ids]
+  const targets: Target[] = [
+    ...(platformId ? [{ id: platformId, own: true }] : []),
+    ...connected.filter((id) => id !== platformId).map((id) => ({ id, own: false }))
+  ]
+  ctx.log(
+    selection.kind === 'all'
+      ? `Connect: the platform ${platformId} and ${connected.length} connected account(s).`
+      : `Connect: ${targets.length} connected account(s) from stripe-account.`
+  )
+  await ctx.session.ready
+  const db = ctx.session.db
+  // Rows of one-account runs (account_id NULL) are the platform's own.
+  if (db && platformId) {
+    const filled = await db.fillAccountId(ctx.session.accountTables(config), platformId)
+    if (filled > 0) ctx.log(`Set account_id = ${platformId} on ${filled} row(s) stored before by one-account runs.`)
+  }
+
+  const result: AccountsResult = { synced: [], skipped: [], platformId }
+  const byId = new Map(targets.map((t) => [t.id, t]))
+  const workers = accountsAtOnce(ctx.session.accountTables(config).length)
+  const perAccountConcurrency = Math.max(2, Math.floor(ctx.concurrency / workers))
+
+  const syncTarget = async (target: Target): Promise<{ ok: boolean; reason?: string }> => {
+    const accountConfig: Config = { ...config, stripeAccount: target.own ? undefined : target.id, accounts: undefined }
+    const guard = new AccountGuard(ctx.observer, target.id)
+    const session = await ctx.session.forAccount(accountConfig, ctx.filters, target.id)
+    try {
+      await syncObjects({
+        ...ctx,
+        config: accountConfig,
+        stripe: ctx.clientFor(accountConfig),
+        session,
+        observer: guard,
+        concurrency: perAccountConcurrency,
+        log: (message) => ctx.log(`[${target.id}] ${message}`),
+        warn: (message) => ctx.warn(`[${target.id}] ${message}`)
+      })
+    } finally {
+      await session.close()
+    }
+    if (guard.refusal) {
+      const reason = `account_invalid: the platform has no access to it (revoked, or not its account)`
+      ctx.warn(`Skipped connected account ${target.id}: ${reason}. Its rows stored before are kept.`)
+      result.skipped.push({ id: target.id, reason })
+      return { ok: false, reason }
+    }
+    result.synced.push(target.id)
+    return { ok: true }
+  }
+
+  if (ctx.shard && db) {
+    const queue = await db.accountQueue(
+      ctx.shard.round,
+      ctx.shard.name,
+      targets.map((t) => t.id)
+    )
+    const ids = targets.map((t) => t.id)
+    await Promise.all(
+      Array.from({ length: workers }, async () => {
+        const worker = await queue.worker(ids)
+        try {
+          for (let claim: Claim | undefined; (claim = await worker.next());) {
+            const outcome = await syncTarget(byId.get(claim.id)!)
+            await claim.done(outcome)
+          }
+        } finally {
+          await worker.close()
+        }
+      })
+    )
+  } else {
+    let next = 0
+    await Promise.all(
+      Array.from({ length: Math.min(workers, targets.length) }, async () => {
+        while (next < targets.length) await syncTarget(targets[next++]!)
+      })
+    )
+  }
+  return result
+}
+
+/**
+ * The run's observer, for one account: a refusal of the account (account_invalid) is kept here —
+ * the account is skipped, the run goes on — and everything else passes through.
+ */
+class AccountGuard implements SyncObserver {
+  refusal: unknown
+
+  constructor(
+    private readonly observer: SyncObserver,
+    private readonly account: string
+  ) {}
+
+  of(name: ObjectName): ObjectProgress {
+    return this.observer.of(name)
+  }
+  observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean): void {
+    this.observer.observe(name, objects, order, claimed, changed)
+  }
+  claim(name: ObjectName, objects: readonly StripeObject[]): string[] | undefined {
+    return this.observer.claim(name, objects)
+  }
+  incrementalDone(name: ObjectName, report: IncrementalReport): void {
+    this.observer.incrementalDone(name, report)
+  }
+  failed(name: ObjectName, error: unknown): void {
+    if (isAccountInvalid(error)) {
+      this.refusal = error
+      return
+    }
+    // Name the account in what the run reports.
+    const named =
+      error instanceof StripeRequestError ? new StripeRequestError(error.cause, `${error.doing} for account ${this.account}`, error.permission) : error
+    this.observer.failed(name, named)
+  }
+  reconciled(links: LinkReport): void {
+    this.observer.reconciled(links)
+  }
+}
