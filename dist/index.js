@@ -35827,7 +35827,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7475);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5199);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -35836,7 +35836,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7475:
+/***/ 5199:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41220,6 +41220,100 @@ const charges = {
     dashboardPath: (c) => `payments/${encodeURIComponent(c.id)}`
 };
 
+;// CONCATENATED MODULE: ./src/objects/application-fees.ts
+
+/** One row per refund of an application fee. */
+const REFUND_COLUMNS = [
+    { name: 'id', type: 'text', notNull: true, fromRow: true },
+    { name: 'fee_id', type: 'text', notNull: true, fromRow: true },
+    { name: 'amount', type: 'bigint', notNull: true, fromRow: true },
+    { name: 'currency', type: 'text', notNull: true, fromRow: true },
+    { name: 'balance_transaction_id', type: 'text', fromRow: true },
+    { name: 'created_at', type: 'timestamptz', notNull: true, fromRow: true },
+    { name: 'removed_at', type: 'timestamptz', fromRow: false },
+    ...commonColumns({ metadata: true })
+];
+/**
+ * Application fees: what a Connect platform earns on its connected accounts' charges, with their
+ * refunds (stripe_application_fee_refunds). The platform's own: not synced for connected accounts.
+ */
+const applicationFees = {
+    name: 'application_fees',
+    objectType: 'application_fee',
+    noun: 'application fee',
+    plural: 'application fees',
+    table: 'stripe_application_fees',
+    idColumn: 'id',
+    platformOnly: true,
+    columns: [
+        { name: 'id', type: 'text', notNull: true, fromRow: true },
+        { name: 'amount', type: 'bigint', notNull: true, fromRow: true },
+        { name: 'amount_refunded', type: 'bigint', fromRow: true },
+        { name: 'currency', type: 'text', notNull: true, fromRow: true },
+        // The connected account the fee was taken from.
+        { name: 'connected_account_id', type: 'text', fromRow: true },
+        { name: 'charge_id', type: 'text', fromRow: true },
+        { name: 'originating_transaction_id', type: 'text', fromRow: true },
+        { name: 'balance_transaction_id', type: 'text', fromRow: true },
+        { name: 'refunded', type: 'boolean', fromRow: true },
+        { name: 'created_at', type: 'timestamptz', notNull: true, fromRow: true },
+        ...commonColumns({ metadata: false })
+    ],
+    indexes: ['created_at', 'connected_account_id'],
+    toRow: (f, context) => ({
+        id: f.id,
+        amount: f.amount,
+        amount_refunded: f.amount_refunded ?? null,
+        currency: f.currency,
+        connected_account_id: idOf(f.account),
+        charge_id: idOf(f.charge),
+        originating_transaction_id: idOf(f.originating_transaction),
+        balance_transaction_id: idOf(f.balance_transaction),
+        refunded: f.refunded ?? null,
+        created_at: f.created,
+        ...commonValues(f, f, context, false)
+    }),
+    resource: (stripe) => stripe.applicationFees,
+    permission: 'Application fees: Read',
+    events: ['application_fee.created', 'application_fee.refunded', 'application_fee.refund.updated'],
+    objectOfEvent(event) {
+        const object = event.data.object;
+        if (object.object === 'application_fee' && typeof object.id === 'string')
+            return { id: object.id, created: object.created };
+        const fee = idOf(object.fee);
+        return fee ? { id: fee } : undefined;
+    },
+    validate: (f) => firstProblem(checkId(f.id), checkCreated(f.created), checkAmount('amount', f.amount), checkAmount('amount_refunded', f.amount_refunded, true), checkCurrency(f.currency)),
+    children: [
+        {
+            table: 'stripe_application_fee_refunds',
+            idColumn: 'id',
+            parentColumn: 'fee_id',
+            removedColumn: 'removed_at',
+            columns: REFUND_COLUMNS,
+            indexes: ['fee_id'],
+            rows: (f, context) => (f.refunds?.data ?? []).map((r) => ({
+                id: r.id,
+                fee_id: f.id,
+                amount: r.amount,
+                currency: r.currency,
+                balance_transaction_id: idOf(r.balance_transaction),
+                created_at: r.created,
+                ...commonValues({ livemode: f.livemode, metadata: r.metadata }, r, context, true)
+            })),
+            async complete(stripe, f) {
+                if (!f.refunds?.has_more)
+                    return undefined;
+                const data = [];
+                for await (const r of stripe.applicationFees.listRefunds(f.id, { limit: 100 }))
+                    data.push(r);
+                return { ...f, refunds: { ...f.refunds, data, has_more: false } };
+            }
+        }
+    ],
+    dashboardPath: (f) => `connect/application_fees/${encodeURIComponent(f.id)}`
+};
+
 ;// CONCATENATED MODULE: ./src/objects/balance-transactions.ts
 
 /**
@@ -42072,7 +42166,104 @@ const subscriptions = {
     dashboardPath: (s) => `subscriptions/${encodeURIComponent(s.id)}`
 };
 
+;// CONCATENATED MODULE: ./src/objects/transfers.ts
+
+/** One row per reversal of a transfer. */
+const REVERSAL_COLUMNS = [
+    { name: 'id', type: 'text', notNull: true, fromRow: true },
+    { name: 'transfer_id', type: 'text', notNull: true, fromRow: true },
+    { name: 'amount', type: 'bigint', notNull: true, fromRow: true },
+    { name: 'currency', type: 'text', notNull: true, fromRow: true },
+    { name: 'balance_transaction_id', type: 'text', fromRow: true },
+    { name: 'destination_payment_refund_id', type: 'text', fromRow: true },
+    { name: 'source_refund_id', type: 'text', fromRow: true },
+    { name: 'created_at', type: 'timestamptz', notNull: true, fromRow: true },
+    { name: 'removed_at', type: 'timestamptz', fromRow: false },
+    ...commonColumns({ metadata: true })
+];
+/**
+ * Transfers: money the platform sends to its connected accounts, with their reversals
+ * (stripe_transfer_reversals). The platform's own: not synced for connected accounts.
+ */
+const transfers = {
+    name: 'transfers',
+    objectType: 'transfer',
+    noun: 'transfer',
+    plural: 'transfers',
+    table: 'stripe_transfers',
+    idColumn: 'id',
+    platformOnly: true,
+    columns: [
+        { name: 'id', type: 'text', notNull: true, fromRow: true },
+        { name: 'amount', type: 'bigint', notNull: true, fromRow: true },
+        { name: 'amount_reversed', type: 'bigint', fromRow: true },
+        { name: 'currency', type: 'text', notNull: true, fromRow: true },
+        // The connected account the money went to.
+        { name: 'destination_account_id', type: 'text', fromRow: true },
+        { name: 'destination_payment_id', type: 'text', fromRow: true },
+        { name: 'source_transaction_id', type: 'text', fromRow: true },
+        { name: 'balance_transaction_id', type: 'text', fromRow: true },
+        { name: 'transfer_group', type: 'text', fromRow: true },
+        { name: 'description', type: 'text', fromRow: true },
+        { name: 'reversed', type: 'boolean', fromRow: true },
+        { name: 'created_at', type: 'timestamptz', notNull: true, fromRow: true },
+        ...commonColumns({ metadata: true })
+    ],
+    indexes: ['created_at', 'destination_account_id'],
+    toRow: (t, context) => ({
+        id: t.id,
+        amount: t.amount,
+        amount_reversed: t.amount_reversed ?? null,
+        currency: t.currency,
+        destination_account_id: idOf(t.destination),
+        destination_payment_id: idOf(t.destination_payment),
+        source_transaction_id: idOf(t.source_transaction),
+        balance_transaction_id: idOf(t.balance_transaction),
+        transfer_group: t.transfer_group ?? null,
+        description: t.description ?? null,
+        reversed: t.reversed ?? null,
+        created_at: t.created,
+        ...commonValues(t, t, context, true)
+    }),
+    resource: (stripe) => stripe.transfers,
+    permission: 'Transfers: Read',
+    events: ['transfer.created', 'transfer.updated', 'transfer.reversed'],
+    validate: (t) => firstProblem(checkId(t.id), checkCreated(t.created), checkAmount('amount', t.amount), checkAmount('amount_reversed', t.amount_reversed, true), checkCurrency(t.currency)),
+    children: [
+        {
+            table: 'stripe_transfer_reversals',
+            idColumn: 'id',
+            parentColumn: 'transfer_id',
+            removedColumn: 'removed_at',
+            columns: REVERSAL_COLUMNS,
+            indexes: ['transfer_id'],
+            rows: (t, context) => (t.reversals?.data ?? []).map((r) => ({
+                id: r.id,
+                transfer_id: t.id,
+                amount: r.amount,
+                currency: r.currency,
+                balance_transaction_id: idOf(r.balance_transaction),
+                destination_payment_refund_id: idOf(r.destination_payment_refund),
+                source_refund_id: idOf(r.source_refund),
+                created_at: r.created,
+                ...commonValues({ livemode: t.livemode, metadata: r.metadata }, r, context, true)
+            })),
+            async complete(stripe, t) {
+                if (!t.reversals?.has_more)
+                    return undefined;
+                const data = [];
+                for await (const r of stripe.transfers.listReversals(t.id, { limit: 100 }))
+                    data.push(r);
+                return { ...t, reversals: { ...t.reversals, data, has_more: false } };
+            }
+        }
+    ],
+    dashboardPath: (t) => `connect/transfers/${encodeURIComponent(t.id)}`
+};
+
 ;// CONCATENATED MODULE: ./src/objects/registry.ts
+
+
 
 
 
@@ -42099,7 +42290,9 @@ const SPECS = {
     invoices: invoices,
     products: products,
     prices: prices,
-    coupons: coupons
+    coupons: coupons,
+    application_fees: applicationFees,
+    transfers: transfers
 };
 const OBJECTS = Object.values(SPECS);
 function specOf(name) {
@@ -43091,6 +43284,23 @@ const RECEIVABLES_VIEW = {
     FROM open
    GROUP BY currency`
 };
+const PLATFORM_REVENUE_VIEW = {
+    name: 'stripe_platform_revenue',
+    requires: ['application_fees'],
+    version: 1,
+    about: "a Connect platform's application fees per month and currency",
+    // By the month (UTC) each fee was taken; its refunds count against that month.
+    sql: (schema, tables) => `SELECT date_trunc('month', created_at AT TIME ZONE 'UTC')::date AS month,
+         currency,
+         count(*) AS fees,
+         count(DISTINCT connected_account_id) AS accounts,
+         sum(amount)::bigint AS application_fees,
+         sum(coalesce(amount_refunded, 0))::bigint AS refunded,
+         sum(amount - coalesce(amount_refunded, 0))::bigint AS net,
+         ${major('sum(amount - coalesce(amount_refunded, 0))', 'currency')} AS net_major
+    FROM ${tableRef(schema, tables, 'application_fees')}
+   GROUP BY 1, 2`
+};
 /** The views with fixed names, in creation order (a view that reads another comes after it). */
 // The itemized view with invoices comes first: when invoices are synced it is made (or replaces the one without).
 function fixedViews(options) {
@@ -43103,7 +43313,8 @@ function fixedViews(options) {
         mrrView(options.mrrDiscounts),
         mrrMonthlyView(options.mrrDiscounts),
         mrrByProductView(options.mrrDiscounts),
-        RECEIVABLES_VIEW
+        RECEIVABLES_VIEW,
+        PLATFORM_REVENUE_VIEW
     ];
 }
 /** The names of the views with fixed names (whatever their settings). */
@@ -43307,6 +43518,9 @@ function readConfig({ input, env = {}, mask = () => { }, now = new Date(), repos
                 ? LIVE_TOTAL_DEFAULT
                 : TEST_TOTAL_DEFAULT,
         objects: parseObjects(get('objects')),
+        objectsAll: get('objects')
+            .split(',')
+            .some((p) => p.trim().toLowerCase() === 'all'),
         customerDetails: parseCustomerDetails(get('customer-details'), repositoryPrivate),
         ...parseSummaryAmounts(get('summary-amounts'), repositoryPrivate),
         repositoryPrivate,
@@ -46783,10 +46997,18 @@ async function chargesNet(db, chargesTable, from, to) {
 }
 /** Net of succeeded charges per account and currency created since a time (Unix seconds), the largest first. */
 function accountNetRows(db, chargesTable, since, limit) {
-    return db.query(`SELECT account_id, currency, count(*) AS charges, sum(amount - coalesce(amount_refunded, 0))::bigint AS net
+    return db.query(
+    // Currencies by how many charges they have (amounts of different currencies do not compare), then net.
+    `SELECT account_id, currency, count(*) AS charges, sum(amount - coalesce(amount_refunded, 0))::bigint AS net
        FROM ${db.table(chargesTable)}
       WHERE status = 'succeeded' AND created_at >= to_timestamp($1)
-      GROUP BY account_id, currency ORDER BY net DESC, account_id LIMIT $2`, [since, limit]);
+      GROUP BY account_id, currency
+      ORDER BY sum(count(*)) OVER (PARTITION BY currency) DESC, currency, net DESC, account_id LIMIT $2`, [since, limit]);
+}
+/** A Connect platform's application fees this month (UTC), per currency. */
+function platformRevenueRows(db) {
+    return db.query(`SELECT currency, fees, net FROM ${db.table('stripe_platform_revenue')}
+      WHERE month = date_trunc('month', now() AT TIME ZONE 'UTC')::date ORDER BY fees DESC, currency`);
 }
 
 ;// CONCATENATED MODULE: ./src/report/money.ts
@@ -47740,6 +47962,7 @@ function monthName(month) {
 ;// CONCATENATED MODULE: ./src/features/connect.ts
 
 
+
 /** Accounts listed by net in the summary. */
 const TOP_ACCOUNTS = 20;
 /** The accounts' net is over the last this many days. */
@@ -47757,6 +47980,8 @@ class ConnectAccounts {
     result;
     /** The accounts with the most net (succeeded charges less refunds), per currency. */
     top = [];
+    /** Application fees this month, net of refunds, per currency (when application fees are synced). */
+    revenue = [];
     constructor(config) {
         this.config = config;
     }
@@ -47764,7 +47989,12 @@ class ConnectAccounts {
         this.result = result;
     }
     async readBack(db, ctx) {
-        if (!db || !this.config.objects.includes('charges'))
+        if (!db)
+            return;
+        if (this.config.objects.includes('application_fees')) {
+            this.revenue = (await platformRevenueRows(db)).map((r) => ({ currency: r.currency, fees: Number(r.fees), net: Number(r.net) }));
+        }
+        if (!this.config.objects.includes('charges'))
             return;
         const since = Math.floor(ctx.now.getTime() / 1000) - NET_DAYS * 86400;
         this.top = (await accountNetRows(db, this.config.table, since, TOP_ACCOUNTS)).map((r) => ({
@@ -47780,12 +48010,20 @@ class ConnectAccounts {
             accounts_skipped: JSON.stringify(this.result?.skipped ?? [])
         };
     }
-    facts() {
+    facts(ctx) {
         if (!this.result)
             return [];
         const { synced, skipped } = this.result;
         const shard = this.config.accountShard ? ` (shard ${this.config.accountShard.index}/${this.config.accountShard.total})` : '';
-        return [['Accounts', `${connect_count(synced.length)} synced${skipped.length > 0 ? `, **${connect_count(skipped.length)} skipped**` : ''}${shard}`]];
+        const facts = [
+            ['Accounts', `${connect_count(synced.length)} synced${skipped.length > 0 ? `, **${connect_count(skipped.length)} skipped**` : ''}${shard}`]
+        ];
+        if (this.revenue.length > 0) {
+            const fees = this.revenue.reduce((n, r) => n + r.fees, 0);
+            const amounts = amountsHidden(ctx) ? '' : `${this.revenue.map((r) => formatMoney(r.net, r.currency)).join('; ')} net, `;
+            facts.push(['Application fees this month', `${amounts}${connect_count(fees)} fees (view \`stripe_platform_revenue\`)`]);
+        }
+        return facts;
     }
     news() {
         return (this.result?.skipped.length ?? 0) > 0;
@@ -70204,15 +70442,21 @@ class Database {
     }
     /** The sync state of one object, or undefined (first run, or no state table yet). */
     async loadState(key) {
-        try {
-            if (!(await relationExists(this.control, this.schema, STATE_TABLE)))
-                return undefined;
-            return await loadState(this.control, this.schema, key);
-        }
-        catch (error) {
-            throw describeDatabaseError(error, 'read the sync state');
-        }
+        // Accounts synced at once read their states on this one connection: one query at a time.
+        const turn = this.stateTurn.then(async () => {
+            try {
+                if (!(await relationExists(this.control, this.schema, STATE_TABLE)))
+                    return undefined;
+                return await loadState(this.control, this.schema, key);
+            }
+            catch (error) {
+                throw describeDatabaseError(error, 'read the sync state');
+            }
+        });
+        this.stateTurn = turn.then(() => undefined, () => undefined);
+        return turn;
     }
+    stateTurn = Promise.resolve();
     /**
      * Creates the schema, tables, bookkeeping tables and views that are missing, in one transaction,
      * saying what it did. Needs CREATE privileges only when something is missing.
@@ -70692,6 +70936,11 @@ function describeStripeError(error, context) {
         return `Stripe error while trying to ${error.doing}: ${cause.message}`;
     }
     return `Failed to ${error.doing}: ${error.message}`;
+}
+/** A restricted key lacking a permission (not a connected account refusing the platform). */
+function isMissingPermission(error) {
+    const cause = error instanceof StripeRequestError ? error.cause : error;
+    return cause instanceof stripe_esm_node.errors.StripePermissionError && cause.code !== 'account_invalid';
 }
 
 ;// CONCATENATED MODULE: ./src/stripe/pages.ts
@@ -71969,6 +72218,7 @@ async function retryQuarantined(run, sink, before) {
 
 
 
+
 /**
  * The cursor filter of an object: for one the `status` input filters (charges), the sorted status
  * list ("failed,succeeded" and "succeeded,failed" share a cursor), else all.
@@ -72073,11 +72323,12 @@ async function readStream(ctx) {
  * transactions are done.
  */
 async function syncObjects(ctx) {
-    const { config, observer, session } = ctx;
+    const { config, session } = ctx;
+    const observer = config.objectsAll ? new AllObjectsGuard(ctx.observer, ctx.warn) : ctx.observer;
     const changes = config.incremental ? await readStream(ctx) : new Map();
     const settled = new Map();
     for (const name of config.objects) {
-        settled.set(name, syncOne(ctx, specOf(name), changes.get(name)).then(() => true, (error) => {
+        settled.set(name, syncOne({ ...ctx, observer }, specOf(name), changes.get(name)).then(() => true, (error) => {
             observer.failed(name, error);
             return false;
         }));
@@ -72102,8 +72353,45 @@ async function syncObjects(ctx) {
     }
     await Promise.all(tasks);
 }
+/**
+ * With `objects: all`, an object the restricted key may not read is skipped with a warning: `all`
+ * grows with new versions, and a key made for the objects of an older one must not start failing.
+ */
+class AllObjectsGuard {
+    observer;
+    warn;
+    constructor(observer, warn) {
+        this.observer = observer;
+        this.warn = warn;
+    }
+    of(name) {
+        return this.observer.of(name);
+    }
+    observe(name, objects, order, claimed, changed) {
+        this.observer.observe(name, objects, order, claimed, changed);
+    }
+    claim(name, objects) {
+        return this.observer.claim(name, objects);
+    }
+    incrementalDone(name, report) {
+        this.observer.incrementalDone(name, report);
+    }
+    failed(name, error) {
+        const spec = specOf(name);
+        // Only the object's own permission: a key that cannot read events fails every object, as before.
+        const own = error instanceof StripeRequestError && error.permission === spec.permission;
+        if (!own || !isMissingPermission(error))
+            return this.observer.failed(name, error);
+        this.warn(`Skipped ${spec.plural}: the restricted key lacks the permission "${spec.permission}". \`objects: all\` takes every object the action ` +
+            'supports; grant it in the Stripe Dashboard (Developers → API keys), or list the objects you want in `objects`.');
+    }
+    reconciled(links) {
+        this.observer.reconciled(links);
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/sync/accounts.ts
+
 
 
 
@@ -72137,7 +72425,9 @@ async function syncAccounts(ctx) {
     const workers = accountsAtOnce(ctx.session.accountTables(config).length);
     const perAccountConcurrency = Math.max(2, Math.floor(ctx.concurrency / workers));
     const syncTarget = async (target) => {
-        const accountConfig = { ...config, stripeAccount: target.own ? undefined : target.id, accounts: undefined };
+        // The platform's own objects (application fees, transfers) are not its connected accounts'.
+        const objects = target.own ? config.objects : config.objects.filter((name) => !specOf(name).platformOnly);
+        const accountConfig = { ...config, objects, stripeAccount: target.own ? undefined : target.id, accounts: undefined };
         const guard = new AccountGuard(ctx.observer, target.id);
         const session = await ctx.session.forAccount(accountConfig, ctx.filters, target.id);
         try {

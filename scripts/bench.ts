@@ -28,6 +28,7 @@ import { upsertRows, upsertSql } from '../src/store/upsert.js'
 import { BatchWriter } from '../src/store/writer.js'
 import { generateAccount } from '../test-support/account.js'
 import { generateBilling } from '../test-support/billing.js'
+import { addPlatform } from '../test-support/connect.js'
 import { generateCharges } from '../test-support/fixtures.js'
 import { startPostgres, withClient } from '../test-support/postgres.js'
 import { REPO_ROOT, startDist } from '../test-support/run-dist.js'
@@ -367,6 +368,32 @@ if (part(6)) {
         .map(([k, v]) => `${k} ${fmt(v)}`)
         .join(', ')}; ${stripe.requests.filter((q) => q.status === 429).length} refused (429); ` +
       `rows lost or doubled ${lost}; peak RSS ${fmt(r.maxRssMB)} MB; views: ${viewMs}`
+  )
+  await stripe.stop()
+}
+
+// 7. Connect: a platform of many connected accounts, first run and idle run.
+if (part(7)) {
+  const at = now - 600
+  const accounts = QUICK ? 100 : 1_000
+  const stripe = new StripeStandIn({ latencyMs: LATENCY_MS, maxRequestsPerSecond: SERVER_LIMIT, maxTotalRequestsPerSecond: 100 })
+  const platform = addPlatform(stripe, { accounts, maxCharges: 200, ownCharges: 500, revoked: Math.ceil(accounts / 100), from: at - 60 * DAY, to: at - 3600 })
+  await stripe.start()
+  const schema = 'bench_connect'
+  const inputs = inputsFor(stripe, schema, { 'stripe-account': 'all', incremental: 'true', 'max-total-requests-per-second': '25' })
+  const charges = platform.own.length + [...platform.accounts].reduce((n, [id, c]) => n + (platform.revoked.includes(id) ? 0 : c.length), 0)
+  const first = await runChild(inputs)
+  const firstRequests = stripe.requests.length
+  const idle = await runChild(inputs)
+  const idleRequests = stripe.requests.length - firstRequests
+  const stored = await withClient(db.url, async (c) => Number((await c.query(`SELECT count(*) AS n FROM ${schema}.processed_charges`)).rows[0].n))
+  const perAccount = idleRequests / (accounts + 1)
+  say(
+    `7. Connect (${fmt(accounts)} connected accounts of 0–200 charges, ${platform.revoked.length} revoked, ${fmt(charges)} charges, 25 requests/s): ` +
+      `first run ${fmt(first.ms / 1000, 1)} s for ${fmt(firstRequests)} requests = ${fmt(first.ms / 1000 / (firstRequests / 25), 2)} × requests ÷ 25, ` +
+      `peak RSS ${fmt(first.maxRssMB)} MB, accounts synced ${first.outputs.accounts_synced}, skipped ${JSON.parse(first.outputs.accounts_skipped!).length}; ` +
+      `idle run ${fmt(idle.ms / 1000, 1)} s, ${fmt(idleRequests)} requests (${fmt(perAccount, 2)} an account), peak RSS ${fmt(idle.maxRssMB)} MB; ` +
+      `rows lost or doubled ${Math.abs(stored - charges)}`
   )
   await stripe.stop()
 }

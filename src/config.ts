@@ -116,6 +116,11 @@ export interface Config {
   maxTotalRequestsPerSecond: number
   /** The objects to sync, in the registry's order. */
   objects: readonly ObjectName[]
+  /**
+   * `objects` said `all`: an object the key may not read (one added to `all` by a later version) is
+   * skipped with a warning instead of failing the run.
+   */
+  objectsAll: boolean
   /** What of customers' data the log, summary and outputs show. */
   customerDetails: CustomerDetails
   /** Whether the job summary and annotations show amounts (outputs always carry them). */
@@ -220,6 +225,9 @@ export function readConfig({ input, env = {}, mask = () => {}, now = new Date(),
         ? LIVE_TOTAL_DEFAULT
         : TEST_TOTAL_DEFAULT,
     objects: parseObjects(get('objects')),
+    objectsAll: get('objects')
+      .split(',')
+      .some((p) => p.trim().toLowerCase() === 'all'),
     customerDetails: parseCustomerDetails(get('customer-details'), repositoryPrivate),
     ...parseSummaryAmounts(get('summary-amounts'), repositoryPrivate),
     repositoryPrivate,

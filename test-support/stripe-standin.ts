@@ -48,6 +48,8 @@ export type Area =
   | 'coupons'
   | 'account'
   | 'accounts'
+  | 'application_fees'
+  | 'transfers'
 
 export interface StandInOptions {
   /** Delay before each response, ms. */
@@ -307,6 +309,8 @@ export class StripeStandIn {
    * answers requests made with its `Stripe-Account` header. A revoked one answers 403 account_invalid.
    */
   readonly accounts = new Collection<Stripe.Account & Dated>('account')
+  readonly applicationFees = new Collection<Stripe.ApplicationFee>('application_fee')
+  readonly transfers = new Collection<Stripe.Transfer>('transfer')
   readonly connected = new Map<string, StripeStandIn>()
   private readonly revoked = new Set<string>()
   private readonly deletedCustomers = new Set<string>()
@@ -533,7 +537,9 @@ export class StripeStandIn {
       [this.payouts as never, () => 'payout.created'],
       [this.products as never, () => 'product.created'],
       [this.prices as never, () => 'price.created'],
-      [this.coupons as never, () => 'coupon.created']
+      [this.coupons as never, () => 'coupon.created'],
+      [this.applicationFees as never, () => 'application_fee.created'],
+      [this.transfers as never, () => 'transfer.created']
     ]
     const events: Stripe.Event[] = []
     for (const [collection, typeOf] of sources) {
@@ -921,7 +927,9 @@ export class StripeStandIn {
       products: this.products as unknown as Collection<Dated>,
       prices: this.prices as unknown as Collection<Dated>,
       coupons: this.coupons as unknown as Collection<Dated>,
-      accounts: this.accounts as unknown as Collection<Dated>
+      accounts: this.accounts as unknown as Collection<Dated>,
+      application_fees: this.applicationFees as unknown as Collection<Dated>,
+      transfers: this.transfers as unknown as Collection<Dated>
     }
     return all[area]
   }

@@ -215,6 +215,20 @@ describe('the action against the Stripe stand-in and a real Postgres', () => {
     expect(io.logs[0]).toMatch(/Using a test restricted key \(…ges1\)/)
   })
 
+  it('with objects: all, skips an object the key may not read with a warning; named, it fails the run', async () => {
+    await world.replaceStandIn({ missingPermissions: { rk_test_noCoupons1: ['coupons', 'application_fees'] } })
+    world.stripe.addCharges(generateCharges({ count: 5, seed: 4, from: T0, to: T0 + 86400 }))
+    const all = await run({ 'stripe-secret-key': 'rk_test_noCoupons1', objects: 'all', status: 'all' })
+    expect(all.io.failed).toBeUndefined()
+    expect(all.io.warnings.filter((w) => w.startsWith('Skipped '))).toEqual([
+      expect.stringMatching(/^Skipped coupons: the restricted key lacks the permission "Coupons: Read"\. `objects: all` takes every object/),
+      expect.stringMatching(/^Skipped application fees: the restricted key lacks the permission "Application fees: Read"/)
+    ])
+    expect(tableDifferences(await readTable(world.db.url, world.schema), world.stripe.allCharges())).toEqual([])
+    const named = await run({ 'stripe-secret-key': 'rk_test_noCoupons1', objects: 'charges, coupons', status: 'all' })
+    expect(named.io.failed).toMatch(/lacks the permission "Coupons: Read"/)
+  })
+
   it('says in the log when a key is live', async () => {
     world.stripe.addCharges(generateCharges({ count: 3, seed: 4, from: T0, to: T0 + 86400 }))
     const { io } = await run({ 'stripe-secret-key': 'rk_live_51LiveRestricted9', status: 'all' })

@@ -78,6 +78,43 @@ describe('Connect: stripe-account all', () => {
     expect(idle.io.outputs.stripe_requests).toBe(String(requests.length))
   })
 
+  it('platform money: every application fee and transfer (refunds, reversals), stripe_platform_revenue per month, asked of the platform only', async () => {
+    const { outcome } = await run({ objects: 'charges, application_fees, transfers' })
+    expect(outcome.ok).toBe(true)
+    const q = async (sql: string) => (await withClient(world.db.url, (c) => c.query(sql.replaceAll('$s', `"${world.schema}"`)))).rows
+    const fees = await q('SELECT id, amount, amount_refunded, connected_account_id, charge_id, account_id FROM $s.stripe_application_fees')
+    expect(fees.map((f) => [f.id, Number(f.amount), Number(f.amount_refunded), f.connected_account_id, f.charge_id, f.account_id]).sort()).toEqual(
+      platform.fees.map((f) => [f.id, f.amount, f.amount_refunded, f.account, f.charge, world.stripe.accountId]).sort()
+    )
+    const refunds = await q('SELECT id, fee_id, amount FROM $s.stripe_application_fee_refunds')
+    expect(refunds.map((r) => [r.id, r.fee_id, Number(r.amount)]).sort()).toEqual(
+      platform.fees.flatMap((f) => f.refunds.data.map((r) => [r.id, f.id, r.amount])).sort()
+    )
+    const transfers = await q('SELECT id, amount, amount_reversed, destination_account_id FROM $s.stripe_transfers')
+    expect(transfers.map((t) => [t.id, Number(t.amount), Number(t.amount_reversed), t.destination_account_id]).sort()).toEqual(
+      platform.transfers.map((t) => [t.id, t.amount, t.amount_reversed, t.destination]).sort()
+    )
+    expect((await q('SELECT count(*)::int AS n FROM $s.stripe_transfer_reversals'))[0].n).toBe(platform.transfers.filter((t) => t.reversed).length)
+    // Per month (UTC) and currency: fees, refunded, net — computed here from the account.
+    const want = new Map<string, { fees: number; refunded: number; net: number }>()
+    for (const f of platform.fees) {
+      const key = `${new Date(f.created * 1000).toISOString().slice(0, 7)}-01 ${f.currency}`
+      const e = want.get(key) ?? { fees: 0, refunded: 0, net: 0 }
+      e.fees += f.amount
+      e.refunded += f.amount_refunded
+      e.net += f.amount - f.amount_refunded
+      want.set(key, e)
+    }
+    const revenue = await q('SELECT month::text AS month, currency, application_fees, refunded, net FROM $s.stripe_platform_revenue')
+    expect(
+      new Map(revenue.map((r) => [`${r.month} ${r.currency}`, { fees: Number(r.application_fees), refunded: Number(r.refunded), net: Number(r.net) }]))
+    ).toEqual(want)
+    // Fees and transfers are the platform's: never asked of a connected account.
+    const asked = world.stripe.requests.filter((r) => /^\/v1\/(application_fees|transfers)/.test(r.path))
+    expect(asked.length).toBeGreaterThan(0)
+    expect(asked.every((r) => r.stripeAccount === undefined)).toBe(true)
+  })
+
   it('new charges in one account arrive in the next run; rows of an earlier one-account run get the platform id', async () => {
     // A one-account run first: the platform's own charges, account_id NULL.
     const single = await run({ 'stripe-account': '' })

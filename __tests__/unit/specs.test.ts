@@ -4,6 +4,7 @@ import type { ObjectName } from '../../src/objects/registry.js'
 import { MAX_EVENT_TYPES } from '../../src/sync/stream.js'
 import { generateAccount } from '../../test-support/account.js'
 import { generateBilling } from '../../test-support/billing.js'
+import { makeApplicationFee, makeTransfer } from '../../test-support/connect.js'
 
 // Every object is one description; nothing ties its column list to its row mapping but this test:
 // a column missing from the mapping would silently store NULL, a key missing from the columns would
@@ -12,6 +13,7 @@ const NOW = Date.UTC(2026, 10, 20) / 1000
 const DAY = 86400
 const account = generateAccount({ count: 200, seed: 5, from: NOW - 30 * DAY, to: NOW - DAY, now: NOW, disputeRate: 0.05 })
 const billing = generateBilling({ customers: 40, seed: 5, from: NOW - 200 * DAY, now: NOW })
+const connectedCharges = account.charges.filter((c) => c.status === 'succeeded').slice(0, 30)
 const samples: Record<ObjectName, StripeObject[]> = {
   charges: account.charges,
   balance_transactions: account.balanceTransactions,
@@ -23,7 +25,9 @@ const samples: Record<ObjectName, StripeObject[]> = {
   invoices: billing.invoices,
   products: billing.products,
   prices: billing.prices,
-  coupons: billing.coupons
+  coupons: billing.coupons,
+  application_fees: connectedCharges.map((c, n) => makeApplicationFee(`fee_${n}`, 'acct_1Sample', c, (['none', 'half', 'full'] as const)[n % 3]!)),
+  transfers: connectedCharges.map((c, n) => makeTransfer(`tr_${n}`, 'acct_1Sample', c, n % 4 === 0))
 }
 const context = { apiVersion: '2026-10-28.endive', accountId: undefined }
 const sorted = (keys: Iterable<string>) => [...keys].sort()

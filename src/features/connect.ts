@@ -1,6 +1,7 @@
 import type { Config } from '../config.js'
 import type { Database } from '../store/database.js'
-import { accountNetRows } from '../store/readback.js'
+import { accountNetRows, platformRevenueRows } from '../store/readback.js'
+import { formatMoney } from '../report/money.js'
 import type { OutputName } from '../report/output-names.js'
 import { amountsHidden, escapeCell, moneyCell } from '../report/summary.js'
 import type { Feature, ReadBackContext, SummaryContext } from '../report/view.js'
@@ -24,6 +25,8 @@ export class ConnectAccounts implements Feature {
   result: AccountsResult | undefined
   /** The accounts with the most net (succeeded charges less refunds), per currency. */
   top: Array<{ account: string | null; currency: string; charges: number; net: number }> = []
+  /** Application fees this month, net of refunds, per currency (when application fees are synced). */
+  revenue: Array<{ currency: string; fees: number; net: number }> = []
 
   constructor(private readonly config: Pick<Config, 'objects' | 'table' | 'accountShard'>) {}
 
@@ -32,7 +35,11 @@ export class ConnectAccounts implements Feature {
   }
 
   async readBack(db: Database | undefined, ctx: ReadBackContext): Promise<void> {
-    if (!db || !this.config.objects.includes('charges')) return
+    if (!db) return
+    if (this.config.objects.includes('application_fees')) {
+      this.revenue = (await platformRevenueRows(db)).map((r) => ({ currency: r.currency, fees: Number(r.fees), net: Number(r.net) }))
+    }
+    if (!this.config.objects.includes('charges')) return
     const since = Math.floor(ctx.now.getTime() / 1000) - NET_DAYS * 86400
     this.top = (await accountNetRows(db, this.config.table, since, TOP_ACCOUNTS)).map((r) => ({
       account: r.account_id,
@@ -49,11 +56,19 @@ export class ConnectAccounts implements Feature {
     }
   }
 
-  facts(): Array<[string, string]> {
+  facts(ctx: SummaryContext): Array<[string, string]> {
     if (!this.result) return []
     const { synced, skipped } = this.result
     const shard = this.config.accountShard ? ` (shard ${this.config.accountShard.index}/${this.config.accountShard.total})` : ''
-    return [['Accounts', `${count(synced.length)} synced${skipped.length > 0 ? `, **${count(skipped.length)} skipped**` : ''}${shard}`]]
+    const facts: Array<[string, string]> = [
+      ['Accounts', `${count(synced.length)} synced${skipped.length > 0 ? `, **${count(skipped.length)} skipped**` : ''}${shard}`]
+    ]
+    if (this.revenue.length > 0) {
+      const fees = this.revenue.reduce((n, r) => n + r.fees, 0)
+      const amounts = amountsHidden(ctx) ? '' : `${this.revenue.map((r) => formatMoney(r.net, r.currency)).join('; ')} net, `
+      facts.push(['Application fees this month', `${amounts}${count(fees)} fees (view \`stripe_platform_revenue\`)`])
+    }
+    return facts
   }
 
   news(): boolean {

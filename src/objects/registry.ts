@@ -1,3 +1,4 @@
+import { applicationFees } from './application-fees.js'
 import { balanceTransactions } from './balance-transactions.js'
 import { charges } from './charges.js'
 import { coupons } from './coupons.js'
@@ -10,6 +11,7 @@ import { products } from './products.js'
 import { refunds } from './refunds.js'
 import type { ObjectSpec, StripeObject } from './spec.js'
 import { subscriptions } from './subscriptions.js'
+import { transfers } from './transfers.js'
 
 /**
  * Every object the action syncs, once, in the order runs report them; `all` means every one of
@@ -26,7 +28,9 @@ const SPECS = {
   invoices,
   products,
   prices,
-  coupons
+  coupons,
+  application_fees: applicationFees,
+  transfers
 } as const satisfies { [K in string]: ObjectSpec<StripeObject, K> }
 
 export type ObjectName = keyof typeof SPECS

@@ -109,6 +109,8 @@ export interface ObjectSpec<T extends StripeObject = StripeObject, N extends str
   plural: string
   /** The table (the default of `tableInput` when it has one). */
   table: string
+  /** A Connect platform's own object (application fees, transfers): not synced for its connected accounts. */
+  platformOnly?: boolean
   /** The input that names the table instead (charges keep the original job's `table`). */
   tableInput?: 'table'
   /** The column that marks an object announced once (charges: `alerted_at`, for high-value alerts). */

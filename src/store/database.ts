@@ -78,13 +78,23 @@ export class Database {
 
   /** The sync state of one object, or undefined (first run, or no state table yet). */
   async loadState(key: StateKey): Promise<SyncState | undefined> {
-    try {
-      if (!(await relationExists(this.control, this.schema, STATE_TABLE))) return undefined
-      return await loadState(this.control, this.schema, key)
-    } catch (error) {
-      throw describeDatabaseError(error, 'read the sync state')
-    }
+    // Accounts synced at once read their states on this one connection: one query at a time.
+    const turn = this.stateTurn.then(async () => {
+      try {
+        if (!(await relationExists(this.control, this.schema, STATE_TABLE))) return undefined
+        return await loadState(this.control, this.schema, key)
+      } catch (error) {
+        throw describeDatabaseError(error, 'read the sync state')
+      }
+    })
+    this.stateTurn = turn.then(
+      () => undefined,
+      () => undefined
+    )
+    return turn
   }
+
+  private stateTurn: Promise<void> = Promise.resolve()
 
   /**
    * Creates the schema, tables, bookkeeping tables and views that are missing, in one transaction,

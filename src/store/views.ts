@@ -235,6 +235,24 @@ export const RECEIVABLES_VIEW: ViewDefinition = {
    GROUP BY currency`
 }
 
+export const PLATFORM_REVENUE_VIEW: ViewDefinition = {
+  name: 'stripe_platform_revenue',
+  requires: ['application_fees'],
+  version: 1,
+  about: "a Connect platform's application fees per month and currency",
+  // By the month (UTC) each fee was taken; its refunds count against that month.
+  sql: (schema, tables) => `SELECT date_trunc('month', created_at AT TIME ZONE 'UTC')::date AS month,
+         currency,
+         count(*) AS fees,
+         count(DISTINCT connected_account_id) AS accounts,
+         sum(amount)::bigint AS application_fees,
+         sum(coalesce(amount_refunded, 0))::bigint AS refunded,
+         sum(amount - coalesce(amount_refunded, 0))::bigint AS net,
+         ${major('sum(amount - coalesce(amount_refunded, 0))', 'currency')} AS net_major
+    FROM ${t(schema, tables, 'application_fees')}
+   GROUP BY 1, 2`
+}
+
 /** The views with fixed names, in creation order (a view that reads another comes after it). */
 // The itemized view with invoices comes first: when invoices are synced it is made (or replaces the one without).
 export function fixedViews(options: { mrrDiscounts: MrrDiscounts }): ViewDefinition[] {
@@ -247,7 +265,8 @@ export function fixedViews(options: { mrrDiscounts: MrrDiscounts }): ViewDefinit
     mrrView(options.mrrDiscounts),
     mrrMonthlyView(options.mrrDiscounts),
     mrrByProductView(options.mrrDiscounts),
-    RECEIVABLES_VIEW
+    RECEIVABLES_VIEW,
+    PLATFORM_REVENUE_VIEW
   ]
 }
 

@@ -58,3 +58,9 @@ export function describeStripeError(error: StripeRequestError, context: StripeEr
   }
   return `Failed to ${error.doing}: ${error.message}`
 }
+
+/** A restricted key lacking a permission (not a connected account refusing the platform). */
+export function isMissingPermission(error: unknown): boolean {
+  const cause = error instanceof StripeRequestError ? error.cause : error
+  return cause instanceof Stripe.errors.StripePermissionError && cause.code !== 'account_invalid'
+}

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe'
 import type { Config } from '../config.js'
-import type { ObjectName } from '../objects/registry.js'
+import { specOf, type ObjectName } from '../objects/registry.js'
 import type { StripeObject } from '../objects/spec.js'
 import type { Session } from '../session.js'
 import { connectedAccountIds, isAccountInvalid, platformAccountId } from '../stripe/accounts.js'
@@ -76,7 +76,9 @@ export async function syncAccounts(ctx: AccountsContext): Promise<AccountsResult
   const perAccountConcurrency = Math.max(2, Math.floor(ctx.concurrency / workers))
 
   const syncTarget = async (target: Target): Promise<{ ok: boolean; reason?: string }> => {
-    const accountConfig: Config = { ...config, stripeAccount: target.own ? undefined : target.id, accounts: undefined }
+    // The platform's own objects (application fees, transfers) are not its connected accounts'.
+    const objects = target.own ? config.objects : config.objects.filter((name) => !specOf(name).platformOnly)
+    const accountConfig: Config = { ...config, objects, stripeAccount: target.own ? undefined : target.id, accounts: undefined }
     const guard = new AccountGuard(ctx.observer, target.id)
     const session = await ctx.session.forAccount(accountConfig, ctx.filters, target.id)
     try {

@@ -15,7 +15,8 @@ import { emptyChanges, readChanges, type ObjectChanges, type StreamReader } from
 import { isoSeconds, unixSeconds } from '../time.js'
 import { syncNewest } from './newest.js'
 import { linkPayouts } from './payout-links.js'
-import type { ObjectRun, SyncObserver } from './run.js'
+import type { ArrivalOrder, IncrementalReport, LinkReport, ObjectProgress, ObjectRun, SyncObserver } from './run.js'
+import { StripeRequestError, isMissingPermission } from '../stripe/errors.js'
 import { scanDeletions } from './deletions.js'
 import { refreshStale, retryQuarantined } from './upkeep.js'
 
@@ -143,13 +144,14 @@ type StreamResult = ObjectChanges | Error
  * transactions are done.
  */
 export async function syncObjects(ctx: SyncContext): Promise<void> {
-  const { config, observer, session } = ctx
+  const { config, session } = ctx
+  const observer = config.objectsAll ? new AllObjectsGuard(ctx.observer, ctx.warn) : ctx.observer
   const changes = config.incremental ? await readStream(ctx) : new Map<ObjectName, StreamResult>()
   const settled = new Map<ObjectName, Promise<boolean>>()
   for (const name of config.objects) {
     settled.set(
       name,
-      syncOne<StripeObject>(ctx, specOf(name), changes.get(name)).then(
+      syncOne<StripeObject>({ ...ctx, observer }, specOf(name), changes.get(name)).then(
         () => true,
         (error: unknown) => {
           observer.failed(name, error)
@@ -179,4 +181,41 @@ export async function syncObjects(ctx: SyncContext): Promise<void> {
     )
   }
   await Promise.all(tasks)
+}
+
+/**
+ * With `objects: all`, an object the restricted key may not read is skipped with a warning: `all`
+ * grows with new versions, and a key made for the objects of an older one must not start failing.
+ */
+class AllObjectsGuard implements SyncObserver {
+  constructor(
+    private readonly observer: SyncObserver,
+    private readonly warn: (message: string) => void
+  ) {}
+
+  of(name: ObjectName): ObjectProgress {
+    return this.observer.of(name)
+  }
+  observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean): void {
+    this.observer.observe(name, objects, order, claimed, changed)
+  }
+  claim(name: ObjectName, objects: readonly StripeObject[]): string[] | undefined {
+    return this.observer.claim(name, objects)
+  }
+  incrementalDone(name: ObjectName, report: IncrementalReport): void {
+    this.observer.incrementalDone(name, report)
+  }
+  failed(name: ObjectName, error: unknown): void {
+    const spec: ObjectSpec<StripeObject, ObjectName> = specOf(name)
+    // Only the object's own permission: a key that cannot read events fails every object, as before.
+    const own = error instanceof StripeRequestError && error.permission === spec.permission
+    if (!own || !isMissingPermission(error)) return this.observer.failed(name, error)
+    this.warn(
+      `Skipped ${spec.plural}: the restricted key lacks the permission "${spec.permission}". \`objects: all\` takes every object the action ` +
+        'supports; grant it in the Stripe Dashboard (Developers → API keys), or list the objects you want in `objects`.'
+    )
+  }
+  reconciled(links: LinkReport): void {
+    this.observer.reconciled(links)
+  }
 }

@@ -1,0 +1,99 @@
+import { InputError, parseAccountShard, parseStripeAccount } from '../../src/config.js'
+import { ConnectAccounts } from '../../src/features/connect.js'
+import { RunReport } from '../../src/report/collect.js'
+import { buildOutputs } from '../../src/report/outputs.js'
+import { privacy } from '../../src/report/privacy.js'
+import { renderSummary } from '../../src/report/summary.js'
+import type { SummaryContext } from '../../src/report/view.js'
+import { accountsAtOnce } from '../../src/sync/accounts.js'
+import { workflowRound } from '../../src/main.js'
+
+// Connect's pure parts: the inputs, the round of the shards' queue, how many accounts sync at once,
+// and what the summary and outputs say of the accounts.
+const config: SummaryContext['config'] = {
+  dryRun: false,
+  statuses: new Set(['succeeded'] as const),
+  limit: Infinity,
+  createdGte: undefined,
+  createdLt: undefined,
+  schema: 'public',
+  table: 'processed_charges',
+  stripeAccount: undefined,
+  incremental: true,
+  objects: ['charges', 'application_fees'],
+  highValueThreshold: undefined,
+  keyMode: 'live',
+  customerDetails: 'show',
+  summaryAmounts: 'show',
+  amountsHiddenBecause: undefined,
+  mrrDiscounts: 'forever'
+}
+const ctx: SummaryContext = { config, privacy: privacy('show'), now: new Date(Date.UTC(2026, 10, 27, 12)) }
+
+describe('stripe-account and account-shard', () => {
+  it('reads one account, all, or a list (deduplicated); a single id keeps the one-account mode', () => {
+    expect(parseStripeAccount('')).toEqual({ stripeAccount: undefined, accounts: undefined })
+    expect(parseStripeAccount('acct_1A')).toEqual({ stripeAccount: 'acct_1A', accounts: undefined })
+    expect(parseStripeAccount(' ALL ')).toEqual({ stripeAccount: undefined, accounts: { kind: 'all' } })
+    expect(parseStripeAccount('acct_1A, acct_2B,acct_1A')).toEqual({ stripeAccount: undefined, accounts: { kind: 'list', ids: ['acct_1A', 'acct_2B'] } })
+    expect(() => parseStripeAccount('acct_1A, cus_2')).toThrow(InputError)
+    expect(() => parseStripeAccount('acct_1A, cus_2')).toThrow('Input `stripe-account`: "cus_2" is not a connected account id')
+  })
+
+  it('reads k/n, and refuses a shard out of range or without several accounts', () => {
+    expect(parseAccountShard('', undefined)).toBeUndefined()
+    expect(parseAccountShard(' 2 / 4 ', { kind: 'all' })).toEqual({ index: 2, total: 4 })
+    for (const bad of ['0/4', '5/4', '1/0', '1/300', 'a/b', '1-4']) expect(() => parseAccountShard(bad, { kind: 'all' })).toThrow(/is not a shard/)
+    expect(() => parseAccountShard('1/2', undefined)).toThrow(/applies to several accounts/)
+  })
+
+  it('a round is the workflow run and attempt, shared by the jobs of a matrix', () => {
+    const now = new Date(Date.UTC(2026, 10, 27, 12, 30, 45))
+    expect(workflowRound({ GITHUB_RUN_ID: '123', GITHUB_RUN_ATTEMPT: '2' }, now)).toBe('run 123.2')
+    expect(workflowRound({ GITHUB_RUN_ID: '123' }, now)).toBe('run 123.1')
+    expect(workflowRound({}, now)).toBe('local 2026-11-27T12:30')
+  })
+
+  it('syncs fewer accounts at once when each holds more tables', () => {
+    expect([1, 3, 6, 12, 30].map(accountsAtOnce)).toEqual([8, 8, 4, 2, 1])
+  })
+})
+
+describe('the accounts in the summary and outputs', () => {
+  const report = () => {
+    const r = new RunReport(['charges', 'application_fees'])
+    const connect = new ConnectAccounts({ objects: ['charges', 'application_fees'], table: 'processed_charges', accountShard: { index: 2, total: 4 } })
+    connect.done({ synced: ['acct_1P', 'acct_1A'], skipped: [{ id: 'acct_1_gone', reason: 'account_invalid: revoked' }], platformId: 'acct_1P' })
+    connect.top = [
+      { account: 'acct_1P', currency: 'usd', charges: 12, net: 1_234_56 },
+      { account: 'acct_1A', currency: 'usd', charges: 3, net: 99_00 }
+    ]
+    connect.revenue = [{ currency: 'usd', fees: 40, net: 123_45 }]
+    r.features.push(connect)
+    return r
+  }
+
+  it('counts the accounts, names the skipped ones (escaped) and lists the accounts by net', () => {
+    const md = renderSummary(report(), ctx)
+    expect(md).toContain('- **Accounts:** 2 synced, **1 skipped** (shard 2/4)')
+    expect(md).toContain('- **Application fees this month:** 123.45 USD net, 40 fees (view `stripe_platform_revenue`)')
+    expect(md).toContain('| acct\\_1\\_gone | account\\_invalid\\: revoked |')
+    expect(md).toContain('| acct\\_1P | USD | 12 | 1,234.56&nbsp;USD |')
+  })
+
+  it('shows no amount when amounts are hidden', () => {
+    const md = renderSummary(report(), { ...ctx, config: { ...config, summaryAmounts: 'hide', amountsHiddenBecause: 'public' } })
+    expect(md).toContain('| acct\\_1P | USD | 12 |')
+    expect(md).not.toContain('1,234.56')
+    expect(md).not.toContain('123.45')
+    expect(md).toContain('- **Application fees this month:** 40 fees')
+  })
+
+  it('sets accounts_synced and accounts_skipped; a one-account run says 1 and []', () => {
+    const outputs = buildOutputs(report(), { privacy: privacy('show'), dryRun: false })
+    expect(outputs.accounts_synced).toBe('2')
+    expect(JSON.parse(outputs.accounts_skipped)).toEqual([{ id: 'acct_1_gone', reason: 'account_invalid: revoked' }])
+    const single = buildOutputs(new RunReport(['charges']), { privacy: privacy('show'), dryRun: false })
+    expect([single.accounts_synced, single.accounts_skipped]).toEqual(['1', '[]'])
+  })
+})
