@@ -47528,9 +47528,9 @@ function chargeTable(charges, ctx, withStatus, more, what) {
     return foldedTable(chargeHeader(ctx, withStatus), charges.map((c) => chargeRow(c, ctx, withStatus)), more, what);
 }
 /** A table with at most VISIBLE_ROWS rows in view; the rest collapsed under "N more". */
-function foldedTable(header, rows, more, what) {
-    const lines = [...header, ...rows.slice(0, VISIBLE_ROWS), ''];
-    const hidden = rows.slice(VISIBLE_ROWS);
+function foldedTable(header, rows, more, what, visible = VISIBLE_ROWS) {
+    const lines = [...header, ...rows.slice(0, visible), ''];
+    const hidden = rows.slice(visible);
     if (hidden.length > 0)
         lines.push(`<details><summary>${hidden.length} more ${what}</summary>`, '', ...header, ...hidden, '', '</details>', '');
     if (more > 0)
@@ -47965,6 +47965,8 @@ function monthName(month) {
 
 /** Accounts listed by net in the summary. */
 const TOP_ACCOUNTS = 20;
+/** Of those, the ones shown before the fold. */
+const TOP_ACCOUNTS_OPEN = 5;
 /** The accounts' net is over the last this many days. */
 const NET_DAYS = 30;
 const connect_count = (n) => n.toLocaleString('en-US');
@@ -48042,14 +48044,18 @@ class ConnectAccounts {
         if (this.top.length > 0) {
             const hidden = amountsHidden(ctx);
             lines.push(`### Accounts by net, last ${NET_DAYS} days`, '');
-            lines.push(hidden ? '| Account | Currency | Charges |' : '| Account | Currency | Charges | Net |', hidden ? '| --- | --- | ---: |' : '| --- | --- | ---: | ---: |');
-            for (const a of this.top.slice(0, rows)) {
+            const header = hidden
+                ? ['| Account | Currency | Charges |', '| --- | --- | ---: |']
+                : ['| Account | Currency | Charges | Net |', '| --- | --- | ---: | ---: |'];
+            const body = this.top.slice(0, rows).map((a) => {
                 const cells = [escapeCell(a.account ?? '(no account id)'), a.currency.toUpperCase(), connect_count(a.charges)];
                 if (!hidden)
                     cells.push(moneyCell(a.net, a.currency));
-                lines.push(`| ${cells.join(' | ')} |`);
-            }
-            lines.push('', `Net: succeeded charges less refunds, in each charge's currency (view \`${this.config.table}\` by \`account_id\`).`, '');
+                return `| ${cells.join(' | ')} |`;
+            });
+            // The first few open; the rest of the 20 folded.
+            lines.push(...foldedTable(header, body, 0, 'accounts', TOP_ACCOUNTS_OPEN));
+            lines.push(`Net: succeeded charges less refunds, in each charge's currency (view \`${this.config.table}\` by \`account_id\`).`, '');
         }
         return lines;
     }
@@ -48583,6 +48589,31 @@ function payoutsSection(payouts, ctx) {
 ;// CONCATENATED MODULE: ./src/sync/run.ts
 function emptyProgress(name) {
     return { name, pages: 0, scanned: 0, matched: 0, stored: 0, updated: 0, rejected: 0, refetched: 0, dropped: 0 };
+}
+/** An observer that passes everything on to another: a guard overrides what it handles itself (`failed`). */
+class PassingObserver {
+    observer;
+    constructor(observer) {
+        this.observer = observer;
+    }
+    of(name) {
+        return this.observer.of(name);
+    }
+    observe(name, objects, order, claimed, changed) {
+        this.observer.observe(name, objects, order, claimed, changed);
+    }
+    claim(name, objects) {
+        return this.observer.claim(name, objects);
+    }
+    incrementalDone(name, report) {
+        this.observer.incrementalDone(name, report);
+    }
+    failed(name, error) {
+        this.observer.failed(name, error);
+    }
+    reconciled(links) {
+        this.observer.reconciled(links);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/report/collect.ts
@@ -72219,6 +72250,7 @@ async function retryQuarantined(run, sink, before) {
 
 
 
+
 /**
  * The cursor filter of an object: for one the `status` input filters (charges), the sorted status
  * list ("failed,succeeded" and "succeeded,failed" share a cursor), else all.
@@ -72357,24 +72389,11 @@ async function syncObjects(ctx) {
  * With `objects: all`, an object the restricted key may not read is skipped with a warning: `all`
  * grows with new versions, and a key made for the objects of an older one must not start failing.
  */
-class AllObjectsGuard {
-    observer;
+class AllObjectsGuard extends PassingObserver {
     warn;
     constructor(observer, warn) {
-        this.observer = observer;
+        super(observer);
         this.warn = warn;
-    }
-    of(name) {
-        return this.observer.of(name);
-    }
-    observe(name, objects, order, claimed, changed) {
-        this.observer.observe(name, objects, order, claimed, changed);
-    }
-    claim(name, objects) {
-        return this.observer.claim(name, objects);
-    }
-    incrementalDone(name, report) {
-        this.observer.incrementalDone(name, report);
     }
     failed(name, error) {
         const spec = specOf(name);
@@ -72385,12 +72404,10 @@ class AllObjectsGuard {
         this.warn(`Skipped ${spec.plural}: the restricted key lacks the permission "${spec.permission}". \`objects: all\` takes every object the action ` +
             'supports; grant it in the Stripe Dashboard (Developers → API keys), or list the objects you want in `objects`.');
     }
-    reconciled(links) {
-        this.observer.reconciled(links);
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/sync/accounts.ts
+
 
 
 
@@ -72483,25 +72500,12 @@ async function syncAccounts(ctx) {
  * The run's observer, for one account: a refusal of the account (account_invalid) is kept here —
  * the account is skipped, the run goes on — and everything else passes through.
  */
-class AccountGuard {
-    observer;
+class AccountGuard extends PassingObserver {
     account;
     refusal;
     constructor(observer, account) {
-        this.observer = observer;
+        super(observer);
         this.account = account;
-    }
-    of(name) {
-        return this.observer.of(name);
-    }
-    observe(name, objects, order, claimed, changed) {
-        this.observer.observe(name, objects, order, claimed, changed);
-    }
-    claim(name, objects) {
-        return this.observer.claim(name, objects);
-    }
-    incrementalDone(name, report) {
-        this.observer.incrementalDone(name, report);
     }
     failed(name, error) {
         if (isAccountInvalid(error)) {
@@ -72511,9 +72515,6 @@ class AccountGuard {
         // Name the account in what the run reports.
         const named = error instanceof StripeRequestError ? new StripeRequestError(error.cause, `${error.doing} for account ${this.account}`, error.permission) : error;
         this.observer.failed(name, named);
-    }
-    reconciled(links) {
-        this.observer.reconciled(links);
     }
 }
 

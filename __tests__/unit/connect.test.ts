@@ -66,7 +66,8 @@ describe('the accounts in the summary and outputs', () => {
     connect.done({ synced: ['acct_1P', 'acct_1A'], skipped: [{ id: 'acct_1_gone', reason: 'account_invalid: revoked' }], platformId: 'acct_1P' })
     connect.top = [
       { account: 'acct_1P', currency: 'usd', charges: 12, net: 1_234_56 },
-      { account: 'acct_1A', currency: 'usd', charges: 3, net: 99_00 }
+      { account: 'acct_1A', currency: 'usd', charges: 3, net: 99_00 },
+      ...[1, 2, 3, 4, 5].map((n) => ({ account: `acct_1S${n}`, currency: 'eur', charges: 1, net: 10_00 - n }))
     ]
     connect.revenue = [{ currency: 'usd', fees: 40, net: 123_45 }]
     r.features.push(connect)
@@ -79,6 +80,10 @@ describe('the accounts in the summary and outputs', () => {
     expect(md).toContain('- **Application fees this month:** 123.45 USD net, 40 fees (view `stripe_platform_revenue`)')
     expect(md).toContain('| acct\\_1\\_gone | account\\_invalid\\: revoked |')
     expect(md).toContain('| acct\\_1P | USD | 12 | 1,234.56&nbsp;USD |')
+    // Five open, the rest folded.
+    expect(md).toContain('<details><summary>2 more accounts</summary>')
+    expect(md.indexOf('acct\\_1S3')).toBeLessThan(md.indexOf('<details>'))
+    expect(md.indexOf('acct\\_1S4')).toBeGreaterThan(md.indexOf('<details>'))
   })
 
   it('shows no amount when amounts are hidden', () => {

@@ -3,12 +3,14 @@ import type { Database } from '../store/database.js'
 import { accountNetRows, platformRevenueRows } from '../store/readback.js'
 import { formatMoney } from '../report/money.js'
 import type { OutputName } from '../report/output-names.js'
-import { amountsHidden, escapeCell, moneyCell } from '../report/summary.js'
+import { amountsHidden, escapeCell, foldedTable, moneyCell } from '../report/summary.js'
 import type { Feature, ReadBackContext, SummaryContext } from '../report/view.js'
 import type { AccountsResult } from '../sync/accounts.js'
 
 /** Accounts listed by net in the summary. */
 export const TOP_ACCOUNTS = 20
+/** Of those, the ones shown before the fold. */
+const TOP_ACCOUNTS_OPEN = 5
 /** The accounts' net is over the last this many days. */
 const NET_DAYS = 30
 
@@ -87,16 +89,17 @@ export class ConnectAccounts implements Feature {
     if (this.top.length > 0) {
       const hidden = amountsHidden(ctx)
       lines.push(`### Accounts by net, last ${NET_DAYS} days`, '')
-      lines.push(
-        hidden ? '| Account | Currency | Charges |' : '| Account | Currency | Charges | Net |',
-        hidden ? '| --- | --- | ---: |' : '| --- | --- | ---: | ---: |'
-      )
-      for (const a of this.top.slice(0, rows)) {
+      const header = hidden
+        ? ['| Account | Currency | Charges |', '| --- | --- | ---: |']
+        : ['| Account | Currency | Charges | Net |', '| --- | --- | ---: | ---: |']
+      const body = this.top.slice(0, rows).map((a) => {
         const cells = [escapeCell(a.account ?? '(no account id)'), a.currency.toUpperCase(), count(a.charges)]
         if (!hidden) cells.push(moneyCell(a.net, a.currency))
-        lines.push(`| ${cells.join(' | ')} |`)
-      }
-      lines.push('', `Net: succeeded charges less refunds, in each charge's currency (view \`${this.config.table}\` by \`account_id\`).`, '')
+        return `| ${cells.join(' | ')} |`
+      })
+      // The first few open; the rest of the 20 folded.
+      lines.push(...foldedTable(header, body, 0, 'accounts', TOP_ACCOUNTS_OPEN))
+      lines.push(`Net: succeeded charges less refunds, in each charge's currency (view \`${this.config.table}\` by \`account_id\`).`, '')
     }
     return lines
   }

@@ -233,9 +233,9 @@ export function chargeTable(charges: readonly Stripe.Charge[], ctx: SummaryConte
 }
 
 /** A table with at most VISIBLE_ROWS rows in view; the rest collapsed under "N more". */
-export function foldedTable(header: string[], rows: string[], more: number, what: string): string[] {
-  const lines = [...header, ...rows.slice(0, VISIBLE_ROWS), '']
-  const hidden = rows.slice(VISIBLE_ROWS)
+export function foldedTable(header: string[], rows: string[], more: number, what: string, visible = VISIBLE_ROWS): string[] {
+  const lines = [...header, ...rows.slice(0, visible), '']
+  const hidden = rows.slice(visible)
   if (hidden.length > 0) lines.push(`<details><summary>${hidden.length} more ${what}</summary>`, '', ...header, ...hidden, '', '</details>', '')
   if (more > 0) lines.push(`…and ${more} more not listed here (all are in the table).`, '')
   return lines

@@ -1,13 +1,12 @@
 import type Stripe from 'stripe'
 import type { Config } from '../config.js'
 import { specOf, type ObjectName } from '../objects/registry.js'
-import type { StripeObject } from '../objects/spec.js'
 import type { Session } from '../session.js'
 import { connectedAccountIds, isAccountInvalid, platformAccountId } from '../stripe/accounts.js'
 import { StripeRequestError } from '../stripe/errors.js'
 import type { Claim } from '../store/accounts.js'
 import { syncObjects, type SyncContext } from './objects.js'
-import type { ArrivalOrder, IncrementalReport, LinkReport, ObjectProgress, SyncObserver } from './run.js'
+import { PassingObserver, type SyncObserver } from './run.js'
 
 /**
  * Connect: the platform's own account and its connected accounts (`stripe-account: all`), or a
@@ -140,27 +139,17 @@ export async function syncAccounts(ctx: AccountsContext): Promise<AccountsResult
  * The run's observer, for one account: a refusal of the account (account_invalid) is kept here —
  * the account is skipped, the run goes on — and everything else passes through.
  */
-class AccountGuard implements SyncObserver {
+class AccountGuard extends PassingObserver {
   refusal: unknown
 
   constructor(
-    private readonly observer: SyncObserver,
+    observer: SyncObserver,
     private readonly account: string
-  ) {}
+  ) {
+    super(observer)
+  }
 
-  of(name: ObjectName): ObjectProgress {
-    return this.observer.of(name)
-  }
-  observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean): void {
-    this.observer.observe(name, objects, order, claimed, changed)
-  }
-  claim(name: ObjectName, objects: readonly StripeObject[]): string[] | undefined {
-    return this.observer.claim(name, objects)
-  }
-  incrementalDone(name: ObjectName, report: IncrementalReport): void {
-    this.observer.incrementalDone(name, report)
-  }
-  failed(name: ObjectName, error: unknown): void {
+  override failed(name: ObjectName, error: unknown): void {
     if (isAccountInvalid(error)) {
       this.refusal = error
       return
@@ -169,8 +158,5 @@ class AccountGuard implements SyncObserver {
     const named =
       error instanceof StripeRequestError ? new StripeRequestError(error.cause, `${error.doing} for account ${this.account}`, error.permission) : error
     this.observer.failed(name, named)
-  }
-  reconciled(links: LinkReport): void {
-    this.observer.reconciled(links)
   }
 }

@@ -15,7 +15,7 @@ import { emptyChanges, readChanges, type ObjectChanges, type StreamReader } from
 import { isoSeconds, unixSeconds } from '../time.js'
 import { syncNewest } from './newest.js'
 import { linkPayouts } from './payout-links.js'
-import type { ArrivalOrder, IncrementalReport, LinkReport, ObjectProgress, ObjectRun, SyncObserver } from './run.js'
+import { PassingObserver, type ObjectRun, type SyncObserver } from './run.js'
 import { StripeRequestError, isMissingPermission } from '../stripe/errors.js'
 import { scanDeletions } from './deletions.js'
 import { refreshStale, retryQuarantined } from './upkeep.js'
@@ -187,25 +187,15 @@ export async function syncObjects(ctx: SyncContext): Promise<void> {
  * With `objects: all`, an object the restricted key may not read is skipped with a warning: `all`
  * grows with new versions, and a key made for the objects of an older one must not start failing.
  */
-class AllObjectsGuard implements SyncObserver {
+class AllObjectsGuard extends PassingObserver {
   constructor(
-    private readonly observer: SyncObserver,
+    observer: SyncObserver,
     private readonly warn: (message: string) => void
-  ) {}
+  ) {
+    super(observer)
+  }
 
-  of(name: ObjectName): ObjectProgress {
-    return this.observer.of(name)
-  }
-  observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean): void {
-    this.observer.observe(name, objects, order, claimed, changed)
-  }
-  claim(name: ObjectName, objects: readonly StripeObject[]): string[] | undefined {
-    return this.observer.claim(name, objects)
-  }
-  incrementalDone(name: ObjectName, report: IncrementalReport): void {
-    this.observer.incrementalDone(name, report)
-  }
-  failed(name: ObjectName, error: unknown): void {
+  override failed(name: ObjectName, error: unknown): void {
     const spec: ObjectSpec<StripeObject, ObjectName> = specOf(name)
     // Only the object's own permission: a key that cannot read events fails every object, as before.
     const own = error instanceof StripeRequestError && error.permission === spec.permission
@@ -214,8 +204,5 @@ class AllObjectsGuard implements SyncObserver {
       `Skipped ${spec.plural}: the restricted key lacks the permission "${spec.permission}". \`objects: all\` takes every object the action ` +
         'supports; grant it in the Stripe Dashboard (Developers → API keys), or list the objects you want in `objects`.'
     )
-  }
-  reconciled(links: LinkReport): void {
-    this.observer.reconciled(links)
   }
 }

@@ -73,6 +73,30 @@ export interface SyncObserver {
   reconciled(links: LinkReport): void
 }
 
+/** An observer that passes everything on to another: a guard overrides what it handles itself (`failed`). */
+export class PassingObserver implements SyncObserver {
+  constructor(protected readonly observer: SyncObserver) {}
+
+  of(name: ObjectName): ObjectProgress {
+    return this.observer.of(name)
+  }
+  observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean): void {
+    this.observer.observe(name, objects, order, claimed, changed)
+  }
+  claim(name: ObjectName, objects: readonly StripeObject[]): string[] | undefined {
+    return this.observer.claim(name, objects)
+  }
+  incrementalDone(name: ObjectName, report: IncrementalReport): void {
+    this.observer.incrementalDone(name, report)
+  }
+  failed(name: ObjectName, error: unknown): void {
+    this.observer.failed(name, error)
+  }
+  reconciled(links: LinkReport): void {
+    this.observer.reconciled(links)
+  }
+}
+
 /** Everything one object's sync needs: the same fetcher, writer, cursor and limiter serve every object. */
 export interface ObjectRun<T extends StripeObject = StripeObject> {
   spec: ObjectSpec<T>
