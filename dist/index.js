@@ -48462,8 +48462,11 @@ class PayoutReconciliation {
             keepNewest(this.seen, payout, REPORTED_PAYOUTS, order === 'newest-first' ? 'any' : order);
         }
     }
+    /** Payouts reconciled: once per account in a Connect run, so they add up. */
     reconciled(links) {
-        this.links = links;
+        this.links = this.links
+            ? { reconciled: [...this.links.reconciled, ...links.reconciled], transactions: this.links.transactions + links.transactions }
+            : links;
     }
     async readBack(db, ctx) {
         if (!db) {
@@ -70245,6 +70248,35 @@ class TableSink {
             return result;
         });
     }
+    /** `AND account_id = …` when the table is shared by the run's accounts; $n is the account. */
+    accountFilter(n) {
+        if (!this.options.scopeToAccount)
+            return { sql: '', values: [] };
+        return { sql: ` AND account_id IS NOT DISTINCT FROM $${n}`, values: [this.options.context.accountId ?? null] };
+    }
+    async staleRows(where, now) {
+        const scope = this.accountFilter(2);
+        const rows = await this.query(`SELECT ${quoteIdent(this.spec.idColumn)} AS id, extract(epoch FROM created_at)::bigint AS created FROM ${this.qualifiedTable}
+        WHERE (${where})${scope.sql} ORDER BY created_at`, [now, ...scope.values]);
+        return rows.map((r) => ({ id: r.id, created: Number(r.created) }));
+    }
+    async countCreated(from, to) {
+        const scope = this.accountFilter(3);
+        const [row] = await this.query(`SELECT count(*) AS n FROM ${this.qualifiedTable} WHERE created_at >= to_timestamp($1) AND created_at < to_timestamp($2)${scope.sql}`, [from, to, ...scope.values]);
+        return Number(row?.n ?? 0);
+    }
+    async duePayouts() {
+        const scope = this.accountFilter(1);
+        const rows = await this.query(`SELECT id FROM ${this.qualifiedTable}
+        WHERE status IN ('paid', 'failed') AND automatic IS NOT FALSE AND reconciled_at IS NULL${scope.sql} ORDER BY created_at, id`, scope.values);
+        return rows.map((r) => r.id);
+    }
+    async markReconciled(id) {
+        await this.transaction(() => this.query(`UPDATE ${this.qualifiedTable} SET reconciled_at = now() WHERE id = $1`, [id]));
+    }
+    linkToPayout(payoutId, ids) {
+        return { text: `UPDATE ${this.qualifiedTable} SET payout_id = $1 WHERE id = ANY($2) AND payout_id IS DISTINCT FROM $1`, values: [payoutId, ids] };
+    }
     /** Rows of a query on this sink's connection (for steps that read back what was stored). */
     async query(sql, params = []) {
         await this.opened;
@@ -70694,7 +70726,7 @@ class Session {
         const sinks = new Map();
         for (const name of objectsWithTables(config.objects)) {
             const spec = specOf(name);
-            sinks.set(name, db.sink(spec, { table: tableOf(config, name), context, ready: this.ready, claimColumn: spec.claimColumn }));
+            sinks.set(name, db.sink(spec, { table: tableOf(config, name), context, ready: this.ready, claimColumn: spec.claimColumn, scopeToAccount: true }));
         }
         const session = new Session(db, sinks, states, this.stateCurrent, this.ready, () => { }, false);
         session.prepared = true;
@@ -70746,6 +70778,10 @@ class Session {
             await db.close();
             throw error;
         }
+    }
+    /** One account's session of a multi-account run (its tables shared with the run's other accounts). */
+    get accountScoped() {
+        return !this.ownsDatabase;
     }
     /** Stripe has answered: prepare the tables (once). */
     stripeAnswered() {
@@ -72110,7 +72146,7 @@ async function syncNewest(run, limit, window) {
  */
 async function linkPayouts(payouts, transactions) {
     const report = { reconciled: [], transactions: 0 };
-    const due = await payouts.sink.query(`SELECT id FROM ${payouts.sink.qualifiedTable} WHERE status IN ('paid', 'failed') AND automatic IS NOT FALSE AND reconciled_at IS NULL ORDER BY created_at, id`);
+    const due = await payouts.sink.duePayouts();
     if (due.length === 0)
         return report;
     payouts.run.log(`Reconciling ${due.length} payout(s): listing the balance transactions each one paid out.`);
@@ -72122,10 +72158,7 @@ async function linkPayouts(payouts, transactions) {
             const result = await transactions.sink.refresh(valid, 'all', {
                 rejects,
                 also: [
-                    {
-                        text: `UPDATE ${transactions.sink.qualifiedTable} SET payout_id = $1 WHERE id = ANY($2) AND payout_id IS DISTINCT FROM $1`,
-                        values: [id, valid.map((t) => t.id)]
-                    }
+                    transactions.sink.linkToPayout(id, valid.map((t) => t.id))
                 ]
             });
             report.transactions += valid.length;
@@ -72136,11 +72169,11 @@ async function linkPayouts(payouts, transactions) {
             if (result.refused.length > 0 || rejects.length > 0)
                 account(bt, [], rejects, { ...result, inserted: 0, updated: 0 }, 'any', true);
         }
-        await payouts.sink.transaction(() => payouts.sink.query(`UPDATE ${payouts.sink.qualifiedTable} SET reconciled_at = now() WHERE id = $1`, [id]));
+        await payouts.sink.markReconciled(id);
         report.reconciled.push(id);
     };
     // Several payouts at once (their listings overlap; the writes queue on the connection).
-    const queue = due.map((d) => d.id);
+    const queue = [...due];
     const worker = async () => {
         for (let id = queue.shift(); id !== undefined; id = queue.shift())
             await reconcile(id);
@@ -72159,7 +72192,6 @@ async function linkPayouts(payouts, transactions) {
 
 
 
-
 /**
  * Rows Stripe changed without an event (balance transactions still `pending` after their
  * `available_on`): brought up to date without re-listing history. Each is re-fetched by id, or —
@@ -72169,14 +72201,12 @@ async function refreshStale(run, sink) {
     const where = run.spec.stale?.where;
     if (!where)
         return 0;
-    const id = quoteIdent(run.spec.idColumn);
-    const stale = await sink.query(`SELECT ${id} AS id, extract(epoch FROM created_at)::bigint AS created FROM ${sink.qualifiedTable} WHERE ${where} ORDER BY created_at`, [unixSeconds(run.now)]);
+    const stale = await sink.staleRows(where, unixSeconds(run.now));
     if (stale.length === 0)
         return 0;
-    const from = Number(stale[0].created);
-    const to = Number(stale.at(-1).created) + 1;
-    const [span] = await sink.query(`SELECT count(*) AS n FROM ${sink.qualifiedTable} WHERE created_at >= to_timestamp($1) AND created_at < to_timestamp($2)`, [from, to]);
-    const listRequests = Math.ceil(Number(span?.n ?? 0) / MAX_PAGE_SIZE);
+    const from = stale[0].created;
+    const to = stale.at(-1).created + 1;
+    const listRequests = Math.ceil((await sink.countCreated(from, to)) / MAX_PAGE_SIZE);
     run.log(`Refreshing ${stale.length} ${run.spec.plural} that Stripe changes without an event (${where.split(' AND ')[0]} and due).`);
     if (listRequests < stale.length) {
         for await (const page of pages(run.list, { gte: from, lt: to }, () => MAX_PAGE_SIZE)) {
@@ -72317,7 +72347,9 @@ async function syncOne(ctx, spec, stream) {
     const table = session.table(spec);
     if (table) {
         await refreshStale(run, table);
-        await retryQuarantined(run, table, session.db.startedAt);
+        // The quarantine does not record whose an object is: with several accounts it is retried by a one-account run.
+        if (!session.accountScoped)
+            await retryQuarantined(run, table, session.db.startedAt);
     }
 }
 /**

@@ -76,7 +76,7 @@ export class Session {
     const sinks = new Map<ObjectName, TableSink<StripeObject>>()
     for (const name of objectsWithTables(config.objects)) {
       const spec: ObjectSpec<StripeObject, ObjectName> = specOf(name)
-      sinks.set(name, db.sink(spec, { table: tableOf(config, name), context, ready: this.ready, claimColumn: spec.claimColumn }))
+      sinks.set(name, db.sink(spec, { table: tableOf(config, name), context, ready: this.ready, claimColumn: spec.claimColumn, scopeToAccount: true }))
     }
     const session = new Session(db, sinks, states, this.stateCurrent, this.ready, () => {}, false)
     session.prepared = true
@@ -130,6 +130,11 @@ export class Session {
       await db.close()
       throw error
     }
+  }
+
+  /** One account's session of a multi-account run (its tables shared with the run's other accounts). */
+  get accountScoped(): boolean {
+    return !this.ownsDatabase
   }
 
   /** Stripe has answered: prepare the tables (once). */

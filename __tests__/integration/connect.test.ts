@@ -1,7 +1,9 @@
 import pg from 'pg'
 import { runAction } from '../../src/main.js'
+import { generateAccount } from '../../test-support/account.js'
 import { addPlatform, type Platform } from '../../test-support/connect.js'
 import { FAST_RETRY } from '../../test-support/fixtures.js'
+import { scratchDir } from '../../test-support/scratch.js'
 import { withClient } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
 import { World } from '../../test-support/world.js'
@@ -20,6 +22,8 @@ const world = new World('connect', {
 })
 
 async function run(inputs: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}) {
+  // Journal files go to the runner's temp directory: a scratch one here.
+  env = { RUNNER_TEMP: scratchDir('connect-temp'), ...env }
   const io = recorder({
     'stripe-secret-key': 'sk_test_Connect123',
     'database-url': world.db.url,
@@ -113,6 +117,32 @@ describe('Connect: stripe-account all', () => {
     const asked = world.stripe.requests.filter((r) => /^\/v1\/(application_fees|transfers)/.test(r.path))
     expect(asked.length).toBeGreaterThan(0)
     expect(asked.every((r) => r.stripeAccount === undefined)).toBe(true)
+  })
+
+  it("connected accounts' payouts are reconciled per account, each with its account_id", async () => {
+    const now = Math.floor(Date.now() / 1000)
+    // Three accounts with money that moves: charges, fees, refunds, disputes and daily payouts.
+    const money = [0, 1, 2].map((n) => {
+      const account = generateAccount({ count: 150, seed: 50 + n, from: now - 15 * DAY, to: now - 2 * DAY, now, disputeRate: 0.03 })
+      const id = `acct_1Money${n}`
+      world.stripe.connect(id, now - 30 * DAY).addAccount(account)
+      return { id, account }
+    })
+    const { outcome, io } = await run({ objects: 'charges, balance_transactions, payouts', 'stripe-account': money.map((m) => m.id).join(', ') })
+    expect(io.failed).toBeUndefined()
+    expect(outcome.ok).toBe(true)
+    const rows = await withClient(world.db.url, (c) =>
+      c.query(
+        `SELECT r.payout_id, r.balanced, p.account_id FROM "${world.schema}".stripe_payout_reconciliation r
+           JOIN "${world.schema}".stripe_payouts p ON p.id = r.payout_id WHERE r.status = 'paid'`
+      )
+    )
+    const paid = money.flatMap((m) => m.account.payouts.filter((p) => p.status === 'paid' && p.automatic).map((p) => [p.id, m.id]))
+    expect(paid.length).toBeGreaterThan(10)
+    expect(rows.rows.map((r) => [r.payout_id, r.account_id]).sort()).toEqual(paid.sort())
+    expect(rows.rows.every((r) => r.balanced === true)).toBe(true)
+    expect(Number(io.outputs.payouts_reconciled)).toBe(paid.length)
+    expect(io.outputs.accounts_synced).toBe('3')
   })
 
   it('new charges in one account arrive in the next run; rows of an earlier one-account run get the platform id', async () => {

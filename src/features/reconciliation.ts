@@ -71,8 +71,11 @@ export class PayoutReconciliation implements Feature {
     }
   }
 
+  /** Payouts reconciled: once per account in a Connect run, so they add up. */
   reconciled(links: LinkReport): void {
-    this.links = links
+    this.links = this.links
+      ? { reconciled: [...this.links.reconciled, ...links.reconciled], transactions: this.links.transactions + links.transactions }
+      : links
   }
 
   async readBack(db: Database | undefined, ctx: ReadBackContext): Promise<void> {

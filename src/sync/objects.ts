@@ -103,7 +103,8 @@ async function syncOne<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpe
   const table = session.table(spec)
   if (table) {
     await refreshStale(run, table)
-    await retryQuarantined(run, table, session.db!.startedAt)
+    // The quarantine does not record whose an object is: with several accounts it is retried by a one-account run.
+    if (!session.accountScoped) await retryQuarantined(run, table, session.db!.startedAt)
   }
 }
 

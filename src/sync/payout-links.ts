@@ -17,9 +17,7 @@ interface Side<T extends { id: string; created: number }> {
  */
 export async function linkPayouts(payouts: Side<Stripe.Payout>, transactions: Side<Stripe.BalanceTransaction>): Promise<LinkReport> {
   const report: LinkReport = { reconciled: [], transactions: 0 }
-  const due = await payouts.sink.query<{ id: string }>(
-    `SELECT id FROM ${payouts.sink.qualifiedTable} WHERE status IN ('paid', 'failed') AND automatic IS NOT FALSE AND reconciled_at IS NULL ORDER BY created_at, id`
-  )
+  const due = await payouts.sink.duePayouts()
   if (due.length === 0) return report
   payouts.run.log(`Reconciling ${due.length} payout(s): listing the balance transactions each one paid out.`)
   const bt = transactions.run
@@ -30,10 +28,10 @@ export async function linkPayouts(payouts: Side<Stripe.Payout>, transactions: Si
       const result = await transactions.sink.refresh(valid, 'all', {
         rejects,
         also: [
-          {
-            text: `UPDATE ${transactions.sink.qualifiedTable} SET payout_id = $1 WHERE id = ANY($2) AND payout_id IS DISTINCT FROM $1`,
-            values: [id, valid.map((t) => t.id)]
-          }
+          transactions.sink.linkToPayout(
+            id,
+            valid.map((t) => t.id)
+          )
         ]
       })
       report.transactions += valid.length
@@ -43,11 +41,11 @@ export async function linkPayouts(payouts: Side<Stripe.Payout>, transactions: Si
       bt.progress.updated += result.updated
       if (result.refused.length > 0 || rejects.length > 0) account(bt, [], rejects, { ...result, inserted: 0, updated: 0 }, 'any', true)
     }
-    await payouts.sink.transaction(() => payouts.sink.query(`UPDATE ${payouts.sink.qualifiedTable} SET reconciled_at = now() WHERE id = $1`, [id]))
+    await payouts.sink.markReconciled(id)
     report.reconciled.push(id)
   }
   // Several payouts at once (their listings overlap; the writes queue on the connection).
-  const queue = due.map((d) => d.id)
+  const queue = [...due]
   const worker = async () => {
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) await reconcile(id)
   }

@@ -1,6 +1,5 @@
 import Stripe from 'stripe'
 import { isDeleted, type StripeObject } from '../objects/spec.js'
-import { quoteIdent } from '../store/columns.js'
 import { idsOf, type TableAccess } from '../store/sink.js'
 import { StripeRequestError } from '../stripe/errors.js'
 import { MAX_PAGE_SIZE, pages, retrieveObject } from '../stripe/pages.js'
@@ -17,19 +16,11 @@ import type { ObjectRun } from './run.js'
 export async function refreshStale<T extends StripeObject>(run: ObjectRun<T>, sink: TableAccess<T>): Promise<number> {
   const where = run.spec.stale?.where
   if (!where) return 0
-  const id = quoteIdent(run.spec.idColumn)
-  const stale = await sink.query<{ id: string; created: string }>(
-    `SELECT ${id} AS id, extract(epoch FROM created_at)::bigint AS created FROM ${sink.qualifiedTable} WHERE ${where} ORDER BY created_at`,
-    [unixSeconds(run.now)]
-  )
+  const stale = await sink.staleRows(where, unixSeconds(run.now))
   if (stale.length === 0) return 0
-  const from = Number(stale[0]!.created)
-  const to = Number(stale.at(-1)!.created) + 1
-  const [span] = await sink.query<{ n: string }>(
-    `SELECT count(*) AS n FROM ${sink.qualifiedTable} WHERE created_at >= to_timestamp($1) AND created_at < to_timestamp($2)`,
-    [from, to]
-  )
-  const listRequests = Math.ceil(Number(span?.n ?? 0) / MAX_PAGE_SIZE)
+  const from = stale[0]!.created
+  const to = stale.at(-1)!.created + 1
+  const listRequests = Math.ceil((await sink.countCreated(from, to)) / MAX_PAGE_SIZE)
   run.log(`Refreshing ${stale.length} ${run.spec.plural} that Stripe changes without an event (${where.split(' AND ')[0]} and due).`)
   if (listRequests < stale.length) {
     for await (const page of pages(run.list, { gte: from, lt: to }, () => MAX_PAGE_SIZE)) {
