@@ -47501,14 +47501,14 @@ function headline(report, ctx) {
         lines.push('_Dry run: nothing was written._');
     return lines;
 }
-function chargeRow(c, ctx, withStatus) {
+function chargeRow(c, ctx, withStatus, accountOf) {
     const cells = amountsHidden(ctx) ? [] : [moneyCell(c.amount, c.currency)];
     if (withStatus)
         cells.push(escapeCell(c.status));
     cells.push(emailCell(ctx.privacy.email(chargeEmail(c))));
     if (ctx.privacy.mode === 'show')
         cells.push(escapeCell(ctx.privacy.description(c.description, DESCRIPTION_CHARS)));
-    cells.push(timeCell(c.created), `[View ↗](${dashboardUrl(c, ctx.config.stripeAccount)})`);
+    cells.push(timeCell(c.created), `[View ↗](${dashboardUrl(c, accountOf?.(c.id) ?? ctx.config.stripeAccount)})`);
     return `| ${cells.join(' | ')} |`;
 }
 function chargeHeader(ctx, withStatus) {
@@ -47524,8 +47524,8 @@ function chargeHeader(ctx, withStatus) {
     return [`| ${names.join(' | ')} |`, `| ${align.join(' | ')} |`];
 }
 /** Charges as a table, folded past VISIBLE_ROWS; `more` not listed at all. */
-function chargeTable(charges, ctx, withStatus, more, what) {
-    return foldedTable(chargeHeader(ctx, withStatus), charges.map((c) => chargeRow(c, ctx, withStatus)), more, what);
+function chargeTable(charges, ctx, withStatus, more, what, accountOf) {
+    return foldedTable(chargeHeader(ctx, withStatus), charges.map((c) => chargeRow(c, ctx, withStatus, accountOf)), more, what);
 }
 /** A table with at most VISIBLE_ROWS rows in view; the rest collapsed under "N more". */
 function foldedTable(header, rows, more, what, visible = VISIBLE_ROWS) {
@@ -47606,7 +47606,7 @@ function chargesSection(report, ctx, rows) {
         return [];
     const withStatus = ctx.config.statuses.size > 1;
     const lines = [`### Charges ${ctx.config.dryRun ? 'found' : 'recorded'} this run, newest first`, ''];
-    lines.push(...chargeTable(shown, ctx, withStatus, report.chargeCount - shown.length, 'charges'));
+    lines.push(...chargeTable(shown, ctx, withStatus, report.chargeCount - shown.length, 'charges', (id) => report.recordedAccounts.get(id)));
     if (shown.length < report.recorded.length)
         lines.push("(Shortened to fit GitHub's 1 MiB job summary limit.)", '');
     return lines;
@@ -48064,6 +48064,36 @@ class ConnectAccounts {
     }
 }
 
+;// CONCATENATED MODULE: ./src/sync/run.ts
+function emptyProgress(name) {
+    return { name, pages: 0, scanned: 0, matched: 0, stored: 0, updated: 0, rejected: 0, refetched: 0, dropped: 0 };
+}
+/** An observer that passes everything on to another: a guard overrides what it handles itself (`failed`). */
+class PassingObserver {
+    observer;
+    constructor(observer) {
+        this.observer = observer;
+    }
+    of(name) {
+        return this.observer.of(name);
+    }
+    observe(name, objects, order, claimed, changed, account) {
+        this.observer.observe(name, objects, order, claimed, changed, account);
+    }
+    claim(name, objects) {
+        return this.observer.claim(name, objects);
+    }
+    incrementalDone(name, report) {
+        this.observer.incrementalDone(name, report);
+    }
+    failed(name, error) {
+        this.observer.failed(name, error);
+    }
+    reconciled(links) {
+        this.observer.reconciled(links);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/report/newest.ts
 function newer(a, b) {
     return a.created > b.created || (a.created === b.created && a.id > b.id);
@@ -48091,7 +48121,135 @@ function keepNewest(list, object, max, order) {
         list.pop();
 }
 
+;// CONCATENATED MODULE: ./src/report/collect.ts
+
+
+
+/** How many recorded charges the report keeps for its table; totals cover all of them. */
+const REPORTED_CHARGES = 100;
+/**
+ * Everything a run learns for its outputs and summary, filled in as batches are written: per
+ * object counts, and the figures each object contributes (charges' totals and alerts, balance
+ * transactions' fees, payouts).
+ */
+class RunReport {
+    objects;
+    progress = new Map();
+    incremental = new Map();
+    /** Objects whose sync failed, with the error. */
+    failures = new Map();
+    totals = new Totals();
+    /** The newest charges recorded, newest first, at most REPORTED_CHARGES. */
+    recorded = [];
+    /** The connected account of each recorded charge (Connect), for its dashboard link. */
+    recordedAccounts = new AccountsOf();
+    /** The run's features (high-value alerts, …): told every batch, they add outputs, facts and sections. */
+    features = [];
+    balance = new Map();
+    /** Stripe API requests the run made (retries included). */
+    stripeRequests = 0;
+    /** Seconds since the previous run of the account started (from stripe_sync_runs); undefined when unknown. */
+    runIntervalSeconds;
+    constructor(objects) {
+        this.objects = objects;
+        for (const name of objects)
+            this.progress.set(name, emptyProgress(name));
+    }
+    /** The ids the features mark once in the object's claim column. */
+    claim(name, objects) {
+        const ids = this.features.flatMap((f) => f.claim?.(name, objects) ?? []);
+        return ids.length > 0 ? ids : undefined;
+    }
+    incrementalDone(name, report) {
+        this.incremental.set(name, report);
+    }
+    failed(name, error) {
+        this.failures.set(name, error);
+    }
+    reconciled(links) {
+        for (const feature of this.features)
+            feature.reconciled?.(links);
+    }
+    of(name) {
+        let progress = this.progress.get(name);
+        if (!progress)
+            this.progress.set(name, (progress = emptyProgress(name)));
+        return progress;
+    }
+    /**
+     * Counts the objects a batch stored into the figures of their kind. `changed`: objects stored
+     * earlier and re-fetched because they changed — they count for alerts and the payouts list, not
+     * as the period's money.
+     */
+    observe(name, objects, order, claimed, changed = false, account) {
+        for (const feature of this.features)
+            feature.observe?.(name, objects, order, claimed, changed, account);
+        switch (name) {
+            case 'charges':
+                if (changed)
+                    break;
+                for (const charge of objects) {
+                    this.totals.add(charge);
+                    keepNewest(this.recorded, charge, REPORTED_CHARGES, order);
+                }
+                if (account)
+                    this.recordedAccounts.note(objects, account, this.recorded);
+                break;
+            case 'balance_transactions':
+                if (changed)
+                    break;
+                for (const t of objects) {
+                    const currency = t.currency.toLowerCase();
+                    let total = this.balance.get(currency);
+                    if (!total)
+                        this.balance.set(currency, (total = { count: 0, feeMinor: 0, netMinor: 0, grossMinor: 0 }));
+                    total.count += 1;
+                    total.feeMinor += t.fee;
+                    if (t.type !== 'payout' && t.reporting_category !== 'payout' && t.reporting_category !== 'payout_reversal') {
+                        total.netMinor += t.net;
+                        total.grossMinor += t.amount;
+                    }
+                }
+                break;
+            default:
+                break;
+        }
+    }
+    /** Charges matched this run (the original job's `charge_count`). */
+    get chargeCount() {
+        return this.progress.get('charges')?.matched ?? 0;
+    }
+    total(field) {
+        let n = 0;
+        for (const p of this.progress.values())
+            n += p[field];
+        return n;
+    }
+}
+/**
+ * Which connected account each kept object belongs to (Connect: a dashboard link names it). Only the
+ * kept ones are remembered, so memory stays flat however many objects a run stores.
+ */
+class AccountsOf {
+    byId = new Map();
+    /** Objects of `account` stored; `kept` are the ones still listed (the rest are forgotten). */
+    note(objects, account, kept) {
+        for (const o of objects)
+            this.byId.set(o.id, account);
+        if (this.byId.size > 4 * Math.max(kept.length, 64)) {
+            const keep = new Set(kept.map((k) => k.id));
+            for (const id of this.byId.keys())
+                if (!keep.has(id))
+                    this.byId.delete(id);
+        }
+    }
+    get(id) {
+        return this.byId.get(id);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/features/high-value.ts
+
 
 
 
@@ -48125,6 +48283,8 @@ class HighValueCollector {
     cache = new Map();
     /** Charges seen per currency (new in the run's period): the section lists the run's main currency first. */
     currencies = new Map();
+    /** The connected account of each listed charge (Connect). */
+    accounts = new AccountsOf();
     constructor(thresholds, stripeAccount) {
         this.thresholds = thresholds;
         this.stripeAccount = stripeAccount;
@@ -48154,7 +48314,7 @@ class HighValueCollector {
             keepNewest(this.failed, charge, MAX_HIGH_VALUE_LISTED, order);
         }
     }
-    observe(name, objects, order, claimed, changed) {
+    observe(name, objects, order, claimed, changed, account) {
         if (name !== 'charges')
             return;
         for (const charge of objects) {
@@ -48162,6 +48322,14 @@ class HighValueCollector {
             if (!changed)
                 this.currencies.set(charge.currency.toLowerCase(), (this.currencies.get(charge.currency.toLowerCase()) ?? 0) + 1);
         }
+        if (account) {
+            const listed = objects.filter((c) => this.aboveThreshold(c));
+            this.accounts.note(listed, account, [...this.kept, ...this.failed]);
+        }
+    }
+    /** The dashboard link of a listed charge: in its connected account's dashboard when it has one. */
+    link(c) {
+        return dashboardUrl(c, this.accounts.get(c.id) ?? this.stripeAccount);
     }
     claim(name, objects) {
         return name === 'charges' ? this.claimIds(objects) : undefined;
@@ -48187,7 +48355,7 @@ class HighValueCollector {
             const email = ctx.privacy.email(chargeEmail(c));
             // Annotations are as public as the summary: amounts only where summary-amounts shows them.
             const amount = amountsHidden(ctx) ? `${c.currency.toUpperCase()} charge` : formatMoney(c.amount, c.currency);
-            return `High-value charge ${c.id}: ${amount}${email ? ` from ${email}` : ''} (${dashboardUrl(c, this.stripeAccount)})`;
+            return `High-value charge ${c.id}: ${amount}${email ? ` from ${email}` : ''} (${this.link(c)})`;
         });
         if (this.count > MAX_HIGH_VALUE_NOTICES)
             notices.push(`…and ${this.count - MAX_HIGH_VALUE_NOTICES} more high-value charges (see the job summary).`);
@@ -48204,10 +48372,10 @@ class HighValueCollector {
             const order = [...this.currencies.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c]) => c);
             const rank = (c) => (order.indexOf(c.currency.toLowerCase()) + order.length + 1) % (order.length + 1);
             const sorted = [...this.kept].sort((a, b) => rank(a) - rank(b) || b.amount - a.amount).slice(0, rows);
-            lines.push(...chargeTable(sorted, ctx, false, this.count - sorted.length, 'high-value charges'));
+            lines.push(...chargeTable(sorted, ctx, false, this.count - sorted.length, 'high-value charges', (id) => this.accounts.get(id)));
         }
         if (this.failedCount > 0) {
-            lines.push(`<details><summary>Large failed charges (${this.failedCount}): not alerted</summary>`, '', ...chargeHeader(ctx, false), ...this.failed.slice(0, rows).map((c) => chargeRow(c, ctx, false)), '', '</details>', '');
+            lines.push(`<details><summary>Large failed charges (${this.failedCount}): not alerted</summary>`, '', ...chargeHeader(ctx, false), ...this.failed.slice(0, rows).map((c) => chargeRow(c, ctx, false, (id) => this.accounts.get(id))), '', '</details>', '');
         }
         return lines;
     }
@@ -48224,7 +48392,7 @@ class HighValueCollector {
             // Outputs have size limits; a description is context, not data.
             description: privacy.description(c.description, 200),
             created: isoSeconds(c.created),
-            dashboard_url: dashboardUrl(c, this.stripeAccount)
+            dashboard_url: this.link(c)
         }));
     }
 }
@@ -48587,138 +48755,6 @@ function payoutsSection(payouts, ctx) {
         : `Charges + Refunds + Disputes + Fees${withOther ? ' + Other' : ''} = Amount when the payout is balanced ✓${withOther ? ' (Other: adjustments and anything else Stripe paid out in it)' : ''}; ` +
             '✗ names the part no transaction explains (or the payout failed); — not reconciled yet (in transit, or a manual payout). The date links to the payout in Stripe.', '');
     return lines;
-}
-
-;// CONCATENATED MODULE: ./src/sync/run.ts
-function emptyProgress(name) {
-    return { name, pages: 0, scanned: 0, matched: 0, stored: 0, updated: 0, rejected: 0, refetched: 0, dropped: 0 };
-}
-/** An observer that passes everything on to another: a guard overrides what it handles itself (`failed`). */
-class PassingObserver {
-    observer;
-    constructor(observer) {
-        this.observer = observer;
-    }
-    of(name) {
-        return this.observer.of(name);
-    }
-    observe(name, objects, order, claimed, changed) {
-        this.observer.observe(name, objects, order, claimed, changed);
-    }
-    claim(name, objects) {
-        return this.observer.claim(name, objects);
-    }
-    incrementalDone(name, report) {
-        this.observer.incrementalDone(name, report);
-    }
-    failed(name, error) {
-        this.observer.failed(name, error);
-    }
-    reconciled(links) {
-        this.observer.reconciled(links);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/collect.ts
-
-
-
-/** How many recorded charges the report keeps for its table; totals cover all of them. */
-const REPORTED_CHARGES = 100;
-/**
- * Everything a run learns for its outputs and summary, filled in as batches are written: per
- * object counts, and the figures each object contributes (charges' totals and alerts, balance
- * transactions' fees, payouts).
- */
-class RunReport {
-    objects;
-    progress = new Map();
-    incremental = new Map();
-    /** Objects whose sync failed, with the error. */
-    failures = new Map();
-    totals = new Totals();
-    /** The newest charges recorded, newest first, at most REPORTED_CHARGES. */
-    recorded = [];
-    /** The run's features (high-value alerts, …): told every batch, they add outputs, facts and sections. */
-    features = [];
-    balance = new Map();
-    /** Stripe API requests the run made (retries included). */
-    stripeRequests = 0;
-    /** Seconds since the previous run of the account started (from stripe_sync_runs); undefined when unknown. */
-    runIntervalSeconds;
-    constructor(objects) {
-        this.objects = objects;
-        for (const name of objects)
-            this.progress.set(name, emptyProgress(name));
-    }
-    /** The ids the features mark once in the object's claim column. */
-    claim(name, objects) {
-        const ids = this.features.flatMap((f) => f.claim?.(name, objects) ?? []);
-        return ids.length > 0 ? ids : undefined;
-    }
-    incrementalDone(name, report) {
-        this.incremental.set(name, report);
-    }
-    failed(name, error) {
-        this.failures.set(name, error);
-    }
-    reconciled(links) {
-        for (const feature of this.features)
-            feature.reconciled?.(links);
-    }
-    of(name) {
-        let progress = this.progress.get(name);
-        if (!progress)
-            this.progress.set(name, (progress = emptyProgress(name)));
-        return progress;
-    }
-    /**
-     * Counts the objects a batch stored into the figures of their kind. `changed`: objects stored
-     * earlier and re-fetched because they changed — they count for alerts and the payouts list, not
-     * as the period's money.
-     */
-    observe(name, objects, order, claimed, changed = false) {
-        for (const feature of this.features)
-            feature.observe?.(name, objects, order, claimed, changed);
-        switch (name) {
-            case 'charges':
-                if (changed)
-                    break;
-                for (const charge of objects) {
-                    this.totals.add(charge);
-                    keepNewest(this.recorded, charge, REPORTED_CHARGES, order);
-                }
-                break;
-            case 'balance_transactions':
-                if (changed)
-                    break;
-                for (const t of objects) {
-                    const currency = t.currency.toLowerCase();
-                    let total = this.balance.get(currency);
-                    if (!total)
-                        this.balance.set(currency, (total = { count: 0, feeMinor: 0, netMinor: 0, grossMinor: 0 }));
-                    total.count += 1;
-                    total.feeMinor += t.fee;
-                    if (t.type !== 'payout' && t.reporting_category !== 'payout' && t.reporting_category !== 'payout_reversal') {
-                        total.netMinor += t.net;
-                        total.grossMinor += t.amount;
-                    }
-                }
-                break;
-            default:
-                break;
-        }
-    }
-    /** Charges matched this run (the original job's `charge_count`). */
-    get chargeCount() {
-        return this.progress.get('charges')?.matched ?? 0;
-    }
-    total(field) {
-        let n = 0;
-        for (const p of this.progress.values())
-            n += p[field];
-        return n;
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
@@ -72477,7 +72513,8 @@ async function syncAccounts(ctx) {
         // The platform's own objects (application fees, transfers) are not its connected accounts'.
         const objects = target.own ? config.objects : config.objects.filter((name) => !specOf(name).platformOnly);
         const accountConfig = { ...config, objects, stripeAccount: target.own ? undefined : target.id, accounts: undefined };
-        const guard = new AccountGuard(ctx.observer, target.id);
+        // The platform's own objects link to its own dashboard; a connected account's to that account's.
+        const guard = new AccountGuard(ctx.observer, target.id, target.own ? undefined : target.id);
         const session = await ctx.session.forAccount(accountConfig, ctx.filters, target.id);
         try {
             await syncObjects({
@@ -72534,10 +72571,17 @@ async function syncAccounts(ctx) {
  */
 class AccountGuard extends PassingObserver {
     account;
+    connected;
     refusal;
-    constructor(observer, account) {
+    constructor(observer, account, 
+    /** The connected account the objects belong to (undefined: the platform's own). */
+    connected) {
         super(observer);
         this.account = account;
+        this.connected = connected;
+    }
+    observe(name, objects, order, claimed, changed) {
+        this.observer.observe(name, objects, order, claimed, changed, this.connected);
     }
     failed(name, error) {
         if (isAccountInvalid(error)) {

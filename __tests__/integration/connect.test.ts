@@ -158,11 +158,17 @@ describe('Connect: stripe-account all', () => {
     const [account] = [...platform.accounts.keys()]
     const child = world.stripe.connected.get(account!)!
     const now = Math.floor(Date.now() / 1000)
-    const [fresh] = platform.own.slice(0, 1).map((c) => ({ ...c, id: 'ch_3ConnectNewOne000000001', created: now - 5 }))
+    const [fresh] = platform.own
+      .slice(0, 1)
+      .map((c) => ({ ...c, id: 'ch_3ConnectNewOne000000001', created: now - 5, status: 'succeeded' as const, amount: 987_654, currency: 'usd' }))
     child.createCharge(fresh!)
     await new Promise((r) => setTimeout(r, 1100))
-    expect((await run()).outcome.ok).toBe(true)
+    const next = await run({ 'high-value-threshold': 'usd:9000' })
+    expect(next.outcome.ok).toBe(true)
     expect((await storedCharges()).get(fresh!.id)).toBe(account)
+    // Its alert links to the connected account's dashboard.
+    const alerts = JSON.parse(next.io.outputs.high_value_charges!) as Array<{ id: string; dashboard_url: string }>
+    expect(alerts.find((a) => a.id === fresh!.id)?.dashboard_url).toBe(`https://dashboard.stripe.com/${account}/test/payments/${fresh!.id}`)
   })
 
   it('two shards at once into one database: every charge once, every account synced by one shard', async () => {

@@ -3,6 +3,7 @@ import type { Thresholds } from '../config.js'
 import { chargeEmail } from '../objects/charges.js'
 import type { ObjectName } from '../objects/registry.js'
 import type { StripeObject } from '../objects/spec.js'
+import { AccountsOf } from '../report/collect.js'
 import { dashboardUrl } from '../report/links.js'
 import { formatMinor, formatMoney, majorToMinor } from '../report/money.js'
 import { keepNewest } from '../report/newest.js'
@@ -51,6 +52,8 @@ export class HighValueCollector implements Feature {
   private readonly cache = new Map<string, number | undefined>()
   /** Charges seen per currency (new in the run's period): the section lists the run's main currency first. */
   private readonly currencies = new Map<string, number>()
+  /** The connected account of each listed charge (Connect). */
+  private readonly accounts = new AccountsOf()
 
   constructor(
     readonly thresholds: Thresholds,
@@ -84,12 +87,21 @@ export class HighValueCollector implements Feature {
     }
   }
 
-  observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean): void {
+  observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean, account?: string): void {
     if (name !== 'charges') return
     for (const charge of objects as readonly Stripe.Charge[]) {
       this.add(charge, order, claimed.has(charge.id))
       if (!changed) this.currencies.set(charge.currency.toLowerCase(), (this.currencies.get(charge.currency.toLowerCase()) ?? 0) + 1)
     }
+    if (account) {
+      const listed = (objects as readonly Stripe.Charge[]).filter((c) => this.aboveThreshold(c))
+      this.accounts.note(listed, account, [...this.kept, ...this.failed])
+    }
+  }
+
+  /** The dashboard link of a listed charge: in its connected account's dashboard when it has one. */
+  private link(c: Stripe.Charge): string {
+    return dashboardUrl(c, this.accounts.get(c.id) ?? this.stripeAccount)
   }
 
   claim(name: ObjectName, objects: readonly StripeObject[]): string[] | undefined {
@@ -121,7 +133,7 @@ export class HighValueCollector implements Feature {
       const email = ctx.privacy.email(chargeEmail(c))
       // Annotations are as public as the summary: amounts only where summary-amounts shows them.
       const amount = amountsHidden(ctx) ? `${c.currency.toUpperCase()} charge` : formatMoney(c.amount, c.currency)
-      return `High-value charge ${c.id}: ${amount}${email ? ` from ${email}` : ''} (${dashboardUrl(c, this.stripeAccount)})`
+      return `High-value charge ${c.id}: ${amount}${email ? ` from ${email}` : ''} (${this.link(c)})`
     })
     if (this.count > MAX_HIGH_VALUE_NOTICES) notices.push(`…and ${this.count - MAX_HIGH_VALUE_NOTICES} more high-value charges (see the job summary).`)
     return notices
@@ -140,14 +152,14 @@ export class HighValueCollector implements Feature {
       const order = [...this.currencies.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c]) => c)
       const rank = (c: Stripe.Charge) => (order.indexOf(c.currency.toLowerCase()) + order.length + 1) % (order.length + 1)
       const sorted = [...this.kept].sort((a, b) => rank(a) - rank(b) || b.amount - a.amount).slice(0, rows)
-      lines.push(...chargeTable(sorted, ctx, false, this.count - sorted.length, 'high-value charges'))
+      lines.push(...chargeTable(sorted, ctx, false, this.count - sorted.length, 'high-value charges', (id) => this.accounts.get(id)))
     }
     if (this.failedCount > 0) {
       lines.push(
         `<details><summary>Large failed charges (${this.failedCount}): not alerted</summary>`,
         '',
         ...chargeHeader(ctx, false),
-        ...this.failed.slice(0, rows).map((c) => chargeRow(c, ctx, false)),
+        ...this.failed.slice(0, rows).map((c) => chargeRow(c, ctx, false, (id) => this.accounts.get(id))),
         '',
         '</details>',
         ''
@@ -170,7 +182,7 @@ export class HighValueCollector implements Feature {
       // Outputs have size limits; a description is context, not data.
       description: privacy.description(c.description, 200),
       created: isoSeconds(c.created),
-      dashboard_url: dashboardUrl(c, this.stripeAccount)
+      dashboard_url: this.link(c)
     }))
   }
 }

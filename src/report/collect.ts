@@ -33,6 +33,8 @@ export class RunReport implements SyncObserver {
   readonly totals = new Totals()
   /** The newest charges recorded, newest first, at most REPORTED_CHARGES. */
   readonly recorded: Stripe.Charge[] = []
+  /** The connected account of each recorded charge (Connect), for its dashboard link. */
+  readonly recordedAccounts = new AccountsOf()
   /** The run's features (high-value alerts, …): told every batch, they add outputs, facts and sections. */
   readonly features: Feature[] = []
 
@@ -75,8 +77,8 @@ export class RunReport implements SyncObserver {
    * earlier and re-fetched because they changed — they count for alerts and the payouts list, not
    * as the period's money.
    */
-  observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed = false): void {
-    for (const feature of this.features) feature.observe?.(name, objects, order, claimed, changed)
+  observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed = false, account?: string): void {
+    for (const feature of this.features) feature.observe?.(name, objects, order, claimed, changed, account)
     switch (name) {
       case 'charges':
         if (changed) break
@@ -84,6 +86,7 @@ export class RunReport implements SyncObserver {
           this.totals.add(charge)
           keepNewest(this.recorded, charge, REPORTED_CHARGES, order)
         }
+        if (account) this.recordedAccounts.note(objects, account, this.recorded)
         break
       case 'balance_transactions':
         if (changed) break
@@ -113,5 +116,26 @@ export class RunReport implements SyncObserver {
     let n = 0
     for (const p of this.progress.values()) n += p[field]
     return n
+  }
+}
+
+/**
+ * Which connected account each kept object belongs to (Connect: a dashboard link names it). Only the
+ * kept ones are remembered, so memory stays flat however many objects a run stores.
+ */
+export class AccountsOf {
+  private readonly byId = new Map<string, string>()
+
+  /** Objects of `account` stored; `kept` are the ones still listed (the rest are forgotten). */
+  note(objects: readonly { id: string }[], account: string, kept: readonly { id: string }[]): void {
+    for (const o of objects) this.byId.set(o.id, account)
+    if (this.byId.size > 4 * Math.max(kept.length, 64)) {
+      const keep = new Set(kept.map((k) => k.id))
+      for (const id of this.byId.keys()) if (!keep.has(id)) this.byId.delete(id)
+    }
+  }
+
+  get(id: string): string | undefined {
+    return this.byId.get(id)
   }
 }

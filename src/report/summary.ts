@@ -200,12 +200,15 @@ function headline(report: RunReport, ctx: SummaryContext): string[] {
   return lines
 }
 
-export function chargeRow(c: Stripe.Charge, ctx: SummaryContext, withStatus: boolean): string {
+/** The connected account a listed charge belongs to, when the run synced several (Connect). */
+export type AccountOf = (id: string) => string | undefined
+
+export function chargeRow(c: Stripe.Charge, ctx: SummaryContext, withStatus: boolean, accountOf?: AccountOf): string {
   const cells = amountsHidden(ctx) ? [] : [moneyCell(c.amount, c.currency)]
   if (withStatus) cells.push(escapeCell(c.status))
   cells.push(emailCell(ctx.privacy.email(chargeEmail(c))))
   if (ctx.privacy.mode === 'show') cells.push(escapeCell(ctx.privacy.description(c.description, DESCRIPTION_CHARS)))
-  cells.push(timeCell(c.created), `[View ↗](${dashboardUrl(c, ctx.config.stripeAccount)})`)
+  cells.push(timeCell(c.created), `[View ↗](${dashboardUrl(c, accountOf?.(c.id) ?? ctx.config.stripeAccount)})`)
   return `| ${cells.join(' | ')} |`
 }
 
@@ -223,10 +226,17 @@ export function chargeHeader(ctx: SummaryContext, withStatus: boolean): string[]
 }
 
 /** Charges as a table, folded past VISIBLE_ROWS; `more` not listed at all. */
-export function chargeTable(charges: readonly Stripe.Charge[], ctx: SummaryContext, withStatus: boolean, more: number, what: string): string[] {
+export function chargeTable(
+  charges: readonly Stripe.Charge[],
+  ctx: SummaryContext,
+  withStatus: boolean,
+  more: number,
+  what: string,
+  accountOf?: AccountOf
+): string[] {
   return foldedTable(
     chargeHeader(ctx, withStatus),
-    charges.map((c) => chargeRow(c, ctx, withStatus)),
+    charges.map((c) => chargeRow(c, ctx, withStatus, accountOf)),
     more,
     what
   )
@@ -310,7 +320,7 @@ function chargesSection(report: RunReport, ctx: SummaryContext, rows: number): s
   if (shown.length === 0) return []
   const withStatus = ctx.config.statuses.size > 1
   const lines = [`### Charges ${ctx.config.dryRun ? 'found' : 'recorded'} this run, newest first`, '']
-  lines.push(...chargeTable(shown, ctx, withStatus, report.chargeCount - shown.length, 'charges'))
+  lines.push(...chargeTable(shown, ctx, withStatus, report.chargeCount - shown.length, 'charges', (id) => report.recordedAccounts.get(id)))
   if (shown.length < report.recorded.length) lines.push("(Shortened to fit GitHub's 1 MiB job summary limit.)", '')
   return lines
 }

@@ -57,7 +57,7 @@ export interface Feature {
   /** Where its facts and section go: with the alerts at the top (default), or with the books at the bottom. */
   readonly slot?: 'top' | 'bottom'
   /** Told every batch stored: `claimed` were marked for the first time; `changed` objects were re-fetched because they changed. */
-  observe?(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean): void
+  observe?(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean, account?: string): void
   /** The ids of a batch it marks once, in the object's claim column. */
   claim?(name: ObjectName, objects: readonly StripeObject[]): string[] | undefined
   /** Payouts reconciled (their balance transactions listed and linked), as the sync reports them. */

@@ -6,7 +6,8 @@ import { connectedAccountIds, isAccountInvalid, platformAccountId } from '../str
 import { StripeRequestError } from '../stripe/errors.js'
 import type { Claim } from '../store/accounts.js'
 import { syncObjects, type SyncContext } from './objects.js'
-import { PassingObserver, type SyncObserver } from './run.js'
+import type { StripeObject } from '../objects/spec.js'
+import { PassingObserver, type ArrivalOrder, type SyncObserver } from './run.js'
 
 /**
  * Connect: the platform's own account and its connected accounts (`stripe-account: all`), or a
@@ -78,7 +79,8 @@ export async function syncAccounts(ctx: AccountsContext): Promise<AccountsResult
     // The platform's own objects (application fees, transfers) are not its connected accounts'.
     const objects = target.own ? config.objects : config.objects.filter((name) => !specOf(name).platformOnly)
     const accountConfig: Config = { ...config, objects, stripeAccount: target.own ? undefined : target.id, accounts: undefined }
-    const guard = new AccountGuard(ctx.observer, target.id)
+    // The platform's own objects link to its own dashboard; a connected account's to that account's.
+    const guard = new AccountGuard(ctx.observer, target.id, target.own ? undefined : target.id)
     const session = await ctx.session.forAccount(accountConfig, ctx.filters, target.id)
     try {
       await syncObjects({
@@ -144,9 +146,15 @@ class AccountGuard extends PassingObserver {
 
   constructor(
     observer: SyncObserver,
-    private readonly account: string
+    private readonly account: string,
+    /** The connected account the objects belong to (undefined: the platform's own). */
+    private readonly connected: string | undefined
   ) {
     super(observer)
+  }
+
+  override observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean): void {
+    this.observer.observe(name, objects, order, claimed, changed, this.connected)
   }
 
   override failed(name: ObjectName, error: unknown): void {

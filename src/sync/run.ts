@@ -63,8 +63,11 @@ export interface LinkReport {
 export interface SyncObserver {
   /** An object's counters, filled in as it is synced. */
   of(name: ObjectName): ObjectProgress
-  /** A batch stored: `claimed` were marked for the first time; `changed` objects were re-fetched because they changed. */
-  observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean): void
+  /**
+   * A batch stored: `claimed` were marked for the first time; `changed` objects were re-fetched because
+   * they changed; `account`: the connected account they belong to (several accounts, Connect).
+   */
+  observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean, account?: string): void
   /** The ids of a batch to mark once in the object's claim column; undefined when nothing claims them. */
   claim(name: ObjectName, objects: readonly StripeObject[]): string[] | undefined
   incrementalDone(name: ObjectName, report: IncrementalReport): void
@@ -80,8 +83,8 @@ export class PassingObserver implements SyncObserver {
   of(name: ObjectName): ObjectProgress {
     return this.observer.of(name)
   }
-  observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean): void {
-    this.observer.observe(name, objects, order, claimed, changed)
+  observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean, account?: string): void {
+    this.observer.observe(name, objects, order, claimed, changed, account)
   }
   claim(name: ObjectName, objects: readonly StripeObject[]): string[] | undefined {
     return this.observer.claim(name, objects)
