@@ -47284,16 +47284,22 @@ function monthlyProjection(requests, intervalSeconds) {
         return undefined;
     return Math.round((requests * MONTH_SECONDS) / intervalSeconds);
 }
-function requestsLine(requests, intervalSeconds, describeLength) {
+/**
+ * `accounts`: the Stripe accounts the run synced (Connect): each has its own allocation, so the
+ * projection is compared with it per account.
+ */
+function requestsLine(requests, intervalSeconds, describeLength, accounts = 1) {
     const n = requests.toLocaleString('en-US');
     const projected = monthlyProjection(requests, intervalSeconds);
     const what = `${n} Stripe API request${requests === 1 ? '' : 's'} this run (retries included)`;
     if (projected === undefined)
         return { text: `${what}.`, warning: undefined };
-    const text = `${what}; about ${projected.toLocaleString('en-US')} a month if every run were like this one, every ${describeLength(intervalSeconds)} (the interval since the previous run).`;
-    const warning = projected > MONTHLY_READ_ALLOCATION
-        ? `At this rate the schedule makes about ${projected.toLocaleString('en-US')} Stripe read requests a month, more than ${MONTHLY_READ_ALLOCATION.toLocaleString('en-US')}, ` +
-            'the smallest monthly read allocation Stripe gives an account: run less often, or sync fewer objects.'
+    const each = Math.round(projected / Math.max(1, accounts));
+    const perAccount = accounts > 1 ? ` (about ${each.toLocaleString('en-US')} for each of ${accounts.toLocaleString('en-US')} accounts)` : '';
+    const text = `${what}; about ${projected.toLocaleString('en-US')} a month${perAccount} if every run were like this one, every ${describeLength(intervalSeconds)} (the interval since the previous run).`;
+    const warning = each > MONTHLY_READ_ALLOCATION
+        ? `At this rate the schedule makes about ${each.toLocaleString('en-US')} Stripe read requests a month${accounts > 1 ? ' for each account' : ''}, more than ` +
+            `${MONTHLY_READ_ALLOCATION.toLocaleString('en-US')}, the smallest monthly read allocation Stripe gives an account: run less often, or sync fewer objects.`
         : undefined;
     return { text, warning };
 }
@@ -47695,7 +47701,7 @@ function settings(report, ctx) {
 }
 /** What the run cost Stripe, and what the schedule would cost a month. */
 function requestsFooter(report) {
-    const line = requestsLine(report.stripeRequests, report.runIntervalSeconds, describeLength);
+    const line = requestsLine(report.stripeRequests, report.runIntervalSeconds, describeLength, report.accountsSynced);
     return [`<sub>${line.text}</sub>`, '', ...(line.warning ? [`> [!WARNING]`, `> ${line.warning}`, ''] : [])];
 }
 /** Nothing was added or changed: one line, and the settings. */
@@ -48148,6 +48154,8 @@ class RunReport {
     balance = new Map();
     /** Stripe API requests the run made (retries included). */
     stripeRequests = 0;
+    /** Stripe accounts the run synced (several with Connect). */
+    accountsSynced = 1;
     /** Seconds since the previous run of the account started (from stripe_sync_runs); undefined when unknown. */
     runIntervalSeconds;
     constructor(objects) {
@@ -72690,7 +72698,7 @@ async function runAction(rawIo, options = {}) {
             try {
                 if (cfg.accounts && connect) {
                     const shard = cfg.accountShard;
-                    connect.done(await syncAccounts({
+                    const accounts = await syncAccounts({
                         ...sync,
                         config: cfg,
                         session,
@@ -72698,7 +72706,9 @@ async function runAction(rawIo, options = {}) {
                         clientFor: (c) => createStripeClient(c, limits, options.stripeTimeoutMs, () => session.stripeAnswered()),
                         filters: filterKeys(cfg),
                         shard: shard ? { round: workflowRound(env, now), name: `${shard.index}/${shard.total}` } : undefined
-                    }));
+                    });
+                    connect.done(accounts);
+                    report.accountsSynced = accounts.synced.length;
                 }
                 else {
                     await syncObjects({ ...sync, config: cfg, stripe, session });

@@ -116,17 +116,17 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
       try {
         if (cfg.accounts && connect) {
           const shard = cfg.accountShard
-          connect.done(
-            await syncAccounts({
-              ...sync,
-              config: cfg,
-              session,
-              platform: stripe,
-              clientFor: (c) => createStripeClient(c, limits, options.stripeTimeoutMs, () => session.stripeAnswered()),
-              filters: filterKeys(cfg),
-              shard: shard ? { round: workflowRound(env, now), name: `${shard.index}/${shard.total}` } : undefined
-            })
-          )
+          const accounts = await syncAccounts({
+            ...sync,
+            config: cfg,
+            session,
+            platform: stripe,
+            clientFor: (c) => createStripeClient(c, limits, options.stripeTimeoutMs, () => session.stripeAnswered()),
+            filters: filterKeys(cfg),
+            shard: shard ? { round: workflowRound(env, now), name: `${shard.index}/${shard.total}` } : undefined
+          })
+          connect.done(accounts)
+          report.accountsSynced = accounts.synced.length
         } else {
           await syncObjects({ ...sync, config: cfg, stripe, session })
         }

@@ -5,6 +5,7 @@ import { buildOutputs } from '../../src/report/outputs.js'
 import { privacy } from '../../src/report/privacy.js'
 import { renderSummary } from '../../src/report/summary.js'
 import type { SummaryContext } from '../../src/report/view.js'
+import { requestsLine } from '../../src/report/requests.js'
 import { accountsAtOnce } from '../../src/sync/accounts.js'
 import { workflowRound } from '../../src/main.js'
 
@@ -100,5 +101,21 @@ describe('the accounts in the summary and outputs', () => {
     expect(JSON.parse(outputs.accounts_skipped)).toEqual([{ id: 'acct_1_gone', reason: 'account_invalid: revoked' }])
     const single = buildOutputs(new RunReport(['charges']), { privacy: privacy('show'), dryRun: false })
     expect([single.accounts_synced, single.accounts_skipped]).toEqual(['1', '[]'])
+  })
+})
+
+describe('the month of requests, per account', () => {
+  const length = (s: number) => `${s / 60} minutes`
+  it('projects a month at the interval, and compares it with the allocation per account', () => {
+    const one = requestsLine(100, 3600, length)
+    expect(one.text).toBe(
+      '100 Stripe API requests this run (retries included); about 72,000 a month if every run were like this one, every 60 minutes (the interval since the previous run).'
+    )
+    expect(one.warning).toContain('about 72,000 Stripe read requests a month, more than 10,000')
+    // 1,000 accounts at 1 request each, hourly: 720 a month each, well within every account's allocation.
+    const many = requestsLine(1000, 3600, length, 1000)
+    expect(many.text).toContain('about 720,000 a month (about 720 for each of 1,000 accounts)')
+    expect(many.warning).toBeUndefined()
+    expect(requestsLine(30_000, 3600, length, 1000).warning).toContain('about 21,600 Stripe read requests a month for each account')
   })
 })

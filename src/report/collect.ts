@@ -41,6 +41,8 @@ export class RunReport implements SyncObserver {
   readonly balance = new Map<string, BalanceTotal>()
   /** Stripe API requests the run made (retries included). */
   stripeRequests = 0
+  /** Stripe accounts the run synced (several with Connect). */
+  accountsSynced = 1
   /** Seconds since the previous run of the account started (from stripe_sync_runs); undefined when unknown. */
   runIntervalSeconds: number | undefined
 

@@ -20,16 +20,22 @@ export interface RequestsLine {
   warning: string | undefined
 }
 
-export function requestsLine(requests: number, intervalSeconds: number | undefined, describeLength: (seconds: number) => string): RequestsLine {
+/**
+ * `accounts`: the Stripe accounts the run synced (Connect): each has its own allocation, so the
+ * projection is compared with it per account.
+ */
+export function requestsLine(requests: number, intervalSeconds: number | undefined, describeLength: (seconds: number) => string, accounts = 1): RequestsLine {
   const n = requests.toLocaleString('en-US')
   const projected = monthlyProjection(requests, intervalSeconds)
   const what = `${n} Stripe API request${requests === 1 ? '' : 's'} this run (retries included)`
   if (projected === undefined) return { text: `${what}.`, warning: undefined }
-  const text = `${what}; about ${projected.toLocaleString('en-US')} a month if every run were like this one, every ${describeLength(intervalSeconds!)} (the interval since the previous run).`
+  const each = Math.round(projected / Math.max(1, accounts))
+  const perAccount = accounts > 1 ? ` (about ${each.toLocaleString('en-US')} for each of ${accounts.toLocaleString('en-US')} accounts)` : ''
+  const text = `${what}; about ${projected.toLocaleString('en-US')} a month${perAccount} if every run were like this one, every ${describeLength(intervalSeconds!)} (the interval since the previous run).`
   const warning =
-    projected > MONTHLY_READ_ALLOCATION
-      ? `At this rate the schedule makes about ${projected.toLocaleString('en-US')} Stripe read requests a month, more than ${MONTHLY_READ_ALLOCATION.toLocaleString('en-US')}, ` +
-        'the smallest monthly read allocation Stripe gives an account: run less often, or sync fewer objects.'
+    each > MONTHLY_READ_ALLOCATION
+      ? `At this rate the schedule makes about ${each.toLocaleString('en-US')} Stripe read requests a month${accounts > 1 ? ' for each account' : ''}, more than ` +
+        `${MONTHLY_READ_ALLOCATION.toLocaleString('en-US')}, the smallest monthly read allocation Stripe gives an account: run less often, or sync fewer objects.`
       : undefined
   return { text, warning }
 }

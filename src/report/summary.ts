@@ -417,7 +417,7 @@ function settings(report: RunReport, ctx: SummaryContext): string[] {
 
 /** What the run cost Stripe, and what the schedule would cost a month. */
 function requestsFooter(report: RunReport): string[] {
-  const line = requestsLine(report.stripeRequests, report.runIntervalSeconds, describeLength)
+  const line = requestsLine(report.stripeRequests, report.runIntervalSeconds, describeLength, report.accountsSynced)
   return [`<sub>${line.text}</sub>`, '', ...(line.warning ? [`> [!WARNING]`, `> ${line.warning}`, ''] : [])]
 }
 
