@@ -47514,7 +47514,9 @@ function chargeRow(c, ctx, withStatus, accountOf) {
     cells.push(emailCell(ctx.privacy.email(chargeEmail(c))));
     if (ctx.privacy.mode === 'show')
         cells.push(escapeCell(ctx.privacy.description(c.description, DESCRIPTION_CHARS)));
-    cells.push(timeCell(c.created), `[View ↗](${dashboardUrl(c, accountOf?.(c.id) ?? ctx.config.stripeAccount)})`);
+    // A connected account's charge (Connect) says whose it is in its link.
+    const account = accountOf?.(c.id);
+    cells.push(timeCell(c.created), `[${account ? escapeCell(account) : 'View'} ↗](${dashboardUrl(c, account ?? ctx.config.stripeAccount)})`);
     return `| ${cells.join(' | ')} |`;
 }
 function chargeHeader(ctx, withStatus) {
@@ -48972,7 +48974,7 @@ async function publish(io, config, report, extra) {
         io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.');
     if (outputs.journal_files !== '[]')
         io.info(`Journal of ${outputs.payouts_reconciled} reconciled payout(s) written to ${JSON.parse(outputs.journal_files).join(', ')} (output journal_files).`);
-    const requests = requestsLine(report.stripeRequests, report.runIntervalSeconds, describeLength);
+    const requests = requestsLine(report.stripeRequests, report.runIntervalSeconds, describeLength, report.accountsSynced);
     io.info(requests.text);
     if (requests.warning)
         io.warning(requests.warning);

@@ -3,7 +3,8 @@ import { ConnectAccounts } from '../../src/features/connect.js'
 import { RunReport } from '../../src/report/collect.js'
 import { buildOutputs } from '../../src/report/outputs.js'
 import { privacy } from '../../src/report/privacy.js'
-import { renderSummary } from '../../src/report/summary.js'
+import { chargeRow, renderSummary } from '../../src/report/summary.js'
+import { makeCharge } from '../../test-support/fixtures.js'
 import type { SummaryContext } from '../../src/report/view.js'
 import { requestsLine } from '../../src/report/requests.js'
 import { accountsAtOnce } from '../../src/sync/accounts.js'
@@ -117,5 +118,14 @@ describe('the month of requests, per account', () => {
     expect(many.text).toContain('about 720,000 a month (about 720 for each of 1,000 accounts)')
     expect(many.warning).toBeUndefined()
     expect(requestsLine(30_000, 3600, length, 1000).warning).toContain('about 21,600 Stripe read requests a month for each account')
+  })
+})
+
+describe("a connected account's charges in the summary", () => {
+  it("link to that account's dashboard, the account named in the link", () => {
+    const charge = makeCharge({ id: 'ch_3Conn1', created: Date.UTC(2026, 10, 27) / 1000, amount: 5000, currency: 'usd', status: 'succeeded' })
+    const row = chargeRow(charge, ctx, false, (id) => (id === 'ch_3Conn1' ? 'acct_1Conn_A' : undefined))
+    expect(row).toContain('[acct\\_1Conn\\_A ↗](https://dashboard.stripe.com/acct_1Conn_A/test/payments/ch_3Conn1)')
+    expect(chargeRow(charge, ctx, false)).toContain('[View ↗](https://dashboard.stripe.com/test/payments/ch_3Conn1)')
   })
 })

@@ -56,7 +56,7 @@ export async function publish(
   if (!(await io.writeSummary(summary))) io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.')
   if (outputs.journal_files !== '[]')
     io.info(`Journal of ${outputs.payouts_reconciled} reconciled payout(s) written to ${JSON.parse(outputs.journal_files).join(', ')} (output journal_files).`)
-  const requests = requestsLine(report.stripeRequests, report.runIntervalSeconds, describeLength)
+  const requests = requestsLine(report.stripeRequests, report.runIntervalSeconds, describeLength, report.accountsSynced)
   io.info(requests.text)
   if (requests.warning) io.warning(requests.warning)
   if (!failed) io.info(outputs.message)

@@ -208,7 +208,9 @@ export function chargeRow(c: Stripe.Charge, ctx: SummaryContext, withStatus: boo
   if (withStatus) cells.push(escapeCell(c.status))
   cells.push(emailCell(ctx.privacy.email(chargeEmail(c))))
   if (ctx.privacy.mode === 'show') cells.push(escapeCell(ctx.privacy.description(c.description, DESCRIPTION_CHARS)))
-  cells.push(timeCell(c.created), `[View ↗](${dashboardUrl(c, accountOf?.(c.id) ?? ctx.config.stripeAccount)})`)
+  // A connected account's charge (Connect) says whose it is in its link.
+  const account = accountOf?.(c.id)
+  cells.push(timeCell(c.created), `[${account ? escapeCell(account) : 'View'} ↗](${dashboardUrl(c, account ?? ctx.config.stripeAccount)})`)
   return `| ${cells.join(' | ')} |`
 }
 
