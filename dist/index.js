@@ -72168,15 +72168,18 @@ async function syncNewest(run, limit, window) {
         await syncSpans(run, { spans: [[window.gte ?? STRIPE_EPOCH, to]] });
         return;
     }
+    // Counted here, not from the progress, which the accounts of a Connect run share: the limit is each account's.
+    let taken = 0;
     // Without a filter a small limit needs exactly that many objects; with one, full pages.
-    const pageSize = () => (run.filtered ? MAX_PAGE_SIZE : Math.min(MAX_PAGE_SIZE, limit - progress.matched));
+    const pageSize = () => (run.filtered ? MAX_PAGE_SIZE : Math.min(MAX_PAGE_SIZE, limit - taken));
     for await (const page of pages(run.list, window, pageSize)) {
         const { valid, rejects } = await screen(run, page.data);
-        const matched = takeMatching(valid, run.matches, limit - progress.matched);
+        const matched = takeMatching(valid, run.matches, limit - taken);
+        taken += matched.length;
         await commit(run, { scanned: page.data.length, pages: 1, dropped: page.dropped, matched, rejects }, 'newest-first');
         run.log(`Page ${progress.pages} of ${run.spec.plural}: scanned ${page.data.length} (${progress.scanned} in all), matched ${matched.length} (${progress.matched}), ` +
             `stored ${progress.stored} new and ${progress.updated} updated so far`);
-        if (progress.matched >= limit)
+        if (taken >= limit)
             break;
     }
 }

@@ -217,6 +217,18 @@ describe('Connect: stripe-account all', () => {
     expect(rows.rows[0].shard).toBe('2/2')
   })
 
+  it('a dry run of every account fetches and reports, and writes nothing', async () => {
+    const { outcome, io } = await run({ 'dry-run': 'true', incremental: 'false', 'database-url': '', limit: '5' })
+    expect(outcome.ok).toBe(true)
+    expect(io.outputs.accounts_synced).toBe(String(ACCOUNTS))
+    expect(JSON.parse(io.outputs.accounts_skipped!)).toHaveLength(1)
+    // The five newest of each reachable account.
+    const reachable = [platform.own, ...[...platform.accounts].filter(([id]) => !platform.revoked.includes(id)).map(([, c]) => c)]
+    expect(Number(io.outputs.charge_count)).toBe(reachable.reduce((n, c) => n + Math.min(5, c.length), 0))
+    const tables = await withClient(world.db.url, (c) => c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [world.schema]))
+    expect(tables.rowCount).toBe(0)
+  })
+
   it('one revoked account named by stripe-account fails with what happened, not a missing permission', async () => {
     const { outcome, io } = await run({ 'stripe-account': platform.revoked[0]! })
     expect(outcome.ok).toBe(false)
