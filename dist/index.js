@@ -48170,8 +48170,21 @@ class RunReport {
         const ids = this.features.flatMap((f) => f.claim?.(name, objects) ?? []);
         return ids.length > 0 ? ids : undefined;
     }
+    /** An object's incremental sync ended; with several accounts (Connect) their reports combine: the oldest cursor, every event. */
     incrementalDone(name, report) {
-        this.incremental.set(name, report);
+        const before = this.incremental.get(name);
+        this.incremental.set(name, before
+            ? {
+                firstRun: before.firstRun || report.firstRun,
+                from: Math.min(before.from, report.from),
+                to: Math.max(before.to, report.to),
+                cursor: Math.min(before.cursor, report.cursor),
+                eventsProcessed: before.eventsProcessed + report.eventsProcessed,
+                refetched: before.refetched + report.refetched,
+                resweep: before.resweep || report.resweep,
+                listed: before.listed || report.listed
+            }
+            : report);
     }
     failed(name, error) {
         this.failures.set(name, error);

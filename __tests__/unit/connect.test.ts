@@ -129,3 +129,22 @@ describe("a connected account's charges in the summary", () => {
     expect(chargeRow(charge, ctx, false)).toContain('[View ↗](https://dashboard.stripe.com/test/payments/ch_3Conn1)')
   })
 })
+
+describe('incremental reports of several accounts', () => {
+  it('combine: the oldest cursor and window start, every event and re-fetch', () => {
+    const report = new RunReport(['charges'])
+    const base = { firstRun: false, from: 100, to: 200, cursor: 190, eventsProcessed: 2, refetched: 1, resweep: false, listed: false }
+    report.incrementalDone('charges', base)
+    report.incrementalDone('charges', { ...base, firstRun: true, from: 50, to: 210, cursor: 180, eventsProcessed: 3, refetched: 4, listed: true })
+    expect(report.incremental.get('charges')).toEqual({
+      firstRun: true,
+      from: 50,
+      to: 210,
+      cursor: 180,
+      eventsProcessed: 5,
+      refetched: 5,
+      resweep: false,
+      listed: true
+    })
+  })
+})
