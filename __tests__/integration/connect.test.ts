@@ -162,6 +162,7 @@ describe('Connect: stripe-account all', () => {
       .slice(0, 1)
       .map((c) => ({ ...c, id: 'ch_3ConnectNewOne000000001', created: now - 5, status: 'succeeded' as const, amount: 987_654, currency: 'usd' }))
     child.createCharge(fresh!)
+    // Runs list objects up to 5 s before they start (Stripe's lists settle): a second later it is in the window.
     await new Promise((r) => setTimeout(r, 1100))
     const next = await run({ 'high-value-threshold': 'usd:9000' })
     expect(next.outcome.ok).toBe(true)
