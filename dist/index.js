@@ -48952,14 +48952,16 @@ function privacy(mode) {
  * journal, MRR, …), and the net of the period before this one (for the headline's comparison).
  */
 async function readBack(session, config, report, now, env, lastRunAt) {
-    const db = session.db;
+    // Tables are prepared once Stripe answers: before that (every request refused) there is nothing to read back.
+    const db = session.preparing ? session.db : undefined;
     for (const feature of report.features)
         await feature.readBack?.(db, { now, env, lastRunAt });
     return { previous: await previousPeriod(session, config, report, now) };
 }
 /** Net of succeeded charges per currency in the period of the same length just before the run's, when the table holds it. */
 async function previousPeriod(session, config, report, now) {
-    const db = session.db;
+    // Tables are prepared once Stripe answers: before that (every request refused) there is nothing to read back.
+    const db = session.preparing ? session.db : undefined;
     if (!db || !config.objects.includes('charges') || report.totals.count === 0)
         return undefined;
     const period = periodOf(report, { config, now, privacy: privacy(config.customerDetails) });
@@ -72514,7 +72516,9 @@ async function syncAccounts(ctx) {
     const { config } = ctx;
     const selection = config.accounts;
     const platformId = selection.kind === 'all' ? await platformAccountId(ctx.platform, ctx.retry) : undefined;
-    ctx.session.stripeAnswered();
+    // Stripe has answered (all), or the shards' queue needs its table before any account's request.
+    if (platformId || ctx.shard)
+        ctx.session.stripeAnswered();
     const connected = selection.kind === 'all' ? await connectedAccountIds(ctx.platform, ctx.retry) : [...selection.ids];
     const targets = [
         ...(platformId ? [{ id: platformId, own: true }] : []),
@@ -72523,7 +72527,9 @@ async function syncAccounts(ctx) {
     ctx.log(selection.kind === 'all'
         ? `Connect: the platform ${platformId} and ${connected.length} connected account(s).`
         : `Connect: ${targets.length} connected account(s) from stripe-account.`);
-    await ctx.session.ready;
+    // A list of accounts prepares the tables once one of them has answered, as a one-account run does.
+    if (platformId || ctx.shard)
+        await ctx.session.ready;
     const db = ctx.session.db;
     // Rows of one-account runs (account_id NULL) are the platform's own.
     if (db && platformId) {

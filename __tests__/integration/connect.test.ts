@@ -230,6 +230,22 @@ describe('Connect: stripe-account all', () => {
     expect(tables.rowCount).toBe(0)
   })
 
+  it('a list whose every account revoked access: both skipped, nothing created, the run goes on', async () => {
+    const [other] = [...platform.accounts.keys()]
+    world.stripe.revoke(other!)
+    const { outcome, io } = await run({ 'stripe-account': `${platform.revoked[0]}, ${other}` })
+    expect(io.failed).toBeUndefined()
+    expect(outcome.ok).toBe(true)
+    expect(io.outputs.accounts_synced).toBe('0')
+    expect(
+      JSON.parse(io.outputs.accounts_skipped!)
+        .map((s: { id: string }) => s.id)
+        .sort()
+    ).toEqual([platform.revoked[0], other].sort())
+    const schema = await withClient(world.db.url, (c) => c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [world.schema]))
+    expect(schema.rowCount).toBe(0)
+  })
+
   it('one revoked account named by stripe-account fails with what happened, not a missing permission', async () => {
     const { outcome, io } = await run({ 'stripe-account': platform.revoked[0]! })
     expect(outcome.ok).toBe(false)

@@ -22,14 +22,16 @@ export async function readBack(
   env: NodeJS.ProcessEnv,
   lastRunAt?: Date
 ): Promise<{ previous?: Map<string, number> }> {
-  const db = session.db
+  // Tables are prepared once Stripe answers: before that (every request refused) there is nothing to read back.
+  const db = session.preparing ? session.db : undefined
   for (const feature of report.features) await feature.readBack?.(db, { now, env, lastRunAt })
   return { previous: await previousPeriod(session, config, report, now) }
 }
 
 /** Net of succeeded charges per currency in the period of the same length just before the run's, when the table holds it. */
 async function previousPeriod(session: Session, config: Config, report: RunReport, now: Date): Promise<Map<string, number> | undefined> {
-  const db = session.db
+  // Tables are prepared once Stripe answers: before that (every request refused) there is nothing to read back.
+  const db = session.preparing ? session.db : undefined
   if (!db || !config.objects.includes('charges') || report.totals.count === 0) return undefined
   const period = periodOf(report, { config, now, privacy: privacy(config.customerDetails) })
   if (!period) return undefined

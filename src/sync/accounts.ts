@@ -51,7 +51,8 @@ export async function syncAccounts(ctx: AccountsContext): Promise<AccountsResult
   const { config } = ctx
   const selection = config.accounts!
   const platformId = selection.kind === 'all' ? await platformAccountId(ctx.platform, ctx.retry) : undefined
-  ctx.session.stripeAnswered()
+  // Stripe has answered (all), or the shards' queue needs its table before any account's request.
+  if (platformId || ctx.shard) ctx.session.stripeAnswered()
   const connected = selection.kind === 'all' ? await connectedAccountIds(ctx.platform, ctx.retry) : [...selection.ids]
   const targets: Target[] = [
     ...(platformId ? [{ id: platformId, own: true }] : []),
@@ -62,7 +63,8 @@ export async function syncAccounts(ctx: AccountsContext): Promise<AccountsResult
       ? `Connect: the platform ${platformId} and ${connected.length} connected account(s).`
       : `Connect: ${targets.length} connected account(s) from stripe-account.`
   )
-  await ctx.session.ready
+  // A list of accounts prepares the tables once one of them has answered, as a one-account run does.
+  if (platformId || ctx.shard) await ctx.session.ready
   const db = ctx.session.db
   // Rows of one-account runs (account_id NULL) are the platform's own.
   if (db && platformId) {
