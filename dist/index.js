@@ -41036,6 +41036,12 @@ function isObjectOf(spec, value) {
     const { id, object } = value;
     return typeof id === 'string' && (object === undefined || object === spec.objectType);
 }
+/** The object an event's object names in `field` (`charge`, `fee`), expanded or not. */
+function referencedIn(event, field) {
+    const object = event.data.object;
+    const id = idOf(object[field]);
+    return id ? { id } : undefined;
+}
 /** Stripe ids, customer and the like, whether expanded or not. */
 function idOf(value) {
     if (value == null)
@@ -41209,13 +41215,8 @@ const charges = {
     resource: (stripe) => stripe.charges,
     permission: 'Charges: Read',
     events: CHARGE_EVENT_TYPES,
-    objectOfEvent(event) {
-        const object = event.data.object;
-        if (object.object === 'charge' && object.id)
-            return { id: object.id, created: object.created };
-        const charge = idOf(object.charge);
-        return charge ? { id: charge } : undefined;
-    },
+    // A refund's or a dispute's event changes its charge.
+    referencedBy: (event) => referencedIn(event, 'charge'),
     validate: (c) => firstProblem(checkId(c.id), checkCreated(c.created), checkAmount('amount', c.amount), checkAmount('amount_refunded', c.amount_refunded, true), checkAmount('amount_captured', c.amount_captured, true), checkCurrency(c.currency), typeof c.status === 'string' ? undefined : 'status is missing'),
     dashboardPath: (c) => `payments/${encodeURIComponent(c.id)}`
 };
@@ -41276,13 +41277,8 @@ const applicationFees = {
     resource: (stripe) => stripe.applicationFees,
     permission: 'Application fees: Read',
     events: ['application_fee.created', 'application_fee.refunded', 'application_fee.refund.updated'],
-    objectOfEvent(event) {
-        const object = event.data.object;
-        if (object.object === 'application_fee' && typeof object.id === 'string')
-            return { id: object.id, created: object.created };
-        const fee = idOf(object.fee);
-        return fee ? { id: fee } : undefined;
-    },
+    // A fee refund's event changes its fee.
+    referencedBy: (event) => referencedIn(event, 'fee'),
     validate: (f) => firstProblem(checkId(f.id), checkCreated(f.created), checkAmount('amount', f.amount), checkAmount('amount_refunded', f.amount_refunded, true), checkCurrency(f.currency)),
     children: [
         {
@@ -41568,12 +41564,7 @@ const customers = {
     resource: (stripe) => stripe.customers,
     permission: 'Customers: Read',
     events: ['customer.created', 'customer.updated', 'customer.deleted', 'customer.discount.created', 'customer.discount.updated', 'customer.discount.deleted'],
-    objectOfEvent(event) {
-        const object = event.data.object;
-        if (object.object === 'customer' && typeof object.id === 'string')
-            return { id: object.id, created: object.created };
-        return discountOwner(event, 'customer');
-    },
+    referencedBy: (event) => discountOwner(event, 'customer'),
     // The customer's own discount (applied to subscriptions that have none of their own).
     children: [discountTable((c, context) => (c.discount ? [discountRow(c.discount, c.id, c.livemode, context)] : []))],
     deletionEvents: ['customer.deleted'],
@@ -42114,12 +42105,7 @@ const subscriptions = {
         'customer.discount.updated',
         'customer.discount.deleted'
     ],
-    objectOfEvent(event) {
-        const object = event.data.object;
-        if (object.object === 'subscription' && typeof object.id === 'string')
-            return { id: object.id, created: object.created };
-        return discountOwner(event, 'subscription');
-    },
+    referencedBy: (event) => discountOwner(event, 'subscription'),
     // Its status over time (past_due → unpaid → active): a month counts what was true then.
     history: {
         table: 'stripe_subscription_status_history',
@@ -71516,14 +71502,12 @@ async function* allEventsSince(stripe, window, types, retry = DEFAULT_RETRY) {
         after = oldest.id;
     }
 }
-/** The stored object an event is about: by the spec's rule, else the event's object when it is of the spec's type. */
+/** The stored object an event is about: the event's object when it is of the spec's type, else the one it names (the spec's rule). */
 function objectOfEvent(spec, event) {
-    if (spec.objectOfEvent)
-        return spec.objectOfEvent(event);
     const object = event.data?.object;
     if (object?.object === spec.objectType && typeof object.id === 'string')
         return { id: object.id, created: object.created };
-    return undefined;
+    return spec.referencedBy?.(event);
 }
 
 ;// CONCATENATED MODULE: ./src/sync/deletions.ts

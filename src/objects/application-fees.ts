@@ -1,5 +1,17 @@
 import type Stripe from 'stripe'
-import { checkAmount, checkCreated, checkCurrency, checkId, commonColumns, commonValues, firstProblem, idOf, type Column, type ObjectSpec } from './spec.js'
+import {
+  checkAmount,
+  checkCreated,
+  checkCurrency,
+  checkId,
+  commonColumns,
+  commonValues,
+  firstProblem,
+  idOf,
+  referencedIn,
+  type Column,
+  type ObjectSpec
+} from './spec.js'
 
 type Ref = string | { id: string } | null | undefined
 
@@ -58,12 +70,8 @@ export const applicationFees: ObjectSpec<Stripe.ApplicationFee, 'application_fee
   resource: (stripe) => stripe.applicationFees,
   permission: 'Application fees: Read',
   events: ['application_fee.created', 'application_fee.refunded', 'application_fee.refund.updated'],
-  objectOfEvent(event) {
-    const object = event.data.object as { object?: string; id?: string; created?: number; fee?: Ref }
-    if (object.object === 'application_fee' && typeof object.id === 'string') return { id: object.id, created: object.created }
-    const fee = idOf(object.fee)
-    return fee ? { id: fee } : undefined
-  },
+  // A fee refund's event changes its fee.
+  referencedBy: (event) => referencedIn(event, 'fee'),
   validate: (f) =>
     firstProblem(
       checkId(f.id),

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe'
-import { checkAmount, checkCreated, checkCurrency, checkId, firstProblem, idOf, type Column, type ObjectSpec, type RowContext } from './spec.js'
+import { checkAmount, checkCreated, checkCurrency, checkId, firstProblem, idOf, referencedIn, type Column, type ObjectSpec, type RowContext } from './spec.js'
 
 export const CHARGE_STATUSES = ['succeeded', 'pending', 'failed'] as const
 export type ChargeStatus = (typeof CHARGE_STATUSES)[number]
@@ -109,12 +109,8 @@ export const charges: ObjectSpec<Stripe.Charge, 'charges'> = {
   resource: (stripe) => stripe.charges,
   permission: 'Charges: Read',
   events: CHARGE_EVENT_TYPES,
-  objectOfEvent(event) {
-    const object = event.data.object as { object?: string; id?: string; created?: number; charge?: string | { id: string } | null }
-    if (object.object === 'charge' && object.id) return { id: object.id, created: object.created }
-    const charge = idOf(object.charge)
-    return charge ? { id: charge } : undefined
-  },
+  // A refund's or a dispute's event changes its charge.
+  referencedBy: (event) => referencedIn(event, 'charge'),
   validate: (c) =>
     firstProblem(
       checkId(c.id),

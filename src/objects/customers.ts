@@ -44,11 +44,7 @@ export const customers: ObjectSpec<Stripe.Customer, 'customers'> = {
   resource: (stripe) => stripe.customers,
   permission: 'Customers: Read',
   events: ['customer.created', 'customer.updated', 'customer.deleted', 'customer.discount.created', 'customer.discount.updated', 'customer.discount.deleted'],
-  objectOfEvent(event) {
-    const object = event.data.object as { object?: string; id?: string; created?: number }
-    if (object.object === 'customer' && typeof object.id === 'string') return { id: object.id, created: object.created }
-    return discountOwner(event, 'customer')
-  },
+  referencedBy: (event) => discountOwner(event, 'customer'),
   // The customer's own discount (applied to subscriptions that have none of their own).
   children: [discountTable<Stripe.Customer>((c, context) => (c.discount ? [discountRow(c.discount, c.id, c.livemode, context)] : []))],
   deletionEvents: ['customer.deleted'],

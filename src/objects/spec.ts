@@ -148,8 +148,11 @@ export interface ObjectSpec<T extends StripeObject = StripeObject, N extends str
    * have changed: those created since then are re-listed. Default 180 days (refunds, disputes).
    */
   resweepLookbackSeconds?: number
-  /** The stored object an event is about; default: the event's object when it is of this type. */
-  objectOfEvent?(event: Stripe.Event): { id: string; created?: number } | undefined
+  /**
+   * An event whose object is of another type but concerns one of these (a refund's event → its
+   * charge; a discount's → its customer): the one it names. Events of this type need no rule.
+   */
+  referencedBy?(event: Stripe.Event): { id: string } | undefined
   /** Why an object cannot be stored as it is (a malformed shape), or undefined. */
   validate(object: T): string | undefined
   /**
@@ -175,6 +178,13 @@ export function isObjectOf<T extends StripeObject>(spec: Pick<ObjectSpec<T>, 'ob
   if (typeof value !== 'object' || value === null) return false
   const { id, object } = value as { id?: unknown; object?: unknown }
   return typeof id === 'string' && (object === undefined || object === spec.objectType)
+}
+
+/** The object an event's object names in `field` (`charge`, `fee`), expanded or not. */
+export function referencedIn(event: Stripe.Event, field: string): { id: string } | undefined {
+  const object: object = event.data.object
+  const id = idOf((object as Record<string, string | { id: string } | null | undefined>)[field])
+  return id ? { id } : undefined
 }
 
 /** Stripe ids, customer and the like, whether expanded or not. */

@@ -125,11 +125,7 @@ export const subscriptions: ObjectSpec<Stripe.Subscription, 'subscriptions'> = {
     'customer.discount.updated',
     'customer.discount.deleted'
   ],
-  objectOfEvent(event) {
-    const object = event.data.object as { object?: string; id?: string; created?: number }
-    if (object.object === 'subscription' && typeof object.id === 'string') return { id: object.id, created: object.created }
-    return discountOwner(event, 'subscription')
-  },
+  referencedBy: (event) => discountOwner(event, 'subscription'),
   // Its status over time (past_due → unpaid → active): a month counts what was true then.
   history: {
     table: 'stripe_subscription_status_history',

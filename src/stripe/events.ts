@@ -34,10 +34,9 @@ export async function* allEventsSince(
   }
 }
 
-/** The stored object an event is about: by the spec's rule, else the event's object when it is of the spec's type. */
+/** The stored object an event is about: the event's object when it is of the spec's type, else the one it names (the spec's rule). */
 export function objectOfEvent(spec: ObjectSpec, event: Stripe.Event): { id: string; created?: number } | undefined {
-  if (spec.objectOfEvent) return spec.objectOfEvent(event)
   const object = event.data?.object as { object?: string; id?: string; created?: number } | undefined
   if (object?.object === spec.objectType && typeof object.id === 'string') return { id: object.id, created: object.created }
-  return undefined
+  return spec.referencedBy?.(event)
 }
