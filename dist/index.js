@@ -70735,7 +70735,7 @@ class Session {
     stateCurrent;
     ready;
     startPreparing;
-    ownsDatabase;
+    accountScoped;
     prepared = false;
     constructor(db, 
     /** Each object's table (none in a dry run, whose sinks write nothing). */
@@ -70744,15 +70744,18 @@ class Session {
     stateCurrent, 
     /** Resolves once the tables are ready; rejects if preparing them failed. */
     ready, startPreparing, 
-    /** False for one account's session of a multi-account run: closing it leaves the database open. */
-    ownsDatabase = true) {
+    /**
+     * One account's session of a multi-account run: its tables are shared with the run's other
+     * accounts, and closing it leaves the database open.
+     */
+    accountScoped = false) {
         this.db = db;
         this.tables = tables;
         this.states = states;
         this.stateCurrent = stateCurrent;
         this.ready = ready;
         this.startPreparing = startPreparing;
-        this.ownsDatabase = ownsDatabase;
+        this.accountScoped = accountScoped;
     }
     static dryRun() {
         return new Session(undefined, new Map(), new Map(), false, Promise.resolve(undefined), () => { });
@@ -70765,17 +70768,9 @@ class Session {
         const db = this.db;
         if (!db)
             return Session.dryRun();
-        const states = new Map();
-        if (config.incremental)
-            for (const name of config.objects)
-                states.set(name, await db.loadState(stateKey(config, name, filters.get(name) ?? 'all')));
-        const context = { apiVersion: STRIPE_API_VERSION, accountId: rowsAccountId };
-        const sinks = new Map();
-        for (const name of objectsWithTables(config.objects)) {
-            const spec = specOf(name);
-            sinks.set(name, db.sink(spec, { table: tableOf(config, name), context, ready: this.ready, claimColumn: spec.claimColumn, scopeToAccount: true }));
-        }
-        const session = new Session(db, sinks, states, this.stateCurrent, this.ready, () => { }, false);
+        const states = await loadStates(db, config, filters);
+        const sinks = openSinks(db, config, this.ready, rowsAccountId, true);
+        const session = new Session(db, sinks, states, this.stateCurrent, this.ready, () => { }, true);
         session.prepared = true;
         return session;
     }
@@ -70797,13 +70792,10 @@ class Session {
             return undefined;
         try {
             const names = objectsWithTables(config.objects);
-            const states = new Map();
             const stateCurrent = config.incremental && (await db.stateTableCurrent());
             // Several accounts: each gets its states and sinks from forAccount.
             const own = config.accounts === undefined;
-            if (config.incremental && own)
-                for (const name of config.objects)
-                    states.set(name, await db.loadState(stateKey(config, name, filters.get(name) ?? 'all')));
+            const states = own ? await loadStates(db, config, filters) : new Map();
             let start;
             const go = new Promise((resolve) => (start = resolve));
             const ready = go.then(async () => {
@@ -70813,22 +70805,13 @@ class Session {
             });
             // Writers wait for `ready`; a failure to prepare reaches them (and the run) from there.
             ready.catch(() => { });
-            const context = { apiVersion: STRIPE_API_VERSION, accountId: config.stripeAccount };
-            const sinks = new Map();
-            for (const name of own ? names : []) {
-                const spec = specOf(name);
-                sinks.set(name, db.sink(spec, { table: tableOf(config, name), context, ready, claimColumn: spec.claimColumn }));
-            }
+            const sinks = own ? openSinks(db, config, ready, config.stripeAccount, false) : new Map();
             return new Session(db, sinks, states, stateCurrent, ready, start);
         }
         catch (error) {
             await db.close();
             throw error;
         }
-    }
-    /** One account's session of a multi-account run (its tables shared with the run's other accounts). */
-    get accountScoped() {
-        return !this.ownsDatabase;
     }
     /** Stripe has answered: prepare the tables (once). */
     stripeAnswered() {
@@ -70866,7 +70849,7 @@ class Session {
     }
     async close() {
         await Promise.all([...this.tables.values()].map((s) => s.close()));
-        if (this.ownsDatabase)
+        if (!this.accountScoped)
             await this.db?.close();
     }
     /** The tables of the run's objects that carry account_id (objects and their children; not histories). */
@@ -70879,6 +70862,24 @@ class Session {
         }
         return [...tables];
     }
+}
+/** Each object's sync state for the account `config` names (incremental runs; none otherwise). */
+async function loadStates(db, config, filters) {
+    const states = new Map();
+    if (config.incremental)
+        for (const name of config.objects)
+            states.set(name, await db.loadState(stateKey(config, name, filters.get(name) ?? 'all')));
+    return states;
+}
+/** A connection per table the objects write, rows carrying `accountId`; scoped: reads back that account's rows only. */
+function openSinks(db, config, ready, accountId, scopeToAccount) {
+    const context = { apiVersion: STRIPE_API_VERSION, accountId };
+    const sinks = new Map();
+    for (const name of objectsWithTables(config.objects)) {
+        const spec = specOf(name);
+        sinks.set(name, db.sink(spec, { table: tableOf(config, name), context, ready, claimColumn: spec.claimColumn, scopeToAccount }));
+    }
+    return sinks;
 }
 function tableDefinitions(config, names) {
     const defs = new Map();
@@ -71025,7 +71026,7 @@ function describeStripeError(error, context) {
         return `Stripe rejected the API key ${key}: check \`stripe-secret-key\`; the key may be mistyped, revoked or rolled.`;
     }
     // A connected account that revoked the platform's access answers 403 too: not a missing permission.
-    if (cause instanceof stripe_esm_node.errors.StripeError && cause.code === 'account_invalid') {
+    if (isAccountInvalid(cause)) {
         return (`Stripe refused to ${error.doing} for the connected account${context.stripeAccount ? ` ${context.stripeAccount}` : ''}: ` +
             "the platform has no access to it (account_invalid) — the account revoked the platform's access, or is not one of its accounts.");
     }
@@ -71051,10 +71052,15 @@ function describeStripeError(error, context) {
     }
     return `Failed to ${error.doing}: ${error.message}`;
 }
-/** A restricted key lacking a permission (not a connected account refusing the platform). */
+/** Stripe's refusal of a connected account the platform may not reach: revoked, or not its own (403 account_invalid). */
+function isAccountInvalid(error) {
+    const cause = error instanceof StripeRequestError ? error.cause : error;
+    return cause instanceof stripe_esm_node.errors.StripeError && cause.code === 'account_invalid';
+}
+/** A restricted key lacking a permission (not a connected account refusing the platform, which is a 403 too). */
 function isMissingPermission(error) {
     const cause = error instanceof StripeRequestError ? error.cause : error;
-    return cause instanceof stripe_esm_node.errors.StripePermissionError && cause.code !== 'account_invalid';
+    return cause instanceof stripe_esm_node.errors.StripePermissionError && !isAccountInvalid(cause);
 }
 
 ;// CONCATENATED MODULE: ./src/stripe/pages.ts
@@ -71148,7 +71154,6 @@ async function retrieveObject(stripe, spec, id, retry = DEFAULT_RETRY) {
 ;// CONCATENATED MODULE: ./src/stripe/accounts.ts
 
 
-
 /** The key's own account (the platform): GET /v1/account. */
 async function platformAccountId(stripe, retry) {
     try {
@@ -71182,11 +71187,6 @@ async function connectedAccountIds(stripe, retry) {
         after = page.data[page.data.length - 1].id;
     }
     return ids.reverse();
-}
-/** Stripe's refusal of a connected account the platform may not reach: revoked, or not its own (403 account_invalid). */
-function isAccountInvalid(error) {
-    const cause = error instanceof StripeRequestError ? error.cause : error;
-    return cause instanceof stripe_esm_node.errors.StripeError && cause.code === 'account_invalid';
 }
 
 ;// CONCATENATED MODULE: ./src/stripe/range.ts
@@ -72515,15 +72515,16 @@ async function syncAccounts(ctx) {
     if (platformId || ctx.shard)
         await ctx.session.ready;
     const db = ctx.session.db;
+    const tables = ctx.session.accountTables(config);
     // Rows of one-account runs (account_id NULL) are the platform's own.
     if (db && platformId) {
-        const filled = await db.fillAccountId(ctx.session.accountTables(config), platformId);
+        const filled = await db.fillAccountId(tables, platformId);
         if (filled > 0)
             ctx.log(`Set account_id = ${platformId} on ${filled} row(s) stored before by one-account runs.`);
     }
     const result = { synced: [], skipped: [], platformId };
     const byId = new Map(targets.map((t) => [t.id, t]));
-    const workers = accountsAtOnce(ctx.session.accountTables(config).length);
+    const workers = accountsAtOnce(tables.length);
     const perAccountConcurrency = Math.max(2, Math.floor(ctx.concurrency / workers));
     const syncTarget = async (target) => {
         // The platform's own objects (application fees, transfers) are not its connected accounts'.

@@ -55,8 +55,11 @@ export class Session {
     /** Resolves once the tables are ready; rejects if preparing them failed. */
     readonly ready: Promise<SchemaReport | undefined>,
     private readonly startPreparing: () => void,
-    /** False for one account's session of a multi-account run: closing it leaves the database open. */
-    private readonly ownsDatabase = true
+    /**
+     * One account's session of a multi-account run: its tables are shared with the run's other
+     * accounts, and closing it leaves the database open.
+     */
+    readonly accountScoped = false
   ) {}
 
   static dryRun(): Session {
@@ -70,15 +73,9 @@ export class Session {
   async forAccount(config: Config, filters: ReadonlyMap<ObjectName, string>, rowsAccountId: string): Promise<Session> {
     const db = this.db
     if (!db) return Session.dryRun()
-    const states = new Map<ObjectName, SyncState | undefined>()
-    if (config.incremental) for (const name of config.objects) states.set(name, await db.loadState(stateKey(config, name, filters.get(name) ?? 'all')))
-    const context = { apiVersion: STRIPE_API_VERSION, accountId: rowsAccountId }
-    const sinks = new Map<ObjectName, TableSink<StripeObject>>()
-    for (const name of objectsWithTables(config.objects)) {
-      const spec: ObjectSpec<StripeObject, ObjectName> = specOf(name)
-      sinks.set(name, db.sink(spec, { table: tableOf(config, name), context, ready: this.ready, claimColumn: spec.claimColumn, scopeToAccount: true }))
-    }
-    const session = new Session(db, sinks, states, this.stateCurrent, this.ready, () => {}, false)
+    const states = await loadStates(db, config, filters)
+    const sinks = openSinks(db, config, this.ready, rowsAccountId, true)
+    const session = new Session(db, sinks, states, this.stateCurrent, this.ready, () => {}, true)
     session.prepared = true
     return session
   }
@@ -100,11 +97,10 @@ export class Session {
     if (!db) return undefined
     try {
       const names = objectsWithTables(config.objects)
-      const states = new Map<ObjectName, SyncState | undefined>()
       const stateCurrent = config.incremental && (await db.stateTableCurrent())
       // Several accounts: each gets its states and sinks from forAccount.
       const own = config.accounts === undefined
-      if (config.incremental && own) for (const name of config.objects) states.set(name, await db.loadState(stateKey(config, name, filters.get(name) ?? 'all')))
+      const states = own ? await loadStates(db, config, filters) : new Map<ObjectName, SyncState | undefined>()
 
       let start!: () => void
       const go = new Promise<void>((resolve) => (start = resolve))
@@ -119,22 +115,12 @@ export class Session {
       })
       // Writers wait for `ready`; a failure to prepare reaches them (and the run) from there.
       ready.catch(() => {})
-      const context = { apiVersion: STRIPE_API_VERSION, accountId: config.stripeAccount }
-      const sinks = new Map<ObjectName, TableSink<StripeObject>>()
-      for (const name of own ? names : []) {
-        const spec: ObjectSpec<StripeObject, ObjectName> = specOf(name)
-        sinks.set(name, db.sink(spec, { table: tableOf(config, name), context, ready, claimColumn: spec.claimColumn }))
-      }
+      const sinks = own ? openSinks(db, config, ready, config.stripeAccount, false) : new Map<ObjectName, TableSink<StripeObject>>()
       return new Session(db, sinks, states, stateCurrent, ready, start)
     } catch (error) {
       await db.close()
       throw error
     }
-  }
-
-  /** One account's session of a multi-account run (its tables shared with the run's other accounts). */
-  get accountScoped(): boolean {
-    return !this.ownsDatabase
   }
 
   /** Stripe has answered: prepare the tables (once). */
@@ -173,7 +159,7 @@ export class Session {
 
   async close(): Promise<void> {
     await Promise.all([...this.tables.values()].map((s) => s.close()))
-    if (this.ownsDatabase) await this.db?.close()
+    if (!this.accountScoped) await this.db?.close()
   }
 
   /** The tables of the run's objects that carry account_id (objects and their children; not histories). */
@@ -185,6 +171,30 @@ export class Session {
     }
     return [...tables]
   }
+}
+
+/** Each object's sync state for the account `config` names (incremental runs; none otherwise). */
+async function loadStates(db: Database, config: Config, filters: ReadonlyMap<ObjectName, string>): Promise<Map<ObjectName, SyncState | undefined>> {
+  const states = new Map<ObjectName, SyncState | undefined>()
+  if (config.incremental) for (const name of config.objects) states.set(name, await db.loadState(stateKey(config, name, filters.get(name) ?? 'all')))
+  return states
+}
+
+/** A connection per table the objects write, rows carrying `accountId`; scoped: reads back that account's rows only. */
+function openSinks(
+  db: Database,
+  config: Config,
+  ready: Promise<unknown>,
+  accountId: string | undefined,
+  scopeToAccount: boolean
+): Map<ObjectName, TableSink<StripeObject>> {
+  const context = { apiVersion: STRIPE_API_VERSION, accountId }
+  const sinks = new Map<ObjectName, TableSink<StripeObject>>()
+  for (const name of objectsWithTables(config.objects)) {
+    const spec: ObjectSpec<StripeObject, ObjectName> = specOf(name)
+    sinks.set(name, db.sink(spec, { table: tableOf(config, name), context, ready, claimColumn: spec.claimColumn, scopeToAccount }))
+  }
+  return sinks
 }
 
 function tableDefinitions(config: Config, names: readonly ObjectName[]): TableDefinition[] {

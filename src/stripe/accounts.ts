@@ -1,4 +1,4 @@
-import Stripe from 'stripe'
+import type Stripe from 'stripe'
 import { StripeRequestError } from './errors.js'
 import { withRetries, type RetryOptions } from './retry.js'
 
@@ -31,10 +31,4 @@ export async function connectedAccountIds(stripe: Stripe, retry: RetryOptions): 
     after = page.data[page.data.length - 1]!.id
   }
   return ids.reverse()
-}
-
-/** Stripe's refusal of a connected account the platform may not reach: revoked, or not its own (403 account_invalid). */
-export function isAccountInvalid(error: unknown): boolean {
-  const cause = error instanceof StripeRequestError ? error.cause : error
-  return cause instanceof Stripe.errors.StripeError && cause.code === 'account_invalid'
 }

@@ -28,7 +28,7 @@ export function describeStripeError(error: StripeRequestError, context: StripeEr
     return `Stripe rejected the API key ${key}: check \`stripe-secret-key\`; the key may be mistyped, revoked or rolled.`
   }
   // A connected account that revoked the platform's access answers 403 too: not a missing permission.
-  if (cause instanceof Stripe.errors.StripeError && cause.code === 'account_invalid') {
+  if (isAccountInvalid(cause)) {
     return (
       `Stripe refused to ${error.doing} for the connected account${context.stripeAccount ? ` ${context.stripeAccount}` : ''}: ` +
       "the platform has no access to it (account_invalid) — the account revoked the platform's access, or is not one of its accounts."
@@ -59,8 +59,14 @@ export function describeStripeError(error: StripeRequestError, context: StripeEr
   return `Failed to ${error.doing}: ${error.message}`
 }
 
-/** A restricted key lacking a permission (not a connected account refusing the platform). */
+/** Stripe's refusal of a connected account the platform may not reach: revoked, or not its own (403 account_invalid). */
+export function isAccountInvalid(error: unknown): boolean {
+  const cause = error instanceof StripeRequestError ? error.cause : error
+  return cause instanceof Stripe.errors.StripeError && cause.code === 'account_invalid'
+}
+
+/** A restricted key lacking a permission (not a connected account refusing the platform, which is a 403 too). */
 export function isMissingPermission(error: unknown): boolean {
   const cause = error instanceof StripeRequestError ? error.cause : error
-  return cause instanceof Stripe.errors.StripePermissionError && cause.code !== 'account_invalid'
+  return cause instanceof Stripe.errors.StripePermissionError && !isAccountInvalid(cause)
 }

@@ -2,8 +2,8 @@ import type Stripe from 'stripe'
 import type { Config } from '../config.js'
 import { specOf, type ObjectName } from '../objects/registry.js'
 import type { Session } from '../session.js'
-import { connectedAccountIds, isAccountInvalid, platformAccountId } from '../stripe/accounts.js'
-import { StripeRequestError } from '../stripe/errors.js'
+import { connectedAccountIds, platformAccountId } from '../stripe/accounts.js'
+import { StripeRequestError, isAccountInvalid } from '../stripe/errors.js'
 import type { Claim } from '../store/accounts.js'
 import { syncObjects, type SyncContext } from './objects.js'
 import type { StripeObject } from '../objects/spec.js'
@@ -66,15 +66,16 @@ export async function syncAccounts(ctx: AccountsContext): Promise<AccountsResult
   // A list of accounts prepares the tables once one of them has answered, as a one-account run does.
   if (platformId || ctx.shard) await ctx.session.ready
   const db = ctx.session.db
+  const tables = ctx.session.accountTables(config)
   // Rows of one-account runs (account_id NULL) are the platform's own.
   if (db && platformId) {
-    const filled = await db.fillAccountId(ctx.session.accountTables(config), platformId)
+    const filled = await db.fillAccountId(tables, platformId)
     if (filled > 0) ctx.log(`Set account_id = ${platformId} on ${filled} row(s) stored before by one-account runs.`)
   }
 
   const result: AccountsResult = { synced: [], skipped: [], platformId }
   const byId = new Map(targets.map((t) => [t.id, t]))
-  const workers = accountsAtOnce(ctx.session.accountTables(config).length)
+  const workers = accountsAtOnce(tables.length)
   const perAccountConcurrency = Math.max(2, Math.floor(ctx.concurrency / workers))
 
   const syncTarget = async (target: Target): Promise<{ ok: boolean; reason?: string }> => {
