@@ -42869,7 +42869,6 @@ function itemsNow(schema, tables) {
           WHERE s.status IN ('active', 'past_due', 'trialing')
        )`;
 }
-const variant = (mode) => (available) => `mrr-discounts=${mode}${available.has('coupons') ? ' coupons' : ''}${available.has('products') ? ' products' : ''}${available.has('prices') ? ' prices' : ''}`;
 function mrrView(mode) {
     return {
         name: 'stripe_mrr',
@@ -42877,7 +42876,7 @@ function mrrView(mode) {
         uses: ['coupons'],
         version: 2,
         about: `monthly recurring revenue per currency, now (discounts: ${mode})`,
-        variant: variant(mode),
+        settings: `mrr-discounts=${mode}`,
         // Rounded once per currency. Trialing subscriptions are counted apart: what they become when
         // they convert (their discounts applied), not MRR.
         sql: (schema, tables, available) => `WITH RECURSIVE ${scaleCtes(schema)},
@@ -42908,7 +42907,7 @@ function mrrByProductView(mode) {
         uses: ['coupons', 'products', 'prices'],
         version: 1,
         about: 'MRR now per currency, product and price',
-        variant: variant(mode),
+        settings: `mrr-discounts=${mode}`,
         // A subscription's MRR is shared among its items by their amounts after their own discounts.
         // Rounding each row alone would not add up: each row gets its whole minor units, and the units
         // left to reach the currency's MRR go to the rows with the largest remainders (largest
@@ -42955,7 +42954,7 @@ function mrrMonthlyView(mode) {
         uses: ['coupons'],
         version: 2,
         about: 'MRR at each month end, with its movements and subscriber counts',
-        variant: variant(mode),
+        settings: `mrr-discounts=${mode}`,
         // A subscription counts at a month's end (the current month: now) when it has started, has not
         // ended, is past its trial and its status then (stripe_subscription_status_history) is not
         // unpaid, paused or incomplete; each item by its version valid then; discounts in force then.
@@ -43310,10 +43309,10 @@ function viewsFor(chargesTable, options) {
     return [chargeDailyView(chargesTable), ...fixedViews(options)];
 }
 const MARK = 'stripe-payment-monitor view v';
-/** The view's comment: its version, then its settings (`v2 mrr-discounts=forever coupons`). */
+/** The view's comment: its version, its settings, and the `uses` tables it could read (`v2 mrr-discounts=forever coupons`). */
 function markOf(view, available) {
-    const variant = view.variant?.(available);
-    return `${MARK}${view.version}${variant ? ` ${variant}` : ''}`;
+    const parts = [`${MARK}${view.version}`, ...(view.settings ? [view.settings] : []), ...(view.uses ?? []).filter((name) => available.has(name))];
+    return parts.join(' ');
 }
 /**
  * Creates each view whose tables exist and that is missing, older than this version, or made with

@@ -1,4 +1,3 @@
-import type { ObjectName } from '../objects/registry.js'
 import { qualified } from './columns.js'
 import { major, tableRef, type ViewDefinition } from './view-kit.js'
 
@@ -134,11 +133,6 @@ function itemsNow(schema: string, tables: Readonly<Record<string, string>>): str
        )`
 }
 
-const variant =
-  (mode: MrrDiscounts) =>
-  (available: ReadonlySet<ObjectName>): string =>
-    `mrr-discounts=${mode}${available.has('coupons') ? ' coupons' : ''}${available.has('products') ? ' products' : ''}${available.has('prices') ? ' prices' : ''}`
-
 export function mrrView(mode: MrrDiscounts): ViewDefinition {
   return {
     name: 'stripe_mrr',
@@ -146,7 +140,7 @@ export function mrrView(mode: MrrDiscounts): ViewDefinition {
     uses: ['coupons'],
     version: 2,
     about: `monthly recurring revenue per currency, now (discounts: ${mode})`,
-    variant: variant(mode),
+    settings: `mrr-discounts=${mode}`,
     // Rounded once per currency. Trialing subscriptions are counted apart: what they become when
     // they convert (their discounts applied), not MRR.
     sql: (schema, tables, available) => `WITH RECURSIVE ${scaleCtes(schema)},
@@ -178,7 +172,7 @@ export function mrrByProductView(mode: MrrDiscounts): ViewDefinition {
     uses: ['coupons', 'products', 'prices'],
     version: 1,
     about: 'MRR now per currency, product and price',
-    variant: variant(mode),
+    settings: `mrr-discounts=${mode}`,
     // A subscription's MRR is shared among its items by their amounts after their own discounts.
     // Rounding each row alone would not add up: each row gets its whole minor units, and the units
     // left to reach the currency's MRR go to the rows with the largest remainders (largest
@@ -226,7 +220,7 @@ export function mrrMonthlyView(mode: MrrDiscounts): ViewDefinition {
     uses: ['coupons'],
     version: 2,
     about: 'MRR at each month end, with its movements and subscriber counts',
-    variant: variant(mode),
+    settings: `mrr-discounts=${mode}`,
     // A subscription counts at a month's end (the current month: now) when it has started, has not
     // ended, is past its trial and its status then (stripe_subscription_status_history) is not
     // unpaid, paused or incomplete; each item by its version valid then; discounts in force then.

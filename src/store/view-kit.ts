@@ -12,8 +12,11 @@ export interface ViewDefinition {
   version: number
   /** What it is, for the log. */
   about: string
-  /** Its settings, kept in its comment: a change of setting or of the tables it can read re-creates it. */
-  variant?(available: ReadonlySet<ObjectName>): string
+  /**
+   * Its settings (`mrr-discounts=forever`), kept in its comment with the `uses` tables that exist: a
+   * change of either re-creates it.
+   */
+  settings?: string
   /** `available`: the objects of `requires` and `uses` whose tables exist. */
   sql(schema: string, tables: Readonly<Record<string, string>>, available: ReadonlySet<ObjectName>): string
 }

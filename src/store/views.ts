@@ -280,10 +280,10 @@ export function viewsFor(chargesTable: string, options: { mrrDiscounts: MrrDisco
 
 const MARK = 'stripe-payment-monitor view v'
 
-/** The view's comment: its version, then its settings (`v2 mrr-discounts=forever coupons`). */
+/** The view's comment: its version, its settings, and the `uses` tables it could read (`v2 mrr-discounts=forever coupons`). */
 function markOf(view: ViewDefinition, available: ReadonlySet<ObjectName>): string {
-  const variant = view.variant?.(available)
-  return `${MARK}${view.version}${variant ? ` ${variant}` : ''}`
+  const parts = [`${MARK}${view.version}`, ...(view.settings ? [view.settings] : []), ...(view.uses ?? []).filter((name) => available.has(name))]
+  return parts.join(' ')
 }
 
 /**
