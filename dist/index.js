@@ -43502,10 +43502,7 @@ function readConfig({ input, env = {}, mask = () => { }, now = new Date(), repos
             : key.keyMode === 'live'
                 ? LIVE_TOTAL_DEFAULT
                 : TEST_TOTAL_DEFAULT,
-        objects: parseObjects(get('objects')),
-        objectsAll: get('objects')
-            .split(',')
-            .some((p) => p.trim().toLowerCase() === 'all'),
+        ...parseObjects(get('objects')),
         customerDetails: parseCustomerDetails(get('customer-details'), repositoryPrivate),
         ...parseSummaryAmounts(get('summary-amounts'), repositoryPrivate),
         repositoryPrivate,
@@ -43551,8 +43548,8 @@ function parseObjects(value) {
             throw new InputError('objects', `unknown object "${part}". Expected ${known.join(', ')}, a comma-separated list of them, or all.`);
     }
     if (parts.includes('all'))
-        return OBJECTS.map((o) => o.name);
-    return OBJECTS.filter((o) => parts.includes(o.name)).map((o) => o.name);
+        return { objects: OBJECTS.map((o) => o.name), objectsAll: true };
+    return { objects: OBJECTS.filter((o) => parts.includes(o.name)).map((o) => o.name), objectsAll: false };
 }
 function parseCustomerDetails(value, repositoryPrivate) {
     if (value === '')

@@ -224,10 +224,7 @@ export function readConfig({ input, env = {}, mask = () => {}, now = new Date(),
       : key.keyMode === 'live'
         ? LIVE_TOTAL_DEFAULT
         : TEST_TOTAL_DEFAULT,
-    objects: parseObjects(get('objects')),
-    objectsAll: get('objects')
-      .split(',')
-      .some((p) => p.trim().toLowerCase() === 'all'),
+    ...parseObjects(get('objects')),
     customerDetails: parseCustomerDetails(get('customer-details'), repositoryPrivate),
     ...parseSummaryAmounts(get('summary-amounts'), repositoryPrivate),
     repositoryPrivate,
@@ -268,7 +265,7 @@ export function parseRequestsPerSecond(name: 'max-requests-per-second' | 'max-to
 }
 
 /** `charges`, a comma-separated list of objects, or `all`. Returned in the registry's order. */
-export function parseObjects(value: string): ObjectName[] {
+export function parseObjects(value: string): Pick<Config, 'objects' | 'objectsAll'> {
   const known = OBJECTS.map((o) => o.name as string)
   const parts = value
     .split(',')
@@ -280,8 +277,8 @@ export function parseObjects(value: string): ObjectName[] {
     if (part !== 'all' && !known.includes(part))
       throw new InputError('objects', `unknown object "${part}". Expected ${known.join(', ')}, a comma-separated list of them, or all.`)
   }
-  if (parts.includes('all')) return OBJECTS.map((o) => o.name)
-  return OBJECTS.filter((o) => parts.includes(o.name)).map((o) => o.name)
+  if (parts.includes('all')) return { objects: OBJECTS.map((o) => o.name), objectsAll: true }
+  return { objects: OBJECTS.filter((o) => parts.includes(o.name)).map((o) => o.name), objectsAll: false }
 }
 
 export function parseCustomerDetails(value: string, repositoryPrivate: boolean | undefined): CustomerDetails {
