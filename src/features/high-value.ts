@@ -95,7 +95,7 @@ export class HighValueCollector implements Feature {
     }
     if (account) {
       const listed = (objects as readonly Stripe.Charge[]).filter((c) => this.aboveThreshold(c))
-      this.accounts.note(listed, account, [...this.kept, ...this.failed])
+      this.accounts.note(listed, account, () => [...this.kept, ...this.failed])
     }
   }
 

@@ -104,7 +104,7 @@ export class RunReport implements SyncObserver {
           this.totals.add(charge)
           keepNewest(this.recorded, charge, REPORTED_CHARGES, order)
         }
-        if (account) this.recordedAccounts.note(objects, account, this.recorded)
+        if (account) this.recordedAccounts.note(objects, account, () => this.recorded)
         break
       case 'balance_transactions':
         if (changed) break
@@ -144,11 +144,12 @@ export class RunReport implements SyncObserver {
 export class AccountsOf {
   private readonly byId = new Map<string, string>()
 
-  /** Objects of `account` stored; `kept` are the ones still listed (the rest are forgotten). */
-  note(objects: readonly { id: string }[], account: string, kept: readonly { id: string }[]): void {
+  /** Objects of `account` stored; `kept` lists the ones still shown (asked only when the rest are forgotten). */
+  note(objects: readonly { id: string }[], account: string, kept: () => readonly { id: string }[]): void {
     for (const o of objects) this.byId.set(o.id, account)
-    if (this.byId.size > 4 * Math.max(kept.length, 64)) {
-      const keep = new Set(kept.map((k) => k.id))
+    // The kept lists are short (at most a hundred): past 256 remembered, the others are dropped.
+    if (this.byId.size > 256) {
+      const keep = new Set(kept().map((k) => k.id))
       for (const id of this.byId.keys()) if (!keep.has(id)) this.byId.delete(id)
     }
   }
