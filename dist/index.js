@@ -47793,25 +47793,28 @@ class RecurringRevenue {
                 trialingSubscriptions: Number(r.trialing_subscriptions),
                 trialMrr: Number(r.trial_mrr)
             }));
-            this.months = (await mrrMonthRows(db, CHART_MONTHS)).map((r) => ({
-                month: r.month,
-                currency: r.currency,
-                mrr: Number(r.mrr),
-                newMrr: Number(r.new_mrr),
-                reactivationMrr: Number(r.reactivation_mrr),
-                expansionMrr: Number(r.expansion_mrr),
-                contractionMrr: Number(r.contraction_mrr),
-                churnedMrr: Number(r.churned_mrr),
-                activeSubscribers: Number(r.active_subscribers),
-                churnedSubscribers: Number(r.churned_subscribers),
-                subscriberChurnRate: r.subscriber_churn_rate
-            }));
-            this.topProducts = (await topProductRows(db, TOP_PRODUCTS)).map((r) => ({
-                currency: r.currency,
-                productId: r.product_id,
-                name: r.product_name,
-                mrr: Number(r.mrr)
-            }));
+            // The chart, last month's movements and the products are amounts: not read when the summary hides them.
+            if (this.reads.amounts) {
+                this.months = (await mrrMonthRows(db, CHART_MONTHS)).map((r) => ({
+                    month: r.month,
+                    currency: r.currency,
+                    mrr: Number(r.mrr),
+                    newMrr: Number(r.new_mrr),
+                    reactivationMrr: Number(r.reactivation_mrr),
+                    expansionMrr: Number(r.expansion_mrr),
+                    contractionMrr: Number(r.contraction_mrr),
+                    churnedMrr: Number(r.churned_mrr),
+                    activeSubscribers: Number(r.active_subscribers),
+                    churnedSubscribers: Number(r.churned_subscribers),
+                    subscriberChurnRate: r.subscriber_churn_rate
+                }));
+                this.topProducts = (await topProductRows(db, TOP_PRODUCTS)).map((r) => ({
+                    currency: r.currency,
+                    productId: r.product_id,
+                    name: r.product_name,
+                    mrr: Number(r.mrr)
+                }));
+            }
             // What happened to subscriptions since the last run (a first run: the last 30 days).
             const since = Math.floor((ctx.lastRunAt?.getTime() ?? ctx.now.getTime() - 30 * 86400_000) / 1000);
             this.subscriptionChanges = { since, ...(await subscriptionChanges(db, since)) };
@@ -48198,7 +48201,7 @@ class RunReport {
                     keepNewest(this.recorded, charge, REPORTED_CHARGES, order);
                 }
                 if (account)
-                    this.recordedAccounts.note(objects, account, this.recorded);
+                    this.recordedAccounts.note(objects, account, () => this.recorded);
                 break;
             case 'balance_transactions':
                 if (changed)
@@ -48237,12 +48240,13 @@ class RunReport {
  */
 class AccountsOf {
     byId = new Map();
-    /** Objects of `account` stored; `kept` are the ones still listed (the rest are forgotten). */
+    /** Objects of `account` stored; `kept` lists the ones still shown (asked only when the rest are forgotten). */
     note(objects, account, kept) {
         for (const o of objects)
             this.byId.set(o.id, account);
-        if (this.byId.size > 4 * Math.max(kept.length, 64)) {
-            const keep = new Set(kept.map((k) => k.id));
+        // The kept lists are short (at most a hundred): past 256 remembered, the others are dropped.
+        if (this.byId.size > 256) {
+            const keep = new Set(kept().map((k) => k.id));
             for (const id of this.byId.keys())
                 if (!keep.has(id))
                     this.byId.delete(id);
@@ -48329,7 +48333,7 @@ class HighValueCollector {
         }
         if (account) {
             const listed = objects.filter((c) => this.aboveThreshold(c));
-            this.accounts.note(listed, account, [...this.kept, ...this.failed]);
+            this.accounts.note(listed, account, () => [...this.kept, ...this.failed]);
         }
     }
     /** The dashboard link of a listed charge: in its connected account's dashboard when it has one. */
@@ -72677,7 +72681,11 @@ async function runAction(rawIo, options = {}) {
         if (connect)
             report.features.push(connect);
         if (cfg.objects.includes('subscriptions') || cfg.objects.includes('invoices'))
-            report.features.push(new RecurringRevenue({ subscriptions: cfg.objects.includes('subscriptions'), invoices: cfg.objects.includes('invoices') }));
+            report.features.push(new RecurringRevenue({
+                subscriptions: cfg.objects.includes('subscriptions'),
+                invoices: cfg.objects.includes('invoices'),
+                amounts: cfg.summaryAmounts === 'show'
+            }));
         io.info(`${cfg.incremental ? 'Incremental sync' : 'Sync'} of ${cfg.objects.join(', ')}. Using a ${cfg.keyMode} ${cfg.keyKind} key (…${cfg.stripeKey.slice(-4)})` +
             `${cfg.stripeAccount ? ` for connected account ${cfg.stripeAccount}` : ''}` +
             `${cfg.accounts ? ` for ${cfg.accounts.kind === 'all' ? 'the platform and every connected account' : `${cfg.accounts.ids.length} connected accounts`}${cfg.accountShard ? ` (shard ${cfg.accountShard.index}/${cfg.accountShard.total})` : ''}` : ''}; Stripe API ${STRIPE_API_VERSION} at ${cfg.stripeApiBase.origin}; ` +

@@ -89,7 +89,13 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
     const connect = cfg.accounts ? new ConnectAccounts(cfg) : undefined
     if (connect) report.features.push(connect)
     if (cfg.objects.includes('subscriptions') || cfg.objects.includes('invoices'))
-      report.features.push(new RecurringRevenue({ subscriptions: cfg.objects.includes('subscriptions'), invoices: cfg.objects.includes('invoices') }))
+      report.features.push(
+        new RecurringRevenue({
+          subscriptions: cfg.objects.includes('subscriptions'),
+          invoices: cfg.objects.includes('invoices'),
+          amounts: cfg.summaryAmounts === 'show'
+        })
+      )
     io.info(
       `${cfg.incremental ? 'Incremental sync' : 'Sync'} of ${cfg.objects.join(', ')}. Using a ${cfg.keyMode} ${cfg.keyKind} key (…${cfg.stripeKey.slice(-4)})` +
         `${cfg.stripeAccount ? ` for connected account ${cfg.stripeAccount}` : ''}` +

@@ -554,7 +554,7 @@ describe('summary-amounts: hide', () => {
       }
     ]
     report.reconciled({ reconciled: ['po_1', 'po_2'], transactions: 123, balanced: 1, failed: 0 })
-    const billing = new RecurringRevenue({ subscriptions: true, invoices: true })
+    const billing = new RecurringRevenue({ subscriptions: true, invoices: true, amounts: true })
     billing.mrr = [
       { currency: 'usd', mrr: 12_345_00, activeSubscriptions: 40, customers: 38, activeSubscribers: 36, trialingSubscriptions: 3, trialMrr: 297_00 }
     ]

@@ -81,7 +81,7 @@ export class RecurringRevenue implements Feature {
   /** Each currency's products with the most MRR. */
   topProducts: Array<{ currency: string; productId: string | null; name: string | null; mrr: number }> = []
 
-  constructor(private readonly reads: { subscriptions: boolean; invoices: boolean }) {}
+  constructor(private readonly reads: { subscriptions: boolean; invoices: boolean; amounts: boolean }) {}
 
   async readBack(db: Database | undefined, ctx: ReadBackContext): Promise<void> {
     if (!db) return
@@ -95,25 +95,28 @@ export class RecurringRevenue implements Feature {
         trialingSubscriptions: Number(r.trialing_subscriptions),
         trialMrr: Number(r.trial_mrr)
       }))
-      this.months = (await mrrMonthRows(db, CHART_MONTHS)).map((r) => ({
-        month: r.month,
-        currency: r.currency,
-        mrr: Number(r.mrr),
-        newMrr: Number(r.new_mrr),
-        reactivationMrr: Number(r.reactivation_mrr),
-        expansionMrr: Number(r.expansion_mrr),
-        contractionMrr: Number(r.contraction_mrr),
-        churnedMrr: Number(r.churned_mrr),
-        activeSubscribers: Number(r.active_subscribers),
-        churnedSubscribers: Number(r.churned_subscribers),
-        subscriberChurnRate: r.subscriber_churn_rate
-      }))
-      this.topProducts = (await topProductRows(db, TOP_PRODUCTS)).map((r) => ({
-        currency: r.currency,
-        productId: r.product_id,
-        name: r.product_name,
-        mrr: Number(r.mrr)
-      }))
+      // The chart, last month's movements and the products are amounts: not read when the summary hides them.
+      if (this.reads.amounts) {
+        this.months = (await mrrMonthRows(db, CHART_MONTHS)).map((r) => ({
+          month: r.month,
+          currency: r.currency,
+          mrr: Number(r.mrr),
+          newMrr: Number(r.new_mrr),
+          reactivationMrr: Number(r.reactivation_mrr),
+          expansionMrr: Number(r.expansion_mrr),
+          contractionMrr: Number(r.contraction_mrr),
+          churnedMrr: Number(r.churned_mrr),
+          activeSubscribers: Number(r.active_subscribers),
+          churnedSubscribers: Number(r.churned_subscribers),
+          subscriberChurnRate: r.subscriber_churn_rate
+        }))
+        this.topProducts = (await topProductRows(db, TOP_PRODUCTS)).map((r) => ({
+          currency: r.currency,
+          productId: r.product_id,
+          name: r.product_name,
+          mrr: Number(r.mrr)
+        }))
+      }
       // What happened to subscriptions since the last run (a first run: the last 30 days).
       const since = Math.floor((ctx.lastRunAt?.getTime() ?? ctx.now.getTime() - 30 * 86400_000) / 1000)
       this.subscriptionChanges = { since, ...(await subscriptionChanges(db, since)) }
