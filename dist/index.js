@@ -35827,7 +35827,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5199);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1908);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -35836,7 +35836,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5199:
+/***/ 1908:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -47361,28 +47361,6 @@ function describeLength(seconds) {
     }
     return `${Math.max(1, Math.round(seconds))} seconds`;
 }
-/** The period the run's charges cover, [from, to) in Unix seconds. */
-function periodOf(report, ctx) {
-    const nowSeconds = Math.floor(ctx.now.getTime() / 1000);
-    const inc = report.incremental.get('charges');
-    const { createdGte, createdLt, limit } = ctx.config;
-    const first = report.totals.firstCreated;
-    const last = report.totals.lastCreated;
-    if (inc) {
-        // A first run backfills from `created-after`, or from Stripe's start: then the data says where it begins.
-        const from = inc.firstRun && createdGte === undefined ? (first ?? inc.from) : inc.from;
-        return { from, to: Math.max(from + 1, inc.cursor) };
-    }
-    if (limit === Number.POSITIVE_INFINITY || createdGte !== undefined) {
-        const from = createdGte ?? first;
-        if (from === undefined)
-            return undefined;
-        return { from, to: Math.min(createdLt ?? nowSeconds + 1, nowSeconds + 1) };
-    }
-    if (first === undefined || last === undefined)
-        return undefined;
-    return { from: first, to: last + 1 };
-}
 /** "Nov 22 – Nov 27, 2026 (UTC)", or within a day "Nov 27, 2026, 06:23 – 06:38 UTC". */
 function describePeriod(from, to) {
     const fromDay = Math.floor(from / DAY_SECONDS);
@@ -47390,17 +47368,6 @@ function describePeriod(from, to) {
     if (fromDay === toDay)
         return `${dayRange(fromDay, toDay)}, ${compactUtc(from).slice(11)} – ${compactUtc(to).slice(11)} UTC`;
     return `${dayRange(fromDay, toDay)} (UTC)`;
-}
-/** A count as people write it: 12,345. */
-const count = (n) => n.toLocaleString('en-US');
-function percent(part, whole) {
-    const value = (100 * part) / whole;
-    return `${value < 10 ? value.toFixed(1) : Math.round(value)} %`;
-}
-function change(now, before) {
-    const value = ((now - before) / Math.abs(before)) * 100;
-    const rounded = Math.abs(value) < 10 ? value.toFixed(1) : String(Math.round(value));
-    return `${value >= 0 ? '+' : '−'}${rounded.replace('-', '')} %`;
 }
 /** Whether amounts are left out of the summary and annotations (`summary-amounts`). */
 function amountsHidden(ctx) {
@@ -47418,71 +47385,18 @@ function amountsNotice(ctx) {
             return '_Amounts are hidden (`summary-amounts: hide`)._';
     }
 }
+/** A count as people write it: 12,345. */
+const count = (n) => n.toLocaleString('en-US');
 /** The first block: what a founder wants to know in five seconds. */
 function headline(report, ctx) {
-    const lines = [];
-    const hidden = amountsHidden(ctx);
-    const currencies = report.totals.currencies().filter((c) => report.totals.byCurrency.get(c).succeededCount > 0);
-    const period = periodOf(report, ctx);
-    const hasCharges = ctx.config.objects.includes('charges');
-    if (hasCharges && currencies.length > 0 && !hidden) {
-        const nets = currencies.map((c) => {
-            const t = report.totals.byCurrency.get(c);
-            return formatMoney(t.grossMinor - t.refundedMinor, c);
-        });
-        // In each charge's own currency; the balance section's net is after fees, in the settlement currency.
-        lines.push(`**Charged, net of refunds: ${nets.join('; ')}**${period ? ` — ${describePeriod(period.from, period.to)}` : ''}`);
-        if (ctx.previous && period) {
-            const changes = currencies.flatMap((c) => {
-                const before = ctx.previous.get(c);
-                if (!before)
-                    return [];
-                const t = report.totals.byCurrency.get(c);
-                return [`${c.toUpperCase()} ${change(t.grossMinor - t.refundedMinor, before)}`];
-            });
-            if (changes.length > 0)
-                lines.push(`${changes.join(', ')} vs the previous ${describeLength(period.to - period.from)}`);
-        }
-    }
-    // Short labelled parts, one per line, so a reader can scan them.
-    const facts = [];
-    const charges = report.progress.get('charges');
-    if (charges) {
-        const parts = [];
-        const newCharges = ctx.config.dryRun ? charges.matched : charges.stored;
-        parts.push(`${count(newCharges)} ${ctx.config.dryRun ? 'found' : 'new'}${charges.updated > 0 ? `, ${count(charges.updated)} updated` : ''}${hidden && period && currencies.length > 0 ? ` over ${describePeriod(period.from, period.to)}` : ''}`);
-        let refunded = 0;
-        for (const t of report.totals.byCurrency.values())
-            if (t.refundedMinor > 0)
-                refunded += 1;
-        if (refunded > 0 && !hidden) {
-            const main = currencies[0];
-            const t = main ? report.totals.byCurrency.get(main) : undefined;
-            parts.push(`refunded ${t && t.refundedMinor > 0 ? formatMoney(t.refundedMinor, main) : 'in several currencies'}${refunded > 1 && t && t.refundedMinor > 0 ? ' and more' : ''}`);
-        }
-        const statuses = ctx.config.statuses;
-        if (statuses.has('failed') && statuses.has('succeeded')) {
-            let failed = 0;
-            let settled = 0;
-            for (const t of report.totals.byCurrency.values()) {
-                failed += t.failedCount;
-                settled += t.failedCount + t.succeededCount;
-            }
-            if (settled > 0)
-                parts.push(`failure rate ${percent(failed, settled)} (${count(failed)} of ${count(settled)})`);
-        }
-        facts.push(['Charges', parts.join('; ')]);
-    }
-    const disputes = report.progress.get('disputes');
-    if (disputes)
-        facts.push(['Disputes', `${count(disputes.stored)} new`]);
-    for (const feature of report.features.filter((f) => f.slot === 'bottom'))
-        facts.push(...(feature.facts?.(ctx) ?? []));
+    const lines = report.features.flatMap((f) => f.headline?.(ctx) ?? []);
+    // Short labelled parts, one per line, so a reader can scan them: the run's money first.
+    const inSlot = (slot) => report.features.filter((f) => (f.slot ?? 'top') === slot).flatMap((f) => f.facts?.(ctx) ?? []);
+    const facts = [...inSlot('money'), ...inSlot('bottom')];
     const rejected = report.total('rejected');
     if (rejected > 0)
         facts.push(['Quarantined', `**${count(rejected)}** (table stripe_sync_rejects)`]);
-    for (const feature of report.features.filter((f) => f.slot !== 'bottom'))
-        facts.push(...(feature.facts?.(ctx) ?? []));
+    facts.push(...inSlot('top'));
     if (facts.length > 0)
         lines.push(facts.map(([label, text]) => `- **${label}:** ${text}`).join('\n'));
     if (ctx.config.dryRun)
@@ -47527,80 +47441,6 @@ function foldedTable(header, rows, more, what, visible = VISIBLE_ROWS) {
         lines.push(`…and ${more} more not listed here (all are in the table).`, '');
     return lines;
 }
-function moneySection(report, ctx) {
-    const currencies = report.totals.currencies();
-    if (currencies.length === 0)
-        return [];
-    if (amountsHidden(ctx)) {
-        const lines = ['### Charges by currency', '', '| Currency | Succeeded | Pending | Failed |', '| --- | ---: | ---: | ---: |'];
-        for (const c of currencies) {
-            const t = report.totals.byCurrency.get(c);
-            lines.push(`| ${c.toUpperCase()} | ${count(t.succeededCount)} | ${count(t.pendingCount)} | ${count(t.failedCount)} |`);
-        }
-        return [...lines, ''];
-    }
-    const lines = ['### Charges by currency', '', '| Currency | Succeeded | Gross | Refunded | Net | Failed |', '| --- | ---: | ---: | ---: | ---: | ---: |'];
-    for (const c of currencies) {
-        const t = report.totals.byCurrency.get(c);
-        const failed = t.failedCount > 0 ? `${t.failedCount} (${moneyCell(t.failedMinor, c)})` : '0';
-        lines.push(`| ${c.toUpperCase()} | ${t.succeededCount} | ${moneyCell(t.grossMinor, c)} | ${moneyCell(t.refundedMinor, c)} | ${moneyCell(t.grossMinor - t.refundedMinor, c)} | ${failed} |`);
-    }
-    const pending = [...report.totals.byCurrency.values()].reduce((n, t) => n + t.pendingCount, 0);
-    lines.push('', `Gross − Refunded = Net, over succeeded charges only, each in its own currency${pending > 0 ? `; ${pending} pending charge(s) are not counted yet` : ''}.`, '');
-    return lines;
-}
-function chartSection(report, ctx) {
-    // A chart's bars are amounts.
-    if (amountsHidden(ctx))
-        return [];
-    const currencies = report.totals.currencies();
-    const main = currencies[0];
-    const daily = main ? report.totals.daily.get(main) : undefined;
-    if (!main || !daily || daily.size === 0)
-        return [];
-    const period = periodOf(report, ctx);
-    const nowDay = Math.floor(ctx.now.getTime() / 1000 / DAY_SECONDS);
-    const dataDays = [...daily.keys()];
-    // Clipped to the run's window and to today: one absurd date cannot stretch it.
-    let from = Math.max(Math.min(...dataDays), period ? Math.floor(period.from / DAY_SECONDS) : -Infinity);
-    let to = Math.min(Math.max(...dataDays), nowDay);
-    if (period) {
-        from = Math.min(from, Math.floor(period.from / DAY_SECONDS));
-        to = Math.max(to, Math.min(nowDay, Math.floor((period.to - 1) / DAY_SECONDS)));
-    }
-    if (!(to >= from) || to - from > 366 * 50)
-        return [];
-    const chart = bucketize(daily, from, to, main, {
-        partialStart: period ? period.from % DAY_SECONDS !== 0 : true,
-        partialEnd: period ? period.to % DAY_SECONDS !== 0 : true
-    });
-    if (chart.bars.length < MIN_BARS)
-        return [];
-    let all = 0;
-    for (const t of report.totals.byCurrency.values())
-        all += t.succeededCount;
-    const share = report.totals.byCurrency.get(main).succeededCount;
-    const lines = [`### Succeeded gross over time, ${main.toUpperCase()}`, ''];
-    lines.push(mermaidBarChart(chart, main), '');
-    const notes = [
-        `${main.toUpperCase()} is ${percent(share, all)} of this run's succeeded charges (${share} of ${all})${currencies.length > 1 ? `; other currencies are in the table above` : ''}.`
-    ];
-    if (chart.bars.some((b) => b.partial))
-        notes.push(`* The run covers only part of this ${chart.unit}.`);
-    lines.push(notes.join(' '), '');
-    return lines;
-}
-function chargesSection(report, ctx, rows) {
-    const shown = report.recorded.slice(0, rows);
-    if (shown.length === 0)
-        return [];
-    const withStatus = ctx.config.statuses.size > 1;
-    const lines = [`### Charges ${ctx.config.dryRun ? 'found' : 'recorded'} this run, newest first`, ''];
-    lines.push(...chargeTable(shown, ctx, withStatus, report.chargeCount - shown.length, 'charges', (id) => report.recordedAccounts.get(id)));
-    if (shown.length < report.recorded.length)
-        lines.push("(Shortened to fit GitHub's 1 MiB job summary limit.)", '');
-    return lines;
-}
 function syncedSection(report, ctx) {
     if (ctx.config.objects.length < 2 && report.total('rejected') === 0)
         return [];
@@ -47612,29 +47452,6 @@ function syncedSection(report, ctx) {
         lines.push(`| ${spec.plural[0].toUpperCase()}${spec.plural.slice(1)}${failed} | ${count(p.matched)} | ${count(p.stored)} | ${count(p.updated)} | ${count(p.rejected)} |`);
     }
     lines.push('', 'Listed: found in the range this run listed. New rows can be more: objects learnt from change and deletion events and from payout reconciliation are stored too.', '');
-    return lines;
-}
-function balanceSection(report, ctx) {
-    if (report.balance.size === 0)
-        return [];
-    const sorted = [...report.balance].sort(([a], [b]) => a.localeCompare(b));
-    if (amountsHidden(ctx)) {
-        const lines = ['### Stripe balance transactions', '', '| Settlement currency | Transactions |', '| --- | ---: |'];
-        for (const [c, b] of sorted)
-            lines.push(`| ${c.toUpperCase()} | ${count(b.count)} |`);
-        return [...lines, ''];
-    }
-    const lines = [
-        '### Fees and net to your Stripe balance, in the settlement currency',
-        '',
-        '| Settlement currency | Transactions | Gross | Fees | Net to balance |',
-        '| --- | ---: | ---: | ---: | ---: |'
-    ];
-    for (const [c, b] of sorted) {
-        lines.push(`| ${c.toUpperCase()} | ${count(b.count)} | ${moneyCell(b.grossMinor, c)} | ${moneyCell(b.grossMinor - b.netMinor, c)} | ${moneyCell(b.netMinor, c)} |`);
-    }
-    lines.push('', 'Gross − Fees = Net to balance: what these balance transactions (payouts left out) added to the Stripe balance, converted to the currency Stripe settles in. ' +
-        "It differs from the charged amounts above, which are in each charge's own currency and before fees.", '');
     return lines;
 }
 function failuresSection(report, describe) {
@@ -47715,22 +47532,20 @@ function render(report, ctx, rows, describe) {
         lines.push(amountsNotice(ctx), '');
     lines.push(...headline(report, ctx).flatMap((l) => [l, '']));
     lines.push(...failuresSection(report, describe));
-    for (const feature of report.features.filter((f) => f.slot !== 'bottom'))
-        lines.push(...(feature.section?.(ctx, rows) ?? []));
-    lines.push(...moneySection(report, ctx));
-    lines.push(...chartSection(report, ctx));
-    lines.push(...balanceSection(report, ctx));
-    for (const feature of report.features.filter((f) => f.slot === 'bottom'))
-        lines.push(...(feature.section?.(ctx, rows) ?? []));
+    for (const slot of ['top', 'money', 'bottom'])
+        for (const feature of report.features.filter((f) => (f.slot ?? 'top') === slot))
+            lines.push(...(feature.section?.(ctx, rows) ?? []));
     lines.push(...syncedSection(report, ctx));
-    lines.push(...chargesSection(report, ctx, rows));
+    for (const feature of report.features)
+        lines.push(...(feature.details?.(ctx, rows) ?? []));
     lines.push(...requestsFooter(report));
     lines.push(...settings(report, ctx));
     return lines.join('\n');
 }
 /** The job summary as GitHub-flavoured Markdown, within GitHub's size limit: long tables are shortened together. Pure. */
-function renderSummary(report, ctx, describe = String, limitBytes = SUMMARY_LIMIT_BYTES) {
-    let rows = Math.max(report.recorded.length, ...report.features.map((f) => f.rows?.() ?? 0));
+function renderSummary(report, summary, describe = String, limitBytes = SUMMARY_LIMIT_BYTES) {
+    const ctx = { ...summary, run: report };
+    let rows = Math.max(0, ...report.features.map((f) => f.rows?.() ?? 0));
     let markdown = render(report, ctx, rows, describe);
     while (Buffer.byteLength(markdown) > limitBytes && rows > 0) {
         rows = Math.floor(rows / 2);
@@ -48087,43 +47902,12 @@ class PassingObserver {
     }
 }
 
-;// CONCATENATED MODULE: ./src/report/newest.ts
-function newer(a, b) {
-    return a.created > b.created || (a.created === b.created && a.id > b.id);
-}
-/** Keeps `list` as the newest `max` objects seen, newest first, whatever order they arrive in. */
-function keepNewest(list, object, max, order) {
-    if (order === 'newest-first') {
-        if (list.length < max)
-            list.push(object);
-        return;
-    }
-    if (order === 'oldest-first') {
-        list.unshift(object);
-        if (list.length > max)
-            list.pop();
-        return;
-    }
-    if (list.length >= max && !newer(object, list[list.length - 1]))
-        return;
-    let i = list.length;
-    while (i > 0 && newer(object, list[i - 1]))
-        i--;
-    list.splice(i, 0, object);
-    if (list.length > max)
-        list.pop();
-}
-
 ;// CONCATENATED MODULE: ./src/report/collect.ts
 
-
-
-/** How many recorded charges the report keeps for its table; totals cover all of them. */
-const REPORTED_CHARGES = 100;
 /**
  * Everything a run learns for its outputs and summary, filled in as batches are written: per
- * object counts, and the figures each object contributes (charges' totals and alerts, balance
- * transactions' fees, payouts).
+ * object counts and incremental windows, failures, requests; each stored batch is handed to the
+ * run's features (the daily report's totals, alerts, payouts, …), which keep their own figures.
  */
 class RunReport {
     objects;
@@ -48131,14 +47915,8 @@ class RunReport {
     incremental = new Map();
     /** Objects whose sync failed, with the error. */
     failures = new Map();
-    totals = new Totals();
-    /** The newest charges recorded, newest first, at most REPORTED_CHARGES. */
-    recorded = [];
-    /** The connected account of each recorded charge (Connect), for its dashboard link. */
-    recordedAccounts = new AccountsOf();
     /** The run's features (high-value alerts, …): told every batch, they add outputs, facts and sections. */
     features = [];
-    balance = new Map();
     /** Stripe API requests the run made (retries included). */
     stripeRequests = 0;
     /** Stripe accounts the run synced (several with Connect). */
@@ -48185,47 +47963,12 @@ class RunReport {
         return progress;
     }
     /**
-     * Counts the objects a batch stored into the figures of their kind. `changed`: objects stored
-     * earlier and re-fetched because they changed — they count for alerts and the payouts list, not
-     * as the period's money.
+     * Hands a stored batch to the features. `changed`: objects stored earlier and re-fetched because
+     * they changed — they count for alerts and the payouts list, not as the period's money.
      */
     observe(name, objects, order, claimed, changed = false, account) {
         for (const feature of this.features)
             feature.observe?.(name, objects, order, claimed, changed, account);
-        switch (name) {
-            case 'charges':
-                if (changed)
-                    break;
-                for (const charge of objects) {
-                    this.totals.add(charge);
-                    keepNewest(this.recorded, charge, REPORTED_CHARGES, order);
-                }
-                if (account)
-                    this.recordedAccounts.note(objects, account, () => this.recorded);
-                break;
-            case 'balance_transactions':
-                if (changed)
-                    break;
-                for (const t of objects) {
-                    const currency = t.currency.toLowerCase();
-                    let total = this.balance.get(currency);
-                    if (!total)
-                        this.balance.set(currency, (total = { count: 0, feeMinor: 0, netMinor: 0, grossMinor: 0 }));
-                    total.count += 1;
-                    total.feeMinor += t.fee;
-                    if (t.type !== 'payout' && t.reporting_category !== 'payout' && t.reporting_category !== 'payout_reversal') {
-                        total.netMinor += t.net;
-                        total.grossMinor += t.amount;
-                    }
-                }
-                break;
-            default:
-                break;
-        }
-    }
-    /** Charges matched this run (the original job's `charge_count`). */
-    get chargeCount() {
-        return this.progress.get('charges')?.matched ?? 0;
     }
     total(field) {
         let n = 0;
@@ -48254,6 +47997,369 @@ class AccountsOf {
     }
     get(id) {
         return this.byId.get(id);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/newest.ts
+function newer(a, b) {
+    return a.created > b.created || (a.created === b.created && a.id > b.id);
+}
+/** Keeps `list` as the newest `max` objects seen, newest first, whatever order they arrive in. */
+function keepNewest(list, object, max, order) {
+    if (order === 'newest-first') {
+        if (list.length < max)
+            list.push(object);
+        return;
+    }
+    if (order === 'oldest-first') {
+        list.unshift(object);
+        if (list.length > max)
+            list.pop();
+        return;
+    }
+    if (list.length >= max && !newer(object, list[list.length - 1]))
+        return;
+    let i = list.length;
+    while (i > 0 && newer(object, list[i - 1]))
+        i--;
+    list.splice(i, 0, object);
+    if (list.length > max)
+        list.pop();
+}
+
+;// CONCATENATED MODULE: ./src/features/daily-report.ts
+
+
+
+
+
+
+
+/** How many recorded charges the report keeps for its table; totals cover all of them. */
+const REPORTED_CHARGES = 100;
+/** A count as people write it: 12,345. */
+const daily_report_count = (n) => n.toLocaleString('en-US');
+function percent(part, whole) {
+    const value = (100 * part) / whole;
+    return `${value < 10 ? value.toFixed(1) : Math.round(value)} %`;
+}
+function change(now, before) {
+    const value = ((now - before) / Math.abs(before)) * 100;
+    const rounded = Math.abs(value) < 10 ? value.toFixed(1) : String(Math.round(value));
+    return `${value >= 0 ? '+' : '−'}${rounded.replace('-', '')} %`;
+}
+/**
+ * The daily report, a feature: what the run's charges add up to (the original job's totals:
+ * `total_amount_*`, `currency`, `total_amount`, `totals`), what its balance transactions added to
+ * the balance after fees, and the newest charges recorded. Shows the headline's net and its change
+ * on the period before (read back from the charges table), the charges and disputes facts, the
+ * tables by currency, the chart over time and the recorded charges.
+ */
+class DailyReport {
+    config;
+    name = 'daily report';
+    slot = 'money';
+    totals = new Totals();
+    /** The newest charges recorded, newest first, at most REPORTED_CHARGES. */
+    recorded = [];
+    /** The connected account of each recorded charge (Connect), for its dashboard link. */
+    recordedAccounts = new AccountsOf();
+    balance = new Map();
+    /** Net of succeeded charges per currency in the period of the same length just before this one, from the table. */
+    previous;
+    constructor(config) {
+        this.config = config;
+    }
+    /** Whether a run of these objects has anything for it. */
+    static wanted(objects) {
+        return objects.some((name) => name === 'charges' || name === 'balance_transactions' || name === 'disputes');
+    }
+    /** New objects only: a charge re-fetched because it changed is not the period's money again. */
+    observe(name, objects, order, _claimed, changed, account) {
+        if (changed)
+            return;
+        if (name === 'charges') {
+            for (const charge of objects) {
+                this.totals.add(charge);
+                keepNewest(this.recorded, charge, REPORTED_CHARGES, order);
+            }
+            if (account)
+                this.recordedAccounts.note(objects, account, () => this.recorded);
+        }
+        else if (name === 'balance_transactions') {
+            for (const t of objects)
+                this.addBalance(t);
+        }
+    }
+    addBalance(t) {
+        const currency = t.currency.toLowerCase();
+        let total = this.balance.get(currency);
+        if (!total)
+            this.balance.set(currency, (total = { count: 0, feeMinor: 0, netMinor: 0, grossMinor: 0 }));
+        total.count += 1;
+        total.feeMinor += t.fee;
+        if (t.type !== 'payout' && t.reporting_category !== 'payout' && t.reporting_category !== 'payout_reversal') {
+            total.netMinor += t.net;
+            total.grossMinor += t.amount;
+        }
+    }
+    /** The period the run's charges cover, [from, to) in Unix seconds. */
+    period(run, now, window) {
+        const nowSeconds = Math.floor(now.getTime() / 1000);
+        const inc = run.incremental.get('charges');
+        const { createdGte, createdLt, limit } = window;
+        const first = this.totals.firstCreated;
+        const last = this.totals.lastCreated;
+        if (inc) {
+            // A first run backfills from `created-after`, or from Stripe's start: then the data says where it begins.
+            const from = inc.firstRun && createdGte === undefined ? (first ?? inc.from) : inc.from;
+            return { from, to: Math.max(from + 1, inc.cursor) };
+        }
+        if (limit === Number.POSITIVE_INFINITY || createdGte !== undefined) {
+            const from = createdGte ?? first;
+            if (from === undefined)
+                return undefined;
+            return { from, to: Math.min(createdLt ?? nowSeconds + 1, nowSeconds + 1) };
+        }
+        if (first === undefined || last === undefined)
+            return undefined;
+        return { from: first, to: last + 1 };
+    }
+    /** The net of the period of the same length just before the run's, when the table holds it (the headline's comparison). */
+    async readBack(db, ctx) {
+        if (!db || !this.config.objects.includes('charges') || this.totals.count === 0)
+            return;
+        const period = this.period(ctx.run, ctx.now, this.config);
+        if (!period)
+            return;
+        const length = period.to - period.from;
+        const net = await chargesNet(db, this.config.table, period.from - length, period.from);
+        this.previous = net.size > 0 ? net : undefined;
+    }
+    /** `totals`: per currency, gross/refunded/net of succeeded charges, counts by status, and fees from balance transactions. */
+    totalsJson() {
+        const json = {};
+        const empty = (currency) => ({
+            count: 0,
+            amount_minor: 0,
+            amount: formatMinor(0, currency),
+            refunded_minor: 0,
+            refunded: formatMinor(0, currency),
+            net_minor: 0,
+            net: formatMinor(0, currency),
+            succeeded_count: 0,
+            pending_count: 0,
+            failed_count: 0,
+            failed_amount_minor: 0,
+            failed_amount: formatMinor(0, currency)
+        });
+        for (const currency of this.totals.currencies()) {
+            const t = this.totals.byCurrency.get(currency);
+            json[currency] = {
+                count: t.count,
+                amount_minor: t.grossMinor,
+                amount: formatMinor(t.grossMinor, currency),
+                refunded_minor: t.refundedMinor,
+                refunded: formatMinor(t.refundedMinor, currency),
+                net_minor: t.grossMinor - t.refundedMinor,
+                net: formatMinor(t.grossMinor - t.refundedMinor, currency),
+                succeeded_count: t.succeededCount,
+                pending_count: t.pendingCount,
+                failed_count: t.failedCount,
+                failed_amount_minor: t.failedMinor,
+                failed_amount: formatMinor(t.failedMinor, currency)
+            };
+        }
+        for (const [currency, b] of [...this.balance].sort(([a], [b]) => a.localeCompare(b))) {
+            const entry = (json[currency] ??= empty(currency));
+            entry.fee_minor = b.feeMinor;
+            entry.fee = formatMinor(b.feeMinor, currency);
+            entry.balance_net_minor = b.netMinor;
+            entry.balance_net = formatMinor(b.netMinor, currency);
+        }
+        return json;
+    }
+    /** The original job's fields: the run's charges as filtered by `status`, whatever their status. */
+    outputs() {
+        const usdMinor = this.totals.byCurrency.get('usd')?.amountMinor ?? 0;
+        const currencies = this.totals.currencies();
+        const single = currencies.length === 1 ? currencies[0] : undefined;
+        return {
+            total_amount_cents: String(usdMinor),
+            total_amount_usd: formatMinor(usdMinor, 'usd'),
+            currency: currencies.length === 0 ? '' : (single ?? 'mixed'),
+            total_amount: single ? formatMinor(this.totals.byCurrency.get(single).amountMinor, single) : '',
+            totals: JSON.stringify(this.totalsJson())
+        };
+    }
+    /** Currencies with succeeded charges, most charges first. */
+    succeededCurrencies() {
+        return this.totals.currencies().filter((c) => this.totals.byCurrency.get(c).succeededCount > 0);
+    }
+    net(currency) {
+        const t = this.totals.byCurrency.get(currency);
+        return t.grossMinor - t.refundedMinor;
+    }
+    /** What a founder wants to know first: the net charged over the period, and its change on the period before. */
+    headline(ctx) {
+        const currencies = this.succeededCurrencies();
+        if (!ctx.config.objects.includes('charges') || currencies.length === 0 || amountsHidden(ctx))
+            return [];
+        const period = this.period(ctx.run, ctx.now, ctx.config);
+        const nets = currencies.map((c) => formatMoney(this.net(c), c));
+        // In each charge's own currency; the balance section's net is after fees, in the settlement currency.
+        const lines = [`**Charged, net of refunds: ${nets.join('; ')}**${period ? ` — ${describePeriod(period.from, period.to)}` : ''}`];
+        if (this.previous && period) {
+            const changes = currencies.flatMap((c) => {
+                const before = this.previous.get(c);
+                return before ? [`${c.toUpperCase()} ${change(this.net(c), before)}`] : [];
+            });
+            if (changes.length > 0)
+                lines.push(`${changes.join(', ')} vs the previous ${describeLength(period.to - period.from)}`);
+        }
+        return lines;
+    }
+    facts(ctx) {
+        const facts = [];
+        const hidden = amountsHidden(ctx);
+        const charges = ctx.run.progress.get('charges');
+        if (charges) {
+            const currencies = this.succeededCurrencies();
+            const period = this.period(ctx.run, ctx.now, ctx.config);
+            const parts = [];
+            const newCharges = ctx.config.dryRun ? charges.matched : charges.stored;
+            parts.push(`${daily_report_count(newCharges)} ${ctx.config.dryRun ? 'found' : 'new'}${charges.updated > 0 ? `, ${daily_report_count(charges.updated)} updated` : ''}${hidden && period && currencies.length > 0 ? ` over ${describePeriod(period.from, period.to)}` : ''}`);
+            let refunded = 0;
+            for (const t of this.totals.byCurrency.values())
+                if (t.refundedMinor > 0)
+                    refunded += 1;
+            if (refunded > 0 && !hidden) {
+                const main = currencies[0];
+                const t = main ? this.totals.byCurrency.get(main) : undefined;
+                parts.push(`refunded ${t && t.refundedMinor > 0 ? formatMoney(t.refundedMinor, main) : 'in several currencies'}${refunded > 1 && t && t.refundedMinor > 0 ? ' and more' : ''}`);
+            }
+            const statuses = ctx.config.statuses;
+            if (statuses.has('failed') && statuses.has('succeeded')) {
+                let failed = 0;
+                let settled = 0;
+                for (const t of this.totals.byCurrency.values()) {
+                    failed += t.failedCount;
+                    settled += t.failedCount + t.succeededCount;
+                }
+                if (settled > 0)
+                    parts.push(`failure rate ${percent(failed, settled)} (${daily_report_count(failed)} of ${daily_report_count(settled)})`);
+            }
+            facts.push(['Charges', parts.join('; ')]);
+        }
+        const disputes = ctx.run.progress.get('disputes');
+        if (disputes)
+            facts.push(['Disputes', `${daily_report_count(disputes.stored)} new`]);
+        return facts;
+    }
+    section(ctx) {
+        return [...this.byCurrency(ctx), ...this.chart(ctx), ...this.balanceTable(ctx)];
+    }
+    byCurrency(ctx) {
+        const currencies = this.totals.currencies();
+        if (currencies.length === 0)
+            return [];
+        if (amountsHidden(ctx)) {
+            const lines = ['### Charges by currency', '', '| Currency | Succeeded | Pending | Failed |', '| --- | ---: | ---: | ---: |'];
+            for (const c of currencies) {
+                const t = this.totals.byCurrency.get(c);
+                lines.push(`| ${c.toUpperCase()} | ${daily_report_count(t.succeededCount)} | ${daily_report_count(t.pendingCount)} | ${daily_report_count(t.failedCount)} |`);
+            }
+            return [...lines, ''];
+        }
+        const lines = ['### Charges by currency', '', '| Currency | Succeeded | Gross | Refunded | Net | Failed |', '| --- | ---: | ---: | ---: | ---: | ---: |'];
+        for (const c of currencies) {
+            const t = this.totals.byCurrency.get(c);
+            const failed = t.failedCount > 0 ? `${t.failedCount} (${moneyCell(t.failedMinor, c)})` : '0';
+            lines.push(`| ${c.toUpperCase()} | ${t.succeededCount} | ${moneyCell(t.grossMinor, c)} | ${moneyCell(t.refundedMinor, c)} | ${moneyCell(t.grossMinor - t.refundedMinor, c)} | ${failed} |`);
+        }
+        const pending = [...this.totals.byCurrency.values()].reduce((n, t) => n + t.pendingCount, 0);
+        lines.push('', `Gross − Refunded = Net, over succeeded charges only, each in its own currency${pending > 0 ? `; ${pending} pending charge(s) are not counted yet` : ''}.`, '');
+        return lines;
+    }
+    chart(ctx) {
+        // A chart's bars are amounts.
+        if (amountsHidden(ctx))
+            return [];
+        const currencies = this.totals.currencies();
+        const main = currencies[0];
+        const daily = main ? this.totals.daily.get(main) : undefined;
+        if (!main || !daily || daily.size === 0)
+            return [];
+        const period = this.period(ctx.run, ctx.now, ctx.config);
+        const nowDay = Math.floor(ctx.now.getTime() / 1000 / DAY_SECONDS);
+        const dataDays = [...daily.keys()];
+        // Clipped to the run's window and to today: one absurd date cannot stretch it.
+        let from = Math.max(Math.min(...dataDays), period ? Math.floor(period.from / DAY_SECONDS) : -Infinity);
+        let to = Math.min(Math.max(...dataDays), nowDay);
+        if (period) {
+            from = Math.min(from, Math.floor(period.from / DAY_SECONDS));
+            to = Math.max(to, Math.min(nowDay, Math.floor((period.to - 1) / DAY_SECONDS)));
+        }
+        if (!(to >= from) || to - from > 366 * 50)
+            return [];
+        const chart = bucketize(daily, from, to, main, {
+            partialStart: period ? period.from % DAY_SECONDS !== 0 : true,
+            partialEnd: period ? period.to % DAY_SECONDS !== 0 : true
+        });
+        if (chart.bars.length < MIN_BARS)
+            return [];
+        let all = 0;
+        for (const t of this.totals.byCurrency.values())
+            all += t.succeededCount;
+        const share = this.totals.byCurrency.get(main).succeededCount;
+        const lines = [`### Succeeded gross over time, ${main.toUpperCase()}`, ''];
+        lines.push(mermaidBarChart(chart, main), '');
+        const notes = [
+            `${main.toUpperCase()} is ${percent(share, all)} of this run's succeeded charges (${share} of ${all})${currencies.length > 1 ? `; other currencies are in the table above` : ''}.`
+        ];
+        if (chart.bars.some((b) => b.partial))
+            notes.push(`* The run covers only part of this ${chart.unit}.`);
+        lines.push(notes.join(' '), '');
+        return lines;
+    }
+    balanceTable(ctx) {
+        if (this.balance.size === 0)
+            return [];
+        const sorted = [...this.balance].sort(([a], [b]) => a.localeCompare(b));
+        if (amountsHidden(ctx)) {
+            const lines = ['### Stripe balance transactions', '', '| Settlement currency | Transactions |', '| --- | ---: |'];
+            for (const [c, b] of sorted)
+                lines.push(`| ${c.toUpperCase()} | ${daily_report_count(b.count)} |`);
+            return [...lines, ''];
+        }
+        const lines = [
+            '### Fees and net to your Stripe balance, in the settlement currency',
+            '',
+            '| Settlement currency | Transactions | Gross | Fees | Net to balance |',
+            '| --- | ---: | ---: | ---: | ---: |'
+        ];
+        for (const [c, b] of sorted) {
+            lines.push(`| ${c.toUpperCase()} | ${daily_report_count(b.count)} | ${moneyCell(b.grossMinor, c)} | ${moneyCell(b.grossMinor - b.netMinor, c)} | ${moneyCell(b.netMinor, c)} |`);
+        }
+        lines.push('', 'Gross − Fees = Net to balance: what these balance transactions (payouts left out) added to the Stripe balance, converted to the currency Stripe settles in. ' +
+            "It differs from the charged amounts above, which are in each charge's own currency and before fees.", '');
+        return lines;
+    }
+    /** The recorded charges, newest first: the long list, after the synced table. */
+    details(ctx, rows) {
+        const shown = this.recorded.slice(0, rows);
+        if (shown.length === 0)
+            return [];
+        const withStatus = ctx.config.statuses.size > 1;
+        const matched = ctx.run.progress.get('charges')?.matched ?? 0;
+        const lines = [`### Charges ${ctx.config.dryRun ? 'found' : 'recorded'} this run, newest first`, ''];
+        lines.push(...chargeTable(shown, ctx, withStatus, matched - shown.length, 'charges', (id) => this.recordedAccounts.get(id)));
+        if (shown.length < this.recorded.length)
+            lines.push("(Shortened to fit GitHub's 1 MiB job summary limit.)", '');
+        return lines;
+    }
+    rows() {
+        return this.recorded.length;
     }
 }
 
@@ -48766,6 +48872,28 @@ function payoutsSection(payouts, ctx) {
     return lines;
 }
 
+;// CONCATENATED MODULE: ./src/features/index.ts
+
+
+
+
+
+/** The run's features, each described once in this folder, in the order they report; those the inputs do not call for are left out. */
+function featuresFor(config) {
+    const has = (name) => config.objects.includes(name);
+    const connect = config.accounts ? new ConnectAccounts(config) : undefined;
+    const features = [
+        DailyReport.wanted(config.objects) ? new DailyReport(config) : undefined,
+        config.highValue ? new HighValueCollector(config.highValue, config.stripeAccount) : undefined,
+        has('payouts') ? new PayoutReconciliation(config) : undefined,
+        connect,
+        has('subscriptions') || has('invoices')
+            ? new RecurringRevenue({ subscriptions: has('subscriptions'), invoices: has('invoices'), amounts: config.summaryAmounts === 'show' })
+            : undefined
+    ];
+    return { features: features.filter((f) => f !== undefined), connect };
+}
+
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
 
 
@@ -48784,90 +48912,31 @@ function runMessage(report, dryRun) {
     const list = counts.length <= 1 ? (counts[0] ?? '0 Stripe charges') : `${counts.slice(0, -1).join(', ')} and ${counts.at(-1)}`;
     return dryRun ? `Dry run: found ${list}; nothing stored` : `Successfully processed ${list}`;
 }
-/** `totals`: per currency, gross/refunded/net of succeeded charges, counts by status, and fees from balance transactions. */
-function totalsJson(report) {
-    const json = {};
-    for (const currency of report.totals.currencies()) {
-        const t = report.totals.byCurrency.get(currency);
-        json[currency] = {
-            count: t.count,
-            amount_minor: t.grossMinor,
-            amount: formatMinor(t.grossMinor, currency),
-            refunded_minor: t.refundedMinor,
-            refunded: formatMinor(t.refundedMinor, currency),
-            net_minor: t.grossMinor - t.refundedMinor,
-            net: formatMinor(t.grossMinor - t.refundedMinor, currency),
-            succeeded_count: t.succeededCount,
-            pending_count: t.pendingCount,
-            failed_count: t.failedCount,
-            failed_amount_minor: t.failedMinor,
-            failed_amount: formatMinor(t.failedMinor, currency)
-        };
-    }
-    for (const [currency, b] of [...report.balance].sort(([a], [b]) => a.localeCompare(b))) {
-        const entry = (json[currency] ??= {
-            count: 0,
-            amount_minor: 0,
-            amount: formatMinor(0, currency),
-            refunded_minor: 0,
-            refunded: formatMinor(0, currency),
-            net_minor: 0,
-            net: formatMinor(0, currency),
-            succeeded_count: 0,
-            pending_count: 0,
-            failed_count: 0,
-            failed_amount_minor: 0,
-            failed_amount: formatMinor(0, currency)
-        });
-        entry.fee_minor = b.feeMinor;
-        entry.fee = formatMinor(b.feeMinor, currency);
-        entry.balance_net_minor = b.netMinor;
-        entry.balance_net = formatMinor(b.netMinor, currency);
-    }
-    return json;
-}
-/** The step's outputs, every one a string as GitHub stores them. */
+/** The step's outputs, every one a string as GitHub stores them: each output's empty value, then what the run's features set. */
 function buildOutputs(report, options) {
-    const { totals } = report;
     const message = runMessage(report, options.dryRun);
-    // The original job's fields: the run's charges as filtered by `status`, whatever their status.
-    const usdMinor = totals.byCurrency.get('usd')?.amountMinor ?? 0;
-    const currencies = totals.currencies();
-    const single = currencies.length === 1 ? currencies[0] : undefined;
     const charges = report.progress.get('charges');
-    const totalsOut = totalsJson(report);
-    const result = {
-        message,
-        total_amount_cents: usdMinor,
-        total_amount_usd: Number(formatMinor(usdMinor, 'usd')),
-        charge_count: charges?.matched ?? 0,
-        charges_stored: charges?.stored ?? 0,
-        charges_updated: charges?.updated ?? 0,
-        totals: totalsOut,
-        dry_run: options.dryRun
-    };
     const cursors = [...report.incremental.values()].map((r) => r.cursor);
     const counts = {};
     for (const name of report.objects) {
         const p = report.of(name);
         counts[name] = { fetched: p.matched, stored: p.stored, updated: p.updated, rejected: p.rejected };
     }
-    return {
+    const outputs = {
         message,
         charge_count: String(charges?.matched ?? 0),
         charges_stored: String(charges?.stored ?? 0),
         charges_updated: String(charges?.updated ?? 0),
-        total_amount_cents: String(usdMinor),
-        total_amount_usd: formatMinor(usdMinor, 'usd'),
-        currency: currencies.length === 0 ? '' : (single ?? 'mixed'),
-        total_amount: single ? formatMinor(totals.byCurrency.get(single).amountMinor, single) : '',
-        totals: JSON.stringify(totalsOut),
-        result: JSON.stringify(result),
+        // Empty values: a feature that runs sets its own below (the daily report: the charges' totals).
+        total_amount_cents: '0',
+        total_amount_usd: formatMinor(0, 'usd'),
+        currency: '',
+        total_amount: '',
+        totals: '{}',
         // Every object created at or before this time is stored (the second before the oldest resume point).
         cursor: cursors.length > 0 ? isoSeconds(Math.min(...cursors) - 1) : '',
         events_processed: String([...report.incremental.values()].reduce((n, r) => n + r.eventsProcessed, 0)),
         skipped: String(options.skipped ?? false),
-        // Empty values: a feature that runs sets its own below.
         high_value_count: '0',
         high_value_charges: '[]',
         high_value_truncated: 'false',
@@ -48882,6 +48951,20 @@ function buildOutputs(report, options) {
         accounts_synced: options.skipped ? '0' : '1',
         accounts_skipped: '[]',
         ...Object.assign({}, ...report.features.map((f) => f.outputs?.(options.privacy) ?? {}))
+    };
+    return { ...outputs, result: JSON.stringify(seedResponse(outputs, options.dryRun)) };
+}
+/** `result`: the original job's response, from the outputs it is made of. */
+function seedResponse(outputs, dryRun) {
+    return {
+        message: outputs.message,
+        total_amount_cents: Number(outputs.total_amount_cents),
+        total_amount_usd: Number(outputs.total_amount_usd),
+        charge_count: Number(outputs.charge_count),
+        charges_stored: Number(outputs.charges_stored),
+        charges_updated: Number(outputs.charges_updated),
+        totals: JSON.parse(outputs.totals),
+        dry_run: dryRun
     };
 }
 
@@ -48932,30 +49015,12 @@ function privacy(mode) {
 
 
 
-
-/**
- * What the report needs after the sync: each feature reads back what it shows (payouts and their
- * journal, MRR, …), and the net of the period before this one (for the headline's comparison).
- */
-async function readBack(session, config, report, now, env, lastRunAt) {
+/** What the report needs after the sync: each feature reads back what it shows (payouts and their journal, MRR, the previous period's net, …). */
+async function readBack(session, report, now, env, lastRunAt) {
     // Tables are prepared once Stripe answers: before that (every request refused) there is nothing to read back.
     const db = session.preparing ? session.db : undefined;
     for (const feature of report.features)
-        await feature.readBack?.(db, { now, env, lastRunAt });
-    return { previous: await previousPeriod(session, config, report, now) };
-}
-/** Net of succeeded charges per currency in the period of the same length just before the run's, when the table holds it. */
-async function previousPeriod(session, config, report, now) {
-    // Tables are prepared once Stripe answers: before that (every request refused) there is nothing to read back.
-    const db = session.preparing ? session.db : undefined;
-    if (!db || !config.objects.includes('charges') || report.totals.count === 0)
-        return undefined;
-    const period = periodOf(report, { config, now, privacy: privacy(config.customerDetails) });
-    if (!period)
-        return undefined;
-    const length = period.to - period.from;
-    const net = await chargesNet(db, config.table, period.from - length, period.from);
-    return net.size > 0 ? net : undefined;
+        await feature.readBack?.(db, { now, env, lastRunAt, run: report });
 }
 /** Outputs, the features' annotations and the job summary. */
 async function publish(io, config, report, extra) {
@@ -48966,7 +49031,7 @@ async function publish(io, config, report, extra) {
     for (const [name, value] of Object.entries(outputs))
         if (!failed || (name !== 'message' && name !== 'result'))
             io.setOutput(name, value);
-    const ctx = { config, privacy: shown, now: extra.now, previous: extra.previous, lastRunAt: extra.lastRunAt };
+    const ctx = { config, privacy: shown, now: extra.now, lastRunAt: extra.lastRunAt, run: report };
     for (const feature of report.features)
         for (const notice of feature.notices?.(ctx) ?? [])
             io.notice(notice);
@@ -72629,9 +72694,6 @@ class AccountGuard extends PassingObserver {
 
 
 
-
-
-
 /** Enough requests in flight to keep the limiter busy at Stripe's typical latency, without many idle slices. */
 function defaultConcurrency(maxRequestsPerSecond) {
     return Math.max(2, Math.min(32, maxRequestsPerSecond));
@@ -72673,19 +72735,8 @@ async function runAction(rawIo, options = {}) {
         warnIfPublishing(io, cfg);
         report = new RunReport(cfg.objects);
         // The run's features, each described once in src/features/.
-        if (cfg.highValue)
-            report.features.push(new HighValueCollector(cfg.highValue, cfg.stripeAccount));
-        if (cfg.objects.includes('payouts'))
-            report.features.push(new PayoutReconciliation(cfg));
-        const connect = cfg.accounts ? new ConnectAccounts(cfg) : undefined;
-        if (connect)
-            report.features.push(connect);
-        if (cfg.objects.includes('subscriptions') || cfg.objects.includes('invoices'))
-            report.features.push(new RecurringRevenue({
-                subscriptions: cfg.objects.includes('subscriptions'),
-                invoices: cfg.objects.includes('invoices'),
-                amounts: cfg.summaryAmounts === 'show'
-            }));
+        const { features, connect } = featuresFor(cfg);
+        report.features.push(...features);
         io.info(`${cfg.incremental ? 'Incremental sync' : 'Sync'} of ${cfg.objects.join(', ')}. Using a ${cfg.keyMode} ${cfg.keyKind} key (…${cfg.stripeKey.slice(-4)})` +
             `${cfg.stripeAccount ? ` for connected account ${cfg.stripeAccount}` : ''}` +
             `${cfg.accounts ? ` for ${cfg.accounts.kind === 'all' ? 'the platform and every connected account' : `${cfg.accounts.ids.length} connected accounts`}${cfg.accountShard ? ` (shard ${cfg.accountShard.index}/${cfg.accountShard.total})` : ''}` : ''}; Stripe API ${STRIPE_API_VERSION} at ${cfg.stripeApiBase.origin}; ` +
@@ -72757,13 +72808,12 @@ async function runAction(rawIo, options = {}) {
             }
             // What the summary adds from the database; after a failure, a broken connection must not hide the real error.
             const lastRunAt = [...session.states.values()].map((s) => s?.lastRunFinishedAt ?? undefined).find((d) => d !== undefined);
-            const { previous } = await readBack(session, cfg, report, now, env, lastRunAt).catch((error) => {
+            await readBack(session, report, now, env, lastRunAt).catch((error) => {
                 if (report.failures.size === 0)
                     throw error;
                 io.warning(`The job summary lacks what it reads back from the database: ${describeFailure(error, cfg)}`);
-                return { previous: undefined };
             });
-            const outputs = await publish(io, cfg, report, { now, previous, lastRunAt, describe: (e) => describeFailure(e, cfg) });
+            const outputs = await publish(io, cfg, report, { now, lastRunAt, describe: (e) => describeFailure(e, cfg) });
             if (report.failures.size > 0) {
                 io.setFailed(failureMessage(report, cfg));
                 return { ok: false, outputs, report };

@@ -1,10 +1,7 @@
 import * as github from '@actions/github'
 import { InputError, readConfig, type Config, type InputName } from './config.js'
 import { coreIO, redacting, type ActionIO } from './io.js'
-import { RecurringRevenue } from './features/billing.js'
-import { ConnectAccounts } from './features/connect.js'
-import { HighValueCollector } from './features/high-value.js'
-import { PayoutReconciliation } from './features/reconciliation.js'
+import { featuresFor } from './features/index.js'
 import { RunReport } from './report/collect.js'
 import type { Outputs } from './report/output-names.js'
 import { buildOutputs } from './report/outputs.js'
@@ -84,18 +81,8 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
     warnIfPublishing(io, cfg)
     report = new RunReport(cfg.objects)
     // The run's features, each described once in src/features/.
-    if (cfg.highValue) report.features.push(new HighValueCollector(cfg.highValue, cfg.stripeAccount))
-    if (cfg.objects.includes('payouts')) report.features.push(new PayoutReconciliation(cfg))
-    const connect = cfg.accounts ? new ConnectAccounts(cfg) : undefined
-    if (connect) report.features.push(connect)
-    if (cfg.objects.includes('subscriptions') || cfg.objects.includes('invoices'))
-      report.features.push(
-        new RecurringRevenue({
-          subscriptions: cfg.objects.includes('subscriptions'),
-          invoices: cfg.objects.includes('invoices'),
-          amounts: cfg.summaryAmounts === 'show'
-        })
-      )
+    const { features, connect } = featuresFor(cfg)
+    report.features.push(...features)
     io.info(
       `${cfg.incremental ? 'Incremental sync' : 'Sync'} of ${cfg.objects.join(', ')}. Using a ${cfg.keyMode} ${cfg.keyKind} key (…${cfg.stripeKey.slice(-4)})` +
         `${cfg.stripeAccount ? ` for connected account ${cfg.stripeAccount}` : ''}` +
@@ -163,12 +150,11 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
       }
       // What the summary adds from the database; after a failure, a broken connection must not hide the real error.
       const lastRunAt = [...session.states.values()].map((s) => s?.lastRunFinishedAt ?? undefined).find((d) => d !== undefined)
-      const { previous } = await readBack(session, cfg, report, now, env, lastRunAt).catch((error: unknown) => {
+      await readBack(session, report, now, env, lastRunAt).catch((error: unknown) => {
         if (report!.failures.size === 0) throw error
         io.warning(`The job summary lacks what it reads back from the database: ${describeFailure(error, cfg)}`)
-        return { previous: undefined }
       })
-      const outputs = await publish(io, cfg, report, { now, previous, lastRunAt, describe: (e) => describeFailure(e, cfg) })
+      const outputs = await publish(io, cfg, report, { now, lastRunAt, describe: (e) => describeFailure(e, cfg) })
       if (report.failures.size > 0) {
         io.setFailed(failureMessage(report, cfg))
         return { ok: false, outputs, report }

@@ -129,6 +129,24 @@ describe('the action against the Stripe stand-in and a real Postgres', () => {
     expect(world.stripe.chargeRequests()).toHaveLength(1)
   })
 
+  it("compares the headline's net with the period before it, read back from the table", async () => {
+    const day = (n: number) => T0 + n * 86400
+    world.stripe.addCharges([
+      makeCharge({ id: 'ch_prevA', created: day(1) + 100, amount: 40_000, currency: 'usd', status: 'succeeded' }),
+      makeCharge({ id: 'ch_prevB', created: day(2) - 100, amount: 10_000, currency: 'usd', status: 'succeeded', amount_refunded: 2_000 }),
+      makeCharge({ id: 'ch_nowA', created: day(2) + 100, amount: 60_000, currency: 'usd', status: 'succeeded' })
+    ])
+    const window = (from: number) => ({ limit: 'all', 'created-after': String(day(from)), 'created-before': String(day(from + 1)), 'summary-amounts': 'show' })
+    // The first day: the table holds nothing before it, so there is nothing to compare with.
+    const first = await run(window(1))
+    expect(first.io.summary).toContain('**Charged, net of refunds: 480.00 USD**')
+    expect(first.io.summary).not.toContain('vs the previous')
+    // The next day: 600.00 against the 480.00 net of the day before, read from the charges table.
+    const second = await run(window(2))
+    expect(second.io.summary).toContain('**Charged, net of refunds: 600.00 USD**')
+    expect(second.io.summary).toContain('USD +25 % vs the previous 1 day')
+  })
+
   it('dry run: fetches and reports, opens no database connection', async () => {
     world.stripe.addCharges(generateCharges({ count: 40, seed: 2, from: T0, to: T0 + 86400 }))
     // A database that does not exist: a dry run must never try it.

@@ -3,6 +3,7 @@ import { InputError, parseJournal, parseThresholds } from '../../src/config.js'
 import type { ObjectName } from '../../src/objects/registry.js'
 import { RecurringRevenue } from '../../src/features/billing.js'
 import { PayoutReconciliation } from '../../src/features/reconciliation.js'
+import { DailyReport } from '../../src/features/daily-report.js'
 import { HighValueCollector, thresholdMinor } from '../../src/features/high-value.js'
 import { MAX_BARS, axisLabels, bucketize, mermaidBarChart, niceMax } from '../../src/report/chart.js'
 import { RunReport } from '../../src/report/collect.js'
@@ -26,8 +27,10 @@ function charge(id: string, amount: number, currency: string, created = T, more:
 
 /** A report as a run builds it: every charge observed as stored, alerted when it qualifies. */
 function reportOf(charges: Stripe.Charge[], options: { threshold?: string; order?: ArrivalOrder; objects?: ObjectName[]; stored?: number } = {}): RunReport {
-  const report = new RunReport(options.objects ?? ['charges'])
-  // The run's features, as main.ts lists them: high-value alerts when a threshold is set.
+  const objects = options.objects ?? ['charges']
+  const report = new RunReport(objects)
+  // The run's features, as main.ts lists them: the daily report, high-value alerts when a threshold is set.
+  report.features.push(new DailyReport({ ...config, objects }))
   if (options.threshold) report.features.push(new HighValueCollector(parseThresholds(options.threshold)!))
   const claimed = new Set(report.claim('charges', charges) ?? [])
   report.observe('charges', charges, options.order ?? 'newest-first', claimed)
@@ -57,6 +60,9 @@ const config: SummaryContext['config'] = {
   amountsHiddenBecause: undefined,
   mrrDiscounts: 'forever'
 }
+/** The run's daily report (charges' totals, fees). */
+const dailyOf = (report: RunReport) => report.features.find((f): f is DailyReport => f instanceof DailyReport)!
+
 const ctx: SummaryContext = { config, privacy: privacy('show'), now: new Date((T + 2 * DAY) * 1000) }
 const show = privacy('show')
 
@@ -403,7 +409,9 @@ describe('the summary', () => {
   })
 
   it('compares with the previous period of the same length when the table holds it', () => {
-    const md = renderSummary(reportOf(mixed()), { ...ctx, previous: new Map([['usd', 180000]]) })
+    const report = reportOf(mixed())
+    dailyOf(report).previous = new Map([['usd', 180000]])
+    const md = renderSummary(report, ctx)
     // (201999 − 180000) / 180000 = +12.2 %
     expect(md).toContain('USD +12 % vs the previous 7 days')
   })
@@ -516,7 +524,7 @@ describe('summary-amounts: hide', () => {
       charge(`ch_${i}`, 1000 + i * 3217, i % 3 === 0 ? 'eur' : 'usd', T - i * 3600 * 5, { amount_refunded: i % 7 === 0 ? 500 : 0 })
     )
     const report = reportOf(charges, { threshold: 'usd:50', objects: ['charges', 'balance_transactions', 'payouts', 'subscriptions', 'invoices'] })
-    report.balance.set('usd', { count: 40, feeMinor: 3_912, netMinor: 120_345, grossMinor: 124_257 })
+    dailyOf(report).balance.set('usd', { count: 40, feeMinor: 3_912, netMinor: 120_345, grossMinor: 124_257 })
     const reconciliation = new PayoutReconciliation({ keyMode: 'test', stripeAccount: undefined, ...parseJournal('csv', '', 'Tax Exempt') })
     report.features.push(reconciliation)
     reconciliation.payouts = [

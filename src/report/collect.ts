@@ -1,44 +1,20 @@
-import type Stripe from 'stripe'
 import type { StripeObject } from '../objects/spec.js'
 import type { ObjectName } from '../objects/registry.js'
 import { emptyProgress, type ArrivalOrder, type IncrementalReport, type LinkReport, type ObjectProgress, type SyncObserver } from '../sync/run.js'
-import { Totals } from './money.js'
-import { keepNewest } from './newest.js'
 import type { Feature } from './view.js'
-
-/** How many recorded charges the report keeps for its table; totals cover all of them. */
-export const REPORTED_CHARGES = 100
-
-/** Fees and net per settlement currency, from the balance transactions of the run. */
-export interface BalanceTotal {
-  count: number
-  feeMinor: number
-  /** Amount of the transactions, payouts left out (net + their fees). */
-  grossMinor: number
-  /** What the transactions added to the balance after fees, payouts left out. */
-  netMinor: number
-}
 
 /**
  * Everything a run learns for its outputs and summary, filled in as batches are written: per
- * object counts, and the figures each object contributes (charges' totals and alerts, balance
- * transactions' fees, payouts).
+ * object counts and incremental windows, failures, requests; each stored batch is handed to the
+ * run's features (the daily report's totals, alerts, payouts, …), which keep their own figures.
  */
 export class RunReport implements SyncObserver {
   readonly progress = new Map<ObjectName, ObjectProgress>()
   readonly incremental = new Map<ObjectName, IncrementalReport>()
   /** Objects whose sync failed, with the error. */
   readonly failures = new Map<ObjectName, unknown>()
-
-  readonly totals = new Totals()
-  /** The newest charges recorded, newest first, at most REPORTED_CHARGES. */
-  readonly recorded: Stripe.Charge[] = []
-  /** The connected account of each recorded charge (Connect), for its dashboard link. */
-  readonly recordedAccounts = new AccountsOf()
   /** The run's features (high-value alerts, …): told every batch, they add outputs, facts and sections. */
   readonly features: Feature[] = []
-
-  readonly balance = new Map<string, BalanceTotal>()
   /** Stripe API requests the run made (retries included). */
   stripeRequests = 0
   /** Stripe accounts the run synced (several with Connect). */
@@ -91,43 +67,11 @@ export class RunReport implements SyncObserver {
   }
 
   /**
-   * Counts the objects a batch stored into the figures of their kind. `changed`: objects stored
-   * earlier and re-fetched because they changed — they count for alerts and the payouts list, not
-   * as the period's money.
+   * Hands a stored batch to the features. `changed`: objects stored earlier and re-fetched because
+   * they changed — they count for alerts and the payouts list, not as the period's money.
    */
   observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed = false, account?: string): void {
     for (const feature of this.features) feature.observe?.(name, objects, order, claimed, changed, account)
-    switch (name) {
-      case 'charges':
-        if (changed) break
-        for (const charge of objects as readonly Stripe.Charge[]) {
-          this.totals.add(charge)
-          keepNewest(this.recorded, charge, REPORTED_CHARGES, order)
-        }
-        if (account) this.recordedAccounts.note(objects, account, () => this.recorded)
-        break
-      case 'balance_transactions':
-        if (changed) break
-        for (const t of objects as readonly Stripe.BalanceTransaction[]) {
-          const currency = t.currency.toLowerCase()
-          let total = this.balance.get(currency)
-          if (!total) this.balance.set(currency, (total = { count: 0, feeMinor: 0, netMinor: 0, grossMinor: 0 }))
-          total.count += 1
-          total.feeMinor += t.fee
-          if (t.type !== 'payout' && t.reporting_category !== 'payout' && t.reporting_category !== 'payout_reversal') {
-            total.netMinor += t.net
-            total.grossMinor += t.amount
-          }
-        }
-        break
-      default:
-        break
-    }
-  }
-
-  /** Charges matched this run (the original job's `charge_count`). */
-  get chargeCount(): number {
-    return this.progress.get('charges')?.matched ?? 0
   }
 
   total(field: 'stored' | 'updated' | 'rejected' | 'matched'): number {

@@ -2,7 +2,7 @@ import type { Config } from '../config.js'
 import type { Database } from '../store/database.js'
 import type { ObjectName } from '../objects/registry.js'
 import type { StripeObject } from '../objects/spec.js'
-import type { ArrivalOrder, LinkReport } from '../sync/run.js'
+import type { ArrivalOrder, IncrementalReport, LinkReport, ObjectProgress } from '../sync/run.js'
 import type { OutputName } from './output-names.js'
 import type { Privacy } from './privacy.js'
 
@@ -29,12 +29,31 @@ export interface SummaryContext {
   >
   privacy: Privacy
   now: Date
-  /** Net of succeeded charges per currency in the period of the same length just before this one, from the table. */
-  previous?: ReadonlyMap<string, number>
   /** When the previous run finished (incremental runs): "up to date since". */
   lastRunAt?: Date
   /** The run was skipped: another run held the lock. */
   skipped?: string
+}
+
+/** What the run did, as a feature reads it: each object's counts and incremental window. */
+export interface RunFacts {
+  readonly progress: ReadonlyMap<ObjectName, ObjectProgress>
+  readonly incremental: ReadonlyMap<ObjectName, IncrementalReport>
+}
+
+/** What a feature renders its parts with: the summary's context and what the run did. */
+export interface FeatureContext extends SummaryContext {
+  run: RunFacts
+}
+
+/** What a feature reads back after the sync with. */
+export interface ReadBackContext {
+  now: Date
+  /** The environment (RUNNER_TEMP: where files are written). */
+  env: NodeJS.ProcessEnv
+  /** When the previous run finished (incremental runs). */
+  lastRunAt?: Date
+  run: RunFacts
 }
 
 /**
@@ -43,19 +62,13 @@ export interface SummaryContext {
  * section and its annotations. `main.ts` lists the run's features; the report calls them, and never
  * names one. A new feature is one module implementing this, and its tests.
  */
-/** What a feature reads back after the sync with. */
-export interface ReadBackContext {
-  now: Date
-  /** The environment (RUNNER_TEMP: where files are written). */
-  env: NodeJS.ProcessEnv
-  /** When the previous run finished (incremental runs). */
-  lastRunAt?: Date
-}
-
 export interface Feature {
   readonly name: string
-  /** Where its facts and section go: with the alerts at the top (default), or with the books at the bottom. */
-  readonly slot?: 'top' | 'bottom'
+  /**
+   * Where its facts and section go: with the alerts at the top (default), with the money of the
+   * run (its facts first), or with the books at the bottom.
+   */
+  readonly slot?: 'top' | 'money' | 'bottom'
   /** Told every batch stored: `claimed` were marked for the first time; `changed` objects were re-fetched because they changed. */
   observe?(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean, account?: string): void
   /** The ids of a batch it marks once, in the object's claim column. */
@@ -66,14 +79,18 @@ export interface Feature {
   readBack?(db: Database | undefined, ctx: ReadBackContext): Promise<void>
   /** Its step outputs (the report sets every output's empty value first). */
   outputs?(privacy: Privacy): Partial<Record<OutputName, string>>
+  /** Bold lines that open the summary, before the facts. */
+  headline?(ctx: FeatureContext): string[]
   /** Short labelled parts for the headline. */
-  facts?(ctx: SummaryContext): Array<[string, string]>
+  facts?(ctx: FeatureContext): Array<[string, string]>
   /** Its section of the summary, tables cut to `rows` rows (the summary halves them together to fit GitHub's limit). */
-  section?(ctx: SummaryContext, rows: number): string[]
+  section?(ctx: FeatureContext, rows: number): string[]
+  /** A long list shown after the synced table (cut to `rows` rows like the sections). */
+  details?(ctx: FeatureContext, rows: number): string[]
   /** How many rows its section would show uncut. */
   rows?(): number
   /** Whether it has news: then the summary is more than "up to date". */
   news?(): boolean
   /** `::notice::` annotations. */
-  notices?(ctx: SummaryContext): string[]
+  notices?(ctx: FeatureContext): string[]
 }
