@@ -144,7 +144,8 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
           })
         report.runIntervalSeconds = previousRun ? (now.getTime() - previousRun.getTime()) / 1000 : undefined
         const stored = new Map([...report.progress].map(([name, p]) => [name, p.stored]))
-        await session.analyzeFilled(cfg, stored).catch((error: unknown) => {
+        const read = new Set(report.features.flatMap((f) => f.reads ?? []))
+        await session.analyzeFilled(cfg, stored, read).catch((error: unknown) => {
           if (report!.failures.size === 0) io.warning(`${describeFailure(error, cfg)} The reporting views may be slow until Postgres analyzes the tables.`)
         })
       }

@@ -8,14 +8,11 @@ import { Database, type SchemaReport } from './store/database.js'
 import { REJECTS_TABLE } from './store/rejects.js'
 import { RUNS_TABLE } from './store/runs.js'
 import type { TableDefinition } from './store/schema.js'
-import { dryRunSink, type ObjectSink, type TableAccess, type TableSink } from './store/sink.js'
+import { ANALYZE_AFTER_ROWS, dryRunSink, type ObjectSink, type TableAccess, type TableSink } from './store/sink.js'
 import { STATE_TABLE, type StateKey, type SyncState } from './store/state.js'
 import { viewsFor } from './store/views.js'
 
 /** The table of each object: its input's value when it has one (charges: `table`), else its fixed name. */
-/** New rows in one run past which an object's tables get fresh planner statistics. */
-export const ANALYZE_AFTER_ROWS = 1000
-
 export function tableOf(config: Pick<Config, 'table'>, name: ObjectName): string {
   const spec: ObjectSpec<StripeObject, ObjectName> = specOf(name)
   return spec.tableInput ? config[spec.tableInput] : spec.table
@@ -144,12 +141,17 @@ export class Session {
     return this.db ? this.tables.get(spec.name) : undefined
   }
 
-  /** The tables of objects that gained many rows (a backfill), with their children: their statistics refreshed. */
-  async analyzeFilled(config: Config, stored: ReadonlyMap<ObjectName, number>): Promise<void> {
+  /**
+   * The tables of objects that gained many rows (a backfill), with their children, and that the run
+   * reads back through joins (`read`): their statistics refreshed. The others are left to autovacuum:
+   * a single-table read does not need them, and analyzing 30,000 charges takes half a second.
+   */
+  async analyzeFilled(config: Config, stored: ReadonlyMap<ObjectName, number>, read: ReadonlySet<ObjectName>): Promise<void> {
     if (!this.db) return
     const tables = new Set<string>()
     for (const [name, count] of stored) {
-      if (count < ANALYZE_AFTER_ROWS) continue
+      // Analyzed as it grew (an object with children): its statistics are at most half the run old.
+      if (count < ANALYZE_AFTER_ROWS || !read.has(name) || this.tables.get(name)?.analyzedDuringRun) continue
       const spec = specOf(name)
       tables.add(tableOf(config, name))
       for (const table of tablesOf(spec).filter((t) => t !== spec.table)) tables.add(table)

@@ -1,3 +1,4 @@
+import type { ObjectName } from '../objects/registry.js'
 import type { Database } from '../store/database.js'
 import { mrrMonthRows, mrrRows, receivablesRows, subscriptionChanges, topProductRows } from '../store/readback.js'
 import { mermaidLineChart, monthLabel } from '../report/chart.js'
@@ -81,11 +82,16 @@ export class RecurringRevenue implements Feature {
   /** Each currency's products with the most MRR. */
   topProducts: Array<{ currency: string; productId: string | null; name: string | null; mrr: number }> = []
 
-  constructor(private readonly reads: { subscriptions: boolean; invoices: boolean; amounts: boolean }) {}
+  /** The MRR views join subscriptions with their items, histories and discounts (a customer's too), coupons, prices and products. */
+  readonly reads: readonly ObjectName[]
+
+  constructor(private readonly read: { subscriptions: boolean; invoices: boolean; amounts: boolean }) {
+    this.reads = read.subscriptions ? ['subscriptions', 'customers', 'coupons', 'prices', 'products'] : []
+  }
 
   async readBack(db: Database | undefined, ctx: ReadBackContext): Promise<void> {
     if (!db) return
-    if (this.reads.subscriptions) {
+    if (this.read.subscriptions) {
       this.mrr = (await mrrRows(db)).map((r) => ({
         currency: r.currency,
         mrr: Number(r.mrr),
@@ -96,7 +102,7 @@ export class RecurringRevenue implements Feature {
         trialMrr: Number(r.trial_mrr)
       }))
       // The chart, last month's movements and the products are amounts: not read when the summary hides them.
-      if (this.reads.amounts) {
+      if (this.read.amounts) {
         this.months = (await mrrMonthRows(db, CHART_MONTHS)).map((r) => ({
           month: r.month,
           currency: r.currency,
@@ -121,7 +127,7 @@ export class RecurringRevenue implements Feature {
       const since = Math.floor((ctx.lastRunAt?.getTime() ?? ctx.now.getTime() - 30 * 86400_000) / 1000)
       this.subscriptionChanges = { since, ...(await subscriptionChanges(db, since)) }
     }
-    if (this.reads.invoices) {
+    if (this.read.invoices) {
       this.receivables = (await receivablesRows(db)).map((r) => ({
         currency: r.currency!,
         openInvoices: Number(r.open_invoices),

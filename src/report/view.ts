@@ -75,6 +75,11 @@ export interface Feature {
   claim?(name: ObjectName, objects: readonly StripeObject[]): string[] | undefined
   /** Payouts reconciled (their balance transactions listed and linked), as the sync reports them. */
   reconciled?(links: LinkReport): void
+  /**
+   * The objects whose tables its read-back joins (the MRR views): after a backfill their planner
+   * statistics are refreshed before it reads. A single-table read needs none.
+   */
+  readonly reads?: readonly ObjectName[]
   /** After the sync: what it reads back from the database (queries in store/); no database in a dry run. */
   readBack?(db: Database | undefined, ctx: ReadBackContext): Promise<void>
   /** Its step outputs (the report sets every output's empty value first). */
