@@ -71743,6 +71743,7 @@ class BatchWriter {
             }
             if (this.queue.length === 0)
                 return;
+            await this.linger();
             const batch = [];
             let rows = 0;
             while (this.queue.length > 0 && rows < this.options.batchRows) {
@@ -71760,6 +71761,26 @@ class BatchWriter {
                 this.release();
                 return;
             }
+        }
+    }
+    /** Waits up to `lingerMs` for a full batch (or a full queue, or the end). */
+    async linger() {
+        const until = performance.now() + (this.options.lingerMs ?? 0);
+        for (;;) {
+            let rows = 0;
+            for (const item of this.queue)
+                rows += item.size;
+            const left = until - performance.now();
+            if (this.closed || rows >= this.options.batchRows || this.queue.length >= this.options.maxQueuedPages || left <= 0)
+                return;
+            await new Promise((resolve) => {
+                const timer = setTimeout(resolve, left);
+                this.waitingForItems = () => {
+                    clearTimeout(timer);
+                    resolve();
+                };
+            });
+            this.waitingForItems = undefined;
         }
     }
     release() {
@@ -71796,7 +71817,7 @@ async function syncSpans(run, options) {
         await commit(run, { scanned: fetched.length, pages: pages.length, dropped: pages.reduce((n, p) => n + p.dropped, 0), matched: kept.filter(run.matches), rejects }, 'any', options.checkpoint?.(done));
         if (++batches % GC_EVERY_BATCHES === 0)
             compactHeap();
-    }, { maxQueuedPages: run.concurrency + 2, batchRows: 500 });
+    }, { maxQueuedPages: run.concurrency + 2, batchRows: 500, lingerMs: 250 });
     const report = () => run.log(progressLine(run, performance.now() - started, remaining));
     const timer = setInterval(report, PROGRESS_INTERVAL_MS);
     timer.unref();

@@ -89,6 +89,26 @@ describe('BatchWriter', () => {
     expect(Math.max(...batches)).toBeLessThanOrEqual(300)
   })
 
+  it('waits a moment for a full batch instead of writing each page as it comes, and never past the end', async () => {
+    const batches: number[] = []
+    const writer = new BatchWriter<{ size: number }>(
+      async (items) => {
+        batches.push(items.length)
+      },
+      { maxQueuedPages: 10, batchRows: 500, lingerMs: 200 }
+    )
+    // A page every 10 ms, as a fetcher paced at Stripe's rate hands them over.
+    for (let i = 0; i < 12; i++) {
+      await writer.push(item(100))
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    const started = performance.now()
+    await writer.close()
+    // Pages gathered five at a time (500 rows); the last two written at close, without waiting out the linger.
+    expect(batches).toEqual([5, 5, 2])
+    expect(performance.now() - started).toBeLessThan(150)
+  })
+
   it('surfaces a write failure to pushers and to close()', async () => {
     const writer = new BatchWriter<{ size: number }>(
       async () => {

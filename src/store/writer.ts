@@ -8,6 +8,12 @@ export interface WriterOptions {
   maxQueuedPages: number
   /** The writer takes pages until it has at least this many rows (or the queue is empty). */
   batchRows: number
+  /**
+   * How long the writer waits for a fuller batch when fewer than `batchRows` rows are queued. A
+   * writer that keeps up would otherwise write each page as it comes, one transaction per page, and
+   * the per-transaction work (planning, savepoints, the checkpoint) then costs more than the rows.
+   */
+  lingerMs?: number
 }
 
 export class BatchWriter<T extends { size: number }> {
@@ -54,6 +60,7 @@ export class BatchWriter<T extends { size: number }> {
         this.waitingForItems = undefined
       }
       if (this.queue.length === 0) return
+      await this.linger()
       const batch: T[] = []
       let rows = 0
       while (this.queue.length > 0 && rows < this.options.batchRows) {
@@ -70,6 +77,25 @@ export class BatchWriter<T extends { size: number }> {
         this.release()
         return
       }
+    }
+  }
+
+  /** Waits up to `lingerMs` for a full batch (or a full queue, or the end). */
+  private async linger(): Promise<void> {
+    const until = performance.now() + (this.options.lingerMs ?? 0)
+    for (;;) {
+      let rows = 0
+      for (const item of this.queue) rows += item.size
+      const left = until - performance.now()
+      if (this.closed || rows >= this.options.batchRows || this.queue.length >= this.options.maxQueuedPages || left <= 0) return
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left)
+        this.waitingForItems = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+      this.waitingForItems = undefined
     }
   }
 

@@ -43,7 +43,7 @@ export async function syncSpans<T extends StripeObject>(run: ObjectRun<T>, optio
       )
       if (++batches % GC_EVERY_BATCHES === 0) compactHeap()
     },
-    { maxQueuedPages: run.concurrency + 2, batchRows: 500 }
+    { maxQueuedPages: run.concurrency + 2, batchRows: 500, lingerMs: 250 }
   )
   const report = () => run.log(progressLine(run, performance.now() - started, remaining))
   const timer = setInterval(report, PROGRESS_INTERVAL_MS)
