@@ -71304,7 +71304,20 @@ async function connectedAccountIds(stripe, retry) {
  * spare and a page each is worth it (TAIL_PIECE_SIZE).
  */
 const MIN_PIECE_SIZE = 300;
-const TAIL_PIECE_SIZE = 100;
+const TAIL_PIECE_SIZE = 90;
+/**
+ * Objects a shared piece is sized to hold per page: a little under a page, so a piece meant to be one
+ * page is one request (a piece of 1.3 pages costs two, the second mostly empty).
+ */
+const PAGE_FILL = 90;
+/**
+ * A long span's first requests: slices ending this many seconds before its end (a day, a week, a
+ * month, a quarter, a year), all listed at once. Waiting for one answer before cutting costs a
+ * whole round trip with the rate limit idle; each slice's first page then measures its own density.
+ */
+const FIRST_CUTS = [1, 7, 30, 90, 365].map((days) => days * 86400);
+/** Spans shorter than this start as one slice (a scheduled run's window): the cuts would be partial pages. */
+const CUT_SPANS_OVER = 30 * 86400;
 /**
  * Fetches every object created in the given spans, several time slices at once. Each slice is
  * paginated with its own cursor. When a slice's first page shows it is dense, the part not yet
@@ -71315,7 +71328,8 @@ const TAIL_PIECE_SIZE = 100;
 async function fetchRange(options) {
     const { list, onPage } = options;
     const pieceSize = options.pieceSize ?? 2000;
-    const queue = options.spans.filter(([a, b]) => b > a).map(([gte, lt]) => ({ gte, lt }));
+    const paced = options.requestsPerSecond !== undefined && options.concurrency > 1;
+    const queue = options.spans.filter(([a, b]) => b > a).flatMap(([gte, lt]) => (paced ? firstSlices(gte, lt) : [{ gte, lt }]));
     let active = 0;
     let workers = options.concurrency;
     let sized = options.requestsPerSecond === undefined;
@@ -71379,7 +71393,9 @@ async function fetchRange(options) {
         }
         else if (idle > 0 && remaining >= 2 * minPiece && s - job.gte >= 2) {
             // Workers would sit idle (the start, or the tail of a run): share this slice's rest with them.
-            const pieces = Math.min(idle + 1, Math.floor(remaining / minPiece), s - job.gte);
+            // Whole pages per piece, as few as keep every worker busy.
+            const perPiece = Math.max(minPiece, PAGE_FILL * Math.ceil(remaining / (PAGE_FILL * (idle + 1))));
+            const pieces = Math.min(idle + 1, Math.ceil(remaining / perPiece), s - job.gte);
             const width = (s - job.gte) / pieces;
             for (let i = 0; i < pieces; i++) {
                 const gte = job.gte + Math.round(i * width);
@@ -71435,6 +71451,22 @@ async function fetchRange(options) {
     });
     if (failure !== undefined)
         throw failure;
+}
+/** A span cut at FIRST_CUTS before its end when it is long; else the span itself. */
+function firstSlices(gte, lt) {
+    if (lt - gte <= CUT_SPANS_OVER)
+        return [{ gte, lt }];
+    const jobs = [];
+    let top = lt;
+    for (const cut of FIRST_CUTS) {
+        const bottom = lt - cut;
+        if (bottom <= gte)
+            break;
+        jobs.push({ gte: bottom, lt: top });
+        top = bottom;
+    }
+    jobs.push({ gte, lt: top });
+    return jobs;
 }
 /** Merges a span into a sorted list of disjoint spans. */
 function addSpan(spans, span) {

@@ -107,6 +107,51 @@ describe('fetchRange', () => {
     expect(stripe.maxInFlight).toBeLessThanOrEqual(5)
   })
 
+  it('starts a long span with slices a day, a week, a month, a quarter and a year before its end, all at once', async () => {
+    const DAY = 86400
+    const end = 1_700_000_000
+    const objects = account(8, 9000, end - 400 * DAY, end - 60, [[end - 100 * DAY, 250]])
+    const stripe = fakeStripe(objects, () => new Promise((r) => setTimeout(r, 20)))
+    const windows: Array<[number | undefined, number | undefined]> = []
+    const list: ListPage<Obj> = (window, limit, after) => {
+      if (!after) windows.push([window.gte, window.lt])
+      return stripe.list(window, limit, after)
+    }
+    const seen = new Map<string, number>()
+    let done: Span[] = []
+    await fetchRange({
+      list,
+      spans: [[1_293_840_000, end]],
+      concurrency: 32,
+      requestsPerSecond: 25,
+      onPage: async (page) => {
+        for (const o of page.objects) seen.set(o.id, (seen.get(o.id) ?? 0) + 1)
+        if (page.done) done = addSpan(done, page.done)
+      }
+    })
+    // Six first requests before any answer: no round trip spent waiting with the rate limit idle.
+    expect(windows.slice(0, 6)).toEqual([
+      [1_293_840_000, end - 365 * DAY],
+      [end - 365 * DAY, end - 90 * DAY],
+      [end - 90 * DAY, end - 30 * DAY],
+      [end - 30 * DAY, end - 7 * DAY],
+      [end - 7 * DAY, end - DAY],
+      [end - DAY, end]
+    ])
+    expect(stripe.maxInFlight).toBeGreaterThanOrEqual(6)
+    expect(seen.size).toBe(objects.length)
+    expect([...seen.values()].every((n) => n === 1)).toBe(true)
+    expect(done).toEqual([[1_293_840_000, end]])
+    expect(stripe.calls).toBeLessThan(Math.ceil(objects.length / 100) * 1.15 + 8)
+  })
+
+  it('keeps a short span (a scheduled window) as one slice until its first page is measured', async () => {
+    const end = 1_700_000_000
+    const objects = account(9, 50, end - 86400, end)
+    const { stripe } = await fetchAll(objects, [[end - 7 * 86400, end]], 8, { requestsPerSecond: 25 })
+    expect(stripe.calls).toBe(1)
+  })
+
   it('says what is known to remain, and when part of the range is not measured yet', async () => {
     const objects = account(6, 6000, 1_700_000_000, 1_700_600_000)
     const { estimates } = await fetchAll(objects, [[1_600_000_000, 1_700_700_000]], 6, { pieceSize: 1000 })
