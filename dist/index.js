@@ -71974,6 +71974,7 @@ async function syncIncremental(run, options) {
     const firstRun = state === undefined;
     const report = { firstRun, from: 0, to: until, cursor: 0, eventsProcessed: 0, refetched: 0, resweep: false, listed: true };
     let listNeeded = true;
+    let deletions;
     if (!state) {
         // Changes made while the backfill runs are read from the change stream next run, from here.
         state = {
@@ -71988,9 +71989,12 @@ async function syncIncremental(run, options) {
             doneRanges: [],
             listedThrough: options.remembersListing ? null : undefined
         };
-        // Deletions before now exist only as events: read them first (a run killed here starts over).
-        // The state is saved with the sweep's first checkpoint: the tables are made only once Stripe has answered.
-        await scanDeletions(run);
+        // Deletions before now exist only as events. A whole-range backfill lists while they are read;
+        // the state is saved only with a checkpoint after they are applied, so a run killed before starts
+        // over as a first run. A limited sweep saves its state with each page: it reads them first.
+        deletions = new Pending(scanDeletions(run));
+        if (options.limit !== Number.POSITIVE_INFINITY)
+            await deletions.done();
         log(`First incremental run: syncing ${spec.plural} created from ${isoSeconds(state.cursorCreated)}, oldest first.`);
     }
     else {
@@ -72019,7 +72023,7 @@ async function syncIncremental(run, options) {
     }
     else if (listNeeded || !remembers) {
         if (options.limit === Number.POSITIVE_INFINITY)
-            await sweepConcurrently(run, state, until);
+            await sweepConcurrently(run, state, until, () => deletions?.succeeded !== false);
         else
             await sweepForward(run, state, until, options.limit);
         // Listed contiguously from where the last list reached: the listing now reaches the cursor.
@@ -72033,6 +72037,7 @@ async function syncIncremental(run, options) {
         state.cursorIds = [];
         state.listedThrough = listedThrough;
     }
+    await deletions?.done();
     // Daily: list what the stream vouched for, catching objects created without an event.
     const vouched = state.listedThrough ?? state.cursorCreated;
     if (vouched < state.cursorCreated && nowSeconds - vouched > LIST_PASS_SECONDS) {
@@ -72148,7 +72153,26 @@ async function relist(run, window, include, report) {
  * slices, skipping spans a killed run already completed. Each batch commits the spans it completed;
  * the cursor moves up to the first span not yet done.
  */
-async function sweepConcurrently(run, state, until) {
+/**
+ * Work started now and awaited later, whose success can be asked meanwhile (`succeeded`): its failure
+ * surfaces where it is awaited, not as an unhandled rejection.
+ */
+class Pending {
+    /** It ended without an error. */
+    succeeded = false;
+    result;
+    constructor(work) {
+        this.result = work.then(() => {
+            this.succeeded = true;
+        });
+        this.result.catch(() => { });
+    }
+    done() {
+        return this.result;
+    }
+}
+/** `mayCheckpoint`: whether a batch may save the state yet (its spans are kept for the next one that may). */
+async function sweepConcurrently(run, state, until, mayCheckpoint) {
     const start = state.cursorCreated;
     const known = new Set(state.cursorIds);
     const spans = gaps(start, until, state.doneRanges);
@@ -72161,7 +72185,7 @@ async function sweepConcurrently(run, state, until) {
             for (const span of done)
                 state.doneRanges = addSpan(state.doneRanges, span);
             advanceWatermark(state);
-            return state;
+            return mayCheckpoint() ? state : undefined;
         }
     });
     if (state.cursorCreated < until) {

@@ -262,6 +262,8 @@ export class StripeStandIn {
   private readonly random = seededRandom(99)
   /** The stand-in's clock (Unix seconds): tests move it to age events past retention or make balances available. */
   now: () => number = () => Math.floor(Date.now() / 1000)
+  /** A fault for the requests it picks (one kind of listing failing while the others answer). */
+  faultWhen: ((request: RecordedRequest) => Fault | undefined) | undefined
 
   readonly charges = new Collection<Stripe.Charge>('charge')
   readonly balanceTransactions = new Collection<Stripe.BalanceTransaction>('balance_transaction', (t) => ({
@@ -777,7 +779,7 @@ export class StripeStandIn {
 
     const every = this.options.faultEvery
     const outage = this.options.failFrom && this.requests.length >= this.options.failFrom.request ? this.options.failFrom.fault : undefined
-    const fault = this.faults.shift() ?? outage ?? (every && this.requests.length % every.every === 0 ? every.fault : undefined)
+    const fault = this.faults.shift() ?? this.faultWhen?.(record) ?? outage ?? (every && this.requests.length % every.every === 0 ? every.fault : undefined)
     if (fault === 'slow') await new Promise((r) => setTimeout(r, this.options.slowMs ?? 2000))
     if (fault === 'reset') {
       record.status = -1

@@ -218,6 +218,36 @@ describe('billing objects', () => {
     expect(Math.abs((await expansion()) - before - added)).toBeLessThanOrEqual(1)
   })
 
+  it('a first run lists while it reads deletion events, and records no cursor until they are applied', async () => {
+    const deleted = billing.deletedCustomers.filter((d) => d.at >= now() - EVENT_RETENTION_SECONDS)
+    expect(deleted.length).toBeGreaterThan(0)
+    // Reading the customers' deletion events fails; every other request answers.
+    stripe.faultWhen = (r) => (r.path === '/v1/events' && Object.values(r.query).includes('customer.deleted') ? 500 : undefined)
+    const io = recorder({
+      'stripe-secret-key': 'sk_test_Billing123',
+      'database-url': db.url,
+      'stripe-api-base': stripe.url,
+      schema,
+      objects: 'customers',
+      incremental: 'true',
+      limit: 'all',
+      'max-requests-per-second': '100'
+    })
+    await runAction(io, { env: {}, retry: FAST_RETRY, repositoryPrivate: true })
+    expect(io.failed).toBeDefined()
+    // The listing went on meanwhile (its rows are kept), but no cursor says the customers are complete.
+    expect(stripe.requests.some((r) => r.path === '/v1/customers')).toBe(true)
+    const states = await withClient(db.url, (c) => c.query(`SELECT table_name FROM "${schema}".stripe_sync_state`))
+    expect(states.rows.map((r) => r.table_name)).not.toContain('stripe_customers')
+
+    // The next run is a first run again: it lists and marks the deletions.
+    stripe.faultWhen = undefined
+    await run({ objects: 'customers' })
+    const rows = await readRows(db.url, schema, 'stripe_customers')
+    for (const d of deleted) expect(rows.find((r) => r.id === d.customer.id)?.deleted_at).not.toBeNull()
+    expect(rows.filter((r) => r.deleted_at === null)).toHaveLength(billing.customers.length)
+  })
+
   it('a deleted customer keeps its row with deleted_at; invoices paid and voided through events are current', async () => {
     await run()
     const customer = billing.customers.find((c) => stripe.subscriptions.all().some((s) => s.customer === c.id && s.status === 'active'))!

@@ -94,6 +94,7 @@ export async function syncIncremental<T extends StripeObject>(run: ObjectRun<T>,
   const report: IncrementalReport = { firstRun, from: 0, to: until, cursor: 0, eventsProcessed: 0, refetched: 0, resweep: false, listed: true }
 
   let listNeeded = true
+  let deletions: Pending | undefined
   if (!state) {
     // Changes made while the backfill runs are read from the change stream next run, from here.
     state = {
@@ -108,9 +109,11 @@ export async function syncIncremental<T extends StripeObject>(run: ObjectRun<T>,
       doneRanges: [],
       listedThrough: options.remembersListing ? null : undefined
     }
-    // Deletions before now exist only as events: read them first (a run killed here starts over).
-    // The state is saved with the sweep's first checkpoint: the tables are made only once Stripe has answered.
-    await scanDeletions(run)
+    // Deletions before now exist only as events. A whole-range backfill lists while they are read;
+    // the state is saved only with a checkpoint after they are applied, so a run killed before starts
+    // over as a first run. A limited sweep saves its state with each page: it reads them first.
+    deletions = new Pending(scanDeletions(run))
+    if (options.limit !== Number.POSITIVE_INFINITY) await deletions.done()
     log(`First incremental run: syncing ${spec.plural} created from ${isoSeconds(state.cursorCreated)}, oldest first.`)
   } else {
     log(`Continuing from the cursor: ${spec.plural} created before ${isoSeconds(state.cursorCreated)} are stored.`)
@@ -136,7 +139,7 @@ export async function syncIncremental<T extends StripeObject>(run: ObjectRun<T>,
   if (state.cursorCreated >= until) {
     report.listed = false
   } else if (listNeeded || !remembers) {
-    if (options.limit === Number.POSITIVE_INFINITY) await sweepConcurrently(run, state, until)
+    if (options.limit === Number.POSITIVE_INFINITY) await sweepConcurrently(run, state, until, () => deletions?.succeeded !== false)
     else await sweepForward(run, state, until, options.limit)
     // Listed contiguously from where the last list reached: the listing now reaches the cursor.
     if (remembers) state.listedThrough = listedThrough >= cursorBefore ? state.cursorCreated : listedThrough
@@ -147,6 +150,7 @@ export async function syncIncremental<T extends StripeObject>(run: ObjectRun<T>,
     state.cursorIds = []
     state.listedThrough = listedThrough
   }
+  await deletions?.done()
   // Daily: list what the stream vouched for, catching objects created without an event.
   const vouched = state.listedThrough ?? state.cursorCreated
   if (vouched < state.cursorCreated && nowSeconds - vouched > LIST_PASS_SECONDS) {
@@ -269,7 +273,29 @@ async function relist<T extends StripeObject>(run: ObjectRun<T>, window: Window,
  * slices, skipping spans a killed run already completed. Each batch commits the spans it completed;
  * the cursor moves up to the first span not yet done.
  */
-async function sweepConcurrently<T extends StripeObject>(run: ObjectRun<T>, state: SyncState, until: number): Promise<void> {
+/**
+ * Work started now and awaited later, whose success can be asked meanwhile (`succeeded`): its failure
+ * surfaces where it is awaited, not as an unhandled rejection.
+ */
+class Pending {
+  /** It ended without an error. */
+  succeeded = false
+  private readonly result: Promise<void>
+
+  constructor(work: Promise<unknown>) {
+    this.result = work.then(() => {
+      this.succeeded = true
+    })
+    this.result.catch(() => {})
+  }
+
+  done(): Promise<void> {
+    return this.result
+  }
+}
+
+/** `mayCheckpoint`: whether a batch may save the state yet (its spans are kept for the next one that may). */
+async function sweepConcurrently<T extends StripeObject>(run: ObjectRun<T>, state: SyncState, until: number, mayCheckpoint: () => boolean): Promise<void> {
   const start = state.cursorCreated
   const known = new Set(state.cursorIds)
   const spans = gaps(start, until, state.doneRanges)
@@ -280,7 +306,7 @@ async function sweepConcurrently<T extends StripeObject>(run: ObjectRun<T>, stat
     checkpoint: (done) => {
       for (const span of done) state.doneRanges = addSpan(state.doneRanges, span)
       advanceWatermark(state)
-      return state
+      return mayCheckpoint() ? state : undefined
     }
   })
   if (state.cursorCreated < until) {
