@@ -1,7 +1,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 2827:
+/***/ 9659:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -54,9 +54,9 @@ exports.getProxyUrl = getProxyUrl;
 exports.isHttps = isHttps;
 const http = __importStar(__nccwpck_require__(8611));
 const https = __importStar(__nccwpck_require__(5692));
-const pm = __importStar(__nccwpck_require__(8503));
-const tunnel = __importStar(__nccwpck_require__(8258));
-const undici_1 = __nccwpck_require__(576);
+const pm = __importStar(__nccwpck_require__(3335));
+const tunnel = __importStar(__nccwpck_require__(770));
+const undici_1 = __nccwpck_require__(6752);
 var HttpCodes;
 (function (HttpCodes) {
     HttpCodes[HttpCodes["OK"] = 200] = "OK";
@@ -744,7 +744,7 @@ const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCa
 
 /***/ }),
 
-/***/ 8503:
+/***/ 3335:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -844,7 +844,7 @@ class DecodedURL extends URL {
 
 /***/ }),
 
-/***/ 2289:
+/***/ 785:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -856,7 +856,7 @@ exports["default"] = {};
 
 /***/ }),
 
-/***/ 9274:
+/***/ 6122:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -1100,7 +1100,7 @@ parse.parseIntoClientConfig = parseIntoClientConfig
 
 /***/ }),
 
-/***/ 6219:
+/***/ 2299:
 /***/ ((module) => {
 
 
@@ -1207,7 +1207,7 @@ module.exports = readInt8;
 
 /***/ }),
 
-/***/ 502:
+/***/ 7558:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -1304,7 +1304,7 @@ class Pool extends EventEmitter {
     this.options.allowExitOnIdle = this.options.allowExitOnIdle || false
     this.options.maxLifetimeSeconds = this.options.maxLifetimeSeconds || 0
     this.log = this.options.log || function () {}
-    this.Client = this.options.Client || Client || (__nccwpck_require__(2969).Client)
+    this.Client = this.options.Client || Client || (__nccwpck_require__(3273).Client)
     this.Promise = this.options.Promise || global.Promise
 
     if (typeof this.options.idleTimeoutMillis === 'undefined') {
@@ -1731,7 +1731,7 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 7507:
+/***/ 9971:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1792,7 +1792,7 @@ exports.BufferReader = BufferReader;
 
 /***/ }),
 
-/***/ 7955:
+/***/ 9315:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1911,18 +1911,18 @@ exports.Writer = Writer;
 
 /***/ }),
 
-/***/ 9721:
+/***/ 4233:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.DatabaseError = exports.serialize = void 0;
 exports.parse = parse;
-const messages_1 = __nccwpck_require__(6721);
+const messages_1 = __nccwpck_require__(5809);
 Object.defineProperty(exports, "DatabaseError", ({ enumerable: true, get: function () { return messages_1.DatabaseError; } }));
-const serializer_1 = __nccwpck_require__(3841);
+const serializer_1 = __nccwpck_require__(6513);
 Object.defineProperty(exports, "serialize", ({ enumerable: true, get: function () { return serializer_1.serialize; } }));
-const parser_1 = __nccwpck_require__(3654);
+const parser_1 = __nccwpck_require__(3318);
 function parse(stream, callback) {
     const parser = new parser_1.Parser();
     stream.on('data', (buffer) => parser.parse(buffer, callback));
@@ -1932,7 +1932,7 @@ function parse(stream, callback) {
 
 /***/ }),
 
-/***/ 6721:
+/***/ 5809:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2098,14 +2098,14 @@ exports.NoticeMessage = NoticeMessage;
 
 /***/ }),
 
-/***/ 3654:
+/***/ 3318:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.Parser = void 0;
-const messages_1 = __nccwpck_require__(6721);
-const buffer_reader_1 = __nccwpck_require__(7507);
+const messages_1 = __nccwpck_require__(5809);
+const buffer_reader_1 = __nccwpck_require__(9971);
 // every message is prefixed with a single byte
 const CODE_LENGTH = 1;
 // every message has an int32 length which includes itself but does
@@ -2429,13 +2429,13 @@ const parseErrorMessage = (reader, name) => {
 
 /***/ }),
 
-/***/ 3841:
+/***/ 6513:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.serialize = void 0;
-const buffer_writer_1 = __nccwpck_require__(7955);
+const buffer_writer_1 = __nccwpck_require__(9315);
 const writer = new buffer_writer_1.Writer();
 const startup = (opts) => {
     // protocol version
@@ -2633,13 +2633,13 @@ exports.serialize = serialize;
 
 /***/ }),
 
-/***/ 7837:
+/***/ 1549:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-var textParsers = __nccwpck_require__(1120);
-var binaryParsers = __nccwpck_require__(7218);
-var arrayParser = __nccwpck_require__(4423);
-var builtinTypes = __nccwpck_require__(5593);
+var textParsers = __nccwpck_require__(4784);
+var binaryParsers = __nccwpck_require__(7522);
+var arrayParser = __nccwpck_require__(6471);
+var builtinTypes = __nccwpck_require__(6345);
 
 exports.getTypeParser = getTypeParser;
 exports.setTypeParser = setTypeParser;
@@ -2687,10 +2687,10 @@ binaryParsers.init(function(oid, converter) {
 
 /***/ }),
 
-/***/ 4423:
+/***/ 6471:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var array = __nccwpck_require__(8487);
+var array = __nccwpck_require__(3879);
 
 module.exports = {
   create: function (source, transform) {
@@ -2705,10 +2705,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7218:
+/***/ 7522:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var parseInt64 = __nccwpck_require__(6219);
+var parseInt64 = __nccwpck_require__(2299);
 
 var parseBits = function(data, bits, offset, invert, callback) {
   offset = offset || 0;
@@ -2969,7 +2969,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5593:
+/***/ 6345:
 /***/ ((module) => {
 
 /**
@@ -3049,14 +3049,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1120:
+/***/ 4784:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var array = __nccwpck_require__(8487)
-var arrayParser = __nccwpck_require__(4423);
-var parseDate = __nccwpck_require__(1378);
-var parseInterval = __nccwpck_require__(4579);
-var parseByteA = __nccwpck_require__(431);
+var array = __nccwpck_require__(3879)
+var arrayParser = __nccwpck_require__(6471);
+var parseDate = __nccwpck_require__(2690);
+var parseInterval = __nccwpck_require__(8755);
+var parseByteA = __nccwpck_require__(463);
 
 function allowNull (fn) {
   return function nullAllowed (value) {
@@ -3271,20 +3271,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6386:
+/***/ 5042:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
-const utils = __nccwpck_require__(52)
+const utils = __nccwpck_require__(9652)
 const nodeUtils = __nccwpck_require__(9023)
-const sasl = __nccwpck_require__(196)
-const TypeOverrides = __nccwpck_require__(7629)
+const sasl = __nccwpck_require__(948)
+const TypeOverrides = __nccwpck_require__(365)
 
-const ConnectionParameters = __nccwpck_require__(3158)
-const Query = __nccwpck_require__(4201)
-const defaults = __nccwpck_require__(1555)
-const Connection = __nccwpck_require__(4513)
-const crypto = __nccwpck_require__(8502)
+const ConnectionParameters = __nccwpck_require__(646)
+const Query = __nccwpck_require__(4473)
+const defaults = __nccwpck_require__(8995)
+const Connection = __nccwpck_require__(9809)
+const crypto = __nccwpck_require__(4150)
 
 const activeQueryDeprecationNotice = nodeUtils.deprecate(
   () => {},
@@ -3572,7 +3572,7 @@ class Client extends EventEmitter {
       cb()
     } else {
       try {
-        const pgPass = __nccwpck_require__(8184)
+        const pgPass = __nccwpck_require__(3272)
         pgPass(this.connectionParameters, (pass) => {
           if (undefined !== pass) {
             pgPassDeprecationNotice()
@@ -4124,16 +4124,16 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 3158:
+/***/ 646:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const dns = __nccwpck_require__(2250)
 
-const defaults = __nccwpck_require__(1555)
+const defaults = __nccwpck_require__(8995)
 
-const parse = (__nccwpck_require__(9274).parse) // parses a connection string
+const parse = (__nccwpck_require__(6122).parse) // parses a connection string
 
 const val = function (key, config, envVar) {
   if (config[key]) {
@@ -4315,15 +4315,15 @@ module.exports = ConnectionParameters
 
 /***/ }),
 
-/***/ 4513:
+/***/ 9809:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
 
-const { parse, serialize } = __nccwpck_require__(9721)
-const stream = __nccwpck_require__(3197)
+const { parse, serialize } = __nccwpck_require__(4233)
+const stream = __nccwpck_require__(829)
 const { getStream } = stream
 
 const flushBuffer = serialize.flush()
@@ -4572,7 +4572,7 @@ module.exports = Connection
 
 /***/ }),
 
-/***/ 8485:
+/***/ 9765:
 /***/ ((module) => {
 
 function x509Error(msg, cert) {
@@ -4701,12 +4701,12 @@ module.exports = { signatureAlgorithmHashFromCertificate }
 
 /***/ }),
 
-/***/ 196:
+/***/ 948:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const crypto = __nccwpck_require__(8502)
-const { signatureAlgorithmHashFromCertificate } = __nccwpck_require__(8485)
+const crypto = __nccwpck_require__(4150)
+const { signatureAlgorithmHashFromCertificate } = __nccwpck_require__(9765)
 
 // SASLprep (RFC 4013) — minimal in-tree implementation.
 //
@@ -4970,7 +4970,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8502:
+/***/ 4150:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const nodeCrypto = __nccwpck_require__(6982)
@@ -5066,7 +5066,7 @@ async function deriveKey(password, salt, iterations) {
 
 /***/ }),
 
-/***/ 1555:
+/***/ 8995:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -5153,7 +5153,7 @@ module.exports = {
   keepalives_idle: 0,
 }
 
-const pgTypes = __nccwpck_require__(7837)
+const pgTypes = __nccwpck_require__(1549)
 // save default parsers
 const parseBigInteger = pgTypes.getTypeParser(20, 'text')
 const parseBigIntegerArray = pgTypes.getTypeParser(1016, 'text')
@@ -5167,20 +5167,20 @@ module.exports.__defineSetter__('parseInt8', function (val) {
 
 /***/ }),
 
-/***/ 2969:
+/***/ 3273:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Client = __nccwpck_require__(6386)
-const defaults = __nccwpck_require__(1555)
-const Connection = __nccwpck_require__(4513)
-const Result = __nccwpck_require__(3272)
-const utils = __nccwpck_require__(52)
-const Pool = __nccwpck_require__(502)
-const TypeOverrides = __nccwpck_require__(7629)
-const { DatabaseError } = __nccwpck_require__(9721)
-const { escapeIdentifier, escapeLiteral } = __nccwpck_require__(52)
+const Client = __nccwpck_require__(5042)
+const defaults = __nccwpck_require__(8995)
+const Connection = __nccwpck_require__(9809)
+const Result = __nccwpck_require__(6424)
+const utils = __nccwpck_require__(9652)
+const Pool = __nccwpck_require__(7558)
+const TypeOverrides = __nccwpck_require__(365)
+const { DatabaseError } = __nccwpck_require__(4233)
+const { escapeIdentifier, escapeLiteral } = __nccwpck_require__(9652)
 
 const poolFactory = (Client) => {
   return class BoundPool extends Pool {
@@ -5197,7 +5197,7 @@ const PG = function (clientConstructor) {
   this.Pool = poolFactory(this.Client)
   this._pools = []
   this.Connection = Connection
-  this.types = __nccwpck_require__(7837)
+  this.types = __nccwpck_require__(1549)
   this.DatabaseError = DatabaseError
   this.TypeOverrides = TypeOverrides
   this.escapeIdentifier = escapeIdentifier
@@ -5216,7 +5216,7 @@ try {
 }
 
 if (forceNative) {
-  clientConstructor = __nccwpck_require__(7442)
+  clientConstructor = __nccwpck_require__(5301)
 }
 
 module.exports = new PG(clientConstructor)
@@ -5228,7 +5228,7 @@ Object.defineProperty(module.exports, "native", ({
   get() {
     let native = null
     try {
-      native = new PG(__nccwpck_require__(7442))
+      native = new PG(__nccwpck_require__(5301))
     } catch (err) {
       if (err.code !== 'MODULE_NOT_FOUND') {
         throw err
@@ -5247,7 +5247,7 @@ Object.defineProperty(module.exports, "native", ({
 
 /***/ }),
 
-/***/ 8094:
+/***/ 8942:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const nodeUtils = __nccwpck_require__(9023)
@@ -5256,16 +5256,16 @@ var Native
 // eslint-disable-next-line no-useless-catch
 try {
   // Wrap this `require()` in a try-catch to avoid upstream bundlers from complaining that this might not be available since it is an optional import
-  Native = __nccwpck_require__(523)
+  Native = __nccwpck_require__(4390)
 } catch (e) {
   throw e
 }
-const TypeOverrides = __nccwpck_require__(7629)
+const TypeOverrides = __nccwpck_require__(365)
 const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
 const util = __nccwpck_require__(9023)
-const ConnectionParameters = __nccwpck_require__(3158)
+const ConnectionParameters = __nccwpck_require__(646)
 
-const NativeQuery = __nccwpck_require__(8317)
+const NativeQuery = __nccwpck_require__(7581)
 
 const queryQueueLengthDeprecationNotice = nodeUtils.deprecate(
   () => {},
@@ -5581,7 +5581,7 @@ Client.prototype._pulsePipelinedQueryQueue = function () {
   const self = this
   const queries = []
   const nativeQueries = []
-  const utils = __nccwpck_require__(52)
+  const utils = __nccwpck_require__(9652)
 
   while (this._queryQueue.length > 0) {
     const query = this._queryQueue.shift()
@@ -5682,23 +5682,23 @@ Client.prototype.getTransactionStatus = function () {
 
 /***/ }),
 
-/***/ 7442:
+/***/ 5301:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-module.exports = __nccwpck_require__(8094)
+module.exports = __nccwpck_require__(8942)
 
 
 /***/ }),
 
-/***/ 8317:
+/***/ 7581:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
 const util = __nccwpck_require__(9023)
-const utils = __nccwpck_require__(52)
+const utils = __nccwpck_require__(9652)
 
 const NativeQuery = (module.exports = function (config, values, callback) {
   EventEmitter.call(this)
@@ -5865,15 +5865,15 @@ NativeQuery.prototype.submit = function (client) {
 
 /***/ }),
 
-/***/ 4201:
+/***/ 4473:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { EventEmitter } = __nccwpck_require__(4434)
 
-const Result = __nccwpck_require__(3272)
-const utils = __nccwpck_require__(52)
+const Result = __nccwpck_require__(6424)
+const utils = __nccwpck_require__(9652)
 
 class Query extends EventEmitter {
   constructor(config, values, callback) {
@@ -6135,12 +6135,12 @@ module.exports = Query
 
 /***/ }),
 
-/***/ 3272:
+/***/ 6424:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const types = __nccwpck_require__(7837)
+const types = __nccwpck_require__(1549)
 
 const matchRegexp = /^([A-Za-z]+)(?: (\d+))?(?: (\d+))?/
 
@@ -6251,7 +6251,7 @@ module.exports = Result
 
 /***/ }),
 
-/***/ 3197:
+/***/ 829:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const { getStream, getSecureStream } = getStreamFuncs()
@@ -6294,7 +6294,7 @@ function getNodejsStreamFuncs() {
  */
 function getCloudflareStreamFuncs() {
   function getStream(ssl) {
-    const { CloudflareSocket } = __nccwpck_require__(2289)
+    const { CloudflareSocket } = __nccwpck_require__(785)
     return new CloudflareSocket(ssl)
   }
 
@@ -6341,12 +6341,12 @@ function getStreamFuncs() {
 
 /***/ }),
 
-/***/ 7629:
+/***/ 365:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const types = __nccwpck_require__(7837)
+const types = __nccwpck_require__(1549)
 
 function TypeOverrides(userTypes) {
   this._types = userTypes || types
@@ -6383,12 +6383,12 @@ module.exports = TypeOverrides
 
 /***/ }),
 
-/***/ 52:
+/***/ 9652:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const defaults = __nccwpck_require__(1555)
+const defaults = __nccwpck_require__(8995)
 const nodeUtils = __nccwpck_require__(9023)
 
 const { isDate } = __nccwpck_require__(8253)
@@ -6615,14 +6615,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 766:
+/***/ 8702:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 var path = __nccwpck_require__(6928)
   , Stream = (__nccwpck_require__(2203).Stream)
-  , split = __nccwpck_require__(1302)
+  , split = __nccwpck_require__(5286)
   , util = __nccwpck_require__(9023)
   , defaultPort = 5432
   , isWin = (process.platform === 'win32')
@@ -6855,14 +6855,14 @@ var isValidEntry = module.exports.isValidEntry = function(entry){
 
 /***/ }),
 
-/***/ 8184:
+/***/ 3272:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 var path = __nccwpck_require__(6928)
   , fs = __nccwpck_require__(9896)
-  , helper = __nccwpck_require__(766)
+  , helper = __nccwpck_require__(8702)
 ;
 
 
@@ -6885,7 +6885,7 @@ module.exports.warnTo = helper.warnTo;
 
 /***/ }),
 
-/***/ 8487:
+/***/ 3879:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -6989,7 +6989,7 @@ function identity (value) {
 
 /***/ }),
 
-/***/ 431:
+/***/ 463:
 /***/ ((module) => {
 
 
@@ -7029,7 +7029,7 @@ module.exports = function parseBytea (input) {
 
 /***/ }),
 
-/***/ 1378:
+/***/ 2690:
 /***/ ((module) => {
 
 
@@ -7152,12 +7152,12 @@ function is0To99 (num) {
 
 /***/ }),
 
-/***/ 4579:
+/***/ 8755:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-var extend = __nccwpck_require__(6911)
+var extend = __nccwpck_require__(223)
 
 module.exports = PostgresInterval
 
@@ -7284,7 +7284,7 @@ function parse (interval) {
 
 /***/ }),
 
-/***/ 1302:
+/***/ 5286:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /*
@@ -7432,15 +7432,15 @@ module.exports = split
 
 /***/ }),
 
-/***/ 8258:
+/***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(5258);
+module.exports = __nccwpck_require__(218);
 
 
 /***/ }),
 
-/***/ 5258:
+/***/ 218:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -7711,33 +7711,33 @@ exports.debug = debug; // for test
 
 /***/ }),
 
-/***/ 576:
+/***/ 6752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Client = __nccwpck_require__(5061)
-const Dispatcher = __nccwpck_require__(2243)
-const Pool = __nccwpck_require__(20)
-const BalancedPool = __nccwpck_require__(9989)
-const Agent = __nccwpck_require__(3389)
-const ProxyAgent = __nccwpck_require__(7408)
-const EnvHttpProxyAgent = __nccwpck_require__(2785)
-const RetryAgent = __nccwpck_require__(8610)
-const errors = __nccwpck_require__(1059)
-const util = __nccwpck_require__(2272)
+const Client = __nccwpck_require__(3701)
+const Dispatcher = __nccwpck_require__(883)
+const Pool = __nccwpck_require__(628)
+const BalancedPool = __nccwpck_require__(837)
+const Agent = __nccwpck_require__(7405)
+const ProxyAgent = __nccwpck_require__(6672)
+const EnvHttpProxyAgent = __nccwpck_require__(3137)
+const RetryAgent = __nccwpck_require__(50)
+const errors = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(6135)
-const buildConnector = __nccwpck_require__(1952)
-const MockClient = __nccwpck_require__(6197)
-const MockAgent = __nccwpck_require__(2781)
-const MockPool = __nccwpck_require__(9396)
-const mockErrors = __nccwpck_require__(9037)
-const RetryHandler = __nccwpck_require__(1131)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(8085)
-const DecoratorHandler = __nccwpck_require__(5579)
-const RedirectHandler = __nccwpck_require__(9714)
-const createRedirectInterceptor = __nccwpck_require__(2276)
+const api = __nccwpck_require__(6615)
+const buildConnector = __nccwpck_require__(9136)
+const MockClient = __nccwpck_require__(7365)
+const MockAgent = __nccwpck_require__(7501)
+const MockPool = __nccwpck_require__(4004)
+const mockErrors = __nccwpck_require__(2429)
+const RetryHandler = __nccwpck_require__(7816)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
+const DecoratorHandler = __nccwpck_require__(8155)
+const RedirectHandler = __nccwpck_require__(8754)
+const createRedirectInterceptor = __nccwpck_require__(5092)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -7755,10 +7755,10 @@ module.exports.DecoratorHandler = DecoratorHandler
 module.exports.RedirectHandler = RedirectHandler
 module.exports.createRedirectInterceptor = createRedirectInterceptor
 module.exports.interceptors = {
-  redirect: __nccwpck_require__(1530),
-  retry: __nccwpck_require__(7114),
-  dump: __nccwpck_require__(5596),
-  dns: __nccwpck_require__(1643)
+  redirect: __nccwpck_require__(1514),
+  retry: __nccwpck_require__(2026),
+  dump: __nccwpck_require__(8060),
+  dns: __nccwpck_require__(379)
 }
 
 module.exports.buildConnector = buildConnector
@@ -7820,7 +7820,7 @@ function makeDispatcher (fn) {
 module.exports.setGlobalDispatcher = setGlobalDispatcher
 module.exports.getGlobalDispatcher = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(3345).fetch)
+const fetchImpl = (__nccwpck_require__(4398).fetch)
 module.exports.fetch = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
@@ -7832,39 +7832,39 @@ module.exports.fetch = async function fetch (init, options = undefined) {
     throw err
   }
 }
-module.exports.Headers = __nccwpck_require__(548).Headers
-module.exports.Response = __nccwpck_require__(1627).Response
-module.exports.Request = __nccwpck_require__(268).Request
-module.exports.FormData = __nccwpck_require__(2134).FormData
+module.exports.Headers = __nccwpck_require__(660).Headers
+module.exports.Response = __nccwpck_require__(9051).Response
+module.exports.Request = __nccwpck_require__(9967).Request
+module.exports.FormData = __nccwpck_require__(5910).FormData
 module.exports.File = globalThis.File ?? (__nccwpck_require__(4573).File)
-module.exports.FileReader = __nccwpck_require__(8755).FileReader
+module.exports.FileReader = __nccwpck_require__(8355).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(5779)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
 
 module.exports.setGlobalOrigin = setGlobalOrigin
 module.exports.getGlobalOrigin = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(4045)
-const { kConstruct } = __nccwpck_require__(3165)
+const { CacheStorage } = __nccwpck_require__(3245)
+const { kConstruct } = __nccwpck_require__(109)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
 module.exports.caches = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(6693)
+const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9061)
 
 module.exports.deleteCookie = deleteCookie
 module.exports.getCookies = getCookies
 module.exports.getSetCookies = getSetCookies
 module.exports.setCookie = setCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(428)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
 
 module.exports.parseMIMEType = parseMIMEType
 module.exports.serializeAMimeType = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5924)
-module.exports.WebSocket = __nccwpck_require__(5358).WebSocket
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
+module.exports.WebSocket = __nccwpck_require__(3726).WebSocket
 module.exports.CloseEvent = CloseEvent
 module.exports.ErrorEvent = ErrorEvent
 module.exports.MessageEvent = MessageEvent
@@ -7880,18 +7880,18 @@ module.exports.MockPool = MockPool
 module.exports.MockAgent = MockAgent
 module.exports.mockErrors = mockErrors
 
-const { EventSource } = __nccwpck_require__(8742)
+const { EventSource } = __nccwpck_require__(1238)
 
 module.exports.EventSource = EventSource
 
 
 /***/ }),
 
-/***/ 3134:
+/***/ 158:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(2272)
-const { RequestAbortedError } = __nccwpck_require__(1059)
+const { addAbortListener } = __nccwpck_require__(3440)
+const { RequestAbortedError } = __nccwpck_require__(8707)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -7951,16 +7951,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6900:
+/***/ 2279:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(1059)
-const util = __nccwpck_require__(2272)
-const { addSignal, removeSignal } = __nccwpck_require__(3134)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -8066,7 +8066,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 9294:
+/***/ 6862:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8080,10 +8080,10 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(1059)
-const util = __nccwpck_require__(2272)
+} = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(3134)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
 
 const kResume = Symbol('resume')
@@ -8324,16 +8324,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 5259:
+/***/ 4043:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(2519)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(1059)
-const util = __nccwpck_require__(2272)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7863)
+const { Readable } = __nccwpck_require__(9927)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
 const { AsyncResource } = __nccwpck_require__(6698)
 
 class RequestHandler extends AsyncResource {
@@ -8545,18 +8545,18 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 792:
+/***/ 3560:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(1059)
-const util = __nccwpck_require__(2272)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7863)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(3134)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -8772,15 +8772,15 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 1098:
+/***/ 1882:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(1059)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
 const { AsyncResource } = __nccwpck_require__(6698)
-const util = __nccwpck_require__(2272)
-const { addSignal, removeSignal } = __nccwpck_require__(3134)
+const util = __nccwpck_require__(3440)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
 
 class UpgradeHandler extends AsyncResource {
@@ -8887,21 +8887,21 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 6135:
+/***/ 6615:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(5259)
-module.exports.stream = __nccwpck_require__(792)
-module.exports.pipeline = __nccwpck_require__(9294)
-module.exports.upgrade = __nccwpck_require__(1098)
-module.exports.connect = __nccwpck_require__(6900)
+module.exports.request = __nccwpck_require__(4043)
+module.exports.stream = __nccwpck_require__(3560)
+module.exports.pipeline = __nccwpck_require__(6862)
+module.exports.upgrade = __nccwpck_require__(1882)
+module.exports.connect = __nccwpck_require__(2279)
 
 
 /***/ }),
 
-/***/ 2519:
+/***/ 9927:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Ported from https://github.com/nodejs/undici/pull/907
@@ -8910,9 +8910,9 @@ module.exports.connect = __nccwpck_require__(6900)
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(1059)
-const util = __nccwpck_require__(2272)
-const { ReadableStreamFrom } = __nccwpck_require__(2272)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { ReadableStreamFrom } = __nccwpck_require__(3440)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -9293,15 +9293,15 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 7863:
+/***/ 7655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(4589)
 const {
   ResponseStatusCodeError
-} = __nccwpck_require__(1059)
+} = __nccwpck_require__(8707)
 
-const { chunksDecode } = __nccwpck_require__(2519)
+const { chunksDecode } = __nccwpck_require__(9927)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -9393,16 +9393,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1952:
+/***/ 9136:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(2272)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(1059)
-const timers = __nccwpck_require__(7787)
+const util = __nccwpck_require__(3440)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
+const timers = __nccwpck_require__(6603)
 
 function noop () {}
 
@@ -9640,7 +9640,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 7887:
+/***/ 735:
 /***/ ((module) => {
 
 
@@ -9765,7 +9765,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5726:
+/***/ 2414:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -9974,7 +9974,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1059:
+/***/ 8707:
 /***/ ((module) => {
 
 
@@ -10406,7 +10406,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2543:
+/***/ 4655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -10414,7 +10414,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(1059)
+} = __nccwpck_require__(8707)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -10429,9 +10429,9 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __nccwpck_require__(2272)
-const { channels } = __nccwpck_require__(5726)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(7887)
+} = __nccwpck_require__(3440)
+const { channels } = __nccwpck_require__(2414)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -10895,7 +10895,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 1003:
+/***/ 6443:
 /***/ ((module) => {
 
 module.exports = {
@@ -10969,7 +10969,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9112:
+/***/ 7752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -10977,7 +10977,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(7887)
+} = __nccwpck_require__(735)
 
 class TstNode {
   /** @type {any} */
@@ -11128,13 +11128,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2272:
+/***/ 3440:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(1003)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6443)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
@@ -11142,9 +11142,9 @@ const { Blob } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const { InvalidArgumentError } = __nccwpck_require__(1059)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(7887)
-const { tree } = __nccwpck_require__(9112)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
+const { tree } = __nccwpck_require__(7752)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -11854,18 +11854,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3389:
+/***/ 7405:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(1059)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(1003)
-const DispatcherBase = __nccwpck_require__(8641)
-const Pool = __nccwpck_require__(20)
-const Client = __nccwpck_require__(5061)
-const util = __nccwpck_require__(2272)
-const createRedirectInterceptor = __nccwpck_require__(2276)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+const DispatcherBase = __nccwpck_require__(1841)
+const Pool = __nccwpck_require__(628)
+const Client = __nccwpck_require__(3701)
+const util = __nccwpck_require__(3440)
+const createRedirectInterceptor = __nccwpck_require__(5092)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -11994,7 +11994,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 9989:
+/***/ 837:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -12002,7 +12002,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(1059)
+} = __nccwpck_require__(8707)
 const {
   PoolBase,
   kClients,
@@ -12010,10 +12010,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(7632)
-const Pool = __nccwpck_require__(20)
-const { kUrl, kInterceptors } = __nccwpck_require__(1003)
-const { parseOrigin } = __nccwpck_require__(2272)
+} = __nccwpck_require__(2128)
+const Pool = __nccwpck_require__(628)
+const { kUrl, kInterceptors } = __nccwpck_require__(6443)
+const { parseOrigin } = __nccwpck_require__(3440)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -12210,7 +12210,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 1021:
+/***/ 637:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -12218,9 +12218,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(2272)
-const { channels } = __nccwpck_require__(5726)
-const timers = __nccwpck_require__(7787)
+const util = __nccwpck_require__(3440)
+const { channels } = __nccwpck_require__(2414)
+const timers = __nccwpck_require__(6603)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -12233,7 +12233,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(1059)
+} = __nccwpck_require__(8707)
 const {
   kUrl,
   kReset,
@@ -12266,9 +12266,9 @@ const {
   kOnError,
   kResume,
   kHTTPContext
-} = __nccwpck_require__(1003)
+} = __nccwpck_require__(6443)
 
-const constants = __nccwpck_require__(3512)
+const constants = __nccwpck_require__(2824)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const addListener = util.addListener
@@ -12280,11 +12280,11 @@ const kSocketUsed = Symbol('kSocketUsed')
 let extractBody
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(1630) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3870) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(__nccwpck_require__(4826))
+    mod = await WebAssembly.compile(__nccwpck_require__(3434))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -12292,7 +12292,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(1630))
+    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(3870))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -13207,7 +13207,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(9852).extractBody)
+      extractBody = (__nccwpck_require__(4492).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -13730,7 +13730,7 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 2820:
+/***/ 8788:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -13738,13 +13738,13 @@ module.exports = connectH1
 const assert = __nccwpck_require__(4589)
 const { errorMonitor } = __nccwpck_require__(8474)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(2272)
+const util = __nccwpck_require__(3440)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
   SocketError,
   InformationalError
-} = __nccwpck_require__(1059)
+} = __nccwpck_require__(8707)
 const {
   kUrl,
   kReset,
@@ -13763,7 +13763,7 @@ const {
   kResume,
   kSize,
   kHTTPContext
-} = __nccwpck_require__(1003)
+} = __nccwpck_require__(6443)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -14169,7 +14169,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(9852).extractBody)
+    extractBody ??= (__nccwpck_require__(4492).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -14529,7 +14529,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 5061:
+/***/ 3701:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -14539,16 +14539,16 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(2272)
-const { channels } = __nccwpck_require__(5726)
-const Request = __nccwpck_require__(2543)
-const DispatcherBase = __nccwpck_require__(8641)
+const util = __nccwpck_require__(3440)
+const { channels } = __nccwpck_require__(2414)
+const Request = __nccwpck_require__(4655)
+const DispatcherBase = __nccwpck_require__(1841)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(1059)
-const buildConnector = __nccwpck_require__(1952)
+} = __nccwpck_require__(8707)
+const buildConnector = __nccwpck_require__(9136)
 const {
   kUrl,
   kServerName,
@@ -14590,9 +14590,9 @@ const {
   kHTTPContext,
   kMaxConcurrentStreams,
   kResume
-} = __nccwpck_require__(1003)
-const connectH1 = __nccwpck_require__(1021)
-const connectH2 = __nccwpck_require__(2820)
+} = __nccwpck_require__(6443)
+const connectH1 = __nccwpck_require__(637)
+const connectH2 = __nccwpck_require__(8788)
 let deprecatedInterceptorWarned = false
 
 const kClosedResolve = Symbol('kClosedResolve')
@@ -14900,7 +14900,7 @@ class Client extends DispatcherBase {
   }
 }
 
-const createRedirectInterceptor = __nccwpck_require__(2276)
+const createRedirectInterceptor = __nccwpck_require__(5092)
 
 function onError (client, err) {
   if (
@@ -15160,19 +15160,19 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 8641:
+/***/ 1841:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(2243)
+const Dispatcher = __nccwpck_require__(883)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(1059)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(1003)
+} = __nccwpck_require__(8707)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(6443)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -15375,7 +15375,7 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 2243:
+/***/ 883:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -15447,15 +15447,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 2785:
+/***/ 3137:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(8641)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(1003)
-const ProxyAgent = __nccwpck_require__(7408)
-const Agent = __nccwpck_require__(3389)
+const DispatcherBase = __nccwpck_require__(1841)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6443)
+const ProxyAgent = __nccwpck_require__(6672)
+const Agent = __nccwpck_require__(7405)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -15614,7 +15614,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 9220:
+/***/ 4660:
 /***/ ((module) => {
 
 /* eslint-disable */
@@ -15738,15 +15738,15 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 7632:
+/***/ 2128:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(8641)
-const FixedQueue = __nccwpck_require__(9220)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(1003)
-const PoolStats = __nccwpck_require__(398)
+const DispatcherBase = __nccwpck_require__(1841)
+const FixedQueue = __nccwpck_require__(4660)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
+const PoolStats = __nccwpck_require__(3246)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -15939,10 +15939,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 398:
+/***/ 3246:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(1003)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(6443)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -15980,7 +15980,7 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 20:
+/***/ 628:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -15991,14 +15991,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __nccwpck_require__(7632)
-const Client = __nccwpck_require__(5061)
+} = __nccwpck_require__(2128)
+const Client = __nccwpck_require__(3701)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(1059)
-const util = __nccwpck_require__(2272)
-const { kUrl, kInterceptors } = __nccwpck_require__(1003)
-const buildConnector = __nccwpck_require__(1952)
+} = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { kUrl, kInterceptors } = __nccwpck_require__(6443)
+const buildConnector = __nccwpck_require__(9136)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -16094,19 +16094,19 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 7408:
+/***/ 6672:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(1003)
+const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
 const { URL } = __nccwpck_require__(3136)
-const Agent = __nccwpck_require__(3389)
-const Pool = __nccwpck_require__(20)
-const DispatcherBase = __nccwpck_require__(8641)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(1059)
-const buildConnector = __nccwpck_require__(1952)
-const Client = __nccwpck_require__(5061)
+const Agent = __nccwpck_require__(7405)
+const Pool = __nccwpck_require__(628)
+const DispatcherBase = __nccwpck_require__(1841)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8707)
+const buildConnector = __nccwpck_require__(9136)
+const Client = __nccwpck_require__(3701)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -16375,13 +16375,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 8610:
+/***/ 50:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(2243)
-const RetryHandler = __nccwpck_require__(1131)
+const Dispatcher = __nccwpck_require__(883)
+const RetryHandler = __nccwpck_require__(7816)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -16417,7 +16417,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 8085:
+/***/ 2581:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -16425,8 +16425,8 @@ module.exports = RetryAgent
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(1059)
-const Agent = __nccwpck_require__(3389)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const Agent = __nccwpck_require__(7405)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -16456,7 +16456,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5579:
+/***/ 8155:
 /***/ ((module) => {
 
 
@@ -16507,15 +16507,15 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 9714:
+/***/ 8754:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(2272)
-const { kBodyUsed } = __nccwpck_require__(1003)
+const util = __nccwpck_require__(3440)
+const { kBodyUsed } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(1059)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 const EE = __nccwpck_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -16746,20 +16746,20 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 1131:
+/***/ 7816:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(1003)
-const { RequestRetryError } = __nccwpck_require__(1059)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6443)
+const { RequestRetryError } = __nccwpck_require__(8707)
 const {
   isDisturbed,
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(2272)
+} = __nccwpck_require__(3440)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -17190,14 +17190,14 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 1643:
+/***/ 379:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const { isIP } = __nccwpck_require__(7030)
 const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(5579)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(1059)
+const DecoratorHandler = __nccwpck_require__(8155)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8707)
 const maxInt = Math.pow(2, 31) - 1
 
 class DNSInstance {
@@ -17572,14 +17572,14 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 5596:
+/***/ 8060:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(2272)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(1059)
-const DecoratorHandler = __nccwpck_require__(5579)
+const util = __nccwpck_require__(3440)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
+const DecoratorHandler = __nccwpck_require__(8155)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -17702,12 +17702,12 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 2276:
+/***/ 5092:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const RedirectHandler = __nccwpck_require__(9714)
+const RedirectHandler = __nccwpck_require__(8754)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections }) {
   return (dispatch) => {
@@ -17730,11 +17730,11 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 1530:
+/***/ 1514:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RedirectHandler = __nccwpck_require__(9714)
+const RedirectHandler = __nccwpck_require__(8754)
 
 module.exports = opts => {
   const globalMaxRedirections = opts?.maxRedirections
@@ -17761,11 +17761,11 @@ module.exports = opts => {
 
 /***/ }),
 
-/***/ 7114:
+/***/ 2026:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(1131)
+const RetryHandler = __nccwpck_require__(7816)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -17787,13 +17787,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 3512:
+/***/ 2824:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(6972);
+const utils_1 = __nccwpck_require__(172);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -18071,7 +18071,7 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 1630:
+/***/ 3870:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -18083,7 +18083,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 4826:
+/***/ 3434:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -18095,7 +18095,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 6972:
+/***/ 172:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -18116,13 +18116,13 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 2781:
+/***/ 7501:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(1003)
-const Agent = __nccwpck_require__(3389)
+const { kClients } = __nccwpck_require__(6443)
+const Agent = __nccwpck_require__(7405)
 const {
   kAgent,
   kMockAgentSet,
@@ -18133,14 +18133,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __nccwpck_require__(1501)
-const MockClient = __nccwpck_require__(6197)
-const MockPool = __nccwpck_require__(9396)
-const { matchValue, buildMockOptions } = __nccwpck_require__(1205)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(1059)
-const Dispatcher = __nccwpck_require__(2243)
-const Pluralizer = __nccwpck_require__(8233)
-const PendingInterceptorsFormatter = __nccwpck_require__(6110)
+} = __nccwpck_require__(1117)
+const MockClient = __nccwpck_require__(7365)
+const MockPool = __nccwpck_require__(4004)
+const { matchValue, buildMockOptions } = __nccwpck_require__(3397)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
+const Dispatcher = __nccwpck_require__(883)
+const Pluralizer = __nccwpck_require__(1529)
+const PendingInterceptorsFormatter = __nccwpck_require__(6142)
 
 class MockAgent extends Dispatcher {
   constructor (opts) {
@@ -18283,14 +18283,14 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 6197:
+/***/ 7365:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(5061)
-const { buildMockDispatch } = __nccwpck_require__(1205)
+const Client = __nccwpck_require__(3701)
+const { buildMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kMockAgent,
@@ -18299,10 +18299,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1501)
-const { MockInterceptor } = __nccwpck_require__(3319)
-const Symbols = __nccwpck_require__(1003)
-const { InvalidArgumentError } = __nccwpck_require__(1059)
+} = __nccwpck_require__(1117)
+const { MockInterceptor } = __nccwpck_require__(1511)
+const Symbols = __nccwpck_require__(6443)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -18349,12 +18349,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 9037:
+/***/ 2429:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(1059)
+const { UndiciError } = __nccwpck_require__(8707)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -18384,12 +18384,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3319:
+/***/ 1511:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(1205)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kDispatchKey,
@@ -18397,9 +18397,9 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __nccwpck_require__(1501)
-const { InvalidArgumentError } = __nccwpck_require__(1059)
-const { buildURL } = __nccwpck_require__(2272)
+} = __nccwpck_require__(1117)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { buildURL } = __nccwpck_require__(3440)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -18598,14 +18598,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 9396:
+/***/ 4004:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(20)
-const { buildMockDispatch } = __nccwpck_require__(1205)
+const Pool = __nccwpck_require__(628)
+const { buildMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kMockAgent,
@@ -18614,10 +18614,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1501)
-const { MockInterceptor } = __nccwpck_require__(3319)
-const Symbols = __nccwpck_require__(1003)
-const { InvalidArgumentError } = __nccwpck_require__(1059)
+} = __nccwpck_require__(1117)
+const { MockInterceptor } = __nccwpck_require__(1511)
+const Symbols = __nccwpck_require__(6443)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -18664,7 +18664,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 1501:
+/***/ 1117:
 /***/ ((module) => {
 
 
@@ -18694,20 +18694,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1205:
+/***/ 3397:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(9037)
+const { MockNotMatchedError } = __nccwpck_require__(2429)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __nccwpck_require__(1501)
-const { buildURL } = __nccwpck_require__(2272)
+} = __nccwpck_require__(1117)
+const { buildURL } = __nccwpck_require__(3440)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
@@ -19068,7 +19068,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6110:
+/***/ 6142:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -19118,7 +19118,7 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 8233:
+/***/ 1529:
 /***/ ((module) => {
 
 
@@ -19154,7 +19154,7 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 7787:
+/***/ 6603:
 /***/ ((module) => {
 
 
@@ -19584,20 +19584,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3186:
+/***/ 9634:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(3165)
-const { urlEquals, getFieldValues } = __nccwpck_require__(7406)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(2272)
-const { webidl } = __nccwpck_require__(1861)
-const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(1627)
-const { Request, fromInnerRequest } = __nccwpck_require__(268)
-const { kState } = __nccwpck_require__(907)
-const { fetching } = __nccwpck_require__(3345)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(1168)
+const { kConstruct } = __nccwpck_require__(109)
+const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
+const { webidl } = __nccwpck_require__(5893)
+const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9051)
+const { Request, fromInnerRequest } = __nccwpck_require__(9967)
+const { kState } = __nccwpck_require__(3627)
+const { fetching } = __nccwpck_require__(4398)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(3168)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -20450,15 +20450,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4045:
+/***/ 3245:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(3165)
-const { Cache } = __nccwpck_require__(3186)
-const { webidl } = __nccwpck_require__(1861)
-const { kEnumerableProperty } = __nccwpck_require__(2272)
+const { kConstruct } = __nccwpck_require__(109)
+const { Cache } = __nccwpck_require__(9634)
+const { webidl } = __nccwpck_require__(5893)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 class CacheStorage {
   /**
@@ -20609,26 +20609,26 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3165:
+/***/ 109:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 module.exports = {
-  kConstruct: (__nccwpck_require__(1003).kConstruct)
+  kConstruct: (__nccwpck_require__(6443).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 7406:
+/***/ 6798:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(428)
-const { isValidHeaderName } = __nccwpck_require__(1168)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { isValidHeaderName } = __nccwpck_require__(3168)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -20673,7 +20673,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2044:
+/***/ 1276:
 /***/ ((module) => {
 
 
@@ -20692,15 +20692,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6693:
+/***/ 9061:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(7818)
-const { stringify } = __nccwpck_require__(1061)
-const { webidl } = __nccwpck_require__(1861)
-const { Headers } = __nccwpck_require__(548)
+const { parseSetCookie } = __nccwpck_require__(1978)
+const { stringify } = __nccwpck_require__(7797)
+const { webidl } = __nccwpck_require__(5893)
+const { Headers } = __nccwpck_require__(660)
 
 /**
  * @typedef {Object} Cookie
@@ -20883,14 +20883,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7818:
+/***/ 1978:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(2044)
-const { isCTLExcludingHtab } = __nccwpck_require__(1061)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(428)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(1276)
+const { isCTLExcludingHtab } = __nccwpck_require__(7797)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(1900)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -21200,7 +21200,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1061:
+/***/ 7797:
 /***/ ((module) => {
 
 
@@ -21559,13 +21559,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3535:
+/***/ 4031:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
 const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(9003)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(4811)
 
 /**
  * @type {number[]} BOM
@@ -22140,23 +22140,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8742:
+/***/ 1238:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(3345)
-const { makeRequest } = __nccwpck_require__(268)
-const { webidl } = __nccwpck_require__(1861)
-const { EventSourceStream } = __nccwpck_require__(3535)
-const { parseMIMEType } = __nccwpck_require__(428)
-const { createFastMessageEvent } = __nccwpck_require__(5924)
-const { isNetworkError } = __nccwpck_require__(1627)
-const { delay } = __nccwpck_require__(9003)
-const { kEnumerableProperty } = __nccwpck_require__(2272)
-const { environmentSettingsObject } = __nccwpck_require__(1168)
-const { getGlobalDispatcher } = __nccwpck_require__(8085)
+const { fetching } = __nccwpck_require__(4398)
+const { makeRequest } = __nccwpck_require__(9967)
+const { webidl } = __nccwpck_require__(5893)
+const { EventSourceStream } = __nccwpck_require__(4031)
+const { parseMIMEType } = __nccwpck_require__(1900)
+const { createFastMessageEvent } = __nccwpck_require__(5188)
+const { isNetworkError } = __nccwpck_require__(9051)
+const { delay } = __nccwpck_require__(4811)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { environmentSettingsObject } = __nccwpck_require__(3168)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
 
 let experimentalWarned = false
 
@@ -22630,7 +22630,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9003:
+/***/ 4811:
 /***/ ((module) => {
 
 
@@ -22674,12 +22674,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9852:
+/***/ 4492:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(2272)
+const util = __nccwpck_require__(3440)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -22689,16 +22689,16 @@ const {
   fullyReadBody,
   extractMimeType,
   utf8DecodeBytes
-} = __nccwpck_require__(1168)
-const { FormData } = __nccwpck_require__(2134)
-const { kState } = __nccwpck_require__(907)
-const { webidl } = __nccwpck_require__(1861)
+} = __nccwpck_require__(3168)
+const { FormData } = __nccwpck_require__(5910)
+const { kState } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
 const { Blob } = __nccwpck_require__(4573)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isArrayBuffer } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(428)
-const { multipartFormDataParser } = __nccwpck_require__(948)
+const { serializeAMimeType } = __nccwpck_require__(1900)
+const { multipartFormDataParser } = __nccwpck_require__(116)
 let random
 
 try {
@@ -23210,7 +23210,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5055:
+/***/ 4495:
 /***/ ((module) => {
 
 
@@ -23341,7 +23341,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 428:
+/***/ 1900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -24092,12 +24092,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8701:
+/***/ 6653:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConnected, kSize } = __nccwpck_require__(1003)
+const { kConnected, kSize } = __nccwpck_require__(6443)
 
 class CompatWeakRef {
   constructor (value) {
@@ -24145,14 +24145,14 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 5114:
+/***/ 7114:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Blob, File } = __nccwpck_require__(4573)
-const { kState } = __nccwpck_require__(907)
-const { webidl } = __nccwpck_require__(1861)
+const { kState } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
 
 // TODO(@KhafraDev): remove
 class FileLike {
@@ -24278,16 +24278,16 @@ module.exports = { FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 948:
+/***/ 116:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(2272)
-const { utf8DecodeBytes } = __nccwpck_require__(1168)
-const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(428)
-const { isFileLike } = __nccwpck_require__(5114)
-const { makeEntry } = __nccwpck_require__(2134)
+const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
+const { utf8DecodeBytes } = __nccwpck_require__(3168)
+const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(1900)
+const { isFileLike } = __nccwpck_require__(7114)
+const { makeEntry } = __nccwpck_require__(5910)
 const assert = __nccwpck_require__(4589)
 const { File: NodeFile } = __nccwpck_require__(4573)
 
@@ -24759,16 +24759,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2134:
+/***/ 5910:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isBlobLike, iteratorMixin } = __nccwpck_require__(1168)
-const { kState } = __nccwpck_require__(907)
-const { kEnumerableProperty } = __nccwpck_require__(2272)
-const { FileLike, isFileLike } = __nccwpck_require__(5114)
-const { webidl } = __nccwpck_require__(1861)
+const { isBlobLike, iteratorMixin } = __nccwpck_require__(3168)
+const { kState } = __nccwpck_require__(3627)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { FileLike, isFileLike } = __nccwpck_require__(7114)
+const { webidl } = __nccwpck_require__(5893)
 const { File: NativeFile } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 
@@ -25018,7 +25018,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 5779:
+/***/ 1059:
 /***/ ((module) => {
 
 
@@ -25065,21 +25065,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 548:
+/***/ 660:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(1003)
-const { kEnumerableProperty } = __nccwpck_require__(2272)
+const { kConstruct } = __nccwpck_require__(6443)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(1168)
-const { webidl } = __nccwpck_require__(1861)
+} = __nccwpck_require__(3168)
+const { webidl } = __nccwpck_require__(5893)
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(7975)
 
@@ -25759,7 +25759,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3345:
+/***/ 4398:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -25772,9 +25772,9 @@ const {
   filterResponse,
   makeResponse,
   fromInnerResponse
-} = __nccwpck_require__(1627)
-const { HeadersList } = __nccwpck_require__(548)
-const { Request, cloneRequest } = __nccwpck_require__(268)
+} = __nccwpck_require__(9051)
+const { HeadersList } = __nccwpck_require__(660)
+const { Request, cloneRequest } = __nccwpck_require__(9967)
 const zlib = __nccwpck_require__(8522)
 const {
   bytesMatch,
@@ -25810,23 +25810,23 @@ const {
   buildContentRange,
   createInflate,
   extractMimeType
-} = __nccwpck_require__(1168)
-const { kState, kDispatcher } = __nccwpck_require__(907)
+} = __nccwpck_require__(3168)
+const { kState, kDispatcher } = __nccwpck_require__(3627)
 const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(9852)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(4492)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(5055)
+} = __nccwpck_require__(4495)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished } = __nccwpck_require__(7075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(2272)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(428)
-const { getGlobalDispatcher } = __nccwpck_require__(8085)
-const { webidl } = __nccwpck_require__(1861)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { webidl } = __nccwpck_require__(5893)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
@@ -28036,23 +28036,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 268:
+/***/ 9967:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(9852)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(548)
-const { FinalizationRegistry } = __nccwpck_require__(8701)()
-const util = __nccwpck_require__(2272)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
+const { FinalizationRegistry } = __nccwpck_require__(6653)()
+const util = __nccwpck_require__(3440)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(1168)
+} = __nccwpck_require__(3168)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -28062,12 +28062,12 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(5055)
+} = __nccwpck_require__(4495)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(907)
-const { webidl } = __nccwpck_require__(1861)
-const { URLSerializer } = __nccwpck_require__(428)
-const { kConstruct } = __nccwpck_require__(1003)
+const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { kConstruct } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
 const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(8474)
 
@@ -29080,14 +29080,14 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 /***/ }),
 
-/***/ 1627:
+/***/ 9051:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(548)
-const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(9852)
-const util = __nccwpck_require__(2272)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
+const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
+const util = __nccwpck_require__(3440)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -29099,16 +29099,16 @@ const {
   isErrorLike,
   isomorphicEncode,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(1168)
+} = __nccwpck_require__(3168)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(5055)
-const { kState, kHeaders } = __nccwpck_require__(907)
-const { webidl } = __nccwpck_require__(1861)
-const { FormData } = __nccwpck_require__(2134)
-const { URLSerializer } = __nccwpck_require__(428)
-const { kConstruct } = __nccwpck_require__(1003)
+} = __nccwpck_require__(4495)
+const { kState, kHeaders } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
+const { FormData } = __nccwpck_require__(5910)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { kConstruct } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
 const { types } = __nccwpck_require__(7975)
 
@@ -29697,7 +29697,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 907:
+/***/ 3627:
 /***/ ((module) => {
 
 
@@ -29713,21 +29713,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1168:
+/***/ 3168:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(5055)
-const { getGlobalOrigin } = __nccwpck_require__(5779)
-const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(428)
+const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
+const { getGlobalOrigin } = __nccwpck_require__(1059)
+const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(1900)
 const { performance } = __nccwpck_require__(643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(2272)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(1861)
+const { webidl } = __nccwpck_require__(5893)
 
 let supportedHashes = []
 
@@ -31352,14 +31352,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1861:
+/***/ 5893:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { types, inspect } = __nccwpck_require__(7975)
 const { markAsUncloneable } = __nccwpck_require__(5919)
-const { toUSVString } = __nccwpck_require__(2272)
+const { toUSVString } = __nccwpck_require__(3440)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -32054,7 +32054,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1727:
+/***/ 2607:
 /***/ ((module) => {
 
 
@@ -32351,7 +32351,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8755:
+/***/ 8355:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -32360,16 +32360,16 @@ const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __nccwpck_require__(234)
+} = __nccwpck_require__(3610)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __nccwpck_require__(9521)
-const { webidl } = __nccwpck_require__(1861)
-const { kEnumerableProperty } = __nccwpck_require__(2272)
+} = __nccwpck_require__(961)
+const { webidl } = __nccwpck_require__(5893)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -32702,12 +32702,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7309:
+/***/ 8573:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(1861)
+const { webidl } = __nccwpck_require__(5893)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -32787,7 +32787,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9521:
+/***/ 961:
 /***/ ((module) => {
 
 
@@ -32804,7 +32804,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 234:
+/***/ 3610:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -32815,10 +32815,10 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __nccwpck_require__(9521)
-const { ProgressEvent } = __nccwpck_require__(7309)
-const { getEncoding } = __nccwpck_require__(1727)
-const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(428)
+} = __nccwpck_require__(961)
+const { ProgressEvent } = __nccwpck_require__(8573)
+const { getEncoding } = __nccwpck_require__(2607)
+const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(1900)
 const { types } = __nccwpck_require__(7975)
 const { StringDecoder } = __nccwpck_require__(3193)
 const { btoa } = __nccwpck_require__(4573)
@@ -33202,27 +33202,27 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3969:
+/***/ 6897:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(6976)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(736)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose,
   kResponse
-} = __nccwpck_require__(4896)
-const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(3105)
-const { channels } = __nccwpck_require__(5726)
-const { CloseEvent } = __nccwpck_require__(5924)
-const { makeRequest } = __nccwpck_require__(268)
-const { fetching } = __nccwpck_require__(3345)
-const { Headers, getHeadersList } = __nccwpck_require__(548)
-const { getDecodeSplit } = __nccwpck_require__(1168)
-const { WebsocketFrameSend } = __nccwpck_require__(9104)
+} = __nccwpck_require__(1216)
+const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(8625)
+const { channels } = __nccwpck_require__(2414)
+const { CloseEvent } = __nccwpck_require__(5188)
+const { makeRequest } = __nccwpck_require__(9967)
+const { fetching } = __nccwpck_require__(4398)
+const { Headers, getHeadersList } = __nccwpck_require__(660)
+const { getDecodeSplit } = __nccwpck_require__(3168)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
 
 /** @type {import('crypto')} */
 let crypto
@@ -33580,7 +33580,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6976:
+/***/ 736:
 /***/ ((module) => {
 
 
@@ -33653,14 +33653,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5924:
+/***/ 5188:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(1861)
-const { kEnumerableProperty } = __nccwpck_require__(2272)
-const { kConstruct } = __nccwpck_require__(1003)
+const { webidl } = __nccwpck_require__(5893)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(6443)
 const { MessagePort } = __nccwpck_require__(5919)
 
 /**
@@ -33989,12 +33989,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9104:
+/***/ 3264:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxUnsigned16Bit } = __nccwpck_require__(6976)
+const { maxUnsigned16Bit } = __nccwpck_require__(736)
 
 const BUFFER_SIZE = 16386
 
@@ -34092,14 +34092,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8029:
+/***/ 9469:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(3105)
-const { MessageSizeExceededError } = __nccwpck_require__(1059)
+const { isValidClientWindowBits } = __nccwpck_require__(8625)
+const { MessageSizeExceededError } = __nccwpck_require__(8707)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -34204,16 +34204,16 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 276:
+/***/ 1652:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(6976)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(4896)
-const { channels } = __nccwpck_require__(5726)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(736)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(1216)
+const { channels } = __nccwpck_require__(2414)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -34223,11 +34223,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(3105)
-const { WebsocketFrameSend } = __nccwpck_require__(9104)
-const { closeWebSocketConnection } = __nccwpck_require__(3969)
-const { PerMessageDeflate } = __nccwpck_require__(8029)
-const { MessageSizeExceededError } = __nccwpck_require__(1059)
+} = __nccwpck_require__(8625)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
+const { closeWebSocketConnection } = __nccwpck_require__(6897)
+const { PerMessageDeflate } = __nccwpck_require__(9469)
+const { MessageSizeExceededError } = __nccwpck_require__(8707)
 
 function failWebsocketConnectionWithCode (ws, code, reason) {
   closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason))
@@ -34738,14 +34738,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5388:
+/***/ 3900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(9104)
-const { opcodes, sendHints } = __nccwpck_require__(6976)
-const FixedQueue = __nccwpck_require__(9220)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
+const { opcodes, sendHints } = __nccwpck_require__(736)
+const FixedQueue = __nccwpck_require__(4660)
 
 /** @type {typeof Uint8Array} */
 const FastBuffer = Buffer[Symbol.species]
@@ -34849,7 +34849,7 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 4896:
+/***/ 1216:
 /***/ ((module) => {
 
 
@@ -34868,16 +34868,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3105:
+/***/ 8625:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(4896)
-const { states, opcodes } = __nccwpck_require__(6976)
-const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(5924)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(1216)
+const { states, opcodes } = __nccwpck_require__(736)
+const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(5188)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(428)
+const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(1900)
 
 /* globals Blob */
 
@@ -35197,15 +35197,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5358:
+/***/ 3726:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(1861)
-const { URLSerializer } = __nccwpck_require__(428)
-const { environmentSettingsObject } = __nccwpck_require__(1168)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(6976)
+const { webidl } = __nccwpck_require__(5893)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { environmentSettingsObject } = __nccwpck_require__(3168)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(736)
 const {
   kWebSocketURL,
   kReadyState,
@@ -35214,21 +35214,21 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __nccwpck_require__(4896)
+} = __nccwpck_require__(1216)
 const {
   isConnecting,
   isEstablished,
   isClosing,
   isValidSubprotocol,
   fireEvent
-} = __nccwpck_require__(3105)
-const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(3969)
-const { ByteParser } = __nccwpck_require__(276)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(2272)
-const { getGlobalDispatcher } = __nccwpck_require__(8085)
+} = __nccwpck_require__(8625)
+const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
+const { ByteParser } = __nccwpck_require__(1652)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
 const { types } = __nccwpck_require__(7975)
-const { ErrorEvent, CloseEvent } = __nccwpck_require__(5924)
-const { SendQueue } = __nccwpck_require__(5388)
+const { ErrorEvent, CloseEvent } = __nccwpck_require__(5188)
+const { SendQueue } = __nccwpck_require__(3900)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -35799,7 +35799,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6911:
+/***/ 223:
 /***/ ((module) => {
 
 module.exports = extend
@@ -35823,11 +35823,11 @@ function extend(target) {
 
 /***/ }),
 
-/***/ 7890:
+/***/ 9407:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6889);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1908);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -35836,7 +35836,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6889:
+/***/ 1908:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35847,7 +35847,7 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: defaultConcurrency, describeFailure, repositoryIsPrivate, runAction, workflowRound
 
-// NAMESPACE OBJECT: ../../work/main/node_modules/stripe/esm/Error.js
+// NAMESPACE OBJECT: ./node_modules/stripe/esm/Error.js
 var Error_namespaceObject = {};
 __nccwpck_require__.r(Error_namespaceObject);
 __nccwpck_require__.d(Error_namespaceObject, {
@@ -35893,7 +35893,7 @@ __nccwpck_require__.d(Error_namespaceObject, {
   generateV2Error: () => (generateV2Error)
 });
 
-// NAMESPACE OBJECT: ../../work/main/node_modules/stripe/esm/resources.js
+// NAMESPACE OBJECT: ./node_modules/stripe/esm/resources.js
 var resources_namespaceObject = {};
 __nccwpck_require__.r(resources_namespaceObject);
 __nccwpck_require__.d(resources_namespaceObject, {
@@ -35981,7 +35981,7 @@ __nccwpck_require__.d(resources_namespaceObject, {
 var external_fs_ = __nccwpck_require__(9896);
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/github/lib/context.js
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
 
 
 class Context {
@@ -36034,11 +36034,11 @@ class Context {
     }
 }
 //# sourceMappingURL=context.js.map
-// EXTERNAL MODULE: ../../work/main/node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
-var lib = __nccwpck_require__(2827);
-// EXTERNAL MODULE: ../../work/main/node_modules/undici/index.js
-var undici = __nccwpck_require__(576);
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/github/lib/internal/utils.js
+// EXTERNAL MODULE: ./node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
+var lib = __nccwpck_require__(9659);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/internal/utils.js
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -36091,7 +36091,7 @@ function getUserAgentWithOrchestrationId(baseUserAgent) {
     return baseUserAgent;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/universal-user-agent/index.js
+;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
 function getUserAgent() {
   if (typeof navigator === "object" && "userAgent" in navigator) {
     return navigator.userAgent;
@@ -36106,7 +36106,7 @@ function getUserAgent() {
   return "<environment undetectable>";
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/before-after-hook/lib/register.js
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/register.js
 // @ts-check
 
 function register(state, name, method, options) {
@@ -36135,7 +36135,7 @@ function register(state, name, method, options) {
   });
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/before-after-hook/lib/add.js
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/add.js
 // @ts-check
 
 function addHook(state, kind, name, hook) {
@@ -36183,7 +36183,7 @@ function addHook(state, kind, name, hook) {
   });
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/before-after-hook/lib/remove.js
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/remove.js
 // @ts-check
 
 function removeHook(state, name, method) {
@@ -36204,7 +36204,7 @@ function removeHook(state, name, method) {
   state.registry[name].splice(index, 1);
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/before-after-hook/index.js
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/index.js
 // @ts-check
 
 
@@ -36251,7 +36251,7 @@ function Collection() {
 
 /* harmony default export */ const before_after_hook = ({ Singular, Collection });
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/endpoint/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/endpoint/dist-bundle/index.js
 // pkg/dist-src/defaults.js
 
 
@@ -36597,7 +36597,7 @@ function withDefaults(oldDefaults, newDefaults) {
 var endpoint = withDefaults(null, DEFAULTS);
 
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/content-type/dist/index.js
+;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
 /*!
  * content-type
  * Copyright(c) 2015 Douglas Christopher Wilson
@@ -36889,7 +36889,7 @@ function unescapeQuotedPairs(str, start, end) {
     return result + str.slice(start, end);
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/json-with-bigint/json-with-bigint.js
+;// CONCATENATED MODULE: ./node_modules/json-with-bigint/json-with-bigint.js
 const intRegex = /^-?\d+$/;
 const noiseValue = /^-?\d+n+$/; // Noise - strings that match the custom format before being converted to it
 const originalStringify = JSON.stringify;
@@ -37490,7 +37490,7 @@ const JSONParse = (text, reviver) => {
 
 
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/request-error/dist-src/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
 class RequestError extends Error {
   name;
   /**
@@ -37531,7 +37531,7 @@ class RequestError extends Error {
 }
 
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/request/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/request/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
@@ -37738,7 +37738,7 @@ var request = dist_bundle_withDefaults(endpoint, defaults_default);
 /* v8 ignore next -- @preserve */
 /* v8 ignore else -- @preserve */
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/graphql/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/graphql/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
@@ -37869,7 +37869,7 @@ function withCustomRequest(customRequest) {
 
 /* v8 ignore if -- @preserve */
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/auth-token/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/auth-token/dist-bundle/index.js
 // pkg/dist-src/is-jwt.js
 var b64url = "(?:[a-zA-Z0-9_-]+)";
 var sep = "\\.";
@@ -37924,11 +37924,11 @@ var createTokenAuth = function createTokenAuth2(token) {
 };
 
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/core/dist-src/version.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/version.js
 const version_VERSION = "7.0.8";
 
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/core/dist-src/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/index.js
 
 
 
@@ -38069,12 +38069,12 @@ class Octokit {
 }
 
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
 const dist_src_version_VERSION = "17.0.0";
 
 //# sourceMappingURL=version.js.map
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
 const Endpoints = {
   actions: {
     addCustomLabelsToSelfHostedRunnerForOrg: [
@@ -40368,7 +40368,7 @@ var endpoints_default = Endpoints;
 
 //# sourceMappingURL=endpoints.js.map
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
 
 const endpointMethodsMap = /* @__PURE__ */ new Map();
 for (const [scope, endpoints] of Object.entries(endpoints_default)) {
@@ -40494,7 +40494,7 @@ function decorate(octokit, scope, methodName, defaults, decorations) {
 
 //# sourceMappingURL=endpoints-to-methods.js.map
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
 
 
 function restEndpointMethods(octokit) {
@@ -40515,7 +40515,7 @@ legacyRestEndpointMethods.VERSION = dist_src_version_VERSION;
 
 //# sourceMappingURL=index.js.map
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
 // pkg/dist-src/version.js
 var plugin_paginate_rest_dist_bundle_VERSION = "0.0.0-development";
 
@@ -40927,7 +40927,7 @@ function paginateRest(octokit) {
 paginateRest.VERSION = plugin_paginate_rest_dist_bundle_VERSION;
 
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/github/lib/utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/utils.js
 
 
 // octokit + plugins
@@ -40966,7 +40966,7 @@ function utils_getOctokitOptions(token, options) {
     return opts;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/github/lib/github.js
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/github.js
 
 
 const github_context = new Context();
@@ -42299,9 +42299,9 @@ function qualified(schema, table) {
 /** Postgres truncates identifiers to 63 bytes; every name the action derives must fit. */
 const MAX_IDENTIFIER_BYTES = 63;
 
-// EXTERNAL MODULE: ../../work/main/node_modules/pg/lib/index.js
-var pg_lib = __nccwpck_require__(2969);
-;// CONCATENATED MODULE: ../../work/main/node_modules/pg/esm/index.mjs
+// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
+var pg_lib = __nccwpck_require__(3273);
+;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
 // ESM wrapper for pg
 
 
@@ -43920,7 +43920,7 @@ function parseTime(name, value, now) {
     return Math.ceil(seconds);
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
@@ -43956,7 +43956,7 @@ function toCommandProperties(annotationProperties) {
     };
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/command.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
 
 
 /**
@@ -44050,7 +44050,7 @@ function escapeProperty(s) {
 //# sourceMappingURL=command.js.map
 // EXTERNAL MODULE: external "crypto"
 var external_crypto_ = __nccwpck_require__(6982);
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/file-command.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -44093,7 +44093,7 @@ var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_
 // EXTERNAL MODULE: external "https"
 var external_https_ = __nccwpck_require__(5692);
 var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/http-client/lib/proxy.js
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
 function getProxyUrl(reqUrl) {
     const usingSsl = reqUrl.protocol === 'https:';
     if (checkBypass(reqUrl)) {
@@ -44184,9 +44184,9 @@ class DecodedURL extends URL {
     }
 }
 //# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ../../work/main/node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(8258);
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/http-client/lib/index.js
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var node_modules_tunnel = __nccwpck_require__(770);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
 /* eslint-disable @typescript-eslint/no-explicit-any */
 var lib_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -44883,7 +44883,7 @@ class lib_HttpClient {
 }
 const lib_lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/http-client/lib/auth.js
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
 var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -44959,7 +44959,7 @@ class PersonalAccessTokenCredentialHandler {
     }
 }
 //# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/oidc-utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
 var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -45033,7 +45033,7 @@ class oidc_utils_OidcClient {
     }
 }
 //# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/summary.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
 var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -45314,7 +45314,7 @@ const _summary = new Summary();
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
 const summary = _summary;
 //# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/path-utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
 
 /**
  * toPosixPath converts the given path to the posix form. On Windows, \\ will be
@@ -45356,7 +45356,7 @@ var external_events_ = __nccwpck_require__(4434);
 const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
 // EXTERNAL MODULE: external "assert"
 var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/io/lib/io-util.js
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
 var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -45536,7 +45536,7 @@ function getCmdPath() {
     return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
 }
 //# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/io/lib/io.js
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
 var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -45810,7 +45810,7 @@ function io_copyFile(srcFile, destFile, force) {
 //# sourceMappingURL=io.js.map
 ;// CONCATENATED MODULE: external "timers"
 const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/exec/lib/toolrunner.js
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
 var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -46398,7 +46398,7 @@ class ExecState extends external_events_.EventEmitter {
     }
 }
 //# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/exec/lib/exec.js
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
 var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -46478,7 +46478,7 @@ function getExecOutput(commandLine, args, options) {
     });
 }
 //# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/platform.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
 var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -46543,7 +46543,7 @@ function getDetails() {
     });
 }
 //# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/core.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
 var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -49052,7 +49052,7 @@ async function publish(io, config, report, extra) {
     return outputs;
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/Error.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/Error.js
 /* eslint-disable camelcase */
 /* eslint-disable no-warning-comments */
 // errorImports: The end of the section generated from our OpenAPI spec
@@ -49462,7 +49462,7 @@ class VerificationNotInitiatedError extends StripeError {
 }
 // classDefinitions: The end of the section generated from our OpenAPI spec
 //# sourceMappingURL=Error.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/net/HttpClient.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/net/HttpClient.js
 /**
  * Encapsulates the logic for issuing a request to the Stripe API.
  *
@@ -49546,7 +49546,7 @@ class HttpClientRuntimeError extends Error {
 class HttpClientResponseBodyError extends Error {
 }
 //# sourceMappingURL=HttpClient.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/Types.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/Types.js
 const Types_DEFAULT_BASE_ADDRESSES = {
     api: 'api.stripe.com',
     files: 'files.stripe.com',
@@ -49554,7 +49554,7 @@ const Types_DEFAULT_BASE_ADDRESSES = {
     meter_events: 'meter-events.stripe.com',
 };
 //# sourceMappingURL=Types.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/utils.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/utils.js
 
 const OPTIONS_KEYS = (/* unused pure expression or super */ null && ([
     'apiKey',
@@ -49990,7 +49990,7 @@ function attachCallSiteToError(err, callSiteStack) {
     err.stack = `${baseStack}${CALL_SITE_MARKER}\n${callerFrames}`;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/RequestSender.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/RequestSender.js
 
 
 
@@ -50526,7 +50526,7 @@ class RequestSender {
     }
 }
 //# sourceMappingURL=RequestSender.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/Decimal.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/Decimal.js
 /**
  * Maps built-in preset names to their {@link DecimalRoundingOptions}.
  * Used internally by {@link DecimalImpl.round}.
@@ -51378,7 +51378,7 @@ const Decimal = {
     zero: new DecimalImpl(0n, 0),
 };
 //# sourceMappingURL=Decimal.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/V2Coercion.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/V2Coercion.js
 
 const coerceV2RequestDiscriminatedUnion = (data, schema) => {
     if (typeof data !== 'object' || Array.isArray(data)) {
@@ -51532,7 +51532,7 @@ const coerceV2ResponseData = (data, schema) => {
     }
 };
 //# sourceMappingURL=V2Coercion.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/autoPagination.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/autoPagination.js
 
 
 class V1Iterator {
@@ -51880,7 +51880,7 @@ function wrapAsyncIteratorWithCallback(asyncIteratorNext, onItem) {
     });
 }
 //# sourceMappingURL=autoPagination.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/StripeResource.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/StripeResource.js
 
 
 
@@ -51989,7 +51989,7 @@ class StripeResource {
 StripeResource.MAX_BUFFERED_REQUEST_METRICS = 100;
 
 //# sourceMappingURL=StripeResource.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/StripeContext.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/StripeContext.js
 /**
  * The StripeContext class provides an immutable container and convenience methods for interacting with the `Stripe-Context` header. All methods return a new instance of StripeContext.
  * You can use it whenever you're initializing a `Stripe` instance or sending `stripeContext` with a request. It's also found in the `EventNotification.context` property.
@@ -52043,7 +52043,7 @@ class StripeContext {
     }
 }
 //# sourceMappingURL=StripeContext.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/crypto/CryptoProvider.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/crypto/CryptoProvider.js
 /**
  * Interface encapsulating the various crypto computations used by the library,
  * allowing pluggable underlying crypto implementations.
@@ -52095,7 +52095,7 @@ class CryptoProvider {
 class CryptoProviderOnlySupportsAsyncError extends Error {
 }
 //# sourceMappingURL=CryptoProvider.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/crypto/NodeCryptoProvider.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/crypto/NodeCryptoProvider.js
 
 
 /**
@@ -52121,7 +52121,7 @@ class NodeCryptoProvider extends CryptoProvider {
     }
 }
 //# sourceMappingURL=NodeCryptoProvider.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/net/NodeHttpClient.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/net/NodeHttpClient.js
 
 
 
@@ -52234,7 +52234,7 @@ class NodeHttpClientResponse extends HttpClient_HttpClientResponse {
     }
 }
 //# sourceMappingURL=NodeHttpClient.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/net/FetchHttpClient.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/net/FetchHttpClient.js
 
 
 const NOOP_REQUEST_TIMEOUT = {
@@ -52444,7 +52444,7 @@ class FetchHttpClientResponse extends HttpClient_HttpClientResponse {
     }
 }
 //# sourceMappingURL=FetchHttpClient.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/crypto/SubtleCryptoProvider.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/crypto/SubtleCryptoProvider.js
 
 /**
  * `CryptoProvider which uses the SubtleCrypto interface of the Web Crypto API.
@@ -52493,7 +52493,7 @@ for (let i = 0; i < byteHexMapping.length; i++) {
     byteHexMapping[i] = i.toString(16).padStart(2, '0');
 }
 //# sourceMappingURL=SubtleCryptoProvider.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/platform/PlatformFunctions.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/platform/PlatformFunctions.js
 
 
 /**
@@ -52630,7 +52630,7 @@ class PlatformFunctions {
     }
 }
 //# sourceMappingURL=PlatformFunctions.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/platform/NodePlatformFunctions.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/platform/NodePlatformFunctions.js
 
 
 
@@ -52795,7 +52795,7 @@ class NodePlatformFunctions extends PlatformFunctions {
     }
 }
 //# sourceMappingURL=NodePlatformFunctions.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/Webhooks.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/Webhooks.js
 
 
 
@@ -53050,12 +53050,12 @@ function createWebhooks(platformFunctions) {
     return Webhook;
 }
 //# sourceMappingURL=Webhooks.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/apiVersion.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/apiVersion.js
 // File generated from our OpenAPI spec
 const ApiVersion = '2026-10-28.endive';
 const ApiMajorVersion = 'endive';
 //# sourceMappingURL=apiVersion.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/ResourceNamespace.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/ResourceNamespace.js
 // ResourceNamespace allows you to create nested resources, i.e. `stripe.issuing.cards`.
 // It also works recursively, so you could do i.e. `stripe.billing.invoicing.pay`.
 function ResourceNamespace(stripe, resources) {
@@ -53074,7 +53074,7 @@ function resourceNamespace(namespace, resources) {
     };
 }
 //# sourceMappingURL=ResourceNamespace.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/Core/AccountLinks.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/Core/AccountLinks.js
 // File generated from our OpenAPI spec
 
 class AccountLinkResource extends StripeResource {
@@ -53087,7 +53087,7 @@ class AccountLinkResource extends StripeResource {
     }
 }
 //# sourceMappingURL=AccountLinks.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/Core/AccountTokens.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/Core/AccountTokens.js
 // File generated from our OpenAPI spec
 
 class AccountTokenResource extends StripeResource {
@@ -53131,7 +53131,7 @@ class AccountTokenResource extends StripeResource {
     }
 }
 //# sourceMappingURL=AccountTokens.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/FinancialConnections/Accounts.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/FinancialConnections/Accounts.js
 // File generated from our OpenAPI spec
 
 class AccountResource extends StripeResource {
@@ -53183,7 +53183,7 @@ class AccountResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Accounts.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/Core/Accounts/Persons.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/Core/Accounts/Persons.js
 // File generated from our OpenAPI spec
 
 class PersonResource extends StripeResource {
@@ -53291,7 +53291,7 @@ class PersonResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Persons.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/Core/Accounts/PersonTokens.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/Core/Accounts/PersonTokens.js
 // File generated from our OpenAPI spec
 
 class PersonTokenResource extends StripeResource {
@@ -53322,7 +53322,7 @@ class PersonTokenResource extends StripeResource {
     }
 }
 //# sourceMappingURL=PersonTokens.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/Core/Accounts.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/Core/Accounts.js
 // File generated from our OpenAPI spec
 
 
@@ -53518,7 +53518,7 @@ class Accounts_AccountResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Accounts.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Entitlements/ActiveEntitlements.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Entitlements/ActiveEntitlements.js
 // File generated from our OpenAPI spec
 
 class ActiveEntitlementResource extends StripeResource {
@@ -53538,7 +53538,7 @@ class ActiveEntitlementResource extends StripeResource {
     }
 }
 //# sourceMappingURL=ActiveEntitlements.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/MoneyManagement/Adjustments.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/MoneyManagement/Adjustments.js
 // File generated from our OpenAPI spec
 
 class AdjustmentResource extends StripeResource {
@@ -53558,7 +53558,7 @@ class AdjustmentResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Adjustments.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Billing/Alerts.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Billing/Alerts.js
 // File generated from our OpenAPI spec
 
 class AlertResource extends StripeResource {
@@ -53602,7 +53602,7 @@ class AlertResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Alerts.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Tax/Associations.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Tax/Associations.js
 // File generated from our OpenAPI spec
 
 class AssociationResource extends StripeResource {
@@ -53614,7 +53614,7 @@ class AssociationResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Associations.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/ThreeDSecure/Authentications.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/ThreeDSecure/Authentications.js
 // File generated from our OpenAPI spec
 
 class AuthenticationResource extends StripeResource {
@@ -53655,7 +53655,7 @@ class AuthenticationResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Authentications.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Issuing/Authorizations.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Issuing/Authorizations.js
 // File generated from our OpenAPI spec
 
 class AuthorizationResource extends StripeResource {
@@ -54527,7 +54527,7 @@ class AuthorizationResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Authorizations.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/TestHelpers/Issuing/Authorizations.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/TestHelpers/Issuing/Authorizations.js
 // File generated from our OpenAPI spec
 
 class Authorizations_AuthorizationResource extends StripeResource {
@@ -55843,7 +55843,7 @@ class Authorizations_AuthorizationResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Authorizations.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Tax/Calculations.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Tax/Calculations.js
 // File generated from our OpenAPI spec
 
 class CalculationResource extends StripeResource {
@@ -55869,7 +55869,7 @@ class CalculationResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Calculations.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Issuing/Cardholders.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Issuing/Cardholders.js
 // File generated from our OpenAPI spec
 
 class CardholderResource extends StripeResource {
@@ -55901,7 +55901,7 @@ class CardholderResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Cardholders.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Issuing/Cards.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Issuing/Cards.js
 // File generated from our OpenAPI spec
 
 class CardResource extends StripeResource {
@@ -55933,7 +55933,7 @@ class CardResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Cards.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/TestHelpers/Issuing/Cards.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/TestHelpers/Issuing/Cards.js
 // File generated from our OpenAPI spec
 
 class Cards_CardResource extends StripeResource {
@@ -55969,7 +55969,7 @@ class Cards_CardResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Cards.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/BillingPortal/Configurations.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/BillingPortal/Configurations.js
 // File generated from our OpenAPI spec
 
 class ConfigurationResource extends StripeResource {
@@ -56001,7 +56001,7 @@ class ConfigurationResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Configurations.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Terminal/Configurations.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Terminal/Configurations.js
 // File generated from our OpenAPI spec
 
 class Configurations_ConfigurationResource extends StripeResource {
@@ -56039,7 +56039,7 @@ class Configurations_ConfigurationResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Configurations.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/TestHelpers/ConfirmationTokens.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/TestHelpers/ConfirmationTokens.js
 // File generated from our OpenAPI spec
 
 class ConfirmationTokenResource extends StripeResource {
@@ -56051,7 +56051,7 @@ class ConfirmationTokenResource extends StripeResource {
     }
 }
 //# sourceMappingURL=ConfirmationTokens.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Terminal/ConnectionTokens.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Terminal/ConnectionTokens.js
 // File generated from our OpenAPI spec
 
 class ConnectionTokenResource extends StripeResource {
@@ -56063,7 +56063,7 @@ class ConnectionTokenResource extends StripeResource {
     }
 }
 //# sourceMappingURL=ConnectionTokens.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Billing/CreditBalanceSummary.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Billing/CreditBalanceSummary.js
 // File generated from our OpenAPI spec
 
 class CreditBalanceSummaryResource extends StripeResource {
@@ -56075,7 +56075,7 @@ class CreditBalanceSummaryResource extends StripeResource {
     }
 }
 //# sourceMappingURL=CreditBalanceSummary.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Billing/CreditBalanceTransactions.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Billing/CreditBalanceTransactions.js
 // File generated from our OpenAPI spec
 
 class CreditBalanceTransactionResource extends StripeResource {
@@ -56095,7 +56095,7 @@ class CreditBalanceTransactionResource extends StripeResource {
     }
 }
 //# sourceMappingURL=CreditBalanceTransactions.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Billing/CreditGrants.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Billing/CreditGrants.js
 // File generated from our OpenAPI spec
 
 class CreditGrantResource extends StripeResource {
@@ -56139,7 +56139,7 @@ class CreditGrantResource extends StripeResource {
     }
 }
 //# sourceMappingURL=CreditGrants.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Treasury/CreditReversals.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Treasury/CreditReversals.js
 // File generated from our OpenAPI spec
 
 class CreditReversalResource extends StripeResource {
@@ -56165,7 +56165,7 @@ class CreditReversalResource extends StripeResource {
     }
 }
 //# sourceMappingURL=CreditReversals.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/TestHelpers/Customers.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/TestHelpers/Customers.js
 // File generated from our OpenAPI spec
 
 class CustomerResource extends StripeResource {
@@ -56177,7 +56177,7 @@ class CustomerResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Customers.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Treasury/DebitReversals.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Treasury/DebitReversals.js
 // File generated from our OpenAPI spec
 
 class DebitReversalResource extends StripeResource {
@@ -56203,7 +56203,7 @@ class DebitReversalResource extends StripeResource {
     }
 }
 //# sourceMappingURL=DebitReversals.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Issuing/Disputes.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Issuing/Disputes.js
 // File generated from our OpenAPI spec
 
 class DisputeResource extends StripeResource {
@@ -56241,7 +56241,7 @@ class DisputeResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Disputes.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Radar/EarlyFraudWarnings.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Radar/EarlyFraudWarnings.js
 // File generated from our OpenAPI spec
 
 class EarlyFraudWarningResource extends StripeResource {
@@ -56263,7 +56263,7 @@ class EarlyFraudWarningResource extends StripeResource {
     }
 }
 //# sourceMappingURL=EarlyFraudWarnings.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/Core/EventDestinations.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/Core/EventDestinations.js
 // File generated from our OpenAPI spec
 
 class EventDestinationResource extends StripeResource {
@@ -56319,7 +56319,7 @@ class EventDestinationResource extends StripeResource {
     }
 }
 //# sourceMappingURL=EventDestinations.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/Core/Events.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/Core/Events.js
 // File generated from our OpenAPI spec
 
 class EventResource extends StripeResource {
@@ -56375,7 +56375,7 @@ class EventResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Events.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Entitlements/Features.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Entitlements/Features.js
 // File generated from our OpenAPI spec
 
 class FeatureResource extends StripeResource {
@@ -56407,7 +56407,7 @@ class FeatureResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Features.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Billing/FeedbackOptions.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Billing/FeedbackOptions.js
 // File generated from our OpenAPI spec
 
 class FeedbackOptionResource extends StripeResource {
@@ -56445,7 +56445,7 @@ class FeedbackOptionResource extends StripeResource {
     }
 }
 //# sourceMappingURL=FeedbackOptions.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Treasury/FinancialAccounts.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Treasury/FinancialAccounts.js
 // File generated from our OpenAPI spec
 
 class FinancialAccountResource extends StripeResource {
@@ -56495,7 +56495,7 @@ class FinancialAccountResource extends StripeResource {
     }
 }
 //# sourceMappingURL=FinancialAccounts.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/MoneyManagement/FinancialAccounts.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/MoneyManagement/FinancialAccounts.js
 // File generated from our OpenAPI spec
 
 class FinancialAccounts_FinancialAccountResource extends StripeResource {
@@ -56521,7 +56521,7 @@ class FinancialAccounts_FinancialAccountResource extends StripeResource {
     }
 }
 //# sourceMappingURL=FinancialAccounts.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/MoneyManagement/FinancialAddresses.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/MoneyManagement/FinancialAddresses.js
 // File generated from our OpenAPI spec
 
 class FinancialAddressResource extends StripeResource {
@@ -56549,7 +56549,7 @@ class FinancialAddressResource extends StripeResource {
     }
 }
 //# sourceMappingURL=FinancialAddresses.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/MoneyManagement/TestHelpers/FinancialAddresses.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/MoneyManagement/TestHelpers/FinancialAddresses.js
 // File generated from our OpenAPI spec
 
 class FinancialAddresses_FinancialAddressResource extends StripeResource {
@@ -56562,7 +56562,7 @@ class FinancialAddresses_FinancialAddressResource extends StripeResource {
     }
 }
 //# sourceMappingURL=FinancialAddresses.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/Core/Vault/GbBankAccounts.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/Core/Vault/GbBankAccounts.js
 // File generated from our OpenAPI spec
 
 class GbBankAccountResource extends StripeResource {
@@ -56608,7 +56608,7 @@ class GbBankAccountResource extends StripeResource {
     }
 }
 //# sourceMappingURL=GbBankAccounts.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/Commerce/ProductCatalog/Imports.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/Commerce/ProductCatalog/Imports.js
 // File generated from our OpenAPI spec
 
 class ImportResource extends StripeResource {
@@ -56761,7 +56761,7 @@ class ImportResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Imports.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/TestHelpers/Treasury/InboundTransfers.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/TestHelpers/Treasury/InboundTransfers.js
 // File generated from our OpenAPI spec
 
 class InboundTransferResource extends StripeResource {
@@ -56785,7 +56785,7 @@ class InboundTransferResource extends StripeResource {
     }
 }
 //# sourceMappingURL=InboundTransfers.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Treasury/InboundTransfers.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Treasury/InboundTransfers.js
 // File generated from our OpenAPI spec
 
 class InboundTransfers_InboundTransferResource extends StripeResource {
@@ -56817,7 +56817,7 @@ class InboundTransfers_InboundTransferResource extends StripeResource {
     }
 }
 //# sourceMappingURL=InboundTransfers.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/MoneyManagement/InboundTransfers.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/MoneyManagement/InboundTransfers.js
 // File generated from our OpenAPI spec
 
 class MoneyManagement_InboundTransfers_InboundTransferResource extends StripeResource {
@@ -56844,7 +56844,7 @@ class MoneyManagement_InboundTransfers_InboundTransferResource extends StripeRes
     }
 }
 //# sourceMappingURL=InboundTransfers.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Apps/Installs.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Apps/Installs.js
 // File generated from our OpenAPI spec
 
 class InstallResource extends StripeResource {
@@ -56882,7 +56882,7 @@ class InstallResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Installs.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Tax/Locations.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Tax/Locations.js
 // File generated from our OpenAPI spec
 
 class LocationResource extends StripeResource {
@@ -56912,7 +56912,7 @@ class LocationResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Locations.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Terminal/Locations.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Terminal/Locations.js
 // File generated from our OpenAPI spec
 
 class Locations_LocationResource extends StripeResource {
@@ -56951,7 +56951,7 @@ class Locations_LocationResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Locations.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Billing/MeterEventAdjustments.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Billing/MeterEventAdjustments.js
 // File generated from our OpenAPI spec
 
 class MeterEventAdjustmentResource extends StripeResource {
@@ -56963,7 +56963,7 @@ class MeterEventAdjustmentResource extends StripeResource {
     }
 }
 //# sourceMappingURL=MeterEventAdjustments.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/Billing/MeterEventAdjustments.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/Billing/MeterEventAdjustments.js
 // File generated from our OpenAPI spec
 
 class MeterEventAdjustments_MeterEventAdjustmentResource extends StripeResource {
@@ -56975,7 +56975,7 @@ class MeterEventAdjustments_MeterEventAdjustmentResource extends StripeResource 
     }
 }
 //# sourceMappingURL=MeterEventAdjustments.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/Billing/MeterEventSession.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/Billing/MeterEventSession.js
 // File generated from our OpenAPI spec
 
 class MeterEventSessionResource extends StripeResource {
@@ -56987,7 +56987,7 @@ class MeterEventSessionResource extends StripeResource {
     }
 }
 //# sourceMappingURL=MeterEventSession.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/Billing/MeterEventStream.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/Billing/MeterEventStream.js
 // File generated from our OpenAPI spec
 
 class MeterEventStreamResource extends StripeResource {
@@ -57002,7 +57002,7 @@ class MeterEventStreamResource extends StripeResource {
     }
 }
 //# sourceMappingURL=MeterEventStream.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Billing/MeterEvents.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Billing/MeterEvents.js
 // File generated from our OpenAPI spec
 
 class MeterEventResource extends StripeResource {
@@ -57014,7 +57014,7 @@ class MeterEventResource extends StripeResource {
     }
 }
 //# sourceMappingURL=MeterEvents.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/Billing/MeterEvents.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/Billing/MeterEvents.js
 // File generated from our OpenAPI spec
 
 class MeterEvents_MeterEventResource extends StripeResource {
@@ -57026,7 +57026,7 @@ class MeterEvents_MeterEventResource extends StripeResource {
     }
 }
 //# sourceMappingURL=MeterEvents.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Billing/Meters.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Billing/Meters.js
 // File generated from our OpenAPI spec
 
 class MeterResource extends StripeResource {
@@ -57078,7 +57078,7 @@ class MeterResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Meters.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/TestHelpers/MoneyManagement.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/TestHelpers/MoneyManagement.js
 // File generated from our OpenAPI spec
 
 class MoneyManagementResource extends StripeResource {
@@ -57090,7 +57090,7 @@ class MoneyManagementResource extends StripeResource {
     }
 }
 //# sourceMappingURL=MoneyManagement.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Terminal/OnboardingLinks.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Terminal/OnboardingLinks.js
 // File generated from our OpenAPI spec
 
 class OnboardingLinkResource extends StripeResource {
@@ -57102,7 +57102,7 @@ class OnboardingLinkResource extends StripeResource {
     }
 }
 //# sourceMappingURL=OnboardingLinks.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Climate/Orders.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Climate/Orders.js
 // File generated from our OpenAPI spec
 
 class OrderResource extends StripeResource {
@@ -57181,7 +57181,7 @@ class OrderResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Orders.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/TestHelpers/Treasury/OutboundPayments.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/TestHelpers/Treasury/OutboundPayments.js
 // File generated from our OpenAPI spec
 
 class OutboundPaymentResource extends StripeResource {
@@ -57211,7 +57211,7 @@ class OutboundPaymentResource extends StripeResource {
     }
 }
 //# sourceMappingURL=OutboundPayments.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Treasury/OutboundPayments.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Treasury/OutboundPayments.js
 // File generated from our OpenAPI spec
 
 class OutboundPayments_OutboundPaymentResource extends StripeResource {
@@ -57243,7 +57243,7 @@ class OutboundPayments_OutboundPaymentResource extends StripeResource {
     }
 }
 //# sourceMappingURL=OutboundPayments.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/MoneyManagement/OutboundPayments.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/MoneyManagement/OutboundPayments.js
 // File generated from our OpenAPI spec
 
 class MoneyManagement_OutboundPayments_OutboundPaymentResource extends StripeResource {
@@ -57283,7 +57283,7 @@ class MoneyManagement_OutboundPayments_OutboundPaymentResource extends StripeRes
     }
 }
 //# sourceMappingURL=OutboundPayments.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/MoneyManagement/OutboundSetupIntents.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/MoneyManagement/OutboundSetupIntents.js
 // File generated from our OpenAPI spec
 
 class OutboundSetupIntentResource extends StripeResource {
@@ -57329,7 +57329,7 @@ class OutboundSetupIntentResource extends StripeResource {
     }
 }
 //# sourceMappingURL=OutboundSetupIntents.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/TestHelpers/Treasury/OutboundTransfers.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/TestHelpers/Treasury/OutboundTransfers.js
 // File generated from our OpenAPI spec
 
 class OutboundTransferResource extends StripeResource {
@@ -57359,7 +57359,7 @@ class OutboundTransferResource extends StripeResource {
     }
 }
 //# sourceMappingURL=OutboundTransfers.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Treasury/OutboundTransfers.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Treasury/OutboundTransfers.js
 // File generated from our OpenAPI spec
 
 class OutboundTransfers_OutboundTransferResource extends StripeResource {
@@ -57391,7 +57391,7 @@ class OutboundTransfers_OutboundTransferResource extends StripeResource {
     }
 }
 //# sourceMappingURL=OutboundTransfers.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Radar/PaymentEvaluations.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Radar/PaymentEvaluations.js
 // File generated from our OpenAPI spec
 
 class PaymentEvaluationResource extends StripeResource {
@@ -57403,7 +57403,7 @@ class PaymentEvaluationResource extends StripeResource {
     }
 }
 //# sourceMappingURL=PaymentEvaluations.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/MoneyManagement/PayoutIntents.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/MoneyManagement/PayoutIntents.js
 // File generated from our OpenAPI spec
 
 class PayoutIntentResource extends StripeResource {
@@ -57467,7 +57467,7 @@ class PayoutIntentResource extends StripeResource {
     }
 }
 //# sourceMappingURL=PayoutIntents.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/MoneyManagement/PayoutMethods.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/MoneyManagement/PayoutMethods.js
 // File generated from our OpenAPI spec
 
 class PayoutMethodResource extends StripeResource {
@@ -57508,7 +57508,7 @@ class PayoutMethodResource extends StripeResource {
     }
 }
 //# sourceMappingURL=PayoutMethods.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/MoneyManagement/PayoutMethodsBankAccountSpec.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/MoneyManagement/PayoutMethodsBankAccountSpec.js
 // File generated from our OpenAPI spec
 
 class PayoutMethodsBankAccountSpecResource extends StripeResource {
@@ -57522,7 +57522,7 @@ class PayoutMethodsBankAccountSpecResource extends StripeResource {
     }
 }
 //# sourceMappingURL=PayoutMethodsBankAccountSpec.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Issuing/PersonalizationDesigns.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Issuing/PersonalizationDesigns.js
 // File generated from our OpenAPI spec
 
 class PersonalizationDesignResource extends StripeResource {
@@ -57554,7 +57554,7 @@ class PersonalizationDesignResource extends StripeResource {
     }
 }
 //# sourceMappingURL=PersonalizationDesigns.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/TestHelpers/Issuing/PersonalizationDesigns.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/TestHelpers/Issuing/PersonalizationDesigns.js
 // File generated from our OpenAPI spec
 
 class PersonalizationDesigns_PersonalizationDesignResource extends StripeResource {
@@ -57578,7 +57578,7 @@ class PersonalizationDesigns_PersonalizationDesignResource extends StripeResourc
     }
 }
 //# sourceMappingURL=PersonalizationDesigns.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Issuing/PhysicalBundles.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Issuing/PhysicalBundles.js
 // File generated from our OpenAPI spec
 
 class PhysicalBundleResource extends StripeResource {
@@ -57598,7 +57598,7 @@ class PhysicalBundleResource extends StripeResource {
     }
 }
 //# sourceMappingURL=PhysicalBundles.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Climate/Products.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Climate/Products.js
 // File generated from our OpenAPI spec
 
 class ProductResource extends StripeResource {
@@ -57635,7 +57635,7 @@ class ProductResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Products.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Terminal/Readers.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Terminal/Readers.js
 // File generated from our OpenAPI spec
 
 class ReaderResource extends StripeResource {
@@ -57721,7 +57721,7 @@ class ReaderResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Readers.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/TestHelpers/Terminal/Readers.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/TestHelpers/Terminal/Readers.js
 // File generated from our OpenAPI spec
 
 class Readers_ReaderResource extends StripeResource {
@@ -57745,7 +57745,7 @@ class Readers_ReaderResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Readers.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/TestHelpers/Treasury/ReceivedCredits.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/TestHelpers/Treasury/ReceivedCredits.js
 // File generated from our OpenAPI spec
 
 class ReceivedCreditResource extends StripeResource {
@@ -57757,7 +57757,7 @@ class ReceivedCreditResource extends StripeResource {
     }
 }
 //# sourceMappingURL=ReceivedCredits.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Treasury/ReceivedCredits.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Treasury/ReceivedCredits.js
 // File generated from our OpenAPI spec
 
 class ReceivedCredits_ReceivedCreditResource extends StripeResource {
@@ -57777,7 +57777,7 @@ class ReceivedCredits_ReceivedCreditResource extends StripeResource {
     }
 }
 //# sourceMappingURL=ReceivedCredits.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/MoneyManagement/ReceivedCredits.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/MoneyManagement/ReceivedCredits.js
 // File generated from our OpenAPI spec
 
 class MoneyManagement_ReceivedCredits_ReceivedCreditResource extends StripeResource {
@@ -57797,7 +57797,7 @@ class MoneyManagement_ReceivedCredits_ReceivedCreditResource extends StripeResou
     }
 }
 //# sourceMappingURL=ReceivedCredits.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/TestHelpers/Treasury/ReceivedDebits.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/TestHelpers/Treasury/ReceivedDebits.js
 // File generated from our OpenAPI spec
 
 class ReceivedDebitResource extends StripeResource {
@@ -57809,7 +57809,7 @@ class ReceivedDebitResource extends StripeResource {
     }
 }
 //# sourceMappingURL=ReceivedDebits.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Treasury/ReceivedDebits.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Treasury/ReceivedDebits.js
 // File generated from our OpenAPI spec
 
 class ReceivedDebits_ReceivedDebitResource extends StripeResource {
@@ -57829,7 +57829,7 @@ class ReceivedDebits_ReceivedDebitResource extends StripeResource {
     }
 }
 //# sourceMappingURL=ReceivedDebits.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/MoneyManagement/RecipientVerifications.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/MoneyManagement/RecipientVerifications.js
 // File generated from our OpenAPI spec
 
 class RecipientVerificationResource extends StripeResource {
@@ -57853,7 +57853,7 @@ class RecipientVerificationResource extends StripeResource {
     }
 }
 //# sourceMappingURL=RecipientVerifications.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/TestHelpers/Refunds.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/TestHelpers/Refunds.js
 // File generated from our OpenAPI spec
 
 class RefundResource extends StripeResource {
@@ -57865,7 +57865,7 @@ class RefundResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Refunds.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Tax/Registrations.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Tax/Registrations.js
 // File generated from our OpenAPI spec
 
 class RegistrationResource extends StripeResource {
@@ -57899,7 +57899,7 @@ class RegistrationResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Registrations.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Reporting/ReportRuns.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Reporting/ReportRuns.js
 // File generated from our OpenAPI spec
 
 class ReportRunResource extends StripeResource {
@@ -57925,7 +57925,7 @@ class ReportRunResource extends StripeResource {
     }
 }
 //# sourceMappingURL=ReportRuns.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Reporting/ReportTypes.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Reporting/ReportTypes.js
 // File generated from our OpenAPI spec
 
 class ReportTypeResource extends StripeResource {
@@ -57945,7 +57945,7 @@ class ReportTypeResource extends StripeResource {
     }
 }
 //# sourceMappingURL=ReportTypes.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Forwarding/Requests.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Forwarding/Requests.js
 // File generated from our OpenAPI spec
 
 class RequestResource extends StripeResource {
@@ -57971,7 +57971,7 @@ class RequestResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Requests.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Sigma/ScheduledQueryRuns.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Sigma/ScheduledQueryRuns.js
 // File generated from our OpenAPI spec
 
 class ScheduledQueryRunResource extends StripeResource {
@@ -57991,7 +57991,7 @@ class ScheduledQueryRunResource extends StripeResource {
     }
 }
 //# sourceMappingURL=ScheduledQueryRuns.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Apps/Secrets.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Apps/Secrets.js
 // File generated from our OpenAPI spec
 
 class SecretResource extends StripeResource {
@@ -58023,7 +58023,7 @@ class SecretResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Secrets.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/BillingPortal/Sessions.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/BillingPortal/Sessions.js
 // File generated from our OpenAPI spec
 
 class SessionResource extends StripeResource {
@@ -58035,7 +58035,7 @@ class SessionResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Sessions.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Checkout/Sessions.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Checkout/Sessions.js
 // File generated from our OpenAPI spec
 
 class Sessions_SessionResource extends StripeResource {
@@ -58605,7 +58605,7 @@ class Sessions_SessionResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Sessions.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/FinancialConnections/Sessions.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/FinancialConnections/Sessions.js
 // File generated from our OpenAPI spec
 
 class FinancialConnections_Sessions_SessionResource extends StripeResource {
@@ -58623,7 +58623,7 @@ class FinancialConnections_Sessions_SessionResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Sessions.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Tax/Settings.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Tax/Settings.js
 // File generated from our OpenAPI spec
 
 class SettingResource extends StripeResource {
@@ -58641,7 +58641,7 @@ class SettingResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Settings.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Climate/Suppliers.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Climate/Suppliers.js
 // File generated from our OpenAPI spec
 
 class SupplierResource extends StripeResource {
@@ -58661,7 +58661,7 @@ class SupplierResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Suppliers.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/TestHelpers/TestClocks.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/TestHelpers/TestClocks.js
 // File generated from our OpenAPI spec
 
 class TestClockResource extends StripeResource {
@@ -58699,7 +58699,7 @@ class TestClockResource extends StripeResource {
     }
 }
 //# sourceMappingURL=TestClocks.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Issuing/Tokens.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Issuing/Tokens.js
 // File generated from our OpenAPI spec
 
 class TokenResource extends StripeResource {
@@ -58725,7 +58725,7 @@ class TokenResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Tokens.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Treasury/TransactionEntries.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Treasury/TransactionEntries.js
 // File generated from our OpenAPI spec
 
 class TransactionEntryResource extends StripeResource {
@@ -59124,7 +59124,7 @@ class TransactionEntryResource extends StripeResource {
     }
 }
 //# sourceMappingURL=TransactionEntries.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/MoneyManagement/TransactionEntries.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/MoneyManagement/TransactionEntries.js
 // File generated from our OpenAPI spec
 
 class TransactionEntries_TransactionEntryResource extends StripeResource {
@@ -59144,7 +59144,7 @@ class TransactionEntries_TransactionEntryResource extends StripeResource {
     }
 }
 //# sourceMappingURL=TransactionEntries.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/FinancialConnections/Transactions.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/FinancialConnections/Transactions.js
 // File generated from our OpenAPI spec
 
 class TransactionResource extends StripeResource {
@@ -59164,7 +59164,7 @@ class TransactionResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Transactions.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Issuing/Transactions.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Issuing/Transactions.js
 // File generated from our OpenAPI spec
 
 class Transactions_TransactionResource extends StripeResource {
@@ -59446,7 +59446,7 @@ class Transactions_TransactionResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Transactions.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Tax/Transactions.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Tax/Transactions.js
 // File generated from our OpenAPI spec
 
 class Tax_Transactions_TransactionResource extends StripeResource {
@@ -59478,7 +59478,7 @@ class Tax_Transactions_TransactionResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Transactions.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/TestHelpers/Issuing/Transactions.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/TestHelpers/Issuing/Transactions.js
 // File generated from our OpenAPI spec
 
 class Issuing_Transactions_TransactionResource extends StripeResource {
@@ -59857,7 +59857,7 @@ class Issuing_Transactions_TransactionResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Transactions.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Treasury/Transactions.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Treasury/Transactions.js
 // File generated from our OpenAPI spec
 
 class Treasury_Transactions_TransactionResource extends StripeResource {
@@ -60308,7 +60308,7 @@ class Treasury_Transactions_TransactionResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Transactions.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/MoneyManagement/Transactions.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/MoneyManagement/Transactions.js
 // File generated from our OpenAPI spec
 
 class MoneyManagement_Transactions_TransactionResource extends StripeResource {
@@ -60340,7 +60340,7 @@ class MoneyManagement_Transactions_TransactionResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Transactions.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/ProductCatalog/TrialOffers.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/ProductCatalog/TrialOffers.js
 // File generated from our OpenAPI spec
 
 class TrialOfferResource extends StripeResource {
@@ -60372,7 +60372,7 @@ class TrialOfferResource extends StripeResource {
     }
 }
 //# sourceMappingURL=TrialOffers.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/Core/Vault/UsBankAccounts.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/Core/Vault/UsBankAccounts.js
 // File generated from our OpenAPI spec
 
 class UsBankAccountResource extends StripeResource {
@@ -60447,7 +60447,7 @@ class UsBankAccountResource extends StripeResource {
     }
 }
 //# sourceMappingURL=UsBankAccounts.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Radar/ValueListItems.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Radar/ValueListItems.js
 // File generated from our OpenAPI spec
 
 class ValueListItemResource extends StripeResource {
@@ -60479,7 +60479,7 @@ class ValueListItemResource extends StripeResource {
     }
 }
 //# sourceMappingURL=ValueListItems.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Radar/ValueLists.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Radar/ValueLists.js
 // File generated from our OpenAPI spec
 
 class ValueListResource extends StripeResource {
@@ -60517,7 +60517,7 @@ class ValueListResource extends StripeResource {
     }
 }
 //# sourceMappingURL=ValueLists.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Identity/VerificationReports.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Identity/VerificationReports.js
 // File generated from our OpenAPI spec
 
 class VerificationReportResource extends StripeResource {
@@ -60537,7 +60537,7 @@ class VerificationReportResource extends StripeResource {
     }
 }
 //# sourceMappingURL=VerificationReports.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Identity/VerificationSessions.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Identity/VerificationSessions.js
 // File generated from our OpenAPI spec
 
 class VerificationSessionResource extends StripeResource {
@@ -60613,7 +60613,7 @@ class VerificationSessionResource extends StripeResource {
     }
 }
 //# sourceMappingURL=VerificationSessions.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Accounts.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Accounts.js
 // File generated from our OpenAPI spec
 
 class resources_Accounts_AccountResource extends StripeResource {
@@ -60802,7 +60802,7 @@ class resources_Accounts_AccountResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Accounts.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/AccountLinks.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/AccountLinks.js
 // File generated from our OpenAPI spec
 
 class AccountLinks_AccountLinkResource extends StripeResource {
@@ -60814,7 +60814,7 @@ class AccountLinks_AccountLinkResource extends StripeResource {
     }
 }
 //# sourceMappingURL=AccountLinks.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/AccountSessions.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/AccountSessions.js
 // File generated from our OpenAPI spec
 
 class AccountSessionResource extends StripeResource {
@@ -60826,7 +60826,7 @@ class AccountSessionResource extends StripeResource {
     }
 }
 //# sourceMappingURL=AccountSessions.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/ApplePayDomains.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/ApplePayDomains.js
 // File generated from our OpenAPI spec
 
 class ApplePayDomainResource extends StripeResource {
@@ -60858,7 +60858,7 @@ class ApplePayDomainResource extends StripeResource {
     }
 }
 //# sourceMappingURL=ApplePayDomains.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/ApplicationFees.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/ApplicationFees.js
 // File generated from our OpenAPI spec
 
 class ApplicationFeeResource extends StripeResource {
@@ -60914,7 +60914,7 @@ class ApplicationFeeResource extends StripeResource {
     }
 }
 //# sourceMappingURL=ApplicationFees.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Balance.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Balance.js
 // File generated from our OpenAPI spec
 
 class BalanceResource extends StripeResource {
@@ -60927,7 +60927,7 @@ class BalanceResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Balance.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/BalanceSettings.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/BalanceSettings.js
 // File generated from our OpenAPI spec
 
 class BalanceSettingResource extends StripeResource {
@@ -60947,7 +60947,7 @@ class BalanceSettingResource extends StripeResource {
     }
 }
 //# sourceMappingURL=BalanceSettings.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/BalanceTransactions.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/BalanceTransactions.js
 // File generated from our OpenAPI spec
 
 class BalanceTransactionResource extends StripeResource {
@@ -60971,7 +60971,7 @@ class BalanceTransactionResource extends StripeResource {
     }
 }
 //# sourceMappingURL=BalanceTransactions.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Charges.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Charges.js
 // File generated from our OpenAPI spec
 
 class ChargeResource extends StripeResource {
@@ -61020,7 +61020,7 @@ class ChargeResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Charges.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/ConfirmationTokens.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/ConfirmationTokens.js
 // File generated from our OpenAPI spec
 
 class ConfirmationTokens_ConfirmationTokenResource extends StripeResource {
@@ -61032,7 +61032,7 @@ class ConfirmationTokens_ConfirmationTokenResource extends StripeResource {
     }
 }
 //# sourceMappingURL=ConfirmationTokens.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/CountrySpecs.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/CountrySpecs.js
 // File generated from our OpenAPI spec
 
 class CountrySpecResource extends StripeResource {
@@ -61052,7 +61052,7 @@ class CountrySpecResource extends StripeResource {
     }
 }
 //# sourceMappingURL=CountrySpecs.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Coupons.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Coupons.js
 // File generated from our OpenAPI spec
 
 class CouponResource extends StripeResource {
@@ -61092,7 +61092,7 @@ class CouponResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Coupons.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/CreditNotes.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/CreditNotes.js
 // File generated from our OpenAPI spec
 
 class CreditNoteResource extends StripeResource {
@@ -61381,7 +61381,7 @@ class CreditNoteResource extends StripeResource {
     }
 }
 //# sourceMappingURL=CreditNotes.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Customers.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Customers.js
 // File generated from our OpenAPI spec
 
 class Customers_CustomerResource extends StripeResource {
@@ -62046,7 +62046,7 @@ class Customers_CustomerResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Customers.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/CustomerSessions.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/CustomerSessions.js
 // File generated from our OpenAPI spec
 
 class CustomerSessionResource extends StripeResource {
@@ -62058,7 +62058,7 @@ class CustomerSessionResource extends StripeResource {
     }
 }
 //# sourceMappingURL=CustomerSessions.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Disputes.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Disputes.js
 // File generated from our OpenAPI spec
 
 class Disputes_DisputeResource extends StripeResource {
@@ -62094,7 +62094,7 @@ class Disputes_DisputeResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Disputes.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/EphemeralKeys.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/EphemeralKeys.js
 // File generated from our OpenAPI spec
 
 class EphemeralKeyResource extends StripeResource {
@@ -62115,7 +62115,7 @@ class EphemeralKeyResource extends StripeResource {
     }
 }
 //# sourceMappingURL=EphemeralKeys.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Events.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Events.js
 // File generated from our OpenAPI spec
 
 class Events_EventResource extends StripeResource {
@@ -62135,7 +62135,7 @@ class Events_EventResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Events.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/ExchangeRates.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/ExchangeRates.js
 // File generated from our OpenAPI spec
 
 class ExchangeRateResource extends StripeResource {
@@ -62161,7 +62161,7 @@ class ExchangeRateResource extends StripeResource {
     }
 }
 //# sourceMappingURL=ExchangeRates.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/multipart.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/multipart.js
 
 // Method for formatting HTTP body for the multipart/form-data specification
 // Mostly taken from Fermata.js
@@ -62227,7 +62227,7 @@ function multipartRequestDataProcessor(method, data, headers, callback) {
         .catch((err) => callback(err, null));
 }
 //# sourceMappingURL=multipart.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Files.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Files.js
 // File generated from our OpenAPI spec
 
 
@@ -62265,7 +62265,7 @@ class FileResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Files.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/FileLinks.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/FileLinks.js
 // File generated from our OpenAPI spec
 
 class FileLinkResource extends StripeResource {
@@ -62297,7 +62297,7 @@ class FileLinkResource extends StripeResource {
     }
 }
 //# sourceMappingURL=FileLinks.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Invoices.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Invoices.js
 // File generated from our OpenAPI spec
 
 class InvoiceResource extends StripeResource {
@@ -63163,7 +63163,7 @@ class InvoiceResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Invoices.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/InvoiceItems.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/InvoiceItems.js
 // File generated from our OpenAPI spec
 
 class InvoiceItemResource extends StripeResource {
@@ -63306,7 +63306,7 @@ class InvoiceItemResource extends StripeResource {
     }
 }
 //# sourceMappingURL=InvoiceItems.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/InvoicePayments.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/InvoicePayments.js
 // File generated from our OpenAPI spec
 
 class InvoicePaymentResource extends StripeResource {
@@ -63326,7 +63326,7 @@ class InvoicePaymentResource extends StripeResource {
     }
 }
 //# sourceMappingURL=InvoicePayments.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/InvoiceRenderingTemplates.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/InvoiceRenderingTemplates.js
 // File generated from our OpenAPI spec
 
 class InvoiceRenderingTemplateResource extends StripeResource {
@@ -63358,7 +63358,7 @@ class InvoiceRenderingTemplateResource extends StripeResource {
     }
 }
 //# sourceMappingURL=InvoiceRenderingTemplates.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Mandates.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Mandates.js
 // File generated from our OpenAPI spec
 
 class MandateResource extends StripeResource {
@@ -63370,7 +63370,7 @@ class MandateResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Mandates.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/OAuth.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/OAuth.js
 
 
 
@@ -63414,7 +63414,7 @@ class OAuthResource extends StripeResource {
     }
 }
 //# sourceMappingURL=OAuth.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/PaymentAttemptRecords.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/PaymentAttemptRecords.js
 // File generated from our OpenAPI spec
 
 class PaymentAttemptRecordResource extends StripeResource {
@@ -63434,7 +63434,7 @@ class PaymentAttemptRecordResource extends StripeResource {
     }
 }
 //# sourceMappingURL=PaymentAttemptRecords.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/PaymentIntents.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/PaymentIntents.js
 // File generated from our OpenAPI spec
 
 class PaymentIntentResource extends StripeResource {
@@ -63602,7 +63602,7 @@ class PaymentIntentResource extends StripeResource {
     }
 }
 //# sourceMappingURL=PaymentIntents.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/PaymentLinks.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/PaymentLinks.js
 // File generated from our OpenAPI spec
 
 class PaymentLinkResource extends StripeResource {
@@ -64035,7 +64035,7 @@ class PaymentLinkResource extends StripeResource {
     }
 }
 //# sourceMappingURL=PaymentLinks.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/PaymentMethods.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/PaymentMethods.js
 // File generated from our OpenAPI spec
 
 class PaymentMethodResource extends StripeResource {
@@ -64093,7 +64093,7 @@ class PaymentMethodResource extends StripeResource {
     }
 }
 //# sourceMappingURL=PaymentMethods.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/PaymentMethodConfigurations.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/PaymentMethodConfigurations.js
 // File generated from our OpenAPI spec
 
 class PaymentMethodConfigurationResource extends StripeResource {
@@ -64125,7 +64125,7 @@ class PaymentMethodConfigurationResource extends StripeResource {
     }
 }
 //# sourceMappingURL=PaymentMethodConfigurations.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/PaymentMethodDomains.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/PaymentMethodDomains.js
 // File generated from our OpenAPI spec
 
 class PaymentMethodDomainResource extends StripeResource {
@@ -64168,7 +64168,7 @@ class PaymentMethodDomainResource extends StripeResource {
     }
 }
 //# sourceMappingURL=PaymentMethodDomains.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/PaymentRecords.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/PaymentRecords.js
 // File generated from our OpenAPI spec
 
 class PaymentRecordResource extends StripeResource {
@@ -64237,7 +64237,7 @@ class PaymentRecordResource extends StripeResource {
     }
 }
 //# sourceMappingURL=PaymentRecords.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Payouts.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Payouts.js
 // File generated from our OpenAPI spec
 
 class PayoutResource extends StripeResource {
@@ -64287,7 +64287,7 @@ class PayoutResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Payouts.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Plans.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Plans.js
 // File generated from our OpenAPI spec
 
 class PlanResource extends StripeResource {
@@ -64443,7 +64443,7 @@ class PlanResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Plans.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Prices.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Prices.js
 // File generated from our OpenAPI spec
 
 class PriceResource extends StripeResource {
@@ -64805,7 +64805,7 @@ class PriceResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Prices.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Products.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Products.js
 // File generated from our OpenAPI spec
 
 class Products_ProductResource extends StripeResource {
@@ -64911,7 +64911,7 @@ class Products_ProductResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Products.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/PromotionCodes.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/PromotionCodes.js
 // File generated from our OpenAPI spec
 
 class PromotionCodeResource extends StripeResource {
@@ -64943,7 +64943,7 @@ class PromotionCodeResource extends StripeResource {
     }
 }
 //# sourceMappingURL=PromotionCodes.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Quotes.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Quotes.js
 // File generated from our OpenAPI spec
 
 class QuoteResource extends StripeResource {
@@ -65816,7 +65816,7 @@ class QuoteResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Quotes.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Refunds.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Refunds.js
 // File generated from our OpenAPI spec
 
 class Refunds_RefundResource extends StripeResource {
@@ -65868,7 +65868,7 @@ class Refunds_RefundResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Refunds.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Reviews.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Reviews.js
 // File generated from our OpenAPI spec
 
 class ReviewResource extends StripeResource {
@@ -65894,7 +65894,7 @@ class ReviewResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Reviews.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/SetupAttempts.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/SetupAttempts.js
 // File generated from our OpenAPI spec
 
 class SetupAttemptResource extends StripeResource {
@@ -65908,7 +65908,7 @@ class SetupAttemptResource extends StripeResource {
     }
 }
 //# sourceMappingURL=SetupAttempts.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/SetupIntents.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/SetupIntents.js
 // File generated from our OpenAPI spec
 
 class SetupIntentResource extends StripeResource {
@@ -65980,7 +65980,7 @@ class SetupIntentResource extends StripeResource {
     }
 }
 //# sourceMappingURL=SetupIntents.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/ShippingRates.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/ShippingRates.js
 // File generated from our OpenAPI spec
 
 class ShippingRateResource extends StripeResource {
@@ -66012,7 +66012,7 @@ class ShippingRateResource extends StripeResource {
     }
 }
 //# sourceMappingURL=ShippingRates.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Sources.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Sources.js
 // File generated from our OpenAPI spec
 
 class SourceResource extends StripeResource {
@@ -66052,7 +66052,7 @@ class SourceResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Sources.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Subscriptions.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Subscriptions.js
 // File generated from our OpenAPI spec
 
 class SubscriptionResource extends StripeResource {
@@ -67100,7 +67100,7 @@ class SubscriptionResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Subscriptions.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/SubscriptionItems.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/SubscriptionItems.js
 // File generated from our OpenAPI spec
 
 class SubscriptionItemResource extends StripeResource {
@@ -67499,7 +67499,7 @@ class SubscriptionItemResource extends StripeResource {
     }
 }
 //# sourceMappingURL=SubscriptionItems.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/SubscriptionSchedules.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/SubscriptionSchedules.js
 // File generated from our OpenAPI spec
 
 class SubscriptionScheduleResource extends StripeResource {
@@ -67627,7 +67627,7 @@ class SubscriptionScheduleResource extends StripeResource {
     }
 }
 //# sourceMappingURL=SubscriptionSchedules.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/TaxCodes.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/TaxCodes.js
 // File generated from our OpenAPI spec
 
 class TaxCodeResource extends StripeResource {
@@ -67647,7 +67647,7 @@ class TaxCodeResource extends StripeResource {
     }
 }
 //# sourceMappingURL=TaxCodes.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/TaxIds.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/TaxIds.js
 // File generated from our OpenAPI spec
 
 class TaxIdResource extends StripeResource {
@@ -67679,7 +67679,7 @@ class TaxIdResource extends StripeResource {
     }
 }
 //# sourceMappingURL=TaxIds.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/TaxRates.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/TaxRates.js
 // File generated from our OpenAPI spec
 
 class TaxRateResource extends StripeResource {
@@ -67711,7 +67711,7 @@ class TaxRateResource extends StripeResource {
     }
 }
 //# sourceMappingURL=TaxRates.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Tokens.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Tokens.js
 // File generated from our OpenAPI spec
 
 class Tokens_TokenResource extends StripeResource {
@@ -67730,7 +67730,7 @@ class Tokens_TokenResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Tokens.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Topups.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Topups.js
 // File generated from our OpenAPI spec
 
 class TopupResource extends StripeResource {
@@ -67768,7 +67768,7 @@ class TopupResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Topups.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Transfers.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Transfers.js
 // File generated from our OpenAPI spec
 
 class TransferResource extends StripeResource {
@@ -67834,7 +67834,7 @@ class TransferResource extends StripeResource {
     }
 }
 //# sourceMappingURL=Transfers.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/WebhookEndpoints.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/WebhookEndpoints.js
 // File generated from our OpenAPI spec
 
 class WebhookEndpointResource extends StripeResource {
@@ -67872,7 +67872,7 @@ class WebhookEndpointResource extends StripeResource {
     }
 }
 //# sourceMappingURL=WebhookEndpoints.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources.js
 // File generated from our OpenAPI spec
 
 
@@ -68202,7 +68202,7 @@ const V2 = resourceNamespace('v2', {
     }),
 });
 //# sourceMappingURL=resources.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/StripeEventNotificationHandler.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/StripeEventNotificationHandler.js
 
 // most languages can check if we have an UnknownEventNotification at runtime
 // but JS only has interfaces so we fall back to a string match to determine known events
@@ -68641,10 +68641,10 @@ class StripeEventNotificationHandlerWithoutVerification extends BaseEventNotific
     }
 }
 //# sourceMappingURL=StripeEventNotificationHandler.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/shared.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/shared.js
 
 //# sourceMappingURL=shared.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Apps/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Apps/index.js
 // File generated from our OpenAPI spec
 
 
@@ -68656,7 +68656,7 @@ class Apps_Apps {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Billing/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Billing/index.js
 // File generated from our OpenAPI spec
 
 
@@ -68680,7 +68680,7 @@ class Billing_Billing {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/BillingPortal/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/BillingPortal/index.js
 // File generated from our OpenAPI spec
 
 
@@ -68692,7 +68692,7 @@ class BillingPortal_BillingPortal {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Checkout/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Checkout/index.js
 // File generated from our OpenAPI spec
 
 class Checkout_Checkout {
@@ -68702,7 +68702,7 @@ class Checkout_Checkout {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Climate/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Climate/index.js
 // File generated from our OpenAPI spec
 
 
@@ -68716,7 +68716,7 @@ class Climate_Climate {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Entitlements/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Entitlements/index.js
 // File generated from our OpenAPI spec
 
 
@@ -68728,7 +68728,7 @@ class Entitlements_Entitlements {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/FinancialConnections/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/FinancialConnections/index.js
 // File generated from our OpenAPI spec
 
 
@@ -68742,7 +68742,7 @@ class FinancialConnections_FinancialConnections {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Forwarding/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Forwarding/index.js
 // File generated from our OpenAPI spec
 
 class Forwarding_Forwarding {
@@ -68752,7 +68752,7 @@ class Forwarding_Forwarding {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Identity/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Identity/index.js
 // File generated from our OpenAPI spec
 
 
@@ -68764,7 +68764,7 @@ class Identity_Identity {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Issuing/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Issuing/index.js
 // File generated from our OpenAPI spec
 
 
@@ -68788,7 +68788,7 @@ class Issuing_Issuing {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/ProductCatalog/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/ProductCatalog/index.js
 // File generated from our OpenAPI spec
 
 class ProductCatalog_ProductCatalog {
@@ -68798,7 +68798,7 @@ class ProductCatalog_ProductCatalog {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Radar/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Radar/index.js
 // File generated from our OpenAPI spec
 
 
@@ -68814,7 +68814,7 @@ class Radar_Radar {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Reporting/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Reporting/index.js
 // File generated from our OpenAPI spec
 
 
@@ -68826,7 +68826,7 @@ class Reporting_Reporting {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Sigma/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Sigma/index.js
 // File generated from our OpenAPI spec
 
 class Sigma_Sigma {
@@ -68836,7 +68836,7 @@ class Sigma_Sigma {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Tax/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Tax/index.js
 // File generated from our OpenAPI spec
 
 
@@ -68856,7 +68856,7 @@ class Tax_Tax {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Terminal/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Terminal/index.js
 // File generated from our OpenAPI spec
 
 
@@ -68874,7 +68874,7 @@ class Terminal_Terminal {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/TestHelpers/Issuing/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/TestHelpers/Issuing/index.js
 // File generated from our OpenAPI spec
 
 
@@ -68890,7 +68890,7 @@ class TestHelpers_Issuing_Issuing {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/TestHelpers/Terminal/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/TestHelpers/Terminal/index.js
 // File generated from our OpenAPI spec
 
 class TestHelpers_Terminal_Terminal {
@@ -68900,7 +68900,7 @@ class TestHelpers_Terminal_Terminal {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/TestHelpers/Treasury/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/TestHelpers/Treasury/index.js
 // File generated from our OpenAPI spec
 
 
@@ -68918,7 +68918,7 @@ class Treasury_Treasury {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/TestHelpers/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/TestHelpers/index.js
 // File generated from our OpenAPI spec
 
 
@@ -68940,7 +68940,7 @@ class TestHelpers_TestHelpers {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/ThreeDSecure/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/ThreeDSecure/index.js
 // File generated from our OpenAPI spec
 
 class ThreeDSecure_ThreeDSecure {
@@ -68950,7 +68950,7 @@ class ThreeDSecure_ThreeDSecure {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/Treasury/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/Treasury/index.js
 // File generated from our OpenAPI spec
 
 
@@ -68978,7 +68978,7 @@ class resources_Treasury_Treasury {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/Billing/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/Billing/index.js
 // File generated from our OpenAPI spec
 
 
@@ -68994,7 +68994,7 @@ class V2_Billing_Billing {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/Commerce/ProductCatalog/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/Commerce/ProductCatalog/index.js
 // File generated from our OpenAPI spec
 
 class Commerce_ProductCatalog_ProductCatalog {
@@ -69004,7 +69004,7 @@ class Commerce_ProductCatalog_ProductCatalog {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/Commerce/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/Commerce/index.js
 // File generated from our OpenAPI spec
 
 class Commerce {
@@ -69014,7 +69014,7 @@ class Commerce {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/Core/Vault/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/Core/Vault/index.js
 // File generated from our OpenAPI spec
 
 
@@ -69026,7 +69026,7 @@ class Vault {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/Core/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/Core/index.js
 // File generated from our OpenAPI spec
 
 
@@ -69046,7 +69046,7 @@ class Core {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/MoneyManagement/TestHelpers/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/MoneyManagement/TestHelpers/index.js
 // File generated from our OpenAPI spec
 
 class MoneyManagement_TestHelpers_TestHelpers {
@@ -69056,7 +69056,7 @@ class MoneyManagement_TestHelpers_TestHelpers {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/MoneyManagement/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/MoneyManagement/index.js
 // File generated from our OpenAPI spec
 
 
@@ -69092,7 +69092,7 @@ class MoneyManagement {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/TestHelpers/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/TestHelpers/index.js
 // File generated from our OpenAPI spec
 
 class V2_TestHelpers_TestHelpers {
@@ -69102,7 +69102,7 @@ class V2_TestHelpers_TestHelpers {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/resources/V2/index.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/resources/V2/index.js
 // File generated from our OpenAPI spec
 
 
@@ -69120,7 +69120,7 @@ class V2_V2 {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/stripe/esm/stripe.esm.node.js
+;// CONCATENATED MODULE: ./node_modules/stripe/esm/stripe.esm.node.js
 
 
 
@@ -73011,7 +73011,7 @@ function describeFailure(error, config) {
 
 /***/ }),
 
-/***/ 523:
+/***/ 4390:
 /***/ ((module) => {
 
 module.exports = eval("require")("pg-native");
@@ -73437,7 +73437,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types")
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(7890);
+/******/ var __webpack_exports__ = __nccwpck_require__(9407);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 
 
