@@ -47097,6 +47097,10 @@ function majorToMinor(major, currency) {
 function minorToNumber(minor, currency) {
     return Number(formatMinor(minor, currency));
 }
+/** A count as people write it: 12,345. */
+function formatCount(n) {
+    return n.toLocaleString('en-US');
+}
 
 ;// CONCATENATED MODULE: ./src/report/chart.ts
 
@@ -47385,8 +47389,6 @@ function amountsNotice(ctx) {
             return '_Amounts are hidden (`summary-amounts: hide`)._';
     }
 }
-/** A count as people write it: 12,345. */
-const count = (n) => n.toLocaleString('en-US');
 /** The first block: what a founder wants to know in five seconds. */
 function headline(report, ctx) {
     const lines = report.features.flatMap((f) => f.headline?.(ctx) ?? []);
@@ -47395,7 +47397,7 @@ function headline(report, ctx) {
     const facts = [...inSlot('money'), ...inSlot('bottom')];
     const rejected = report.total('rejected');
     if (rejected > 0)
-        facts.push(['Quarantined', `**${count(rejected)}** (table stripe_sync_rejects)`]);
+        facts.push(['Quarantined', `**${formatCount(rejected)}** (table stripe_sync_rejects)`]);
     facts.push(...inSlot('top'));
     if (facts.length > 0)
         lines.push(facts.map(([label, text]) => `- **${label}:** ${text}`).join('\n'));
@@ -47449,7 +47451,7 @@ function syncedSection(report, ctx) {
         const p = report.of(name);
         const spec = OBJECTS.find((o) => o.name === name);
         const failed = report.failures.has(name) ? ' (failed)' : '';
-        lines.push(`| ${spec.plural[0].toUpperCase()}${spec.plural.slice(1)}${failed} | ${count(p.matched)} | ${count(p.stored)} | ${count(p.updated)} | ${count(p.rejected)} |`);
+        lines.push(`| ${spec.plural[0].toUpperCase()}${spec.plural.slice(1)}${failed} | ${formatCount(p.matched)} | ${formatCount(p.stored)} | ${formatCount(p.updated)} | ${formatCount(p.rejected)} |`);
     }
     lines.push('', 'Listed: found in the range this run listed. New rows can be more: objects learnt from change and deletion events and from payout reconciliation are stored too.', '');
     return lines;
@@ -47566,7 +47568,6 @@ const CHART_MONTHS = 12;
 const CHARTED_CURRENCIES = 3;
 /** Products listed per currency. */
 const TOP_PRODUCTS = 5;
-const billing_count = (n) => n.toLocaleString('en-US');
 const DISCOUNT_WORDS = {
     forever: 'forever coupons subtracted',
     all: 'every discount in force subtracted',
@@ -47672,7 +47673,7 @@ class RecurringRevenue {
         const live = this.mrr.filter((m) => m.activeSubscriptions > 0);
         if (live.length > 0) {
             const subscribers = live.reduce((n, m) => n + m.activeSubscribers, 0);
-            facts.push(hidden ? ['Subscribers', `${billing_count(subscribers)} active`] : ['MRR', live.map((m) => formatMoney(m.mrr, m.currency)).join('; ')]);
+            facts.push(hidden ? ['Subscribers', `${formatCount(subscribers)} active`] : ['MRR', live.map((m) => formatMoney(m.mrr, m.currency)).join('; ')]);
         }
         const overdue = this.receivables.filter((r) => r.total - r.current > 0);
         if (overdue.length > 0 && !hidden)
@@ -47686,10 +47687,10 @@ class RecurringRevenue {
             lines.push('### Recurring revenue', '');
             if (this.mrr.length > 0) {
                 const trials = this.mrr.some((m) => m.trialingSubscriptions > 0);
-                const trialCell = (m) => hidden || m.trialingSubscriptions === 0 ? billing_count(m.trialingSubscriptions) : `${billing_count(m.trialingSubscriptions)} (+${moneyCell(m.trialMrr, m.currency)})`;
+                const trialCell = (m) => hidden || m.trialingSubscriptions === 0 ? formatCount(m.trialingSubscriptions) : `${formatCount(m.trialingSubscriptions)} (+${moneyCell(m.trialMrr, m.currency)})`;
                 lines.push(`| Currency |${hidden ? '' : ' MRR |'} Active subscribers | Active subscriptions |${trials ? ` Trialing${hidden ? '' : ' (MRR when they convert)'} |` : ''}`, `| --- |${hidden ? '' : ' ---: |'} ---: | ---: |${trials ? ' ---: |' : ''}`);
                 for (const m of this.mrr) {
-                    lines.push(`| ${m.currency.toUpperCase()} |${hidden ? '' : ` ${moneyCell(m.mrr, m.currency)} |`} ${billing_count(m.activeSubscribers)} | ${billing_count(m.activeSubscriptions)} |${trials ? ` ${trialCell(m)} |` : ''}`);
+                    lines.push(`| ${m.currency.toUpperCase()} |${hidden ? '' : ` ${moneyCell(m.mrr, m.currency)} |`} ${formatCount(m.activeSubscribers)} | ${formatCount(m.activeSubscriptions)} |${trials ? ` ${trialCell(m)} |` : ''}`);
                 }
                 lines.push('');
             }
@@ -47705,7 +47706,7 @@ class RecurringRevenue {
         if (this.receivables.length > 0 && hidden) {
             lines.push('### Open invoices', '', '| Currency | Open invoices |', '| --- | ---: |');
             for (const r of this.receivables)
-                lines.push(`| ${r.currency.toUpperCase()} | ${billing_count(r.openInvoices)} |`);
+                lines.push(`| ${r.currency.toUpperCase()} | ${formatCount(r.openInvoices)} |`);
             lines.push('');
         }
         else if (this.receivables.length > 0) {
@@ -47780,7 +47781,6 @@ const TOP_ACCOUNTS = 20;
 const TOP_ACCOUNTS_OPEN = 5;
 /** The accounts' net is over the last this many days. */
 const NET_DAYS = 30;
-const connect_count = (n) => n.toLocaleString('en-US');
 /**
  * Connect, a feature: how many accounts the run synced and which it skipped (outputs
  * `accounts_synced`, `accounts_skipped`), a headline fact, and a section with the skipped accounts
@@ -47829,12 +47829,12 @@ class ConnectAccounts {
         const { synced, skipped } = this.result;
         const shard = this.config.accountShard ? ` (shard ${this.config.accountShard.index}/${this.config.accountShard.total})` : '';
         const facts = [
-            ['Accounts', `${connect_count(synced.length)} synced${skipped.length > 0 ? `, **${connect_count(skipped.length)} skipped**` : ''}${shard}`]
+            ['Accounts', `${formatCount(synced.length)} synced${skipped.length > 0 ? `, **${formatCount(skipped.length)} skipped**` : ''}${shard}`]
         ];
         if (this.revenue.length > 0) {
             const fees = this.revenue.reduce((n, r) => n + r.fees, 0);
             const amounts = amountsHidden(ctx) ? '' : `${this.revenue.map((r) => formatMoney(r.net, r.currency)).join('; ')} net, `;
-            facts.push(['Application fees this month', `${amounts}${connect_count(fees)} fees (view \`stripe_platform_revenue\`)`]);
+            facts.push(['Application fees this month', `${amounts}${formatCount(fees)} fees (view \`stripe_platform_revenue\`)`]);
         }
         return facts;
     }
@@ -47859,7 +47859,7 @@ class ConnectAccounts {
                 ? ['| Account | Currency | Charges |', '| --- | --- | ---: |']
                 : ['| Account | Currency | Charges | Net |', '| --- | --- | ---: | ---: |'];
             const body = this.top.slice(0, rows).map((a) => {
-                const cells = [escapeCell(a.account ?? '(no account id)'), a.currency.toUpperCase(), connect_count(a.charges)];
+                const cells = [escapeCell(a.account ?? '(no account id)'), a.currency.toUpperCase(), formatCount(a.charges)];
                 if (!hidden)
                     cells.push(moneyCell(a.net, a.currency));
                 return `| ${cells.join(' | ')} |`;
@@ -48040,8 +48040,6 @@ function keepNewest(list, object, max, order) {
 
 /** How many recorded charges the report keeps for its table; totals cover all of them. */
 const REPORTED_CHARGES = 100;
-/** A count as people write it: 12,345. */
-const daily_report_count = (n) => n.toLocaleString('en-US');
 function percent(part, whole) {
     const value = (100 * part) / whole;
     return `${value < 10 ? value.toFixed(1) : Math.round(value)} %`;
@@ -48231,7 +48229,7 @@ class DailyReport {
             const period = this.period(ctx.run, ctx.now, ctx.config);
             const parts = [];
             const newCharges = ctx.config.dryRun ? charges.matched : charges.stored;
-            parts.push(`${daily_report_count(newCharges)} ${ctx.config.dryRun ? 'found' : 'new'}${charges.updated > 0 ? `, ${daily_report_count(charges.updated)} updated` : ''}${hidden && period && currencies.length > 0 ? ` over ${describePeriod(period.from, period.to)}` : ''}`);
+            parts.push(`${formatCount(newCharges)} ${ctx.config.dryRun ? 'found' : 'new'}${charges.updated > 0 ? `, ${formatCount(charges.updated)} updated` : ''}${hidden && period && currencies.length > 0 ? ` over ${describePeriod(period.from, period.to)}` : ''}`);
             let refunded = 0;
             for (const t of this.totals.byCurrency.values())
                 if (t.refundedMinor > 0)
@@ -48250,13 +48248,13 @@ class DailyReport {
                     settled += t.failedCount + t.succeededCount;
                 }
                 if (settled > 0)
-                    parts.push(`failure rate ${percent(failed, settled)} (${daily_report_count(failed)} of ${daily_report_count(settled)})`);
+                    parts.push(`failure rate ${percent(failed, settled)} (${formatCount(failed)} of ${formatCount(settled)})`);
             }
             facts.push(['Charges', parts.join('; ')]);
         }
         const disputes = ctx.run.progress.get('disputes');
         if (disputes)
-            facts.push(['Disputes', `${daily_report_count(disputes.stored)} new`]);
+            facts.push(['Disputes', `${formatCount(disputes.stored)} new`]);
         return facts;
     }
     section(ctx) {
@@ -48270,7 +48268,7 @@ class DailyReport {
             const lines = ['### Charges by currency', '', '| Currency | Succeeded | Pending | Failed |', '| --- | ---: | ---: | ---: |'];
             for (const c of currencies) {
                 const t = this.totals.byCurrency.get(c);
-                lines.push(`| ${c.toUpperCase()} | ${daily_report_count(t.succeededCount)} | ${daily_report_count(t.pendingCount)} | ${daily_report_count(t.failedCount)} |`);
+                lines.push(`| ${c.toUpperCase()} | ${formatCount(t.succeededCount)} | ${formatCount(t.pendingCount)} | ${formatCount(t.failedCount)} |`);
             }
             return [...lines, ''];
         }
@@ -48332,7 +48330,7 @@ class DailyReport {
         if (amountsHidden(ctx)) {
             const lines = ['### Stripe balance transactions', '', '| Settlement currency | Transactions |', '| --- | ---: |'];
             for (const [c, b] of sorted)
-                lines.push(`| ${c.toUpperCase()} | ${daily_report_count(b.count)} |`);
+                lines.push(`| ${c.toUpperCase()} | ${formatCount(b.count)} |`);
             return [...lines, ''];
         }
         const lines = [
@@ -48342,7 +48340,7 @@ class DailyReport {
             '| --- | ---: | ---: | ---: | ---: |'
         ];
         for (const [c, b] of sorted) {
-            lines.push(`| ${c.toUpperCase()} | ${daily_report_count(b.count)} | ${moneyCell(b.grossMinor, c)} | ${moneyCell(b.grossMinor - b.netMinor, c)} | ${moneyCell(b.netMinor, c)} |`);
+            lines.push(`| ${c.toUpperCase()} | ${formatCount(b.count)} | ${moneyCell(b.grossMinor, c)} | ${moneyCell(b.grossMinor - b.netMinor, c)} | ${moneyCell(b.netMinor, c)} |`);
         }
         lines.push('', 'Gross − Fees = Net to balance: what these balance transactions (payouts left out) added to the Stripe balance, converted to the currency Stripe settles in. ' +
             "It differs from the charged amounts above, which are in each charge's own currency and before fees.", '');
@@ -48460,7 +48458,7 @@ class HighValueCollector {
         };
     }
     facts() {
-        return this.count > 0 ? [['High-value charges', `**${this.count.toLocaleString('en-US')}**`]] : [];
+        return this.count > 0 ? [['High-value charges', `**${formatCount(this.count)}**`]] : [];
     }
     news() {
         return this.count > 0;
@@ -48716,7 +48714,6 @@ async function writeJournal(lines, now, env = process.env) {
 
 /** How many payouts the `payouts` output and the summary list. */
 const REPORTED_PAYOUTS = 20;
-const reconciliation_count = (n) => n.toLocaleString('en-US');
 /**
  * Payout reconciliation, a feature: the payouts a run sees and reconciles, read back with their
  * reconciliation; the journal of the payouts reconciled this run, written in every `journal-format`;
@@ -48848,7 +48845,7 @@ function payoutRow(p, ctx, withOther) {
     // A paid payout balances or not; a failed one is ✗ (its money never arrived); one in transit, pending or canceled is not reconciled yet.
     const mark = p.status === 'failed' ? '✗' : p.status !== 'paid' ? '—' : p.balanced === true ? '✓' : p.balanced === false ? '✗' : '—';
     if (amountsHidden(ctx))
-        return `| ${arrival} | ${escapeCell(p.status)} | ${listed ? reconciliation_count(p.transactionCount) : ''} | ${mark} |`;
+        return `| ${arrival} | ${escapeCell(p.status)} | ${listed ? formatCount(p.transactionCount) : ''} | ${mark} |`;
     const balanced = mark === '✗' && p.status === 'paid' && listed && p.difference ? `✗ ${moneyCell(p.difference, p.currency)} unexplained` : mark;
     const cells = [arrival, moneyCell(p.amount, p.currency), escapeCell(p.status), money(p.charges), money(p.refunds), money(p.disputes), money(p.fees)];
     if (withOther)

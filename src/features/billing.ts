@@ -2,7 +2,7 @@ import type { ObjectName } from '../objects/registry.js'
 import type { Database } from '../store/database.js'
 import { mrrMonthRows, mrrRows, receivablesRows, subscriptionChanges, topProductRows } from '../store/readback.js'
 import { mermaidLineChart, monthLabel } from '../report/chart.js'
-import { formatMinor, formatMoney, minorToNumber } from '../report/money.js'
+import { formatMinor, formatMoney, minorToNumber, formatCount as count } from '../report/money.js'
 import type { OutputName } from '../report/output-names.js'
 import { amountsHidden, escapeCell, moneyCell } from '../report/summary.js'
 import type { Feature, ReadBackContext, SummaryContext } from '../report/view.js'
@@ -52,8 +52,6 @@ export interface ReceivablesLine {
   overdue61to90: number
   overdue90plus: number
 }
-
-const count = (n: number): string => n.toLocaleString('en-US')
 
 const DISCOUNT_WORDS = {
   forever: 'forever coupons subtracted',

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js'
 import type { Database } from '../store/database.js'
 import { accountNetRows, platformRevenueRows } from '../store/readback.js'
-import { formatMoney } from '../report/money.js'
+import { formatMoney, formatCount as count } from '../report/money.js'
 import type { OutputName } from '../report/output-names.js'
 import { amountsHidden, escapeCell, foldedTable, moneyCell } from '../report/summary.js'
 import type { Feature, ReadBackContext, SummaryContext } from '../report/view.js'
@@ -13,8 +13,6 @@ export const TOP_ACCOUNTS = 20
 const TOP_ACCOUNTS_OPEN = 5
 /** The accounts' net is over the last this many days. */
 const NET_DAYS = 30
-
-const count = (n: number): string => n.toLocaleString('en-US')
 
 /**
  * Connect, a feature: how many accounts the run synced and which it skipped (outputs

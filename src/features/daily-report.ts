@@ -4,7 +4,7 @@ import type { ObjectName } from '../objects/registry.js'
 import type { StripeObject } from '../objects/spec.js'
 import { MIN_BARS, bucketize, mermaidBarChart } from '../report/chart.js'
 import { AccountsOf } from '../report/collect.js'
-import { Totals, formatMinor, formatMoney } from '../report/money.js'
+import { Totals, formatMinor, formatMoney, formatCount as count } from '../report/money.js'
 import { keepNewest } from '../report/newest.js'
 import type { OutputName } from '../report/output-names.js'
 import { amountsHidden, chargeTable, describeLength, describePeriod, moneyCell } from '../report/summary.js'
@@ -47,9 +47,6 @@ interface CurrencyTotalsJson {
 }
 
 export type DailyReportConfig = Pick<Config, 'objects' | 'table' | 'createdGte' | 'createdLt' | 'limit'>
-
-/** A count as people write it: 12,345. */
-const count = (n: number): string => n.toLocaleString('en-US')
 
 function percent(part: number, whole: number): string {
   const value = (100 * part) / whole

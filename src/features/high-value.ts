@@ -5,7 +5,7 @@ import type { ObjectName } from '../objects/registry.js'
 import type { StripeObject } from '../objects/spec.js'
 import { AccountsOf } from '../report/collect.js'
 import { dashboardUrl } from '../report/links.js'
-import { formatMinor, formatMoney, majorToMinor } from '../report/money.js'
+import { formatCount, formatMinor, formatMoney, majorToMinor } from '../report/money.js'
 import { keepNewest } from '../report/newest.js'
 import type { OutputName } from '../report/output-names.js'
 import type { Privacy } from '../report/privacy.js'
@@ -117,7 +117,7 @@ export class HighValueCollector implements Feature {
   }
 
   facts(): Array<[string, string]> {
-    return this.count > 0 ? [['High-value charges', `**${this.count.toLocaleString('en-US')}**`]] : []
+    return this.count > 0 ? [['High-value charges', `**${formatCount(this.count)}**`]] : []
   }
 
   news(): boolean {

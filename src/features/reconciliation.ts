@@ -5,7 +5,7 @@ import type { StripeObject } from '../objects/spec.js'
 import { quickbooksFiles, writeJournalFiles, xeroFiles } from '../report/books.js'
 import { writeJournal } from '../report/journal.js'
 import { dashboardUrl } from '../report/links.js'
-import { formatMinor } from '../report/money.js'
+import { formatMinor, formatCount as count } from '../report/money.js'
 import { keepNewest } from '../report/newest.js'
 import type { OutputName } from '../report/output-names.js'
 import { amountsHidden, escapeCell, foldedTable, moneyCell } from '../report/summary.js'
@@ -39,8 +39,6 @@ export interface PayoutLine {
   difference?: number
   transactionCount?: number
 }
-
-const count = (n: number): string => n.toLocaleString('en-US')
 
 /**
  * Payout reconciliation, a feature: the payouts a run sees and reconciles, read back with their

@@ -120,3 +120,8 @@ export function majorToMinor(major: string, currency: string): number {
 export function minorToNumber(minor: number, currency: string): number {
   return Number(formatMinor(minor, currency))
 }
+
+/** A count as people write it: 12,345. */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US')
+}

@@ -6,7 +6,7 @@ import { DAY_SECONDS, compactUtc, isoSeconds } from '../time.js'
 import { dayRange } from './chart.js'
 import type { RunReport } from './collect.js'
 import { dashboardUrl } from './links.js'
-import { formatMoney } from './money.js'
+import { formatMoney, formatCount as count } from './money.js'
 import { requestsLine } from './requests.js'
 import type { Feature, FeatureContext, SummaryContext } from './view.js'
 import { cut } from '../text.js'
@@ -97,9 +97,6 @@ export function amountsNotice(ctx: Pick<SummaryContext, 'config'>): string {
       return '_Amounts are hidden (`summary-amounts: hide`)._'
   }
 }
-
-/** A count as people write it: 12,345. */
-const count = (n: number): string => n.toLocaleString('en-US')
 
 /** The first block: what a founder wants to know in five seconds. */
 function headline(report: RunReport, ctx: FeatureContext): string[] {
