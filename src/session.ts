@@ -150,11 +150,9 @@ export class Session {
     if (!this.db) return
     const tables = new Set<string>()
     for (const [name, count] of stored) {
-      // Analyzed as it grew (an object with children): its statistics are at most half the run old.
+      // Analyzed as it grew (an object with children): its statistics were taken at a quarter of its size or more.
       if (count < ANALYZE_AFTER_ROWS || !read.has(name) || this.tables.get(name)?.analyzedDuringRun) continue
-      const spec = specOf(name)
-      tables.add(tableOf(config, name))
-      for (const table of tablesOf(spec).filter((t) => t !== spec.table)) tables.add(table)
+      for (const table of tablesOf({ ...specOf(name), table: tableOf(config, name) })) tables.add(table)
     }
     if (tables.size > 0) await this.db.analyze([...tables])
   }

@@ -7,7 +7,7 @@ import { LOCK_CLASS, acquireRunLock } from './lock.js'
 import { ensureRejectsTable } from './rejects.js'
 import { RUNS_TABLE, ensureRunsTable, recordRun, type RunRecord } from './runs.js'
 import { ensureTable, relationExists, type TableDefinition, type TableReport } from './schema.js'
-import { TableSink, type TableSinkOptions } from './sink.js'
+import { TableSink, analyzeTables, type TableSinkOptions } from './sink.js'
 import { STATE_TABLE, ensureStateTable, loadState, stateTableCurrent, upgradeStateSql, type SyncState, type StateKey } from './state.js'
 import { ensureViews, type ViewDefinition } from './views.js'
 
@@ -157,7 +157,6 @@ export class Database {
     return new TableSink(connect(this.options.databaseUrl, this.options.caCert), spec, { ...options, schema: this.schema })
   }
 
-  /** Records this run (its Stripe requests); returns when the account's previous run started. */
   /**
    * Refreshes the planner's statistics of tables a run filled: right after a backfill they have none,
    * and the views' plans (MRR reads items, discounts and history) are then 5 to 10 times slower.
@@ -165,7 +164,7 @@ export class Database {
    */
   async analyze(tables: readonly string[]): Promise<void> {
     try {
-      for (const table of tables) await this.control.query(`ANALYZE ${qualified(this.schema, table)}`)
+      await analyzeTables(this.control, this.schema, tables)
     } catch (error) {
       throw describeDatabaseError(error, 'refresh the statistics of the tables written')
     }
@@ -189,6 +188,7 @@ export class Database {
     return fillAccountId(this.control, this.schema, tables, accountId)
   }
 
+  /** Records this run (its Stripe requests); returns when the account's previous run started. */
   async recordRun(run: RunRecord): Promise<Date | undefined> {
     try {
       if (!(await relationExists(this.control, this.schema, RUNS_TABLE))) return undefined

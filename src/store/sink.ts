@@ -100,6 +100,11 @@ export function historySql(
 /** New rows past which a table gets planner statistics (fresh tables have none). */
 export const ANALYZE_AFTER_ROWS = 1000
 
+/** Fresh planner statistics for tables of the schema. A role that does not own one gets a notice from Postgres, not an error. */
+export async function analyzeTables(client: pg.Client, schema: string, tables: readonly string[]): Promise<void> {
+  for (const table of tables) await client.query(`ANALYZE ${qualified(schema, table)}`)
+}
+
 export interface TableSinkOptions {
   schema: string
   table: string
@@ -214,10 +219,7 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
       return Number(row?.n ?? 0)
     })
     if (this.addedSinceStats < Math.max(ANALYZE_AFTER_ROWS, 3 * this.statsRows)) return
-    const tables = tablesOf({ ...this.spec, table: this.options.table }).map((t) => qualified(this.options.schema, t))
-    await this.transaction(async () => {
-      for (const table of tables) await this.client.query(`ANALYZE ${table}`)
-    })
+    await this.transaction(() => analyzeTables(this.client, this.options.schema, tablesOf({ ...this.spec, table: this.options.table })))
     this.statsRows += this.addedSinceStats
     this.addedSinceStats = 0
     this.analyzedDuringRun = true
