@@ -47580,7 +47580,7 @@ const signed = (minor, currency, sign) => `${sign}${formatMoney(minor, currency)
  * output `mrr`, headline facts (MRR, overdue invoices) and the summary's billing sections.
  */
 class RecurringRevenue {
-    read;
+    wants;
     name = 'recurring revenue';
     slot = 'bottom';
     /** From stripe_mrr, per currency, largest first. */
@@ -47595,14 +47595,14 @@ class RecurringRevenue {
     topProducts = [];
     /** The MRR views join subscriptions with their items, histories and discounts (a customer's too), coupons, prices and products. */
     reads;
-    constructor(read) {
-        this.read = read;
-        this.reads = read.subscriptions ? ['subscriptions', 'customers', 'coupons', 'prices', 'products'] : [];
+    constructor(wants) {
+        this.wants = wants;
+        this.reads = wants.subscriptions ? ['subscriptions', 'customers', 'coupons', 'prices', 'products'] : [];
     }
     async readBack(db, ctx) {
         if (!db)
             return;
-        if (this.read.subscriptions) {
+        if (this.wants.subscriptions) {
             this.mrr = (await mrrRows(db)).map((r) => ({
                 currency: r.currency,
                 mrr: Number(r.mrr),
@@ -47613,7 +47613,7 @@ class RecurringRevenue {
                 trialMrr: Number(r.trial_mrr)
             }));
             // The chart, last month's movements and the products are amounts: not read when the summary hides them.
-            if (this.read.amounts) {
+            if (this.wants.amounts) {
                 this.months = (await mrrMonthRows(db, CHART_MONTHS)).map((r) => ({
                     month: r.month,
                     currency: r.currency,
@@ -47638,7 +47638,7 @@ class RecurringRevenue {
             const since = Math.floor((ctx.lastRunAt?.getTime() ?? ctx.now.getTime() - 30 * 86400_000) / 1000);
             this.subscriptionChanges = { since, ...(await subscriptionChanges(db, since)) };
         }
-        if (this.read.invoices) {
+        if (this.wants.invoices) {
             this.receivables = (await receivablesRows(db)).map((r) => ({
                 currency: r.currency,
                 openInvoices: Number(r.open_invoices),
@@ -48070,10 +48070,6 @@ class DailyReport {
     previous;
     constructor(config) {
         this.config = config;
-    }
-    /** Whether a run of these objects has anything for it. */
-    static wanted(objects) {
-        return objects.some((name) => name === 'charges' || name === 'balance_transactions' || name === 'disputes');
     }
     /** New objects only: a charge re-fetched because it changed is not the period's money again. */
     observe(name, objects, order, _claimed, changed, account) {
@@ -48883,7 +48879,7 @@ function featuresFor(config) {
     const has = (name) => config.objects.includes(name);
     const connect = config.accounts ? new ConnectAccounts(config) : undefined;
     const features = [
-        DailyReport.wanted(config.objects) ? new DailyReport(config) : undefined,
+        has('charges') || has('balance_transactions') || has('disputes') ? new DailyReport(config) : undefined,
         config.highValue ? new HighValueCollector(config.highValue, config.stripeAccount) : undefined,
         has('payouts') ? new PayoutReconciliation(config) : undefined,
         connect,
@@ -70292,6 +70288,11 @@ function historySql(schema, child, history) {
 }
 /** New rows past which a table gets planner statistics (fresh tables have none). */
 const ANALYZE_AFTER_ROWS = 1000;
+/** Fresh planner statistics for tables of the schema. A role that does not own one gets a notice from Postgres, not an error. */
+async function analyzeTables(client, schema, tables) {
+    for (const table of tables)
+        await client.query(`ANALYZE ${qualified(schema, table)}`);
+}
 /** The ids of objects (the ones a refresh may add). */
 function idsOf(objects) {
     return new Set(objects.map((o) => o.id));
@@ -70368,11 +70369,7 @@ class TableSink {
         });
         if (this.addedSinceStats < Math.max(ANALYZE_AFTER_ROWS, 3 * this.statsRows))
             return;
-        const tables = tablesOf({ ...this.spec, table: this.options.table }).map((t) => qualified(this.options.schema, t));
-        await this.transaction(async () => {
-            for (const table of tables)
-                await this.client.query(`ANALYZE ${table}`);
-        });
+        await this.transaction(() => analyzeTables(this.client, this.options.schema, tablesOf({ ...this.spec, table: this.options.table })));
         this.statsRows += this.addedSinceStats;
         this.addedSinceStats = 0;
         this.analyzedDuringRun = true;
@@ -70733,7 +70730,6 @@ class Database {
     sink(spec, options) {
         return new TableSink(connect(this.options.databaseUrl, this.options.caCert), spec, { ...options, schema: this.schema });
     }
-    /** Records this run (its Stripe requests); returns when the account's previous run started. */
     /**
      * Refreshes the planner's statistics of tables a run filled: right after a backfill they have none,
      * and the views' plans (MRR reads items, discounts and history) are then 5 to 10 times slower.
@@ -70741,8 +70737,7 @@ class Database {
      */
     async analyze(tables) {
         try {
-            for (const table of tables)
-                await this.control.query(`ANALYZE ${qualified(this.schema, table)}`);
+            await analyzeTables(this.control, this.schema, tables);
         }
         catch (error) {
             throw describeDatabaseError(error, 'refresh the statistics of the tables written');
@@ -70764,6 +70759,7 @@ class Database {
     async fillAccountId(tables, accountId) {
         return fillAccountId(this.control, this.schema, tables, accountId);
     }
+    /** Records this run (its Stripe requests); returns when the account's previous run started. */
     async recordRun(run) {
         try {
             if (!(await relationExists(this.control, this.schema, RUNS_TABLE)))
@@ -70940,12 +70936,10 @@ class Session {
             return;
         const tables = new Set();
         for (const [name, count] of stored) {
-            // Analyzed as it grew (an object with children): its statistics are at most half the run old.
+            // Analyzed as it grew (an object with children): its statistics were taken at a quarter of its size or more.
             if (count < ANALYZE_AFTER_ROWS || !read.has(name) || this.tables.get(name)?.analyzedDuringRun)
                 continue;
-            const spec = specOf(name);
-            tables.add(tableOf(config, name));
-            for (const table of tablesOf(spec).filter((t) => t !== spec.table))
+            for (const table of tablesOf({ ...specOf(name), table: tableOf(config, name) }))
                 tables.add(table);
         }
         if (tables.size > 0)
@@ -71301,12 +71295,12 @@ async function connectedAccountIds(stripe, retry) {
  * spare and a page each is worth it (TAIL_PIECE_SIZE).
  */
 const MIN_PIECE_SIZE = 300;
-const TAIL_PIECE_SIZE = 90;
 /**
  * Objects a shared piece is sized to hold per page: a little under a page, so a piece meant to be one
  * page is one request (a piece of 1.3 pages costs two, the second mostly empty).
  */
 const PAGE_FILL = 90;
+const TAIL_PIECE_SIZE = PAGE_FILL;
 /**
  * A long span's first requests: slices ending this many seconds before its end (a day, a week, a
  * month, a quarter, a year), all listed at once. Waiting for one answer before cutting costs a
@@ -72146,11 +72140,6 @@ async function relist(run, window, include, report) {
     }
 }
 /**
- * Everything from the cursor to `until` (`limit: all`, such as a first backfill): concurrent time
- * slices, skipping spans a killed run already completed. Each batch commits the spans it completed;
- * the cursor moves up to the first span not yet done.
- */
-/**
  * Work started now and awaited later, whose success can be asked meanwhile (`succeeded`): its failure
  * surfaces where it is awaited, not as an unhandled rejection.
  */
@@ -72168,7 +72157,12 @@ class Pending {
         return this.result;
     }
 }
-/** `mayCheckpoint`: whether a batch may save the state yet (its spans are kept for the next one that may). */
+/**
+ * Everything from the cursor to `until` (`limit: all`, such as a first backfill): concurrent time
+ * slices, skipping spans a killed run already completed. Each batch commits the spans it completed;
+ * the cursor moves up to the first span not yet done.
+ * `mayCheckpoint`: whether a batch may save the state yet (its spans are kept for the next one that may).
+ */
 async function sweepConcurrently(run, state, until, mayCheckpoint) {
     const start = state.cursorCreated;
     const known = new Set(state.cursorIds);

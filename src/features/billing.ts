@@ -83,13 +83,13 @@ export class RecurringRevenue implements Feature {
   /** The MRR views join subscriptions with their items, histories and discounts (a customer's too), coupons, prices and products. */
   readonly reads: readonly ObjectName[]
 
-  constructor(private readonly read: { subscriptions: boolean; invoices: boolean; amounts: boolean }) {
-    this.reads = read.subscriptions ? ['subscriptions', 'customers', 'coupons', 'prices', 'products'] : []
+  constructor(private readonly wants: { subscriptions: boolean; invoices: boolean; amounts: boolean }) {
+    this.reads = wants.subscriptions ? ['subscriptions', 'customers', 'coupons', 'prices', 'products'] : []
   }
 
   async readBack(db: Database | undefined, ctx: ReadBackContext): Promise<void> {
     if (!db) return
-    if (this.read.subscriptions) {
+    if (this.wants.subscriptions) {
       this.mrr = (await mrrRows(db)).map((r) => ({
         currency: r.currency,
         mrr: Number(r.mrr),
@@ -100,7 +100,7 @@ export class RecurringRevenue implements Feature {
         trialMrr: Number(r.trial_mrr)
       }))
       // The chart, last month's movements and the products are amounts: not read when the summary hides them.
-      if (this.read.amounts) {
+      if (this.wants.amounts) {
         this.months = (await mrrMonthRows(db, CHART_MONTHS)).map((r) => ({
           month: r.month,
           currency: r.currency,
@@ -125,7 +125,7 @@ export class RecurringRevenue implements Feature {
       const since = Math.floor((ctx.lastRunAt?.getTime() ?? ctx.now.getTime() - 30 * 86400_000) / 1000)
       this.subscriptionChanges = { since, ...(await subscriptionChanges(db, since)) }
     }
-    if (this.read.invoices) {
+    if (this.wants.invoices) {
       this.receivables = (await receivablesRows(db)).map((r) => ({
         currency: r.currency!,
         openInvoices: Number(r.open_invoices),

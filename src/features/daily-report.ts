@@ -80,11 +80,6 @@ export class DailyReport implements Feature {
 
   constructor(private readonly config: DailyReportConfig) {}
 
-  /** Whether a run of these objects has anything for it. */
-  static wanted(objects: readonly ObjectName[]): boolean {
-    return objects.some((name) => name === 'charges' || name === 'balance_transactions' || name === 'disputes')
-  }
-
   /** New objects only: a charge re-fetched because it changed is not the period's money again. */
   observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, _claimed: ReadonlySet<string>, changed: boolean, account?: string): void {
     if (changed) return

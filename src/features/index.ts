@@ -11,7 +11,7 @@ export function featuresFor(config: Config): { features: Feature[]; connect?: Co
   const has = (name: Config['objects'][number]) => config.objects.includes(name)
   const connect = config.accounts ? new ConnectAccounts(config) : undefined
   const features: Array<Feature | undefined> = [
-    DailyReport.wanted(config.objects) ? new DailyReport(config) : undefined,
+    has('charges') || has('balance_transactions') || has('disputes') ? new DailyReport(config) : undefined,
     config.highValue ? new HighValueCollector(config.highValue, config.stripeAccount) : undefined,
     has('payouts') ? new PayoutReconciliation(config) : undefined,
     connect,

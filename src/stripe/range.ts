@@ -6,12 +6,12 @@ import { MAX_PAGE_SIZE, type ListPage, type PageCursor } from './pages.js'
  * spare and a page each is worth it (TAIL_PIECE_SIZE).
  */
 const MIN_PIECE_SIZE = 300
-const TAIL_PIECE_SIZE = 90
 /**
  * Objects a shared piece is sized to hold per page: a little under a page, so a piece meant to be one
  * page is one request (a piece of 1.3 pages costs two, the second mostly empty).
  */
 const PAGE_FILL = 90
+const TAIL_PIECE_SIZE = PAGE_FILL
 
 /**
  * A long span's first requests: slices ending this many seconds before its end (a day, a week, a

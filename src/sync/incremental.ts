@@ -269,11 +269,6 @@ async function relist<T extends StripeObject>(run: ObjectRun<T>, window: Window,
 }
 
 /**
- * Everything from the cursor to `until` (`limit: all`, such as a first backfill): concurrent time
- * slices, skipping spans a killed run already completed. Each batch commits the spans it completed;
- * the cursor moves up to the first span not yet done.
- */
-/**
  * Work started now and awaited later, whose success can be asked meanwhile (`succeeded`): its failure
  * surfaces where it is awaited, not as an unhandled rejection.
  */
@@ -294,7 +289,12 @@ class Pending {
   }
 }
 
-/** `mayCheckpoint`: whether a batch may save the state yet (its spans are kept for the next one that may). */
+/**
+ * Everything from the cursor to `until` (`limit: all`, such as a first backfill): concurrent time
+ * slices, skipping spans a killed run already completed. Each batch commits the spans it completed;
+ * the cursor moves up to the first span not yet done.
+ * `mayCheckpoint`: whether a batch may save the state yet (its spans are kept for the next one that may).
+ */
 async function sweepConcurrently<T extends StripeObject>(run: ObjectRun<T>, state: SyncState, until: number, mayCheckpoint: () => boolean): Promise<void> {
   const start = state.cursorCreated
   const known = new Set(state.cursorIds)
