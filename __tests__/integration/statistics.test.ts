@@ -1,4 +1,5 @@
 import { runAction } from '../../src/main.js'
+import { ANALYZE_AFTER_ROWS } from '../../src/store/sink.js'
 import { generateBilling } from '../../test-support/billing.js'
 import { FAST_RETRY, generateCharges } from '../../test-support/fixtures.js'
 import { withClient } from '../../test-support/postgres.js'
@@ -41,9 +42,11 @@ async function manualAnalyzes(): Promise<Record<string, number>> {
 describe('planner statistics', () => {
   it('are taken while a backfill fills joined tables (subscriptions, their items and versions), not only at the end', async () => {
     const at = Math.floor(Date.now() / 1000) - 120
-    const billing = generateBilling({ customers: 1_300, seed: 31, from: at - 200 * DAY, now: at, maxInvoicesPerSubscription: 1 })
+    // Enough subscriptions that rows are still stored after the first statistics, however the writer
+    // batches them: batches are 500 to 599 rows (whole pages), so the first ANALYZE comes by about 1,200.
+    const billing = generateBilling({ customers: 2_600, seed: 31, from: at - 200 * DAY, now: at, maxInvoicesPerSubscription: 1 })
     world.stripe.addBilling(billing)
-    expect(billing.subscriptions.length).toBeGreaterThan(1_000)
+    expect(billing.subscriptions.length).toBeGreaterThan(2 * ANALYZE_AFTER_ROWS)
     const io = await run({ objects: 'subscriptions', incremental: 'true' })
     expect(JSON.parse(io.outputs.object_counts!).subscriptions.stored).toBe(billing.subscriptions.length)
     const analyzed = await manualAnalyzes()
