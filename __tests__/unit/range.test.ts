@@ -145,6 +145,34 @@ describe('fetchRange', () => {
     expect(stripe.calls).toBeLessThan(Math.ceil(objects.length / 100) * 1.15 + 8)
   })
 
+  it('lists next the slice with the most left, so slices end together instead of one starved slice ending the run alone', async () => {
+    // A sparse older span and a dense newer one, one request at a time: the dense one is listed until
+    // it has no more left than the sparse one, then they alternate and end within a page of each other.
+    const objects = [...account(12, 500, 1_700_000_000, 1_700_001_000), ...account(13, 1500, 1_700_001_000, 1_700_002_000)]
+    const stripe = fakeStripe(objects)
+    const order: Array<'older' | 'newer'> = []
+    const list: ListPage<Obj> = (window, limit, after) => {
+      order.push(window.gte! < 1_700_001_000 ? 'older' : 'newer')
+      return stripe.list(window, limit, after)
+    }
+    const seen = new Set<string>()
+    await fetchRange({
+      list,
+      spans: [
+        [1_700_000_000, 1_700_001_000],
+        [1_700_001_000, 1_700_002_000]
+      ],
+      concurrency: 1,
+      pieceSize: 100_000,
+      onPage: async (page) => page.objects.forEach((o) => seen.add(o.id))
+    })
+    expect(seen.size).toBe(objects.length)
+    expect(order.length).toBe(20)
+    // Oldest first, the older span would be done by the sixth request and the newer one alone for the last fourteen.
+    expect(order.lastIndexOf('older')).toBeGreaterThanOrEqual(order.length - 3)
+    expect(order.slice(2, 11).every((s) => s === 'newer')).toBe(true)
+  })
+
   it('keeps a short span (a scheduled window) as one slice until its first page is measured', async () => {
     const end = 1_700_000_000
     const objects = account(9, 50, end - 86400, end)

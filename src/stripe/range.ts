@@ -174,9 +174,12 @@ export async function fetchRange<T>(options: RangeFetchOptions<T>): Promise<void
   await new Promise<void>((resolve) => {
     const pump = () => {
       while (failure === undefined && active < workers && queue.length > 0) {
-        // Oldest first: completed spans then join up from the start, which is what a checkpoint can record.
+        // The slice with the most left to list first (unmeasured ones before all): slices then shrink
+        // together and end together. Oldest first starved the newest slices until the end, where
+        // their rest was cut into pieces each ending in a partial page (315 requests for 305 pages
+        // of 30,000 charges; 312 this way). A checkpoint records any completed span, in any order.
         let next = 0
-        for (let i = 1; i < queue.length; i++) if (queue[i]!.gte < queue[next]!.gte) next = i
+        for (let i = 1; i < queue.length; i++) if (listFirst(queue[i]!, queue[next]!)) next = i
         const job = queue.splice(next, 1)[0]!
         active += 1
         running.add(job)
@@ -199,6 +202,12 @@ export async function fetchRange<T>(options: RangeFetchOptions<T>): Promise<void
 }
 
 /** A span cut at FIRST_CUTS before its end when it is long; else the span itself. */
+/** Whether `a` should be listed before `b`: more left to list (unmeasured counts as most), then older. */
+function listFirst(a: Job, b: Job): boolean {
+  const left = (job: Job) => job.estimate ?? Infinity
+  return left(a) > left(b) || (left(a) === left(b) && a.gte < b.gte)
+}
+
 function firstSlices(gte: number, lt: number): Job[] {
   if (lt - gte <= CUT_SPANS_OVER) return [{ gte, lt }]
   const jobs: Job[] = []
