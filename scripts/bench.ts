@@ -164,15 +164,26 @@ for (const count of part(1) ? [SMALL_N, N] : []) {
 }
 if (part(1)) {
   // As a runner sees it: the bundle, from the process starting (loading, connecting, preparing the table) to its exit.
+  // Postgres first finishes what the runs above left it (vacuuming and checkpointing 260,000 rows on
+  // these same two cores), as a runner's database would have; the median of three runs.
   const all = charges(SMALL_N, 1)
-  const stripe = await standIn(all, LATENCY_MS, SERVER_LIMIT)
-  const r = await runBundle(inputsFor(stripe, `bench_dist_${SMALL_N}`, { 'max-requests-per-second': '25' }))
-  const rate = all.length / (r.ms / 1000)
+  const settle = async () => withClient(db.url, async (c) => (await c.query('VACUUM ANALYZE'), await c.query('CHECKPOINT')))
+  const runs: Array<{ ms: number; requests: number; stored: string | undefined }> = []
+  for (let i = 0; i < 3; i++) {
+    await settle()
+    const stripe = await standIn(all, LATENCY_MS, SERVER_LIMIT)
+    const r = await runBundle(inputsFor(stripe, `bench_dist_${SMALL_N}_${i}`, { 'max-requests-per-second': '25' }))
+    runs.push({ ms: r.ms, requests: stripe.chargeRequests().length, stored: r.outputs.charges_stored })
+    await stripe.stop()
+  }
+  const pct = (ms: number) => (100 * all.length) / (ms / 1000) / 2500
+  const sorted = [...runs].sort((a, b) => a.ms - b.ms)
+  const median = sorted[1]!
   say(
-    `1. dist/index.js from process start to exit, ${fmt(all.length)} charges, max-requests-per-second 25: ${fmt(rate)} charges/s ` +
-      `(${fmt((100 * rate) / 2500, 1)} % of the ceiling), ${fmt(stripe.chargeRequests().length)} requests, wall ${fmt(r.ms / 1000, 1)} s; stored ${r.outputs.charges_stored}`
+    `1. dist/index.js from process start to exit, ${fmt(all.length)} charges, max-requests-per-second 25, median of 3: ${fmt(all.length / (median.ms / 1000))} charges/s ` +
+      `(${fmt(pct(median.ms), 1)} % of the ceiling; the runs in order: ${runs.map((r) => `${fmt(pct(r.ms), 1)} %`).join(', ')}), ${fmt(median.requests)} requests, ` +
+      `wall ${fmt(median.ms / 1000, 1)} s; stored ${median.stored}`
   )
-  await stripe.stop()
 }
 if (part(1)) {
   const subset = charges(BASELINE_N, 2)
