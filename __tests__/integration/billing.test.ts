@@ -4,6 +4,7 @@ import { generateBilling, makeItem, type Billing } from '../../test-support/bill
 import { randomId, seededRandom, FAST_RETRY } from '../../test-support/fixtures.js'
 import { dropSchema, startPostgres, uniqueSchema, withClient, type TestPostgres } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
+import { runOrThrow, syncInputs } from '../../test-support/run-action.js'
 import { EVENT_RETENTION_SECONDS, StripeStandIn } from '../../test-support/stripe-standin.js'
 import { readRows } from '../../test-support/table.js'
 
@@ -39,23 +40,14 @@ afterEach(async () => {
   await dropSchema(db.url, schema)
 })
 
-async function run(inputs: Record<string, string> = {}) {
-  const io = recorder({
+const run = (inputs: Record<string, string> = {}) =>
+  runOrThrow({
     'stripe-secret-key': 'sk_test_Billing123',
-    'database-url': db.url,
-    'stripe-api-base': stripe.url,
-    schema,
+    ...syncInputs({ databaseUrl: db.url, stripeUrl: stripe.url, schema }),
     objects: BILLING,
     incremental: 'true',
-    limit: 'all',
-    'max-requests-per-second': '100',
-    'max-total-requests-per-second': '100',
     ...inputs
   })
-  await runAction(io, { env: {}, retry: FAST_RETRY, repositoryPrivate: true })
-  if (io.failed) throw new Error(io.failed)
-  return io
-}
 
 /** MRR per currency from the stand-in's subscriptions, in exact fractions, by Stripe's rule as the README states it. */
 function expectedMrr(): Map<string, { mrr: bigint; subscriptions: number }> {

@@ -1,9 +1,8 @@
 import type Stripe from 'stripe'
-import { runAction } from '../../src/main.js'
 import { generateBilling, makeCustomer, makeDiscount, makeItem, makeSubscription, type Billing } from '../../test-support/billing.js'
-import { FAST_RETRY, seededRandom } from '../../test-support/fixtures.js'
+import { seededRandom } from '../../test-support/fixtures.js'
 import { withClient } from '../../test-support/postgres.js'
-import { recorder } from '../../test-support/recorder.js'
+import { runOrThrow, syncInputs } from '../../test-support/run-action.js'
 import { readRows } from '../../test-support/table.js'
 import { World } from '../../test-support/world.js'
 
@@ -24,23 +23,14 @@ const world = new World('mrr', {
   }
 })
 
-async function run(inputs: Record<string, string> = {}) {
-  const io = recorder({
+const run = (inputs: Record<string, string> = {}) =>
+  runOrThrow({
     'stripe-secret-key': 'sk_test_Mrr123',
-    'database-url': world.db.url,
-    'stripe-api-base': world.stripe.url,
-    schema: world.schema,
+    ...syncInputs({ databaseUrl: world.db.url, stripeUrl: world.stripe.url, schema: world.schema }),
     objects: OBJECTS,
     incremental: 'true',
-    limit: 'all',
-    'max-requests-per-second': '100',
-    'max-total-requests-per-second': '100',
     ...inputs
   })
-  await runAction(io, { env: {}, retry: FAST_RETRY, repositoryPrivate: true })
-  if (io.failed) throw new Error(io.failed)
-  return io
-}
 
 /** An exact fraction. */
 class Q {

@@ -1,9 +1,8 @@
-import { runAction } from '../../src/main.js'
 import { ANALYZE_AFTER_ROWS } from '../../src/store/sink.js'
 import { generateBilling } from '../../test-support/billing.js'
-import { FAST_RETRY, generateCharges } from '../../test-support/fixtures.js'
+import { generateCharges } from '../../test-support/fixtures.js'
 import { withClient } from '../../test-support/postgres.js'
-import { recorder } from '../../test-support/recorder.js'
+import { runOrThrow, syncInputs } from '../../test-support/run-action.js'
 import { World } from '../../test-support/world.js'
 
 // Planner statistics: a table filled by a run has none, and Postgres then plans the joins of every
@@ -12,22 +11,13 @@ import { World } from '../../test-support/world.js'
 const DAY = 86400
 const world = new World('stats')
 
-async function run(inputs: Record<string, string>) {
-  const io = recorder({
+const run = (inputs: Record<string, string>) =>
+  runOrThrow({
     'stripe-secret-key': 'sk_test_Stats123',
-    'database-url': world.db.url,
-    'stripe-api-base': world.stripe.url,
-    schema: world.schema,
-    limit: 'all',
+    ...syncInputs({ databaseUrl: world.db.url, stripeUrl: world.stripe.url, schema: world.schema }),
     status: 'all',
-    'max-requests-per-second': '100',
-    'max-total-requests-per-second': '100',
     ...inputs
   })
-  await runAction(io, { env: {}, retry: FAST_RETRY, repositoryPrivate: true })
-  if (io.failed) throw new Error(io.failed)
-  return io
-}
 
 /** How many times the action (not autovacuum) analyzed each table. */
 async function manualAnalyzes(): Promise<Record<string, number>> {

@@ -1,10 +1,9 @@
 import type Stripe from 'stripe'
-import { runAction } from '../../src/main.js'
 import { balanceTransaction, generateAccount } from '../../test-support/account.js'
 import { generateBilling, makeCustomer } from '../../test-support/billing.js'
-import { FAST_RETRY, makeCharge, randomId, seededRandom } from '../../test-support/fixtures.js'
+import { makeCharge, randomId, seededRandom } from '../../test-support/fixtures.js'
 import { withClient } from '../../test-support/postgres.js'
-import { recorder } from '../../test-support/recorder.js'
+import { runOrThrow, syncInputs } from '../../test-support/run-action.js'
 import { scratchDir } from '../../test-support/scratch.js'
 import { World } from '../../test-support/world.js'
 
@@ -23,21 +22,17 @@ const world = new World('stream', {
 
 /** One run of every object; returns what it said and the requests Stripe saw. */
 async function run() {
-  const io = recorder({
-    'stripe-secret-key': 'sk_test_StreamKey16',
-    'database-url': world.db.url,
-    'stripe-api-base': world.stripe.url,
-    schema: world.schema,
-    objects: 'all',
-    incremental: 'true',
-    limit: 'all',
-    status: 'all',
-    'max-requests-per-second': '100',
-    'max-total-requests-per-second': '100'
-  })
   const before = world.stripe.requests.length
-  await runAction(io, { env: { RUNNER_TEMP: scratchDir('stream') }, now: world.now, retry: FAST_RETRY, repositoryPrivate: true })
-  if (io.failed) throw new Error(io.failed)
+  const io = await runOrThrow(
+    {
+      'stripe-secret-key': 'sk_test_StreamKey16',
+      ...syncInputs({ databaseUrl: world.db.url, stripeUrl: world.stripe.url, schema: world.schema }),
+      objects: 'all',
+      incremental: 'true',
+      status: 'all'
+    },
+    { env: { RUNNER_TEMP: scratchDir('stream') }, now: world.now }
+  )
   return { io, requests: world.stripe.requests.slice(before) }
 }
 
