@@ -201,13 +201,13 @@ export async function fetchRange<T>(options: RangeFetchOptions<T>): Promise<void
   if (failure !== undefined) throw failure
 }
 
-/** A span cut at FIRST_CUTS before its end when it is long; else the span itself. */
 /** Whether `a` should be listed before `b`: more left to list (unmeasured counts as most), then older. */
 function listFirst(a: Job, b: Job): boolean {
   const left = (job: Job) => job.estimate ?? Infinity
   return left(a) > left(b) || (left(a) === left(b) && a.gte < b.gte)
 }
 
+/** A span cut at FIRST_CUTS before its end when it is long; else the span itself. */
 function firstSlices(gte: number, lt: number): Job[] {
   if (lt - gte <= CUT_SPANS_OVER) return [{ gte, lt }]
   const jobs: Job[] = []
