@@ -48158,8 +48158,8 @@ class DailyReport {
                 amount: formatMinor(t.grossMinor, currency),
                 refunded_minor: t.refundedMinor,
                 refunded: formatMinor(t.refundedMinor, currency),
-                net_minor: t.grossMinor - t.refundedMinor,
-                net: formatMinor(t.grossMinor - t.refundedMinor, currency),
+                net_minor: this.net(currency),
+                net: formatMinor(this.net(currency), currency),
                 succeeded_count: t.succeededCount,
                 pending_count: t.pendingCount,
                 failed_count: t.failedCount,
@@ -48271,11 +48271,11 @@ class DailyReport {
         const lines = ['### Charges by currency', '', '| Currency | Succeeded | Gross | Refunded | Net | Failed |', '| --- | ---: | ---: | ---: | ---: | ---: |'];
         for (const c of currencies) {
             const t = this.totals.byCurrency.get(c);
-            const failed = t.failedCount > 0 ? `${t.failedCount} (${moneyCell(t.failedMinor, c)})` : '0';
-            lines.push(`| ${c.toUpperCase()} | ${t.succeededCount} | ${moneyCell(t.grossMinor, c)} | ${moneyCell(t.refundedMinor, c)} | ${moneyCell(t.grossMinor - t.refundedMinor, c)} | ${failed} |`);
+            const failed = t.failedCount > 0 ? `${formatCount(t.failedCount)} (${moneyCell(t.failedMinor, c)})` : '0';
+            lines.push(`| ${c.toUpperCase()} | ${formatCount(t.succeededCount)} | ${moneyCell(t.grossMinor, c)} | ${moneyCell(t.refundedMinor, c)} | ${moneyCell(this.net(c), c)} | ${failed} |`);
         }
         const pending = [...this.totals.byCurrency.values()].reduce((n, t) => n + t.pendingCount, 0);
-        lines.push('', `Gross − Refunded = Net, over succeeded charges only, each in its own currency${pending > 0 ? `; ${pending} pending charge(s) are not counted yet` : ''}.`, '');
+        lines.push('', `Gross − Refunded = Net, over succeeded charges only, each in its own currency${pending > 0 ? `; ${formatCount(pending)} pending charge(s) are not counted yet` : ''}.`, '');
         return lines;
     }
     chart(ctx) {
@@ -48312,7 +48312,7 @@ class DailyReport {
         const lines = [`### Succeeded gross over time, ${main.toUpperCase()}`, ''];
         lines.push(mermaidBarChart(chart, main), '');
         const notes = [
-            `${main.toUpperCase()} is ${percent(share, all)} of this run's succeeded charges (${share} of ${all})${currencies.length > 1 ? `; other currencies are in the table above` : ''}.`
+            `${main.toUpperCase()} is ${percent(share, all)} of this run's succeeded charges (${formatCount(share)} of ${formatCount(all)})${currencies.length > 1 ? `; other currencies are in the table above` : ''}.`
         ];
         if (chart.bars.some((b) => b.partial))
             notes.push(`* The run covers only part of this ${chart.unit}.`);
@@ -71446,12 +71446,12 @@ async function fetchRange(options) {
     if (failure !== undefined)
         throw failure;
 }
-/** A span cut at FIRST_CUTS before its end when it is long; else the span itself. */
 /** Whether `a` should be listed before `b`: more left to list (unmeasured counts as most), then older. */
 function listFirst(a, b) {
     const left = (job) => job.estimate ?? Infinity;
     return left(a) > left(b) || (left(a) === left(b) && a.gte < b.gte);
 }
+/** A span cut at FIRST_CUTS before its end when it is long; else the span itself. */
 function firstSlices(gte, lt) {
     if (lt - gte <= CUT_SPANS_OVER)
         return [{ gte, lt }];

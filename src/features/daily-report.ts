@@ -162,8 +162,8 @@ export class DailyReport implements Feature {
         amount: formatMinor(t.grossMinor, currency),
         refunded_minor: t.refundedMinor,
         refunded: formatMinor(t.refundedMinor, currency),
-        net_minor: t.grossMinor - t.refundedMinor,
-        net: formatMinor(t.grossMinor - t.refundedMinor, currency),
+        net_minor: this.net(currency),
+        net: formatMinor(this.net(currency), currency),
         succeeded_count: t.succeededCount,
         pending_count: t.pendingCount,
         failed_count: t.failedCount,
@@ -281,15 +281,15 @@ export class DailyReport implements Feature {
     const lines = ['### Charges by currency', '', '| Currency | Succeeded | Gross | Refunded | Net | Failed |', '| --- | ---: | ---: | ---: | ---: | ---: |']
     for (const c of currencies) {
       const t = this.totals.byCurrency.get(c)!
-      const failed = t.failedCount > 0 ? `${t.failedCount} (${moneyCell(t.failedMinor, c)})` : '0'
+      const failed = t.failedCount > 0 ? `${count(t.failedCount)} (${moneyCell(t.failedMinor, c)})` : '0'
       lines.push(
-        `| ${c.toUpperCase()} | ${t.succeededCount} | ${moneyCell(t.grossMinor, c)} | ${moneyCell(t.refundedMinor, c)} | ${moneyCell(t.grossMinor - t.refundedMinor, c)} | ${failed} |`
+        `| ${c.toUpperCase()} | ${count(t.succeededCount)} | ${moneyCell(t.grossMinor, c)} | ${moneyCell(t.refundedMinor, c)} | ${moneyCell(this.net(c), c)} | ${failed} |`
       )
     }
     const pending = [...this.totals.byCurrency.values()].reduce((n, t) => n + t.pendingCount, 0)
     lines.push(
       '',
-      `Gross − Refunded = Net, over succeeded charges only, each in its own currency${pending > 0 ? `; ${pending} pending charge(s) are not counted yet` : ''}.`,
+      `Gross − Refunded = Net, over succeeded charges only, each in its own currency${pending > 0 ? `; ${count(pending)} pending charge(s) are not counted yet` : ''}.`,
       ''
     )
     return lines
@@ -324,7 +324,7 @@ export class DailyReport implements Feature {
     const lines = [`### Succeeded gross over time, ${main.toUpperCase()}`, '']
     lines.push(mermaidBarChart(chart, main), '')
     const notes = [
-      `${main.toUpperCase()} is ${percent(share, all)} of this run's succeeded charges (${share} of ${all})${currencies.length > 1 ? `; other currencies are in the table above` : ''}.`
+      `${main.toUpperCase()} is ${percent(share, all)} of this run's succeeded charges (${count(share)} of ${count(all)})${currencies.length > 1 ? `; other currencies are in the table above` : ''}.`
     ]
     if (chart.bars.some((b) => b.partial)) notes.push(`* The run covers only part of this ${chart.unit}.`)
     lines.push(notes.join(' '), '')
