@@ -35827,7 +35827,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1908);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5813);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -35836,7 +35836,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1908:
+/***/ 5813:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -40981,40 +40981,16 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
-;// CONCATENATED MODULE: ./src/currency.ts
-/** Facts about currencies as Stripe's API represents amounts in them. */
-/** Stripe's zero-decimal currencies: amount 500 means 500 units. */
-const ZERO_DECIMAL = new Set(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf']);
-/** Stripe's three-decimal currencies: amount 1500 means 1.500 units. */
-const THREE_DECIMAL = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
-// Stripe's documented special cases ISK, HUF and TWD are charged in whole units but remain
-// two-decimal in the API (ISK 100 = 1 króna), so they take the default exponent of 2.
-/** How many digits of an API amount are decimals for this currency. */
-function currencyExponent(currency) {
-    const c = currency.toLowerCase();
-    if (ZERO_DECIMAL.has(c))
-        return 0;
-    if (THREE_DECIMAL.has(c))
-        return 3;
-    return 2;
-}
-/** The same rule as SQL, for views: minor units of `currency` as a numeric in major units. */
-function exponentSql(currencyExpr) {
-    return (`CASE WHEN lower(${currencyExpr}) IN (${[...ZERO_DECIMAL].map((c) => `'${c}'`).join(', ')}) THEN 0 ` +
-        `WHEN lower(${currencyExpr}) IN (${[...THREE_DECIMAL].map((c) => `'${c}'`).join(', ')}) THEN 3 ELSE 2 END`);
-}
-/**
- * The ISO 4217 codes Stripe accepts for charges and payouts (docs: "Supported currencies"), and
- * codes it used to accept, whose old charges an account may still hold.
- */
-const STRIPE_CURRENCIES = new Set(('aed afn all amd ang aoa ars aud awg azn bam bbd bdt bgn bhd bif bmd bnd bob brl bsd btn bwp byn bzd cad cdf chf clp cny cop crc cve czk ' +
-    'djf dkk dop dzd eek egp etb eur fjd fkp gbp gel ghs gip gmd gnf gtq gyd hkd hnl hrk htg huf idr ils inr isk jmd jod jpy kes kgs khr kmf ' +
-    'krw kwd kyd kzt lak lbp lkr lrd lsl ltl lvl mad mdl mga mkd mmk mnt mop mro mru mur mvr mwk mxn myr mzn nad ngn nio nok npr nzd omr pab ' +
-    'pen pgk php pkr pln pyg qar ron rsd rub rwf sar sbd scr sek sgd shp sle sll sos srd std stn svc szl thb tjs tnd top try ttd twd tzs uah ' +
-    'ugx usd uyu uzs vef ves vnd vuv wst xaf xcd xcg xof xpf yer zar zmw').split(' '));
-/** Whether Stripe knows this three-letter code (any case). */
-function isStripeCurrency(code) {
-    return STRIPE_CURRENCIES.has(code.toLowerCase());
+;// CONCATENATED MODULE: ./src/api-version.ts
+/** The Stripe API version the action speaks, pinned so stored rows keep one shape; recorded per row in `stripe_api_version`. */
+const STRIPE_API_VERSION = '2026-10-28.endive';
+
+;// CONCATENATED MODULE: ./src/errors.ts
+class ActionError extends Error {
+    /** The message as the user reads it; some errors say more with the run's context. */
+    describe(_context) {
+        return this.message;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/objects/spec.ts
@@ -41025,6 +41001,10 @@ function isDeleted(object) {
 function tablesOf(spec) {
     const tables = [spec.table, spec.history?.table, ...(spec.children ?? []).flatMap((c) => [c.table, c.history?.table])];
     return tables.filter((t) => t !== undefined);
+}
+/** The values the `status` input takes: those of every object it filters, in order. */
+function statusValues(specs) {
+    return [...new Set(specs.flatMap((s) => s.filter?.values ?? []))];
 }
 /**
  * Whether a value from Stripe (an event's object) may be one of the spec's objects: it has an id and
@@ -41110,116 +41090,6 @@ function commonValues(object, raw, context, metadata) {
         stripe_api_version: context.apiVersion
     };
 }
-
-;// CONCATENATED MODULE: ./src/objects/charges.ts
-
-const CHARGE_STATUSES = ['succeeded', 'pending', 'failed'];
-/** The one customer-email rule: the receipt email, else the billing email. */
-function chargeEmail(charge) {
-    return charge.receipt_email ?? charge.billing_details?.email ?? null;
-}
-/**
- * The charges table: the seed job's columns first, with its names (so a table made for it is
- * adopted), then the rest.
- */
-const CHARGE_COLUMNS = [
-    { name: 'charge_id', type: 'text', notNull: true, fromRow: true },
-    { name: 'amount', type: 'bigint', notNull: true, fromRow: true },
-    { name: 'currency', type: 'text', notNull: true, fromRow: true },
-    { name: 'customer_email', type: 'text', fromRow: true },
-    { name: 'description', type: 'text', fromRow: true },
-    { name: 'status', type: 'text', notNull: true, fromRow: true },
-    { name: 'created_at', type: 'timestamptz', notNull: true, fromRow: true },
-    { name: 'processed_at', type: 'timestamptz', notNull: true, default: 'now()', fromRow: false },
-    { name: 'updated_at', type: 'timestamptz', fromRow: false },
-    { name: 'amount_captured', type: 'bigint', fromRow: true },
-    { name: 'amount_refunded', type: 'bigint', fromRow: true },
-    { name: 'refunded', type: 'boolean', fromRow: true },
-    { name: 'paid', type: 'boolean', fromRow: true },
-    { name: 'captured', type: 'boolean', fromRow: true },
-    { name: 'disputed', type: 'boolean', fromRow: true },
-    { name: 'customer_id', type: 'text', fromRow: true },
-    { name: 'payment_intent_id', type: 'text', fromRow: true },
-    { name: 'balance_transaction_id', type: 'text', fromRow: true },
-    { name: 'payment_method_type', type: 'text', fromRow: true },
-    { name: 'failure_code', type: 'text', fromRow: true },
-    { name: 'failure_message', type: 'text', fromRow: true },
-    { name: 'livemode', type: 'boolean', notNull: true, fromRow: true },
-    { name: 'account_id', type: 'text', fromRow: true },
-    { name: 'metadata', type: 'jsonb', fromRow: true },
-    { name: 'raw', type: 'jsonb', notNull: true, fromRow: true },
-    { name: 'stripe_api_version', type: 'text', fromRow: true },
-    // When this charge was first announced as high-value: each charge is alerted once.
-    { name: 'alerted_at', type: 'timestamptz', fromRow: false }
-];
-function chargeToRow(charge, context) {
-    return {
-        charge_id: charge.id,
-        amount: charge.amount,
-        currency: charge.currency,
-        customer_email: chargeEmail(charge),
-        description: charge.description ?? null,
-        status: charge.status,
-        created_at: charge.created,
-        amount_captured: charge.amount_captured ?? null,
-        amount_refunded: charge.amount_refunded ?? null,
-        refunded: charge.refunded ?? null,
-        paid: charge.paid ?? null,
-        captured: charge.captured ?? null,
-        disputed: charge.disputed ?? null,
-        customer_id: idOf(charge.customer),
-        payment_intent_id: idOf(charge.payment_intent),
-        balance_transaction_id: idOf(charge.balance_transaction),
-        payment_method_type: charge.payment_method_details?.type ?? null,
-        failure_code: charge.failure_code ?? null,
-        failure_message: charge.failure_message ?? null,
-        livemode: charge.livemode,
-        account_id: context.accountId ?? null,
-        metadata: charge.metadata ?? null,
-        raw: charge,
-        stripe_api_version: context.apiVersion
-    };
-}
-/**
- * Charge events, explicitly (`types[]` takes at most 20): every change to a charge, including the
- * refund and dispute events whose object names the charge.
- */
-const CHARGE_EVENT_TYPES = [
-    'charge.captured',
-    'charge.expired',
-    'charge.failed',
-    'charge.pending',
-    'charge.refunded',
-    'charge.succeeded',
-    'charge.updated',
-    'charge.refund.updated',
-    'charge.dispute.created',
-    'charge.dispute.updated',
-    'charge.dispute.closed',
-    'charge.dispute.funds_reinstated',
-    'charge.dispute.funds_withdrawn'
-];
-const charges = {
-    name: 'charges',
-    objectType: 'charge',
-    noun: 'charge',
-    plural: 'charges',
-    table: 'processed_charges',
-    tableInput: 'table',
-    claimColumn: 'alerted_at',
-    status: (c) => c.status,
-    idColumn: 'charge_id',
-    columns: CHARGE_COLUMNS,
-    indexes: ['created_at', 'status'],
-    toRow: chargeToRow,
-    resource: (stripe) => stripe.charges,
-    permission: 'Charges: Read',
-    events: CHARGE_EVENT_TYPES,
-    // A refund's or a dispute's event changes its charge.
-    referencedBy: (event) => referencedIn(event, 'charge'),
-    validate: (c) => firstProblem(checkId(c.id), checkCreated(c.created), checkAmount('amount', c.amount), checkAmount('amount_refunded', c.amount_refunded, true), checkAmount('amount_captured', c.amount_captured, true), checkCurrency(c.currency), typeof c.status === 'string' ? undefined : 'status is missing'),
-    dashboardPath: (c) => `payments/${encodeURIComponent(c.id)}`
-};
 
 ;// CONCATENATED MODULE: ./src/objects/application-fees.ts
 
@@ -41383,6 +41253,113 @@ const balanceTransactions = {
     validate: (t) => firstProblem(checkId(t.id), checkCreated(t.created), checkAmount('amount', t.amount), checkAmount('fee', t.fee), checkAmount('net', t.net), checkCurrency(t.currency), typeof t.type === 'string' ? undefined : 'type is missing', t.exchange_rate == null || Number.isFinite(t.exchange_rate) ? undefined : 'exchange_rate is not a number'),
     stale: { where: "status = 'pending' AND available_on <= to_timestamp($1)" },
     dashboardPath: (t) => `balance/${encodeURIComponent(t.id)}`
+};
+
+;// CONCATENATED MODULE: ./src/objects/charges.ts
+
+const CHARGE_STATUSES = ['succeeded', 'pending', 'failed'];
+/** The one customer-email rule: the receipt email, else the billing email. */
+function chargeEmail(charge) {
+    return charge.receipt_email ?? charge.billing_details?.email ?? null;
+}
+/**
+ * The charges table: the seed job's columns first, with its names (so a table made for it is
+ * adopted), then the rest.
+ */
+const CHARGE_COLUMNS = [
+    { name: 'charge_id', type: 'text', notNull: true, fromRow: true },
+    { name: 'amount', type: 'bigint', notNull: true, fromRow: true },
+    { name: 'currency', type: 'text', notNull: true, fromRow: true },
+    { name: 'customer_email', type: 'text', fromRow: true },
+    { name: 'description', type: 'text', fromRow: true },
+    { name: 'status', type: 'text', notNull: true, fromRow: true },
+    { name: 'created_at', type: 'timestamptz', notNull: true, fromRow: true },
+    { name: 'processed_at', type: 'timestamptz', notNull: true, default: 'now()', fromRow: false },
+    { name: 'updated_at', type: 'timestamptz', fromRow: false },
+    { name: 'amount_captured', type: 'bigint', fromRow: true },
+    { name: 'amount_refunded', type: 'bigint', fromRow: true },
+    { name: 'refunded', type: 'boolean', fromRow: true },
+    { name: 'paid', type: 'boolean', fromRow: true },
+    { name: 'captured', type: 'boolean', fromRow: true },
+    { name: 'disputed', type: 'boolean', fromRow: true },
+    { name: 'customer_id', type: 'text', fromRow: true },
+    { name: 'payment_intent_id', type: 'text', fromRow: true },
+    { name: 'balance_transaction_id', type: 'text', fromRow: true },
+    { name: 'payment_method_type', type: 'text', fromRow: true },
+    { name: 'failure_code', type: 'text', fromRow: true },
+    { name: 'failure_message', type: 'text', fromRow: true },
+    { name: 'livemode', type: 'boolean', notNull: true, fromRow: true },
+    { name: 'account_id', type: 'text', fromRow: true },
+    { name: 'metadata', type: 'jsonb', fromRow: true },
+    { name: 'raw', type: 'jsonb', notNull: true, fromRow: true },
+    { name: 'stripe_api_version', type: 'text', fromRow: true }
+];
+function chargeToRow(charge, context) {
+    return {
+        charge_id: charge.id,
+        amount: charge.amount,
+        currency: charge.currency,
+        customer_email: chargeEmail(charge),
+        description: charge.description ?? null,
+        status: charge.status,
+        created_at: charge.created,
+        amount_captured: charge.amount_captured ?? null,
+        amount_refunded: charge.amount_refunded ?? null,
+        refunded: charge.refunded ?? null,
+        paid: charge.paid ?? null,
+        captured: charge.captured ?? null,
+        disputed: charge.disputed ?? null,
+        customer_id: idOf(charge.customer),
+        payment_intent_id: idOf(charge.payment_intent),
+        balance_transaction_id: idOf(charge.balance_transaction),
+        payment_method_type: charge.payment_method_details?.type ?? null,
+        failure_code: charge.failure_code ?? null,
+        failure_message: charge.failure_message ?? null,
+        livemode: charge.livemode,
+        account_id: context.accountId ?? null,
+        metadata: charge.metadata ?? null,
+        raw: charge,
+        stripe_api_version: context.apiVersion
+    };
+}
+/**
+ * Charge events, explicitly (`types[]` takes at most 20): every change to a charge, including the
+ * refund and dispute events whose object names the charge.
+ */
+const CHARGE_EVENT_TYPES = [
+    'charge.captured',
+    'charge.expired',
+    'charge.failed',
+    'charge.pending',
+    'charge.refunded',
+    'charge.succeeded',
+    'charge.updated',
+    'charge.refund.updated',
+    'charge.dispute.created',
+    'charge.dispute.updated',
+    'charge.dispute.closed',
+    'charge.dispute.funds_reinstated',
+    'charge.dispute.funds_withdrawn'
+];
+const charges = {
+    name: 'charges',
+    objectType: 'charge',
+    noun: 'charge',
+    plural: 'charges',
+    table: 'processed_charges',
+    tableInput: 'table',
+    filter: { values: CHARGE_STATUSES, of: (c) => c.status },
+    idColumn: 'charge_id',
+    columns: CHARGE_COLUMNS,
+    indexes: ['created_at', 'status'],
+    toRow: chargeToRow,
+    resource: (stripe) => stripe.charges,
+    permission: 'Charges: Read',
+    events: CHARGE_EVENT_TYPES,
+    // A refund's or a dispute's event changes its charge.
+    referencedBy: (event) => referencedIn(event, 'charge'),
+    validate: (c) => firstProblem(checkId(c.id), checkCreated(c.created), checkAmount('amount', c.amount), checkAmount('amount_refunded', c.amount_refunded, true), checkAmount('amount_captured', c.amount_captured, true), checkCurrency(c.currency), typeof c.status === 'string' ? undefined : 'status is missing'),
+    dashboardPath: (c) => `payments/${encodeURIComponent(c.id)}`
 };
 
 ;// CONCATENATED MODULE: ./src/objects/coupons.ts
@@ -42287,6 +42264,1086 @@ function specOf(name) {
 function isObjectName(name) {
     return Object.hasOwn(SPECS, name);
 }
+/**
+ * A batch's objects as Stripe's type for `name`, when the batch is of that object (else undefined).
+ * The sync hands features batches of any object; this is where they become charges, payouts, ….
+ */
+function objectsOf(batch, name) {
+    return batch.name === name ? batch.objects : undefined;
+}
+/** A batch's charges, when it is a batch of charges. */
+function chargesIn(batch) {
+    return objectsOf(batch, 'charges');
+}
+
+;// CONCATENATED MODULE: ./src/secrets.ts
+/** Passwords that are common words or defaults: no one learns anything from seeing them, and masking them everywhere breaks ordinary text. */
+const COMMON_PASSWORDS = new Set([
+    'postgres',
+    'password',
+    'changeme',
+    'secret',
+    'admin',
+    'root',
+    'test',
+    'testing',
+    'example',
+    'letmein',
+    'welcome',
+    'qwerty',
+    'monitor',
+    'stripe'
+]);
+function isStrongSecret(secret) {
+    return secret.length >= 8 && !/^\d+$/.test(secret) && !COMMON_PASSWORDS.has(secret.toLowerCase());
+}
+function secretsOf(stripeKey, databaseUrl) {
+    const strong = new Set();
+    const passwords = new Set();
+    if (stripeKey)
+        strong.add(stripeKey);
+    if (databaseUrl) {
+        strong.add(databaseUrl);
+        let password;
+        try {
+            password = new URL(databaseUrl).password;
+        }
+        catch {
+            // Not a URL (parseDatabaseUrl will say so); still mask what looks like a password.
+            password = /^[a-z]+:\/\/[^:/?#@]*:(.*)@[^@]*$/i.exec(databaseUrl)?.[1];
+        }
+        if (password) {
+            passwords.add(password);
+            try {
+                passwords.add(decodeURIComponent(password));
+            }
+            catch {
+                // A malformed %-escape: the raw form is masked, and parseDatabaseUrl rejects the URL.
+            }
+        }
+    }
+    const weak = [];
+    for (const p of passwords) {
+        if (isStrongSecret(p))
+            strong.add(p);
+        else
+            weak.push(p);
+    }
+    return { strong: [...strong], weak };
+}
+
+;// CONCATENATED MODULE: ./src/time.ts
+/** Time as Stripe has it: whole Unix seconds, UTC. */
+/** Stripe launched in 2011: a whole-account sync with no `created-after` starts here. */
+const STRIPE_EPOCH = Date.UTC(2011, 0, 1) / 1000;
+const DAY_SECONDS = 86400;
+function unixSeconds(date) {
+    return Math.floor(date.getTime() / 1000);
+}
+/** 2026-11-27T06:38:00Z (no milliseconds). */
+function isoSeconds(seconds) {
+    return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+}
+/** 2026-11-27 06:38 (UTC, minutes): compact, for tables. */
+function compactUtc(seconds) {
+    return new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ');
+}
+/** 2026-11-27 (UTC). */
+function isoDay(seconds) {
+    return new Date(seconds * 1000).toISOString().slice(0, 10);
+}
+
+;// CONCATENATED MODULE: ./src/config.ts
+/**
+ * Inputs → a typed, validated Config. Nothing here touches the network or a database:
+ * every bad input is reported before the first Stripe request or Postgres connection.
+ */
+
+
+
+
+
+/** `customer-details`: what the log, summary and outputs show of customers (see report/privacy.ts). */
+const CUSTOMER_DETAILS = ['show', 'mask', 'hide'];
+/**
+ * The default: `show` on a private repository, `mask` when it is public or its visibility is
+ * unknown (outside GitHub, or an event payload without the repository).
+ */
+function defaultCustomerDetails(repositoryPrivate) {
+    return repositoryPrivate === true ? 'show' : 'mask';
+}
+/** `summary-amounts`: whether the job summary and annotations show money amounts. */
+const SUMMARY_AMOUNTS = ['show', 'hide'];
+/** The default follows the repository's visibility, as `customer-details` does: shown only where the repository is known to be private. */
+function defaultSummaryAmounts(repositoryPrivate) {
+    return repositoryPrivate === true ? 'show' : 'hide';
+}
+/** The inputs every run reads; each feature declares its own in its folder. */
+const GENERIC_INPUTS = [
+    {
+        name: 'stripe-secret-key',
+        default: '',
+        since: '1.0.0',
+        description: 'Secret (sk_live_/sk_test_) or restricted (rk_live_/rk_test_) Stripe key. Falls back to env STRIPE_SECRET_KEY. Publishable keys (pk_) are refused.'
+    },
+    {
+        name: 'database-url',
+        default: '',
+        since: '1.0.0',
+        description: 'postgres:// or postgresql:// URL of the database to write to; sslmode in the query is honoured. Falls back to env DATABASE_URL. Not needed with dry-run.'
+    },
+    {
+        name: 'limit',
+        default: '10',
+        since: '1.0.0',
+        description: 'How many objects to record per object, newest first (charges matching `status`). A positive integer or `all`; with `incremental`, how many each run processes, oldest first.'
+    },
+    {
+        name: 'status',
+        default: 'succeeded',
+        since: '1.0.0',
+        description: 'Charges to keep - succeeded, pending, failed, a comma-separated combination, or all. Stripe cannot filter by status, so the action does while paging. Other objects are not filtered.'
+    },
+    {
+        name: 'created-after',
+        default: '',
+        since: '1.0.0',
+        description: 'Only objects created at or after this - an ISO 8601 date or date-time (UTC without an offset), Unix seconds, or an age such as 30m, 24h, 7d. For incremental runs, where the first run starts.'
+    },
+    {
+        name: 'created-before',
+        default: '',
+        since: '1.0.0',
+        description: 'Only objects created before this (exclusive). Same formats as created-after.'
+    },
+    {
+        name: 'table',
+        default: 'processed_charges',
+        since: '1.0.0',
+        description: 'Table for charges - letters, digits and underscores, at most 48 characters, used exactly as written. Other objects have fixed tables (stripe_balance_transactions, stripe_refunds, ...).'
+    },
+    {
+        name: 'schema',
+        default: 'public',
+        since: '1.0.0',
+        description: 'Postgres schema of every table and view; created if missing.'
+    },
+    {
+        name: 'dry-run',
+        default: 'false',
+        since: '1.0.0',
+        description: 'Fetch, filter and report, but write nothing and open no database connection (high-value alerts then list every qualifying charge).'
+    },
+    {
+        name: 'stripe-account',
+        default: '',
+        since: '1.0.0',
+        description: "Connect: a connected account id (acct_...), sent as the Stripe-Account header and recorded in account_id; or all (the platform's own account and every connected account, each row with its account_id); or a comma-separated list of connected account ids. Accounts that revoked the platform's access are skipped with a warning (output accounts_skipped)."
+    },
+    {
+        name: 'stripe-api-base',
+        default: 'https://api.stripe.com',
+        since: '1.0.0',
+        description: 'Base URL of the Stripe API (a proxy, stripe-mock, or a local stand-in).'
+    },
+    {
+        name: 'incremental',
+        default: 'false',
+        since: '1.0.0',
+        description: "Continue from a cursor per object kept in Postgres (table stripe_sync_state), oldest first, replaying each object's change events. Recommended for scheduled runs, with limit all."
+    },
+    {
+        name: 'lock-timeout',
+        default: '0',
+        since: '1.0.0',
+        description: 'Seconds to wait when another run is writing to the same schema; then this run skips (output skipped=true) and succeeds without writing.'
+    },
+    {
+        name: 'max-requests-per-second',
+        default: '20',
+        since: '1.0.0',
+        description: "Ceiling on Stripe API requests per second to any one endpoint (1-100). The default stays below Stripe's per-endpoint limit of 25 so your own application keeps its share."
+    },
+    {
+        name: 'database-ca-cert',
+        default: '',
+        since: '1.0.0',
+        description: "PEM certificate of the CA that signed your database server's certificate, for sslmode=verify-ca or verify-full in database-url."
+    },
+    {
+        name: 'objects',
+        default: 'charges',
+        since: '1.1.0',
+        description: 'What to sync: charges, balance_transactions, refunds, disputes, payouts, customers, subscriptions, invoices, products, prices, coupons, application_fees, transfers, a comma-separated list of them, or all (every object the action supports, including ones added later; with all, an object the restricted key may not read is skipped with a warning). Each has its own table in `schema`; charges keep `table`.'
+    },
+    {
+        name: 'max-total-requests-per-second',
+        default: '',
+        since: '1.1.0',
+        description: "Ceiling on Stripe API requests per second over all endpoints together (1-100). Empty means 80 with a live key and 20 with a test key, below Stripe's global limits of 100 and 25."
+    },
+    {
+        name: 'customer-details',
+        default: '',
+        since: '1.1.0',
+        description: 'What the log, annotations, job summary and outputs show of customers: show, mask (j…@e….com, no descriptions) or hide. Empty means show on a private repository and mask on a public one or when unknown. The database always stores everything.'
+    },
+    {
+        name: 'summary-amounts',
+        default: '',
+        since: '1.2.0',
+        description: 'Whether the job summary and annotations show money amounts: show or hide (counts, statuses, ids, dates and percentages stay). Empty means show on a private repository and hide on a public one or when unknown. Step outputs always carry the amounts.'
+    },
+    {
+        name: 'account-shard',
+        default: '',
+        since: '1.2.0',
+        description: "With several accounts: this runner's share in a matrix, k/n (e.g. ${{ matrix.shard }}/4). Shards share one database and take accounts from a work queue there, so uneven accounts balance and a killed shard's accounts are taken by the others. Empty: this runner syncs every account."
+    }
+];
+/** Each generic input's default. */
+const INPUT_DEFAULTS = Object.fromEntries(GENERIC_INPUTS.map((i) => [i.name, i.default]));
+/** A bad input: names the input and says what it accepts. */
+class InputError extends ActionError {
+    input;
+    kind = 'input';
+    constructor(
+    /** The input's name (or two, `created-after / created-before`, when they conflict). */
+    input, detail) {
+        super(`Input \`${input}\`: ${detail}`);
+        this.input = input;
+        this.name = 'InputError';
+    }
+}
+function readConfig({ input, env = {}, mask = () => { }, now = new Date(), repositoryPrivate }) {
+    const get = (name) => {
+        const value = input(name).trim();
+        return value === '' ? INPUT_DEFAULTS[name] : value;
+    };
+    // Secrets first: masked before anything can be logged, even when they turn out invalid.
+    const stripeKey = get('stripe-secret-key') || (env.STRIPE_SECRET_KEY ?? '').trim();
+    const databaseUrl = get('database-url') || (env.DATABASE_URL ?? '').trim();
+    const secrets = secretsOf(stripeKey, databaseUrl);
+    for (const secret of secrets.strong)
+        mask(secret, 'strong');
+    for (const secret of secrets.weak)
+        mask(secret, 'weak');
+    const key = parseStripeKey(stripeKey);
+    const dryRun = parseBoolean('dry-run', get('dry-run'));
+    const createdGte = parseTime('created-after', get('created-after'), now);
+    const createdLt = parseTime('created-before', get('created-before'), now);
+    if (createdGte !== undefined && createdLt !== undefined && createdGte >= createdLt) {
+        throw new InputError('created-after / created-before', `the window is empty: created-after (${isoSeconds(createdGte)}) must be earlier than created-before (${isoSeconds(createdLt)}).`);
+    }
+    const incremental = parseBoolean('incremental', get('incremental'));
+    if (incremental && dryRun) {
+        throw new InputError('incremental', 'cannot be combined with `dry-run: true`: an incremental run keeps its cursor in Postgres. Use one or the other.');
+    }
+    const accounts = parseStripeAccount(get('stripe-account'));
+    const accountShard = parseAccountShard(get('account-shard'), accounts.accounts);
+    if (accountShard && dryRun) {
+        throw new InputError('account-shard', 'cannot be combined with `dry-run: true`: shards share their accounts through a table in Postgres.');
+    }
+    return {
+        stripeKey,
+        ...key,
+        databaseUrl: dryRun && databaseUrl === '' ? undefined : parseDatabaseUrl(databaseUrl),
+        limit: parseLimit(get('limit')),
+        statuses: parseStatuses(get('status')),
+        createdGte,
+        createdLt,
+        table: parseIdentifier('table', get('table')),
+        schema: parseIdentifier('schema', get('schema')),
+        dryRun,
+        ...accounts,
+        accountShard,
+        stripeApiBase: parseApiBase(get('stripe-api-base')),
+        incremental,
+        lockTimeoutSeconds: parseLockTimeout(get('lock-timeout')),
+        maxRequestsPerSecond: parseRequestsPerSecond('max-requests-per-second', get('max-requests-per-second')),
+        maxTotalRequestsPerSecond: get('max-total-requests-per-second')
+            ? parseRequestsPerSecond('max-total-requests-per-second', get('max-total-requests-per-second'))
+            : key.keyMode === 'live'
+                ? LIVE_TOTAL_DEFAULT
+                : TEST_TOTAL_DEFAULT,
+        ...parseObjects(get('objects')),
+        customerDetails: parseCustomerDetails(get('customer-details'), repositoryPrivate),
+        ...parseSummaryAmounts(get('summary-amounts'), repositoryPrivate),
+        repositoryPrivate,
+        databaseCaCert: parseCaCert(input('database-ca-cert'), dryRun && databaseUrl === '' ? undefined : databaseUrl)
+    };
+}
+/** PEM text as pasted into a secret or a YAML block (kept whole: no trimming inside). */
+function parseCaCert(value, databaseUrl) {
+    if (value.trim() === '')
+        return undefined;
+    if (!/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(value)) {
+        throw new InputError('database-ca-cert', 'not a PEM certificate. Paste the CA certificate, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----.');
+    }
+    const sslmode = databaseUrl ? new URL(databaseUrl).searchParams.get('sslmode') : null;
+    if (sslmode !== 'verify-ca' && sslmode !== 'verify-full') {
+        throw new InputError('database-ca-cert', `is only used to verify the server, with sslmode=verify-ca or sslmode=verify-full in database-url (it has ${sslmode ? `sslmode=${sslmode}` : 'no sslmode'}).`);
+    }
+    return value.trim();
+}
+/** The default global ceiling: below Stripe's 100 requests/s in live mode and 25 in a sandbox, leaving your application room. */
+const LIVE_TOTAL_DEFAULT = 80;
+const TEST_TOTAL_DEFAULT = 20;
+function parseRequestsPerSecond(name, value) {
+    if (!/^\d{1,3}$/.test(value) || Number(value) < 1 || Number(value) > 100) {
+        throw new InputError(name, `"${value}" is not a whole number from 1 to 100. Stripe allows about 25 requests per second on one endpoint, and 100 in all in live mode (25 in a sandbox), shared with your own application.`);
+    }
+    return Number(value);
+}
+/** `charges`, a comma-separated list of objects, or `all`. Returned in the registry's order. */
+function parseObjects(value) {
+    const known = OBJECTS.map((o) => o.name);
+    const parts = value
+        .split(',')
+        .map((p) => p.trim().toLowerCase())
+        .filter((p) => p !== '');
+    if (parts.length === 0)
+        throw new InputError('objects', `nothing given. Expected ${known.join(', ')}, a comma-separated list of them, or all.`);
+    // Every word is checked, `all` or not: a typo next to `all` is still a typo.
+    for (const part of parts) {
+        if (part !== 'all' && !known.includes(part))
+            throw new InputError('objects', `unknown object "${part}". Expected ${known.join(', ')}, a comma-separated list of them, or all.`);
+    }
+    if (parts.includes('all'))
+        return { objects: OBJECTS.map((o) => o.name), objectsAll: true };
+    return { objects: OBJECTS.filter((o) => parts.includes(o.name)).map((o) => o.name), objectsAll: false };
+}
+function parseCustomerDetails(value, repositoryPrivate) {
+    if (value === '')
+        return defaultCustomerDetails(repositoryPrivate);
+    const mode = value.toLowerCase();
+    if (!CUSTOMER_DETAILS.includes(mode)) {
+        throw new InputError('customer-details', `"${value}" is not one of show, mask, hide (empty: show on a private repository, mask otherwise).`);
+    }
+    return mode;
+}
+function parseSummaryAmounts(value, repositoryPrivate) {
+    if (value === '') {
+        const summaryAmounts = defaultSummaryAmounts(repositoryPrivate);
+        return { summaryAmounts, amountsHiddenBecause: summaryAmounts === 'show' ? undefined : repositoryPrivate === false ? 'public' : 'unknown' };
+    }
+    const mode = value.toLowerCase();
+    if (!SUMMARY_AMOUNTS.includes(mode)) {
+        throw new InputError('summary-amounts', `"${value}" is not one of show, hide (empty: show on a private repository, hide otherwise).`);
+    }
+    return { summaryAmounts: mode, amountsHiddenBecause: mode === 'hide' ? 'input' : undefined };
+}
+function parseLockTimeout(value) {
+    if (!/^\d{1,5}$/.test(value) || Number(value) > 21600) {
+        throw new InputError('lock-timeout', `"${value}" is not a number of seconds from 0 to 21600 (6 hours, a job's limit).`);
+    }
+    return Number(value);
+}
+function parseStripeKey(key) {
+    if (key === '') {
+        throw new InputError('stripe-secret-key', 'no Stripe key given. Set the input (for example `${{ secrets.STRIPE_SECRET_KEY }}`) or the STRIPE_SECRET_KEY environment variable.');
+    }
+    if (/^pk_/.test(key)) {
+        throw new InputError('stripe-secret-key', 'this is a publishable key (pk_…), which cannot read charges. Use a secret key (sk_live_/sk_test_) or a restricted key (rk_live_/rk_test_) with Charges: Read.');
+    }
+    const match = /^(sk|rk)_(live|test)_[A-Za-z0-9]+$/.exec(key);
+    if (!match) {
+        throw new InputError('stripe-secret-key', 'not a Stripe secret key. Expected sk_live_…, sk_test_…, rk_live_… or rk_test_… (letters and digits only, no spaces or quotes).');
+    }
+    return { keyKind: match[1] === 'sk' ? 'secret' : 'restricted', keyMode: match[2] === 'live' ? 'live' : 'test' };
+}
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
+function parseDatabaseUrl(value) {
+    if (value === '') {
+        throw new InputError('database-url', 'no database URL given. Set the input (for example `${{ secrets.DATABASE_URL }}`) or the DATABASE_URL environment variable, or use `dry-run: true`.');
+    }
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        throw new InputError('database-url', 'not a URL. Expected postgres://user:password@host:5432/database.');
+    }
+    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+        throw new InputError('database-url', `unsupported scheme "${url.protocol.replace(/:$/, '')}". Expected postgres://user:password@host:5432/database (or postgresql://).`);
+    }
+    if (url.hostname === '' && !url.searchParams.get('host')) {
+        throw new InputError('database-url', 'the URL has no host. Expected postgres://user:password@host:5432/database.');
+    }
+    try {
+        decodeURIComponent(url.password);
+    }
+    catch {
+        throw new InputError('database-url', 'the password has an invalid %-escape; percent-encode special characters.');
+    }
+    const sslmode = url.searchParams.get('sslmode');
+    if (sslmode !== null && !SSL_MODES.includes(sslmode)) {
+        throw new InputError('database-url', `unknown sslmode "${sslmode}". Expected one of: ${SSL_MODES.join(', ')}.`);
+    }
+    return value;
+}
+function parseLimit(value) {
+    if (value.toLowerCase() === 'all')
+        return Number.POSITIVE_INFINITY;
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) < 1) {
+        throw new InputError('limit', `"${value}" is not a positive whole number or \`all\` (e.g. 10, 500, all).`);
+    }
+    return Number(value);
+}
+function parseStatuses(value) {
+    const known = statusValues(OBJECTS);
+    const parts = value.split(',').map((part) => part.trim().toLowerCase());
+    const statuses = new Set();
+    // Every word is checked, `all` or not: a typo next to `all` is still a typo.
+    for (const part of parts) {
+        if (part === 'all')
+            continue;
+        if (!known.includes(part)) {
+            throw new InputError('status', `unknown status "${part}". Expected ${known.join(', ')}, a comma-separated combination, or all.`);
+        }
+        statuses.add(part);
+    }
+    return parts.includes('all') ? new Set(known) : statuses;
+}
+function parseBoolean(name, value) {
+    if (['true', 'True', 'TRUE'].includes(value))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(value))
+        return false;
+    throw new InputError(name, `"${value}" is not a boolean. Expected true or false.`);
+}
+/**
+ * The longest table name whose derived names fit Postgres's 63 bytes: `<table>_created_at_idx`
+ * (15 more), `<table>_charge_id_key`, `<table>_daily`.
+ */
+const MAX_TABLE_NAME = 63 - '_created_at_idx'.length;
+function parseIdentifier(name, value) {
+    const max = name === 'table' ? MAX_TABLE_NAME : 63;
+    if (!new RegExp(`^[A-Za-z_][A-Za-z0-9_]{0,${max - 1}}$`).test(value)) {
+        throw new InputError(name, `"${value}" is not a plain identifier of at most ${max} characters. Use letters, digits and underscores (not starting with a digit)` +
+            (name === 'table' ? `; ${max} leaves room for the names derived from it (indexes, the _daily view) within Postgres's 63.` : '.'));
+    }
+    if (name === 'table' && /^pg_/i.test(value))
+        throw new InputError('table', `"${value}": names starting with pg_ are reserved by Postgres.`);
+    if (name === 'schema' && /^(pg_|information_schema$)/i.test(value)) {
+        throw new InputError('schema', `"${value}" is a system schema. Use public or a schema of your own.`);
+    }
+    return value;
+}
+const ACCOUNT_ID = /^acct_[A-Za-z0-9]{1,64}$/;
+/** `stripe-account`: one connected account (the header of every request), or several: `all`, or a list. */
+function parseStripeAccount(value) {
+    const text = value.trim();
+    if (text === '')
+        return { stripeAccount: undefined, accounts: undefined };
+    if (text.toLowerCase() === 'all')
+        return { stripeAccount: undefined, accounts: { kind: 'all' } };
+    const ids = text
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== '');
+    for (const id of ids) {
+        if (!ACCOUNT_ID.test(id)) {
+            throw new InputError('stripe-account', `"${id}" is not a connected account id. Expected acct_ followed by letters and digits, a comma-separated list of them, or all.`);
+        }
+    }
+    const unique = [...new Set(ids)];
+    if (unique.length === 1)
+        return { stripeAccount: unique[0], accounts: undefined };
+    return { stripeAccount: undefined, accounts: { kind: 'list', ids: unique } };
+}
+/** `account-shard`: `k/n`, this runner's share of the accounts of a matrix of n. */
+function parseAccountShard(value, accounts) {
+    const text = value.trim();
+    if (text === '')
+        return undefined;
+    const match = /^(\d+)\s*\/\s*(\d+)$/.exec(text);
+    const index = Number(match?.[1]);
+    const total = Number(match?.[2]);
+    if (!match || total < 1 || total > 256 || index < 1 || index > total) {
+        throw new InputError('account-shard', `"${value}" is not a shard. Expected k/n with 1 ≤ k ≤ n ≤ 256, e.g. 1/4 (from a matrix: \${{ matrix.shard }}/4).`);
+    }
+    if (!accounts)
+        throw new InputError('account-shard', 'applies to several accounts: set `stripe-account: all` or a list of account ids.');
+    return { index, total };
+}
+function parseApiBase(value) {
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        throw new InputError('stripe-api-base', `"${value}" is not a URL. Expected e.g. https://api.stripe.com.`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        throw new InputError('stripe-api-base', `"${value}" must be an http:// or https:// URL.`);
+    }
+    if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
+        throw new InputError('stripe-api-base', `"${value}" must be a bare origin such as https://api.stripe.com (no path, query or credentials).`);
+    }
+    return url;
+}
+// Years 2000–9999: anything outside is a typo, and Stripe has no charges before 2010 anyway.
+const MIN_TIME = Date.UTC(2000, 0, 1) / 1000;
+const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59) / 1000;
+const AGE_UNITS = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+/**
+ * A point in time as Unix seconds, rounded up: Stripe's `created` is whole seconds, so
+ * `created >= 10.5` and `created < 10.5` are `created >= 11` and `created < 11`.
+ */
+function parseTime(name, value, now) {
+    if (value === '')
+        return undefined;
+    const accepted = 'Expected an ISO 8601 date or date-time (2026-01-31, 2026-01-31T09:30:00Z), Unix seconds, or an age such as 30m, 24h, 7d.';
+    let seconds;
+    const age = /^(\d{1,9})\s*([smhdw])$/i.exec(value);
+    if (/^\d+$/.test(value)) {
+        if (value.length >= 13) {
+            throw new InputError(name, `"${value}" looks like milliseconds; give Unix time in seconds. ${accepted}`);
+        }
+        seconds = Number(value);
+    }
+    else if (age) {
+        seconds = now.getTime() / 1000 - Number(age[1]) * AGE_UNITS[age[2].toLowerCase()];
+    }
+    else {
+        const m = ISO.exec(value);
+        if (!m)
+            throw new InputError(name, `"${value}" is not a date or time I can read. ${accepted}`);
+        const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', offset = 'Z'] = m;
+        const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+        const check = new Date(ms);
+        if (check.getUTCFullYear() !== Number(y) ||
+            check.getUTCMonth() !== Number(mo) - 1 ||
+            check.getUTCDate() !== Number(d) ||
+            check.getUTCHours() !== Number(h) ||
+            check.getUTCMinutes() !== Number(mi) ||
+            check.getUTCSeconds() !== Number(s)) {
+            throw new InputError(name, `"${value}" is not a real calendar date or time. ${accepted}`);
+        }
+        let offsetSeconds = 0;
+        if (offset.toUpperCase() !== 'Z') {
+            const om = /^([+-])(\d{2}):?(\d{2})$/.exec(offset);
+            if (Number(om[2]) > 14 || Number(om[3]) > 59)
+                throw new InputError(name, `"${value}" has an invalid UTC offset. ${accepted}`);
+            offsetSeconds = (om[1] === '-' ? -1 : 1) * (Number(om[2]) * 3600 + Number(om[3]) * 60);
+        }
+        seconds = ms / 1000 + (frac ? Number(`0${frac}`) : 0) - offsetSeconds;
+    }
+    if (!(seconds >= MIN_TIME && seconds <= MAX_TIME)) {
+        throw new InputError(name, `"${value}" is out of range; it must fall between 2000-01-01 and 9999-12-31. ${accepted}`);
+    }
+    return Math.ceil(seconds);
+}
+
+;// CONCATENATED MODULE: ./src/currency.ts
+/** Facts about currencies as Stripe's API represents amounts in them. */
+/** Stripe's zero-decimal currencies: amount 500 means 500 units. */
+const ZERO_DECIMAL = new Set(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf']);
+/** Stripe's three-decimal currencies: amount 1500 means 1.500 units. */
+const THREE_DECIMAL = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
+// Stripe's documented special cases ISK, HUF and TWD are charged in whole units but remain
+// two-decimal in the API (ISK 100 = 1 króna), so they take the default exponent of 2.
+/** How many digits of an API amount are decimals for this currency. */
+function currencyExponent(currency) {
+    const c = currency.toLowerCase();
+    if (ZERO_DECIMAL.has(c))
+        return 0;
+    if (THREE_DECIMAL.has(c))
+        return 3;
+    return 2;
+}
+/** The same rule as SQL, for views: minor units of `currency` as a numeric in major units. */
+function exponentSql(currencyExpr) {
+    return (`CASE WHEN lower(${currencyExpr}) IN (${[...ZERO_DECIMAL].map((c) => `'${c}'`).join(', ')}) THEN 0 ` +
+        `WHEN lower(${currencyExpr}) IN (${[...THREE_DECIMAL].map((c) => `'${c}'`).join(', ')}) THEN 3 ELSE 2 END`);
+}
+/**
+ * The ISO 4217 codes Stripe accepts for charges and payouts (docs: "Supported currencies"), and
+ * codes it used to accept, whose old charges an account may still hold.
+ */
+const STRIPE_CURRENCIES = new Set(('aed afn all amd ang aoa ars aud awg azn bam bbd bdt bgn bhd bif bmd bnd bob brl bsd btn bwp byn bzd cad cdf chf clp cny cop crc cve czk ' +
+    'djf dkk dop dzd eek egp etb eur fjd fkp gbp gel ghs gip gmd gnf gtq gyd hkd hnl hrk htg huf idr ils inr isk jmd jod jpy kes kgs khr kmf ' +
+    'krw kwd kyd kzt lak lbp lkr lrd lsl ltl lvl mad mdl mga mkd mmk mnt mop mro mru mur mvr mwk mxn myr mzn nad ngn nio nok npr nzd omr pab ' +
+    'pen pgk php pkr pln pyg qar ron rsd rub rwf sar sbd scr sek sgd shp sle sll sos srd std stn svc szl thb tjs tnd top try ttd twd tzs uah ' +
+    'ugx usd uyu uzs vef ves vnd vuv wst xaf xcd xcg xof xpf yer zar zmw').split(' '));
+/** Whether Stripe knows this three-letter code (any case). */
+function isStripeCurrency(code) {
+    return STRIPE_CURRENCIES.has(code.toLowerCase());
+}
+
+;// CONCATENATED MODULE: ./src/report/money.ts
+/**
+ * Money stays in integer minor units (as Stripe sends it) until it is formatted; formatting is
+ * string arithmetic on those integers, so no amount is ever rounded through a float.
+ */
+
+
+/** Minor units as a plain decimal string in major units: 150000 usd → "1500.00", 1500 jpy → "1500", 1500 kwd → "1.500". */
+function formatMinor(minor, currency) {
+    const exponent = currencyExponent(currency);
+    const value = BigInt(minor);
+    const negative = value < 0n;
+    const digits = (negative ? -value : value).toString().padStart(exponent + 1, '0');
+    const whole = digits.slice(0, digits.length - exponent);
+    const fraction = digits.slice(digits.length - exponent);
+    return `${negative ? '-' : ''}${whole}${exponent > 0 ? `.${fraction}` : ''}`;
+}
+/** For people: thousands separators and the upper-case code, e.g. "1,500.00 USD". */
+function formatMoney(minor, currency) {
+    const plain = formatMinor(minor, currency);
+    const [whole = '', fraction] = plain.split('.');
+    const sign = whole.startsWith('-') ? '-' : '';
+    const grouped = whole.replace('-', '').replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+    return `${sign}${grouped}${fraction === undefined ? '' : `.${fraction}`} ${currency.toUpperCase()}`;
+}
+/**
+ * A decimal amount in major units ("1000", "99.5") as minor units of `currency`, rounded up when it
+ * has more decimals than the currency (a threshold of 99.5 JPY means 100 JPY). String arithmetic: exact.
+ */
+function majorToMinor(major, currency) {
+    const match = /^(\d+)(?:\.(\d+))?$/.exec(major);
+    if (!match)
+        throw new Error(`not a decimal amount: ${major}`);
+    const exponent = currencyExponent(currency);
+    const fraction = match[2] ?? '';
+    const kept = fraction.slice(0, exponent).padEnd(exponent, '0');
+    const roundUp = /[1-9]/.test(fraction.slice(exponent)) ? 1 : 0;
+    return Number(`${match[1]}${kept}`) + roundUp;
+}
+/** A minor-unit amount as a JSON-safe number of major units, for charts (display only). */
+function minorToNumber(minor, currency) {
+    return Number(formatMinor(minor, currency));
+}
+/** A count as people write it: 12,345. */
+function formatCount(n) {
+    return n.toLocaleString('en-US');
+}
+
+;// CONCATENATED MODULE: ./src/report/chart.ts
+
+
+/** More bars than this are unreadable on a summary page: days become weeks, weeks become months. */
+const MAX_BARS = 31;
+/** Up to this many bars keep full labels ("Nov 22"); more get compact ones ("22") so none overlap. */
+const FULL_LABELS = 12;
+/** Fewer buckets than this say nothing a table does not: no chart. */
+const MIN_BARS = 3;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+function dayDate(day) {
+    return new Date(day * DAY_SECONDS * 1000);
+}
+/** "Nov 22" */
+function shortDay(day) {
+    const d = dayDate(day);
+    return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}`;
+}
+/** "Nov 22 – Nov 27, 2026" or "Dec 28, 2025 – Jan 3, 2026" or "Nov 27, 2026". */
+function dayRange(fromDay, toDay) {
+    const a = dayDate(fromDay);
+    const b = dayDate(toDay);
+    if (fromDay === toDay)
+        return `${shortDay(fromDay)}, ${a.getUTCFullYear()}`;
+    if (a.getUTCFullYear() === b.getUTCFullYear())
+        return `${shortDay(fromDay)} – ${shortDay(toDay)}, ${b.getUTCFullYear()}`;
+    return `${shortDay(fromDay)}, ${a.getUTCFullYear()} – ${shortDay(toDay)}, ${b.getUTCFullYear()}`;
+}
+/**
+ * Gross per bucket over [fromDay, toDay] (UTC day numbers), including empty buckets so the chart's
+ * gaps are real gaps. Daily up to MAX_BARS days, then weekly (Mondays), then monthly (last MAX_BARS
+ * months). The first and last bucket are marked partial when the run covered only part of them.
+ */
+function bucketize(daily, fromDay, toDay, currency, coverage = { partialStart: false, partialEnd: false }) {
+    const span = toDay - fromDay + 1;
+    const unit = span <= MAX_BARS ? 'day' : span <= MAX_BARS * 7 ? 'week' : 'month';
+    const keyOf = (day) => {
+        if (unit === 'day')
+            return String(day);
+        if (unit === 'week')
+            return String(day - ((dayDate(day).getUTCDay() + 6) % 7));
+        return dayDate(day).toISOString().slice(0, 7);
+    };
+    const labelOf = (key) => {
+        if (unit === 'month')
+            return `${MONTHS[Number(key.slice(5, 7)) - 1]} ${key.slice(2, 4)}`;
+        return shortDay(Number(key));
+    };
+    const sums = new Map();
+    for (let d = fromDay; d <= toDay; d++) {
+        const key = keyOf(d);
+        sums.set(key, (sums.get(key) ?? 0) + (daily.get(d) ?? 0));
+    }
+    const keys = [...sums.keys()];
+    // A week or month bucket that the range starts or ends inside is partial too.
+    const startsInside = unit !== 'day' && keyOf(fromDay - 1) === keyOf(fromDay);
+    const endsInside = unit !== 'day' && keyOf(toDay + 1) === keyOf(toDay);
+    const bars = keys.map((key, i) => ({
+        label: labelOf(key),
+        value: minorToNumber(sums.get(key), currency),
+        partial: (i === 0 && (coverage.partialStart || startsInside)) || (i === keys.length - 1 && (coverage.partialEnd || endsInside))
+    }));
+    const kept = bars.slice(-MAX_BARS);
+    return { unit, bars: kept, fromDay, toDay };
+}
+/** A rounded-up axis maximum: 1, 2 or 5 times a power of ten. */
+function niceMax(value) {
+    if (value <= 0)
+        return 1;
+    const power = 10 ** Math.floor(Math.log10(value));
+    for (const step of [1, 2, 5, 10])
+        if (step * power >= value)
+            return step * power;
+    return 10 * power;
+}
+/** The axis scale that keeps the numbers short: units, thousands or millions. */
+function axisScale(max) {
+    if (max >= 10_000_000)
+        return { divisor: 1_000_000, word: 'millions' };
+    if (max >= 10_000)
+        return { divisor: 1_000, word: 'thousands' };
+    return { divisor: 1, word: '' };
+}
+/** GitHub's link blue: visible on light and dark themes (Mermaid's default bar colour is near-white). */
+const BAR_COLOUR = '#2f81f7';
+/**
+ * Labels short enough not to run into each other at a job page's width: beyond FULL_LABELS bars,
+ * only the first bar and each change of month (or year, for monthly bars) carry the month.
+ */
+function axisLabels(chart) {
+    const full = chart.bars.length <= FULL_LABELS;
+    let lastPrefix = '';
+    return chart.bars.map((b) => {
+        const [prefix, rest] = b.label.split(' ');
+        let label = b.label;
+        if (!full) {
+            if (chart.unit === 'month')
+                label = rest !== lastPrefix ? b.label : prefix;
+            else
+                label = prefix !== lastPrefix ? b.label : rest;
+            lastPrefix = chart.unit === 'month' ? rest : prefix;
+        }
+        return `${label}${b.partial ? '*' : ''}`;
+    });
+}
+/** A Mermaid `xychart-beta` bar chart, as GitHub renders it in a ```mermaid block. */
+function mermaidBarChart(chart, currency) {
+    const code = currency.toUpperCase();
+    const scale = axisScale(Math.max(...chart.bars.map((b) => b.value), 0));
+    const values = chart.bars.map((b) => Math.round((b.value / scale.divisor) * 100) / 100);
+    const per = chart.unit === 'day' ? 'day' : chart.unit === 'week' ? 'week (from Monday)' : 'month';
+    const title = `Succeeded gross per ${per}, ${dayRange(chart.fromDay, chart.toDay)} (UTC)`;
+    return [
+        '```mermaid',
+        `%%{init: {"xyChart": {"width": 900, "height": 400}, "themeVariables": {"xyChart": {"plotColorPalette": "${BAR_COLOUR}"}}}}%%`,
+        'xychart-beta',
+        `    title "${title}"`,
+        `    x-axis [${axisLabels(chart)
+            .map((label) => `"${label}"`)
+            .join(', ')}]`,
+        `    y-axis "${code}${scale.word ? `, ${scale.word}` : ''}" 0 --> ${niceMax(Math.max(...values, 0))}`,
+        `    bar [${values.join(', ')}]`,
+        '```'
+    ].join('\n');
+}
+/** A Mermaid `xychart-beta` line chart (MRR month by month), from zero so a dip is not exaggerated. */
+function mermaidLineChart(points, currency, title) {
+    const code = currency.toUpperCase();
+    const scale = axisScale(Math.max(...points.map((p) => p.value), 0));
+    const values = points.map((p) => Math.round((p.value / scale.divisor) * 100) / 100);
+    return [
+        '```mermaid',
+        `%%{init: {"xyChart": {"width": 900, "height": 220}, "themeVariables": {"xyChart": {"plotColorPalette": "${BAR_COLOUR}"}}}}%%`,
+        'xychart-beta',
+        `    title "${title.replace(/"/g, "'")}"`,
+        `    x-axis [${points.map((p) => `"${p.label}"`).join(', ')}]`,
+        `    y-axis "${code}${scale.word ? `, ${scale.word}` : ''}" 0 --> ${niceMax(Math.max(...values, 0))}`,
+        `    line [${values.join(', ')}]`,
+        '```'
+    ].join('\n');
+}
+/** "2026-11-01" → "Nov 26" */
+function monthLabel(month) {
+    return `${MONTHS[Number(month.slice(5, 7)) - 1]} ${month.slice(2, 4)}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/feature.ts
+/** A module whose instance sets exactly the outputs it declares (checked by the compiler). */
+function defineFeature(module) {
+    return module;
+}
+
+;// CONCATENATED MODULE: ./src/report/requests.ts
+
+/**
+ * Stripe counts read requests against a monthly allocation (its rate-limits page, as reported: about
+ * 500 per transaction over 30 days, at least 10,000): what the smallest account gets.
+ */
+const MONTHLY_READ_ALLOCATION = 10_000;
+const MONTH_SECONDS = 30 * DAY_SECONDS;
+/** Requests a month if every run were like this one and ran at this interval; undefined without an interval. */
+function monthlyProjection(requests, intervalSeconds) {
+    if (intervalSeconds === undefined || !(intervalSeconds > 0))
+        return undefined;
+    return Math.round((requests * MONTH_SECONDS) / intervalSeconds);
+}
+/**
+ * `accounts`: the Stripe accounts the run synced (Connect): each has its own allocation, so the
+ * projection is compared with it per account.
+ */
+function requestsLine(requests, intervalSeconds, describeLength, accounts = 1) {
+    const n = requests.toLocaleString('en-US');
+    const projected = monthlyProjection(requests, intervalSeconds);
+    const what = `${n} Stripe API request${requests === 1 ? '' : 's'} this run (retries included)`;
+    if (projected === undefined)
+        return { text: `${what}.`, warning: undefined };
+    const each = Math.round(projected / Math.max(1, accounts));
+    const perAccount = accounts > 1 ? ` (about ${each.toLocaleString('en-US')} for each of ${accounts.toLocaleString('en-US')} accounts)` : '';
+    const text = `${what}; about ${projected.toLocaleString('en-US')} a month${perAccount} if every run were like this one, every ${describeLength(intervalSeconds)} (the interval since the previous run).`;
+    const warning = each > MONTHLY_READ_ALLOCATION
+        ? `At this rate the schedule makes about ${each.toLocaleString('en-US')} Stripe read requests a month${accounts > 1 ? ' for each account' : ''}, more than ` +
+            `${MONTHLY_READ_ALLOCATION.toLocaleString('en-US')}, the smallest monthly read allocation Stripe gives an account: run less often, or sync fewer objects.`
+        : undefined;
+    return { text, warning };
+}
+
+;// CONCATENATED MODULE: ./src/text.ts
+/** Cut to `max` characters (code points, so an emoji is never split), with an ellipsis. */
+function cut(text, max) {
+    const chars = [...text];
+    return chars.length > max ? `${chars.slice(0, Math.max(1, max - 1)).join('')}…` : text;
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+
+
+
+
+
+
+/** GitHub refuses a step summary over 1 MiB; stay clear of it. */
+const SUMMARY_LIMIT_BYTES = 1_000_000;
+/** Rows shown in a table before the rest goes into a collapsed <details>. */
+const VISIBLE_ROWS = 20;
+/**
+ * Text from Stripe (descriptions, emails, ids) is untrusted: inside a table cell it must not end
+ * the cell (`|`), the row (newline), open HTML, or form links and emphasis.
+ */
+function escapeCell(text, maxChars = Infinity) {
+    if (text == null || text === '')
+        return '';
+    return cut(text, maxChars)
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/\r\n|\r|\n/g, ' ')
+        .replace(/([\\`*_[\]|~#!:])/g, '\\$1');
+}
+/** An email as a code span: GitHub cannot autolink part of it (it links only the ASCII tail of `Ünïcode@x.org`). */
+function emailCell(email) {
+    if (!email)
+        return '';
+    const text = email.replace(/\r\n|\r|\n/g, ' ').replace(/\|/g, '\\|');
+    const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    return `${fence}${longest > 0 ? ' ' : ''}${text}${longest > 0 ? ' ' : ''}${fence}`;
+}
+/** Money on one line in a table: the space before the currency code does not break. */
+function moneyCell(minor, currency) {
+    return formatMoney(minor, currency).replace(' ', '&nbsp;');
+}
+function timeCell(seconds) {
+    return compactUtc(seconds).replace(' ', '&nbsp;');
+}
+function describeWindow(gte, lt) {
+    if (gte === undefined && lt === undefined)
+        return 'all time';
+    if (lt === undefined)
+        return `from ${isoSeconds(gte)}`;
+    if (gte === undefined)
+        return `before ${isoSeconds(lt)}`;
+    return `from ${isoSeconds(gte)} to before ${isoSeconds(lt)}`;
+}
+/** "6 days", "15 minutes", "3 hours". */
+function describeLength(seconds) {
+    const units = [
+        [DAY_SECONDS, 'day'],
+        [3600, 'hour'],
+        [60, 'minute']
+    ];
+    for (const [size, name] of units) {
+        if (seconds >= size) {
+            const n = Math.round(seconds / size);
+            return `${n} ${name}${n === 1 ? '' : 's'}`;
+        }
+    }
+    return `${Math.max(1, Math.round(seconds))} seconds`;
+}
+/** "Nov 22 – Nov 27, 2026 (UTC)", or within a day "Nov 27, 2026, 06:23 – 06:38 UTC". */
+function describePeriod(from, to) {
+    const fromDay = Math.floor(from / DAY_SECONDS);
+    const toDay = Math.floor((to - 1) / DAY_SECONDS);
+    if (fromDay === toDay)
+        return `${dayRange(fromDay, toDay)}, ${compactUtc(from).slice(11)} – ${compactUtc(to).slice(11)} UTC`;
+    return `${dayRange(fromDay, toDay)} (UTC)`;
+}
+/** Whether amounts are left out of the summary and annotations (`summary-amounts`). */
+function amountsHidden(ctx) {
+    return ctx.config.summaryAmounts === 'hide';
+}
+/** The summary's first line when amounts are hidden: why, and how to show them. */
+function amountsNotice(ctx) {
+    const how = 'Set `summary-amounts: show` to show them; the step outputs carry every amount either way.';
+    switch (ctx.config.amountsHiddenBecause) {
+        case 'public':
+            return `_Amounts are hidden because this repository is public: anyone can read this summary. ${how}_`;
+        case 'unknown':
+            return `_Amounts are hidden because this repository's visibility is unknown (it may be public). ${how}_`;
+        default:
+            return '_Amounts are hidden (`summary-amounts: hide`)._';
+    }
+}
+/** The first block: what a founder wants to know in five seconds. */
+function headline(report, ctx) {
+    const lines = report.features.flatMap((f) => f.headline?.(ctx) ?? []);
+    // Short labelled parts, one per line, so a reader can scan them: the run's money first.
+    const inSlot = (slot) => report.features.filter((f) => (f.slot ?? 'top') === slot).flatMap((f) => f.facts?.(ctx) ?? []);
+    const facts = [...inSlot('money'), ...inSlot('bottom')];
+    const rejected = report.total('rejected');
+    if (rejected > 0)
+        facts.push(['Quarantined', `**${formatCount(rejected)}** (table stripe_sync_rejects)`]);
+    facts.push(...inSlot('top'));
+    if (facts.length > 0)
+        lines.push(facts.map(([label, text]) => `- **${label}:** ${text}`).join('\n'));
+    if (ctx.config.dryRun)
+        lines.push('_Dry run: nothing was written._');
+    return lines;
+}
+/** A table with at most VISIBLE_ROWS rows in view; the rest collapsed under "N more". */
+function foldedTable(header, rows, more, what, visible = VISIBLE_ROWS) {
+    const lines = [...header, ...rows.slice(0, visible), ''];
+    const hidden = rows.slice(visible);
+    if (hidden.length > 0)
+        lines.push(`<details><summary>${hidden.length} more ${what}</summary>`, '', ...header, ...hidden, '', '</details>', '');
+    if (more > 0)
+        lines.push(`…and ${more} more not listed here (all are in the table).`, '');
+    return lines;
+}
+function syncedSection(report, ctx) {
+    if (ctx.config.objects.length < 2 && report.total('rejected') === 0)
+        return [];
+    const lines = ['### Synced', '', '| Object | Listed | New rows | Updated rows | Quarantined |', '| --- | ---: | ---: | ---: | ---: |'];
+    for (const name of ctx.config.objects) {
+        const p = report.of(name);
+        const spec = OBJECTS.find((o) => o.name === name);
+        const failed = report.failures.has(name) ? ' (failed)' : '';
+        lines.push(`| ${spec.plural[0].toUpperCase()}${spec.plural.slice(1)}${failed} | ${formatCount(p.matched)} | ${formatCount(p.stored)} | ${formatCount(p.updated)} | ${formatCount(p.rejected)} |`);
+    }
+    lines.push('', 'Listed: found in the range this run listed. New rows can be more: objects learnt from change and deletion events and from payout reconciliation are stored too.', '');
+    return lines;
+}
+function failuresSection(report, describe) {
+    if (report.failures.size === 0)
+        return [];
+    const lines = ['### Failed', ''];
+    for (const [name, error] of report.failures)
+        lines.push(`- **${name}**: ${escapeCell(describe(error), 400)}`);
+    lines.push('');
+    return lines;
+}
+function settings(report, ctx) {
+    const c = ctx.config;
+    const rows = [];
+    const inc = report.incremental.get(c.objects[0]);
+    rows.push(['Objects', c.objects.join(', ')]);
+    rows.push(['Mode', c.incremental ? `incremental${[...report.incremental.values()].some((r) => r.firstRun) ? ' (first run: backfill)' : ''}` : 'newest first']);
+    for (const name of c.objects) {
+        const values = specOf(name).filter?.values;
+        if (values)
+            rows.push(['Status', values.every((s) => c.statuses.has(s)) ? 'all' : values.filter((s) => c.statuses.has(s)).join(', ')]);
+    }
+    rows.push(['Limit', Number.isFinite(c.limit) ? String(c.limit) : 'all']);
+    if (inc) {
+        rows.push(['Window covered', describeWindow(inc.from, inc.cursor)]);
+        rows.push(['Complete through', isoSeconds(Math.min(...[...report.incremental.values()].map((r) => r.cursor)) - 1)]);
+        const events = [...report.incremental.values()].reduce((n, r) => n + r.eventsProcessed, 0);
+        const refetched = [...report.incremental.values()].reduce((n, r) => n + r.refetched, 0);
+        rows.push(['Change events replayed', `${events} (${refetched} object(s) re-fetched)`]);
+        if ([...report.incremental.values()].some((r) => r.resweep))
+            rows.push(['Re-sweep', 'yes: the event cursor was older than Stripe keeps events']);
+    }
+    else {
+        rows.push(['Created', describeWindow(c.createdGte, c.createdLt)]);
+    }
+    rows.push(['Tables', `schema \`${c.schema}\`${c.objects.includes('charges') ? `, charges in \`${c.table}\`` : ''}`]);
+    rows.push(['Dry run', c.dryRun ? 'yes: nothing was written' : 'no']);
+    if (c.stripeAccount)
+        rows.push(['Stripe account', c.stripeAccount]);
+    rows.push(['Stripe key', `${c.keyMode} mode`]);
+    rows.push(['Customer details', c.customerDetails]);
+    rows.push(['Summary amounts', c.summaryAmounts === 'hide' ? 'hidden' : 'shown']);
+    let scanned = 0;
+    let pages = 0;
+    for (const p of report.progress.values()) {
+        scanned += p.scanned;
+        pages += p.pages;
+    }
+    rows.push(['Objects scanned', `${scanned} in ${pages} page(s)`]);
+    return ['<details><summary>Settings</summary>', '', '| Setting | Value |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '', '</details>', ''];
+}
+/** What the run cost Stripe, and what the schedule would cost a month. */
+function requestsFooter(report) {
+    const line = requestsLine(report.stripeRequests, report.runIntervalSeconds, describeLength, report.accountsSynced);
+    return [`<sub>${line.text}</sub>`, '', ...(line.warning ? [`> [!WARNING]`, `> ${line.warning}`, ''] : [])];
+}
+/** Nothing was added or changed: one line, and the settings. */
+function upToDate(report, ctx) {
+    if (ctx.config.dryRun || report.failures.size > 0)
+        return false;
+    if (report.total('stored') + report.total('updated') + report.total('rejected') > 0)
+        return false;
+    if (report.features.some((f) => f.news?.()))
+        return false;
+    return true;
+}
+function render(report, ctx, rows, describe) {
+    const lines = ['## Stripe Payment Monitor', ''];
+    if (ctx.skipped)
+        return [...lines, ctx.skipped, ''].join('\n');
+    if (upToDate(report, ctx)) {
+        const what = ctx.config.objects.map((n) => OBJECTS.find((o) => o.name === n).plural);
+        const since = ctx.lastRunAt ? ` since ${compactUtc(Math.floor(ctx.lastRunAt.getTime() / 1000))} UTC` : '';
+        lines.push(what.length === 1
+            ? `Up to date — no new ${what[0]} or changes${since}.`
+            : `Up to date — no new ${what.slice(0, -1).join(', ')} or ${what.at(-1)}, and no changes${since ? `,${since}` : ''}.`, '');
+        return [...lines, ...requestsFooter(report), ...settings(report, ctx)].join('\n');
+    }
+    // Said first, where amounts would otherwise be (an up-to-date run shows none).
+    if (amountsHidden(ctx))
+        lines.push(amountsNotice(ctx), '');
+    lines.push(...headline(report, ctx).flatMap((l) => [l, '']));
+    lines.push(...failuresSection(report, describe));
+    for (const slot of ['top', 'money', 'bottom'])
+        for (const feature of report.features.filter((f) => (f.slot ?? 'top') === slot))
+            lines.push(...(feature.section?.(ctx, rows) ?? []));
+    lines.push(...syncedSection(report, ctx));
+    for (const feature of report.features)
+        lines.push(...(feature.details?.(ctx, rows) ?? []));
+    lines.push(...requestsFooter(report));
+    lines.push(...settings(report, ctx));
+    return lines.join('\n');
+}
+/** The job summary as GitHub-flavoured Markdown, within GitHub's size limit: long tables are shortened together. Pure. */
+function renderSummary(report, summary, describe = String, limitBytes = SUMMARY_LIMIT_BYTES) {
+    const ctx = { ...summary, run: report };
+    let rows = Math.max(0, ...report.features.map((f) => f.rows?.() ?? 0));
+    let markdown = render(report, ctx, rows, describe);
+    while (Buffer.byteLength(markdown) > limitBytes && rows > 0) {
+        rows = Math.floor(rows / 2);
+        markdown = render(report, ctx, rows, describe);
+    }
+    return markdown;
+}
 
 ;// CONCATENATED MODULE: ./src/store/columns.ts
 /** Always double-quoted: identifiers are validated in config, quoting keeps their exact case. */
@@ -42298,6 +43355,2497 @@ function qualified(schema, table) {
 }
 /** Postgres truncates identifiers to 63 bytes; every name the action derives must fit. */
 const MAX_IDENTIFIER_BYTES = 63;
+
+;// CONCATENATED MODULE: ./src/store/view-kit.ts
+
+
+/** An object's table, schema-qualified. */
+function tableRef(schema, tables, name) {
+    return qualified(schema, tables[name]);
+}
+/** Minor units of `currency` → exact numeric major units with the currency's decimals (102.50, not 102.5). */
+function major(amount, currency) {
+    const exponent = exponentSql(currency);
+    return `round((${amount})::numeric / power(10::numeric, ${exponent}), ${exponent})`;
+}
+
+;// CONCATENATED MODULE: ./src/features/billing/mrr-views.ts
+
+
+const MRR_DISCOUNTS = ['forever', 'all', 'none'];
+/** MRR now, per currency. */
+const MRR_VIEW = 'stripe_mrr';
+/** MRR now, per product and price. */
+const MRR_BY_PRODUCT_VIEW = 'stripe_mrr_by_product';
+/** MRR at each month end, with its movements. */
+const MRR_MONTHLY_VIEW = 'stripe_mrr_monthly';
+/** Statuses that never count, whatever the dates say (a month looks them up in the status history). */
+const NOT_COUNTED = "('unpaid', 'paused', 'incomplete', 'incomplete_expired')";
+function scaleCtes(schema) {
+    return `counts AS (
+         SELECT c, row_number() OVER (ORDER BY c) AS n
+           FROM (SELECT greatest(coalesce(interval_count, 1), 1)::numeric AS c FROM ${qualified(schema, 'stripe_subscription_items')}
+                 UNION SELECT greatest(coalesce(interval_count, 1), 1)::numeric FROM ${qualified(schema, 'stripe_subscription_item_history')}) d
+       ),
+       lcms(n, l) AS (SELECT 0::bigint, 1::numeric UNION ALL SELECT c.n, lcm(lcms.l, c.c) FROM lcms JOIN counts c ON c.n = lcms.n + 1),
+       scale AS (SELECT max(l) AS l FROM lcms)`;
+}
+/** An item's periods per year × L / interval count: its monthly amount is unit × quantity × this / (12 L). */
+const PER_MONTH = `CASE i.interval WHEN 'month' THEN 12 WHEN 'year' THEN 1 WHEN 'week' THEN 52 WHEN 'day' THEN 365 END
+              * (scale.l / greatest(coalesce(i.interval_count, 1), 1))`;
+/** The numerator of an item's monthly amount over 12 × scale.l; NULL for metered and tiered prices (no fixed amount). */
+const GROSS = `CASE WHEN i.usage_type = 'metered' OR i.unit_amount_decimal IS NULL THEN NULL
+         ELSE i.unit_amount_decimal * coalesce(i.quantity, 1) * ${PER_MONTH} END`;
+/** Discounts that are in force at `at` (a column of the outer row). */
+function inForce(d, at) {
+    return `(${d}.start_at IS NULL OR ${d}.start_at <= ${at}) AND (${d}.end_at IS NULL OR ${d}.end_at > ${at}) AND (${d}.removed_at IS NULL OR ${d}.removed_at > ${at})`;
+}
+/** Of those, the ones MRR subtracts under the setting. */
+function counted(mode) {
+    if (mode === 'forever')
+        return "d.duration = 'forever'";
+    if (mode === 'all')
+        return 'd.duration IS NOT NULL';
+    return 'false';
+}
+/**
+ * What a set of discounts takes off: `factor`, the product of (1 − percent off) (a 100 % coupon
+ * makes it 0), and `amount`, the sum of amounts off in `currency` (the coupon's own, else its
+ * currency_options; a coupon with neither does not apply). Percentages apply first, then amounts.
+ */
+function discountAggregate(currency) {
+    return `CASE WHEN bool_or(d.percent_off >= 100) THEN 0::numeric
+                     ELSE coalesce(round(exp(sum(ln(1 - d.percent_off / 100)) FILTER (WHERE d.percent_off > 0 AND d.percent_off < 100)), 12), 1) END AS factor,
+                coalesce(sum(CASE WHEN d.percent_off IS NULL THEN
+                  CASE WHEN lower(d.coupon_currency) = ${currency} THEN d.amount_off::numeric
+                       ELSE (d.currency_options -> ${currency} ->> 'amount_off')::numeric END END), 0) AS amount`;
+}
+/**
+ * From `item_at` (one row per item counted at an instant: month, at, subscription_id, customer_id,
+ * status, item_id, product_id, price_id, currency, gross, per_month) to `item_net` (each item after
+ * its own discounts) and `sub_final` (each subscription after its discounts, or its customer's when
+ * it has none of its own; never below zero). An amount off is spread over the billing interval: an
+ * item's own, the subscription's shortest for a subscription's discount.
+ */
+function discountChain(schema, mode, coupons) {
+    // Each discount with its coupon's terms; a subquery Postgres flattens, so the lookups below use
+    // the indexes on subscription_item_id and parent_id.
+    const discounts = coupons
+        ? `(SELECT d.parent_id, d.subscription_item_id, d.start_at, d.end_at, d.removed_at,
+                c.duration, c.percent_off, c.amount_off, c.currency AS coupon_currency, c.currency_options
+           FROM ${qualified(schema, 'stripe_discounts')} d
+           JOIN ${qualified(schema, 'stripe_coupons')} c ON c.id = d.coupon_id)`
+        : // Without coupons synced, what a discount takes off is unknown: none is subtracted.
+            `(SELECT NULL::text AS parent_id, NULL::text AS subscription_item_id, NULL::timestamptz AS start_at, NULL::timestamptz AS end_at,
+                NULL::timestamptz AS removed_at, NULL::text AS duration, NULL::numeric AS percent_off, NULL::bigint AS amount_off,
+                NULL::text AS coupon_currency, NULL::jsonb AS currency_options WHERE false)`;
+    // A subscription's own discounts in force replace its customer's, whatever their duration.
+    const own = `EXISTS (SELECT 1 FROM ${qualified(schema, 'stripe_discounts')} o
+                        WHERE o.parent_id = sn.subscription_id AND o.subscription_item_id IS NULL AND ${inForce('o', 'sn.at')})`;
+    const discountsTable = qualified(schema, 'stripe_discounts');
+    // Most items and subscriptions have no discount: they skip the per-row lookups (anti-joins).
+    return `item_net AS MATERIALIZED (
+         SELECT x.*, x.gross AS net
+           FROM item_at x WHERE NOT EXISTS (SELECT 1 FROM ${discountsTable} e WHERE e.subscription_item_id = x.item_id)
+         UNION ALL
+         SELECT x.*, CASE WHEN x.gross IS NULL THEN NULL ELSE greatest(0, x.gross * f.factor - f.amount * x.per_month) END AS net
+           FROM item_at x
+           CROSS JOIN LATERAL (SELECT ${discountAggregate('x.currency')}
+                                 FROM ${discounts} d WHERE d.subscription_item_id = x.item_id AND ${inForce('d', 'x.at')} AND ${counted(mode)}) f
+          WHERE EXISTS (SELECT 1 FROM ${discountsTable} e WHERE e.subscription_item_id = x.item_id)
+       ),
+       sub_net AS MATERIALIZED (
+         SELECT month, at, subscription_id, customer_id, status, currency,
+                sum(net) AS items_net, max(per_month) AS per_month, count(*) FILTER (WHERE gross IS NULL) AS unfixed
+           FROM item_net GROUP BY month, at, subscription_id, customer_id, status, currency
+       ),
+       discounted AS (SELECT DISTINCT parent_id FROM ${discountsTable} WHERE subscription_item_id IS NULL),
+       sub_final AS MATERIALIZED (
+         SELECT sn.*, sn.items_net AS mrr_num
+           FROM sub_net sn
+          WHERE sn.subscription_id NOT IN (SELECT parent_id FROM discounted) AND coalesce(sn.customer_id, '') NOT IN (SELECT parent_id FROM discounted)
+         UNION ALL
+         SELECT sn.*, CASE WHEN sn.items_net IS NULL THEN NULL ELSE greatest(0, sn.items_net * f.factor - f.amount * sn.per_month) END AS mrr_num
+           FROM sub_net sn
+           CROSS JOIN LATERAL (SELECT ${discountAggregate('sn.currency')}
+                                 FROM (SELECT * FROM ${discounts} d1 WHERE d1.parent_id = sn.subscription_id
+                                       UNION ALL
+                                       SELECT * FROM ${discounts} d2 WHERE d2.parent_id = sn.customer_id AND NOT ${coupons ? own : 'true'}) d
+                                WHERE d.subscription_item_id IS NULL AND ${inForce('d', 'sn.at')} AND ${counted(mode)}) f
+          WHERE sn.subscription_id IN (SELECT parent_id FROM discounted) OR coalesce(sn.customer_id, '') IN (SELECT parent_id FROM discounted)
+       )`;
+}
+/** Items counted now: the current items of active, past-due and trialing subscriptions. */
+function itemsNow(schema, tables) {
+    return `item_at AS MATERIALIZED (
+         SELECT NULL::date AS month, now() AS at, s.id AS subscription_id, s.customer_id, s.status,
+                i.id AS item_id, i.product_id, i.price_id, i.currency, ${GROSS} AS gross, ${PER_MONTH} AS per_month
+           FROM ${tableRef(schema, tables, 'subscriptions')} s
+           JOIN ${qualified(schema, 'stripe_subscription_items')} i ON i.subscription_id = s.id AND i.removed_at IS NULL
+          CROSS JOIN scale
+          WHERE s.status IN ('active', 'past_due', 'trialing')
+       )`;
+}
+function mrrView(mode) {
+    return {
+        name: MRR_VIEW,
+        requires: ['subscriptions'],
+        uses: ['coupons'],
+        version: 2,
+        about: `monthly recurring revenue per currency, now (discounts: ${mode})`,
+        settings: `mrr-discounts=${mode}`,
+        // Rounded once per currency. Trialing subscriptions are counted apart: what they become when
+        // they convert (their discounts applied), not MRR.
+        sql: (schema, tables, available) => `WITH RECURSIVE ${scaleCtes(schema)},
+       ${itemsNow(schema, tables)},
+       ${discountChain(schema, mode, available.has('coupons'))},
+       live AS (SELECT * FROM sub_final WHERE status IN ('active', 'past_due')),
+       trials AS (SELECT currency, count(*) AS n, sum(mrr_num) AS num FROM sub_final WHERE status = 'trialing' GROUP BY currency)
+  SELECT currencies.currency,
+         coalesce(round(sum(l.mrr_num) / (12 * min(scale.l))), 0)::bigint AS mrr,
+         ${major(`coalesce(round(sum(l.mrr_num) / (12 * min(scale.l))), 0)`, 'currencies.currency')} AS mrr_major,
+         count(l.subscription_id) AS active_subscriptions,
+         count(DISTINCT l.customer_id) AS customers,
+         coalesce(sum(l.unfixed), 0)::bigint AS items_without_fixed_amount,
+         count(DISTINCT l.customer_id) FILTER (WHERE l.mrr_num > 0) AS active_subscribers,
+         coalesce(max(tr.n), 0) AS trialing_subscriptions,
+         coalesce(round(max(tr.num) / (12 * min(scale.l))), 0)::bigint AS trial_mrr
+    FROM (SELECT DISTINCT currency FROM sub_final) currencies
+    CROSS JOIN scale
+    LEFT JOIN live l ON l.currency = currencies.currency
+    LEFT JOIN trials tr ON tr.currency = currencies.currency
+   GROUP BY currencies.currency`
+    };
+}
+function mrrByProductView(mode) {
+    return {
+        name: MRR_BY_PRODUCT_VIEW,
+        requires: ['subscriptions'],
+        uses: ['coupons', 'products', 'prices'],
+        version: 1,
+        about: 'MRR now per currency, product and price',
+        settings: `mrr-discounts=${mode}`,
+        // A subscription's MRR is shared among its items by their amounts after their own discounts.
+        // Rounding each row alone would not add up: each row gets its whole minor units, and the units
+        // left to reach the currency's MRR go to the rows with the largest remainders (largest
+        // remainder method), so the rows of a currency sum to stripe_mrr exactly.
+        sql: (schema, tables, available) => `WITH RECURSIVE ${scaleCtes(schema)},
+       ${itemsNow(schema, tables)},
+       ${discountChain(schema, mode, available.has('coupons'))},
+       shares AS (
+         SELECT i.currency, i.product_id, i.price_id, i.subscription_id,
+                CASE WHEN s.items_net > 0 THEN i.net * s.mrr_num / s.items_net ELSE 0 END AS num
+           FROM item_net i JOIN sub_final s ON s.subscription_id = i.subscription_id
+          WHERE s.status IN ('active', 'past_due') AND i.gross IS NOT NULL
+       ),
+       exact AS (
+         SELECT currency, product_id, price_id, sum(num) / (12 * min(scale.l)) AS value, count(DISTINCT subscription_id) AS subscriptions
+           FROM shares CROSS JOIN scale GROUP BY currency, product_id, price_id
+       ),
+       targets AS (
+         SELECT currency, round(sum(mrr_num) / (12 * min(scale.l))) AS total
+           FROM sub_final CROSS JOIN scale WHERE status IN ('active', 'past_due') GROUP BY currency
+       ),
+       ranked AS (
+         SELECT e.*, floor(e.value) AS whole, t.total - sum(floor(e.value)) OVER (PARTITION BY e.currency) AS left_over,
+                row_number() OVER (PARTITION BY e.currency ORDER BY e.value - floor(e.value) DESC, e.product_id, e.price_id) AS rank
+           FROM exact e JOIN targets t ON t.currency = e.currency
+       )
+  SELECT r.currency,
+         r.product_id,
+         ${available.has('products') ? 'p.name' : 'NULL::text'} AS product_name,
+         r.price_id,
+         ${available.has('prices') ? 'pr.nickname' : 'NULL::text'} AS price_nickname,
+         (r.whole + CASE WHEN r.rank <= r.left_over THEN 1 ELSE 0 END)::bigint AS mrr,
+         ${major('r.whole + CASE WHEN r.rank <= r.left_over THEN 1 ELSE 0 END', 'r.currency')} AS mrr_major,
+         r.subscriptions AS active_subscriptions
+    FROM ranked r
+    ${available.has('products') ? `LEFT JOIN ${tableRef(schema, tables, 'products')} p ON p.id = r.product_id` : ''}
+    ${available.has('prices') ? `LEFT JOIN ${tableRef(schema, tables, 'prices')} pr ON pr.id = r.price_id` : ''}`
+    };
+}
+function mrrMonthlyView(mode) {
+    return {
+        name: MRR_MONTHLY_VIEW,
+        requires: ['subscriptions'],
+        uses: ['coupons'],
+        version: 2,
+        about: 'MRR at each month end, with its movements and subscriber counts',
+        settings: `mrr-discounts=${mode}`,
+        // A subscription counts at a month's end (the current month: now) when it has started, has not
+        // ended, is past its trial and its status then (stripe_subscription_status_history) is not
+        // unpaid, paused or incomplete; each item by its version valid then; discounts in force then.
+        // Movements compare each customer's MRR with the previous month end: new (a first paid month),
+        // reactivation (paid again after a month without), expansion, contraction, churn (to nothing).
+        sql: (schema, tables, available) => `WITH RECURSIVE ${scaleCtes(schema)},
+       subs AS (
+         SELECT s.id, s.customer_id, s.status, s.start_date, s.ended_at, s.trial_end
+           FROM ${tableRef(schema, tables, 'subscriptions')} s
+          WHERE s.status NOT IN ('incomplete', 'incomplete_expired') AND s.start_date IS NOT NULL
+       ),
+       months AS (
+         SELECT m::date AS month, least((m + interval '1 month') AT TIME ZONE 'UTC', now()) AS at
+           FROM generate_series(date_trunc('month', (SELECT min(start_date) FROM subs) AT TIME ZONE 'UTC'),
+                                date_trunc('month', now() AT TIME ZONE 'UTC'), interval '1 month') AS m
+       ),
+       sub_at AS (
+         SELECT m.month, m.at, s.id, s.customer_id, coalesce(h.status, s.status) AS status
+           FROM months m
+           JOIN subs s ON s.start_date <= m.at AND (s.ended_at IS NULL OR s.ended_at > m.at) AND (s.trial_end IS NULL OR s.trial_end <= m.at)
+           LEFT JOIN ${qualified(schema, 'stripe_subscription_status_history')} h
+                  ON h.subscription_id = s.id AND h.valid_from <= m.at AND (h.valid_to IS NULL OR h.valid_to > m.at)
+       ),
+       item_at AS MATERIALIZED (
+         SELECT sa.month, sa.at, sa.id AS subscription_id, sa.customer_id, sa.status, i.item_id, NULL::text AS product_id, i.price_id, i.currency,
+                ${GROSS} AS gross, ${PER_MONTH} AS per_month
+           FROM sub_at sa
+           JOIN ${qualified(schema, 'stripe_subscription_item_history')} i
+             ON i.subscription_id = sa.id AND i.valid_from <= sa.at AND (i.valid_to IS NULL OR i.valid_to > sa.at)
+          CROSS JOIN scale
+          WHERE sa.status NOT IN ${NOT_COUNTED}
+       ),
+       ${discountChain(schema, mode, available.has('coupons'))},
+       per_customer AS (
+         SELECT month, currency, customer_id, sum(mrr_num) AS mrr, count(DISTINCT subscription_id) AS subscriptions
+           FROM sub_final WHERE mrr_num IS NOT NULL GROUP BY 1, 2, 3
+       ),
+       first_paid AS (SELECT currency, customer_id, min(month) AS month FROM per_customer WHERE mrr > 0 GROUP BY 1, 2),
+       moves AS (
+         SELECT coalesce(c.month, (p.month + interval '1 month')::date) AS month,
+                coalesce(c.currency, p.currency) AS currency,
+                coalesce(c.customer_id, p.customer_id) AS customer_id,
+                coalesce(c.mrr, 0) AS now_mrr, coalesce(p.mrr, 0) AS before_mrr,
+                coalesce(c.subscriptions, 0) AS subscriptions, c.customer_id IS NOT NULL AS active
+           FROM per_customer c
+           FULL JOIN per_customer p ON p.month = (c.month - interval '1 month')::date AND p.currency = c.currency AND p.customer_id = c.customer_id
+       ),
+       classified AS (
+         SELECT m.*, f.month AS first_paid_month,
+                m.before_mrr = 0 AND m.now_mrr > 0 AND m.month = f.month AS is_new,
+                m.before_mrr = 0 AND m.now_mrr > 0 AND m.month > f.month AS is_reactivation
+           FROM moves m LEFT JOIN first_paid f ON f.currency = m.currency AND f.customer_id = m.customer_id
+       ),
+       totals AS (
+         SELECT month, currency,
+                sum(now_mrr) AS mrr_num, sum(before_mrr) AS before_num,
+                coalesce(sum(now_mrr) FILTER (WHERE is_new), 0) AS new_num,
+                coalesce(sum(now_mrr) FILTER (WHERE is_reactivation), 0) AS reactivation_num,
+                coalesce(sum(now_mrr - before_mrr) FILTER (WHERE before_mrr > 0 AND now_mrr > before_mrr), 0) AS expansion_num,
+                coalesce(sum(before_mrr - now_mrr) FILTER (WHERE now_mrr > 0 AND now_mrr < before_mrr), 0) AS contraction_num,
+                coalesce(sum(before_mrr) FILTER (WHERE before_mrr > 0 AND now_mrr = 0), 0) AS churned_num,
+                count(*) FILTER (WHERE active) AS customers,
+                coalesce(sum(subscriptions), 0)::bigint AS subscriptions,
+                count(*) FILTER (WHERE now_mrr > 0) AS active_subscribers,
+                count(*) FILTER (WHERE before_mrr > 0) AS subscribers_before,
+                count(*) FILTER (WHERE is_new) AS new_subscribers,
+                count(*) FILTER (WHERE is_reactivation) AS reactivated_subscribers,
+                count(*) FILTER (WHERE before_mrr > 0 AND now_mrr = 0) AS churned_subscribers
+           FROM classified
+          WHERE month <= date_trunc('month', now() AT TIME ZONE 'UTC')::date
+          GROUP BY month, currency
+       )
+  SELECT month, currency,
+         round(mrr_num / (12 * scale.l))::bigint AS mrr,
+         round(new_num / (12 * scale.l))::bigint AS new_mrr,
+         round(expansion_num / (12 * scale.l))::bigint AS expansion_mrr,
+         round(contraction_num / (12 * scale.l))::bigint AS contraction_mrr,
+         round(churned_num / (12 * scale.l))::bigint AS churned_mrr,
+         customers,
+         subscriptions,
+         round(reactivation_num / (12 * scale.l))::bigint AS reactivation_mrr,
+         active_subscribers,
+         new_subscribers,
+         reactivated_subscribers,
+         churned_subscribers,
+         CASE WHEN subscribers_before + new_subscribers + reactivated_subscribers > 0
+              THEN round(100.0 * churned_subscribers / (subscribers_before + new_subscribers + reactivated_subscribers), 2) END AS subscriber_churn_rate,
+         CASE WHEN before_num > 0 THEN round(100 * (churned_num + contraction_num) / before_num, 2) END AS mrr_churn_rate,
+         CASE WHEN active_subscribers > 0 THEN round(mrr_num / (12 * scale.l) / active_subscribers)::bigint END AS arpu
+    FROM totals CROSS JOIN scale`
+    };
+}
+
+;// CONCATENATED MODULE: ./src/features/billing/views.ts
+
+const RECEIVABLES_VIEW = {
+    name: 'stripe_receivables',
+    requires: ['invoices'],
+    version: 1,
+    about: 'open invoices by days overdue, per currency',
+    // Open invoices (finalized, not paid, voided or written off, not deleted), by how long past their
+    // due date they are now; an invoice charged automatically has no due date and is due when finalized.
+    sql: (schema, tables) => `WITH open AS (
+         SELECT currency, amount_remaining,
+                floor(extract(epoch FROM now() - coalesce(due_date, finalized_at, created_at)) / 86400) AS days
+           FROM ${tableRef(schema, tables, 'invoices')}
+          WHERE status = 'open' AND deleted_at IS NULL AND amount_remaining > 0
+       )
+  SELECT currency,
+         count(*) AS open_invoices,
+         sum(amount_remaining)::bigint AS total,
+         coalesce(sum(amount_remaining) FILTER (WHERE days <= 0), 0)::bigint AS current,
+         coalesce(sum(amount_remaining) FILTER (WHERE days BETWEEN 1 AND 30), 0)::bigint AS overdue_1_30,
+         coalesce(sum(amount_remaining) FILTER (WHERE days BETWEEN 31 AND 60), 0)::bigint AS overdue_31_60,
+         coalesce(sum(amount_remaining) FILTER (WHERE days BETWEEN 61 AND 90), 0)::bigint AS overdue_61_90,
+         coalesce(sum(amount_remaining) FILTER (WHERE days > 90), 0)::bigint AS overdue_90_plus,
+         count(*) FILTER (WHERE days > 0) AS overdue_invoices
+    FROM open
+   GROUP BY currency`
+};
+
+;// CONCATENATED MODULE: ./src/features/billing/queries.ts
+
+
+
+/** MRR per currency, largest first. */
+function mrrRows(db) {
+    return db.query(`SELECT currency, mrr, active_subscriptions, customers, active_subscribers, trialing_subscriptions, trial_mrr
+       FROM ${db.table(MRR_VIEW)} ORDER BY mrr DESC, currency`);
+}
+/** The last `months` month ends of stripe_mrr_monthly (the current month included), oldest first. */
+function mrrMonthRows(db, months) {
+    return db.query(`SELECT month::text AS month, currency, mrr, new_mrr, reactivation_mrr, expansion_mrr, contraction_mrr, churned_mrr,
+            active_subscribers, new_subscribers, churned_subscribers, subscriber_churn_rate::text AS subscriber_churn_rate
+       FROM ${db.table(MRR_MONTHLY_VIEW)}
+      WHERE month > (date_trunc('month', now() AT TIME ZONE 'UTC') - make_interval(months => $1))::date
+      ORDER BY month, currency`, [months]);
+}
+/** Each currency's products with the most MRR (summed over their prices), at most `perCurrency` each. */
+function topProductRows(db, perCurrency) {
+    return db.query(`SELECT currency, product_id, product_name, mrr FROM (
+       SELECT currency, product_id, max(product_name) AS product_name, sum(mrr)::bigint AS mrr,
+              row_number() OVER (PARTITION BY currency ORDER BY sum(mrr) DESC, product_id) AS rank
+         FROM ${db.table(MRR_BY_PRODUCT_VIEW)}
+        GROUP BY currency, product_id HAVING sum(mrr) > 0) ranked
+      WHERE rank <= $1 ORDER BY currency, rank`, [perCurrency]);
+}
+/** Subscriptions started and canceled since a time (Unix seconds). */
+async function subscriptionChanges(db, since) {
+    const [row] = await db.query(`SELECT count(*) FILTER (WHERE start_date >= to_timestamp($1)) AS started, count(*) FILTER (WHERE canceled_at >= to_timestamp($1)) AS canceled
+       FROM ${db.table(specOf('subscriptions').table)}`, [since]);
+    return { started: Number(row?.started ?? 0), canceled: Number(row?.canceled ?? 0) };
+}
+/** Open invoices by days overdue, per currency, largest total first. */
+function receivablesRows(db) {
+    return db.query(`SELECT * FROM ${db.table(RECEIVABLES_VIEW.name)} ORDER BY total DESC, currency`);
+}
+
+;// CONCATENATED MODULE: ./src/features/billing/feature.ts
+
+
+
+
+
+
+
+
+
+/** Months of MRR history the summary charts. */
+const CHART_MONTHS = 12;
+/** Currencies charted (the largest first). */
+const CHARTED_CURRENCIES = 3;
+/** Products listed per currency. */
+const TOP_PRODUCTS = 5;
+const DISCOUNT_WORDS = {
+    forever: 'forever coupons subtracted',
+    all: 'every discount in force subtracted',
+    none: 'at list price (no discount subtracted)'
+};
+const signed = (minor, currency, sign) => `${sign}${formatMoney(minor, currency)}`;
+/**
+ * Recurring revenue, a feature: after the sync it reads MRR (`stripe_mrr`), what happened to
+ * subscriptions since the last run, and receivables by days overdue (`stripe_receivables`); it sets
+ * output `mrr`, headline facts (MRR, overdue invoices) and the summary's billing sections.
+ */
+class RecurringRevenue {
+    wants;
+    name = 'recurring revenue';
+    slot = 'bottom';
+    /** From stripe_mrr, per currency, largest first. */
+    mrr = [];
+    /** From stripe_receivables, per currency. */
+    receivables = [];
+    /** Subscriptions started and canceled since the last run. */
+    subscriptionChanges;
+    /** The last CHART_MONTHS month ends, oldest first. */
+    months = [];
+    /** Each currency's products with the most MRR. */
+    topProducts = [];
+    /** The MRR views join subscriptions with their items, histories and discounts (a customer's too), coupons, prices and products. */
+    reads;
+    constructor(wants) {
+        this.wants = wants;
+        this.reads = wants.subscriptions ? ['subscriptions', 'customers', 'coupons', 'prices', 'products'] : [];
+    }
+    async readBack(db, ctx) {
+        if (!db)
+            return;
+        if (this.wants.subscriptions) {
+            this.mrr = (await mrrRows(db)).map((r) => ({
+                currency: r.currency,
+                mrr: Number(r.mrr),
+                activeSubscriptions: Number(r.active_subscriptions),
+                customers: Number(r.customers),
+                activeSubscribers: Number(r.active_subscribers),
+                trialingSubscriptions: Number(r.trialing_subscriptions),
+                trialMrr: Number(r.trial_mrr)
+            }));
+            // The chart, last month's movements and the products are amounts: not read when the summary hides them.
+            if (this.wants.amounts) {
+                this.months = (await mrrMonthRows(db, CHART_MONTHS)).map((r) => ({
+                    month: r.month,
+                    currency: r.currency,
+                    mrr: Number(r.mrr),
+                    newMrr: Number(r.new_mrr),
+                    reactivationMrr: Number(r.reactivation_mrr),
+                    expansionMrr: Number(r.expansion_mrr),
+                    contractionMrr: Number(r.contraction_mrr),
+                    churnedMrr: Number(r.churned_mrr),
+                    activeSubscribers: Number(r.active_subscribers),
+                    churnedSubscribers: Number(r.churned_subscribers),
+                    subscriberChurnRate: r.subscriber_churn_rate
+                }));
+                this.topProducts = (await topProductRows(db, TOP_PRODUCTS)).map((r) => ({
+                    currency: r.currency,
+                    productId: r.product_id,
+                    name: r.product_name,
+                    mrr: Number(r.mrr)
+                }));
+            }
+            // What happened to subscriptions since the last run (a first run: the last 30 days).
+            const since = Math.floor((ctx.lastRunAt?.getTime() ?? ctx.now.getTime() - 30 * 86400_000) / 1000);
+            this.subscriptionChanges = { since, ...(await subscriptionChanges(db, since)) };
+        }
+        if (this.wants.invoices) {
+            this.receivables = (await receivablesRows(db)).map((r) => ({
+                currency: r.currency,
+                openInvoices: Number(r.open_invoices),
+                total: Number(r.total),
+                current: Number(r.current),
+                overdue1to30: Number(r.overdue_1_30),
+                overdue31to60: Number(r.overdue_31_60),
+                overdue61to90: Number(r.overdue_61_90),
+                overdue90plus: Number(r.overdue_90_plus)
+            }));
+        }
+    }
+    outputs() {
+        return {
+            mrr: JSON.stringify(Object.fromEntries(this.mrr.map((m) => [
+                m.currency,
+                {
+                    mrr_minor: m.mrr,
+                    mrr: formatMinor(m.mrr, m.currency),
+                    active_subscriptions: m.activeSubscriptions,
+                    customers: m.customers,
+                    active_subscribers: m.activeSubscribers,
+                    trialing_subscriptions: m.trialingSubscriptions,
+                    trial_mrr_minor: m.trialMrr
+                }
+            ])))
+        };
+    }
+    facts(ctx) {
+        const hidden = amountsHidden(ctx);
+        const facts = [];
+        const live = this.mrr.filter((m) => m.activeSubscriptions > 0);
+        if (live.length > 0) {
+            const subscribers = live.reduce((n, m) => n + m.activeSubscribers, 0);
+            facts.push(hidden ? ['Subscribers', `${formatCount(subscribers)} active`] : ['MRR', live.map((m) => formatMoney(m.mrr, m.currency)).join('; ')]);
+        }
+        const overdue = this.receivables.filter((r) => r.total - r.current > 0);
+        if (overdue.length > 0 && !hidden)
+            facts.push(['Overdue invoices', overdue.map((r) => formatMoney(r.total - r.current, r.currency)).join('; ')]);
+        return facts;
+    }
+    section(ctx) {
+        const lines = [];
+        const hidden = amountsHidden(ctx);
+        if (this.mrr.length > 0 || this.subscriptionChanges) {
+            lines.push('### Recurring revenue', '');
+            if (this.mrr.length > 0) {
+                const trials = this.mrr.some((m) => m.trialingSubscriptions > 0);
+                const trialCell = (m) => hidden || m.trialingSubscriptions === 0 ? formatCount(m.trialingSubscriptions) : `${formatCount(m.trialingSubscriptions)} (+${moneyCell(m.trialMrr, m.currency)})`;
+                lines.push(`| Currency |${hidden ? '' : ' MRR |'} Active subscribers | Active subscriptions |${trials ? ` Trialing${hidden ? '' : ' (MRR when they convert)'} |` : ''}`, `| --- |${hidden ? '' : ' ---: |'} ---: | ---: |${trials ? ' ---: |' : ''}`);
+                for (const m of this.mrr) {
+                    lines.push(`| ${m.currency.toUpperCase()} |${hidden ? '' : ` ${moneyCell(m.mrr, m.currency)} |`} ${formatCount(m.activeSubscribers)} | ${formatCount(m.activeSubscriptions)} |${trials ? ` ${trialCell(m)} |` : ''}`);
+                }
+                lines.push('');
+            }
+            if (!hidden)
+                lines.push(...this.history());
+            const c = this.subscriptionChanges;
+            if (c)
+                lines.push(`Subscriptions since ${compactUtc(c.since)} UTC: ${c.started} started, ${c.canceled} canceled.`, '');
+            if (!hidden)
+                lines.push(...this.products());
+            lines.push(`MRR as Stripe Billing counts it: active and past-due subscriptions, a year as 12 months, ${DISCOUNT_WORDS[this.wants.discounts]} (views \`stripe_mrr\`, \`stripe_mrr_by_product\`; history in \`stripe_mrr_monthly\`).`, '');
+        }
+        if (this.receivables.length > 0 && hidden) {
+            lines.push('### Open invoices', '', '| Currency | Open invoices |', '| --- | ---: |');
+            for (const r of this.receivables)
+                lines.push(`| ${r.currency.toUpperCase()} | ${formatCount(r.openInvoices)} |`);
+            lines.push('');
+        }
+        else if (this.receivables.length > 0) {
+            lines.push('### Open invoices by days overdue', '');
+            lines.push('| Currency | Not yet due | 1–30 | 31–60 | 61–90 | Over 90 | Total (invoices) |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+            for (const r of this.receivables) {
+                const m = (v) => moneyCell(v, r.currency);
+                lines.push(`| ${r.currency.toUpperCase()} | ${m(r.current)} | ${m(r.overdue1to30)} | ${m(r.overdue31to60)} | ${m(r.overdue61to90)} | ${m(r.overdue90plus)} | ${m(r.total)} (${r.openInvoices}) |`);
+            }
+            lines.push('');
+        }
+        return lines;
+    }
+    /** MRR month by month, a line per currency (the largest first), and last month's movements in one line each. */
+    history() {
+        const lines = [];
+        const currencies = this.mrr.filter((m) => m.activeSubscriptions > 0).map((m) => m.currency);
+        for (const currency of currencies.slice(0, CHARTED_CURRENCIES)) {
+            const months = this.months.filter((m) => m.currency === currency);
+            if (months.length >= 2) {
+                const points = months.map((m) => ({ label: monthLabel(m.month), value: minorToNumber(m.mrr, currency) }));
+                lines.push(mermaidLineChart(points, currency, `MRR at each month end, ${currency.toUpperCase()} (this month: now)`), '');
+            }
+            // The last whole month: the one before the current.
+            const last = months.length >= 2 ? months[months.length - 2] : undefined;
+            if (last) {
+                const moves = [
+                    [last.newMrr, '+', 'new'],
+                    [last.reactivationMrr, '+', 'reactivation'],
+                    [last.expansionMrr, '+', 'expansion'],
+                    [last.contractionMrr, '−', 'contraction'],
+                    [last.churnedMrr, '−', 'churn']
+                ];
+                const parts = moves.filter(([minor]) => minor !== 0).map(([minor, sign, word]) => `${signed(minor, currency, sign)} ${word}`);
+                if (parts.length === 0)
+                    parts.push('no movement');
+                const rate = last.subscriberChurnRate === null ? '' : `; ${last.subscriberChurnRate} % of subscribers churned`;
+                lines.push(`**${monthName(last.month)}, ${currency.toUpperCase()}:** ${parts.join(', ')}${rate}.`, '');
+            }
+        }
+        return lines;
+    }
+    /** Each currency's products with the most MRR; their names are the account's own text, escaped. */
+    products() {
+        if (this.topProducts.length === 0)
+            return [];
+        const lines = ['| Top products by MRR | Currency | MRR |', '| --- | --- | ---: |'];
+        // In the MRR table's order of currencies (the largest first).
+        const rank = new Map(this.mrr.map((m, i) => [m.currency, i]));
+        const ordered = [...this.topProducts].sort((a, b) => (rank.get(a.currency) ?? 99) - (rank.get(b.currency) ?? 99) || b.mrr - a.mrr);
+        for (const p of ordered) {
+            const name = escapeCell(p.name ?? p.productId ?? 'no product', 60);
+            lines.push(`| ${name} | ${p.currency.toUpperCase()} | ${moneyCell(p.mrr, p.currency)} |`);
+        }
+        lines.push('');
+        return lines;
+    }
+}
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+/** "2026-10-01" → "October 2026" */
+function monthName(month) {
+    return `${MONTH_NAMES[Number(month.slice(5, 7)) - 1]} ${month.slice(0, 4)}`;
+}
+function parseMrrDiscounts(value) {
+    const mode = (value || 'forever').toLowerCase();
+    if (!MRR_DISCOUNTS.includes(mode)) {
+        throw new InputError('mrr-discounts', `"${value}" is not one of forever (Stripe's default: forever coupons reduce MRR), all (every discount in force), none.`);
+    }
+    return mode;
+}
+const OUTPUTS = [
+    {
+        name: 'mrr',
+        empty: '{}',
+        description: 'Monthly recurring revenue now, per currency, when subscriptions are synced, as Stripe Billing counts it (input mrr-discounts): {"usd": {"mrr_minor": 1234500, "mrr": "12345.00", "active_subscriptions": 80, "customers": 75, "active_subscribers": 72, "trialing_subscriptions": 6, "trial_mrr_minor": 59400}}. Empty object otherwise (and in a dry run).'
+    }
+];
+const billing = defineFeature({
+    name: 'recurring revenue',
+    inputs: [
+        {
+            name: 'mrr-discounts',
+            default: 'forever',
+            since: '1.2.0',
+            description: "Which discounts MRR subtracts (views stripe_mrr, stripe_mrr_monthly, stripe_mrr_by_product and output mrr): forever (Stripe's default: coupons with a forever duration), all (every discount in force, once and repeating too), or none (list prices). Needs coupons synced (objects: all)."
+        }
+    ],
+    outputs: OUTPUTS,
+    load: (inputs, config) => {
+        const discounts = parseMrrDiscounts(inputs.get('mrr-discounts'));
+        const subscriptions = config.objects.includes('subscriptions');
+        const invoices = config.objects.includes('invoices');
+        return {
+            views: [mrrView(discounts), mrrMonthlyView(discounts), mrrByProductView(discounts), RECEIVABLES_VIEW],
+            feature: subscriptions || invoices ? new RecurringRevenue({ subscriptions, invoices, amounts: config.summaryAmounts === 'show', discounts }) : undefined
+        };
+    }
+});
+
+;// CONCATENATED MODULE: ./src/features/connect/views.ts
+
+const PLATFORM_REVENUE_VIEW = {
+    name: 'stripe_platform_revenue',
+    requires: ['application_fees'],
+    version: 1,
+    about: "a Connect platform's application fees per month and currency",
+    // By the month (UTC) each fee was taken; its refunds count against that month.
+    sql: (schema, tables) => `SELECT date_trunc('month', created_at AT TIME ZONE 'UTC')::date AS month,
+         currency,
+         count(*) AS fees,
+         count(DISTINCT connected_account_id) AS accounts,
+         sum(amount)::bigint AS application_fees,
+         sum(coalesce(amount_refunded, 0))::bigint AS refunded,
+         sum(amount - coalesce(amount_refunded, 0))::bigint AS net,
+         ${major('sum(amount - coalesce(amount_refunded, 0))', 'currency')} AS net_major
+    FROM ${tableRef(schema, tables, 'application_fees')}
+   GROUP BY 1, 2`
+};
+
+;// CONCATENATED MODULE: ./src/features/connect/queries.ts
+
+/**
+ * What Connect reads back from the database after the sync, as typed rows: the SQL of its tables and
+ * views lives here; the feature only maps the rows.
+ */
+/** Net of succeeded charges per account and currency created since a time (Unix seconds), the largest first. */
+function accountNetRows(db, chargesTable, since, limit) {
+    return db.query(
+    // Currencies by how many charges they have (amounts of different currencies do not compare), then net.
+    `SELECT account_id, currency, count(*) AS charges, sum(amount - coalesce(amount_refunded, 0))::bigint AS net
+       FROM ${db.table(chargesTable)}
+      WHERE status = 'succeeded' AND created_at >= to_timestamp($1)
+      GROUP BY account_id, currency
+      ORDER BY sum(count(*)) OVER (PARTITION BY currency) DESC, currency, net DESC, account_id LIMIT $2`, [since, limit]);
+}
+/** A Connect platform's application fees this month (UTC), per currency. */
+function platformRevenueRows(db) {
+    return db.query(`SELECT currency, fees, net FROM ${db.table(PLATFORM_REVENUE_VIEW.name)}
+      WHERE month = date_trunc('month', now() AT TIME ZONE 'UTC')::date ORDER BY fees DESC, currency`);
+}
+
+;// CONCATENATED MODULE: ./src/features/connect/feature.ts
+
+
+
+
+
+/** Accounts listed by net in the summary. */
+const TOP_ACCOUNTS = 20;
+/** Of those, the ones shown before the fold. */
+const TOP_ACCOUNTS_OPEN = 5;
+/** The accounts' net is over the last this many days. */
+const NET_DAYS = 30;
+/**
+ * Connect, a feature: how many accounts the run synced and which it skipped (outputs
+ * `accounts_synced`, `accounts_skipped`), a headline fact, and a section with the skipped accounts
+ * and the accounts with the most net over the last 30 days.
+ */
+class ConnectAccounts {
+    config;
+    name = 'connect';
+    slot = 'top';
+    result;
+    /** The accounts with the most net (succeeded charges less refunds), per currency. */
+    top = [];
+    /** Application fees this month, net of refunds, per currency (when application fees are synced). */
+    revenue = [];
+    constructor(config) {
+        this.config = config;
+    }
+    async readBack(db, ctx) {
+        this.result = ctx.run.accounts;
+        if (!db)
+            return;
+        if (this.config.objects.includes('application_fees')) {
+            this.revenue = (await platformRevenueRows(db)).map((r) => ({ currency: r.currency, fees: Number(r.fees), net: Number(r.net) }));
+        }
+        if (!this.config.objects.includes('charges'))
+            return;
+        const since = Math.floor(ctx.now.getTime() / 1000) - NET_DAYS * 86400;
+        this.top = (await accountNetRows(db, this.config.table, since, TOP_ACCOUNTS)).map((r) => ({
+            account: r.account_id,
+            currency: r.currency,
+            charges: Number(r.charges),
+            net: Number(r.net)
+        }));
+    }
+    outputs() {
+        return {
+            accounts_synced: String(this.result?.synced.length ?? 0),
+            accounts_skipped: JSON.stringify(this.result?.skipped ?? [])
+        };
+    }
+    facts(ctx) {
+        if (!this.result)
+            return [];
+        const { synced, skipped } = this.result;
+        const shard = this.config.accountShard ? ` (shard ${this.config.accountShard.index}/${this.config.accountShard.total})` : '';
+        const facts = [
+            ['Accounts', `${formatCount(synced.length)} synced${skipped.length > 0 ? `, **${formatCount(skipped.length)} skipped**` : ''}${shard}`]
+        ];
+        if (this.revenue.length > 0) {
+            const fees = this.revenue.reduce((n, r) => n + r.fees, 0);
+            const amounts = amountsHidden(ctx) ? '' : `${this.revenue.map((r) => formatMoney(r.net, r.currency)).join('; ')} net, `;
+            facts.push(['Application fees this month', `${amounts}${formatCount(fees)} fees (view \`${PLATFORM_REVENUE_VIEW.name}\`)`]);
+        }
+        return facts;
+    }
+    news() {
+        return (this.result?.skipped.length ?? 0) > 0;
+    }
+    section(ctx, rows) {
+        const lines = [];
+        const skipped = this.result?.skipped ?? [];
+        if (skipped.length > 0) {
+            lines.push(`### Accounts skipped (${skipped.length})`, '', '| Account | Why |', '| --- | --- |');
+            for (const s of skipped.slice(0, rows))
+                lines.push(`| ${escapeCell(s.id)} | ${escapeCell(s.reason)} |`);
+            if (skipped.length > rows)
+                lines.push(`| … | ${skipped.length - rows} more in output \`accounts_skipped\` |`);
+            lines.push('');
+        }
+        if (this.top.length > 0) {
+            const hidden = amountsHidden(ctx);
+            lines.push(`### Accounts by net, last ${NET_DAYS} days`, '');
+            const header = hidden
+                ? ['| Account | Currency | Charges |', '| --- | --- | ---: |']
+                : ['| Account | Currency | Charges | Net |', '| --- | --- | ---: | ---: |'];
+            const body = this.top.slice(0, rows).map((a) => {
+                const cells = [escapeCell(a.account ?? '(no account id)'), a.currency.toUpperCase(), formatCount(a.charges)];
+                if (!hidden)
+                    cells.push(moneyCell(a.net, a.currency));
+                return `| ${cells.join(' | ')} |`;
+            });
+            // The first few open; the rest of the 20 folded.
+            lines.push(...foldedTable(header, body, 0, 'accounts', TOP_ACCOUNTS_OPEN));
+            lines.push(`Net: succeeded charges less refunds, in each charge's currency (view \`${this.config.table}\` by \`account_id\`).`, '');
+        }
+        return lines;
+    }
+    rows() {
+        return (this.result?.skipped.length ?? 0) + this.top.length;
+    }
+}
+const feature_OUTPUTS = [
+    {
+        name: 'accounts_synced',
+        // A one-account run syncs its one account (none when another run held the lock).
+        empty: ({ skipped }) => (skipped ? '0' : '1'),
+        description: "How many Stripe accounts this run (this shard) synced: 1 for one account; with stripe-account all or a list, the platform's own (with all) and every connected account that answered."
+    },
+    {
+        name: 'accounts_skipped',
+        empty: '[]',
+        description: 'JSON array of the accounts skipped, [{"id": "acct_...", "reason": "..."}]: connected accounts that revoked the platform\'s access (account_invalid). Empty array otherwise.'
+    }
+];
+/** Connect: on when `stripe-account` names several accounts (or all); its inputs are the generic `stripe-account` and `account-shard`. */
+const connect = defineFeature({
+    name: 'connect',
+    inputs: [],
+    outputs: feature_OUTPUTS,
+    load: (_inputs, config) => ({ views: [PLATFORM_REVENUE_VIEW], feature: config.accounts ? new ConnectAccounts(config) : undefined })
+});
+
+;// CONCATENATED MODULE: ./src/sync/run.ts
+function emptyProgress(name) {
+    return { name, pages: 0, scanned: 0, matched: 0, stored: 0, updated: 0, rejected: 0, refetched: 0, dropped: 0 };
+}
+/** An observer that passes everything on to another: a guard overrides what it handles itself (`failed`). */
+class PassingObserver {
+    observer;
+    constructor(observer) {
+        this.observer = observer;
+    }
+    of(name) {
+        return this.observer.of(name);
+    }
+    observe(batch) {
+        this.observer.observe(batch);
+    }
+    claim(name, objects) {
+        return this.observer.claim(name, objects);
+    }
+    reported(fact) {
+        this.observer.reported(fact);
+    }
+    failed(name, error) {
+        this.observer.failed(name, error);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/collect.ts
+
+/**
+ * Everything a run learns for its outputs and summary, filled in as batches are written: per
+ * object counts and incremental windows, failures, requests; each stored batch is handed to the
+ * run's features (the daily report's totals, alerts, payouts, …), which keep their own figures.
+ */
+class RunReport {
+    objects;
+    outputs;
+    progress = new Map();
+    incremental = new Map();
+    /** Objects whose sync failed, with the error. */
+    failures = new Map();
+    /** The run's features (high-value alerts, …): told every batch, they add outputs, facts and sections. */
+    features = [];
+    /** Stripe API requests the run made (retries included). */
+    stripeRequests = 0;
+    /** Payouts reconciled this run, every account's together. */
+    links;
+    /** Several accounts (Connect): which were synced and which skipped. */
+    accounts;
+    /** Seconds since the previous run of the account started (from stripe_sync_runs); undefined when unknown. */
+    runIntervalSeconds;
+    constructor(objects, 
+    /** Every output the action declares (the generic ones and every feature's): each is set, at least to its empty value. */
+    outputs = []) {
+        this.objects = objects;
+        this.outputs = outputs;
+        for (const name of objects)
+            this.progress.set(name, emptyProgress(name));
+    }
+    /** Stripe accounts the run synced (several with Connect). */
+    get accountsSynced() {
+        return this.accounts ? this.accounts.synced.length : 1;
+    }
+    /** The ids the features mark once in the object's claim column. */
+    claim(name, objects) {
+        const ids = this.features.flatMap((f) => f.claim?.(name, objects) ?? []);
+        return ids.length > 0 ? ids : undefined;
+    }
+    /** What a step of the sync reports; with several accounts (Connect) their reports combine. */
+    reported(fact) {
+        if (fact.kind === 'incremental')
+            this.incrementalDone(fact.name, fact.report);
+        else if (fact.kind === 'payouts linked')
+            this.linked(fact.report);
+        else
+            this.accounts = fact.result;
+    }
+    /** An object's incremental sync ended: several accounts' reports combine (the oldest cursor, every event). */
+    incrementalDone(name, report) {
+        const before = this.incremental.get(name);
+        this.incremental.set(name, before
+            ? {
+                firstRun: before.firstRun || report.firstRun,
+                from: Math.min(before.from, report.from),
+                to: Math.max(before.to, report.to),
+                cursor: Math.min(before.cursor, report.cursor),
+                eventsProcessed: before.eventsProcessed + report.eventsProcessed,
+                refetched: before.refetched + report.refetched,
+                resweep: before.resweep || report.resweep,
+                listed: before.listed || report.listed
+            }
+            : report);
+    }
+    /** Payouts reconciled: once per account in a Connect run, so they add up. */
+    linked(links) {
+        this.links = this.links
+            ? { reconciled: [...this.links.reconciled, ...links.reconciled], transactions: this.links.transactions + links.transactions }
+            : links;
+    }
+    failed(name, error) {
+        this.failures.set(name, error);
+    }
+    of(name) {
+        let progress = this.progress.get(name);
+        if (!progress)
+            this.progress.set(name, (progress = emptyProgress(name)));
+        return progress;
+    }
+    /**
+     * Hands a stored batch to the features. `changed`: objects stored earlier and re-fetched because
+     * they changed — they count for alerts and the payouts list, not as the period's money.
+     */
+    observe(batch) {
+        for (const feature of this.features)
+            feature.observe?.(batch);
+    }
+    total(field) {
+        let n = 0;
+        for (const p of this.progress.values())
+            n += p[field];
+        return n;
+    }
+}
+/**
+ * Which connected account each kept object belongs to (Connect: a dashboard link names it). Only the
+ * kept ones are remembered, so memory stays flat however many objects a run stores.
+ */
+class AccountsOf {
+    byId = new Map();
+    /** Objects of `account` stored; `kept` lists the ones still shown (asked only when the rest are forgotten). */
+    note(objects, account, kept) {
+        for (const o of objects)
+            this.byId.set(o.id, account);
+        // The kept lists are short (at most a hundred): past 256 remembered, the others are dropped.
+        if (this.byId.size > 256) {
+            const keep = new Set(kept().map((k) => k.id));
+            for (const id of this.byId.keys())
+                if (!keep.has(id))
+                    this.byId.delete(id);
+        }
+    }
+    get(id) {
+        return this.byId.get(id);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/newest.ts
+function newer(a, b) {
+    return a.created > b.created || (a.created === b.created && a.id > b.id);
+}
+/** Keeps `list` as the newest `max` objects seen, newest first, whatever order they arrive in. */
+function keepNewest(list, object, max, order) {
+    if (order === 'newest-first') {
+        if (list.length < max)
+            list.push(object);
+        return;
+    }
+    if (order === 'oldest-first') {
+        list.unshift(object);
+        if (list.length > max)
+            list.pop();
+        return;
+    }
+    if (list.length >= max && !newer(object, list[list.length - 1]))
+        return;
+    let i = list.length;
+    while (i > 0 && newer(object, list[i - 1]))
+        i--;
+    list.splice(i, 0, object);
+    if (list.length > max)
+        list.pop();
+}
+
+;// CONCATENATED MODULE: ./src/report/links.ts
+/** A link to an object in the Stripe Dashboard (test or live, connected account or not); the id is URL-encoded. */
+function dashboardUrl(object, stripeAccount, path = `payments/${encodeURIComponent(object.id)}`) {
+    const account = stripeAccount ? `${encodeURIComponent(stripeAccount)}/` : '';
+    const mode = object.livemode ? '' : 'test/';
+    return `https://dashboard.stripe.com/${account}${mode}${path}`;
+}
+
+;// CONCATENATED MODULE: ./src/features/shared/charge-table.ts
+
+
+
+/** Charges as the daily report and high-value alerts list them: amount, status, customer, description, time, link. */
+/** A description is cut to this in a table. */
+const DESCRIPTION_CHARS = 40;
+function chargeRow(c, ctx, withStatus, accountOf) {
+    const cells = amountsHidden(ctx) ? [] : [moneyCell(c.amount, c.currency)];
+    if (withStatus)
+        cells.push(escapeCell(c.status));
+    cells.push(emailCell(ctx.privacy.email(chargeEmail(c))));
+    if (ctx.privacy.mode === 'show')
+        cells.push(escapeCell(ctx.privacy.description(c.description, DESCRIPTION_CHARS)));
+    // A connected account's charge (Connect) says whose it is in its link.
+    const account = accountOf?.(c.id);
+    cells.push(timeCell(c.created), `[${account ? escapeCell(account) : 'View'} ↗](${dashboardUrl(c, account ?? ctx.config.stripeAccount)})`);
+    return `| ${cells.join(' | ')} |`;
+}
+function chargeHeader(ctx, withStatus) {
+    const names = [
+        ...(amountsHidden(ctx) ? [] : ['Amount']),
+        ...(withStatus ? ['Status'] : []),
+        'Customer',
+        ...(ctx.privacy.mode === 'show' ? ['Description'] : []),
+        'Created (UTC)',
+        ''
+    ];
+    const align = names.map((n) => (n === 'Amount' ? '---:' : '---'));
+    return [`| ${names.join(' | ')} |`, `| ${align.join(' | ')} |`];
+}
+/** Charges as a table, folded past VISIBLE_ROWS; `more` not listed at all. */
+function chargeTable(charges, ctx, withStatus, more, what, accountOf) {
+    return foldedTable(chargeHeader(ctx, withStatus), charges.map((c) => chargeRow(c, ctx, withStatus, accountOf)), more, what);
+}
+
+;// CONCATENATED MODULE: ./src/features/daily-report/queries.ts
+/**
+ * What the daily report reads back from the database after the sync, as typed rows: the SQL of its tables and
+ * views lives here; the feature only maps the rows.
+ */
+/** Net of succeeded charges per currency created in [from, to). */
+async function chargesNet(db, chargesTable, from, to) {
+    const rows = await db.query(`SELECT currency, sum(amount - coalesce(amount_refunded, 0)) AS net FROM ${db.table(chargesTable)}
+      WHERE status = 'succeeded' AND created_at >= to_timestamp($1) AND created_at < to_timestamp($2) GROUP BY currency`, [from, to]);
+    return new Map(rows.map((r) => [r.currency.toLowerCase(), Number(r.net)]));
+}
+
+;// CONCATENATED MODULE: ./src/features/daily-report/totals.ts
+/**
+ * Per-currency running totals, and succeeded gross per UTC day per currency for the chart. Memory
+ * grows with currencies × days, never with the number of charges.
+ */
+class Totals {
+    byCurrency = new Map();
+    /** currency → UTC day number (Unix seconds / 86400) → succeeded gross, minor units. */
+    daily = new Map();
+    /** The oldest and newest `created` among the charges added. */
+    firstCreated;
+    lastCreated;
+    add(charge) {
+        const currency = charge.currency.toLowerCase();
+        let total = this.byCurrency.get(currency);
+        if (!total) {
+            total = { count: 0, amountMinor: 0, succeededCount: 0, pendingCount: 0, failedCount: 0, grossMinor: 0, refundedMinor: 0, failedMinor: 0, pendingMinor: 0 };
+            this.byCurrency.set(currency, total);
+        }
+        total.count += 1;
+        total.amountMinor += charge.amount;
+        if (charge.created !== undefined) {
+            if (this.firstCreated === undefined || charge.created < this.firstCreated)
+                this.firstCreated = charge.created;
+            if (this.lastCreated === undefined || charge.created > this.lastCreated)
+                this.lastCreated = charge.created;
+        }
+        if (charge.status === 'failed') {
+            total.failedCount += 1;
+            total.failedMinor += charge.amount;
+            return;
+        }
+        if (charge.status === 'pending') {
+            total.pendingCount += 1;
+            total.pendingMinor += charge.amount;
+            return;
+        }
+        // Only succeeded charges are money (a status Stripe adds later is left out).
+        if (charge.status !== undefined && charge.status !== 'succeeded')
+            return;
+        total.succeededCount += 1;
+        total.grossMinor += charge.amount;
+        total.refundedMinor += charge.amount_refunded ?? 0;
+        if (charge.created !== undefined) {
+            let days = this.daily.get(currency);
+            if (!days)
+                this.daily.set(currency, (days = new Map()));
+            const day = Math.floor(charge.created / 86400);
+            days.set(day, (days.get(day) ?? 0) + charge.amount);
+        }
+    }
+    get count() {
+        let n = 0;
+        for (const t of this.byCurrency.values())
+            n += t.count;
+        return n;
+    }
+    /** Currencies by charge count, most first (ties by code), so "main currency" is stable. */
+    currencies() {
+        return [...this.byCurrency.entries()].sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0])).map(([c]) => c);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/features/daily-report/views.ts
+
+/** The charges table's view: `<table>_daily`, within Postgres's 63-byte limit. */
+function dailyViewName(table) {
+    return `${table}_daily`;
+}
+function chargeDailyView(chargesTable) {
+    return {
+        name: dailyViewName(chargesTable),
+        requires: ['charges'],
+        version: 1,
+        about: 'daily totals per currency',
+        // Daily totals of succeeded charges per currency, in minor units. Refunds are counted on the
+        // charge's day, as Stripe reports them per charge.
+        sql: (schema, tables) => `SELECT (created_at AT TIME ZONE 'UTC')::date AS day,
+         currency,
+         count(*) AS count,
+         sum(amount) AS gross,
+         sum(coalesce(amount_refunded, 0)) AS refunded,
+         sum(amount - coalesce(amount_refunded, 0)) AS net
+    FROM ${tableRef(schema, tables, 'charges')}
+   WHERE status = 'succeeded'
+   GROUP BY 1, 2`
+    };
+}
+const CHARGE_FEES_VIEW = {
+    name: 'stripe_charge_fees',
+    requires: ['charges', 'balance_transactions'],
+    version: 1,
+    about: 'fee and net per charge',
+    sql: (schema, tables) => `SELECT c.charge_id,
+         c.created_at,
+         c.status,
+         c.amount AS charged_amount,
+         c.currency AS charged_currency,
+         bt.currency AS settlement_currency,
+         bt.exchange_rate,
+         bt.amount AS settled_amount,
+         bt.fee,
+         bt.net,
+         ${major('bt.fee', 'bt.currency')} AS fee_major,
+         ${major('bt.net', 'bt.currency')} AS net_major,
+         bt.id AS balance_transaction_id,
+         bt.status AS balance_status,
+         bt.available_on,
+         bt.payout_id
+    FROM ${tableRef(schema, tables, 'charges')} c
+    JOIN ${tableRef(schema, tables, 'balance_transactions')} bt ON bt.id = c.balance_transaction_id`
+};
+
+;// CONCATENATED MODULE: ./src/features/daily-report/feature.ts
+
+
+
+
+
+
+
+
+
+
+
+
+/** How many recorded charges the report keeps for its table; totals cover all of them. */
+const REPORTED_CHARGES = 100;
+function percent(part, whole) {
+    const value = (100 * part) / whole;
+    return `${value < 10 ? value.toFixed(1) : Math.round(value)} %`;
+}
+function change(now, before) {
+    const value = ((now - before) / Math.abs(before)) * 100;
+    const rounded = Math.abs(value) < 10 ? value.toFixed(1) : String(Math.round(value));
+    return `${value >= 0 ? '+' : '−'}${rounded.replace('-', '')} %`;
+}
+/**
+ * The daily report, a feature: what the run's charges add up to (the original job's totals:
+ * `total_amount_*`, `currency`, `total_amount`, `totals`), what its balance transactions added to
+ * the balance after fees, and the newest charges recorded. Shows the headline's net and its change
+ * on the period before (read back from the charges table), the charges and disputes facts, the
+ * tables by currency, the chart over time and the recorded charges.
+ */
+class DailyReport {
+    config;
+    name = 'daily report';
+    slot = 'money';
+    totals = new Totals();
+    /** The newest charges recorded, newest first, at most REPORTED_CHARGES. */
+    recorded = [];
+    /** The connected account of each recorded charge (Connect), for its dashboard link. */
+    recordedAccounts = new AccountsOf();
+    balance = new Map();
+    /** Net of succeeded charges per currency in the period of the same length just before this one, from the table. */
+    previous;
+    constructor(config) {
+        this.config = config;
+    }
+    /** New objects only: a charge re-fetched because it changed is not the period's money again. */
+    observe(batch) {
+        if (batch.changed)
+            return;
+        const charges = chargesIn(batch);
+        if (charges) {
+            for (const charge of charges) {
+                this.totals.add(charge);
+                keepNewest(this.recorded, charge, REPORTED_CHARGES, batch.order);
+            }
+            if (batch.account)
+                this.recordedAccounts.note(charges, batch.account, () => this.recorded);
+        }
+        for (const t of objectsOf(batch, 'balance_transactions') ?? [])
+            this.addBalance(t);
+    }
+    addBalance(t) {
+        const currency = t.currency.toLowerCase();
+        let total = this.balance.get(currency);
+        if (!total)
+            this.balance.set(currency, (total = { count: 0, feeMinor: 0, netMinor: 0, grossMinor: 0 }));
+        total.count += 1;
+        total.feeMinor += t.fee;
+        if (t.type !== 'payout' && t.reporting_category !== 'payout' && t.reporting_category !== 'payout_reversal') {
+            total.netMinor += t.net;
+            total.grossMinor += t.amount;
+        }
+    }
+    /** The period the run's charges cover, [from, to) in Unix seconds. */
+    period(run, now, window) {
+        const nowSeconds = Math.floor(now.getTime() / 1000);
+        const inc = run.incremental.get('charges');
+        const { createdGte, createdLt, limit } = window;
+        const first = this.totals.firstCreated;
+        const last = this.totals.lastCreated;
+        if (inc) {
+            // A first run backfills from `created-after`, or from Stripe's start: then the data says where it begins.
+            const from = inc.firstRun && createdGte === undefined ? (first ?? inc.from) : inc.from;
+            return { from, to: Math.max(from + 1, inc.cursor) };
+        }
+        if (limit === Number.POSITIVE_INFINITY || createdGte !== undefined) {
+            const from = createdGte ?? first;
+            if (from === undefined)
+                return undefined;
+            return { from, to: Math.min(createdLt ?? nowSeconds + 1, nowSeconds + 1) };
+        }
+        if (first === undefined || last === undefined)
+            return undefined;
+        return { from: first, to: last + 1 };
+    }
+    /** The net of the period of the same length just before the run's, when the table holds it (the headline's comparison). */
+    async readBack(db, ctx) {
+        if (!db || !this.config.objects.includes('charges') || this.totals.count === 0)
+            return;
+        const period = this.period(ctx.run, ctx.now, this.config);
+        if (!period)
+            return;
+        const length = period.to - period.from;
+        const net = await chargesNet(db, this.config.table, period.from - length, period.from);
+        this.previous = net.size > 0 ? net : undefined;
+    }
+    /** `totals`: per currency, gross/refunded/net of succeeded charges, counts by status, and fees from balance transactions. */
+    totalsJson() {
+        const json = {};
+        const empty = (currency) => ({
+            count: 0,
+            amount_minor: 0,
+            amount: formatMinor(0, currency),
+            refunded_minor: 0,
+            refunded: formatMinor(0, currency),
+            net_minor: 0,
+            net: formatMinor(0, currency),
+            succeeded_count: 0,
+            pending_count: 0,
+            failed_count: 0,
+            failed_amount_minor: 0,
+            failed_amount: formatMinor(0, currency)
+        });
+        for (const currency of this.totals.currencies()) {
+            const t = this.totals.byCurrency.get(currency);
+            json[currency] = {
+                count: t.count,
+                amount_minor: t.grossMinor,
+                amount: formatMinor(t.grossMinor, currency),
+                refunded_minor: t.refundedMinor,
+                refunded: formatMinor(t.refundedMinor, currency),
+                net_minor: this.net(currency),
+                net: formatMinor(this.net(currency), currency),
+                succeeded_count: t.succeededCount,
+                pending_count: t.pendingCount,
+                failed_count: t.failedCount,
+                failed_amount_minor: t.failedMinor,
+                failed_amount: formatMinor(t.failedMinor, currency)
+            };
+        }
+        for (const [currency, b] of [...this.balance].sort(([a], [b]) => a.localeCompare(b))) {
+            const entry = (json[currency] ??= empty(currency));
+            entry.fee_minor = b.feeMinor;
+            entry.fee = formatMinor(b.feeMinor, currency);
+            entry.balance_net_minor = b.netMinor;
+            entry.balance_net = formatMinor(b.netMinor, currency);
+        }
+        return json;
+    }
+    /** The original job's outputs: the run's charges as filtered by `status`, whatever their status, and its response. */
+    outputs(ctx) {
+        const usdMinor = this.totals.byCurrency.get('usd')?.amountMinor ?? 0;
+        const currencies = this.totals.currencies();
+        const single = currencies.length === 1 ? currencies[0] : undefined;
+        const charges = ctx.run.progress.get('charges');
+        const totals = this.totalsJson();
+        const outputs = {
+            charge_count: String(charges?.matched ?? 0),
+            charges_stored: String(charges?.stored ?? 0),
+            charges_updated: String(charges?.updated ?? 0),
+            total_amount_cents: String(usdMinor),
+            total_amount_usd: formatMinor(usdMinor, 'usd'),
+            currency: currencies.length === 0 ? '' : (single ?? 'mixed'),
+            total_amount: single ? formatMinor(this.totals.byCurrency.get(single).amountMinor, single) : '',
+            totals: JSON.stringify(totals)
+        };
+        // `result`: the original job's response, from the outputs it is made of.
+        const result = {
+            message: ctx.message,
+            total_amount_cents: usdMinor,
+            total_amount_usd: Number(outputs.total_amount_usd),
+            charge_count: Number(outputs.charge_count),
+            charges_stored: Number(outputs.charges_stored),
+            charges_updated: Number(outputs.charges_updated),
+            totals,
+            dry_run: ctx.dryRun
+        };
+        return { ...outputs, result: JSON.stringify(result) };
+    }
+    /** Currencies with succeeded charges, most charges first. */
+    succeededCurrencies() {
+        return this.totals.currencies().filter((c) => this.totals.byCurrency.get(c).succeededCount > 0);
+    }
+    net(currency) {
+        const t = this.totals.byCurrency.get(currency);
+        return t.grossMinor - t.refundedMinor;
+    }
+    /** What a founder wants to know first: the net charged over the period, and its change on the period before. */
+    headline(ctx) {
+        const currencies = this.succeededCurrencies();
+        if (!ctx.config.objects.includes('charges') || currencies.length === 0 || amountsHidden(ctx))
+            return [];
+        const period = this.period(ctx.run, ctx.now, ctx.config);
+        const nets = currencies.map((c) => formatMoney(this.net(c), c));
+        // In each charge's own currency; the balance section's net is after fees, in the settlement currency.
+        const lines = [`**Charged, net of refunds: ${nets.join('; ')}**${period ? ` — ${describePeriod(period.from, period.to)}` : ''}`];
+        if (this.previous && period) {
+            const changes = currencies.flatMap((c) => {
+                const before = this.previous.get(c);
+                return before ? [`${c.toUpperCase()} ${change(this.net(c), before)}`] : [];
+            });
+            if (changes.length > 0)
+                lines.push(`${changes.join(', ')} vs the previous ${describeLength(period.to - period.from)}`);
+        }
+        return lines;
+    }
+    facts(ctx) {
+        const facts = [];
+        const hidden = amountsHidden(ctx);
+        const charges = ctx.run.progress.get('charges');
+        if (charges) {
+            const currencies = this.succeededCurrencies();
+            const period = this.period(ctx.run, ctx.now, ctx.config);
+            const parts = [];
+            const newCharges = ctx.config.dryRun ? charges.matched : charges.stored;
+            parts.push(`${formatCount(newCharges)} ${ctx.config.dryRun ? 'found' : 'new'}${charges.updated > 0 ? `, ${formatCount(charges.updated)} updated` : ''}${hidden && period && currencies.length > 0 ? ` over ${describePeriod(period.from, period.to)}` : ''}`);
+            let refunded = 0;
+            for (const t of this.totals.byCurrency.values())
+                if (t.refundedMinor > 0)
+                    refunded += 1;
+            if (refunded > 0 && !hidden) {
+                const main = currencies[0];
+                const t = main ? this.totals.byCurrency.get(main) : undefined;
+                parts.push(`refunded ${t && t.refundedMinor > 0 ? formatMoney(t.refundedMinor, main) : 'in several currencies'}${refunded > 1 && t && t.refundedMinor > 0 ? ' and more' : ''}`);
+            }
+            const statuses = ctx.config.statuses;
+            if (statuses.has('failed') && statuses.has('succeeded')) {
+                let failed = 0;
+                let settled = 0;
+                for (const t of this.totals.byCurrency.values()) {
+                    failed += t.failedCount;
+                    settled += t.failedCount + t.succeededCount;
+                }
+                if (settled > 0)
+                    parts.push(`failure rate ${percent(failed, settled)} (${formatCount(failed)} of ${formatCount(settled)})`);
+            }
+            facts.push(['Charges', parts.join('; ')]);
+        }
+        const disputes = ctx.run.progress.get('disputes');
+        if (disputes)
+            facts.push(['Disputes', `${formatCount(disputes.stored)} new`]);
+        return facts;
+    }
+    section(ctx) {
+        return [...this.byCurrency(ctx), ...this.chart(ctx), ...this.balanceTable(ctx)];
+    }
+    byCurrency(ctx) {
+        const currencies = this.totals.currencies();
+        if (currencies.length === 0)
+            return [];
+        if (amountsHidden(ctx)) {
+            const lines = ['### Charges by currency', '', '| Currency | Succeeded | Pending | Failed |', '| --- | ---: | ---: | ---: |'];
+            for (const c of currencies) {
+                const t = this.totals.byCurrency.get(c);
+                lines.push(`| ${c.toUpperCase()} | ${formatCount(t.succeededCount)} | ${formatCount(t.pendingCount)} | ${formatCount(t.failedCount)} |`);
+            }
+            return [...lines, ''];
+        }
+        const lines = ['### Charges by currency', '', '| Currency | Succeeded | Gross | Refunded | Net | Failed |', '| --- | ---: | ---: | ---: | ---: | ---: |'];
+        for (const c of currencies) {
+            const t = this.totals.byCurrency.get(c);
+            const failed = t.failedCount > 0 ? `${formatCount(t.failedCount)} (${moneyCell(t.failedMinor, c)})` : '0';
+            lines.push(`| ${c.toUpperCase()} | ${formatCount(t.succeededCount)} | ${moneyCell(t.grossMinor, c)} | ${moneyCell(t.refundedMinor, c)} | ${moneyCell(this.net(c), c)} | ${failed} |`);
+        }
+        const pending = [...this.totals.byCurrency.values()].reduce((n, t) => n + t.pendingCount, 0);
+        lines.push('', `Gross − Refunded = Net, over succeeded charges only, each in its own currency${pending > 0 ? `; ${formatCount(pending)} pending charge(s) are not counted yet` : ''}.`, '');
+        return lines;
+    }
+    chart(ctx) {
+        // A chart's bars are amounts.
+        if (amountsHidden(ctx))
+            return [];
+        const currencies = this.totals.currencies();
+        const main = currencies[0];
+        const daily = main ? this.totals.daily.get(main) : undefined;
+        if (!main || !daily || daily.size === 0)
+            return [];
+        const period = this.period(ctx.run, ctx.now, ctx.config);
+        const nowDay = Math.floor(ctx.now.getTime() / 1000 / DAY_SECONDS);
+        const dataDays = [...daily.keys()];
+        // Clipped to the run's window and to today: one absurd date cannot stretch it.
+        let from = Math.max(Math.min(...dataDays), period ? Math.floor(period.from / DAY_SECONDS) : -Infinity);
+        let to = Math.min(Math.max(...dataDays), nowDay);
+        if (period) {
+            from = Math.min(from, Math.floor(period.from / DAY_SECONDS));
+            to = Math.max(to, Math.min(nowDay, Math.floor((period.to - 1) / DAY_SECONDS)));
+        }
+        if (!(to >= from) || to - from > 366 * 50)
+            return [];
+        const chart = bucketize(daily, from, to, main, {
+            partialStart: period ? period.from % DAY_SECONDS !== 0 : true,
+            partialEnd: period ? period.to % DAY_SECONDS !== 0 : true
+        });
+        if (chart.bars.length < MIN_BARS)
+            return [];
+        let all = 0;
+        for (const t of this.totals.byCurrency.values())
+            all += t.succeededCount;
+        const share = this.totals.byCurrency.get(main).succeededCount;
+        const lines = [`### Succeeded gross over time, ${main.toUpperCase()}`, ''];
+        lines.push(mermaidBarChart(chart, main), '');
+        const notes = [
+            `${main.toUpperCase()} is ${percent(share, all)} of this run's succeeded charges (${formatCount(share)} of ${formatCount(all)})${currencies.length > 1 ? `; other currencies are in the table above` : ''}.`
+        ];
+        if (chart.bars.some((b) => b.partial))
+            notes.push(`* The run covers only part of this ${chart.unit}.`);
+        lines.push(notes.join(' '), '');
+        return lines;
+    }
+    balanceTable(ctx) {
+        if (this.balance.size === 0)
+            return [];
+        const sorted = [...this.balance].sort(([a], [b]) => a.localeCompare(b));
+        if (amountsHidden(ctx)) {
+            const lines = ['### Stripe balance transactions', '', '| Settlement currency | Transactions |', '| --- | ---: |'];
+            for (const [c, b] of sorted)
+                lines.push(`| ${c.toUpperCase()} | ${formatCount(b.count)} |`);
+            return [...lines, ''];
+        }
+        const lines = [
+            '### Fees and net to your Stripe balance, in the settlement currency',
+            '',
+            '| Settlement currency | Transactions | Gross | Fees | Net to balance |',
+            '| --- | ---: | ---: | ---: | ---: |'
+        ];
+        for (const [c, b] of sorted) {
+            lines.push(`| ${c.toUpperCase()} | ${formatCount(b.count)} | ${moneyCell(b.grossMinor, c)} | ${moneyCell(b.grossMinor - b.netMinor, c)} | ${moneyCell(b.netMinor, c)} |`);
+        }
+        lines.push('', 'Gross − Fees = Net to balance: what these balance transactions (payouts left out) added to the Stripe balance, converted to the currency Stripe settles in. ' +
+            "It differs from the charged amounts above, which are in each charge's own currency and before fees.", '');
+        return lines;
+    }
+    /** The recorded charges, newest first: the long list, after the synced table. */
+    details(ctx, rows) {
+        const shown = this.recorded.slice(0, rows);
+        if (shown.length === 0)
+            return [];
+        const withStatus = ctx.config.statuses.size > 1;
+        const matched = ctx.run.progress.get('charges')?.matched ?? 0;
+        const lines = [`### Charges ${ctx.config.dryRun ? 'found' : 'recorded'} this run, newest first`, ''];
+        lines.push(...chargeTable(shown, ctx, withStatus, matched - shown.length, 'charges', (id) => this.recordedAccounts.get(id)));
+        if (shown.length < this.recorded.length)
+            lines.push("(Shortened to fit GitHub's 1 MiB job summary limit.)", '');
+        return lines;
+    }
+    rows() {
+        return this.recorded.length;
+    }
+}
+const daily_report_feature_OUTPUTS = [
+    { name: 'charge_count', empty: '0', description: 'Number of matching charges fetched this run.' },
+    { name: 'charges_stored', empty: '0', keptAfterFailure: true, description: 'Rows newly inserted this run.' },
+    { name: 'charges_updated', empty: '0', keptAfterFailure: true, description: 'Rows that already existed and whose data changed this run.' },
+    {
+        name: 'total_amount_cents',
+        empty: '0',
+        description: "Sum of amount (minor units) over this run's USD charges as filtered by status, whatever their status (the original job's meaning)."
+    },
+    { name: 'total_amount_usd', empty: '0.00', description: 'The same in dollars with two decimals, e.g. 1500.00.' },
+    { name: 'currency', empty: '', description: "The single currency of this run's charges (lower case), mixed, or empty when there are none." },
+    {
+        name: 'total_amount',
+        empty: '',
+        description: "With a single currency, its total (as total_amount_cents) in major units with that currency's decimals; otherwise empty."
+    },
+    {
+        name: 'totals',
+        empty: '{}',
+        description: 'JSON keyed by currency - amount, refunded and net of succeeded charges (minor and major units), count and counts by status, the failed amount, and fee and balance_net when balance transactions are synced: {"usd": {"count": 9, "amount_minor": 150000, "amount": "1500.00", "refunded_minor": 0, "net_minor": 150000, "succeeded_count": 8, "failed_count": 1, "pending_count": 0, "failed_amount_minor": 2000, …}}.'
+    },
+    {
+        name: 'result',
+        empty: '{}',
+        successOnly: true,
+        description: 'JSON with message, total_amount_cents, total_amount_usd, charge_count, charges_stored, charges_updated, totals and dry_run.'
+    }
+];
+/** The daily report: every run's, the original job's outputs among them. */
+const dailyReport = defineFeature({
+    name: 'daily report',
+    inputs: [],
+    outputs: daily_report_feature_OUTPUTS,
+    load: (_inputs, config) => ({ views: [chargeDailyView(config.table), CHARGE_FEES_VIEW], feature: new DailyReport(config) })
+});
+
+;// CONCATENATED MODULE: ./src/features/high-value/thresholds.ts
+
+
+
+/**
+ * `1000` (every currency, in its own major units), `usd:1000, eur:900, jpy:150000` (per currency),
+ * or both (`500, jpy:50000`: the bare amount applies to currencies not listed).
+ */
+function parseThresholds(value) {
+    if (value === '')
+        return undefined;
+    const accepted = 'Expected an amount in major units (1000) and/or currency:amount pairs (usd:1000, eur:900, jpy:150000).';
+    let all;
+    const byCurrency = new Map();
+    const parts = value.split(',').map((p) => p.trim());
+    for (const [i, part] of parts.entries()) {
+        // `1,000` splits into "1" and "000": say what went wrong rather than "000 is not an amount".
+        if (i > 0 && /^\d{3}(?:\.\d+)?$/.test(part) && /\d$/.test(parts[i - 1])) {
+            throw new InputError('high-value-threshold', `"${parts[i - 1]},${part}": thousands separators are not allowed (a comma separates entries). Write the amount as ${parts[i - 1].replace(/^.*:\s*/, '')}${part}. ${accepted}`);
+        }
+        const pair = /^([A-Za-z]{3})\s*:\s*(\d{1,15}(?:\.\d{1,3})?)$/.exec(part);
+        if (pair) {
+            const currency = pair[1].toLowerCase();
+            if (!isStripeCurrency(currency)) {
+                throw new InputError('high-value-threshold', `"${part}": ${pair[1]} is not a currency Stripe supports (an ISO 4217 code such as usd, eur, gbp, jpy). ${accepted}`);
+            }
+            if (byCurrency.has(currency))
+                throw new InputError('high-value-threshold', `${currency} is given twice. ${accepted}`);
+            const decimals = pair[2].split('.')[1]?.length ?? 0;
+            if (decimals > currencyExponent(currency)) {
+                throw new InputError('high-value-threshold', `"${part}": ${currency.toUpperCase()} has ${currencyExponent(currency)} decimal place(s). ${accepted}`);
+            }
+            byCurrency.set(currency, pair[2]);
+        }
+        else if (/^\d{1,15}(?:\.\d{1,3})?$/.test(part) && all === undefined) {
+            all = part;
+        }
+        else {
+            throw new InputError('high-value-threshold', `"${part}" is not an amount or currency:amount. ${accepted}`);
+        }
+    }
+    return { all, byCurrency };
+}
+/** A currency's threshold in its minor units; undefined when none applies to it. */
+function thresholdMinor(thresholds, currency) {
+    const major = thresholds.byCurrency.get(currency.toLowerCase()) ?? thresholds.all;
+    return major === undefined ? undefined : majorToMinor(major, currency);
+}
+
+;// CONCATENATED MODULE: ./src/features/high-value/feature.ts
+
+
+
+
+
+
+
+
+
+
+
+/** How many high-value charges the output lists, and how many get a ::notice:: annotation. */
+const MAX_HIGH_VALUE_LISTED = 50;
+const MAX_HIGH_VALUE_NOTICES = 10;
+/**
+ * High-value alerts, a feature: a charge qualifies when it succeeded and its amount is at or above
+ * the threshold for its currency; it is announced once — the first run that stores it qualifying
+ * marks its row (the charges' claim column, `alerted_at`), and no later run announces it again. A
+ * dry run, which remembers nothing, lists every qualifying charge it sees. Outputs `high_value_*`,
+ * a `::notice::` per charge (the first 10), a headline fact and a summary section.
+ */
+class HighValueCollector {
+    thresholds;
+    written;
+    stripeAccount;
+    name = 'high-value alerts';
+    count = 0;
+    /** Newest first. */
+    kept = [];
+    /** Large charges that failed: shown, never alerted. */
+    failedCount = 0;
+    failed = [];
+    cache = new Map();
+    /** Charges seen per currency (new in the run's period): the section lists the run's main currency first. */
+    currencies = new Map();
+    /** The connected account of each listed charge (Connect). */
+    accounts = new AccountsOf();
+    constructor(thresholds, 
+    /** The threshold as written, for the summary. */
+    written, stripeAccount) {
+        this.thresholds = thresholds;
+        this.written = written;
+        this.stripeAccount = stripeAccount;
+    }
+    aboveThreshold(charge) {
+        const currency = charge.currency.toLowerCase();
+        if (!this.cache.has(currency))
+            this.cache.set(currency, thresholdMinor(this.thresholds, currency));
+        const threshold = this.cache.get(currency);
+        return threshold !== undefined && charge.amount >= threshold;
+    }
+    qualifies(charge) {
+        return charge.status === 'succeeded' && this.aboveThreshold(charge);
+    }
+    /** The ids of a batch to mark as alerted. */
+    claimIds(charges) {
+        return charges.filter((c) => this.qualifies(c)).map((c) => c.id);
+    }
+    /** A charge the run stored: counted when it is alerted for the first time (`claimed`). */
+    add(charge, order, claimed) {
+        if (claimed && this.qualifies(charge)) {
+            this.count += 1;
+            keepNewest(this.kept, charge, MAX_HIGH_VALUE_LISTED, order);
+        }
+        else if (charge.status === 'failed' && this.aboveThreshold(charge)) {
+            this.failedCount += 1;
+            keepNewest(this.failed, charge, MAX_HIGH_VALUE_LISTED, order);
+        }
+    }
+    observe(batch) {
+        const charges = chargesIn(batch);
+        if (!charges)
+            return;
+        for (const charge of charges) {
+            this.add(charge, batch.order, batch.claimed.has(charge.id));
+            if (!batch.changed)
+                this.currencies.set(charge.currency.toLowerCase(), (this.currencies.get(charge.currency.toLowerCase()) ?? 0) + 1);
+        }
+        if (batch.account) {
+            const listed = charges.filter((c) => this.aboveThreshold(c));
+            this.accounts.note(listed, batch.account, () => [...this.kept, ...this.failed]);
+        }
+    }
+    /** The dashboard link of a listed charge: in its connected account's dashboard when it has one. */
+    link(c) {
+        return dashboardUrl(c, this.accounts.get(c.id) ?? this.stripeAccount);
+    }
+    claim(name, objects) {
+        const charges = chargesIn({ name, objects });
+        return charges ? this.claimIds(charges) : undefined;
+    }
+    outputs(ctx) {
+        return {
+            high_value_count: String(this.count),
+            high_value_charges: JSON.stringify(this.entries(ctx.privacy)),
+            high_value_truncated: String(this.truncated)
+        };
+    }
+    facts() {
+        return this.count > 0 ? [['High-value charges', `**${formatCount(this.count)}**`]] : [];
+    }
+    news() {
+        return this.count > 0;
+    }
+    rows() {
+        return Math.max(this.kept.length, this.failed.length);
+    }
+    notices(ctx) {
+        const notices = this.kept.slice(0, MAX_HIGH_VALUE_NOTICES).map((c) => {
+            const email = ctx.privacy.email(chargeEmail(c));
+            // Annotations are as public as the summary: amounts only where summary-amounts shows them.
+            const amount = amountsHidden(ctx) ? `${c.currency.toUpperCase()} charge` : formatMoney(c.amount, c.currency);
+            return `High-value charge ${c.id}: ${amount}${email ? ` from ${email}` : ''} (${this.link(c)})`;
+        });
+        if (this.count > MAX_HIGH_VALUE_NOTICES)
+            notices.push(`…and ${this.count - MAX_HIGH_VALUE_NOTICES} more high-value charges (see the job summary).`);
+        return notices;
+    }
+    section(ctx, rows) {
+        const lines = [];
+        if (this.count > 0) {
+            lines.push(`### High-value charges (${this.count})`, '');
+            lines.push(`Succeeded charges at or above ${amountsHidden(ctx) ? 'the `high-value-threshold`' : escapeCell(this.written)}, announced once each${ctx.config.dryRun ? ' (a dry run remembers nothing: every one that qualifies is listed)' : ''}.`, '');
+            // By currency (the run's main one first), largest first within each.
+            const order = [...this.currencies.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c]) => c);
+            const rank = (c) => (order.indexOf(c.currency.toLowerCase()) + order.length + 1) % (order.length + 1);
+            const sorted = [...this.kept].sort((a, b) => rank(a) - rank(b) || b.amount - a.amount).slice(0, rows);
+            lines.push(...chargeTable(sorted, ctx, false, this.count - sorted.length, 'high-value charges', (id) => this.accounts.get(id)));
+        }
+        if (this.failedCount > 0) {
+            lines.push(`<details><summary>Large failed charges (${this.failedCount}): not alerted</summary>`, '', ...chargeHeader(ctx, false), ...this.failed.slice(0, rows).map((c) => chargeRow(c, ctx, false, (id) => this.accounts.get(id))), '', '</details>', '');
+        }
+        return lines;
+    }
+    get truncated() {
+        return this.count > this.kept.length;
+    }
+    entries(privacy) {
+        return this.kept.map((c) => ({
+            id: c.id,
+            amount: formatMinor(c.amount, c.currency),
+            amount_minor: c.amount,
+            currency: c.currency,
+            customer_email: privacy.email(chargeEmail(c)),
+            // Outputs have size limits; a description is context, not data.
+            description: privacy.description(c.description, 200),
+            created: isoSeconds(c.created),
+            dashboard_url: this.link(c)
+        }));
+    }
+}
+const high_value_feature_OUTPUTS = [
+    {
+        name: 'high_value_count',
+        empty: '0',
+        description: 'Succeeded charges at or above high-value-threshold announced for the first time this run (each charge is announced once).'
+    },
+    {
+        name: 'high_value_charges',
+        empty: '[]',
+        description: 'JSON array of the newest 50 of them - {id, amount, amount_minor, currency, customer_email, description, created, dashboard_url}; emails and descriptions as customer-details allows.'
+    },
+    { name: 'high_value_truncated', empty: 'false', description: 'true when high_value_charges lists fewer than high_value_count.' }
+];
+const highValue = defineFeature({
+    name: 'high-value alerts',
+    inputs: [
+        {
+            name: 'high-value-threshold',
+            default: '',
+            since: '1.0.0',
+            description: 'Announce succeeded charges at or above an amount in major units, once each - 1000 for every currency, or per currency (usd:1000, eur:900, jpy:150000). Sets high_value_* outputs, a ::notice:: per charge and a summary section.'
+        }
+    ],
+    outputs: high_value_feature_OUTPUTS,
+    // When a charge was first announced as high-value: each charge is alerted once, whichever run (or shard) stores it first.
+    claims: { object: 'charges', column: { name: 'alerted_at', type: 'timestamptz', fromRow: false } },
+    load: (inputs, config) => {
+        const written = inputs.get('high-value-threshold');
+        const thresholds = parseThresholds(written);
+        return { views: [], feature: thresholds ? new HighValueCollector(thresholds, written, config.stripeAccount) : undefined };
+    }
+});
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+;// CONCATENATED MODULE: ./src/features/reconciliation/csv.ts
+/**
+ * CSV cells for files people open in spreadsheets. Text that came from Stripe or from people
+ * (descriptions, names, emails, memos) could start a formula: a cell beginning with `=`, `+`, `-`,
+ * `@`, a tab or a carriage return is made inert with a leading `'`, as OWASP recommends against CSV
+ * injection. Numbers are written as numbers (a negative amount stays -12.50).
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+/** A text cell: inert if it could start a formula, quoted when it holds a comma, quote or line break. */
+function textCell(value) {
+    const text = value ?? '';
+    return quoted(FORMULA_START.test(text) ? `'${text}` : text);
+}
+/** A number (an amount in major units, a count): written as is. */
+function numberCell(value) {
+    if (!/^-?\d+(\.\d+)?$/.test(value))
+        throw new Error(`not a number for a CSV cell: ${JSON.stringify(value)}`);
+    return value;
+}
+function quoted(text) {
+    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+/** Rows to CSV text with CRLF line ends, as spreadsheet imports expect. */
+function csv(rows) {
+    return `${rows.map((cells) => cells.join(',')).join('\r\n')}\r\n`;
+}
+
+;// CONCATENATED MODULE: ./src/features/reconciliation/books.ts
+
+
+
+
+
+/**
+ * The payout journals as accounting software imports them. One journal per payout, balanced; one
+ * file set per currency (a journal is in one currency, and each ledger imports one at a time).
+ *
+ * - Xero, "Import manual journals": `*Narration, *Date, Description, *AccountCode, *TaxRate,
+ *   *Amount`; a debit positive, a credit negative; rows with the same narration and date are one
+ *   journal (imported as a draft); at most XERO_MAX_LINES lines a file, a journal never split.
+ * - QuickBooks Online, journal entry import: `Journal No., Journal Date, Account Name, Debits,
+ *   Credits, Description, Name, Location, Class`; Journal No. at most 21 characters.
+ */
+/** Xero's limit of lines in one import file, header included. */
+const XERO_MAX_LINES = 300;
+/** QuickBooks' limit on a journal number (its DocNumber). */
+const QUICKBOOKS_MAX_NUMBER = 21;
+const XERO_HEADER = ['*Narration', '*Date', 'Description', '*AccountCode', '*TaxRate', '*Amount'];
+const QUICKBOOKS_HEADER = ['Journal No.', 'Journal Date', 'Account Name', 'Debits', 'Credits', 'Description', 'Name', 'Location', 'Class'];
+const books_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** `2026-11-27` → `27 Nov 2026`: no reader takes it for 11 July. */
+function xeroDate(isoDay) {
+    const [y, m, d] = isoDay.split('-');
+    return `${d} ${books_MONTHS[Number(m) - 1]} ${y}`;
+}
+/** `2026-11-27` → `11/27/2026`, QuickBooks Online's default (US) date format. */
+function quickbooksDate(isoDay) {
+    const [y, m, d] = isoDay.split('-');
+    return `${m}/${d}/${y}`;
+}
+/** A payout id as a journal number of at most 21 characters: the id itself, or its prefix and last 18 characters. */
+function journalNumber(payoutId) {
+    return payoutId.length <= QUICKBOOKS_MAX_NUMBER ? payoutId : `po_${payoutId.slice(-(QUICKBOOKS_MAX_NUMBER - 3))}`;
+}
+/** Journal lines by currency, then by payout, in the order read (date, payout, line). */
+function journalsByCurrency(lines) {
+    const byCurrency = new Map();
+    for (const line of lines) {
+        const currency = line.currency.toLowerCase();
+        let journals = byCurrency.get(currency);
+        if (!journals)
+            byCurrency.set(currency, (journals = new Map()));
+        let journal = journals.get(line.payout_id);
+        if (!journal)
+            journals.set(line.payout_id, (journal = []));
+        journal.push(line);
+    }
+    return byCurrency;
+}
+const signedMinor = (l) => BigInt(l.debit_minor) - BigInt(l.credit_minor);
+/** Xero manual journals: per currency, as many files as the line limit needs; a journal never split. */
+function xeroFiles(lines, options, stamp) {
+    const files = [];
+    for (const [currency, journals] of journalsByCurrency(lines)) {
+        let rows = [];
+        const flush = () => {
+            if (rows.length === 0)
+                return;
+            files.push({
+                format: 'xero',
+                currency,
+                name: `stripe-journal-xero-${currency}-${stamp}-${files.filter((f) => f.currency === currency).length + 1}.csv`,
+                content: csv([[...XERO_HEADER], ...rows])
+            });
+            rows = [];
+        };
+        for (const [payout, journal] of journals) {
+            if (journal.length + 1 > XERO_MAX_LINES)
+                throw new Error(`payout ${payout} has ${journal.length} journal lines, more than a Xero file takes`);
+            if (rows.length + journal.length + 1 > XERO_MAX_LINES)
+                flush();
+            for (const l of journal) {
+                const account = l.account;
+                rows.push([
+                    textCell(`Stripe payout ${payout}`),
+                    textCell(xeroDate(l.date)),
+                    textCell(`${l.account}: ${l.memo}`),
+                    textCell(options.accounts.get(account) ?? l.account),
+                    textCell(options.taxRate),
+                    numberCell(formatMinor(signedMinor(l), currency))
+                ]);
+            }
+        }
+        flush();
+    }
+    return files;
+}
+/** QuickBooks Online journal entries: one file per currency, one journal per payout. */
+function quickbooksFiles(lines, options, stamp) {
+    const files = [];
+    for (const [currency, journals] of journalsByCurrency(lines)) {
+        const rows = [[...QUICKBOOKS_HEADER]];
+        for (const [payout, journal] of journals) {
+            for (const l of journal) {
+                const minor = signedMinor(l);
+                rows.push([
+                    textCell(journalNumber(payout)),
+                    textCell(quickbooksDate(l.date)),
+                    textCell(options.accounts.get(l.account) ?? l.account),
+                    minor > 0n ? numberCell(formatMinor(minor, currency)) : '',
+                    minor < 0n ? numberCell(formatMinor(-minor, currency)) : '',
+                    textCell(`Stripe payout ${payout}: ${l.account}`),
+                    '',
+                    '',
+                    ''
+                ]);
+            }
+        }
+        files.push({ format: 'quickbooks', currency, name: `stripe-journal-quickbooks-${currency}-${stamp}.csv`, content: csv(rows) });
+    }
+    return files;
+}
+/** Writes the files under RUNNER_TEMP (the job's scratch directory), else the system's temp directory; returns their paths. */
+async function writeJournalFiles(files, env) {
+    const dir = env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
+    const paths = [];
+    for (const file of files) {
+        const target = external_node_path_default().join(dir, file.name);
+        await (0,promises_namespaceObject.writeFile)(target, file.content);
+        paths.push(target);
+    }
+    return paths;
+}
+
+;// CONCATENATED MODULE: ./src/features/reconciliation/journal.ts
+
+
+
+
+
+const JOURNAL_HEADER = ['date', 'journal', 'account', 'debit', 'credit', 'currency', 'memo'];
+/**
+ * The journal as CSV, as accounting software imports a manual journal: one row per account line,
+ * amounts in major units with the currency's decimals (an empty cell for the side not used).
+ */
+function journalCsv(lines) {
+    const rows = [[...JOURNAL_HEADER]];
+    for (const l of lines) {
+        const debit = Number(l.debit_minor) === 0 ? '' : numberCell(formatMinor(BigInt(l.debit_minor), l.currency));
+        const credit = Number(l.credit_minor) === 0 ? '' : numberCell(formatMinor(BigInt(l.credit_minor), l.currency));
+        rows.push([textCell(l.date), textCell(l.payout_id), textCell(l.account), debit, credit, textCell(l.currency.toUpperCase()), textCell(l.memo)]);
+    }
+    return csv(rows);
+}
+/** Writes the CSV under RUNNER_TEMP (the job's scratch directory on a runner), else the system's temp directory. */
+async function writeJournal(lines, now, env = process.env) {
+    const dir = env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
+    const file = external_node_path_default().join(dir, `stripe-journal-${now.toISOString().replace(/[:.]/g, '-')}.csv`);
+    await (0,promises_namespaceObject.writeFile)(file, journalCsv(lines));
+    return file;
+}
+
+;// CONCATENATED MODULE: ./src/features/reconciliation/views.ts
+
+
+const CATEGORY = {
+    charges: "bt.reporting_category = 'charge'",
+    refunds: "bt.reporting_category IN ('refund', 'refund_failure', 'partial_capture_reversal')",
+    disputes: "bt.reporting_category IN ('dispute', 'dispute_reversal')",
+    adjustments: "bt.reporting_category IN ('adjustment', 'other_adjustment')",
+    stripeFee: "bt.reporting_category = 'fee'"
+};
+const PAYOUT_RECONCILIATION_VIEW = {
+    name: 'stripe_payout_reconciliation',
+    requires: ['payouts', 'balance_transactions'],
+    version: 1,
+    about: 'each payout against its balance transactions',
+    // Every amount in the payout's currency, minor units, signed as they move the balance: charges
+    // positive, refunds, disputes and fees negative. charges + refunds + disputes + fees +
+    // adjustments + other = transactions_net, which equals the payout amount when it is balanced.
+    sql: (schema, tables) => `SELECT p.id AS payout_id,
+         p.arrival_date,
+         p.status,
+         p.currency,
+         p.amount,
+         p.automatic,
+         p.reconciled_at,
+         count(bt.id) AS transaction_count,
+         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.charges}), 0) AS charges,
+         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.refunds}), 0) AS refunds,
+         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.disputes}), 0) AS disputes,
+         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.stripeFee}), 0) - coalesce(sum(bt.fee), 0) AS fees,
+         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.adjustments}), 0) AS adjustments,
+         coalesce(sum(bt.amount) FILTER (WHERE NOT (${CATEGORY.charges} OR ${CATEGORY.refunds} OR ${CATEGORY.disputes} OR ${CATEGORY.adjustments} OR ${CATEGORY.stripeFee})), 0) AS other,
+         coalesce(sum(bt.net), 0) AS transactions_net,
+         p.amount - coalesce(sum(bt.net), 0) AS difference,
+         CASE WHEN p.automatic IS FALSE THEN NULL
+              ELSE p.status = 'paid' AND p.reconciled_at IS NOT NULL AND coalesce(sum(bt.net), 0) = p.amount END AS balanced
+    FROM ${tableRef(schema, tables, 'payouts')} p
+    LEFT JOIN ${tableRef(schema, tables, 'balance_transactions')} bt
+      ON bt.payout_id = p.id
+     AND bt.id IS DISTINCT FROM p.balance_transaction_id
+     AND NOT (bt.type = 'payout' AND bt.source_id = p.id)
+   GROUP BY p.id, p.arrival_date, p.status, p.currency, p.amount, p.automatic, p.reconciled_at`
+};
+/**
+ * Stripe's `payout_reconciliation.itemized` report in SQL: one row per balance transaction each
+ * reconciled automatic payout paid out, with the objects it came from. Amounts in major units as the
+ * report has them, and `*_minor` beside; per payout `net` sums to the payout's amount when balanced.
+ * With invoices synced, the invoice and subscription of a charge (through its invoice payment).
+ */
+function payoutItemizedView(withInvoices) {
+    return {
+        name: 'stripe_payout_itemized',
+        requires: withInvoices
+            ? ['payouts', 'balance_transactions', 'charges', 'refunds', 'disputes', 'invoices']
+            : ['payouts', 'balance_transactions', 'charges', 'refunds', 'disputes'],
+        version: withInvoices ? 2 : 1,
+        about: "each payout's balance transactions, as Stripe's itemized payout reconciliation report",
+        sql: (schema, tables) => `SELECT p.id AS automatic_payout_id,
+         p.arrival_date AS automatic_payout_effective_at,
+         bt.id AS balance_transaction_id,
+         bt.created_at AS created,
+         bt.available_on,
+         bt.currency,
+         ${major('bt.amount', 'bt.currency')} AS gross,
+         ${major('bt.fee', 'bt.currency')} AS fee,
+         ${major('bt.net', 'bt.currency')} AS net,
+         bt.amount AS gross_minor,
+         bt.fee AS fee_minor,
+         bt.net AS net_minor,
+         bt.reporting_category,
+         bt.source_id,
+         bt.description,
+         c.customer_id,
+         c.customer_email,
+         c.raw->'billing_details'->>'name' AS customer_name,
+         c.charge_id,
+         c.payment_intent_id,
+         ${withInvoices ? 'ip.invoice_id' : 'NULL::text'} AS invoice_id,
+         ${withInvoices ? 'inv.subscription_id' : 'NULL::text'} AS subscription_id,
+         r.id AS refund_id,
+         d.id AS dispute_id,
+         c.raw->'payment_method_details'->'card'->>'brand' AS card_brand,
+         c.raw->'payment_method_details'->'card'->>'country' AS card_country,
+         coalesce(c.raw->>'calculated_statement_descriptor', c.raw->>'statement_descriptor') AS statement_descriptor
+    FROM ${tableRef(schema, tables, 'payouts')} p
+    JOIN ${tableRef(schema, tables, 'balance_transactions')} bt
+      ON bt.payout_id = p.id
+     AND bt.id IS DISTINCT FROM p.balance_transaction_id
+     AND NOT (bt.type = 'payout' AND bt.source_id = p.id)
+    LEFT JOIN ${tableRef(schema, tables, 'refunds')} r ON r.id = bt.source_id
+    LEFT JOIN ${tableRef(schema, tables, 'disputes')} d ON d.id = bt.source_id
+    LEFT JOIN ${tableRef(schema, tables, 'charges')} c ON c.charge_id = coalesce(r.charge_id, d.charge_id, bt.source_id)${withInvoices
+            ? `
+    LEFT JOIN LATERAL (SELECT x.invoice_id FROM ${qualified(schema, 'stripe_invoice_payments')} x
+                        WHERE x.charge_id = c.charge_id OR (x.payment_intent_id IS NOT NULL AND x.payment_intent_id = c.payment_intent_id)
+                        ORDER BY x.invoice_id LIMIT 1) ip ON true
+    LEFT JOIN ${tableRef(schema, tables, 'invoices')} inv ON inv.id = ip.invoice_id`
+            : ''}
+   WHERE p.reconciled_at IS NOT NULL AND p.automatic IS NOT FALSE`
+    };
+}
+/** The journal's accounts, in the order lines are listed. */
+const JOURNAL_ACCOUNTS = [
+    'Bank',
+    'Sales',
+    'Refunds',
+    'Disputes',
+    'Stripe fees',
+    'Adjustments',
+    'Other Stripe activity',
+    'Stripe balance (unreconciled)'
+];
+const JOURNAL_VIEW = {
+    name: 'stripe_journal',
+    requires: ['payouts', 'balance_transactions'],
+    version: 1,
+    about: 'double-entry journal lines per paid payout',
+    // One line per account with a non-zero amount: money in is a credit, money out a debit, the bank
+    // deposit a debit. Anything the transactions do not explain goes to a suspense line, so debits
+    // always equal credits per payout.
+    sql: (schema) => `SELECT (r.arrival_date AT TIME ZONE 'UTC')::date AS date,
+         r.payout_id,
+         l.line,
+         l.account,
+         CASE WHEN l.signed < 0 THEN -l.signed ELSE 0 END AS debit_minor,
+         CASE WHEN l.signed > 0 THEN l.signed ELSE 0 END AS credit_minor,
+         ${major('CASE WHEN l.signed < 0 THEN -l.signed ELSE 0 END', 'r.currency')} AS debit,
+         ${major('CASE WHEN l.signed > 0 THEN l.signed ELSE 0 END', 'r.currency')} AS credit,
+         r.currency,
+         'Stripe payout ' || r.payout_id || ' (' || r.transaction_count || ' transactions)' AS memo
+    FROM ${qualified(schema, 'stripe_payout_reconciliation')} r
+   CROSS JOIN LATERAL (VALUES
+         (1, '${JOURNAL_ACCOUNTS[0]}', -r.amount),
+         (2, '${JOURNAL_ACCOUNTS[1]}', r.charges),
+         (3, '${JOURNAL_ACCOUNTS[2]}', r.refunds),
+         (4, '${JOURNAL_ACCOUNTS[3]}', r.disputes),
+         (5, '${JOURNAL_ACCOUNTS[4]}', r.fees),
+         (6, '${JOURNAL_ACCOUNTS[5]}', r.adjustments),
+         (7, '${JOURNAL_ACCOUNTS[6]}', r.other),
+         (8, '${JOURNAL_ACCOUNTS[7]}', r.difference)
+       ) AS l(line, account, signed)
+   WHERE r.status = 'paid' AND r.reconciled_at IS NOT NULL AND l.signed <> 0`
+};
+/** The reconciliation's views, in creation order (a view that reads another comes after it). */
+// The itemized view with invoices comes first: when invoices are synced it is made (or replaces the one without).
+const RECONCILIATION_VIEWS = [PAYOUT_RECONCILIATION_VIEW, payoutItemizedView(true), payoutItemizedView(false), JOURNAL_VIEW];
+
+;// CONCATENATED MODULE: ./src/features/reconciliation/queries.ts
+
+
+/** Payouts with their reconciliation, newest first, at most `limit`. */
+function payoutRows(db, ids, limit) {
+    return db.query(`SELECT r.payout_id, extract(epoch FROM r.arrival_date)::bigint AS arrival, r.status, r.currency, r.amount, r.balanced, r.charges, r.refunds,
+            r.disputes, r.fees, r.adjustments, r.other, r.difference, r.transaction_count, p.livemode
+       FROM ${db.table(PAYOUT_RECONCILIATION_VIEW.name)} r JOIN ${db.table(specOf('payouts').table)} p ON p.id = r.payout_id
+      WHERE r.payout_id = ANY($1) ORDER BY p.created_at DESC, r.payout_id DESC LIMIT ${Math.floor(limit)}`, [ids]);
+}
+/** Of these payouts, how many balance and how many failed. */
+async function reconciliationCounts(db, ids) {
+    const [row] = await db.query(`SELECT count(*) FILTER (WHERE balanced) AS balanced, count(*) FILTER (WHERE status <> 'paid') AS failed
+       FROM ${db.table(PAYOUT_RECONCILIATION_VIEW.name)} WHERE payout_id = ANY($1)`, [ids]);
+    return { balanced: Number(row?.balanced ?? 0), failed: Number(row?.failed ?? 0) };
+}
+/** The journal lines of these payouts, in order. */
+function journalRows(db, ids) {
+    return db.query(`SELECT date::text AS date, payout_id, account, debit_minor, credit_minor, currency, memo FROM ${db.table(JOURNAL_VIEW.name)}
+      WHERE payout_id = ANY($1) ORDER BY date, payout_id, line`, [ids]);
+}
+
+;// CONCATENATED MODULE: ./src/features/reconciliation/settings.ts
+
+
+/** `journal-format`: the files a reconciled payout's journal is written as. */
+const JOURNAL_FORMATS = ['csv', 'xero', 'quickbooks'];
+/** `journal-format`, `journal-accounts`, `journal-tax-rate`; Xero needs a code for every account a journal can use. */
+function parseJournal(format, accounts, taxRate) {
+    const formats = new Set();
+    for (const part of format.split(',').map((p) => p.trim().toLowerCase())) {
+        if (!JOURNAL_FORMATS.includes(part)) {
+            throw new InputError('journal-format', `unknown format "${part}". Expected csv, xero, quickbooks, or a comma-separated combination.`);
+        }
+        formats.add(part);
+    }
+    const names = new Map(JOURNAL_ACCOUNTS.map((a) => [a.toLowerCase(), a]));
+    const mapped = new Map();
+    const form = `Expected Account=code pairs, e.g. Bank=090, Sales=200, Refunds=210, Disputes=215, Stripe fees=404. Accounts: ${JOURNAL_ACCOUNTS.join(', ')}.`;
+    for (const part of accounts
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== '')) {
+        const at = part.indexOf('=');
+        const name = at > 0 ? names.get(part.slice(0, at).trim().toLowerCase()) : undefined;
+        const code = at > 0 ? part.slice(at + 1).trim() : '';
+        if (at <= 0 || code === '')
+            throw new InputError('journal-accounts', `"${part}" is not Account=code. ${form}`);
+        if (!name)
+            throw new InputError('journal-accounts', `unknown account "${part.slice(0, at).trim()}". ${form}`);
+        if (mapped.has(name))
+            throw new InputError('journal-accounts', `${name} is given twice. ${form}`);
+        mapped.set(name, code);
+    }
+    if (formats.has('xero')) {
+        const missing = JOURNAL_ACCOUNTS.filter((a) => !mapped.has(a));
+        if (missing.length > 0) {
+            throw new InputError('journal-accounts', `journal-format xero needs an account code for every account a journal can use; missing: ${missing.join(', ')}. ${form}`);
+        }
+    }
+    if (taxRate.length > 100 || /[\r\n]/.test(taxRate))
+        throw new InputError('journal-tax-rate', 'must be one line, at most 100 characters (a Xero tax rate name).');
+    return { journalFormats: formats, journalAccounts: mapped, journalTaxRate: taxRate };
+}
+
+;// CONCATENATED MODULE: ./src/features/reconciliation/feature.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** How many payouts the `payouts` output and the summary list. */
+const REPORTED_PAYOUTS = 20;
+/**
+ * Payout reconciliation, a feature: the payouts a run sees and reconciles, read back with their
+ * reconciliation; the journal of the payouts reconciled this run, written in every `journal-format`;
+ * outputs `payouts`, `payouts_reconciled`, `journal_csv` and `journal_files`; a headline fact and
+ * the summary's payouts table.
+ */
+class PayoutReconciliation {
+    config;
+    name = 'payout reconciliation';
+    slot = 'bottom';
+    /** Payouts seen this run (listed, changed or reconciled), newest first. */
+    seen = [];
+    /** The run's reconciled payouts with, once read back, how many balance and how many failed. */
+    links;
+    /** The payouts to report, with their reconciliation (filled in after the sync). */
+    payouts = [];
+    journalCsv;
+    /** Every journal file written this run (the CSV, Xero's, QuickBooks'). */
+    journalFiles = [];
+    constructor(config) {
+        this.config = config;
+    }
+    observe(batch) {
+        const payouts = objectsOf(batch, 'payouts');
+        if (!payouts)
+            return;
+        for (const payout of payouts) {
+            const at = this.seen.findIndex((p) => p.id === payout.id);
+            if (at >= 0)
+                this.seen.splice(at, 1);
+            keepNewest(this.seen, payout, REPORTED_PAYOUTS, batch.order === 'newest-first' ? 'any' : batch.order);
+        }
+    }
+    async readBack(db, ctx) {
+        this.links = ctx.run.links && { ...ctx.run.links };
+        if (!db) {
+            this.payouts = this.seen.map((p) => ({
+                id: p.id,
+                amount: p.amount,
+                currency: p.currency,
+                arrival_date: p.arrival_date ?? null,
+                status: p.status,
+                livemode: p.livemode,
+                balanced: null
+            }));
+            return;
+        }
+        const reconciled = this.links?.reconciled ?? [];
+        const ids = [...new Set([...this.seen.map((p) => p.id), ...reconciled])];
+        if (ids.length > 0) {
+            this.payouts = (await payoutRows(db, ids, REPORTED_PAYOUTS)).map((r) => ({
+                id: r.payout_id,
+                amount: Number(r.amount),
+                currency: r.currency,
+                arrival_date: r.arrival === null ? null : Number(r.arrival),
+                status: r.status,
+                livemode: r.livemode ?? this.config.keyMode === 'live',
+                balanced: r.balanced,
+                charges: Number(r.charges),
+                refunds: Number(r.refunds),
+                disputes: Number(r.disputes),
+                fees: Number(r.fees),
+                other: Number(r.adjustments) + Number(r.other),
+                difference: Number(r.difference),
+                transactionCount: Number(r.transaction_count)
+            }));
+        }
+        if (reconciled.length === 0)
+            return;
+        Object.assign(this.links, await reconciliationCounts(db, reconciled));
+        const lines = await journalRows(db, reconciled);
+        if (lines.length === 0)
+            return;
+        const formats = this.config.journalFormats;
+        if (formats.has('csv'))
+            this.journalCsv = await writeJournal(lines, ctx.now, ctx.env);
+        const stamp = ctx.now.toISOString().replace(/[:.]/g, '-');
+        const options = { accounts: this.config.journalAccounts, taxRate: this.config.journalTaxRate };
+        const books = [
+            ...(formats.has('xero') ? xeroFiles(lines, options, stamp) : []),
+            ...(formats.has('quickbooks') ? quickbooksFiles(lines, options, stamp) : [])
+        ];
+        this.journalFiles = [...(this.journalCsv ? [this.journalCsv] : []), ...(await writeJournalFiles(books, ctx.env))];
+    }
+    outputs() {
+        return {
+            payouts_reconciled: String(this.links?.reconciled.length ?? 0),
+            payouts: JSON.stringify(this.payouts.map((p) => ({
+                id: p.id,
+                amount: formatMinor(p.amount, p.currency),
+                amount_minor: p.amount,
+                currency: p.currency,
+                arrival_date: p.arrival_date === null ? null : isoSeconds(p.arrival_date).slice(0, 10),
+                status: p.status,
+                balanced: p.balanced
+            }))),
+            journal_csv: this.journalCsv ?? '',
+            journal_files: JSON.stringify(this.journalFiles)
+        };
+    }
+    log() {
+        if (this.journalFiles.length === 0)
+            return [];
+        return [`Journal of ${this.links?.reconciled.length ?? 0} reconciled payout(s) written to ${this.journalFiles.join(', ')} (output journal_files).`];
+    }
+    facts() {
+        if (!this.links)
+            return [];
+        const { reconciled, balanced = 0, failed = 0 } = this.links;
+        const n = reconciled.length;
+        if (n === 0)
+            return [];
+        const unbalanced = n - balanced - failed;
+        const parts = [`${balanced} balanced`, ...(failed > 0 ? [`${failed} failed`] : []), ...(unbalanced > 0 ? [`**${unbalanced} not balanced**`] : [])];
+        return [['Payouts', `${n} reconciled${balanced === n ? ', all balanced' : `: ${parts.join(', ')}`}`]];
+    }
+    news() {
+        return (this.links?.reconciled.length ?? 0) > 0;
+    }
+    section(ctx) {
+        return payoutsSection(this.payouts, ctx);
+    }
+}
+function payoutRow(p, ctx, withOther) {
+    // Not reconciled (no transactions linked): empty cells, not zeros that would not add up.
+    const listed = (p.transactionCount ?? 0) > 0;
+    const money = (v) => (v === undefined || !listed ? '' : moneyCell(v, p.currency));
+    const link = dashboardUrl({ id: p.id, livemode: p.livemode }, ctx.config.stripeAccount, `payouts/${encodeURIComponent(p.id)}`);
+    // The arrival date links to the payout: one column fewer than a separate link, so the table fits a job page.
+    const arrival = `[${p.arrival_date === null ? 'no date' : shortDay(Math.floor(p.arrival_date / DAY_SECONDS))}](${link})`;
+    // A paid payout balances or not; a failed one is ✗ (its money never arrived); one in transit, pending or canceled is not reconciled yet.
+    const mark = p.status === 'failed' ? '✗' : p.status !== 'paid' ? '—' : p.balanced === true ? '✓' : p.balanced === false ? '✗' : '—';
+    if (amountsHidden(ctx))
+        return `| ${arrival} | ${escapeCell(p.status)} | ${listed ? formatCount(p.transactionCount) : ''} | ${mark} |`;
+    const balanced = mark === '✗' && p.status === 'paid' && listed && p.difference ? `✗ ${moneyCell(p.difference, p.currency)} unexplained` : mark;
+    const cells = [arrival, moneyCell(p.amount, p.currency), escapeCell(p.status), money(p.charges), money(p.refunds), money(p.disputes), money(p.fees)];
+    if (withOther)
+        cells.push(money(p.other));
+    return `| ${[...cells, balanced].join(' | ')} |`;
+}
+function payoutsSection(payouts, ctx) {
+    if (payouts.length === 0)
+        return [];
+    const lines = ['### Payouts', ''];
+    // Other (adjustments and the rest) only when some payout has any: the columns still add up.
+    const withOther = payouts.some((p) => (p.other ?? 0) !== 0);
+    const header = amountsHidden(ctx)
+        ? ['| Arrival | Status | Transactions | Balanced |', '| --- | --- | ---: | :---: |']
+        : [
+            `| Arrival | Amount | Status | Charges | Refunds | Disputes | Fees |${withOther ? ' Other |' : ''} Balanced |`,
+            `| --- | ---: | --- | ---: | ---: | ---: | ---: |${withOther ? ' ---: |' : ''} :---: |`
+        ];
+    lines.push(...foldedTable(header, payouts.map((p) => payoutRow(p, ctx, withOther)), 0, 'payouts'));
+    lines.push(amountsHidden(ctx)
+        ? 'Balanced ✓: the payout equals the net of the balance transactions Stripe paid out in it; — not reconciled yet (or a manual payout).'
+        : `Charges + Refunds + Disputes + Fees${withOther ? ' + Other' : ''} = Amount when the payout is balanced ✓${withOther ? ' (Other: adjustments and anything else Stripe paid out in it)' : ''}; ` +
+            '✗ names the part no transaction explains (or the payout failed); — not reconciled yet (in transit, or a manual payout). The date links to the payout in Stripe.', '');
+    return lines;
+}
+const reconciliation_feature_OUTPUTS = [
+    { name: 'payouts_reconciled', empty: '0', description: 'Payouts whose balance transactions were listed and linked this run.' },
+    {
+        name: 'payouts',
+        empty: '[]',
+        description: 'JSON array of the newest 20 payouts seen this run: {id, amount, amount_minor, currency, arrival_date, status, balanced}.'
+    },
+    {
+        name: 'journal_csv',
+        empty: '',
+        description: 'Path of a CSV file (under RUNNER_TEMP) with the journal lines of the payouts reconciled this run; empty when none.'
+    },
+    {
+        name: 'journal_files',
+        empty: '[]',
+        description: 'JSON array of every journal file written this run for the payouts it reconciled (under RUNNER_TEMP): the CSV (also in journal_csv), Xero and QuickBooks files as journal-format asks. Empty array when no payout was reconciled.'
+    }
+];
+const reconciliation = defineFeature({
+    name: 'payout reconciliation',
+    inputs: [
+        {
+            name: 'journal-format',
+            default: 'csv',
+            since: '1.2.0',
+            description: "The files the journal of each run's reconciled payouts is written as: csv (the generic file, output journal_csv), xero (manual journal import), quickbooks (journal entry import), or a comma-separated combination. Every file is listed in output journal_files."
+        },
+        {
+            name: 'journal-accounts',
+            default: '',
+            since: '1.2.0',
+            description: "Your chart of accounts for the journal's accounts, e.g. Bank=090, Sales=200, Refunds=210, Disputes=215, Stripe fees=404, Adjustments=405, Other Stripe activity=406, Stripe balance (unreconciled)=890 - codes for Xero (every account needed), names for QuickBooks. Unmapped accounts keep their names."
+        },
+        {
+            name: 'journal-tax-rate',
+            default: 'Tax Exempt',
+            since: '1.2.0',
+            description: "Xero's TaxRate for the journal lines (the name of a tax rate in your Xero organisation)."
+        }
+    ],
+    outputs: reconciliation_feature_OUTPUTS,
+    load: (inputs, config) => {
+        const journal = parseJournal(inputs.get('journal-format'), inputs.get('journal-accounts'), inputs.get('journal-tax-rate'));
+        return {
+            views: RECONCILIATION_VIEWS,
+            feature: config.objects.includes('payouts')
+                ? new PayoutReconciliation({ keyMode: config.keyMode, stripeAccount: config.stripeAccount, ...journal })
+                : undefined
+        };
+    }
+});
+
+;// CONCATENATED MODULE: ./src/features/index.ts
+
+
+
+
+
+/**
+ * Every feature, each described once in its folder, in the order they report (and their views are
+ * made). Adding a feature is its folder and one line here.
+ */
+const FEATURES = [dailyReport, highValue, reconciliation, connect, billing];
+
+;// CONCATENATED MODULE: ./src/report/outputs.ts
+
+
+/** The outputs of every run, whatever its features. */
+const GENERIC_OUTPUTS = [
+    {
+        name: 'message',
+        empty: '',
+        successOnly: true,
+        description: '"Successfully processed N Stripe charges" (other objects listed after), or for a dry run "Dry run: found N Stripe charges; nothing stored". Not set when the run fails.'
+    },
+    {
+        name: 'cursor',
+        empty: '',
+        description: 'Incremental runs - every object of the synced kinds created at or before this ISO time is stored. Empty otherwise.'
+    },
+    {
+        name: 'events_processed',
+        empty: '0',
+        description: 'Incremental runs - Stripe change events replayed this run, all objects together.'
+    },
+    {
+        name: 'skipped',
+        empty: 'false',
+        description: "true when another run held the schema's lock and this run wrote nothing; else false."
+    },
+    {
+        name: 'object_counts',
+        empty: '{}',
+        keptAfterFailure: true,
+        description: 'JSON keyed by object: {"charges": {"fetched": 120, "stored": 20, "updated": 3, "rejected": 0}, …}. fetched - listed in the range the run covered; stored - rows added, which also come from change and deletion events and payout reconciliation, so stored can exceed fetched.'
+    },
+    {
+        name: 'rejected_count',
+        empty: '0',
+        keptAfterFailure: true,
+        description: 'Objects quarantined this run in stripe_sync_rejects (malformed, or refused by Postgres); the sync went on without them.'
+    },
+    {
+        name: 'stripe_requests',
+        empty: '0',
+        keptAfterFailure: true,
+        description: 'The Stripe API requests this run made, retries included. Stripe counts reads against a monthly allocation (at least 10,000); the job summary projects a month at the interval since the previous run and warns past 10,000.'
+    }
+];
+/** "120 balance transactions", "1 dispute". */
+function countOf(name, n) {
+    const spec = OBJECTS.find((o) => o.name === name);
+    return `${n} ${n === 1 ? spec.noun : spec.plural}`;
+}
+/** The seed job's message for a charges run; other objects are listed after the charges. */
+function runMessage(report, dryRun) {
+    const counts = report.objects.map((name) => {
+        const n = report.progress.get(name)?.matched ?? 0;
+        return name === 'charges' ? `${n} Stripe charges` : countOf(name, n);
+    });
+    const list = counts.length <= 1 ? (counts[0] ?? '0 Stripe charges') : `${counts.slice(0, -1).join(', ')} and ${counts.at(-1)}`;
+    return dryRun ? `Dry run: found ${list}; nothing stored` : `Successfully processed ${list}`;
+}
+/** Each declared output's empty value. */
+function emptyOutputs(declarations, skipped) {
+    return Object.fromEntries(declarations.map((d) => [d.name, typeof d.empty === 'string' ? d.empty : d.empty({ skipped })]));
+}
+/**
+ * The step's outputs, every one a string as GitHub stores them: each declared output's empty value
+ * (the generic ones and every feature's, `declared`), then the generic values and what the run's
+ * features set.
+ */
+function buildOutputs(report, declared, options) {
+    const skipped = options.skipped ?? false;
+    const message = runMessage(report, options.dryRun);
+    const cursors = [...report.incremental.values()].map((r) => r.cursor);
+    const counts = {};
+    for (const name of report.objects) {
+        const p = report.of(name);
+        counts[name] = { fetched: p.matched, stored: p.stored, updated: p.updated, rejected: p.rejected };
+    }
+    const generic = {
+        message,
+        // Every object created at or before this time is stored (the second before the oldest resume point).
+        cursor: cursors.length > 0 ? isoSeconds(Math.min(...cursors) - 1) : '',
+        events_processed: String([...report.incremental.values()].reduce((n, r) => n + r.eventsProcessed, 0)),
+        skipped: String(skipped),
+        object_counts: JSON.stringify(counts),
+        rejected_count: String(report.total('rejected')),
+        stripe_requests: String(report.stripeRequests)
+    };
+    const context = { privacy: options.privacy, dryRun: options.dryRun, message, run: report };
+    return Object.assign(emptyOutputs(declared, skipped), generic, ...report.features.map((f) => f.outputs?.(context) ?? {}));
+}
+/** The outputs set after a failure: the counts of what was committed (the rest would describe a run that did not finish). */
+function outputsAfterFailure(outputs, declared) {
+    return Object.fromEntries(declared.filter((d) => d.keptAfterFailure).map((d) => [d.name, outputs[d.name] ?? '']));
+}
 
 // EXTERNAL MODULE: ./node_modules/pg/lib/index.js
 var pg_lib = __nccwpck_require__(3273);
@@ -42325,9 +45873,11 @@ const esm_defaults = pg_lib.defaults
 
 ;// CONCATENATED MODULE: ./src/store/connect.ts
 
+
 /** Postgres could not be reached or refused us: the message says which and what to check. */
-class connect_DatabaseError extends Error {
+class connect_DatabaseError extends ActionError {
     code;
+    kind = 'database';
     constructor(message, code) {
         super(message);
         this.code = code;
@@ -42416,7 +45966,7 @@ async function attempt(config) {
  * connection only when the server has no TLS; `allow` tries plain first and falls back to TLS
  * only when the server insists on it.
  */
-async function connect(databaseUrl, ca) {
+async function connect_connect(databaseUrl, ca) {
     const config = clientConfig(databaseUrl, ca);
     const sslmode = new URL(databaseUrl).searchParams.get('sslmode');
     const where = `connect to Postgres at ${new URL(config.connectionString).host}`;
@@ -42549,6 +46099,115 @@ async function createIfMissing(client, schema, table, body) {
 async function relationExists(client, schema, name) {
     const result = await client.query('SELECT to_regclass($1) AS r', [qualified(schema, name)]);
     return result.rows[0]?.r != null;
+}
+
+;// CONCATENATED MODULE: ./src/store/accounts.ts
+
+
+
+/**
+ * Connect across a matrix of runners: the accounts to sync, one row each, in a table the shards
+ * share. A shard takes an account by locking its row (`FOR UPDATE SKIP LOCKED`) for as long as it
+ * syncs it, then marks it done for the round (the workflow run): no account is synced by two shards
+ * at once, uneven accounts balance (a shard takes the next free one), and a killed shard's row is
+ * unlocked by the server with its connection, for the others to take.
+ */
+const ACCOUNTS_TABLE = 'stripe_sync_accounts';
+async function ensureAccountsTable(client, schema) {
+    return createIfMissing(client, schema, ACCOUNTS_TABLE, `
+    account_id text PRIMARY KEY,
+    round text,
+    synced_at timestamptz,
+    shard text,
+    ok boolean,
+    reason text
+  `);
+}
+class AccountQueue {
+    databaseUrl;
+    caCert;
+    schema;
+    round;
+    shard;
+    constructor(databaseUrl, caCert, schema, round, shard) {
+        this.databaseUrl = databaseUrl;
+        this.caCert = caCert;
+        this.schema = schema;
+        this.round = round;
+        this.shard = shard;
+    }
+    /** The queue of a round, with `ids` offered (accounts already in it keep their rows). */
+    static async open(options) {
+        const table = qualified(options.schema, ACCOUNTS_TABLE);
+        try {
+            await options.client.query(`INSERT INTO ${table} (account_id) SELECT unnest($1::text[]) ON CONFLICT (account_id) DO NOTHING`, [options.ids]);
+        }
+        catch (error) {
+            throw describeDatabaseError(error, `offer the accounts to the work queue ${table}`);
+        }
+        return new AccountQueue(options.databaseUrl, options.caCert, options.schema, options.round, options.shard);
+    }
+    /**
+     * A worker of this shard: its own connection, taking accounts of `ids` not yet synced this round,
+     * least recently synced first, one at a time, until none is left.
+     */
+    async worker(ids) {
+        const client = await connect_connect(this.databaseUrl, this.caCert);
+        const table = qualified(this.schema, ACCOUNTS_TABLE);
+        return {
+            next: async () => {
+                try {
+                    await client.query('BEGIN');
+                    const row = await client.query(`SELECT account_id FROM ${table}
+              WHERE account_id = ANY($1) AND round IS DISTINCT FROM $2
+              ORDER BY synced_at NULLS FIRST, account_id
+              LIMIT 1 FOR UPDATE SKIP LOCKED`, [ids, this.round]);
+                    const id = row.rows[0]?.account_id;
+                    if (id === undefined) {
+                        await client.query('COMMIT');
+                        return undefined;
+                    }
+                    return {
+                        id,
+                        done: async ({ ok, reason }) => {
+                            await client.query(`UPDATE ${table} SET round = $2, synced_at = now(), shard = $3, ok = $4, reason = $5 WHERE account_id = $1`, [
+                                id,
+                                this.round,
+                                this.shard,
+                                ok,
+                                reason ?? null
+                            ]);
+                            await client.query('COMMIT');
+                        }
+                    };
+                }
+                catch (error) {
+                    await client.query('ROLLBACK').catch(() => { });
+                    throw describeDatabaseError(error, `take an account from the work queue ${table}`);
+                }
+            },
+            close: async () => {
+                await client.end().catch(() => { });
+            }
+        };
+    }
+}
+/**
+ * Rows written before the platform's own account had an id (one-account runs leave account_id
+ * NULL) get it: every table then says whose each row is. Returns the rows filled.
+ */
+async function fillAccountId(client, schema, tables, accountId) {
+    let filled = 0;
+    for (const table of tables) {
+        try {
+            const result = await client.query(`UPDATE ${qualified(schema, table)} SET ${quoteIdent('account_id')} = $1 WHERE account_id IS NULL`, [accountId]);
+            filled += result.rowCount ?? 0;
+        }
+        catch (error) {
+            throw describeDatabaseError(error, `fill account_id of ${qualified(schema, table)}`);
+        }
+    }
+    return filled;
 }
 
 ;// CONCATENATED MODULE: ./src/store/rejects.ts
@@ -42745,1179 +46404,74 @@ async function saveState(client, schema, state) {
     ]);
 }
 
-;// CONCATENATED MODULE: ./src/store/view-kit.ts
+;// CONCATENATED MODULE: ./src/store/reserved.ts
 
 
-/** An object's table, schema-qualified. */
-function tableRef(schema, tables, name) {
-    return qualified(schema, tables[name]);
-}
-/** Minor units of `currency` → exact numeric major units with the currency's decimals (102.50, not 102.5). */
-function major(amount, currency) {
-    const exponent = exponentSql(currency);
-    return `round((${amount})::numeric / power(10::numeric, ${exponent}), ${exponent})`;
-}
-
-;// CONCATENATED MODULE: ./src/store/mrr-views.ts
 
 
-const MRR_DISCOUNTS = ['forever', 'all', 'none'];
-/** Statuses that never count, whatever the dates say (a month looks them up in the status history). */
-const NOT_COUNTED = "('unpaid', 'paused', 'incomplete', 'incomplete_expired')";
-function scaleCtes(schema) {
-    return `counts AS (
-         SELECT c, row_number() OVER (ORDER BY c) AS n
-           FROM (SELECT greatest(coalesce(interval_count, 1), 1)::numeric AS c FROM ${qualified(schema, 'stripe_subscription_items')}
-                 UNION SELECT greatest(coalesce(interval_count, 1), 1)::numeric FROM ${qualified(schema, 'stripe_subscription_item_history')}) d
-       ),
-       lcms(n, l) AS (SELECT 0::bigint, 1::numeric UNION ALL SELECT c.n, lcm(lcms.l, c.c) FROM lcms JOIN counts c ON c.n = lcms.n + 1),
-       scale AS (SELECT max(l) AS l FROM lcms)`;
-}
-/** An item's periods per year × L / interval count: its monthly amount is unit × quantity × this / (12 L). */
-const PER_MONTH = `CASE i.interval WHEN 'month' THEN 12 WHEN 'year' THEN 1 WHEN 'week' THEN 52 WHEN 'day' THEN 365 END
-              * (scale.l / greatest(coalesce(i.interval_count, 1), 1))`;
-/** The numerator of an item's monthly amount over 12 × scale.l; NULL for metered and tiered prices (no fixed amount). */
-const GROSS = `CASE WHEN i.usage_type = 'metered' OR i.unit_amount_decimal IS NULL THEN NULL
-         ELSE i.unit_amount_decimal * coalesce(i.quantity, 1) * ${PER_MONTH} END`;
-/** Discounts that are in force at `at` (a column of the outer row). */
-function inForce(d, at) {
-    return `(${d}.start_at IS NULL OR ${d}.start_at <= ${at}) AND (${d}.end_at IS NULL OR ${d}.end_at > ${at}) AND (${d}.removed_at IS NULL OR ${d}.removed_at > ${at})`;
-}
-/** Of those, the ones MRR subtracts under the setting. */
-function counted(mode) {
-    if (mode === 'forever')
-        return "d.duration = 'forever'";
-    if (mode === 'all')
-        return 'd.duration IS NOT NULL';
-    return 'false';
-}
-/**
- * What a set of discounts takes off: `factor`, the product of (1 − percent off) (a 100 % coupon
- * makes it 0), and `amount`, the sum of amounts off in `currency` (the coupon's own, else its
- * currency_options; a coupon with neither does not apply). Percentages apply first, then amounts.
- */
-function discountAggregate(currency) {
-    return `CASE WHEN bool_or(d.percent_off >= 100) THEN 0::numeric
-                     ELSE coalesce(round(exp(sum(ln(1 - d.percent_off / 100)) FILTER (WHERE d.percent_off > 0 AND d.percent_off < 100)), 12), 1) END AS factor,
-                coalesce(sum(CASE WHEN d.percent_off IS NULL THEN
-                  CASE WHEN lower(d.coupon_currency) = ${currency} THEN d.amount_off::numeric
-                       ELSE (d.currency_options -> ${currency} ->> 'amount_off')::numeric END END), 0) AS amount`;
-}
-/**
- * From `item_at` (one row per item counted at an instant: month, at, subscription_id, customer_id,
- * status, item_id, product_id, price_id, currency, gross, per_month) to `item_net` (each item after
- * its own discounts) and `sub_final` (each subscription after its discounts, or its customer's when
- * it has none of its own; never below zero). An amount off is spread over the billing interval: an
- * item's own, the subscription's shortest for a subscription's discount.
- */
-function discountChain(schema, mode, coupons) {
-    // Each discount with its coupon's terms; a subquery Postgres flattens, so the lookups below use
-    // the indexes on subscription_item_id and parent_id.
-    const discounts = coupons
-        ? `(SELECT d.parent_id, d.subscription_item_id, d.start_at, d.end_at, d.removed_at,
-                c.duration, c.percent_off, c.amount_off, c.currency AS coupon_currency, c.currency_options
-           FROM ${qualified(schema, 'stripe_discounts')} d
-           JOIN ${qualified(schema, 'stripe_coupons')} c ON c.id = d.coupon_id)`
-        : // Without coupons synced, what a discount takes off is unknown: none is subtracted.
-            `(SELECT NULL::text AS parent_id, NULL::text AS subscription_item_id, NULL::timestamptz AS start_at, NULL::timestamptz AS end_at,
-                NULL::timestamptz AS removed_at, NULL::text AS duration, NULL::numeric AS percent_off, NULL::bigint AS amount_off,
-                NULL::text AS coupon_currency, NULL::jsonb AS currency_options WHERE false)`;
-    // A subscription's own discounts in force replace its customer's, whatever their duration.
-    const own = `EXISTS (SELECT 1 FROM ${qualified(schema, 'stripe_discounts')} o
-                        WHERE o.parent_id = sn.subscription_id AND o.subscription_item_id IS NULL AND ${inForce('o', 'sn.at')})`;
-    const discountsTable = qualified(schema, 'stripe_discounts');
-    // Most items and subscriptions have no discount: they skip the per-row lookups (anti-joins).
-    return `item_net AS MATERIALIZED (
-         SELECT x.*, x.gross AS net
-           FROM item_at x WHERE NOT EXISTS (SELECT 1 FROM ${discountsTable} e WHERE e.subscription_item_id = x.item_id)
-         UNION ALL
-         SELECT x.*, CASE WHEN x.gross IS NULL THEN NULL ELSE greatest(0, x.gross * f.factor - f.amount * x.per_month) END AS net
-           FROM item_at x
-           CROSS JOIN LATERAL (SELECT ${discountAggregate('x.currency')}
-                                 FROM ${discounts} d WHERE d.subscription_item_id = x.item_id AND ${inForce('d', 'x.at')} AND ${counted(mode)}) f
-          WHERE EXISTS (SELECT 1 FROM ${discountsTable} e WHERE e.subscription_item_id = x.item_id)
-       ),
-       sub_net AS MATERIALIZED (
-         SELECT month, at, subscription_id, customer_id, status, currency,
-                sum(net) AS items_net, max(per_month) AS per_month, count(*) FILTER (WHERE gross IS NULL) AS unfixed
-           FROM item_net GROUP BY month, at, subscription_id, customer_id, status, currency
-       ),
-       discounted AS (SELECT DISTINCT parent_id FROM ${discountsTable} WHERE subscription_item_id IS NULL),
-       sub_final AS MATERIALIZED (
-         SELECT sn.*, sn.items_net AS mrr_num
-           FROM sub_net sn
-          WHERE sn.subscription_id NOT IN (SELECT parent_id FROM discounted) AND coalesce(sn.customer_id, '') NOT IN (SELECT parent_id FROM discounted)
-         UNION ALL
-         SELECT sn.*, CASE WHEN sn.items_net IS NULL THEN NULL ELSE greatest(0, sn.items_net * f.factor - f.amount * sn.per_month) END AS mrr_num
-           FROM sub_net sn
-           CROSS JOIN LATERAL (SELECT ${discountAggregate('sn.currency')}
-                                 FROM (SELECT * FROM ${discounts} d1 WHERE d1.parent_id = sn.subscription_id
-                                       UNION ALL
-                                       SELECT * FROM ${discounts} d2 WHERE d2.parent_id = sn.customer_id AND NOT ${coupons ? own : 'true'}) d
-                                WHERE d.subscription_item_id IS NULL AND ${inForce('d', 'sn.at')} AND ${counted(mode)}) f
-          WHERE sn.subscription_id IN (SELECT parent_id FROM discounted) OR coalesce(sn.customer_id, '') IN (SELECT parent_id FROM discounted)
-       )`;
-}
-/** Items counted now: the current items of active, past-due and trialing subscriptions. */
-function itemsNow(schema, tables) {
-    return `item_at AS MATERIALIZED (
-         SELECT NULL::date AS month, now() AS at, s.id AS subscription_id, s.customer_id, s.status,
-                i.id AS item_id, i.product_id, i.price_id, i.currency, ${GROSS} AS gross, ${PER_MONTH} AS per_month
-           FROM ${tableRef(schema, tables, 'subscriptions')} s
-           JOIN ${qualified(schema, 'stripe_subscription_items')} i ON i.subscription_id = s.id AND i.removed_at IS NULL
-          CROSS JOIN scale
-          WHERE s.status IN ('active', 'past_due', 'trialing')
-       )`;
-}
-function mrrView(mode) {
-    return {
-        name: 'stripe_mrr',
-        requires: ['subscriptions'],
-        uses: ['coupons'],
-        version: 2,
-        about: `monthly recurring revenue per currency, now (discounts: ${mode})`,
-        settings: `mrr-discounts=${mode}`,
-        // Rounded once per currency. Trialing subscriptions are counted apart: what they become when
-        // they convert (their discounts applied), not MRR.
-        sql: (schema, tables, available) => `WITH RECURSIVE ${scaleCtes(schema)},
-       ${itemsNow(schema, tables)},
-       ${discountChain(schema, mode, available.has('coupons'))},
-       live AS (SELECT * FROM sub_final WHERE status IN ('active', 'past_due')),
-       trials AS (SELECT currency, count(*) AS n, sum(mrr_num) AS num FROM sub_final WHERE status = 'trialing' GROUP BY currency)
-  SELECT currencies.currency,
-         coalesce(round(sum(l.mrr_num) / (12 * min(scale.l))), 0)::bigint AS mrr,
-         ${major(`coalesce(round(sum(l.mrr_num) / (12 * min(scale.l))), 0)`, 'currencies.currency')} AS mrr_major,
-         count(l.subscription_id) AS active_subscriptions,
-         count(DISTINCT l.customer_id) AS customers,
-         coalesce(sum(l.unfixed), 0)::bigint AS items_without_fixed_amount,
-         count(DISTINCT l.customer_id) FILTER (WHERE l.mrr_num > 0) AS active_subscribers,
-         coalesce(max(tr.n), 0) AS trialing_subscriptions,
-         coalesce(round(max(tr.num) / (12 * min(scale.l))), 0)::bigint AS trial_mrr
-    FROM (SELECT DISTINCT currency FROM sub_final) currencies
-    CROSS JOIN scale
-    LEFT JOIN live l ON l.currency = currencies.currency
-    LEFT JOIN trials tr ON tr.currency = currencies.currency
-   GROUP BY currencies.currency`
-    };
-}
-function mrrByProductView(mode) {
-    return {
-        name: 'stripe_mrr_by_product',
-        requires: ['subscriptions'],
-        uses: ['coupons', 'products', 'prices'],
-        version: 1,
-        about: 'MRR now per currency, product and price',
-        settings: `mrr-discounts=${mode}`,
-        // A subscription's MRR is shared among its items by their amounts after their own discounts.
-        // Rounding each row alone would not add up: each row gets its whole minor units, and the units
-        // left to reach the currency's MRR go to the rows with the largest remainders (largest
-        // remainder method), so the rows of a currency sum to stripe_mrr exactly.
-        sql: (schema, tables, available) => `WITH RECURSIVE ${scaleCtes(schema)},
-       ${itemsNow(schema, tables)},
-       ${discountChain(schema, mode, available.has('coupons'))},
-       shares AS (
-         SELECT i.currency, i.product_id, i.price_id, i.subscription_id,
-                CASE WHEN s.items_net > 0 THEN i.net * s.mrr_num / s.items_net ELSE 0 END AS num
-           FROM item_net i JOIN sub_final s ON s.subscription_id = i.subscription_id
-          WHERE s.status IN ('active', 'past_due') AND i.gross IS NOT NULL
-       ),
-       exact AS (
-         SELECT currency, product_id, price_id, sum(num) / (12 * min(scale.l)) AS value, count(DISTINCT subscription_id) AS subscriptions
-           FROM shares CROSS JOIN scale GROUP BY currency, product_id, price_id
-       ),
-       targets AS (
-         SELECT currency, round(sum(mrr_num) / (12 * min(scale.l))) AS total
-           FROM sub_final CROSS JOIN scale WHERE status IN ('active', 'past_due') GROUP BY currency
-       ),
-       ranked AS (
-         SELECT e.*, floor(e.value) AS whole, t.total - sum(floor(e.value)) OVER (PARTITION BY e.currency) AS left_over,
-                row_number() OVER (PARTITION BY e.currency ORDER BY e.value - floor(e.value) DESC, e.product_id, e.price_id) AS rank
-           FROM exact e JOIN targets t ON t.currency = e.currency
-       )
-  SELECT r.currency,
-         r.product_id,
-         ${available.has('products') ? 'p.name' : 'NULL::text'} AS product_name,
-         r.price_id,
-         ${available.has('prices') ? 'pr.nickname' : 'NULL::text'} AS price_nickname,
-         (r.whole + CASE WHEN r.rank <= r.left_over THEN 1 ELSE 0 END)::bigint AS mrr,
-         ${major('r.whole + CASE WHEN r.rank <= r.left_over THEN 1 ELSE 0 END', 'r.currency')} AS mrr_major,
-         r.subscriptions AS active_subscriptions
-    FROM ranked r
-    ${available.has('products') ? `LEFT JOIN ${tableRef(schema, tables, 'products')} p ON p.id = r.product_id` : ''}
-    ${available.has('prices') ? `LEFT JOIN ${tableRef(schema, tables, 'prices')} pr ON pr.id = r.price_id` : ''}`
-    };
-}
-function mrrMonthlyView(mode) {
-    return {
-        name: 'stripe_mrr_monthly',
-        requires: ['subscriptions'],
-        uses: ['coupons'],
-        version: 2,
-        about: 'MRR at each month end, with its movements and subscriber counts',
-        settings: `mrr-discounts=${mode}`,
-        // A subscription counts at a month's end (the current month: now) when it has started, has not
-        // ended, is past its trial and its status then (stripe_subscription_status_history) is not
-        // unpaid, paused or incomplete; each item by its version valid then; discounts in force then.
-        // Movements compare each customer's MRR with the previous month end: new (a first paid month),
-        // reactivation (paid again after a month without), expansion, contraction, churn (to nothing).
-        sql: (schema, tables, available) => `WITH RECURSIVE ${scaleCtes(schema)},
-       subs AS (
-         SELECT s.id, s.customer_id, s.status, s.start_date, s.ended_at, s.trial_end
-           FROM ${tableRef(schema, tables, 'subscriptions')} s
-          WHERE s.status NOT IN ('incomplete', 'incomplete_expired') AND s.start_date IS NOT NULL
-       ),
-       months AS (
-         SELECT m::date AS month, least((m + interval '1 month') AT TIME ZONE 'UTC', now()) AS at
-           FROM generate_series(date_trunc('month', (SELECT min(start_date) FROM subs) AT TIME ZONE 'UTC'),
-                                date_trunc('month', now() AT TIME ZONE 'UTC'), interval '1 month') AS m
-       ),
-       sub_at AS (
-         SELECT m.month, m.at, s.id, s.customer_id, coalesce(h.status, s.status) AS status
-           FROM months m
-           JOIN subs s ON s.start_date <= m.at AND (s.ended_at IS NULL OR s.ended_at > m.at) AND (s.trial_end IS NULL OR s.trial_end <= m.at)
-           LEFT JOIN ${qualified(schema, 'stripe_subscription_status_history')} h
-                  ON h.subscription_id = s.id AND h.valid_from <= m.at AND (h.valid_to IS NULL OR h.valid_to > m.at)
-       ),
-       item_at AS MATERIALIZED (
-         SELECT sa.month, sa.at, sa.id AS subscription_id, sa.customer_id, sa.status, i.item_id, NULL::text AS product_id, i.price_id, i.currency,
-                ${GROSS} AS gross, ${PER_MONTH} AS per_month
-           FROM sub_at sa
-           JOIN ${qualified(schema, 'stripe_subscription_item_history')} i
-             ON i.subscription_id = sa.id AND i.valid_from <= sa.at AND (i.valid_to IS NULL OR i.valid_to > sa.at)
-          CROSS JOIN scale
-          WHERE sa.status NOT IN ${NOT_COUNTED}
-       ),
-       ${discountChain(schema, mode, available.has('coupons'))},
-       per_customer AS (
-         SELECT month, currency, customer_id, sum(mrr_num) AS mrr, count(DISTINCT subscription_id) AS subscriptions
-           FROM sub_final WHERE mrr_num IS NOT NULL GROUP BY 1, 2, 3
-       ),
-       first_paid AS (SELECT currency, customer_id, min(month) AS month FROM per_customer WHERE mrr > 0 GROUP BY 1, 2),
-       moves AS (
-         SELECT coalesce(c.month, (p.month + interval '1 month')::date) AS month,
-                coalesce(c.currency, p.currency) AS currency,
-                coalesce(c.customer_id, p.customer_id) AS customer_id,
-                coalesce(c.mrr, 0) AS now_mrr, coalesce(p.mrr, 0) AS before_mrr,
-                coalesce(c.subscriptions, 0) AS subscriptions, c.customer_id IS NOT NULL AS active
-           FROM per_customer c
-           FULL JOIN per_customer p ON p.month = (c.month - interval '1 month')::date AND p.currency = c.currency AND p.customer_id = c.customer_id
-       ),
-       classified AS (
-         SELECT m.*, f.month AS first_paid_month,
-                m.before_mrr = 0 AND m.now_mrr > 0 AND m.month = f.month AS is_new,
-                m.before_mrr = 0 AND m.now_mrr > 0 AND m.month > f.month AS is_reactivation
-           FROM moves m LEFT JOIN first_paid f ON f.currency = m.currency AND f.customer_id = m.customer_id
-       ),
-       totals AS (
-         SELECT month, currency,
-                sum(now_mrr) AS mrr_num, sum(before_mrr) AS before_num,
-                coalesce(sum(now_mrr) FILTER (WHERE is_new), 0) AS new_num,
-                coalesce(sum(now_mrr) FILTER (WHERE is_reactivation), 0) AS reactivation_num,
-                coalesce(sum(now_mrr - before_mrr) FILTER (WHERE before_mrr > 0 AND now_mrr > before_mrr), 0) AS expansion_num,
-                coalesce(sum(before_mrr - now_mrr) FILTER (WHERE now_mrr > 0 AND now_mrr < before_mrr), 0) AS contraction_num,
-                coalesce(sum(before_mrr) FILTER (WHERE before_mrr > 0 AND now_mrr = 0), 0) AS churned_num,
-                count(*) FILTER (WHERE active) AS customers,
-                coalesce(sum(subscriptions), 0)::bigint AS subscriptions,
-                count(*) FILTER (WHERE now_mrr > 0) AS active_subscribers,
-                count(*) FILTER (WHERE before_mrr > 0) AS subscribers_before,
-                count(*) FILTER (WHERE is_new) AS new_subscribers,
-                count(*) FILTER (WHERE is_reactivation) AS reactivated_subscribers,
-                count(*) FILTER (WHERE before_mrr > 0 AND now_mrr = 0) AS churned_subscribers
-           FROM classified
-          WHERE month <= date_trunc('month', now() AT TIME ZONE 'UTC')::date
-          GROUP BY month, currency
-       )
-  SELECT month, currency,
-         round(mrr_num / (12 * scale.l))::bigint AS mrr,
-         round(new_num / (12 * scale.l))::bigint AS new_mrr,
-         round(expansion_num / (12 * scale.l))::bigint AS expansion_mrr,
-         round(contraction_num / (12 * scale.l))::bigint AS contraction_mrr,
-         round(churned_num / (12 * scale.l))::bigint AS churned_mrr,
-         customers,
-         subscriptions,
-         round(reactivation_num / (12 * scale.l))::bigint AS reactivation_mrr,
-         active_subscribers,
-         new_subscribers,
-         reactivated_subscribers,
-         churned_subscribers,
-         CASE WHEN subscribers_before + new_subscribers + reactivated_subscribers > 0
-              THEN round(100.0 * churned_subscribers / (subscribers_before + new_subscribers + reactivated_subscribers), 2) END AS subscriber_churn_rate,
-         CASE WHEN before_num > 0 THEN round(100 * (churned_num + contraction_num) / before_num, 2) END AS mrr_churn_rate,
-         CASE WHEN active_subscribers > 0 THEN round(mrr_num / (12 * scale.l) / active_subscribers)::bigint END AS arpu
-    FROM totals CROSS JOIN scale`
-    };
-}
+/** The tables the store keeps for its own bookkeeping in the schema: no object or input may take their names. */
+const STORE_TABLES = [STATE_TABLE, REJECTS_TABLE, RUNS_TABLE, ACCOUNTS_TABLE];
 
-;// CONCATENATED MODULE: ./src/store/views.ts
+;// CONCATENATED MODULE: ./src/contract.ts
+
+
+
 
 
 
 /**
- * The reporting views, created with the tables they read. Each is created when missing, and
- * replaced when an older version of the action made it, or the same version with other settings
- * (the version and settings are kept in the view's comment).
+ * The action's public contract, assembled: every input and output (the generic ones, then each
+ * feature's, in the registry's order) — what action.yml and the README's tables are written from —
+ * and the reading of a run's inputs into its config and features.
  */
-/** The charges table's view: `<table>_daily`, within Postgres's 63-byte limit. */
-function dailyViewName(table) {
-    return `${table}_daily`;
-}
-const CATEGORY = {
-    charges: "bt.reporting_category = 'charge'",
-    refunds: "bt.reporting_category IN ('refund', 'refund_failure', 'partial_capture_reversal')",
-    disputes: "bt.reporting_category IN ('dispute', 'dispute_reversal')",
-    adjustments: "bt.reporting_category IN ('adjustment', 'other_adjustment')",
-    stripeFee: "bt.reporting_category = 'fee'"
-};
-function chargeDailyView(chargesTable) {
-    return {
-        name: dailyViewName(chargesTable),
-        requires: ['charges'],
-        version: 1,
-        about: 'daily totals per currency',
-        // Daily totals of succeeded charges per currency, in minor units. Refunds are counted on the
-        // charge's day, as Stripe reports them per charge.
-        sql: (schema, tables) => `SELECT (created_at AT TIME ZONE 'UTC')::date AS day,
-         currency,
-         count(*) AS count,
-         sum(amount) AS gross,
-         sum(coalesce(amount_refunded, 0)) AS refunded,
-         sum(amount - coalesce(amount_refunded, 0)) AS net
-    FROM ${tableRef(schema, tables, 'charges')}
-   WHERE status = 'succeeded'
-   GROUP BY 1, 2`
-    };
-}
-const CHARGE_FEES_VIEW = {
-    name: 'stripe_charge_fees',
-    requires: ['charges', 'balance_transactions'],
-    version: 1,
-    about: 'fee and net per charge',
-    sql: (schema, tables) => `SELECT c.charge_id,
-         c.created_at,
-         c.status,
-         c.amount AS charged_amount,
-         c.currency AS charged_currency,
-         bt.currency AS settlement_currency,
-         bt.exchange_rate,
-         bt.amount AS settled_amount,
-         bt.fee,
-         bt.net,
-         ${major('bt.fee', 'bt.currency')} AS fee_major,
-         ${major('bt.net', 'bt.currency')} AS net_major,
-         bt.id AS balance_transaction_id,
-         bt.status AS balance_status,
-         bt.available_on,
-         bt.payout_id
-    FROM ${tableRef(schema, tables, 'charges')} c
-    JOIN ${tableRef(schema, tables, 'balance_transactions')} bt ON bt.id = c.balance_transaction_id`
-};
-const PAYOUT_RECONCILIATION_VIEW = {
-    name: 'stripe_payout_reconciliation',
-    requires: ['payouts', 'balance_transactions'],
-    version: 1,
-    about: 'each payout against its balance transactions',
-    // Every amount in the payout's currency, minor units, signed as they move the balance: charges
-    // positive, refunds, disputes and fees negative. charges + refunds + disputes + fees +
-    // adjustments + other = transactions_net, which equals the payout amount when it is balanced.
-    sql: (schema, tables) => `SELECT p.id AS payout_id,
-         p.arrival_date,
-         p.status,
-         p.currency,
-         p.amount,
-         p.automatic,
-         p.reconciled_at,
-         count(bt.id) AS transaction_count,
-         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.charges}), 0) AS charges,
-         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.refunds}), 0) AS refunds,
-         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.disputes}), 0) AS disputes,
-         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.stripeFee}), 0) - coalesce(sum(bt.fee), 0) AS fees,
-         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.adjustments}), 0) AS adjustments,
-         coalesce(sum(bt.amount) FILTER (WHERE NOT (${CATEGORY.charges} OR ${CATEGORY.refunds} OR ${CATEGORY.disputes} OR ${CATEGORY.adjustments} OR ${CATEGORY.stripeFee})), 0) AS other,
-         coalesce(sum(bt.net), 0) AS transactions_net,
-         p.amount - coalesce(sum(bt.net), 0) AS difference,
-         CASE WHEN p.automatic IS FALSE THEN NULL
-              ELSE p.status = 'paid' AND p.reconciled_at IS NOT NULL AND coalesce(sum(bt.net), 0) = p.amount END AS balanced
-    FROM ${tableRef(schema, tables, 'payouts')} p
-    LEFT JOIN ${tableRef(schema, tables, 'balance_transactions')} bt
-      ON bt.payout_id = p.id
-     AND bt.id IS DISTINCT FROM p.balance_transaction_id
-     AND NOT (bt.type = 'payout' AND bt.source_id = p.id)
-   GROUP BY p.id, p.arrival_date, p.status, p.currency, p.amount, p.automatic, p.reconciled_at`
-};
+const INPUTS = [...GENERIC_INPUTS, ...FEATURES.flatMap((f) => f.inputs)];
+const contract_OUTPUTS = [...GENERIC_OUTPUTS, ...FEATURES.flatMap((f) => f.outputs)];
 /**
- * Stripe's `payout_reconciliation.itemized` report in SQL: one row per balance transaction each
- * reconciled automatic payout paid out, with the objects it came from. Amounts in major units as the
- * report has them, and `*_minor` beside; per payout `net` sums to the payout's amount when balanced.
- * With invoices synced, the invoice and subscription of a charge (through its invoice payment).
+ * Reads every input: the generic ones, then each feature's; a bad one throws an InputError naming it,
+ * before any request or connection. `warn`: settings that have no effect, said once.
  */
-function payoutItemizedView(withInvoices) {
-    return {
-        name: 'stripe_payout_itemized',
-        requires: withInvoices
-            ? ['payouts', 'balance_transactions', 'charges', 'refunds', 'disputes', 'invoices']
-            : ['payouts', 'balance_transactions', 'charges', 'refunds', 'disputes'],
-        version: withInvoices ? 2 : 1,
-        about: "each payout's balance transactions, as Stripe's itemized payout reconciliation report",
-        sql: (schema, tables) => `SELECT p.id AS automatic_payout_id,
-         p.arrival_date AS automatic_payout_effective_at,
-         bt.id AS balance_transaction_id,
-         bt.created_at AS created,
-         bt.available_on,
-         bt.currency,
-         ${major('bt.amount', 'bt.currency')} AS gross,
-         ${major('bt.fee', 'bt.currency')} AS fee,
-         ${major('bt.net', 'bt.currency')} AS net,
-         bt.amount AS gross_minor,
-         bt.fee AS fee_minor,
-         bt.net AS net_minor,
-         bt.reporting_category,
-         bt.source_id,
-         bt.description,
-         c.customer_id,
-         c.customer_email,
-         c.raw->'billing_details'->>'name' AS customer_name,
-         c.charge_id,
-         c.payment_intent_id,
-         ${withInvoices ? 'ip.invoice_id' : 'NULL::text'} AS invoice_id,
-         ${withInvoices ? 'inv.subscription_id' : 'NULL::text'} AS subscription_id,
-         r.id AS refund_id,
-         d.id AS dispute_id,
-         c.raw->'payment_method_details'->'card'->>'brand' AS card_brand,
-         c.raw->'payment_method_details'->'card'->>'country' AS card_country,
-         coalesce(c.raw->>'calculated_statement_descriptor', c.raw->>'statement_descriptor') AS statement_descriptor
-    FROM ${tableRef(schema, tables, 'payouts')} p
-    JOIN ${tableRef(schema, tables, 'balance_transactions')} bt
-      ON bt.payout_id = p.id
-     AND bt.id IS DISTINCT FROM p.balance_transaction_id
-     AND NOT (bt.type = 'payout' AND bt.source_id = p.id)
-    LEFT JOIN ${tableRef(schema, tables, 'refunds')} r ON r.id = bt.source_id
-    LEFT JOIN ${tableRef(schema, tables, 'disputes')} d ON d.id = bt.source_id
-    LEFT JOIN ${tableRef(schema, tables, 'charges')} c ON c.charge_id = coalesce(r.charge_id, d.charge_id, bt.source_id)${withInvoices
-            ? `
-    LEFT JOIN LATERAL (SELECT x.invoice_id FROM ${qualified(schema, 'stripe_invoice_payments')} x
-                        WHERE x.charge_id = c.charge_id OR (x.payment_intent_id IS NOT NULL AND x.payment_intent_id = c.payment_intent_id)
-                        ORDER BY x.invoice_id LIMIT 1) ip ON true
-    LEFT JOIN ${tableRef(schema, tables, 'invoices')} inv ON inv.id = ip.invoice_id`
-            : ''}
-   WHERE p.reconciled_at IS NOT NULL AND p.automatic IS NOT FALSE`
-    };
+function readRun(options) {
+    const config = readConfig(options);
+    const features = [];
+    const views = [];
+    const tables = [];
+    const claims = new Map();
+    for (const module of FEATURES) {
+        const defaults = new Map(module.inputs.map((i) => [i.name, i.default]));
+        const loaded = module.load({
+            get: (name) => {
+                const fallback = defaults.get(name);
+                if (fallback === undefined)
+                    throw new Error(`feature "${module.name}" reads input ${name}, which it does not declare`);
+                const value = options.input(name).trim();
+                return value === '' ? fallback : value;
+            },
+            warn: options.warn ?? (() => { })
+        }, config);
+        views.push(...loaded.views);
+        tables.push(...(loaded.tables ?? []));
+        if (module.claims)
+            claims.set(module.claims.object, module.claims.column);
+        if (loaded.feature)
+            features.push(loaded.feature);
+    }
+    const layout = { views, tables, claims };
+    checkTableName(config.table, layout);
+    return { config, features, layout };
 }
-/** The journal's accounts, in the order lines are listed. */
-const JOURNAL_ACCOUNTS = [
-    'Bank',
-    'Sales',
-    'Refunds',
-    'Disputes',
-    'Stripe fees',
-    'Adjustments',
-    'Other Stripe activity',
-    'Stripe balance (unreconciled)'
-];
-const JOURNAL_VIEW = {
-    name: 'stripe_journal',
-    requires: ['payouts', 'balance_transactions'],
-    version: 1,
-    about: 'double-entry journal lines per paid payout',
-    // One line per account with a non-zero amount: money in is a credit, money out a debit, the bank
-    // deposit a debit. Anything the transactions do not explain goes to a suspense line, so debits
-    // always equal credits per payout.
-    sql: (schema) => `SELECT (r.arrival_date AT TIME ZONE 'UTC')::date AS date,
-         r.payout_id,
-         l.line,
-         l.account,
-         CASE WHEN l.signed < 0 THEN -l.signed ELSE 0 END AS debit_minor,
-         CASE WHEN l.signed > 0 THEN l.signed ELSE 0 END AS credit_minor,
-         ${major('CASE WHEN l.signed < 0 THEN -l.signed ELSE 0 END', 'r.currency')} AS debit,
-         ${major('CASE WHEN l.signed > 0 THEN l.signed ELSE 0 END', 'r.currency')} AS credit,
-         r.currency,
-         'Stripe payout ' || r.payout_id || ' (' || r.transaction_count || ' transactions)' AS memo
-    FROM ${qualified(schema, 'stripe_payout_reconciliation')} r
-   CROSS JOIN LATERAL (VALUES
-         (1, '${JOURNAL_ACCOUNTS[0]}', -r.amount),
-         (2, '${JOURNAL_ACCOUNTS[1]}', r.charges),
-         (3, '${JOURNAL_ACCOUNTS[2]}', r.refunds),
-         (4, '${JOURNAL_ACCOUNTS[3]}', r.disputes),
-         (5, '${JOURNAL_ACCOUNTS[4]}', r.fees),
-         (6, '${JOURNAL_ACCOUNTS[5]}', r.adjustments),
-         (7, '${JOURNAL_ACCOUNTS[6]}', r.other),
-         (8, '${JOURNAL_ACCOUNTS[7]}', r.difference)
-       ) AS l(line, account, signed)
-   WHERE r.status = 'paid' AND r.reconciled_at IS NOT NULL AND l.signed <> 0`
-};
-const RECEIVABLES_VIEW = {
-    name: 'stripe_receivables',
-    requires: ['invoices'],
-    version: 1,
-    about: 'open invoices by days overdue, per currency',
-    // Open invoices (finalized, not paid, voided or written off, not deleted), by how long past their
-    // due date they are now; an invoice charged automatically has no due date and is due when finalized.
-    sql: (schema, tables) => `WITH open AS (
-         SELECT currency, amount_remaining,
-                floor(extract(epoch FROM now() - coalesce(due_date, finalized_at, created_at)) / 86400) AS days
-           FROM ${tableRef(schema, tables, 'invoices')}
-          WHERE status = 'open' AND deleted_at IS NULL AND amount_remaining > 0
-       )
-  SELECT currency,
-         count(*) AS open_invoices,
-         sum(amount_remaining)::bigint AS total,
-         coalesce(sum(amount_remaining) FILTER (WHERE days <= 0), 0)::bigint AS current,
-         coalesce(sum(amount_remaining) FILTER (WHERE days BETWEEN 1 AND 30), 0)::bigint AS overdue_1_30,
-         coalesce(sum(amount_remaining) FILTER (WHERE days BETWEEN 31 AND 60), 0)::bigint AS overdue_31_60,
-         coalesce(sum(amount_remaining) FILTER (WHERE days BETWEEN 61 AND 90), 0)::bigint AS overdue_61_90,
-         coalesce(sum(amount_remaining) FILTER (WHERE days > 90), 0)::bigint AS overdue_90_plus,
-         count(*) FILTER (WHERE days > 0) AS overdue_invoices
-    FROM open
-   GROUP BY currency`
-};
-const PLATFORM_REVENUE_VIEW = {
-    name: 'stripe_platform_revenue',
-    requires: ['application_fees'],
-    version: 1,
-    about: "a Connect platform's application fees per month and currency",
-    // By the month (UTC) each fee was taken; its refunds count against that month.
-    sql: (schema, tables) => `SELECT date_trunc('month', created_at AT TIME ZONE 'UTC')::date AS month,
-         currency,
-         count(*) AS fees,
-         count(DISTINCT connected_account_id) AS accounts,
-         sum(amount)::bigint AS application_fees,
-         sum(coalesce(amount_refunded, 0))::bigint AS refunded,
-         sum(amount - coalesce(amount_refunded, 0))::bigint AS net,
-         ${major('sum(amount - coalesce(amount_refunded, 0))', 'currency')} AS net_major
-    FROM ${tableRef(schema, tables, 'application_fees')}
-   GROUP BY 1, 2`
-};
-/** The views with fixed names, in creation order (a view that reads another comes after it). */
-// The itemized view with invoices comes first: when invoices are synced it is made (or replaces the one without).
-function fixedViews(options) {
+/** The names the action gives its own tables and views in the schema: the store's, the objects' fixed tables, the features'. */
+function reservedNames(layout) {
     return [
-        CHARGE_FEES_VIEW,
-        PAYOUT_RECONCILIATION_VIEW,
-        payoutItemizedView(true),
-        payoutItemizedView(false),
-        JOURNAL_VIEW,
-        mrrView(options.mrrDiscounts),
-        mrrMonthlyView(options.mrrDiscounts),
-        mrrByProductView(options.mrrDiscounts),
-        RECEIVABLES_VIEW,
-        PLATFORM_REVENUE_VIEW
+        ...STORE_TABLES,
+        ...OBJECTS.filter((o) => !o.tableInput).flatMap((o) => tablesOf(o)),
+        ...layout.tables.map((t) => t.table),
+        ...layout.views.map((v) => v.name)
     ];
 }
-/** The names of the views with fixed names (whatever their settings). */
-const FIXED_VIEW_NAMES = fixedViews({ mrrDiscounts: 'forever' }).map((v) => v.name);
-/** The views for a run's tables, in creation order. */
-function viewsFor(chargesTable, options) {
-    return [chargeDailyView(chargesTable), ...fixedViews(options)];
-}
-const MARK = 'stripe-payment-monitor view v';
-/** The view's comment: its version, its settings, and the `uses` tables it could read (`v2 mrr-discounts=forever coupons`). */
-function markOf(view, available) {
-    const parts = [`${MARK}${view.version}`, ...(view.settings ? [view.settings] : []), ...(view.uses ?? []).filter((name) => available.has(name))];
-    return parts.join(' ');
-}
-/**
- * Creates each view whose tables exist and that is missing, older than this version, or made with
- * other settings. Returns the views created or replaced. Runs in the caller's transaction.
- */
-async function ensureViews(client, schema, tables, exists, views) {
-    const made = [];
-    const known = new Map();
-    const has = async (name) => {
-        if (!known.has(name))
-            known.set(name, Boolean(tables[name]) && (await exists(name)));
-        return known.get(name);
-    };
-    for (const view of views) {
-        let ready = true;
-        for (const name of view.requires)
-            if (!(await has(name)))
-                ready = false;
-        if (!ready)
-            continue;
-        const available = new Set(view.requires);
-        for (const name of view.uses ?? [])
-            if (await has(name))
-                available.add(name);
-        const current = await client.query(`SELECT obj_description(c.oid, 'pg_class') AS comment, c.relkind AS kind
-         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`, [schema, view.name]);
-        const row = current.rows[0];
-        if (row && row.kind !== 'v')
-            continue;
-        const mark = markOf(view, available);
-        const version = row?.comment?.startsWith(MARK) ? Number.parseInt(row.comment.slice(MARK.length), 10) : row ? 0 : -1;
-        // A newer action made it: leave it. The same version with the same settings: nothing to do.
-        if (version > view.version || row?.comment === mark)
-            continue;
-        const name = qualified(schema, view.name);
-        // A view made before versions were marked (v0) had the same columns as v1.
-        if (row && version === 0 && view.version === 1) {
-            await client.query(`COMMENT ON VIEW ${name} IS '${mark}'`);
-            continue;
-        }
-        await client.query(`CREATE OR REPLACE VIEW ${name} AS\n  ${view.sql(schema, tables, available)}`);
-        await client.query(`COMMENT ON VIEW ${name} IS '${mark}'`);
-        made.push(view);
+function checkTableName(table, layout) {
+    if (reservedNames(layout).includes(table.toLowerCase())) {
+        throw new InputError('table', `"${table}" is a name the action uses for its own table or view in the schema. Choose another (the default is processed_charges).`);
     }
-    return made;
-}
-
-;// CONCATENATED MODULE: ./src/time.ts
-/** Time as Stripe has it: whole Unix seconds, UTC. */
-/** Stripe launched in 2011: a whole-account sync with no `created-after` starts here. */
-const STRIPE_EPOCH = Date.UTC(2011, 0, 1) / 1000;
-const DAY_SECONDS = 86400;
-function unixSeconds(date) {
-    return Math.floor(date.getTime() / 1000);
-}
-/** 2026-11-27T06:38:00Z (no milliseconds). */
-function isoSeconds(seconds) {
-    return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
-}
-/** 2026-11-27 06:38 (UTC, minutes): compact, for tables. */
-function compactUtc(seconds) {
-    return new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ');
-}
-/** 2026-11-27 (UTC). */
-function isoDay(seconds) {
-    return new Date(seconds * 1000).toISOString().slice(0, 10);
-}
-
-;// CONCATENATED MODULE: ./src/config.ts
-/**
- * Inputs → a typed, validated Config. Nothing here touches the network or a database:
- * every bad input is reported before the first Stripe request or Postgres connection.
- */
-
-
-
-
-
-
-
-
-
-
-
-/** `customer-details`: what the log, summary and outputs show of customers (see report/privacy.ts). */
-const CUSTOMER_DETAILS = ['show', 'mask', 'hide'];
-/**
- * The default: `show` on a private repository, `mask` when it is public or its visibility is
- * unknown (outside GitHub, or an event payload without the repository).
- */
-function defaultCustomerDetails(repositoryPrivate) {
-    return repositoryPrivate === true ? 'show' : 'mask';
-}
-/** `summary-amounts`: whether the job summary and annotations show money amounts. */
-const SUMMARY_AMOUNTS = ['show', 'hide'];
-/** The default follows the repository's visibility, as `customer-details` does: shown only where the repository is known to be private. */
-function defaultSummaryAmounts(repositoryPrivate) {
-    return repositoryPrivate === true ? 'show' : 'hide';
-}
-/** Defaults, kept equal to action.yml's (a unit test compares them). */
-const INPUT_DEFAULTS = {
-    'stripe-secret-key': '',
-    'database-url': '',
-    limit: '10',
-    status: 'succeeded',
-    'created-after': '',
-    'created-before': '',
-    table: 'processed_charges',
-    schema: 'public',
-    'dry-run': 'false',
-    'stripe-account': '',
-    'stripe-api-base': 'https://api.stripe.com',
-    incremental: 'false',
-    'lock-timeout': '0',
-    'high-value-threshold': '',
-    'max-requests-per-second': '20',
-    'database-ca-cert': '',
-    objects: 'charges',
-    'max-total-requests-per-second': '',
-    'customer-details': '',
-    'summary-amounts': '',
-    'journal-format': 'csv',
-    'journal-accounts': '',
-    'journal-tax-rate': 'Tax Exempt',
-    'mrr-discounts': 'forever',
-    'account-shard': ''
-};
-/** A bad input: names the input and says what it accepts. */
-class InputError extends Error {
-    input;
-    constructor(input, detail) {
-        super(`Input \`${input}\`: ${detail}`);
-        this.input = input;
-        this.name = 'InputError';
-    }
-}
-function readConfig({ input, env = {}, mask = () => { }, now = new Date(), repositoryPrivate }) {
-    const get = (name) => {
-        const value = input(name).trim();
-        return value === '' ? INPUT_DEFAULTS[name] : value;
-    };
-    // Secrets first: masked before anything can be logged, even when they turn out invalid.
-    const stripeKey = get('stripe-secret-key') || (env.STRIPE_SECRET_KEY ?? '').trim();
-    const databaseUrl = get('database-url') || (env.DATABASE_URL ?? '').trim();
-    const secrets = secretsOf(stripeKey, databaseUrl);
-    for (const secret of secrets.strong)
-        mask(secret, 'strong');
-    for (const secret of secrets.weak)
-        mask(secret, 'weak');
-    const key = parseStripeKey(stripeKey);
-    const dryRun = parseBoolean('dry-run', get('dry-run'));
-    const createdGte = parseTime('created-after', get('created-after'), now);
-    const createdLt = parseTime('created-before', get('created-before'), now);
-    if (createdGte !== undefined && createdLt !== undefined && createdGte >= createdLt) {
-        throw new InputError('created-after / created-before', `the window is empty: created-after (${isoSeconds(createdGte)}) must be earlier than created-before (${isoSeconds(createdLt)}).`);
-    }
-    const incremental = parseBoolean('incremental', get('incremental'));
-    if (incremental && dryRun) {
-        throw new InputError('incremental', 'cannot be combined with `dry-run: true`: an incremental run keeps its cursor in Postgres. Use one or the other.');
-    }
-    const accounts = parseStripeAccount(get('stripe-account'));
-    const accountShard = parseAccountShard(get('account-shard'), accounts.accounts);
-    if (accountShard && dryRun) {
-        throw new InputError('account-shard', 'cannot be combined with `dry-run: true`: shards share their accounts through a table in Postgres.');
-    }
-    return {
-        stripeKey,
-        ...key,
-        databaseUrl: dryRun && databaseUrl === '' ? undefined : parseDatabaseUrl(databaseUrl),
-        limit: parseLimit(get('limit')),
-        statuses: parseStatuses(get('status')),
-        createdGte,
-        createdLt,
-        table: parseIdentifier('table', get('table')),
-        schema: parseIdentifier('schema', get('schema')),
-        dryRun,
-        ...accounts,
-        accountShard,
-        stripeApiBase: parseApiBase(get('stripe-api-base')),
-        incremental,
-        lockTimeoutSeconds: parseLockTimeout(get('lock-timeout')),
-        highValue: parseThresholds(get('high-value-threshold')),
-        highValueThreshold: get('high-value-threshold') || undefined,
-        maxRequestsPerSecond: parseRequestsPerSecond('max-requests-per-second', get('max-requests-per-second')),
-        maxTotalRequestsPerSecond: get('max-total-requests-per-second')
-            ? parseRequestsPerSecond('max-total-requests-per-second', get('max-total-requests-per-second'))
-            : key.keyMode === 'live'
-                ? LIVE_TOTAL_DEFAULT
-                : TEST_TOTAL_DEFAULT,
-        ...parseObjects(get('objects')),
-        customerDetails: parseCustomerDetails(get('customer-details'), repositoryPrivate),
-        ...parseSummaryAmounts(get('summary-amounts'), repositoryPrivate),
-        repositoryPrivate,
-        ...parseJournal(get('journal-format'), get('journal-accounts'), get('journal-tax-rate')),
-        mrrDiscounts: parseMrrDiscounts(get('mrr-discounts')),
-        databaseCaCert: parseCaCert(input('database-ca-cert'), dryRun && databaseUrl === '' ? undefined : databaseUrl)
-    };
-}
-/** PEM text as pasted into a secret or a YAML block (kept whole: no trimming inside). */
-function parseCaCert(value, databaseUrl) {
-    if (value.trim() === '')
-        return undefined;
-    if (!/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(value)) {
-        throw new InputError('database-ca-cert', 'not a PEM certificate. Paste the CA certificate, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----.');
-    }
-    const sslmode = databaseUrl ? new URL(databaseUrl).searchParams.get('sslmode') : null;
-    if (sslmode !== 'verify-ca' && sslmode !== 'verify-full') {
-        throw new InputError('database-ca-cert', `is only used to verify the server, with sslmode=verify-ca or sslmode=verify-full in database-url (it has ${sslmode ? `sslmode=${sslmode}` : 'no sslmode'}).`);
-    }
-    return value.trim();
-}
-/** The default global ceiling: below Stripe's 100 requests/s in live mode and 25 in a sandbox, leaving your application room. */
-const LIVE_TOTAL_DEFAULT = 80;
-const TEST_TOTAL_DEFAULT = 20;
-function parseRequestsPerSecond(name, value) {
-    if (!/^\d{1,3}$/.test(value) || Number(value) < 1 || Number(value) > 100) {
-        throw new InputError(name, `"${value}" is not a whole number from 1 to 100. Stripe allows about 25 requests per second on one endpoint, and 100 in all in live mode (25 in a sandbox), shared with your own application.`);
-    }
-    return Number(value);
-}
-/** `charges`, a comma-separated list of objects, or `all`. Returned in the registry's order. */
-function parseObjects(value) {
-    const known = OBJECTS.map((o) => o.name);
-    const parts = value
-        .split(',')
-        .map((p) => p.trim().toLowerCase())
-        .filter((p) => p !== '');
-    if (parts.length === 0)
-        throw new InputError('objects', `nothing given. Expected ${known.join(', ')}, a comma-separated list of them, or all.`);
-    // Every word is checked, `all` or not: a typo next to `all` is still a typo.
-    for (const part of parts) {
-        if (part !== 'all' && !known.includes(part))
-            throw new InputError('objects', `unknown object "${part}". Expected ${known.join(', ')}, a comma-separated list of them, or all.`);
-    }
-    if (parts.includes('all'))
-        return { objects: OBJECTS.map((o) => o.name), objectsAll: true };
-    return { objects: OBJECTS.filter((o) => parts.includes(o.name)).map((o) => o.name), objectsAll: false };
-}
-function parseCustomerDetails(value, repositoryPrivate) {
-    if (value === '')
-        return defaultCustomerDetails(repositoryPrivate);
-    const mode = value.toLowerCase();
-    if (!CUSTOMER_DETAILS.includes(mode)) {
-        throw new InputError('customer-details', `"${value}" is not one of show, mask, hide (empty: show on a private repository, mask otherwise).`);
-    }
-    return mode;
-}
-/** `journal-format`: the files a reconciled payout's journal is written as. */
-const JOURNAL_FORMATS = ['csv', 'xero', 'quickbooks'];
-/** `journal-format`, `journal-accounts`, `journal-tax-rate`; Xero needs a code for every account a journal can use. */
-function parseJournal(format, accounts, taxRate) {
-    const formats = new Set();
-    for (const part of format.split(',').map((p) => p.trim().toLowerCase())) {
-        if (!JOURNAL_FORMATS.includes(part)) {
-            throw new InputError('journal-format', `unknown format "${part}". Expected csv, xero, quickbooks, or a comma-separated combination.`);
-        }
-        formats.add(part);
-    }
-    const names = new Map(JOURNAL_ACCOUNTS.map((a) => [a.toLowerCase(), a]));
-    const mapped = new Map();
-    const form = `Expected Account=code pairs, e.g. Bank=090, Sales=200, Refunds=210, Disputes=215, Stripe fees=404. Accounts: ${JOURNAL_ACCOUNTS.join(', ')}.`;
-    for (const part of accounts
-        .split(',')
-        .map((p) => p.trim())
-        .filter((p) => p !== '')) {
-        const at = part.indexOf('=');
-        const name = at > 0 ? names.get(part.slice(0, at).trim().toLowerCase()) : undefined;
-        const code = at > 0 ? part.slice(at + 1).trim() : '';
-        if (at <= 0 || code === '')
-            throw new InputError('journal-accounts', `"${part}" is not Account=code. ${form}`);
-        if (!name)
-            throw new InputError('journal-accounts', `unknown account "${part.slice(0, at).trim()}". ${form}`);
-        if (mapped.has(name))
-            throw new InputError('journal-accounts', `${name} is given twice. ${form}`);
-        mapped.set(name, code);
-    }
-    if (formats.has('xero')) {
-        const missing = JOURNAL_ACCOUNTS.filter((a) => !mapped.has(a));
-        if (missing.length > 0) {
-            throw new InputError('journal-accounts', `journal-format xero needs an account code for every account a journal can use; missing: ${missing.join(', ')}. ${form}`);
-        }
-    }
-    if (taxRate.length > 100 || /[\r\n]/.test(taxRate))
-        throw new InputError('journal-tax-rate', 'must be one line, at most 100 characters (a Xero tax rate name).');
-    return { journalFormats: formats, journalAccounts: mapped, journalTaxRate: taxRate };
-}
-function parseMrrDiscounts(value) {
-    const mode = (value || 'forever').toLowerCase();
-    if (!MRR_DISCOUNTS.includes(mode)) {
-        throw new InputError('mrr-discounts', `"${value}" is not one of forever (Stripe's default: forever coupons reduce MRR), all (every discount in force), none.`);
-    }
-    return mode;
-}
-function parseSummaryAmounts(value, repositoryPrivate) {
-    if (value === '') {
-        const summaryAmounts = defaultSummaryAmounts(repositoryPrivate);
-        return { summaryAmounts, amountsHiddenBecause: summaryAmounts === 'show' ? undefined : repositoryPrivate === false ? 'public' : 'unknown' };
-    }
-    const mode = value.toLowerCase();
-    if (!SUMMARY_AMOUNTS.includes(mode)) {
-        throw new InputError('summary-amounts', `"${value}" is not one of show, hide (empty: show on a private repository, hide otherwise).`);
-    }
-    return { summaryAmounts: mode, amountsHiddenBecause: mode === 'hide' ? 'input' : undefined };
-}
-/**
- * `1000` (every currency, in its own major units), `usd:1000, eur:900, jpy:150000` (per currency),
- * or both (`500, jpy:50000`: the bare amount applies to currencies not listed).
- */
-function parseThresholds(value) {
-    if (value === '')
-        return undefined;
-    const accepted = 'Expected an amount in major units (1000) and/or currency:amount pairs (usd:1000, eur:900, jpy:150000).';
-    let all;
-    const byCurrency = new Map();
-    const parts = value.split(',').map((p) => p.trim());
-    for (const [i, part] of parts.entries()) {
-        // `1,000` splits into "1" and "000": say what went wrong rather than "000 is not an amount".
-        if (i > 0 && /^\d{3}(?:\.\d+)?$/.test(part) && /\d$/.test(parts[i - 1])) {
-            throw new InputError('high-value-threshold', `"${parts[i - 1]},${part}": thousands separators are not allowed (a comma separates entries). Write the amount as ${parts[i - 1].replace(/^.*:\s*/, '')}${part}. ${accepted}`);
-        }
-        const pair = /^([A-Za-z]{3})\s*:\s*(\d{1,15}(?:\.\d{1,3})?)$/.exec(part);
-        if (pair) {
-            const currency = pair[1].toLowerCase();
-            if (!isStripeCurrency(currency)) {
-                throw new InputError('high-value-threshold', `"${part}": ${pair[1]} is not a currency Stripe supports (an ISO 4217 code such as usd, eur, gbp, jpy). ${accepted}`);
-            }
-            if (byCurrency.has(currency))
-                throw new InputError('high-value-threshold', `${currency} is given twice. ${accepted}`);
-            const decimals = pair[2].split('.')[1]?.length ?? 0;
-            if (decimals > currencyExponent(currency)) {
-                throw new InputError('high-value-threshold', `"${part}": ${currency.toUpperCase()} has ${currencyExponent(currency)} decimal place(s). ${accepted}`);
-            }
-            byCurrency.set(currency, pair[2]);
-        }
-        else if (/^\d{1,15}(?:\.\d{1,3})?$/.test(part) && all === undefined) {
-            all = part;
-        }
-        else {
-            throw new InputError('high-value-threshold', `"${part}" is not an amount or currency:amount. ${accepted}`);
-        }
-    }
-    return { all, byCurrency };
-}
-function parseLockTimeout(value) {
-    if (!/^\d{1,5}$/.test(value) || Number(value) > 21600) {
-        throw new InputError('lock-timeout', `"${value}" is not a number of seconds from 0 to 21600 (6 hours, a job's limit).`);
-    }
-    return Number(value);
-}
-/** Passwords that are common words or defaults: no one learns anything from seeing them, and masking them everywhere breaks ordinary text. */
-const COMMON_PASSWORDS = new Set([
-    'postgres',
-    'password',
-    'changeme',
-    'secret',
-    'admin',
-    'root',
-    'test',
-    'testing',
-    'example',
-    'letmein',
-    'welcome',
-    'qwerty',
-    'monitor',
-    'stripe'
-]);
-function isStrongSecret(secret) {
-    return secret.length >= 8 && !/^\d+$/.test(secret) && !COMMON_PASSWORDS.has(secret.toLowerCase());
-}
-function secretsOf(stripeKey, databaseUrl) {
-    const strong = new Set();
-    const passwords = new Set();
-    if (stripeKey)
-        strong.add(stripeKey);
-    if (databaseUrl) {
-        strong.add(databaseUrl);
-        let password;
-        try {
-            password = new URL(databaseUrl).password;
-        }
-        catch {
-            // Not a URL (parseDatabaseUrl will say so); still mask what looks like a password.
-            password = /^[a-z]+:\/\/[^:/?#@]*:(.*)@[^@]*$/i.exec(databaseUrl)?.[1];
-        }
-        if (password) {
-            passwords.add(password);
-            try {
-                passwords.add(decodeURIComponent(password));
-            }
-            catch {
-                // A malformed %-escape: the raw form is masked, and parseDatabaseUrl rejects the URL.
-            }
-        }
-    }
-    const weak = [];
-    for (const p of passwords) {
-        if (isStrongSecret(p))
-            strong.add(p);
-        else
-            weak.push(p);
-    }
-    return { strong: [...strong], weak };
-}
-function parseStripeKey(key) {
-    if (key === '') {
-        throw new InputError('stripe-secret-key', 'no Stripe key given. Set the input (for example `${{ secrets.STRIPE_SECRET_KEY }}`) or the STRIPE_SECRET_KEY environment variable.');
-    }
-    if (/^pk_/.test(key)) {
-        throw new InputError('stripe-secret-key', 'this is a publishable key (pk_…), which cannot read charges. Use a secret key (sk_live_/sk_test_) or a restricted key (rk_live_/rk_test_) with Charges: Read.');
-    }
-    const match = /^(sk|rk)_(live|test)_[A-Za-z0-9]+$/.exec(key);
-    if (!match) {
-        throw new InputError('stripe-secret-key', 'not a Stripe secret key. Expected sk_live_…, sk_test_…, rk_live_… or rk_test_… (letters and digits only, no spaces or quotes).');
-    }
-    return { keyKind: match[1] === 'sk' ? 'secret' : 'restricted', keyMode: match[2] === 'live' ? 'live' : 'test' };
-}
-const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
-function parseDatabaseUrl(value) {
-    if (value === '') {
-        throw new InputError('database-url', 'no database URL given. Set the input (for example `${{ secrets.DATABASE_URL }}`) or the DATABASE_URL environment variable, or use `dry-run: true`.');
-    }
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        throw new InputError('database-url', 'not a URL. Expected postgres://user:password@host:5432/database.');
-    }
-    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-        throw new InputError('database-url', `unsupported scheme "${url.protocol.replace(/:$/, '')}". Expected postgres://user:password@host:5432/database (or postgresql://).`);
-    }
-    if (url.hostname === '' && !url.searchParams.get('host')) {
-        throw new InputError('database-url', 'the URL has no host. Expected postgres://user:password@host:5432/database.');
-    }
-    try {
-        decodeURIComponent(url.password);
-    }
-    catch {
-        throw new InputError('database-url', 'the password has an invalid %-escape; percent-encode special characters.');
-    }
-    const sslmode = url.searchParams.get('sslmode');
-    if (sslmode !== null && !SSL_MODES.includes(sslmode)) {
-        throw new InputError('database-url', `unknown sslmode "${sslmode}". Expected one of: ${SSL_MODES.join(', ')}.`);
-    }
-    return value;
-}
-function parseLimit(value) {
-    if (value.toLowerCase() === 'all')
-        return Number.POSITIVE_INFINITY;
-    if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) < 1) {
-        throw new InputError('limit', `"${value}" is not a positive whole number or \`all\` (e.g. 10, 500, all).`);
-    }
-    return Number(value);
-}
-function parseStatuses(value) {
-    const parts = value.split(',').map((part) => part.trim().toLowerCase());
-    const statuses = new Set();
-    // Every word is checked, `all` or not: a typo next to `all` is still a typo.
-    for (const part of parts) {
-        if (part === 'all')
-            continue;
-        if (!CHARGE_STATUSES.includes(part)) {
-            throw new InputError('status', `unknown status "${part}". Expected succeeded, pending, failed, a comma-separated combination, or all.`);
-        }
-        statuses.add(part);
-    }
-    return parts.includes('all') ? new Set(CHARGE_STATUSES) : statuses;
-}
-function parseBoolean(name, value) {
-    if (['true', 'True', 'TRUE'].includes(value))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(value))
-        return false;
-    throw new InputError(name, `"${value}" is not a boolean. Expected true or false.`);
-}
-/**
- * The longest table name whose derived names fit Postgres's 63 bytes: `<table>_created_at_idx`
- * (15 more), `<table>_charge_id_key`, `<table>_daily`.
- */
-const MAX_TABLE_NAME = 63 - '_created_at_idx'.length;
-/** Names the action uses for its own tables and views in the schema. */
-function reservedNames() {
-    return [STATE_TABLE, REJECTS_TABLE, RUNS_TABLE, ...OBJECTS.filter((o) => !o.tableInput).flatMap((o) => tablesOf(o)), ...FIXED_VIEW_NAMES];
-}
-function parseIdentifier(name, value) {
-    const max = name === 'table' ? MAX_TABLE_NAME : 63;
-    if (!new RegExp(`^[A-Za-z_][A-Za-z0-9_]{0,${max - 1}}$`).test(value)) {
-        throw new InputError(name, `"${value}" is not a plain identifier of at most ${max} characters. Use letters, digits and underscores (not starting with a digit)` +
-            (name === 'table' ? `; ${max} leaves room for the names derived from it (indexes, the _daily view) within Postgres's 63.` : '.'));
-    }
-    if (name === 'table' && reservedNames().includes(value.toLowerCase())) {
-        throw new InputError('table', `"${value}" is a name the action uses for its own table or view in the schema. Choose another (the default is processed_charges).`);
-    }
-    if (name === 'table' && /^pg_/i.test(value))
-        throw new InputError('table', `"${value}": names starting with pg_ are reserved by Postgres.`);
-    if (name === 'schema' && /^(pg_|information_schema$)/i.test(value)) {
-        throw new InputError('schema', `"${value}" is a system schema. Use public or a schema of your own.`);
-    }
-    return value;
-}
-const ACCOUNT_ID = /^acct_[A-Za-z0-9]{1,64}$/;
-/** `stripe-account`: one connected account (the header of every request), or several: `all`, or a list. */
-function parseStripeAccount(value) {
-    const text = value.trim();
-    if (text === '')
-        return { stripeAccount: undefined, accounts: undefined };
-    if (text.toLowerCase() === 'all')
-        return { stripeAccount: undefined, accounts: { kind: 'all' } };
-    const ids = text
-        .split(',')
-        .map((v) => v.trim())
-        .filter((v) => v !== '');
-    for (const id of ids) {
-        if (!ACCOUNT_ID.test(id)) {
-            throw new InputError('stripe-account', `"${id}" is not a connected account id. Expected acct_ followed by letters and digits, a comma-separated list of them, or all.`);
-        }
-    }
-    const unique = [...new Set(ids)];
-    if (unique.length === 1)
-        return { stripeAccount: unique[0], accounts: undefined };
-    return { stripeAccount: undefined, accounts: { kind: 'list', ids: unique } };
-}
-/** `account-shard`: `k/n`, this runner's share of the accounts of a matrix of n. */
-function parseAccountShard(value, accounts) {
-    const text = value.trim();
-    if (text === '')
-        return undefined;
-    const match = /^(\d+)\s*\/\s*(\d+)$/.exec(text);
-    const index = Number(match?.[1]);
-    const total = Number(match?.[2]);
-    if (!match || total < 1 || total > 256 || index < 1 || index > total) {
-        throw new InputError('account-shard', `"${value}" is not a shard. Expected k/n with 1 ≤ k ≤ n ≤ 256, e.g. 1/4 (from a matrix: \${{ matrix.shard }}/4).`);
-    }
-    if (!accounts)
-        throw new InputError('account-shard', 'applies to several accounts: set `stripe-account: all` or a list of account ids.');
-    return { index, total };
-}
-function parseApiBase(value) {
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        throw new InputError('stripe-api-base', `"${value}" is not a URL. Expected e.g. https://api.stripe.com.`);
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw new InputError('stripe-api-base', `"${value}" must be an http:// or https:// URL.`);
-    }
-    if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
-        throw new InputError('stripe-api-base', `"${value}" must be a bare origin such as https://api.stripe.com (no path, query or credentials).`);
-    }
-    return url;
-}
-// Years 2000–9999: anything outside is a typo, and Stripe has no charges before 2010 anyway.
-const MIN_TIME = Date.UTC(2000, 0, 1) / 1000;
-const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59) / 1000;
-const AGE_UNITS = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
-/**
- * A point in time as Unix seconds, rounded up: Stripe's `created` is whole seconds, so
- * `created >= 10.5` and `created < 10.5` are `created >= 11` and `created < 11`.
- */
-function parseTime(name, value, now) {
-    if (value === '')
-        return undefined;
-    const accepted = 'Expected an ISO 8601 date or date-time (2026-01-31, 2026-01-31T09:30:00Z), Unix seconds, or an age such as 30m, 24h, 7d.';
-    let seconds;
-    const age = /^(\d{1,9})\s*([smhdw])$/i.exec(value);
-    if (/^\d+$/.test(value)) {
-        if (value.length >= 13) {
-            throw new InputError(name, `"${value}" looks like milliseconds; give Unix time in seconds. ${accepted}`);
-        }
-        seconds = Number(value);
-    }
-    else if (age) {
-        seconds = now.getTime() / 1000 - Number(age[1]) * AGE_UNITS[age[2].toLowerCase()];
-    }
-    else {
-        const m = ISO.exec(value);
-        if (!m)
-            throw new InputError(name, `"${value}" is not a date or time I can read. ${accepted}`);
-        const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', offset = 'Z'] = m;
-        const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-        const check = new Date(ms);
-        if (check.getUTCFullYear() !== Number(y) ||
-            check.getUTCMonth() !== Number(mo) - 1 ||
-            check.getUTCDate() !== Number(d) ||
-            check.getUTCHours() !== Number(h) ||
-            check.getUTCMinutes() !== Number(mi) ||
-            check.getUTCSeconds() !== Number(s)) {
-            throw new InputError(name, `"${value}" is not a real calendar date or time. ${accepted}`);
-        }
-        let offsetSeconds = 0;
-        if (offset.toUpperCase() !== 'Z') {
-            const om = /^([+-])(\d{2}):?(\d{2})$/.exec(offset);
-            if (Number(om[2]) > 14 || Number(om[3]) > 59)
-                throw new InputError(name, `"${value}" has an invalid UTC offset. ${accepted}`);
-            offsetSeconds = (om[1] === '-' ? -1 : 1) * (Number(om[2]) * 3600 + Number(om[3]) * 60);
-        }
-        seconds = ms / 1000 + (frac ? Number(`0${frac}`) : 0) - offsetSeconds;
-    }
-    if (!(seconds >= MIN_TIME && seconds <= MAX_TIME)) {
-        throw new InputError(name, `"${value}" is out of range; it must fall between 2000-01-01 and 9999-12-31. ${accepted}`);
-    }
-    return Math.ceil(seconds);
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
@@ -46918,2052 +49472,6 @@ function redacting(io) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/store/readback.ts
-
-
-/** Payouts with their reconciliation, newest first, at most `limit`. */
-function payoutRows(db, ids, limit) {
-    return db.query(`SELECT r.payout_id, extract(epoch FROM r.arrival_date)::bigint AS arrival, r.status, r.currency, r.amount, r.balanced, r.charges, r.refunds,
-            r.disputes, r.fees, r.adjustments, r.other, r.difference, r.transaction_count, p.livemode
-       FROM ${db.table(PAYOUT_RECONCILIATION_VIEW.name)} r JOIN ${db.table(specOf('payouts').table)} p ON p.id = r.payout_id
-      WHERE r.payout_id = ANY($1) ORDER BY p.created_at DESC, r.payout_id DESC LIMIT ${Math.floor(limit)}`, [ids]);
-}
-/** Of these payouts, how many balance and how many failed. */
-async function reconciliationCounts(db, ids) {
-    const [row] = await db.query(`SELECT count(*) FILTER (WHERE balanced) AS balanced, count(*) FILTER (WHERE status <> 'paid') AS failed
-       FROM ${db.table(PAYOUT_RECONCILIATION_VIEW.name)} WHERE payout_id = ANY($1)`, [ids]);
-    return { balanced: Number(row?.balanced ?? 0), failed: Number(row?.failed ?? 0) };
-}
-/** The journal lines of these payouts, in order. */
-function journalRows(db, ids) {
-    return db.query(`SELECT date::text AS date, payout_id, account, debit_minor, credit_minor, currency, memo FROM ${db.table(JOURNAL_VIEW.name)}
-      WHERE payout_id = ANY($1) ORDER BY date, payout_id, line`, [ids]);
-}
-/** MRR per currency, largest first. */
-function mrrRows(db) {
-    return db.query(`SELECT currency, mrr, active_subscriptions, customers, active_subscribers, trialing_subscriptions, trial_mrr
-       FROM ${db.table('stripe_mrr')} ORDER BY mrr DESC, currency`);
-}
-/** The last `months` month ends of stripe_mrr_monthly (the current month included), oldest first. */
-function mrrMonthRows(db, months) {
-    return db.query(`SELECT month::text AS month, currency, mrr, new_mrr, reactivation_mrr, expansion_mrr, contraction_mrr, churned_mrr,
-            active_subscribers, new_subscribers, churned_subscribers, subscriber_churn_rate::text AS subscriber_churn_rate
-       FROM ${db.table('stripe_mrr_monthly')}
-      WHERE month > (date_trunc('month', now() AT TIME ZONE 'UTC') - make_interval(months => $1))::date
-      ORDER BY month, currency`, [months]);
-}
-/** Each currency's products with the most MRR (summed over their prices), at most `perCurrency` each. */
-function topProductRows(db, perCurrency) {
-    return db.query(`SELECT currency, product_id, product_name, mrr FROM (
-       SELECT currency, product_id, max(product_name) AS product_name, sum(mrr)::bigint AS mrr,
-              row_number() OVER (PARTITION BY currency ORDER BY sum(mrr) DESC, product_id) AS rank
-         FROM ${db.table('stripe_mrr_by_product')}
-        GROUP BY currency, product_id HAVING sum(mrr) > 0) ranked
-      WHERE rank <= $1 ORDER BY currency, rank`, [perCurrency]);
-}
-/** Subscriptions started and canceled since a time (Unix seconds). */
-async function subscriptionChanges(db, since) {
-    const [row] = await db.query(`SELECT count(*) FILTER (WHERE start_date >= to_timestamp($1)) AS started, count(*) FILTER (WHERE canceled_at >= to_timestamp($1)) AS canceled
-       FROM ${db.table(specOf('subscriptions').table)}`, [since]);
-    return { started: Number(row?.started ?? 0), canceled: Number(row?.canceled ?? 0) };
-}
-/** Open invoices by days overdue, per currency, largest total first. */
-function receivablesRows(db) {
-    return db.query(`SELECT * FROM ${db.table(RECEIVABLES_VIEW.name)} ORDER BY total DESC, currency`);
-}
-/** Net of succeeded charges per currency created in [from, to). */
-async function chargesNet(db, chargesTable, from, to) {
-    const rows = await db.query(`SELECT currency, sum(amount - coalesce(amount_refunded, 0)) AS net FROM ${db.table(chargesTable)}
-      WHERE status = 'succeeded' AND created_at >= to_timestamp($1) AND created_at < to_timestamp($2) GROUP BY currency`, [from, to]);
-    return new Map(rows.map((r) => [r.currency.toLowerCase(), Number(r.net)]));
-}
-/** Net of succeeded charges per account and currency created since a time (Unix seconds), the largest first. */
-function accountNetRows(db, chargesTable, since, limit) {
-    return db.query(
-    // Currencies by how many charges they have (amounts of different currencies do not compare), then net.
-    `SELECT account_id, currency, count(*) AS charges, sum(amount - coalesce(amount_refunded, 0))::bigint AS net
-       FROM ${db.table(chargesTable)}
-      WHERE status = 'succeeded' AND created_at >= to_timestamp($1)
-      GROUP BY account_id, currency
-      ORDER BY sum(count(*)) OVER (PARTITION BY currency) DESC, currency, net DESC, account_id LIMIT $2`, [since, limit]);
-}
-/** A Connect platform's application fees this month (UTC), per currency. */
-function platformRevenueRows(db) {
-    return db.query(`SELECT currency, fees, net FROM ${db.table('stripe_platform_revenue')}
-      WHERE month = date_trunc('month', now() AT TIME ZONE 'UTC')::date ORDER BY fees DESC, currency`);
-}
-
-;// CONCATENATED MODULE: ./src/report/money.ts
-/**
- * Money stays in integer minor units (as Stripe sends it) until it is formatted; formatting is
- * string arithmetic on those integers, so no amount is ever rounded through a float.
- */
-
-
-/** Minor units as a plain decimal string in major units: 150000 usd → "1500.00", 1500 jpy → "1500", 1500 kwd → "1.500". */
-function formatMinor(minor, currency) {
-    const exponent = currencyExponent(currency);
-    const value = BigInt(minor);
-    const negative = value < 0n;
-    const digits = (negative ? -value : value).toString().padStart(exponent + 1, '0');
-    const whole = digits.slice(0, digits.length - exponent);
-    const fraction = digits.slice(digits.length - exponent);
-    return `${negative ? '-' : ''}${whole}${exponent > 0 ? `.${fraction}` : ''}`;
-}
-/** For people: thousands separators and the upper-case code, e.g. "1,500.00 USD". */
-function formatMoney(minor, currency) {
-    const plain = formatMinor(minor, currency);
-    const [whole = '', fraction] = plain.split('.');
-    const sign = whole.startsWith('-') ? '-' : '';
-    const grouped = whole.replace('-', '').replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-    return `${sign}${grouped}${fraction === undefined ? '' : `.${fraction}`} ${currency.toUpperCase()}`;
-}
-/**
- * Per-currency running totals, and succeeded gross per UTC day per currency for the chart. Memory
- * grows with currencies × days, never with the number of charges.
- */
-class Totals {
-    byCurrency = new Map();
-    /** currency → UTC day number (Unix seconds / 86400) → succeeded gross, minor units. */
-    daily = new Map();
-    /** The oldest and newest `created` among the charges added. */
-    firstCreated;
-    lastCreated;
-    add(charge) {
-        const currency = charge.currency.toLowerCase();
-        let total = this.byCurrency.get(currency);
-        if (!total) {
-            total = { count: 0, amountMinor: 0, succeededCount: 0, pendingCount: 0, failedCount: 0, grossMinor: 0, refundedMinor: 0, failedMinor: 0, pendingMinor: 0 };
-            this.byCurrency.set(currency, total);
-        }
-        total.count += 1;
-        total.amountMinor += charge.amount;
-        if (charge.created !== undefined) {
-            if (this.firstCreated === undefined || charge.created < this.firstCreated)
-                this.firstCreated = charge.created;
-            if (this.lastCreated === undefined || charge.created > this.lastCreated)
-                this.lastCreated = charge.created;
-        }
-        if (charge.status === 'failed') {
-            total.failedCount += 1;
-            total.failedMinor += charge.amount;
-            return;
-        }
-        if (charge.status === 'pending') {
-            total.pendingCount += 1;
-            total.pendingMinor += charge.amount;
-            return;
-        }
-        // Only succeeded charges are money (a status Stripe adds later is left out).
-        if (charge.status !== undefined && charge.status !== 'succeeded')
-            return;
-        total.succeededCount += 1;
-        total.grossMinor += charge.amount;
-        total.refundedMinor += charge.amount_refunded ?? 0;
-        if (charge.created !== undefined) {
-            let days = this.daily.get(currency);
-            if (!days)
-                this.daily.set(currency, (days = new Map()));
-            const day = Math.floor(charge.created / 86400);
-            days.set(day, (days.get(day) ?? 0) + charge.amount);
-        }
-    }
-    get count() {
-        let n = 0;
-        for (const t of this.byCurrency.values())
-            n += t.count;
-        return n;
-    }
-    /** Currencies by charge count, most first (ties by code), so "main currency" is stable. */
-    currencies() {
-        return [...this.byCurrency.entries()].sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0])).map(([c]) => c);
-    }
-}
-/**
- * A decimal amount in major units ("1000", "99.5") as minor units of `currency`, rounded up when it
- * has more decimals than the currency (a threshold of 99.5 JPY means 100 JPY). String arithmetic: exact.
- */
-function majorToMinor(major, currency) {
-    const match = /^(\d+)(?:\.(\d+))?$/.exec(major);
-    if (!match)
-        throw new Error(`not a decimal amount: ${major}`);
-    const exponent = currencyExponent(currency);
-    const fraction = match[2] ?? '';
-    const kept = fraction.slice(0, exponent).padEnd(exponent, '0');
-    const roundUp = /[1-9]/.test(fraction.slice(exponent)) ? 1 : 0;
-    return Number(`${match[1]}${kept}`) + roundUp;
-}
-/** A minor-unit amount as a JSON-safe number of major units, for charts (display only). */
-function minorToNumber(minor, currency) {
-    return Number(formatMinor(minor, currency));
-}
-/** A count as people write it: 12,345. */
-function formatCount(n) {
-    return n.toLocaleString('en-US');
-}
-
-;// CONCATENATED MODULE: ./src/report/chart.ts
-
-
-/** More bars than this are unreadable on a summary page: days become weeks, weeks become months. */
-const MAX_BARS = 31;
-/** Up to this many bars keep full labels ("Nov 22"); more get compact ones ("22") so none overlap. */
-const FULL_LABELS = 12;
-/** Fewer buckets than this say nothing a table does not: no chart. */
-const MIN_BARS = 3;
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-function dayDate(day) {
-    return new Date(day * DAY_SECONDS * 1000);
-}
-/** "Nov 22" */
-function shortDay(day) {
-    const d = dayDate(day);
-    return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}`;
-}
-/** "Nov 22 – Nov 27, 2026" or "Dec 28, 2025 – Jan 3, 2026" or "Nov 27, 2026". */
-function dayRange(fromDay, toDay) {
-    const a = dayDate(fromDay);
-    const b = dayDate(toDay);
-    if (fromDay === toDay)
-        return `${shortDay(fromDay)}, ${a.getUTCFullYear()}`;
-    if (a.getUTCFullYear() === b.getUTCFullYear())
-        return `${shortDay(fromDay)} – ${shortDay(toDay)}, ${b.getUTCFullYear()}`;
-    return `${shortDay(fromDay)}, ${a.getUTCFullYear()} – ${shortDay(toDay)}, ${b.getUTCFullYear()}`;
-}
-/**
- * Gross per bucket over [fromDay, toDay] (UTC day numbers), including empty buckets so the chart's
- * gaps are real gaps. Daily up to MAX_BARS days, then weekly (Mondays), then monthly (last MAX_BARS
- * months). The first and last bucket are marked partial when the run covered only part of them.
- */
-function bucketize(daily, fromDay, toDay, currency, coverage = { partialStart: false, partialEnd: false }) {
-    const span = toDay - fromDay + 1;
-    const unit = span <= MAX_BARS ? 'day' : span <= MAX_BARS * 7 ? 'week' : 'month';
-    const keyOf = (day) => {
-        if (unit === 'day')
-            return String(day);
-        if (unit === 'week')
-            return String(day - ((dayDate(day).getUTCDay() + 6) % 7));
-        return dayDate(day).toISOString().slice(0, 7);
-    };
-    const labelOf = (key) => {
-        if (unit === 'month')
-            return `${MONTHS[Number(key.slice(5, 7)) - 1]} ${key.slice(2, 4)}`;
-        return shortDay(Number(key));
-    };
-    const sums = new Map();
-    for (let d = fromDay; d <= toDay; d++) {
-        const key = keyOf(d);
-        sums.set(key, (sums.get(key) ?? 0) + (daily.get(d) ?? 0));
-    }
-    const keys = [...sums.keys()];
-    // A week or month bucket that the range starts or ends inside is partial too.
-    const startsInside = unit !== 'day' && keyOf(fromDay - 1) === keyOf(fromDay);
-    const endsInside = unit !== 'day' && keyOf(toDay + 1) === keyOf(toDay);
-    const bars = keys.map((key, i) => ({
-        label: labelOf(key),
-        value: minorToNumber(sums.get(key), currency),
-        partial: (i === 0 && (coverage.partialStart || startsInside)) || (i === keys.length - 1 && (coverage.partialEnd || endsInside))
-    }));
-    const kept = bars.slice(-MAX_BARS);
-    return { unit, bars: kept, fromDay, toDay };
-}
-/** A rounded-up axis maximum: 1, 2 or 5 times a power of ten. */
-function niceMax(value) {
-    if (value <= 0)
-        return 1;
-    const power = 10 ** Math.floor(Math.log10(value));
-    for (const step of [1, 2, 5, 10])
-        if (step * power >= value)
-            return step * power;
-    return 10 * power;
-}
-/** The axis scale that keeps the numbers short: units, thousands or millions. */
-function axisScale(max) {
-    if (max >= 10_000_000)
-        return { divisor: 1_000_000, word: 'millions' };
-    if (max >= 10_000)
-        return { divisor: 1_000, word: 'thousands' };
-    return { divisor: 1, word: '' };
-}
-/** GitHub's link blue: visible on light and dark themes (Mermaid's default bar colour is near-white). */
-const BAR_COLOUR = '#2f81f7';
-/**
- * Labels short enough not to run into each other at a job page's width: beyond FULL_LABELS bars,
- * only the first bar and each change of month (or year, for monthly bars) carry the month.
- */
-function axisLabels(chart) {
-    const full = chart.bars.length <= FULL_LABELS;
-    let lastPrefix = '';
-    return chart.bars.map((b) => {
-        const [prefix, rest] = b.label.split(' ');
-        let label = b.label;
-        if (!full) {
-            if (chart.unit === 'month')
-                label = rest !== lastPrefix ? b.label : prefix;
-            else
-                label = prefix !== lastPrefix ? b.label : rest;
-            lastPrefix = chart.unit === 'month' ? rest : prefix;
-        }
-        return `${label}${b.partial ? '*' : ''}`;
-    });
-}
-/** A Mermaid `xychart-beta` bar chart, as GitHub renders it in a ```mermaid block. */
-function mermaidBarChart(chart, currency) {
-    const code = currency.toUpperCase();
-    const scale = axisScale(Math.max(...chart.bars.map((b) => b.value), 0));
-    const values = chart.bars.map((b) => Math.round((b.value / scale.divisor) * 100) / 100);
-    const per = chart.unit === 'day' ? 'day' : chart.unit === 'week' ? 'week (from Monday)' : 'month';
-    const title = `Succeeded gross per ${per}, ${dayRange(chart.fromDay, chart.toDay)} (UTC)`;
-    return [
-        '```mermaid',
-        `%%{init: {"xyChart": {"width": 900, "height": 400}, "themeVariables": {"xyChart": {"plotColorPalette": "${BAR_COLOUR}"}}}}%%`,
-        'xychart-beta',
-        `    title "${title}"`,
-        `    x-axis [${axisLabels(chart)
-            .map((label) => `"${label}"`)
-            .join(', ')}]`,
-        `    y-axis "${code}${scale.word ? `, ${scale.word}` : ''}" 0 --> ${niceMax(Math.max(...values, 0))}`,
-        `    bar [${values.join(', ')}]`,
-        '```'
-    ].join('\n');
-}
-/** A Mermaid `xychart-beta` line chart (MRR month by month), from zero so a dip is not exaggerated. */
-function mermaidLineChart(points, currency, title) {
-    const code = currency.toUpperCase();
-    const scale = axisScale(Math.max(...points.map((p) => p.value), 0));
-    const values = points.map((p) => Math.round((p.value / scale.divisor) * 100) / 100);
-    return [
-        '```mermaid',
-        `%%{init: {"xyChart": {"width": 900, "height": 220}, "themeVariables": {"xyChart": {"plotColorPalette": "${BAR_COLOUR}"}}}}%%`,
-        'xychart-beta',
-        `    title "${title.replace(/"/g, "'")}"`,
-        `    x-axis [${points.map((p) => `"${p.label}"`).join(', ')}]`,
-        `    y-axis "${code}${scale.word ? `, ${scale.word}` : ''}" 0 --> ${niceMax(Math.max(...values, 0))}`,
-        `    line [${values.join(', ')}]`,
-        '```'
-    ].join('\n');
-}
-/** "2026-11-01" → "Nov 26" */
-function monthLabel(month) {
-    return `${MONTHS[Number(month.slice(5, 7)) - 1]} ${month.slice(2, 4)}`;
-}
-
-;// CONCATENATED MODULE: ./src/report/links.ts
-/** A link to an object in the Stripe Dashboard (test or live, connected account or not); the id is URL-encoded. */
-function dashboardUrl(object, stripeAccount, path = `payments/${encodeURIComponent(object.id)}`) {
-    const account = stripeAccount ? `${encodeURIComponent(stripeAccount)}/` : '';
-    const mode = object.livemode ? '' : 'test/';
-    return `https://dashboard.stripe.com/${account}${mode}${path}`;
-}
-
-;// CONCATENATED MODULE: ./src/report/requests.ts
-
-/**
- * Stripe counts read requests against a monthly allocation (its rate-limits page, as reported: about
- * 500 per transaction over 30 days, at least 10,000): what the smallest account gets.
- */
-const MONTHLY_READ_ALLOCATION = 10_000;
-const MONTH_SECONDS = 30 * DAY_SECONDS;
-/** Requests a month if every run were like this one and ran at this interval; undefined without an interval. */
-function monthlyProjection(requests, intervalSeconds) {
-    if (intervalSeconds === undefined || !(intervalSeconds > 0))
-        return undefined;
-    return Math.round((requests * MONTH_SECONDS) / intervalSeconds);
-}
-/**
- * `accounts`: the Stripe accounts the run synced (Connect): each has its own allocation, so the
- * projection is compared with it per account.
- */
-function requestsLine(requests, intervalSeconds, describeLength, accounts = 1) {
-    const n = requests.toLocaleString('en-US');
-    const projected = monthlyProjection(requests, intervalSeconds);
-    const what = `${n} Stripe API request${requests === 1 ? '' : 's'} this run (retries included)`;
-    if (projected === undefined)
-        return { text: `${what}.`, warning: undefined };
-    const each = Math.round(projected / Math.max(1, accounts));
-    const perAccount = accounts > 1 ? ` (about ${each.toLocaleString('en-US')} for each of ${accounts.toLocaleString('en-US')} accounts)` : '';
-    const text = `${what}; about ${projected.toLocaleString('en-US')} a month${perAccount} if every run were like this one, every ${describeLength(intervalSeconds)} (the interval since the previous run).`;
-    const warning = each > MONTHLY_READ_ALLOCATION
-        ? `At this rate the schedule makes about ${each.toLocaleString('en-US')} Stripe read requests a month${accounts > 1 ? ' for each account' : ''}, more than ` +
-            `${MONTHLY_READ_ALLOCATION.toLocaleString('en-US')}, the smallest monthly read allocation Stripe gives an account: run less often, or sync fewer objects.`
-        : undefined;
-    return { text, warning };
-}
-
-;// CONCATENATED MODULE: ./src/text.ts
-/** Cut to `max` characters (code points, so an emoji is never split), with an ellipsis. */
-function cut(text, max) {
-    const chars = [...text];
-    return chars.length > max ? `${chars.slice(0, Math.max(1, max - 1)).join('')}…` : text;
-}
-
-;// CONCATENATED MODULE: ./src/report/summary.ts
-
-
-
-
-
-
-
-
-/** GitHub refuses a step summary over 1 MiB; stay clear of it. */
-const SUMMARY_LIMIT_BYTES = 1_000_000;
-/** Rows shown in a table before the rest goes into a collapsed <details>. */
-const VISIBLE_ROWS = 20;
-const DESCRIPTION_CHARS = 40;
-/**
- * Text from Stripe (descriptions, emails, ids) is untrusted: inside a table cell it must not end
- * the cell (`|`), the row (newline), open HTML, or form links and emphasis.
- */
-function escapeCell(text, maxChars = Infinity) {
-    if (text == null || text === '')
-        return '';
-    return cut(text, maxChars)
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/\r\n|\r|\n/g, ' ')
-        .replace(/([\\`*_[\]|~#!:])/g, '\\$1');
-}
-/** An email as a code span: GitHub cannot autolink part of it (it links only the ASCII tail of `Ünïcode@x.org`). */
-function emailCell(email) {
-    if (!email)
-        return '';
-    const text = email.replace(/\r\n|\r|\n/g, ' ').replace(/\|/g, '\\|');
-    const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-    const fence = '`'.repeat(longest + 1);
-    return `${fence}${longest > 0 ? ' ' : ''}${text}${longest > 0 ? ' ' : ''}${fence}`;
-}
-/** Money on one line in a table: the space before the currency code does not break. */
-function moneyCell(minor, currency) {
-    return formatMoney(minor, currency).replace(' ', '&nbsp;');
-}
-function timeCell(seconds) {
-    return compactUtc(seconds).replace(' ', '&nbsp;');
-}
-function describeWindow(gte, lt) {
-    if (gte === undefined && lt === undefined)
-        return 'all time';
-    if (lt === undefined)
-        return `from ${isoSeconds(gte)}`;
-    if (gte === undefined)
-        return `before ${isoSeconds(lt)}`;
-    return `from ${isoSeconds(gte)} to before ${isoSeconds(lt)}`;
-}
-/** "6 days", "15 minutes", "3 hours". */
-function describeLength(seconds) {
-    const units = [
-        [DAY_SECONDS, 'day'],
-        [3600, 'hour'],
-        [60, 'minute']
-    ];
-    for (const [size, name] of units) {
-        if (seconds >= size) {
-            const n = Math.round(seconds / size);
-            return `${n} ${name}${n === 1 ? '' : 's'}`;
-        }
-    }
-    return `${Math.max(1, Math.round(seconds))} seconds`;
-}
-/** "Nov 22 – Nov 27, 2026 (UTC)", or within a day "Nov 27, 2026, 06:23 – 06:38 UTC". */
-function describePeriod(from, to) {
-    const fromDay = Math.floor(from / DAY_SECONDS);
-    const toDay = Math.floor((to - 1) / DAY_SECONDS);
-    if (fromDay === toDay)
-        return `${dayRange(fromDay, toDay)}, ${compactUtc(from).slice(11)} – ${compactUtc(to).slice(11)} UTC`;
-    return `${dayRange(fromDay, toDay)} (UTC)`;
-}
-/** Whether amounts are left out of the summary and annotations (`summary-amounts`). */
-function amountsHidden(ctx) {
-    return ctx.config.summaryAmounts === 'hide';
-}
-/** The summary's first line when amounts are hidden: why, and how to show them. */
-function amountsNotice(ctx) {
-    const how = 'Set `summary-amounts: show` to show them; the step outputs carry every amount either way.';
-    switch (ctx.config.amountsHiddenBecause) {
-        case 'public':
-            return `_Amounts are hidden because this repository is public: anyone can read this summary. ${how}_`;
-        case 'unknown':
-            return `_Amounts are hidden because this repository's visibility is unknown (it may be public). ${how}_`;
-        default:
-            return '_Amounts are hidden (`summary-amounts: hide`)._';
-    }
-}
-/** The first block: what a founder wants to know in five seconds. */
-function headline(report, ctx) {
-    const lines = report.features.flatMap((f) => f.headline?.(ctx) ?? []);
-    // Short labelled parts, one per line, so a reader can scan them: the run's money first.
-    const inSlot = (slot) => report.features.filter((f) => (f.slot ?? 'top') === slot).flatMap((f) => f.facts?.(ctx) ?? []);
-    const facts = [...inSlot('money'), ...inSlot('bottom')];
-    const rejected = report.total('rejected');
-    if (rejected > 0)
-        facts.push(['Quarantined', `**${formatCount(rejected)}** (table stripe_sync_rejects)`]);
-    facts.push(...inSlot('top'));
-    if (facts.length > 0)
-        lines.push(facts.map(([label, text]) => `- **${label}:** ${text}`).join('\n'));
-    if (ctx.config.dryRun)
-        lines.push('_Dry run: nothing was written._');
-    return lines;
-}
-function chargeRow(c, ctx, withStatus, accountOf) {
-    const cells = amountsHidden(ctx) ? [] : [moneyCell(c.amount, c.currency)];
-    if (withStatus)
-        cells.push(escapeCell(c.status));
-    cells.push(emailCell(ctx.privacy.email(chargeEmail(c))));
-    if (ctx.privacy.mode === 'show')
-        cells.push(escapeCell(ctx.privacy.description(c.description, DESCRIPTION_CHARS)));
-    // A connected account's charge (Connect) says whose it is in its link.
-    const account = accountOf?.(c.id);
-    cells.push(timeCell(c.created), `[${account ? escapeCell(account) : 'View'} ↗](${dashboardUrl(c, account ?? ctx.config.stripeAccount)})`);
-    return `| ${cells.join(' | ')} |`;
-}
-function chargeHeader(ctx, withStatus) {
-    const names = [
-        ...(amountsHidden(ctx) ? [] : ['Amount']),
-        ...(withStatus ? ['Status'] : []),
-        'Customer',
-        ...(ctx.privacy.mode === 'show' ? ['Description'] : []),
-        'Created (UTC)',
-        ''
-    ];
-    const align = names.map((n) => (n === 'Amount' ? '---:' : '---'));
-    return [`| ${names.join(' | ')} |`, `| ${align.join(' | ')} |`];
-}
-/** Charges as a table, folded past VISIBLE_ROWS; `more` not listed at all. */
-function chargeTable(charges, ctx, withStatus, more, what, accountOf) {
-    return foldedTable(chargeHeader(ctx, withStatus), charges.map((c) => chargeRow(c, ctx, withStatus, accountOf)), more, what);
-}
-/** A table with at most VISIBLE_ROWS rows in view; the rest collapsed under "N more". */
-function foldedTable(header, rows, more, what, visible = VISIBLE_ROWS) {
-    const lines = [...header, ...rows.slice(0, visible), ''];
-    const hidden = rows.slice(visible);
-    if (hidden.length > 0)
-        lines.push(`<details><summary>${hidden.length} more ${what}</summary>`, '', ...header, ...hidden, '', '</details>', '');
-    if (more > 0)
-        lines.push(`…and ${more} more not listed here (all are in the table).`, '');
-    return lines;
-}
-function syncedSection(report, ctx) {
-    if (ctx.config.objects.length < 2 && report.total('rejected') === 0)
-        return [];
-    const lines = ['### Synced', '', '| Object | Listed | New rows | Updated rows | Quarantined |', '| --- | ---: | ---: | ---: | ---: |'];
-    for (const name of ctx.config.objects) {
-        const p = report.of(name);
-        const spec = OBJECTS.find((o) => o.name === name);
-        const failed = report.failures.has(name) ? ' (failed)' : '';
-        lines.push(`| ${spec.plural[0].toUpperCase()}${spec.plural.slice(1)}${failed} | ${formatCount(p.matched)} | ${formatCount(p.stored)} | ${formatCount(p.updated)} | ${formatCount(p.rejected)} |`);
-    }
-    lines.push('', 'Listed: found in the range this run listed. New rows can be more: objects learnt from change and deletion events and from payout reconciliation are stored too.', '');
-    return lines;
-}
-function failuresSection(report, describe) {
-    if (report.failures.size === 0)
-        return [];
-    const lines = ['### Failed', ''];
-    for (const [name, error] of report.failures)
-        lines.push(`- **${name}**: ${escapeCell(describe(error), 400)}`);
-    lines.push('');
-    return lines;
-}
-function settings(report, ctx) {
-    const c = ctx.config;
-    const rows = [];
-    const inc = report.incremental.get(c.objects[0]);
-    rows.push(['Objects', c.objects.join(', ')]);
-    rows.push(['Mode', c.incremental ? `incremental${[...report.incremental.values()].some((r) => r.firstRun) ? ' (first run: backfill)' : ''}` : 'newest first']);
-    if (c.objects.includes('charges'))
-        rows.push(['Status', c.statuses.size === CHARGE_STATUSES.length ? 'all' : CHARGE_STATUSES.filter((s) => c.statuses.has(s)).join(', ')]);
-    rows.push(['Limit', Number.isFinite(c.limit) ? String(c.limit) : 'all']);
-    if (inc) {
-        rows.push(['Window covered', describeWindow(inc.from, inc.cursor)]);
-        rows.push(['Complete through', isoSeconds(Math.min(...[...report.incremental.values()].map((r) => r.cursor)) - 1)]);
-        const events = [...report.incremental.values()].reduce((n, r) => n + r.eventsProcessed, 0);
-        const refetched = [...report.incremental.values()].reduce((n, r) => n + r.refetched, 0);
-        rows.push(['Change events replayed', `${events} (${refetched} object(s) re-fetched)`]);
-        if ([...report.incremental.values()].some((r) => r.resweep))
-            rows.push(['Re-sweep', 'yes: the event cursor was older than Stripe keeps events']);
-    }
-    else {
-        rows.push(['Created', describeWindow(c.createdGte, c.createdLt)]);
-    }
-    rows.push(['Tables', `schema \`${c.schema}\`${c.objects.includes('charges') ? `, charges in \`${c.table}\`` : ''}`]);
-    rows.push(['Dry run', c.dryRun ? 'yes: nothing was written' : 'no']);
-    if (c.stripeAccount)
-        rows.push(['Stripe account', c.stripeAccount]);
-    rows.push(['Stripe key', `${c.keyMode} mode`]);
-    rows.push(['Customer details', c.customerDetails]);
-    rows.push(['Summary amounts', c.summaryAmounts === 'hide' ? 'hidden' : 'shown']);
-    let scanned = 0;
-    let pages = 0;
-    for (const p of report.progress.values()) {
-        scanned += p.scanned;
-        pages += p.pages;
-    }
-    rows.push(['Objects scanned', `${scanned} in ${pages} page(s)`]);
-    return ['<details><summary>Settings</summary>', '', '| Setting | Value |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '', '</details>', ''];
-}
-/** What the run cost Stripe, and what the schedule would cost a month. */
-function requestsFooter(report) {
-    const line = requestsLine(report.stripeRequests, report.runIntervalSeconds, describeLength, report.accountsSynced);
-    return [`<sub>${line.text}</sub>`, '', ...(line.warning ? [`> [!WARNING]`, `> ${line.warning}`, ''] : [])];
-}
-/** Nothing was added or changed: one line, and the settings. */
-function upToDate(report, ctx) {
-    if (ctx.config.dryRun || report.failures.size > 0)
-        return false;
-    if (report.total('stored') + report.total('updated') + report.total('rejected') > 0)
-        return false;
-    if (report.features.some((f) => f.news?.()))
-        return false;
-    return true;
-}
-function render(report, ctx, rows, describe) {
-    const lines = ['## Stripe Payment Monitor', ''];
-    if (ctx.skipped)
-        return [...lines, ctx.skipped, ''].join('\n');
-    if (upToDate(report, ctx)) {
-        const what = ctx.config.objects.map((n) => OBJECTS.find((o) => o.name === n).plural);
-        const since = ctx.lastRunAt ? ` since ${compactUtc(Math.floor(ctx.lastRunAt.getTime() / 1000))} UTC` : '';
-        lines.push(what.length === 1
-            ? `Up to date — no new ${what[0]} or changes${since}.`
-            : `Up to date — no new ${what.slice(0, -1).join(', ')} or ${what.at(-1)}, and no changes${since ? `,${since}` : ''}.`, '');
-        return [...lines, ...requestsFooter(report), ...settings(report, ctx)].join('\n');
-    }
-    // Said first, where amounts would otherwise be (an up-to-date run shows none).
-    if (amountsHidden(ctx))
-        lines.push(amountsNotice(ctx), '');
-    lines.push(...headline(report, ctx).flatMap((l) => [l, '']));
-    lines.push(...failuresSection(report, describe));
-    for (const slot of ['top', 'money', 'bottom'])
-        for (const feature of report.features.filter((f) => (f.slot ?? 'top') === slot))
-            lines.push(...(feature.section?.(ctx, rows) ?? []));
-    lines.push(...syncedSection(report, ctx));
-    for (const feature of report.features)
-        lines.push(...(feature.details?.(ctx, rows) ?? []));
-    lines.push(...requestsFooter(report));
-    lines.push(...settings(report, ctx));
-    return lines.join('\n');
-}
-/** The job summary as GitHub-flavoured Markdown, within GitHub's size limit: long tables are shortened together. Pure. */
-function renderSummary(report, summary, describe = String, limitBytes = SUMMARY_LIMIT_BYTES) {
-    const ctx = { ...summary, run: report };
-    let rows = Math.max(0, ...report.features.map((f) => f.rows?.() ?? 0));
-    let markdown = render(report, ctx, rows, describe);
-    while (Buffer.byteLength(markdown) > limitBytes && rows > 0) {
-        rows = Math.floor(rows / 2);
-        markdown = render(report, ctx, rows, describe);
-    }
-    return markdown;
-}
-
-;// CONCATENATED MODULE: ./src/features/billing.ts
-
-
-
-
-
-/** Months of MRR history the summary charts. */
-const CHART_MONTHS = 12;
-/** Currencies charted (the largest first). */
-const CHARTED_CURRENCIES = 3;
-/** Products listed per currency. */
-const TOP_PRODUCTS = 5;
-const DISCOUNT_WORDS = {
-    forever: 'forever coupons subtracted',
-    all: 'every discount in force subtracted',
-    none: 'at list price (no discount subtracted)'
-};
-const signed = (minor, currency, sign) => `${sign}${formatMoney(minor, currency)}`;
-/**
- * Recurring revenue, a feature: after the sync it reads MRR (`stripe_mrr`), what happened to
- * subscriptions since the last run, and receivables by days overdue (`stripe_receivables`); it sets
- * output `mrr`, headline facts (MRR, overdue invoices) and the summary's billing sections.
- */
-class RecurringRevenue {
-    wants;
-    name = 'recurring revenue';
-    slot = 'bottom';
-    /** From stripe_mrr, per currency, largest first. */
-    mrr = [];
-    /** From stripe_receivables, per currency. */
-    receivables = [];
-    /** Subscriptions started and canceled since the last run. */
-    subscriptionChanges;
-    /** The last CHART_MONTHS month ends, oldest first. */
-    months = [];
-    /** Each currency's products with the most MRR. */
-    topProducts = [];
-    /** The MRR views join subscriptions with their items, histories and discounts (a customer's too), coupons, prices and products. */
-    reads;
-    constructor(wants) {
-        this.wants = wants;
-        this.reads = wants.subscriptions ? ['subscriptions', 'customers', 'coupons', 'prices', 'products'] : [];
-    }
-    async readBack(db, ctx) {
-        if (!db)
-            return;
-        if (this.wants.subscriptions) {
-            this.mrr = (await mrrRows(db)).map((r) => ({
-                currency: r.currency,
-                mrr: Number(r.mrr),
-                activeSubscriptions: Number(r.active_subscriptions),
-                customers: Number(r.customers),
-                activeSubscribers: Number(r.active_subscribers),
-                trialingSubscriptions: Number(r.trialing_subscriptions),
-                trialMrr: Number(r.trial_mrr)
-            }));
-            // The chart, last month's movements and the products are amounts: not read when the summary hides them.
-            if (this.wants.amounts) {
-                this.months = (await mrrMonthRows(db, CHART_MONTHS)).map((r) => ({
-                    month: r.month,
-                    currency: r.currency,
-                    mrr: Number(r.mrr),
-                    newMrr: Number(r.new_mrr),
-                    reactivationMrr: Number(r.reactivation_mrr),
-                    expansionMrr: Number(r.expansion_mrr),
-                    contractionMrr: Number(r.contraction_mrr),
-                    churnedMrr: Number(r.churned_mrr),
-                    activeSubscribers: Number(r.active_subscribers),
-                    churnedSubscribers: Number(r.churned_subscribers),
-                    subscriberChurnRate: r.subscriber_churn_rate
-                }));
-                this.topProducts = (await topProductRows(db, TOP_PRODUCTS)).map((r) => ({
-                    currency: r.currency,
-                    productId: r.product_id,
-                    name: r.product_name,
-                    mrr: Number(r.mrr)
-                }));
-            }
-            // What happened to subscriptions since the last run (a first run: the last 30 days).
-            const since = Math.floor((ctx.lastRunAt?.getTime() ?? ctx.now.getTime() - 30 * 86400_000) / 1000);
-            this.subscriptionChanges = { since, ...(await subscriptionChanges(db, since)) };
-        }
-        if (this.wants.invoices) {
-            this.receivables = (await receivablesRows(db)).map((r) => ({
-                currency: r.currency,
-                openInvoices: Number(r.open_invoices),
-                total: Number(r.total),
-                current: Number(r.current),
-                overdue1to30: Number(r.overdue_1_30),
-                overdue31to60: Number(r.overdue_31_60),
-                overdue61to90: Number(r.overdue_61_90),
-                overdue90plus: Number(r.overdue_90_plus)
-            }));
-        }
-    }
-    outputs() {
-        return {
-            mrr: JSON.stringify(Object.fromEntries(this.mrr.map((m) => [
-                m.currency,
-                {
-                    mrr_minor: m.mrr,
-                    mrr: formatMinor(m.mrr, m.currency),
-                    active_subscriptions: m.activeSubscriptions,
-                    customers: m.customers,
-                    active_subscribers: m.activeSubscribers,
-                    trialing_subscriptions: m.trialingSubscriptions,
-                    trial_mrr_minor: m.trialMrr
-                }
-            ])))
-        };
-    }
-    facts(ctx) {
-        const hidden = amountsHidden(ctx);
-        const facts = [];
-        const live = this.mrr.filter((m) => m.activeSubscriptions > 0);
-        if (live.length > 0) {
-            const subscribers = live.reduce((n, m) => n + m.activeSubscribers, 0);
-            facts.push(hidden ? ['Subscribers', `${formatCount(subscribers)} active`] : ['MRR', live.map((m) => formatMoney(m.mrr, m.currency)).join('; ')]);
-        }
-        const overdue = this.receivables.filter((r) => r.total - r.current > 0);
-        if (overdue.length > 0 && !hidden)
-            facts.push(['Overdue invoices', overdue.map((r) => formatMoney(r.total - r.current, r.currency)).join('; ')]);
-        return facts;
-    }
-    section(ctx) {
-        const lines = [];
-        const hidden = amountsHidden(ctx);
-        if (this.mrr.length > 0 || this.subscriptionChanges) {
-            lines.push('### Recurring revenue', '');
-            if (this.mrr.length > 0) {
-                const trials = this.mrr.some((m) => m.trialingSubscriptions > 0);
-                const trialCell = (m) => hidden || m.trialingSubscriptions === 0 ? formatCount(m.trialingSubscriptions) : `${formatCount(m.trialingSubscriptions)} (+${moneyCell(m.trialMrr, m.currency)})`;
-                lines.push(`| Currency |${hidden ? '' : ' MRR |'} Active subscribers | Active subscriptions |${trials ? ` Trialing${hidden ? '' : ' (MRR when they convert)'} |` : ''}`, `| --- |${hidden ? '' : ' ---: |'} ---: | ---: |${trials ? ' ---: |' : ''}`);
-                for (const m of this.mrr) {
-                    lines.push(`| ${m.currency.toUpperCase()} |${hidden ? '' : ` ${moneyCell(m.mrr, m.currency)} |`} ${formatCount(m.activeSubscribers)} | ${formatCount(m.activeSubscriptions)} |${trials ? ` ${trialCell(m)} |` : ''}`);
-                }
-                lines.push('');
-            }
-            if (!hidden)
-                lines.push(...this.history());
-            const c = this.subscriptionChanges;
-            if (c)
-                lines.push(`Subscriptions since ${compactUtc(c.since)} UTC: ${c.started} started, ${c.canceled} canceled.`, '');
-            if (!hidden)
-                lines.push(...this.products());
-            lines.push(`MRR as Stripe Billing counts it: active and past-due subscriptions, a year as 12 months, ${DISCOUNT_WORDS[ctx.config.mrrDiscounts]} (views \`stripe_mrr\`, \`stripe_mrr_by_product\`; history in \`stripe_mrr_monthly\`).`, '');
-        }
-        if (this.receivables.length > 0 && hidden) {
-            lines.push('### Open invoices', '', '| Currency | Open invoices |', '| --- | ---: |');
-            for (const r of this.receivables)
-                lines.push(`| ${r.currency.toUpperCase()} | ${formatCount(r.openInvoices)} |`);
-            lines.push('');
-        }
-        else if (this.receivables.length > 0) {
-            lines.push('### Open invoices by days overdue', '');
-            lines.push('| Currency | Not yet due | 1–30 | 31–60 | 61–90 | Over 90 | Total (invoices) |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-            for (const r of this.receivables) {
-                const m = (v) => moneyCell(v, r.currency);
-                lines.push(`| ${r.currency.toUpperCase()} | ${m(r.current)} | ${m(r.overdue1to30)} | ${m(r.overdue31to60)} | ${m(r.overdue61to90)} | ${m(r.overdue90plus)} | ${m(r.total)} (${r.openInvoices}) |`);
-            }
-            lines.push('');
-        }
-        return lines;
-    }
-    /** MRR month by month, a line per currency (the largest first), and last month's movements in one line each. */
-    history() {
-        const lines = [];
-        const currencies = this.mrr.filter((m) => m.activeSubscriptions > 0).map((m) => m.currency);
-        for (const currency of currencies.slice(0, CHARTED_CURRENCIES)) {
-            const months = this.months.filter((m) => m.currency === currency);
-            if (months.length >= 2) {
-                const points = months.map((m) => ({ label: monthLabel(m.month), value: minorToNumber(m.mrr, currency) }));
-                lines.push(mermaidLineChart(points, currency, `MRR at each month end, ${currency.toUpperCase()} (this month: now)`), '');
-            }
-            // The last whole month: the one before the current.
-            const last = months.length >= 2 ? months[months.length - 2] : undefined;
-            if (last) {
-                const moves = [
-                    [last.newMrr, '+', 'new'],
-                    [last.reactivationMrr, '+', 'reactivation'],
-                    [last.expansionMrr, '+', 'expansion'],
-                    [last.contractionMrr, '−', 'contraction'],
-                    [last.churnedMrr, '−', 'churn']
-                ];
-                const parts = moves.filter(([minor]) => minor !== 0).map(([minor, sign, word]) => `${signed(minor, currency, sign)} ${word}`);
-                if (parts.length === 0)
-                    parts.push('no movement');
-                const rate = last.subscriberChurnRate === null ? '' : `; ${last.subscriberChurnRate} % of subscribers churned`;
-                lines.push(`**${monthName(last.month)}, ${currency.toUpperCase()}:** ${parts.join(', ')}${rate}.`, '');
-            }
-        }
-        return lines;
-    }
-    /** Each currency's products with the most MRR; their names are the account's own text, escaped. */
-    products() {
-        if (this.topProducts.length === 0)
-            return [];
-        const lines = ['| Top products by MRR | Currency | MRR |', '| --- | --- | ---: |'];
-        // In the MRR table's order of currencies (the largest first).
-        const rank = new Map(this.mrr.map((m, i) => [m.currency, i]));
-        const ordered = [...this.topProducts].sort((a, b) => (rank.get(a.currency) ?? 99) - (rank.get(b.currency) ?? 99) || b.mrr - a.mrr);
-        for (const p of ordered) {
-            const name = escapeCell(p.name ?? p.productId ?? 'no product', 60);
-            lines.push(`| ${name} | ${p.currency.toUpperCase()} | ${moneyCell(p.mrr, p.currency)} |`);
-        }
-        lines.push('');
-        return lines;
-    }
-}
-const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-/** "2026-10-01" → "October 2026" */
-function monthName(month) {
-    return `${MONTH_NAMES[Number(month.slice(5, 7)) - 1]} ${month.slice(0, 4)}`;
-}
-
-;// CONCATENATED MODULE: ./src/features/connect.ts
-
-
-
-/** Accounts listed by net in the summary. */
-const TOP_ACCOUNTS = 20;
-/** Of those, the ones shown before the fold. */
-const TOP_ACCOUNTS_OPEN = 5;
-/** The accounts' net is over the last this many days. */
-const NET_DAYS = 30;
-/**
- * Connect, a feature: how many accounts the run synced and which it skipped (outputs
- * `accounts_synced`, `accounts_skipped`), a headline fact, and a section with the skipped accounts
- * and the accounts with the most net over the last 30 days.
- */
-class ConnectAccounts {
-    config;
-    name = 'connect';
-    slot = 'top';
-    result;
-    /** The accounts with the most net (succeeded charges less refunds), per currency. */
-    top = [];
-    /** Application fees this month, net of refunds, per currency (when application fees are synced). */
-    revenue = [];
-    constructor(config) {
-        this.config = config;
-    }
-    done(result) {
-        this.result = result;
-    }
-    async readBack(db, ctx) {
-        if (!db)
-            return;
-        if (this.config.objects.includes('application_fees')) {
-            this.revenue = (await platformRevenueRows(db)).map((r) => ({ currency: r.currency, fees: Number(r.fees), net: Number(r.net) }));
-        }
-        if (!this.config.objects.includes('charges'))
-            return;
-        const since = Math.floor(ctx.now.getTime() / 1000) - NET_DAYS * 86400;
-        this.top = (await accountNetRows(db, this.config.table, since, TOP_ACCOUNTS)).map((r) => ({
-            account: r.account_id,
-            currency: r.currency,
-            charges: Number(r.charges),
-            net: Number(r.net)
-        }));
-    }
-    outputs() {
-        return {
-            accounts_synced: String(this.result?.synced.length ?? 0),
-            accounts_skipped: JSON.stringify(this.result?.skipped ?? [])
-        };
-    }
-    facts(ctx) {
-        if (!this.result)
-            return [];
-        const { synced, skipped } = this.result;
-        const shard = this.config.accountShard ? ` (shard ${this.config.accountShard.index}/${this.config.accountShard.total})` : '';
-        const facts = [
-            ['Accounts', `${formatCount(synced.length)} synced${skipped.length > 0 ? `, **${formatCount(skipped.length)} skipped**` : ''}${shard}`]
-        ];
-        if (this.revenue.length > 0) {
-            const fees = this.revenue.reduce((n, r) => n + r.fees, 0);
-            const amounts = amountsHidden(ctx) ? '' : `${this.revenue.map((r) => formatMoney(r.net, r.currency)).join('; ')} net, `;
-            facts.push(['Application fees this month', `${amounts}${formatCount(fees)} fees (view \`stripe_platform_revenue\`)`]);
-        }
-        return facts;
-    }
-    news() {
-        return (this.result?.skipped.length ?? 0) > 0;
-    }
-    section(ctx, rows) {
-        const lines = [];
-        const skipped = this.result?.skipped ?? [];
-        if (skipped.length > 0) {
-            lines.push(`### Accounts skipped (${skipped.length})`, '', '| Account | Why |', '| --- | --- |');
-            for (const s of skipped.slice(0, rows))
-                lines.push(`| ${escapeCell(s.id)} | ${escapeCell(s.reason)} |`);
-            if (skipped.length > rows)
-                lines.push(`| … | ${skipped.length - rows} more in output \`accounts_skipped\` |`);
-            lines.push('');
-        }
-        if (this.top.length > 0) {
-            const hidden = amountsHidden(ctx);
-            lines.push(`### Accounts by net, last ${NET_DAYS} days`, '');
-            const header = hidden
-                ? ['| Account | Currency | Charges |', '| --- | --- | ---: |']
-                : ['| Account | Currency | Charges | Net |', '| --- | --- | ---: | ---: |'];
-            const body = this.top.slice(0, rows).map((a) => {
-                const cells = [escapeCell(a.account ?? '(no account id)'), a.currency.toUpperCase(), formatCount(a.charges)];
-                if (!hidden)
-                    cells.push(moneyCell(a.net, a.currency));
-                return `| ${cells.join(' | ')} |`;
-            });
-            // The first few open; the rest of the 20 folded.
-            lines.push(...foldedTable(header, body, 0, 'accounts', TOP_ACCOUNTS_OPEN));
-            lines.push(`Net: succeeded charges less refunds, in each charge's currency (view \`${this.config.table}\` by \`account_id\`).`, '');
-        }
-        return lines;
-    }
-    rows() {
-        return (this.result?.skipped.length ?? 0) + this.top.length;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/sync/run.ts
-function emptyProgress(name) {
-    return { name, pages: 0, scanned: 0, matched: 0, stored: 0, updated: 0, rejected: 0, refetched: 0, dropped: 0 };
-}
-/** An observer that passes everything on to another: a guard overrides what it handles itself (`failed`). */
-class PassingObserver {
-    observer;
-    constructor(observer) {
-        this.observer = observer;
-    }
-    of(name) {
-        return this.observer.of(name);
-    }
-    observe(name, objects, order, claimed, changed, account) {
-        this.observer.observe(name, objects, order, claimed, changed, account);
-    }
-    claim(name, objects) {
-        return this.observer.claim(name, objects);
-    }
-    incrementalDone(name, report) {
-        this.observer.incrementalDone(name, report);
-    }
-    failed(name, error) {
-        this.observer.failed(name, error);
-    }
-    reconciled(links) {
-        this.observer.reconciled(links);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/collect.ts
-
-/**
- * Everything a run learns for its outputs and summary, filled in as batches are written: per
- * object counts and incremental windows, failures, requests; each stored batch is handed to the
- * run's features (the daily report's totals, alerts, payouts, …), which keep their own figures.
- */
-class RunReport {
-    objects;
-    progress = new Map();
-    incremental = new Map();
-    /** Objects whose sync failed, with the error. */
-    failures = new Map();
-    /** The run's features (high-value alerts, …): told every batch, they add outputs, facts and sections. */
-    features = [];
-    /** Stripe API requests the run made (retries included). */
-    stripeRequests = 0;
-    /** Stripe accounts the run synced (several with Connect). */
-    accountsSynced = 1;
-    /** Seconds since the previous run of the account started (from stripe_sync_runs); undefined when unknown. */
-    runIntervalSeconds;
-    constructor(objects) {
-        this.objects = objects;
-        for (const name of objects)
-            this.progress.set(name, emptyProgress(name));
-    }
-    /** The ids the features mark once in the object's claim column. */
-    claim(name, objects) {
-        const ids = this.features.flatMap((f) => f.claim?.(name, objects) ?? []);
-        return ids.length > 0 ? ids : undefined;
-    }
-    /** An object's incremental sync ended; with several accounts (Connect) their reports combine: the oldest cursor, every event. */
-    incrementalDone(name, report) {
-        const before = this.incremental.get(name);
-        this.incremental.set(name, before
-            ? {
-                firstRun: before.firstRun || report.firstRun,
-                from: Math.min(before.from, report.from),
-                to: Math.max(before.to, report.to),
-                cursor: Math.min(before.cursor, report.cursor),
-                eventsProcessed: before.eventsProcessed + report.eventsProcessed,
-                refetched: before.refetched + report.refetched,
-                resweep: before.resweep || report.resweep,
-                listed: before.listed || report.listed
-            }
-            : report);
-    }
-    failed(name, error) {
-        this.failures.set(name, error);
-    }
-    reconciled(links) {
-        for (const feature of this.features)
-            feature.reconciled?.(links);
-    }
-    of(name) {
-        let progress = this.progress.get(name);
-        if (!progress)
-            this.progress.set(name, (progress = emptyProgress(name)));
-        return progress;
-    }
-    /**
-     * Hands a stored batch to the features. `changed`: objects stored earlier and re-fetched because
-     * they changed — they count for alerts and the payouts list, not as the period's money.
-     */
-    observe(name, objects, order, claimed, changed = false, account) {
-        for (const feature of this.features)
-            feature.observe?.(name, objects, order, claimed, changed, account);
-    }
-    total(field) {
-        let n = 0;
-        for (const p of this.progress.values())
-            n += p[field];
-        return n;
-    }
-}
-/**
- * Which connected account each kept object belongs to (Connect: a dashboard link names it). Only the
- * kept ones are remembered, so memory stays flat however many objects a run stores.
- */
-class AccountsOf {
-    byId = new Map();
-    /** Objects of `account` stored; `kept` lists the ones still shown (asked only when the rest are forgotten). */
-    note(objects, account, kept) {
-        for (const o of objects)
-            this.byId.set(o.id, account);
-        // The kept lists are short (at most a hundred): past 256 remembered, the others are dropped.
-        if (this.byId.size > 256) {
-            const keep = new Set(kept().map((k) => k.id));
-            for (const id of this.byId.keys())
-                if (!keep.has(id))
-                    this.byId.delete(id);
-        }
-    }
-    get(id) {
-        return this.byId.get(id);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/newest.ts
-function newer(a, b) {
-    return a.created > b.created || (a.created === b.created && a.id > b.id);
-}
-/** Keeps `list` as the newest `max` objects seen, newest first, whatever order they arrive in. */
-function keepNewest(list, object, max, order) {
-    if (order === 'newest-first') {
-        if (list.length < max)
-            list.push(object);
-        return;
-    }
-    if (order === 'oldest-first') {
-        list.unshift(object);
-        if (list.length > max)
-            list.pop();
-        return;
-    }
-    if (list.length >= max && !newer(object, list[list.length - 1]))
-        return;
-    let i = list.length;
-    while (i > 0 && newer(object, list[i - 1]))
-        i--;
-    list.splice(i, 0, object);
-    if (list.length > max)
-        list.pop();
-}
-
-;// CONCATENATED MODULE: ./src/features/daily-report.ts
-
-
-
-
-
-
-
-/** How many recorded charges the report keeps for its table; totals cover all of them. */
-const REPORTED_CHARGES = 100;
-function percent(part, whole) {
-    const value = (100 * part) / whole;
-    return `${value < 10 ? value.toFixed(1) : Math.round(value)} %`;
-}
-function change(now, before) {
-    const value = ((now - before) / Math.abs(before)) * 100;
-    const rounded = Math.abs(value) < 10 ? value.toFixed(1) : String(Math.round(value));
-    return `${value >= 0 ? '+' : '−'}${rounded.replace('-', '')} %`;
-}
-/**
- * The daily report, a feature: what the run's charges add up to (the original job's totals:
- * `total_amount_*`, `currency`, `total_amount`, `totals`), what its balance transactions added to
- * the balance after fees, and the newest charges recorded. Shows the headline's net and its change
- * on the period before (read back from the charges table), the charges and disputes facts, the
- * tables by currency, the chart over time and the recorded charges.
- */
-class DailyReport {
-    config;
-    name = 'daily report';
-    slot = 'money';
-    totals = new Totals();
-    /** The newest charges recorded, newest first, at most REPORTED_CHARGES. */
-    recorded = [];
-    /** The connected account of each recorded charge (Connect), for its dashboard link. */
-    recordedAccounts = new AccountsOf();
-    balance = new Map();
-    /** Net of succeeded charges per currency in the period of the same length just before this one, from the table. */
-    previous;
-    constructor(config) {
-        this.config = config;
-    }
-    /** New objects only: a charge re-fetched because it changed is not the period's money again. */
-    observe(name, objects, order, _claimed, changed, account) {
-        if (changed)
-            return;
-        if (name === 'charges') {
-            for (const charge of objects) {
-                this.totals.add(charge);
-                keepNewest(this.recorded, charge, REPORTED_CHARGES, order);
-            }
-            if (account)
-                this.recordedAccounts.note(objects, account, () => this.recorded);
-        }
-        else if (name === 'balance_transactions') {
-            for (const t of objects)
-                this.addBalance(t);
-        }
-    }
-    addBalance(t) {
-        const currency = t.currency.toLowerCase();
-        let total = this.balance.get(currency);
-        if (!total)
-            this.balance.set(currency, (total = { count: 0, feeMinor: 0, netMinor: 0, grossMinor: 0 }));
-        total.count += 1;
-        total.feeMinor += t.fee;
-        if (t.type !== 'payout' && t.reporting_category !== 'payout' && t.reporting_category !== 'payout_reversal') {
-            total.netMinor += t.net;
-            total.grossMinor += t.amount;
-        }
-    }
-    /** The period the run's charges cover, [from, to) in Unix seconds. */
-    period(run, now, window) {
-        const nowSeconds = Math.floor(now.getTime() / 1000);
-        const inc = run.incremental.get('charges');
-        const { createdGte, createdLt, limit } = window;
-        const first = this.totals.firstCreated;
-        const last = this.totals.lastCreated;
-        if (inc) {
-            // A first run backfills from `created-after`, or from Stripe's start: then the data says where it begins.
-            const from = inc.firstRun && createdGte === undefined ? (first ?? inc.from) : inc.from;
-            return { from, to: Math.max(from + 1, inc.cursor) };
-        }
-        if (limit === Number.POSITIVE_INFINITY || createdGte !== undefined) {
-            const from = createdGte ?? first;
-            if (from === undefined)
-                return undefined;
-            return { from, to: Math.min(createdLt ?? nowSeconds + 1, nowSeconds + 1) };
-        }
-        if (first === undefined || last === undefined)
-            return undefined;
-        return { from: first, to: last + 1 };
-    }
-    /** The net of the period of the same length just before the run's, when the table holds it (the headline's comparison). */
-    async readBack(db, ctx) {
-        if (!db || !this.config.objects.includes('charges') || this.totals.count === 0)
-            return;
-        const period = this.period(ctx.run, ctx.now, this.config);
-        if (!period)
-            return;
-        const length = period.to - period.from;
-        const net = await chargesNet(db, this.config.table, period.from - length, period.from);
-        this.previous = net.size > 0 ? net : undefined;
-    }
-    /** `totals`: per currency, gross/refunded/net of succeeded charges, counts by status, and fees from balance transactions. */
-    totalsJson() {
-        const json = {};
-        const empty = (currency) => ({
-            count: 0,
-            amount_minor: 0,
-            amount: formatMinor(0, currency),
-            refunded_minor: 0,
-            refunded: formatMinor(0, currency),
-            net_minor: 0,
-            net: formatMinor(0, currency),
-            succeeded_count: 0,
-            pending_count: 0,
-            failed_count: 0,
-            failed_amount_minor: 0,
-            failed_amount: formatMinor(0, currency)
-        });
-        for (const currency of this.totals.currencies()) {
-            const t = this.totals.byCurrency.get(currency);
-            json[currency] = {
-                count: t.count,
-                amount_minor: t.grossMinor,
-                amount: formatMinor(t.grossMinor, currency),
-                refunded_minor: t.refundedMinor,
-                refunded: formatMinor(t.refundedMinor, currency),
-                net_minor: this.net(currency),
-                net: formatMinor(this.net(currency), currency),
-                succeeded_count: t.succeededCount,
-                pending_count: t.pendingCount,
-                failed_count: t.failedCount,
-                failed_amount_minor: t.failedMinor,
-                failed_amount: formatMinor(t.failedMinor, currency)
-            };
-        }
-        for (const [currency, b] of [...this.balance].sort(([a], [b]) => a.localeCompare(b))) {
-            const entry = (json[currency] ??= empty(currency));
-            entry.fee_minor = b.feeMinor;
-            entry.fee = formatMinor(b.feeMinor, currency);
-            entry.balance_net_minor = b.netMinor;
-            entry.balance_net = formatMinor(b.netMinor, currency);
-        }
-        return json;
-    }
-    /** The original job's fields: the run's charges as filtered by `status`, whatever their status. */
-    outputs() {
-        const usdMinor = this.totals.byCurrency.get('usd')?.amountMinor ?? 0;
-        const currencies = this.totals.currencies();
-        const single = currencies.length === 1 ? currencies[0] : undefined;
-        return {
-            total_amount_cents: String(usdMinor),
-            total_amount_usd: formatMinor(usdMinor, 'usd'),
-            currency: currencies.length === 0 ? '' : (single ?? 'mixed'),
-            total_amount: single ? formatMinor(this.totals.byCurrency.get(single).amountMinor, single) : '',
-            totals: JSON.stringify(this.totalsJson())
-        };
-    }
-    /** Currencies with succeeded charges, most charges first. */
-    succeededCurrencies() {
-        return this.totals.currencies().filter((c) => this.totals.byCurrency.get(c).succeededCount > 0);
-    }
-    net(currency) {
-        const t = this.totals.byCurrency.get(currency);
-        return t.grossMinor - t.refundedMinor;
-    }
-    /** What a founder wants to know first: the net charged over the period, and its change on the period before. */
-    headline(ctx) {
-        const currencies = this.succeededCurrencies();
-        if (!ctx.config.objects.includes('charges') || currencies.length === 0 || amountsHidden(ctx))
-            return [];
-        const period = this.period(ctx.run, ctx.now, ctx.config);
-        const nets = currencies.map((c) => formatMoney(this.net(c), c));
-        // In each charge's own currency; the balance section's net is after fees, in the settlement currency.
-        const lines = [`**Charged, net of refunds: ${nets.join('; ')}**${period ? ` — ${describePeriod(period.from, period.to)}` : ''}`];
-        if (this.previous && period) {
-            const changes = currencies.flatMap((c) => {
-                const before = this.previous.get(c);
-                return before ? [`${c.toUpperCase()} ${change(this.net(c), before)}`] : [];
-            });
-            if (changes.length > 0)
-                lines.push(`${changes.join(', ')} vs the previous ${describeLength(period.to - period.from)}`);
-        }
-        return lines;
-    }
-    facts(ctx) {
-        const facts = [];
-        const hidden = amountsHidden(ctx);
-        const charges = ctx.run.progress.get('charges');
-        if (charges) {
-            const currencies = this.succeededCurrencies();
-            const period = this.period(ctx.run, ctx.now, ctx.config);
-            const parts = [];
-            const newCharges = ctx.config.dryRun ? charges.matched : charges.stored;
-            parts.push(`${formatCount(newCharges)} ${ctx.config.dryRun ? 'found' : 'new'}${charges.updated > 0 ? `, ${formatCount(charges.updated)} updated` : ''}${hidden && period && currencies.length > 0 ? ` over ${describePeriod(period.from, period.to)}` : ''}`);
-            let refunded = 0;
-            for (const t of this.totals.byCurrency.values())
-                if (t.refundedMinor > 0)
-                    refunded += 1;
-            if (refunded > 0 && !hidden) {
-                const main = currencies[0];
-                const t = main ? this.totals.byCurrency.get(main) : undefined;
-                parts.push(`refunded ${t && t.refundedMinor > 0 ? formatMoney(t.refundedMinor, main) : 'in several currencies'}${refunded > 1 && t && t.refundedMinor > 0 ? ' and more' : ''}`);
-            }
-            const statuses = ctx.config.statuses;
-            if (statuses.has('failed') && statuses.has('succeeded')) {
-                let failed = 0;
-                let settled = 0;
-                for (const t of this.totals.byCurrency.values()) {
-                    failed += t.failedCount;
-                    settled += t.failedCount + t.succeededCount;
-                }
-                if (settled > 0)
-                    parts.push(`failure rate ${percent(failed, settled)} (${formatCount(failed)} of ${formatCount(settled)})`);
-            }
-            facts.push(['Charges', parts.join('; ')]);
-        }
-        const disputes = ctx.run.progress.get('disputes');
-        if (disputes)
-            facts.push(['Disputes', `${formatCount(disputes.stored)} new`]);
-        return facts;
-    }
-    section(ctx) {
-        return [...this.byCurrency(ctx), ...this.chart(ctx), ...this.balanceTable(ctx)];
-    }
-    byCurrency(ctx) {
-        const currencies = this.totals.currencies();
-        if (currencies.length === 0)
-            return [];
-        if (amountsHidden(ctx)) {
-            const lines = ['### Charges by currency', '', '| Currency | Succeeded | Pending | Failed |', '| --- | ---: | ---: | ---: |'];
-            for (const c of currencies) {
-                const t = this.totals.byCurrency.get(c);
-                lines.push(`| ${c.toUpperCase()} | ${formatCount(t.succeededCount)} | ${formatCount(t.pendingCount)} | ${formatCount(t.failedCount)} |`);
-            }
-            return [...lines, ''];
-        }
-        const lines = ['### Charges by currency', '', '| Currency | Succeeded | Gross | Refunded | Net | Failed |', '| --- | ---: | ---: | ---: | ---: | ---: |'];
-        for (const c of currencies) {
-            const t = this.totals.byCurrency.get(c);
-            const failed = t.failedCount > 0 ? `${formatCount(t.failedCount)} (${moneyCell(t.failedMinor, c)})` : '0';
-            lines.push(`| ${c.toUpperCase()} | ${formatCount(t.succeededCount)} | ${moneyCell(t.grossMinor, c)} | ${moneyCell(t.refundedMinor, c)} | ${moneyCell(this.net(c), c)} | ${failed} |`);
-        }
-        const pending = [...this.totals.byCurrency.values()].reduce((n, t) => n + t.pendingCount, 0);
-        lines.push('', `Gross − Refunded = Net, over succeeded charges only, each in its own currency${pending > 0 ? `; ${formatCount(pending)} pending charge(s) are not counted yet` : ''}.`, '');
-        return lines;
-    }
-    chart(ctx) {
-        // A chart's bars are amounts.
-        if (amountsHidden(ctx))
-            return [];
-        const currencies = this.totals.currencies();
-        const main = currencies[0];
-        const daily = main ? this.totals.daily.get(main) : undefined;
-        if (!main || !daily || daily.size === 0)
-            return [];
-        const period = this.period(ctx.run, ctx.now, ctx.config);
-        const nowDay = Math.floor(ctx.now.getTime() / 1000 / DAY_SECONDS);
-        const dataDays = [...daily.keys()];
-        // Clipped to the run's window and to today: one absurd date cannot stretch it.
-        let from = Math.max(Math.min(...dataDays), period ? Math.floor(period.from / DAY_SECONDS) : -Infinity);
-        let to = Math.min(Math.max(...dataDays), nowDay);
-        if (period) {
-            from = Math.min(from, Math.floor(period.from / DAY_SECONDS));
-            to = Math.max(to, Math.min(nowDay, Math.floor((period.to - 1) / DAY_SECONDS)));
-        }
-        if (!(to >= from) || to - from > 366 * 50)
-            return [];
-        const chart = bucketize(daily, from, to, main, {
-            partialStart: period ? period.from % DAY_SECONDS !== 0 : true,
-            partialEnd: period ? period.to % DAY_SECONDS !== 0 : true
-        });
-        if (chart.bars.length < MIN_BARS)
-            return [];
-        let all = 0;
-        for (const t of this.totals.byCurrency.values())
-            all += t.succeededCount;
-        const share = this.totals.byCurrency.get(main).succeededCount;
-        const lines = [`### Succeeded gross over time, ${main.toUpperCase()}`, ''];
-        lines.push(mermaidBarChart(chart, main), '');
-        const notes = [
-            `${main.toUpperCase()} is ${percent(share, all)} of this run's succeeded charges (${formatCount(share)} of ${formatCount(all)})${currencies.length > 1 ? `; other currencies are in the table above` : ''}.`
-        ];
-        if (chart.bars.some((b) => b.partial))
-            notes.push(`* The run covers only part of this ${chart.unit}.`);
-        lines.push(notes.join(' '), '');
-        return lines;
-    }
-    balanceTable(ctx) {
-        if (this.balance.size === 0)
-            return [];
-        const sorted = [...this.balance].sort(([a], [b]) => a.localeCompare(b));
-        if (amountsHidden(ctx)) {
-            const lines = ['### Stripe balance transactions', '', '| Settlement currency | Transactions |', '| --- | ---: |'];
-            for (const [c, b] of sorted)
-                lines.push(`| ${c.toUpperCase()} | ${formatCount(b.count)} |`);
-            return [...lines, ''];
-        }
-        const lines = [
-            '### Fees and net to your Stripe balance, in the settlement currency',
-            '',
-            '| Settlement currency | Transactions | Gross | Fees | Net to balance |',
-            '| --- | ---: | ---: | ---: | ---: |'
-        ];
-        for (const [c, b] of sorted) {
-            lines.push(`| ${c.toUpperCase()} | ${formatCount(b.count)} | ${moneyCell(b.grossMinor, c)} | ${moneyCell(b.grossMinor - b.netMinor, c)} | ${moneyCell(b.netMinor, c)} |`);
-        }
-        lines.push('', 'Gross − Fees = Net to balance: what these balance transactions (payouts left out) added to the Stripe balance, converted to the currency Stripe settles in. ' +
-            "It differs from the charged amounts above, which are in each charge's own currency and before fees.", '');
-        return lines;
-    }
-    /** The recorded charges, newest first: the long list, after the synced table. */
-    details(ctx, rows) {
-        const shown = this.recorded.slice(0, rows);
-        if (shown.length === 0)
-            return [];
-        const withStatus = ctx.config.statuses.size > 1;
-        const matched = ctx.run.progress.get('charges')?.matched ?? 0;
-        const lines = [`### Charges ${ctx.config.dryRun ? 'found' : 'recorded'} this run, newest first`, ''];
-        lines.push(...chargeTable(shown, ctx, withStatus, matched - shown.length, 'charges', (id) => this.recordedAccounts.get(id)));
-        if (shown.length < this.recorded.length)
-            lines.push("(Shortened to fit GitHub's 1 MiB job summary limit.)", '');
-        return lines;
-    }
-    rows() {
-        return this.recorded.length;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/features/high-value.ts
-
-
-
-
-
-
-
-/** How many high-value charges the output lists, and how many get a ::notice:: annotation. */
-const MAX_HIGH_VALUE_LISTED = 50;
-const MAX_HIGH_VALUE_NOTICES = 10;
-function thresholdMinor(thresholds, currency) {
-    const major = thresholds.byCurrency.get(currency.toLowerCase()) ?? thresholds.all;
-    return major === undefined ? undefined : majorToMinor(major, currency);
-}
-/**
- * High-value alerts, a feature: a charge qualifies when it succeeded and its amount is at or above
- * the threshold for its currency; it is announced once — the first run that stores it qualifying
- * marks its row (the charges' claim column, `alerted_at`), and no later run announces it again. A
- * dry run, which remembers nothing, lists every qualifying charge it sees. Outputs `high_value_*`,
- * a `::notice::` per charge (the first 10), a headline fact and a summary section.
- */
-class HighValueCollector {
-    thresholds;
-    stripeAccount;
-    name = 'high-value alerts';
-    count = 0;
-    /** Newest first. */
-    kept = [];
-    /** Large charges that failed: shown, never alerted. */
-    failedCount = 0;
-    failed = [];
-    cache = new Map();
-    /** Charges seen per currency (new in the run's period): the section lists the run's main currency first. */
-    currencies = new Map();
-    /** The connected account of each listed charge (Connect). */
-    accounts = new AccountsOf();
-    constructor(thresholds, stripeAccount) {
-        this.thresholds = thresholds;
-        this.stripeAccount = stripeAccount;
-    }
-    aboveThreshold(charge) {
-        const currency = charge.currency.toLowerCase();
-        if (!this.cache.has(currency))
-            this.cache.set(currency, thresholdMinor(this.thresholds, currency));
-        const threshold = this.cache.get(currency);
-        return threshold !== undefined && charge.amount >= threshold;
-    }
-    qualifies(charge) {
-        return charge.status === 'succeeded' && this.aboveThreshold(charge);
-    }
-    /** The ids of a batch to mark as alerted. */
-    claimIds(charges) {
-        return charges.filter((c) => this.qualifies(c)).map((c) => c.id);
-    }
-    /** A charge the run stored: counted when it is alerted for the first time (`claimed`). */
-    add(charge, order, claimed) {
-        if (claimed && this.qualifies(charge)) {
-            this.count += 1;
-            keepNewest(this.kept, charge, MAX_HIGH_VALUE_LISTED, order);
-        }
-        else if (charge.status === 'failed' && this.aboveThreshold(charge)) {
-            this.failedCount += 1;
-            keepNewest(this.failed, charge, MAX_HIGH_VALUE_LISTED, order);
-        }
-    }
-    observe(name, objects, order, claimed, changed, account) {
-        if (name !== 'charges')
-            return;
-        for (const charge of objects) {
-            this.add(charge, order, claimed.has(charge.id));
-            if (!changed)
-                this.currencies.set(charge.currency.toLowerCase(), (this.currencies.get(charge.currency.toLowerCase()) ?? 0) + 1);
-        }
-        if (account) {
-            const listed = objects.filter((c) => this.aboveThreshold(c));
-            this.accounts.note(listed, account, () => [...this.kept, ...this.failed]);
-        }
-    }
-    /** The dashboard link of a listed charge: in its connected account's dashboard when it has one. */
-    link(c) {
-        return dashboardUrl(c, this.accounts.get(c.id) ?? this.stripeAccount);
-    }
-    claim(name, objects) {
-        return name === 'charges' ? this.claimIds(objects) : undefined;
-    }
-    outputs(privacy) {
-        return {
-            high_value_count: String(this.count),
-            high_value_charges: JSON.stringify(this.entries(privacy)),
-            high_value_truncated: String(this.truncated)
-        };
-    }
-    facts() {
-        return this.count > 0 ? [['High-value charges', `**${formatCount(this.count)}**`]] : [];
-    }
-    news() {
-        return this.count > 0;
-    }
-    rows() {
-        return Math.max(this.kept.length, this.failed.length);
-    }
-    notices(ctx) {
-        const notices = this.kept.slice(0, MAX_HIGH_VALUE_NOTICES).map((c) => {
-            const email = ctx.privacy.email(chargeEmail(c));
-            // Annotations are as public as the summary: amounts only where summary-amounts shows them.
-            const amount = amountsHidden(ctx) ? `${c.currency.toUpperCase()} charge` : formatMoney(c.amount, c.currency);
-            return `High-value charge ${c.id}: ${amount}${email ? ` from ${email}` : ''} (${this.link(c)})`;
-        });
-        if (this.count > MAX_HIGH_VALUE_NOTICES)
-            notices.push(`…and ${this.count - MAX_HIGH_VALUE_NOTICES} more high-value charges (see the job summary).`);
-        return notices;
-    }
-    section(ctx, rows) {
-        if (ctx.config.highValueThreshold === undefined)
-            return [];
-        const lines = [];
-        if (this.count > 0) {
-            lines.push(`### High-value charges (${this.count})`, '');
-            lines.push(`Succeeded charges at or above ${amountsHidden(ctx) ? 'the `high-value-threshold`' : escapeCell(ctx.config.highValueThreshold)}, announced once each${ctx.config.dryRun ? ' (a dry run remembers nothing: every one that qualifies is listed)' : ''}.`, '');
-            // By currency (the run's main one first), largest first within each.
-            const order = [...this.currencies.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c]) => c);
-            const rank = (c) => (order.indexOf(c.currency.toLowerCase()) + order.length + 1) % (order.length + 1);
-            const sorted = [...this.kept].sort((a, b) => rank(a) - rank(b) || b.amount - a.amount).slice(0, rows);
-            lines.push(...chargeTable(sorted, ctx, false, this.count - sorted.length, 'high-value charges', (id) => this.accounts.get(id)));
-        }
-        if (this.failedCount > 0) {
-            lines.push(`<details><summary>Large failed charges (${this.failedCount}): not alerted</summary>`, '', ...chargeHeader(ctx, false), ...this.failed.slice(0, rows).map((c) => chargeRow(c, ctx, false, (id) => this.accounts.get(id))), '', '</details>', '');
-        }
-        return lines;
-    }
-    get truncated() {
-        return this.count > this.kept.length;
-    }
-    entries(privacy) {
-        return this.kept.map((c) => ({
-            id: c.id,
-            amount: formatMinor(c.amount, c.currency),
-            amount_minor: c.amount,
-            currency: c.currency,
-            customer_email: privacy.email(chargeEmail(c)),
-            // Outputs have size limits; a description is context, not data.
-            description: privacy.description(c.description, 200),
-            created: isoSeconds(c.created),
-            dashboard_url: this.link(c)
-        }));
-    }
-}
-
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
-;// CONCATENATED MODULE: ./src/report/csv.ts
-/**
- * CSV cells for files people open in spreadsheets. Text that came from Stripe or from people
- * (descriptions, names, emails, memos) could start a formula: a cell beginning with `=`, `+`, `-`,
- * `@`, a tab or a carriage return is made inert with a leading `'`, as OWASP recommends against CSV
- * injection. Numbers are written as numbers (a negative amount stays -12.50).
- */
-const FORMULA_START = /^[=+\-@\t\r]/;
-/** A text cell: inert if it could start a formula, quoted when it holds a comma, quote or line break. */
-function textCell(value) {
-    const text = value ?? '';
-    return quoted(FORMULA_START.test(text) ? `'${text}` : text);
-}
-/** A number (an amount in major units, a count): written as is. */
-function numberCell(value) {
-    if (!/^-?\d+(\.\d+)?$/.test(value))
-        throw new Error(`not a number for a CSV cell: ${JSON.stringify(value)}`);
-    return value;
-}
-function quoted(text) {
-    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-/** Rows to CSV text with CRLF line ends, as spreadsheet imports expect. */
-function csv(rows) {
-    return `${rows.map((cells) => cells.join(',')).join('\r\n')}\r\n`;
-}
-
-;// CONCATENATED MODULE: ./src/report/books.ts
-
-
-
-
-
-/**
- * The payout journals as accounting software imports them. One journal per payout, balanced; one
- * file set per currency (a journal is in one currency, and each ledger imports one at a time).
- *
- * - Xero, "Import manual journals": `*Narration, *Date, Description, *AccountCode, *TaxRate,
- *   *Amount`; a debit positive, a credit negative; rows with the same narration and date are one
- *   journal (imported as a draft); at most XERO_MAX_LINES lines a file, a journal never split.
- * - QuickBooks Online, journal entry import: `Journal No., Journal Date, Account Name, Debits,
- *   Credits, Description, Name, Location, Class`; Journal No. at most 21 characters.
- */
-/** Xero's limit of lines in one import file, header included. */
-const XERO_MAX_LINES = 300;
-/** QuickBooks' limit on a journal number (its DocNumber). */
-const QUICKBOOKS_MAX_NUMBER = 21;
-const XERO_HEADER = ['*Narration', '*Date', 'Description', '*AccountCode', '*TaxRate', '*Amount'];
-const QUICKBOOKS_HEADER = ['Journal No.', 'Journal Date', 'Account Name', 'Debits', 'Credits', 'Description', 'Name', 'Location', 'Class'];
-const books_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-/** `2026-11-27` → `27 Nov 2026`: no reader takes it for 11 July. */
-function xeroDate(isoDay) {
-    const [y, m, d] = isoDay.split('-');
-    return `${d} ${books_MONTHS[Number(m) - 1]} ${y}`;
-}
-/** `2026-11-27` → `11/27/2026`, QuickBooks Online's default (US) date format. */
-function quickbooksDate(isoDay) {
-    const [y, m, d] = isoDay.split('-');
-    return `${m}/${d}/${y}`;
-}
-/** A payout id as a journal number of at most 21 characters: the id itself, or its prefix and last 18 characters. */
-function journalNumber(payoutId) {
-    return payoutId.length <= QUICKBOOKS_MAX_NUMBER ? payoutId : `po_${payoutId.slice(-(QUICKBOOKS_MAX_NUMBER - 3))}`;
-}
-/** Journal lines by currency, then by payout, in the order read (date, payout, line). */
-function journalsByCurrency(lines) {
-    const byCurrency = new Map();
-    for (const line of lines) {
-        const currency = line.currency.toLowerCase();
-        let journals = byCurrency.get(currency);
-        if (!journals)
-            byCurrency.set(currency, (journals = new Map()));
-        let journal = journals.get(line.payout_id);
-        if (!journal)
-            journals.set(line.payout_id, (journal = []));
-        journal.push(line);
-    }
-    return byCurrency;
-}
-const signedMinor = (l) => BigInt(l.debit_minor) - BigInt(l.credit_minor);
-/** Xero manual journals: per currency, as many files as the line limit needs; a journal never split. */
-function xeroFiles(lines, options, stamp) {
-    const files = [];
-    for (const [currency, journals] of journalsByCurrency(lines)) {
-        let rows = [];
-        const flush = () => {
-            if (rows.length === 0)
-                return;
-            files.push({
-                format: 'xero',
-                currency,
-                name: `stripe-journal-xero-${currency}-${stamp}-${files.filter((f) => f.currency === currency).length + 1}.csv`,
-                content: csv([[...XERO_HEADER], ...rows])
-            });
-            rows = [];
-        };
-        for (const [payout, journal] of journals) {
-            if (journal.length + 1 > XERO_MAX_LINES)
-                throw new Error(`payout ${payout} has ${journal.length} journal lines, more than a Xero file takes`);
-            if (rows.length + journal.length + 1 > XERO_MAX_LINES)
-                flush();
-            for (const l of journal) {
-                const account = l.account;
-                rows.push([
-                    textCell(`Stripe payout ${payout}`),
-                    textCell(xeroDate(l.date)),
-                    textCell(`${l.account}: ${l.memo}`),
-                    textCell(options.accounts.get(account) ?? l.account),
-                    textCell(options.taxRate),
-                    numberCell(formatMinor(signedMinor(l), currency))
-                ]);
-            }
-        }
-        flush();
-    }
-    return files;
-}
-/** QuickBooks Online journal entries: one file per currency, one journal per payout. */
-function quickbooksFiles(lines, options, stamp) {
-    const files = [];
-    for (const [currency, journals] of journalsByCurrency(lines)) {
-        const rows = [[...QUICKBOOKS_HEADER]];
-        for (const [payout, journal] of journals) {
-            for (const l of journal) {
-                const minor = signedMinor(l);
-                rows.push([
-                    textCell(journalNumber(payout)),
-                    textCell(quickbooksDate(l.date)),
-                    textCell(options.accounts.get(l.account) ?? l.account),
-                    minor > 0n ? numberCell(formatMinor(minor, currency)) : '',
-                    minor < 0n ? numberCell(formatMinor(-minor, currency)) : '',
-                    textCell(`Stripe payout ${payout}: ${l.account}`),
-                    '',
-                    '',
-                    ''
-                ]);
-            }
-        }
-        files.push({ format: 'quickbooks', currency, name: `stripe-journal-quickbooks-${currency}-${stamp}.csv`, content: csv(rows) });
-    }
-    return files;
-}
-/** Writes the files under RUNNER_TEMP (the job's scratch directory), else the system's temp directory; returns their paths. */
-async function writeJournalFiles(files, env) {
-    const dir = env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
-    const paths = [];
-    for (const file of files) {
-        const target = external_node_path_default().join(dir, file.name);
-        await (0,promises_namespaceObject.writeFile)(target, file.content);
-        paths.push(target);
-    }
-    return paths;
-}
-
-;// CONCATENATED MODULE: ./src/report/journal.ts
-
-
-
-
-
-const JOURNAL_HEADER = ['date', 'journal', 'account', 'debit', 'credit', 'currency', 'memo'];
-/**
- * The journal as CSV, as accounting software imports a manual journal: one row per account line,
- * amounts in major units with the currency's decimals (an empty cell for the side not used).
- */
-function journalCsv(lines) {
-    const rows = [[...JOURNAL_HEADER]];
-    for (const l of lines) {
-        const debit = Number(l.debit_minor) === 0 ? '' : numberCell(formatMinor(BigInt(l.debit_minor), l.currency));
-        const credit = Number(l.credit_minor) === 0 ? '' : numberCell(formatMinor(BigInt(l.credit_minor), l.currency));
-        rows.push([textCell(l.date), textCell(l.payout_id), textCell(l.account), debit, credit, textCell(l.currency.toUpperCase()), textCell(l.memo)]);
-    }
-    return csv(rows);
-}
-/** Writes the CSV under RUNNER_TEMP (the job's scratch directory on a runner), else the system's temp directory. */
-async function writeJournal(lines, now, env = process.env) {
-    const dir = env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
-    const file = external_node_path_default().join(dir, `stripe-journal-${now.toISOString().replace(/[:.]/g, '-')}.csv`);
-    await (0,promises_namespaceObject.writeFile)(file, journalCsv(lines));
-    return file;
-}
-
-;// CONCATENATED MODULE: ./src/features/reconciliation.ts
-
-
-
-
-
-
-
-
-
-/** How many payouts the `payouts` output and the summary list. */
-const REPORTED_PAYOUTS = 20;
-/**
- * Payout reconciliation, a feature: the payouts a run sees and reconciles, read back with their
- * reconciliation; the journal of the payouts reconciled this run, written in every `journal-format`;
- * outputs `payouts`, `payouts_reconciled`, `journal_csv` and `journal_files`; a headline fact and
- * the summary's payouts table.
- */
-class PayoutReconciliation {
-    config;
-    name = 'payout reconciliation';
-    slot = 'bottom';
-    /** Payouts seen this run (listed, changed or reconciled), newest first. */
-    seen = [];
-    links;
-    /** The payouts to report, with their reconciliation (filled in after the sync). */
-    payouts = [];
-    journalCsv;
-    /** Every journal file written this run (the CSV, Xero's, QuickBooks'). */
-    journalFiles = [];
-    constructor(config) {
-        this.config = config;
-    }
-    observe(name, objects, order) {
-        if (name !== 'payouts')
-            return;
-        for (const payout of objects) {
-            const at = this.seen.findIndex((p) => p.id === payout.id);
-            if (at >= 0)
-                this.seen.splice(at, 1);
-            keepNewest(this.seen, payout, REPORTED_PAYOUTS, order === 'newest-first' ? 'any' : order);
-        }
-    }
-    /** Payouts reconciled: once per account in a Connect run, so they add up. */
-    reconciled(links) {
-        this.links = this.links
-            ? { reconciled: [...this.links.reconciled, ...links.reconciled], transactions: this.links.transactions + links.transactions }
-            : links;
-    }
-    async readBack(db, ctx) {
-        if (!db) {
-            this.payouts = this.seen.map((p) => ({
-                id: p.id,
-                amount: p.amount,
-                currency: p.currency,
-                arrival_date: p.arrival_date ?? null,
-                status: p.status,
-                livemode: p.livemode,
-                balanced: null
-            }));
-            return;
-        }
-        const reconciled = this.links?.reconciled ?? [];
-        const ids = [...new Set([...this.seen.map((p) => p.id), ...reconciled])];
-        if (ids.length > 0) {
-            this.payouts = (await payoutRows(db, ids, REPORTED_PAYOUTS)).map((r) => ({
-                id: r.payout_id,
-                amount: Number(r.amount),
-                currency: r.currency,
-                arrival_date: r.arrival === null ? null : Number(r.arrival),
-                status: r.status,
-                livemode: r.livemode ?? this.config.keyMode === 'live',
-                balanced: r.balanced,
-                charges: Number(r.charges),
-                refunds: Number(r.refunds),
-                disputes: Number(r.disputes),
-                fees: Number(r.fees),
-                other: Number(r.adjustments) + Number(r.other),
-                difference: Number(r.difference),
-                transactionCount: Number(r.transaction_count)
-            }));
-        }
-        if (reconciled.length === 0)
-            return;
-        Object.assign(this.links, await reconciliationCounts(db, reconciled));
-        const lines = await journalRows(db, reconciled);
-        if (lines.length === 0)
-            return;
-        const formats = this.config.journalFormats;
-        if (formats.has('csv'))
-            this.journalCsv = await writeJournal(lines, ctx.now, ctx.env);
-        const stamp = ctx.now.toISOString().replace(/[:.]/g, '-');
-        const options = { accounts: this.config.journalAccounts, taxRate: this.config.journalTaxRate };
-        const books = [
-            ...(formats.has('xero') ? xeroFiles(lines, options, stamp) : []),
-            ...(formats.has('quickbooks') ? quickbooksFiles(lines, options, stamp) : [])
-        ];
-        this.journalFiles = [...(this.journalCsv ? [this.journalCsv] : []), ...(await writeJournalFiles(books, ctx.env))];
-    }
-    outputs() {
-        return {
-            payouts_reconciled: String(this.links?.reconciled.length ?? 0),
-            payouts: JSON.stringify(this.payouts.map((p) => ({
-                id: p.id,
-                amount: formatMinor(p.amount, p.currency),
-                amount_minor: p.amount,
-                currency: p.currency,
-                arrival_date: p.arrival_date === null ? null : isoSeconds(p.arrival_date).slice(0, 10),
-                status: p.status,
-                balanced: p.balanced
-            }))),
-            journal_csv: this.journalCsv ?? '',
-            journal_files: JSON.stringify(this.journalFiles)
-        };
-    }
-    facts() {
-        if (!this.links)
-            return [];
-        const { reconciled, balanced = 0, failed = 0 } = this.links;
-        const n = reconciled.length;
-        if (n === 0)
-            return [];
-        const unbalanced = n - balanced - failed;
-        const parts = [`${balanced} balanced`, ...(failed > 0 ? [`${failed} failed`] : []), ...(unbalanced > 0 ? [`**${unbalanced} not balanced**`] : [])];
-        return [['Payouts', `${n} reconciled${balanced === n ? ', all balanced' : `: ${parts.join(', ')}`}`]];
-    }
-    news() {
-        return (this.links?.reconciled.length ?? 0) > 0;
-    }
-    section(ctx) {
-        return payoutsSection(this.payouts, ctx);
-    }
-}
-function payoutRow(p, ctx, withOther) {
-    // Not reconciled (no transactions linked): empty cells, not zeros that would not add up.
-    const listed = (p.transactionCount ?? 0) > 0;
-    const money = (v) => (v === undefined || !listed ? '' : moneyCell(v, p.currency));
-    const link = dashboardUrl({ id: p.id, livemode: p.livemode }, ctx.config.stripeAccount, `payouts/${encodeURIComponent(p.id)}`);
-    // The arrival date links to the payout: one column fewer than a separate link, so the table fits a job page.
-    const arrival = `[${p.arrival_date === null ? 'no date' : shortDay(Math.floor(p.arrival_date / DAY_SECONDS))}](${link})`;
-    // A paid payout balances or not; a failed one is ✗ (its money never arrived); one in transit, pending or canceled is not reconciled yet.
-    const mark = p.status === 'failed' ? '✗' : p.status !== 'paid' ? '—' : p.balanced === true ? '✓' : p.balanced === false ? '✗' : '—';
-    if (amountsHidden(ctx))
-        return `| ${arrival} | ${escapeCell(p.status)} | ${listed ? formatCount(p.transactionCount) : ''} | ${mark} |`;
-    const balanced = mark === '✗' && p.status === 'paid' && listed && p.difference ? `✗ ${moneyCell(p.difference, p.currency)} unexplained` : mark;
-    const cells = [arrival, moneyCell(p.amount, p.currency), escapeCell(p.status), money(p.charges), money(p.refunds), money(p.disputes), money(p.fees)];
-    if (withOther)
-        cells.push(money(p.other));
-    return `| ${[...cells, balanced].join(' | ')} |`;
-}
-function payoutsSection(payouts, ctx) {
-    if (payouts.length === 0)
-        return [];
-    const lines = ['### Payouts', ''];
-    // Other (adjustments and the rest) only when some payout has any: the columns still add up.
-    const withOther = payouts.some((p) => (p.other ?? 0) !== 0);
-    const header = amountsHidden(ctx)
-        ? ['| Arrival | Status | Transactions | Balanced |', '| --- | --- | ---: | :---: |']
-        : [
-            `| Arrival | Amount | Status | Charges | Refunds | Disputes | Fees |${withOther ? ' Other |' : ''} Balanced |`,
-            `| --- | ---: | --- | ---: | ---: | ---: | ---: |${withOther ? ' ---: |' : ''} :---: |`
-        ];
-    lines.push(...foldedTable(header, payouts.map((p) => payoutRow(p, ctx, withOther)), 0, 'payouts'));
-    lines.push(amountsHidden(ctx)
-        ? 'Balanced ✓: the payout equals the net of the balance transactions Stripe paid out in it; — not reconciled yet (or a manual payout).'
-        : `Charges + Refunds + Disputes + Fees${withOther ? ' + Other' : ''} = Amount when the payout is balanced ✓${withOther ? ' (Other: adjustments and anything else Stripe paid out in it)' : ''}; ` +
-            '✗ names the part no transaction explains (or the payout failed); — not reconciled yet (in transit, or a manual payout). The date links to the payout in Stripe.', '');
-    return lines;
-}
-
-;// CONCATENATED MODULE: ./src/features/index.ts
-
-
-
-
-
-/** The run's features, each described once in this folder, in the order they report; those the inputs do not call for are left out. */
-function featuresFor(config) {
-    const has = (name) => config.objects.includes(name);
-    const connect = config.accounts ? new ConnectAccounts(config) : undefined;
-    const features = [
-        has('charges') || has('balance_transactions') || has('disputes') ? new DailyReport(config) : undefined,
-        config.highValue ? new HighValueCollector(config.highValue, config.stripeAccount) : undefined,
-        has('payouts') ? new PayoutReconciliation(config) : undefined,
-        connect,
-        has('subscriptions') || has('invoices')
-            ? new RecurringRevenue({ subscriptions: has('subscriptions'), invoices: has('invoices'), amounts: config.summaryAmounts === 'show' })
-            : undefined
-    ];
-    return { features: features.filter((f) => f !== undefined), connect };
-}
-
-;// CONCATENATED MODULE: ./src/report/outputs.ts
-
-
-
-/** "120 balance transactions", "1 dispute". */
-function countOf(name, n) {
-    const spec = OBJECTS.find((o) => o.name === name);
-    return `${n} ${n === 1 ? spec.noun : spec.plural}`;
-}
-/** The seed job's message for a charges run; other objects are listed after the charges. */
-function runMessage(report, dryRun) {
-    const counts = report.objects.map((name) => {
-        const n = report.progress.get(name)?.matched ?? 0;
-        return name === 'charges' ? `${n} Stripe charges` : countOf(name, n);
-    });
-    const list = counts.length <= 1 ? (counts[0] ?? '0 Stripe charges') : `${counts.slice(0, -1).join(', ')} and ${counts.at(-1)}`;
-    return dryRun ? `Dry run: found ${list}; nothing stored` : `Successfully processed ${list}`;
-}
-/** The step's outputs, every one a string as GitHub stores them: each output's empty value, then what the run's features set. */
-function buildOutputs(report, options) {
-    const message = runMessage(report, options.dryRun);
-    const charges = report.progress.get('charges');
-    const cursors = [...report.incremental.values()].map((r) => r.cursor);
-    const counts = {};
-    for (const name of report.objects) {
-        const p = report.of(name);
-        counts[name] = { fetched: p.matched, stored: p.stored, updated: p.updated, rejected: p.rejected };
-    }
-    const outputs = {
-        message,
-        charge_count: String(charges?.matched ?? 0),
-        charges_stored: String(charges?.stored ?? 0),
-        charges_updated: String(charges?.updated ?? 0),
-        // Empty values: a feature that runs sets its own below (the daily report: the charges' totals).
-        total_amount_cents: '0',
-        total_amount_usd: formatMinor(0, 'usd'),
-        currency: '',
-        total_amount: '',
-        totals: '{}',
-        // Every object created at or before this time is stored (the second before the oldest resume point).
-        cursor: cursors.length > 0 ? isoSeconds(Math.min(...cursors) - 1) : '',
-        events_processed: String([...report.incremental.values()].reduce((n, r) => n + r.eventsProcessed, 0)),
-        skipped: String(options.skipped ?? false),
-        high_value_count: '0',
-        high_value_charges: '[]',
-        high_value_truncated: 'false',
-        object_counts: JSON.stringify(counts),
-        rejected_count: String(report.total('rejected')),
-        payouts_reconciled: '0',
-        payouts: '[]',
-        journal_csv: '',
-        mrr: '{}',
-        stripe_requests: String(report.stripeRequests),
-        journal_files: '[]',
-        accounts_synced: options.skipped ? '0' : '1',
-        accounts_skipped: '[]',
-        ...Object.assign({}, ...report.features.map((f) => f.outputs?.(options.privacy) ?? {}))
-    };
-    return { ...outputs, result: JSON.stringify(seedResponse(outputs, options.dryRun)) };
-}
-/** `result`: the original job's response, from the outputs it is made of. */
-function seedResponse(outputs, dryRun) {
-    return {
-        message: outputs.message,
-        total_amount_cents: Number(outputs.total_amount_cents),
-        total_amount_usd: Number(outputs.total_amount_usd),
-        charge_count: Number(outputs.charge_count),
-        charges_stored: Number(outputs.charges_stored),
-        charges_updated: Number(outputs.charges_updated),
-        totals: JSON.parse(outputs.totals),
-        dry_run: dryRun
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/report/privacy.ts
 
 /** Emails longer than this are cut: a 100 KB "email" must not fill the summary. */
@@ -49021,11 +49529,12 @@ async function readBack(session, report, now, env, lastRunAt) {
 /** Outputs, the features' annotations and the job summary. */
 async function publish(io, config, report, extra) {
     const shown = privacy(config.customerDetails);
-    const outputs = buildOutputs(report, { dryRun: config.dryRun, privacy: shown });
+    const outputs = buildOutputs(report, report.outputs, { dryRun: config.dryRun, privacy: shown });
     // A run with a failed object is not a success: no `message` (nor `result`, which carries it); the counts say what was kept.
     const failed = report.failures.size > 0;
+    const withheld = new Set(failed ? report.outputs.filter((o) => o.successOnly).map((o) => o.name) : []);
     for (const [name, value] of Object.entries(outputs))
-        if (!failed || (name !== 'message' && name !== 'result'))
+        if (!withheld.has(name))
             io.setOutput(name, value);
     const ctx = { config, privacy: shown, now: extra.now, lastRunAt: extra.lastRunAt, run: report };
     for (const feature of report.features)
@@ -49034,15 +49543,985 @@ async function publish(io, config, report, extra) {
     const summary = renderSummary(report, ctx, extra.describe);
     if (!(await io.writeSummary(summary)))
         io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.');
-    if (outputs.journal_files !== '[]')
-        io.info(`Journal of ${outputs.payouts_reconciled} reconciled payout(s) written to ${JSON.parse(outputs.journal_files).join(', ')} (output journal_files).`);
+    for (const feature of report.features)
+        for (const line of feature.log?.() ?? [])
+            io.info(line);
     const requests = requestsLine(report.stripeRequests, report.runIntervalSeconds, describeLength, report.accountsSynced);
     io.info(requests.text);
     if (requests.warning)
         io.warning(requests.warning);
     if (!failed)
-        io.info(outputs.message);
+        io.info(outputs.message ?? '');
     return outputs;
+}
+
+;// CONCATENATED MODULE: ./src/store/lock.ts
+/** One namespace for this action's advisory locks, so they cannot collide with the application's own. */
+const LOCK_CLASS = 'stripe-payment-monitor';
+/**
+ * Takes the run lock on a schema: a session-level advisory lock held until the connection closes
+ * (a killed run's lock is released by the server with its connection). Every table the action
+ * writes in the schema is behind it. Waits up to `timeoutSeconds`, polling, and returns false if
+ * another run still holds it.
+ */
+async function acquireRunLock(client, schema, timeoutSeconds, pollMs = 250) {
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    for (;;) {
+        const result = await client.query('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS locked', [LOCK_CLASS, schema]);
+        if (result.rows[0]?.locked)
+            return true;
+        if (Date.now() >= deadline)
+            return false;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/store/clean.ts
+/**
+ * Postgres refuses text and jsonb holding NUL (\u0000) and JSON holding a lone UTF-16 surrogate.
+ * Stripe strings can carry both (metadata keys included). They are cleaned away, so one odd value
+ * cannot make Postgres refuse a whole batch.
+ */
+/** Cheap test on the serialized batch: is there anything to clean? (A false positive only costs a pass.) */
+const SUSPECT = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
+function needsCleaning(json) {
+    return SUSPECT.test(json);
+}
+function cleanString(value) {
+    const wellFormed = value.isWellFormed() ? value : value.toWellFormed();
+    return wellFormed.includes('\u0000') ? wellFormed.replaceAll('\u0000', '') : wellFormed;
+}
+/** A deep copy with every string and key cleaned. */
+function cleanValue(value) {
+    if (typeof value === 'string')
+        return cleanString(value);
+    if (Array.isArray(value))
+        return value.map(cleanValue);
+    if (value !== null && typeof value === 'object') {
+        const out = {};
+        for (const [key, inner] of Object.entries(value))
+            out[cleanString(key)] = cleanValue(inner);
+        return out;
+    }
+    return value;
+}
+/** JSON of the rows that Postgres's jsonb accepts. */
+function cleanJson(rows) {
+    const json = JSON.stringify(rows);
+    return needsCleaning(json) ? JSON.stringify(cleanValue(rows)) : json;
+}
+
+;// CONCATENATED MODULE: ./src/store/upsert.ts
+
+
+/**
+ * The one statement that writes a batch: rows arrive as a single JSON parameter, are inserted, and
+ * on conflict update only when the stored data differs — so a re-run changes nothing, and
+ * `updated_at` moves only when Stripe's data did. `processed_at` is set on insert and never again;
+ * bookkeeping columns marked `resetOnChange` are cleared when the data changes.
+ */
+function upsertSql(qualifiedTable, columns, idColumn) {
+    const written = columns.filter((c) => c.fromRow);
+    const cols = written.map((c) => quoteIdent(c.name));
+    const isTime = (c) => c.type === 'timestamptz';
+    const recordType = written.map((c) => `${quoteIdent(c.name)} ${isTime(c) ? 'double precision' : c.type}`);
+    const select = written.map((c) => (isTime(c) ? `to_timestamp(r.${quoteIdent(c.name)})` : `r.${quoteIdent(c.name)}`));
+    const set = [...cols.map((c) => `${c} = EXCLUDED.${c}`), ...columns.filter((c) => c.resetOnChange).map((c) => `${quoteIdent(c.name)} = NULL`)];
+    const current = cols.map((c) => `t.${c}`);
+    const incoming = cols.map((c) => `EXCLUDED.${c}`);
+    return (`INSERT INTO ${qualifiedTable} AS t (${cols.join(', ')}, updated_at) ` +
+        `SELECT ${select.join(', ')}, now() FROM jsonb_to_recordset($1::jsonb) AS r(${recordType.join(', ')}) ` +
+        `ON CONFLICT (${quoteIdent(idColumn)}) DO UPDATE SET ${set.join(', ')}, updated_at = now() ` +
+        `WHERE (${current.join(', ')}) IS DISTINCT FROM (${incoming.join(', ')}) ` +
+        `RETURNING (xmax = 0) AS inserted`);
+}
+/**
+ * Rows with the same id in one batch would make ON CONFLICT fail: the last copy wins. Sorted by id,
+ * so concurrent writers lock rows in one order.
+ */
+function dedupeById(rows, idColumn) {
+    const byId = new Map();
+    for (const row of rows)
+        byId.set(String(row[idColumn]), row);
+    return [...byId.values()].sort((a, b) => (String(a[idColumn]) < String(b[idColumn]) ? -1 : 1));
+}
+async function upsertRows(client, sql, rows, idColumn) {
+    if (rows.length === 0)
+        return { inserted: 0, updated: 0 };
+    const result = await client.query(sql, [cleanJson(dedupeById(rows, idColumn))]);
+    let inserted = 0;
+    for (const row of result.rows)
+        if (row.inserted)
+            inserted++;
+    return { inserted, updated: result.rows.length - inserted };
+}
+
+;// CONCATENATED MODULE: ./src/store/sink.ts
+
+
+
+
+
+
+function dryRunSink() {
+    const result = (options) => ({ inserted: 0, updated: 0, refused: [], claimed: [...(options?.claim ?? [])] });
+    return {
+        write: async (_objects, options) => result(options),
+        refresh: async (_objects, _addable, options) => result(options),
+        markDeleted: async () => ({ ...result(), deleted: 0 }),
+        close: async () => { }
+    };
+}
+/** Data Postgres refuses for what it is (SQLSTATE classes 22 data exception, 23 constraint, 54 too large): worth retrying row by row. */
+function isDataError(error) {
+    const code = error?.code;
+    return typeof code === 'string' && /^(22|23|54)/.test(code);
+}
+/**
+ * The two statements that keep a child's versions, for the parents of a batch ($1): close the open
+ * version of each child that changed or was removed; open one for each present child without an
+ * open version (from its creation time when it has none yet, else from now).
+ */
+function historySql(schema, child, history) {
+    const h = qualified(schema, history.table);
+    const c = qualified(schema, child.table);
+    const q = quoteIdent;
+    const [childId, parent, start, item] = [q(child.idColumn), q(child.parentColumn), q(history.startColumn), q(history.childColumn)];
+    // An object's own history (no removal column): a version closes only when a tracked column changes.
+    const removed = child.removedColumn === undefined ? undefined : q(child.removedColumn);
+    const wasRemoved = removed ? `c.${removed} IS NOT NULL OR ` : '';
+    const present = removed ? ` AND c.${removed} IS NULL` : '';
+    const tracked = history.tracked.map(q);
+    const copied = history.copied.map(q);
+    return [
+        `UPDATE ${h} AS h SET valid_to = now() FROM ${c} AS c
+      WHERE h.${item} = c.${childId} AND h.valid_to IS NULL AND c.${parent} = ANY($1)
+        AND (${wasRemoved}(${tracked.map((t) => `h.${t}`).join(', ')}) IS DISTINCT FROM (${tracked.map((t) => `c.${t}`).join(', ')}))`,
+        `INSERT INTO ${h} (id, ${item}, ${copied.join(', ')}, valid_from)
+     SELECT c.${childId} || '@' || v.from_epoch::text, c.${childId}, ${copied.map((t) => `c.${t}`).join(', ')}, to_timestamp(v.from_epoch)
+       FROM ${c} AS c
+      CROSS JOIN LATERAL (SELECT CASE WHEN EXISTS (SELECT 1 FROM ${h} AS o WHERE o.${item} = c.${childId})
+                                      THEN extract(epoch FROM now()) ELSE extract(epoch FROM coalesce(c.${start}, now())) END AS from_epoch) AS v
+      WHERE c.${parent} = ANY($1)${present}
+        AND NOT EXISTS (SELECT 1 FROM ${h} AS o WHERE o.${item} = c.${childId} AND o.valid_to IS NULL)
+     ON CONFLICT (id) DO NOTHING`
+    ];
+}
+/** New rows past which a table gets planner statistics (fresh tables have none). */
+const ANALYZE_AFTER_ROWS = 1000;
+/** Fresh planner statistics for tables of the schema. A role that does not own one gets a notice from Postgres, not an error. */
+async function analyzeTables(client, schema, tables) {
+    for (const table of tables)
+        await client.query(`ANALYZE ${qualified(schema, table)}`);
+}
+/** The ids of objects (the ones a refresh may add). */
+function idsOf(objects) {
+    return new Set(objects.map((o) => o.id));
+}
+/** One object's table, on its own connection: batches, checkpoints and quarantine in one transaction each. */
+class TableSink {
+    connection;
+    spec;
+    options;
+    qualifiedTable;
+    sql;
+    /** Per child table: its upsert and its history's statements. */
+    childWrites;
+    /** The object's own history (a subscription's status). */
+    ownHistorySql;
+    /** Ids of this object in quarantine, not resolved: read once, so writes touch the quarantine only when they must. */
+    quarantined;
+    /** The transaction before the next one: one connection runs one transaction at a time. */
+    turn = Promise.resolve();
+    /** Rows the table held when its statistics were last taken (undefined: not read yet), and rows this sink added since. */
+    statsRows;
+    addedSinceStats = 0;
+    /** Whether this run refreshed the tables' statistics as they grew. */
+    analyzedDuringRun = false;
+    /** The connection, once it is open and the tables are ready. */
+    client;
+    opened;
+    /**
+     * `connection` may still be opening: objects start fetching meanwhile, and the first write waits
+     * for it (and for the tables).
+     */
+    constructor(connection, spec, options) {
+        this.connection = connection;
+        this.spec = spec;
+        this.options = options;
+        this.qualifiedTable = qualified(options.schema, options.table);
+        this.sql = upsertSql(this.qualifiedTable, spec.columns, spec.idColumn);
+        this.childWrites = (spec.children ?? []).map((child) => ({
+            child,
+            upsert: upsertSql(qualified(options.schema, child.table), child.columns, child.idColumn),
+            history: child.history ? historySql(options.schema, child, child.history) : []
+        }));
+        this.ownHistorySql = spec.history
+            ? historySql(options.schema, { table: options.table, idColumn: spec.idColumn, parentColumn: spec.idColumn }, spec.history)
+            : [];
+        this.opened = Promise.all([connection, options.ready]).then(([client]) => {
+            this.client = client;
+        });
+        // A failure reaches the first write; until then nobody is waiting for it.
+        this.opened.catch(() => { });
+    }
+    get schema() {
+        return this.options.schema;
+    }
+    async write(objects, options = {}) {
+        const result = await this.transaction(() => this.writeInTransaction(objects, options));
+        await this.keepStatistics(result.inserted);
+        return result;
+    }
+    /**
+     * An object with children or a history joins them on every write (items by subscription, versions
+     * by item). A table filled in this run has no statistics: Postgres then guesses that an `= ANY` of
+     * 500 parents matches most rows and scans whole tables each batch, so a backfill slows as it grows
+     * (0.1 s a batch at 10,000 subscriptions, 0.5 s at 50,000). Its tables are analyzed whenever they
+     * have grown fourfold since the statistics were taken: a few times a backfill, cheap while small.
+     */
+    async keepStatistics(inserted) {
+        if (inserted === 0 || (!this.spec.children?.length && !this.spec.history))
+            return;
+        this.addedSinceStats += inserted;
+        this.statsRows ??= await this.transaction(async () => {
+            const [row] = (await this.client.query('SELECT greatest(reltuples, 0)::bigint AS n FROM pg_class WHERE oid = to_regclass($1)', [this.qualifiedTable])).rows;
+            return Number(row?.n ?? 0);
+        });
+        if (this.addedSinceStats < Math.max(ANALYZE_AFTER_ROWS, 3 * this.statsRows))
+            return;
+        await this.transaction(() => analyzeTables(this.client, this.options.schema, tablesOf({ ...this.spec, table: this.options.table })));
+        this.statsRows += this.addedSinceStats;
+        this.addedSinceStats = 0;
+        this.analyzedDuringRun = true;
+    }
+    async refresh(objects, addable, options = {}) {
+        return this.transaction(async () => {
+            const id = quoteIdent(this.spec.idColumn);
+            const stored = await this.client.query(`SELECT ${id} AS id FROM ${this.qualifiedTable} WHERE ${id} = ANY($1)`, [objects.map((o) => o.id)]);
+            const existing = new Set(stored.rows.map((r) => r.id));
+            const kept = objects.filter((o) => existing.has(o.id) || addable === 'all' || addable.has(o.id));
+            const result = await this.writeInTransaction(kept, options);
+            // Quarantined earlier and stored now: resolved.
+            const quarantined = await this.quarantine();
+            const refused = new Set(result.refused.map((r) => r.id));
+            const resolved = kept.filter((o) => quarantined.has(o.id) && !refused.has(o.id)).map((o) => o.id);
+            if (resolved.length > 0) {
+                await resolveRejects(this.client, this.options.schema, this.spec.objectType, resolved);
+                for (const id of resolved)
+                    quarantined.delete(id);
+            }
+            return result;
+        });
+    }
+    /** `AND account_id = …` when the table is shared by the run's accounts; $n is the account. */
+    accountFilter(n) {
+        if (!this.options.scopeToAccount)
+            return { sql: '', values: [] };
+        return { sql: ` AND account_id IS NOT DISTINCT FROM $${n}`, values: [this.options.context.accountId ?? null] };
+    }
+    async staleRows(where, now) {
+        const scope = this.accountFilter(2);
+        const rows = await this.query(`SELECT ${quoteIdent(this.spec.idColumn)} AS id, extract(epoch FROM created_at)::bigint AS created FROM ${this.qualifiedTable}
+        WHERE (${where})${scope.sql} ORDER BY created_at`, [now, ...scope.values]);
+        return rows.map((r) => ({ id: r.id, created: Number(r.created) }));
+    }
+    async countCreated(from, to) {
+        const scope = this.accountFilter(3);
+        const [row] = await this.query(`SELECT count(*) AS n FROM ${this.qualifiedTable} WHERE created_at >= to_timestamp($1) AND created_at < to_timestamp($2)${scope.sql}`, [from, to, ...scope.values]);
+        return Number(row?.n ?? 0);
+    }
+    async duePayouts() {
+        const scope = this.accountFilter(1);
+        const rows = await this.query(`SELECT id FROM ${this.qualifiedTable}
+        WHERE status IN ('paid', 'failed') AND automatic IS NOT FALSE AND reconciled_at IS NULL${scope.sql} ORDER BY created_at, id`, scope.values);
+        return rows.map((r) => r.id);
+    }
+    async markReconciled(id) {
+        await this.transaction(() => this.query(`UPDATE ${this.qualifiedTable} SET reconciled_at = now() WHERE id = $1`, [id]));
+    }
+    linkToPayout(payoutId, ids) {
+        return { text: `UPDATE ${this.qualifiedTable} SET payout_id = $1 WHERE id = ANY($2) AND payout_id IS DISTINCT FROM $1`, values: [payoutId, ids] };
+    }
+    /** Rows of a query on this sink's connection (for steps that read back what was stored). */
+    async query(sql, params = []) {
+        await this.opened;
+        try {
+            return (await this.client.query(sql, params)).rows;
+        }
+        catch (error) {
+            throw describeDatabaseError(error, `read ${this.qualifiedTable}`);
+        }
+    }
+    /** Ids of this object quarantined before `before` and not resolved yet. */
+    async openRejects(before) {
+        await this.opened;
+        if ((await this.quarantine()).size === 0)
+            return [];
+        return openRejects(this.client, this.options.schema, this.spec.objectType, before);
+    }
+    async resolveRejects(ids) {
+        await this.opened;
+        const quarantined = await this.quarantine();
+        const open = ids.filter((id) => quarantined.has(id));
+        if (open.length === 0)
+            return;
+        await resolveRejects(this.client, this.options.schema, this.spec.objectType, open);
+        for (const id of open)
+            quarantined.delete(id);
+    }
+    quarantine() {
+        this.quarantined ??= openRejects(this.client, this.options.schema, this.spec.objectType, new Date(8.64e15)).then((ids) => new Set(ids));
+        return this.quarantined;
+    }
+    /** Work in one transaction on this connection, after the tables exist; transactions queue up, one at a time. */
+    transaction(work) {
+        const turn = this.turn.then(() => this.runTransaction(work));
+        this.turn = turn.then(() => undefined, () => undefined);
+        return turn;
+    }
+    async runTransaction(work) {
+        await this.opened;
+        try {
+            await this.client.query('BEGIN');
+            const result = await work();
+            await this.client.query('COMMIT');
+            return result;
+        }
+        catch (error) {
+            await this.client.query('ROLLBACK').catch(() => { });
+            throw describeDatabaseError(error, `write to ${this.qualifiedTable}`);
+        }
+    }
+    async close() {
+        // After a server restart the connection is already gone; ending it must not hide the real error.
+        const client = await this.connection.catch(() => undefined);
+        await client?.end().catch(() => { });
+    }
+    /** Rows for the objects (and their children); an object that cannot be read is refused. */
+    units(objects, refused) {
+        const units = [];
+        for (const object of objects) {
+            try {
+                const children = (this.spec.children ?? []).map((child) => child.rows(object, this.options.context));
+                units.push({ object, row: this.spec.toRow(object, this.options.context), children });
+            }
+            catch (error) {
+                refused.push(this.reject(object, `could not be read: ${error instanceof Error ? error.message : String(error)}`));
+            }
+        }
+        return units;
+    }
+    async writeInTransaction(objects, options) {
+        const refused = [];
+        const counts = await this.upsertSafely(this.units(objects, refused), refused);
+        const rejects = [...(options.rejects ?? []), ...refused];
+        if (rejects.length > 0) {
+            await saveRejects(this.client, this.options.schema, rejects);
+            const quarantined = await this.quarantine();
+            for (const r of rejects)
+                quarantined.add(r.id);
+        }
+        let claimed = [];
+        if (options.claim && options.claim.length > 0 && this.options.claimColumn) {
+            const refusedIds = new Set(refused.map((r) => r.id));
+            const ids = options.claim.filter((id) => !refusedIds.has(id));
+            const column = quoteIdent(this.options.claimColumn);
+            const id = quoteIdent(this.spec.idColumn);
+            const result = await this.client.query(`UPDATE ${this.qualifiedTable} SET ${column} = now() WHERE ${id} = ANY($1) AND ${column} IS NULL RETURNING ${id} AS id`, [ids]);
+            claimed = result.rows.map((r) => r.id);
+        }
+        for (const statement of options.also ?? [])
+            await this.client.query(statement.text, statement.values);
+        if (options.checkpoint)
+            await saveState(this.client, this.options.schema, options.checkpoint);
+        return { ...counts, refused, claimed };
+    }
+    /**
+     * Objects Stripe deleted (a customer, a draft invoice): stored from the deletion event's copy when
+     * given, and marked with `deleted_at` — never dropped, never left looking alive.
+     */
+    async markDeleted(entries) {
+        return this.transaction(async () => {
+            const refused = [];
+            const counts = await this.upsertSafely(this.units(entries.flatMap((e) => (e.object ? [e.object] : [])), refused), refused);
+            if (refused.length > 0)
+                await saveRejects(this.client, this.options.schema, refused);
+            const id = quoteIdent(this.spec.idColumn);
+            const marked = await this.client.query(`UPDATE ${this.qualifiedTable} AS t SET deleted_at = to_timestamp(d.at), updated_at = now()
+           FROM unnest($1::text[], $2::double precision[]) AS d(id, at) WHERE t.${id} = d.id AND t.deleted_at IS NULL`, [entries.map((e) => e.id), entries.map((e) => e.at)]);
+            return { ...counts, refused, claimed: [], deleted: marked.rowCount ?? 0 };
+        });
+    }
+    /** The batch in one statement; if Postgres refuses it for its data, object by object, quarantining what it still refuses. */
+    async upsertSafely(units, refused) {
+        await this.client.query('SAVEPOINT batch');
+        try {
+            const counts = await this.upsertUnits(units);
+            await this.client.query('RELEASE SAVEPOINT batch');
+            return counts;
+        }
+        catch (error) {
+            if (!isDataError(error))
+                throw error;
+            await this.client.query('ROLLBACK TO SAVEPOINT batch');
+        }
+        const total = { inserted: 0, updated: 0 };
+        for (const unit of units) {
+            await this.client.query('SAVEPOINT one');
+            try {
+                const counts = await this.upsertUnits([unit]);
+                total.inserted += counts.inserted;
+                total.updated += counts.updated;
+                await this.client.query('RELEASE SAVEPOINT one');
+            }
+            catch (error) {
+                if (!isDataError(error))
+                    throw error;
+                await this.client.query('ROLLBACK TO SAVEPOINT one');
+                refused.push(this.reject(unit.object, `Postgres refused it: ${error.message}`));
+            }
+        }
+        return total;
+    }
+    /** Objects and their children; a child its parent no longer lists is marked removed, one that is back is not. */
+    async upsertUnits(units) {
+        const counts = await upsertRows(this.client, this.sql, units.map((u) => u.row), this.spec.idColumn);
+        if (units.length === 0)
+            return counts;
+        const parents = units.map((u) => u.object.id);
+        for (const [n, { child, upsert, history }] of this.childWrites.entries()) {
+            const children = units.flatMap((u) => u.children[n] ?? []);
+            await upsertRows(this.client, upsert, children, child.idColumn);
+            const table = qualified(this.options.schema, child.table);
+            const [idc, parent, removed] = [quoteIdent(child.idColumn), quoteIdent(child.parentColumn), quoteIdent(child.removedColumn)];
+            const present = children.map((r) => String(r[child.idColumn]));
+            await this.client.query(`UPDATE ${table} SET ${removed} = now() WHERE ${parent} = ANY($1) AND ${removed} IS NULL AND NOT (${idc} = ANY($2))`, [
+                parents,
+                present
+            ]);
+            if (present.length > 0)
+                await this.client.query(`UPDATE ${table} SET ${removed} = NULL WHERE ${idc} = ANY($1) AND ${removed} IS NOT NULL`, [present]);
+            for (const sql of history)
+                await this.client.query(sql, [parents]);
+        }
+        for (const sql of this.ownHistorySql)
+            await this.client.query(sql, [parents]);
+        return counts;
+    }
+    reject(object, reason) {
+        return { objectType: this.spec.objectType, id: String(object?.id ?? '(no id)'), reason, raw: rawText(object) };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/store/views.ts
+
+/**
+ * The reporting views (each feature declares its own), created with the tables they read. Each is
+ * created when missing, and replaced when an older version of the action made it, or the same version
+ * with other settings (the version and settings are kept in the view's comment).
+ */
+const MARK = 'stripe-payment-monitor view v';
+/** The view's comment: its version, its settings, and the `uses` tables it could read (`v2 mrr-discounts=forever coupons`). */
+function markOf(view, available) {
+    const parts = [`${MARK}${view.version}`, ...(view.settings ? [view.settings] : []), ...(view.uses ?? []).filter((name) => available.has(name))];
+    return parts.join(' ');
+}
+/**
+ * Creates each view whose tables exist and that is missing, older than this version, or made with
+ * other settings. Returns the views created or replaced. Runs in the caller's transaction.
+ */
+async function ensureViews(client, schema, tables, exists, views) {
+    const made = [];
+    const known = new Map();
+    const has = async (name) => {
+        if (!known.has(name))
+            known.set(name, Boolean(tables[name]) && (await exists(name)));
+        return known.get(name);
+    };
+    for (const view of views) {
+        let ready = true;
+        for (const name of view.requires)
+            if (!(await has(name)))
+                ready = false;
+        if (!ready)
+            continue;
+        const available = new Set(view.requires);
+        for (const name of view.uses ?? [])
+            if (await has(name))
+                available.add(name);
+        const current = await client.query(`SELECT obj_description(c.oid, 'pg_class') AS comment, c.relkind AS kind
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`, [schema, view.name]);
+        const row = current.rows[0];
+        if (row && row.kind !== 'v')
+            continue;
+        const mark = markOf(view, available);
+        const version = row?.comment?.startsWith(MARK) ? Number.parseInt(row.comment.slice(MARK.length), 10) : row ? 0 : -1;
+        // A newer action made it: leave it. The same version with the same settings: nothing to do.
+        if (version > view.version || row?.comment === mark)
+            continue;
+        const name = qualified(schema, view.name);
+        // A view made before versions were marked (v0) had the same columns as v1.
+        if (row && version === 0 && view.version === 1) {
+            await client.query(`COMMENT ON VIEW ${name} IS '${mark}'`);
+            continue;
+        }
+        await client.query(`CREATE OR REPLACE VIEW ${name} AS\n  ${view.sql(schema, tables, available)}`);
+        await client.query(`COMMENT ON VIEW ${name} IS '${mark}'`);
+        made.push(view);
+    }
+    return made;
+}
+
+;// CONCATENATED MODULE: ./src/store/database.ts
+
+
+
+
+
+
+
+
+
+
+/**
+ * The run's database: one connection holds the schema's run lock and prepares the tables; each
+ * object then writes on a connection of its own, so objects sync concurrently.
+ */
+class Database {
+    control;
+    options;
+    startedAt;
+    constructor(control, options, 
+    /** The database's clock when the run took its lock. */
+    startedAt) {
+        this.control = control;
+        this.options = options;
+        this.startedAt = startedAt;
+    }
+    /** Connects and takes the run lock; undefined (disconnected) when another run holds it. */
+    static async open(options) {
+        const client = await connect_connect(options.databaseUrl, options.caCert);
+        try {
+            const lockName = options.lockScope ? `${options.schema}#${options.lockScope}` : options.schema;
+            if (!(await acquireRunLock(client, lockName, options.lockTimeoutSeconds))) {
+                await client.end();
+                return undefined;
+            }
+            const now = await client.query('SELECT now() AS now');
+            return new Database(client, options, now.rows[0].now);
+        }
+        catch (error) {
+            await client.end().catch(() => { });
+            throw describeDatabaseError(error, `take the run lock on schema ${options.schema}`);
+        }
+    }
+    get schema() {
+        return this.options.schema;
+    }
+    /** Whether the state table has this version's columns (or does not exist yet, and will). */
+    async stateTableCurrent() {
+        try {
+            return await stateTableCurrent(this.control, this.schema);
+        }
+        catch (error) {
+            throw describeDatabaseError(error, 'read the sync state');
+        }
+    }
+    /** The sync state of one object, or undefined (first run, or no state table yet). */
+    async loadState(key) {
+        // Accounts synced at once read their states on this one connection: one query at a time.
+        const turn = this.stateTurn.then(async () => {
+            try {
+                if (!(await relationExists(this.control, this.schema, STATE_TABLE)))
+                    return undefined;
+                return await loadState(this.control, this.schema, key);
+            }
+            catch (error) {
+                throw describeDatabaseError(error, 'read the sync state');
+            }
+        });
+        this.stateTurn = turn.then(() => undefined, () => undefined);
+        return turn;
+    }
+    stateTurn = Promise.resolve();
+    /**
+     * Creates the schema, tables, bookkeeping tables and views that are missing, in one transaction,
+     * saying what it did. Needs CREATE privileges only when something is missing.
+     */
+    async prepare(tables, views, viewTables) {
+        const client = this.control;
+        const schema = this.schema;
+        const report = {
+            createdSchema: false,
+            tables: [],
+            views: [],
+            createdStateTable: false,
+            createdRejectsTable: false,
+            createdRunsTable: false,
+            notPermitted: []
+        };
+        try {
+            await client.query('BEGIN');
+            // Shards prepare in turn (a run of the whole schema holds this lock for its run).
+            if (this.options.lockScope)
+                await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [LOCK_CLASS, schema]);
+            const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+            if (schemaExists.rowCount === 0) {
+                await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+                report.createdSchema = true;
+            }
+            for (const table of tables)
+                report.tables.push(await ensureTable(client, schema, table));
+            report.createdStateTable = await ensureStateTable(client, schema);
+            // Added in later versions: a role that may not alter or create them runs on without (and is told how to add them).
+            if (!(await stateTableCurrent(client, schema)))
+                await this.optional(report, upgradeStateSql(schema), () => client.query(upgradeStateSql(schema)));
+            report.createdRejectsTable = await ensureRejectsTable(client, schema);
+            report.createdRunsTable = (await this.optional(report, `CREATE TABLE ${qualified(schema, RUNS_TABLE)} …`, () => ensureRunsTable(client, schema))) ?? false;
+            if (this.options.lockScope)
+                await ensureAccountsTable(client, schema);
+            report.views = await ensureViews(client, schema, viewTables, (name) => relationExists(client, schema, viewTables[name]), views);
+            await client.query('COMMIT');
+        }
+        catch (error) {
+            await client.query('ROLLBACK').catch(() => { });
+            throw describeDatabaseError(error, `prepare the tables in schema ${schema}`);
+        }
+        return report;
+    }
+    /** Work that needs a privilege the run can do without: refused, it is rolled back alone and noted. */
+    async optional(report, statement, work) {
+        await this.control.query('SAVEPOINT optional');
+        try {
+            const result = await work();
+            await this.control.query('RELEASE SAVEPOINT optional');
+            return result;
+        }
+        catch (error) {
+            if (error.code !== '42501')
+                throw error;
+            await this.control.query('ROLLBACK TO SAVEPOINT optional');
+            report.notPermitted.push(statement);
+            return undefined;
+        }
+    }
+    /** A sink for one object, on a new connection (opening while the object starts fetching). */
+    sink(spec, options) {
+        return new TableSink(connect_connect(this.options.databaseUrl, this.options.caCert), spec, { ...options, schema: this.schema });
+    }
+    /**
+     * Refreshes the planner's statistics of tables a run filled: right after a backfill they have none,
+     * and the views' plans (MRR reads items, discounts and history) are then 5 to 10 times slower.
+     * A role that does not own a table gets a notice from Postgres, not an error.
+     */
+    async analyze(tables) {
+        try {
+            await analyzeTables(this.control, this.schema, tables);
+        }
+        catch (error) {
+            throw describeDatabaseError(error, 'refresh the statistics of the tables written');
+        }
+    }
+    /** The shards' work queue of a round, with these accounts offered. */
+    async accountQueue(round, shard, ids) {
+        return AccountQueue.open({
+            client: this.control,
+            databaseUrl: this.options.databaseUrl,
+            caCert: this.options.caCert,
+            schema: this.schema,
+            round,
+            shard,
+            ids
+        });
+    }
+    /** The platform's own rows from one-account runs get its id (see fillAccountId). */
+    async fillAccountId(tables, accountId) {
+        return fillAccountId(this.control, this.schema, tables, accountId);
+    }
+    /** Records this run (its Stripe requests); returns when the account's previous run started. */
+    async recordRun(run) {
+        try {
+            if (!(await relationExists(this.control, this.schema, RUNS_TABLE)))
+                return undefined;
+            return await recordRun(this.control, this.schema, run);
+        }
+        catch (error) {
+            throw describeDatabaseError(error, `record the run in ${RUNS_TABLE}`);
+        }
+    }
+    /** Rows of a query on the lock's connection (reports after the sync). */
+    async query(sql, params = []) {
+        try {
+            return (await this.control.query(sql, params)).rows;
+        }
+        catch (error) {
+            throw describeDatabaseError(error, 'read the results back');
+        }
+    }
+    table(name) {
+        return qualified(this.schema, name);
+    }
+    async close() {
+        await this.control.end().catch(() => { });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/session.ts
+
+
+
+
+
+
+
+
+/** The table of each object: its input's value when it has one (charges: `table`), else its fixed name. */
+function tableOf(config, name) {
+    const spec = specOf(name);
+    return spec.tableInput ? config[spec.tableInput] : spec.table;
+}
+/** The selected objects and those they write to (payouts link balance transactions). */
+function objectsWithTables(objects) {
+    const all = new Set(objects);
+    for (const name of objects)
+        for (const need of specOf(name).needs ?? [])
+            if (isObjectName(need))
+                all.add(need);
+    return [...all];
+}
+/** The account a run's rows of bookkeeping belong to: the connected account, or the key's own (live or test). */
+function accountKey(config) {
+    return config.stripeAccount ?? `self:${config.keyMode}`;
+}
+/** The cursor row of an object: (account, table, filter). */
+function stateKey(config, name, filter) {
+    return { account: accountKey(config), tableName: tableOf(config, name), statusFilter: filter };
+}
+/**
+ * Where a run writes: the database (lock held, tables prepared once Stripe has answered), a sink
+ * per object, and the sync state each object starts from. A dry run has sinks that write nothing.
+ */
+class Session {
+    db;
+    tables;
+    states;
+    stateCurrent;
+    ready;
+    startPreparing;
+    accountScoped;
+    layout;
+    prepared = false;
+    constructor(db, 
+    /** Each object's table (none in a dry run, whose sinks write nothing). */
+    tables, states, 
+    /** The state table has this version's columns (a first run's state can remember what it listed). */
+    stateCurrent, 
+    /** Resolves once the tables are ready; rejects if preparing them failed. */
+    ready, startPreparing, 
+    /**
+     * One account's session of a multi-account run: its tables are shared with the run's other
+     * accounts, and closing it leaves the database open.
+     */
+    accountScoped = false, layout = { views: [], tables: [], claims: new Map() }) {
+        this.db = db;
+        this.tables = tables;
+        this.states = states;
+        this.stateCurrent = stateCurrent;
+        this.ready = ready;
+        this.startPreparing = startPreparing;
+        this.accountScoped = accountScoped;
+        this.layout = layout;
+    }
+    static dryRun() {
+        return new Session(undefined, new Map(), new Map(), false, Promise.resolve(undefined), () => { });
+    }
+    /**
+     * One account of a multi-account run (Connect): its own sinks (rows carry `rowsAccountId`) and
+     * sync state (keyed by `config`'s account), on this run's database, lock and prepared tables.
+     */
+    async forAccount(config, filters, rowsAccountId) {
+        const db = this.db;
+        if (!db)
+            return Session.dryRun();
+        const states = await loadStates(db, config, filters);
+        const sinks = openSinks(db, config, this.layout, this.ready, rowsAccountId, true);
+        const session = new Session(db, sinks, states, this.stateCurrent, this.ready, () => { }, true, this.layout);
+        session.prepared = true;
+        return session;
+    }
+    /**
+     * Connects and takes the schema's run lock (undefined: another run holds it), reads each
+     * object's sync state, and opens a connection per object. The tables are created only once
+     * `prepareWhen` resolves — after Stripe has answered a first request — so a wrong key or API base
+     * creates nothing; objects start fetching meanwhile, and their writes wait for the tables.
+     */
+    static async open(config, io, filters, layout) {
+        const db = await Database.open({
+            databaseUrl: config.databaseUrl,
+            schema: config.schema,
+            lockTimeoutSeconds: config.lockTimeoutSeconds,
+            lockScope: config.accountShard ? `shard ${config.accountShard.index}/${config.accountShard.total}` : undefined,
+            caCert: config.databaseCaCert
+        });
+        if (!db)
+            return undefined;
+        try {
+            const names = objectsWithTables(config.objects);
+            const stateCurrent = config.incremental && (await db.stateTableCurrent());
+            // Several accounts: each gets its states and sinks from forAccount.
+            const own = config.accounts === undefined;
+            const states = own ? await loadStates(db, config, filters) : new Map();
+            let start;
+            const go = new Promise((resolve) => (start = resolve));
+            const ready = go.then(async () => {
+                const report = await db.prepare([...tableDefinitions(config, names, layout.claims), ...layout.tables], layout.views, Object.fromEntries(names.map((n) => [n, tableOf(config, n)])));
+                describeSchema(io, config.schema, report);
+                return report;
+            });
+            // Writers wait for `ready`; a failure to prepare reaches them (and the run) from there.
+            ready.catch(() => { });
+            const sinks = own ? openSinks(db, config, layout, ready, config.stripeAccount, false) : new Map();
+            return new Session(db, sinks, states, stateCurrent, ready, start, false, layout);
+        }
+        catch (error) {
+            await db.close();
+            throw error;
+        }
+    }
+    /** Stripe has answered: prepare the tables (once). */
+    stripeAnswered() {
+        if (this.prepared)
+            return;
+        this.prepared = true;
+        this.startPreparing();
+    }
+    /** True once preparing has started (so `ready` will settle). */
+    get preparing() {
+        return this.prepared || this.db === undefined;
+    }
+    sink(spec) {
+        return this.tables.get(spec.name) ?? dryRunSink();
+    }
+    /** The Postgres sink of an object (undefined in a dry run). */
+    table(spec) {
+        return this.db ? this.tables.get(spec.name) : undefined;
+    }
+    /**
+     * The tables of objects that gained many rows (a backfill), with their children, and that the run
+     * reads back through joins (`read`): their statistics refreshed. The others are left to autovacuum:
+     * a single-table read does not need them, and analyzing 30,000 charges takes half a second.
+     */
+    async analyzeFilled(config, stored, read) {
+        if (!this.db)
+            return;
+        const tables = new Set();
+        for (const [name, count] of stored) {
+            // Analyzed as it grew (an object with children): its statistics were taken at a quarter of its size or more.
+            if (count < ANALYZE_AFTER_ROWS || !read.has(name) || this.tables.get(name)?.analyzedDuringRun)
+                continue;
+            for (const table of tablesOf({ ...specOf(name), table: tableOf(config, name) }))
+                tables.add(table);
+        }
+        if (tables.size > 0)
+            await this.db.analyze([...tables]);
+    }
+    async close() {
+        await Promise.all([...this.tables.values()].map((s) => s.close()));
+        if (!this.accountScoped)
+            await this.db?.close();
+    }
+    /** The tables of the run's objects that carry account_id (objects and their children; not histories). */
+    accountTables(config) {
+        const tables = new Set();
+        for (const name of objectsWithTables(config.objects)) {
+            tables.add(tableOf(config, name));
+            for (const child of specOf(name).children ?? [])
+                tables.add(child.table);
+        }
+        return [...tables];
+    }
+}
+/** Each object's sync state for the account `config` names (incremental runs; none otherwise). */
+async function loadStates(db, config, filters) {
+    const states = new Map();
+    if (config.incremental)
+        for (const name of config.objects)
+            states.set(name, await db.loadState(stateKey(config, name, filters.get(name) ?? 'all')));
+    return states;
+}
+/** A connection per table the objects write, rows carrying `accountId`; scoped: reads back that account's rows only. */
+function openSinks(db, config, layout, ready, accountId, scopeToAccount) {
+    const context = { apiVersion: STRIPE_API_VERSION, accountId };
+    const sinks = new Map();
+    for (const name of objectsWithTables(config.objects)) {
+        const spec = specOf(name);
+        sinks.set(name, db.sink(spec, { table: tableOf(config, name), context, ready, claimColumn: layout.claims.get(name)?.name, scopeToAccount }));
+    }
+    return sinks;
+}
+function tableDefinitions(config, names, claims) {
+    const defs = new Map();
+    // A child table two objects share (stripe_discounts: customers' and subscriptions') is defined once.
+    const add = (def) => {
+        if (!defs.has(def.table))
+            defs.set(def.table, def);
+    };
+    for (const name of names) {
+        const spec = specOf(name);
+        const table = tableOf(config, name);
+        const claim = claims.get(name);
+        add({ table, columns: claim ? [...spec.columns, claim] : spec.columns, idColumn: spec.idColumn, indexes: spec.indexes });
+        if (spec.history)
+            add(historyDefinition(spec.history, spec.columns, spec.idColumn));
+        for (const child of spec.children ?? []) {
+            add({ table: child.table, columns: child.columns, idColumn: child.idColumn, indexes: child.indexes ?? [] });
+            if (child.history)
+                add(historyDefinition(child.history, child.columns, child.parentColumn));
+        }
+    }
+    return [...defs.values()];
+}
+/** The table of versions: one row per version of a child (or object), valid over [valid_from, valid_to). */
+function historyDefinition(history, columns, parentColumn) {
+    const byName = new Map(columns.map((c) => [c.name, c]));
+    return {
+        table: history.table,
+        idColumn: 'id',
+        indexes: [history.childColumn, ...history.copied.filter((c) => c === parentColumn), 'valid_from'],
+        columns: [
+            { name: 'id', type: 'text', notNull: true, fromRow: false },
+            { name: history.childColumn, type: 'text', notNull: true, fromRow: false },
+            ...history.copied.map((name) => ({ name, type: byName.get(name).type, fromRow: false })),
+            { name: 'valid_from', type: 'timestamptz', notNull: true, fromRow: false },
+            { name: 'valid_to', type: 'timestamptz', fromRow: false }
+        ]
+    };
+}
+function describeSchema(io, schema, r) {
+    if (r.createdSchema)
+        io.info(`Created schema ${schema}.`);
+    for (const t of r.tables) {
+        const name = `${schema}.${t.table}`;
+        if (t.createdTable)
+            io.info(`Created table ${name}.`);
+        if (t.addedColumns.length > 0)
+            io.info(`Added column(s) to ${name}: ${t.addedColumns.join(', ')}.`);
+        if (t.addedUniqueKey && !t.createdTable)
+            io.info(`Added a unique key to ${name}.`);
+    }
+    for (const v of r.views)
+        io.info(`Created view ${schema}.${v.name} (${v.about}).`);
+    for (const statement of r.notPermitted) {
+        io.warning(`This database role may not run \`${statement}\` (a table of this version's bookkeeping): the run goes on without it ` +
+            '(every object is listed each run; requests are not projected). Run the next step once with a role that owns the schema to add it.');
+    }
+    if (r.createdStateTable)
+        io.info(`Created table ${schema}.${STATE_TABLE} for the incremental cursors.`);
+    if (r.createdRejectsTable)
+        io.info(`Created table ${schema}.${REJECTS_TABLE} for objects that cannot be stored.`);
+    if (r.createdRunsTable)
+        io.info(`Created table ${schema}.${RUNS_TABLE}: one row per run, with its Stripe requests.`);
 }
 
 ;// CONCATENATED MODULE: ./node_modules/stripe/esm/Error.js
@@ -69966,8 +71445,7 @@ function endpointOf(method, path) {
 ;// CONCATENATED MODULE: ./src/stripe/client.ts
 
 
-/** Pinned so stored rows keep one shape; recorded per row in `stripe_api_version`. */
-const STRIPE_API_VERSION = '2026-10-28.endive';
+
 /** Per-request timeout. Stripe answers list calls in well under a second; 30 s means something is wrong. */
 const STRIPE_TIMEOUT_MS = 30_000;
 /**
@@ -70025,1029 +71503,14 @@ onAnswer = () => { }) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/store/accounts.ts
-
-
-
-/**
- * Connect across a matrix of runners: the accounts to sync, one row each, in a table the shards
- * share. A shard takes an account by locking its row (`FOR UPDATE SKIP LOCKED`) for as long as it
- * syncs it, then marks it done for the round (the workflow run): no account is synced by two shards
- * at once, uneven accounts balance (a shard takes the next free one), and a killed shard's row is
- * unlocked by the server with its connection, for the others to take.
- */
-const ACCOUNTS_TABLE = 'stripe_sync_accounts';
-async function ensureAccountsTable(client, schema) {
-    return createIfMissing(client, schema, ACCOUNTS_TABLE, `
-    account_id text PRIMARY KEY,
-    round text,
-    synced_at timestamptz,
-    shard text,
-    ok boolean,
-    reason text
-  `);
-}
-class AccountQueue {
-    databaseUrl;
-    caCert;
-    schema;
-    round;
-    shard;
-    constructor(databaseUrl, caCert, schema, round, shard) {
-        this.databaseUrl = databaseUrl;
-        this.caCert = caCert;
-        this.schema = schema;
-        this.round = round;
-        this.shard = shard;
-    }
-    /** The queue of a round, with `ids` offered (accounts already in it keep their rows). */
-    static async open(options) {
-        const table = qualified(options.schema, ACCOUNTS_TABLE);
-        try {
-            await options.client.query(`INSERT INTO ${table} (account_id) SELECT unnest($1::text[]) ON CONFLICT (account_id) DO NOTHING`, [options.ids]);
-        }
-        catch (error) {
-            throw describeDatabaseError(error, `offer the accounts to the work queue ${table}`);
-        }
-        return new AccountQueue(options.databaseUrl, options.caCert, options.schema, options.round, options.shard);
-    }
-    /**
-     * A worker of this shard: its own connection, taking accounts of `ids` not yet synced this round,
-     * least recently synced first, one at a time, until none is left.
-     */
-    async worker(ids) {
-        const client = await connect(this.databaseUrl, this.caCert);
-        const table = qualified(this.schema, ACCOUNTS_TABLE);
-        return {
-            next: async () => {
-                try {
-                    await client.query('BEGIN');
-                    const row = await client.query(`SELECT account_id FROM ${table}
-              WHERE account_id = ANY($1) AND round IS DISTINCT FROM $2
-              ORDER BY synced_at NULLS FIRST, account_id
-              LIMIT 1 FOR UPDATE SKIP LOCKED`, [ids, this.round]);
-                    const id = row.rows[0]?.account_id;
-                    if (id === undefined) {
-                        await client.query('COMMIT');
-                        return undefined;
-                    }
-                    return {
-                        id,
-                        done: async ({ ok, reason }) => {
-                            await client.query(`UPDATE ${table} SET round = $2, synced_at = now(), shard = $3, ok = $4, reason = $5 WHERE account_id = $1`, [
-                                id,
-                                this.round,
-                                this.shard,
-                                ok,
-                                reason ?? null
-                            ]);
-                            await client.query('COMMIT');
-                        }
-                    };
-                }
-                catch (error) {
-                    await client.query('ROLLBACK').catch(() => { });
-                    throw describeDatabaseError(error, `take an account from the work queue ${table}`);
-                }
-            },
-            close: async () => {
-                await client.end().catch(() => { });
-            }
-        };
-    }
-}
-/**
- * Rows written before the platform's own account had an id (one-account runs leave account_id
- * NULL) get it: every table then says whose each row is. Returns the rows filled.
- */
-async function fillAccountId(client, schema, tables, accountId) {
-    let filled = 0;
-    for (const table of tables) {
-        try {
-            const result = await client.query(`UPDATE ${qualified(schema, table)} SET ${quoteIdent('account_id')} = $1 WHERE account_id IS NULL`, [accountId]);
-            filled += result.rowCount ?? 0;
-        }
-        catch (error) {
-            throw describeDatabaseError(error, `fill account_id of ${qualified(schema, table)}`);
-        }
-    }
-    return filled;
-}
-
-;// CONCATENATED MODULE: ./src/store/lock.ts
-/** One namespace for this action's advisory locks, so they cannot collide with the application's own. */
-const LOCK_CLASS = 'stripe-payment-monitor';
-/**
- * Takes the run lock on a schema: a session-level advisory lock held until the connection closes
- * (a killed run's lock is released by the server with its connection). Every table the action
- * writes in the schema is behind it. Waits up to `timeoutSeconds`, polling, and returns false if
- * another run still holds it.
- */
-async function acquireRunLock(client, schema, timeoutSeconds, pollMs = 250) {
-    const deadline = Date.now() + timeoutSeconds * 1000;
-    for (;;) {
-        const result = await client.query('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS locked', [LOCK_CLASS, schema]);
-        if (result.rows[0]?.locked)
-            return true;
-        if (Date.now() >= deadline)
-            return false;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/store/clean.ts
-/**
- * Postgres refuses text and jsonb holding NUL (\u0000) and JSON holding a lone UTF-16 surrogate.
- * Stripe strings can carry both (metadata keys included). They are cleaned away, so one odd value
- * cannot make Postgres refuse a whole batch.
- */
-/** Cheap test on the serialized batch: is there anything to clean? (A false positive only costs a pass.) */
-const SUSPECT = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
-function needsCleaning(json) {
-    return SUSPECT.test(json);
-}
-function cleanString(value) {
-    const wellFormed = value.isWellFormed() ? value : value.toWellFormed();
-    return wellFormed.includes('\u0000') ? wellFormed.replaceAll('\u0000', '') : wellFormed;
-}
-/** A deep copy with every string and key cleaned. */
-function cleanValue(value) {
-    if (typeof value === 'string')
-        return cleanString(value);
-    if (Array.isArray(value))
-        return value.map(cleanValue);
-    if (value !== null && typeof value === 'object') {
-        const out = {};
-        for (const [key, inner] of Object.entries(value))
-            out[cleanString(key)] = cleanValue(inner);
-        return out;
-    }
-    return value;
-}
-/** JSON of the rows that Postgres's jsonb accepts. */
-function cleanJson(rows) {
-    const json = JSON.stringify(rows);
-    return needsCleaning(json) ? JSON.stringify(cleanValue(rows)) : json;
-}
-
-;// CONCATENATED MODULE: ./src/store/upsert.ts
-
-
-/**
- * The one statement that writes a batch: rows arrive as a single JSON parameter, are inserted, and
- * on conflict update only when the stored data differs — so a re-run changes nothing, and
- * `updated_at` moves only when Stripe's data did. `processed_at` is set on insert and never again;
- * bookkeeping columns marked `resetOnChange` are cleared when the data changes.
- */
-function upsertSql(qualifiedTable, columns, idColumn) {
-    const written = columns.filter((c) => c.fromRow);
-    const cols = written.map((c) => quoteIdent(c.name));
-    const isTime = (c) => c.type === 'timestamptz';
-    const recordType = written.map((c) => `${quoteIdent(c.name)} ${isTime(c) ? 'double precision' : c.type}`);
-    const select = written.map((c) => (isTime(c) ? `to_timestamp(r.${quoteIdent(c.name)})` : `r.${quoteIdent(c.name)}`));
-    const set = [...cols.map((c) => `${c} = EXCLUDED.${c}`), ...columns.filter((c) => c.resetOnChange).map((c) => `${quoteIdent(c.name)} = NULL`)];
-    const current = cols.map((c) => `t.${c}`);
-    const incoming = cols.map((c) => `EXCLUDED.${c}`);
-    return (`INSERT INTO ${qualifiedTable} AS t (${cols.join(', ')}, updated_at) ` +
-        `SELECT ${select.join(', ')}, now() FROM jsonb_to_recordset($1::jsonb) AS r(${recordType.join(', ')}) ` +
-        `ON CONFLICT (${quoteIdent(idColumn)}) DO UPDATE SET ${set.join(', ')}, updated_at = now() ` +
-        `WHERE (${current.join(', ')}) IS DISTINCT FROM (${incoming.join(', ')}) ` +
-        `RETURNING (xmax = 0) AS inserted`);
-}
-/**
- * Rows with the same id in one batch would make ON CONFLICT fail: the last copy wins. Sorted by id,
- * so concurrent writers lock rows in one order.
- */
-function dedupeById(rows, idColumn) {
-    const byId = new Map();
-    for (const row of rows)
-        byId.set(String(row[idColumn]), row);
-    return [...byId.values()].sort((a, b) => (String(a[idColumn]) < String(b[idColumn]) ? -1 : 1));
-}
-async function upsertRows(client, sql, rows, idColumn) {
-    if (rows.length === 0)
-        return { inserted: 0, updated: 0 };
-    const result = await client.query(sql, [cleanJson(dedupeById(rows, idColumn))]);
-    let inserted = 0;
-    for (const row of result.rows)
-        if (row.inserted)
-            inserted++;
-    return { inserted, updated: result.rows.length - inserted };
-}
-
-;// CONCATENATED MODULE: ./src/store/sink.ts
-
-
-
-
-
-
-function dryRunSink() {
-    const result = (options) => ({ inserted: 0, updated: 0, refused: [], claimed: [...(options?.claim ?? [])] });
-    return {
-        write: async (_objects, options) => result(options),
-        refresh: async (_objects, _addable, options) => result(options),
-        markDeleted: async () => ({ ...result(), deleted: 0 }),
-        close: async () => { }
-    };
-}
-/** Data Postgres refuses for what it is (SQLSTATE classes 22 data exception, 23 constraint, 54 too large): worth retrying row by row. */
-function isDataError(error) {
-    const code = error?.code;
-    return typeof code === 'string' && /^(22|23|54)/.test(code);
-}
-/**
- * The two statements that keep a child's versions, for the parents of a batch ($1): close the open
- * version of each child that changed or was removed; open one for each present child without an
- * open version (from its creation time when it has none yet, else from now).
- */
-function historySql(schema, child, history) {
-    const h = qualified(schema, history.table);
-    const c = qualified(schema, child.table);
-    const q = quoteIdent;
-    const [childId, parent, start, item] = [q(child.idColumn), q(child.parentColumn), q(history.startColumn), q(history.childColumn)];
-    // An object's own history (no removal column): a version closes only when a tracked column changes.
-    const removed = child.removedColumn === undefined ? undefined : q(child.removedColumn);
-    const wasRemoved = removed ? `c.${removed} IS NOT NULL OR ` : '';
-    const present = removed ? ` AND c.${removed} IS NULL` : '';
-    const tracked = history.tracked.map(q);
-    const copied = history.copied.map(q);
-    return [
-        `UPDATE ${h} AS h SET valid_to = now() FROM ${c} AS c
-      WHERE h.${item} = c.${childId} AND h.valid_to IS NULL AND c.${parent} = ANY($1)
-        AND (${wasRemoved}(${tracked.map((t) => `h.${t}`).join(', ')}) IS DISTINCT FROM (${tracked.map((t) => `c.${t}`).join(', ')}))`,
-        `INSERT INTO ${h} (id, ${item}, ${copied.join(', ')}, valid_from)
-     SELECT c.${childId} || '@' || v.from_epoch::text, c.${childId}, ${copied.map((t) => `c.${t}`).join(', ')}, to_timestamp(v.from_epoch)
-       FROM ${c} AS c
-      CROSS JOIN LATERAL (SELECT CASE WHEN EXISTS (SELECT 1 FROM ${h} AS o WHERE o.${item} = c.${childId})
-                                      THEN extract(epoch FROM now()) ELSE extract(epoch FROM coalesce(c.${start}, now())) END AS from_epoch) AS v
-      WHERE c.${parent} = ANY($1)${present}
-        AND NOT EXISTS (SELECT 1 FROM ${h} AS o WHERE o.${item} = c.${childId} AND o.valid_to IS NULL)
-     ON CONFLICT (id) DO NOTHING`
-    ];
-}
-/** New rows past which a table gets planner statistics (fresh tables have none). */
-const ANALYZE_AFTER_ROWS = 1000;
-/** Fresh planner statistics for tables of the schema. A role that does not own one gets a notice from Postgres, not an error. */
-async function analyzeTables(client, schema, tables) {
-    for (const table of tables)
-        await client.query(`ANALYZE ${qualified(schema, table)}`);
-}
-/** The ids of objects (the ones a refresh may add). */
-function idsOf(objects) {
-    return new Set(objects.map((o) => o.id));
-}
-/** One object's table, on its own connection: batches, checkpoints and quarantine in one transaction each. */
-class TableSink {
-    connection;
-    spec;
-    options;
-    qualifiedTable;
-    sql;
-    /** Per child table: its upsert and its history's statements. */
-    childWrites;
-    /** The object's own history (a subscription's status). */
-    ownHistorySql;
-    /** Ids of this object in quarantine, not resolved: read once, so writes touch the quarantine only when they must. */
-    quarantined;
-    /** The transaction before the next one: one connection runs one transaction at a time. */
-    turn = Promise.resolve();
-    /** Rows the table held when its statistics were last taken (undefined: not read yet), and rows this sink added since. */
-    statsRows;
-    addedSinceStats = 0;
-    /** Whether this run refreshed the tables' statistics as they grew. */
-    analyzedDuringRun = false;
-    /** The connection, once it is open and the tables are ready. */
-    client;
-    opened;
-    /**
-     * `connection` may still be opening: objects start fetching meanwhile, and the first write waits
-     * for it (and for the tables).
-     */
-    constructor(connection, spec, options) {
-        this.connection = connection;
-        this.spec = spec;
-        this.options = options;
-        this.qualifiedTable = qualified(options.schema, options.table);
-        this.sql = upsertSql(this.qualifiedTable, spec.columns, spec.idColumn);
-        this.childWrites = (spec.children ?? []).map((child) => ({
-            child,
-            upsert: upsertSql(qualified(options.schema, child.table), child.columns, child.idColumn),
-            history: child.history ? historySql(options.schema, child, child.history) : []
-        }));
-        this.ownHistorySql = spec.history
-            ? historySql(options.schema, { table: options.table, idColumn: spec.idColumn, parentColumn: spec.idColumn }, spec.history)
-            : [];
-        this.opened = Promise.all([connection, options.ready]).then(([client]) => {
-            this.client = client;
-        });
-        // A failure reaches the first write; until then nobody is waiting for it.
-        this.opened.catch(() => { });
-    }
-    get schema() {
-        return this.options.schema;
-    }
-    async write(objects, options = {}) {
-        const result = await this.transaction(() => this.writeInTransaction(objects, options));
-        await this.keepStatistics(result.inserted);
-        return result;
-    }
-    /**
-     * An object with children or a history joins them on every write (items by subscription, versions
-     * by item). A table filled in this run has no statistics: Postgres then guesses that an `= ANY` of
-     * 500 parents matches most rows and scans whole tables each batch, so a backfill slows as it grows
-     * (0.1 s a batch at 10,000 subscriptions, 0.5 s at 50,000). Its tables are analyzed whenever they
-     * have grown fourfold since the statistics were taken: a few times a backfill, cheap while small.
-     */
-    async keepStatistics(inserted) {
-        if (inserted === 0 || (!this.spec.children?.length && !this.spec.history))
-            return;
-        this.addedSinceStats += inserted;
-        this.statsRows ??= await this.transaction(async () => {
-            const [row] = (await this.client.query('SELECT greatest(reltuples, 0)::bigint AS n FROM pg_class WHERE oid = to_regclass($1)', [this.qualifiedTable])).rows;
-            return Number(row?.n ?? 0);
-        });
-        if (this.addedSinceStats < Math.max(ANALYZE_AFTER_ROWS, 3 * this.statsRows))
-            return;
-        await this.transaction(() => analyzeTables(this.client, this.options.schema, tablesOf({ ...this.spec, table: this.options.table })));
-        this.statsRows += this.addedSinceStats;
-        this.addedSinceStats = 0;
-        this.analyzedDuringRun = true;
-    }
-    async refresh(objects, addable, options = {}) {
-        return this.transaction(async () => {
-            const id = quoteIdent(this.spec.idColumn);
-            const stored = await this.client.query(`SELECT ${id} AS id FROM ${this.qualifiedTable} WHERE ${id} = ANY($1)`, [objects.map((o) => o.id)]);
-            const existing = new Set(stored.rows.map((r) => r.id));
-            const kept = objects.filter((o) => existing.has(o.id) || addable === 'all' || addable.has(o.id));
-            const result = await this.writeInTransaction(kept, options);
-            // Quarantined earlier and stored now: resolved.
-            const quarantined = await this.quarantine();
-            const refused = new Set(result.refused.map((r) => r.id));
-            const resolved = kept.filter((o) => quarantined.has(o.id) && !refused.has(o.id)).map((o) => o.id);
-            if (resolved.length > 0) {
-                await resolveRejects(this.client, this.options.schema, this.spec.objectType, resolved);
-                for (const id of resolved)
-                    quarantined.delete(id);
-            }
-            return result;
-        });
-    }
-    /** `AND account_id = …` when the table is shared by the run's accounts; $n is the account. */
-    accountFilter(n) {
-        if (!this.options.scopeToAccount)
-            return { sql: '', values: [] };
-        return { sql: ` AND account_id IS NOT DISTINCT FROM $${n}`, values: [this.options.context.accountId ?? null] };
-    }
-    async staleRows(where, now) {
-        const scope = this.accountFilter(2);
-        const rows = await this.query(`SELECT ${quoteIdent(this.spec.idColumn)} AS id, extract(epoch FROM created_at)::bigint AS created FROM ${this.qualifiedTable}
-        WHERE (${where})${scope.sql} ORDER BY created_at`, [now, ...scope.values]);
-        return rows.map((r) => ({ id: r.id, created: Number(r.created) }));
-    }
-    async countCreated(from, to) {
-        const scope = this.accountFilter(3);
-        const [row] = await this.query(`SELECT count(*) AS n FROM ${this.qualifiedTable} WHERE created_at >= to_timestamp($1) AND created_at < to_timestamp($2)${scope.sql}`, [from, to, ...scope.values]);
-        return Number(row?.n ?? 0);
-    }
-    async duePayouts() {
-        const scope = this.accountFilter(1);
-        const rows = await this.query(`SELECT id FROM ${this.qualifiedTable}
-        WHERE status IN ('paid', 'failed') AND automatic IS NOT FALSE AND reconciled_at IS NULL${scope.sql} ORDER BY created_at, id`, scope.values);
-        return rows.map((r) => r.id);
-    }
-    async markReconciled(id) {
-        await this.transaction(() => this.query(`UPDATE ${this.qualifiedTable} SET reconciled_at = now() WHERE id = $1`, [id]));
-    }
-    linkToPayout(payoutId, ids) {
-        return { text: `UPDATE ${this.qualifiedTable} SET payout_id = $1 WHERE id = ANY($2) AND payout_id IS DISTINCT FROM $1`, values: [payoutId, ids] };
-    }
-    /** Rows of a query on this sink's connection (for steps that read back what was stored). */
-    async query(sql, params = []) {
-        await this.opened;
-        try {
-            return (await this.client.query(sql, params)).rows;
-        }
-        catch (error) {
-            throw describeDatabaseError(error, `read ${this.qualifiedTable}`);
-        }
-    }
-    /** Ids of this object quarantined before `before` and not resolved yet. */
-    async openRejects(before) {
-        await this.opened;
-        if ((await this.quarantine()).size === 0)
-            return [];
-        return openRejects(this.client, this.options.schema, this.spec.objectType, before);
-    }
-    async resolveRejects(ids) {
-        await this.opened;
-        const quarantined = await this.quarantine();
-        const open = ids.filter((id) => quarantined.has(id));
-        if (open.length === 0)
-            return;
-        await resolveRejects(this.client, this.options.schema, this.spec.objectType, open);
-        for (const id of open)
-            quarantined.delete(id);
-    }
-    quarantine() {
-        this.quarantined ??= openRejects(this.client, this.options.schema, this.spec.objectType, new Date(8.64e15)).then((ids) => new Set(ids));
-        return this.quarantined;
-    }
-    /** Work in one transaction on this connection, after the tables exist; transactions queue up, one at a time. */
-    transaction(work) {
-        const turn = this.turn.then(() => this.runTransaction(work));
-        this.turn = turn.then(() => undefined, () => undefined);
-        return turn;
-    }
-    async runTransaction(work) {
-        await this.opened;
-        try {
-            await this.client.query('BEGIN');
-            const result = await work();
-            await this.client.query('COMMIT');
-            return result;
-        }
-        catch (error) {
-            await this.client.query('ROLLBACK').catch(() => { });
-            throw describeDatabaseError(error, `write to ${this.qualifiedTable}`);
-        }
-    }
-    async close() {
-        // After a server restart the connection is already gone; ending it must not hide the real error.
-        const client = await this.connection.catch(() => undefined);
-        await client?.end().catch(() => { });
-    }
-    /** Rows for the objects (and their children); an object that cannot be read is refused. */
-    units(objects, refused) {
-        const units = [];
-        for (const object of objects) {
-            try {
-                const children = (this.spec.children ?? []).map((child) => child.rows(object, this.options.context));
-                units.push({ object, row: this.spec.toRow(object, this.options.context), children });
-            }
-            catch (error) {
-                refused.push(this.reject(object, `could not be read: ${error instanceof Error ? error.message : String(error)}`));
-            }
-        }
-        return units;
-    }
-    async writeInTransaction(objects, options) {
-        const refused = [];
-        const counts = await this.upsertSafely(this.units(objects, refused), refused);
-        const rejects = [...(options.rejects ?? []), ...refused];
-        if (rejects.length > 0) {
-            await saveRejects(this.client, this.options.schema, rejects);
-            const quarantined = await this.quarantine();
-            for (const r of rejects)
-                quarantined.add(r.id);
-        }
-        let claimed = [];
-        if (options.claim && options.claim.length > 0 && this.options.claimColumn) {
-            const refusedIds = new Set(refused.map((r) => r.id));
-            const ids = options.claim.filter((id) => !refusedIds.has(id));
-            const column = quoteIdent(this.options.claimColumn);
-            const id = quoteIdent(this.spec.idColumn);
-            const result = await this.client.query(`UPDATE ${this.qualifiedTable} SET ${column} = now() WHERE ${id} = ANY($1) AND ${column} IS NULL RETURNING ${id} AS id`, [ids]);
-            claimed = result.rows.map((r) => r.id);
-        }
-        for (const statement of options.also ?? [])
-            await this.client.query(statement.text, statement.values);
-        if (options.checkpoint)
-            await saveState(this.client, this.options.schema, options.checkpoint);
-        return { ...counts, refused, claimed };
-    }
-    /**
-     * Objects Stripe deleted (a customer, a draft invoice): stored from the deletion event's copy when
-     * given, and marked with `deleted_at` — never dropped, never left looking alive.
-     */
-    async markDeleted(entries) {
-        return this.transaction(async () => {
-            const refused = [];
-            const counts = await this.upsertSafely(this.units(entries.flatMap((e) => (e.object ? [e.object] : [])), refused), refused);
-            if (refused.length > 0)
-                await saveRejects(this.client, this.options.schema, refused);
-            const id = quoteIdent(this.spec.idColumn);
-            const marked = await this.client.query(`UPDATE ${this.qualifiedTable} AS t SET deleted_at = to_timestamp(d.at), updated_at = now()
-           FROM unnest($1::text[], $2::double precision[]) AS d(id, at) WHERE t.${id} = d.id AND t.deleted_at IS NULL`, [entries.map((e) => e.id), entries.map((e) => e.at)]);
-            return { ...counts, refused, claimed: [], deleted: marked.rowCount ?? 0 };
-        });
-    }
-    /** The batch in one statement; if Postgres refuses it for its data, object by object, quarantining what it still refuses. */
-    async upsertSafely(units, refused) {
-        await this.client.query('SAVEPOINT batch');
-        try {
-            const counts = await this.upsertUnits(units);
-            await this.client.query('RELEASE SAVEPOINT batch');
-            return counts;
-        }
-        catch (error) {
-            if (!isDataError(error))
-                throw error;
-            await this.client.query('ROLLBACK TO SAVEPOINT batch');
-        }
-        const total = { inserted: 0, updated: 0 };
-        for (const unit of units) {
-            await this.client.query('SAVEPOINT one');
-            try {
-                const counts = await this.upsertUnits([unit]);
-                total.inserted += counts.inserted;
-                total.updated += counts.updated;
-                await this.client.query('RELEASE SAVEPOINT one');
-            }
-            catch (error) {
-                if (!isDataError(error))
-                    throw error;
-                await this.client.query('ROLLBACK TO SAVEPOINT one');
-                refused.push(this.reject(unit.object, `Postgres refused it: ${error.message}`));
-            }
-        }
-        return total;
-    }
-    /** Objects and their children; a child its parent no longer lists is marked removed, one that is back is not. */
-    async upsertUnits(units) {
-        const counts = await upsertRows(this.client, this.sql, units.map((u) => u.row), this.spec.idColumn);
-        if (units.length === 0)
-            return counts;
-        const parents = units.map((u) => u.object.id);
-        for (const [n, { child, upsert, history }] of this.childWrites.entries()) {
-            const children = units.flatMap((u) => u.children[n] ?? []);
-            await upsertRows(this.client, upsert, children, child.idColumn);
-            const table = qualified(this.options.schema, child.table);
-            const [idc, parent, removed] = [quoteIdent(child.idColumn), quoteIdent(child.parentColumn), quoteIdent(child.removedColumn)];
-            const present = children.map((r) => String(r[child.idColumn]));
-            await this.client.query(`UPDATE ${table} SET ${removed} = now() WHERE ${parent} = ANY($1) AND ${removed} IS NULL AND NOT (${idc} = ANY($2))`, [
-                parents,
-                present
-            ]);
-            if (present.length > 0)
-                await this.client.query(`UPDATE ${table} SET ${removed} = NULL WHERE ${idc} = ANY($1) AND ${removed} IS NOT NULL`, [present]);
-            for (const sql of history)
-                await this.client.query(sql, [parents]);
-        }
-        for (const sql of this.ownHistorySql)
-            await this.client.query(sql, [parents]);
-        return counts;
-    }
-    reject(object, reason) {
-        return { objectType: this.spec.objectType, id: String(object?.id ?? '(no id)'), reason, raw: rawText(object) };
-    }
-}
-
-;// CONCATENATED MODULE: ./src/store/database.ts
-
-
-
-
-
-
-
-
-
-
-/**
- * The run's database: one connection holds the schema's run lock and prepares the tables; each
- * object then writes on a connection of its own, so objects sync concurrently.
- */
-class Database {
-    control;
-    options;
-    startedAt;
-    constructor(control, options, 
-    /** The database's clock when the run took its lock. */
-    startedAt) {
-        this.control = control;
-        this.options = options;
-        this.startedAt = startedAt;
-    }
-    /** Connects and takes the run lock; undefined (disconnected) when another run holds it. */
-    static async open(options) {
-        const client = await connect(options.databaseUrl, options.caCert);
-        try {
-            const lockName = options.lockScope ? `${options.schema}#${options.lockScope}` : options.schema;
-            if (!(await acquireRunLock(client, lockName, options.lockTimeoutSeconds))) {
-                await client.end();
-                return undefined;
-            }
-            const now = await client.query('SELECT now() AS now');
-            return new Database(client, options, now.rows[0].now);
-        }
-        catch (error) {
-            await client.end().catch(() => { });
-            throw describeDatabaseError(error, `take the run lock on schema ${options.schema}`);
-        }
-    }
-    get schema() {
-        return this.options.schema;
-    }
-    /** Whether the state table has this version's columns (or does not exist yet, and will). */
-    async stateTableCurrent() {
-        try {
-            return await stateTableCurrent(this.control, this.schema);
-        }
-        catch (error) {
-            throw describeDatabaseError(error, 'read the sync state');
-        }
-    }
-    /** The sync state of one object, or undefined (first run, or no state table yet). */
-    async loadState(key) {
-        // Accounts synced at once read their states on this one connection: one query at a time.
-        const turn = this.stateTurn.then(async () => {
-            try {
-                if (!(await relationExists(this.control, this.schema, STATE_TABLE)))
-                    return undefined;
-                return await loadState(this.control, this.schema, key);
-            }
-            catch (error) {
-                throw describeDatabaseError(error, 'read the sync state');
-            }
-        });
-        this.stateTurn = turn.then(() => undefined, () => undefined);
-        return turn;
-    }
-    stateTurn = Promise.resolve();
-    /**
-     * Creates the schema, tables, bookkeeping tables and views that are missing, in one transaction,
-     * saying what it did. Needs CREATE privileges only when something is missing.
-     */
-    async prepare(tables, views, viewTables) {
-        const client = this.control;
-        const schema = this.schema;
-        const report = {
-            createdSchema: false,
-            tables: [],
-            views: [],
-            createdStateTable: false,
-            createdRejectsTable: false,
-            createdRunsTable: false,
-            notPermitted: []
-        };
-        try {
-            await client.query('BEGIN');
-            // Shards prepare in turn (a run of the whole schema holds this lock for its run).
-            if (this.options.lockScope)
-                await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [LOCK_CLASS, schema]);
-            const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
-            if (schemaExists.rowCount === 0) {
-                await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-                report.createdSchema = true;
-            }
-            for (const table of tables)
-                report.tables.push(await ensureTable(client, schema, table));
-            report.createdStateTable = await ensureStateTable(client, schema);
-            // Added in later versions: a role that may not alter or create them runs on without (and is told how to add them).
-            if (!(await stateTableCurrent(client, schema)))
-                await this.optional(report, upgradeStateSql(schema), () => client.query(upgradeStateSql(schema)));
-            report.createdRejectsTable = await ensureRejectsTable(client, schema);
-            report.createdRunsTable = (await this.optional(report, `CREATE TABLE ${qualified(schema, RUNS_TABLE)} …`, () => ensureRunsTable(client, schema))) ?? false;
-            if (this.options.lockScope)
-                await ensureAccountsTable(client, schema);
-            report.views = await ensureViews(client, schema, viewTables, (name) => relationExists(client, schema, viewTables[name]), views);
-            await client.query('COMMIT');
-        }
-        catch (error) {
-            await client.query('ROLLBACK').catch(() => { });
-            throw describeDatabaseError(error, `prepare the tables in schema ${schema}`);
-        }
-        return report;
-    }
-    /** Work that needs a privilege the run can do without: refused, it is rolled back alone and noted. */
-    async optional(report, statement, work) {
-        await this.control.query('SAVEPOINT optional');
-        try {
-            const result = await work();
-            await this.control.query('RELEASE SAVEPOINT optional');
-            return result;
-        }
-        catch (error) {
-            if (error.code !== '42501')
-                throw error;
-            await this.control.query('ROLLBACK TO SAVEPOINT optional');
-            report.notPermitted.push(statement);
-            return undefined;
-        }
-    }
-    /** A sink for one object, on a new connection (opening while the object starts fetching). */
-    sink(spec, options) {
-        return new TableSink(connect(this.options.databaseUrl, this.options.caCert), spec, { ...options, schema: this.schema });
-    }
-    /**
-     * Refreshes the planner's statistics of tables a run filled: right after a backfill they have none,
-     * and the views' plans (MRR reads items, discounts and history) are then 5 to 10 times slower.
-     * A role that does not own a table gets a notice from Postgres, not an error.
-     */
-    async analyze(tables) {
-        try {
-            await analyzeTables(this.control, this.schema, tables);
-        }
-        catch (error) {
-            throw describeDatabaseError(error, 'refresh the statistics of the tables written');
-        }
-    }
-    /** The shards' work queue of a round, with these accounts offered. */
-    async accountQueue(round, shard, ids) {
-        return AccountQueue.open({
-            client: this.control,
-            databaseUrl: this.options.databaseUrl,
-            caCert: this.options.caCert,
-            schema: this.schema,
-            round,
-            shard,
-            ids
-        });
-    }
-    /** The platform's own rows from one-account runs get its id (see fillAccountId). */
-    async fillAccountId(tables, accountId) {
-        return fillAccountId(this.control, this.schema, tables, accountId);
-    }
-    /** Records this run (its Stripe requests); returns when the account's previous run started. */
-    async recordRun(run) {
-        try {
-            if (!(await relationExists(this.control, this.schema, RUNS_TABLE)))
-                return undefined;
-            return await recordRun(this.control, this.schema, run);
-        }
-        catch (error) {
-            throw describeDatabaseError(error, `record the run in ${RUNS_TABLE}`);
-        }
-    }
-    /** Rows of a query on the lock's connection (reports after the sync). */
-    async query(sql, params = []) {
-        try {
-            return (await this.control.query(sql, params)).rows;
-        }
-        catch (error) {
-            throw describeDatabaseError(error, 'read the results back');
-        }
-    }
-    table(name) {
-        return qualified(this.schema, name);
-    }
-    async close() {
-        await this.control.end().catch(() => { });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/session.ts
-
-
-
-
-
-
-
-
-
-/** The table of each object: its input's value when it has one (charges: `table`), else its fixed name. */
-function tableOf(config, name) {
-    const spec = specOf(name);
-    return spec.tableInput ? config[spec.tableInput] : spec.table;
-}
-/** The selected objects and those they write to (payouts link balance transactions). */
-function objectsWithTables(objects) {
-    const all = new Set(objects);
-    for (const name of objects)
-        for (const need of specOf(name).needs ?? [])
-            if (isObjectName(need))
-                all.add(need);
-    return [...all];
-}
-/** The account a run's rows of bookkeeping belong to: the connected account, or the key's own (live or test). */
-function accountKey(config) {
-    return config.stripeAccount ?? `self:${config.keyMode}`;
-}
-/** The cursor row of an object: (account, table, filter). */
-function stateKey(config, name, filter) {
-    return { account: accountKey(config), tableName: tableOf(config, name), statusFilter: filter };
-}
-/**
- * Where a run writes: the database (lock held, tables prepared once Stripe has answered), a sink
- * per object, and the sync state each object starts from. A dry run has sinks that write nothing.
- */
-class Session {
-    db;
-    tables;
-    states;
-    stateCurrent;
-    ready;
-    startPreparing;
-    accountScoped;
-    prepared = false;
-    constructor(db, 
-    /** Each object's table (none in a dry run, whose sinks write nothing). */
-    tables, states, 
-    /** The state table has this version's columns (a first run's state can remember what it listed). */
-    stateCurrent, 
-    /** Resolves once the tables are ready; rejects if preparing them failed. */
-    ready, startPreparing, 
-    /**
-     * One account's session of a multi-account run: its tables are shared with the run's other
-     * accounts, and closing it leaves the database open.
-     */
-    accountScoped = false) {
-        this.db = db;
-        this.tables = tables;
-        this.states = states;
-        this.stateCurrent = stateCurrent;
-        this.ready = ready;
-        this.startPreparing = startPreparing;
-        this.accountScoped = accountScoped;
-    }
-    static dryRun() {
-        return new Session(undefined, new Map(), new Map(), false, Promise.resolve(undefined), () => { });
-    }
-    /**
-     * One account of a multi-account run (Connect): its own sinks (rows carry `rowsAccountId`) and
-     * sync state (keyed by `config`'s account), on this run's database, lock and prepared tables.
-     */
-    async forAccount(config, filters, rowsAccountId) {
-        const db = this.db;
-        if (!db)
-            return Session.dryRun();
-        const states = await loadStates(db, config, filters);
-        const sinks = openSinks(db, config, this.ready, rowsAccountId, true);
-        const session = new Session(db, sinks, states, this.stateCurrent, this.ready, () => { }, true);
-        session.prepared = true;
-        return session;
-    }
-    /**
-     * Connects and takes the schema's run lock (undefined: another run holds it), reads each
-     * object's sync state, and opens a connection per object. The tables are created only once
-     * `prepareWhen` resolves — after Stripe has answered a first request — so a wrong key or API base
-     * creates nothing; objects start fetching meanwhile, and their writes wait for the tables.
-     */
-    static async open(config, io, filters) {
-        const db = await Database.open({
-            databaseUrl: config.databaseUrl,
-            schema: config.schema,
-            lockTimeoutSeconds: config.lockTimeoutSeconds,
-            lockScope: config.accountShard ? `shard ${config.accountShard.index}/${config.accountShard.total}` : undefined,
-            caCert: config.databaseCaCert
-        });
-        if (!db)
-            return undefined;
-        try {
-            const names = objectsWithTables(config.objects);
-            const stateCurrent = config.incremental && (await db.stateTableCurrent());
-            // Several accounts: each gets its states and sinks from forAccount.
-            const own = config.accounts === undefined;
-            const states = own ? await loadStates(db, config, filters) : new Map();
-            let start;
-            const go = new Promise((resolve) => (start = resolve));
-            const ready = go.then(async () => {
-                const report = await db.prepare(tableDefinitions(config, names), viewsFor(config.table, { mrrDiscounts: config.mrrDiscounts }), Object.fromEntries(names.map((n) => [n, tableOf(config, n)])));
-                describeSchema(io, config.schema, report);
-                return report;
-            });
-            // Writers wait for `ready`; a failure to prepare reaches them (and the run) from there.
-            ready.catch(() => { });
-            const sinks = own ? openSinks(db, config, ready, config.stripeAccount, false) : new Map();
-            return new Session(db, sinks, states, stateCurrent, ready, start);
-        }
-        catch (error) {
-            await db.close();
-            throw error;
-        }
-    }
-    /** Stripe has answered: prepare the tables (once). */
-    stripeAnswered() {
-        if (this.prepared)
-            return;
-        this.prepared = true;
-        this.startPreparing();
-    }
-    /** True once preparing has started (so `ready` will settle). */
-    get preparing() {
-        return this.prepared || this.db === undefined;
-    }
-    sink(spec) {
-        return this.tables.get(spec.name) ?? dryRunSink();
-    }
-    /** The Postgres sink of an object (undefined in a dry run). */
-    table(spec) {
-        return this.db ? this.tables.get(spec.name) : undefined;
-    }
-    /**
-     * The tables of objects that gained many rows (a backfill), with their children, and that the run
-     * reads back through joins (`read`): their statistics refreshed. The others are left to autovacuum:
-     * a single-table read does not need them, and analyzing 30,000 charges takes half a second.
-     */
-    async analyzeFilled(config, stored, read) {
-        if (!this.db)
-            return;
-        const tables = new Set();
-        for (const [name, count] of stored) {
-            // Analyzed as it grew (an object with children): its statistics were taken at a quarter of its size or more.
-            if (count < ANALYZE_AFTER_ROWS || !read.has(name) || this.tables.get(name)?.analyzedDuringRun)
-                continue;
-            for (const table of tablesOf({ ...specOf(name), table: tableOf(config, name) }))
-                tables.add(table);
-        }
-        if (tables.size > 0)
-            await this.db.analyze([...tables]);
-    }
-    async close() {
-        await Promise.all([...this.tables.values()].map((s) => s.close()));
-        if (!this.accountScoped)
-            await this.db?.close();
-    }
-    /** The tables of the run's objects that carry account_id (objects and their children; not histories). */
-    accountTables(config) {
-        const tables = new Set();
-        for (const name of objectsWithTables(config.objects)) {
-            tables.add(tableOf(config, name));
-            for (const child of specOf(name).children ?? [])
-                tables.add(child.table);
-        }
-        return [...tables];
-    }
-}
-/** Each object's sync state for the account `config` names (incremental runs; none otherwise). */
-async function loadStates(db, config, filters) {
-    const states = new Map();
-    if (config.incremental)
-        for (const name of config.objects)
-            states.set(name, await db.loadState(stateKey(config, name, filters.get(name) ?? 'all')));
-    return states;
-}
-/** A connection per table the objects write, rows carrying `accountId`; scoped: reads back that account's rows only. */
-function openSinks(db, config, ready, accountId, scopeToAccount) {
-    const context = { apiVersion: STRIPE_API_VERSION, accountId };
-    const sinks = new Map();
-    for (const name of objectsWithTables(config.objects)) {
-        const spec = specOf(name);
-        sinks.set(name, db.sink(spec, { table: tableOf(config, name), context, ready, claimColumn: spec.claimColumn, scopeToAccount }));
-    }
-    return sinks;
-}
-function tableDefinitions(config, names) {
-    const defs = new Map();
-    // A child table two objects share (stripe_discounts: customers' and subscriptions') is defined once.
-    const add = (def) => {
-        if (!defs.has(def.table))
-            defs.set(def.table, def);
-    };
-    for (const name of names) {
-        const spec = specOf(name);
-        const table = tableOf(config, name);
-        add({ table, columns: spec.columns, idColumn: spec.idColumn, indexes: spec.indexes });
-        if (spec.history)
-            add(historyDefinition(spec.history, spec.columns, spec.idColumn));
-        for (const child of spec.children ?? []) {
-            add({ table: child.table, columns: child.columns, idColumn: child.idColumn, indexes: child.indexes ?? [] });
-            if (child.history)
-                add(historyDefinition(child.history, child.columns, child.parentColumn));
-        }
-    }
-    return [...defs.values()];
-}
-/** The table of versions: one row per version of a child (or object), valid over [valid_from, valid_to). */
-function historyDefinition(history, columns, parentColumn) {
-    const byName = new Map(columns.map((c) => [c.name, c]));
-    return {
-        table: history.table,
-        idColumn: 'id',
-        indexes: [history.childColumn, ...history.copied.filter((c) => c === parentColumn), 'valid_from'],
-        columns: [
-            { name: 'id', type: 'text', notNull: true, fromRow: false },
-            { name: history.childColumn, type: 'text', notNull: true, fromRow: false },
-            ...history.copied.map((name) => ({ name, type: byName.get(name).type, fromRow: false })),
-            { name: 'valid_from', type: 'timestamptz', notNull: true, fromRow: false },
-            { name: 'valid_to', type: 'timestamptz', fromRow: false }
-        ]
-    };
-}
-function describeSchema(io, schema, r) {
-    if (r.createdSchema)
-        io.info(`Created schema ${schema}.`);
-    for (const t of r.tables) {
-        const name = `${schema}.${t.table}`;
-        if (t.createdTable)
-            io.info(`Created table ${name}.`);
-        if (t.addedColumns.length > 0)
-            io.info(`Added column(s) to ${name}: ${t.addedColumns.join(', ')}.`);
-        if (t.addedUniqueKey && !t.createdTable)
-            io.info(`Added a unique key to ${name}.`);
-    }
-    for (const v of r.views)
-        io.info(`Created view ${schema}.${v.name} (${v.about}).`);
-    for (const statement of r.notPermitted) {
-        io.warning(`This database role may not run \`${statement}\` (a table of this version's bookkeeping): the run goes on without it ` +
-            '(every object is listed each run; requests are not projected). Run the next step once with a role that owns the schema to add it.');
-    }
-    if (r.createdStateTable)
-        io.info(`Created table ${schema}.${STATE_TABLE} for the incremental cursors.`);
-    if (r.createdRejectsTable)
-        io.info(`Created table ${schema}.${REJECTS_TABLE} for objects that cannot be stored.`);
-    if (r.createdRunsTable)
-        io.info(`Created table ${schema}.${RUNS_TABLE}: one row per run, with its Stripe requests.`);
-}
-
 ;// CONCATENATED MODULE: ./src/stripe/retry.ts
+
 
 const DEFAULT_RETRY = { maxRetries: 8, baseDelayMs: 1000, maxDelayMs: 30_000 };
 /** Stripe refused the request for its rate limit and kept refusing after every retry. */
-class RateLimitExhaustedError extends Error {
+class RateLimitExhaustedError extends ActionError {
     attempts;
+    kind = 'stripe-rate-limit';
     constructor(attempts) {
         super(`Stripe rate limit: requests were still refused (429) after ${attempts} attempts. ` +
             "Another integration may be using most of the account's rate limit; try again later or run less often.");
@@ -71101,11 +71564,13 @@ async function withRetries(request, options = DEFAULT_RETRY) {
 ;// CONCATENATED MODULE: ./src/stripe/errors.ts
 
 
+
 /** A Stripe call failed; carries what it was doing and the key permission that call needs. */
-class StripeRequestError extends Error {
+class StripeRequestError extends ActionError {
     cause;
     doing;
     permission;
+    kind = 'stripe';
     constructor(cause, doing, permission) {
         super(cause instanceof Error ? cause.message : String(cause));
         this.cause = cause;
@@ -71113,13 +71578,17 @@ class StripeRequestError extends Error {
         this.permission = permission;
         this.name = 'StripeRequestError';
     }
+    /** What Stripe said, as a user can act on it; an error of ours inside (a paging loop, 429s to the end) speaks for itself. */
+    describe(context) {
+        if (this.cause instanceof ActionError)
+            return this.cause.describe(context);
+        return context ? describeStripeError(this, context) : `Failed to ${this.doing}: ${this.message}`;
+    }
 }
 /** A message a user can act on, naming the key by its last four characters only. */
 function describeStripeError(error, context) {
     const cause = error.cause;
     const key = `(ending …${context.keyTail})`;
-    if (cause instanceof RateLimitExhaustedError)
-        return cause.message;
     if (cause instanceof stripe_esm_node.errors.StripeAuthenticationError) {
         return `Stripe rejected the API key ${key}: check \`stripe-secret-key\`; the key may be mistyped, revoked or rolled.`;
     }
@@ -71161,12 +71630,52 @@ function isMissingPermission(error) {
     return cause instanceof stripe_esm_node.errors.StripePermissionError && !isAccountInvalid(cause);
 }
 
+;// CONCATENATED MODULE: ./src/stripe/accounts.ts
+
+
+/** The key's own account (the platform): GET /v1/account. */
+async function platformAccountId(stripe, retry) {
+    try {
+        const account = await withRetries(() => stripe.accounts.retrieve(null), retry);
+        return account.id;
+    }
+    catch (error) {
+        throw new StripeRequestError(error, 'retrieve the platform account (GET /v1/account)', 'Connect: Read');
+    }
+}
+/**
+ * Every connected account of the platform, oldest first (GET /v1/accounts, 100 a page): only their
+ * ids are kept, so a platform of many thousands costs little memory.
+ */
+async function connectedAccountIds(stripe, retry) {
+    const ids = [];
+    let after;
+    for (;;) {
+        let page;
+        try {
+            page = await withRetries(() => stripe.accounts.list({ limit: 100, ...(after ? { starting_after: after } : {}) }), retry);
+        }
+        catch (error) {
+            throw new StripeRequestError(error, 'list the connected accounts (GET /v1/accounts)', 'Connect: Read');
+        }
+        for (const account of page.data)
+            if (typeof account?.id === 'string')
+                ids.push(account.id);
+        if (!page.has_more || page.data.length === 0)
+            break;
+        after = page.data[page.data.length - 1].id;
+    }
+    return ids.reverse();
+}
+
 ;// CONCATENATED MODULE: ./src/stripe/pages.ts
+
 
 
 const MAX_PAGE_SIZE = 100;
 /** The API (or a proxy in front of it) answered a page request with a page already seen. */
-class PagingLoopError extends Error {
+class PagingLoopError extends ActionError {
+    kind = 'stripe-paging';
     constructor(what, cursor) {
         super(`Stripe returned ${what} again when asked for the page after ${cursor}: the listing would never end. ` +
             'Stopping instead. If `stripe-api-base` points at a proxy, check that it forwards starting_after and does not cache list responses.');
@@ -71247,44 +71756,6 @@ async function retrieveObject(stripe, spec, id, retry = DEFAULT_RETRY) {
     catch (error) {
         throw new StripeRequestError(error, `retrieve ${spec.noun} ${id}`, spec.permission);
     }
-}
-
-;// CONCATENATED MODULE: ./src/stripe/accounts.ts
-
-
-/** The key's own account (the platform): GET /v1/account. */
-async function platformAccountId(stripe, retry) {
-    try {
-        const account = await withRetries(() => stripe.accounts.retrieve(null), retry);
-        return account.id;
-    }
-    catch (error) {
-        throw new StripeRequestError(error, 'retrieve the platform account (GET /v1/account)', 'Connect: Read');
-    }
-}
-/**
- * Every connected account of the platform, oldest first (GET /v1/accounts, 100 a page): only their
- * ids are kept, so a platform of many thousands costs little memory.
- */
-async function connectedAccountIds(stripe, retry) {
-    const ids = [];
-    let after;
-    for (;;) {
-        let page;
-        try {
-            page = await withRetries(() => stripe.accounts.list({ limit: 100, ...(after ? { starting_after: after } : {}) }), retry);
-        }
-        catch (error) {
-            throw new StripeRequestError(error, 'list the connected accounts (GET /v1/accounts)', 'Connect: Read');
-        }
-        for (const account of page.data)
-            if (typeof account?.id === 'string')
-                ids.push(account.id);
-        if (!page.has_more || page.data.length === 0)
-            break;
-        after = page.data[page.data.length - 1].id;
-    }
-    return ids.reverse();
 }
 
 ;// CONCATENATED MODULE: ./src/stripe/range.ts
@@ -71563,7 +72034,7 @@ function check(spec, objects) {
  * warns about each quarantined object by id.
  */
 async function commit(run, batch, order, checkpoint) {
-    const claim = run.claim?.(batch.matched);
+    const claim = run.claim(batch.matched);
     const result = await run.sink.write(batch.matched, { checkpoint, claim, rejects: batch.rejects });
     const p = run.progress;
     p.pages += batch.pages;
@@ -71597,7 +72068,7 @@ function account(run, matched, rejects, result, order, changed) {
             run.warn(`More ${run.spec.plural} were quarantined; see table stripe_sync_rejects (output rejected_count has the total).`);
         }
     }
-    run.observe(stored, order, new Set(result.claimed), changed);
+    run.observe({ objects: stored, order, claimed: new Set(result.claimed), changed });
 }
 /** Keeps at most `remaining` of the valid objects that pass the filter, in page order. */
 function takeMatching(objects, matches, remaining) {
@@ -71730,7 +72201,7 @@ function compactHeap() {
     }
 }
 
-;// CONCATENATED MODULE: ./src/store/writer.ts
+;// CONCATENATED MODULE: ./src/sync/writer.ts
 class BatchWriter {
     writeBatch;
     options;
@@ -72081,7 +72552,7 @@ async function refetch(run, ids, inScope, report) {
     const batch = [];
     const flush = async () => {
         const { valid, rejects } = await screen(run, batch);
-        const claim = run.claim?.(valid.filter(run.matches));
+        const claim = run.claim(valid.filter(run.matches));
         const result = await run.sink.refresh(valid, idsOf(valid.filter(run.matches)), { rejects, claim });
         account(run, valid.filter(run.matches), rejects, result, 'any', true);
         batch.length = 0;
@@ -72143,7 +72614,7 @@ async function relist(run, window, include, report) {
         const { valid, rejects } = await screen(run, page.data.filter(include));
         report.refetched += page.data.length;
         const matched = valid.filter(run.matches);
-        const result = await run.sink.refresh(valid, idsOf(matched), { rejects, claim: run.claim?.(matched) });
+        const result = await run.sink.refresh(valid, idsOf(matched), { rejects, claim: run.claim(matched) });
         account(run, matched, rejects, result, 'any', true);
     }
 }
@@ -72486,7 +72957,7 @@ async function retryQuarantined(run, sink, before) {
     }
     const { valid, rejects } = await screen(run, fetched);
     const matched = valid.filter(run.matches);
-    const result = await sink.refresh(valid, idsOf(matched), { rejects, claim: run.claim?.(matched) });
+    const result = await sink.refresh(valid, idsOf(matched), { rejects, claim: run.claim(matched) });
     account(run, matched, rejects, result, 'any', true);
     // Valid now, whether stored or left out by the filter: no longer waiting.
     const refused = new Set(result.refused.map((r) => r.id));
@@ -72511,16 +72982,19 @@ async function retryQuarantined(run, sink, before) {
 
 
 
-
 /**
  * The cursor filter of an object: for one the `status` input filters (charges), the sorted status
  * list ("failed,succeeded" and "succeeded,failed" share a cursor), else all.
  */
 function filterKey(config, name) {
     const spec = specOf(name);
-    if (!spec.status || config.statuses.size === CHARGE_STATUSES.length)
+    const values = spec.filter?.values;
+    if (!values || values.every((v) => config.statuses.has(v)))
         return 'all';
-    return [...config.statuses].sort().join(',');
+    return values
+        .filter((v) => config.statuses.has(v))
+        .sort()
+        .join(',');
 }
 function filterKeys(config) {
     return new Map(config.objects.map((name) => [name, filterKey(config, name)]));
@@ -72528,18 +73002,18 @@ function filterKeys(config) {
 function objectRun(ctx, spec) {
     const { config, observer } = ctx;
     const statuses = config.statuses;
-    const status = spec.status;
+    const filter = spec.filter;
     return {
         spec,
         stripe: ctx.stripe,
         list: pageLister(ctx.stripe, spec, ctx.retry),
         sink: ctx.session.sink(spec),
         dryRun: config.dryRun,
-        matches: status ? (o) => statuses.has(status(o)) : () => true,
-        filtered: status !== undefined && statuses.size < CHARGE_STATUSES.length,
+        matches: filter ? (o) => statuses.has(filter.of(o)) : () => true,
+        filtered: filter !== undefined && !filter.values.every((v) => statuses.has(v)),
         progress: observer.of(spec.name),
-        observe: (objects, order, claimed, changed) => observer.observe(spec.name, objects, order, claimed, changed),
-        claim: spec.claimColumn ? (objects) => observer.claim(spec.name, objects) ?? [] : undefined,
+        observe: (batch) => observer.observe({ ...batch, name: spec.name }),
+        claim: (objects) => observer.claim(spec.name, objects),
         log: ctx.log,
         warn: ctx.warn,
         redact: ctx.redact,
@@ -72568,7 +73042,7 @@ async function syncOne(ctx, spec, stream) {
             changes,
             remembersListing: session.stateCurrent
         });
-        ctx.observer.incrementalDone(spec.name, result);
+        ctx.observer.reported({ kind: 'incremental', name: spec.name, report: result });
     }
     else {
         await syncNewest(run, config.limit, { gte: config.createdGte, lt: config.createdLt });
@@ -72639,7 +73113,8 @@ async function syncObjects(ctx) {
             if (!(await settled.get('payouts')))
                 return;
             try {
-                observer.reconciled(await linkPayouts({ run: objectRun(ctx, payouts), sink: payoutsTable }, { run: objectRun(ctx, transactions), sink: transactionsTable }));
+                const report = await linkPayouts({ run: objectRun(ctx, payouts), sink: payoutsTable }, { run: objectRun(ctx, transactions), sink: transactionsTable });
+                observer.reported({ kind: 'payouts linked', report });
             }
             catch (error) {
                 observer.failed('payouts', error);
@@ -72763,6 +73238,7 @@ async function syncAccounts(ctx) {
                 await syncTarget(targets[next++]);
         }));
     }
+    ctx.observer.reported({ kind: 'accounts', result });
     return result;
 }
 /**
@@ -72780,8 +73256,8 @@ class AccountGuard extends PassingObserver {
         this.account = account;
         this.connected = connected;
     }
-    observe(name, objects, order, claimed, changed) {
-        this.observer.observe(name, objects, order, claimed, changed, this.connected);
+    observe(batch) {
+        this.observer.observe({ ...batch, account: this.connected });
     }
     failed(name, error) {
         if (isAccountInvalid(error)) {
@@ -72795,8 +73271,6 @@ class AccountGuard extends PassingObserver {
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
-
-
 
 
 
@@ -72834,107 +73308,40 @@ function repositoryIsPrivate() {
     const repository = github_context.payload?.repository;
     return typeof repository?.private === 'boolean' ? repository.private : undefined;
 }
-/** inputs → config → Stripe pages → filter → Postgres → outputs and summary, for every selected object. */
+/**
+ * inputs → config → Stripe pages → Postgres → features → outputs and summary. Each stage is a
+ * function below; a failure anywhere is described once, with what was kept.
+ */
 async function runAction(rawIo, options = {}) {
     const io = redacting(rawIo);
     const now = options.now ?? new Date();
     const env = options.env ?? process.env;
-    let config;
+    let setup;
     let report;
     try {
-        config = readConfig({
-            input: (name) => io.getInput(name),
-            env,
-            mask: (secret, strength) => (strength === 'strong' ? io.setSecret(secret) : io.setWeakSecret(secret)),
-            now,
-            repositoryPrivate: options.repositoryPrivate ?? repositoryIsPrivate()
-        });
-        const cfg = config;
-        warnIfPublishing(io, cfg);
-        report = new RunReport(cfg.objects);
-        // The run's features, each described once in src/features/.
-        const { features, connect } = featuresFor(cfg);
-        report.features.push(...features);
-        io.info(`${cfg.incremental ? 'Incremental sync' : 'Sync'} of ${cfg.objects.join(', ')}. Using a ${cfg.keyMode} ${cfg.keyKind} key (…${cfg.stripeKey.slice(-4)})` +
-            `${cfg.stripeAccount ? ` for connected account ${cfg.stripeAccount}` : ''}` +
-            `${cfg.accounts ? ` for ${cfg.accounts.kind === 'all' ? 'the platform and every connected account' : `${cfg.accounts.ids.length} connected accounts`}${cfg.accountShard ? ` (shard ${cfg.accountShard.index}/${cfg.accountShard.total})` : ''}` : ''}; Stripe API ${STRIPE_API_VERSION} at ${cfg.stripeApiBase.origin}; ` +
-            `at most ${cfg.maxRequestsPerSecond} requests/s per endpoint and ${cfg.maxTotalRequestsPerSecond} in all.`);
-        const session = cfg.dryRun ? Session.dryRun() : await Session.open(cfg, io, filterKeys(cfg));
+        setup = readInputs(io, options, now, env);
+        const { config } = setup;
+        report = new RunReport(config.objects, contract_OUTPUTS);
+        report.features.push(...setup.features);
+        announce(io, config);
+        const session = config.dryRun ? Session.dryRun() : await Session.open(config, io, filterKeys(config), setup.layout);
         if (!session)
-            return skip(io, cfg, report);
-        if (cfg.dryRun)
+            return skip(io, config, report);
+        if (config.dryRun)
             io.info('Dry run: no database connection; nothing will be written.');
         try {
-            const limits = new RateLimits(cfg.maxRequestsPerSecond, cfg.maxTotalRequestsPerSecond, options.clock);
-            const stripe = createStripeClient(cfg, limits, options.stripeTimeoutMs, () => session.stripeAnswered());
-            const sync = {
-                observer: report,
-                limits,
-                retry: options.retry ?? DEFAULT_RETRY,
-                concurrency: options.concurrency ?? defaultConcurrency(cfg.maxRequestsPerSecond),
-                now,
-                log: (message) => io.info(message),
-                warn: (message) => io.warning(message),
-                redact: (text, maxChars) => privacy(cfg.customerDetails).text(text, maxChars)
-            };
-            try {
-                if (cfg.accounts && connect) {
-                    const shard = cfg.accountShard;
-                    const accounts = await syncAccounts({
-                        ...sync,
-                        config: cfg,
-                        session,
-                        platform: stripe,
-                        clientFor: (c) => createStripeClient(c, limits, options.stripeTimeoutMs, () => session.stripeAnswered()),
-                        filters: filterKeys(cfg),
-                        shard: shard ? { round: workflowRound(env, now), name: `${shard.index}/${shard.total}` } : undefined
-                    });
-                    connect.done(accounts);
-                    report.accountsSynced = accounts.synced.length;
-                }
-                else {
-                    await syncObjects({ ...sync, config: cfg, stripe, session });
-                }
-            }
-            finally {
-                report.stripeRequests = limits.stats.requests;
-            }
-            // Preparing the tables may have failed after every object had finished fetching.
-            if (session.preparing)
-                await session.ready;
-            if (session.db && session.preparing) {
-                const previousRun = await session.db
-                    .recordRun({
-                    account: accountKey(cfg),
-                    objects: cfg.objects.join(','),
-                    startedAt: now,
-                    stripeRequests: report.stripeRequests,
-                    ok: report.failures.size === 0
-                })
-                    // Bookkeeping for the projection: it never fails a run (a broken connection shows in what follows, or was the failure).
-                    .catch((error) => {
-                    if (report.failures.size === 0)
-                        io.warning(`${describeFailure(error, cfg)} The job summary cannot project a month of requests.`);
-                    return undefined;
-                });
-                report.runIntervalSeconds = previousRun ? (now.getTime() - previousRun.getTime()) / 1000 : undefined;
-                const stored = new Map([...report.progress].map(([name, p]) => [name, p.stored]));
-                const read = new Set(report.features.flatMap((f) => f.reads ?? []));
-                await session.analyzeFilled(cfg, stored, read).catch((error) => {
-                    if (report.failures.size === 0)
-                        io.warning(`${describeFailure(error, cfg)} The reporting views may be slow until Postgres analyzes the tables.`);
-                });
-            }
-            // What the summary adds from the database; after a failure, a broken connection must not hide the real error.
+            await sync(io, config, session, report, options, now, env);
+            await keepBooks(io, config, session, report, now);
             const lastRunAt = [...session.states.values()].map((s) => s?.lastRunFinishedAt ?? undefined).find((d) => d !== undefined);
             await readBack(session, report, now, env, lastRunAt).catch((error) => {
+                // After a failure, a broken connection must not hide the real error.
                 if (report.failures.size === 0)
                     throw error;
-                io.warning(`The job summary lacks what it reads back from the database: ${describeFailure(error, cfg)}`);
+                io.warning(`The job summary lacks what it reads back from the database: ${describeFailure(error, config)}`);
             });
-            const outputs = await publish(io, cfg, report, { now, lastRunAt, describe: (e) => describeFailure(e, cfg) });
+            const outputs = await publish(io, config, report, { now, lastRunAt, describe: (e) => describeFailure(e, config) });
             if (report.failures.size > 0) {
-                io.setFailed(failureMessage(report, cfg));
+                io.setFailed(failureMessage(report, config));
                 return { ok: false, outputs, report };
             }
             return { ok: true, outputs, report };
@@ -72944,21 +73351,111 @@ async function runAction(rawIo, options = {}) {
         }
     }
     catch (error) {
-        let message = describeFailure(error, config);
-        const stored = report?.total('stored') ?? 0;
-        const updated = report?.total('updated') ?? 0;
-        if (stored + updated > 0) {
-            message += ` Before the failure ${stored} new and ${updated} updated row(s) were committed and are kept; re-running the step continues safely.`;
-        }
-        if (config && report) {
-            // Partial counts are still published, so a later step can tell "nothing" from "some".
-            const partial = buildOutputs(report, { dryRun: config.dryRun, privacy: privacy(config.customerDetails) });
-            for (const name of ['charges_stored', 'charges_updated', 'object_counts', 'rejected_count', 'stripe_requests'])
-                io.setOutput(name, partial[name]);
-        }
-        io.setFailed(message);
-        return { ok: false, report };
+        return fail(io, error, setup?.config, report);
     }
+}
+/** Every input read and checked (secrets masked first), and the features they call for. */
+function readInputs(io, options, now, env) {
+    const setup = readRun({
+        input: (name) => io.getInput(name),
+        env,
+        mask: (secret, strength) => (strength === 'strong' ? io.setSecret(secret) : io.setWeakSecret(secret)),
+        now,
+        repositoryPrivate: options.repositoryPrivate ?? repositoryIsPrivate(),
+        warn: (message) => io.warning(message)
+    });
+    warnIfPublishing(io, setup.config);
+    return setup;
+}
+/** The run's first line: what it syncs, with which key (its last four characters), where and how fast. */
+function announce(io, config) {
+    const accounts = config.accounts;
+    io.info(`${config.incremental ? 'Incremental sync' : 'Sync'} of ${config.objects.join(', ')}. Using a ${config.keyMode} ${config.keyKind} key (…${config.stripeKey.slice(-4)})` +
+        `${config.stripeAccount ? ` for connected account ${config.stripeAccount}` : ''}` +
+        `${accounts ? ` for ${accounts.kind === 'all' ? 'the platform and every connected account' : `${accounts.ids.length} connected accounts`}${config.accountShard ? ` (shard ${config.accountShard.index}/${config.accountShard.total})` : ''}` : ''}; Stripe API ${STRIPE_API_VERSION} at ${config.stripeApiBase.origin}; ` +
+        `at most ${config.maxRequestsPerSecond} requests/s per endpoint and ${config.maxTotalRequestsPerSecond} in all.`);
+}
+/** Every object from Stripe into Postgres: one account's, or several accounts' (Connect). */
+async function sync(io, config, session, report, options, now, env) {
+    const limits = new RateLimits(config.maxRequestsPerSecond, config.maxTotalRequestsPerSecond, options.clock);
+    const clientFor = (c) => createStripeClient(c, limits, options.stripeTimeoutMs, () => session.stripeAnswered());
+    const context = {
+        observer: report,
+        limits,
+        retry: options.retry ?? DEFAULT_RETRY,
+        concurrency: options.concurrency ?? defaultConcurrency(config.maxRequestsPerSecond),
+        now,
+        log: (message) => io.info(message),
+        warn: (message) => io.warning(message),
+        redact: (text, maxChars) => privacy(config.customerDetails).text(text, maxChars)
+    };
+    try {
+        if (config.accounts) {
+            const shard = config.accountShard;
+            await syncAccounts({
+                ...context,
+                config,
+                session,
+                platform: clientFor(config),
+                clientFor,
+                filters: filterKeys(config),
+                shard: shard ? { round: workflowRound(env, now), name: `${shard.index}/${shard.total}` } : undefined
+            });
+        }
+        else {
+            await syncObjects({ ...context, config, stripe: clientFor(config), session });
+        }
+    }
+    finally {
+        report.stripeRequests = limits.stats.requests;
+    }
+    // Preparing the tables may have failed after every object had finished fetching.
+    if (session.preparing)
+        await session.ready;
+}
+/**
+ * The run's bookkeeping: its row in stripe_sync_runs (the interval for the month's projection) and
+ * fresh planner statistics for tables the features' read-back joins. Neither fails a run.
+ */
+async function keepBooks(io, config, session, report, now) {
+    if (!session.db || !session.preparing)
+        return;
+    const quiet = (what) => (error) => {
+        // A broken connection shows in what follows, or was the failure.
+        if (report.failures.size === 0)
+            io.warning(`${describeFailure(error, config)} ${what}`);
+        return undefined;
+    };
+    const previousRun = await session.db
+        .recordRun({
+        account: accountKey(config),
+        objects: config.objects.join(','),
+        startedAt: now,
+        stripeRequests: report.stripeRequests,
+        ok: report.failures.size === 0
+    })
+        .catch(quiet('The job summary cannot project a month of requests.'));
+    report.runIntervalSeconds = previousRun ? (now.getTime() - previousRun.getTime()) / 1000 : undefined;
+    const stored = new Map([...report.progress].map(([name, p]) => [name, p.stored]));
+    const read = new Set(report.features.flatMap((f) => f.reads ?? []));
+    await session.analyzeFilled(config, stored, read).catch(quiet('The reporting views may be slow until Postgres analyzes the tables.'));
+}
+/** The run failed before it could publish: say why and what was kept, and publish the counts of what was committed. */
+function fail(io, error, config, report) {
+    let message = describeFailure(error, config);
+    const stored = report?.total('stored') ?? 0;
+    const updated = report?.total('updated') ?? 0;
+    if (stored + updated > 0) {
+        message += ` Before the failure ${stored} new and ${updated} updated row(s) were committed and are kept; re-running the step continues safely.`;
+    }
+    if (config && report) {
+        // Partial counts are still published, so a later step can tell "nothing" from "some".
+        const all = buildOutputs(report, contract_OUTPUTS, { dryRun: config.dryRun, privacy: privacy(config.customerDetails) });
+        for (const [name, value] of Object.entries(outputsAfterFailure(all, contract_OUTPUTS)))
+            io.setOutput(name, value);
+    }
+    io.setFailed(message);
+    return { ok: false, report };
 }
 /** On a public repository, anyone can read what the run publishes: say so once when the inputs choose to publish customer data or amounts. */
 function warnIfPublishing(io, config) {
@@ -72987,23 +73484,15 @@ function failureMessage(report, config) {
 function skip(io, config, report) {
     const message = `Skipped: another run is writing to schema ${config.schema} (waited ${config.lockTimeoutSeconds} s for its lock); nothing was written`;
     io.notice(message);
-    const outputs = { ...buildOutputs(report, { dryRun: false, privacy: privacy(config.customerDetails), skipped: true }), message };
+    const outputs = { ...buildOutputs(report, contract_OUTPUTS, { dryRun: false, privacy: privacy(config.customerDetails), skipped: true }), message };
     for (const [name, value] of Object.entries(outputs))
         io.setOutput(name, value);
     return { ok: true, outputs, report };
 }
 function describeFailure(error, config) {
-    if (error instanceof InputError || error instanceof connect_DatabaseError || error instanceof PagingLoopError)
-        return error.message;
-    if (error instanceof StripeRequestError && config) {
-        return describeStripeError(error, {
-            keyTail: config.stripeKey.slice(-4),
-            apiBase: config.stripeApiBase.origin,
-            stripeAccount: config.stripeAccount
-        });
+    if (error instanceof ActionError) {
+        return error.describe(config && { keyTail: config.stripeKey.slice(-4), apiBase: config.stripeApiBase.origin, stripeAccount: config.stripeAccount });
     }
-    if (error instanceof StripeRequestError && error.cause instanceof PagingLoopError)
-        return error.cause.message;
     return `Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
 }
 

@@ -26,7 +26,7 @@ import { CHARGE_COLUMNS, chargeToRow, charges as chargeSpec } from '../src/objec
 import { ensureTable } from '../src/store/schema.js'
 import { cleanJson } from '../src/store/clean.js'
 import { upsertRows, upsertSql } from '../src/store/upsert.js'
-import { BatchWriter } from '../src/store/writer.js'
+import { BatchWriter } from '../src/sync/writer.js'
 import { generateAccount } from '../test-support/account.js'
 import { generateBilling } from '../test-support/billing.js'
 import { addPlatform } from '../test-support/connect.js'

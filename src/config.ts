@@ -3,19 +3,12 @@
  * every bad input is reported before the first Stripe request or Postgres connection.
  */
 
-import { currencyExponent, isStripeCurrency } from './currency.js'
-import { CHARGE_STATUSES, type ChargeStatus } from './objects/charges.js'
+import { ActionError } from './errors.js'
 import { OBJECTS } from './objects/registry.js'
-import { tablesOf } from './objects/spec.js'
+import { statusValues } from './objects/spec.js'
 import type { ObjectName } from './objects/registry.js'
-import { REJECTS_TABLE } from './store/rejects.js'
-import { RUNS_TABLE } from './store/runs.js'
-import { STATE_TABLE } from './store/state.js'
-import { MRR_DISCOUNTS, type MrrDiscounts } from './store/mrr-views.js'
-import { FIXED_VIEW_NAMES, JOURNAL_ACCOUNTS } from './store/views.js'
+import { secretsOf } from './secrets.js'
 import { isoSeconds } from './time.js'
-
-export { CHARGE_STATUSES, type ChargeStatus }
 
 /** `customer-details`: what the log, summary and outputs show of customers (see report/privacy.ts). */
 export const CUSTOMER_DETAILS = ['show', 'mask', 'hide'] as const
@@ -41,42 +34,161 @@ export function defaultSummaryAmounts(repositoryPrivate: boolean | undefined): S
   return repositoryPrivate === true ? 'show' : 'hide'
 }
 
-/** `high-value-threshold`: one amount for every currency, and/or amounts per currency (major units). */
-export interface Thresholds {
-  all: string | undefined
-  byCurrency: ReadonlyMap<string, string>
+/**
+ * An input of the action: a public contract (workflows name it), so names never change. action.yml
+ * and the README's inputs table are written from these declarations (`npm run docs`).
+ */
+export interface InputDeclaration {
+  name: string
+  /** The value when the input is empty (action.yml's default). */
+  default: string
+  description: string
+  /** The release that added it. */
+  since: string
 }
 
-/** Defaults, kept equal to action.yml's (a unit test compares them). */
-export const INPUT_DEFAULTS = {
-  'stripe-secret-key': '',
-  'database-url': '',
-  limit: '10',
-  status: 'succeeded',
-  'created-after': '',
-  'created-before': '',
-  table: 'processed_charges',
-  schema: 'public',
-  'dry-run': 'false',
-  'stripe-account': '',
-  'stripe-api-base': 'https://api.stripe.com',
-  incremental: 'false',
-  'lock-timeout': '0',
-  'high-value-threshold': '',
-  'max-requests-per-second': '20',
-  'database-ca-cert': '',
-  objects: 'charges',
-  'max-total-requests-per-second': '',
-  'customer-details': '',
-  'summary-amounts': '',
-  'journal-format': 'csv',
-  'journal-accounts': '',
-  'journal-tax-rate': 'Tax Exempt',
-  'mrr-discounts': 'forever',
-  'account-shard': ''
-} as const
+/** The inputs every run reads; each feature declares its own in its folder. */
+export const GENERIC_INPUTS = [
+  {
+    name: 'stripe-secret-key',
+    default: '',
+    since: '1.0.0',
+    description:
+      'Secret (sk_live_/sk_test_) or restricted (rk_live_/rk_test_) Stripe key. Falls back to env STRIPE_SECRET_KEY. Publishable keys (pk_) are refused.'
+  },
+  {
+    name: 'database-url',
+    default: '',
+    since: '1.0.0',
+    description:
+      'postgres:// or postgresql:// URL of the database to write to; sslmode in the query is honoured. Falls back to env DATABASE_URL. Not needed with dry-run.'
+  },
+  {
+    name: 'limit',
+    default: '10',
+    since: '1.0.0',
+    description:
+      'How many objects to record per object, newest first (charges matching `status`). A positive integer or `all`; with `incremental`, how many each run processes, oldest first.'
+  },
+  {
+    name: 'status',
+    default: 'succeeded',
+    since: '1.0.0',
+    description:
+      'Charges to keep - succeeded, pending, failed, a comma-separated combination, or all. Stripe cannot filter by status, so the action does while paging. Other objects are not filtered.'
+  },
+  {
+    name: 'created-after',
+    default: '',
+    since: '1.0.0',
+    description:
+      'Only objects created at or after this - an ISO 8601 date or date-time (UTC without an offset), Unix seconds, or an age such as 30m, 24h, 7d. For incremental runs, where the first run starts.'
+  },
+  {
+    name: 'created-before',
+    default: '',
+    since: '1.0.0',
+    description: 'Only objects created before this (exclusive). Same formats as created-after.'
+  },
+  {
+    name: 'table',
+    default: 'processed_charges',
+    since: '1.0.0',
+    description:
+      'Table for charges - letters, digits and underscores, at most 48 characters, used exactly as written. Other objects have fixed tables (stripe_balance_transactions, stripe_refunds, ...).'
+  },
+  {
+    name: 'schema',
+    default: 'public',
+    since: '1.0.0',
+    description: 'Postgres schema of every table and view; created if missing.'
+  },
+  {
+    name: 'dry-run',
+    default: 'false',
+    since: '1.0.0',
+    description: 'Fetch, filter and report, but write nothing and open no database connection (high-value alerts then list every qualifying charge).'
+  },
+  {
+    name: 'stripe-account',
+    default: '',
+    since: '1.0.0',
+    description:
+      "Connect: a connected account id (acct_...), sent as the Stripe-Account header and recorded in account_id; or all (the platform's own account and every connected account, each row with its account_id); or a comma-separated list of connected account ids. Accounts that revoked the platform's access are skipped with a warning (output accounts_skipped)."
+  },
+  {
+    name: 'stripe-api-base',
+    default: 'https://api.stripe.com',
+    since: '1.0.0',
+    description: 'Base URL of the Stripe API (a proxy, stripe-mock, or a local stand-in).'
+  },
+  {
+    name: 'incremental',
+    default: 'false',
+    since: '1.0.0',
+    description:
+      "Continue from a cursor per object kept in Postgres (table stripe_sync_state), oldest first, replaying each object's change events. Recommended for scheduled runs, with limit all."
+  },
+  {
+    name: 'lock-timeout',
+    default: '0',
+    since: '1.0.0',
+    description: 'Seconds to wait when another run is writing to the same schema; then this run skips (output skipped=true) and succeeds without writing.'
+  },
+  {
+    name: 'max-requests-per-second',
+    default: '20',
+    since: '1.0.0',
+    description:
+      "Ceiling on Stripe API requests per second to any one endpoint (1-100). The default stays below Stripe's per-endpoint limit of 25 so your own application keeps its share."
+  },
+  {
+    name: 'database-ca-cert',
+    default: '',
+    since: '1.0.0',
+    description: "PEM certificate of the CA that signed your database server's certificate, for sslmode=verify-ca or verify-full in database-url."
+  },
+  {
+    name: 'objects',
+    default: 'charges',
+    since: '1.1.0',
+    description:
+      'What to sync: charges, balance_transactions, refunds, disputes, payouts, customers, subscriptions, invoices, products, prices, coupons, application_fees, transfers, a comma-separated list of them, or all (every object the action supports, including ones added later; with all, an object the restricted key may not read is skipped with a warning). Each has its own table in `schema`; charges keep `table`.'
+  },
+  {
+    name: 'max-total-requests-per-second',
+    default: '',
+    since: '1.1.0',
+    description:
+      "Ceiling on Stripe API requests per second over all endpoints together (1-100). Empty means 80 with a live key and 20 with a test key, below Stripe's global limits of 100 and 25."
+  },
+  {
+    name: 'customer-details',
+    default: '',
+    since: '1.1.0',
+    description:
+      'What the log, annotations, job summary and outputs show of customers: show, mask (j…@e….com, no descriptions) or hide. Empty means show on a private repository and mask on a public one or when unknown. The database always stores everything.'
+  },
+  {
+    name: 'summary-amounts',
+    default: '',
+    since: '1.2.0',
+    description:
+      'Whether the job summary and annotations show money amounts: show or hide (counts, statuses, ids, dates and percentages stay). Empty means show on a private repository and hide on a public one or when unknown. Step outputs always carry the amounts.'
+  },
+  {
+    name: 'account-shard',
+    default: '',
+    since: '1.2.0',
+    description:
+      "With several accounts: this runner's share in a matrix, k/n (e.g. ${{ matrix.shard }}/4). Shards share one database and take accounts from a work queue there, so uneven accounts balance and a killed shard's accounts are taken by the others. Empty: this runner syncs every account."
+  }
+] as const satisfies readonly InputDeclaration[]
 
-export type InputName = keyof typeof INPUT_DEFAULTS
+export type InputName = (typeof GENERIC_INPUTS)[number]['name']
+
+/** Each generic input's default. */
+export const INPUT_DEFAULTS = Object.fromEntries(GENERIC_INPUTS.map((i) => [i.name, i.default])) as Readonly<Record<InputName, string>>
 
 export interface Config {
   stripeKey: string
@@ -87,8 +199,8 @@ export interface Config {
   databaseUrl: string | undefined
   /** Maximum number of matching charges to record; `Infinity` for `all`. */
   limit: number
-  /** The statuses to keep; all three for `all`. */
-  statuses: ReadonlySet<ChargeStatus>
+  /** The statuses to keep (of objects whose spec has a status filter); every one for `all`. */
+  statuses: ReadonlySet<string>
   /** Window on `created`, in Unix seconds: `gte` inclusive, `lt` exclusive. */
   createdGte: number | undefined
   createdLt: number | undefined
@@ -106,10 +218,6 @@ export interface Config {
   incremental: boolean
   /** Seconds to wait for another run's lock before skipping. */
   lockTimeoutSeconds: number
-  /** Amounts (major units) at or above which a charge is high-value; undefined when not set. */
-  highValue: Thresholds | undefined
-  /** The threshold as written, for the summary. */
-  highValueThreshold: string | undefined
   /** Ceiling on Stripe requests per second to any one endpoint. */
   maxRequestsPerSecond: number
   /** Ceiling on Stripe requests per second for the whole run, all endpoints together. */
@@ -129,22 +237,17 @@ export interface Config {
   amountsHiddenBecause: AmountsHiddenBecause | undefined
   /** Whether the repository is private, from the event payload; undefined when unknown. */
   repositoryPrivate: boolean | undefined
-  /** Which discounts MRR subtracts: forever coupons (Stripe's default), all, or none. */
-  mrrDiscounts: MrrDiscounts
-  /** The journal files written for the payouts reconciled in a run. */
-  journalFormats: ReadonlySet<JournalFormat>
-  /** Our journal account names → the user's codes (Xero) or names (QuickBooks). */
-  journalAccounts: ReadonlyMap<JournalAccount, string>
-  /** Xero's TaxRate for the journal lines. */
-  journalTaxRate: string
   /** PEM certificate(s) of the CA that signed the database server's certificate (verify-ca, verify-full). */
   databaseCaCert: string | undefined
 }
 
 /** A bad input: names the input and says what it accepts. */
-export class InputError extends Error {
+export class InputError extends ActionError {
+  readonly kind = 'input'
+
   constructor(
-    readonly input: InputName | `${InputName} / ${InputName}`,
+    /** The input's name (or two, `created-after / created-before`, when they conflict). */
+    readonly input: string,
     detail: string
   ) {
     super(`Input \`${input}\`: ${detail}`)
@@ -152,7 +255,7 @@ export class InputError extends Error {
   }
 }
 
-export type InputReader = (name: InputName) => string
+export type InputReader = (name: string) => string
 
 export interface ReadConfigOptions {
   /** Read one input; an empty string means "not given". */
@@ -216,8 +319,6 @@ export function readConfig({ input, env = {}, mask = () => {}, now = new Date(),
     stripeApiBase: parseApiBase(get('stripe-api-base')),
     incremental,
     lockTimeoutSeconds: parseLockTimeout(get('lock-timeout')),
-    highValue: parseThresholds(get('high-value-threshold')),
-    highValueThreshold: get('high-value-threshold') || undefined,
     maxRequestsPerSecond: parseRequestsPerSecond('max-requests-per-second', get('max-requests-per-second')),
     maxTotalRequestsPerSecond: get('max-total-requests-per-second')
       ? parseRequestsPerSecond('max-total-requests-per-second', get('max-total-requests-per-second'))
@@ -228,8 +329,6 @@ export function readConfig({ input, env = {}, mask = () => {}, now = new Date(),
     customerDetails: parseCustomerDetails(get('customer-details'), repositoryPrivate),
     ...parseSummaryAmounts(get('summary-amounts'), repositoryPrivate),
     repositoryPrivate,
-    ...parseJournal(get('journal-format'), get('journal-accounts'), get('journal-tax-rate')),
-    mrrDiscounts: parseMrrDiscounts(get('mrr-discounts')),
     databaseCaCert: parseCaCert(input('database-ca-cert'), dryRun && databaseUrl === '' ? undefined : databaseUrl)
   }
 }
@@ -290,60 +389,6 @@ export function parseCustomerDetails(value: string, repositoryPrivate: boolean |
   return mode as CustomerDetails
 }
 
-/** `journal-format`: the files a reconciled payout's journal is written as. */
-export const JOURNAL_FORMATS = ['csv', 'xero', 'quickbooks'] as const
-export type JournalFormat = (typeof JOURNAL_FORMATS)[number]
-export type JournalAccount = (typeof JOURNAL_ACCOUNTS)[number]
-
-/** `journal-format`, `journal-accounts`, `journal-tax-rate`; Xero needs a code for every account a journal can use. */
-export function parseJournal(format: string, accounts: string, taxRate: string): Pick<Config, 'journalFormats' | 'journalAccounts' | 'journalTaxRate'> {
-  const formats = new Set<JournalFormat>()
-  for (const part of format.split(',').map((p) => p.trim().toLowerCase())) {
-    if (!(JOURNAL_FORMATS as readonly string[]).includes(part)) {
-      throw new InputError('journal-format', `unknown format "${part}". Expected csv, xero, quickbooks, or a comma-separated combination.`)
-    }
-    formats.add(part as JournalFormat)
-  }
-  const names = new Map(JOURNAL_ACCOUNTS.map((a) => [a.toLowerCase(), a]))
-  const mapped = new Map<JournalAccount, string>()
-  const form = `Expected Account=code pairs, e.g. Bank=090, Sales=200, Refunds=210, Disputes=215, Stripe fees=404. Accounts: ${JOURNAL_ACCOUNTS.join(', ')}.`
-  for (const part of accounts
-    .split(',')
-    .map((p) => p.trim())
-    .filter((p) => p !== '')) {
-    const at = part.indexOf('=')
-    const name = at > 0 ? names.get(part.slice(0, at).trim().toLowerCase()) : undefined
-    const code = at > 0 ? part.slice(at + 1).trim() : ''
-    if (at <= 0 || code === '') throw new InputError('journal-accounts', `"${part}" is not Account=code. ${form}`)
-    if (!name) throw new InputError('journal-accounts', `unknown account "${part.slice(0, at).trim()}". ${form}`)
-    if (mapped.has(name)) throw new InputError('journal-accounts', `${name} is given twice. ${form}`)
-    mapped.set(name, code)
-  }
-  if (formats.has('xero')) {
-    const missing = JOURNAL_ACCOUNTS.filter((a) => !mapped.has(a))
-    if (missing.length > 0) {
-      throw new InputError(
-        'journal-accounts',
-        `journal-format xero needs an account code for every account a journal can use; missing: ${missing.join(', ')}. ${form}`
-      )
-    }
-  }
-  if (taxRate.length > 100 || /[\r\n]/.test(taxRate))
-    throw new InputError('journal-tax-rate', 'must be one line, at most 100 characters (a Xero tax rate name).')
-  return { journalFormats: formats, journalAccounts: mapped, journalTaxRate: taxRate }
-}
-
-export function parseMrrDiscounts(value: string): MrrDiscounts {
-  const mode = (value || 'forever').toLowerCase()
-  if (!(MRR_DISCOUNTS as readonly string[]).includes(mode)) {
-    throw new InputError(
-      'mrr-discounts',
-      `"${value}" is not one of forever (Stripe's default: forever coupons reduce MRR), all (every discount in force), none.`
-    )
-  }
-  return mode as MrrDiscounts
-}
-
 export function parseSummaryAmounts(value: string, repositoryPrivate: boolean | undefined): Pick<Config, 'summaryAmounts' | 'amountsHiddenBecause'> {
   if (value === '') {
     const summaryAmounts = defaultSummaryAmounts(repositoryPrivate)
@@ -356,117 +401,11 @@ export function parseSummaryAmounts(value: string, repositoryPrivate: boolean | 
   return { summaryAmounts: mode as SummaryAmounts, amountsHiddenBecause: mode === 'hide' ? 'input' : undefined }
 }
 
-/**
- * `1000` (every currency, in its own major units), `usd:1000, eur:900, jpy:150000` (per currency),
- * or both (`500, jpy:50000`: the bare amount applies to currencies not listed).
- */
-export function parseThresholds(value: string): Thresholds | undefined {
-  if (value === '') return undefined
-  const accepted = 'Expected an amount in major units (1000) and/or currency:amount pairs (usd:1000, eur:900, jpy:150000).'
-  let all: string | undefined
-  const byCurrency = new Map<string, string>()
-  const parts = value.split(',').map((p) => p.trim())
-  for (const [i, part] of parts.entries()) {
-    // `1,000` splits into "1" and "000": say what went wrong rather than "000 is not an amount".
-    if (i > 0 && /^\d{3}(?:\.\d+)?$/.test(part) && /\d$/.test(parts[i - 1]!)) {
-      throw new InputError(
-        'high-value-threshold',
-        `"${parts[i - 1]},${part}": thousands separators are not allowed (a comma separates entries). Write the amount as ${parts[i - 1]!.replace(/^.*:\s*/, '')}${part}. ${accepted}`
-      )
-    }
-    const pair = /^([A-Za-z]{3})\s*:\s*(\d{1,15}(?:\.\d{1,3})?)$/.exec(part)
-    if (pair) {
-      const currency = pair[1]!.toLowerCase()
-      if (!isStripeCurrency(currency)) {
-        throw new InputError(
-          'high-value-threshold',
-          `"${part}": ${pair[1]} is not a currency Stripe supports (an ISO 4217 code such as usd, eur, gbp, jpy). ${accepted}`
-        )
-      }
-      if (byCurrency.has(currency)) throw new InputError('high-value-threshold', `${currency} is given twice. ${accepted}`)
-      const decimals = pair[2]!.split('.')[1]?.length ?? 0
-      if (decimals > currencyExponent(currency)) {
-        throw new InputError('high-value-threshold', `"${part}": ${currency.toUpperCase()} has ${currencyExponent(currency)} decimal place(s). ${accepted}`)
-      }
-      byCurrency.set(currency, pair[2]!)
-    } else if (/^\d{1,15}(?:\.\d{1,3})?$/.test(part) && all === undefined) {
-      all = part
-    } else {
-      throw new InputError('high-value-threshold', `"${part}" is not an amount or currency:amount. ${accepted}`)
-    }
-  }
-  return { all, byCurrency }
-}
-
 export function parseLockTimeout(value: string): number {
   if (!/^\d{1,5}$/.test(value) || Number(value) > 21600) {
     throw new InputError('lock-timeout', `"${value}" is not a number of seconds from 0 to 21600 (6 hours, a job's limit).`)
   }
   return Number(value)
-}
-
-/**
- * The secrets a run must keep out of everything it prints or publishes. `strong` ones (the key, the
- * URL, a real password) are registered with the runner and removed wherever they appear. `weak`
- * ones — a password such as `1000`, `test` or `postgres`, which also occurs in ordinary text — are
- * removed only where they stand as a password (`:1000@host`, `password=1000`), so that a total of
- * 1000 or a link to /test/ stays intact; the runner is not asked to mask them everywhere.
- */
-export interface Secrets {
-  strong: string[]
-  weak: string[]
-}
-
-/** Passwords that are common words or defaults: no one learns anything from seeing them, and masking them everywhere breaks ordinary text. */
-const COMMON_PASSWORDS = new Set([
-  'postgres',
-  'password',
-  'changeme',
-  'secret',
-  'admin',
-  'root',
-  'test',
-  'testing',
-  'example',
-  'letmein',
-  'welcome',
-  'qwerty',
-  'monitor',
-  'stripe'
-])
-
-export function isStrongSecret(secret: string): boolean {
-  return secret.length >= 8 && !/^\d+$/.test(secret) && !COMMON_PASSWORDS.has(secret.toLowerCase())
-}
-
-export function secretsOf(stripeKey: string, databaseUrl: string): Secrets {
-  const strong = new Set<string>()
-  const passwords = new Set<string>()
-  if (stripeKey) strong.add(stripeKey)
-  if (databaseUrl) {
-    strong.add(databaseUrl)
-    let password: string | undefined
-    try {
-      password = new URL(databaseUrl).password
-    } catch {
-      // Not a URL (parseDatabaseUrl will say so); still mask what looks like a password.
-      password = /^[a-z]+:\/\/[^:/?#@]*:(.*)@[^@]*$/i.exec(databaseUrl)?.[1]
-    }
-    if (password) {
-      passwords.add(password)
-      try {
-        passwords.add(decodeURIComponent(password))
-      } catch {
-        // A malformed %-escape: the raw form is masked, and parseDatabaseUrl rejects the URL.
-      }
-    }
-  }
-  const weak: string[] = []
-  for (const p of passwords) {
-    if (isStrongSecret(p)) strong.add(p)
-    else weak.push(p)
-  }
-  return { strong: [...strong], weak }
 }
 
 export function parseStripeKey(key: string): Pick<Config, 'keyMode' | 'keyKind'> {
@@ -536,18 +475,19 @@ export function parseLimit(value: string): number {
   return Number(value)
 }
 
-export function parseStatuses(value: string): ReadonlySet<ChargeStatus> {
+export function parseStatuses(value: string): ReadonlySet<string> {
+  const known = statusValues(OBJECTS)
   const parts = value.split(',').map((part) => part.trim().toLowerCase())
-  const statuses = new Set<ChargeStatus>()
+  const statuses = new Set<string>()
   // Every word is checked, `all` or not: a typo next to `all` is still a typo.
   for (const part of parts) {
     if (part === 'all') continue
-    if (!(CHARGE_STATUSES as readonly string[]).includes(part)) {
-      throw new InputError('status', `unknown status "${part}". Expected succeeded, pending, failed, a comma-separated combination, or all.`)
+    if (!known.includes(part)) {
+      throw new InputError('status', `unknown status "${part}". Expected ${known.join(', ')}, a comma-separated combination, or all.`)
     }
-    statuses.add(part as ChargeStatus)
+    statuses.add(part)
   }
-  return parts.includes('all') ? new Set(CHARGE_STATUSES) : statuses
+  return parts.includes('all') ? new Set(known) : statuses
 }
 
 export function parseBoolean(name: InputName, value: string): boolean {
@@ -562,11 +502,6 @@ export function parseBoolean(name: InputName, value: string): boolean {
  */
 export const MAX_TABLE_NAME = 63 - '_created_at_idx'.length
 
-/** Names the action uses for its own tables and views in the schema. */
-export function reservedNames(): string[] {
-  return [STATE_TABLE, REJECTS_TABLE, RUNS_TABLE, ...OBJECTS.filter((o) => !o.tableInput).flatMap((o) => tablesOf(o)), ...FIXED_VIEW_NAMES]
-}
-
 export function parseIdentifier(name: 'table' | 'schema', value: string): string {
   const max = name === 'table' ? MAX_TABLE_NAME : 63
   if (!new RegExp(`^[A-Za-z_][A-Za-z0-9_]{0,${max - 1}}$`).test(value)) {
@@ -574,12 +509,6 @@ export function parseIdentifier(name: 'table' | 'schema', value: string): string
       name,
       `"${value}" is not a plain identifier of at most ${max} characters. Use letters, digits and underscores (not starting with a digit)` +
         (name === 'table' ? `; ${max} leaves room for the names derived from it (indexes, the _daily view) within Postgres's 63.` : '.')
-    )
-  }
-  if (name === 'table' && reservedNames().includes(value.toLowerCase())) {
-    throw new InputError(
-      'table',
-      `"${value}" is a name the action uses for its own table or view in the schema. Choose another (the default is processed_charges).`
     )
   }
   if (name === 'table' && /^pg_/i.test(value)) throw new InputError('table', `"${value}": names starting with pg_ are reserved by Postgres.`)

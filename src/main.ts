@@ -1,21 +1,19 @@
 import * as github from '@actions/github'
-import { InputError, readConfig, type Config, type InputName } from './config.js'
-import { coreIO, redacting, type ActionIO } from './io.js'
-import { featuresFor } from './features/index.js'
+import { STRIPE_API_VERSION } from './api-version.js'
+import type { Config } from './config.js'
+import { OUTPUTS, readRun, type RunSetup } from './contract.js'
+import { ActionError } from './errors.js'
+import { coreIO, redacting, type ActionIO, type RedactingIO } from './io.js'
 import { RunReport } from './report/collect.js'
-import type { Outputs } from './report/output-names.js'
-import { buildOutputs } from './report/outputs.js'
+import { buildOutputs, outputsAfterFailure, type Outputs } from './report/outputs.js'
 import { privacy } from './report/privacy.js'
 import { publish, readBack } from './report/publish.js'
 import { Session, accountKey } from './session.js'
-import { STRIPE_API_VERSION, createStripeClient } from './stripe/client.js'
-import { StripeRequestError, describeStripeError } from './stripe/errors.js'
+import { createStripeClient } from './stripe/client.js'
 import { RateLimits, type LimiterClock } from './stripe/limiter.js'
-import { PagingLoopError } from './stripe/pages.js'
 import { DEFAULT_RETRY, type RetryOptions } from './stripe/retry.js'
-import { DatabaseError } from './store/connect.js'
 import { syncAccounts } from './sync/accounts.js'
-import { filterKeys, syncObjects } from './sync/objects.js'
+import { filterKeys, syncObjects, type SyncContext } from './sync/objects.js'
 
 export interface RunOptions {
   env?: NodeJS.ProcessEnv
@@ -62,102 +60,37 @@ export function repositoryIsPrivate(): boolean | undefined {
   return typeof repository?.private === 'boolean' ? repository.private : undefined
 }
 
-/** inputs → config → Stripe pages → filter → Postgres → outputs and summary, for every selected object. */
+/**
+ * inputs → config → Stripe pages → Postgres → features → outputs and summary. Each stage is a
+ * function below; a failure anywhere is described once, with what was kept.
+ */
 export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Promise<RunOutcome> {
   const io = redacting(rawIo)
   const now = options.now ?? new Date()
   const env = options.env ?? process.env
-  let config: Config | undefined
+  let setup: RunSetup | undefined
   let report: RunReport | undefined
   try {
-    config = readConfig({
-      input: (name: InputName) => io.getInput(name),
-      env,
-      mask: (secret, strength) => (strength === 'strong' ? io.setSecret(secret) : io.setWeakSecret(secret)),
-      now,
-      repositoryPrivate: options.repositoryPrivate ?? repositoryIsPrivate()
-    })
-    const cfg = config
-    warnIfPublishing(io, cfg)
-    report = new RunReport(cfg.objects)
-    // The run's features, each described once in src/features/.
-    const { features, connect } = featuresFor(cfg)
-    report.features.push(...features)
-    io.info(
-      `${cfg.incremental ? 'Incremental sync' : 'Sync'} of ${cfg.objects.join(', ')}. Using a ${cfg.keyMode} ${cfg.keyKind} key (…${cfg.stripeKey.slice(-4)})` +
-        `${cfg.stripeAccount ? ` for connected account ${cfg.stripeAccount}` : ''}` +
-        `${cfg.accounts ? ` for ${cfg.accounts.kind === 'all' ? 'the platform and every connected account' : `${cfg.accounts.ids.length} connected accounts`}${cfg.accountShard ? ` (shard ${cfg.accountShard.index}/${cfg.accountShard.total})` : ''}` : ''}; Stripe API ${STRIPE_API_VERSION} at ${cfg.stripeApiBase.origin}; ` +
-        `at most ${cfg.maxRequestsPerSecond} requests/s per endpoint and ${cfg.maxTotalRequestsPerSecond} in all.`
-    )
-
-    const session = cfg.dryRun ? Session.dryRun() : await Session.open(cfg, io, filterKeys(cfg))
-    if (!session) return skip(io, cfg, report)
-    if (cfg.dryRun) io.info('Dry run: no database connection; nothing will be written.')
+    setup = readInputs(io, options, now, env)
+    const { config } = setup
+    report = new RunReport(config.objects, OUTPUTS)
+    report.features.push(...setup.features)
+    announce(io, config)
+    const session = config.dryRun ? Session.dryRun() : await Session.open(config, io, filterKeys(config), setup.layout)
+    if (!session) return skip(io, config, report)
+    if (config.dryRun) io.info('Dry run: no database connection; nothing will be written.')
     try {
-      const limits = new RateLimits(cfg.maxRequestsPerSecond, cfg.maxTotalRequestsPerSecond, options.clock)
-      const stripe = createStripeClient(cfg, limits, options.stripeTimeoutMs, () => session.stripeAnswered())
-      const sync = {
-        observer: report,
-        limits,
-        retry: options.retry ?? DEFAULT_RETRY,
-        concurrency: options.concurrency ?? defaultConcurrency(cfg.maxRequestsPerSecond),
-        now,
-        log: (message: string) => io.info(message),
-        warn: (message: string) => io.warning(message),
-        redact: (text: string, maxChars: number) => privacy(cfg.customerDetails).text(text, maxChars)
-      }
-      try {
-        if (cfg.accounts && connect) {
-          const shard = cfg.accountShard
-          const accounts = await syncAccounts({
-            ...sync,
-            config: cfg,
-            session,
-            platform: stripe,
-            clientFor: (c) => createStripeClient(c, limits, options.stripeTimeoutMs, () => session.stripeAnswered()),
-            filters: filterKeys(cfg),
-            shard: shard ? { round: workflowRound(env, now), name: `${shard.index}/${shard.total}` } : undefined
-          })
-          connect.done(accounts)
-          report.accountsSynced = accounts.synced.length
-        } else {
-          await syncObjects({ ...sync, config: cfg, stripe, session })
-        }
-      } finally {
-        report.stripeRequests = limits.stats.requests
-      }
-      // Preparing the tables may have failed after every object had finished fetching.
-      if (session.preparing) await session.ready
-      if (session.db && session.preparing) {
-        const previousRun = await session.db
-          .recordRun({
-            account: accountKey(cfg),
-            objects: cfg.objects.join(','),
-            startedAt: now,
-            stripeRequests: report.stripeRequests,
-            ok: report.failures.size === 0
-          })
-          // Bookkeeping for the projection: it never fails a run (a broken connection shows in what follows, or was the failure).
-          .catch((error: unknown) => {
-            if (report!.failures.size === 0) io.warning(`${describeFailure(error, cfg)} The job summary cannot project a month of requests.`)
-            return undefined
-          })
-        report.runIntervalSeconds = previousRun ? (now.getTime() - previousRun.getTime()) / 1000 : undefined
-        const stored = new Map([...report.progress].map(([name, p]) => [name, p.stored]))
-        const read = new Set(report.features.flatMap((f) => f.reads ?? []))
-        await session.analyzeFilled(cfg, stored, read).catch((error: unknown) => {
-          if (report!.failures.size === 0) io.warning(`${describeFailure(error, cfg)} The reporting views may be slow until Postgres analyzes the tables.`)
-        })
-      }
-      // What the summary adds from the database; after a failure, a broken connection must not hide the real error.
+      await sync(io, config, session, report, options, now, env)
+      await keepBooks(io, config, session, report, now)
       const lastRunAt = [...session.states.values()].map((s) => s?.lastRunFinishedAt ?? undefined).find((d) => d !== undefined)
       await readBack(session, report, now, env, lastRunAt).catch((error: unknown) => {
+        // After a failure, a broken connection must not hide the real error.
         if (report!.failures.size === 0) throw error
-        io.warning(`The job summary lacks what it reads back from the database: ${describeFailure(error, cfg)}`)
+        io.warning(`The job summary lacks what it reads back from the database: ${describeFailure(error, config)}`)
       })
-      const outputs = await publish(io, cfg, report, { now, lastRunAt, describe: (e) => describeFailure(e, cfg) })
+      const outputs = await publish(io, config, report, { now, lastRunAt, describe: (e) => describeFailure(e, config) })
       if (report.failures.size > 0) {
-        io.setFailed(failureMessage(report, cfg))
+        io.setFailed(failureMessage(report, config))
         return { ok: false, outputs, report }
       }
       return { ok: true, outputs, report }
@@ -165,20 +98,112 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
       await session.close()
     }
   } catch (error) {
-    let message = describeFailure(error, config)
-    const stored = report?.total('stored') ?? 0
-    const updated = report?.total('updated') ?? 0
-    if (stored + updated > 0) {
-      message += ` Before the failure ${stored} new and ${updated} updated row(s) were committed and are kept; re-running the step continues safely.`
-    }
-    if (config && report) {
-      // Partial counts are still published, so a later step can tell "nothing" from "some".
-      const partial = buildOutputs(report, { dryRun: config.dryRun, privacy: privacy(config.customerDetails) })
-      for (const name of ['charges_stored', 'charges_updated', 'object_counts', 'rejected_count', 'stripe_requests'] as const) io.setOutput(name, partial[name])
-    }
-    io.setFailed(message)
-    return { ok: false, report }
+    return fail(io, error, setup?.config, report)
   }
+}
+
+/** Every input read and checked (secrets masked first), and the features they call for. */
+function readInputs(io: RedactingIO, options: RunOptions, now: Date, env: NodeJS.ProcessEnv): RunSetup {
+  const setup = readRun({
+    input: (name) => io.getInput(name),
+    env,
+    mask: (secret, strength) => (strength === 'strong' ? io.setSecret(secret) : io.setWeakSecret(secret)),
+    now,
+    repositoryPrivate: options.repositoryPrivate ?? repositoryIsPrivate(),
+    warn: (message) => io.warning(message)
+  })
+  warnIfPublishing(io, setup.config)
+  return setup
+}
+
+/** The run's first line: what it syncs, with which key (its last four characters), where and how fast. */
+function announce(io: ActionIO, config: Config): void {
+  const accounts = config.accounts
+  io.info(
+    `${config.incremental ? 'Incremental sync' : 'Sync'} of ${config.objects.join(', ')}. Using a ${config.keyMode} ${config.keyKind} key (…${config.stripeKey.slice(-4)})` +
+      `${config.stripeAccount ? ` for connected account ${config.stripeAccount}` : ''}` +
+      `${accounts ? ` for ${accounts.kind === 'all' ? 'the platform and every connected account' : `${accounts.ids.length} connected accounts`}${config.accountShard ? ` (shard ${config.accountShard.index}/${config.accountShard.total})` : ''}` : ''}; Stripe API ${STRIPE_API_VERSION} at ${config.stripeApiBase.origin}; ` +
+      `at most ${config.maxRequestsPerSecond} requests/s per endpoint and ${config.maxTotalRequestsPerSecond} in all.`
+  )
+}
+
+/** Every object from Stripe into Postgres: one account's, or several accounts' (Connect). */
+async function sync(io: ActionIO, config: Config, session: Session, report: RunReport, options: RunOptions, now: Date, env: NodeJS.ProcessEnv): Promise<void> {
+  const limits = new RateLimits(config.maxRequestsPerSecond, config.maxTotalRequestsPerSecond, options.clock)
+  const clientFor = (c: Config) => createStripeClient(c, limits, options.stripeTimeoutMs, () => session.stripeAnswered())
+  const context: Omit<SyncContext, 'config' | 'stripe' | 'session'> = {
+    observer: report,
+    limits,
+    retry: options.retry ?? DEFAULT_RETRY,
+    concurrency: options.concurrency ?? defaultConcurrency(config.maxRequestsPerSecond),
+    now,
+    log: (message: string) => io.info(message),
+    warn: (message: string) => io.warning(message),
+    redact: (text: string, maxChars: number) => privacy(config.customerDetails).text(text, maxChars)
+  }
+  try {
+    if (config.accounts) {
+      const shard = config.accountShard
+      await syncAccounts({
+        ...context,
+        config,
+        session,
+        platform: clientFor(config),
+        clientFor,
+        filters: filterKeys(config),
+        shard: shard ? { round: workflowRound(env, now), name: `${shard.index}/${shard.total}` } : undefined
+      })
+    } else {
+      await syncObjects({ ...context, config, stripe: clientFor(config), session })
+    }
+  } finally {
+    report.stripeRequests = limits.stats.requests
+  }
+  // Preparing the tables may have failed after every object had finished fetching.
+  if (session.preparing) await session.ready
+}
+
+/**
+ * The run's bookkeeping: its row in stripe_sync_runs (the interval for the month's projection) and
+ * fresh planner statistics for tables the features' read-back joins. Neither fails a run.
+ */
+async function keepBooks(io: ActionIO, config: Config, session: Session, report: RunReport, now: Date): Promise<void> {
+  if (!session.db || !session.preparing) return
+  const quiet = (what: string) => (error: unknown) => {
+    // A broken connection shows in what follows, or was the failure.
+    if (report.failures.size === 0) io.warning(`${describeFailure(error, config)} ${what}`)
+    return undefined
+  }
+  const previousRun = await session.db
+    .recordRun({
+      account: accountKey(config),
+      objects: config.objects.join(','),
+      startedAt: now,
+      stripeRequests: report.stripeRequests,
+      ok: report.failures.size === 0
+    })
+    .catch(quiet('The job summary cannot project a month of requests.'))
+  report.runIntervalSeconds = previousRun ? (now.getTime() - previousRun.getTime()) / 1000 : undefined
+  const stored = new Map([...report.progress].map(([name, p]) => [name, p.stored]))
+  const read = new Set(report.features.flatMap((f) => f.reads ?? []))
+  await session.analyzeFilled(config, stored, read).catch(quiet('The reporting views may be slow until Postgres analyzes the tables.'))
+}
+
+/** The run failed before it could publish: say why and what was kept, and publish the counts of what was committed. */
+function fail(io: ActionIO, error: unknown, config: Config | undefined, report: RunReport | undefined): RunOutcome {
+  let message = describeFailure(error, config)
+  const stored = report?.total('stored') ?? 0
+  const updated = report?.total('updated') ?? 0
+  if (stored + updated > 0) {
+    message += ` Before the failure ${stored} new and ${updated} updated row(s) were committed and are kept; re-running the step continues safely.`
+  }
+  if (config && report) {
+    // Partial counts are still published, so a later step can tell "nothing" from "some".
+    const all = buildOutputs(report, OUTPUTS, { dryRun: config.dryRun, privacy: privacy(config.customerDetails) })
+    for (const [name, value] of Object.entries(outputsAfterFailure(all, OUTPUTS))) io.setOutput(name, value)
+  }
+  io.setFailed(message)
+  return { ok: false, report }
 }
 
 /** On a public repository, anyone can read what the run publishes: say so once when the inputs choose to publish customer data or amounts. */
@@ -211,20 +236,14 @@ function failureMessage(report: RunReport, config: Config): string {
 function skip(io: ActionIO, config: Config, report: RunReport): RunOutcome {
   const message = `Skipped: another run is writing to schema ${config.schema} (waited ${config.lockTimeoutSeconds} s for its lock); nothing was written`
   io.notice(message)
-  const outputs = { ...buildOutputs(report, { dryRun: false, privacy: privacy(config.customerDetails), skipped: true }), message }
+  const outputs = { ...buildOutputs(report, OUTPUTS, { dryRun: false, privacy: privacy(config.customerDetails), skipped: true }), message }
   for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value)
   return { ok: true, outputs, report }
 }
 
 export function describeFailure(error: unknown, config: Config | undefined): string {
-  if (error instanceof InputError || error instanceof DatabaseError || error instanceof PagingLoopError) return error.message
-  if (error instanceof StripeRequestError && config) {
-    return describeStripeError(error, {
-      keyTail: config.stripeKey.slice(-4),
-      apiBase: config.stripeApiBase.origin,
-      stripeAccount: config.stripeAccount
-    })
+  if (error instanceof ActionError) {
+    return error.describe(config && { keyTail: config.stripeKey.slice(-4), apiBase: config.stripeApiBase.origin, stripeAccount: config.stripeAccount })
   }
-  if (error instanceof StripeRequestError && error.cause instanceof PagingLoopError) return error.cause.message
   return `Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`
 }

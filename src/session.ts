@@ -3,14 +3,14 @@ import type { ActionIO } from './io.js'
 import { isObjectName, specOf } from './objects/registry.js'
 import { tablesOf, type ChildHistory, type Column, type ObjectSpec, type StripeObject } from './objects/spec.js'
 import type { ObjectName } from './objects/registry.js'
-import { STRIPE_API_VERSION } from './stripe/client.js'
+import { STRIPE_API_VERSION } from './api-version.js'
 import { Database, type SchemaReport } from './store/database.js'
 import { REJECTS_TABLE } from './store/rejects.js'
 import { RUNS_TABLE } from './store/runs.js'
 import type { TableDefinition } from './store/schema.js'
 import { ANALYZE_AFTER_ROWS, dryRunSink, type ObjectSink, type TableAccess, type TableSink } from './store/sink.js'
 import { STATE_TABLE, type StateKey, type SyncState } from './store/state.js'
-import { viewsFor } from './store/views.js'
+import type { ViewDefinition } from './store/view-kit.js'
 
 /** The table of each object: its input's value when it has one (charges: `table`), else its fixed name. */
 export function tableOf(config: Pick<Config, 'table'>, name: ObjectName): string {
@@ -35,6 +35,13 @@ export function stateKey(config: Config, name: ObjectName, filter: string): Stat
   return { account: accountKey(config), tableName: tableOf(config, name), statusFilter: filter }
 }
 
+/** What the run's features add to the schema: their views and tables, and the claim column each marks an object with. */
+export interface SchemaLayout {
+  views: readonly ViewDefinition[]
+  tables: readonly TableDefinition[]
+  claims: ReadonlyMap<ObjectName, Column>
+}
+
 /**
  * Where a run writes: the database (lock held, tables prepared once Stripe has answered), a sink
  * per object, and the sync state each object starts from. A dry run has sinks that write nothing.
@@ -56,7 +63,8 @@ export class Session {
      * One account's session of a multi-account run: its tables are shared with the run's other
      * accounts, and closing it leaves the database open.
      */
-    readonly accountScoped = false
+    readonly accountScoped = false,
+    private readonly layout: SchemaLayout = { views: [], tables: [], claims: new Map() }
   ) {}
 
   static dryRun(): Session {
@@ -71,8 +79,8 @@ export class Session {
     const db = this.db
     if (!db) return Session.dryRun()
     const states = await loadStates(db, config, filters)
-    const sinks = openSinks(db, config, this.ready, rowsAccountId, true)
-    const session = new Session(db, sinks, states, this.stateCurrent, this.ready, () => {}, true)
+    const sinks = openSinks(db, config, this.layout, this.ready, rowsAccountId, true)
+    const session = new Session(db, sinks, states, this.stateCurrent, this.ready, () => {}, true, this.layout)
     session.prepared = true
     return session
   }
@@ -83,7 +91,7 @@ export class Session {
    * `prepareWhen` resolves — after Stripe has answered a first request — so a wrong key or API base
    * creates nothing; objects start fetching meanwhile, and their writes wait for the tables.
    */
-  static async open(config: Config, io: ActionIO, filters: ReadonlyMap<ObjectName, string>): Promise<Session | undefined> {
+  static async open(config: Config, io: ActionIO, filters: ReadonlyMap<ObjectName, string>, layout: SchemaLayout): Promise<Session | undefined> {
     const db = await Database.open({
       databaseUrl: config.databaseUrl!,
       schema: config.schema,
@@ -103,8 +111,8 @@ export class Session {
       const go = new Promise<void>((resolve) => (start = resolve))
       const ready = go.then(async () => {
         const report = await db.prepare(
-          tableDefinitions(config, names),
-          viewsFor(config.table, { mrrDiscounts: config.mrrDiscounts }),
+          [...tableDefinitions(config, names, layout.claims), ...layout.tables],
+          layout.views,
           Object.fromEntries(names.map((n) => [n, tableOf(config, n)]))
         )
         describeSchema(io, config.schema, report)
@@ -112,8 +120,8 @@ export class Session {
       })
       // Writers wait for `ready`; a failure to prepare reaches them (and the run) from there.
       ready.catch(() => {})
-      const sinks = own ? openSinks(db, config, ready, config.stripeAccount, false) : new Map<ObjectName, TableSink<StripeObject>>()
-      return new Session(db, sinks, states, stateCurrent, ready, start)
+      const sinks = own ? openSinks(db, config, layout, ready, config.stripeAccount, false) : new Map<ObjectName, TableSink<StripeObject>>()
+      return new Session(db, sinks, states, stateCurrent, ready, start, false, layout)
     } catch (error) {
       await db.close()
       throw error
@@ -184,6 +192,7 @@ async function loadStates(db: Database, config: Config, filters: ReadonlyMap<Obj
 function openSinks(
   db: Database,
   config: Config,
+  layout: SchemaLayout,
   ready: Promise<unknown>,
   accountId: string | undefined,
   scopeToAccount: boolean
@@ -192,12 +201,12 @@ function openSinks(
   const sinks = new Map<ObjectName, TableSink<StripeObject>>()
   for (const name of objectsWithTables(config.objects)) {
     const spec: ObjectSpec<StripeObject, ObjectName> = specOf(name)
-    sinks.set(name, db.sink(spec, { table: tableOf(config, name), context, ready, claimColumn: spec.claimColumn, scopeToAccount }))
+    sinks.set(name, db.sink(spec, { table: tableOf(config, name), context, ready, claimColumn: layout.claims.get(name)?.name, scopeToAccount }))
   }
   return sinks
 }
 
-function tableDefinitions(config: Config, names: readonly ObjectName[]): TableDefinition[] {
+function tableDefinitions(config: Config, names: readonly ObjectName[], claims: ReadonlyMap<ObjectName, Column>): TableDefinition[] {
   const defs = new Map<string, TableDefinition>()
   // A child table two objects share (stripe_discounts: customers' and subscriptions') is defined once.
   const add = (def: TableDefinition) => {
@@ -206,7 +215,8 @@ function tableDefinitions(config: Config, names: readonly ObjectName[]): TableDe
   for (const name of names) {
     const spec = specOf(name)
     const table = tableOf(config, name)
-    add({ table, columns: spec.columns, idColumn: spec.idColumn, indexes: spec.indexes })
+    const claim = claims.get(name)
+    add({ table, columns: claim ? [...spec.columns, claim] : spec.columns, idColumn: spec.idColumn, indexes: spec.indexes })
     if (spec.history) add(historyDefinition(spec.history, spec.columns, spec.idColumn))
     for (const child of spec.children ?? []) {
       add({ table: child.table, columns: child.columns, idColumn: child.idColumn, indexes: child.indexes ?? [] })

@@ -1,6 +1,6 @@
 import { appendFileSync } from 'node:fs'
 import path from 'node:path'
-import { secretsOf } from '../src/config.js'
+import { secretsOf } from '../src/secrets.js'
 
 /**
  * Everything an action run prints or publishes in any test is appended, with the secrets that run

@@ -1,4 +1,5 @@
-import { Totals, currencyExponent, formatMinor, formatMoney } from '../../src/report/money.js'
+import { Totals } from '../../src/features/daily-report/totals.js'
+import { currencyExponent, formatMinor, formatMoney } from '../../src/report/money.js'
 
 describe('currency exponents', () => {
   it.each([

@@ -1,7 +1,7 @@
 import { progressLine } from '../../src/sync/spans.js'
 import { addSpan, gaps } from '../../src/stripe/range.js'
 import { advanceWatermark, type SyncState } from '../../src/store/state.js'
-import { BatchWriter } from '../../src/store/writer.js'
+import { BatchWriter } from '../../src/sync/writer.js'
 
 describe('spans', () => {
   it('merges touching and overlapping spans', () => {

@@ -39,9 +39,7 @@ export const CHARGE_COLUMNS: readonly Column[] = [
   { name: 'account_id', type: 'text', fromRow: true },
   { name: 'metadata', type: 'jsonb', fromRow: true },
   { name: 'raw', type: 'jsonb', notNull: true, fromRow: true },
-  { name: 'stripe_api_version', type: 'text', fromRow: true },
-  // When this charge was first announced as high-value: each charge is alerted once.
-  { name: 'alerted_at', type: 'timestamptz', fromRow: false }
+  { name: 'stripe_api_version', type: 'text', fromRow: true }
 ]
 
 export function chargeToRow(charge: Stripe.Charge, context: RowContext) {
@@ -100,8 +98,7 @@ export const charges: ObjectSpec<Stripe.Charge, 'charges'> = {
   plural: 'charges',
   table: 'processed_charges',
   tableInput: 'table',
-  claimColumn: 'alerted_at',
-  status: (c) => c.status,
+  filter: { values: CHARGE_STATUSES, of: (c) => c.status },
   idColumn: 'charge_id',
   columns: CHARGE_COLUMNS,
   indexes: ['created_at', 'status'],

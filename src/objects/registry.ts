@@ -46,3 +46,19 @@ export function specOf<N extends ObjectName>(name: N): (typeof SPECS)[N] {
 export function isObjectName(name: string): name is ObjectName {
   return Object.hasOwn(SPECS, name)
 }
+
+/**
+ * A batch's objects as Stripe's type for `name`, when the batch is of that object (else undefined).
+ * The sync hands features batches of any object; this is where they become charges, payouts, ….
+ */
+export function objectsOf<N extends ObjectName>(
+  batch: { name: ObjectName; objects: readonly StripeObject[] },
+  name: N
+): ReadonlyArray<ObjectOf<N>> | undefined {
+  return batch.name === name ? (batch.objects as ReadonlyArray<ObjectOf<N>>) : undefined
+}
+
+/** A batch's charges, when it is a batch of charges. */
+export function chargesIn(batch: { name: ObjectName; objects: readonly StripeObject[] }): ReadonlyArray<ObjectOf<'charges'>> | undefined {
+  return objectsOf(batch, 'charges')
+}

@@ -99,6 +99,18 @@ export interface ChildHistory {
   tracked: readonly string[]
 }
 
+/** An object's status as the `status` input filters it. */
+export interface StatusFilter<T> {
+  /** Every value it takes, in the order people read them. */
+  values: readonly string[]
+  of(object: T): string
+}
+
+/** The values the `status` input takes: those of every object it filters, in order. */
+export function statusValues(specs: ReadonlyArray<Pick<ObjectSpec, 'filter'>>): string[] {
+  return [...new Set(specs.flatMap((s) => s.filter?.values ?? []))]
+}
+
 export interface ObjectSpec<T extends StripeObject = StripeObject, N extends string = string> {
   /** Its name in `objects` and in the registry (objects/registry.ts checks that the two agree). */
   name: N
@@ -113,10 +125,11 @@ export interface ObjectSpec<T extends StripeObject = StripeObject, N extends str
   platformOnly?: boolean
   /** The input that names the table instead (charges keep the original job's `table`). */
   tableInput?: 'table'
-  /** The column that marks an object announced once (charges: `alerted_at`, for high-value alerts). */
-  claimColumn?: string
-  /** The object's status as the `status` input filters it (charges); undefined: every object is kept. */
-  status?(object: T): string
+  /**
+   * What the `status` input filters (charges): the values an object's status takes, and an object's.
+   * Undefined: every object is kept.
+   */
+  filter?: StatusFilter<T>
   /** Primary key column (charges keep the original job's `charge_id`). */
   idColumn: string
   columns: readonly Column[]

@@ -1,14 +1,24 @@
 import type { StripeObject } from '../objects/spec.js'
 import type { ObjectName } from '../objects/registry.js'
-import { emptyProgress, type ArrivalOrder, type IncrementalReport, type LinkReport, type ObjectProgress, type SyncObserver } from '../sync/run.js'
-import type { Feature } from './view.js'
+import {
+  emptyProgress,
+  type AccountsResult,
+  type IncrementalReport,
+  type LinkReport,
+  type ObjectProgress,
+  type StoredBatch,
+  type SyncFact,
+  type SyncObserver
+} from '../sync/run.js'
+import type { Feature, RunFacts } from './feature.js'
+import type { OutputDeclaration } from './outputs.js'
 
 /**
  * Everything a run learns for its outputs and summary, filled in as batches are written: per
  * object counts and incremental windows, failures, requests; each stored batch is handed to the
  * run's features (the daily report's totals, alerts, payouts, …), which keep their own figures.
  */
-export class RunReport implements SyncObserver {
+export class RunReport implements SyncObserver, RunFacts {
   readonly progress = new Map<ObjectName, ObjectProgress>()
   readonly incremental = new Map<ObjectName, IncrementalReport>()
   /** Objects whose sync failed, with the error. */
@@ -17,13 +27,24 @@ export class RunReport implements SyncObserver {
   readonly features: Feature[] = []
   /** Stripe API requests the run made (retries included). */
   stripeRequests = 0
-  /** Stripe accounts the run synced (several with Connect). */
-  accountsSynced = 1
+  /** Payouts reconciled this run, every account's together. */
+  links: LinkReport | undefined
+  /** Several accounts (Connect): which were synced and which skipped. */
+  accounts: AccountsResult | undefined
   /** Seconds since the previous run of the account started (from stripe_sync_runs); undefined when unknown. */
   runIntervalSeconds: number | undefined
 
-  constructor(readonly objects: readonly ObjectName[]) {
+  constructor(
+    readonly objects: readonly ObjectName[],
+    /** Every output the action declares (the generic ones and every feature's): each is set, at least to its empty value. */
+    readonly outputs: readonly OutputDeclaration[] = []
+  ) {
     for (const name of objects) this.progress.set(name, emptyProgress(name))
+  }
+
+  /** Stripe accounts the run synced (several with Connect). */
+  get accountsSynced(): number {
+    return this.accounts ? this.accounts.synced.length : 1
   }
 
   /** The ids the features mark once in the object's claim column. */
@@ -32,8 +53,15 @@ export class RunReport implements SyncObserver {
     return ids.length > 0 ? ids : undefined
   }
 
-  /** An object's incremental sync ended; with several accounts (Connect) their reports combine: the oldest cursor, every event. */
-  incrementalDone(name: ObjectName, report: IncrementalReport): void {
+  /** What a step of the sync reports; with several accounts (Connect) their reports combine. */
+  reported(fact: SyncFact): void {
+    if (fact.kind === 'incremental') this.incrementalDone(fact.name, fact.report)
+    else if (fact.kind === 'payouts linked') this.linked(fact.report)
+    else this.accounts = fact.result
+  }
+
+  /** An object's incremental sync ended: several accounts' reports combine (the oldest cursor, every event). */
+  private incrementalDone(name: ObjectName, report: IncrementalReport): void {
     const before = this.incremental.get(name)
     this.incremental.set(
       name,
@@ -52,12 +80,15 @@ export class RunReport implements SyncObserver {
     )
   }
 
-  failed(name: ObjectName, error: unknown): void {
-    this.failures.set(name, error)
+  /** Payouts reconciled: once per account in a Connect run, so they add up. */
+  private linked(links: LinkReport): void {
+    this.links = this.links
+      ? { reconciled: [...this.links.reconciled, ...links.reconciled], transactions: this.links.transactions + links.transactions }
+      : links
   }
 
-  reconciled(links: LinkReport): void {
-    for (const feature of this.features) feature.reconciled?.(links)
+  failed(name: ObjectName, error: unknown): void {
+    this.failures.set(name, error)
   }
 
   of(name: ObjectName): ObjectProgress {
@@ -70,8 +101,8 @@ export class RunReport implements SyncObserver {
    * Hands a stored batch to the features. `changed`: objects stored earlier and re-fetched because
    * they changed — they count for alerts and the payouts list, not as the period's money.
    */
-  observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed = false, account?: string): void {
-    for (const feature of this.features) feature.observe?.(name, objects, order, claimed, changed, account)
+  observe(batch: StoredBatch): void {
+    for (const feature of this.features) feature.observe?.(batch)
   }
 
   total(field: 'stored' | 'updated' | 'rejected' | 'matched'): number {

@@ -1,10 +1,73 @@
 import { OBJECTS } from '../objects/registry.js'
 import type { ObjectName } from '../objects/registry.js'
 import { isoSeconds } from '../time.js'
-import type { Outputs } from './output-names.js'
 import type { RunReport } from './collect.js'
-import { formatMinor } from './money.js'
+import type { Feature, OutputContext } from './feature.js'
 import type { Privacy } from './privacy.js'
+
+/**
+ * A step output: a public contract (later steps read it), so names never change. Every output is set
+ * on every run: a feature that does not run leaves its outputs at their empty values. action.yml and
+ * the README's outputs table are written from these declarations (`npm run docs`).
+ */
+export interface OutputDeclaration<N extends string = string> {
+  name: N
+  description: string
+  /** Its value when nothing sets it (the feature does not run, or the run was skipped). */
+  empty: string | ((run: { skipped: boolean }) => string)
+  /** Set after a failure too: a count of what the run committed before it failed. */
+  keptAfterFailure?: boolean
+  /** Set only when every object synced: it says the run succeeded. */
+  successOnly?: boolean
+}
+
+/** The outputs of every run, whatever its features. */
+export const GENERIC_OUTPUTS = [
+  {
+    name: 'message',
+    empty: '',
+    successOnly: true,
+    description:
+      '"Successfully processed N Stripe charges" (other objects listed after), or for a dry run "Dry run: found N Stripe charges; nothing stored". Not set when the run fails.'
+  },
+  {
+    name: 'cursor',
+    empty: '',
+    description: 'Incremental runs - every object of the synced kinds created at or before this ISO time is stored. Empty otherwise.'
+  },
+  {
+    name: 'events_processed',
+    empty: '0',
+    description: 'Incremental runs - Stripe change events replayed this run, all objects together.'
+  },
+  {
+    name: 'skipped',
+    empty: 'false',
+    description: "true when another run held the schema's lock and this run wrote nothing; else false."
+  },
+  {
+    name: 'object_counts',
+    empty: '{}',
+    keptAfterFailure: true,
+    description:
+      'JSON keyed by object: {"charges": {"fetched": 120, "stored": 20, "updated": 3, "rejected": 0}, …}. fetched - listed in the range the run covered; stored - rows added, which also come from change and deletion events and payout reconciliation, so stored can exceed fetched.'
+  },
+  {
+    name: 'rejected_count',
+    empty: '0',
+    keptAfterFailure: true,
+    description: 'Objects quarantined this run in stripe_sync_rejects (malformed, or refused by Postgres); the sync went on without them.'
+  },
+  {
+    name: 'stripe_requests',
+    empty: '0',
+    keptAfterFailure: true,
+    description:
+      'The Stripe API requests this run made, retries included. Stripe counts reads against a monthly allocation (at least 10,000); the job summary projects a month at the interval since the previous run and warns past 10,000.'
+  }
+] as const satisfies readonly OutputDeclaration[]
+
+export type Outputs = Record<string, string>
 
 /** "120 balance transactions", "1 dispute". */
 export function countOf(name: ObjectName, n: number): string {
@@ -22,59 +85,44 @@ export function runMessage(report: Pick<RunReport, 'objects' | 'progress'>, dryR
   return dryRun ? `Dry run: found ${list}; nothing stored` : `Successfully processed ${list}`
 }
 
-/** The step's outputs, every one a string as GitHub stores them: each output's empty value, then what the run's features set. */
-export function buildOutputs(report: RunReport, options: { dryRun: boolean; privacy: Privacy; skipped?: boolean }): Outputs {
+/** Each declared output's empty value. */
+export function emptyOutputs(declarations: readonly OutputDeclaration[], skipped: boolean): Outputs {
+  return Object.fromEntries(declarations.map((d) => [d.name, typeof d.empty === 'string' ? d.empty : d.empty({ skipped })]))
+}
+
+/**
+ * The step's outputs, every one a string as GitHub stores them: each declared output's empty value
+ * (the generic ones and every feature's, `declared`), then the generic values and what the run's
+ * features set.
+ */
+export function buildOutputs(
+  report: RunReport,
+  declared: readonly OutputDeclaration[],
+  options: { dryRun: boolean; privacy: Privacy; skipped?: boolean }
+): Outputs {
+  const skipped = options.skipped ?? false
   const message = runMessage(report, options.dryRun)
-  const charges = report.progress.get('charges')
   const cursors = [...report.incremental.values()].map((r) => r.cursor)
   const counts: Record<string, { fetched: number; stored: number; updated: number; rejected: number }> = {}
   for (const name of report.objects) {
     const p = report.of(name)
     counts[name] = { fetched: p.matched, stored: p.stored, updated: p.updated, rejected: p.rejected }
   }
-  const outputs: Omit<Outputs, 'result'> = {
+  const generic: Record<(typeof GENERIC_OUTPUTS)[number]['name'], string> = {
     message,
-    charge_count: String(charges?.matched ?? 0),
-    charges_stored: String(charges?.stored ?? 0),
-    charges_updated: String(charges?.updated ?? 0),
-    // Empty values: a feature that runs sets its own below (the daily report: the charges' totals).
-    total_amount_cents: '0',
-    total_amount_usd: formatMinor(0, 'usd'),
-    currency: '',
-    total_amount: '',
-    totals: '{}',
     // Every object created at or before this time is stored (the second before the oldest resume point).
     cursor: cursors.length > 0 ? isoSeconds(Math.min(...cursors) - 1) : '',
     events_processed: String([...report.incremental.values()].reduce((n, r) => n + r.eventsProcessed, 0)),
-    skipped: String(options.skipped ?? false),
-    high_value_count: '0',
-    high_value_charges: '[]',
-    high_value_truncated: 'false',
+    skipped: String(skipped),
     object_counts: JSON.stringify(counts),
     rejected_count: String(report.total('rejected')),
-    payouts_reconciled: '0',
-    payouts: '[]',
-    journal_csv: '',
-    mrr: '{}',
-    stripe_requests: String(report.stripeRequests),
-    journal_files: '[]',
-    accounts_synced: options.skipped ? '0' : '1',
-    accounts_skipped: '[]',
-    ...Object.assign({}, ...report.features.map((f) => f.outputs?.(options.privacy) ?? {}))
+    stripe_requests: String(report.stripeRequests)
   }
-  return { ...outputs, result: JSON.stringify(seedResponse(outputs, options.dryRun)) }
+  const context: OutputContext = { privacy: options.privacy, dryRun: options.dryRun, message, run: report }
+  return Object.assign(emptyOutputs(declared, skipped), generic, ...report.features.map((f: Feature) => f.outputs?.(context) ?? {}))
 }
 
-/** `result`: the original job's response, from the outputs it is made of. */
-function seedResponse(outputs: Omit<Outputs, 'result'>, dryRun: boolean): Record<string, unknown> {
-  return {
-    message: outputs.message,
-    total_amount_cents: Number(outputs.total_amount_cents),
-    total_amount_usd: Number(outputs.total_amount_usd),
-    charge_count: Number(outputs.charge_count),
-    charges_stored: Number(outputs.charges_stored),
-    charges_updated: Number(outputs.charges_updated),
-    totals: JSON.parse(outputs.totals) as unknown,
-    dry_run: dryRun
-  }
+/** The outputs set after a failure: the counts of what was committed (the rest would describe a run that did not finish). */
+export function outputsAfterFailure(outputs: Outputs, declared: readonly OutputDeclaration[]): Outputs {
+  return Object.fromEntries(declared.filter((d) => d.keptAfterFailure).map((d) => [d.name, outputs[d.name] ?? '']))
 }

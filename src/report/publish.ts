@@ -2,12 +2,11 @@ import type { Config } from '../config.js'
 import type { ActionIO } from '../io.js'
 import type { Session } from '../session.js'
 import type { RunReport } from './collect.js'
-import type { Outputs } from './output-names.js'
-import { buildOutputs } from './outputs.js'
+import { buildOutputs, type Outputs } from './outputs.js'
 import { privacy } from './privacy.js'
 import { requestsLine } from './requests.js'
 import { describeLength, renderSummary } from './summary.js'
-import type { FeatureContext } from './view.js'
+import type { FeatureContext } from './feature.js'
 
 /** What the report needs after the sync: each feature reads back what it shows (payouts and their journal, MRR, the previous period's net, …). */
 export async function readBack(session: Session, report: RunReport, now: Date, env: NodeJS.ProcessEnv, lastRunAt?: Date): Promise<void> {
@@ -24,19 +23,19 @@ export async function publish(
   extra: { now: Date; lastRunAt?: Date; describe: (error: unknown) => string }
 ): Promise<Outputs> {
   const shown = privacy(config.customerDetails)
-  const outputs = buildOutputs(report, { dryRun: config.dryRun, privacy: shown })
+  const outputs = buildOutputs(report, report.outputs, { dryRun: config.dryRun, privacy: shown })
   // A run with a failed object is not a success: no `message` (nor `result`, which carries it); the counts say what was kept.
   const failed = report.failures.size > 0
-  for (const [name, value] of Object.entries(outputs)) if (!failed || (name !== 'message' && name !== 'result')) io.setOutput(name, value)
+  const withheld = new Set(failed ? report.outputs.filter((o) => o.successOnly).map((o) => o.name) : [])
+  for (const [name, value] of Object.entries(outputs)) if (!withheld.has(name)) io.setOutput(name, value)
   const ctx: FeatureContext = { config, privacy: shown, now: extra.now, lastRunAt: extra.lastRunAt, run: report }
   for (const feature of report.features) for (const notice of feature.notices?.(ctx) ?? []) io.notice(notice)
   const summary = renderSummary(report, ctx, extra.describe)
   if (!(await io.writeSummary(summary))) io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.')
-  if (outputs.journal_files !== '[]')
-    io.info(`Journal of ${outputs.payouts_reconciled} reconciled payout(s) written to ${JSON.parse(outputs.journal_files).join(', ')} (output journal_files).`)
+  for (const feature of report.features) for (const line of feature.log?.() ?? []) io.info(line)
   const requests = requestsLine(report.stripeRequests, report.runIntervalSeconds, describeLength, report.accountsSynced)
   io.info(requests.text)
   if (requests.warning) io.warning(requests.warning)
-  if (!failed) io.info(outputs.message)
+  if (!failed) io.info(outputs.message ?? '')
   return outputs
 }

@@ -1,21 +1,17 @@
-import type Stripe from 'stripe'
-import { CHARGE_STATUSES, chargeEmail } from '../objects/charges.js'
-import { OBJECTS } from '../objects/registry.js'
+import { OBJECTS, specOf } from '../objects/registry.js'
 import type { ObjectName } from '../objects/registry.js'
 import { DAY_SECONDS, compactUtc, isoSeconds } from '../time.js'
 import { dayRange } from './chart.js'
 import type { RunReport } from './collect.js'
-import { dashboardUrl } from './links.js'
 import { formatMoney, formatCount as count } from './money.js'
 import { requestsLine } from './requests.js'
-import type { Feature, FeatureContext, SummaryContext } from './view.js'
+import type { Feature, FeatureContext, SummaryContext } from './feature.js'
 import { cut } from '../text.js'
 
 /** GitHub refuses a step summary over 1 MiB; stay clear of it. */
 export const SUMMARY_LIMIT_BYTES = 1_000_000
 /** Rows shown in a table before the rest goes into a collapsed <details>. */
 export const VISIBLE_ROWS = 20
-const DESCRIPTION_CHARS = 40
 
 /**
  * Text from Stripe (descriptions, emails, ids) is untrusted: inside a table cell it must not end
@@ -45,7 +41,7 @@ export function moneyCell(minor: number, currency: string): string {
   return formatMoney(minor, currency).replace(' ', '&nbsp;')
 }
 
-function timeCell(seconds: number): string {
+export function timeCell(seconds: number): string {
   return compactUtc(seconds).replace(' ', '&nbsp;')
 }
 
@@ -112,50 +108,6 @@ function headline(report: RunReport, ctx: FeatureContext): string[] {
   return lines
 }
 
-/** The connected account a listed charge belongs to, when the run synced several (Connect). */
-export type AccountOf = (id: string) => string | undefined
-
-export function chargeRow(c: Stripe.Charge, ctx: SummaryContext, withStatus: boolean, accountOf?: AccountOf): string {
-  const cells = amountsHidden(ctx) ? [] : [moneyCell(c.amount, c.currency)]
-  if (withStatus) cells.push(escapeCell(c.status))
-  cells.push(emailCell(ctx.privacy.email(chargeEmail(c))))
-  if (ctx.privacy.mode === 'show') cells.push(escapeCell(ctx.privacy.description(c.description, DESCRIPTION_CHARS)))
-  // A connected account's charge (Connect) says whose it is in its link.
-  const account = accountOf?.(c.id)
-  cells.push(timeCell(c.created), `[${account ? escapeCell(account) : 'View'} ↗](${dashboardUrl(c, account ?? ctx.config.stripeAccount)})`)
-  return `| ${cells.join(' | ')} |`
-}
-
-export function chargeHeader(ctx: SummaryContext, withStatus: boolean): string[] {
-  const names = [
-    ...(amountsHidden(ctx) ? [] : ['Amount']),
-    ...(withStatus ? ['Status'] : []),
-    'Customer',
-    ...(ctx.privacy.mode === 'show' ? ['Description'] : []),
-    'Created (UTC)',
-    ''
-  ]
-  const align = names.map((n) => (n === 'Amount' ? '---:' : '---'))
-  return [`| ${names.join(' | ')} |`, `| ${align.join(' | ')} |`]
-}
-
-/** Charges as a table, folded past VISIBLE_ROWS; `more` not listed at all. */
-export function chargeTable(
-  charges: readonly Stripe.Charge[],
-  ctx: SummaryContext,
-  withStatus: boolean,
-  more: number,
-  what: string,
-  accountOf?: AccountOf
-): string[] {
-  return foldedTable(
-    chargeHeader(ctx, withStatus),
-    charges.map((c) => chargeRow(c, ctx, withStatus, accountOf)),
-    more,
-    what
-  )
-}
-
 /** A table with at most VISIBLE_ROWS rows in view; the rest collapsed under "N more". */
 export function foldedTable(header: string[], rows: string[], more: number, what: string, visible = VISIBLE_ROWS): string[] {
   const lines = [...header, ...rows.slice(0, visible), '']
@@ -198,8 +150,10 @@ function settings(report: RunReport, ctx: SummaryContext): string[] {
   const inc = report.incremental.get(c.objects[0]!)
   rows.push(['Objects', c.objects.join(', ')])
   rows.push(['Mode', c.incremental ? `incremental${[...report.incremental.values()].some((r) => r.firstRun) ? ' (first run: backfill)' : ''}` : 'newest first'])
-  if (c.objects.includes('charges'))
-    rows.push(['Status', c.statuses.size === CHARGE_STATUSES.length ? 'all' : CHARGE_STATUSES.filter((s) => c.statuses.has(s)).join(', ')])
+  for (const name of c.objects) {
+    const values = specOf(name).filter?.values
+    if (values) rows.push(['Status', values.every((s) => c.statuses.has(s)) ? 'all' : values.filter((s) => c.statuses.has(s)).join(', ')])
+  }
   rows.push(['Limit', Number.isFinite(c.limit) ? String(c.limit) : 'all'])
   if (inc) {
     rows.push(['Window covered', describeWindow(inc.from, inc.cursor)])

@@ -1,8 +1,11 @@
 import pg from 'pg'
 import type { ConnectionOptions } from 'node:tls'
+import { ActionError } from '../errors.js'
 
 /** Postgres could not be reached or refused us: the message says which and what to check. */
-export class DatabaseError extends Error {
+export class DatabaseError extends ActionError {
+  readonly kind = 'database'
+
   constructor(
     message: string,
     readonly code?: string

@@ -1,9 +1,7 @@
 import Stripe from 'stripe'
 import type { Config } from '../config.js'
+import { STRIPE_API_VERSION } from '../api-version.js'
 import { endpointOf, type RateLimits } from './limiter.js'
-
-/** Pinned so stored rows keep one shape; recorded per row in `stripe_api_version`. */
-export const STRIPE_API_VERSION = '2026-10-28.endive'
 
 /** Per-request timeout. Stripe answers list calls in well under a second; 30 s means something is wrong. */
 export const STRIPE_TIMEOUT_MS = 30_000

@@ -1,8 +1,11 @@
 import Stripe from 'stripe'
-import { RateLimitExhaustedError, isGarbledResponse } from './retry.js'
+import { ActionError, type FailureContext } from '../errors.js'
+import { isGarbledResponse } from './retry.js'
 
 /** A Stripe call failed; carries what it was doing and the key permission that call needs. */
-export class StripeRequestError extends Error {
+export class StripeRequestError extends ActionError {
+  readonly kind = 'stripe'
+
   constructor(
     override readonly cause: unknown,
     readonly doing: string,
@@ -11,19 +14,18 @@ export class StripeRequestError extends Error {
     super(cause instanceof Error ? cause.message : String(cause))
     this.name = 'StripeRequestError'
   }
-}
 
-export interface StripeErrorContext {
-  keyTail: string
-  apiBase: string
-  stripeAccount?: string
+  /** What Stripe said, as a user can act on it; an error of ours inside (a paging loop, 429s to the end) speaks for itself. */
+  override describe(context?: FailureContext): string {
+    if (this.cause instanceof ActionError) return this.cause.describe(context)
+    return context ? describeStripeError(this, context) : `Failed to ${this.doing}: ${this.message}`
+  }
 }
 
 /** A message a user can act on, naming the key by its last four characters only. */
-export function describeStripeError(error: StripeRequestError, context: StripeErrorContext): string {
+export function describeStripeError(error: StripeRequestError, context: FailureContext): string {
   const cause = error.cause
   const key = `(ending …${context.keyTail})`
-  if (cause instanceof RateLimitExhaustedError) return cause.message
   if (cause instanceof Stripe.errors.StripeAuthenticationError) {
     return `Stripe rejected the API key ${key}: check \`stripe-secret-key\`; the key may be mistyped, revoked or rolled.`
   }

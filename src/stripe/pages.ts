@@ -1,4 +1,5 @@
 import type Stripe from 'stripe'
+import { ActionError } from '../errors.js'
 import type { DeletedObject, ObjectSpec, StripeObject } from '../objects/spec.js'
 import { StripeRequestError } from './errors.js'
 import { DEFAULT_RETRY, withRetries, type RetryOptions } from './retry.js'
@@ -28,7 +29,9 @@ export interface Page<T> {
 }
 
 /** The API (or a proxy in front of it) answered a page request with a page already seen. */
-export class PagingLoopError extends Error {
+export class PagingLoopError extends ActionError {
+  readonly kind = 'stripe-paging'
+
   constructor(what: string, cursor: string) {
     super(
       `Stripe returned ${what} again when asked for the page after ${cursor}: the listing would never end. ` +

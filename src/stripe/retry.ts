@@ -1,4 +1,5 @@
 import Stripe from 'stripe'
+import { ActionError } from '../errors.js'
 
 export interface RetryOptions {
   /** How many times a request refused with 429 is retried before giving up. */
@@ -14,7 +15,9 @@ export interface RetryOptions {
 export const DEFAULT_RETRY: RetryOptions = { maxRetries: 8, baseDelayMs: 1000, maxDelayMs: 30_000 }
 
 /** Stripe refused the request for its rate limit and kept refusing after every retry. */
-export class RateLimitExhaustedError extends Error {
+export class RateLimitExhaustedError extends ActionError {
+  readonly kind = 'stripe-rate-limit'
+
   constructor(readonly attempts: number) {
     super(
       `Stripe rate limit: requests were still refused (429) after ${attempts} attempts. ` +

@@ -6,8 +6,9 @@ import { connectedAccountIds, platformAccountId } from '../stripe/accounts.js'
 import { StripeRequestError, isAccountInvalid } from '../stripe/errors.js'
 import type { Claim } from '../store/accounts.js'
 import { syncObjects, type SyncContext } from './objects.js'
-import type { StripeObject } from '../objects/spec.js'
-import { PassingObserver, type ArrivalOrder, type SyncObserver } from './run.js'
+import { PassingObserver, type AccountsResult, type StoredBatch, type SyncObserver } from './run.js'
+
+export type { AccountsResult }
 
 /**
  * Connect: the platform's own account and its connected accounts (`stripe-account: all`), or a
@@ -25,15 +26,6 @@ export interface AccountsContext extends Omit<SyncContext, 'config' | 'stripe' |
   filters: ReadonlyMap<ObjectName, string>
   /** With `account-shard`: the work queue's round (the workflow run) and this shard's name. */
   shard?: { round: string; name: string }
-}
-
-export interface AccountsResult {
-  /** Accounts synced (the platform's own included with `all`). */
-  synced: string[]
-  /** Accounts skipped, and why. */
-  skipped: Array<{ id: string; reason: string }>
-  /** The platform's own id (with `all`). */
-  platformId: string | undefined
 }
 
 interface Target {
@@ -137,6 +129,7 @@ export async function syncAccounts(ctx: AccountsContext): Promise<AccountsResult
       })
     )
   }
+  ctx.observer.reported({ kind: 'accounts', result })
   return result
 }
 
@@ -156,8 +149,8 @@ class AccountGuard extends PassingObserver {
     super(observer)
   }
 
-  override observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean): void {
-    this.observer.observe(name, objects, order, claimed, changed, this.connected)
+  override observe(batch: StoredBatch): void {
+    this.observer.observe({ ...batch, account: this.connected })
   }
 
   override failed(name: ObjectName, error: unknown): void {

@@ -77,7 +77,7 @@ export interface Batch<T> {
  * warns about each quarantined object by id.
  */
 export async function commit<T extends StripeObject>(run: ObjectRun<T>, batch: Batch<T>, order: ArrivalOrder, checkpoint?: SyncState): Promise<WriteResult> {
-  const claim = run.claim?.(batch.matched)
+  const claim = run.claim(batch.matched)
   const result = await run.sink.write(batch.matched, { checkpoint, claim, rejects: batch.rejects })
   const p = run.progress
   p.pages += batch.pages
@@ -119,7 +119,7 @@ export function account<T extends StripeObject>(
       run.warn(`More ${run.spec.plural} were quarantined; see table stripe_sync_rejects (output rejected_count has the total).`)
     }
   }
-  run.observe(stored, order, new Set(result.claimed), changed)
+  run.observe({ objects: stored, order, claimed: new Set(result.claimed), changed })
 }
 
 /** Keeps at most `remaining` of the valid objects that pass the filter, in page order. */

@@ -203,7 +203,7 @@ export async function refetch<T extends StripeObject>(
   const batch: T[] = []
   const flush = async () => {
     const { valid, rejects } = await screen(run, batch)
-    const claim = run.claim?.(valid.filter(run.matches))
+    const claim = run.claim(valid.filter(run.matches))
     const result = await run.sink.refresh(valid, idsOf(valid.filter(run.matches)), { rejects, claim })
     account(run, valid.filter(run.matches), rejects, result, 'any', true)
     batch.length = 0
@@ -263,7 +263,7 @@ async function relist<T extends StripeObject>(run: ObjectRun<T>, window: Window,
     const { valid, rejects } = await screen(run, page.data.filter(include))
     report.refetched += page.data.length
     const matched = valid.filter(run.matches)
-    const result = await run.sink.refresh(valid, idsOf(matched), { rejects, claim: run.claim?.(matched) })
+    const result = await run.sink.refresh(valid, idsOf(matched), { rejects, claim: run.claim(matched) })
     account(run, matched, rejects, result, 'any', true)
   }
 }

@@ -1,12 +1,11 @@
 import type Stripe from 'stripe'
 import type { Config } from '../config.js'
-import { CHARGE_STATUSES } from '../objects/charges.js'
 import { specOf } from '../objects/registry.js'
 import type { ObjectSpec, StripeObject } from '../objects/spec.js'
 import type { ObjectName } from '../objects/registry.js'
 import type { Session } from '../session.js'
 import { stateKey } from '../session.js'
-import { STRIPE_API_VERSION } from '../stripe/client.js'
+import { STRIPE_API_VERSION } from '../api-version.js'
 import type { RateLimits } from '../stripe/limiter.js'
 import { pageLister } from '../stripe/pages.js'
 import type { RetryOptions } from '../stripe/retry.js'
@@ -43,8 +42,12 @@ export interface SyncContext {
  */
 export function filterKey(config: Pick<Config, 'statuses'>, name: ObjectName): string {
   const spec: ObjectSpec<StripeObject, ObjectName> = specOf(name)
-  if (!spec.status || config.statuses.size === CHARGE_STATUSES.length) return 'all'
-  return [...config.statuses].sort().join(',')
+  const values = spec.filter?.values
+  if (!values || values.every((v) => config.statuses.has(v))) return 'all'
+  return values
+    .filter((v) => config.statuses.has(v))
+    .sort()
+    .join(',')
 }
 
 export function filterKeys(config: Config): Map<ObjectName, string> {
@@ -54,18 +57,18 @@ export function filterKeys(config: Config): Map<ObjectName, string> {
 function objectRun<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpec<T, ObjectName>): ObjectRun<T> {
   const { config, observer } = ctx
   const statuses: ReadonlySet<string> = config.statuses
-  const status = spec.status
+  const filter = spec.filter
   return {
     spec,
     stripe: ctx.stripe,
     list: pageLister(ctx.stripe, spec, ctx.retry),
     sink: ctx.session.sink(spec),
     dryRun: config.dryRun,
-    matches: status ? (o) => statuses.has(status(o)) : () => true,
-    filtered: status !== undefined && statuses.size < CHARGE_STATUSES.length,
+    matches: filter ? (o) => statuses.has(filter.of(o)) : () => true,
+    filtered: filter !== undefined && !filter.values.every((v) => statuses.has(v)),
     progress: observer.of(spec.name),
-    observe: (objects, order, claimed, changed) => observer.observe(spec.name, objects, order, claimed, changed),
-    claim: spec.claimColumn ? (objects) => observer.claim(spec.name, objects) ?? [] : undefined,
+    observe: (batch) => observer.observe({ ...batch, name: spec.name }),
+    claim: (objects) => observer.claim(spec.name, objects),
     log: ctx.log,
     warn: ctx.warn,
     redact: ctx.redact,
@@ -94,7 +97,7 @@ async function syncOne<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpe
       changes,
       remembersListing: session.stateCurrent
     })
-    ctx.observer.incrementalDone(spec.name, result)
+    ctx.observer.reported({ kind: 'incremental', name: spec.name, report: result })
   } else {
     await syncNewest(run, config.limit, { gte: config.createdGte, lt: config.createdLt })
     // Without a replay of events, deletions are learnt from their events here.
@@ -172,9 +175,8 @@ export async function syncObjects(ctx: SyncContext): Promise<void> {
         // Once payouts are stored: their links share the balance transactions' endpoint and connection with that sync.
         if (!(await settled.get('payouts')!)) return
         try {
-          observer.reconciled(
-            await linkPayouts({ run: objectRun(ctx, payouts), sink: payoutsTable }, { run: objectRun(ctx, transactions), sink: transactionsTable })
-          )
+          const report = await linkPayouts({ run: objectRun(ctx, payouts), sink: payoutsTable }, { run: objectRun(ctx, transactions), sink: transactionsTable })
+          observer.reported({ kind: 'payouts linked', report })
         } catch (error) {
           observer.failed('payouts', error)
         }

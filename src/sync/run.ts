@@ -55,25 +55,47 @@ export interface LinkReport {
   failed?: number
 }
 
+/** A batch of objects stored (or, in a dry run, that would be): what the run's features are told. */
+export interface StoredBatch {
+  name: ObjectName
+  objects: readonly StripeObject[]
+  order: ArrivalOrder
+  /** Of these, the ids marked for the first time in the object's claim column (high-value alerts). */
+  claimed: ReadonlySet<string>
+  /** Re-fetched because they changed (stored before): not new in the run's period. */
+  changed: boolean
+  /** The connected account they belong to (several accounts, Connect); undefined: the run's own. */
+  account?: string
+}
+
+export interface AccountsResult {
+  /** Accounts synced (the platform's own included with `all`). */
+  synced: string[]
+  /** Accounts skipped, and why. */
+  skipped: Array<{ id: string; reason: string }>
+  /** The platform's own id (with `all`). */
+  platformId: string | undefined
+}
+
+/** What a step of the sync reports when it ends: an object's incremental window, the payouts reconciled, the accounts synced. */
+export type SyncFact =
+  | { kind: 'incremental'; name: ObjectName; report: IncrementalReport }
+  | { kind: 'payouts linked'; report: LinkReport }
+  | { kind: 'accounts'; result: AccountsResult }
+
 /**
  * What the run's features learn while objects are synced — the interface sync owns and the report
  * implements (sync never imports the report): per-object counters, every batch stored, the ids a
- * batch marks once (high-value alerts), and how each object's sync ended.
+ * batch marks once, the facts each step reports, and failures.
  */
 export interface SyncObserver {
   /** An object's counters, filled in as it is synced. */
   of(name: ObjectName): ObjectProgress
-  /**
-   * A batch stored: `claimed` were marked for the first time; `changed` objects were re-fetched because
-   * they changed; `account`: the connected account they belong to (several accounts, Connect).
-   */
-  observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean, account?: string): void
+  observe(batch: StoredBatch): void
   /** The ids of a batch to mark once in the object's claim column; undefined when nothing claims them. */
   claim(name: ObjectName, objects: readonly StripeObject[]): string[] | undefined
-  incrementalDone(name: ObjectName, report: IncrementalReport): void
+  reported(fact: SyncFact): void
   failed(name: ObjectName, error: unknown): void
-  /** Payouts reconciled (their balance transactions listed and linked). */
-  reconciled(links: LinkReport): void
 }
 
 /** An observer that passes everything on to another: a guard overrides what it handles itself (`failed`). */
@@ -83,20 +105,17 @@ export class PassingObserver implements SyncObserver {
   of(name: ObjectName): ObjectProgress {
     return this.observer.of(name)
   }
-  observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean, account?: string): void {
-    this.observer.observe(name, objects, order, claimed, changed, account)
+  observe(batch: StoredBatch): void {
+    this.observer.observe(batch)
   }
   claim(name: ObjectName, objects: readonly StripeObject[]): string[] | undefined {
     return this.observer.claim(name, objects)
   }
-  incrementalDone(name: ObjectName, report: IncrementalReport): void {
-    this.observer.incrementalDone(name, report)
+  reported(fact: SyncFact): void {
+    this.observer.reported(fact)
   }
   failed(name: ObjectName, error: unknown): void {
     this.observer.failed(name, error)
-  }
-  reconciled(links: LinkReport): void {
-    this.observer.reconciled(links)
   }
 }
 
@@ -114,13 +133,10 @@ export interface ObjectRun<T extends StripeObject = StripeObject> {
   /** True when `matches` can refuse objects (then pages are always fetched whole). */
   filtered: boolean
   progress: ObjectProgress
-  /**
-   * Told every batch written: the report's collectors. `claimed` are the ids alerted for the first
-   * time; `changed` marks objects re-fetched because they changed (not new in the run's period).
-   */
-  observe: (objects: readonly T[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean) => void
-  /** The ids of a batch to mark once (high-value charges). */
-  claim?: (objects: readonly T[]) => string[]
+  /** Told every batch written (the run's features). */
+  observe: (batch: Omit<StoredBatch, 'name'>) => void
+  /** The ids of a batch to mark once (high-value charges); undefined when nothing claims them. */
+  claim: (objects: readonly T[]) => string[] | undefined
   log: (message: string) => void
   warn: (message: string) => void
   /** Text that may quote customer data (a quarantine reason), as the run may print it: masked and cut to `maxChars`. */

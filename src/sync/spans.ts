@@ -2,7 +2,7 @@ import type { StripeObject } from '../objects/spec.js'
 import { fetchRange, type RangeEstimate, type RangePage, type Span } from '../stripe/range.js'
 import type { SyncState } from '../store/state.js'
 import { compactHeap } from '../memory.js'
-import { BatchWriter } from '../store/writer.js'
+import { BatchWriter } from './writer.js'
 import { commit, screen } from './batch.js'
 import type { ObjectRun } from './run.js'
 

@@ -72,7 +72,7 @@ export async function retryQuarantined<T extends StripeObject>(run: ObjectRun<T>
   }
   const { valid, rejects } = await screen(run, fetched)
   const matched = valid.filter(run.matches)
-  const result = await sink.refresh(valid, idsOf(matched), { rejects, claim: run.claim?.(matched) })
+  const result = await sink.refresh(valid, idsOf(matched), { rejects, claim: run.claim(matched) })
   account(run, matched, rejects, result, 'any', true)
   // Valid now, whether stored or left out by the filter: no longer waiting.
   const refused = new Set(result.refused.map((r) => r.id))

@@ -1,9 +1,15 @@
-import { parseJournal } from '../../src/config.js'
-import { QUICKBOOKS_HEADER, XERO_HEADER, XERO_MAX_LINES, journalNumber, quickbooksFiles, xeroDate, xeroFiles } from '../../src/report/books.js'
-import { textCell } from '../../src/report/csv.js'
-import { JOURNAL_ACCOUNTS } from '../../src/store/views.js'
-import type { JournalRow } from '../../src/store/readback.js'
+import { QUICKBOOKS_HEADER, XERO_HEADER, XERO_MAX_LINES, journalNumber, quickbooksFiles, xeroDate, xeroFiles } from '../../src/features/reconciliation/books.js'
+import { textCell } from '../../src/features/reconciliation/csv.js'
+import { PayoutReconciliation, reconciliation } from '../../src/features/reconciliation/feature.js'
+import type { JournalRow } from '../../src/features/reconciliation/queries.js'
+import { parseJournal } from '../../src/features/reconciliation/settings.js'
+import { JOURNAL_ACCOUNTS } from '../../src/features/reconciliation/views.js'
+import type { ObjectName } from '../../src/objects/registry.js'
 import { seededRandom } from '../../test-support/fixtures.js'
+import { T, charge, featureOf, outputsOf, reportOf, setupOf, summaryOf } from '../../test-support/report.js'
+
+// Payout reconciliation: its inputs, its outputs, the payouts table of the summary, and the journal
+// files as Xero and QuickBooks import them.
 
 // Journal files as Xero and QuickBooks import them, checked against journals built here: ~140
 // payouts over ~100 days in two currencies, each balanced, with a bank line equal to the payout.
@@ -168,5 +174,113 @@ describe('journal inputs', () => {
     expect(journalAccounts.get('Bank')).toBe('Checking')
     expect(journalAccounts.size).toBe(2)
     expect(JOURNAL_ACCOUNTS).toContain('Sales')
+  })
+})
+
+describe('the payouts in the summary and outputs', () => {
+  const objects = 'charges, balance_transactions, payouts'
+  /** A run that reconciled two payouts, one balanced and one not (read back as the view has them). */
+  function run(inputs: Record<string, string> = {}) {
+    const setup = setupOf({ objects, ...inputs })
+    const report = reportOf(setup, [{ objects: [charge('ch_1', 1000, 'usd')] }])
+    report.reported({ kind: 'payouts linked', report: { reconciled: ['po_1', 'po_2'], transactions: 123 } })
+    const feature = featureOf(report, PayoutReconciliation)
+    feature.links = { reconciled: ['po_1', 'po_2'], transactions: 123, balanced: 1, failed: 0 }
+    feature.payouts = [
+      {
+        id: 'po_1',
+        amount: 56_321_67,
+        currency: 'usd',
+        arrival_date: T,
+        status: 'paid',
+        livemode: false,
+        balanced: true,
+        charges: 61_835_42,
+        refunds: -2_253_82,
+        disputes: -1_251_24,
+        fees: -2_008_69,
+        other: 0,
+        difference: 0,
+        transactionCount: 120
+      },
+      {
+        id: 'po_2',
+        amount: 1_000_00,
+        currency: 'usd',
+        arrival_date: T,
+        status: 'paid',
+        livemode: false,
+        balanced: false,
+        charges: 1_100_00,
+        refunds: 0,
+        disputes: 0,
+        fees: -50_00,
+        other: 0,
+        difference: -50_00,
+        transactionCount: 3
+      }
+    ]
+    return { setup, report, feature }
+  }
+
+  it('runs only when payouts are synced; its outputs keep their empty values otherwise', () => {
+    const setup = setupOf({ objects: 'charges' })
+    expect(setup.features.some((f) => f instanceof PayoutReconciliation)).toBe(false)
+    const out = outputsOf(reportOf(setup, []))
+    for (const declared of reconciliation.outputs) expect(out[declared.name]).toBe(declared.empty)
+    expect(setupOf({ objects: 'payouts' }).features.some((f) => f instanceof PayoutReconciliation)).toBe(true)
+  })
+
+  it('reads the payouts the sync linked from the run', async () => {
+    const { report, feature } = run()
+    feature.links = undefined
+    await feature.readBack(undefined, { now: new Date(), env: {}, run: report })
+    expect(feature.links).toEqual({ reconciled: ['po_1', 'po_2'], transactions: 123 })
+    expect(outputsOf(report).payouts_reconciled).toBe('2')
+  })
+
+  it('has columns that add up: Charges + Refunds + Disputes + Fees (+ Other) = Amount', () => {
+    const { setup, report, feature } = run()
+    const md = summaryOf(setup, report)
+    expect(md).toContain('- **Payouts:** 2 reconciled: 1 balanced, **1 not balanced**')
+    // 61,835.42 − 2,253.82 − 1,251.24 − 2,008.69 = 56,321.67, the disputes in their own column.
+    expect(md).toContain('| Arrival | Amount | Status | Charges | Refunds | Disputes | Fees | Balanced |')
+    expect(md).toContain('| 56,321.67&nbsp;USD | paid | 61,835.42&nbsp;USD | -2,253.82&nbsp;USD | -1,251.24&nbsp;USD | -2,008.69&nbsp;USD | ✓ |')
+    // An unbalanced payout says where the rest is.
+    expect(md).toContain('✗ -50.00&nbsp;USD unexplained')
+    // Other appears when a payout has adjustments, and still adds up.
+    feature.payouts[0] = { ...feature.payouts[0]!, charges: 61_835_42 - 10_00, other: 10_00 }
+    const withOther = summaryOf(setup, report)
+    expect(withOther).toContain('| Charges | Refunds | Disputes | Fees | Other | Balanced |')
+    expect(withOther).toContain(
+      '| 56,321.67&nbsp;USD | paid | 61,825.42&nbsp;USD | -2,253.82&nbsp;USD | -1,251.24&nbsp;USD | -2,008.69&nbsp;USD | 10.00&nbsp;USD | ✓ |'
+    )
+    // One in transit is not reconciled yet, not unbalanced.
+    feature.payouts[1] = { ...feature.payouts[1]!, status: 'in_transit', transactionCount: 0 }
+    expect(summaryOf(setup, report)).toMatch(/\| in\\_transit \|[^\n]*\| — \|\n/)
+  })
+
+  it('with amounts hidden: statuses, counts and links only', () => {
+    const { setup, report } = run({ 'summary-amounts': 'hide' })
+    const md = summaryOf(setup, report)
+    expect(md).toContain('| Arrival | Status | Transactions | Balanced |')
+    expect(md).toContain('payouts/po_1')
+    for (const figure of ['56,321.67', '61,835.42', '50.00']) expect(md).not.toContain(figure)
+  })
+
+  it('lists the payouts in its output, amounts in minor and major units', () => {
+    const { report } = run()
+    const [first] = JSON.parse(outputsOf(report).payouts!)
+    expect(first).toEqual({
+      id: 'po_1',
+      amount: '56321.67',
+      amount_minor: 56_321_67,
+      currency: 'usd',
+      arrival_date: '2026-11-20',
+      status: 'paid',
+      balanced: true
+    })
+    const objectsSynced: ObjectName[] = [...report.objects]
+    expect(objectsSynced).toContain('payouts')
   })
 })

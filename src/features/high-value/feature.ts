@@ -1,27 +1,22 @@
 import type Stripe from 'stripe'
-import type { Thresholds } from '../config.js'
-import { chargeEmail } from '../objects/charges.js'
-import type { ObjectName } from '../objects/registry.js'
-import type { StripeObject } from '../objects/spec.js'
-import { AccountsOf } from '../report/collect.js'
-import { dashboardUrl } from '../report/links.js'
-import { formatCount, formatMinor, formatMoney, majorToMinor } from '../report/money.js'
-import { keepNewest } from '../report/newest.js'
-import type { OutputName } from '../report/output-names.js'
-import type { Privacy } from '../report/privacy.js'
-import { amountsHidden, chargeHeader, chargeRow, chargeTable, escapeCell } from '../report/summary.js'
-import type { Feature, SummaryContext } from '../report/view.js'
-import type { ArrivalOrder } from '../sync/run.js'
-import { isoSeconds } from '../time.js'
+import { chargeEmail } from '../../objects/charges.js'
+import { chargesIn, type ObjectName } from '../../objects/registry.js'
+import type { StripeObject } from '../../objects/spec.js'
+import { AccountsOf } from '../../report/collect.js'
+import { defineFeature, type Feature, type OutputContext, type SummaryContext } from '../../report/feature.js'
+import { dashboardUrl } from '../../report/links.js'
+import { formatCount, formatMinor, formatMoney } from '../../report/money.js'
+import { keepNewest } from '../../report/newest.js'
+import type { Privacy } from '../../report/privacy.js'
+import { amountsHidden, escapeCell } from '../../report/summary.js'
+import type { ArrivalOrder, StoredBatch } from '../../sync/run.js'
+import { isoSeconds } from '../../time.js'
+import { chargeHeader, chargeRow, chargeTable } from '../shared/charge-table.js'
+import { parseThresholds, thresholdMinor, type Thresholds } from './thresholds.js'
 
 /** How many high-value charges the output lists, and how many get a ::notice:: annotation. */
 export const MAX_HIGH_VALUE_LISTED = 50
 export const MAX_HIGH_VALUE_NOTICES = 10
-
-export function thresholdMinor(thresholds: Thresholds, currency: string): number | undefined {
-  const major = thresholds.byCurrency.get(currency.toLowerCase()) ?? thresholds.all
-  return major === undefined ? undefined : majorToMinor(major, currency)
-}
 
 export interface HighValueCharge {
   id: string
@@ -41,7 +36,7 @@ export interface HighValueCharge {
  * dry run, which remembers nothing, lists every qualifying charge it sees. Outputs `high_value_*`,
  * a `::notice::` per charge (the first 10), a headline fact and a summary section.
  */
-export class HighValueCollector implements Feature {
+export class HighValueCollector implements Feature<OutputName> {
   readonly name = 'high-value alerts'
   count = 0
   /** Newest first. */
@@ -57,6 +52,8 @@ export class HighValueCollector implements Feature {
 
   constructor(
     readonly thresholds: Thresholds,
+    /** The threshold as written, for the summary. */
+    private readonly written: string,
     private readonly stripeAccount?: string
   ) {}
 
@@ -87,15 +84,16 @@ export class HighValueCollector implements Feature {
     }
   }
 
-  observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, claimed: ReadonlySet<string>, changed: boolean, account?: string): void {
-    if (name !== 'charges') return
-    for (const charge of objects as readonly Stripe.Charge[]) {
-      this.add(charge, order, claimed.has(charge.id))
-      if (!changed) this.currencies.set(charge.currency.toLowerCase(), (this.currencies.get(charge.currency.toLowerCase()) ?? 0) + 1)
+  observe(batch: StoredBatch): void {
+    const charges = chargesIn(batch)
+    if (!charges) return
+    for (const charge of charges) {
+      this.add(charge, batch.order, batch.claimed.has(charge.id))
+      if (!batch.changed) this.currencies.set(charge.currency.toLowerCase(), (this.currencies.get(charge.currency.toLowerCase()) ?? 0) + 1)
     }
-    if (account) {
-      const listed = (objects as readonly Stripe.Charge[]).filter((c) => this.aboveThreshold(c))
-      this.accounts.note(listed, account, () => [...this.kept, ...this.failed])
+    if (batch.account) {
+      const listed = charges.filter((c) => this.aboveThreshold(c))
+      this.accounts.note(listed, batch.account, () => [...this.kept, ...this.failed])
     }
   }
 
@@ -105,13 +103,14 @@ export class HighValueCollector implements Feature {
   }
 
   claim(name: ObjectName, objects: readonly StripeObject[]): string[] | undefined {
-    return name === 'charges' ? this.claimIds(objects as readonly Stripe.Charge[]) : undefined
+    const charges = chargesIn({ name, objects })
+    return charges ? this.claimIds(charges) : undefined
   }
 
-  outputs(privacy: Privacy): Partial<Record<OutputName, string>> {
+  outputs(ctx: OutputContext): Record<OutputName, string> {
     return {
       high_value_count: String(this.count),
-      high_value_charges: JSON.stringify(this.entries(privacy)),
+      high_value_charges: JSON.stringify(this.entries(ctx.privacy)),
       high_value_truncated: String(this.truncated)
     }
   }
@@ -140,12 +139,11 @@ export class HighValueCollector implements Feature {
   }
 
   section(ctx: SummaryContext, rows: number): string[] {
-    if (ctx.config.highValueThreshold === undefined) return []
     const lines: string[] = []
     if (this.count > 0) {
       lines.push(`### High-value charges (${this.count})`, '')
       lines.push(
-        `Succeeded charges at or above ${amountsHidden(ctx) ? 'the `high-value-threshold`' : escapeCell(ctx.config.highValueThreshold)}, announced once each${ctx.config.dryRun ? ' (a dry run remembers nothing: every one that qualifies is listed)' : ''}.`,
+        `Succeeded charges at or above ${amountsHidden(ctx) ? 'the `high-value-threshold`' : escapeCell(this.written)}, announced once each${ctx.config.dryRun ? ' (a dry run remembers nothing: every one that qualifies is listed)' : ''}.`,
         ''
       )
       // By currency (the run's main one first), largest first within each.
@@ -186,3 +184,40 @@ export class HighValueCollector implements Feature {
     }))
   }
 }
+
+const OUTPUTS = [
+  {
+    name: 'high_value_count',
+    empty: '0',
+    description: 'Succeeded charges at or above high-value-threshold announced for the first time this run (each charge is announced once).'
+  },
+  {
+    name: 'high_value_charges',
+    empty: '[]',
+    description:
+      'JSON array of the newest 50 of them - {id, amount, amount_minor, currency, customer_email, description, created, dashboard_url}; emails and descriptions as customer-details allows.'
+  },
+  { name: 'high_value_truncated', empty: 'false', description: 'true when high_value_charges lists fewer than high_value_count.' }
+] as const
+type OutputName = (typeof OUTPUTS)[number]['name']
+
+export const highValue = defineFeature({
+  name: 'high-value alerts',
+  inputs: [
+    {
+      name: 'high-value-threshold',
+      default: '',
+      since: '1.0.0',
+      description:
+        'Announce succeeded charges at or above an amount in major units, once each - 1000 for every currency, or per currency (usd:1000, eur:900, jpy:150000). Sets high_value_* outputs, a ::notice:: per charge and a summary section.'
+    }
+  ],
+  outputs: OUTPUTS,
+  // When a charge was first announced as high-value: each charge is alerted once, whichever run (or shard) stores it first.
+  claims: { object: 'charges', column: { name: 'alerted_at', type: 'timestamptz', fromRow: false } },
+  load: (inputs, config) => {
+    const written = inputs.get('high-value-threshold')
+    const thresholds = parseThresholds(written)
+    return { views: [], feature: thresholds ? new HighValueCollector(thresholds, written, config.stripeAccount) : undefined }
+  }
+})

@@ -1,11 +1,11 @@
-import type { Config } from '../config.js'
-import type { Database } from '../store/database.js'
-import { accountNetRows, platformRevenueRows } from '../store/readback.js'
-import { formatMoney, formatCount as count } from '../report/money.js'
-import type { OutputName } from '../report/output-names.js'
-import { amountsHidden, escapeCell, foldedTable, moneyCell } from '../report/summary.js'
-import type { Feature, ReadBackContext, SummaryContext } from '../report/view.js'
-import type { AccountsResult } from '../sync/accounts.js'
+import type { Config } from '../../config.js'
+import { defineFeature, type Feature, type ReadBackContext, type SummaryContext } from '../../report/feature.js'
+import { formatMoney, formatCount as count } from '../../report/money.js'
+import { amountsHidden, escapeCell, foldedTable, moneyCell } from '../../report/summary.js'
+import type { Database } from '../../store/database.js'
+import type { AccountsResult } from '../../sync/run.js'
+import { accountNetRows, platformRevenueRows } from './queries.js'
+import { PLATFORM_REVENUE_VIEW } from './views.js'
 
 /** Accounts listed by net in the summary. */
 export const TOP_ACCOUNTS = 20
@@ -19,7 +19,7 @@ const NET_DAYS = 30
  * `accounts_synced`, `accounts_skipped`), a headline fact, and a section with the skipped accounts
  * and the accounts with the most net over the last 30 days.
  */
-export class ConnectAccounts implements Feature {
+export class ConnectAccounts implements Feature<OutputName> {
   readonly name = 'connect'
   readonly slot = 'top'
   result: AccountsResult | undefined
@@ -30,11 +30,8 @@ export class ConnectAccounts implements Feature {
 
   constructor(private readonly config: Pick<Config, 'objects' | 'table' | 'accountShard'>) {}
 
-  done(result: AccountsResult): void {
-    this.result = result
-  }
-
   async readBack(db: Database | undefined, ctx: ReadBackContext): Promise<void> {
+    this.result = ctx.run.accounts
     if (!db) return
     if (this.config.objects.includes('application_fees')) {
       this.revenue = (await platformRevenueRows(db)).map((r) => ({ currency: r.currency, fees: Number(r.fees), net: Number(r.net) }))
@@ -49,7 +46,7 @@ export class ConnectAccounts implements Feature {
     }))
   }
 
-  outputs(): Partial<Record<OutputName, string>> {
+  outputs(): Record<OutputName, string> {
     return {
       accounts_synced: String(this.result?.synced.length ?? 0),
       accounts_skipped: JSON.stringify(this.result?.skipped ?? [])
@@ -66,7 +63,7 @@ export class ConnectAccounts implements Feature {
     if (this.revenue.length > 0) {
       const fees = this.revenue.reduce((n, r) => n + r.fees, 0)
       const amounts = amountsHidden(ctx) ? '' : `${this.revenue.map((r) => formatMoney(r.net, r.currency)).join('; ')} net, `
-      facts.push(['Application fees this month', `${amounts}${count(fees)} fees (view \`stripe_platform_revenue\`)`])
+      facts.push(['Application fees this month', `${amounts}${count(fees)} fees (view \`${PLATFORM_REVENUE_VIEW.name}\`)`])
     }
     return facts
   }
@@ -106,3 +103,28 @@ export class ConnectAccounts implements Feature {
     return (this.result?.skipped.length ?? 0) + this.top.length
   }
 }
+
+const OUTPUTS = [
+  {
+    name: 'accounts_synced',
+    // A one-account run syncs its one account (none when another run held the lock).
+    empty: ({ skipped }: { skipped: boolean }) => (skipped ? '0' : '1'),
+    description:
+      "How many Stripe accounts this run (this shard) synced: 1 for one account; with stripe-account all or a list, the platform's own (with all) and every connected account that answered."
+  },
+  {
+    name: 'accounts_skipped',
+    empty: '[]',
+    description:
+      'JSON array of the accounts skipped, [{"id": "acct_...", "reason": "..."}]: connected accounts that revoked the platform\'s access (account_invalid). Empty array otherwise.'
+  }
+] as const
+type OutputName = (typeof OUTPUTS)[number]['name']
+
+/** Connect: on when `stripe-account` names several accounts (or all); its inputs are the generic `stripe-account` and `account-shard`. */
+export const connect = defineFeature({
+  name: 'connect',
+  inputs: [],
+  outputs: OUTPUTS,
+  load: (_inputs, config) => ({ views: [PLATFORM_REVENUE_VIEW], feature: config.accounts ? new ConnectAccounts(config) : undefined })
+})

@@ -1,37 +1,15 @@
 import { InputError, parseAccountShard, parseStripeAccount } from '../../src/config.js'
-import { ConnectAccounts } from '../../src/features/connect.js'
+import { ConnectAccounts } from '../../src/features/connect/feature.js'
+import { chargeRow } from '../../src/features/shared/charge-table.js'
+import { workflowRound } from '../../src/main.js'
 import { RunReport } from '../../src/report/collect.js'
-import { buildOutputs } from '../../src/report/outputs.js'
-import { privacy } from '../../src/report/privacy.js'
-import { chargeRow, renderSummary } from '../../src/report/summary.js'
-import { makeCharge } from '../../test-support/fixtures.js'
-import type { SummaryContext } from '../../src/report/view.js'
 import { requestsLine } from '../../src/report/requests.js'
 import { accountsAtOnce } from '../../src/sync/accounts.js'
-import { workflowRound } from '../../src/main.js'
+import { makeCharge } from '../../test-support/fixtures.js'
+import { contextOf, featureOf, outputsOf, reportOf, setupOf, summaryOf } from '../../test-support/report.js'
 
 // Connect's pure parts: the inputs, the round of the shards' queue, how many accounts sync at once,
 // and what the summary and outputs say of the accounts.
-const config: SummaryContext['config'] = {
-  dryRun: false,
-  statuses: new Set(['succeeded'] as const),
-  limit: Infinity,
-  createdGte: undefined,
-  createdLt: undefined,
-  schema: 'public',
-  table: 'processed_charges',
-  stripeAccount: undefined,
-  incremental: true,
-  objects: ['charges', 'application_fees'],
-  highValueThreshold: undefined,
-  keyMode: 'live',
-  customerDetails: 'show',
-  summaryAmounts: 'show',
-  amountsHiddenBecause: undefined,
-  mrrDiscounts: 'forever'
-}
-const ctx: SummaryContext = { config, privacy: privacy('show'), now: new Date(Date.UTC(2026, 10, 27, 12)) }
-
 describe('stripe-account and account-shard', () => {
   it('reads one account, all, or a list (deduplicated); a single id keeps the one-account mode', () => {
     expect(parseStripeAccount('')).toEqual({ stripeAccount: undefined, accounts: undefined })
@@ -62,22 +40,35 @@ describe('stripe-account and account-shard', () => {
 })
 
 describe('the accounts in the summary and outputs', () => {
-  const report = () => {
-    const r = new RunReport(['charges', 'application_fees'])
-    const connect = new ConnectAccounts({ objects: ['charges', 'application_fees'], table: 'processed_charges', accountShard: { index: 2, total: 4 } })
-    connect.done({ synced: ['acct_1P', 'acct_1A'], skipped: [{ id: 'acct_1_gone', reason: 'account_invalid: revoked' }], platformId: 'acct_1P' })
+  const inputs = {
+    objects: 'charges, application_fees',
+    'stripe-account': 'all',
+    'account-shard': '2/4',
+    incremental: 'true',
+    'dry-run': 'false',
+    'database-url': 'postgres://u@h/d'
+  }
+  const run = (more: Record<string, string> = {}) => {
+    const setup = setupOf({ ...inputs, ...more })
+    const r = reportOf(setup, [])
+    r.reported({
+      kind: 'accounts',
+      result: { synced: ['acct_1P', 'acct_1A'], skipped: [{ id: 'acct_1_gone', reason: 'account_invalid: revoked' }], platformId: 'acct_1P' }
+    })
+    const connect = featureOf(r, ConnectAccounts)
+    connect.result = r.accounts
     connect.top = [
       { account: 'acct_1P', currency: 'usd', charges: 12, net: 1_234_56 },
       { account: 'acct_1A', currency: 'usd', charges: 3, net: 99_00 },
       ...[1, 2, 3, 4, 5].map((n) => ({ account: `acct_1S${n}`, currency: 'eur', charges: 1, net: 10_00 - n }))
     ]
     connect.revenue = [{ currency: 'usd', fees: 40, net: 123_45 }]
-    r.features.push(connect)
-    return r
+    return { setup, report: r }
   }
 
   it('counts the accounts, names the skipped ones (escaped) and lists the accounts by net', () => {
-    const md = renderSummary(report(), ctx)
+    const { setup, report } = run()
+    const md = summaryOf(setup, report)
     expect(md).toContain('- **Accounts:** 2 synced, **1 skipped** (shard 2/4)')
     expect(md).toContain('- **Application fees this month:** 123.45 USD net, 40 fees (view `stripe_platform_revenue`)')
     expect(md).toContain('| acct\\_1\\_gone | account\\_invalid\\: revoked |')
@@ -89,7 +80,8 @@ describe('the accounts in the summary and outputs', () => {
   })
 
   it('shows no amount when amounts are hidden', () => {
-    const md = renderSummary(report(), { ...ctx, config: { ...config, summaryAmounts: 'hide', amountsHiddenBecause: 'public' } })
+    const { setup, report } = run({ 'summary-amounts': 'hide' })
+    const md = summaryOf(setup, report)
     expect(md).toContain('| acct\\_1P | USD | 12 |')
     expect(md).not.toContain('1,234.56')
     expect(md).not.toContain('123.45')
@@ -97,10 +89,10 @@ describe('the accounts in the summary and outputs', () => {
   })
 
   it('sets accounts_synced and accounts_skipped; a one-account run says 1 and []', () => {
-    const outputs = buildOutputs(report(), { privacy: privacy('show'), dryRun: false })
+    const outputs = outputsOf(run().report)
     expect(outputs.accounts_synced).toBe('2')
-    expect(JSON.parse(outputs.accounts_skipped)).toEqual([{ id: 'acct_1_gone', reason: 'account_invalid: revoked' }])
-    const single = buildOutputs(new RunReport(['charges']), { privacy: privacy('show'), dryRun: false })
+    expect(JSON.parse(outputs.accounts_skipped!)).toEqual([{ id: 'acct_1_gone', reason: 'account_invalid: revoked' }])
+    const single = outputsOf(reportOf(setupOf(), []))
     expect([single.accounts_synced, single.accounts_skipped]).toEqual(['1', '[]'])
   })
 })
@@ -124,6 +116,8 @@ describe('the month of requests, per account', () => {
 describe("a connected account's charges in the summary", () => {
   it("link to that account's dashboard, the account named in the link", () => {
     const charge = makeCharge({ id: 'ch_3Conn1', created: Date.UTC(2026, 10, 27) / 1000, amount: 5000, currency: 'usd', status: 'succeeded' })
+    const setup = setupOf()
+    const ctx = contextOf(setup, reportOf(setup, []))
     const row = chargeRow(charge, ctx, false, (id) => (id === 'ch_3Conn1' ? 'acct_1Conn_A' : undefined))
     expect(row).toContain('[acct\\_1Conn\\_A ↗](https://dashboard.stripe.com/acct_1Conn_A/test/payments/ch_3Conn1)')
     expect(chargeRow(charge, ctx, false)).toContain('[View ↗](https://dashboard.stripe.com/test/payments/ch_3Conn1)')
@@ -134,8 +128,12 @@ describe('incremental reports of several accounts', () => {
   it('combine: the oldest cursor and window start, every event and re-fetch', () => {
     const report = new RunReport(['charges'])
     const base = { firstRun: false, from: 100, to: 200, cursor: 190, eventsProcessed: 2, refetched: 1, resweep: false, listed: false }
-    report.incrementalDone('charges', base)
-    report.incrementalDone('charges', { ...base, firstRun: true, from: 50, to: 210, cursor: 180, eventsProcessed: 3, refetched: 4, listed: true })
+    report.reported({ kind: 'incremental', name: 'charges', report: base })
+    report.reported({
+      kind: 'incremental',
+      name: 'charges',
+      report: { ...base, firstRun: true, from: 50, to: 210, cursor: 180, eventsProcessed: 3, refetched: 4, listed: true }
+    })
     expect(report.incremental.get('charges')).toEqual({
       firstRun: true,
       from: 50,

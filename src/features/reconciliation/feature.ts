@@ -1,20 +1,20 @@
 import type Stripe from 'stripe'
-import type { Config } from '../config.js'
-import type { ObjectName } from '../objects/registry.js'
-import type { StripeObject } from '../objects/spec.js'
-import { quickbooksFiles, writeJournalFiles, xeroFiles } from '../report/books.js'
-import { writeJournal } from '../report/journal.js'
-import { dashboardUrl } from '../report/links.js'
-import { formatMinor, formatCount as count } from '../report/money.js'
-import { keepNewest } from '../report/newest.js'
-import type { OutputName } from '../report/output-names.js'
-import { amountsHidden, escapeCell, foldedTable, moneyCell } from '../report/summary.js'
-import type { Feature, ReadBackContext, SummaryContext } from '../report/view.js'
-import type { Database } from '../store/database.js'
-import { journalRows, payoutRows, reconciliationCounts } from '../store/readback.js'
-import type { ArrivalOrder, LinkReport } from '../sync/run.js'
-import { DAY_SECONDS, isoSeconds } from '../time.js'
-import { shortDay } from '../report/chart.js'
+import type { Config } from '../../config.js'
+import { objectsOf } from '../../objects/registry.js'
+import { shortDay } from '../../report/chart.js'
+import { defineFeature, type Feature, type ReadBackContext, type SummaryContext } from '../../report/feature.js'
+import { dashboardUrl } from '../../report/links.js'
+import { formatMinor, formatCount as count } from '../../report/money.js'
+import { keepNewest } from '../../report/newest.js'
+import { amountsHidden, escapeCell, foldedTable, moneyCell } from '../../report/summary.js'
+import type { Database } from '../../store/database.js'
+import type { LinkReport, StoredBatch } from '../../sync/run.js'
+import { DAY_SECONDS, isoSeconds } from '../../time.js'
+import { quickbooksFiles, writeJournalFiles, xeroFiles } from './books.js'
+import { writeJournal } from './journal.js'
+import { journalRows, payoutRows, reconciliationCounts } from './queries.js'
+import { parseJournal, type JournalSettings } from './settings.js'
+import { RECONCILIATION_VIEWS } from './views.js'
 
 /** How many payouts the `payouts` output and the summary list. */
 export const REPORTED_PAYOUTS = 20
@@ -46,37 +46,33 @@ export interface PayoutLine {
  * outputs `payouts`, `payouts_reconciled`, `journal_csv` and `journal_files`; a headline fact and
  * the summary's payouts table.
  */
-export class PayoutReconciliation implements Feature {
+export class PayoutReconciliation implements Feature<OutputName> {
   readonly name = 'payout reconciliation'
   readonly slot = 'bottom'
   /** Payouts seen this run (listed, changed or reconciled), newest first. */
   readonly seen: Stripe.Payout[] = []
-  links: LinkReport | undefined
+  /** The run's reconciled payouts with, once read back, how many balance and how many failed. */
+  links: (LinkReport & { balanced?: number; failed?: number }) | undefined
   /** The payouts to report, with their reconciliation (filled in after the sync). */
   payouts: PayoutLine[] = []
   journalCsv: string | undefined
   /** Every journal file written this run (the CSV, Xero's, QuickBooks'). */
   journalFiles: string[] = []
 
-  constructor(private readonly config: Pick<Config, 'keyMode' | 'stripeAccount' | 'journalFormats' | 'journalAccounts' | 'journalTaxRate'>) {}
+  constructor(private readonly config: Pick<Config, 'keyMode' | 'stripeAccount'> & JournalSettings) {}
 
-  observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder): void {
-    if (name !== 'payouts') return
-    for (const payout of objects as readonly Stripe.Payout[]) {
+  observe(batch: StoredBatch): void {
+    const payouts = objectsOf(batch, 'payouts')
+    if (!payouts) return
+    for (const payout of payouts) {
       const at = this.seen.findIndex((p) => p.id === payout.id)
       if (at >= 0) this.seen.splice(at, 1)
-      keepNewest(this.seen, payout, REPORTED_PAYOUTS, order === 'newest-first' ? 'any' : order)
+      keepNewest(this.seen, payout, REPORTED_PAYOUTS, batch.order === 'newest-first' ? 'any' : batch.order)
     }
   }
 
-  /** Payouts reconciled: once per account in a Connect run, so they add up. */
-  reconciled(links: LinkReport): void {
-    this.links = this.links
-      ? { reconciled: [...this.links.reconciled, ...links.reconciled], transactions: this.links.transactions + links.transactions }
-      : links
-  }
-
   async readBack(db: Database | undefined, ctx: ReadBackContext): Promise<void> {
+    this.links = ctx.run.links && { ...ctx.run.links }
     if (!db) {
       this.payouts = this.seen.map((p) => ({
         id: p.id,
@@ -124,7 +120,7 @@ export class PayoutReconciliation implements Feature {
     this.journalFiles = [...(this.journalCsv ? [this.journalCsv] : []), ...(await writeJournalFiles(books, ctx.env))]
   }
 
-  outputs(): Partial<Record<OutputName, string>> {
+  outputs(): Record<OutputName, string> {
     return {
       payouts_reconciled: String(this.links?.reconciled.length ?? 0),
       payouts: JSON.stringify(
@@ -141,6 +137,11 @@ export class PayoutReconciliation implements Feature {
       journal_csv: this.journalCsv ?? '',
       journal_files: JSON.stringify(this.journalFiles)
     }
+  }
+
+  log(): string[] {
+    if (this.journalFiles.length === 0) return []
+    return [`Journal of ${this.links?.reconciled.length ?? 0} reconciled payout(s) written to ${this.journalFiles.join(', ')} (output journal_files).`]
   }
 
   facts(): Array<[string, string]> {
@@ -206,3 +207,60 @@ function payoutsSection(payouts: readonly PayoutLine[], ctx: SummaryContext): st
   )
   return lines
 }
+
+const OUTPUTS = [
+  { name: 'payouts_reconciled', empty: '0', description: 'Payouts whose balance transactions were listed and linked this run.' },
+  {
+    name: 'payouts',
+    empty: '[]',
+    description: 'JSON array of the newest 20 payouts seen this run: {id, amount, amount_minor, currency, arrival_date, status, balanced}.'
+  },
+  {
+    name: 'journal_csv',
+    empty: '',
+    description: 'Path of a CSV file (under RUNNER_TEMP) with the journal lines of the payouts reconciled this run; empty when none.'
+  },
+  {
+    name: 'journal_files',
+    empty: '[]',
+    description:
+      'JSON array of every journal file written this run for the payouts it reconciled (under RUNNER_TEMP): the CSV (also in journal_csv), Xero and QuickBooks files as journal-format asks. Empty array when no payout was reconciled.'
+  }
+] as const
+type OutputName = (typeof OUTPUTS)[number]['name']
+
+export const reconciliation = defineFeature({
+  name: 'payout reconciliation',
+  inputs: [
+    {
+      name: 'journal-format',
+      default: 'csv',
+      since: '1.2.0',
+      description:
+        "The files the journal of each run's reconciled payouts is written as: csv (the generic file, output journal_csv), xero (manual journal import), quickbooks (journal entry import), or a comma-separated combination. Every file is listed in output journal_files."
+    },
+    {
+      name: 'journal-accounts',
+      default: '',
+      since: '1.2.0',
+      description:
+        "Your chart of accounts for the journal's accounts, e.g. Bank=090, Sales=200, Refunds=210, Disputes=215, Stripe fees=404, Adjustments=405, Other Stripe activity=406, Stripe balance (unreconciled)=890 - codes for Xero (every account needed), names for QuickBooks. Unmapped accounts keep their names."
+    },
+    {
+      name: 'journal-tax-rate',
+      default: 'Tax Exempt',
+      since: '1.2.0',
+      description: "Xero's TaxRate for the journal lines (the name of a tax rate in your Xero organisation)."
+    }
+  ],
+  outputs: OUTPUTS,
+  load: (inputs, config) => {
+    const journal = parseJournal(inputs.get('journal-format'), inputs.get('journal-accounts'), inputs.get('journal-tax-rate'))
+    return {
+      views: RECONCILIATION_VIEWS,
+      feature: config.objects.includes('payouts')
+        ? new PayoutReconciliation({ keyMode: config.keyMode, stripeAccount: config.stripeAccount, ...journal })
+        : undefined
+    }
+  }
+})

@@ -1,12 +1,14 @@
-import type { ObjectName } from '../objects/registry.js'
-import type { Database } from '../store/database.js'
-import { mrrMonthRows, mrrRows, receivablesRows, subscriptionChanges, topProductRows } from '../store/readback.js'
-import { mermaidLineChart, monthLabel } from '../report/chart.js'
-import { formatMinor, formatMoney, minorToNumber, formatCount as count } from '../report/money.js'
-import type { OutputName } from '../report/output-names.js'
-import { amountsHidden, escapeCell, moneyCell } from '../report/summary.js'
-import type { Feature, ReadBackContext, SummaryContext } from '../report/view.js'
-import { compactUtc } from '../time.js'
+import { InputError } from '../../config.js'
+import type { ObjectName } from '../../objects/registry.js'
+import { mermaidLineChart, monthLabel } from '../../report/chart.js'
+import { defineFeature, type Feature, type ReadBackContext, type SummaryContext } from '../../report/feature.js'
+import { formatMinor, formatMoney, minorToNumber, formatCount as count } from '../../report/money.js'
+import { amountsHidden, escapeCell, moneyCell } from '../../report/summary.js'
+import type { Database } from '../../store/database.js'
+import { compactUtc } from '../../time.js'
+import { MRR_DISCOUNTS, mrrByProductView, mrrMonthlyView, mrrView, type MrrDiscounts } from './mrr-views.js'
+import { mrrMonthRows, mrrRows, receivablesRows, subscriptionChanges, topProductRows } from './queries.js'
+import { RECEIVABLES_VIEW } from './views.js'
 
 export interface MrrLine {
   currency: string
@@ -66,7 +68,7 @@ const signed = (minor: number, currency: string, sign: '+' | '−'): string => `
  * subscriptions since the last run, and receivables by days overdue (`stripe_receivables`); it sets
  * output `mrr`, headline facts (MRR, overdue invoices) and the summary's billing sections.
  */
-export class RecurringRevenue implements Feature {
+export class RecurringRevenue implements Feature<OutputName> {
   readonly name = 'recurring revenue'
   readonly slot = 'bottom'
   /** From stripe_mrr, per currency, largest first. */
@@ -83,7 +85,7 @@ export class RecurringRevenue implements Feature {
   /** The MRR views join subscriptions with their items, histories and discounts (a customer's too), coupons, prices and products. */
   readonly reads: readonly ObjectName[]
 
-  constructor(private readonly wants: { subscriptions: boolean; invoices: boolean; amounts: boolean }) {
+  constructor(private readonly wants: { subscriptions: boolean; invoices: boolean; amounts: boolean; discounts: MrrDiscounts }) {
     this.reads = wants.subscriptions ? ['subscriptions', 'customers', 'coupons', 'prices', 'products'] : []
   }
 
@@ -139,7 +141,7 @@ export class RecurringRevenue implements Feature {
     }
   }
 
-  outputs(): Partial<Record<OutputName, string>> {
+  outputs(): Record<OutputName, string> {
     return {
       mrr: JSON.stringify(
         Object.fromEntries(
@@ -198,7 +200,7 @@ export class RecurringRevenue implements Feature {
       if (c) lines.push(`Subscriptions since ${compactUtc(c.since)} UTC: ${c.started} started, ${c.canceled} canceled.`, '')
       if (!hidden) lines.push(...this.products())
       lines.push(
-        `MRR as Stripe Billing counts it: active and past-due subscriptions, a year as 12 months, ${DISCOUNT_WORDS[ctx.config.mrrDiscounts]} (views \`stripe_mrr\`, \`stripe_mrr_by_product\`; history in \`stripe_mrr_monthly\`).`,
+        `MRR as Stripe Billing counts it: active and past-due subscriptions, a year as 12 months, ${DISCOUNT_WORDS[this.wants.discounts]} (views \`stripe_mrr\`, \`stripe_mrr_by_product\`; history in \`stripe_mrr_monthly\`).`,
         ''
       )
     }
@@ -271,3 +273,47 @@ const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'Ju
 function monthName(month: string): string {
   return `${MONTH_NAMES[Number(month.slice(5, 7)) - 1]} ${month.slice(0, 4)}`
 }
+
+export function parseMrrDiscounts(value: string): MrrDiscounts {
+  const mode = (value || 'forever').toLowerCase()
+  if (!(MRR_DISCOUNTS as readonly string[]).includes(mode)) {
+    throw new InputError(
+      'mrr-discounts',
+      `"${value}" is not one of forever (Stripe's default: forever coupons reduce MRR), all (every discount in force), none.`
+    )
+  }
+  return mode as MrrDiscounts
+}
+
+const OUTPUTS = [
+  {
+    name: 'mrr',
+    empty: '{}',
+    description:
+      'Monthly recurring revenue now, per currency, when subscriptions are synced, as Stripe Billing counts it (input mrr-discounts): {"usd": {"mrr_minor": 1234500, "mrr": "12345.00", "active_subscriptions": 80, "customers": 75, "active_subscribers": 72, "trialing_subscriptions": 6, "trial_mrr_minor": 59400}}. Empty object otherwise (and in a dry run).'
+  }
+] as const
+type OutputName = (typeof OUTPUTS)[number]['name']
+
+export const billing = defineFeature({
+  name: 'recurring revenue',
+  inputs: [
+    {
+      name: 'mrr-discounts',
+      default: 'forever',
+      since: '1.2.0',
+      description:
+        "Which discounts MRR subtracts (views stripe_mrr, stripe_mrr_monthly, stripe_mrr_by_product and output mrr): forever (Stripe's default: coupons with a forever duration), all (every discount in force, once and repeating too), or none (list prices). Needs coupons synced (objects: all)."
+    }
+  ],
+  outputs: OUTPUTS,
+  load: (inputs, config) => {
+    const discounts = parseMrrDiscounts(inputs.get('mrr-discounts'))
+    const subscriptions = config.objects.includes('subscriptions')
+    const invoices = config.objects.includes('invoices')
+    return {
+      views: [mrrView(discounts), mrrMonthlyView(discounts), mrrByProductView(discounts), RECEIVABLES_VIEW],
+      feature: subscriptions || invoices ? new RecurringRevenue({ subscriptions, invoices, amounts: config.summaryAmounts === 'show', discounts }) : undefined
+    }
+  }
+})

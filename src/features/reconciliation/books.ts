@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import type { JournalAccount, JournalFormat } from '../config.js'
-import type { JournalRow } from '../store/readback.js'
+import type { JournalAccount, JournalFormat } from './settings.js'
+import type { JournalRow } from './queries.js'
 import { csv, numberCell, textCell } from './csv.js'
-import { formatMinor } from './money.js'
+import { formatMinor } from '../../report/money.js'
 
 /**
  * The payout journals as accounting software imports them. One journal per payout, balanced; one

@@ -3,7 +3,6 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { changelogSection, checkRelease, parseTag } from '../../scripts/release.js'
-import { render, tables } from '../../scripts/readme-tables.js'
 import { removeScratch, scratchDir } from '../../test-support/scratch.js'
 
 afterAll(removeScratch)
@@ -87,20 +86,5 @@ describe('release', () => {
   it("this repository's version has a changelog section", () => {
     const { version } = JSON.parse(read('package.json')) as { version: string }
     expect(checkRelease(`v${version}`)).toEqual([])
-  })
-})
-
-describe('README tables', () => {
-  it('lists every input and output of action.yml, and the committed README is current', () => {
-    const action = read('action.yml')
-    const t = tables(action)
-    for (const name of ['stripe-secret-key', 'database-url', 'objects', 'customer-details', 'max-total-requests-per-second'])
-      expect(t.inputs).toContain(`| \`${name}\` |`)
-    for (const name of ['charge_count', 'object_counts', 'journal_csv', 'mrr']) expect(t.outputs).toContain(`| \`${name}\` |`)
-    expect(render(read('README.md'), action)).toBe(read('README.md'))
-  })
-
-  it('refuses a README without markers rather than dropping the tables', () => {
-    expect(() => render('# no markers here\n', read('action.yml'))).toThrow(/markers/)
   })
 })

@@ -1,18 +1,19 @@
 import type Stripe from 'stripe'
-import type { Config } from '../config.js'
-import type { ObjectName } from '../objects/registry.js'
-import type { StripeObject } from '../objects/spec.js'
-import { MIN_BARS, bucketize, mermaidBarChart } from '../report/chart.js'
-import { AccountsOf } from '../report/collect.js'
-import { Totals, formatMinor, formatMoney, formatCount as count } from '../report/money.js'
-import { keepNewest } from '../report/newest.js'
-import type { OutputName } from '../report/output-names.js'
-import { amountsHidden, chargeTable, describeLength, describePeriod, moneyCell } from '../report/summary.js'
-import type { Feature, FeatureContext, ReadBackContext, RunFacts } from '../report/view.js'
-import type { Database } from '../store/database.js'
-import { chargesNet } from '../store/readback.js'
-import type { ArrivalOrder } from '../sync/run.js'
-import { DAY_SECONDS } from '../time.js'
+import type { Config } from '../../config.js'
+import { chargesIn, objectsOf } from '../../objects/registry.js'
+import { MIN_BARS, bucketize, mermaidBarChart } from '../../report/chart.js'
+import { AccountsOf } from '../../report/collect.js'
+import { defineFeature, type Feature, type FeatureContext, type OutputContext, type ReadBackContext, type RunFacts } from '../../report/feature.js'
+import { formatMinor, formatMoney, formatCount as count } from '../../report/money.js'
+import { keepNewest } from '../../report/newest.js'
+import { amountsHidden, describeLength, describePeriod, moneyCell } from '../../report/summary.js'
+import type { Database } from '../../store/database.js'
+import type { StoredBatch } from '../../sync/run.js'
+import { DAY_SECONDS } from '../../time.js'
+import { chargeTable } from '../shared/charge-table.js'
+import { chargesNet } from './queries.js'
+import { Totals } from './totals.js'
+import { CHARGE_FEES_VIEW, chargeDailyView } from './views.js'
 
 /** How many recorded charges the report keeps for its table; totals cover all of them. */
 export const REPORTED_CHARGES = 100
@@ -66,7 +67,7 @@ function change(now: number, before: number): string {
  * on the period before (read back from the charges table), the charges and disputes facts, the
  * tables by currency, the chart over time and the recorded charges.
  */
-export class DailyReport implements Feature {
+export class DailyReport implements Feature<OutputName> {
   readonly name = 'daily report'
   readonly slot = 'money'
   readonly totals = new Totals()
@@ -81,17 +82,17 @@ export class DailyReport implements Feature {
   constructor(private readonly config: DailyReportConfig) {}
 
   /** New objects only: a charge re-fetched because it changed is not the period's money again. */
-  observe(name: ObjectName, objects: readonly StripeObject[], order: ArrivalOrder, _claimed: ReadonlySet<string>, changed: boolean, account?: string): void {
-    if (changed) return
-    if (name === 'charges') {
-      for (const charge of objects as readonly Stripe.Charge[]) {
+  observe(batch: StoredBatch): void {
+    if (batch.changed) return
+    const charges = chargesIn(batch)
+    if (charges) {
+      for (const charge of charges) {
         this.totals.add(charge)
-        keepNewest(this.recorded, charge, REPORTED_CHARGES, order)
+        keepNewest(this.recorded, charge, REPORTED_CHARGES, batch.order)
       }
-      if (account) this.recordedAccounts.note(objects, account, () => this.recorded)
-    } else if (name === 'balance_transactions') {
-      for (const t of objects as readonly Stripe.BalanceTransaction[]) this.addBalance(t)
+      if (batch.account) this.recordedAccounts.note(charges, batch.account, () => this.recorded)
     }
+    for (const t of objectsOf(batch, 'balance_transactions') ?? []) this.addBalance(t)
   }
 
   private addBalance(t: Stripe.BalanceTransaction): void {
@@ -181,18 +182,35 @@ export class DailyReport implements Feature {
     return json
   }
 
-  /** The original job's fields: the run's charges as filtered by `status`, whatever their status. */
-  outputs(): Partial<Record<OutputName, string>> {
+  /** The original job's outputs: the run's charges as filtered by `status`, whatever their status, and its response. */
+  outputs(ctx: OutputContext): Record<OutputName, string> {
     const usdMinor = this.totals.byCurrency.get('usd')?.amountMinor ?? 0
     const currencies = this.totals.currencies()
     const single = currencies.length === 1 ? currencies[0]! : undefined
-    return {
+    const charges = ctx.run.progress.get('charges')
+    const totals = this.totalsJson()
+    const outputs = {
+      charge_count: String(charges?.matched ?? 0),
+      charges_stored: String(charges?.stored ?? 0),
+      charges_updated: String(charges?.updated ?? 0),
       total_amount_cents: String(usdMinor),
       total_amount_usd: formatMinor(usdMinor, 'usd'),
       currency: currencies.length === 0 ? '' : (single ?? 'mixed'),
       total_amount: single ? formatMinor(this.totals.byCurrency.get(single)!.amountMinor, single) : '',
-      totals: JSON.stringify(this.totalsJson())
+      totals: JSON.stringify(totals)
     }
+    // `result`: the original job's response, from the outputs it is made of.
+    const result = {
+      message: ctx.message,
+      total_amount_cents: usdMinor,
+      total_amount_usd: Number(outputs.total_amount_usd),
+      charge_count: Number(outputs.charge_count),
+      charges_stored: Number(outputs.charges_stored),
+      charges_updated: Number(outputs.charges_updated),
+      totals,
+      dry_run: ctx.dryRun
+    }
+    return { ...outputs, result: JSON.stringify(result) }
   }
 
   /** Currencies with succeeded charges, most charges first. */
@@ -375,3 +393,42 @@ export class DailyReport implements Feature {
     return this.recorded.length
   }
 }
+
+const OUTPUTS = [
+  { name: 'charge_count', empty: '0', description: 'Number of matching charges fetched this run.' },
+  { name: 'charges_stored', empty: '0', keptAfterFailure: true, description: 'Rows newly inserted this run.' },
+  { name: 'charges_updated', empty: '0', keptAfterFailure: true, description: 'Rows that already existed and whose data changed this run.' },
+  {
+    name: 'total_amount_cents',
+    empty: '0',
+    description: "Sum of amount (minor units) over this run's USD charges as filtered by status, whatever their status (the original job's meaning)."
+  },
+  { name: 'total_amount_usd', empty: '0.00', description: 'The same in dollars with two decimals, e.g. 1500.00.' },
+  { name: 'currency', empty: '', description: "The single currency of this run's charges (lower case), mixed, or empty when there are none." },
+  {
+    name: 'total_amount',
+    empty: '',
+    description: "With a single currency, its total (as total_amount_cents) in major units with that currency's decimals; otherwise empty."
+  },
+  {
+    name: 'totals',
+    empty: '{}',
+    description:
+      'JSON keyed by currency - amount, refunded and net of succeeded charges (minor and major units), count and counts by status, the failed amount, and fee and balance_net when balance transactions are synced: {"usd": {"count": 9, "amount_minor": 150000, "amount": "1500.00", "refunded_minor": 0, "net_minor": 150000, "succeeded_count": 8, "failed_count": 1, "pending_count": 0, "failed_amount_minor": 2000, …}}.'
+  },
+  {
+    name: 'result',
+    empty: '{}',
+    successOnly: true,
+    description: 'JSON with message, total_amount_cents, total_amount_usd, charge_count, charges_stored, charges_updated, totals and dry_run.'
+  }
+] as const
+type OutputName = (typeof OUTPUTS)[number]['name']
+
+/** The daily report: every run's, the original job's outputs among them. */
+export const dailyReport = defineFeature({
+  name: 'daily report',
+  inputs: [],
+  outputs: OUTPUTS,
+  load: (_inputs, config) => ({ views: [chargeDailyView(config.table), CHARGE_FEES_VIEW], feature: new DailyReport(config) })
+})

@@ -1,5 +1,5 @@
-import { qualified } from './columns.js'
-import { major, tableRef, type ViewDefinition } from './view-kit.js'
+import { qualified } from '../../store/columns.js'
+import { major, tableRef, type ViewDefinition } from '../../store/view-kit.js'
 
 /**
  * Recurring revenue as Stripe Billing computes it (docs: "Billing metric definitions"; support:
@@ -18,6 +18,13 @@ import { major, tableRef, type ViewDefinition } from './view-kit.js'
 export type MrrDiscounts = 'forever' | 'all' | 'none'
 
 export const MRR_DISCOUNTS: readonly MrrDiscounts[] = ['forever', 'all', 'none']
+
+/** MRR now, per currency. */
+export const MRR_VIEW = 'stripe_mrr'
+/** MRR now, per product and price. */
+export const MRR_BY_PRODUCT_VIEW = 'stripe_mrr_by_product'
+/** MRR at each month end, with its movements. */
+export const MRR_MONTHLY_VIEW = 'stripe_mrr_monthly'
 
 /** Statuses that never count, whatever the dates say (a month looks them up in the status history). */
 const NOT_COUNTED = "('unpaid', 'paused', 'incomplete', 'incomplete_expired')"
@@ -135,7 +142,7 @@ function itemsNow(schema: string, tables: Readonly<Record<string, string>>): str
 
 export function mrrView(mode: MrrDiscounts): ViewDefinition {
   return {
-    name: 'stripe_mrr',
+    name: MRR_VIEW,
     requires: ['subscriptions'],
     uses: ['coupons'],
     version: 2,
@@ -167,7 +174,7 @@ export function mrrView(mode: MrrDiscounts): ViewDefinition {
 
 export function mrrByProductView(mode: MrrDiscounts): ViewDefinition {
   return {
-    name: 'stripe_mrr_by_product',
+    name: MRR_BY_PRODUCT_VIEW,
     requires: ['subscriptions'],
     uses: ['coupons', 'products', 'prices'],
     version: 1,
@@ -215,7 +222,7 @@ export function mrrByProductView(mode: MrrDiscounts): ViewDefinition {
 
 export function mrrMonthlyView(mode: MrrDiscounts): ViewDefinition {
   return {
-    name: 'stripe_mrr_monthly',
+    name: MRR_MONTHLY_VIEW,
     requires: ['subscriptions'],
     uses: ['coupons'],
     version: 2,

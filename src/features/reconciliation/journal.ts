@@ -1,9 +1,9 @@
-import type { JournalRow } from '../store/readback.js'
+import type { JournalRow } from './queries.js'
 import { writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { csv, numberCell, textCell } from './csv.js'
-import { formatMinor } from './money.js'
+import { formatMinor } from '../../report/money.js'
 
 /** One line of stripe_journal, as read back. */
 export type JournalLine = JournalRow

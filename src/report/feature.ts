@@ -1,0 +1,158 @@
+import type { Config, InputDeclaration } from '../config.js'
+import type { ObjectName } from '../objects/registry.js'
+import type { Column, StripeObject } from '../objects/spec.js'
+import type { Database } from '../store/database.js'
+import type { TableDefinition } from '../store/schema.js'
+import type { ViewDefinition } from '../store/view-kit.js'
+import type { AccountsResult, IncrementalReport, LinkReport, ObjectProgress, StoredBatch } from '../sync/run.js'
+import type { OutputDeclaration } from './outputs.js'
+import type { Privacy } from './privacy.js'
+
+/** What the summary (and each feature's part of it) is rendered with: the run's generic settings. */
+export interface SummaryContext {
+  config: Pick<
+    Config,
+    | 'dryRun'
+    | 'statuses'
+    | 'limit'
+    | 'createdGte'
+    | 'createdLt'
+    | 'schema'
+    | 'table'
+    | 'stripeAccount'
+    | 'incremental'
+    | 'objects'
+    | 'keyMode'
+    | 'customerDetails'
+    | 'summaryAmounts'
+    | 'amountsHiddenBecause'
+  >
+  privacy: Privacy
+  now: Date
+  /** When the previous run finished (incremental runs): "up to date since". */
+  lastRunAt?: Date
+  /** The run was skipped: another run held the lock. */
+  skipped?: string
+}
+
+/** What the run did, as a feature reads it: each object's counts and incremental window, the payouts linked, the accounts synced. */
+export interface RunFacts {
+  readonly progress: ReadonlyMap<ObjectName, ObjectProgress>
+  readonly incremental: ReadonlyMap<ObjectName, IncrementalReport>
+  /** Payouts reconciled this run (their balance transactions listed and linked), every account's together. */
+  readonly links: LinkReport | undefined
+  /** Several accounts (Connect): which were synced and which skipped. */
+  readonly accounts: AccountsResult | undefined
+  /** Objects whose sync failed. */
+  readonly failures: ReadonlyMap<ObjectName, unknown>
+}
+
+/** What a feature renders its parts with: the summary's context and what the run did. */
+export interface FeatureContext extends SummaryContext {
+  run: RunFacts
+}
+
+/** What a feature reads back after the sync with. */
+export interface ReadBackContext {
+  now: Date
+  /** The environment (RUNNER_TEMP: where files are written). */
+  env: NodeJS.ProcessEnv
+  /** When the previous run finished (incremental runs). */
+  lastRunAt?: Date
+  run: RunFacts
+}
+
+/** What a feature's outputs are made with. */
+export interface OutputContext {
+  privacy: Privacy
+  dryRun: boolean
+  /** The run's `message` output (the seed job's). */
+  message: string
+  run: RunFacts
+}
+
+/**
+ * One run's instance of a feature: what it learns from each stored batch, the ids it marks once, its
+ * step outputs, its headline facts, its summary section and its annotations. The report calls
+ * these without naming a feature. `N`: the names of the outputs its module declares.
+ */
+export interface Feature<N extends string = string> {
+  readonly name: string
+  /**
+   * Where its facts and section go: with the alerts at the top (default), with the money of the
+   * run (its facts first), or with the books at the bottom.
+   */
+  readonly slot?: 'top' | 'money' | 'bottom'
+  /** Told every batch stored. */
+  observe?(batch: StoredBatch): void
+  /** The ids of a batch it marks once, in the object's claim column (its module's `claims`). */
+  claim?(name: ObjectName, objects: readonly StripeObject[]): string[] | undefined
+  /**
+   * The objects whose tables its read-back joins (the MRR views): after a backfill their planner
+   * statistics are refreshed before it reads. A single-table read needs none.
+   */
+  readonly reads?: readonly ObjectName[]
+  /** After the sync: what it reads back from the database (its queries); no database in a dry run. */
+  readBack?(db: Database | undefined, ctx: ReadBackContext): Promise<void>
+  /** Every output its module declares. */
+  outputs?(ctx: OutputContext): Record<N, string>
+  /** Bold lines that open the summary, before the facts. */
+  headline?(ctx: FeatureContext): string[]
+  /** Short labelled parts for the headline. */
+  facts?(ctx: FeatureContext): Array<[string, string]>
+  /** Its section of the summary, tables cut to `rows` rows (the summary halves them together to fit GitHub's limit). */
+  section?(ctx: FeatureContext, rows: number): string[]
+  /** A long list shown after the synced table (cut to `rows` rows like the sections). */
+  details?(ctx: FeatureContext, rows: number): string[]
+  /** How many rows its section would show uncut. */
+  rows?(): number
+  /** Whether it has news: then the summary is more than "up to date". */
+  news?(): boolean
+  /** `::notice::` annotations. */
+  notices?(ctx: FeatureContext): string[]
+  /** Lines for the run's log once the outputs are set (where files were written). */
+  log?(): string[]
+}
+
+/** A feature's inputs as it reads them: trimmed, its declared default when empty. */
+export interface FeatureInputs {
+  get(name: string): string
+  /** Said once in the log, before the run starts (a setting that has no effect). */
+  warn(message: string): void
+}
+
+/** What a feature brings to a run once its inputs are read. */
+export interface LoadedFeature {
+  /** Views it keeps: each created (or replaced) whenever the tables it reads exist. */
+  views: readonly ViewDefinition[]
+  /** Tables of its own (created with the others). */
+  tables?: readonly TableDefinition[]
+  /** The run's instance; undefined when the run does not call for it. */
+  feature?: Feature
+}
+
+/**
+ * A feature, described once in its folder: the inputs it reads, the outputs it sets (every one, with
+ * the value it has when the feature does not run), the column it marks objects with, and how a run
+ * gets its instance. `src/features/index.ts` lists them; nothing else names one.
+ */
+export interface FeatureModule {
+  readonly name: string
+  readonly inputs: readonly InputDeclaration[]
+  readonly outputs: readonly OutputDeclaration[]
+  /** A column it adds to an object's table to mark objects once (high-value alerts: charges' `alerted_at`). */
+  readonly claims?: { object: ObjectName; column: Column }
+  /** Reads its inputs (throwing InputError naming a bad one) and returns its views and, when called for, its instance. */
+  load(inputs: FeatureInputs, config: Config): LoadedFeature
+}
+
+/** A module whose instance sets exactly the outputs it declares (checked by the compiler). */
+export function defineFeature<const O extends readonly OutputDeclaration[]>(module: {
+  name: string
+  inputs: readonly InputDeclaration[]
+  outputs: O
+  claims?: FeatureModule['claims']
+  load(inputs: FeatureInputs, config: Config): LoadedFeature & { feature?: Feature<O[number]['name']> }
+}): FeatureModule {
+  return module
+}
