@@ -49814,34 +49814,21 @@ class TableSink {
             return result;
         });
     }
-    /** `AND account_id = …` when the table is shared by the run's accounts; $n is the account. */
-    accountFilter(n) {
+    accountScope(n) {
         if (!this.options.scopeToAccount)
             return { sql: '', values: [] };
         return { sql: ` AND account_id IS NOT DISTINCT FROM $${n}`, values: [this.options.context.accountId ?? null] };
     }
     async staleRows(where, now) {
-        const scope = this.accountFilter(2);
+        const scope = this.accountScope(2);
         const rows = await this.query(`SELECT ${quoteIdent(this.spec.idColumn)} AS id, extract(epoch FROM created_at)::bigint AS created FROM ${this.qualifiedTable}
         WHERE (${where})${scope.sql} ORDER BY created_at`, [now, ...scope.values]);
         return rows.map((r) => ({ id: r.id, created: Number(r.created) }));
     }
     async countCreated(from, to) {
-        const scope = this.accountFilter(3);
+        const scope = this.accountScope(3);
         const [row] = await this.query(`SELECT count(*) AS n FROM ${this.qualifiedTable} WHERE created_at >= to_timestamp($1) AND created_at < to_timestamp($2)${scope.sql}`, [from, to, ...scope.values]);
         return Number(row?.n ?? 0);
-    }
-    async duePayouts() {
-        const scope = this.accountFilter(1);
-        const rows = await this.query(`SELECT id FROM ${this.qualifiedTable}
-        WHERE status IN ('paid', 'failed') AND automatic IS NOT FALSE AND reconciled_at IS NULL${scope.sql} ORDER BY created_at, id`, scope.values);
-        return rows.map((r) => r.id);
-    }
-    async markReconciled(id) {
-        await this.transaction(() => this.query(`UPDATE ${this.qualifiedTable} SET reconciled_at = now() WHERE id = $1`, [id]));
-    }
-    linkToPayout(payoutId, ids) {
-        return { text: `UPDATE ${this.qualifiedTable} SET payout_id = $1 WHERE id = ANY($2) AND payout_id IS DISTINCT FROM $1`, values: [payoutId, ids] };
     }
     /** Rows of a query on this sink's connection (for steps that read back what was stored). */
     async query(sql, params = []) {
@@ -72840,6 +72827,21 @@ async function syncNewest(run, limit, window) {
 ;// CONCATENATED MODULE: ./src/sync/payout-links.ts
 
 
+/** Paid or failed automatic payouts not reconciled yet (or changed since: their mark is cleared), oldest first. */
+async function duePayouts(sink) {
+    const scope = sink.accountScope(1);
+    const rows = await sink.query(`SELECT id FROM ${sink.qualifiedTable}
+      WHERE status IN ('paid', 'failed') AND automatic IS NOT FALSE AND reconciled_at IS NULL${scope.sql} ORDER BY created_at, id`, scope.values);
+    return rows.map((r) => r.id);
+}
+/** The statement that links balance transactions to the payout that paid them out, in the refresh's transaction. */
+function linkToPayout(sink, payoutId, ids) {
+    return { text: `UPDATE ${sink.qualifiedTable} SET payout_id = $1 WHERE id = ANY($2) AND payout_id IS DISTINCT FROM $1`, values: [payoutId, ids] };
+}
+/** A payout reconciled: marked in its own transaction. */
+async function markReconciled(sink, id) {
+    await sink.transaction(() => sink.query(`UPDATE ${sink.qualifiedTable} SET reconciled_at = now() WHERE id = $1`, [id]));
+}
 /**
  * Payout reconciliation: for each paid or failed automatic payout not reconciled yet (or changed
  * since), list the balance transactions Stripe paid out in it (`GET /v1/balance_transactions?payout=`),
@@ -72848,7 +72850,7 @@ async function syncNewest(run, limit, window) {
  */
 async function linkPayouts(payouts, transactions) {
     const report = { reconciled: [], transactions: 0 };
-    const due = await payouts.sink.duePayouts();
+    const due = await duePayouts(payouts.sink);
     if (due.length === 0)
         return report;
     payouts.run.log(`Reconciling ${due.length} payout(s): listing the balance transactions each one paid out.`);
@@ -72860,7 +72862,7 @@ async function linkPayouts(payouts, transactions) {
             const result = await transactions.sink.refresh(valid, 'all', {
                 rejects,
                 also: [
-                    transactions.sink.linkToPayout(id, valid.map((t) => t.id))
+                    linkToPayout(transactions.sink, id, valid.map((t) => t.id))
                 ]
             });
             report.transactions += valid.length;
@@ -72871,7 +72873,7 @@ async function linkPayouts(payouts, transactions) {
             if (result.refused.length > 0 || rejects.length > 0)
                 account(bt, [], rejects, { ...result, inserted: 0, updated: 0 }, 'any', true);
         }
-        await payouts.sink.markReconciled(id);
+        await markReconciled(payouts.sink, id);
         report.reconciled.push(id);
     };
     // Several payouts at once (their listings overlap; the writes queue on the connection).

@@ -127,12 +127,11 @@ export interface TableAccess<T extends StripeObject> extends ObjectSink<T> {
   staleRows(where: string, now: number): Promise<Array<{ id: string; created: number }>>
   /** How many rows were created in [from, to) (Unix seconds). */
   countCreated(from: number, to: number): Promise<number>
-  /** Paid or failed automatic payouts not reconciled yet, oldest first (a payouts table). */
-  duePayouts(): Promise<string[]>
-  /** A payout reconciled: marked in its own transaction. */
-  markReconciled(id: string): Promise<void>
-  /** The statement that links balance transactions to their payout, for a refresh's transaction. */
-  linkToPayout(payoutId: string, ids: readonly string[]): { text: string; values: unknown[] }
+  /**
+   * `AND account_id = $n` when the table is shared by the run's accounts (Connect) and this sink
+   * reads back one account's rows; nothing otherwise.
+   */
+  accountScope(n: number): { sql: string; values: unknown[] }
   query<R extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<R[]>
   openRejects(before: Date): Promise<string[]>
   resolveRejects(ids: readonly string[]): Promise<void>
@@ -244,14 +243,13 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
     })
   }
 
-  /** `AND account_id = …` when the table is shared by the run's accounts; $n is the account. */
-  private accountFilter(n: number): { sql: string; values: unknown[] } {
+  accountScope(n: number): { sql: string; values: unknown[] } {
     if (!this.options.scopeToAccount) return { sql: '', values: [] }
     return { sql: ` AND account_id IS NOT DISTINCT FROM $${n}`, values: [this.options.context.accountId ?? null] }
   }
 
   async staleRows(where: string, now: number): Promise<Array<{ id: string; created: number }>> {
-    const scope = this.accountFilter(2)
+    const scope = this.accountScope(2)
     const rows = await this.query<{ id: string; created: string }>(
       `SELECT ${quoteIdent(this.spec.idColumn)} AS id, extract(epoch FROM created_at)::bigint AS created FROM ${this.qualifiedTable}
         WHERE (${where})${scope.sql} ORDER BY created_at`,
@@ -261,30 +259,12 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
   }
 
   async countCreated(from: number, to: number): Promise<number> {
-    const scope = this.accountFilter(3)
+    const scope = this.accountScope(3)
     const [row] = await this.query<{ n: string }>(
       `SELECT count(*) AS n FROM ${this.qualifiedTable} WHERE created_at >= to_timestamp($1) AND created_at < to_timestamp($2)${scope.sql}`,
       [from, to, ...scope.values]
     )
     return Number(row?.n ?? 0)
-  }
-
-  async duePayouts(): Promise<string[]> {
-    const scope = this.accountFilter(1)
-    const rows = await this.query<{ id: string }>(
-      `SELECT id FROM ${this.qualifiedTable}
-        WHERE status IN ('paid', 'failed') AND automatic IS NOT FALSE AND reconciled_at IS NULL${scope.sql} ORDER BY created_at, id`,
-      scope.values
-    )
-    return rows.map((r) => r.id)
-  }
-
-  async markReconciled(id: string): Promise<void> {
-    await this.transaction(() => this.query(`UPDATE ${this.qualifiedTable} SET reconciled_at = now() WHERE id = $1`, [id]))
-  }
-
-  linkToPayout(payoutId: string, ids: readonly string[]): { text: string; values: unknown[] } {
-    return { text: `UPDATE ${this.qualifiedTable} SET payout_id = $1 WHERE id = ANY($2) AND payout_id IS DISTINCT FROM $1`, values: [payoutId, ids] }
   }
 
   /** Rows of a query on this sink's connection (for steps that read back what was stored). */

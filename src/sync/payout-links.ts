@@ -9,6 +9,27 @@ interface Side<T extends { id: string; created: number }> {
   sink: TableAccess<T>
 }
 
+/** Paid or failed automatic payouts not reconciled yet (or changed since: their mark is cleared), oldest first. */
+async function duePayouts(sink: TableAccess<Stripe.Payout>): Promise<string[]> {
+  const scope = sink.accountScope(1)
+  const rows = await sink.query<{ id: string }>(
+    `SELECT id FROM ${sink.qualifiedTable}
+      WHERE status IN ('paid', 'failed') AND automatic IS NOT FALSE AND reconciled_at IS NULL${scope.sql} ORDER BY created_at, id`,
+    scope.values
+  )
+  return rows.map((r) => r.id)
+}
+
+/** The statement that links balance transactions to the payout that paid them out, in the refresh's transaction. */
+function linkToPayout(sink: TableAccess<Stripe.BalanceTransaction>, payoutId: string, ids: readonly string[]): { text: string; values: unknown[] } {
+  return { text: `UPDATE ${sink.qualifiedTable} SET payout_id = $1 WHERE id = ANY($2) AND payout_id IS DISTINCT FROM $1`, values: [payoutId, ids] }
+}
+
+/** A payout reconciled: marked in its own transaction. */
+async function markReconciled(sink: TableAccess<Stripe.Payout>, id: string): Promise<void> {
+  await sink.transaction(() => sink.query(`UPDATE ${sink.qualifiedTable} SET reconciled_at = now() WHERE id = $1`, [id]))
+}
+
 /**
  * Payout reconciliation: for each paid or failed automatic payout not reconciled yet (or changed
  * since), list the balance transactions Stripe paid out in it (`GET /v1/balance_transactions?payout=`),
@@ -17,7 +38,7 @@ interface Side<T extends { id: string; created: number }> {
  */
 export async function linkPayouts(payouts: Side<Stripe.Payout>, transactions: Side<Stripe.BalanceTransaction>): Promise<LinkReport> {
   const report: LinkReport = { reconciled: [], transactions: 0 }
-  const due = await payouts.sink.duePayouts()
+  const due = await duePayouts(payouts.sink)
   if (due.length === 0) return report
   payouts.run.log(`Reconciling ${due.length} payout(s): listing the balance transactions each one paid out.`)
   const bt = transactions.run
@@ -28,7 +49,8 @@ export async function linkPayouts(payouts: Side<Stripe.Payout>, transactions: Si
       const result = await transactions.sink.refresh(valid, 'all', {
         rejects,
         also: [
-          transactions.sink.linkToPayout(
+          linkToPayout(
+            transactions.sink,
             id,
             valid.map((t) => t.id)
           )
@@ -41,7 +63,7 @@ export async function linkPayouts(payouts: Side<Stripe.Payout>, transactions: Si
       bt.progress.updated += result.updated
       if (result.refused.length > 0 || rejects.length > 0) account(bt, [], rejects, { ...result, inserted: 0, updated: 0 }, 'any', true)
     }
-    await payouts.sink.markReconciled(id)
+    await markReconciled(payouts.sink, id)
     report.reconciled.push(id)
   }
   // Several payouts at once (their listings overlap; the writes queue on the connection).
