@@ -1,5 +1,5 @@
 import { generateAccount, type Account, type AccountOptions } from './account.js'
-import { dropSchema, startPostgres, uniqueSchema, type TestPostgres } from './postgres.js'
+import { dropSchema, startPostgres, uniqueSchema, type StartOptions, type TestPostgres } from './postgres.js'
 import { removeScratch } from './scratch.js'
 import { StripeStandIn, type StandInOptions } from './stripe-standin.js'
 
@@ -18,11 +18,17 @@ export class World {
 
   constructor(
     readonly prefix: string,
-    private readonly options: { start?: number; standIn?: StandInOptions; setup?: (world: World) => void | Promise<void> } = {}
+    private readonly options: {
+      start?: number
+      standIn?: StandInOptions
+      setup?: (world: World) => void | Promise<void>
+      /** The file's Postgres, when it is not the usual one (a server with TLS: its options, made when the file starts). */
+      postgres?: () => StartOptions | Promise<StartOptions>
+    } = {}
   ) {
     this.clock = options.start ?? Math.floor(Date.now() / 1000)
     beforeAll(async () => {
-      this.postgres = await startPostgres()
+      this.postgres = await startPostgres(options.postgres ? await options.postgres() : {})
     })
     afterAll(async () => {
       removeScratch()

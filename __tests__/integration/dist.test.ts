@@ -1,46 +1,39 @@
 import { existsSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { generateCharges } from '../../test-support/fixtures.js'
-import { dropSchema, startPostgres, uniqueSchema, type TestPostgres } from '../../test-support/postgres.js'
 import { REPO_ROOT, runDist } from '../../test-support/run-dist.js'
-import { StripeStandIn } from '../../test-support/stripe-standin.js'
 import { readTable, tableDifferences } from '../../test-support/table.js'
-import { removeScratch, scratchDir } from '../../test-support/scratch.js'
+import { scratchDir } from '../../test-support/scratch.js'
+import { World } from '../../test-support/world.js'
 
 // The bundle as GitHub runs it: `node dist/index.js`, no node_modules, INPUT_* variables, output files.
 const KEY = 'sk_test_51DistBundleKey9xYz'
 const T0 = Math.floor(Date.now() / 1000) - 10 * 86400
 
-let db: TestPostgres
-let stripe: StripeStandIn
-const schema = uniqueSchema('dist')
-
-beforeAll(async () => {
-  expect(existsSync(path.join(REPO_ROOT, 'dist', 'index.js'))).toBe(true)
-  db = await startPostgres()
-  stripe = new StripeStandIn()
-  await stripe.start()
-  stripe.addCharges(generateCharges({ count: 260, seed: 21, from: T0, to: T0 + 5 * 86400, bursts: [[T0 + 86400, 120]] }))
+const world = new World('dist', {
+  setup: ({ stripe }) => stripe.addCharges(generateCharges({ count: 260, seed: 21, from: T0, to: T0 + 5 * 86400, bursts: [[T0 + 86400, 120]] }))
 })
-afterAll(async () => {
-  removeScratch()
-  await stripe?.stop()
-  if (db) await dropSchema(db.url, schema)
-  await db?.stop()
-})
+beforeAll(() => expect(existsSync(path.join(REPO_ROOT, 'dist', 'index.js'))).toBe(true))
 
-const password = () => new URL(db.url).password
+const password = () => new URL(world.db.url).password
 
 describe('dist/index.js', () => {
   it('syncs, sets outputs and writes the summary; a second run stores nothing new', async () => {
-    const inputs = { 'stripe-secret-key': KEY, 'database-url': db.url, 'stripe-api-base': stripe.url, schema, limit: 'all', status: 'all' }
+    const inputs = {
+      'stripe-secret-key': KEY,
+      'database-url': world.db.url,
+      'stripe-api-base': world.stripe.url,
+      schema: world.schema,
+      limit: 'all',
+      status: 'all'
+    }
     const first = await runDist(inputs)
     expect(first.stderr).toBe('')
     expect(first.code).toBe(0)
     // Secrets are masked before anything else is printed.
     const lines = first.stdout.split('\n').filter(Boolean)
     const masks = lines.findIndex((l) => !l.startsWith('::add-mask::'))
-    expect(lines.slice(0, masks)).toEqual(expect.arrayContaining([`::add-mask::${KEY}`, `::add-mask::${db.url}`]))
+    expect(lines.slice(0, masks)).toEqual(expect.arrayContaining([`::add-mask::${KEY}`, `::add-mask::${world.db.url}`]))
     const visible = lines.slice(masks).join('\n') + first.summary + JSON.stringify(first.outputs)
     expect(visible).not.toContain(KEY)
     if (password().length >= 4) expect(visible).not.toContain(password())
@@ -52,7 +45,7 @@ describe('dist/index.js', () => {
     expect(first.summary).toContain('## Stripe Payment Monitor')
     expect(first.summary).toContain('<details><summary>80 more charges</summary>')
     expect(first.summary).toContain('…and 280 more not listed here')
-    expect(tableDifferences(await readTable(db.url, schema), stripe.allCharges())).toEqual([])
+    expect(tableDifferences(await readTable(world.db.url, world.schema), world.stripe.allCharges())).toEqual([])
 
     const second = await runDist(inputs)
     expect(second.code).toBe(0)
@@ -62,11 +55,11 @@ describe('dist/index.js', () => {
   })
 
   it('exits 1 with an ::error:: naming the input, before any request', async () => {
-    const before = stripe.requests.length
-    const run = await runDist({ 'stripe-secret-key': KEY, 'database-url': db.url, 'stripe-api-base': stripe.url, limit: '0' })
+    const before = world.stripe.requests.length
+    const run = await runDist({ 'stripe-secret-key': KEY, 'database-url': world.db.url, 'stripe-api-base': world.stripe.url, limit: '0' })
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(/^::error::Input `limit`: "0" is not a positive whole number or `all`/m)
-    expect(stripe.requests.length).toBe(before)
+    expect(world.stripe.requests.length).toBe(before)
   })
 
   it.each([
@@ -76,11 +69,11 @@ describe('dist/index.js', () => {
     const event = path.join(scratchDir('event'), 'event.json')
     writeFileSync(event, JSON.stringify({ repository: { full_name: 'acme/books', private: isPrivate } }))
     const run = await runDist(
-      { 'stripe-secret-key': KEY, 'stripe-api-base': stripe.url, 'dry-run': 'true', limit: '30', status: 'all' },
+      { 'stripe-secret-key': KEY, 'stripe-api-base': world.stripe.url, 'dry-run': 'true', limit: '30', status: 'all' },
       { GITHUB_EVENT_PATH: event, GITHUB_EVENT_NAME: 'workflow_dispatch', GITHUB_REPOSITORY: 'acme/books' }
     )
     expect(run.code).toBe(0)
-    const emails = stripe
+    const emails = world.stripe
       .allCharges()
       .slice(0, 30)
       .flatMap((c) => [c.receipt_email, c.billing_details.email])
@@ -92,7 +85,7 @@ describe('dist/index.js', () => {
   })
 
   it('reads the key and URL from the environment when the inputs are empty', async () => {
-    const run = await runDist({ 'stripe-api-base': stripe.url, schema, 'dry-run': 'true', limit: '3' }, { STRIPE_SECRET_KEY: KEY })
+    const run = await runDist({ 'stripe-api-base': world.stripe.url, schema: world.schema, 'dry-run': 'true', limit: '3' }, { STRIPE_SECRET_KEY: KEY })
     expect(run.code).toBe(0)
     expect(run.outputs.message).toBe('Dry run: found 3 Stripe charges; nothing stored')
   })

@@ -3,7 +3,7 @@ import { runAction, type RunOptions } from '../../src/main.js'
 import { generateCharges } from '../../test-support/fixtures.js'
 import { startPostgres, withClient } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
-import type { StandInOptions, StripeStandIn } from '../../test-support/stripe-standin.js'
+import type { Fault, StandInOptions, StripeStandIn } from '../../test-support/stripe-standin.js'
 import { World } from '../../test-support/world.js'
 import { readTable, tableDifferences } from '../../test-support/table.js'
 
@@ -58,6 +58,9 @@ async function withRole(grant: string, fn: (url: string, password: string) => Pr
   }
 }
 
+/** How many requests the stand-in answered with this fault (the fault was served, not merely planned). */
+const served = (fault: Fault) => world.stripe.requests.filter((r) => r.fault === fault).length
+
 const equalsStripe = async () => expect(tableDifferences(await readTable(world.db.url, world.schema), world.stripe.allCharges())).toEqual([])
 
 describe('Stripe faults', () => {
@@ -68,7 +71,7 @@ describe('Stripe faults', () => {
     expect(io.failed).toBeUndefined()
     await equalsStripe()
     // Every third request was refused, and each was retried until it went through.
-    expect(world.stripe.requests.filter((r) => r.status === 429).length).toBe(Math.floor(world.stripe.requests.length / 3))
+    expect(served(429)).toBe(Math.floor(world.stripe.requests.length / 3))
     expect(world.stripe.requests.length).toBeGreaterThan(6)
   })
 
@@ -78,6 +81,8 @@ describe('Stripe faults', () => {
     const { io } = await run({ incremental: 'true' })
     expect(io.failed).toBeUndefined()
     await equalsStripe()
+    expect([served(500), served('reset'), served(502)]).toEqual([1, 1, 1])
+    expect(served(503)).toBeGreaterThan(0)
   })
 
   it('answers slower than the timeout: retried, exact', async () => {
@@ -86,6 +91,7 @@ describe('Stripe faults', () => {
     const { io } = await run({}, { stripeTimeoutMs: 200 })
     expect(io.failed).toBeUndefined()
     await equalsStripe()
+    expect(served('slow')).toBe(2)
   })
 
   it('a truncated JSON body: retried, exact', async () => {
@@ -94,6 +100,7 @@ describe('Stripe faults', () => {
     const { io } = await run()
     expect(io.failed).toBeUndefined()
     await equalsStripe()
+    expect(served('bad-json')).toBe(2)
   })
 
   it('an outage mid-run: fails clearly, keeps and reports what it stored; a re-run completes', async () => {
@@ -101,6 +108,7 @@ describe('Stripe faults', () => {
     const { io, outcome } = await run({ incremental: 'true', limit: '1000' })
     expect(outcome.ok).toBe(false)
     expect(io.failed).toMatch(/^Stripe returned a server error \(HTTP 503\) to list charges, after retries/)
+    expect(world.stripe.requests.slice(39).every((r) => r.fault === 503)).toBe(true)
     const stored = Number(io.outputs.charges_stored)
     expect(stored).toBeGreaterThan(0)
     expect(io.failed).toContain(`Before the failure ${stored} new and 0 updated row(s) were committed and are kept`)
@@ -124,6 +132,7 @@ describe('Stripe faults', () => {
     await standIn({ faultEvery: { every: 1, fault: 429 } }, 50)
     const { io } = await run()
     expect(io.failed).toMatch(/^Stripe rate limit: requests were still refused \(429\) after 5 attempts/)
+    expect(served(429)).toBe(world.stripe.requests.length)
     expect(io.outputs.charges_stored).toBe('0')
   })
 })

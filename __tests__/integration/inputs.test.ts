@@ -1,27 +1,14 @@
 import { runAction } from '../../src/main.js'
-import { dropSchema, startPostgres, uniqueSchema, withClient, type TestPostgres } from '../../test-support/postgres.js'
+import { withClient } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
-import { StripeStandIn } from '../../test-support/stripe-standin.js'
+import { World } from '../../test-support/world.js'
 
 // Every bad input fails before any Stripe request or database connection, naming the input.
-let db: TestPostgres
-let stripe: StripeStandIn
-const schema = uniqueSchema('inputs')
 const KEY = 'sk_test_InputsKey77'
-
-beforeAll(async () => {
-  db = await startPostgres()
-  stripe = new StripeStandIn()
-  await stripe.start()
-})
-afterAll(async () => {
-  await stripe?.stop()
-  if (db) await dropSchema(db.url, schema)
-  await db?.stop()
-})
+const world = new World('inputs')
 
 async function connectionsFromAction(): Promise<number> {
-  const r = await withClient(db.url, (c) => c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'stripe-payment-monitor'"))
+  const r = await withClient(world.db.url, (c) => c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'stripe-payment-monitor'"))
   return r.rows[0].n
 }
 
@@ -88,15 +75,15 @@ const cases: Array<[string, Record<string, string>, RegExp]> = [
 it(`has at least 25 cases (${cases.length})`, () => expect(cases.length).toBeGreaterThanOrEqual(25))
 
 it.each(cases)('%s: fails before any request or connection', async (_name, inputs, message) => {
-  const before = stripe.requests.length
-  const io = recorder({ 'stripe-secret-key': KEY, 'database-url': db.url, 'stripe-api-base': stripe.url, schema, ...inputs })
+  const before = world.stripe.requests.length
+  const io = recorder({ 'stripe-secret-key': KEY, 'database-url': world.db.url, 'stripe-api-base': world.stripe.url, schema: world.schema, ...inputs })
   const outcome = await runAction(io, { env: {} })
   expect(outcome.ok).toBe(false)
   expect(io.failed).toMatch(message)
-  expect(stripe.requests.length).toBe(before)
+  expect(world.stripe.requests.length).toBe(before)
   // With a shared external server other test files may be connected; with our own, nothing may be.
-  if (db.embedded) expect(await connectionsFromAction()).toBe(0)
-  const exists = await withClient(db.url, (c) => c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]))
+  if (world.db.embedded) expect(await connectionsFromAction()).toBe(0)
+  const exists = await withClient(world.db.url, (c) => c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [world.schema]))
   expect(exists.rowCount).toBe(0)
   expect(io.outputs).toEqual({})
   if (inputs['stripe-secret-key']) expect(io.everything()).not.toContain(inputs['stripe-secret-key'].slice(8))

@@ -4,14 +4,13 @@ import { generate } from 'selfsigned'
 import { runAction } from '../../src/main.js'
 import { connect } from '../../src/store/connect.js'
 import { generateCharges } from '../../test-support/fixtures.js'
-import { startPostgres, type TestPostgres } from '../../test-support/postgres.js'
+import { startPostgres, type StartOptions, type TestPostgres } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
-import { StripeStandIn } from '../../test-support/stripe-standin.js'
+import { World } from '../../test-support/world.js'
 
-// TLS to Postgres, as libpq does it, against three private servers: one with TLS and a certificate
-// made here (a CA, and a server certificate it signed for the name "localhost" only), one without
-// TLS, and one that accepts TLS connections only.
-let db: TestPostgres
+// TLS to Postgres, as libpq does it, against three private servers: the World's, with TLS and a
+// certificate made here (a CA, and a server certificate it signed for the name "localhost" only),
+// one without TLS, and one that accepts TLS connections only.
 let plain: TestPostgres
 let tlsOnly: TestPostgres
 let ca: string
@@ -28,7 +27,9 @@ async function makeCa(name: string) {
   })
 }
 
-beforeAll(async () => {
+/** Makes the certificates, and the options of a server that uses them (`hostsslOnly`: it refuses plain connections). */
+let withTls: (hostsslOnly: boolean) => StartOptions
+const certificates = (async () => {
   const authority = await makeCa('Stripe Payment Monitor test CA')
   otherCa = (await makeCa('Some other CA')).cert
   ca = authority.cert
@@ -41,7 +42,7 @@ beforeAll(async () => {
       { name: 'extKeyUsage', serverAuth: true }
     ]
   })
-  const withTls = (hostsslOnly: boolean) => ({
+  withTls = (hostsslOnly: boolean) => ({
     embedded: true,
     postgresFlags: ['-c', 'ssl=on', '-c', 'ssl_cert_file=server.crt', '-c', 'ssl_key_file=server.key'],
     beforeStart: async (dir: string, user: { uid: number; gid: number } | undefined) => {
@@ -53,13 +54,18 @@ beforeAll(async () => {
       if (user) for (const f of ['server.crt', 'server.key', 'pg_hba.conf']) await chown(path.join(dir, f), user.uid, user.gid)
     }
   })
-  ;[db, plain, tlsOnly] = await Promise.all([startPostgres(withTls(false)), startPostgres({ embedded: true }), startPostgres(withTls(true))])
+})()
+// Certificates are made (in parallel with nothing) before the World starts its server with them.
+const world = new World('tls', { postgres: async () => (await certificates, withTls(false)) })
+beforeAll(async () => {
+  await certificates
+  ;[plain, tlsOnly] = await Promise.all([startPostgres({ embedded: true }), startPostgres(withTls(true))])
 })
 afterAll(async () => {
-  await Promise.all([db?.stop(), plain?.stop(), tlsOnly?.stop()])
+  await Promise.all([plain?.stop(), tlsOnly?.stop()])
 })
 
-function url(host: string, sslmode?: string, server: TestPostgres = db): string {
+function url(host: string, sslmode?: string, server: TestPostgres = world.db): string {
   const u = new URL(server.url)
   u.hostname = host
   if (sslmode) u.searchParams.set('sslmode', sslmode)
@@ -111,27 +117,23 @@ describe('sslmode', () => {
 })
 
 it('the action syncs over verify-full with database-ca-cert', async () => {
-  const stripe = new StripeStandIn()
-  await stripe.start()
-  try {
-    const now = Math.floor(Date.now() / 1000)
-    stripe.addCharges(generateCharges({ count: 30, seed: 61, from: now - 86400, to: now - 60 }))
-    const io = recorder({
-      'stripe-secret-key': 'sk_test_TlsKey1',
-      'database-url': url('localhost', 'verify-full'),
-      'database-ca-cert': ca,
-      'stripe-api-base': stripe.url,
-      status: 'all',
-      limit: 'all'
-    })
-    await runAction(io, { env: {} })
-    expect(io.failed).toBeUndefined()
-    expect(io.outputs.charges_stored).toBe('30')
+  const stripe = world.stripe
+  const now = Math.floor(Date.now() / 1000)
+  stripe.addCharges(generateCharges({ count: 30, seed: 61, from: now - 86400, to: now - 60 }))
+  const io = recorder({
+    'stripe-secret-key': 'sk_test_TlsKey1',
+    'database-url': url('localhost', 'verify-full'),
+    'database-ca-cert': ca,
+    'stripe-api-base': stripe.url,
+    schema: world.schema,
+    status: 'all',
+    limit: 'all'
+  })
+  await runAction(io, { env: {} })
+  expect(io.failed).toBeUndefined()
+  expect(io.outputs.charges_stored).toBe('30')
 
-    const wrong = recorder({ ...io.inputs, 'database-ca-cert': otherCa })
-    await runAction(wrong, { env: {} })
-    expect(wrong.failed).toMatch(/^Postgres: could not connect to Postgres at localhost:\d+: .*database-ca-cert/)
-  } finally {
-    await stripe.stop()
-  }
+  const wrong = recorder({ ...io.inputs, 'database-ca-cert': otherCa })
+  await runAction(wrong, { env: {} })
+  expect(wrong.failed).toMatch(/^Postgres: could not connect to Postgres at localhost:\d+: .*database-ca-cert/)
 })
