@@ -44,6 +44,15 @@ describe('action.yml', () => {
   })
 })
 
+describe('.env.example', () => {
+  it('lists every input, as `npm run local-action` reads them', () => {
+    const listed = read('.env.example')
+      .split('\n')
+      .flatMap((line) => /^INPUT_([A-Z0-9-]+)=/.exec(line)?.[1] ?? [])
+    expect(listed.sort()).toEqual(INPUTS.map((i) => i.name.toUpperCase()).sort())
+  })
+})
+
 describe('README tables', () => {
   it('list every input (with the version that added it) and output, and the committed README is current', () => {
     const t = tables()
