@@ -41058,6 +41058,8 @@ function checkId(id) {
         return `id is not a Stripe id (${describe(id)})`;
     return undefined;
 }
+/** The checks an object's `validate` is made of: `check.id(o.id)`, `check.amount('amount', o.amount)`, …. */
+const check = { id: checkId, created: checkCreated, amount: checkAmount, currency: checkCurrency };
 /** The first problem found, or undefined. */
 function firstProblem(...problems) {
     return problems.find((p) => p !== undefined);
@@ -41149,7 +41151,7 @@ const applicationFees = {
     events: ['application_fee.created', 'application_fee.refunded', 'application_fee.refund.updated'],
     // A fee refund's event changes its fee.
     referencedBy: (event) => referencedIn(event, 'fee'),
-    validate: (f) => firstProblem(checkId(f.id), checkCreated(f.created), checkAmount('amount', f.amount), checkAmount('amount_refunded', f.amount_refunded, true), checkCurrency(f.currency)),
+    validate: (f) => firstProblem(check.id(f.id), check.created(f.created), check.amount('amount', f.amount), check.amount('amount_refunded', f.amount_refunded, true), check.currency(f.currency)),
     children: [
         {
             table: 'stripe_application_fee_refunds',
@@ -41250,7 +41252,7 @@ const balanceTransactions = {
         'payout.failed',
         'payout.canceled'
     ],
-    validate: (t) => firstProblem(checkId(t.id), checkCreated(t.created), checkAmount('amount', t.amount), checkAmount('fee', t.fee), checkAmount('net', t.net), checkCurrency(t.currency), typeof t.type === 'string' ? undefined : 'type is missing', t.exchange_rate == null || Number.isFinite(t.exchange_rate) ? undefined : 'exchange_rate is not a number'),
+    validate: (t) => firstProblem(check.id(t.id), check.created(t.created), check.amount('amount', t.amount), check.amount('fee', t.fee), check.amount('net', t.net), check.currency(t.currency), typeof t.type === 'string' ? undefined : 'type is missing', t.exchange_rate == null || Number.isFinite(t.exchange_rate) ? undefined : 'exchange_rate is not a number'),
     stale: { where: "status = 'pending' AND available_on <= to_timestamp($1)" },
     dashboardPath: (t) => `balance/${encodeURIComponent(t.id)}`
 };
@@ -41358,7 +41360,7 @@ const charges = {
     events: CHARGE_EVENT_TYPES,
     // A refund's or a dispute's event changes its charge.
     referencedBy: (event) => referencedIn(event, 'charge'),
-    validate: (c) => firstProblem(checkId(c.id), checkCreated(c.created), checkAmount('amount', c.amount), checkAmount('amount_refunded', c.amount_refunded, true), checkAmount('amount_captured', c.amount_captured, true), checkCurrency(c.currency), typeof c.status === 'string' ? undefined : 'status is missing'),
+    validate: (c) => firstProblem(check.id(c.id), check.created(c.created), check.amount('amount', c.amount), check.amount('amount_refunded', c.amount_refunded, true), check.amount('amount_captured', c.amount_captured, true), check.currency(c.currency), typeof c.status === 'string' ? undefined : 'status is missing'),
     dashboardPath: (c) => `payments/${encodeURIComponent(c.id)}`
 };
 
@@ -41421,9 +41423,9 @@ const coupons = {
     events: ['coupon.created', 'coupon.updated', 'coupon.deleted'],
     deletionEvents: ['coupon.deleted'],
     resweepLookbackSeconds: Number.POSITIVE_INFINITY,
-    validate: (c) => firstProblem(checkId(c.id), checkCreated(c.created), DURATIONS.has(c.duration) ? undefined : `duration is not forever, once or repeating (${String(c.duration)})`, c.percent_off == null || (typeof c.percent_off === 'number' && c.percent_off >= 0 && c.percent_off <= 100)
+    validate: (c) => firstProblem(check.id(c.id), check.created(c.created), DURATIONS.has(c.duration) ? undefined : `duration is not forever, once or repeating (${String(c.duration)})`, c.percent_off == null || (typeof c.percent_off === 'number' && c.percent_off >= 0 && c.percent_off <= 100)
         ? undefined
-        : 'percent_off is not between 0 and 100', checkAmount('amount_off', c.amount_off, true), checkCurrency(c.currency, true)),
+        : 'percent_off is not between 0 and 100', check.amount('amount_off', c.amount_off, true), check.currency(c.currency, true)),
     dashboardPath: (c) => `coupons/${encodeURIComponent(c.id)}`
 };
 
@@ -41546,7 +41548,7 @@ const customers = {
     children: [discountTable((c, context) => (c.discount ? [discountRow(c.discount, c.id, c.livemode, context)] : []))],
     deletionEvents: ['customer.deleted'],
     resweepLookbackSeconds: Number.POSITIVE_INFINITY,
-    validate: (c) => firstProblem(checkId(c.id), checkCreated(c.created), checkAmount('balance', c.balance, true), checkCurrency(c.currency, true)),
+    validate: (c) => firstProblem(check.id(c.id), check.created(c.created), check.amount('balance', c.balance, true), check.currency(c.currency, true)),
     dashboardPath: (c) => `customers/${encodeURIComponent(c.id)}`
 };
 
@@ -41589,7 +41591,7 @@ const disputes = {
     resource: (stripe) => stripe.disputes,
     permission: 'Disputes: Read',
     events: ['charge.dispute.created', 'charge.dispute.updated', 'charge.dispute.closed', 'charge.dispute.funds_reinstated', 'charge.dispute.funds_withdrawn'],
-    validate: (d) => firstProblem(checkId(d.id), checkCreated(d.created), checkAmount('amount', d.amount), checkCurrency(d.currency), typeof d.status === 'string' ? undefined : 'status is missing'),
+    validate: (d) => firstProblem(check.id(d.id), check.created(d.created), check.amount('amount', d.amount), check.currency(d.currency), typeof d.status === 'string' ? undefined : 'status is missing'),
     dashboardPath: (d) => `disputes/${encodeURIComponent(d.id)}`
 };
 
@@ -41726,7 +41728,7 @@ const invoices = {
     deletionEvents: ['invoice.deleted'],
     // An open invoice can be paid, voided or written off long after it was created.
     resweepLookbackSeconds: Number.POSITIVE_INFINITY,
-    validate: (i) => firstProblem(checkId(i.id), checkCreated(i.created), checkCurrency(i.currency), checkAmount('amount_due', i.amount_due, true), checkAmount('amount_paid', i.amount_paid, true), checkAmount('amount_remaining', i.amount_remaining, true), checkAmount('total', i.total, true)),
+    validate: (i) => firstProblem(check.id(i.id), check.created(i.created), check.currency(i.currency), check.amount('amount_due', i.amount_due, true), check.amount('amount_paid', i.amount_paid, true), check.amount('amount_remaining', i.amount_remaining, true), check.amount('total', i.total, true)),
     children: [
         {
             table: 'stripe_invoice_payments',
@@ -41807,7 +41809,7 @@ const payouts = {
     resource: (stripe) => stripe.payouts,
     permission: 'Payouts: Read',
     events: ['payout.created', 'payout.updated', 'payout.paid', 'payout.failed', 'payout.canceled', 'payout.reconciliation_completed'],
-    validate: (p) => firstProblem(checkId(p.id), checkCreated(p.created), checkAmount('amount', p.amount), checkCurrency(p.currency), typeof p.status === 'string' ? undefined : 'status is missing', p.arrival_date == null || Number.isSafeInteger(p.arrival_date) ? undefined : 'arrival_date is not a time'),
+    validate: (p) => firstProblem(check.id(p.id), check.created(p.created), check.amount('amount', p.amount), check.currency(p.currency), typeof p.status === 'string' ? undefined : 'status is missing', p.arrival_date == null || Number.isSafeInteger(p.arrival_date) ? undefined : 'arrival_date is not a time'),
     needs: ['balance_transactions'],
     dashboardPath: (p) => `payouts/${encodeURIComponent(p.id)}`
 };
@@ -41869,7 +41871,7 @@ const prices = {
     events: ['price.created', 'price.updated', 'price.deleted'],
     deletionEvents: ['price.deleted'],
     resweepLookbackSeconds: Number.POSITIVE_INFINITY,
-    validate: (p) => firstProblem(checkId(p.id), checkCreated(p.created), checkCurrency(p.currency), checkAmount('unit_amount', p.unit_amount, true), p.unit_amount_decimal == null || /^-?\d+(\.\d+)?$/.test(String(p.unit_amount_decimal)) ? undefined : 'unit_amount_decimal is not a decimal'),
+    validate: (p) => firstProblem(check.id(p.id), check.created(p.created), check.currency(p.currency), check.amount('unit_amount', p.unit_amount, true), p.unit_amount_decimal == null || /^-?\d+(\.\d+)?$/.test(String(p.unit_amount_decimal)) ? undefined : 'unit_amount_decimal is not a decimal'),
     dashboardPath: (p) => `prices/${encodeURIComponent(p.id)}`
 };
 
@@ -41919,7 +41921,7 @@ const products = {
     deletionEvents: ['product.deleted'],
     // A product is renamed or archived at any age.
     resweepLookbackSeconds: Number.POSITIVE_INFINITY,
-    validate: (p) => firstProblem(checkId(p.id), checkCreated(p.created), p.name === undefined || typeof p.name === 'string' ? undefined : 'name is not text'),
+    validate: (p) => firstProblem(check.id(p.id), check.created(p.created), p.name === undefined || typeof p.name === 'string' ? undefined : 'name is not text'),
     dashboardPath: (p) => `products/${encodeURIComponent(p.id)}`
 };
 
@@ -41966,7 +41968,7 @@ const refunds = {
     resource: (stripe) => stripe.refunds,
     permission: 'Refunds: Read',
     events: ['refund.created', 'refund.updated', 'refund.failed', 'charge.refund.updated'],
-    validate: (r) => firstProblem(checkId(r.id), checkCreated(r.created), checkAmount('amount', r.amount), checkCurrency(r.currency)),
+    validate: (r) => firstProblem(check.id(r.id), check.created(r.created), check.amount('amount', r.amount), check.currency(r.currency)),
     dashboardPath: (r) => `refunds/${encodeURIComponent(r.id)}`
 };
 
@@ -42093,7 +42095,7 @@ const subscriptions = {
     },
     // A subscription can change at any age (a cancellation, a new quantity).
     resweepLookbackSeconds: Number.POSITIVE_INFINITY,
-    validate: (s) => firstProblem(checkId(s.id), checkCreated(s.created), checkCurrency(s.currency, true), typeof s.status === 'string' ? undefined : 'status is missing', Array.isArray(s.items?.data) ? undefined : 'items is missing'),
+    validate: (s) => firstProblem(check.id(s.id), check.created(s.created), check.currency(s.currency, true), typeof s.status === 'string' ? undefined : 'status is missing', Array.isArray(s.items?.data) ? undefined : 'items is missing'),
     children: [
         {
             table: 'stripe_subscription_items',
@@ -42191,7 +42193,7 @@ const transfers = {
     resource: (stripe) => stripe.transfers,
     permission: 'Transfers: Read',
     events: ['transfer.created', 'transfer.updated', 'transfer.reversed'],
-    validate: (t) => firstProblem(checkId(t.id), checkCreated(t.created), checkAmount('amount', t.amount), checkAmount('amount_reversed', t.amount_reversed, true), checkCurrency(t.currency)),
+    validate: (t) => firstProblem(check.id(t.id), check.created(t.created), check.amount('amount', t.amount), check.amount('amount_reversed', t.amount_reversed, true), check.currency(t.currency)),
     children: [
         {
             table: 'stripe_transfer_reversals',
@@ -43068,9 +43070,9 @@ function monthLabel(month) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/feature.ts
-/** A module whose instance sets exactly the outputs it declares (checked by the compiler). */
+/** A module whose instance sets the outputs it declares (checked by the compiler); `inputs` may be left out when it has none. */
 function defineFeature(module) {
-    return module;
+    return { ...module, inputs: module.inputs ?? [] };
 }
 
 ;// CONCATENATED MODULE: ./src/report/requests.ts
@@ -43955,24 +43957,15 @@ function parseMrrDiscounts(value) {
     }
     return mode;
 }
-const OUTPUTS = [
-    {
-        name: 'mrr',
-        empty: '{}',
-        description: 'Monthly recurring revenue now, per currency, when subscriptions are synced, as Stripe Billing counts it (input mrr-discounts): {"usd": {"mrr_minor": 1234500, "mrr": "12345.00", "active_subscriptions": 80, "customers": 75, "active_subscribers": 72, "trialing_subscriptions": 6, "trial_mrr_minor": 59400}}. Empty object otherwise (and in a dry run).'
-    }
-];
+/** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
+// prettier-ignore
+const CONTRACT = {
+    inputs: [{ name: 'mrr-discounts', default: 'forever', since: '1.2.0', description: "Which discounts MRR subtracts (views stripe_mrr, stripe_mrr_monthly, stripe_mrr_by_product and output mrr): forever (Stripe's default: coupons with a forever duration), all (every discount in force, once and repeating too), or none (list prices). Needs coupons synced (objects: all)." }],
+    outputs: [{ name: 'mrr', empty: '{}', description: 'Monthly recurring revenue now, per currency, when subscriptions are synced, as Stripe Billing counts it (input mrr-discounts): {"usd": {"mrr_minor": 1234500, "mrr": "12345.00", "active_subscriptions": 80, "customers": 75, "active_subscribers": 72, "trialing_subscriptions": 6, "trial_mrr_minor": 59400}}. Empty object otherwise (and in a dry run).' }]
+};
 const billing = defineFeature({
     name: 'recurring revenue',
-    inputs: [
-        {
-            name: 'mrr-discounts',
-            default: 'forever',
-            since: '1.2.0',
-            description: "Which discounts MRR subtracts (views stripe_mrr, stripe_mrr_monthly, stripe_mrr_by_product and output mrr): forever (Stripe's default: coupons with a forever duration), all (every discount in force, once and repeating too), or none (list prices). Needs coupons synced (objects: all)."
-        }
-    ],
-    outputs: OUTPUTS,
+    ...CONTRACT,
     load: (inputs, config) => {
         const discounts = parseMrrDiscounts(inputs.get('mrr-discounts'));
         const subscriptions = config.objects.includes('subscriptions');
@@ -44129,24 +44122,19 @@ class ConnectAccounts {
         return (this.result?.skipped.length ?? 0) + this.top.length;
     }
 }
-const feature_OUTPUTS = [
-    {
-        name: 'accounts_synced',
-        // A one-account run syncs its one account (none when another run held the lock).
-        empty: ({ skipped }) => (skipped ? '0' : '1'),
-        description: "How many Stripe accounts this run (this shard) synced: 1 for one account; with stripe-account all or a list, the platform's own (with all) and every connected account that answered."
-    },
-    {
-        name: 'accounts_skipped',
-        empty: '[]',
-        description: 'JSON array of the accounts skipped, [{"id": "acct_...", "reason": "..."}]: connected accounts that revoked the platform\'s access (account_invalid). Empty array otherwise.'
-    }
-];
+// accounts_synced: a one-account run syncs its one account (none when another run held the lock).
+/** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
+// prettier-ignore
+const feature_CONTRACT = {
+    outputs: [
+        { name: 'accounts_synced', empty: ({ skipped }) => (skipped ? '0' : '1'), description: "How many Stripe accounts this run (this shard) synced: 1 for one account; with stripe-account all or a list, the platform's own (with all) and every connected account that answered." },
+        { name: 'accounts_skipped', empty: '[]', description: 'JSON array of the accounts skipped, [{"id": "acct_...", "reason": "..."}]: connected accounts that revoked the platform\'s access (account_invalid). Empty array otherwise.' }
+    ]
+};
 /** Connect: on when `stripe-account` names several accounts (or all); its inputs are the generic `stripe-account` and `account-shard`. */
 const connect = defineFeature({
     name: 'connect',
-    inputs: [],
-    outputs: feature_OUTPUTS,
+    ...feature_CONTRACT,
     load: (_inputs, config) => ({ views: [PLATFORM_REVENUE_VIEW], feature: config.accounts ? new ConnectAccounts(config) : undefined })
 });
 
@@ -44842,39 +44830,25 @@ class DailyReport {
         return this.recorded.length;
     }
 }
-const daily_report_feature_OUTPUTS = [
-    { name: 'charge_count', empty: '0', description: 'Number of matching charges fetched this run.' },
-    { name: 'charges_stored', empty: '0', keptAfterFailure: true, description: 'Rows newly inserted this run.' },
-    { name: 'charges_updated', empty: '0', keptAfterFailure: true, description: 'Rows that already existed and whose data changed this run.' },
-    {
-        name: 'total_amount_cents',
-        empty: '0',
-        description: "Sum of amount (minor units) over this run's USD charges as filtered by status, whatever their status (the original job's meaning)."
-    },
-    { name: 'total_amount_usd', empty: '0.00', description: 'The same in dollars with two decimals, e.g. 1500.00.' },
-    { name: 'currency', empty: '', description: "The single currency of this run's charges (lower case), mixed, or empty when there are none." },
-    {
-        name: 'total_amount',
-        empty: '',
-        description: "With a single currency, its total (as total_amount_cents) in major units with that currency's decimals; otherwise empty."
-    },
-    {
-        name: 'totals',
-        empty: '{}',
-        description: 'JSON keyed by currency - amount, refunded and net of succeeded charges (minor and major units), count and counts by status, the failed amount, and fee and balance_net when balance transactions are synced: {"usd": {"count": 9, "amount_minor": 150000, "amount": "1500.00", "refunded_minor": 0, "net_minor": 150000, "succeeded_count": 8, "failed_count": 1, "pending_count": 0, "failed_amount_minor": 2000, …}}.'
-    },
-    {
-        name: 'result',
-        empty: '{}',
-        successOnly: true,
-        description: 'JSON with message, total_amount_cents, total_amount_usd, charge_count, charges_stored, charges_updated, totals and dry_run.'
-    }
-];
+/** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
+// prettier-ignore
+const daily_report_feature_CONTRACT = {
+    outputs: [
+        { name: 'charge_count', empty: '0', description: 'Number of matching charges fetched this run.' },
+        { name: 'charges_stored', empty: '0', keptAfterFailure: true, description: 'Rows newly inserted this run.' },
+        { name: 'charges_updated', empty: '0', keptAfterFailure: true, description: 'Rows that already existed and whose data changed this run.' },
+        { name: 'total_amount_cents', empty: '0', description: "Sum of amount (minor units) over this run's USD charges as filtered by status, whatever their status (the original job's meaning)." },
+        { name: 'total_amount_usd', empty: '0.00', description: 'The same in dollars with two decimals, e.g. 1500.00.' },
+        { name: 'currency', empty: '', description: "The single currency of this run's charges (lower case), mixed, or empty when there are none." },
+        { name: 'total_amount', empty: '', description: "With a single currency, its total (as total_amount_cents) in major units with that currency's decimals; otherwise empty." },
+        { name: 'totals', empty: '{}', description: 'JSON keyed by currency - amount, refunded and net of succeeded charges (minor and major units), count and counts by status, the failed amount, and fee and balance_net when balance transactions are synced: {"usd": {"count": 9, "amount_minor": 150000, "amount": "1500.00", "refunded_minor": 0, "net_minor": 150000, "succeeded_count": 8, "failed_count": 1, "pending_count": 0, "failed_amount_minor": 2000, …}}.' },
+        { name: 'result', empty: '{}', successOnly: true, description: 'JSON with message, total_amount_cents, total_amount_usd, charge_count, charges_stored, charges_updated, totals and dry_run.' }
+    ]
+};
 /** The daily report: every run's, the original job's outputs among them. */
 const dailyReport = defineFeature({
     name: 'daily report',
-    inputs: [],
-    outputs: daily_report_feature_OUTPUTS,
+    ...daily_report_feature_CONTRACT,
     load: (_inputs, config) => ({ views: [chargeDailyView(config.table), CHARGE_FEES_VIEW], feature: new DailyReport(config) })
 });
 
@@ -45079,30 +45053,19 @@ class HighValueCollector {
         }));
     }
 }
-const high_value_feature_OUTPUTS = [
-    {
-        name: 'high_value_count',
-        empty: '0',
-        description: 'Succeeded charges at or above high-value-threshold announced for the first time this run (each charge is announced once).'
-    },
-    {
-        name: 'high_value_charges',
-        empty: '[]',
-        description: 'JSON array of the newest 50 of them - {id, amount, amount_minor, currency, customer_email, description, created, dashboard_url}; emails and descriptions as customer-details allows.'
-    },
-    { name: 'high_value_truncated', empty: 'false', description: 'true when high_value_charges lists fewer than high_value_count.' }
-];
+/** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
+// prettier-ignore
+const high_value_feature_CONTRACT = {
+    inputs: [{ name: 'high-value-threshold', default: '', since: '1.0.0', description: 'Announce succeeded charges at or above an amount in major units, once each - 1000 for every currency, or per currency (usd:1000, eur:900, jpy:150000). Sets high_value_* outputs, a ::notice:: per charge and a summary section.' }],
+    outputs: [
+        { name: 'high_value_count', empty: '0', description: 'Succeeded charges at or above high-value-threshold announced for the first time this run (each charge is announced once).' },
+        { name: 'high_value_charges', empty: '[]', description: 'JSON array of the newest 50 of them - {id, amount, amount_minor, currency, customer_email, description, created, dashboard_url}; emails and descriptions as customer-details allows.' },
+        { name: 'high_value_truncated', empty: 'false', description: 'true when high_value_charges lists fewer than high_value_count.' }
+    ]
+};
 const highValue = defineFeature({
     name: 'high-value alerts',
-    inputs: [
-        {
-            name: 'high-value-threshold',
-            default: '',
-            since: '1.0.0',
-            description: 'Announce succeeded charges at or above an amount in major units, once each - 1000 for every currency, or per currency (usd:1000, eur:900, jpy:150000). Sets high_value_* outputs, a ::notice:: per charge and a summary section.'
-        }
-    ],
-    outputs: high_value_feature_OUTPUTS,
+    ...high_value_feature_CONTRACT,
     // When a charge was first announced as high-value: each charge is alerted once, whichever run (or shard) stores it first.
     claims: { object: 'charges', column: { name: 'alerted_at', type: 'timestamptz', fromRow: false } },
     load: (inputs, config) => {
@@ -45688,47 +45651,24 @@ function payoutsSection(payouts, ctx) {
             '✗ names the part no transaction explains (or the payout failed); — not reconciled yet (in transit, or a manual payout). The date links to the payout in Stripe.', '');
     return lines;
 }
-const reconciliation_feature_OUTPUTS = [
-    { name: 'payouts_reconciled', empty: '0', description: 'Payouts whose balance transactions were listed and linked this run.' },
-    {
-        name: 'payouts',
-        empty: '[]',
-        description: 'JSON array of the newest 20 payouts seen this run: {id, amount, amount_minor, currency, arrival_date, status, balanced}.'
-    },
-    {
-        name: 'journal_csv',
-        empty: '',
-        description: 'Path of a CSV file (under RUNNER_TEMP) with the journal lines of the payouts reconciled this run; empty when none.'
-    },
-    {
-        name: 'journal_files',
-        empty: '[]',
-        description: 'JSON array of every journal file written this run for the payouts it reconciled (under RUNNER_TEMP): the CSV (also in journal_csv), Xero and QuickBooks files as journal-format asks. Empty array when no payout was reconciled.'
-    }
-];
+/** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
+// prettier-ignore
+const reconciliation_feature_CONTRACT = {
+    inputs: [
+        { name: 'journal-format', default: 'csv', since: '1.2.0', description: "The files the journal of each run's reconciled payouts is written as: csv (the generic file, output journal_csv), xero (manual journal import), quickbooks (journal entry import), or a comma-separated combination. Every file is listed in output journal_files." },
+        { name: 'journal-accounts', default: '', since: '1.2.0', description: "Your chart of accounts for the journal's accounts, e.g. Bank=090, Sales=200, Refunds=210, Disputes=215, Stripe fees=404, Adjustments=405, Other Stripe activity=406, Stripe balance (unreconciled)=890 - codes for Xero (every account needed), names for QuickBooks. Unmapped accounts keep their names." },
+        { name: 'journal-tax-rate', default: 'Tax Exempt', since: '1.2.0', description: "Xero's TaxRate for the journal lines (the name of a tax rate in your Xero organisation)." }
+    ],
+    outputs: [
+        { name: 'payouts_reconciled', empty: '0', description: 'Payouts whose balance transactions were listed and linked this run.' },
+        { name: 'payouts', empty: '[]', description: 'JSON array of the newest 20 payouts seen this run: {id, amount, amount_minor, currency, arrival_date, status, balanced}.' },
+        { name: 'journal_csv', empty: '', description: 'Path of a CSV file (under RUNNER_TEMP) with the journal lines of the payouts reconciled this run; empty when none.' },
+        { name: 'journal_files', empty: '[]', description: 'JSON array of every journal file written this run for the payouts it reconciled (under RUNNER_TEMP): the CSV (also in journal_csv), Xero and QuickBooks files as journal-format asks. Empty array when no payout was reconciled.' }
+    ]
+};
 const reconciliation = defineFeature({
     name: 'payout reconciliation',
-    inputs: [
-        {
-            name: 'journal-format',
-            default: 'csv',
-            since: '1.2.0',
-            description: "The files the journal of each run's reconciled payouts is written as: csv (the generic file, output journal_csv), xero (manual journal import), quickbooks (journal entry import), or a comma-separated combination. Every file is listed in output journal_files."
-        },
-        {
-            name: 'journal-accounts',
-            default: '',
-            since: '1.2.0',
-            description: "Your chart of accounts for the journal's accounts, e.g. Bank=090, Sales=200, Refunds=210, Disputes=215, Stripe fees=404, Adjustments=405, Other Stripe activity=406, Stripe balance (unreconciled)=890 - codes for Xero (every account needed), names for QuickBooks. Unmapped accounts keep their names."
-        },
-        {
-            name: 'journal-tax-rate',
-            default: 'Tax Exempt',
-            since: '1.2.0',
-            description: "Xero's TaxRate for the journal lines (the name of a tax rate in your Xero organisation)."
-        }
-    ],
-    outputs: reconciliation_feature_OUTPUTS,
+    ...reconciliation_feature_CONTRACT,
     load: (inputs, config) => {
         const journal = parseJournal(inputs.get('journal-format'), inputs.get('journal-accounts'), inputs.get('journal-tax-rate'));
         return {
@@ -45755,47 +45695,16 @@ const FEATURES = [dailyReport, highValue, reconciliation, connect, billing];
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
 
 
-/** The outputs of every run, whatever its features. */
+// One declaration a line, as a table.
+// prettier-ignore
 const GENERIC_OUTPUTS = [
-    {
-        name: 'message',
-        empty: '',
-        successOnly: true,
-        description: '"Successfully processed N Stripe charges" (other objects listed after), or for a dry run "Dry run: found N Stripe charges; nothing stored". Not set when the run fails.'
-    },
-    {
-        name: 'cursor',
-        empty: '',
-        description: 'Incremental runs - every object of the synced kinds created at or before this ISO time is stored. Empty otherwise.'
-    },
-    {
-        name: 'events_processed',
-        empty: '0',
-        description: 'Incremental runs - Stripe change events replayed this run, all objects together.'
-    },
-    {
-        name: 'skipped',
-        empty: 'false',
-        description: "true when another run held the schema's lock and this run wrote nothing; else false."
-    },
-    {
-        name: 'object_counts',
-        empty: '{}',
-        keptAfterFailure: true,
-        description: 'JSON keyed by object: {"charges": {"fetched": 120, "stored": 20, "updated": 3, "rejected": 0}, …}. fetched - listed in the range the run covered; stored - rows added, which also come from change and deletion events and payout reconciliation, so stored can exceed fetched.'
-    },
-    {
-        name: 'rejected_count',
-        empty: '0',
-        keptAfterFailure: true,
-        description: 'Objects quarantined this run in stripe_sync_rejects (malformed, or refused by Postgres); the sync went on without them.'
-    },
-    {
-        name: 'stripe_requests',
-        empty: '0',
-        keptAfterFailure: true,
-        description: 'The Stripe API requests this run made, retries included. Stripe counts reads against a monthly allocation (at least 10,000); the job summary projects a month at the interval since the previous run and warns past 10,000.'
-    }
+    { name: 'message', empty: '', successOnly: true, description: '"Successfully processed N Stripe charges" (other objects listed after), or for a dry run "Dry run: found N Stripe charges; nothing stored". Not set when the run fails.' },
+    { name: 'cursor', empty: '', description: 'Incremental runs - every object of the synced kinds created at or before this ISO time is stored. Empty otherwise.' },
+    { name: 'events_processed', empty: '0', description: 'Incremental runs - Stripe change events replayed this run, all objects together.' },
+    { name: 'skipped', empty: 'false', description: "true when another run held the schema's lock and this run wrote nothing; else false." },
+    { name: 'object_counts', empty: '{}', keptAfterFailure: true, description: 'JSON keyed by object: {"charges": {"fetched": 120, "stored": 20, "updated": 3, "rejected": 0}, …}. fetched - listed in the range the run covered; stored - rows added, which also come from change and deletion events and payout reconciliation, so stored can exceed fetched.' },
+    { name: 'rejected_count', empty: '0', keptAfterFailure: true, description: 'Objects quarantined this run in stripe_sync_rejects (malformed, or refused by Postgres); the sync went on without them.' },
+    { name: 'stripe_requests', empty: '0', keptAfterFailure: true, description: 'The Stripe API requests this run made, retries included. Stripe counts reads against a monthly allocation (at least 10,000); the job summary projects a month at the interval since the previous run and warns past 10,000.' }
 ];
 /** "120 balance transactions", "1 dispute". */
 function countOf(name, n) {
@@ -46425,7 +46334,7 @@ const STORE_TABLES = [STATE_TABLE, REJECTS_TABLE, RUNS_TABLE, ACCOUNTS_TABLE];
  * and the reading of a run's inputs into its config and features.
  */
 const INPUTS = [...GENERIC_INPUTS, ...FEATURES.flatMap((f) => f.inputs)];
-const contract_OUTPUTS = [...GENERIC_OUTPUTS, ...FEATURES.flatMap((f) => f.outputs)];
+const OUTPUTS = [...GENERIC_OUTPUTS, ...FEATURES.flatMap((f) => f.outputs)];
 /**
  * Reads every input: the generic ones, then each feature's; a bad one throws an InputError naming it,
  * before any request or connection. `warn`: settings that have no effect, said once.
@@ -71969,7 +71878,7 @@ const MAX_REASON_CHARS = 160;
  * shapes), and completes the children a list cut short (a subscription with many items).
  */
 async function screen(run, objects) {
-    const { valid, rejects } = check(run.spec, objects);
+    const { valid, rejects } = batch_check(run.spec, objects);
     for (const child of run.spec.children ?? []) {
         const complete = child.complete;
         if (!complete)
@@ -71989,7 +71898,7 @@ async function screen(run, objects) {
     return { valid, rejects };
 }
 /** Validation alone. */
-function check(spec, objects) {
+function batch_check(spec, objects) {
     const valid = [];
     const rejects = [];
     for (const object of objects) {
@@ -72125,7 +72034,7 @@ async function applyDeletions(run, events) {
         if (!isObjectOf(run.spec, object))
             return [];
         // A whole object (it has `created`) is stored as it was; a stub only marks the row.
-        const { valid } = check(run.spec, [object]);
+        const { valid } = batch_check(run.spec, [object]);
         return [{ id: object.id, object: valid[0], at: event.created }];
     });
     const result = await run.sink.markDeleted(entries);
@@ -73323,7 +73232,7 @@ async function runAction(rawIo, options = {}) {
     try {
         setup = readInputs(io, options, now, env);
         const { config } = setup;
-        report = new RunReport(config.objects, contract_OUTPUTS);
+        report = new RunReport(config.objects, OUTPUTS);
         report.features.push(...setup.features);
         announce(io, config);
         const session = config.dryRun ? Session.dryRun() : await Session.open(config, io, filterKeys(config), setup.layout);
@@ -73452,8 +73361,8 @@ function fail(io, error, config, report) {
     }
     if (config && report) {
         // Partial counts are still published, so a later step can tell "nothing" from "some".
-        const all = buildOutputs(report, contract_OUTPUTS, { dryRun: config.dryRun, privacy: privacy(config.customerDetails) });
-        for (const [name, value] of Object.entries(outputsAfterFailure(all, contract_OUTPUTS)))
+        const all = buildOutputs(report, OUTPUTS, { dryRun: config.dryRun, privacy: privacy(config.customerDetails) });
+        for (const [name, value] of Object.entries(outputsAfterFailure(all, OUTPUTS)))
             io.setOutput(name, value);
     }
     io.setFailed(message);
@@ -73486,7 +73395,7 @@ function failureMessage(report, config) {
 function skip(io, config, report) {
     const message = `Skipped: another run is writing to schema ${config.schema} (waited ${config.lockTimeoutSeconds} s for its lock); nothing was written`;
     io.notice(message);
-    const outputs = { ...buildOutputs(report, contract_OUTPUTS, { dryRun: false, privacy: privacy(config.customerDetails), skipped: true }), message };
+    const outputs = { ...buildOutputs(report, OUTPUTS, { dryRun: false, privacy: privacy(config.customerDetails), skipped: true }), message };
     for (const [name, value] of Object.entries(outputs))
         io.setOutput(name, value);
     return { ok: true, outputs, report };

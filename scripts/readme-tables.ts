@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { stringify } from 'yaml'
 import type { InputDeclaration } from '../src/config.js'
 import { INPUTS, OUTPUTS } from '../src/contract.js'
-import type { OutputDeclaration } from '../src/report/outputs.js'
+import type { OutputDeclaration } from '../src/report/feature.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 

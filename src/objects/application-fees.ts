@@ -1,17 +1,5 @@
 import type Stripe from 'stripe'
-import {
-  checkAmount,
-  checkCreated,
-  checkCurrency,
-  checkId,
-  commonColumns,
-  commonValues,
-  firstProblem,
-  idOf,
-  referencedIn,
-  type Column,
-  type ObjectSpec
-} from './spec.js'
+import { check, commonColumns, commonValues, firstProblem, idOf, referencedIn, type Column, type ObjectSpec } from './spec.js'
 
 type Ref = string | { id: string } | null | undefined
 
@@ -74,11 +62,11 @@ export const applicationFees: ObjectSpec<Stripe.ApplicationFee, 'application_fee
   referencedBy: (event) => referencedIn(event, 'fee'),
   validate: (f) =>
     firstProblem(
-      checkId(f.id),
-      checkCreated(f.created),
-      checkAmount('amount', f.amount),
-      checkAmount('amount_refunded', f.amount_refunded, true),
-      checkCurrency(f.currency)
+      check.id(f.id),
+      check.created(f.created),
+      check.amount('amount', f.amount),
+      check.amount('amount_refunded', f.amount_refunded, true),
+      check.currency(f.currency)
     ),
   children: [
     {

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe'
-import { checkAmount, checkCreated, checkCurrency, checkId, commonColumns, commonValues, firstProblem, idOf, type ObjectSpec } from './spec.js'
+import { check, commonColumns, commonValues, firstProblem, idOf, type ObjectSpec } from './spec.js'
 
 /**
  * Balance transactions: every movement of money through the Stripe balance, with its fee and net.
@@ -71,12 +71,12 @@ export const balanceTransactions: ObjectSpec<Stripe.BalanceTransaction, 'balance
   ],
   validate: (t) =>
     firstProblem(
-      checkId(t.id),
-      checkCreated(t.created),
-      checkAmount('amount', t.amount),
-      checkAmount('fee', t.fee),
-      checkAmount('net', t.net),
-      checkCurrency(t.currency),
+      check.id(t.id),
+      check.created(t.created),
+      check.amount('amount', t.amount),
+      check.amount('fee', t.fee),
+      check.amount('net', t.net),
+      check.currency(t.currency),
       typeof t.type === 'string' ? undefined : 'type is missing',
       t.exchange_rate == null || Number.isFinite(t.exchange_rate) ? undefined : 'exchange_rate is not a number'
     ),

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe'
-import { checkAmount, checkCreated, checkCurrency, checkId, firstProblem, idOf, referencedIn, type Column, type ObjectSpec, type RowContext } from './spec.js'
+import { check, firstProblem, idOf, referencedIn, type Column, type ObjectSpec, type RowContext } from './spec.js'
 
 export const CHARGE_STATUSES = ['succeeded', 'pending', 'failed'] as const
 export type ChargeStatus = (typeof CHARGE_STATUSES)[number]
@@ -110,12 +110,12 @@ export const charges: ObjectSpec<Stripe.Charge, 'charges'> = {
   referencedBy: (event) => referencedIn(event, 'charge'),
   validate: (c) =>
     firstProblem(
-      checkId(c.id),
-      checkCreated(c.created),
-      checkAmount('amount', c.amount),
-      checkAmount('amount_refunded', c.amount_refunded, true),
-      checkAmount('amount_captured', c.amount_captured, true),
-      checkCurrency(c.currency),
+      check.id(c.id),
+      check.created(c.created),
+      check.amount('amount', c.amount),
+      check.amount('amount_refunded', c.amount_refunded, true),
+      check.amount('amount_captured', c.amount_captured, true),
+      check.currency(c.currency),
       typeof c.status === 'string' ? undefined : 'status is missing'
     ),
   dashboardPath: (c) => `payments/${encodeURIComponent(c.id)}`

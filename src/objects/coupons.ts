@@ -1,5 +1,5 @@
 import type Stripe from 'stripe'
-import { checkAmount, checkCreated, checkCurrency, checkId, commonColumns, commonValues, firstProblem, type ObjectSpec } from './spec.js'
+import { check, commonColumns, commonValues, firstProblem, type ObjectSpec } from './spec.js'
 
 const DURATIONS = new Set(['forever', 'once', 'repeating'])
 
@@ -61,14 +61,14 @@ export const coupons: ObjectSpec<Stripe.Coupon, 'coupons'> = {
   resweepLookbackSeconds: Number.POSITIVE_INFINITY,
   validate: (c) =>
     firstProblem(
-      checkId(c.id),
-      checkCreated(c.created),
+      check.id(c.id),
+      check.created(c.created),
       DURATIONS.has(c.duration) ? undefined : `duration is not forever, once or repeating (${String(c.duration)})`,
       c.percent_off == null || (typeof c.percent_off === 'number' && c.percent_off >= 0 && c.percent_off <= 100)
         ? undefined
         : 'percent_off is not between 0 and 100',
-      checkAmount('amount_off', c.amount_off, true),
-      checkCurrency(c.currency, true)
+      check.amount('amount_off', c.amount_off, true),
+      check.currency(c.currency, true)
     ),
   dashboardPath: (c) => `coupons/${encodeURIComponent(c.id)}`
 }

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe'
 import { discountOwner, discountRow, discountTable } from './discounts.js'
-import { checkAmount, checkCreated, checkCurrency, checkId, commonColumns, commonValues, firstProblem, type ObjectSpec } from './spec.js'
+import { check, commonColumns, commonValues, firstProblem, type ObjectSpec } from './spec.js'
 
 /**
  * Customers. A deleted customer disappears from Stripe's lists and exists only as a
@@ -49,6 +49,6 @@ export const customers: ObjectSpec<Stripe.Customer, 'customers'> = {
   children: [discountTable<Stripe.Customer>((c, context) => (c.discount ? [discountRow(c.discount, c.id, c.livemode, context)] : []))],
   deletionEvents: ['customer.deleted'],
   resweepLookbackSeconds: Number.POSITIVE_INFINITY,
-  validate: (c) => firstProblem(checkId(c.id), checkCreated(c.created), checkAmount('balance', c.balance, true), checkCurrency(c.currency, true)),
+  validate: (c) => firstProblem(check.id(c.id), check.created(c.created), check.amount('balance', c.balance, true), check.currency(c.currency, true)),
   dashboardPath: (c) => `customers/${encodeURIComponent(c.id)}`
 }

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe'
-import { checkAmount, checkCreated, checkCurrency, checkId, commonColumns, commonValues, firstProblem, idOf, type ObjectSpec } from './spec.js'
+import { check, commonColumns, commonValues, firstProblem, idOf, type ObjectSpec } from './spec.js'
 
 export const disputes: ObjectSpec<Stripe.Dispute, 'disputes'> = {
   name: 'disputes',
@@ -40,10 +40,10 @@ export const disputes: ObjectSpec<Stripe.Dispute, 'disputes'> = {
   events: ['charge.dispute.created', 'charge.dispute.updated', 'charge.dispute.closed', 'charge.dispute.funds_reinstated', 'charge.dispute.funds_withdrawn'],
   validate: (d) =>
     firstProblem(
-      checkId(d.id),
-      checkCreated(d.created),
-      checkAmount('amount', d.amount),
-      checkCurrency(d.currency),
+      check.id(d.id),
+      check.created(d.created),
+      check.amount('amount', d.amount),
+      check.currency(d.currency),
       typeof d.status === 'string' ? undefined : 'status is missing'
     ),
   dashboardPath: (d) => `disputes/${encodeURIComponent(d.id)}`

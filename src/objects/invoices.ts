@@ -1,18 +1,5 @@
 import type Stripe from 'stripe'
-import {
-  checkAmount,
-  checkCreated,
-  checkCurrency,
-  checkId,
-  commonColumns,
-  commonValues,
-  firstProblem,
-  idOf,
-  type Column,
-  type ObjectSpec,
-  type Row,
-  type RowContext
-} from './spec.js'
+import { check, commonColumns, commonValues, firstProblem, idOf, type Column, type ObjectSpec, type Row, type RowContext } from './spec.js'
 
 /**
  * An invoice's payments, one row each: how an invoice links to the money. Since API version
@@ -149,13 +136,13 @@ export const invoices: ObjectSpec<Stripe.Invoice, 'invoices'> = {
   resweepLookbackSeconds: Number.POSITIVE_INFINITY,
   validate: (i) =>
     firstProblem(
-      checkId(i.id),
-      checkCreated(i.created),
-      checkCurrency(i.currency),
-      checkAmount('amount_due', i.amount_due, true),
-      checkAmount('amount_paid', i.amount_paid, true),
-      checkAmount('amount_remaining', i.amount_remaining, true),
-      checkAmount('total', i.total, true)
+      check.id(i.id),
+      check.created(i.created),
+      check.currency(i.currency),
+      check.amount('amount_due', i.amount_due, true),
+      check.amount('amount_paid', i.amount_paid, true),
+      check.amount('amount_remaining', i.amount_remaining, true),
+      check.amount('total', i.total, true)
     ),
   children: [
     {

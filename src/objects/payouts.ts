@@ -1,5 +1,5 @@
 import type Stripe from 'stripe'
-import { checkAmount, checkCreated, checkCurrency, checkId, commonColumns, commonValues, firstProblem, idOf, type ObjectSpec } from './spec.js'
+import { check, commonColumns, commonValues, firstProblem, idOf, type ObjectSpec } from './spec.js'
 
 /** Payouts: the bank deposits. Paid (and failed) automatic payouts are reconciled: see sync/payout-links.ts. */
 export const payouts: ObjectSpec<Stripe.Payout, 'payouts'> = {
@@ -59,10 +59,10 @@ export const payouts: ObjectSpec<Stripe.Payout, 'payouts'> = {
   events: ['payout.created', 'payout.updated', 'payout.paid', 'payout.failed', 'payout.canceled', 'payout.reconciliation_completed'],
   validate: (p) =>
     firstProblem(
-      checkId(p.id),
-      checkCreated(p.created),
-      checkAmount('amount', p.amount),
-      checkCurrency(p.currency),
+      check.id(p.id),
+      check.created(p.created),
+      check.amount('amount', p.amount),
+      check.currency(p.currency),
       typeof p.status === 'string' ? undefined : 'status is missing',
       p.arrival_date == null || Number.isSafeInteger(p.arrival_date) ? undefined : 'arrival_date is not a time'
     ),

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe'
-import { checkAmount, checkCreated, checkCurrency, checkId, commonColumns, commonValues, firstProblem, idOf, type ObjectSpec } from './spec.js'
+import { check, commonColumns, commonValues, firstProblem, idOf, type ObjectSpec } from './spec.js'
 
 /**
  * Prices: the catalogue subscription items point at. Stripe never deletes a price that was used
@@ -58,10 +58,10 @@ export const prices: ObjectSpec<Stripe.Price, 'prices'> = {
   resweepLookbackSeconds: Number.POSITIVE_INFINITY,
   validate: (p) =>
     firstProblem(
-      checkId(p.id),
-      checkCreated(p.created),
-      checkCurrency(p.currency),
-      checkAmount('unit_amount', p.unit_amount, true),
+      check.id(p.id),
+      check.created(p.created),
+      check.currency(p.currency),
+      check.amount('unit_amount', p.unit_amount, true),
       p.unit_amount_decimal == null || /^-?\d+(\.\d+)?$/.test(String(p.unit_amount_decimal)) ? undefined : 'unit_amount_decimal is not a decimal'
     ),
   dashboardPath: (p) => `prices/${encodeURIComponent(p.id)}`

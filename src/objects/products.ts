@@ -1,5 +1,5 @@
 import type Stripe from 'stripe'
-import { checkCreated, checkId, commonColumns, commonValues, firstProblem, idOf, type ObjectSpec } from './spec.js'
+import { check, commonColumns, commonValues, firstProblem, idOf, type ObjectSpec } from './spec.js'
 
 /**
  * Products: what prices are for, and the names MRR by product shows. A deleted product leaves
@@ -45,6 +45,6 @@ export const products: ObjectSpec<Stripe.Product, 'products'> = {
   deletionEvents: ['product.deleted'],
   // A product is renamed or archived at any age.
   resweepLookbackSeconds: Number.POSITIVE_INFINITY,
-  validate: (p) => firstProblem(checkId(p.id), checkCreated(p.created), p.name === undefined || typeof p.name === 'string' ? undefined : 'name is not text'),
+  validate: (p) => firstProblem(check.id(p.id), check.created(p.created), p.name === undefined || typeof p.name === 'string' ? undefined : 'name is not text'),
   dashboardPath: (p) => `products/${encodeURIComponent(p.id)}`
 }

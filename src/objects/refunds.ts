@@ -1,5 +1,5 @@
 import type Stripe from 'stripe'
-import { checkAmount, checkCreated, checkCurrency, checkId, commonColumns, commonValues, firstProblem, idOf, type ObjectSpec } from './spec.js'
+import { check, commonColumns, commonValues, firstProblem, idOf, type ObjectSpec } from './spec.js'
 
 export const refunds: ObjectSpec<Stripe.Refund, 'refunds'> = {
   name: 'refunds',
@@ -42,6 +42,6 @@ export const refunds: ObjectSpec<Stripe.Refund, 'refunds'> = {
   resource: (stripe) => stripe.refunds,
   permission: 'Refunds: Read',
   events: ['refund.created', 'refund.updated', 'refund.failed', 'charge.refund.updated'],
-  validate: (r) => firstProblem(checkId(r.id), checkCreated(r.created), checkAmount('amount', r.amount), checkCurrency(r.currency)),
+  validate: (r) => firstProblem(check.id(r.id), check.created(r.created), check.amount('amount', r.amount), check.currency(r.currency)),
   dashboardPath: (r) => `refunds/${encodeURIComponent(r.id)}`
 }

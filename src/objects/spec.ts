@@ -234,6 +234,9 @@ export function checkId(id: unknown): string | undefined {
   return undefined
 }
 
+/** The checks an object's `validate` is made of: `check.id(o.id)`, `check.amount('amount', o.amount)`, …. */
+export const check = { id: checkId, created: checkCreated, amount: checkAmount, currency: checkCurrency } as const
+
 /** The first problem found, or undefined. */
 export function firstProblem(...problems: Array<string | undefined>): string | undefined {
   return problems.find((p) => p !== undefined)

@@ -1,18 +1,6 @@
 import type Stripe from 'stripe'
 import { discountOwner, discountRow, discountTable } from './discounts.js'
-import {
-  checkCreated,
-  checkCurrency,
-  checkId,
-  commonColumns,
-  commonValues,
-  firstProblem,
-  idOf,
-  type Column,
-  type ObjectSpec,
-  type Row,
-  type RowContext
-} from './spec.js'
+import { check, commonColumns, commonValues, firstProblem, idOf, type Column, type ObjectSpec, type Row, type RowContext } from './spec.js'
 
 /** One row per subscription item: what MRR is made of. */
 const ITEM_COLUMNS: readonly Column[] = [
@@ -138,9 +126,9 @@ export const subscriptions: ObjectSpec<Stripe.Subscription, 'subscriptions'> = {
   resweepLookbackSeconds: Number.POSITIVE_INFINITY,
   validate: (s) =>
     firstProblem(
-      checkId(s.id),
-      checkCreated(s.created),
-      checkCurrency(s.currency, true),
+      check.id(s.id),
+      check.created(s.created),
+      check.currency(s.currency, true),
       typeof s.status === 'string' ? undefined : 'status is missing',
       Array.isArray(s.items?.data) ? undefined : 'items is missing'
     ),

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe'
-import { checkAmount, checkCreated, checkCurrency, checkId, commonColumns, commonValues, firstProblem, idOf, type Column, type ObjectSpec } from './spec.js'
+import { check, commonColumns, commonValues, firstProblem, idOf, type Column, type ObjectSpec } from './spec.js'
 
 type Ref = string | { id: string } | null | undefined
 
@@ -66,11 +66,11 @@ export const transfers: ObjectSpec<Stripe.Transfer, 'transfers'> = {
   events: ['transfer.created', 'transfer.updated', 'transfer.reversed'],
   validate: (t) =>
     firstProblem(
-      checkId(t.id),
-      checkCreated(t.created),
-      checkAmount('amount', t.amount),
-      checkAmount('amount_reversed', t.amount_reversed, true),
-      checkCurrency(t.currency)
+      check.id(t.id),
+      check.created(t.created),
+      check.amount('amount', t.amount),
+      check.amount('amount_reversed', t.amount_reversed, true),
+      check.currency(t.currency)
     ),
   children: [
     {

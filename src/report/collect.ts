@@ -10,8 +10,7 @@ import {
   type SyncFact,
   type SyncObserver
 } from '../sync/run.js'
-import type { Feature, RunFacts } from './feature.js'
-import type { OutputDeclaration } from './outputs.js'
+import type { Feature, OutputDeclaration, RunFacts } from './feature.js'
 
 /**
  * Everything a run learns for its outputs and summary, filled in as batches are written: per

@@ -5,8 +5,23 @@ import type { Database } from '../store/database.js'
 import type { TableDefinition } from '../store/schema.js'
 import type { ViewDefinition } from '../store/view-kit.js'
 import type { AccountsResult, IncrementalReport, LinkReport, ObjectProgress, StoredBatch } from '../sync/run.js'
-import type { OutputDeclaration } from './outputs.js'
 import type { Privacy } from './privacy.js'
+
+/**
+ * A step output: a public contract (later steps read it), so names never change. Every output is set
+ * on every run: a feature that does not run leaves its outputs at their empty values. action.yml and
+ * the README's outputs table are written from these declarations (`npm run docs`).
+ */
+export interface OutputDeclaration<N extends string = string> {
+  name: N
+  description: string
+  /** Its value when nothing sets it (the feature does not run, or the run was skipped). */
+  empty: string | ((run: { skipped: boolean }) => string)
+  /** Set after a failure too: a count of what the run committed before it failed. */
+  keptAfterFailure?: boolean
+  /** Set only when every object synced: it says the run succeeded. */
+  successOnly?: boolean
+}
 
 /** What the summary (and each feature's part of it) is rendered with: the run's generic settings. */
 export interface SummaryContext {
@@ -146,13 +161,16 @@ export interface FeatureModule {
   load(inputs: FeatureInputs, config: Config): LoadedFeature
 }
 
-/** A module whose instance sets exactly the outputs it declares (checked by the compiler). */
+/** The names of the outputs a feature's contract declares. */
+export type OutputOf<C extends { outputs: readonly OutputDeclaration[] }> = C['outputs'][number]['name']
+
+/** A module whose instance sets the outputs it declares (checked by the compiler); `inputs` may be left out when it has none. */
 export function defineFeature<const O extends readonly OutputDeclaration[]>(module: {
   name: string
-  inputs: readonly InputDeclaration[]
+  inputs?: readonly InputDeclaration[]
   outputs: O
   claims?: FeatureModule['claims']
   load(inputs: FeatureInputs, config: Config): LoadedFeature & { feature?: Feature<O[number]['name']> }
 }): FeatureModule {
-  return module
+  return { ...module, inputs: module.inputs ?? [] }
 }

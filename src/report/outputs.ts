@@ -2,69 +2,19 @@ import { OBJECTS } from '../objects/registry.js'
 import type { ObjectName } from '../objects/registry.js'
 import { isoSeconds } from '../time.js'
 import type { RunReport } from './collect.js'
-import type { Feature, OutputContext } from './feature.js'
+import type { Feature, OutputContext, OutputDeclaration } from './feature.js'
 import type { Privacy } from './privacy.js'
 
-/**
- * A step output: a public contract (later steps read it), so names never change. Every output is set
- * on every run: a feature that does not run leaves its outputs at their empty values. action.yml and
- * the README's outputs table are written from these declarations (`npm run docs`).
- */
-export interface OutputDeclaration<N extends string = string> {
-  name: N
-  description: string
-  /** Its value when nothing sets it (the feature does not run, or the run was skipped). */
-  empty: string | ((run: { skipped: boolean }) => string)
-  /** Set after a failure too: a count of what the run committed before it failed. */
-  keptAfterFailure?: boolean
-  /** Set only when every object synced: it says the run succeeded. */
-  successOnly?: boolean
-}
-
-/** The outputs of every run, whatever its features. */
+// One declaration a line, as a table.
+// prettier-ignore
 export const GENERIC_OUTPUTS = [
-  {
-    name: 'message',
-    empty: '',
-    successOnly: true,
-    description:
-      '"Successfully processed N Stripe charges" (other objects listed after), or for a dry run "Dry run: found N Stripe charges; nothing stored". Not set when the run fails.'
-  },
-  {
-    name: 'cursor',
-    empty: '',
-    description: 'Incremental runs - every object of the synced kinds created at or before this ISO time is stored. Empty otherwise.'
-  },
-  {
-    name: 'events_processed',
-    empty: '0',
-    description: 'Incremental runs - Stripe change events replayed this run, all objects together.'
-  },
-  {
-    name: 'skipped',
-    empty: 'false',
-    description: "true when another run held the schema's lock and this run wrote nothing; else false."
-  },
-  {
-    name: 'object_counts',
-    empty: '{}',
-    keptAfterFailure: true,
-    description:
-      'JSON keyed by object: {"charges": {"fetched": 120, "stored": 20, "updated": 3, "rejected": 0}, …}. fetched - listed in the range the run covered; stored - rows added, which also come from change and deletion events and payout reconciliation, so stored can exceed fetched.'
-  },
-  {
-    name: 'rejected_count',
-    empty: '0',
-    keptAfterFailure: true,
-    description: 'Objects quarantined this run in stripe_sync_rejects (malformed, or refused by Postgres); the sync went on without them.'
-  },
-  {
-    name: 'stripe_requests',
-    empty: '0',
-    keptAfterFailure: true,
-    description:
-      'The Stripe API requests this run made, retries included. Stripe counts reads against a monthly allocation (at least 10,000); the job summary projects a month at the interval since the previous run and warns past 10,000.'
-  }
+  { name: 'message', empty: '', successOnly: true, description: '"Successfully processed N Stripe charges" (other objects listed after), or for a dry run "Dry run: found N Stripe charges; nothing stored". Not set when the run fails.' },
+  { name: 'cursor', empty: '', description: 'Incremental runs - every object of the synced kinds created at or before this ISO time is stored. Empty otherwise.' },
+  { name: 'events_processed', empty: '0', description: 'Incremental runs - Stripe change events replayed this run, all objects together.' },
+  { name: 'skipped', empty: 'false', description: "true when another run held the schema's lock and this run wrote nothing; else false." },
+  { name: 'object_counts', empty: '{}', keptAfterFailure: true, description: 'JSON keyed by object: {"charges": {"fetched": 120, "stored": 20, "updated": 3, "rejected": 0}, …}. fetched - listed in the range the run covered; stored - rows added, which also come from change and deletion events and payout reconciliation, so stored can exceed fetched.' },
+  { name: 'rejected_count', empty: '0', keptAfterFailure: true, description: 'Objects quarantined this run in stripe_sync_rejects (malformed, or refused by Postgres); the sync went on without them.' },
+  { name: 'stripe_requests', empty: '0', keptAfterFailure: true, description: 'The Stripe API requests this run made, retries included. Stripe counts reads against a monthly allocation (at least 10,000); the job summary projects a month at the interval since the previous run and warns past 10,000.' }
 ] as const satisfies readonly OutputDeclaration[]
 
 export type Outputs = Record<string, string>

@@ -1,7 +1,7 @@
 import { InputError } from '../../config.js'
 import type { ObjectName } from '../../objects/registry.js'
 import { mermaidLineChart, monthLabel } from '../../report/chart.js'
-import { defineFeature, type Feature, type ReadBackContext, type SummaryContext } from '../../report/feature.js'
+import { defineFeature, type Feature, type OutputOf, type ReadBackContext, type SummaryContext } from '../../report/feature.js'
 import { formatMinor, formatMoney, minorToNumber, formatCount as count } from '../../report/money.js'
 import { amountsHidden, escapeCell, moneyCell } from '../../report/summary.js'
 import type { Database } from '../../store/database.js'
@@ -68,7 +68,7 @@ const signed = (minor: number, currency: string, sign: '+' | '−'): string => `
  * subscriptions since the last run, and receivables by days overdue (`stripe_receivables`); it sets
  * output `mrr`, headline facts (MRR, overdue invoices) and the summary's billing sections.
  */
-export class RecurringRevenue implements Feature<OutputName> {
+export class RecurringRevenue implements Feature<OutputOf<typeof CONTRACT>> {
   readonly name = 'recurring revenue'
   readonly slot = 'bottom'
   /** From stripe_mrr, per currency, largest first. */
@@ -141,7 +141,7 @@ export class RecurringRevenue implements Feature<OutputName> {
     }
   }
 
-  outputs(): Record<OutputName, string> {
+  outputs(): Record<OutputOf<typeof CONTRACT>, string> {
     return {
       mrr: JSON.stringify(
         Object.fromEntries(
@@ -285,28 +285,16 @@ export function parseMrrDiscounts(value: string): MrrDiscounts {
   return mode as MrrDiscounts
 }
 
-const OUTPUTS = [
-  {
-    name: 'mrr',
-    empty: '{}',
-    description:
-      'Monthly recurring revenue now, per currency, when subscriptions are synced, as Stripe Billing counts it (input mrr-discounts): {"usd": {"mrr_minor": 1234500, "mrr": "12345.00", "active_subscriptions": 80, "customers": 75, "active_subscribers": 72, "trialing_subscriptions": 6, "trial_mrr_minor": 59400}}. Empty object otherwise (and in a dry run).'
-  }
-] as const
-type OutputName = (typeof OUTPUTS)[number]['name']
+/** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
+// prettier-ignore
+const CONTRACT = {
+  inputs: [{ name: 'mrr-discounts', default: 'forever', since: '1.2.0', description: "Which discounts MRR subtracts (views stripe_mrr, stripe_mrr_monthly, stripe_mrr_by_product and output mrr): forever (Stripe's default: coupons with a forever duration), all (every discount in force, once and repeating too), or none (list prices). Needs coupons synced (objects: all)." }],
+  outputs: [{ name: 'mrr', empty: '{}', description: 'Monthly recurring revenue now, per currency, when subscriptions are synced, as Stripe Billing counts it (input mrr-discounts): {"usd": {"mrr_minor": 1234500, "mrr": "12345.00", "active_subscriptions": 80, "customers": 75, "active_subscribers": 72, "trialing_subscriptions": 6, "trial_mrr_minor": 59400}}. Empty object otherwise (and in a dry run).' }]
+} as const
 
 export const billing = defineFeature({
   name: 'recurring revenue',
-  inputs: [
-    {
-      name: 'mrr-discounts',
-      default: 'forever',
-      since: '1.2.0',
-      description:
-        "Which discounts MRR subtracts (views stripe_mrr, stripe_mrr_monthly, stripe_mrr_by_product and output mrr): forever (Stripe's default: coupons with a forever duration), all (every discount in force, once and repeating too), or none (list prices). Needs coupons synced (objects: all)."
-    }
-  ],
-  outputs: OUTPUTS,
+  ...CONTRACT,
   load: (inputs, config) => {
     const discounts = parseMrrDiscounts(inputs.get('mrr-discounts'))
     const subscriptions = config.objects.includes('subscriptions')

@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js'
-import { defineFeature, type Feature, type ReadBackContext, type SummaryContext } from '../../report/feature.js'
+import { defineFeature, type Feature, type OutputOf, type ReadBackContext, type SummaryContext } from '../../report/feature.js'
 import { formatMoney, formatCount as count } from '../../report/money.js'
 import { amountsHidden, escapeCell, foldedTable, moneyCell } from '../../report/summary.js'
 import type { Database } from '../../store/database.js'
@@ -19,7 +19,7 @@ const NET_DAYS = 30
  * `accounts_synced`, `accounts_skipped`), a headline fact, and a section with the skipped accounts
  * and the accounts with the most net over the last 30 days.
  */
-export class ConnectAccounts implements Feature<OutputName> {
+export class ConnectAccounts implements Feature<OutputOf<typeof CONTRACT>> {
   readonly name = 'connect'
   readonly slot = 'top'
   result: AccountsResult | undefined
@@ -46,7 +46,7 @@ export class ConnectAccounts implements Feature<OutputName> {
     }))
   }
 
-  outputs(): Record<OutputName, string> {
+  outputs(): Record<OutputOf<typeof CONTRACT>, string> {
     return {
       accounts_synced: String(this.result?.synced.length ?? 0),
       accounts_skipped: JSON.stringify(this.result?.skipped ?? [])
@@ -104,27 +104,19 @@ export class ConnectAccounts implements Feature<OutputName> {
   }
 }
 
-const OUTPUTS = [
-  {
-    name: 'accounts_synced',
-    // A one-account run syncs its one account (none when another run held the lock).
-    empty: ({ skipped }: { skipped: boolean }) => (skipped ? '0' : '1'),
-    description:
-      "How many Stripe accounts this run (this shard) synced: 1 for one account; with stripe-account all or a list, the platform's own (with all) and every connected account that answered."
-  },
-  {
-    name: 'accounts_skipped',
-    empty: '[]',
-    description:
-      'JSON array of the accounts skipped, [{"id": "acct_...", "reason": "..."}]: connected accounts that revoked the platform\'s access (account_invalid). Empty array otherwise.'
-  }
-] as const
-type OutputName = (typeof OUTPUTS)[number]['name']
+// accounts_synced: a one-account run syncs its one account (none when another run held the lock).
+/** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
+// prettier-ignore
+const CONTRACT = {
+  outputs: [
+    { name: 'accounts_synced', empty: ({ skipped }: { skipped: boolean }) => (skipped ? '0' : '1'), description: "How many Stripe accounts this run (this shard) synced: 1 for one account; with stripe-account all or a list, the platform's own (with all) and every connected account that answered." },
+    { name: 'accounts_skipped', empty: '[]', description: 'JSON array of the accounts skipped, [{"id": "acct_...", "reason": "..."}]: connected accounts that revoked the platform\'s access (account_invalid). Empty array otherwise.' }
+  ]
+} as const
 
 /** Connect: on when `stripe-account` names several accounts (or all); its inputs are the generic `stripe-account` and `account-shard`. */
 export const connect = defineFeature({
   name: 'connect',
-  inputs: [],
-  outputs: OUTPUTS,
+  ...CONTRACT,
   load: (_inputs, config) => ({ views: [PLATFORM_REVENUE_VIEW], feature: config.accounts ? new ConnectAccounts(config) : undefined })
 })

@@ -3,7 +3,15 @@ import type { Config } from '../../config.js'
 import { chargesIn, objectsOf } from '../../objects/registry.js'
 import { MIN_BARS, bucketize, mermaidBarChart } from '../../report/chart.js'
 import { AccountsOf } from '../../report/collect.js'
-import { defineFeature, type Feature, type FeatureContext, type OutputContext, type ReadBackContext, type RunFacts } from '../../report/feature.js'
+import {
+  defineFeature,
+  type Feature,
+  type OutputOf,
+  type FeatureContext,
+  type OutputContext,
+  type ReadBackContext,
+  type RunFacts
+} from '../../report/feature.js'
 import { formatMinor, formatMoney, formatCount as count } from '../../report/money.js'
 import { keepNewest } from '../../report/newest.js'
 import { amountsHidden, describeLength, describePeriod, moneyCell } from '../../report/summary.js'
@@ -67,7 +75,7 @@ function change(now: number, before: number): string {
  * on the period before (read back from the charges table), the charges and disputes facts, the
  * tables by currency, the chart over time and the recorded charges.
  */
-export class DailyReport implements Feature<OutputName> {
+export class DailyReport implements Feature<OutputOf<typeof CONTRACT>> {
   readonly name = 'daily report'
   readonly slot = 'money'
   readonly totals = new Totals()
@@ -183,7 +191,7 @@ export class DailyReport implements Feature<OutputName> {
   }
 
   /** The original job's outputs: the run's charges as filtered by `status`, whatever their status, and its response. */
-  outputs(ctx: OutputContext): Record<OutputName, string> {
+  outputs(ctx: OutputContext): Record<OutputOf<typeof CONTRACT>, string> {
     const usdMinor = this.totals.byCurrency.get('usd')?.amountMinor ?? 0
     const currencies = this.totals.currencies()
     const single = currencies.length === 1 ? currencies[0]! : undefined
@@ -394,41 +402,25 @@ export class DailyReport implements Feature<OutputName> {
   }
 }
 
-const OUTPUTS = [
-  { name: 'charge_count', empty: '0', description: 'Number of matching charges fetched this run.' },
-  { name: 'charges_stored', empty: '0', keptAfterFailure: true, description: 'Rows newly inserted this run.' },
-  { name: 'charges_updated', empty: '0', keptAfterFailure: true, description: 'Rows that already existed and whose data changed this run.' },
-  {
-    name: 'total_amount_cents',
-    empty: '0',
-    description: "Sum of amount (minor units) over this run's USD charges as filtered by status, whatever their status (the original job's meaning)."
-  },
-  { name: 'total_amount_usd', empty: '0.00', description: 'The same in dollars with two decimals, e.g. 1500.00.' },
-  { name: 'currency', empty: '', description: "The single currency of this run's charges (lower case), mixed, or empty when there are none." },
-  {
-    name: 'total_amount',
-    empty: '',
-    description: "With a single currency, its total (as total_amount_cents) in major units with that currency's decimals; otherwise empty."
-  },
-  {
-    name: 'totals',
-    empty: '{}',
-    description:
-      'JSON keyed by currency - amount, refunded and net of succeeded charges (minor and major units), count and counts by status, the failed amount, and fee and balance_net when balance transactions are synced: {"usd": {"count": 9, "amount_minor": 150000, "amount": "1500.00", "refunded_minor": 0, "net_minor": 150000, "succeeded_count": 8, "failed_count": 1, "pending_count": 0, "failed_amount_minor": 2000, …}}.'
-  },
-  {
-    name: 'result',
-    empty: '{}',
-    successOnly: true,
-    description: 'JSON with message, total_amount_cents, total_amount_usd, charge_count, charges_stored, charges_updated, totals and dry_run.'
-  }
-] as const
-type OutputName = (typeof OUTPUTS)[number]['name']
+/** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
+// prettier-ignore
+const CONTRACT = {
+  outputs: [
+    { name: 'charge_count', empty: '0', description: 'Number of matching charges fetched this run.' },
+    { name: 'charges_stored', empty: '0', keptAfterFailure: true, description: 'Rows newly inserted this run.' },
+    { name: 'charges_updated', empty: '0', keptAfterFailure: true, description: 'Rows that already existed and whose data changed this run.' },
+    { name: 'total_amount_cents', empty: '0', description: "Sum of amount (minor units) over this run's USD charges as filtered by status, whatever their status (the original job's meaning)." },
+    { name: 'total_amount_usd', empty: '0.00', description: 'The same in dollars with two decimals, e.g. 1500.00.' },
+    { name: 'currency', empty: '', description: "The single currency of this run's charges (lower case), mixed, or empty when there are none." },
+    { name: 'total_amount', empty: '', description: "With a single currency, its total (as total_amount_cents) in major units with that currency's decimals; otherwise empty." },
+    { name: 'totals', empty: '{}', description: 'JSON keyed by currency - amount, refunded and net of succeeded charges (minor and major units), count and counts by status, the failed amount, and fee and balance_net when balance transactions are synced: {"usd": {"count": 9, "amount_minor": 150000, "amount": "1500.00", "refunded_minor": 0, "net_minor": 150000, "succeeded_count": 8, "failed_count": 1, "pending_count": 0, "failed_amount_minor": 2000, …}}.' },
+    { name: 'result', empty: '{}', successOnly: true, description: 'JSON with message, total_amount_cents, total_amount_usd, charge_count, charges_stored, charges_updated, totals and dry_run.' }
+  ]
+} as const
 
 /** The daily report: every run's, the original job's outputs among them. */
 export const dailyReport = defineFeature({
   name: 'daily report',
-  inputs: [],
-  outputs: OUTPUTS,
+  ...CONTRACT,
   load: (_inputs, config) => ({ views: [chargeDailyView(config.table), CHARGE_FEES_VIEW], feature: new DailyReport(config) })
 })

@@ -3,7 +3,7 @@ import { chargeEmail } from '../../objects/charges.js'
 import { chargesIn, type ObjectName } from '../../objects/registry.js'
 import type { StripeObject } from '../../objects/spec.js'
 import { AccountsOf } from '../../report/collect.js'
-import { defineFeature, type Feature, type OutputContext, type SummaryContext } from '../../report/feature.js'
+import { defineFeature, type Feature, type OutputOf, type OutputContext, type SummaryContext } from '../../report/feature.js'
 import { dashboardUrl } from '../../report/links.js'
 import { formatCount, formatMinor, formatMoney } from '../../report/money.js'
 import { keepNewest } from '../../report/newest.js'
@@ -36,7 +36,7 @@ export interface HighValueCharge {
  * dry run, which remembers nothing, lists every qualifying charge it sees. Outputs `high_value_*`,
  * a `::notice::` per charge (the first 10), a headline fact and a summary section.
  */
-export class HighValueCollector implements Feature<OutputName> {
+export class HighValueCollector implements Feature<OutputOf<typeof CONTRACT>> {
   readonly name = 'high-value alerts'
   count = 0
   /** Newest first. */
@@ -107,7 +107,7 @@ export class HighValueCollector implements Feature<OutputName> {
     return charges ? this.claimIds(charges) : undefined
   }
 
-  outputs(ctx: OutputContext): Record<OutputName, string> {
+  outputs(ctx: OutputContext): Record<OutputOf<typeof CONTRACT>, string> {
     return {
       high_value_count: String(this.count),
       high_value_charges: JSON.stringify(this.entries(ctx.privacy)),
@@ -185,34 +185,20 @@ export class HighValueCollector implements Feature<OutputName> {
   }
 }
 
-const OUTPUTS = [
-  {
-    name: 'high_value_count',
-    empty: '0',
-    description: 'Succeeded charges at or above high-value-threshold announced for the first time this run (each charge is announced once).'
-  },
-  {
-    name: 'high_value_charges',
-    empty: '[]',
-    description:
-      'JSON array of the newest 50 of them - {id, amount, amount_minor, currency, customer_email, description, created, dashboard_url}; emails and descriptions as customer-details allows.'
-  },
-  { name: 'high_value_truncated', empty: 'false', description: 'true when high_value_charges lists fewer than high_value_count.' }
-] as const
-type OutputName = (typeof OUTPUTS)[number]['name']
+/** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
+// prettier-ignore
+const CONTRACT = {
+  inputs: [{ name: 'high-value-threshold', default: '', since: '1.0.0', description: 'Announce succeeded charges at or above an amount in major units, once each - 1000 for every currency, or per currency (usd:1000, eur:900, jpy:150000). Sets high_value_* outputs, a ::notice:: per charge and a summary section.' }],
+  outputs: [
+    { name: 'high_value_count', empty: '0', description: 'Succeeded charges at or above high-value-threshold announced for the first time this run (each charge is announced once).' },
+    { name: 'high_value_charges', empty: '[]', description: 'JSON array of the newest 50 of them - {id, amount, amount_minor, currency, customer_email, description, created, dashboard_url}; emails and descriptions as customer-details allows.' },
+    { name: 'high_value_truncated', empty: 'false', description: 'true when high_value_charges lists fewer than high_value_count.' }
+  ]
+} as const
 
 export const highValue = defineFeature({
   name: 'high-value alerts',
-  inputs: [
-    {
-      name: 'high-value-threshold',
-      default: '',
-      since: '1.0.0',
-      description:
-        'Announce succeeded charges at or above an amount in major units, once each - 1000 for every currency, or per currency (usd:1000, eur:900, jpy:150000). Sets high_value_* outputs, a ::notice:: per charge and a summary section.'
-    }
-  ],
-  outputs: OUTPUTS,
+  ...CONTRACT,
   // When a charge was first announced as high-value: each charge is alerted once, whichever run (or shard) stores it first.
   claims: { object: 'charges', column: { name: 'alerted_at', type: 'timestamptz', fromRow: false } },
   load: (inputs, config) => {

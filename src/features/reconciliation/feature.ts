@@ -2,7 +2,7 @@ import type Stripe from 'stripe'
 import type { Config } from '../../config.js'
 import { objectsOf } from '../../objects/registry.js'
 import { shortDay } from '../../report/chart.js'
-import { defineFeature, type Feature, type ReadBackContext, type SummaryContext } from '../../report/feature.js'
+import { defineFeature, type Feature, type OutputOf, type ReadBackContext, type SummaryContext } from '../../report/feature.js'
 import { dashboardUrl } from '../../report/links.js'
 import { formatMinor, formatCount as count } from '../../report/money.js'
 import { keepNewest } from '../../report/newest.js'
@@ -46,7 +46,7 @@ export interface PayoutLine {
  * outputs `payouts`, `payouts_reconciled`, `journal_csv` and `journal_files`; a headline fact and
  * the summary's payouts table.
  */
-export class PayoutReconciliation implements Feature<OutputName> {
+export class PayoutReconciliation implements Feature<OutputOf<typeof CONTRACT>> {
   readonly name = 'payout reconciliation'
   readonly slot = 'bottom'
   /** Payouts seen this run (listed, changed or reconciled), newest first. */
@@ -120,7 +120,7 @@ export class PayoutReconciliation implements Feature<OutputName> {
     this.journalFiles = [...(this.journalCsv ? [this.journalCsv] : []), ...(await writeJournalFiles(books, ctx.env))]
   }
 
-  outputs(): Record<OutputName, string> {
+  outputs(): Record<OutputOf<typeof CONTRACT>, string> {
     return {
       payouts_reconciled: String(this.links?.reconciled.length ?? 0),
       payouts: JSON.stringify(
@@ -208,52 +208,25 @@ function payoutsSection(payouts: readonly PayoutLine[], ctx: SummaryContext): st
   return lines
 }
 
-const OUTPUTS = [
-  { name: 'payouts_reconciled', empty: '0', description: 'Payouts whose balance transactions were listed and linked this run.' },
-  {
-    name: 'payouts',
-    empty: '[]',
-    description: 'JSON array of the newest 20 payouts seen this run: {id, amount, amount_minor, currency, arrival_date, status, balanced}.'
-  },
-  {
-    name: 'journal_csv',
-    empty: '',
-    description: 'Path of a CSV file (under RUNNER_TEMP) with the journal lines of the payouts reconciled this run; empty when none.'
-  },
-  {
-    name: 'journal_files',
-    empty: '[]',
-    description:
-      'JSON array of every journal file written this run for the payouts it reconciled (under RUNNER_TEMP): the CSV (also in journal_csv), Xero and QuickBooks files as journal-format asks. Empty array when no payout was reconciled.'
-  }
-] as const
-type OutputName = (typeof OUTPUTS)[number]['name']
+/** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
+// prettier-ignore
+const CONTRACT = {
+  inputs: [
+    { name: 'journal-format', default: 'csv', since: '1.2.0', description: "The files the journal of each run's reconciled payouts is written as: csv (the generic file, output journal_csv), xero (manual journal import), quickbooks (journal entry import), or a comma-separated combination. Every file is listed in output journal_files." },
+    { name: 'journal-accounts', default: '', since: '1.2.0', description: "Your chart of accounts for the journal's accounts, e.g. Bank=090, Sales=200, Refunds=210, Disputes=215, Stripe fees=404, Adjustments=405, Other Stripe activity=406, Stripe balance (unreconciled)=890 - codes for Xero (every account needed), names for QuickBooks. Unmapped accounts keep their names." },
+    { name: 'journal-tax-rate', default: 'Tax Exempt', since: '1.2.0', description: "Xero's TaxRate for the journal lines (the name of a tax rate in your Xero organisation)." }
+  ],
+  outputs: [
+    { name: 'payouts_reconciled', empty: '0', description: 'Payouts whose balance transactions were listed and linked this run.' },
+    { name: 'payouts', empty: '[]', description: 'JSON array of the newest 20 payouts seen this run: {id, amount, amount_minor, currency, arrival_date, status, balanced}.' },
+    { name: 'journal_csv', empty: '', description: 'Path of a CSV file (under RUNNER_TEMP) with the journal lines of the payouts reconciled this run; empty when none.' },
+    { name: 'journal_files', empty: '[]', description: 'JSON array of every journal file written this run for the payouts it reconciled (under RUNNER_TEMP): the CSV (also in journal_csv), Xero and QuickBooks files as journal-format asks. Empty array when no payout was reconciled.' }
+  ]
+} as const
 
 export const reconciliation = defineFeature({
   name: 'payout reconciliation',
-  inputs: [
-    {
-      name: 'journal-format',
-      default: 'csv',
-      since: '1.2.0',
-      description:
-        "The files the journal of each run's reconciled payouts is written as: csv (the generic file, output journal_csv), xero (manual journal import), quickbooks (journal entry import), or a comma-separated combination. Every file is listed in output journal_files."
-    },
-    {
-      name: 'journal-accounts',
-      default: '',
-      since: '1.2.0',
-      description:
-        "Your chart of accounts for the journal's accounts, e.g. Bank=090, Sales=200, Refunds=210, Disputes=215, Stripe fees=404, Adjustments=405, Other Stripe activity=406, Stripe balance (unreconciled)=890 - codes for Xero (every account needed), names for QuickBooks. Unmapped accounts keep their names."
-    },
-    {
-      name: 'journal-tax-rate',
-      default: 'Tax Exempt',
-      since: '1.2.0',
-      description: "Xero's TaxRate for the journal lines (the name of a tax rate in your Xero organisation)."
-    }
-  ],
-  outputs: OUTPUTS,
+  ...CONTRACT,
   load: (inputs, config) => {
     const journal = parseJournal(inputs.get('journal-format'), inputs.get('journal-accounts'), inputs.get('journal-tax-rate'))
     return {
