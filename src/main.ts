@@ -1,4 +1,4 @@
-import * as github from '@actions/github'
+import { readFileSync } from 'node:fs'
 import { STRIPE_API_VERSION } from './api-version.js'
 import type { Config } from './config.js'
 import { OUTPUTS, readRun, type RunSetup } from './contract.js'
@@ -56,8 +56,26 @@ export async function run(): Promise<void> {
 
 /** The repository's visibility from the event payload; undefined when the payload does not say. */
 export function repositoryIsPrivate(): boolean | undefined {
-  const repository = github.context.payload?.repository as { private?: unknown } | undefined
-  return typeof repository?.private === 'boolean' ? repository.private : undefined
+  return repositoryPrivacy(process.env.GITHUB_EVENT_PATH)
+}
+
+/**
+ * `repository.private` of the event that started the workflow (the file GITHUB_EVENT_PATH names, as
+ * @actions/github reads it; read here so a run need not load Octokit). Undefined when unknown.
+ */
+export function repositoryPrivacy(eventPath: string | undefined): boolean | undefined {
+  if (!eventPath) return undefined
+  let event: unknown
+  try {
+    event = JSON.parse(readFileSync(eventPath, 'utf8'))
+  } catch {
+    // No event file, or not JSON (a local run): the visibility is unknown, and the summary stays private.
+    return undefined
+  }
+  if (typeof event !== 'object' || event === null || !('repository' in event)) return undefined
+  const repository = event.repository
+  if (typeof repository !== 'object' || repository === null || !('private' in repository)) return undefined
+  return typeof repository.private === 'boolean' ? repository.private : undefined
 }
 
 /**

@@ -134,7 +134,32 @@ export interface GenerateOptions {
   to: number
   /** Extra charges sharing one second each: [second, how many]. */
   bursts?: ReadonlyArray<readonly [number, number]>
+  /** Each charge's creation time, instead of `count` spread evenly over [from, to] (a bursty account). */
+  times?: readonly number[]
   livemode?: boolean
+}
+
+/**
+ * The creation times of an account that sells in bursts: a few charges within seconds of each other
+ * (often in the same second), then a gap of 1 s to an hour, over about `days` days up to `to`.
+ * Oldest first. Its density changes a thousandfold from one minute to the next, so a page that
+ * measures it says little about the next.
+ */
+export function burstyTimes(count: number, options: { to: number; seed?: number }): number[] {
+  const random = seededRandom(options.seed ?? 7)
+  const times: number[] = []
+  let at = 0
+  while (times.length < count) {
+    // Most bursts are a lone charge or a handful; three in a hundred are a rush of 10 to 40.
+    const roll = random()
+    const size = roll < 0.62 ? 1 : roll < 0.97 ? 2 + Math.floor(random() * 5) : 10 + Math.floor(random() * 31)
+    for (let i = 0; i < size && times.length < count; i++) {
+      times.push(at)
+      if (random() < 0.4) at += 1 + Math.floor(random() * 2)
+    }
+    at += 1 + Math.floor(random() * 3600)
+  }
+  return times.map((t) => options.to - at + t)
 }
 
 /**
@@ -179,7 +204,8 @@ export function generateCharges(options: GenerateOptions): Stripe.Charge[] {
 
   const charges: Stripe.Charge[] = []
   const span = Math.max(0, options.to - options.from)
-  for (let i = 0; i < options.count; i++) charges.push(make(options.from + Math.floor(random() * (span + 1))))
+  if (options.times) for (const created of options.times) charges.push(make(created))
+  else for (let i = 0; i < options.count; i++) charges.push(make(options.from + Math.floor(random() * (span + 1))))
   for (const [second, n] of options.bursts ?? []) for (let i = 0; i < n; i++) charges.push(make(second))
   // Stable sort: charges within a second keep creation order.
   return charges.sort((a, b) => a.created - b.created)

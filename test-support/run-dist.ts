@@ -13,6 +13,8 @@ export interface DistRun {
   stderr: string
   outputs: Record<string, string>
   summary: string
+  /** When the process exited (performance.now()), before its files were read and removed. */
+  exitedAt: number
 }
 
 /** Parses a GITHUB_OUTPUT file (`name<<delimiter` … `delimiter` blocks, or `name=value` lines). */
@@ -36,6 +38,8 @@ export function parseOutputFile(text: string): Record<string, string> {
 
 export interface StartedDist {
   child: ChildProcess
+  /** When the process was started (performance.now()): after the copy of dist/, which a runner does not make. */
+  spawnedAt: number
   /** Resolves when the process has exited (killed or not), with everything it wrote. */
   done: Promise<DistRun>
 }
@@ -66,6 +70,7 @@ export async function startDist(
     ...extraEnv
   }
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
+  const spawnedAt = performance.now()
   const child = spawn(process.execPath, [path.join(dir, 'dist', 'index.js')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
@@ -78,7 +83,13 @@ export async function startDist(
     for (const line of lines) onLine?.(line, child)
   })
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
-  const done = new Promise<number | null>((resolve) => child.on('close', resolve)).then(async (code) => {
+  let exitedAt = 0
+  const done = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
+      exitedAt = performance.now()
+      resolve(code)
+    })
+  ).then(async (code) => {
     try {
       const outputText = await readFile(outputFile, 'utf8')
       const summary = await readFile(summaryFile, 'utf8')
@@ -88,12 +99,12 @@ export async function startDist(
         .filter((l) => !l.startsWith('::add-mask::'))
         .join('\n')
       captureForSecretScan(inputs, extraEnv, [printed, stderr, outputText, summary].join('\n'))
-      return { code, stdout, stderr, outputs: parseOutputFile(outputText), summary }
+      return { code, stdout, stderr, outputs: parseOutputFile(outputText), summary, exitedAt }
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
   })
-  return { child, done }
+  return { child, spawnedAt, done }
 }
 
 export async function runDist(inputs: Record<string, string>, extraEnv: Record<string, string> = {}): Promise<DistRun> {

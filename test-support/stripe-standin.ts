@@ -29,6 +29,8 @@ export interface StandInOptions extends TransportOptions {
   keys?: readonly string[]
   /** The key's own account (GET /v1/account); default acct_1PlatformStandIn. */
   accountId?: string
+  /** When it was created; default: a day before its oldest object (a year ago when it has none). */
+  accountCreated?: number
   /** Restricted keys and the areas they lack, e.g. { rk_test_x: ['charges'] }. */
   missingPermissions?: Record<string, readonly Area[]>
 }
@@ -159,12 +161,14 @@ export class StripeStandIn implements Served {
         this.children(this.subscriptions.byId.get(query.subscription ?? '')?.object.items.data, 'subscription', query, (i) =>
           expansions(query).has('data.discounts') ? i : { ...i, discounts: idsOnly(i.discounts) }
         ),
-      created: () => []
+      created: () => [],
+      oldest: () => []
     })
     this.resources.set('invoice_payments', {
       kind: 'invoice_payment',
       list: (query) => this.children(this.invoices.byId.get(query.invoice ?? '')?.object.payments?.data, 'invoice', query, (p) => p),
-      created: () => []
+      created: () => [],
+      oldest: () => []
     })
   }
 
@@ -204,6 +208,12 @@ export class StripeStandIn implements Served {
     return this.options.accountId ?? 'acct_1PlatformStandIn'
   }
 
+  accountCreated(): number {
+    if (this.options.accountCreated !== undefined) return this.options.accountCreated
+    const oldest = Math.min(...[...this.resources.values()].flatMap((r) => r.oldest()))
+    return Number.isFinite(oldest) ? oldest - 86400 : this.now() - 365 * 86400
+  }
+
   /** A page of a parent's children (`limit`, `starting_after`). */
   private children<C extends { id: string }>(all: readonly C[] | null | undefined, parent: string, query: Query, serve: (child: C) => unknown): Answer {
     if (!all) return invalid(parent, 'No such parent')
@@ -221,7 +231,7 @@ export class StripeStandIn implements Served {
 
   /** A connected account: listed by GET /v1/accounts, its objects served under its Stripe-Account header. */
   connect(id: string, created: number): StripeStandIn {
-    const child = new StripeStandIn({ accountId: id })
+    const child = new StripeStandIn({ accountId: id, accountCreated: created })
     child.now = () => this.now()
     this.connected.set(id, child)
     this.accounts.add([

@@ -42,6 +42,17 @@ describe('RateLimiter', () => {
     expect(limiter.stats.requests).toBe(200)
   })
 
+  it('keeps its pace when timers fire late: lateness does not add up start after start, and no second holds more than max', async () => {
+    // Every sleep overshoots by 8 ms, as timers do on a busy event loop.
+    const clock = fakeClock()
+    const late = { now: clock.now, sleep: async (ms: number) => void (clock.t += ms + 8) }
+    const limiter = new RateLimiter(25, late)
+    const times = await startTimes(limiter, clock, 500)
+    expect(maxInAnyWindow(times, 1000)).toBeLessThanOrEqual(25)
+    // About 25 per 1010 ms: 500 requests in 20.2 s (each start's lateness recorded as it happened: 22.0 s).
+    expect(times.at(-1)!).toBeLessThan(20_300)
+  })
+
   it('serves concurrent callers in order, within the cap', async () => {
     const clock = fakeClock()
     const limiter = new RateLimiter(5, clock)

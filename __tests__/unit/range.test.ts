@@ -37,7 +37,12 @@ function account(seed: number, count: number, from: number, to: number, bursts: 
   return objects
 }
 
-async function fetchAll(objects: Obj[], spans: Span[], concurrency: number, options: { pieceSize?: number; requestsPerSecond?: number } = {}) {
+async function fetchAll(
+  objects: Obj[],
+  spans: Span[],
+  concurrency: number,
+  options: { pieceSize?: number; requestsPerSecond?: number; floor?: () => Promise<number | undefined> } = {}
+) {
   const stripe = fakeStripe(objects, () => new Promise((r) => setImmediate(r)))
   const seen = new Map<string, number>()
   let done: Span[] = []
@@ -55,6 +60,40 @@ async function fetchAll(objects: Obj[], spans: Span[], concurrency: number, opti
   })
   return { stripe, seen, done, estimates }
 }
+
+describe('fetchRange, the account’s start', () => {
+  const DAY = 86400
+  const now = 2_000_000_000
+  // An account eight months old, synced from Stripe's start (2011): its first year of slices is long.
+  const young = account(41, 900, now - 240 * DAY, now - 60)
+  const spans: Span[] = [[1_293_840_000, now]]
+
+  it('lists nothing before the account was created: the empty years cost no request, and are done', async () => {
+    let asked = 0
+    const floor = async () => (asked++, now - 250 * DAY)
+    const { stripe, seen, done } = await fetchAll(young, spans, 8, { requestsPerSecond: 1000, floor })
+    expect(asked).toBe(1)
+    expect(seen.size).toBe(young.length)
+    expect([...seen.values()].every((n) => n === 1)).toBe(true)
+    expect(done).toEqual(spans)
+    const without = await fetchAll(young, spans, 8, { requestsPerSecond: 1000 })
+    // The slice before the last cut (a year ago) holds nothing: at least its request is saved.
+    expect(stripe.calls).toBeLessThanOrEqual(without.stripe.calls - 1)
+  })
+
+  it('lists from Stripe’s start when the account’s creation cannot be read', async () => {
+    const { seen, done } = await fetchAll(young, spans, 8, { requestsPerSecond: 1000, floor: async () => undefined })
+    expect(seen.size).toBe(young.length)
+    expect(done).toEqual(spans)
+  })
+
+  it('still lists what is older than a year when the account is', async () => {
+    const old = account(42, 900, now - 900 * DAY, now - 60)
+    const { seen, done } = await fetchAll(old, spans, 8, { requestsPerSecond: 1000, floor: async () => now - 901 * DAY })
+    expect(seen.size).toBe(old.length)
+    expect(done).toEqual(spans)
+  })
+})
 
 describe('fetchRange', () => {
   it.each([

@@ -8,7 +8,9 @@
 const SUSPECT = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i
 
 export function needsCleaning(json: string): boolean {
-  return SUSPECT.test(json)
+  // Both are written as \u escapes: a batch without any (nearly every one) needs no regular expression
+  // over its megabytes (a substring search is several times faster).
+  return json.includes('\\u') && SUSPECT.test(json)
 }
 
 function cleanString(value: string): string {

@@ -32,3 +32,19 @@ export async function connectedAccountIds(stripe: Stripe, retry: RetryOptions): 
   }
   return ids.reverse()
 }
+
+/**
+ * When the account the client speaks for was created (GET /v1/account, with its Stripe-Account
+ * header for a connected account): nothing of it is older. Undefined when the key may not read it (a
+ * restricted key without the permission) or Stripe does not say — then a backfill lists from
+ * Stripe's start, as it would without it; `onError` is told why.
+ */
+export async function accountCreated(stripe: Stripe, retry: RetryOptions, onError: (error: unknown) => void): Promise<number | undefined> {
+  try {
+    const account = await withRetries(() => stripe.accounts.retrieve(null), retry)
+    return typeof account.created === 'number' && Number.isSafeInteger(account.created) ? account.created : undefined
+  } catch (error) {
+    onError(error)
+    return undefined
+  }
+}

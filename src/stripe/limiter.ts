@@ -14,6 +14,9 @@ const realClock: LimiterClock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 }
 
+/** How late a start may be and still be recorded when it was allowed (the window's slack over a second is 10 ms). */
+const LATE_CREDIT_MS = 5
+
 export interface LimiterStats {
   requests: number
   rateLimited: number
@@ -30,6 +33,8 @@ export class RateLimiter {
   private lastSignal = -Infinity
   private lastRecovery = 0
   private queue: Promise<void> = Promise.resolve()
+  /** When the last `delay` would have let a request start. */
+  private allowedAt = -Infinity
 
   constructor(
     readonly maxPerSecond: number,
@@ -82,16 +87,23 @@ export class RateLimiter {
   delay(now: number): number {
     this.recover(now)
     while (this.starts.length > 0 && now - this.starts[0]! >= this.windowMs) this.starts.shift()
-    const windowWait = this.starts.length >= Math.floor(this.maxPerSecond) ? this.starts[0]! + this.windowMs - now : 0
+    const windowAt = this.starts.length >= Math.floor(this.maxPerSecond) ? this.starts[0]! + this.windowMs : -Infinity
     // Evenly spaced starts: a stalled event loop then cannot release a burst at Stripe.
-    const paceWait = this.lastStart + (this.rate < this.maxPerSecond ? 1000 / this.rate : 900 / this.maxPerSecond) - now
-    return Math.max(0, windowWait, paceWait, this.pausedUntil - now)
+    const paceAt = this.lastStart + (this.rate < this.maxPerSecond ? 1000 / this.rate : 900 / this.maxPerSecond)
+    this.allowedAt = Math.max(windowAt, paceAt, this.pausedUntil)
+    return Math.max(0, this.allowedAt - now)
   }
 
-  /** Records a request starting now (after `delay(now)` said 0). */
+  /**
+   * Records a request starting now (after `delay(now)` said 0). A start a timer or a busy event loop
+   * made late is recorded when it was allowed, by up to LATE_CREDIT_MS: at the ceiling every start
+   * waits for the one `max` before it, and lateness recorded as it happened would add up, start after
+   * start (25 a second became 24.2). Any `max` starts still span more than a second.
+   */
   take(now: number): void {
-    this.starts.push(now)
-    this.lastStart = now
+    const at = Math.min(now, Math.max(this.allowedAt, now - LATE_CREDIT_MS))
+    this.starts.push(at)
+    this.lastStart = at
     this.stats.requests += 1
   }
 

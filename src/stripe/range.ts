@@ -42,6 +42,8 @@ interface Job {
   seen?: number
   /** Objects expected in it, from the density measured where it was cut; undefined when not measured yet. */
   estimate?: number
+  /** The years at the start of a long span: first ask when the account began (`floor`), and list only from then. */
+  fromFloor?: boolean
 }
 
 /** What is known to remain of a range fetch. */
@@ -71,6 +73,12 @@ export interface RangeFetchOptions<T> {
   pieceSize?: number
   /** Told what remains after each page. */
   onEstimate?: (estimate: RangeEstimate) => void
+  /**
+   * The earliest second an object can have been created (the account's), asked once when a span
+   * reaches back more than a year; undefined when it cannot be known. Before it nothing is listed: a
+   * young account's years before its creation would cost a request that finds nothing.
+   */
+  floor?: () => Promise<number | undefined>
 }
 
 /**
@@ -84,7 +92,9 @@ export async function fetchRange<T>(options: RangeFetchOptions<T>): Promise<void
   const { list, onPage } = options
   const pieceSize = options.pieceSize ?? 2000
   const paced = options.requestsPerSecond !== undefined && options.concurrency > 1
-  const queue: Job[] = options.spans.filter(([a, b]) => b > a).flatMap(([gte, lt]) => (paced ? firstSlices(gte, lt) : [{ gte, lt }]))
+  const queue: Job[] = options.spans
+    .filter(([a, b]) => b > a)
+    .flatMap(([gte, lt]) => (paced ? firstSlices(gte, lt, options.floor !== undefined) : [{ gte, lt }]))
   let active = 0
   let workers = options.concurrency
   let sized = options.requestsPerSecond === undefined
@@ -100,13 +110,24 @@ export async function fetchRange<T>(options: RangeFetchOptions<T>): Promise<void
   }
 
   const runJob = async (job: Job): Promise<void> => {
+    if (job.fromFloor) {
+      const floor = await options.floor!()
+      const from = floor === undefined ? job.gte : Math.min(job.lt, Math.max(job.gte, floor))
+      if (from < job.lt) queue.push({ gte: from, lt: job.lt })
+      // Nothing was created before the account: that stretch is done without a request.
+      if (from > job.gte) await deliver({ objects: [], done: [job.gte, from], dropped: 0 })
+      return
+    }
     const started = performance.now()
     const page = await list({ gte: job.gte, lt: job.lt }, MAX_PAGE_SIZE, job.startingAfter)
     if (!sized) {
-      // Little's law: requests in flight = rate × latency; a quarter more, and one, for jitter.
+      // Little's law: requests in flight = rate × latency, and one for jitter. More slices than that
+      // only wait in the limiter — and each slice ends in a partly filled page, so on an account whose
+      // density jumps from burst to silence (where pieces are cut by guesses) every extra one costs a
+      // request: a quarter more made 313 requests for 300 pages of a bursty account, this 308.
       sized = true
       const latency = (performance.now() - started) / 1000
-      workers = Math.max(2, Math.min(options.concurrency, Math.ceil(options.requestsPerSecond! * latency * 1.25) + 1))
+      workers = Math.max(2, Math.min(options.concurrency, Math.ceil(options.requestsPerSecond! * latency) + 1))
     }
     const objects = page.data
     const last = page.last
@@ -207,8 +228,11 @@ function listFirst(a: Job, b: Job): boolean {
   return left(a) > left(b) || (left(a) === left(b) && a.gte < b.gte)
 }
 
-/** A span cut at FIRST_CUTS before its end when it is long; else the span itself. */
-function firstSlices(gte: number, lt: number): Job[] {
+/**
+ * A span cut at FIRST_CUTS before its end when it is long; else the span itself. The part older than
+ * the last cut waits for the account's start (`floor`) when one can be asked.
+ */
+function firstSlices(gte: number, lt: number, floor: boolean): Job[] {
   if (lt - gte <= CUT_SPANS_OVER) return [{ gte, lt }]
   const jobs: Job[] = []
   let top = lt
@@ -218,7 +242,7 @@ function firstSlices(gte: number, lt: number): Job[] {
     jobs.push({ gte: bottom, lt: top })
     top = bottom
   }
-  jobs.push({ gte, lt: top })
+  jobs.push({ gte, lt: top, fromFloor: floor && top === lt - FIRST_CUTS.at(-1)! })
   return jobs
 }
 

@@ -15,6 +15,7 @@ import { isoSeconds, unixSeconds } from '../time.js'
 import { syncNewest } from './newest.js'
 import { linkPayouts } from './payout-links.js'
 import { PassingObserver, type ObjectRun, type SyncObserver } from './run.js'
+import { accountCreated } from '../stripe/accounts.js'
 import { StripeRequestError, isMissingPermission } from '../stripe/errors.js'
 import { scanDeletions } from './deletions.js'
 import { refreshStale, retryQuarantined } from './upkeep.js'
@@ -34,6 +35,8 @@ export interface SyncContext {
   warn: (message: string) => void
   /** Text that may quote customer data, as the log may show it (customer-details), cut to `maxChars`. */
   redact: (text: string, maxChars: number) => string
+  /** When the account was created (asked once, by the first backfill that needs it). */
+  accountCreated?: () => Promise<number | undefined>
 }
 
 /**
@@ -62,6 +65,7 @@ function objectRun<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpec<T,
     spec,
     stripe: ctx.stripe,
     list: pageLister(ctx.stripe, spec, ctx.retry),
+    accountCreated: ctx.accountCreated ?? (async () => undefined),
     sink: ctx.session.sink(spec),
     dryRun: config.dryRun,
     matches: filter ? (o) => statuses.has(filter.of(o)) : () => true,
@@ -116,14 +120,18 @@ async function syncOne<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpe
  * replayed (first runs and too-old cursors list instead). A first run reads it too, from now: it
  * costs one request and a key that cannot read events fails on the first run, not the second.
  */
-async function readStream(ctx: SyncContext): Promise<Map<ObjectName, StreamResult>> {
+function streamReaders(ctx: SyncContext): StreamReader[] {
   const readers: StreamReader[] = []
-  const now = settledUntil(ctx.now)
   for (const name of ctx.config.objects) {
     const state = ctx.session.states.get(name)
     if (!state || eventsTooOld(state, unixSeconds(ctx.now))) continue
     readers.push({ name, spec: specOf(name), since: eventsSince(state), stored: (object) => isStored(state, object) })
   }
+  return readers
+}
+
+async function readStream(ctx: SyncContext, readers: readonly StreamReader[]): Promise<Map<ObjectName, StreamResult>> {
+  const now = settledUntil(ctx.now)
   let changes: Map<ObjectName, ObjectChanges>
   try {
     changes = await readChanges(ctx.stripe, readers, Math.min(now, ...readers.map((r) => r.since)), ctx.retry)
@@ -150,7 +158,23 @@ type StreamResult = ObjectChanges | Error
 export async function syncObjects(ctx: SyncContext): Promise<void> {
   const { config, session } = ctx
   const observer = config.objectsAll ? new AllObjectsGuard(ctx.observer, ctx.warn) : ctx.observer
-  const changes = config.incremental ? await readStream(ctx) : new Map<ObjectName, StreamResult>()
+  let created: Promise<number | undefined> | undefined
+  // Asked once, by the first backfill of more than a year; the objects of a younger account are all newer.
+  ctx = {
+    ...ctx,
+    accountCreated: () =>
+      (created ??= accountCreated(ctx.stripe, ctx.retry, (error) =>
+        ctx.log(
+          `Could not read when the account was created (GET /v1/account: ${error instanceof Error ? error.message : String(error)}): listing from Stripe's start.`
+        )
+      ))
+  }
+  const readers = config.incremental ? streamReaders(ctx) : []
+  // With no object to replay events for (every one's first run), the read is only a check that the key
+  // may read events: it runs beside the listing instead of a round trip before it. Not for one of
+  // several accounts: there it is also the one request that finds an account that revoked access.
+  const check = config.incremental && readers.length === 0 && !ctx.session.accountScoped ? readStream(ctx, readers) : undefined
+  const changes = config.incremental && !check ? await readStream(ctx, readers) : new Map<ObjectName, StreamResult>()
   const settled = new Map<ObjectName, Promise<boolean>>()
   for (const name of config.objects) {
     settled.set(
@@ -184,6 +208,10 @@ export async function syncObjects(ctx: SyncContext): Promise<void> {
     )
   }
   await Promise.all(tasks)
+  // The key could not read events: each object that needs them fails, as a replay would have (what was stored is kept).
+  for (const [name, result] of (await check) ?? []) {
+    if (result instanceof Error && specOf(name).events.length > 0 && (await settled.get(name))) observer.failed(name, result)
+  }
 }
 
 /**

@@ -125,6 +125,8 @@ export interface ObjectRun<T extends StripeObject = StripeObject> {
   stripe: Stripe
   /** One list request for this object. */
   list: ListPage<T>
+  /** When the account was created, asked once a run (a backfill need not list the years before it). */
+  accountCreated: () => Promise<number | undefined>
   sink: ObjectSink<T>
   /** Nothing is written (the sink is a dry-run sink). */
   dryRun: boolean

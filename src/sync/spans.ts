@@ -6,9 +6,6 @@ import { BatchWriter } from './writer.js'
 import { commit, screen } from './batch.js'
 import type { ObjectRun } from './run.js'
 
-/** A full garbage collection every this many written batches (about 2,000 rows). */
-const GC_EVERY_BATCHES = 4
-
 /** How often a long run reports progress. */
 export const PROGRESS_INTERVAL_MS = 5000
 
@@ -27,7 +24,6 @@ export interface SpanSyncOptions<T> {
  */
 export async function syncSpans<T extends StripeObject>(run: ObjectRun<T>, options: SpanSyncOptions<T>): Promise<void> {
   let remaining: RangeEstimate = { known: 0, unmeasured: true }
-  let batches = 0
   const started = performance.now()
   const writer = new BatchWriter<RangePage<T> & { size: number }>(
     async (pages) => {
@@ -41,7 +37,8 @@ export async function syncSpans<T extends StripeObject>(run: ObjectRun<T>, optio
         'any',
         options.checkpoint?.(done)
       )
-      if (++batches % GC_EVERY_BATCHES === 0) compactHeap()
+      // Collected when the heap has grown past its budget (see memory.ts).
+      compactHeap()
     },
     { maxQueuedPages: run.concurrency + 2, batchRows: 500, lingerMs: 250 }
   )
@@ -55,6 +52,7 @@ export async function syncSpans<T extends StripeObject>(run: ObjectRun<T>, optio
       spans: options.spans,
       concurrency: run.concurrency,
       requestsPerSecond: run.limits?.perEndpoint,
+      floor: run.accountCreated,
       onEstimate: (estimate) => (remaining = estimate),
       onPage: (page) => writer.push({ ...page, size: page.objects.length })
     })

@@ -18,6 +18,8 @@ export interface Resource {
   retrieve?(id: string, query: Query): Answer
   /** The creation events of the objects created in [min, max] (empty for objects Stripe emits none for). */
   created(min: number, max: number): Creation[]
+  /** The oldest object's `created`, if any (for the account's own creation). */
+  oldest(): number[]
 }
 
 export interface ResourceOptions<T extends Dated> {
@@ -41,6 +43,10 @@ export function resource<T extends Dated>(collection: Collection<T>, options: Re
       const object = collection.get(id, query)
       return object ? ok(object) : missing(collection.kind, id, 'id')
     },
-    created: (min, max) => (creation ? collection.between(min, max).map(({ object }) => ({ type: creation(object), object: collection.now(object) })) : [])
+    created: (min, max) => (creation ? collection.between(min, max).map(({ object }) => ({ type: creation(object), object: collection.now(object) })) : []),
+    oldest: () => {
+      const last = collection.sorted.at(-1)
+      return last ? [last.object.created] : []
+    }
   }
 }

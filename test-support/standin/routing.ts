@@ -12,6 +12,8 @@ import type { RecordedRequest } from './transport.js'
 export interface Served {
   /** The key's own account (GET /v1/account). */
   readonly accountId: string
+  /** When that account was created (GET /v1/account's `created`). */
+  accountCreated(): number
   /** Keys that authenticate (default: any sk_/rk_ test or live key), and restricted keys' missing areas. */
   readonly access: { keys?: readonly string[]; missingPermissions?: Readonly<Record<string, readonly Area[]>> }
   readonly resources: ReadonlyMap<Area, Resource>
@@ -41,12 +43,14 @@ export function route(served: Served, request: RecordedRequest): Answer {
     }
     return routeAs(child, request)
   }
-  if (request.path === '/v1/account') return { status: 200, body: { id: served.accountId, object: 'account', country: 'US', default_currency: 'usd' } }
   return routeAs(served, request)
 }
 
 /** An authenticated GET for the account's own resources. */
 function routeAs(served: Served, request: RecordedRequest): Answer {
+  if (request.path === '/v1/account') {
+    return { status: 200, body: { id: served.accountId, object: 'account', country: 'US', default_currency: 'usd', created: served.accountCreated() } }
+  }
   const match = /^\/v1\/([a-z_]+)(?:\/([^/]+))?$/.exec(request.path)
   const area = match?.[1]
   const id = match?.[2] === undefined ? undefined : decodeURIComponent(match[2])
