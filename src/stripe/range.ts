@@ -109,13 +109,19 @@ export async function fetchRange<T>(options: RangeFetchOptions<T>): Promise<void
     return { known: Math.round(known), unmeasured }
   }
 
+  /** When the account was created, once asked: any slice, or part of one, before it holds nothing. */
+  let floorAt: number | undefined
   const runJob = async (job: Job): Promise<void> => {
-    if (job.fromFloor) {
-      const floor = await options.floor!()
-      const from = floor === undefined ? job.gte : Math.min(job.lt, Math.max(job.gte, floor))
-      if (from < job.lt) queue.push({ gte: from, lt: job.lt })
+    if (job.fromFloor) floorAt = await options.floor!()
+    if (floorAt !== undefined && job.gte < floorAt) {
       // Nothing was created before the account: that stretch is done without a request.
-      if (from > job.gte) await deliver({ objects: [], done: [job.gte, from], dropped: 0 })
+      const from = Math.min(job.lt, floorAt)
+      await deliver({ objects: [], done: [job.gte, from], dropped: 0 })
+      if (from < job.lt) queue.push({ ...job, gte: from, fromFloor: false })
+      return
+    }
+    if (job.fromFloor) {
+      queue.push({ ...job, fromFloor: false })
       return
     }
     const started = performance.now()
