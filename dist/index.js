@@ -36585,7 +36585,7 @@ const GENERIC_INPUTS = [
         name: 'schema',
         default: 'public',
         since: '1.0.0',
-        description: 'Postgres schema of every table and view; created if missing.'
+        description: 'Postgres schema of every table and view, in lower case (as Postgres folds unquoted names); created if missing.'
     },
     {
         name: 'dry-run',
@@ -36597,7 +36597,7 @@ const GENERIC_INPUTS = [
         name: 'stripe-account',
         default: '',
         since: '1.0.0',
-        description: "Connect: a connected account id (acct_...), sent as the Stripe-Account header and recorded in account_id; or all (the platform's own account and every connected account, each row with its account_id); or a comma-separated list of connected account ids. Accounts that revoked the platform's access are skipped with a warning (output accounts_skipped)."
+        description: "Connect: a connected account id (acct_...), sent as the Stripe-Account header and recorded in account_id; or all (the platform's own account and every connected account, each row with its account_id); or a comma-separated list of connected account ids. Accounts that revoked the platform's access are skipped with a warning (output accounts_skipped); a list none of whose accounts answers fails, naming them."
     },
     {
         name: 'stripe-api-base',
@@ -36690,6 +36690,10 @@ function readConfig({ input, env = {}, mask = () => { }, now = new Date(), repos
     const key = parseStripeKey(stripeKey);
     const dryRun = parseBoolean('dry-run', get('dry-run'));
     const createdGte = parseTime('created-after', get('created-after'), now);
+    if (createdGte !== undefined && createdGte > Math.ceil(now.getTime() / 1000)) {
+        // Nothing can be created after it yet; an incremental cursor started there would skip what comes meanwhile.
+        throw new InputError('created-after', `"${get('created-after')}" (${isoSeconds(createdGte)}) is in the future: it is now ${isoSeconds(Math.floor(now.getTime() / 1000))}. Give a past date or an age such as 7d.`);
+    }
     const createdLt = parseTime('created-before', get('created-before'), now);
     if (createdGte !== undefined && createdLt !== undefined && createdGte >= createdLt) {
         throw new InputError('created-after / created-before', `the window is empty: created-after (${isoSeconds(createdGte)}) must be earlier than created-before (${isoSeconds(createdLt)}).`);
@@ -36887,6 +36891,10 @@ function parseIdentifier(name, value) {
     if (name === 'schema' && /^(pg_|information_schema$)/i.test(value)) {
         throw new InputError('schema', `"${value}" is a system schema. Use public or a schema of your own.`);
     }
+    // Refused rather than folded: folding would move a run that used "Finance" before to a new, empty finance.
+    if (name === 'schema' && value !== value.toLowerCase()) {
+        throw new InputError('schema', `"${value}" has capital letters. Postgres folds unquoted names to lower case (SELECT … FROM ${value}.x reads ${value.toLowerCase()}), so it would be a second schema beside ${value.toLowerCase()}. Write it in lower case: ${value.toLowerCase()}.`);
+    }
     return value;
 }
 const ACCOUNT_ID = /^acct_[A-Za-z0-9]{1,64}$/;
@@ -36897,10 +36905,10 @@ function parseStripeAccount(value) {
         return { stripeAccount: undefined, accounts: undefined };
     if (text.toLowerCase() === 'all')
         return { stripeAccount: undefined, accounts: { kind: 'all' } };
-    const ids = text
-        .split(',')
-        .map((v) => v.trim())
-        .filter((v) => v !== '');
+    const ids = text.split(',').map((v) => v.trim());
+    if (ids.includes('')) {
+        throw new InputError('stripe-account', `"${value}" has an empty item (two commas together, or one at either end). Expected acct_… ids separated by commas, or all.`);
+    }
     for (const id of ids) {
         if (!ACCOUNT_ID.test(id)) {
             throw new InputError('stripe-account', `"${id}" is not a connected account id. Expected acct_ followed by letters and digits, a comma-separated list of them, or all.`);
@@ -37240,25 +37248,53 @@ function defineFeature(module) {
  */
 const MONTHLY_READ_ALLOCATION = 10_000;
 const MONTH_SECONDS = 30 * DAY_SECONDS;
-/** Requests a month if every run were like this one and ran at this interval; undefined without an interval. */
-function monthlyProjection(requests, intervalSeconds) {
-    if (intervalSeconds === undefined || !(intervalSeconds > 0))
+/** GitHub's shortest schedule: a single interval shorter than this is a run by hand or a retry, not a schedule. */
+const SHORTEST_SCHEDULE_SECONDS = 5 * 60;
+/** Nothing runs on a schedule more often than a minute (cron's step), however many runs agree. */
+const SHORTEST_INTERVAL_SECONDS = 60;
+/** From this many intervals on, their median is trusted below GitHub's shortest schedule (a runner elsewhere). */
+const SEVERAL_INTERVALS = 3;
+function median(values) {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+/**
+ * The schedule the recent runs suggest — the median interval between them and the median requests
+ * a run (a backfill, or one busy run, moves neither) — or undefined when they do not look like a
+ * schedule: no earlier run, a median under a minute, or a single interval under five minutes (two
+ * runs by hand a few seconds apart).
+ */
+function scheduleOf(now, requests, previous) {
+    if (previous.length === 0)
         return undefined;
-    return Math.round((requests * MONTH_SECONDS) / intervalSeconds);
+    const starts = [now.getTime(), ...previous.map((p) => p.startedAt.getTime())];
+    const intervals = starts.slice(1).map((t, i) => (starts[i] - t) / 1000);
+    const interval = median(intervals);
+    const floor = intervals.length >= SEVERAL_INTERVALS ? SHORTEST_INTERVAL_SECONDS : SHORTEST_SCHEDULE_SECONDS;
+    if (!(interval >= floor))
+        return undefined;
+    return { intervalSeconds: interval, requestsPerRun: median([requests, ...previous.map((p) => p.stripeRequests)]), intervals: intervals.length };
+}
+/** Requests a month at this schedule. */
+function monthlyProjection(schedule) {
+    return Math.round((schedule.requestsPerRun * MONTH_SECONDS) / schedule.intervalSeconds);
 }
 /**
  * `accounts`: the Stripe accounts the run synced (Connect): each has its own allocation, so the
  * projection is compared with it per account.
  */
-function requestsLine(requests, intervalSeconds, describeLength, accounts = 1) {
+function requestsLine(requests, schedule, describeLength, accounts = 1) {
     const n = requests.toLocaleString('en-US');
-    const projected = monthlyProjection(requests, intervalSeconds);
     const what = `${n} Stripe API request${requests === 1 ? '' : 's'} this run (retries included)`;
-    if (projected === undefined)
+    if (schedule === undefined)
         return { text: `${what}.`, warning: undefined };
+    const projected = monthlyProjection(schedule);
     const each = Math.round(projected / Math.max(1, accounts));
     const perAccount = accounts > 1 ? ` (about ${each.toLocaleString('en-US')} for each of ${accounts.toLocaleString('en-US')} accounts)` : '';
-    const text = `${what}; about ${projected.toLocaleString('en-US')} a month${perAccount} if every run were like this one, every ${describeLength(intervalSeconds)} (the interval since the previous run).`;
+    const perRun = `${schedule.requestsPerRun.toLocaleString('en-US')} request${schedule.requestsPerRun === 1 ? '' : 's'} a run`;
+    const basis = schedule.intervals === 1 ? 'the interval since the previous run' : `the median of the last ${schedule.intervals} intervals and runs`;
+    const text = `${what}; about ${projected.toLocaleString('en-US')} a month${perAccount} at ${perRun} every ${describeLength(schedule.intervalSeconds)} (${basis}).`;
     const warning = each > MONTHLY_READ_ALLOCATION
         ? `At this rate the schedule makes about ${each.toLocaleString('en-US')} Stripe read requests a month${accounts > 1 ? ' for each account' : ''}, more than ` +
             `${MONTHLY_READ_ALLOCATION.toLocaleString('en-US')}, the smallest monthly read allocation Stripe gives an account: run less often, or sync fewer objects.`
@@ -37271,6 +37307,23 @@ function requestsLine(requests, intervalSeconds, describeLength, accounts = 1) {
 function cut(text, max) {
     const chars = [...text];
     return chars.length > max ? `${chars.slice(0, Math.max(1, max - 1)).join('')}…` : text;
+}
+/**
+ * Characters text from Stripe must not bring into what people read: NUL and the other C0 and C1
+ * controls (tab and line breaks aside: each place that shows text folds those its own way), and the
+ * bidirectional controls that reverse what a cell shows (U+202A–U+202E, U+2066–U+2069; the marks
+ * U+200E, U+200F, U+061C).
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const HIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+/** Text from Stripe as it may be shown (log, annotations, summary, outputs): without those characters, cut to `max`. */
+function shown(text, max = Infinity) {
+    const plain = text.isWellFormed() ? text : text.toWellFormed();
+    return cut(plain.replace(HIDDEN, ''), max);
+}
+/** An id from Stripe as a message quotes it: at most 64 characters (a 100,000-character "id" makes no 100 KB annotation). */
+function shownId(id) {
+    return shown(id, 64);
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
@@ -37291,7 +37344,7 @@ const VISIBLE_ROWS = 20;
 function escapeCell(text, maxChars = Infinity) {
     if (text == null || text === '')
         return '';
-    return cut(text, maxChars)
+    return shown(text, maxChars)
         .replace(/&/g, '&amp;')
         .replace(/</g, '&lt;')
         .replace(/>/g, '&gt;')
@@ -37302,7 +37355,9 @@ function escapeCell(text, maxChars = Infinity) {
 function emailCell(email) {
     if (!email)
         return '';
-    const text = email.replace(/\r\n|\r|\n/g, ' ').replace(/\|/g, '\\|');
+    const text = shown(email)
+        .replace(/\r\n|\r|\n/g, ' ')
+        .replace(/\|/g, '\\|');
     const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
     const fence = '`'.repeat(longest + 1);
     return `${fence}${longest > 0 ? ' ' : ''}${text}${longest > 0 ? ' ' : ''}${fence}`;
@@ -37378,14 +37433,14 @@ function headline(report, ctx) {
         lines.push('_Dry run: nothing was written._');
     return lines;
 }
-/** A table with at most VISIBLE_ROWS rows in view; the rest collapsed under "N more". */
+/** A table with at most VISIBLE_ROWS rows in view; the rest collapsed under "N more"; `more` not listed at all. */
 function foldedTable(header, rows, more, what, visible = VISIBLE_ROWS) {
     const lines = [...header, ...rows.slice(0, visible), ''];
     const hidden = rows.slice(visible);
     if (hidden.length > 0)
         lines.push(`<details><summary>${hidden.length} more ${what}</summary>`, '', ...header, ...hidden, '', '</details>', '');
-    if (more > 0)
-        lines.push(`…and ${more} more not listed here (all are in the table).`, '');
+    if (more && more.count > 0)
+        lines.push(`…and ${formatCount(more.count)} more not listed here; all are in ${more.where}.`, '');
     return lines;
 }
 function syncedSection(report, ctx) {
@@ -37452,7 +37507,7 @@ function settings(report, ctx) {
 }
 /** What the run cost Stripe, and what the schedule would cost a month. */
 function requestsFooter(report) {
-    const line = requestsLine(report.stripeRequests, report.runIntervalSeconds, describeLength, report.accountsSynced);
+    const line = requestsLine(report.stripeRequests, report.runSchedule, describeLength, report.accountsSynced);
     return [`<sub>${line.text}</sub>`, '', ...(line.warning ? [`> [!WARNING]`, `> ${line.warning}`, ''] : [])];
 }
 /** Nothing was added or changed: one line, and the settings. */
@@ -37465,6 +37520,8 @@ function upToDate(report, ctx) {
         return false;
     return true;
 }
+/** An up-to-date run names its objects up to this many; past it (objects: all) it counts them, so the line stays a line. */
+const MAX_OBJECTS_NAMED = 5;
 function render(report, ctx, rows, describe) {
     const lines = ['## Stripe Payment Monitor', ''];
     if (ctx.skipped)
@@ -37474,7 +37531,9 @@ function render(report, ctx, rows, describe) {
         const since = ctx.lastRunAt ? ` since ${compactUtc(Math.floor(ctx.lastRunAt.getTime() / 1000))} UTC` : '';
         lines.push(what.length === 1
             ? `Up to date — no new ${what[0]} or changes${since}.`
-            : `Up to date — no new ${what.slice(0, -1).join(', ')} or ${what.at(-1)}, and no changes${since ? `,${since}` : ''}.`, '');
+            : what.length <= MAX_OBJECTS_NAMED
+                ? `Up to date — no new ${what.slice(0, -1).join(', ')} or ${what.at(-1)}, and no changes${since ? `,${since}` : ''}.`
+                : `Up to date — nothing new or changed in the ${what.length} objects synced${since}.`, '');
         return [...lines, ...requestsFooter(report), ...settings(report, ctx)].join('\n');
     }
     // Said first, where amounts would otherwise be (an up-to-date run shows none).
@@ -38160,15 +38219,19 @@ const PLATFORM_REVENUE_VIEW = {
  * What Connect reads back from the database after the sync, as typed rows: the SQL of its tables and
  * views lives here; the feature only maps the rows.
  */
-/** Net of succeeded charges per account and currency created since a time (Unix seconds), the largest first. */
-function accountNetRows(db, chargesTable, since, limit) {
+/**
+ * Net of succeeded charges per account and currency created since a time (Unix seconds), the
+ * largest first — by net, or by charges (where amounts are hidden, neither which accounts are
+ * listed nor their order may follow the amounts).
+ */
+function accountNetRows(db, chargesTable, since, limit, by) {
     return db.query(
-    // Currencies by how many charges they have (amounts of different currencies do not compare), then net.
+    // Currencies by how many charges they have (amounts of different currencies do not compare), then net or charges.
     `SELECT account_id, currency, count(*) AS charges, sum(amount - coalesce(amount_refunded, 0))::bigint AS net
        FROM ${db.table(chargesTable)}
       WHERE status = 'succeeded' AND created_at >= to_timestamp($1)
       GROUP BY account_id, currency
-      ORDER BY sum(count(*)) OVER (PARTITION BY currency) DESC, currency, net DESC, account_id LIMIT $2`, [since, limit]);
+      ORDER BY sum(count(*)) OVER (PARTITION BY currency) DESC, currency, ${by === 'net' ? 'net DESC' : 'charges DESC'}, account_id LIMIT $2`, [since, limit]);
 }
 /** A Connect platform's application fees this month (UTC), per currency. */
 function platformRevenueRows(db) {
@@ -38200,6 +38263,8 @@ class ConnectAccounts {
     result;
     /** The accounts with the most net (succeeded charges less refunds), per currency. */
     top = [];
+    /** The same, the most charges first: what a summary with hidden amounts lists. */
+    busiest = [];
     /** Application fees this month, net of refunds, per currency (when application fees are synced). */
     revenue = [];
     constructor(config) {
@@ -38215,17 +38280,21 @@ class ConnectAccounts {
         if (!this.config.objects.includes('charges'))
             return;
         const since = Math.floor(ctx.now.getTime() / 1000) - NET_DAYS * 86400;
-        this.top = (await accountNetRows(db, this.config.table, since, TOP_ACCOUNTS)).map((r) => ({
+        const read = async (by) => (await accountNetRows(db, this.config.table, since, TOP_ACCOUNTS, by)).map((r) => ({
             account: r.account_id,
             currency: r.currency,
             charges: Number(r.charges),
             net: Number(r.net)
         }));
+        this.top = await read('net');
+        this.busiest = await read('charges');
     }
-    outputs() {
+    // From the run's facts, not what was read back: a run that failed (no account reachable) still says which were skipped.
+    outputs(ctx) {
+        const result = ctx.run.accounts;
         return {
-            accounts_synced: String(this.result?.synced.length ?? 0),
-            accounts_skipped: JSON.stringify(this.result?.skipped ?? [])
+            accounts_synced: String(result?.synced.length ?? 0),
+            accounts_skipped: JSON.stringify(result?.skipped ?? [])
         };
     }
     facts(ctx) {
@@ -38259,18 +38328,20 @@ class ConnectAccounts {
         }
         if (this.top.length > 0) {
             const hidden = amountsHidden(ctx);
-            lines.push(`### Accounts by net, last ${NET_DAYS} days`, '');
+            // With amounts hidden, neither the accounts listed nor their order may tell them.
+            const shown = hidden ? this.busiest : this.top;
+            lines.push(hidden ? `### Accounts by charges, last ${NET_DAYS} days` : `### Accounts by net, last ${NET_DAYS} days`, '');
             const header = hidden
                 ? ['| Account | Currency | Charges |', '| --- | --- | ---: |']
                 : ['| Account | Currency | Charges | Net |', '| --- | --- | ---: | ---: |'];
-            const body = this.top.slice(0, rows).map((a) => {
+            const body = shown.slice(0, rows).map((a) => {
                 const cells = [escapeCell(a.account ?? '(no account id)'), a.currency.toUpperCase(), formatCount(a.charges)];
                 if (!hidden)
                     cells.push(moneyCell(a.net, a.currency));
                 return `| ${cells.join(' | ')} |`;
             });
             // The first few open; the rest of the 20 folded.
-            lines.push(...foldedTable(header, body, 0, 'accounts', TOP_ACCOUNTS_OPEN));
+            lines.push(...foldedTable(header, body, undefined, 'accounts', TOP_ACCOUNTS_OPEN));
             lines.push(`Net: succeeded charges less refunds, in each charge's currency (view \`${this.config.table}\` by \`account_id\`).`, '');
         }
         return lines;
@@ -38284,8 +38355,8 @@ class ConnectAccounts {
 // prettier-ignore
 const feature_CONTRACT = {
     outputs: [
-        { name: 'accounts_synced', empty: ({ skipped }) => (skipped ? '0' : '1'), description: "How many Stripe accounts this run (this shard) synced: 1 for one account; with stripe-account all or a list, the platform's own (with all) and every connected account that answered." },
-        { name: 'accounts_skipped', empty: '[]', description: 'JSON array of the accounts skipped, [{"id": "acct_...", "reason": "..."}]: connected accounts that revoked the platform\'s access (account_invalid). Empty array otherwise.' }
+        { name: 'accounts_synced', empty: ({ skipped }) => (skipped ? '0' : '1'), keptAfterFailure: true, description: "How many Stripe accounts this run (this shard) synced: 1 for one account; with stripe-account all or a list, the platform's own (with all) and every connected account that answered." },
+        { name: 'accounts_skipped', empty: '[]', keptAfterFailure: true, description: 'JSON array of the accounts skipped, [{"id": "acct_...", "reason": "..."}]: connected accounts that revoked the platform\'s access (account_invalid). Empty array otherwise.' }
     ]
 };
 /** Connect: on when `stripe-account` names several accounts (or all); its inputs are the generic `stripe-account` and `account-shard`. */
@@ -38344,8 +38415,8 @@ class RunReport {
     links;
     /** Several accounts (Connect): which were synced and which skipped. */
     accounts;
-    /** Seconds since the previous run of the account started (from stripe_sync_runs); undefined when unknown. */
-    runIntervalSeconds;
+    /** The schedule the account's recent runs suggest (from stripe_sync_runs); undefined when they suggest none. */
+    runSchedule;
     constructor(objects, 
     /** Every output the action declares (the generic ones and every feature's): each is set, at least to its empty value. */
     outputs = []) {
@@ -38391,7 +38462,11 @@ class RunReport {
     /** Payouts reconciled: once per account in a Connect run, so they add up. */
     linked(links) {
         this.links = this.links
-            ? { reconciled: [...this.links.reconciled, ...links.reconciled], transactions: this.links.transactions + links.transactions }
+            ? {
+                reconciled: [...this.links.reconciled, ...links.reconciled],
+                unlisted: [...this.links.unlisted, ...links.unlisted],
+                transactions: this.links.transactions + links.transactions
+            }
             : links;
     }
     failed(name, error) {
@@ -38507,9 +38582,9 @@ function chargeHeader(ctx, withStatus) {
     const align = names.map((n) => (n === 'Amount' ? '---:' : '---'));
     return [`| ${names.join(' | ')} |`, `| ${align.join(' | ')} |`];
 }
-/** Charges as a table, folded past VISIBLE_ROWS; `more` not listed at all. */
+/** Charges as a table, folded past VISIBLE_ROWS; `more` not listed at all (they are in the charges table). */
 function chargeTable(charges, ctx, withStatus, more, what, accountOf) {
-    return foldedTable(chargeHeader(ctx, withStatus), charges.map((c) => chargeRow(c, ctx, withStatus, accountOf)), more, what);
+    return foldedTable(chargeHeader(ctx, withStatus), charges.map((c) => chargeRow(c, ctx, withStatus, accountOf)), { count: more, where: `table \`${ctx.config.schema}.${ctx.config.table}\`` }, what);
 }
 
 ;// CONCATENATED MODULE: ./src/features/daily-report/queries.ts
@@ -39070,6 +39145,7 @@ function thresholdMinor(thresholds, currency) {
 
 
 
+
 /** How many high-value charges the output lists, and how many get a ::notice:: annotation. */
 const MAX_HIGH_VALUE_LISTED = 50;
 const MAX_HIGH_VALUE_NOTICES = 10;
@@ -39171,7 +39247,7 @@ class HighValueCollector {
             const email = ctx.privacy.email(chargeEmail(c));
             // Annotations are as public as the summary: amounts only where summary-amounts shows them.
             const amount = amountsHidden(ctx) ? `${c.currency.toUpperCase()} charge` : formatMoney(c.amount, c.currency);
-            return `High-value charge ${c.id}: ${amount}${email ? ` from ${email}` : ''} (${this.link(c)})`;
+            return `High-value charge ${shownId(c.id)}: ${amount}${email ? ` from ${email}` : ''} (${this.link(c)})`;
         });
         if (this.count > MAX_HIGH_VALUE_NOTICES)
             notices.push(`…and ${this.count - MAX_HIGH_VALUE_NOTICES} more high-value charges (see the job summary).`);
@@ -39550,7 +39626,7 @@ const JOURNAL_VIEW = {
          ${major('CASE WHEN l.signed < 0 THEN -l.signed ELSE 0 END', 'r.currency')} AS debit,
          ${major('CASE WHEN l.signed > 0 THEN l.signed ELSE 0 END', 'r.currency')} AS credit,
          r.currency,
-         'Stripe payout ' || r.payout_id || ' (' || r.transaction_count || ' transactions)' AS memo
+         'Stripe payout ' || r.payout_id || ' (' || r.transaction_count || CASE WHEN r.transaction_count = 1 THEN ' transaction)' ELSE ' transactions)' END AS memo
     FROM ${qualified(schema, 'stripe_payout_reconciliation')} r
    CROSS JOIN LATERAL (VALUES
          (1, '${JOURNAL_ACCOUNTS[0]}', -r.amount),
@@ -39593,44 +39669,98 @@ function journalRows(db, ids) {
 ;// CONCATENATED MODULE: ./src/features/reconciliation/settings.ts
 
 
+
 /** `journal-format`: the files a reconciled payout's journal is written as. */
 const JOURNAL_FORMATS = ['csv', 'xero', 'quickbooks'];
-/** `journal-format`, `journal-accounts`, `journal-tax-rate`; Xero needs a code for every account a journal can use. */
-function parseJournal(format, accounts, taxRate) {
+/** The formats that name accounts as the user's books do (the CSV keeps ours). */
+const BOOKS = ['xero', 'quickbooks'];
+/** The longest value each book takes: a Xero account code is at most 10 characters, a QuickBooks account name 100. */
+const MAX_VALUE = { xero: 10, quickbooks: 100 };
+/** The whole mapping: eight accounts for two books fit many times over. */
+const MAX_MAPPING_CHARS = 4000;
+const BOOK_NAME = { xero: 'Xero', quickbooks: 'QuickBooks' };
+/** One pair, `Account=value`, for both books or, prefixed `xero:` or `quickbooks:`, for one. */
+const PAIR = /^(?:(xero|quickbooks)\s*:\s*)?([^=]*?)\s*=\s*(.*)$/i;
+/**
+ * `journal-format`, `journal-accounts`, `journal-tax-rate`. The mapping takes one pair a line (a
+ * YAML `|` block), or pairs separated by commas or semicolons; a pair prefixed `xero:` or
+ * `quickbooks:` is for that book only (Xero wants codes, QuickBooks names) and wins over an
+ * unprefixed one. Xero needs a code for every account a journal can use. `warn` is told of a
+ * mapping no file this run writes uses.
+ */
+function parseJournal(format, accounts, taxRate, warn = () => { }) {
     const formats = new Set();
     for (const part of format.split(',').map((p) => p.trim().toLowerCase())) {
         if (!JOURNAL_FORMATS.includes(part)) {
-            throw new InputError('journal-format', `unknown format "${part}". Expected csv, xero, quickbooks, or a comma-separated combination.`);
+            throw new InputError('journal-format', `unknown format "${shown(part, 40)}". Expected csv, xero, quickbooks, or a comma-separated combination.`);
         }
         formats.add(part);
     }
-    const names = new Map(JOURNAL_ACCOUNTS.map((a) => [a.toLowerCase(), a]));
-    const mapped = new Map();
-    const form = `Expected Account=code pairs, e.g. Bank=090, Sales=200, Refunds=210, Disputes=215, Stripe fees=404. Accounts: ${JOURNAL_ACCOUNTS.join(', ')}.`;
-    for (const part of accounts
-        .split(',')
-        .map((p) => p.trim())
-        .filter((p) => p !== '')) {
-        const at = part.indexOf('=');
-        const name = at > 0 ? names.get(part.slice(0, at).trim().toLowerCase()) : undefined;
-        const code = at > 0 ? part.slice(at + 1).trim() : '';
-        if (at <= 0 || code === '')
-            throw new InputError('journal-accounts', `"${part}" is not Account=code. ${form}`);
-        if (!name)
-            throw new InputError('journal-accounts', `unknown account "${part.slice(0, at).trim()}". ${form}`);
-        if (mapped.has(name))
-            throw new InputError('journal-accounts', `${name} is given twice. ${form}`);
-        mapped.set(name, code);
-    }
+    const journalAccounts = parseMapping(accounts, formats);
     if (formats.has('xero')) {
-        const missing = JOURNAL_ACCOUNTS.filter((a) => !mapped.has(a));
+        const missing = JOURNAL_ACCOUNTS.filter((a) => !journalAccounts.xero.has(a));
         if (missing.length > 0) {
-            throw new InputError('journal-accounts', `journal-format xero needs an account code for every account a journal can use; missing: ${missing.join(', ')}. ${form}`);
+            throw new InputError('journal-accounts', `journal-format xero needs an account code for every account a journal can use; missing: ${missing.join(', ')}. ${FORM}`);
+        }
+    }
+    if (accounts.trim() !== '') {
+        const unused = BOOKS.filter((book) => !formats.has(book));
+        if (unused.length === BOOKS.length) {
+            warn('journal-accounts is set but no journal file this run writes uses it: the CSV keeps our account names. Add xero or quickbooks to journal-format.');
+        }
+        else {
+            for (const book of unused) {
+                if (new RegExp(`(^|[\\n,;])\\s*${book}\\s*:`, 'i').test(accounts))
+                    warn(`journal-accounts has ${book}: pairs, but journal-format writes no ${BOOK_NAME[book]} file.`);
+            }
         }
     }
     if (taxRate.length > 100 || /[\r\n]/.test(taxRate))
         throw new InputError('journal-tax-rate', 'must be one line, at most 100 characters (a Xero tax rate name).');
-    return { journalFormats: formats, journalAccounts: mapped, journalTaxRate: taxRate };
+    return { journalFormats: formats, journalAccounts, journalTaxRate: taxRate };
+}
+const FORM = `Expected Account=code pairs, one a line or separated by commas or semicolons, e.g. Bank=090, Sales=200, Refunds=210, Disputes=215, Stripe fees=404; ` +
+    `prefix a pair with xero: or quickbooks: for one book only. Accounts: ${JOURNAL_ACCOUNTS.join(', ')}.`;
+/** The mapping per book: pairs for both, overridden by each book's own. */
+function parseMapping(text, formats) {
+    if (text.length > MAX_MAPPING_CHARS)
+        throw new InputError('journal-accounts', `is ${text.length} characters long; at most ${MAX_MAPPING_CHARS}. ${FORM}`);
+    const names = new Map(JOURNAL_ACCOUNTS.map((a) => [a.toLowerCase(), a]));
+    const both = new Map();
+    const own = { xero: new Map(), quickbooks: new Map() };
+    for (const part of text
+        .split(/[\r\n,;]+/)
+        .map((p) => p.trim())
+        .filter((p) => p !== '')) {
+        const match = PAIR.exec(part);
+        const book = BOOKS.find((b) => b === match?.[1]?.toLowerCase());
+        const given = match?.[2] ?? '';
+        const value = match?.[3] ?? '';
+        if (!match || given === '' || value === '')
+            throw new InputError('journal-accounts', `"${shown(part, 60)}" is not Account=code. ${FORM}`);
+        const name = names.get(given.toLowerCase());
+        if (!name)
+            throw new InputError('journal-accounts', `unknown account "${shown(given, 60)}". ${FORM}`);
+        if (shown(value) !== value)
+            throw new InputError('journal-accounts', `the value for ${name} holds a control character. ${FORM}`);
+        const into = book ? own[book] : both;
+        if (into.has(name))
+            throw new InputError('journal-accounts', `${name} is given twice${book ? ` for ${BOOK_NAME[book]}` : ''}. ${FORM}`);
+        into.set(name, value);
+    }
+    const merged = { xero: new Map([...both, ...own.xero]), quickbooks: new Map([...both, ...own.quickbooks]) };
+    for (const book of BOOKS) {
+        if (!formats.has(book))
+            continue;
+        for (const [name, value] of merged[book]) {
+            if ([...value].length > MAX_VALUE[book]) {
+                throw new InputError('journal-accounts', `"${shown(value, 60)}" (${name}) is longer than a ${BOOK_NAME[book]} account ${book === 'xero' ? 'code' : 'name'} can be (${MAX_VALUE[book]} characters). ` +
+                    (formats.has('xero') && formats.has('quickbooks') ? 'Give each book its own with xero: and quickbooks: pairs. ' : '') +
+                    FORM);
+            }
+        }
+    }
+    return merged;
 }
 
 ;// CONCATENATED MODULE: ./src/features/reconciliation/feature.ts
@@ -39726,10 +39856,11 @@ class PayoutReconciliation {
         if (formats.has('csv'))
             this.journalCsv = await writeJournal(lines, ctx.now, ctx.env);
         const stamp = ctx.now.toISOString().replace(/[:.]/g, '-');
-        const options = { accounts: this.config.journalAccounts, taxRate: this.config.journalTaxRate };
+        const accounts = this.config.journalAccounts;
+        const taxRate = this.config.journalTaxRate;
         const books = [
-            ...(formats.has('xero') ? xeroFiles(lines, options, stamp) : []),
-            ...(formats.has('quickbooks') ? quickbooksFiles(lines, options, stamp) : [])
+            ...(formats.has('xero') ? xeroFiles(lines, { accounts: accounts.xero, taxRate }, stamp) : []),
+            ...(formats.has('quickbooks') ? quickbooksFiles(lines, { accounts: accounts.quickbooks, taxRate }, stamp) : [])
         ];
         this.journalFiles = [...(this.journalCsv ? [this.journalCsv] : []), ...(await writeJournalFiles(books, ctx.env))];
     }
@@ -39801,7 +39932,7 @@ function payoutsSection(payouts, ctx) {
             `| Arrival | Amount | Status | Charges | Refunds | Disputes | Fees |${withOther ? ' Other |' : ''} Balanced |`,
             `| --- | ---: | --- | ---: | ---: | ---: | ---: |${withOther ? ' ---: |' : ''} :---: |`
         ];
-    lines.push(...foldedTable(header, payouts.map((p) => payoutRow(p, ctx, withOther)), 0, 'payouts'));
+    lines.push(...foldedTable(header, payouts.map((p) => payoutRow(p, ctx, withOther)), undefined, 'payouts'));
     lines.push(amountsHidden(ctx)
         ? 'Balanced ✓: the payout equals the net of the balance transactions Stripe paid out in it; — not reconciled yet (or a manual payout).'
         : `Charges + Refunds + Disputes + Fees${withOther ? ' + Other' : ''} = Amount when the payout is balanced ✓${withOther ? ' (Other: adjustments and anything else Stripe paid out in it)' : ''}; ` +
@@ -39813,7 +39944,7 @@ function payoutsSection(payouts, ctx) {
 const reconciliation_feature_CONTRACT = {
     inputs: [
         { name: 'journal-format', default: 'csv', since: '1.2.0', description: "The files the journal of each run's reconciled payouts is written as: csv (the generic file, output journal_csv), xero (manual journal import), quickbooks (journal entry import), or a comma-separated combination. Every file is listed in output journal_files." },
-        { name: 'journal-accounts', default: '', since: '1.2.0', description: "Your chart of accounts for the journal's accounts, e.g. Bank=090, Sales=200, Refunds=210, Disputes=215, Stripe fees=404, Adjustments=405, Other Stripe activity=406, Stripe balance (unreconciled)=890 - codes for Xero (every account needed), names for QuickBooks. Unmapped accounts keep their names." },
+        { name: 'journal-accounts', default: '', since: '1.2.0', description: "Your chart of accounts for the journal's accounts, e.g. Bank=090, Sales=200, Refunds=210, Disputes=215, Stripe fees=404, Adjustments=405, Other Stripe activity=406, Stripe balance (unreconciled)=890 - codes for Xero (every account needed, at most 10 characters), names for QuickBooks. One pair a line, or pairs separated by commas or semicolons; prefix a pair with xero: or quickbooks: for that book only (xero: Sales=200, quickbooks: Sales=Sales Income). Unmapped accounts keep their names." },
         { name: 'journal-tax-rate', default: 'Tax Exempt', since: '1.2.0', description: "Xero's TaxRate for the journal lines (the name of a tax rate in your Xero organisation)." }
     ],
     outputs: [
@@ -39827,7 +39958,7 @@ const reconciliation = defineFeature({
     name: 'payout reconciliation',
     ...reconciliation_feature_CONTRACT,
     load: (inputs, config) => {
-        const journal = parseJournal(inputs.get('journal-format'), inputs.get('journal-accounts'), inputs.get('journal-tax-rate'));
+        const journal = parseJournal(inputs.get('journal-format'), inputs.get('journal-accounts'), inputs.get('journal-tax-rate'), (message) => inputs.warn(message));
         return {
             views: RECONCILIATION_VIEWS,
             feature: config.objects.includes('payouts')
@@ -39861,7 +39992,7 @@ const GENERIC_OUTPUTS = [
     { name: 'skipped', empty: 'false', description: "true when another run held the schema's lock and this run wrote nothing; else false." },
     { name: 'object_counts', empty: '{}', keptAfterFailure: true, description: 'JSON keyed by object: {"charges": {"fetched": 120, "stored": 20, "updated": 3, "rejected": 0}, …}. fetched - listed in the range the run covered; stored - rows added, which also come from change and deletion events and payout reconciliation, so stored can exceed fetched.' },
     { name: 'rejected_count', empty: '0', keptAfterFailure: true, description: 'Objects quarantined this run in stripe_sync_rejects (malformed, or refused by Postgres); the sync went on without them.' },
-    { name: 'stripe_requests', empty: '0', keptAfterFailure: true, description: 'The Stripe API requests this run made, retries included. Stripe counts reads against a monthly allocation (at least 10,000); the job summary projects a month at the interval since the previous run and warns past 10,000.' }
+    { name: 'stripe_requests', empty: '0', keptAfterFailure: true, description: 'The Stripe API requests this run made, retries included. Stripe counts reads against a monthly allocation (at least 10,000); the job summary projects a month from the schedule of the recent runs and warns past 10,000.' }
 ];
 /** "120 balance transactions", "1 dispute". */
 function countOf(name, n) {
@@ -40276,13 +40407,72 @@ async function fillAccountId(client, schema, tables, accountId) {
     return filled;
 }
 
+;// CONCATENATED MODULE: ./src/store/clean.ts
+/**
+ * Postgres refuses text and jsonb holding NUL (\u0000) and JSON holding a lone UTF-16 surrogate.
+ * Stripe strings can carry both (metadata keys included). They are cleaned away, so one odd value
+ * cannot make Postgres refuse a whole batch.
+ */
+/** Cheap test on the serialized batch: is there anything to clean? (A false positive only costs a pass.) */
+const SUSPECT = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
+function needsCleaning(json) {
+    // Both are written as \u escapes: a batch without any (nearly every one) needs no regular expression
+    // over its megabytes (a substring search is several times faster).
+    return json.includes('\\u') && SUSPECT.test(json);
+}
+function cleanString(value) {
+    const wellFormed = value.isWellFormed() ? value : value.toWellFormed();
+    return wellFormed.includes('\u0000') ? wellFormed.replaceAll('\u0000', '') : wellFormed;
+}
+/** Whether a value writes its own JSON (`toJSON`): the SDK's decimals do, from a BigInt that JSON cannot hold. */
+function hasToJson(value) {
+    return 'toJSON' in value && typeof value.toJSON === 'function';
+}
+/**
+ * A deep copy with every string and key cleaned: of what each value writes as JSON, so that a value
+ * with its own JSON (the SDK's decimals: a BigInt inside, `"12.5"` outside) keeps it, and a bare
+ * BigInt (an int64 the SDK coerced) is written as its digits.
+ */
+function cleanValue(value) {
+    if (typeof value === 'string')
+        return cleanString(value);
+    if (typeof value === 'bigint')
+        return value.toString();
+    if (Array.isArray(value))
+        return value.map(cleanValue);
+    if (value !== null && typeof value === 'object') {
+        if (hasToJson(value))
+            return cleanValue(value.toJSON());
+        const out = {};
+        for (const [key, inner] of Object.entries(value))
+            out[cleanString(key)] = cleanValue(inner);
+        return out;
+    }
+    return value;
+}
+/** JSON of the rows that Postgres's jsonb accepts. */
+function cleanJson(rows) {
+    let json;
+    try {
+        json = JSON.stringify(rows);
+    }
+    catch (error) {
+        // A BigInt JSON cannot write (an int64 the SDK coerced): the cleaned copy writes its digits.
+        if (!(error instanceof TypeError))
+            throw error;
+        return JSON.stringify(cleanValue(rows));
+    }
+    return needsCleaning(json) ? JSON.stringify(cleanValue(rows)) : json;
+}
+
 ;// CONCATENATED MODULE: ./src/store/rejects.ts
+
 
 
 /**
  * The quarantine: objects Stripe returned that could not be stored (a malformed shape, or a value
- * Postgres refuses). Kept with the reason and the object as text; each later run retries them and
- * marks them resolved once stored. The sync itself moves on.
+ * Postgres refuses). Kept with the reason, the object as text and the account it came from; each
+ * later run of that account retries them and marks them resolved once stored. The sync itself moves on.
  */
 const REJECTS_TABLE = 'stripe_sync_rejects';
 async function ensureRejectsTable(client, schema) {
@@ -40295,8 +40485,27 @@ async function ensureRejectsTable(client, schema) {
     last_seen_at timestamptz NOT NULL DEFAULT now(),
     attempts integer NOT NULL DEFAULT 1,
     resolved_at timestamptz,
+    account_id text,
     PRIMARY KEY (object_type, object_id)
   `);
+}
+/** `account_id` came later: added in place to older quarantine tables (NULL: the key's own account). */
+function upgradeRejectsSql(schema) {
+    return `ALTER TABLE ${qualified(schema, REJECTS_TABLE)} ADD COLUMN IF NOT EXISTS account_id text`;
+}
+/** Whether the quarantine table records accounts (false when it does not exist). */
+async function rejectsHaveAccount(client, schema) {
+    const result = await client.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = 'account_id'`, [
+        schema,
+        REJECTS_TABLE
+    ]);
+    return (result.rowCount ?? 0) > 0;
+}
+/** The quarantine's objects of one-account runs (account NULL) are the platform's own, like their rows. */
+async function fillRejectsAccount(client, schema, accountId) {
+    if (!(await rejectsHaveAccount(client, schema)))
+        return;
+    await client.query(`UPDATE ${qualified(schema, REJECTS_TABLE)} SET account_id = $1 WHERE account_id IS NULL`, [accountId]);
 }
 /** Text Postgres accepts: NULs dropped, lone surrogates replaced, kept within 1 MB. */
 function rawText(object) {
@@ -40305,27 +40514,45 @@ function rawText(object) {
         text = JSON.stringify(object) ?? String(object);
     }
     catch {
-        text = String(object);
+        // A BigInt JSON cannot write, or a cycle: the cleaned copy writes the one, String the other.
+        try {
+            text = JSON.stringify(cleanValue(object)) ?? String(object);
+        }
+        catch {
+            text = String(object);
+        }
     }
     text = text.toWellFormed().replaceAll('\u0000', '');
     return text.length > 1_000_000 ? `${text.slice(0, 1_000_000)}…` : text;
 }
-async function saveRejects(client, schema, rejects) {
+/**
+ * Quarantines objects of one account (`account.id`; null: the key's own); `account` undefined when
+ * the table has no account column yet (its owner has not upgraded it).
+ */
+async function saveRejects(client, schema, rejects, account) {
     if (rejects.length === 0)
         return;
-    await client.query(`INSERT INTO ${qualified(schema, REJECTS_TABLE)} AS r (object_type, object_id, reason, raw)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+    const withAccount = account !== undefined;
+    await client.query(`INSERT INTO ${qualified(schema, REJECTS_TABLE)} AS r (object_type, object_id, reason, raw${withAccount ? ', account_id' : ''})
+     SELECT *${withAccount ? ', $5::text' : ''} FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
      ON CONFLICT (object_type, object_id) DO UPDATE SET reason = EXCLUDED.reason, raw = EXCLUDED.raw,
-       last_seen_at = now(), attempts = r.attempts + 1, resolved_at = NULL`, [
+       last_seen_at = now(), attempts = r.attempts + 1, resolved_at = NULL${withAccount ? ', account_id = EXCLUDED.account_id' : ''}`, [
         rejects.map((r) => r.objectType),
         rejects.map((r) => r.id.toWellFormed().replaceAll('\u0000', '')),
         rejects.map((r) => r.reason.toWellFormed().replaceAll('\u0000', '')),
-        rejects.map((r) => r.raw)
+        rejects.map((r) => r.raw),
+        ...(withAccount ? [account.id] : [])
     ]);
 }
-/** Quarantined ids of one object type, last seen before `before`, not yet stored. */
-async function openRejects(client, schema, objectType, before) {
-    const result = await client.query(`SELECT object_id FROM ${qualified(schema, REJECTS_TABLE)} WHERE object_type = $1 AND resolved_at IS NULL AND last_seen_at < $2 ORDER BY first_seen_at`, [objectType, before]);
+/**
+ * Quarantined ids of one object type and account (null: the key's own), last seen before `before`,
+ * not yet stored: a run retries only what its key and account can fetch. Read through to_jsonb, a
+ * table without the account column yet reads as the key's own.
+ */
+async function openRejects(client, schema, objectType, before, accountId) {
+    const result = await client.query(`SELECT object_id FROM ${qualified(schema, REJECTS_TABLE)} AS r
+      WHERE object_type = $1 AND resolved_at IS NULL AND last_seen_at < $2 AND to_jsonb(r) ->> 'account_id' IS NOT DISTINCT FROM $3
+      ORDER BY first_seen_at`, [objectType, before, accountId]);
     return result.rows.map((r) => r.object_id);
 }
 async function resolveRejects(client, schema, objectType, ids) {
@@ -40355,10 +40582,12 @@ async function ensureRunsTable(client, schema) {
     PRIMARY KEY (account, started_at)
   `);
 }
-/** Records a run and returns when the previous run of the same account started (undefined: none recorded). */
+/** How many earlier runs the projection looks at. */
+const RECENT_RUNS = 8;
+/** Records a run and returns the account's previous runs, newest first (at most 8; none recorded: empty). */
 async function recordRun(client, schema, run) {
     const table = qualified(schema, RUNS_TABLE);
-    const previous = await client.query(`SELECT started_at FROM ${table} WHERE account = $1 AND started_at < $2 ORDER BY started_at DESC LIMIT 1`, [run.account, run.startedAt]);
+    const previous = await client.query(`SELECT started_at, stripe_requests FROM ${table} WHERE account = $1 AND started_at < $2 ORDER BY started_at DESC LIMIT ${RECENT_RUNS}`, [run.account, run.startedAt]);
     // No sequence: INSERT and SELECT on the table are the only grants a run needs.
     await client.query(`INSERT INTO ${table} (account, objects, started_at, stripe_requests, ok) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, [
         run.account,
@@ -40367,7 +40596,7 @@ async function recordRun(client, schema, run) {
         run.stripeRequests,
         run.ok
     ]);
-    return previous.rows[0]?.started_at;
+    return previous.rows.map((r) => ({ startedAt: r.started_at, stripeRequests: r.stripe_requests }));
 }
 
 ;// CONCATENATED MODULE: ./src/store/state.ts
@@ -40399,25 +40628,30 @@ async function ensureStateTable(client, schema) {
     api_version text NOT NULL,
     done_ranges jsonb NOT NULL DEFAULT '[]',
     listed_through bigint,
+    recent_event_ids text[],
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (account, table_name, status_filter)
   `);
 }
-/** Columns added to the state table after it was first released: added in place on older tables. */
+/** Columns added to the state table after it was first released, with their types: added in place on older tables. */
+const LATER_STATE_COLUMNS = { listed_through: 'bigint', recent_event_ids: 'text[]' };
+const LATER = Object.keys(LATER_STATE_COLUMNS);
 function upgradeStateSql(schema) {
-    return `ALTER TABLE ${qualified(schema, STATE_TABLE)} ADD COLUMN IF NOT EXISTS listed_through bigint`;
+    const add = LATER.map((column) => `ADD COLUMN IF NOT EXISTS ${column} ${LATER_STATE_COLUMNS[column]}`);
+    return `ALTER TABLE ${qualified(schema, STATE_TABLE)} ${add.join(', ')}`;
 }
-/** Whether the state table has every column of this version (a missing table will be made with them). */
-async function stateTableCurrent(client, schema) {
+/** Which later columns the state table has: all when it does not exist yet (it will be made with them). */
+async function stateColumns(client, schema) {
     const table = await client.query('SELECT to_regclass($1) AS t', [qualified(schema, STATE_TABLE)]);
     if (!table.rows[0]?.t)
-        return true;
-    const has = await client.query('SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3', [
-        schema,
-        STATE_TABLE,
-        'listed_through'
-    ]);
-    return (has.rowCount ?? 0) > 0;
+        return new Set(LATER);
+    const has = await client.query('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = ANY($3)', [schema, STATE_TABLE, LATER]);
+    const present = new Set(has.rows.map((r) => r.column_name));
+    return new Set(LATER.filter((c) => present.has(c)));
+}
+/** Whether the state table has every column of this version. */
+function stateTableCurrent(columns) {
+    return LATER.every((c) => columns.has(c));
 }
 async function loadState(client, schema, key) {
     const result = await client.query(`SELECT * FROM ${qualified(schema, STATE_TABLE)} WHERE account = $1 AND table_name = $2 AND status_filter = $3`, [
@@ -40440,21 +40674,29 @@ async function loadState(client, schema, key) {
         lastRunFinishedAt: row.last_run_finished_at,
         apiVersion: row.api_version,
         doneRanges: row.done_ranges,
-        listedThrough: !('listed_through' in row) ? undefined : row.listed_through === null ? null : Number(row.listed_through)
+        listedThrough: !('listed_through' in row) ? undefined : row.listed_through === null ? null : Number(row.listed_through),
+        recentEventIds: !('recent_event_ids' in row) ? undefined : (row.recent_event_ids ?? [])
     };
 }
 async function saveState(client, schema, state) {
-    // A table not upgraded yet has no listed_through (and such a state none to save).
-    const listed = state.listedThrough !== undefined;
+    // A table not upgraded yet lacks the later columns (and such a state has none to save).
+    const later = [];
+    if (state.listedThrough !== undefined)
+        later.push(['listed_through', state.listedThrough]);
+    if (state.recentEventIds !== undefined)
+        later.push(['recent_event_ids', state.recentEventIds]);
+    const columns = later.map(([c]) => `${c}, `).join('');
+    const values = later.map((_, i) => `$${12 + i}, `).join('');
+    const updates = later.map(([c]) => `${c} = EXCLUDED.${c}, `).join('');
     await client.query(`INSERT INTO ${qualified(schema, STATE_TABLE)} AS s
        (account, table_name, status_filter, cursor_created, cursor_ids, last_event_id, last_event_created,
-        events_checked_at, last_run_finished_at, api_version, done_ranges, ${listed ? 'listed_through, ' : ''}updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, ${listed ? '$12, ' : ''}now())
+        events_checked_at, last_run_finished_at, api_version, done_ranges, ${columns}updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, ${values}now())
      ON CONFLICT (account, table_name, status_filter) DO UPDATE SET
        cursor_created = EXCLUDED.cursor_created, cursor_ids = EXCLUDED.cursor_ids,
        last_event_id = EXCLUDED.last_event_id, last_event_created = EXCLUDED.last_event_created,
        events_checked_at = EXCLUDED.events_checked_at, last_run_finished_at = EXCLUDED.last_run_finished_at,
-       api_version = EXCLUDED.api_version, done_ranges = EXCLUDED.done_ranges, ${listed ? 'listed_through = EXCLUDED.listed_through, ' : ''}updated_at = now()`, [
+       api_version = EXCLUDED.api_version, done_ranges = EXCLUDED.done_ranges, ${updates}updated_at = now()`, [
         state.account,
         state.tableName,
         state.statusFilter,
@@ -40466,7 +40708,7 @@ async function saveState(client, schema, state) {
         state.lastRunFinishedAt,
         state.apiVersion,
         JSON.stringify(state.doneRanges),
-        ...(listed ? [state.listedThrough] : [])
+        ...later.map(([, v]) => v)
     ]);
 }
 
@@ -43549,7 +43791,9 @@ function redacting(io) {
 /** Emails longer than this are cut: a 100 KB "email" must not fill the summary. */
 const MAX_EMAIL_CHARS = 80;
 /** `jane@secretclient-corp.com` → `j…@s….com`: the first letter of each part and the top-level domain only. */
-function maskEmail(email) {
+function maskEmail(raw) {
+    // Without controls first: a right-to-left override must not be the one letter shown.
+    const email = shown(raw);
     const at = email.lastIndexOf('@');
     if (at <= 0)
         return '…';
@@ -43558,22 +43802,28 @@ function maskEmail(email) {
     const dot = domain.lastIndexOf('.');
     const host = [...domain][0];
     const masked = !host ? '' : dot > 0 ? `${host}….${domain.slice(dot + 1)}` : `${host}…`;
-    return cut(`${first}…@${masked}`, MAX_EMAIL_CHARS);
+    return shown(`${first}…@${masked}`, MAX_EMAIL_CHARS);
 }
 const EMAIL = /[^\s"'<>()[\],;:]+@[^\s"'<>()[\],;:]+/g;
 const QUOTED = /"[^"]*"/g;
-function privacy(mode) {
+/** A value a message quotes in parentheses: `("1234.50")`, `(10.5)`, `("ch_99…)` cut — an amount as often as not. */
+const QUOTED_VALUE = /\((?:"[^"]*"?|-?[\d.][\d.eE+-]*)\)/g;
+/**
+ * What of customers (`mode`) and of money (`amounts`: summary-amounts) a run shows. Free text that
+ * quotes the values it is about (a quarantine reason) shows them only when both are shown.
+ */
+function privacy(mode, amounts = 'show') {
     return {
         mode,
         email: (value) => {
             if (value == null || value === '' || mode === 'hide')
                 return null;
-            return mode === 'mask' ? maskEmail(value) : cut(value, MAX_EMAIL_CHARS);
+            return mode === 'mask' ? maskEmail(value) : shown(value, MAX_EMAIL_CHARS);
         },
         description: (value, maxChars) => {
             if (value == null || value === '' || mode !== 'show')
                 return null;
-            return cut(value, maxChars);
+            return shown(value, maxChars);
         },
         text: (value, maxChars) => {
             let out = value;
@@ -43581,7 +43831,9 @@ function privacy(mode) {
                 out = out.replace(EMAIL, (e) => maskEmail(e));
             if (mode === 'hide')
                 out = out.replace(EMAIL, '(email)').replace(QUOTED, '"…"');
-            return cut(out, maxChars);
+            if (amounts === 'hide')
+                out = out.replace(QUOTED_VALUE, '(…)').replace(QUOTED, '"…"');
+            return shown(out, maxChars);
         }
     };
 }
@@ -43600,7 +43852,7 @@ async function readBack(session, report, now, env, lastRunAt) {
 }
 /** Outputs, the features' annotations and the job summary. */
 async function publish(io, config, report, extra) {
-    const shown = privacy(config.customerDetails);
+    const shown = privacy(config.customerDetails, config.summaryAmounts);
     const outputs = buildOutputs(report, report.outputs, { dryRun: config.dryRun, privacy: shown });
     // A run with a failed object is not a success: no `message` (nor `result`, which carries it); the counts say what was kept.
     const failed = report.failures.size > 0;
@@ -43618,7 +43870,7 @@ async function publish(io, config, report, extra) {
     for (const feature of report.features)
         for (const line of feature.log?.() ?? [])
             io.info(line);
-    const requests = requestsLine(report.stripeRequests, report.runIntervalSeconds, describeLength, report.accountsSynced);
+    const requests = requestsLine(report.stripeRequests, report.runSchedule, describeLength, report.accountsSynced);
     io.info(requests.text);
     if (requests.warning)
         io.warning(requests.warning);
@@ -43646,43 +43898,6 @@ async function acquireRunLock(client, schema, timeoutSeconds, pollMs = 250) {
             return false;
         await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
     }
-}
-
-;// CONCATENATED MODULE: ./src/store/clean.ts
-/**
- * Postgres refuses text and jsonb holding NUL (\u0000) and JSON holding a lone UTF-16 surrogate.
- * Stripe strings can carry both (metadata keys included). They are cleaned away, so one odd value
- * cannot make Postgres refuse a whole batch.
- */
-/** Cheap test on the serialized batch: is there anything to clean? (A false positive only costs a pass.) */
-const SUSPECT = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
-function needsCleaning(json) {
-    // Both are written as \u escapes: a batch without any (nearly every one) needs no regular expression
-    // over its megabytes (a substring search is several times faster).
-    return json.includes('\\u') && SUSPECT.test(json);
-}
-function cleanString(value) {
-    const wellFormed = value.isWellFormed() ? value : value.toWellFormed();
-    return wellFormed.includes('\u0000') ? wellFormed.replaceAll('\u0000', '') : wellFormed;
-}
-/** A deep copy with every string and key cleaned. */
-function cleanValue(value) {
-    if (typeof value === 'string')
-        return cleanString(value);
-    if (Array.isArray(value))
-        return value.map(cleanValue);
-    if (value !== null && typeof value === 'object') {
-        const out = {};
-        for (const [key, inner] of Object.entries(value))
-            out[cleanString(key)] = cleanValue(inner);
-        return out;
-    }
-    return value;
-}
-/** JSON of the rows that Postgres's jsonb accepts. */
-function cleanJson(rows) {
-    const json = JSON.stringify(rows);
-    return needsCleaning(json) ? JSON.stringify(cleanValue(rows)) : json;
 }
 
 ;// CONCATENATED MODULE: ./src/store/upsert.ts
@@ -43805,6 +44020,7 @@ class TableSink {
     ownHistorySql;
     /** Ids of this object in quarantine, not resolved: read once, so writes touch the quarantine only when they must. */
     quarantined;
+    rejectsHaveAccount;
     /** The transaction before the next one: one connection runs one transaction at a time. */
     turn = Promise.resolve();
     /** Rows the table held when its statistics were last taken (undefined: not read yet), and rows this sink added since. */
@@ -43919,7 +44135,7 @@ class TableSink {
         await this.opened;
         if ((await this.quarantine()).size === 0)
             return [];
-        return openRejects(this.client, this.options.schema, this.spec.objectType, before);
+        return openRejects(this.client, this.options.schema, this.spec.objectType, before, this.accountId);
     }
     async resolveRejects(ids) {
         await this.opened;
@@ -43931,8 +44147,17 @@ class TableSink {
         for (const id of open)
             quarantined.delete(id);
     }
+    /** The account this sink's objects come from (null: the key's own). */
+    get accountId() {
+        return this.options.context.accountId ?? null;
+    }
+    /** Quarantines objects with their account, once the table is known to record accounts. */
+    async saveRejects(rejects) {
+        this.rejectsHaveAccount ??= rejectsHaveAccount(this.client, this.options.schema);
+        await saveRejects(this.client, this.options.schema, rejects, (await this.rejectsHaveAccount) ? { id: this.accountId } : undefined);
+    }
     quarantine() {
-        this.quarantined ??= openRejects(this.client, this.options.schema, this.spec.objectType, new Date(8.64e15)).then((ids) => new Set(ids));
+        this.quarantined ??= openRejects(this.client, this.options.schema, this.spec.objectType, new Date(8.64e15), this.accountId).then((ids) => new Set(ids));
         return this.quarantined;
     }
     /** Work in one transaction on this connection, after the tables exist; transactions queue up, one at a time. */
@@ -43978,7 +44203,7 @@ class TableSink {
         const counts = await this.upsertSafely(this.units(objects, refused), refused);
         const rejects = [...(options.rejects ?? []), ...refused];
         if (rejects.length > 0) {
-            await saveRejects(this.client, this.options.schema, rejects);
+            await this.saveRejects(rejects);
             const quarantined = await this.quarantine();
             for (const r of rejects)
                 quarantined.add(r.id);
@@ -44007,7 +44232,7 @@ class TableSink {
             const refused = [];
             const counts = await this.upsertSafely(this.units(entries.flatMap((e) => (e.object ? [e.object] : [])), refused), refused);
             if (refused.length > 0)
-                await saveRejects(this.client, this.options.schema, refused);
+                await this.saveRejects(refused);
             const id = quoteIdent(this.spec.idColumn);
             const marked = await this.client.query(`UPDATE ${this.qualifiedTable} AS t SET deleted_at = to_timestamp(d.at), updated_at = now()
            FROM unnest($1::text[], $2::double precision[]) AS d(id, at) WHERE t.${id} = d.id AND t.deleted_at IS NULL`, [entries.map((e) => e.id), entries.map((e) => e.at)]);
@@ -44180,10 +44405,10 @@ class Database {
     get schema() {
         return this.options.schema;
     }
-    /** Whether the state table has this version's columns (or does not exist yet, and will). */
-    async stateTableCurrent() {
+    /** Which of the state table's later columns it has (all when it does not exist yet, and will). */
+    async stateColumns() {
         try {
-            return await stateTableCurrent(this.control, this.schema);
+            return await stateColumns(this.control, this.schema);
         }
         catch (error) {
             throw describeDatabaseError(error, 'read the sync state');
@@ -44236,9 +44461,11 @@ class Database {
                 report.tables.push(await ensureTable(client, schema, table));
             report.createdStateTable = await ensureStateTable(client, schema);
             // Added in later versions: a role that may not alter or create them runs on without (and is told how to add them).
-            if (!(await stateTableCurrent(client, schema)))
+            if (!stateTableCurrent(await stateColumns(client, schema)))
                 await this.optional(report, upgradeStateSql(schema), () => client.query(upgradeStateSql(schema)));
             report.createdRejectsTable = await ensureRejectsTable(client, schema);
+            if (!(await rejectsHaveAccount(client, schema)))
+                await this.optional(report, upgradeRejectsSql(schema), () => client.query(upgradeRejectsSql(schema)));
             report.createdRunsTable = (await this.optional(report, `CREATE TABLE ${qualified(schema, RUNS_TABLE)} …`, () => ensureRunsTable(client, schema))) ?? false;
             if (this.options.lockScope)
                 await ensureAccountsTable(client, schema);
@@ -44298,13 +44525,20 @@ class Database {
     }
     /** The platform's own rows from one-account runs get its id (see fillAccountId). */
     async fillAccountId(tables, accountId) {
-        return fillAccountId(this.control, this.schema, tables, accountId);
+        const filled = await fillAccountId(this.control, this.schema, tables, accountId);
+        try {
+            await fillRejectsAccount(this.control, this.schema, accountId);
+        }
+        catch (error) {
+            throw describeDatabaseError(error, 'fill account_id of stripe_sync_rejects');
+        }
+        return filled;
     }
-    /** Records this run (its Stripe requests); returns when the account's previous run started. */
+    /** Records this run (its Stripe requests); returns the account's previous runs, newest first (none without the runs table). */
     async recordRun(run) {
         try {
             if (!(await relationExists(this.control, this.schema, RUNS_TABLE)))
-                return undefined;
+                return [];
             return await recordRun(this.control, this.schema, run);
         }
         catch (error) {
@@ -44367,7 +44601,7 @@ class Session {
     db;
     tables;
     states;
-    stateCurrent;
+    stateColumns;
     ready;
     startPreparing;
     accountScoped;
@@ -44376,8 +44610,8 @@ class Session {
     constructor(db, 
     /** Each object's table (none in a dry run, whose sinks write nothing). */
     tables, states, 
-    /** The state table has this version's columns (a first run's state can remember what it listed). */
-    stateCurrent, 
+    /** The later columns the state table has (what a state can remember: how far it listed, the late events' window). */
+    stateColumns, 
     /** Resolves once the tables are ready; rejects if preparing them failed. */
     ready, startPreparing, 
     /**
@@ -44388,14 +44622,14 @@ class Session {
         this.db = db;
         this.tables = tables;
         this.states = states;
-        this.stateCurrent = stateCurrent;
+        this.stateColumns = stateColumns;
         this.ready = ready;
         this.startPreparing = startPreparing;
         this.accountScoped = accountScoped;
         this.layout = layout;
     }
     static dryRun() {
-        return new Session(undefined, new Map(), new Map(), false, Promise.resolve(undefined), () => { });
+        return new Session(undefined, new Map(), new Map(), new Set(), Promise.resolve(undefined), () => { });
     }
     /**
      * One account of a multi-account run (Connect): its own sinks (rows carry `rowsAccountId`) and
@@ -44407,7 +44641,7 @@ class Session {
             return Session.dryRun();
         const states = await loadStates(db, config, filters);
         const sinks = openSinks(db, config, this.layout, this.ready, rowsAccountId, true);
-        const session = new Session(db, sinks, states, this.stateCurrent, this.ready, () => { }, true, this.layout);
+        const session = new Session(db, sinks, states, this.stateColumns, this.ready, () => { }, true, this.layout);
         session.prepared = true;
         return session;
     }
@@ -44429,7 +44663,7 @@ class Session {
             return undefined;
         try {
             const names = objectsWithTables(config.objects);
-            const stateCurrent = config.incremental && (await db.stateTableCurrent());
+            const stateColumns = config.incremental ? await db.stateColumns() : new Set();
             // Several accounts: each gets its states and sinks from forAccount.
             const own = config.accounts === undefined;
             const states = own ? await loadStates(db, config, filters) : new Map();
@@ -44443,7 +44677,7 @@ class Session {
             // Writers wait for `ready`; a failure to prepare reaches them (and the run) from there.
             ready.catch(() => { });
             const sinks = own ? openSinks(db, config, layout, ready, config.stripeAccount, false) : new Map();
-            return new Session(db, sinks, states, stateCurrent, ready, start, false, layout);
+            return new Session(db, sinks, states, stateColumns, ready, start, false, layout);
         }
         catch (error) {
             await db.close();
@@ -65701,6 +65935,11 @@ function isMissingPermission(error) {
     const cause = error instanceof StripeRequestError ? error.cause : error;
     return cause instanceof stripe_esm_node.errors.StripePermissionError && !isAccountInvalid(cause);
 }
+/** Stripe has no such object (404 resource_missing): one object gone or never listable, not a broken run. */
+function isMissingObject(error) {
+    const cause = error instanceof StripeRequestError ? error.cause : error;
+    return cause instanceof stripe_esm_node.errors.StripeInvalidRequestError && cause.statusCode === 404;
+}
 
 ;// CONCATENATED MODULE: ./src/stripe/accounts.ts
 
@@ -65897,15 +66136,21 @@ async function fetchRange(options) {
         }
         return { known: Math.round(known), unmeasured };
     };
+    /** When the account was created, once asked: any slice, or part of one, before it holds nothing. */
+    let floorAt;
     const runJob = async (job) => {
-        if (job.fromFloor) {
-            const floor = await options.floor();
-            const from = floor === undefined ? job.gte : Math.min(job.lt, Math.max(job.gte, floor));
-            if (from < job.lt)
-                queue.push({ gte: from, lt: job.lt });
+        if (job.fromFloor)
+            floorAt = await options.floor();
+        if (floorAt !== undefined && job.gte < floorAt) {
             // Nothing was created before the account: that stretch is done without a request.
-            if (from > job.gte)
-                await deliver({ objects: [], done: [job.gte, from], dropped: 0 });
+            const from = Math.min(job.lt, floorAt);
+            await deliver({ objects: [], done: [job.gte, from], dropped: 0 });
+            if (from < job.lt)
+                queue.push({ ...job, gte: from, fromFloor: false });
+            return;
+        }
+        if (job.fromFloor) {
+            queue.push({ ...job, fromFloor: false });
             return;
         }
         const started = performance.now();
@@ -66079,6 +66324,7 @@ function gaps(from, to, done) {
 
 
 
+
 /** At most this many quarantine warnings per object and run; the count covers the rest. */
 const MAX_REJECT_WARNINGS = 10;
 /** A quarantine reason in the log is cut here: Postgres quotes the refused value, which can be long (and customer data). */
@@ -66166,9 +66412,10 @@ function account(run, matched, rejects, result, order, changed) {
         if (p.rejected <= MAX_REJECT_WARNINGS) {
             // The reason may quote customer data: shown as customer-details allows, and cut (the table keeps it whole).
             const reason = run.redact(reject.reason, MAX_REASON_CHARS);
+            const id = shownId(reject.id);
             run.warn(run.dryRun
-                ? `Skipped ${run.spec.noun} ${reject.id}, which cannot be stored: ${reason}.`
-                : `Quarantined ${run.spec.noun} ${reject.id} in stripe_sync_rejects: ${reason}. The sync goes on; later runs retry it.`);
+                ? `Skipped ${run.spec.noun} ${id}, which cannot be stored: ${reason}.`
+                : `Quarantined ${run.spec.noun} ${id} in stripe_sync_rejects: ${reason}. The sync goes on; later runs retry it.`);
         }
         else if (p.rejected === MAX_REJECT_WARNINGS + 1) {
             run.warn(`More ${run.spec.plural} were quarantined; see table stripe_sync_rejects (output rejected_count has the total).`);
@@ -66508,6 +66755,12 @@ function progressLine(run, elapsedMs, remaining) {
 
 /** Objects younger than this are left for the next run, so a second is listed only once it is complete. */
 const SETTLE_SECONDS = 5;
+/**
+ * Stripe does not promise an event is listable within seconds of its `created`: each run reads
+ * again the events of the last minutes before the previous one (about a page; those it read are
+ * skipped by id), so an event listed up to this late is still read by the next run.
+ */
+const LATE_EVENT_SECONDS = 300;
 /** Events are kept 30 days; past 25 days without a replay, the action re-sweeps instead. */
 const EVENT_MAX_AGE_SECONDS = 25 * 86400;
 /**
@@ -66530,9 +66783,16 @@ async function incremental_saveState(run, state) {
  * event since then would cost a busy account thousands of requests for nothing.
  */
 function eventsSince(state) {
-    const replayed = state.eventsCheckedAt ? unixSeconds(state.eventsCheckedAt) - SETTLE_SECONDS : -Infinity;
+    // A state that can remember the events it read reads the late-event window again; `lastEventCreated`
+    // bounds it below (a backfill's first run: what it listed is as new as the events before its start).
+    const late = state.recentEventIds !== undefined ? LATE_EVENT_SECONDS : 0;
+    const replayed = state.eventsCheckedAt ? unixSeconds(state.eventsCheckedAt) - SETTLE_SECONDS - late : -Infinity;
     const since = Math.max(state.lastEventCreated ?? -Infinity, replayed);
     return Number.isFinite(since) ? since : 0;
+}
+/** From this second on, the events a run reads are the next run's window read again (see LATE_EVENT_SECONDS). */
+function keptEventsFrom(now) {
+    return settledUntil(now) - LATE_EVENT_SECONDS;
 }
 /** Whether the state's events can no longer be replayed (Stripe keeps them 30 days; past 25 the object is re-swept). */
 function eventsTooOld(state, nowSeconds) {
@@ -66564,7 +66824,8 @@ async function syncIncremental(run, options) {
         // Changes made while the backfill runs are read from the change stream next run, from here.
         state = {
             ...options.key,
-            cursorCreated: options.createdGte ?? STRIPE_EPOCH,
+            // Never past the time of the run: a cursor there would claim objects not created yet are stored.
+            cursorCreated: Math.min(options.createdGte ?? STRIPE_EPOCH, until),
             cursorIds: [],
             lastEventId: null,
             lastEventCreated: streamUntil,
@@ -66572,7 +66833,8 @@ async function syncIncremental(run, options) {
             lastRunFinishedAt: null,
             apiVersion: options.apiVersion,
             doneRanges: [],
-            listedThrough: options.remembersListing ? null : undefined
+            listedThrough: options.remembersListing ? null : undefined,
+            recentEventIds: options.remembersEvents ? [] : undefined
         };
         // Deletions before now exist only as events. A whole-range backfill lists while they are read;
         // the state is saved only with a checkpoint after they are applied, so a run killed before starts
@@ -66583,6 +66845,8 @@ async function syncIncremental(run, options) {
         log(`First incremental run: syncing ${spec.plural} created from ${isoSeconds(state.cursorCreated)}, oldest first.`);
     }
     else {
+        if (state.cursorCreated > nowSeconds)
+            repairFutureCursor(run, state, options.createdGte);
         log(`Continuing from the cursor: ${spec.plural} created before ${isoSeconds(state.cursorCreated)} are stored.`);
         const since = eventsSince(state);
         if (options.changes) {
@@ -66594,8 +66858,17 @@ async function syncIncremental(run, options) {
             await resweep(run, state, state.eventsCheckedAt ? unixSeconds(state.eventsCheckedAt) : undefined, report);
         }
         // An object without events of its own (balance transactions) lost nothing with old events but hints: it is listed from its cursor.
-        state.lastEventCreated = Math.max(streamUntil, state.lastEventCreated ?? 0);
         state.eventsCheckedAt = run.now;
+        if (options.changes && state.recentEventIds !== undefined) {
+            // Read from the stream: the next run reads the late-event window again, skipping what this one read.
+            state.lastEventCreated = keptEventsFrom(run.now);
+            state.recentEventIds = options.changes.recent;
+        }
+        else {
+            state.lastEventCreated = Math.max(streamUntil, state.lastEventCreated ?? 0);
+            if (state.recentEventIds !== undefined)
+                state.recentEventIds = [];
+        }
         await incremental_saveState(run, state);
     }
     report.from = state.cursorCreated;
@@ -66635,6 +66908,21 @@ async function syncIncremental(run, options) {
     await incremental_saveState(run, state);
     report.cursor = state.cursorCreated;
     return report;
+}
+/**
+ * A cursor ahead of the time of the run (left by a created-after in the future, before such input
+ * was refused) claims objects stored that may not be: it starts over from created-after (or Stripe's
+ * start), re-listing what it skipped; stored rows are updated in place, none doubled.
+ */
+function repairFutureCursor(run, state, createdGte) {
+    const from = createdGte ?? STRIPE_EPOCH;
+    run.warn(`The ${run.spec.plural} cursor (${isoSeconds(state.cursorCreated)}) was ahead of the time of the run, as a created-after in the future leaves it; ` +
+        `listing again from ${isoSeconds(from)} so nothing created meanwhile is missed.`);
+    state.cursorCreated = from;
+    state.cursorIds = [];
+    state.doneRanges = [];
+    if (state.listedThrough !== undefined)
+        state.listedThrough = null;
 }
 /**
  * Whether an object is in the table already: behind the cursor, or in a span a killed backfill
@@ -66864,7 +67152,7 @@ async function sweepForward(run, state, until, limit) {
 /** Stripe's `types[]` takes at most 20 values; past that the stream is read unfiltered. */
 const MAX_EVENT_TYPES = 20;
 function emptyChanges() {
-    return { events: 0, refetch: new Set(), deleted: new Map(), unlisted: false };
+    return { events: 0, refetch: new Set(), deleted: new Map(), unlisted: false, recent: [] };
 }
 /** The types to ask Stripe for: the union of what the readers need, or undefined (every event) past 20. */
 function streamTypes(specs) {
@@ -66874,12 +67162,22 @@ function streamTypes(specs) {
             types.add(type);
     return types.size > 0 && types.size <= MAX_EVENT_TYPES ? [...types] : undefined;
 }
-/** What one event means for one reader. */
-function classify(reader, event, changes) {
+/**
+ * What one event means for one reader. `keepFrom`: events created from this second on are remembered
+ * as seen, for the next run, which reads them again.
+ */
+function classify(reader, event, changes, keepFrom) {
     const { spec } = reader;
     if (event.created < reader.since)
         return;
-    if (spec.listWhen?.includes(event.type))
+    const listWhen = spec.listWhen?.includes(event.type) ?? false;
+    if (!listWhen && !spec.events.includes(event.type))
+        return;
+    if (event.created >= keepFrom)
+        changes.recent.push(event.id);
+    if (reader.seen.has(event.id))
+        return;
+    if (listWhen)
         changes.unlisted = true;
     if (!spec.events.includes(event.type))
         return;
@@ -66901,17 +67199,18 @@ function classify(reader, event, changes) {
 /**
  * One read of Stripe's events for every object of the run: every event created from the oldest
  * reader's cursor up to now, a page at a time, sorted to the readers they concern. An idle run costs
- * one request, whatever the number of objects. The next run reads again from a few seconds before
- * this one (the readers' cursors move to the settled second, not to now): an event that reaches the
- * list late, or names an object created after the sweep's end, is read twice rather than never.
+ * one request, whatever the number of objects. The next run reads again from minutes before this
+ * one (LATE_EVENT_SECONDS): an event that reaches the list late, or names an object created after
+ * the sweep's end, is read twice rather than never; the ids read in that window are kept (`recent`)
+ * so the second reading skips them.
  */
-async function readChanges(stripe, readers, from, retry) {
+async function readChanges(stripe, readers, window, retry) {
     const changes = new Map(readers.map((r) => [r.name, emptyChanges()]));
     const types = streamTypes(readers.map((r) => r.spec));
-    for await (const page of allEventsSince(stripe, { gte: from }, types, retry)) {
+    for await (const page of allEventsSince(stripe, { gte: window.from }, types, retry)) {
         for (const event of page)
             for (const reader of readers)
-                classify(reader, event, changes.get(reader.name));
+                classify(reader, event, changes.get(reader.name), window.keepFrom);
     }
     for (const [, c] of changes)
         for (const id of c.deleted.keys())
@@ -66955,6 +67254,8 @@ async function syncNewest(run, limit, window) {
 ;// CONCATENATED MODULE: ./src/sync/payout-links.ts
 
 
+
+
 /** Paid or failed automatic payouts not reconciled yet (or changed since: their mark is cleared), oldest first. */
 async function duePayouts(sink) {
     const scope = sink.accountScope(1);
@@ -66975,9 +67276,11 @@ async function markReconciled(sink, id) {
  * since), list the balance transactions Stripe paid out in it (`GET /v1/balance_transactions?payout=`),
  * store them and record `payout_id` on their rows, then mark the payout reconciled. Pages are
  * committed as they come; a run killed half-way re-does that payout next time, changing nothing twice.
+ * A payout Stripe answers 404 for is left unreconciled with a warning (tried again next run): one odd
+ * payout must not stop the others.
  */
 async function linkPayouts(payouts, transactions) {
-    const report = { reconciled: [], transactions: 0 };
+    const report = { reconciled: [], unlisted: [], transactions: 0 };
     const due = await duePayouts(payouts.sink);
     if (due.length === 0)
         return report;
@@ -67004,11 +67307,22 @@ async function linkPayouts(payouts, transactions) {
         await markReconciled(payouts.sink, id);
         report.reconciled.push(id);
     };
+    const attempt = async (id) => {
+        try {
+            await reconcile(id);
+        }
+        catch (error) {
+            if (!isMissingObject(error))
+                throw error;
+            report.unlisted.push(id);
+            payouts.run.warn(`Payout ${shownId(id)}: Stripe has no balance transactions to list for it (404); it stays unreconciled and is tried again next run.`);
+        }
+    };
     // Several payouts at once (their listings overlap; the writes queue on the connection).
     const queue = [...due];
     const worker = async () => {
         for (let id = queue.shift(); id !== undefined; id = queue.shift())
-            await reconcile(id);
+            await attempt(id);
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(bt.concurrency, 8)) }, worker));
     payouts.run.log(`Reconciled ${report.reconciled.length} payout(s) with ${report.transactions} balance transaction(s).`);
@@ -67016,6 +67330,7 @@ async function linkPayouts(payouts, transactions) {
 }
 
 ;// CONCATENATED MODULE: ./src/sync/upkeep.ts
+
 
 
 
@@ -67071,7 +67386,7 @@ async function retryQuarantined(run, sink, before) {
             const object = await retrieveObject(run.stripe, run.spec, id, run.retry);
             run.progress.refetched += 1;
             if (isDeleted(object)) {
-                run.warn(`Quarantined ${run.spec.noun} ${id} was deleted in Stripe; it stays in stripe_sync_rejects.`);
+                run.warn(`Quarantined ${run.spec.noun} ${shownId(id)} was deleted in Stripe; it stays in stripe_sync_rejects.`);
                 continue;
             }
             fetched.push(object);
@@ -67079,7 +67394,7 @@ async function retryQuarantined(run, sink, before) {
         catch (error) {
             const cause = error instanceof StripeRequestError ? error.cause : error;
             if (cause instanceof stripe_esm_node.errors.StripeInvalidRequestError && cause.statusCode === 404) {
-                run.warn(`Quarantined ${run.spec.noun} ${id} no longer exists in Stripe; it stays in stripe_sync_rejects.`);
+                run.warn(`Quarantined ${run.spec.noun} ${shownId(id)} no longer exists in Stripe; it stays in stripe_sync_rejects.`);
                 continue;
             }
             throw error;
@@ -67172,7 +67487,8 @@ async function syncOne(ctx, spec, stream) {
             createdGte: config.createdGte,
             createdLt: config.createdLt,
             changes,
-            remembersListing: session.stateCurrent
+            remembersListing: session.stateColumns.has('listed_through'),
+            remembersEvents: session.stateColumns.has('recent_event_ids')
         });
         ctx.observer.reported({ kind: 'incremental', name: spec.name, report: result });
     }
@@ -67184,9 +67500,8 @@ async function syncOne(ctx, spec, stream) {
     const table = session.table(spec);
     if (table) {
         await refreshStale(run, table);
-        // The quarantine does not record whose an object is: with several accounts it is retried by a one-account run.
-        if (!session.accountScoped)
-            await retryQuarantined(run, table, session.db.startedAt);
+        // Each account retries its own quarantined objects (the quarantine records whose each is).
+        await retryQuarantined(run, table, session.db.startedAt);
     }
 }
 /**
@@ -67200,7 +67515,7 @@ function streamReaders(ctx) {
         const state = ctx.session.states.get(name);
         if (!state || eventsTooOld(state, unixSeconds(ctx.now)))
             continue;
-        readers.push({ name, spec: specOf(name), since: eventsSince(state), stored: (object) => isStored(state, object) });
+        readers.push({ name, spec: specOf(name), since: eventsSince(state), seen: new Set(state.recentEventIds), stored: (object) => isStored(state, object) });
     }
     return readers;
 }
@@ -67208,7 +67523,7 @@ async function readStream(ctx, readers) {
     const now = settledUntil(ctx.now);
     let changes;
     try {
-        changes = await readChanges(ctx.stripe, readers, Math.min(now, ...readers.map((r) => r.since)), ctx.retry);
+        changes = await readChanges(ctx.stripe, readers, { from: Math.min(now, ...readers.map((r) => r.since)), keepFrom: keptEventsFrom(ctx.now) }, ctx.retry);
     }
     catch (error) {
         // Each object that needs the stream fails with this error; the others go on.
@@ -67301,6 +67616,8 @@ class AllObjectsGuard extends PassingObserver {
 
 
 
+
+
 /** Accounts synced at once: each holds a connection per table, so fewer when many objects are synced. */
 function accountsAtOnce(objects) {
     return Math.max(1, Math.min(8, Math.floor(24 / Math.max(1, objects))));
@@ -67350,8 +67667,8 @@ async function syncAccounts(ctx) {
                 session,
                 observer: guard,
                 concurrency: perAccountConcurrency,
-                log: (message) => ctx.log(`[${target.id}] ${message}`),
-                warn: (message) => ctx.warn(`[${target.id}] ${message}`)
+                log: (message) => ctx.log(`[${shownId(target.id)}] ${message}`),
+                warn: (message) => ctx.warn(`[${shownId(target.id)}] ${message}`)
             });
         }
         finally {
@@ -67359,7 +67676,7 @@ async function syncAccounts(ctx) {
         }
         if (guard.refusal) {
             const reason = `account_invalid: the platform has no access to it (revoked, or not its account)`;
-            ctx.warn(`Skipped connected account ${target.id}: ${reason}. Its rows stored before are kept.`);
+            ctx.warn(`Skipped connected account ${shownId(target.id)}: ${reason}. Its rows stored before are kept.`);
             result.skipped.push({ id: target.id, reason });
             return { ok: false, reason };
         }
@@ -67390,7 +67707,21 @@ async function syncAccounts(ctx) {
         }));
     }
     ctx.observer.reported({ kind: 'accounts', result });
+    // A list naming only accounts the platform cannot reach did nothing at all: that is a failure, as one such id is.
+    if (selection.kind === 'list' && !ctx.shard && result.synced.length === 0 && result.skipped.length > 0)
+        throw new NoAccountSyncedError(result.skipped);
     return result;
+}
+/** Every account of a `stripe-account` list was refused: the run synced nothing. */
+class NoAccountSyncedError extends ActionError {
+    skipped;
+    kind = 'stripe';
+    constructor(skipped) {
+        super(`None of the ${skipped.length} connected accounts in stripe-account could be synced: ${skipped.map((s) => shownId(s.id)).join(', ')} — ` +
+            "the platform has no access to them (account_invalid: the account revoked the platform's access, or is not one of its accounts). Check `stripe-account`.");
+        this.skipped = skipped;
+        this.name = 'NoAccountSyncedError';
+    }
 }
 /**
  * The run's observer, for one account: a refusal of the account (account_invalid) is kept here —
@@ -67422,6 +67753,7 @@ class AccountGuard extends PassingObserver {
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
+
 
 
 
@@ -67559,7 +67891,7 @@ async function sync(io, config, session, report, options, now, env) {
         now,
         log: (message) => io.info(message),
         warn: (message) => io.warning(message),
-        redact: (text, maxChars) => privacy(config.customerDetails).text(text, maxChars)
+        redact: (text, maxChars) => privacy(config.customerDetails, config.summaryAmounts).text(text, maxChars)
     };
     try {
         if (config.accounts) {
@@ -67598,7 +67930,7 @@ async function keepBooks(io, config, session, report, now) {
             io.warning(`${describeFailure(error, config)} ${what}`);
         return undefined;
     };
-    const previousRun = await session.db
+    const previousRuns = await session.db
         .recordRun({
         account: accountKey(config),
         objects: config.objects.join(','),
@@ -67607,7 +67939,7 @@ async function keepBooks(io, config, session, report, now) {
         ok: report.failures.size === 0
     })
         .catch(quiet('The job summary cannot project a month of requests.'));
-    report.runIntervalSeconds = previousRun ? (now.getTime() - previousRun.getTime()) / 1000 : undefined;
+    report.runSchedule = previousRuns ? scheduleOf(now, report.stripeRequests, previousRuns) : undefined;
     const stored = new Map([...report.progress].map(([name, p]) => [name, p.stored]));
     const read = new Set(report.features.flatMap((f) => f.reads ?? []));
     await session.analyzeFilled(config, stored, read).catch(quiet('The reporting views may be slow until Postgres analyzes the tables.'));
@@ -67622,7 +67954,7 @@ function fail(io, error, config, report) {
     }
     if (config && report) {
         // Partial counts are still published, so a later step can tell "nothing" from "some".
-        const all = buildOutputs(report, OUTPUTS, { dryRun: config.dryRun, privacy: privacy(config.customerDetails) });
+        const all = buildOutputs(report, OUTPUTS, { dryRun: config.dryRun, privacy: privacy(config.customerDetails, config.summaryAmounts) });
         for (const [name, value] of Object.entries(outputsAfterFailure(all, OUTPUTS)))
             io.setOutput(name, value);
     }
@@ -67656,7 +67988,10 @@ function failureMessage(report, config) {
 function skip(io, config, report) {
     const message = `Skipped: another run is writing to schema ${config.schema} (waited ${config.lockTimeoutSeconds} s for its lock); nothing was written`;
     io.notice(message);
-    const outputs = { ...buildOutputs(report, OUTPUTS, { dryRun: false, privacy: privacy(config.customerDetails), skipped: true }), message };
+    const outputs = {
+        ...buildOutputs(report, OUTPUTS, { dryRun: false, privacy: privacy(config.customerDetails, config.summaryAmounts), skipped: true }),
+        message
+    };
     for (const [name, value] of Object.entries(outputs))
         io.setOutput(name, value);
     return { ok: true, outputs, report };

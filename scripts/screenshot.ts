@@ -108,7 +108,8 @@ function main(args: string[]): void {
     if (dom.includes('aria-roledescription="error"')) throw new ScreenshotError('Mermaid could not parse the chart in ' + input)
     const shot = Math.min(height, maxHeight)
     execFileSync(browser, [...common, `--window-size=${WIDTH},${shot}`, `--screenshot=${output}`, pathToFileURL(page).href], { stdio: 'ignore' })
-    console.log(`${path.relative(ROOT, output)}: ${WIDTH} × ${shot} px (page ${height} px) from ${path.relative(ROOT, input)}`)
+    const cut = shot < height ? `; the top ${shot} px of it — --height=${height} shows the whole page` : ''
+    console.log(`${path.relative(ROOT, output)}: ${WIDTH} × ${shot} px (page ${height} px${cut}) from ${path.relative(ROOT, input)}`)
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

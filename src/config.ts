@@ -101,7 +101,7 @@ export const GENERIC_INPUTS = [
     name: 'schema',
     default: 'public',
     since: '1.0.0',
-    description: 'Postgres schema of every table and view; created if missing.'
+    description: 'Postgres schema of every table and view, in lower case (as Postgres folds unquoted names); created if missing.'
   },
   {
     name: 'dry-run',
@@ -114,7 +114,7 @@ export const GENERIC_INPUTS = [
     default: '',
     since: '1.0.0',
     description:
-      "Connect: a connected account id (acct_...), sent as the Stripe-Account header and recorded in account_id; or all (the platform's own account and every connected account, each row with its account_id); or a comma-separated list of connected account ids. Accounts that revoked the platform's access are skipped with a warning (output accounts_skipped)."
+      "Connect: a connected account id (acct_...), sent as the Stripe-Account header and recorded in account_id; or all (the platform's own account and every connected account, each row with its account_id); or a comma-separated list of connected account ids. Accounts that revoked the platform's access are skipped with a warning (output accounts_skipped); a list none of whose accounts answers fails, naming them."
   },
   {
     name: 'stripe-api-base',
@@ -284,6 +284,13 @@ export function readConfig({ input, env = {}, mask = () => {}, now = new Date(),
   const key = parseStripeKey(stripeKey)
   const dryRun = parseBoolean('dry-run', get('dry-run'))
   const createdGte = parseTime('created-after', get('created-after'), now)
+  if (createdGte !== undefined && createdGte > Math.ceil(now.getTime() / 1000)) {
+    // Nothing can be created after it yet; an incremental cursor started there would skip what comes meanwhile.
+    throw new InputError(
+      'created-after',
+      `"${get('created-after')}" (${isoSeconds(createdGte)}) is in the future: it is now ${isoSeconds(Math.floor(now.getTime() / 1000))}. Give a past date or an age such as 7d.`
+    )
+  }
   const createdLt = parseTime('created-before', get('created-before'), now)
   if (createdGte !== undefined && createdLt !== undefined && createdGte >= createdLt) {
     throw new InputError(
@@ -515,6 +522,13 @@ export function parseIdentifier(name: 'table' | 'schema', value: string): string
   if (name === 'schema' && /^(pg_|information_schema$)/i.test(value)) {
     throw new InputError('schema', `"${value}" is a system schema. Use public or a schema of your own.`)
   }
+  // Refused rather than folded: folding would move a run that used "Finance" before to a new, empty finance.
+  if (name === 'schema' && value !== value.toLowerCase()) {
+    throw new InputError(
+      'schema',
+      `"${value}" has capital letters. Postgres folds unquoted names to lower case (SELECT … FROM ${value}.x reads ${value.toLowerCase()}), so it would be a second schema beside ${value.toLowerCase()}. Write it in lower case: ${value.toLowerCase()}.`
+    )
+  }
   return value
 }
 
@@ -525,10 +539,13 @@ export function parseStripeAccount(value: string): Pick<Config, 'stripeAccount' 
   const text = value.trim()
   if (text === '') return { stripeAccount: undefined, accounts: undefined }
   if (text.toLowerCase() === 'all') return { stripeAccount: undefined, accounts: { kind: 'all' } }
-  const ids = text
-    .split(',')
-    .map((v) => v.trim())
-    .filter((v) => v !== '')
+  const ids = text.split(',').map((v) => v.trim())
+  if (ids.includes('')) {
+    throw new InputError(
+      'stripe-account',
+      `"${value}" has an empty item (two commas together, or one at either end). Expected acct_… ids separated by commas, or all.`
+    )
+  }
   for (const id of ids) {
     if (!ACCOUNT_ID.test(id)) {
       throw new InputError(

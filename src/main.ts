@@ -8,6 +8,7 @@ import { RunReport } from './report/collect.js'
 import { buildOutputs, outputsAfterFailure, type Outputs } from './report/outputs.js'
 import { privacy } from './report/privacy.js'
 import { publish, readBack } from './report/publish.js'
+import { scheduleOf } from './report/requests.js'
 import { Session, accountKey } from './session.js'
 import { createStripeClient } from './stripe/client.js'
 import { RateLimits, type LimiterClock } from './stripe/limiter.js'
@@ -157,7 +158,7 @@ async function sync(io: ActionIO, config: Config, session: Session, report: RunR
     now,
     log: (message: string) => io.info(message),
     warn: (message: string) => io.warning(message),
-    redact: (text: string, maxChars: number) => privacy(config.customerDetails).text(text, maxChars)
+    redact: (text: string, maxChars: number) => privacy(config.customerDetails, config.summaryAmounts).text(text, maxChars)
   }
   try {
     if (config.accounts) {
@@ -192,7 +193,7 @@ async function keepBooks(io: ActionIO, config: Config, session: Session, report:
     if (report.failures.size === 0) io.warning(`${describeFailure(error, config)} ${what}`)
     return undefined
   }
-  const previousRun = await session.db
+  const previousRuns = await session.db
     .recordRun({
       account: accountKey(config),
       objects: config.objects.join(','),
@@ -201,7 +202,7 @@ async function keepBooks(io: ActionIO, config: Config, session: Session, report:
       ok: report.failures.size === 0
     })
     .catch(quiet('The job summary cannot project a month of requests.'))
-  report.runIntervalSeconds = previousRun ? (now.getTime() - previousRun.getTime()) / 1000 : undefined
+  report.runSchedule = previousRuns ? scheduleOf(now, report.stripeRequests, previousRuns) : undefined
   const stored = new Map([...report.progress].map(([name, p]) => [name, p.stored]))
   const read = new Set(report.features.flatMap((f) => f.reads ?? []))
   await session.analyzeFilled(config, stored, read).catch(quiet('The reporting views may be slow until Postgres analyzes the tables.'))
@@ -217,7 +218,7 @@ function fail(io: ActionIO, error: unknown, config: Config | undefined, report: 
   }
   if (config && report) {
     // Partial counts are still published, so a later step can tell "nothing" from "some".
-    const all = buildOutputs(report, OUTPUTS, { dryRun: config.dryRun, privacy: privacy(config.customerDetails) })
+    const all = buildOutputs(report, OUTPUTS, { dryRun: config.dryRun, privacy: privacy(config.customerDetails, config.summaryAmounts) })
     for (const [name, value] of Object.entries(outputsAfterFailure(all, OUTPUTS))) io.setOutput(name, value)
   }
   io.setFailed(message)
@@ -254,7 +255,10 @@ function failureMessage(report: RunReport, config: Config): string {
 function skip(io: ActionIO, config: Config, report: RunReport): RunOutcome {
   const message = `Skipped: another run is writing to schema ${config.schema} (waited ${config.lockTimeoutSeconds} s for its lock); nothing was written`
   io.notice(message)
-  const outputs = { ...buildOutputs(report, OUTPUTS, { dryRun: false, privacy: privacy(config.customerDetails), skipped: true }), message }
+  const outputs = {
+    ...buildOutputs(report, OUTPUTS, { dryRun: false, privacy: privacy(config.customerDetails, config.summaryAmounts), skipped: true }),
+    message
+  }
   for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value)
   return { ok: true, outputs, report }
 }

@@ -9,7 +9,7 @@ import { REJECTS_TABLE } from './store/rejects.js'
 import { RUNS_TABLE } from './store/runs.js'
 import type { TableDefinition } from './store/schema.js'
 import { ANALYZE_AFTER_ROWS, dryRunSink, type ObjectSink, type TableAccess, type TableSink } from './store/sink.js'
-import { STATE_TABLE, type StateKey, type SyncState } from './store/state.js'
+import { STATE_TABLE, type LaterStateColumn, type StateKey, type SyncState } from './store/state.js'
 import type { ViewDefinition } from './store/view-kit.js'
 
 /** The table of each object: its input's value when it has one (charges: `table`), else its fixed name. */
@@ -54,8 +54,8 @@ export class Session {
     /** Each object's table (none in a dry run, whose sinks write nothing). */
     private readonly tables: ReadonlyMap<ObjectName, TableSink<StripeObject>>,
     readonly states: ReadonlyMap<ObjectName, SyncState | undefined>,
-    /** The state table has this version's columns (a first run's state can remember what it listed). */
-    readonly stateCurrent: boolean,
+    /** The later columns the state table has (what a state can remember: how far it listed, the late events' window). */
+    readonly stateColumns: ReadonlySet<LaterStateColumn>,
     /** Resolves once the tables are ready; rejects if preparing them failed. */
     readonly ready: Promise<SchemaReport | undefined>,
     private readonly startPreparing: () => void,
@@ -68,7 +68,7 @@ export class Session {
   ) {}
 
   static dryRun(): Session {
-    return new Session(undefined, new Map(), new Map(), false, Promise.resolve(undefined), () => {})
+    return new Session(undefined, new Map(), new Map(), new Set(), Promise.resolve(undefined), () => {})
   }
 
   /**
@@ -80,7 +80,7 @@ export class Session {
     if (!db) return Session.dryRun()
     const states = await loadStates(db, config, filters)
     const sinks = openSinks(db, config, this.layout, this.ready, rowsAccountId, true)
-    const session = new Session(db, sinks, states, this.stateCurrent, this.ready, () => {}, true, this.layout)
+    const session = new Session(db, sinks, states, this.stateColumns, this.ready, () => {}, true, this.layout)
     session.prepared = true
     return session
   }
@@ -102,7 +102,7 @@ export class Session {
     if (!db) return undefined
     try {
       const names = objectsWithTables(config.objects)
-      const stateCurrent = config.incremental && (await db.stateTableCurrent())
+      const stateColumns = config.incremental ? await db.stateColumns() : new Set<LaterStateColumn>()
       // Several accounts: each gets its states and sinks from forAccount.
       const own = config.accounts === undefined
       const states = own ? await loadStates(db, config, filters) : new Map<ObjectName, SyncState | undefined>()
@@ -121,7 +121,7 @@ export class Session {
       // Writers wait for `ready`; a failure to prepare reaches them (and the run) from there.
       ready.catch(() => {})
       const sinks = own ? openSinks(db, config, layout, ready, config.stripeAccount, false) : new Map<ObjectName, TableSink<StripeObject>>()
-      return new Session(db, sinks, states, stateCurrent, ready, start, false, layout)
+      return new Session(db, sinks, states, stateColumns, ready, start, false, layout)
     } catch (error) {
       await db.close()
       throw error

@@ -3,3 +3,23 @@ export function cut(text: string, max: number): string {
   const chars = [...text]
   return chars.length > max ? `${chars.slice(0, Math.max(1, max - 1)).join('')}…` : text
 }
+
+/**
+ * Characters text from Stripe must not bring into what people read: NUL and the other C0 and C1
+ * controls (tab and line breaks aside: each place that shows text folds those its own way), and the
+ * bidirectional controls that reverse what a cell shows (U+202A–U+202E, U+2066–U+2069; the marks
+ * U+200E, U+200F, U+061C).
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const HIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g
+
+/** Text from Stripe as it may be shown (log, annotations, summary, outputs): without those characters, cut to `max`. */
+export function shown(text: string, max = Infinity): string {
+  const plain = text.isWellFormed() ? text : text.toWellFormed()
+  return cut(plain.replace(HIDDEN, ''), max)
+}
+
+/** An id from Stripe as a message quotes it: at most 64 characters (a 100,000-character "id" makes no 100 KB annotation). */
+export function shownId(id: string): string {
+  return shown(id, 64)
+}

@@ -79,7 +79,7 @@ export function chargesReport(charges: readonly Stripe.Charge[], inputs: Record<
 
 /** What the summary renders with, for a setup. */
 export function contextOf(setup: RunSetup, report: RunReport, extra: Partial<FeatureContext> = {}): FeatureContext {
-  return { config: setup.config, privacy: privacy(setup.config.customerDetails), now: NOW, run: report, ...extra }
+  return { config: setup.config, privacy: privacy(setup.config.customerDetails, setup.config.summaryAmounts), now: NOW, run: report, ...extra }
 }
 
 /** The summary of a run of this setup; `limitBytes` as GitHub's limit. */

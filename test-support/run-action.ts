@@ -1,6 +1,7 @@
 import { runAction, type RunOptions } from '../src/main.js'
 import { FAST_RETRY } from './fixtures.js'
 import { recorder, type Recorder } from './recorder.js'
+import { scratchDir } from './scratch.js'
 
 /** Where a test's run reads and writes: its Postgres, its Stripe stand-in, its schema. */
 export interface RunPlace {
@@ -24,10 +25,13 @@ export function syncInputs(place: RunPlace): Record<string, string> {
   }
 }
 
-/** One run of the action in process with quick retries on a private repository; a failed run fails the test with its message. */
+/**
+ * One run of the action in process with quick retries on a private repository; a failed run fails
+ * the test with its message. Files it writes (journals) go to a scratch RUNNER_TEMP the World removes.
+ */
 export async function runOrThrow(inputs: Record<string, string>, options: RunOptions = {}): Promise<Recorder> {
   const io = recorder(inputs)
-  await runAction(io, { env: {}, retry: FAST_RETRY, repositoryPrivate: true, ...options })
+  await runAction(io, { env: { RUNNER_TEMP: scratchDir('runner-temp') }, retry: FAST_RETRY, repositoryPrivate: true, ...options })
   if (io.failed) throw new Error(io.failed)
   return io
 }

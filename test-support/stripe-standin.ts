@@ -222,10 +222,13 @@ export class StripeStandIn implements Served {
     return ok({ object: 'list', data: all.slice(start, start + limit).map(serve), has_more: start + limit < all.length, url: `/v1/${parent}` })
   }
 
-  /** Records an event about `object`, as Stripe does when something changes. */
-  emit(type: string, object: object, created = this.now()): StandInEvent {
+  /**
+   * Records an event about `object`, as Stripe does when something changes; `listableAfter`
+   * seconds: the event is listed only that long after its `created` (Stripe promises no less).
+   */
+  emit(type: string, object: object, created = this.now(), options: { listableAfter?: number } = {}): StandInEvent {
     const event = makeEvent(randomId('evt_', this.random), type, object, created)
-    this.events.add(event, 'id' in object && typeof object.id === 'string' ? object.id : undefined)
+    this.events.add(event, 'id' in object && typeof object.id === 'string' ? object.id : undefined, created + (options.listableAfter ?? 0))
     return event
   }
 

@@ -3,7 +3,6 @@ import { ConnectAccounts } from '../../src/features/connect/feature.js'
 import { chargeRow } from '../../src/features/shared/charge-table.js'
 import { workflowRound } from '../../src/main.js'
 import { RunReport } from '../../src/report/collect.js'
-import { requestsLine } from '../../src/report/requests.js'
 import { accountsAtOnce } from '../../src/sync/accounts.js'
 import { makeCharge } from '../../test-support/fixtures.js'
 import { contextOf, featureOf, outputsOf, reportOf, setupOf, summaryOf } from '../../test-support/report.js'
@@ -62,6 +61,11 @@ describe('the accounts in the summary and outputs', () => {
       { account: 'acct_1A', currency: 'usd', charges: 3, net: 99_00 },
       ...[1, 2, 3, 4, 5].map((n) => ({ account: `acct_1S${n}`, currency: 'eur', charges: 1, net: 10_00 - n }))
     ]
+    // By charges, a different order (and set) than by net: the accounts a summary with hidden amounts lists.
+    connect.busiest = [
+      { account: 'acct_1A', currency: 'usd', charges: 30, net: 9_00 },
+      { account: 'acct_1P', currency: 'usd', charges: 12, net: 1_234_56 }
+    ]
     connect.revenue = [{ currency: 'usd', fees: 40, net: 123_45 }]
     return { setup, report: r }
   }
@@ -79,10 +83,13 @@ describe('the accounts in the summary and outputs', () => {
     expect(md.indexOf('acct\\_1S4')).toBeGreaterThan(md.indexOf('<details>'))
   })
 
-  it('shows no amount when amounts are hidden', () => {
+  it('shows no amount when amounts are hidden, and lists the accounts by charges, not by net', () => {
     const { setup, report } = run({ 'summary-amounts': 'hide' })
     const md = summaryOf(setup, report)
-    expect(md).toContain('| acct\\_1P | USD | 12 |')
+    expect(md).toContain('### Accounts by charges, last 30 days')
+    expect(md).not.toContain('Accounts by net')
+    expect(md).toContain('| acct\\_1A | USD | 30 |\n| acct\\_1P | USD | 12 |')
+    expect(md).not.toContain('acct\\_1S1')
     expect(md).not.toContain('1,234.56')
     expect(md).not.toContain('123.45')
     expect(md).toContain('- **Application fees this month:** 40 fees')
@@ -94,22 +101,6 @@ describe('the accounts in the summary and outputs', () => {
     expect(JSON.parse(outputs.accounts_skipped!)).toEqual([{ id: 'acct_1_gone', reason: 'account_invalid: revoked' }])
     const single = outputsOf(reportOf(setupOf(), []))
     expect([single.accounts_synced, single.accounts_skipped]).toEqual(['1', '[]'])
-  })
-})
-
-describe('the month of requests, per account', () => {
-  const length = (s: number) => `${s / 60} minutes`
-  it('projects a month at the interval, and compares it with the allocation per account', () => {
-    const one = requestsLine(100, 3600, length)
-    expect(one.text).toBe(
-      '100 Stripe API requests this run (retries included); about 72,000 a month if every run were like this one, every 60 minutes (the interval since the previous run).'
-    )
-    expect(one.warning).toContain('about 72,000 Stripe read requests a month, more than 10,000')
-    // 1,000 accounts at 1 request each, hourly: 720 a month each, well within every account's allocation.
-    const many = requestsLine(1000, 3600, length, 1000)
-    expect(many.text).toContain('about 720,000 a month (about 720 for each of 1,000 accounts)')
-    expect(many.warning).toBeUndefined()
-    expect(requestsLine(30_000, 3600, length, 1000).warning).toContain('about 21,600 Stripe read requests a month for each account')
   })
 })
 

@@ -14,7 +14,7 @@ import { T, charge, featureOf, outputsOf, reportOf, setupOf, summaryOf } from '.
 // Journal files as Xero and QuickBooks import them, checked against journals built here: ~140
 // payouts over ~100 days in two currencies, each balanced, with a bank line equal to the payout.
 const CODES = 'Bank=090, Sales=200, Refunds=210, Disputes=215, Stripe fees=404, Adjustments=405, Other Stripe activity=406, Stripe balance (unreconciled)=890'
-const { journalAccounts: accounts } = parseJournal('xero', CODES, 'Tax Exempt')
+const accounts = parseJournal('xero', CODES, 'Tax Exempt').journalAccounts.xero
 const options = { accounts, taxRate: 'Tax Exempt' }
 
 interface Payout {
@@ -171,9 +171,55 @@ describe('journal inputs', () => {
   it('quickbooks takes names, and unmapped accounts keep ours', () => {
     const { journalAccounts, journalFormats } = parseJournal('csv,quickbooks', 'Bank=Checking, Stripe fees=Bank charges', 'x')
     expect([...journalFormats]).toEqual(['csv', 'quickbooks'])
-    expect(journalAccounts.get('Bank')).toBe('Checking')
-    expect(journalAccounts.size).toBe(2)
+    expect(journalAccounts.quickbooks.get('Bank')).toBe('Checking')
+    expect(journalAccounts.quickbooks.size).toBe(2)
     expect(JOURNAL_ACCOUNTS).toContain('Sales')
+  })
+
+  // The ways people write a mapping: a YAML block (one pair a line), semicolons, commas, or a mix.
+  it.each([
+    ['one pair a line', CODES.split(', ').join('\n') + '\n'],
+    ['semicolons', CODES.split(', ').join('; ')],
+    ['a mix, with blank lines and CRLF', CODES.split(', ').slice(0, 4).join(';\r\n\r\n') + ',\n' + CODES.split(', ').slice(4).join(' ;')]
+  ])('%s: every pair read, the same as commas', (_name, text) => {
+    expect(parseJournal('xero', text, 'Tax Exempt').journalAccounts.xero).toEqual(accounts)
+  })
+
+  it('a pair prefixed xero: or quickbooks: is for that book only, and wins over an unprefixed one', () => {
+    const text = `${CODES}\nquickbooks: Sales=Sales Income\nQuickBooks: Bank=Business Checking ••1234\nxero: Stripe fees=404`
+    const { journalAccounts } = parseJournal('xero, quickbooks', text, 'Tax Exempt')
+    expect([journalAccounts.xero.get('Sales'), journalAccounts.xero.get('Bank'), journalAccounts.xero.get('Stripe fees')]).toEqual(['200', '090', '404'])
+    expect([journalAccounts.quickbooks.get('Sales'), journalAccounts.quickbooks.get('Bank'), journalAccounts.quickbooks.get('Refunds')]).toEqual([
+      'Sales Income',
+      'Business Checking ••1234',
+      '210'
+    ])
+  })
+
+  it.each([
+    ['xero', 'Bank: 090', /^Input `journal-accounts`: "Bank: 090" is not Account=code/],
+    ['xero', `${CODES}; Sales=Sales Income`, /^Input `journal-accounts`: Sales is given twice/],
+    [
+      'xero, quickbooks',
+      CODES.replace('Sales=200', 'Sales=Sales Income'),
+      /"Sales Income" \(Sales\) is longer than a Xero account code can be \(10 characters\)\. Give each book its own/
+    ],
+    ['quickbooks', `Bank=${'x'.repeat(101)}`, /is longer than a QuickBooks account name can be \(100 characters\)/],
+    ['quickbooks', `Bank=090\u0000`, /the value for Bank holds a control character/],
+    ['quickbooks', `quickbooks: Bank=1; quickbooks: bank=2`, /Bank is given twice for QuickBooks/],
+    ['quickbooks', 'Bank=1,'.repeat(600), /is 4200 characters long; at most 4000/]
+  ])('%p / %p: refused, naming the input', (format, mapping, error) => expect(() => parseJournal(format, mapping, 'Tax Exempt')).toThrow(error))
+
+  it('warns when no file this run writes uses the mapping, or a book it names', () => {
+    const warnings: string[] = []
+    parseJournal('csv', 'Bank=090', 'x', (m) => warnings.push(m))
+    parseJournal('csv, quickbooks', 'Bank=Checking\nxero: Bank=090', 'x', (m) => warnings.push(m))
+    parseJournal('csv, quickbooks', 'Bank=Checking', 'x', (m) => warnings.push(m))
+    parseJournal('csv', '', 'x', (m) => warnings.push(m))
+    expect(warnings).toEqual([
+      'journal-accounts is set but no journal file this run writes uses it: the CSV keeps our account names. Add xero or quickbooks to journal-format.',
+      'journal-accounts has xero: pairs, but journal-format writes no Xero file.'
+    ])
   })
 })
 
@@ -183,9 +229,9 @@ describe('the payouts in the summary and outputs', () => {
   function run(inputs: Record<string, string> = {}) {
     const setup = setupOf({ objects, ...inputs })
     const report = reportOf(setup, [{ objects: [charge('ch_1', 1000, 'usd')] }])
-    report.reported({ kind: 'payouts linked', report: { reconciled: ['po_1', 'po_2'], transactions: 123 } })
+    report.reported({ kind: 'payouts linked', report: { reconciled: ['po_1', 'po_2'], unlisted: [], transactions: 123 } })
     const feature = featureOf(report, PayoutReconciliation)
-    feature.links = { reconciled: ['po_1', 'po_2'], transactions: 123, balanced: 1, failed: 0 }
+    feature.links = { reconciled: ['po_1', 'po_2'], unlisted: [], transactions: 123, balanced: 1, failed: 0 }
     feature.payouts = [
       {
         id: 'po_1',
@@ -235,7 +281,7 @@ describe('the payouts in the summary and outputs', () => {
     const { report, feature } = run()
     feature.links = undefined
     await feature.readBack(undefined, { now: new Date(), env: {}, run: report })
-    expect(feature.links).toEqual({ reconciled: ['po_1', 'po_2'], transactions: 123 })
+    expect(feature.links).toEqual({ reconciled: ['po_1', 'po_2'], unlisted: [], transactions: 123 })
     expect(outputsOf(report).payouts_reconciled).toBe('2')
   })
 

@@ -172,6 +172,28 @@ describe('Connect: stripe-account all', () => {
     expect(alerts.find((a) => a.id === fresh!.id)?.dashboard_url).toBe(`https://dashboard.stripe.com/${account}/test/payments/${fresh!.id}`)
   })
 
+  it('a quarantined object keeps its account, and is retried in that account only', async () => {
+    const [account] = [...platform.accounts.keys()].filter((id) => !platform.revoked.includes(id) && platform.accounts.get(id)!.length > 0)
+    const child = world.stripe.connected.get(account!)!
+    const charge = platform.accounts.get(account!)![0]!
+    child.charges.update(charge.id, { currency: 'not a currency' })
+    const first = await run({ objects: 'charges' })
+    expect(first.outcome.ok).toBe(true)
+    const rejects = () =>
+      withClient(world.db.url, async (c) => (await c.query(`SELECT object_id, account_id, resolved_at FROM "${world.schema}".stripe_sync_rejects`)).rows)
+    expect(await rejects()).toEqual([{ object_id: charge.id, account_id: account, resolved_at: null }])
+
+    child.charges.update(charge.id, { currency: 'usd' })
+    const before = world.stripe.requests.length
+    const second = await run({ objects: 'charges' })
+    expect(second.outcome.ok).toBe(true)
+    expect(second.io.warnings.filter((w) => w.includes(charge.id))).toEqual([])
+    const retrieved = world.stripe.requests.slice(before).filter((r) => r.path === `/v1/charges/${charge.id}`)
+    expect(retrieved.map((r) => r.stripeAccount)).toEqual([account])
+    expect(await rejects()).toEqual([{ object_id: charge.id, account_id: account, resolved_at: expect.any(Date) }])
+    expect((await storedCharges()).get(charge.id)).toBe(account)
+  })
+
   it('two shards at once into one database: every charge once, every account synced by one shard', async () => {
     const env = { GITHUB_RUN_ID: '4242', GITHUB_RUN_ATTEMPT: '1' }
     const [a, b] = await Promise.all([run({ 'account-shard': '1/2' }, env), run({ 'account-shard': '2/2' }, env)])
@@ -230,12 +252,13 @@ describe('Connect: stripe-account all', () => {
     expect(tables.rowCount).toBe(0)
   })
 
-  it('a list whose every account revoked access: both skipped, nothing created, the run goes on', async () => {
+  it('a list whose every account revoked access fails naming them; nothing created', async () => {
     const [other] = [...platform.accounts.keys()]
     world.stripe.revoke(other!)
     const { outcome, io } = await run({ 'stripe-account': `${platform.revoked[0]}, ${other}` })
-    expect(io.failed).toBeUndefined()
-    expect(outcome.ok).toBe(true)
+    expect(outcome.ok).toBe(false)
+    expect(io.failed).toMatch(/^None of the 2 connected accounts in stripe-account could be synced: acct_\w+, acct_\w+ — .*account_invalid/)
+    for (const id of [platform.revoked[0]!, other!]) expect(io.failed).toContain(id)
     expect(io.outputs.accounts_synced).toBe('0')
     expect(
       JSON.parse(io.outputs.accounts_skipped!)

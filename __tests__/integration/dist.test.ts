@@ -44,7 +44,7 @@ describe('dist/index.js', () => {
     expect(JSON.parse(first.outputs.result!)).toMatchObject({ charge_count: 380, charges_stored: 380, dry_run: false })
     expect(first.summary).toContain('## Stripe Payment Monitor')
     expect(first.summary).toContain('<details><summary>80 more charges</summary>')
-    expect(first.summary).toContain('…and 280 more not listed here')
+    expect(first.summary).toContain(`…and 280 more not listed here; all are in table \`${world.schema}.processed_charges\`.`)
     expect(tableDifferences(await readTable(world.db.url, world.schema), world.stripe.allCharges())).toEqual([])
 
     const second = await runDist(inputs)

@@ -211,13 +211,47 @@ describe('a public repository keeps the money private', () => {
   it('a quarantine warning does not echo customer data, and is cut', async () => {
     const bad = { ...charge(world.clock - 700), currency: 'jane.secret@bigclient.com' } as unknown as Stripe.Charge
     world.stripe.addCharges([bad])
-    const { io } = await run({}, { repositoryPrivate: false })
+    const { io } = await run({ 'summary-amounts': 'show' }, { repositoryPrivate: false })
     const warning = io.warnings.find((w) => w.includes(`Quarantined charge ${bad.id}`))!
     expect(warning).toContain('currency is not a three-letter code ("j…@b….com")')
     expect(published(io)).not.toContain('bigclient')
     // The table keeps the whole value, for whoever can read the database.
     const rejects = await withClient(world.db.url, (c) => c.query(`SELECT reason FROM "${world.schema}".stripe_sync_rejects`))
     expect(rejects.rows[0].reason).toContain('jane.secret@bigclient.com')
+  })
+
+  it('amounts hidden: a quarantine warning quotes no value; an id of 100,000 characters is cut', async () => {
+    const decimal = { ...charge(world.clock - 700), amount: '1234.50' } as unknown as Stripe.Charge
+    const longId = { ...charge(world.clock - 690), id: `ch_${'9'.repeat(100_000)}`, amount: 10.5 } as unknown as Stripe.Charge
+    world.stripe.addCharges([decimal, longId])
+    const { io } = await run({}, { repositoryPrivate: false })
+    const warnings = io.warnings.filter((w) => w.startsWith('Quarantined charge')).sort()
+    expect(warnings).toEqual([
+      `Quarantined charge ${decimal.id} in stripe_sync_rejects: amount is not a whole number of minor units (…). The sync goes on; later runs retry it.`,
+      `Quarantined charge ch_${'9'.repeat(60)}… in stripe_sync_rejects: id is not a Stripe id (…). The sync goes on; later runs retry it.`
+    ])
+    expect(Math.max(...warnings.map((w) => w.length))).toBeLessThan(300)
+    expect(published(io)).not.toMatch(/1234\.50|10\.5\b/)
+    const rejects = await withClient(world.db.url, (c) => c.query(`SELECT reason FROM "${world.schema}".stripe_sync_rejects ORDER BY reason`))
+    expect(rejects.rows.map((r) => r.reason)).toEqual([expect.stringContaining('"1234.50"'), expect.stringContaining('"ch_999')])
+  })
+
+  it('controls in text from Stripe (NUL, right-to-left overrides) never reach the summary or annotations', async () => {
+    const rlo = '\u202E'
+    for (const mode of ['show', 'mask'] as const) {
+      world.stripe.addCharges([
+        charge(world.clock - 900, { amount: 900_000, receipt_email: `${rlo}evil@example.com`, description: `Pay\u0000ment ${rlo}txt.exe\u2066x\u2069` }),
+        charge(world.clock - 800, { amount: 800_000, receipt_email: 'mallory@example.com', description: 'plain' })
+      ])
+      const { io } = await run({ 'high-value-threshold': '1000', 'customer-details': mode, 'summary-amounts': 'show' }, { repositoryPrivate: true })
+      expect(io.failed).toBeUndefined()
+      const shown = [io.summary, ...io.notices, ...io.warnings, ...Object.values(io.outputs)].join('\n')
+      // eslint-disable-next-line no-control-regex -- the controls are what must not be there
+      expect(shown).not.toMatch(/[\u0000\u202A-\u202E\u2066-\u2069]/)
+      if (mode === 'show') expect(io.summary).toContain('Payment txt.exex')
+      // A masked email shows its first letter: a letter, not the override.
+      else expect(io.summary).toContain('e…@e….com')
+    }
   })
 
   it('customer-details: show on a public repository warns once that customer data is published', async () => {

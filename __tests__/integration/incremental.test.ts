@@ -180,6 +180,58 @@ describe('incremental sync', () => {
     expect(io.summary).toContain(`| Window covered | from ${new Date(from * 1000).toISOString().replace('.000Z', 'Z')}`)
   })
 
+  it('a cursor left in the future (by a created-after not refused then) is repaired: re-listed from created-after, never past the run', async () => {
+    world.stripe.addCharges(generateCharges({ count: 80, seed: 13, from: world.clock - 20 * DAY, to: world.clock - 3 * DAY }))
+    await run({ 'created-after': '30d' })
+    const future = Date.UTC(2027, 4, 31) / 1000
+    await withClient(world.db.url, (c) => c.query(`UPDATE "${world.schema}".stripe_sync_state SET cursor_created = $1, cursor_ids = '{}'`, [future]))
+    world.clock += 3600
+    world.stripe.addCharges(generateCharges({ count: 20, seed: 14, from: world.clock - 2 * DAY, to: world.clock - 600 }))
+    const { io } = await run({ 'created-after': '30d' })
+    expect(io.warnings).toEqual([expect.stringMatching(/^The charges cursor \(2027-05-31T00:00:00Z\) was ahead of the time of the run/)])
+    expect(new Date(io.outputs.cursor!).getTime() / 1000).toBeLessThanOrEqual(world.clock)
+    expect(tableDifferences(await table(), truth())).toEqual([])
+  })
+
+  it('an event listed minutes after its created is still read by the next run; an event read once is not re-fetched for it again', async () => {
+    world.stripe.addCharges(generateCharges({ count: 50, seed: 15, from: world.clock - 10 * DAY, to: world.clock - 3600 }))
+    await run()
+    const [late, prompt] = truth()
+    const description = async (id: string) =>
+      (await withClient(world.db.url, (c) => c.query(`SELECT description FROM "${world.schema}".processed_charges WHERE charge_id = $1`, [id]))).rows[0]
+        ?.description
+    world.clock += 60
+    world.stripe.emit('charge.updated', world.stripe.updateCharge(late!.id, { description: 'changed, listed late' }), world.clock, { listableAfter: 120 })
+    world.stripe.emit('charge.updated', world.stripe.updateCharge(prompt!.id, { description: 'changed, listed at once' }), world.clock)
+    world.clock += 10
+    const second = await run()
+    expect(second.io.outputs.events_processed).toBe('1')
+    expect([await description(late!.id), await description(prompt!.id)]).toEqual([late!.description, 'changed, listed at once'])
+
+    // An hour later the late event is listed: read, though created before the last run.
+    world.clock += 3600
+    const before = world.stripe.requests.length
+    const third = await run()
+    expect(third.io.outputs.events_processed).toBe('1')
+    expect(await description(late!.id)).toBe('changed, listed late')
+    const refetched = world.stripe.requests.slice(before).filter((r) => r.path.startsWith('/v1/charges/'))
+    expect(refetched.map((r) => r.path)).toEqual([`/v1/charges/${late!.id}`])
+
+    // A minute later the window read again holds the event just read: skipped, nothing re-fetched.
+    world.stripe.emit('charge.updated', world.stripe.updateCharge(prompt!.id, { description: 'changed again' }), world.clock - 30)
+    world.clock += 60
+    const fourthStart = world.stripe.requests.length
+    const fourth = await run()
+    expect(fourth.io.outputs.events_processed).toBe('1')
+    world.clock += 60
+    const fifthStart = world.stripe.requests.length
+    const fifth = await run()
+    expect(fifth.io.outputs.events_processed).toBe('0')
+    expect(world.stripe.requests.slice(fifthStart).filter((r) => r.path.startsWith('/v1/charges/'))).toHaveLength(0)
+    expect(world.stripe.requests.slice(fourthStart, fifthStart).filter((r) => r.path.startsWith('/v1/charges/'))).toHaveLength(1)
+    expect(tableDifferences(await table(), truth())).toEqual([])
+  })
+
   it('refuses dry-run with incremental', async () => {
     await expect(run({ 'dry-run': 'true' })).rejects.toThrow(/Input `incremental`: cannot be combined with `dry-run: true`/)
     expect(world.stripe.requests).toHaveLength(0)

@@ -110,6 +110,16 @@ describe('created-after / created-before', () => {
     }
   )
 
+  it.each(['2027-06-01', '2026-11-26T12:00:01Z', String(NOW.getTime() / 1000 + 3600)])('rejects created-after %s: in the future, saying today', (value) => {
+    const error = failure({ 'created-after': value })
+    expect(error.input).toBe('created-after')
+    expect(error.message).toMatch(/is in the future: it is now 2026-11-26T12:00:00Z/)
+  })
+
+  it('accepts created-after now and created-before in the future', () => {
+    expect(config({ 'created-after': '2026-11-26T12:00:00Z', 'created-before': '2030-01-01' }).createdGte).toBe(NOW.getTime() / 1000)
+  })
+
   it('rejects an empty window', () => {
     const error = failure({ 'created-after': '2026-02-01', 'created-before': '2026-01-01' })
     expect(error.input).toBe('created-after / created-before')
@@ -164,7 +174,13 @@ describe('keys, URLs and names', () => {
     expect(failure({ [input]: value }).input).toBe(input)
   })
 
-  it.each(['acct_', 'acct_123;', 'cus_123', "acct_1' --"])('rejects stripe-account %p', (value) => {
+  it.each(['PUBLIC', 'Finance', 'stripeData'])('refuses schema %p: Postgres folds unquoted names, so it would be a second schema', (value) => {
+    const error = failure({ schema: value })
+    expect(error.input).toBe('schema')
+    expect(error.message).toContain(`Write it in lower case: ${value.toLowerCase()}.`)
+  })
+
+  it.each(['acct_', 'acct_123;', 'cus_123', "acct_1' --", 'acct_a,,acct_b', 'acct_a,', ', acct_a'])('rejects stripe-account %p', (value) => {
     expect(failure({ 'stripe-account': value }).input).toBe('stripe-account')
   })
 

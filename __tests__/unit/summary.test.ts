@@ -206,6 +206,13 @@ describe('the summary', () => {
     expect(md.split('\n')[2]).toBe('Up to date — no new charges or refunds, and no changes, since 2026-11-27 06:38 UTC.')
     expect(Buffer.byteLength(md)).toBeLessThan(1000)
     expect(md).toContain('<details><summary>Settings</summary>')
+    // Every object: counted, not named, so the line stays a line; then the footer and the folded settings only.
+    const all = setupOf({ objects: 'all', incremental: 'true', 'database-url': 'postgres://u@h/d' })
+    const idle = summaryOf(all, reportOf(all, []), { lastRunAt: new Date('2026-11-27T06:38:00Z') }).split('\n')
+    expect(idle[2]).toBe('Up to date — nothing new or changed in the 13 objects synced since 2026-11-27 06:38 UTC.')
+    expect(idle.slice(3, idle.indexOf('<details><summary>Settings</summary>')).join('\n').trim()).toMatch(
+      /^<sub>\d+ Stripe API requests? this run \(retries included\)\.<\/sub>$/
+    )
   })
 
   it('says so in a dry run', () => {
@@ -244,7 +251,7 @@ describe('summary-amounts: hide', () => {
         transactionCount: 120
       }
     ]
-    reconciliation.links = { reconciled: ['po_1'], transactions: 120, balanced: 1, failed: 0 }
+    reconciliation.links = { reconciled: ['po_1'], unlisted: [], transactions: 120, balanced: 1, failed: 0 }
     const billing = featureOf(report, RecurringRevenue)
     billing.mrr = [
       { currency: 'usd', mrr: 12_345_00, activeSubscriptions: 40, customers: 38, activeSubscribers: 36, trialingSubscriptions: 3, trialMrr: 297_00 }

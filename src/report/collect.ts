@@ -11,6 +11,7 @@ import {
   type SyncObserver
 } from '../sync/run.js'
 import type { Feature, OutputDeclaration, RunFacts } from './feature.js'
+import type { RunSchedule } from './requests.js'
 
 /**
  * Everything a run learns for its outputs and summary, filled in as batches are written: per
@@ -30,8 +31,8 @@ export class RunReport implements SyncObserver, RunFacts {
   links: LinkReport | undefined
   /** Several accounts (Connect): which were synced and which skipped. */
   accounts: AccountsResult | undefined
-  /** Seconds since the previous run of the account started (from stripe_sync_runs); undefined when unknown. */
-  runIntervalSeconds: number | undefined
+  /** The schedule the account's recent runs suggest (from stripe_sync_runs); undefined when they suggest none. */
+  runSchedule: RunSchedule | undefined
 
   constructor(
     readonly objects: readonly ObjectName[],
@@ -82,7 +83,11 @@ export class RunReport implements SyncObserver, RunFacts {
   /** Payouts reconciled: once per account in a Connect run, so they add up. */
   private linked(links: LinkReport): void {
     this.links = this.links
-      ? { reconciled: [...this.links.reconciled, ...links.reconciled], transactions: this.links.transactions + links.transactions }
+      ? {
+          reconciled: [...this.links.reconciled, ...links.reconciled],
+          unlisted: [...this.links.unlisted, ...links.unlisted],
+          transactions: this.links.transactions + links.transactions
+        }
       : links
   }
 

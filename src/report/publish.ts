@@ -22,7 +22,7 @@ export async function publish(
   report: RunReport,
   extra: { now: Date; lastRunAt?: Date; describe: (error: unknown) => string }
 ): Promise<Outputs> {
-  const shown = privacy(config.customerDetails)
+  const shown = privacy(config.customerDetails, config.summaryAmounts)
   const outputs = buildOutputs(report, report.outputs, { dryRun: config.dryRun, privacy: shown })
   // A run with a failed object is not a success: no `message` (nor `result`, which carries it); the counts say what was kept.
   const failed = report.failures.size > 0
@@ -33,7 +33,7 @@ export async function publish(
   const summary = renderSummary(report, ctx, extra.describe)
   if (!(await io.writeSummary(summary))) io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.')
   for (const feature of report.features) for (const line of feature.log?.() ?? []) io.info(line)
-  const requests = requestsLine(report.stripeRequests, report.runIntervalSeconds, describeLength, report.accountsSynced)
+  const requests = requestsLine(report.stripeRequests, report.runSchedule, describeLength, report.accountsSynced)
   io.info(requests.text)
   if (requests.warning) io.warning(requests.warning)
   if (!failed) io.info(outputs.message ?? '')

@@ -7,10 +7,46 @@ import { DAY_SECONDS } from '../time.js'
 export const MONTHLY_READ_ALLOCATION = 10_000
 const MONTH_SECONDS = 30 * DAY_SECONDS
 
-/** Requests a month if every run were like this one and ran at this interval; undefined without an interval. */
-export function monthlyProjection(requests: number, intervalSeconds: number | undefined): number | undefined {
-  if (intervalSeconds === undefined || !(intervalSeconds > 0)) return undefined
-  return Math.round((requests * MONTH_SECONDS) / intervalSeconds)
+/** GitHub's shortest schedule: a single interval shorter than this is a run by hand or a retry, not a schedule. */
+const SHORTEST_SCHEDULE_SECONDS = 5 * 60
+/** Nothing runs on a schedule more often than a minute (cron's step), however many runs agree. */
+const SHORTEST_INTERVAL_SECONDS = 60
+/** From this many intervals on, their median is trusted below GitHub's shortest schedule (a runner elsewhere). */
+const SEVERAL_INTERVALS = 3
+
+/** What the month's projection assumes: runs every `intervalSeconds`, each making `requestsPerRun` requests. */
+export interface RunSchedule {
+  intervalSeconds: number
+  requestsPerRun: number
+  /** The intervals the median was taken of. */
+  intervals: number
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+/**
+ * The schedule the recent runs suggest — the median interval between them and the median requests
+ * a run (a backfill, or one busy run, moves neither) — or undefined when they do not look like a
+ * schedule: no earlier run, a median under a minute, or a single interval under five minutes (two
+ * runs by hand a few seconds apart).
+ */
+export function scheduleOf(now: Date, requests: number, previous: ReadonlyArray<{ startedAt: Date; stripeRequests: number }>): RunSchedule | undefined {
+  if (previous.length === 0) return undefined
+  const starts = [now.getTime(), ...previous.map((p) => p.startedAt.getTime())]
+  const intervals = starts.slice(1).map((t, i) => (starts[i]! - t) / 1000)
+  const interval = median(intervals)
+  const floor = intervals.length >= SEVERAL_INTERVALS ? SHORTEST_INTERVAL_SECONDS : SHORTEST_SCHEDULE_SECONDS
+  if (!(interval >= floor)) return undefined
+  return { intervalSeconds: interval, requestsPerRun: median([requests, ...previous.map((p) => p.stripeRequests)]), intervals: intervals.length }
+}
+
+/** Requests a month at this schedule. */
+export function monthlyProjection(schedule: RunSchedule): number {
+  return Math.round((schedule.requestsPerRun * MONTH_SECONDS) / schedule.intervalSeconds)
 }
 
 /** The run's requests, as people read them: "3 Stripe API requests; about 2,160 a month at this interval (1 hour)". */
@@ -24,14 +60,16 @@ export interface RequestsLine {
  * `accounts`: the Stripe accounts the run synced (Connect): each has its own allocation, so the
  * projection is compared with it per account.
  */
-export function requestsLine(requests: number, intervalSeconds: number | undefined, describeLength: (seconds: number) => string, accounts = 1): RequestsLine {
+export function requestsLine(requests: number, schedule: RunSchedule | undefined, describeLength: (seconds: number) => string, accounts = 1): RequestsLine {
   const n = requests.toLocaleString('en-US')
-  const projected = monthlyProjection(requests, intervalSeconds)
   const what = `${n} Stripe API request${requests === 1 ? '' : 's'} this run (retries included)`
-  if (projected === undefined) return { text: `${what}.`, warning: undefined }
+  if (schedule === undefined) return { text: `${what}.`, warning: undefined }
+  const projected = monthlyProjection(schedule)
   const each = Math.round(projected / Math.max(1, accounts))
   const perAccount = accounts > 1 ? ` (about ${each.toLocaleString('en-US')} for each of ${accounts.toLocaleString('en-US')} accounts)` : ''
-  const text = `${what}; about ${projected.toLocaleString('en-US')} a month${perAccount} if every run were like this one, every ${describeLength(intervalSeconds!)} (the interval since the previous run).`
+  const perRun = `${schedule.requestsPerRun.toLocaleString('en-US')} request${schedule.requestsPerRun === 1 ? '' : 's'} a run`
+  const basis = schedule.intervals === 1 ? 'the interval since the previous run' : `the median of the last ${schedule.intervals} intervals and runs`
+  const text = `${what}; about ${projected.toLocaleString('en-US')} a month${perAccount} at ${perRun} every ${describeLength(schedule.intervalSeconds)} (${basis}).`
   const warning =
     each > MONTHLY_READ_ALLOCATION
       ? `At this rate the schedule makes about ${each.toLocaleString('en-US')} Stripe read requests a month${accounts > 1 ? ' for each account' : ''}, more than ` +

@@ -6,7 +6,7 @@ import type { RunReport } from './collect.js'
 import { formatMoney, formatCount as count } from './money.js'
 import { requestsLine } from './requests.js'
 import type { Feature, FeatureContext, SummaryContext } from './feature.js'
-import { cut } from '../text.js'
+import { shown } from '../text.js'
 
 /** GitHub refuses a step summary over 1 MiB; stay clear of it. */
 export const SUMMARY_LIMIT_BYTES = 1_000_000
@@ -19,7 +19,7 @@ export const VISIBLE_ROWS = 20
  */
 export function escapeCell(text: string | null | undefined, maxChars = Infinity): string {
   if (text == null || text === '') return ''
-  return cut(text, maxChars)
+  return shown(text, maxChars)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -30,7 +30,9 @@ export function escapeCell(text: string | null | undefined, maxChars = Infinity)
 /** An email as a code span: GitHub cannot autolink part of it (it links only the ASCII tail of `Ünïcode@x.org`). */
 export function emailCell(email: string | null): string {
   if (!email) return ''
-  const text = email.replace(/\r\n|\r|\n/g, ' ').replace(/\|/g, '\\|')
+  const text = shown(email)
+    .replace(/\r\n|\r|\n/g, ' ')
+    .replace(/\|/g, '\\|')
   const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length))
   const fence = '`'.repeat(longest + 1)
   return `${fence}${longest > 0 ? ' ' : ''}${text}${longest > 0 ? ' ' : ''}${fence}`
@@ -108,12 +110,18 @@ function headline(report: RunReport, ctx: FeatureContext): string[] {
   return lines
 }
 
-/** A table with at most VISIBLE_ROWS rows in view; the rest collapsed under "N more". */
-export function foldedTable(header: string[], rows: string[], more: number, what: string, visible = VISIBLE_ROWS): string[] {
+/** Rows a table leaves out altogether: how many, and where they all are (`table \`public.processed_charges\``). */
+export interface NotListed {
+  count: number
+  where: string
+}
+
+/** A table with at most VISIBLE_ROWS rows in view; the rest collapsed under "N more"; `more` not listed at all. */
+export function foldedTable(header: string[], rows: string[], more: NotListed | undefined, what: string, visible = VISIBLE_ROWS): string[] {
   const lines = [...header, ...rows.slice(0, visible), '']
   const hidden = rows.slice(visible)
   if (hidden.length > 0) lines.push(`<details><summary>${hidden.length} more ${what}</summary>`, '', ...header, ...hidden, '', '</details>', '')
-  if (more > 0) lines.push(`…and ${more} more not listed here (all are in the table).`, '')
+  if (more && more.count > 0) lines.push(`…and ${count(more.count)} more not listed here; all are in ${more.where}.`, '')
   return lines
 }
 
@@ -183,7 +191,7 @@ function settings(report: RunReport, ctx: SummaryContext): string[] {
 
 /** What the run cost Stripe, and what the schedule would cost a month. */
 function requestsFooter(report: RunReport): string[] {
-  const line = requestsLine(report.stripeRequests, report.runIntervalSeconds, describeLength, report.accountsSynced)
+  const line = requestsLine(report.stripeRequests, report.runSchedule, describeLength, report.accountsSynced)
   return [`<sub>${line.text}</sub>`, '', ...(line.warning ? [`> [!WARNING]`, `> ${line.warning}`, ''] : [])]
 }
 
@@ -195,6 +203,9 @@ function upToDate(report: RunReport, ctx: SummaryContext): boolean {
   return true
 }
 
+/** An up-to-date run names its objects up to this many; past it (objects: all) it counts them, so the line stays a line. */
+const MAX_OBJECTS_NAMED = 5
+
 function render(report: RunReport, ctx: FeatureContext, rows: number, describe: (error: unknown) => string): string {
   const lines: string[] = ['## Stripe Payment Monitor', '']
   if (ctx.skipped) return [...lines, ctx.skipped, ''].join('\n')
@@ -204,7 +215,9 @@ function render(report: RunReport, ctx: FeatureContext, rows: number, describe: 
     lines.push(
       what.length === 1
         ? `Up to date — no new ${what[0]} or changes${since}.`
-        : `Up to date — no new ${what.slice(0, -1).join(', ')} or ${what.at(-1)}, and no changes${since ? `,${since}` : ''}.`,
+        : what.length <= MAX_OBJECTS_NAMED
+          ? `Up to date — no new ${what.slice(0, -1).join(', ')} or ${what.at(-1)}, and no changes${since ? `,${since}` : ''}.`
+          : `Up to date — nothing new or changed in the ${what.length} objects synced${since}.`,
       ''
     )
     return [...lines, ...requestsFooter(report), ...settings(report, ctx)].join('\n')

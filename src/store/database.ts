@@ -4,11 +4,21 @@ import { qualified, quoteIdent } from './columns.js'
 import { AccountQueue, ensureAccountsTable, fillAccountId } from './accounts.js'
 import { connect, describeDatabaseError } from './connect.js'
 import { LOCK_CLASS, acquireRunLock } from './lock.js'
-import { ensureRejectsTable } from './rejects.js'
-import { RUNS_TABLE, ensureRunsTable, recordRun, type RunRecord } from './runs.js'
+import { ensureRejectsTable, fillRejectsAccount, rejectsHaveAccount, upgradeRejectsSql } from './rejects.js'
+import { RUNS_TABLE, ensureRunsTable, recordRun, type PastRun, type RunRecord } from './runs.js'
 import { ensureTable, relationExists, type TableDefinition, type TableReport } from './schema.js'
 import { TableSink, analyzeTables, type TableSinkOptions } from './sink.js'
-import { STATE_TABLE, ensureStateTable, loadState, stateTableCurrent, upgradeStateSql, type SyncState, type StateKey } from './state.js'
+import {
+  STATE_TABLE,
+  ensureStateTable,
+  loadState,
+  stateColumns,
+  stateTableCurrent,
+  upgradeStateSql,
+  type LaterStateColumn,
+  type SyncState,
+  type StateKey
+} from './state.js'
 import { ensureViews, type ViewDefinition } from './views.js'
 
 export interface DatabaseOptions {
@@ -67,10 +77,10 @@ export class Database {
     return this.options.schema
   }
 
-  /** Whether the state table has this version's columns (or does not exist yet, and will). */
-  async stateTableCurrent(): Promise<boolean> {
+  /** Which of the state table's later columns it has (all when it does not exist yet, and will). */
+  async stateColumns(): Promise<ReadonlySet<LaterStateColumn>> {
     try {
-      return await stateTableCurrent(this.control, this.schema)
+      return await stateColumns(this.control, this.schema)
     } catch (error) {
       throw describeDatabaseError(error, 'read the sync state')
     }
@@ -124,8 +134,10 @@ export class Database {
       for (const table of tables) report.tables.push(await ensureTable(client, schema, table))
       report.createdStateTable = await ensureStateTable(client, schema)
       // Added in later versions: a role that may not alter or create them runs on without (and is told how to add them).
-      if (!(await stateTableCurrent(client, schema))) await this.optional(report, upgradeStateSql(schema), () => client.query(upgradeStateSql(schema)))
+      if (!stateTableCurrent(await stateColumns(client, schema)))
+        await this.optional(report, upgradeStateSql(schema), () => client.query(upgradeStateSql(schema)))
       report.createdRejectsTable = await ensureRejectsTable(client, schema)
+      if (!(await rejectsHaveAccount(client, schema))) await this.optional(report, upgradeRejectsSql(schema), () => client.query(upgradeRejectsSql(schema)))
       report.createdRunsTable = (await this.optional(report, `CREATE TABLE ${qualified(schema, RUNS_TABLE)} …`, () => ensureRunsTable(client, schema))) ?? false
       if (this.options.lockScope) await ensureAccountsTable(client, schema)
       report.views = await ensureViews(client, schema, viewTables, (name) => relationExists(client, schema, viewTables[name]!), views)
@@ -185,13 +197,19 @@ export class Database {
 
   /** The platform's own rows from one-account runs get its id (see fillAccountId). */
   async fillAccountId(tables: readonly string[], accountId: string): Promise<number> {
-    return fillAccountId(this.control, this.schema, tables, accountId)
+    const filled = await fillAccountId(this.control, this.schema, tables, accountId)
+    try {
+      await fillRejectsAccount(this.control, this.schema, accountId)
+    } catch (error) {
+      throw describeDatabaseError(error, 'fill account_id of stripe_sync_rejects')
+    }
+    return filled
   }
 
-  /** Records this run (its Stripe requests); returns when the account's previous run started. */
-  async recordRun(run: RunRecord): Promise<Date | undefined> {
+  /** Records this run (its Stripe requests); returns the account's previous runs, newest first (none without the runs table). */
+  async recordRun(run: RunRecord): Promise<PastRun[]> {
     try {
-      if (!(await relationExists(this.control, this.schema, RUNS_TABLE))) return undefined
+      if (!(await relationExists(this.control, this.schema, RUNS_TABLE))) return []
       return await recordRun(this.control, this.schema, run)
     } catch (error) {
       throw describeDatabaseError(error, `record the run in ${RUNS_TABLE}`)

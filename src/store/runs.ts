@@ -34,11 +34,20 @@ export interface RunRecord {
   ok: boolean
 }
 
-/** Records a run and returns when the previous run of the same account started (undefined: none recorded). */
-export async function recordRun(client: pg.Client, schema: string, run: RunRecord): Promise<Date | undefined> {
+/** A run recorded before this one: when it started, how many Stripe requests it made. */
+export interface PastRun {
+  startedAt: Date
+  stripeRequests: number
+}
+
+/** How many earlier runs the projection looks at. */
+const RECENT_RUNS = 8
+
+/** Records a run and returns the account's previous runs, newest first (at most 8; none recorded: empty). */
+export async function recordRun(client: pg.Client, schema: string, run: RunRecord): Promise<PastRun[]> {
   const table = qualified(schema, RUNS_TABLE)
-  const previous = await client.query<{ started_at: Date }>(
-    `SELECT started_at FROM ${table} WHERE account = $1 AND started_at < $2 ORDER BY started_at DESC LIMIT 1`,
+  const previous = await client.query<{ started_at: Date; stripe_requests: number }>(
+    `SELECT started_at, stripe_requests FROM ${table} WHERE account = $1 AND started_at < $2 ORDER BY started_at DESC LIMIT ${RECENT_RUNS}`,
     [run.account, run.startedAt]
   )
   // No sequence: INSERT and SELECT on the table are the only grants a run needs.
@@ -49,5 +58,5 @@ export async function recordRun(client: pg.Client, schema: string, run: RunRecor
     run.stripeRequests,
     run.ok
   ])
-  return previous.rows[0]?.started_at
+  return previous.rows.map((r) => ({ startedAt: r.started_at, stripeRequests: r.stripe_requests }))
 }

@@ -2,7 +2,7 @@ import type pg from 'pg'
 import { tablesOf, type ChildHistory, type ChildTable, type ObjectSpec, type Row, type RowContext, type StripeObject } from '../objects/spec.js'
 import { qualified, quoteIdent } from './columns.js'
 import { describeDatabaseError } from './connect.js'
-import { openRejects, rawText, resolveRejects, saveRejects, type Reject } from './rejects.js'
+import { openRejects, rawText, rejectsHaveAccount, resolveRejects, saveRejects, type Reject } from './rejects.js'
 import { saveState, type SyncState } from './state.js'
 import { upsertRows, upsertSql, type WriteCounts } from './upsert.js'
 
@@ -153,6 +153,7 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
   private readonly ownHistorySql: string[]
   /** Ids of this object in quarantine, not resolved: read once, so writes touch the quarantine only when they must. */
   private quarantined: Promise<Set<string>> | undefined
+  private rejectsHaveAccount: Promise<boolean> | undefined
   /** The transaction before the next one: one connection runs one transaction at a time. */
   private turn: Promise<void> = Promise.resolve()
   /** Rows the table held when its statistics were last taken (undefined: not read yet), and rows this sink added since. */
@@ -281,7 +282,7 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
   async openRejects(before: Date): Promise<string[]> {
     await this.opened
     if ((await this.quarantine()).size === 0) return []
-    return openRejects(this.client, this.options.schema, this.spec.objectType, before)
+    return openRejects(this.client, this.options.schema, this.spec.objectType, before, this.accountId)
   }
 
   async resolveRejects(ids: readonly string[]): Promise<void> {
@@ -293,8 +294,19 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
     for (const id of open) quarantined.delete(id)
   }
 
+  /** The account this sink's objects come from (null: the key's own). */
+  private get accountId(): string | null {
+    return this.options.context.accountId ?? null
+  }
+
+  /** Quarantines objects with their account, once the table is known to record accounts. */
+  private async saveRejects(rejects: readonly Reject[]): Promise<void> {
+    this.rejectsHaveAccount ??= rejectsHaveAccount(this.client, this.options.schema)
+    await saveRejects(this.client, this.options.schema, rejects, (await this.rejectsHaveAccount) ? { id: this.accountId } : undefined)
+  }
+
   private quarantine(): Promise<Set<string>> {
-    this.quarantined ??= openRejects(this.client, this.options.schema, this.spec.objectType, new Date(8.64e15)).then((ids) => new Set(ids))
+    this.quarantined ??= openRejects(this.client, this.options.schema, this.spec.objectType, new Date(8.64e15), this.accountId).then((ids) => new Set(ids))
     return this.quarantined
   }
 
@@ -346,7 +358,7 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
     const counts = await this.upsertSafely(this.units(objects, refused), refused)
     const rejects = [...(options.rejects ?? []), ...refused]
     if (rejects.length > 0) {
-      await saveRejects(this.client, this.options.schema, rejects)
+      await this.saveRejects(rejects)
       const quarantined = await this.quarantine()
       for (const r of rejects) quarantined.add(r.id)
     }
@@ -381,7 +393,7 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
         ),
         refused
       )
-      if (refused.length > 0) await saveRejects(this.client, this.options.schema, refused)
+      if (refused.length > 0) await this.saveRejects(refused)
       const id = quoteIdent(this.spec.idColumn)
       const marked = await this.client.query(
         `UPDATE ${this.qualifiedTable} AS t SET deleted_at = to_timestamp(d.at), updated_at = now()

@@ -72,3 +72,9 @@ export function isMissingPermission(error: unknown): boolean {
   const cause = error instanceof StripeRequestError ? error.cause : error
   return cause instanceof Stripe.errors.StripePermissionError && !isAccountInvalid(cause)
 }
+
+/** Stripe has no such object (404 resource_missing): one object gone or never listable, not a broken run. */
+export function isMissingObject(error: unknown): boolean {
+  const cause = error instanceof StripeRequestError ? error.cause : error
+  return cause instanceof Stripe.errors.StripeInvalidRequestError && cause.statusCode === 404
+}

@@ -3,8 +3,10 @@ import type { Config } from '../config.js'
 import { specOf, type ObjectName } from '../objects/registry.js'
 import type { Session } from '../session.js'
 import { connectedAccountIds, platformAccountId } from '../stripe/accounts.js'
+import { ActionError } from '../errors.js'
 import { StripeRequestError, isAccountInvalid } from '../stripe/errors.js'
 import type { Claim } from '../store/accounts.js'
+import { shownId } from '../text.js'
 import { syncObjects, type SyncContext } from './objects.js'
 import { PassingObserver, type AccountsResult, type StoredBatch, type SyncObserver } from './run.js'
 
@@ -85,15 +87,15 @@ export async function syncAccounts(ctx: AccountsContext): Promise<AccountsResult
         session,
         observer: guard,
         concurrency: perAccountConcurrency,
-        log: (message) => ctx.log(`[${target.id}] ${message}`),
-        warn: (message) => ctx.warn(`[${target.id}] ${message}`)
+        log: (message) => ctx.log(`[${shownId(target.id)}] ${message}`),
+        warn: (message) => ctx.warn(`[${shownId(target.id)}] ${message}`)
       })
     } finally {
       await session.close()
     }
     if (guard.refusal) {
       const reason = `account_invalid: the platform has no access to it (revoked, or not its account)`
-      ctx.warn(`Skipped connected account ${target.id}: ${reason}. Its rows stored before are kept.`)
+      ctx.warn(`Skipped connected account ${shownId(target.id)}: ${reason}. Its rows stored before are kept.`)
       result.skipped.push({ id: target.id, reason })
       return { ok: false, reason }
     }
@@ -130,7 +132,22 @@ export async function syncAccounts(ctx: AccountsContext): Promise<AccountsResult
     )
   }
   ctx.observer.reported({ kind: 'accounts', result })
+  // A list naming only accounts the platform cannot reach did nothing at all: that is a failure, as one such id is.
+  if (selection.kind === 'list' && !ctx.shard && result.synced.length === 0 && result.skipped.length > 0) throw new NoAccountSyncedError(result.skipped)
   return result
+}
+
+/** Every account of a `stripe-account` list was refused: the run synced nothing. */
+export class NoAccountSyncedError extends ActionError {
+  readonly kind = 'stripe'
+
+  constructor(readonly skipped: AccountsResult['skipped']) {
+    super(
+      `None of the ${skipped.length} connected accounts in stripe-account could be synced: ${skipped.map((s) => shownId(s.id)).join(', ')} — ` +
+        "the platform has no access to them (account_invalid: the account revoked the platform's access, or is not one of its accounts). Check `stripe-account`."
+    )
+    this.name = 'NoAccountSyncedError'
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import { withRetries } from '../stripe/retry.js'
 import { rawText, type Reject } from '../store/rejects.js'
 import type { WriteResult } from '../store/sink.js'
 import type { SyncState } from '../store/state.js'
+import { shownId } from '../text.js'
 import type { ArrivalOrder, ObjectRun } from './run.js'
 
 /** At most this many quarantine warnings per object and run; the count covers the rest. */
@@ -110,10 +111,11 @@ export function account<T extends StripeObject>(
     if (p.rejected <= MAX_REJECT_WARNINGS) {
       // The reason may quote customer data: shown as customer-details allows, and cut (the table keeps it whole).
       const reason = run.redact(reject.reason, MAX_REASON_CHARS)
+      const id = shownId(reject.id)
       run.warn(
         run.dryRun
-          ? `Skipped ${run.spec.noun} ${reject.id}, which cannot be stored: ${reason}.`
-          : `Quarantined ${run.spec.noun} ${reject.id} in stripe_sync_rejects: ${reason}. The sync goes on; later runs retry it.`
+          ? `Skipped ${run.spec.noun} ${id}, which cannot be stored: ${reason}.`
+          : `Quarantined ${run.spec.noun} ${id} in stripe_sync_rejects: ${reason}. The sync goes on; later runs retry it.`
       )
     } else if (p.rejected === MAX_REJECT_WARNINGS + 1) {
       run.warn(`More ${run.spec.plural} were quarantined; see table stripe_sync_rejects (output rejected_count has the total).`)

@@ -14,6 +14,12 @@ import type { ObjectChanges } from './stream.js'
 
 /** Objects younger than this are left for the next run, so a second is listed only once it is complete. */
 export const SETTLE_SECONDS = 5
+/**
+ * Stripe does not promise an event is listable within seconds of its `created`: each run reads
+ * again the events of the last minutes before the previous one (about a page; those it read are
+ * skipped by id), so an event listed up to this late is still read by the next run.
+ */
+export const LATE_EVENT_SECONDS = 300
 /** Events are kept 30 days; past 25 days without a replay, the action re-sweeps instead. */
 export const EVENT_MAX_AGE_SECONDS = 25 * 86400
 /**
@@ -46,6 +52,8 @@ export interface IncrementalOptions {
   changes: ObjectChanges | undefined
   /** The state table can remember how far objects were listed (false until an owner upgrades an old one). */
   remembersListing: boolean
+  /** The state table can remember the events read in the late-event window (as remembersListing). */
+  remembersEvents: boolean
 }
 
 /** Saves the state on its own (first run, after a replay, at the end). */
@@ -59,10 +67,18 @@ async function saveState<T extends StripeObject>(run: ObjectRun<T>, state: SyncS
  * event of its own types instead, which can be weeks old in a quiet object: reading every type of
  * event since then would cost a busy account thousands of requests for nothing.
  */
-export function eventsSince(state: Pick<SyncState, 'lastEventCreated' | 'eventsCheckedAt'>): number {
-  const replayed = state.eventsCheckedAt ? unixSeconds(state.eventsCheckedAt) - SETTLE_SECONDS : -Infinity
+export function eventsSince(state: Pick<SyncState, 'lastEventCreated' | 'eventsCheckedAt' | 'recentEventIds'>): number {
+  // A state that can remember the events it read reads the late-event window again; `lastEventCreated`
+  // bounds it below (a backfill's first run: what it listed is as new as the events before its start).
+  const late = state.recentEventIds !== undefined ? LATE_EVENT_SECONDS : 0
+  const replayed = state.eventsCheckedAt ? unixSeconds(state.eventsCheckedAt) - SETTLE_SECONDS - late : -Infinity
   const since = Math.max(state.lastEventCreated ?? -Infinity, replayed)
   return Number.isFinite(since) ? since : 0
+}
+
+/** From this second on, the events a run reads are the next run's window read again (see LATE_EVENT_SECONDS). */
+export function keptEventsFrom(now: Date): number {
+  return settledUntil(now) - LATE_EVENT_SECONDS
 }
 
 /** Whether the state's events can no longer be replayed (Stripe keeps them 30 days; past 25 the object is re-swept). */
@@ -99,7 +115,8 @@ export async function syncIncremental<T extends StripeObject>(run: ObjectRun<T>,
     // Changes made while the backfill runs are read from the change stream next run, from here.
     state = {
       ...options.key,
-      cursorCreated: options.createdGte ?? STRIPE_EPOCH,
+      // Never past the time of the run: a cursor there would claim objects not created yet are stored.
+      cursorCreated: Math.min(options.createdGte ?? STRIPE_EPOCH, until),
       cursorIds: [],
       lastEventId: null,
       lastEventCreated: streamUntil,
@@ -107,7 +124,8 @@ export async function syncIncremental<T extends StripeObject>(run: ObjectRun<T>,
       lastRunFinishedAt: null,
       apiVersion: options.apiVersion,
       doneRanges: [],
-      listedThrough: options.remembersListing ? null : undefined
+      listedThrough: options.remembersListing ? null : undefined,
+      recentEventIds: options.remembersEvents ? [] : undefined
     }
     // Deletions before now exist only as events. A whole-range backfill lists while they are read;
     // the state is saved only with a checkpoint after they are applied, so a run killed before starts
@@ -116,6 +134,7 @@ export async function syncIncremental<T extends StripeObject>(run: ObjectRun<T>,
     if (options.limit !== Number.POSITIVE_INFINITY) await deletions.done()
     log(`First incremental run: syncing ${spec.plural} created from ${isoSeconds(state.cursorCreated)}, oldest first.`)
   } else {
+    if (state.cursorCreated > nowSeconds) repairFutureCursor(run, state, options.createdGte)
     log(`Continuing from the cursor: ${spec.plural} created before ${isoSeconds(state.cursorCreated)} are stored.`)
     const since = eventsSince(state)
     if (options.changes) {
@@ -126,8 +145,15 @@ export async function syncIncremental<T extends StripeObject>(run: ObjectRun<T>,
       await resweep(run, state, state.eventsCheckedAt ? unixSeconds(state.eventsCheckedAt) : undefined, report)
     }
     // An object without events of its own (balance transactions) lost nothing with old events but hints: it is listed from its cursor.
-    state.lastEventCreated = Math.max(streamUntil, state.lastEventCreated ?? 0)
     state.eventsCheckedAt = run.now
+    if (options.changes && state.recentEventIds !== undefined) {
+      // Read from the stream: the next run reads the late-event window again, skipping what this one read.
+      state.lastEventCreated = keptEventsFrom(run.now)
+      state.recentEventIds = options.changes.recent
+    } else {
+      state.lastEventCreated = Math.max(streamUntil, state.lastEventCreated ?? 0)
+      if (state.recentEventIds !== undefined) state.recentEventIds = []
+    }
     await saveState(run, state)
   }
 
@@ -163,6 +189,23 @@ export async function syncIncremental<T extends StripeObject>(run: ObjectRun<T>,
   await saveState(run, state)
   report.cursor = state.cursorCreated
   return report
+}
+
+/**
+ * A cursor ahead of the time of the run (left by a created-after in the future, before such input
+ * was refused) claims objects stored that may not be: it starts over from created-after (or Stripe's
+ * start), re-listing what it skipped; stored rows are updated in place, none doubled.
+ */
+function repairFutureCursor(run: Pick<ObjectRun, 'spec' | 'warn'>, state: SyncState, createdGte: number | undefined): void {
+  const from = createdGte ?? STRIPE_EPOCH
+  run.warn(
+    `The ${run.spec.plural} cursor (${isoSeconds(state.cursorCreated)}) was ahead of the time of the run, as a created-after in the future leaves it; ` +
+      `listing again from ${isoSeconds(from)} so nothing created meanwhile is missed.`
+  )
+  state.cursorCreated = from
+  state.cursorIds = []
+  state.doneRanges = []
+  if (state.listedThrough !== undefined) state.listedThrough = null
 }
 
 /**

@@ -9,7 +9,7 @@ import { STRIPE_API_VERSION } from '../api-version.js'
 import type { RateLimits } from '../stripe/limiter.js'
 import { pageLister } from '../stripe/pages.js'
 import type { RetryOptions } from '../stripe/retry.js'
-import { eventsSince, eventsTooOld, isStored, settledUntil, syncIncremental } from './incremental.js'
+import { eventsSince, eventsTooOld, isStored, keptEventsFrom, settledUntil, syncIncremental } from './incremental.js'
 import { emptyChanges, readChanges, type ObjectChanges, type StreamReader } from './stream.js'
 import { isoSeconds, unixSeconds } from '../time.js'
 import { syncNewest } from './newest.js'
@@ -99,7 +99,8 @@ async function syncOne<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpe
       createdGte: config.createdGte,
       createdLt: config.createdLt,
       changes,
-      remembersListing: session.stateCurrent
+      remembersListing: session.stateColumns.has('listed_through'),
+      remembersEvents: session.stateColumns.has('recent_event_ids')
     })
     ctx.observer.reported({ kind: 'incremental', name: spec.name, report: result })
   } else {
@@ -110,8 +111,8 @@ async function syncOne<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpe
   const table = session.table(spec)
   if (table) {
     await refreshStale(run, table)
-    // The quarantine does not record whose an object is: with several accounts it is retried by a one-account run.
-    if (!session.accountScoped) await retryQuarantined(run, table, session.db!.startedAt)
+    // Each account retries its own quarantined objects (the quarantine records whose each is).
+    await retryQuarantined(run, table, session.db!.startedAt)
   }
 }
 
@@ -125,7 +126,7 @@ function streamReaders(ctx: SyncContext): StreamReader[] {
   for (const name of ctx.config.objects) {
     const state = ctx.session.states.get(name)
     if (!state || eventsTooOld(state, unixSeconds(ctx.now))) continue
-    readers.push({ name, spec: specOf(name), since: eventsSince(state), stored: (object) => isStored(state, object) })
+    readers.push({ name, spec: specOf(name), since: eventsSince(state), seen: new Set(state.recentEventIds), stored: (object) => isStored(state, object) })
   }
   return readers
 }
@@ -134,7 +135,7 @@ async function readStream(ctx: SyncContext, readers: readonly StreamReader[]): P
   const now = settledUntil(ctx.now)
   let changes: Map<ObjectName, ObjectChanges>
   try {
-    changes = await readChanges(ctx.stripe, readers, Math.min(now, ...readers.map((r) => r.since)), ctx.retry)
+    changes = await readChanges(ctx.stripe, readers, { from: Math.min(now, ...readers.map((r) => r.since)), keepFrom: keptEventsFrom(ctx.now) }, ctx.retry)
   } catch (error) {
     // Each object that needs the stream fails with this error; the others go on.
     const failed = error instanceof Error ? error : new Error(String(error))

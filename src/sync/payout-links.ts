@@ -1,6 +1,8 @@
 import type Stripe from 'stripe'
+import { isMissingObject } from '../stripe/errors.js'
 import { pageLister, pages, MAX_PAGE_SIZE } from '../stripe/pages.js'
 import type { TableAccess } from '../store/sink.js'
+import { shownId } from '../text.js'
 import { account, screen } from './batch.js'
 import type { LinkReport, ObjectRun } from './run.js'
 
@@ -35,9 +37,11 @@ async function markReconciled(sink: TableAccess<Stripe.Payout>, id: string): Pro
  * since), list the balance transactions Stripe paid out in it (`GET /v1/balance_transactions?payout=`),
  * store them and record `payout_id` on their rows, then mark the payout reconciled. Pages are
  * committed as they come; a run killed half-way re-does that payout next time, changing nothing twice.
+ * A payout Stripe answers 404 for is left unreconciled with a warning (tried again next run): one odd
+ * payout must not stop the others.
  */
 export async function linkPayouts(payouts: Side<Stripe.Payout>, transactions: Side<Stripe.BalanceTransaction>): Promise<LinkReport> {
-  const report: LinkReport = { reconciled: [], transactions: 0 }
+  const report: LinkReport = { reconciled: [], unlisted: [], transactions: 0 }
   const due = await duePayouts(payouts.sink)
   if (due.length === 0) return report
   payouts.run.log(`Reconciling ${due.length} payout(s): listing the balance transactions each one paid out.`)
@@ -66,10 +70,19 @@ export async function linkPayouts(payouts: Side<Stripe.Payout>, transactions: Si
     await markReconciled(payouts.sink, id)
     report.reconciled.push(id)
   }
+  const attempt = async (id: string) => {
+    try {
+      await reconcile(id)
+    } catch (error) {
+      if (!isMissingObject(error)) throw error
+      report.unlisted.push(id)
+      payouts.run.warn(`Payout ${shownId(id)}: Stripe has no balance transactions to list for it (404); it stays unreconciled and is tried again next run.`)
+    }
+  }
   // Several payouts at once (their listings overlap; the writes queue on the connection).
   const queue = [...due]
   const worker = async () => {
-    for (let id = queue.shift(); id !== undefined; id = queue.shift()) await reconcile(id)
+    for (let id = queue.shift(); id !== undefined; id = queue.shift()) await attempt(id)
   }
   await Promise.all(Array.from({ length: Math.max(1, Math.min(bt.concurrency, 8)) }, worker))
   payouts.run.log(`Reconciled ${report.reconciled.length} payout(s) with ${report.transactions} balance transaction(s).`)

@@ -48,6 +48,8 @@ export interface IncrementalReport {
 export interface LinkReport {
   /** Payouts reconciled this run (their balance transactions listed and linked), oldest first. */
   reconciled: string[]
+  /** Payouts Stripe answered 404 for when listing their balance transactions: left for the next run. */
+  unlisted: string[]
   /** Balance transactions linked to them. */
   transactions: number
   /** How many of them balance, and how many failed (read back from stripe_payout_reconciliation after the run). */

@@ -3,6 +3,7 @@ import { isDeleted, type StripeObject } from '../objects/spec.js'
 import { idsOf, type TableAccess } from '../store/sink.js'
 import { StripeRequestError } from '../stripe/errors.js'
 import { MAX_PAGE_SIZE, pages, retrieveObject } from '../stripe/pages.js'
+import { shownId } from '../text.js'
 import { unixSeconds } from '../time.js'
 import { account, screen } from './batch.js'
 import { refetch } from './incremental.js'
@@ -57,14 +58,14 @@ export async function retryQuarantined<T extends StripeObject>(run: ObjectRun<T>
       const object = await retrieveObject(run.stripe, run.spec, id, run.retry)
       run.progress.refetched += 1
       if (isDeleted(object)) {
-        run.warn(`Quarantined ${run.spec.noun} ${id} was deleted in Stripe; it stays in stripe_sync_rejects.`)
+        run.warn(`Quarantined ${run.spec.noun} ${shownId(id)} was deleted in Stripe; it stays in stripe_sync_rejects.`)
         continue
       }
       fetched.push(object)
     } catch (error) {
       const cause = error instanceof StripeRequestError ? error.cause : error
       if (cause instanceof Stripe.errors.StripeInvalidRequestError && cause.statusCode === 404) {
-        run.warn(`Quarantined ${run.spec.noun} ${id} no longer exists in Stripe; it stays in stripe_sync_rejects.`)
+        run.warn(`Quarantined ${run.spec.noun} ${shownId(id)} no longer exists in Stripe; it stays in stripe_sync_rejects.`)
         continue
       }
       throw error

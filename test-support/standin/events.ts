@@ -49,6 +49,8 @@ export class EventLog {
   private readonly seq = new Map<string, number>()
   /** `type|id` of every event emitted explicitly: no creation event is made for them. */
   private readonly explicit = new Set<string>()
+  /** Events listed only from this second on (late events), by id. */
+  private readonly listableAt = new Map<string, number>()
 
   constructor(
     private readonly now: () => number,
@@ -56,8 +58,9 @@ export class EventLog {
     private readonly created: (min: number, max: number) => Creation[]
   ) {}
 
-  add(event: StandInEvent, objectId: string | undefined): void {
+  add(event: StandInEvent, objectId: string | undefined, listableAt = event.created): void {
     this.explicit.add(`${event.type}|${objectId}`)
+    if (listableAt > event.created) this.listableAt.set(event.id, listableAt)
     this.events.push(event)
     this.seq.set(event.id, this.seq.size)
     // Newest first; within a second, the most recent first (as Stripe lists them).
@@ -88,7 +91,8 @@ export class EventLog {
     }
     const oldestKept = this.now() - EVENT_RETENTION_SECONDS
     const inRange = (created: number) => created >= oldestKept && created > range.gt && created >= range.gte && created < range.lt && created <= range.lte
-    const explicit = this.events.filter((e) => inRange(e.created) && matchesType(e.type))
+    const now = this.now()
+    const explicit = this.events.filter((e) => inRange(e.created) && matchesType(e.type) && (this.listableAt.get(e.id) ?? -Infinity) <= now)
     const min = Math.max(oldestKept, range.gt + 1, range.gte)
     const max = Math.min(range.lt - 1, range.lte, this.now())
     const made = type === undefined ? this.creations(types, min, max).filter((e) => matchesType(e.type)) : []

@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js'
-import { defineFeature, type Feature, type OutputOf, type ReadBackContext, type SummaryContext } from '../../report/feature.js'
+import { defineFeature, type Feature, type OutputContext, type OutputOf, type ReadBackContext, type SummaryContext } from '../../report/feature.js'
 import { formatMoney, formatCount as count } from '../../report/money.js'
 import { amountsHidden, escapeCell, foldedTable, moneyCell } from '../../report/summary.js'
 import type { Database } from '../../store/database.js'
@@ -14,6 +14,13 @@ const TOP_ACCOUNTS_OPEN = 5
 /** The accounts' net is over the last this many days. */
 const NET_DAYS = 30
 
+interface AccountNet {
+  account: string | null
+  currency: string
+  charges: number
+  net: number
+}
+
 /**
  * Connect, a feature: how many accounts the run synced and which it skipped (outputs
  * `accounts_synced`, `accounts_skipped`), a headline fact, and a section with the skipped accounts
@@ -24,7 +31,9 @@ export class ConnectAccounts implements Feature<OutputOf<typeof CONTRACT>> {
   readonly slot = 'top'
   result: AccountsResult | undefined
   /** The accounts with the most net (succeeded charges less refunds), per currency. */
-  top: Array<{ account: string | null; currency: string; charges: number; net: number }> = []
+  top: AccountNet[] = []
+  /** The same, the most charges first: what a summary with hidden amounts lists. */
+  busiest: AccountNet[] = []
   /** Application fees this month, net of refunds, per currency (when application fees are synced). */
   revenue: Array<{ currency: string; fees: number; net: number }> = []
 
@@ -38,18 +47,23 @@ export class ConnectAccounts implements Feature<OutputOf<typeof CONTRACT>> {
     }
     if (!this.config.objects.includes('charges')) return
     const since = Math.floor(ctx.now.getTime() / 1000) - NET_DAYS * 86400
-    this.top = (await accountNetRows(db, this.config.table, since, TOP_ACCOUNTS)).map((r) => ({
-      account: r.account_id,
-      currency: r.currency,
-      charges: Number(r.charges),
-      net: Number(r.net)
-    }))
+    const read = async (by: 'net' | 'charges') =>
+      (await accountNetRows(db, this.config.table, since, TOP_ACCOUNTS, by)).map((r) => ({
+        account: r.account_id,
+        currency: r.currency,
+        charges: Number(r.charges),
+        net: Number(r.net)
+      }))
+    this.top = await read('net')
+    this.busiest = await read('charges')
   }
 
-  outputs(): Record<OutputOf<typeof CONTRACT>, string> {
+  // From the run's facts, not what was read back: a run that failed (no account reachable) still says which were skipped.
+  outputs(ctx: OutputContext): Record<OutputOf<typeof CONTRACT>, string> {
+    const result = ctx.run.accounts
     return {
-      accounts_synced: String(this.result?.synced.length ?? 0),
-      accounts_skipped: JSON.stringify(this.result?.skipped ?? [])
+      accounts_synced: String(result?.synced.length ?? 0),
+      accounts_skipped: JSON.stringify(result?.skipped ?? [])
     }
   }
 
@@ -83,17 +97,19 @@ export class ConnectAccounts implements Feature<OutputOf<typeof CONTRACT>> {
     }
     if (this.top.length > 0) {
       const hidden = amountsHidden(ctx)
-      lines.push(`### Accounts by net, last ${NET_DAYS} days`, '')
+      // With amounts hidden, neither the accounts listed nor their order may tell them.
+      const shown = hidden ? this.busiest : this.top
+      lines.push(hidden ? `### Accounts by charges, last ${NET_DAYS} days` : `### Accounts by net, last ${NET_DAYS} days`, '')
       const header = hidden
         ? ['| Account | Currency | Charges |', '| --- | --- | ---: |']
         : ['| Account | Currency | Charges | Net |', '| --- | --- | ---: | ---: |']
-      const body = this.top.slice(0, rows).map((a) => {
+      const body = shown.slice(0, rows).map((a) => {
         const cells = [escapeCell(a.account ?? '(no account id)'), a.currency.toUpperCase(), count(a.charges)]
         if (!hidden) cells.push(moneyCell(a.net, a.currency))
         return `| ${cells.join(' | ')} |`
       })
       // The first few open; the rest of the 20 folded.
-      lines.push(...foldedTable(header, body, 0, 'accounts', TOP_ACCOUNTS_OPEN))
+      lines.push(...foldedTable(header, body, undefined, 'accounts', TOP_ACCOUNTS_OPEN))
       lines.push(`Net: succeeded charges less refunds, in each charge's currency (view \`${this.config.table}\` by \`account_id\`).`, '')
     }
     return lines
@@ -109,8 +125,8 @@ export class ConnectAccounts implements Feature<OutputOf<typeof CONTRACT>> {
 // prettier-ignore
 const CONTRACT = {
   outputs: [
-    { name: 'accounts_synced', empty: ({ skipped }: { skipped: boolean }) => (skipped ? '0' : '1'), description: "How many Stripe accounts this run (this shard) synced: 1 for one account; with stripe-account all or a list, the platform's own (with all) and every connected account that answered." },
-    { name: 'accounts_skipped', empty: '[]', description: 'JSON array of the accounts skipped, [{"id": "acct_...", "reason": "..."}]: connected accounts that revoked the platform\'s access (account_invalid). Empty array otherwise.' }
+    { name: 'accounts_synced', empty: ({ skipped }: { skipped: boolean }) => (skipped ? '0' : '1'), keptAfterFailure: true, description: "How many Stripe accounts this run (this shard) synced: 1 for one account; with stripe-account all or a list, the platform's own (with all) and every connected account that answered." },
+    { name: 'accounts_skipped', empty: '[]', keptAfterFailure: true, description: 'JSON array of the accounts skipped, [{"id": "acct_...", "reason": "..."}]: connected accounts that revoked the platform\'s access (account_invalid). Empty array otherwise.' }
   ]
 } as const
 

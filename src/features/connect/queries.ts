@@ -6,20 +6,25 @@ import { PLATFORM_REVENUE_VIEW } from './views.js'
  * views lives here; the feature only maps the rows.
  */
 
-/** Net of succeeded charges per account and currency created since a time (Unix seconds), the largest first. */
+/**
+ * Net of succeeded charges per account and currency created since a time (Unix seconds), the
+ * largest first — by net, or by charges (where amounts are hidden, neither which accounts are
+ * listed nor their order may follow the amounts).
+ */
 export function accountNetRows(
   db: Database,
   chargesTable: string,
   since: number,
-  limit: number
+  limit: number,
+  by: 'net' | 'charges'
 ): Promise<Array<{ account_id: string | null; currency: string; charges: string; net: string }>> {
   return db.query(
-    // Currencies by how many charges they have (amounts of different currencies do not compare), then net.
+    // Currencies by how many charges they have (amounts of different currencies do not compare), then net or charges.
     `SELECT account_id, currency, count(*) AS charges, sum(amount - coalesce(amount_refunded, 0))::bigint AS net
        FROM ${db.table(chargesTable)}
       WHERE status = 'succeeded' AND created_at >= to_timestamp($1)
       GROUP BY account_id, currency
-      ORDER BY sum(count(*)) OVER (PARTITION BY currency) DESC, currency, net DESC, account_id LIMIT $2`,
+      ORDER BY sum(count(*)) OVER (PARTITION BY currency) DESC, currency, ${by === 'net' ? 'net DESC' : 'charges DESC'}, account_id LIMIT $2`,
     [since, limit]
   )
 }

@@ -10,6 +10,7 @@ import { keepNewest } from '../../report/newest.js'
 import type { Privacy } from '../../report/privacy.js'
 import { amountsHidden, escapeCell } from '../../report/summary.js'
 import type { ArrivalOrder, StoredBatch } from '../../sync/run.js'
+import { shownId } from '../../text.js'
 import { isoSeconds } from '../../time.js'
 import { chargeHeader, chargeRow, chargeTable } from '../shared/charge-table.js'
 import { parseThresholds, thresholdMinor, type Thresholds } from './thresholds.js'
@@ -132,7 +133,7 @@ export class HighValueCollector implements Feature<OutputOf<typeof CONTRACT>> {
       const email = ctx.privacy.email(chargeEmail(c))
       // Annotations are as public as the summary: amounts only where summary-amounts shows them.
       const amount = amountsHidden(ctx) ? `${c.currency.toUpperCase()} charge` : formatMoney(c.amount, c.currency)
-      return `High-value charge ${c.id}: ${amount}${email ? ` from ${email}` : ''} (${this.link(c)})`
+      return `High-value charge ${shownId(c.id)}: ${amount}${email ? ` from ${email}` : ''} (${this.link(c)})`
     })
     if (this.count > MAX_HIGH_VALUE_NOTICES) notices.push(`…and ${this.count - MAX_HIGH_VALUE_NOTICES} more high-value charges (see the job summary).`)
     return notices

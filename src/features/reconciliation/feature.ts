@@ -112,10 +112,11 @@ export class PayoutReconciliation implements Feature<OutputOf<typeof CONTRACT>> 
     const formats = this.config.journalFormats
     if (formats.has('csv')) this.journalCsv = await writeJournal(lines, ctx.now, ctx.env)
     const stamp = ctx.now.toISOString().replace(/[:.]/g, '-')
-    const options = { accounts: this.config.journalAccounts, taxRate: this.config.journalTaxRate }
+    const accounts = this.config.journalAccounts
+    const taxRate = this.config.journalTaxRate
     const books = [
-      ...(formats.has('xero') ? xeroFiles(lines, options, stamp) : []),
-      ...(formats.has('quickbooks') ? quickbooksFiles(lines, options, stamp) : [])
+      ...(formats.has('xero') ? xeroFiles(lines, { accounts: accounts.xero, taxRate }, stamp) : []),
+      ...(formats.has('quickbooks') ? quickbooksFiles(lines, { accounts: accounts.quickbooks, taxRate }, stamp) : [])
     ]
     this.journalFiles = [...(this.journalCsv ? [this.journalCsv] : []), ...(await writeJournalFiles(books, ctx.env))]
   }
@@ -194,7 +195,7 @@ function payoutsSection(payouts: readonly PayoutLine[], ctx: SummaryContext): st
     ...foldedTable(
       header,
       payouts.map((p) => payoutRow(p, ctx, withOther)),
-      0,
+      undefined,
       'payouts'
     )
   )
@@ -213,7 +214,7 @@ function payoutsSection(payouts: readonly PayoutLine[], ctx: SummaryContext): st
 const CONTRACT = {
   inputs: [
     { name: 'journal-format', default: 'csv', since: '1.2.0', description: "The files the journal of each run's reconciled payouts is written as: csv (the generic file, output journal_csv), xero (manual journal import), quickbooks (journal entry import), or a comma-separated combination. Every file is listed in output journal_files." },
-    { name: 'journal-accounts', default: '', since: '1.2.0', description: "Your chart of accounts for the journal's accounts, e.g. Bank=090, Sales=200, Refunds=210, Disputes=215, Stripe fees=404, Adjustments=405, Other Stripe activity=406, Stripe balance (unreconciled)=890 - codes for Xero (every account needed), names for QuickBooks. Unmapped accounts keep their names." },
+    { name: 'journal-accounts', default: '', since: '1.2.0', description: "Your chart of accounts for the journal's accounts, e.g. Bank=090, Sales=200, Refunds=210, Disputes=215, Stripe fees=404, Adjustments=405, Other Stripe activity=406, Stripe balance (unreconciled)=890 - codes for Xero (every account needed, at most 10 characters), names for QuickBooks. One pair a line, or pairs separated by commas or semicolons; prefix a pair with xero: or quickbooks: for that book only (xero: Sales=200, quickbooks: Sales=Sales Income). Unmapped accounts keep their names." },
     { name: 'journal-tax-rate', default: 'Tax Exempt', since: '1.2.0', description: "Xero's TaxRate for the journal lines (the name of a tax rate in your Xero organisation)." }
   ],
   outputs: [
@@ -228,7 +229,9 @@ export const reconciliation = defineFeature({
   name: 'payout reconciliation',
   ...CONTRACT,
   load: (inputs, config) => {
-    const journal = parseJournal(inputs.get('journal-format'), inputs.get('journal-accounts'), inputs.get('journal-tax-rate'))
+    const journal = parseJournal(inputs.get('journal-format'), inputs.get('journal-accounts'), inputs.get('journal-tax-rate'), (message) =>
+      inputs.warn(message)
+    )
     return {
       views: RECONCILIATION_VIEWS,
       feature: config.objects.includes('payouts')

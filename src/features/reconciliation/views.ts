@@ -133,7 +133,7 @@ export const JOURNAL_VIEW: ViewDefinition = {
          ${major('CASE WHEN l.signed < 0 THEN -l.signed ELSE 0 END', 'r.currency')} AS debit,
          ${major('CASE WHEN l.signed > 0 THEN l.signed ELSE 0 END', 'r.currency')} AS credit,
          r.currency,
-         'Stripe payout ' || r.payout_id || ' (' || r.transaction_count || ' transactions)' AS memo
+         'Stripe payout ' || r.payout_id || ' (' || r.transaction_count || CASE WHEN r.transaction_count = 1 THEN ' transaction)' ELSE ' transactions)' END AS memo
     FROM ${qualified(schema, 'stripe_payout_reconciliation')} r
    CROSS JOIN LATERAL (VALUES
          (1, '${JOURNAL_ACCOUNTS[0]}', -r.amount),

@@ -36,7 +36,7 @@ export function chargeHeader(ctx: SummaryContext, withStatus: boolean): string[]
   return [`| ${names.join(' | ')} |`, `| ${align.join(' | ')} |`]
 }
 
-/** Charges as a table, folded past VISIBLE_ROWS; `more` not listed at all. */
+/** Charges as a table, folded past VISIBLE_ROWS; `more` not listed at all (they are in the charges table). */
 export function chargeTable(
   charges: readonly Stripe.Charge[],
   ctx: SummaryContext,
@@ -48,7 +48,7 @@ export function chargeTable(
   return foldedTable(
     chargeHeader(ctx, withStatus),
     charges.map((c) => chargeRow(c, ctx, withStatus, accountOf)),
-    more,
+    { count: more, where: `table \`${ctx.config.schema}.${ctx.config.table}\`` },
     what
   )
 }
