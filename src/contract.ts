@@ -45,7 +45,8 @@ export function readRun(options: ReadConfigOptions & { warn?: (message: string) 
           const value = options.input(name).trim()
           return value === '' ? fallback : value
         },
-        warn: options.warn ?? (() => {})
+        warn: options.warn ?? (() => {}),
+        mask: (secret) => options.mask?.(secret, 'strong')
       },
       config
     )

@@ -112,6 +112,12 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
         io.setFailed(failureMessage(report, config))
         return { ok: false, outputs, report }
       }
+      // Everything is stored and written: now a feature may still fail the step (`fail-on`), so GitHub's own e-mail tells the owner.
+      const verdicts = report.features.flatMap((f) => f.verdict?.() ?? [])
+      if (verdicts.length > 0) {
+        io.setFailed(verdicts.join(' '))
+        return { ok: false, outputs, report }
+      }
       return { ok: true, outputs, report }
     } finally {
       await session.close()

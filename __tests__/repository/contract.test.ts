@@ -83,7 +83,7 @@ describe('each feature', () => {
     const declared = module.outputs.map((o) => o.name)
     // The instance this module loads for the run (the one whose outputs are among the declared).
     const value = (name: string) => (everything as Record<string, string>)[name] ?? module.inputs.find((i) => i.name === name)!.default
-    const loaded = module.load({ get: value, warn: () => {} }, setup.config).feature
+    const loaded = module.load({ get: value, warn: () => {}, mask: () => {} }, setup.config).feature
     expect(loaded).toBeDefined()
     const report = reportOf({ ...setup, features: [loaded!] }, [])
     const context = { privacy: privacy('show'), dryRun: false, message: '', run: report }
@@ -97,7 +97,7 @@ describe('each feature', () => {
     for (const module of FEATURES) {
       const asked: string[] = []
       const setup = setupOf(everything)
-      module.load({ get: (name) => (asked.push(name), module.inputs.find((i) => i.name === name)?.default ?? ''), warn: () => {} }, setup.config)
+      module.load({ get: (name) => (asked.push(name), module.inputs.find((i) => i.name === name)?.default ?? ''), warn: () => {}, mask: () => {} }, setup.config)
       for (const name of asked) expect(module.inputs.map((i) => i.name)).toContain(name)
     }
   })

@@ -177,3 +177,32 @@ export function mermaidLineChart(points: readonly Point[], currency: string, tit
 export function monthLabel(month: string): string {
   return `${MONTHS[Number(month.slice(5, 7)) - 1]} ${month.slice(2, 4)}`
 }
+
+/** One point of a chart against a band: what was seen, and the lowest and highest of the weeks before. */
+export interface BandPoint {
+  label: string
+  observed: number
+  low: number
+  high: number
+}
+
+/**
+ * A Mermaid `xychart-beta` chart of counts against the band of the weeks before: bars for what was
+ * seen, two lines for the lowest and the highest the same hours reached. A monitor's incident shows
+ * where it left the band.
+ */
+export function mermaidBandChart(points: readonly BandPoint[], title: string, unit: string): string {
+  const max = Math.max(...points.flatMap((p) => [p.observed, p.high]), 1)
+  return [
+    '```mermaid',
+    `%%{init: {"xyChart": {"width": 900, "height": 260}, "themeVariables": {"xyChart": {"plotColorPalette": "${BAR_COLOUR}, #8c959f, #8c959f"}}}}%%`,
+    'xychart-beta',
+    `    title "${title.replace(/"/g, "'")}"`,
+    `    x-axis [${points.map((p) => `"${p.label}"`).join(', ')}]`,
+    `    y-axis "${unit.replace(/"/g, "'")}" 0 --> ${niceMax(max)}`,
+    `    bar [${points.map((p) => p.observed).join(', ')}]`,
+    `    line [${points.map((p) => p.low).join(', ')}]`,
+    `    line [${points.map((p) => p.high).join(', ')}]`,
+    '```'
+  ].join('\n')
+}

@@ -111,6 +111,8 @@ export interface Feature<N extends string = string> {
   readBack?(db: Database | undefined, ctx: ReadBackContext): Promise<void>
   /** Every output its module declares. */
   outputs?(ctx: OutputContext): Record<N, string>
+  /** What opens the summary, before anything else, in every run (an up-to-date one too): the monitor's status. */
+  status?(ctx: FeatureContext): string[]
   /** Bold lines that open the summary, before the facts. */
   headline?(ctx: FeatureContext): string[]
   /** Short labelled parts for the headline. */
@@ -127,6 +129,8 @@ export interface Feature<N extends string = string> {
   notices?(ctx: FeatureContext): string[]
   /** Lines for the run's log once the outputs are set (where files were written). */
   log?(): string[]
+  /** Why the step fails although everything synced (`fail-on`): checked once everything is stored and written. */
+  verdict?(): string | undefined
 }
 
 /** A feature's inputs as it reads them: trimmed, its declared default when empty. */
@@ -134,6 +138,8 @@ export interface FeatureInputs {
   get(name: string): string
   /** Said once in the log, before the run starts (a setting that has no effect). */
   warn(message: string): void
+  /** Keeps a secret input (a token) out of everything the run prints. */
+  mask(secret: string): void
 }
 
 /** What a feature brings to a run once its inputs are read. */

@@ -209,6 +209,7 @@ const MAX_OBJECTS_NAMED = 5
 function render(report: RunReport, ctx: FeatureContext, rows: number, describe: (error: unknown) => string): string {
   const lines: string[] = ['## Stripe Payment Monitor', '']
   if (ctx.skipped) return [...lines, ctx.skipped, ''].join('\n')
+  lines.push(...report.features.flatMap((f) => f.status?.(ctx) ?? []))
   if (upToDate(report, ctx)) {
     const what = ctx.config.objects.map((n: ObjectName) => OBJECTS.find((o) => o.name === n)!.plural)
     const since = ctx.lastRunAt ? ` since ${compactUtc(Math.floor(ctx.lastRunAt.getTime() / 1000))} UTC` : ''

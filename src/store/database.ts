@@ -131,7 +131,13 @@ export class Database {
         await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`)
         report.createdSchema = true
       }
-      for (const table of tables) report.tables.push(await ensureTable(client, schema, table))
+      for (const table of tables) {
+        if (!table.optional) report.tables.push(await ensureTable(client, schema, table))
+        else {
+          const made = await this.optional(report, `CREATE TABLE ${qualified(schema, table.table)} …`, () => ensureTable(client, schema, table))
+          if (made) report.tables.push(made)
+        }
+      }
       report.createdStateTable = await ensureStateTable(client, schema)
       // Added in later versions: a role that may not alter or create them runs on without (and is told how to add them).
       if (!stateTableCurrent(await stateColumns(client, schema)))

@@ -22,6 +22,13 @@ export interface TableDefinition {
   columns: readonly Column[]
   idColumn: string
   indexes: readonly string[]
+  /** More columns with a unique index of their own (NULLs allowed many times): a feature's "one open at a time". */
+  unique?: readonly string[]
+  /**
+   * A feature's own table the run can do without: a role that may not create it runs on (the
+   * feature says what it lacks) and is given the statement for an owner to run.
+   */
+  optional?: boolean
 }
 
 export interface TableReport {
@@ -83,6 +90,9 @@ export async function ensureTable(client: pg.Client, schema: string, def: TableD
   if (report.createdTable || report.addedColumns.length > 0 || report.addedUniqueKey) {
     for (const column of def.indexes) {
       await client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(indexName(table, column))} ON ${t} (${quoteIdent(column)})`)
+    }
+    for (const column of def.unique ?? []) {
+      await client.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${quoteIdent(`${table}_${column}_key`)} ON ${t} (${quoteIdent(column)})`)
     }
   }
   return report

@@ -1,0 +1,257 @@
+import { withClient } from '../../test-support/postgres.js'
+import { generateMonitorAccount, type Incidents, type MonitorAccount } from '../../test-support/monitor-account.js'
+import { runOrThrow, syncInputs } from '../../test-support/run-action.js'
+import { World } from '../../test-support/world.js'
+import type { Recorder } from '../../test-support/recorder.js'
+
+// The payment monitor on an account with a weekly rhythm (busy afternoons, quiet nights, slower
+// weekends, days swinging ±20 %), about 200 sales a weekday over eight weeks: each incident is
+// opened by the first run that sees it, by its own monitor only, once; it resolves when it ends;
+// a clean account raises nothing.
+
+const HOUR = 3600
+/** Thursday 26 November 2026, 15:00 UTC: a busy afternoon. */
+const T0 = Date.UTC(2026, 10, 26, 15) / 1000
+
+const world = new World('monitor', { start: T0 })
+
+interface Incident {
+  id: string
+  monitor: string
+  severity: string
+  state: string
+  account_id: string | null
+  summary: string
+  observed: Record<string, unknown>
+  expected: Record<string, unknown>
+  dashboard_url: string
+  resolved_at: string | null
+}
+
+function account(incidents: Incidents = {}, options: { now?: number; weeks?: number } = {}): MonitorAccount {
+  return generateMonitorAccount({ now: options.now ?? T0, weeks: options.weeks ?? 8, salesPerDay: 200, subscriptions: 300, seed: 5, incidents })
+}
+
+/** Serves what the account created before `until` and is not served yet (the stand-in lists by `created`). */
+function serve(a: MonitorAccount, until: number): void {
+  const s = world.stripe
+  const fresh = <T extends { id: string; created: number }>(list: T[], have: { byId: Map<string, unknown> }) => list.filter((o) => o.created < until && !have.byId.has(o.id))
+  s.charges.add(fresh(a.charges, s.charges))
+  s.refunds.add(fresh(a.refunds, s.refunds))
+  s.disputes.add(fresh(a.disputes, s.disputes))
+  s.payouts.add(fresh(a.payouts, s.payouts))
+  s.invoices.add(fresh(a.invoices, s.invoices))
+}
+
+const OBJECTS = 'charges, refunds, disputes, payouts, invoices'
+
+async function run(inputs: Record<string, string> = {}): Promise<Recorder> {
+  return runOrThrow(
+    {
+      ...syncInputs({ databaseUrl: world.db.url, stripeUrl: world.stripe.url, schema: world.schema }),
+      'stripe-secret-key': 'sk_test_Monitor123',
+      objects: OBJECTS,
+      status: 'all',
+      incremental: 'true',
+      'created-after': '70d',
+      ...inputs
+    },
+    { now: world.now }
+  )
+}
+
+const incidentsOf = (io: Recorder): Incident[] => JSON.parse(io.outputs.incidents ?? '[]')
+
+async function openRows(): Promise<Array<{ monitor: string; key: string; state: string }>> {
+  return withClient(world.db.url, async (c) => (await c.query(`SELECT monitor, key, state FROM "${world.schema}".stripe_monitor_incidents ORDER BY opened_at`)).rows)
+}
+
+describe('a clean account', () => {
+  it('raises nothing on a busy afternoon, says what it watches against what it expects, and a 28-day backtest raises at most 2', async () => {
+    serve(account(), T0)
+    const io = await run()
+    expect(io.outputs.monitor_status).toBe('ok')
+    expect(io.outputs.incidents_opened).toBe('0')
+    expect(incidentsOf(io)).toEqual([])
+    // The summary opens with the status, one line a monitor, observed against expected.
+    expect(io.summary).toMatch(/^## Stripe Payment Monitor\n\n### ✓ Monitor: all clear/)
+    expect(io.summary).toMatch(/✓ \*\*silence\*\* — last sale \d+ min ago; about [\d.]+ sales expected in that time/)
+    expect(io.summary).toMatch(/✓ \*\*declines\*\* — [\d.]+ % of \d+ attempts declined in the last 2 h; usually [\d.]+ %/)
+    expect(io.summary).toMatch(/✓ \*\*disputes\*\* — [\d.]+ % of card sales disputed over 30 days/)
+
+    const backtest = await run({ 'monitor-backtest': '28d' })
+    const result = JSON.parse(backtest.outputs.backtest!)
+    expect(result.evaluations).toBe(28 * 24 + 1)
+    expect(result.incidents.length).toBeLessThanOrEqual(2)
+    expect(backtest.outputs.incidents).toBe('[]')
+    expect(backtest.summary).toContain('### Monitor backtest:')
+    // A backtest stores nothing.
+    expect(await openRows()).toEqual([])
+  }, 120_000)
+
+  it('raises nothing at 3 a.m. on a Sunday, when almost nothing sells', async () => {
+    const sunday = Date.UTC(2026, 10, 29, 3, 10) / 1000
+    world.clock = sunday
+    serve(account({}, { now: sunday }), sunday)
+    const io = await run()
+    expect(io.outputs.monitor_status).toBe('ok')
+    expect(incidentsOf(io)).toEqual([])
+  }, 60_000)
+})
+
+describe('each incident, by its own monitor only, once, until it ends', () => {
+  it('silence: 3 h 10 min without a sale on a busy afternoon', async () => {
+    const a = account({ silenceFrom: T0 - 3 * HOUR - 10 * 60 })
+    world.clock = T0 - 3 * HOUR
+    serve(a, world.clock)
+    expect((await run()).outputs.incidents_opened).toBe('0')
+    world.clock = T0
+    const io = await run()
+    const [incident, ...others] = incidentsOf(io)
+    expect(others).toEqual([])
+    expect(incident).toMatchObject({ monitor: 'silence', severity: 'critical', state: 'opened', account_id: null })
+    expect(incident!.summary).toMatch(/^0 sales in 3 h 1\d min; about \d+ expected at this hour of the week/)
+    expect(incident!.dashboard_url).toBe('https://dashboard.stripe.com/test/payments?status[0]=successful')
+    expect(io.outputs.monitor_status).toBe('critical')
+    expect(io.summary).toMatch(/### ✗ Monitor: 1 incident open \(1 new\)/)
+    expect(io.summary).toContain('```mermaid')
+    expect(io.notices.some((n) => n.startsWith('Incident (critical): silence'))).toBe(true)
+
+    // The next run sees it still: nothing opened again.
+    world.clock = T0 + 10 * 60
+    const again = await run()
+    expect(again.outputs.incidents_opened).toBe('0')
+    expect(incidentsOf(again).map((i) => [i.monitor, i.state])).toEqual([['silence', 'ongoing']])
+
+    // A sale arrives: it resolves.
+    const sale = { ...a.charges.findLast((c) => c.status === 'succeeded')!, id: 'ch_3MonitorSaleArrives000001', created: world.clock - 60 }
+    world.stripe.createCharge(sale)
+    const after = await run()
+    expect(after.outputs.incidents_resolved).toBe('1')
+    expect(incidentsOf(after)).toMatchObject([{ monitor: 'silence', state: 'resolved' }])
+    expect(after.outputs.monitor_status).toBe('ok')
+    expect(await openRows()).toEqual([{ monitor: 'silence', key: 'no-sales', state: 'resolved' }])
+  }, 60_000)
+
+  it('declines: issuers declining 60 % for two hours, broken down by outcome and reason', async () => {
+    serve(account({ declines: { from: T0 - 2 * HOUR, to: T0, share: 0.6 } }), T0)
+    const io = await run()
+    const incidents = incidentsOf(io)
+    expect(incidents.map((i) => [i.monitor, i.severity, i.state])).toEqual([['declines', 'critical', 'opened']])
+    expect(incidents[0]!.summary).toMatch(/% of \d+ attempts declined in the last 2 h; usually [\d.]+ % at these hours/)
+    expect(incidents[0]!.summary).toMatch(/issuer declined, \d+ blocked, \d+ invalid; top reasons: \w+ \d+/)
+    expect(Number(incidents[0]!.observed.share)).toBeGreaterThan(0.4)
+    world.clock = T0 + 5 * 60
+    expect((await run()).outputs.incidents_opened).toBe('0')
+  }, 60_000)
+
+  it('card testing: 250 small attempts from 200 cards in 40 minutes, 92 % declined — and not told again as declines', async () => {
+    serve(account({ cardTesting: { from: T0 - 45 * 60, minutes: 40, attempts: 250, cards: 200, declined: 230 } }), T0)
+    const io = await run()
+    expect(incidentsOf(io).map((i) => [i.monitor, i.severity])).toEqual([['card-testing', 'critical']])
+    expect(incidentsOf(io)[0]!.summary).toMatch(/failed attempts from \d+ cards in the last 30 min/)
+    // An hour without the pattern: it resolves.
+    world.clock = T0 + 75 * 60
+    serve(account({ cardTesting: { from: T0 - 45 * 60, minutes: 40, attempts: 250, cards: 200, declined: 230 } }, { now: world.clock }), world.clock)
+    const later = await run()
+    expect(incidentsOf(later).map((i) => [i.monitor, i.state])).toEqual([['card-testing', 'resolved']])
+    // While the burst is still in the declines' window, the declines are told as card testing, not as an incident of their own.
+    world.clock += 10 * 60
+    const after = await run()
+    expect(incidentsOf(after)).toEqual([])
+    expect(after.summary).toMatch(/✓ \*\*declines\*\* — .* told as card-testing/)
+  }, 60_000)
+
+  it('disputes: 2.5 % of a month’s card sales disputed, with the networks’ floors shown', async () => {
+    serve(account({ disputes: { share: 0.025, days: 10 } }), T0)
+    const io = await run()
+    const incidents = incidentsOf(io)
+    expect(incidents.map((i) => [i.monitor, i.severity])).toEqual([['disputes', 'critical']])
+    expect(Number(incidents[0]!.observed.last_30_days)).toBeGreaterThan(0.015)
+    expect(io.summary).toContain('1,500 disputes a month (Visa VAMP) and 100 chargebacks (Mastercard ECM)')
+  }, 60_000)
+
+  it('refunds: 60 refunds in 3 hours', async () => {
+    serve(account({ refunds: { from: T0 - 3 * HOUR, to: T0, count: 60 } }), T0)
+    const io = await run()
+    expect(incidentsOf(io).map((i) => [i.monitor, i.severity])).toEqual([['refunds', 'critical']])
+    expect(incidentsOf(io)[0]!.summary).toMatch(/^60 refunds in the last 3 h; about [\d.]+ expected at these hours of the week/)
+  }, 60_000)
+
+  it('payouts: a failed payout, with its failure code, resolved once a later payout is paid', async () => {
+    const a = account({ failedPayout: true })
+    serve(a, T0)
+    const io = await run()
+    const incidents = incidentsOf(io)
+    const failed = a.payouts.find((p) => p.status === 'failed')!
+    expect(incidents.map((i) => [i.monitor, i.severity])).toEqual([['payouts', 'critical']])
+    expect(incidents[0]!.summary).toContain(`Payout ${failed.id} failed (account_closed)`)
+    expect(incidents[0]!.dashboard_url).toBe(`https://dashboard.stripe.com/test/payouts/${failed.id}`)
+    // The next payout is paid.
+    const next = a.payouts.find((p) => p.arrival_date > failed.arrival_date)!
+    world.clock += 120
+    world.stripe.emit('payout.paid', world.stripe.payouts.update(next.id, { status: 'paid' }), world.clock - 30)
+    const after = await run()
+    expect(incidentsOf(after).map((i) => [i.monitor, i.state])).toEqual([['payouts', 'resolved']])
+  }, 60_000)
+
+  it('renewals: failed subscription renewals far above the same weekday', async () => {
+    serve(account({ renewals: { from: T0 - 20 * HOUR, to: T0, count: 15 } }), T0)
+    const io = await run()
+    expect(incidentsOf(io).map((i) => [i.monitor, i.severity])).toEqual([['renewals', 'critical']])
+  }, 60_000)
+})
+
+describe('what a monitor needs', () => {
+  it('learns for its first two weeks of history, while the absolute monitors work from the first run', async () => {
+    serve(account({ silenceFrom: T0 - 4 * HOUR, failedPayout: true }, { weeks: 1.5 }), T0)
+    const io = await run()
+    expect(incidentsOf(io).map((i) => i.monitor)).toEqual(['payouts'])
+    expect(io.summary).toMatch(/… \*\*silence\*\* — learning: 10 of 14 days of history/)
+    expect(io.outputs.monitor_status).toBe('critical')
+  }, 60_000)
+
+  it('says once that declines and card testing need failed charges when status keeps only succeeded ones', async () => {
+    serve(account(), T0)
+    const io = await run({ status: 'succeeded', objects: 'charges' })
+    expect(io.outputs.monitor_status).toBe('ok')
+    expect(io.summary).toContain('Not watching: `declines` needs failed charges: set `status: all`; `card-testing` needs failed charges: set `status: all`')
+    expect(io.warnings).toEqual([])
+  }, 60_000)
+
+  it('runs no monitor with monitors: none, and leaves the outputs empty', async () => {
+    serve(account({ failedPayout: true }), T0)
+    const io = await run({ monitors: 'none' })
+    expect(io.outputs.monitor_status).toBe('')
+    expect(io.outputs.incidents).toBe('[]')
+    expect(io.summary).not.toContain('Monitor:')
+  }, 60_000)
+})
+
+describe('raised once', () => {
+  it('overlapping runs open one incident, not two', async () => {
+    serve(account({ failedPayout: true }), T0)
+    await run({ monitors: 'none' })
+    const [one, two] = await Promise.all([run({ 'max-requests-per-second': '50' }), run({ 'max-requests-per-second': '50' })])
+    const opened = Number(one.outputs.incidents_opened) + Number(two.outputs.incidents_opened)
+    expect(opened).toBe(1)
+    expect(await openRows()).toEqual([{ monitor: 'payouts', key: expect.stringMatching(/^po_/), state: 'open' }])
+  }, 60_000)
+})
+
+describe('fail-on', () => {
+  it('fails the step after everything is stored and written, naming the incident', async () => {
+    serve(account({ failedPayout: true }), T0)
+    await expect(run({ 'fail-on': 'critical' })).rejects.toThrow(/^fail-on: critical — 1 critical incident open\. payouts: Payout po_\w+ failed \(account_closed\)/)
+    // Stored and published first.
+    expect(await openRows()).toHaveLength(1)
+    const count = await withClient(world.db.url, async (c) => (await c.query(`SELECT count(*)::int AS n FROM "${world.schema}".processed_charges`)).rows[0].n)
+    expect(count).toBeGreaterThan(5000)
+  }, 60_000)
+
+  it('does not fail on a warning with fail-on: critical', async () => {
+    serve(account({}), T0)
+    const io = await run({ 'fail-on': 'critical' })
+    expect(io.failed).toBeUndefined()
+  }, 60_000)
+})

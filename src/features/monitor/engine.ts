@@ -1,0 +1,95 @@
+import type { ObjectName } from '../../objects/registry.js'
+import type { Database } from '../../store/database.js'
+import type { AccountNote, Finding, Monitor, MonitorContext, MonitorName } from './monitor.js'
+
+/** What one monitor said at one moment: its findings and its notes, or why it could not look. */
+export interface Outcome {
+  monitor: Monitor
+  notes: AccountNote[]
+  findings: Finding[]
+  /** Why it did not run (an object not synced, failed charges not kept): said once in the summary. */
+  unavailable?: string
+  /** The hours it looked back over (its `window` level). */
+  window?: number
+}
+
+/** What the monitors read, as this run keeps it. */
+export interface Sources {
+  /** Each synced object's table, qualified. */
+  tables: Partial<Record<ObjectName, string>>
+  /** The charges table keeps failed charges (`status` includes failed). */
+  failedCharges: boolean
+}
+
+/** Why a monitor cannot look in this run, or undefined when it can. */
+export function unavailable(monitor: Monitor, sources: Sources): string | undefined {
+  const missing = monitor.reads.filter((o) => !sources.tables[o])
+  if (missing.length > 0) return `needs ${missing.join(' and ')} synced (add ${missing.length === 1 ? 'it' : 'them'} to \`objects\`)`
+  if (monitor.needsFailedCharges && !sources.failedCharges) return 'needs failed charges: set `status: all`'
+  return undefined
+}
+
+/**
+ * Every monitor at one moment `at` (Unix seconds), each reading every account at once. `isOpen`:
+ * the incidents open before (a monitor may keep one open on a longer look). Queries run one after
+ * another on the run's connection.
+ */
+export async function evaluate(
+  db: Pick<Database, 'query'>,
+  monitors: readonly Monitor[],
+  levels: Readonly<Record<MonitorName, Readonly<Record<string, number>>>>,
+  sources: Sources,
+  at: number,
+  past: PastIncidents
+): Promise<Outcome[]> {
+  const isOpen = past.isOpen
+  const memo = new Map<string, Promise<unknown>>()
+  const base = {
+    at,
+    tables: sources.tables,
+    isOpen,
+    query: <R extends Record<string, unknown>>(sql: string, params?: unknown[]) => db.query<R>(sql, params),
+    once: <T>(key: string, compute: () => Promise<T>): Promise<T> => {
+      if (!memo.has(key)) memo.set(key, compute())
+      return memo.get(key) as Promise<T>
+    }
+  }
+  const outcomes: Outcome[] = []
+  for (const monitor of monitors) {
+    const why = unavailable(monitor, sources)
+    if (why) {
+      outcomes.push({ monitor, notes: [], findings: [], unavailable: why })
+      continue
+    }
+    const result = await monitor.evaluate({ ...base, levels: levels[monitor.name] })
+    outcomes.push({ monitor, ...result, window: levels[monitor.name].window })
+  }
+  return outcomes.map((o) => yielded(o, outcomes, past, at))
+}
+
+/** The incidents before an evaluation: the open ones, and whether one of a monitor was open at any time since a moment. */
+export interface PastIncidents {
+  isOpen: MonitorContext['isOpen']
+  /** An incident of `monitor` in `account` was open at some time in [since, now). */
+  openSince(account: string | null, monitor: MonitorName, since: number): boolean
+}
+
+/**
+ * An outcome without the findings its monitor leaves to another (`yieldsTo`) that sees the same
+ * account now or had it open within the yielding monitor's window, told in a note instead.
+ */
+function yielded(outcome: Outcome, all: readonly Outcome[], past: PastIncidents, at: number): Outcome {
+  const to = outcome.monitor.yieldsTo
+  if (!to) return outcome
+  const accounts = new Set(all.find((o) => o.monitor.name === to.monitor)?.findings.map((f) => f.account ?? '') ?? [])
+  // Only monitors whose window is in hours yield (declines).
+  const since = at - (outcome.window ?? 0) * 3600
+  const left = outcome.findings.filter((f) => to.keys.includes(f.key) && (accounts.has(f.account ?? '') || past.openSince(f.account, to.monitor, since)))
+  if (left.length === 0) return outcome
+  return {
+    ...outcome,
+    findings: outcome.findings.filter((f) => !left.includes(f)),
+    notes: [...outcome.notes, ...left.map((f) => ({ account: f.account, state: 'ok' as const, line: `${f.summary.split('. ')[0]} — told as ${to.monitor}` }))]
+  }
+}
+

@@ -1,0 +1,390 @@
+import { InputError, type Config } from '../../config.js'
+import { OBJECTS, specOf, type ObjectName } from '../../objects/registry.js'
+import { mermaidBandChart } from '../../report/chart.js'
+import { defineFeature, type Feature, type FeatureContext, type OutputOf, type ReadBackContext, type RunFacts } from '../../report/feature.js'
+import { describeLength, escapeCell } from '../../report/summary.js'
+import type { Database } from '../../store/database.js'
+import { shown } from '../../text.js'
+import { isoSeconds } from '../../time.js'
+import { backtest, type Backtest } from './backtest.js'
+import { evaluate, type Outcome, type Sources } from './engine.js'
+import { INCIDENTS, incidentsSince, incidentsTableExists, openIncidents, openKey, recordIncidents, setIssueNumber, type Change, type Seen } from './incidents.js'
+import { octokitApi, syncIssues, type IssueApi, type IssueTarget } from './issues.js'
+import { MONITOR_NAMES, type Monitor, type MonitorName, type Severity } from './monitor.js'
+import { MONITORS } from './monitors/index.js'
+import { NETWORK_FLOORS } from './monitors/disputes.js'
+import { BLOCK, bandSeries } from './queries.js'
+import { parseBacktest, parseFailOn, parseMonitors, parseThresholds, type MonitorSettings } from './settings.js'
+
+/** How many incidents the `incidents` output lists (outputs have size limits), and how many get a chart. */
+const MAX_LISTED = 100
+const MAX_CHARTS = 3
+
+/** How far back resolved incidents are read (a monitor yields to another's incident within its own window, a day at most). */
+const RECENT_SECONDS = 86400
+
+const MARK: Record<'ok' | 'learning' | Severity, string> = { ok: '✓', learning: '…', warning: '⚠', critical: '✗' }
+
+/** The `incidents` output's entries. */
+export interface IncidentEntry {
+  id: string
+  monitor: MonitorName
+  severity: Severity
+  state: Change['state']
+  account_id: string | null
+  opened_at: string
+  resolved_at: string | null
+  summary: string
+  observed: Record<string, unknown>
+  expected: Record<string, unknown>
+  dashboard_url: string
+}
+
+/** The Stripe Dashboard page of a finding: in its connected account's dashboard when it has one, test mode's for a test key. */
+export function dashboardLink(path: string, account: string | null | undefined, keyMode: Config['keyMode']): string {
+  return `https://dashboard.stripe.com/${account ? `${encodeURIComponent(account)}/` : ''}${keyMode === 'test' ? 'test/' : ''}${path}`
+}
+
+/** The tables the monitors read: each object synced this run (and not failed), qualified. */
+export function sourcesOf(db: Pick<Database, 'table'>, config: Pick<Config, 'objects' | 'table' | 'statuses'>, run: Pick<RunFacts, 'failures'>): Sources {
+  const tables: Partial<Record<ObjectName, string>> = {}
+  for (const name of config.objects) {
+    if (run.failures.has(name)) continue
+    tables[name] = db.table(name === 'charges' ? config.table : specOf(name).table)
+  }
+  return { tables, failedCharges: config.statuses.has('failed') }
+}
+
+/**
+ * The payment monitor, a feature: after the sync, every chosen monitor looks at the synced data
+ * (every account at once); what it finds is an incident, opened once, updated while it lasts,
+ * resolved when a run no longer sees it — in `stripe_monitor_incidents`, the outputs, the summary's
+ * opening lines and (when asked) GitHub issues. With `monitor-backtest` it replays the history
+ * instead, and stores, opens and fails nothing.
+ */
+export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
+  readonly name = 'payment monitor'
+  readonly reads: readonly ObjectName[]
+  outcomes: Outcome[] = []
+  changes: Change[] = []
+  result: Backtest | undefined
+  /** Charts of the open incidents, by open key. */
+  readonly charts = new Map<string, string>()
+  /** What the run could not do (remember incidents, write issues): said in the summary and as warnings. */
+  readonly problems: string[] = []
+  issues: { opened: number; commented: number; closed: number } | undefined
+  private ran = false
+
+  constructor(
+    readonly settings: MonitorSettings,
+    readonly monitors: readonly Monitor[],
+    private readonly config: Pick<Config, 'objects' | 'table' | 'statuses' | 'keyMode' | 'stripeAccount' | 'dryRun'>,
+    /** The GitHub calls (tests give a stand-in's); default: the REST API through Octokit. */
+    private readonly issueApi: (target: IssueTarget) => Promise<IssueApi> = octokitApi
+  ) {
+    this.reads = [...new Set(monitors.flatMap((m) => m.reads))]
+  }
+
+  async readBack(db: Database | undefined, ctx: ReadBackContext): Promise<void> {
+    if (!db) return
+    this.ran = true
+    const sources = sourcesOf(db, this.config, ctx.run)
+    const at = Math.floor(ctx.now.getTime() / 1000)
+    if (this.settings.backtestSeconds !== undefined) {
+      this.result = await backtest(db, this.monitors, this.settings.levels, sources, at, this.settings.backtestSeconds)
+      return
+    }
+    const remembered = await incidentsTableExists(db)
+    const open = remembered ? await openIncidents(db) : new Map()
+    const recent = remembered ? await incidentsSince(db, at - RECENT_SECONDS) : []
+    this.outcomes = await evaluate(db, this.monitors, this.settings.levels, sources, at, {
+      isOpen: (account, monitor, key) => open.has(openKey(account, monitor, key)),
+      openSince: (account, monitor, since) => recent.some((i) => i.account === account && i.monitor === monitor && (i.resolvedAt === null || i.resolvedAt >= since))
+    })
+    const seen: Seen[] = this.outcomes.flatMap((o) =>
+      o.findings.map((f) => ({ ...f, monitor: o.monitor.name, dashboardUrl: dashboardLink(f.dashboard, f.account ?? this.config.stripeAccount, this.config.keyMode) }))
+    )
+    const evaluated = new Set(this.outcomes.filter((o) => !o.unavailable).map((o) => o.monitor.name))
+    if (remembered) {
+      this.changes = await recordIncidents(db, seen, evaluated, open, ctx.now)
+    } else {
+      this.problems.push(
+        `The table ${INCIDENTS.table} could not be created (the database role may not create tables), so incidents are not remembered: each run reports what it sees as new. Create it as the schema's owner.`
+      )
+      this.changes = seen.map((f) => ({
+        state: 'opened',
+        incident: { ...f, id: '', openedAt: ctx.now, resolvedAt: null, issueNumber: null, dashboardUrl: f.dashboardUrl }
+      }))
+    }
+    await this.chart(db, at, sources)
+    if (this.settings.incidentIssues && remembered) await this.writeIssues(db, ctx)
+  }
+
+  /** The last 7 days against the expected band, for each open incident of a monitor that has a chart (the first few). */
+  private async chart(db: Database, at: number, sources: Sources): Promise<void> {
+    const open = this.changes.filter((c) => c.state !== 'resolved').slice(0, MAX_CHARTS)
+    for (const change of open) {
+      const monitor = this.monitors.find((m) => m.name === change.incident.monitor)
+      const table = monitor?.chart && sources.tables[monitor.chart.object]
+      if (!monitor?.chart || !table) continue
+      const series = await bandSeries({ at, query: (sql, params) => db.query(sql, params) }, table, monitor.chart.where)
+      const points = series.get(change.incident.account ?? '') ?? []
+      if (points.length === 0) continue
+      const labelled = points.map((p) => {
+        const d = new Date(p.from * 1000)
+        const label = d.getUTCHours() === 0 ? d.toUTCString().slice(0, 3) : `${String(d.getUTCHours()).padStart(2, '0')}h`
+        return { ...p, label }
+      })
+      const noun = monitor.chart.noun
+      this.charts.set(
+        openKey(change.incident.account, change.incident.monitor, change.incident.key),
+        mermaidBandChart(labelled, `${noun} per ${BLOCK / 3600} h, last 7 days (UTC), against the lowest and highest of the 4 weeks before`, noun)
+      )
+    }
+  }
+
+  private async writeIssues(db: Database, ctx: ReadBackContext): Promise<void> {
+    const env = ctx.env
+    const written = this.settings.githubToken
+    const token = written && !written.startsWith('${{') ? written : (env.GITHUB_TOKEN ?? '').trim()
+    const repository = env.GITHUB_REPOSITORY ?? ''
+    if (!token || !/^[^/\s]+\/[^/\s]+$/.test(repository)) {
+      this.problems.push(
+        `incident-issues is on, but ${token ? 'GITHUB_REPOSITORY is not set' : 'there is no github-token (nor GITHUB_TOKEN)'}: no GitHub issue was written. Run it in GitHub Actions with permissions: issues: write.`
+      )
+      return
+    }
+    const changes = this.changes.filter((c) => c.state === 'opened' || c.previousSeverity || c.state === 'resolved' || c.incident.issueNumber === null)
+    if (changes.length === 0) return
+    const api = await this.issueApi({ token, repository, apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com' })
+    const server = env.GITHUB_SERVER_URL ?? 'https://github.com'
+    const runUrl = env.GITHUB_RUN_ID ? `${server}/${repository}/actions/runs/${env.GITHUB_RUN_ID}` : undefined
+    const done = await syncIssues(api, changes, async (incident, issue) => setIssueNumber(db, incident.id, issue), ctx.now, runUrl)
+    this.issues = done
+    if (done.refused) {
+      const permission = done.refused.status === 403 || done.refused.status === 401 || done.refused.status === 404
+      this.problems.push(
+        permission
+          ? `GitHub refused to write the incident issues (HTTP ${done.refused.status}): give the job \`permissions: issues: write\` (or a github-token that may write issues). The incidents are stored and the sync succeeded.`
+          : `GitHub did not take the incident issues (${escapeCell(done.refused.message, 200)}); the next run tries again. The incidents are stored and the sync succeeded.`
+      )
+    }
+  }
+
+  /** ok, warning, critical (the worst incident open), or learning (a relative monitor has too little history). */
+  get worst(): 'ok' | 'warning' | 'critical' | 'learning' {
+    const open = this.changes.filter((c) => c.state !== 'resolved').map((c) => c.incident.severity)
+    if (open.includes('critical')) return 'critical'
+    if (open.includes('warning')) return 'warning'
+    if (this.outcomes.some((o) => o.notes.some((n) => n.state === 'learning'))) return 'learning'
+    return 'ok'
+  }
+
+  private entries(): IncidentEntry[] {
+    return this.changes.slice(0, MAX_LISTED).map(({ incident: i, state }) => ({
+      id: i.id,
+      monitor: i.monitor,
+      severity: i.severity,
+      state,
+      account_id: i.account,
+      opened_at: isoSeconds(Math.floor(i.openedAt.getTime() / 1000)),
+      resolved_at: i.resolvedAt ? isoSeconds(Math.floor(i.resolvedAt.getTime() / 1000)) : null,
+      summary: i.summary,
+      observed: i.observed,
+      expected: i.expected,
+      dashboard_url: i.dashboardUrl
+    }))
+  }
+
+  outputs(): Record<OutputOf<typeof CONTRACT>, string> {
+    if (this.result) return { incidents: '[]', incidents_opened: '0', incidents_resolved: '0', monitor_status: '', backtest: JSON.stringify(this.result) }
+    if (!this.ran) return { incidents: '[]', incidents_opened: '0', incidents_resolved: '0', monitor_status: '', backtest: '' }
+    return {
+      incidents: JSON.stringify(this.entries()),
+      incidents_opened: String(this.changes.filter((c) => c.state === 'opened').length),
+      incidents_resolved: String(this.changes.filter((c) => c.state === 'resolved').length),
+      monitor_status: this.worst,
+      backtest: ''
+    }
+  }
+
+  /** The summary opens with this: the status, one line a monitor, the open incidents' charts. */
+  status(ctx: FeatureContext): string[] {
+    if (this.result) return this.backtestSection(this.result)
+    if (!this.ran) return []
+    const status = this.worst
+    const opened = this.changes.filter((c) => c.state === 'opened').length
+    const resolved = this.changes.filter((c) => c.state === 'resolved')
+    const open = this.changes.filter((c) => c.state !== 'resolved').length
+    const head =
+      status === 'critical' || status === 'warning'
+        ? `${open} incident${open === 1 ? '' : 's'} open${opened > 0 ? ` (${opened} new)` : ''}`
+        : status === 'learning'
+          ? 'watching; some monitors are still learning the account’s rhythm'
+          : 'all clear'
+    const lines = [`### ${MARK[status]} Monitor: ${head}`, '']
+    const items: string[] = []
+    const notWatching: string[] = []
+    for (const outcome of this.outcomes) {
+      const name = `**${outcome.monitor.name}**`
+      if (outcome.unavailable) {
+        notWatching.push(`\`${outcome.monitor.name}\` ${outcome.unavailable}`)
+        continue
+      }
+      const findings = this.changes.filter((c) => c.incident.monitor === outcome.monitor.name && c.state !== 'resolved')
+      for (const { incident, state } of findings) {
+        const where = incident.account ? ` \`${incident.account}\`` : ''
+        items.push(
+          `- ${MARK[incident.severity]} ${name}${where} — ${inline(incident.summary)} [Dashboard](${incident.dashboardUrl})${state === 'ongoing' ? ` _(open since ${compact(incident.openedAt)})_` : ''}`
+        )
+      }
+      const notes = outcome.notes
+      if (findings.length > 0 && notes.length === 0) continue
+      if (notes.length === 1 && findings.length === 0) {
+        const note = notes[0]!
+        items.push(`- ${MARK[note.state]} ${name}${note.account && this.config.stripeAccount !== note.account ? ` \`${note.account}\`` : ''} — ${inline(note.line)}`)
+      } else if (notes.length > 0) {
+        const learning = notes.filter((n) => n.state === 'learning').length
+        const mark = findings.length > 0 ? '' : learning === notes.length ? MARK.learning : MARK.ok
+        const rest = findings.length > 0 ? 'the other ' : ''
+        items.push(
+          `- ${mark ? `${mark} ` : '  '}${name} — ${rest}${notes.length.toLocaleString('en-US')} account${notes.length === 1 ? '' : 's'} within the usual${learning > 0 ? ` (${learning.toLocaleString('en-US')} still learning)` : ''}`
+        )
+      } else if (findings.length === 0) {
+        items.push(`- ${MARK.ok} ${name} — nothing to watch yet (no rows in its tables)`)
+      }
+    }
+    lines.push(...items, '')
+    if (notWatching.length > 0) lines.push(`<sub>Not watching: ${notWatching.join('; ')}.</sub>`, '')
+    for (const c of resolved) {
+      lines.push(`- ✓ Resolved: **${c.incident.monitor}**${c.incident.account ? ` \`${c.incident.account}\`` : ''} — open ${describeLength((ctx.now.getTime() - c.incident.openedAt.getTime()) / 1000)}, since ${compact(c.incident.openedAt)}.`)
+    }
+    if (resolved.length > 0) lines.push('')
+    for (const [key, chart] of this.charts) {
+      const change = this.changes.find((c) => openKey(c.incident.account, c.incident.monitor, c.incident.key) === key)
+      if (change) lines.push(`**${change.incident.monitor}**${change.incident.account ? ` \`${change.incident.account}\`` : ''}: the last 7 days against the same hours of the 4 weeks before`, '', chart, '')
+    }
+    if (this.outcomes.some((o) => o.monitor.name === 'disputes' && !o.unavailable)) {
+      lines.push(
+        `<sub>Dispute levels: the networks' programs count merchants from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM).</sub>`,
+        ''
+      )
+    }
+    for (const problem of this.problems) lines.push('> [!WARNING]', `> ${problem}`, '')
+    return lines
+  }
+
+  private backtestSection(result: Backtest): string[] {
+    const lines = [
+      `### Monitor backtest: ${result.incidents.length} incident${result.incidents.length === 1 ? '' : 's'} in ${describeLength(Date.parse(result.window.to) / 1000 - Date.parse(result.window.from) / 1000)}`,
+      '',
+      `The monitors replayed hour by hour from ${result.window.from} to ${result.window.to} (${result.evaluations} evaluations) over the stored history: what they would have raised. Nothing was stored, no issue opened, nothing fails.`,
+      ''
+    ]
+    if (result.incidents.length > 0) {
+      lines.push('| Monitor | Account | Severity | Opened | Resolved | What it saw |', '| --- | --- | --- | --- | --- | --- |')
+      for (const i of result.incidents.slice(0, 50)) {
+        lines.push(`| ${i.monitor} | ${i.account ?? ''} | ${i.severity} | ${i.opened_at} | ${i.resolved_at ?? 'still open'} | ${escapeCell(i.summary, 300)} |`)
+      }
+      lines.push('')
+      if (result.incidents.length > 50) lines.push(`…and ${result.incidents.length - 50} more in the \`backtest\` output.`, '')
+    }
+    const counts = MONITOR_NAMES.filter((m) => this.monitors.some((x) => x.name === m)).map((m) => `${m} ${result.incidents.filter((i) => i.monitor === m).length}`)
+    lines.push(`<sub>By monitor: ${counts.join(', ')}.</sub>`, '')
+    return lines
+  }
+
+  news(): boolean {
+    return this.changes.some((c) => c.state !== 'ongoing') || this.result !== undefined || this.problems.length > 0
+  }
+
+  notices(): string[] {
+    return this.changes
+      .filter((c) => c.state === 'opened')
+      .slice(0, 10)
+      .map((c) => `Incident (${c.incident.severity}): ${c.incident.monitor}${c.incident.account ? ` in ${c.incident.account}` : ''} — ${c.incident.summary}`)
+  }
+
+  log(): string[] {
+    const lines = this.problems.map((p) => `::warning::${p}`)
+    if (this.issues) lines.push(`Incident issues: ${this.issues.opened} opened, ${this.issues.commented} updated, ${this.issues.closed} closed.`)
+    return lines
+  }
+
+  verdict(): string | undefined {
+    const level = this.settings.failOn
+    if (level === 'never' || this.result) return undefined
+    const failing = this.changes.filter((c) => c.state !== 'resolved' && (level === 'warning' || c.incident.severity === 'critical'))
+    if (failing.length === 0) return undefined
+    const named = failing
+      .slice(0, 5)
+      .map((c) => `${c.incident.monitor}${c.incident.account ? ` (${c.incident.account})` : ''}: ${c.incident.summary}`)
+      .join(' | ')
+    return `fail-on: ${level} — ${failing.length} ${level === 'critical' ? 'critical ' : ''}incident${failing.length === 1 ? '' : 's'} open. ${named}${failing.length > 5 ? ` | …and ${failing.length - 5} more` : ''}. Everything was stored; the step fails so that GitHub tells you.`
+  }
+}
+
+/** A monitor's line in a list item: its own words and numbers, with nothing that Markdown or HTML would read. */
+function inline(text: string): string {
+  return shown(text).replace(/[<>*_`[\]|\\]/g, (c) => `\\${c}`)
+}
+
+function compact(date: Date): string {
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`
+}
+
+/** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
+// prettier-ignore
+const CONTRACT = {
+  inputs: [
+    { name: 'monitors', default: 'all', since: '1.3.0', description: 'The payment monitors to run after the sync - all, none, or a comma-separated list of silence, declines, card-testing, disputes, refunds, payouts, renewals. Each runs when the objects it reads are synced.' },
+    { name: 'monitor-thresholds', default: '', since: '1.3.0', description: 'Overrides of the monitors\' levels, monitor.level=value pairs separated by commas, semicolons or lines (silence.probability=1e-5, disputes.warning=0.5%, card-testing.failures=50). See Monitoring in the README.' },
+    { name: 'fail-on', default: 'never', since: '1.3.0', description: 'Fail the step, after everything is stored and written, while an incident is open - never, warning (any incident) or critical. GitHub then e-mails the failed run.' },
+    { name: 'incident-issues', default: 'false', since: '1.3.0', description: 'true: one GitHub issue per incident (labels stripe-incident, the monitor, the severity), commented when its severity changes, closed when it resolves. Needs permissions: issues: write.' },
+    { name: 'github-token', default: '${{ github.token }}', since: '1.3.0', description: 'The token incident-issues writes with. Default: the workflow\'s token.' },
+    { name: 'monitor-backtest', default: '', since: '1.3.0', description: 'Replay the monitors hour by hour over this much stored history (1d to 90d, e.g. 28d) and report what they would have raised (output backtest), instead of monitoring: nothing is stored, no issue opened, nothing fails.' }
+  ],
+  outputs: [
+    { name: 'incidents', empty: '[]', description: 'JSON array of the incidents opened, still open and resolved this run - {id, monitor, severity (warning or critical), state (opened, ongoing or resolved), account_id, opened_at, resolved_at, summary, observed, expected, dashboard_url}.' },
+    { name: 'incidents_opened', empty: '0', description: 'Incidents opened this run.' },
+    { name: 'incidents_resolved', empty: '0', description: 'Incidents resolved this run.' },
+    { name: 'monitor_status', empty: '', description: 'ok, warning, critical (the worst open incident) or learning (a monitor that compares with the account\'s history has under 14 days of it); empty when no monitor ran.' },
+    { name: 'backtest', empty: '', description: 'With monitor-backtest: JSON {window {from, to}, evaluations, incidents [{monitor, account, key, severity, opened_at, resolved_at, summary}]}.' }
+  ]
+} as const
+
+export const monitor = defineFeature({
+  name: 'payment monitor',
+  ...CONTRACT,
+  load: (inputs, config) => {
+    const names = parseMonitors(inputs.get('monitors'))
+    const monitors = MONITORS.filter((m) => names.includes(m.name))
+    const settings: MonitorSettings = {
+      monitors: names,
+      levels: parseThresholds(inputs.get('monitor-thresholds'), MONITORS),
+      failOn: parseFailOn(inputs.get('fail-on')),
+      incidentIssues: parseBoolean(inputs.get('incident-issues')),
+      githubToken: inputs.get('github-token'),
+      backtestSeconds: parseBacktest(inputs.get('monitor-backtest'))
+    }
+    if (settings.githubToken && !settings.githubToken.startsWith('${{')) inputs.mask(settings.githubToken)
+    const on = monitors.length > 0
+    if (!on && (settings.failOn !== 'never' || settings.incidentIssues || settings.backtestSeconds !== undefined)) {
+      inputs.warn('monitors is none: fail-on, incident-issues and monitor-backtest have no effect.')
+    }
+    if (on && config.dryRun && (settings.failOn !== 'never' || settings.incidentIssues)) {
+      inputs.warn('dry-run: the monitors need the database, so fail-on and incident-issues have no effect.')
+    }
+    if (on && !config.objects.some((o) => MONITORS.some((m) => m.reads.includes(o)))) {
+      inputs.warn(`No monitor can run: they read ${[...new Set(MONITORS.flatMap((m) => m.reads))].map((o) => OBJECTS.find((x) => x.name === o)!.plural).join(', ')}.`)
+    }
+    return { views: [], tables: on && !config.dryRun ? [INCIDENTS] : [], feature: on && !config.dryRun ? new PaymentMonitor(settings, monitors, config) : undefined }
+  }
+})
+
+function parseBoolean(value: string): boolean {
+  const text = value.trim().toLowerCase()
+  if (text === 'true') return true
+  if (text === 'false') return false
+  throw new InputError('incident-issues', `"${value.slice(0, 20)}" is not true or false.`)
+}

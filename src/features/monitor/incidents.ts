@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto'
+import type { Column } from '../../objects/spec.js'
+import type { Database } from '../../store/database.js'
+import type { TableDefinition } from '../../store/schema.js'
+import type { Finding, MonitorName, Severity } from './monitor.js'
+
+export const INCIDENTS_TABLE = 'stripe_monitor_incidents'
+
+const column = (name: string, type: string, more: Partial<Column> = {}): Column => ({ name, type, fromRow: false, ...more })
+
+/**
+ * The incidents, one row each: open while a run still sees it, resolved when one no longer does.
+ * `open_key` (account, monitor, key) is unique while it is open and NULL once resolved: at most one
+ * open incident per account, monitor and key, even when runs overlap or shards race.
+ */
+export const INCIDENTS: TableDefinition = {
+  table: INCIDENTS_TABLE,
+  columns: [
+    column('incident_id', 'text', { notNull: true }),
+    column('account_id', 'text'),
+    column('monitor', 'text', { notNull: true }),
+    column('key', 'text', { notNull: true }),
+    column('severity', 'text', { notNull: true }),
+    column('state', 'text', { notNull: true }),
+    column('opened_at', 'timestamptz', { notNull: true }),
+    column('last_seen_at', 'timestamptz', { notNull: true }),
+    column('resolved_at', 'timestamptz'),
+    column('summary', 'text', { notNull: true }),
+    column('observed', 'jsonb'),
+    column('expected', 'jsonb'),
+    column('dashboard_url', 'text'),
+    column('issue_number', 'integer'),
+    column('open_key', 'text'),
+    column('updated_at', 'timestamptz', { default: 'now()' })
+  ],
+  idColumn: 'incident_id',
+  indexes: ['opened_at'],
+  unique: ['open_key'],
+  optional: true
+}
+
+/** A finding of one monitor, with the link it shows. */
+export interface Seen extends Finding {
+  monitor: MonitorName
+  dashboardUrl: string
+}
+
+/** An incident as stored. */
+export interface Incident {
+  id: string
+  account: string | null
+  monitor: MonitorName
+  key: string
+  severity: Severity
+  openedAt: Date
+  resolvedAt: Date | null
+  summary: string
+  observed: Record<string, unknown>
+  expected: Record<string, unknown>
+  dashboardUrl: string
+  issueNumber: number | null
+}
+
+/** What a run did to an incident. */
+export interface Change {
+  incident: Incident
+  state: 'opened' | 'ongoing' | 'resolved'
+  /** Its severity before this run, when the run changed it. */
+  previousSeverity?: Severity
+}
+
+export function openKey(account: string | null, monitor: string, key: string): string {
+  return `${account ?? ''}|${monitor}|${key}`
+}
+
+interface Row {
+  incident_id: string
+  account_id: string | null
+  monitor: MonitorName
+  key: string
+  severity: Severity
+  opened_at: Date
+  resolved_at: Date | null
+  summary: string
+  observed: Record<string, unknown> | null
+  expected: Record<string, unknown> | null
+  dashboard_url: string | null
+  issue_number: number | null
+}
+
+function incidentOf(r: Row): Incident {
+  return {
+    id: r.incident_id,
+    account: r.account_id,
+    monitor: r.monitor,
+    key: r.key,
+    severity: r.severity,
+    openedAt: r.opened_at,
+    resolvedAt: r.resolved_at,
+    summary: r.summary,
+    observed: r.observed ?? {},
+    expected: r.expected ?? {},
+    dashboardUrl: r.dashboard_url ?? '',
+    issueNumber: r.issue_number
+  }
+}
+
+/** The incidents open now, by open key. */
+export async function openIncidents(db: Database): Promise<Map<string, Incident>> {
+  const rows = await db.query<Row>(`SELECT * FROM ${db.table(INCIDENTS_TABLE)} WHERE state = 'open'`)
+  return new Map(rows.map((r) => [openKey(r.account_id, r.monitor, r.key), incidentOf(r)]))
+}
+
+/**
+ * Brings the table in line with what this run saw: a finding with no open incident opens one (a
+ * race with another run opens one, not two); one with an open incident updates it; an open incident
+ * of a monitor this run evaluated that nothing saw any more is resolved.
+ */
+export async function recordIncidents(
+  db: Database,
+  seen: readonly Seen[],
+  evaluated: ReadonlySet<MonitorName>,
+  open: ReadonlyMap<string, Incident>,
+  now: Date
+): Promise<Change[]> {
+  const table = db.table(INCIDENTS_TABLE)
+  const changes: Change[] = []
+  const keys = new Set<string>()
+  for (const f of seen) {
+    const key = openKey(f.account, f.monitor, f.key)
+    keys.add(key)
+    const values = [f.severity, f.summary, JSON.stringify(f.observed), JSON.stringify(f.expected), f.dashboardUrl, now]
+    const before = open.get(key)
+    if (!before) {
+      const inserted = await db.query<Row>(
+        `INSERT INTO ${table} (incident_id, account_id, monitor, key, severity, state, opened_at, last_seen_at, summary, observed, expected, dashboard_url, open_key, updated_at)
+         VALUES ($7, $8, $9, $10, $1, 'open', $6, $6, $2, $3, $4, $5, $11, now())
+         ON CONFLICT (open_key) DO NOTHING RETURNING *`,
+        [...values, `inc_${randomUUID().replaceAll('-', '').slice(0, 20)}`, f.account, f.monitor, f.key, key]
+      )
+      if (inserted[0]) {
+        changes.push({ incident: incidentOf(inserted[0]), state: 'opened' })
+        continue
+      }
+    }
+    // Open already (or opened by a run racing this one a moment ago): it is still going on.
+    const updated = await db.query<Row & { before: Severity }>(
+      `UPDATE ${table} AS i SET severity = $1, summary = $2, observed = $3, expected = $4, dashboard_url = $5, last_seen_at = $6, updated_at = now()
+        FROM (SELECT incident_id, severity AS before FROM ${table} WHERE open_key = $7) b
+       WHERE i.incident_id = b.incident_id RETURNING i.*, b.before`,
+      [...values, key]
+    )
+    const row = updated[0]
+    if (row) changes.push({ incident: incidentOf(row), state: 'ongoing', ...(row.before !== row.severity ? { previousSeverity: row.before } : {}) })
+  }
+  for (const [key, incident] of open) {
+    if (keys.has(key) || !evaluated.has(incident.monitor)) continue
+    const resolved = await db.query<Row>(
+      `UPDATE ${table} SET state = 'resolved', resolved_at = $2, open_key = NULL, updated_at = now() WHERE incident_id = $1 AND state = 'open' RETURNING *`,
+      [incident.id, now]
+    )
+    if (resolved[0]) changes.push({ incident: incidentOf(resolved[0]), state: 'resolved' })
+  }
+  return changes
+}
+
+/** The incidents open at any time since `since` (Unix seconds): open now, or resolved after it — for `openSince`. */
+export async function incidentsSince(db: Database, since: number): Promise<Array<{ account: string | null; monitor: MonitorName; resolvedAt: number | null }>> {
+  const rows = await db.query<{ account_id: string | null; monitor: MonitorName; resolved: number | null }>(
+    `SELECT account_id, monitor, extract(epoch FROM resolved_at)::float8 AS resolved FROM ${db.table(INCIDENTS_TABLE)}
+      WHERE state = 'open' OR resolved_at >= to_timestamp($1)`,
+    [since]
+  )
+  return rows.map((r) => ({ account: r.account_id, monitor: r.monitor, resolvedAt: r.resolved === null ? null : Number(r.resolved) }))
+}
+
+/** Remembers the GitHub issue of an incident. */
+export async function setIssueNumber(db: Database, id: string, issue: number): Promise<void> {
+  await db.query(`UPDATE ${db.table(INCIDENTS_TABLE)} SET issue_number = $2, updated_at = now() WHERE incident_id = $1`, [id, issue])
+}
+
+/** Whether the run's role could make the table (an optional one). */
+export async function incidentsTableExists(db: Database): Promise<boolean> {
+  const rows = await db.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [db.table(INCIDENTS_TABLE)])
+  return rows[0]?.t != null
+}

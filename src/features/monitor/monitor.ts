@@ -1,0 +1,94 @@
+import type { ObjectName } from '../../objects/registry.js'
+
+/** The monitors, by the names inputs and outputs use. */
+export const MONITOR_NAMES = ['silence', 'declines', 'card-testing', 'disputes', 'refunds', 'payouts', 'renewals'] as const
+export type MonitorName = (typeof MONITOR_NAMES)[number]
+
+export type Severity = 'warning' | 'critical'
+
+/** A level of a monitor that `monitor-thresholds` may change: its default, the unit it is written in, its range. */
+export interface Setting {
+  default: number
+  /** How it is written and shown: a count, a share (`0.75%`), a probability (`1e-4`, `1/10000`), hours or days. */
+  unit: 'count' | 'share' | 'probability' | 'hours' | 'minutes' | 'days' | 'ratio'
+  min: number
+  max: number
+  description: string
+}
+
+/** Where a monitor's counts come from: a table the run keeps, by its object's name. */
+export interface MonitorTables {
+  /** Qualified table names of the synced objects. */
+  readonly [object: string]: string
+}
+
+/** What a monitor evaluates with: the moment (Unix seconds), its levels, the tables, the queries. */
+export interface MonitorContext {
+  at: number
+  levels: Readonly<Record<string, number>>
+  tables: Readonly<Partial<Record<ObjectName, string>>>
+  query<R extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>
+  /** Whether an incident is open (before this evaluation): a monitor may keep one open on a longer look. */
+  isOpen(account: string | null, monitor: MonitorName, key: string): boolean
+  /** Computes once per evaluation what several monitors read (each account's history in a table). */
+  once<T>(key: string, compute: () => Promise<T>): Promise<T>
+}
+
+/** One thing a monitor sees in one account: an incident while it lasts. */
+export interface Finding {
+  /** The Stripe account (null: the key's own, in a one-account run). */
+  account: string | null
+  /** What is wrong, within the monitor (`rate`, `invalid`, a payout's id): one open incident per account, monitor and key. */
+  key: string
+  severity: Severity
+  /** One line a founder reads: counts and rates only, never an amount or a customer. */
+  summary: string
+  observed: Record<string, number | string>
+  expected: Record<string, number | string>
+  /** The Stripe Dashboard page that shows it, after `dashboard.stripe.com/[account/][test/]`. */
+  dashboard: string
+}
+
+/** A monitor's word on one account when nothing is wrong: watching (with what it sees against what it expects) or learning. */
+export interface AccountNote {
+  account: string | null
+  state: 'ok' | 'learning'
+  /** Observed against expected, in words ("41 sales in the last 2 h; about 38 expected"), or how many days it has. */
+  line: string
+}
+
+export interface MonitorResult {
+  notes: AccountNote[]
+  findings: Finding[]
+}
+
+/**
+ * A monitor, described once: what it reads, whether it compares with the account's own history
+ * (then it learns for its first two weeks), its levels, and its evaluation at a moment — every
+ * account at once, in SQL.
+ */
+export interface Monitor {
+  name: MonitorName
+  /** The objects whose tables it reads; it runs when all are synced. */
+  reads: readonly ObjectName[]
+  /** It compares with the account's history (`silence`, `declines`, `refunds`, `renewals`). */
+  relative: boolean
+  /** It needs failed charges in the table (`status` must keep them). */
+  needsFailedCharges?: boolean
+  /** The rule in a sentence (the summary's and README's). */
+  rule: string
+  levels: Readonly<Record<string, Setting>>
+  /**
+   * Findings (by key) it leaves to another monitor that explains them better in the same account:
+   * declines during card testing are the card testing.
+   */
+  yieldsTo?: { monitor: MonitorName; keys: readonly string[] }
+  /** What the chart of an open incident counts: rows of a table (over alias `t`), as "sales". */
+  chart?: { object: ObjectName; where: string; noun: string }
+  evaluate(ctx: MonitorContext): Promise<MonitorResult>
+}
+
+/** Less history than this, and a relative monitor learns: it says how many days it has and raises nothing. */
+export const LEARNING_DAYS = 14
+/** The weeks a relative monitor compares with: the same hours of the week, this many weeks back. */
+export const WEEKS = 4

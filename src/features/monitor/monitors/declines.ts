@@ -1,0 +1,149 @@
+import { LEARNING_DAYS, type AccountNote, type Finding, type Monitor } from '../monitor.js'
+import { CARD, HOUR, OUTCOME, REASON, about, accountOf, historyDays, percent, sameHoursOfTheWeek, type Window } from '../queries.js'
+import { binomialAtLeast, oneIn } from '../stats.js'
+import { learningLine } from './silence.js'
+
+/** Retries by the same card within this long are one attempt (its last try decides whether it was declined). */
+const RETRY_SECONDS = 10 * 60
+
+/**
+ * Attempts and declined attempts per account and window: charges of one card within 10 minutes of
+ * each other are one attempt, declined when its last try failed; declined ones by outcome type.
+ */
+async function attempts(ctx: Parameters<Monitor['evaluate']>[0], windows: readonly Window[]) {
+  const charges = ctx.tables.charges!
+  const rows = await ctx.query<{ account: string; i: number; attempts: number; declined: number; issuer: number; blocked: number; invalid: number }>(
+    `WITH tries AS (
+       SELECT coalesce(t.account_id, '') AS account, w.i, t.status, ${OUTCOME} AS outcome, t.created_at,
+              lead(t.created_at) OVER (PARTITION BY coalesce(t.account_id, ''), w.i, ${CARD} ORDER BY t.created_at) AS next_try
+         FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS w(lo, hi, i)
+         JOIN ${charges} t ON t.created_at >= to_timestamp(w.lo) AND t.created_at < to_timestamp(w.hi)
+        WHERE t.status IN ('succeeded', 'failed'))
+     SELECT account, i::int AS i, count(*)::int AS attempts,
+            count(*) FILTER (WHERE status = 'failed')::int AS declined,
+            count(*) FILTER (WHERE status = 'failed' AND outcome = 'issuer_declined')::int AS issuer,
+            count(*) FILTER (WHERE status = 'failed' AND outcome = 'blocked')::int AS blocked,
+            count(*) FILTER (WHERE status = 'failed' AND outcome = 'invalid')::int AS invalid
+       FROM tries WHERE next_try IS NULL OR next_try > created_at + make_interval(secs => $3)
+      GROUP BY 1, 2`,
+    [windows.map((w) => w[0]), windows.map((w) => w[1]), RETRY_SECONDS]
+  )
+  const out = new Map<string, Array<{ attempts: number; declined: number; issuer: number; blocked: number; invalid: number }>>()
+  for (const r of rows) {
+    const list = out.get(r.account) ?? windows.map(() => ({ attempts: 0, declined: 0, issuer: 0, blocked: 0, invalid: 0 }))
+    list[r.i - 1] = { attempts: r.attempts, declined: r.declined, issuer: r.issuer, blocked: r.blocked, invalid: r.invalid }
+    out.set(r.account, list)
+  }
+  return out
+}
+
+/** The most frequent decline reasons of an account's window: "insufficient_funds 41, do_not_honor 12". */
+async function topReasons(ctx: Parameters<Monitor['evaluate']>[0], from: number, to: number): Promise<Map<string, string>> {
+  const rows = await ctx.query<{ account: string; reason: string; n: number }>(
+    `SELECT coalesce(t.account_id, '') AS account, ${REASON} AS reason, count(*)::int AS n
+       FROM ${ctx.tables.charges!} t
+      WHERE t.status = 'failed' AND t.created_at >= to_timestamp($1) AND t.created_at < to_timestamp($2)
+      GROUP BY 1, 2 ORDER BY 1, 3 DESC`,
+    [from, to]
+  )
+  const out = new Map<string, string[]>()
+  for (const r of rows) {
+    const list = out.get(r.account) ?? []
+    // Decline codes come from Stripe: only their word characters are shown.
+    if (list.length < 3) list.push(`${r.reason.replace(/[^a-z0-9_]/gi, '').slice(0, 40)} ${r.n}`)
+    out.set(r.account, list)
+  }
+  return new Map([...out].map(([a, l]) => [a, l.join(', ')]))
+}
+
+/**
+ * `declines`: issuers (or Radar) decline far more than usual. The declined share of attempts in the
+ * last hours against the same hours' share over the last 4 weeks: it opens when the count declined
+ * is less likely than 1 in 1,000 at the usual share (binomial tail), with at least 10 declined and at
+ * least twice the usual share. `invalid` outcomes (the integration itself failing: a bad request,
+ * a wrong key) open at a handful an hour whatever the history.
+ */
+export const declines: Monitor = {
+  name: 'declines',
+  reads: ['charges'],
+  relative: true,
+  needsFailedCharges: true,
+  yieldsTo: { monitor: 'card-testing', keys: ['rate'] },
+  rule: 'the declined share of attempts in the last hours far above the same hours over the last 4 weeks; invalid requests at a handful an hour',
+  chart: { object: 'charges', where: `t.status = 'failed'`, noun: 'declined charges' },
+  levels: {
+    window: { default: 2, unit: 'hours', min: 1, max: 24, description: 'the stretch compared' },
+    probability: { default: 1e-3, unit: 'probability', min: 1e-12, max: 0.1, description: 'how unlikely the declines must be at the usual share' },
+    min: { default: 10, unit: 'count', min: 1, max: 100000, description: 'declined attempts needed' },
+    ratio: { default: 2, unit: 'ratio', min: 1, max: 100, description: 'times the usual share needed' },
+    invalid: { default: 5, unit: 'count', min: 1, max: 100000, description: 'invalid attempts in an hour that open whatever the history' }
+  },
+  async evaluate(ctx) {
+    const charges = ctx.tables.charges!
+    const history = await historyDays(ctx, charges)
+    const window = ctx.levels.window! * HOUR
+    const windows = sameHoursOfTheWeek(ctx.at - window, ctx.at)
+    const lastHour: Window = [ctx.at - HOUR, ctx.at]
+    const counts = await attempts(ctx, [...windows, lastHour])
+    const notes: AccountNote[] = []
+    const findings: Finding[] = []
+    const flagged: string[] = []
+    for (const [account, days] of history) {
+      const list = counts.get(account)
+      const now = list?.[0] ?? { attempts: 0, declined: 0, issuer: 0, blocked: 0, invalid: 0 }
+      const hour = list?.[windows.length] ?? now
+      // Invalid requests mean the integration is failing: no history needed.
+      if (hour.invalid >= ctx.levels.invalid!) {
+        findings.push({
+          account: accountOf(account),
+          key: 'invalid',
+          severity: 'critical',
+          summary: `${hour.invalid} attempts refused as invalid in the last hour (the integration's requests, not the cards): check recent deploys and the API key.`,
+          observed: { invalid: hour.invalid, attempts: hour.attempts },
+          expected: { invalid: 0 },
+          dashboard: 'payments?status[0]=failed'
+        })
+      }
+      if (days < LEARNING_DAYS) {
+        notes.push({ account: accountOf(account), state: 'learning', line: learningLine(days) })
+        continue
+      }
+      const before = (list ?? []).slice(1, windows.length)
+      const baseAttempts = before.reduce((n, w) => n + w.attempts, 0)
+      const baseDeclined = before.reduce((n, w) => n + w.declined, 0)
+      // No declines in four weeks is not a share of zero: half a decline keeps the test honest.
+      const usual = baseAttempts > 0 ? Math.max(baseDeclined, 0.5) / baseAttempts : 0.05
+      const share = now.attempts > 0 ? now.declined / now.attempts : 0
+      const chance = binomialAtLeast(now.declined, now.attempts, Math.min(usual, 0.99))
+      const hours = ctx.levels.window!
+      const observed = `${percent(share)} of ${now.attempts} attempts declined in the last ${hours} h`
+      const expected = `usually ${percent(usual)} at these hours (${about(baseDeclined / 4)} of ${about(baseAttempts / 4)} a week)`
+      if (now.declined >= ctx.levels.min! && share >= ctx.levels.ratio! * usual && chance < ctx.levels.probability!) {
+        flagged.push(account)
+        findings.push({
+          account: accountOf(account),
+          key: 'rate',
+          severity: share >= 0.5 ? 'critical' : 'warning',
+          summary: `${observed}; ${expected}. That many declines is ${oneIn(chance)} at the usual share.`,
+          observed: { attempts: now.attempts, declined: now.declined, share, issuer_declined: now.issuer, blocked: now.blocked, invalid: now.invalid },
+          expected: { share: usual, attempts_a_week: baseAttempts / 4, declined_a_week: baseDeclined / 4, probability: chance },
+          dashboard: 'payments?status[0]=failed'
+        })
+      } else if (!findings.some((f) => f.account === accountOf(account))) {
+        notes.push({ account: accountOf(account), state: 'ok', line: `${observed}; ${expected}` })
+      }
+    }
+    // The breakdown by reason, for the accounts that need it.
+    if (flagged.length > 0) {
+      const reasons = await topReasons(ctx, ctx.at - window, ctx.at)
+      for (const f of findings) {
+        const top = reasons.get(f.account ?? '')
+        if (f.key === 'rate' && top) {
+          f.observed.top_reasons = top
+          f.summary += ` By outcome: ${f.observed.issuer_declined} issuer declined, ${f.observed.blocked} blocked, ${f.observed.invalid} invalid; top reasons: ${top}.`
+        }
+      }
+    }
+    return { notes, findings }
+  }
+}

@@ -1,0 +1,92 @@
+import type { AccountNote, Finding, Monitor } from '../monitor.js'
+import { ACCOUNT, percent } from '../queries.js'
+
+/** The card networks' monitoring programs count merchants from these volumes a month (Visa VAMP: disputes and fraud; Mastercard ECM: chargebacks). */
+export const NETWORK_FLOORS = { visa: 1500, mastercard: 100 } as const
+
+const DAY = 86400
+
+/** The first second of the UTC month of `at`, and of the month before. */
+function months(at: number): { month: number; previous: number } {
+  const d = new Date(at * 1000)
+  return { month: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / 1000, previous: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1) / 1000 }
+}
+
+/**
+ * `disputes`: the dispute ratio climbing toward the card networks' levels. Disputes ÷ card sales,
+ * by count, three ways: over the last 30 days; this calendar month as Visa's VAMP counts it (the
+ * month's disputes ÷ the month's card sales); and as Mastercard counts it (the month's chargebacks ÷
+ * the previous month's sales). Warning at 0.75 %, critical at 1.5 % (Visa's "excessive" level from
+ * April 2026 and Mastercard's ECM level), with at least 5 disputes. Absolute: no history needed.
+ */
+export const disputes: Monitor = {
+  name: 'disputes',
+  reads: ['disputes', 'charges'],
+  relative: false,
+  rule: 'disputes ÷ card sales by count, over 30 days and per calendar month as Visa and Mastercard count it',
+  levels: {
+    warning: { default: 0.0075, unit: 'share', min: 0, max: 1, description: 'the ratio that warns' },
+    critical: { default: 0.015, unit: 'share', min: 0, max: 1, description: 'the ratio that is critical' },
+    min: { default: 5, unit: 'count', min: 1, max: 1e6, description: 'disputes needed' }
+  },
+  async evaluate(ctx) {
+    const { month, previous } = months(ctx.at)
+    const since30 = ctx.at - 30 * DAY
+    const from = Math.min(since30, previous)
+    const [sales, opened] = await Promise.all([
+      ctx.query<{ account: string; d30: number; month: number; previous: number }>(
+        `SELECT ${ACCOUNT} AS account,
+                count(*) FILTER (WHERE t.created_at >= to_timestamp($2))::int AS d30,
+                count(*) FILTER (WHERE t.created_at >= to_timestamp($3))::int AS month,
+                count(*) FILTER (WHERE t.created_at >= to_timestamp($4) AND t.created_at < to_timestamp($3))::int AS previous
+           FROM ${ctx.tables.charges!} t
+          WHERE t.status = 'succeeded' AND coalesce(t.payment_method_type, 'card') = 'card'
+            AND t.created_at >= to_timestamp($1) AND t.created_at < to_timestamp($5)
+          GROUP BY 1`,
+        [from, since30, month, previous, ctx.at]
+      ),
+      ctx.query<{ account: string; d30: number; month: number }>(
+        `SELECT ${ACCOUNT} AS account,
+                count(*) FILTER (WHERE t.created_at >= to_timestamp($1))::int AS d30,
+                count(*) FILTER (WHERE t.created_at >= to_timestamp($2))::int AS month
+           FROM ${ctx.tables.disputes!} t
+          WHERE t.created_at >= to_timestamp(least($1, $2)) AND t.created_at < to_timestamp($3)
+          GROUP BY 1`,
+        [since30, month, ctx.at]
+      )
+    ])
+    const disputed = new Map(opened.map((r) => [r.account, r]))
+    const notes: AccountNote[] = []
+    const findings: Finding[] = []
+    const { warning, critical, min } = ctx.levels as Record<'warning' | 'critical' | 'min', number>
+    for (const s of sales) {
+      const d = disputed.get(s.account) ?? { d30: 0, month: 0 }
+      const ratios = {
+        last_30_days: s.d30 > 0 ? d.d30 / s.d30 : 0,
+        visa_month: s.month > 0 ? d.month / s.month : 0,
+        mastercard_month: s.previous > 0 ? d.month / s.previous : 0
+      }
+      // Each measure counts only with enough disputes behind it.
+      const counted = [ratios.last_30_days * Number(d.d30 >= min), ratios.visa_month * Number(d.month >= min), ratios.mastercard_month * Number(d.month >= min)]
+      const worst = Math.max(...counted)
+      const line =
+        `${percent(ratios.last_30_days)} of card sales disputed over 30 days (${d.d30} of ${s.d30}); this month ${percent(ratios.visa_month)} as Visa counts it, ` +
+        `${percent(ratios.mastercard_month)} as Mastercard does (${d.month} disputes)`
+      const floors = `The networks' programs count from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} (Mastercard ECM): ${d.month} this month.`
+      if (worst >= warning) {
+        findings.push({
+          account: s.account === '' ? null : s.account,
+          key: 'ratio',
+          severity: worst >= critical ? 'critical' : 'warning',
+          summary: `${line}; warning at ${percent(warning)}, critical at ${percent(critical)}. ${floors}`,
+          observed: { ...ratios, disputes_30_days: d.d30, sales_30_days: s.d30, disputes_month: d.month, sales_month: s.month, sales_previous_month: s.previous },
+          expected: { warning, critical, visa_floor: NETWORK_FLOORS.visa, mastercard_floor: NETWORK_FLOORS.mastercard },
+          dashboard: 'disputes'
+        })
+      } else {
+        notes.push({ account: s.account === '' ? null : s.account, state: 'ok', line: `${line}; warning at ${percent(warning)}` })
+      }
+    }
+    return { notes, findings }
+  }
+}

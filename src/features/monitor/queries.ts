@@ -1,0 +1,143 @@
+import { exponentSql } from '../../currency.js'
+import type { MonitorContext } from './monitor.js'
+import { WEEKS } from './monitor.js'
+
+/**
+ * SQL the monitors share. Every query answers for every account at once (`GROUP BY account_id`):
+ * a Connect platform's thousand accounts cost one query, not a thousand. Windows are read through
+ * the tables' `created_at` index, a range each.
+ */
+
+export const WEEK = 7 * 86400
+export const HOUR = 3600
+
+/** `[from, to)` in Unix seconds. */
+export type Window = readonly [number, number]
+
+/** A window now and the same hours of the week in each of the `WEEKS` weeks before (index 0: now). */
+export function sameHoursOfTheWeek(from: number, to: number): Window[] {
+  return Array.from({ length: WEEKS + 1 }, (_, k) => [from - k * WEEK, to - k * WEEK] as const)
+}
+
+/** The account a row belongs to, as the monitors key it ('' for the key's own account in a one-account run). */
+export const ACCOUNT = `coalesce(t.account_id, '')`
+
+/** The `windows` as the two arrays a query unnests ($1 starts, $2 ends). */
+function windowParams(windows: readonly Window[]): [number[], number[]] {
+  return [windows.map((w) => w[0]), windows.map((w) => w[1])]
+}
+
+/**
+ * Aggregates of a table's rows per account and window (`created_at` in it), `where` narrowing the
+ * rows (over alias `t`); `select`: named aggregate expressions. Returns, per account, one row per
+ * window in order (zeros where it has none).
+ */
+export async function perWindow<K extends string>(
+  ctx: Pick<MonitorContext, 'query'>,
+  table: string,
+  windows: readonly Window[],
+  select: Readonly<Record<K, string>>,
+  where = 'true'
+): Promise<Map<string, Array<Record<K, number>>>> {
+  const names = Object.keys(select) as K[]
+  const rows = await ctx.query<Record<string, unknown>>(
+    `SELECT ${ACCOUNT} AS account, w.i::int AS i, ${names.map((n) => `(${select[n]})::float8 AS "${n}"`).join(', ')}
+       FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS w(lo, hi, i)
+       JOIN ${table} t ON t.created_at >= to_timestamp(w.lo) AND t.created_at < to_timestamp(w.hi)
+      WHERE ${where}
+      GROUP BY 1, 2`,
+    windowParams(windows)
+  )
+  const zero = () => Object.fromEntries(names.map((n) => [n, 0])) as Record<K, number>
+  const out = new Map<string, Array<Record<K, number>>>()
+  for (const r of rows) {
+    const account = String(r.account)
+    let list = out.get(account)
+    if (!list) out.set(account, (list = windows.map(zero)))
+    const entry = list[Number(r.i) - 1]!
+    for (const n of names) entry[n] = Number(r[n] ?? 0)
+  }
+  return out
+}
+
+/**
+ * How many days of history each account has in a table before `at`: the data the sync stored,
+ * not the monitor's age (a first run that backfills eight weeks monitors at once).
+ */
+export function historyDays(ctx: MonitorContext, table: string): Promise<Map<string, number>> {
+  return ctx.once(`history ${table}`, async () => {
+    const rows = await ctx.query<{ account: string; since: number }>(
+      `SELECT ${ACCOUNT} AS account, extract(epoch FROM min(t.created_at))::float8 AS since FROM ${table} t WHERE t.created_at < to_timestamp($1) GROUP BY 1`,
+      [ctx.at]
+    )
+    return new Map(rows.map((r) => [String(r.account), (ctx.at - Number(r.since)) / 86400]))
+  })
+}
+
+/** The key's own account ('' in the monitors' keys) as incidents store it: null. */
+export function accountOf(key: string): string | null {
+  return key === '' ? null : key
+}
+
+/** Card details of a charge, from its `raw` (the columns keep none): the card's fingerprint, else the charge's own id. */
+export const CARD = `coalesce(t.raw->'payment_method_details'->'card'->>'fingerprint', t.charge_id)`
+/** Why a charge failed: Stripe's outcome reason (a decline code), else its failure code. */
+export const REASON = `coalesce(t.raw->'outcome'->>'reason', t.failure_code, 'unknown')`
+/** The outcome type of a charge: authorized, issuer_declined, blocked, invalid, manual_review. */
+export const OUTCOME = `coalesce(t.raw->'outcome'->>'type', CASE WHEN t.status = 'failed' THEN 'issuer_declined' ELSE 'authorized' END)`
+/** A small amount, "under about 5 dollars" in any currency: 500 in two-decimal currencies, ¥1,000, 5.000 KWD. */
+export const SMALL = `t.amount <= CASE ${exponentSql('t.currency')} WHEN 0 THEN 1000 WHEN 3 THEN 5000 ELSE 500 END`
+
+/** Mean of numbers (0 for none). */
+export function mean(values: readonly number[]): number {
+  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length
+}
+
+/** "38", "3.5", "0.4": an expected count as a founder reads it. */
+export function about(n: number): string {
+  if (n >= 10) return Math.round(n).toLocaleString('en-US')
+  return (Math.round(n * 10) / 10).toLocaleString('en-US')
+}
+
+/** "3 h 10 min", "42 min", "2 days 3 h". */
+export function span(seconds: number): string {
+  const minutes = Math.round(seconds / 60)
+  if (minutes < 60) return `${minutes} min`
+  const hours = Math.floor(minutes / 60)
+  if (hours < 48) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`
+  const days = Math.floor(hours / 24)
+  return hours % 24 === 0 ? `${days} days` : `${days} days ${hours % 24} h`
+}
+
+/** "2.6 %": a share as the summary writes it. */
+export function percent(share: number): string {
+  const p = share * 100
+  return `${p >= 10 ? Math.round(p) : p >= 1 ? Math.round(p * 10) / 10 : Math.round(p * 100) / 100} %`
+}
+
+/** The chart of an incident: the last 7 days in 6-hour blocks, against the lowest and highest of the same blocks over 4 weeks. */
+export const BLOCK = 6 * HOUR
+const BLOCKS = 28
+
+export async function bandSeries(
+  ctx: Pick<MonitorContext, 'query' | 'at'>,
+  table: string,
+  where: string
+): Promise<Map<string, Array<{ from: number; observed: number; low: number; high: number }>>> {
+  const end = Math.ceil(ctx.at / BLOCK) * BLOCK
+  const blocks = Array.from({ length: BLOCKS }, (_, i) => end - (BLOCKS - i) * BLOCK)
+  const windows = blocks.flatMap((from) => sameHoursOfTheWeek(from, from + BLOCK))
+  const counts = await perWindow(ctx, table, windows, { n: 'count(*)' }, where)
+  const out = new Map<string, Array<{ from: number; observed: number; low: number; high: number }>>()
+  for (const [account, list] of counts) {
+    out.set(
+      account,
+      blocks.map((from, b) => {
+        const weeks = list.slice(b * (WEEKS + 1), (b + 1) * (WEEKS + 1)).map((w) => w.n)
+        const before = weeks.slice(1)
+        return { from, observed: weeks[0]!, low: Math.min(...before), high: Math.max(...before) }
+      })
+    )
+  }
+  return out
+}

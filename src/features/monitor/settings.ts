@@ -1,0 +1,125 @@
+import { InputError } from '../../config.js'
+import { shown } from '../../text.js'
+import { MONITOR_NAMES, type Monitor, type MonitorName, type Setting, type Severity } from './monitor.js'
+
+/** What the monitor's inputs say. */
+export interface MonitorSettings {
+  monitors: readonly MonitorName[]
+  /** Each monitor's levels: its defaults, with `monitor-thresholds` over them. */
+  levels: Readonly<Record<MonitorName, Readonly<Record<string, number>>>>
+  failOn: 'never' | Severity
+  incidentIssues: boolean
+  githubToken: string
+  /** `monitor-backtest`: replay this many seconds of history hour by hour instead of monitoring. */
+  backtestSeconds: number | undefined
+}
+
+/** `monitors`: all (the default), none, or a list of names. */
+export function parseMonitors(value: string): MonitorName[] {
+  const text = value.trim().toLowerCase()
+  if (text === 'all') return [...MONITOR_NAMES]
+  if (text === 'none') return []
+  const names = text.split(',').map((p) => p.trim())
+  for (const name of names) {
+    if (!(MONITOR_NAMES as readonly string[]).includes(name)) {
+      throw new InputError('monitors', `unknown monitor "${shown(name, 40)}". Expected all, none, or a comma-separated list of ${MONITOR_NAMES.join(', ')}.`)
+    }
+  }
+  return MONITOR_NAMES.filter((n) => names.includes(n))
+}
+
+const UNIT_FORMS: Record<Setting['unit'], string> = {
+  count: 'a whole number',
+  share: 'a percentage (0.75%) or a fraction (0.0075)',
+  probability: 'a probability (1e-4, 0.0001 or 1/10000)',
+  hours: 'hours (2 or 2h)',
+  minutes: 'minutes (30 or 30m)',
+  days: 'days (2 or 2d)',
+  ratio: 'a number (2 or 2.5)'
+}
+
+/** One value of `monitor-thresholds` in its level's unit; undefined when it is not written that way. */
+function readValue(text: string, unit: Setting['unit']): number | undefined {
+  const number = (s: string) => (/^\d+(\.\d+)?(e-?\d+)?$/i.test(s) ? Number(s) : undefined)
+  switch (unit) {
+    case 'count':
+      return /^\d+$/.test(text) ? Number(text) : undefined
+    case 'share':
+      return text.endsWith('%') ? (number(text.slice(0, -1).trim()) ?? NaN) / 100 : number(text)
+    case 'probability': {
+      const ratio = /^1\s*\/\s*(\d+)$/.exec(text)
+      return ratio ? 1 / Number(ratio[1]) : number(text)
+    }
+    case 'hours':
+      return number(text.replace(/\s*h$/i, ''))
+    case 'minutes':
+      return number(text.replace(/\s*m(in)?$/i, ''))
+    case 'days':
+      return number(text.replace(/\s*d$/i, ''))
+    case 'ratio':
+      return number(text.replace(/\s*x$/i, ''))
+  }
+}
+
+/**
+ * `monitor-thresholds`: `monitor.level=value` pairs, one a line or separated by commas or
+ * semicolons (`silence.probability=1e-5, disputes.warning=0.5%, card-testing.failures=50`). Each
+ * level is written in its unit; anything else is refused naming the input.
+ */
+export function parseThresholds(value: string, monitors: readonly Monitor[]): Record<MonitorName, Record<string, number>> {
+  const levels = Object.fromEntries(monitors.map((m) => [m.name, Object.fromEntries(Object.entries(m.levels).map(([k, s]) => [k, s.default]))])) as Record<
+    MonitorName,
+    Record<string, number>
+  >
+  const known = monitors.flatMap((m) => Object.keys(m.levels).map((l) => `${m.name}.${l}`))
+  const form = `Expected monitor.level=value pairs separated by commas, semicolons or lines, e.g. silence.probability=1e-5, disputes.warning=0.5%. Levels: ${known.join(', ')}.`
+  const seen = new Set<string>()
+  for (const part of value
+    .split(/[\r\n,;]+/)
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
+    const match = /^([a-z-]+)\.([a-z-]+)\s*=\s*(.+)$/i.exec(part)
+    if (!match) throw new InputError('monitor-thresholds', `"${shown(part, 60)}" is not monitor.level=value. ${form}`)
+    const [, monitorName, level, raw] = match as unknown as [string, string, string, string]
+    const monitor = monitors.find((m) => m.name === monitorName!.toLowerCase())
+    const setting = monitor?.levels[level!.toLowerCase()]
+    if (!monitor || !setting) throw new InputError('monitor-thresholds', `unknown level "${shown(`${monitorName}.${level}`, 60)}". ${form}`)
+    const name = `${monitor.name}.${level!.toLowerCase()}`
+    if (seen.has(name)) throw new InputError('monitor-thresholds', `${name} is given twice. ${form}`)
+    seen.add(name)
+    const n = readValue(raw!.trim(), setting.unit)
+    if (n === undefined || !Number.isFinite(n)) {
+      throw new InputError('monitor-thresholds', `${name}: "${shown(raw!, 40)}" is not ${UNIT_FORMS[setting.unit]}.`)
+    }
+    if (n < setting.min || n > setting.max) {
+      throw new InputError('monitor-thresholds', `${name}: ${shown(raw!, 40)} is out of range (${setting.min} to ${setting.max}: ${setting.description}).`)
+    }
+    levels[monitor.name][level!.toLowerCase()] = n
+  }
+  for (const m of monitors) {
+    const l = levels[m.name]
+    if (l.warning !== undefined && l.critical !== undefined && l.warning > l.critical) {
+      throw new InputError('monitor-thresholds', `${m.name}.warning (${l.warning}) is above ${m.name}.critical (${l.critical}).`)
+    }
+  }
+  return levels
+}
+
+/** `fail-on`: never (the default), warning or critical. */
+export function parseFailOn(value: string): MonitorSettings['failOn'] {
+  const text = value.trim().toLowerCase()
+  if (text === 'never' || text === 'warning' || text === 'critical') return text
+  throw new InputError('fail-on', `"${shown(value, 40)}" is not one of never, warning, critical.`)
+}
+
+/** `monitor-backtest`: empty (off) or a length of history, 1d to 90d (`28d`, `4w`, `672h`). */
+export function parseBacktest(value: string): number | undefined {
+  const text = value.trim().toLowerCase()
+  if (text === '' || text === 'false' || text === 'off') return undefined
+  const m = /^(\d{1,4})\s*([hdw])$/.exec(text)
+  const seconds = m ? Number(m[1]) * { h: 3600, d: 86400, w: 604800 }[m[2] as 'h' | 'd' | 'w'] : NaN
+  if (!(seconds >= 86400 && seconds <= 90 * 86400)) {
+    throw new InputError('monitor-backtest', `"${shown(value, 40)}" is not a length of history from 1d to 90d (e.g. 28d, 4w, 336h).`)
+  }
+  return seconds
+}

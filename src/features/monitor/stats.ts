@@ -1,0 +1,77 @@
+/**
+ * The monitors' statistics: tail probabilities of counts, computed in log space so a busy hour
+ * (thousands of attempts) neither overflows nor underflows. Plain, explainable arithmetic: a
+ * monitor says "this many would happen less than 1 time in 1,000 at the usual rate".
+ */
+
+/** ln(n!) by Stirling's series past 20 (exact enough for tail probabilities). */
+function logFactorial(n: number): number {
+  if (n < 2) return 0
+  if (n <= 20) {
+    let sum = 0
+    for (let i = 2; i <= n; i++) sum += Math.log(i)
+    return sum
+  }
+  return n * Math.log(n) - n + 0.5 * Math.log(2 * Math.PI * n) + 1 / (12 * n) - 1 / (360 * n ** 3)
+}
+
+/** Sums probabilities given as logarithms, without overflow. */
+function logSumExp(logs: readonly number[]): number {
+  const max = Math.max(...logs)
+  if (!Number.isFinite(max)) return max
+  let sum = 0
+  for (const l of logs) sum += Math.exp(l - max)
+  return max + Math.log(sum)
+}
+
+/** P(X = 0) for a Poisson count with mean `mean`: the chance of an empty stretch. */
+export function poissonZero(mean: number): number {
+  return Math.exp(-Math.max(0, mean))
+}
+
+/** P(X ≥ k) for a Poisson count with mean `mean`. */
+export function poissonAtLeast(k: number, mean: number): number {
+  if (k <= 0) return 1
+  if (mean <= 0) return 0
+  // P(X ≥ k) = 1 − P(X ≤ k − 1); summed from the side that is small, for precision.
+  const term = (i: number) => i * Math.log(mean) - mean - logFactorial(i)
+  if (k > mean) {
+    const logs: number[] = []
+    for (let i = k; i < k + 1000; i++) {
+      const t = term(i)
+      logs.push(t)
+      if (i > mean && t < logs[0]! - 40) break
+    }
+    return Math.min(1, Math.exp(logSumExp(logs)))
+  }
+  const below: number[] = []
+  for (let i = 0; i < k; i++) below.push(term(i))
+  return Math.max(0, 1 - Math.exp(logSumExp(below)))
+}
+
+/** P(X ≥ k) for a binomial count of `n` trials with success probability `p`. */
+export function binomialAtLeast(k: number, n: number, p: number): number {
+  if (k <= 0) return 1
+  if (k > n) return 0
+  if (p <= 0) return 0
+  if (p >= 1) return 1
+  const logChoose = (i: number) => logFactorial(n) - logFactorial(i) - logFactorial(n - i)
+  const term = (i: number) => logChoose(i) + i * Math.log(p) + (n - i) * Math.log1p(-p)
+  const logs: number[] = []
+  for (let i = k; i <= n; i++) {
+    const t = term(i)
+    logs.push(t)
+    if (i > n * p && t < logs[0]! - 40) break
+  }
+  return Math.min(1, Math.exp(logSumExp(logs)))
+}
+
+/** A probability as people read it: "1 in 2,300", "below 1 in a million". */
+export function oneIn(probability: number): string {
+  if (!(probability > 0)) return 'below 1 in a billion'
+  const n = 1 / probability
+  if (n >= 1e9) return 'below 1 in a billion'
+  if (n >= 1e6) return `1 in ${Math.round(n / 1e6).toLocaleString('en-US')} million`
+  const rounded = n >= 1000 ? Math.round(n / 100) * 100 : n >= 100 ? Math.round(n / 10) * 10 : Math.round(n)
+  return `1 in ${rounded.toLocaleString('en-US')}`
+}
