@@ -83,7 +83,7 @@ function poisson(mean: number, random: () => number): number {
 export function hourlyRate(t: number, salesPerDay: number): number {
   const d = new Date(t * 1000)
   const weekend = d.getUTCDay() === 0 || d.getUTCDay() === 6
-  return ((salesPerDay / 24) * HOUR_SHAPE[d.getUTCHours()]!) / SHAPE_MEAN * (weekend ? 0.65 : 1)
+  return (((salesPerDay / 24) * HOUR_SHAPE[d.getUTCHours()]!) / SHAPE_MEAN) * (weekend ? 0.65 : 1)
 }
 
 function card(fingerprint: string): Stripe.Charge.PaymentMethodDetails {
@@ -100,7 +100,12 @@ export function generateMonitorAccount(options: MonitorAccountOptions): MonitorA
   const charges: Stripe.Charge[] = []
   const declineShare = options.declineShare ?? 0.06
   const cards = Array.from({ length: 4000 }, () => randomId('fp_', random, 16))
-  const charge = (created: number, status: 'succeeded' | 'failed', fingerprint: string, fields: { amount?: number; outcome?: Partial<Stripe.Charge.Outcome> } = {}) => {
+  const charge = (
+    created: number,
+    status: 'succeeded' | 'failed',
+    fingerprint: string,
+    fields: { amount?: number; outcome?: Partial<Stripe.Charge.Outcome> } = {}
+  ) => {
     const c = makeCharge({
       id: randomId('ch_3', random),
       created,
@@ -140,7 +145,8 @@ export function generateMonitorAccount(options: MonitorAccountOptions): MonitorA
       charge(at, 'failed', fingerprint, blocked ? { outcome: { type: 'blocked', reason: 'highest_risk_level' } } : {})
       if (random() < 0.5) {
         const retry = at + 30 + Math.floor(random() * 240)
-        if (incidents.silenceFrom === undefined || retry < incidents.silenceFrom) charge(retry, spike === undefined && random() < 0.6 ? 'succeeded' : 'failed', fingerprint)
+        if (incidents.silenceFrom === undefined || retry < incidents.silenceFrom)
+          charge(retry, spike === undefined && random() < 0.6 ? 'succeeded' : 'failed', fingerprint)
       }
     }
   }

@@ -1,4 +1,6 @@
+import { GitHubStandIn } from '../../test-support/github-standin.js'
 import { withClient } from '../../test-support/postgres.js'
+import { scratchDir } from '../../test-support/scratch.js'
 import { generateMonitorAccount, type Incidents, type MonitorAccount } from '../../test-support/monitor-account.js'
 import { runOrThrow, syncInputs } from '../../test-support/run-action.js'
 import { World } from '../../test-support/world.js'
@@ -35,7 +37,8 @@ function account(incidents: Incidents = {}, options: { now?: number; weeks?: num
 /** Serves what the account created before `until` and is not served yet (the stand-in lists by `created`). */
 function serve(a: MonitorAccount, until: number): void {
   const s = world.stripe
-  const fresh = <T extends { id: string; created: number }>(list: T[], have: { byId: Map<string, unknown> }) => list.filter((o) => o.created < until && !have.byId.has(o.id))
+  const fresh = <T extends { id: string; created: number }>(list: T[], have: { byId: Map<string, unknown> }) =>
+    list.filter((o) => o.created < until && !have.byId.has(o.id))
   s.charges.add(fresh(a.charges, s.charges))
   s.refunds.add(fresh(a.refunds, s.refunds))
   s.disputes.add(fresh(a.disputes, s.disputes))
@@ -63,7 +66,10 @@ async function run(inputs: Record<string, string> = {}): Promise<Recorder> {
 const incidentsOf = (io: Recorder): Incident[] => JSON.parse(io.outputs.incidents ?? '[]')
 
 async function openRows(): Promise<Array<{ monitor: string; key: string; state: string }>> {
-  return withClient(world.db.url, async (c) => (await c.query(`SELECT monitor, key, state FROM "${world.schema}".stripe_monitor_incidents ORDER BY opened_at`)).rows)
+  return withClient(
+    world.db.url,
+    async (c) => (await c.query(`SELECT monitor, key, state FROM "${world.schema}".stripe_monitor_incidents ORDER BY opened_at`)).rows
+  )
 }
 
 describe('a clean account', () => {
@@ -242,7 +248,9 @@ describe('raised once', () => {
 describe('fail-on', () => {
   it('fails the step after everything is stored and written, naming the incident', async () => {
     serve(account({ failedPayout: true }), T0)
-    await expect(run({ 'fail-on': 'critical' })).rejects.toThrow(/^fail-on: critical — 1 critical incident open\. payouts: Payout po_\w+ failed \(account_closed\)/)
+    await expect(run({ 'fail-on': 'critical' })).rejects.toThrow(
+      /^fail-on: critical — 1 critical incident open\. payouts: Payout po_\w+ failed \(account_closed\)/
+    )
     // Stored and published first.
     expect(await openRows()).toHaveLength(1)
     const count = await withClient(world.db.url, async (c) => (await c.query(`SELECT count(*)::int AS n FROM "${world.schema}".processed_charges`)).rows[0].n)
@@ -253,5 +261,93 @@ describe('fail-on', () => {
     serve(account({}), T0)
     const io = await run({ 'fail-on': 'critical' })
     expect(io.failed).toBeUndefined()
+  }, 60_000)
+})
+
+describe('incident issues', () => {
+  const github = new GitHubStandIn()
+  beforeAll(() => github.start())
+  afterAll(() => github.stop())
+  const env = () => ({ RUNNER_TEMP: scratchDir('runner-temp'), GITHUB_REPOSITORY: 'acme/payments', GITHUB_API_URL: github.url, GITHUB_RUN_ID: '77' })
+  const runWithIssues = (thresholds: string) =>
+    runOrThrow(
+      {
+        ...syncInputs({ databaseUrl: world.db.url, stripeUrl: world.stripe.url, schema: world.schema }),
+        'stripe-secret-key': 'sk_test_Monitor123',
+        objects: 'charges, disputes',
+        status: 'all',
+        incremental: 'true',
+        'created-after': '70d',
+        monitors: 'disputes',
+        'incident-issues': 'true',
+        'github-token': 'ghs_IssueToken0123456789',
+        'monitor-thresholds': thresholds
+      },
+      { now: world.now, env: env() }
+    )
+
+  it('opens one issue per incident, comments when its severity changes, closes it when it resolves — with no amount in it', async () => {
+    github.refuse = undefined
+    serve(account({ disputes: { share: 0.025, days: 10 } }), T0)
+    const first = await runWithIssues('disputes.critical=5%')
+    expect(incidentsOf(first).map((i) => [i.severity, i.state])).toEqual([['warning', 'opened']])
+    expect(github.issues).toHaveLength(1)
+    const issue = github.issues[0]!
+    expect(issue.title).toMatch(/^Warning: disputes — [\d.]+ % of card sales disputed over 30 days/)
+    expect(issue.labels).toEqual(['stripe-incident', 'disputes', 'warning'])
+    expect(issue.body).toContain('[Open in the Stripe Dashboard](https://dashboard.stripe.com/test/disputes)')
+    expect(issue.body).toContain('/acme/payments/actions/runs/77')
+    expect(issue.body).not.toMatch(/USD|\$\d/)
+    expect(github.tokens.every((t) => t === 'token ghs_IssueToken0123456789')).toBe(true)
+    expect(first.secrets).toContain('ghs_IssueToken0123456789')
+
+    // Still open, same severity: nothing new on GitHub.
+    world.clock += 600
+    await runWithIssues('disputes.critical=5%')
+    expect(github.issues).toHaveLength(1)
+    expect(issue.comments).toEqual([])
+
+    // Critical now: a comment and the new label.
+    world.clock += 600
+    await runWithIssues('')
+    expect(issue.comments).toHaveLength(1)
+    expect(issue.comments[0]).toMatch(/^Severity changed from warning to \*\*critical\*\*/)
+    expect(issue.labels).toEqual(['stripe-incident', 'disputes', 'critical'])
+
+    // Under the levels again: resolved, commented and closed.
+    world.clock += 600
+    const last = await runWithIssues('disputes.warning=5%, disputes.critical=10%')
+    expect(incidentsOf(last).map((i) => i.state)).toEqual(['resolved'])
+    expect(issue.state).toBe('closed')
+    expect(issue.comments[1]).toMatch(/^Resolved at 2026-11-26T15:30:00Z, after 30 minutes/)
+    expect(github.issues).toHaveLength(1)
+  }, 60_000)
+
+  it('a token without issues: write is a clear warning, not a failed sync', async () => {
+    github.refuse = 403
+    serve(account({ disputes: { share: 0.025, days: 10 } }), T0)
+    const io = await runWithIssues('')
+    expect(io.failed).toBeUndefined()
+    expect(io.outputs.incidents_opened).toBe('1')
+    expect(io.warnings.join('\n')).toContain('GitHub refused to write the incident issues (HTTP 403): give the job `permissions: issues: write`')
+    expect(io.summary).toContain('GitHub refused to write the incident issues')
+  }, 60_000)
+})
+
+describe('Connect', () => {
+  it('monitors every account on its own, and the incident names its account', async () => {
+    const quiet = generateMonitorAccount({ now: T0, weeks: 3, salesPerDay: 60, seed: 21 })
+    const failing = generateMonitorAccount({ now: T0, weeks: 3, salesPerDay: 60, seed: 22, incidents: { failedPayout: true } })
+    world.stripe.connect('acct_1QuietShop', T0 - 40 * 86400).addAccount(quiet)
+    world.stripe.connect('acct_1FailingShop', T0 - 40 * 86400).addAccount(failing)
+    const io = await run({ 'stripe-account': 'all', objects: 'charges, payouts' })
+    const incidents = incidentsOf(io)
+    const failed = failing.payouts.find((p) => p.status === 'failed')!
+    expect(incidents.map((i) => [i.monitor, i.account_id, i.state])).toEqual([['payouts', 'acct_1FailingShop', 'opened']])
+    expect(incidents[0]!.dashboard_url).toBe(`https://dashboard.stripe.com/acct_1FailingShop/test/payouts/${failed.id}`)
+    expect(io.summary).toContain('✗ **payouts** `acct_1FailingShop` — Payout')
+    // The other accounts are watched too: one line for them.
+    expect(io.summary).toMatch(/\*\*payouts\*\* — the other 1 account within the usual/)
+    expect(io.summary).toMatch(/✓ \*\*silence\*\* — 2 accounts within the usual/)
   }, 60_000)
 })

@@ -97,7 +97,10 @@ describe('each feature', () => {
     for (const module of FEATURES) {
       const asked: string[] = []
       const setup = setupOf(everything)
-      module.load({ get: (name) => (asked.push(name), module.inputs.find((i) => i.name === name)?.default ?? ''), warn: () => {}, mask: () => {} }, setup.config)
+      module.load(
+        { get: (name) => (asked.push(name), module.inputs.find((i) => i.name === name)?.default ?? ''), warn: () => {}, mask: () => {} },
+        setup.config
+      )
       for (const name of asked) expect(module.inputs.map((i) => i.name)).toContain(name)
     }
   })

@@ -127,6 +127,8 @@ export interface Feature<N extends string = string> {
   news?(): boolean
   /** `::notice::` annotations. */
   notices?(ctx: FeatureContext): string[]
+  /** `::warning::` annotations: what it could not do although the sync succeeded. */
+  warnings?(): string[]
   /** Lines for the run's log once the outputs are set (where files were written). */
   log?(): string[]
   /** Why the step fails although everything synced (`fail-on`): checked once everything is stored and written. */

@@ -30,6 +30,7 @@ export async function publish(
   for (const [name, value] of Object.entries(outputs)) if (!withheld.has(name)) io.setOutput(name, value)
   const ctx: FeatureContext = { config, privacy: shown, now: extra.now, lastRunAt: extra.lastRunAt, run: report }
   for (const feature of report.features) for (const notice of feature.notices?.(ctx) ?? []) io.notice(notice)
+  for (const feature of report.features) for (const warning of feature.warnings?.() ?? []) io.warning(warning)
   const summary = renderSummary(report, ctx, extra.describe)
   if (!(await io.writeSummary(summary))) io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.')
   for (const feature of report.features) for (const line of feature.log?.() ?? []) io.info(line)

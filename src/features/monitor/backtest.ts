@@ -61,7 +61,15 @@ export async function backtest(
           if (f.severity === 'critical') before.severity = 'critical'
           continue
         }
-        const incident: BacktestIncident = { monitor: outcome.monitor.name, account: f.account, key: f.key, severity: f.severity, opened_at: iso(t), resolved_at: null, summary: f.summary }
+        const incident: BacktestIncident = {
+          monitor: outcome.monitor.name,
+          account: f.account,
+          key: f.key,
+          severity: f.severity,
+          opened_at: iso(t),
+          resolved_at: null,
+          summary: f.summary
+        }
         open.set(key, incident)
         incidents.push(incident)
       }

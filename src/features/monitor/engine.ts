@@ -92,4 +92,3 @@ function yielded(outcome: Outcome, all: readonly Outcome[], past: PastIncidents,
     notes: [...outcome.notes, ...left.map((f) => ({ account: f.account, state: 'ok' as const, line: `${f.summary.split('. ')[0]} — told as ${to.monitor}` }))]
   }
 }
-

@@ -8,7 +8,17 @@ import { shown } from '../../text.js'
 import { isoSeconds } from '../../time.js'
 import { backtest, type Backtest } from './backtest.js'
 import { evaluate, type Outcome, type Sources } from './engine.js'
-import { INCIDENTS, incidentsSince, incidentsTableExists, openIncidents, openKey, recordIncidents, setIssueNumber, type Change, type Seen } from './incidents.js'
+import {
+  INCIDENTS,
+  incidentsSince,
+  incidentsTableExists,
+  openIncidents,
+  openKey,
+  recordIncidents,
+  setIssueNumber,
+  type Change,
+  type Seen
+} from './incidents.js'
 import { octokitApi, syncIssues, type IssueApi, type IssueTarget } from './issues.js'
 import { MONITOR_NAMES, type Monitor, type MonitorName, type Severity } from './monitor.js'
 import { MONITORS } from './monitors/index.js'
@@ -99,10 +109,15 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
     const recent = remembered ? await incidentsSince(db, at - RECENT_SECONDS) : []
     this.outcomes = await evaluate(db, this.monitors, this.settings.levels, sources, at, {
       isOpen: (account, monitor, key) => open.has(openKey(account, monitor, key)),
-      openSince: (account, monitor, since) => recent.some((i) => i.account === account && i.monitor === monitor && (i.resolvedAt === null || i.resolvedAt >= since))
+      openSince: (account, monitor, since) =>
+        recent.some((i) => i.account === account && i.monitor === monitor && (i.resolvedAt === null || i.resolvedAt >= since))
     })
     const seen: Seen[] = this.outcomes.flatMap((o) =>
-      o.findings.map((f) => ({ ...f, monitor: o.monitor.name, dashboardUrl: dashboardLink(f.dashboard, f.account ?? this.config.stripeAccount, this.config.keyMode) }))
+      o.findings.map((f) => ({
+        ...f,
+        monitor: o.monitor.name,
+        dashboardUrl: dashboardLink(f.dashboard, f.account ?? this.config.stripeAccount, this.config.keyMode)
+      }))
     )
     const evaluated = new Set(this.outcomes.filter((o) => !o.unavailable).map((o) => o.monitor.name))
     if (remembered) {
@@ -242,7 +257,9 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
       if (findings.length > 0 && notes.length === 0) continue
       if (notes.length === 1 && findings.length === 0) {
         const note = notes[0]!
-        items.push(`- ${MARK[note.state]} ${name}${note.account && this.config.stripeAccount !== note.account ? ` \`${note.account}\`` : ''} — ${inline(note.line)}`)
+        items.push(
+          `- ${MARK[note.state]} ${name}${note.account && this.config.stripeAccount !== note.account ? ` \`${note.account}\`` : ''} — ${inline(note.line)}`
+        )
       } else if (notes.length > 0) {
         const learning = notes.filter((n) => n.state === 'learning').length
         const mark = findings.length > 0 ? '' : learning === notes.length ? MARK.learning : MARK.ok
@@ -257,12 +274,20 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
     lines.push(...items, '')
     if (notWatching.length > 0) lines.push(`<sub>Not watching: ${notWatching.join('; ')}.</sub>`, '')
     for (const c of resolved) {
-      lines.push(`- ✓ Resolved: **${c.incident.monitor}**${c.incident.account ? ` \`${c.incident.account}\`` : ''} — open ${describeLength((ctx.now.getTime() - c.incident.openedAt.getTime()) / 1000)}, since ${compact(c.incident.openedAt)}.`)
+      lines.push(
+        `- ✓ Resolved: **${c.incident.monitor}**${c.incident.account ? ` \`${c.incident.account}\`` : ''} — open ${describeLength((ctx.now.getTime() - c.incident.openedAt.getTime()) / 1000)}, since ${compact(c.incident.openedAt)}.`
+      )
     }
     if (resolved.length > 0) lines.push('')
     for (const [key, chart] of this.charts) {
       const change = this.changes.find((c) => openKey(c.incident.account, c.incident.monitor, c.incident.key) === key)
-      if (change) lines.push(`**${change.incident.monitor}**${change.incident.account ? ` \`${change.incident.account}\`` : ''}: the last 7 days against the same hours of the 4 weeks before`, '', chart, '')
+      if (change)
+        lines.push(
+          `**${change.incident.monitor}**${change.incident.account ? ` \`${change.incident.account}\`` : ''}: the last 7 days against the same hours of the 4 weeks before`,
+          '',
+          chart,
+          ''
+        )
     }
     if (this.outcomes.some((o) => o.monitor.name === 'disputes' && !o.unavailable)) {
       lines.push(
@@ -289,7 +314,9 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
       lines.push('')
       if (result.incidents.length > 50) lines.push(`…and ${result.incidents.length - 50} more in the \`backtest\` output.`, '')
     }
-    const counts = MONITOR_NAMES.filter((m) => this.monitors.some((x) => x.name === m)).map((m) => `${m} ${result.incidents.filter((i) => i.monitor === m).length}`)
+    const counts = MONITOR_NAMES.filter((m) => this.monitors.some((x) => x.name === m)).map(
+      (m) => `${m} ${result.incidents.filter((i) => i.monitor === m).length}`
+    )
     lines.push(`<sub>By monitor: ${counts.join(', ')}.</sub>`, '')
     return lines
   }
@@ -305,10 +332,12 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
       .map((c) => `Incident (${c.incident.severity}): ${c.incident.monitor}${c.incident.account ? ` in ${c.incident.account}` : ''} — ${c.incident.summary}`)
   }
 
+  warnings(): string[] {
+    return this.problems
+  }
+
   log(): string[] {
-    const lines = this.problems.map((p) => `::warning::${p}`)
-    if (this.issues) lines.push(`Incident issues: ${this.issues.opened} opened, ${this.issues.commented} updated, ${this.issues.closed} closed.`)
-    return lines
+    return this.issues ? [`Incident issues: ${this.issues.opened} opened, ${this.issues.commented} updated, ${this.issues.closed} closed.`] : []
   }
 
   verdict(): string | undefined {
@@ -376,9 +405,15 @@ export const monitor = defineFeature({
       inputs.warn('dry-run: the monitors need the database, so fail-on and incident-issues have no effect.')
     }
     if (on && !config.objects.some((o) => MONITORS.some((m) => m.reads.includes(o)))) {
-      inputs.warn(`No monitor can run: they read ${[...new Set(MONITORS.flatMap((m) => m.reads))].map((o) => OBJECTS.find((x) => x.name === o)!.plural).join(', ')}.`)
+      inputs.warn(
+        `No monitor can run: they read ${[...new Set(MONITORS.flatMap((m) => m.reads))].map((o) => OBJECTS.find((x) => x.name === o)!.plural).join(', ')}.`
+      )
     }
-    return { views: [], tables: on && !config.dryRun ? [INCIDENTS] : [], feature: on && !config.dryRun ? new PaymentMonitor(settings, monitors, config) : undefined }
+    return {
+      views: [],
+      tables: on && !config.dryRun ? [INCIDENTS] : [],
+      feature: on && !config.dryRun ? new PaymentMonitor(settings, monitors, config) : undefined
+    }
   }
 })
 

@@ -48,7 +48,16 @@ export async function octokitApi(target: IssueTarget): Promise<IssueApi> {
     create: (title, body, labels) => call(async () => (await octokit.rest.issues.create({ owner, repo, title, body, labels })).data.number),
     comment: (issue, body) => call(async () => void (await octokit.rest.issues.createComment({ owner, repo, issue_number: issue, body }))),
     update: (issue, fields) =>
-      call(async () => void (await octokit.rest.issues.update({ owner, repo, issue_number: issue, ...fields, ...(fields.state ? { state_reason: 'completed' as const } : {}) })))
+      call(
+        async () =>
+          void (await octokit.rest.issues.update({
+            owner,
+            repo,
+            issue_number: issue,
+            ...fields,
+            ...(fields.state ? { state_reason: 'completed' as const } : {})
+          }))
+      )
   }
 }
 
@@ -112,7 +121,10 @@ export async function syncIssues(
         done.commented += 1
       } else if (change.state === 'resolved' && incident.issueNumber !== null) {
         const lasted = describeLength((now.getTime() - incident.openedAt.getTime()) / 1000)
-        await api.comment(incident.issueNumber, `Resolved at ${now.toISOString().replace('.000Z', 'Z')}, after ${lasted}: the monitor no longer sees it.${runUrl ? ` ([run](${runUrl}))` : ''}`)
+        await api.comment(
+          incident.issueNumber,
+          `Resolved at ${now.toISOString().replace('.000Z', 'Z')}, after ${lasted}: the monitor no longer sees it.${runUrl ? ` ([run](${runUrl}))` : ''}`
+        )
         await api.update(incident.issueNumber, { state: 'closed' })
         done.closed += 1
       }

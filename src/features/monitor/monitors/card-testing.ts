@@ -2,7 +2,16 @@ import type { AccountNote, Finding, Monitor } from '../monitor.js'
 import { ACCOUNT, CARD, REASON, SMALL, accountOf, percent } from '../queries.js'
 
 /** Decline reasons card testers run into: a wrong CVC or number, an expired card, too many tries. */
-const TESTING_REASONS = ['incorrect_cvc', 'invalid_cvc', 'incorrect_number', 'invalid_number', 'card_velocity_exceeded', 'expired_card', 'invalid_expiry_month', 'invalid_expiry_year']
+const TESTING_REASONS = [
+  'incorrect_cvc',
+  'invalid_cvc',
+  'incorrect_number',
+  'invalid_number',
+  'card_velocity_exceeded',
+  'expired_card',
+  'invalid_expiry_month',
+  'invalid_expiry_year'
+]
 
 /**
  * `card-testing`: bursts of small attempts from many cards, most declined (fraudsters checking
@@ -28,7 +37,16 @@ export const cardTesting: Monitor = {
     const charges = ctx.tables.charges!
     const window = ctx.levels.window! * 60
     // Opening looks at the window; an open incident at the last hour ("an hour without the pattern").
-    const rows = await ctx.query<{ account: string; failed: number; cards: number; telling: number; attempts: number; failed_hour: number; cards_hour: number; telling_hour: number }>(
+    const rows = await ctx.query<{
+      account: string
+      failed: number
+      cards: number
+      telling: number
+      attempts: number
+      failed_hour: number
+      cards_hour: number
+      telling_hour: number
+    }>(
       `SELECT ${ACCOUNT} AS account,
               count(*) FILTER (WHERE t.status = 'failed' AND t.created_at >= to_timestamp($2))::int AS failed,
               count(DISTINCT ${CARD}) FILTER (WHERE t.status = 'failed' AND t.created_at >= to_timestamp($2))::int AS cards,
@@ -50,7 +68,9 @@ export const cardTesting: Monitor = {
       const account = accountOf(r.account)
       const minutes = ctx.levels.window!
       if (pattern(r.failed, r.cards, r.telling) || (ctx.isOpen(account, 'card-testing', 'burst') && pattern(r.failed_hour, r.cards_hour, r.telling_hour))) {
-        const [failed, distinct, telling, within] = pattern(r.failed, r.cards, r.telling) ? [r.failed, r.cards, r.telling, `${minutes} min`] : [r.failed_hour, r.cards_hour, r.telling_hour, 'hour']
+        const [failed, distinct, telling, within] = pattern(r.failed, r.cards, r.telling)
+          ? [r.failed, r.cards, r.telling, `${minutes} min`]
+          : [r.failed_hour, r.cards_hour, r.telling_hour, 'hour']
         findings.push({
           account,
           key: 'burst',
@@ -63,7 +83,11 @@ export const cardTesting: Monitor = {
           dashboard: 'payments?status[0]=failed'
         })
       } else {
-        notes.push({ account, state: 'ok', line: `${r.failed} failed attempts from ${r.cards} cards in the last ${minutes} min (opens at ${failures} from ${cards})` })
+        notes.push({
+          account,
+          state: 'ok',
+          line: `${r.failed} failed attempts from ${r.cards} cards in the last ${minutes} min (opens at ${failures} from ${cards})`
+        })
       }
     }
     return { notes, findings }

@@ -79,7 +79,14 @@ export const disputes: Monitor = {
           key: 'ratio',
           severity: worst >= critical ? 'critical' : 'warning',
           summary: `${line}; warning at ${percent(warning)}, critical at ${percent(critical)}. ${floors}`,
-          observed: { ...ratios, disputes_30_days: d.d30, sales_30_days: s.d30, disputes_month: d.month, sales_month: s.month, sales_previous_month: s.previous },
+          observed: {
+            ...ratios,
+            disputes_30_days: d.d30,
+            sales_30_days: s.d30,
+            disputes_month: d.month,
+            sales_month: s.month,
+            sales_previous_month: s.previous
+          },
           expected: { warning, critical, visa_floor: NETWORK_FLOORS.visa, mastercard_floor: NETWORK_FLOORS.mastercard },
           dashboard: 'disputes'
         })

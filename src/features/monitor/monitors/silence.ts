@@ -74,7 +74,11 @@ export const silence: Monitor = {
           dashboard: 'payments?status[0]=successful'
         })
       } else {
-        notes.push({ account: accountOf(account), state: 'ok', line: `last sale ${since === undefined ? 'over 24 h' : span(gap)} ago; about ${about(typical)} sales expected in that time` })
+        notes.push({
+          account: accountOf(account),
+          state: 'ok',
+          line: `last sale ${since === undefined ? 'over 24 h' : span(gap)} ago; about ${about(typical)} sales expected in that time`
+        })
       }
     }
     return { notes, findings }

@@ -1,0 +1,141 @@
+import { InputError } from '../../src/config.js'
+import { MONITORS } from '../../src/features/monitor/monitors/index.js'
+import { businessDaysBetween } from '../../src/features/monitor/monitors/payouts.js'
+import { about, percent, sameHoursOfTheWeek, span } from '../../src/features/monitor/queries.js'
+import { parseBacktest, parseFailOn, parseMonitors, parseThresholds } from '../../src/features/monitor/settings.js'
+import { binomialAtLeast, oneIn, poissonAtLeast, poissonZero } from '../../src/features/monitor/stats.js'
+
+describe('the statistics', () => {
+  it('Poisson tails match the exact sums', () => {
+    // Summed from k upwards, term by term: exact where 1 − P(X < k) would cancel to nothing.
+    const exact = (k: number, mean: number) => {
+      let term = Math.exp(-mean)
+      for (let i = 0; i < k; i++) term *= mean / (i + 1)
+      let sum = 0
+      for (let i = k; i < k + 400; i++) {
+        sum += term
+        term *= mean / (i + 1)
+      }
+      return sum
+    }
+    for (const [k, mean] of [
+      [1, 0.5],
+      [3, 2],
+      [10, 1],
+      [10, 12],
+      [25, 5],
+      [60, 4]
+    ] as const) {
+      expect(poissonAtLeast(k, mean) / exact(k, mean)).toBeCloseTo(1, 6)
+    }
+    expect(poissonZero(9.2)).toBeCloseTo(1.01e-4, 6)
+    expect(poissonAtLeast(0, 3)).toBe(1)
+    expect(poissonAtLeast(2, 0)).toBe(0)
+  })
+
+  it('binomial tails match the exact sums, and stay finite for thousands of attempts', () => {
+    const choose = (n: number, k: number) => {
+      let c = 1
+      for (let i = 1; i <= k; i++) c = (c * (n - k + i)) / i
+      return c
+    }
+    const exact = (k: number, n: number, p: number) => {
+      let sum = 0
+      for (let i = k; i <= n; i++) sum += choose(n, i) * p ** i * (1 - p) ** (n - i)
+      return sum
+    }
+    for (const [k, n, p] of [
+      [10, 40, 0.05],
+      [3, 20, 0.1],
+      [24, 40, 0.05],
+      [1, 1, 0.3]
+    ] as const) {
+      expect(binomialAtLeast(k, n, p) / exact(k, n, p)).toBeCloseTo(1, 6)
+    }
+    const big = binomialAtLeast(450, 5000, 0.05)
+    expect(big).toBeGreaterThan(1e-40)
+    expect(big).toBeLessThan(1e-20)
+    expect(binomialAtLeast(0, 10, 0.5)).toBe(1)
+    expect(binomialAtLeast(11, 10, 0.5)).toBe(0)
+  })
+
+  it('says probabilities and amounts of time as people read them', () => {
+    expect(oneIn(1e-4)).toBe('1 in 10,000')
+    expect(oneIn(1 / 2345)).toBe('1 in 2,300')
+    expect(oneIn(3e-8)).toBe('1 in 33 million')
+    expect(oneIn(0)).toBe('below 1 in a billion')
+    expect(span(3 * 3600 + 600)).toBe('3 h 10 min')
+    expect(span(42 * 60)).toBe('42 min')
+    expect(span(51 * 3600)).toBe('2 days 3 h')
+    expect(about(37.6)).toBe('38')
+    expect(about(0.44)).toBe('0.4')
+    expect(percent(0.0075)).toBe('0.75 %')
+    expect(percent(0.026)).toBe('2.6 %')
+    expect(percent(0.6)).toBe('60 %')
+  })
+
+  it('compares the same hours of the week, four weeks back', () => {
+    expect(sameHoursOfTheWeek(1000, 2000)).toEqual([
+      [1000, 2000],
+      [1000 - 604800, 2000 - 604800],
+      [1000 - 2 * 604800, 2000 - 2 * 604800],
+      [1000 - 3 * 604800, 2000 - 3 * 604800],
+      [1000 - 4 * 604800, 2000 - 4 * 604800]
+    ])
+  })
+
+  it('counts business days (a Friday arrival is two business days late on Tuesday)', () => {
+    const friday = Date.UTC(2026, 10, 27) / 1000
+    expect(businessDaysBetween(friday, friday + 86400)).toBe(0) // Saturday
+    expect(businessDaysBetween(friday, friday + 3 * 86400)).toBe(1) // Monday
+    expect(businessDaysBetween(friday, friday + 4 * 86400)).toBe(2) // Tuesday
+  })
+})
+
+describe('the inputs', () => {
+  it('monitors: all, none, or a list of names; anything else is refused naming the input', () => {
+    expect(parseMonitors('all')).toHaveLength(7)
+    expect(parseMonitors('none')).toEqual([])
+    expect(parseMonitors('payouts, Silence')).toEqual(['silence', 'payouts'])
+    expect(() => parseMonitors('silence, fraud')).toThrow(InputError)
+    expect(() => parseMonitors('silence, fraud')).toThrow(/monitors.*unknown monitor "fraud"/)
+    expect(() => parseMonitors('silence,,payouts')).toThrow(/unknown monitor ""/)
+  })
+
+  it('monitor-thresholds: monitor.level=value in each level’s unit, one a line or separated by commas or semicolons', () => {
+    const levels = parseThresholds(
+      'silence.probability=1e-5, disputes.warning=0.5%;\ncard-testing.failures=50\ndeclines.window=3h\nrefunds.probability=1/5000',
+      MONITORS
+    )
+    expect(levels.silence.probability).toBe(1e-5)
+    expect(levels.disputes.warning).toBe(0.005)
+    expect(levels.disputes.critical).toBe(0.015)
+    expect(levels['card-testing'].failures).toBe(50)
+    expect(levels.declines.window).toBe(3)
+    expect(levels.refunds.probability).toBe(1 / 5000)
+    expect(parseThresholds('', MONITORS).declines.min).toBe(10)
+  })
+
+  it.each([
+    ['silence=1e-5', /is not monitor\.level=value/],
+    ['silence.chance=1e-5', /unknown level "silence\.chance"/],
+    ['card-testing.failures=lots', /card-testing\.failures: "lots" is not a whole number/],
+    ['disputes.warning=150%', /out of range/],
+    ['disputes.warning=2%', /disputes\.warning \(0\.02\) is above disputes\.critical/],
+    ['silence.probability=1e-5, silence.probability=1e-6', /given twice/]
+  ])('monitor-thresholds %j is refused naming the input', (value, message) => {
+    expect(() => parseThresholds(value, MONITORS)).toThrow(InputError)
+    expect(() => parseThresholds(value, MONITORS)).toThrow(message)
+  })
+
+  it('fail-on and monitor-backtest', () => {
+    expect(parseFailOn('Critical')).toBe('critical')
+    expect(() => parseFailOn('error')).toThrow(/fail-on/)
+    expect(parseBacktest('')).toBeUndefined()
+    expect(parseBacktest('28d')).toBe(28 * 86400)
+    expect(parseBacktest('4w')).toBe(28 * 86400)
+    expect(parseBacktest('336h')).toBe(14 * 86400)
+    expect(() => parseBacktest('12h')).toThrow(/monitor-backtest/)
+    expect(() => parseBacktest('120d')).toThrow(/1d to 90d/)
+  })
+})
