@@ -6592,7 +6592,7 @@ module.exports = split
 /***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-/* unused reexport */ __nccwpck_require__(218);
+module.exports = __nccwpck_require__(218);
 
 
 /***/ }),
@@ -6600,7 +6600,6 @@ module.exports = split
 /***/ 218:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-var __webpack_unused_export__;
 
 
 var net = __nccwpck_require__(9278);
@@ -6612,10 +6611,10 @@ var assert = __nccwpck_require__(2613);
 var util = __nccwpck_require__(9023);
 
 
-__webpack_unused_export__ = httpOverHttp;
-__webpack_unused_export__ = httpsOverHttp;
-__webpack_unused_export__ = httpOverHttps;
-__webpack_unused_export__ = httpsOverHttps;
+exports.httpOverHttp = httpOverHttp;
+exports.httpsOverHttp = httpsOverHttp;
+exports.httpOverHttps = httpOverHttps;
+exports.httpsOverHttps = httpsOverHttps;
 
 
 function httpOverHttp(options) {
@@ -6864,7 +6863,7 @@ if (process.env.NODE_DEBUG && /\btunnel\b/.test(process.env.NODE_DEBUG)) {
 } else {
   debug = function() {};
 }
-__webpack_unused_export__ = debug; // for test
+exports.debug = debug; // for test
 
 
 /***/ }),
@@ -6872,7 +6871,6 @@ __webpack_unused_export__ = debug; // for test
 /***/ 6752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var __webpack_unused_export__;
 
 
 const Client = __nccwpck_require__(3701)
@@ -6900,29 +6898,29 @@ const createRedirectInterceptor = __nccwpck_require__(5092)
 
 Object.assign(Dispatcher.prototype, api)
 
-__webpack_unused_export__ = Dispatcher
-__webpack_unused_export__ = Client
-__webpack_unused_export__ = Pool
-__webpack_unused_export__ = BalancedPool
-__webpack_unused_export__ = Agent
-__webpack_unused_export__ = ProxyAgent
-__webpack_unused_export__ = EnvHttpProxyAgent
-__webpack_unused_export__ = RetryAgent
-__webpack_unused_export__ = RetryHandler
+module.exports.Dispatcher = Dispatcher
+module.exports.Client = Client
+module.exports.Pool = Pool
+module.exports.BalancedPool = BalancedPool
+module.exports.Agent = Agent
+module.exports.ProxyAgent = ProxyAgent
+module.exports.EnvHttpProxyAgent = EnvHttpProxyAgent
+module.exports.RetryAgent = RetryAgent
+module.exports.RetryHandler = RetryHandler
 
-__webpack_unused_export__ = DecoratorHandler
-__webpack_unused_export__ = RedirectHandler
-__webpack_unused_export__ = createRedirectInterceptor
-__webpack_unused_export__ = {
+module.exports.DecoratorHandler = DecoratorHandler
+module.exports.RedirectHandler = RedirectHandler
+module.exports.createRedirectInterceptor = createRedirectInterceptor
+module.exports.interceptors = {
   redirect: __nccwpck_require__(1514),
   retry: __nccwpck_require__(2026),
   dump: __nccwpck_require__(8060),
   dns: __nccwpck_require__(379)
 }
 
-__webpack_unused_export__ = buildConnector
-__webpack_unused_export__ = errors
-__webpack_unused_export__ = {
+module.exports.buildConnector = buildConnector
+module.exports.errors = errors
+module.exports.util = {
   parseHeaders: util.parseHeaders,
   headerNameToString: util.headerNameToString
 }
@@ -6976,11 +6974,11 @@ function makeDispatcher (fn) {
   }
 }
 
-__webpack_unused_export__ = setGlobalDispatcher
-__webpack_unused_export__ = getGlobalDispatcher
+module.exports.setGlobalDispatcher = setGlobalDispatcher
+module.exports.getGlobalDispatcher = getGlobalDispatcher
 
 const fetchImpl = (__nccwpck_require__(4398).fetch)
-__webpack_unused_export__ = async function fetch (init, options = undefined) {
+module.exports.fetch = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
   } catch (err) {
@@ -6991,57 +6989,57 @@ __webpack_unused_export__ = async function fetch (init, options = undefined) {
     throw err
   }
 }
-/* unused reexport */ __nccwpck_require__(660).Headers
-/* unused reexport */ __nccwpck_require__(9051).Response
-/* unused reexport */ __nccwpck_require__(9967).Request
-/* unused reexport */ __nccwpck_require__(5910).FormData
-__webpack_unused_export__ = globalThis.File ?? (__nccwpck_require__(4573).File)
-/* unused reexport */ __nccwpck_require__(8355).FileReader
+module.exports.Headers = __nccwpck_require__(660).Headers
+module.exports.Response = __nccwpck_require__(9051).Response
+module.exports.Request = __nccwpck_require__(9967).Request
+module.exports.FormData = __nccwpck_require__(5910).FormData
+module.exports.File = globalThis.File ?? (__nccwpck_require__(4573).File)
+module.exports.FileReader = __nccwpck_require__(8355).FileReader
 
 const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
 
-__webpack_unused_export__ = setGlobalOrigin
-__webpack_unused_export__ = getGlobalOrigin
+module.exports.setGlobalOrigin = setGlobalOrigin
+module.exports.getGlobalOrigin = getGlobalOrigin
 
 const { CacheStorage } = __nccwpck_require__(3245)
 const { kConstruct } = __nccwpck_require__(109)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
-__webpack_unused_export__ = new CacheStorage(kConstruct)
+module.exports.caches = new CacheStorage(kConstruct)
 
 const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9061)
 
-__webpack_unused_export__ = deleteCookie
-__webpack_unused_export__ = getCookies
-__webpack_unused_export__ = getSetCookies
-__webpack_unused_export__ = setCookie
+module.exports.deleteCookie = deleteCookie
+module.exports.getCookies = getCookies
+module.exports.getSetCookies = getSetCookies
+module.exports.setCookie = setCookie
 
 const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
 
-__webpack_unused_export__ = parseMIMEType
-__webpack_unused_export__ = serializeAMimeType
+module.exports.parseMIMEType = parseMIMEType
+module.exports.serializeAMimeType = serializeAMimeType
 
 const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
-/* unused reexport */ __nccwpck_require__(3726).WebSocket
-__webpack_unused_export__ = CloseEvent
-__webpack_unused_export__ = ErrorEvent
-__webpack_unused_export__ = MessageEvent
+module.exports.WebSocket = __nccwpck_require__(3726).WebSocket
+module.exports.CloseEvent = CloseEvent
+module.exports.ErrorEvent = ErrorEvent
+module.exports.MessageEvent = MessageEvent
 
-__webpack_unused_export__ = makeDispatcher(api.request)
-__webpack_unused_export__ = makeDispatcher(api.stream)
-__webpack_unused_export__ = makeDispatcher(api.pipeline)
-__webpack_unused_export__ = makeDispatcher(api.connect)
-__webpack_unused_export__ = makeDispatcher(api.upgrade)
+module.exports.request = makeDispatcher(api.request)
+module.exports.stream = makeDispatcher(api.stream)
+module.exports.pipeline = makeDispatcher(api.pipeline)
+module.exports.connect = makeDispatcher(api.connect)
+module.exports.upgrade = makeDispatcher(api.upgrade)
 
-__webpack_unused_export__ = MockClient
-__webpack_unused_export__ = MockPool
-__webpack_unused_export__ = MockAgent
-__webpack_unused_export__ = mockErrors
+module.exports.MockClient = MockClient
+module.exports.MockPool = MockPool
+module.exports.MockAgent = MockAgent
+module.exports.mockErrors = mockErrors
 
 const { EventSource } = __nccwpck_require__(1238)
 
-__webpack_unused_export__ = EventSource
+module.exports.EventSource = EventSource
 
 
 /***/ }),
@@ -34986,7 +34984,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1685);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9449);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -34995,7 +34993,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1685:
+/***/ 9449:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37233,6 +37231,26 @@ function mermaidLineChart(points, currency, title) {
 function monthLabel(month) {
     return `${MONTHS[Number(month.slice(5, 7)) - 1]} ${month.slice(2, 4)}`;
 }
+/**
+ * A Mermaid `xychart-beta` chart of counts against the band of the weeks before: bars for what was
+ * seen, two lines for the lowest and the highest the same hours reached. A monitor's incident shows
+ * where it left the band.
+ */
+function mermaidBandChart(points, title, unit) {
+    const max = Math.max(...points.flatMap((p) => [p.observed, p.high]), 1);
+    return [
+        '```mermaid',
+        `%%{init: {"xyChart": {"width": 900, "height": 260}, "themeVariables": {"xyChart": {"plotColorPalette": "${BAR_COLOUR}, #8c959f, #8c959f"}}}}%%`,
+        'xychart-beta',
+        `    title "${title.replace(/"/g, "'")}"`,
+        `    x-axis [${points.map((p) => `"${p.label}"`).join(', ')}]`,
+        `    y-axis "${unit.replace(/"/g, "'")}" 0 --> ${niceMax(max)}`,
+        `    bar [${points.map((p) => p.observed).join(', ')}]`,
+        `    line [${points.map((p) => p.low).join(', ')}]`,
+        `    line [${points.map((p) => p.high).join(', ')}]`,
+        '```'
+    ].join('\n');
+}
 
 ;// CONCATENATED MODULE: ./src/report/feature.ts
 /** A module whose instance sets the outputs it declares (checked by the compiler); `inputs` may be left out when it has none. */
@@ -37526,7 +37544,9 @@ function render(report, ctx, rows, describe) {
     const lines = ['## Stripe Payment Monitor', ''];
     if (ctx.skipped)
         return [...lines, ctx.skipped, ''].join('\n');
+    const status = report.features.flatMap((f) => f.status?.(ctx) ?? []);
     if (upToDate(report, ctx)) {
+        lines.push(...status);
         const what = ctx.config.objects.map((n) => OBJECTS.find((o) => o.name === n).plural);
         const since = ctx.lastRunAt ? ` since ${compactUtc(Math.floor(ctx.lastRunAt.getTime() / 1000))} UTC` : '';
         lines.push(what.length === 1
@@ -37539,6 +37559,7 @@ function render(report, ctx, rows, describe) {
     // Said first, where amounts would otherwise be (an up-to-date run shows none).
     if (amountsHidden(ctx))
         lines.push(amountsNotice(ctx), '');
+    lines.push(...status);
     lines.push(...headline(report, ctx).flatMap((l) => [l, '']));
     lines.push(...failuresSection(report, describe));
     for (const slot of ['top', 'money', 'bottom'])
@@ -39308,6 +39329,1654 @@ const highValue = defineFeature({
     }
 });
 
+;// CONCATENATED MODULE: ./src/features/monitor/engine.ts
+/** Why a monitor cannot look in this run, or undefined when it can. */
+function unavailable(monitor, sources) {
+    const missing = monitor.reads.filter((o) => !sources.tables[o]);
+    if (missing.length > 0)
+        return `needs ${missing.join(' and ')} synced (add ${missing.length === 1 ? 'it' : 'them'} to \`objects\`)`;
+    if (monitor.needsFailedCharges && !sources.failedCharges)
+        return 'needs failed charges: set `status: all`';
+    return undefined;
+}
+/**
+ * Every monitor at one moment `at` (Unix seconds), each reading every account at once. `isOpen`:
+ * the incidents open before (a monitor may keep one open on a longer look). Queries run one after
+ * another on the run's connection.
+ */
+async function evaluate(db, monitors, levels, sources, at, past) {
+    const isOpen = past.isOpen;
+    const memo = new Map();
+    const base = {
+        at,
+        accounts: sources.accounts,
+        tables: sources.tables,
+        isOpen,
+        query: (sql, params) => db.query(sql, params),
+        once: (key, compute) => {
+            if (!memo.has(key))
+                memo.set(key, compute());
+            return memo.get(key);
+        }
+    };
+    const outcomes = [];
+    for (const monitor of monitors) {
+        const why = unavailable(monitor, sources);
+        if (why) {
+            outcomes.push({ monitor, notes: [], findings: [], unavailable: why });
+            continue;
+        }
+        const result = await monitor.evaluate({ ...base, levels: levels[monitor.name] });
+        outcomes.push({ monitor, ...result, window: levels[monitor.name].window });
+    }
+    return outcomes.map((o) => yielded(o, outcomes, past, at));
+}
+/**
+ * An outcome without the findings its monitor leaves to another (`yieldsTo`) that sees the same
+ * account now or had it open within the yielding monitor's window, told in a note instead.
+ */
+function yielded(outcome, all, past, at) {
+    const to = outcome.monitor.yieldsTo;
+    if (!to)
+        return outcome;
+    const accounts = new Set(all.find((o) => o.monitor.name === to.monitor)?.findings.map((f) => f.account ?? '') ?? []);
+    // Only monitors whose window is in hours yield (declines).
+    const since = at - (outcome.window ?? 0) * 3600;
+    const left = outcome.findings.filter((f) => to.keys.includes(f.key) && (accounts.has(f.account ?? '') || past.openSince(f.account, to.monitor, since)));
+    if (left.length === 0)
+        return outcome;
+    return {
+        ...outcome,
+        findings: outcome.findings.filter((f) => !left.includes(f)),
+        notes: [...outcome.notes, ...left.map((f) => ({ account: f.account, state: 'ok', line: `${f.summary.split('. ')[0]} — told as ${to.monitor}` }))]
+    };
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/features/monitor/incidents.ts
+
+const INCIDENTS_TABLE = 'stripe_monitor_incidents';
+const column = (name, type, more = {}) => ({ name, type, fromRow: false, ...more });
+/**
+ * The incidents, one row each: open while a run still sees it, resolved when one no longer does.
+ * `open_key` (account, monitor, key) is unique while it is open and NULL once resolved: at most one
+ * open incident per account, monitor and key, even when runs overlap or shards race.
+ */
+const INCIDENTS = {
+    table: INCIDENTS_TABLE,
+    columns: [
+        column('incident_id', 'text', { notNull: true }),
+        column('account_id', 'text'),
+        column('monitor', 'text', { notNull: true }),
+        column('key', 'text', { notNull: true }),
+        column('severity', 'text', { notNull: true }),
+        column('state', 'text', { notNull: true }),
+        column('opened_at', 'timestamptz', { notNull: true }),
+        column('last_seen_at', 'timestamptz', { notNull: true }),
+        column('resolved_at', 'timestamptz'),
+        column('summary', 'text', { notNull: true }),
+        column('observed', 'jsonb'),
+        column('expected', 'jsonb'),
+        column('dashboard_url', 'text'),
+        column('issue_number', 'integer'),
+        column('open_key', 'text'),
+        column('updated_at', 'timestamptz', { default: 'now()' })
+    ],
+    idColumn: 'incident_id',
+    indexes: ['opened_at'],
+    unique: ['open_key'],
+    optional: true
+};
+function openKey(account, monitor, key) {
+    return `${account ?? ''}|${monitor}|${key}`;
+}
+function incidentOf(r) {
+    return {
+        id: r.incident_id,
+        account: r.account_id,
+        monitor: r.monitor,
+        key: r.key,
+        severity: r.severity,
+        openedAt: r.opened_at,
+        resolvedAt: r.resolved_at,
+        summary: r.summary,
+        observed: r.observed ?? {},
+        expected: r.expected ?? {},
+        dashboardUrl: r.dashboard_url ?? '',
+        issueNumber: r.issue_number
+    };
+}
+/** The incidents open now, by open key. */
+async function openIncidents(db) {
+    const rows = await db.query(`SELECT * FROM ${db.table(INCIDENTS_TABLE)} WHERE state = 'open'`);
+    return new Map(rows.map((r) => [openKey(r.account_id, r.monitor, r.key), incidentOf(r)]));
+}
+/**
+ * Brings the table in line with what this run saw: a finding with no open incident opens one (a
+ * race with another run opens one, not two); one with an open incident updates it; an open incident
+ * of a monitor this run evaluated that nothing saw any more is resolved.
+ */
+async function recordIncidents(db, seen, evaluated, open, now) {
+    const table = db.table(INCIDENTS_TABLE);
+    const changes = [];
+    const keys = new Set();
+    for (const f of seen) {
+        const key = openKey(f.account, f.monitor, f.key);
+        keys.add(key);
+        const values = [f.severity, f.summary, JSON.stringify(f.observed), JSON.stringify(f.expected), f.dashboardUrl, now];
+        const before = open.get(key);
+        if (!before) {
+            const inserted = await db.query(`INSERT INTO ${table} (incident_id, account_id, monitor, key, severity, state, opened_at, last_seen_at, summary, observed, expected, dashboard_url, open_key, updated_at)
+         VALUES ($7, $8, $9, $10, $1, 'open', $6, $6, $2, $3, $4, $5, $11, now())
+         ON CONFLICT (open_key) DO NOTHING RETURNING *`, [...values, `inc_${(0,external_node_crypto_.randomUUID)().replaceAll('-', '').slice(0, 20)}`, f.account, f.monitor, f.key, key]);
+            if (inserted[0]) {
+                changes.push({ incident: incidentOf(inserted[0]), state: 'opened' });
+                continue;
+            }
+        }
+        // Open already (or opened by a run racing this one a moment ago): it is still going on.
+        const updated = await db.query(`UPDATE ${table} AS i SET severity = $1, summary = $2, observed = $3, expected = $4, dashboard_url = $5, last_seen_at = $6, updated_at = now()
+        FROM (SELECT incident_id, severity AS before FROM ${table} WHERE open_key = $7) b
+       WHERE i.incident_id = b.incident_id RETURNING i.*, b.before`, [...values, key]);
+        const row = updated[0];
+        if (row)
+            changes.push({ incident: incidentOf(row), state: 'ongoing', ...(row.before !== row.severity ? { previousSeverity: row.before } : {}) });
+    }
+    for (const [key, incident] of open) {
+        if (keys.has(key) || !evaluated.has(incident.monitor))
+            continue;
+        const resolved = await db.query(`UPDATE ${table} SET state = 'resolved', resolved_at = $2, open_key = NULL, updated_at = now() WHERE incident_id = $1 AND state = 'open' RETURNING *`, [incident.id, now]);
+        if (resolved[0])
+            changes.push({ incident: incidentOf(resolved[0]), state: 'resolved' });
+    }
+    return changes;
+}
+/** The incidents open at any time since `since` (Unix seconds): open now, or resolved after it — for `openSince`. */
+async function incidentsSince(db, since) {
+    const rows = await db.query(`SELECT account_id, monitor, extract(epoch FROM resolved_at)::float8 AS resolved FROM ${db.table(INCIDENTS_TABLE)}
+      WHERE state = 'open' OR resolved_at >= to_timestamp($1)`, [since]);
+    return rows.map((r) => ({ account: r.account_id, monitor: r.monitor, resolvedAt: r.resolved === null ? null : Number(r.resolved) }));
+}
+/** Remembers the GitHub issue of an incident. */
+async function setIssueNumber(db, id, issue) {
+    await db.query(`UPDATE ${db.table(INCIDENTS_TABLE)} SET issue_number = $2, updated_at = now() WHERE incident_id = $1`, [id, issue]);
+}
+/** Whether the run's role could make the table (an optional one). */
+async function incidentsTableExists(db) {
+    const rows = await db.query('SELECT to_regclass($1) AS t', [db.table(INCIDENTS_TABLE)]);
+    return rows[0]?.t != null;
+}
+
+;// CONCATENATED MODULE: ./src/features/monitor/backtest.ts
+
+
+const HOUR = 3600;
+const iso = (seconds) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+/**
+ * The monitors replayed hour by hour over the stored history, `seconds` back from `at`: what they
+ * would have raised and when it would have resolved. Nothing is stored, no issue opened, nothing
+ * fails: the noise a user would get, seen before turning paging on. Each hour sees the rows created
+ * before it (a payout's status is today's: the history keeps no earlier one).
+ */
+async function backtest(db, monitors, levels, sources, at, seconds) {
+    const from = Math.ceil((at - seconds) / HOUR) * HOUR;
+    const open = new Map();
+    const incidents = [];
+    let evaluations = 0;
+    for (let t = from; t <= at; t += HOUR) {
+        evaluations += 1;
+        const outcomes = await evaluate(db, monitors, levels, sources, t, {
+            isOpen: (account, monitor, key) => open.has(openKey(account, monitor, key)),
+            openSince: (account, monitor, since) => incidents.some((i) => i.account === account && i.monitor === monitor && (i.resolved_at === null || Date.parse(i.resolved_at) / 1000 >= since))
+        });
+        const seen = new Set();
+        for (const outcome of outcomes) {
+            for (const f of outcome.findings) {
+                const key = openKey(f.account, outcome.monitor.name, f.key);
+                seen.add(key);
+                const before = open.get(key);
+                if (before) {
+                    if (f.severity === 'critical')
+                        before.severity = 'critical';
+                    continue;
+                }
+                const incident = {
+                    monitor: outcome.monitor.name,
+                    account: f.account,
+                    key: f.key,
+                    severity: f.severity,
+                    opened_at: iso(t),
+                    resolved_at: null,
+                    summary: f.summary
+                };
+                open.set(key, incident);
+                incidents.push(incident);
+            }
+        }
+        for (const [key, incident] of open) {
+            const ran = outcomes.some((o) => o.monitor.name === incident.monitor && !o.unavailable);
+            if (!seen.has(key) && ran) {
+                incident.resolved_at = iso(t);
+                open.delete(key);
+            }
+        }
+    }
+    return { window: { from: iso(from), to: iso(at) }, evaluations, incidents };
+}
+
+;// CONCATENATED MODULE: ./src/features/monitor/issues.ts
+
+/** The label every incident issue carries, with its monitor's name and its severity. */
+const INCIDENT_LABEL = 'stripe-incident';
+/** A GitHub API refusal, as the run says it: a warning, never a failed sync. */
+class IssueError extends Error {
+    status;
+    constructor(status, message) {
+        super(message);
+        this.status = status;
+        this.name = 'IssueError';
+    }
+}
+/** The REST API through @actions/github's Octokit, loaded only when issues are asked for. */
+async function octokitApi(target) {
+    const { getOctokit } = await __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413));
+    const octokit = getOctokit(target.token, { baseUrl: target.apiUrl });
+    const [owner, repo] = target.repository.split('/');
+    const call = async (work) => {
+        try {
+            return await work();
+        }
+        catch (error) {
+            const status = error.status;
+            throw new IssueError(status, error instanceof Error ? error.message : String(error));
+        }
+    };
+    return {
+        create: (title, body, labels) => call(async () => (await octokit.rest.issues.create({ owner, repo, title, body, labels })).data.number),
+        comment: (issue, body) => call(async () => void (await octokit.rest.issues.createComment({ owner, repo, issue_number: issue, body }))),
+        update: (issue, fields) => call(async () => void (await octokit.rest.issues.update({
+            owner,
+            repo,
+            issue_number: issue,
+            ...fields,
+            ...(fields.state ? { state_reason: 'completed' } : {})
+        })))
+    };
+}
+function labels(incident) {
+    return [INCIDENT_LABEL, incident.monitor, incident.severity];
+}
+function title(incident) {
+    const where = incident.account ? ` (${incident.account})` : '';
+    const first = incident.summary.split(/(?<=[.;])\s/)[0].replace(/[.;]$/, '');
+    return `${incident.severity === 'critical' ? 'Critical' : 'Warning'}: ${incident.monitor}${where} — ${first}`.slice(0, 200);
+}
+function body(incident, runUrl) {
+    const figures = (o) => Object.entries(o)
+        .map(([k, v]) => `${k.replaceAll('_', ' ')}: ${typeof v === 'number' ? Math.round(v * 10000) / 10000 : String(v)}`)
+        .join('; ');
+    return [
+        `**${incident.summary}**`,
+        '',
+        `| | |`,
+        `| --- | --- |`,
+        `| Monitor | \`${incident.monitor}\` |`,
+        `| Severity | ${incident.severity} |`,
+        ...(incident.account ? [`| Account | \`${incident.account}\` |`] : []),
+        `| Opened | ${incident.openedAt.toISOString().replace('.000Z', 'Z')} |`,
+        `| Observed | ${figures(incident.observed)} |`,
+        `| Expected | ${figures(incident.expected)} |`,
+        '',
+        `[Open in the Stripe Dashboard](${incident.dashboardUrl})${runUrl ? ` · [the run that opened it](${runUrl})` : ''}`,
+        '',
+        `_Opened by Stripe Payment Monitor; it closes this issue when the incident ends. Incident \`${incident.id}\`._`
+    ].join('\n');
+}
+/**
+ * One issue per incident: opened with it (labelled stripe-incident, the monitor, the severity), a
+ * comment when its severity changes, closed with a comment when it resolves. The text holds counts
+ * and rates only — no amount, no customer — so it is the same on public repositories. The first
+ * refusal (a token without `issues: write`) stops the rest and is returned, to be said as a warning.
+ */
+async function syncIssues(api, changes, remember, now, runUrl) {
+    const done = { opened: 0, commented: 0, closed: 0 };
+    try {
+        for (const change of changes) {
+            const incident = change.incident;
+            if (change.state === 'opened' || (change.state === 'ongoing' && incident.issueNumber === null)) {
+                const number = await api.create(title(incident), body(incident, runUrl), labels(incident));
+                await remember(incident, number);
+                done.opened += 1;
+            }
+            else if (change.state === 'ongoing' && change.previousSeverity && incident.issueNumber !== null) {
+                await api.comment(incident.issueNumber, `Severity changed from ${change.previousSeverity} to **${incident.severity}**: ${incident.summary}`);
+                await api.update(incident.issueNumber, { labels: labels(incident) });
+                done.commented += 1;
+            }
+            else if (change.state === 'resolved' && incident.issueNumber !== null) {
+                const lasted = describeLength((now.getTime() - incident.openedAt.getTime()) / 1000);
+                await api.comment(incident.issueNumber, `Resolved at ${now.toISOString().replace('.000Z', 'Z')}, after ${lasted}: the monitor no longer sees it.${runUrl ? ` ([run](${runUrl}))` : ''}`);
+                await api.update(incident.issueNumber, { state: 'closed' });
+                done.closed += 1;
+            }
+        }
+    }
+    catch (error) {
+        if (!(error instanceof IssueError))
+            throw error;
+        return { ...done, refused: error };
+    }
+    return done;
+}
+
+;// CONCATENATED MODULE: ./src/features/monitor/monitor.ts
+/** The monitors, by the names inputs and outputs use. */
+const MONITOR_NAMES = ['silence', 'declines', 'card-testing', 'disputes', 'refunds', 'payouts', 'renewals'];
+/** Less history than this, and a relative monitor learns: it says how many days it has and raises nothing. */
+const LEARNING_DAYS = 14;
+/** The weeks a relative monitor compares with: the same hours of the week, this many weeks back. */
+const WEEKS = 4;
+
+;// CONCATENATED MODULE: ./src/features/monitor/queries.ts
+
+
+/**
+ * SQL the monitors share. Every query answers for every account at once (`GROUP BY account_id`):
+ * a Connect platform's thousand accounts cost one query, not a thousand. Windows are read through
+ * the tables' `created_at` index, a range each.
+ */
+const WEEK = 7 * 86400;
+const queries_HOUR = 3600;
+/** A window now and the same hours of the week in each of the `WEEKS` weeks before (index 0: now). */
+function sameHoursOfTheWeek(from, to) {
+    return Array.from({ length: WEEKS + 1 }, (_, k) => [from - k * WEEK, to - k * WEEK]);
+}
+/** The account a row belongs to, as the monitors key it ('' for the key's own account in a one-account run). */
+const ACCOUNT = `coalesce(t.account_id, '')`;
+/**
+ * The rows of a table in each window, as one relation (use it `AS t`) with the window's number `i`
+ * (from 1): a UNION ALL of `created_at` ranges, so each window is read through the index however
+ * many there are (one join over a list of windows lets the planner scan the whole table).
+ * Parameters from `$first` on: two per window.
+ */
+function inWindows(table, windows, first = 1) {
+    const parts = windows.map((_, k) => `SELECT ${k + 1} AS i, x.* FROM ${table} x WHERE x.created_at >= to_timestamp($${first + 2 * k}::float8) AND x.created_at < to_timestamp($${first + 2 * k + 1}::float8)`);
+    return { sql: `(${parts.join(' UNION ALL ')})`, params: windows.flatMap((w) => [w[0], w[1]]) };
+}
+/**
+ * Aggregates of a table's rows per account and window (`created_at` in it), `where` narrowing the
+ * rows (over alias `t`); `select`: named aggregate expressions. Returns, per account, one row per
+ * window in order (zeros where it has none).
+ */
+async function perWindow(ctx, table, windows, select, where = 'true') {
+    const names = Object.keys(select);
+    const rows = inWindows(table, windows);
+    const found = await ctx.query(`SELECT ${ACCOUNT} AS account, t.i::int AS i, ${names.map((n) => `(${select[n]})::float8 AS "${n}"`).join(', ')}
+       FROM ${rows.sql} t
+      WHERE ${where}
+      GROUP BY 1, 2`, rows.params);
+    const zero = () => Object.fromEntries(names.map((n) => [n, 0]));
+    const out = new Map();
+    for (const r of found) {
+        const account = String(r.account);
+        let list = out.get(account);
+        if (!list)
+            out.set(account, (list = windows.map(zero)));
+        const entry = list[Number(r.i) - 1];
+        for (const n of names)
+            entry[n] = Number(r[n] ?? 0);
+    }
+    return out;
+}
+/**
+ * How many days of history each account has in a table before `at`: the data the sync stored,
+ * not the monitor's age (a first run that backfills eight weeks monitors at once).
+ */
+function historyDays(ctx, table) {
+    return ctx.once(`history ${table}`, async () => {
+        // One account: its oldest row, read from the created_at index. Several (Connect): each one's, in one pass.
+        const rows = ctx.accounts
+            ? await ctx.query(
+            // Within the weeks the monitors compare with: past them, more history changes nothing.
+            `SELECT ${ACCOUNT} AS account, extract(epoch FROM min(t.created_at))::float8 AS since FROM ${table} t
+            WHERE t.created_at >= to_timestamp($1::float8 - $2::float8) AND t.created_at < to_timestamp($1::float8) GROUP BY 1`, [ctx.at, (WEEKS * 7 + 1) * 86400])
+            : await ctx.query(`SELECT ${ACCOUNT} AS account, extract(epoch FROM t.created_at)::float8 AS since FROM ${table} t WHERE t.created_at < to_timestamp($1::float8) ORDER BY t.created_at LIMIT 1`, [ctx.at]);
+        return new Map(rows.map((r) => [String(r.account), (ctx.at - Number(r.since)) / 86400]));
+    });
+}
+/** The key's own account ('' in the monitors' keys) as incidents store it: null. */
+function accountOf(key) {
+    return key === '' ? null : key;
+}
+/** Card details of a charge, from its `raw` (the columns keep none): the card's fingerprint, else the charge's own id. */
+const CARD = `coalesce(t.raw->'payment_method_details'->'card'->>'fingerprint', t.charge_id)`;
+/** Why a charge failed: Stripe's outcome reason (a decline code), else its failure code. */
+const REASON = `coalesce(t.raw->'outcome'->>'reason', t.failure_code, 'unknown')`;
+/** The outcome type of a charge: authorized, issuer_declined, blocked, invalid, manual_review. */
+const OUTCOME = `coalesce(t.raw->'outcome'->>'type', CASE WHEN t.status = 'failed' THEN 'issuer_declined' ELSE 'authorized' END)`;
+/** A small amount, "under about 5 dollars" in any currency: 500 in two-decimal currencies, ¥1,000, 5.000 KWD. */
+const SMALL = `t.amount <= CASE ${exponentSql('t.currency')} WHEN 0 THEN 1000 WHEN 3 THEN 5000 ELSE 500 END`;
+/** Mean of numbers (0 for none). */
+function mean(values) {
+    return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+}
+/** "38", "3.5", "0.4": an expected count as a founder reads it. */
+function about(n) {
+    if (n >= 10)
+        return Math.round(n).toLocaleString('en-US');
+    return (Math.round(n * 10) / 10).toLocaleString('en-US');
+}
+/** "3 h 10 min", "42 min", "2 days 3 h". */
+function span(seconds) {
+    const minutes = Math.round(seconds / 60);
+    if (minutes < 60)
+        return `${minutes} min`;
+    const hours = Math.floor(minutes / 60);
+    if (hours < 48)
+        return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+    const days = Math.floor(hours / 24);
+    return hours % 24 === 0 ? `${days} days` : `${days} days ${hours % 24} h`;
+}
+/** "2.6 %": a share as the summary writes it. */
+function queries_percent(share) {
+    const p = share * 100;
+    return `${p >= 10 ? Math.round(p) : p >= 1 ? Math.round(p * 10) / 10 : Math.round(p * 100) / 100} %`;
+}
+/** The chart of an incident: the last 7 days in 6-hour blocks, against the lowest and highest of the same blocks over 4 weeks. */
+const BLOCK = 6 * queries_HOUR;
+const BLOCKS = 28;
+async function bandSeries(ctx, table, where) {
+    const end = Math.ceil(ctx.at / BLOCK) * BLOCK;
+    const blocks = Array.from({ length: BLOCKS }, (_, i) => end - (BLOCKS - i) * BLOCK);
+    const windows = blocks.flatMap((from) => sameHoursOfTheWeek(from, from + BLOCK));
+    const counts = await perWindow(ctx, table, windows, { n: 'count(*)' }, where);
+    const out = new Map();
+    for (const [account, list] of counts) {
+        out.set(account, blocks.map((from, b) => {
+            const weeks = list.slice(b * (WEEKS + 1), (b + 1) * (WEEKS + 1)).map((w) => w.n);
+            const before = weeks.slice(1);
+            return { from, observed: weeks[0], low: Math.min(...before), high: Math.max(...before) };
+        }));
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/features/monitor/monitors/card-testing.ts
+
+/** Decline reasons card testers run into: a wrong CVC or number, an expired card, too many tries. */
+const TESTING_REASONS = [
+    'incorrect_cvc',
+    'invalid_cvc',
+    'incorrect_number',
+    'invalid_number',
+    'card_velocity_exceeded',
+    'expired_card',
+    'invalid_expiry_month',
+    'invalid_expiry_year'
+];
+/**
+ * `card-testing`: bursts of small attempts from many cards, most declined (fraudsters checking
+ * stolen numbers). Within the window, at least 30 failed attempts from at least 20 distinct cards
+ * (fingerprints), most of them small amounts or CVC, number, expiry or velocity declines. Absolute:
+ * it needs no history. It resolves after an hour without the pattern (while open, the last hour is
+ * what it looks at).
+ */
+const cardTesting = {
+    name: 'card-testing',
+    reads: ['charges'],
+    relative: false,
+    needsFailedCharges: true,
+    rule: 'within the window, many failed attempts from many distinct cards, mostly small amounts or CVC / number / velocity declines',
+    chart: { object: 'charges', where: `t.status = 'failed'`, noun: 'failed charges' },
+    levels: {
+        window: { default: 30, unit: 'minutes', min: 5, max: 24 * 60, description: 'the stretch looked at' },
+        failures: { default: 30, unit: 'count', min: 1, max: 1e6, description: 'failed attempts needed' },
+        cards: { default: 20, unit: 'count', min: 1, max: 1e6, description: 'distinct cards among them' },
+        share: { default: 0.6, unit: 'share', min: 0, max: 1, description: 'of the failures small or testing declines' }
+    },
+    async evaluate(ctx) {
+        const charges = ctx.tables.charges;
+        const window = ctx.levels.window * 60;
+        // Opening looks at the window; an open incident at the last hour ("an hour without the pattern").
+        const rows = await ctx.query(`SELECT ${ACCOUNT} AS account,
+              count(*) FILTER (WHERE t.status = 'failed' AND t.created_at >= to_timestamp($2))::int AS failed,
+              count(DISTINCT ${CARD}) FILTER (WHERE t.status = 'failed' AND t.created_at >= to_timestamp($2))::int AS cards,
+              count(*) FILTER (WHERE t.status = 'failed' AND t.created_at >= to_timestamp($2) AND (${SMALL} OR ${REASON} = ANY($4)))::int AS telling,
+              count(*) FILTER (WHERE t.created_at >= to_timestamp($2))::int AS attempts,
+              count(*) FILTER (WHERE t.status = 'failed')::int AS failed_hour,
+              count(DISTINCT ${CARD}) FILTER (WHERE t.status = 'failed')::int AS cards_hour,
+              count(*) FILTER (WHERE t.status = 'failed' AND (${SMALL} OR ${REASON} = ANY($4)))::int AS telling_hour
+         FROM ${charges} t
+        WHERE t.created_at >= to_timestamp(least($1::float8, $2::float8)) AND t.created_at < to_timestamp($3)
+        GROUP BY 1`, [ctx.at - 3600, ctx.at - window, ctx.at, TESTING_REASONS]);
+        const notes = [];
+        const findings = [];
+        const { failures, cards, share } = ctx.levels;
+        const pattern = (failed, distinct, telling) => failed >= failures && distinct >= cards && telling >= share * failed;
+        for (const r of rows) {
+            const account = accountOf(r.account);
+            const minutes = ctx.levels.window;
+            if (pattern(r.failed, r.cards, r.telling) || (ctx.isOpen(account, 'card-testing', 'burst') && pattern(r.failed_hour, r.cards_hour, r.telling_hour))) {
+                const [failed, distinct, telling, within] = pattern(r.failed, r.cards, r.telling)
+                    ? [r.failed, r.cards, r.telling, `${minutes} min`]
+                    : [r.failed_hour, r.cards_hour, r.telling_hour, 'hour'];
+                findings.push({
+                    account,
+                    key: 'burst',
+                    severity: 'critical',
+                    summary: `${failed} failed attempts from ${distinct} cards in the last ${within}; ${queries_percent(telling / Math.max(1, failed))} of them small or CVC, number, expiry or velocity declines — ` +
+                        `the pattern of card testing (levels: ${failures} failures from ${cards} cards). Turn on Radar rules or a CAPTCHA on the payment form.`,
+                    observed: { failed, cards: distinct, telling, attempts: r.attempts },
+                    expected: { failures, cards, share },
+                    dashboard: 'payments?status[0]=failed'
+                });
+            }
+            else {
+                notes.push({
+                    account,
+                    state: 'ok',
+                    line: `${r.failed} failed attempts from ${r.cards} cards in the last ${minutes} min (opens at ${failures} from ${cards})`
+                });
+            }
+        }
+        return { notes, findings };
+    }
+};
+
+;// CONCATENATED MODULE: ./src/features/monitor/stats.ts
+/**
+ * The monitors' statistics: tail probabilities of counts, computed in log space so a busy hour
+ * (thousands of attempts) neither overflows nor underflows. Plain, explainable arithmetic: a
+ * monitor says "this many would happen less than 1 time in 1,000 at the usual rate".
+ */
+/** ln(n!) by Stirling's series past 20 (exact enough for tail probabilities). */
+function logFactorial(n) {
+    if (n < 2)
+        return 0;
+    if (n <= 20) {
+        let sum = 0;
+        for (let i = 2; i <= n; i++)
+            sum += Math.log(i);
+        return sum;
+    }
+    return n * Math.log(n) - n + 0.5 * Math.log(2 * Math.PI * n) + 1 / (12 * n) - 1 / (360 * n ** 3);
+}
+/** Sums probabilities given as logarithms, without overflow. */
+function logSumExp(logs) {
+    const max = Math.max(...logs);
+    if (!Number.isFinite(max))
+        return max;
+    let sum = 0;
+    for (const l of logs)
+        sum += Math.exp(l - max);
+    return max + Math.log(sum);
+}
+/** P(X = 0) for a Poisson count with mean `mean`: the chance of an empty stretch. */
+function poissonZero(mean) {
+    return Math.exp(-Math.max(0, mean));
+}
+/** P(X ≥ k) for a Poisson count with mean `mean`. */
+function poissonAtLeast(k, mean) {
+    if (k <= 0)
+        return 1;
+    if (mean <= 0)
+        return 0;
+    // P(X ≥ k) = 1 − P(X ≤ k − 1); summed from the side that is small, for precision.
+    const term = (i) => i * Math.log(mean) - mean - logFactorial(i);
+    if (k > mean) {
+        const logs = [];
+        for (let i = k; i < k + 1000; i++) {
+            const t = term(i);
+            logs.push(t);
+            if (i > mean && t < logs[0] - 40)
+                break;
+        }
+        return Math.min(1, Math.exp(logSumExp(logs)));
+    }
+    const below = [];
+    for (let i = 0; i < k; i++)
+        below.push(term(i));
+    return Math.max(0, 1 - Math.exp(logSumExp(below)));
+}
+/** P(X ≥ k) for a binomial count of `n` trials with success probability `p`. */
+function binomialAtLeast(k, n, p) {
+    if (k <= 0)
+        return 1;
+    if (k > n)
+        return 0;
+    if (p <= 0)
+        return 0;
+    if (p >= 1)
+        return 1;
+    const logChoose = (i) => logFactorial(n) - logFactorial(i) - logFactorial(n - i);
+    const term = (i) => logChoose(i) + i * Math.log(p) + (n - i) * Math.log1p(-p);
+    const logs = [];
+    for (let i = k; i <= n; i++) {
+        const t = term(i);
+        logs.push(t);
+        if (i > n * p && t < logs[0] - 40)
+            break;
+    }
+    return Math.min(1, Math.exp(logSumExp(logs)));
+}
+/** A probability as people read it: "1 in 2,300", "below 1 in a million". */
+function oneIn(probability) {
+    if (!(probability > 0))
+        return 'below 1 in a billion';
+    const n = 1 / probability;
+    if (n >= 1e9)
+        return 'below 1 in a billion';
+    if (n >= 1e6)
+        return `1 in ${Math.round(n / 1e6).toLocaleString('en-US')} million`;
+    const rounded = n >= 1000 ? Math.round(n / 100) * 100 : n >= 100 ? Math.round(n / 10) * 10 : Math.round(n);
+    return `1 in ${rounded.toLocaleString('en-US')}`;
+}
+
+;// CONCATENATED MODULE: ./src/features/monitor/monitors/silence.ts
+
+
+
+/** How far back the last sale is looked for: a gap longer than this is told as "over a day". */
+const LOOKBACK = 24 * queries_HOUR;
+/**
+ * `silence`: the checkout stopped selling. The sales expected in the stretch since the last one are
+ * counted in the same hours of the week over the last 4 weeks, and the quietest of those weeks is
+ * taken (days swing by 20 % and more): if even that many sales make an empty stretch less likely
+ * than 1 in 10,000 (Poisson: e^−expected), it opens. A 3 a.m. Sunday lull expects almost nothing
+ * and raises nothing. It resolves when a sale arrives.
+ */
+const silence = {
+    name: 'silence',
+    reads: ['charges'],
+    relative: true,
+    rule: 'no sale since the last one, when even the quietest of the same hours over the last 4 weeks makes that gap less likely than the probability level',
+    chart: { object: 'charges', where: `t.status = 'succeeded'`, noun: 'sales' },
+    levels: {
+        probability: { default: 1e-4, unit: 'probability', min: 1e-12, max: 0.1, description: 'how unlikely the empty stretch must be' }
+    },
+    async evaluate(ctx) {
+        const charges = ctx.tables.charges;
+        const history = await historyDays(ctx, charges);
+        if (history.size === 0)
+            return { notes: [], findings: [] };
+        const last = await ctx.query(`SELECT ${ACCOUNT} AS account, extract(epoch FROM max(t.created_at))::float8 AS last
+         FROM ${charges} t WHERE t.status = 'succeeded' AND t.created_at >= to_timestamp($1) AND t.created_at < to_timestamp($2) GROUP BY 1`, [ctx.at - LOOKBACK, ctx.at]);
+        const lastSale = new Map(last.map((r) => [String(r.account), Number(r.last)]));
+        const learning = [...history].filter(([, days]) => days < LEARNING_DAYS);
+        const watched = [...history.keys()].filter((a) => history.get(a) >= LEARNING_DAYS);
+        // Sales in each account's gap, shifted back 1 to 4 weeks: one query, the gaps as a join.
+        const starts = watched.map((a) => lastSale.get(a) ?? ctx.at - LOOKBACK);
+        // Each week read once, from the earliest gap on (an index range), then kept per account from its own gap.
+        const earliest = Math.min(ctx.at, ...starts);
+        const weeks = inWindows(charges, [1, 2, 3, 4].map((k) => [earliest - k * WEEK, ctx.at - k * WEEK]), 4);
+        const expected = await ctx.query(`SELECT g.account, t.i::int AS k, count(*)::int AS n
+         FROM ${weeks.sql} t
+         JOIN unnest($1::text[], $2::float8[]) AS g(account, since) ON g.account = ${ACCOUNT} AND t.created_at > to_timestamp(g.since - t.i * $3::float8)
+        WHERE t.status = 'succeeded'
+        GROUP BY 1, 2`, [watched, starts, WEEK, ...weeks.params]);
+        const byAccount = new Map();
+        for (const r of expected) {
+            const list = byAccount.get(r.account) ?? [0, 0, 0, 0];
+            list[r.k - 1] = r.n;
+            byAccount.set(r.account, list);
+        }
+        const notes = learning.map(([a, days]) => ({ account: accountOf(a), state: 'learning', line: learningLine(days) }));
+        const findings = [];
+        const level = ctx.levels.probability;
+        for (const account of watched) {
+            const weeks = byAccount.get(account) ?? [0, 0, 0, 0];
+            const since = lastSale.get(account);
+            const gap = ctx.at - (since ?? ctx.at - LOOKBACK);
+            const cautious = Math.min(...weeks);
+            const typical = mean(weeks);
+            const gapText = since === undefined ? 'over 24 h' : span(gap);
+            const observed = `0 sales in ${gapText}`;
+            const expectedText = `about ${about(typical)} expected at this hour of the week (the quietest of the last 4 weeks: ${cautious})`;
+            const chance = poissonZero(cautious);
+            if (chance < level) {
+                findings.push({
+                    account: accountOf(account),
+                    key: 'no-sales',
+                    severity: 'critical',
+                    summary: `${observed}; ${expectedText}. An empty stretch this long is ${oneIn(chance)} at the usual rate.`,
+                    observed: { sales: 0, minutes: Math.round(gap / 60), last_sale: since === undefined ? 'over 24 h ago' : new Date(since * 1000).toISOString() },
+                    expected: { sales: Math.round(typical * 10) / 10, quietest_week: cautious, probability: chance },
+                    dashboard: 'payments?status[0]=successful'
+                });
+            }
+            else {
+                notes.push({
+                    account: accountOf(account),
+                    state: 'ok',
+                    line: `last sale ${since === undefined ? 'over 24 h' : span(gap)} ago; about ${about(typical)} sales expected in that time`
+                });
+            }
+        }
+        return { notes, findings };
+    }
+};
+function learningLine(days) {
+    return `learning: ${Math.floor(days)} of ${LEARNING_DAYS} days of history`;
+}
+
+;// CONCATENATED MODULE: ./src/features/monitor/monitors/declines.ts
+
+
+
+
+/** Retries by the same card within this long are one attempt (its last try decides whether it was declined). */
+const RETRY_SECONDS = 10 * 60;
+/**
+ * Attempts and declined attempts per account and window: charges of one card within 10 minutes of
+ * each other are one attempt, declined when its last try failed; declined ones by outcome type.
+ */
+async function attempts(ctx, windows) {
+    const charges = ctx.tables.charges;
+    const rows = inWindows(charges, windows, 2);
+    const found = await ctx.query(`WITH tries AS (
+       SELECT coalesce(t.account_id, '') AS account, t.i, t.status, ${OUTCOME} AS outcome, t.created_at,
+              lead(t.created_at) OVER (PARTITION BY coalesce(t.account_id, ''), t.i, ${CARD} ORDER BY t.created_at) AS next_try
+         FROM ${rows.sql} t
+        WHERE t.status IN ('succeeded', 'failed'))
+     SELECT account, i::int AS i, count(*)::int AS attempts,
+            count(*) FILTER (WHERE status = 'failed')::int AS declined,
+            count(*) FILTER (WHERE status = 'failed' AND outcome = 'issuer_declined')::int AS issuer,
+            count(*) FILTER (WHERE status = 'failed' AND outcome = 'blocked')::int AS blocked,
+            count(*) FILTER (WHERE status = 'failed' AND outcome = 'invalid')::int AS invalid
+       FROM tries WHERE next_try IS NULL OR next_try > created_at + make_interval(secs => $1)
+      GROUP BY 1, 2`, [RETRY_SECONDS, ...rows.params]);
+    const out = new Map();
+    for (const r of found) {
+        const list = out.get(r.account) ?? windows.map(() => ({ attempts: 0, declined: 0, issuer: 0, blocked: 0, invalid: 0 }));
+        list[r.i - 1] = { attempts: r.attempts, declined: r.declined, issuer: r.issuer, blocked: r.blocked, invalid: r.invalid };
+        out.set(r.account, list);
+    }
+    return out;
+}
+/** The most frequent decline reasons of an account's window: "insufficient_funds 41, do_not_honor 12". */
+async function topReasons(ctx, from, to) {
+    const rows = await ctx.query(`SELECT coalesce(t.account_id, '') AS account, ${REASON} AS reason, count(*)::int AS n
+       FROM ${ctx.tables.charges} t
+      WHERE t.status = 'failed' AND t.created_at >= to_timestamp($1) AND t.created_at < to_timestamp($2)
+      GROUP BY 1, 2 ORDER BY 1, 3 DESC`, [from, to]);
+    const out = new Map();
+    for (const r of rows) {
+        const list = out.get(r.account) ?? [];
+        // Decline codes come from Stripe: only their word characters are shown.
+        if (list.length < 3)
+            list.push(`${r.reason.replace(/[^a-z0-9_]/gi, '').slice(0, 40)} ${r.n}`);
+        out.set(r.account, list);
+    }
+    return new Map([...out].map(([a, l]) => [a, l.join(', ')]));
+}
+/**
+ * `declines`: issuers (or Radar) decline far more than usual. The declined share of attempts in the
+ * last hours against the same hours' share over the last 4 weeks: it opens when the count declined
+ * is less likely than 1 in 1,000 at the usual share (binomial tail), with at least 10 declined and at
+ * least twice the usual share. `invalid` outcomes (the integration itself failing: a bad request,
+ * a wrong key) open at a handful an hour whatever the history.
+ */
+const declines = {
+    name: 'declines',
+    reads: ['charges'],
+    relative: true,
+    needsFailedCharges: true,
+    yieldsTo: { monitor: 'card-testing', keys: ['rate'] },
+    rule: 'the declined share of attempts in the last hours far above the same hours over the last 4 weeks; invalid requests at a handful an hour',
+    chart: { object: 'charges', where: `t.status = 'failed'`, noun: 'declined charges' },
+    levels: {
+        window: { default: 2, unit: 'hours', min: 1, max: 24, description: 'the stretch compared' },
+        probability: { default: 1e-3, unit: 'probability', min: 1e-12, max: 0.1, description: 'how unlikely the declines must be at the usual share' },
+        min: { default: 10, unit: 'count', min: 1, max: 100000, description: 'declined attempts needed' },
+        ratio: { default: 2, unit: 'ratio', min: 1, max: 100, description: 'times the usual share needed' },
+        invalid: { default: 5, unit: 'count', min: 1, max: 100000, description: 'invalid attempts in an hour that open whatever the history' }
+    },
+    async evaluate(ctx) {
+        const charges = ctx.tables.charges;
+        const history = await historyDays(ctx, charges);
+        const window = ctx.levels.window * queries_HOUR;
+        const windows = sameHoursOfTheWeek(ctx.at - window, ctx.at);
+        const lastHour = [ctx.at - queries_HOUR, ctx.at];
+        const counts = await attempts(ctx, [...windows, lastHour]);
+        const notes = [];
+        const findings = [];
+        const flagged = [];
+        for (const [account, days] of history) {
+            const list = counts.get(account);
+            const now = list?.[0] ?? { attempts: 0, declined: 0, issuer: 0, blocked: 0, invalid: 0 };
+            const hour = list?.[windows.length] ?? now;
+            // Invalid requests mean the integration is failing: no history needed.
+            if (hour.invalid >= ctx.levels.invalid) {
+                findings.push({
+                    account: accountOf(account),
+                    key: 'invalid',
+                    severity: 'critical',
+                    summary: `${hour.invalid} attempts refused as invalid in the last hour (the integration's requests, not the cards): check recent deploys and the API key.`,
+                    observed: { invalid: hour.invalid, attempts: hour.attempts },
+                    expected: { invalid: 0 },
+                    dashboard: 'payments?status[0]=failed'
+                });
+            }
+            if (days < LEARNING_DAYS) {
+                notes.push({ account: accountOf(account), state: 'learning', line: learningLine(days) });
+                continue;
+            }
+            const before = (list ?? []).slice(1, windows.length);
+            const baseAttempts = before.reduce((n, w) => n + w.attempts, 0);
+            const baseDeclined = before.reduce((n, w) => n + w.declined, 0);
+            // No declines in four weeks is not a share of zero: half a decline keeps the test honest.
+            const usual = baseAttempts > 0 ? Math.max(baseDeclined, 0.5) / baseAttempts : 0.05;
+            const share = now.attempts > 0 ? now.declined / now.attempts : 0;
+            const chance = binomialAtLeast(now.declined, now.attempts, Math.min(usual, 0.99));
+            const hours = ctx.levels.window;
+            const observed = `${queries_percent(share)} of ${now.attempts} attempts declined in the last ${hours} h`;
+            const expected = `usually ${queries_percent(usual)} at these hours (${about(baseDeclined / 4)} of ${about(baseAttempts / 4)} a week)`;
+            if (now.declined >= ctx.levels.min && share >= ctx.levels.ratio * usual && chance < ctx.levels.probability) {
+                flagged.push(account);
+                findings.push({
+                    account: accountOf(account),
+                    key: 'rate',
+                    severity: share >= 0.5 ? 'critical' : 'warning',
+                    summary: `${observed}; ${expected}. That many declines is ${oneIn(chance)} at the usual share.`,
+                    observed: { attempts: now.attempts, declined: now.declined, share, issuer_declined: now.issuer, blocked: now.blocked, invalid: now.invalid },
+                    expected: { share: usual, attempts_a_week: baseAttempts / 4, declined_a_week: baseDeclined / 4, probability: chance },
+                    dashboard: 'payments?status[0]=failed'
+                });
+            }
+            else if (!findings.some((f) => f.account === accountOf(account))) {
+                notes.push({ account: accountOf(account), state: 'ok', line: `${observed}; ${expected}` });
+            }
+        }
+        // The breakdown by reason, for the accounts that need it.
+        if (flagged.length > 0) {
+            const reasons = await topReasons(ctx, ctx.at - window, ctx.at);
+            for (const f of findings) {
+                const top = reasons.get(f.account ?? '');
+                if (f.key === 'rate' && top) {
+                    f.observed.top_reasons = top;
+                    f.summary += ` By outcome: ${f.observed.issuer_declined} issuer declined, ${f.observed.blocked} blocked, ${f.observed.invalid} invalid; top reasons: ${top}.`;
+                }
+            }
+        }
+        return { notes, findings };
+    }
+};
+
+;// CONCATENATED MODULE: ./src/features/monitor/monitors/disputes.ts
+
+/** The card networks' monitoring programs count merchants from these volumes a month (Visa VAMP: disputes and fraud; Mastercard ECM: chargebacks). */
+const NETWORK_FLOORS = { visa: 1500, mastercard: 100 };
+const DAY = 86400;
+/** The first second of the UTC month of `at`, and of the month before. */
+function months(at) {
+    const d = new Date(at * 1000);
+    return { month: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / 1000, previous: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1) / 1000 };
+}
+/**
+ * `disputes`: the dispute ratio climbing toward the card networks' levels. Disputes ÷ card sales,
+ * by count, three ways: over the last 30 days; this calendar month as Visa's VAMP counts it (the
+ * month's disputes ÷ the month's card sales); and as Mastercard counts it (the month's chargebacks ÷
+ * the previous month's sales). Warning at 0.75 %, critical at 1.5 % (Visa's "excessive" level from
+ * April 2026 and Mastercard's ECM level), with at least 5 disputes. Absolute: no history needed.
+ */
+const disputes_disputes = {
+    name: 'disputes',
+    reads: ['disputes', 'charges'],
+    relative: false,
+    rule: 'disputes ÷ card sales by count, over 30 days and per calendar month as Visa and Mastercard count it',
+    levels: {
+        warning: { default: 0.0075, unit: 'share', min: 0, max: 1, description: 'the ratio that warns' },
+        critical: { default: 0.015, unit: 'share', min: 0, max: 1, description: 'the ratio that is critical' },
+        min: { default: 5, unit: 'count', min: 1, max: 1e6, description: 'disputes needed' }
+    },
+    async evaluate(ctx) {
+        const { month, previous } = months(ctx.at);
+        const since30 = ctx.at - 30 * DAY;
+        const from = Math.min(since30, previous);
+        const [sales, opened] = await Promise.all([
+            ctx.query(`SELECT ${ACCOUNT} AS account,
+                count(*) FILTER (WHERE t.created_at >= to_timestamp($2))::int AS d30,
+                count(*) FILTER (WHERE t.created_at >= to_timestamp($3))::int AS month,
+                count(*) FILTER (WHERE t.created_at >= to_timestamp($4) AND t.created_at < to_timestamp($3))::int AS previous
+           FROM ${ctx.tables.charges} t
+          WHERE t.status = 'succeeded' AND coalesce(t.payment_method_type, 'card') = 'card'
+            AND t.created_at >= to_timestamp($1) AND t.created_at < to_timestamp($5)
+          GROUP BY 1`, [from, since30, month, previous, ctx.at]),
+            ctx.query(`SELECT ${ACCOUNT} AS account,
+                count(*) FILTER (WHERE t.created_at >= to_timestamp($1))::int AS d30,
+                count(*) FILTER (WHERE t.created_at >= to_timestamp($2))::int AS month
+           FROM ${ctx.tables.disputes} t
+          WHERE t.created_at >= to_timestamp(least($1::float8, $2::float8)) AND t.created_at < to_timestamp($3)
+          GROUP BY 1`, [since30, month, ctx.at])
+        ]);
+        const disputed = new Map(opened.map((r) => [r.account, r]));
+        const notes = [];
+        const findings = [];
+        const { warning, critical, min } = ctx.levels;
+        for (const s of sales) {
+            const d = disputed.get(s.account) ?? { d30: 0, month: 0 };
+            const ratios = {
+                last_30_days: s.d30 > 0 ? d.d30 / s.d30 : 0,
+                visa_month: s.month > 0 ? d.month / s.month : 0,
+                mastercard_month: s.previous > 0 ? d.month / s.previous : 0
+            };
+            // Each measure counts only with enough disputes behind it.
+            const counted = [ratios.last_30_days * Number(d.d30 >= min), ratios.visa_month * Number(d.month >= min), ratios.mastercard_month * Number(d.month >= min)];
+            const worst = Math.max(...counted);
+            const line = `${queries_percent(ratios.last_30_days)} of card sales disputed over 30 days (${d.d30} of ${s.d30}); this month ${queries_percent(ratios.visa_month)} as Visa counts it, ` +
+                `${queries_percent(ratios.mastercard_month)} as Mastercard does (${d.month} disputes)`;
+            const floors = `The networks' programs count from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} (Mastercard ECM): ${d.month} this month.`;
+            if (worst >= warning) {
+                findings.push({
+                    account: s.account === '' ? null : s.account,
+                    key: 'ratio',
+                    severity: worst >= critical ? 'critical' : 'warning',
+                    summary: `${line}; warning at ${queries_percent(warning)}, critical at ${queries_percent(critical)}. ${floors}`,
+                    observed: {
+                        ...ratios,
+                        disputes_30_days: d.d30,
+                        sales_30_days: s.d30,
+                        disputes_month: d.month,
+                        sales_month: s.month,
+                        sales_previous_month: s.previous
+                    },
+                    expected: { warning, critical, visa_floor: NETWORK_FLOORS.visa, mastercard_floor: NETWORK_FLOORS.mastercard },
+                    dashboard: 'disputes'
+                });
+            }
+            else {
+                notes.push({ account: s.account === '' ? null : s.account, state: 'ok', line: `${line}; warning at ${queries_percent(warning)}` });
+            }
+        }
+        return { notes, findings };
+    }
+};
+
+;// CONCATENATED MODULE: ./src/features/monitor/monitors/payouts.ts
+
+const payouts_DAY = 86400;
+/** Whole business days (Monday to Friday, UTC) from `from` to `to`. */
+function businessDaysBetween(from, to) {
+    let days = 0;
+    for (let t = from + payouts_DAY; t <= to; t += payouts_DAY) {
+        const weekday = new Date(t * 1000).getUTCDay();
+        if (weekday !== 0 && weekday !== 6)
+            days += 1;
+    }
+    return days;
+}
+/**
+ * `payouts`: money that did not reach the bank. A payout `failed` or `canceled` is critical, with its
+ * failure code (a closed or wrong bank account); one still `in_transit` two business days after its
+ * arrival date is a warning. Each is its own incident, resolved once a later payout is paid (or it
+ * is paid itself). Absolute: no history needed.
+ */
+const payouts_payouts = {
+    name: 'payouts',
+    reads: ['payouts'],
+    relative: false,
+    rule: 'a payout failed or canceled; one still in transit two business days after its arrival date',
+    levels: {
+        late: { default: 2, unit: 'days', min: 1, max: 30, description: 'business days after the arrival date a payout in transit is late' },
+        lookback: { default: 30, unit: 'days', min: 1, max: 365, description: 'how far back failed payouts are looked at' }
+    },
+    async evaluate(ctx) {
+        const table = ctx.tables.payouts;
+        const rows = await ctx.query(`SELECT ${ACCOUNT} AS account, t.id, t.status, extract(epoch FROM t.arrival_date)::float8 AS arrival, t.failure_code,
+              EXISTS (SELECT 1 FROM ${table} p WHERE coalesce(p.account_id, '') = ${ACCOUNT} AND p.status = 'paid'
+                         AND p.arrival_date > t.arrival_date AND p.created_at < to_timestamp($2)) AS paid_after
+         FROM ${table} t
+        WHERE t.created_at >= to_timestamp($1) AND t.created_at < to_timestamp($2) AND t.status IN ('failed', 'canceled', 'in_transit')`, [ctx.at - ctx.levels.lookback * payouts_DAY, ctx.at]);
+        const findings = [];
+        for (const r of rows) {
+            if (r.paid_after)
+                continue;
+            const account = accountOf(r.account);
+            const arrival = r.arrival === null ? '' : new Date(r.arrival * 1000).toISOString().slice(0, 10);
+            if (r.status === 'in_transit') {
+                const late = r.arrival === null ? 0 : businessDaysBetween(r.arrival, ctx.at);
+                if (late < ctx.levels.late)
+                    continue;
+                findings.push({
+                    account,
+                    key: r.id,
+                    severity: 'warning',
+                    summary: `Payout ${r.id} is still in transit ${late} business days after its arrival date (${arrival}): ask your bank, then Stripe support.`,
+                    observed: { payout: r.id, status: r.status, business_days_late: late, arrival_date: arrival },
+                    expected: { business_days_late: 0 },
+                    dashboard: `payouts/${r.id}`
+                });
+            }
+            else {
+                findings.push({
+                    account,
+                    key: r.id,
+                    severity: 'critical',
+                    summary: `Payout ${r.id} ${r.status}${r.failure_code ? ` (${r.failure_code})` : ''}, due ${arrival}: the money went back to the Stripe balance. Check the bank account in the Dashboard.`,
+                    observed: { payout: r.id, status: r.status, failure_code: r.failure_code ?? '', arrival_date: arrival },
+                    expected: { status: 'paid' },
+                    dashboard: `payouts/${r.id}`
+                });
+            }
+        }
+        const accounts = await ctx.query(`SELECT DISTINCT ${ACCOUNT} AS account FROM ${table} t WHERE t.created_at >= to_timestamp($1)`, [
+            ctx.at - ctx.levels.lookback * payouts_DAY
+        ]);
+        const notes = accounts
+            .filter((a) => !findings.some((f) => (f.account ?? '') === a.account))
+            .map((a) => ({ account: accountOf(a.account), state: 'ok', line: `no failed or late payouts in the last ${ctx.levels.lookback} days` }));
+        return { notes, findings };
+    }
+};
+
+;// CONCATENATED MODULE: ./src/features/monitor/monitors/spike.ts
+
+
+
+
+/**
+ * A relative count monitor: the count in the last hours against the same hours of the week over the
+ * last 4 weeks. The busiest of those weeks is the expectation (cautious: days swing by 20 % and
+ * more), and it opens when the count is less likely than the probability level at that rate
+ * (Poisson tail) and at least `min`. `refunds` and `renewals` are this, with their own counts.
+ */
+function spikeMonitor(spec) {
+    return {
+        name: spec.name,
+        reads: [spec.object],
+        relative: true,
+        rule: spec.rule,
+        chart: { object: spec.object, where: spec.where, noun: spec.noun },
+        levels: {
+            window: { default: spec.windowHours, unit: 'hours', min: 1, max: 24 * 7, description: 'the stretch compared' },
+            probability: { default: 1e-3, unit: 'probability', min: 1e-12, max: 0.1, description: 'how unlikely the count must be at the usual rate' },
+            min: { default: spec.min, unit: 'count', min: 1, max: 1e6, description: `${spec.noun} needed` }
+        },
+        async evaluate(ctx) {
+            const table = ctx.tables[spec.object];
+            const history = await historyDays(ctx, ctx.tables[spec.historyOf ?? spec.object] ?? table);
+            const hours = ctx.levels.window;
+            const windows = sameHoursOfTheWeek(ctx.at - hours * queries_HOUR, ctx.at);
+            const counts = await perWindow(ctx, table, windows, { n: 'count(*)' }, spec.where);
+            const notes = [];
+            const findings = [];
+            for (const [account, days] of history) {
+                if (days < LEARNING_DAYS) {
+                    notes.push({ account: accountOf(account), state: 'learning', line: learningLine(days) });
+                    continue;
+                }
+                const list = counts.get(account)?.map((w) => w.n) ?? windows.map(() => 0);
+                const [now, ...before] = list;
+                const busiest = Math.max(...before);
+                const usual = before.reduce((a, b) => a + b, 0) / before.length;
+                // A quiet history is not a rate of zero: half an event keeps the test honest.
+                const chance = poissonAtLeast(now, Math.max(busiest, 0.5));
+                const observed = `${now} ${spec.noun} in the last ${hours} h`;
+                const expected = `about ${about(usual)} expected at these hours of the week (the busiest of the last 4 weeks: ${busiest})`;
+                if (now >= ctx.levels.min && chance < ctx.levels.probability) {
+                    findings.push({
+                        account: accountOf(account),
+                        key: 'spike',
+                        severity: now >= 3 * Math.max(busiest, 1) + ctx.levels.min ? 'critical' : 'warning',
+                        summary: `${observed}; ${expected}. That many is ${oneIn(chance)} at the usual rate.`,
+                        observed: { count: now, hours },
+                        expected: { count: Math.round(usual * 10) / 10, busiest_week: busiest, probability: chance },
+                        dashboard: spec.dashboard
+                    });
+                }
+                else {
+                    notes.push({ account: accountOf(account), state: 'ok', line: `${observed}; ${expected}` });
+                }
+            }
+            return { notes, findings };
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/features/monitor/monitors/refunds.ts
+
+/** `refunds`: refunds far above the same hours over 4 weeks (a refund script gone wrong, a fulfilment failure). */
+const refunds_refunds = spikeMonitor({
+    name: 'refunds',
+    object: 'refunds',
+    where: `t.status <> 'failed' AND t.status <> 'canceled'`,
+    noun: 'refunds',
+    dashboard: 'payments?status[0]=refunded',
+    windowHours: 3,
+    min: 10,
+    rule: 'refunds in the last hours far above the same hours over the last 4 weeks',
+    historyOf: 'charges'
+});
+
+;// CONCATENATED MODULE: ./src/features/monitor/monitors/renewals.ts
+
+/**
+ * `renewals`: subscription renewals failing. A renewal invoice (`billing_reason` subscription_cycle)
+ * whose first payment attempt failed: retried (`attempt_count` above 1), or attempted and still
+ * open or uncollectible. Counted over the last day against the same weekday over 4 weeks.
+ */
+const renewals = spikeMonitor({
+    name: 'renewals',
+    object: 'invoices',
+    where: `t.billing_reason = 'subscription_cycle' AND (t.attempt_count > 1 OR (t.attempt_count >= 1 AND t.status IN ('open', 'uncollectible')))`,
+    noun: 'failed renewals',
+    dashboard: 'invoices?status=open',
+    windowHours: 24,
+    min: 5,
+    rule: 'subscription renewals whose payment failed in the last day, far above the same weekday over the last 4 weeks'
+});
+
+;// CONCATENATED MODULE: ./src/features/monitor/monitors/index.ts
+
+
+
+
+
+
+
+/** Every monitor, in the order the summary lists them. Adding one is its file and a line here. */
+const MONITORS = [silence, declines, cardTesting, disputes_disputes, refunds_refunds, payouts_payouts, renewals];
+
+;// CONCATENATED MODULE: ./src/features/monitor/settings.ts
+
+
+
+/** `monitors`: all (the default), none, or a list of names. */
+function parseMonitors(value) {
+    const text = value.trim().toLowerCase();
+    if (text === 'all')
+        return [...MONITOR_NAMES];
+    if (text === 'none')
+        return [];
+    const names = text.split(',').map((p) => p.trim());
+    for (const name of names) {
+        if (!MONITOR_NAMES.includes(name)) {
+            throw new InputError('monitors', `unknown monitor "${shown(name, 40)}". Expected all, none, or a comma-separated list of ${MONITOR_NAMES.join(', ')}.`);
+        }
+    }
+    return MONITOR_NAMES.filter((n) => names.includes(n));
+}
+const UNIT_FORMS = {
+    count: 'a whole number',
+    share: 'a percentage (0.75%) or a fraction (0.0075)',
+    probability: 'a probability (1e-4, 0.0001 or 1/10000)',
+    hours: 'hours (2 or 2h)',
+    minutes: 'minutes (30 or 30m)',
+    days: 'days (2 or 2d)',
+    ratio: 'a number (2 or 2.5)'
+};
+/** One value of `monitor-thresholds` in its level's unit; undefined when it is not written that way. */
+function readValue(text, unit) {
+    const number = (s) => (/^\d+(\.\d+)?(e-?\d+)?$/i.test(s) ? Number(s) : undefined);
+    switch (unit) {
+        case 'count':
+            return /^\d+$/.test(text) ? Number(text) : undefined;
+        case 'share':
+            return text.endsWith('%') ? (number(text.slice(0, -1).trim()) ?? NaN) / 100 : number(text);
+        case 'probability': {
+            const ratio = /^1\s*\/\s*(\d+)$/.exec(text);
+            return ratio ? 1 / Number(ratio[1]) : number(text);
+        }
+        case 'hours':
+            return number(text.replace(/\s*h$/i, ''));
+        case 'minutes':
+            return number(text.replace(/\s*m(in)?$/i, ''));
+        case 'days':
+            return number(text.replace(/\s*d$/i, ''));
+        case 'ratio':
+            return number(text.replace(/\s*x$/i, ''));
+    }
+}
+/**
+ * `monitor-thresholds`: `monitor.level=value` pairs, one a line or separated by commas or
+ * semicolons (`silence.probability=1e-5, disputes.warning=0.5%, card-testing.failures=50`). Each
+ * level is written in its unit; anything else is refused naming the input.
+ */
+function settings_parseThresholds(value, monitors) {
+    const levels = Object.fromEntries(monitors.map((m) => [m.name, Object.fromEntries(Object.entries(m.levels).map(([k, s]) => [k, s.default]))]));
+    const known = monitors.flatMap((m) => Object.keys(m.levels).map((l) => `${m.name}.${l}`));
+    const form = `Expected monitor.level=value pairs separated by commas, semicolons or lines, e.g. silence.probability=1e-5, disputes.warning=0.5%. Levels: ${known.join(', ')}.`;
+    const seen = new Set();
+    for (const part of value
+        .split(/[\r\n,;]+/)
+        .map((p) => p.trim())
+        .filter((p) => p !== '')) {
+        const match = /^([a-z-]+)\.([a-z-]+)\s*=\s*(.+)$/i.exec(part);
+        if (!match)
+            throw new InputError('monitor-thresholds', `"${shown(part, 60)}" is not monitor.level=value. ${form}`);
+        const [, monitorName, level, raw] = match;
+        const monitor = monitors.find((m) => m.name === monitorName.toLowerCase());
+        const setting = monitor?.levels[level.toLowerCase()];
+        if (!monitor || !setting)
+            throw new InputError('monitor-thresholds', `unknown level "${shown(`${monitorName}.${level}`, 60)}". ${form}`);
+        const name = `${monitor.name}.${level.toLowerCase()}`;
+        if (seen.has(name))
+            throw new InputError('monitor-thresholds', `${name} is given twice. ${form}`);
+        seen.add(name);
+        const n = readValue(raw.trim(), setting.unit);
+        if (n === undefined || !Number.isFinite(n)) {
+            throw new InputError('monitor-thresholds', `${name}: "${shown(raw, 40)}" is not ${UNIT_FORMS[setting.unit]}.`);
+        }
+        if (n < setting.min || n > setting.max) {
+            throw new InputError('monitor-thresholds', `${name}: ${shown(raw, 40)} is out of range (${setting.min} to ${setting.max}: ${setting.description}).`);
+        }
+        levels[monitor.name][level.toLowerCase()] = n;
+    }
+    for (const m of monitors) {
+        const l = levels[m.name];
+        if (l.warning !== undefined && l.critical !== undefined && l.warning > l.critical) {
+            throw new InputError('monitor-thresholds', `${m.name}.warning (${l.warning}) is above ${m.name}.critical (${l.critical}).`);
+        }
+    }
+    return levels;
+}
+/** `fail-on`: never (the default), warning or critical. */
+function parseFailOn(value) {
+    const text = value.trim().toLowerCase();
+    if (text === 'never' || text === 'warning' || text === 'critical')
+        return text;
+    throw new InputError('fail-on', `"${shown(value, 40)}" is not one of never, warning, critical.`);
+}
+/** `monitor-backtest`: empty (off) or a length of history, 1d to 90d (`28d`, `4w`, `672h`). */
+function parseBacktest(value) {
+    const text = value.trim().toLowerCase();
+    if (text === '' || text === 'false' || text === 'off')
+        return undefined;
+    const m = /^(\d{1,4})\s*([hdw])$/.exec(text);
+    const seconds = m ? Number(m[1]) * { h: 3600, d: 86400, w: 604800 }[m[2]] : NaN;
+    if (!(seconds >= 86400 && seconds <= 90 * 86400)) {
+        throw new InputError('monitor-backtest', `"${shown(value, 40)}" is not a length of history from 1d to 90d (e.g. 28d, 4w, 336h).`);
+    }
+    return seconds;
+}
+
+;// CONCATENATED MODULE: ./src/features/monitor/feature.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** How many incidents the `incidents` output lists (outputs have size limits), and how many get a chart. */
+const MAX_LISTED = 100;
+const MAX_CHARTS = 3;
+/** How far back resolved incidents are read (a monitor yields to another's incident within its own window, a day at most). */
+const RECENT_SECONDS = 86400;
+const MARK = { ok: '✓', learning: '…', warning: '⚠', critical: '✗' };
+/** The Stripe Dashboard page of a finding: in its connected account's dashboard when it has one, test mode's for a test key. */
+function dashboardLink(path, account, keyMode) {
+    return `https://dashboard.stripe.com/${account ? `${encodeURIComponent(account)}/` : ''}${keyMode === 'test' ? 'test/' : ''}${path}`;
+}
+/** The tables the monitors read: each object synced this run (and not failed), qualified. */
+function sourcesOf(db, config, run) {
+    const tables = {};
+    for (const name of config.objects) {
+        if (run.failures.has(name))
+            continue;
+        tables[name] = db.table(name === 'charges' ? config.table : specOf(name).table);
+    }
+    return { tables, failedCharges: config.statuses.has('failed'), accounts: config.accounts !== undefined };
+}
+/**
+ * The payment monitor, a feature: after the sync, every chosen monitor looks at the synced data
+ * (every account at once); what it finds is an incident, opened once, updated while it lasts,
+ * resolved when a run no longer sees it — in `stripe_monitor_incidents`, the outputs, the summary's
+ * opening lines and (when asked) GitHub issues. With `monitor-backtest` it replays the history
+ * instead, and stores, opens and fails nothing.
+ */
+class PaymentMonitor {
+    settings;
+    monitors;
+    config;
+    issueApi;
+    name = 'payment monitor';
+    outcomes = [];
+    changes = [];
+    result;
+    /** Charts of the open incidents, by open key. */
+    charts = new Map();
+    /** What the run could not do (remember incidents, write issues): said in the summary and as warnings. */
+    problems = [];
+    issues;
+    ran = false;
+    constructor(settings, monitors, config, 
+    /** The GitHub calls (tests give a stand-in's); default: the REST API through Octokit. */
+    issueApi = octokitApi) {
+        this.settings = settings;
+        this.monitors = monitors;
+        this.config = config;
+        this.issueApi = issueApi;
+    }
+    async readBack(db, ctx) {
+        if (!db)
+            return;
+        this.ran = true;
+        const sources = sourcesOf(db, this.config, ctx.run);
+        const at = Math.floor(ctx.now.getTime() / 1000);
+        if (this.settings.backtestSeconds !== undefined) {
+            this.result = await backtest(db, this.monitors, this.settings.levels, sources, at, this.settings.backtestSeconds);
+            return;
+        }
+        const remembered = await this.readable(db);
+        const open = remembered ? await openIncidents(db) : new Map();
+        const recent = remembered ? await incidentsSince(db, at - RECENT_SECONDS) : [];
+        this.outcomes = await evaluate(db, this.monitors, this.settings.levels, sources, at, {
+            isOpen: (account, monitor, key) => open.has(openKey(account, monitor, key)),
+            openSince: (account, monitor, since) => recent.some((i) => i.account === account && i.monitor === monitor && (i.resolvedAt === null || i.resolvedAt >= since))
+        });
+        const seen = this.outcomes.flatMap((o) => o.findings.map((f) => ({
+            ...f,
+            monitor: o.monitor.name,
+            dashboardUrl: dashboardLink(f.dashboard, f.account ?? this.config.stripeAccount, this.config.keyMode)
+        })));
+        const evaluated = new Set(this.outcomes.filter((o) => !o.unavailable).map((o) => o.monitor.name));
+        if (remembered) {
+            this.changes = await recordIncidents(db, seen, evaluated, open, ctx.now);
+        }
+        else {
+            this.changes = seen.map((f) => ({
+                state: 'opened',
+                incident: { ...f, id: '', openedAt: ctx.now, resolvedAt: null, issueNumber: null, dashboardUrl: f.dashboardUrl }
+            }));
+        }
+        await this.chart(db, at, sources);
+        if (this.settings.incidentIssues && remembered)
+            await this.writeIssues(db, ctx);
+    }
+    /**
+     * Whether the run may read and write the incidents table. A role that could not create it, or was
+     * granted nothing on it, runs on: the monitors still look, but cannot remember what they raised.
+     */
+    async readable(db) {
+        const forget = 'so incidents are not remembered: each run reports what it sees as new.';
+        if (!(await incidentsTableExists(db))) {
+            this.problems.push(`The table ${INCIDENTS.table} could not be created (the database role may not create tables), ${forget} Create it as the schema's owner.`);
+            return false;
+        }
+        const rows = await db.query(`SELECT has_table_privilege($1, 'SELECT, INSERT, UPDATE') AS ok`, [db.table(INCIDENTS.table)]);
+        if (rows[0]?.ok)
+            return true;
+        this.problems.push(`The database role may not read and write ${INCIDENTS.table}, ${forget} Grant it SELECT, INSERT, UPDATE on the table.`);
+        return false;
+    }
+    /** The last 7 days against the expected band, for each open incident of a monitor that has a chart (the first few). */
+    async chart(db, at, sources) {
+        const open = this.changes.filter((c) => c.state !== 'resolved').slice(0, MAX_CHARTS);
+        for (const change of open) {
+            const monitor = this.monitors.find((m) => m.name === change.incident.monitor);
+            const table = monitor?.chart && sources.tables[monitor.chart.object];
+            if (!monitor?.chart || !table)
+                continue;
+            const series = await bandSeries({ at, query: (sql, params) => db.query(sql, params) }, table, monitor.chart.where);
+            const points = series.get(change.incident.account ?? '') ?? [];
+            if (points.length === 0)
+                continue;
+            const labelled = points.map((p) => {
+                const d = new Date(p.from * 1000);
+                const label = d.getUTCHours() === 0 ? d.toUTCString().slice(0, 3) : `${String(d.getUTCHours()).padStart(2, '0')}h`;
+                return { ...p, label };
+            });
+            const noun = monitor.chart.noun;
+            this.charts.set(openKey(change.incident.account, change.incident.monitor, change.incident.key), mermaidBandChart(labelled, `${noun} per ${BLOCK / 3600} h, last 7 days (UTC), against the lowest and highest of the 4 weeks before`, noun));
+        }
+    }
+    async writeIssues(db, ctx) {
+        const env = ctx.env;
+        const written = this.settings.githubToken;
+        const token = written && !written.startsWith('${{') ? written : (env.GITHUB_TOKEN ?? '').trim();
+        const repository = env.GITHUB_REPOSITORY ?? '';
+        if (!token || !/^[^/\s]+\/[^/\s]+$/.test(repository)) {
+            this.problems.push(`incident-issues is on, but ${token ? 'GITHUB_REPOSITORY is not set' : 'there is no github-token (nor GITHUB_TOKEN)'}: no GitHub issue was written. Run it in GitHub Actions with permissions: issues: write.`);
+            return;
+        }
+        const changes = this.changes.filter((c) => c.state === 'opened' || c.previousSeverity || c.state === 'resolved' || c.incident.issueNumber === null);
+        if (changes.length === 0)
+            return;
+        const api = await this.issueApi({ token, repository, apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com' });
+        const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
+        const runUrl = env.GITHUB_RUN_ID ? `${server}/${repository}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
+        const done = await syncIssues(api, changes, async (incident, issue) => setIssueNumber(db, incident.id, issue), ctx.now, runUrl);
+        this.issues = done;
+        if (done.refused) {
+            const permission = done.refused.status === 403 || done.refused.status === 401 || done.refused.status === 404;
+            this.problems.push(permission
+                ? `GitHub refused to write the incident issues (HTTP ${done.refused.status}): give the job \`permissions: issues: write\` (or a github-token that may write issues). The incidents are stored and the sync succeeded.`
+                : `GitHub did not take the incident issues (${escapeCell(done.refused.message, 200)}); the next run tries again. The incidents are stored and the sync succeeded.`);
+        }
+    }
+    /** ok, warning, critical (the worst incident open), or learning (a relative monitor has too little history). */
+    get worst() {
+        const open = this.changes.filter((c) => c.state !== 'resolved').map((c) => c.incident.severity);
+        if (open.includes('critical'))
+            return 'critical';
+        if (open.includes('warning'))
+            return 'warning';
+        if (this.outcomes.some((o) => o.notes.some((n) => n.state === 'learning')))
+            return 'learning';
+        return 'ok';
+    }
+    entries() {
+        return this.changes.slice(0, MAX_LISTED).map(({ incident: i, state }) => ({
+            id: i.id,
+            monitor: i.monitor,
+            severity: i.severity,
+            state,
+            account_id: i.account,
+            opened_at: isoSeconds(Math.floor(i.openedAt.getTime() / 1000)),
+            resolved_at: i.resolvedAt ? isoSeconds(Math.floor(i.resolvedAt.getTime() / 1000)) : null,
+            summary: i.summary,
+            observed: i.observed,
+            expected: i.expected,
+            dashboard_url: i.dashboardUrl
+        }));
+    }
+    outputs() {
+        if (this.result)
+            return { incidents: '[]', incidents_opened: '0', incidents_resolved: '0', monitor_status: '', backtest: JSON.stringify(this.result) };
+        if (!this.ran)
+            return { incidents: '[]', incidents_opened: '0', incidents_resolved: '0', monitor_status: '', backtest: '' };
+        return {
+            incidents: JSON.stringify(this.entries()),
+            incidents_opened: String(this.changes.filter((c) => c.state === 'opened').length),
+            incidents_resolved: String(this.changes.filter((c) => c.state === 'resolved').length),
+            monitor_status: this.worst,
+            backtest: ''
+        };
+    }
+    /** The summary opens with this: the status, one line a monitor, the open incidents' charts. */
+    status(ctx) {
+        if (this.result)
+            return this.backtestSection(this.result);
+        if (!this.ran)
+            return [];
+        const status = this.worst;
+        const opened = this.changes.filter((c) => c.state === 'opened').length;
+        const resolved = this.changes.filter((c) => c.state === 'resolved');
+        const open = this.changes.filter((c) => c.state !== 'resolved').length;
+        const head = status === 'critical' || status === 'warning'
+            ? `${open} incident${open === 1 ? '' : 's'} open${opened > 0 ? ` (${opened} new)` : ''}`
+            : status === 'learning'
+                ? 'watching; some monitors are still learning the account’s rhythm'
+                : 'all clear';
+        const lines = [`### ${MARK[status]} Monitor: ${head}`, ''];
+        const items = [];
+        const notWatching = [];
+        for (const outcome of this.outcomes) {
+            const name = `**${outcome.monitor.name}**`;
+            if (outcome.unavailable) {
+                notWatching.push(`\`${outcome.monitor.name}\` ${outcome.unavailable}`);
+                continue;
+            }
+            const findings = this.changes.filter((c) => c.incident.monitor === outcome.monitor.name && c.state !== 'resolved');
+            for (const { incident, state } of findings) {
+                const where = incident.account ? ` \`${incident.account}\`` : '';
+                items.push(`- ${MARK[incident.severity]} ${name}${where} — ${inline(incident.summary)} [Dashboard](${incident.dashboardUrl})${state === 'ongoing' ? ` _(open since ${compact(incident.openedAt)})_` : ''}`);
+            }
+            const notes = outcome.notes;
+            if (findings.length > 0 && notes.length === 0)
+                continue;
+            if (notes.length === 1 && findings.length === 0) {
+                const note = notes[0];
+                items.push(`- ${MARK[note.state]} ${name}${note.account && this.config.stripeAccount !== note.account ? ` \`${note.account}\`` : ''} — ${inline(note.line)}`);
+            }
+            else if (notes.length > 0) {
+                const learning = notes.filter((n) => n.state === 'learning').length;
+                const mark = findings.length > 0 ? '' : learning === notes.length ? MARK.learning : MARK.ok;
+                const rest = findings.length > 0 ? 'the other ' : '';
+                items.push(`- ${mark ? `${mark} ` : '  '}${name} — ${rest}${notes.length.toLocaleString('en-US')} account${notes.length === 1 ? '' : 's'} within the usual${learning > 0 ? ` (${learning.toLocaleString('en-US')} still learning)` : ''}`);
+            }
+            else if (findings.length === 0) {
+                items.push(`- ${MARK.ok} ${name} — nothing to watch yet (no rows in its tables)`);
+            }
+        }
+        lines.push(...items, '');
+        if (notWatching.length > 0)
+            lines.push(`<sub>Not watching: ${notWatching.join('; ')}.</sub>`, '');
+        for (const c of resolved) {
+            lines.push(`- ✓ Resolved: **${c.incident.monitor}**${c.incident.account ? ` \`${c.incident.account}\`` : ''} — open ${describeLength((ctx.now.getTime() - c.incident.openedAt.getTime()) / 1000)}, since ${compact(c.incident.openedAt)}.`);
+        }
+        if (resolved.length > 0)
+            lines.push('');
+        for (const [key, chart] of this.charts) {
+            const change = this.changes.find((c) => openKey(c.incident.account, c.incident.monitor, c.incident.key) === key);
+            if (change)
+                lines.push(`**${change.incident.monitor}**${change.incident.account ? ` \`${change.incident.account}\`` : ''}: the last 7 days against the same hours of the 4 weeks before`, '', chart, '');
+        }
+        if (this.outcomes.some((o) => o.monitor.name === 'disputes' && !o.unavailable)) {
+            lines.push(`<sub>Dispute levels: the networks' programs count merchants from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM).</sub>`, '');
+        }
+        for (const problem of this.problems)
+            lines.push('> [!WARNING]', `> ${problem}`, '');
+        return lines;
+    }
+    backtestSection(result) {
+        const lines = [
+            `### Monitor backtest: ${result.incidents.length} incident${result.incidents.length === 1 ? '' : 's'} in ${describeLength(Date.parse(result.window.to) / 1000 - Date.parse(result.window.from) / 1000)}`,
+            '',
+            `The monitors replayed hour by hour from ${result.window.from} to ${result.window.to} (${result.evaluations} evaluations) over the stored history: what they would have raised. Nothing was stored, no issue opened, nothing fails.`,
+            ''
+        ];
+        if (result.incidents.length > 0) {
+            lines.push('| Monitor | Account | Severity | Opened | Resolved | What it saw |', '| --- | --- | --- | --- | --- | --- |');
+            for (const i of result.incidents.slice(0, 50)) {
+                lines.push(`| ${i.monitor} | ${i.account ?? ''} | ${i.severity} | ${i.opened_at} | ${i.resolved_at ?? 'still open'} | ${escapeCell(i.summary, 300)} |`);
+            }
+            lines.push('');
+            if (result.incidents.length > 50)
+                lines.push(`…and ${result.incidents.length - 50} more in the \`backtest\` output.`, '');
+        }
+        const counts = MONITOR_NAMES.filter((m) => this.monitors.some((x) => x.name === m)).map((m) => `${m} ${result.incidents.filter((i) => i.monitor === m).length}`);
+        lines.push(`<sub>By monitor: ${counts.join(', ')}.</sub>`, '');
+        return lines;
+    }
+    news() {
+        return this.changes.some((c) => c.state !== 'ongoing') || this.result !== undefined || this.problems.length > 0;
+    }
+    notices() {
+        return this.changes
+            .filter((c) => c.state === 'opened')
+            .slice(0, 10)
+            .map((c) => `Incident (${c.incident.severity}): ${c.incident.monitor}${c.incident.account ? ` in ${c.incident.account}` : ''} — ${c.incident.summary}`);
+    }
+    warnings() {
+        return this.problems;
+    }
+    log() {
+        return this.issues ? [`Incident issues: ${this.issues.opened} opened, ${this.issues.commented} updated, ${this.issues.closed} closed.`] : [];
+    }
+    verdict() {
+        const level = this.settings.failOn;
+        if (level === 'never' || this.result)
+            return undefined;
+        const failing = this.changes.filter((c) => c.state !== 'resolved' && (level === 'warning' || c.incident.severity === 'critical'));
+        if (failing.length === 0)
+            return undefined;
+        const named = failing
+            .slice(0, 5)
+            .map((c) => `${c.incident.monitor}${c.incident.account ? ` (${c.incident.account})` : ''}: ${c.incident.summary}`)
+            .join(' | ');
+        return `fail-on: ${level} — ${failing.length} ${level === 'critical' ? 'critical ' : ''}incident${failing.length === 1 ? '' : 's'} open. ${named}${failing.length > 5 ? ` | …and ${failing.length - 5} more` : ''}. Everything was stored; the step fails so that GitHub tells you.`;
+    }
+}
+/** A monitor's line in a list item: its own words and numbers, with nothing that Markdown or HTML would read. */
+function inline(text) {
+    return shown(text).replace(/[<>*_`[\]|\\]/g, (c) => `\\${c}`);
+}
+function compact(date) {
+    return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+/** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
+// prettier-ignore
+const monitor_feature_CONTRACT = {
+    inputs: [
+        { name: 'monitors', default: 'all', since: '1.3.0', description: 'The payment monitors to run after the sync - all, none, or a comma-separated list of silence, declines, card-testing, disputes, refunds, payouts, renewals. Each runs when the objects it reads are synced.' },
+        { name: 'monitor-thresholds', default: '', since: '1.3.0', description: 'Overrides of the monitors\' levels, monitor.level=value pairs separated by commas, semicolons or lines (silence.probability=1e-5, disputes.warning=0.5%, card-testing.failures=50). See Monitoring in the README.' },
+        { name: 'fail-on', default: 'never', since: '1.3.0', description: 'Fail the step, after everything is stored and written, while an incident is open - never, warning (any incident) or critical. GitHub then e-mails the failed run.' },
+        { name: 'incident-issues', default: 'false', since: '1.3.0', description: 'true: one GitHub issue per incident (labels stripe-incident, the monitor, the severity), commented when its severity changes, closed when it resolves. Needs permissions: issues: write.' },
+        { name: 'github-token', default: '${{ github.token }}', since: '1.3.0', description: 'The token incident-issues writes with. Default: the workflow\'s token.' },
+        { name: 'monitor-backtest', default: '', since: '1.3.0', description: 'Replay the monitors hour by hour over this much stored history (1d to 90d, e.g. 28d) and report what they would have raised (output backtest), instead of monitoring: nothing is stored, no issue opened, nothing fails.' }
+    ],
+    outputs: [
+        { name: 'incidents', empty: '[]', description: 'JSON array of the incidents opened, still open and resolved this run - {id, monitor, severity (warning or critical), state (opened, ongoing or resolved), account_id, opened_at, resolved_at, summary, observed, expected, dashboard_url}.' },
+        { name: 'incidents_opened', empty: '0', description: 'Incidents opened this run.' },
+        { name: 'incidents_resolved', empty: '0', description: 'Incidents resolved this run.' },
+        { name: 'monitor_status', empty: '', description: 'ok, warning, critical (the worst open incident) or learning (a monitor that compares with the account\'s history has under 14 days of it); empty when no monitor ran.' },
+        { name: 'backtest', empty: '', description: 'With monitor-backtest: JSON {window {from, to}, evaluations, incidents [{monitor, account, key, severity, opened_at, resolved_at, summary}]}.' }
+    ]
+};
+const monitor = defineFeature({
+    name: 'payment monitor',
+    ...monitor_feature_CONTRACT,
+    load: (inputs, config) => {
+        const names = parseMonitors(inputs.get('monitors'));
+        const monitors = MONITORS.filter((m) => names.includes(m.name));
+        const settings = {
+            monitors: names,
+            levels: settings_parseThresholds(inputs.get('monitor-thresholds'), MONITORS),
+            failOn: parseFailOn(inputs.get('fail-on')),
+            incidentIssues: feature_parseBoolean(inputs.get('incident-issues')),
+            githubToken: inputs.get('github-token'),
+            backtestSeconds: parseBacktest(inputs.get('monitor-backtest'))
+        };
+        if (settings.githubToken && !settings.githubToken.startsWith('${{'))
+            inputs.mask(settings.githubToken);
+        const on = monitors.length > 0;
+        if (!on && (settings.failOn !== 'never' || settings.incidentIssues || settings.backtestSeconds !== undefined)) {
+            inputs.warn('monitors is none: fail-on, incident-issues and monitor-backtest have no effect.');
+        }
+        if (on && config.dryRun && (settings.failOn !== 'never' || settings.incidentIssues)) {
+            inputs.warn('dry-run: the monitors need the database, so fail-on and incident-issues have no effect.');
+        }
+        if (on && !config.objects.some((o) => MONITORS.some((m) => m.reads.includes(o)))) {
+            inputs.warn(`No monitor can run: they read ${[...new Set(MONITORS.flatMap((m) => m.reads))].map((o) => OBJECTS.find((x) => x.name === o).plural).join(', ')}.`);
+        }
+        return {
+            views: [],
+            tables: on && !config.dryRun ? [INCIDENTS] : [],
+            feature: on && !config.dryRun ? new PaymentMonitor(settings, monitors, config) : undefined
+        };
+    }
+});
+function feature_parseBoolean(value) {
+    const text = value.trim().toLowerCase();
+    if (text === 'true')
+        return true;
+    if (text === 'false')
+        return false;
+    throw new InputError('incident-issues', `"${value.slice(0, 20)}" is not true or false.`);
+}
+
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:os"
@@ -39974,11 +41643,12 @@ const reconciliation = defineFeature({
 
 
 
+
 /**
  * Every feature, each described once in its folder, in the order they report (and their views are
  * made). Adding a feature is its folder and one line here.
  */
-const FEATURES = [dailyReport, highValue, reconciliation, connect, billing];
+const FEATURES = [dailyReport, highValue, reconciliation, connect, billing, monitor];
 
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
 
@@ -40270,6 +41940,9 @@ async function ensureTable(client, schema, def) {
     if (report.createdTable || report.addedColumns.length > 0 || report.addedUniqueKey) {
         for (const column of def.indexes) {
             await client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(indexName(table, column))} ON ${t} (${quoteIdent(column)})`);
+        }
+        for (const column of def.unique ?? []) {
+            await client.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${quoteIdent(`${table}_${column}_key`)} ON ${t} (${quoteIdent(column)})`);
         }
     }
     return report;
@@ -40754,7 +42427,8 @@ function readRun(options) {
                 const value = options.input(name).trim();
                 return value === '' ? fallback : value;
             },
-            warn: options.warn ?? (() => { })
+            warn: options.warn ?? (() => { }),
+            mask: (secret) => options.mask?.(secret, 'strong')
         }, config);
         views.push(...loaded.views);
         tables.push(...(loaded.tables ?? []));
@@ -40782,8 +42456,8 @@ function checkTableName(table, layout) {
     }
 }
 
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -40858,7 +42532,7 @@ function toCommandProperties(annotationProperties) {
  */
 function command_issueCommand(command, properties, message) {
     const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
+    process.stdout.write(cmd.toString() + external_os_.EOL);
 }
 function command_issue(name, message = '') {
     command_issueCommand(name, {}, message);
@@ -40932,7 +42606,7 @@ function file_command_issueFileCommand(command, message) {
     if (!external_fs_.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
+    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
         encoding: 'utf8'
     });
 }
@@ -40948,7 +42622,7 @@ function file_command_prepareKeyValueMessage(key, value) {
     if (convertedValue.includes(delimiter)) {
         throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
     }
-    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
+    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
 }
 //# sourceMappingURL=file-command.js.map
 // EXTERNAL MODULE: external "path"
@@ -42032,7 +43706,7 @@ class Summary {
      * @returns {Summary} summary instance
      */
     addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
+        return this.addRaw(external_os_.EOL);
     }
     /**
      * Adds an HTML codeblock to the summary buffer
@@ -42756,13 +44430,13 @@ class ToolRunner extends external_events_.EventEmitter {
     _processLineBuffer(data, strBuffer, onLine) {
         try {
             let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
+            let n = s.indexOf(external_os_.EOL);
             while (n > -1) {
                 const line = s.substring(0, n);
                 onLine(line);
                 // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
+                s = s.substring(n + external_os_.EOL.length);
+                n = s.indexOf(external_os_.EOL);
             }
             return s;
         }
@@ -43053,7 +44727,7 @@ class ToolRunner extends external_events_.EventEmitter {
                 }
                 const optionsNonNull = this._cloneExecOptions(this.options);
                 if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
                 }
                 const state = new ExecState(optionsNonNull, this.toolPath);
                 state.on('debug', (message) => {
@@ -43392,8 +45066,8 @@ const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* ()
         version
     };
 });
-const platform = external_os_namespaceObject.platform();
-const arch = external_os_namespaceObject.arch();
+const platform = external_os_.platform();
+const arch = external_os_.arch();
 const isWindows = platform === 'win32';
 const isMacOS = platform === 'darwin';
 const isLinux = platform === 'linux';
@@ -43574,7 +45248,7 @@ function setOutput(name, value) {
     if (filePath) {
         return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
     }
-    process.stdout.write(external_os_namespaceObject.EOL);
+    process.stdout.write(external_os_.EOL);
     command_issueCommand('set-output', { name }, utils_toCommandValue(value));
 }
 /**
@@ -43642,7 +45316,7 @@ function notice(message, properties = {}) {
  * @param message info message
  */
 function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
+    process.stdout.write(message + external_os_.EOL);
 }
 /**
  * Begin an output group.
@@ -43864,6 +45538,9 @@ async function publish(io, config, report, extra) {
     for (const feature of report.features)
         for (const notice of feature.notices?.(ctx) ?? [])
             io.notice(notice);
+    for (const feature of report.features)
+        for (const warning of feature.warnings?.() ?? [])
+            io.warning(warning);
     const summary = renderSummary(report, ctx, extra.describe);
     if (!(await io.writeSummary(summary)))
         io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.');
@@ -44307,10 +45984,10 @@ class TableSink {
  * created when missing, and replaced when an older version of the action made it, or the same version
  * with other settings (the version and settings are kept in the view's comment).
  */
-const MARK = 'stripe-payment-monitor view v';
+const views_MARK = 'stripe-payment-monitor view v';
 /** The view's comment: its version, its settings, and the `uses` tables it could read (`v2 mrr-discounts=forever coupons`). */
 function markOf(view, available) {
-    const parts = [`${MARK}${view.version}`, ...(view.settings ? [view.settings] : []), ...(view.uses ?? []).filter((name) => available.has(name))];
+    const parts = [`${views_MARK}${view.version}`, ...(view.settings ? [view.settings] : []), ...(view.uses ?? []).filter((name) => available.has(name))];
     return parts.join(' ');
 }
 /**
@@ -44342,7 +46019,7 @@ async function ensureViews(client, schema, tables, exists, views) {
         if (row && row.kind !== 'v')
             continue;
         const mark = markOf(view, available);
-        const version = row?.comment?.startsWith(MARK) ? Number.parseInt(row.comment.slice(MARK.length), 10) : row ? 0 : -1;
+        const version = row?.comment?.startsWith(views_MARK) ? Number.parseInt(row.comment.slice(views_MARK.length), 10) : row ? 0 : -1;
         // A newer action made it: leave it. The same version with the same settings: nothing to do.
         if (version > view.version || row?.comment === mark)
             continue;
@@ -44457,8 +46134,15 @@ class Database {
                 await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
                 report.createdSchema = true;
             }
-            for (const table of tables)
-                report.tables.push(await ensureTable(client, schema, table));
+            for (const table of tables) {
+                if (!table.optional)
+                    report.tables.push(await ensureTable(client, schema, table));
+                else {
+                    const made = await this.optional(report, `CREATE TABLE ${qualified(schema, table.table)} …`, () => ensureTable(client, schema, table));
+                    if (made)
+                        report.tables.push(made);
+                }
+            }
             report.createdStateTable = await ensureStateTable(client, schema);
             // Added in later versions: a role that may not alter or create them runs on without (and is told how to add them).
             if (!stateTableCurrent(await stateColumns(client, schema)))
@@ -48420,7 +50104,7 @@ class NodePlatformFunctions extends PlatformFunctions {
     }
     /** @override */
     getPlatformInfo() {
-        return `${process.platform} ${external_os_namespaceObject.release()} ${external_os_namespaceObject.arch()}`;
+        return `${process.platform} ${external_os_.release()} ${external_os_.arch()}`;
     }
     /** @override */
     writeStderr(msg) {
@@ -48488,7 +50172,7 @@ class NodePlatformFunctions extends PlatformFunctions {
         if (xdg) {
             return external_path_.join(xdg, 'stripe', 'telemetry_id');
         }
-        const home = external_os_namespaceObject.homedir();
+        const home = external_os_.homedir();
         if (!home)
             return null;
         return external_path_.join(home, '.config', 'stripe', 'telemetry_id');
@@ -67849,6 +69533,12 @@ async function runAction(rawIo, options = {}) {
                 io.setFailed(failureMessage(report, config));
                 return { ok: false, outputs, report };
             }
+            // Everything is stored and written: now a feature may still fail the step (`fail-on`), so GitHub's own e-mail tells the owner.
+            const verdicts = report.features.flatMap((f) => f.verdict?.() ?? []);
+            if (verdicts.length > 0) {
+                io.setFailed(verdicts.join(' '));
+                return { ok: false, outputs, report };
+            }
             return { ok: true, outputs, report };
         }
         finally {
@@ -68211,6 +69901,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+
+/***/ }),
+
 /***/ 6928:
 /***/ ((module) => {
 
@@ -68275,7 +69972,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types")
 /******/ 	// Execute the module function
 /******/ 	var threw = true;
 /******/ 	try {
-/******/ 		__webpack_modules__[moduleId](module, module.exports, __nccwpck_require__);
+/******/ 		__webpack_modules__[moduleId].call(module.exports, module, module.exports, __nccwpck_require__);
 /******/ 		threw = false;
 /******/ 	} finally {
 /******/ 		if(threw) delete __webpack_module_cache__[moduleId];
@@ -68284,6 +69981,9 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types")
 /******/ 	// Return the exports of the module
 /******/ 	return module.exports;
 /******/ }
+/******/ 
+/******/ // expose the modules object (__webpack_modules__)
+/******/ __nccwpck_require__.m = __webpack_modules__;
 /******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
@@ -68412,6 +70112,28 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types")
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/ensure chunk */
+/******/ (() => {
+/******/ 	__nccwpck_require__.f = {};
+/******/ 	// This file contains only the entry chunk.
+/******/ 	// The chunk loading function for additional chunks
+/******/ 	__nccwpck_require__.e = (chunkId) => {
+/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 			__nccwpck_require__.f[key](chunkId, promises);
+/******/ 			return promises;
+/******/ 		}, []));
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/get javascript chunk filename */
+/******/ (() => {
+/******/ 	// This function allow to reference async chunks
+/******/ 	__nccwpck_require__.u = (chunkId) => {
+/******/ 		// return url for filenames based on template
+/******/ 		return "" + chunkId + ".index.js";
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
@@ -68426,6 +70148,69 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types")
 /******/ 		}
 /******/ 		Object.defineProperty(exports, '__esModule', { value: true });
 /******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/import chunk loading */
+/******/ (() => {
+/******/ 	// no baseURI
+/******/ 	
+/******/ 	// object to store loaded and loading chunks
+/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
+/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
+/******/ 	var installedChunks = {
+/******/ 		792: 0
+/******/ 	};
+/******/ 	
+/******/ 	var installChunk = (data) => {
+/******/ 		var {ids, modules, runtime} = data;
+/******/ 		// add "modules" to the modules object,
+/******/ 		// then flag all "ids" as loaded and fire callback
+/******/ 		var moduleId, chunkId, i = 0;
+/******/ 		for(moduleId in modules) {
+/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
+/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
+/******/ 			}
+/******/ 		}
+/******/ 		if(runtime) runtime(__nccwpck_require__);
+/******/ 		for(;i < ids.length; i++) {
+/******/ 			chunkId = ids[i];
+/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
+/******/ 				installedChunks[chunkId][0]();
+/******/ 			}
+/******/ 			installedChunks[ids[i]] = 0;
+/******/ 		}
+/******/ 	
+/******/ 	}
+/******/ 	
+/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
+/******/ 			// import() chunk loading for javascript
+/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
+/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
+/******/ 	
+/******/ 				// a Promise means "currently loading".
+/******/ 				if(installedChunkData) {
+/******/ 					promises.push(installedChunkData[1]);
+/******/ 				} else {
+/******/ 					if(true) { // all chunks have JS
+/******/ 						// setup Promise in chunk cache
+/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
+/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
+/******/ 							throw e;
+/******/ 						});
+/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
+/******/ 						promises.push(installedChunkData[1] = promise);
+/******/ 					}
+/******/ 				}
+/******/ 			}
+/******/ 	};
+/******/ 	
+/******/ 	// no prefetching
+/******/ 	
+/******/ 	// no preloaded
+/******/ 	
+/******/ 	// no external install chunk
+/******/ 	
+/******/ 	// no on chunks loaded
 /******/ })();
 /******/ 
 /************************************************************************/

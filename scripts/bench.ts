@@ -15,6 +15,10 @@
  *    reconciliation), the stand-in refusing more than 25 requests/s per endpoint and 100/s in all:
  *    wall time against the busiest endpoint's ideal time.
  * 6. A billing backfill (customers, subscriptions, invoices), likewise, with peak RSS.
+ * 7. Connect: 1,000 connected accounts, first and idle runs.
+ * 8. The payment monitor's cost: every monitor evaluated on 1,000,000 charges over 8 weeks (with
+ *    refunds, disputes, payouts and invoices in proportion), in one account and across 1,000 Connect
+ *    accounts — the time the monitors add to a run.
  */
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -26,6 +30,10 @@ import pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import type Stripe from 'stripe'
 import { CHARGE_COLUMNS, chargeToRow, charges as chargeSpec } from '../src/objects/charges.js'
+import { evaluate } from '../src/features/monitor/engine.js'
+import { MONITORS } from '../src/features/monitor/monitors/index.js'
+import { parseThresholds } from '../src/features/monitor/settings.js'
+import { specOf, type ObjectName } from '../src/objects/registry.js'
 import { ensureTable } from '../src/store/schema.js'
 import { cleanJson } from '../src/store/clean.js'
 import { upsertRows, upsertSql } from '../src/store/upsert.js'
@@ -441,6 +449,97 @@ if (part(7)) {
       `rows lost or doubled ${Math.abs(stored - charges)}`
   )
   await stripe.stop()
+}
+
+// 8. The monitors' cost on a big account: what they add to a run.
+if (part(8)) {
+  for (const accounts of [0, QUICK ? 100 : 1_000]) {
+    const schema = `bench_monitor_${accounts}`
+    const count = MILLION
+    const at = Math.floor(Date.now() / 1000)
+    const from = at - 56 * DAY
+    const tables = await fillMonitorTables(schema, count, from, at, accounts)
+    const sources = { tables, failedCharges: true, accounts: accounts > 0 }
+    const levels = parseThresholds('', MONITORS)
+    const times: number[] = []
+    let outcomes: Awaited<ReturnType<typeof evaluate>> = []
+    await withClient(db.url, async (client) => {
+      const query = async <R extends Record<string, unknown>>(sql: string, params?: unknown[]) => (await client.query<R>(sql, params)).rows
+      for (let i = 0; i < 3; i++) {
+        const started = performance.now()
+        outcomes = await evaluate({ query }, MONITORS, levels, sources, at, { isOpen: () => false, openSince: () => false })
+        times.push(performance.now() - started)
+      }
+    })
+    const median = [...times].sort((a, b) => a - b)[1]!
+    const watched = new Set(outcomes.flatMap((o) => o.notes.map((n) => n.account ?? '')))
+    say(
+      `8. monitors (all 7) on ${fmt(count)} charges over 8 weeks${accounts ? ` across ${fmt(accounts)} Connect accounts` : ' in one account'}: ` +
+        `${fmt(median)} ms a run (median of 3: ${times.map((t) => fmt(t)).join(', ')} ms), ${fmt(watched.size)} account(s) watched, ` +
+        `${outcomes.reduce((n, o) => n + o.findings.length, 0)} finding(s)`
+    )
+    await withClient(db.url, (c) => c.query(`DROP SCHEMA ${schema} CASCADE`))
+  }
+}
+
+/**
+ * The tables the monitors read, filled in SQL: `count` charges spread over [from, at) (1 in 16
+ * declined, card fingerprints, outcomes), refunds of 2 %, disputes of 0.2 %, a payout a day and an
+ * invoice for 3 % — over `accounts` Connect accounts, or the key's own when 0. Indexes as the action makes them.
+ */
+async function fillMonitorTables(schema: string, count: number, from: number, at: number, accounts: number): Promise<Partial<Record<ObjectName, string>>> {
+  const names = ['refunds', 'disputes', 'payouts', 'invoices'] as const
+  await withClient(db.url, async (c) => {
+    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`)
+    await ensureTable(c, schema, { table: 'processed_charges', columns: CHARGE_COLUMNS, idColumn: 'charge_id', indexes: chargeSpec.indexes })
+    for (const name of names) {
+      const spec = specOf(name)
+      await ensureTable(c, schema, { table: spec.table, columns: spec.columns, idColumn: spec.idColumn, indexes: spec.indexes })
+    }
+    const account = accounts > 0 ? `'acct_' || (g % ${accounts})` : 'NULL'
+    const time = `to_timestamp(${from} + (g::float8 / ${count}) * ${at - from})`
+    await c.query(
+      `INSERT INTO ${schema}.processed_charges (charge_id, amount, currency, status, created_at, livemode, account_id, payment_method_type, failure_code, raw)
+       SELECT 'ch_' || g, 500 + g % 20000, 'usd', CASE WHEN g % 16 = 0 THEN 'failed' ELSE 'succeeded' END, ${time}, false, ${account}, 'card',
+              CASE WHEN g % 16 = 0 THEN 'card_declined' END,
+              jsonb_build_object('payment_method_details', jsonb_build_object('card', jsonb_build_object('fingerprint', 'fp_' || (g::bigint * 7919) % 50000)),
+                                 'outcome', jsonb_build_object('type', CASE WHEN g % 16 = 0 THEN 'issuer_declined' ELSE 'authorized' END, 'reason', CASE WHEN g % 16 = 0 THEN 'do_not_honor' END))
+         FROM generate_series(1, ${count}) g`
+    )
+    const fill = async (name: (typeof names)[number], rows: number, extra: Record<string, string>) => {
+      const spec = specOf(name)
+      const values: Record<string, string> = {
+        [spec.idColumn]: `'${name}_' || g`,
+        account_id: account,
+        created_at: time.replaceAll(String(count), String(rows)),
+        raw: `'{}'::jsonb`
+      }
+      for (const column of spec.columns) {
+        if (!column.notNull || column.default || values[column.name]) continue
+        values[column.name] =
+          column.type === 'bigint' || column.type === 'integer' ? '100' : column.type === 'boolean' ? 'false' : column.type === 'timestamptz' ? 'now()' : `'x'`
+      }
+      Object.assign(values, extra)
+      const columns = Object.keys(values)
+      await c.query(
+        `INSERT INTO ${schema}.${spec.table} (${columns.join(', ')}) SELECT ${columns.map((k) => values[k]).join(', ')} FROM generate_series(1, ${rows}) g`
+      )
+    }
+    await fill('refunds', Math.round(count * 0.02), { status: `'succeeded'` })
+    await fill('disputes', Math.round(count * 0.002), { status: `'needs_response'` })
+    await fill('payouts', 56 * Math.max(1, accounts), {
+      status: `'paid'`,
+      arrival_date: `to_timestamp(${from} + (g::float8 / ${56 * Math.max(1, accounts)}) * ${at - from} + 2 * 86400)`
+    })
+    await fill('invoices', Math.round(count * 0.03), {
+      status: `CASE WHEN g % 40 = 0 THEN 'open' ELSE 'paid' END`,
+      billing_reason: `'subscription_cycle'`,
+      attempt_count: `CASE WHEN g % 40 = 0 THEN 2 ELSE 1 END`
+    })
+    await c.query(`ANALYZE ${schema}.processed_charges`)
+    for (const name of names) await c.query(`ANALYZE ${schema}.${specOf(name).table}`)
+  })
+  return Object.fromEntries([['charges', `${schema}.processed_charges`], ...names.map((n) => [n, `${schema}.${specOf(n).table}`])])
 }
 
 await db.stop()

@@ -175,7 +175,9 @@ describe('Postgres faults', () => {
   it('later runs need no CREATE privilege: USAGE plus SELECT, INSERT, UPDATE are enough', async () => {
     await standIn({}, 60)
     await run({ incremental: 'true' })
-    const tables = ['processed_charges', 'stripe_sync_state', 'stripe_sync_rejects', 'stripe_sync_runs'].map((t) => `"${world.schema}".${t}`).join(', ')
+    const tables = ['processed_charges', 'stripe_sync_state', 'stripe_sync_rejects', 'stripe_sync_runs', 'stripe_monitor_incidents']
+      .map((t) => `"${world.schema}".${t}`)
+      .join(', ')
     await withRole(`GRANT SELECT, INSERT, UPDATE ON ${tables}`, async (url) => {
       const later = Math.floor(Date.now() / 1000) + 60
       world.stripe.createCharge({ ...world.stripe.allCharges()[0]!, id: 'ch_3LeastPrivilege0000000001', created: later - 30 })

@@ -209,8 +209,9 @@ const MAX_OBJECTS_NAMED = 5
 function render(report: RunReport, ctx: FeatureContext, rows: number, describe: (error: unknown) => string): string {
   const lines: string[] = ['## Stripe Payment Monitor', '']
   if (ctx.skipped) return [...lines, ctx.skipped, ''].join('\n')
-  lines.push(...report.features.flatMap((f) => f.status?.(ctx) ?? []))
+  const status = report.features.flatMap((f) => f.status?.(ctx) ?? [])
   if (upToDate(report, ctx)) {
+    lines.push(...status)
     const what = ctx.config.objects.map((n: ObjectName) => OBJECTS.find((o) => o.name === n)!.plural)
     const since = ctx.lastRunAt ? ` since ${compactUtc(Math.floor(ctx.lastRunAt.getTime() / 1000))} UTC` : ''
     lines.push(
@@ -225,6 +226,7 @@ function render(report: RunReport, ctx: FeatureContext, rows: number, describe: 
   }
   // Said first, where amounts would otherwise be (an up-to-date run shows none).
   if (amountsHidden(ctx)) lines.push(amountsNotice(ctx), '')
+  lines.push(...status)
   lines.push(...headline(report, ctx).flatMap((l) => [l, '']))
   lines.push(...failuresSection(report, describe))
   for (const slot of ['top', 'money', 'bottom'] as const)

@@ -19,6 +19,8 @@ export interface Sources {
   tables: Partial<Record<ObjectName, string>>
   /** The charges table keeps failed charges (`status` includes failed). */
   failedCharges: boolean
+  /** Several accounts (Connect) share the tables. */
+  accounts: boolean
 }
 
 /** Why a monitor cannot look in this run, or undefined when it can. */
@@ -46,6 +48,7 @@ export async function evaluate(
   const memo = new Map<string, Promise<unknown>>()
   const base = {
     at,
+    accounts: sources.accounts,
     tables: sources.tables,
     isOpen,
     query: <R extends Record<string, unknown>>(sql: string, params?: unknown[]) => db.query<R>(sql, params),

@@ -56,13 +56,17 @@ export function dashboardLink(path: string, account: string | null | undefined, 
 }
 
 /** The tables the monitors read: each object synced this run (and not failed), qualified. */
-export function sourcesOf(db: Pick<Database, 'table'>, config: Pick<Config, 'objects' | 'table' | 'statuses'>, run: Pick<RunFacts, 'failures'>): Sources {
+export function sourcesOf(
+  db: Pick<Database, 'table'>,
+  config: Pick<Config, 'objects' | 'table' | 'statuses' | 'accounts'>,
+  run: Pick<RunFacts, 'failures'>
+): Sources {
   const tables: Partial<Record<ObjectName, string>> = {}
   for (const name of config.objects) {
     if (run.failures.has(name)) continue
     tables[name] = db.table(name === 'charges' ? config.table : specOf(name).table)
   }
-  return { tables, failedCharges: config.statuses.has('failed') }
+  return { tables, failedCharges: config.statuses.has('failed'), accounts: config.accounts !== undefined }
 }
 
 /**
@@ -74,7 +78,6 @@ export function sourcesOf(db: Pick<Database, 'table'>, config: Pick<Config, 'obj
  */
 export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
   readonly name = 'payment monitor'
-  readonly reads: readonly ObjectName[]
   outcomes: Outcome[] = []
   changes: Change[] = []
   result: Backtest | undefined
@@ -88,12 +91,10 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
   constructor(
     readonly settings: MonitorSettings,
     readonly monitors: readonly Monitor[],
-    private readonly config: Pick<Config, 'objects' | 'table' | 'statuses' | 'keyMode' | 'stripeAccount' | 'dryRun'>,
+    private readonly config: Pick<Config, 'objects' | 'table' | 'statuses' | 'accounts' | 'keyMode' | 'stripeAccount' | 'dryRun'>,
     /** The GitHub calls (tests give a stand-in's); default: the REST API through Octokit. */
     private readonly issueApi: (target: IssueTarget) => Promise<IssueApi> = octokitApi
-  ) {
-    this.reads = [...new Set(monitors.flatMap((m) => m.reads))]
-  }
+  ) {}
 
   async readBack(db: Database | undefined, ctx: ReadBackContext): Promise<void> {
     if (!db) return
@@ -104,7 +105,7 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
       this.result = await backtest(db, this.monitors, this.settings.levels, sources, at, this.settings.backtestSeconds)
       return
     }
-    const remembered = await incidentsTableExists(db)
+    const remembered = await this.readable(db)
     const open = remembered ? await openIncidents(db) : new Map()
     const recent = remembered ? await incidentsSince(db, at - RECENT_SECONDS) : []
     this.outcomes = await evaluate(db, this.monitors, this.settings.levels, sources, at, {
@@ -123,9 +124,6 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
     if (remembered) {
       this.changes = await recordIncidents(db, seen, evaluated, open, ctx.now)
     } else {
-      this.problems.push(
-        `The table ${INCIDENTS.table} could not be created (the database role may not create tables), so incidents are not remembered: each run reports what it sees as new. Create it as the schema's owner.`
-      )
       this.changes = seen.map((f) => ({
         state: 'opened',
         incident: { ...f, id: '', openedAt: ctx.now, resolvedAt: null, issueNumber: null, dashboardUrl: f.dashboardUrl }
@@ -133,6 +131,24 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
     }
     await this.chart(db, at, sources)
     if (this.settings.incidentIssues && remembered) await this.writeIssues(db, ctx)
+  }
+
+  /**
+   * Whether the run may read and write the incidents table. A role that could not create it, or was
+   * granted nothing on it, runs on: the monitors still look, but cannot remember what they raised.
+   */
+  private async readable(db: Database): Promise<boolean> {
+    const forget = 'so incidents are not remembered: each run reports what it sees as new.'
+    if (!(await incidentsTableExists(db))) {
+      this.problems.push(
+        `The table ${INCIDENTS.table} could not be created (the database role may not create tables), ${forget} Create it as the schema's owner.`
+      )
+      return false
+    }
+    const rows = await db.query<{ ok: boolean }>(`SELECT has_table_privilege($1, 'SELECT, INSERT, UPDATE') AS ok`, [db.table(INCIDENTS.table)])
+    if (rows[0]?.ok) return true
+    this.problems.push(`The database role may not read and write ${INCIDENTS.table}, ${forget} Grant it SELECT, INSERT, UPDATE on the table.`)
+    return false
   }
 
   /** The last 7 days against the expected band, for each open incident of a monitor that has a chart (the first few). */

@@ -25,6 +25,8 @@ export interface MonitorTables {
 /** What a monitor evaluates with: the moment (Unix seconds), its levels, the tables, the queries. */
 export interface MonitorContext {
   at: number
+  /** The tables hold several accounts (Connect): per-account answers cannot come from one index probe. */
+  accounts: boolean
   levels: Readonly<Record<string, number>>
   tables: Readonly<Partial<Record<ObjectName, string>>>
   query<R extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>

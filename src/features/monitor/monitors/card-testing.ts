@@ -56,7 +56,7 @@ export const cardTesting: Monitor = {
               count(DISTINCT ${CARD}) FILTER (WHERE t.status = 'failed')::int AS cards_hour,
               count(*) FILTER (WHERE t.status = 'failed' AND (${SMALL} OR ${REASON} = ANY($4)))::int AS telling_hour
          FROM ${charges} t
-        WHERE t.created_at >= to_timestamp(least($1, $2)) AND t.created_at < to_timestamp($3)
+        WHERE t.created_at >= to_timestamp(least($1::float8, $2::float8)) AND t.created_at < to_timestamp($3)
         GROUP BY 1`,
       [ctx.at - 3600, ctx.at - window, ctx.at, TESTING_REASONS]
     )

@@ -1,5 +1,5 @@
 import { LEARNING_DAYS, type AccountNote, type Finding, type Monitor } from '../monitor.js'
-import { CARD, HOUR, OUTCOME, REASON, about, accountOf, historyDays, percent, sameHoursOfTheWeek, type Window } from '../queries.js'
+import { CARD, HOUR, OUTCOME, REASON, about, accountOf, historyDays, inWindows, percent, sameHoursOfTheWeek, type Window } from '../queries.js'
 import { binomialAtLeast, oneIn } from '../stats.js'
 import { learningLine } from './silence.js'
 
@@ -12,24 +12,24 @@ const RETRY_SECONDS = 10 * 60
  */
 async function attempts(ctx: Parameters<Monitor['evaluate']>[0], windows: readonly Window[]) {
   const charges = ctx.tables.charges!
-  const rows = await ctx.query<{ account: string; i: number; attempts: number; declined: number; issuer: number; blocked: number; invalid: number }>(
+  const rows = inWindows(charges, windows, 2)
+  const found = await ctx.query<{ account: string; i: number; attempts: number; declined: number; issuer: number; blocked: number; invalid: number }>(
     `WITH tries AS (
-       SELECT coalesce(t.account_id, '') AS account, w.i, t.status, ${OUTCOME} AS outcome, t.created_at,
-              lead(t.created_at) OVER (PARTITION BY coalesce(t.account_id, ''), w.i, ${CARD} ORDER BY t.created_at) AS next_try
-         FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS w(lo, hi, i)
-         JOIN ${charges} t ON t.created_at >= to_timestamp(w.lo) AND t.created_at < to_timestamp(w.hi)
+       SELECT coalesce(t.account_id, '') AS account, t.i, t.status, ${OUTCOME} AS outcome, t.created_at,
+              lead(t.created_at) OVER (PARTITION BY coalesce(t.account_id, ''), t.i, ${CARD} ORDER BY t.created_at) AS next_try
+         FROM ${rows.sql} t
         WHERE t.status IN ('succeeded', 'failed'))
      SELECT account, i::int AS i, count(*)::int AS attempts,
             count(*) FILTER (WHERE status = 'failed')::int AS declined,
             count(*) FILTER (WHERE status = 'failed' AND outcome = 'issuer_declined')::int AS issuer,
             count(*) FILTER (WHERE status = 'failed' AND outcome = 'blocked')::int AS blocked,
             count(*) FILTER (WHERE status = 'failed' AND outcome = 'invalid')::int AS invalid
-       FROM tries WHERE next_try IS NULL OR next_try > created_at + make_interval(secs => $3)
+       FROM tries WHERE next_try IS NULL OR next_try > created_at + make_interval(secs => $1)
       GROUP BY 1, 2`,
-    [windows.map((w) => w[0]), windows.map((w) => w[1]), RETRY_SECONDS]
+    [RETRY_SECONDS, ...rows.params]
   )
   const out = new Map<string, Array<{ attempts: number; declined: number; issuer: number; blocked: number; invalid: number }>>()
-  for (const r of rows) {
+  for (const r of found) {
     const list = out.get(r.account) ?? windows.map(() => ({ attempts: 0, declined: 0, issuer: 0, blocked: 0, invalid: 0 }))
     list[r.i - 1] = { attempts: r.attempts, declined: r.declined, issuer: r.issuer, blocked: r.blocked, invalid: r.invalid }
     out.set(r.account, list)

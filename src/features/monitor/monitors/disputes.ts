@@ -50,7 +50,7 @@ export const disputes: Monitor = {
                 count(*) FILTER (WHERE t.created_at >= to_timestamp($1))::int AS d30,
                 count(*) FILTER (WHERE t.created_at >= to_timestamp($2))::int AS month
            FROM ${ctx.tables.disputes!} t
-          WHERE t.created_at >= to_timestamp(least($1, $2)) AND t.created_at < to_timestamp($3)
+          WHERE t.created_at >= to_timestamp(least($1::float8, $2::float8)) AND t.created_at < to_timestamp($3)
           GROUP BY 1`,
         [since30, month, ctx.at]
       )

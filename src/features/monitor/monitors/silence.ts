@@ -1,5 +1,5 @@
 import { LEARNING_DAYS, type AccountNote, type Finding, type Monitor } from '../monitor.js'
-import { ACCOUNT, HOUR, WEEK, about, accountOf, historyDays, mean, span } from '../queries.js'
+import { ACCOUNT, HOUR, WEEK, about, accountOf, historyDays, inWindows, mean, span } from '../queries.js'
 import { oneIn, poissonZero } from '../stats.js'
 
 /** How far back the last sale is looked for: a gap longer than this is told as "over a day". */
@@ -36,13 +36,19 @@ export const silence: Monitor = {
     // Sales in each account's gap, shifted back 1 to 4 weeks: one query, the gaps as a join.
     const starts = watched.map((a) => lastSale.get(a) ?? ctx.at - LOOKBACK)
     // Each week read once, from the earliest gap on (an index range), then kept per account from its own gap.
+    const earliest = Math.min(ctx.at, ...starts)
+    const weeks = inWindows(
+      charges,
+      [1, 2, 3, 4].map((k) => [earliest - k * WEEK, ctx.at - k * WEEK] as const),
+      4
+    )
     const expected = await ctx.query<{ account: string; k: number; n: number }>(
-      `SELECT g.account, k.k::int AS k, count(*)::int AS n
-         FROM generate_series(1, 4) AS k(k)
-         JOIN ${charges} t ON t.status = 'succeeded' AND t.created_at > to_timestamp($5 - k.k * $3) AND t.created_at < to_timestamp($4 - k.k * $3)
-         JOIN unnest($1::text[], $2::float8[]) AS g(account, since) ON g.account = ${ACCOUNT} AND t.created_at > to_timestamp(g.since - k.k * $3)
+      `SELECT g.account, t.i::int AS k, count(*)::int AS n
+         FROM ${weeks.sql} t
+         JOIN unnest($1::text[], $2::float8[]) AS g(account, since) ON g.account = ${ACCOUNT} AND t.created_at > to_timestamp(g.since - t.i * $3::float8)
+        WHERE t.status = 'succeeded'
         GROUP BY 1, 2`,
-      [watched, starts, WEEK, ctx.at, Math.min(ctx.at, ...starts)]
+      [watched, starts, WEEK, ...weeks.params]
     )
     const byAccount = new Map<string, number[]>()
     for (const r of expected) {
