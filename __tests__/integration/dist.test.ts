@@ -51,7 +51,7 @@ describe('dist/index.js', () => {
     expect(second.code).toBe(0)
     expect(second.outputs.charges_stored).toBe('0')
     expect(second.outputs.charges_updated).toBe('0')
-    expect(second.summary).toMatch(/^## Stripe Payment Monitor\n\nUp to date — no new charges or changes\.\n/)
+    expect(second.summary).toMatch(/^## Stripe Payment Monitor\n\n### … Monitor: [^\n]+\n(?:[^\n]*\n)*?Up to date — no new charges or changes\.\n/)
   })
 
   it('exits 1 with an ::error:: naming the input, before any request', async () => {

@@ -38,9 +38,10 @@ describe('examples', () => {
     }
   })
 
-  it.each(examples)('%s asks for no GitHub token (permissions: {})', (file) => {
+  it.each(examples)('%s asks for no GitHub token (permissions: {}), or only issues: write for incident issues', (file) => {
     const workflow = parse(readFileSync(new URL(file, dir), 'utf8')) as Workflow
-    expect(workflow.permissions).toEqual({})
+    const issues = Object.values(workflow.jobs).some((job) => job.steps.some((step) => String(step.with?.['incident-issues']) === 'true'))
+    expect(workflow.permissions).toEqual(issues ? { issues: 'write' } : {})
   })
 
   it.each(examples)('%s reads the tables from the schema the action writes to', (file) => {

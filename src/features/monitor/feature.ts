@@ -284,7 +284,7 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
           `- ${mark ? `${mark} ` : '  '}${name} — ${rest}${notes.length.toLocaleString('en-US')} account${notes.length === 1 ? '' : 's'} within the usual${learning > 0 ? ` (${learning.toLocaleString('en-US')} still learning)` : ''}`
         )
       } else if (findings.length === 0) {
-        items.push(`- ${MARK.ok} ${name} — nothing to watch yet (no rows in its tables)`)
+        items.push(`- ${MARK.ok} ${name} — nothing in the stretch it looks at`)
       }
     }
     lines.push(...items, '')
