@@ -39447,10 +39447,17 @@ function incidentOf(r) {
         issueNumber: r.issue_number
     };
 }
-/** The incidents open now, by open key. */
-async function openIncidents(db) {
-    const rows = await db.query(`SELECT * FROM ${db.table(INCIDENTS_TABLE)} WHERE state = 'open'`);
-    return new Map(rows.map((r) => [openKey(r.account_id, r.monitor, r.key), incidentOf(r)]));
+/**
+ * The incidents a run starts from, in one read: those open now (by open key), and every one open at
+ * any time since `since` (Unix seconds) — open now or resolved after it — for `openSince`.
+ */
+async function incidentsSince(db, since) {
+    const rows = await db.query(`SELECT * FROM ${db.table(INCIDENTS_TABLE)} WHERE state = 'open' OR resolved_at >= to_timestamp($1)`, [
+        since
+    ]);
+    const recent = rows.map(incidentOf);
+    const open = new Map(rows.flatMap((r, k) => (r.state === 'open' ? [[openKey(r.account_id, r.monitor, r.key), recent[k]]] : [])));
+    return { open, recent };
 }
 /**
  * Brings the table in line with what this run saw: a finding with no open incident opens one (a
@@ -39492,12 +39499,6 @@ async function recordIncidents(db, seen, evaluated, open, now) {
     }
     return changes;
 }
-/** The incidents open at any time since `since` (Unix seconds): open now, or resolved after it — for `openSince`. */
-async function incidentsSince(db, since) {
-    const rows = await db.query(`SELECT account_id, monitor, extract(epoch FROM resolved_at)::float8 AS resolved FROM ${db.table(INCIDENTS_TABLE)}
-      WHERE state = 'open' OR resolved_at >= to_timestamp($1)`, [since]);
-    return rows.map((r) => ({ account: r.account_id, monitor: r.monitor, resolvedAt: r.resolved === null ? null : Number(r.resolved) }));
-}
 /** Remembers the GitHub issue of an incident. */
 async function setIssueNumber(db, id, issue) {
     await db.query(`UPDATE ${db.table(INCIDENTS_TABLE)} SET issue_number = $2, updated_at = now() WHERE incident_id = $1`, [id, issue]);
@@ -39508,173 +39509,15 @@ async function incidentsTableExists(db) {
     return rows[0]?.t != null;
 }
 
-;// CONCATENATED MODULE: ./src/features/monitor/backtest.ts
-
-
-const HOUR = 3600;
-const iso = (seconds) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
-/**
- * The monitors replayed hour by hour over the stored history, `seconds` back from `at`: what they
- * would have raised and when it would have resolved. Nothing is stored, no issue opened, nothing
- * fails: the noise a user would get, seen before turning paging on. Each hour sees the rows created
- * before it (a payout's status is today's: the history keeps no earlier one).
- */
-async function backtest(db, monitors, levels, sources, at, seconds) {
-    const from = Math.ceil((at - seconds) / HOUR) * HOUR;
-    const open = new Map();
-    const incidents = [];
-    let evaluations = 0;
-    for (let t = from; t <= at; t += HOUR) {
-        evaluations += 1;
-        const outcomes = await evaluate(db, monitors, levels, sources, t, {
-            isOpen: (account, monitor, key) => open.has(openKey(account, monitor, key)),
-            openSince: (account, monitor, since) => incidents.some((i) => i.account === account && i.monitor === monitor && (i.resolved_at === null || Date.parse(i.resolved_at) / 1000 >= since))
-        });
-        const seen = new Set();
-        for (const outcome of outcomes) {
-            for (const f of outcome.findings) {
-                const key = openKey(f.account, outcome.monitor.name, f.key);
-                seen.add(key);
-                const before = open.get(key);
-                if (before) {
-                    if (f.severity === 'critical')
-                        before.severity = 'critical';
-                    continue;
-                }
-                const incident = {
-                    monitor: outcome.monitor.name,
-                    account: f.account,
-                    key: f.key,
-                    severity: f.severity,
-                    opened_at: iso(t),
-                    resolved_at: null,
-                    summary: f.summary
-                };
-                open.set(key, incident);
-                incidents.push(incident);
-            }
-        }
-        for (const [key, incident] of open) {
-            const ran = outcomes.some((o) => o.monitor.name === incident.monitor && !o.unavailable);
-            if (!seen.has(key) && ran) {
-                incident.resolved_at = iso(t);
-                open.delete(key);
-            }
-        }
-    }
-    return { window: { from: iso(from), to: iso(at) }, evaluations, incidents };
-}
-
-;// CONCATENATED MODULE: ./src/features/monitor/issues.ts
-
-/** The label every incident issue carries, with its monitor's name and its severity. */
-const INCIDENT_LABEL = 'stripe-incident';
-/** A GitHub API refusal, as the run says it: a warning, never a failed sync. */
-class IssueError extends Error {
-    status;
-    constructor(status, message) {
-        super(message);
-        this.status = status;
-        this.name = 'IssueError';
-    }
-}
-/** The REST API through @actions/github's Octokit, loaded only when issues are asked for. */
-async function octokitApi(target) {
-    const { getOctokit } = await __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413));
-    const octokit = getOctokit(target.token, { baseUrl: target.apiUrl });
-    const [owner, repo] = target.repository.split('/');
-    const call = async (work) => {
-        try {
-            return await work();
-        }
-        catch (error) {
-            const status = error.status;
-            throw new IssueError(status, error instanceof Error ? error.message : String(error));
-        }
-    };
-    return {
-        create: (title, body, labels) => call(async () => (await octokit.rest.issues.create({ owner, repo, title, body, labels })).data.number),
-        comment: (issue, body) => call(async () => void (await octokit.rest.issues.createComment({ owner, repo, issue_number: issue, body }))),
-        update: (issue, fields) => call(async () => void (await octokit.rest.issues.update({
-            owner,
-            repo,
-            issue_number: issue,
-            ...fields,
-            ...(fields.state ? { state_reason: 'completed' } : {})
-        })))
-    };
-}
-function labels(incident) {
-    return [INCIDENT_LABEL, incident.monitor, incident.severity];
-}
-function title(incident) {
-    const where = incident.account ? ` (${incident.account})` : '';
-    const first = incident.summary.split(/(?<=[.;])\s/)[0].replace(/[.;]$/, '');
-    return `${incident.severity === 'critical' ? 'Critical' : 'Warning'}: ${incident.monitor}${where} — ${first}`.slice(0, 200);
-}
-function body(incident, runUrl) {
-    const figures = (o) => Object.entries(o)
-        .map(([k, v]) => `${k.replaceAll('_', ' ')}: ${typeof v === 'number' ? Math.round(v * 10000) / 10000 : String(v)}`)
-        .join('; ');
-    return [
-        `**${incident.summary}**`,
-        '',
-        `| | |`,
-        `| --- | --- |`,
-        `| Monitor | \`${incident.monitor}\` |`,
-        `| Severity | ${incident.severity} |`,
-        ...(incident.account ? [`| Account | \`${incident.account}\` |`] : []),
-        `| Opened | ${incident.openedAt.toISOString().replace('.000Z', 'Z')} |`,
-        `| Observed | ${figures(incident.observed)} |`,
-        `| Expected | ${figures(incident.expected)} |`,
-        '',
-        `[Open in the Stripe Dashboard](${incident.dashboardUrl})${runUrl ? ` · [the run that opened it](${runUrl})` : ''}`,
-        '',
-        `_Opened by Stripe Payment Monitor; it closes this issue when the incident ends. Incident \`${incident.id}\`._`
-    ].join('\n');
-}
-/**
- * One issue per incident: opened with it (labelled stripe-incident, the monitor, the severity), a
- * comment when its severity changes, closed with a comment when it resolves. The text holds counts
- * and rates only — no amount, no customer — so it is the same on public repositories. The first
- * refusal (a token without `issues: write`) stops the rest and is returned, to be said as a warning.
- */
-async function syncIssues(api, changes, remember, now, runUrl) {
-    const done = { opened: 0, commented: 0, closed: 0 };
-    try {
-        for (const change of changes) {
-            const incident = change.incident;
-            if (change.state === 'opened' || (change.state === 'ongoing' && incident.issueNumber === null)) {
-                const number = await api.create(title(incident), body(incident, runUrl), labels(incident));
-                await remember(incident, number);
-                done.opened += 1;
-            }
-            else if (change.state === 'ongoing' && change.previousSeverity && incident.issueNumber !== null) {
-                await api.comment(incident.issueNumber, `Severity changed from ${change.previousSeverity} to **${incident.severity}**: ${incident.summary}`);
-                await api.update(incident.issueNumber, { labels: labels(incident) });
-                done.commented += 1;
-            }
-            else if (change.state === 'resolved' && incident.issueNumber !== null) {
-                const lasted = describeLength((now.getTime() - incident.openedAt.getTime()) / 1000);
-                await api.comment(incident.issueNumber, `Resolved at ${now.toISOString().replace('.000Z', 'Z')}, after ${lasted}: the monitor no longer sees it.${runUrl ? ` ([run](${runUrl}))` : ''}`);
-                await api.update(incident.issueNumber, { state: 'closed' });
-                done.closed += 1;
-            }
-        }
-    }
-    catch (error) {
-        if (!(error instanceof IssueError))
-            throw error;
-        return { ...done, refused: error };
-    }
-    return done;
-}
-
 ;// CONCATENATED MODULE: ./src/features/monitor/monitor.ts
 /** The monitors, by the names inputs and outputs use. */
 const MONITOR_NAMES = ['silence', 'declines', 'card-testing', 'disputes', 'refunds', 'payouts', 'renewals'];
 /** Less history than this, and a relative monitor learns: it says how many days it has and raises nothing. */
 const LEARNING_DAYS = 14;
+/** A relative monitor's note while it learns: how many days of history it has. */
+function learningLine(days) {
+    return `learning: ${Math.floor(days)} of ${LEARNING_DAYS} days of history`;
+}
 /** The weeks a relative monitor compares with: the same hours of the week, this many weeks back. */
 const WEEKS = 4;
 
@@ -39687,7 +39530,7 @@ const WEEKS = 4;
  * the tables' `created_at` index, a range each.
  */
 const WEEK = 7 * 86400;
-const queries_HOUR = 3600;
+const HOUR = 3600;
 /** A window now and the same hours of the week in each of the `WEEKS` weeks before (index 0: now). */
 function sameHoursOfTheWeek(from, to) {
     return Array.from({ length: WEEKS + 1 }, (_, k) => [from - k * WEEK, to - k * WEEK]);
@@ -39784,7 +39627,7 @@ function queries_percent(share) {
     return `${p >= 10 ? Math.round(p) : p >= 1 ? Math.round(p * 10) / 10 : Math.round(p * 100) / 100} %`;
 }
 /** The chart of an incident: the last 7 days in 6-hour blocks, against the lowest and highest of the same blocks over 4 weeks. */
-const BLOCK = 6 * queries_HOUR;
+const BLOCK = 6 * HOUR;
 const BLOCKS = 28;
 async function bandSeries(ctx, table, where) {
     const end = Math.ceil(ctx.at / BLOCK) * BLOCK;
@@ -39800,6 +39643,169 @@ async function bandSeries(ctx, table, where) {
         }));
     }
     return out;
+}
+
+;// CONCATENATED MODULE: ./src/features/monitor/backtest.ts
+
+
+
+
+/**
+ * The monitors replayed hour by hour over the stored history, `seconds` back from `at`: what they
+ * would have raised and when it would have resolved. Nothing is stored, no issue opened, nothing
+ * fails: the noise a user would get, seen before turning paging on. Each hour sees the rows created
+ * before it (a payout's status is today's: the history keeps no earlier one).
+ */
+async function backtest(db, monitors, levels, sources, at, seconds) {
+    const from = Math.ceil((at - seconds) / HOUR) * HOUR;
+    const open = new Map();
+    const incidents = [];
+    let evaluations = 0;
+    for (let t = from; t <= at; t += HOUR) {
+        evaluations += 1;
+        const outcomes = await evaluate(db, monitors, levels, sources, t, {
+            isOpen: (account, monitor, key) => open.has(openKey(account, monitor, key)),
+            openSince: (account, monitor, since) => incidents.some((i) => i.account === account && i.monitor === monitor && (i.resolved_at === null || Date.parse(i.resolved_at) / 1000 >= since))
+        });
+        const seen = new Set();
+        for (const outcome of outcomes) {
+            for (const f of outcome.findings) {
+                const key = openKey(f.account, outcome.monitor.name, f.key);
+                seen.add(key);
+                const before = open.get(key);
+                if (before) {
+                    if (f.severity === 'critical')
+                        before.severity = 'critical';
+                    continue;
+                }
+                const incident = {
+                    monitor: outcome.monitor.name,
+                    account: f.account,
+                    key: f.key,
+                    severity: f.severity,
+                    opened_at: isoSeconds(t),
+                    resolved_at: null,
+                    summary: f.summary
+                };
+                open.set(key, incident);
+                incidents.push(incident);
+            }
+        }
+        for (const [key, incident] of open) {
+            const ran = outcomes.some((o) => o.monitor.name === incident.monitor && !o.unavailable);
+            if (!seen.has(key) && ran) {
+                incident.resolved_at = isoSeconds(t);
+                open.delete(key);
+            }
+        }
+    }
+    return { window: { from: isoSeconds(from), to: isoSeconds(at) }, evaluations, incidents };
+}
+
+;// CONCATENATED MODULE: ./src/features/monitor/issues.ts
+
+
+/** The label every incident issue carries, with its monitor's name and its severity. */
+const INCIDENT_LABEL = 'stripe-incident';
+/** A GitHub API refusal, as the run says it: a warning, never a failed sync. */
+class IssueError extends Error {
+    status;
+    constructor(status, message) {
+        super(message);
+        this.status = status;
+        this.name = 'IssueError';
+    }
+}
+/** The REST API through @actions/github's Octokit, loaded only when issues are asked for. */
+async function octokitApi(target) {
+    const { getOctokit } = await __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413));
+    const octokit = getOctokit(target.token, { baseUrl: target.apiUrl });
+    const [owner, repo] = target.repository.split('/');
+    const call = async (work) => {
+        try {
+            return await work();
+        }
+        catch (error) {
+            const status = error.status;
+            throw new IssueError(status, error instanceof Error ? error.message : String(error));
+        }
+    };
+    return {
+        create: (title, body, labels) => call(async () => (await octokit.rest.issues.create({ owner, repo, title, body, labels })).data.number),
+        comment: (issue, body) => call(async () => void (await octokit.rest.issues.createComment({ owner, repo, issue_number: issue, body }))),
+        update: (issue, fields) => call(async () => void (await octokit.rest.issues.update({
+            owner,
+            repo,
+            issue_number: issue,
+            ...fields,
+            ...(fields.state ? { state_reason: 'completed' } : {})
+        })))
+    };
+}
+function labels(incident) {
+    return [INCIDENT_LABEL, incident.monitor, incident.severity];
+}
+function title(incident) {
+    const where = incident.account ? ` (${incident.account})` : '';
+    const first = incident.summary.split(/(?<=[.;])\s/)[0].replace(/[.;]$/, '');
+    return `${incident.severity === 'critical' ? 'Critical' : 'Warning'}: ${incident.monitor}${where} — ${first}`.slice(0, 200);
+}
+function body(incident, runUrl) {
+    const figures = (o) => Object.entries(o)
+        .map(([k, v]) => `${k.replaceAll('_', ' ')}: ${typeof v === 'number' ? Math.round(v * 10000) / 10000 : String(v)}`)
+        .join('; ');
+    return [
+        `**${incident.summary}**`,
+        '',
+        `| | |`,
+        `| --- | --- |`,
+        `| Monitor | \`${incident.monitor}\` |`,
+        `| Severity | ${incident.severity} |`,
+        ...(incident.account ? [`| Account | \`${incident.account}\` |`] : []),
+        `| Opened | ${isoSeconds(unixSeconds(incident.openedAt))} |`,
+        `| Observed | ${figures(incident.observed)} |`,
+        `| Expected | ${figures(incident.expected)} |`,
+        '',
+        `[Open in the Stripe Dashboard](${incident.dashboardUrl})${runUrl ? ` · [the run that opened it](${runUrl})` : ''}`,
+        '',
+        `_Opened by Stripe Payment Monitor; it closes this issue when the incident ends. Incident \`${incident.id}\`._`
+    ].join('\n');
+}
+/**
+ * One issue per incident: opened with it (labelled stripe-incident, the monitor, the severity), a
+ * comment when its severity changes, closed with a comment when it resolves. The text holds counts
+ * and rates only — no amount, no customer — so it is the same on public repositories. The first
+ * refusal (a token without `issues: write`) stops the rest and is returned, to be said as a warning.
+ */
+async function syncIssues(api, changes, remember, now, runUrl) {
+    const done = { opened: 0, commented: 0, closed: 0 };
+    try {
+        for (const change of changes) {
+            const incident = change.incident;
+            if (change.state === 'opened' || (change.state === 'ongoing' && incident.issueNumber === null)) {
+                const number = await api.create(title(incident), body(incident, runUrl), labels(incident));
+                await remember(incident, number);
+                done.opened += 1;
+            }
+            else if (change.state === 'ongoing' && change.previousSeverity && incident.issueNumber !== null) {
+                await api.comment(incident.issueNumber, `Severity changed from ${change.previousSeverity} to **${incident.severity}**: ${incident.summary}`);
+                await api.update(incident.issueNumber, { labels: labels(incident) });
+                done.commented += 1;
+            }
+            else if (change.state === 'resolved' && incident.issueNumber !== null) {
+                const lasted = describeLength((now.getTime() - incident.openedAt.getTime()) / 1000);
+                await api.comment(incident.issueNumber, `Resolved at ${isoSeconds(unixSeconds(now))}, after ${lasted}: the monitor no longer sees it.${runUrl ? ` ([run](${runUrl}))` : ''}`);
+                await api.update(incident.issueNumber, { state: 'closed' });
+                done.closed += 1;
+            }
+        }
+    }
+    catch (error) {
+        if (!(error instanceof IssueError))
+            throw error;
+        return { ...done, refused: error };
+    }
+    return done;
 }
 
 ;// CONCATENATED MODULE: ./src/features/monitor/monitors/card-testing.ts
@@ -39973,12 +39979,417 @@ function oneIn(probability) {
     return `1 in ${rounded.toLocaleString('en-US')}`;
 }
 
+;// CONCATENATED MODULE: ./src/features/monitor/monitors/declines.ts
+
+
+
+/** Retries by the same card within this long are one attempt (its last try decides whether it was declined). */
+const RETRY_SECONDS = 10 * 60;
+/**
+ * Attempts and declined attempts per account and window: charges of one card within 10 minutes of
+ * each other are one attempt, declined when its last try failed; declined ones by outcome type.
+ */
+async function attempts(ctx, windows) {
+    const charges = ctx.tables.charges;
+    const rows = inWindows(charges, windows, 2);
+    const found = await ctx.query(`WITH tries AS (
+       SELECT coalesce(t.account_id, '') AS account, t.i, t.status, ${OUTCOME} AS outcome, t.created_at,
+              lead(t.created_at) OVER (PARTITION BY coalesce(t.account_id, ''), t.i, ${CARD} ORDER BY t.created_at) AS next_try
+         FROM ${rows.sql} t
+        WHERE t.status IN ('succeeded', 'failed'))
+     SELECT account, i::int AS i, count(*)::int AS attempts,
+            count(*) FILTER (WHERE status = 'failed')::int AS declined,
+            count(*) FILTER (WHERE status = 'failed' AND outcome = 'issuer_declined')::int AS issuer,
+            count(*) FILTER (WHERE status = 'failed' AND outcome = 'blocked')::int AS blocked,
+            count(*) FILTER (WHERE status = 'failed' AND outcome = 'invalid')::int AS invalid
+       FROM tries WHERE next_try IS NULL OR next_try > created_at + make_interval(secs => $1)
+      GROUP BY 1, 2`, [RETRY_SECONDS, ...rows.params]);
+    const out = new Map();
+    for (const r of found) {
+        const list = out.get(r.account) ?? windows.map(() => ({ attempts: 0, declined: 0, issuer: 0, blocked: 0, invalid: 0 }));
+        list[r.i - 1] = { attempts: r.attempts, declined: r.declined, issuer: r.issuer, blocked: r.blocked, invalid: r.invalid };
+        out.set(r.account, list);
+    }
+    return out;
+}
+/** The most frequent decline reasons of an account's window: "insufficient_funds 41, do_not_honor 12". */
+async function topReasons(ctx, from, to) {
+    const rows = await ctx.query(`SELECT coalesce(t.account_id, '') AS account, ${REASON} AS reason, count(*)::int AS n
+       FROM ${ctx.tables.charges} t
+      WHERE t.status = 'failed' AND t.created_at >= to_timestamp($1) AND t.created_at < to_timestamp($2)
+      GROUP BY 1, 2 ORDER BY 1, 3 DESC`, [from, to]);
+    const out = new Map();
+    for (const r of rows) {
+        const list = out.get(r.account) ?? [];
+        // Decline codes come from Stripe: only their word characters are shown.
+        if (list.length < 3)
+            list.push(`${r.reason.replace(/[^a-z0-9_]/gi, '').slice(0, 40)} ${r.n}`);
+        out.set(r.account, list);
+    }
+    return new Map([...out].map(([a, l]) => [a, l.join(', ')]));
+}
+/**
+ * `declines`: issuers (or Radar) decline far more than usual. The declined share of attempts in the
+ * last hours against the same hours' share over the last 4 weeks: it opens when the count declined
+ * is less likely than 1 in 1,000 at the usual share (binomial tail), with at least 10 declined and at
+ * least twice the usual share. `invalid` outcomes (the integration itself failing: a bad request,
+ * a wrong key) open at a handful an hour whatever the history.
+ */
+const declines = {
+    name: 'declines',
+    reads: ['charges'],
+    relative: true,
+    needsFailedCharges: true,
+    yieldsTo: { monitor: 'card-testing', keys: ['rate'] },
+    rule: 'the declined share of attempts in the last hours far above the same hours over the last 4 weeks; invalid requests at a handful an hour',
+    chart: { object: 'charges', where: `t.status = 'failed'`, noun: 'declined charges' },
+    levels: {
+        window: { default: 2, unit: 'hours', min: 1, max: 24, description: 'the stretch compared' },
+        probability: { default: 1e-3, unit: 'probability', min: 1e-12, max: 0.1, description: 'how unlikely the declines must be at the usual share' },
+        min: { default: 10, unit: 'count', min: 1, max: 100000, description: 'declined attempts needed' },
+        ratio: { default: 2, unit: 'ratio', min: 1, max: 100, description: 'times the usual share needed' },
+        invalid: { default: 5, unit: 'count', min: 1, max: 100000, description: 'invalid attempts in an hour that open whatever the history' }
+    },
+    async evaluate(ctx) {
+        const charges = ctx.tables.charges;
+        const history = await historyDays(ctx, charges);
+        const window = ctx.levels.window * HOUR;
+        const windows = sameHoursOfTheWeek(ctx.at - window, ctx.at);
+        const lastHour = [ctx.at - HOUR, ctx.at];
+        const counts = await attempts(ctx, [...windows, lastHour]);
+        const notes = [];
+        const findings = [];
+        const flagged = [];
+        for (const [account, days] of history) {
+            const list = counts.get(account);
+            const now = list?.[0] ?? { attempts: 0, declined: 0, issuer: 0, blocked: 0, invalid: 0 };
+            const hour = list?.[windows.length] ?? now;
+            // Invalid requests mean the integration is failing: no history needed.
+            if (hour.invalid >= ctx.levels.invalid) {
+                findings.push({
+                    account: accountOf(account),
+                    key: 'invalid',
+                    severity: 'critical',
+                    summary: `${hour.invalid} attempts refused as invalid in the last hour (the integration's requests, not the cards): check recent deploys and the API key.`,
+                    observed: { invalid: hour.invalid, attempts: hour.attempts },
+                    expected: { invalid: 0 },
+                    dashboard: 'payments?status[0]=failed'
+                });
+            }
+            if (days < LEARNING_DAYS) {
+                notes.push({ account: accountOf(account), state: 'learning', line: learningLine(days) });
+                continue;
+            }
+            const before = (list ?? []).slice(1, windows.length);
+            const baseAttempts = before.reduce((n, w) => n + w.attempts, 0);
+            const baseDeclined = before.reduce((n, w) => n + w.declined, 0);
+            // No declines in four weeks is not a share of zero: half a decline keeps the test honest.
+            const usual = baseAttempts > 0 ? Math.max(baseDeclined, 0.5) / baseAttempts : 0.05;
+            const share = now.attempts > 0 ? now.declined / now.attempts : 0;
+            const chance = binomialAtLeast(now.declined, now.attempts, Math.min(usual, 0.99));
+            const hours = ctx.levels.window;
+            const observed = `${queries_percent(share)} of ${now.attempts} attempts declined in the last ${hours} h`;
+            const expected = `usually ${queries_percent(usual)} at these hours (${about(baseDeclined / 4)} of ${about(baseAttempts / 4)} a week)`;
+            if (now.declined >= ctx.levels.min && share >= ctx.levels.ratio * usual && chance < ctx.levels.probability) {
+                flagged.push(account);
+                findings.push({
+                    account: accountOf(account),
+                    key: 'rate',
+                    severity: share >= 0.5 ? 'critical' : 'warning',
+                    summary: `${observed}; ${expected}. That many declines is ${oneIn(chance)} at the usual share.`,
+                    observed: { attempts: now.attempts, declined: now.declined, share, issuer_declined: now.issuer, blocked: now.blocked, invalid: now.invalid },
+                    expected: { share: usual, attempts_a_week: baseAttempts / 4, declined_a_week: baseDeclined / 4, probability: chance },
+                    dashboard: 'payments?status[0]=failed'
+                });
+            }
+            else if (!findings.some((f) => f.account === accountOf(account))) {
+                notes.push({ account: accountOf(account), state: 'ok', line: `${observed}; ${expected}` });
+            }
+        }
+        // The breakdown by reason, for the accounts that need it.
+        if (flagged.length > 0) {
+            const reasons = await topReasons(ctx, ctx.at - window, ctx.at);
+            for (const f of findings) {
+                const top = reasons.get(f.account ?? '');
+                if (f.key === 'rate' && top) {
+                    f.observed.top_reasons = top;
+                    f.summary += ` By outcome: ${f.observed.issuer_declined} issuer declined, ${f.observed.blocked} blocked, ${f.observed.invalid} invalid; top reasons: ${top}.`;
+                }
+            }
+        }
+        return { notes, findings };
+    }
+};
+
+;// CONCATENATED MODULE: ./src/features/monitor/monitors/disputes.ts
+
+
+/** The card networks' monitoring programs count merchants from these volumes a month (Visa VAMP: disputes and fraud; Mastercard ECM: chargebacks). */
+const NETWORK_FLOORS = { visa: 1500, mastercard: 100 };
+/** The first second of the UTC month of `at`, and of the month before. */
+function months(at) {
+    const d = new Date(at * 1000);
+    return { month: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / 1000, previous: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1) / 1000 };
+}
+/**
+ * `disputes`: the dispute ratio climbing toward the card networks' levels. Disputes ÷ card sales,
+ * by count, three ways: over the last 30 days; this calendar month as Visa's VAMP counts it (the
+ * month's disputes ÷ the month's card sales); and as Mastercard counts it (the month's chargebacks ÷
+ * the previous month's sales). Warning at 0.75 %, critical at 1.5 % (Visa's "excessive" level from
+ * April 2026 and Mastercard's ECM level), with at least 5 disputes. Absolute: no history needed.
+ */
+const disputes_disputes = {
+    name: 'disputes',
+    reads: ['disputes', 'charges'],
+    relative: false,
+    rule: 'disputes ÷ card sales by count, over 30 days and per calendar month as Visa and Mastercard count it',
+    levels: {
+        warning: { default: 0.0075, unit: 'share', min: 0, max: 1, description: 'the ratio that warns' },
+        critical: { default: 0.015, unit: 'share', min: 0, max: 1, description: 'the ratio that is critical' },
+        min: { default: 5, unit: 'count', min: 1, max: 1e6, description: 'disputes needed' }
+    },
+    async evaluate(ctx) {
+        const { month, previous } = months(ctx.at);
+        const since30 = ctx.at - 30 * DAY_SECONDS;
+        const from = Math.min(since30, previous);
+        const [sales, opened] = await Promise.all([
+            ctx.query(`SELECT ${ACCOUNT} AS account,
+                count(*) FILTER (WHERE t.created_at >= to_timestamp($2))::int AS d30,
+                count(*) FILTER (WHERE t.created_at >= to_timestamp($3))::int AS month,
+                count(*) FILTER (WHERE t.created_at >= to_timestamp($4) AND t.created_at < to_timestamp($3))::int AS previous
+           FROM ${ctx.tables.charges} t
+          WHERE t.status = 'succeeded' AND coalesce(t.payment_method_type, 'card') = 'card'
+            AND t.created_at >= to_timestamp($1) AND t.created_at < to_timestamp($5)
+          GROUP BY 1`, [from, since30, month, previous, ctx.at]),
+            ctx.query(`SELECT ${ACCOUNT} AS account,
+                count(*) FILTER (WHERE t.created_at >= to_timestamp($1))::int AS d30,
+                count(*) FILTER (WHERE t.created_at >= to_timestamp($2))::int AS month
+           FROM ${ctx.tables.disputes} t
+          WHERE t.created_at >= to_timestamp(least($1::float8, $2::float8)) AND t.created_at < to_timestamp($3)
+          GROUP BY 1`, [since30, month, ctx.at])
+        ]);
+        const disputed = new Map(opened.map((r) => [r.account, r]));
+        const notes = [];
+        const findings = [];
+        const { warning, critical, min } = ctx.levels;
+        for (const s of sales) {
+            const d = disputed.get(s.account) ?? { d30: 0, month: 0 };
+            const ratios = {
+                last_30_days: s.d30 > 0 ? d.d30 / s.d30 : 0,
+                visa_month: s.month > 0 ? d.month / s.month : 0,
+                mastercard_month: s.previous > 0 ? d.month / s.previous : 0
+            };
+            // Each measure counts only with enough disputes behind it.
+            const counted = [ratios.last_30_days * Number(d.d30 >= min), ratios.visa_month * Number(d.month >= min), ratios.mastercard_month * Number(d.month >= min)];
+            const worst = Math.max(...counted);
+            const line = `${queries_percent(ratios.last_30_days)} of card sales disputed over 30 days (${d.d30} of ${s.d30}); this month ${queries_percent(ratios.visa_month)} as Visa counts it, ` +
+                `${queries_percent(ratios.mastercard_month)} as Mastercard does (${d.month} disputes)`;
+            const floors = `The networks' programs count from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} (Mastercard ECM): ${d.month} this month.`;
+            if (worst >= warning) {
+                findings.push({
+                    account: accountOf(s.account),
+                    key: 'ratio',
+                    severity: worst >= critical ? 'critical' : 'warning',
+                    summary: `${line}; warning at ${queries_percent(warning)}, critical at ${queries_percent(critical)}. ${floors}`,
+                    observed: {
+                        ...ratios,
+                        disputes_30_days: d.d30,
+                        sales_30_days: s.d30,
+                        disputes_month: d.month,
+                        sales_month: s.month,
+                        sales_previous_month: s.previous
+                    },
+                    expected: { warning, critical, visa_floor: NETWORK_FLOORS.visa, mastercard_floor: NETWORK_FLOORS.mastercard },
+                    dashboard: 'disputes'
+                });
+            }
+            else {
+                notes.push({ account: accountOf(s.account), state: 'ok', line: `${line}; warning at ${queries_percent(warning)}` });
+            }
+        }
+        return { notes, findings };
+    }
+};
+
+;// CONCATENATED MODULE: ./src/features/monitor/monitors/payouts.ts
+
+
+/** Whole business days (Monday to Friday, UTC) from `from` to `to`. */
+function businessDaysBetween(from, to) {
+    let days = 0;
+    for (let t = from + DAY_SECONDS; t <= to; t += DAY_SECONDS) {
+        const weekday = new Date(t * 1000).getUTCDay();
+        if (weekday !== 0 && weekday !== 6)
+            days += 1;
+    }
+    return days;
+}
+/**
+ * `payouts`: money that did not reach the bank. A payout `failed` or `canceled` is critical, with its
+ * failure code (a closed or wrong bank account); one still `in_transit` two business days after its
+ * arrival date is a warning. Each is its own incident, resolved once a later payout is paid (or it
+ * is paid itself). Absolute: no history needed.
+ */
+const payouts_payouts = {
+    name: 'payouts',
+    reads: ['payouts'],
+    relative: false,
+    rule: 'a payout failed or canceled; one still in transit two business days after its arrival date',
+    levels: {
+        late: { default: 2, unit: 'days', min: 1, max: 30, description: 'business days after the arrival date a payout in transit is late' },
+        lookback: { default: 30, unit: 'days', min: 1, max: 365, description: 'how far back failed payouts are looked at' }
+    },
+    async evaluate(ctx) {
+        const table = ctx.tables.payouts;
+        const rows = await ctx.query(`SELECT ${ACCOUNT} AS account, t.id, t.status, extract(epoch FROM t.arrival_date)::float8 AS arrival, t.failure_code,
+              EXISTS (SELECT 1 FROM ${table} p WHERE coalesce(p.account_id, '') = ${ACCOUNT} AND p.status = 'paid'
+                         AND p.arrival_date > t.arrival_date AND p.created_at < to_timestamp($2)) AS paid_after
+         FROM ${table} t
+        WHERE t.created_at >= to_timestamp($1) AND t.created_at < to_timestamp($2) AND t.status IN ('failed', 'canceled', 'in_transit')`, [ctx.at - ctx.levels.lookback * DAY_SECONDS, ctx.at]);
+        const findings = [];
+        for (const r of rows) {
+            if (r.paid_after)
+                continue;
+            const account = accountOf(r.account);
+            const arrival = r.arrival === null ? '' : isoDay(r.arrival);
+            if (r.status === 'in_transit') {
+                const late = r.arrival === null ? 0 : businessDaysBetween(r.arrival, ctx.at);
+                if (late < ctx.levels.late)
+                    continue;
+                findings.push({
+                    account,
+                    key: r.id,
+                    severity: 'warning',
+                    summary: `Payout ${r.id} is still in transit ${late} business days after its arrival date (${arrival}): ask your bank, then Stripe support.`,
+                    observed: { payout: r.id, status: r.status, business_days_late: late, arrival_date: arrival },
+                    expected: { business_days_late: 0 },
+                    dashboard: `payouts/${r.id}`
+                });
+            }
+            else {
+                findings.push({
+                    account,
+                    key: r.id,
+                    severity: 'critical',
+                    summary: `Payout ${r.id} ${r.status}${r.failure_code ? ` (${r.failure_code})` : ''}, due ${arrival}: the money went back to the Stripe balance. Check the bank account in the Dashboard.`,
+                    observed: { payout: r.id, status: r.status, failure_code: r.failure_code ?? '', arrival_date: arrival },
+                    expected: { status: 'paid' },
+                    dashboard: `payouts/${r.id}`
+                });
+            }
+        }
+        const accounts = await ctx.query(`SELECT DISTINCT ${ACCOUNT} AS account FROM ${table} t WHERE t.created_at >= to_timestamp($1)`, [
+            ctx.at - ctx.levels.lookback * DAY_SECONDS
+        ]);
+        const notes = accounts
+            .filter((a) => !findings.some((f) => (f.account ?? '') === a.account))
+            .map((a) => ({ account: accountOf(a.account), state: 'ok', line: `no failed or late payouts in the last ${ctx.levels.lookback} days` }));
+        return { notes, findings };
+    }
+};
+
+;// CONCATENATED MODULE: ./src/features/monitor/monitors/spike.ts
+
+
+
+/**
+ * A relative count monitor: the count in the last hours against the same hours of the week over the
+ * last 4 weeks. The busiest of those weeks is the expectation (cautious: days swing by 20 % and
+ * more), and it opens when the count is less likely than the probability level at that rate
+ * (Poisson tail) and at least `min`. `refunds` and `renewals` are this, with their own counts.
+ */
+function spikeMonitor(spec) {
+    return {
+        name: spec.name,
+        reads: [spec.object],
+        relative: true,
+        rule: spec.rule,
+        chart: { object: spec.object, where: spec.where, noun: spec.noun },
+        levels: {
+            window: { default: spec.windowHours, unit: 'hours', min: 1, max: 24 * 7, description: 'the stretch compared' },
+            probability: { default: 1e-3, unit: 'probability', min: 1e-12, max: 0.1, description: 'how unlikely the count must be at the usual rate' },
+            min: { default: spec.min, unit: 'count', min: 1, max: 1e6, description: `${spec.noun} needed` }
+        },
+        async evaluate(ctx) {
+            const table = ctx.tables[spec.object];
+            const history = await historyDays(ctx, ctx.tables[spec.historyOf ?? spec.object] ?? table);
+            const hours = ctx.levels.window;
+            const windows = sameHoursOfTheWeek(ctx.at - hours * HOUR, ctx.at);
+            const counts = await perWindow(ctx, table, windows, { n: 'count(*)' }, spec.where);
+            const notes = [];
+            const findings = [];
+            for (const [account, days] of history) {
+                if (days < LEARNING_DAYS) {
+                    notes.push({ account: accountOf(account), state: 'learning', line: learningLine(days) });
+                    continue;
+                }
+                const list = counts.get(account)?.map((w) => w.n) ?? windows.map(() => 0);
+                const [now, ...before] = list;
+                const busiest = Math.max(...before);
+                const usual = before.reduce((a, b) => a + b, 0) / before.length;
+                // A quiet history is not a rate of zero: half an event keeps the test honest.
+                const chance = poissonAtLeast(now, Math.max(busiest, 0.5));
+                const observed = `${now} ${spec.noun} in the last ${hours} h`;
+                const expected = `about ${about(usual)} expected at these hours of the week (the busiest of the last 4 weeks: ${busiest})`;
+                if (now >= ctx.levels.min && chance < ctx.levels.probability) {
+                    findings.push({
+                        account: accountOf(account),
+                        key: 'spike',
+                        severity: now >= 3 * Math.max(busiest, 1) + ctx.levels.min ? 'critical' : 'warning',
+                        summary: `${observed}; ${expected}. That many is ${oneIn(chance)} at the usual rate.`,
+                        observed: { count: now, hours },
+                        expected: { count: Math.round(usual * 10) / 10, busiest_week: busiest, probability: chance },
+                        dashboard: spec.dashboard
+                    });
+                }
+                else {
+                    notes.push({ account: accountOf(account), state: 'ok', line: `${observed}; ${expected}` });
+                }
+            }
+            return { notes, findings };
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/features/monitor/monitors/refunds.ts
+
+/** `refunds`: refunds far above the same hours over 4 weeks (a refund script gone wrong, a fulfilment failure). */
+const refunds_refunds = spikeMonitor({
+    name: 'refunds',
+    object: 'refunds',
+    where: `t.status <> 'failed' AND t.status <> 'canceled'`,
+    noun: 'refunds',
+    dashboard: 'payments?status[0]=refunded',
+    windowHours: 3,
+    min: 10,
+    rule: 'refunds in the last hours far above the same hours over the last 4 weeks',
+    historyOf: 'charges'
+});
+
+;// CONCATENATED MODULE: ./src/features/monitor/monitors/renewals.ts
+
+/**
+ * `renewals`: subscription renewals failing. A renewal invoice (`billing_reason` subscription_cycle)
+ * whose first payment attempt failed: retried (`attempt_count` above 1), or attempted and still
+ * open or uncollectible. Counted over the last day against the same weekday over 4 weeks.
+ */
+const renewals = spikeMonitor({
+    name: 'renewals',
+    object: 'invoices',
+    where: `t.billing_reason = 'subscription_cycle' AND (t.attempt_count > 1 OR (t.attempt_count >= 1 AND t.status IN ('open', 'uncollectible')))`,
+    noun: 'failed renewals',
+    dashboard: 'invoices?status=open',
+    windowHours: 24,
+    min: 5,
+    rule: 'subscription renewals whose payment failed in the last day, far above the same weekday over the last 4 weeks'
+});
+
 ;// CONCATENATED MODULE: ./src/features/monitor/monitors/silence.ts
 
 
 
 /** How far back the last sale is looked for: a gap longer than this is told as "over a day". */
-const LOOKBACK = 24 * queries_HOUR;
+const LOOKBACK = 24 * HOUR;
 /**
  * `silence`: the checkout stopped selling. The sales expected in the stretch since the last one are
  * counted in the same hours of the week over the last 4 weeks, and the quietest of those weeks is
@@ -40056,416 +40467,6 @@ const silence = {
         return { notes, findings };
     }
 };
-function learningLine(days) {
-    return `learning: ${Math.floor(days)} of ${LEARNING_DAYS} days of history`;
-}
-
-;// CONCATENATED MODULE: ./src/features/monitor/monitors/declines.ts
-
-
-
-
-/** Retries by the same card within this long are one attempt (its last try decides whether it was declined). */
-const RETRY_SECONDS = 10 * 60;
-/**
- * Attempts and declined attempts per account and window: charges of one card within 10 minutes of
- * each other are one attempt, declined when its last try failed; declined ones by outcome type.
- */
-async function attempts(ctx, windows) {
-    const charges = ctx.tables.charges;
-    const rows = inWindows(charges, windows, 2);
-    const found = await ctx.query(`WITH tries AS (
-       SELECT coalesce(t.account_id, '') AS account, t.i, t.status, ${OUTCOME} AS outcome, t.created_at,
-              lead(t.created_at) OVER (PARTITION BY coalesce(t.account_id, ''), t.i, ${CARD} ORDER BY t.created_at) AS next_try
-         FROM ${rows.sql} t
-        WHERE t.status IN ('succeeded', 'failed'))
-     SELECT account, i::int AS i, count(*)::int AS attempts,
-            count(*) FILTER (WHERE status = 'failed')::int AS declined,
-            count(*) FILTER (WHERE status = 'failed' AND outcome = 'issuer_declined')::int AS issuer,
-            count(*) FILTER (WHERE status = 'failed' AND outcome = 'blocked')::int AS blocked,
-            count(*) FILTER (WHERE status = 'failed' AND outcome = 'invalid')::int AS invalid
-       FROM tries WHERE next_try IS NULL OR next_try > created_at + make_interval(secs => $1)
-      GROUP BY 1, 2`, [RETRY_SECONDS, ...rows.params]);
-    const out = new Map();
-    for (const r of found) {
-        const list = out.get(r.account) ?? windows.map(() => ({ attempts: 0, declined: 0, issuer: 0, blocked: 0, invalid: 0 }));
-        list[r.i - 1] = { attempts: r.attempts, declined: r.declined, issuer: r.issuer, blocked: r.blocked, invalid: r.invalid };
-        out.set(r.account, list);
-    }
-    return out;
-}
-/** The most frequent decline reasons of an account's window: "insufficient_funds 41, do_not_honor 12". */
-async function topReasons(ctx, from, to) {
-    const rows = await ctx.query(`SELECT coalesce(t.account_id, '') AS account, ${REASON} AS reason, count(*)::int AS n
-       FROM ${ctx.tables.charges} t
-      WHERE t.status = 'failed' AND t.created_at >= to_timestamp($1) AND t.created_at < to_timestamp($2)
-      GROUP BY 1, 2 ORDER BY 1, 3 DESC`, [from, to]);
-    const out = new Map();
-    for (const r of rows) {
-        const list = out.get(r.account) ?? [];
-        // Decline codes come from Stripe: only their word characters are shown.
-        if (list.length < 3)
-            list.push(`${r.reason.replace(/[^a-z0-9_]/gi, '').slice(0, 40)} ${r.n}`);
-        out.set(r.account, list);
-    }
-    return new Map([...out].map(([a, l]) => [a, l.join(', ')]));
-}
-/**
- * `declines`: issuers (or Radar) decline far more than usual. The declined share of attempts in the
- * last hours against the same hours' share over the last 4 weeks: it opens when the count declined
- * is less likely than 1 in 1,000 at the usual share (binomial tail), with at least 10 declined and at
- * least twice the usual share. `invalid` outcomes (the integration itself failing: a bad request,
- * a wrong key) open at a handful an hour whatever the history.
- */
-const declines = {
-    name: 'declines',
-    reads: ['charges'],
-    relative: true,
-    needsFailedCharges: true,
-    yieldsTo: { monitor: 'card-testing', keys: ['rate'] },
-    rule: 'the declined share of attempts in the last hours far above the same hours over the last 4 weeks; invalid requests at a handful an hour',
-    chart: { object: 'charges', where: `t.status = 'failed'`, noun: 'declined charges' },
-    levels: {
-        window: { default: 2, unit: 'hours', min: 1, max: 24, description: 'the stretch compared' },
-        probability: { default: 1e-3, unit: 'probability', min: 1e-12, max: 0.1, description: 'how unlikely the declines must be at the usual share' },
-        min: { default: 10, unit: 'count', min: 1, max: 100000, description: 'declined attempts needed' },
-        ratio: { default: 2, unit: 'ratio', min: 1, max: 100, description: 'times the usual share needed' },
-        invalid: { default: 5, unit: 'count', min: 1, max: 100000, description: 'invalid attempts in an hour that open whatever the history' }
-    },
-    async evaluate(ctx) {
-        const charges = ctx.tables.charges;
-        const history = await historyDays(ctx, charges);
-        const window = ctx.levels.window * queries_HOUR;
-        const windows = sameHoursOfTheWeek(ctx.at - window, ctx.at);
-        const lastHour = [ctx.at - queries_HOUR, ctx.at];
-        const counts = await attempts(ctx, [...windows, lastHour]);
-        const notes = [];
-        const findings = [];
-        const flagged = [];
-        for (const [account, days] of history) {
-            const list = counts.get(account);
-            const now = list?.[0] ?? { attempts: 0, declined: 0, issuer: 0, blocked: 0, invalid: 0 };
-            const hour = list?.[windows.length] ?? now;
-            // Invalid requests mean the integration is failing: no history needed.
-            if (hour.invalid >= ctx.levels.invalid) {
-                findings.push({
-                    account: accountOf(account),
-                    key: 'invalid',
-                    severity: 'critical',
-                    summary: `${hour.invalid} attempts refused as invalid in the last hour (the integration's requests, not the cards): check recent deploys and the API key.`,
-                    observed: { invalid: hour.invalid, attempts: hour.attempts },
-                    expected: { invalid: 0 },
-                    dashboard: 'payments?status[0]=failed'
-                });
-            }
-            if (days < LEARNING_DAYS) {
-                notes.push({ account: accountOf(account), state: 'learning', line: learningLine(days) });
-                continue;
-            }
-            const before = (list ?? []).slice(1, windows.length);
-            const baseAttempts = before.reduce((n, w) => n + w.attempts, 0);
-            const baseDeclined = before.reduce((n, w) => n + w.declined, 0);
-            // No declines in four weeks is not a share of zero: half a decline keeps the test honest.
-            const usual = baseAttempts > 0 ? Math.max(baseDeclined, 0.5) / baseAttempts : 0.05;
-            const share = now.attempts > 0 ? now.declined / now.attempts : 0;
-            const chance = binomialAtLeast(now.declined, now.attempts, Math.min(usual, 0.99));
-            const hours = ctx.levels.window;
-            const observed = `${queries_percent(share)} of ${now.attempts} attempts declined in the last ${hours} h`;
-            const expected = `usually ${queries_percent(usual)} at these hours (${about(baseDeclined / 4)} of ${about(baseAttempts / 4)} a week)`;
-            if (now.declined >= ctx.levels.min && share >= ctx.levels.ratio * usual && chance < ctx.levels.probability) {
-                flagged.push(account);
-                findings.push({
-                    account: accountOf(account),
-                    key: 'rate',
-                    severity: share >= 0.5 ? 'critical' : 'warning',
-                    summary: `${observed}; ${expected}. That many declines is ${oneIn(chance)} at the usual share.`,
-                    observed: { attempts: now.attempts, declined: now.declined, share, issuer_declined: now.issuer, blocked: now.blocked, invalid: now.invalid },
-                    expected: { share: usual, attempts_a_week: baseAttempts / 4, declined_a_week: baseDeclined / 4, probability: chance },
-                    dashboard: 'payments?status[0]=failed'
-                });
-            }
-            else if (!findings.some((f) => f.account === accountOf(account))) {
-                notes.push({ account: accountOf(account), state: 'ok', line: `${observed}; ${expected}` });
-            }
-        }
-        // The breakdown by reason, for the accounts that need it.
-        if (flagged.length > 0) {
-            const reasons = await topReasons(ctx, ctx.at - window, ctx.at);
-            for (const f of findings) {
-                const top = reasons.get(f.account ?? '');
-                if (f.key === 'rate' && top) {
-                    f.observed.top_reasons = top;
-                    f.summary += ` By outcome: ${f.observed.issuer_declined} issuer declined, ${f.observed.blocked} blocked, ${f.observed.invalid} invalid; top reasons: ${top}.`;
-                }
-            }
-        }
-        return { notes, findings };
-    }
-};
-
-;// CONCATENATED MODULE: ./src/features/monitor/monitors/disputes.ts
-
-/** The card networks' monitoring programs count merchants from these volumes a month (Visa VAMP: disputes and fraud; Mastercard ECM: chargebacks). */
-const NETWORK_FLOORS = { visa: 1500, mastercard: 100 };
-const DAY = 86400;
-/** The first second of the UTC month of `at`, and of the month before. */
-function months(at) {
-    const d = new Date(at * 1000);
-    return { month: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / 1000, previous: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1) / 1000 };
-}
-/**
- * `disputes`: the dispute ratio climbing toward the card networks' levels. Disputes ÷ card sales,
- * by count, three ways: over the last 30 days; this calendar month as Visa's VAMP counts it (the
- * month's disputes ÷ the month's card sales); and as Mastercard counts it (the month's chargebacks ÷
- * the previous month's sales). Warning at 0.75 %, critical at 1.5 % (Visa's "excessive" level from
- * April 2026 and Mastercard's ECM level), with at least 5 disputes. Absolute: no history needed.
- */
-const disputes_disputes = {
-    name: 'disputes',
-    reads: ['disputes', 'charges'],
-    relative: false,
-    rule: 'disputes ÷ card sales by count, over 30 days and per calendar month as Visa and Mastercard count it',
-    levels: {
-        warning: { default: 0.0075, unit: 'share', min: 0, max: 1, description: 'the ratio that warns' },
-        critical: { default: 0.015, unit: 'share', min: 0, max: 1, description: 'the ratio that is critical' },
-        min: { default: 5, unit: 'count', min: 1, max: 1e6, description: 'disputes needed' }
-    },
-    async evaluate(ctx) {
-        const { month, previous } = months(ctx.at);
-        const since30 = ctx.at - 30 * DAY;
-        const from = Math.min(since30, previous);
-        const [sales, opened] = await Promise.all([
-            ctx.query(`SELECT ${ACCOUNT} AS account,
-                count(*) FILTER (WHERE t.created_at >= to_timestamp($2))::int AS d30,
-                count(*) FILTER (WHERE t.created_at >= to_timestamp($3))::int AS month,
-                count(*) FILTER (WHERE t.created_at >= to_timestamp($4) AND t.created_at < to_timestamp($3))::int AS previous
-           FROM ${ctx.tables.charges} t
-          WHERE t.status = 'succeeded' AND coalesce(t.payment_method_type, 'card') = 'card'
-            AND t.created_at >= to_timestamp($1) AND t.created_at < to_timestamp($5)
-          GROUP BY 1`, [from, since30, month, previous, ctx.at]),
-            ctx.query(`SELECT ${ACCOUNT} AS account,
-                count(*) FILTER (WHERE t.created_at >= to_timestamp($1))::int AS d30,
-                count(*) FILTER (WHERE t.created_at >= to_timestamp($2))::int AS month
-           FROM ${ctx.tables.disputes} t
-          WHERE t.created_at >= to_timestamp(least($1::float8, $2::float8)) AND t.created_at < to_timestamp($3)
-          GROUP BY 1`, [since30, month, ctx.at])
-        ]);
-        const disputed = new Map(opened.map((r) => [r.account, r]));
-        const notes = [];
-        const findings = [];
-        const { warning, critical, min } = ctx.levels;
-        for (const s of sales) {
-            const d = disputed.get(s.account) ?? { d30: 0, month: 0 };
-            const ratios = {
-                last_30_days: s.d30 > 0 ? d.d30 / s.d30 : 0,
-                visa_month: s.month > 0 ? d.month / s.month : 0,
-                mastercard_month: s.previous > 0 ? d.month / s.previous : 0
-            };
-            // Each measure counts only with enough disputes behind it.
-            const counted = [ratios.last_30_days * Number(d.d30 >= min), ratios.visa_month * Number(d.month >= min), ratios.mastercard_month * Number(d.month >= min)];
-            const worst = Math.max(...counted);
-            const line = `${queries_percent(ratios.last_30_days)} of card sales disputed over 30 days (${d.d30} of ${s.d30}); this month ${queries_percent(ratios.visa_month)} as Visa counts it, ` +
-                `${queries_percent(ratios.mastercard_month)} as Mastercard does (${d.month} disputes)`;
-            const floors = `The networks' programs count from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} (Mastercard ECM): ${d.month} this month.`;
-            if (worst >= warning) {
-                findings.push({
-                    account: s.account === '' ? null : s.account,
-                    key: 'ratio',
-                    severity: worst >= critical ? 'critical' : 'warning',
-                    summary: `${line}; warning at ${queries_percent(warning)}, critical at ${queries_percent(critical)}. ${floors}`,
-                    observed: {
-                        ...ratios,
-                        disputes_30_days: d.d30,
-                        sales_30_days: s.d30,
-                        disputes_month: d.month,
-                        sales_month: s.month,
-                        sales_previous_month: s.previous
-                    },
-                    expected: { warning, critical, visa_floor: NETWORK_FLOORS.visa, mastercard_floor: NETWORK_FLOORS.mastercard },
-                    dashboard: 'disputes'
-                });
-            }
-            else {
-                notes.push({ account: s.account === '' ? null : s.account, state: 'ok', line: `${line}; warning at ${queries_percent(warning)}` });
-            }
-        }
-        return { notes, findings };
-    }
-};
-
-;// CONCATENATED MODULE: ./src/features/monitor/monitors/payouts.ts
-
-const payouts_DAY = 86400;
-/** Whole business days (Monday to Friday, UTC) from `from` to `to`. */
-function businessDaysBetween(from, to) {
-    let days = 0;
-    for (let t = from + payouts_DAY; t <= to; t += payouts_DAY) {
-        const weekday = new Date(t * 1000).getUTCDay();
-        if (weekday !== 0 && weekday !== 6)
-            days += 1;
-    }
-    return days;
-}
-/**
- * `payouts`: money that did not reach the bank. A payout `failed` or `canceled` is critical, with its
- * failure code (a closed or wrong bank account); one still `in_transit` two business days after its
- * arrival date is a warning. Each is its own incident, resolved once a later payout is paid (or it
- * is paid itself). Absolute: no history needed.
- */
-const payouts_payouts = {
-    name: 'payouts',
-    reads: ['payouts'],
-    relative: false,
-    rule: 'a payout failed or canceled; one still in transit two business days after its arrival date',
-    levels: {
-        late: { default: 2, unit: 'days', min: 1, max: 30, description: 'business days after the arrival date a payout in transit is late' },
-        lookback: { default: 30, unit: 'days', min: 1, max: 365, description: 'how far back failed payouts are looked at' }
-    },
-    async evaluate(ctx) {
-        const table = ctx.tables.payouts;
-        const rows = await ctx.query(`SELECT ${ACCOUNT} AS account, t.id, t.status, extract(epoch FROM t.arrival_date)::float8 AS arrival, t.failure_code,
-              EXISTS (SELECT 1 FROM ${table} p WHERE coalesce(p.account_id, '') = ${ACCOUNT} AND p.status = 'paid'
-                         AND p.arrival_date > t.arrival_date AND p.created_at < to_timestamp($2)) AS paid_after
-         FROM ${table} t
-        WHERE t.created_at >= to_timestamp($1) AND t.created_at < to_timestamp($2) AND t.status IN ('failed', 'canceled', 'in_transit')`, [ctx.at - ctx.levels.lookback * payouts_DAY, ctx.at]);
-        const findings = [];
-        for (const r of rows) {
-            if (r.paid_after)
-                continue;
-            const account = accountOf(r.account);
-            const arrival = r.arrival === null ? '' : new Date(r.arrival * 1000).toISOString().slice(0, 10);
-            if (r.status === 'in_transit') {
-                const late = r.arrival === null ? 0 : businessDaysBetween(r.arrival, ctx.at);
-                if (late < ctx.levels.late)
-                    continue;
-                findings.push({
-                    account,
-                    key: r.id,
-                    severity: 'warning',
-                    summary: `Payout ${r.id} is still in transit ${late} business days after its arrival date (${arrival}): ask your bank, then Stripe support.`,
-                    observed: { payout: r.id, status: r.status, business_days_late: late, arrival_date: arrival },
-                    expected: { business_days_late: 0 },
-                    dashboard: `payouts/${r.id}`
-                });
-            }
-            else {
-                findings.push({
-                    account,
-                    key: r.id,
-                    severity: 'critical',
-                    summary: `Payout ${r.id} ${r.status}${r.failure_code ? ` (${r.failure_code})` : ''}, due ${arrival}: the money went back to the Stripe balance. Check the bank account in the Dashboard.`,
-                    observed: { payout: r.id, status: r.status, failure_code: r.failure_code ?? '', arrival_date: arrival },
-                    expected: { status: 'paid' },
-                    dashboard: `payouts/${r.id}`
-                });
-            }
-        }
-        const accounts = await ctx.query(`SELECT DISTINCT ${ACCOUNT} AS account FROM ${table} t WHERE t.created_at >= to_timestamp($1)`, [
-            ctx.at - ctx.levels.lookback * payouts_DAY
-        ]);
-        const notes = accounts
-            .filter((a) => !findings.some((f) => (f.account ?? '') === a.account))
-            .map((a) => ({ account: accountOf(a.account), state: 'ok', line: `no failed or late payouts in the last ${ctx.levels.lookback} days` }));
-        return { notes, findings };
-    }
-};
-
-;// CONCATENATED MODULE: ./src/features/monitor/monitors/spike.ts
-
-
-
-
-/**
- * A relative count monitor: the count in the last hours against the same hours of the week over the
- * last 4 weeks. The busiest of those weeks is the expectation (cautious: days swing by 20 % and
- * more), and it opens when the count is less likely than the probability level at that rate
- * (Poisson tail) and at least `min`. `refunds` and `renewals` are this, with their own counts.
- */
-function spikeMonitor(spec) {
-    return {
-        name: spec.name,
-        reads: [spec.object],
-        relative: true,
-        rule: spec.rule,
-        chart: { object: spec.object, where: spec.where, noun: spec.noun },
-        levels: {
-            window: { default: spec.windowHours, unit: 'hours', min: 1, max: 24 * 7, description: 'the stretch compared' },
-            probability: { default: 1e-3, unit: 'probability', min: 1e-12, max: 0.1, description: 'how unlikely the count must be at the usual rate' },
-            min: { default: spec.min, unit: 'count', min: 1, max: 1e6, description: `${spec.noun} needed` }
-        },
-        async evaluate(ctx) {
-            const table = ctx.tables[spec.object];
-            const history = await historyDays(ctx, ctx.tables[spec.historyOf ?? spec.object] ?? table);
-            const hours = ctx.levels.window;
-            const windows = sameHoursOfTheWeek(ctx.at - hours * queries_HOUR, ctx.at);
-            const counts = await perWindow(ctx, table, windows, { n: 'count(*)' }, spec.where);
-            const notes = [];
-            const findings = [];
-            for (const [account, days] of history) {
-                if (days < LEARNING_DAYS) {
-                    notes.push({ account: accountOf(account), state: 'learning', line: learningLine(days) });
-                    continue;
-                }
-                const list = counts.get(account)?.map((w) => w.n) ?? windows.map(() => 0);
-                const [now, ...before] = list;
-                const busiest = Math.max(...before);
-                const usual = before.reduce((a, b) => a + b, 0) / before.length;
-                // A quiet history is not a rate of zero: half an event keeps the test honest.
-                const chance = poissonAtLeast(now, Math.max(busiest, 0.5));
-                const observed = `${now} ${spec.noun} in the last ${hours} h`;
-                const expected = `about ${about(usual)} expected at these hours of the week (the busiest of the last 4 weeks: ${busiest})`;
-                if (now >= ctx.levels.min && chance < ctx.levels.probability) {
-                    findings.push({
-                        account: accountOf(account),
-                        key: 'spike',
-                        severity: now >= 3 * Math.max(busiest, 1) + ctx.levels.min ? 'critical' : 'warning',
-                        summary: `${observed}; ${expected}. That many is ${oneIn(chance)} at the usual rate.`,
-                        observed: { count: now, hours },
-                        expected: { count: Math.round(usual * 10) / 10, busiest_week: busiest, probability: chance },
-                        dashboard: spec.dashboard
-                    });
-                }
-                else {
-                    notes.push({ account: accountOf(account), state: 'ok', line: `${observed}; ${expected}` });
-                }
-            }
-            return { notes, findings };
-        }
-    };
-}
-
-;// CONCATENATED MODULE: ./src/features/monitor/monitors/refunds.ts
-
-/** `refunds`: refunds far above the same hours over 4 weeks (a refund script gone wrong, a fulfilment failure). */
-const refunds_refunds = spikeMonitor({
-    name: 'refunds',
-    object: 'refunds',
-    where: `t.status <> 'failed' AND t.status <> 'canceled'`,
-    noun: 'refunds',
-    dashboard: 'payments?status[0]=refunded',
-    windowHours: 3,
-    min: 10,
-    rule: 'refunds in the last hours far above the same hours over the last 4 weeks',
-    historyOf: 'charges'
-});
-
-;// CONCATENATED MODULE: ./src/features/monitor/monitors/renewals.ts
-
-/**
- * `renewals`: subscription renewals failing. A renewal invoice (`billing_reason` subscription_cycle)
- * whose first payment attempt failed: retried (`attempt_count` above 1), or attempted and still
- * open or uncollectible. Counted over the last day against the same weekday over 4 weeks.
- */
-const renewals = spikeMonitor({
-    name: 'renewals',
-    object: 'invoices',
-    where: `t.billing_reason = 'subscription_cycle' AND (t.attempt_count > 1 OR (t.attempt_count >= 1 AND t.status IN ('open', 'uncollectible')))`,
-    noun: 'failed renewals',
-    dashboard: 'invoices?status=open',
-    windowHours: 24,
-    min: 5,
-    rule: 'subscription renewals whose payment failed in the last day, far above the same weekday over the last 4 weeks'
-});
 
 ;// CONCATENATED MODULE: ./src/features/monitor/monitors/index.ts
 
@@ -40608,6 +40609,7 @@ function parseBacktest(value) {
 
 
 
+
 /** How many incidents the `incidents` output lists (outputs have size limits), and how many get a chart. */
 const MAX_LISTED = 100;
 const MAX_CHARTS = 3;
@@ -40616,7 +40618,7 @@ const RECENT_SECONDS = 86400;
 const MARK = { ok: '✓', learning: '…', warning: '⚠', critical: '✗' };
 /** The Stripe Dashboard page of a finding: in its connected account's dashboard when it has one, test mode's for a test key. */
 function dashboardLink(path, account, keyMode) {
-    return `https://dashboard.stripe.com/${account ? `${encodeURIComponent(account)}/` : ''}${keyMode === 'test' ? 'test/' : ''}${path}`;
+    return dashboardUrl({ id: '', livemode: keyMode === 'live' }, account ?? undefined, path);
 }
 /** The tables the monitors read: each object synced this run (and not failed), qualified. */
 function sourcesOf(db, config, run) {
@@ -40663,17 +40665,16 @@ class PaymentMonitor {
             return;
         this.ran = true;
         const sources = sourcesOf(db, this.config, ctx.run);
-        const at = Math.floor(ctx.now.getTime() / 1000);
+        const at = unixSeconds(ctx.now);
         if (this.settings.backtestSeconds !== undefined) {
             this.result = await backtest(db, this.monitors, this.settings.levels, sources, at, this.settings.backtestSeconds);
             return;
         }
         const remembered = await this.readable(db);
-        const open = remembered ? await openIncidents(db) : new Map();
-        const recent = remembered ? await incidentsSince(db, at - RECENT_SECONDS) : [];
+        const { open, recent } = remembered ? await incidentsSince(db, at - RECENT_SECONDS) : { open: new Map(), recent: [] };
         this.outcomes = await evaluate(db, this.monitors, this.settings.levels, sources, at, {
             isOpen: (account, monitor, key) => open.has(openKey(account, monitor, key)),
-            openSince: (account, monitor, since) => recent.some((i) => i.account === account && i.monitor === monitor && (i.resolvedAt === null || i.resolvedAt >= since))
+            openSince: (account, monitor, since) => recent.some((i) => i.account === account && i.monitor === monitor && (i.resolvedAt === null || unixSeconds(i.resolvedAt) >= since))
         });
         const seen = this.outcomes.flatMap((o) => o.findings.map((f) => ({
             ...f,
@@ -40773,8 +40774,8 @@ class PaymentMonitor {
             severity: i.severity,
             state,
             account_id: i.account,
-            opened_at: isoSeconds(Math.floor(i.openedAt.getTime() / 1000)),
-            resolved_at: i.resolvedAt ? isoSeconds(Math.floor(i.resolvedAt.getTime() / 1000)) : null,
+            opened_at: isoSeconds(unixSeconds(i.openedAt)),
+            resolved_at: i.resolvedAt ? isoSeconds(unixSeconds(i.resolvedAt)) : null,
             summary: i.summary,
             observed: i.observed,
             expected: i.expected,
@@ -40914,7 +40915,7 @@ function inline(text) {
     return shown(text).replace(/[<>*_`[\]|\\]/g, (c) => `\\${c}`);
 }
 function compact(date) {
-    return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+    return `${compactUtc(unixSeconds(date))} UTC`;
 }
 /** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
 // prettier-ignore
@@ -40942,10 +40943,9 @@ const monitor = defineFeature({
         const names = parseMonitors(inputs.get('monitors'));
         const monitors = MONITORS.filter((m) => names.includes(m.name));
         const settings = {
-            monitors: names,
             levels: settings_parseThresholds(inputs.get('monitor-thresholds'), MONITORS),
             failOn: parseFailOn(inputs.get('fail-on')),
-            incidentIssues: feature_parseBoolean(inputs.get('incident-issues')),
+            incidentIssues: parseBoolean('incident-issues', inputs.get('incident-issues')),
             githubToken: inputs.get('github-token'),
             backtestSeconds: parseBacktest(inputs.get('monitor-backtest'))
         };
@@ -40968,14 +40968,6 @@ const monitor = defineFeature({
         };
     }
 });
-function feature_parseBoolean(value) {
-    const text = value.trim().toLowerCase();
-    if (text === 'true')
-        return true;
-    if (text === 'false')
-        return false;
-    throw new InputError('incident-issues', `"${value.slice(0, 20)}" is not true or false.`);
-}
 
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");

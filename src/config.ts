@@ -497,7 +497,7 @@ export function parseStatuses(value: string): ReadonlySet<string> {
   return parts.includes('all') ? new Set(known) : statuses
 }
 
-export function parseBoolean(name: InputName, value: string): boolean {
+export function parseBoolean(name: string, value: string): boolean {
   if (['true', 'True', 'TRUE'].includes(value)) return true
   if (['false', 'False', 'FALSE'].includes(value)) return false
   throw new InputError(name, `"${value}" is not a boolean. Expected true or false.`)

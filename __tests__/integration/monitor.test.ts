@@ -1,3 +1,4 @@
+import type { IncidentEntry } from '../../src/features/monitor/feature.js'
 import { GitHubStandIn } from '../../test-support/github-standin.js'
 import { withClient } from '../../test-support/postgres.js'
 import { scratchDir } from '../../test-support/scratch.js'
@@ -16,19 +17,6 @@ const HOUR = 3600
 const T0 = Date.UTC(2026, 10, 26, 15) / 1000
 
 const world = new World('monitor', { start: T0 })
-
-interface Incident {
-  id: string
-  monitor: string
-  severity: string
-  state: string
-  account_id: string | null
-  summary: string
-  observed: Record<string, unknown>
-  expected: Record<string, unknown>
-  dashboard_url: string
-  resolved_at: string | null
-}
 
 function account(incidents: Incidents = {}, options: { now?: number; weeks?: number } = {}): MonitorAccount {
   return generateMonitorAccount({ now: options.now ?? T0, weeks: options.weeks ?? 8, salesPerDay: 200, subscriptions: 300, seed: 5, incidents })
@@ -63,7 +51,7 @@ async function run(inputs: Record<string, string> = {}): Promise<Recorder> {
   )
 }
 
-const incidentsOf = (io: Recorder): Incident[] => JSON.parse(io.outputs.incidents ?? '[]')
+const incidentsOf = (io: Recorder): IncidentEntry[] => JSON.parse(io.outputs.incidents ?? '[]')
 
 async function openRows(): Promise<Array<{ monitor: string; key: string; state: string }>> {
   return withClient(

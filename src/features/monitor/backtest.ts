@@ -1,9 +1,9 @@
 import type { Database } from '../../store/database.js'
 import { evaluate, type Sources } from './engine.js'
 import { openKey } from './incidents.js'
+import { HOUR } from './queries.js'
+import { isoSeconds as iso } from '../../time.js'
 import type { Monitor, MonitorName, Severity } from './monitor.js'
-
-const HOUR = 3600
 
 /** An incident the monitors would have raised. */
 export interface BacktestIncident {
@@ -23,8 +23,6 @@ export interface Backtest {
   evaluations: number
   incidents: BacktestIncident[]
 }
-
-const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')
 
 /**
  * The monitors replayed hour by hour over the stored history, `seconds` back from `at`: what they

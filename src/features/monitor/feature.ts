@@ -1,22 +1,23 @@
-import { InputError, type Config } from '../../config.js'
+import { parseBoolean, type Config } from '../../config.js'
 import { OBJECTS, specOf, type ObjectName } from '../../objects/registry.js'
 import { mermaidBandChart } from '../../report/chart.js'
 import { defineFeature, type Feature, type FeatureContext, type OutputOf, type ReadBackContext, type RunFacts } from '../../report/feature.js'
+import { dashboardUrl } from '../../report/links.js'
 import { describeLength, escapeCell } from '../../report/summary.js'
 import type { Database } from '../../store/database.js'
 import { shown } from '../../text.js'
-import { isoSeconds } from '../../time.js'
+import { compactUtc, isoSeconds, unixSeconds } from '../../time.js'
 import { backtest, type Backtest } from './backtest.js'
 import { evaluate, type Outcome, type Sources } from './engine.js'
 import {
   INCIDENTS,
   incidentsSince,
   incidentsTableExists,
-  openIncidents,
   openKey,
   recordIncidents,
   setIssueNumber,
   type Change,
+  type Incident,
   type Seen
 } from './incidents.js'
 import { octokitApi, syncIssues, type IssueApi, type IssueTarget } from './issues.js'
@@ -52,7 +53,7 @@ export interface IncidentEntry {
 
 /** The Stripe Dashboard page of a finding: in its connected account's dashboard when it has one, test mode's for a test key. */
 export function dashboardLink(path: string, account: string | null | undefined, keyMode: Config['keyMode']): string {
-  return `https://dashboard.stripe.com/${account ? `${encodeURIComponent(account)}/` : ''}${keyMode === 'test' ? 'test/' : ''}${path}`
+  return dashboardUrl({ id: '', livemode: keyMode === 'live' }, account ?? undefined, path)
 }
 
 /** The tables the monitors read: each object synced this run (and not failed), qualified. */
@@ -100,18 +101,17 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
     if (!db) return
     this.ran = true
     const sources = sourcesOf(db, this.config, ctx.run)
-    const at = Math.floor(ctx.now.getTime() / 1000)
+    const at = unixSeconds(ctx.now)
     if (this.settings.backtestSeconds !== undefined) {
       this.result = await backtest(db, this.monitors, this.settings.levels, sources, at, this.settings.backtestSeconds)
       return
     }
     const remembered = await this.readable(db)
-    const open = remembered ? await openIncidents(db) : new Map()
-    const recent = remembered ? await incidentsSince(db, at - RECENT_SECONDS) : []
+    const { open, recent } = remembered ? await incidentsSince(db, at - RECENT_SECONDS) : { open: new Map<string, Incident>(), recent: [] }
     this.outcomes = await evaluate(db, this.monitors, this.settings.levels, sources, at, {
       isOpen: (account, monitor, key) => open.has(openKey(account, monitor, key)),
       openSince: (account, monitor, since) =>
-        recent.some((i) => i.account === account && i.monitor === monitor && (i.resolvedAt === null || i.resolvedAt >= since))
+        recent.some((i) => i.account === account && i.monitor === monitor && (i.resolvedAt === null || unixSeconds(i.resolvedAt) >= since))
     })
     const seen: Seen[] = this.outcomes.flatMap((o) =>
       o.findings.map((f) => ({
@@ -218,8 +218,8 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
       severity: i.severity,
       state,
       account_id: i.account,
-      opened_at: isoSeconds(Math.floor(i.openedAt.getTime() / 1000)),
-      resolved_at: i.resolvedAt ? isoSeconds(Math.floor(i.resolvedAt.getTime() / 1000)) : null,
+      opened_at: isoSeconds(unixSeconds(i.openedAt)),
+      resolved_at: i.resolvedAt ? isoSeconds(unixSeconds(i.resolvedAt)) : null,
       summary: i.summary,
       observed: i.observed,
       expected: i.expected,
@@ -375,7 +375,7 @@ function inline(text: string): string {
 }
 
 function compact(date: Date): string {
-  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`
+  return `${compactUtc(unixSeconds(date))} UTC`
 }
 
 /** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
@@ -405,10 +405,9 @@ export const monitor = defineFeature({
     const names = parseMonitors(inputs.get('monitors'))
     const monitors = MONITORS.filter((m) => names.includes(m.name))
     const settings: MonitorSettings = {
-      monitors: names,
       levels: parseThresholds(inputs.get('monitor-thresholds'), MONITORS),
       failOn: parseFailOn(inputs.get('fail-on')),
-      incidentIssues: parseBoolean(inputs.get('incident-issues')),
+      incidentIssues: parseBoolean('incident-issues', inputs.get('incident-issues')),
       githubToken: inputs.get('github-token'),
       backtestSeconds: parseBacktest(inputs.get('monitor-backtest'))
     }
@@ -432,10 +431,3 @@ export const monitor = defineFeature({
     }
   }
 })
-
-function parseBoolean(value: string): boolean {
-  const text = value.trim().toLowerCase()
-  if (text === 'true') return true
-  if (text === 'false') return false
-  throw new InputError('incident-issues', `"${value.slice(0, 20)}" is not true or false.`)
-}

@@ -105,10 +105,17 @@ function incidentOf(r: Row): Incident {
   }
 }
 
-/** The incidents open now, by open key. */
-export async function openIncidents(db: Database): Promise<Map<string, Incident>> {
-  const rows = await db.query<Row>(`SELECT * FROM ${db.table(INCIDENTS_TABLE)} WHERE state = 'open'`)
-  return new Map(rows.map((r) => [openKey(r.account_id, r.monitor, r.key), incidentOf(r)]))
+/**
+ * The incidents a run starts from, in one read: those open now (by open key), and every one open at
+ * any time since `since` (Unix seconds) — open now or resolved after it — for `openSince`.
+ */
+export async function incidentsSince(db: Database, since: number): Promise<{ open: Map<string, Incident>; recent: Incident[] }> {
+  const rows = await db.query<Row & { state: string }>(`SELECT * FROM ${db.table(INCIDENTS_TABLE)} WHERE state = 'open' OR resolved_at >= to_timestamp($1)`, [
+    since
+  ])
+  const recent = rows.map(incidentOf)
+  const open = new Map(rows.flatMap((r, k) => (r.state === 'open' ? [[openKey(r.account_id, r.monitor, r.key), recent[k]!] as const] : [])))
+  return { open, recent }
 }
 
 /**
@@ -162,16 +169,6 @@ export async function recordIncidents(
     if (resolved[0]) changes.push({ incident: incidentOf(resolved[0]), state: 'resolved' })
   }
   return changes
-}
-
-/** The incidents open at any time since `since` (Unix seconds): open now, or resolved after it — for `openSince`. */
-export async function incidentsSince(db: Database, since: number): Promise<Array<{ account: string | null; monitor: MonitorName; resolvedAt: number | null }>> {
-  const rows = await db.query<{ account_id: string | null; monitor: MonitorName; resolved: number | null }>(
-    `SELECT account_id, monitor, extract(epoch FROM resolved_at)::float8 AS resolved FROM ${db.table(INCIDENTS_TABLE)}
-      WHERE state = 'open' OR resolved_at >= to_timestamp($1)`,
-    [since]
-  )
-  return rows.map((r) => ({ account: r.account_id, monitor: r.monitor, resolvedAt: r.resolved === null ? null : Number(r.resolved) }))
 }
 
 /** Remembers the GitHub issue of an incident. */

@@ -1,4 +1,5 @@
 import { describeLength } from '../../report/summary.js'
+import { isoSeconds, unixSeconds } from '../../time.js'
 import type { Change, Incident } from './incidents.js'
 
 /** What the issues are written with. */
@@ -84,7 +85,7 @@ function body(incident: Incident, runUrl: string | undefined): string {
     `| Monitor | \`${incident.monitor}\` |`,
     `| Severity | ${incident.severity} |`,
     ...(incident.account ? [`| Account | \`${incident.account}\` |`] : []),
-    `| Opened | ${incident.openedAt.toISOString().replace('.000Z', 'Z')} |`,
+    `| Opened | ${isoSeconds(unixSeconds(incident.openedAt))} |`,
     `| Observed | ${figures(incident.observed)} |`,
     `| Expected | ${figures(incident.expected)} |`,
     '',
@@ -123,7 +124,7 @@ export async function syncIssues(
         const lasted = describeLength((now.getTime() - incident.openedAt.getTime()) / 1000)
         await api.comment(
           incident.issueNumber,
-          `Resolved at ${now.toISOString().replace('.000Z', 'Z')}, after ${lasted}: the monitor no longer sees it.${runUrl ? ` ([run](${runUrl}))` : ''}`
+          `Resolved at ${isoSeconds(unixSeconds(now))}, after ${lasted}: the monitor no longer sees it.${runUrl ? ` ([run](${runUrl}))` : ''}`
         )
         await api.update(incident.issueNumber, { state: 'closed' })
         done.closed += 1

@@ -92,5 +92,10 @@ export interface Monitor {
 
 /** Less history than this, and a relative monitor learns: it says how many days it has and raises nothing. */
 export const LEARNING_DAYS = 14
+
+/** A relative monitor's note while it learns: how many days of history it has. */
+export function learningLine(days: number): string {
+  return `learning: ${Math.floor(days)} of ${LEARNING_DAYS} days of history`
+}
 /** The weeks a relative monitor compares with: the same hours of the week, this many weeks back. */
 export const WEEKS = 4

@@ -4,7 +4,6 @@ import { MONITOR_NAMES, type Monitor, type MonitorName, type Setting, type Sever
 
 /** What the monitor's inputs say. */
 export interface MonitorSettings {
-  monitors: readonly MonitorName[]
   /** Each monitor's levels: its defaults, with `monitor-thresholds` over them. */
   levels: Readonly<Record<MonitorName, Readonly<Record<string, number>>>>
   failOn: 'never' | Severity

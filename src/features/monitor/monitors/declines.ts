@@ -1,7 +1,6 @@
-import { LEARNING_DAYS, type AccountNote, type Finding, type Monitor } from '../monitor.js'
+import { LEARNING_DAYS, learningLine, type AccountNote, type Finding, type Monitor } from '../monitor.js'
 import { CARD, HOUR, OUTCOME, REASON, about, accountOf, historyDays, inWindows, percent, sameHoursOfTheWeek, type Window } from '../queries.js'
 import { binomialAtLeast, oneIn } from '../stats.js'
-import { learningLine } from './silence.js'
 
 /** Retries by the same card within this long are one attempt (its last try decides whether it was declined). */
 const RETRY_SECONDS = 10 * 60

@@ -1,10 +1,9 @@
 import type { AccountNote, Finding, Monitor } from '../monitor.js'
-import { ACCOUNT, percent } from '../queries.js'
+import { DAY_SECONDS as DAY } from '../../../time.js'
+import { ACCOUNT, accountOf, percent } from '../queries.js'
 
 /** The card networks' monitoring programs count merchants from these volumes a month (Visa VAMP: disputes and fraud; Mastercard ECM: chargebacks). */
 export const NETWORK_FLOORS = { visa: 1500, mastercard: 100 } as const
-
-const DAY = 86400
 
 /** The first second of the UTC month of `at`, and of the month before. */
 function months(at: number): { month: number; previous: number } {
@@ -75,7 +74,7 @@ export const disputes: Monitor = {
       const floors = `The networks' programs count from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} (Mastercard ECM): ${d.month} this month.`
       if (worst >= warning) {
         findings.push({
-          account: s.account === '' ? null : s.account,
+          account: accountOf(s.account),
           key: 'ratio',
           severity: worst >= critical ? 'critical' : 'warning',
           summary: `${line}; warning at ${percent(warning)}, critical at ${percent(critical)}. ${floors}`,
@@ -91,7 +90,7 @@ export const disputes: Monitor = {
           dashboard: 'disputes'
         })
       } else {
-        notes.push({ account: s.account === '' ? null : s.account, state: 'ok', line: `${line}; warning at ${percent(warning)}` })
+        notes.push({ account: accountOf(s.account), state: 'ok', line: `${line}; warning at ${percent(warning)}` })
       }
     }
     return { notes, findings }

@@ -1,7 +1,6 @@
 import type { AccountNote, Finding, Monitor } from '../monitor.js'
+import { isoDay, DAY_SECONDS as DAY } from '../../../time.js'
 import { ACCOUNT, accountOf } from '../queries.js'
-
-const DAY = 86400
 
 /** Whole business days (Monday to Friday, UTC) from `from` to `to`. */
 export function businessDaysBetween(from: number, to: number): number {
@@ -42,7 +41,7 @@ export const payouts: Monitor = {
     for (const r of rows) {
       if (r.paid_after) continue
       const account = accountOf(r.account)
-      const arrival = r.arrival === null ? '' : new Date(r.arrival * 1000).toISOString().slice(0, 10)
+      const arrival = r.arrival === null ? '' : isoDay(r.arrival)
       if (r.status === 'in_transit') {
         const late = r.arrival === null ? 0 : businessDaysBetween(r.arrival, ctx.at)
         if (late < ctx.levels.late!) continue

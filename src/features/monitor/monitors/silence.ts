@@ -1,4 +1,4 @@
-import { LEARNING_DAYS, type AccountNote, type Finding, type Monitor } from '../monitor.js'
+import { LEARNING_DAYS, learningLine, type AccountNote, type Finding, type Monitor } from '../monitor.js'
 import { ACCOUNT, HOUR, WEEK, about, accountOf, historyDays, inWindows, mean, span } from '../queries.js'
 import { oneIn, poissonZero } from '../stats.js'
 
@@ -89,8 +89,4 @@ export const silence: Monitor = {
     }
     return { notes, findings }
   }
-}
-
-export function learningLine(days: number): string {
-  return `learning: ${Math.floor(days)} of ${LEARNING_DAYS} days of history`
 }

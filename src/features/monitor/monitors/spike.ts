@@ -1,8 +1,7 @@
 import type { ObjectName } from '../../../objects/registry.js'
-import { LEARNING_DAYS, type AccountNote, type Finding, type Monitor, type MonitorContext, type MonitorName } from '../monitor.js'
+import { LEARNING_DAYS, learningLine, type AccountNote, type Finding, type Monitor, type MonitorContext, type MonitorName } from '../monitor.js'
 import { HOUR, about, accountOf, historyDays, perWindow, sameHoursOfTheWeek } from '../queries.js'
 import { oneIn, poissonAtLeast } from '../stats.js'
-import { learningLine } from './silence.js'
 
 /** What a count monitor counts: rows of a table in a window, narrowed by `where`. */
 export interface SpikeCount {
