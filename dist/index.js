@@ -36875,7 +36875,7 @@ function parseBoolean(name, value) {
 }
 /**
  * The longest table name whose derived names fit Postgres's 63 bytes: `<table>_created_at_idx`
- * (15 more), `<table>_charge_id_key`, `<table>_daily`.
+ * (15 more), `<table>_charge_id_key`, `<table>_monitor_idx`, `<table>_daily`.
  */
 const MAX_TABLE_NAME = 63 - '_created_at_idx'.length;
 function parseIdentifier(name, value) {
@@ -37238,12 +37238,20 @@ function monthLabel(month) {
  */
 function mermaidBandChart(points, title, unit) {
     const max = Math.max(...points.flatMap((p) => [p.observed, p.high]), 1);
+    // Mermaid places points by their label: a label seen before ("06h" each day) gets invisible
+    // zero-width spaces, one more each time, so it is a place of its own and reads the same.
+    const seen = new Map();
+    const labels = points.map((p) => {
+        const n = seen.get(p.label) ?? 0;
+        seen.set(p.label, n + 1);
+        return p.label + '\u200b'.repeat(n);
+    });
     return [
         '```mermaid',
         `%%{init: {"xyChart": {"width": 900, "height": 260}, "themeVariables": {"xyChart": {"plotColorPalette": "${BAR_COLOUR}, #8c959f, #8c959f"}}}}%%`,
         'xychart-beta',
         `    title "${title.replace(/"/g, "'")}"`,
-        `    x-axis [${points.map((p) => `"${p.label}"`).join(', ')}]`,
+        `    x-axis [${labels.map((label) => `"${label}"`).join(', ')}]`,
         `    y-axis "${unit.replace(/"/g, "'")}" 0 --> ${niceMax(max)}`,
         `    bar [${points.map((p) => p.observed).join(', ')}]`,
         `    line [${points.map((p) => p.low).join(', ')}]`,
@@ -39329,6 +39337,271 @@ const highValue = defineFeature({
     }
 });
 
+// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
+var lib = __nccwpck_require__(3273);
+;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
+// ESM wrapper for pg
+
+
+// Re-export all the properties
+const Client = lib.Client
+const Pool = lib.Pool
+const Connection = lib.Connection
+const types = lib.types
+const Query = lib.Query
+const DatabaseError = lib.DatabaseError
+const escapeIdentifier = lib.escapeIdentifier
+const escapeLiteral = lib.escapeLiteral
+const Result = lib.Result
+const TypeOverrides = lib.TypeOverrides
+
+// Also export the defaults
+const defaults = lib.defaults
+
+// Re-export the default
+/* harmony default export */ const esm = (lib);
+
+;// CONCATENATED MODULE: ./src/store/connect.ts
+
+
+/** Postgres could not be reached or refused us: the message says which and what to check. */
+class connect_DatabaseError extends ActionError {
+    code;
+    kind = 'database';
+    constructor(message, code) {
+        super(message);
+        this.code = code;
+        this.name = 'DatabaseError';
+    }
+}
+/** TLS without checking the certificate: libpq's `require` (and the first try of `prefer`). */
+const ENCRYPT_ONLY = { rejectUnauthorized: false };
+/**
+ * TLS from the URL's sslmode, with libpq's meaning (pg on its own treats `require` as
+ * `verify-full`, which breaks most hosted databases that libpq users connect to fine). For
+ * `prefer` (libpq's default, also with no sslmode) and `allow`, this is the first try; `connect`
+ * falls back as libpq does.
+ */
+function sslOptions(sslmode, ca) {
+    switch (sslmode) {
+        case 'disable':
+        case 'allow':
+            return false;
+        case null:
+        case 'prefer':
+        case 'require':
+        case 'no-verify':
+            return ENCRYPT_ONLY;
+        case 'verify-ca':
+            // Chain checked against the CA; the host name is not (libpq's verify-ca).
+            return { rejectUnauthorized: true, ca, checkServerIdentity: () => undefined };
+        case 'verify-full':
+            return { rejectUnauthorized: true, ca };
+        default:
+            throw new connect_DatabaseError(`Unknown sslmode "${sslmode}"`);
+    }
+}
+function clientConfig(databaseUrl, ca) {
+    const url = new URL(databaseUrl);
+    const sslmode = url.searchParams.get('sslmode');
+    // TLS is set here, not by pg's own URL parser.
+    for (const key of ['sslmode', 'sslcert', 'sslkey', 'sslrootcert', 'uselibpqcompat'])
+        url.searchParams.delete(key);
+    return {
+        connectionString: url.toString(),
+        ssl: sslOptions(sslmode, ca),
+        application_name: 'stripe-payment-monitor',
+        connectionTimeoutMillis: 15_000
+    };
+}
+/** The server has no TLS: what pg says when asked for it. */
+function noTlsOnServer(error) {
+    return /does not support SSL/i.test(error?.message ?? '');
+}
+/** The server refused a plain connection for want of encryption (pg_hba.conf has only hostssl lines for us). */
+function tlsRequired(error) {
+    const e = error;
+    return e?.code === '28000' && /no encryption|SSL off/i.test(e.message ?? '');
+}
+/**
+ * The action's statements are short or run once: JIT compilation would cost more than it saves
+ * (the MRR views' plans pass jit_above_cost and spent 1.4 s compiling to save milliseconds).
+ * Servers before Postgres 11 have no `jit` setting; that one refusal is expected.
+ */
+async function noJit(client) {
+    try {
+        await client.query('SET jit = off');
+    }
+    catch (error) {
+        if (error.code !== '42704')
+            throw error;
+    }
+}
+async function attempt(config) {
+    const client = new esm.Client(config);
+    // An idle client whose server goes away emits 'error'; without a listener Node would crash the step.
+    client.on('error', () => { });
+    try {
+        await client.connect();
+        await noJit(client);
+        return client;
+    }
+    catch (error) {
+        await client.end().catch(() => { });
+        throw error;
+    }
+}
+/**
+ * Connects as libpq would: `prefer` (and no sslmode) tries TLS first and falls back to a plain
+ * connection only when the server has no TLS; `allow` tries plain first and falls back to TLS
+ * only when the server insists on it.
+ */
+async function connect_connect(databaseUrl, ca) {
+    const config = clientConfig(databaseUrl, ca);
+    const sslmode = new URL(databaseUrl).searchParams.get('sslmode');
+    const where = `connect to Postgres at ${new URL(config.connectionString).host}`;
+    try {
+        return await attempt(config);
+    }
+    catch (error) {
+        const fallback = (sslmode === null || sslmode === 'prefer') && noTlsOnServer(error) ? false : sslmode === 'allow' && tlsRequired(error) ? ENCRYPT_ONLY : undefined;
+        if (fallback === undefined)
+            throw describeDatabaseError(error, where);
+        try {
+            return await attempt({ ...config, ssl: fallback });
+        }
+        catch (second) {
+            throw describeDatabaseError(second, where);
+        }
+    }
+}
+/** Turns a driver error into a message that names what failed and what to check. */
+function describeDatabaseError(error, doing) {
+    if (error instanceof connect_DatabaseError)
+        return error;
+    const e = error;
+    const detail = e.message ?? String(error);
+    const hints = {
+        ECONNREFUSED: 'nothing is listening there; check the host and port in database-url',
+        ENOTFOUND: 'the host name does not resolve; check database-url',
+        ETIMEDOUT: 'the connection timed out; check the host, port and firewall',
+        '28P01': 'password authentication failed; check the user and password in database-url',
+        '28000': 'the server refused this user or client; check pg_hba.conf and sslmode',
+        '3D000': 'the database does not exist; check the database name in database-url',
+        '42501': 'permission denied; see "Database permissions" in the README for the grants the action needs',
+        '57014': "the statement was cancelled (statement_timeout); raise the role's statement_timeout",
+        '57P01': 'the server shut down during the run; what was committed is kept, re-run the step',
+        '53300': 'the server has too many connections',
+        DEPTH_ZERO_SELF_SIGNED_CERT: 'the server certificate is self-signed; pass its CA in database-ca-cert',
+        SELF_SIGNED_CERT_IN_CHAIN: 'the server certificate chain is not trusted; pass its CA in database-ca-cert',
+        UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server certificate is not signed by a trusted CA; pass the right CA in database-ca-cert',
+        ERR_TLS_CERT_ALTNAME_INVALID: 'the server certificate does not name this host; use the host name on the certificate, or sslmode=verify-ca',
+        CERT_HAS_EXPIRED: 'the server certificate has expired'
+    };
+    const hint = (e.code && hints[e.code]) ??
+        (/timeout/i.test(detail)
+            ? hints.ETIMEDOUT
+            : /does not support SSL|server does not support/i.test(detail)
+                ? 'the server does not offer TLS; use sslmode=disable or enable ssl on the server'
+                : undefined);
+    return new connect_DatabaseError(`Postgres: could not ${doing}: ${detail}${hint ? ` (${hint})` : ''}`, e.code);
+}
+
+;// CONCATENATED MODULE: ./src/store/schema.ts
+
+
+class DuplicateIdsError extends connect_DatabaseError {
+    constructor(schema, table, column, duplicates) {
+        const t = qualified(schema, table);
+        const c = quoteIdent(column);
+        super(`Table ${t} already holds ${duplicates} ${column} value(s) stored more than once, so it cannot get the unique key on ${column} ` +
+            `that makes re-runs safe. Remove the extra copies, keeping the oldest, then re-run:\n` +
+            `  DELETE FROM ${t} a USING ${t} b WHERE a.${c} = b.${c} AND a.ctid > b.ctid;`);
+        this.name = 'DuplicateIdsError';
+    }
+}
+/** The index name for a column: `<table>_<column>_idx`. Config keeps table names short enough for it. */
+function indexName(table, column) {
+    return `${table}_${column}_idx`;
+}
+/**
+ * Makes one table ready inside the caller's transaction: creates it when missing; for an existing
+ * table (such as one made for the original job) adds missing columns and the unique key. Statements
+ * that need CREATE privileges run only when something is missing, so later runs need none.
+ */
+async function ensureTable(client, schema, def) {
+    const { table, columns, idColumn } = def;
+    const report = { table, createdTable: false, addedColumns: [], addedUniqueKey: false };
+    const t = qualified(schema, table);
+    const kind = await client.query('SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2', [schema, table]);
+    const relkind = kind.rows[0]?.relkind;
+    if (relkind !== undefined && relkind !== 'r' && relkind !== 'p') {
+        const what = { v: 'a view', m: 'a materialized view', i: 'an index', S: 'a sequence', f: 'a foreign table', c: 'a type' };
+        throw new connect_DatabaseError(`${t} is ${what[relkind] ?? 'not a table'}, not a table the action can write to. Choose another name (input \`table\`) or \`schema\`.`);
+    }
+    if (relkind === undefined) {
+        const defs = columns.map((c) => `${quoteIdent(c.name)} ${c.type}${c.notNull ? ' NOT NULL' : ''}${c.default ? ` DEFAULT ${c.default}` : ''}`);
+        await client.query(`CREATE TABLE ${t} (${defs.join(', ')})`);
+        report.createdTable = true;
+    }
+    else {
+        const existing = await client.query('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [schema, table]);
+        const have = new Set(existing.rows.map((r) => r.column_name));
+        for (const c of columns.filter((col) => !have.has(col.name))) {
+            await client.query(`ALTER TABLE ${t} ADD COLUMN ${quoteIdent(c.name)} ${c.type}${c.default ? ` DEFAULT ${c.default}` : ''}`);
+            report.addedColumns.push(c.name);
+        }
+    }
+    if (!(await hasUniqueKeyOn(client, schema, table, idColumn))) {
+        const dup = await client.query(`SELECT count(*) AS n FROM (SELECT ${quoteIdent(idColumn)} FROM ${t} WHERE ${quoteIdent(idColumn)} IS NOT NULL GROUP BY 1 HAVING count(*) > 1) d`);
+        const duplicates = Number(dup.rows[0]?.n ?? 0);
+        if (duplicates > 0)
+            throw new DuplicateIdsError(schema, table, idColumn, duplicates);
+        await client.query(`CREATE UNIQUE INDEX ${quoteIdent(`${table}_${idColumn}_key`)} ON ${t} (${quoteIdent(idColumn)})`);
+        report.addedUniqueKey = true;
+    }
+    if (report.createdTable || report.addedColumns.length > 0 || report.addedUniqueKey) {
+        for (const column of def.indexes) {
+            await client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(indexName(table, column))} ON ${t} (${quoteIdent(column)})`);
+        }
+        for (const column of def.unique ?? []) {
+            await client.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${quoteIdent(`${table}_${column}_key`)} ON ${t} (${quoteIdent(column)})`);
+        }
+    }
+    return report;
+}
+/** Makes a feature's index when it is missing; true when it did. */
+async function ensureIndex(client, schema, def) {
+    const name = indexName(def.table, def.suffix);
+    if (await relationExists(client, schema, name))
+        return false;
+    await client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${qualified(schema, def.table)} (${def.keys.join(', ')})`);
+    return true;
+}
+/** A unique, non-partial index on exactly this column: what ON CONFLICT (column) needs. */
+async function hasUniqueKeyOn(client, schema, table, column) {
+    const result = await client.query(`SELECT 1
+       FROM pg_index i
+       JOIN pg_class c ON c.oid = i.indrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
+      WHERE n.nspname = $1 AND c.relname = $2 AND i.indisunique AND i.indpred IS NULL
+        AND i.indnatts = 1 AND a.attname = $3`, [schema, table, column]);
+    return (result.rowCount ?? 0) > 0;
+}
+/** Creates one of the action's bookkeeping tables when it is missing (`body`: its columns and keys); true when it did. */
+async function createIfMissing(client, schema, table, body) {
+    if (await relationExists(client, schema, table))
+        return false;
+    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, table)} (${body})`);
+    return true;
+}
+/** Whether a relation exists (table or view). */
+async function relationExists(client, schema, name) {
+    const result = await client.query('SELECT to_regclass($1) AS r', [qualified(schema, name)]);
+    return result.rows[0]?.r != null;
+}
+
 ;// CONCATENATED MODULE: ./src/features/monitor/engine.ts
 /** Why a monitor cannot look in this run, or undefined when it can. */
 function unavailable(monitor, sources) {
@@ -39351,6 +39624,7 @@ async function evaluate(db, monitors, levels, sources, at, past) {
         at,
         accounts: sources.accounts,
         tables: sources.tables,
+        indexed: (table) => sources.indexed.has(table),
         isOpen,
         query: (sql, params) => db.query(sql, params),
         once: (key, compute) => {
@@ -39426,7 +39700,7 @@ const INCIDENTS = {
     idColumn: 'incident_id',
     indexes: ['opened_at'],
     unique: ['open_key'],
-    optional: true
+    optional: 'incidents are not remembered between runs'
 };
 function openKey(account, monitor, key) {
     return `${account ?? ''}|${monitor}|${key}`;
@@ -39535,6 +39809,18 @@ const HOUR = 3600;
 function sameHoursOfTheWeek(from, to) {
     return Array.from({ length: WEEKS + 1 }, (_, k) => [from - k * WEEK, to - k * WEEK]);
 }
+/**
+ * How many of the `WEEKS` weeks before a stretch of `seconds` ending now an account's `days` of
+ * history cover whole: the weeks a relative monitor compares with (a week before the first sale is
+ * not a week without sales). At least 1.
+ */
+function weeksCovered(days, seconds) {
+    return Math.max(1, Math.min(WEEKS, Math.floor((days * 86400 - seconds) / WEEK)));
+}
+/** "the last 4 weeks", "last week". */
+function lastWeeks(n) {
+    return n === 1 ? 'last week' : `the last ${n} weeks`;
+}
 /** The account a row belongs to, as the monitors key it ('' for the key's own account in a one-account run). */
 const ACCOUNT = `coalesce(t.account_id, '')`;
 /**
@@ -39573,25 +39859,75 @@ async function perWindow(ctx, table, windows, select, where = 'true') {
     return out;
 }
 /**
+ * The index the monitors read each account's charges through: the account (as they key it), then
+ * `created_at`, with the columns their counts filter on, so a count is answered from the index alone
+ * and the accounts are found by a skip scan — a probe an account, not a pass over a million rows.
+ * The feature asks the run to make it; without it (a role that may not) the same answers come slower.
+ */
+const ACCOUNT_INDEX = {
+    suffix: 'monitor',
+    keys: [`(coalesce(account_id, ''))`, 'created_at', 'status', 'payment_method_type', 'account_id']
+};
+/** Each account's rows in a `eachAccount` select: over alias `t`, of the account `a.account`. */
+const OF_ACCOUNT = `coalesce(t.account_id, '') = a.account`;
+/**
+ * One row per account of a table with `ACCOUNT_INDEX` (`account`, then `select`, whose subqueries
+ * read that account's rows `WHERE ${OF_ACCOUNT}`): the accounts are found by a recursive skip scan
+ * of the index, one probe each.
+ */
+function eachAccount(table, select) {
+    return `WITH RECURSIVE a(account) AS (
+      (SELECT coalesce(x.account_id, '') FROM ${table} x ORDER BY 1 LIMIT 1)
+      UNION ALL
+      SELECT (SELECT coalesce(x.account_id, '') FROM ${table} x WHERE coalesce(x.account_id, '') > a.account ORDER BY 1 LIMIT 1) FROM a WHERE a.account IS NOT NULL)
+    SELECT a.account, ${select} FROM a WHERE a.account IS NOT NULL`;
+}
+/**
  * How many days of history each account has in a table before `at`: the data the sync stored,
  * not the monitor's age (a first run that backfills eight weeks monitors at once).
  */
 function historyDays(ctx, table) {
     return ctx.once(`history ${table}`, async () => {
-        // One account: its oldest row, read from the created_at index. Several (Connect): each one's, in one pass.
-        const rows = ctx.accounts
-            ? await ctx.query(
-            // Within the weeks the monitors compare with: past them, more history changes nothing.
-            `SELECT ${ACCOUNT} AS account, extract(epoch FROM min(t.created_at))::float8 AS since FROM ${table} t
-            WHERE t.created_at >= to_timestamp($1::float8 - $2::float8) AND t.created_at < to_timestamp($1::float8) GROUP BY 1`, [ctx.at, (WEEKS * 7 + 1) * 86400])
-            : await ctx.query(`SELECT ${ACCOUNT} AS account, extract(epoch FROM t.created_at)::float8 AS since FROM ${table} t WHERE t.created_at < to_timestamp($1::float8) ORDER BY t.created_at LIMIT 1`, [ctx.at]);
-        return new Map(rows.map((r) => [String(r.account), (ctx.at - Number(r.since)) / 86400]));
+        const since = `extract(epoch FROM min(t.created_at))::float8`;
+        const rows = ctx.indexed(table)
+            ? // Each account's oldest row: a probe of the monitors' index an account.
+                await ctx.query(eachAccount(table, `(SELECT ${since} FROM ${table} t WHERE ${OF_ACCOUNT} AND t.created_at < to_timestamp($1::float8)) AS since`), [ctx.at])
+            : ctx.accounts
+                ? // Several accounts without it: each one's, in one pass over the weeks the monitors compare with (past them, more history changes nothing).
+                    await ctx.query(`SELECT ${ACCOUNT} AS account, ${since} AS since FROM ${table} t
+              WHERE t.created_at >= to_timestamp($1::float8 - $2::float8) AND t.created_at < to_timestamp($1::float8) GROUP BY 1`, [ctx.at, (WEEKS * 7 + 1) * 86400])
+                : // One account: its oldest row, read from the created_at index.
+                    await ctx.query(`SELECT ${ACCOUNT} AS account, extract(epoch FROM t.created_at)::float8 AS since FROM ${table} t WHERE t.created_at < to_timestamp($1::float8) ORDER BY t.created_at LIMIT 1`, [ctx.at]);
+        return new Map(rows.filter((r) => r.since !== null).map((r) => [String(r.account), (ctx.at - Number(r.since)) / 86400]));
     });
+}
+/**
+ * Counts of a table's rows (`where`, over alias `t`) per account between consecutive `bounds`
+ * (Unix seconds, ascending): one count a segment, accounts with none left out. With the monitors'
+ * index each count is an index range of one account; without, one pass over the rows.
+ */
+async function countsBetween(ctx, table, where, bounds) {
+    const segments = bounds.slice(1).map((_, j) => `t.created_at >= to_timestamp($${j + 1}::float8) AND t.created_at < to_timestamp($${j + 2}::float8)`);
+    const rows = ctx.indexed(table)
+        ? await ctx.query(eachAccount(table, segments.map((range, j) => `(SELECT count(*) FROM ${table} t WHERE ${OF_ACCOUNT} AND ${where} AND ${range})::int AS s${j}`).join(', ')), [...bounds])
+        : await ctx.query(`SELECT ${ACCOUNT} AS account, ${segments.map((range, j) => `count(*) FILTER (WHERE ${range})::int AS s${j}`).join(', ')}
+           FROM ${table} t
+          WHERE ${where} AND t.created_at >= to_timestamp($1::float8) AND t.created_at < to_timestamp($${bounds.length}::float8)
+          GROUP BY 1`, [...bounds]);
+    const out = new Map();
+    for (const r of rows) {
+        const counts = segments.map((_, j) => Number(r[`s${j}`]));
+        if (counts.some((n) => n > 0))
+            out.set(String(r.account), counts);
+    }
+    return out;
 }
 /** The key's own account ('' in the monitors' keys) as incidents store it: null. */
 function accountOf(key) {
     return key === '' ? null : key;
 }
+/** A card sale, as the networks' dispute ratios count it: a succeeded card charge. */
+const SALE = `t.status = 'succeeded' AND coalesce(t.payment_method_type, 'card') = 'card'`;
 /** Card details of a charge, from its `raw` (the columns keep none): the card's fingerprint, else the charge's own id. */
 const CARD = `coalesce(t.raw->'payment_method_details'->'card'->>'fingerprint', t.charge_id)`;
 /** Why a charge failed: Stripe's outcome reason (a decline code), else its failure code. */
@@ -40080,16 +40416,17 @@ const declines = {
                 notes.push({ account: accountOf(account), state: 'learning', line: learningLine(days) });
                 continue;
             }
-            const before = (list ?? []).slice(1, windows.length);
+            const covered = weeksCovered(days, window);
+            const before = (list ?? []).slice(1, 1 + covered);
             const baseAttempts = before.reduce((n, w) => n + w.attempts, 0);
             const baseDeclined = before.reduce((n, w) => n + w.declined, 0);
-            // No declines in four weeks is not a share of zero: half a decline keeps the test honest.
+            // No declines in the weeks compared is not a share of zero: half a decline keeps the test honest.
             const usual = baseAttempts > 0 ? Math.max(baseDeclined, 0.5) / baseAttempts : 0.05;
             const share = now.attempts > 0 ? now.declined / now.attempts : 0;
             const chance = binomialAtLeast(now.declined, now.attempts, Math.min(usual, 0.99));
             const hours = ctx.levels.window;
             const observed = `${queries_percent(share)} of ${now.attempts} attempts declined in the last ${hours} h`;
-            const expected = `usually ${queries_percent(usual)} at these hours (${about(baseDeclined / 4)} of ${about(baseAttempts / 4)} a week)`;
+            const expected = `usually ${queries_percent(usual)} at these hours (${about(baseDeclined / covered)} of ${about(baseAttempts / covered)} attempts ${covered === 1 ? 'last week' : `a week, over the last ${covered} weeks`})`;
             if (now.declined >= ctx.levels.min && share >= ctx.levels.ratio * usual && chance < ctx.levels.probability) {
                 flagged.push(account);
                 findings.push({
@@ -40098,7 +40435,7 @@ const declines = {
                     severity: share >= 0.5 ? 'critical' : 'warning',
                     summary: `${observed}; ${expected}. That many declines is ${oneIn(chance)} at the usual share.`,
                     observed: { attempts: now.attempts, declined: now.declined, share, issuer_declined: now.issuer, blocked: now.blocked, invalid: now.invalid },
-                    expected: { share: usual, attempts_a_week: baseAttempts / 4, declined_a_week: baseDeclined / 4, probability: chance },
+                    expected: { share: usual, attempts_a_week: baseAttempts / covered, declined_a_week: baseDeclined / covered, probability: chance },
                     dashboard: 'payments?status[0]=failed'
                 });
             }
@@ -40151,16 +40488,11 @@ const disputes_disputes = {
     async evaluate(ctx) {
         const { month, previous } = months(ctx.at);
         const since30 = ctx.at - 30 * DAY_SECONDS;
-        const from = Math.min(since30, previous);
-        const [sales, opened] = await Promise.all([
-            ctx.query(`SELECT ${ACCOUNT} AS account,
-                count(*) FILTER (WHERE t.created_at >= to_timestamp($2))::int AS d30,
-                count(*) FILTER (WHERE t.created_at >= to_timestamp($3))::int AS month,
-                count(*) FILTER (WHERE t.created_at >= to_timestamp($4) AND t.created_at < to_timestamp($3))::int AS previous
-           FROM ${ctx.tables.charges} t
-          WHERE t.status = 'succeeded' AND coalesce(t.payment_method_type, 'card') = 'card'
-            AND t.created_at >= to_timestamp($1) AND t.created_at < to_timestamp($5)
-          GROUP BY 1`, [from, since30, month, previous, ctx.at]),
+        // Card sales between each two of the moments the three ratios start at: each count is then a sum of segments.
+        const bounds = [...new Set([previous, since30, month, ctx.at])].sort((a, b) => a - b);
+        const from = (start, to = ctx.at) => (counts) => counts.reduce((n, c, j) => n + (bounds[j] >= start && bounds[j + 1] <= to ? c : 0), 0);
+        const [segments, opened] = await Promise.all([
+            countsBetween(ctx, ctx.tables.charges, SALE, bounds),
             ctx.query(`SELECT ${ACCOUNT} AS account,
                 count(*) FILTER (WHERE t.created_at >= to_timestamp($1))::int AS d30,
                 count(*) FILTER (WHERE t.created_at >= to_timestamp($2))::int AS month
@@ -40168,6 +40500,12 @@ const disputes_disputes = {
           WHERE t.created_at >= to_timestamp(least($1::float8, $2::float8)) AND t.created_at < to_timestamp($3)
           GROUP BY 1`, [since30, month, ctx.at])
         ]);
+        const sales = [...segments].map(([account, counts]) => ({
+            account,
+            d30: from(since30)(counts),
+            month: from(month)(counts),
+            previous: from(previous, month)(counts)
+        }));
         const disputed = new Map(opened.map((r) => [r.account, r]));
         const notes = [];
         const findings = [];
@@ -40182,9 +40520,9 @@ const disputes_disputes = {
             // Each measure counts only with enough disputes behind it.
             const counted = [ratios.last_30_days * Number(d.d30 >= min), ratios.visa_month * Number(d.month >= min), ratios.mastercard_month * Number(d.month >= min)];
             const worst = Math.max(...counted);
-            const line = `${queries_percent(ratios.last_30_days)} of card sales disputed over 30 days (${d.d30} of ${s.d30}); this month ${queries_percent(ratios.visa_month)} as Visa counts it, ` +
-                `${queries_percent(ratios.mastercard_month)} as Mastercard does (${d.month} disputes)`;
-            const floors = `The networks' programs count from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} (Mastercard ECM): ${d.month} this month.`;
+            const line = `${queries_percent(ratios.last_30_days)} of card sales disputed over 30 days (${d.d30.toLocaleString('en-US')} of ${s.d30.toLocaleString('en-US')}); this month ${queries_percent(ratios.visa_month)} as Visa counts it, ` +
+                `${queries_percent(ratios.mastercard_month)} as Mastercard does (${d.month.toLocaleString('en-US')} disputes)`;
+            const floors = `The networks' programs count from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM): ${d.month.toLocaleString('en-US')} this month.`;
             if (worst >= warning) {
                 findings.push({
                     account: accountOf(s.account),
@@ -40324,13 +40662,15 @@ function spikeMonitor(spec) {
                     continue;
                 }
                 const list = counts.get(account)?.map((w) => w.n) ?? windows.map(() => 0);
-                const [now, ...before] = list;
+                const covered = weeksCovered(days, hours * HOUR);
+                const [now, ...all] = list;
+                const before = all.slice(0, covered);
                 const busiest = Math.max(...before);
                 const usual = before.reduce((a, b) => a + b, 0) / before.length;
                 // A quiet history is not a rate of zero: half an event keeps the test honest.
                 const chance = poissonAtLeast(now, Math.max(busiest, 0.5));
                 const observed = `${now} ${spec.noun} in the last ${hours} h`;
-                const expected = `about ${about(usual)} expected at these hours of the week (the busiest of the last 4 weeks: ${busiest})`;
+                const expected = `about ${about(usual)} expected at these hours of the week (the busiest of ${lastWeeks(covered)}: ${busiest})`;
                 if (now >= ctx.levels.min && chance < ctx.levels.probability) {
                     findings.push({
                         account: accountOf(account),
@@ -40436,14 +40776,16 @@ const silence = {
         const findings = [];
         const level = ctx.levels.probability;
         for (const account of watched) {
-            const weeks = byAccount.get(account) ?? [0, 0, 0, 0];
             const since = lastSale.get(account);
             const gap = ctx.at - (since ?? ctx.at - LOOKBACK);
+            const covered = weeksCovered(history.get(account), gap);
+            const weeks = (byAccount.get(account) ?? [0, 0, 0, 0]).slice(0, covered);
             const cautious = Math.min(...weeks);
             const typical = mean(weeks);
             const gapText = since === undefined ? 'over 24 h' : span(gap);
             const observed = `0 sales in ${gapText}`;
-            const expectedText = `about ${about(typical)} expected at this hour of the week (the quietest of the last 4 weeks: ${cautious})`;
+            const quietest = `the quietest of ${lastWeeks(covered)}: ${cautious}`;
+            const expectedText = `about ${about(typical)} expected at this hour of the week (${quietest})`;
             const chance = poissonZero(cautious);
             if (chance < level) {
                 findings.push({
@@ -40460,7 +40802,7 @@ const silence = {
                 notes.push({
                     account: accountOf(account),
                     state: 'ok',
-                    line: `last sale ${since === undefined ? 'over 24 h' : span(gap)} ago; about ${about(typical)} sales expected in that time`
+                    line: `last sale ${gapText} ago; about ${about(typical)} sales expected in that time (${quietest})`
                 });
             }
         }
@@ -40610,6 +40952,7 @@ function parseBacktest(value) {
 
 
 
+
 /** How many incidents the `incidents` output lists (outputs have size limits), and how many get a chart. */
 const MAX_LISTED = 100;
 const MAX_CHARTS = 3;
@@ -40620,15 +40963,23 @@ const MARK = { ok: '✓', learning: '…', warning: '⚠', critical: '✗' };
 function dashboardLink(path, account, keyMode) {
     return dashboardUrl({ id: '', livemode: keyMode === 'live' }, account ?? undefined, path);
 }
-/** The tables the monitors read: each object synced this run (and not failed), qualified. */
-function sourcesOf(db, config, run) {
+/** The tables the monitors read: each object synced this run (and not failed), qualified; and whether charges' has the monitors' index. */
+async function sourcesOf(db, config, run) {
     const tables = {};
     for (const name of config.objects) {
         if (run.failures.has(name))
             continue;
         tables[name] = db.table(name === 'charges' ? config.table : specOf(name).table);
     }
-    return { tables, failedCharges: config.statuses.has('failed'), accounts: config.accounts !== undefined };
+    const indexed = new Set();
+    if (tables.charges) {
+        const [found] = await db.query('SELECT to_regclass($1) IS NOT NULL AS present', [
+            db.table(indexName(config.table, ACCOUNT_INDEX.suffix))
+        ]);
+        if (found?.present)
+            indexed.add(tables.charges);
+    }
+    return { tables, failedCharges: config.statuses.has('failed'), accounts: config.accounts !== undefined, indexed };
 }
 /**
  * The payment monitor, a feature: after the sync, every chosen monitor looks at the synced data
@@ -40651,6 +41002,8 @@ class PaymentMonitor {
     /** What the run could not do (remember incidents, write issues): said in the summary and as warnings. */
     problems = [];
     issues;
+    /** How far into its block the charts' last block is (seconds; 0 when it has just begun). */
+    sofar = 0;
     ran = false;
     constructor(settings, monitors, config, 
     /** The GitHub calls (tests give a stand-in's); default: the REST API through Octokit. */
@@ -40664,7 +41017,7 @@ class PaymentMonitor {
         if (!db)
             return;
         this.ran = true;
-        const sources = sourcesOf(db, this.config, ctx.run);
+        const sources = await sourcesOf(db, this.config, ctx.run);
         const at = unixSeconds(ctx.now);
         if (this.settings.backtestSeconds !== undefined) {
             this.result = await backtest(db, this.monitors, this.settings.levels, sources, at, this.settings.backtestSeconds);
@@ -40726,8 +41079,10 @@ class PaymentMonitor {
             const labelled = points.map((p) => {
                 const d = new Date(p.from * 1000);
                 const label = d.getUTCHours() === 0 ? d.toUTCString().slice(0, 3) : `${String(d.getUTCHours()).padStart(2, '0')}h`;
-                return { ...p, label };
+                // The block in progress is marked: its count is not the block's yet.
+                return { ...p, label: p.from + BLOCK > at ? `${label}*` : label };
             });
+            this.sofar = at % BLOCK;
             const noun = monitor.chart.noun;
             this.charts.set(openKey(change.incident.account, change.incident.monitor, change.incident.key), mermaidBandChart(labelled, `${noun} per ${BLOCK / 3600} h, last 7 days (UTC), against the lowest and highest of the 4 weeks before`, noun));
         }
@@ -40852,9 +41207,11 @@ class PaymentMonitor {
         for (const [key, chart] of this.charts) {
             const change = this.changes.find((c) => openKey(c.incident.account, c.incident.monitor, c.incident.key) === key);
             if (change)
-                lines.push(`**${change.incident.monitor}**${change.incident.account ? ` \`${change.incident.account}\`` : ''}: the last 7 days against the same hours of the 4 weeks before`, '', chart, '');
+                lines.push(`**${change.incident.monitor}**${change.incident.account ? ` \`${change.incident.account}\`` : ''}: the last 7 days against the same hours of the 4 weeks before` +
+                    (this.sofar ? ` (* the block in progress: ${span(this.sofar)} of ${BLOCK / 3600} h so far)` : ''), '', chart, '');
         }
-        if (this.outcomes.some((o) => o.monitor.name === 'disputes' && !o.unavailable)) {
+        // An open disputes incident says the floors itself.
+        if (this.outcomes.some((o) => o.monitor.name === 'disputes' && !o.unavailable && o.findings.length === 0)) {
             lines.push(`<sub>Dispute levels: the networks' programs count merchants from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM).</sub>`, '');
         }
         for (const problem of this.problems)
@@ -40936,6 +41293,13 @@ const monitor_feature_CONTRACT = {
         { name: 'backtest', empty: '', description: 'With monitor-backtest: JSON {window {from, to}, evaluations, incidents [{monitor, account, key, severity, opened_at, resolved_at, summary}]}.' }
     ]
 };
+/** The index the monitors read charges through, as the run makes it. */
+const MONITOR_INDEX = {
+    object: 'charges',
+    ...ACCOUNT_INDEX,
+    about: "the monitors read each account's charges through it",
+    without: 'the monitors read every charge of their windows: slower on big accounts'
+};
 const monitor = defineFeature({
     name: 'payment monitor',
     ...monitor_feature_CONTRACT,
@@ -40964,6 +41328,7 @@ const monitor = defineFeature({
         return {
             views: [],
             tables: on && !config.dryRun ? [INCIDENTS] : [],
+            indexes: on && !config.dryRun ? [MONITOR_INDEX] : [],
             feature: on && !config.dryRun ? new PaymentMonitor(settings, monitors, config) : undefined
         };
     }
@@ -41706,263 +42071,6 @@ function outputsAfterFailure(outputs, declared) {
     return Object.fromEntries(declared.filter((d) => d.keptAfterFailure).map((d) => [d.name, outputs[d.name] ?? '']));
 }
 
-// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
-var lib = __nccwpck_require__(3273);
-;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
-// ESM wrapper for pg
-
-
-// Re-export all the properties
-const Client = lib.Client
-const Pool = lib.Pool
-const Connection = lib.Connection
-const types = lib.types
-const Query = lib.Query
-const DatabaseError = lib.DatabaseError
-const escapeIdentifier = lib.escapeIdentifier
-const escapeLiteral = lib.escapeLiteral
-const Result = lib.Result
-const TypeOverrides = lib.TypeOverrides
-
-// Also export the defaults
-const defaults = lib.defaults
-
-// Re-export the default
-/* harmony default export */ const esm = (lib);
-
-;// CONCATENATED MODULE: ./src/store/connect.ts
-
-
-/** Postgres could not be reached or refused us: the message says which and what to check. */
-class connect_DatabaseError extends ActionError {
-    code;
-    kind = 'database';
-    constructor(message, code) {
-        super(message);
-        this.code = code;
-        this.name = 'DatabaseError';
-    }
-}
-/** TLS without checking the certificate: libpq's `require` (and the first try of `prefer`). */
-const ENCRYPT_ONLY = { rejectUnauthorized: false };
-/**
- * TLS from the URL's sslmode, with libpq's meaning (pg on its own treats `require` as
- * `verify-full`, which breaks most hosted databases that libpq users connect to fine). For
- * `prefer` (libpq's default, also with no sslmode) and `allow`, this is the first try; `connect`
- * falls back as libpq does.
- */
-function sslOptions(sslmode, ca) {
-    switch (sslmode) {
-        case 'disable':
-        case 'allow':
-            return false;
-        case null:
-        case 'prefer':
-        case 'require':
-        case 'no-verify':
-            return ENCRYPT_ONLY;
-        case 'verify-ca':
-            // Chain checked against the CA; the host name is not (libpq's verify-ca).
-            return { rejectUnauthorized: true, ca, checkServerIdentity: () => undefined };
-        case 'verify-full':
-            return { rejectUnauthorized: true, ca };
-        default:
-            throw new connect_DatabaseError(`Unknown sslmode "${sslmode}"`);
-    }
-}
-function clientConfig(databaseUrl, ca) {
-    const url = new URL(databaseUrl);
-    const sslmode = url.searchParams.get('sslmode');
-    // TLS is set here, not by pg's own URL parser.
-    for (const key of ['sslmode', 'sslcert', 'sslkey', 'sslrootcert', 'uselibpqcompat'])
-        url.searchParams.delete(key);
-    return {
-        connectionString: url.toString(),
-        ssl: sslOptions(sslmode, ca),
-        application_name: 'stripe-payment-monitor',
-        connectionTimeoutMillis: 15_000
-    };
-}
-/** The server has no TLS: what pg says when asked for it. */
-function noTlsOnServer(error) {
-    return /does not support SSL/i.test(error?.message ?? '');
-}
-/** The server refused a plain connection for want of encryption (pg_hba.conf has only hostssl lines for us). */
-function tlsRequired(error) {
-    const e = error;
-    return e?.code === '28000' && /no encryption|SSL off/i.test(e.message ?? '');
-}
-/**
- * The action's statements are short or run once: JIT compilation would cost more than it saves
- * (the MRR views' plans pass jit_above_cost and spent 1.4 s compiling to save milliseconds).
- * Servers before Postgres 11 have no `jit` setting; that one refusal is expected.
- */
-async function noJit(client) {
-    try {
-        await client.query('SET jit = off');
-    }
-    catch (error) {
-        if (error.code !== '42704')
-            throw error;
-    }
-}
-async function attempt(config) {
-    const client = new esm.Client(config);
-    // An idle client whose server goes away emits 'error'; without a listener Node would crash the step.
-    client.on('error', () => { });
-    try {
-        await client.connect();
-        await noJit(client);
-        return client;
-    }
-    catch (error) {
-        await client.end().catch(() => { });
-        throw error;
-    }
-}
-/**
- * Connects as libpq would: `prefer` (and no sslmode) tries TLS first and falls back to a plain
- * connection only when the server has no TLS; `allow` tries plain first and falls back to TLS
- * only when the server insists on it.
- */
-async function connect_connect(databaseUrl, ca) {
-    const config = clientConfig(databaseUrl, ca);
-    const sslmode = new URL(databaseUrl).searchParams.get('sslmode');
-    const where = `connect to Postgres at ${new URL(config.connectionString).host}`;
-    try {
-        return await attempt(config);
-    }
-    catch (error) {
-        const fallback = (sslmode === null || sslmode === 'prefer') && noTlsOnServer(error) ? false : sslmode === 'allow' && tlsRequired(error) ? ENCRYPT_ONLY : undefined;
-        if (fallback === undefined)
-            throw describeDatabaseError(error, where);
-        try {
-            return await attempt({ ...config, ssl: fallback });
-        }
-        catch (second) {
-            throw describeDatabaseError(second, where);
-        }
-    }
-}
-/** Turns a driver error into a message that names what failed and what to check. */
-function describeDatabaseError(error, doing) {
-    if (error instanceof connect_DatabaseError)
-        return error;
-    const e = error;
-    const detail = e.message ?? String(error);
-    const hints = {
-        ECONNREFUSED: 'nothing is listening there; check the host and port in database-url',
-        ENOTFOUND: 'the host name does not resolve; check database-url',
-        ETIMEDOUT: 'the connection timed out; check the host, port and firewall',
-        '28P01': 'password authentication failed; check the user and password in database-url',
-        '28000': 'the server refused this user or client; check pg_hba.conf and sslmode',
-        '3D000': 'the database does not exist; check the database name in database-url',
-        '42501': 'permission denied; see "Database permissions" in the README for the grants the action needs',
-        '57014': "the statement was cancelled (statement_timeout); raise the role's statement_timeout",
-        '57P01': 'the server shut down during the run; what was committed is kept, re-run the step',
-        '53300': 'the server has too many connections',
-        DEPTH_ZERO_SELF_SIGNED_CERT: 'the server certificate is self-signed; pass its CA in database-ca-cert',
-        SELF_SIGNED_CERT_IN_CHAIN: 'the server certificate chain is not trusted; pass its CA in database-ca-cert',
-        UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server certificate is not signed by a trusted CA; pass the right CA in database-ca-cert',
-        ERR_TLS_CERT_ALTNAME_INVALID: 'the server certificate does not name this host; use the host name on the certificate, or sslmode=verify-ca',
-        CERT_HAS_EXPIRED: 'the server certificate has expired'
-    };
-    const hint = (e.code && hints[e.code]) ??
-        (/timeout/i.test(detail)
-            ? hints.ETIMEDOUT
-            : /does not support SSL|server does not support/i.test(detail)
-                ? 'the server does not offer TLS; use sslmode=disable or enable ssl on the server'
-                : undefined);
-    return new connect_DatabaseError(`Postgres: could not ${doing}: ${detail}${hint ? ` (${hint})` : ''}`, e.code);
-}
-
-;// CONCATENATED MODULE: ./src/store/schema.ts
-
-
-class DuplicateIdsError extends connect_DatabaseError {
-    constructor(schema, table, column, duplicates) {
-        const t = qualified(schema, table);
-        const c = quoteIdent(column);
-        super(`Table ${t} already holds ${duplicates} ${column} value(s) stored more than once, so it cannot get the unique key on ${column} ` +
-            `that makes re-runs safe. Remove the extra copies, keeping the oldest, then re-run:\n` +
-            `  DELETE FROM ${t} a USING ${t} b WHERE a.${c} = b.${c} AND a.ctid > b.ctid;`);
-        this.name = 'DuplicateIdsError';
-    }
-}
-/** The index name for a column: `<table>_<column>_idx`. Config keeps table names short enough for it. */
-function indexName(table, column) {
-    return `${table}_${column}_idx`;
-}
-/**
- * Makes one table ready inside the caller's transaction: creates it when missing; for an existing
- * table (such as one made for the original job) adds missing columns and the unique key. Statements
- * that need CREATE privileges run only when something is missing, so later runs need none.
- */
-async function ensureTable(client, schema, def) {
-    const { table, columns, idColumn } = def;
-    const report = { table, createdTable: false, addedColumns: [], addedUniqueKey: false };
-    const t = qualified(schema, table);
-    const kind = await client.query('SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2', [schema, table]);
-    const relkind = kind.rows[0]?.relkind;
-    if (relkind !== undefined && relkind !== 'r' && relkind !== 'p') {
-        const what = { v: 'a view', m: 'a materialized view', i: 'an index', S: 'a sequence', f: 'a foreign table', c: 'a type' };
-        throw new connect_DatabaseError(`${t} is ${what[relkind] ?? 'not a table'}, not a table the action can write to. Choose another name (input \`table\`) or \`schema\`.`);
-    }
-    if (relkind === undefined) {
-        const defs = columns.map((c) => `${quoteIdent(c.name)} ${c.type}${c.notNull ? ' NOT NULL' : ''}${c.default ? ` DEFAULT ${c.default}` : ''}`);
-        await client.query(`CREATE TABLE ${t} (${defs.join(', ')})`);
-        report.createdTable = true;
-    }
-    else {
-        const existing = await client.query('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [schema, table]);
-        const have = new Set(existing.rows.map((r) => r.column_name));
-        for (const c of columns.filter((col) => !have.has(col.name))) {
-            await client.query(`ALTER TABLE ${t} ADD COLUMN ${quoteIdent(c.name)} ${c.type}${c.default ? ` DEFAULT ${c.default}` : ''}`);
-            report.addedColumns.push(c.name);
-        }
-    }
-    if (!(await hasUniqueKeyOn(client, schema, table, idColumn))) {
-        const dup = await client.query(`SELECT count(*) AS n FROM (SELECT ${quoteIdent(idColumn)} FROM ${t} WHERE ${quoteIdent(idColumn)} IS NOT NULL GROUP BY 1 HAVING count(*) > 1) d`);
-        const duplicates = Number(dup.rows[0]?.n ?? 0);
-        if (duplicates > 0)
-            throw new DuplicateIdsError(schema, table, idColumn, duplicates);
-        await client.query(`CREATE UNIQUE INDEX ${quoteIdent(`${table}_${idColumn}_key`)} ON ${t} (${quoteIdent(idColumn)})`);
-        report.addedUniqueKey = true;
-    }
-    if (report.createdTable || report.addedColumns.length > 0 || report.addedUniqueKey) {
-        for (const column of def.indexes) {
-            await client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(indexName(table, column))} ON ${t} (${quoteIdent(column)})`);
-        }
-        for (const column of def.unique ?? []) {
-            await client.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${quoteIdent(`${table}_${column}_key`)} ON ${t} (${quoteIdent(column)})`);
-        }
-    }
-    return report;
-}
-/** A unique, non-partial index on exactly this column: what ON CONFLICT (column) needs. */
-async function hasUniqueKeyOn(client, schema, table, column) {
-    const result = await client.query(`SELECT 1
-       FROM pg_index i
-       JOIN pg_class c ON c.oid = i.indrelid
-       JOIN pg_namespace n ON n.oid = c.relnamespace
-       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
-      WHERE n.nspname = $1 AND c.relname = $2 AND i.indisunique AND i.indpred IS NULL
-        AND i.indnatts = 1 AND a.attname = $3`, [schema, table, column]);
-    return (result.rowCount ?? 0) > 0;
-}
-/** Creates one of the action's bookkeeping tables when it is missing (`body`: its columns and keys); true when it did. */
-async function createIfMissing(client, schema, table, body) {
-    if (await relationExists(client, schema, table))
-        return false;
-    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, table)} (${body})`);
-    return true;
-}
-/** Whether a relation exists (table or view). */
-async function relationExists(client, schema, name) {
-    const result = await client.query('SELECT to_regclass($1) AS r', [qualified(schema, name)]);
-    return result.rows[0]?.r != null;
-}
-
 ;// CONCATENATED MODULE: ./src/store/accounts.ts
 
 
@@ -42070,6 +42178,27 @@ async function fillAccountId(client, schema, tables, accountId) {
         }
     }
     return filled;
+}
+
+;// CONCATENATED MODULE: ./src/store/lock.ts
+/** One namespace for this action's advisory locks, so they cannot collide with the application's own. */
+const LOCK_CLASS = 'stripe-payment-monitor';
+/**
+ * Takes the run lock on a schema: a session-level advisory lock held until the connection closes
+ * (a killed run's lock is released by the server with its connection). Every table the action
+ * writes in the schema is behind it. Waits up to `timeoutSeconds`, polling, and returns false if
+ * another run still holds it.
+ */
+async function acquireRunLock(client, schema, timeoutSeconds, pollMs = 250) {
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    for (;;) {
+        const result = await client.query('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS locked', [LOCK_CLASS, schema]);
+        if (result.rows[0]?.locked)
+            return true;
+        if (Date.now() >= deadline)
+            return false;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/store/clean.ts
@@ -42377,6 +42506,944 @@ async function saveState(client, schema, state) {
     ]);
 }
 
+;// CONCATENATED MODULE: ./src/store/upsert.ts
+
+
+/**
+ * The one statement that writes a batch: rows arrive as a single JSON parameter, are inserted, and
+ * on conflict update only when the stored data differs — so a re-run changes nothing, and
+ * `updated_at` moves only when Stripe's data did. `processed_at` is set on insert and never again;
+ * bookkeeping columns marked `resetOnChange` are cleared when the data changes.
+ */
+function upsertSql(qualifiedTable, columns, idColumn) {
+    const written = columns.filter((c) => c.fromRow);
+    const cols = written.map((c) => quoteIdent(c.name));
+    const isTime = (c) => c.type === 'timestamptz';
+    const recordType = written.map((c) => `${quoteIdent(c.name)} ${isTime(c) ? 'double precision' : c.type}`);
+    const select = written.map((c) => (isTime(c) ? `to_timestamp(r.${quoteIdent(c.name)})` : `r.${quoteIdent(c.name)}`));
+    const set = [...cols.map((c) => `${c} = EXCLUDED.${c}`), ...columns.filter((c) => c.resetOnChange).map((c) => `${quoteIdent(c.name)} = NULL`)];
+    const current = cols.map((c) => `t.${c}`);
+    const incoming = cols.map((c) => `EXCLUDED.${c}`);
+    return (`INSERT INTO ${qualifiedTable} AS t (${cols.join(', ')}, updated_at) ` +
+        `SELECT ${select.join(', ')}, now() FROM jsonb_to_recordset($1::jsonb) AS r(${recordType.join(', ')}) ` +
+        `ON CONFLICT (${quoteIdent(idColumn)}) DO UPDATE SET ${set.join(', ')}, updated_at = now() ` +
+        `WHERE (${current.join(', ')}) IS DISTINCT FROM (${incoming.join(', ')}) ` +
+        `RETURNING (xmax = 0) AS inserted`);
+}
+/**
+ * Rows with the same id in one batch would make ON CONFLICT fail: the last copy wins. Sorted by id,
+ * so concurrent writers lock rows in one order.
+ */
+function dedupeById(rows, idColumn) {
+    const byId = new Map();
+    for (const row of rows)
+        byId.set(String(row[idColumn]), row);
+    return [...byId.values()].sort((a, b) => (String(a[idColumn]) < String(b[idColumn]) ? -1 : 1));
+}
+async function upsertRows(client, sql, rows, idColumn) {
+    if (rows.length === 0)
+        return { inserted: 0, updated: 0 };
+    const result = await client.query(sql, [cleanJson(dedupeById(rows, idColumn))]);
+    let inserted = 0;
+    for (const row of result.rows)
+        if (row.inserted)
+            inserted++;
+    return { inserted, updated: result.rows.length - inserted };
+}
+
+;// CONCATENATED MODULE: ./src/store/sink.ts
+
+
+
+
+
+
+function dryRunSink() {
+    const result = (options) => ({ inserted: 0, updated: 0, refused: [], claimed: [...(options?.claim ?? [])] });
+    return {
+        write: async (_objects, options) => result(options),
+        refresh: async (_objects, _addable, options) => result(options),
+        markDeleted: async () => ({ ...result(), deleted: 0 }),
+        close: async () => { }
+    };
+}
+/** Data Postgres refuses for what it is (SQLSTATE classes 22 data exception, 23 constraint, 54 too large): worth retrying row by row. */
+function isDataError(error) {
+    const code = error?.code;
+    return typeof code === 'string' && /^(22|23|54)/.test(code);
+}
+/**
+ * The two statements that keep a child's versions, for the parents of a batch ($1): close the open
+ * version of each child that changed or was removed; open one for each present child without an
+ * open version (from its creation time when it has none yet, else from now).
+ */
+function historySql(schema, child, history) {
+    const h = qualified(schema, history.table);
+    const c = qualified(schema, child.table);
+    const q = quoteIdent;
+    const [childId, parent, start, item] = [q(child.idColumn), q(child.parentColumn), q(history.startColumn), q(history.childColumn)];
+    // An object's own history (no removal column): a version closes only when a tracked column changes.
+    const removed = child.removedColumn === undefined ? undefined : q(child.removedColumn);
+    const wasRemoved = removed ? `c.${removed} IS NOT NULL OR ` : '';
+    const present = removed ? ` AND c.${removed} IS NULL` : '';
+    const tracked = history.tracked.map(q);
+    const copied = history.copied.map(q);
+    return [
+        `UPDATE ${h} AS h SET valid_to = now() FROM ${c} AS c
+      WHERE h.${item} = c.${childId} AND h.valid_to IS NULL AND c.${parent} = ANY($1)
+        AND (${wasRemoved}(${tracked.map((t) => `h.${t}`).join(', ')}) IS DISTINCT FROM (${tracked.map((t) => `c.${t}`).join(', ')}))`,
+        `INSERT INTO ${h} (id, ${item}, ${copied.join(', ')}, valid_from)
+     SELECT c.${childId} || '@' || v.from_epoch::text, c.${childId}, ${copied.map((t) => `c.${t}`).join(', ')}, to_timestamp(v.from_epoch)
+       FROM ${c} AS c
+      CROSS JOIN LATERAL (SELECT CASE WHEN EXISTS (SELECT 1 FROM ${h} AS o WHERE o.${item} = c.${childId})
+                                      THEN extract(epoch FROM now()) ELSE extract(epoch FROM coalesce(c.${start}, now())) END AS from_epoch) AS v
+      WHERE c.${parent} = ANY($1)${present}
+        AND NOT EXISTS (SELECT 1 FROM ${h} AS o WHERE o.${item} = c.${childId} AND o.valid_to IS NULL)
+     ON CONFLICT (id) DO NOTHING`
+    ];
+}
+/** New rows past which a table gets planner statistics (fresh tables have none). */
+const ANALYZE_AFTER_ROWS = 1000;
+/** Fresh planner statistics for tables of the schema. A role that does not own one gets a notice from Postgres, not an error. */
+async function analyzeTables(client, schema, tables) {
+    for (const table of tables)
+        await client.query(`ANALYZE ${qualified(schema, table)}`);
+}
+/** The ids of objects (the ones a refresh may add). */
+function idsOf(objects) {
+    return new Set(objects.map((o) => o.id));
+}
+/** One object's table, on its own connection: batches, checkpoints and quarantine in one transaction each. */
+class TableSink {
+    connection;
+    spec;
+    options;
+    qualifiedTable;
+    sql;
+    /** Per child table: its upsert and its history's statements. */
+    childWrites;
+    /** The object's own history (a subscription's status). */
+    ownHistorySql;
+    /** Ids of this object in quarantine, not resolved: read once, so writes touch the quarantine only when they must. */
+    quarantined;
+    rejectsHaveAccount;
+    /** The transaction before the next one: one connection runs one transaction at a time. */
+    turn = Promise.resolve();
+    /** Rows the table held when its statistics were last taken (undefined: not read yet), and rows this sink added since. */
+    statsRows;
+    addedSinceStats = 0;
+    /** Whether this run refreshed the tables' statistics as they grew. */
+    analyzedDuringRun = false;
+    /** The connection, once it is open and the tables are ready. */
+    client;
+    opened;
+    /**
+     * `connection` may still be opening: objects start fetching meanwhile, and the first write waits
+     * for it (and for the tables).
+     */
+    constructor(connection, spec, options) {
+        this.connection = connection;
+        this.spec = spec;
+        this.options = options;
+        this.qualifiedTable = qualified(options.schema, options.table);
+        this.sql = upsertSql(this.qualifiedTable, spec.columns, spec.idColumn);
+        this.childWrites = (spec.children ?? []).map((child) => ({
+            child,
+            upsert: upsertSql(qualified(options.schema, child.table), child.columns, child.idColumn),
+            history: child.history ? historySql(options.schema, child, child.history) : []
+        }));
+        this.ownHistorySql = spec.history
+            ? historySql(options.schema, { table: options.table, idColumn: spec.idColumn, parentColumn: spec.idColumn }, spec.history)
+            : [];
+        this.opened = Promise.all([connection, options.ready]).then(([client]) => {
+            this.client = client;
+        });
+        // A failure reaches the first write; until then nobody is waiting for it.
+        this.opened.catch(() => { });
+    }
+    get schema() {
+        return this.options.schema;
+    }
+    async write(objects, options = {}) {
+        const result = await this.transaction(() => this.writeInTransaction(objects, options));
+        await this.keepStatistics(result.inserted);
+        return result;
+    }
+    /**
+     * An object with children or a history joins them on every write (items by subscription, versions
+     * by item). A table filled in this run has no statistics: Postgres then guesses that an `= ANY` of
+     * 500 parents matches most rows and scans whole tables each batch, so a backfill slows as it grows
+     * (0.1 s a batch at 10,000 subscriptions, 0.5 s at 50,000). Its tables are analyzed whenever they
+     * have grown fourfold since the statistics were taken: a few times a backfill, cheap while small.
+     */
+    async keepStatistics(inserted) {
+        if (inserted === 0 || (!this.spec.children?.length && !this.spec.history))
+            return;
+        this.addedSinceStats += inserted;
+        this.statsRows ??= await this.transaction(async () => {
+            const [row] = (await this.client.query('SELECT greatest(reltuples, 0)::bigint AS n FROM pg_class WHERE oid = to_regclass($1)', [this.qualifiedTable])).rows;
+            return Number(row?.n ?? 0);
+        });
+        if (this.addedSinceStats < Math.max(ANALYZE_AFTER_ROWS, 3 * this.statsRows))
+            return;
+        await this.transaction(() => analyzeTables(this.client, this.options.schema, tablesOf({ ...this.spec, table: this.options.table })));
+        this.statsRows += this.addedSinceStats;
+        this.addedSinceStats = 0;
+        this.analyzedDuringRun = true;
+    }
+    async refresh(objects, addable, options = {}) {
+        return this.transaction(async () => {
+            const id = quoteIdent(this.spec.idColumn);
+            const stored = await this.client.query(`SELECT ${id} AS id FROM ${this.qualifiedTable} WHERE ${id} = ANY($1)`, [objects.map((o) => o.id)]);
+            const existing = new Set(stored.rows.map((r) => r.id));
+            const kept = objects.filter((o) => existing.has(o.id) || addable === 'all' || addable.has(o.id));
+            const result = await this.writeInTransaction(kept, options);
+            // Quarantined earlier and stored now: resolved.
+            const quarantined = await this.quarantine();
+            const refused = new Set(result.refused.map((r) => r.id));
+            const resolved = kept.filter((o) => quarantined.has(o.id) && !refused.has(o.id)).map((o) => o.id);
+            if (resolved.length > 0) {
+                await resolveRejects(this.client, this.options.schema, this.spec.objectType, resolved);
+                for (const id of resolved)
+                    quarantined.delete(id);
+            }
+            return result;
+        });
+    }
+    accountScope(n) {
+        if (!this.options.scopeToAccount)
+            return { sql: '', values: [] };
+        return { sql: ` AND account_id IS NOT DISTINCT FROM $${n}`, values: [this.options.context.accountId ?? null] };
+    }
+    async staleRows(where, now) {
+        const scope = this.accountScope(2);
+        const rows = await this.query(`SELECT ${quoteIdent(this.spec.idColumn)} AS id, extract(epoch FROM created_at)::bigint AS created FROM ${this.qualifiedTable}
+        WHERE (${where})${scope.sql} ORDER BY created_at`, [now, ...scope.values]);
+        return rows.map((r) => ({ id: r.id, created: Number(r.created) }));
+    }
+    async countCreated(from, to) {
+        const scope = this.accountScope(3);
+        const [row] = await this.query(`SELECT count(*) AS n FROM ${this.qualifiedTable} WHERE created_at >= to_timestamp($1) AND created_at < to_timestamp($2)${scope.sql}`, [from, to, ...scope.values]);
+        return Number(row?.n ?? 0);
+    }
+    /** Rows of a query on this sink's connection (for steps that read back what was stored). */
+    async query(sql, params = []) {
+        await this.opened;
+        try {
+            return (await this.client.query(sql, params)).rows;
+        }
+        catch (error) {
+            throw describeDatabaseError(error, `read ${this.qualifiedTable}`);
+        }
+    }
+    /** Ids of this object quarantined before `before` and not resolved yet. */
+    async openRejects(before) {
+        await this.opened;
+        if ((await this.quarantine()).size === 0)
+            return [];
+        return openRejects(this.client, this.options.schema, this.spec.objectType, before, this.accountId);
+    }
+    async resolveRejects(ids) {
+        await this.opened;
+        const quarantined = await this.quarantine();
+        const open = ids.filter((id) => quarantined.has(id));
+        if (open.length === 0)
+            return;
+        await resolveRejects(this.client, this.options.schema, this.spec.objectType, open);
+        for (const id of open)
+            quarantined.delete(id);
+    }
+    /** The account this sink's objects come from (null: the key's own). */
+    get accountId() {
+        return this.options.context.accountId ?? null;
+    }
+    /** Quarantines objects with their account, once the table is known to record accounts. */
+    async saveRejects(rejects) {
+        this.rejectsHaveAccount ??= rejectsHaveAccount(this.client, this.options.schema);
+        await saveRejects(this.client, this.options.schema, rejects, (await this.rejectsHaveAccount) ? { id: this.accountId } : undefined);
+    }
+    quarantine() {
+        this.quarantined ??= openRejects(this.client, this.options.schema, this.spec.objectType, new Date(8.64e15), this.accountId).then((ids) => new Set(ids));
+        return this.quarantined;
+    }
+    /** Work in one transaction on this connection, after the tables exist; transactions queue up, one at a time. */
+    transaction(work) {
+        const turn = this.turn.then(() => this.runTransaction(work));
+        this.turn = turn.then(() => undefined, () => undefined);
+        return turn;
+    }
+    async runTransaction(work) {
+        await this.opened;
+        try {
+            await this.client.query('BEGIN');
+            const result = await work();
+            await this.client.query('COMMIT');
+            return result;
+        }
+        catch (error) {
+            await this.client.query('ROLLBACK').catch(() => { });
+            throw describeDatabaseError(error, `write to ${this.qualifiedTable}`);
+        }
+    }
+    async close() {
+        // After a server restart the connection is already gone; ending it must not hide the real error.
+        const client = await this.connection.catch(() => undefined);
+        await client?.end().catch(() => { });
+    }
+    /** Rows for the objects (and their children); an object that cannot be read is refused. */
+    units(objects, refused) {
+        const units = [];
+        for (const object of objects) {
+            try {
+                const children = (this.spec.children ?? []).map((child) => child.rows(object, this.options.context));
+                units.push({ object, row: this.spec.toRow(object, this.options.context), children });
+            }
+            catch (error) {
+                refused.push(this.reject(object, `could not be read: ${error instanceof Error ? error.message : String(error)}`));
+            }
+        }
+        return units;
+    }
+    async writeInTransaction(objects, options) {
+        const refused = [];
+        const counts = await this.upsertSafely(this.units(objects, refused), refused);
+        const rejects = [...(options.rejects ?? []), ...refused];
+        if (rejects.length > 0) {
+            await this.saveRejects(rejects);
+            const quarantined = await this.quarantine();
+            for (const r of rejects)
+                quarantined.add(r.id);
+        }
+        let claimed = [];
+        if (options.claim && options.claim.length > 0 && this.options.claimColumn) {
+            const refusedIds = new Set(refused.map((r) => r.id));
+            const ids = options.claim.filter((id) => !refusedIds.has(id));
+            const column = quoteIdent(this.options.claimColumn);
+            const id = quoteIdent(this.spec.idColumn);
+            const result = await this.client.query(`UPDATE ${this.qualifiedTable} SET ${column} = now() WHERE ${id} = ANY($1) AND ${column} IS NULL RETURNING ${id} AS id`, [ids]);
+            claimed = result.rows.map((r) => r.id);
+        }
+        for (const statement of options.also ?? [])
+            await this.client.query(statement.text, statement.values);
+        if (options.checkpoint)
+            await saveState(this.client, this.options.schema, options.checkpoint);
+        return { ...counts, refused, claimed };
+    }
+    /**
+     * Objects Stripe deleted (a customer, a draft invoice): stored from the deletion event's copy when
+     * given, and marked with `deleted_at` — never dropped, never left looking alive.
+     */
+    async markDeleted(entries) {
+        return this.transaction(async () => {
+            const refused = [];
+            const counts = await this.upsertSafely(this.units(entries.flatMap((e) => (e.object ? [e.object] : [])), refused), refused);
+            if (refused.length > 0)
+                await this.saveRejects(refused);
+            const id = quoteIdent(this.spec.idColumn);
+            const marked = await this.client.query(`UPDATE ${this.qualifiedTable} AS t SET deleted_at = to_timestamp(d.at), updated_at = now()
+           FROM unnest($1::text[], $2::double precision[]) AS d(id, at) WHERE t.${id} = d.id AND t.deleted_at IS NULL`, [entries.map((e) => e.id), entries.map((e) => e.at)]);
+            return { ...counts, refused, claimed: [], deleted: marked.rowCount ?? 0 };
+        });
+    }
+    /** The batch in one statement; if Postgres refuses it for its data, object by object, quarantining what it still refuses. */
+    async upsertSafely(units, refused) {
+        await this.client.query('SAVEPOINT batch');
+        try {
+            const counts = await this.upsertUnits(units);
+            await this.client.query('RELEASE SAVEPOINT batch');
+            return counts;
+        }
+        catch (error) {
+            if (!isDataError(error))
+                throw error;
+            await this.client.query('ROLLBACK TO SAVEPOINT batch');
+        }
+        const total = { inserted: 0, updated: 0 };
+        for (const unit of units) {
+            await this.client.query('SAVEPOINT one');
+            try {
+                const counts = await this.upsertUnits([unit]);
+                total.inserted += counts.inserted;
+                total.updated += counts.updated;
+                await this.client.query('RELEASE SAVEPOINT one');
+            }
+            catch (error) {
+                if (!isDataError(error))
+                    throw error;
+                await this.client.query('ROLLBACK TO SAVEPOINT one');
+                refused.push(this.reject(unit.object, `Postgres refused it: ${error.message}`));
+            }
+        }
+        return total;
+    }
+    /** Objects and their children; a child its parent no longer lists is marked removed, one that is back is not. */
+    async upsertUnits(units) {
+        const counts = await upsertRows(this.client, this.sql, units.map((u) => u.row), this.spec.idColumn);
+        if (units.length === 0)
+            return counts;
+        const parents = units.map((u) => u.object.id);
+        for (const [n, { child, upsert, history }] of this.childWrites.entries()) {
+            const children = units.flatMap((u) => u.children[n] ?? []);
+            await upsertRows(this.client, upsert, children, child.idColumn);
+            const table = qualified(this.options.schema, child.table);
+            const [idc, parent, removed] = [quoteIdent(child.idColumn), quoteIdent(child.parentColumn), quoteIdent(child.removedColumn)];
+            const present = children.map((r) => String(r[child.idColumn]));
+            await this.client.query(`UPDATE ${table} SET ${removed} = now() WHERE ${parent} = ANY($1) AND ${removed} IS NULL AND NOT (${idc} = ANY($2))`, [
+                parents,
+                present
+            ]);
+            if (present.length > 0)
+                await this.client.query(`UPDATE ${table} SET ${removed} = NULL WHERE ${idc} = ANY($1) AND ${removed} IS NOT NULL`, [present]);
+            for (const sql of history)
+                await this.client.query(sql, [parents]);
+        }
+        for (const sql of this.ownHistorySql)
+            await this.client.query(sql, [parents]);
+        return counts;
+    }
+    reject(object, reason) {
+        return { objectType: this.spec.objectType, id: String(object?.id ?? '(no id)'), reason, raw: rawText(object) };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/store/views.ts
+
+/**
+ * The reporting views (each feature declares its own), created with the tables they read. Each is
+ * created when missing, and replaced when an older version of the action made it, or the same version
+ * with other settings (the version and settings are kept in the view's comment).
+ */
+const views_MARK = 'stripe-payment-monitor view v';
+/** The view's comment: its version, its settings, and the `uses` tables it could read (`v2 mrr-discounts=forever coupons`). */
+function markOf(view, available) {
+    const parts = [`${views_MARK}${view.version}`, ...(view.settings ? [view.settings] : []), ...(view.uses ?? []).filter((name) => available.has(name))];
+    return parts.join(' ');
+}
+/**
+ * Creates each view whose tables exist and that is missing, older than this version, or made with
+ * other settings. Returns the views created or replaced. Runs in the caller's transaction.
+ */
+async function ensureViews(client, schema, tables, exists, views) {
+    const made = [];
+    const known = new Map();
+    const has = async (name) => {
+        if (!known.has(name))
+            known.set(name, Boolean(tables[name]) && (await exists(name)));
+        return known.get(name);
+    };
+    for (const view of views) {
+        let ready = true;
+        for (const name of view.requires)
+            if (!(await has(name)))
+                ready = false;
+        if (!ready)
+            continue;
+        const available = new Set(view.requires);
+        for (const name of view.uses ?? [])
+            if (await has(name))
+                available.add(name);
+        const current = await client.query(`SELECT obj_description(c.oid, 'pg_class') AS comment, c.relkind AS kind
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`, [schema, view.name]);
+        const row = current.rows[0];
+        if (row && row.kind !== 'v')
+            continue;
+        const mark = markOf(view, available);
+        const version = row?.comment?.startsWith(views_MARK) ? Number.parseInt(row.comment.slice(views_MARK.length), 10) : row ? 0 : -1;
+        // A newer action made it: leave it. The same version with the same settings: nothing to do.
+        if (version > view.version || row?.comment === mark)
+            continue;
+        const name = qualified(schema, view.name);
+        // A view made before versions were marked (v0) had the same columns as v1.
+        if (row && version === 0 && view.version === 1) {
+            await client.query(`COMMENT ON VIEW ${name} IS '${mark}'`);
+            continue;
+        }
+        await client.query(`CREATE OR REPLACE VIEW ${name} AS\n  ${view.sql(schema, tables, available)}`);
+        await client.query(`COMMENT ON VIEW ${name} IS '${mark}'`);
+        made.push(view);
+    }
+    return made;
+}
+
+;// CONCATENATED MODULE: ./src/store/database.ts
+
+
+
+
+
+
+
+
+
+
+/** What the run lacks without the bookkeeping tables a later version added. */
+const BOOKKEEPING = 'every object is listed each run; requests are not projected';
+/**
+ * The run's database: one connection holds the schema's run lock and prepares the tables; each
+ * object then writes on a connection of its own, so objects sync concurrently.
+ */
+class Database {
+    control;
+    options;
+    startedAt;
+    constructor(control, options, 
+    /** The database's clock when the run took its lock. */
+    startedAt) {
+        this.control = control;
+        this.options = options;
+        this.startedAt = startedAt;
+    }
+    /** Connects and takes the run lock; undefined (disconnected) when another run holds it. */
+    static async open(options) {
+        const client = await connect_connect(options.databaseUrl, options.caCert);
+        try {
+            const lockName = options.lockScope ? `${options.schema}#${options.lockScope}` : options.schema;
+            if (!(await acquireRunLock(client, lockName, options.lockTimeoutSeconds))) {
+                await client.end();
+                return undefined;
+            }
+            const now = await client.query('SELECT now() AS now');
+            return new Database(client, options, now.rows[0].now);
+        }
+        catch (error) {
+            await client.end().catch(() => { });
+            throw describeDatabaseError(error, `take the run lock on schema ${options.schema}`);
+        }
+    }
+    get schema() {
+        return this.options.schema;
+    }
+    /** Which of the state table's later columns it has (all when it does not exist yet, and will). */
+    async stateColumns() {
+        try {
+            return await stateColumns(this.control, this.schema);
+        }
+        catch (error) {
+            throw describeDatabaseError(error, 'read the sync state');
+        }
+    }
+    /** The sync state of one object, or undefined (first run, or no state table yet). */
+    async loadState(key) {
+        // Accounts synced at once read their states on this one connection: one query at a time.
+        const turn = this.stateTurn.then(async () => {
+            try {
+                if (!(await relationExists(this.control, this.schema, STATE_TABLE)))
+                    return undefined;
+                return await loadState(this.control, this.schema, key);
+            }
+            catch (error) {
+                throw describeDatabaseError(error, 'read the sync state');
+            }
+        });
+        this.stateTurn = turn.then(() => undefined, () => undefined);
+        return turn;
+    }
+    stateTurn = Promise.resolve();
+    /**
+     * Creates the schema, tables, bookkeeping tables and views that are missing, in one transaction,
+     * saying what it did. Needs CREATE privileges only when something is missing.
+     */
+    async prepare(tables, views, viewTables, indexes = []) {
+        const client = this.control;
+        const schema = this.schema;
+        const report = {
+            createdSchema: false,
+            tables: [],
+            views: [],
+            createdStateTable: false,
+            createdRejectsTable: false,
+            createdRunsTable: false,
+            indexes: [],
+            notPermitted: []
+        };
+        try {
+            await client.query('BEGIN');
+            // Shards prepare in turn (a run of the whole schema holds this lock for its run).
+            if (this.options.lockScope)
+                await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [LOCK_CLASS, schema]);
+            const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+            if (schemaExists.rowCount === 0) {
+                await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+                report.createdSchema = true;
+            }
+            for (const table of tables) {
+                if (!table.optional)
+                    report.tables.push(await ensureTable(client, schema, table));
+                else {
+                    const made = await this.optional(report, `CREATE TABLE ${qualified(schema, table.table)} …`, table.optional, () => ensureTable(client, schema, table));
+                    if (made)
+                        report.tables.push(made);
+                }
+            }
+            report.createdStateTable = await ensureStateTable(client, schema);
+            // Added in later versions: a role that may not alter or create them runs on without (and is told how to add them).
+            if (!stateTableCurrent(await stateColumns(client, schema)))
+                await this.optional(report, upgradeStateSql(schema), BOOKKEEPING, () => client.query(upgradeStateSql(schema)));
+            report.createdRejectsTable = await ensureRejectsTable(client, schema);
+            if (!(await rejectsHaveAccount(client, schema)))
+                await this.optional(report, upgradeRejectsSql(schema), BOOKKEEPING, () => client.query(upgradeRejectsSql(schema)));
+            report.createdRunsTable =
+                (await this.optional(report, `CREATE TABLE ${qualified(schema, RUNS_TABLE)} …`, BOOKKEEPING, () => ensureRunsTable(client, schema))) ?? false;
+            for (const index of indexes) {
+                const statement = `CREATE INDEX ${quoteIdent(indexName(index.table, index.suffix))} ON ${qualified(schema, index.table)} (${index.keys.join(', ')})`;
+                if (await this.optional(report, statement, index.without, () => ensureIndex(client, schema, index)))
+                    report.indexes.push(index);
+            }
+            if (this.options.lockScope)
+                await ensureAccountsTable(client, schema);
+            report.views = await ensureViews(client, schema, viewTables, (name) => relationExists(client, schema, viewTables[name]), views);
+            await client.query('COMMIT');
+        }
+        catch (error) {
+            await client.query('ROLLBACK').catch(() => { });
+            throw describeDatabaseError(error, `prepare the tables in schema ${schema}`);
+        }
+        return report;
+    }
+    /** Work that needs a privilege the run can do without: refused, it is rolled back alone and noted. */
+    async optional(report, statement, without, work) {
+        await this.control.query('SAVEPOINT optional');
+        try {
+            const result = await work();
+            await this.control.query('RELEASE SAVEPOINT optional');
+            return result;
+        }
+        catch (error) {
+            if (error.code !== '42501')
+                throw error;
+            await this.control.query('ROLLBACK TO SAVEPOINT optional');
+            report.notPermitted.push({ statement, without });
+            return undefined;
+        }
+    }
+    /** A sink for one object, on a new connection (opening while the object starts fetching). */
+    sink(spec, options) {
+        return new TableSink(connect_connect(this.options.databaseUrl, this.options.caCert), spec, { ...options, schema: this.schema });
+    }
+    /**
+     * Refreshes the planner's statistics of tables a run filled: right after a backfill they have none,
+     * and the views' plans (MRR reads items, discounts and history) are then 5 to 10 times slower.
+     * A role that does not own a table gets a notice from Postgres, not an error.
+     */
+    async analyze(tables) {
+        try {
+            await analyzeTables(this.control, this.schema, tables);
+        }
+        catch (error) {
+            throw describeDatabaseError(error, 'refresh the statistics of the tables written');
+        }
+    }
+    /** The shards' work queue of a round, with these accounts offered. */
+    async accountQueue(round, shard, ids) {
+        return AccountQueue.open({
+            client: this.control,
+            databaseUrl: this.options.databaseUrl,
+            caCert: this.options.caCert,
+            schema: this.schema,
+            round,
+            shard,
+            ids
+        });
+    }
+    /** The platform's own rows from one-account runs get its id (see fillAccountId). */
+    async fillAccountId(tables, accountId) {
+        const filled = await fillAccountId(this.control, this.schema, tables, accountId);
+        try {
+            await fillRejectsAccount(this.control, this.schema, accountId);
+        }
+        catch (error) {
+            throw describeDatabaseError(error, 'fill account_id of stripe_sync_rejects');
+        }
+        return filled;
+    }
+    /** Records this run (its Stripe requests); returns the account's previous runs, newest first (none without the runs table). */
+    async recordRun(run) {
+        try {
+            if (!(await relationExists(this.control, this.schema, RUNS_TABLE)))
+                return [];
+            return await recordRun(this.control, this.schema, run);
+        }
+        catch (error) {
+            throw describeDatabaseError(error, `record the run in ${RUNS_TABLE}`);
+        }
+    }
+    /** Rows of a query on the lock's connection (reports after the sync). */
+    async query(sql, params = []) {
+        try {
+            return (await this.control.query(sql, params)).rows;
+        }
+        catch (error) {
+            throw describeDatabaseError(error, 'read the results back');
+        }
+    }
+    table(name) {
+        return qualified(this.schema, name);
+    }
+    async close() {
+        await this.control.end().catch(() => { });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/session.ts
+
+
+
+
+
+
+
+
+
+/** The table of each object: its input's value when it has one (charges: `table`), else its fixed name. */
+function tableOf(config, name) {
+    const spec = specOf(name);
+    return spec.tableInput ? config[spec.tableInput] : spec.table;
+}
+/** The selected objects and those they write to (payouts link balance transactions). */
+function objectsWithTables(objects) {
+    const all = new Set(objects);
+    for (const name of objects)
+        for (const need of specOf(name).needs ?? [])
+            if (isObjectName(need))
+                all.add(need);
+    return [...all];
+}
+/** The account a run's rows of bookkeeping belong to: the connected account, or the key's own (live or test). */
+function accountKey(config) {
+    return config.stripeAccount ?? `self:${config.keyMode}`;
+}
+/** The cursor row of an object: (account, table, filter). */
+function stateKey(config, name, filter) {
+    return { account: accountKey(config), tableName: tableOf(config, name), statusFilter: filter };
+}
+/**
+ * Where a run writes: the database (lock held, tables prepared once Stripe has answered), a sink
+ * per object, and the sync state each object starts from. A dry run has sinks that write nothing.
+ */
+class Session {
+    db;
+    tables;
+    states;
+    stateColumns;
+    ready;
+    startPreparing;
+    accountScoped;
+    layout;
+    prepared = false;
+    constructor(db, 
+    /** Each object's table (none in a dry run, whose sinks write nothing). */
+    tables, states, 
+    /** The later columns the state table has (what a state can remember: how far it listed, the late events' window). */
+    stateColumns, 
+    /** Resolves once the tables are ready; rejects if preparing them failed. */
+    ready, startPreparing, 
+    /**
+     * One account's session of a multi-account run: its tables are shared with the run's other
+     * accounts, and closing it leaves the database open.
+     */
+    accountScoped = false, layout = { views: [], tables: [], indexes: [], claims: new Map() }) {
+        this.db = db;
+        this.tables = tables;
+        this.states = states;
+        this.stateColumns = stateColumns;
+        this.ready = ready;
+        this.startPreparing = startPreparing;
+        this.accountScoped = accountScoped;
+        this.layout = layout;
+    }
+    static dryRun() {
+        return new Session(undefined, new Map(), new Map(), new Set(), Promise.resolve(undefined), () => { });
+    }
+    /**
+     * One account of a multi-account run (Connect): its own sinks (rows carry `rowsAccountId`) and
+     * sync state (keyed by `config`'s account), on this run's database, lock and prepared tables.
+     */
+    async forAccount(config, filters, rowsAccountId) {
+        const db = this.db;
+        if (!db)
+            return Session.dryRun();
+        const states = await loadStates(db, config, filters);
+        const sinks = openSinks(db, config, this.layout, this.ready, rowsAccountId, true);
+        const session = new Session(db, sinks, states, this.stateColumns, this.ready, () => { }, true, this.layout);
+        session.prepared = true;
+        return session;
+    }
+    /**
+     * Connects and takes the schema's run lock (undefined: another run holds it), reads each
+     * object's sync state, and opens a connection per object. The tables are created only once
+     * `prepareWhen` resolves — after Stripe has answered a first request — so a wrong key or API base
+     * creates nothing; objects start fetching meanwhile, and their writes wait for the tables.
+     */
+    static async open(config, io, filters, layout) {
+        const db = await Database.open({
+            databaseUrl: config.databaseUrl,
+            schema: config.schema,
+            lockTimeoutSeconds: config.lockTimeoutSeconds,
+            lockScope: config.accountShard ? `shard ${config.accountShard.index}/${config.accountShard.total}` : undefined,
+            caCert: config.databaseCaCert
+        });
+        if (!db)
+            return undefined;
+        try {
+            const names = objectsWithTables(config.objects);
+            const stateColumns = config.incremental ? await db.stateColumns() : new Set();
+            // Several accounts: each gets its states and sinks from forAccount.
+            const own = config.accounts === undefined;
+            const states = own ? await loadStates(db, config, filters) : new Map();
+            let start;
+            const go = new Promise((resolve) => (start = resolve));
+            const ready = go.then(async () => {
+                const report = await db.prepare([...tableDefinitions(config, names, layout.claims), ...layout.tables], layout.views, Object.fromEntries(names.map((n) => [n, tableOf(config, n)])), layout.indexes);
+                describeSchema(io, config.schema, report);
+                return report;
+            });
+            // Writers wait for `ready`; a failure to prepare reaches them (and the run) from there.
+            ready.catch(() => { });
+            const sinks = own ? openSinks(db, config, layout, ready, config.stripeAccount, false) : new Map();
+            return new Session(db, sinks, states, stateColumns, ready, start, false, layout);
+        }
+        catch (error) {
+            await db.close();
+            throw error;
+        }
+    }
+    /** Stripe has answered: prepare the tables (once). */
+    stripeAnswered() {
+        if (this.prepared)
+            return;
+        this.prepared = true;
+        this.startPreparing();
+    }
+    /** True once preparing has started (so `ready` will settle). */
+    get preparing() {
+        return this.prepared || this.db === undefined;
+    }
+    sink(spec) {
+        return this.tables.get(spec.name) ?? dryRunSink();
+    }
+    /** The Postgres sink of an object (undefined in a dry run). */
+    table(spec) {
+        return this.db ? this.tables.get(spec.name) : undefined;
+    }
+    /**
+     * The tables of objects that gained many rows (a backfill), with their children, and that the run
+     * reads back through joins (`read`): their statistics refreshed. The others are left to autovacuum:
+     * a single-table read does not need them, and analyzing 30,000 charges takes half a second.
+     */
+    async analyzeFilled(config, stored, read) {
+        if (!this.db)
+            return;
+        const tables = new Set();
+        for (const [name, count] of stored) {
+            // Analyzed as it grew (an object with children): its statistics were taken at a quarter of its size or more.
+            if (count < ANALYZE_AFTER_ROWS || !read.has(name) || this.tables.get(name)?.analyzedDuringRun)
+                continue;
+            for (const table of tablesOf({ ...specOf(name), table: tableOf(config, name) }))
+                tables.add(table);
+        }
+        if (tables.size > 0)
+            await this.db.analyze([...tables]);
+    }
+    async close() {
+        await Promise.all([...this.tables.values()].map((s) => s.close()));
+        if (!this.accountScoped)
+            await this.db?.close();
+    }
+    /** The tables of the run's objects that carry account_id (objects and their children; not histories). */
+    accountTables(config) {
+        const tables = new Set();
+        for (const name of objectsWithTables(config.objects)) {
+            tables.add(tableOf(config, name));
+            for (const child of specOf(name).children ?? [])
+                tables.add(child.table);
+        }
+        return [...tables];
+    }
+}
+/** Each object's sync state for the account `config` names (incremental runs; none otherwise). */
+async function loadStates(db, config, filters) {
+    const states = new Map();
+    if (config.incremental)
+        for (const name of config.objects)
+            states.set(name, await db.loadState(stateKey(config, name, filters.get(name) ?? 'all')));
+    return states;
+}
+/** A connection per table the objects write, rows carrying `accountId`; scoped: reads back that account's rows only. */
+function openSinks(db, config, layout, ready, accountId, scopeToAccount) {
+    const context = { apiVersion: STRIPE_API_VERSION, accountId };
+    const sinks = new Map();
+    for (const name of objectsWithTables(config.objects)) {
+        const spec = specOf(name);
+        sinks.set(name, db.sink(spec, { table: tableOf(config, name), context, ready, claimColumn: layout.claims.get(name)?.name, scopeToAccount }));
+    }
+    return sinks;
+}
+function tableDefinitions(config, names, claims) {
+    const defs = new Map();
+    // A child table two objects share (stripe_discounts: customers' and subscriptions') is defined once.
+    const add = (def) => {
+        if (!defs.has(def.table))
+            defs.set(def.table, def);
+    };
+    for (const name of names) {
+        const spec = specOf(name);
+        const table = tableOf(config, name);
+        const claim = claims.get(name);
+        add({ table, columns: claim ? [...spec.columns, claim] : spec.columns, idColumn: spec.idColumn, indexes: spec.indexes });
+        if (spec.history)
+            add(historyDefinition(spec.history, spec.columns, spec.idColumn));
+        for (const child of spec.children ?? []) {
+            add({ table: child.table, columns: child.columns, idColumn: child.idColumn, indexes: child.indexes ?? [] });
+            if (child.history)
+                add(historyDefinition(child.history, child.columns, child.parentColumn));
+        }
+    }
+    return [...defs.values()];
+}
+/** The table of versions: one row per version of a child (or object), valid over [valid_from, valid_to). */
+function historyDefinition(history, columns, parentColumn) {
+    const byName = new Map(columns.map((c) => [c.name, c]));
+    return {
+        table: history.table,
+        idColumn: 'id',
+        indexes: [history.childColumn, ...history.copied.filter((c) => c === parentColumn), 'valid_from'],
+        columns: [
+            { name: 'id', type: 'text', notNull: true, fromRow: false },
+            { name: history.childColumn, type: 'text', notNull: true, fromRow: false },
+            ...history.copied.map((name) => ({ name, type: byName.get(name).type, fromRow: false })),
+            { name: 'valid_from', type: 'timestamptz', notNull: true, fromRow: false },
+            { name: 'valid_to', type: 'timestamptz', fromRow: false }
+        ]
+    };
+}
+function describeSchema(io, schema, r) {
+    if (r.createdSchema)
+        io.info(`Created schema ${schema}.`);
+    for (const t of r.tables) {
+        const name = `${schema}.${t.table}`;
+        if (t.createdTable)
+            io.info(`Created table ${name}.`);
+        if (t.addedColumns.length > 0)
+            io.info(`Added column(s) to ${name}: ${t.addedColumns.join(', ')}.`);
+        if (t.addedUniqueKey && !t.createdTable)
+            io.info(`Added a unique key to ${name}.`);
+    }
+    for (const v of r.views)
+        io.info(`Created view ${schema}.${v.name} (${v.about}).`);
+    for (const i of r.indexes)
+        io.info(`Created index ${schema}.${indexName(i.table, i.suffix)} (${i.about}).`);
+    for (const { statement, without } of r.notPermitted) {
+        io.warning(`This database role may not run \`${statement}\`: the run goes on without it (${without}). ` +
+            'Run the next step once with a role that owns the schema to add it.');
+    }
+    if (r.createdStateTable)
+        io.info(`Created table ${schema}.${STATE_TABLE} for the incremental cursors.`);
+    if (r.createdRejectsTable)
+        io.info(`Created table ${schema}.${REJECTS_TABLE} for objects that cannot be stored.`);
+    if (r.createdRunsTable)
+        io.info(`Created table ${schema}.${RUNS_TABLE}: one row per run, with its Stripe requests.`);
+}
+
 ;// CONCATENATED MODULE: ./src/store/reserved.ts
 
 
@@ -42386,6 +43453,7 @@ async function saveState(client, schema, state) {
 const STORE_TABLES = [STATE_TABLE, REJECTS_TABLE, RUNS_TABLE, ACCOUNTS_TABLE];
 
 ;// CONCATENATED MODULE: ./src/contract.ts
+
 
 
 
@@ -42408,6 +43476,7 @@ function readRun(options) {
     const features = [];
     const views = [];
     const tables = [];
+    const indexes = [];
     const claims = new Map();
     for (const module of FEATURES) {
         const defaults = new Map(module.inputs.map((i) => [i.name, i.default]));
@@ -42424,12 +43493,15 @@ function readRun(options) {
         }, config);
         views.push(...loaded.views);
         tables.push(...(loaded.tables ?? []));
+        for (const { object, ...index } of loaded.indexes ?? [])
+            if (config.objects.includes(object))
+                indexes.push({ ...index, table: tableOf(config, object) });
         if (module.claims)
             claims.set(module.claims.object, module.claims.column);
         if (loaded.feature)
             features.push(loaded.feature);
     }
-    const layout = { views, tables, claims };
+    const layout = { views, tables, indexes, claims };
     checkTableName(config.table, layout);
     return { config, features, layout };
 }
@@ -45546,953 +46618,6 @@ async function publish(io, config, report, extra) {
     if (!failed)
         io.info(outputs.message ?? '');
     return outputs;
-}
-
-;// CONCATENATED MODULE: ./src/store/lock.ts
-/** One namespace for this action's advisory locks, so they cannot collide with the application's own. */
-const LOCK_CLASS = 'stripe-payment-monitor';
-/**
- * Takes the run lock on a schema: a session-level advisory lock held until the connection closes
- * (a killed run's lock is released by the server with its connection). Every table the action
- * writes in the schema is behind it. Waits up to `timeoutSeconds`, polling, and returns false if
- * another run still holds it.
- */
-async function acquireRunLock(client, schema, timeoutSeconds, pollMs = 250) {
-    const deadline = Date.now() + timeoutSeconds * 1000;
-    for (;;) {
-        const result = await client.query('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS locked', [LOCK_CLASS, schema]);
-        if (result.rows[0]?.locked)
-            return true;
-        if (Date.now() >= deadline)
-            return false;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/store/upsert.ts
-
-
-/**
- * The one statement that writes a batch: rows arrive as a single JSON parameter, are inserted, and
- * on conflict update only when the stored data differs — so a re-run changes nothing, and
- * `updated_at` moves only when Stripe's data did. `processed_at` is set on insert and never again;
- * bookkeeping columns marked `resetOnChange` are cleared when the data changes.
- */
-function upsertSql(qualifiedTable, columns, idColumn) {
-    const written = columns.filter((c) => c.fromRow);
-    const cols = written.map((c) => quoteIdent(c.name));
-    const isTime = (c) => c.type === 'timestamptz';
-    const recordType = written.map((c) => `${quoteIdent(c.name)} ${isTime(c) ? 'double precision' : c.type}`);
-    const select = written.map((c) => (isTime(c) ? `to_timestamp(r.${quoteIdent(c.name)})` : `r.${quoteIdent(c.name)}`));
-    const set = [...cols.map((c) => `${c} = EXCLUDED.${c}`), ...columns.filter((c) => c.resetOnChange).map((c) => `${quoteIdent(c.name)} = NULL`)];
-    const current = cols.map((c) => `t.${c}`);
-    const incoming = cols.map((c) => `EXCLUDED.${c}`);
-    return (`INSERT INTO ${qualifiedTable} AS t (${cols.join(', ')}, updated_at) ` +
-        `SELECT ${select.join(', ')}, now() FROM jsonb_to_recordset($1::jsonb) AS r(${recordType.join(', ')}) ` +
-        `ON CONFLICT (${quoteIdent(idColumn)}) DO UPDATE SET ${set.join(', ')}, updated_at = now() ` +
-        `WHERE (${current.join(', ')}) IS DISTINCT FROM (${incoming.join(', ')}) ` +
-        `RETURNING (xmax = 0) AS inserted`);
-}
-/**
- * Rows with the same id in one batch would make ON CONFLICT fail: the last copy wins. Sorted by id,
- * so concurrent writers lock rows in one order.
- */
-function dedupeById(rows, idColumn) {
-    const byId = new Map();
-    for (const row of rows)
-        byId.set(String(row[idColumn]), row);
-    return [...byId.values()].sort((a, b) => (String(a[idColumn]) < String(b[idColumn]) ? -1 : 1));
-}
-async function upsertRows(client, sql, rows, idColumn) {
-    if (rows.length === 0)
-        return { inserted: 0, updated: 0 };
-    const result = await client.query(sql, [cleanJson(dedupeById(rows, idColumn))]);
-    let inserted = 0;
-    for (const row of result.rows)
-        if (row.inserted)
-            inserted++;
-    return { inserted, updated: result.rows.length - inserted };
-}
-
-;// CONCATENATED MODULE: ./src/store/sink.ts
-
-
-
-
-
-
-function dryRunSink() {
-    const result = (options) => ({ inserted: 0, updated: 0, refused: [], claimed: [...(options?.claim ?? [])] });
-    return {
-        write: async (_objects, options) => result(options),
-        refresh: async (_objects, _addable, options) => result(options),
-        markDeleted: async () => ({ ...result(), deleted: 0 }),
-        close: async () => { }
-    };
-}
-/** Data Postgres refuses for what it is (SQLSTATE classes 22 data exception, 23 constraint, 54 too large): worth retrying row by row. */
-function isDataError(error) {
-    const code = error?.code;
-    return typeof code === 'string' && /^(22|23|54)/.test(code);
-}
-/**
- * The two statements that keep a child's versions, for the parents of a batch ($1): close the open
- * version of each child that changed or was removed; open one for each present child without an
- * open version (from its creation time when it has none yet, else from now).
- */
-function historySql(schema, child, history) {
-    const h = qualified(schema, history.table);
-    const c = qualified(schema, child.table);
-    const q = quoteIdent;
-    const [childId, parent, start, item] = [q(child.idColumn), q(child.parentColumn), q(history.startColumn), q(history.childColumn)];
-    // An object's own history (no removal column): a version closes only when a tracked column changes.
-    const removed = child.removedColumn === undefined ? undefined : q(child.removedColumn);
-    const wasRemoved = removed ? `c.${removed} IS NOT NULL OR ` : '';
-    const present = removed ? ` AND c.${removed} IS NULL` : '';
-    const tracked = history.tracked.map(q);
-    const copied = history.copied.map(q);
-    return [
-        `UPDATE ${h} AS h SET valid_to = now() FROM ${c} AS c
-      WHERE h.${item} = c.${childId} AND h.valid_to IS NULL AND c.${parent} = ANY($1)
-        AND (${wasRemoved}(${tracked.map((t) => `h.${t}`).join(', ')}) IS DISTINCT FROM (${tracked.map((t) => `c.${t}`).join(', ')}))`,
-        `INSERT INTO ${h} (id, ${item}, ${copied.join(', ')}, valid_from)
-     SELECT c.${childId} || '@' || v.from_epoch::text, c.${childId}, ${copied.map((t) => `c.${t}`).join(', ')}, to_timestamp(v.from_epoch)
-       FROM ${c} AS c
-      CROSS JOIN LATERAL (SELECT CASE WHEN EXISTS (SELECT 1 FROM ${h} AS o WHERE o.${item} = c.${childId})
-                                      THEN extract(epoch FROM now()) ELSE extract(epoch FROM coalesce(c.${start}, now())) END AS from_epoch) AS v
-      WHERE c.${parent} = ANY($1)${present}
-        AND NOT EXISTS (SELECT 1 FROM ${h} AS o WHERE o.${item} = c.${childId} AND o.valid_to IS NULL)
-     ON CONFLICT (id) DO NOTHING`
-    ];
-}
-/** New rows past which a table gets planner statistics (fresh tables have none). */
-const ANALYZE_AFTER_ROWS = 1000;
-/** Fresh planner statistics for tables of the schema. A role that does not own one gets a notice from Postgres, not an error. */
-async function analyzeTables(client, schema, tables) {
-    for (const table of tables)
-        await client.query(`ANALYZE ${qualified(schema, table)}`);
-}
-/** The ids of objects (the ones a refresh may add). */
-function idsOf(objects) {
-    return new Set(objects.map((o) => o.id));
-}
-/** One object's table, on its own connection: batches, checkpoints and quarantine in one transaction each. */
-class TableSink {
-    connection;
-    spec;
-    options;
-    qualifiedTable;
-    sql;
-    /** Per child table: its upsert and its history's statements. */
-    childWrites;
-    /** The object's own history (a subscription's status). */
-    ownHistorySql;
-    /** Ids of this object in quarantine, not resolved: read once, so writes touch the quarantine only when they must. */
-    quarantined;
-    rejectsHaveAccount;
-    /** The transaction before the next one: one connection runs one transaction at a time. */
-    turn = Promise.resolve();
-    /** Rows the table held when its statistics were last taken (undefined: not read yet), and rows this sink added since. */
-    statsRows;
-    addedSinceStats = 0;
-    /** Whether this run refreshed the tables' statistics as they grew. */
-    analyzedDuringRun = false;
-    /** The connection, once it is open and the tables are ready. */
-    client;
-    opened;
-    /**
-     * `connection` may still be opening: objects start fetching meanwhile, and the first write waits
-     * for it (and for the tables).
-     */
-    constructor(connection, spec, options) {
-        this.connection = connection;
-        this.spec = spec;
-        this.options = options;
-        this.qualifiedTable = qualified(options.schema, options.table);
-        this.sql = upsertSql(this.qualifiedTable, spec.columns, spec.idColumn);
-        this.childWrites = (spec.children ?? []).map((child) => ({
-            child,
-            upsert: upsertSql(qualified(options.schema, child.table), child.columns, child.idColumn),
-            history: child.history ? historySql(options.schema, child, child.history) : []
-        }));
-        this.ownHistorySql = spec.history
-            ? historySql(options.schema, { table: options.table, idColumn: spec.idColumn, parentColumn: spec.idColumn }, spec.history)
-            : [];
-        this.opened = Promise.all([connection, options.ready]).then(([client]) => {
-            this.client = client;
-        });
-        // A failure reaches the first write; until then nobody is waiting for it.
-        this.opened.catch(() => { });
-    }
-    get schema() {
-        return this.options.schema;
-    }
-    async write(objects, options = {}) {
-        const result = await this.transaction(() => this.writeInTransaction(objects, options));
-        await this.keepStatistics(result.inserted);
-        return result;
-    }
-    /**
-     * An object with children or a history joins them on every write (items by subscription, versions
-     * by item). A table filled in this run has no statistics: Postgres then guesses that an `= ANY` of
-     * 500 parents matches most rows and scans whole tables each batch, so a backfill slows as it grows
-     * (0.1 s a batch at 10,000 subscriptions, 0.5 s at 50,000). Its tables are analyzed whenever they
-     * have grown fourfold since the statistics were taken: a few times a backfill, cheap while small.
-     */
-    async keepStatistics(inserted) {
-        if (inserted === 0 || (!this.spec.children?.length && !this.spec.history))
-            return;
-        this.addedSinceStats += inserted;
-        this.statsRows ??= await this.transaction(async () => {
-            const [row] = (await this.client.query('SELECT greatest(reltuples, 0)::bigint AS n FROM pg_class WHERE oid = to_regclass($1)', [this.qualifiedTable])).rows;
-            return Number(row?.n ?? 0);
-        });
-        if (this.addedSinceStats < Math.max(ANALYZE_AFTER_ROWS, 3 * this.statsRows))
-            return;
-        await this.transaction(() => analyzeTables(this.client, this.options.schema, tablesOf({ ...this.spec, table: this.options.table })));
-        this.statsRows += this.addedSinceStats;
-        this.addedSinceStats = 0;
-        this.analyzedDuringRun = true;
-    }
-    async refresh(objects, addable, options = {}) {
-        return this.transaction(async () => {
-            const id = quoteIdent(this.spec.idColumn);
-            const stored = await this.client.query(`SELECT ${id} AS id FROM ${this.qualifiedTable} WHERE ${id} = ANY($1)`, [objects.map((o) => o.id)]);
-            const existing = new Set(stored.rows.map((r) => r.id));
-            const kept = objects.filter((o) => existing.has(o.id) || addable === 'all' || addable.has(o.id));
-            const result = await this.writeInTransaction(kept, options);
-            // Quarantined earlier and stored now: resolved.
-            const quarantined = await this.quarantine();
-            const refused = new Set(result.refused.map((r) => r.id));
-            const resolved = kept.filter((o) => quarantined.has(o.id) && !refused.has(o.id)).map((o) => o.id);
-            if (resolved.length > 0) {
-                await resolveRejects(this.client, this.options.schema, this.spec.objectType, resolved);
-                for (const id of resolved)
-                    quarantined.delete(id);
-            }
-            return result;
-        });
-    }
-    accountScope(n) {
-        if (!this.options.scopeToAccount)
-            return { sql: '', values: [] };
-        return { sql: ` AND account_id IS NOT DISTINCT FROM $${n}`, values: [this.options.context.accountId ?? null] };
-    }
-    async staleRows(where, now) {
-        const scope = this.accountScope(2);
-        const rows = await this.query(`SELECT ${quoteIdent(this.spec.idColumn)} AS id, extract(epoch FROM created_at)::bigint AS created FROM ${this.qualifiedTable}
-        WHERE (${where})${scope.sql} ORDER BY created_at`, [now, ...scope.values]);
-        return rows.map((r) => ({ id: r.id, created: Number(r.created) }));
-    }
-    async countCreated(from, to) {
-        const scope = this.accountScope(3);
-        const [row] = await this.query(`SELECT count(*) AS n FROM ${this.qualifiedTable} WHERE created_at >= to_timestamp($1) AND created_at < to_timestamp($2)${scope.sql}`, [from, to, ...scope.values]);
-        return Number(row?.n ?? 0);
-    }
-    /** Rows of a query on this sink's connection (for steps that read back what was stored). */
-    async query(sql, params = []) {
-        await this.opened;
-        try {
-            return (await this.client.query(sql, params)).rows;
-        }
-        catch (error) {
-            throw describeDatabaseError(error, `read ${this.qualifiedTable}`);
-        }
-    }
-    /** Ids of this object quarantined before `before` and not resolved yet. */
-    async openRejects(before) {
-        await this.opened;
-        if ((await this.quarantine()).size === 0)
-            return [];
-        return openRejects(this.client, this.options.schema, this.spec.objectType, before, this.accountId);
-    }
-    async resolveRejects(ids) {
-        await this.opened;
-        const quarantined = await this.quarantine();
-        const open = ids.filter((id) => quarantined.has(id));
-        if (open.length === 0)
-            return;
-        await resolveRejects(this.client, this.options.schema, this.spec.objectType, open);
-        for (const id of open)
-            quarantined.delete(id);
-    }
-    /** The account this sink's objects come from (null: the key's own). */
-    get accountId() {
-        return this.options.context.accountId ?? null;
-    }
-    /** Quarantines objects with their account, once the table is known to record accounts. */
-    async saveRejects(rejects) {
-        this.rejectsHaveAccount ??= rejectsHaveAccount(this.client, this.options.schema);
-        await saveRejects(this.client, this.options.schema, rejects, (await this.rejectsHaveAccount) ? { id: this.accountId } : undefined);
-    }
-    quarantine() {
-        this.quarantined ??= openRejects(this.client, this.options.schema, this.spec.objectType, new Date(8.64e15), this.accountId).then((ids) => new Set(ids));
-        return this.quarantined;
-    }
-    /** Work in one transaction on this connection, after the tables exist; transactions queue up, one at a time. */
-    transaction(work) {
-        const turn = this.turn.then(() => this.runTransaction(work));
-        this.turn = turn.then(() => undefined, () => undefined);
-        return turn;
-    }
-    async runTransaction(work) {
-        await this.opened;
-        try {
-            await this.client.query('BEGIN');
-            const result = await work();
-            await this.client.query('COMMIT');
-            return result;
-        }
-        catch (error) {
-            await this.client.query('ROLLBACK').catch(() => { });
-            throw describeDatabaseError(error, `write to ${this.qualifiedTable}`);
-        }
-    }
-    async close() {
-        // After a server restart the connection is already gone; ending it must not hide the real error.
-        const client = await this.connection.catch(() => undefined);
-        await client?.end().catch(() => { });
-    }
-    /** Rows for the objects (and their children); an object that cannot be read is refused. */
-    units(objects, refused) {
-        const units = [];
-        for (const object of objects) {
-            try {
-                const children = (this.spec.children ?? []).map((child) => child.rows(object, this.options.context));
-                units.push({ object, row: this.spec.toRow(object, this.options.context), children });
-            }
-            catch (error) {
-                refused.push(this.reject(object, `could not be read: ${error instanceof Error ? error.message : String(error)}`));
-            }
-        }
-        return units;
-    }
-    async writeInTransaction(objects, options) {
-        const refused = [];
-        const counts = await this.upsertSafely(this.units(objects, refused), refused);
-        const rejects = [...(options.rejects ?? []), ...refused];
-        if (rejects.length > 0) {
-            await this.saveRejects(rejects);
-            const quarantined = await this.quarantine();
-            for (const r of rejects)
-                quarantined.add(r.id);
-        }
-        let claimed = [];
-        if (options.claim && options.claim.length > 0 && this.options.claimColumn) {
-            const refusedIds = new Set(refused.map((r) => r.id));
-            const ids = options.claim.filter((id) => !refusedIds.has(id));
-            const column = quoteIdent(this.options.claimColumn);
-            const id = quoteIdent(this.spec.idColumn);
-            const result = await this.client.query(`UPDATE ${this.qualifiedTable} SET ${column} = now() WHERE ${id} = ANY($1) AND ${column} IS NULL RETURNING ${id} AS id`, [ids]);
-            claimed = result.rows.map((r) => r.id);
-        }
-        for (const statement of options.also ?? [])
-            await this.client.query(statement.text, statement.values);
-        if (options.checkpoint)
-            await saveState(this.client, this.options.schema, options.checkpoint);
-        return { ...counts, refused, claimed };
-    }
-    /**
-     * Objects Stripe deleted (a customer, a draft invoice): stored from the deletion event's copy when
-     * given, and marked with `deleted_at` — never dropped, never left looking alive.
-     */
-    async markDeleted(entries) {
-        return this.transaction(async () => {
-            const refused = [];
-            const counts = await this.upsertSafely(this.units(entries.flatMap((e) => (e.object ? [e.object] : [])), refused), refused);
-            if (refused.length > 0)
-                await this.saveRejects(refused);
-            const id = quoteIdent(this.spec.idColumn);
-            const marked = await this.client.query(`UPDATE ${this.qualifiedTable} AS t SET deleted_at = to_timestamp(d.at), updated_at = now()
-           FROM unnest($1::text[], $2::double precision[]) AS d(id, at) WHERE t.${id} = d.id AND t.deleted_at IS NULL`, [entries.map((e) => e.id), entries.map((e) => e.at)]);
-            return { ...counts, refused, claimed: [], deleted: marked.rowCount ?? 0 };
-        });
-    }
-    /** The batch in one statement; if Postgres refuses it for its data, object by object, quarantining what it still refuses. */
-    async upsertSafely(units, refused) {
-        await this.client.query('SAVEPOINT batch');
-        try {
-            const counts = await this.upsertUnits(units);
-            await this.client.query('RELEASE SAVEPOINT batch');
-            return counts;
-        }
-        catch (error) {
-            if (!isDataError(error))
-                throw error;
-            await this.client.query('ROLLBACK TO SAVEPOINT batch');
-        }
-        const total = { inserted: 0, updated: 0 };
-        for (const unit of units) {
-            await this.client.query('SAVEPOINT one');
-            try {
-                const counts = await this.upsertUnits([unit]);
-                total.inserted += counts.inserted;
-                total.updated += counts.updated;
-                await this.client.query('RELEASE SAVEPOINT one');
-            }
-            catch (error) {
-                if (!isDataError(error))
-                    throw error;
-                await this.client.query('ROLLBACK TO SAVEPOINT one');
-                refused.push(this.reject(unit.object, `Postgres refused it: ${error.message}`));
-            }
-        }
-        return total;
-    }
-    /** Objects and their children; a child its parent no longer lists is marked removed, one that is back is not. */
-    async upsertUnits(units) {
-        const counts = await upsertRows(this.client, this.sql, units.map((u) => u.row), this.spec.idColumn);
-        if (units.length === 0)
-            return counts;
-        const parents = units.map((u) => u.object.id);
-        for (const [n, { child, upsert, history }] of this.childWrites.entries()) {
-            const children = units.flatMap((u) => u.children[n] ?? []);
-            await upsertRows(this.client, upsert, children, child.idColumn);
-            const table = qualified(this.options.schema, child.table);
-            const [idc, parent, removed] = [quoteIdent(child.idColumn), quoteIdent(child.parentColumn), quoteIdent(child.removedColumn)];
-            const present = children.map((r) => String(r[child.idColumn]));
-            await this.client.query(`UPDATE ${table} SET ${removed} = now() WHERE ${parent} = ANY($1) AND ${removed} IS NULL AND NOT (${idc} = ANY($2))`, [
-                parents,
-                present
-            ]);
-            if (present.length > 0)
-                await this.client.query(`UPDATE ${table} SET ${removed} = NULL WHERE ${idc} = ANY($1) AND ${removed} IS NOT NULL`, [present]);
-            for (const sql of history)
-                await this.client.query(sql, [parents]);
-        }
-        for (const sql of this.ownHistorySql)
-            await this.client.query(sql, [parents]);
-        return counts;
-    }
-    reject(object, reason) {
-        return { objectType: this.spec.objectType, id: String(object?.id ?? '(no id)'), reason, raw: rawText(object) };
-    }
-}
-
-;// CONCATENATED MODULE: ./src/store/views.ts
-
-/**
- * The reporting views (each feature declares its own), created with the tables they read. Each is
- * created when missing, and replaced when an older version of the action made it, or the same version
- * with other settings (the version and settings are kept in the view's comment).
- */
-const views_MARK = 'stripe-payment-monitor view v';
-/** The view's comment: its version, its settings, and the `uses` tables it could read (`v2 mrr-discounts=forever coupons`). */
-function markOf(view, available) {
-    const parts = [`${views_MARK}${view.version}`, ...(view.settings ? [view.settings] : []), ...(view.uses ?? []).filter((name) => available.has(name))];
-    return parts.join(' ');
-}
-/**
- * Creates each view whose tables exist and that is missing, older than this version, or made with
- * other settings. Returns the views created or replaced. Runs in the caller's transaction.
- */
-async function ensureViews(client, schema, tables, exists, views) {
-    const made = [];
-    const known = new Map();
-    const has = async (name) => {
-        if (!known.has(name))
-            known.set(name, Boolean(tables[name]) && (await exists(name)));
-        return known.get(name);
-    };
-    for (const view of views) {
-        let ready = true;
-        for (const name of view.requires)
-            if (!(await has(name)))
-                ready = false;
-        if (!ready)
-            continue;
-        const available = new Set(view.requires);
-        for (const name of view.uses ?? [])
-            if (await has(name))
-                available.add(name);
-        const current = await client.query(`SELECT obj_description(c.oid, 'pg_class') AS comment, c.relkind AS kind
-         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`, [schema, view.name]);
-        const row = current.rows[0];
-        if (row && row.kind !== 'v')
-            continue;
-        const mark = markOf(view, available);
-        const version = row?.comment?.startsWith(views_MARK) ? Number.parseInt(row.comment.slice(views_MARK.length), 10) : row ? 0 : -1;
-        // A newer action made it: leave it. The same version with the same settings: nothing to do.
-        if (version > view.version || row?.comment === mark)
-            continue;
-        const name = qualified(schema, view.name);
-        // A view made before versions were marked (v0) had the same columns as v1.
-        if (row && version === 0 && view.version === 1) {
-            await client.query(`COMMENT ON VIEW ${name} IS '${mark}'`);
-            continue;
-        }
-        await client.query(`CREATE OR REPLACE VIEW ${name} AS\n  ${view.sql(schema, tables, available)}`);
-        await client.query(`COMMENT ON VIEW ${name} IS '${mark}'`);
-        made.push(view);
-    }
-    return made;
-}
-
-;// CONCATENATED MODULE: ./src/store/database.ts
-
-
-
-
-
-
-
-
-
-
-/**
- * The run's database: one connection holds the schema's run lock and prepares the tables; each
- * object then writes on a connection of its own, so objects sync concurrently.
- */
-class Database {
-    control;
-    options;
-    startedAt;
-    constructor(control, options, 
-    /** The database's clock when the run took its lock. */
-    startedAt) {
-        this.control = control;
-        this.options = options;
-        this.startedAt = startedAt;
-    }
-    /** Connects and takes the run lock; undefined (disconnected) when another run holds it. */
-    static async open(options) {
-        const client = await connect_connect(options.databaseUrl, options.caCert);
-        try {
-            const lockName = options.lockScope ? `${options.schema}#${options.lockScope}` : options.schema;
-            if (!(await acquireRunLock(client, lockName, options.lockTimeoutSeconds))) {
-                await client.end();
-                return undefined;
-            }
-            const now = await client.query('SELECT now() AS now');
-            return new Database(client, options, now.rows[0].now);
-        }
-        catch (error) {
-            await client.end().catch(() => { });
-            throw describeDatabaseError(error, `take the run lock on schema ${options.schema}`);
-        }
-    }
-    get schema() {
-        return this.options.schema;
-    }
-    /** Which of the state table's later columns it has (all when it does not exist yet, and will). */
-    async stateColumns() {
-        try {
-            return await stateColumns(this.control, this.schema);
-        }
-        catch (error) {
-            throw describeDatabaseError(error, 'read the sync state');
-        }
-    }
-    /** The sync state of one object, or undefined (first run, or no state table yet). */
-    async loadState(key) {
-        // Accounts synced at once read their states on this one connection: one query at a time.
-        const turn = this.stateTurn.then(async () => {
-            try {
-                if (!(await relationExists(this.control, this.schema, STATE_TABLE)))
-                    return undefined;
-                return await loadState(this.control, this.schema, key);
-            }
-            catch (error) {
-                throw describeDatabaseError(error, 'read the sync state');
-            }
-        });
-        this.stateTurn = turn.then(() => undefined, () => undefined);
-        return turn;
-    }
-    stateTurn = Promise.resolve();
-    /**
-     * Creates the schema, tables, bookkeeping tables and views that are missing, in one transaction,
-     * saying what it did. Needs CREATE privileges only when something is missing.
-     */
-    async prepare(tables, views, viewTables) {
-        const client = this.control;
-        const schema = this.schema;
-        const report = {
-            createdSchema: false,
-            tables: [],
-            views: [],
-            createdStateTable: false,
-            createdRejectsTable: false,
-            createdRunsTable: false,
-            notPermitted: []
-        };
-        try {
-            await client.query('BEGIN');
-            // Shards prepare in turn (a run of the whole schema holds this lock for its run).
-            if (this.options.lockScope)
-                await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [LOCK_CLASS, schema]);
-            const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
-            if (schemaExists.rowCount === 0) {
-                await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-                report.createdSchema = true;
-            }
-            for (const table of tables) {
-                if (!table.optional)
-                    report.tables.push(await ensureTable(client, schema, table));
-                else {
-                    const made = await this.optional(report, `CREATE TABLE ${qualified(schema, table.table)} …`, () => ensureTable(client, schema, table));
-                    if (made)
-                        report.tables.push(made);
-                }
-            }
-            report.createdStateTable = await ensureStateTable(client, schema);
-            // Added in later versions: a role that may not alter or create them runs on without (and is told how to add them).
-            if (!stateTableCurrent(await stateColumns(client, schema)))
-                await this.optional(report, upgradeStateSql(schema), () => client.query(upgradeStateSql(schema)));
-            report.createdRejectsTable = await ensureRejectsTable(client, schema);
-            if (!(await rejectsHaveAccount(client, schema)))
-                await this.optional(report, upgradeRejectsSql(schema), () => client.query(upgradeRejectsSql(schema)));
-            report.createdRunsTable = (await this.optional(report, `CREATE TABLE ${qualified(schema, RUNS_TABLE)} …`, () => ensureRunsTable(client, schema))) ?? false;
-            if (this.options.lockScope)
-                await ensureAccountsTable(client, schema);
-            report.views = await ensureViews(client, schema, viewTables, (name) => relationExists(client, schema, viewTables[name]), views);
-            await client.query('COMMIT');
-        }
-        catch (error) {
-            await client.query('ROLLBACK').catch(() => { });
-            throw describeDatabaseError(error, `prepare the tables in schema ${schema}`);
-        }
-        return report;
-    }
-    /** Work that needs a privilege the run can do without: refused, it is rolled back alone and noted. */
-    async optional(report, statement, work) {
-        await this.control.query('SAVEPOINT optional');
-        try {
-            const result = await work();
-            await this.control.query('RELEASE SAVEPOINT optional');
-            return result;
-        }
-        catch (error) {
-            if (error.code !== '42501')
-                throw error;
-            await this.control.query('ROLLBACK TO SAVEPOINT optional');
-            report.notPermitted.push(statement);
-            return undefined;
-        }
-    }
-    /** A sink for one object, on a new connection (opening while the object starts fetching). */
-    sink(spec, options) {
-        return new TableSink(connect_connect(this.options.databaseUrl, this.options.caCert), spec, { ...options, schema: this.schema });
-    }
-    /**
-     * Refreshes the planner's statistics of tables a run filled: right after a backfill they have none,
-     * and the views' plans (MRR reads items, discounts and history) are then 5 to 10 times slower.
-     * A role that does not own a table gets a notice from Postgres, not an error.
-     */
-    async analyze(tables) {
-        try {
-            await analyzeTables(this.control, this.schema, tables);
-        }
-        catch (error) {
-            throw describeDatabaseError(error, 'refresh the statistics of the tables written');
-        }
-    }
-    /** The shards' work queue of a round, with these accounts offered. */
-    async accountQueue(round, shard, ids) {
-        return AccountQueue.open({
-            client: this.control,
-            databaseUrl: this.options.databaseUrl,
-            caCert: this.options.caCert,
-            schema: this.schema,
-            round,
-            shard,
-            ids
-        });
-    }
-    /** The platform's own rows from one-account runs get its id (see fillAccountId). */
-    async fillAccountId(tables, accountId) {
-        const filled = await fillAccountId(this.control, this.schema, tables, accountId);
-        try {
-            await fillRejectsAccount(this.control, this.schema, accountId);
-        }
-        catch (error) {
-            throw describeDatabaseError(error, 'fill account_id of stripe_sync_rejects');
-        }
-        return filled;
-    }
-    /** Records this run (its Stripe requests); returns the account's previous runs, newest first (none without the runs table). */
-    async recordRun(run) {
-        try {
-            if (!(await relationExists(this.control, this.schema, RUNS_TABLE)))
-                return [];
-            return await recordRun(this.control, this.schema, run);
-        }
-        catch (error) {
-            throw describeDatabaseError(error, `record the run in ${RUNS_TABLE}`);
-        }
-    }
-    /** Rows of a query on the lock's connection (reports after the sync). */
-    async query(sql, params = []) {
-        try {
-            return (await this.control.query(sql, params)).rows;
-        }
-        catch (error) {
-            throw describeDatabaseError(error, 'read the results back');
-        }
-    }
-    table(name) {
-        return qualified(this.schema, name);
-    }
-    async close() {
-        await this.control.end().catch(() => { });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/session.ts
-
-
-
-
-
-
-
-
-/** The table of each object: its input's value when it has one (charges: `table`), else its fixed name. */
-function tableOf(config, name) {
-    const spec = specOf(name);
-    return spec.tableInput ? config[spec.tableInput] : spec.table;
-}
-/** The selected objects and those they write to (payouts link balance transactions). */
-function objectsWithTables(objects) {
-    const all = new Set(objects);
-    for (const name of objects)
-        for (const need of specOf(name).needs ?? [])
-            if (isObjectName(need))
-                all.add(need);
-    return [...all];
-}
-/** The account a run's rows of bookkeeping belong to: the connected account, or the key's own (live or test). */
-function accountKey(config) {
-    return config.stripeAccount ?? `self:${config.keyMode}`;
-}
-/** The cursor row of an object: (account, table, filter). */
-function stateKey(config, name, filter) {
-    return { account: accountKey(config), tableName: tableOf(config, name), statusFilter: filter };
-}
-/**
- * Where a run writes: the database (lock held, tables prepared once Stripe has answered), a sink
- * per object, and the sync state each object starts from. A dry run has sinks that write nothing.
- */
-class Session {
-    db;
-    tables;
-    states;
-    stateColumns;
-    ready;
-    startPreparing;
-    accountScoped;
-    layout;
-    prepared = false;
-    constructor(db, 
-    /** Each object's table (none in a dry run, whose sinks write nothing). */
-    tables, states, 
-    /** The later columns the state table has (what a state can remember: how far it listed, the late events' window). */
-    stateColumns, 
-    /** Resolves once the tables are ready; rejects if preparing them failed. */
-    ready, startPreparing, 
-    /**
-     * One account's session of a multi-account run: its tables are shared with the run's other
-     * accounts, and closing it leaves the database open.
-     */
-    accountScoped = false, layout = { views: [], tables: [], claims: new Map() }) {
-        this.db = db;
-        this.tables = tables;
-        this.states = states;
-        this.stateColumns = stateColumns;
-        this.ready = ready;
-        this.startPreparing = startPreparing;
-        this.accountScoped = accountScoped;
-        this.layout = layout;
-    }
-    static dryRun() {
-        return new Session(undefined, new Map(), new Map(), new Set(), Promise.resolve(undefined), () => { });
-    }
-    /**
-     * One account of a multi-account run (Connect): its own sinks (rows carry `rowsAccountId`) and
-     * sync state (keyed by `config`'s account), on this run's database, lock and prepared tables.
-     */
-    async forAccount(config, filters, rowsAccountId) {
-        const db = this.db;
-        if (!db)
-            return Session.dryRun();
-        const states = await loadStates(db, config, filters);
-        const sinks = openSinks(db, config, this.layout, this.ready, rowsAccountId, true);
-        const session = new Session(db, sinks, states, this.stateColumns, this.ready, () => { }, true, this.layout);
-        session.prepared = true;
-        return session;
-    }
-    /**
-     * Connects and takes the schema's run lock (undefined: another run holds it), reads each
-     * object's sync state, and opens a connection per object. The tables are created only once
-     * `prepareWhen` resolves — after Stripe has answered a first request — so a wrong key or API base
-     * creates nothing; objects start fetching meanwhile, and their writes wait for the tables.
-     */
-    static async open(config, io, filters, layout) {
-        const db = await Database.open({
-            databaseUrl: config.databaseUrl,
-            schema: config.schema,
-            lockTimeoutSeconds: config.lockTimeoutSeconds,
-            lockScope: config.accountShard ? `shard ${config.accountShard.index}/${config.accountShard.total}` : undefined,
-            caCert: config.databaseCaCert
-        });
-        if (!db)
-            return undefined;
-        try {
-            const names = objectsWithTables(config.objects);
-            const stateColumns = config.incremental ? await db.stateColumns() : new Set();
-            // Several accounts: each gets its states and sinks from forAccount.
-            const own = config.accounts === undefined;
-            const states = own ? await loadStates(db, config, filters) : new Map();
-            let start;
-            const go = new Promise((resolve) => (start = resolve));
-            const ready = go.then(async () => {
-                const report = await db.prepare([...tableDefinitions(config, names, layout.claims), ...layout.tables], layout.views, Object.fromEntries(names.map((n) => [n, tableOf(config, n)])));
-                describeSchema(io, config.schema, report);
-                return report;
-            });
-            // Writers wait for `ready`; a failure to prepare reaches them (and the run) from there.
-            ready.catch(() => { });
-            const sinks = own ? openSinks(db, config, layout, ready, config.stripeAccount, false) : new Map();
-            return new Session(db, sinks, states, stateColumns, ready, start, false, layout);
-        }
-        catch (error) {
-            await db.close();
-            throw error;
-        }
-    }
-    /** Stripe has answered: prepare the tables (once). */
-    stripeAnswered() {
-        if (this.prepared)
-            return;
-        this.prepared = true;
-        this.startPreparing();
-    }
-    /** True once preparing has started (so `ready` will settle). */
-    get preparing() {
-        return this.prepared || this.db === undefined;
-    }
-    sink(spec) {
-        return this.tables.get(spec.name) ?? dryRunSink();
-    }
-    /** The Postgres sink of an object (undefined in a dry run). */
-    table(spec) {
-        return this.db ? this.tables.get(spec.name) : undefined;
-    }
-    /**
-     * The tables of objects that gained many rows (a backfill), with their children, and that the run
-     * reads back through joins (`read`): their statistics refreshed. The others are left to autovacuum:
-     * a single-table read does not need them, and analyzing 30,000 charges takes half a second.
-     */
-    async analyzeFilled(config, stored, read) {
-        if (!this.db)
-            return;
-        const tables = new Set();
-        for (const [name, count] of stored) {
-            // Analyzed as it grew (an object with children): its statistics were taken at a quarter of its size or more.
-            if (count < ANALYZE_AFTER_ROWS || !read.has(name) || this.tables.get(name)?.analyzedDuringRun)
-                continue;
-            for (const table of tablesOf({ ...specOf(name), table: tableOf(config, name) }))
-                tables.add(table);
-        }
-        if (tables.size > 0)
-            await this.db.analyze([...tables]);
-    }
-    async close() {
-        await Promise.all([...this.tables.values()].map((s) => s.close()));
-        if (!this.accountScoped)
-            await this.db?.close();
-    }
-    /** The tables of the run's objects that carry account_id (objects and their children; not histories). */
-    accountTables(config) {
-        const tables = new Set();
-        for (const name of objectsWithTables(config.objects)) {
-            tables.add(tableOf(config, name));
-            for (const child of specOf(name).children ?? [])
-                tables.add(child.table);
-        }
-        return [...tables];
-    }
-}
-/** Each object's sync state for the account `config` names (incremental runs; none otherwise). */
-async function loadStates(db, config, filters) {
-    const states = new Map();
-    if (config.incremental)
-        for (const name of config.objects)
-            states.set(name, await db.loadState(stateKey(config, name, filters.get(name) ?? 'all')));
-    return states;
-}
-/** A connection per table the objects write, rows carrying `accountId`; scoped: reads back that account's rows only. */
-function openSinks(db, config, layout, ready, accountId, scopeToAccount) {
-    const context = { apiVersion: STRIPE_API_VERSION, accountId };
-    const sinks = new Map();
-    for (const name of objectsWithTables(config.objects)) {
-        const spec = specOf(name);
-        sinks.set(name, db.sink(spec, { table: tableOf(config, name), context, ready, claimColumn: layout.claims.get(name)?.name, scopeToAccount }));
-    }
-    return sinks;
-}
-function tableDefinitions(config, names, claims) {
-    const defs = new Map();
-    // A child table two objects share (stripe_discounts: customers' and subscriptions') is defined once.
-    const add = (def) => {
-        if (!defs.has(def.table))
-            defs.set(def.table, def);
-    };
-    for (const name of names) {
-        const spec = specOf(name);
-        const table = tableOf(config, name);
-        const claim = claims.get(name);
-        add({ table, columns: claim ? [...spec.columns, claim] : spec.columns, idColumn: spec.idColumn, indexes: spec.indexes });
-        if (spec.history)
-            add(historyDefinition(spec.history, spec.columns, spec.idColumn));
-        for (const child of spec.children ?? []) {
-            add({ table: child.table, columns: child.columns, idColumn: child.idColumn, indexes: child.indexes ?? [] });
-            if (child.history)
-                add(historyDefinition(child.history, child.columns, child.parentColumn));
-        }
-    }
-    return [...defs.values()];
-}
-/** The table of versions: one row per version of a child (or object), valid over [valid_from, valid_to). */
-function historyDefinition(history, columns, parentColumn) {
-    const byName = new Map(columns.map((c) => [c.name, c]));
-    return {
-        table: history.table,
-        idColumn: 'id',
-        indexes: [history.childColumn, ...history.copied.filter((c) => c === parentColumn), 'valid_from'],
-        columns: [
-            { name: 'id', type: 'text', notNull: true, fromRow: false },
-            { name: history.childColumn, type: 'text', notNull: true, fromRow: false },
-            ...history.copied.map((name) => ({ name, type: byName.get(name).type, fromRow: false })),
-            { name: 'valid_from', type: 'timestamptz', notNull: true, fromRow: false },
-            { name: 'valid_to', type: 'timestamptz', fromRow: false }
-        ]
-    };
-}
-function describeSchema(io, schema, r) {
-    if (r.createdSchema)
-        io.info(`Created schema ${schema}.`);
-    for (const t of r.tables) {
-        const name = `${schema}.${t.table}`;
-        if (t.createdTable)
-            io.info(`Created table ${name}.`);
-        if (t.addedColumns.length > 0)
-            io.info(`Added column(s) to ${name}: ${t.addedColumns.join(', ')}.`);
-        if (t.addedUniqueKey && !t.createdTable)
-            io.info(`Added a unique key to ${name}.`);
-    }
-    for (const v of r.views)
-        io.info(`Created view ${schema}.${v.name} (${v.about}).`);
-    for (const statement of r.notPermitted) {
-        io.warning(`This database role may not run \`${statement}\` (a table of this version's bookkeeping): the run goes on without it ` +
-            '(every object is listed each run; requests are not projected). Run the next step once with a role that owns the schema to add it.');
-    }
-    if (r.createdStateTable)
-        io.info(`Created table ${schema}.${STATE_TABLE} for the incremental cursors.`);
-    if (r.createdRejectsTable)
-        io.info(`Created table ${schema}.${REJECTS_TABLE} for objects that cannot be stored.`);
-    if (r.createdRunsTable)
-        io.info(`Created table ${schema}.${RUNS_TABLE}: one row per run, with its Stripe requests.`);
 }
 
 ;// CONCATENATED MODULE: ./node_modules/stripe/esm/Error.js

@@ -20,9 +20,11 @@ import { StripeStandIn } from '../test-support/stripe-standin.js'
 const { values } = parseArgs({ options: { 'database-url': { type: 'string' } } })
 const DEMO_DIR = path.join(REPO_ROOT, '.demo')
 const DAY = 86400
-// A fixed history ending at a fixed point, so every demo run sees the same account.
-const end = Math.floor(Date.now() / 1000 / DAY) * DAY
-const account = generateAccount({ count: 980, seed: 2026, from: end - 14 * DAY, to: end - 1, now: end, bursts: [[end - 3600, 20]], disputeRate: 0.02 })
+// A fixed history ending at the start of this hour (every demo run within it sees the same account),
+// sales up to the run, as a live account has: the monitors see a checkout that sells. Fifteen days:
+// past the two weeks the relative monitors learn for.
+const end = Math.floor(Date.now() / 1000 / 3600) * 3600
+const account = generateAccount({ count: 980, seed: 2026, from: end - 15 * DAY, to: end - 1, now: end, bursts: [[end - 3600, 20]], disputeRate: 0.02 })
 
 const billing = generateBilling({ customers: 150, seed: 7, from: end - 365 * DAY, now: end })
 /** The demo's own schema, dropped at the start so every demo begins from an empty copy. */

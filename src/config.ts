@@ -505,7 +505,7 @@ export function parseBoolean(name: string, value: string): boolean {
 
 /**
  * The longest table name whose derived names fit Postgres's 63 bytes: `<table>_created_at_idx`
- * (15 more), `<table>_charge_id_key`, `<table>_daily`.
+ * (15 more), `<table>_charge_id_key`, `<table>_monitor_idx`, `<table>_daily`.
  */
 export const MAX_TABLE_NAME = 63 - '_created_at_idx'.length
 

@@ -5,9 +5,9 @@ import { tablesOf, type Column } from './objects/spec.js'
 import type { Feature } from './report/feature.js'
 import type { OutputDeclaration } from './report/feature.js'
 import { GENERIC_OUTPUTS } from './report/outputs.js'
-import type { SchemaLayout } from './session.js'
+import { tableOf, type SchemaLayout } from './session.js'
 import { STORE_TABLES } from './store/reserved.js'
-import type { TableDefinition } from './store/schema.js'
+import type { IndexDefinition, TableDefinition } from './store/schema.js'
 import type { ViewDefinition } from './store/view-kit.js'
 
 /**
@@ -34,6 +34,7 @@ export function readRun(options: ReadConfigOptions & { warn?: (message: string) 
   const features: Feature[] = []
   const views: ViewDefinition[] = []
   const tables: TableDefinition[] = []
+  const indexes: IndexDefinition[] = []
   const claims = new Map<ObjectName, Column>()
   for (const module of FEATURES) {
     const defaults = new Map(module.inputs.map((i) => [i.name, i.default]))
@@ -52,10 +53,11 @@ export function readRun(options: ReadConfigOptions & { warn?: (message: string) 
     )
     views.push(...loaded.views)
     tables.push(...(loaded.tables ?? []))
+    for (const { object, ...index } of loaded.indexes ?? []) if (config.objects.includes(object)) indexes.push({ ...index, table: tableOf(config, object) })
     if (module.claims) claims.set(module.claims.object, module.claims.column)
     if (loaded.feature) features.push(loaded.feature)
   }
-  const layout = { views, tables, claims }
+  const layout = { views, tables, indexes, claims }
   checkTableName(config.table, layout)
   return { config, features, layout }
 }

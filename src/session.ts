@@ -7,7 +7,7 @@ import { STRIPE_API_VERSION } from './api-version.js'
 import { Database, type SchemaReport } from './store/database.js'
 import { REJECTS_TABLE } from './store/rejects.js'
 import { RUNS_TABLE } from './store/runs.js'
-import type { TableDefinition } from './store/schema.js'
+import { indexName, type IndexDefinition, type TableDefinition } from './store/schema.js'
 import { ANALYZE_AFTER_ROWS, dryRunSink, type ObjectSink, type TableAccess, type TableSink } from './store/sink.js'
 import { STATE_TABLE, type LaterStateColumn, type StateKey, type SyncState } from './store/state.js'
 import type { ViewDefinition } from './store/view-kit.js'
@@ -39,6 +39,8 @@ export function stateKey(config: Config, name: ObjectName, filter: string): Stat
 export interface SchemaLayout {
   views: readonly ViewDefinition[]
   tables: readonly TableDefinition[]
+  /** Indexes features read objects' tables through. */
+  indexes: readonly IndexDefinition[]
   claims: ReadonlyMap<ObjectName, Column>
 }
 
@@ -64,7 +66,7 @@ export class Session {
      * accounts, and closing it leaves the database open.
      */
     readonly accountScoped = false,
-    private readonly layout: SchemaLayout = { views: [], tables: [], claims: new Map() }
+    private readonly layout: SchemaLayout = { views: [], tables: [], indexes: [], claims: new Map() }
   ) {}
 
   static dryRun(): Session {
@@ -113,7 +115,8 @@ export class Session {
         const report = await db.prepare(
           [...tableDefinitions(config, names, layout.claims), ...layout.tables],
           layout.views,
-          Object.fromEntries(names.map((n) => [n, tableOf(config, n)]))
+          Object.fromEntries(names.map((n) => [n, tableOf(config, n)])),
+          layout.indexes
         )
         describeSchema(io, config.schema, report)
         return report
@@ -252,10 +255,11 @@ function describeSchema(io: ActionIO, schema: string, r: SchemaReport): void {
     if (t.addedUniqueKey && !t.createdTable) io.info(`Added a unique key to ${name}.`)
   }
   for (const v of r.views) io.info(`Created view ${schema}.${v.name} (${v.about}).`)
-  for (const statement of r.notPermitted) {
+  for (const i of r.indexes) io.info(`Created index ${schema}.${indexName(i.table, i.suffix)} (${i.about}).`)
+  for (const { statement, without } of r.notPermitted) {
     io.warning(
-      `This database role may not run \`${statement}\` (a table of this version's bookkeeping): the run goes on without it ` +
-        '(every object is listed each run; requests are not projected). Run the next step once with a role that owns the schema to add it.'
+      `This database role may not run \`${statement}\`: the run goes on without it (${without}). ` +
+        'Run the next step once with a role that owns the schema to add it.'
     )
   }
   if (r.createdStateTable) io.info(`Created table ${schema}.${STATE_TABLE} for the incremental cursors.`)

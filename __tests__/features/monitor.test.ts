@@ -1,7 +1,8 @@
 import { InputError } from '../../src/config.js'
 import { MONITORS } from '../../src/features/monitor/monitors/index.js'
 import { businessDaysBetween } from '../../src/features/monitor/monitors/payouts.js'
-import { about, percent, sameHoursOfTheWeek, span } from '../../src/features/monitor/queries.js'
+import { about, lastWeeks, percent, sameHoursOfTheWeek, span, weeksCovered } from '../../src/features/monitor/queries.js'
+import { mermaidBandChart } from '../../src/report/chart.js'
 import { parseBacktest, parseFailOn, parseMonitors, parseThresholds } from '../../src/features/monitor/settings.js'
 import { binomialAtLeast, oneIn, poissonAtLeast, poissonZero } from '../../src/features/monitor/stats.js'
 
@@ -82,6 +83,26 @@ describe('the statistics', () => {
       [1000 - 3 * 604800, 2000 - 3 * 604800],
       [1000 - 4 * 604800, 2000 - 4 * 604800]
     ])
+  })
+
+  it('compares only the weeks the history covers whole: a week before the first sale is not a week without sales', () => {
+    const day = 86400
+    expect(weeksCovered(60, 3 * 3600)).toBe(4)
+    expect(weeksCovered(21.2, 3 * 3600)).toBe(3)
+    expect(weeksCovered(14.5, 12.5 * 3600)).toBe(1) // 2 weeks and 12.5 h would need 14.52 days
+    expect(weeksCovered(14 + 13 / 24, 12.5 * 3600)).toBe(2)
+    expect(weeksCovered(14, day)).toBe(1)
+    expect(lastWeeks(1)).toBe('last week')
+    expect(lastWeeks(3)).toBe('the last 3 weeks')
+  })
+
+  it('draws the band chart with a place for every block, though the hours repeat each day', () => {
+    const points = ['Thu', '06h', '12h', 'Fri', '06h', '12h*'].map((label, i) => ({ label, observed: i, low: 1, high: 3 }))
+    const chart = mermaidBandChart(points, 'sales per 6 h', 'sales')
+    const axis = /x-axis \[(.*)\]/.exec(chart)![1]!.split(', ')
+    expect(new Set(axis).size).toBe(6)
+    expect(axis.map((l) => l.replace(/\u200b/g, ''))).toEqual(['"Thu"', '"06h"', '"12h"', '"Fri"', '"06h"', '"12h*"'])
+    expect(chart).toContain('bar [0, 1, 2, 3, 4, 5]')
   })
 
   it('counts business days (a Friday arrival is two business days late on Tuesday)', () => {

@@ -222,6 +222,33 @@ describe('Postgres faults', () => {
     expect(columns.rowCount).toBe(1)
   })
 
+  it("a role that may not make the monitors' index runs on without it, and says what an owner should run", async () => {
+    await standIn({}, 60)
+    await run({ incremental: 'true' })
+    // As a table made before the monitors were: without their index.
+    await withClient(world.db.url, (c) => c.query(`DROP INDEX "${world.schema}".processed_charges_monitor_idx`))
+    const tables = ['processed_charges', 'stripe_sync_state', 'stripe_sync_rejects', 'stripe_sync_runs', 'stripe_monitor_incidents']
+      .map((t) => `"${world.schema}".${t}`)
+      .join(', ')
+    await withRole(`GRANT SELECT, INSERT, UPDATE ON ${tables}`, async (url) => {
+      const later = Math.floor(Date.now() / 1000) + 60
+      world.stripe.createCharge({ ...world.stripe.allCharges()[0]!, id: 'ch_3NoMonitorIndex000000001', created: later - 30 })
+      const { io } = await run({ incremental: 'true' }, { now: new Date(later * 1000) }, url)
+      expect(io.failed).toBeUndefined()
+      expect(io.outputs.charges_stored).toBe('1')
+      expect(io.outputs.monitor_status).not.toBe('')
+      expect(io.warnings.filter((w) => !w.includes('read requests a month'))).toEqual([
+        `This database role may not run \`CREATE INDEX "processed_charges_monitor_idx" ON "${world.schema}"."processed_charges" ` +
+          `((coalesce(account_id, '')), created_at, status, payment_method_type, account_id)\`: the run goes on without it ` +
+          '(the monitors read every charge of their windows: slower on big accounts). Run the next step once with a role that owns the schema to add it.'
+      ])
+    })
+    // An owner's run makes it.
+    const { io } = await run({ incremental: 'true' }, { now: new Date((Math.floor(Date.now() / 1000) + 120) * 1000) })
+    expect(io.logs).toContain(`Created index ${world.schema}.processed_charges_monitor_idx (the monitors read each account's charges through it).`)
+    expect(io.warnings.filter((w) => !w.includes('read requests a month'))).toEqual([])
+  })
+
   it('the server restarted mid-run: fails clearly, keeps what was committed; a re-run completes', async () => {
     const own = await startPostgres({ embedded: true })
     try {

@@ -319,6 +319,7 @@ describe('names, loops and keys', () => {
       `${'c'.repeat(48)}_charge_id_key`,
       `${'c'.repeat(48)}_created_at_idx`,
       `${'c'.repeat(48)}_daily`,
+      `${'c'.repeat(48)}_monitor_idx`,
       `${'c'.repeat(48)}_status_idx`
     ])
   })

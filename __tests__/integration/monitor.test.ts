@@ -1,4 +1,7 @@
+import { evaluate } from '../../src/features/monitor/engine.js'
 import type { IncidentEntry } from '../../src/features/monitor/feature.js'
+import { MONITORS } from '../../src/features/monitor/monitors/index.js'
+import { parseThresholds } from '../../src/features/monitor/settings.js'
 import { GitHubStandIn } from '../../test-support/github-standin.js'
 import { withClient } from '../../test-support/postgres.js'
 import { scratchDir } from '../../test-support/scratch.js'
@@ -125,6 +128,15 @@ describe('each incident, by its own monitor only, once, until it ends', () => {
     expect(incidentsOf(after)).toMatchObject([{ monitor: 'silence', state: 'resolved' }])
     expect(after.outputs.monitor_status).toBe('ok')
     expect(await openRows()).toEqual([{ monitor: 'silence', key: 'no-sales', state: 'resolved' }])
+  }, 60_000)
+
+  it('silence on a young account: the weeks before its first sale are not weeks without sales', async () => {
+    serve(account({ silenceFrom: T0 - 3 * HOUR - 10 * 60 }, { weeks: 2.5 }), T0)
+    const io = await run()
+    expect(incidentsOf(io).map((i) => [i.monitor, i.state])).toEqual([['silence', 'opened']])
+    expect(incidentsOf(io)[0]!.summary).toMatch(
+      /^0 sales in 3 h 1\d min; about \d+ expected at this hour of the week \(the quietest of the last 2 weeks: \d+\)/
+    )
   }, 60_000)
 
   it('declines: issuers declining 60 % for two hours, broken down by outcome and reason', async () => {
@@ -319,6 +331,57 @@ describe('incident issues', () => {
     expect(io.outputs.incidents_opened).toBe('1')
     expect(io.warnings.join('\n')).toContain('GitHub refused to write the incident issues (HTTP 403): give the job `permissions: issues: write`')
     expect(io.summary).toContain('GitHub refused to write the incident issues')
+  }, 60_000)
+})
+
+describe("the monitors' index", () => {
+  // The run makes an index the monitors read each account's charges through; a role that may not
+  // make it runs without, reading every row of the windows instead. Both must see the same.
+  it('is made by the run, and every monitor sees the same through it as without it, in every account', async () => {
+    const shop = generateMonitorAccount({ now: T0, weeks: 3, salesPerDay: 60, seed: 31, incidents: { disputes: { share: 0.03, days: 10 } } })
+    const young = generateMonitorAccount({ now: T0, weeks: 1.5, salesPerDay: 60, seed: 32, incidents: { failedPayout: true } })
+    world.stripe.connect('acct_1DisputedShop', T0 - 40 * 86400).addAccount(shop)
+    world.stripe.connect('acct_1YoungShop', T0 - 40 * 86400).addAccount(young)
+    serve(account(), T0)
+    await run({ 'stripe-account': 'all' })
+    const made = await withClient(world.db.url, (c) =>
+      c.query(`SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'processed_charges_monitor_idx'`, [world.schema])
+    )
+    expect(made.rows[0]?.indexdef).toContain(`(COALESCE(account_id, ''::text), created_at, status, payment_method_type, account_id)`)
+
+    const tables = Object.fromEntries(
+      [
+        ['charges', 'processed_charges'],
+        ['refunds', 'stripe_refunds'],
+        ['disputes', 'stripe_disputes'],
+        ['payouts', 'stripe_payouts'],
+        ['invoices', 'stripe_invoices']
+      ].map(([o, t]) => [o, `"${world.schema}".${t}`])
+    )
+    const levels = parseThresholds('', MONITORS)
+    const sorted = <T extends { account: string | null }>(list: readonly T[]) => [...list].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))
+    const past = { isOpen: () => false, openSince: () => false }
+    await withClient(world.db.url, async (c) => {
+      const db = { query: async <R extends Record<string, unknown>>(sql: string, params?: unknown[]) => (await c.query<R>(sql, params)).rows }
+      const seen = (indexed: boolean, at: number) =>
+        evaluate(db, MONITORS, levels, { tables, failedCharges: true, accounts: true, indexed: new Set(indexed ? [tables.charges!] : []) }, at, past).then(
+          (outcomes) =>
+            // In the accounts' order: the two reads list them in their own.
+            outcomes.map((o) => ({ monitor: o.monitor.name, notes: sorted(o.notes), findings: sorted(o.findings) }))
+        )
+      // A busy afternoon, a month's last evening, and the first hour of a month (the disputes monitor counts from the 1st).
+      for (const at of [T0, Date.UTC(2026, 10, 30, 20) / 1000, Date.UTC(2026, 11, 1, 0, 30) / 1000]) {
+        const through = await seen(true, at)
+        expect(through).toEqual(await seen(false, at))
+        // Three accounts watched (the platform's own, two connected), the disputed one found by its own monitor.
+        const disputes = through.find((o) => o.monitor === 'disputes')!
+        expect(disputes.findings.map((f) => f.account)).toEqual(['acct_1DisputedShop'])
+        expect(disputes.notes.map((n) => n.account)).toEqual(['acct_1PlatformStandIn', 'acct_1YoungShop'])
+        // The young shop's 10 days of history at T0 are 14 days and more by the month's end.
+        const learning = through.find((o) => o.monitor === 'silence')!.notes.filter((n) => n.state === 'learning')
+        expect(learning.map((n) => n.account)).toEqual(at === T0 ? ['acct_1YoungShop'] : [])
+      }
+    })
   }, 60_000)
 })
 

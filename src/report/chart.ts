@@ -193,12 +193,20 @@ export interface BandPoint {
  */
 export function mermaidBandChart(points: readonly BandPoint[], title: string, unit: string): string {
   const max = Math.max(...points.flatMap((p) => [p.observed, p.high]), 1)
+  // Mermaid places points by their label: a label seen before ("06h" each day) gets invisible
+  // zero-width spaces, one more each time, so it is a place of its own and reads the same.
+  const seen = new Map<string, number>()
+  const labels = points.map((p) => {
+    const n = seen.get(p.label) ?? 0
+    seen.set(p.label, n + 1)
+    return p.label + '\u200b'.repeat(n)
+  })
   return [
     '```mermaid',
     `%%{init: {"xyChart": {"width": 900, "height": 260}, "themeVariables": {"xyChart": {"plotColorPalette": "${BAR_COLOUR}, #8c959f, #8c959f"}}}}%%`,
     'xychart-beta',
     `    title "${title.replace(/"/g, "'")}"`,
-    `    x-axis [${points.map((p) => `"${p.label}"`).join(', ')}]`,
+    `    x-axis [${labels.map((label) => `"${label}"`).join(', ')}]`,
     `    y-axis "${unit.replace(/"/g, "'")}" 0 --> ${niceMax(max)}`,
     `    bar [${points.map((p) => p.observed).join(', ')}]`,
     `    line [${points.map((p) => p.low).join(', ')}]`,

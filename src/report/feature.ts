@@ -2,7 +2,7 @@ import type { Config, InputDeclaration } from '../config.js'
 import type { ObjectName } from '../objects/registry.js'
 import type { Column, StripeObject } from '../objects/spec.js'
 import type { Database } from '../store/database.js'
-import type { TableDefinition } from '../store/schema.js'
+import type { IndexDefinition, TableDefinition } from '../store/schema.js'
 import type { ViewDefinition } from '../store/view-kit.js'
 import type { AccountsResult, IncrementalReport, LinkReport, ObjectProgress, StoredBatch } from '../sync/run.js'
 import type { Privacy } from './privacy.js'
@@ -135,6 +135,11 @@ export interface Feature<N extends string = string> {
   verdict?(): string | undefined
 }
 
+/** An index on an object's table, as a feature declares it (the run knows the table's name). */
+export interface FeatureIndex extends Omit<IndexDefinition, 'table'> {
+  object: ObjectName
+}
+
 /** A feature's inputs as it reads them: trimmed, its declared default when empty. */
 export interface FeatureInputs {
   get(name: string): string
@@ -150,6 +155,8 @@ export interface LoadedFeature {
   views: readonly ViewDefinition[]
   /** Tables of its own (created with the others). */
   tables?: readonly TableDefinition[]
+  /** Indexes it reads objects' tables through (made when missing, when the object is synced). */
+  indexes?: readonly FeatureIndex[]
   /** The run's instance; undefined when the run does not call for it. */
   feature?: Feature
 }

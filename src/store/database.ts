@@ -6,7 +6,7 @@ import { connect, describeDatabaseError } from './connect.js'
 import { LOCK_CLASS, acquireRunLock } from './lock.js'
 import { ensureRejectsTable, fillRejectsAccount, rejectsHaveAccount, upgradeRejectsSql } from './rejects.js'
 import { RUNS_TABLE, ensureRunsTable, recordRun, type PastRun, type RunRecord } from './runs.js'
-import { ensureTable, relationExists, type TableDefinition, type TableReport } from './schema.js'
+import { ensureIndex, ensureTable, indexName, relationExists, type IndexDefinition, type TableDefinition, type TableReport } from './schema.js'
 import { TableSink, analyzeTables, type TableSinkOptions } from './sink.js'
 import {
   STATE_TABLE,
@@ -40,9 +40,14 @@ export interface SchemaReport {
   createdStateTable: boolean
   createdRejectsTable: boolean
   createdRunsTable: boolean
-  /** Statements this role lacked the privilege for: an owner should run them (the run goes on without). */
-  notPermitted: string[]
+  /** Features' indexes made (on existing tables too). */
+  indexes: IndexDefinition[]
+  /** Statements this role lacked the privilege for, and what the run goes on without: an owner should run them. */
+  notPermitted: Array<{ statement: string; without: string }>
 }
+
+/** What the run lacks without the bookkeeping tables a later version added. */
+const BOOKKEEPING = 'every object is listed each run; requests are not projected'
 
 /**
  * The run's database: one connection holds the schema's run lock and prepares the tables; each
@@ -110,7 +115,12 @@ export class Database {
    * Creates the schema, tables, bookkeeping tables and views that are missing, in one transaction,
    * saying what it did. Needs CREATE privileges only when something is missing.
    */
-  async prepare(tables: readonly TableDefinition[], views: readonly ViewDefinition[], viewTables: Readonly<Record<string, string>>): Promise<SchemaReport> {
+  async prepare(
+    tables: readonly TableDefinition[],
+    views: readonly ViewDefinition[],
+    viewTables: Readonly<Record<string, string>>,
+    indexes: readonly IndexDefinition[] = []
+  ): Promise<SchemaReport> {
     const client = this.control
     const schema = this.schema
     const report: SchemaReport = {
@@ -120,6 +130,7 @@ export class Database {
       createdStateTable: false,
       createdRejectsTable: false,
       createdRunsTable: false,
+      indexes: [],
       notPermitted: []
     }
     try {
@@ -134,17 +145,23 @@ export class Database {
       for (const table of tables) {
         if (!table.optional) report.tables.push(await ensureTable(client, schema, table))
         else {
-          const made = await this.optional(report, `CREATE TABLE ${qualified(schema, table.table)} …`, () => ensureTable(client, schema, table))
+          const made = await this.optional(report, `CREATE TABLE ${qualified(schema, table.table)} …`, table.optional, () => ensureTable(client, schema, table))
           if (made) report.tables.push(made)
         }
       }
       report.createdStateTable = await ensureStateTable(client, schema)
       // Added in later versions: a role that may not alter or create them runs on without (and is told how to add them).
       if (!stateTableCurrent(await stateColumns(client, schema)))
-        await this.optional(report, upgradeStateSql(schema), () => client.query(upgradeStateSql(schema)))
+        await this.optional(report, upgradeStateSql(schema), BOOKKEEPING, () => client.query(upgradeStateSql(schema)))
       report.createdRejectsTable = await ensureRejectsTable(client, schema)
-      if (!(await rejectsHaveAccount(client, schema))) await this.optional(report, upgradeRejectsSql(schema), () => client.query(upgradeRejectsSql(schema)))
-      report.createdRunsTable = (await this.optional(report, `CREATE TABLE ${qualified(schema, RUNS_TABLE)} …`, () => ensureRunsTable(client, schema))) ?? false
+      if (!(await rejectsHaveAccount(client, schema)))
+        await this.optional(report, upgradeRejectsSql(schema), BOOKKEEPING, () => client.query(upgradeRejectsSql(schema)))
+      report.createdRunsTable =
+        (await this.optional(report, `CREATE TABLE ${qualified(schema, RUNS_TABLE)} …`, BOOKKEEPING, () => ensureRunsTable(client, schema))) ?? false
+      for (const index of indexes) {
+        const statement = `CREATE INDEX ${quoteIdent(indexName(index.table, index.suffix))} ON ${qualified(schema, index.table)} (${index.keys.join(', ')})`
+        if (await this.optional(report, statement, index.without, () => ensureIndex(client, schema, index))) report.indexes.push(index)
+      }
       if (this.options.lockScope) await ensureAccountsTable(client, schema)
       report.views = await ensureViews(client, schema, viewTables, (name) => relationExists(client, schema, viewTables[name]!), views)
       await client.query('COMMIT')
@@ -156,7 +173,7 @@ export class Database {
   }
 
   /** Work that needs a privilege the run can do without: refused, it is rolled back alone and noted. */
-  private async optional<R>(report: SchemaReport, statement: string, work: () => Promise<R>): Promise<R | undefined> {
+  private async optional<R>(report: SchemaReport, statement: string, without: string, work: () => Promise<R>): Promise<R | undefined> {
     await this.control.query('SAVEPOINT optional')
     try {
       const result = await work()
@@ -165,7 +182,7 @@ export class Database {
     } catch (error) {
       if ((error as { code?: unknown }).code !== '42501') throw error
       await this.control.query('ROLLBACK TO SAVEPOINT optional')
-      report.notPermitted.push(statement)
+      report.notPermitted.push({ statement, without })
       return undefined
     }
   }

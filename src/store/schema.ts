@@ -25,10 +25,26 @@ export interface TableDefinition {
   /** More columns with a unique index of their own (NULLs allowed many times): a feature's "one open at a time". */
   unique?: readonly string[]
   /**
-   * A feature's own table the run can do without: a role that may not create it runs on (the
-   * feature says what it lacks) and is given the statement for an owner to run.
+   * A feature's own table the run can do without, and what the run lacks then: a role that may not
+   * create it runs on, saying so, and is given the statement for an owner to run.
    */
-  optional?: boolean
+  optional?: string
+}
+
+/**
+ * An index a feature reads an object's table through, beyond the object's own: made when missing
+ * (once, on an existing table too), by a role that may; without it the feature reads more slowly.
+ */
+export interface IndexDefinition {
+  table: string
+  /** `<table>_<suffix>_idx`: at most 10 characters, as the table name's limit leaves room for. */
+  suffix: string
+  /** Its keys: columns or expressions (an expression in parentheses). */
+  keys: readonly string[]
+  /** What it is for (the log says it once made). */
+  about: string
+  /** What the run does without it: said when a role may not make it. */
+  without: string
 }
 
 export interface TableReport {
@@ -96,6 +112,14 @@ export async function ensureTable(client: pg.Client, schema: string, def: TableD
     }
   }
   return report
+}
+
+/** Makes a feature's index when it is missing; true when it did. */
+export async function ensureIndex(client: pg.Client, schema: string, def: IndexDefinition): Promise<boolean> {
+  const name = indexName(def.table, def.suffix)
+  if (await relationExists(client, schema, name)) return false
+  await client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${qualified(schema, def.table)} (${def.keys.join(', ')})`)
+  return true
 }
 
 /** A unique, non-partial index on exactly this column: what ON CONFLICT (column) needs. */

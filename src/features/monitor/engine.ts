@@ -21,6 +21,8 @@ export interface Sources {
   failedCharges: boolean
   /** Several accounts (Connect) share the tables. */
   accounts: boolean
+  /** The tables that have the monitors' index (`ACCOUNT_INDEX`), qualified. */
+  indexed: ReadonlySet<string>
 }
 
 /** Why a monitor cannot look in this run, or undefined when it can. */
@@ -50,6 +52,7 @@ export async function evaluate(
     at,
     accounts: sources.accounts,
     tables: sources.tables,
+    indexed: (table: string) => sources.indexed.has(table),
     isOpen,
     query: <R extends Record<string, unknown>>(sql: string, params?: unknown[]) => db.query<R>(sql, params),
     once: <T>(key: string, compute: () => Promise<T>): Promise<T> => {

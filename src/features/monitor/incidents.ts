@@ -36,7 +36,7 @@ export const INCIDENTS: TableDefinition = {
   idColumn: 'incident_id',
   indexes: ['opened_at'],
   unique: ['open_key'],
-  optional: true
+  optional: 'incidents are not remembered between runs'
 }
 
 /** A finding of one monitor, with the link it shows. */

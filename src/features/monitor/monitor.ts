@@ -30,6 +30,8 @@ export interface MonitorContext {
   levels: Readonly<Record<string, number>>
   tables: Readonly<Partial<Record<ObjectName, string>>>
   query<R extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>
+  /** Whether a table has the monitors' own index (`ACCOUNT_INDEX`): then each account is read through it. */
+  indexed(table: string): boolean
   /** Whether an incident is open (before this evaluation): a monitor may keep one open on a longer look. */
   isOpen(account: string | null, monitor: MonitorName, key: string): boolean
   /** Computes once per evaluation what several monitors read (each account's history in a table). */

@@ -19,6 +19,20 @@ export function sameHoursOfTheWeek(from: number, to: number): Window[] {
   return Array.from({ length: WEEKS + 1 }, (_, k) => [from - k * WEEK, to - k * WEEK] as const)
 }
 
+/**
+ * How many of the `WEEKS` weeks before a stretch of `seconds` ending now an account's `days` of
+ * history cover whole: the weeks a relative monitor compares with (a week before the first sale is
+ * not a week without sales). At least 1.
+ */
+export function weeksCovered(days: number, seconds: number): number {
+  return Math.max(1, Math.min(WEEKS, Math.floor((days * 86400 - seconds) / WEEK)))
+}
+
+/** "the last 4 weeks", "last week". */
+export function lastWeeks(n: number): string {
+  return n === 1 ? 'last week' : `the last ${n} weeks`
+}
+
 /** The account a row belongs to, as the monitors key it ('' for the key's own account in a one-account run). */
 export const ACCOUNT = `coalesce(t.account_id, '')`
 
@@ -70,31 +84,98 @@ export async function perWindow<K extends string>(
 }
 
 /**
+ * The index the monitors read each account's charges through: the account (as they key it), then
+ * `created_at`, with the columns their counts filter on, so a count is answered from the index alone
+ * and the accounts are found by a skip scan — a probe an account, not a pass over a million rows.
+ * The feature asks the run to make it; without it (a role that may not) the same answers come slower.
+ */
+export const ACCOUNT_INDEX = {
+  suffix: 'monitor',
+  keys: [`(coalesce(account_id, ''))`, 'created_at', 'status', 'payment_method_type', 'account_id']
+} as const
+
+/** Each account's rows in a `eachAccount` select: over alias `t`, of the account `a.account`. */
+export const OF_ACCOUNT = `coalesce(t.account_id, '') = a.account`
+
+/**
+ * One row per account of a table with `ACCOUNT_INDEX` (`account`, then `select`, whose subqueries
+ * read that account's rows `WHERE ${OF_ACCOUNT}`): the accounts are found by a recursive skip scan
+ * of the index, one probe each.
+ */
+export function eachAccount(table: string, select: string): string {
+  return `WITH RECURSIVE a(account) AS (
+      (SELECT coalesce(x.account_id, '') FROM ${table} x ORDER BY 1 LIMIT 1)
+      UNION ALL
+      SELECT (SELECT coalesce(x.account_id, '') FROM ${table} x WHERE coalesce(x.account_id, '') > a.account ORDER BY 1 LIMIT 1) FROM a WHERE a.account IS NOT NULL)
+    SELECT a.account, ${select} FROM a WHERE a.account IS NOT NULL`
+}
+
+/**
  * How many days of history each account has in a table before `at`: the data the sync stored,
  * not the monitor's age (a first run that backfills eight weeks monitors at once).
  */
 export function historyDays(ctx: MonitorContext, table: string): Promise<Map<string, number>> {
   return ctx.once(`history ${table}`, async () => {
-    // One account: its oldest row, read from the created_at index. Several (Connect): each one's, in one pass.
-    const rows = ctx.accounts
-      ? await ctx.query<{ account: string; since: number }>(
-          // Within the weeks the monitors compare with: past them, more history changes nothing.
-          `SELECT ${ACCOUNT} AS account, extract(epoch FROM min(t.created_at))::float8 AS since FROM ${table} t
-            WHERE t.created_at >= to_timestamp($1::float8 - $2::float8) AND t.created_at < to_timestamp($1::float8) GROUP BY 1`,
-          [ctx.at, (WEEKS * 7 + 1) * 86400]
-        )
-      : await ctx.query<{ account: string; since: number }>(
-          `SELECT ${ACCOUNT} AS account, extract(epoch FROM t.created_at)::float8 AS since FROM ${table} t WHERE t.created_at < to_timestamp($1::float8) ORDER BY t.created_at LIMIT 1`,
+    const since = `extract(epoch FROM min(t.created_at))::float8`
+    const rows = ctx.indexed(table)
+      ? // Each account's oldest row: a probe of the monitors' index an account.
+        await ctx.query<{ account: string; since: number | null }>(
+          eachAccount(table, `(SELECT ${since} FROM ${table} t WHERE ${OF_ACCOUNT} AND t.created_at < to_timestamp($1::float8)) AS since`),
           [ctx.at]
         )
-    return new Map(rows.map((r) => [String(r.account), (ctx.at - Number(r.since)) / 86400]))
+      : ctx.accounts
+        ? // Several accounts without it: each one's, in one pass over the weeks the monitors compare with (past them, more history changes nothing).
+          await ctx.query<{ account: string; since: number }>(
+            `SELECT ${ACCOUNT} AS account, ${since} AS since FROM ${table} t
+              WHERE t.created_at >= to_timestamp($1::float8 - $2::float8) AND t.created_at < to_timestamp($1::float8) GROUP BY 1`,
+            [ctx.at, (WEEKS * 7 + 1) * 86400]
+          )
+        : // One account: its oldest row, read from the created_at index.
+          await ctx.query<{ account: string; since: number }>(
+            `SELECT ${ACCOUNT} AS account, extract(epoch FROM t.created_at)::float8 AS since FROM ${table} t WHERE t.created_at < to_timestamp($1::float8) ORDER BY t.created_at LIMIT 1`,
+            [ctx.at]
+          )
+    return new Map(rows.filter((r) => r.since !== null).map((r) => [String(r.account), (ctx.at - Number(r.since)) / 86400]))
   })
+}
+
+/**
+ * Counts of a table's rows (`where`, over alias `t`) per account between consecutive `bounds`
+ * (Unix seconds, ascending): one count a segment, accounts with none left out. With the monitors'
+ * index each count is an index range of one account; without, one pass over the rows.
+ */
+export async function countsBetween(ctx: MonitorContext, table: string, where: string, bounds: readonly number[]): Promise<Map<string, number[]>> {
+  const segments = bounds.slice(1).map((_, j) => `t.created_at >= to_timestamp($${j + 1}::float8) AND t.created_at < to_timestamp($${j + 2}::float8)`)
+  const rows = ctx.indexed(table)
+    ? await ctx.query<Record<string, number | string>>(
+        eachAccount(
+          table,
+          segments.map((range, j) => `(SELECT count(*) FROM ${table} t WHERE ${OF_ACCOUNT} AND ${where} AND ${range})::int AS s${j}`).join(', ')
+        ),
+        [...bounds]
+      )
+    : await ctx.query<Record<string, number | string>>(
+        `SELECT ${ACCOUNT} AS account, ${segments.map((range, j) => `count(*) FILTER (WHERE ${range})::int AS s${j}`).join(', ')}
+           FROM ${table} t
+          WHERE ${where} AND t.created_at >= to_timestamp($1::float8) AND t.created_at < to_timestamp($${bounds.length}::float8)
+          GROUP BY 1`,
+        [...bounds]
+      )
+  const out = new Map<string, number[]>()
+  for (const r of rows) {
+    const counts = segments.map((_, j) => Number(r[`s${j}`]))
+    if (counts.some((n) => n > 0)) out.set(String(r.account), counts)
+  }
+  return out
 }
 
 /** The key's own account ('' in the monitors' keys) as incidents store it: null. */
 export function accountOf(key: string): string | null {
   return key === '' ? null : key
 }
+
+/** A card sale, as the networks' dispute ratios count it: a succeeded card charge. */
+export const SALE = `t.status = 'succeeded' AND coalesce(t.payment_method_type, 'card') = 'card'`
 
 /** Card details of a charge, from its `raw` (the columns keep none): the card's fingerprint, else the charge's own id. */
 export const CARD = `coalesce(t.raw->'payment_method_details'->'card'->>'fingerprint', t.charge_id)`

@@ -1,5 +1,5 @@
 import { LEARNING_DAYS, learningLine, type AccountNote, type Finding, type Monitor } from '../monitor.js'
-import { CARD, HOUR, OUTCOME, REASON, about, accountOf, historyDays, inWindows, percent, sameHoursOfTheWeek, type Window } from '../queries.js'
+import { CARD, HOUR, OUTCOME, REASON, about, accountOf, historyDays, inWindows, percent, sameHoursOfTheWeek, weeksCovered, type Window } from '../queries.js'
 import { binomialAtLeast, oneIn } from '../stats.js'
 
 /** Retries by the same card within this long are one attempt (its last try decides whether it was declined). */
@@ -107,16 +107,17 @@ export const declines: Monitor = {
         notes.push({ account: accountOf(account), state: 'learning', line: learningLine(days) })
         continue
       }
-      const before = (list ?? []).slice(1, windows.length)
+      const covered = weeksCovered(days, window)
+      const before = (list ?? []).slice(1, 1 + covered)
       const baseAttempts = before.reduce((n, w) => n + w.attempts, 0)
       const baseDeclined = before.reduce((n, w) => n + w.declined, 0)
-      // No declines in four weeks is not a share of zero: half a decline keeps the test honest.
+      // No declines in the weeks compared is not a share of zero: half a decline keeps the test honest.
       const usual = baseAttempts > 0 ? Math.max(baseDeclined, 0.5) / baseAttempts : 0.05
       const share = now.attempts > 0 ? now.declined / now.attempts : 0
       const chance = binomialAtLeast(now.declined, now.attempts, Math.min(usual, 0.99))
       const hours = ctx.levels.window!
       const observed = `${percent(share)} of ${now.attempts} attempts declined in the last ${hours} h`
-      const expected = `usually ${percent(usual)} at these hours (${about(baseDeclined / 4)} of ${about(baseAttempts / 4)} a week)`
+      const expected = `usually ${percent(usual)} at these hours (${about(baseDeclined / covered)} of ${about(baseAttempts / covered)} attempts ${covered === 1 ? 'last week' : `a week, over the last ${covered} weeks`})`
       if (now.declined >= ctx.levels.min! && share >= ctx.levels.ratio! * usual && chance < ctx.levels.probability!) {
         flagged.push(account)
         findings.push({
@@ -125,7 +126,7 @@ export const declines: Monitor = {
           severity: share >= 0.5 ? 'critical' : 'warning',
           summary: `${observed}; ${expected}. That many declines is ${oneIn(chance)} at the usual share.`,
           observed: { attempts: now.attempts, declined: now.declined, share, issuer_declined: now.issuer, blocked: now.blocked, invalid: now.invalid },
-          expected: { share: usual, attempts_a_week: baseAttempts / 4, declined_a_week: baseDeclined / 4, probability: chance },
+          expected: { share: usual, attempts_a_week: baseAttempts / covered, declined_a_week: baseDeclined / covered, probability: chance },
           dashboard: 'payments?status[0]=failed'
         })
       } else if (!findings.some((f) => f.account === accountOf(account))) {

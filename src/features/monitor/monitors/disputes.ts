@@ -1,6 +1,6 @@
 import type { AccountNote, Finding, Monitor } from '../monitor.js'
 import { DAY_SECONDS as DAY } from '../../../time.js'
-import { ACCOUNT, accountOf, percent } from '../queries.js'
+import { ACCOUNT, SALE, accountOf, countsBetween, percent } from '../queries.js'
 
 /** The card networks' monitoring programs count merchants from these volumes a month (Visa VAMP: disputes and fraud; Mastercard ECM: chargebacks). */
 export const NETWORK_FLOORS = { visa: 1500, mastercard: 100 } as const
@@ -31,19 +31,14 @@ export const disputes: Monitor = {
   async evaluate(ctx) {
     const { month, previous } = months(ctx.at)
     const since30 = ctx.at - 30 * DAY
-    const from = Math.min(since30, previous)
-    const [sales, opened] = await Promise.all([
-      ctx.query<{ account: string; d30: number; month: number; previous: number }>(
-        `SELECT ${ACCOUNT} AS account,
-                count(*) FILTER (WHERE t.created_at >= to_timestamp($2))::int AS d30,
-                count(*) FILTER (WHERE t.created_at >= to_timestamp($3))::int AS month,
-                count(*) FILTER (WHERE t.created_at >= to_timestamp($4) AND t.created_at < to_timestamp($3))::int AS previous
-           FROM ${ctx.tables.charges!} t
-          WHERE t.status = 'succeeded' AND coalesce(t.payment_method_type, 'card') = 'card'
-            AND t.created_at >= to_timestamp($1) AND t.created_at < to_timestamp($5)
-          GROUP BY 1`,
-        [from, since30, month, previous, ctx.at]
-      ),
+    // Card sales between each two of the moments the three ratios start at: each count is then a sum of segments.
+    const bounds = [...new Set([previous, since30, month, ctx.at])].sort((a, b) => a - b)
+    const from =
+      (start: number, to = ctx.at) =>
+      (counts: readonly number[]) =>
+        counts.reduce((n, c, j) => n + (bounds[j]! >= start && bounds[j + 1]! <= to ? c : 0), 0)
+    const [segments, opened] = await Promise.all([
+      countsBetween(ctx, ctx.tables.charges!, SALE, bounds),
       ctx.query<{ account: string; d30: number; month: number }>(
         `SELECT ${ACCOUNT} AS account,
                 count(*) FILTER (WHERE t.created_at >= to_timestamp($1))::int AS d30,
@@ -54,6 +49,12 @@ export const disputes: Monitor = {
         [since30, month, ctx.at]
       )
     ])
+    const sales = [...segments].map(([account, counts]) => ({
+      account,
+      d30: from(since30)(counts),
+      month: from(month)(counts),
+      previous: from(previous, month)(counts)
+    }))
     const disputed = new Map(opened.map((r) => [r.account, r]))
     const notes: AccountNote[] = []
     const findings: Finding[] = []
@@ -69,9 +70,9 @@ export const disputes: Monitor = {
       const counted = [ratios.last_30_days * Number(d.d30 >= min), ratios.visa_month * Number(d.month >= min), ratios.mastercard_month * Number(d.month >= min)]
       const worst = Math.max(...counted)
       const line =
-        `${percent(ratios.last_30_days)} of card sales disputed over 30 days (${d.d30} of ${s.d30}); this month ${percent(ratios.visa_month)} as Visa counts it, ` +
-        `${percent(ratios.mastercard_month)} as Mastercard does (${d.month} disputes)`
-      const floors = `The networks' programs count from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} (Mastercard ECM): ${d.month} this month.`
+        `${percent(ratios.last_30_days)} of card sales disputed over 30 days (${d.d30.toLocaleString('en-US')} of ${s.d30.toLocaleString('en-US')}); this month ${percent(ratios.visa_month)} as Visa counts it, ` +
+        `${percent(ratios.mastercard_month)} as Mastercard does (${d.month.toLocaleString('en-US')} disputes)`
+      const floors = `The networks' programs count from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM): ${d.month.toLocaleString('en-US')} this month.`
       if (worst >= warning) {
         findings.push({
           account: accountOf(s.account),

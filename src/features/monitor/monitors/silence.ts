@@ -1,5 +1,5 @@
 import { LEARNING_DAYS, learningLine, type AccountNote, type Finding, type Monitor } from '../monitor.js'
-import { ACCOUNT, HOUR, WEEK, about, accountOf, historyDays, inWindows, mean, span } from '../queries.js'
+import { ACCOUNT, HOUR, WEEK, about, accountOf, historyDays, inWindows, lastWeeks, mean, span, weeksCovered } from '../queries.js'
 import { oneIn, poissonZero } from '../stats.js'
 
 /** How far back the last sale is looked for: a gap longer than this is told as "over a day". */
@@ -60,14 +60,16 @@ export const silence: Monitor = {
     const findings: Finding[] = []
     const level = ctx.levels.probability!
     for (const account of watched) {
-      const weeks = byAccount.get(account) ?? [0, 0, 0, 0]
       const since = lastSale.get(account)
       const gap = ctx.at - (since ?? ctx.at - LOOKBACK)
+      const covered = weeksCovered(history.get(account)!, gap)
+      const weeks = (byAccount.get(account) ?? [0, 0, 0, 0]).slice(0, covered)
       const cautious = Math.min(...weeks)
       const typical = mean(weeks)
       const gapText = since === undefined ? 'over 24 h' : span(gap)
       const observed = `0 sales in ${gapText}`
-      const expectedText = `about ${about(typical)} expected at this hour of the week (the quietest of the last 4 weeks: ${cautious})`
+      const quietest = `the quietest of ${lastWeeks(covered)}: ${cautious}`
+      const expectedText = `about ${about(typical)} expected at this hour of the week (${quietest})`
       const chance = poissonZero(cautious)
       if (chance < level) {
         findings.push({
@@ -83,7 +85,7 @@ export const silence: Monitor = {
         notes.push({
           account: accountOf(account),
           state: 'ok',
-          line: `last sale ${since === undefined ? 'over 24 h' : span(gap)} ago; about ${about(typical)} sales expected in that time`
+          line: `last sale ${gapText} ago; about ${about(typical)} sales expected in that time (${quietest})`
         })
       }
     }

@@ -1,6 +1,6 @@
 import type { ObjectName } from '../../../objects/registry.js'
 import { LEARNING_DAYS, learningLine, type AccountNote, type Finding, type Monitor, type MonitorContext, type MonitorName } from '../monitor.js'
-import { HOUR, about, accountOf, historyDays, perWindow, sameHoursOfTheWeek } from '../queries.js'
+import { HOUR, about, accountOf, historyDays, lastWeeks, perWindow, sameHoursOfTheWeek, weeksCovered } from '../queries.js'
 import { oneIn, poissonAtLeast } from '../stats.js'
 
 /** What a count monitor counts: rows of a table in a window, narrowed by `where`. */
@@ -51,13 +51,15 @@ export function spikeMonitor(spec: SpikeCount): Monitor {
           continue
         }
         const list = counts.get(account)?.map((w) => w.n) ?? windows.map(() => 0)
-        const [now, ...before] = list as [number, ...number[]]
+        const covered = weeksCovered(days, hours * HOUR)
+        const [now, ...all] = list as [number, ...number[]]
+        const before = all.slice(0, covered)
         const busiest = Math.max(...before)
         const usual = before.reduce((a, b) => a + b, 0) / before.length
         // A quiet history is not a rate of zero: half an event keeps the test honest.
         const chance = poissonAtLeast(now, Math.max(busiest, 0.5))
         const observed = `${now} ${spec.noun} in the last ${hours} h`
-        const expected = `about ${about(usual)} expected at these hours of the week (the busiest of the last 4 weeks: ${busiest})`
+        const expected = `about ${about(usual)} expected at these hours of the week (the busiest of ${lastWeeks(covered)}: ${busiest})`
         if (now >= ctx.levels.min! && chance < ctx.levels.probability!) {
           findings.push({
             account: accountOf(account),
