@@ -140,7 +140,8 @@ describe('each incident, by its own monitor only, once, until it ends', () => {
   }, 60_000)
 
   it('declines: issuers declining 60 % for two hours, broken down by outcome and reason', async () => {
-    serve(account({ declines: { from: T0 - 2 * HOUR, to: T0, share: 0.6 } }), T0)
+    const a = account({ declines: { from: T0 - 2 * HOUR, to: T0, share: 0.6 } }, { now: T0 + 3 * HOUR })
+    serve(a, T0)
     const io = await run()
     const incidents = incidentsOf(io)
     expect(incidents.map((i) => [i.monitor, i.severity, i.state])).toEqual([['declines', 'critical', 'opened']])
@@ -148,7 +149,16 @@ describe('each incident, by its own monitor only, once, until it ends', () => {
     expect(incidents[0]!.summary).toMatch(/issuer declined, \d+ blocked, \d+ invalid; top reasons: \w+ \d+/)
     expect(Number(incidents[0]!.observed.share)).toBeGreaterThan(0.4)
     world.clock = T0 + 5 * 60
-    expect((await run()).outputs.incidents_opened).toBe('0')
+    serve(a, world.clock)
+    const again = await run()
+    expect(again.outputs.incidents_opened).toBe('0')
+    expect(incidentsOf(again).map((i) => [i.monitor, i.state])).toEqual([['declines', 'ongoing']])
+    // Issuers accept again from T0: once the 2-hour window holds only usual hours, it resolves.
+    world.clock = T0 + 2 * HOUR + 10 * 60
+    serve(a, world.clock)
+    const after = await run()
+    expect(incidentsOf(after).map((i) => [i.monitor, i.state])).toEqual([['declines', 'resolved']])
+    expect(after.outputs.monitor_status).toBe('ok')
   }, 60_000)
 
   it('card testing: 250 small attempts from 200 cards in 40 minutes, 92 % declined — and not told again as declines', async () => {
@@ -178,10 +188,16 @@ describe('each incident, by its own monitor only, once, until it ends', () => {
   }, 60_000)
 
   it('refunds: 60 refunds in 3 hours', async () => {
-    serve(account({ refunds: { from: T0 - 3 * HOUR, to: T0, count: 60 } }), T0)
+    const a = account({ refunds: { from: T0 - 3 * HOUR, to: T0, count: 60 } }, { now: T0 + 4 * HOUR })
+    serve(a, T0)
     const io = await run()
     expect(incidentsOf(io).map((i) => [i.monitor, i.severity])).toEqual([['refunds', 'critical']])
     expect(incidentsOf(io)[0]!.summary).toMatch(/^60 refunds in the last 3 h; about [\d.]+ expected at these hours of the week/)
+    // The spree is over at T0: once the 3-hour window holds only usual refunds, it resolves.
+    world.clock = T0 + 3 * HOUR + 10 * 60
+    serve(a, world.clock)
+    const after = await run()
+    expect(incidentsOf(after).map((i) => [i.monitor, i.state])).toEqual([['refunds', 'resolved']])
   }, 60_000)
 
   it('payouts: a failed payout, with its failure code, resolved once a later payout is paid', async () => {
