@@ -185,6 +185,15 @@ describe('each incident, by its own monitor only, once, until it ends', () => {
     expect(incidents.map((i) => [i.monitor, i.severity])).toEqual([['disputes', 'critical']])
     expect(Number(incidents[0]!.observed.last_30_days)).toBeGreaterThan(0.015)
     expect(io.summary).toContain('1,500 disputes a month (Visa VAMP) and 100 chargebacks (Mastercard ECM)')
+    // Still above the level ten minutes on: the same incident, not a new one.
+    world.clock = T0 + 10 * 60
+    const again = await run()
+    expect(again.outputs.incidents_opened).toBe('0')
+    expect(incidentsOf(again).map((i) => [i.monitor, i.state])).toEqual([['disputes', 'ongoing']])
+    // Under the level (here a level raised above the ratio): it resolves.
+    world.clock += 10 * 60
+    const after = await run({ 'monitor-thresholds': 'disputes.warning=5%, disputes.critical=10%' })
+    expect(incidentsOf(after).map((i) => [i.monitor, i.state])).toEqual([['disputes', 'resolved']])
   }, 60_000)
 
   it('refunds: 60 refunds in 3 hours', async () => {
@@ -221,6 +230,10 @@ describe('each incident, by its own monitor only, once, until it ends', () => {
     serve(account({ renewals: { from: T0 - 20 * HOUR, to: T0, count: 15 } }), T0)
     const io = await run()
     expect(incidentsOf(io).map((i) => [i.monitor, i.severity])).toEqual([['renewals', 'critical']])
+    world.clock = T0 + 10 * 60
+    const again = await run()
+    expect(again.outputs.incidents_opened).toBe('0')
+    expect(incidentsOf(again).map((i) => [i.monitor, i.state])).toEqual([['renewals', 'ongoing']])
   }, 60_000)
 })
 
