@@ -39882,6 +39882,8 @@ function eachAccount(table, select) {
       SELECT (SELECT coalesce(x.account_id, '') FROM ${table} x WHERE coalesce(x.account_id, '') > a.account ORDER BY 1 LIMIT 1) FROM a WHERE a.account IS NOT NULL)
     SELECT a.account, ${select} FROM a WHERE a.account IS NOT NULL`;
 }
+/** History past which nothing changes: the weeks compared, a week's window before them, a day to spare. */
+const HISTORY_ENOUGH = ((WEEKS + 1) * 7 + 1) * 86400;
 /**
  * How many days of history each account has in a table before `at`: the data the sync stored,
  * not the monitor's age (a first run that backfills eight weeks monitors at once).
@@ -39893,9 +39895,10 @@ function historyDays(ctx, table) {
             ? // Each account's oldest row: a probe of the monitors' index an account.
                 await ctx.query(eachAccount(table, `(SELECT ${since} FROM ${table} t WHERE ${OF_ACCOUNT} AND t.created_at < to_timestamp($1::float8)) AS since`), [ctx.at])
             : ctx.accounts
-                ? // Several accounts without it: each one's, in one pass over the weeks the monitors compare with (past them, more history changes nothing).
+                ? // Several accounts without it: each one's, in one pass over the weeks the monitors compare with and the longest
+                    // window a level allows (a week): past them, more history changes nothing.
                     await ctx.query(`SELECT ${ACCOUNT} AS account, ${since} AS since FROM ${table} t
-              WHERE t.created_at >= to_timestamp($1::float8 - $2::float8) AND t.created_at < to_timestamp($1::float8) GROUP BY 1`, [ctx.at, (WEEKS * 7 + 1) * 86400])
+              WHERE t.created_at >= to_timestamp($1::float8 - $2::float8) AND t.created_at < to_timestamp($1::float8) GROUP BY 1`, [ctx.at, HISTORY_ENOUGH])
                 : // One account: its oldest row, read from the created_at index.
                     await ctx.query(`SELECT ${ACCOUNT} AS account, extract(epoch FROM t.created_at)::float8 AS since FROM ${table} t WHERE t.created_at < to_timestamp($1::float8) ORDER BY t.created_at LIMIT 1`, [ctx.at]);
         return new Map(rows.filter((r) => r.since !== null).map((r) => [String(r.account), (ctx.at - Number(r.since)) / 86400]));
@@ -40195,6 +40198,7 @@ const cardTesting = {
         const notes = [];
         const findings = [];
         const { failures, cards, share } = ctx.levels;
+        const quiet = (failed, distinct) => `${failed} failed attempts from ${distinct} cards in the last ${ctx.levels.window} min (opens at ${failures} from ${cards})`;
         const pattern = (failed, distinct, telling) => failed >= failures && distinct >= cards && telling >= share * failed;
         for (const r of rows) {
             const account = accountOf(r.account);
@@ -40218,9 +40222,15 @@ const cardTesting = {
                 notes.push({
                     account,
                     state: 'ok',
-                    line: `${r.failed} failed attempts from ${r.cards} cards in the last ${minutes} min (opens at ${failures} from ${cards})`
+                    line: quiet(r.failed, r.cards)
                 });
             }
+        }
+        // Every account with charges is watched, those without a failure in the last hour too.
+        const seen = new Set(rows.map((r) => r.account));
+        for (const account of (await historyDays(ctx, charges)).keys()) {
+            if (!seen.has(account))
+                notes.push({ account: accountOf(account), state: 'ok', line: quiet(0, 0) });
         }
         return { notes, findings };
     }

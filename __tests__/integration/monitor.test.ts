@@ -429,5 +429,7 @@ describe('Connect', () => {
     // The other accounts are watched too: one line for them.
     expect(io.summary).toMatch(/\*\*payouts\*\* — the other 1 account within the usual/)
     expect(io.summary).toMatch(/✓ \*\*silence\*\* — 2 accounts within the usual/)
+    // Card testing watches an account that had no failure in the last hour too.
+    expect(io.summary).toMatch(/✓ \*\*card-testing\*\* — 2 accounts within the usual/)
   }, 60_000)
 })

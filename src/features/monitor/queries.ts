@@ -110,6 +110,9 @@ export function eachAccount(table: string, select: string): string {
     SELECT a.account, ${select} FROM a WHERE a.account IS NOT NULL`
 }
 
+/** History past which nothing changes: the weeks compared, a week's window before them, a day to spare. */
+const HISTORY_ENOUGH = ((WEEKS + 1) * 7 + 1) * 86400
+
 /**
  * How many days of history each account has in a table before `at`: the data the sync stored,
  * not the monitor's age (a first run that backfills eight weeks monitors at once).
@@ -124,11 +127,12 @@ export function historyDays(ctx: MonitorContext, table: string): Promise<Map<str
           [ctx.at]
         )
       : ctx.accounts
-        ? // Several accounts without it: each one's, in one pass over the weeks the monitors compare with (past them, more history changes nothing).
+        ? // Several accounts without it: each one's, in one pass over the weeks the monitors compare with and the longest
+          // window a level allows (a week): past them, more history changes nothing.
           await ctx.query<{ account: string; since: number }>(
             `SELECT ${ACCOUNT} AS account, ${since} AS since FROM ${table} t
               WHERE t.created_at >= to_timestamp($1::float8 - $2::float8) AND t.created_at < to_timestamp($1::float8) GROUP BY 1`,
-            [ctx.at, (WEEKS * 7 + 1) * 86400]
+            [ctx.at, HISTORY_ENOUGH]
           )
         : // One account: its oldest row, read from the created_at index.
           await ctx.query<{ account: string; since: number }>(

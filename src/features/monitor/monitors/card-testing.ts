@@ -1,5 +1,5 @@
 import type { AccountNote, Finding, Monitor } from '../monitor.js'
-import { ACCOUNT, CARD, REASON, SMALL, accountOf, percent } from '../queries.js'
+import { ACCOUNT, CARD, REASON, SMALL, accountOf, historyDays, percent } from '../queries.js'
 
 /** Decline reasons card testers run into: a wrong CVC or number, an expired card, too many tries. */
 const TESTING_REASONS = [
@@ -63,6 +63,8 @@ export const cardTesting: Monitor = {
     const notes: AccountNote[] = []
     const findings: Finding[] = []
     const { failures, cards, share } = ctx.levels as Record<'failures' | 'cards' | 'share', number>
+    const quiet = (failed: number, distinct: number) =>
+      `${failed} failed attempts from ${distinct} cards in the last ${ctx.levels.window!} min (opens at ${failures} from ${cards})`
     const pattern = (failed: number, distinct: number, telling: number) => failed >= failures && distinct >= cards && telling >= share * failed
     for (const r of rows) {
       const account = accountOf(r.account)
@@ -86,9 +88,14 @@ export const cardTesting: Monitor = {
         notes.push({
           account,
           state: 'ok',
-          line: `${r.failed} failed attempts from ${r.cards} cards in the last ${minutes} min (opens at ${failures} from ${cards})`
+          line: quiet(r.failed, r.cards)
         })
       }
+    }
+    // Every account with charges is watched, those without a failure in the last hour too.
+    const seen = new Set(rows.map((r) => r.account))
+    for (const account of (await historyDays(ctx, charges)).keys()) {
+      if (!seen.has(account)) notes.push({ account: accountOf(account), state: 'ok', line: quiet(0, 0) })
     }
     return { notes, findings }
   }
