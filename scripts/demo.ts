@@ -52,6 +52,9 @@ function digest(title: string, run: DistRun, file: string): void {
     )
   }
   console.log(`  payouts reconciled: ${o.payouts_reconciled}; high-value: ${o.high_value_count}; journal CSV: ${o.journal_csv || '(none this run)'}`)
+  const incidents = JSON.parse(o.incidents || '[]') as Array<{ monitor: string; severity: string; state: string; summary: string }>
+  console.log(`  monitor: ${o.monitor_status}; incidents opened ${o.incidents_opened}, resolved ${o.incidents_resolved}`)
+  for (const i of incidents) console.log(`    ${i.state} ${i.severity} ${i.monitor}: ${i.summary.length > 140 ? `${i.summary.slice(0, 139)}…` : i.summary}`)
   writeFileSync(file, run.summary)
   console.log(`  job summary (${Buffer.byteLength(run.summary)} bytes): ${path.relative(process.cwd(), file)}`)
 }
