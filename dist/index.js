@@ -40498,9 +40498,9 @@ const disputes_disputes = {
     async evaluate(ctx) {
         const { month, previous } = months(ctx.at);
         const since30 = ctx.at - 30 * DAY_SECONDS;
-        // Card sales between each two of the moments the three ratios start at: each count is then a sum of segments.
+        // Card sales between each two of the moments the three ratios start at; a ratio's sales are the segments in its stretch.
         const bounds = [...new Set([previous, since30, month, ctx.at])].sort((a, b) => a - b);
-        const from = (start, to = ctx.at) => (counts) => counts.reduce((n, c, j) => n + (bounds[j] >= start && bounds[j + 1] <= to ? c : 0), 0);
+        const within = (counts, start, end = ctx.at) => counts.reduce((n, c, j) => n + (bounds[j] >= start && bounds[j + 1] <= end ? c : 0), 0);
         const [segments, opened] = await Promise.all([
             countsBetween(ctx, ctx.tables.charges, SALE, bounds),
             ctx.query(`SELECT ${ACCOUNT} AS account,
@@ -40512,9 +40512,9 @@ const disputes_disputes = {
         ]);
         const sales = [...segments].map(([account, counts]) => ({
             account,
-            d30: from(since30)(counts),
-            month: from(month)(counts),
-            previous: from(previous, month)(counts)
+            d30: within(counts, since30),
+            month: within(counts, month),
+            previous: within(counts, previous, month)
         }));
         const disputed = new Map(opened.map((r) => [r.account, r]));
         const notes = [];

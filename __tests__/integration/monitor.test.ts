@@ -405,6 +405,23 @@ describe("the monitors' index", () => {
         // Three accounts watched (the platform's own, two connected), the disputed one found by its own monitor.
         const disputes = through.find((o) => o.monitor === 'disputes')!
         expect(disputes.findings.map((f) => f.account)).toEqual(['acct_1DisputedShop'])
+        // Its sales, summed from the counts between the ratios' bounds, are the card sales of each stretch.
+        const sales = async (from: number, to: number) =>
+          (
+            await c.query(
+              `SELECT count(*)::int AS n FROM ${tables.charges} WHERE account_id = 'acct_1DisputedShop' AND status = 'succeeded'
+                  AND coalesce(payment_method_type, 'card') = 'card' AND created_at >= to_timestamp($1) AND created_at < to_timestamp($2)`,
+              [from, to]
+            )
+          ).rows[0].n
+        const d = new Date(at * 1000)
+        const month = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / 1000
+        const previous = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1) / 1000
+        expect(disputes.findings[0]!.observed).toMatchObject({
+          sales_30_days: await sales(at - 30 * 86400, at),
+          sales_month: await sales(month, at),
+          sales_previous_month: await sales(previous, month)
+        })
         expect(disputes.notes.map((n) => n.account)).toEqual(['acct_1PlatformStandIn', 'acct_1YoungShop'])
         // The young shop's 10 days of history at T0 are 14 days and more by the month's end.
         const learning = through.find((o) => o.monitor === 'silence')!.notes.filter((n) => n.state === 'learning')

@@ -31,12 +31,10 @@ export const disputes: Monitor = {
   async evaluate(ctx) {
     const { month, previous } = months(ctx.at)
     const since30 = ctx.at - 30 * DAY
-    // Card sales between each two of the moments the three ratios start at: each count is then a sum of segments.
+    // Card sales between each two of the moments the three ratios start at; a ratio's sales are the segments in its stretch.
     const bounds = [...new Set([previous, since30, month, ctx.at])].sort((a, b) => a - b)
-    const from =
-      (start: number, to = ctx.at) =>
-      (counts: readonly number[]) =>
-        counts.reduce((n, c, j) => n + (bounds[j]! >= start && bounds[j + 1]! <= to ? c : 0), 0)
+    const within = (counts: readonly number[], start: number, end = ctx.at) =>
+      counts.reduce((n, c, j) => n + (bounds[j]! >= start && bounds[j + 1]! <= end ? c : 0), 0)
     const [segments, opened] = await Promise.all([
       countsBetween(ctx, ctx.tables.charges!, SALE, bounds),
       ctx.query<{ account: string; d30: number; month: number }>(
@@ -51,9 +49,9 @@ export const disputes: Monitor = {
     ])
     const sales = [...segments].map(([account, counts]) => ({
       account,
-      d30: from(since30)(counts),
-      month: from(month)(counts),
-      previous: from(previous, month)(counts)
+      d30: within(counts, since30),
+      month: within(counts, month),
+      previous: within(counts, previous, month)
     }))
     const disputed = new Map(opened.map((r) => [r.account, r]))
     const notes: AccountNote[] = []
