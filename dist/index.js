@@ -40531,7 +40531,8 @@ const disputes_disputes = {
             const counted = [ratios.last_30_days * Number(d.d30 >= min), ratios.visa_month * Number(d.month >= min), ratios.mastercard_month * Number(d.month >= min)];
             const worst = Math.max(...counted);
             const line = `${queries_percent(ratios.last_30_days)} of card sales disputed over 30 days (${d.d30.toLocaleString('en-US')} of ${s.d30.toLocaleString('en-US')}); this month ${queries_percent(ratios.visa_month)} as Visa counts it, ` +
-                `${queries_percent(ratios.mastercard_month)} as Mastercard does (${d.month.toLocaleString('en-US')} disputes)`;
+                (s.previous > 0 ? `${queries_percent(ratios.mastercard_month)} as Mastercard does` : 'Mastercard counts against last month, which had no card sales') +
+                ` (${d.month.toLocaleString('en-US')} dispute${d.month === 1 ? '' : 's'})`;
             const floors = `The networks' programs count from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM): ${d.month.toLocaleString('en-US')} this month.`;
             if (worst >= warning) {
                 findings.push({

@@ -243,6 +243,8 @@ describe('what a monitor needs', () => {
     const io = await run()
     expect(incidentsOf(io).map((i) => i.monitor)).toEqual(['payouts'])
     expect(io.summary).toMatch(/… \*\*silence\*\* — learning: 10 of 14 days of history/)
+    // Ten days of history hold no sales of last month: Mastercard's ratio is said to have nothing to count against, not 0 %.
+    expect(io.summary).toContain('Mastercard counts against last month, which had no card sales (1 dispute)')
     expect(io.outputs.monitor_status).toBe('critical')
   }, 60_000)
 

@@ -69,7 +69,8 @@ export const disputes: Monitor = {
       const worst = Math.max(...counted)
       const line =
         `${percent(ratios.last_30_days)} of card sales disputed over 30 days (${d.d30.toLocaleString('en-US')} of ${s.d30.toLocaleString('en-US')}); this month ${percent(ratios.visa_month)} as Visa counts it, ` +
-        `${percent(ratios.mastercard_month)} as Mastercard does (${d.month.toLocaleString('en-US')} disputes)`
+        (s.previous > 0 ? `${percent(ratios.mastercard_month)} as Mastercard does` : 'Mastercard counts against last month, which had no card sales') +
+        ` (${d.month.toLocaleString('en-US')} dispute${d.month === 1 ? '' : 's'})`
       const floors = `The networks' programs count from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM): ${d.month.toLocaleString('en-US')} this month.`
       if (worst >= warning) {
         findings.push({
