@@ -111,8 +111,29 @@ describe('each incident, by its own monitor only, once, until it ends', () => {
     expect(incident!.dashboard_url).toBe('https://dashboard.stripe.com/test/payments?status[0]=successful')
     expect(io.outputs.monitor_status).toBe('critical')
     expect(io.summary).toMatch(/### ✗ Monitor: 1 incident open \(1 new\)/)
-    expect(io.summary).toContain('```mermaid')
     expect(io.notices.some((n) => n.startsWith('Incident (critical): silence'))).toBe(true)
+    // The chart: 28 blocks of 6 h, each sales against the lowest and highest of the same block in the 4 weeks before.
+    const values = (series: string) => JSON.parse(new RegExp(`\\n {4}${series} (\\[.*\\])`).exec(io.summary)![1]!) as number[]
+    const [bars, low, high] = [values('bar'), values('line'), JSON.parse(/\n {4}line \[.*\]\n {4}line (\[.*\])/.exec(io.summary)![1]!) as number[]]
+    expect([bars.length, low.length, high.length]).toEqual([28, 28, 28])
+    const sales = (from: number) =>
+      withClient(world.db.url, async (c) =>
+        Number(
+          (
+            await c.query(
+              `SELECT count(*) AS n FROM "${world.schema}".processed_charges WHERE status = 'succeeded' AND created_at >= to_timestamp($1) AND created_at < to_timestamp($2)`,
+              [from, Math.min(from + 6 * HOUR, T0)]
+            )
+          ).rows[0].n
+        )
+      )
+    const first = Math.ceil(T0 / (6 * HOUR)) * 6 * HOUR - 7 * 86400
+    for (const block of [0, 13, 27]) {
+      const from = first + block * 6 * HOUR
+      const before = await Promise.all([1, 2, 3, 4].map((k) => sales(from - k * 7 * 86400)))
+      expect([bars[block], low[block], high[block]]).toEqual([await sales(from), Math.min(...before), Math.max(...before)])
+    }
+    expect(io.summary).toContain('(* the block in progress: 3 h of 6 h so far)')
 
     // The next run sees it still: nothing opened again.
     world.clock = T0 + 10 * 60

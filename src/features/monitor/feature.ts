@@ -176,9 +176,7 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
       const monitor = this.monitors.find((m) => m.name === change.incident.monitor)
       const table = monitor?.chart && sources.tables[monitor.chart.object]
       if (!monitor?.chart || !table) continue
-      const series = await bandSeries({ at, query: (sql, params) => db.query(sql, params) }, table, monitor.chart.where)
-      const points = series.get(change.incident.account ?? '') ?? []
-      if (points.length === 0) continue
+      const points = await bandSeries({ at, query: (sql, params) => db.query(sql, params) }, table, monitor.chart.where, change.incident.account ?? '')
       const labelled = points.map((p) => {
         const d = new Date(p.from * 1000)
         const label = d.getUTCHours() === 0 ? d.toUTCString().slice(0, 3) : `${String(d.getUTCHours()).padStart(2, '0')}h`
