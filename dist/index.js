@@ -41313,7 +41313,7 @@ const monitor_feature_CONTRACT = {
 const MONITOR_INDEX = {
     object: 'charges',
     ...ACCOUNT_INDEX,
-    about: "the monitors read each account's charges through it",
+    about: 'the monitors read the charges of each account through it',
     without: 'the monitors read every charge of their windows: slower on big accounts'
 };
 const monitor = defineFeature({

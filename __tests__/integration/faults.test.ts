@@ -245,7 +245,7 @@ describe('Postgres faults', () => {
     })
     // An owner's run makes it.
     const { io } = await run({ incremental: 'true' }, { now: new Date((Math.floor(Date.now() / 1000) + 120) * 1000) })
-    expect(io.logs).toContain(`Created index ${world.schema}.processed_charges_monitor_idx (the monitors read each account's charges through it).`)
+    expect(io.logs).toContain(`Created index ${world.schema}.processed_charges_monitor_idx (the monitors read the charges of each account through it).`)
     expect(io.warnings.filter((w) => !w.includes('read requests a month'))).toEqual([])
   })
 

@@ -422,7 +422,7 @@ const CONTRACT = {
 const MONITOR_INDEX: FeatureIndex = {
   object: 'charges',
   ...ACCOUNT_INDEX,
-  about: "the monitors read each account's charges through it",
+  about: 'the monitors read the charges of each account through it',
   without: 'the monitors read every charge of their windows: slower on big accounts'
 }
 
