@@ -230,6 +230,21 @@ export function generateMonitorAccount(options: MonitorAccountOptions): MonitorA
 function renewals(options: MonitorAccountOptions, start: number, random: () => number): Stripe.Invoice[] {
   const count = options.subscriptions ?? 0
   const invoices: Stripe.Invoice[] = []
+  // An active monthly subscription of a new customer, created at `created`.
+  const subscription = (created: number): Stripe.Subscription =>
+    makeSubscription({
+      id: randomId('sub_', random),
+      customer: randomId('cus_', random, 14),
+      currency: 'usd',
+      created,
+      status: 'active',
+      items: [],
+      trialEnd: null,
+      canceledAt: null,
+      endedAt: null,
+      cancelAt: null,
+      sendInvoice: false
+    })
   const add = (subscription: Stripe.Subscription, created: number, failed: boolean) => {
     if (created >= options.now) return
     const invoice = makeInvoice({
@@ -248,37 +263,13 @@ function renewals(options: MonitorAccountOptions, start: number, random: () => n
   }
   for (let i = 0; i < count; i++) {
     const created = start - 40 * DAY + Math.floor(random() * 30 * DAY)
-    const subscription = makeSubscription({
-      id: randomId('sub_', random),
-      customer: randomId('cus_', random, 14),
-      currency: 'usd',
-      created,
-      status: 'active',
-      items: [],
-      trialEnd: null,
-      canceledAt: null,
-      endedAt: null,
-      cancelAt: null,
-      sendInvoice: false
-    })
-    for (let at = created + 30 * DAY; at < options.now; at += 30 * DAY) if (at >= start) add(subscription, at, random() < 0.03)
+    const renewing = subscription(created)
+    for (let at = created + 30 * DAY; at < options.now; at += 30 * DAY) if (at >= start) add(renewing, at, random() < 0.03)
   }
   const r = options.incidents?.renewals
   if (r) {
-    const subscription = makeSubscription({
-      id: randomId('sub_', random),
-      customer: randomId('cus_', random, 14),
-      currency: 'usd',
-      created: start,
-      status: 'active',
-      items: [],
-      trialEnd: null,
-      canceledAt: null,
-      endedAt: null,
-      cancelAt: null,
-      sendInvoice: false
-    })
-    for (let i = 0; i < r.count; i++) add(subscription, r.from + Math.floor(((r.to - r.from) * i) / r.count), true)
+    const failing = subscription(start)
+    for (let i = 0; i < r.count; i++) add(failing, r.from + Math.floor(((r.to - r.from) * i) / r.count), true)
   }
   return invoices.sort((a, b) => a.created - b.created)
 }
