@@ -36494,6 +36494,12 @@ function secretsOf(stripeKey, databaseUrl) {
 /** Stripe launched in 2011: a whole-account sync with no `created-after` starts here. */
 const STRIPE_EPOCH = Date.UTC(2011, 0, 1) / 1000;
 const DAY_SECONDS = 86400;
+const AGE_UNITS = { s: 1, m: 60, h: 3600, d: DAY_SECONDS, w: 7 * DAY_SECONDS };
+/** A length of time written as an age (`30m`, `24h`, `7d`, `4w`), in seconds; undefined when it is not one. */
+function ageSeconds(text) {
+    const age = /^(\d{1,9})\s*([smhdw])$/i.exec(text);
+    return age ? Number(age[1]) * AGE_UNITS[age[2].toLowerCase()] : undefined;
+}
 function unixSeconds(date) {
     return Math.floor(date.getTime() / 1000);
 }
@@ -36951,7 +36957,6 @@ function parseApiBase(value) {
 // Years 2000–9999: anything outside is a typo, and Stripe has no charges before 2010 anyway.
 const MIN_TIME = Date.UTC(2000, 0, 1) / 1000;
 const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59) / 1000;
-const AGE_UNITS = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 /**
  * A point in time as Unix seconds, rounded up: Stripe's `created` is whole seconds, so
@@ -36962,15 +36967,15 @@ function parseTime(name, value, now) {
         return undefined;
     const accepted = 'Expected an ISO 8601 date or date-time (2026-01-31, 2026-01-31T09:30:00Z), Unix seconds, or an age such as 30m, 24h, 7d.';
     let seconds;
-    const age = /^(\d{1,9})\s*([smhdw])$/i.exec(value);
+    const age = ageSeconds(value);
     if (/^\d+$/.test(value)) {
         if (value.length >= 13) {
             throw new InputError(name, `"${value}" looks like milliseconds; give Unix time in seconds. ${accepted}`);
         }
         seconds = Number(value);
     }
-    else if (age) {
-        seconds = now.getTime() / 1000 - Number(age[1]) * AGE_UNITS[age[2].toLowerCase()];
+    else if (age !== undefined) {
+        seconds = now.getTime() / 1000 - age;
     }
     else {
         const m = ISO.exec(value);
@@ -39798,6 +39803,7 @@ const WEEKS = 4;
 ;// CONCATENATED MODULE: ./src/features/monitor/queries.ts
 
 
+
 /**
  * SQL the monitors share. Every query answers for every account at once (`GROUP BY account_id`):
  * a Connect platform's thousand accounts cost one query, not a thousand. Windows are read through
@@ -39815,7 +39821,7 @@ function sameHoursOfTheWeek(from, to) {
  * not a week without sales). At least 1.
  */
 function weeksCovered(days, seconds) {
-    return Math.max(1, Math.min(WEEKS, Math.floor((days * 86400 - seconds) / WEEK)));
+    return Math.max(1, Math.min(WEEKS, Math.floor((days * DAY_SECONDS - seconds) / WEEK)));
 }
 /** "the last 4 weeks", "last week". */
 function lastWeeks(n) {
@@ -39869,7 +39875,7 @@ const ACCOUNT_INDEX = {
     keys: [`(coalesce(account_id, ''))`, 'created_at', 'status', 'payment_method_type', 'account_id']
 };
 /** Each account's rows in a `eachAccount` select: over alias `t`, of the account `a.account`. */
-const OF_ACCOUNT = `coalesce(t.account_id, '') = a.account`;
+const OF_ACCOUNT = `${ACCOUNT} = a.account`;
 /**
  * One row per account of a table with `ACCOUNT_INDEX` (`account`, then `select`, whose subqueries
  * read that account's rows `WHERE ${OF_ACCOUNT}`): the accounts are found by a recursive skip scan
@@ -39883,7 +39889,7 @@ function eachAccount(table, select) {
     SELECT a.account, ${select} FROM a WHERE a.account IS NOT NULL`;
 }
 /** History past which nothing changes: the weeks compared, a week's window before them, a day to spare. */
-const HISTORY_ENOUGH = ((WEEKS + 1) * 7 + 1) * 86400;
+const HISTORY_ENOUGH = ((WEEKS + 1) * 7 + 1) * DAY_SECONDS;
 /**
  * How many days of history each account has in a table before `at`: the data the sync stored,
  * not the monitor's age (a first run that backfills eight weeks monitors at once).
@@ -39901,7 +39907,7 @@ function historyDays(ctx, table) {
               WHERE t.created_at >= to_timestamp($1::float8 - $2::float8) AND t.created_at < to_timestamp($1::float8) GROUP BY 1`, [ctx.at, HISTORY_ENOUGH])
                 : // One account: its oldest row, read from the created_at index.
                     await ctx.query(`SELECT ${ACCOUNT} AS account, extract(epoch FROM t.created_at)::float8 AS since FROM ${table} t WHERE t.created_at < to_timestamp($1::float8) ORDER BY t.created_at LIMIT 1`, [ctx.at]);
-        return new Map(rows.filter((r) => r.since !== null).map((r) => [String(r.account), (ctx.at - Number(r.since)) / 86400]));
+        return new Map(rows.filter((r) => r.since !== null).map((r) => [String(r.account), (ctx.at - Number(r.since)) / DAY_SECONDS]));
     });
 }
 /**
@@ -40844,6 +40850,7 @@ const MONITORS = [silence, declines, cardTesting, disputes_disputes, refunds_ref
 
 
 
+
 /** `monitors`: all (the default), none, or a list of names. */
 function parseMonitors(value) {
     const text = value.trim().toLowerCase();
@@ -40945,9 +40952,8 @@ function parseBacktest(value) {
     const text = value.trim().toLowerCase();
     if (text === '' || text === 'false' || text === 'off')
         return undefined;
-    const m = /^(\d{1,4})\s*([hdw])$/.exec(text);
-    const seconds = m ? Number(m[1]) * { h: 3600, d: 86400, w: 604800 }[m[2]] : NaN;
-    if (!(seconds >= 86400 && seconds <= 90 * 86400)) {
+    const seconds = ageSeconds(text) ?? NaN;
+    if (!(seconds >= DAY_SECONDS && seconds <= 90 * DAY_SECONDS)) {
         throw new InputError('monitor-backtest', `"${shown(value, 40)}" is not a length of history from 1d to 90d (e.g. 28d, 4w, 336h).`);
     }
     return seconds;
@@ -41021,8 +41027,6 @@ class PaymentMonitor {
     /** What the run could not do (remember incidents, write issues): said in the summary and as warnings. */
     problems = [];
     issues;
-    /** How far into its block the charts' last block is (seconds; 0 when it has just begun). */
-    sofar = 0;
     ran = false;
     constructor(settings, monitors, config, 
     /** The GitHub calls (tests give a stand-in's); default: the REST API through Octokit. */
@@ -41098,7 +41102,6 @@ class PaymentMonitor {
                 // The block in progress is marked: its count is not the block's yet.
                 return { ...p, label: p.from + BLOCK > at ? `${label}*` : label };
             });
-            this.sofar = at % BLOCK;
             const noun = monitor.chart.noun;
             this.charts.set(openKey(change.incident.account, change.incident.monitor, change.incident.key), mermaidBandChart(labelled, `${noun} per ${BLOCK / 3600} h, last 7 days (UTC), against the lowest and highest of the 4 weeks before`, noun));
         }
@@ -41220,11 +41223,13 @@ class PaymentMonitor {
         }
         if (resolved.length > 0)
             lines.push('');
+        // How far into its block the charts' last block is (0: it has just begun, and is whole).
+        const sofar = unixSeconds(ctx.now) % BLOCK;
         for (const [key, chart] of this.charts) {
             const change = this.changes.find((c) => openKey(c.incident.account, c.incident.monitor, c.incident.key) === key);
             if (change)
                 lines.push(`**${change.incident.monitor}**${change.incident.account ? ` \`${change.incident.account}\`` : ''}: the last 7 days against the same hours of the 4 weeks before` +
-                    (this.sofar ? ` (* the block in progress: ${span(this.sofar)} of ${BLOCK / 3600} h so far)` : ''), '', chart, '');
+                    (sofar ? ` (* the block in progress: ${span(sofar)} of ${BLOCK / 3600} h so far)` : ''), '', chart, '');
         }
         // An open disputes incident says the floors itself.
         if (this.outcomes.some((o) => o.monitor.name === 'disputes' && !o.unavailable && o.findings.length === 0)) {

@@ -8,7 +8,7 @@ import { OBJECTS } from './objects/registry.js'
 import { statusValues } from './objects/spec.js'
 import type { ObjectName } from './objects/registry.js'
 import { secretsOf } from './secrets.js'
-import { isoSeconds } from './time.js'
+import { ageSeconds, isoSeconds } from './time.js'
 
 /** `customer-details`: what the log, summary and outputs show of customers (see report/privacy.ts). */
 export const CUSTOMER_DETAILS = ['show', 'mask', 'hide'] as const
@@ -592,7 +592,6 @@ export function parseApiBase(value: string): URL {
 // Years 2000–9999: anything outside is a typo, and Stripe has no charges before 2010 anyway.
 const MIN_TIME = Date.UTC(2000, 0, 1) / 1000
 const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59) / 1000
-const AGE_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i
 
 /**
@@ -603,14 +602,14 @@ export function parseTime(name: 'created-after' | 'created-before', value: strin
   if (value === '') return undefined
   const accepted = 'Expected an ISO 8601 date or date-time (2026-01-31, 2026-01-31T09:30:00Z), Unix seconds, or an age such as 30m, 24h, 7d.'
   let seconds: number
-  const age = /^(\d{1,9})\s*([smhdw])$/i.exec(value)
+  const age = ageSeconds(value)
   if (/^\d+$/.test(value)) {
     if (value.length >= 13) {
       throw new InputError(name, `"${value}" looks like milliseconds; give Unix time in seconds. ${accepted}`)
     }
     seconds = Number(value)
-  } else if (age) {
-    seconds = now.getTime() / 1000 - Number(age[1]) * AGE_UNITS[age[2]!.toLowerCase()]!
+  } else if (age !== undefined) {
+    seconds = now.getTime() / 1000 - age
   } else {
     const m = ISO.exec(value)
     if (!m) throw new InputError(name, `"${value}" is not a date or time I can read. ${accepted}`)

@@ -103,8 +103,6 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
   /** What the run could not do (remember incidents, write issues): said in the summary and as warnings. */
   readonly problems: string[] = []
   issues: { opened: number; commented: number; closed: number } | undefined
-  /** How far into its block the charts' last block is (seconds; 0 when it has just begun). */
-  private sofar = 0
   private ran = false
 
   constructor(
@@ -183,7 +181,6 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
         // The block in progress is marked: its count is not the block's yet.
         return { ...p, label: p.from + BLOCK > at ? `${label}*` : label }
       })
-      this.sofar = at % BLOCK
       const noun = monitor.chart.noun
       this.charts.set(
         openKey(change.incident.account, change.incident.monitor, change.incident.key),
@@ -313,12 +310,14 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
       )
     }
     if (resolved.length > 0) lines.push('')
+    // How far into its block the charts' last block is (0: it has just begun, and is whole).
+    const sofar = unixSeconds(ctx.now) % BLOCK
     for (const [key, chart] of this.charts) {
       const change = this.changes.find((c) => openKey(c.incident.account, c.incident.monitor, c.incident.key) === key)
       if (change)
         lines.push(
           `**${change.incident.monitor}**${change.incident.account ? ` \`${change.incident.account}\`` : ''}: the last 7 days against the same hours of the 4 weeks before` +
-            (this.sofar ? ` (* the block in progress: ${span(this.sofar)} of ${BLOCK / 3600} h so far)` : ''),
+            (sofar ? ` (* the block in progress: ${span(sofar)} of ${BLOCK / 3600} h so far)` : ''),
           '',
           chart,
           ''

@@ -1,4 +1,5 @@
 import { exponentSql } from '../../currency.js'
+import { DAY_SECONDS } from '../../time.js'
 import type { MonitorContext } from './monitor.js'
 import { WEEKS } from './monitor.js'
 
@@ -25,7 +26,7 @@ export function sameHoursOfTheWeek(from: number, to: number): Window[] {
  * not a week without sales). At least 1.
  */
 export function weeksCovered(days: number, seconds: number): number {
-  return Math.max(1, Math.min(WEEKS, Math.floor((days * 86400 - seconds) / WEEK)))
+  return Math.max(1, Math.min(WEEKS, Math.floor((days * DAY_SECONDS - seconds) / WEEK)))
 }
 
 /** "the last 4 weeks", "last week". */
@@ -95,14 +96,14 @@ export const ACCOUNT_INDEX = {
 } as const
 
 /** Each account's rows in a `eachAccount` select: over alias `t`, of the account `a.account`. */
-export const OF_ACCOUNT = `coalesce(t.account_id, '') = a.account`
+const OF_ACCOUNT = `${ACCOUNT} = a.account`
 
 /**
  * One row per account of a table with `ACCOUNT_INDEX` (`account`, then `select`, whose subqueries
  * read that account's rows `WHERE ${OF_ACCOUNT}`): the accounts are found by a recursive skip scan
  * of the index, one probe each.
  */
-export function eachAccount(table: string, select: string): string {
+function eachAccount(table: string, select: string): string {
   return `WITH RECURSIVE a(account) AS (
       (SELECT coalesce(x.account_id, '') FROM ${table} x ORDER BY 1 LIMIT 1)
       UNION ALL
@@ -111,7 +112,7 @@ export function eachAccount(table: string, select: string): string {
 }
 
 /** History past which nothing changes: the weeks compared, a week's window before them, a day to spare. */
-const HISTORY_ENOUGH = ((WEEKS + 1) * 7 + 1) * 86400
+const HISTORY_ENOUGH = ((WEEKS + 1) * 7 + 1) * DAY_SECONDS
 
 /**
  * How many days of history each account has in a table before `at`: the data the sync stored,
@@ -139,7 +140,7 @@ export function historyDays(ctx: MonitorContext, table: string): Promise<Map<str
             `SELECT ${ACCOUNT} AS account, extract(epoch FROM t.created_at)::float8 AS since FROM ${table} t WHERE t.created_at < to_timestamp($1::float8) ORDER BY t.created_at LIMIT 1`,
             [ctx.at]
           )
-    return new Map(rows.filter((r) => r.since !== null).map((r) => [String(r.account), (ctx.at - Number(r.since)) / 86400]))
+    return new Map(rows.filter((r) => r.since !== null).map((r) => [String(r.account), (ctx.at - Number(r.since)) / DAY_SECONDS]))
   })
 }
 

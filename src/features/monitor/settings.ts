@@ -1,5 +1,6 @@
 import { InputError } from '../../config.js'
 import { shown } from '../../text.js'
+import { DAY_SECONDS, ageSeconds } from '../../time.js'
 import { MONITOR_NAMES, type Monitor, type MonitorName, type Setting, type Severity } from './monitor.js'
 
 /** What the monitor's inputs say. */
@@ -115,9 +116,8 @@ export function parseFailOn(value: string): MonitorSettings['failOn'] {
 export function parseBacktest(value: string): number | undefined {
   const text = value.trim().toLowerCase()
   if (text === '' || text === 'false' || text === 'off') return undefined
-  const m = /^(\d{1,4})\s*([hdw])$/.exec(text)
-  const seconds = m ? Number(m[1]) * { h: 3600, d: 86400, w: 604800 }[m[2] as 'h' | 'd' | 'w'] : NaN
-  if (!(seconds >= 86400 && seconds <= 90 * 86400)) {
+  const seconds = ageSeconds(text) ?? NaN
+  if (!(seconds >= DAY_SECONDS && seconds <= 90 * DAY_SECONDS)) {
     throw new InputError('monitor-backtest', `"${shown(value, 40)}" is not a length of history from 1d to 90d (e.g. 28d, 4w, 336h).`)
   }
   return seconds
