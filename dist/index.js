@@ -34984,7 +34984,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9449);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2976);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -34993,7 +34993,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9449:
+/***/ 2976:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38441,6 +38441,8 @@ class RunReport {
     incremental = new Map();
     /** Objects whose sync failed, with the error. */
     failures = new Map();
+    /** Objects skipped because the key may not read them (`objects: all`), with the permission it lacks. */
+    unreadable = new Map();
     /** The run's features (high-value alerts, …): told every batch, they add outputs, facts and sections. */
     features = [];
     /** Stripe API requests the run made (retries included). */
@@ -38474,6 +38476,8 @@ class RunReport {
             this.incrementalDone(fact.name, fact.report);
         else if (fact.kind === 'payouts linked')
             this.linked(fact.report);
+        else if (fact.kind === 'unreadable')
+            this.unreadable.set(fact.name, fact.permission);
         else
             this.accounts = fact.result;
     }
@@ -39607,9 +39611,223 @@ async function relationExists(client, schema, name) {
     return result.rows[0]?.r != null;
 }
 
+;// CONCATENATED MODULE: ./src/zone.ts
+/**
+ * Wall-clock time in an IANA time zone, from the runtime's own tz database (Intl): a shop's "Monday
+ * 10:00" is the same local hour before and after a clock change, where 7 × 24 h is not. Dates are
+ * `YYYY-MM-DD` strings (a local calendar day); instants are Unix seconds.
+ */
+
+const formatters = new Map();
+function formatter(zone) {
+    let f = formatters.get(zone);
+    if (!f) {
+        f = new Intl.DateTimeFormat('en-US', {
+            timeZone: zone,
+            hourCycle: 'h23',
+            year: 'numeric',
+            month: '2-digit',
+            day: '2-digit',
+            hour: '2-digit',
+            minute: '2-digit',
+            second: '2-digit'
+        });
+        formatters.set(zone, f);
+    }
+    return f;
+}
+/** Whether the runtime knows `zone` as an IANA time zone name; its canonical spelling when it does. */
+function knownZone(zone) {
+    if (!/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(zone))
+        return undefined;
+    try {
+        return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+    }
+    catch {
+        // RangeError: not a zone the runtime knows; the caller names the input.
+        return undefined;
+    }
+}
+/** The local wall time of an instant, read as if it were UTC (seconds): local date and time without the zone. */
+function wallSeconds(t, zone) {
+    const parts = {};
+    for (const p of formatter(zone).formatToParts(new Date(t * 1000)))
+        if (p.type !== 'literal')
+            parts[p.type] = Number(p.value);
+    return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second) / 1000;
+}
+/** The local calendar day of an instant. */
+function localDate(t, zone) {
+    return new Date(wallSeconds(t, zone) * 1000).toISOString().slice(0, 10);
+}
+/** Seconds since local midnight of an instant. */
+function secondOfDay(t, zone) {
+    const wall = wallSeconds(t, zone);
+    return wall - Math.floor(wall / DAY_SECONDS) * DAY_SECONDS;
+}
+/** 0 = Sunday … 6 = Saturday, of a local date. */
+function weekday(date) {
+    return new Date(`${date}T00:00:00Z`).getUTCDay();
+}
+/** The date `days` after (or before, negative) a date. */
+function addDays(date, days) {
+    return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_SECONDS * 1000).toISOString().slice(0, 10);
+}
+/**
+ * The instant a local wall time (`second` of `date`) happens. In the hour a spring clock change
+ * skips, the instant an hour later on the wall; in the hour an autumn change repeats, the first.
+ */
+function instantOf(date, second, zone) {
+    const wall = Date.parse(`${date}T00:00:00Z`) / 1000 + second;
+    // The offset at a guess, then at the corrected guess: two steps settle on either side of a change.
+    const first = wall - (wallSeconds(wall, zone) - wall);
+    const second_ = wall - (wallSeconds(first, zone) - first);
+    if (wallSeconds(second_, zone) === wall) {
+        // The repeated hour: take the earlier of the two instants that show this wall time.
+        const earlier = second_ - 3600;
+        return wallSeconds(earlier, zone) === wall ? earlier : second_;
+    }
+    // A skipped wall time: where the clock lands after the change.
+    return Math.max(first, second_);
+}
+/** Local midnight beginning a date. */
+function dayStart(date, zone) {
+    return instantOf(date, 0, zone);
+}
+/** The same local wall time `days` later (negative: earlier): a week back is `-7`, whatever the clocks did. */
+function shiftDays(t, days, zone) {
+    const wall = wallSeconds(t, zone);
+    const seconds = wall - Math.floor(wall / DAY_SECONDS) * DAY_SECONDS;
+    return instantOf(addDays(new Date(wall * 1000).toISOString().slice(0, 10), days), seconds, zone);
+}
+/** "2026-11-27 14:05" in the zone's local time. */
+function localMinutes(t, zone) {
+    return new Date(wallSeconds(t, zone) * 1000).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+;// CONCATENATED MODULE: ./src/features/monitor/quiet.ts
+
+
+
+
+const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+/** 0 = Sunday: a day's name, whole or its first three letters. */
+function dayIndex(word) {
+    const w = word.toLowerCase();
+    const i = DAYS.findIndex((d) => w === d || w === d.slice(0, 3));
+    return i < 0 ? undefined : i;
+}
+function validDate(text) {
+    const t = Date.parse(`${text}T00:00:00Z`);
+    return Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === text;
+}
+function clock(text) {
+    const m = /^(\d{1,2}):(\d{2})$/.exec(text);
+    if (!m)
+        return undefined;
+    const h = Number(m[1]);
+    const min = Number(m[2]);
+    if (h > 24 || min > 59 || (h === 24 && min > 0))
+        return undefined;
+    return h * 3600 + min * 60;
+}
+const FORMS = 'Expected days or ranges of days (2026-12-24, 2026-12-24..2027-01-02) or weekly windows (Sat, Sat-Sun, Sun 00:00-06:00), separated by commas, semicolons or lines.';
+function parseQuiet(value) {
+    const windows = [];
+    for (const part of value
+        .split(/[\r\n,;]+/)
+        .map((p) => p.trim())
+        .filter((p) => p !== '')) {
+        const bad = (why) => new InputError('monitor-quiet', `"${shown(part, 60)}" ${why}. ${FORMS}`);
+        const dates = /^(\d{4}-\d{2}-\d{2})(?:\s*\.\.\s*(\d{4}-\d{2}-\d{2}))?$/.exec(part);
+        if (dates) {
+            const from = dates[1];
+            const to = dates[2] ?? from;
+            if (!validDate(from) || !validDate(to))
+                throw bad('is not a real date');
+            if (to < from)
+                throw bad('ends before it begins');
+            if (Date.parse(to) - Date.parse(from) > 366 * DAY_SECONDS * 1000)
+                throw bad('is longer than a year');
+            windows.push({ kind: 'dates', from, to, text: part });
+            continue;
+        }
+        const weekly = /^([A-Za-z]+)(?:\s*-\s*([A-Za-z]+))?(?:\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2}))?$/.exec(part);
+        if (!weekly)
+            throw bad('is neither a date range nor a weekly window');
+        const first = dayIndex(weekly[1]);
+        const last = weekly[2] === undefined ? first : dayIndex(weekly[2]);
+        if (first === undefined || last === undefined)
+            throw bad('names a day that is not Mon, Tue, Wed, Thu, Fri, Sat or Sun');
+        const days = new Set();
+        for (let d = first;; d = (d + 1) % 7) {
+            days.add(d);
+            if (d === last)
+                break;
+        }
+        const from = weekly[3] === undefined ? 0 : clock(weekly[3]);
+        const to = weekly[4] === undefined ? DAY_SECONDS : clock(weekly[4]);
+        if (from === undefined || to === undefined)
+            throw bad('has a time that is not HH:MM');
+        if (from === to)
+            throw bad('is an empty window');
+        windows.push({ kind: 'weekly', days, from, to, text: part });
+    }
+    return windows;
+}
+/** Whether an instant is in a window; when it is, the instant that window ends. */
+function endOf(window, t, zone) {
+    const date = localDate(t, zone);
+    if (window.kind === 'dates')
+        return date >= window.from && date <= window.to ? instantOf(addDays(window.to, 1), 0, zone) : undefined;
+    const second = secondOfDay(t, zone);
+    if (window.from < window.to) {
+        return window.days.has(weekday(date)) && second >= window.from && second < window.to ? instantOf(date, window.to, zone) : undefined;
+    }
+    // Past midnight: from `from` on its days to `to` the next morning.
+    if (window.days.has(weekday(date)) && second >= window.from)
+        return instantOf(addDays(date, 1), window.to, zone);
+    if (window.days.has(weekday(addDays(date, -1))) && second < window.to)
+        return instantOf(date, window.to, zone);
+    return undefined;
+}
+/**
+ * When the quiet that holds an instant ends (windows that touch are one quiet: `Sat, Sun` mutes a
+ * weekend), with the windows that hold it; undefined when no window holds it.
+ */
+function quietAt(windows, t, zone) {
+    let until;
+    const names = [];
+    let probe = t;
+    for (let step = 0; step < 400; step++) {
+        const ends = windows.map((w) => [w, endOf(w, probe, zone)]).filter(([, end]) => end !== undefined);
+        if (ends.length === 0)
+            break;
+        for (const [w] of ends)
+            if (!names.includes(w.text))
+                names.push(w.text);
+        const end = Math.max(...ends.map(([, e]) => e));
+        if (until !== undefined && end <= until)
+            break;
+        until = end;
+        probe = end;
+    }
+    return until === undefined ? undefined : { until, windows: names };
+}
+/** Whether a whole local day is quiet (a closure planned for the day): then it expects no sales. */
+function quietDay(windows, date, zone) {
+    const start = instantOf(date, 0, zone);
+    const q = quietAt(windows, start, zone);
+    return q !== undefined && q.until >= instantOf(addDays(date, 1), 0, zone);
+}
+
 ;// CONCATENATED MODULE: ./src/features/monitor/engine.ts
-/** Why a monitor cannot look in this run, or undefined when it can. */
+
+/** Why a monitor cannot look in this run, or undefined when it can: in words that say what to change. */
 function unavailable(monitor, sources) {
+    const unsynced = monitor.reads.map((o) => sources.unsynced?.get(o)).filter((why) => why !== undefined);
+    if (unsynced.length > 0)
+        return unsynced.join('; ');
     const missing = monitor.reads.filter((o) => !sources.tables[o]);
     if (missing.length > 0)
         return `needs ${missing.join(' and ')} synced (add ${missing.length === 1 ? 'it' : 'them'} to \`objects\`)`;
@@ -39622,11 +39840,13 @@ function unavailable(monitor, sources) {
  * the incidents open before (a monitor may keep one open on a longer look). Queries run one after
  * another on the run's connection.
  */
-async function evaluate(db, monitors, levels, sources, at, past) {
+async function evaluate(db, monitors, levels, sources, at, past, calendar) {
     const isOpen = past.isOpen;
     const memo = new Map();
     const base = {
         at,
+        calendar,
+        openedAt: past.openedAt,
         accounts: sources.accounts,
         tables: sources.tables,
         indexed: (table) => sources.indexed.has(table),
@@ -39645,10 +39865,31 @@ async function evaluate(db, monitors, levels, sources, at, past) {
             outcomes.push({ monitor, notes: [], findings: [], unavailable: why });
             continue;
         }
-        const result = await monitor.evaluate({ ...base, levels: levels[monitor.name] });
+        let result;
+        try {
+            result = await monitor.evaluate({ ...base, levels: levels[monitor.name] });
+        }
+        catch (error) {
+            // One monitor that cannot run must not blind the others, nor pass for "all clear": it is told as not watching.
+            outcomes.push({
+                monitor,
+                notes: [],
+                findings: [],
+                unavailable: `could not run (${error instanceof Error ? error.message.slice(0, 200) : String(error)})`
+            });
+            continue;
+        }
         outcomes.push({ monitor, ...result, window: levels[monitor.name].window });
     }
-    return outcomes.map((o) => yielded(o, outcomes, past, at));
+    const quiet = quietAt(calendar.quiet, at, calendar.zone);
+    return outcomes.map((o) => yielded(o, outcomes, past, at)).map((o) => (quiet ? muted(o, past) : o));
+}
+/** During a quiet window: findings that are not open incidents already are kept aside, not opened. */
+function muted(outcome, past) {
+    const held = outcome.findings.filter((f) => !past.isOpen(f.account, outcome.monitor.name, f.key));
+    if (held.length === 0)
+        return outcome;
+    return { ...outcome, findings: outcome.findings.filter((f) => !held.includes(f)), muted: held };
 }
 /**
  * An outcome without the findings its monitor leaves to another (`yieldsTo`) that sees the same
@@ -39788,19 +40029,148 @@ async function incidentsTableExists(db) {
     return rows[0]?.t != null;
 }
 
-;// CONCATENATED MODULE: ./src/features/monitor/monitor.ts
-/** The monitors, by the names inputs and outputs use. */
-const MONITOR_NAMES = ['silence', 'declines', 'card-testing', 'disputes', 'refunds', 'payouts', 'renewals'];
-/** Less history than this, and a relative monitor learns: it says how many days it has and raises nothing. */
-const LEARNING_DAYS = 14;
-/** A relative monitor's note while it learns: how many days of history it has. */
-function learningLine(days) {
-    return `learning: ${Math.floor(days)} of ${LEARNING_DAYS} days of history`;
+;// CONCATENATED MODULE: ./src/features/monitor/holidays.ts
+
+
+const NO_HOLIDAYS = { code: '', label: 'none', nameOf: () => undefined };
+/** The types of day that count as holidays. */
+const TYPES = ['public', 'bank'];
+/**
+ * `monitor-holidays`: empty (the account's country), `none`, or a country or region code (`GB`,
+ * `US-CA`, `DE-BY`, `GB-ENG`). The form is checked here; whether the library knows the code is
+ * checked when it is loaded (a warning, then the country alone).
+ */
+function parseHolidays(value) {
+    const text = value.trim();
+    if (text === '')
+        return undefined;
+    if (text.toLowerCase() === 'none')
+        return 'none';
+    const match = /^([A-Za-z]{2})(?:[-.]([A-Za-z0-9]{1,3}))?$/.exec(text);
+    if (!match) {
+        throw new InputError('monitor-holidays', `"${shown(text, 40)}" is not a country or region code (GB, US-CA, DE-BY) or none.`);
+    }
+    return { country: match[1].toUpperCase(), ...(match[2] ? { region: match[2].toUpperCase() } : {}) };
 }
-/** The weeks a relative monitor compares with: the same hours of the week, this many weeks back. */
+/**
+ * The holidays of a country (of any of its regions: England's August bank holiday is not national in
+ * `GB`) or of one region, for the given years. The library (about 23 MB once loaded) is imported only
+ * here, when the monitors need it, after the sync.
+ */
+async function loadHolidays(code, years) {
+    const { default: Holidays } = await __nccwpck_require__.e(/* import() */ 26).then(__nccwpck_require__.bind(__nccwpck_require__, 5026));
+    const library = new Holidays();
+    const countries = library.getCountries('en');
+    if (!countries[code.country]) {
+        return { calendar: NO_HOLIDAYS, problem: `the holiday library does not know the country ${code.country}: no public holidays are taken into account.` };
+    }
+    const regions = (library.getStates(code.country, 'en') ?? {});
+    let problem;
+    let chosen;
+    if (code.region) {
+        if (regions[code.region])
+            chosen = [code.region];
+        else {
+            const known = Object.keys(regions);
+            problem = `monitor-holidays: ${code.country} has no region ${code.region} in the holiday library${known.length > 0 ? ` (its regions: ${known.join(', ')})` : ''}; the holidays of any of its regions are used.`;
+            chosen = [undefined, ...known];
+        }
+    }
+    else {
+        chosen = [undefined, ...Object.keys(regions)];
+    }
+    const names = new Map();
+    for (const region of chosen) {
+        const h = new Holidays(code.country, region ?? '', { types: [...TYPES] });
+        for (const year of years) {
+            for (const day of h.getHolidays(year, 'en')) {
+                if (!TYPES.includes(day.type))
+                    continue;
+                const date = day.date.slice(0, 10);
+                const before = names.get(date);
+                if (!before)
+                    names.set(date, day.name);
+                else if (!before.split(' / ').includes(day.name))
+                    names.set(date, `${before} / ${day.name}`);
+            }
+        }
+    }
+    const label = code.region && !problem ? `${code.country}-${code.region}` : chosen.length > 1 ? `${code.country} (any of its regions)` : code.country;
+    return { calendar: { code: code.region && !problem ? `${code.country}-${code.region}` : code.country, label, nameOf: (date) => names.get(date) }, problem };
+}
+
+;// CONCATENATED MODULE: ./src/features/monitor/calendar.ts
+
+
+
+
+const UTC_CALENDAR = { zone: 'UTC', zoneFrom: 'default', holidays: NO_HOLIDAYS, holidaysFrom: 'none', quiet: [] };
+/** The weeks a relative monitor compares with: the same local hours of the week, this many weeks back. */
 const WEEKS = 4;
+/**
+ * Why a local day is not an ordinary day of the shop's week: a public holiday (its name) or a day
+ * wholly inside a quiet window; undefined for an ordinary day.
+ */
+function offDay(calendar, date) {
+    const holiday = calendar.holidays.nameOf(date);
+    if (holiday)
+        return `${holiday} (public holiday, ${calendar.holidays.code})`;
+    if (calendar.quiet.length > 0 && quietDay(calendar.quiet, date, calendar.zone))
+        return 'a quiet day (monitor-quiet)';
+    return undefined;
+}
+/** The local dates a stretch `[from, to)` touches. */
+function datesOf(calendar, from, to) {
+    const last = localDate(Math.max(from, to - 1), calendar.zone);
+    const dates = [];
+    for (let d = localDate(from, calendar.zone); d <= last && dates.length < 400; d = addDays(d, 1))
+        dates.push(d);
+    return dates;
+}
+/**
+ * A stretch now and the same local hours of the week in each of the `WEEKS` weeks before (index 0:
+ * now): "Monday 10:00–12:00" stays 10:00–12:00 on the wall when the clocks change in between.
+ */
+function sameLocalHours(calendar, from, to) {
+    return Array.from({ length: WEEKS + 1 }, (_, k) => k === 0 ? [from, to] : [shiftDays(from, -7 * k, calendar.zone), shiftDays(to, -7 * k, calendar.zone)]);
+}
+/**
+ * Of the weeks a relative monitor compares with (windows 1…`covered` of `sameLocalHours`), those that
+ * touch no holiday or quiet day (a holiday's sales foretell nothing of an ordinary week), with the
+ * days left out. When every one is such a week, all of them (there is nothing better to compare with).
+ */
+function comparableWeeks(calendar, windows, covered) {
+    const weeks = [];
+    const leftOut = [];
+    for (let k = 1; k <= covered; k++) {
+        const [from, to] = windows[k];
+        const off = datesOf(calendar, from, to)
+            .map((d) => [d, offDay(calendar, d)])
+            .filter(([, why]) => why !== undefined);
+        if (off.length === 0)
+            weeks.push(k);
+        else
+            leftOut.push(...off.map(([d, why]) => `${d} ${why}`));
+    }
+    if (weeks.length === 0)
+        return { weeks: Array.from({ length: covered }, (_, i) => i + 1), leftOut: [] };
+    return { weeks, leftOut };
+}
+/** "the last 4 weeks", "last week", "3 of the last 4 weeks". */
+function weeksText(used, covered) {
+    if (used === covered)
+        return covered === 1 ? 'last week' : `the last ${covered} weeks`;
+    return `${used} of the last ${covered} weeks`;
+}
+/** The years a stretch of days around `at` touches: the holidays to load. */
+function yearsAround(at, days) {
+    const from = new Date((at - days * DAY_SECONDS) * 1000).getUTCFullYear();
+    const to = new Date((at + DAY_SECONDS) * 1000).getUTCFullYear();
+    return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
 
 ;// CONCATENATED MODULE: ./src/features/monitor/queries.ts
+
 
 
 
@@ -39811,10 +40181,6 @@ const WEEKS = 4;
  */
 const WEEK = 7 * 86400;
 const HOUR = 3600;
-/** A window now and the same hours of the week in each of the `WEEKS` weeks before (index 0: now). */
-function sameHoursOfTheWeek(from, to) {
-    return Array.from({ length: WEEKS + 1 }, (_, k) => [from - k * WEEK, to - k * WEEK]);
-}
 /**
  * How many of the `WEEKS` weeks before a stretch of `seconds` ending now an account's `days` of
  * history cover whole: the weeks a relative monitor compares with (a week before the first sale is
@@ -39823,9 +40189,12 @@ function sameHoursOfTheWeek(from, to) {
 function weeksCovered(days, seconds) {
     return Math.max(1, Math.min(WEEKS, Math.floor((days * DAY_SECONDS - seconds) / WEEK)));
 }
-/** "the last 4 weeks", "last week". */
-function lastWeeks(n) {
-    return n === 1 ? 'last week' : `the last ${n} weeks`;
+/** "; 2026-04-03 Good Friday (public holiday, GB) left out": the days a judgement did not compare with. */
+function leftOutText(days) {
+    if (days.length === 0)
+        return '';
+    const shown = days.slice(0, 2).join('; ');
+    return `; left out: ${shown}${days.length > 2 ? ` and ${days.length - 2} more` : ''}`;
 }
 /** The account a row belongs to, as the monitors key it ('' for the key's own account in a one-account run). */
 const ACCOUNT = `coalesce(t.account_id, '')`;
@@ -39910,6 +40279,24 @@ function historyDays(ctx, table) {
         return new Map(rows.filter((r) => r.since !== null).map((r) => [String(r.account), (ctx.at - Number(r.since)) / DAY_SECONDS]));
     });
 }
+/** How far back the last sale is looked for: the weeks compared and the week before them. */
+const LAST_SALE_LOOKBACK = HISTORY_ENOUGH;
+/**
+ * Each account's newest row (`where`, over alias `t`) before `at`, within `LAST_SALE_LOOKBACK`
+ * (Unix seconds); an account with none there is left out. With the monitors' index, a probe an
+ * account from its newest end; one account, one probe of the created_at index.
+ */
+async function lastRows(ctx, table, where) {
+    const params = [ctx.at - LAST_SALE_LOOKBACK, ctx.at];
+    const range = `t.created_at >= to_timestamp($1::float8) AND t.created_at < to_timestamp($2::float8)`;
+    const last = `extract(epoch FROM max(t.created_at))::float8`;
+    const rows = ctx.indexed(table)
+        ? await ctx.query(eachAccount(table, `(SELECT ${last} FROM ${table} t WHERE ${OF_ACCOUNT} AND ${where} AND ${range}) AS last`), params)
+        : ctx.accounts
+            ? await ctx.query(`SELECT ${ACCOUNT} AS account, ${last} AS last FROM ${table} t WHERE ${where} AND ${range} GROUP BY 1`, params)
+            : await ctx.query(`SELECT ${ACCOUNT} AS account, extract(epoch FROM t.created_at)::float8 AS last FROM ${table} t WHERE ${where} AND ${range} ORDER BY t.created_at DESC LIMIT 1`, params);
+    return new Map(rows.filter((r) => r.last !== null).map((r) => [String(r.account), Number(r.last)]));
+}
 /**
  * Counts of a table's rows (`where`, over alias `t`) per account between consecutive `bounds`
  * (Unix seconds, ascending): one count a segment, accounts with none left out. With the monitors'
@@ -39971,30 +40358,36 @@ function queries_percent(share) {
     const p = share * 100;
     return `${p >= 10 ? Math.round(p) : p >= 1 ? Math.round(p * 10) / 10 : Math.round(p * 100) / 100} %`;
 }
-/** The chart of an incident: the last 7 days in 6-hour blocks, against the lowest and highest of the same blocks over 4 weeks. */
+/** The chart of an incident: the last 7 days in 6-hour blocks of local time, against the lowest and highest of the same blocks over 4 weeks. */
 const BLOCK = 6 * HOUR;
 const BLOCKS = 28;
 /**
- * One account's rows (`where`, over alias `t`) in the chart's blocks: the last 7 days, each block
- * with the lowest and highest count of the same block in the 4 weeks before. One pass over the
- * account's 5 weeks, counted by block (through the monitors' index when the table has it).
+ * One account's rows (`where`, over alias `t`) in the chart's blocks: the last 7 days in the zone's
+ * local time, each block with the lowest and highest count of the same block in the 4 weeks before.
+ * One pass over the account's 5 weeks, counted by local block (through the monitors' index when the
+ * table has it). `wall`: the block's start as local wall time (seconds, read as UTC) for its label;
+ * `partial`: the block in progress.
  */
-async function bandSeries(ctx, table, where, account) {
-    const end = Math.ceil(ctx.at / BLOCK) * BLOCK;
+async function bandSeries(ctx, table, where, account, zone) {
+    const now = wallSeconds(ctx.at, zone);
+    const end = Math.ceil(now / BLOCK) * BLOCK;
     const weeks = WEEKS + 1;
     const start = end - weeks * BLOCKS * BLOCK;
+    const startDay = new Date(start * 1000).toISOString().slice(0, 10);
     // date_part, not extract: a float, where extract computes a numeric for every row.
-    const rows = await ctx.query(`SELECT floor((date_part('epoch', t.created_at) - $1::float8) / $2::float8)::int AS b, count(*)::int AS n
+    const rows = await ctx.query(`SELECT floor((date_part('epoch', t.created_at AT TIME ZONE $5::text) - $1::float8) / $2::float8)::int AS b, count(*)::int AS n
        FROM ${table} t
-      WHERE ${ACCOUNT} = $3 AND ${where} AND t.created_at >= to_timestamp($1::float8) AND t.created_at < to_timestamp($4::float8)
-      GROUP BY 1`, [start, BLOCK, account, Math.min(end, ctx.at)]);
+      WHERE ${ACCOUNT} = $3 AND ${where} AND t.created_at >= to_timestamp($6::float8) AND t.created_at < to_timestamp($4::float8)
+      GROUP BY 1`, [start, BLOCK, account, ctx.at, zone, dayStart(startDay, zone)]);
     const counts = new Array(weeks * BLOCKS).fill(0);
     for (const r of rows)
-        counts[r.b] = r.n;
+        if (r.b >= 0 && r.b < counts.length)
+            counts[r.b] = r.n;
     return Array.from({ length: BLOCKS }, (_, i) => {
-        const now = WEEKS * BLOCKS + i;
-        const before = Array.from({ length: WEEKS }, (_, k) => counts[now - (k + 1) * BLOCKS]);
-        return { from: end - (BLOCKS - i) * BLOCK, observed: counts[now], low: Math.min(...before), high: Math.max(...before) };
+        const at = WEEKS * BLOCKS + i;
+        const before = Array.from({ length: WEEKS }, (_, k) => counts[at - (k + 1) * BLOCKS]);
+        const wall = end - (BLOCKS - i) * BLOCK;
+        return { wall, partial: wall + BLOCK > now, observed: counts[at], low: Math.min(...before), high: Math.max(...before) };
     });
 }
 
@@ -40009,17 +40402,27 @@ async function bandSeries(ctx, table, where, account) {
  * fails: the noise a user would get, seen before turning paging on. Each hour sees the rows created
  * before it (a payout's status is today's: the history keeps no earlier one).
  */
-async function backtest(db, monitors, levels, sources, at, seconds) {
+async function backtest(db, monitors, levels, sources, at, seconds, calendar, historyFrom) {
     const from = Math.ceil((at - seconds) / HOUR) * HOUR;
     const open = new Map();
     const incidents = [];
     let evaluations = 0;
-    for (let t = from; t <= at; t += HOUR) {
+    // Every hour, and the run's own moment last: the replay ends where monitoring would stand now.
+    const moments = [];
+    for (let t = from; t <= at; t += HOUR)
+        moments.push(t);
+    if (moments[moments.length - 1] !== at)
+        moments.push(at);
+    for (const t of moments) {
         evaluations += 1;
         const outcomes = await evaluate(db, monitors, levels, sources, t, {
             isOpen: (account, monitor, key) => open.has(openKey(account, monitor, key)),
+            openedAt: (account, monitor, key) => {
+                const incident = open.get(openKey(account, monitor, key));
+                return incident ? Date.parse(incident.opened_at) / 1000 : undefined;
+            },
             openSince: (account, monitor, since) => incidents.some((i) => i.account === account && i.monitor === monitor && (i.resolved_at === null || Date.parse(i.resolved_at) / 1000 >= since))
-        });
+        }, calendar);
         const seen = new Set();
         for (const outcome of outcomes) {
             for (const f of outcome.findings) {
@@ -40052,7 +40455,8 @@ async function backtest(db, monitors, levels, sources, at, seconds) {
             }
         }
     }
-    return { window: { from: isoSeconds(from), to: isoSeconds(at) }, evaluations, incidents };
+    const short = historyFrom !== undefined && historyFrom > at - seconds;
+    return { window: { from: isoSeconds(from), to: isoSeconds(at) }, ...(short ? { history_from: isoSeconds(historyFrom) } : {}), evaluations, incidents };
 }
 
 ;// CONCATENATED MODULE: ./src/features/monitor/issues.ts
@@ -40159,6 +40563,16 @@ async function syncIssues(api, changes, remember, now, runUrl) {
         return { ...done, refused: error };
     }
     return done;
+}
+
+;// CONCATENATED MODULE: ./src/features/monitor/monitor.ts
+/** The monitors, by the names inputs and outputs use. */
+const MONITOR_NAMES = ['silence', 'declines', 'card-testing', 'disputes', 'refunds', 'payouts', 'renewals'];
+/** Less history than this, and a relative monitor learns: it says how many days it has and raises nothing. */
+const LEARNING_DAYS = 14;
+/** A relative monitor's note while it learns: how many days of history it has. */
+function learningLine(days) {
+    return `learning: ${Math.floor(days)} of ${LEARNING_DAYS} days of history`;
 }
 
 ;// CONCATENATED MODULE: ./src/features/monitor/monitors/card-testing.ts
@@ -40343,6 +40757,7 @@ function oneIn(probability) {
 
 
 
+
 /** Retries by the same card within this long are one attempt (its last try decides whether it was declined). */
 const RETRY_SECONDS = 10 * 60;
 /**
@@ -40414,7 +40829,7 @@ const declines = {
         const charges = ctx.tables.charges;
         const history = await historyDays(ctx, charges);
         const window = ctx.levels.window * HOUR;
-        const windows = sameHoursOfTheWeek(ctx.at - window, ctx.at);
+        const windows = sameLocalHours(ctx.calendar, ctx.at - window, ctx.at);
         const lastHour = [ctx.at - HOUR, ctx.at];
         const counts = await attempts(ctx, [...windows, lastHour]);
         const notes = [];
@@ -40441,7 +40856,9 @@ const declines = {
                 continue;
             }
             const covered = weeksCovered(days, window);
-            const before = (list ?? []).slice(1, 1 + covered);
+            // Holidays and quiet days are left out of the weeks compared.
+            const { weeks, leftOut } = comparableWeeks(ctx.calendar, windows, covered);
+            const before = list ? weeks.map((k) => list[k]) : [];
             const baseAttempts = before.reduce((n, w) => n + w.attempts, 0);
             const baseDeclined = before.reduce((n, w) => n + w.declined, 0);
             // No declines in the weeks compared is not a share of zero: half a decline keeps the test honest.
@@ -40450,7 +40867,8 @@ const declines = {
             const chance = binomialAtLeast(now.declined, now.attempts, Math.min(usual, 0.99));
             const hours = ctx.levels.window;
             const observed = `${queries_percent(share)} of ${now.attempts} attempts declined in the last ${hours} h`;
-            const expected = `usually ${queries_percent(usual)} at these hours (${about(baseDeclined / covered)} of ${about(baseAttempts / covered)} attempts ${covered === 1 ? 'last week' : `a week, over the last ${covered} weeks`})`;
+            const used = weeks.length;
+            const expected = `usually ${queries_percent(usual)} at these hours (${about(baseDeclined / used)} of ${about(baseAttempts / used)} attempts ${used === 1 ? (covered === 1 ? 'last week' : `in 1 of the last ${covered} weeks`) : `a week, over ${used === covered ? 'the last' : `${used} of the last`} ${covered} weeks`})${leftOutText(leftOut)}`;
             if (now.declined >= ctx.levels.min && share >= ctx.levels.ratio * usual && chance < ctx.levels.probability) {
                 flagged.push(account);
                 findings.push({
@@ -40459,7 +40877,7 @@ const declines = {
                     severity: share >= 0.5 ? 'critical' : 'warning',
                     summary: `${observed}; ${expected}. That many declines is ${oneIn(chance)} at the usual share.`,
                     observed: { attempts: now.attempts, declined: now.declined, share, issuer_declined: now.issuer, blocked: now.blocked, invalid: now.invalid },
-                    expected: { share: usual, attempts_a_week: baseAttempts / covered, declined_a_week: baseDeclined / covered, probability: chance },
+                    expected: { share: usual, attempts_a_week: baseAttempts / used, declined_a_week: baseDeclined / used, probability: chance },
                     dashboard: 'payments?status[0]=failed'
                 });
             }
@@ -40655,6 +41073,7 @@ const payouts_payouts = {
 
 
 
+
 /**
  * A relative count monitor: the count in the last hours against the same hours of the week over the
  * last 4 weeks. The busiest of those weeks is the expectation (cautious: days swing by 20 % and
@@ -40677,7 +41096,7 @@ function spikeMonitor(spec) {
             const table = ctx.tables[spec.object];
             const history = await historyDays(ctx, ctx.tables[spec.historyOf ?? spec.object] ?? table);
             const hours = ctx.levels.window;
-            const windows = sameHoursOfTheWeek(ctx.at - hours * HOUR, ctx.at);
+            const windows = sameLocalHours(ctx.calendar, ctx.at - hours * HOUR, ctx.at);
             const counts = await perWindow(ctx, table, windows, { n: 'count(*)' }, spec.where);
             const notes = [];
             const findings = [];
@@ -40688,14 +41107,16 @@ function spikeMonitor(spec) {
                 }
                 const list = counts.get(account)?.map((w) => w.n) ?? windows.map(() => 0);
                 const covered = weeksCovered(days, hours * HOUR);
-                const [now, ...all] = list;
-                const before = all.slice(0, covered);
+                const now = list[0];
+                // Holidays and quiet days are left out of the weeks compared.
+                const { weeks, leftOut } = comparableWeeks(ctx.calendar, windows, covered);
+                const before = weeks.map((k) => list[k]);
                 const busiest = Math.max(...before);
                 const usual = before.reduce((a, b) => a + b, 0) / before.length;
                 // A quiet history is not a rate of zero: half an event keeps the test honest.
                 const chance = poissonAtLeast(now, Math.max(busiest, 0.5));
                 const observed = `${now} ${spec.noun} in the last ${hours} h`;
-                const expected = `about ${about(usual)} expected at these hours of the week (the busiest of ${lastWeeks(covered)}: ${busiest})`;
+                const expected = `about ${about(usual)} expected at these hours of the week (the busiest of ${weeksText(weeks.length, covered)}: ${busiest})${leftOutText(leftOut)}`;
                 if (now >= ctx.levels.min && chance < ctx.levels.probability) {
                     findings.push({
                         account: accountOf(account),
@@ -40753,84 +41174,205 @@ const renewals = spikeMonitor({
 
 
 
-/** How far back the last sale is looked for: a gap longer than this is told as "over a day". */
-const LOOKBACK = 24 * HOUR;
+
+
+
+const NONE = { total: 0, after: 0, before: 0, between: 0 };
 /**
- * `silence`: the checkout stopped selling. The sales expected in the stretch since the last one are
- * counted in the same hours of the week over the last 4 weeks, and the quietest of those weeks is
- * taken (days swing by 20 % and more): if even that many sales make an empty stretch less likely
- * than 1 in 10,000 (Poisson: e^−expected), it opens. A 3 a.m. Sunday lull expects almost nothing
- * and raises nothing. It resolves when a sale arrives.
+ * The sales the gap `[from, at)` should have had, day by day in the account's local time: each day's
+ * hours against the same hours of the same weekday in each of the `WEEKS` weeks before. A week on a
+ * holiday or quiet day is left out; a week the shop sold nothing all day is a closure, not the
+ * quietest week, and is left out too. The quietest of the open weeks is the day's expectation
+ * (days swing by 20 % and more); a day no open week is left for (a weekday the shop always closes)
+ * expects nothing, and so does a holiday or quiet day in the gap itself. `counts` gives a past
+ * local day's sales; `firstDay`: the first whole day of the account's history.
+ */
+function expectGap(calendar, from, at, firstDay, counts) {
+    const dates = datesOf(calendar, from, at);
+    // A gap that ends at local midnight holds its last day whole.
+    const wholeLast = secondOfDay(at, calendar.zone) === 0;
+    const days = dates.map((date, j) => {
+        const off = offDay(calendar, date);
+        if (off)
+            return { date, expected: 0, typical: 0, off, open: 0, closed: 0, leftOut: [] };
+        const pieces = [];
+        const leftOut = [];
+        let closed = 0;
+        for (let k = 1; k <= WEEKS; k++) {
+            const e = addDays(date, -7 * k);
+            if (e < firstDay)
+                break;
+            const why = offDay(calendar, e);
+            if (why) {
+                leftOut.push(`${e} ${why}`);
+                continue;
+            }
+            const c = counts(e) ?? NONE;
+            if (c.total === 0) {
+                closed += 1;
+                continue;
+            }
+            const first = j === 0;
+            const last = j === dates.length - 1 && !wholeLast;
+            pieces.push(first && last ? c.between : first ? c.after : last ? c.before : c.total);
+        }
+        const expected = pieces.length > 0 ? Math.min(...pieces) : 0;
+        const typical = pieces.length > 0 ? pieces.reduce((a, b) => a + b, 0) / pieces.length : 0;
+        return { date, expected, typical, open: pieces.length, closed, leftOut };
+    });
+    return { expected: days.reduce((n, d) => n + d.expected, 0), typical: days.reduce((n, d) => n + d.typical, 0), days };
+}
+/** What the judgement left out or zeroed, in words: holidays, quiet days, closed weeks. */
+function calendarNotes(gap) {
+    const notes = [];
+    const off = gap.days.filter((d) => d.off);
+    if (off.length > 0)
+        notes.push(`${off.map((d) => `${d.date} is ${d.off}`).join('; ')}: no sales expected then`);
+    const leftOut = [...new Set(gap.days.flatMap((d) => d.leftOut))];
+    if (leftOut.length > 0)
+        notes.push(`left out of the weeks compared: ${leftOut.slice(0, 2).join('; ')}${leftOut.length > 2 ? ` and ${leftOut.length - 2} more` : ''}`);
+    const closed = gap.days.reduce((n, d) => n + d.closed, 0);
+    const always = gap.days.filter((d) => !d.off && d.open === 0 && d.closed > 0).length;
+    if (closed > 0) {
+        notes.push(`${closed} closed day${closed === 1 ? '' : 's'} (no sale all day) left out of the weeks compared${always > 0 ? `; ${always === 1 ? 'a weekday' : `${always} weekdays`} the shop did not open in any of them expect${always === 1 ? 's' : ''} none` : ''}`);
+    }
+    return notes;
+}
+function clockOf(seconds) {
+    const s = Math.max(0, Math.min(DAY_SECONDS - 1, Math.floor(seconds)));
+    return [Math.floor(s / 3600), Math.floor(s / 60) % 60, s % 60].map((n) => String(n).padStart(2, '0')).join(':');
+}
+/** Overlapping windows joined (a gap of more than a week makes the weeks' stretches overlap): no row is counted twice. */
+function merged(windows) {
+    const sorted = [...windows].sort((a, b) => a[0] - b[0]);
+    const out = [];
+    for (const [from, to] of sorted) {
+        const last = out[out.length - 1];
+        if (last && from <= last[1])
+            last[1] = Math.max(last[1], to);
+        else
+            out.push([from, to]);
+    }
+    return out;
+}
+/**
+ * The silence rule, pure: the gap's expectation (`expectGap`), a finding when an empty gap is less
+ * likely than the level — or while an incident opened before the last sale is still without one
+ * (one outage, one incident) — else the note observed against expected.
+ */
+function judgeSilence(input) {
+    const { calendar, at, from, lastSale: since } = input;
+    const zone = calendar.zone;
+    const gap = at - from;
+    // The first whole local day of the history: a week before the first sale is not a week without sales.
+    const firstDay = addDays(localDate(at - input.historyDays * DAY_SECONDS, zone), 1);
+    const expectation = expectGap(calendar, from, at, firstDay, input.counts);
+    const cautious = expectation.expected;
+    const chance = poissonZero(cautious);
+    const gapText = since === undefined ? `over ${Math.round(LAST_SALE_LOOKBACK / DAY_SECONDS)} days` : span(gap);
+    const days = expectation.days.length;
+    const open = expectation.days[0]?.open ?? 0;
+    const quietest = days > 1
+        ? `day by day, the quietest open week: ${about(cautious)}`
+        : open === 0
+            ? 'no open week to compare with'
+            : open === 1
+                ? `the only open week: ${about(cautious)}`
+                : `the quietest of ${open} open weeks: ${about(cautious)}`;
+    const calendarText = calendarNotes(expectation);
+    const extra = calendarText.length > 0 ? `; ${calendarText.join('; ')}` : '';
+    const expectedText = `about ${about(expectation.typical)} expected at ${days > 1 ? 'these hours of the week' : 'this hour of the week'} (${quietest})${extra}`;
+    const line = `last sale ${gapText} ago; about ${about(expectation.typical)} sales expected in that time (${quietest})${extra}`;
+    // One outage, one incident: open until a sale arrives, however the expectation moves.
+    const still = input.openedAt !== undefined && (since === undefined || since < input.openedAt);
+    if (!(chance < input.level) && !still)
+        return { line, expectation };
+    return {
+        line,
+        expectation,
+        finding: {
+            key: 'no-sales',
+            severity: 'critical',
+            summary: `0 sales in ${gapText}; ${expectedText}. An empty stretch this long is ${oneIn(chance)} at the usual rate.`,
+            observed: { sales: 0, minutes: Math.round(gap / 60), last_sale: since === undefined ? `over ${gapText} ago` : new Date(since * 1000).toISOString() },
+            expected: {
+                sales: Math.round(expectation.typical * 10) / 10,
+                quietest_week: Math.round(cautious * 10) / 10,
+                probability: chance,
+                ...(calendarText.length > 0 ? { calendar: calendarText.join('; ') } : {})
+            },
+            dashboard: 'payments?status[0]=successful'
+        }
+    };
+}
+/**
+ * `silence`: the checkout stopped selling. The sales expected since the last one are counted day by
+ * day in the account's local time (`expectGap`: the quietest open week of the same hours, holidays,
+ * quiet days and closures left out); when even that many make an empty stretch less likely than 1
+ * in 10,000 (Poisson: e^−expected), it opens. A 3 a.m. Sunday lull, a bank holiday or a weekday the
+ * shop always closes expect almost nothing and raise nothing. It stays open until a sale arrives,
+ * however long the gap.
  */
 const silence = {
     name: 'silence',
     reads: ['charges'],
     relative: true,
-    rule: 'no sale since the last one, when even the quietest of the same hours over the last 4 weeks makes that gap less likely than the probability level',
+    rule: 'no sale since the last one, when even the quietest open week of the same local hours (holidays and closed days left out) makes that gap less likely than the probability level; open until a sale arrives',
     chart: { object: 'charges', where: `t.status = 'succeeded'`, noun: 'sales' },
     levels: {
         probability: { default: 1e-4, unit: 'probability', min: 1e-12, max: 0.1, description: 'how unlikely the empty stretch must be' }
     },
     async evaluate(ctx) {
         const charges = ctx.tables.charges;
+        const zone = ctx.calendar.zone;
         const history = await historyDays(ctx, charges);
         if (history.size === 0)
             return { notes: [], findings: [] };
-        const last = await ctx.query(`SELECT ${ACCOUNT} AS account, extract(epoch FROM max(t.created_at))::float8 AS last
-         FROM ${charges} t WHERE t.status = 'succeeded' AND t.created_at >= to_timestamp($1) AND t.created_at < to_timestamp($2) GROUP BY 1`, [ctx.at - LOOKBACK, ctx.at]);
-        const lastSale = new Map(last.map((r) => [String(r.account), Number(r.last)]));
+        const lastSale = await lastRows(ctx, charges, `t.status = 'succeeded'`);
         const learning = [...history].filter(([, days]) => days < LEARNING_DAYS);
         const watched = [...history.keys()].filter((a) => history.get(a) >= LEARNING_DAYS);
-        // Sales in each account's gap, shifted back 1 to 4 weeks: one query, the gaps as a join.
-        const starts = watched.map((a) => lastSale.get(a) ?? ctx.at - LOOKBACK);
-        // Each week read once, from the earliest gap on (an index range), then kept per account from its own gap.
-        const earliest = Math.min(ctx.at, ...starts);
-        const weeks = inWindows(charges, [1, 2, 3, 4].map((k) => [earliest - k * WEEK, ctx.at - k * WEEK]), 4);
-        const expected = await ctx.query(`SELECT g.account, t.i::int AS k, count(*)::int AS n
-         FROM ${weeks.sql} t
-         JOIN unnest($1::text[], $2::float8[]) AS g(account, since) ON g.account = ${ACCOUNT} AND t.created_at > to_timestamp(g.since - t.i * $3::float8)
-        WHERE t.status = 'succeeded'
-        GROUP BY 1, 2`, [watched, starts, WEEK, ...weeks.params]);
-        const byAccount = new Map();
-        for (const r of expected) {
-            const list = byAccount.get(r.account) ?? [0, 0, 0, 0];
-            list[r.k - 1] = r.n;
-            byAccount.set(r.account, list);
+        const starts = watched.map((a) => lastSale.get(a) ?? ctx.at - LAST_SALE_LOOKBACK);
+        // The weeks before each gap's days, whole local days (a closed day is known by its total), read as index ranges.
+        const first = localDate(Math.min(ctx.at, ...starts), zone);
+        const last = addDays(localDate(ctx.at, zone), 1);
+        const ranges = merged(Array.from({ length: WEEKS }, (_, i) => [dayStart(addDays(first, -7 * (i + 1)), zone), dayStart(addDays(last, -7 * (i + 1)), zone)]));
+        const rows = inWindows(charges, ranges, 5);
+        const local = `(t.created_at AT TIME ZONE $3::text)`;
+        const found = watched.length === 0
+            ? []
+            : await ctx.query(`SELECT g.account, to_char(${local}, 'YYYY-MM-DD') AS day, count(*)::int AS total,
+                    count(*) FILTER (WHERE ${local}::time > g.since)::int AS after,
+                    count(*) FILTER (WHERE ${local}::time < $4::time)::int AS before,
+                    count(*) FILTER (WHERE ${local}::time > g.since AND ${local}::time < $4::time)::int AS between
+               FROM ${rows.sql} t
+               JOIN unnest($1::text[], $2::time[]) AS g(account, since) ON g.account = ${ACCOUNT}
+              WHERE t.status = 'succeeded'
+              GROUP BY 1, 2`, [watched, starts.map((s) => clockOf(secondOfDay(s, zone))), zone, clockOf(secondOfDay(ctx.at, zone)), ...rows.params]);
+        const byDay = new Map();
+        for (const r of found) {
+            let days = byDay.get(r.account);
+            if (!days)
+                byDay.set(r.account, (days = new Map()));
+            days.set(r.day, { total: r.total, after: r.after, before: r.before, between: r.between });
         }
         const notes = learning.map(([a, days]) => ({ account: accountOf(a), state: 'learning', line: learningLine(days) }));
         const findings = [];
-        const level = ctx.levels.probability;
-        for (const account of watched) {
-            const since = lastSale.get(account);
-            const gap = ctx.at - (since ?? ctx.at - LOOKBACK);
-            const covered = weeksCovered(history.get(account), gap);
-            const weeks = (byAccount.get(account) ?? [0, 0, 0, 0]).slice(0, covered);
-            const cautious = Math.min(...weeks);
-            const typical = mean(weeks);
-            const gapText = since === undefined ? 'over 24 h' : span(gap);
-            const observed = `0 sales in ${gapText}`;
-            const quietest = `the quietest of ${lastWeeks(covered)}: ${cautious}`;
-            const expectedText = `about ${about(typical)} expected at this hour of the week (${quietest})`;
-            const chance = poissonZero(cautious);
-            if (chance < level) {
-                findings.push({
-                    account: accountOf(account),
-                    key: 'no-sales',
-                    severity: 'critical',
-                    summary: `${observed}; ${expectedText}. An empty stretch this long is ${oneIn(chance)} at the usual rate.`,
-                    observed: { sales: 0, minutes: Math.round(gap / 60), last_sale: since === undefined ? 'over 24 h ago' : new Date(since * 1000).toISOString() },
-                    expected: { sales: Math.round(typical * 10) / 10, quietest_week: cautious, probability: chance },
-                    dashboard: 'payments?status[0]=successful'
-                });
-            }
-            else {
-                notes.push({
-                    account: accountOf(account),
-                    state: 'ok',
-                    line: `last sale ${gapText} ago; about ${about(typical)} sales expected in that time (${quietest})`
-                });
-            }
-        }
+        watched.forEach((account, i) => {
+            const judged = judgeSilence({
+                calendar: ctx.calendar,
+                at: ctx.at,
+                from: starts[i],
+                lastSale: lastSale.get(account),
+                historyDays: history.get(account),
+                counts: (date) => byDay.get(account)?.get(date),
+                openedAt: ctx.openedAt(accountOf(account), 'silence', 'no-sales'),
+                level: ctx.levels.probability
+            });
+            if (judged.finding)
+                findings.push({ account: accountOf(account), ...judged.finding });
+            else
+                notes.push({ account: accountOf(account), state: 'ok', line: judged.line });
+        });
         return { notes, findings };
     }
 };
@@ -40846,11 +41388,68 @@ const silence = {
 /** Every monitor, in the order the summary lists them. Adding one is its file and a line here. */
 const MONITORS = [silence, declines, cardTesting, disputes_disputes, refunds_refunds, payouts_payouts, renewals];
 
+;// CONCATENATED MODULE: ./src/features/monitor/place.ts
+/**
+ * Where the account lives (its country and Dashboard time zone), remembered for a day: an hourly
+ * schedule asks Stripe once a day, not once a run (GET requests count against the account's read
+ * allocation).
+ */
+const PLACES_TABLE = 'stripe_monitor_places';
+/** How long a remembered place is used before Stripe is asked again. */
+const PLACE_SECONDS = 86400;
+const place_column = (name, type, more = {}) => ({ name, type, fromRow: false, ...more });
+const PLACES = {
+    table: PLACES_TABLE,
+    columns: [
+        place_column('account_key', 'text', { notNull: true }),
+        place_column('country', 'text'),
+        place_column('timezone', 'text'),
+        place_column('read_at', 'timestamptz', { notNull: true })
+    ],
+    idColumn: 'account_key',
+    indexes: [],
+    optional: "the account's country and time zone are asked of Stripe every run"
+};
+/**
+ * The account's place: remembered when read within `PLACE_SECONDS`, else asked (`ask`: GET
+ * /v1/account) and remembered. A table the role may not use is no reason to go without: then it asks.
+ */
+async function placeOf(db, key, now, ask, remember) {
+    const table = db.table(PLACES_TABLE);
+    if (remember) {
+        const [row] = await db.query(`SELECT country, timezone FROM ${table} WHERE account_key = $1 AND read_at > $2::timestamptz - make_interval(secs => $3)`, [key, now, PLACE_SECONDS]);
+        if (row)
+            return { ...(row.country ? { country: row.country } : {}), ...(row.timezone ? { timezone: row.timezone } : {}) };
+    }
+    const facts = await ask();
+    if (remember && !facts.error) {
+        await db.query(`INSERT INTO ${table} (account_key, country, timezone, read_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (account_key) DO UPDATE SET country = EXCLUDED.country, timezone = EXCLUDED.timezone, read_at = EXCLUDED.read_at`, [key, facts.country ?? null, facts.timezone ?? null, now]);
+    }
+    return facts;
+}
+/** Whether a table of the feature's exists and the role may read and write it. */
+async function usable(db, name) {
+    const [row] = await db.query(`SELECT CASE WHEN to_regclass($1) IS NULL THEN false ELSE has_table_privilege($1, 'SELECT, INSERT, UPDATE') END AS ok`, [db.table(name)]);
+    return row?.ok === true;
+}
+
 ;// CONCATENATED MODULE: ./src/features/monitor/settings.ts
 
 
 
 
+
+/** `monitor-timezone`: empty (the Stripe account's) or an IANA time zone name (Europe/London, America/New_York). */
+function parseTimezone(value) {
+    const text = value.trim();
+    if (text === '')
+        return undefined;
+    const zone = knownZone(text);
+    if (!zone)
+        throw new InputError('monitor-timezone', `"${shown(text, 40)}" is not an IANA time zone name (e.g. Europe/London, America/New_York, UTC).`);
+    return zone;
+}
 /** `monitors`: all (the default), none, or a list of names. */
 function parseMonitors(value) {
     const text = value.trim().toLowerCase();
@@ -40957,5688 +41556,6 @@ function parseBacktest(value) {
         throw new InputError('monitor-backtest', `"${shown(value, 40)}" is not a length of history from 1d to 90d (e.g. 28d, 4w, 336h).`);
     }
     return seconds;
-}
-
-;// CONCATENATED MODULE: ./src/features/monitor/feature.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** How many incidents the `incidents` output lists (outputs have size limits), and how many get a chart. */
-const MAX_LISTED = 100;
-const MAX_CHARTS = 3;
-/** How far back resolved incidents are read (a monitor yields to another's incident within its own window, a day at most). */
-const RECENT_SECONDS = 86400;
-const MARK = { ok: '✓', learning: '…', warning: '⚠', critical: '✗' };
-/** The Stripe Dashboard page of a finding: in its connected account's dashboard when it has one, test mode's for a test key. */
-function dashboardLink(path, account, keyMode) {
-    return dashboardUrl({ id: '', livemode: keyMode === 'live' }, account ?? undefined, path);
-}
-/** The tables the monitors read: each object synced this run (and not failed), qualified; and whether charges' has the monitors' index. */
-async function sourcesOf(db, config, run) {
-    const tables = {};
-    for (const name of config.objects) {
-        if (run.failures.has(name))
-            continue;
-        tables[name] = db.table(name === 'charges' ? config.table : specOf(name).table);
-    }
-    const indexed = new Set();
-    if (tables.charges) {
-        const [found] = await db.query('SELECT to_regclass($1) IS NOT NULL AS present', [
-            db.table(indexName(config.table, ACCOUNT_INDEX.suffix))
-        ]);
-        if (found?.present)
-            indexed.add(tables.charges);
-    }
-    return { tables, failedCharges: config.statuses.has('failed'), accounts: config.accounts !== undefined, indexed };
-}
-/**
- * The payment monitor, a feature: after the sync, every chosen monitor looks at the synced data
- * (every account at once); what it finds is an incident, opened once, updated while it lasts,
- * resolved when a run no longer sees it — in `stripe_monitor_incidents`, the outputs, the summary's
- * opening lines and (when asked) GitHub issues. With `monitor-backtest` it replays the history
- * instead, and stores, opens and fails nothing.
- */
-class PaymentMonitor {
-    settings;
-    monitors;
-    config;
-    issueApi;
-    name = 'payment monitor';
-    outcomes = [];
-    changes = [];
-    result;
-    /** Charts of the open incidents, by open key. */
-    charts = new Map();
-    /** What the run could not do (remember incidents, write issues): said in the summary and as warnings. */
-    problems = [];
-    issues;
-    ran = false;
-    constructor(settings, monitors, config, 
-    /** The GitHub calls (tests give a stand-in's); default: the REST API through Octokit. */
-    issueApi = octokitApi) {
-        this.settings = settings;
-        this.monitors = monitors;
-        this.config = config;
-        this.issueApi = issueApi;
-    }
-    async readBack(db, ctx) {
-        if (!db)
-            return;
-        this.ran = true;
-        const sources = await sourcesOf(db, this.config, ctx.run);
-        const at = unixSeconds(ctx.now);
-        if (this.settings.backtestSeconds !== undefined) {
-            this.result = await backtest(db, this.monitors, this.settings.levels, sources, at, this.settings.backtestSeconds);
-            return;
-        }
-        const remembered = await this.readable(db);
-        const { open, recent } = remembered ? await incidentsSince(db, at - RECENT_SECONDS) : { open: new Map(), recent: [] };
-        this.outcomes = await evaluate(db, this.monitors, this.settings.levels, sources, at, {
-            isOpen: (account, monitor, key) => open.has(openKey(account, monitor, key)),
-            openSince: (account, monitor, since) => recent.some((i) => i.account === account && i.monitor === monitor && (i.resolvedAt === null || unixSeconds(i.resolvedAt) >= since))
-        });
-        const seen = this.outcomes.flatMap((o) => o.findings.map((f) => ({
-            ...f,
-            monitor: o.monitor.name,
-            dashboardUrl: dashboardLink(f.dashboard, f.account ?? this.config.stripeAccount, this.config.keyMode)
-        })));
-        const evaluated = new Set(this.outcomes.filter((o) => !o.unavailable).map((o) => o.monitor.name));
-        if (remembered) {
-            this.changes = await recordIncidents(db, seen, evaluated, open, ctx.now);
-        }
-        else {
-            this.changes = seen.map((f) => ({
-                state: 'opened',
-                incident: { ...f, id: '', openedAt: ctx.now, resolvedAt: null, issueNumber: null, dashboardUrl: f.dashboardUrl }
-            }));
-        }
-        await this.chart(db, at, sources);
-        if (this.settings.incidentIssues && remembered)
-            await this.writeIssues(db, ctx);
-    }
-    /**
-     * Whether the run may read and write the incidents table. A role that could not create it, or was
-     * granted nothing on it, runs on: the monitors still look, but cannot remember what they raised.
-     */
-    async readable(db) {
-        const forget = 'so incidents are not remembered: each run reports what it sees as new.';
-        if (!(await incidentsTableExists(db))) {
-            this.problems.push(`The table ${INCIDENTS.table} could not be created (the database role may not create tables), ${forget} Create it as the schema's owner.`);
-            return false;
-        }
-        const rows = await db.query(`SELECT has_table_privilege($1, 'SELECT, INSERT, UPDATE') AS ok`, [db.table(INCIDENTS.table)]);
-        if (rows[0]?.ok)
-            return true;
-        this.problems.push(`The database role may not read and write ${INCIDENTS.table}, ${forget} Grant it SELECT, INSERT, UPDATE on the table.`);
-        return false;
-    }
-    /** The last 7 days against the expected band, for each open incident of a monitor that has a chart (the first few). */
-    async chart(db, at, sources) {
-        const open = this.changes.filter((c) => c.state !== 'resolved').slice(0, MAX_CHARTS);
-        for (const change of open) {
-            const monitor = this.monitors.find((m) => m.name === change.incident.monitor);
-            const table = monitor?.chart && sources.tables[monitor.chart.object];
-            if (!monitor?.chart || !table)
-                continue;
-            const points = await bandSeries({ at, query: (sql, params) => db.query(sql, params) }, table, monitor.chart.where, change.incident.account ?? '');
-            const labelled = points.map((p) => {
-                const d = new Date(p.from * 1000);
-                const label = d.getUTCHours() === 0 ? d.toUTCString().slice(0, 3) : `${String(d.getUTCHours()).padStart(2, '0')}h`;
-                // The block in progress is marked: its count is not the block's yet.
-                return { ...p, label: p.from + BLOCK > at ? `${label}*` : label };
-            });
-            const noun = monitor.chart.noun;
-            this.charts.set(openKey(change.incident.account, change.incident.monitor, change.incident.key), mermaidBandChart(labelled, `${noun} per ${BLOCK / 3600} h, last 7 days (UTC), against the lowest and highest of the 4 weeks before`, noun));
-        }
-    }
-    async writeIssues(db, ctx) {
-        const env = ctx.env;
-        const written = this.settings.githubToken;
-        const token = written && !written.startsWith('${{') ? written : (env.GITHUB_TOKEN ?? '').trim();
-        const repository = env.GITHUB_REPOSITORY ?? '';
-        if (!token || !/^[^/\s]+\/[^/\s]+$/.test(repository)) {
-            this.problems.push(`incident-issues is on, but ${token ? 'GITHUB_REPOSITORY is not set' : 'there is no github-token (nor GITHUB_TOKEN)'}: no GitHub issue was written. Run it in GitHub Actions with permissions: issues: write.`);
-            return;
-        }
-        const changes = this.changes.filter((c) => c.state === 'opened' || c.previousSeverity || c.state === 'resolved' || c.incident.issueNumber === null);
-        if (changes.length === 0)
-            return;
-        const api = await this.issueApi({ token, repository, apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com' });
-        const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
-        const runUrl = env.GITHUB_RUN_ID ? `${server}/${repository}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
-        const done = await syncIssues(api, changes, async (incident, issue) => setIssueNumber(db, incident.id, issue), ctx.now, runUrl);
-        this.issues = done;
-        if (done.refused) {
-            const permission = done.refused.status === 403 || done.refused.status === 401 || done.refused.status === 404;
-            this.problems.push(permission
-                ? `GitHub refused to write the incident issues (HTTP ${done.refused.status}): give the job \`permissions: issues: write\` (or a github-token that may write issues). The incidents are stored and the sync succeeded.`
-                : `GitHub did not take the incident issues (${escapeCell(done.refused.message, 200)}); the next run tries again. The incidents are stored and the sync succeeded.`);
-        }
-    }
-    /** ok, warning, critical (the worst incident open), or learning (a relative monitor has too little history). */
-    get worst() {
-        const open = this.changes.filter((c) => c.state !== 'resolved').map((c) => c.incident.severity);
-        if (open.includes('critical'))
-            return 'critical';
-        if (open.includes('warning'))
-            return 'warning';
-        if (this.outcomes.some((o) => o.notes.some((n) => n.state === 'learning')))
-            return 'learning';
-        return 'ok';
-    }
-    entries() {
-        return this.changes.slice(0, MAX_LISTED).map(({ incident: i, state }) => ({
-            id: i.id,
-            monitor: i.monitor,
-            severity: i.severity,
-            state,
-            account_id: i.account,
-            opened_at: isoSeconds(unixSeconds(i.openedAt)),
-            resolved_at: i.resolvedAt ? isoSeconds(unixSeconds(i.resolvedAt)) : null,
-            summary: i.summary,
-            observed: i.observed,
-            expected: i.expected,
-            dashboard_url: i.dashboardUrl
-        }));
-    }
-    outputs() {
-        if (this.result)
-            return { incidents: '[]', incidents_opened: '0', incidents_resolved: '0', monitor_status: '', backtest: JSON.stringify(this.result) };
-        if (!this.ran)
-            return { incidents: '[]', incidents_opened: '0', incidents_resolved: '0', monitor_status: '', backtest: '' };
-        return {
-            incidents: JSON.stringify(this.entries()),
-            incidents_opened: String(this.changes.filter((c) => c.state === 'opened').length),
-            incidents_resolved: String(this.changes.filter((c) => c.state === 'resolved').length),
-            monitor_status: this.worst,
-            backtest: ''
-        };
-    }
-    /** The summary opens with this: the status, one line a monitor, the open incidents' charts. */
-    status(ctx) {
-        if (this.result)
-            return this.backtestSection(this.result);
-        if (!this.ran)
-            return [];
-        const status = this.worst;
-        const opened = this.changes.filter((c) => c.state === 'opened').length;
-        const resolved = this.changes.filter((c) => c.state === 'resolved');
-        const open = this.changes.filter((c) => c.state !== 'resolved').length;
-        const head = status === 'critical' || status === 'warning'
-            ? `${open} incident${open === 1 ? '' : 's'} open${opened > 0 ? ` (${opened} new)` : ''}`
-            : status === 'learning'
-                ? 'watching; some monitors are still learning the account’s rhythm'
-                : 'all clear';
-        const lines = [`### ${MARK[status]} Monitor: ${head}`, ''];
-        const items = [];
-        const notWatching = [];
-        for (const outcome of this.outcomes) {
-            const name = `**${outcome.monitor.name}**`;
-            if (outcome.unavailable) {
-                notWatching.push(`\`${outcome.monitor.name}\` ${outcome.unavailable}`);
-                continue;
-            }
-            const findings = this.changes.filter((c) => c.incident.monitor === outcome.monitor.name && c.state !== 'resolved');
-            for (const { incident, state } of findings) {
-                const where = incident.account ? ` \`${incident.account}\`` : '';
-                items.push(`- ${MARK[incident.severity]} ${name}${where} — ${inline(incident.summary)} [Dashboard](${incident.dashboardUrl})${state === 'ongoing' ? ` _(open since ${compact(incident.openedAt)})_` : ''}`);
-            }
-            const notes = outcome.notes;
-            if (findings.length > 0 && notes.length === 0)
-                continue;
-            if (notes.length === 1 && findings.length === 0) {
-                const note = notes[0];
-                items.push(`- ${MARK[note.state]} ${name}${note.account && this.config.stripeAccount !== note.account ? ` \`${note.account}\`` : ''} — ${inline(note.line)}`);
-            }
-            else if (notes.length > 0) {
-                const learning = notes.filter((n) => n.state === 'learning').length;
-                const mark = findings.length > 0 ? '' : learning === notes.length ? MARK.learning : MARK.ok;
-                const rest = findings.length > 0 ? 'the other ' : '';
-                items.push(`- ${mark ? `${mark} ` : '  '}${name} — ${rest}${notes.length.toLocaleString('en-US')} account${notes.length === 1 ? '' : 's'} within the usual${learning > 0 ? ` (${learning.toLocaleString('en-US')} still learning)` : ''}`);
-            }
-            else if (findings.length === 0) {
-                items.push(`- ${MARK.ok} ${name} — nothing in the stretch it looks at`);
-            }
-        }
-        lines.push(...items, '');
-        if (notWatching.length > 0)
-            lines.push(`<sub>Not watching: ${notWatching.join('; ')}.</sub>`, '');
-        for (const c of resolved) {
-            lines.push(`- ✓ Resolved: **${c.incident.monitor}**${c.incident.account ? ` \`${c.incident.account}\`` : ''} — open ${describeLength((ctx.now.getTime() - c.incident.openedAt.getTime()) / 1000)}, since ${compact(c.incident.openedAt)}.`);
-        }
-        if (resolved.length > 0)
-            lines.push('');
-        // How far into its block the charts' last block is (0: it has just begun, and is whole).
-        const sofar = unixSeconds(ctx.now) % BLOCK;
-        for (const [key, chart] of this.charts) {
-            const change = this.changes.find((c) => openKey(c.incident.account, c.incident.monitor, c.incident.key) === key);
-            if (change)
-                lines.push(`**${change.incident.monitor}**${change.incident.account ? ` \`${change.incident.account}\`` : ''}: the last 7 days against the same hours of the 4 weeks before` +
-                    (sofar ? ` (* the block in progress: ${span(sofar)} of ${BLOCK / 3600} h so far)` : ''), '', chart, '');
-        }
-        // An open disputes incident says the floors itself.
-        if (this.outcomes.some((o) => o.monitor.name === 'disputes' && !o.unavailable && o.findings.length === 0)) {
-            lines.push(`<sub>Dispute levels: the networks' programs count merchants from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM).</sub>`, '');
-        }
-        for (const problem of this.problems)
-            lines.push('> [!WARNING]', `> ${problem}`, '');
-        return lines;
-    }
-    backtestSection(result) {
-        const lines = [
-            `### Monitor backtest: ${result.incidents.length} incident${result.incidents.length === 1 ? '' : 's'} in ${describeLength(Date.parse(result.window.to) / 1000 - Date.parse(result.window.from) / 1000)}`,
-            '',
-            `The monitors replayed hour by hour from ${result.window.from} to ${result.window.to} (${result.evaluations} evaluations) over the stored history: what they would have raised. Nothing was stored, no issue opened, nothing fails.`,
-            ''
-        ];
-        if (result.incidents.length > 0) {
-            lines.push('| Monitor | Account | Severity | Opened | Resolved | What it saw |', '| --- | --- | --- | --- | --- | --- |');
-            for (const i of result.incidents.slice(0, 50)) {
-                lines.push(`| ${i.monitor} | ${i.account ?? ''} | ${i.severity} | ${i.opened_at} | ${i.resolved_at ?? 'still open'} | ${escapeCell(i.summary, 300)} |`);
-            }
-            lines.push('');
-            if (result.incidents.length > 50)
-                lines.push(`…and ${result.incidents.length - 50} more in the \`backtest\` output.`, '');
-        }
-        const counts = MONITOR_NAMES.filter((m) => this.monitors.some((x) => x.name === m)).map((m) => `${m} ${result.incidents.filter((i) => i.monitor === m).length}`);
-        lines.push(`<sub>By monitor: ${counts.join(', ')}.</sub>`, '');
-        return lines;
-    }
-    news() {
-        return this.changes.some((c) => c.state !== 'ongoing') || this.result !== undefined || this.problems.length > 0;
-    }
-    notices() {
-        return this.changes
-            .filter((c) => c.state === 'opened')
-            .slice(0, 10)
-            .map((c) => `Incident (${c.incident.severity}): ${c.incident.monitor}${c.incident.account ? ` in ${c.incident.account}` : ''} — ${c.incident.summary}`);
-    }
-    warnings() {
-        return this.problems;
-    }
-    log() {
-        return this.issues ? [`Incident issues: ${this.issues.opened} opened, ${this.issues.commented} updated, ${this.issues.closed} closed.`] : [];
-    }
-    verdict() {
-        const level = this.settings.failOn;
-        if (level === 'never' || this.result)
-            return undefined;
-        const failing = this.changes.filter((c) => c.state !== 'resolved' && (level === 'warning' || c.incident.severity === 'critical'));
-        if (failing.length === 0)
-            return undefined;
-        const named = failing
-            .slice(0, 5)
-            .map((c) => `${c.incident.monitor}${c.incident.account ? ` (${c.incident.account})` : ''}: ${c.incident.summary}`)
-            .join(' | ');
-        return `fail-on: ${level} — ${failing.length} ${level === 'critical' ? 'critical ' : ''}incident${failing.length === 1 ? '' : 's'} open. ${named}${failing.length > 5 ? ` | …and ${failing.length - 5} more` : ''}. Everything was stored; the step fails so that GitHub tells you.`;
-    }
-}
-/** A monitor's line in a list item: its own words and numbers, with nothing that Markdown or HTML would read. */
-function inline(text) {
-    return shown(text).replace(/[<>*_`[\]|\\]/g, (c) => `\\${c}`);
-}
-function compact(date) {
-    return `${compactUtc(unixSeconds(date))} UTC`;
-}
-/** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
-// prettier-ignore
-const monitor_feature_CONTRACT = {
-    inputs: [
-        { name: 'monitors', default: 'all', since: '1.3.0', description: 'The payment monitors to run after the sync - all, none, or a comma-separated list of silence, declines, card-testing, disputes, refunds, payouts, renewals. Each runs when the objects it reads are synced.' },
-        { name: 'monitor-thresholds', default: '', since: '1.3.0', description: 'Overrides of the monitors\' levels, monitor.level=value pairs separated by commas, semicolons or lines (silence.probability=1e-5, disputes.warning=0.5%, card-testing.failures=50). See Monitoring in the README.' },
-        { name: 'fail-on', default: 'never', since: '1.3.0', description: 'Fail the step, after everything is stored and written, while an incident is open - never, warning (any incident) or critical. GitHub then e-mails the failed run.' },
-        { name: 'incident-issues', default: 'false', since: '1.3.0', description: 'true: one GitHub issue per incident (labels stripe-incident, the monitor, the severity), commented when its severity changes, closed when it resolves. Needs permissions: issues: write.' },
-        { name: 'github-token', default: '${{ github.token }}', since: '1.3.0', description: 'The token incident-issues writes with. Default: the workflow\'s token.' },
-        { name: 'monitor-backtest', default: '', since: '1.3.0', description: 'Replay the monitors hour by hour over this much stored history (1d to 90d, e.g. 28d) and report what they would have raised (output backtest), instead of monitoring: nothing is stored, no issue opened, nothing fails.' }
-    ],
-    outputs: [
-        { name: 'incidents', empty: '[]', description: 'JSON array of the incidents opened, still open and resolved this run - {id, monitor, severity (warning or critical), state (opened, ongoing or resolved), account_id, opened_at, resolved_at, summary, observed, expected, dashboard_url}.' },
-        { name: 'incidents_opened', empty: '0', description: 'Incidents opened this run.' },
-        { name: 'incidents_resolved', empty: '0', description: 'Incidents resolved this run.' },
-        { name: 'monitor_status', empty: '', description: 'ok, warning, critical (the worst open incident) or learning (a monitor that compares with the account\'s history has under 14 days of it); empty when no monitor ran.' },
-        { name: 'backtest', empty: '', description: 'With monitor-backtest: JSON {window {from, to}, evaluations, incidents [{monitor, account, key, severity, opened_at, resolved_at, summary}]}.' }
-    ]
-};
-/** The index the monitors read charges through, as the run makes it. */
-const MONITOR_INDEX = {
-    object: 'charges',
-    ...ACCOUNT_INDEX,
-    about: 'the monitors read the charges of each account through it',
-    without: 'the monitors read every charge of their windows: slower on big accounts'
-};
-const monitor = defineFeature({
-    name: 'payment monitor',
-    ...monitor_feature_CONTRACT,
-    load: (inputs, config) => {
-        const names = parseMonitors(inputs.get('monitors'));
-        const monitors = MONITORS.filter((m) => names.includes(m.name));
-        const settings = {
-            levels: settings_parseThresholds(inputs.get('monitor-thresholds'), MONITORS),
-            failOn: parseFailOn(inputs.get('fail-on')),
-            incidentIssues: parseBoolean('incident-issues', inputs.get('incident-issues')),
-            githubToken: inputs.get('github-token'),
-            backtestSeconds: parseBacktest(inputs.get('monitor-backtest'))
-        };
-        if (settings.githubToken && !settings.githubToken.startsWith('${{'))
-            inputs.mask(settings.githubToken);
-        const on = monitors.length > 0;
-        if (!on && (settings.failOn !== 'never' || settings.incidentIssues || settings.backtestSeconds !== undefined)) {
-            inputs.warn('monitors is none: fail-on, incident-issues and monitor-backtest have no effect.');
-        }
-        if (on && config.dryRun && (settings.failOn !== 'never' || settings.incidentIssues)) {
-            inputs.warn('dry-run: the monitors need the database, so fail-on and incident-issues have no effect.');
-        }
-        if (on && !config.objects.some((o) => MONITORS.some((m) => m.reads.includes(o)))) {
-            inputs.warn(`No monitor can run: they read ${[...new Set(MONITORS.flatMap((m) => m.reads))].map((o) => OBJECTS.find((x) => x.name === o).plural).join(', ')}.`);
-        }
-        return {
-            views: [],
-            tables: on && !config.dryRun ? [INCIDENTS] : [],
-            indexes: on && !config.dryRun ? [MONITOR_INDEX] : [],
-            feature: on && !config.dryRun ? new PaymentMonitor(settings, monitors, config) : undefined
-        };
-    }
-});
-
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
-;// CONCATENATED MODULE: ./src/features/reconciliation/csv.ts
-/**
- * CSV cells for files people open in spreadsheets. Text that came from Stripe or from people
- * (descriptions, names, emails, memos) could start a formula: a cell beginning with `=`, `+`, `-`,
- * `@`, a tab or a carriage return is made inert with a leading `'`, as OWASP recommends against CSV
- * injection. Numbers are written as numbers (a negative amount stays -12.50).
- */
-const FORMULA_START = /^[=+\-@\t\r]/;
-/** A text cell: inert if it could start a formula, quoted when it holds a comma, quote or line break. */
-function textCell(value) {
-    const text = value ?? '';
-    return quoted(FORMULA_START.test(text) ? `'${text}` : text);
-}
-/** A number (an amount in major units, a count): written as is. */
-function numberCell(value) {
-    if (!/^-?\d+(\.\d+)?$/.test(value))
-        throw new Error(`not a number for a CSV cell: ${JSON.stringify(value)}`);
-    return value;
-}
-function quoted(text) {
-    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-/** Rows to CSV text with CRLF line ends, as spreadsheet imports expect. */
-function csv(rows) {
-    return `${rows.map((cells) => cells.join(',')).join('\r\n')}\r\n`;
-}
-
-;// CONCATENATED MODULE: ./src/features/reconciliation/books.ts
-
-
-
-
-
-/**
- * The payout journals as accounting software imports them. One journal per payout, balanced; one
- * file set per currency (a journal is in one currency, and each ledger imports one at a time).
- *
- * - Xero, "Import manual journals": `*Narration, *Date, Description, *AccountCode, *TaxRate,
- *   *Amount`; a debit positive, a credit negative; rows with the same narration and date are one
- *   journal (imported as a draft); at most XERO_MAX_LINES lines a file, a journal never split.
- * - QuickBooks Online, journal entry import: `Journal No., Journal Date, Account Name, Debits,
- *   Credits, Description, Name, Location, Class`; Journal No. at most 21 characters.
- */
-/** Xero's limit of lines in one import file, header included. */
-const XERO_MAX_LINES = 300;
-/** QuickBooks' limit on a journal number (its DocNumber). */
-const QUICKBOOKS_MAX_NUMBER = 21;
-const XERO_HEADER = ['*Narration', '*Date', 'Description', '*AccountCode', '*TaxRate', '*Amount'];
-const QUICKBOOKS_HEADER = ['Journal No.', 'Journal Date', 'Account Name', 'Debits', 'Credits', 'Description', 'Name', 'Location', 'Class'];
-const books_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-/** `2026-11-27` → `27 Nov 2026`: no reader takes it for 11 July. */
-function xeroDate(isoDay) {
-    const [y, m, d] = isoDay.split('-');
-    return `${d} ${books_MONTHS[Number(m) - 1]} ${y}`;
-}
-/** `2026-11-27` → `11/27/2026`, QuickBooks Online's default (US) date format. */
-function quickbooksDate(isoDay) {
-    const [y, m, d] = isoDay.split('-');
-    return `${m}/${d}/${y}`;
-}
-/** A payout id as a journal number of at most 21 characters: the id itself, or its prefix and last 18 characters. */
-function journalNumber(payoutId) {
-    return payoutId.length <= QUICKBOOKS_MAX_NUMBER ? payoutId : `po_${payoutId.slice(-(QUICKBOOKS_MAX_NUMBER - 3))}`;
-}
-/** Journal lines by currency, then by payout, in the order read (date, payout, line). */
-function journalsByCurrency(lines) {
-    const byCurrency = new Map();
-    for (const line of lines) {
-        const currency = line.currency.toLowerCase();
-        let journals = byCurrency.get(currency);
-        if (!journals)
-            byCurrency.set(currency, (journals = new Map()));
-        let journal = journals.get(line.payout_id);
-        if (!journal)
-            journals.set(line.payout_id, (journal = []));
-        journal.push(line);
-    }
-    return byCurrency;
-}
-const signedMinor = (l) => BigInt(l.debit_minor) - BigInt(l.credit_minor);
-/** Xero manual journals: per currency, as many files as the line limit needs; a journal never split. */
-function xeroFiles(lines, options, stamp) {
-    const files = [];
-    for (const [currency, journals] of journalsByCurrency(lines)) {
-        let rows = [];
-        const flush = () => {
-            if (rows.length === 0)
-                return;
-            files.push({
-                format: 'xero',
-                currency,
-                name: `stripe-journal-xero-${currency}-${stamp}-${files.filter((f) => f.currency === currency).length + 1}.csv`,
-                content: csv([[...XERO_HEADER], ...rows])
-            });
-            rows = [];
-        };
-        for (const [payout, journal] of journals) {
-            if (journal.length + 1 > XERO_MAX_LINES)
-                throw new Error(`payout ${payout} has ${journal.length} journal lines, more than a Xero file takes`);
-            if (rows.length + journal.length + 1 > XERO_MAX_LINES)
-                flush();
-            for (const l of journal) {
-                const account = l.account;
-                rows.push([
-                    textCell(`Stripe payout ${payout}`),
-                    textCell(xeroDate(l.date)),
-                    textCell(`${l.account}: ${l.memo}`),
-                    textCell(options.accounts.get(account) ?? l.account),
-                    textCell(options.taxRate),
-                    numberCell(formatMinor(signedMinor(l), currency))
-                ]);
-            }
-        }
-        flush();
-    }
-    return files;
-}
-/** QuickBooks Online journal entries: one file per currency, one journal per payout. */
-function quickbooksFiles(lines, options, stamp) {
-    const files = [];
-    for (const [currency, journals] of journalsByCurrency(lines)) {
-        const rows = [[...QUICKBOOKS_HEADER]];
-        for (const [payout, journal] of journals) {
-            for (const l of journal) {
-                const minor = signedMinor(l);
-                rows.push([
-                    textCell(journalNumber(payout)),
-                    textCell(quickbooksDate(l.date)),
-                    textCell(options.accounts.get(l.account) ?? l.account),
-                    minor > 0n ? numberCell(formatMinor(minor, currency)) : '',
-                    minor < 0n ? numberCell(formatMinor(-minor, currency)) : '',
-                    textCell(`Stripe payout ${payout}: ${l.account}`),
-                    '',
-                    '',
-                    ''
-                ]);
-            }
-        }
-        files.push({ format: 'quickbooks', currency, name: `stripe-journal-quickbooks-${currency}-${stamp}.csv`, content: csv(rows) });
-    }
-    return files;
-}
-/** Writes the files under RUNNER_TEMP (the job's scratch directory), else the system's temp directory; returns their paths. */
-async function writeJournalFiles(files, env) {
-    const dir = env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
-    const paths = [];
-    for (const file of files) {
-        const target = external_node_path_default().join(dir, file.name);
-        await (0,promises_namespaceObject.writeFile)(target, file.content);
-        paths.push(target);
-    }
-    return paths;
-}
-
-;// CONCATENATED MODULE: ./src/features/reconciliation/journal.ts
-
-
-
-
-
-const JOURNAL_HEADER = ['date', 'journal', 'account', 'debit', 'credit', 'currency', 'memo'];
-/**
- * The journal as CSV, as accounting software imports a manual journal: one row per account line,
- * amounts in major units with the currency's decimals (an empty cell for the side not used).
- */
-function journalCsv(lines) {
-    const rows = [[...JOURNAL_HEADER]];
-    for (const l of lines) {
-        const debit = Number(l.debit_minor) === 0 ? '' : numberCell(formatMinor(BigInt(l.debit_minor), l.currency));
-        const credit = Number(l.credit_minor) === 0 ? '' : numberCell(formatMinor(BigInt(l.credit_minor), l.currency));
-        rows.push([textCell(l.date), textCell(l.payout_id), textCell(l.account), debit, credit, textCell(l.currency.toUpperCase()), textCell(l.memo)]);
-    }
-    return csv(rows);
-}
-/** Writes the CSV under RUNNER_TEMP (the job's scratch directory on a runner), else the system's temp directory. */
-async function writeJournal(lines, now, env = process.env) {
-    const dir = env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
-    const file = external_node_path_default().join(dir, `stripe-journal-${now.toISOString().replace(/[:.]/g, '-')}.csv`);
-    await (0,promises_namespaceObject.writeFile)(file, journalCsv(lines));
-    return file;
-}
-
-;// CONCATENATED MODULE: ./src/features/reconciliation/views.ts
-
-
-const CATEGORY = {
-    charges: "bt.reporting_category = 'charge'",
-    refunds: "bt.reporting_category IN ('refund', 'refund_failure', 'partial_capture_reversal')",
-    disputes: "bt.reporting_category IN ('dispute', 'dispute_reversal')",
-    adjustments: "bt.reporting_category IN ('adjustment', 'other_adjustment')",
-    stripeFee: "bt.reporting_category = 'fee'"
-};
-const PAYOUT_RECONCILIATION_VIEW = {
-    name: 'stripe_payout_reconciliation',
-    requires: ['payouts', 'balance_transactions'],
-    version: 1,
-    about: 'each payout against its balance transactions',
-    // Every amount in the payout's currency, minor units, signed as they move the balance: charges
-    // positive, refunds, disputes and fees negative. charges + refunds + disputes + fees +
-    // adjustments + other = transactions_net, which equals the payout amount when it is balanced.
-    sql: (schema, tables) => `SELECT p.id AS payout_id,
-         p.arrival_date,
-         p.status,
-         p.currency,
-         p.amount,
-         p.automatic,
-         p.reconciled_at,
-         count(bt.id) AS transaction_count,
-         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.charges}), 0) AS charges,
-         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.refunds}), 0) AS refunds,
-         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.disputes}), 0) AS disputes,
-         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.stripeFee}), 0) - coalesce(sum(bt.fee), 0) AS fees,
-         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.adjustments}), 0) AS adjustments,
-         coalesce(sum(bt.amount) FILTER (WHERE NOT (${CATEGORY.charges} OR ${CATEGORY.refunds} OR ${CATEGORY.disputes} OR ${CATEGORY.adjustments} OR ${CATEGORY.stripeFee})), 0) AS other,
-         coalesce(sum(bt.net), 0) AS transactions_net,
-         p.amount - coalesce(sum(bt.net), 0) AS difference,
-         CASE WHEN p.automatic IS FALSE THEN NULL
-              ELSE p.status = 'paid' AND p.reconciled_at IS NOT NULL AND coalesce(sum(bt.net), 0) = p.amount END AS balanced
-    FROM ${tableRef(schema, tables, 'payouts')} p
-    LEFT JOIN ${tableRef(schema, tables, 'balance_transactions')} bt
-      ON bt.payout_id = p.id
-     AND bt.id IS DISTINCT FROM p.balance_transaction_id
-     AND NOT (bt.type = 'payout' AND bt.source_id = p.id)
-   GROUP BY p.id, p.arrival_date, p.status, p.currency, p.amount, p.automatic, p.reconciled_at`
-};
-/**
- * Stripe's `payout_reconciliation.itemized` report in SQL: one row per balance transaction each
- * reconciled automatic payout paid out, with the objects it came from. Amounts in major units as the
- * report has them, and `*_minor` beside; per payout `net` sums to the payout's amount when balanced.
- * With invoices synced, the invoice and subscription of a charge (through its invoice payment).
- */
-function payoutItemizedView(withInvoices) {
-    return {
-        name: 'stripe_payout_itemized',
-        requires: withInvoices
-            ? ['payouts', 'balance_transactions', 'charges', 'refunds', 'disputes', 'invoices']
-            : ['payouts', 'balance_transactions', 'charges', 'refunds', 'disputes'],
-        version: withInvoices ? 2 : 1,
-        about: "each payout's balance transactions, as Stripe's itemized payout reconciliation report",
-        sql: (schema, tables) => `SELECT p.id AS automatic_payout_id,
-         p.arrival_date AS automatic_payout_effective_at,
-         bt.id AS balance_transaction_id,
-         bt.created_at AS created,
-         bt.available_on,
-         bt.currency,
-         ${major('bt.amount', 'bt.currency')} AS gross,
-         ${major('bt.fee', 'bt.currency')} AS fee,
-         ${major('bt.net', 'bt.currency')} AS net,
-         bt.amount AS gross_minor,
-         bt.fee AS fee_minor,
-         bt.net AS net_minor,
-         bt.reporting_category,
-         bt.source_id,
-         bt.description,
-         c.customer_id,
-         c.customer_email,
-         c.raw->'billing_details'->>'name' AS customer_name,
-         c.charge_id,
-         c.payment_intent_id,
-         ${withInvoices ? 'ip.invoice_id' : 'NULL::text'} AS invoice_id,
-         ${withInvoices ? 'inv.subscription_id' : 'NULL::text'} AS subscription_id,
-         r.id AS refund_id,
-         d.id AS dispute_id,
-         c.raw->'payment_method_details'->'card'->>'brand' AS card_brand,
-         c.raw->'payment_method_details'->'card'->>'country' AS card_country,
-         coalesce(c.raw->>'calculated_statement_descriptor', c.raw->>'statement_descriptor') AS statement_descriptor
-    FROM ${tableRef(schema, tables, 'payouts')} p
-    JOIN ${tableRef(schema, tables, 'balance_transactions')} bt
-      ON bt.payout_id = p.id
-     AND bt.id IS DISTINCT FROM p.balance_transaction_id
-     AND NOT (bt.type = 'payout' AND bt.source_id = p.id)
-    LEFT JOIN ${tableRef(schema, tables, 'refunds')} r ON r.id = bt.source_id
-    LEFT JOIN ${tableRef(schema, tables, 'disputes')} d ON d.id = bt.source_id
-    LEFT JOIN ${tableRef(schema, tables, 'charges')} c ON c.charge_id = coalesce(r.charge_id, d.charge_id, bt.source_id)${withInvoices
-            ? `
-    LEFT JOIN LATERAL (SELECT x.invoice_id FROM ${qualified(schema, 'stripe_invoice_payments')} x
-                        WHERE x.charge_id = c.charge_id OR (x.payment_intent_id IS NOT NULL AND x.payment_intent_id = c.payment_intent_id)
-                        ORDER BY x.invoice_id LIMIT 1) ip ON true
-    LEFT JOIN ${tableRef(schema, tables, 'invoices')} inv ON inv.id = ip.invoice_id`
-            : ''}
-   WHERE p.reconciled_at IS NOT NULL AND p.automatic IS NOT FALSE`
-    };
-}
-/** The journal's accounts, in the order lines are listed. */
-const JOURNAL_ACCOUNTS = [
-    'Bank',
-    'Sales',
-    'Refunds',
-    'Disputes',
-    'Stripe fees',
-    'Adjustments',
-    'Other Stripe activity',
-    'Stripe balance (unreconciled)'
-];
-const JOURNAL_VIEW = {
-    name: 'stripe_journal',
-    requires: ['payouts', 'balance_transactions'],
-    version: 1,
-    about: 'double-entry journal lines per paid payout',
-    // One line per account with a non-zero amount: money in is a credit, money out a debit, the bank
-    // deposit a debit. Anything the transactions do not explain goes to a suspense line, so debits
-    // always equal credits per payout.
-    sql: (schema) => `SELECT (r.arrival_date AT TIME ZONE 'UTC')::date AS date,
-         r.payout_id,
-         l.line,
-         l.account,
-         CASE WHEN l.signed < 0 THEN -l.signed ELSE 0 END AS debit_minor,
-         CASE WHEN l.signed > 0 THEN l.signed ELSE 0 END AS credit_minor,
-         ${major('CASE WHEN l.signed < 0 THEN -l.signed ELSE 0 END', 'r.currency')} AS debit,
-         ${major('CASE WHEN l.signed > 0 THEN l.signed ELSE 0 END', 'r.currency')} AS credit,
-         r.currency,
-         'Stripe payout ' || r.payout_id || ' (' || r.transaction_count || CASE WHEN r.transaction_count = 1 THEN ' transaction)' ELSE ' transactions)' END AS memo
-    FROM ${qualified(schema, 'stripe_payout_reconciliation')} r
-   CROSS JOIN LATERAL (VALUES
-         (1, '${JOURNAL_ACCOUNTS[0]}', -r.amount),
-         (2, '${JOURNAL_ACCOUNTS[1]}', r.charges),
-         (3, '${JOURNAL_ACCOUNTS[2]}', r.refunds),
-         (4, '${JOURNAL_ACCOUNTS[3]}', r.disputes),
-         (5, '${JOURNAL_ACCOUNTS[4]}', r.fees),
-         (6, '${JOURNAL_ACCOUNTS[5]}', r.adjustments),
-         (7, '${JOURNAL_ACCOUNTS[6]}', r.other),
-         (8, '${JOURNAL_ACCOUNTS[7]}', r.difference)
-       ) AS l(line, account, signed)
-   WHERE r.status = 'paid' AND r.reconciled_at IS NOT NULL AND l.signed <> 0`
-};
-/** The reconciliation's views, in creation order (a view that reads another comes after it). */
-// The itemized view with invoices comes first: when invoices are synced it is made (or replaces the one without).
-const RECONCILIATION_VIEWS = [PAYOUT_RECONCILIATION_VIEW, payoutItemizedView(true), payoutItemizedView(false), JOURNAL_VIEW];
-
-;// CONCATENATED MODULE: ./src/features/reconciliation/queries.ts
-
-
-/** Payouts with their reconciliation, newest first, at most `limit`. */
-function payoutRows(db, ids, limit) {
-    return db.query(`SELECT r.payout_id, extract(epoch FROM r.arrival_date)::bigint AS arrival, r.status, r.currency, r.amount, r.balanced, r.charges, r.refunds,
-            r.disputes, r.fees, r.adjustments, r.other, r.difference, r.transaction_count, p.livemode
-       FROM ${db.table(PAYOUT_RECONCILIATION_VIEW.name)} r JOIN ${db.table(specOf('payouts').table)} p ON p.id = r.payout_id
-      WHERE r.payout_id = ANY($1) ORDER BY p.created_at DESC, r.payout_id DESC LIMIT ${Math.floor(limit)}`, [ids]);
-}
-/** Of these payouts, how many balance and how many failed. */
-async function reconciliationCounts(db, ids) {
-    const [row] = await db.query(`SELECT count(*) FILTER (WHERE balanced) AS balanced, count(*) FILTER (WHERE status <> 'paid') AS failed
-       FROM ${db.table(PAYOUT_RECONCILIATION_VIEW.name)} WHERE payout_id = ANY($1)`, [ids]);
-    return { balanced: Number(row?.balanced ?? 0), failed: Number(row?.failed ?? 0) };
-}
-/** The journal lines of these payouts, in order. */
-function journalRows(db, ids) {
-    return db.query(`SELECT date::text AS date, payout_id, account, debit_minor, credit_minor, currency, memo FROM ${db.table(JOURNAL_VIEW.name)}
-      WHERE payout_id = ANY($1) ORDER BY date, payout_id, line`, [ids]);
-}
-
-;// CONCATENATED MODULE: ./src/features/reconciliation/settings.ts
-
-
-
-/** `journal-format`: the files a reconciled payout's journal is written as. */
-const JOURNAL_FORMATS = ['csv', 'xero', 'quickbooks'];
-/** The formats that name accounts as the user's books do (the CSV keeps ours). */
-const BOOKS = ['xero', 'quickbooks'];
-/** The longest value each book takes: a Xero account code is at most 10 characters, a QuickBooks account name 100. */
-const MAX_VALUE = { xero: 10, quickbooks: 100 };
-/** The whole mapping: eight accounts for two books fit many times over. */
-const MAX_MAPPING_CHARS = 4000;
-const BOOK_NAME = { xero: 'Xero', quickbooks: 'QuickBooks' };
-/** One pair, `Account=value`, for both books or, prefixed `xero:` or `quickbooks:`, for one. */
-const PAIR = /^(?:(xero|quickbooks)\s*:\s*)?([^=]*?)\s*=\s*(.*)$/i;
-/**
- * `journal-format`, `journal-accounts`, `journal-tax-rate`. The mapping takes one pair a line (a
- * YAML `|` block), or pairs separated by commas or semicolons; a pair prefixed `xero:` or
- * `quickbooks:` is for that book only (Xero wants codes, QuickBooks names) and wins over an
- * unprefixed one. Xero needs a code for every account a journal can use. `warn` is told of a
- * mapping no file this run writes uses.
- */
-function parseJournal(format, accounts, taxRate, warn = () => { }) {
-    const formats = new Set();
-    for (const part of format.split(',').map((p) => p.trim().toLowerCase())) {
-        if (!JOURNAL_FORMATS.includes(part)) {
-            throw new InputError('journal-format', `unknown format "${shown(part, 40)}". Expected csv, xero, quickbooks, or a comma-separated combination.`);
-        }
-        formats.add(part);
-    }
-    const journalAccounts = parseMapping(accounts, formats);
-    if (formats.has('xero')) {
-        const missing = JOURNAL_ACCOUNTS.filter((a) => !journalAccounts.xero.has(a));
-        if (missing.length > 0) {
-            throw new InputError('journal-accounts', `journal-format xero needs an account code for every account a journal can use; missing: ${missing.join(', ')}. ${FORM}`);
-        }
-    }
-    if (accounts.trim() !== '') {
-        const unused = BOOKS.filter((book) => !formats.has(book));
-        if (unused.length === BOOKS.length) {
-            warn('journal-accounts is set but no journal file this run writes uses it: the CSV keeps our account names. Add xero or quickbooks to journal-format.');
-        }
-        else {
-            for (const book of unused) {
-                if (new RegExp(`(^|[\\n,;])\\s*${book}\\s*:`, 'i').test(accounts))
-                    warn(`journal-accounts has ${book}: pairs, but journal-format writes no ${BOOK_NAME[book]} file.`);
-            }
-        }
-    }
-    if (taxRate.length > 100 || /[\r\n]/.test(taxRate))
-        throw new InputError('journal-tax-rate', 'must be one line, at most 100 characters (a Xero tax rate name).');
-    return { journalFormats: formats, journalAccounts, journalTaxRate: taxRate };
-}
-const FORM = `Expected Account=code pairs, one a line or separated by commas or semicolons, e.g. Bank=090, Sales=200, Refunds=210, Disputes=215, Stripe fees=404; ` +
-    `prefix a pair with xero: or quickbooks: for one book only. Accounts: ${JOURNAL_ACCOUNTS.join(', ')}.`;
-/** The mapping per book: pairs for both, overridden by each book's own. */
-function parseMapping(text, formats) {
-    if (text.length > MAX_MAPPING_CHARS)
-        throw new InputError('journal-accounts', `is ${text.length} characters long; at most ${MAX_MAPPING_CHARS}. ${FORM}`);
-    const names = new Map(JOURNAL_ACCOUNTS.map((a) => [a.toLowerCase(), a]));
-    const both = new Map();
-    const own = { xero: new Map(), quickbooks: new Map() };
-    for (const part of text
-        .split(/[\r\n,;]+/)
-        .map((p) => p.trim())
-        .filter((p) => p !== '')) {
-        const match = PAIR.exec(part);
-        const book = BOOKS.find((b) => b === match?.[1]?.toLowerCase());
-        const given = match?.[2] ?? '';
-        const value = match?.[3] ?? '';
-        if (!match || given === '' || value === '')
-            throw new InputError('journal-accounts', `"${shown(part, 60)}" is not Account=code. ${FORM}`);
-        const name = names.get(given.toLowerCase());
-        if (!name)
-            throw new InputError('journal-accounts', `unknown account "${shown(given, 60)}". ${FORM}`);
-        if (shown(value) !== value)
-            throw new InputError('journal-accounts', `the value for ${name} holds a control character. ${FORM}`);
-        const into = book ? own[book] : both;
-        if (into.has(name))
-            throw new InputError('journal-accounts', `${name} is given twice${book ? ` for ${BOOK_NAME[book]}` : ''}. ${FORM}`);
-        into.set(name, value);
-    }
-    const merged = { xero: new Map([...both, ...own.xero]), quickbooks: new Map([...both, ...own.quickbooks]) };
-    for (const book of BOOKS) {
-        if (!formats.has(book))
-            continue;
-        for (const [name, value] of merged[book]) {
-            if ([...value].length > MAX_VALUE[book]) {
-                throw new InputError('journal-accounts', `"${shown(value, 60)}" (${name}) is longer than a ${BOOK_NAME[book]} account ${book === 'xero' ? 'code' : 'name'} can be (${MAX_VALUE[book]} characters). ` +
-                    (formats.has('xero') && formats.has('quickbooks') ? 'Give each book its own with xero: and quickbooks: pairs. ' : '') +
-                    FORM);
-            }
-        }
-    }
-    return merged;
-}
-
-;// CONCATENATED MODULE: ./src/features/reconciliation/feature.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** How many payouts the `payouts` output and the summary list. */
-const REPORTED_PAYOUTS = 20;
-/**
- * Payout reconciliation, a feature: the payouts a run sees and reconciles, read back with their
- * reconciliation; the journal of the payouts reconciled this run, written in every `journal-format`;
- * outputs `payouts`, `payouts_reconciled`, `journal_csv` and `journal_files`; a headline fact and
- * the summary's payouts table.
- */
-class PayoutReconciliation {
-    config;
-    name = 'payout reconciliation';
-    slot = 'bottom';
-    /** Payouts seen this run (listed, changed or reconciled), newest first. */
-    seen = [];
-    /** The run's reconciled payouts with, once read back, how many balance and how many failed. */
-    links;
-    /** The payouts to report, with their reconciliation (filled in after the sync). */
-    payouts = [];
-    journalCsv;
-    /** Every journal file written this run (the CSV, Xero's, QuickBooks'). */
-    journalFiles = [];
-    constructor(config) {
-        this.config = config;
-    }
-    observe(batch) {
-        const payouts = objectsOf(batch, 'payouts');
-        if (!payouts)
-            return;
-        for (const payout of payouts) {
-            const at = this.seen.findIndex((p) => p.id === payout.id);
-            if (at >= 0)
-                this.seen.splice(at, 1);
-            keepNewest(this.seen, payout, REPORTED_PAYOUTS, batch.order === 'newest-first' ? 'any' : batch.order);
-        }
-    }
-    async readBack(db, ctx) {
-        this.links = ctx.run.links && { ...ctx.run.links };
-        if (!db) {
-            this.payouts = this.seen.map((p) => ({
-                id: p.id,
-                amount: p.amount,
-                currency: p.currency,
-                arrival_date: p.arrival_date ?? null,
-                status: p.status,
-                livemode: p.livemode,
-                balanced: null
-            }));
-            return;
-        }
-        const reconciled = this.links?.reconciled ?? [];
-        const ids = [...new Set([...this.seen.map((p) => p.id), ...reconciled])];
-        if (ids.length > 0) {
-            this.payouts = (await payoutRows(db, ids, REPORTED_PAYOUTS)).map((r) => ({
-                id: r.payout_id,
-                amount: Number(r.amount),
-                currency: r.currency,
-                arrival_date: r.arrival === null ? null : Number(r.arrival),
-                status: r.status,
-                livemode: r.livemode ?? this.config.keyMode === 'live',
-                balanced: r.balanced,
-                charges: Number(r.charges),
-                refunds: Number(r.refunds),
-                disputes: Number(r.disputes),
-                fees: Number(r.fees),
-                other: Number(r.adjustments) + Number(r.other),
-                difference: Number(r.difference),
-                transactionCount: Number(r.transaction_count)
-            }));
-        }
-        if (reconciled.length === 0)
-            return;
-        Object.assign(this.links, await reconciliationCounts(db, reconciled));
-        const lines = await journalRows(db, reconciled);
-        if (lines.length === 0)
-            return;
-        const formats = this.config.journalFormats;
-        if (formats.has('csv'))
-            this.journalCsv = await writeJournal(lines, ctx.now, ctx.env);
-        const stamp = ctx.now.toISOString().replace(/[:.]/g, '-');
-        const accounts = this.config.journalAccounts;
-        const taxRate = this.config.journalTaxRate;
-        const books = [
-            ...(formats.has('xero') ? xeroFiles(lines, { accounts: accounts.xero, taxRate }, stamp) : []),
-            ...(formats.has('quickbooks') ? quickbooksFiles(lines, { accounts: accounts.quickbooks, taxRate }, stamp) : [])
-        ];
-        this.journalFiles = [...(this.journalCsv ? [this.journalCsv] : []), ...(await writeJournalFiles(books, ctx.env))];
-    }
-    outputs() {
-        return {
-            payouts_reconciled: String(this.links?.reconciled.length ?? 0),
-            payouts: JSON.stringify(this.payouts.map((p) => ({
-                id: p.id,
-                amount: formatMinor(p.amount, p.currency),
-                amount_minor: p.amount,
-                currency: p.currency,
-                arrival_date: p.arrival_date === null ? null : isoSeconds(p.arrival_date).slice(0, 10),
-                status: p.status,
-                balanced: p.balanced
-            }))),
-            journal_csv: this.journalCsv ?? '',
-            journal_files: JSON.stringify(this.journalFiles)
-        };
-    }
-    log() {
-        if (this.journalFiles.length === 0)
-            return [];
-        return [`Journal of ${this.links?.reconciled.length ?? 0} reconciled payout(s) written to ${this.journalFiles.join(', ')} (output journal_files).`];
-    }
-    facts() {
-        if (!this.links)
-            return [];
-        const { reconciled, balanced = 0, failed = 0 } = this.links;
-        const n = reconciled.length;
-        if (n === 0)
-            return [];
-        const unbalanced = n - balanced - failed;
-        const parts = [`${balanced} balanced`, ...(failed > 0 ? [`${failed} failed`] : []), ...(unbalanced > 0 ? [`**${unbalanced} not balanced**`] : [])];
-        return [['Payouts', `${n} reconciled${balanced === n ? ', all balanced' : `: ${parts.join(', ')}`}`]];
-    }
-    news() {
-        return (this.links?.reconciled.length ?? 0) > 0;
-    }
-    section(ctx) {
-        return payoutsSection(this.payouts, ctx);
-    }
-}
-function payoutRow(p, ctx, withOther) {
-    // Not reconciled (no transactions linked): empty cells, not zeros that would not add up.
-    const listed = (p.transactionCount ?? 0) > 0;
-    const money = (v) => (v === undefined || !listed ? '' : moneyCell(v, p.currency));
-    const link = dashboardUrl({ id: p.id, livemode: p.livemode }, ctx.config.stripeAccount, `payouts/${encodeURIComponent(p.id)}`);
-    // The arrival date links to the payout: one column fewer than a separate link, so the table fits a job page.
-    const arrival = `[${p.arrival_date === null ? 'no date' : shortDay(Math.floor(p.arrival_date / DAY_SECONDS))}](${link})`;
-    // A paid payout balances or not; a failed one is ✗ (its money never arrived); one in transit, pending or canceled is not reconciled yet.
-    const mark = p.status === 'failed' ? '✗' : p.status !== 'paid' ? '—' : p.balanced === true ? '✓' : p.balanced === false ? '✗' : '—';
-    if (amountsHidden(ctx))
-        return `| ${arrival} | ${escapeCell(p.status)} | ${listed ? formatCount(p.transactionCount) : ''} | ${mark} |`;
-    const balanced = mark === '✗' && p.status === 'paid' && listed && p.difference ? `✗ ${moneyCell(p.difference, p.currency)} unexplained` : mark;
-    const cells = [arrival, moneyCell(p.amount, p.currency), escapeCell(p.status), money(p.charges), money(p.refunds), money(p.disputes), money(p.fees)];
-    if (withOther)
-        cells.push(money(p.other));
-    return `| ${[...cells, balanced].join(' | ')} |`;
-}
-function payoutsSection(payouts, ctx) {
-    if (payouts.length === 0)
-        return [];
-    const lines = ['### Payouts', ''];
-    // Other (adjustments and the rest) only when some payout has any: the columns still add up.
-    const withOther = payouts.some((p) => (p.other ?? 0) !== 0);
-    const header = amountsHidden(ctx)
-        ? ['| Arrival | Status | Transactions | Balanced |', '| --- | --- | ---: | :---: |']
-        : [
-            `| Arrival | Amount | Status | Charges | Refunds | Disputes | Fees |${withOther ? ' Other |' : ''} Balanced |`,
-            `| --- | ---: | --- | ---: | ---: | ---: | ---: |${withOther ? ' ---: |' : ''} :---: |`
-        ];
-    lines.push(...foldedTable(header, payouts.map((p) => payoutRow(p, ctx, withOther)), undefined, 'payouts'));
-    lines.push(amountsHidden(ctx)
-        ? 'Balanced ✓: the payout equals the net of the balance transactions Stripe paid out in it; — not reconciled yet (or a manual payout).'
-        : `Charges + Refunds + Disputes + Fees${withOther ? ' + Other' : ''} = Amount when the payout is balanced ✓${withOther ? ' (Other: adjustments and anything else Stripe paid out in it)' : ''}; ` +
-            '✗ names the part no transaction explains (or the payout failed); — not reconciled yet (in transit, or a manual payout). The date links to the payout in Stripe.', '');
-    return lines;
-}
-/** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
-// prettier-ignore
-const reconciliation_feature_CONTRACT = {
-    inputs: [
-        { name: 'journal-format', default: 'csv', since: '1.2.0', description: "The files the journal of each run's reconciled payouts is written as: csv (the generic file, output journal_csv), xero (manual journal import), quickbooks (journal entry import), or a comma-separated combination. Every file is listed in output journal_files." },
-        { name: 'journal-accounts', default: '', since: '1.2.0', description: "Your chart of accounts for the journal's accounts, e.g. Bank=090, Sales=200, Refunds=210, Disputes=215, Stripe fees=404, Adjustments=405, Other Stripe activity=406, Stripe balance (unreconciled)=890 - codes for Xero (every account needed, at most 10 characters), names for QuickBooks. One pair a line, or pairs separated by commas or semicolons; prefix a pair with xero: or quickbooks: for that book only (xero: Sales=200, quickbooks: Sales=Sales Income). Unmapped accounts keep their names." },
-        { name: 'journal-tax-rate', default: 'Tax Exempt', since: '1.2.0', description: "Xero's TaxRate for the journal lines (the name of a tax rate in your Xero organisation)." }
-    ],
-    outputs: [
-        { name: 'payouts_reconciled', empty: '0', description: 'Payouts whose balance transactions were listed and linked this run.' },
-        { name: 'payouts', empty: '[]', description: 'JSON array of the newest 20 payouts seen this run: {id, amount, amount_minor, currency, arrival_date, status, balanced}.' },
-        { name: 'journal_csv', empty: '', description: 'Path of a CSV file (under RUNNER_TEMP) with the journal lines of the payouts reconciled this run; empty when none.' },
-        { name: 'journal_files', empty: '[]', description: 'JSON array of every journal file written this run for the payouts it reconciled (under RUNNER_TEMP): the CSV (also in journal_csv), Xero and QuickBooks files as journal-format asks. Empty array when no payout was reconciled.' }
-    ]
-};
-const reconciliation = defineFeature({
-    name: 'payout reconciliation',
-    ...reconciliation_feature_CONTRACT,
-    load: (inputs, config) => {
-        const journal = parseJournal(inputs.get('journal-format'), inputs.get('journal-accounts'), inputs.get('journal-tax-rate'), (message) => inputs.warn(message));
-        return {
-            views: RECONCILIATION_VIEWS,
-            feature: config.objects.includes('payouts')
-                ? new PayoutReconciliation({ keyMode: config.keyMode, stripeAccount: config.stripeAccount, ...journal })
-                : undefined
-        };
-    }
-});
-
-;// CONCATENATED MODULE: ./src/features/index.ts
-
-
-
-
-
-
-/**
- * Every feature, each described once in its folder, in the order they report (and their views are
- * made). Adding a feature is its folder and one line here.
- */
-const FEATURES = [dailyReport, highValue, reconciliation, connect, billing, monitor];
-
-;// CONCATENATED MODULE: ./src/report/outputs.ts
-
-
-// One declaration a line, as a table.
-// prettier-ignore
-const GENERIC_OUTPUTS = [
-    { name: 'message', empty: '', successOnly: true, description: '"Successfully processed N Stripe charges" (other objects listed after), or for a dry run "Dry run: found N Stripe charges; nothing stored". Not set when the run fails.' },
-    { name: 'cursor', empty: '', description: 'Incremental runs - every object of the synced kinds created at or before this ISO time is stored. Empty otherwise.' },
-    { name: 'events_processed', empty: '0', description: 'Incremental runs - Stripe change events replayed this run, all objects together.' },
-    { name: 'skipped', empty: 'false', description: "true when another run held the schema's lock and this run wrote nothing; else false." },
-    { name: 'object_counts', empty: '{}', keptAfterFailure: true, description: 'JSON keyed by object: {"charges": {"fetched": 120, "stored": 20, "updated": 3, "rejected": 0}, …}. fetched - listed in the range the run covered; stored - rows added, which also come from change and deletion events and payout reconciliation, so stored can exceed fetched.' },
-    { name: 'rejected_count', empty: '0', keptAfterFailure: true, description: 'Objects quarantined this run in stripe_sync_rejects (malformed, or refused by Postgres); the sync went on without them.' },
-    { name: 'stripe_requests', empty: '0', keptAfterFailure: true, description: 'The Stripe API requests this run made, retries included. Stripe counts reads against a monthly allocation (at least 10,000); the job summary projects a month from the schedule of the recent runs and warns past 10,000.' }
-];
-/** "120 balance transactions", "1 dispute". */
-function countOf(name, n) {
-    const spec = OBJECTS.find((o) => o.name === name);
-    return `${n} ${n === 1 ? spec.noun : spec.plural}`;
-}
-/** The seed job's message for a charges run; other objects are listed after the charges. */
-function runMessage(report, dryRun) {
-    const counts = report.objects.map((name) => {
-        const n = report.progress.get(name)?.matched ?? 0;
-        return name === 'charges' ? `${n} Stripe charges` : countOf(name, n);
-    });
-    const list = counts.length <= 1 ? (counts[0] ?? '0 Stripe charges') : `${counts.slice(0, -1).join(', ')} and ${counts.at(-1)}`;
-    return dryRun ? `Dry run: found ${list}; nothing stored` : `Successfully processed ${list}`;
-}
-/** Each declared output's empty value. */
-function emptyOutputs(declarations, skipped) {
-    return Object.fromEntries(declarations.map((d) => [d.name, typeof d.empty === 'string' ? d.empty : d.empty({ skipped })]));
-}
-/**
- * The step's outputs, every one a string as GitHub stores them: each declared output's empty value
- * (the generic ones and every feature's, `declared`), then the generic values and what the run's
- * features set.
- */
-function buildOutputs(report, declared, options) {
-    const skipped = options.skipped ?? false;
-    const message = runMessage(report, options.dryRun);
-    const cursors = [...report.incremental.values()].map((r) => r.cursor);
-    const counts = {};
-    for (const name of report.objects) {
-        const p = report.of(name);
-        counts[name] = { fetched: p.matched, stored: p.stored, updated: p.updated, rejected: p.rejected };
-    }
-    const generic = {
-        message,
-        // Every object created at or before this time is stored (the second before the oldest resume point).
-        cursor: cursors.length > 0 ? isoSeconds(Math.min(...cursors) - 1) : '',
-        events_processed: String([...report.incremental.values()].reduce((n, r) => n + r.eventsProcessed, 0)),
-        skipped: String(skipped),
-        object_counts: JSON.stringify(counts),
-        rejected_count: String(report.total('rejected')),
-        stripe_requests: String(report.stripeRequests)
-    };
-    const context = { privacy: options.privacy, dryRun: options.dryRun, message, run: report };
-    return Object.assign(emptyOutputs(declared, skipped), generic, ...report.features.map((f) => f.outputs?.(context) ?? {}));
-}
-/** The outputs set after a failure: the counts of what was committed (the rest would describe a run that did not finish). */
-function outputsAfterFailure(outputs, declared) {
-    return Object.fromEntries(declared.filter((d) => d.keptAfterFailure).map((d) => [d.name, outputs[d.name] ?? '']));
-}
-
-;// CONCATENATED MODULE: ./src/store/accounts.ts
-
-
-
-/**
- * Connect across a matrix of runners: the accounts to sync, one row each, in a table the shards
- * share. A shard takes an account by locking its row (`FOR UPDATE SKIP LOCKED`) for as long as it
- * syncs it, then marks it done for the round (the workflow run): no account is synced by two shards
- * at once, uneven accounts balance (a shard takes the next free one), and a killed shard's row is
- * unlocked by the server with its connection, for the others to take.
- */
-const ACCOUNTS_TABLE = 'stripe_sync_accounts';
-async function ensureAccountsTable(client, schema) {
-    return createIfMissing(client, schema, ACCOUNTS_TABLE, `
-    account_id text PRIMARY KEY,
-    round text,
-    synced_at timestamptz,
-    shard text,
-    ok boolean,
-    reason text
-  `);
-}
-class AccountQueue {
-    databaseUrl;
-    caCert;
-    schema;
-    round;
-    shard;
-    constructor(databaseUrl, caCert, schema, round, shard) {
-        this.databaseUrl = databaseUrl;
-        this.caCert = caCert;
-        this.schema = schema;
-        this.round = round;
-        this.shard = shard;
-    }
-    /** The queue of a round, with `ids` offered (accounts already in it keep their rows). */
-    static async open(options) {
-        const table = qualified(options.schema, ACCOUNTS_TABLE);
-        try {
-            await options.client.query(`INSERT INTO ${table} (account_id) SELECT unnest($1::text[]) ON CONFLICT (account_id) DO NOTHING`, [options.ids]);
-        }
-        catch (error) {
-            throw describeDatabaseError(error, `offer the accounts to the work queue ${table}`);
-        }
-        return new AccountQueue(options.databaseUrl, options.caCert, options.schema, options.round, options.shard);
-    }
-    /**
-     * A worker of this shard: its own connection, taking accounts of `ids` not yet synced this round,
-     * least recently synced first, one at a time, until none is left.
-     */
-    async worker(ids) {
-        const client = await connect_connect(this.databaseUrl, this.caCert);
-        const table = qualified(this.schema, ACCOUNTS_TABLE);
-        return {
-            next: async () => {
-                try {
-                    await client.query('BEGIN');
-                    const row = await client.query(`SELECT account_id FROM ${table}
-              WHERE account_id = ANY($1) AND round IS DISTINCT FROM $2
-              ORDER BY synced_at NULLS FIRST, account_id
-              LIMIT 1 FOR UPDATE SKIP LOCKED`, [ids, this.round]);
-                    const id = row.rows[0]?.account_id;
-                    if (id === undefined) {
-                        await client.query('COMMIT');
-                        return undefined;
-                    }
-                    return {
-                        id,
-                        done: async ({ ok, reason }) => {
-                            await client.query(`UPDATE ${table} SET round = $2, synced_at = now(), shard = $3, ok = $4, reason = $5 WHERE account_id = $1`, [
-                                id,
-                                this.round,
-                                this.shard,
-                                ok,
-                                reason ?? null
-                            ]);
-                            await client.query('COMMIT');
-                        }
-                    };
-                }
-                catch (error) {
-                    await client.query('ROLLBACK').catch(() => { });
-                    throw describeDatabaseError(error, `take an account from the work queue ${table}`);
-                }
-            },
-            close: async () => {
-                await client.end().catch(() => { });
-            }
-        };
-    }
-}
-/**
- * Rows written before the platform's own account had an id (one-account runs leave account_id
- * NULL) get it: every table then says whose each row is. Returns the rows filled.
- */
-async function fillAccountId(client, schema, tables, accountId) {
-    let filled = 0;
-    for (const table of tables) {
-        try {
-            const result = await client.query(`UPDATE ${qualified(schema, table)} SET ${quoteIdent('account_id')} = $1 WHERE account_id IS NULL`, [accountId]);
-            filled += result.rowCount ?? 0;
-        }
-        catch (error) {
-            throw describeDatabaseError(error, `fill account_id of ${qualified(schema, table)}`);
-        }
-    }
-    return filled;
-}
-
-;// CONCATENATED MODULE: ./src/store/lock.ts
-/** One namespace for this action's advisory locks, so they cannot collide with the application's own. */
-const LOCK_CLASS = 'stripe-payment-monitor';
-/**
- * Takes the run lock on a schema: a session-level advisory lock held until the connection closes
- * (a killed run's lock is released by the server with its connection). Every table the action
- * writes in the schema is behind it. Waits up to `timeoutSeconds`, polling, and returns false if
- * another run still holds it.
- */
-async function acquireRunLock(client, schema, timeoutSeconds, pollMs = 250) {
-    const deadline = Date.now() + timeoutSeconds * 1000;
-    for (;;) {
-        const result = await client.query('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS locked', [LOCK_CLASS, schema]);
-        if (result.rows[0]?.locked)
-            return true;
-        if (Date.now() >= deadline)
-            return false;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/store/clean.ts
-/**
- * Postgres refuses text and jsonb holding NUL (\u0000) and JSON holding a lone UTF-16 surrogate.
- * Stripe strings can carry both (metadata keys included). They are cleaned away, so one odd value
- * cannot make Postgres refuse a whole batch.
- */
-/** Cheap test on the serialized batch: is there anything to clean? (A false positive only costs a pass.) */
-const SUSPECT = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
-function needsCleaning(json) {
-    // Both are written as \u escapes: a batch without any (nearly every one) needs no regular expression
-    // over its megabytes (a substring search is several times faster).
-    return json.includes('\\u') && SUSPECT.test(json);
-}
-function cleanString(value) {
-    const wellFormed = value.isWellFormed() ? value : value.toWellFormed();
-    return wellFormed.includes('\u0000') ? wellFormed.replaceAll('\u0000', '') : wellFormed;
-}
-/** Whether a value writes its own JSON (`toJSON`): the SDK's decimals do, from a BigInt that JSON cannot hold. */
-function hasToJson(value) {
-    return 'toJSON' in value && typeof value.toJSON === 'function';
-}
-/**
- * A deep copy with every string and key cleaned: of what each value writes as JSON, so that a value
- * with its own JSON (the SDK's decimals: a BigInt inside, `"12.5"` outside) keeps it, and a bare
- * BigInt (an int64 the SDK coerced) is written as its digits.
- */
-function cleanValue(value) {
-    if (typeof value === 'string')
-        return cleanString(value);
-    if (typeof value === 'bigint')
-        return value.toString();
-    if (Array.isArray(value))
-        return value.map(cleanValue);
-    if (value !== null && typeof value === 'object') {
-        if (hasToJson(value))
-            return cleanValue(value.toJSON());
-        const out = {};
-        for (const [key, inner] of Object.entries(value))
-            out[cleanString(key)] = cleanValue(inner);
-        return out;
-    }
-    return value;
-}
-/** JSON of the rows that Postgres's jsonb accepts. */
-function cleanJson(rows) {
-    let json;
-    try {
-        json = JSON.stringify(rows);
-    }
-    catch (error) {
-        // A BigInt JSON cannot write (an int64 the SDK coerced): the cleaned copy writes its digits.
-        if (!(error instanceof TypeError))
-            throw error;
-        return JSON.stringify(cleanValue(rows));
-    }
-    return needsCleaning(json) ? JSON.stringify(cleanValue(rows)) : json;
-}
-
-;// CONCATENATED MODULE: ./src/store/rejects.ts
-
-
-
-/**
- * The quarantine: objects Stripe returned that could not be stored (a malformed shape, or a value
- * Postgres refuses). Kept with the reason, the object as text and the account it came from; each
- * later run of that account retries them and marks them resolved once stored. The sync itself moves on.
- */
-const REJECTS_TABLE = 'stripe_sync_rejects';
-async function ensureRejectsTable(client, schema) {
-    return createIfMissing(client, schema, REJECTS_TABLE, `
-    object_type text NOT NULL,
-    object_id text NOT NULL,
-    reason text NOT NULL,
-    raw text,
-    first_seen_at timestamptz NOT NULL DEFAULT now(),
-    last_seen_at timestamptz NOT NULL DEFAULT now(),
-    attempts integer NOT NULL DEFAULT 1,
-    resolved_at timestamptz,
-    account_id text,
-    PRIMARY KEY (object_type, object_id)
-  `);
-}
-/** `account_id` came later: added in place to older quarantine tables (NULL: the key's own account). */
-function upgradeRejectsSql(schema) {
-    return `ALTER TABLE ${qualified(schema, REJECTS_TABLE)} ADD COLUMN IF NOT EXISTS account_id text`;
-}
-/** Whether the quarantine table records accounts (false when it does not exist). */
-async function rejectsHaveAccount(client, schema) {
-    const result = await client.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = 'account_id'`, [
-        schema,
-        REJECTS_TABLE
-    ]);
-    return (result.rowCount ?? 0) > 0;
-}
-/** The quarantine's objects of one-account runs (account NULL) are the platform's own, like their rows. */
-async function fillRejectsAccount(client, schema, accountId) {
-    if (!(await rejectsHaveAccount(client, schema)))
-        return;
-    await client.query(`UPDATE ${qualified(schema, REJECTS_TABLE)} SET account_id = $1 WHERE account_id IS NULL`, [accountId]);
-}
-/** Text Postgres accepts: NULs dropped, lone surrogates replaced, kept within 1 MB. */
-function rawText(object) {
-    let text;
-    try {
-        text = JSON.stringify(object) ?? String(object);
-    }
-    catch {
-        // A BigInt JSON cannot write, or a cycle: the cleaned copy writes the one, String the other.
-        try {
-            text = JSON.stringify(cleanValue(object)) ?? String(object);
-        }
-        catch {
-            text = String(object);
-        }
-    }
-    text = text.toWellFormed().replaceAll('\u0000', '');
-    return text.length > 1_000_000 ? `${text.slice(0, 1_000_000)}…` : text;
-}
-/**
- * Quarantines objects of one account (`account.id`; null: the key's own); `account` undefined when
- * the table has no account column yet (its owner has not upgraded it).
- */
-async function saveRejects(client, schema, rejects, account) {
-    if (rejects.length === 0)
-        return;
-    const withAccount = account !== undefined;
-    await client.query(`INSERT INTO ${qualified(schema, REJECTS_TABLE)} AS r (object_type, object_id, reason, raw${withAccount ? ', account_id' : ''})
-     SELECT *${withAccount ? ', $5::text' : ''} FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-     ON CONFLICT (object_type, object_id) DO UPDATE SET reason = EXCLUDED.reason, raw = EXCLUDED.raw,
-       last_seen_at = now(), attempts = r.attempts + 1, resolved_at = NULL${withAccount ? ', account_id = EXCLUDED.account_id' : ''}`, [
-        rejects.map((r) => r.objectType),
-        rejects.map((r) => r.id.toWellFormed().replaceAll('\u0000', '')),
-        rejects.map((r) => r.reason.toWellFormed().replaceAll('\u0000', '')),
-        rejects.map((r) => r.raw),
-        ...(withAccount ? [account.id] : [])
-    ]);
-}
-/**
- * Quarantined ids of one object type and account (null: the key's own), last seen before `before`,
- * not yet stored: a run retries only what its key and account can fetch. Read through to_jsonb, a
- * table without the account column yet reads as the key's own.
- */
-async function openRejects(client, schema, objectType, before, accountId) {
-    const result = await client.query(`SELECT object_id FROM ${qualified(schema, REJECTS_TABLE)} AS r
-      WHERE object_type = $1 AND resolved_at IS NULL AND last_seen_at < $2 AND to_jsonb(r) ->> 'account_id' IS NOT DISTINCT FROM $3
-      ORDER BY first_seen_at`, [objectType, before, accountId]);
-    return result.rows.map((r) => r.object_id);
-}
-async function resolveRejects(client, schema, objectType, ids) {
-    if (ids.length === 0)
-        return 0;
-    const result = await client.query(`UPDATE ${qualified(schema, REJECTS_TABLE)} SET resolved_at = now() WHERE object_type = $1 AND object_id = ANY($2) AND resolved_at IS NULL`, [objectType, ids]);
-    return result.rowCount ?? 0;
-}
-
-;// CONCATENATED MODULE: ./src/store/runs.ts
-
-
-/**
- * One row per finished run: when it ran, for which account and objects, and how many Stripe
- * requests it made. The interval between runs gives the month's projection of requests (Stripe
- * counts reads against a monthly allocation); people can read it as the history of runs.
- */
-const RUNS_TABLE = 'stripe_sync_runs';
-async function ensureRunsTable(client, schema) {
-    return createIfMissing(client, schema, RUNS_TABLE, `
-    account text NOT NULL,
-    started_at timestamptz NOT NULL,
-    objects text NOT NULL,
-    finished_at timestamptz NOT NULL DEFAULT now(),
-    stripe_requests integer NOT NULL,
-    ok boolean NOT NULL,
-    PRIMARY KEY (account, started_at)
-  `);
-}
-/** How many earlier runs the projection looks at. */
-const RECENT_RUNS = 8;
-/** Records a run and returns the account's previous runs, newest first (at most 8; none recorded: empty). */
-async function recordRun(client, schema, run) {
-    const table = qualified(schema, RUNS_TABLE);
-    const previous = await client.query(`SELECT started_at, stripe_requests FROM ${table} WHERE account = $1 AND started_at < $2 ORDER BY started_at DESC LIMIT ${RECENT_RUNS}`, [run.account, run.startedAt]);
-    // No sequence: INSERT and SELECT on the table are the only grants a run needs.
-    await client.query(`INSERT INTO ${table} (account, objects, started_at, stripe_requests, ok) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, [
-        run.account,
-        run.objects,
-        run.startedAt,
-        run.stripeRequests,
-        run.ok
-    ]);
-    return previous.rows.map((r) => ({ startedAt: r.started_at, stripeRequests: r.stripe_requests }));
-}
-
-;// CONCATENATED MODULE: ./src/store/state.ts
-
-
-const STATE_TABLE = 'stripe_sync_state';
-/** Moves the cursor over done spans that now join it, and forgets spans behind it. */
-function advanceWatermark(state) {
-    state.doneRanges.sort((x, y) => x[0] - y[0]);
-    while (state.doneRanges.length > 0 && state.doneRanges[0][0] <= state.cursorCreated) {
-        const [, end] = state.doneRanges.shift();
-        if (end > state.cursorCreated) {
-            state.cursorCreated = end;
-            state.cursorIds = [];
-        }
-    }
-}
-async function ensureStateTable(client, schema) {
-    return createIfMissing(client, schema, STATE_TABLE, `
-    account text NOT NULL,
-    table_name text NOT NULL,
-    status_filter text NOT NULL,
-    cursor_created bigint NOT NULL,
-    cursor_ids text[] NOT NULL DEFAULT '{}',
-    last_event_id text,
-    last_event_created bigint,
-    events_checked_at timestamptz,
-    last_run_finished_at timestamptz,
-    api_version text NOT NULL,
-    done_ranges jsonb NOT NULL DEFAULT '[]',
-    listed_through bigint,
-    recent_event_ids text[],
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (account, table_name, status_filter)
-  `);
-}
-/** Columns added to the state table after it was first released, with their types: added in place on older tables. */
-const LATER_STATE_COLUMNS = { listed_through: 'bigint', recent_event_ids: 'text[]' };
-const LATER = Object.keys(LATER_STATE_COLUMNS);
-function upgradeStateSql(schema) {
-    const add = LATER.map((column) => `ADD COLUMN IF NOT EXISTS ${column} ${LATER_STATE_COLUMNS[column]}`);
-    return `ALTER TABLE ${qualified(schema, STATE_TABLE)} ${add.join(', ')}`;
-}
-/** Which later columns the state table has: all when it does not exist yet (it will be made with them). */
-async function stateColumns(client, schema) {
-    const table = await client.query('SELECT to_regclass($1) AS t', [qualified(schema, STATE_TABLE)]);
-    if (!table.rows[0]?.t)
-        return new Set(LATER);
-    const has = await client.query('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = ANY($3)', [schema, STATE_TABLE, LATER]);
-    const present = new Set(has.rows.map((r) => r.column_name));
-    return new Set(LATER.filter((c) => present.has(c)));
-}
-/** Whether the state table has every column of this version. */
-function stateTableCurrent(columns) {
-    return LATER.every((c) => columns.has(c));
-}
-async function loadState(client, schema, key) {
-    const result = await client.query(`SELECT * FROM ${qualified(schema, STATE_TABLE)} WHERE account = $1 AND table_name = $2 AND status_filter = $3`, [
-        key.account,
-        key.tableName,
-        key.statusFilter
-    ]);
-    const row = result.rows[0];
-    if (!row)
-        return undefined;
-    return {
-        account: row.account,
-        tableName: row.table_name,
-        statusFilter: row.status_filter,
-        cursorCreated: Number(row.cursor_created),
-        cursorIds: row.cursor_ids,
-        lastEventId: row.last_event_id,
-        lastEventCreated: row.last_event_created === null ? null : Number(row.last_event_created),
-        eventsCheckedAt: row.events_checked_at,
-        lastRunFinishedAt: row.last_run_finished_at,
-        apiVersion: row.api_version,
-        doneRanges: row.done_ranges,
-        listedThrough: !('listed_through' in row) ? undefined : row.listed_through === null ? null : Number(row.listed_through),
-        recentEventIds: !('recent_event_ids' in row) ? undefined : (row.recent_event_ids ?? [])
-    };
-}
-async function saveState(client, schema, state) {
-    // A table not upgraded yet lacks the later columns (and such a state has none to save).
-    const later = [];
-    if (state.listedThrough !== undefined)
-        later.push(['listed_through', state.listedThrough]);
-    if (state.recentEventIds !== undefined)
-        later.push(['recent_event_ids', state.recentEventIds]);
-    const columns = later.map(([c]) => `${c}, `).join('');
-    const values = later.map((_, i) => `$${12 + i}, `).join('');
-    const updates = later.map(([c]) => `${c} = EXCLUDED.${c}, `).join('');
-    await client.query(`INSERT INTO ${qualified(schema, STATE_TABLE)} AS s
-       (account, table_name, status_filter, cursor_created, cursor_ids, last_event_id, last_event_created,
-        events_checked_at, last_run_finished_at, api_version, done_ranges, ${columns}updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, ${values}now())
-     ON CONFLICT (account, table_name, status_filter) DO UPDATE SET
-       cursor_created = EXCLUDED.cursor_created, cursor_ids = EXCLUDED.cursor_ids,
-       last_event_id = EXCLUDED.last_event_id, last_event_created = EXCLUDED.last_event_created,
-       events_checked_at = EXCLUDED.events_checked_at, last_run_finished_at = EXCLUDED.last_run_finished_at,
-       api_version = EXCLUDED.api_version, done_ranges = EXCLUDED.done_ranges, ${updates}updated_at = now()`, [
-        state.account,
-        state.tableName,
-        state.statusFilter,
-        state.cursorCreated,
-        state.cursorIds,
-        state.lastEventId,
-        state.lastEventCreated,
-        state.eventsCheckedAt,
-        state.lastRunFinishedAt,
-        state.apiVersion,
-        JSON.stringify(state.doneRanges),
-        ...later.map(([, v]) => v)
-    ]);
-}
-
-;// CONCATENATED MODULE: ./src/store/upsert.ts
-
-
-/**
- * The one statement that writes a batch: rows arrive as a single JSON parameter, are inserted, and
- * on conflict update only when the stored data differs — so a re-run changes nothing, and
- * `updated_at` moves only when Stripe's data did. `processed_at` is set on insert and never again;
- * bookkeeping columns marked `resetOnChange` are cleared when the data changes.
- */
-function upsertSql(qualifiedTable, columns, idColumn) {
-    const written = columns.filter((c) => c.fromRow);
-    const cols = written.map((c) => quoteIdent(c.name));
-    const isTime = (c) => c.type === 'timestamptz';
-    const recordType = written.map((c) => `${quoteIdent(c.name)} ${isTime(c) ? 'double precision' : c.type}`);
-    const select = written.map((c) => (isTime(c) ? `to_timestamp(r.${quoteIdent(c.name)})` : `r.${quoteIdent(c.name)}`));
-    const set = [...cols.map((c) => `${c} = EXCLUDED.${c}`), ...columns.filter((c) => c.resetOnChange).map((c) => `${quoteIdent(c.name)} = NULL`)];
-    const current = cols.map((c) => `t.${c}`);
-    const incoming = cols.map((c) => `EXCLUDED.${c}`);
-    return (`INSERT INTO ${qualifiedTable} AS t (${cols.join(', ')}, updated_at) ` +
-        `SELECT ${select.join(', ')}, now() FROM jsonb_to_recordset($1::jsonb) AS r(${recordType.join(', ')}) ` +
-        `ON CONFLICT (${quoteIdent(idColumn)}) DO UPDATE SET ${set.join(', ')}, updated_at = now() ` +
-        `WHERE (${current.join(', ')}) IS DISTINCT FROM (${incoming.join(', ')}) ` +
-        `RETURNING (xmax = 0) AS inserted`);
-}
-/**
- * Rows with the same id in one batch would make ON CONFLICT fail: the last copy wins. Sorted by id,
- * so concurrent writers lock rows in one order.
- */
-function dedupeById(rows, idColumn) {
-    const byId = new Map();
-    for (const row of rows)
-        byId.set(String(row[idColumn]), row);
-    return [...byId.values()].sort((a, b) => (String(a[idColumn]) < String(b[idColumn]) ? -1 : 1));
-}
-async function upsertRows(client, sql, rows, idColumn) {
-    if (rows.length === 0)
-        return { inserted: 0, updated: 0 };
-    const result = await client.query(sql, [cleanJson(dedupeById(rows, idColumn))]);
-    let inserted = 0;
-    for (const row of result.rows)
-        if (row.inserted)
-            inserted++;
-    return { inserted, updated: result.rows.length - inserted };
-}
-
-;// CONCATENATED MODULE: ./src/store/sink.ts
-
-
-
-
-
-
-function dryRunSink() {
-    const result = (options) => ({ inserted: 0, updated: 0, refused: [], claimed: [...(options?.claim ?? [])] });
-    return {
-        write: async (_objects, options) => result(options),
-        refresh: async (_objects, _addable, options) => result(options),
-        markDeleted: async () => ({ ...result(), deleted: 0 }),
-        close: async () => { }
-    };
-}
-/** Data Postgres refuses for what it is (SQLSTATE classes 22 data exception, 23 constraint, 54 too large): worth retrying row by row. */
-function isDataError(error) {
-    const code = error?.code;
-    return typeof code === 'string' && /^(22|23|54)/.test(code);
-}
-/**
- * The two statements that keep a child's versions, for the parents of a batch ($1): close the open
- * version of each child that changed or was removed; open one for each present child without an
- * open version (from its creation time when it has none yet, else from now).
- */
-function historySql(schema, child, history) {
-    const h = qualified(schema, history.table);
-    const c = qualified(schema, child.table);
-    const q = quoteIdent;
-    const [childId, parent, start, item] = [q(child.idColumn), q(child.parentColumn), q(history.startColumn), q(history.childColumn)];
-    // An object's own history (no removal column): a version closes only when a tracked column changes.
-    const removed = child.removedColumn === undefined ? undefined : q(child.removedColumn);
-    const wasRemoved = removed ? `c.${removed} IS NOT NULL OR ` : '';
-    const present = removed ? ` AND c.${removed} IS NULL` : '';
-    const tracked = history.tracked.map(q);
-    const copied = history.copied.map(q);
-    return [
-        `UPDATE ${h} AS h SET valid_to = now() FROM ${c} AS c
-      WHERE h.${item} = c.${childId} AND h.valid_to IS NULL AND c.${parent} = ANY($1)
-        AND (${wasRemoved}(${tracked.map((t) => `h.${t}`).join(', ')}) IS DISTINCT FROM (${tracked.map((t) => `c.${t}`).join(', ')}))`,
-        `INSERT INTO ${h} (id, ${item}, ${copied.join(', ')}, valid_from)
-     SELECT c.${childId} || '@' || v.from_epoch::text, c.${childId}, ${copied.map((t) => `c.${t}`).join(', ')}, to_timestamp(v.from_epoch)
-       FROM ${c} AS c
-      CROSS JOIN LATERAL (SELECT CASE WHEN EXISTS (SELECT 1 FROM ${h} AS o WHERE o.${item} = c.${childId})
-                                      THEN extract(epoch FROM now()) ELSE extract(epoch FROM coalesce(c.${start}, now())) END AS from_epoch) AS v
-      WHERE c.${parent} = ANY($1)${present}
-        AND NOT EXISTS (SELECT 1 FROM ${h} AS o WHERE o.${item} = c.${childId} AND o.valid_to IS NULL)
-     ON CONFLICT (id) DO NOTHING`
-    ];
-}
-/** New rows past which a table gets planner statistics (fresh tables have none). */
-const ANALYZE_AFTER_ROWS = 1000;
-/** Fresh planner statistics for tables of the schema. A role that does not own one gets a notice from Postgres, not an error. */
-async function analyzeTables(client, schema, tables) {
-    for (const table of tables)
-        await client.query(`ANALYZE ${qualified(schema, table)}`);
-}
-/** The ids of objects (the ones a refresh may add). */
-function idsOf(objects) {
-    return new Set(objects.map((o) => o.id));
-}
-/** One object's table, on its own connection: batches, checkpoints and quarantine in one transaction each. */
-class TableSink {
-    connection;
-    spec;
-    options;
-    qualifiedTable;
-    sql;
-    /** Per child table: its upsert and its history's statements. */
-    childWrites;
-    /** The object's own history (a subscription's status). */
-    ownHistorySql;
-    /** Ids of this object in quarantine, not resolved: read once, so writes touch the quarantine only when they must. */
-    quarantined;
-    rejectsHaveAccount;
-    /** The transaction before the next one: one connection runs one transaction at a time. */
-    turn = Promise.resolve();
-    /** Rows the table held when its statistics were last taken (undefined: not read yet), and rows this sink added since. */
-    statsRows;
-    addedSinceStats = 0;
-    /** Whether this run refreshed the tables' statistics as they grew. */
-    analyzedDuringRun = false;
-    /** The connection, once it is open and the tables are ready. */
-    client;
-    opened;
-    /**
-     * `connection` may still be opening: objects start fetching meanwhile, and the first write waits
-     * for it (and for the tables).
-     */
-    constructor(connection, spec, options) {
-        this.connection = connection;
-        this.spec = spec;
-        this.options = options;
-        this.qualifiedTable = qualified(options.schema, options.table);
-        this.sql = upsertSql(this.qualifiedTable, spec.columns, spec.idColumn);
-        this.childWrites = (spec.children ?? []).map((child) => ({
-            child,
-            upsert: upsertSql(qualified(options.schema, child.table), child.columns, child.idColumn),
-            history: child.history ? historySql(options.schema, child, child.history) : []
-        }));
-        this.ownHistorySql = spec.history
-            ? historySql(options.schema, { table: options.table, idColumn: spec.idColumn, parentColumn: spec.idColumn }, spec.history)
-            : [];
-        this.opened = Promise.all([connection, options.ready]).then(([client]) => {
-            this.client = client;
-        });
-        // A failure reaches the first write; until then nobody is waiting for it.
-        this.opened.catch(() => { });
-    }
-    get schema() {
-        return this.options.schema;
-    }
-    async write(objects, options = {}) {
-        const result = await this.transaction(() => this.writeInTransaction(objects, options));
-        await this.keepStatistics(result.inserted);
-        return result;
-    }
-    /**
-     * An object with children or a history joins them on every write (items by subscription, versions
-     * by item). A table filled in this run has no statistics: Postgres then guesses that an `= ANY` of
-     * 500 parents matches most rows and scans whole tables each batch, so a backfill slows as it grows
-     * (0.1 s a batch at 10,000 subscriptions, 0.5 s at 50,000). Its tables are analyzed whenever they
-     * have grown fourfold since the statistics were taken: a few times a backfill, cheap while small.
-     */
-    async keepStatistics(inserted) {
-        if (inserted === 0 || (!this.spec.children?.length && !this.spec.history))
-            return;
-        this.addedSinceStats += inserted;
-        this.statsRows ??= await this.transaction(async () => {
-            const [row] = (await this.client.query('SELECT greatest(reltuples, 0)::bigint AS n FROM pg_class WHERE oid = to_regclass($1)', [this.qualifiedTable])).rows;
-            return Number(row?.n ?? 0);
-        });
-        if (this.addedSinceStats < Math.max(ANALYZE_AFTER_ROWS, 3 * this.statsRows))
-            return;
-        await this.transaction(() => analyzeTables(this.client, this.options.schema, tablesOf({ ...this.spec, table: this.options.table })));
-        this.statsRows += this.addedSinceStats;
-        this.addedSinceStats = 0;
-        this.analyzedDuringRun = true;
-    }
-    async refresh(objects, addable, options = {}) {
-        return this.transaction(async () => {
-            const id = quoteIdent(this.spec.idColumn);
-            const stored = await this.client.query(`SELECT ${id} AS id FROM ${this.qualifiedTable} WHERE ${id} = ANY($1)`, [objects.map((o) => o.id)]);
-            const existing = new Set(stored.rows.map((r) => r.id));
-            const kept = objects.filter((o) => existing.has(o.id) || addable === 'all' || addable.has(o.id));
-            const result = await this.writeInTransaction(kept, options);
-            // Quarantined earlier and stored now: resolved.
-            const quarantined = await this.quarantine();
-            const refused = new Set(result.refused.map((r) => r.id));
-            const resolved = kept.filter((o) => quarantined.has(o.id) && !refused.has(o.id)).map((o) => o.id);
-            if (resolved.length > 0) {
-                await resolveRejects(this.client, this.options.schema, this.spec.objectType, resolved);
-                for (const id of resolved)
-                    quarantined.delete(id);
-            }
-            return result;
-        });
-    }
-    accountScope(n) {
-        if (!this.options.scopeToAccount)
-            return { sql: '', values: [] };
-        return { sql: ` AND account_id IS NOT DISTINCT FROM $${n}`, values: [this.options.context.accountId ?? null] };
-    }
-    async staleRows(where, now) {
-        const scope = this.accountScope(2);
-        const rows = await this.query(`SELECT ${quoteIdent(this.spec.idColumn)} AS id, extract(epoch FROM created_at)::bigint AS created FROM ${this.qualifiedTable}
-        WHERE (${where})${scope.sql} ORDER BY created_at`, [now, ...scope.values]);
-        return rows.map((r) => ({ id: r.id, created: Number(r.created) }));
-    }
-    async countCreated(from, to) {
-        const scope = this.accountScope(3);
-        const [row] = await this.query(`SELECT count(*) AS n FROM ${this.qualifiedTable} WHERE created_at >= to_timestamp($1) AND created_at < to_timestamp($2)${scope.sql}`, [from, to, ...scope.values]);
-        return Number(row?.n ?? 0);
-    }
-    /** Rows of a query on this sink's connection (for steps that read back what was stored). */
-    async query(sql, params = []) {
-        await this.opened;
-        try {
-            return (await this.client.query(sql, params)).rows;
-        }
-        catch (error) {
-            throw describeDatabaseError(error, `read ${this.qualifiedTable}`);
-        }
-    }
-    /** Ids of this object quarantined before `before` and not resolved yet. */
-    async openRejects(before) {
-        await this.opened;
-        if ((await this.quarantine()).size === 0)
-            return [];
-        return openRejects(this.client, this.options.schema, this.spec.objectType, before, this.accountId);
-    }
-    async resolveRejects(ids) {
-        await this.opened;
-        const quarantined = await this.quarantine();
-        const open = ids.filter((id) => quarantined.has(id));
-        if (open.length === 0)
-            return;
-        await resolveRejects(this.client, this.options.schema, this.spec.objectType, open);
-        for (const id of open)
-            quarantined.delete(id);
-    }
-    /** The account this sink's objects come from (null: the key's own). */
-    get accountId() {
-        return this.options.context.accountId ?? null;
-    }
-    /** Quarantines objects with their account, once the table is known to record accounts. */
-    async saveRejects(rejects) {
-        this.rejectsHaveAccount ??= rejectsHaveAccount(this.client, this.options.schema);
-        await saveRejects(this.client, this.options.schema, rejects, (await this.rejectsHaveAccount) ? { id: this.accountId } : undefined);
-    }
-    quarantine() {
-        this.quarantined ??= openRejects(this.client, this.options.schema, this.spec.objectType, new Date(8.64e15), this.accountId).then((ids) => new Set(ids));
-        return this.quarantined;
-    }
-    /** Work in one transaction on this connection, after the tables exist; transactions queue up, one at a time. */
-    transaction(work) {
-        const turn = this.turn.then(() => this.runTransaction(work));
-        this.turn = turn.then(() => undefined, () => undefined);
-        return turn;
-    }
-    async runTransaction(work) {
-        await this.opened;
-        try {
-            await this.client.query('BEGIN');
-            const result = await work();
-            await this.client.query('COMMIT');
-            return result;
-        }
-        catch (error) {
-            await this.client.query('ROLLBACK').catch(() => { });
-            throw describeDatabaseError(error, `write to ${this.qualifiedTable}`);
-        }
-    }
-    async close() {
-        // After a server restart the connection is already gone; ending it must not hide the real error.
-        const client = await this.connection.catch(() => undefined);
-        await client?.end().catch(() => { });
-    }
-    /** Rows for the objects (and their children); an object that cannot be read is refused. */
-    units(objects, refused) {
-        const units = [];
-        for (const object of objects) {
-            try {
-                const children = (this.spec.children ?? []).map((child) => child.rows(object, this.options.context));
-                units.push({ object, row: this.spec.toRow(object, this.options.context), children });
-            }
-            catch (error) {
-                refused.push(this.reject(object, `could not be read: ${error instanceof Error ? error.message : String(error)}`));
-            }
-        }
-        return units;
-    }
-    async writeInTransaction(objects, options) {
-        const refused = [];
-        const counts = await this.upsertSafely(this.units(objects, refused), refused);
-        const rejects = [...(options.rejects ?? []), ...refused];
-        if (rejects.length > 0) {
-            await this.saveRejects(rejects);
-            const quarantined = await this.quarantine();
-            for (const r of rejects)
-                quarantined.add(r.id);
-        }
-        let claimed = [];
-        if (options.claim && options.claim.length > 0 && this.options.claimColumn) {
-            const refusedIds = new Set(refused.map((r) => r.id));
-            const ids = options.claim.filter((id) => !refusedIds.has(id));
-            const column = quoteIdent(this.options.claimColumn);
-            const id = quoteIdent(this.spec.idColumn);
-            const result = await this.client.query(`UPDATE ${this.qualifiedTable} SET ${column} = now() WHERE ${id} = ANY($1) AND ${column} IS NULL RETURNING ${id} AS id`, [ids]);
-            claimed = result.rows.map((r) => r.id);
-        }
-        for (const statement of options.also ?? [])
-            await this.client.query(statement.text, statement.values);
-        if (options.checkpoint)
-            await saveState(this.client, this.options.schema, options.checkpoint);
-        return { ...counts, refused, claimed };
-    }
-    /**
-     * Objects Stripe deleted (a customer, a draft invoice): stored from the deletion event's copy when
-     * given, and marked with `deleted_at` — never dropped, never left looking alive.
-     */
-    async markDeleted(entries) {
-        return this.transaction(async () => {
-            const refused = [];
-            const counts = await this.upsertSafely(this.units(entries.flatMap((e) => (e.object ? [e.object] : [])), refused), refused);
-            if (refused.length > 0)
-                await this.saveRejects(refused);
-            const id = quoteIdent(this.spec.idColumn);
-            const marked = await this.client.query(`UPDATE ${this.qualifiedTable} AS t SET deleted_at = to_timestamp(d.at), updated_at = now()
-           FROM unnest($1::text[], $2::double precision[]) AS d(id, at) WHERE t.${id} = d.id AND t.deleted_at IS NULL`, [entries.map((e) => e.id), entries.map((e) => e.at)]);
-            return { ...counts, refused, claimed: [], deleted: marked.rowCount ?? 0 };
-        });
-    }
-    /** The batch in one statement; if Postgres refuses it for its data, object by object, quarantining what it still refuses. */
-    async upsertSafely(units, refused) {
-        await this.client.query('SAVEPOINT batch');
-        try {
-            const counts = await this.upsertUnits(units);
-            await this.client.query('RELEASE SAVEPOINT batch');
-            return counts;
-        }
-        catch (error) {
-            if (!isDataError(error))
-                throw error;
-            await this.client.query('ROLLBACK TO SAVEPOINT batch');
-        }
-        const total = { inserted: 0, updated: 0 };
-        for (const unit of units) {
-            await this.client.query('SAVEPOINT one');
-            try {
-                const counts = await this.upsertUnits([unit]);
-                total.inserted += counts.inserted;
-                total.updated += counts.updated;
-                await this.client.query('RELEASE SAVEPOINT one');
-            }
-            catch (error) {
-                if (!isDataError(error))
-                    throw error;
-                await this.client.query('ROLLBACK TO SAVEPOINT one');
-                refused.push(this.reject(unit.object, `Postgres refused it: ${error.message}`));
-            }
-        }
-        return total;
-    }
-    /** Objects and their children; a child its parent no longer lists is marked removed, one that is back is not. */
-    async upsertUnits(units) {
-        const counts = await upsertRows(this.client, this.sql, units.map((u) => u.row), this.spec.idColumn);
-        if (units.length === 0)
-            return counts;
-        const parents = units.map((u) => u.object.id);
-        for (const [n, { child, upsert, history }] of this.childWrites.entries()) {
-            const children = units.flatMap((u) => u.children[n] ?? []);
-            await upsertRows(this.client, upsert, children, child.idColumn);
-            const table = qualified(this.options.schema, child.table);
-            const [idc, parent, removed] = [quoteIdent(child.idColumn), quoteIdent(child.parentColumn), quoteIdent(child.removedColumn)];
-            const present = children.map((r) => String(r[child.idColumn]));
-            await this.client.query(`UPDATE ${table} SET ${removed} = now() WHERE ${parent} = ANY($1) AND ${removed} IS NULL AND NOT (${idc} = ANY($2))`, [
-                parents,
-                present
-            ]);
-            if (present.length > 0)
-                await this.client.query(`UPDATE ${table} SET ${removed} = NULL WHERE ${idc} = ANY($1) AND ${removed} IS NOT NULL`, [present]);
-            for (const sql of history)
-                await this.client.query(sql, [parents]);
-        }
-        for (const sql of this.ownHistorySql)
-            await this.client.query(sql, [parents]);
-        return counts;
-    }
-    reject(object, reason) {
-        return { objectType: this.spec.objectType, id: String(object?.id ?? '(no id)'), reason, raw: rawText(object) };
-    }
-}
-
-;// CONCATENATED MODULE: ./src/store/views.ts
-
-/**
- * The reporting views (each feature declares its own), created with the tables they read. Each is
- * created when missing, and replaced when an older version of the action made it, or the same version
- * with other settings (the version and settings are kept in the view's comment).
- */
-const views_MARK = 'stripe-payment-monitor view v';
-/** The view's comment: its version, its settings, and the `uses` tables it could read (`v2 mrr-discounts=forever coupons`). */
-function markOf(view, available) {
-    const parts = [`${views_MARK}${view.version}`, ...(view.settings ? [view.settings] : []), ...(view.uses ?? []).filter((name) => available.has(name))];
-    return parts.join(' ');
-}
-/**
- * Creates each view whose tables exist and that is missing, older than this version, or made with
- * other settings. Returns the views created or replaced. Runs in the caller's transaction.
- */
-async function ensureViews(client, schema, tables, exists, views) {
-    const made = [];
-    const known = new Map();
-    const has = async (name) => {
-        if (!known.has(name))
-            known.set(name, Boolean(tables[name]) && (await exists(name)));
-        return known.get(name);
-    };
-    for (const view of views) {
-        let ready = true;
-        for (const name of view.requires)
-            if (!(await has(name)))
-                ready = false;
-        if (!ready)
-            continue;
-        const available = new Set(view.requires);
-        for (const name of view.uses ?? [])
-            if (await has(name))
-                available.add(name);
-        const current = await client.query(`SELECT obj_description(c.oid, 'pg_class') AS comment, c.relkind AS kind
-         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`, [schema, view.name]);
-        const row = current.rows[0];
-        if (row && row.kind !== 'v')
-            continue;
-        const mark = markOf(view, available);
-        const version = row?.comment?.startsWith(views_MARK) ? Number.parseInt(row.comment.slice(views_MARK.length), 10) : row ? 0 : -1;
-        // A newer action made it: leave it. The same version with the same settings: nothing to do.
-        if (version > view.version || row?.comment === mark)
-            continue;
-        const name = qualified(schema, view.name);
-        // A view made before versions were marked (v0) had the same columns as v1.
-        if (row && version === 0 && view.version === 1) {
-            await client.query(`COMMENT ON VIEW ${name} IS '${mark}'`);
-            continue;
-        }
-        await client.query(`CREATE OR REPLACE VIEW ${name} AS\n  ${view.sql(schema, tables, available)}`);
-        await client.query(`COMMENT ON VIEW ${name} IS '${mark}'`);
-        made.push(view);
-    }
-    return made;
-}
-
-;// CONCATENATED MODULE: ./src/store/database.ts
-
-
-
-
-
-
-
-
-
-
-/** What the run lacks without the bookkeeping tables a later version added. */
-const BOOKKEEPING = 'every object is listed each run; requests are not projected';
-/**
- * The run's database: one connection holds the schema's run lock and prepares the tables; each
- * object then writes on a connection of its own, so objects sync concurrently.
- */
-class Database {
-    control;
-    options;
-    startedAt;
-    constructor(control, options, 
-    /** The database's clock when the run took its lock. */
-    startedAt) {
-        this.control = control;
-        this.options = options;
-        this.startedAt = startedAt;
-    }
-    /** Connects and takes the run lock; undefined (disconnected) when another run holds it. */
-    static async open(options) {
-        const client = await connect_connect(options.databaseUrl, options.caCert);
-        try {
-            const lockName = options.lockScope ? `${options.schema}#${options.lockScope}` : options.schema;
-            if (!(await acquireRunLock(client, lockName, options.lockTimeoutSeconds))) {
-                await client.end();
-                return undefined;
-            }
-            const now = await client.query('SELECT now() AS now');
-            return new Database(client, options, now.rows[0].now);
-        }
-        catch (error) {
-            await client.end().catch(() => { });
-            throw describeDatabaseError(error, `take the run lock on schema ${options.schema}`);
-        }
-    }
-    get schema() {
-        return this.options.schema;
-    }
-    /** Which of the state table's later columns it has (all when it does not exist yet, and will). */
-    async stateColumns() {
-        try {
-            return await stateColumns(this.control, this.schema);
-        }
-        catch (error) {
-            throw describeDatabaseError(error, 'read the sync state');
-        }
-    }
-    /** The sync state of one object, or undefined (first run, or no state table yet). */
-    async loadState(key) {
-        // Accounts synced at once read their states on this one connection: one query at a time.
-        const turn = this.stateTurn.then(async () => {
-            try {
-                if (!(await relationExists(this.control, this.schema, STATE_TABLE)))
-                    return undefined;
-                return await loadState(this.control, this.schema, key);
-            }
-            catch (error) {
-                throw describeDatabaseError(error, 'read the sync state');
-            }
-        });
-        this.stateTurn = turn.then(() => undefined, () => undefined);
-        return turn;
-    }
-    stateTurn = Promise.resolve();
-    /**
-     * Creates the schema, tables, bookkeeping tables and views that are missing, in one transaction,
-     * saying what it did. Needs CREATE privileges only when something is missing.
-     */
-    async prepare(tables, views, viewTables, indexes = []) {
-        const client = this.control;
-        const schema = this.schema;
-        const report = {
-            createdSchema: false,
-            tables: [],
-            views: [],
-            createdStateTable: false,
-            createdRejectsTable: false,
-            createdRunsTable: false,
-            indexes: [],
-            notPermitted: []
-        };
-        try {
-            await client.query('BEGIN');
-            // Shards prepare in turn (a run of the whole schema holds this lock for its run).
-            if (this.options.lockScope)
-                await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [LOCK_CLASS, schema]);
-            const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
-            if (schemaExists.rowCount === 0) {
-                await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-                report.createdSchema = true;
-            }
-            for (const table of tables) {
-                if (!table.optional)
-                    report.tables.push(await ensureTable(client, schema, table));
-                else {
-                    const made = await this.optional(report, `CREATE TABLE ${qualified(schema, table.table)} …`, table.optional, () => ensureTable(client, schema, table));
-                    if (made)
-                        report.tables.push(made);
-                }
-            }
-            report.createdStateTable = await ensureStateTable(client, schema);
-            // Added in later versions: a role that may not alter or create them runs on without (and is told how to add them).
-            if (!stateTableCurrent(await stateColumns(client, schema)))
-                await this.optional(report, upgradeStateSql(schema), BOOKKEEPING, () => client.query(upgradeStateSql(schema)));
-            report.createdRejectsTable = await ensureRejectsTable(client, schema);
-            if (!(await rejectsHaveAccount(client, schema)))
-                await this.optional(report, upgradeRejectsSql(schema), BOOKKEEPING, () => client.query(upgradeRejectsSql(schema)));
-            report.createdRunsTable =
-                (await this.optional(report, `CREATE TABLE ${qualified(schema, RUNS_TABLE)} …`, BOOKKEEPING, () => ensureRunsTable(client, schema))) ?? false;
-            for (const index of indexes) {
-                const statement = `CREATE INDEX ${quoteIdent(indexName(index.table, index.suffix))} ON ${qualified(schema, index.table)} (${index.keys.join(', ')})`;
-                if (await this.optional(report, statement, index.without, () => ensureIndex(client, schema, index)))
-                    report.indexes.push(index);
-            }
-            if (this.options.lockScope)
-                await ensureAccountsTable(client, schema);
-            report.views = await ensureViews(client, schema, viewTables, (name) => relationExists(client, schema, viewTables[name]), views);
-            await client.query('COMMIT');
-        }
-        catch (error) {
-            await client.query('ROLLBACK').catch(() => { });
-            throw describeDatabaseError(error, `prepare the tables in schema ${schema}`);
-        }
-        return report;
-    }
-    /** Work that needs a privilege the run can do without: refused, it is rolled back alone and noted. */
-    async optional(report, statement, without, work) {
-        await this.control.query('SAVEPOINT optional');
-        try {
-            const result = await work();
-            await this.control.query('RELEASE SAVEPOINT optional');
-            return result;
-        }
-        catch (error) {
-            if (error.code !== '42501')
-                throw error;
-            await this.control.query('ROLLBACK TO SAVEPOINT optional');
-            report.notPermitted.push({ statement, without });
-            return undefined;
-        }
-    }
-    /** A sink for one object, on a new connection (opening while the object starts fetching). */
-    sink(spec, options) {
-        return new TableSink(connect_connect(this.options.databaseUrl, this.options.caCert), spec, { ...options, schema: this.schema });
-    }
-    /**
-     * Refreshes the planner's statistics of tables a run filled: right after a backfill they have none,
-     * and the views' plans (MRR reads items, discounts and history) are then 5 to 10 times slower.
-     * A role that does not own a table gets a notice from Postgres, not an error.
-     */
-    async analyze(tables) {
-        try {
-            await analyzeTables(this.control, this.schema, tables);
-        }
-        catch (error) {
-            throw describeDatabaseError(error, 'refresh the statistics of the tables written');
-        }
-    }
-    /** The shards' work queue of a round, with these accounts offered. */
-    async accountQueue(round, shard, ids) {
-        return AccountQueue.open({
-            client: this.control,
-            databaseUrl: this.options.databaseUrl,
-            caCert: this.options.caCert,
-            schema: this.schema,
-            round,
-            shard,
-            ids
-        });
-    }
-    /** The platform's own rows from one-account runs get its id (see fillAccountId). */
-    async fillAccountId(tables, accountId) {
-        const filled = await fillAccountId(this.control, this.schema, tables, accountId);
-        try {
-            await fillRejectsAccount(this.control, this.schema, accountId);
-        }
-        catch (error) {
-            throw describeDatabaseError(error, 'fill account_id of stripe_sync_rejects');
-        }
-        return filled;
-    }
-    /** Records this run (its Stripe requests); returns the account's previous runs, newest first (none without the runs table). */
-    async recordRun(run) {
-        try {
-            if (!(await relationExists(this.control, this.schema, RUNS_TABLE)))
-                return [];
-            return await recordRun(this.control, this.schema, run);
-        }
-        catch (error) {
-            throw describeDatabaseError(error, `record the run in ${RUNS_TABLE}`);
-        }
-    }
-    /** Rows of a query on the lock's connection (reports after the sync). */
-    async query(sql, params = []) {
-        try {
-            return (await this.control.query(sql, params)).rows;
-        }
-        catch (error) {
-            throw describeDatabaseError(error, 'read the results back');
-        }
-    }
-    table(name) {
-        return qualified(this.schema, name);
-    }
-    async close() {
-        await this.control.end().catch(() => { });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/session.ts
-
-
-
-
-
-
-
-
-
-/** The table of each object: its input's value when it has one (charges: `table`), else its fixed name. */
-function tableOf(config, name) {
-    const spec = specOf(name);
-    return spec.tableInput ? config[spec.tableInput] : spec.table;
-}
-/** The selected objects and those they write to (payouts link balance transactions). */
-function objectsWithTables(objects) {
-    const all = new Set(objects);
-    for (const name of objects)
-        for (const need of specOf(name).needs ?? [])
-            if (isObjectName(need))
-                all.add(need);
-    return [...all];
-}
-/** The account a run's rows of bookkeeping belong to: the connected account, or the key's own (live or test). */
-function accountKey(config) {
-    return config.stripeAccount ?? `self:${config.keyMode}`;
-}
-/** The cursor row of an object: (account, table, filter). */
-function stateKey(config, name, filter) {
-    return { account: accountKey(config), tableName: tableOf(config, name), statusFilter: filter };
-}
-/**
- * Where a run writes: the database (lock held, tables prepared once Stripe has answered), a sink
- * per object, and the sync state each object starts from. A dry run has sinks that write nothing.
- */
-class Session {
-    db;
-    tables;
-    states;
-    stateColumns;
-    ready;
-    startPreparing;
-    accountScoped;
-    layout;
-    prepared = false;
-    constructor(db, 
-    /** Each object's table (none in a dry run, whose sinks write nothing). */
-    tables, states, 
-    /** The later columns the state table has (what a state can remember: how far it listed, the late events' window). */
-    stateColumns, 
-    /** Resolves once the tables are ready; rejects if preparing them failed. */
-    ready, startPreparing, 
-    /**
-     * One account's session of a multi-account run: its tables are shared with the run's other
-     * accounts, and closing it leaves the database open.
-     */
-    accountScoped = false, layout = { views: [], tables: [], indexes: [], claims: new Map() }) {
-        this.db = db;
-        this.tables = tables;
-        this.states = states;
-        this.stateColumns = stateColumns;
-        this.ready = ready;
-        this.startPreparing = startPreparing;
-        this.accountScoped = accountScoped;
-        this.layout = layout;
-    }
-    static dryRun() {
-        return new Session(undefined, new Map(), new Map(), new Set(), Promise.resolve(undefined), () => { });
-    }
-    /**
-     * One account of a multi-account run (Connect): its own sinks (rows carry `rowsAccountId`) and
-     * sync state (keyed by `config`'s account), on this run's database, lock and prepared tables.
-     */
-    async forAccount(config, filters, rowsAccountId) {
-        const db = this.db;
-        if (!db)
-            return Session.dryRun();
-        const states = await loadStates(db, config, filters);
-        const sinks = openSinks(db, config, this.layout, this.ready, rowsAccountId, true);
-        const session = new Session(db, sinks, states, this.stateColumns, this.ready, () => { }, true, this.layout);
-        session.prepared = true;
-        return session;
-    }
-    /**
-     * Connects and takes the schema's run lock (undefined: another run holds it), reads each
-     * object's sync state, and opens a connection per object. The tables are created only once
-     * `prepareWhen` resolves — after Stripe has answered a first request — so a wrong key or API base
-     * creates nothing; objects start fetching meanwhile, and their writes wait for the tables.
-     */
-    static async open(config, io, filters, layout) {
-        const db = await Database.open({
-            databaseUrl: config.databaseUrl,
-            schema: config.schema,
-            lockTimeoutSeconds: config.lockTimeoutSeconds,
-            lockScope: config.accountShard ? `shard ${config.accountShard.index}/${config.accountShard.total}` : undefined,
-            caCert: config.databaseCaCert
-        });
-        if (!db)
-            return undefined;
-        try {
-            const names = objectsWithTables(config.objects);
-            const stateColumns = config.incremental ? await db.stateColumns() : new Set();
-            // Several accounts: each gets its states and sinks from forAccount.
-            const own = config.accounts === undefined;
-            const states = own ? await loadStates(db, config, filters) : new Map();
-            let start;
-            const go = new Promise((resolve) => (start = resolve));
-            const ready = go.then(async () => {
-                const report = await db.prepare([...tableDefinitions(config, names, layout.claims), ...layout.tables], layout.views, Object.fromEntries(names.map((n) => [n, tableOf(config, n)])), layout.indexes);
-                describeSchema(io, config.schema, report);
-                return report;
-            });
-            // Writers wait for `ready`; a failure to prepare reaches them (and the run) from there.
-            ready.catch(() => { });
-            const sinks = own ? openSinks(db, config, layout, ready, config.stripeAccount, false) : new Map();
-            return new Session(db, sinks, states, stateColumns, ready, start, false, layout);
-        }
-        catch (error) {
-            await db.close();
-            throw error;
-        }
-    }
-    /** Stripe has answered: prepare the tables (once). */
-    stripeAnswered() {
-        if (this.prepared)
-            return;
-        this.prepared = true;
-        this.startPreparing();
-    }
-    /** True once preparing has started (so `ready` will settle). */
-    get preparing() {
-        return this.prepared || this.db === undefined;
-    }
-    sink(spec) {
-        return this.tables.get(spec.name) ?? dryRunSink();
-    }
-    /** The Postgres sink of an object (undefined in a dry run). */
-    table(spec) {
-        return this.db ? this.tables.get(spec.name) : undefined;
-    }
-    /**
-     * The tables of objects that gained many rows (a backfill), with their children, and that the run
-     * reads back through joins (`read`): their statistics refreshed. The others are left to autovacuum:
-     * a single-table read does not need them, and analyzing 30,000 charges takes half a second.
-     */
-    async analyzeFilled(config, stored, read) {
-        if (!this.db)
-            return;
-        const tables = new Set();
-        for (const [name, count] of stored) {
-            // Analyzed as it grew (an object with children): its statistics were taken at a quarter of its size or more.
-            if (count < ANALYZE_AFTER_ROWS || !read.has(name) || this.tables.get(name)?.analyzedDuringRun)
-                continue;
-            for (const table of tablesOf({ ...specOf(name), table: tableOf(config, name) }))
-                tables.add(table);
-        }
-        if (tables.size > 0)
-            await this.db.analyze([...tables]);
-    }
-    async close() {
-        await Promise.all([...this.tables.values()].map((s) => s.close()));
-        if (!this.accountScoped)
-            await this.db?.close();
-    }
-    /** The tables of the run's objects that carry account_id (objects and their children; not histories). */
-    accountTables(config) {
-        const tables = new Set();
-        for (const name of objectsWithTables(config.objects)) {
-            tables.add(tableOf(config, name));
-            for (const child of specOf(name).children ?? [])
-                tables.add(child.table);
-        }
-        return [...tables];
-    }
-}
-/** Each object's sync state for the account `config` names (incremental runs; none otherwise). */
-async function loadStates(db, config, filters) {
-    const states = new Map();
-    if (config.incremental)
-        for (const name of config.objects)
-            states.set(name, await db.loadState(stateKey(config, name, filters.get(name) ?? 'all')));
-    return states;
-}
-/** A connection per table the objects write, rows carrying `accountId`; scoped: reads back that account's rows only. */
-function openSinks(db, config, layout, ready, accountId, scopeToAccount) {
-    const context = { apiVersion: STRIPE_API_VERSION, accountId };
-    const sinks = new Map();
-    for (const name of objectsWithTables(config.objects)) {
-        const spec = specOf(name);
-        sinks.set(name, db.sink(spec, { table: tableOf(config, name), context, ready, claimColumn: layout.claims.get(name)?.name, scopeToAccount }));
-    }
-    return sinks;
-}
-function tableDefinitions(config, names, claims) {
-    const defs = new Map();
-    // A child table two objects share (stripe_discounts: customers' and subscriptions') is defined once.
-    const add = (def) => {
-        if (!defs.has(def.table))
-            defs.set(def.table, def);
-    };
-    for (const name of names) {
-        const spec = specOf(name);
-        const table = tableOf(config, name);
-        const claim = claims.get(name);
-        add({ table, columns: claim ? [...spec.columns, claim] : spec.columns, idColumn: spec.idColumn, indexes: spec.indexes });
-        if (spec.history)
-            add(historyDefinition(spec.history, spec.columns, spec.idColumn));
-        for (const child of spec.children ?? []) {
-            add({ table: child.table, columns: child.columns, idColumn: child.idColumn, indexes: child.indexes ?? [] });
-            if (child.history)
-                add(historyDefinition(child.history, child.columns, child.parentColumn));
-        }
-    }
-    return [...defs.values()];
-}
-/** The table of versions: one row per version of a child (or object), valid over [valid_from, valid_to). */
-function historyDefinition(history, columns, parentColumn) {
-    const byName = new Map(columns.map((c) => [c.name, c]));
-    return {
-        table: history.table,
-        idColumn: 'id',
-        indexes: [history.childColumn, ...history.copied.filter((c) => c === parentColumn), 'valid_from'],
-        columns: [
-            { name: 'id', type: 'text', notNull: true, fromRow: false },
-            { name: history.childColumn, type: 'text', notNull: true, fromRow: false },
-            ...history.copied.map((name) => ({ name, type: byName.get(name).type, fromRow: false })),
-            { name: 'valid_from', type: 'timestamptz', notNull: true, fromRow: false },
-            { name: 'valid_to', type: 'timestamptz', fromRow: false }
-        ]
-    };
-}
-function describeSchema(io, schema, r) {
-    if (r.createdSchema)
-        io.info(`Created schema ${schema}.`);
-    for (const t of r.tables) {
-        const name = `${schema}.${t.table}`;
-        if (t.createdTable)
-            io.info(`Created table ${name}.`);
-        if (t.addedColumns.length > 0)
-            io.info(`Added column(s) to ${name}: ${t.addedColumns.join(', ')}.`);
-        if (t.addedUniqueKey && !t.createdTable)
-            io.info(`Added a unique key to ${name}.`);
-    }
-    for (const v of r.views)
-        io.info(`Created view ${schema}.${v.name} (${v.about}).`);
-    for (const i of r.indexes)
-        io.info(`Created index ${schema}.${indexName(i.table, i.suffix)} (${i.about}).`);
-    for (const { statement, without } of r.notPermitted) {
-        io.warning(`This database role may not run \`${statement}\`: the run goes on without it (${without}). ` +
-            'Run the next step once with a role that owns the schema to add it.');
-    }
-    if (r.createdStateTable)
-        io.info(`Created table ${schema}.${STATE_TABLE} for the incremental cursors.`);
-    if (r.createdRejectsTable)
-        io.info(`Created table ${schema}.${REJECTS_TABLE} for objects that cannot be stored.`);
-    if (r.createdRunsTable)
-        io.info(`Created table ${schema}.${RUNS_TABLE}: one row per run, with its Stripe requests.`);
-}
-
-;// CONCATENATED MODULE: ./src/store/reserved.ts
-
-
-
-
-/** The tables the store keeps for its own bookkeeping in the schema: no object or input may take their names. */
-const STORE_TABLES = [STATE_TABLE, REJECTS_TABLE, RUNS_TABLE, ACCOUNTS_TABLE];
-
-;// CONCATENATED MODULE: ./src/contract.ts
-
-
-
-
-
-
-
-/**
- * The action's public contract, assembled: every input and output (the generic ones, then each
- * feature's, in the registry's order) — what action.yml and the README's tables are written from —
- * and the reading of a run's inputs into its config and features.
- */
-const INPUTS = [...GENERIC_INPUTS, ...FEATURES.flatMap((f) => f.inputs)];
-const OUTPUTS = [...GENERIC_OUTPUTS, ...FEATURES.flatMap((f) => f.outputs)];
-/**
- * Reads every input: the generic ones, then each feature's; a bad one throws an InputError naming it,
- * before any request or connection. `warn`: settings that have no effect, said once.
- */
-function readRun(options) {
-    const config = readConfig(options);
-    const features = [];
-    const views = [];
-    const tables = [];
-    const indexes = [];
-    const claims = new Map();
-    for (const module of FEATURES) {
-        const defaults = new Map(module.inputs.map((i) => [i.name, i.default]));
-        const loaded = module.load({
-            get: (name) => {
-                const fallback = defaults.get(name);
-                if (fallback === undefined)
-                    throw new Error(`feature "${module.name}" reads input ${name}, which it does not declare`);
-                const value = options.input(name).trim();
-                return value === '' ? fallback : value;
-            },
-            warn: options.warn ?? (() => { }),
-            mask: (secret) => options.mask?.(secret, 'strong')
-        }, config);
-        views.push(...loaded.views);
-        tables.push(...(loaded.tables ?? []));
-        for (const { object, ...index } of loaded.indexes ?? [])
-            if (config.objects.includes(object))
-                indexes.push({ ...index, table: tableOf(config, object) });
-        if (module.claims)
-            claims.set(module.claims.object, module.claims.column);
-        if (loaded.feature)
-            features.push(loaded.feature);
-    }
-    const layout = { views, tables, indexes, claims };
-    checkTableName(config.table, layout);
-    return { config, features, layout };
-}
-/** The names the action gives its own tables and views in the schema: the store's, the objects' fixed tables, the features'. */
-function reservedNames(layout) {
-    return [
-        ...STORE_TABLES,
-        ...OBJECTS.filter((o) => !o.tableInput).flatMap((o) => tablesOf(o)),
-        ...layout.tables.map((t) => t.table),
-        ...layout.views.map((v) => v.name)
-    ];
-}
-function checkTableName(table, layout) {
-    if (reservedNames(layout).includes(table.toLowerCase())) {
-        throw new InputError('table', `"${table}" is a name the action uses for its own table or view in the schema. Choose another (the default is processed_charges).`);
-    }
-}
-
-// EXTERNAL MODULE: external "os"
-var external_os_ = __nccwpck_require__(857);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/**
- * Sanitizes an input into a string so it can be passed into issueCommand safely
- * @param input input to sanitize into a string
- */
-function utils_toCommandValue(input) {
-    if (input === null || input === undefined) {
-        return '';
-    }
-    else if (typeof input === 'string' || input instanceof String) {
-        return input;
-    }
-    return JSON.stringify(input);
-}
-/**
- *
- * @param annotationProperties
- * @returns The command properties to send with the actual annotation command
- * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
- */
-function toCommandProperties(annotationProperties) {
-    if (!Object.keys(annotationProperties).length) {
-        return {};
-    }
-    return {
-        title: annotationProperties.title,
-        file: annotationProperties.file,
-        line: annotationProperties.startLine,
-        endLine: annotationProperties.endLine,
-        col: annotationProperties.startColumn,
-        endColumn: annotationProperties.endColumn
-    };
-}
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
-
-
-/**
- * Issues a command to the GitHub Actions runner
- *
- * @param command - The command name to issue
- * @param properties - Additional properties for the command (key-value pairs)
- * @param message - The message to include with the command
- * @remarks
- * This function outputs a specially formatted string to stdout that the Actions
- * runner interprets as a command. These commands can control workflow behavior,
- * set outputs, create annotations, mask values, and more.
- *
- * Command Format:
- *   ::name key=value,key=value::message
- *
- * @example
- * ```typescript
- * // Issue a warning annotation
- * issueCommand('warning', {}, 'This is a warning message');
- * // Output: ::warning::This is a warning message
- *
- * // Set an environment variable
- * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
- * // Output: ::set-env name=MY_VAR::some value
- *
- * // Add a secret mask
- * issueCommand('add-mask', {}, 'secretValue123');
- * // Output: ::add-mask::secretValue123
- * ```
- *
- * @internal
- * This is an internal utility function that powers the public API functions
- * such as setSecret, warning, error, and exportVariable.
- */
-function command_issueCommand(command, properties, message) {
-    const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_.EOL);
-}
-function command_issue(name, message = '') {
-    command_issueCommand(name, {}, message);
-}
-const CMD_STRING = '::';
-class Command {
-    constructor(command, properties, message) {
-        if (!command) {
-            command = 'missing.command';
-        }
-        this.command = command;
-        this.properties = properties;
-        this.message = message;
-    }
-    toString() {
-        let cmdStr = CMD_STRING + this.command;
-        if (this.properties && Object.keys(this.properties).length > 0) {
-            cmdStr += ' ';
-            let first = true;
-            for (const key in this.properties) {
-                if (this.properties.hasOwnProperty(key)) {
-                    const val = this.properties[key];
-                    if (val) {
-                        if (first) {
-                            first = false;
-                        }
-                        else {
-                            cmdStr += ',';
-                        }
-                        cmdStr += `${key}=${escapeProperty(val)}`;
-                    }
-                }
-            }
-        }
-        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-        return cmdStr;
-    }
-}
-function escapeData(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A');
-}
-function escapeProperty(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A')
-        .replace(/:/g, '%3A')
-        .replace(/,/g, '%2C');
-}
-//# sourceMappingURL=command.js.map
-// EXTERNAL MODULE: external "crypto"
-var external_crypto_ = __nccwpck_require__(6982);
-// EXTERNAL MODULE: external "fs"
-var external_fs_ = __nccwpck_require__(9896);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
-// For internal use, subject to change.
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
-
-
-
-function file_command_issueFileCommand(command, message) {
-    const filePath = process.env[`GITHUB_${command}`];
-    if (!filePath) {
-        throw new Error(`Unable to find environment variable for file command ${command}`);
-    }
-    if (!external_fs_.existsSync(filePath)) {
-        throw new Error(`Missing file at path: ${filePath}`);
-    }
-    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
-        encoding: 'utf8'
-    });
-}
-function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${external_crypto_.randomUUID()}`;
-    const convertedValue = utils_toCommandValue(value);
-    // These should realistically never happen, but just in case someone finds a
-    // way to exploit uuid generation let's not allow keys or values that contain
-    // the delimiter.
-    if (key.includes(delimiter)) {
-        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
-    }
-    if (convertedValue.includes(delimiter)) {
-        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-    }
-    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
-}
-//# sourceMappingURL=file-command.js.map
-// EXTERNAL MODULE: external "path"
-var external_path_ = __nccwpck_require__(6928);
-// EXTERNAL MODULE: external "http"
-var external_http_ = __nccwpck_require__(8611);
-var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
-// EXTERNAL MODULE: external "https"
-var external_https_ = __nccwpck_require__(5692);
-var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
-        return undefined;
-    }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
-    }
-    else {
-        return undefined;
-    }
-}
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
-    }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
-        return true;
-    }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
-    }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-    }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
-    }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
-    }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-    }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
-        }
-    }
-    return false;
-}
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-}
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-    }
-    get username() {
-        return this._decodedUsername;
-    }
-    get password() {
-        return this._decodedPassword;
-    }
-}
-//# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
-/* eslint-disable @typescript-eslint/no-explicit-any */
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-var HttpCodes;
-(function (HttpCodes) {
-    HttpCodes[HttpCodes["OK"] = 200] = "OK";
-    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
-    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
-    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
-    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
-    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
-    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
-    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
-    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
-    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
-    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
-    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
-    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
-    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
-    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
-    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
-    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
-    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
-    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
-    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
-    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
-    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
-    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function (Headers) {
-    Headers["Accept"] = "accept";
-    Headers["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
-var MediaTypes;
-(function (MediaTypes) {
-    MediaTypes["ApplicationJson"] = "application/json";
-})(MediaTypes || (MediaTypes = {}));
-/**
- * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
- * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
- */
-function lib_getProxyUrl(serverUrl) {
-    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
-    return proxyUrl ? proxyUrl.href : '';
-}
-const HttpRedirectCodes = [
-    HttpCodes.MovedPermanently,
-    HttpCodes.ResourceMoved,
-    HttpCodes.SeeOther,
-    HttpCodes.TemporaryRedirect,
-    HttpCodes.PermanentRedirect
-];
-const HttpResponseRetryCodes = [
-    HttpCodes.BadGateway,
-    HttpCodes.ServiceUnavailable,
-    HttpCodes.GatewayTimeout
-];
-const RetryableHttpVerbs = (/* unused pure expression or super */ null && (['OPTIONS', 'GET', 'DELETE', 'HEAD']));
-const ExponentialBackoffCeiling = 10;
-const ExponentialBackoffTimeSlice = 5;
-class HttpClientError extends Error {
-    constructor(message, statusCode) {
-        super(message);
-        this.name = 'HttpClientError';
-        this.statusCode = statusCode;
-        Object.setPrototypeOf(this, HttpClientError.prototype);
-    }
-}
-class HttpClientResponse {
-    constructor(message) {
-        this.message = message;
-    }
-    readBody() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                let output = Buffer.alloc(0);
-                this.message.on('data', (chunk) => {
-                    output = Buffer.concat([output, chunk]);
-                });
-                this.message.on('end', () => {
-                    resolve(output.toString());
-                });
-            }));
-        });
-    }
-    readBodyBuffer() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                const chunks = [];
-                this.message.on('data', (chunk) => {
-                    chunks.push(chunk);
-                });
-                this.message.on('end', () => {
-                    resolve(Buffer.concat(chunks));
-                });
-            }));
-        });
-    }
-}
-function isHttps(requestUrl) {
-    const parsedUrl = new URL(requestUrl);
-    return parsedUrl.protocol === 'https:';
-}
-class lib_HttpClient {
-    constructor(userAgent, handlers, requestOptions) {
-        this._ignoreSslError = false;
-        this._allowRedirects = true;
-        this._allowRedirectDowngrade = false;
-        this._maxRedirects = 50;
-        this._allowRetries = false;
-        this._maxRetries = 1;
-        this._keepAlive = false;
-        this._disposed = false;
-        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
-        this.handlers = handlers || [];
-        this.requestOptions = requestOptions;
-        if (requestOptions) {
-            if (requestOptions.ignoreSslError != null) {
-                this._ignoreSslError = requestOptions.ignoreSslError;
-            }
-            this._socketTimeout = requestOptions.socketTimeout;
-            if (requestOptions.allowRedirects != null) {
-                this._allowRedirects = requestOptions.allowRedirects;
-            }
-            if (requestOptions.allowRedirectDowngrade != null) {
-                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
-            }
-            if (requestOptions.maxRedirects != null) {
-                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
-            }
-            if (requestOptions.keepAlive != null) {
-                this._keepAlive = requestOptions.keepAlive;
-            }
-            if (requestOptions.allowRetries != null) {
-                this._allowRetries = requestOptions.allowRetries;
-            }
-            if (requestOptions.maxRetries != null) {
-                this._maxRetries = requestOptions.maxRetries;
-            }
-        }
-    }
-    options(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    get(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('GET', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    del(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    post(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('POST', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    patch(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    put(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PUT', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    head(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    sendStream(verb, requestUrl, stream, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request(verb, requestUrl, stream, additionalHeaders);
-        });
-    }
-    /**
-     * Gets a typed object from an endpoint
-     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-     */
-    getJson(requestUrl_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            const res = yield this.get(requestUrl, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    postJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.post(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    putJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.put(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    patchJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.patch(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    /**
-     * Makes a raw http request.
-     * All other methods such as get, post, patch, and request ultimately call this.
-     * Prefer get, del, post and patch
-     */
-    request(verb, requestUrl, data, headers) {
-        return __awaiter(this, void 0, void 0, function* () {
-            if (this._disposed) {
-                throw new Error('Client has already been disposed.');
-            }
-            const parsedUrl = new URL(requestUrl);
-            let info = this._prepareRequest(verb, parsedUrl, headers);
-            // Only perform retries on reads since writes may not be idempotent.
-            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
-                ? this._maxRetries + 1
-                : 1;
-            let numTries = 0;
-            let response;
-            do {
-                response = yield this.requestRaw(info, data);
-                // Check if it's an authentication challenge
-                if (response &&
-                    response.message &&
-                    response.message.statusCode === HttpCodes.Unauthorized) {
-                    let authenticationHandler;
-                    for (const handler of this.handlers) {
-                        if (handler.canHandleAuthentication(response)) {
-                            authenticationHandler = handler;
-                            break;
-                        }
-                    }
-                    if (authenticationHandler) {
-                        return authenticationHandler.handleAuthentication(this, info, data);
-                    }
-                    else {
-                        // We have received an unauthorized response but have no handlers to handle it.
-                        // Let the response return to the caller.
-                        return response;
-                    }
-                }
-                let redirectsRemaining = this._maxRedirects;
-                while (response.message.statusCode &&
-                    HttpRedirectCodes.includes(response.message.statusCode) &&
-                    this._allowRedirects &&
-                    redirectsRemaining > 0) {
-                    const redirectUrl = response.message.headers['location'];
-                    if (!redirectUrl) {
-                        // if there's no location to redirect to, we won't
-                        break;
-                    }
-                    const parsedRedirectUrl = new URL(redirectUrl);
-                    if (parsedUrl.protocol === 'https:' &&
-                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
-                        !this._allowRedirectDowngrade) {
-                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
-                    }
-                    // we need to finish reading the response before reassigning response
-                    // which will leak the open socket.
-                    yield response.readBody();
-                    // strip authorization header if redirected to a different hostname
-                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-                        for (const header in headers) {
-                            // header names are case insensitive
-                            if (header.toLowerCase() === 'authorization') {
-                                delete headers[header];
-                            }
-                        }
-                    }
-                    // let's make the request with the new redirectUrl
-                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
-                    response = yield this.requestRaw(info, data);
-                    redirectsRemaining--;
-                }
-                if (!response.message.statusCode ||
-                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
-                    // If not a retry code, return immediately instead of retrying
-                    return response;
-                }
-                numTries += 1;
-                if (numTries < maxTries) {
-                    yield response.readBody();
-                    yield this._performExponentialBackoff(numTries);
-                }
-            } while (numTries < maxTries);
-            return response;
-        });
-    }
-    /**
-     * Needs to be called if keepAlive is set to true in request options.
-     */
-    dispose() {
-        if (this._agent) {
-            this._agent.destroy();
-        }
-        this._disposed = true;
-    }
-    /**
-     * Raw request.
-     * @param info
-     * @param data
-     */
-    requestRaw(info, data) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => {
-                function callbackForResult(err, res) {
-                    if (err) {
-                        reject(err);
-                    }
-                    else if (!res) {
-                        // If `err` is not passed, then `res` must be passed.
-                        reject(new Error('Unknown error'));
-                    }
-                    else {
-                        resolve(res);
-                    }
-                }
-                this.requestRawWithCallback(info, data, callbackForResult);
-            });
-        });
-    }
-    /**
-     * Raw request with callback.
-     * @param info
-     * @param data
-     * @param onResult
-     */
-    requestRawWithCallback(info, data, onResult) {
-        if (typeof data === 'string') {
-            if (!info.options.headers) {
-                info.options.headers = {};
-            }
-            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
-        }
-        let callbackCalled = false;
-        function handleResult(err, res) {
-            if (!callbackCalled) {
-                callbackCalled = true;
-                onResult(err, res);
-            }
-        }
-        const req = info.httpModule.request(info.options, (msg) => {
-            const res = new HttpClientResponse(msg);
-            handleResult(undefined, res);
-        });
-        let socket;
-        req.on('socket', sock => {
-            socket = sock;
-        });
-        // If we ever get disconnected, we want the socket to timeout eventually
-        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
-            if (socket) {
-                socket.end();
-            }
-            handleResult(new Error(`Request timeout: ${info.options.path}`));
-        });
-        req.on('error', function (err) {
-            // err has statusCode property
-            // res should have headers
-            handleResult(err);
-        });
-        if (data && typeof data === 'string') {
-            req.write(data, 'utf8');
-        }
-        if (data && typeof data !== 'string') {
-            data.on('close', function () {
-                req.end();
-            });
-            data.pipe(req);
-        }
-        else {
-            req.end();
-        }
-    }
-    /**
-     * Gets an http agent. This function is useful when you need an http agent that handles
-     * routing through a proxy server - depending upon the url and proxy environment variables.
-     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-     */
-    getAgent(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        return this._getAgent(parsedUrl);
-    }
-    getAgentDispatcher(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (!useProxy) {
-            return;
-        }
-        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-    }
-    _prepareRequest(method, requestUrl, headers) {
-        const info = {};
-        info.parsedUrl = requestUrl;
-        const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? https : http;
-        const defaultPort = usingSsl ? 443 : 80;
-        info.options = {};
-        info.options.host = info.parsedUrl.hostname;
-        info.options.port = info.parsedUrl.port
-            ? parseInt(info.parsedUrl.port)
-            : defaultPort;
-        info.options.path =
-            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
-        info.options.method = method;
-        info.options.headers = this._mergeHeaders(headers);
-        if (this.userAgent != null) {
-            info.options.headers['user-agent'] = this.userAgent;
-        }
-        info.options.agent = this._getAgent(info.parsedUrl);
-        // gives handlers an opportunity to participate
-        if (this.handlers) {
-            for (const handler of this.handlers) {
-                handler.prepareRequest(info.options);
-            }
-        }
-        return info;
-    }
-    _mergeHeaders(headers) {
-        if (this.requestOptions && this.requestOptions.headers) {
-            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
-        }
-        return lowercaseKeys(headers || {});
-    }
-    /**
-     * Gets an existing header value or returns a default.
-     * Handles converting number header values to strings since HTTP headers must be strings.
-     * Note: This returns string | string[] since some headers can have multiple values.
-     * For headers that must always be a single string (like Content-Type), use the
-     * specialized _getExistingOrDefaultContentTypeHeader method instead.
-     */
-    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
-            if (headerValue) {
-                clientHeader =
-                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
-            }
-        }
-        const additionalValue = additionalHeaders[header];
-        if (additionalValue !== undefined) {
-            return typeof additionalValue === 'number'
-                ? additionalValue.toString()
-                : additionalValue;
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    /**
-     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-     * Always returns a single string (not an array) since Content-Type should be a single value.
-     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-     */
-    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
-            if (headerValue) {
-                if (typeof headerValue === 'number') {
-                    clientHeader = String(headerValue);
-                }
-                else if (Array.isArray(headerValue)) {
-                    clientHeader = headerValue.join(', ');
-                }
-                else {
-                    clientHeader = headerValue;
-                }
-            }
-        }
-        const additionalValue = additionalHeaders[Headers.ContentType];
-        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
-        if (additionalValue !== undefined) {
-            if (typeof additionalValue === 'number') {
-                return String(additionalValue);
-            }
-            else if (Array.isArray(additionalValue)) {
-                return additionalValue.join(', ');
-            }
-            else {
-                return additionalValue;
-            }
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    _getAgent(parsedUrl) {
-        let agent;
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (this._keepAlive && useProxy) {
-            agent = this._proxyAgent;
-        }
-        if (!useProxy) {
-            agent = this._agent;
-        }
-        // if agent is already assigned use that agent.
-        if (agent) {
-            return agent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        let maxSockets = 100;
-        if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
-        }
-        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
-        if (proxyUrl && proxyUrl.hostname) {
-            const agentOptions = {
-                maxSockets,
-                keepAlive: this._keepAlive,
-                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
-                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-                })), { host: proxyUrl.hostname, port: proxyUrl.port })
-            };
-            let tunnelAgent;
-            const overHttps = proxyUrl.protocol === 'https:';
-            if (usingSsl) {
-                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
-            }
-            else {
-                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
-            }
-            agent = tunnelAgent(agentOptions);
-            this._proxyAgent = agent;
-        }
-        // if tunneling agent isn't assigned create a new agent
-        if (!agent) {
-            const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
-            this._agent = agent;
-        }
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            agent.options = Object.assign(agent.options || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return agent;
-    }
-    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-        let proxyAgent;
-        if (this._keepAlive) {
-            proxyAgent = this._proxyAgentDispatcher;
-        }
-        // if agent is already assigned use that agent.
-        if (proxyAgent) {
-            return proxyAgent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
-            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
-        })));
-        this._proxyAgentDispatcher = proxyAgent;
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return proxyAgent;
-    }
-    _getUserAgentWithOrchestrationId(userAgent) {
-        const baseUserAgent = userAgent || 'actions/http-client';
-        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
-        if (orchId) {
-            // Sanitize the orchestration ID to ensure it contains only valid characters
-            // Valid characters: 0-9, a-z, _, -, .
-            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-        }
-        return baseUserAgent;
-    }
-    _performExponentialBackoff(retryNumber) {
-        return __awaiter(this, void 0, void 0, function* () {
-            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-            return new Promise(resolve => setTimeout(() => resolve(), ms));
-        });
-    }
-    _processResponse(res, options) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
-                const statusCode = res.message.statusCode || 0;
-                const response = {
-                    statusCode,
-                    result: null,
-                    headers: {}
-                };
-                // not found leads to null obj returned
-                if (statusCode === HttpCodes.NotFound) {
-                    resolve(response);
-                }
-                // get the result from the body
-                function dateTimeDeserializer(key, value) {
-                    if (typeof value === 'string') {
-                        const a = new Date(value);
-                        if (!isNaN(a.valueOf())) {
-                            return a;
-                        }
-                    }
-                    return value;
-                }
-                let obj;
-                let contents;
-                try {
-                    contents = yield res.readBody();
-                    if (contents && contents.length > 0) {
-                        if (options && options.deserializeDates) {
-                            obj = JSON.parse(contents, dateTimeDeserializer);
-                        }
-                        else {
-                            obj = JSON.parse(contents);
-                        }
-                        response.result = obj;
-                    }
-                    response.headers = res.message.headers;
-                }
-                catch (err) {
-                    // Invalid resource (contents not json);  leaving result obj null
-                }
-                // note that 3xx redirects are handled by the http layer.
-                if (statusCode > 299) {
-                    let msg;
-                    // if exception/error in body, attempt to get better error
-                    if (obj && obj.message) {
-                        msg = obj.message;
-                    }
-                    else if (contents && contents.length > 0) {
-                        // it may be the case that the exception is in the body message as string
-                        msg = contents;
-                    }
-                    else {
-                        msg = `Failed request: (${statusCode})`;
-                    }
-                    const err = new HttpClientError(msg, statusCode);
-                    err.result = response.result;
-                    reject(err);
-                }
-                else {
-                    resolve(response);
-                }
-            }));
-        });
-    }
-}
-const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
-//# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
-var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-class BasicCredentialHandler {
-    constructor(username, password) {
-        this.username = username;
-        this.password = password;
-    }
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class auth_BearerCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Bearer ${this.token}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class PersonalAccessTokenCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-//# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
-var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-class oidc_utils_OidcClient {
-    static createHttpClient(allowRetry = true, maxRetry = 10) {
-        const requestOptions = {
-            allowRetries: allowRetry,
-            maxRetries: maxRetry
-        };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
-    }
-    static getRequestToken() {
-        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
-        if (!token) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
-        }
-        return token;
-    }
-    static getIDTokenUrl() {
-        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
-        if (!runtimeUrl) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
-        }
-        return runtimeUrl;
-    }
-    static getCall(id_token_url) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            var _a;
-            const httpclient = oidc_utils_OidcClient.createHttpClient();
-            const res = yield httpclient
-                .getJson(id_token_url)
-                .catch(error => {
-                throw new Error(`Failed to get ID Token. \n 
-        Error Code : ${error.statusCode}\n 
-        Error Message: ${error.message}`);
-            });
-            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
-            if (!id_token) {
-                throw new Error('Response json body do not have ID Token field');
-            }
-            return id_token;
-        });
-    }
-    static getIDToken(audience) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            try {
-                // New ID Token is requested from action service
-                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
-                if (audience) {
-                    const encodedAudience = encodeURIComponent(audience);
-                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
-                }
-                debug(`ID token url is ${id_token_url}`);
-                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
-                setSecret(id_token);
-                return id_token;
-            }
-            catch (error) {
-                throw new Error(`Error message: ${error.message}`);
-            }
-        });
-    }
-}
-//# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
-var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { access, appendFile, writeFile } = external_fs_.promises;
-const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
-const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
-class Summary {
-    constructor() {
-        this._buffer = '';
-    }
-    /**
-     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-     * Also checks r/w permissions.
-     *
-     * @returns step summary file path
-     */
-    filePath() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            if (this._filePath) {
-                return this._filePath;
-            }
-            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-            if (!pathFromEnv) {
-                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-            }
-            try {
-                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
-            }
-            catch (_a) {
-                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-            }
-            this._filePath = pathFromEnv;
-            return this._filePath;
-        });
-    }
-    /**
-     * Wraps content in an HTML tag, adding any HTML attributes
-     *
-     * @param {string} tag HTML tag to wrap
-     * @param {string | null} content content within the tag
-     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-     *
-     * @returns {string} content wrapped in HTML element
-     */
-    wrap(tag, content, attrs = {}) {
-        const htmlAttrs = Object.entries(attrs)
-            .map(([key, value]) => ` ${key}="${value}"`)
-            .join('');
-        if (!content) {
-            return `<${tag}${htmlAttrs}>`;
-        }
-        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-    }
-    /**
-     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-     *
-     * @param {SummaryWriteOptions} [options] (optional) options for write operation
-     *
-     * @returns {Promise<Summary>} summary instance
-     */
-    write(options) {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-            const filePath = yield this.filePath();
-            const writeFunc = overwrite ? writeFile : appendFile;
-            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
-            return this.emptyBuffer();
-        });
-    }
-    /**
-     * Clears the summary buffer and wipes the summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    clear() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            return this.emptyBuffer().write({ overwrite: true });
-        });
-    }
-    /**
-     * Returns the current summary buffer as a string
-     *
-     * @returns {string} string of summary buffer
-     */
-    stringify() {
-        return this._buffer;
-    }
-    /**
-     * If the summary buffer is empty
-     *
-     * @returns {boolen} true if the buffer is empty
-     */
-    isEmptyBuffer() {
-        return this._buffer.length === 0;
-    }
-    /**
-     * Resets the summary buffer without writing to summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    emptyBuffer() {
-        this._buffer = '';
-        return this;
-    }
-    /**
-     * Adds raw text to the summary buffer
-     *
-     * @param {string} text content to add
-     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addRaw(text, addEOL = false) {
-        this._buffer += text;
-        return addEOL ? this.addEOL() : this;
-    }
-    /**
-     * Adds the operating system-specific end-of-line marker to the buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addEOL() {
-        return this.addRaw(external_os_.EOL);
-    }
-    /**
-     * Adds an HTML codeblock to the summary buffer
-     *
-     * @param {string} code content to render within fenced code block
-     * @param {string} lang (optional) language to syntax highlight code
-     *
-     * @returns {Summary} summary instance
-     */
-    addCodeBlock(code, lang) {
-        const attrs = Object.assign({}, (lang && { lang }));
-        const element = this.wrap('pre', this.wrap('code', code), attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML list to the summary buffer
-     *
-     * @param {string[]} items list of items to render
-     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addList(items, ordered = false) {
-        const tag = ordered ? 'ol' : 'ul';
-        const listItems = items.map(item => this.wrap('li', item)).join('');
-        const element = this.wrap(tag, listItems);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML table to the summary buffer
-     *
-     * @param {SummaryTableCell[]} rows table rows
-     *
-     * @returns {Summary} summary instance
-     */
-    addTable(rows) {
-        const tableBody = rows
-            .map(row => {
-            const cells = row
-                .map(cell => {
-                if (typeof cell === 'string') {
-                    return this.wrap('td', cell);
-                }
-                const { header, data, colspan, rowspan } = cell;
-                const tag = header ? 'th' : 'td';
-                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
-                return this.wrap(tag, data, attrs);
-            })
-                .join('');
-            return this.wrap('tr', cells);
-        })
-            .join('');
-        const element = this.wrap('table', tableBody);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds a collapsable HTML details element to the summary buffer
-     *
-     * @param {string} label text for the closed state
-     * @param {string} content collapsable content
-     *
-     * @returns {Summary} summary instance
-     */
-    addDetails(label, content) {
-        const element = this.wrap('details', this.wrap('summary', label) + content);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML image tag to the summary buffer
-     *
-     * @param {string} src path to the image you to embed
-     * @param {string} alt text description of the image
-     * @param {SummaryImageOptions} options (optional) addition image attributes
-     *
-     * @returns {Summary} summary instance
-     */
-    addImage(src, alt, options) {
-        const { width, height } = options || {};
-        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
-        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML section heading element
-     *
-     * @param {string} text heading text
-     * @param {number | string} [level=1] (optional) the heading level, default: 1
-     *
-     * @returns {Summary} summary instance
-     */
-    addHeading(text, level) {
-        const tag = `h${level}`;
-        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
-            ? tag
-            : 'h1';
-        const element = this.wrap(allowedTag, text);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML thematic break (<hr>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addSeparator() {
-        const element = this.wrap('hr', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML line break (<br>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addBreak() {
-        const element = this.wrap('br', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML blockquote to the summary buffer
-     *
-     * @param {string} text quote text
-     * @param {string} cite (optional) citation url
-     *
-     * @returns {Summary} summary instance
-     */
-    addQuote(text, cite) {
-        const attrs = Object.assign({}, (cite && { cite }));
-        const element = this.wrap('blockquote', text, attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML anchor tag to the summary buffer
-     *
-     * @param {string} text link text/content
-     * @param {string} href hyperlink
-     *
-     * @returns {Summary} summary instance
-     */
-    addLink(text, href) {
-        const element = this.wrap('a', text, { href });
-        return this.addRaw(element).addEOL();
-    }
-}
-const _summary = new Summary();
-/**
- * @deprecated use `core.summary`
- */
-const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = _summary;
-//# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
-
-/**
- * toPosixPath converts the given path to the posix form. On Windows, \\ will be
- * replaced with /.
- *
- * @param pth. Path to transform.
- * @return string Posix path.
- */
-function toPosixPath(pth) {
-    return pth.replace(/[\\]/g, '/');
-}
-/**
- * toWin32Path converts the given path to the win32 form. On Linux, / will be
- * replaced with \\.
- *
- * @param pth. Path to transform.
- * @return string Win32 path.
- */
-function toWin32Path(pth) {
-    return pth.replace(/[/]/g, '\\');
-}
-/**
- * toPlatformPath converts the given path to a platform-specific path. It does
- * this by replacing instances of / and \ with the platform-specific path
- * separator.
- *
- * @param pth The path to platformize.
- * @return string The platform-specific path.
- */
-function toPlatformPath(pth) {
-    return pth.replace(/[/\\]/g, path.sep);
-}
-//# sourceMappingURL=path-utils.js.map
-// EXTERNAL MODULE: external "string_decoder"
-var external_string_decoder_ = __nccwpck_require__(3193);
-// EXTERNAL MODULE: external "events"
-var external_events_ = __nccwpck_require__(4434);
-;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-// EXTERNAL MODULE: external "assert"
-var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
-var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
-// export const {open} = 'fs'
-const IS_WINDOWS = process.platform === 'win32';
-/**
- * Custom implementation of readlink to ensure Windows junctions
- * maintain trailing backslash for backward compatibility with Node.js < 24
- *
- * In Node.js 20, Windows junctions (directory symlinks) always returned paths
- * with trailing backslashes. Node.js 24 removed this behavior, which breaks
- * code that relied on this format for path operations.
- *
- * This implementation restores the Node 20 behavior by adding a trailing
- * backslash to all junction results on Windows.
- */
-function readlink(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        const result = yield fs.promises.readlink(fsPath);
-        // On Windows, restore Node 20 behavior: add trailing backslash to all results
-        // since junctions on Windows are always directory links
-        if (IS_WINDOWS && !result.endsWith('\\')) {
-            return `${result}\\`;
-        }
-        return result;
-    });
-}
-// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
-const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_.constants.O_RDONLY;
-function exists(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        try {
-            yield stat(fsPath);
-        }
-        catch (err) {
-            if (err.code === 'ENOENT') {
-                return false;
-            }
-            throw err;
-        }
-        return true;
-    });
-}
-function isDirectory(fsPath_1) {
-    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
-        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
-        return stats.isDirectory();
-    });
-}
-/**
- * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
- * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
- */
-function isRooted(p) {
-    p = normalizeSeparators(p);
-    if (!p) {
-        throw new Error('isRooted() parameter "p" cannot be empty');
-    }
-    if (IS_WINDOWS) {
-        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
-        ); // e.g. C: or C:\hello
-    }
-    return p.startsWith('/');
-}
-/**
- * Best effort attempt to determine whether a file exists and is executable.
- * @param filePath    file path to check
- * @param extensions  additional file extensions to try
- * @return if file exists and is executable, returns the file path. otherwise empty string.
- */
-function tryGetExecutablePath(filePath, extensions) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        let stats = undefined;
-        try {
-            // test file exists
-            stats = yield stat(filePath);
-        }
-        catch (err) {
-            if (err.code !== 'ENOENT') {
-                // eslint-disable-next-line no-console
-                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-            }
-        }
-        if (stats && stats.isFile()) {
-            if (IS_WINDOWS) {
-                // on Windows, test for valid extension
-                const upperExt = external_path_.extname(filePath).toUpperCase();
-                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
-                    return filePath;
-                }
-            }
-            else {
-                if (isUnixExecutable(stats)) {
-                    return filePath;
-                }
-            }
-        }
-        // try each extension
-        const originalFilePath = filePath;
-        for (const extension of extensions) {
-            filePath = originalFilePath + extension;
-            stats = undefined;
-            try {
-                stats = yield stat(filePath);
-            }
-            catch (err) {
-                if (err.code !== 'ENOENT') {
-                    // eslint-disable-next-line no-console
-                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-                }
-            }
-            if (stats && stats.isFile()) {
-                if (IS_WINDOWS) {
-                    // preserve the case of the actual file (since an extension was appended)
-                    try {
-                        const directory = external_path_.dirname(filePath);
-                        const upperName = external_path_.basename(filePath).toUpperCase();
-                        for (const actualName of yield readdir(directory)) {
-                            if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_.join(directory, actualName);
-                                break;
-                            }
-                        }
-                    }
-                    catch (err) {
-                        // eslint-disable-next-line no-console
-                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
-                    }
-                    return filePath;
-                }
-                else {
-                    if (isUnixExecutable(stats)) {
-                        return filePath;
-                    }
-                }
-            }
-        }
-        return '';
-    });
-}
-function normalizeSeparators(p) {
-    p = p || '';
-    if (IS_WINDOWS) {
-        // convert slashes on Windows
-        p = p.replace(/\//g, '\\');
-        // remove redundant slashes
-        return p.replace(/\\\\+/g, '\\');
-    }
-    // remove redundant slashes
-    return p.replace(/\/\/+/g, '/');
-}
-// on Mac/Linux, test the execute bit
-//     R   W  X  R  W X R W X
-//   256 128 64 32 16 8 4 2 1
-function isUnixExecutable(stats) {
-    return ((stats.mode & 1) > 0 ||
-        ((stats.mode & 8) > 0 &&
-            process.getgid !== undefined &&
-            stats.gid === process.getgid()) ||
-        ((stats.mode & 64) > 0 &&
-            process.getuid !== undefined &&
-            stats.uid === process.getuid()));
-}
-// Get the path of cmd.exe in windows
-function getCmdPath() {
-    var _a;
-    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
-}
-//# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
-var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-/**
- * Copies a file or folder.
- * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See CopyOptions.
- */
-function cp(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
-        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
-        // Dest is an existing file, but not forcing
-        if (destStat && destStat.isFile() && !force) {
-            return;
-        }
-        // If dest is an existing directory, should copy inside.
-        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
-            ? path.join(dest, path.basename(source))
-            : dest;
-        if (!(yield ioUtil.exists(source))) {
-            throw new Error(`no such file or directory: ${source}`);
-        }
-        const sourceStat = yield ioUtil.stat(source);
-        if (sourceStat.isDirectory()) {
-            if (!recursive) {
-                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
-            }
-            else {
-                yield cpDirRecursive(source, newDest, 0, force);
-            }
-        }
-        else {
-            if (path.relative(source, newDest) === '') {
-                // a file cannot be copied to itself
-                throw new Error(`'${newDest}' and '${source}' are the same file`);
-            }
-            yield io_copyFile(source, newDest, force);
-        }
-    });
-}
-/**
- * Moves a path.
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See MoveOptions.
- */
-function mv(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        if (yield ioUtil.exists(dest)) {
-            let destExists = true;
-            if (yield ioUtil.isDirectory(dest)) {
-                // If dest is directory copy src into dest
-                dest = path.join(dest, path.basename(source));
-                destExists = yield ioUtil.exists(dest);
-            }
-            if (destExists) {
-                if (options.force == null || options.force) {
-                    yield rmRF(dest);
-                }
-                else {
-                    throw new Error('Destination already exists');
-                }
-            }
-        }
-        yield mkdirP(path.dirname(dest));
-        yield ioUtil.rename(source, dest);
-    });
-}
-/**
- * Remove a path recursively with force
- *
- * @param inputPath path to remove
- */
-function rmRF(inputPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (ioUtil.IS_WINDOWS) {
-            // Check for invalid characters
-            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
-            if (/[*"<>|]/.test(inputPath)) {
-                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
-            }
-        }
-        try {
-            // note if path does not exist, error is silent
-            yield ioUtil.rm(inputPath, {
-                force: true,
-                maxRetries: 3,
-                recursive: true,
-                retryDelay: 300
-            });
-        }
-        catch (err) {
-            throw new Error(`File was unable to be removed ${err}`);
-        }
-    });
-}
-/**
- * Make a directory.  Creates the full path with folders in between
- * Will throw if it fails
- *
- * @param   fsPath        path to create
- * @returns Promise<void>
- */
-function mkdirP(fsPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        ok(fsPath, 'a path argument must be provided');
-        yield ioUtil.mkdir(fsPath, { recursive: true });
-    });
-}
-/**
- * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
- * If you check and the tool does not exist, it will throw.
- *
- * @param     tool              name of the tool
- * @param     check             whether to check if tool exists
- * @returns   Promise<string>   path to tool
- */
-function which(tool, check) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // recursive when check=true
-        if (check) {
-            const result = yield which(tool, false);
-            if (!result) {
-                if (IS_WINDOWS) {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
-                }
-                else {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
-                }
-            }
-            return result;
-        }
-        const matches = yield findInPath(tool);
-        if (matches && matches.length > 0) {
-            return matches[0];
-        }
-        return '';
-    });
-}
-/**
- * Returns a list of all occurrences of the given tool on the system path.
- *
- * @returns   Promise<string[]>  the paths of the tool
- */
-function findInPath(tool) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // build the list of extensions to try
-        const extensions = [];
-        if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_.delimiter)) {
-                if (extension) {
-                    extensions.push(extension);
-                }
-            }
-        }
-        // if it's rooted, return it if exists. otherwise return empty.
-        if (isRooted(tool)) {
-            const filePath = yield tryGetExecutablePath(tool, extensions);
-            if (filePath) {
-                return [filePath];
-            }
-            return [];
-        }
-        // if any path separators, return empty
-        if (tool.includes(external_path_.sep)) {
-            return [];
-        }
-        // build the list of directories
-        //
-        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
-        // it feels like we should not do this. Checking the current directory seems like more of a use
-        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
-        // across platforms.
-        const directories = [];
-        if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_.delimiter)) {
-                if (p) {
-                    directories.push(p);
-                }
-            }
-        }
-        // find all matches
-        const matches = [];
-        for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_.join(directory, tool), extensions);
-            if (filePath) {
-                matches.push(filePath);
-            }
-        }
-        return matches;
-    });
-}
-function readCopyOptions(options) {
-    const force = options.force == null ? true : options.force;
-    const recursive = Boolean(options.recursive);
-    const copySourceDirectory = options.copySourceDirectory == null
-        ? true
-        : Boolean(options.copySourceDirectory);
-    return { force, recursive, copySourceDirectory };
-}
-function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        // Ensure there is not a run away recursive copy
-        if (currentDepth >= 255)
-            return;
-        currentDepth++;
-        yield mkdirP(destDir);
-        const files = yield ioUtil.readdir(sourceDir);
-        for (const fileName of files) {
-            const srcFile = `${sourceDir}/${fileName}`;
-            const destFile = `${destDir}/${fileName}`;
-            const srcFileStat = yield ioUtil.lstat(srcFile);
-            if (srcFileStat.isDirectory()) {
-                // Recurse
-                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
-            }
-            else {
-                yield io_copyFile(srcFile, destFile, force);
-            }
-        }
-        // Change the mode for the newly created directory
-        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
-    });
-}
-// Buffered file copy
-function io_copyFile(srcFile, destFile, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
-            // unlink/re-link it
-            try {
-                yield ioUtil.lstat(destFile);
-                yield ioUtil.unlink(destFile);
-            }
-            catch (e) {
-                // Try to override file permission
-                if (e.code === 'EPERM') {
-                    yield ioUtil.chmod(destFile, '0666');
-                    yield ioUtil.unlink(destFile);
-                }
-                // other errors = it doesn't exist, no work to do
-            }
-            // Copy over symlink
-            const symlinkFull = yield ioUtil.readlink(srcFile);
-            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
-        }
-        else if (!(yield ioUtil.exists(destFile)) || force) {
-            yield ioUtil.copyFile(srcFile, destFile);
-        }
-    });
-}
-//# sourceMappingURL=io.js.map
-;// CONCATENATED MODULE: external "timers"
-const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
-var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-
-/* eslint-disable @typescript-eslint/unbound-method */
-const toolrunner_IS_WINDOWS = process.platform === 'win32';
-/*
- * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
- */
-class ToolRunner extends external_events_.EventEmitter {
-    constructor(toolPath, args, options) {
-        super();
-        if (!toolPath) {
-            throw new Error("Parameter 'toolPath' cannot be null or empty.");
-        }
-        this.toolPath = toolPath;
-        this.args = args || [];
-        this.options = options || {};
-    }
-    _debug(message) {
-        if (this.options.listeners && this.options.listeners.debug) {
-            this.options.listeners.debug(message);
-        }
-    }
-    _getCommandString(options, noPrefix) {
-        const toolPath = this._getSpawnFileName();
-        const args = this._getSpawnArgs(options);
-        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
-        if (toolrunner_IS_WINDOWS) {
-            // Windows + cmd file
-            if (this._isCmdFile()) {
-                cmd += toolPath;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows + verbatim
-            else if (options.windowsVerbatimArguments) {
-                cmd += `"${toolPath}"`;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows (regular)
-            else {
-                cmd += this._windowsQuoteCmdArg(toolPath);
-                for (const a of args) {
-                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
-                }
-            }
-        }
-        else {
-            // OSX/Linux - this can likely be improved with some form of quoting.
-            // creating processes on Unix is fundamentally different than Windows.
-            // on Unix, execvp() takes an arg array.
-            cmd += toolPath;
-            for (const a of args) {
-                cmd += ` ${a}`;
-            }
-        }
-        return cmd;
-    }
-    _processLineBuffer(data, strBuffer, onLine) {
-        try {
-            let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_.EOL);
-            while (n > -1) {
-                const line = s.substring(0, n);
-                onLine(line);
-                // the rest of the string ...
-                s = s.substring(n + external_os_.EOL.length);
-                n = s.indexOf(external_os_.EOL);
-            }
-            return s;
-        }
-        catch (err) {
-            // streaming lines to console is best effort.  Don't fail a build.
-            this._debug(`error processing line. Failed with error ${err}`);
-            return '';
-        }
-    }
-    _getSpawnFileName() {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                return process.env['COMSPEC'] || 'cmd.exe';
-            }
-        }
-        return this.toolPath;
-    }
-    _getSpawnArgs(options) {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
-                for (const a of this.args) {
-                    argline += ' ';
-                    argline += options.windowsVerbatimArguments
-                        ? a
-                        : this._windowsQuoteCmdArg(a);
-                }
-                argline += '"';
-                return [argline];
-            }
-        }
-        return this.args;
-    }
-    _endsWith(str, end) {
-        return str.endsWith(end);
-    }
-    _isCmdFile() {
-        const upperToolPath = this.toolPath.toUpperCase();
-        return (this._endsWith(upperToolPath, '.CMD') ||
-            this._endsWith(upperToolPath, '.BAT'));
-    }
-    _windowsQuoteCmdArg(arg) {
-        // for .exe, apply the normal quoting rules that libuv applies
-        if (!this._isCmdFile()) {
-            return this._uvQuoteCmdArg(arg);
-        }
-        // otherwise apply quoting rules specific to the cmd.exe command line parser.
-        // the libuv rules are generic and are not designed specifically for cmd.exe
-        // command line parser.
-        //
-        // for a detailed description of the cmd.exe command line parser, refer to
-        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
-        // need quotes for empty arg
-        if (!arg) {
-            return '""';
-        }
-        // determine whether the arg needs to be quoted
-        const cmdSpecialChars = [
-            ' ',
-            '\t',
-            '&',
-            '(',
-            ')',
-            '[',
-            ']',
-            '{',
-            '}',
-            '^',
-            '=',
-            ';',
-            '!',
-            "'",
-            '+',
-            ',',
-            '`',
-            '~',
-            '|',
-            '<',
-            '>',
-            '"'
-        ];
-        let needsQuotes = false;
-        for (const char of arg) {
-            if (cmdSpecialChars.some(x => x === char)) {
-                needsQuotes = true;
-                break;
-            }
-        }
-        // short-circuit if quotes not needed
-        if (!needsQuotes) {
-            return arg;
-        }
-        // the following quoting rules are very similar to the rules that by libuv applies.
-        //
-        // 1) wrap the string in quotes
-        //
-        // 2) double-up quotes - i.e. " => ""
-        //
-        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
-        //    doesn't work well with a cmd.exe command line.
-        //
-        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
-        //    for example, the command line:
-        //          foo.exe "myarg:""my val"""
-        //    is parsed by a .NET console app into an arg array:
-        //          [ "myarg:\"my val\"" ]
-        //    which is the same end result when applying libuv quoting rules. although the actual
-        //    command line from libuv quoting rules would look like:
-        //          foo.exe "myarg:\"my val\""
-        //
-        // 3) double-up slashes that precede a quote,
-        //    e.g.  hello \world    => "hello \world"
-        //          hello\"world    => "hello\\""world"
-        //          hello\\"world   => "hello\\\\""world"
-        //          hello world\    => "hello world\\"
-        //
-        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
-        //    the reasons for including this as a .cmd quoting rule are:
-        //
-        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
-        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
-        //
-        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
-        //       haven't heard any complaints about that aspect.
-        //
-        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
-        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
-        // by using %%.
-        //
-        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
-        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
-        //
-        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
-        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
-        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
-        // to an external program.
-        //
-        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
-        // % can be escaped within a .cmd file.
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\'; // double the slash
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '"'; // double the quote
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _uvQuoteCmdArg(arg) {
-        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
-        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
-        // is used.
-        //
-        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
-        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
-        // pasting copyright notice from Node within this function:
-        //
-        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
-        //
-        //      Permission is hereby granted, free of charge, to any person obtaining a copy
-        //      of this software and associated documentation files (the "Software"), to
-        //      deal in the Software without restriction, including without limitation the
-        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
-        //      sell copies of the Software, and to permit persons to whom the Software is
-        //      furnished to do so, subject to the following conditions:
-        //
-        //      The above copyright notice and this permission notice shall be included in
-        //      all copies or substantial portions of the Software.
-        //
-        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
-        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
-        //      IN THE SOFTWARE.
-        if (!arg) {
-            // Need double quotation for empty argument
-            return '""';
-        }
-        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
-            // No quotation needed
-            return arg;
-        }
-        if (!arg.includes('"') && !arg.includes('\\')) {
-            // No embedded double quotes or backslashes, so I can just wrap
-            // quote marks around the whole thing.
-            return `"${arg}"`;
-        }
-        // Expected input/output:
-        //   input : hello"world
-        //   output: "hello\"world"
-        //   input : hello""world
-        //   output: "hello\"\"world"
-        //   input : hello\world
-        //   output: hello\world
-        //   input : hello\\world
-        //   output: hello\\world
-        //   input : hello\"world
-        //   output: "hello\\\"world"
-        //   input : hello\\"world
-        //   output: "hello\\\\\"world"
-        //   input : hello world\
-        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
-        //                             but it appears the comment is wrong, it should be "hello world\\"
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\';
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '\\';
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _cloneExecOptions(options) {
-        options = options || {};
-        const result = {
-            cwd: options.cwd || process.cwd(),
-            env: options.env || process.env,
-            silent: options.silent || false,
-            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
-            failOnStdErr: options.failOnStdErr || false,
-            ignoreReturnCode: options.ignoreReturnCode || false,
-            delay: options.delay || 10000
-        };
-        result.outStream = options.outStream || process.stdout;
-        result.errStream = options.errStream || process.stderr;
-        return result;
-    }
-    _getSpawnOptions(options, toolPath) {
-        options = options || {};
-        const result = {};
-        result.cwd = options.cwd;
-        result.env = options.env;
-        result['windowsVerbatimArguments'] =
-            options.windowsVerbatimArguments || this._isCmdFile();
-        if (options.windowsVerbatimArguments) {
-            result.argv0 = `"${toolPath}"`;
-        }
-        return result;
-    }
-    /**
-     * Exec a tool.
-     * Output will be streamed to the live console.
-     * Returns promise with return code
-     *
-     * @param     tool     path to tool to exec
-     * @param     options  optional exec options.  See ExecOptions
-     * @returns   number
-     */
-    exec() {
-        return toolrunner_awaiter(this, void 0, void 0, function* () {
-            // root the tool path if it is unrooted and contains relative pathing
-            if (!isRooted(this.toolPath) &&
-                (this.toolPath.includes('/') ||
-                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
-                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
-            }
-            // if the tool is only a file name, then resolve it from the PATH
-            // otherwise verify it exists (add extension on Windows if necessary)
-            this.toolPath = yield which(this.toolPath, true);
-            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
-                this._debug(`exec tool: ${this.toolPath}`);
-                this._debug('arguments:');
-                for (const arg of this.args) {
-                    this._debug(`   ${arg}`);
-                }
-                const optionsNonNull = this._cloneExecOptions(this.options);
-                if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
-                }
-                const state = new ExecState(optionsNonNull, this.toolPath);
-                state.on('debug', (message) => {
-                    this._debug(message);
-                });
-                if (this.options.cwd && !(yield exists(this.options.cwd))) {
-                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
-                }
-                const fileName = this._getSpawnFileName();
-                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
-                let stdbuffer = '';
-                if (cp.stdout) {
-                    cp.stdout.on('data', (data) => {
-                        if (this.options.listeners && this.options.listeners.stdout) {
-                            this.options.listeners.stdout(data);
-                        }
-                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                            optionsNonNull.outStream.write(data);
-                        }
-                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.stdline) {
-                                this.options.listeners.stdline(line);
-                            }
-                        });
-                    });
-                }
-                let errbuffer = '';
-                if (cp.stderr) {
-                    cp.stderr.on('data', (data) => {
-                        state.processStderr = true;
-                        if (this.options.listeners && this.options.listeners.stderr) {
-                            this.options.listeners.stderr(data);
-                        }
-                        if (!optionsNonNull.silent &&
-                            optionsNonNull.errStream &&
-                            optionsNonNull.outStream) {
-                            const s = optionsNonNull.failOnStdErr
-                                ? optionsNonNull.errStream
-                                : optionsNonNull.outStream;
-                            s.write(data);
-                        }
-                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.errline) {
-                                this.options.listeners.errline(line);
-                            }
-                        });
-                    });
-                }
-                cp.on('error', (err) => {
-                    state.processError = err.message;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    state.CheckComplete();
-                });
-                cp.on('exit', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                cp.on('close', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                state.on('done', (error, exitCode) => {
-                    if (stdbuffer.length > 0) {
-                        this.emit('stdline', stdbuffer);
-                    }
-                    if (errbuffer.length > 0) {
-                        this.emit('errline', errbuffer);
-                    }
-                    cp.removeAllListeners();
-                    if (error) {
-                        reject(error);
-                    }
-                    else {
-                        resolve(exitCode);
-                    }
-                });
-                if (this.options.input) {
-                    if (!cp.stdin) {
-                        throw new Error('child process missing stdin');
-                    }
-                    cp.stdin.end(this.options.input);
-                }
-            }));
-        });
-    }
-}
-/**
- * Convert an arg string to an array of args. Handles escaping
- *
- * @param    argString   string of arguments
- * @returns  string[]    array of arguments
- */
-function argStringToArray(argString) {
-    const args = [];
-    let inQuotes = false;
-    let escaped = false;
-    let arg = '';
-    function append(c) {
-        // we only escape double quotes.
-        if (escaped && c !== '"') {
-            arg += '\\';
-        }
-        arg += c;
-        escaped = false;
-    }
-    for (let i = 0; i < argString.length; i++) {
-        const c = argString.charAt(i);
-        if (c === '"') {
-            if (!escaped) {
-                inQuotes = !inQuotes;
-            }
-            else {
-                append(c);
-            }
-            continue;
-        }
-        if (c === '\\' && escaped) {
-            append(c);
-            continue;
-        }
-        if (c === '\\' && inQuotes) {
-            escaped = true;
-            continue;
-        }
-        if (c === ' ' && !inQuotes) {
-            if (arg.length > 0) {
-                args.push(arg);
-                arg = '';
-            }
-            continue;
-        }
-        append(c);
-    }
-    if (arg.length > 0) {
-        args.push(arg.trim());
-    }
-    return args;
-}
-class ExecState extends external_events_.EventEmitter {
-    constructor(options, toolPath) {
-        super();
-        this.processClosed = false; // tracks whether the process has exited and stdio is closed
-        this.processError = '';
-        this.processExitCode = 0;
-        this.processExited = false; // tracks whether the process has exited
-        this.processStderr = false; // tracks whether stderr was written to
-        this.delay = 10000; // 10 seconds
-        this.done = false;
-        this.timeout = null;
-        if (!toolPath) {
-            throw new Error('toolPath must not be empty');
-        }
-        this.options = options;
-        this.toolPath = toolPath;
-        if (options.delay) {
-            this.delay = options.delay;
-        }
-    }
-    CheckComplete() {
-        if (this.done) {
-            return;
-        }
-        if (this.processClosed) {
-            this._setResult();
-        }
-        else if (this.processExited) {
-            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
-        }
-    }
-    _debug(message) {
-        this.emit('debug', message);
-    }
-    _setResult() {
-        // determine whether there is an error
-        let error;
-        if (this.processExited) {
-            if (this.processError) {
-                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
-            }
-            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
-                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
-            }
-            else if (this.processStderr && this.options.failOnStdErr) {
-                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
-            }
-        }
-        // clear the timeout
-        if (this.timeout) {
-            clearTimeout(this.timeout);
-            this.timeout = null;
-        }
-        this.done = true;
-        this.emit('done', error, this.processExitCode);
-    }
-    static HandleTimeout(state) {
-        if (state.done) {
-            return;
-        }
-        if (!state.processClosed && state.processExited) {
-            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
-            state._debug(message);
-        }
-        state._setResult();
-    }
-}
-//# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
-var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-/**
- * Exec a command.
- * Output will be streamed to the live console.
- * Returns promise with return code
- *
- * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
- * @param     args               optional arguments for tool. Escaping is handled by the lib.
- * @param     options            optional exec options.  See ExecOptions
- * @returns   Promise<number>    exit code
- */
-function exec_exec(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = tr.argStringToArray(commandLine);
-        if (commandArgs.length === 0) {
-            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
-        }
-        // Path to tool to execute should be first arg
-        const toolPath = commandArgs[0];
-        args = commandArgs.slice(1).concat(args || []);
-        const runner = new tr.ToolRunner(toolPath, args, options);
-        return runner.exec();
-    });
-}
-/**
- * Exec a command and get the output.
- * Output will be streamed to the live console.
- * Returns promise with the exit code and collected stdout and stderr
- *
- * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
- * @param     args                  optional arguments for tool. Escaping is handled by the lib.
- * @param     options               optional exec options.  See ExecOptions
- * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
- */
-function getExecOutput(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        var _a, _b;
-        let stdout = '';
-        let stderr = '';
-        //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new StringDecoder('utf8');
-        const stderrDecoder = new StringDecoder('utf8');
-        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
-        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
-        const stdErrListener = (data) => {
-            stderr += stderrDecoder.write(data);
-            if (originalStdErrListener) {
-                originalStdErrListener(data);
-            }
-        };
-        const stdOutListener = (data) => {
-            stdout += stdoutDecoder.write(data);
-            if (originalStdoutListener) {
-                originalStdoutListener(data);
-            }
-        };
-        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
-        //flush any remaining characters
-        stdout += stdoutDecoder.end();
-        stderr += stderrDecoder.end();
-        return {
-            exitCode,
-            stdout,
-            stderr
-        };
-    });
-}
-//# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
-var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
-        silent: true
-    });
-    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
-        silent: true
-    });
-    return {
-        name: name.trim(),
-        version: version.trim()
-    };
-});
-const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    var _a, _b, _c, _d;
-    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
-        silent: true
-    });
-    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
-    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
-    return {
-        name,
-        version
-    };
-});
-const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
-        silent: true
-    });
-    const [name, version] = stdout.trim().split('\n');
-    return {
-        name,
-        version
-    };
-});
-const platform = external_os_.platform();
-const arch = external_os_.arch();
-const isWindows = platform === 'win32';
-const isMacOS = platform === 'darwin';
-const isLinux = platform === 'linux';
-function getDetails() {
-    return platform_awaiter(this, void 0, void 0, function* () {
-        return Object.assign(Object.assign({}, (yield (isWindows
-            ? getWindowsInfo()
-            : isMacOS
-                ? getMacOsInfo()
-                : getLinuxInfo()))), { platform,
-            arch,
-            isWindows,
-            isMacOS,
-            isLinux });
-    });
-}
-//# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
-var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-/**
- * The code to exit an action
- */
-var ExitCode;
-(function (ExitCode) {
-    /**
-     * A code indicating that the action was successful
-     */
-    ExitCode[ExitCode["Success"] = 0] = "Success";
-    /**
-     * A code indicating that the action was a failure
-     */
-    ExitCode[ExitCode["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-//-----------------------------------------------------------------------
-// Variables
-//-----------------------------------------------------------------------
-/**
- * Sets env variable for this action and future actions in the job
- * @param name the name of the variable to set
- * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function exportVariable(name, val) {
-    const convertedVal = toCommandValue(val);
-    process.env[name] = convertedVal;
-    const filePath = process.env['GITHUB_ENV'] || '';
-    if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
-    }
-    issueCommand('set-env', { name }, convertedVal);
-}
-/**
- * Registers a secret which will get masked from logs
- *
- * @param secret - Value of the secret to be masked
- * @remarks
- * This function instructs the Actions runner to mask the specified value in any
- * logs produced during the workflow run. Once registered, the secret value will
- * be replaced with asterisks (***) whenever it appears in console output, logs,
- * or error messages.
- *
- * This is useful for protecting sensitive information such as:
- * - API keys
- * - Access tokens
- * - Authentication credentials
- * - URL parameters containing signatures (SAS tokens)
- *
- * Note that masking only affects future logs; any previous appearances of the
- * secret in logs before calling this function will remain unmasked.
- *
- * @example
- * ```typescript
- * // Register an API token as a secret
- * const apiToken = "abc123xyz456";
- * setSecret(apiToken);
- *
- * // Now any logs containing this value will show *** instead
- * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
- * ```
- */
-function core_setSecret(secret) {
-    command_issueCommand('add-mask', {}, secret);
-}
-/**
- * Prepends inputPath to the PATH (for this action and future actions)
- * @param inputPath
- */
-function addPath(inputPath) {
-    const filePath = process.env['GITHUB_PATH'] || '';
-    if (filePath) {
-        issueFileCommand('PATH', inputPath);
-    }
-    else {
-        issueCommand('add-path', {}, inputPath);
-    }
-    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
-}
-/**
- * Gets the value of an input.
- * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
- * Returns an empty string if the value is not defined.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string
- */
-function getInput(name, options) {
-    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
-    if (options && options.required && !val) {
-        throw new Error(`Input required and not supplied: ${name}`);
-    }
-    if (options && options.trimWhitespace === false) {
-        return val;
-    }
-    return val.trim();
-}
-/**
- * Gets the values of an multiline input.  Each value is also trimmed.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string[]
- *
- */
-function getMultilineInput(name, options) {
-    const inputs = getInput(name, options)
-        .split('\n')
-        .filter(x => x !== '');
-    if (options && options.trimWhitespace === false) {
-        return inputs;
-    }
-    return inputs.map(input => input.trim());
-}
-/**
- * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
- * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
- * The return value is also in boolean type.
- * ref: https://yaml.org/spec/1.2/spec.html#id2804923
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   boolean
- */
-function getBooleanInput(name, options) {
-    const trueValue = ['true', 'True', 'TRUE'];
-    const falseValue = ['false', 'False', 'FALSE'];
-    const val = getInput(name, options);
-    if (trueValue.includes(val))
-        return true;
-    if (falseValue.includes(val))
-        return false;
-    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
-        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
-}
-/**
- * Sets the value of an output.
- *
- * @param     name     name of the output to set
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function setOutput(name, value) {
-    const filePath = process.env['GITHUB_OUTPUT'] || '';
-    if (filePath) {
-        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
-    }
-    process.stdout.write(external_os_.EOL);
-    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
-}
-/**
- * Enables or disables the echoing of commands into stdout for the rest of the step.
- * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
- *
- */
-function setCommandEcho(enabled) {
-    issue('echo', enabled ? 'on' : 'off');
-}
-//-----------------------------------------------------------------------
-// Results
-//-----------------------------------------------------------------------
-/**
- * Sets the action status to failed.
- * When the action exits it will be with an exit code of 1
- * @param message add error issue message
- */
-function setFailed(message) {
-    process.exitCode = ExitCode.Failure;
-    error(message);
-}
-//-----------------------------------------------------------------------
-// Logging Commands
-//-----------------------------------------------------------------------
-/**
- * Gets whether Actions Step Debug is on or not
- */
-function isDebug() {
-    return process.env['RUNNER_DEBUG'] === '1';
-}
-/**
- * Writes debug message to user log
- * @param message debug message
- */
-function core_debug(message) {
-    issueCommand('debug', {}, message);
-}
-/**
- * Adds an error issue
- * @param message error issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function error(message, properties = {}) {
-    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a warning issue
- * @param message warning issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function warning(message, properties = {}) {
-    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a notice issue
- * @param message notice issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function notice(message, properties = {}) {
-    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Writes info to log with console.log.
- * @param message info message
- */
-function info(message) {
-    process.stdout.write(message + external_os_.EOL);
-}
-/**
- * Begin an output group.
- *
- * Output until the next `groupEnd` will be foldable in this group
- *
- * @param name The name of the output group
- */
-function startGroup(name) {
-    issue('group', name);
-}
-/**
- * End an output group.
- */
-function endGroup() {
-    issue('endgroup');
-}
-/**
- * Wrap an asynchronous function call in a group.
- *
- * Returns the same type as the function itself.
- *
- * @param name The name of the group
- * @param fn The function to wrap in the group
- */
-function group(name, fn) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        startGroup(name);
-        let result;
-        try {
-            result = yield fn();
-        }
-        finally {
-            endGroup();
-        }
-        return result;
-    });
-}
-//-----------------------------------------------------------------------
-// Wrapper action state
-//-----------------------------------------------------------------------
-/**
- * Saves state for current action, the state can only be retrieved by this action's post job execution.
- *
- * @param     name     name of the state to store
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function core_saveState(name, value) {
-    const filePath = process.env['GITHUB_STATE'] || '';
-    if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
-    }
-    issueCommand('save-state', { name }, toCommandValue(value));
-}
-/**
- * Gets the value of an state set by this action's main execution.
- *
- * @param     name     name of the state to get
- * @returns   string
- */
-function getState(name) {
-    return process.env[`STATE_${name}`] || '';
-}
-function getIDToken(aud) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        return yield OidcClient.getIDToken(aud);
-    });
-}
-/**
- * Summary exports
- */
-
-/**
- * @deprecated use core.summary
- */
-
-/**
- * Path exports
- */
-
-/**
- * Platform utilities exports
- */
-
-//# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ./src/io.ts
-
-function coreIO() {
-    return {
-        getInput: (name) => getInput(name),
-        setSecret: (secret) => core_setSecret(secret),
-        setOutput: (name, value) => setOutput(name, value),
-        info: (message) => info(message),
-        notice: (message) => notice(message),
-        warning: (message) => warning(message),
-        setFailed: (message) => setFailed(message),
-        writeSummary: async (markdown) => {
-            if (!process.env.GITHUB_STEP_SUMMARY)
-                return false;
-            await summary.addRaw(markdown, true).write();
-            return true;
-        }
-    };
-}
-function escapeRegExp(text) {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-function redacting(io) {
-    // Longest first, so a URL is replaced whole before its password is.
-    const strong = [];
-    const weak = [];
-    const redact = (text) => {
-        let out = strong.reduce((acc, secret) => acc.split(secret).join('***'), text);
-        for (const pattern of weak)
-            out = out.replace(pattern, '$1***$2');
-        return out;
-    };
-    return {
-        getInput: (name) => io.getInput(name),
-        setSecret: (secret) => {
-            if (secret === '' || strong.includes(secret))
-                return;
-            strong.push(secret);
-            strong.sort((a, b) => b.length - a.length);
-            io.setSecret(secret);
-        },
-        setWeakSecret: (secret) => {
-            if (secret === '')
-                return;
-            const s = escapeRegExp(secret);
-            // In a URL's userinfo (`user:secret@`), and as a password= / "password": value.
-            weak.push(new RegExp(`(:)${s}(@)`, 'g'), new RegExp(`(password\\s*[=:]\\s*["']?)${s}()(?![\\w])`, 'gi'));
-        },
-        setOutput: (name, value) => io.setOutput(name, redact(value)),
-        info: (message) => io.info(redact(message)),
-        notice: (message) => io.notice(redact(message)),
-        warning: (message) => io.warning(redact(message)),
-        setFailed: (message) => io.setFailed(redact(message)),
-        writeSummary: (markdown) => io.writeSummary(redact(markdown))
-    };
-}
-
-;// CONCATENATED MODULE: ./src/report/privacy.ts
-
-/** Emails longer than this are cut: a 100 KB "email" must not fill the summary. */
-const MAX_EMAIL_CHARS = 80;
-/** `jane@secretclient-corp.com` → `j…@s….com`: the first letter of each part and the top-level domain only. */
-function maskEmail(raw) {
-    // Without controls first: a right-to-left override must not be the one letter shown.
-    const email = shown(raw);
-    const at = email.lastIndexOf('@');
-    if (at <= 0)
-        return '…';
-    const first = [...email.slice(0, at)][0];
-    const domain = email.slice(at + 1);
-    const dot = domain.lastIndexOf('.');
-    const host = [...domain][0];
-    const masked = !host ? '' : dot > 0 ? `${host}….${domain.slice(dot + 1)}` : `${host}…`;
-    return shown(`${first}…@${masked}`, MAX_EMAIL_CHARS);
-}
-const EMAIL = /[^\s"'<>()[\],;:]+@[^\s"'<>()[\],;:]+/g;
-const QUOTED = /"[^"]*"/g;
-/** A value a message quotes in parentheses: `("1234.50")`, `(10.5)`, `("ch_99…)` cut — an amount as often as not. */
-const QUOTED_VALUE = /\((?:"[^"]*"?|-?[\d.][\d.eE+-]*)\)/g;
-/**
- * What of customers (`mode`) and of money (`amounts`: summary-amounts) a run shows. Free text that
- * quotes the values it is about (a quarantine reason) shows them only when both are shown.
- */
-function privacy(mode, amounts = 'show') {
-    return {
-        mode,
-        email: (value) => {
-            if (value == null || value === '' || mode === 'hide')
-                return null;
-            return mode === 'mask' ? maskEmail(value) : shown(value, MAX_EMAIL_CHARS);
-        },
-        description: (value, maxChars) => {
-            if (value == null || value === '' || mode !== 'show')
-                return null;
-            return shown(value, maxChars);
-        },
-        text: (value, maxChars) => {
-            let out = value;
-            if (mode === 'mask')
-                out = out.replace(EMAIL, (e) => maskEmail(e));
-            if (mode === 'hide')
-                out = out.replace(EMAIL, '(email)').replace(QUOTED, '"…"');
-            if (amounts === 'hide')
-                out = out.replace(QUOTED_VALUE, '(…)').replace(QUOTED, '"…"');
-            return shown(out, maxChars);
-        }
-    };
-}
-
-;// CONCATENATED MODULE: ./src/report/publish.ts
-
-
-
-
-/** What the report needs after the sync: each feature reads back what it shows (payouts and their journal, MRR, the previous period's net, …). */
-async function readBack(session, report, now, env, lastRunAt) {
-    // Tables are prepared once Stripe answers: before that (every request refused) there is nothing to read back.
-    const db = session.preparing ? session.db : undefined;
-    for (const feature of report.features)
-        await feature.readBack?.(db, { now, env, lastRunAt, run: report });
-}
-/** Outputs, the features' annotations and the job summary. */
-async function publish(io, config, report, extra) {
-    const shown = privacy(config.customerDetails, config.summaryAmounts);
-    const outputs = buildOutputs(report, report.outputs, { dryRun: config.dryRun, privacy: shown });
-    // A run with a failed object is not a success: no `message` (nor `result`, which carries it); the counts say what was kept.
-    const failed = report.failures.size > 0;
-    const withheld = new Set(failed ? report.outputs.filter((o) => o.successOnly).map((o) => o.name) : []);
-    for (const [name, value] of Object.entries(outputs))
-        if (!withheld.has(name))
-            io.setOutput(name, value);
-    const ctx = { config, privacy: shown, now: extra.now, lastRunAt: extra.lastRunAt, run: report };
-    for (const feature of report.features)
-        for (const notice of feature.notices?.(ctx) ?? [])
-            io.notice(notice);
-    for (const feature of report.features)
-        for (const warning of feature.warnings?.() ?? [])
-            io.warning(warning);
-    const summary = renderSummary(report, ctx, extra.describe);
-    if (!(await io.writeSummary(summary)))
-        io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.');
-    for (const feature of report.features)
-        for (const line of feature.log?.() ?? [])
-            io.info(line);
-    const requests = requestsLine(report.stripeRequests, report.runSchedule, describeLength, report.accountsSynced);
-    io.info(requests.text);
-    if (requests.warning)
-        io.warning(requests.warning);
-    if (!failed)
-        io.info(outputs.message ?? '');
-    return outputs;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/stripe/esm/Error.js
@@ -47091,7 +42008,7 @@ class HttpClient_HttpClient {
 // Public API accessible via Stripe.HttpClient
 HttpClient_HttpClient.CONNECTION_CLOSED_ERROR_CODES = ['ECONNRESET', 'EPIPE'];
 HttpClient_HttpClient.TIMEOUT_ERROR_CODE = 'ETIMEDOUT';
-class HttpClient_HttpClientResponse {
+class HttpClientResponse {
     constructor(statusCode, headers) {
         this._statusCode = statusCode;
         this._headers = headers;
@@ -49632,6 +44549,16 @@ class StripeContext {
     }
 }
 //# sourceMappingURL=StripeContext.js.map
+// EXTERNAL MODULE: external "crypto"
+var external_crypto_ = __nccwpck_require__(6982);
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
+// EXTERNAL MODULE: external "events"
+var external_events_ = __nccwpck_require__(4434);
 ;// CONCATENATED MODULE: ./node_modules/stripe/esm/crypto/CryptoProvider.js
 /**
  * Interface encapsulating the various crypto computations used by the library,
@@ -49710,6 +44637,12 @@ class NodeCryptoProvider extends CryptoProvider {
     }
 }
 //# sourceMappingURL=NodeCryptoProvider.js.map
+// EXTERNAL MODULE: external "http"
+var external_http_ = __nccwpck_require__(8611);
+var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
+// EXTERNAL MODULE: external "https"
+var external_https_ = __nccwpck_require__(5692);
+var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
 ;// CONCATENATED MODULE: ./node_modules/stripe/esm/net/NodeHttpClient.js
 
 
@@ -49770,7 +44703,7 @@ class NodeHttpClient extends HttpClient_HttpClient {
         return requestPromise;
     }
 }
-class NodeHttpClientResponse extends HttpClient_HttpClientResponse {
+class NodeHttpClientResponse extends HttpClientResponse {
     constructor(res, isRequestTimedOut = () => false) {
         // @ts-ignore
         super(res.statusCode, res.headers || {});
@@ -49967,7 +44900,7 @@ class FetchHttpClient extends HttpClient_HttpClient {
         return new FetchHttpClientResponse(res, requestTimeout);
     }
 }
-class FetchHttpClientResponse extends HttpClient_HttpClientResponse {
+class FetchHttpClientResponse extends HttpClientResponse {
     constructor(res, requestTimeout) {
         super(res.status, FetchHttpClientResponse._transformHeadersToObject(res.headers));
         this._res = res;
@@ -67375,7 +62308,7 @@ Stripe.USER_AGENT = {
 Stripe.StripeResource = StripeResource;
 Stripe.resources = resources_namespaceObject;
 Stripe.HttpClient = HttpClient_HttpClient;
-Stripe.HttpClientResponse = HttpClient_HttpClientResponse;
+Stripe.HttpClientResponse = HttpClientResponse;
 Stripe.CryptoProvider = CryptoProvider;
 Stripe.StripeContext = StripeContext;
 Stripe.errors = Error_namespaceObject;
@@ -67390,6 +62323,6025 @@ function createStripe(platformFunctions, requestSender = defaultRequestSenderFac
 Stripe.initialize(new NodePlatformFunctions());
 /* harmony default export */ const stripe_esm_node = (Stripe);
 //# sourceMappingURL=stripe.esm.node.js.map
+;// CONCATENATED MODULE: ./src/stripe/retry.ts
+
+
+const DEFAULT_RETRY = { maxRetries: 8, baseDelayMs: 1000, maxDelayMs: 30_000 };
+/** Stripe refused the request for its rate limit and kept refusing after every retry. */
+class RateLimitExhaustedError extends ActionError {
+    attempts;
+    kind = 'stripe-rate-limit';
+    constructor(attempts) {
+        super(`Stripe rate limit: requests were still refused (429) after ${attempts} attempts. ` +
+            "Another integration may be using most of the account's rate limit; try again later or run less often.");
+        this.attempts = attempts;
+        this.name = 'RateLimitExhaustedError';
+    }
+}
+function isRateLimited(error) {
+    return error instanceof stripe_esm_node.errors.StripeError && (error.statusCode === 429 || error.type === 'StripeRateLimitError');
+}
+/** A body that did not parse (cut off on the way): a read is safe to repeat. */
+function isGarbledResponse(error) {
+    return error instanceof stripe_esm_node.errors.StripeAPIError && /^Invalid JSON received/.test(error.message);
+}
+/** Delay before retry `attempt` (1-based): Retry-After when Stripe sent it, else full-jitter exponential backoff. */
+function backoffDelay(attempt, retryAfterHeader, options, random = Math.random) {
+    const retryAfter = retryAfterHeader === undefined ? NaN : Number(retryAfterHeader);
+    if (Number.isFinite(retryAfter) && retryAfter >= 0)
+        return Math.min(retryAfter * 1000, options.maxDelayMs);
+    const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
+    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+const defaultSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Retries a read refused with 429 (the SDK does not) or answered with a garbled body, a bounded
+ * number of times. Connection errors, timeouts and 5xx are retried inside the SDK.
+ */
+async function withRetries(request, options = DEFAULT_RETRY) {
+    const sleep = options.sleep ?? defaultSleep;
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await request();
+        }
+        catch (error) {
+            if (isGarbledResponse(error) && attempt <= options.maxRetries) {
+                await sleep(backoffDelay(attempt, undefined, options, options.random));
+                continue;
+            }
+            if (!isRateLimited(error))
+                throw error;
+            if (attempt > options.maxRetries)
+                throw new RateLimitExhaustedError(attempt);
+            const header = error.headers?.['retry-after'];
+            const delay = backoffDelay(attempt, typeof header === 'string' ? header : undefined, options, options.random);
+            options.onWait?.(delay, attempt);
+            await sleep(delay);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/stripe/errors.ts
+
+
+
+/** A Stripe call failed; carries what it was doing and the key permission that call needs. */
+class StripeRequestError extends ActionError {
+    cause;
+    doing;
+    permission;
+    kind = 'stripe';
+    constructor(cause, doing, permission) {
+        super(cause instanceof Error ? cause.message : String(cause));
+        this.cause = cause;
+        this.doing = doing;
+        this.permission = permission;
+        this.name = 'StripeRequestError';
+    }
+    /** What Stripe said, as a user can act on it; an error of ours inside (a paging loop, 429s to the end) speaks for itself. */
+    describe(context) {
+        if (this.cause instanceof ActionError)
+            return this.cause.describe(context);
+        return context ? describeStripeError(this, context) : `Failed to ${this.doing}: ${this.message}`;
+    }
+}
+/** A message a user can act on, naming the key by its last four characters only. */
+function describeStripeError(error, context) {
+    const cause = error.cause;
+    const key = `(ending …${context.keyTail})`;
+    if (cause instanceof stripe_esm_node.errors.StripeAuthenticationError) {
+        return `Stripe rejected the API key ${key}: check \`stripe-secret-key\`; the key may be mistyped, revoked or rolled.`;
+    }
+    // A connected account that revoked the platform's access answers 403 too: not a missing permission.
+    if (isAccountInvalid(cause)) {
+        return (`Stripe refused to ${error.doing} for the connected account${context.stripeAccount ? ` ${context.stripeAccount}` : ''}: ` +
+            "the platform has no access to it (account_invalid) — the account revoked the platform's access, or is not one of its accounts.");
+    }
+    if (cause instanceof stripe_esm_node.errors.StripePermissionError) {
+        return (`Stripe refused to ${error.doing}: the restricted key ${key} lacks the permission "${error.permission}". ` +
+            'Edit the key in the Stripe Dashboard (Developers → API keys) and grant it, or use a key that has it.');
+    }
+    if (cause instanceof stripe_esm_node.errors.StripeConnectionError) {
+        return `Could not reach Stripe at ${context.apiBase} to ${error.doing}, after retries: ${cause.message}`;
+    }
+    if (isGarbledResponse(cause)) {
+        return `Stripe's answer to ${error.doing} could not be read (invalid JSON), after retries. Re-run the step later; nothing stored so far is lost.`;
+    }
+    if (cause instanceof stripe_esm_node.errors.StripeAPIError) {
+        return `Stripe returned a server error (HTTP ${cause.statusCode ?? '5xx'}) to ${error.doing}, after retries: ${cause.message}. Re-run the step later; nothing stored so far is lost.`;
+    }
+    if (cause instanceof stripe_esm_node.errors.StripeInvalidRequestError) {
+        const account = context.stripeAccount && /account/i.test(cause.message) ? ' Check `stripe-account`.' : '';
+        return `Stripe rejected the request to ${error.doing} (HTTP ${cause.statusCode ?? 400}): ${cause.message}${account}`;
+    }
+    if (cause instanceof stripe_esm_node.errors.StripeError) {
+        return `Stripe error while trying to ${error.doing}: ${cause.message}`;
+    }
+    return `Failed to ${error.doing}: ${error.message}`;
+}
+/** Stripe's refusal of a connected account the platform may not reach: revoked, or not its own (403 account_invalid). */
+function isAccountInvalid(error) {
+    const cause = error instanceof StripeRequestError ? error.cause : error;
+    return cause instanceof stripe_esm_node.errors.StripeError && cause.code === 'account_invalid';
+}
+/** A restricted key lacking a permission (not a connected account refusing the platform, which is a 403 too). */
+function isMissingPermission(error) {
+    const cause = error instanceof StripeRequestError ? error.cause : error;
+    return cause instanceof stripe_esm_node.errors.StripePermissionError && !isAccountInvalid(cause);
+}
+/** Stripe has no such object (404 resource_missing): one object gone or never listable, not a broken run. */
+function isMissingObject(error) {
+    const cause = error instanceof StripeRequestError ? error.cause : error;
+    return cause instanceof stripe_esm_node.errors.StripeInvalidRequestError && cause.statusCode === 404;
+}
+
+;// CONCATENATED MODULE: ./src/features/monitor/visibility.ts
+
+
+/**
+ * What the monitors cannot see, said before anything else: monitors that cannot watch (an object not
+ * synced, failed charges not kept, a key that may not read an object, a monitor that failed) and
+ * data that is not current (a backfill still under way). While either holds, the status is never
+ * `ok`: `partial` or `stale`.
+ */
+/** A copy is current when it is complete to within this of the run (a capped backfill is further behind). */
+const CURRENT_SECONDS = 3600;
+/** Why an object the monitors read was not synced this run, in words a user acts on. */
+function unsyncedReasons(objects, run) {
+    const out = new Map();
+    for (const name of objects) {
+        const plural = name.replace(/_/g, ' ');
+        if (run.unreadable.has(name))
+            out.set(name, `the key cannot read ${plural} (it lacks "${run.unreadable.get(name)}")`);
+        else if (run.failures.has(name)) {
+            out.set(name, isMissingPermission(run.failures.get(name)) ? `the key cannot read ${plural}` : `the sync of ${plural} failed this run (see the error above)`);
+        }
+    }
+    return out;
+}
+/** The objects (of `read`) whose incremental copy is not complete to within `CURRENT_SECONDS` of the run. */
+function staleObjects(read, run, at) {
+    return read.flatMap((object) => {
+        const report = run.incremental.get(object);
+        return report && report.cursor < at - CURRENT_SECONDS ? [{ object, through: report.cursor }] : [];
+    });
+}
+/** "charges complete through 2026-10-11 — backfill in progress, 30 of about 9,200". */
+function staleLine(stale, stored, oldest, at, limit) {
+    const plural = stale.object.replace(/_/g, ' ');
+    // The share of time covered so far stands for the share of objects: "about".
+    const estimate = oldest !== undefined && stale.through > oldest ? Math.round((stored * (at - oldest)) / (stale.through - oldest)) : undefined;
+    const progress = estimate !== undefined && estimate > stored ? `, ${stored.toLocaleString('en-US')} of about ${roundish(estimate).toLocaleString('en-US')}` : '';
+    const advice = Number.isFinite(limit) ? ` (each run stores ${limit.toLocaleString('en-US')}: set \`limit: all\` to finish in one run)` : '';
+    return `${plural} complete through ${isoDay(stale.through)} — backfill in progress${progress}${advice}`;
+}
+function roundish(n) {
+    if (n < 1000)
+        return n;
+    const step = 10 ** (Math.floor(Math.log10(n)) - 1);
+    return Math.round(n / step) * step;
+}
+/** The monitors that cannot watch, grouped by what they need: "declines, card-testing: need `status: all`". */
+function cannotWatch(outcomes) {
+    const byWhy = new Map();
+    for (const o of outcomes) {
+        if (!o.unavailable)
+            continue;
+        byWhy.set(o.unavailable, [...(byWhy.get(o.unavailable) ?? []), o.monitor.name]);
+    }
+    return [...byWhy].map(([why, names]) => `**${names.join(', ')}**: ${names.length > 1 ? why.replace(/^needs /, 'need ') : why}`);
+}
+
+;// CONCATENATED MODULE: ./src/features/monitor/feature.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** How many incidents the `incidents` output lists (outputs have size limits), and how many get a chart. */
+const MAX_LISTED = 100;
+const MAX_CHARTS = 3;
+/** How far back resolved incidents are read (a monitor yields to another's incident within its own window, a day at most). */
+const RECENT_SECONDS = 86400;
+const MARK = { ok: '✓', learning: '…', warning: '⚠', critical: '✗', stale: '◌', partial: '◐' };
+/** How far back the holidays are loaded: the weeks compared, a backtest's longest window, and a week to spare. */
+const HOLIDAY_DAYS = 100;
+/** The Stripe Dashboard page of a finding: in its connected account's dashboard when it has one, test mode's for a test key. */
+function dashboardLink(path, account, keyMode) {
+    return dashboardUrl({ id: '', livemode: keyMode === 'live' }, account ?? undefined, path);
+}
+/** The tables the monitors read: each object synced this run (and not failed), qualified; and whether charges' has the monitors' index. */
+async function sourcesOf(db, config, run) {
+    const tables = {};
+    const unsynced = unsyncedReasons(config.objects, run);
+    for (const name of config.objects) {
+        if (unsynced.has(name))
+            continue;
+        tables[name] = db.table(name === 'charges' ? config.table : specOf(name).table);
+    }
+    const indexed = new Set();
+    if (tables.charges) {
+        const [found] = await db.query('SELECT to_regclass($1) IS NOT NULL AS present', [
+            db.table(indexName(config.table, ACCOUNT_INDEX.suffix))
+        ]);
+        if (found?.present)
+            indexed.add(tables.charges);
+    }
+    return { tables, failedCharges: config.statuses.has('failed'), accounts: config.accounts !== undefined, indexed, unsynced };
+}
+/**
+ * The payment monitor, a feature: after the sync, every chosen monitor looks at the synced data
+ * (every account at once); what it finds is an incident, opened once, updated while it lasts,
+ * resolved when a run no longer sees it — in `stripe_monitor_incidents`, the outputs, the summary's
+ * opening lines and (when asked) GitHub issues. With `monitor-backtest` it replays the history
+ * instead, and stores, opens and fails nothing.
+ */
+class PaymentMonitor {
+    settings;
+    monitors;
+    config;
+    issueApi;
+    name = 'payment monitor';
+    outcomes = [];
+    changes = [];
+    result;
+    /** Charts of the open incidents, by open key. */
+    charts = new Map();
+    /** What the run could not do (remember incidents, write issues): said in the summary and as warnings. */
+    problems = [];
+    issues;
+    /** The account's week the monitors read: its time zone, holidays and quiet windows. */
+    calendar = UTC_CALENDAR;
+    /** What the monitors cannot see: monitors that cannot watch, data not current (said first). */
+    blind = [];
+    stale = [];
+    /** The quiet window holding the run, if any (`monitor-quiet`). */
+    quiet;
+    ran = false;
+    constructor(settings, monitors, config, 
+    /** The GitHub calls (tests give a stand-in's); default: the REST API through Octokit. */
+    issueApi = octokitApi) {
+        this.settings = settings;
+        this.monitors = monitors;
+        this.config = config;
+        this.issueApi = issueApi;
+    }
+    async readBack(db, ctx) {
+        if (!db)
+            return;
+        this.ran = true;
+        const sources = await sourcesOf(db, this.config, ctx.run);
+        const at = unixSeconds(ctx.now);
+        this.calendar = await this.calendarOf(db, ctx, at);
+        if (this.settings.backtestSeconds !== undefined) {
+            const charges = sources.tables.charges;
+            const [first] = charges ? await db.query(`SELECT extract(epoch FROM min(created_at))::float8 AS t FROM ${charges}`) : [];
+            const historyFrom = first?.t === null || first?.t === undefined ? undefined : Number(first.t);
+            this.result = await backtest(db, this.monitors, this.settings.levels, sources, at, this.settings.backtestSeconds, this.calendar, historyFrom);
+            return;
+        }
+        this.quiet = quietAt(this.calendar.quiet, at, this.calendar.zone);
+        const remembered = await this.readable(db);
+        const { open, recent } = remembered ? await incidentsSince(db, at - RECENT_SECONDS) : { open: new Map(), recent: [] };
+        this.outcomes = await evaluate(db, this.monitors, this.settings.levels, sources, at, {
+            isOpen: (account, monitor, key) => open.has(openKey(account, monitor, key)),
+            openedAt: (account, monitor, key) => {
+                const incident = open.get(openKey(account, monitor, key));
+                return incident ? unixSeconds(incident.openedAt) : undefined;
+            },
+            openSince: (account, monitor, since) => recent.some((i) => i.account === account && i.monitor === monitor && (i.resolvedAt === null || unixSeconds(i.resolvedAt) >= since))
+        }, this.calendar);
+        this.blind = cannotWatch(this.outcomes);
+        await this.readStaleness(db, ctx.run, at, sources);
+        const seen = this.outcomes.flatMap((o) => o.findings.map((f) => ({
+            ...f,
+            monitor: o.monitor.name,
+            dashboardUrl: dashboardLink(f.dashboard, f.account ?? this.config.stripeAccount, this.config.keyMode)
+        })));
+        const evaluated = new Set(this.outcomes.filter((o) => !o.unavailable).map((o) => o.monitor.name));
+        if (remembered) {
+            this.changes = await recordIncidents(db, seen, evaluated, open, ctx.now);
+        }
+        else {
+            this.changes = seen.map((f) => ({
+                state: 'opened',
+                incident: { ...f, id: '', openedAt: ctx.now, resolvedAt: null, issueNumber: null, dashboardUrl: f.dashboardUrl }
+            }));
+        }
+        await this.chart(db, at, sources);
+        if (this.settings.incidentIssues && remembered)
+            await this.writeIssues(db, ctx);
+    }
+    /**
+     * The account's week: the time zone and holidays from the inputs, else from the Stripe account
+     * (GET /v1/account), else UTC and none (said as a problem: the user can set them).
+     */
+    async calendarOf(db, ctx, at) {
+        // Asked of Stripe (once a day: the place is remembered) unless the inputs say both.
+        const asks = this.settings.timezone === undefined || this.settings.holidays === undefined;
+        const account = asks ? await placeOf(db, this.config.stripeAccount ?? '', ctx.now, ctx.account, await usable(db, PLACES_TABLE)) : undefined;
+        if (account?.error) {
+            this.problems.push(`The monitors could not read where the Stripe account lives (GET /v1/account: ${escapeCell(account.error, 200)}): they use ${this.settings.timezone ?? 'UTC'} and ${this.settings.holidays === undefined ? 'no public holidays' : 'the holidays asked for'}. Set \`monitor-timezone\` and \`monitor-holidays\`, or give the key read access to the account.`);
+        }
+        const accountZone = account?.timezone ? knownZone(account.timezone) : undefined;
+        const zone = this.settings.timezone ?? accountZone ?? 'UTC';
+        const zoneFrom = this.settings.timezone ? 'monitor-timezone' : accountZone ? 'the Stripe account' : 'default';
+        const asked = this.settings.holidays;
+        const code = asked === 'none' ? undefined : (asked ?? (account?.country ? { country: account.country } : undefined));
+        let holidays = NO_HOLIDAYS;
+        if (code) {
+            const loaded = await loadHolidays(code, yearsAround(at, HOLIDAY_DAYS + (this.settings.backtestSeconds ?? 0) / DAY_SECONDS));
+            holidays = loaded.calendar;
+            if (loaded.problem)
+                this.problems.push(loaded.problem);
+        }
+        const holidaysFrom = !code ? 'none' : asked ? 'monitor-holidays' : 'the Stripe account';
+        return { zone, zoneFrom, holidays, holidaysFrom, quiet: this.settings.quiet };
+    }
+    /** Whether the data the monitors read is current: each object's incremental copy complete up to the run. */
+    async readStaleness(db, run, at, sources) {
+        const read = [...new Set(this.outcomes.filter((o) => !o.unavailable).flatMap((o) => o.monitor.reads))];
+        for (const stale of staleObjects(read, run, at)) {
+            const table = sources.tables[stale.object];
+            const [row] = table
+                ? await db.query(`SELECT count(*)::float8 AS n, extract(epoch FROM min(created_at))::float8 AS oldest FROM ${table}`)
+                : [];
+            this.stale.push(staleLine(stale, Number(row?.n ?? 0), row?.oldest === null || row?.oldest === undefined ? undefined : Number(row.oldest), at, this.config.limit));
+        }
+    }
+    /**
+     * Whether the run may read and write the incidents table. A role that could not create it, or was
+     * granted nothing on it, runs on: the monitors still look, but cannot remember what they raised.
+     */
+    async readable(db) {
+        const forget = 'so incidents are not remembered: each run reports what it sees as new.';
+        if (!(await incidentsTableExists(db))) {
+            this.problems.push(`The table ${INCIDENTS.table} could not be created (the database role may not create tables), ${forget} Create it as the schema's owner.`);
+            return false;
+        }
+        const rows = await db.query(`SELECT has_table_privilege($1, 'SELECT, INSERT, UPDATE') AS ok`, [db.table(INCIDENTS.table)]);
+        if (rows[0]?.ok)
+            return true;
+        this.problems.push(`The database role may not read and write ${INCIDENTS.table}, ${forget} Grant it SELECT, INSERT, UPDATE on the table.`);
+        return false;
+    }
+    /** The last 7 days against the expected band, for each open incident of a monitor that has a chart (the first few). */
+    async chart(db, at, sources) {
+        const open = this.changes.filter((c) => c.state !== 'resolved').slice(0, MAX_CHARTS);
+        for (const change of open) {
+            const monitor = this.monitors.find((m) => m.name === change.incident.monitor);
+            const table = monitor?.chart && sources.tables[monitor.chart.object];
+            if (!monitor?.chart || !table)
+                continue;
+            const zone = this.calendar.zone;
+            const points = await bandSeries({ at, query: (sql, params) => db.query(sql, params) }, table, monitor.chart.where, change.incident.account ?? '', zone);
+            const labelled = points.map((p) => {
+                const d = new Date(p.wall * 1000);
+                const label = d.getUTCHours() === 0 ? d.toUTCString().slice(0, 3) : `${String(d.getUTCHours()).padStart(2, '0')}h`;
+                // The block in progress is marked: its count is not the block's yet.
+                return { ...p, label: p.partial ? `${label}*` : label };
+            });
+            const noun = monitor.chart.noun;
+            this.charts.set(openKey(change.incident.account, change.incident.monitor, change.incident.key), mermaidBandChart(labelled, `${noun} per ${BLOCK / 3600} h, last 7 days (${zone}), against the lowest and highest of the 4 weeks before`, noun));
+        }
+    }
+    async writeIssues(db, ctx) {
+        const env = ctx.env;
+        const written = this.settings.githubToken;
+        const token = written && !written.startsWith('${{') ? written : (env.GITHUB_TOKEN ?? '').trim();
+        const repository = env.GITHUB_REPOSITORY ?? '';
+        if (!token || !/^[^/\s]+\/[^/\s]+$/.test(repository)) {
+            this.problems.push(`incident-issues is on, but ${token ? 'GITHUB_REPOSITORY is not set' : 'there is no github-token (nor GITHUB_TOKEN)'}: no GitHub issue was written. Run it in GitHub Actions with permissions: issues: write.`);
+            return;
+        }
+        const changes = this.changes.filter((c) => c.state === 'opened' || c.previousSeverity || c.state === 'resolved' || c.incident.issueNumber === null);
+        if (changes.length === 0)
+            return;
+        const api = await this.issueApi({ token, repository, apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com' });
+        const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
+        const runUrl = env.GITHUB_RUN_ID ? `${server}/${repository}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
+        const done = await syncIssues(api, changes, async (incident, issue) => setIssueNumber(db, incident.id, issue), ctx.now, runUrl);
+        this.issues = done;
+        if (done.refused) {
+            const permission = done.refused.status === 403 || done.refused.status === 401 || done.refused.status === 404;
+            this.problems.push(permission
+                ? `GitHub refused to write the incident issues (HTTP ${done.refused.status}): give the job \`permissions: issues: write\` (or a github-token that may write issues). The incidents are stored and the sync succeeded.`
+                : `GitHub did not take the incident issues (${escapeCell(done.refused.message, 200)}); the next run tries again. The incidents are stored and the sync succeeded.`);
+        }
+    }
+    /**
+     * critical or warning (the worst incident open); else stale (the data read is not current), partial
+     * (a chosen monitor cannot watch), learning (a relative monitor has too little history) or ok.
+     */
+    get worst() {
+        const open = this.changes.filter((c) => c.state !== 'resolved').map((c) => c.incident.severity);
+        if (open.includes('critical'))
+            return 'critical';
+        if (open.includes('warning'))
+            return 'warning';
+        if (this.stale.length > 0)
+            return 'stale';
+        if (this.blind.length > 0)
+            return 'partial';
+        if (this.outcomes.some((o) => o.notes.some((n) => n.state === 'learning')))
+            return 'learning';
+        return 'ok';
+    }
+    entries() {
+        return this.changes.slice(0, MAX_LISTED).map(({ incident: i, state }) => ({
+            id: i.id,
+            monitor: i.monitor,
+            severity: i.severity,
+            state,
+            account_id: i.account,
+            opened_at: isoSeconds(unixSeconds(i.openedAt)),
+            resolved_at: i.resolvedAt ? isoSeconds(unixSeconds(i.resolvedAt)) : null,
+            summary: i.summary,
+            observed: i.observed,
+            expected: i.expected,
+            dashboard_url: i.dashboardUrl
+        }));
+    }
+    outputs() {
+        if (this.result)
+            return { incidents: '[]', incidents_opened: '0', incidents_resolved: '0', monitor_status: '', backtest: JSON.stringify(this.result) };
+        if (!this.ran)
+            return { incidents: '[]', incidents_opened: '0', incidents_resolved: '0', monitor_status: '', backtest: '' };
+        return {
+            incidents: JSON.stringify(this.entries()),
+            incidents_opened: String(this.changes.filter((c) => c.state === 'opened').length),
+            incidents_resolved: String(this.changes.filter((c) => c.state === 'resolved').length),
+            monitor_status: this.worst,
+            backtest: ''
+        };
+    }
+    /** The summary opens with this: the status, one line a monitor, the open incidents' charts. */
+    status(ctx) {
+        if (this.result)
+            return this.backtestSection(this.result);
+        if (!this.ran)
+            return [];
+        const status = this.worst;
+        const opened = this.changes.filter((c) => c.state === 'opened').length;
+        const resolved = this.changes.filter((c) => c.state === 'resolved');
+        const open = this.changes.filter((c) => c.state !== 'resolved').length;
+        const watching = this.outcomes.filter((o) => !o.unavailable).length;
+        const head = status === 'critical' || status === 'warning'
+            ? `${open} incident${open === 1 ? '' : 's'} open${opened > 0 ? ` (${opened} new)` : ''}`
+            : status === 'stale'
+                ? 'not current — the synced data is behind, so a quiet day may be a missing one'
+                : status === 'partial'
+                    ? `watching ${watching} of ${this.outcomes.length} monitors — the others cannot see`
+                    : status === 'learning'
+                        ? 'watching; some monitors are still learning the account’s rhythm'
+                        : 'all clear';
+        const lines = [`### ${MARK[status]} Monitor: ${head}`, ''];
+        // What it cannot see comes first, whatever else is open: a user acts on it.
+        if (this.stale.length > 0 || this.blind.length > 0) {
+            lines.push('**Cannot see:**', '', ...this.stale.map((l) => `- ${MARK.stale} ${l}`), ...this.blind.map((l) => `- ${MARK.partial} ${l}`), '');
+        }
+        if (this.quiet) {
+            const held = this.outcomes.reduce((n, o) => n + (o.muted?.length ?? 0), 0);
+            lines.push(`🔇 **Muted** until ${localMinutes(this.quiet.until, this.calendar.zone)} (${this.calendar.zone}) by \`monitor-quiet\` (${this.quiet.windows.map((w) => inline(w)).join(', ')}): no incident opens; open ones stay open.${held > 0 ? ` ${held} finding${held === 1 ? '' : 's'} held back.` : ''}`, '');
+        }
+        const items = [];
+        for (const outcome of this.outcomes) {
+            const name = `**${outcome.monitor.name}**`;
+            if (outcome.unavailable)
+                continue;
+            const findings = this.changes.filter((c) => c.incident.monitor === outcome.monitor.name && c.state !== 'resolved');
+            for (const { incident, state } of findings) {
+                const where = incident.account ? ` \`${incident.account}\`` : '';
+                items.push(`- ${MARK[incident.severity]} ${name}${where} — ${inline(incident.summary)} [Dashboard](${incident.dashboardUrl})${state === 'ongoing' ? ` _(open since ${compact(incident.openedAt)})_` : ''}`);
+            }
+            const notes = outcome.notes;
+            if (findings.length > 0 && notes.length === 0)
+                continue;
+            if (notes.length === 1 && findings.length === 0) {
+                const note = notes[0];
+                items.push(`- ${MARK[note.state]} ${name}${note.account && this.config.stripeAccount !== note.account ? ` \`${note.account}\`` : ''} — ${inline(note.line)}`);
+            }
+            else if (notes.length > 0) {
+                const learning = notes.filter((n) => n.state === 'learning').length;
+                const mark = findings.length > 0 ? '' : learning === notes.length ? MARK.learning : MARK.ok;
+                const rest = findings.length > 0 ? 'the other ' : '';
+                items.push(`- ${mark ? `${mark} ` : '  '}${name} — ${rest}${notes.length.toLocaleString('en-US')} account${notes.length === 1 ? '' : 's'} within the usual${learning > 0 ? ` (${learning.toLocaleString('en-US')} still learning)` : ''}`);
+            }
+            else if (findings.length === 0) {
+                items.push(`- ${MARK.ok} ${name} — nothing in the stretch it looks at`);
+            }
+        }
+        lines.push(...items, '');
+        const cal = this.calendar;
+        const zone = cal.zoneFrom === 'default' ? 'UTC (the account does not say: set `monitor-timezone`)' : `${cal.zone} (${cal.zoneFrom})`;
+        const holidays = cal.holidaysFrom === 'none' ? 'none' : `${cal.holidays.label} (${cal.holidaysFrom})`;
+        lines.push(`<sub>Local time: ${zone} · public holidays: ${holidays}${cal.quiet.length > 0 ? ` · quiet: ${cal.quiet.map((w) => inline(w.text)).join(', ')}` : ''}.</sub>`, '');
+        for (const c of resolved) {
+            lines.push(`- ✓ Resolved: **${c.incident.monitor}**${c.incident.account ? ` \`${c.incident.account}\`` : ''} — open ${describeLength((ctx.now.getTime() - c.incident.openedAt.getTime()) / 1000)}, since ${compact(c.incident.openedAt)}.`);
+        }
+        if (resolved.length > 0)
+            lines.push('');
+        // How far into its block the charts' last block is (0: it has just begun, and is whole).
+        const sofar = wallSeconds(unixSeconds(ctx.now), this.calendar.zone) % BLOCK;
+        for (const [key, chart] of this.charts) {
+            const change = this.changes.find((c) => openKey(c.incident.account, c.incident.monitor, c.incident.key) === key);
+            if (change)
+                lines.push(`**${change.incident.monitor}**${change.incident.account ? ` \`${change.incident.account}\`` : ''}: the last 7 days against the same hours of the 4 weeks before` +
+                    (sofar ? ` (* the block in progress: ${span(sofar)} of ${BLOCK / 3600} h so far)` : ''), '', chart, '');
+        }
+        // An open disputes incident says the floors itself.
+        if (this.outcomes.some((o) => o.monitor.name === 'disputes' && !o.unavailable && o.findings.length === 0)) {
+            lines.push(`<sub>Dispute levels: the networks' programs count merchants from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM).</sub>`, '');
+        }
+        for (const problem of this.problems)
+            lines.push('> [!WARNING]', `> ${problem}`, '');
+        return lines;
+    }
+    backtestSection(result) {
+        const lines = [
+            `### Monitor backtest: ${result.incidents.length} incident${result.incidents.length === 1 ? '' : 's'} in ${describeLength(Date.parse(result.window.to) / 1000 - Date.parse(result.window.from) / 1000)}`,
+            '',
+            `The monitors replayed hour by hour from ${result.window.from} to ${result.window.to} (${result.evaluations} evaluations) over the stored history: what they would have raised. Nothing was stored, no issue opened, nothing fails.`,
+            ''
+        ];
+        if (result.history_from) {
+            lines.push(`> [!NOTE]\n> The stored history begins ${result.history_from}, after the start of the window asked: the monitors that compare with past weeks only learn for its first ${LEARNING_DAYS} days. Backfill more (\`created-after\`, \`limit: all\`) for a full replay.`, '');
+        }
+        if (result.incidents.length > 0) {
+            lines.push('| Monitor | Account | Severity | Opened | Resolved | What it saw |', '| --- | --- | --- | --- | --- | --- |');
+            for (const i of result.incidents.slice(0, 50)) {
+                lines.push(`| ${i.monitor} | ${i.account ?? ''} | ${i.severity} | ${i.opened_at} | ${i.resolved_at ?? 'still open'} | ${escapeCell(i.summary, 300)} |`);
+            }
+            lines.push('');
+            if (result.incidents.length > 50)
+                lines.push(`…and ${result.incidents.length - 50} more in the \`backtest\` output.`, '');
+        }
+        const counts = MONITOR_NAMES.filter((m) => this.monitors.some((x) => x.name === m)).map((m) => `${m} ${result.incidents.filter((i) => i.monitor === m).length}`);
+        lines.push(`<sub>By monitor: ${counts.join(', ')}.</sub>`, '');
+        return lines;
+    }
+    news() {
+        return this.changes.some((c) => c.state !== 'ongoing') || this.result !== undefined || this.problems.length > 0;
+    }
+    notices() {
+        return this.changes
+            .filter((c) => c.state === 'opened')
+            .slice(0, 10)
+            .map((c) => `Incident (${c.incident.severity}): ${c.incident.monitor}${c.incident.account ? ` in ${c.incident.account}` : ''} — ${c.incident.summary}`);
+    }
+    warnings() {
+        return this.problems;
+    }
+    log() {
+        return this.issues ? [`Incident issues: ${this.issues.opened} opened, ${this.issues.commented} updated, ${this.issues.closed} closed.`] : [];
+    }
+    verdict() {
+        const level = this.settings.failOn;
+        if (level === 'never' || this.result)
+            return undefined;
+        const failing = this.changes.filter((c) => c.state !== 'resolved' && (level === 'warning' || c.incident.severity === 'critical'));
+        if (failing.length === 0)
+            return undefined;
+        const named = failing
+            .slice(0, 5)
+            .map((c) => `${c.incident.monitor}${c.incident.account ? ` (${c.incident.account})` : ''}: ${c.incident.summary}`)
+            .join(' | ');
+        return `fail-on: ${level} — ${failing.length} ${level === 'critical' ? 'critical ' : ''}incident${failing.length === 1 ? '' : 's'} open. ${named}${failing.length > 5 ? ` | …and ${failing.length - 5} more` : ''}. Everything was stored; the step fails so that GitHub tells you.`;
+    }
+}
+/** A monitor's line in a list item: its own words and numbers, with nothing that Markdown or HTML would read. */
+function inline(text) {
+    return shown(text).replace(/[<>*_`[\]|\\]/g, (c) => `\\${c}`);
+}
+function compact(date) {
+    return `${compactUtc(unixSeconds(date))} UTC`;
+}
+/** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
+// prettier-ignore
+const monitor_feature_CONTRACT = {
+    inputs: [
+        { name: 'monitors', default: 'all', since: '1.3.0', description: 'The payment monitors to run after the sync - all, none, or a comma-separated list of silence, declines, card-testing, disputes, refunds, payouts, renewals. Each runs when the objects it reads are synced.' },
+        { name: 'monitor-thresholds', default: '', since: '1.3.0', description: 'Overrides of the monitors\' levels, monitor.level=value pairs separated by commas, semicolons or lines (silence.probability=1e-5, disputes.warning=0.5%, card-testing.failures=50). See Monitoring in the README.' },
+        { name: 'fail-on', default: 'never', since: '1.3.0', description: 'Fail the step, after everything is stored and written, while an incident is open - never, warning (any incident) or critical. GitHub then e-mails the failed run.' },
+        { name: 'incident-issues', default: 'false', since: '1.3.0', description: 'true: one GitHub issue per incident (labels stripe-incident, the monitor, the severity), commented when its severity changes, closed when it resolves. Needs permissions: issues: write.' },
+        { name: 'github-token', default: '${{ github.token }}', since: '1.3.0', description: 'The token incident-issues writes with. Default: the workflow\'s token.' },
+        { name: 'monitor-backtest', default: '', since: '1.3.0', description: 'Replay the monitors hour by hour over this much stored history (1d to 90d, e.g. 28d) and report what they would have raised (output backtest), instead of monitoring: nothing is stored, no issue opened, nothing fails.' },
+        { name: 'monitor-timezone', default: '', since: '1.3.0', description: 'The time zone whose local hours the monitors compare week to week (an IANA name, e.g. Europe/London). Empty: the Stripe account\'s own (its Dashboard time zone), else UTC.' },
+        { name: 'monitor-holidays', default: '', since: '1.3.0', description: 'Public holidays the monitors know, from the date-holidays library - a country or region code (GB, US-CA, DE-BY) or none. Empty: the Stripe account\'s country, with the holidays of any of its regions. A holiday is not a silence, and past holidays are left out of the weeks compared.' },
+        { name: 'monitor-quiet', default: '', since: '1.3.0', description: 'Planned windows in local time during which no incident opens (open ones stay open) - days or ranges (2026-12-24..2027-01-02) and weekly windows (Sat, Sun 00:00-06:00), separated by commas. A whole quiet day also expects no sales.' }
+    ],
+    outputs: [
+        { name: 'incidents', empty: '[]', description: 'JSON array of the incidents opened, still open and resolved this run - {id, monitor, severity (warning or critical), state (opened, ongoing or resolved), account_id, opened_at, resolved_at, summary, observed, expected, dashboard_url}.' },
+        { name: 'incidents_opened', empty: '0', description: 'Incidents opened this run.' },
+        { name: 'incidents_resolved', empty: '0', description: 'Incidents resolved this run.' },
+        { name: 'monitor_status', empty: '', description: 'critical or warning (the worst open incident); else stale (the synced data the monitors read is not current - a backfill in progress), partial (a chosen monitor cannot watch - an object not synced, status without failed charges, a key that cannot read an object), learning (a monitor that compares with the account\'s history has under 14 days of it) or ok; empty when no monitor ran.' },
+        { name: 'backtest', empty: '', description: 'With monitor-backtest: JSON {window {from, to}, history_from (when the stored history begins inside the window), evaluations, incidents [{monitor, account, key, severity, opened_at, resolved_at, summary}]}.' }
+    ]
+};
+/** The index the monitors read charges through, as the run makes it. */
+const MONITOR_INDEX = {
+    object: 'charges',
+    ...ACCOUNT_INDEX,
+    about: 'the monitors read the charges of each account through it',
+    without: 'the monitors read every charge of their windows: slower on big accounts'
+};
+const monitor = defineFeature({
+    name: 'payment monitor',
+    ...monitor_feature_CONTRACT,
+    load: (inputs, config) => {
+        const names = parseMonitors(inputs.get('monitors'));
+        const monitors = MONITORS.filter((m) => names.includes(m.name));
+        const settings = {
+            levels: settings_parseThresholds(inputs.get('monitor-thresholds'), MONITORS),
+            failOn: parseFailOn(inputs.get('fail-on')),
+            incidentIssues: parseBoolean('incident-issues', inputs.get('incident-issues')),
+            githubToken: inputs.get('github-token'),
+            backtestSeconds: parseBacktest(inputs.get('monitor-backtest')),
+            timezone: parseTimezone(inputs.get('monitor-timezone')),
+            holidays: parseHolidays(inputs.get('monitor-holidays')),
+            quiet: parseQuiet(inputs.get('monitor-quiet'))
+        };
+        if (settings.githubToken && !settings.githubToken.startsWith('${{'))
+            inputs.mask(settings.githubToken);
+        const on = monitors.length > 0;
+        if (!on && (settings.failOn !== 'never' || settings.incidentIssues || settings.backtestSeconds !== undefined)) {
+            inputs.warn('monitors is none: fail-on, incident-issues and monitor-backtest have no effect.');
+        }
+        if (on && config.dryRun && (settings.failOn !== 'never' || settings.incidentIssues)) {
+            inputs.warn('dry-run: the monitors need the database, so fail-on and incident-issues have no effect.');
+        }
+        if (on && !config.objects.some((o) => MONITORS.some((m) => m.reads.includes(o)))) {
+            inputs.warn(`No monitor can run: they read ${[...new Set(MONITORS.flatMap((m) => m.reads))].map((o) => OBJECTS.find((x) => x.name === o).plural).join(', ')}.`);
+        }
+        return {
+            views: [],
+            tables: on && !config.dryRun ? [INCIDENTS, PLACES] : [],
+            indexes: on && !config.dryRun ? [MONITOR_INDEX] : [],
+            feature: on && !config.dryRun ? new PaymentMonitor(settings, monitors, config) : undefined
+        };
+    }
+});
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+;// CONCATENATED MODULE: ./src/features/reconciliation/csv.ts
+/**
+ * CSV cells for files people open in spreadsheets. Text that came from Stripe or from people
+ * (descriptions, names, emails, memos) could start a formula: a cell beginning with `=`, `+`, `-`,
+ * `@`, a tab or a carriage return is made inert with a leading `'`, as OWASP recommends against CSV
+ * injection. Numbers are written as numbers (a negative amount stays -12.50).
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+/** A text cell: inert if it could start a formula, quoted when it holds a comma, quote or line break. */
+function textCell(value) {
+    const text = value ?? '';
+    return quoted(FORMULA_START.test(text) ? `'${text}` : text);
+}
+/** A number (an amount in major units, a count): written as is. */
+function numberCell(value) {
+    if (!/^-?\d+(\.\d+)?$/.test(value))
+        throw new Error(`not a number for a CSV cell: ${JSON.stringify(value)}`);
+    return value;
+}
+function quoted(text) {
+    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+/** Rows to CSV text with CRLF line ends, as spreadsheet imports expect. */
+function csv(rows) {
+    return `${rows.map((cells) => cells.join(',')).join('\r\n')}\r\n`;
+}
+
+;// CONCATENATED MODULE: ./src/features/reconciliation/books.ts
+
+
+
+
+
+/**
+ * The payout journals as accounting software imports them. One journal per payout, balanced; one
+ * file set per currency (a journal is in one currency, and each ledger imports one at a time).
+ *
+ * - Xero, "Import manual journals": `*Narration, *Date, Description, *AccountCode, *TaxRate,
+ *   *Amount`; a debit positive, a credit negative; rows with the same narration and date are one
+ *   journal (imported as a draft); at most XERO_MAX_LINES lines a file, a journal never split.
+ * - QuickBooks Online, journal entry import: `Journal No., Journal Date, Account Name, Debits,
+ *   Credits, Description, Name, Location, Class`; Journal No. at most 21 characters.
+ */
+/** Xero's limit of lines in one import file, header included. */
+const XERO_MAX_LINES = 300;
+/** QuickBooks' limit on a journal number (its DocNumber). */
+const QUICKBOOKS_MAX_NUMBER = 21;
+const XERO_HEADER = ['*Narration', '*Date', 'Description', '*AccountCode', '*TaxRate', '*Amount'];
+const QUICKBOOKS_HEADER = ['Journal No.', 'Journal Date', 'Account Name', 'Debits', 'Credits', 'Description', 'Name', 'Location', 'Class'];
+const books_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** `2026-11-27` → `27 Nov 2026`: no reader takes it for 11 July. */
+function xeroDate(isoDay) {
+    const [y, m, d] = isoDay.split('-');
+    return `${d} ${books_MONTHS[Number(m) - 1]} ${y}`;
+}
+/** `2026-11-27` → `11/27/2026`, QuickBooks Online's default (US) date format. */
+function quickbooksDate(isoDay) {
+    const [y, m, d] = isoDay.split('-');
+    return `${m}/${d}/${y}`;
+}
+/** A payout id as a journal number of at most 21 characters: the id itself, or its prefix and last 18 characters. */
+function journalNumber(payoutId) {
+    return payoutId.length <= QUICKBOOKS_MAX_NUMBER ? payoutId : `po_${payoutId.slice(-(QUICKBOOKS_MAX_NUMBER - 3))}`;
+}
+/** Journal lines by currency, then by payout, in the order read (date, payout, line). */
+function journalsByCurrency(lines) {
+    const byCurrency = new Map();
+    for (const line of lines) {
+        const currency = line.currency.toLowerCase();
+        let journals = byCurrency.get(currency);
+        if (!journals)
+            byCurrency.set(currency, (journals = new Map()));
+        let journal = journals.get(line.payout_id);
+        if (!journal)
+            journals.set(line.payout_id, (journal = []));
+        journal.push(line);
+    }
+    return byCurrency;
+}
+const signedMinor = (l) => BigInt(l.debit_minor) - BigInt(l.credit_minor);
+/** Xero manual journals: per currency, as many files as the line limit needs; a journal never split. */
+function xeroFiles(lines, options, stamp) {
+    const files = [];
+    for (const [currency, journals] of journalsByCurrency(lines)) {
+        let rows = [];
+        const flush = () => {
+            if (rows.length === 0)
+                return;
+            files.push({
+                format: 'xero',
+                currency,
+                name: `stripe-journal-xero-${currency}-${stamp}-${files.filter((f) => f.currency === currency).length + 1}.csv`,
+                content: csv([[...XERO_HEADER], ...rows])
+            });
+            rows = [];
+        };
+        for (const [payout, journal] of journals) {
+            if (journal.length + 1 > XERO_MAX_LINES)
+                throw new Error(`payout ${payout} has ${journal.length} journal lines, more than a Xero file takes`);
+            if (rows.length + journal.length + 1 > XERO_MAX_LINES)
+                flush();
+            for (const l of journal) {
+                const account = l.account;
+                rows.push([
+                    textCell(`Stripe payout ${payout}`),
+                    textCell(xeroDate(l.date)),
+                    textCell(`${l.account}: ${l.memo}`),
+                    textCell(options.accounts.get(account) ?? l.account),
+                    textCell(options.taxRate),
+                    numberCell(formatMinor(signedMinor(l), currency))
+                ]);
+            }
+        }
+        flush();
+    }
+    return files;
+}
+/** QuickBooks Online journal entries: one file per currency, one journal per payout. */
+function quickbooksFiles(lines, options, stamp) {
+    const files = [];
+    for (const [currency, journals] of journalsByCurrency(lines)) {
+        const rows = [[...QUICKBOOKS_HEADER]];
+        for (const [payout, journal] of journals) {
+            for (const l of journal) {
+                const minor = signedMinor(l);
+                rows.push([
+                    textCell(journalNumber(payout)),
+                    textCell(quickbooksDate(l.date)),
+                    textCell(options.accounts.get(l.account) ?? l.account),
+                    minor > 0n ? numberCell(formatMinor(minor, currency)) : '',
+                    minor < 0n ? numberCell(formatMinor(-minor, currency)) : '',
+                    textCell(`Stripe payout ${payout}: ${l.account}`),
+                    '',
+                    '',
+                    ''
+                ]);
+            }
+        }
+        files.push({ format: 'quickbooks', currency, name: `stripe-journal-quickbooks-${currency}-${stamp}.csv`, content: csv(rows) });
+    }
+    return files;
+}
+/** Writes the files under RUNNER_TEMP (the job's scratch directory), else the system's temp directory; returns their paths. */
+async function writeJournalFiles(files, env) {
+    const dir = env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
+    const paths = [];
+    for (const file of files) {
+        const target = external_node_path_default().join(dir, file.name);
+        await (0,promises_namespaceObject.writeFile)(target, file.content);
+        paths.push(target);
+    }
+    return paths;
+}
+
+;// CONCATENATED MODULE: ./src/features/reconciliation/journal.ts
+
+
+
+
+
+const JOURNAL_HEADER = ['date', 'journal', 'account', 'debit', 'credit', 'currency', 'memo'];
+/**
+ * The journal as CSV, as accounting software imports a manual journal: one row per account line,
+ * amounts in major units with the currency's decimals (an empty cell for the side not used).
+ */
+function journalCsv(lines) {
+    const rows = [[...JOURNAL_HEADER]];
+    for (const l of lines) {
+        const debit = Number(l.debit_minor) === 0 ? '' : numberCell(formatMinor(BigInt(l.debit_minor), l.currency));
+        const credit = Number(l.credit_minor) === 0 ? '' : numberCell(formatMinor(BigInt(l.credit_minor), l.currency));
+        rows.push([textCell(l.date), textCell(l.payout_id), textCell(l.account), debit, credit, textCell(l.currency.toUpperCase()), textCell(l.memo)]);
+    }
+    return csv(rows);
+}
+/** Writes the CSV under RUNNER_TEMP (the job's scratch directory on a runner), else the system's temp directory. */
+async function writeJournal(lines, now, env = process.env) {
+    const dir = env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
+    const file = external_node_path_default().join(dir, `stripe-journal-${now.toISOString().replace(/[:.]/g, '-')}.csv`);
+    await (0,promises_namespaceObject.writeFile)(file, journalCsv(lines));
+    return file;
+}
+
+;// CONCATENATED MODULE: ./src/features/reconciliation/views.ts
+
+
+const CATEGORY = {
+    charges: "bt.reporting_category = 'charge'",
+    refunds: "bt.reporting_category IN ('refund', 'refund_failure', 'partial_capture_reversal')",
+    disputes: "bt.reporting_category IN ('dispute', 'dispute_reversal')",
+    adjustments: "bt.reporting_category IN ('adjustment', 'other_adjustment')",
+    stripeFee: "bt.reporting_category = 'fee'"
+};
+const PAYOUT_RECONCILIATION_VIEW = {
+    name: 'stripe_payout_reconciliation',
+    requires: ['payouts', 'balance_transactions'],
+    version: 1,
+    about: 'each payout against its balance transactions',
+    // Every amount in the payout's currency, minor units, signed as they move the balance: charges
+    // positive, refunds, disputes and fees negative. charges + refunds + disputes + fees +
+    // adjustments + other = transactions_net, which equals the payout amount when it is balanced.
+    sql: (schema, tables) => `SELECT p.id AS payout_id,
+         p.arrival_date,
+         p.status,
+         p.currency,
+         p.amount,
+         p.automatic,
+         p.reconciled_at,
+         count(bt.id) AS transaction_count,
+         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.charges}), 0) AS charges,
+         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.refunds}), 0) AS refunds,
+         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.disputes}), 0) AS disputes,
+         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.stripeFee}), 0) - coalesce(sum(bt.fee), 0) AS fees,
+         coalesce(sum(bt.amount) FILTER (WHERE ${CATEGORY.adjustments}), 0) AS adjustments,
+         coalesce(sum(bt.amount) FILTER (WHERE NOT (${CATEGORY.charges} OR ${CATEGORY.refunds} OR ${CATEGORY.disputes} OR ${CATEGORY.adjustments} OR ${CATEGORY.stripeFee})), 0) AS other,
+         coalesce(sum(bt.net), 0) AS transactions_net,
+         p.amount - coalesce(sum(bt.net), 0) AS difference,
+         CASE WHEN p.automatic IS FALSE THEN NULL
+              ELSE p.status = 'paid' AND p.reconciled_at IS NOT NULL AND coalesce(sum(bt.net), 0) = p.amount END AS balanced
+    FROM ${tableRef(schema, tables, 'payouts')} p
+    LEFT JOIN ${tableRef(schema, tables, 'balance_transactions')} bt
+      ON bt.payout_id = p.id
+     AND bt.id IS DISTINCT FROM p.balance_transaction_id
+     AND NOT (bt.type = 'payout' AND bt.source_id = p.id)
+   GROUP BY p.id, p.arrival_date, p.status, p.currency, p.amount, p.automatic, p.reconciled_at`
+};
+/**
+ * Stripe's `payout_reconciliation.itemized` report in SQL: one row per balance transaction each
+ * reconciled automatic payout paid out, with the objects it came from. Amounts in major units as the
+ * report has them, and `*_minor` beside; per payout `net` sums to the payout's amount when balanced.
+ * With invoices synced, the invoice and subscription of a charge (through its invoice payment).
+ */
+function payoutItemizedView(withInvoices) {
+    return {
+        name: 'stripe_payout_itemized',
+        requires: withInvoices
+            ? ['payouts', 'balance_transactions', 'charges', 'refunds', 'disputes', 'invoices']
+            : ['payouts', 'balance_transactions', 'charges', 'refunds', 'disputes'],
+        version: withInvoices ? 2 : 1,
+        about: "each payout's balance transactions, as Stripe's itemized payout reconciliation report",
+        sql: (schema, tables) => `SELECT p.id AS automatic_payout_id,
+         p.arrival_date AS automatic_payout_effective_at,
+         bt.id AS balance_transaction_id,
+         bt.created_at AS created,
+         bt.available_on,
+         bt.currency,
+         ${major('bt.amount', 'bt.currency')} AS gross,
+         ${major('bt.fee', 'bt.currency')} AS fee,
+         ${major('bt.net', 'bt.currency')} AS net,
+         bt.amount AS gross_minor,
+         bt.fee AS fee_minor,
+         bt.net AS net_minor,
+         bt.reporting_category,
+         bt.source_id,
+         bt.description,
+         c.customer_id,
+         c.customer_email,
+         c.raw->'billing_details'->>'name' AS customer_name,
+         c.charge_id,
+         c.payment_intent_id,
+         ${withInvoices ? 'ip.invoice_id' : 'NULL::text'} AS invoice_id,
+         ${withInvoices ? 'inv.subscription_id' : 'NULL::text'} AS subscription_id,
+         r.id AS refund_id,
+         d.id AS dispute_id,
+         c.raw->'payment_method_details'->'card'->>'brand' AS card_brand,
+         c.raw->'payment_method_details'->'card'->>'country' AS card_country,
+         coalesce(c.raw->>'calculated_statement_descriptor', c.raw->>'statement_descriptor') AS statement_descriptor
+    FROM ${tableRef(schema, tables, 'payouts')} p
+    JOIN ${tableRef(schema, tables, 'balance_transactions')} bt
+      ON bt.payout_id = p.id
+     AND bt.id IS DISTINCT FROM p.balance_transaction_id
+     AND NOT (bt.type = 'payout' AND bt.source_id = p.id)
+    LEFT JOIN ${tableRef(schema, tables, 'refunds')} r ON r.id = bt.source_id
+    LEFT JOIN ${tableRef(schema, tables, 'disputes')} d ON d.id = bt.source_id
+    LEFT JOIN ${tableRef(schema, tables, 'charges')} c ON c.charge_id = coalesce(r.charge_id, d.charge_id, bt.source_id)${withInvoices
+            ? `
+    LEFT JOIN LATERAL (SELECT x.invoice_id FROM ${qualified(schema, 'stripe_invoice_payments')} x
+                        WHERE x.charge_id = c.charge_id OR (x.payment_intent_id IS NOT NULL AND x.payment_intent_id = c.payment_intent_id)
+                        ORDER BY x.invoice_id LIMIT 1) ip ON true
+    LEFT JOIN ${tableRef(schema, tables, 'invoices')} inv ON inv.id = ip.invoice_id`
+            : ''}
+   WHERE p.reconciled_at IS NOT NULL AND p.automatic IS NOT FALSE`
+    };
+}
+/** The journal's accounts, in the order lines are listed. */
+const JOURNAL_ACCOUNTS = [
+    'Bank',
+    'Sales',
+    'Refunds',
+    'Disputes',
+    'Stripe fees',
+    'Adjustments',
+    'Other Stripe activity',
+    'Stripe balance (unreconciled)'
+];
+const JOURNAL_VIEW = {
+    name: 'stripe_journal',
+    requires: ['payouts', 'balance_transactions'],
+    version: 1,
+    about: 'double-entry journal lines per paid payout',
+    // One line per account with a non-zero amount: money in is a credit, money out a debit, the bank
+    // deposit a debit. Anything the transactions do not explain goes to a suspense line, so debits
+    // always equal credits per payout.
+    sql: (schema) => `SELECT (r.arrival_date AT TIME ZONE 'UTC')::date AS date,
+         r.payout_id,
+         l.line,
+         l.account,
+         CASE WHEN l.signed < 0 THEN -l.signed ELSE 0 END AS debit_minor,
+         CASE WHEN l.signed > 0 THEN l.signed ELSE 0 END AS credit_minor,
+         ${major('CASE WHEN l.signed < 0 THEN -l.signed ELSE 0 END', 'r.currency')} AS debit,
+         ${major('CASE WHEN l.signed > 0 THEN l.signed ELSE 0 END', 'r.currency')} AS credit,
+         r.currency,
+         'Stripe payout ' || r.payout_id || ' (' || r.transaction_count || CASE WHEN r.transaction_count = 1 THEN ' transaction)' ELSE ' transactions)' END AS memo
+    FROM ${qualified(schema, 'stripe_payout_reconciliation')} r
+   CROSS JOIN LATERAL (VALUES
+         (1, '${JOURNAL_ACCOUNTS[0]}', -r.amount),
+         (2, '${JOURNAL_ACCOUNTS[1]}', r.charges),
+         (3, '${JOURNAL_ACCOUNTS[2]}', r.refunds),
+         (4, '${JOURNAL_ACCOUNTS[3]}', r.disputes),
+         (5, '${JOURNAL_ACCOUNTS[4]}', r.fees),
+         (6, '${JOURNAL_ACCOUNTS[5]}', r.adjustments),
+         (7, '${JOURNAL_ACCOUNTS[6]}', r.other),
+         (8, '${JOURNAL_ACCOUNTS[7]}', r.difference)
+       ) AS l(line, account, signed)
+   WHERE r.status = 'paid' AND r.reconciled_at IS NOT NULL AND l.signed <> 0`
+};
+/** The reconciliation's views, in creation order (a view that reads another comes after it). */
+// The itemized view with invoices comes first: when invoices are synced it is made (or replaces the one without).
+const RECONCILIATION_VIEWS = [PAYOUT_RECONCILIATION_VIEW, payoutItemizedView(true), payoutItemizedView(false), JOURNAL_VIEW];
+
+;// CONCATENATED MODULE: ./src/features/reconciliation/queries.ts
+
+
+/** Payouts with their reconciliation, newest first, at most `limit`. */
+function payoutRows(db, ids, limit) {
+    return db.query(`SELECT r.payout_id, extract(epoch FROM r.arrival_date)::bigint AS arrival, r.status, r.currency, r.amount, r.balanced, r.charges, r.refunds,
+            r.disputes, r.fees, r.adjustments, r.other, r.difference, r.transaction_count, p.livemode
+       FROM ${db.table(PAYOUT_RECONCILIATION_VIEW.name)} r JOIN ${db.table(specOf('payouts').table)} p ON p.id = r.payout_id
+      WHERE r.payout_id = ANY($1) ORDER BY p.created_at DESC, r.payout_id DESC LIMIT ${Math.floor(limit)}`, [ids]);
+}
+/** Of these payouts, how many balance and how many failed. */
+async function reconciliationCounts(db, ids) {
+    const [row] = await db.query(`SELECT count(*) FILTER (WHERE balanced) AS balanced, count(*) FILTER (WHERE status <> 'paid') AS failed
+       FROM ${db.table(PAYOUT_RECONCILIATION_VIEW.name)} WHERE payout_id = ANY($1)`, [ids]);
+    return { balanced: Number(row?.balanced ?? 0), failed: Number(row?.failed ?? 0) };
+}
+/** The journal lines of these payouts, in order. */
+function journalRows(db, ids) {
+    return db.query(`SELECT date::text AS date, payout_id, account, debit_minor, credit_minor, currency, memo FROM ${db.table(JOURNAL_VIEW.name)}
+      WHERE payout_id = ANY($1) ORDER BY date, payout_id, line`, [ids]);
+}
+
+;// CONCATENATED MODULE: ./src/features/reconciliation/settings.ts
+
+
+
+/** `journal-format`: the files a reconciled payout's journal is written as. */
+const JOURNAL_FORMATS = ['csv', 'xero', 'quickbooks'];
+/** The formats that name accounts as the user's books do (the CSV keeps ours). */
+const BOOKS = ['xero', 'quickbooks'];
+/** The longest value each book takes: a Xero account code is at most 10 characters, a QuickBooks account name 100. */
+const MAX_VALUE = { xero: 10, quickbooks: 100 };
+/** The whole mapping: eight accounts for two books fit many times over. */
+const MAX_MAPPING_CHARS = 4000;
+const BOOK_NAME = { xero: 'Xero', quickbooks: 'QuickBooks' };
+/** One pair, `Account=value`, for both books or, prefixed `xero:` or `quickbooks:`, for one. */
+const PAIR = /^(?:(xero|quickbooks)\s*:\s*)?([^=]*?)\s*=\s*(.*)$/i;
+/**
+ * `journal-format`, `journal-accounts`, `journal-tax-rate`. The mapping takes one pair a line (a
+ * YAML `|` block), or pairs separated by commas or semicolons; a pair prefixed `xero:` or
+ * `quickbooks:` is for that book only (Xero wants codes, QuickBooks names) and wins over an
+ * unprefixed one. Xero needs a code for every account a journal can use. `warn` is told of a
+ * mapping no file this run writes uses.
+ */
+function parseJournal(format, accounts, taxRate, warn = () => { }) {
+    const formats = new Set();
+    for (const part of format.split(',').map((p) => p.trim().toLowerCase())) {
+        if (!JOURNAL_FORMATS.includes(part)) {
+            throw new InputError('journal-format', `unknown format "${shown(part, 40)}". Expected csv, xero, quickbooks, or a comma-separated combination.`);
+        }
+        formats.add(part);
+    }
+    const journalAccounts = parseMapping(accounts, formats);
+    if (formats.has('xero')) {
+        const missing = JOURNAL_ACCOUNTS.filter((a) => !journalAccounts.xero.has(a));
+        if (missing.length > 0) {
+            throw new InputError('journal-accounts', `journal-format xero needs an account code for every account a journal can use; missing: ${missing.join(', ')}. ${FORM}`);
+        }
+    }
+    if (accounts.trim() !== '') {
+        const unused = BOOKS.filter((book) => !formats.has(book));
+        if (unused.length === BOOKS.length) {
+            warn('journal-accounts is set but no journal file this run writes uses it: the CSV keeps our account names. Add xero or quickbooks to journal-format.');
+        }
+        else {
+            for (const book of unused) {
+                if (new RegExp(`(^|[\\n,;])\\s*${book}\\s*:`, 'i').test(accounts))
+                    warn(`journal-accounts has ${book}: pairs, but journal-format writes no ${BOOK_NAME[book]} file.`);
+            }
+        }
+    }
+    if (taxRate.length > 100 || /[\r\n]/.test(taxRate))
+        throw new InputError('journal-tax-rate', 'must be one line, at most 100 characters (a Xero tax rate name).');
+    return { journalFormats: formats, journalAccounts, journalTaxRate: taxRate };
+}
+const FORM = `Expected Account=code pairs, one a line or separated by commas or semicolons, e.g. Bank=090, Sales=200, Refunds=210, Disputes=215, Stripe fees=404; ` +
+    `prefix a pair with xero: or quickbooks: for one book only. Accounts: ${JOURNAL_ACCOUNTS.join(', ')}.`;
+/** The mapping per book: pairs for both, overridden by each book's own. */
+function parseMapping(text, formats) {
+    if (text.length > MAX_MAPPING_CHARS)
+        throw new InputError('journal-accounts', `is ${text.length} characters long; at most ${MAX_MAPPING_CHARS}. ${FORM}`);
+    const names = new Map(JOURNAL_ACCOUNTS.map((a) => [a.toLowerCase(), a]));
+    const both = new Map();
+    const own = { xero: new Map(), quickbooks: new Map() };
+    for (const part of text
+        .split(/[\r\n,;]+/)
+        .map((p) => p.trim())
+        .filter((p) => p !== '')) {
+        const match = PAIR.exec(part);
+        const book = BOOKS.find((b) => b === match?.[1]?.toLowerCase());
+        const given = match?.[2] ?? '';
+        const value = match?.[3] ?? '';
+        if (!match || given === '' || value === '')
+            throw new InputError('journal-accounts', `"${shown(part, 60)}" is not Account=code. ${FORM}`);
+        const name = names.get(given.toLowerCase());
+        if (!name)
+            throw new InputError('journal-accounts', `unknown account "${shown(given, 60)}". ${FORM}`);
+        if (shown(value) !== value)
+            throw new InputError('journal-accounts', `the value for ${name} holds a control character. ${FORM}`);
+        const into = book ? own[book] : both;
+        if (into.has(name))
+            throw new InputError('journal-accounts', `${name} is given twice${book ? ` for ${BOOK_NAME[book]}` : ''}. ${FORM}`);
+        into.set(name, value);
+    }
+    const merged = { xero: new Map([...both, ...own.xero]), quickbooks: new Map([...both, ...own.quickbooks]) };
+    for (const book of BOOKS) {
+        if (!formats.has(book))
+            continue;
+        for (const [name, value] of merged[book]) {
+            if ([...value].length > MAX_VALUE[book]) {
+                throw new InputError('journal-accounts', `"${shown(value, 60)}" (${name}) is longer than a ${BOOK_NAME[book]} account ${book === 'xero' ? 'code' : 'name'} can be (${MAX_VALUE[book]} characters). ` +
+                    (formats.has('xero') && formats.has('quickbooks') ? 'Give each book its own with xero: and quickbooks: pairs. ' : '') +
+                    FORM);
+            }
+        }
+    }
+    return merged;
+}
+
+;// CONCATENATED MODULE: ./src/features/reconciliation/feature.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** How many payouts the `payouts` output and the summary list. */
+const REPORTED_PAYOUTS = 20;
+/**
+ * Payout reconciliation, a feature: the payouts a run sees and reconciles, read back with their
+ * reconciliation; the journal of the payouts reconciled this run, written in every `journal-format`;
+ * outputs `payouts`, `payouts_reconciled`, `journal_csv` and `journal_files`; a headline fact and
+ * the summary's payouts table.
+ */
+class PayoutReconciliation {
+    config;
+    name = 'payout reconciliation';
+    slot = 'bottom';
+    /** Payouts seen this run (listed, changed or reconciled), newest first. */
+    seen = [];
+    /** The run's reconciled payouts with, once read back, how many balance and how many failed. */
+    links;
+    /** The payouts to report, with their reconciliation (filled in after the sync). */
+    payouts = [];
+    journalCsv;
+    /** Every journal file written this run (the CSV, Xero's, QuickBooks'). */
+    journalFiles = [];
+    constructor(config) {
+        this.config = config;
+    }
+    observe(batch) {
+        const payouts = objectsOf(batch, 'payouts');
+        if (!payouts)
+            return;
+        for (const payout of payouts) {
+            const at = this.seen.findIndex((p) => p.id === payout.id);
+            if (at >= 0)
+                this.seen.splice(at, 1);
+            keepNewest(this.seen, payout, REPORTED_PAYOUTS, batch.order === 'newest-first' ? 'any' : batch.order);
+        }
+    }
+    async readBack(db, ctx) {
+        this.links = ctx.run.links && { ...ctx.run.links };
+        if (!db) {
+            this.payouts = this.seen.map((p) => ({
+                id: p.id,
+                amount: p.amount,
+                currency: p.currency,
+                arrival_date: p.arrival_date ?? null,
+                status: p.status,
+                livemode: p.livemode,
+                balanced: null
+            }));
+            return;
+        }
+        const reconciled = this.links?.reconciled ?? [];
+        const ids = [...new Set([...this.seen.map((p) => p.id), ...reconciled])];
+        if (ids.length > 0) {
+            this.payouts = (await payoutRows(db, ids, REPORTED_PAYOUTS)).map((r) => ({
+                id: r.payout_id,
+                amount: Number(r.amount),
+                currency: r.currency,
+                arrival_date: r.arrival === null ? null : Number(r.arrival),
+                status: r.status,
+                livemode: r.livemode ?? this.config.keyMode === 'live',
+                balanced: r.balanced,
+                charges: Number(r.charges),
+                refunds: Number(r.refunds),
+                disputes: Number(r.disputes),
+                fees: Number(r.fees),
+                other: Number(r.adjustments) + Number(r.other),
+                difference: Number(r.difference),
+                transactionCount: Number(r.transaction_count)
+            }));
+        }
+        if (reconciled.length === 0)
+            return;
+        Object.assign(this.links, await reconciliationCounts(db, reconciled));
+        const lines = await journalRows(db, reconciled);
+        if (lines.length === 0)
+            return;
+        const formats = this.config.journalFormats;
+        if (formats.has('csv'))
+            this.journalCsv = await writeJournal(lines, ctx.now, ctx.env);
+        const stamp = ctx.now.toISOString().replace(/[:.]/g, '-');
+        const accounts = this.config.journalAccounts;
+        const taxRate = this.config.journalTaxRate;
+        const books = [
+            ...(formats.has('xero') ? xeroFiles(lines, { accounts: accounts.xero, taxRate }, stamp) : []),
+            ...(formats.has('quickbooks') ? quickbooksFiles(lines, { accounts: accounts.quickbooks, taxRate }, stamp) : [])
+        ];
+        this.journalFiles = [...(this.journalCsv ? [this.journalCsv] : []), ...(await writeJournalFiles(books, ctx.env))];
+    }
+    outputs() {
+        return {
+            payouts_reconciled: String(this.links?.reconciled.length ?? 0),
+            payouts: JSON.stringify(this.payouts.map((p) => ({
+                id: p.id,
+                amount: formatMinor(p.amount, p.currency),
+                amount_minor: p.amount,
+                currency: p.currency,
+                arrival_date: p.arrival_date === null ? null : isoSeconds(p.arrival_date).slice(0, 10),
+                status: p.status,
+                balanced: p.balanced
+            }))),
+            journal_csv: this.journalCsv ?? '',
+            journal_files: JSON.stringify(this.journalFiles)
+        };
+    }
+    log() {
+        if (this.journalFiles.length === 0)
+            return [];
+        return [`Journal of ${this.links?.reconciled.length ?? 0} reconciled payout(s) written to ${this.journalFiles.join(', ')} (output journal_files).`];
+    }
+    facts() {
+        if (!this.links)
+            return [];
+        const { reconciled, balanced = 0, failed = 0 } = this.links;
+        const n = reconciled.length;
+        if (n === 0)
+            return [];
+        const unbalanced = n - balanced - failed;
+        const parts = [`${balanced} balanced`, ...(failed > 0 ? [`${failed} failed`] : []), ...(unbalanced > 0 ? [`**${unbalanced} not balanced**`] : [])];
+        return [['Payouts', `${n} reconciled${balanced === n ? ', all balanced' : `: ${parts.join(', ')}`}`]];
+    }
+    news() {
+        return (this.links?.reconciled.length ?? 0) > 0;
+    }
+    section(ctx) {
+        return payoutsSection(this.payouts, ctx);
+    }
+}
+function payoutRow(p, ctx, withOther) {
+    // Not reconciled (no transactions linked): empty cells, not zeros that would not add up.
+    const listed = (p.transactionCount ?? 0) > 0;
+    const money = (v) => (v === undefined || !listed ? '' : moneyCell(v, p.currency));
+    const link = dashboardUrl({ id: p.id, livemode: p.livemode }, ctx.config.stripeAccount, `payouts/${encodeURIComponent(p.id)}`);
+    // The arrival date links to the payout: one column fewer than a separate link, so the table fits a job page.
+    const arrival = `[${p.arrival_date === null ? 'no date' : shortDay(Math.floor(p.arrival_date / DAY_SECONDS))}](${link})`;
+    // A paid payout balances or not; a failed one is ✗ (its money never arrived); one in transit, pending or canceled is not reconciled yet.
+    const mark = p.status === 'failed' ? '✗' : p.status !== 'paid' ? '—' : p.balanced === true ? '✓' : p.balanced === false ? '✗' : '—';
+    if (amountsHidden(ctx))
+        return `| ${arrival} | ${escapeCell(p.status)} | ${listed ? formatCount(p.transactionCount) : ''} | ${mark} |`;
+    const balanced = mark === '✗' && p.status === 'paid' && listed && p.difference ? `✗ ${moneyCell(p.difference, p.currency)} unexplained` : mark;
+    const cells = [arrival, moneyCell(p.amount, p.currency), escapeCell(p.status), money(p.charges), money(p.refunds), money(p.disputes), money(p.fees)];
+    if (withOther)
+        cells.push(money(p.other));
+    return `| ${[...cells, balanced].join(' | ')} |`;
+}
+function payoutsSection(payouts, ctx) {
+    if (payouts.length === 0)
+        return [];
+    const lines = ['### Payouts', ''];
+    // Other (adjustments and the rest) only when some payout has any: the columns still add up.
+    const withOther = payouts.some((p) => (p.other ?? 0) !== 0);
+    const header = amountsHidden(ctx)
+        ? ['| Arrival | Status | Transactions | Balanced |', '| --- | --- | ---: | :---: |']
+        : [
+            `| Arrival | Amount | Status | Charges | Refunds | Disputes | Fees |${withOther ? ' Other |' : ''} Balanced |`,
+            `| --- | ---: | --- | ---: | ---: | ---: | ---: |${withOther ? ' ---: |' : ''} :---: |`
+        ];
+    lines.push(...foldedTable(header, payouts.map((p) => payoutRow(p, ctx, withOther)), undefined, 'payouts'));
+    lines.push(amountsHidden(ctx)
+        ? 'Balanced ✓: the payout equals the net of the balance transactions Stripe paid out in it; — not reconciled yet (or a manual payout).'
+        : `Charges + Refunds + Disputes + Fees${withOther ? ' + Other' : ''} = Amount when the payout is balanced ✓${withOther ? ' (Other: adjustments and anything else Stripe paid out in it)' : ''}; ` +
+            '✗ names the part no transaction explains (or the payout failed); — not reconciled yet (in transit, or a manual payout). The date links to the payout in Stripe.', '');
+    return lines;
+}
+/** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
+// prettier-ignore
+const reconciliation_feature_CONTRACT = {
+    inputs: [
+        { name: 'journal-format', default: 'csv', since: '1.2.0', description: "The files the journal of each run's reconciled payouts is written as: csv (the generic file, output journal_csv), xero (manual journal import), quickbooks (journal entry import), or a comma-separated combination. Every file is listed in output journal_files." },
+        { name: 'journal-accounts', default: '', since: '1.2.0', description: "Your chart of accounts for the journal's accounts, e.g. Bank=090, Sales=200, Refunds=210, Disputes=215, Stripe fees=404, Adjustments=405, Other Stripe activity=406, Stripe balance (unreconciled)=890 - codes for Xero (every account needed, at most 10 characters), names for QuickBooks. One pair a line, or pairs separated by commas or semicolons; prefix a pair with xero: or quickbooks: for that book only (xero: Sales=200, quickbooks: Sales=Sales Income). Unmapped accounts keep their names." },
+        { name: 'journal-tax-rate', default: 'Tax Exempt', since: '1.2.0', description: "Xero's TaxRate for the journal lines (the name of a tax rate in your Xero organisation)." }
+    ],
+    outputs: [
+        { name: 'payouts_reconciled', empty: '0', description: 'Payouts whose balance transactions were listed and linked this run.' },
+        { name: 'payouts', empty: '[]', description: 'JSON array of the newest 20 payouts seen this run: {id, amount, amount_minor, currency, arrival_date, status, balanced}.' },
+        { name: 'journal_csv', empty: '', description: 'Path of a CSV file (under RUNNER_TEMP) with the journal lines of the payouts reconciled this run; empty when none.' },
+        { name: 'journal_files', empty: '[]', description: 'JSON array of every journal file written this run for the payouts it reconciled (under RUNNER_TEMP): the CSV (also in journal_csv), Xero and QuickBooks files as journal-format asks. Empty array when no payout was reconciled.' }
+    ]
+};
+const reconciliation = defineFeature({
+    name: 'payout reconciliation',
+    ...reconciliation_feature_CONTRACT,
+    load: (inputs, config) => {
+        const journal = parseJournal(inputs.get('journal-format'), inputs.get('journal-accounts'), inputs.get('journal-tax-rate'), (message) => inputs.warn(message));
+        return {
+            views: RECONCILIATION_VIEWS,
+            feature: config.objects.includes('payouts')
+                ? new PayoutReconciliation({ keyMode: config.keyMode, stripeAccount: config.stripeAccount, ...journal })
+                : undefined
+        };
+    }
+});
+
+;// CONCATENATED MODULE: ./src/features/index.ts
+
+
+
+
+
+
+/**
+ * Every feature, each described once in its folder, in the order they report (and their views are
+ * made). Adding a feature is its folder and one line here.
+ */
+const FEATURES = [dailyReport, highValue, reconciliation, connect, billing, monitor];
+
+;// CONCATENATED MODULE: ./src/report/outputs.ts
+
+
+// One declaration a line, as a table.
+// prettier-ignore
+const GENERIC_OUTPUTS = [
+    { name: 'message', empty: '', successOnly: true, description: '"Successfully processed N Stripe charges" (other objects listed after), or for a dry run "Dry run: found N Stripe charges; nothing stored". Not set when the run fails.' },
+    { name: 'cursor', empty: '', description: 'Incremental runs - every object of the synced kinds created at or before this ISO time is stored. Empty otherwise.' },
+    { name: 'events_processed', empty: '0', description: 'Incremental runs - Stripe change events replayed this run, all objects together.' },
+    { name: 'skipped', empty: 'false', description: "true when another run held the schema's lock and this run wrote nothing; else false." },
+    { name: 'object_counts', empty: '{}', keptAfterFailure: true, description: 'JSON keyed by object: {"charges": {"fetched": 120, "stored": 20, "updated": 3, "rejected": 0}, …}. fetched - listed in the range the run covered; stored - rows added, which also come from change and deletion events and payout reconciliation, so stored can exceed fetched.' },
+    { name: 'rejected_count', empty: '0', keptAfterFailure: true, description: 'Objects quarantined this run in stripe_sync_rejects (malformed, or refused by Postgres); the sync went on without them.' },
+    { name: 'stripe_requests', empty: '0', keptAfterFailure: true, description: 'The Stripe API requests this run made, retries included. Stripe counts reads against a monthly allocation (at least 10,000); the job summary projects a month from the schedule of the recent runs and warns past 10,000.' }
+];
+/** "120 balance transactions", "1 dispute". */
+function countOf(name, n) {
+    const spec = OBJECTS.find((o) => o.name === name);
+    return `${n} ${n === 1 ? spec.noun : spec.plural}`;
+}
+/** The seed job's message for a charges run; other objects are listed after the charges. */
+function runMessage(report, dryRun) {
+    const counts = report.objects.map((name) => {
+        const n = report.progress.get(name)?.matched ?? 0;
+        return name === 'charges' ? `${n} Stripe charges` : countOf(name, n);
+    });
+    const list = counts.length <= 1 ? (counts[0] ?? '0 Stripe charges') : `${counts.slice(0, -1).join(', ')} and ${counts.at(-1)}`;
+    return dryRun ? `Dry run: found ${list}; nothing stored` : `Successfully processed ${list}`;
+}
+/** Each declared output's empty value. */
+function emptyOutputs(declarations, skipped) {
+    return Object.fromEntries(declarations.map((d) => [d.name, typeof d.empty === 'string' ? d.empty : d.empty({ skipped })]));
+}
+/**
+ * The step's outputs, every one a string as GitHub stores them: each declared output's empty value
+ * (the generic ones and every feature's, `declared`), then the generic values and what the run's
+ * features set.
+ */
+function buildOutputs(report, declared, options) {
+    const skipped = options.skipped ?? false;
+    const message = runMessage(report, options.dryRun);
+    const cursors = [...report.incremental.values()].map((r) => r.cursor);
+    const counts = {};
+    for (const name of report.objects) {
+        const p = report.of(name);
+        counts[name] = { fetched: p.matched, stored: p.stored, updated: p.updated, rejected: p.rejected };
+    }
+    const generic = {
+        message,
+        // Every object created at or before this time is stored (the second before the oldest resume point).
+        cursor: cursors.length > 0 ? isoSeconds(Math.min(...cursors) - 1) : '',
+        events_processed: String([...report.incremental.values()].reduce((n, r) => n + r.eventsProcessed, 0)),
+        skipped: String(skipped),
+        object_counts: JSON.stringify(counts),
+        rejected_count: String(report.total('rejected')),
+        stripe_requests: String(report.stripeRequests)
+    };
+    const context = { privacy: options.privacy, dryRun: options.dryRun, message, run: report };
+    return Object.assign(emptyOutputs(declared, skipped), generic, ...report.features.map((f) => f.outputs?.(context) ?? {}));
+}
+/** The outputs set after a failure: the counts of what was committed (the rest would describe a run that did not finish). */
+function outputsAfterFailure(outputs, declared) {
+    return Object.fromEntries(declared.filter((d) => d.keptAfterFailure).map((d) => [d.name, outputs[d.name] ?? '']));
+}
+
+;// CONCATENATED MODULE: ./src/store/accounts.ts
+
+
+
+/**
+ * Connect across a matrix of runners: the accounts to sync, one row each, in a table the shards
+ * share. A shard takes an account by locking its row (`FOR UPDATE SKIP LOCKED`) for as long as it
+ * syncs it, then marks it done for the round (the workflow run): no account is synced by two shards
+ * at once, uneven accounts balance (a shard takes the next free one), and a killed shard's row is
+ * unlocked by the server with its connection, for the others to take.
+ */
+const ACCOUNTS_TABLE = 'stripe_sync_accounts';
+async function ensureAccountsTable(client, schema) {
+    return createIfMissing(client, schema, ACCOUNTS_TABLE, `
+    account_id text PRIMARY KEY,
+    round text,
+    synced_at timestamptz,
+    shard text,
+    ok boolean,
+    reason text
+  `);
+}
+class AccountQueue {
+    databaseUrl;
+    caCert;
+    schema;
+    round;
+    shard;
+    constructor(databaseUrl, caCert, schema, round, shard) {
+        this.databaseUrl = databaseUrl;
+        this.caCert = caCert;
+        this.schema = schema;
+        this.round = round;
+        this.shard = shard;
+    }
+    /** The queue of a round, with `ids` offered (accounts already in it keep their rows). */
+    static async open(options) {
+        const table = qualified(options.schema, ACCOUNTS_TABLE);
+        try {
+            await options.client.query(`INSERT INTO ${table} (account_id) SELECT unnest($1::text[]) ON CONFLICT (account_id) DO NOTHING`, [options.ids]);
+        }
+        catch (error) {
+            throw describeDatabaseError(error, `offer the accounts to the work queue ${table}`);
+        }
+        return new AccountQueue(options.databaseUrl, options.caCert, options.schema, options.round, options.shard);
+    }
+    /**
+     * A worker of this shard: its own connection, taking accounts of `ids` not yet synced this round,
+     * least recently synced first, one at a time, until none is left.
+     */
+    async worker(ids) {
+        const client = await connect_connect(this.databaseUrl, this.caCert);
+        const table = qualified(this.schema, ACCOUNTS_TABLE);
+        return {
+            next: async () => {
+                try {
+                    await client.query('BEGIN');
+                    const row = await client.query(`SELECT account_id FROM ${table}
+              WHERE account_id = ANY($1) AND round IS DISTINCT FROM $2
+              ORDER BY synced_at NULLS FIRST, account_id
+              LIMIT 1 FOR UPDATE SKIP LOCKED`, [ids, this.round]);
+                    const id = row.rows[0]?.account_id;
+                    if (id === undefined) {
+                        await client.query('COMMIT');
+                        return undefined;
+                    }
+                    return {
+                        id,
+                        done: async ({ ok, reason }) => {
+                            await client.query(`UPDATE ${table} SET round = $2, synced_at = now(), shard = $3, ok = $4, reason = $5 WHERE account_id = $1`, [
+                                id,
+                                this.round,
+                                this.shard,
+                                ok,
+                                reason ?? null
+                            ]);
+                            await client.query('COMMIT');
+                        }
+                    };
+                }
+                catch (error) {
+                    await client.query('ROLLBACK').catch(() => { });
+                    throw describeDatabaseError(error, `take an account from the work queue ${table}`);
+                }
+            },
+            close: async () => {
+                await client.end().catch(() => { });
+            }
+        };
+    }
+}
+/**
+ * Rows written before the platform's own account had an id (one-account runs leave account_id
+ * NULL) get it: every table then says whose each row is. Returns the rows filled.
+ */
+async function fillAccountId(client, schema, tables, accountId) {
+    let filled = 0;
+    for (const table of tables) {
+        try {
+            const result = await client.query(`UPDATE ${qualified(schema, table)} SET ${quoteIdent('account_id')} = $1 WHERE account_id IS NULL`, [accountId]);
+            filled += result.rowCount ?? 0;
+        }
+        catch (error) {
+            throw describeDatabaseError(error, `fill account_id of ${qualified(schema, table)}`);
+        }
+    }
+    return filled;
+}
+
+;// CONCATENATED MODULE: ./src/store/lock.ts
+/** One namespace for this action's advisory locks, so they cannot collide with the application's own. */
+const LOCK_CLASS = 'stripe-payment-monitor';
+/**
+ * Takes the run lock on a schema: a session-level advisory lock held until the connection closes
+ * (a killed run's lock is released by the server with its connection). Every table the action
+ * writes in the schema is behind it. Waits up to `timeoutSeconds`, polling, and returns false if
+ * another run still holds it.
+ */
+async function acquireRunLock(client, schema, timeoutSeconds, pollMs = 250) {
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    for (;;) {
+        const result = await client.query('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS locked', [LOCK_CLASS, schema]);
+        if (result.rows[0]?.locked)
+            return true;
+        if (Date.now() >= deadline)
+            return false;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/store/clean.ts
+/**
+ * Postgres refuses text and jsonb holding NUL (\u0000) and JSON holding a lone UTF-16 surrogate.
+ * Stripe strings can carry both (metadata keys included). They are cleaned away, so one odd value
+ * cannot make Postgres refuse a whole batch.
+ */
+/** Cheap test on the serialized batch: is there anything to clean? (A false positive only costs a pass.) */
+const SUSPECT = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
+function needsCleaning(json) {
+    // Both are written as \u escapes: a batch without any (nearly every one) needs no regular expression
+    // over its megabytes (a substring search is several times faster).
+    return json.includes('\\u') && SUSPECT.test(json);
+}
+function cleanString(value) {
+    const wellFormed = value.isWellFormed() ? value : value.toWellFormed();
+    return wellFormed.includes('\u0000') ? wellFormed.replaceAll('\u0000', '') : wellFormed;
+}
+/** Whether a value writes its own JSON (`toJSON`): the SDK's decimals do, from a BigInt that JSON cannot hold. */
+function hasToJson(value) {
+    return 'toJSON' in value && typeof value.toJSON === 'function';
+}
+/**
+ * A deep copy with every string and key cleaned: of what each value writes as JSON, so that a value
+ * with its own JSON (the SDK's decimals: a BigInt inside, `"12.5"` outside) keeps it, and a bare
+ * BigInt (an int64 the SDK coerced) is written as its digits.
+ */
+function cleanValue(value) {
+    if (typeof value === 'string')
+        return cleanString(value);
+    if (typeof value === 'bigint')
+        return value.toString();
+    if (Array.isArray(value))
+        return value.map(cleanValue);
+    if (value !== null && typeof value === 'object') {
+        if (hasToJson(value))
+            return cleanValue(value.toJSON());
+        const out = {};
+        for (const [key, inner] of Object.entries(value))
+            out[cleanString(key)] = cleanValue(inner);
+        return out;
+    }
+    return value;
+}
+/** JSON of the rows that Postgres's jsonb accepts. */
+function cleanJson(rows) {
+    let json;
+    try {
+        json = JSON.stringify(rows);
+    }
+    catch (error) {
+        // A BigInt JSON cannot write (an int64 the SDK coerced): the cleaned copy writes its digits.
+        if (!(error instanceof TypeError))
+            throw error;
+        return JSON.stringify(cleanValue(rows));
+    }
+    return needsCleaning(json) ? JSON.stringify(cleanValue(rows)) : json;
+}
+
+;// CONCATENATED MODULE: ./src/store/rejects.ts
+
+
+
+/**
+ * The quarantine: objects Stripe returned that could not be stored (a malformed shape, or a value
+ * Postgres refuses). Kept with the reason, the object as text and the account it came from; each
+ * later run of that account retries them and marks them resolved once stored. The sync itself moves on.
+ */
+const REJECTS_TABLE = 'stripe_sync_rejects';
+async function ensureRejectsTable(client, schema) {
+    return createIfMissing(client, schema, REJECTS_TABLE, `
+    object_type text NOT NULL,
+    object_id text NOT NULL,
+    reason text NOT NULL,
+    raw text,
+    first_seen_at timestamptz NOT NULL DEFAULT now(),
+    last_seen_at timestamptz NOT NULL DEFAULT now(),
+    attempts integer NOT NULL DEFAULT 1,
+    resolved_at timestamptz,
+    account_id text,
+    PRIMARY KEY (object_type, object_id)
+  `);
+}
+/** `account_id` came later: added in place to older quarantine tables (NULL: the key's own account). */
+function upgradeRejectsSql(schema) {
+    return `ALTER TABLE ${qualified(schema, REJECTS_TABLE)} ADD COLUMN IF NOT EXISTS account_id text`;
+}
+/** Whether the quarantine table records accounts (false when it does not exist). */
+async function rejectsHaveAccount(client, schema) {
+    const result = await client.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = 'account_id'`, [
+        schema,
+        REJECTS_TABLE
+    ]);
+    return (result.rowCount ?? 0) > 0;
+}
+/** The quarantine's objects of one-account runs (account NULL) are the platform's own, like their rows. */
+async function fillRejectsAccount(client, schema, accountId) {
+    if (!(await rejectsHaveAccount(client, schema)))
+        return;
+    await client.query(`UPDATE ${qualified(schema, REJECTS_TABLE)} SET account_id = $1 WHERE account_id IS NULL`, [accountId]);
+}
+/** Text Postgres accepts: NULs dropped, lone surrogates replaced, kept within 1 MB. */
+function rawText(object) {
+    let text;
+    try {
+        text = JSON.stringify(object) ?? String(object);
+    }
+    catch {
+        // A BigInt JSON cannot write, or a cycle: the cleaned copy writes the one, String the other.
+        try {
+            text = JSON.stringify(cleanValue(object)) ?? String(object);
+        }
+        catch {
+            text = String(object);
+        }
+    }
+    text = text.toWellFormed().replaceAll('\u0000', '');
+    return text.length > 1_000_000 ? `${text.slice(0, 1_000_000)}…` : text;
+}
+/**
+ * Quarantines objects of one account (`account.id`; null: the key's own); `account` undefined when
+ * the table has no account column yet (its owner has not upgraded it).
+ */
+async function saveRejects(client, schema, rejects, account) {
+    if (rejects.length === 0)
+        return;
+    const withAccount = account !== undefined;
+    await client.query(`INSERT INTO ${qualified(schema, REJECTS_TABLE)} AS r (object_type, object_id, reason, raw${withAccount ? ', account_id' : ''})
+     SELECT *${withAccount ? ', $5::text' : ''} FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+     ON CONFLICT (object_type, object_id) DO UPDATE SET reason = EXCLUDED.reason, raw = EXCLUDED.raw,
+       last_seen_at = now(), attempts = r.attempts + 1, resolved_at = NULL${withAccount ? ', account_id = EXCLUDED.account_id' : ''}`, [
+        rejects.map((r) => r.objectType),
+        rejects.map((r) => r.id.toWellFormed().replaceAll('\u0000', '')),
+        rejects.map((r) => r.reason.toWellFormed().replaceAll('\u0000', '')),
+        rejects.map((r) => r.raw),
+        ...(withAccount ? [account.id] : [])
+    ]);
+}
+/**
+ * Quarantined ids of one object type and account (null: the key's own), last seen before `before`,
+ * not yet stored: a run retries only what its key and account can fetch. Read through to_jsonb, a
+ * table without the account column yet reads as the key's own.
+ */
+async function openRejects(client, schema, objectType, before, accountId) {
+    const result = await client.query(`SELECT object_id FROM ${qualified(schema, REJECTS_TABLE)} AS r
+      WHERE object_type = $1 AND resolved_at IS NULL AND last_seen_at < $2 AND to_jsonb(r) ->> 'account_id' IS NOT DISTINCT FROM $3
+      ORDER BY first_seen_at`, [objectType, before, accountId]);
+    return result.rows.map((r) => r.object_id);
+}
+async function resolveRejects(client, schema, objectType, ids) {
+    if (ids.length === 0)
+        return 0;
+    const result = await client.query(`UPDATE ${qualified(schema, REJECTS_TABLE)} SET resolved_at = now() WHERE object_type = $1 AND object_id = ANY($2) AND resolved_at IS NULL`, [objectType, ids]);
+    return result.rowCount ?? 0;
+}
+
+;// CONCATENATED MODULE: ./src/store/runs.ts
+
+
+/**
+ * One row per finished run: when it ran, for which account and objects, and how many Stripe
+ * requests it made. The interval between runs gives the month's projection of requests (Stripe
+ * counts reads against a monthly allocation); people can read it as the history of runs.
+ */
+const RUNS_TABLE = 'stripe_sync_runs';
+async function ensureRunsTable(client, schema) {
+    return createIfMissing(client, schema, RUNS_TABLE, `
+    account text NOT NULL,
+    started_at timestamptz NOT NULL,
+    objects text NOT NULL,
+    finished_at timestamptz NOT NULL DEFAULT now(),
+    stripe_requests integer NOT NULL,
+    ok boolean NOT NULL,
+    PRIMARY KEY (account, started_at)
+  `);
+}
+/** How many earlier runs the projection looks at. */
+const RECENT_RUNS = 8;
+/** Records a run and returns the account's previous runs, newest first (at most 8; none recorded: empty). */
+async function recordRun(client, schema, run) {
+    const table = qualified(schema, RUNS_TABLE);
+    const previous = await client.query(`SELECT started_at, stripe_requests FROM ${table} WHERE account = $1 AND started_at < $2 ORDER BY started_at DESC LIMIT ${RECENT_RUNS}`, [run.account, run.startedAt]);
+    // No sequence: INSERT and SELECT on the table are the only grants a run needs.
+    await client.query(`INSERT INTO ${table} (account, objects, started_at, stripe_requests, ok) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, [
+        run.account,
+        run.objects,
+        run.startedAt,
+        run.stripeRequests,
+        run.ok
+    ]);
+    return previous.rows.map((r) => ({ startedAt: r.started_at, stripeRequests: r.stripe_requests }));
+}
+
+;// CONCATENATED MODULE: ./src/store/state.ts
+
+
+const STATE_TABLE = 'stripe_sync_state';
+/** Moves the cursor over done spans that now join it, and forgets spans behind it. */
+function advanceWatermark(state) {
+    state.doneRanges.sort((x, y) => x[0] - y[0]);
+    while (state.doneRanges.length > 0 && state.doneRanges[0][0] <= state.cursorCreated) {
+        const [, end] = state.doneRanges.shift();
+        if (end > state.cursorCreated) {
+            state.cursorCreated = end;
+            state.cursorIds = [];
+        }
+    }
+}
+async function ensureStateTable(client, schema) {
+    return createIfMissing(client, schema, STATE_TABLE, `
+    account text NOT NULL,
+    table_name text NOT NULL,
+    status_filter text NOT NULL,
+    cursor_created bigint NOT NULL,
+    cursor_ids text[] NOT NULL DEFAULT '{}',
+    last_event_id text,
+    last_event_created bigint,
+    events_checked_at timestamptz,
+    last_run_finished_at timestamptz,
+    api_version text NOT NULL,
+    done_ranges jsonb NOT NULL DEFAULT '[]',
+    listed_through bigint,
+    recent_event_ids text[],
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (account, table_name, status_filter)
+  `);
+}
+/** Columns added to the state table after it was first released, with their types: added in place on older tables. */
+const LATER_STATE_COLUMNS = { listed_through: 'bigint', recent_event_ids: 'text[]' };
+const LATER = Object.keys(LATER_STATE_COLUMNS);
+function upgradeStateSql(schema) {
+    const add = LATER.map((column) => `ADD COLUMN IF NOT EXISTS ${column} ${LATER_STATE_COLUMNS[column]}`);
+    return `ALTER TABLE ${qualified(schema, STATE_TABLE)} ${add.join(', ')}`;
+}
+/** Which later columns the state table has: all when it does not exist yet (it will be made with them). */
+async function stateColumns(client, schema) {
+    const table = await client.query('SELECT to_regclass($1) AS t', [qualified(schema, STATE_TABLE)]);
+    if (!table.rows[0]?.t)
+        return new Set(LATER);
+    const has = await client.query('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = ANY($3)', [schema, STATE_TABLE, LATER]);
+    const present = new Set(has.rows.map((r) => r.column_name));
+    return new Set(LATER.filter((c) => present.has(c)));
+}
+/** Whether the state table has every column of this version. */
+function stateTableCurrent(columns) {
+    return LATER.every((c) => columns.has(c));
+}
+async function loadState(client, schema, key) {
+    const result = await client.query(`SELECT * FROM ${qualified(schema, STATE_TABLE)} WHERE account = $1 AND table_name = $2 AND status_filter = $3`, [
+        key.account,
+        key.tableName,
+        key.statusFilter
+    ]);
+    const row = result.rows[0];
+    if (!row)
+        return undefined;
+    return {
+        account: row.account,
+        tableName: row.table_name,
+        statusFilter: row.status_filter,
+        cursorCreated: Number(row.cursor_created),
+        cursorIds: row.cursor_ids,
+        lastEventId: row.last_event_id,
+        lastEventCreated: row.last_event_created === null ? null : Number(row.last_event_created),
+        eventsCheckedAt: row.events_checked_at,
+        lastRunFinishedAt: row.last_run_finished_at,
+        apiVersion: row.api_version,
+        doneRanges: row.done_ranges,
+        listedThrough: !('listed_through' in row) ? undefined : row.listed_through === null ? null : Number(row.listed_through),
+        recentEventIds: !('recent_event_ids' in row) ? undefined : (row.recent_event_ids ?? [])
+    };
+}
+async function saveState(client, schema, state) {
+    // A table not upgraded yet lacks the later columns (and such a state has none to save).
+    const later = [];
+    if (state.listedThrough !== undefined)
+        later.push(['listed_through', state.listedThrough]);
+    if (state.recentEventIds !== undefined)
+        later.push(['recent_event_ids', state.recentEventIds]);
+    const columns = later.map(([c]) => `${c}, `).join('');
+    const values = later.map((_, i) => `$${12 + i}, `).join('');
+    const updates = later.map(([c]) => `${c} = EXCLUDED.${c}, `).join('');
+    await client.query(`INSERT INTO ${qualified(schema, STATE_TABLE)} AS s
+       (account, table_name, status_filter, cursor_created, cursor_ids, last_event_id, last_event_created,
+        events_checked_at, last_run_finished_at, api_version, done_ranges, ${columns}updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, ${values}now())
+     ON CONFLICT (account, table_name, status_filter) DO UPDATE SET
+       cursor_created = EXCLUDED.cursor_created, cursor_ids = EXCLUDED.cursor_ids,
+       last_event_id = EXCLUDED.last_event_id, last_event_created = EXCLUDED.last_event_created,
+       events_checked_at = EXCLUDED.events_checked_at, last_run_finished_at = EXCLUDED.last_run_finished_at,
+       api_version = EXCLUDED.api_version, done_ranges = EXCLUDED.done_ranges, ${updates}updated_at = now()`, [
+        state.account,
+        state.tableName,
+        state.statusFilter,
+        state.cursorCreated,
+        state.cursorIds,
+        state.lastEventId,
+        state.lastEventCreated,
+        state.eventsCheckedAt,
+        state.lastRunFinishedAt,
+        state.apiVersion,
+        JSON.stringify(state.doneRanges),
+        ...later.map(([, v]) => v)
+    ]);
+}
+
+;// CONCATENATED MODULE: ./src/store/upsert.ts
+
+
+/**
+ * The one statement that writes a batch: rows arrive as a single JSON parameter, are inserted, and
+ * on conflict update only when the stored data differs — so a re-run changes nothing, and
+ * `updated_at` moves only when Stripe's data did. `processed_at` is set on insert and never again;
+ * bookkeeping columns marked `resetOnChange` are cleared when the data changes.
+ */
+function upsertSql(qualifiedTable, columns, idColumn) {
+    const written = columns.filter((c) => c.fromRow);
+    const cols = written.map((c) => quoteIdent(c.name));
+    const isTime = (c) => c.type === 'timestamptz';
+    const recordType = written.map((c) => `${quoteIdent(c.name)} ${isTime(c) ? 'double precision' : c.type}`);
+    const select = written.map((c) => (isTime(c) ? `to_timestamp(r.${quoteIdent(c.name)})` : `r.${quoteIdent(c.name)}`));
+    const set = [...cols.map((c) => `${c} = EXCLUDED.${c}`), ...columns.filter((c) => c.resetOnChange).map((c) => `${quoteIdent(c.name)} = NULL`)];
+    const current = cols.map((c) => `t.${c}`);
+    const incoming = cols.map((c) => `EXCLUDED.${c}`);
+    return (`INSERT INTO ${qualifiedTable} AS t (${cols.join(', ')}, updated_at) ` +
+        `SELECT ${select.join(', ')}, now() FROM jsonb_to_recordset($1::jsonb) AS r(${recordType.join(', ')}) ` +
+        `ON CONFLICT (${quoteIdent(idColumn)}) DO UPDATE SET ${set.join(', ')}, updated_at = now() ` +
+        `WHERE (${current.join(', ')}) IS DISTINCT FROM (${incoming.join(', ')}) ` +
+        `RETURNING (xmax = 0) AS inserted`);
+}
+/**
+ * Rows with the same id in one batch would make ON CONFLICT fail: the last copy wins. Sorted by id,
+ * so concurrent writers lock rows in one order.
+ */
+function dedupeById(rows, idColumn) {
+    const byId = new Map();
+    for (const row of rows)
+        byId.set(String(row[idColumn]), row);
+    return [...byId.values()].sort((a, b) => (String(a[idColumn]) < String(b[idColumn]) ? -1 : 1));
+}
+async function upsertRows(client, sql, rows, idColumn) {
+    if (rows.length === 0)
+        return { inserted: 0, updated: 0 };
+    const result = await client.query(sql, [cleanJson(dedupeById(rows, idColumn))]);
+    let inserted = 0;
+    for (const row of result.rows)
+        if (row.inserted)
+            inserted++;
+    return { inserted, updated: result.rows.length - inserted };
+}
+
+;// CONCATENATED MODULE: ./src/store/sink.ts
+
+
+
+
+
+
+function dryRunSink() {
+    const result = (options) => ({ inserted: 0, updated: 0, refused: [], claimed: [...(options?.claim ?? [])] });
+    return {
+        write: async (_objects, options) => result(options),
+        refresh: async (_objects, _addable, options) => result(options),
+        markDeleted: async () => ({ ...result(), deleted: 0 }),
+        close: async () => { }
+    };
+}
+/** Data Postgres refuses for what it is (SQLSTATE classes 22 data exception, 23 constraint, 54 too large): worth retrying row by row. */
+function isDataError(error) {
+    const code = error?.code;
+    return typeof code === 'string' && /^(22|23|54)/.test(code);
+}
+/**
+ * The two statements that keep a child's versions, for the parents of a batch ($1): close the open
+ * version of each child that changed or was removed; open one for each present child without an
+ * open version (from its creation time when it has none yet, else from now).
+ */
+function historySql(schema, child, history) {
+    const h = qualified(schema, history.table);
+    const c = qualified(schema, child.table);
+    const q = quoteIdent;
+    const [childId, parent, start, item] = [q(child.idColumn), q(child.parentColumn), q(history.startColumn), q(history.childColumn)];
+    // An object's own history (no removal column): a version closes only when a tracked column changes.
+    const removed = child.removedColumn === undefined ? undefined : q(child.removedColumn);
+    const wasRemoved = removed ? `c.${removed} IS NOT NULL OR ` : '';
+    const present = removed ? ` AND c.${removed} IS NULL` : '';
+    const tracked = history.tracked.map(q);
+    const copied = history.copied.map(q);
+    return [
+        `UPDATE ${h} AS h SET valid_to = now() FROM ${c} AS c
+      WHERE h.${item} = c.${childId} AND h.valid_to IS NULL AND c.${parent} = ANY($1)
+        AND (${wasRemoved}(${tracked.map((t) => `h.${t}`).join(', ')}) IS DISTINCT FROM (${tracked.map((t) => `c.${t}`).join(', ')}))`,
+        `INSERT INTO ${h} (id, ${item}, ${copied.join(', ')}, valid_from)
+     SELECT c.${childId} || '@' || v.from_epoch::text, c.${childId}, ${copied.map((t) => `c.${t}`).join(', ')}, to_timestamp(v.from_epoch)
+       FROM ${c} AS c
+      CROSS JOIN LATERAL (SELECT CASE WHEN EXISTS (SELECT 1 FROM ${h} AS o WHERE o.${item} = c.${childId})
+                                      THEN extract(epoch FROM now()) ELSE extract(epoch FROM coalesce(c.${start}, now())) END AS from_epoch) AS v
+      WHERE c.${parent} = ANY($1)${present}
+        AND NOT EXISTS (SELECT 1 FROM ${h} AS o WHERE o.${item} = c.${childId} AND o.valid_to IS NULL)
+     ON CONFLICT (id) DO NOTHING`
+    ];
+}
+/** New rows past which a table gets planner statistics (fresh tables have none). */
+const ANALYZE_AFTER_ROWS = 1000;
+/** Fresh planner statistics for tables of the schema. A role that does not own one gets a notice from Postgres, not an error. */
+async function analyzeTables(client, schema, tables) {
+    for (const table of tables)
+        await client.query(`ANALYZE ${qualified(schema, table)}`);
+}
+/** The ids of objects (the ones a refresh may add). */
+function idsOf(objects) {
+    return new Set(objects.map((o) => o.id));
+}
+/** One object's table, on its own connection: batches, checkpoints and quarantine in one transaction each. */
+class TableSink {
+    connection;
+    spec;
+    options;
+    qualifiedTable;
+    sql;
+    /** Per child table: its upsert and its history's statements. */
+    childWrites;
+    /** The object's own history (a subscription's status). */
+    ownHistorySql;
+    /** Ids of this object in quarantine, not resolved: read once, so writes touch the quarantine only when they must. */
+    quarantined;
+    rejectsHaveAccount;
+    /** The transaction before the next one: one connection runs one transaction at a time. */
+    turn = Promise.resolve();
+    /** Rows the table held when its statistics were last taken (undefined: not read yet), and rows this sink added since. */
+    statsRows;
+    addedSinceStats = 0;
+    /** Whether this run refreshed the tables' statistics as they grew. */
+    analyzedDuringRun = false;
+    /** The connection, once it is open and the tables are ready. */
+    client;
+    opened;
+    /**
+     * `connection` may still be opening: objects start fetching meanwhile, and the first write waits
+     * for it (and for the tables).
+     */
+    constructor(connection, spec, options) {
+        this.connection = connection;
+        this.spec = spec;
+        this.options = options;
+        this.qualifiedTable = qualified(options.schema, options.table);
+        this.sql = upsertSql(this.qualifiedTable, spec.columns, spec.idColumn);
+        this.childWrites = (spec.children ?? []).map((child) => ({
+            child,
+            upsert: upsertSql(qualified(options.schema, child.table), child.columns, child.idColumn),
+            history: child.history ? historySql(options.schema, child, child.history) : []
+        }));
+        this.ownHistorySql = spec.history
+            ? historySql(options.schema, { table: options.table, idColumn: spec.idColumn, parentColumn: spec.idColumn }, spec.history)
+            : [];
+        this.opened = Promise.all([connection, options.ready]).then(([client]) => {
+            this.client = client;
+        });
+        // A failure reaches the first write; until then nobody is waiting for it.
+        this.opened.catch(() => { });
+    }
+    get schema() {
+        return this.options.schema;
+    }
+    async write(objects, options = {}) {
+        const result = await this.transaction(() => this.writeInTransaction(objects, options));
+        await this.keepStatistics(result.inserted);
+        return result;
+    }
+    /**
+     * An object with children or a history joins them on every write (items by subscription, versions
+     * by item). A table filled in this run has no statistics: Postgres then guesses that an `= ANY` of
+     * 500 parents matches most rows and scans whole tables each batch, so a backfill slows as it grows
+     * (0.1 s a batch at 10,000 subscriptions, 0.5 s at 50,000). Its tables are analyzed whenever they
+     * have grown fourfold since the statistics were taken: a few times a backfill, cheap while small.
+     */
+    async keepStatistics(inserted) {
+        if (inserted === 0 || (!this.spec.children?.length && !this.spec.history))
+            return;
+        this.addedSinceStats += inserted;
+        this.statsRows ??= await this.transaction(async () => {
+            const [row] = (await this.client.query('SELECT greatest(reltuples, 0)::bigint AS n FROM pg_class WHERE oid = to_regclass($1)', [this.qualifiedTable])).rows;
+            return Number(row?.n ?? 0);
+        });
+        if (this.addedSinceStats < Math.max(ANALYZE_AFTER_ROWS, 3 * this.statsRows))
+            return;
+        await this.transaction(() => analyzeTables(this.client, this.options.schema, tablesOf({ ...this.spec, table: this.options.table })));
+        this.statsRows += this.addedSinceStats;
+        this.addedSinceStats = 0;
+        this.analyzedDuringRun = true;
+    }
+    async refresh(objects, addable, options = {}) {
+        return this.transaction(async () => {
+            const id = quoteIdent(this.spec.idColumn);
+            const stored = await this.client.query(`SELECT ${id} AS id FROM ${this.qualifiedTable} WHERE ${id} = ANY($1)`, [objects.map((o) => o.id)]);
+            const existing = new Set(stored.rows.map((r) => r.id));
+            const kept = objects.filter((o) => existing.has(o.id) || addable === 'all' || addable.has(o.id));
+            const result = await this.writeInTransaction(kept, options);
+            // Quarantined earlier and stored now: resolved.
+            const quarantined = await this.quarantine();
+            const refused = new Set(result.refused.map((r) => r.id));
+            const resolved = kept.filter((o) => quarantined.has(o.id) && !refused.has(o.id)).map((o) => o.id);
+            if (resolved.length > 0) {
+                await resolveRejects(this.client, this.options.schema, this.spec.objectType, resolved);
+                for (const id of resolved)
+                    quarantined.delete(id);
+            }
+            return result;
+        });
+    }
+    accountScope(n) {
+        if (!this.options.scopeToAccount)
+            return { sql: '', values: [] };
+        return { sql: ` AND account_id IS NOT DISTINCT FROM $${n}`, values: [this.options.context.accountId ?? null] };
+    }
+    async staleRows(where, now) {
+        const scope = this.accountScope(2);
+        const rows = await this.query(`SELECT ${quoteIdent(this.spec.idColumn)} AS id, extract(epoch FROM created_at)::bigint AS created FROM ${this.qualifiedTable}
+        WHERE (${where})${scope.sql} ORDER BY created_at`, [now, ...scope.values]);
+        return rows.map((r) => ({ id: r.id, created: Number(r.created) }));
+    }
+    async countCreated(from, to) {
+        const scope = this.accountScope(3);
+        const [row] = await this.query(`SELECT count(*) AS n FROM ${this.qualifiedTable} WHERE created_at >= to_timestamp($1) AND created_at < to_timestamp($2)${scope.sql}`, [from, to, ...scope.values]);
+        return Number(row?.n ?? 0);
+    }
+    /** Rows of a query on this sink's connection (for steps that read back what was stored). */
+    async query(sql, params = []) {
+        await this.opened;
+        try {
+            return (await this.client.query(sql, params)).rows;
+        }
+        catch (error) {
+            throw describeDatabaseError(error, `read ${this.qualifiedTable}`);
+        }
+    }
+    /** Ids of this object quarantined before `before` and not resolved yet. */
+    async openRejects(before) {
+        await this.opened;
+        if ((await this.quarantine()).size === 0)
+            return [];
+        return openRejects(this.client, this.options.schema, this.spec.objectType, before, this.accountId);
+    }
+    async resolveRejects(ids) {
+        await this.opened;
+        const quarantined = await this.quarantine();
+        const open = ids.filter((id) => quarantined.has(id));
+        if (open.length === 0)
+            return;
+        await resolveRejects(this.client, this.options.schema, this.spec.objectType, open);
+        for (const id of open)
+            quarantined.delete(id);
+    }
+    /** The account this sink's objects come from (null: the key's own). */
+    get accountId() {
+        return this.options.context.accountId ?? null;
+    }
+    /** Quarantines objects with their account, once the table is known to record accounts. */
+    async saveRejects(rejects) {
+        this.rejectsHaveAccount ??= rejectsHaveAccount(this.client, this.options.schema);
+        await saveRejects(this.client, this.options.schema, rejects, (await this.rejectsHaveAccount) ? { id: this.accountId } : undefined);
+    }
+    quarantine() {
+        this.quarantined ??= openRejects(this.client, this.options.schema, this.spec.objectType, new Date(8.64e15), this.accountId).then((ids) => new Set(ids));
+        return this.quarantined;
+    }
+    /** Work in one transaction on this connection, after the tables exist; transactions queue up, one at a time. */
+    transaction(work) {
+        const turn = this.turn.then(() => this.runTransaction(work));
+        this.turn = turn.then(() => undefined, () => undefined);
+        return turn;
+    }
+    async runTransaction(work) {
+        await this.opened;
+        try {
+            await this.client.query('BEGIN');
+            const result = await work();
+            await this.client.query('COMMIT');
+            return result;
+        }
+        catch (error) {
+            await this.client.query('ROLLBACK').catch(() => { });
+            throw describeDatabaseError(error, `write to ${this.qualifiedTable}`);
+        }
+    }
+    async close() {
+        // After a server restart the connection is already gone; ending it must not hide the real error.
+        const client = await this.connection.catch(() => undefined);
+        await client?.end().catch(() => { });
+    }
+    /** Rows for the objects (and their children); an object that cannot be read is refused. */
+    units(objects, refused) {
+        const units = [];
+        for (const object of objects) {
+            try {
+                const children = (this.spec.children ?? []).map((child) => child.rows(object, this.options.context));
+                units.push({ object, row: this.spec.toRow(object, this.options.context), children });
+            }
+            catch (error) {
+                refused.push(this.reject(object, `could not be read: ${error instanceof Error ? error.message : String(error)}`));
+            }
+        }
+        return units;
+    }
+    async writeInTransaction(objects, options) {
+        const refused = [];
+        const counts = await this.upsertSafely(this.units(objects, refused), refused);
+        const rejects = [...(options.rejects ?? []), ...refused];
+        if (rejects.length > 0) {
+            await this.saveRejects(rejects);
+            const quarantined = await this.quarantine();
+            for (const r of rejects)
+                quarantined.add(r.id);
+        }
+        let claimed = [];
+        if (options.claim && options.claim.length > 0 && this.options.claimColumn) {
+            const refusedIds = new Set(refused.map((r) => r.id));
+            const ids = options.claim.filter((id) => !refusedIds.has(id));
+            const column = quoteIdent(this.options.claimColumn);
+            const id = quoteIdent(this.spec.idColumn);
+            const result = await this.client.query(`UPDATE ${this.qualifiedTable} SET ${column} = now() WHERE ${id} = ANY($1) AND ${column} IS NULL RETURNING ${id} AS id`, [ids]);
+            claimed = result.rows.map((r) => r.id);
+        }
+        for (const statement of options.also ?? [])
+            await this.client.query(statement.text, statement.values);
+        if (options.checkpoint)
+            await saveState(this.client, this.options.schema, options.checkpoint);
+        return { ...counts, refused, claimed };
+    }
+    /**
+     * Objects Stripe deleted (a customer, a draft invoice): stored from the deletion event's copy when
+     * given, and marked with `deleted_at` — never dropped, never left looking alive.
+     */
+    async markDeleted(entries) {
+        return this.transaction(async () => {
+            const refused = [];
+            const counts = await this.upsertSafely(this.units(entries.flatMap((e) => (e.object ? [e.object] : [])), refused), refused);
+            if (refused.length > 0)
+                await this.saveRejects(refused);
+            const id = quoteIdent(this.spec.idColumn);
+            const marked = await this.client.query(`UPDATE ${this.qualifiedTable} AS t SET deleted_at = to_timestamp(d.at), updated_at = now()
+           FROM unnest($1::text[], $2::double precision[]) AS d(id, at) WHERE t.${id} = d.id AND t.deleted_at IS NULL`, [entries.map((e) => e.id), entries.map((e) => e.at)]);
+            return { ...counts, refused, claimed: [], deleted: marked.rowCount ?? 0 };
+        });
+    }
+    /** The batch in one statement; if Postgres refuses it for its data, object by object, quarantining what it still refuses. */
+    async upsertSafely(units, refused) {
+        await this.client.query('SAVEPOINT batch');
+        try {
+            const counts = await this.upsertUnits(units);
+            await this.client.query('RELEASE SAVEPOINT batch');
+            return counts;
+        }
+        catch (error) {
+            if (!isDataError(error))
+                throw error;
+            await this.client.query('ROLLBACK TO SAVEPOINT batch');
+        }
+        const total = { inserted: 0, updated: 0 };
+        for (const unit of units) {
+            await this.client.query('SAVEPOINT one');
+            try {
+                const counts = await this.upsertUnits([unit]);
+                total.inserted += counts.inserted;
+                total.updated += counts.updated;
+                await this.client.query('RELEASE SAVEPOINT one');
+            }
+            catch (error) {
+                if (!isDataError(error))
+                    throw error;
+                await this.client.query('ROLLBACK TO SAVEPOINT one');
+                refused.push(this.reject(unit.object, `Postgres refused it: ${error.message}`));
+            }
+        }
+        return total;
+    }
+    /** Objects and their children; a child its parent no longer lists is marked removed, one that is back is not. */
+    async upsertUnits(units) {
+        const counts = await upsertRows(this.client, this.sql, units.map((u) => u.row), this.spec.idColumn);
+        if (units.length === 0)
+            return counts;
+        const parents = units.map((u) => u.object.id);
+        for (const [n, { child, upsert, history }] of this.childWrites.entries()) {
+            const children = units.flatMap((u) => u.children[n] ?? []);
+            await upsertRows(this.client, upsert, children, child.idColumn);
+            const table = qualified(this.options.schema, child.table);
+            const [idc, parent, removed] = [quoteIdent(child.idColumn), quoteIdent(child.parentColumn), quoteIdent(child.removedColumn)];
+            const present = children.map((r) => String(r[child.idColumn]));
+            await this.client.query(`UPDATE ${table} SET ${removed} = now() WHERE ${parent} = ANY($1) AND ${removed} IS NULL AND NOT (${idc} = ANY($2))`, [
+                parents,
+                present
+            ]);
+            if (present.length > 0)
+                await this.client.query(`UPDATE ${table} SET ${removed} = NULL WHERE ${idc} = ANY($1) AND ${removed} IS NOT NULL`, [present]);
+            for (const sql of history)
+                await this.client.query(sql, [parents]);
+        }
+        for (const sql of this.ownHistorySql)
+            await this.client.query(sql, [parents]);
+        return counts;
+    }
+    reject(object, reason) {
+        return { objectType: this.spec.objectType, id: String(object?.id ?? '(no id)'), reason, raw: rawText(object) };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/store/views.ts
+
+/**
+ * The reporting views (each feature declares its own), created with the tables they read. Each is
+ * created when missing, and replaced when an older version of the action made it, or the same version
+ * with other settings (the version and settings are kept in the view's comment).
+ */
+const views_MARK = 'stripe-payment-monitor view v';
+/** The view's comment: its version, its settings, and the `uses` tables it could read (`v2 mrr-discounts=forever coupons`). */
+function markOf(view, available) {
+    const parts = [`${views_MARK}${view.version}`, ...(view.settings ? [view.settings] : []), ...(view.uses ?? []).filter((name) => available.has(name))];
+    return parts.join(' ');
+}
+/**
+ * Creates each view whose tables exist and that is missing, older than this version, or made with
+ * other settings. Returns the views created or replaced. Runs in the caller's transaction.
+ */
+async function ensureViews(client, schema, tables, exists, views) {
+    const made = [];
+    const known = new Map();
+    const has = async (name) => {
+        if (!known.has(name))
+            known.set(name, Boolean(tables[name]) && (await exists(name)));
+        return known.get(name);
+    };
+    for (const view of views) {
+        let ready = true;
+        for (const name of view.requires)
+            if (!(await has(name)))
+                ready = false;
+        if (!ready)
+            continue;
+        const available = new Set(view.requires);
+        for (const name of view.uses ?? [])
+            if (await has(name))
+                available.add(name);
+        const current = await client.query(`SELECT obj_description(c.oid, 'pg_class') AS comment, c.relkind AS kind
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`, [schema, view.name]);
+        const row = current.rows[0];
+        if (row && row.kind !== 'v')
+            continue;
+        const mark = markOf(view, available);
+        const version = row?.comment?.startsWith(views_MARK) ? Number.parseInt(row.comment.slice(views_MARK.length), 10) : row ? 0 : -1;
+        // A newer action made it: leave it. The same version with the same settings: nothing to do.
+        if (version > view.version || row?.comment === mark)
+            continue;
+        const name = qualified(schema, view.name);
+        // A view made before versions were marked (v0) had the same columns as v1.
+        if (row && version === 0 && view.version === 1) {
+            await client.query(`COMMENT ON VIEW ${name} IS '${mark}'`);
+            continue;
+        }
+        await client.query(`CREATE OR REPLACE VIEW ${name} AS\n  ${view.sql(schema, tables, available)}`);
+        await client.query(`COMMENT ON VIEW ${name} IS '${mark}'`);
+        made.push(view);
+    }
+    return made;
+}
+
+;// CONCATENATED MODULE: ./src/store/database.ts
+
+
+
+
+
+
+
+
+
+
+/** What the run lacks without the bookkeeping tables a later version added. */
+const BOOKKEEPING = 'every object is listed each run; requests are not projected';
+/**
+ * The run's database: one connection holds the schema's run lock and prepares the tables; each
+ * object then writes on a connection of its own, so objects sync concurrently.
+ */
+class Database {
+    control;
+    options;
+    startedAt;
+    constructor(control, options, 
+    /** The database's clock when the run took its lock. */
+    startedAt) {
+        this.control = control;
+        this.options = options;
+        this.startedAt = startedAt;
+    }
+    /** Connects and takes the run lock; undefined (disconnected) when another run holds it. */
+    static async open(options) {
+        const client = await connect_connect(options.databaseUrl, options.caCert);
+        try {
+            const lockName = options.lockScope ? `${options.schema}#${options.lockScope}` : options.schema;
+            if (!(await acquireRunLock(client, lockName, options.lockTimeoutSeconds))) {
+                await client.end();
+                return undefined;
+            }
+            const now = await client.query('SELECT now() AS now');
+            return new Database(client, options, now.rows[0].now);
+        }
+        catch (error) {
+            await client.end().catch(() => { });
+            throw describeDatabaseError(error, `take the run lock on schema ${options.schema}`);
+        }
+    }
+    get schema() {
+        return this.options.schema;
+    }
+    /** Which of the state table's later columns it has (all when it does not exist yet, and will). */
+    async stateColumns() {
+        try {
+            return await stateColumns(this.control, this.schema);
+        }
+        catch (error) {
+            throw describeDatabaseError(error, 'read the sync state');
+        }
+    }
+    /** The sync state of one object, or undefined (first run, or no state table yet). */
+    async loadState(key) {
+        // Accounts synced at once read their states on this one connection: one query at a time.
+        const turn = this.stateTurn.then(async () => {
+            try {
+                if (!(await relationExists(this.control, this.schema, STATE_TABLE)))
+                    return undefined;
+                return await loadState(this.control, this.schema, key);
+            }
+            catch (error) {
+                throw describeDatabaseError(error, 'read the sync state');
+            }
+        });
+        this.stateTurn = turn.then(() => undefined, () => undefined);
+        return turn;
+    }
+    stateTurn = Promise.resolve();
+    /**
+     * Creates the schema, tables, bookkeeping tables and views that are missing, in one transaction,
+     * saying what it did. Needs CREATE privileges only when something is missing.
+     */
+    async prepare(tables, views, viewTables, indexes = []) {
+        const client = this.control;
+        const schema = this.schema;
+        const report = {
+            createdSchema: false,
+            tables: [],
+            views: [],
+            createdStateTable: false,
+            createdRejectsTable: false,
+            createdRunsTable: false,
+            indexes: [],
+            notPermitted: []
+        };
+        try {
+            await client.query('BEGIN');
+            // Shards prepare in turn (a run of the whole schema holds this lock for its run).
+            if (this.options.lockScope)
+                await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [LOCK_CLASS, schema]);
+            const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+            if (schemaExists.rowCount === 0) {
+                await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+                report.createdSchema = true;
+            }
+            for (const table of tables) {
+                if (!table.optional)
+                    report.tables.push(await ensureTable(client, schema, table));
+                else {
+                    const made = await this.optional(report, `CREATE TABLE ${qualified(schema, table.table)} …`, table.optional, () => ensureTable(client, schema, table));
+                    if (made)
+                        report.tables.push(made);
+                }
+            }
+            report.createdStateTable = await ensureStateTable(client, schema);
+            // Added in later versions: a role that may not alter or create them runs on without (and is told how to add them).
+            if (!stateTableCurrent(await stateColumns(client, schema)))
+                await this.optional(report, upgradeStateSql(schema), BOOKKEEPING, () => client.query(upgradeStateSql(schema)));
+            report.createdRejectsTable = await ensureRejectsTable(client, schema);
+            if (!(await rejectsHaveAccount(client, schema)))
+                await this.optional(report, upgradeRejectsSql(schema), BOOKKEEPING, () => client.query(upgradeRejectsSql(schema)));
+            report.createdRunsTable =
+                (await this.optional(report, `CREATE TABLE ${qualified(schema, RUNS_TABLE)} …`, BOOKKEEPING, () => ensureRunsTable(client, schema))) ?? false;
+            for (const index of indexes) {
+                const statement = `CREATE INDEX ${quoteIdent(indexName(index.table, index.suffix))} ON ${qualified(schema, index.table)} (${index.keys.join(', ')})`;
+                if (await this.optional(report, statement, index.without, () => ensureIndex(client, schema, index)))
+                    report.indexes.push(index);
+            }
+            if (this.options.lockScope)
+                await ensureAccountsTable(client, schema);
+            report.views = await ensureViews(client, schema, viewTables, (name) => relationExists(client, schema, viewTables[name]), views);
+            await client.query('COMMIT');
+        }
+        catch (error) {
+            await client.query('ROLLBACK').catch(() => { });
+            throw describeDatabaseError(error, `prepare the tables in schema ${schema}`);
+        }
+        return report;
+    }
+    /** Work that needs a privilege the run can do without: refused, it is rolled back alone and noted. */
+    async optional(report, statement, without, work) {
+        await this.control.query('SAVEPOINT optional');
+        try {
+            const result = await work();
+            await this.control.query('RELEASE SAVEPOINT optional');
+            return result;
+        }
+        catch (error) {
+            if (error.code !== '42501')
+                throw error;
+            await this.control.query('ROLLBACK TO SAVEPOINT optional');
+            report.notPermitted.push({ statement, without });
+            return undefined;
+        }
+    }
+    /** A sink for one object, on a new connection (opening while the object starts fetching). */
+    sink(spec, options) {
+        return new TableSink(connect_connect(this.options.databaseUrl, this.options.caCert), spec, { ...options, schema: this.schema });
+    }
+    /**
+     * Refreshes the planner's statistics of tables a run filled: right after a backfill they have none,
+     * and the views' plans (MRR reads items, discounts and history) are then 5 to 10 times slower.
+     * A role that does not own a table gets a notice from Postgres, not an error.
+     */
+    async analyze(tables) {
+        try {
+            await analyzeTables(this.control, this.schema, tables);
+        }
+        catch (error) {
+            throw describeDatabaseError(error, 'refresh the statistics of the tables written');
+        }
+    }
+    /** The shards' work queue of a round, with these accounts offered. */
+    async accountQueue(round, shard, ids) {
+        return AccountQueue.open({
+            client: this.control,
+            databaseUrl: this.options.databaseUrl,
+            caCert: this.options.caCert,
+            schema: this.schema,
+            round,
+            shard,
+            ids
+        });
+    }
+    /** The platform's own rows from one-account runs get its id (see fillAccountId). */
+    async fillAccountId(tables, accountId) {
+        const filled = await fillAccountId(this.control, this.schema, tables, accountId);
+        try {
+            await fillRejectsAccount(this.control, this.schema, accountId);
+        }
+        catch (error) {
+            throw describeDatabaseError(error, 'fill account_id of stripe_sync_rejects');
+        }
+        return filled;
+    }
+    /** Records this run (its Stripe requests); returns the account's previous runs, newest first (none without the runs table). */
+    async recordRun(run) {
+        try {
+            if (!(await relationExists(this.control, this.schema, RUNS_TABLE)))
+                return [];
+            return await recordRun(this.control, this.schema, run);
+        }
+        catch (error) {
+            throw describeDatabaseError(error, `record the run in ${RUNS_TABLE}`);
+        }
+    }
+    /** Rows of a query on the lock's connection (reports after the sync). */
+    async query(sql, params = []) {
+        try {
+            return (await this.control.query(sql, params)).rows;
+        }
+        catch (error) {
+            throw describeDatabaseError(error, 'read the results back');
+        }
+    }
+    table(name) {
+        return qualified(this.schema, name);
+    }
+    async close() {
+        await this.control.end().catch(() => { });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/session.ts
+
+
+
+
+
+
+
+
+
+/** The table of each object: its input's value when it has one (charges: `table`), else its fixed name. */
+function tableOf(config, name) {
+    const spec = specOf(name);
+    return spec.tableInput ? config[spec.tableInput] : spec.table;
+}
+/** The selected objects and those they write to (payouts link balance transactions). */
+function objectsWithTables(objects) {
+    const all = new Set(objects);
+    for (const name of objects)
+        for (const need of specOf(name).needs ?? [])
+            if (isObjectName(need))
+                all.add(need);
+    return [...all];
+}
+/** The account a run's rows of bookkeeping belong to: the connected account, or the key's own (live or test). */
+function accountKey(config) {
+    return config.stripeAccount ?? `self:${config.keyMode}`;
+}
+/** The cursor row of an object: (account, table, filter). */
+function stateKey(config, name, filter) {
+    return { account: accountKey(config), tableName: tableOf(config, name), statusFilter: filter };
+}
+/**
+ * Where a run writes: the database (lock held, tables prepared once Stripe has answered), a sink
+ * per object, and the sync state each object starts from. A dry run has sinks that write nothing.
+ */
+class Session {
+    db;
+    tables;
+    states;
+    stateColumns;
+    ready;
+    startPreparing;
+    accountScoped;
+    layout;
+    prepared = false;
+    constructor(db, 
+    /** Each object's table (none in a dry run, whose sinks write nothing). */
+    tables, states, 
+    /** The later columns the state table has (what a state can remember: how far it listed, the late events' window). */
+    stateColumns, 
+    /** Resolves once the tables are ready; rejects if preparing them failed. */
+    ready, startPreparing, 
+    /**
+     * One account's session of a multi-account run: its tables are shared with the run's other
+     * accounts, and closing it leaves the database open.
+     */
+    accountScoped = false, layout = { views: [], tables: [], indexes: [], claims: new Map() }) {
+        this.db = db;
+        this.tables = tables;
+        this.states = states;
+        this.stateColumns = stateColumns;
+        this.ready = ready;
+        this.startPreparing = startPreparing;
+        this.accountScoped = accountScoped;
+        this.layout = layout;
+    }
+    static dryRun() {
+        return new Session(undefined, new Map(), new Map(), new Set(), Promise.resolve(undefined), () => { });
+    }
+    /**
+     * One account of a multi-account run (Connect): its own sinks (rows carry `rowsAccountId`) and
+     * sync state (keyed by `config`'s account), on this run's database, lock and prepared tables.
+     */
+    async forAccount(config, filters, rowsAccountId) {
+        const db = this.db;
+        if (!db)
+            return Session.dryRun();
+        const states = await loadStates(db, config, filters);
+        const sinks = openSinks(db, config, this.layout, this.ready, rowsAccountId, true);
+        const session = new Session(db, sinks, states, this.stateColumns, this.ready, () => { }, true, this.layout);
+        session.prepared = true;
+        return session;
+    }
+    /**
+     * Connects and takes the schema's run lock (undefined: another run holds it), reads each
+     * object's sync state, and opens a connection per object. The tables are created only once
+     * `prepareWhen` resolves — after Stripe has answered a first request — so a wrong key or API base
+     * creates nothing; objects start fetching meanwhile, and their writes wait for the tables.
+     */
+    static async open(config, io, filters, layout) {
+        const db = await Database.open({
+            databaseUrl: config.databaseUrl,
+            schema: config.schema,
+            lockTimeoutSeconds: config.lockTimeoutSeconds,
+            lockScope: config.accountShard ? `shard ${config.accountShard.index}/${config.accountShard.total}` : undefined,
+            caCert: config.databaseCaCert
+        });
+        if (!db)
+            return undefined;
+        try {
+            const names = objectsWithTables(config.objects);
+            const stateColumns = config.incremental ? await db.stateColumns() : new Set();
+            // Several accounts: each gets its states and sinks from forAccount.
+            const own = config.accounts === undefined;
+            const states = own ? await loadStates(db, config, filters) : new Map();
+            let start;
+            const go = new Promise((resolve) => (start = resolve));
+            const ready = go.then(async () => {
+                const report = await db.prepare([...tableDefinitions(config, names, layout.claims), ...layout.tables], layout.views, Object.fromEntries(names.map((n) => [n, tableOf(config, n)])), layout.indexes);
+                describeSchema(io, config.schema, report);
+                return report;
+            });
+            // Writers wait for `ready`; a failure to prepare reaches them (and the run) from there.
+            ready.catch(() => { });
+            const sinks = own ? openSinks(db, config, layout, ready, config.stripeAccount, false) : new Map();
+            return new Session(db, sinks, states, stateColumns, ready, start, false, layout);
+        }
+        catch (error) {
+            await db.close();
+            throw error;
+        }
+    }
+    /** Stripe has answered: prepare the tables (once). */
+    stripeAnswered() {
+        if (this.prepared)
+            return;
+        this.prepared = true;
+        this.startPreparing();
+    }
+    /** True once preparing has started (so `ready` will settle). */
+    get preparing() {
+        return this.prepared || this.db === undefined;
+    }
+    sink(spec) {
+        return this.tables.get(spec.name) ?? dryRunSink();
+    }
+    /** The Postgres sink of an object (undefined in a dry run). */
+    table(spec) {
+        return this.db ? this.tables.get(spec.name) : undefined;
+    }
+    /**
+     * The tables of objects that gained many rows (a backfill), with their children, and that the run
+     * reads back through joins (`read`): their statistics refreshed. The others are left to autovacuum:
+     * a single-table read does not need them, and analyzing 30,000 charges takes half a second.
+     */
+    async analyzeFilled(config, stored, read) {
+        if (!this.db)
+            return;
+        const tables = new Set();
+        for (const [name, count] of stored) {
+            // Analyzed as it grew (an object with children): its statistics were taken at a quarter of its size or more.
+            if (count < ANALYZE_AFTER_ROWS || !read.has(name) || this.tables.get(name)?.analyzedDuringRun)
+                continue;
+            for (const table of tablesOf({ ...specOf(name), table: tableOf(config, name) }))
+                tables.add(table);
+        }
+        if (tables.size > 0)
+            await this.db.analyze([...tables]);
+    }
+    async close() {
+        await Promise.all([...this.tables.values()].map((s) => s.close()));
+        if (!this.accountScoped)
+            await this.db?.close();
+    }
+    /** The tables of the run's objects that carry account_id (objects and their children; not histories). */
+    accountTables(config) {
+        const tables = new Set();
+        for (const name of objectsWithTables(config.objects)) {
+            tables.add(tableOf(config, name));
+            for (const child of specOf(name).children ?? [])
+                tables.add(child.table);
+        }
+        return [...tables];
+    }
+}
+/** Each object's sync state for the account `config` names (incremental runs; none otherwise). */
+async function loadStates(db, config, filters) {
+    const states = new Map();
+    if (config.incremental)
+        for (const name of config.objects)
+            states.set(name, await db.loadState(stateKey(config, name, filters.get(name) ?? 'all')));
+    return states;
+}
+/** A connection per table the objects write, rows carrying `accountId`; scoped: reads back that account's rows only. */
+function openSinks(db, config, layout, ready, accountId, scopeToAccount) {
+    const context = { apiVersion: STRIPE_API_VERSION, accountId };
+    const sinks = new Map();
+    for (const name of objectsWithTables(config.objects)) {
+        const spec = specOf(name);
+        sinks.set(name, db.sink(spec, { table: tableOf(config, name), context, ready, claimColumn: layout.claims.get(name)?.name, scopeToAccount }));
+    }
+    return sinks;
+}
+function tableDefinitions(config, names, claims) {
+    const defs = new Map();
+    // A child table two objects share (stripe_discounts: customers' and subscriptions') is defined once.
+    const add = (def) => {
+        if (!defs.has(def.table))
+            defs.set(def.table, def);
+    };
+    for (const name of names) {
+        const spec = specOf(name);
+        const table = tableOf(config, name);
+        const claim = claims.get(name);
+        add({ table, columns: claim ? [...spec.columns, claim] : spec.columns, idColumn: spec.idColumn, indexes: spec.indexes });
+        if (spec.history)
+            add(historyDefinition(spec.history, spec.columns, spec.idColumn));
+        for (const child of spec.children ?? []) {
+            add({ table: child.table, columns: child.columns, idColumn: child.idColumn, indexes: child.indexes ?? [] });
+            if (child.history)
+                add(historyDefinition(child.history, child.columns, child.parentColumn));
+        }
+    }
+    return [...defs.values()];
+}
+/** The table of versions: one row per version of a child (or object), valid over [valid_from, valid_to). */
+function historyDefinition(history, columns, parentColumn) {
+    const byName = new Map(columns.map((c) => [c.name, c]));
+    return {
+        table: history.table,
+        idColumn: 'id',
+        indexes: [history.childColumn, ...history.copied.filter((c) => c === parentColumn), 'valid_from'],
+        columns: [
+            { name: 'id', type: 'text', notNull: true, fromRow: false },
+            { name: history.childColumn, type: 'text', notNull: true, fromRow: false },
+            ...history.copied.map((name) => ({ name, type: byName.get(name).type, fromRow: false })),
+            { name: 'valid_from', type: 'timestamptz', notNull: true, fromRow: false },
+            { name: 'valid_to', type: 'timestamptz', fromRow: false }
+        ]
+    };
+}
+function describeSchema(io, schema, r) {
+    if (r.createdSchema)
+        io.info(`Created schema ${schema}.`);
+    for (const t of r.tables) {
+        const name = `${schema}.${t.table}`;
+        if (t.createdTable)
+            io.info(`Created table ${name}.`);
+        if (t.addedColumns.length > 0)
+            io.info(`Added column(s) to ${name}: ${t.addedColumns.join(', ')}.`);
+        if (t.addedUniqueKey && !t.createdTable)
+            io.info(`Added a unique key to ${name}.`);
+    }
+    for (const v of r.views)
+        io.info(`Created view ${schema}.${v.name} (${v.about}).`);
+    for (const i of r.indexes)
+        io.info(`Created index ${schema}.${indexName(i.table, i.suffix)} (${i.about}).`);
+    for (const { statement, without } of r.notPermitted) {
+        io.warning(`This database role may not run \`${statement}\`: the run goes on without it (${without}). ` +
+            'Run the next step once with a role that owns the schema to add it.');
+    }
+    if (r.createdStateTable)
+        io.info(`Created table ${schema}.${STATE_TABLE} for the incremental cursors.`);
+    if (r.createdRejectsTable)
+        io.info(`Created table ${schema}.${REJECTS_TABLE} for objects that cannot be stored.`);
+    if (r.createdRunsTable)
+        io.info(`Created table ${schema}.${RUNS_TABLE}: one row per run, with its Stripe requests.`);
+}
+
+;// CONCATENATED MODULE: ./src/store/reserved.ts
+
+
+
+
+/** The tables the store keeps for its own bookkeeping in the schema: no object or input may take their names. */
+const STORE_TABLES = [STATE_TABLE, REJECTS_TABLE, RUNS_TABLE, ACCOUNTS_TABLE];
+
+;// CONCATENATED MODULE: ./src/contract.ts
+
+
+
+
+
+
+
+/**
+ * The action's public contract, assembled: every input and output (the generic ones, then each
+ * feature's, in the registry's order) — what action.yml and the README's tables are written from —
+ * and the reading of a run's inputs into its config and features.
+ */
+const INPUTS = [...GENERIC_INPUTS, ...FEATURES.flatMap((f) => f.inputs)];
+const OUTPUTS = [...GENERIC_OUTPUTS, ...FEATURES.flatMap((f) => f.outputs)];
+/**
+ * Reads every input: the generic ones, then each feature's; a bad one throws an InputError naming it,
+ * before any request or connection. `warn`: settings that have no effect, said once.
+ */
+function readRun(options) {
+    const config = readConfig(options);
+    const features = [];
+    const views = [];
+    const tables = [];
+    const indexes = [];
+    const claims = new Map();
+    for (const module of FEATURES) {
+        const defaults = new Map(module.inputs.map((i) => [i.name, i.default]));
+        const loaded = module.load({
+            get: (name) => {
+                const fallback = defaults.get(name);
+                if (fallback === undefined)
+                    throw new Error(`feature "${module.name}" reads input ${name}, which it does not declare`);
+                const value = options.input(name).trim();
+                return value === '' ? fallback : value;
+            },
+            warn: options.warn ?? (() => { }),
+            mask: (secret) => options.mask?.(secret, 'strong')
+        }, config);
+        views.push(...loaded.views);
+        tables.push(...(loaded.tables ?? []));
+        for (const { object, ...index } of loaded.indexes ?? [])
+            if (config.objects.includes(object))
+                indexes.push({ ...index, table: tableOf(config, object) });
+        if (module.claims)
+            claims.set(module.claims.object, module.claims.column);
+        if (loaded.feature)
+            features.push(loaded.feature);
+    }
+    const layout = { views, tables, indexes, claims };
+    checkTableName(config.table, layout);
+    return { config, features, layout };
+}
+/** The names the action gives its own tables and views in the schema: the store's, the objects' fixed tables, the features'. */
+function reservedNames(layout) {
+    return [
+        ...STORE_TABLES,
+        ...OBJECTS.filter((o) => !o.tableInput).flatMap((o) => tablesOf(o)),
+        ...layout.tables.map((t) => t.table),
+        ...layout.views.map((v) => v.name)
+    ];
+}
+function checkTableName(table, layout) {
+    if (reservedNames(layout).includes(table.toLowerCase())) {
+        throw new InputError('table', `"${table}" is a name the action uses for its own table or view in the schema. Choose another (the default is processed_charges).`);
+    }
+}
+
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function utils_toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+
+
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function command_issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + external_os_.EOL);
+}
+function command_issue(name, message = '') {
+    command_issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+// For internal use, subject to change.
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+
+
+
+function file_command_issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!external_fs_.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function file_command_prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${external_crypto_.randomUUID()}`;
+    const convertedValue = utils_toCommandValue(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
+}
+//# sourceMappingURL=file-command.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+//# sourceMappingURL=proxy.js.map
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var node_modules_tunnel = __nccwpck_require__(770);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+/* eslint-disable @typescript-eslint/no-explicit-any */
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+var HttpCodes;
+(function (HttpCodes) {
+    HttpCodes[HttpCodes["OK"] = 200] = "OK";
+    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
+    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
+    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
+    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
+    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
+    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
+    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
+    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
+    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
+    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
+    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
+    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
+    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
+    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
+    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
+    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
+    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
+    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
+    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
+    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
+    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
+    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (HttpCodes = {}));
+var Headers;
+(function (Headers) {
+    Headers["Accept"] = "accept";
+    Headers["ContentType"] = "content-type";
+})(Headers || (Headers = {}));
+var MediaTypes;
+(function (MediaTypes) {
+    MediaTypes["ApplicationJson"] = "application/json";
+})(MediaTypes || (MediaTypes = {}));
+/**
+ * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
+ * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+ */
+function lib_getProxyUrl(serverUrl) {
+    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
+    return proxyUrl ? proxyUrl.href : '';
+}
+const HttpRedirectCodes = [
+    HttpCodes.MovedPermanently,
+    HttpCodes.ResourceMoved,
+    HttpCodes.SeeOther,
+    HttpCodes.TemporaryRedirect,
+    HttpCodes.PermanentRedirect
+];
+const HttpResponseRetryCodes = [
+    HttpCodes.BadGateway,
+    HttpCodes.ServiceUnavailable,
+    HttpCodes.GatewayTimeout
+];
+const RetryableHttpVerbs = (/* unused pure expression or super */ null && (['OPTIONS', 'GET', 'DELETE', 'HEAD']));
+const ExponentialBackoffCeiling = 10;
+const ExponentialBackoffTimeSlice = 5;
+class HttpClientError extends Error {
+    constructor(message, statusCode) {
+        super(message);
+        this.name = 'HttpClientError';
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, HttpClientError.prototype);
+    }
+}
+class lib_HttpClientResponse {
+    constructor(message) {
+        this.message = message;
+    }
+    readBody() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                let output = Buffer.alloc(0);
+                this.message.on('data', (chunk) => {
+                    output = Buffer.concat([output, chunk]);
+                });
+                this.message.on('end', () => {
+                    resolve(output.toString());
+                });
+            }));
+        });
+    }
+    readBodyBuffer() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                const chunks = [];
+                this.message.on('data', (chunk) => {
+                    chunks.push(chunk);
+                });
+                this.message.on('end', () => {
+                    resolve(Buffer.concat(chunks));
+                });
+            }));
+        });
+    }
+}
+function isHttps(requestUrl) {
+    const parsedUrl = new URL(requestUrl);
+    return parsedUrl.protocol === 'https:';
+}
+class lib_HttpClient {
+    constructor(userAgent, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+            if (requestOptions.ignoreSslError != null) {
+                this._ignoreSslError = requestOptions.ignoreSslError;
+            }
+            this._socketTimeout = requestOptions.socketTimeout;
+            if (requestOptions.allowRedirects != null) {
+                this._allowRedirects = requestOptions.allowRedirects;
+            }
+            if (requestOptions.allowRedirectDowngrade != null) {
+                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+            }
+            if (requestOptions.maxRedirects != null) {
+                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+            }
+            if (requestOptions.keepAlive != null) {
+                this._keepAlive = requestOptions.keepAlive;
+            }
+            if (requestOptions.allowRetries != null) {
+                this._allowRetries = requestOptions.allowRetries;
+            }
+            if (requestOptions.maxRetries != null) {
+                this._maxRetries = requestOptions.maxRetries;
+            }
+        }
+    }
+    options(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    get(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('GET', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    del(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    post(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('POST', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    patch(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    put(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PUT', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    head(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+    }
+    /**
+     * Gets a typed object from an endpoint
+     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+     */
+    getJson(requestUrl_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            const res = yield this.get(requestUrl, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    postJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.post(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    putJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.put(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    patchJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.patch(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    /**
+     * Makes a raw http request.
+     * All other methods such as get, post, patch, and request ultimately call this.
+     * Prefer get, del, post and patch
+     */
+    request(verb, requestUrl, data, headers) {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._disposed) {
+                throw new Error('Client has already been disposed.');
+            }
+            const parsedUrl = new URL(requestUrl);
+            let info = this._prepareRequest(verb, parsedUrl, headers);
+            // Only perform retries on reads since writes may not be idempotent.
+            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
+                ? this._maxRetries + 1
+                : 1;
+            let numTries = 0;
+            let response;
+            do {
+                response = yield this.requestRaw(info, data);
+                // Check if it's an authentication challenge
+                if (response &&
+                    response.message &&
+                    response.message.statusCode === HttpCodes.Unauthorized) {
+                    let authenticationHandler;
+                    for (const handler of this.handlers) {
+                        if (handler.canHandleAuthentication(response)) {
+                            authenticationHandler = handler;
+                            break;
+                        }
+                    }
+                    if (authenticationHandler) {
+                        return authenticationHandler.handleAuthentication(this, info, data);
+                    }
+                    else {
+                        // We have received an unauthorized response but have no handlers to handle it.
+                        // Let the response return to the caller.
+                        return response;
+                    }
+                }
+                let redirectsRemaining = this._maxRedirects;
+                while (response.message.statusCode &&
+                    HttpRedirectCodes.includes(response.message.statusCode) &&
+                    this._allowRedirects &&
+                    redirectsRemaining > 0) {
+                    const redirectUrl = response.message.headers['location'];
+                    if (!redirectUrl) {
+                        // if there's no location to redirect to, we won't
+                        break;
+                    }
+                    const parsedRedirectUrl = new URL(redirectUrl);
+                    if (parsedUrl.protocol === 'https:' &&
+                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
+                        !this._allowRedirectDowngrade) {
+                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
+                    }
+                    // we need to finish reading the response before reassigning response
+                    // which will leak the open socket.
+                    yield response.readBody();
+                    // strip authorization header if redirected to a different hostname
+                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                        for (const header in headers) {
+                            // header names are case insensitive
+                            if (header.toLowerCase() === 'authorization') {
+                                delete headers[header];
+                            }
+                        }
+                    }
+                    // let's make the request with the new redirectUrl
+                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
+                    response = yield this.requestRaw(info, data);
+                    redirectsRemaining--;
+                }
+                if (!response.message.statusCode ||
+                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+                    // If not a retry code, return immediately instead of retrying
+                    return response;
+                }
+                numTries += 1;
+                if (numTries < maxTries) {
+                    yield response.readBody();
+                    yield this._performExponentialBackoff(numTries);
+                }
+            } while (numTries < maxTries);
+            return response;
+        });
+    }
+    /**
+     * Needs to be called if keepAlive is set to true in request options.
+     */
+    dispose() {
+        if (this._agent) {
+            this._agent.destroy();
+        }
+        this._disposed = true;
+    }
+    /**
+     * Raw request.
+     * @param info
+     * @param data
+     */
+    requestRaw(info, data) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => {
+                function callbackForResult(err, res) {
+                    if (err) {
+                        reject(err);
+                    }
+                    else if (!res) {
+                        // If `err` is not passed, then `res` must be passed.
+                        reject(new Error('Unknown error'));
+                    }
+                    else {
+                        resolve(res);
+                    }
+                }
+                this.requestRawWithCallback(info, data, callbackForResult);
+            });
+        });
+    }
+    /**
+     * Raw request with callback.
+     * @param info
+     * @param data
+     * @param onResult
+     */
+    requestRawWithCallback(info, data, onResult) {
+        if (typeof data === 'string') {
+            if (!info.options.headers) {
+                info.options.headers = {};
+            }
+            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+            if (!callbackCalled) {
+                callbackCalled = true;
+                onResult(err, res);
+            }
+        }
+        const req = info.httpModule.request(info.options, (msg) => {
+            const res = new lib_HttpClientResponse(msg);
+            handleResult(undefined, res);
+        });
+        let socket;
+        req.on('socket', sock => {
+            socket = sock;
+        });
+        // If we ever get disconnected, we want the socket to timeout eventually
+        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
+            if (socket) {
+                socket.end();
+            }
+            handleResult(new Error(`Request timeout: ${info.options.path}`));
+        });
+        req.on('error', function (err) {
+            // err has statusCode property
+            // res should have headers
+            handleResult(err);
+        });
+        if (data && typeof data === 'string') {
+            req.write(data, 'utf8');
+        }
+        if (data && typeof data !== 'string') {
+            data.on('close', function () {
+                req.end();
+            });
+            data.pipe(req);
+        }
+        else {
+            req.end();
+        }
+    }
+    /**
+     * Gets an http agent. This function is useful when you need an http agent that handles
+     * routing through a proxy server - depending upon the url and proxy environment variables.
+     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+     */
+    getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+    }
+    getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+            return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+    }
+    _prepareRequest(method, requestUrl, headers) {
+        const info = {};
+        info.parsedUrl = requestUrl;
+        const usingSsl = info.parsedUrl.protocol === 'https:';
+        info.httpModule = usingSsl ? https : http;
+        const defaultPort = usingSsl ? 443 : 80;
+        info.options = {};
+        info.options.host = info.parsedUrl.hostname;
+        info.options.port = info.parsedUrl.port
+            ? parseInt(info.parsedUrl.port)
+            : defaultPort;
+        info.options.path =
+            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
+        info.options.method = method;
+        info.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+            info.options.headers['user-agent'] = this.userAgent;
+        }
+        info.options.agent = this._getAgent(info.parsedUrl);
+        // gives handlers an opportunity to participate
+        if (this.handlers) {
+            for (const handler of this.handlers) {
+                handler.prepareRequest(info.options);
+            }
+        }
+        return info;
+    }
+    _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
+        }
+        return lowercaseKeys(headers || {});
+    }
+    /**
+     * Gets an existing header value or returns a default.
+     * Handles converting number header values to strings since HTTP headers must be strings.
+     * Note: This returns string | string[] since some headers can have multiple values.
+     * For headers that must always be a single string (like Content-Type), use the
+     * specialized _getExistingOrDefaultContentTypeHeader method instead.
+     */
+    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
+            if (headerValue) {
+                clientHeader =
+                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
+            }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== undefined) {
+            return typeof additionalValue === 'number'
+                ? additionalValue.toString()
+                : additionalValue;
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    /**
+     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+     * Always returns a single string (not an array) since Content-Type should be a single value.
+     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+     */
+    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+            if (headerValue) {
+                if (typeof headerValue === 'number') {
+                    clientHeader = String(headerValue);
+                }
+                else if (Array.isArray(headerValue)) {
+                    clientHeader = headerValue.join(', ');
+                }
+                else {
+                    clientHeader = headerValue;
+                }
+            }
+        }
+        const additionalValue = additionalHeaders[Headers.ContentType];
+        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
+        if (additionalValue !== undefined) {
+            if (typeof additionalValue === 'number') {
+                return String(additionalValue);
+            }
+            else if (Array.isArray(additionalValue)) {
+                return additionalValue.join(', ');
+            }
+            else {
+                return additionalValue;
+            }
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+            agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+            agent = this._agent;
+        }
+        // if agent is already assigned use that agent.
+        if (agent) {
+            return agent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        let maxSockets = 100;
+        if (this.requestOptions) {
+            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
+        }
+        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
+        if (proxyUrl && proxyUrl.hostname) {
+            const agentOptions = {
+                maxSockets,
+                keepAlive: this._keepAlive,
+                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
+                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+                })), { host: proxyUrl.hostname, port: proxyUrl.port })
+            };
+            let tunnelAgent;
+            const overHttps = proxyUrl.protocol === 'https:';
+            if (usingSsl) {
+                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+            }
+            else {
+                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+            }
+            agent = tunnelAgent(agentOptions);
+            this._proxyAgent = agent;
+        }
+        // if tunneling agent isn't assigned create a new agent
+        if (!agent) {
+            const options = { keepAlive: this._keepAlive, maxSockets };
+            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
+            this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            agent.options = Object.assign(agent.options || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return agent;
+    }
+    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+            proxyAgent = this._proxyAgentDispatcher;
+        }
+        // if agent is already assigned use that agent.
+        if (proxyAgent) {
+            return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        proxyAgent = new ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
+        })));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return proxyAgent;
+    }
+    _getUserAgentWithOrchestrationId(userAgent) {
+        const baseUserAgent = userAgent || 'actions/http-client';
+        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
+        if (orchId) {
+            // Sanitize the orchestration ID to ensure it contains only valid characters
+            // Valid characters: 0-9, a-z, _, -, .
+            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+    }
+    _performExponentialBackoff(retryNumber) {
+        return __awaiter(this, void 0, void 0, function* () {
+            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+            return new Promise(resolve => setTimeout(() => resolve(), ms));
+        });
+    }
+    _processResponse(res, options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+                const statusCode = res.message.statusCode || 0;
+                const response = {
+                    statusCode,
+                    result: null,
+                    headers: {}
+                };
+                // not found leads to null obj returned
+                if (statusCode === HttpCodes.NotFound) {
+                    resolve(response);
+                }
+                // get the result from the body
+                function dateTimeDeserializer(key, value) {
+                    if (typeof value === 'string') {
+                        const a = new Date(value);
+                        if (!isNaN(a.valueOf())) {
+                            return a;
+                        }
+                    }
+                    return value;
+                }
+                let obj;
+                let contents;
+                try {
+                    contents = yield res.readBody();
+                    if (contents && contents.length > 0) {
+                        if (options && options.deserializeDates) {
+                            obj = JSON.parse(contents, dateTimeDeserializer);
+                        }
+                        else {
+                            obj = JSON.parse(contents);
+                        }
+                        response.result = obj;
+                    }
+                    response.headers = res.message.headers;
+                }
+                catch (err) {
+                    // Invalid resource (contents not json);  leaving result obj null
+                }
+                // note that 3xx redirects are handled by the http layer.
+                if (statusCode > 299) {
+                    let msg;
+                    // if exception/error in body, attempt to get better error
+                    if (obj && obj.message) {
+                        msg = obj.message;
+                    }
+                    else if (contents && contents.length > 0) {
+                        // it may be the case that the exception is in the body message as string
+                        msg = contents;
+                    }
+                    else {
+                        msg = `Failed request: (${statusCode})`;
+                    }
+                    const err = new HttpClientError(msg, statusCode);
+                    err.result = response.result;
+                    reject(err);
+                }
+                else {
+                    resolve(response);
+                }
+            }));
+        });
+    }
+}
+const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
+var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+class BasicCredentialHandler {
+    constructor(username, password) {
+        this.username = username;
+        this.password = password;
+    }
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class auth_BearerCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Bearer ${this.token}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class PersonalAccessTokenCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+//# sourceMappingURL=auth.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
+var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+class oidc_utils_OidcClient {
+    static createHttpClient(allowRetry = true, maxRetry = 10) {
+        const requestOptions = {
+            allowRetries: allowRetry,
+            maxRetries: maxRetry
+        };
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
+    }
+    static getRequestToken() {
+        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+        if (!token) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
+        }
+        return token;
+    }
+    static getIDTokenUrl() {
+        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
+        if (!runtimeUrl) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
+        }
+        return runtimeUrl;
+    }
+    static getCall(id_token_url) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            var _a;
+            const httpclient = oidc_utils_OidcClient.createHttpClient();
+            const res = yield httpclient
+                .getJson(id_token_url)
+                .catch(error => {
+                throw new Error(`Failed to get ID Token. \n 
+        Error Code : ${error.statusCode}\n 
+        Error Message: ${error.message}`);
+            });
+            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
+            if (!id_token) {
+                throw new Error('Response json body do not have ID Token field');
+            }
+            return id_token;
+        });
+    }
+    static getIDToken(audience) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            try {
+                // New ID Token is requested from action service
+                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
+                if (audience) {
+                    const encodedAudience = encodeURIComponent(audience);
+                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
+                }
+                debug(`ID token url is ${id_token_url}`);
+                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
+                setSecret(id_token);
+                return id_token;
+            }
+            catch (error) {
+                throw new Error(`Error message: ${error.message}`);
+            }
+        });
+    }
+}
+//# sourceMappingURL=oidc-utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
+var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { access, appendFile, writeFile } = external_fs_.promises;
+const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
+class Summary {
+    constructor() {
+        this._buffer = '';
+    }
+    /**
+     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+     * Also checks r/w permissions.
+     *
+     * @returns step summary file path
+     */
+    filePath() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            if (this._filePath) {
+                return this._filePath;
+            }
+            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
+            if (!pathFromEnv) {
+                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+            }
+            try {
+                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
+            }
+            catch (_a) {
+                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+            }
+            this._filePath = pathFromEnv;
+            return this._filePath;
+        });
+    }
+    /**
+     * Wraps content in an HTML tag, adding any HTML attributes
+     *
+     * @param {string} tag HTML tag to wrap
+     * @param {string | null} content content within the tag
+     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+     *
+     * @returns {string} content wrapped in HTML element
+     */
+    wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs)
+            .map(([key, value]) => ` ${key}="${value}"`)
+            .join('');
+        if (!content) {
+            return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    }
+    /**
+     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+     *
+     * @param {SummaryWriteOptions} [options] (optional) options for write operation
+     *
+     * @returns {Promise<Summary>} summary instance
+     */
+    write(options) {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+            const filePath = yield this.filePath();
+            const writeFunc = overwrite ? writeFile : appendFile;
+            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
+            return this.emptyBuffer();
+        });
+    }
+    /**
+     * Clears the summary buffer and wipes the summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    clear() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            return this.emptyBuffer().write({ overwrite: true });
+        });
+    }
+    /**
+     * Returns the current summary buffer as a string
+     *
+     * @returns {string} string of summary buffer
+     */
+    stringify() {
+        return this._buffer;
+    }
+    /**
+     * If the summary buffer is empty
+     *
+     * @returns {boolen} true if the buffer is empty
+     */
+    isEmptyBuffer() {
+        return this._buffer.length === 0;
+    }
+    /**
+     * Resets the summary buffer without writing to summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    emptyBuffer() {
+        this._buffer = '';
+        return this;
+    }
+    /**
+     * Adds raw text to the summary buffer
+     *
+     * @param {string} text content to add
+     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+    }
+    /**
+     * Adds the operating system-specific end-of-line marker to the buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addEOL() {
+        return this.addRaw(external_os_.EOL);
+    }
+    /**
+     * Adds an HTML codeblock to the summary buffer
+     *
+     * @param {string} code content to render within fenced code block
+     * @param {string} lang (optional) language to syntax highlight code
+     *
+     * @returns {Summary} summary instance
+     */
+    addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, (lang && { lang }));
+        const element = this.wrap('pre', this.wrap('code', code), attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML list to the summary buffer
+     *
+     * @param {string[]} items list of items to render
+     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addList(items, ordered = false) {
+        const tag = ordered ? 'ol' : 'ul';
+        const listItems = items.map(item => this.wrap('li', item)).join('');
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML table to the summary buffer
+     *
+     * @param {SummaryTableCell[]} rows table rows
+     *
+     * @returns {Summary} summary instance
+     */
+    addTable(rows) {
+        const tableBody = rows
+            .map(row => {
+            const cells = row
+                .map(cell => {
+                if (typeof cell === 'string') {
+                    return this.wrap('td', cell);
+                }
+                const { header, data, colspan, rowspan } = cell;
+                const tag = header ? 'th' : 'td';
+                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
+                return this.wrap(tag, data, attrs);
+            })
+                .join('');
+            return this.wrap('tr', cells);
+        })
+            .join('');
+        const element = this.wrap('table', tableBody);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds a collapsable HTML details element to the summary buffer
+     *
+     * @param {string} label text for the closed state
+     * @param {string} content collapsable content
+     *
+     * @returns {Summary} summary instance
+     */
+    addDetails(label, content) {
+        const element = this.wrap('details', this.wrap('summary', label) + content);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML image tag to the summary buffer
+     *
+     * @param {string} src path to the image you to embed
+     * @param {string} alt text description of the image
+     * @param {SummaryImageOptions} options (optional) addition image attributes
+     *
+     * @returns {Summary} summary instance
+     */
+    addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
+        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML section heading element
+     *
+     * @param {string} text heading text
+     * @param {number | string} [level=1] (optional) the heading level, default: 1
+     *
+     * @returns {Summary} summary instance
+     */
+    addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
+            ? tag
+            : 'h1';
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML thematic break (<hr>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addSeparator() {
+        const element = this.wrap('hr', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML line break (<br>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addBreak() {
+        const element = this.wrap('br', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML blockquote to the summary buffer
+     *
+     * @param {string} text quote text
+     * @param {string} cite (optional) citation url
+     *
+     * @returns {Summary} summary instance
+     */
+    addQuote(text, cite) {
+        const attrs = Object.assign({}, (cite && { cite }));
+        const element = this.wrap('blockquote', text, attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML anchor tag to the summary buffer
+     *
+     * @param {string} text link text/content
+     * @param {string} href hyperlink
+     *
+     * @returns {Summary} summary instance
+     */
+    addLink(text, href) {
+        const element = this.wrap('a', text, { href });
+        return this.addRaw(element).addEOL();
+    }
+}
+const _summary = new Summary();
+/**
+ * @deprecated use `core.summary`
+ */
+const markdownSummary = (/* unused pure expression or super */ null && (_summary));
+const summary = _summary;
+//# sourceMappingURL=summary.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
+
+/**
+ * toPosixPath converts the given path to the posix form. On Windows, \\ will be
+ * replaced with /.
+ *
+ * @param pth. Path to transform.
+ * @return string Posix path.
+ */
+function toPosixPath(pth) {
+    return pth.replace(/[\\]/g, '/');
+}
+/**
+ * toWin32Path converts the given path to the win32 form. On Linux, / will be
+ * replaced with \\.
+ *
+ * @param pth. Path to transform.
+ * @return string Win32 path.
+ */
+function toWin32Path(pth) {
+    return pth.replace(/[/]/g, '\\');
+}
+/**
+ * toPlatformPath converts the given path to a platform-specific path. It does
+ * this by replacing instances of / and \ with the platform-specific path
+ * separator.
+ *
+ * @param pth The path to platformize.
+ * @return string The platform-specific path.
+ */
+function toPlatformPath(pth) {
+    return pth.replace(/[/\\]/g, path.sep);
+}
+//# sourceMappingURL=path-utils.js.map
+// EXTERNAL MODULE: external "string_decoder"
+var external_string_decoder_ = __nccwpck_require__(3193);
+;// CONCATENATED MODULE: external "child_process"
+const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+// EXTERNAL MODULE: external "assert"
+var external_assert_ = __nccwpck_require__(2613);
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
+// export const {open} = 'fs'
+const IS_WINDOWS = process.platform === 'win32';
+/**
+ * Custom implementation of readlink to ensure Windows junctions
+ * maintain trailing backslash for backward compatibility with Node.js < 24
+ *
+ * In Node.js 20, Windows junctions (directory symlinks) always returned paths
+ * with trailing backslashes. Node.js 24 removed this behavior, which breaks
+ * code that relied on this format for path operations.
+ *
+ * This implementation restores the Node 20 behavior by adding a trailing
+ * backslash to all junction results on Windows.
+ */
+function readlink(fsPath) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        const result = yield fs.promises.readlink(fsPath);
+        // On Windows, restore Node 20 behavior: add trailing backslash to all results
+        // since junctions on Windows are always directory links
+        if (IS_WINDOWS && !result.endsWith('\\')) {
+            return `${result}\\`;
+        }
+        return result;
+    });
+}
+// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
+const UV_FS_O_EXLOCK = 0x10000000;
+const READONLY = external_fs_.constants.O_RDONLY;
+function exists(fsPath) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        try {
+            yield stat(fsPath);
+        }
+        catch (err) {
+            if (err.code === 'ENOENT') {
+                return false;
+            }
+            throw err;
+        }
+        return true;
+    });
+}
+function isDirectory(fsPath_1) {
+    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
+        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
+        return stats.isDirectory();
+    });
+}
+/**
+ * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
+ * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
+ */
+function isRooted(p) {
+    p = normalizeSeparators(p);
+    if (!p) {
+        throw new Error('isRooted() parameter "p" cannot be empty');
+    }
+    if (IS_WINDOWS) {
+        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
+        ); // e.g. C: or C:\hello
+    }
+    return p.startsWith('/');
+}
+/**
+ * Best effort attempt to determine whether a file exists and is executable.
+ * @param filePath    file path to check
+ * @param extensions  additional file extensions to try
+ * @return if file exists and is executable, returns the file path. otherwise empty string.
+ */
+function tryGetExecutablePath(filePath, extensions) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        let stats = undefined;
+        try {
+            // test file exists
+            stats = yield stat(filePath);
+        }
+        catch (err) {
+            if (err.code !== 'ENOENT') {
+                // eslint-disable-next-line no-console
+                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+            }
+        }
+        if (stats && stats.isFile()) {
+            if (IS_WINDOWS) {
+                // on Windows, test for valid extension
+                const upperExt = external_path_.extname(filePath).toUpperCase();
+                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
+                    return filePath;
+                }
+            }
+            else {
+                if (isUnixExecutable(stats)) {
+                    return filePath;
+                }
+            }
+        }
+        // try each extension
+        const originalFilePath = filePath;
+        for (const extension of extensions) {
+            filePath = originalFilePath + extension;
+            stats = undefined;
+            try {
+                stats = yield stat(filePath);
+            }
+            catch (err) {
+                if (err.code !== 'ENOENT') {
+                    // eslint-disable-next-line no-console
+                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+                }
+            }
+            if (stats && stats.isFile()) {
+                if (IS_WINDOWS) {
+                    // preserve the case of the actual file (since an extension was appended)
+                    try {
+                        const directory = external_path_.dirname(filePath);
+                        const upperName = external_path_.basename(filePath).toUpperCase();
+                        for (const actualName of yield readdir(directory)) {
+                            if (upperName === actualName.toUpperCase()) {
+                                filePath = external_path_.join(directory, actualName);
+                                break;
+                            }
+                        }
+                    }
+                    catch (err) {
+                        // eslint-disable-next-line no-console
+                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
+                    }
+                    return filePath;
+                }
+                else {
+                    if (isUnixExecutable(stats)) {
+                        return filePath;
+                    }
+                }
+            }
+        }
+        return '';
+    });
+}
+function normalizeSeparators(p) {
+    p = p || '';
+    if (IS_WINDOWS) {
+        // convert slashes on Windows
+        p = p.replace(/\//g, '\\');
+        // remove redundant slashes
+        return p.replace(/\\\\+/g, '\\');
+    }
+    // remove redundant slashes
+    return p.replace(/\/\/+/g, '/');
+}
+// on Mac/Linux, test the execute bit
+//     R   W  X  R  W X R W X
+//   256 128 64 32 16 8 4 2 1
+function isUnixExecutable(stats) {
+    return ((stats.mode & 1) > 0 ||
+        ((stats.mode & 8) > 0 &&
+            process.getgid !== undefined &&
+            stats.gid === process.getgid()) ||
+        ((stats.mode & 64) > 0 &&
+            process.getuid !== undefined &&
+            stats.uid === process.getuid()));
+}
+// Get the path of cmd.exe in windows
+function getCmdPath() {
+    var _a;
+    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
+}
+//# sourceMappingURL=io-util.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
+var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+/**
+ * Copies a file or folder.
+ * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See CopyOptions.
+ */
+function cp(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
+        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
+        // Dest is an existing file, but not forcing
+        if (destStat && destStat.isFile() && !force) {
+            return;
+        }
+        // If dest is an existing directory, should copy inside.
+        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
+            ? path.join(dest, path.basename(source))
+            : dest;
+        if (!(yield ioUtil.exists(source))) {
+            throw new Error(`no such file or directory: ${source}`);
+        }
+        const sourceStat = yield ioUtil.stat(source);
+        if (sourceStat.isDirectory()) {
+            if (!recursive) {
+                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
+            }
+            else {
+                yield cpDirRecursive(source, newDest, 0, force);
+            }
+        }
+        else {
+            if (path.relative(source, newDest) === '') {
+                // a file cannot be copied to itself
+                throw new Error(`'${newDest}' and '${source}' are the same file`);
+            }
+            yield io_copyFile(source, newDest, force);
+        }
+    });
+}
+/**
+ * Moves a path.
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See MoveOptions.
+ */
+function mv(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        if (yield ioUtil.exists(dest)) {
+            let destExists = true;
+            if (yield ioUtil.isDirectory(dest)) {
+                // If dest is directory copy src into dest
+                dest = path.join(dest, path.basename(source));
+                destExists = yield ioUtil.exists(dest);
+            }
+            if (destExists) {
+                if (options.force == null || options.force) {
+                    yield rmRF(dest);
+                }
+                else {
+                    throw new Error('Destination already exists');
+                }
+            }
+        }
+        yield mkdirP(path.dirname(dest));
+        yield ioUtil.rename(source, dest);
+    });
+}
+/**
+ * Remove a path recursively with force
+ *
+ * @param inputPath path to remove
+ */
+function rmRF(inputPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (ioUtil.IS_WINDOWS) {
+            // Check for invalid characters
+            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
+            if (/[*"<>|]/.test(inputPath)) {
+                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
+            }
+        }
+        try {
+            // note if path does not exist, error is silent
+            yield ioUtil.rm(inputPath, {
+                force: true,
+                maxRetries: 3,
+                recursive: true,
+                retryDelay: 300
+            });
+        }
+        catch (err) {
+            throw new Error(`File was unable to be removed ${err}`);
+        }
+    });
+}
+/**
+ * Make a directory.  Creates the full path with folders in between
+ * Will throw if it fails
+ *
+ * @param   fsPath        path to create
+ * @returns Promise<void>
+ */
+function mkdirP(fsPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        ok(fsPath, 'a path argument must be provided');
+        yield ioUtil.mkdir(fsPath, { recursive: true });
+    });
+}
+/**
+ * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
+ * If you check and the tool does not exist, it will throw.
+ *
+ * @param     tool              name of the tool
+ * @param     check             whether to check if tool exists
+ * @returns   Promise<string>   path to tool
+ */
+function which(tool, check) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // recursive when check=true
+        if (check) {
+            const result = yield which(tool, false);
+            if (!result) {
+                if (IS_WINDOWS) {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
+                }
+                else {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
+                }
+            }
+            return result;
+        }
+        const matches = yield findInPath(tool);
+        if (matches && matches.length > 0) {
+            return matches[0];
+        }
+        return '';
+    });
+}
+/**
+ * Returns a list of all occurrences of the given tool on the system path.
+ *
+ * @returns   Promise<string[]>  the paths of the tool
+ */
+function findInPath(tool) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // build the list of extensions to try
+        const extensions = [];
+        if (IS_WINDOWS && process.env['PATHEXT']) {
+            for (const extension of process.env['PATHEXT'].split(external_path_.delimiter)) {
+                if (extension) {
+                    extensions.push(extension);
+                }
+            }
+        }
+        // if it's rooted, return it if exists. otherwise return empty.
+        if (isRooted(tool)) {
+            const filePath = yield tryGetExecutablePath(tool, extensions);
+            if (filePath) {
+                return [filePath];
+            }
+            return [];
+        }
+        // if any path separators, return empty
+        if (tool.includes(external_path_.sep)) {
+            return [];
+        }
+        // build the list of directories
+        //
+        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
+        // it feels like we should not do this. Checking the current directory seems like more of a use
+        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
+        // across platforms.
+        const directories = [];
+        if (process.env.PATH) {
+            for (const p of process.env.PATH.split(external_path_.delimiter)) {
+                if (p) {
+                    directories.push(p);
+                }
+            }
+        }
+        // find all matches
+        const matches = [];
+        for (const directory of directories) {
+            const filePath = yield tryGetExecutablePath(external_path_.join(directory, tool), extensions);
+            if (filePath) {
+                matches.push(filePath);
+            }
+        }
+        return matches;
+    });
+}
+function readCopyOptions(options) {
+    const force = options.force == null ? true : options.force;
+    const recursive = Boolean(options.recursive);
+    const copySourceDirectory = options.copySourceDirectory == null
+        ? true
+        : Boolean(options.copySourceDirectory);
+    return { force, recursive, copySourceDirectory };
+}
+function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        // Ensure there is not a run away recursive copy
+        if (currentDepth >= 255)
+            return;
+        currentDepth++;
+        yield mkdirP(destDir);
+        const files = yield ioUtil.readdir(sourceDir);
+        for (const fileName of files) {
+            const srcFile = `${sourceDir}/${fileName}`;
+            const destFile = `${destDir}/${fileName}`;
+            const srcFileStat = yield ioUtil.lstat(srcFile);
+            if (srcFileStat.isDirectory()) {
+                // Recurse
+                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
+            }
+            else {
+                yield io_copyFile(srcFile, destFile, force);
+            }
+        }
+        // Change the mode for the newly created directory
+        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
+    });
+}
+// Buffered file copy
+function io_copyFile(srcFile, destFile, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
+            // unlink/re-link it
+            try {
+                yield ioUtil.lstat(destFile);
+                yield ioUtil.unlink(destFile);
+            }
+            catch (e) {
+                // Try to override file permission
+                if (e.code === 'EPERM') {
+                    yield ioUtil.chmod(destFile, '0666');
+                    yield ioUtil.unlink(destFile);
+                }
+                // other errors = it doesn't exist, no work to do
+            }
+            // Copy over symlink
+            const symlinkFull = yield ioUtil.readlink(srcFile);
+            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
+        }
+        else if (!(yield ioUtil.exists(destFile)) || force) {
+            yield ioUtil.copyFile(srcFile, destFile);
+        }
+    });
+}
+//# sourceMappingURL=io.js.map
+;// CONCATENATED MODULE: external "timers"
+const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+
+/* eslint-disable @typescript-eslint/unbound-method */
+const toolrunner_IS_WINDOWS = process.platform === 'win32';
+/*
+ * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
+ */
+class ToolRunner extends external_events_.EventEmitter {
+    constructor(toolPath, args, options) {
+        super();
+        if (!toolPath) {
+            throw new Error("Parameter 'toolPath' cannot be null or empty.");
+        }
+        this.toolPath = toolPath;
+        this.args = args || [];
+        this.options = options || {};
+    }
+    _debug(message) {
+        if (this.options.listeners && this.options.listeners.debug) {
+            this.options.listeners.debug(message);
+        }
+    }
+    _getCommandString(options, noPrefix) {
+        const toolPath = this._getSpawnFileName();
+        const args = this._getSpawnArgs(options);
+        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
+        if (toolrunner_IS_WINDOWS) {
+            // Windows + cmd file
+            if (this._isCmdFile()) {
+                cmd += toolPath;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows + verbatim
+            else if (options.windowsVerbatimArguments) {
+                cmd += `"${toolPath}"`;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows (regular)
+            else {
+                cmd += this._windowsQuoteCmdArg(toolPath);
+                for (const a of args) {
+                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
+                }
+            }
+        }
+        else {
+            // OSX/Linux - this can likely be improved with some form of quoting.
+            // creating processes on Unix is fundamentally different than Windows.
+            // on Unix, execvp() takes an arg array.
+            cmd += toolPath;
+            for (const a of args) {
+                cmd += ` ${a}`;
+            }
+        }
+        return cmd;
+    }
+    _processLineBuffer(data, strBuffer, onLine) {
+        try {
+            let s = strBuffer + data.toString();
+            let n = s.indexOf(external_os_.EOL);
+            while (n > -1) {
+                const line = s.substring(0, n);
+                onLine(line);
+                // the rest of the string ...
+                s = s.substring(n + external_os_.EOL.length);
+                n = s.indexOf(external_os_.EOL);
+            }
+            return s;
+        }
+        catch (err) {
+            // streaming lines to console is best effort.  Don't fail a build.
+            this._debug(`error processing line. Failed with error ${err}`);
+            return '';
+        }
+    }
+    _getSpawnFileName() {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                return process.env['COMSPEC'] || 'cmd.exe';
+            }
+        }
+        return this.toolPath;
+    }
+    _getSpawnArgs(options) {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
+                for (const a of this.args) {
+                    argline += ' ';
+                    argline += options.windowsVerbatimArguments
+                        ? a
+                        : this._windowsQuoteCmdArg(a);
+                }
+                argline += '"';
+                return [argline];
+            }
+        }
+        return this.args;
+    }
+    _endsWith(str, end) {
+        return str.endsWith(end);
+    }
+    _isCmdFile() {
+        const upperToolPath = this.toolPath.toUpperCase();
+        return (this._endsWith(upperToolPath, '.CMD') ||
+            this._endsWith(upperToolPath, '.BAT'));
+    }
+    _windowsQuoteCmdArg(arg) {
+        // for .exe, apply the normal quoting rules that libuv applies
+        if (!this._isCmdFile()) {
+            return this._uvQuoteCmdArg(arg);
+        }
+        // otherwise apply quoting rules specific to the cmd.exe command line parser.
+        // the libuv rules are generic and are not designed specifically for cmd.exe
+        // command line parser.
+        //
+        // for a detailed description of the cmd.exe command line parser, refer to
+        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
+        // need quotes for empty arg
+        if (!arg) {
+            return '""';
+        }
+        // determine whether the arg needs to be quoted
+        const cmdSpecialChars = [
+            ' ',
+            '\t',
+            '&',
+            '(',
+            ')',
+            '[',
+            ']',
+            '{',
+            '}',
+            '^',
+            '=',
+            ';',
+            '!',
+            "'",
+            '+',
+            ',',
+            '`',
+            '~',
+            '|',
+            '<',
+            '>',
+            '"'
+        ];
+        let needsQuotes = false;
+        for (const char of arg) {
+            if (cmdSpecialChars.some(x => x === char)) {
+                needsQuotes = true;
+                break;
+            }
+        }
+        // short-circuit if quotes not needed
+        if (!needsQuotes) {
+            return arg;
+        }
+        // the following quoting rules are very similar to the rules that by libuv applies.
+        //
+        // 1) wrap the string in quotes
+        //
+        // 2) double-up quotes - i.e. " => ""
+        //
+        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
+        //    doesn't work well with a cmd.exe command line.
+        //
+        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
+        //    for example, the command line:
+        //          foo.exe "myarg:""my val"""
+        //    is parsed by a .NET console app into an arg array:
+        //          [ "myarg:\"my val\"" ]
+        //    which is the same end result when applying libuv quoting rules. although the actual
+        //    command line from libuv quoting rules would look like:
+        //          foo.exe "myarg:\"my val\""
+        //
+        // 3) double-up slashes that precede a quote,
+        //    e.g.  hello \world    => "hello \world"
+        //          hello\"world    => "hello\\""world"
+        //          hello\\"world   => "hello\\\\""world"
+        //          hello world\    => "hello world\\"
+        //
+        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
+        //    the reasons for including this as a .cmd quoting rule are:
+        //
+        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
+        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
+        //
+        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
+        //       haven't heard any complaints about that aspect.
+        //
+        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
+        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
+        // by using %%.
+        //
+        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
+        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
+        //
+        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
+        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
+        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
+        // to an external program.
+        //
+        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
+        // % can be escaped within a .cmd file.
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\'; // double the slash
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '"'; // double the quote
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _uvQuoteCmdArg(arg) {
+        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
+        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
+        // is used.
+        //
+        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
+        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
+        // pasting copyright notice from Node within this function:
+        //
+        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
+        //
+        //      Permission is hereby granted, free of charge, to any person obtaining a copy
+        //      of this software and associated documentation files (the "Software"), to
+        //      deal in the Software without restriction, including without limitation the
+        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
+        //      sell copies of the Software, and to permit persons to whom the Software is
+        //      furnished to do so, subject to the following conditions:
+        //
+        //      The above copyright notice and this permission notice shall be included in
+        //      all copies or substantial portions of the Software.
+        //
+        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
+        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
+        //      IN THE SOFTWARE.
+        if (!arg) {
+            // Need double quotation for empty argument
+            return '""';
+        }
+        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
+            // No quotation needed
+            return arg;
+        }
+        if (!arg.includes('"') && !arg.includes('\\')) {
+            // No embedded double quotes or backslashes, so I can just wrap
+            // quote marks around the whole thing.
+            return `"${arg}"`;
+        }
+        // Expected input/output:
+        //   input : hello"world
+        //   output: "hello\"world"
+        //   input : hello""world
+        //   output: "hello\"\"world"
+        //   input : hello\world
+        //   output: hello\world
+        //   input : hello\\world
+        //   output: hello\\world
+        //   input : hello\"world
+        //   output: "hello\\\"world"
+        //   input : hello\\"world
+        //   output: "hello\\\\\"world"
+        //   input : hello world\
+        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
+        //                             but it appears the comment is wrong, it should be "hello world\\"
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\';
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '\\';
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _cloneExecOptions(options) {
+        options = options || {};
+        const result = {
+            cwd: options.cwd || process.cwd(),
+            env: options.env || process.env,
+            silent: options.silent || false,
+            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
+            failOnStdErr: options.failOnStdErr || false,
+            ignoreReturnCode: options.ignoreReturnCode || false,
+            delay: options.delay || 10000
+        };
+        result.outStream = options.outStream || process.stdout;
+        result.errStream = options.errStream || process.stderr;
+        return result;
+    }
+    _getSpawnOptions(options, toolPath) {
+        options = options || {};
+        const result = {};
+        result.cwd = options.cwd;
+        result.env = options.env;
+        result['windowsVerbatimArguments'] =
+            options.windowsVerbatimArguments || this._isCmdFile();
+        if (options.windowsVerbatimArguments) {
+            result.argv0 = `"${toolPath}"`;
+        }
+        return result;
+    }
+    /**
+     * Exec a tool.
+     * Output will be streamed to the live console.
+     * Returns promise with return code
+     *
+     * @param     tool     path to tool to exec
+     * @param     options  optional exec options.  See ExecOptions
+     * @returns   number
+     */
+    exec() {
+        return toolrunner_awaiter(this, void 0, void 0, function* () {
+            // root the tool path if it is unrooted and contains relative pathing
+            if (!isRooted(this.toolPath) &&
+                (this.toolPath.includes('/') ||
+                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
+                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
+                this.toolPath = external_path_.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+            }
+            // if the tool is only a file name, then resolve it from the PATH
+            // otherwise verify it exists (add extension on Windows if necessary)
+            this.toolPath = yield which(this.toolPath, true);
+            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
+                this._debug(`exec tool: ${this.toolPath}`);
+                this._debug('arguments:');
+                for (const arg of this.args) {
+                    this._debug(`   ${arg}`);
+                }
+                const optionsNonNull = this._cloneExecOptions(this.options);
+                if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
+                }
+                const state = new ExecState(optionsNonNull, this.toolPath);
+                state.on('debug', (message) => {
+                    this._debug(message);
+                });
+                if (this.options.cwd && !(yield exists(this.options.cwd))) {
+                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
+                }
+                const fileName = this._getSpawnFileName();
+                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+                let stdbuffer = '';
+                if (cp.stdout) {
+                    cp.stdout.on('data', (data) => {
+                        if (this.options.listeners && this.options.listeners.stdout) {
+                            this.options.listeners.stdout(data);
+                        }
+                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                            optionsNonNull.outStream.write(data);
+                        }
+                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.stdline) {
+                                this.options.listeners.stdline(line);
+                            }
+                        });
+                    });
+                }
+                let errbuffer = '';
+                if (cp.stderr) {
+                    cp.stderr.on('data', (data) => {
+                        state.processStderr = true;
+                        if (this.options.listeners && this.options.listeners.stderr) {
+                            this.options.listeners.stderr(data);
+                        }
+                        if (!optionsNonNull.silent &&
+                            optionsNonNull.errStream &&
+                            optionsNonNull.outStream) {
+                            const s = optionsNonNull.failOnStdErr
+                                ? optionsNonNull.errStream
+                                : optionsNonNull.outStream;
+                            s.write(data);
+                        }
+                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.errline) {
+                                this.options.listeners.errline(line);
+                            }
+                        });
+                    });
+                }
+                cp.on('error', (err) => {
+                    state.processError = err.message;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    state.CheckComplete();
+                });
+                cp.on('exit', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                cp.on('close', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                state.on('done', (error, exitCode) => {
+                    if (stdbuffer.length > 0) {
+                        this.emit('stdline', stdbuffer);
+                    }
+                    if (errbuffer.length > 0) {
+                        this.emit('errline', errbuffer);
+                    }
+                    cp.removeAllListeners();
+                    if (error) {
+                        reject(error);
+                    }
+                    else {
+                        resolve(exitCode);
+                    }
+                });
+                if (this.options.input) {
+                    if (!cp.stdin) {
+                        throw new Error('child process missing stdin');
+                    }
+                    cp.stdin.end(this.options.input);
+                }
+            }));
+        });
+    }
+}
+/**
+ * Convert an arg string to an array of args. Handles escaping
+ *
+ * @param    argString   string of arguments
+ * @returns  string[]    array of arguments
+ */
+function argStringToArray(argString) {
+    const args = [];
+    let inQuotes = false;
+    let escaped = false;
+    let arg = '';
+    function append(c) {
+        // we only escape double quotes.
+        if (escaped && c !== '"') {
+            arg += '\\';
+        }
+        arg += c;
+        escaped = false;
+    }
+    for (let i = 0; i < argString.length; i++) {
+        const c = argString.charAt(i);
+        if (c === '"') {
+            if (!escaped) {
+                inQuotes = !inQuotes;
+            }
+            else {
+                append(c);
+            }
+            continue;
+        }
+        if (c === '\\' && escaped) {
+            append(c);
+            continue;
+        }
+        if (c === '\\' && inQuotes) {
+            escaped = true;
+            continue;
+        }
+        if (c === ' ' && !inQuotes) {
+            if (arg.length > 0) {
+                args.push(arg);
+                arg = '';
+            }
+            continue;
+        }
+        append(c);
+    }
+    if (arg.length > 0) {
+        args.push(arg.trim());
+    }
+    return args;
+}
+class ExecState extends external_events_.EventEmitter {
+    constructor(options, toolPath) {
+        super();
+        this.processClosed = false; // tracks whether the process has exited and stdio is closed
+        this.processError = '';
+        this.processExitCode = 0;
+        this.processExited = false; // tracks whether the process has exited
+        this.processStderr = false; // tracks whether stderr was written to
+        this.delay = 10000; // 10 seconds
+        this.done = false;
+        this.timeout = null;
+        if (!toolPath) {
+            throw new Error('toolPath must not be empty');
+        }
+        this.options = options;
+        this.toolPath = toolPath;
+        if (options.delay) {
+            this.delay = options.delay;
+        }
+    }
+    CheckComplete() {
+        if (this.done) {
+            return;
+        }
+        if (this.processClosed) {
+            this._setResult();
+        }
+        else if (this.processExited) {
+            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
+        }
+    }
+    _debug(message) {
+        this.emit('debug', message);
+    }
+    _setResult() {
+        // determine whether there is an error
+        let error;
+        if (this.processExited) {
+            if (this.processError) {
+                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
+            }
+            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
+                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
+            }
+            else if (this.processStderr && this.options.failOnStdErr) {
+                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
+            }
+        }
+        // clear the timeout
+        if (this.timeout) {
+            clearTimeout(this.timeout);
+            this.timeout = null;
+        }
+        this.done = true;
+        this.emit('done', error, this.processExitCode);
+    }
+    static HandleTimeout(state) {
+        if (state.done) {
+            return;
+        }
+        if (!state.processClosed && state.processExited) {
+            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
+            state._debug(message);
+        }
+        state._setResult();
+    }
+}
+//# sourceMappingURL=toolrunner.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+/**
+ * Exec a command.
+ * Output will be streamed to the live console.
+ * Returns promise with return code
+ *
+ * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
+ * @param     args               optional arguments for tool. Escaping is handled by the lib.
+ * @param     options            optional exec options.  See ExecOptions
+ * @returns   Promise<number>    exit code
+ */
+function exec_exec(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        const commandArgs = tr.argStringToArray(commandLine);
+        if (commandArgs.length === 0) {
+            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
+        }
+        // Path to tool to execute should be first arg
+        const toolPath = commandArgs[0];
+        args = commandArgs.slice(1).concat(args || []);
+        const runner = new tr.ToolRunner(toolPath, args, options);
+        return runner.exec();
+    });
+}
+/**
+ * Exec a command and get the output.
+ * Output will be streamed to the live console.
+ * Returns promise with the exit code and collected stdout and stderr
+ *
+ * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
+ * @param     args                  optional arguments for tool. Escaping is handled by the lib.
+ * @param     options               optional exec options.  See ExecOptions
+ * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
+ */
+function getExecOutput(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        var _a, _b;
+        let stdout = '';
+        let stderr = '';
+        //Using string decoder covers the case where a mult-byte character is split
+        const stdoutDecoder = new StringDecoder('utf8');
+        const stderrDecoder = new StringDecoder('utf8');
+        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
+        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
+        const stdErrListener = (data) => {
+            stderr += stderrDecoder.write(data);
+            if (originalStdErrListener) {
+                originalStdErrListener(data);
+            }
+        };
+        const stdOutListener = (data) => {
+            stdout += stdoutDecoder.write(data);
+            if (originalStdoutListener) {
+                originalStdoutListener(data);
+            }
+        };
+        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
+        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        //flush any remaining characters
+        stdout += stdoutDecoder.end();
+        stderr += stderrDecoder.end();
+        return {
+            exitCode,
+            stdout,
+            stderr
+        };
+    });
+}
+//# sourceMappingURL=exec.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
+        silent: true
+    });
+    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
+        silent: true
+    });
+    return {
+        name: name.trim(),
+        version: version.trim()
+    };
+});
+const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    var _a, _b, _c, _d;
+    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
+        silent: true
+    });
+    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
+    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
+    return {
+        name,
+        version
+    };
+});
+const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
+        silent: true
+    });
+    const [name, version] = stdout.trim().split('\n');
+    return {
+        name,
+        version
+    };
+});
+const platform = external_os_.platform();
+const arch = external_os_.arch();
+const isWindows = platform === 'win32';
+const isMacOS = platform === 'darwin';
+const isLinux = platform === 'linux';
+function getDetails() {
+    return platform_awaiter(this, void 0, void 0, function* () {
+        return Object.assign(Object.assign({}, (yield (isWindows
+            ? getWindowsInfo()
+            : isMacOS
+                ? getMacOsInfo()
+                : getLinuxInfo()))), { platform,
+            arch,
+            isWindows,
+            isMacOS,
+            isLinux });
+    });
+}
+//# sourceMappingURL=platform.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+/**
+ * The code to exit an action
+ */
+var ExitCode;
+(function (ExitCode) {
+    /**
+     * A code indicating that the action was successful
+     */
+    ExitCode[ExitCode["Success"] = 0] = "Success";
+    /**
+     * A code indicating that the action was a failure
+     */
+    ExitCode[ExitCode["Failure"] = 1] = "Failure";
+})(ExitCode || (ExitCode = {}));
+//-----------------------------------------------------------------------
+// Variables
+//-----------------------------------------------------------------------
+/**
+ * Sets env variable for this action and future actions in the job
+ * @param name the name of the variable to set
+ * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function exportVariable(name, val) {
+    const convertedVal = toCommandValue(val);
+    process.env[name] = convertedVal;
+    const filePath = process.env['GITHUB_ENV'] || '';
+    if (filePath) {
+        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
+    }
+    issueCommand('set-env', { name }, convertedVal);
+}
+/**
+ * Registers a secret which will get masked from logs
+ *
+ * @param secret - Value of the secret to be masked
+ * @remarks
+ * This function instructs the Actions runner to mask the specified value in any
+ * logs produced during the workflow run. Once registered, the secret value will
+ * be replaced with asterisks (***) whenever it appears in console output, logs,
+ * or error messages.
+ *
+ * This is useful for protecting sensitive information such as:
+ * - API keys
+ * - Access tokens
+ * - Authentication credentials
+ * - URL parameters containing signatures (SAS tokens)
+ *
+ * Note that masking only affects future logs; any previous appearances of the
+ * secret in logs before calling this function will remain unmasked.
+ *
+ * @example
+ * ```typescript
+ * // Register an API token as a secret
+ * const apiToken = "abc123xyz456";
+ * setSecret(apiToken);
+ *
+ * // Now any logs containing this value will show *** instead
+ * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
+ * ```
+ */
+function core_setSecret(secret) {
+    command_issueCommand('add-mask', {}, secret);
+}
+/**
+ * Prepends inputPath to the PATH (for this action and future actions)
+ * @param inputPath
+ */
+function addPath(inputPath) {
+    const filePath = process.env['GITHUB_PATH'] || '';
+    if (filePath) {
+        issueFileCommand('PATH', inputPath);
+    }
+    else {
+        issueCommand('add-path', {}, inputPath);
+    }
+    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
+}
+/**
+ * Gets the value of an input.
+ * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
+ * Returns an empty string if the value is not defined.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string
+ */
+function getInput(name, options) {
+    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
+    if (options && options.required && !val) {
+        throw new Error(`Input required and not supplied: ${name}`);
+    }
+    if (options && options.trimWhitespace === false) {
+        return val;
+    }
+    return val.trim();
+}
+/**
+ * Gets the values of an multiline input.  Each value is also trimmed.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string[]
+ *
+ */
+function getMultilineInput(name, options) {
+    const inputs = getInput(name, options)
+        .split('\n')
+        .filter(x => x !== '');
+    if (options && options.trimWhitespace === false) {
+        return inputs;
+    }
+    return inputs.map(input => input.trim());
+}
+/**
+ * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
+ * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
+ * The return value is also in boolean type.
+ * ref: https://yaml.org/spec/1.2/spec.html#id2804923
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   boolean
+ */
+function getBooleanInput(name, options) {
+    const trueValue = ['true', 'True', 'TRUE'];
+    const falseValue = ['false', 'False', 'FALSE'];
+    const val = getInput(name, options);
+    if (trueValue.includes(val))
+        return true;
+    if (falseValue.includes(val))
+        return false;
+    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
+        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
+}
+/**
+ * Sets the value of an output.
+ *
+ * @param     name     name of the output to set
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function setOutput(name, value) {
+    const filePath = process.env['GITHUB_OUTPUT'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
+    }
+    process.stdout.write(external_os_.EOL);
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
+}
+/**
+ * Enables or disables the echoing of commands into stdout for the rest of the step.
+ * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
+ *
+ */
+function setCommandEcho(enabled) {
+    issue('echo', enabled ? 'on' : 'off');
+}
+//-----------------------------------------------------------------------
+// Results
+//-----------------------------------------------------------------------
+/**
+ * Sets the action status to failed.
+ * When the action exits it will be with an exit code of 1
+ * @param message add error issue message
+ */
+function setFailed(message) {
+    process.exitCode = ExitCode.Failure;
+    error(message);
+}
+//-----------------------------------------------------------------------
+// Logging Commands
+//-----------------------------------------------------------------------
+/**
+ * Gets whether Actions Step Debug is on or not
+ */
+function isDebug() {
+    return process.env['RUNNER_DEBUG'] === '1';
+}
+/**
+ * Writes debug message to user log
+ * @param message debug message
+ */
+function core_debug(message) {
+    issueCommand('debug', {}, message);
+}
+/**
+ * Adds an error issue
+ * @param message error issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function error(message, properties = {}) {
+    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a warning issue
+ * @param message warning issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function warning(message, properties = {}) {
+    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a notice issue
+ * @param message notice issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function notice(message, properties = {}) {
+    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Writes info to log with console.log.
+ * @param message info message
+ */
+function info(message) {
+    process.stdout.write(message + external_os_.EOL);
+}
+/**
+ * Begin an output group.
+ *
+ * Output until the next `groupEnd` will be foldable in this group
+ *
+ * @param name The name of the output group
+ */
+function startGroup(name) {
+    issue('group', name);
+}
+/**
+ * End an output group.
+ */
+function endGroup() {
+    issue('endgroup');
+}
+/**
+ * Wrap an asynchronous function call in a group.
+ *
+ * Returns the same type as the function itself.
+ *
+ * @param name The name of the group
+ * @param fn The function to wrap in the group
+ */
+function group(name, fn) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        startGroup(name);
+        let result;
+        try {
+            result = yield fn();
+        }
+        finally {
+            endGroup();
+        }
+        return result;
+    });
+}
+//-----------------------------------------------------------------------
+// Wrapper action state
+//-----------------------------------------------------------------------
+/**
+ * Saves state for current action, the state can only be retrieved by this action's post job execution.
+ *
+ * @param     name     name of the state to store
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function core_saveState(name, value) {
+    const filePath = process.env['GITHUB_STATE'] || '';
+    if (filePath) {
+        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+    }
+    issueCommand('save-state', { name }, toCommandValue(value));
+}
+/**
+ * Gets the value of an state set by this action's main execution.
+ *
+ * @param     name     name of the state to get
+ * @returns   string
+ */
+function getState(name) {
+    return process.env[`STATE_${name}`] || '';
+}
+function getIDToken(aud) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        return yield OidcClient.getIDToken(aud);
+    });
+}
+/**
+ * Summary exports
+ */
+
+/**
+ * @deprecated use core.summary
+ */
+
+/**
+ * Path exports
+ */
+
+/**
+ * Platform utilities exports
+ */
+
+//# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./src/io.ts
+
+function coreIO() {
+    return {
+        getInput: (name) => getInput(name),
+        setSecret: (secret) => core_setSecret(secret),
+        setOutput: (name, value) => setOutput(name, value),
+        info: (message) => info(message),
+        notice: (message) => notice(message),
+        warning: (message) => warning(message),
+        setFailed: (message) => setFailed(message),
+        writeSummary: async (markdown) => {
+            if (!process.env.GITHUB_STEP_SUMMARY)
+                return false;
+            await summary.addRaw(markdown, true).write();
+            return true;
+        }
+    };
+}
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+function redacting(io) {
+    // Longest first, so a URL is replaced whole before its password is.
+    const strong = [];
+    const weak = [];
+    const redact = (text) => {
+        let out = strong.reduce((acc, secret) => acc.split(secret).join('***'), text);
+        for (const pattern of weak)
+            out = out.replace(pattern, '$1***$2');
+        return out;
+    };
+    return {
+        getInput: (name) => io.getInput(name),
+        setSecret: (secret) => {
+            if (secret === '' || strong.includes(secret))
+                return;
+            strong.push(secret);
+            strong.sort((a, b) => b.length - a.length);
+            io.setSecret(secret);
+        },
+        setWeakSecret: (secret) => {
+            if (secret === '')
+                return;
+            const s = escapeRegExp(secret);
+            // In a URL's userinfo (`user:secret@`), and as a password= / "password": value.
+            weak.push(new RegExp(`(:)${s}(@)`, 'g'), new RegExp(`(password\\s*[=:]\\s*["']?)${s}()(?![\\w])`, 'gi'));
+        },
+        setOutput: (name, value) => io.setOutput(name, redact(value)),
+        info: (message) => io.info(redact(message)),
+        notice: (message) => io.notice(redact(message)),
+        warning: (message) => io.warning(redact(message)),
+        setFailed: (message) => io.setFailed(redact(message)),
+        writeSummary: (markdown) => io.writeSummary(redact(markdown))
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/privacy.ts
+
+/** Emails longer than this are cut: a 100 KB "email" must not fill the summary. */
+const MAX_EMAIL_CHARS = 80;
+/** `jane@secretclient-corp.com` → `j…@s….com`: the first letter of each part and the top-level domain only. */
+function maskEmail(raw) {
+    // Without controls first: a right-to-left override must not be the one letter shown.
+    const email = shown(raw);
+    const at = email.lastIndexOf('@');
+    if (at <= 0)
+        return '…';
+    const first = [...email.slice(0, at)][0];
+    const domain = email.slice(at + 1);
+    const dot = domain.lastIndexOf('.');
+    const host = [...domain][0];
+    const masked = !host ? '' : dot > 0 ? `${host}….${domain.slice(dot + 1)}` : `${host}…`;
+    return shown(`${first}…@${masked}`, MAX_EMAIL_CHARS);
+}
+const EMAIL = /[^\s"'<>()[\],;:]+@[^\s"'<>()[\],;:]+/g;
+const QUOTED = /"[^"]*"/g;
+/** A value a message quotes in parentheses: `("1234.50")`, `(10.5)`, `("ch_99…)` cut — an amount as often as not. */
+const QUOTED_VALUE = /\((?:"[^"]*"?|-?[\d.][\d.eE+-]*)\)/g;
+/**
+ * What of customers (`mode`) and of money (`amounts`: summary-amounts) a run shows. Free text that
+ * quotes the values it is about (a quarantine reason) shows them only when both are shown.
+ */
+function privacy(mode, amounts = 'show') {
+    return {
+        mode,
+        email: (value) => {
+            if (value == null || value === '' || mode === 'hide')
+                return null;
+            return mode === 'mask' ? maskEmail(value) : shown(value, MAX_EMAIL_CHARS);
+        },
+        description: (value, maxChars) => {
+            if (value == null || value === '' || mode !== 'show')
+                return null;
+            return shown(value, maxChars);
+        },
+        text: (value, maxChars) => {
+            let out = value;
+            if (mode === 'mask')
+                out = out.replace(EMAIL, (e) => maskEmail(e));
+            if (mode === 'hide')
+                out = out.replace(EMAIL, '(email)').replace(QUOTED, '"…"');
+            if (amounts === 'hide')
+                out = out.replace(QUOTED_VALUE, '(…)').replace(QUOTED, '"…"');
+            return shown(out, maxChars);
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/publish.ts
+
+
+
+
+/** What the report needs after the sync: each feature reads back what it shows (payouts and their journal, MRR, the previous period's net, …). */
+async function readBack(session, report, context) {
+    // Tables are prepared once Stripe answers: before that (every request refused) there is nothing to read back.
+    const db = session.preparing ? session.db : undefined;
+    for (const feature of report.features)
+        await feature.readBack?.(db, { ...context, run: report });
+}
+/** Outputs, the features' annotations and the job summary. */
+async function publish(io, config, report, extra) {
+    const shown = privacy(config.customerDetails, config.summaryAmounts);
+    const outputs = buildOutputs(report, report.outputs, { dryRun: config.dryRun, privacy: shown });
+    // A run with a failed object is not a success: no `message` (nor `result`, which carries it); the counts say what was kept.
+    const failed = report.failures.size > 0;
+    const withheld = new Set(failed ? report.outputs.filter((o) => o.successOnly).map((o) => o.name) : []);
+    for (const [name, value] of Object.entries(outputs))
+        if (!withheld.has(name))
+            io.setOutput(name, value);
+    const ctx = { config, privacy: shown, now: extra.now, lastRunAt: extra.lastRunAt, run: report };
+    for (const feature of report.features)
+        for (const notice of feature.notices?.(ctx) ?? [])
+            io.notice(notice);
+    for (const feature of report.features)
+        for (const warning of feature.warnings?.() ?? [])
+            io.warning(warning);
+    const summary = renderSummary(report, ctx, extra.describe);
+    if (!(await io.writeSummary(summary)))
+        io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.');
+    for (const feature of report.features)
+        for (const line of feature.log?.() ?? [])
+            io.info(line);
+    const requests = requestsLine(report.stripeRequests, report.runSchedule, describeLength, report.accountsSynced);
+    io.info(requests.text);
+    if (requests.warning)
+        io.warning(requests.warning);
+    if (!failed)
+        io.info(outputs.message ?? '');
+    return outputs;
+}
+
+;// CONCATENATED MODULE: ./src/stripe/accounts.ts
+
+
+/** The key's own account (the platform): GET /v1/account. */
+async function platformAccountId(stripe, retry) {
+    try {
+        const account = await withRetries(() => stripe.accounts.retrieve(null), retry);
+        return account.id;
+    }
+    catch (error) {
+        throw new StripeRequestError(error, 'retrieve the platform account (GET /v1/account)', 'Connect: Read');
+    }
+}
+/**
+ * Every connected account of the platform, oldest first (GET /v1/accounts, 100 a page): only their
+ * ids are kept, so a platform of many thousands costs little memory.
+ */
+async function connectedAccountIds(stripe, retry) {
+    const ids = [];
+    let after;
+    for (;;) {
+        let page;
+        try {
+            page = await withRetries(() => stripe.accounts.list({ limit: 100, ...(after ? { starting_after: after } : {}) }), retry);
+        }
+        catch (error) {
+            throw new StripeRequestError(error, 'list the connected accounts (GET /v1/accounts)', 'Connect: Read');
+        }
+        for (const account of page.data)
+            if (typeof account?.id === 'string')
+                ids.push(account.id);
+        if (!page.has_more || page.data.length === 0)
+            break;
+        after = page.data[page.data.length - 1].id;
+    }
+    return ids.reverse();
+}
+/**
+ * When the account the client speaks for was created (GET /v1/account, with its Stripe-Account
+ * header for a connected account): nothing of it is older. Undefined when the key may not read it (a
+ * restricted key without the permission) or Stripe does not say — then a backfill lists from
+ * Stripe's start, as it would without it; `onError` is told why.
+ */
+async function accountCreated(stripe, retry, onError) {
+    try {
+        const account = await withRetries(() => stripe.accounts.retrieve(null), retry);
+        return typeof account.created === 'number' && Number.isSafeInteger(account.created) ? account.created : undefined;
+    }
+    catch (error) {
+        onError(error);
+        return undefined;
+    }
+}
+/**
+ * GET /v1/account's `country` and `settings.dashboard.timezone`, each kept only when it is a plain
+ * code or zone name (the answer is untrusted input); never throws.
+ */
+async function accountFacts(stripe, retry) {
+    try {
+        const account = await withRetries(() => stripe.accounts.retrieve(null), retry);
+        const country = typeof account.country === 'string' && /^[A-Z]{2}$/.test(account.country) ? account.country : undefined;
+        const zone = account.settings?.dashboard?.timezone;
+        const timezone = typeof zone === 'string' && /^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(zone) ? zone : undefined;
+        return { ...(country ? { country } : {}), ...(timezone ? { timezone } : {}) };
+    }
+    catch (error) {
+        // Told in the summary; the monitors then fall back to UTC and no holidays (or the inputs).
+        return { error: error instanceof Error ? error.message : String(error) };
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/stripe/limiter.ts
 const realClock = {
     now: () => performance.now(),
@@ -67629,192 +68581,6 @@ onAnswer = () => { }) {
         appInfo: { name: 'stripe-payment-monitor', url: 'https://github.com/marketplace/actions/stripe-payment-monitor' },
         ...(limits ? { httpClient: new RateLimitedHttpClient(stripe_esm_node.createNodeHttpClient(), limits, onAnswer) } : {})
     });
-}
-
-;// CONCATENATED MODULE: ./src/stripe/retry.ts
-
-
-const DEFAULT_RETRY = { maxRetries: 8, baseDelayMs: 1000, maxDelayMs: 30_000 };
-/** Stripe refused the request for its rate limit and kept refusing after every retry. */
-class RateLimitExhaustedError extends ActionError {
-    attempts;
-    kind = 'stripe-rate-limit';
-    constructor(attempts) {
-        super(`Stripe rate limit: requests were still refused (429) after ${attempts} attempts. ` +
-            "Another integration may be using most of the account's rate limit; try again later or run less often.");
-        this.attempts = attempts;
-        this.name = 'RateLimitExhaustedError';
-    }
-}
-function isRateLimited(error) {
-    return error instanceof stripe_esm_node.errors.StripeError && (error.statusCode === 429 || error.type === 'StripeRateLimitError');
-}
-/** A body that did not parse (cut off on the way): a read is safe to repeat. */
-function isGarbledResponse(error) {
-    return error instanceof stripe_esm_node.errors.StripeAPIError && /^Invalid JSON received/.test(error.message);
-}
-/** Delay before retry `attempt` (1-based): Retry-After when Stripe sent it, else full-jitter exponential backoff. */
-function backoffDelay(attempt, retryAfterHeader, options, random = Math.random) {
-    const retryAfter = retryAfterHeader === undefined ? NaN : Number(retryAfterHeader);
-    if (Number.isFinite(retryAfter) && retryAfter >= 0)
-        return Math.min(retryAfter * 1000, options.maxDelayMs);
-    const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
-    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
-const defaultSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/**
- * Retries a read refused with 429 (the SDK does not) or answered with a garbled body, a bounded
- * number of times. Connection errors, timeouts and 5xx are retried inside the SDK.
- */
-async function withRetries(request, options = DEFAULT_RETRY) {
-    const sleep = options.sleep ?? defaultSleep;
-    for (let attempt = 1;; attempt++) {
-        try {
-            return await request();
-        }
-        catch (error) {
-            if (isGarbledResponse(error) && attempt <= options.maxRetries) {
-                await sleep(backoffDelay(attempt, undefined, options, options.random));
-                continue;
-            }
-            if (!isRateLimited(error))
-                throw error;
-            if (attempt > options.maxRetries)
-                throw new RateLimitExhaustedError(attempt);
-            const header = error.headers?.['retry-after'];
-            const delay = backoffDelay(attempt, typeof header === 'string' ? header : undefined, options, options.random);
-            options.onWait?.(delay, attempt);
-            await sleep(delay);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/stripe/errors.ts
-
-
-
-/** A Stripe call failed; carries what it was doing and the key permission that call needs. */
-class StripeRequestError extends ActionError {
-    cause;
-    doing;
-    permission;
-    kind = 'stripe';
-    constructor(cause, doing, permission) {
-        super(cause instanceof Error ? cause.message : String(cause));
-        this.cause = cause;
-        this.doing = doing;
-        this.permission = permission;
-        this.name = 'StripeRequestError';
-    }
-    /** What Stripe said, as a user can act on it; an error of ours inside (a paging loop, 429s to the end) speaks for itself. */
-    describe(context) {
-        if (this.cause instanceof ActionError)
-            return this.cause.describe(context);
-        return context ? describeStripeError(this, context) : `Failed to ${this.doing}: ${this.message}`;
-    }
-}
-/** A message a user can act on, naming the key by its last four characters only. */
-function describeStripeError(error, context) {
-    const cause = error.cause;
-    const key = `(ending …${context.keyTail})`;
-    if (cause instanceof stripe_esm_node.errors.StripeAuthenticationError) {
-        return `Stripe rejected the API key ${key}: check \`stripe-secret-key\`; the key may be mistyped, revoked or rolled.`;
-    }
-    // A connected account that revoked the platform's access answers 403 too: not a missing permission.
-    if (isAccountInvalid(cause)) {
-        return (`Stripe refused to ${error.doing} for the connected account${context.stripeAccount ? ` ${context.stripeAccount}` : ''}: ` +
-            "the platform has no access to it (account_invalid) — the account revoked the platform's access, or is not one of its accounts.");
-    }
-    if (cause instanceof stripe_esm_node.errors.StripePermissionError) {
-        return (`Stripe refused to ${error.doing}: the restricted key ${key} lacks the permission "${error.permission}". ` +
-            'Edit the key in the Stripe Dashboard (Developers → API keys) and grant it, or use a key that has it.');
-    }
-    if (cause instanceof stripe_esm_node.errors.StripeConnectionError) {
-        return `Could not reach Stripe at ${context.apiBase} to ${error.doing}, after retries: ${cause.message}`;
-    }
-    if (isGarbledResponse(cause)) {
-        return `Stripe's answer to ${error.doing} could not be read (invalid JSON), after retries. Re-run the step later; nothing stored so far is lost.`;
-    }
-    if (cause instanceof stripe_esm_node.errors.StripeAPIError) {
-        return `Stripe returned a server error (HTTP ${cause.statusCode ?? '5xx'}) to ${error.doing}, after retries: ${cause.message}. Re-run the step later; nothing stored so far is lost.`;
-    }
-    if (cause instanceof stripe_esm_node.errors.StripeInvalidRequestError) {
-        const account = context.stripeAccount && /account/i.test(cause.message) ? ' Check `stripe-account`.' : '';
-        return `Stripe rejected the request to ${error.doing} (HTTP ${cause.statusCode ?? 400}): ${cause.message}${account}`;
-    }
-    if (cause instanceof stripe_esm_node.errors.StripeError) {
-        return `Stripe error while trying to ${error.doing}: ${cause.message}`;
-    }
-    return `Failed to ${error.doing}: ${error.message}`;
-}
-/** Stripe's refusal of a connected account the platform may not reach: revoked, or not its own (403 account_invalid). */
-function isAccountInvalid(error) {
-    const cause = error instanceof StripeRequestError ? error.cause : error;
-    return cause instanceof stripe_esm_node.errors.StripeError && cause.code === 'account_invalid';
-}
-/** A restricted key lacking a permission (not a connected account refusing the platform, which is a 403 too). */
-function isMissingPermission(error) {
-    const cause = error instanceof StripeRequestError ? error.cause : error;
-    return cause instanceof stripe_esm_node.errors.StripePermissionError && !isAccountInvalid(cause);
-}
-/** Stripe has no such object (404 resource_missing): one object gone or never listable, not a broken run. */
-function isMissingObject(error) {
-    const cause = error instanceof StripeRequestError ? error.cause : error;
-    return cause instanceof stripe_esm_node.errors.StripeInvalidRequestError && cause.statusCode === 404;
-}
-
-;// CONCATENATED MODULE: ./src/stripe/accounts.ts
-
-
-/** The key's own account (the platform): GET /v1/account. */
-async function platformAccountId(stripe, retry) {
-    try {
-        const account = await withRetries(() => stripe.accounts.retrieve(null), retry);
-        return account.id;
-    }
-    catch (error) {
-        throw new StripeRequestError(error, 'retrieve the platform account (GET /v1/account)', 'Connect: Read');
-    }
-}
-/**
- * Every connected account of the platform, oldest first (GET /v1/accounts, 100 a page): only their
- * ids are kept, so a platform of many thousands costs little memory.
- */
-async function connectedAccountIds(stripe, retry) {
-    const ids = [];
-    let after;
-    for (;;) {
-        let page;
-        try {
-            page = await withRetries(() => stripe.accounts.list({ limit: 100, ...(after ? { starting_after: after } : {}) }), retry);
-        }
-        catch (error) {
-            throw new StripeRequestError(error, 'list the connected accounts (GET /v1/accounts)', 'Connect: Read');
-        }
-        for (const account of page.data)
-            if (typeof account?.id === 'string')
-                ids.push(account.id);
-        if (!page.has_more || page.data.length === 0)
-            break;
-        after = page.data[page.data.length - 1].id;
-    }
-    return ids.reverse();
-}
-/**
- * When the account the client speaks for was created (GET /v1/account, with its Stripe-Account
- * header for a connected account): nothing of it is older. Undefined when the key may not read it (a
- * restricted key without the permission) or Stripe does not say — then a backfill lists from
- * Stripe's start, as it would without it; `onError` is told why.
- */
-async function accountCreated(stripe, retry, onError) {
-    try {
-        const account = await withRetries(() => stripe.accounts.retrieve(null), retry);
-        return typeof account.created === 'number' && Number.isSafeInteger(account.created) ? account.created : undefined;
-    }
-    catch (error) {
-        onError(error);
-        return undefined;
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/stripe/pages.ts
@@ -69428,6 +70194,7 @@ class AllObjectsGuard extends PassingObserver {
         const own = error instanceof StripeRequestError && error.permission === spec.permission;
         if (!own || !isMissingPermission(error))
             return this.observer.failed(name, error);
+        this.observer.reported({ kind: 'unreadable', name, permission: spec.permission });
         this.warn(`Skipped ${spec.plural}: the restricted key lacks the permission "${spec.permission}". \`objects: all\` takes every object the action ` +
             'supports; grant it in the Stripe Dashboard (Developers → API keys), or list the objects you want in `objects`.');
     }
@@ -69592,6 +70359,7 @@ class AccountGuard extends PassingObserver {
 
 
 
+
 /** Enough requests in flight to keep the limiter busy at Stripe's typical latency, without many idle slices. */
 function defaultConcurrency(maxRequestsPerSecond) {
     return Math.max(2, Math.min(32, maxRequestsPerSecond));
@@ -69657,10 +70425,17 @@ async function runAction(rawIo, options = {}) {
         if (config.dryRun)
             io.info('Dry run: no database connection; nothing will be written.');
         try {
-            await sync(io, config, session, report, options, now, env);
+            const limits = new RateLimits(config.maxRequestsPerSecond, config.maxTotalRequestsPerSecond, options.clock);
+            await sync(io, config, session, report, options, now, env, limits);
             await keepBooks(io, config, session, report, now);
             const lastRunAt = [...session.states.values()].map((s) => s?.lastRunFinishedAt ?? undefined).find((d) => d !== undefined);
-            await readBack(session, report, now, env, lastRunAt).catch((error) => {
+            // Where the account lives, for a feature that asks (the monitors' time zone and holidays): one request at most.
+            let place;
+            const counted = report;
+            const account = () => (place ??= accountFacts(createStripeClient(config, limits, options.stripeTimeoutMs), options.retry ?? DEFAULT_RETRY).finally(() => {
+                counted.stripeRequests = limits.stats.requests;
+            }));
+            await readBack(session, report, { now, env, lastRunAt, account }).catch((error) => {
                 // After a failure, a broken connection must not hide the real error.
                 if (report.failures.size === 0)
                     throw error;
@@ -69709,8 +70484,7 @@ function announce(io, config) {
         `at most ${config.maxRequestsPerSecond} requests/s per endpoint and ${config.maxTotalRequestsPerSecond} in all.`);
 }
 /** Every object from Stripe into Postgres: one account's, or several accounts' (Connect). */
-async function sync(io, config, session, report, options, now, env) {
-    const limits = new RateLimits(config.maxRequestsPerSecond, config.maxTotalRequestsPerSecond, options.clock);
+async function sync(io, config, session, report, options, now, env, limits) {
     const clientFor = (c) => createStripeClient(c, limits, options.stripeTimeoutMs, () => session.stripeAnswered());
     const context = {
         observer: report,
@@ -70102,8 +70876,8 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types")
 /******/ 	}
 /******/ 	// Create a new module (and put it into the cache)
 /******/ 	var module = __webpack_module_cache__[moduleId] = {
-/******/ 		// no module.id needed
-/******/ 		// no module.loaded needed
+/******/ 		id: moduleId,
+/******/ 		loaded: false,
 /******/ 		exports: {}
 /******/ 	};
 /******/ 
@@ -70115,6 +70889,9 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types")
 /******/ 	} finally {
 /******/ 		if(threw) delete __webpack_module_cache__[moduleId];
 /******/ 	}
+/******/ 
+/******/ 	// Flag the module as loaded
+/******/ 	module.loaded = true;
 /******/ 
 /******/ 	// Return the exports of the module
 /******/ 	return module.exports;
@@ -70285,6 +71062,15 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types")
 /******/ 			Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
 /******/ 		}
 /******/ 		Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/node module decorator */
+/******/ (() => {
+/******/ 	__nccwpck_require__.nmd = (module) => {
+/******/ 		module.paths = [];
+/******/ 		if (!module.children) module.children = [];
+/******/ 		return module;
 /******/ 	};
 /******/ })();
 /******/ 

@@ -10,6 +10,7 @@ import { privacy } from './report/privacy.js'
 import { publish, readBack } from './report/publish.js'
 import { scheduleOf } from './report/requests.js'
 import { Session, accountKey } from './session.js'
+import { accountFacts, type AccountFacts } from './stripe/accounts.js'
 import { createStripeClient } from './stripe/client.js'
 import { RateLimits, type LimiterClock } from './stripe/limiter.js'
 import { DEFAULT_RETRY, type RetryOptions } from './stripe/retry.js'
@@ -99,10 +100,18 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
     if (!session) return skip(io, config, report)
     if (config.dryRun) io.info('Dry run: no database connection; nothing will be written.')
     try {
-      await sync(io, config, session, report, options, now, env)
+      const limits = new RateLimits(config.maxRequestsPerSecond, config.maxTotalRequestsPerSecond, options.clock)
+      await sync(io, config, session, report, options, now, env, limits)
       await keepBooks(io, config, session, report, now)
       const lastRunAt = [...session.states.values()].map((s) => s?.lastRunFinishedAt ?? undefined).find((d) => d !== undefined)
-      await readBack(session, report, now, env, lastRunAt).catch((error: unknown) => {
+      // Where the account lives, for a feature that asks (the monitors' time zone and holidays): one request at most.
+      let place: Promise<AccountFacts> | undefined
+      const counted = report
+      const account = () =>
+        (place ??= accountFacts(createStripeClient(config, limits, options.stripeTimeoutMs), options.retry ?? DEFAULT_RETRY).finally(() => {
+          counted.stripeRequests = limits.stats.requests
+        }))
+      await readBack(session, report, { now, env, lastRunAt, account }).catch((error: unknown) => {
         // After a failure, a broken connection must not hide the real error.
         if (report!.failures.size === 0) throw error
         io.warning(`The job summary lacks what it reads back from the database: ${describeFailure(error, config)}`)
@@ -153,8 +162,16 @@ function announce(io: ActionIO, config: Config): void {
 }
 
 /** Every object from Stripe into Postgres: one account's, or several accounts' (Connect). */
-async function sync(io: ActionIO, config: Config, session: Session, report: RunReport, options: RunOptions, now: Date, env: NodeJS.ProcessEnv): Promise<void> {
-  const limits = new RateLimits(config.maxRequestsPerSecond, config.maxTotalRequestsPerSecond, options.clock)
+async function sync(
+  io: ActionIO,
+  config: Config,
+  session: Session,
+  report: RunReport,
+  options: RunOptions,
+  now: Date,
+  env: NodeJS.ProcessEnv,
+  limits: RateLimits
+): Promise<void> {
   const clientFor = (c: Config) => createStripeClient(c, limits, options.stripeTimeoutMs, () => session.stripeAnswered())
   const context: Omit<SyncContext, 'config' | 'stripe' | 'session'> = {
     observer: report,

@@ -33,6 +33,9 @@ export interface StandInOptions extends TransportOptions {
   accountCreated?: number
   /** Restricted keys and the areas they lack, e.g. { rk_test_x: ['charges'] }. */
   missingPermissions?: Record<string, readonly Area[]>
+  /** The account's country and Dashboard time zone (GET /v1/account); default US and Etc/UTC. */
+  country?: string
+  timezone?: string
 }
 
 /** How many items a subscription embeds before `has_more`. */
@@ -154,6 +157,7 @@ export class StripeStandIn implements Served {
 
   constructor(readonly options: StandInOptions = {}) {
     this.transport = new Transport(options, (request) => route(this, request))
+    this.profile = { country: options.country ?? 'US', timezone: options.timezone ?? 'Etc/UTC' }
     // A parent's children, listed only: GET /v1/subscription_items?subscription= and /v1/invoice_payments?invoice=.
     this.resources.set('subscription_items', {
       kind: 'subscription_item',
@@ -207,6 +211,9 @@ export class StripeStandIn implements Served {
   get accountId(): string {
     return this.options.accountId ?? 'acct_1PlatformStandIn'
   }
+
+  /** Where the account lives: tests set a shop's country and time zone. */
+  readonly profile: { country: string; timezone: string }
 
   accountCreated(): number {
     if (this.options.accountCreated !== undefined) return this.options.accountCreated

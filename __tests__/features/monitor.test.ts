@@ -1,7 +1,8 @@
 import { InputError } from '../../src/config.js'
 import { MONITORS } from '../../src/features/monitor/monitors/index.js'
 import { businessDaysBetween } from '../../src/features/monitor/monitors/payouts.js'
-import { about, lastWeeks, percent, sameHoursOfTheWeek, span, weeksCovered } from '../../src/features/monitor/queries.js'
+import { UTC_CALENDAR, sameLocalHours, weeksText } from '../../src/features/monitor/calendar.js'
+import { about, percent, span, weeksCovered } from '../../src/features/monitor/queries.js'
 import { mermaidBandChart } from '../../src/report/chart.js'
 import { parseBacktest, parseFailOn, parseMonitors, parseThresholds } from '../../src/features/monitor/settings.js'
 import { binomialAtLeast, oneIn, poissonAtLeast, poissonZero } from '../../src/features/monitor/stats.js'
@@ -76,7 +77,7 @@ describe('the statistics', () => {
   })
 
   it('compares the same hours of the week, four weeks back', () => {
-    expect(sameHoursOfTheWeek(1000, 2000)).toEqual([
+    expect(sameLocalHours(UTC_CALENDAR, 1000, 2000)).toEqual([
       [1000, 2000],
       [1000 - 604800, 2000 - 604800],
       [1000 - 2 * 604800, 2000 - 2 * 604800],
@@ -92,8 +93,9 @@ describe('the statistics', () => {
     expect(weeksCovered(14.5, 12.5 * 3600)).toBe(1) // 2 weeks and 12.5 h would need 14.52 days
     expect(weeksCovered(14 + 13 / 24, 12.5 * 3600)).toBe(2)
     expect(weeksCovered(14, day)).toBe(1)
-    expect(lastWeeks(1)).toBe('last week')
-    expect(lastWeeks(3)).toBe('the last 3 weeks')
+    expect(weeksText(1, 1)).toBe('last week')
+    expect(weeksText(3, 3)).toBe('the last 3 weeks')
+    expect(weeksText(2, 4)).toBe('2 of the last 4 weeks')
   })
 
   it('draws the band chart with a place for every block, though the hours repeat each day', () => {

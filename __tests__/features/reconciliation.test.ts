@@ -280,7 +280,12 @@ describe('the payouts in the summary and outputs', () => {
   it('reads the payouts the sync linked from the run', async () => {
     const { report, feature } = run()
     feature.links = undefined
-    await feature.readBack(undefined, { now: new Date(), env: {}, run: report })
+    await feature.readBack(undefined, {
+      now: new Date(),
+      env: {},
+      run: report,
+      account: () => Promise.reject(new Error('the reconciliation does not ask where the account lives'))
+    })
     expect(feature.links).toEqual({ reconciled: ['po_1', 'po_2'], unlisted: [], transactions: 123 })
     expect(outputsOf(report).payouts_reconciled).toBe('2')
   })

@@ -23,6 +23,8 @@ export class RunReport implements SyncObserver, RunFacts {
   readonly incremental = new Map<ObjectName, IncrementalReport>()
   /** Objects whose sync failed, with the error. */
   readonly failures = new Map<ObjectName, unknown>()
+  /** Objects skipped because the key may not read them (`objects: all`), with the permission it lacks. */
+  readonly unreadable = new Map<ObjectName, string>()
   /** The run's features (high-value alerts, …): told every batch, they add outputs, facts and sections. */
   readonly features: Feature[] = []
   /** Stripe API requests the run made (retries included). */
@@ -57,6 +59,7 @@ export class RunReport implements SyncObserver, RunFacts {
   reported(fact: SyncFact): void {
     if (fact.kind === 'incremental') this.incrementalDone(fact.name, fact.report)
     else if (fact.kind === 'payouts linked') this.linked(fact.report)
+    else if (fact.kind === 'unreadable') this.unreadable.set(fact.name, fact.permission)
     else this.accounts = fact.result
   }
 

@@ -4,6 +4,7 @@ import type { Column, StripeObject } from '../objects/spec.js'
 import type { Database } from '../store/database.js'
 import type { IndexDefinition, TableDefinition } from '../store/schema.js'
 import type { ViewDefinition } from '../store/view-kit.js'
+import type { AccountFacts } from '../stripe/accounts.js'
 import type { AccountsResult, IncrementalReport, LinkReport, ObjectProgress, StoredBatch } from '../sync/run.js'
 import type { Privacy } from './privacy.js'
 
@@ -60,6 +61,8 @@ export interface RunFacts {
   readonly accounts: AccountsResult | undefined
   /** Objects whose sync failed. */
   readonly failures: ReadonlyMap<ObjectName, unknown>
+  /** Objects skipped because the key may not read them (`objects: all`), with the permission it lacks. */
+  readonly unreadable: ReadonlyMap<ObjectName, string>
 }
 
 /** What a feature renders its parts with: the summary's context and what the run did. */
@@ -75,6 +78,8 @@ export interface ReadBackContext {
   /** When the previous run finished (incremental runs). */
   lastRunAt?: Date
   run: RunFacts
+  /** Where the account lives (GET /v1/account, asked once however often it is called); never throws. */
+  account: () => Promise<AccountFacts>
 }
 
 /** What a feature's outputs are made with. */

@@ -6,13 +6,13 @@ import { buildOutputs, type Outputs } from './outputs.js'
 import { privacy } from './privacy.js'
 import { requestsLine } from './requests.js'
 import { describeLength, renderSummary } from './summary.js'
-import type { FeatureContext } from './feature.js'
+import type { FeatureContext, ReadBackContext } from './feature.js'
 
 /** What the report needs after the sync: each feature reads back what it shows (payouts and their journal, MRR, the previous period's net, …). */
-export async function readBack(session: Session, report: RunReport, now: Date, env: NodeJS.ProcessEnv, lastRunAt?: Date): Promise<void> {
+export async function readBack(session: Session, report: RunReport, context: Pick<ReadBackContext, 'now' | 'env' | 'lastRunAt' | 'account'>): Promise<void> {
   // Tables are prepared once Stripe answers: before that (every request refused) there is nothing to read back.
   const db = session.preparing ? session.db : undefined
-  for (const feature of report.features) await feature.readBack?.(db, { now, env, lastRunAt, run: report })
+  for (const feature of report.features) await feature.readBack?.(db, { ...context, run: report })
 }
 
 /** Outputs, the features' annotations and the job summary. */

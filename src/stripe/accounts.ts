@@ -48,3 +48,28 @@ export async function accountCreated(stripe: Stripe, retry: RetryOptions, onErro
     return undefined
   }
 }
+
+/** Where the account the client speaks for lives: its country and the time zone its Dashboard shows. */
+export interface AccountFacts {
+  country?: string
+  timezone?: string
+  /** Why GET /v1/account could not be read (a restricted key without the permission): the facts are missing. */
+  error?: string
+}
+
+/**
+ * GET /v1/account's `country` and `settings.dashboard.timezone`, each kept only when it is a plain
+ * code or zone name (the answer is untrusted input); never throws.
+ */
+export async function accountFacts(stripe: Stripe, retry: RetryOptions): Promise<AccountFacts> {
+  try {
+    const account = await withRetries(() => stripe.accounts.retrieve(null), retry)
+    const country = typeof account.country === 'string' && /^[A-Z]{2}$/.test(account.country) ? account.country : undefined
+    const zone = account.settings?.dashboard?.timezone
+    const timezone = typeof zone === 'string' && /^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(zone) ? zone : undefined
+    return { ...(country ? { country } : {}), ...(timezone ? { timezone } : {}) }
+  } catch (error) {
+    // Told in the summary; the monitors then fall back to UTC and no holidays (or the inputs).
+    return { error: error instanceof Error ? error.message : String(error) }
+  }
+}

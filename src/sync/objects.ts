@@ -232,6 +232,7 @@ class AllObjectsGuard extends PassingObserver {
     // Only the object's own permission: a key that cannot read events fails every object, as before.
     const own = error instanceof StripeRequestError && error.permission === spec.permission
     if (!own || !isMissingPermission(error)) return this.observer.failed(name, error)
+    this.observer.reported({ kind: 'unreadable', name, permission: spec.permission })
     this.warn(
       `Skipped ${spec.plural}: the restricted key lacks the permission "${spec.permission}". \`objects: all\` takes every object the action ` +
         'supports; grant it in the Stripe Dashboard (Developers → API keys), or list the objects you want in `objects`.'

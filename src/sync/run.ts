@@ -84,6 +84,8 @@ export type SyncFact =
   | { kind: 'incremental'; name: ObjectName; report: IncrementalReport }
   | { kind: 'payouts linked'; report: LinkReport }
   | { kind: 'accounts'; result: AccountsResult }
+  /** An object the key may not read, skipped (`objects: all`): `permission` is the one it lacks. */
+  | { kind: 'unreadable'; name: ObjectName; permission: string }
 
 /**
  * What the run's features learn while objects are synced — the interface sync owns and the report

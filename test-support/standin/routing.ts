@@ -14,6 +14,8 @@ export interface Served {
   readonly accountId: string
   /** When that account was created (GET /v1/account's `created`). */
   accountCreated(): number
+  /** Where the account lives (GET /v1/account's `country` and `settings.dashboard.timezone`). */
+  readonly profile: { country: string; timezone: string }
   /** Keys that authenticate (default: any sk_/rk_ test or live key), and restricted keys' missing areas. */
   readonly access: { keys?: readonly string[]; missingPermissions?: Readonly<Record<string, readonly Area[]>> }
   readonly resources: ReadonlyMap<Area, Resource>
@@ -49,7 +51,18 @@ export function route(served: Served, request: RecordedRequest): Answer {
 /** An authenticated GET for the account's own resources. */
 function routeAs(served: Served, request: RecordedRequest): Answer {
   if (request.path === '/v1/account') {
-    return { status: 200, body: { id: served.accountId, object: 'account', country: 'US', default_currency: 'usd', created: served.accountCreated() } }
+    const { country, timezone } = served.profile
+    return {
+      status: 200,
+      body: {
+        id: served.accountId,
+        object: 'account',
+        country,
+        default_currency: 'usd',
+        created: served.accountCreated(),
+        settings: { dashboard: { display_name: 'Stand-in', timezone } }
+      }
+    }
   }
   const match = /^\/v1\/([a-z_]+)(?:\/([^/]+))?$/.exec(request.path)
   const area = match?.[1]

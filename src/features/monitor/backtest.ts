@@ -3,6 +3,7 @@ import { evaluate, type Sources } from './engine.js'
 import { openKey } from './incidents.js'
 import { HOUR } from './queries.js'
 import { isoSeconds as iso } from '../../time.js'
+import type { Calendar } from './calendar.js'
 import type { Monitor, MonitorName, Severity } from './monitor.js'
 
 /** An incident the monitors would have raised. */
@@ -19,6 +20,8 @@ export interface BacktestIncident {
 
 export interface Backtest {
   window: { from: string; to: string }
+  /** When the stored history is shorter than the window asked: where it begins (the first weeks only learn). */
+  history_from?: string
   /** Moments evaluated (hours). */
   evaluations: number
   incidents: BacktestIncident[]
@@ -36,19 +39,37 @@ export async function backtest(
   levels: Readonly<Record<MonitorName, Readonly<Record<string, number>>>>,
   sources: Sources,
   at: number,
-  seconds: number
+  seconds: number,
+  calendar: Calendar,
+  historyFrom?: number
 ): Promise<Backtest> {
   const from = Math.ceil((at - seconds) / HOUR) * HOUR
   const open = new Map<string, BacktestIncident>()
   const incidents: BacktestIncident[] = []
   let evaluations = 0
-  for (let t = from; t <= at; t += HOUR) {
+  // Every hour, and the run's own moment last: the replay ends where monitoring would stand now.
+  const moments: number[] = []
+  for (let t = from; t <= at; t += HOUR) moments.push(t)
+  if (moments[moments.length - 1] !== at) moments.push(at)
+  for (const t of moments) {
     evaluations += 1
-    const outcomes = await evaluate(db, monitors, levels, sources, t, {
-      isOpen: (account, monitor, key) => open.has(openKey(account, monitor, key)),
-      openSince: (account, monitor, since) =>
-        incidents.some((i) => i.account === account && i.monitor === monitor && (i.resolved_at === null || Date.parse(i.resolved_at) / 1000 >= since))
-    })
+    const outcomes = await evaluate(
+      db,
+      monitors,
+      levels,
+      sources,
+      t,
+      {
+        isOpen: (account, monitor, key) => open.has(openKey(account, monitor, key)),
+        openedAt: (account, monitor, key) => {
+          const incident = open.get(openKey(account, monitor, key))
+          return incident ? Date.parse(incident.opened_at) / 1000 : undefined
+        },
+        openSince: (account, monitor, since) =>
+          incidents.some((i) => i.account === account && i.monitor === monitor && (i.resolved_at === null || Date.parse(i.resolved_at) / 1000 >= since))
+      },
+      calendar
+    )
     const seen = new Set<string>()
     for (const outcome of outcomes) {
       for (const f of outcome.findings) {
@@ -80,5 +101,6 @@ export async function backtest(
       }
     }
   }
-  return { window: { from: iso(from), to: iso(at) }, evaluations, incidents }
+  const short = historyFrom !== undefined && historyFrom > at - seconds
+  return { window: { from: iso(from), to: iso(at) }, ...(short ? { history_from: iso(historyFrom) } : {}), evaluations, incidents }
 }

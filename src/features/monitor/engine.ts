@@ -1,6 +1,8 @@
 import type { ObjectName } from '../../objects/registry.js'
 import type { Database } from '../../store/database.js'
+import type { Calendar } from './calendar.js'
 import type { AccountNote, Finding, Monitor, MonitorContext, MonitorName } from './monitor.js'
+import { quietAt } from './quiet.js'
 
 /** What one monitor said at one moment: its findings and its notes, or why it could not look. */
 export interface Outcome {
@@ -11,6 +13,8 @@ export interface Outcome {
   unavailable?: string
   /** The hours it looked back over (its `window` level). */
   window?: number
+  /** Findings not opened because a quiet window holds the moment (`monitor-quiet`). */
+  muted?: Finding[]
 }
 
 /** What the monitors read, as this run keeps it. */
@@ -23,10 +27,14 @@ export interface Sources {
   accounts: boolean
   /** The tables that have the monitors' index (`ACCOUNT_INDEX`), qualified. */
   indexed: ReadonlySet<string>
+  /** Objects asked for that this run could not sync, and why in words ("the key cannot read refunds"). */
+  unsynced?: ReadonlyMap<ObjectName, string>
 }
 
-/** Why a monitor cannot look in this run, or undefined when it can. */
+/** Why a monitor cannot look in this run, or undefined when it can: in words that say what to change. */
 export function unavailable(monitor: Monitor, sources: Sources): string | undefined {
+  const unsynced = monitor.reads.map((o) => sources.unsynced?.get(o)).filter((why) => why !== undefined)
+  if (unsynced.length > 0) return unsynced.join('; ')
   const missing = monitor.reads.filter((o) => !sources.tables[o])
   if (missing.length > 0) return `needs ${missing.join(' and ')} synced (add ${missing.length === 1 ? 'it' : 'them'} to \`objects\`)`
   if (monitor.needsFailedCharges && !sources.failedCharges) return 'needs failed charges: set `status: all`'
@@ -44,12 +52,15 @@ export async function evaluate(
   levels: Readonly<Record<MonitorName, Readonly<Record<string, number>>>>,
   sources: Sources,
   at: number,
-  past: PastIncidents
+  past: PastIncidents,
+  calendar: Calendar
 ): Promise<Outcome[]> {
   const isOpen = past.isOpen
   const memo = new Map<string, Promise<unknown>>()
   const base = {
     at,
+    calendar,
+    openedAt: past.openedAt,
     accounts: sources.accounts,
     tables: sources.tables,
     indexed: (table: string) => sources.indexed.has(table),
@@ -67,15 +78,36 @@ export async function evaluate(
       outcomes.push({ monitor, notes: [], findings: [], unavailable: why })
       continue
     }
-    const result = await monitor.evaluate({ ...base, levels: levels[monitor.name] })
+    let result: Awaited<ReturnType<Monitor['evaluate']>>
+    try {
+      result = await monitor.evaluate({ ...base, levels: levels[monitor.name] })
+    } catch (error) {
+      // One monitor that cannot run must not blind the others, nor pass for "all clear": it is told as not watching.
+      outcomes.push({
+        monitor,
+        notes: [],
+        findings: [],
+        unavailable: `could not run (${error instanceof Error ? error.message.slice(0, 200) : String(error)})`
+      })
+      continue
+    }
     outcomes.push({ monitor, ...result, window: levels[monitor.name].window })
   }
-  return outcomes.map((o) => yielded(o, outcomes, past, at))
+  const quiet = quietAt(calendar.quiet, at, calendar.zone)
+  return outcomes.map((o) => yielded(o, outcomes, past, at)).map((o) => (quiet ? muted(o, past) : o))
+}
+
+/** During a quiet window: findings that are not open incidents already are kept aside, not opened. */
+function muted(outcome: Outcome, past: PastIncidents): Outcome {
+  const held = outcome.findings.filter((f) => !past.isOpen(f.account, outcome.monitor.name, f.key))
+  if (held.length === 0) return outcome
+  return { ...outcome, findings: outcome.findings.filter((f) => !held.includes(f)), muted: held }
 }
 
 /** The incidents before an evaluation: the open ones, and whether one of a monitor was open at any time since a moment. */
 export interface PastIncidents {
   isOpen: MonitorContext['isOpen']
+  openedAt: MonitorContext['openedAt']
   /** An incident of `monitor` in `account` was open at some time in [since, now). */
   openSince(account: string | null, monitor: MonitorName, since: number): boolean
 }

@@ -15,9 +15,12 @@ import { describeLength, escapeCell } from '../../report/summary.js'
 import type { Database } from '../../store/database.js'
 import { indexName } from '../../store/schema.js'
 import { shown } from '../../text.js'
-import { compactUtc, isoSeconds, unixSeconds } from '../../time.js'
+import { DAY_SECONDS, compactUtc, isoSeconds, unixSeconds } from '../../time.js'
+import { knownZone, localMinutes, wallSeconds } from '../../zone.js'
 import { backtest, type Backtest } from './backtest.js'
+import { UTC_CALENDAR, yearsAround, type Calendar } from './calendar.js'
 import { evaluate, type Outcome, type Sources } from './engine.js'
+import { NO_HOLIDAYS, loadHolidays, parseHolidays, type HolidayCode } from './holidays.js'
 import {
   INCIDENTS,
   incidentsSince,
@@ -30,11 +33,14 @@ import {
   type Seen
 } from './incidents.js'
 import { octokitApi, syncIssues, type IssueApi, type IssueTarget } from './issues.js'
-import { MONITOR_NAMES, type Monitor, type MonitorName, type Severity } from './monitor.js'
+import { LEARNING_DAYS, MONITOR_NAMES, type Monitor, type MonitorName, type Severity } from './monitor.js'
 import { MONITORS } from './monitors/index.js'
 import { NETWORK_FLOORS } from './monitors/disputes.js'
 import { ACCOUNT_INDEX, BLOCK, bandSeries, span } from './queries.js'
-import { parseBacktest, parseFailOn, parseMonitors, parseThresholds, type MonitorSettings } from './settings.js'
+import { PLACES, PLACES_TABLE, placeOf, usable } from './place.js'
+import { parseQuiet, quietAt } from './quiet.js'
+import { parseBacktest, parseFailOn, parseMonitors, parseThresholds, parseTimezone, type MonitorSettings } from './settings.js'
+import { cannotWatch, staleLine, staleObjects, unsyncedReasons } from './visibility.js'
 
 /** How many incidents the `incidents` output lists (outputs have size limits), and how many get a chart. */
 const MAX_LISTED = 100
@@ -43,7 +49,13 @@ const MAX_CHARTS = 3
 /** How far back resolved incidents are read (a monitor yields to another's incident within its own window, a day at most). */
 const RECENT_SECONDS = 86400
 
-const MARK: Record<'ok' | 'learning' | Severity, string> = { ok: '✓', learning: '…', warning: '⚠', critical: '✗' }
+/** `monitor_status`, worst first: an open incident, then what the monitors cannot see, then learning. */
+export type MonitorStatus = 'critical' | 'warning' | 'stale' | 'partial' | 'learning' | 'ok'
+
+const MARK: Record<MonitorStatus, string> = { ok: '✓', learning: '…', warning: '⚠', critical: '✗', stale: '◌', partial: '◐' }
+
+/** How far back the holidays are loaded: the weeks compared, a backtest's longest window, and a week to spare. */
+const HOLIDAY_DAYS = 100
 
 /** The `incidents` output's entries. */
 export interface IncidentEntry {
@@ -69,11 +81,12 @@ export function dashboardLink(path: string, account: string | null | undefined, 
 export async function sourcesOf(
   db: Pick<Database, 'table' | 'query'>,
   config: Pick<Config, 'objects' | 'table' | 'statuses' | 'accounts'>,
-  run: Pick<RunFacts, 'failures'>
+  run: Pick<RunFacts, 'failures' | 'unreadable'>
 ): Promise<Sources> {
   const tables: Partial<Record<ObjectName, string>> = {}
+  const unsynced = unsyncedReasons(config.objects, run)
   for (const name of config.objects) {
-    if (run.failures.has(name)) continue
+    if (unsynced.has(name)) continue
     tables[name] = db.table(name === 'charges' ? config.table : specOf(name).table)
   }
   const indexed = new Set<string>()
@@ -83,7 +96,7 @@ export async function sourcesOf(
     ])
     if (found?.present) indexed.add(tables.charges)
   }
-  return { tables, failedCharges: config.statuses.has('failed'), accounts: config.accounts !== undefined, indexed }
+  return { tables, failedCharges: config.statuses.has('failed'), accounts: config.accounts !== undefined, indexed, unsynced }
 }
 
 /**
@@ -103,12 +116,19 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
   /** What the run could not do (remember incidents, write issues): said in the summary and as warnings. */
   readonly problems: string[] = []
   issues: { opened: number; commented: number; closed: number } | undefined
+  /** The account's week the monitors read: its time zone, holidays and quiet windows. */
+  calendar: Calendar = UTC_CALENDAR
+  /** What the monitors cannot see: monitors that cannot watch, data not current (said first). */
+  blind: string[] = []
+  stale: string[] = []
+  /** The quiet window holding the run, if any (`monitor-quiet`). */
+  quiet: { until: number; windows: string[] } | undefined
   private ran = false
 
   constructor(
     readonly settings: MonitorSettings,
     readonly monitors: readonly Monitor[],
-    private readonly config: Pick<Config, 'objects' | 'table' | 'statuses' | 'accounts' | 'keyMode' | 'stripeAccount' | 'dryRun'>,
+    private readonly config: Pick<Config, 'objects' | 'table' | 'statuses' | 'accounts' | 'keyMode' | 'stripeAccount' | 'dryRun' | 'limit'>,
     /** The GitHub calls (tests give a stand-in's); default: the REST API through Octokit. */
     private readonly issueApi: (target: IssueTarget) => Promise<IssueApi> = octokitApi
   ) {}
@@ -118,17 +138,36 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
     this.ran = true
     const sources = await sourcesOf(db, this.config, ctx.run)
     const at = unixSeconds(ctx.now)
+    this.calendar = await this.calendarOf(db, ctx, at)
     if (this.settings.backtestSeconds !== undefined) {
-      this.result = await backtest(db, this.monitors, this.settings.levels, sources, at, this.settings.backtestSeconds)
+      const charges = sources.tables.charges
+      const [first] = charges ? await db.query<{ t: number | null }>(`SELECT extract(epoch FROM min(created_at))::float8 AS t FROM ${charges}`) : []
+      const historyFrom = first?.t === null || first?.t === undefined ? undefined : Number(first.t)
+      this.result = await backtest(db, this.monitors, this.settings.levels, sources, at, this.settings.backtestSeconds, this.calendar, historyFrom)
       return
     }
+    this.quiet = quietAt(this.calendar.quiet, at, this.calendar.zone)
     const remembered = await this.readable(db)
     const { open, recent } = remembered ? await incidentsSince(db, at - RECENT_SECONDS) : { open: new Map<string, Incident>(), recent: [] }
-    this.outcomes = await evaluate(db, this.monitors, this.settings.levels, sources, at, {
-      isOpen: (account, monitor, key) => open.has(openKey(account, monitor, key)),
-      openSince: (account, monitor, since) =>
-        recent.some((i) => i.account === account && i.monitor === monitor && (i.resolvedAt === null || unixSeconds(i.resolvedAt) >= since))
-    })
+    this.outcomes = await evaluate(
+      db,
+      this.monitors,
+      this.settings.levels,
+      sources,
+      at,
+      {
+        isOpen: (account, monitor, key) => open.has(openKey(account, monitor, key)),
+        openedAt: (account, monitor, key) => {
+          const incident = open.get(openKey(account, monitor, key))
+          return incident ? unixSeconds(incident.openedAt) : undefined
+        },
+        openSince: (account, monitor, since) =>
+          recent.some((i) => i.account === account && i.monitor === monitor && (i.resolvedAt === null || unixSeconds(i.resolvedAt) >= since))
+      },
+      this.calendar
+    )
+    this.blind = cannotWatch(this.outcomes)
+    await this.readStaleness(db, ctx.run, at, sources)
     const seen: Seen[] = this.outcomes.flatMap((o) =>
       o.findings.map((f) => ({
         ...f,
@@ -147,6 +186,50 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
     }
     await this.chart(db, at, sources)
     if (this.settings.incidentIssues && remembered) await this.writeIssues(db, ctx)
+  }
+
+  /**
+   * The account's week: the time zone and holidays from the inputs, else from the Stripe account
+   * (GET /v1/account), else UTC and none (said as a problem: the user can set them).
+   */
+  private async calendarOf(db: Database, ctx: ReadBackContext, at: number): Promise<Calendar> {
+    // Asked of Stripe (once a day: the place is remembered) unless the inputs say both.
+    const asks = this.settings.timezone === undefined || this.settings.holidays === undefined
+    const account = asks ? await placeOf(db, this.config.stripeAccount ?? '', ctx.now, ctx.account, await usable(db, PLACES_TABLE)) : undefined
+    if (account?.error) {
+      this.problems.push(
+        `The monitors could not read where the Stripe account lives (GET /v1/account: ${escapeCell(account.error, 200)}): they use ${this.settings.timezone ?? 'UTC'} and ${this.settings.holidays === undefined ? 'no public holidays' : 'the holidays asked for'}. Set \`monitor-timezone\` and \`monitor-holidays\`, or give the key read access to the account.`
+      )
+    }
+    const accountZone = account?.timezone ? knownZone(account.timezone) : undefined
+    const zone = this.settings.timezone ?? accountZone ?? 'UTC'
+    const zoneFrom: Calendar['zoneFrom'] = this.settings.timezone ? 'monitor-timezone' : accountZone ? 'the Stripe account' : 'default'
+    const asked = this.settings.holidays
+    const code: HolidayCode | undefined = asked === 'none' ? undefined : (asked ?? (account?.country ? { country: account.country } : undefined))
+    let holidays = NO_HOLIDAYS
+    if (code) {
+      const loaded = await loadHolidays(code, yearsAround(at, HOLIDAY_DAYS + (this.settings.backtestSeconds ?? 0) / DAY_SECONDS))
+      holidays = loaded.calendar
+      if (loaded.problem) this.problems.push(loaded.problem)
+    }
+    const holidaysFrom: Calendar['holidaysFrom'] = !code ? 'none' : asked ? 'monitor-holidays' : 'the Stripe account'
+    return { zone, zoneFrom, holidays, holidaysFrom, quiet: this.settings.quiet }
+  }
+
+  /** Whether the data the monitors read is current: each object's incremental copy complete up to the run. */
+  private async readStaleness(db: Database, run: RunFacts, at: number, sources: Sources): Promise<void> {
+    const read = [...new Set(this.outcomes.filter((o) => !o.unavailable).flatMap((o) => o.monitor.reads))]
+    for (const stale of staleObjects(read, run, at)) {
+      const table = sources.tables[stale.object]
+      const [row] = table
+        ? await db.query<{ n: number; oldest: number | null }>(
+            `SELECT count(*)::float8 AS n, extract(epoch FROM min(created_at))::float8 AS oldest FROM ${table}`
+          )
+        : []
+      this.stale.push(
+        staleLine(stale, Number(row?.n ?? 0), row?.oldest === null || row?.oldest === undefined ? undefined : Number(row.oldest), at, this.config.limit)
+      )
+    }
   }
 
   /**
@@ -174,17 +257,18 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
       const monitor = this.monitors.find((m) => m.name === change.incident.monitor)
       const table = monitor?.chart && sources.tables[monitor.chart.object]
       if (!monitor?.chart || !table) continue
-      const points = await bandSeries({ at, query: (sql, params) => db.query(sql, params) }, table, monitor.chart.where, change.incident.account ?? '')
+      const zone = this.calendar.zone
+      const points = await bandSeries({ at, query: (sql, params) => db.query(sql, params) }, table, monitor.chart.where, change.incident.account ?? '', zone)
       const labelled = points.map((p) => {
-        const d = new Date(p.from * 1000)
+        const d = new Date(p.wall * 1000)
         const label = d.getUTCHours() === 0 ? d.toUTCString().slice(0, 3) : `${String(d.getUTCHours()).padStart(2, '0')}h`
         // The block in progress is marked: its count is not the block's yet.
-        return { ...p, label: p.from + BLOCK > at ? `${label}*` : label }
+        return { ...p, label: p.partial ? `${label}*` : label }
       })
       const noun = monitor.chart.noun
       this.charts.set(
         openKey(change.incident.account, change.incident.monitor, change.incident.key),
-        mermaidBandChart(labelled, `${noun} per ${BLOCK / 3600} h, last 7 days (UTC), against the lowest and highest of the 4 weeks before`, noun)
+        mermaidBandChart(labelled, `${noun} per ${BLOCK / 3600} h, last 7 days (${zone}), against the lowest and highest of the 4 weeks before`, noun)
       )
     }
   }
@@ -217,11 +301,16 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
     }
   }
 
-  /** ok, warning, critical (the worst incident open), or learning (a relative monitor has too little history). */
-  get worst(): 'ok' | 'warning' | 'critical' | 'learning' {
+  /**
+   * critical or warning (the worst incident open); else stale (the data read is not current), partial
+   * (a chosen monitor cannot watch), learning (a relative monitor has too little history) or ok.
+   */
+  get worst(): MonitorStatus {
     const open = this.changes.filter((c) => c.state !== 'resolved').map((c) => c.incident.severity)
     if (open.includes('critical')) return 'critical'
     if (open.includes('warning')) return 'warning'
+    if (this.stale.length > 0) return 'stale'
+    if (this.blind.length > 0) return 'partial'
     if (this.outcomes.some((o) => o.notes.some((n) => n.state === 'learning'))) return 'learning'
     return 'ok'
   }
@@ -262,21 +351,33 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
     const opened = this.changes.filter((c) => c.state === 'opened').length
     const resolved = this.changes.filter((c) => c.state === 'resolved')
     const open = this.changes.filter((c) => c.state !== 'resolved').length
+    const watching = this.outcomes.filter((o) => !o.unavailable).length
     const head =
       status === 'critical' || status === 'warning'
         ? `${open} incident${open === 1 ? '' : 's'} open${opened > 0 ? ` (${opened} new)` : ''}`
-        : status === 'learning'
-          ? 'watching; some monitors are still learning the account’s rhythm'
-          : 'all clear'
+        : status === 'stale'
+          ? 'not current — the synced data is behind, so a quiet day may be a missing one'
+          : status === 'partial'
+            ? `watching ${watching} of ${this.outcomes.length} monitors — the others cannot see`
+            : status === 'learning'
+              ? 'watching; some monitors are still learning the account’s rhythm'
+              : 'all clear'
     const lines = [`### ${MARK[status]} Monitor: ${head}`, '']
+    // What it cannot see comes first, whatever else is open: a user acts on it.
+    if (this.stale.length > 0 || this.blind.length > 0) {
+      lines.push('**Cannot see:**', '', ...this.stale.map((l) => `- ${MARK.stale} ${l}`), ...this.blind.map((l) => `- ${MARK.partial} ${l}`), '')
+    }
+    if (this.quiet) {
+      const held = this.outcomes.reduce((n, o) => n + (o.muted?.length ?? 0), 0)
+      lines.push(
+        `🔇 **Muted** until ${localMinutes(this.quiet.until, this.calendar.zone)} (${this.calendar.zone}) by \`monitor-quiet\` (${this.quiet.windows.map((w) => inline(w)).join(', ')}): no incident opens; open ones stay open.${held > 0 ? ` ${held} finding${held === 1 ? '' : 's'} held back.` : ''}`,
+        ''
+      )
+    }
     const items: string[] = []
-    const notWatching: string[] = []
     for (const outcome of this.outcomes) {
       const name = `**${outcome.monitor.name}**`
-      if (outcome.unavailable) {
-        notWatching.push(`\`${outcome.monitor.name}\` ${outcome.unavailable}`)
-        continue
-      }
+      if (outcome.unavailable) continue
       const findings = this.changes.filter((c) => c.incident.monitor === outcome.monitor.name && c.state !== 'resolved')
       for (const { incident, state } of findings) {
         const where = incident.account ? ` \`${incident.account}\`` : ''
@@ -303,7 +404,13 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
       }
     }
     lines.push(...items, '')
-    if (notWatching.length > 0) lines.push(`<sub>Not watching: ${notWatching.join('; ')}.</sub>`, '')
+    const cal = this.calendar
+    const zone = cal.zoneFrom === 'default' ? 'UTC (the account does not say: set `monitor-timezone`)' : `${cal.zone} (${cal.zoneFrom})`
+    const holidays = cal.holidaysFrom === 'none' ? 'none' : `${cal.holidays.label} (${cal.holidaysFrom})`
+    lines.push(
+      `<sub>Local time: ${zone} · public holidays: ${holidays}${cal.quiet.length > 0 ? ` · quiet: ${cal.quiet.map((w) => inline(w.text)).join(', ')}` : ''}.</sub>`,
+      ''
+    )
     for (const c of resolved) {
       lines.push(
         `- ✓ Resolved: **${c.incident.monitor}**${c.incident.account ? ` \`${c.incident.account}\`` : ''} — open ${describeLength((ctx.now.getTime() - c.incident.openedAt.getTime()) / 1000)}, since ${compact(c.incident.openedAt)}.`
@@ -311,7 +418,7 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
     }
     if (resolved.length > 0) lines.push('')
     // How far into its block the charts' last block is (0: it has just begun, and is whole).
-    const sofar = unixSeconds(ctx.now) % BLOCK
+    const sofar = wallSeconds(unixSeconds(ctx.now), this.calendar.zone) % BLOCK
     for (const [key, chart] of this.charts) {
       const change = this.changes.find((c) => openKey(c.incident.account, c.incident.monitor, c.incident.key) === key)
       if (change)
@@ -341,6 +448,12 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
       `The monitors replayed hour by hour from ${result.window.from} to ${result.window.to} (${result.evaluations} evaluations) over the stored history: what they would have raised. Nothing was stored, no issue opened, nothing fails.`,
       ''
     ]
+    if (result.history_from) {
+      lines.push(
+        `> [!NOTE]\n> The stored history begins ${result.history_from}, after the start of the window asked: the monitors that compare with past weeks only learn for its first ${LEARNING_DAYS} days. Backfill more (\`created-after\`, \`limit: all\`) for a full replay.`,
+        ''
+      )
+    }
     if (result.incidents.length > 0) {
       lines.push('| Monitor | Account | Severity | Opened | Resolved | What it saw |', '| --- | --- | --- | --- | --- | --- |')
       for (const i of result.incidents.slice(0, 50)) {
@@ -406,14 +519,17 @@ const CONTRACT = {
     { name: 'fail-on', default: 'never', since: '1.3.0', description: 'Fail the step, after everything is stored and written, while an incident is open - never, warning (any incident) or critical. GitHub then e-mails the failed run.' },
     { name: 'incident-issues', default: 'false', since: '1.3.0', description: 'true: one GitHub issue per incident (labels stripe-incident, the monitor, the severity), commented when its severity changes, closed when it resolves. Needs permissions: issues: write.' },
     { name: 'github-token', default: '${{ github.token }}', since: '1.3.0', description: 'The token incident-issues writes with. Default: the workflow\'s token.' },
-    { name: 'monitor-backtest', default: '', since: '1.3.0', description: 'Replay the monitors hour by hour over this much stored history (1d to 90d, e.g. 28d) and report what they would have raised (output backtest), instead of monitoring: nothing is stored, no issue opened, nothing fails.' }
+    { name: 'monitor-backtest', default: '', since: '1.3.0', description: 'Replay the monitors hour by hour over this much stored history (1d to 90d, e.g. 28d) and report what they would have raised (output backtest), instead of monitoring: nothing is stored, no issue opened, nothing fails.' },
+    { name: 'monitor-timezone', default: '', since: '1.3.0', description: 'The time zone whose local hours the monitors compare week to week (an IANA name, e.g. Europe/London). Empty: the Stripe account\'s own (its Dashboard time zone), else UTC.' },
+    { name: 'monitor-holidays', default: '', since: '1.3.0', description: 'Public holidays the monitors know, from the date-holidays library - a country or region code (GB, US-CA, DE-BY) or none. Empty: the Stripe account\'s country, with the holidays of any of its regions. A holiday is not a silence, and past holidays are left out of the weeks compared.' },
+    { name: 'monitor-quiet', default: '', since: '1.3.0', description: 'Planned windows in local time during which no incident opens (open ones stay open) - days or ranges (2026-12-24..2027-01-02) and weekly windows (Sat, Sun 00:00-06:00), separated by commas. A whole quiet day also expects no sales.' }
   ],
   outputs: [
     { name: 'incidents', empty: '[]', description: 'JSON array of the incidents opened, still open and resolved this run - {id, monitor, severity (warning or critical), state (opened, ongoing or resolved), account_id, opened_at, resolved_at, summary, observed, expected, dashboard_url}.' },
     { name: 'incidents_opened', empty: '0', description: 'Incidents opened this run.' },
     { name: 'incidents_resolved', empty: '0', description: 'Incidents resolved this run.' },
-    { name: 'monitor_status', empty: '', description: 'ok, warning, critical (the worst open incident) or learning (a monitor that compares with the account\'s history has under 14 days of it); empty when no monitor ran.' },
-    { name: 'backtest', empty: '', description: 'With monitor-backtest: JSON {window {from, to}, evaluations, incidents [{monitor, account, key, severity, opened_at, resolved_at, summary}]}.' }
+    { name: 'monitor_status', empty: '', description: 'critical or warning (the worst open incident); else stale (the synced data the monitors read is not current - a backfill in progress), partial (a chosen monitor cannot watch - an object not synced, status without failed charges, a key that cannot read an object), learning (a monitor that compares with the account\'s history has under 14 days of it) or ok; empty when no monitor ran.' },
+    { name: 'backtest', empty: '', description: 'With monitor-backtest: JSON {window {from, to}, history_from (when the stored history begins inside the window), evaluations, incidents [{monitor, account, key, severity, opened_at, resolved_at, summary}]}.' }
   ]
 } as const
 
@@ -436,7 +552,10 @@ export const monitor = defineFeature({
       failOn: parseFailOn(inputs.get('fail-on')),
       incidentIssues: parseBoolean('incident-issues', inputs.get('incident-issues')),
       githubToken: inputs.get('github-token'),
-      backtestSeconds: parseBacktest(inputs.get('monitor-backtest'))
+      backtestSeconds: parseBacktest(inputs.get('monitor-backtest')),
+      timezone: parseTimezone(inputs.get('monitor-timezone')),
+      holidays: parseHolidays(inputs.get('monitor-holidays')),
+      quiet: parseQuiet(inputs.get('monitor-quiet'))
     }
     if (settings.githubToken && !settings.githubToken.startsWith('${{')) inputs.mask(settings.githubToken)
     const on = monitors.length > 0
@@ -453,7 +572,7 @@ export const monitor = defineFeature({
     }
     return {
       views: [],
-      tables: on && !config.dryRun ? [INCIDENTS] : [],
+      tables: on && !config.dryRun ? [INCIDENTS, PLACES] : [],
       indexes: on && !config.dryRun ? [MONITOR_INDEX] : [],
       feature: on && !config.dryRun ? new PaymentMonitor(settings, monitors, config) : undefined
     }

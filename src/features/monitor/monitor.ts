@@ -1,4 +1,5 @@
 import type { ObjectName } from '../../objects/registry.js'
+import type { Calendar } from './calendar.js'
 
 /** The monitors, by the names inputs and outputs use. */
 export const MONITOR_NAMES = ['silence', 'declines', 'card-testing', 'disputes', 'refunds', 'payouts', 'renewals'] as const
@@ -34,6 +35,10 @@ export interface MonitorContext {
   indexed(table: string): boolean
   /** Whether an incident is open (before this evaluation): a monitor may keep one open on a longer look. */
   isOpen(account: string | null, monitor: MonitorName, key: string): boolean
+  /** When an open incident opened (Unix seconds); undefined when none is open. */
+  openedAt(account: string | null, monitor: MonitorName, key: string): number | undefined
+  /** The account's week: its time zone, public holidays and quiet windows. */
+  calendar: Calendar
   /** Computes once per evaluation what several monitors read (each account's history in a table). */
   once<T>(key: string, compute: () => Promise<T>): Promise<T>
 }
@@ -99,5 +104,3 @@ export const LEARNING_DAYS = 14
 export function learningLine(days: number): string {
   return `learning: ${Math.floor(days)} of ${LEARNING_DAYS} days of history`
 }
-/** The weeks a relative monitor compares with: the same hours of the week, this many weeks back. */
-export const WEEKS = 4

@@ -1,7 +1,8 @@
 import { exponentSql } from '../../currency.js'
 import { DAY_SECONDS } from '../../time.js'
+import { dayStart, wallSeconds } from '../../zone.js'
 import type { MonitorContext } from './monitor.js'
-import { WEEKS } from './monitor.js'
+import { WEEKS, type Window } from './calendar.js'
 
 /**
  * SQL the monitors share. Every query answers for every account at once (`GROUP BY account_id`):
@@ -12,13 +13,7 @@ import { WEEKS } from './monitor.js'
 export const WEEK = 7 * 86400
 export const HOUR = 3600
 
-/** `[from, to)` in Unix seconds. */
-export type Window = readonly [number, number]
-
-/** A window now and the same hours of the week in each of the `WEEKS` weeks before (index 0: now). */
-export function sameHoursOfTheWeek(from: number, to: number): Window[] {
-  return Array.from({ length: WEEKS + 1 }, (_, k) => [from - k * WEEK, to - k * WEEK] as const)
-}
+export type { Window }
 
 /**
  * How many of the `WEEKS` weeks before a stretch of `seconds` ending now an account's `days` of
@@ -29,9 +24,11 @@ export function weeksCovered(days: number, seconds: number): number {
   return Math.max(1, Math.min(WEEKS, Math.floor((days * DAY_SECONDS - seconds) / WEEK)))
 }
 
-/** "the last 4 weeks", "last week". */
-export function lastWeeks(n: number): string {
-  return n === 1 ? 'last week' : `the last ${n} weeks`
+/** "; 2026-04-03 Good Friday (public holiday, GB) left out": the days a judgement did not compare with. */
+export function leftOutText(days: readonly string[]): string {
+  if (days.length === 0) return ''
+  const shown = days.slice(0, 2).join('; ')
+  return `; left out: ${shown}${days.length > 2 ? ` and ${days.length - 2} more` : ''}`
 }
 
 /** The account a row belongs to, as the monitors key it ('' for the key's own account in a one-account run). */
@@ -144,6 +141,35 @@ export function historyDays(ctx: MonitorContext, table: string): Promise<Map<str
   })
 }
 
+/** How far back the last sale is looked for: the weeks compared and the week before them. */
+export const LAST_SALE_LOOKBACK = HISTORY_ENOUGH
+
+/**
+ * Each account's newest row (`where`, over alias `t`) before `at`, within `LAST_SALE_LOOKBACK`
+ * (Unix seconds); an account with none there is left out. With the monitors' index, a probe an
+ * account from its newest end; one account, one probe of the created_at index.
+ */
+export async function lastRows(ctx: MonitorContext, table: string, where: string): Promise<Map<string, number>> {
+  const params = [ctx.at - LAST_SALE_LOOKBACK, ctx.at]
+  const range = `t.created_at >= to_timestamp($1::float8) AND t.created_at < to_timestamp($2::float8)`
+  const last = `extract(epoch FROM max(t.created_at))::float8`
+  const rows = ctx.indexed(table)
+    ? await ctx.query<{ account: string; last: number | null }>(
+        eachAccount(table, `(SELECT ${last} FROM ${table} t WHERE ${OF_ACCOUNT} AND ${where} AND ${range}) AS last`),
+        params
+      )
+    : ctx.accounts
+      ? await ctx.query<{ account: string; last: number | null }>(
+          `SELECT ${ACCOUNT} AS account, ${last} AS last FROM ${table} t WHERE ${where} AND ${range} GROUP BY 1`,
+          params
+        )
+      : await ctx.query<{ account: string; last: number | null }>(
+          `SELECT ${ACCOUNT} AS account, extract(epoch FROM t.created_at)::float8 AS last FROM ${table} t WHERE ${where} AND ${range} ORDER BY t.created_at DESC LIMIT 1`,
+          params
+        )
+  return new Map(rows.filter((r) => r.last !== null).map((r) => [String(r.account), Number(r.last)]))
+}
+
 /**
  * Counts of a table's rows (`where`, over alias `t`) per account between consecutive `bounds`
  * (Unix seconds, ascending): one count a segment, accounts with none left out. With the monitors'
@@ -218,37 +244,43 @@ export function percent(share: number): string {
   return `${p >= 10 ? Math.round(p) : p >= 1 ? Math.round(p * 10) / 10 : Math.round(p * 100) / 100} %`
 }
 
-/** The chart of an incident: the last 7 days in 6-hour blocks, against the lowest and highest of the same blocks over 4 weeks. */
+/** The chart of an incident: the last 7 days in 6-hour blocks of local time, against the lowest and highest of the same blocks over 4 weeks. */
 export const BLOCK = 6 * HOUR
 const BLOCKS = 28
 
 /**
- * One account's rows (`where`, over alias `t`) in the chart's blocks: the last 7 days, each block
- * with the lowest and highest count of the same block in the 4 weeks before. One pass over the
- * account's 5 weeks, counted by block (through the monitors' index when the table has it).
+ * One account's rows (`where`, over alias `t`) in the chart's blocks: the last 7 days in the zone's
+ * local time, each block with the lowest and highest count of the same block in the 4 weeks before.
+ * One pass over the account's 5 weeks, counted by local block (through the monitors' index when the
+ * table has it). `wall`: the block's start as local wall time (seconds, read as UTC) for its label;
+ * `partial`: the block in progress.
  */
 export async function bandSeries(
   ctx: Pick<MonitorContext, 'query' | 'at'>,
   table: string,
   where: string,
-  account: string
-): Promise<Array<{ from: number; observed: number; low: number; high: number }>> {
-  const end = Math.ceil(ctx.at / BLOCK) * BLOCK
+  account: string,
+  zone: string
+): Promise<Array<{ wall: number; partial: boolean; observed: number; low: number; high: number }>> {
+  const now = wallSeconds(ctx.at, zone)
+  const end = Math.ceil(now / BLOCK) * BLOCK
   const weeks = WEEKS + 1
   const start = end - weeks * BLOCKS * BLOCK
+  const startDay = new Date(start * 1000).toISOString().slice(0, 10)
   // date_part, not extract: a float, where extract computes a numeric for every row.
   const rows = await ctx.query<{ b: number; n: number }>(
-    `SELECT floor((date_part('epoch', t.created_at) - $1::float8) / $2::float8)::int AS b, count(*)::int AS n
+    `SELECT floor((date_part('epoch', t.created_at AT TIME ZONE $5::text) - $1::float8) / $2::float8)::int AS b, count(*)::int AS n
        FROM ${table} t
-      WHERE ${ACCOUNT} = $3 AND ${where} AND t.created_at >= to_timestamp($1::float8) AND t.created_at < to_timestamp($4::float8)
+      WHERE ${ACCOUNT} = $3 AND ${where} AND t.created_at >= to_timestamp($6::float8) AND t.created_at < to_timestamp($4::float8)
       GROUP BY 1`,
-    [start, BLOCK, account, Math.min(end, ctx.at)]
+    [start, BLOCK, account, ctx.at, zone, dayStart(startDay, zone)]
   )
   const counts = new Array<number>(weeks * BLOCKS).fill(0)
-  for (const r of rows) counts[r.b] = r.n
+  for (const r of rows) if (r.b >= 0 && r.b < counts.length) counts[r.b] = r.n
   return Array.from({ length: BLOCKS }, (_, i) => {
-    const now = WEEKS * BLOCKS + i
-    const before = Array.from({ length: WEEKS }, (_, k) => counts[now - (k + 1) * BLOCKS]!)
-    return { from: end - (BLOCKS - i) * BLOCK, observed: counts[now]!, low: Math.min(...before), high: Math.max(...before) }
+    const at = WEEKS * BLOCKS + i
+    const before = Array.from({ length: WEEKS }, (_, k) => counts[at - (k + 1) * BLOCKS]!)
+    const wall = end - (BLOCKS - i) * BLOCK
+    return { wall, partial: wall + BLOCK > now, observed: counts[at]!, low: Math.min(...before), high: Math.max(...before) }
   })
 }

@@ -1,6 +1,9 @@
 import { InputError } from '../../config.js'
 import { shown } from '../../text.js'
 import { DAY_SECONDS, ageSeconds } from '../../time.js'
+import { knownZone } from '../../zone.js'
+import type { HolidayCode } from './holidays.js'
+import type { QuietWindow } from './quiet.js'
 import { MONITOR_NAMES, type Monitor, type MonitorName, type Setting, type Severity } from './monitor.js'
 
 /** What the monitor's inputs say. */
@@ -12,6 +15,21 @@ export interface MonitorSettings {
   githubToken: string
   /** `monitor-backtest`: replay this many seconds of history hour by hour instead of monitoring. */
   backtestSeconds: number | undefined
+  /** `monitor-timezone`: the account's local time; undefined: the Stripe account's own. */
+  timezone: string | undefined
+  /** `monitor-holidays`: a country or region, none; undefined: the Stripe account's country. */
+  holidays: HolidayCode | 'none' | undefined
+  /** `monitor-quiet`: windows that mute the opening of incidents. */
+  quiet: QuietWindow[]
+}
+
+/** `monitor-timezone`: empty (the Stripe account's) or an IANA time zone name (Europe/London, America/New_York). */
+export function parseTimezone(value: string): string | undefined {
+  const text = value.trim()
+  if (text === '') return undefined
+  const zone = knownZone(text)
+  if (!zone) throw new InputError('monitor-timezone', `"${shown(text, 40)}" is not an IANA time zone name (e.g. Europe/London, America/New_York, UTC).`)
+  return zone
 }
 
 /** `monitors`: all (the default), none, or a list of names. */

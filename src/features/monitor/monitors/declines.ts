@@ -1,5 +1,6 @@
 import { LEARNING_DAYS, learningLine, type AccountNote, type Finding, type Monitor } from '../monitor.js'
-import { CARD, HOUR, OUTCOME, REASON, about, accountOf, historyDays, inWindows, percent, sameHoursOfTheWeek, weeksCovered, type Window } from '../queries.js'
+import { comparableWeeks, sameLocalHours, type Window } from '../calendar.js'
+import { CARD, HOUR, OUTCOME, REASON, about, accountOf, historyDays, inWindows, leftOutText, percent, weeksCovered } from '../queries.js'
 import { binomialAtLeast, oneIn } from '../stats.js'
 
 /** Retries by the same card within this long are one attempt (its last try decides whether it was declined). */
@@ -81,7 +82,7 @@ export const declines: Monitor = {
     const charges = ctx.tables.charges!
     const history = await historyDays(ctx, charges)
     const window = ctx.levels.window! * HOUR
-    const windows = sameHoursOfTheWeek(ctx.at - window, ctx.at)
+    const windows = sameLocalHours(ctx.calendar, ctx.at - window, ctx.at)
     const lastHour: Window = [ctx.at - HOUR, ctx.at]
     const counts = await attempts(ctx, [...windows, lastHour])
     const notes: AccountNote[] = []
@@ -108,7 +109,9 @@ export const declines: Monitor = {
         continue
       }
       const covered = weeksCovered(days, window)
-      const before = (list ?? []).slice(1, 1 + covered)
+      // Holidays and quiet days are left out of the weeks compared.
+      const { weeks, leftOut } = comparableWeeks(ctx.calendar, windows, covered)
+      const before = list ? weeks.map((k) => list[k]!) : []
       const baseAttempts = before.reduce((n, w) => n + w.attempts, 0)
       const baseDeclined = before.reduce((n, w) => n + w.declined, 0)
       // No declines in the weeks compared is not a share of zero: half a decline keeps the test honest.
@@ -117,7 +120,8 @@ export const declines: Monitor = {
       const chance = binomialAtLeast(now.declined, now.attempts, Math.min(usual, 0.99))
       const hours = ctx.levels.window!
       const observed = `${percent(share)} of ${now.attempts} attempts declined in the last ${hours} h`
-      const expected = `usually ${percent(usual)} at these hours (${about(baseDeclined / covered)} of ${about(baseAttempts / covered)} attempts ${covered === 1 ? 'last week' : `a week, over the last ${covered} weeks`})`
+      const used = weeks.length
+      const expected = `usually ${percent(usual)} at these hours (${about(baseDeclined / used)} of ${about(baseAttempts / used)} attempts ${used === 1 ? (covered === 1 ? 'last week' : `in 1 of the last ${covered} weeks`) : `a week, over ${used === covered ? 'the last' : `${used} of the last`} ${covered} weeks`})${leftOutText(leftOut)}`
       if (now.declined >= ctx.levels.min! && share >= ctx.levels.ratio! * usual && chance < ctx.levels.probability!) {
         flagged.push(account)
         findings.push({
@@ -126,7 +130,7 @@ export const declines: Monitor = {
           severity: share >= 0.5 ? 'critical' : 'warning',
           summary: `${observed}; ${expected}. That many declines is ${oneIn(chance)} at the usual share.`,
           observed: { attempts: now.attempts, declined: now.declined, share, issuer_declined: now.issuer, blocked: now.blocked, invalid: now.invalid },
-          expected: { share: usual, attempts_a_week: baseAttempts / covered, declined_a_week: baseDeclined / covered, probability: chance },
+          expected: { share: usual, attempts_a_week: baseAttempts / used, declined_a_week: baseDeclined / used, probability: chance },
           dashboard: 'payments?status[0]=failed'
         })
       } else if (!findings.some((f) => f.account === accountOf(account))) {

@@ -1,6 +1,7 @@
 import type { ObjectName } from '../../../objects/registry.js'
 import { LEARNING_DAYS, learningLine, type AccountNote, type Finding, type Monitor, type MonitorContext, type MonitorName } from '../monitor.js'
-import { HOUR, about, accountOf, historyDays, lastWeeks, perWindow, sameHoursOfTheWeek, weeksCovered } from '../queries.js'
+import { comparableWeeks, sameLocalHours, weeksText } from '../calendar.js'
+import { HOUR, about, accountOf, historyDays, leftOutText, perWindow, weeksCovered } from '../queries.js'
 import { oneIn, poissonAtLeast } from '../stats.js'
 
 /** What a count monitor counts: rows of a table in a window, narrowed by `where`. */
@@ -41,7 +42,7 @@ export function spikeMonitor(spec: SpikeCount): Monitor {
       const table = ctx.tables[spec.object]!
       const history = await historyDays(ctx, ctx.tables[spec.historyOf ?? spec.object] ?? table)
       const hours = ctx.levels.window!
-      const windows = sameHoursOfTheWeek(ctx.at - hours * HOUR, ctx.at)
+      const windows = sameLocalHours(ctx.calendar, ctx.at - hours * HOUR, ctx.at)
       const counts = await perWindow(ctx, table, windows, { n: 'count(*)' }, spec.where)
       const notes: AccountNote[] = []
       const findings: Finding[] = []
@@ -52,14 +53,16 @@ export function spikeMonitor(spec: SpikeCount): Monitor {
         }
         const list = counts.get(account)?.map((w) => w.n) ?? windows.map(() => 0)
         const covered = weeksCovered(days, hours * HOUR)
-        const [now, ...all] = list as [number, ...number[]]
-        const before = all.slice(0, covered)
+        const now = list[0]!
+        // Holidays and quiet days are left out of the weeks compared.
+        const { weeks, leftOut } = comparableWeeks(ctx.calendar, windows, covered)
+        const before = weeks.map((k) => list[k]!)
         const busiest = Math.max(...before)
         const usual = before.reduce((a, b) => a + b, 0) / before.length
         // A quiet history is not a rate of zero: half an event keeps the test honest.
         const chance = poissonAtLeast(now, Math.max(busiest, 0.5))
         const observed = `${now} ${spec.noun} in the last ${hours} h`
-        const expected = `about ${about(usual)} expected at these hours of the week (the busiest of ${lastWeeks(covered)}: ${busiest})`
+        const expected = `about ${about(usual)} expected at these hours of the week (the busiest of ${weeksText(weeks.length, covered)}: ${busiest})${leftOutText(leftOut)}`
         if (now >= ctx.levels.min! && chance < ctx.levels.probability!) {
           findings.push({
             account: accountOf(account),

@@ -1,0 +1,68 @@
+import type { Column } from '../../objects/spec.js'
+import type { Database } from '../../store/database.js'
+import type { TableDefinition } from '../../store/schema.js'
+import type { AccountFacts } from '../../stripe/accounts.js'
+
+/**
+ * Where the account lives (its country and Dashboard time zone), remembered for a day: an hourly
+ * schedule asks Stripe once a day, not once a run (GET requests count against the account's read
+ * allocation).
+ */
+export const PLACES_TABLE = 'stripe_monitor_places'
+
+/** How long a remembered place is used before Stripe is asked again. */
+export const PLACE_SECONDS = 86400
+
+const column = (name: string, type: string, more: Partial<Column> = {}): Column => ({ name, type, fromRow: false, ...more })
+
+export const PLACES: TableDefinition = {
+  table: PLACES_TABLE,
+  columns: [
+    column('account_key', 'text', { notNull: true }),
+    column('country', 'text'),
+    column('timezone', 'text'),
+    column('read_at', 'timestamptz', { notNull: true })
+  ],
+  idColumn: 'account_key',
+  indexes: [],
+  optional: "the account's country and time zone are asked of Stripe every run"
+}
+
+/**
+ * The account's place: remembered when read within `PLACE_SECONDS`, else asked (`ask`: GET
+ * /v1/account) and remembered. A table the role may not use is no reason to go without: then it asks.
+ */
+export async function placeOf(
+  db: Pick<Database, 'query' | 'table'>,
+  key: string,
+  now: Date,
+  ask: () => Promise<AccountFacts>,
+  remember: boolean
+): Promise<AccountFacts> {
+  const table = db.table(PLACES_TABLE)
+  if (remember) {
+    const [row] = await db.query<{ country: string | null; timezone: string | null }>(
+      `SELECT country, timezone FROM ${table} WHERE account_key = $1 AND read_at > $2::timestamptz - make_interval(secs => $3)`,
+      [key, now, PLACE_SECONDS]
+    )
+    if (row) return { ...(row.country ? { country: row.country } : {}), ...(row.timezone ? { timezone: row.timezone } : {}) }
+  }
+  const facts = await ask()
+  if (remember && !facts.error) {
+    await db.query(
+      `INSERT INTO ${table} (account_key, country, timezone, read_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (account_key) DO UPDATE SET country = EXCLUDED.country, timezone = EXCLUDED.timezone, read_at = EXCLUDED.read_at`,
+      [key, facts.country ?? null, facts.timezone ?? null, now]
+    )
+  }
+  return facts
+}
+
+/** Whether a table of the feature's exists and the role may read and write it. */
+export async function usable(db: Pick<Database, 'query' | 'table'>, name: string): Promise<boolean> {
+  const [row] = await db.query<{ ok: boolean | null }>(
+    `SELECT CASE WHEN to_regclass($1) IS NULL THEN false ELSE has_table_privilege($1, 'SELECT, INSERT, UPDATE') END AS ok`,
+    [db.table(name)]
+  )
+  return row?.ok === true
+}

@@ -1,0 +1,73 @@
+import type { ObjectName } from '../../objects/registry.js'
+import type { RunFacts } from '../../report/feature.js'
+import { isMissingPermission } from '../../stripe/errors.js'
+import { isoDay } from '../../time.js'
+import type { Outcome } from './engine.js'
+
+/**
+ * What the monitors cannot see, said before anything else: monitors that cannot watch (an object not
+ * synced, failed charges not kept, a key that may not read an object, a monitor that failed) and
+ * data that is not current (a backfill still under way). While either holds, the status is never
+ * `ok`: `partial` or `stale`.
+ */
+
+/** A copy is current when it is complete to within this of the run (a capped backfill is further behind). */
+export const CURRENT_SECONDS = 3600
+
+/** An object whose synced copy is not complete up to the run. */
+export interface StaleObject {
+  object: ObjectName
+  /** Every object created before this (Unix seconds) is stored. */
+  through: number
+}
+
+/** Why an object the monitors read was not synced this run, in words a user acts on. */
+export function unsyncedReasons(objects: readonly ObjectName[], run: Pick<RunFacts, 'failures' | 'unreadable'>): Map<ObjectName, string> {
+  const out = new Map<ObjectName, string>()
+  for (const name of objects) {
+    const plural = name.replace(/_/g, ' ')
+    if (run.unreadable.has(name)) out.set(name, `the key cannot read ${plural} (it lacks "${run.unreadable.get(name)}")`)
+    else if (run.failures.has(name)) {
+      out.set(
+        name,
+        isMissingPermission(run.failures.get(name)) ? `the key cannot read ${plural}` : `the sync of ${plural} failed this run (see the error above)`
+      )
+    }
+  }
+  return out
+}
+
+/** The objects (of `read`) whose incremental copy is not complete to within `CURRENT_SECONDS` of the run. */
+export function staleObjects(read: readonly ObjectName[], run: Pick<RunFacts, 'incremental'>, at: number): StaleObject[] {
+  return read.flatMap((object) => {
+    const report = run.incremental.get(object)
+    return report && report.cursor < at - CURRENT_SECONDS ? [{ object, through: report.cursor }] : []
+  })
+}
+
+/** "charges complete through 2026-10-11 — backfill in progress, 30 of about 9,200". */
+export function staleLine(stale: StaleObject, stored: number, oldest: number | undefined, at: number, limit: number): string {
+  const plural = stale.object.replace(/_/g, ' ')
+  // The share of time covered so far stands for the share of objects: "about".
+  const estimate = oldest !== undefined && stale.through > oldest ? Math.round((stored * (at - oldest)) / (stale.through - oldest)) : undefined
+  const progress =
+    estimate !== undefined && estimate > stored ? `, ${stored.toLocaleString('en-US')} of about ${roundish(estimate).toLocaleString('en-US')}` : ''
+  const advice = Number.isFinite(limit) ? ` (each run stores ${limit.toLocaleString('en-US')}: set \`limit: all\` to finish in one run)` : ''
+  return `${plural} complete through ${isoDay(stale.through)} — backfill in progress${progress}${advice}`
+}
+
+function roundish(n: number): number {
+  if (n < 1000) return n
+  const step = 10 ** (Math.floor(Math.log10(n)) - 1)
+  return Math.round(n / step) * step
+}
+
+/** The monitors that cannot watch, grouped by what they need: "declines, card-testing: need `status: all`". */
+export function cannotWatch(outcomes: readonly Outcome[]): string[] {
+  const byWhy = new Map<string, string[]>()
+  for (const o of outcomes) {
+    if (!o.unavailable) continue
+    byWhy.set(o.unavailable, [...(byWhy.get(o.unavailable) ?? []), o.monitor.name])
+  }
+  return [...byWhy].map(([why, names]) => `**${names.join(', ')}**: ${names.length > 1 ? why.replace(/^needs /, 'need ') : why}`)
+}

@@ -1,0 +1,101 @@
+/**
+ * Wall-clock time in an IANA time zone, from the runtime's own tz database (Intl): a shop's "Monday
+ * 10:00" is the same local hour before and after a clock change, where 7 × 24 h is not. Dates are
+ * `YYYY-MM-DD` strings (a local calendar day); instants are Unix seconds.
+ */
+
+import { DAY_SECONDS } from './time.js'
+
+const formatters = new Map<string, Intl.DateTimeFormat>()
+
+function formatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone)
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit'
+    })
+    formatters.set(zone, f)
+  }
+  return f
+}
+
+/** Whether the runtime knows `zone` as an IANA time zone name; its canonical spelling when it does. */
+export function knownZone(zone: string): string | undefined {
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(zone)) return undefined
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone
+  } catch {
+    // RangeError: not a zone the runtime knows; the caller names the input.
+    return undefined
+  }
+}
+
+/** The local wall time of an instant, read as if it were UTC (seconds): local date and time without the zone. */
+export function wallSeconds(t: number, zone: string): number {
+  const parts: Record<string, number> = {}
+  for (const p of formatter(zone).formatToParts(new Date(t * 1000))) if (p.type !== 'literal') parts[p.type] = Number(p.value)
+  return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!) / 1000
+}
+
+/** The local calendar day of an instant. */
+export function localDate(t: number, zone: string): string {
+  return new Date(wallSeconds(t, zone) * 1000).toISOString().slice(0, 10)
+}
+
+/** Seconds since local midnight of an instant. */
+export function secondOfDay(t: number, zone: string): number {
+  const wall = wallSeconds(t, zone)
+  return wall - Math.floor(wall / DAY_SECONDS) * DAY_SECONDS
+}
+
+/** 0 = Sunday … 6 = Saturday, of a local date. */
+export function weekday(date: string): number {
+  return new Date(`${date}T00:00:00Z`).getUTCDay()
+}
+
+/** The date `days` after (or before, negative) a date. */
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_SECONDS * 1000).toISOString().slice(0, 10)
+}
+
+/**
+ * The instant a local wall time (`second` of `date`) happens. In the hour a spring clock change
+ * skips, the instant an hour later on the wall; in the hour an autumn change repeats, the first.
+ */
+export function instantOf(date: string, second: number, zone: string): number {
+  const wall = Date.parse(`${date}T00:00:00Z`) / 1000 + second
+  // The offset at a guess, then at the corrected guess: two steps settle on either side of a change.
+  const first = wall - (wallSeconds(wall, zone) - wall)
+  const second_ = wall - (wallSeconds(first, zone) - first)
+  if (wallSeconds(second_, zone) === wall) {
+    // The repeated hour: take the earlier of the two instants that show this wall time.
+    const earlier = second_ - 3600
+    return wallSeconds(earlier, zone) === wall ? earlier : second_
+  }
+  // A skipped wall time: where the clock lands after the change.
+  return Math.max(first, second_)
+}
+
+/** Local midnight beginning a date. */
+export function dayStart(date: string, zone: string): number {
+  return instantOf(date, 0, zone)
+}
+
+/** The same local wall time `days` later (negative: earlier): a week back is `-7`, whatever the clocks did. */
+export function shiftDays(t: number, days: number, zone: string): number {
+  const wall = wallSeconds(t, zone)
+  const seconds = wall - Math.floor(wall / DAY_SECONDS) * DAY_SECONDS
+  return instantOf(addDays(new Date(wall * 1000).toISOString().slice(0, 10), days), seconds, zone)
+}
+
+/** "2026-11-27 14:05" in the zone's local time. */
+export function localMinutes(t: number, zone: string): string {
+  return new Date(wallSeconds(t, zone) * 1000).toISOString().slice(0, 16).replace('T', ' ')
+}
