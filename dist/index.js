@@ -41178,6 +41178,7 @@ const renewals = spikeMonitor({
 
 
 const NONE = { total: 0, after: 0, before: 0, between: 0 };
+const DAY_NAMES = ['Sundays', 'Mondays', 'Tuesdays', 'Wednesdays', 'Thursdays', 'Fridays', 'Saturdays'];
 /**
  * The sales the gap `[from, at)` should have had, day by day in the account's local time: each day's
  * hours against the same hours of the same weekday in each of the `WEEKS` weeks before. A week on a
@@ -41231,11 +41232,13 @@ function calendarNotes(gap) {
     const leftOut = [...new Set(gap.days.flatMap((d) => d.leftOut))];
     if (leftOut.length > 0)
         notes.push(`left out of the weeks compared: ${leftOut.slice(0, 2).join('; ')}${leftOut.length > 2 ? ` and ${leftOut.length - 2} more` : ''}`);
-    const closed = gap.days.reduce((n, d) => n + d.closed, 0);
-    const always = gap.days.filter((d) => !d.off && d.open === 0 && d.closed > 0).length;
-    if (closed > 0) {
-        notes.push(`${closed} closed day${closed === 1 ? '' : 's'} (no sale all day) left out of the weeks compared${always > 0 ? `; ${always === 1 ? 'a weekday' : `${always} weekdays`} the shop did not open in any of them expect${always === 1 ? 's' : ''} none` : ''}`);
+    // A weekday closed in every week compared (the shop's Saturdays): it expects none.
+    for (const d of gap.days.filter((d) => !d.off && d.open === 0 && d.closed > 0)) {
+        notes.push(`${DAY_NAMES[weekday(d.date)]}: closed in each of the ${d.closed} weeks compared, so none expected`);
     }
+    const closed = gap.days.filter((d) => d.open > 0).reduce((n, d) => n + d.closed, 0);
+    if (closed > 0)
+        notes.push(`${closed} closed day${closed === 1 ? '' : 's'} (no sale all day) left out of the weeks compared`);
     return notes;
 }
 function clockOf(seconds) {
@@ -41293,7 +41296,9 @@ function judgeSilence(input) {
         finding: {
             key: 'no-sales',
             severity: 'critical',
-            summary: `0 sales in ${gapText}; ${expectedText}. An empty stretch this long is ${oneIn(chance)} at the usual rate.`,
+            summary: chance < input.level
+                ? `0 sales in ${gapText}; ${expectedText}. An empty stretch this long is ${oneIn(chance)} at the usual rate.`
+                : `0 sales in ${gapText}: still no sale since this incident opened; ${expectedText}.`,
             observed: { sales: 0, minutes: Math.round(gap / 60), last_sale: since === undefined ? `over ${gapText} ago` : new Date(since * 1000).toISOString() },
             expected: {
                 sales: Math.round(expectation.typical * 10) / 10,
@@ -62817,7 +62822,8 @@ class PaymentMonitor {
         const lines = [`### ${MARK[status]} Monitor: ${head}`, ''];
         // What it cannot see comes first, whatever else is open: a user acts on it.
         if (this.stale.length > 0 || this.blind.length > 0) {
-            lines.push('**Cannot see:**', '', ...this.stale.map((l) => `- ${MARK.stale} ${l}`), ...this.blind.map((l) => `- ${MARK.partial} ${l}`), '');
+            // `*` bullets: a list of its own, not merged with the monitors' `-` list that follows.
+            lines.push('**Cannot see:**', '', ...this.stale.map((l) => `* ${MARK.stale} ${l}`), ...this.blind.map((l) => `* ${MARK.partial} ${l}`), '');
         }
         if (this.quiet) {
             const held = this.outcomes.reduce((n, o) => n + (o.muted?.length ?? 0), 0);
@@ -62831,7 +62837,7 @@ class PaymentMonitor {
             const findings = this.changes.filter((c) => c.incident.monitor === outcome.monitor.name && c.state !== 'resolved');
             for (const { incident, state } of findings) {
                 const where = incident.account ? ` \`${incident.account}\`` : '';
-                items.push(`- ${MARK[incident.severity]} ${name}${where} — ${inline(incident.summary)} [Dashboard](${incident.dashboardUrl})${state === 'ongoing' ? ` _(open since ${compact(incident.openedAt)})_` : ''}`);
+                items.push(`- ${MARK[incident.severity]} ${name}${where} — ${inline(incident.summary)} [Dashboard](${incident.dashboardUrl})${state === 'ongoing' ? ` _(open since ${this.localTime(incident.openedAt)})_` : ''}`);
             }
             const notes = outcome.notes;
             if (findings.length > 0 && notes.length === 0)
@@ -62856,7 +62862,7 @@ class PaymentMonitor {
         const holidays = cal.holidaysFrom === 'none' ? 'none' : `${cal.holidays.label} (${cal.holidaysFrom})`;
         lines.push(`<sub>Local time: ${zone} · public holidays: ${holidays}${cal.quiet.length > 0 ? ` · quiet: ${cal.quiet.map((w) => inline(w.text)).join(', ')}` : ''}.</sub>`, '');
         for (const c of resolved) {
-            lines.push(`- ✓ Resolved: **${c.incident.monitor}**${c.incident.account ? ` \`${c.incident.account}\`` : ''} — open ${describeLength((ctx.now.getTime() - c.incident.openedAt.getTime()) / 1000)}, since ${compact(c.incident.openedAt)}.`);
+            lines.push(`- ✓ Resolved: **${c.incident.monitor}**${c.incident.account ? ` \`${c.incident.account}\`` : ''} — open ${describeLength((ctx.now.getTime() - c.incident.openedAt.getTime()) / 1000)}, since ${this.localTime(c.incident.openedAt)}.`);
         }
         if (resolved.length > 0)
             lines.push('');
@@ -62875,6 +62881,11 @@ class PaymentMonitor {
         for (const problem of this.problems)
             lines.push('> [!WARNING]', `> ${problem}`, '');
         return lines;
+    }
+    /** "2026-04-05 14:00 (Europe/London)": a moment in the account's local time. */
+    localTime(date) {
+        const zone = this.calendar.zone;
+        return zone === 'UTC' ? `${compactUtc(unixSeconds(date))} UTC` : `${localMinutes(unixSeconds(date), zone)} (${zone})`;
     }
     backtestSection(result) {
         const lines = [
@@ -62932,9 +62943,6 @@ class PaymentMonitor {
 function inline(text) {
     return shown(text).replace(/[<>*_`[\]|\\]/g, (c) => `\\${c}`);
 }
-function compact(date) {
-    return `${compactUtc(unixSeconds(date))} UTC`;
-}
 /** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
 // prettier-ignore
 const monitor_feature_CONTRACT = {
@@ -62983,8 +62991,9 @@ const monitor = defineFeature({
         if (settings.githubToken && !settings.githubToken.startsWith('${{'))
             inputs.mask(settings.githubToken);
         const on = monitors.length > 0;
-        if (!on && (settings.failOn !== 'never' || settings.incidentIssues || settings.backtestSeconds !== undefined)) {
-            inputs.warn('monitors is none: fail-on, incident-issues and monitor-backtest have no effect.');
+        const calendarSet = settings.timezone !== undefined || settings.holidays !== undefined || settings.quiet.length > 0;
+        if (!on && (settings.failOn !== 'never' || settings.incidentIssues || settings.backtestSeconds !== undefined || calendarSet)) {
+            inputs.warn('monitors is none: fail-on, incident-issues, monitor-backtest, monitor-timezone, monitor-holidays and monitor-quiet have no effect.');
         }
         if (on && config.dryRun && (settings.failOn !== 'never' || settings.incidentIssues)) {
             inputs.warn('dry-run: the monitors need the database, so fail-on and incident-issues have no effect.');

@@ -1,4 +1,6 @@
 import { InputError } from '../../src/config.js'
+import { evaluate } from '../../src/features/monitor/engine.js'
+import { cannotWatch, staleLine, staleObjects } from '../../src/features/monitor/visibility.js'
 import { MONITORS } from '../../src/features/monitor/monitors/index.js'
 import { businessDaysBetween } from '../../src/features/monitor/monitors/payouts.js'
 import { UTC_CALENDAR, sameLocalHours, weeksText } from '../../src/features/monitor/calendar.js'
@@ -160,5 +162,63 @@ describe('the inputs', () => {
     expect(parseBacktest('336h')).toBe(14 * 86400)
     expect(() => parseBacktest('12h')).toThrow(/monitor-backtest/)
     expect(() => parseBacktest('120d')).toThrow(/1d to 90d/)
+  })
+})
+
+describe('what the monitors cannot see', () => {
+  const sources = { tables: { charges: 't' }, failedCharges: false, accounts: false, indexed: new Set<string>() }
+  const past = { isOpen: () => false, openedAt: () => undefined, openSince: () => false }
+  const levels = parseThresholds('', MONITORS)
+
+  it('a monitor that fails to run is told as not watching, and the others still look', async () => {
+    const broken = { ...MONITORS[0]!, evaluate: () => Promise.reject(new Error('relation "t" does not exist')) }
+    const fine = {
+      ...MONITORS[5]!,
+      reads: [] as const,
+      evaluate: async () => ({ notes: [{ account: null, state: 'ok' as const, line: 'fine' }], findings: [] })
+    }
+    const outcomes = await evaluate({ query: () => Promise.reject(new Error('no query expected')) }, [broken, fine], levels, sources, 0, past, UTC_CALENDAR)
+    expect(outcomes.map((o) => [o.monitor.name, o.unavailable ?? 'watching'])).toEqual([
+      ['silence', 'could not run (relation "t" does not exist)'],
+      ['payouts', 'watching']
+    ])
+    expect(cannotWatch(outcomes)).toEqual(['**silence**: could not run (relation "t" does not exist)'])
+  })
+
+  it('says in words what each needs: objects not synced, failed charges, a key that cannot read', async () => {
+    const outcomes = await evaluate(
+      { query: () => Promise.reject(new Error('no query expected')) },
+      MONITORS.filter((m) => m.name !== 'silence'),
+      levels,
+      { ...sources, tables: {}, unsynced: new Map([['refunds', 'the key cannot read refunds']]) },
+      0,
+      past,
+      UTC_CALENDAR
+    )
+    expect(cannotWatch(outcomes)).toEqual([
+      '**declines, card-testing**: need charges synced (add it to `objects`)',
+      '**disputes**: needs disputes and charges synced (add them to `objects`)',
+      '**refunds**: the key cannot read refunds',
+      '**payouts**: needs payouts synced (add it to `objects`)',
+      '**renewals**: needs invoices synced (add it to `objects`)'
+    ])
+  })
+
+  it('an incremental copy behind the run is stale, with how far it got', () => {
+    const at = Date.UTC(2026, 11, 6, 12) / 1000
+    const report = (cursor: number) => ({ firstRun: false, from: 0, to: at, cursor, eventsProcessed: 0, refetched: 0, resweep: false, listed: true })
+    const run = {
+      incremental: new Map([
+        ['charges', report(at - 60)],
+        ['payouts', report(Date.UTC(2026, 9, 11) / 1000)]
+      ] as const)
+    }
+    const stale = staleObjects(['charges', 'payouts', 'refunds'], run, at)
+    expect(stale).toEqual([{ object: 'payouts', through: Date.UTC(2026, 9, 11) / 1000 }])
+    // 30 stored from 1 August to 11 October (71 days), the run on 6 December (127 days): about 54 in all.
+    expect(staleLine(stale[0]!, 30, Date.UTC(2026, 7, 1) / 1000, at, 10)).toBe(
+      'payouts complete through 2026-10-11 — backfill in progress, 30 of about 54 (each run stores 10: set `limit: all` to finish in one run)'
+    )
+    expect(staleLine(stale[0]!, 30, undefined, at, Number.POSITIVE_INFINITY)).toBe('payouts complete through 2026-10-11 — backfill in progress')
   })
 })

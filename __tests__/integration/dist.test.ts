@@ -51,7 +51,11 @@ describe('dist/index.js', () => {
     expect(second.code).toBe(0)
     expect(second.outputs.charges_stored).toBe('0')
     expect(second.outputs.charges_updated).toBe('0')
-    expect(second.summary).toMatch(/^## Stripe Payment Monitor\n\n### … Monitor: [^\n]+\n(?:[^\n]*\n)*?Up to date — no new charges or changes\.\n/)
+    // Charges alone feed 3 of the 7 monitors: the status says so first (the holidays come from the bundle's own chunk, with no node_modules).
+    expect(second.summary).toMatch(
+      /^## Stripe Payment Monitor\n\n### ◐ Monitor: watching 3 of 7 monitors[^\n]+\n(?:[^\n]*\n)*?Up to date — no new charges or changes\.\n/
+    )
+    expect(second.summary).toContain('public holidays: US (any of its regions) (the Stripe account)')
   })
 
   it('exits 1 with an ::error:: naming the input, before any request', async () => {

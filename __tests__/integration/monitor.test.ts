@@ -281,11 +281,11 @@ describe('what a monitor needs', () => {
     expect(lines.slice(4, 11)).toEqual([
       '**Cannot see:**',
       '',
-      '- ◐ **declines, card-testing**: need failed charges: set `status: all`',
-      '- ◐ **disputes**: needs disputes synced (add it to `objects`)',
-      '- ◐ **refunds**: needs refunds synced (add it to `objects`)',
-      '- ◐ **payouts**: needs payouts synced (add it to `objects`)',
-      '- ◐ **renewals**: needs invoices synced (add it to `objects`)'
+      '* ◐ **declines, card-testing**: need failed charges: set `status: all`',
+      '* ◐ **disputes**: needs disputes synced (add it to `objects`)',
+      '* ◐ **refunds**: needs refunds synced (add it to `objects`)',
+      '* ◐ **payouts**: needs payouts synced (add it to `objects`)',
+      '* ◐ **renewals**: needs invoices synced (add it to `objects`)'
     ])
     expect(io.warnings).toEqual([])
   }, 60_000)
@@ -297,9 +297,9 @@ describe('what a monitor needs', () => {
     expect(io.outputs.monitor_status).toBe('stale')
     expect(io.summary).toMatch(/### ◌ Monitor: not current — the synced data is behind/)
     expect(io.summary).toMatch(
-      /- ◌ charges complete through 2026-\d\d-\d\d — backfill in progress, 10 of about [\d,]+ \(each run stores 10: set `limit: all` to finish in one run\)/
+      /\* ◌ charges complete through 2026-\d\d-\d\d — backfill in progress, 10 of about [\d,]+ \(each run stores 10: set `limit: all` to finish in one run\)/
     )
-    expect(io.summary).toMatch(/- ◌ payouts complete through/)
+    expect(io.summary).toMatch(/\* ◌ payouts complete through/)
     // Once the backfill is done, both incidents open.
     const full = await run()
     expect(

@@ -365,7 +365,8 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
     const lines = [`### ${MARK[status]} Monitor: ${head}`, '']
     // What it cannot see comes first, whatever else is open: a user acts on it.
     if (this.stale.length > 0 || this.blind.length > 0) {
-      lines.push('**Cannot see:**', '', ...this.stale.map((l) => `- ${MARK.stale} ${l}`), ...this.blind.map((l) => `- ${MARK.partial} ${l}`), '')
+      // `*` bullets: a list of its own, not merged with the monitors' `-` list that follows.
+      lines.push('**Cannot see:**', '', ...this.stale.map((l) => `* ${MARK.stale} ${l}`), ...this.blind.map((l) => `* ${MARK.partial} ${l}`), '')
     }
     if (this.quiet) {
       const held = this.outcomes.reduce((n, o) => n + (o.muted?.length ?? 0), 0)
@@ -382,7 +383,7 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
       for (const { incident, state } of findings) {
         const where = incident.account ? ` \`${incident.account}\`` : ''
         items.push(
-          `- ${MARK[incident.severity]} ${name}${where} — ${inline(incident.summary)} [Dashboard](${incident.dashboardUrl})${state === 'ongoing' ? ` _(open since ${compact(incident.openedAt)})_` : ''}`
+          `- ${MARK[incident.severity]} ${name}${where} — ${inline(incident.summary)} [Dashboard](${incident.dashboardUrl})${state === 'ongoing' ? ` _(open since ${this.localTime(incident.openedAt)})_` : ''}`
         )
       }
       const notes = outcome.notes
@@ -413,7 +414,7 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
     )
     for (const c of resolved) {
       lines.push(
-        `- ✓ Resolved: **${c.incident.monitor}**${c.incident.account ? ` \`${c.incident.account}\`` : ''} — open ${describeLength((ctx.now.getTime() - c.incident.openedAt.getTime()) / 1000)}, since ${compact(c.incident.openedAt)}.`
+        `- ✓ Resolved: **${c.incident.monitor}**${c.incident.account ? ` \`${c.incident.account}\`` : ''} — open ${describeLength((ctx.now.getTime() - c.incident.openedAt.getTime()) / 1000)}, since ${this.localTime(c.incident.openedAt)}.`
       )
     }
     if (resolved.length > 0) lines.push('')
@@ -439,6 +440,12 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
     }
     for (const problem of this.problems) lines.push('> [!WARNING]', `> ${problem}`, '')
     return lines
+  }
+
+  /** "2026-04-05 14:00 (Europe/London)": a moment in the account's local time. */
+  private localTime(date: Date): string {
+    const zone = this.calendar.zone
+    return zone === 'UTC' ? `${compactUtc(unixSeconds(date))} UTC` : `${localMinutes(unixSeconds(date), zone)} (${zone})`
   }
 
   private backtestSection(result: Backtest): string[] {
@@ -506,10 +513,6 @@ function inline(text: string): string {
   return shown(text).replace(/[<>*_`[\]|\\]/g, (c) => `\\${c}`)
 }
 
-function compact(date: Date): string {
-  return `${compactUtc(unixSeconds(date))} UTC`
-}
-
 /** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
 // prettier-ignore
 const CONTRACT = {
@@ -559,8 +562,9 @@ export const monitor = defineFeature({
     }
     if (settings.githubToken && !settings.githubToken.startsWith('${{')) inputs.mask(settings.githubToken)
     const on = monitors.length > 0
-    if (!on && (settings.failOn !== 'never' || settings.incidentIssues || settings.backtestSeconds !== undefined)) {
-      inputs.warn('monitors is none: fail-on, incident-issues and monitor-backtest have no effect.')
+    const calendarSet = settings.timezone !== undefined || settings.holidays !== undefined || settings.quiet.length > 0
+    if (!on && (settings.failOn !== 'never' || settings.incidentIssues || settings.backtestSeconds !== undefined || calendarSet)) {
+      inputs.warn('monitors is none: fail-on, incident-issues, monitor-backtest, monitor-timezone, monitor-holidays and monitor-quiet have no effect.')
     }
     if (on && config.dryRun && (settings.failOn !== 'never' || settings.incidentIssues)) {
       inputs.warn('dry-run: the monitors need the database, so fail-on and incident-issues have no effect.')

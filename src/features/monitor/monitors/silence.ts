@@ -1,5 +1,5 @@
 import { DAY_SECONDS } from '../../../time.js'
-import { addDays, dayStart, localDate, secondOfDay } from '../../../zone.js'
+import { addDays, dayStart, localDate, secondOfDay, weekday } from '../../../zone.js'
 import { WEEKS, datesOf, offDay, type Calendar, type Window } from '../calendar.js'
 import { LEARNING_DAYS, learningLine, type AccountNote, type Finding, type Monitor } from '../monitor.js'
 import { ACCOUNT, LAST_SALE_LOOKBACK, about, accountOf, historyDays, inWindows, lastRows, span } from '../queries.js'
@@ -14,6 +14,8 @@ export interface DayCounts {
 }
 
 const NONE: DayCounts = { total: 0, after: 0, before: 0, between: 0 }
+
+const DAY_NAMES = ['Sundays', 'Mondays', 'Tuesdays', 'Wednesdays', 'Thursdays', 'Fridays', 'Saturdays']
 
 /** One local day of the gap, as the expectation reads it. */
 export interface GapDay {
@@ -91,13 +93,12 @@ export function calendarNotes(gap: GapExpectation): string[] {
   const leftOut = [...new Set(gap.days.flatMap((d) => d.leftOut))]
   if (leftOut.length > 0)
     notes.push(`left out of the weeks compared: ${leftOut.slice(0, 2).join('; ')}${leftOut.length > 2 ? ` and ${leftOut.length - 2} more` : ''}`)
-  const closed = gap.days.reduce((n, d) => n + d.closed, 0)
-  const always = gap.days.filter((d) => !d.off && d.open === 0 && d.closed > 0).length
-  if (closed > 0) {
-    notes.push(
-      `${closed} closed day${closed === 1 ? '' : 's'} (no sale all day) left out of the weeks compared${always > 0 ? `; ${always === 1 ? 'a weekday' : `${always} weekdays`} the shop did not open in any of them expect${always === 1 ? 's' : ''} none` : ''}`
-    )
+  // A weekday closed in every week compared (the shop's Saturdays): it expects none.
+  for (const d of gap.days.filter((d) => !d.off && d.open === 0 && d.closed > 0)) {
+    notes.push(`${DAY_NAMES[weekday(d.date)]}: closed in each of the ${d.closed} weeks compared, so none expected`)
   }
+  const closed = gap.days.filter((d) => d.open > 0).reduce((n, d) => n + d.closed, 0)
+  if (closed > 0) notes.push(`${closed} closed day${closed === 1 ? '' : 's'} (no sale all day) left out of the weeks compared`)
   return notes
 }
 
@@ -172,7 +173,10 @@ export function judgeSilence(input: SilenceInput): { finding?: Omit<Finding, 'ac
     finding: {
       key: 'no-sales',
       severity: 'critical',
-      summary: `0 sales in ${gapText}; ${expectedText}. An empty stretch this long is ${oneIn(chance)} at the usual rate.`,
+      summary:
+        chance < input.level
+          ? `0 sales in ${gapText}; ${expectedText}. An empty stretch this long is ${oneIn(chance)} at the usual rate.`
+          : `0 sales in ${gapText}: still no sale since this incident opened; ${expectedText}.`,
       observed: { sales: 0, minutes: Math.round(gap / 60), last_sale: since === undefined ? `over ${gapText} ago` : new Date(since * 1000).toISOString() },
       expected: {
         sales: Math.round(expectation.typical * 10) / 10,
