@@ -339,6 +339,17 @@ describe('names, loops and keys', () => {
     expect(world.stripe.requests.length).toBeLessThan(5)
   })
 
+  it('stops within a handful of requests when a proxy answers every listing with the same page, the window and cursor ignored', async () => {
+    await world.replaceStandIn({ samePage: true })
+    // Two years of charges: a whole-range backfill slices them into many windows, each asked on its own.
+    world.stripe.addCharges(generateCharges({ count: 400, seed: 9, from: world.clock - 730 * DAY, to: world.clock - 60 }))
+    const { io } = await run({ limit: 'all', incremental: 'true' })
+    expect(io.failed).toMatch(
+      /^Stripe returned (only objects outside the window asked|a page it had already returned|the cursor object again) .*\(GET \/v1\/charges\)/
+    )
+    expect(world.stripe.requests.filter((r) => r.path === '/v1/charges').length).toBeLessThan(20)
+  })
+
   it('a wrong key creates nothing in the database', async () => {
     await world.replaceStandIn({ keys: ['sk_test_TheRightOne'] })
     const { io } = await run({ objects: 'all', incremental: 'true' })

@@ -241,6 +241,22 @@ describe('fetchRange', () => {
   })
 })
 
+describe('a proxy that answers every request with one page', () => {
+  it('stops within a handful of requests: a page outside the window asked, or a page seen before, is not an answer', async () => {
+    // Old objects with has_more, whatever is asked: every slice of a whole-range backfill would take one request, without end.
+    const canned = account(3, 100, 1_600_000_000, 1_600_000_500)
+    let calls = 0
+    const proxy: ListPage<Obj> = async (window, limit, after) => {
+      calls += 1
+      return toPage({ object: 'list', data: canned.slice(0, 100), has_more: true, url: '/v1/charges' }, window, after) as Page<Obj>
+    }
+    await expect(fetchRange({ list: proxy, spans: [[1_650_000_000, 1_760_000_000]], concurrency: 4, onPage: async () => {} })).rejects.toThrow(
+      /Stripe returned only objects outside the window asked when asked for the first page created in \[\d+, \d+\).*\(GET \/v1\/charges\)/
+    )
+    expect(calls).toBeLessThanOrEqual(4)
+  })
+})
+
 describe('toPage', () => {
   it('drops objects outside the window and keeps the cursor', () => {
     const page = toPage(

@@ -32,10 +32,10 @@ export interface Page<T> {
 export class PagingLoopError extends ActionError {
   readonly kind = 'stripe-paging'
 
-  constructor(what: string, cursor: string) {
+  constructor(what: string, asked: string, endpoint = 'the list endpoint') {
     super(
-      `Stripe returned ${what} again when asked for the page after ${cursor}: the listing would never end. ` +
-        'Stopping instead. If `stripe-api-base` points at a proxy, check that it forwards starting_after and does not cache list responses.'
+      `Stripe returned ${what} when asked for ${asked}: the listing would never end. Stopping instead (GET ${endpoint}). ` +
+        'If `stripe-api-base` points at a proxy, check that it forwards starting_after and created, and does not cache list responses.'
     )
     this.name = 'PagingLoopError'
   }
@@ -54,6 +54,8 @@ export function pageLister<T extends StripeObject>(
   retry: RetryOptions = DEFAULT_RETRY,
   filters: Readonly<Record<string, string>> = {}
 ): ListPage<T> {
+  // Each page's first and last id, with the request it answered (a few dozen bytes a page).
+  const seen = new Map<string, { window: Window; after: string | undefined }>()
   return async (window, limit, after) => {
     const params: Record<string, unknown> = { ...spec.listParams, ...filters, limit: Math.max(1, Math.min(MAX_PAGE_SIZE, Math.floor(limit))) }
     const created: Stripe.RangeQueryParam = {}
@@ -67,8 +69,40 @@ export function pageLister<T extends StripeObject>(
     } catch (error) {
       throw new StripeRequestError(error, `list ${spec.plural}`, spec.permission)
     }
-    return toPage(list, window, after)
+    const page = toPage(list, window, after)
+    // The same page for another request (a caching proxy): every slice would be asked again, without end.
+    const raw = Array.isArray(list?.data) ? list.data : []
+    if (raw.length > 0) {
+      const print = `${raw.length} ${raw[0]?.id} ${raw.at(-1)?.id}`
+      const before = seen.get(print)
+      // Only an answer no honest listing gives: the same objects for a window apart from the first, or after another cursor in the same one.
+      if (before && (apart(before.window, window) || (sameWindow(before.window, window) && before.after !== after?.id))) {
+        throw new PagingLoopError('a page it had already returned', describeAsk(window, after), endpointOf(list))
+      }
+      seen.set(print, { window, after: after?.id })
+    }
+    return page
   }
+}
+
+/** Two windows with no second in common: no object can be in both. */
+function apart(a: Window, b: Window): boolean {
+  return (a.lt !== undefined && b.gte !== undefined && a.lt <= b.gte) || (b.lt !== undefined && a.gte !== undefined && b.lt <= a.gte)
+}
+
+function sameWindow(a: Window, b: Window): boolean {
+  return a.gte === b.gte && a.lt === b.lt
+}
+
+/** The request a page answered, as an error names it. */
+function describeAsk(window: Window, after: PageCursor | undefined): string {
+  const span = window.gte !== undefined || window.lt !== undefined ? ` created in [${window.gte ?? 'start'}, ${window.lt ?? 'now'})` : ''
+  return after ? `the page after ${after.id}${span}` : `the first page${span}`
+}
+
+/** The list's endpoint as Stripe names it (`/v1/charges`), when it looks like one. */
+function endpointOf(list: { url?: unknown } | undefined): string | undefined {
+  return typeof list?.url === 'string' && /^\/v1\/[a-z_/]{1,60}$/.test(list.url) ? list.url : undefined
 }
 
 /** Checks a list answer and keeps what is inside the window. */
@@ -77,12 +111,17 @@ export function toPage<T extends StripeObject>(list: Stripe.ApiList<T>, window: 
   if (after) {
     // After a cursor, Stripe lists strictly older objects (ties in one second by creation order).
     const first = raw[0]
-    if (raw.some((o) => o?.id === after.id)) throw new PagingLoopError('the cursor object', after.id)
-    if (first && typeof first.created === 'number' && first.created > after.created) throw new PagingLoopError('newer objects', after.id)
+    if (raw.some((o) => o?.id === after.id)) throw new PagingLoopError('the cursor object again', describeAsk(window, after), endpointOf(list))
+    if (first && typeof first.created === 'number' && first.created > after.created)
+      throw new PagingLoopError('newer objects again', describeAsk(window, after), endpointOf(list))
   }
   const lastObject = raw.at(-1)
   const last = lastObject && typeof lastObject.id === 'string' ? { id: lastObject.id, created: finiteOr(lastObject.created, window.gte ?? 0) } : undefined
   const data = raw.filter((o) => !outside(o, window))
+  // A whole page outside the window asked is not Stripe's answer (one odd object is dropped; a page of them is a proxy's).
+  if (raw.length > 1 && data.length === 0 && raw.every((o) => typeof o?.created === 'number')) {
+    throw new PagingLoopError('only objects outside the window asked', describeAsk(window, after), endpointOf(list))
+  }
   return { data, hasMore: list?.has_more === true && last !== undefined, last, dropped: raw.length - data.length }
 }
 

@@ -42,12 +42,16 @@ export interface TransportOptions {
   failFrom?: { request: number; fault: Fault }
   /** A broken proxy: drops `starting_after`, so every page is the first one again. */
   ignoreCursor?: boolean
+  /** A proxy that caches one answer: every list request of a path gets the first answer it had, whatever it asks (window, cursor). */
+  samePage?: boolean
 }
 
 export class Transport {
   readonly requests: RecordedRequest[] = []
   private server: http.Server | undefined
   private faults: Fault[] = []
+  /** The first answer per path, for a caching proxy (`samePage`). */
+  private readonly cached = new Map<string, Answer>()
   private windows = new Map<string, { start: number; count: number }>()
   /** A fault for the requests it picks (one kind of listing failing while the others answer). */
   faultWhen: ((request: RecordedRequest) => Fault | undefined) | undefined
@@ -136,8 +140,11 @@ export class Transport {
       }
     } else if (fault !== undefined && fault !== 'slow') {
       answer = stripeError(fault, { type: 'api_error', message: 'An unknown error occurred' })
+    } else if (this.options.samePage && this.cached.has(url.pathname)) {
+      answer = this.cached.get(url.pathname)!
     } else {
       answer = this.route(record)
+      if (this.options.samePage && answer.status === 200) this.cached.set(url.pathname, answer)
     }
     record.status = answer.status
     const body = answer.body
