@@ -1,6 +1,8 @@
-// jest globalSetup: a fresh directory for the secret-scan captures of this run, and a list of the
-// temporary entries that exist before it (the teardown fails the suite if tests leave new ones).
-import { mkdtempSync, readdirSync } from 'node:fs'
+// jest globalSetup: a private temporary directory for this run of the suite (TMPDIR, which the
+// workers and every action run inherit), so two runs at once never see each other's files; a fresh
+// directory in it for the secret-scan captures. The teardown fails the suite if tests leave
+// temporary entries behind, then removes the private directory.
+import { chmodSync, mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 
@@ -8,6 +10,11 @@ import path from 'node:path'
 export const LEFTOVER = /^(spm-|stripe-journal-)/
 
 export default function setup() {
-  process.env.SPM_TEMP_BEFORE = JSON.stringify(readdirSync(tmpdir()).filter((f) => LEFTOVER.test(f)))
-  process.env.SPM_SECRET_SCAN_DIR = mkdtempSync(path.join(tmpdir(), 'spm-secret-scan-'))
+  const own = mkdtempSync(path.join(tmpdir(), 'jest-spm-run-'))
+  // Open like /tmp itself (sticky): embedded Postgres runs initdb as the postgres user, who reads files made here.
+  chmodSync(own, 0o1777)
+  process.env.SPM_RUN_TMP = own
+  process.env.TMPDIR = own
+  process.env.SPM_SECRET_SCAN_DIR = path.join(own, 'secret-scan')
+  mkdirSync(process.env.SPM_SECRET_SCAN_DIR)
 }

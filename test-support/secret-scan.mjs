@@ -3,7 +3,6 @@
 // were given. Any hit fails the suite. It also fails the suite when tests left temporary files or
 // directories behind.
 import { readFileSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { LEFTOVER } from './secret-scan-setup.mjs'
 
@@ -23,9 +22,12 @@ export default function teardown() {
     }
   }
   rmSync(dir, { recursive: true, force: true })
-  const before = new Set(JSON.parse(process.env.SPM_TEMP_BEFORE ?? '[]'))
-  const left = readdirSync(tmpdir()).filter((f) => LEFTOVER.test(f) && !before.has(f))
-  if (left.length > 0) throw new Error(`Tests left ${left.length} temporary entr${left.length === 1 ? 'y' : 'ies'} in ${tmpdir()}: ${left.join(', ')}`)
+  // This run's own temporary directory: what is left in it was left by this run's tests.
+  const own = process.env.SPM_RUN_TMP
+  const left = own ? readdirSync(own).filter((f) => LEFTOVER.test(f)) : []
+  if (own) rmSync(own, { recursive: true, force: true })
+  if (left.length > 0)
+    throw new Error(`Tests left ${left.length} temporary entr${left.length === 1 ? 'y' : 'ies'} in their temporary directory: ${left.join(', ')}`)
   if (leaks.length > 0) throw new Error(`Secret scan: ${leaks.length} leak(s)\n${[...new Set(leaks)].join('\n')}`)
   console.log(`Secret scan: ${captures} captured action outputs scanned, no secret found.`)
 }
