@@ -34984,7 +34984,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2976);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9904);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -34993,7 +34993,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2976:
+/***/ 9904:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36667,13 +36667,25 @@ const GENERIC_INPUTS = [
 /** Each generic input's default. */
 const INPUT_DEFAULTS = Object.fromEntries(GENERIC_INPUTS.map((i) => [i.name, i.default]));
 /** A bad input: names the input and says what it accepts. */
+/**
+ * A message that quotes what a user wrote, as it may be printed: control and bidi characters shown
+ * escaped (`\n`, `\u202e`), a long quoted value cut (a 120 KB input makes no 120 KB annotation), the
+ * whole at most 2,000 characters.
+ */
+function echoed(detail) {
+    const escaped = detail.replace(
+    // eslint-disable-next-line no-control-regex -- control characters are what is escaped
+    /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, (c) => ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    const quotesCut = escaped.replace(/"([^"]{81,})"/g, (_, value) => `"${[...value].slice(0, 60).join('')}…" (${value.length.toLocaleString('en-US')} characters)`);
+    return quotesCut.length > 2000 ? `${quotesCut.slice(0, 1999)}…` : quotesCut;
+}
 class InputError extends ActionError {
     input;
     kind = 'input';
     constructor(
     /** The input's name (or two, `created-after / created-before`, when they conflict). */
     input, detail) {
-        super(`Input \`${input}\`: ${detail}`);
+        super(`Input \`${input}\`: ${echoed(detail)}`);
         this.input = input;
         this.name = 'InputError';
     }
@@ -37357,7 +37369,41 @@ function shownId(id) {
     return shown(id, 64);
 }
 
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+
+/**
+ * Text from Stripe (a payout's failure message, a description, an id) made safe for GitHub's
+ * Markdown wherever it goes — the job summary, a table cell, an issue's title, body or comments:
+ * shown as written, never acted on. No control or bidi characters; line breaks folded; HTML inert
+ * (entities); the Markdown punctuation that acts escaped (no link or image, emphasis,
+ * strike-through, code, heading or table break); and what GitHub links inside plain text broken by an invisible word joiner (U+2060) — an
+ * `@` mention (a notification), a `#123` reference, a bare `https://` or `www.` link, an e-mail
+ * address. Cut to `maxChars`.
+ */
+function markdownSafe(text, maxChars = 500, as = 'markdown') {
+    // The joiner is ours to insert: one in the text is dropped, so what it breaks is always visible here.
+    const plain = shown(text, maxChars)
+        .replace(/\u2060/g, '')
+        .replace(/\r\n|\r|\n|\t/g, ' ');
+    // An issue title is shown as written (no Markdown, no HTML): only what GitHub links in it is broken.
+    const escaped = as === 'title'
+        ? plain
+        : plain
+            .replace(/&/g, '&amp;')
+            .replace(/</g, '&lt;')
+            .replace(/>/g, '&gt;')
+            .replace(/([\\`*_[\]|~#!])/g, '\\$1');
+    const safe = escaped
+        .replace(/@/g, '@\u2060')
+        .replace(/#(?=\d)/g, '#\u2060')
+        .replace(/:\\?\/\//g, (m) => `${m.slice(0, -2)}\u2060//`)
+        .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}\u2060.`);
+    // A title has a hard limit (GitHub's is 256): the joiners count too. (Markdown is not cut again: that could split an escape.)
+    return as === 'title' ? cut(safe, maxChars) : safe;
+}
+
 ;// CONCATENATED MODULE: ./src/report/summary.ts
+
 
 
 
@@ -37375,12 +37421,7 @@ const VISIBLE_ROWS = 20;
 function escapeCell(text, maxChars = Infinity) {
     if (text == null || text === '')
         return '';
-    return shown(text, maxChars)
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/\r\n|\r|\n/g, ' ')
-        .replace(/([\\`*_[\]|~#!:])/g, '\\$1');
+    return markdownSafe(text, maxChars);
 }
 /** An email as a code span: GitHub cannot autolink part of it (it links only the ASCII tail of `Ünïcode@x.org`). */
 function emailCell(email) {
@@ -39940,6 +39981,12 @@ const INCIDENTS = {
         column('expected', 'jsonb'),
         column('dashboard_url', 'text'),
         column('issue_number', 'integer'),
+        // What GitHub holds for it: creating (claimed, the reply not read yet), open, closed, acknowledged (closed by hand).
+        column('issue_state', 'text'),
+        // The severity the issue last told (a change is commented on once).
+        column('issue_severity', 'text'),
+        // When a run last claimed it to create its issue (a lost reply is looked for by marker before creating again).
+        column('issue_claimed_at', 'timestamptz'),
         column('open_key', 'text'),
         column('updated_at', 'timestamptz', { default: 'now()' })
     ],
@@ -39964,7 +40011,10 @@ function incidentOf(r) {
         observed: r.observed ?? {},
         expected: r.expected ?? {},
         dashboardUrl: r.dashboard_url ?? '',
-        issueNumber: r.issue_number
+        issueNumber: r.issue_number,
+        issueState: r.issue_state,
+        issueSeverity: r.issue_severity,
+        issueClaimedAt: r.issue_claimed_at
     };
 }
 /**
@@ -40019,9 +40069,23 @@ async function recordIncidents(db, seen, evaluated, open, now) {
     }
     return changes;
 }
-/** Remembers the GitHub issue of an incident. */
-async function setIssueNumber(db, id, issue) {
-    await db.query(`UPDATE ${db.table(INCIDENTS_TABLE)} SET issue_number = $2, updated_at = now() WHERE incident_id = $1`, [id, issue]);
+const ISSUE_LOCK = 'stripe-payment-monitor issue';
+function issueStore(db) {
+    const table = db.table(INCIDENTS_TABLE);
+    const logged = (r) => ({ ...incidentOf(r), open: r.state === 'open' });
+    return {
+        incidents: async (ids) => (await db.query(`SELECT * FROM ${table} WHERE state = 'open' OR incident_id = ANY($1) ORDER BY opened_at`, [ids])).map(logged),
+        incident: async (id) => {
+            const [row] = await db.query(`SELECT * FROM ${table} WHERE incident_id = $1`, [id]);
+            return row ? logged(row) : undefined;
+        },
+        claim: async (id) => (await db.query('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS ok', [ISSUE_LOCK, id]))[0]?.ok === true,
+        release: async (id) => void (await db.query('SELECT pg_advisory_unlock(hashtext($1), hashtext($2))', [ISSUE_LOCK, id])),
+        record: async (id, f) => {
+            await db.query(`UPDATE ${table} SET issue_number = coalesce($2, issue_number), issue_state = coalesce($3, issue_state), issue_severity = coalesce($4, issue_severity),
+                issue_claimed_at = coalesce($5, issue_claimed_at), updated_at = now() WHERE incident_id = $1`, [id, f.issueNumber ?? null, f.issueState ?? null, f.issueSeverity ?? null, f.issueClaimedAt ?? null]);
+        }
+    };
 }
 /** Whether the run's role could make the table (an optional one). */
 async function incidentsTableExists(db) {
@@ -40459,110 +40523,352 @@ async function backtest(db, monitors, levels, sources, at, seconds, calendar, hi
     return { window: { from: isoSeconds(from), to: isoSeconds(at) }, ...(short ? { history_from: isoSeconds(historyFrom) } : {}), evaluations, incidents };
 }
 
-;// CONCATENATED MODULE: ./src/features/monitor/issues.ts
+;// CONCATENATED MODULE: ./src/features/monitor/github.ts
 
-
-/** The label every incident issue carries, with its monitor's name and its severity. */
-const INCIDENT_LABEL = 'stripe-incident';
-/** A GitHub API refusal, as the run says it: a warning, never a failed sync. */
+/** Longest a call may take: a GitHub that hangs costs seconds, not the HTTP library's five minutes. */
+const CALL_MS = 10_000;
+/** A GitHub refusal or failure, said in words that do not quote GitHub's reply (nor the token in it). */
 class IssueError extends Error {
+    refusal;
     status;
-    constructor(status, message) {
+    until;
+    constructor(refusal, status, message, 
+    /** Rate-limited: until when (Unix seconds). */
+    until) {
         super(message);
+        this.refusal = refusal;
         this.status = status;
+        this.until = until;
         this.name = 'IssueError';
     }
+    /** Whether the rest of this run's issue work stops (every further call would be refused the same way). */
+    get stops() {
+        return this.refusal !== 'failed';
+    }
 }
-/** The REST API through @actions/github's Octokit, loaded only when issues are asked for. */
-async function octokitApi(target) {
+/** An HTTP error as the log says it: its status and headers only (x-ratelimit-*, retry-after). */
+function classify(status, headers, nowSeconds, secondary = false) {
+    const header = (name) => {
+        const v = headers[name];
+        return v === undefined ? undefined : Number(v);
+    };
+    if (status === 401)
+        return new IssueError('unauthorized', status, 'the token is not valid (401): check github-token, or leave it to the workflow token');
+    if (status === 403 || status === 429) {
+        const remaining = header('x-ratelimit-remaining');
+        const reset = header('x-ratelimit-reset');
+        const retry = header('retry-after');
+        if (remaining === 0 && reset !== undefined && Number.isFinite(reset)) {
+            return new IssueError('rate-limited', status, `rate-limited until ${isoSeconds(reset)} (the token's hourly requests are spent)`, reset);
+        }
+        if ((retry !== undefined && Number.isFinite(retry)) || secondary || status === 429) {
+            const until = nowSeconds + (retry !== undefined && Number.isFinite(retry) ? retry : 60);
+            return new IssueError('rate-limited', status, `rate-limited until ${isoSeconds(until)} (GitHub's secondary limit on writes)`, until);
+        }
+        return new IssueError('forbidden', status, 'the token lacks `issues: write` (403): give the job `permissions: issues: write`, or a github-token that may write issues');
+    }
+    if (status === 404)
+        return new IssueError('not-found', status, 'the repository was not found with this token (404): the token is for another repository, or may not see this one');
+    if (status === 410)
+        return new IssueError('disabled', status, 'issues are disabled in this repository (410): turn them on in its settings, or set incident-issues: false');
+    return new IssueError('failed', status, status ? `GitHub answered ${status}` : 'GitHub did not answer in time');
+}
+function failureOf(error, nowSeconds) {
+    if (error instanceof IssueError)
+        return error;
+    const e = (typeof error === 'object' && error !== null ? error : {});
+    // No response: the call timed out or the connection failed (the library calls that a 500): GitHub did not answer.
+    const status = e.response && typeof e.status === 'number' && e.status >= 400 ? e.status : undefined;
+    const text = `${typeof e.message === 'string' ? e.message : ''} ${JSON.stringify(e.response?.data ?? '')}`;
+    return classify(status, e.response?.headers ?? {}, nowSeconds, /secondary rate limit/i.test(text));
+}
+function issueOf(data) {
+    if (typeof data !== 'object' || data === null)
+        return undefined;
+    const d = data;
+    if (typeof d.number !== 'number' || !Number.isSafeInteger(d.number) || d.number <= 0 || d.pull_request)
+        return undefined;
+    const labels = Array.isArray(d.labels) ? d.labels.map((l) => (typeof l === 'string' ? l : String(l?.name ?? ''))) : [];
+    return { number: d.number, state: d.state === 'closed' ? 'closed' : 'open', labels, body: typeof d.body === 'string' ? d.body : '' };
+}
+/** The REST API through @actions/github's Octokit, every call bounded by `callMs`. */
+async function octokitApi(target, callMs = CALL_MS) {
     const { getOctokit } = await __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413));
     const octokit = getOctokit(target.token, { baseUrl: target.apiUrl });
     const [owner, repo] = target.repository.split('/');
+    const request = () => ({ signal: AbortSignal.timeout(callMs) });
     const call = async (work) => {
         try {
             return await work();
         }
         catch (error) {
-            const status = error.status;
-            throw new IssueError(status, error instanceof Error ? error.message : String(error));
+            throw failureOf(error, Math.floor(Date.now() / 1000));
         }
     };
     return {
-        create: (title, body, labels) => call(async () => (await octokit.rest.issues.create({ owner, repo, title, body, labels })).data.number),
-        comment: (issue, body) => call(async () => void (await octokit.rest.issues.createComment({ owner, repo, issue_number: issue, body }))),
+        listOpen: (label) => call(async () => {
+            const found = [];
+            // Pages of 100 until a short one; at most 50 pages (5,000 open incident issues is not a log anyone reads).
+            for (let page = 1; page <= 50; page++) {
+                const { data } = await octokit.rest.issues.listForRepo({ owner, repo, labels: label, state: 'open', per_page: 100, page, request: request() });
+                if (!Array.isArray(data))
+                    throw new IssueError('failed', undefined, "GitHub's list of issues could not be read");
+                for (const item of data) {
+                    const issue = issueOf(item);
+                    if (issue)
+                        found.push(issue);
+                }
+                if (data.length < 100)
+                    break;
+            }
+            return found;
+        }),
+        get: async (issue) => {
+            try {
+                return issueOf((await octokit.rest.issues.get({ owner, repo, issue_number: issue, request: request() })).data);
+            }
+            catch (error) {
+                const status = error?.status;
+                // Gone (deleted, transferred): nothing to write to; the incident counts as acknowledged.
+                if (status === 404 || status === 410)
+                    return undefined;
+                throw failureOf(error, Math.floor(Date.now() / 1000));
+            }
+        },
+        create: (title, body, labels) => call(async () => issueOf((await octokit.rest.issues.create({ owner, repo, title, body, labels, request: request() })).data)?.number),
+        comment: (issue, body) => call(async () => void (await octokit.rest.issues.createComment({ owner, repo, issue_number: issue, body, request: request() }))),
         update: (issue, fields) => call(async () => void (await octokit.rest.issues.update({
             owner,
             repo,
             issue_number: issue,
             ...fields,
-            ...(fields.state ? { state_reason: 'completed' } : {})
+            ...(fields.state ? { state_reason: 'completed' } : {}),
+            request: request()
         })))
     };
 }
-function labels(incident) {
+/**
+ * Why a token cannot be a GitHub token, or undefined: whitespace or control characters (a pasted
+ * line break), a `Bearer ` prefix, or a Stripe key pasted by mistake. Checked before anything runs.
+ */
+function tokenProblem(token) {
+    if (/^bearer\s/i.test(token))
+        return 'starts with "Bearer ": give the token alone';
+    // eslint-disable-next-line no-control-regex -- control characters are what is refused
+    if (/[\s\u0000-\u001F\u007F-\u009F]/.test(token))
+        return 'holds whitespace or control characters (a line break pasted with it?)';
+    if (/^(sk|rk|pk)_(live|test)_/.test(token))
+        return 'is a Stripe API key, not a GitHub token: it is never sent to GitHub';
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/features/monitor/issues.ts
+
+
+
+
+/**
+ * The incident log on GitHub, made exact by reconciling, not by firing and forgetting: each run
+ * reads the open `stripe-incident` issues (one listing), matches each to its incident by the marker
+ * its body carries, then creates what is missing, closes what resolved, fixes labels and comments
+ * once on a severity change. A write whose reply was lost is found by its marker on the next run,
+ * never written twice; a close or label that failed is done by the next run. An issue closed by
+ * hand is the team's acknowledgement: no new issue and no reopening while that incident lasts.
+ */
+/** The label every incident issue carries, with its monitor's name and its severity. */
+const INCIDENT_LABEL = 'stripe-incident';
+const SEVERITIES = ['warning', 'critical'];
+/** The marker in an issue's body that names its incident (an HTML comment: not shown). */
+function marker(id) {
+    return `<!-- stripe-payment-monitor incident:${id} -->`;
+}
+const MARKER = /<!-- stripe-payment-monitor incident:(inc_[0-9a-f]{20}) -->/;
+function labelsOf(incident) {
     return [INCIDENT_LABEL, incident.monitor, incident.severity];
 }
-function title(incident) {
+/** The title: plain text, no Markdown (GitHub shows titles as written), links and mentions broken. */
+function titleOf(incident) {
     const where = incident.account ? ` (${incident.account})` : '';
     const first = incident.summary.split(/(?<=[.;])\s/)[0].replace(/[.;]$/, '');
-    return `${incident.severity === 'critical' ? 'Critical' : 'Warning'}: ${incident.monitor}${where} — ${first}`.slice(0, 200);
+    return markdownSafe(`${incident.severity === 'critical' ? 'Critical' : 'Warning'}: ${incident.monitor}${where} — ${first}`, 200, 'title');
 }
-function body(incident, runUrl) {
+function bodyOf(incident, runUrl) {
     const figures = (o) => Object.entries(o)
         .map(([k, v]) => `${k.replaceAll('_', ' ')}: ${typeof v === 'number' ? Math.round(v * 10000) / 10000 : String(v)}`)
         .join('; ');
     return [
-        `**${incident.summary}**`,
+        `**${markdownSafe(incident.summary, 1000)}**`,
         '',
         `| | |`,
         `| --- | --- |`,
-        `| Monitor | \`${incident.monitor}\` |`,
+        `| Monitor | ${markdownSafe(incident.monitor, 40)} |`,
         `| Severity | ${incident.severity} |`,
-        ...(incident.account ? [`| Account | \`${incident.account}\` |`] : []),
+        ...(incident.account ? [`| Account | ${markdownSafe(incident.account, 64)} |`] : []),
         `| Opened | ${isoSeconds(unixSeconds(incident.openedAt))} |`,
-        `| Observed | ${figures(incident.observed)} |`,
-        `| Expected | ${figures(incident.expected)} |`,
+        `| Observed | ${markdownSafe(figures(incident.observed), 500)} |`,
+        `| Expected | ${markdownSafe(figures(incident.expected), 500)} |`,
         '',
         `[Open in the Stripe Dashboard](${incident.dashboardUrl})${runUrl ? ` · [the run that opened it](${runUrl})` : ''}`,
         '',
-        `_Opened by Stripe Payment Monitor; it closes this issue when the incident ends. Incident \`${incident.id}\`._`
+        `_Opened by Stripe Payment Monitor; it closes this issue when the incident ends. Close it yourself to acknowledge it: no new issue opens while the incident lasts._`,
+        '',
+        marker(incident.id)
     ].join('\n');
 }
-/**
- * One issue per incident: opened with it (labelled stripe-incident, the monitor, the severity), a
- * comment when its severity changes, closed with a comment when it resolves. The text holds counts
- * and rates only — no amount, no customer — so it is the same on public repositories. The first
- * refusal (a token without `issues: write`) stops the rest and is returned, to be said as a warning.
- */
-async function syncIssues(api, changes, remember, now, runUrl) {
-    const done = { opened: 0, commented: 0, closed: 0 };
+/** The log's work for one run: GitHub made to match the incidents table. Never throws for GitHub's sake. */
+async function reconcileIssues(api, store, options) {
+    const result = { calls: 0, opened: 0, commented: 0, closed: 0, relabelled: 0, acknowledged: [], left: 0, problems: [], outOfTime: false };
+    const counted = (work) => {
+        result.calls += 1;
+        return work();
+    };
+    // Wall-clock time, as claims are stamped: a claim after it may be a create this listing could not see.
+    const listedAt = Date.now();
+    let listed;
     try {
-        for (const change of changes) {
-            const incident = change.incident;
-            if (change.state === 'opened' || (change.state === 'ongoing' && incident.issueNumber === null)) {
-                const number = await api.create(title(incident), body(incident, runUrl), labels(incident));
-                await remember(incident, number);
-                done.opened += 1;
-            }
-            else if (change.state === 'ongoing' && change.previousSeverity && incident.issueNumber !== null) {
-                await api.comment(incident.issueNumber, `Severity changed from ${change.previousSeverity} to **${incident.severity}**: ${incident.summary}`);
-                await api.update(incident.issueNumber, { labels: labels(incident) });
-                done.commented += 1;
-            }
-            else if (change.state === 'resolved' && incident.issueNumber !== null) {
-                const lasted = describeLength((now.getTime() - incident.openedAt.getTime()) / 1000);
-                await api.comment(incident.issueNumber, `Resolved at ${isoSeconds(unixSeconds(now))}, after ${lasted}: the monitor no longer sees it.${runUrl ? ` ([run](${runUrl}))` : ''}`);
-                await api.update(incident.issueNumber, { state: 'closed' });
-                done.closed += 1;
-            }
-        }
+        listed = await counted(() => api.listOpen(INCIDENT_LABEL));
     }
     catch (error) {
         if (!(error instanceof IssueError))
             throw error;
-        return { ...done, refused: error };
+        result.stopped = error;
+        return result;
     }
-    return done;
+    // Ours: an issue carrying a marker. Two with one marker (an older version's double write): the first is the incident's.
+    const byIncident = new Map();
+    const duplicates = [];
+    for (const issue of [...listed].sort((a, b) => a.number - b.number)) {
+        const id = MARKER.exec(issue.body)?.[1];
+        if (!id)
+            continue;
+        const first = byIncident.get(id);
+        if (first)
+            duplicates.push([issue, first]);
+        else
+            byIncident.set(id, issue);
+    }
+    const incidents = await store.incidents([...byIncident.keys()]);
+    const work = [];
+    for (const incident of incidents) {
+        const issue = byIncident.get(incident.id);
+        if (issue)
+            work.push({ incident, act: (i) => (i.open ? keep(i, issue) : close(i, issue)) });
+        else if (incident.open && incident.issueState !== 'acknowledged')
+            work.push({ incident, act: (i) => missing(i) });
+    }
+    /** An open incident's issue: the number recorded, its labels and its severity told. */
+    async function keep(i, issue) {
+        if (i.issueNumber !== issue.number || i.issueState !== 'open')
+            await store.record(i.id, { issueNumber: issue.number, issueState: 'open' });
+        const wanted = [...issue.labels.filter((l) => !SEVERITIES.includes(l)), ...labelsOf(i).filter((l) => !issue.labels.includes(l) || SEVERITIES.includes(l))];
+        const relabel = labelsOf(i).some((l) => !issue.labels.includes(l)) || issue.labels.some((l) => SEVERITIES.includes(l) && l !== i.severity);
+        if (relabel) {
+            await counted(() => api.update(issue.number, { labels: [...new Set(wanted)] }));
+            result.relabelled += 1;
+        }
+        if (i.issueSeverity !== null && i.issueSeverity !== i.severity) {
+            await counted(() => api.comment(issue.number, `Severity changed from ${i.issueSeverity} to **${i.severity}**: ${markdownSafe(i.summary, 1000)}`));
+            result.commented += 1;
+        }
+        if (i.issueSeverity !== i.severity)
+            await store.record(i.id, { issueSeverity: i.severity });
+    }
+    /** A resolved incident whose issue is still open: closed (then told why; a close that failed is the next run's). */
+    async function close(i, issue) {
+        await counted(() => api.update(issue.number, { state: 'closed' }));
+        await store.record(i.id, { issueNumber: issue.number, issueState: 'closed' });
+        result.closed += 1;
+        const lasted = describeLength(((i.resolvedAt ?? options.now).getTime() - i.openedAt.getTime()) / 1000);
+        await counted(() => api.comment(issue.number, `Resolved at ${isoSeconds(unixSeconds(i.resolvedAt ?? options.now))}, after ${lasted}: the monitor no longer sees it.${options.runUrl ? ` ([run](${options.runUrl}))` : ''}`));
+    }
+    /** An open incident GitHub lists no issue for: closed by hand (acknowledged), gone, or never made. */
+    async function missing(i) {
+        if (!i.open || i.issueState === 'acknowledged')
+            return;
+        if (i.issueNumber !== null) {
+            const issue = await counted(() => api.get(i.issueNumber));
+            // Closed by someone (the log closes only resolved incidents' issues), deleted or transferred: acknowledged.
+            if (!issue || issue.state === 'closed') {
+                await store.record(i.id, { issueState: 'acknowledged' });
+                result.acknowledged.push(i.id);
+                return;
+            }
+            // Open, but not listed (its label taken off): still the incident's.
+            return keep(i, issue);
+        }
+        // Claimed by a run whose reply was lost after this run listed: the next listing finds it by its marker.
+        if (i.issueState === 'creating' && i.issueClaimedAt && i.issueClaimedAt.getTime() >= listedAt) {
+            result.left += 1;
+            return;
+        }
+        await store.record(i.id, { issueState: 'creating', issueClaimedAt: new Date() });
+        let number;
+        let failed;
+        try {
+            number = await counted(() => api.create(titleOf(i), bodyOf(i, options.runUrl), labelsOf(i)));
+        }
+        catch (error) {
+            if (!(error instanceof IssueError) || error.stops)
+                throw error;
+            failed = error;
+        }
+        finally {
+            // When the reply is lost, the issue may exist: the claim's time says so to a run that listed before it.
+            if (number === undefined)
+                await store.record(i.id, { issueClaimedAt: new Date() });
+        }
+        if (number === undefined) {
+            result.problems.push(`${failed ? `${failed.message} to creating` : "GitHub's reply to creating"} the issue of ${i.monitor} (${i.id})${failed ? '' : ' could not be read'}; if it was made, the next run finds it by its marker.`);
+            return;
+        }
+        await store.record(i.id, { issueNumber: number, issueState: 'open', issueSeverity: i.severity });
+        result.opened += 1;
+    }
+    for (const { incident, act } of work) {
+        if (!result.stopped && options.clock() >= options.deadline)
+            result.outOfTime = true;
+        if (result.stopped || result.outOfTime) {
+            result.left += 1;
+            continue;
+        }
+        if (!(await store.claim(incident.id))) {
+            // Another run (a shard of the matrix) is writing it now.
+            result.left += 1;
+            continue;
+        }
+        try {
+            const now = await store.incident(incident.id);
+            if (now)
+                await act({ ...now, ...(now.issueNumber === null && incident.issueNumber !== null ? { issueNumber: incident.issueNumber } : {}) });
+        }
+        catch (error) {
+            if (!(error instanceof IssueError))
+                throw error;
+            if (error.stops)
+                result.stopped = error;
+            else
+                result.problems.push(`${incident.monitor} (${incident.id}): ${error.message}; the next run does it.`);
+        }
+        finally {
+            await store.release(incident.id);
+        }
+    }
+    for (const [extra, first] of duplicates) {
+        if (result.stopped || options.clock() >= options.deadline)
+            break;
+        try {
+            await counted(() => api.update(extra.number, { state: 'closed' }));
+            await counted(() => api.comment(extra.number, `Duplicate of #${first.number} (the same incident).`));
+            result.closed += 1;
+        }
+        catch (error) {
+            if (!(error instanceof IssueError))
+                throw error;
+            if (error.stops)
+                result.stopped = error;
+        }
+    }
+    return result;
 }
 
 ;// CONCATENATED MODULE: ./src/features/monitor/monitor.ts
@@ -41017,7 +41323,7 @@ const payouts_payouts = {
     relative: false,
     rule: 'a payout failed or canceled; one still in transit two business days after its arrival date',
     levels: {
-        late: { default: 2, unit: 'days', min: 1, max: 30, description: 'business days after the arrival date a payout in transit is late' },
+        late: { default: 2, unit: 'business days', min: 1, max: 30, description: 'business days after the arrival date a payout in transit is late' },
         lookback: { default: 30, unit: 'days', min: 1, max: 365, description: 'how far back failed payouts are looked at' }
     },
     async evaluate(ctx) {
@@ -41472,11 +41778,12 @@ function parseMonitors(value) {
 }
 const UNIT_FORMS = {
     count: 'a whole number',
-    share: 'a percentage (0.75%) or a fraction (0.0075)',
+    share: 'a percentage with its % (0.75%)',
     probability: 'a probability (1e-4, 0.0001 or 1/10000)',
     hours: 'hours (2 or 2h)',
     minutes: 'minutes (30 or 30m)',
     days: 'days (2 or 2d)',
+    'business days': 'a whole number of business days (2 or 2d)',
     ratio: 'a number (2 or 2.5)'
 };
 /** One value of `monitor-thresholds` in its level's unit; undefined when it is not written that way. */
@@ -41486,7 +41793,8 @@ function readValue(text, unit) {
         case 'count':
             return /^\d+$/.test(text) ? Number(text) : undefined;
         case 'share':
-            return text.endsWith('%') ? (number(text.slice(0, -1).trim()) ?? NaN) / 100 : number(text);
+            // Only with its %: a bare 0.75 could mean 0.75 % or 75 %, and read wrong it turns a monitor off.
+            return text.endsWith('%') ? (number(text.slice(0, -1).trim()) ?? NaN) / 100 : undefined;
         case 'probability': {
             const ratio = /^1\s*\/\s*(\d+)$/.exec(text);
             return ratio ? 1 / Number(ratio[1]) : number(text);
@@ -41497,6 +41805,10 @@ function readValue(text, unit) {
             return number(text.replace(/\s*m(in)?$/i, ''));
         case 'days':
             return number(text.replace(/\s*d$/i, ''));
+        case 'business days': {
+            const days = text.replace(/\s*d$/i, '');
+            return /^\d+$/.test(days) ? Number(days) : undefined;
+        }
         case 'ratio':
             return number(text.replace(/\s*x$/i, ''));
     }
@@ -41518,7 +41830,7 @@ function settings_parseThresholds(value, monitors) {
         const match = /^([a-z-]+)\.([a-z-]+)\s*=\s*(.+)$/i.exec(part);
         if (!match)
             throw new InputError('monitor-thresholds', `"${shown(part, 60)}" is not monitor.level=value. ${form}`);
-        const [, monitorName, level, raw] = match;
+        const [monitorName = '', level = '', raw = ''] = match.slice(1);
         const monitor = monitors.find((m) => m.name === monitorName.toLowerCase());
         const setting = monitor?.levels[level.toLowerCase()];
         if (!monitor || !setting)
@@ -41529,20 +41841,34 @@ function settings_parseThresholds(value, monitors) {
         seen.add(name);
         const n = readValue(raw.trim(), setting.unit);
         if (n === undefined || !Number.isFinite(n)) {
-            throw new InputError('monitor-thresholds', `${name}: "${shown(raw, 40)}" is not ${UNIT_FORMS[setting.unit]}.`);
+            const bare = setting.unit === 'share' && /^\d+(\.\d+)?$/.test(raw.trim()) ? ` Write ${raw.trim()}% for ${raw.trim()} %.` : '';
+            throw new InputError('monitor-thresholds', `${name}: "${shown(raw, 40)}" is not ${UNIT_FORMS[setting.unit]}.${bare}`);
         }
         if (n < setting.min || n > setting.max) {
-            throw new InputError('monitor-thresholds', `${name}: ${shown(raw, 40)} is out of range (${setting.min} to ${setting.max}: ${setting.description}).`);
+            throw new InputError('monitor-thresholds', `${name}: ${shown(raw.trim(), 40)} is out of range (${written(setting.min, setting.unit)} to ${written(setting.max, setting.unit)}: ${setting.description}).`);
         }
         levels[monitor.name][level.toLowerCase()] = n;
     }
     for (const m of monitors) {
         const l = levels[m.name];
         if (l.warning !== undefined && l.critical !== undefined && l.warning > l.critical) {
-            throw new InputError('monitor-thresholds', `${m.name}.warning (${l.warning}) is above ${m.name}.critical (${l.critical}).`);
+            const unit = m.levels.warning.unit;
+            throw new InputError('monitor-thresholds', `${m.name}.warning (${written(l.warning, unit)}) is above ${m.name}.critical (${written(l.critical, unit)}).`);
         }
     }
     return levels;
+}
+/** A level as a user writes it: a share as a percentage (`150%`), the rest as numbers. */
+function written(n, unit) {
+    return unit === 'share' ? `${Math.round(n * 100 * 1e6) / 1e6}%` : String(n);
+}
+/** The monitors' names in `monitor-thresholds` that are not among those run: their levels do nothing. */
+function unusedThresholds(value, run) {
+    const named = value
+        .split(/[\r\n,;]+/)
+        .map((p) => /^([a-z-]+)\./i.exec(p.trim())?.[1]?.toLowerCase())
+        .filter((n) => n !== undefined);
+    return [...new Set(named.filter((n) => !run.includes(n)))];
 }
 /** `fail-on`: never (the default), warning or critical. */
 function parseFailOn(value) {
@@ -62542,9 +62868,12 @@ function cannotWatch(outcomes) {
 
 
 
+
 /** How many incidents the `incidents` output lists (outputs have size limits), and how many get a chart. */
 const MAX_LISTED = 100;
 const MAX_CHARTS = 3;
+/** The incident log's time on GitHub in one run: the rest is the next run's (a GitHub that hangs costs seconds). */
+const ISSUE_BUDGET_MS = 60_000;
 /** How far back resolved incidents are read (a monitor yields to another's incident within its own window, a day at most). */
 const RECENT_SECONDS = 86400;
 const MARK = { ok: '✓', learning: '…', warning: '⚠', critical: '✗', stale: '◌', partial: '◐' };
@@ -62649,11 +62978,21 @@ class PaymentMonitor {
         else {
             this.changes = seen.map((f) => ({
                 state: 'opened',
-                incident: { ...f, id: '', openedAt: ctx.now, resolvedAt: null, issueNumber: null, dashboardUrl: f.dashboardUrl }
+                incident: {
+                    ...f,
+                    id: '',
+                    openedAt: ctx.now,
+                    resolvedAt: null,
+                    issueNumber: null,
+                    issueState: null,
+                    issueSeverity: null,
+                    issueClaimedAt: null,
+                    dashboardUrl: f.dashboardUrl
+                }
             }));
         }
         await this.chart(db, at, sources);
-        if (this.settings.incidentIssues && remembered)
+        if (this.settings.incidentIssues && remembered && (this.changes.length > 0 || (await this.issuesMayBeOpen(db))))
             await this.writeIssues(db, ctx);
     }
     /**
@@ -62729,6 +63068,16 @@ class PaymentMonitor {
             this.charts.set(openKey(change.incident.account, change.incident.monitor, change.incident.key), mermaidBandChart(labelled, `${noun} per ${BLOCK / 3600} h, last 7 days (${zone}), against the lowest and highest of the 4 weeks before`, noun));
         }
     }
+    /** Whether GitHub may hold an open incident issue: an incident open, or an issue the log has not seen closed. */
+    async issuesMayBeOpen(db) {
+        const [row] = await db.query(`SELECT EXISTS (SELECT 1 FROM ${db.table(INCIDENTS.table)} WHERE state = 'open' OR issue_state IN ('open', 'creating')) AS any`);
+        return row?.any === true;
+    }
+    /**
+     * The incident log on GitHub made to match the incidents table (`reconcileIssues`), within a
+     * budget; whatever GitHub does, the sync and the incidents are stored, and each refusal is said
+     * as it is.
+     */
     async writeIssues(db, ctx) {
         const env = ctx.env;
         const written = this.settings.githubToken;
@@ -62738,20 +63087,27 @@ class PaymentMonitor {
             this.problems.push(`incident-issues is on, but ${token ? 'GITHUB_REPOSITORY is not set' : 'there is no github-token (nor GITHUB_TOKEN)'}: no GitHub issue was written. Run it in GitHub Actions with permissions: issues: write.`);
             return;
         }
-        const changes = this.changes.filter((c) => c.state === 'opened' || c.previousSeverity || c.state === 'resolved' || c.incident.issueNumber === null);
-        if (changes.length === 0)
+        // The input was checked when read; the workflow's own token is checked here, before it is sent anywhere.
+        const wrong = tokenProblem(token);
+        if (wrong) {
+            this.problems.push(`GITHUB_TOKEN ${wrong}: no GitHub issue was written.`);
             return;
+        }
         const api = await this.issueApi({ token, repository, apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com' });
         const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
         const runUrl = env.GITHUB_RUN_ID ? `${server}/${repository}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
-        const done = await syncIssues(api, changes, async (incident, issue) => setIssueNumber(db, incident.id, issue), ctx.now, runUrl);
-        this.issues = done;
-        if (done.refused) {
-            const permission = done.refused.status === 403 || done.refused.status === 401 || done.refused.status === 404;
-            this.problems.push(permission
-                ? `GitHub refused to write the incident issues (HTTP ${done.refused.status}): give the job \`permissions: issues: write\` (or a github-token that may write issues). The incidents are stored and the sync succeeded.`
-                : `GitHub did not take the incident issues (${escapeCell(done.refused.message, 200)}); the next run tries again. The incidents are stored and the sync succeeded.`);
+        const result = await reconcileIssues(api, issueStore(db), { now: ctx.now, runUrl, deadline: Date.now() + ISSUE_BUDGET_MS, clock: Date.now });
+        this.issues = result;
+        const kept = 'The incidents are stored and the sync succeeded.';
+        if (result.stopped) {
+            const next = result.stopped.refusal === 'rate-limited' ? 'the first run after that goes on' : 'nothing more was tried this run';
+            this.problems.push(`GitHub refused the incident issues: ${result.stopped.message}; ${next}. ${kept}`);
         }
+        else if (result.outOfTime) {
+            this.problems.push(`GitHub was slow: ${result.left} incident issue${result.left === 1 ? ' is' : 's are'} left for the next run (the issue work stops after ${ISSUE_BUDGET_MS / 1000} s). ${kept}`);
+        }
+        for (const problem of result.problems.slice(0, 5))
+            this.problems.push(`Incident issues: ${problem}`);
     }
     /**
      * critical or warning (the worst incident open); else stale (the data read is not current), partial
@@ -62837,7 +63193,8 @@ class PaymentMonitor {
             const findings = this.changes.filter((c) => c.incident.monitor === outcome.monitor.name && c.state !== 'resolved');
             for (const { incident, state } of findings) {
                 const where = incident.account ? ` \`${incident.account}\`` : '';
-                items.push(`- ${MARK[incident.severity]} ${name}${where} — ${inline(incident.summary)} [Dashboard](${incident.dashboardUrl})${state === 'ongoing' ? ` _(open since ${this.localTime(incident.openedAt)})_` : ''}`);
+                const acknowledged = incident.issueState === 'acknowledged' || this.issues?.acknowledged.includes(incident.id);
+                items.push(`- ${MARK[incident.severity]} ${name}${where} — ${inline(incident.summary)} [Dashboard](${incident.dashboardUrl})${state === 'ongoing' ? ` _(open since ${this.localTime(incident.openedAt)}${acknowledged ? `; acknowledged: its issue${incident.issueNumber ? ` #${incident.issueNumber}` : ''} was closed by hand` : ''})_` : ''}`);
             }
             const notes = outcome.notes;
             if (findings.length > 0 && notes.length === 0)
@@ -62923,7 +63280,12 @@ class PaymentMonitor {
         return this.problems;
     }
     log() {
-        return this.issues ? [`Incident issues: ${this.issues.opened} opened, ${this.issues.commented} updated, ${this.issues.closed} closed.`] : [];
+        const i = this.issues;
+        return i
+            ? [
+                `Incident issues: ${i.opened} opened, ${i.commented} commented on, ${i.relabelled} relabelled, ${i.closed} closed, ${i.acknowledged.length} acknowledged by hand${i.left > 0 ? `, ${i.left} left for the next run` : ''} (${i.calls} GitHub API call${i.calls === 1 ? '' : 's'}).`
+            ]
+            : [];
     }
     verdict() {
         const level = this.settings.failOn;
@@ -62941,7 +63303,7 @@ class PaymentMonitor {
 }
 /** A monitor's line in a list item: its own words and numbers, with nothing that Markdown or HTML would read. */
 function inline(text) {
-    return shown(text).replace(/[<>*_`[\]|\\]/g, (c) => `\\${c}`);
+    return markdownSafe(text, 2000);
 }
 /** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
 // prettier-ignore
@@ -62950,7 +63312,7 @@ const monitor_feature_CONTRACT = {
         { name: 'monitors', default: 'all', since: '1.3.0', description: 'The payment monitors to run after the sync - all, none, or a comma-separated list of silence, declines, card-testing, disputes, refunds, payouts, renewals. Each runs when the objects it reads are synced.' },
         { name: 'monitor-thresholds', default: '', since: '1.3.0', description: 'Overrides of the monitors\' levels, monitor.level=value pairs separated by commas, semicolons or lines (silence.probability=1e-5, disputes.warning=0.5%, card-testing.failures=50). See Monitoring in the README.' },
         { name: 'fail-on', default: 'never', since: '1.3.0', description: 'Fail the step, after everything is stored and written, while an incident is open - never, warning (any incident) or critical. GitHub then e-mails the failed run.' },
-        { name: 'incident-issues', default: 'false', since: '1.3.0', description: 'true: one GitHub issue per incident (labels stripe-incident, the monitor, the severity), commented when its severity changes, closed when it resolves. Needs permissions: issues: write.' },
+        { name: 'incident-issues', default: 'false', since: '1.3.0', description: 'true: one GitHub issue per incident (labels stripe-incident, the monitor, the severity), commented when its severity changes, closed when it resolves; closing one by hand acknowledges its incident. Each run reconciles the issues with the incidents. Needs permissions: issues: write.' },
         { name: 'github-token', default: '${{ github.token }}', since: '1.3.0', description: 'The token incident-issues writes with. Default: the workflow\'s token.' },
         { name: 'monitor-backtest', default: '', since: '1.3.0', description: 'Replay the monitors hour by hour over this much stored history (1d to 90d, e.g. 28d) and report what they would have raised (output backtest), instead of monitoring: nothing is stored, no issue opened, nothing fails.' },
         { name: 'monitor-timezone', default: '', since: '1.3.0', description: 'The time zone whose local hours the monitors compare week to week (an IANA name, e.g. Europe/London). Empty: the Stripe account\'s own (its Dashboard time zone), else UTC.' },
@@ -62988,15 +63350,26 @@ const monitor = defineFeature({
             holidays: parseHolidays(inputs.get('monitor-holidays')),
             quiet: parseQuiet(inputs.get('monitor-quiet'))
         };
-        if (settings.githubToken && !settings.githubToken.startsWith('${{'))
-            inputs.mask(settings.githubToken);
+        if (settings.githubToken && !settings.githubToken.startsWith('${{')) {
+            // Masked first, in each line of it too (a token pasted with a line break is refused next, never echoed).
+            for (const part of [settings.githubToken, ...settings.githubToken.split(/\s+/)])
+                if (part.length >= 8)
+                    inputs.mask(part);
+            const wrong = settings.incidentIssues ? tokenProblem(settings.githubToken) : undefined;
+            if (wrong)
+                throw new InputError('github-token', `the token ${wrong}. Give a GitHub token (the workflow's own is the default), or leave the input out.`);
+        }
         const on = monitors.length > 0;
         const calendarSet = settings.timezone !== undefined || settings.holidays !== undefined || settings.quiet.length > 0;
         if (!on && (settings.failOn !== 'never' || settings.incidentIssues || settings.backtestSeconds !== undefined || calendarSet)) {
             inputs.warn('monitors is none: fail-on, incident-issues, monitor-backtest, monitor-timezone, monitor-holidays and monitor-quiet have no effect.');
         }
-        if (on && config.dryRun && (settings.failOn !== 'never' || settings.incidentIssues)) {
-            inputs.warn('dry-run: the monitors need the database, so fail-on and incident-issues have no effect.');
+        if (on && config.dryRun && (settings.failOn !== 'never' || settings.incidentIssues || settings.backtestSeconds !== undefined)) {
+            inputs.warn('dry-run: the monitors need the database, so fail-on, incident-issues and monitor-backtest have no effect.');
+        }
+        const unused = on ? unusedThresholds(inputs.get('monitor-thresholds'), names) : [];
+        if (unused.length > 0) {
+            inputs.warn(`monitor-thresholds sets levels of ${unused.join(', ')}, not among the monitors run (monitors): ${unused.length === 1 ? 'it has' : 'they have'} no effect.`);
         }
         if (on && !config.objects.some((o) => MONITORS.some((m) => m.reads.includes(o)))) {
             inputs.warn(`No monitor can run: they read ${[...new Set(MONITORS.flatMap((m) => m.reads))].map((o) => OBJECTS.find((x) => x.name === o).plural).join(', ')}.`);
@@ -68600,9 +68973,9 @@ const MAX_PAGE_SIZE = 100;
 /** The API (or a proxy in front of it) answered a page request with a page already seen. */
 class PagingLoopError extends ActionError {
     kind = 'stripe-paging';
-    constructor(what, cursor) {
-        super(`Stripe returned ${what} again when asked for the page after ${cursor}: the listing would never end. ` +
-            'Stopping instead. If `stripe-api-base` points at a proxy, check that it forwards starting_after and does not cache list responses.');
+    constructor(what, asked, endpoint = 'the list endpoint') {
+        super(`Stripe returned ${what} when asked for ${asked}: the listing would never end. Stopping instead (GET ${endpoint}). ` +
+            'If `stripe-api-base` points at a proxy, check that it forwards starting_after and created, and does not cache list responses.');
         this.name = 'PagingLoopError';
     }
 }
@@ -68611,6 +68984,8 @@ class PagingLoopError extends ActionError {
  * `filters` are further list parameters (balance transactions of one payout).
  */
 function pageLister(stripe, spec, retry = DEFAULT_RETRY, filters = {}) {
+    // Each page's first and last id, with the request it answered (a few dozen bytes a page).
+    const seen = new Map();
     return async (window, limit, after) => {
         const params = { ...spec.listParams, ...filters, limit: Math.max(1, Math.min(MAX_PAGE_SIZE, Math.floor(limit))) };
         const created = {};
@@ -68629,8 +69004,36 @@ function pageLister(stripe, spec, retry = DEFAULT_RETRY, filters = {}) {
         catch (error) {
             throw new StripeRequestError(error, `list ${spec.plural}`, spec.permission);
         }
-        return toPage(list, window, after);
+        const page = toPage(list, window, after);
+        // The same page for another request (a caching proxy): every slice would be asked again, without end.
+        const raw = Array.isArray(list?.data) ? list.data : [];
+        if (raw.length > 0) {
+            const print = `${raw.length} ${raw[0]?.id} ${raw.at(-1)?.id}`;
+            const before = seen.get(print);
+            // Only an answer no honest listing gives: the same objects for a window apart from the first, or after another cursor in the same one.
+            if (before && (apart(before.window, window) || (sameWindow(before.window, window) && before.after !== after?.id))) {
+                throw new PagingLoopError('a page it had already returned', describeAsk(window, after), pages_endpointOf(list));
+            }
+            seen.set(print, { window, after: after?.id });
+        }
+        return page;
     };
+}
+/** Two windows with no second in common: no object can be in both. */
+function apart(a, b) {
+    return (a.lt !== undefined && b.gte !== undefined && a.lt <= b.gte) || (b.lt !== undefined && a.gte !== undefined && b.lt <= a.gte);
+}
+function sameWindow(a, b) {
+    return a.gte === b.gte && a.lt === b.lt;
+}
+/** The request a page answered, as an error names it. */
+function describeAsk(window, after) {
+    const span = window.gte !== undefined || window.lt !== undefined ? ` created in [${window.gte ?? 'start'}, ${window.lt ?? 'now'})` : '';
+    return after ? `the page after ${after.id}${span}` : `the first page${span}`;
+}
+/** The list's endpoint as Stripe names it (`/v1/charges`), when it looks like one. */
+function pages_endpointOf(list) {
+    return typeof list?.url === 'string' && /^\/v1\/[a-z_/]{1,60}$/.test(list.url) ? list.url : undefined;
 }
 /** Checks a list answer and keeps what is inside the window. */
 function toPage(list, window, after) {
@@ -68639,13 +69042,17 @@ function toPage(list, window, after) {
         // After a cursor, Stripe lists strictly older objects (ties in one second by creation order).
         const first = raw[0];
         if (raw.some((o) => o?.id === after.id))
-            throw new PagingLoopError('the cursor object', after.id);
+            throw new PagingLoopError('the cursor object again', describeAsk(window, after), pages_endpointOf(list));
         if (first && typeof first.created === 'number' && first.created > after.created)
-            throw new PagingLoopError('newer objects', after.id);
+            throw new PagingLoopError('newer objects again', describeAsk(window, after), pages_endpointOf(list));
     }
     const lastObject = raw.at(-1);
     const last = lastObject && typeof lastObject.id === 'string' ? { id: lastObject.id, created: finiteOr(lastObject.created, window.gte ?? 0) } : undefined;
     const data = raw.filter((o) => !outside(o, window));
+    // A whole page outside the window asked is not Stripe's answer (one odd object is dropped; a page of them is a proxy's).
+    if (raw.length > 1 && data.length === 0 && raw.every((o) => typeof o?.created === 'number')) {
+        throw new PagingLoopError('only objects outside the window asked', describeAsk(window, after), pages_endpointOf(list));
+    }
     return { data, hasMore: list?.has_more === true && last !== undefined, last, dropped: raw.length - data.length };
 }
 function finiteOr(value, fallback) {
@@ -69764,7 +70171,7 @@ function streamTypes(specs) {
  * What one event means for one reader. `keepFrom`: events created from this second on are remembered
  * as seen, for the next run, which reads them again.
  */
-function classify(reader, event, changes, keepFrom) {
+function stream_classify(reader, event, changes, keepFrom) {
     const { spec } = reader;
     if (event.created < reader.since)
         return;
@@ -69808,7 +70215,7 @@ async function readChanges(stripe, readers, window, retry) {
     for await (const page of allEventsSince(stripe, { gte: window.from }, types, retry)) {
         for (const event of page)
             for (const reader of readers)
-                classify(reader, event, changes.get(reader.name), window.keepFrom);
+                stream_classify(reader, event, changes.get(reader.name), window.keepFrom);
     }
     for (const [, c] of changes)
         for (const id of c.deleted.keys())

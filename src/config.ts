@@ -242,6 +242,24 @@ export interface Config {
 }
 
 /** A bad input: names the input and says what it accepts. */
+/**
+ * A message that quotes what a user wrote, as it may be printed: control and bidi characters shown
+ * escaped (`\n`, `\u202e`), a long quoted value cut (a 120 KB input makes no 120 KB annotation), the
+ * whole at most 2,000 characters.
+ */
+export function echoed(detail: string): string {
+  const escaped = detail.replace(
+    // eslint-disable-next-line no-control-regex -- control characters are what is escaped
+    /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g,
+    (c) => ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+  )
+  const quotesCut = escaped.replace(
+    /"([^"]{81,})"/g,
+    (_, value: string) => `"${[...value].slice(0, 60).join('')}…" (${value.length.toLocaleString('en-US')} characters)`
+  )
+  return quotesCut.length > 2000 ? `${quotesCut.slice(0, 1999)}…` : quotesCut
+}
+
 export class InputError extends ActionError {
   readonly kind = 'input'
 
@@ -250,7 +268,7 @@ export class InputError extends ActionError {
     readonly input: string,
     detail: string
   ) {
-    super(`Input \`${input}\`: ${detail}`)
+    super(`Input \`${input}\`: ${echoed(detail)}`)
     this.name = 'InputError'
   }
 }

@@ -6,7 +6,7 @@ import { businessDaysBetween } from '../../src/features/monitor/monitors/payouts
 import { UTC_CALENDAR, sameLocalHours, weeksText } from '../../src/features/monitor/calendar.js'
 import { about, percent, span, weeksCovered } from '../../src/features/monitor/queries.js'
 import { mermaidBandChart } from '../../src/report/chart.js'
-import { parseBacktest, parseFailOn, parseMonitors, parseThresholds } from '../../src/features/monitor/settings.js'
+import { parseBacktest, parseFailOn, parseMonitors, parseThresholds, unusedThresholds } from '../../src/features/monitor/settings.js'
 import { binomialAtLeast, oneIn, poissonAtLeast, poissonZero } from '../../src/features/monitor/stats.js'
 
 describe('the statistics', () => {
@@ -145,12 +145,28 @@ describe('the inputs', () => {
     ['silence=1e-5', /is not monitor\.level=value/],
     ['silence.chance=1e-5', /unknown level "silence\.chance"/],
     ['card-testing.failures=lots', /card-testing\.failures: "lots" is not a whole number/],
-    ['disputes.warning=150%', /out of range/],
-    ['disputes.warning=2%', /disputes\.warning \(0\.02\) is above disputes\.critical/],
+    ['disputes.warning=150%', /disputes\.warning: 150% is out of range \(0% to 100%: the ratio that warns\)/],
+    ['disputes.warning=2%', /disputes\.warning \(2%\) is above disputes\.critical \(1\.5%\)/],
+    // A bare number for a share could be read two ways: refused, with how to write it.
+    ['disputes.warning=0.75', /disputes\.warning: "0\.75" is not a percentage with its % \(0\.75%\)\. Write 0\.75% for 0\.75 %\./],
+    ['payouts.late=1.5', /payouts\.late: "1\.5" is not a whole number of business days/],
     ['silence.probability=1e-5, silence.probability=1e-6', /given twice/]
   ])('monitor-thresholds %j is refused naming the input', (value, message) => {
     expect(() => parseThresholds(value, MONITORS)).toThrow(InputError)
     expect(() => parseThresholds(value, MONITORS)).toThrow(message)
+  })
+
+  it('says which thresholds name monitors that do not run', () => {
+    expect(unusedThresholds('silence.probability=1e-5, disputes.warning=0.5%\ncard-testing.failures=50', ['silence', 'disputes'])).toEqual(['card-testing'])
+    expect(unusedThresholds('', ['silence'])).toEqual([])
+  })
+
+  it('quotes what a user wrote without its control characters acting, and cuts a long value', () => {
+    const huge = 'x'.repeat(120_000)
+    const message = new InputError('limit', `"${huge}" is not a positive whole number`).message
+    expect(message.length).toBeLessThan(200)
+    expect(message).toContain('(120,000 characters)')
+    expect(new InputError('limit', '"1\n::error::0\u202E" is not a number').message).toBe('Input `limit`: "1\\n::error::0\\u202e" is not a number')
   })
 
   it('fail-on and monitor-backtest', () => {

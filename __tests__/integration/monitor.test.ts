@@ -8,6 +8,9 @@ import { withClient } from '../../test-support/postgres.js'
 import { scratchDir } from '../../test-support/scratch.js'
 import { generateMonitorAccount, type Incidents, type MonitorAccount } from '../../test-support/monitor-account.js'
 import { runOrThrow, syncInputs } from '../../test-support/run-action.js'
+import { recorder } from '../../test-support/recorder.js'
+import { FAST_RETRY } from '../../test-support/fixtures.js'
+import { runAction } from '../../src/main.js'
 import { World } from '../../test-support/world.js'
 import type { Recorder } from '../../test-support/recorder.js'
 
@@ -311,6 +314,25 @@ describe('what a monitor needs', () => {
     expect(full.summary).not.toContain('Cannot see')
   }, 60_000)
 
+  it('a key that cannot read what a monitor reads: that monitor says so first, and the status is not ok', async () => {
+    await world.replaceStandIn({ missingPermissions: { rk_test_NoRefunds: ['refunds'] } })
+    serve(account(), T0)
+    const io = recorder({
+      ...syncInputs({ databaseUrl: world.db.url, stripeUrl: world.stripe.url, schema: world.schema }),
+      'stripe-secret-key': 'rk_test_NoRefunds',
+      objects: OBJECTS,
+      status: 'all',
+      incremental: 'true',
+      'created-after': '70d',
+      'monitor-holidays': 'none'
+    })
+    await runAction(io, { now: world.now, env: { RUNNER_TEMP: scratchDir('runner-temp') }, retry: FAST_RETRY, repositoryPrivate: true })
+    // The refunds' sync failed (and fails the step); the monitors that could look did.
+    expect(io.failed).toMatch(/refunds: Stripe refused to list refunds: the restricted key/)
+    expect(io.outputs.monitor_status).toBe('partial')
+    expect(io.summary).toContain('* ◐ **refunds**: the key cannot read refunds')
+  }, 60_000)
+
   it('runs no monitor with monitors: none, and leaves the outputs empty', async () => {
     serve(account({ failedPayout: true }), T0)
     const io = await run({ monitors: 'none' })
@@ -415,8 +437,10 @@ describe('incident issues', () => {
     const io = await runWithIssues('')
     expect(io.failed).toBeUndefined()
     expect(io.outputs.incidents_opened).toBe('1')
-    expect(io.warnings.join('\n')).toContain('GitHub refused to write the incident issues (HTTP 403): give the job `permissions: issues: write`')
-    expect(io.summary).toContain('GitHub refused to write the incident issues')
+    expect(io.warnings.join('\n')).toContain(
+      'GitHub refused the incident issues: the token lacks `issues: write` (403): give the job `permissions: issues: write`, or a github-token that may write issues; nothing more was tried this run. The incidents are stored and the sync succeeded.'
+    )
+    expect(io.summary).toContain('GitHub refused the incident issues')
   }, 60_000)
 })
 

@@ -57,6 +57,35 @@ describe('examples', () => {
     }
   })
 
+  // jq is on GitHub's runners (the step needs it); a machine without it cannot run this one.
+  const hasJq = (() => {
+    try {
+      execFileSync('jq', ['--version'])
+      return true
+    } catch {
+      return false
+    }
+  })()
+  ;(hasJq ? it : it.skip)("the monitor's Slack step escapes what Slack's markup reads in incident text", () => {
+    const workflow = parse(readFileSync(new URL('monitor.yml', dir), 'utf8')) as { jobs: { monitor: { steps: Step[] } } }
+    const step = workflow.jobs.monitor.steps.find((s) => s.name === 'Tell Slack about new incidents')!
+    // The script up to the message, which it then posts: printed instead.
+    const script = `${step.run!.split('\njq -n')[0]}\nprintf '%s' "$text"`
+    const incidents = [
+      {
+        state: 'opened',
+        severity: 'critical',
+        monitor: 'payouts',
+        summary: 'Payout failed (<!channel> & <https://evil.example|click>)',
+        dashboard_url: 'https://dashboard.stripe.com/test/payouts'
+      }
+    ]
+    const text = execFileSync('bash', ['-c', script], { env: { PATH: process.env.PATH, INCIDENTS: JSON.stringify(incidents), STATUS: 'critical' } }).toString()
+    expect(text).toBe(
+      'Stripe monitor: critical\n• critical payouts: Payout failed (&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;) https://dashboard.stripe.com/test/payouts'
+    )
+  })
+
   it('the monthly close says that a public repository publishes its artifacts', () => {
     expect(readFileSync(new URL('monthly-close.yml', dir), 'utf8')).toMatch(/public repository, anyone signed in to GitHub can download a run's artifacts/)
   })

@@ -4,6 +4,7 @@ import { PayoutReconciliation } from '../../src/features/reconciliation/feature.
 import { MAX_BARS, axisLabels, bucketize, mermaidBarChart, niceMax } from '../../src/report/chart.js'
 import { dashboardUrl } from '../../src/report/links.js'
 import { maskEmail, privacy } from '../../src/report/privacy.js'
+import { markdownSafe } from '../../src/report/markdown.js'
 import { VISIBLE_ROWS, emailCell, escapeCell } from '../../src/report/summary.js'
 import { xychartProblems } from '../../test-support/mermaid.js'
 import { DAY, T, charge, chargesSummary, featureOf, outputsOf, reportOf, setupOf, summaryOf } from '../../test-support/report.js'
@@ -54,11 +55,25 @@ describe('cells', () => {
     ['a | b', 'a \\| b'],
     ['one\ntwo\r\nthree', 'one two three'],
     ['<img src=x onerror=alert(1)>', '&lt;img src=x onerror=alert(1)&gt;'],
-    ['[x](javascript:alert(1))', '\\[x\\](javascript\\:alert(1))'],
+    ['[x](javascript:alert(1))', '\\[x\\](javascript:alert(1))'],
     ['*bold* _it_ `c`', '\\*bold\\* \\_it\\_ \\`c\\`'],
     ['Tom & Jerry', 'Tom &amp; Jerry'],
     [null, '']
   ])('escapeCell(%p) = %p', (input, expected) => expect(escapeCell(input)).toBe(expected))
+
+  it('makes text from Stripe inert wherever it goes: no mention, reference, HTML, link, bare URL, strike-through, bidi or table break', () => {
+    const hostile =
+      '@octocat #1 <img src=x onerror=alert(1)> [click](https://evil.example/phish) ~~gone~~ www.evil.example a|b \u202Eevil\u202C mail@evil.example'
+    const safe = markdownSafe(hostile)
+    const J = '\u2060'
+    expect(safe).toBe(
+      `@${J}octocat \\#${J}1 &lt;img src=x onerror=alert(1)&gt; \\[click\\](https:${J}//evil.example/phish) \\~\\~gone\\~\\~ www${J}.evil.example a\\|b evil mail@${J}evil.example`
+    )
+    // Nothing left that GitHub acts on: a mention, a reference, a tag, a link, a bare URL.
+    expect(safe).not.toMatch(/@[a-z]|#\d|<[a-z]|[^\\]\]\(|https:\/\/|www\.|\u202E/i)
+    expect(markdownSafe('x'.repeat(10_000), 200)).toHaveLength(200)
+    expect(markdownSafe('line\nbreak\ttab')).toBe('line break tab')
+  })
 
   it('shows emails as code spans, so GitHub cannot autolink part of them', () => {
     expect(emailCell('Ünïcode.4@example.org')).toBe('`Ünïcode.4@example.org`')

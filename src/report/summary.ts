@@ -7,6 +7,7 @@ import { formatMoney, formatCount as count } from './money.js'
 import { requestsLine } from './requests.js'
 import type { Feature, FeatureContext, SummaryContext } from './feature.js'
 import { shown } from '../text.js'
+import { markdownSafe } from './markdown.js'
 
 /** GitHub refuses a step summary over 1 MiB; stay clear of it. */
 export const SUMMARY_LIMIT_BYTES = 1_000_000
@@ -19,12 +20,7 @@ export const VISIBLE_ROWS = 20
  */
 export function escapeCell(text: string | null | undefined, maxChars = Infinity): string {
   if (text == null || text === '') return ''
-  return shown(text, maxChars)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\r\n|\r|\n/g, ' ')
-    .replace(/([\\`*_[\]|~#!:])/g, '\\$1')
+  return markdownSafe(text, maxChars)
 }
 
 /** An email as a code span: GitHub cannot autolink part of it (it links only the ASCII tail of `Ünïcode@x.org`). */

@@ -1,4 +1,4 @@
-import { parseBoolean, type Config } from '../../config.js'
+import { InputError, parseBoolean, type Config } from '../../config.js'
 import { OBJECTS, specOf, type ObjectName } from '../../objects/registry.js'
 import { mermaidBandChart } from '../../report/chart.js'
 import {
@@ -11,40 +11,34 @@ import {
   type RunFacts
 } from '../../report/feature.js'
 import { dashboardUrl } from '../../report/links.js'
+import { markdownSafe } from '../../report/markdown.js'
 import { describeLength, escapeCell } from '../../report/summary.js'
 import type { Database } from '../../store/database.js'
 import { indexName } from '../../store/schema.js'
-import { shown } from '../../text.js'
 import { DAY_SECONDS, compactUtc, isoSeconds, unixSeconds } from '../../time.js'
 import { knownZone, localMinutes, wallSeconds } from '../../zone.js'
 import { backtest, type Backtest } from './backtest.js'
 import { UTC_CALENDAR, yearsAround, type Calendar } from './calendar.js'
 import { evaluate, type Outcome, type Sources } from './engine.js'
 import { NO_HOLIDAYS, loadHolidays, parseHolidays, type HolidayCode } from './holidays.js'
-import {
-  INCIDENTS,
-  incidentsSince,
-  incidentsTableExists,
-  openKey,
-  recordIncidents,
-  setIssueNumber,
-  type Change,
-  type Incident,
-  type Seen
-} from './incidents.js'
-import { octokitApi, syncIssues, type IssueApi, type IssueTarget } from './issues.js'
+import { octokitApi, tokenProblem, type IssueApi, type IssueTarget } from './github.js'
+import { INCIDENTS, incidentsSince, incidentsTableExists, issueStore, openKey, recordIncidents, type Change, type Incident, type Seen } from './incidents.js'
+import { reconcileIssues, type LogResult } from './issues.js'
 import { LEARNING_DAYS, MONITOR_NAMES, type Monitor, type MonitorName, type Severity } from './monitor.js'
 import { MONITORS } from './monitors/index.js'
 import { NETWORK_FLOORS } from './monitors/disputes.js'
 import { ACCOUNT_INDEX, BLOCK, bandSeries, span } from './queries.js'
 import { PLACES, PLACES_TABLE, placeOf, usable } from './place.js'
 import { parseQuiet, quietAt } from './quiet.js'
-import { parseBacktest, parseFailOn, parseMonitors, parseThresholds, parseTimezone, type MonitorSettings } from './settings.js'
+import { parseBacktest, parseFailOn, parseMonitors, parseThresholds, parseTimezone, unusedThresholds, type MonitorSettings } from './settings.js'
 import { cannotWatch, staleLine, staleObjects, unsyncedReasons } from './visibility.js'
 
 /** How many incidents the `incidents` output lists (outputs have size limits), and how many get a chart. */
 const MAX_LISTED = 100
 const MAX_CHARTS = 3
+
+/** The incident log's time on GitHub in one run: the rest is the next run's (a GitHub that hangs costs seconds). */
+const ISSUE_BUDGET_MS = 60_000
 
 /** How far back resolved incidents are read (a monitor yields to another's incident within its own window, a day at most). */
 const RECENT_SECONDS = 86400
@@ -115,7 +109,7 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
   readonly charts = new Map<string, string>()
   /** What the run could not do (remember incidents, write issues): said in the summary and as warnings. */
   readonly problems: string[] = []
-  issues: { opened: number; commented: number; closed: number } | undefined
+  issues: LogResult | undefined
   /** The account's week the monitors read: its time zone, holidays and quiet windows. */
   calendar: Calendar = UTC_CALENDAR
   /** What the monitors cannot see: monitors that cannot watch, data not current (said first). */
@@ -181,11 +175,21 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
     } else {
       this.changes = seen.map((f) => ({
         state: 'opened',
-        incident: { ...f, id: '', openedAt: ctx.now, resolvedAt: null, issueNumber: null, dashboardUrl: f.dashboardUrl }
+        incident: {
+          ...f,
+          id: '',
+          openedAt: ctx.now,
+          resolvedAt: null,
+          issueNumber: null,
+          issueState: null,
+          issueSeverity: null,
+          issueClaimedAt: null,
+          dashboardUrl: f.dashboardUrl
+        }
       }))
     }
     await this.chart(db, at, sources)
-    if (this.settings.incidentIssues && remembered) await this.writeIssues(db, ctx)
+    if (this.settings.incidentIssues && remembered && (this.changes.length > 0 || (await this.issuesMayBeOpen(db)))) await this.writeIssues(db, ctx)
   }
 
   /**
@@ -273,6 +277,19 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
     }
   }
 
+  /** Whether GitHub may hold an open incident issue: an incident open, or an issue the log has not seen closed. */
+  private async issuesMayBeOpen(db: Database): Promise<boolean> {
+    const [row] = await db.query<{ any: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM ${db.table(INCIDENTS.table)} WHERE state = 'open' OR issue_state IN ('open', 'creating')) AS any`
+    )
+    return row?.any === true
+  }
+
+  /**
+   * The incident log on GitHub made to match the incidents table (`reconcileIssues`), within a
+   * budget; whatever GitHub does, the sync and the incidents are stored, and each refusal is said
+   * as it is.
+   */
   private async writeIssues(db: Database, ctx: ReadBackContext): Promise<void> {
     const env = ctx.env
     const written = this.settings.githubToken
@@ -284,21 +301,27 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
       )
       return
     }
-    const changes = this.changes.filter((c) => c.state === 'opened' || c.previousSeverity || c.state === 'resolved' || c.incident.issueNumber === null)
-    if (changes.length === 0) return
+    // The input was checked when read; the workflow's own token is checked here, before it is sent anywhere.
+    const wrong = tokenProblem(token)
+    if (wrong) {
+      this.problems.push(`GITHUB_TOKEN ${wrong}: no GitHub issue was written.`)
+      return
+    }
     const api = await this.issueApi({ token, repository, apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com' })
     const server = env.GITHUB_SERVER_URL ?? 'https://github.com'
     const runUrl = env.GITHUB_RUN_ID ? `${server}/${repository}/actions/runs/${env.GITHUB_RUN_ID}` : undefined
-    const done = await syncIssues(api, changes, async (incident, issue) => setIssueNumber(db, incident.id, issue), ctx.now, runUrl)
-    this.issues = done
-    if (done.refused) {
-      const permission = done.refused.status === 403 || done.refused.status === 401 || done.refused.status === 404
+    const result = await reconcileIssues(api, issueStore(db), { now: ctx.now, runUrl, deadline: Date.now() + ISSUE_BUDGET_MS, clock: Date.now })
+    this.issues = result
+    const kept = 'The incidents are stored and the sync succeeded.'
+    if (result.stopped) {
+      const next = result.stopped.refusal === 'rate-limited' ? 'the first run after that goes on' : 'nothing more was tried this run'
+      this.problems.push(`GitHub refused the incident issues: ${result.stopped.message}; ${next}. ${kept}`)
+    } else if (result.outOfTime) {
       this.problems.push(
-        permission
-          ? `GitHub refused to write the incident issues (HTTP ${done.refused.status}): give the job \`permissions: issues: write\` (or a github-token that may write issues). The incidents are stored and the sync succeeded.`
-          : `GitHub did not take the incident issues (${escapeCell(done.refused.message, 200)}); the next run tries again. The incidents are stored and the sync succeeded.`
+        `GitHub was slow: ${result.left} incident issue${result.left === 1 ? ' is' : 's are'} left for the next run (the issue work stops after ${ISSUE_BUDGET_MS / 1000} s). ${kept}`
       )
     }
+    for (const problem of result.problems.slice(0, 5)) this.problems.push(`Incident issues: ${problem}`)
   }
 
   /**
@@ -382,8 +405,9 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
       const findings = this.changes.filter((c) => c.incident.monitor === outcome.monitor.name && c.state !== 'resolved')
       for (const { incident, state } of findings) {
         const where = incident.account ? ` \`${incident.account}\`` : ''
+        const acknowledged = incident.issueState === 'acknowledged' || this.issues?.acknowledged.includes(incident.id)
         items.push(
-          `- ${MARK[incident.severity]} ${name}${where} — ${inline(incident.summary)} [Dashboard](${incident.dashboardUrl})${state === 'ongoing' ? ` _(open since ${this.localTime(incident.openedAt)})_` : ''}`
+          `- ${MARK[incident.severity]} ${name}${where} — ${inline(incident.summary)} [Dashboard](${incident.dashboardUrl})${state === 'ongoing' ? ` _(open since ${this.localTime(incident.openedAt)}${acknowledged ? `; acknowledged: its issue${incident.issueNumber ? ` #${incident.issueNumber}` : ''} was closed by hand` : ''})_` : ''}`
         )
       }
       const notes = outcome.notes
@@ -492,7 +516,12 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
   }
 
   log(): string[] {
-    return this.issues ? [`Incident issues: ${this.issues.opened} opened, ${this.issues.commented} updated, ${this.issues.closed} closed.`] : []
+    const i = this.issues
+    return i
+      ? [
+          `Incident issues: ${i.opened} opened, ${i.commented} commented on, ${i.relabelled} relabelled, ${i.closed} closed, ${i.acknowledged.length} acknowledged by hand${i.left > 0 ? `, ${i.left} left for the next run` : ''} (${i.calls} GitHub API call${i.calls === 1 ? '' : 's'}).`
+        ]
+      : []
   }
 
   verdict(): string | undefined {
@@ -510,7 +539,7 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
 
 /** A monitor's line in a list item: its own words and numbers, with nothing that Markdown or HTML would read. */
 function inline(text: string): string {
-  return shown(text).replace(/[<>*_`[\]|\\]/g, (c) => `\\${c}`)
+  return markdownSafe(text, 2000)
 }
 
 /** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
@@ -520,7 +549,7 @@ const CONTRACT = {
     { name: 'monitors', default: 'all', since: '1.3.0', description: 'The payment monitors to run after the sync - all, none, or a comma-separated list of silence, declines, card-testing, disputes, refunds, payouts, renewals. Each runs when the objects it reads are synced.' },
     { name: 'monitor-thresholds', default: '', since: '1.3.0', description: 'Overrides of the monitors\' levels, monitor.level=value pairs separated by commas, semicolons or lines (silence.probability=1e-5, disputes.warning=0.5%, card-testing.failures=50). See Monitoring in the README.' },
     { name: 'fail-on', default: 'never', since: '1.3.0', description: 'Fail the step, after everything is stored and written, while an incident is open - never, warning (any incident) or critical. GitHub then e-mails the failed run.' },
-    { name: 'incident-issues', default: 'false', since: '1.3.0', description: 'true: one GitHub issue per incident (labels stripe-incident, the monitor, the severity), commented when its severity changes, closed when it resolves. Needs permissions: issues: write.' },
+    { name: 'incident-issues', default: 'false', since: '1.3.0', description: 'true: one GitHub issue per incident (labels stripe-incident, the monitor, the severity), commented when its severity changes, closed when it resolves; closing one by hand acknowledges its incident. Each run reconciles the issues with the incidents. Needs permissions: issues: write.' },
     { name: 'github-token', default: '${{ github.token }}', since: '1.3.0', description: 'The token incident-issues writes with. Default: the workflow\'s token.' },
     { name: 'monitor-backtest', default: '', since: '1.3.0', description: 'Replay the monitors hour by hour over this much stored history (1d to 90d, e.g. 28d) and report what they would have raised (output backtest), instead of monitoring: nothing is stored, no issue opened, nothing fails.' },
     { name: 'monitor-timezone', default: '', since: '1.3.0', description: 'The time zone whose local hours the monitors compare week to week (an IANA name, e.g. Europe/London). Empty: the Stripe account\'s own (its Dashboard time zone), else UTC.' },
@@ -560,14 +589,25 @@ export const monitor = defineFeature({
       holidays: parseHolidays(inputs.get('monitor-holidays')),
       quiet: parseQuiet(inputs.get('monitor-quiet'))
     }
-    if (settings.githubToken && !settings.githubToken.startsWith('${{')) inputs.mask(settings.githubToken)
+    if (settings.githubToken && !settings.githubToken.startsWith('${{')) {
+      // Masked first, in each line of it too (a token pasted with a line break is refused next, never echoed).
+      for (const part of [settings.githubToken, ...settings.githubToken.split(/\s+/)]) if (part.length >= 8) inputs.mask(part)
+      const wrong = settings.incidentIssues ? tokenProblem(settings.githubToken) : undefined
+      if (wrong) throw new InputError('github-token', `the token ${wrong}. Give a GitHub token (the workflow's own is the default), or leave the input out.`)
+    }
     const on = monitors.length > 0
     const calendarSet = settings.timezone !== undefined || settings.holidays !== undefined || settings.quiet.length > 0
     if (!on && (settings.failOn !== 'never' || settings.incidentIssues || settings.backtestSeconds !== undefined || calendarSet)) {
       inputs.warn('monitors is none: fail-on, incident-issues, monitor-backtest, monitor-timezone, monitor-holidays and monitor-quiet have no effect.')
     }
-    if (on && config.dryRun && (settings.failOn !== 'never' || settings.incidentIssues)) {
-      inputs.warn('dry-run: the monitors need the database, so fail-on and incident-issues have no effect.')
+    if (on && config.dryRun && (settings.failOn !== 'never' || settings.incidentIssues || settings.backtestSeconds !== undefined)) {
+      inputs.warn('dry-run: the monitors need the database, so fail-on, incident-issues and monitor-backtest have no effect.')
+    }
+    const unused = on ? unusedThresholds(inputs.get('monitor-thresholds'), names) : []
+    if (unused.length > 0) {
+      inputs.warn(
+        `monitor-thresholds sets levels of ${unused.join(', ')}, not among the monitors run (monitors): ${unused.length === 1 ? 'it has' : 'they have'} no effect.`
+      )
     }
     if (on && !config.objects.some((o) => MONITORS.some((m) => m.reads.includes(o)))) {
       inputs.warn(

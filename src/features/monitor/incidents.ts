@@ -30,6 +30,12 @@ export const INCIDENTS: TableDefinition = {
     column('expected', 'jsonb'),
     column('dashboard_url', 'text'),
     column('issue_number', 'integer'),
+    // What GitHub holds for it: creating (claimed, the reply not read yet), open, closed, acknowledged (closed by hand).
+    column('issue_state', 'text'),
+    // The severity the issue last told (a change is commented on once).
+    column('issue_severity', 'text'),
+    // When a run last claimed it to create its issue (a lost reply is looked for by marker before creating again).
+    column('issue_claimed_at', 'timestamptz'),
     column('open_key', 'text'),
     column('updated_at', 'timestamptz', { default: 'now()' })
   ],
@@ -59,7 +65,15 @@ export interface Incident {
   expected: Record<string, unknown>
   dashboardUrl: string
   issueNumber: number | null
+  /** What GitHub holds for it (see `IssueState`); null before its issue is first claimed. */
+  issueState: IssueState | null
+  /** The severity its issue last told. */
+  issueSeverity: Severity | null
+  issueClaimedAt: Date | null
 }
+
+/** What GitHub holds for an incident: an issue being created, open, closed by the log, or closed by hand (acknowledged). */
+export type IssueState = 'creating' | 'open' | 'closed' | 'acknowledged'
 
 /** What a run did to an incident. */
 export interface Change {
@@ -86,6 +100,9 @@ interface Row {
   expected: Record<string, unknown> | null
   dashboard_url: string | null
   issue_number: number | null
+  issue_state: IssueState | null
+  issue_severity: Severity | null
+  issue_claimed_at: Date | null
 }
 
 function incidentOf(r: Row): Incident {
@@ -101,7 +118,10 @@ function incidentOf(r: Row): Incident {
     observed: r.observed ?? {},
     expected: r.expected ?? {},
     dashboardUrl: r.dashboard_url ?? '',
-    issueNumber: r.issue_number
+    issueNumber: r.issue_number,
+    issueState: r.issue_state,
+    issueSeverity: r.issue_severity,
+    issueClaimedAt: r.issue_claimed_at
   }
 }
 
@@ -171,9 +191,56 @@ export async function recordIncidents(
   return changes
 }
 
-/** Remembers the GitHub issue of an incident. */
-export async function setIssueNumber(db: Database, id: string, issue: number): Promise<void> {
-  await db.query(`UPDATE ${db.table(INCIDENTS_TABLE)} SET issue_number = $2, updated_at = now() WHERE incident_id = $1`, [id, issue])
+/** An incident as the issue log reads it: with whether it is still open. */
+export interface LoggedIncident extends Incident {
+  open: boolean
+}
+
+/** What the issue log records of an incident's issue. */
+export interface IssueFields {
+  issueNumber?: number
+  issueState?: IssueState
+  issueSeverity?: Severity
+  issueClaimedAt?: Date
+}
+
+/**
+ * The incidents table as the issue log reads and writes it. `claim` takes an incident for one run
+ * (a session advisory lock: two runs at once — shards of a matrix — never both write its issue; a
+ * killed run's claim ends with its connection).
+ */
+export interface IssueStore {
+  /** The open incidents, and those of `ids` (the issues GitHub lists), each once. */
+  incidents(ids: readonly string[]): Promise<LoggedIncident[]>
+  /** One incident as it is now (after a claim: another run may have written meanwhile). */
+  incident(id: string): Promise<LoggedIncident | undefined>
+  claim(id: string): Promise<boolean>
+  release(id: string): Promise<void>
+  record(id: string, fields: IssueFields): Promise<void>
+}
+
+const ISSUE_LOCK = 'stripe-payment-monitor issue'
+
+export function issueStore(db: Pick<Database, 'query' | 'table'>): IssueStore {
+  const table = db.table(INCIDENTS_TABLE)
+  const logged = (r: Row & { state: string }): LoggedIncident => ({ ...incidentOf(r), open: r.state === 'open' })
+  return {
+    incidents: async (ids) =>
+      (await db.query<Row & { state: string }>(`SELECT * FROM ${table} WHERE state = 'open' OR incident_id = ANY($1) ORDER BY opened_at`, [ids])).map(logged),
+    incident: async (id) => {
+      const [row] = await db.query<Row & { state: string }>(`SELECT * FROM ${table} WHERE incident_id = $1`, [id])
+      return row ? logged(row) : undefined
+    },
+    claim: async (id) => (await db.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS ok', [ISSUE_LOCK, id]))[0]?.ok === true,
+    release: async (id) => void (await db.query('SELECT pg_advisory_unlock(hashtext($1), hashtext($2))', [ISSUE_LOCK, id])),
+    record: async (id, f) => {
+      await db.query(
+        `UPDATE ${table} SET issue_number = coalesce($2, issue_number), issue_state = coalesce($3, issue_state), issue_severity = coalesce($4, issue_severity),
+                issue_claimed_at = coalesce($5, issue_claimed_at), updated_at = now() WHERE incident_id = $1`,
+        [id, f.issueNumber ?? null, f.issueState ?? null, f.issueSeverity ?? null, f.issueClaimedAt ?? null]
+      )
+    }
+  }
 }
 
 /** Whether the run's role could make the table (an optional one). */

@@ -11,7 +11,7 @@ export type Severity = 'warning' | 'critical'
 export interface Setting {
   default: number
   /** How it is written and shown: a count, a share (`0.75%`), a probability (`1e-4`, `1/10000`), hours or days. */
-  unit: 'count' | 'share' | 'probability' | 'hours' | 'minutes' | 'days' | 'ratio'
+  unit: 'count' | 'share' | 'probability' | 'hours' | 'minutes' | 'days' | 'business days' | 'ratio'
   min: number
   max: number
   description: string

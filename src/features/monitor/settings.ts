@@ -48,11 +48,12 @@ export function parseMonitors(value: string): MonitorName[] {
 
 const UNIT_FORMS: Record<Setting['unit'], string> = {
   count: 'a whole number',
-  share: 'a percentage (0.75%) or a fraction (0.0075)',
+  share: 'a percentage with its % (0.75%)',
   probability: 'a probability (1e-4, 0.0001 or 1/10000)',
   hours: 'hours (2 or 2h)',
   minutes: 'minutes (30 or 30m)',
   days: 'days (2 or 2d)',
+  'business days': 'a whole number of business days (2 or 2d)',
   ratio: 'a number (2 or 2.5)'
 }
 
@@ -63,7 +64,8 @@ function readValue(text: string, unit: Setting['unit']): number | undefined {
     case 'count':
       return /^\d+$/.test(text) ? Number(text) : undefined
     case 'share':
-      return text.endsWith('%') ? (number(text.slice(0, -1).trim()) ?? NaN) / 100 : number(text)
+      // Only with its %: a bare 0.75 could mean 0.75 % or 75 %, and read wrong it turns a monitor off.
+      return text.endsWith('%') ? (number(text.slice(0, -1).trim()) ?? NaN) / 100 : undefined
     case 'probability': {
       const ratio = /^1\s*\/\s*(\d+)$/.exec(text)
       return ratio ? 1 / Number(ratio[1]) : number(text)
@@ -74,6 +76,10 @@ function readValue(text: string, unit: Setting['unit']): number | undefined {
       return number(text.replace(/\s*m(in)?$/i, ''))
     case 'days':
       return number(text.replace(/\s*d$/i, ''))
+    case 'business days': {
+      const days = text.replace(/\s*d$/i, '')
+      return /^\d+$/.test(days) ? Number(days) : undefined
+    }
     case 'ratio':
       return number(text.replace(/\s*x$/i, ''))
   }
@@ -98,29 +104,48 @@ export function parseThresholds(value: string, monitors: readonly Monitor[]): Re
     .filter((p) => p !== '')) {
     const match = /^([a-z-]+)\.([a-z-]+)\s*=\s*(.+)$/i.exec(part)
     if (!match) throw new InputError('monitor-thresholds', `"${shown(part, 60)}" is not monitor.level=value. ${form}`)
-    const [, monitorName, level, raw] = match as unknown as [string, string, string, string]
-    const monitor = monitors.find((m) => m.name === monitorName!.toLowerCase())
-    const setting = monitor?.levels[level!.toLowerCase()]
+    const [monitorName = '', level = '', raw = ''] = match.slice(1)
+    const monitor = monitors.find((m) => m.name === monitorName.toLowerCase())
+    const setting = monitor?.levels[level.toLowerCase()]
     if (!monitor || !setting) throw new InputError('monitor-thresholds', `unknown level "${shown(`${monitorName}.${level}`, 60)}". ${form}`)
-    const name = `${monitor.name}.${level!.toLowerCase()}`
+    const name = `${monitor.name}.${level.toLowerCase()}`
     if (seen.has(name)) throw new InputError('monitor-thresholds', `${name} is given twice. ${form}`)
     seen.add(name)
-    const n = readValue(raw!.trim(), setting.unit)
+    const n = readValue(raw.trim(), setting.unit)
     if (n === undefined || !Number.isFinite(n)) {
-      throw new InputError('monitor-thresholds', `${name}: "${shown(raw!, 40)}" is not ${UNIT_FORMS[setting.unit]}.`)
+      const bare = setting.unit === 'share' && /^\d+(\.\d+)?$/.test(raw.trim()) ? ` Write ${raw.trim()}% for ${raw.trim()} %.` : ''
+      throw new InputError('monitor-thresholds', `${name}: "${shown(raw, 40)}" is not ${UNIT_FORMS[setting.unit]}.${bare}`)
     }
     if (n < setting.min || n > setting.max) {
-      throw new InputError('monitor-thresholds', `${name}: ${shown(raw!, 40)} is out of range (${setting.min} to ${setting.max}: ${setting.description}).`)
+      throw new InputError(
+        'monitor-thresholds',
+        `${name}: ${shown(raw.trim(), 40)} is out of range (${written(setting.min, setting.unit)} to ${written(setting.max, setting.unit)}: ${setting.description}).`
+      )
     }
-    levels[monitor.name][level!.toLowerCase()] = n
+    levels[monitor.name][level.toLowerCase()] = n
   }
   for (const m of monitors) {
     const l = levels[m.name]
     if (l.warning !== undefined && l.critical !== undefined && l.warning > l.critical) {
-      throw new InputError('monitor-thresholds', `${m.name}.warning (${l.warning}) is above ${m.name}.critical (${l.critical}).`)
+      const unit = m.levels.warning!.unit
+      throw new InputError('monitor-thresholds', `${m.name}.warning (${written(l.warning, unit)}) is above ${m.name}.critical (${written(l.critical, unit)}).`)
     }
   }
   return levels
+}
+
+/** A level as a user writes it: a share as a percentage (`150%`), the rest as numbers. */
+function written(n: number, unit: Setting['unit']): string {
+  return unit === 'share' ? `${Math.round(n * 100 * 1e6) / 1e6}%` : String(n)
+}
+
+/** The monitors' names in `monitor-thresholds` that are not among those run: their levels do nothing. */
+export function unusedThresholds(value: string, run: readonly MonitorName[]): string[] {
+  const named = value
+    .split(/[\r\n,;]+/)
+    .map((p) => /^([a-z-]+)\./i.exec(p.trim())?.[1]?.toLowerCase())
+    .filter((n): n is string => n !== undefined)
+  return [...new Set(named.filter((n) => !(run as readonly string[]).includes(n)))]
 }
 
 /** `fail-on`: never (the default), warning or critical. */

@@ -24,7 +24,7 @@ export const payouts: Monitor = {
   relative: false,
   rule: 'a payout failed or canceled; one still in transit two business days after its arrival date',
   levels: {
-    late: { default: 2, unit: 'days', min: 1, max: 30, description: 'business days after the arrival date a payout in transit is late' },
+    late: { default: 2, unit: 'business days', min: 1, max: 30, description: 'business days after the arrival date a payout in transit is late' },
     lookback: { default: 30, unit: 'days', min: 1, max: 365, description: 'how far back failed payouts are looked at' }
   },
   async evaluate(ctx) {

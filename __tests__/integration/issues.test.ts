@@ -1,0 +1,280 @@
+import pg from 'pg'
+import type { IncidentEntry } from '../../src/features/monitor/feature.js'
+import { octokitApi } from '../../src/features/monitor/github.js'
+import { INCIDENTS, INCIDENTS_TABLE, issueStore } from '../../src/features/monitor/incidents.js'
+import { reconcileIssues } from '../../src/features/monitor/issues.js'
+import { ensureTable } from '../../src/store/schema.js'
+import { GitHubStandIn, type GitHubFault, type GitHubRequest } from '../../test-support/github-standin.js'
+import { withClient } from '../../test-support/postgres.js'
+import { generateMonitorAccount, type Incidents, type MonitorAccount } from '../../test-support/monitor-account.js'
+import type { Recorder } from '../../test-support/recorder.js'
+import { recorder } from '../../test-support/recorder.js'
+import { FAST_RETRY } from '../../test-support/fixtures.js'
+import { runOrThrow, syncInputs } from '../../test-support/run-action.js'
+import { scratchDir } from '../../test-support/scratch.js'
+import { runAction } from '../../src/main.js'
+import { World } from '../../test-support/world.js'
+
+// The incident log on GitHub stays exact whatever GitHub does: against a stand-in of its REST API
+// that loses replies, answers 500, rate-limits, hangs, and whose issues people close by hand. The
+// incidents table is the truth; each run makes GitHub match it.
+
+/** Thursday 26 November 2026, 15:00 UTC. */
+const T0 = Date.UTC(2026, 10, 26, 15) / 1000
+const world = new World('issues', { start: T0 })
+const github = new GitHubStandIn()
+beforeAll(() => github.start())
+afterAll(() => github.stop())
+beforeEach(() => {
+  github.issues.length = 0
+  github.requests.length = 0
+  github.refuse = undefined
+  github.fault = undefined
+})
+
+function serve(incidents: Incidents): MonitorAccount {
+  const a = generateMonitorAccount({ now: T0, weeks: 6, salesPerDay: 100, seed: 9, incidents })
+  const s = world.stripe
+  const fresh = <T extends { id: string; created: number }>(list: T[], have: { byId: Map<string, unknown> }) =>
+    list.filter((o) => o.created < world.clock && !have.byId.has(o.id))
+  s.charges.add(fresh(a.charges, s.charges))
+  s.disputes.add(fresh(a.disputes, s.disputes))
+  s.payouts.add(fresh(a.payouts, s.payouts))
+  return a
+}
+
+const env = () => ({ RUNNER_TEMP: scratchDir('runner-temp'), GITHUB_REPOSITORY: 'acme/payments', GITHUB_API_URL: github.url, GITHUB_RUN_ID: '77' })
+const inputs = (more: Record<string, string> = {}) => ({
+  ...syncInputs({ databaseUrl: world.db.url, stripeUrl: world.stripe.url, schema: world.schema }),
+  'stripe-secret-key': 'sk_test_Issues123',
+  objects: 'charges, disputes, payouts',
+  status: 'all',
+  incremental: 'true',
+  'created-after': '60d',
+  monitors: 'disputes, payouts',
+  'monitor-holidays': 'none',
+  'incident-issues': 'true',
+  'github-token': 'ghs_IssueToken0123456789',
+  ...more
+})
+const run = (more: Record<string, string> = {}): Promise<Recorder> => runOrThrow(inputs(more), { now: world.now, env: env() })
+const incidentsOf = (io: Recorder): IncidentEntry[] => JSON.parse(io.outputs.incidents ?? '[]')
+const writes = (r: GitHubRequest) => r.method !== 'GET'
+
+it('a create whose reply is lost is found by its marker: two more runs, one issue', async () => {
+  serve({ failedPayout: true })
+  github.fault = (r) => (r.method === 'POST' && r.path.endsWith('/issues') ? { lost: true } : undefined)
+  const first = await run()
+  expect(incidentsOf(first).map((i) => i.monitor)).toEqual(['payouts'])
+  expect(github.issues).toHaveLength(1) // created, though the reply was a 502
+  expect(first.warnings.join('\n')).toMatch(
+    /GitHub answered 502 to creating the issue of payouts \(inc_\w+\); if it was made, the next run finds it by its marker/
+  )
+  github.fault = undefined
+  for (const minutes of [10, 20]) {
+    world.clock = T0 + minutes * 60
+    await run()
+  }
+  expect(github.issues.map((i) => [i.number, i.state])).toEqual([[1, 'open']])
+  // The table records what GitHub holds.
+  const rows = await withClient(world.db.url, async (c) => (await c.query(`SELECT issue_number, issue_state FROM "${world.schema}".${INCIDENTS_TABLE}`)).rows)
+  expect(rows).toEqual([{ issue_number: 1, issue_state: 'open' }])
+}, 60_000)
+
+it('what the reconcile costs in GitHub calls: none idle, one listing a run while an incident is open, a call or two per change', async () => {
+  const a = serve({ failedPayout: true })
+  const calls = async (minutes: number) => {
+    const before = github.requests.length
+    world.clock = T0 + minutes * 60
+    await run()
+    return github.requests.slice(before).map((r) => `${r.method} ${r.path.replace(/^\/repos\/acme\/payments/, '')}`)
+  }
+  expect(await calls(0)).toEqual(['GET /issues', 'POST /issues'])
+  expect(await calls(10)).toEqual(['GET /issues'])
+  const failed = a.payouts.find((p) => p.status === 'failed')!
+  world.stripe.payouts.add([
+    { ...failed, id: 'po_1PaidLater00000000000000', status: 'paid', failure_code: null, failure_message: null, created: T0 + 900, arrival_date: T0 + 900 }
+  ])
+  expect(await calls(20)).toEqual(['GET /issues', 'PATCH /issues/1', 'POST /issues/1/comments'])
+  expect(await calls(30)).toEqual([])
+}, 60_000)
+
+it('a 201 whose body cannot be read: told, and the issue found by its marker next run', async () => {
+  serve({ failedPayout: true })
+  github.fault = (r) => (r.method === 'POST' && r.path.endsWith('/issues') ? { unreadable: true } : undefined)
+  const first = await run()
+  expect(first.warnings.join('\n')).toMatch(/could not be read/)
+  expect(first.logs.join('\n')).toMatch(/Incident issues: 0 opened/)
+  github.fault = undefined
+  world.clock = T0 + 600
+  await run()
+  expect(github.issues).toHaveLength(1)
+}, 60_000)
+
+it('an issue closed by hand is the acknowledgement: no new issue, no reopening while the incident lasts; a new incident gets a new one', async () => {
+  serve({ failedPayout: true })
+  await run()
+  expect(github.issues).toHaveLength(1)
+  github.closeByHand(1)
+  world.clock = T0 + 600
+  const after = await run()
+  expect(github.issues.map((i) => i.state)).toEqual(['closed'])
+  expect(after.summary).toMatch(/acknowledged: its issue #1 was closed by hand/)
+  world.clock = T0 + 1200
+  await run()
+  expect(github.issues).toHaveLength(1)
+  expect(github.requests.filter(writes).filter((r) => r.path.endsWith('/issues/1'))).toEqual([])
+}, 60_000)
+
+it('a close refused with 500 is done by the next healthy run; a severity label that failed is fixed', async () => {
+  const a = serve({ failedPayout: true })
+  await run()
+  expect(github.issues[0]!.state).toBe('open')
+  // The failed payout is followed by a paid one: resolved while GitHub answers 500.
+  const failed = a.payouts.find((p) => p.status === 'failed')!
+  world.stripe.payouts.add([
+    { ...failed, id: 'po_1PaidLater00000000000000', status: 'paid', failure_code: null, failure_message: null, created: T0 + 60, arrival_date: T0 + 60 }
+  ])
+  github.fault = (r) => (r.method === 'PATCH' ? { status: 500 } : undefined)
+  world.clock = T0 + 600
+  const refused = await run()
+  expect(incidentsOf(refused).map((i) => i.state)).toEqual(['resolved'])
+  expect(github.issues[0]!.state).toBe('open')
+  expect(refused.warnings.join('\n')).toMatch(/GitHub answered 500; the next run does it/)
+  github.fault = undefined
+  world.clock = T0 + 1200
+  const healthy = await run()
+  expect(github.issues[0]!.state).toBe('closed')
+  expect(github.issues[0]!.comments.at(-1)).toMatch(/^Resolved at /)
+  expect(healthy.logs.join('\n')).toMatch(/1 closed/)
+  // A later, idle run asks GitHub nothing: no incident open, no issue left open.
+  const before = github.requests.length
+  world.clock = T0 + 1800
+  await run()
+  expect(github.requests.length).toBe(before)
+}, 60_000)
+
+it("text from Stripe is data: a payout's failure code carrying mentions, HTML, links and bidi reaches the issue inert", async () => {
+  const a = serve({ failedPayout: true })
+  const failed = a.payouts.find((p) => p.status === 'failed')!
+  const hostile = '@octocat #1 <img src=x onerror=alert(1)> [click](https://evil.example/phish) | \u202Eevil'
+  world.stripe.payouts.byId.get(failed.id)!.object.failure_code = hostile
+  await run()
+  const [issue] = github.issues
+  // Nothing live: no mention, reference, bare link or bidi anywhere; the body (Markdown) has no HTML or link either.
+  for (const text of [issue!.title, issue!.body]) expect(text).not.toMatch(/@octocat|#1\b|https:\/\/evil|\u202E/)
+  // The body's only links are ours (the Dashboard, the run); Stripe's brackets are escaped.
+  expect(issue!.body).not.toMatch(/<img|[^\\]\]\((?!https:\/\/(dashboard\.stripe\.com|github\.com)\/)/)
+  expect(issue!.body).toContain('\\[click\\]')
+  expect(issue!.title.length).toBeLessThanOrEqual(200)
+}, 60_000)
+
+it('each refusal is said as it is, and the sync and incidents are stored whatever GitHub does', async () => {
+  serve({ failedPayout: true })
+  const cases: Array<[GitHubFault, RegExp]> = [
+    [
+      { status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(T0 + 3600) } },
+      /rate-limited until 2026-11-26T16:00:00Z .*the first run after that goes on/
+    ],
+    [{ status: 403, headers: { 'retry-after': '60' }, message: 'You have exceeded a secondary rate limit' }, /rate-limited until .*secondary limit/],
+    [{ status: 403, message: 'Resource not accessible by integration' }, /the token lacks `issues: write` \(403\)/],
+    [{ status: 404 }, /the repository was not found with this token \(404\)/],
+    [{ status: 410, message: 'Issues are disabled for this repo' }, /issues are disabled in this repository \(410\).*nothing more was tried this run/],
+    [{ status: 401, message: 'Bad credentials' }, /the token is not valid \(401\)/]
+  ]
+  for (const [fault, said] of cases) {
+    github.fault = () => fault
+    world.clock += 60
+    const io = await run()
+    expect(io.failed).toBeUndefined()
+    expect(io.warnings.join('\n')).toMatch(said)
+    expect(io.warnings.join('\n')).not.toContain('ghs_IssueToken0123456789')
+    expect(io.outputs.monitor_status).toBe('critical')
+  }
+}, 120_000)
+
+it('refuses a token that cannot be one before any request, and never echoes it', async () => {
+  serve({ failedPayout: true })
+  for (const [token, said] of [
+    ['ghs_Issue\nToken0123456789', /holds whitespace or control characters/],
+    ['Bearer ghs_IssueToken0123456789', /starts with "Bearer "/],
+    ['sk_live_51Abcdefghijklmnop', /is a Stripe API key, not a GitHub token/]
+  ] as const) {
+    const io = recorder(inputs({ 'github-token': token }))
+    await runAction(io, { now: world.now, env: env(), retry: FAST_RETRY, repositoryPrivate: true })
+    expect(io.failed).toMatch(said)
+    expect(io.failed).toMatch(/github-token/)
+    expect(io.everything()).not.toContain('IssueToken0123456789')
+    expect(io.everything()).not.toContain('Abcdefghijklmnop')
+  }
+  expect(world.stripe.requests).toEqual([])
+  expect(github.requests).toEqual([])
+}, 60_000)
+
+describe('one writer per incident', () => {
+  /** Five open incidents in a fresh incidents table. */
+  async function fiveIncidents(): Promise<void> {
+    await withClient(world.db.url, async (c) => {
+      await c.query(`CREATE SCHEMA IF NOT EXISTS "${world.schema}"`)
+      await ensureTable(c, world.schema, INCIDENTS)
+      for (let i = 0; i < 5; i++) {
+        const id = `inc_${String(i).padStart(20, 'a')}`
+        await c.query(
+          `INSERT INTO "${world.schema}".${INCIDENTS_TABLE} (incident_id, monitor, key, severity, state, opened_at, last_seen_at, summary, observed, expected, dashboard_url, open_key)
+           VALUES ($1, 'payouts', $2, 'critical', 'open', now(), now(), 'Payout failed.', '{}', '{}', 'https://dashboard.stripe.com/test/payouts', $3)`,
+          [id, `po_${i}`, `|payouts|po_${i}`]
+        )
+      }
+    })
+  }
+
+  /** One run's issue work on a connection of its own (as a shard of a matrix has), against a slow GitHub. */
+  async function shard(): Promise<void> {
+    const client = new pg.Client({ connectionString: world.db.url })
+    await client.connect()
+    try {
+      const db = {
+        query: async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => (await client.query<R>(sql, params)).rows,
+        table: (name: string) => `"${world.schema}".${name}`
+      }
+      const api = await octokitApi({ token: 'ghs_IssueToken0123456789', repository: 'acme/payments', apiUrl: github.url })
+      const result = await reconcileIssues(api, issueStore(db), { now: new Date(), deadline: Date.now() + 30_000, clock: Date.now })
+      expect(result.stopped).toBeUndefined()
+    } finally {
+      await client.end()
+    }
+  }
+
+  it('two runs at once with a slow GitHub: one issue per incident, each incident written by one of them', async () => {
+    await fiveIncidents()
+    github.fault = () => ({ delayMs: 150 })
+    await Promise.all([shard(), shard()])
+    expect(github.issues).toHaveLength(5)
+    expect(new Set(github.issues.map((i) => /incident:(inc_\w+)/.exec(i.body)![1])).size).toBe(5)
+    // The next run (alone) has nothing to write.
+    const before = github.requests.filter(writes).length
+    await shard()
+    expect(github.requests.filter(writes).length).toBe(before)
+  }, 60_000)
+
+  it('a GitHub that hangs costs seconds, not minutes: each call is bounded, the rest left for the next run', async () => {
+    await fiveIncidents()
+    github.fault = (r) => (r.method === 'POST' ? { hang: true } : undefined)
+    const client = new pg.Client({ connectionString: world.db.url })
+    await client.connect()
+    try {
+      const db = {
+        query: async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => (await client.query<R>(sql, params)).rows,
+        table: (n: string) => `"${world.schema}".${n}`
+      }
+      const api = await octokitApi({ token: 'ghs_IssueToken0123456789', repository: 'acme/payments', apiUrl: github.url }, 300)
+      const result = await reconcileIssues(api, issueStore(db), { now: new Date(), deadline: Date.now() + 1_000, clock: Date.now })
+      // What is counted, not how long it took: the calls that hung failed, and the budget left the rest.
+      expect(result.opened).toBe(0)
+      expect(result.problems.every((p) => /did not answer in time/.test(p))).toBe(true)
+      expect(result.problems.length + result.left).toBe(5)
+    } finally {
+      await client.end()
+    }
+  }, 60_000)
+})
