@@ -39958,6 +39958,7 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/features/monitor/incidents.ts
 
 const INCIDENTS_TABLE = 'stripe_monitor_incidents';
+/** A column of a feature's own table (filled by the feature, not from a Stripe object). */
 const column = (name, type, more = {}) => ({ name, type, fromRow: false, ...more });
 /**
  * The incidents, one row each: open while a run still sees it, resolved when one no longer does.
@@ -41700,6 +41701,7 @@ const silence = {
 const MONITORS = [silence, declines, cardTesting, disputes_disputes, refunds_refunds, payouts_payouts, renewals];
 
 ;// CONCATENATED MODULE: ./src/features/monitor/place.ts
+
 /**
  * Where the account lives (its country and Dashboard time zone), remembered for a day: an hourly
  * schedule asks Stripe once a day, not once a run (GET requests count against the account's read
@@ -41708,14 +41710,13 @@ const MONITORS = [silence, declines, cardTesting, disputes_disputes, refunds_ref
 const PLACES_TABLE = 'stripe_monitor_places';
 /** How long a remembered place is used before Stripe is asked again. */
 const PLACE_SECONDS = 86400;
-const place_column = (name, type, more = {}) => ({ name, type, fromRow: false, ...more });
 const PLACES = {
     table: PLACES_TABLE,
     columns: [
-        place_column('account_key', 'text', { notNull: true }),
-        place_column('country', 'text'),
-        place_column('timezone', 'text'),
-        place_column('read_at', 'timestamptz', { notNull: true })
+        column('account_key', 'text', { notNull: true }),
+        column('country', 'text'),
+        column('timezone', 'text'),
+        column('read_at', 'timestamptz', { notNull: true })
     ],
     idColumn: 'account_key',
     indexes: [],

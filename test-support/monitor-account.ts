@@ -63,7 +63,7 @@ export interface MonitorAccount extends Account {
 }
 
 /** A Poisson count with mean `mean` (Knuth's method; a normal approximation past 50). */
-function poisson(mean: number, random: () => number): number {
+export function poisson(mean: number, random: () => number): number {
   if (mean > 50) {
     const u = Math.max(1e-12, random())
     const v = random()

@@ -1,5 +1,6 @@
 import { addDays, instantOf, localDate, secondOfDay, weekday } from '../src/zone.js'
 import { seededRandom } from './fixtures.js'
+import { poisson } from './monitor-account.js'
 
 /**
  * A real shop's calendar, for the monitors: a British online retailer in Europe/London, closed every
@@ -29,18 +30,6 @@ const SUNDAY_HOURS = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.12, 0.18, 0.2, 0.2, 0.18, 
 
 /** The season: January 1, growing to 3 in November, December's first weeks still busy. */
 const MONTH = [1, 1.05, 1.15, 1.2, 1.25, 1.3, 1.35, 1.45, 1.8, 2.3, 3, 2.4]
-
-function poisson(mean: number, random: () => number): number {
-  if (mean > 50) return Math.max(0, Math.round(mean + Math.sqrt(mean) * Math.sqrt(-2 * Math.log(Math.max(1e-12, random()))) * Math.cos(2 * Math.PI * random())))
-  const limit = Math.exp(-mean)
-  let k = 0
-  let p = random()
-  while (p > limit) {
-    k += 1
-    p *= random()
-  }
-  return k
-}
 
 export function shopSales(options: ShopOptions): number[] {
   const random = seededRandom(options.seed ?? 11)

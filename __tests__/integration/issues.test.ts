@@ -2,7 +2,7 @@ import pg from 'pg'
 import type { IncidentEntry } from '../../src/features/monitor/feature.js'
 import { octokitApi } from '../../src/features/monitor/github.js'
 import { INCIDENTS, INCIDENTS_TABLE, issueStore } from '../../src/features/monitor/incidents.js'
-import { reconcileIssues } from '../../src/features/monitor/issues.js'
+import { reconcileIssues, type LogResult } from '../../src/features/monitor/issues.js'
 import { ensureTable } from '../../src/store/schema.js'
 import { GitHubStandIn, type GitHubFault, type GitHubRequest } from '../../test-support/github-standin.js'
 import { withClient } from '../../test-support/postgres.js'
@@ -228,8 +228,8 @@ describe('one writer per incident', () => {
     })
   }
 
-  /** One run's issue work on a connection of its own (as a shard of a matrix has), against a slow GitHub. */
-  async function shard(): Promise<void> {
+  /** One run's issue work on a connection of its own (as a shard of a matrix has): each GitHub call bounded by `callMs`, the work by `budgetMs`. */
+  async function shard(callMs = 10_000, budgetMs = 30_000): Promise<LogResult> {
     const client = new pg.Client({ connectionString: world.db.url })
     await client.connect()
     try {
@@ -237,9 +237,8 @@ describe('one writer per incident', () => {
         query: async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => (await client.query<R>(sql, params)).rows,
         table: (name: string) => `"${world.schema}".${name}`
       }
-      const api = await octokitApi({ token: 'ghs_IssueToken0123456789', repository: 'acme/payments', apiUrl: github.url })
-      const result = await reconcileIssues(api, issueStore(db), { now: new Date(), deadline: Date.now() + 30_000, clock: Date.now })
-      expect(result.stopped).toBeUndefined()
+      const api = await octokitApi({ token: 'ghs_IssueToken0123456789', repository: 'acme/payments', apiUrl: github.url }, callMs)
+      return await reconcileIssues(api, issueStore(db), { now: new Date(), deadline: Date.now() + budgetMs, clock: Date.now })
     } finally {
       await client.end()
     }
@@ -248,7 +247,8 @@ describe('one writer per incident', () => {
   it('two runs at once with a slow GitHub: one issue per incident, each incident written by one of them', async () => {
     await fiveIncidents()
     github.fault = () => ({ delayMs: 150 })
-    await Promise.all([shard(), shard()])
+    const results = await Promise.all([shard(), shard()])
+    expect(results.map((r) => r.stopped)).toEqual([undefined, undefined])
     expect(github.issues).toHaveLength(5)
     expect(new Set(github.issues.map((i) => /incident:(inc_\w+)/.exec(i.body)![1])).size).toBe(5)
     // The next run (alone) has nothing to write.
@@ -260,21 +260,10 @@ describe('one writer per incident', () => {
   it('a GitHub that hangs costs seconds, not minutes: each call is bounded, the rest left for the next run', async () => {
     await fiveIncidents()
     github.fault = (r) => (r.method === 'POST' ? { hang: true } : undefined)
-    const client = new pg.Client({ connectionString: world.db.url })
-    await client.connect()
-    try {
-      const db = {
-        query: async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => (await client.query<R>(sql, params)).rows,
-        table: (n: string) => `"${world.schema}".${n}`
-      }
-      const api = await octokitApi({ token: 'ghs_IssueToken0123456789', repository: 'acme/payments', apiUrl: github.url }, 300)
-      const result = await reconcileIssues(api, issueStore(db), { now: new Date(), deadline: Date.now() + 1_000, clock: Date.now })
-      // What is counted, not how long it took: the calls that hung failed, and the budget left the rest.
-      expect(result.opened).toBe(0)
-      expect(result.problems.every((p) => /did not answer in time/.test(p))).toBe(true)
-      expect(result.problems.length + result.left).toBe(5)
-    } finally {
-      await client.end()
-    }
+    const result = await shard(300, 1_000)
+    // What is counted, not how long it took: the calls that hung failed, and the budget left the rest.
+    expect(result.opened).toBe(0)
+    expect(result.problems.every((p) => /did not answer in time/.test(p))).toBe(true)
+    expect(result.problems.length + result.left).toBe(5)
   }, 60_000)
 })

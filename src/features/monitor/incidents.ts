@@ -6,7 +6,8 @@ import type { Finding, MonitorName, Severity } from './monitor.js'
 
 export const INCIDENTS_TABLE = 'stripe_monitor_incidents'
 
-const column = (name: string, type: string, more: Partial<Column> = {}): Column => ({ name, type, fromRow: false, ...more })
+/** A column of a feature's own table (filled by the feature, not from a Stripe object). */
+export const column = (name: string, type: string, more: Partial<Column> = {}): Column => ({ name, type, fromRow: false, ...more })
 
 /**
  * The incidents, one row each: open while a run still sees it, resolved when one no longer does.

@@ -1,7 +1,7 @@
-import type { Column } from '../../objects/spec.js'
 import type { Database } from '../../store/database.js'
 import type { TableDefinition } from '../../store/schema.js'
 import type { AccountFacts } from '../../stripe/accounts.js'
+import { column } from './incidents.js'
 
 /**
  * Where the account lives (its country and Dashboard time zone), remembered for a day: an hourly
@@ -12,8 +12,6 @@ export const PLACES_TABLE = 'stripe_monitor_places'
 
 /** How long a remembered place is used before Stripe is asked again. */
 export const PLACE_SECONDS = 86400
-
-const column = (name: string, type: string, more: Partial<Column> = {}): Column => ({ name, type, fromRow: false, ...more })
 
 export const PLACES: TableDefinition = {
   table: PLACES_TABLE,
