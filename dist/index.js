@@ -34984,7 +34984,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9904);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8618);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -34993,7 +34993,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9904:
+/***/ 8618:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -40882,6 +40882,239 @@ function learningLine(days) {
     return `learning: ${Math.floor(days)} of ${LEARNING_DAYS} days of history`;
 }
 
+;// CONCATENATED MODULE: ./src/features/monitor/monitors/disputes.ts
+
+
+/** The card networks' monitoring programs count merchants from these volumes a month (Visa VAMP: disputes and fraud; Mastercard ECM: chargebacks). */
+const NETWORK_FLOORS = { visa: 1500, mastercard: 100 };
+/** The first second of the UTC month of `at`, and of the month before. */
+function months(at) {
+    const d = new Date(at * 1000);
+    return { month: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / 1000, previous: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1) / 1000 };
+}
+/**
+ * `disputes`: the dispute ratio climbing toward the card networks' levels. Disputes ÷ card sales,
+ * by count, three ways: over the last 30 days; this calendar month as Visa's VAMP counts it (the
+ * month's disputes ÷ the month's card sales); and as Mastercard counts it (the month's chargebacks ÷
+ * the previous month's sales). Warning at 0.75 %, critical at 1.5 % (Visa's "excessive" level from
+ * April 2026 and Mastercard's ECM level), with at least 5 disputes. Absolute: no history needed.
+ */
+const disputes_disputes = {
+    name: 'disputes',
+    reads: ['disputes', 'charges'],
+    relative: false,
+    rule: 'disputes ÷ card sales by count, over 30 days and per calendar month as Visa and Mastercard count it',
+    levels: {
+        warning: { default: 0.0075, unit: 'share', min: 0, max: 1, description: 'the ratio that warns' },
+        critical: { default: 0.015, unit: 'share', min: 0, max: 1, description: 'the ratio that is critical' },
+        min: { default: 5, unit: 'count', min: 1, max: 1e6, description: 'disputes needed' }
+    },
+    async evaluate(ctx) {
+        const { month, previous } = months(ctx.at);
+        const since30 = ctx.at - 30 * DAY_SECONDS;
+        // Card sales between each two of the moments the three ratios start at; a ratio's sales are the segments in its stretch.
+        const bounds = [...new Set([previous, since30, month, ctx.at])].sort((a, b) => a - b);
+        const within = (counts, start, end = ctx.at) => counts.reduce((n, c, j) => n + (bounds[j] >= start && bounds[j + 1] <= end ? c : 0), 0);
+        const [segments, opened] = await Promise.all([
+            countsBetween(ctx, ctx.tables.charges, SALE, bounds),
+            ctx.query(`SELECT ${ACCOUNT} AS account,
+                count(*) FILTER (WHERE t.created_at >= to_timestamp($1))::int AS d30,
+                count(*) FILTER (WHERE t.created_at >= to_timestamp($2))::int AS month
+           FROM ${ctx.tables.disputes} t
+          WHERE t.created_at >= to_timestamp(least($1::float8, $2::float8)) AND t.created_at < to_timestamp($3)
+          GROUP BY 1`, [since30, month, ctx.at])
+        ]);
+        const sales = [...segments].map(([account, counts]) => ({
+            account,
+            d30: within(counts, since30),
+            month: within(counts, month),
+            previous: within(counts, previous, month)
+        }));
+        const disputed = new Map(opened.map((r) => [r.account, r]));
+        const notes = [];
+        const findings = [];
+        const { warning, critical, min } = ctx.levels;
+        for (const s of sales) {
+            const d = disputed.get(s.account) ?? { d30: 0, month: 0 };
+            const ratios = {
+                last_30_days: s.d30 > 0 ? d.d30 / s.d30 : 0,
+                visa_month: s.month > 0 ? d.month / s.month : 0,
+                mastercard_month: s.previous > 0 ? d.month / s.previous : 0
+            };
+            // Each measure counts only with enough disputes behind it.
+            const counted = [ratios.last_30_days * Number(d.d30 >= min), ratios.visa_month * Number(d.month >= min), ratios.mastercard_month * Number(d.month >= min)];
+            const worst = Math.max(...counted);
+            const line = `${queries_percent(ratios.last_30_days)} of card sales disputed over 30 days (${d.d30.toLocaleString('en-US')} of ${s.d30.toLocaleString('en-US')}); this month ${queries_percent(ratios.visa_month)} as Visa counts it, ` +
+                (s.previous > 0 ? `${queries_percent(ratios.mastercard_month)} as Mastercard does` : 'Mastercard counts against last month, which had no card sales') +
+                ` (${d.month.toLocaleString('en-US')} dispute${d.month === 1 ? '' : 's'})`;
+            const floors = `The networks' programs count from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM): ${d.month.toLocaleString('en-US')} this month.`;
+            if (worst >= warning) {
+                findings.push({
+                    account: accountOf(s.account),
+                    key: 'ratio',
+                    severity: worst >= critical ? 'critical' : 'warning',
+                    summary: `${line}; warning at ${queries_percent(warning)}, critical at ${queries_percent(critical)}. ${floors}`,
+                    observed: {
+                        ...ratios,
+                        disputes_30_days: d.d30,
+                        sales_30_days: s.d30,
+                        disputes_month: d.month,
+                        sales_month: s.month,
+                        sales_previous_month: s.previous
+                    },
+                    expected: { warning, critical, visa_floor: NETWORK_FLOORS.visa, mastercard_floor: NETWORK_FLOORS.mastercard },
+                    dashboard: 'disputes'
+                });
+            }
+            else {
+                notes.push({ account: accountOf(s.account), state: 'ok', line: `${line}; warning at ${queries_percent(warning)}` });
+            }
+        }
+        return { notes, findings };
+    }
+};
+
+;// CONCATENATED MODULE: ./src/features/monitor/render.ts
+
+
+
+
+
+
+
+
+const MARK = { ok: '✓', learning: '…', warning: '⚠', critical: '✗', stale: '◌', partial: '◐' };
+/**
+ * critical or warning (the worst incident open); else stale (the data read is not current), partial
+ * (a chosen monitor cannot watch), learning (a relative monitor has too little history) or ok.
+ */
+function worstOf(view) {
+    const open = view.changes.filter((c) => c.state !== 'resolved').map((c) => c.incident.severity);
+    if (open.includes('critical'))
+        return 'critical';
+    if (open.includes('warning'))
+        return 'warning';
+    if (view.stale.length > 0)
+        return 'stale';
+    if (view.blind.length > 0)
+        return 'partial';
+    if (view.outcomes.some((o) => o.notes.some((n) => n.state === 'learning')))
+        return 'learning';
+    return 'ok';
+}
+/** A monitor's line in a list item: its own words and numbers, with nothing that Markdown or HTML would read. */
+function inline(text) {
+    return markdownSafe(text, 2000);
+}
+/** "2026-04-05 14:00 (Europe/London)": a moment in the account's local time. */
+function localTime(date, zone) {
+    return zone === 'UTC' ? `${compactUtc(unixSeconds(date))} UTC` : `${localMinutes(unixSeconds(date), zone)} (${zone})`;
+}
+/** The summary's opening lines for the monitor. */
+function renderStatus(view, now) {
+    const status = worstOf(view);
+    const opened = view.changes.filter((c) => c.state === 'opened').length;
+    const resolved = view.changes.filter((c) => c.state === 'resolved');
+    const open = view.changes.filter((c) => c.state !== 'resolved').length;
+    const watching = view.outcomes.filter((o) => !o.unavailable).length;
+    const head = status === 'critical' || status === 'warning'
+        ? `${open} incident${open === 1 ? '' : 's'} open${opened > 0 ? ` (${opened} new)` : ''}`
+        : status === 'stale'
+            ? 'not current — the synced data is behind, so a quiet day may be a missing one'
+            : status === 'partial'
+                ? `watching ${watching} of ${view.outcomes.length} monitors — the others cannot see`
+                : status === 'learning'
+                    ? 'watching; some monitors are still learning the account’s rhythm'
+                    : 'all clear';
+    const lines = [`### ${MARK[status]} Monitor: ${head}`, ''];
+    // What it cannot see comes first, whatever else is open: a user acts on it.
+    if (view.stale.length > 0 || view.blind.length > 0) {
+        // `*` bullets: a list of its own, not merged with the monitors' `-` list that follows.
+        lines.push('**Cannot see:**', '', ...view.stale.map((l) => `* ${MARK.stale} ${l}`), ...view.blind.map((l) => `* ${MARK.partial} ${l}`), '');
+    }
+    if (view.quiet) {
+        const held = view.outcomes.reduce((n, o) => n + (o.muted?.length ?? 0), 0);
+        lines.push(`🔇 **Muted** until ${localMinutes(view.quiet.until, view.calendar.zone)} (${view.calendar.zone}) by \`monitor-quiet\` (${view.quiet.windows.map((w) => inline(w)).join(', ')}): no incident opens; open ones stay open.${held > 0 ? ` ${held} finding${held === 1 ? '' : 's'} held back.` : ''}`, '');
+    }
+    const items = [];
+    for (const outcome of view.outcomes) {
+        const name = `**${outcome.monitor.name}**`;
+        if (outcome.unavailable)
+            continue;
+        const findings = view.changes.filter((c) => c.incident.monitor === outcome.monitor.name && c.state !== 'resolved');
+        for (const { incident, state } of findings) {
+            const where = incident.account ? ` \`${incident.account}\`` : '';
+            const acknowledged = incident.issueState === 'acknowledged' || view.acknowledged.has(incident.id);
+            items.push(`- ${MARK[incident.severity]} ${name}${where} — ${inline(incident.summary)} [Dashboard](${incident.dashboardUrl})${state === 'ongoing' ? ` _(open since ${localTime(incident.openedAt, view.calendar.zone)}${acknowledged ? `; acknowledged: its issue${incident.issueNumber ? ` #${incident.issueNumber}` : ''} was closed by hand` : ''})_` : ''}`);
+        }
+        const notes = outcome.notes;
+        if (findings.length > 0 && notes.length === 0)
+            continue;
+        if (notes.length === 1 && findings.length === 0) {
+            const note = notes[0];
+            items.push(`- ${MARK[note.state]} ${name}${note.account && view.stripeAccount !== note.account ? ` \`${note.account}\`` : ''} — ${inline(note.line)}`);
+        }
+        else if (notes.length > 0) {
+            const learning = notes.filter((n) => n.state === 'learning').length;
+            const mark = findings.length > 0 ? '' : learning === notes.length ? MARK.learning : MARK.ok;
+            const rest = findings.length > 0 ? 'the other ' : '';
+            items.push(`- ${mark ? `${mark} ` : '  '}${name} — ${rest}${notes.length.toLocaleString('en-US')} account${notes.length === 1 ? '' : 's'} within the usual${learning > 0 ? ` (${learning.toLocaleString('en-US')} still learning)` : ''}`);
+        }
+        else if (findings.length === 0) {
+            items.push(`- ${MARK.ok} ${name} — nothing in the stretch it looks at`);
+        }
+    }
+    lines.push(...items, '');
+    const cal = view.calendar;
+    const zone = cal.zoneFrom === 'default' ? 'UTC (the account does not say: set `monitor-timezone`)' : `${cal.zone} (${cal.zoneFrom})`;
+    const holidays = cal.holidaysFrom === 'none' ? 'none' : `${cal.holidays.label} (${cal.holidaysFrom})`;
+    lines.push(`<sub>Local time: ${zone} · public holidays: ${holidays}${cal.quiet.length > 0 ? ` · quiet: ${cal.quiet.map((w) => inline(w.text)).join(', ')}` : ''}.</sub>`, '');
+    for (const c of resolved) {
+        lines.push(`- ✓ Resolved: **${c.incident.monitor}**${c.incident.account ? ` \`${c.incident.account}\`` : ''} — open ${describeLength((now.getTime() - c.incident.openedAt.getTime()) / 1000)}, since ${localTime(c.incident.openedAt, view.calendar.zone)}.`);
+    }
+    if (resolved.length > 0)
+        lines.push('');
+    // How far into its block the charts' last block is (0: it has just begun, and is whole).
+    const sofar = wallSeconds(unixSeconds(now), view.calendar.zone) % BLOCK;
+    for (const [key, chart] of view.charts) {
+        const change = view.changes.find((c) => openKey(c.incident.account, c.incident.monitor, c.incident.key) === key);
+        if (change)
+            lines.push(`**${change.incident.monitor}**${change.incident.account ? ` \`${change.incident.account}\`` : ''}: the last 7 days against the same hours of the 4 weeks before` +
+                (sofar ? ` (* the block in progress: ${span(sofar)} of ${BLOCK / 3600} h so far)` : ''), '', chart, '');
+    }
+    // An open disputes incident says the floors itself.
+    if (view.outcomes.some((o) => o.monitor.name === 'disputes' && !o.unavailable && o.findings.length === 0)) {
+        lines.push(`<sub>Dispute levels: the networks' programs count merchants from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM).</sub>`, '');
+    }
+    for (const problem of view.problems)
+        lines.push('> [!WARNING]', `> ${problem}`, '');
+    return lines;
+}
+/** The summary's section for a backtest: what the monitors would have raised. */
+function renderBacktest(result, monitors) {
+    const lines = [
+        `### Monitor backtest: ${result.incidents.length} incident${result.incidents.length === 1 ? '' : 's'} in ${describeLength(Date.parse(result.window.to) / 1000 - Date.parse(result.window.from) / 1000)}`,
+        '',
+        `The monitors replayed hour by hour from ${result.window.from} to ${result.window.to} (${result.evaluations} evaluations) over the stored history: what they would have raised. Nothing was stored, no issue opened, nothing fails.`,
+        ''
+    ];
+    if (result.history_from) {
+        lines.push(`> [!NOTE]\n> The stored history begins ${result.history_from}, after the start of the window asked: the monitors that compare with past weeks only learn for its first ${LEARNING_DAYS} days. Backfill more (\`created-after\`, \`limit: all\`) for a full replay.`, '');
+    }
+    if (result.incidents.length > 0) {
+        lines.push('| Monitor | Account | Severity | Opened | Resolved | What it saw |', '| --- | --- | --- | --- | --- | --- |');
+        for (const i of result.incidents.slice(0, 50)) {
+            lines.push(`| ${i.monitor} | ${i.account ?? ''} | ${i.severity} | ${i.opened_at} | ${i.resolved_at ?? 'still open'} | ${escapeCell(i.summary, 300)} |`);
+        }
+        lines.push('');
+        if (result.incidents.length > 50)
+            lines.push(`…and ${result.incidents.length - 50} more in the \`backtest\` output.`, '');
+    }
+    const counts = MONITOR_NAMES.filter((m) => monitors.some((x) => x.name === m)).map((m) => `${m} ${result.incidents.filter((i) => i.monitor === m).length}`);
+    lines.push(`<sub>By monitor: ${counts.join(', ')}.</sub>`, '');
+    return lines;
+}
+
 ;// CONCATENATED MODULE: ./src/features/monitor/monitors/card-testing.ts
 
 /** Decline reasons card testers run into: a wrong CVC or number, an expired card, too many tries. */
@@ -41201,98 +41434,6 @@ const declines = {
                     f.observed.top_reasons = top;
                     f.summary += ` By outcome: ${f.observed.issuer_declined} issuer declined, ${f.observed.blocked} blocked, ${f.observed.invalid} invalid; top reasons: ${top}.`;
                 }
-            }
-        }
-        return { notes, findings };
-    }
-};
-
-;// CONCATENATED MODULE: ./src/features/monitor/monitors/disputes.ts
-
-
-/** The card networks' monitoring programs count merchants from these volumes a month (Visa VAMP: disputes and fraud; Mastercard ECM: chargebacks). */
-const NETWORK_FLOORS = { visa: 1500, mastercard: 100 };
-/** The first second of the UTC month of `at`, and of the month before. */
-function months(at) {
-    const d = new Date(at * 1000);
-    return { month: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / 1000, previous: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1) / 1000 };
-}
-/**
- * `disputes`: the dispute ratio climbing toward the card networks' levels. Disputes ÷ card sales,
- * by count, three ways: over the last 30 days; this calendar month as Visa's VAMP counts it (the
- * month's disputes ÷ the month's card sales); and as Mastercard counts it (the month's chargebacks ÷
- * the previous month's sales). Warning at 0.75 %, critical at 1.5 % (Visa's "excessive" level from
- * April 2026 and Mastercard's ECM level), with at least 5 disputes. Absolute: no history needed.
- */
-const disputes_disputes = {
-    name: 'disputes',
-    reads: ['disputes', 'charges'],
-    relative: false,
-    rule: 'disputes ÷ card sales by count, over 30 days and per calendar month as Visa and Mastercard count it',
-    levels: {
-        warning: { default: 0.0075, unit: 'share', min: 0, max: 1, description: 'the ratio that warns' },
-        critical: { default: 0.015, unit: 'share', min: 0, max: 1, description: 'the ratio that is critical' },
-        min: { default: 5, unit: 'count', min: 1, max: 1e6, description: 'disputes needed' }
-    },
-    async evaluate(ctx) {
-        const { month, previous } = months(ctx.at);
-        const since30 = ctx.at - 30 * DAY_SECONDS;
-        // Card sales between each two of the moments the three ratios start at; a ratio's sales are the segments in its stretch.
-        const bounds = [...new Set([previous, since30, month, ctx.at])].sort((a, b) => a - b);
-        const within = (counts, start, end = ctx.at) => counts.reduce((n, c, j) => n + (bounds[j] >= start && bounds[j + 1] <= end ? c : 0), 0);
-        const [segments, opened] = await Promise.all([
-            countsBetween(ctx, ctx.tables.charges, SALE, bounds),
-            ctx.query(`SELECT ${ACCOUNT} AS account,
-                count(*) FILTER (WHERE t.created_at >= to_timestamp($1))::int AS d30,
-                count(*) FILTER (WHERE t.created_at >= to_timestamp($2))::int AS month
-           FROM ${ctx.tables.disputes} t
-          WHERE t.created_at >= to_timestamp(least($1::float8, $2::float8)) AND t.created_at < to_timestamp($3)
-          GROUP BY 1`, [since30, month, ctx.at])
-        ]);
-        const sales = [...segments].map(([account, counts]) => ({
-            account,
-            d30: within(counts, since30),
-            month: within(counts, month),
-            previous: within(counts, previous, month)
-        }));
-        const disputed = new Map(opened.map((r) => [r.account, r]));
-        const notes = [];
-        const findings = [];
-        const { warning, critical, min } = ctx.levels;
-        for (const s of sales) {
-            const d = disputed.get(s.account) ?? { d30: 0, month: 0 };
-            const ratios = {
-                last_30_days: s.d30 > 0 ? d.d30 / s.d30 : 0,
-                visa_month: s.month > 0 ? d.month / s.month : 0,
-                mastercard_month: s.previous > 0 ? d.month / s.previous : 0
-            };
-            // Each measure counts only with enough disputes behind it.
-            const counted = [ratios.last_30_days * Number(d.d30 >= min), ratios.visa_month * Number(d.month >= min), ratios.mastercard_month * Number(d.month >= min)];
-            const worst = Math.max(...counted);
-            const line = `${queries_percent(ratios.last_30_days)} of card sales disputed over 30 days (${d.d30.toLocaleString('en-US')} of ${s.d30.toLocaleString('en-US')}); this month ${queries_percent(ratios.visa_month)} as Visa counts it, ` +
-                (s.previous > 0 ? `${queries_percent(ratios.mastercard_month)} as Mastercard does` : 'Mastercard counts against last month, which had no card sales') +
-                ` (${d.month.toLocaleString('en-US')} dispute${d.month === 1 ? '' : 's'})`;
-            const floors = `The networks' programs count from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM): ${d.month.toLocaleString('en-US')} this month.`;
-            if (worst >= warning) {
-                findings.push({
-                    account: accountOf(s.account),
-                    key: 'ratio',
-                    severity: worst >= critical ? 'critical' : 'warning',
-                    summary: `${line}; warning at ${queries_percent(warning)}, critical at ${queries_percent(critical)}. ${floors}`,
-                    observed: {
-                        ...ratios,
-                        disputes_30_days: d.d30,
-                        sales_30_days: s.d30,
-                        disputes_month: d.month,
-                        sales_month: s.month,
-                        sales_previous_month: s.previous
-                    },
-                    expected: { warning, critical, visa_floor: NETWORK_FLOORS.visa, mastercard_floor: NETWORK_FLOORS.mastercard },
-                    dashboard: 'disputes'
-                });
-            }
-            else {
-                notes.push({ account: accountOf(s.account), state: 'ok', line: `${line}; warning at ${queries_percent(warning)}` });
             }
         }
         return { notes, findings };
@@ -62869,7 +63010,6 @@ function cannotWatch(outcomes) {
 
 
 
-
 /** How many incidents the `incidents` output lists (outputs have size limits), and how many get a chart. */
 const MAX_LISTED = 100;
 const MAX_CHARTS = 3;
@@ -62877,7 +63017,6 @@ const MAX_CHARTS = 3;
 const ISSUE_BUDGET_MS = 60_000;
 /** How far back resolved incidents are read (a monitor yields to another's incident within its own window, a day at most). */
 const RECENT_SECONDS = 86400;
-const MARK = { ok: '✓', learning: '…', warning: '⚠', critical: '✗', stale: '◌', partial: '◐' };
 /** How far back the holidays are loaded: the weeks compared, a backtest's longest window, and a week to spare. */
 const HOLIDAY_DAYS = 100;
 /** The Stripe Dashboard page of a finding: in its connected account's dashboard when it has one, test mode's for a test key. */
@@ -63110,23 +63249,9 @@ class PaymentMonitor {
         for (const problem of result.problems.slice(0, 5))
             this.problems.push(`Incident issues: ${problem}`);
     }
-    /**
-     * critical or warning (the worst incident open); else stale (the data read is not current), partial
-     * (a chosen monitor cannot watch), learning (a relative monitor has too little history) or ok.
-     */
+    /** The worst of the run: an open incident, then what the monitors cannot see, then learning (`worstOf`). */
     get worst() {
-        const open = this.changes.filter((c) => c.state !== 'resolved').map((c) => c.incident.severity);
-        if (open.includes('critical'))
-            return 'critical';
-        if (open.includes('warning'))
-            return 'warning';
-        if (this.stale.length > 0)
-            return 'stale';
-        if (this.blind.length > 0)
-            return 'partial';
-        if (this.outcomes.some((o) => o.notes.some((n) => n.state === 'learning')))
-            return 'learning';
-        return 'ok';
+        return worstOf(this.view());
     }
     entries() {
         return this.changes.slice(0, MAX_LISTED).map(({ incident: i, state }) => ({
@@ -63156,117 +63281,28 @@ class PaymentMonitor {
             backtest: ''
         };
     }
-    /** The summary opens with this: the status, one line a monitor, the open incidents' charts. */
+    /** The summary opens with this: the status, what the monitors cannot see, one line a monitor, the open incidents' charts. */
     status(ctx) {
         if (this.result)
-            return this.backtestSection(this.result);
+            return renderBacktest(this.result, this.monitors);
         if (!this.ran)
             return [];
-        const status = this.worst;
-        const opened = this.changes.filter((c) => c.state === 'opened').length;
-        const resolved = this.changes.filter((c) => c.state === 'resolved');
-        const open = this.changes.filter((c) => c.state !== 'resolved').length;
-        const watching = this.outcomes.filter((o) => !o.unavailable).length;
-        const head = status === 'critical' || status === 'warning'
-            ? `${open} incident${open === 1 ? '' : 's'} open${opened > 0 ? ` (${opened} new)` : ''}`
-            : status === 'stale'
-                ? 'not current — the synced data is behind, so a quiet day may be a missing one'
-                : status === 'partial'
-                    ? `watching ${watching} of ${this.outcomes.length} monitors — the others cannot see`
-                    : status === 'learning'
-                        ? 'watching; some monitors are still learning the account’s rhythm'
-                        : 'all clear';
-        const lines = [`### ${MARK[status]} Monitor: ${head}`, ''];
-        // What it cannot see comes first, whatever else is open: a user acts on it.
-        if (this.stale.length > 0 || this.blind.length > 0) {
-            // `*` bullets: a list of its own, not merged with the monitors' `-` list that follows.
-            lines.push('**Cannot see:**', '', ...this.stale.map((l) => `* ${MARK.stale} ${l}`), ...this.blind.map((l) => `* ${MARK.partial} ${l}`), '');
-        }
-        if (this.quiet) {
-            const held = this.outcomes.reduce((n, o) => n + (o.muted?.length ?? 0), 0);
-            lines.push(`🔇 **Muted** until ${localMinutes(this.quiet.until, this.calendar.zone)} (${this.calendar.zone}) by \`monitor-quiet\` (${this.quiet.windows.map((w) => inline(w)).join(', ')}): no incident opens; open ones stay open.${held > 0 ? ` ${held} finding${held === 1 ? '' : 's'} held back.` : ''}`, '');
-        }
-        const items = [];
-        for (const outcome of this.outcomes) {
-            const name = `**${outcome.monitor.name}**`;
-            if (outcome.unavailable)
-                continue;
-            const findings = this.changes.filter((c) => c.incident.monitor === outcome.monitor.name && c.state !== 'resolved');
-            for (const { incident, state } of findings) {
-                const where = incident.account ? ` \`${incident.account}\`` : '';
-                const acknowledged = incident.issueState === 'acknowledged' || this.issues?.acknowledged.includes(incident.id);
-                items.push(`- ${MARK[incident.severity]} ${name}${where} — ${inline(incident.summary)} [Dashboard](${incident.dashboardUrl})${state === 'ongoing' ? ` _(open since ${this.localTime(incident.openedAt)}${acknowledged ? `; acknowledged: its issue${incident.issueNumber ? ` #${incident.issueNumber}` : ''} was closed by hand` : ''})_` : ''}`);
-            }
-            const notes = outcome.notes;
-            if (findings.length > 0 && notes.length === 0)
-                continue;
-            if (notes.length === 1 && findings.length === 0) {
-                const note = notes[0];
-                items.push(`- ${MARK[note.state]} ${name}${note.account && this.config.stripeAccount !== note.account ? ` \`${note.account}\`` : ''} — ${inline(note.line)}`);
-            }
-            else if (notes.length > 0) {
-                const learning = notes.filter((n) => n.state === 'learning').length;
-                const mark = findings.length > 0 ? '' : learning === notes.length ? MARK.learning : MARK.ok;
-                const rest = findings.length > 0 ? 'the other ' : '';
-                items.push(`- ${mark ? `${mark} ` : '  '}${name} — ${rest}${notes.length.toLocaleString('en-US')} account${notes.length === 1 ? '' : 's'} within the usual${learning > 0 ? ` (${learning.toLocaleString('en-US')} still learning)` : ''}`);
-            }
-            else if (findings.length === 0) {
-                items.push(`- ${MARK.ok} ${name} — nothing in the stretch it looks at`);
-            }
-        }
-        lines.push(...items, '');
-        const cal = this.calendar;
-        const zone = cal.zoneFrom === 'default' ? 'UTC (the account does not say: set `monitor-timezone`)' : `${cal.zone} (${cal.zoneFrom})`;
-        const holidays = cal.holidaysFrom === 'none' ? 'none' : `${cal.holidays.label} (${cal.holidaysFrom})`;
-        lines.push(`<sub>Local time: ${zone} · public holidays: ${holidays}${cal.quiet.length > 0 ? ` · quiet: ${cal.quiet.map((w) => inline(w.text)).join(', ')}` : ''}.</sub>`, '');
-        for (const c of resolved) {
-            lines.push(`- ✓ Resolved: **${c.incident.monitor}**${c.incident.account ? ` \`${c.incident.account}\`` : ''} — open ${describeLength((ctx.now.getTime() - c.incident.openedAt.getTime()) / 1000)}, since ${this.localTime(c.incident.openedAt)}.`);
-        }
-        if (resolved.length > 0)
-            lines.push('');
-        // How far into its block the charts' last block is (0: it has just begun, and is whole).
-        const sofar = wallSeconds(unixSeconds(ctx.now), this.calendar.zone) % BLOCK;
-        for (const [key, chart] of this.charts) {
-            const change = this.changes.find((c) => openKey(c.incident.account, c.incident.monitor, c.incident.key) === key);
-            if (change)
-                lines.push(`**${change.incident.monitor}**${change.incident.account ? ` \`${change.incident.account}\`` : ''}: the last 7 days against the same hours of the 4 weeks before` +
-                    (sofar ? ` (* the block in progress: ${span(sofar)} of ${BLOCK / 3600} h so far)` : ''), '', chart, '');
-        }
-        // An open disputes incident says the floors itself.
-        if (this.outcomes.some((o) => o.monitor.name === 'disputes' && !o.unavailable && o.findings.length === 0)) {
-            lines.push(`<sub>Dispute levels: the networks' programs count merchants from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM).</sub>`, '');
-        }
-        for (const problem of this.problems)
-            lines.push('> [!WARNING]', `> ${problem}`, '');
-        return lines;
+        return renderStatus(this.view(), ctx.now);
     }
-    /** "2026-04-05 14:00 (Europe/London)": a moment in the account's local time. */
-    localTime(date) {
-        const zone = this.calendar.zone;
-        return zone === 'UTC' ? `${compactUtc(unixSeconds(date))} UTC` : `${localMinutes(unixSeconds(date), zone)} (${zone})`;
-    }
-    backtestSection(result) {
-        const lines = [
-            `### Monitor backtest: ${result.incidents.length} incident${result.incidents.length === 1 ? '' : 's'} in ${describeLength(Date.parse(result.window.to) / 1000 - Date.parse(result.window.from) / 1000)}`,
-            '',
-            `The monitors replayed hour by hour from ${result.window.from} to ${result.window.to} (${result.evaluations} evaluations) over the stored history: what they would have raised. Nothing was stored, no issue opened, nothing fails.`,
-            ''
-        ];
-        if (result.history_from) {
-            lines.push(`> [!NOTE]\n> The stored history begins ${result.history_from}, after the start of the window asked: the monitors that compare with past weeks only learn for its first ${LEARNING_DAYS} days. Backfill more (\`created-after\`, \`limit: all\`) for a full replay.`, '');
-        }
-        if (result.incidents.length > 0) {
-            lines.push('| Monitor | Account | Severity | Opened | Resolved | What it saw |', '| --- | --- | --- | --- | --- | --- |');
-            for (const i of result.incidents.slice(0, 50)) {
-                lines.push(`| ${i.monitor} | ${i.account ?? ''} | ${i.severity} | ${i.opened_at} | ${i.resolved_at ?? 'still open'} | ${escapeCell(i.summary, 300)} |`);
-            }
-            lines.push('');
-            if (result.incidents.length > 50)
-                lines.push(`…and ${result.incidents.length - 50} more in the \`backtest\` output.`, '');
-        }
-        const counts = MONITOR_NAMES.filter((m) => this.monitors.some((x) => x.name === m)).map((m) => `${m} ${result.incidents.filter((i) => i.monitor === m).length}`);
-        lines.push(`<sub>By monitor: ${counts.join(', ')}.</sub>`, '');
-        return lines;
+    /** What the summary shows of this run. */
+    view() {
+        return {
+            outcomes: this.outcomes,
+            changes: this.changes,
+            stale: this.stale,
+            blind: this.blind,
+            quiet: this.quiet,
+            calendar: this.calendar,
+            charts: this.charts,
+            problems: this.problems,
+            acknowledged: new Set(this.issues?.acknowledged ?? []),
+            stripeAccount: this.config.stripeAccount
+        };
     }
     news() {
         return this.changes.some((c) => c.state !== 'ongoing') || this.result !== undefined || this.problems.length > 0;
@@ -63275,7 +63311,7 @@ class PaymentMonitor {
         return this.changes
             .filter((c) => c.state === 'opened')
             .slice(0, 10)
-            .map((c) => `Incident (${c.incident.severity}): ${c.incident.monitor}${c.incident.account ? ` in ${c.incident.account}` : ''} — ${c.incident.summary}`);
+            .map((c) => `Incident (${c.incident.severity}): ${c.incident.monitor}${c.incident.account ? ` in ${shownId(c.incident.account)}` : ''} — ${shown(c.incident.summary, 500)}`);
     }
     warnings() {
         return this.problems;
@@ -63297,14 +63333,10 @@ class PaymentMonitor {
             return undefined;
         const named = failing
             .slice(0, 5)
-            .map((c) => `${c.incident.monitor}${c.incident.account ? ` (${c.incident.account})` : ''}: ${c.incident.summary}`)
+            .map((c) => `${c.incident.monitor}${c.incident.account ? ` (${shownId(c.incident.account)})` : ''}: ${shown(c.incident.summary, 500)}`)
             .join(' | ');
         return `fail-on: ${level} — ${failing.length} ${level === 'critical' ? 'critical ' : ''}incident${failing.length === 1 ? '' : 's'} open. ${named}${failing.length > 5 ? ` | …and ${failing.length - 5} more` : ''}. Everything was stored; the step fails so that GitHub tells you.`;
     }
-}
-/** A monitor's line in a list item: its own words and numbers, with nothing that Markdown or HTML would read. */
-function inline(text) {
-    return markdownSafe(text, 2000);
 }
 /** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
 // prettier-ignore

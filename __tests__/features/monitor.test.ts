@@ -1,5 +1,6 @@
 import { InputError } from '../../src/config.js'
 import { evaluate } from '../../src/features/monitor/engine.js'
+import { renderStatus, worstOf, type MonitorView } from '../../src/features/monitor/render.js'
 import { cannotWatch, staleLine, staleObjects } from '../../src/features/monitor/visibility.js'
 import { MONITORS } from '../../src/features/monitor/monitors/index.js'
 import { businessDaysBetween } from '../../src/features/monitor/monitors/payouts.js'
@@ -236,5 +237,76 @@ describe('what the monitors cannot see', () => {
       'payouts complete through 2026-10-11 — backfill in progress, 30 of about 54 (each run stores 10: set `limit: all` to finish in one run)'
     )
     expect(staleLine(stale[0]!, 30, undefined, at, Number.POSITIVE_INFINITY)).toBe('payouts complete through 2026-10-11 — backfill in progress')
+  })
+})
+
+describe('the summary, from what a run saw', () => {
+  const silence = MONITORS[0]!
+  const payouts = MONITORS.find((m) => m.name === 'payouts')!
+  const incident = {
+    id: 'inc_00000000000000000001',
+    account: null,
+    monitor: 'payouts' as const,
+    key: 'po_1',
+    severity: 'critical' as const,
+    openedAt: new Date(Date.UTC(2026, 3, 5, 12)),
+    resolvedAt: null,
+    summary: 'Payout po_1 failed (@octocat).',
+    observed: {},
+    expected: {},
+    dashboardUrl: 'https://dashboard.stripe.com/test/payouts/po_1',
+    issueNumber: 7,
+    issueState: 'acknowledged' as const,
+    issueSeverity: 'critical' as const,
+    issueClaimedAt: null
+  }
+  const view = (more: Partial<MonitorView> = {}): MonitorView => ({
+    outcomes: [
+      { monitor: silence, notes: [{ account: null, state: 'ok', line: 'last sale 4 min ago' }], findings: [] },
+      { monitor: payouts, notes: [], findings: [] }
+    ],
+    changes: [{ incident, state: 'ongoing' }],
+    stale: [],
+    blind: [],
+    quiet: undefined,
+    calendar: { ...UTC_CALENDAR, zone: 'Europe/London', zoneFrom: 'the Stripe account' },
+    charts: new Map(),
+    problems: [],
+    acknowledged: new Set(),
+    stripeAccount: undefined,
+    ...more
+  })
+  const now = new Date(Date.UTC(2026, 3, 5, 14))
+
+  it('puts the status first, then what it cannot see and the mute, then a line a monitor; an acknowledged incident says so', () => {
+    const lines = renderStatus(
+      view({
+        stale: ['charges complete through 2026-03-01 — backfill in progress'],
+        blind: ['**refunds**: the key cannot read refunds'],
+        quiet: { until: Date.UTC(2026, 3, 6) / 1000 - 3600, windows: ['Sun'] }
+      }),
+      now
+    )
+    expect(lines.slice(0, 8)).toEqual([
+      '### ✗ Monitor: 1 incident open',
+      '',
+      '**Cannot see:**',
+      '',
+      '* ◌ charges complete through 2026-03-01 — backfill in progress',
+      '* ◐ **refunds**: the key cannot read refunds',
+      '',
+      expect.stringMatching(/^🔇 \*\*Muted\*\* until 2026-04-06 00:00 \(Europe\/London\) by `monitor-quiet` \(Sun\)/)
+    ])
+    expect(lines.join('\n')).toContain('- ✓ **silence** — last sale 4 min ago')
+    expect(lines.join('\n')).toContain(
+      '- ✗ **payouts** — Payout po\\_1 failed (@\u2060octocat). [Dashboard](https://dashboard.stripe.com/test/payouts/po_1) _(open since 2026-04-05 13:00 (Europe/London); acknowledged: its issue #7 was closed by hand)_'
+    )
+  })
+
+  it('ranks the status: an incident, then stale, partial, learning, ok', () => {
+    expect(worstOf(view())).toBe('critical')
+    expect(worstOf(view({ changes: [], stale: ['x'], blind: ['y'] }))).toBe('stale')
+    expect(worstOf(view({ changes: [], blind: ['y'] }))).toBe('partial')
+    expect(worstOf(view({ changes: [] }))).toBe('ok')
   })
 })

@@ -11,12 +11,12 @@ import {
   type RunFacts
 } from '../../report/feature.js'
 import { dashboardUrl } from '../../report/links.js'
-import { markdownSafe } from '../../report/markdown.js'
-import { describeLength, escapeCell } from '../../report/summary.js'
+import { shown, shownId } from '../../text.js'
+import { escapeCell } from '../../report/summary.js'
 import type { Database } from '../../store/database.js'
 import { indexName } from '../../store/schema.js'
-import { DAY_SECONDS, compactUtc, isoSeconds, unixSeconds } from '../../time.js'
-import { knownZone, localMinutes, wallSeconds } from '../../zone.js'
+import { DAY_SECONDS, isoSeconds, unixSeconds } from '../../time.js'
+import { knownZone } from '../../zone.js'
 import { backtest, type Backtest } from './backtest.js'
 import { UTC_CALENDAR, yearsAround, type Calendar } from './calendar.js'
 import { evaluate, type Outcome, type Sources } from './engine.js'
@@ -24,10 +24,10 @@ import { NO_HOLIDAYS, loadHolidays, parseHolidays, type HolidayCode } from './ho
 import { octokitApi, tokenProblem, type IssueApi, type IssueTarget } from './github.js'
 import { INCIDENTS, incidentsSince, incidentsTableExists, issueStore, openKey, recordIncidents, type Change, type Incident, type Seen } from './incidents.js'
 import { reconcileIssues, type LogResult } from './issues.js'
-import { LEARNING_DAYS, MONITOR_NAMES, type Monitor, type MonitorName, type Severity } from './monitor.js'
+import { type Monitor, type MonitorName, type Severity } from './monitor.js'
+import { renderBacktest, renderStatus, worstOf, type MonitorStatus, type MonitorView } from './render.js'
 import { MONITORS } from './monitors/index.js'
-import { NETWORK_FLOORS } from './monitors/disputes.js'
-import { ACCOUNT_INDEX, BLOCK, bandSeries, span } from './queries.js'
+import { ACCOUNT_INDEX, BLOCK, bandSeries } from './queries.js'
 import { PLACES, PLACES_TABLE, placeOf, usable } from './place.js'
 import { parseQuiet, quietAt } from './quiet.js'
 import { parseBacktest, parseFailOn, parseMonitors, parseThresholds, parseTimezone, unusedThresholds, type MonitorSettings } from './settings.js'
@@ -42,11 +42,6 @@ const ISSUE_BUDGET_MS = 60_000
 
 /** How far back resolved incidents are read (a monitor yields to another's incident within its own window, a day at most). */
 const RECENT_SECONDS = 86400
-
-/** `monitor_status`, worst first: an open incident, then what the monitors cannot see, then learning. */
-export type MonitorStatus = 'critical' | 'warning' | 'stale' | 'partial' | 'learning' | 'ok'
-
-const MARK: Record<MonitorStatus, string> = { ok: '✓', learning: '…', warning: '⚠', critical: '✗', stale: '◌', partial: '◐' }
 
 /** How far back the holidays are loaded: the weeks compared, a backtest's longest window, and a week to spare. */
 const HOLIDAY_DAYS = 100
@@ -324,18 +319,9 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
     for (const problem of result.problems.slice(0, 5)) this.problems.push(`Incident issues: ${problem}`)
   }
 
-  /**
-   * critical or warning (the worst incident open); else stale (the data read is not current), partial
-   * (a chosen monitor cannot watch), learning (a relative monitor has too little history) or ok.
-   */
+  /** The worst of the run: an open incident, then what the monitors cannot see, then learning (`worstOf`). */
   get worst(): MonitorStatus {
-    const open = this.changes.filter((c) => c.state !== 'resolved').map((c) => c.incident.severity)
-    if (open.includes('critical')) return 'critical'
-    if (open.includes('warning')) return 'warning'
-    if (this.stale.length > 0) return 'stale'
-    if (this.blind.length > 0) return 'partial'
-    if (this.outcomes.some((o) => o.notes.some((n) => n.state === 'learning'))) return 'learning'
-    return 'ok'
+    return worstOf(this.view())
   }
 
   private entries(): IncidentEntry[] {
@@ -366,138 +352,27 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
     }
   }
 
-  /** The summary opens with this: the status, one line a monitor, the open incidents' charts. */
+  /** The summary opens with this: the status, what the monitors cannot see, one line a monitor, the open incidents' charts. */
   status(ctx: FeatureContext): string[] {
-    if (this.result) return this.backtestSection(this.result)
+    if (this.result) return renderBacktest(this.result, this.monitors)
     if (!this.ran) return []
-    const status = this.worst
-    const opened = this.changes.filter((c) => c.state === 'opened').length
-    const resolved = this.changes.filter((c) => c.state === 'resolved')
-    const open = this.changes.filter((c) => c.state !== 'resolved').length
-    const watching = this.outcomes.filter((o) => !o.unavailable).length
-    const head =
-      status === 'critical' || status === 'warning'
-        ? `${open} incident${open === 1 ? '' : 's'} open${opened > 0 ? ` (${opened} new)` : ''}`
-        : status === 'stale'
-          ? 'not current — the synced data is behind, so a quiet day may be a missing one'
-          : status === 'partial'
-            ? `watching ${watching} of ${this.outcomes.length} monitors — the others cannot see`
-            : status === 'learning'
-              ? 'watching; some monitors are still learning the account’s rhythm'
-              : 'all clear'
-    const lines = [`### ${MARK[status]} Monitor: ${head}`, '']
-    // What it cannot see comes first, whatever else is open: a user acts on it.
-    if (this.stale.length > 0 || this.blind.length > 0) {
-      // `*` bullets: a list of its own, not merged with the monitors' `-` list that follows.
-      lines.push('**Cannot see:**', '', ...this.stale.map((l) => `* ${MARK.stale} ${l}`), ...this.blind.map((l) => `* ${MARK.partial} ${l}`), '')
-    }
-    if (this.quiet) {
-      const held = this.outcomes.reduce((n, o) => n + (o.muted?.length ?? 0), 0)
-      lines.push(
-        `🔇 **Muted** until ${localMinutes(this.quiet.until, this.calendar.zone)} (${this.calendar.zone}) by \`monitor-quiet\` (${this.quiet.windows.map((w) => inline(w)).join(', ')}): no incident opens; open ones stay open.${held > 0 ? ` ${held} finding${held === 1 ? '' : 's'} held back.` : ''}`,
-        ''
-      )
-    }
-    const items: string[] = []
-    for (const outcome of this.outcomes) {
-      const name = `**${outcome.monitor.name}**`
-      if (outcome.unavailable) continue
-      const findings = this.changes.filter((c) => c.incident.monitor === outcome.monitor.name && c.state !== 'resolved')
-      for (const { incident, state } of findings) {
-        const where = incident.account ? ` \`${incident.account}\`` : ''
-        const acknowledged = incident.issueState === 'acknowledged' || this.issues?.acknowledged.includes(incident.id)
-        items.push(
-          `- ${MARK[incident.severity]} ${name}${where} — ${inline(incident.summary)} [Dashboard](${incident.dashboardUrl})${state === 'ongoing' ? ` _(open since ${this.localTime(incident.openedAt)}${acknowledged ? `; acknowledged: its issue${incident.issueNumber ? ` #${incident.issueNumber}` : ''} was closed by hand` : ''})_` : ''}`
-        )
-      }
-      const notes = outcome.notes
-      if (findings.length > 0 && notes.length === 0) continue
-      if (notes.length === 1 && findings.length === 0) {
-        const note = notes[0]!
-        items.push(
-          `- ${MARK[note.state]} ${name}${note.account && this.config.stripeAccount !== note.account ? ` \`${note.account}\`` : ''} — ${inline(note.line)}`
-        )
-      } else if (notes.length > 0) {
-        const learning = notes.filter((n) => n.state === 'learning').length
-        const mark = findings.length > 0 ? '' : learning === notes.length ? MARK.learning : MARK.ok
-        const rest = findings.length > 0 ? 'the other ' : ''
-        items.push(
-          `- ${mark ? `${mark} ` : '  '}${name} — ${rest}${notes.length.toLocaleString('en-US')} account${notes.length === 1 ? '' : 's'} within the usual${learning > 0 ? ` (${learning.toLocaleString('en-US')} still learning)` : ''}`
-        )
-      } else if (findings.length === 0) {
-        items.push(`- ${MARK.ok} ${name} — nothing in the stretch it looks at`)
-      }
-    }
-    lines.push(...items, '')
-    const cal = this.calendar
-    const zone = cal.zoneFrom === 'default' ? 'UTC (the account does not say: set `monitor-timezone`)' : `${cal.zone} (${cal.zoneFrom})`
-    const holidays = cal.holidaysFrom === 'none' ? 'none' : `${cal.holidays.label} (${cal.holidaysFrom})`
-    lines.push(
-      `<sub>Local time: ${zone} · public holidays: ${holidays}${cal.quiet.length > 0 ? ` · quiet: ${cal.quiet.map((w) => inline(w.text)).join(', ')}` : ''}.</sub>`,
-      ''
-    )
-    for (const c of resolved) {
-      lines.push(
-        `- ✓ Resolved: **${c.incident.monitor}**${c.incident.account ? ` \`${c.incident.account}\`` : ''} — open ${describeLength((ctx.now.getTime() - c.incident.openedAt.getTime()) / 1000)}, since ${this.localTime(c.incident.openedAt)}.`
-      )
-    }
-    if (resolved.length > 0) lines.push('')
-    // How far into its block the charts' last block is (0: it has just begun, and is whole).
-    const sofar = wallSeconds(unixSeconds(ctx.now), this.calendar.zone) % BLOCK
-    for (const [key, chart] of this.charts) {
-      const change = this.changes.find((c) => openKey(c.incident.account, c.incident.monitor, c.incident.key) === key)
-      if (change)
-        lines.push(
-          `**${change.incident.monitor}**${change.incident.account ? ` \`${change.incident.account}\`` : ''}: the last 7 days against the same hours of the 4 weeks before` +
-            (sofar ? ` (* the block in progress: ${span(sofar)} of ${BLOCK / 3600} h so far)` : ''),
-          '',
-          chart,
-          ''
-        )
-    }
-    // An open disputes incident says the floors itself.
-    if (this.outcomes.some((o) => o.monitor.name === 'disputes' && !o.unavailable && o.findings.length === 0)) {
-      lines.push(
-        `<sub>Dispute levels: the networks' programs count merchants from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM).</sub>`,
-        ''
-      )
-    }
-    for (const problem of this.problems) lines.push('> [!WARNING]', `> ${problem}`, '')
-    return lines
+    return renderStatus(this.view(), ctx.now)
   }
 
-  /** "2026-04-05 14:00 (Europe/London)": a moment in the account's local time. */
-  private localTime(date: Date): string {
-    const zone = this.calendar.zone
-    return zone === 'UTC' ? `${compactUtc(unixSeconds(date))} UTC` : `${localMinutes(unixSeconds(date), zone)} (${zone})`
-  }
-
-  private backtestSection(result: Backtest): string[] {
-    const lines = [
-      `### Monitor backtest: ${result.incidents.length} incident${result.incidents.length === 1 ? '' : 's'} in ${describeLength(Date.parse(result.window.to) / 1000 - Date.parse(result.window.from) / 1000)}`,
-      '',
-      `The monitors replayed hour by hour from ${result.window.from} to ${result.window.to} (${result.evaluations} evaluations) over the stored history: what they would have raised. Nothing was stored, no issue opened, nothing fails.`,
-      ''
-    ]
-    if (result.history_from) {
-      lines.push(
-        `> [!NOTE]\n> The stored history begins ${result.history_from}, after the start of the window asked: the monitors that compare with past weeks only learn for its first ${LEARNING_DAYS} days. Backfill more (\`created-after\`, \`limit: all\`) for a full replay.`,
-        ''
-      )
+  /** What the summary shows of this run. */
+  private view(): MonitorView {
+    return {
+      outcomes: this.outcomes,
+      changes: this.changes,
+      stale: this.stale,
+      blind: this.blind,
+      quiet: this.quiet,
+      calendar: this.calendar,
+      charts: this.charts,
+      problems: this.problems,
+      acknowledged: new Set(this.issues?.acknowledged ?? []),
+      stripeAccount: this.config.stripeAccount
     }
-    if (result.incidents.length > 0) {
-      lines.push('| Monitor | Account | Severity | Opened | Resolved | What it saw |', '| --- | --- | --- | --- | --- | --- |')
-      for (const i of result.incidents.slice(0, 50)) {
-        lines.push(`| ${i.monitor} | ${i.account ?? ''} | ${i.severity} | ${i.opened_at} | ${i.resolved_at ?? 'still open'} | ${escapeCell(i.summary, 300)} |`)
-      }
-      lines.push('')
-      if (result.incidents.length > 50) lines.push(`…and ${result.incidents.length - 50} more in the \`backtest\` output.`, '')
-    }
-    const counts = MONITOR_NAMES.filter((m) => this.monitors.some((x) => x.name === m)).map(
-      (m) => `${m} ${result.incidents.filter((i) => i.monitor === m).length}`
-    )
-    lines.push(`<sub>By monitor: ${counts.join(', ')}.</sub>`, '')
-    return lines
   }
 
   news(): boolean {
@@ -508,7 +383,10 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
     return this.changes
       .filter((c) => c.state === 'opened')
       .slice(0, 10)
-      .map((c) => `Incident (${c.incident.severity}): ${c.incident.monitor}${c.incident.account ? ` in ${c.incident.account}` : ''} — ${c.incident.summary}`)
+      .map(
+        (c) =>
+          `Incident (${c.incident.severity}): ${c.incident.monitor}${c.incident.account ? ` in ${shownId(c.incident.account)}` : ''} — ${shown(c.incident.summary, 500)}`
+      )
   }
 
   warnings(): string[] {
@@ -531,15 +409,10 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
     if (failing.length === 0) return undefined
     const named = failing
       .slice(0, 5)
-      .map((c) => `${c.incident.monitor}${c.incident.account ? ` (${c.incident.account})` : ''}: ${c.incident.summary}`)
+      .map((c) => `${c.incident.monitor}${c.incident.account ? ` (${shownId(c.incident.account)})` : ''}: ${shown(c.incident.summary, 500)}`)
       .join(' | ')
     return `fail-on: ${level} — ${failing.length} ${level === 'critical' ? 'critical ' : ''}incident${failing.length === 1 ? '' : 's'} open. ${named}${failing.length > 5 ? ` | …and ${failing.length - 5} more` : ''}. Everything was stored; the step fails so that GitHub tells you.`
   }
-}
-
-/** A monitor's line in a list item: its own words and numbers, with nothing that Markdown or HTML would read. */
-function inline(text: string): string {
-  return markdownSafe(text, 2000)
 }
 
 /** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
