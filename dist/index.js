@@ -34984,7 +34984,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8618);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6863);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -34993,7 +34993,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8618:
+/***/ 6863:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -40870,6 +40870,56 @@ async function reconcileIssues(api, store, options) {
         }
     }
     return result;
+}
+
+;// CONCATENATED MODULE: ./src/features/monitor/issue-log.ts
+
+
+
+/** The incident log's time on GitHub in one run: the rest is the next run's (a GitHub that hangs costs seconds). */
+const ISSUE_BUDGET_MS = 60_000;
+/** Whether GitHub may hold an open incident issue: an incident open, or an issue the log has not seen closed. */
+async function issuesMayBeOpen(db) {
+    const [row] = await db.query(`SELECT EXISTS (SELECT 1 FROM ${db.table(INCIDENTS_TABLE)} WHERE state = 'open' OR issue_state IN ('open', 'creating')) AS any`);
+    return row?.any === true;
+}
+/**
+ * One run of the incident log: GitHub made to match the incidents table (`reconcileIssues`), within
+ * `ISSUE_BUDGET_MS`; whatever GitHub does, the sync and the incidents are stored, and each refusal
+ * is one of the problems returned, said as it is.
+ */
+async function writeIncidentIssues(db, options) {
+    const { env } = options;
+    const written = options.token;
+    const token = written && !written.startsWith('${{') ? written : (env.GITHUB_TOKEN ?? '').trim();
+    const repository = env.GITHUB_REPOSITORY ?? '';
+    if (!token || !/^[^/\s]+\/[^/\s]+$/.test(repository)) {
+        return {
+            problems: [
+                `incident-issues is on, but ${token ? 'GITHUB_REPOSITORY is not set' : 'there is no github-token (nor GITHUB_TOKEN)'}: no GitHub issue was written. Run it in GitHub Actions with permissions: issues: write.`
+            ]
+        };
+    }
+    // The input was checked when read; the workflow's own token is checked here, before it is sent anywhere.
+    const wrong = tokenProblem(token);
+    if (wrong)
+        return { problems: [`GITHUB_TOKEN ${wrong}: no GitHub issue was written.`] };
+    const api = await (options.issueApi ?? octokitApi)({ token, repository, apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com' });
+    const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
+    const runUrl = env.GITHUB_RUN_ID ? `${server}/${repository}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
+    const result = await reconcileIssues(api, issueStore(db), { now: options.now, runUrl, deadline: Date.now() + ISSUE_BUDGET_MS, clock: Date.now });
+    const problems = [];
+    const kept = 'The incidents are stored and the sync succeeded.';
+    if (result.stopped) {
+        const next = result.stopped.refusal === 'rate-limited' ? 'the first run after that goes on' : 'nothing more was tried this run';
+        problems.push(`GitHub refused the incident issues: ${result.stopped.message}; ${next}. ${kept}`);
+    }
+    else if (result.outOfTime) {
+        problems.push(`GitHub was slow: ${result.left} incident issue${result.left === 1 ? ' is' : 's are'} left for the next run (the issue work stops after ${ISSUE_BUDGET_MS / 1000} s). ${kept}`);
+    }
+    for (const problem of result.problems.slice(0, 5))
+        problems.push(`Incident issues: ${problem}`);
+    return { result, problems };
 }
 
 ;// CONCATENATED MODULE: ./src/features/monitor/monitor.ts
@@ -63013,8 +63063,6 @@ function cannotWatch(outcomes) {
 /** How many incidents the `incidents` output lists (outputs have size limits), and how many get a chart. */
 const MAX_LISTED = 100;
 const MAX_CHARTS = 3;
-/** The incident log's time on GitHub in one run: the rest is the next run's (a GitHub that hangs costs seconds). */
-const ISSUE_BUDGET_MS = 60_000;
 /** How far back resolved incidents are read (a monitor yields to another's incident within its own window, a day at most). */
 const RECENT_SECONDS = 86400;
 /** How far back the holidays are loaded: the weeks compared, a backtest's longest window, and a week to spare. */
@@ -63132,7 +63180,7 @@ class PaymentMonitor {
             }));
         }
         await this.chart(db, at, sources);
-        if (this.settings.incidentIssues && remembered && (this.changes.length > 0 || (await this.issuesMayBeOpen(db))))
+        if (this.settings.incidentIssues && remembered && (this.changes.length > 0 || (await issuesMayBeOpen(db))))
             await this.writeIssues(db, ctx);
     }
     /**
@@ -63208,46 +63256,11 @@ class PaymentMonitor {
             this.charts.set(openKey(change.incident.account, change.incident.monitor, change.incident.key), mermaidBandChart(labelled, `${noun} per ${BLOCK / 3600} h, last 7 days (${zone}), against the lowest and highest of the 4 weeks before`, noun));
         }
     }
-    /** Whether GitHub may hold an open incident issue: an incident open, or an issue the log has not seen closed. */
-    async issuesMayBeOpen(db) {
-        const [row] = await db.query(`SELECT EXISTS (SELECT 1 FROM ${db.table(INCIDENTS.table)} WHERE state = 'open' OR issue_state IN ('open', 'creating')) AS any`);
-        return row?.any === true;
-    }
-    /**
-     * The incident log on GitHub made to match the incidents table (`reconcileIssues`), within a
-     * budget; whatever GitHub does, the sync and the incidents are stored, and each refusal is said
-     * as it is.
-     */
+    /** The incident log on GitHub made to match the incidents table (`writeIncidentIssues`). */
     async writeIssues(db, ctx) {
-        const env = ctx.env;
-        const written = this.settings.githubToken;
-        const token = written && !written.startsWith('${{') ? written : (env.GITHUB_TOKEN ?? '').trim();
-        const repository = env.GITHUB_REPOSITORY ?? '';
-        if (!token || !/^[^/\s]+\/[^/\s]+$/.test(repository)) {
-            this.problems.push(`incident-issues is on, but ${token ? 'GITHUB_REPOSITORY is not set' : 'there is no github-token (nor GITHUB_TOKEN)'}: no GitHub issue was written. Run it in GitHub Actions with permissions: issues: write.`);
-            return;
-        }
-        // The input was checked when read; the workflow's own token is checked here, before it is sent anywhere.
-        const wrong = tokenProblem(token);
-        if (wrong) {
-            this.problems.push(`GITHUB_TOKEN ${wrong}: no GitHub issue was written.`);
-            return;
-        }
-        const api = await this.issueApi({ token, repository, apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com' });
-        const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
-        const runUrl = env.GITHUB_RUN_ID ? `${server}/${repository}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
-        const result = await reconcileIssues(api, issueStore(db), { now: ctx.now, runUrl, deadline: Date.now() + ISSUE_BUDGET_MS, clock: Date.now });
+        const { result, problems } = await writeIncidentIssues(db, { env: ctx.env, now: ctx.now, token: this.settings.githubToken, issueApi: this.issueApi });
         this.issues = result;
-        const kept = 'The incidents are stored and the sync succeeded.';
-        if (result.stopped) {
-            const next = result.stopped.refusal === 'rate-limited' ? 'the first run after that goes on' : 'nothing more was tried this run';
-            this.problems.push(`GitHub refused the incident issues: ${result.stopped.message}; ${next}. ${kept}`);
-        }
-        else if (result.outOfTime) {
-            this.problems.push(`GitHub was slow: ${result.left} incident issue${result.left === 1 ? ' is' : 's are'} left for the next run (the issue work stops after ${ISSUE_BUDGET_MS / 1000} s). ${kept}`);
-        }
-        for (const problem of result.problems.slice(0, 5))
-            this.problems.push(`Incident issues: ${problem}`);
+        this.problems.push(...problems);
     }
     /** The worst of the run: an open incident, then what the monitors cannot see, then learning (`worstOf`). */
     get worst() {

@@ -75,7 +75,7 @@ describe('the accounts in the summary and outputs', () => {
     const md = summaryOf(setup, report)
     expect(md).toContain('- **Accounts:** 2 synced, **1 skipped** (shard 2/4)')
     expect(md).toContain('- **Application fees this month:** 123.45 USD net, 40 fees (view `stripe_platform_revenue`)')
-    expect(md).toContain('| acct\\_1\\_gone | account\\_invalid\\: revoked |')
+    expect(md).toContain('| acct\\_1\\_gone | account\\_invalid: revoked |')
     expect(md).toContain('| acct\\_1P | USD | 12 | 1,234.56&nbsp;USD |')
     // Five open, the rest folded.
     expect(md).toContain('<details><summary>2 more accounts</summary>')

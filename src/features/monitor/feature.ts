@@ -22,8 +22,9 @@ import { UTC_CALENDAR, yearsAround, type Calendar } from './calendar.js'
 import { evaluate, type Outcome, type Sources } from './engine.js'
 import { NO_HOLIDAYS, loadHolidays, parseHolidays, type HolidayCode } from './holidays.js'
 import { octokitApi, tokenProblem, type IssueApi, type IssueTarget } from './github.js'
-import { INCIDENTS, incidentsSince, incidentsTableExists, issueStore, openKey, recordIncidents, type Change, type Incident, type Seen } from './incidents.js'
-import { reconcileIssues, type LogResult } from './issues.js'
+import { INCIDENTS, incidentsSince, incidentsTableExists, openKey, recordIncidents, type Change, type Incident, type Seen } from './incidents.js'
+import { issuesMayBeOpen, writeIncidentIssues } from './issue-log.js'
+import type { LogResult } from './issues.js'
 import { type Monitor, type MonitorName, type Severity } from './monitor.js'
 import { renderBacktest, renderStatus, worstOf, type MonitorStatus, type MonitorView } from './render.js'
 import { MONITORS } from './monitors/index.js'
@@ -36,9 +37,6 @@ import { cannotWatch, staleLine, staleObjects, unsyncedReasons } from './visibil
 /** How many incidents the `incidents` output lists (outputs have size limits), and how many get a chart. */
 const MAX_LISTED = 100
 const MAX_CHARTS = 3
-
-/** The incident log's time on GitHub in one run: the rest is the next run's (a GitHub that hangs costs seconds). */
-const ISSUE_BUDGET_MS = 60_000
 
 /** How far back resolved incidents are read (a monitor yields to another's incident within its own window, a day at most). */
 const RECENT_SECONDS = 86400
@@ -184,7 +182,7 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
       }))
     }
     await this.chart(db, at, sources)
-    if (this.settings.incidentIssues && remembered && (this.changes.length > 0 || (await this.issuesMayBeOpen(db)))) await this.writeIssues(db, ctx)
+    if (this.settings.incidentIssues && remembered && (this.changes.length > 0 || (await issuesMayBeOpen(db)))) await this.writeIssues(db, ctx)
   }
 
   /**
@@ -272,51 +270,11 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
     }
   }
 
-  /** Whether GitHub may hold an open incident issue: an incident open, or an issue the log has not seen closed. */
-  private async issuesMayBeOpen(db: Database): Promise<boolean> {
-    const [row] = await db.query<{ any: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM ${db.table(INCIDENTS.table)} WHERE state = 'open' OR issue_state IN ('open', 'creating')) AS any`
-    )
-    return row?.any === true
-  }
-
-  /**
-   * The incident log on GitHub made to match the incidents table (`reconcileIssues`), within a
-   * budget; whatever GitHub does, the sync and the incidents are stored, and each refusal is said
-   * as it is.
-   */
+  /** The incident log on GitHub made to match the incidents table (`writeIncidentIssues`). */
   private async writeIssues(db: Database, ctx: ReadBackContext): Promise<void> {
-    const env = ctx.env
-    const written = this.settings.githubToken
-    const token = written && !written.startsWith('${{') ? written : (env.GITHUB_TOKEN ?? '').trim()
-    const repository = env.GITHUB_REPOSITORY ?? ''
-    if (!token || !/^[^/\s]+\/[^/\s]+$/.test(repository)) {
-      this.problems.push(
-        `incident-issues is on, but ${token ? 'GITHUB_REPOSITORY is not set' : 'there is no github-token (nor GITHUB_TOKEN)'}: no GitHub issue was written. Run it in GitHub Actions with permissions: issues: write.`
-      )
-      return
-    }
-    // The input was checked when read; the workflow's own token is checked here, before it is sent anywhere.
-    const wrong = tokenProblem(token)
-    if (wrong) {
-      this.problems.push(`GITHUB_TOKEN ${wrong}: no GitHub issue was written.`)
-      return
-    }
-    const api = await this.issueApi({ token, repository, apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com' })
-    const server = env.GITHUB_SERVER_URL ?? 'https://github.com'
-    const runUrl = env.GITHUB_RUN_ID ? `${server}/${repository}/actions/runs/${env.GITHUB_RUN_ID}` : undefined
-    const result = await reconcileIssues(api, issueStore(db), { now: ctx.now, runUrl, deadline: Date.now() + ISSUE_BUDGET_MS, clock: Date.now })
+    const { result, problems } = await writeIncidentIssues(db, { env: ctx.env, now: ctx.now, token: this.settings.githubToken, issueApi: this.issueApi })
     this.issues = result
-    const kept = 'The incidents are stored and the sync succeeded.'
-    if (result.stopped) {
-      const next = result.stopped.refusal === 'rate-limited' ? 'the first run after that goes on' : 'nothing more was tried this run'
-      this.problems.push(`GitHub refused the incident issues: ${result.stopped.message}; ${next}. ${kept}`)
-    } else if (result.outOfTime) {
-      this.problems.push(
-        `GitHub was slow: ${result.left} incident issue${result.left === 1 ? ' is' : 's are'} left for the next run (the issue work stops after ${ISSUE_BUDGET_MS / 1000} s). ${kept}`
-      )
-    }
-    for (const problem of result.problems.slice(0, 5)) this.problems.push(`Incident issues: ${problem}`)
+    this.problems.push(...problems)
   }
 
   /** The worst of the run: an open incident, then what the monitors cannot see, then learning (`worstOf`). */
