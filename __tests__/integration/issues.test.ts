@@ -211,6 +211,35 @@ it('refuses a token that cannot be one before any request, and never echoes it',
   expect(github.requests).toEqual([])
 }, 60_000)
 
+it('two shards of a Connect matrix at once, with a slow GitHub: one issue per incident', async () => {
+  // Three connected accounts, each with a failed payout: three incidents, whichever shard sees each. (The race
+  // itself — both runs reading an incident before either claims it — is forced below, in 'one writer per incident'.)
+  for (const [n, id] of ['acct_1ShardA00000000', 'acct_1ShardB00000000', 'acct_1ShardC00000000'].entries()) {
+    const child = world.stripe.connect(id, T0 - 50 * 86400)
+    const a = generateMonitorAccount({ now: T0, weeks: 3, salesPerDay: 10, seed: 40 + n, incidents: { failedPayout: true } })
+    child.charges.add(a.charges)
+    child.payouts.add(a.payouts)
+  }
+  github.fault = () => ({ delayMs: 150 })
+  const shard = (k: number) =>
+    runOrThrow(inputs({ 'stripe-account': 'all', 'account-shard': `${k}/2`, objects: 'charges, payouts', monitors: 'payouts' }), {
+      now: world.now,
+      env: { ...env(), GITHUB_RUN_ID: '88' }
+    })
+  await Promise.all([shard(1), shard(2)])
+  // Once more, both at once: nothing new, nothing doubled.
+  world.clock = T0 + 600
+  await Promise.all([shard(1), shard(2)])
+  const open = await withClient(
+    world.db.url,
+    async (c) => (await c.query(`SELECT account_id, issue_number FROM "${world.schema}".${INCIDENTS_TABLE} WHERE state = 'open' ORDER BY 1`)).rows
+  )
+  expect(open.map((r) => r.account_id)).toEqual(['acct_1ShardA00000000', 'acct_1ShardB00000000', 'acct_1ShardC00000000'])
+  expect(github.issues).toHaveLength(3)
+  expect(new Set(github.issues.map((i) => /incident:(inc_\w+)/.exec(i.body)![1])).size).toBe(3)
+  expect(open.map((r) => r.issue_number).sort()).toEqual([1, 2, 3])
+}, 120_000)
+
 describe('one writer per incident', () => {
   /** Five open incidents in a fresh incidents table. */
   async function fiveIncidents(): Promise<void> {
