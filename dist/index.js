@@ -36637,7 +36637,8 @@ const GENERIC_INPUTS = [
         name: 'objects',
         default: 'charges',
         since: '1.1.0',
-        description: 'What to sync: charges, balance_transactions, refunds, disputes, payouts, customers, subscriptions, invoices, products, prices, coupons, application_fees, transfers, a comma-separated list of them, or all (every object the action supports, including ones added later; with all, an object the restricted key may not read is skipped with a warning). Each has its own table in `schema`; charges keep `table`.'
+        // Written from the registry: a new object is listed here (and in action.yml and the README) by being registered.
+        description: `What to sync: ${OBJECTS.map((o) => o.name).join(', ')}, a comma-separated list of them, or all (every object the action supports, including ones added later; with all, an object the restricted key may not read is skipped with a warning). Each has its own table in \`schema\`; charges keep \`table\`.`
     },
     {
         name: 'max-total-requests-per-second',
@@ -63355,7 +63356,7 @@ class PaymentMonitor {
 // prettier-ignore
 const monitor_feature_CONTRACT = {
     inputs: [
-        { name: 'monitors', default: 'all', since: '1.3.0', description: 'The payment monitors to run after the sync - all, none, or a comma-separated list of silence, declines, card-testing, disputes, refunds, payouts, renewals. Each runs when the objects it reads are synced.' },
+        { name: 'monitors', default: 'all', since: '1.3.0', description: `The payment monitors to run after the sync - all, none, or a comma-separated list of ${MONITORS.map((m) => m.name).join(', ')}. Each runs when the objects it reads are synced.` },
         { name: 'monitor-thresholds', default: '', since: '1.3.0', description: 'Overrides of the monitors\' levels, monitor.level=value pairs separated by commas, semicolons or lines (silence.probability=1e-5, disputes.warning=0.5%, card-testing.failures=50). See Monitoring in the README.' },
         { name: 'fail-on', default: 'never', since: '1.3.0', description: 'Fail the step, after everything is stored and written, while an incident is open - never, warning (any incident) or critical. GitHub then e-mails the failed run.' },
         { name: 'incident-issues', default: 'false', since: '1.3.0', description: 'true: one GitHub issue per incident (labels stripe-incident, the monitor, the severity), commented when its severity changes, closed when it resolves; closing one by hand acknowledges its incident. Each run reconciles the issues with the incidents. Needs permissions: issues: write.' },

@@ -152,8 +152,8 @@ export const GENERIC_INPUTS = [
     name: 'objects',
     default: 'charges',
     since: '1.1.0',
-    description:
-      'What to sync: charges, balance_transactions, refunds, disputes, payouts, customers, subscriptions, invoices, products, prices, coupons, application_fees, transfers, a comma-separated list of them, or all (every object the action supports, including ones added later; with all, an object the restricted key may not read is skipped with a warning). Each has its own table in `schema`; charges keep `table`.'
+    // Written from the registry: a new object is listed here (and in action.yml and the README) by being registered.
+    description: `What to sync: ${OBJECTS.map((o) => o.name).join(', ')}, a comma-separated list of them, or all (every object the action supports, including ones added later; with all, an object the restricted key may not read is skipped with a warning). Each has its own table in \`schema\`; charges keep \`table\`.`
   },
   {
     name: 'max-total-requests-per-second',

@@ -1,3 +1,4 @@
+import { MONITORS } from '../../src/features/monitor/monitors/index.js'
 import { existsSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { generateCharges } from '../../test-support/fixtures.js'
@@ -51,9 +52,12 @@ describe('dist/index.js', () => {
     expect(second.code).toBe(0)
     expect(second.outputs.charges_stored).toBe('0')
     expect(second.outputs.charges_updated).toBe('0')
-    // Charges alone feed 3 of the 7 monitors: the status says so first (the holidays come from the bundle's own chunk, with no node_modules).
+    // Charges alone feed 3 of the monitors: the status says so first (the holidays come from the bundle's own chunk, with no node_modules).
+    const fed = MONITORS.filter((m) => m.reads.every((o) => o === 'charges')).length
     expect(second.summary).toMatch(
-      /^## Stripe Payment Monitor\n\n### ◐ Monitor: watching 3 of 7 monitors[^\n]+\n(?:[^\n]*\n)*?Up to date — no new charges or changes\.\n/
+      new RegExp(
+        `^## Stripe Payment Monitor\\n\\n### ◐ Monitor: watching ${fed} of ${MONITORS.length} monitors[^\\n]+\\n(?:[^\\n]*\\n)*?Up to date — no new charges or changes\\.\\n`
+      )
     )
     expect(second.summary).toContain('public holidays: US (any of its regions) (the Stripe account)')
   })

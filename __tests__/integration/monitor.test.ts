@@ -280,7 +280,7 @@ describe('what a monitor needs', () => {
     expect(io.outputs.monitor_status).toBe('partial')
     expect(incidentsOf(io)).toEqual([])
     const lines = io.summary.split('\n')
-    expect(lines[2]).toBe('### ◐ Monitor: watching 1 of 7 monitors — the others cannot see')
+    expect(lines[2]).toBe(`### ◐ Monitor: watching 1 of ${MONITORS.length} monitors — the others cannot see`)
     expect(lines.slice(4, 11)).toEqual([
       '**Cannot see:**',
       '',

@@ -1,3 +1,4 @@
+import { OBJECTS } from '../../src/objects/registry.js'
 import { RecurringRevenue } from '../../src/features/billing/feature.js'
 import { DailyReport } from '../../src/features/daily-report/feature.js'
 import { PayoutReconciliation } from '../../src/features/reconciliation/feature.js'
@@ -224,7 +225,7 @@ describe('the summary', () => {
     // Every object: counted, not named, so the line stays a line; then the footer and the folded settings only.
     const all = setupOf({ objects: 'all', incremental: 'true', 'database-url': 'postgres://u@h/d' })
     const idle = summaryOf(all, reportOf(all, []), { lastRunAt: new Date('2026-11-27T06:38:00Z') }).split('\n')
-    expect(idle[2]).toBe('Up to date — nothing new or changed in the 13 objects synced since 2026-11-27 06:38 UTC.')
+    expect(idle[2]).toBe(`Up to date — nothing new or changed in the ${OBJECTS.length} objects synced since 2026-11-27 06:38 UTC.`)
     expect(idle.slice(3, idle.indexOf('<details><summary>Settings</summary>')).join('\n').trim()).toMatch(
       /^<sub>\d+ Stripe API requests? this run \(retries included\)\.<\/sub>$/
     )

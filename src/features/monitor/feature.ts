@@ -377,7 +377,7 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
 // prettier-ignore
 const CONTRACT = {
   inputs: [
-    { name: 'monitors', default: 'all', since: '1.3.0', description: 'The payment monitors to run after the sync - all, none, or a comma-separated list of silence, declines, card-testing, disputes, refunds, payouts, renewals. Each runs when the objects it reads are synced.' },
+    { name: 'monitors', default: 'all', since: '1.3.0', description: `The payment monitors to run after the sync - all, none, or a comma-separated list of ${MONITORS.map((m) => m.name).join(', ')}. Each runs when the objects it reads are synced.` },
     { name: 'monitor-thresholds', default: '', since: '1.3.0', description: 'Overrides of the monitors\' levels, monitor.level=value pairs separated by commas, semicolons or lines (silence.probability=1e-5, disputes.warning=0.5%, card-testing.failures=50). See Monitoring in the README.' },
     { name: 'fail-on', default: 'never', since: '1.3.0', description: 'Fail the step, after everything is stored and written, while an incident is open - never, warning (any incident) or critical. GitHub then e-mails the failed run.' },
     { name: 'incident-issues', default: 'false', since: '1.3.0', description: 'true: one GitHub issue per incident (labels stripe-incident, the monitor, the severity), commented when its severity changes, closed when it resolves; closing one by hand acknowledges its incident. Each run reconciles the issues with the incidents. Needs permissions: issues: write.' },
