@@ -39700,7 +39700,7 @@ function wallSeconds(t, zone) {
 }
 /** The local calendar day of an instant. */
 function localDate(t, zone) {
-    return new Date(wallSeconds(t, zone) * 1000).toISOString().slice(0, 10);
+    return isoDay(wallSeconds(t, zone));
 }
 /** Seconds since local midnight of an instant. */
 function secondOfDay(t, zone) {
@@ -39713,7 +39713,7 @@ function weekday(date) {
 }
 /** The date `days` after (or before, negative) a date. */
 function addDays(date, days) {
-    return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_SECONDS * 1000).toISOString().slice(0, 10);
+    return isoDay(Date.parse(`${date}T00:00:00Z`) / 1000 + days * DAY_SECONDS);
 }
 /**
  * The instant a local wall time (`second` of `date`) happens. In the hour a spring clock change
@@ -39740,11 +39740,11 @@ function dayStart(date, zone) {
 function shiftDays(t, days, zone) {
     const wall = wallSeconds(t, zone);
     const seconds = wall - Math.floor(wall / DAY_SECONDS) * DAY_SECONDS;
-    return instantOf(addDays(new Date(wall * 1000).toISOString().slice(0, 10), days), seconds, zone);
+    return instantOf(addDays(isoDay(wall), days), seconds, zone);
 }
 /** "2026-11-27 14:05" in the zone's local time. */
 function localMinutes(t, zone) {
-    return new Date(wallSeconds(t, zone) * 1000).toISOString().slice(0, 16).replace('T', ' ');
+    return compactUtc(wallSeconds(t, zone));
 }
 
 ;// CONCATENATED MODULE: ./src/features/monitor/quiet.ts
@@ -40089,10 +40089,10 @@ function issueStore(db) {
         }
     };
 }
-/** Whether the run's role could make the table (an optional one). */
-async function incidentsTableExists(db) {
-    const rows = await db.query('SELECT to_regclass($1) AS t', [db.table(INCIDENTS_TABLE)]);
-    return rows[0]?.t != null;
+/** Whether a table of the feature's is there for the run: missing (the role could not create it), denied (no grants), or ok. */
+async function tableAccess(db, name) {
+    const [row] = await db.query(`SELECT CASE WHEN to_regclass($1) IS NULL THEN 'missing' WHEN has_table_privilege($1, 'SELECT, INSERT, UPDATE') THEN 'ok' ELSE 'denied' END AS access`, [db.table(name)]);
+    return row?.access ?? 'missing';
 }
 
 ;// CONCATENATED MODULE: ./src/features/monitor/holidays.ts
@@ -40255,12 +40255,13 @@ const HOUR = 3600;
 function weeksCovered(days, seconds) {
     return Math.max(1, Math.min(WEEKS, Math.floor((days * DAY_SECONDS - seconds) / WEEK)));
 }
-/** "; 2026-04-03 Good Friday (public holiday, GB) left out": the days a judgement did not compare with. */
+/** "2026-04-03 Good Friday (public holiday, GB); … and 2 more": the days a judgement did not compare with, the first two named. */
+function leftOutList(days) {
+    return `${days.slice(0, 2).join('; ')}${days.length > 2 ? ` and ${days.length - 2} more` : ''}`;
+}
+/** "; left out: 2026-04-03 Good Friday (public holiday, GB)", or nothing when none was. */
 function leftOutText(days) {
-    if (days.length === 0)
-        return '';
-    const shown = days.slice(0, 2).join('; ');
-    return `; left out: ${shown}${days.length > 2 ? ` and ${days.length - 2} more` : ''}`;
+    return days.length === 0 ? '' : `; left out: ${leftOutList(days)}`;
 }
 /** The account a row belongs to, as the monitors key it ('' for the key's own account in a one-account run). */
 const ACCOUNT = `coalesce(t.account_id, '')`;
@@ -40439,7 +40440,7 @@ async function bandSeries(ctx, table, where, account, zone) {
     const end = Math.ceil(now / BLOCK) * BLOCK;
     const weeks = WEEKS + 1;
     const start = end - weeks * BLOCKS * BLOCK;
-    const startDay = new Date(start * 1000).toISOString().slice(0, 10);
+    const startDay = isoDay(start);
     // date_part, not extract: a float, where extract computes a numeric for every row.
     const rows = await ctx.query(`SELECT floor((date_part('epoch', t.created_at AT TIME ZONE $5::text) - $1::float8) / $2::float8)::int AS b, count(*)::int AS n
        FROM ${table} t
@@ -40762,10 +40763,10 @@ async function reconcileIssues(api, store, options) {
     async function keep(i, issue) {
         if (i.issueNumber !== issue.number || i.issueState !== 'open')
             await store.record(i.id, { issueNumber: issue.number, issueState: 'open' });
-        const wanted = [...issue.labels.filter((l) => !SEVERITIES.includes(l)), ...labelsOf(i).filter((l) => !issue.labels.includes(l) || SEVERITIES.includes(l))];
-        const relabel = labelsOf(i).some((l) => !issue.labels.includes(l)) || issue.labels.some((l) => SEVERITIES.includes(l) && l !== i.severity);
-        if (relabel) {
-            await counted(() => api.update(issue.number, { labels: [...new Set(wanted)] }));
+        // People's own labels kept; ours (the severity replaced) added.
+        const wanted = [...new Set([...issue.labels.filter((l) => !SEVERITIES.includes(l)), ...labelsOf(i)])];
+        if (wanted.length !== issue.labels.length || wanted.some((l) => !issue.labels.includes(l))) {
+            await counted(() => api.update(issue.number, { labels: wanted }));
             result.relabelled += 1;
         }
         if (i.issueSeverity !== null && i.issueSeverity !== i.severity) {
@@ -40841,7 +40842,7 @@ async function reconcileIssues(api, store, options) {
         try {
             const now = await store.incident(incident.id);
             if (now)
-                await act({ ...now, ...(now.issueNumber === null && incident.issueNumber !== null ? { issueNumber: incident.issueNumber } : {}) });
+                await act(now);
         }
         catch (error) {
             if (!(error instanceof IssueError))
@@ -41059,7 +41060,7 @@ function inline(text) {
 }
 /** "2026-04-05 14:00 (Europe/London)": a moment in the account's local time. */
 function localTime(date, zone) {
-    return zone === 'UTC' ? `${compactUtc(unixSeconds(date))} UTC` : `${localMinutes(unixSeconds(date), zone)} (${zone})`;
+    return `${localMinutes(unixSeconds(date), zone)} ${zone === 'UTC' ? 'UTC' : `(${zone})`}`;
 }
 /** The summary's opening lines for the monitor. */
 function renderStatus(view, now) {
@@ -41730,7 +41731,7 @@ function calendarNotes(gap) {
         notes.push(`${off.map((d) => `${d.date} is ${d.off}`).join('; ')}: no sales expected then`);
     const leftOut = [...new Set(gap.days.flatMap((d) => d.leftOut))];
     if (leftOut.length > 0)
-        notes.push(`left out of the weeks compared: ${leftOut.slice(0, 2).join('; ')}${leftOut.length > 2 ? ` and ${leftOut.length - 2} more` : ''}`);
+        notes.push(`left out of the weeks compared: ${leftOutList(leftOut)}`);
     // A weekday closed in every week compared (the shop's Saturdays): it expects none.
     for (const d of gap.days.filter((d) => !d.off && d.open === 0 && d.closed > 0)) {
         notes.push(`${DAY_NAMES[weekday(d.date)]}: closed in each of the ${d.closed} weeks compared, so none expected`);
@@ -41841,16 +41842,18 @@ const silence = {
         const last = addDays(localDate(ctx.at, zone), 1);
         const ranges = merged(Array.from({ length: WEEKS }, (_, i) => [dayStart(addDays(first, -7 * (i + 1)), zone), dayStart(addDays(last, -7 * (i + 1)), zone)]));
         const rows = inWindows(charges, ranges, 5);
-        const local = `(t.created_at AT TIME ZONE $3::text)`;
         const found = watched.length === 0
             ? []
-            : await ctx.query(`SELECT g.account, to_char(${local}, 'YYYY-MM-DD') AS day, count(*)::int AS total,
-                    count(*) FILTER (WHERE ${local}::time > g.since)::int AS after,
-                    count(*) FILTER (WHERE ${local}::time < $4::time)::int AS before,
-                    count(*) FILTER (WHERE ${local}::time > g.since AND ${local}::time < $4::time)::int AS between
-               FROM ${rows.sql} t
-               JOIN unnest($1::text[], $2::time[]) AS g(account, since) ON g.account = ${ACCOUNT}
-              WHERE t.status = 'succeeded'
+            : await ctx.query(
+            // Each sale's local day and time of day, converted once (the day by day counts read them four times).
+            `SELECT g.account, to_char(s.day, 'YYYY-MM-DD') AS day, count(*)::int AS total,
+                    count(*) FILTER (WHERE s.clock > g.since)::int AS after,
+                    count(*) FILTER (WHERE s.clock < $4::time)::int AS before,
+                    count(*) FILTER (WHERE s.clock > g.since AND s.clock < $4::time)::int AS between
+               FROM (SELECT ${ACCOUNT} AS account, l.local::date AS day, l.local::time AS clock
+                       FROM ${rows.sql} t CROSS JOIN LATERAL (SELECT t.created_at AT TIME ZONE $3::text AS local) l
+                      WHERE t.status = 'succeeded') s
+               JOIN unnest($1::text[], $2::time[]) AS g(account, since) ON g.account = s.account
               GROUP BY 1, 2`, [watched, starts.map((s) => clockOf(secondOfDay(s, zone))), zone, clockOf(secondOfDay(ctx.at, zone)), ...rows.params]);
         const byDay = new Map();
         for (const r of found) {
@@ -41931,11 +41934,6 @@ async function placeOf(db, key, now, ask, remember) {
        ON CONFLICT (account_key) DO UPDATE SET country = EXCLUDED.country, timezone = EXCLUDED.timezone, read_at = EXCLUDED.read_at`, [key, facts.country ?? null, facts.timezone ?? null, now]);
     }
     return facts;
-}
-/** Whether a table of the feature's exists and the role may read and write it. */
-async function usable(db, name) {
-    const [row] = await db.query(`SELECT CASE WHEN to_regclass($1) IS NULL THEN false ELSE has_table_privilege($1, 'SELECT, INSERT, UPDATE') END AS ok`, [db.table(name)]);
-    return row?.ok === true;
 }
 
 ;// CONCATENATED MODULE: ./src/features/monitor/settings.ts
@@ -62982,6 +62980,7 @@ function isMissingObject(error) {
 ;// CONCATENATED MODULE: ./src/features/monitor/visibility.ts
 
 
+
 /**
  * What the monitors cannot see, said before anything else: monitors that cannot watch (an object not
  * synced, failed charges not kept, a key that may not read an object, a monitor that failed) and
@@ -62994,7 +62993,7 @@ const CURRENT_SECONDS = 3600;
 function unsyncedReasons(objects, run) {
     const out = new Map();
     for (const name of objects) {
-        const plural = name.replace(/_/g, ' ');
+        const plural = specOf(name).plural;
         if (run.unreadable.has(name))
             out.set(name, `the key cannot read ${plural} (it lacks "${run.unreadable.get(name)}")`);
         else if (run.failures.has(name)) {
@@ -63012,7 +63011,7 @@ function staleObjects(read, run, at) {
 }
 /** "charges complete through 2026-10-11 — backfill in progress, 30 of about 9,200". */
 function staleLine(stale, stored, oldest, at, limit) {
-    const plural = stale.object.replace(/_/g, ' ');
+    const plural = specOf(stale.object).plural;
     // The share of time covered so far stands for the share of objects: "about".
     const estimate = oldest !== undefined && stale.through > oldest ? Math.round((stored * (at - oldest)) / (stale.through - oldest)) : undefined;
     const progress = estimate !== undefined && estimate > stored ? `, ${stored.toLocaleString('en-US')} of about ${roundish(estimate).toLocaleString('en-US')}` : '';
@@ -63191,7 +63190,7 @@ class PaymentMonitor {
     async calendarOf(db, ctx, at) {
         // Asked of Stripe (once a day: the place is remembered) unless the inputs say both.
         const asks = this.settings.timezone === undefined || this.settings.holidays === undefined;
-        const account = asks ? await placeOf(db, this.config.stripeAccount ?? '', ctx.now, ctx.account, await usable(db, PLACES_TABLE)) : undefined;
+        const account = asks ? await placeOf(db, this.config.stripeAccount ?? '', ctx.now, ctx.account, (await tableAccess(db, PLACES_TABLE)) === 'ok') : undefined;
         if (account?.error) {
             this.problems.push(`The monitors could not read where the Stripe account lives (GET /v1/account: ${escapeCell(account.error, 200)}): they use ${this.settings.timezone ?? 'UTC'} and ${this.settings.holidays === undefined ? 'no public holidays' : 'the holidays asked for'}. Set \`monitor-timezone\` and \`monitor-holidays\`, or give the key read access to the account.`);
         }
@@ -63227,15 +63226,14 @@ class PaymentMonitor {
      */
     async readable(db) {
         const forget = 'so incidents are not remembered: each run reports what it sees as new.';
-        if (!(await incidentsTableExists(db))) {
+        const access = await tableAccess(db, INCIDENTS.table);
+        if (access === 'missing') {
             this.problems.push(`The table ${INCIDENTS.table} could not be created (the database role may not create tables), ${forget} Create it as the schema's owner.`);
-            return false;
         }
-        const rows = await db.query(`SELECT has_table_privilege($1, 'SELECT, INSERT, UPDATE') AS ok`, [db.table(INCIDENTS.table)]);
-        if (rows[0]?.ok)
-            return true;
-        this.problems.push(`The database role may not read and write ${INCIDENTS.table}, ${forget} Grant it SELECT, INSERT, UPDATE on the table.`);
-        return false;
+        else if (access === 'denied') {
+            this.problems.push(`The database role may not read and write ${INCIDENTS.table}, ${forget} Grant it SELECT, INSERT, UPDATE on the table.`);
+        }
+        return access === 'ok';
     }
     /** The last 7 days against the expected band, for each open incident of a monitor that has a chart (the first few). */
     async chart(db, at, sources) {
@@ -68703,6 +68701,7 @@ async function publish(io, config, report, extra) {
 ;// CONCATENATED MODULE: ./src/stripe/accounts.ts
 
 
+
 /** The key's own account (the platform): GET /v1/account. */
 async function platformAccountId(stripe, retry) {
     try {
@@ -68755,14 +68754,14 @@ async function accountCreated(stripe, retry, onError) {
 }
 /**
  * GET /v1/account's `country` and `settings.dashboard.timezone`, each kept only when it is a plain
- * code or zone name (the answer is untrusted input); never throws.
+ * country code or a zone the runtime knows (the answer is untrusted input); never throws.
  */
 async function accountFacts(stripe, retry) {
     try {
         const account = await withRetries(() => stripe.accounts.retrieve(null), retry);
         const country = typeof account.country === 'string' && /^[A-Z]{2}$/.test(account.country) ? account.country : undefined;
         const zone = account.settings?.dashboard?.timezone;
-        const timezone = typeof zone === 'string' && /^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(zone) ? zone : undefined;
+        const timezone = typeof zone === 'string' ? knownZone(zone) : undefined;
         return { ...(country ? { country } : {}), ...(timezone ? { timezone } : {}) };
     }
     catch (error) {

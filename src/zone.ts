@@ -4,7 +4,7 @@
  * `YYYY-MM-DD` strings (a local calendar day); instants are Unix seconds.
  */
 
-import { DAY_SECONDS } from './time.js'
+import { DAY_SECONDS, compactUtc, isoDay } from './time.js'
 
 const formatters = new Map<string, Intl.DateTimeFormat>()
 
@@ -46,7 +46,7 @@ export function wallSeconds(t: number, zone: string): number {
 
 /** The local calendar day of an instant. */
 export function localDate(t: number, zone: string): string {
-  return new Date(wallSeconds(t, zone) * 1000).toISOString().slice(0, 10)
+  return isoDay(wallSeconds(t, zone))
 }
 
 /** Seconds since local midnight of an instant. */
@@ -62,7 +62,7 @@ export function weekday(date: string): number {
 
 /** The date `days` after (or before, negative) a date. */
 export function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_SECONDS * 1000).toISOString().slice(0, 10)
+  return isoDay(Date.parse(`${date}T00:00:00Z`) / 1000 + days * DAY_SECONDS)
 }
 
 /**
@@ -92,10 +92,10 @@ export function dayStart(date: string, zone: string): number {
 export function shiftDays(t: number, days: number, zone: string): number {
   const wall = wallSeconds(t, zone)
   const seconds = wall - Math.floor(wall / DAY_SECONDS) * DAY_SECONDS
-  return instantOf(addDays(new Date(wall * 1000).toISOString().slice(0, 10), days), seconds, zone)
+  return instantOf(addDays(isoDay(wall), days), seconds, zone)
 }
 
 /** "2026-11-27 14:05" in the zone's local time. */
 export function localMinutes(t: number, zone: string): string {
-  return new Date(wallSeconds(t, zone) * 1000).toISOString().slice(0, 16).replace('T', ' ')
+  return compactUtc(wallSeconds(t, zone))
 }

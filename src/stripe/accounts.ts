@@ -1,4 +1,5 @@
 import type Stripe from 'stripe'
+import { knownZone } from '../zone.js'
 import { StripeRequestError } from './errors.js'
 import { withRetries, type RetryOptions } from './retry.js'
 
@@ -59,14 +60,14 @@ export interface AccountFacts {
 
 /**
  * GET /v1/account's `country` and `settings.dashboard.timezone`, each kept only when it is a plain
- * code or zone name (the answer is untrusted input); never throws.
+ * country code or a zone the runtime knows (the answer is untrusted input); never throws.
  */
 export async function accountFacts(stripe: Stripe, retry: RetryOptions): Promise<AccountFacts> {
   try {
     const account = await withRetries(() => stripe.accounts.retrieve(null), retry)
     const country = typeof account.country === 'string' && /^[A-Z]{2}$/.test(account.country) ? account.country : undefined
     const zone = account.settings?.dashboard?.timezone
-    const timezone = typeof zone === 'string' && /^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(zone) ? zone : undefined
+    const timezone = typeof zone === 'string' ? knownZone(zone) : undefined
     return { ...(country ? { country } : {}), ...(timezone ? { timezone } : {}) }
   } catch (error) {
     // Told in the summary; the monitors then fall back to UTC and no holidays (or the inputs).

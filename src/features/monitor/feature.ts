@@ -22,14 +22,14 @@ import { UTC_CALENDAR, yearsAround, type Calendar } from './calendar.js'
 import { evaluate, type Outcome, type Sources } from './engine.js'
 import { NO_HOLIDAYS, loadHolidays, parseHolidays, type HolidayCode } from './holidays.js'
 import { octokitApi, tokenProblem, type IssueApi, type IssueTarget } from './github.js'
-import { INCIDENTS, incidentsSince, incidentsTableExists, openKey, recordIncidents, type Change, type Incident, type Seen } from './incidents.js'
+import { INCIDENTS, incidentsSince, openKey, recordIncidents, tableAccess, type Change, type Incident, type Seen } from './incidents.js'
 import { issuesMayBeOpen, writeIncidentIssues } from './issue-log.js'
 import type { LogResult } from './issues.js'
 import { type Monitor, type MonitorName, type Severity } from './monitor.js'
 import { renderBacktest, renderStatus, worstOf, type MonitorStatus, type MonitorView } from './render.js'
 import { MONITORS } from './monitors/index.js'
 import { ACCOUNT_INDEX, BLOCK, bandSeries } from './queries.js'
-import { PLACES, PLACES_TABLE, placeOf, usable } from './place.js'
+import { PLACES, PLACES_TABLE, placeOf } from './place.js'
 import { parseQuiet, quietAt } from './quiet.js'
 import { parseBacktest, parseFailOn, parseMonitors, parseThresholds, parseTimezone, unusedThresholds, type MonitorSettings } from './settings.js'
 import { cannotWatch, staleLine, staleObjects, unsyncedReasons } from './visibility.js'
@@ -192,7 +192,7 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
   private async calendarOf(db: Database, ctx: ReadBackContext, at: number): Promise<Calendar> {
     // Asked of Stripe (once a day: the place is remembered) unless the inputs say both.
     const asks = this.settings.timezone === undefined || this.settings.holidays === undefined
-    const account = asks ? await placeOf(db, this.config.stripeAccount ?? '', ctx.now, ctx.account, await usable(db, PLACES_TABLE)) : undefined
+    const account = asks ? await placeOf(db, this.config.stripeAccount ?? '', ctx.now, ctx.account, (await tableAccess(db, PLACES_TABLE)) === 'ok') : undefined
     if (account?.error) {
       this.problems.push(
         `The monitors could not read where the Stripe account lives (GET /v1/account: ${escapeCell(account.error, 200)}): they use ${this.settings.timezone ?? 'UTC'} and ${this.settings.holidays === undefined ? 'no public holidays' : 'the holidays asked for'}. Set \`monitor-timezone\` and \`monitor-holidays\`, or give the key read access to the account.`
@@ -235,16 +235,15 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
    */
   private async readable(db: Database): Promise<boolean> {
     const forget = 'so incidents are not remembered: each run reports what it sees as new.'
-    if (!(await incidentsTableExists(db))) {
+    const access = await tableAccess(db, INCIDENTS.table)
+    if (access === 'missing') {
       this.problems.push(
         `The table ${INCIDENTS.table} could not be created (the database role may not create tables), ${forget} Create it as the schema's owner.`
       )
-      return false
+    } else if (access === 'denied') {
+      this.problems.push(`The database role may not read and write ${INCIDENTS.table}, ${forget} Grant it SELECT, INSERT, UPDATE on the table.`)
     }
-    const rows = await db.query<{ ok: boolean }>(`SELECT has_table_privilege($1, 'SELECT, INSERT, UPDATE') AS ok`, [db.table(INCIDENTS.table)])
-    if (rows[0]?.ok) return true
-    this.problems.push(`The database role may not read and write ${INCIDENTS.table}, ${forget} Grant it SELECT, INSERT, UPDATE on the table.`)
-    return false
+    return access === 'ok'
   }
 
   /** The last 7 days against the expected band, for each open incident of a monitor that has a chart (the first few). */

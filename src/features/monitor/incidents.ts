@@ -244,8 +244,11 @@ export function issueStore(db: Pick<Database, 'query' | 'table'>): IssueStore {
   }
 }
 
-/** Whether the run's role could make the table (an optional one). */
-export async function incidentsTableExists(db: Database): Promise<boolean> {
-  const rows = await db.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [db.table(INCIDENTS_TABLE)])
-  return rows[0]?.t != null
+/** Whether a table of the feature's is there for the run: missing (the role could not create it), denied (no grants), or ok. */
+export async function tableAccess(db: Pick<Database, 'query' | 'table'>, name: string): Promise<'missing' | 'denied' | 'ok'> {
+  const [row] = await db.query<{ access: 'missing' | 'denied' | 'ok' }>(
+    `SELECT CASE WHEN to_regclass($1) IS NULL THEN 'missing' WHEN has_table_privilege($1, 'SELECT, INSERT, UPDATE') THEN 'ok' ELSE 'denied' END AS access`,
+    [db.table(name)]
+  )
+  return row?.access ?? 'missing'
 }

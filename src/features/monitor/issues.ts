@@ -127,10 +127,10 @@ export async function reconcileIssues(api: IssueApi, store: IssueStore, options:
   /** An open incident's issue: the number recorded, its labels and its severity told. */
   async function keep(i: LoggedIncident, issue: GitHubIssue): Promise<void> {
     if (i.issueNumber !== issue.number || i.issueState !== 'open') await store.record(i.id, { issueNumber: issue.number, issueState: 'open' })
-    const wanted = [...issue.labels.filter((l) => !SEVERITIES.includes(l)), ...labelsOf(i).filter((l) => !issue.labels.includes(l) || SEVERITIES.includes(l))]
-    const relabel = labelsOf(i).some((l) => !issue.labels.includes(l)) || issue.labels.some((l) => SEVERITIES.includes(l) && l !== i.severity)
-    if (relabel) {
-      await counted(() => api.update(issue.number, { labels: [...new Set(wanted)] }))
+    // People's own labels kept; ours (the severity replaced) added.
+    const wanted = [...new Set([...issue.labels.filter((l) => !SEVERITIES.includes(l)), ...labelsOf(i)])]
+    if (wanted.length !== issue.labels.length || wanted.some((l) => !issue.labels.includes(l))) {
+      await counted(() => api.update(issue.number, { labels: wanted }))
       result.relabelled += 1
     }
     if (i.issueSeverity !== null && i.issueSeverity !== i.severity) {
@@ -208,7 +208,7 @@ export async function reconcileIssues(api: IssueApi, store: IssueStore, options:
     }
     try {
       const now = await store.incident(incident.id)
-      if (now) await act({ ...now, ...(now.issueNumber === null && incident.issueNumber !== null ? { issueNumber: incident.issueNumber } : {}) })
+      if (now) await act(now)
     } catch (error) {
       if (!(error instanceof IssueError)) throw error
       if (error.stops) result.stopped = error

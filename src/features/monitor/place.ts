@@ -55,12 +55,3 @@ export async function placeOf(
   }
   return facts
 }
-
-/** Whether a table of the feature's exists and the role may read and write it. */
-export async function usable(db: Pick<Database, 'query' | 'table'>, name: string): Promise<boolean> {
-  const [row] = await db.query<{ ok: boolean | null }>(
-    `SELECT CASE WHEN to_regclass($1) IS NULL THEN false ELSE has_table_privilege($1, 'SELECT, INSERT, UPDATE') END AS ok`,
-    [db.table(name)]
-  )
-  return row?.ok === true
-}

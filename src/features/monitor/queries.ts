@@ -1,5 +1,5 @@
 import { exponentSql } from '../../currency.js'
-import { DAY_SECONDS } from '../../time.js'
+import { DAY_SECONDS, isoDay } from '../../time.js'
 import { dayStart, wallSeconds } from '../../zone.js'
 import type { MonitorContext } from './monitor.js'
 import { WEEKS, type Window } from './calendar.js'
@@ -24,11 +24,14 @@ export function weeksCovered(days: number, seconds: number): number {
   return Math.max(1, Math.min(WEEKS, Math.floor((days * DAY_SECONDS - seconds) / WEEK)))
 }
 
-/** "; 2026-04-03 Good Friday (public holiday, GB) left out": the days a judgement did not compare with. */
+/** "2026-04-03 Good Friday (public holiday, GB); … and 2 more": the days a judgement did not compare with, the first two named. */
+export function leftOutList(days: readonly string[]): string {
+  return `${days.slice(0, 2).join('; ')}${days.length > 2 ? ` and ${days.length - 2} more` : ''}`
+}
+
+/** "; left out: 2026-04-03 Good Friday (public holiday, GB)", or nothing when none was. */
 export function leftOutText(days: readonly string[]): string {
-  if (days.length === 0) return ''
-  const shown = days.slice(0, 2).join('; ')
-  return `; left out: ${shown}${days.length > 2 ? ` and ${days.length - 2} more` : ''}`
+  return days.length === 0 ? '' : `; left out: ${leftOutList(days)}`
 }
 
 /** The account a row belongs to, as the monitors key it ('' for the key's own account in a one-account run). */
@@ -266,7 +269,7 @@ export async function bandSeries(
   const end = Math.ceil(now / BLOCK) * BLOCK
   const weeks = WEEKS + 1
   const start = end - weeks * BLOCKS * BLOCK
-  const startDay = new Date(start * 1000).toISOString().slice(0, 10)
+  const startDay = isoDay(start)
   // date_part, not extract: a float, where extract computes a numeric for every row.
   const rows = await ctx.query<{ b: number; n: number }>(
     `SELECT floor((date_part('epoch', t.created_at AT TIME ZONE $5::text) - $1::float8) / $2::float8)::int AS b, count(*)::int AS n

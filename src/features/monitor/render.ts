@@ -1,6 +1,6 @@
 import { escapeCell, describeLength } from '../../report/summary.js'
 import { markdownSafe } from '../../report/markdown.js'
-import { compactUtc, unixSeconds } from '../../time.js'
+import { unixSeconds } from '../../time.js'
 import { localMinutes, wallSeconds } from '../../zone.js'
 import type { Backtest } from './backtest.js'
 import type { Calendar } from './calendar.js'
@@ -61,7 +61,7 @@ function inline(text: string): string {
 
 /** "2026-04-05 14:00 (Europe/London)": a moment in the account's local time. */
 export function localTime(date: Date, zone: string): string {
-  return zone === 'UTC' ? `${compactUtc(unixSeconds(date))} UTC` : `${localMinutes(unixSeconds(date), zone)} (${zone})`
+  return `${localMinutes(unixSeconds(date), zone)} ${zone === 'UTC' ? 'UTC' : `(${zone})`}`
 }
 
 /** The summary's opening lines for the monitor. */

@@ -1,4 +1,4 @@
-import type { ObjectName } from '../../objects/registry.js'
+import { specOf, type ObjectName } from '../../objects/registry.js'
 import type { RunFacts } from '../../report/feature.js'
 import { isMissingPermission } from '../../stripe/errors.js'
 import { isoDay } from '../../time.js'
@@ -25,7 +25,7 @@ export interface StaleObject {
 export function unsyncedReasons(objects: readonly ObjectName[], run: Pick<RunFacts, 'failures' | 'unreadable'>): Map<ObjectName, string> {
   const out = new Map<ObjectName, string>()
   for (const name of objects) {
-    const plural = name.replace(/_/g, ' ')
+    const plural = specOf(name).plural
     if (run.unreadable.has(name)) out.set(name, `the key cannot read ${plural} (it lacks "${run.unreadable.get(name)}")`)
     else if (run.failures.has(name)) {
       out.set(
@@ -47,7 +47,7 @@ export function staleObjects(read: readonly ObjectName[], run: Pick<RunFacts, 'i
 
 /** "charges complete through 2026-10-11 — backfill in progress, 30 of about 9,200". */
 export function staleLine(stale: StaleObject, stored: number, oldest: number | undefined, at: number, limit: number): string {
-  const plural = stale.object.replace(/_/g, ' ')
+  const plural = specOf(stale.object).plural
   // The share of time covered so far stands for the share of objects: "about".
   const estimate = oldest !== undefined && stale.through > oldest ? Math.round((stored * (at - oldest)) / (stale.through - oldest)) : undefined
   const progress =

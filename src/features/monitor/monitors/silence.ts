@@ -2,7 +2,7 @@ import { DAY_SECONDS } from '../../../time.js'
 import { addDays, dayStart, localDate, secondOfDay, weekday } from '../../../zone.js'
 import { WEEKS, datesOf, offDay, type Calendar, type Window } from '../calendar.js'
 import { LEARNING_DAYS, learningLine, type AccountNote, type Finding, type Monitor } from '../monitor.js'
-import { ACCOUNT, LAST_SALE_LOOKBACK, about, accountOf, historyDays, inWindows, lastRows, span } from '../queries.js'
+import { ACCOUNT, LAST_SALE_LOOKBACK, about, accountOf, historyDays, inWindows, lastRows, span, leftOutList } from '../queries.js'
 import { oneIn, poissonZero } from '../stats.js'
 
 /** Sales on one local day: all of them, after the gap's start time of day, before the run's, and between the two. */
@@ -91,8 +91,7 @@ export function calendarNotes(gap: GapExpectation): string[] {
   const off = gap.days.filter((d) => d.off)
   if (off.length > 0) notes.push(`${off.map((d) => `${d.date} is ${d.off}`).join('; ')}: no sales expected then`)
   const leftOut = [...new Set(gap.days.flatMap((d) => d.leftOut))]
-  if (leftOut.length > 0)
-    notes.push(`left out of the weeks compared: ${leftOut.slice(0, 2).join('; ')}${leftOut.length > 2 ? ` and ${leftOut.length - 2} more` : ''}`)
+  if (leftOut.length > 0) notes.push(`left out of the weeks compared: ${leftOutList(leftOut)}`)
   // A weekday closed in every week compared (the shop's Saturdays): it expects none.
   for (const d of gap.days.filter((d) => !d.off && d.open === 0 && d.closed > 0)) {
     notes.push(`${DAY_NAMES[weekday(d.date)]}: closed in each of the ${d.closed} weeks compared, so none expected`)
@@ -222,18 +221,19 @@ export const silence: Monitor = {
       Array.from({ length: WEEKS }, (_, i) => [dayStart(addDays(first, -7 * (i + 1)), zone), dayStart(addDays(last, -7 * (i + 1)), zone)] as const)
     )
     const rows = inWindows(charges, ranges, 5)
-    const local = `(t.created_at AT TIME ZONE $3::text)`
     const found =
       watched.length === 0
         ? []
         : await ctx.query<{ account: string; day: string; total: number; after: number; before: number; between: number }>(
-            `SELECT g.account, to_char(${local}, 'YYYY-MM-DD') AS day, count(*)::int AS total,
-                    count(*) FILTER (WHERE ${local}::time > g.since)::int AS after,
-                    count(*) FILTER (WHERE ${local}::time < $4::time)::int AS before,
-                    count(*) FILTER (WHERE ${local}::time > g.since AND ${local}::time < $4::time)::int AS between
-               FROM ${rows.sql} t
-               JOIN unnest($1::text[], $2::time[]) AS g(account, since) ON g.account = ${ACCOUNT}
-              WHERE t.status = 'succeeded'
+            // Each sale's local day and time of day, converted once (the day by day counts read them four times).
+            `SELECT g.account, to_char(s.day, 'YYYY-MM-DD') AS day, count(*)::int AS total,
+                    count(*) FILTER (WHERE s.clock > g.since)::int AS after,
+                    count(*) FILTER (WHERE s.clock < $4::time)::int AS before,
+                    count(*) FILTER (WHERE s.clock > g.since AND s.clock < $4::time)::int AS between
+               FROM (SELECT ${ACCOUNT} AS account, l.local::date AS day, l.local::time AS clock
+                       FROM ${rows.sql} t CROSS JOIN LATERAL (SELECT t.created_at AT TIME ZONE $3::text AS local) l
+                      WHERE t.status = 'succeeded') s
+               JOIN unnest($1::text[], $2::time[]) AS g(account, since) ON g.account = s.account
               GROUP BY 1, 2`,
             [watched, starts.map((s) => clockOf(secondOfDay(s, zone))), zone, clockOf(secondOfDay(ctx.at, zone)), ...rows.params]
           )
