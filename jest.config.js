@@ -4,7 +4,7 @@ export default {
   resolver: 'ts-jest-resolver',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.test.json' }]
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.jest.json' }]
   },
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
   // Every action run's output is captured; the teardown fails the suite if a secret shows anywhere.

@@ -1,4 +1,5 @@
 import type Stripe from 'stripe'
+import type { LimiterClock } from '../src/stripe/limiter.js'
 
 /** Deterministic PRNG (mulberry32): the same seed always generates the same account. */
 export function seededRandom(seed: number): () => number {
@@ -213,3 +214,21 @@ export function generateCharges(options: GenerateOptions): Stripe.Charge[] {
 
 /** 429 retries that do not make a test wait: what the integration tests pass as `retry`. */
 export const FAST_RETRY = { maxRetries: 3, baseDelayMs: 5, maxDelayMs: 20 }
+
+/**
+ * The rate limiter's clock for runs whose pace is not what they test: the limiter still counts and
+ * spaces every request, in virtual time that a wait moves at once, so the stand-in, not
+ * `max-requests-per-second`, sets how long a test takes. The limiter's own pace has unit tests and
+ * the benchmark.
+ */
+export function unpacedClock(): LimiterClock {
+  let now = 0
+  return {
+    now: () => now,
+    sleep: async (ms) => {
+      now += ms
+      // Yield to the event loop, as a real wait would.
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
+}

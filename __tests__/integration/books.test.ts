@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { runAction } from '../../src/main.js'
-import { FAST_RETRY } from '../../test-support/fixtures.js'
+import { FAST_RETRY, unpacedClock } from '../../test-support/fixtures.js'
 import { withClient } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
 import { scratchDir } from '../../test-support/scratch.js'
@@ -34,7 +34,7 @@ async function run(inputs: Record<string, string>) {
     'max-total-requests-per-second': '100',
     ...inputs
   })
-  await runAction(io, { env: { RUNNER_TEMP: scratchDir('books') }, now: world.now, retry: FAST_RETRY, repositoryPrivate: true })
+  await runAction(io, { env: { RUNNER_TEMP: scratchDir('books') }, now: world.now, retry: FAST_RETRY, clock: unpacedClock(), repositoryPrivate: true })
   return io
 }
 

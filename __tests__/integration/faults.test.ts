@@ -1,6 +1,6 @@
 import pg from 'pg'
 import { runAction, type RunOptions } from '../../src/main.js'
-import { generateCharges } from '../../test-support/fixtures.js'
+import { generateCharges, unpacedClock } from '../../test-support/fixtures.js'
 import { startPostgres, withClient } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
 import type { Fault, StandInOptions, StripeStandIn } from '../../test-support/stripe-standin.js'
@@ -32,7 +32,7 @@ async function run(inputs: Record<string, string> = {}, options: RunOptions = {}
     status: 'all',
     ...inputs
   })
-  const outcome = await runAction(io, { env: {}, retry: FAST, ...options })
+  const outcome = await runAction(io, { env: {}, retry: FAST, clock: unpacedClock(), ...options })
   return { io, outcome }
 }
 

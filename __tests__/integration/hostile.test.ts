@@ -1,6 +1,6 @@
 import type Stripe from 'stripe'
 import { runAction } from '../../src/main.js'
-import { generateCharges, makeCharge, randomId, seededRandom, FAST_RETRY } from '../../test-support/fixtures.js'
+import { generateCharges, makeCharge, randomId, seededRandom, FAST_RETRY, unpacedClock } from '../../test-support/fixtures.js'
 import { withClient } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
 import { World } from '../../test-support/world.js'
@@ -22,7 +22,13 @@ async function run(inputs: Record<string, string> = {}, options: { repositoryPri
     status: 'all',
     ...inputs
   })
-  const outcome = await runAction(io, { env: {}, now: new Date(world.clock * 1000), retry: FAST_RETRY, repositoryPrivate: options.repositoryPrivate })
+  const outcome = await runAction(io, {
+    env: {},
+    now: new Date(world.clock * 1000),
+    retry: FAST_RETRY,
+    clock: unpacedClock(),
+    repositoryPrivate: options.repositoryPrivate
+  })
   return { io, outcome }
 }
 

@@ -9,7 +9,7 @@ import { withClient } from '../../test-support/postgres.js'
 import { generateMonitorAccount, type Incidents, type MonitorAccount } from '../../test-support/monitor-account.js'
 import type { Recorder } from '../../test-support/recorder.js'
 import { recorder } from '../../test-support/recorder.js'
-import { FAST_RETRY } from '../../test-support/fixtures.js'
+import { FAST_RETRY, unpacedClock } from '../../test-support/fixtures.js'
 import { runOrThrow, syncInputs } from '../../test-support/run-action.js'
 import { scratchDir } from '../../test-support/scratch.js'
 import { runAction } from '../../src/main.js'
@@ -201,7 +201,7 @@ it('refuses a token that cannot be one before any request, and never echoes it',
     ['sk_live_51Abcdefghijklmnop', /is a Stripe API key, not a GitHub token/]
   ] as const) {
     const io = recorder(inputs({ 'github-token': token }))
-    await runAction(io, { now: world.now, env: env(), retry: FAST_RETRY, repositoryPrivate: true })
+    await runAction(io, { now: world.now, env: env(), retry: FAST_RETRY, clock: unpacedClock(), repositoryPrivate: true })
     expect(io.failed).toMatch(said)
     expect(io.failed).toMatch(/github-token/)
     expect(io.everything()).not.toContain('IssueToken0123456789')

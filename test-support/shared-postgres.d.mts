@@ -1,0 +1,2 @@
+export declare const THROWAWAY_FLAGS: string[]
+export declare function startSharedPostgres(parent: string): Promise<{ url: string; root: string; stop(): Promise<void> }>
