@@ -2,7 +2,7 @@ import pg from 'pg'
 import { runAction } from '../../src/main.js'
 import { generateAccount } from '../../test-support/account.js'
 import { addPlatform, type Platform } from '../../test-support/connect.js'
-import { FAST_RETRY } from '../../test-support/fixtures.js'
+import { FAST_RETRY, unpacedClock } from '../../test-support/fixtures.js'
 import { scratchDir } from '../../test-support/scratch.js'
 import { withClient } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
@@ -11,15 +11,20 @@ import { World } from '../../test-support/world.js'
 // Connect: a platform's own charges and those of its connected accounts, one of which revoked the
 // platform's access; in one run, and across two shards running at once into one database.
 const DAY = 86400
-const ACCOUNTS = 60
+/** Connected accounts in most tests; the scale test has SCALE. */
+const ACCOUNTS = 10
+const SCALE = 60
 
 let platform: Platform
-const world = new World('connect', {
-  setup: ({ stripe }) => {
-    const now = Math.floor(Date.now() / 1000)
-    platform = addPlatform(stripe, { accounts: ACCOUNTS, maxCharges: 40, ownCharges: 120, revoked: 1, from: now - 20 * DAY, to: now - 60 })
-  }
-})
+/** A platform of `accounts` connected accounts, one of which revoked access, made afresh for each test. */
+const platformWorld = (accounts: number) =>
+  new World('connect', {
+    setup: ({ stripe }) => {
+      const now = Math.floor(Date.now() / 1000)
+      platform = addPlatform(stripe, { accounts, maxCharges: 40, ownCharges: 120, revoked: 1, from: now - 20 * DAY, to: now - 60 })
+    }
+  })
+let world: World
 
 async function run(inputs: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}) {
   // Journal files go to the runner's temp directory: a scratch one here.
@@ -37,7 +42,7 @@ async function run(inputs: Record<string, string> = {}, env: NodeJS.ProcessEnv =
     'max-total-requests-per-second': '100',
     ...inputs
   })
-  const outcome = await runAction(io, { env, retry: FAST_RETRY, repositoryPrivate: true })
+  const outcome = await runAction(io, { env, retry: FAST_RETRY, clock: unpacedClock(), repositoryPrivate: true })
   return { io, outcome }
 }
 
@@ -54,7 +59,11 @@ function expectedCharges(): Map<string, string> {
   return want
 }
 
-describe('Connect: stripe-account all', () => {
+describe(`Connect at scale: ${SCALE} accounts`, () => {
+  const scaled = platformWorld(SCALE)
+  beforeEach(() => void (world = scaled))
+  const ACCOUNTS = SCALE
+
   it("stores every reachable account's charges with its account_id, skips the revoked one by name, and an idle run costs at most 2 requests an account", async () => {
     const { io, outcome } = await run()
     expect(outcome.ok).toBe(true)
@@ -81,6 +90,11 @@ describe('Connect: stripe-account all', () => {
     expect(perAccount.get('platform')).toBeLessThanOrEqual(2 + 1 + 1)
     expect(idle.io.outputs.stripe_requests).toBe(String(requests.length))
   })
+})
+
+describe('Connect: stripe-account all', () => {
+  const small = platformWorld(ACCOUNTS)
+  beforeEach(() => void (world = small))
 
   it('platform money: every application fee and transfer (refunds, reversals), stripe_platform_revenue per month, asked of the platform only', async () => {
     const { outcome } = await run({ objects: 'charges, application_fees, transfers' })

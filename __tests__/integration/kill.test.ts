@@ -16,7 +16,7 @@ import {
 } from '../../test-support/table.js'
 
 // kill -9 at random points of a long incremental run, re-running each time: nothing lost, nothing doubled.
-const KILLS = 20
+const KILLS = 12
 const DAY = 86400
 const SYNC_STARTED = /^(First incremental run|Continuing from the cursor)/
 
