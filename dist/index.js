@@ -34984,7 +34984,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6863);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2218);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -34993,7 +34993,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6863:
+/***/ 2218:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35141,6 +35141,11 @@ const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 const STRIPE_API_VERSION = '2026-10-28.endive';
 
 ;// CONCATENATED MODULE: ./src/errors.ts
+/**
+ * The one base of the errors a user can act on. Each says, in its message (or `describe`), what
+ * failed and what to do. Anything else that reaches the top is a bug, reported as "Unexpected
+ * error" with its stack.
+ */
 class ActionError extends Error {
     /** The message as the user reads it; some errors say more with the run's context. */
     describe(_context) {
@@ -36682,7 +36687,6 @@ function echoed(detail) {
 }
 class InputError extends ActionError {
     input;
-    kind = 'input';
     constructor(
     /** The input's name (or two, `created-after / created-before`, when they conflict). */
     input, detail) {
@@ -36892,16 +36896,18 @@ function parseBoolean(name, value) {
         return false;
     throw new InputError(name, `"${value}" is not a boolean. Expected true or false.`);
 }
+/** Postgres truncates identifiers to 63 bytes; every name the action derives must fit. */
+const MAX_IDENTIFIER_BYTES = 63;
 /**
- * The longest table name whose derived names fit Postgres's 63 bytes: `<table>_created_at_idx`
- * (15 more), `<table>_charge_id_key`, `<table>_monitor_idx`, `<table>_daily`.
+ * The longest table name whose derived names fit: `<table>_created_at_idx` (15 more),
+ * `<table>_charge_id_key`, `<table>_monitor_idx`, `<table>_daily`.
  */
-const MAX_TABLE_NAME = 63 - '_created_at_idx'.length;
+const MAX_TABLE_NAME = MAX_IDENTIFIER_BYTES - '_created_at_idx'.length;
 function parseIdentifier(name, value) {
-    const max = name === 'table' ? MAX_TABLE_NAME : 63;
+    const max = name === 'table' ? MAX_TABLE_NAME : MAX_IDENTIFIER_BYTES;
     if (!new RegExp(`^[A-Za-z_][A-Za-z0-9_]{0,${max - 1}}$`).test(value)) {
         throw new InputError(name, `"${value}" is not a plain identifier of at most ${max} characters. Use letters, digits and underscores (not starting with a digit)` +
-            (name === 'table' ? `; ${max} leaves room for the names derived from it (indexes, the _daily view) within Postgres's 63.` : '.'));
+            (name === 'table' ? `; ${max} leaves room for the names derived from it (indexes, the _daily view) within Postgres's ${MAX_IDENTIFIER_BYTES}.` : '.'));
     }
     if (name === 'table' && /^pg_/i.test(value))
         throw new InputError('table', `"${value}": names starting with pg_ are reserved by Postgres.`);
@@ -37451,20 +37457,21 @@ function describeWindow(gte, lt) {
         return `before ${isoSeconds(lt)}`;
     return `from ${isoSeconds(gte)} to before ${isoSeconds(lt)}`;
 }
-/** "6 days", "15 minutes", "3 hours". */
+/** A length of time as every line of the action writes it: "40 s", "42 min", "3 h 10 min", "2 days 3 h". */
 function describeLength(seconds) {
-    const units = [
-        [DAY_SECONDS, 'day'],
-        [3600, 'hour'],
-        [60, 'minute']
-    ];
-    for (const [size, name] of units) {
-        if (seconds >= size) {
-            const n = Math.round(seconds / size);
-            return `${n} ${name}${n === 1 ? '' : 's'}`;
-        }
-    }
-    return `${Math.max(1, Math.round(seconds))} seconds`;
+    if (seconds < 60)
+        return `${Math.max(1, Math.round(seconds))} s`;
+    const minutes = Math.round(seconds / 60);
+    if (minutes < 60)
+        return `${minutes} min`;
+    const hours = Math.floor(minutes / 60);
+    // Whole days read as days ("the previous 1 day"); other lengths under two days in hours.
+    if (minutes === 1440)
+        return '1 day';
+    if (hours < 48)
+        return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+    const days = Math.floor(hours / 24);
+    return hours % 24 === 0 ? `${days} days` : `${days} days ${hours % 24} h`;
 }
 /** "Nov 22 – Nov 27, 2026 (UTC)", or within a day "Nov 27, 2026, 06:23 – 06:38 UTC". */
 function describePeriod(from, to) {
@@ -37647,8 +37654,6 @@ function quoteIdent(name) {
 function qualified(schema, table) {
     return `${quoteIdent(schema)}.${quoteIdent(table)}`;
 }
-/** Postgres truncates identifiers to 63 bytes; every name the action derives must fit. */
-const MAX_IDENTIFIER_BYTES = 63;
 
 ;// CONCATENATED MODULE: ./src/store/view-kit.ts
 
@@ -39418,7 +39423,6 @@ const defaults = lib.defaults
 /** Postgres could not be reached or refused us: the message says which and what to check. */
 class connect_DatabaseError extends ActionError {
     code;
-    kind = 'database';
     constructor(message, code) {
         super(message);
         this.code = code;
@@ -39883,16 +39887,13 @@ function unavailable(monitor, sources) {
  * another on the run's connection.
  */
 async function evaluate(db, monitors, levels, sources, at, past, calendar) {
-    const isOpen = past.isOpen;
     const memo = new Map();
     const base = {
         at,
         calendar,
-        openedAt: past.openedAt,
         accounts: sources.accounts,
         tables: sources.tables,
         indexed: (table) => sources.indexed.has(table),
-        isOpen,
         query: (sql, params) => db.query(sql, params),
         once: (key, compute) => {
             if (!memo.has(key))
@@ -39909,7 +39910,13 @@ async function evaluate(db, monitors, levels, sources, at, past, calendar) {
         }
         let result;
         try {
-            result = await monitor.evaluate({ ...base, levels: levels[monitor.name] });
+            result = await monitor.evaluate({
+                ...base,
+                levels: levels[monitor.name],
+                // Each monitor asks after its own incidents only.
+                isOpen: (account, key) => past.isOpen(account, monitor.name, key),
+                openedAt: (account, key) => past.openedAt(account, monitor.name, key)
+            });
         }
         catch (error) {
             // One monitor that cannot run must not blind the others, nor pass for "all clear": it is told as not watching.
@@ -40255,14 +40262,6 @@ const HOUR = 3600;
 function weeksCovered(days, seconds) {
     return Math.max(1, Math.min(WEEKS, Math.floor((days * DAY_SECONDS - seconds) / WEEK)));
 }
-/** "2026-04-03 Good Friday (public holiday, GB); … and 2 more": the days a judgement did not compare with, the first two named. */
-function leftOutList(days) {
-    return `${days.slice(0, 2).join('; ')}${days.length > 2 ? ` and ${days.length - 2} more` : ''}`;
-}
-/** "; left out: 2026-04-03 Good Friday (public holiday, GB)", or nothing when none was. */
-function leftOutText(days) {
-    return days.length === 0 ? '' : `; left out: ${leftOutList(days)}`;
-}
 /** The account a row belongs to, as the monitors key it ('' for the key's own account in a one-account run). */
 const ACCOUNT = `coalesce(t.account_id, '')`;
 /**
@@ -40402,28 +40401,6 @@ const SMALL = `t.amount <= CASE ${exponentSql('t.currency')} WHEN 0 THEN 1000 WH
 /** Mean of numbers (0 for none). */
 function mean(values) {
     return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
-}
-/** "38", "3.5", "0.4": an expected count as a founder reads it. */
-function about(n) {
-    if (n >= 10)
-        return Math.round(n).toLocaleString('en-US');
-    return (Math.round(n * 10) / 10).toLocaleString('en-US');
-}
-/** "3 h 10 min", "42 min", "2 days 3 h". */
-function span(seconds) {
-    const minutes = Math.round(seconds / 60);
-    if (minutes < 60)
-        return `${minutes} min`;
-    const hours = Math.floor(minutes / 60);
-    if (hours < 48)
-        return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
-    const days = Math.floor(hours / 24);
-    return hours % 24 === 0 ? `${days} days` : `${days} days ${hours % 24} h`;
-}
-/** "2.6 %": a share as the summary writes it. */
-function queries_percent(share) {
-    const p = share * 100;
-    return `${p >= 10 ? Math.round(p) : p >= 1 ? Math.round(p * 10) / 10 : Math.round(p * 100) / 100} %`;
 }
 /** The chart of an incident: the last 7 days in 6-hour blocks of local time, against the lowest and highest of the same blocks over 4 weeks. */
 const BLOCK = 6 * HOUR;
@@ -40925,8 +40902,6 @@ async function writeIncidentIssues(db, options) {
 }
 
 ;// CONCATENATED MODULE: ./src/features/monitor/monitor.ts
-/** The monitors, by the names inputs and outputs use. */
-const MONITOR_NAMES = ['silence', 'declines', 'card-testing', 'disputes', 'refunds', 'payouts', 'renewals'];
 /** Less history than this, and a relative monitor learns: it says how many days it has and raises nothing. */
 const LEARNING_DAYS = 14;
 /** A relative monitor's note while it learns: how many days of history it has. */
@@ -40934,100 +40909,7 @@ function learningLine(days) {
     return `learning: ${Math.floor(days)} of ${LEARNING_DAYS} days of history`;
 }
 
-;// CONCATENATED MODULE: ./src/features/monitor/monitors/disputes.ts
-
-
-/** The card networks' monitoring programs count merchants from these volumes a month (Visa VAMP: disputes and fraud; Mastercard ECM: chargebacks). */
-const NETWORK_FLOORS = { visa: 1500, mastercard: 100 };
-/** The first second of the UTC month of `at`, and of the month before. */
-function months(at) {
-    const d = new Date(at * 1000);
-    return { month: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / 1000, previous: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1) / 1000 };
-}
-/**
- * `disputes`: the dispute ratio climbing toward the card networks' levels. Disputes ÷ card sales,
- * by count, three ways: over the last 30 days; this calendar month as Visa's VAMP counts it (the
- * month's disputes ÷ the month's card sales); and as Mastercard counts it (the month's chargebacks ÷
- * the previous month's sales). Warning at 0.75 %, critical at 1.5 % (Visa's "excessive" level from
- * April 2026 and Mastercard's ECM level), with at least 5 disputes. Absolute: no history needed.
- */
-const disputes_disputes = {
-    name: 'disputes',
-    reads: ['disputes', 'charges'],
-    relative: false,
-    rule: 'disputes ÷ card sales by count, over 30 days and per calendar month as Visa and Mastercard count it',
-    levels: {
-        warning: { default: 0.0075, unit: 'share', min: 0, max: 1, description: 'the ratio that warns' },
-        critical: { default: 0.015, unit: 'share', min: 0, max: 1, description: 'the ratio that is critical' },
-        min: { default: 5, unit: 'count', min: 1, max: 1e6, description: 'disputes needed' }
-    },
-    async evaluate(ctx) {
-        const { month, previous } = months(ctx.at);
-        const since30 = ctx.at - 30 * DAY_SECONDS;
-        // Card sales between each two of the moments the three ratios start at; a ratio's sales are the segments in its stretch.
-        const bounds = [...new Set([previous, since30, month, ctx.at])].sort((a, b) => a - b);
-        const within = (counts, start, end = ctx.at) => counts.reduce((n, c, j) => n + (bounds[j] >= start && bounds[j + 1] <= end ? c : 0), 0);
-        const [segments, opened] = await Promise.all([
-            countsBetween(ctx, ctx.tables.charges, SALE, bounds),
-            ctx.query(`SELECT ${ACCOUNT} AS account,
-                count(*) FILTER (WHERE t.created_at >= to_timestamp($1))::int AS d30,
-                count(*) FILTER (WHERE t.created_at >= to_timestamp($2))::int AS month
-           FROM ${ctx.tables.disputes} t
-          WHERE t.created_at >= to_timestamp(least($1::float8, $2::float8)) AND t.created_at < to_timestamp($3)
-          GROUP BY 1`, [since30, month, ctx.at])
-        ]);
-        const sales = [...segments].map(([account, counts]) => ({
-            account,
-            d30: within(counts, since30),
-            month: within(counts, month),
-            previous: within(counts, previous, month)
-        }));
-        const disputed = new Map(opened.map((r) => [r.account, r]));
-        const notes = [];
-        const findings = [];
-        const { warning, critical, min } = ctx.levels;
-        for (const s of sales) {
-            const d = disputed.get(s.account) ?? { d30: 0, month: 0 };
-            const ratios = {
-                last_30_days: s.d30 > 0 ? d.d30 / s.d30 : 0,
-                visa_month: s.month > 0 ? d.month / s.month : 0,
-                mastercard_month: s.previous > 0 ? d.month / s.previous : 0
-            };
-            // Each measure counts only with enough disputes behind it.
-            const counted = [ratios.last_30_days * Number(d.d30 >= min), ratios.visa_month * Number(d.month >= min), ratios.mastercard_month * Number(d.month >= min)];
-            const worst = Math.max(...counted);
-            const line = `${queries_percent(ratios.last_30_days)} of card sales disputed over 30 days (${d.d30.toLocaleString('en-US')} of ${s.d30.toLocaleString('en-US')}); this month ${queries_percent(ratios.visa_month)} as Visa counts it, ` +
-                (s.previous > 0 ? `${queries_percent(ratios.mastercard_month)} as Mastercard does` : 'Mastercard counts against last month, which had no card sales') +
-                ` (${d.month.toLocaleString('en-US')} dispute${d.month === 1 ? '' : 's'})`;
-            const floors = `The networks' programs count from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM): ${d.month.toLocaleString('en-US')} this month.`;
-            if (worst >= warning) {
-                findings.push({
-                    account: accountOf(s.account),
-                    key: 'ratio',
-                    severity: worst >= critical ? 'critical' : 'warning',
-                    summary: `${line}; warning at ${queries_percent(warning)}, critical at ${queries_percent(critical)}. ${floors}`,
-                    observed: {
-                        ...ratios,
-                        disputes_30_days: d.d30,
-                        sales_30_days: s.d30,
-                        disputes_month: d.month,
-                        sales_month: s.month,
-                        sales_previous_month: s.previous
-                    },
-                    expected: { warning, critical, visa_floor: NETWORK_FLOORS.visa, mastercard_floor: NETWORK_FLOORS.mastercard },
-                    dashboard: 'disputes'
-                });
-            }
-            else {
-                notes.push({ account: accountOf(s.account), state: 'ok', line: `${line}; warning at ${queries_percent(warning)}` });
-            }
-        }
-        return { notes, findings };
-    }
-};
-
 ;// CONCATENATED MODULE: ./src/features/monitor/render.ts
-
 
 
 
@@ -41132,12 +41014,12 @@ function renderStatus(view, now) {
         const change = view.changes.find((c) => openKey(c.incident.account, c.incident.monitor, c.incident.key) === key);
         if (change)
             lines.push(`**${change.incident.monitor}**${change.incident.account ? ` \`${change.incident.account}\`` : ''}: the last 7 days against the same hours of the 4 weeks before` +
-                (sofar ? ` (* the block in progress: ${span(sofar)} of ${BLOCK / 3600} h so far)` : ''), '', chart, '');
+                (sofar ? ` (* the block in progress: ${describeLength(sofar)} of ${BLOCK / 3600} h so far)` : ''), '', chart, '');
     }
-    // An open disputes incident says the floors itself.
-    if (view.outcomes.some((o) => o.monitor.name === 'disputes' && !o.unavailable && o.findings.length === 0)) {
-        lines.push(`<sub>Dispute levels: the networks' programs count merchants from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM).</sub>`, '');
-    }
+    // A monitor's own footnote, when it watched and found nothing (an incident says it in its own words).
+    for (const o of view.outcomes)
+        if (o.monitor.footnote && !o.unavailable && o.findings.length === 0)
+            lines.push(`<sub>${o.monitor.footnote}</sub>`, '');
     for (const problem of view.problems)
         lines.push('> [!WARNING]', `> ${problem}`, '');
     return lines;
@@ -41162,12 +41044,35 @@ function renderBacktest(result, monitors) {
         if (result.incidents.length > 50)
             lines.push(`…and ${result.incidents.length - 50} more in the \`backtest\` output.`, '');
     }
-    const counts = MONITOR_NAMES.filter((m) => monitors.some((x) => x.name === m)).map((m) => `${m} ${result.incidents.filter((i) => i.monitor === m).length}`);
+    const counts = monitors.map((m) => `${m.name} ${result.incidents.filter((i) => i.monitor === m.name).length}`);
     lines.push(`<sub>By monitor: ${counts.join(', ')}.</sub>`, '');
     return lines;
 }
 
+;// CONCATENATED MODULE: ./src/features/monitor/wording.ts
+// How the monitors write numbers and lengths for people: one place, so every line reads alike.
+/** "2026-04-03 Good Friday (public holiday, GB); … and 2 more": the days a judgement did not compare with, the first two named. */
+function leftOutList(days) {
+    return `${days.slice(0, 2).join('; ')}${days.length > 2 ? ` and ${days.length - 2} more` : ''}`;
+}
+/** "; left out: 2026-04-03 Good Friday (public holiday, GB)", or nothing when none was. */
+function leftOutText(days) {
+    return days.length === 0 ? '' : `; left out: ${leftOutList(days)}`;
+}
+/** "38", "3.5", "0.4": an expected count as a founder reads it. */
+function about(n) {
+    if (n >= 10)
+        return Math.round(n).toLocaleString('en-US');
+    return (Math.round(n * 10) / 10).toLocaleString('en-US');
+}
+/** "2.6 %": a share as the summary writes it. */
+function wording_percent(share) {
+    const p = share * 100;
+    return `${p >= 10 ? Math.round(p) : p >= 1 ? Math.round(p * 10) / 10 : Math.round(p * 100) / 100} %`;
+}
+
 ;// CONCATENATED MODULE: ./src/features/monitor/monitors/card-testing.ts
+
 
 /** Decline reasons card testers run into: a wrong CVC or number, an expired card, too many tries. */
 const TESTING_REASONS = [
@@ -41223,7 +41128,7 @@ const cardTesting = {
         for (const r of rows) {
             const account = accountOf(r.account);
             const minutes = ctx.levels.window;
-            if (pattern(r.failed, r.cards, r.telling) || (ctx.isOpen(account, 'card-testing', 'burst') && pattern(r.failed_hour, r.cards_hour, r.telling_hour))) {
+            if (pattern(r.failed, r.cards, r.telling) || (ctx.isOpen(account, 'burst') && pattern(r.failed_hour, r.cards_hour, r.telling_hour))) {
                 const [failed, distinct, telling, within] = pattern(r.failed, r.cards, r.telling)
                     ? [r.failed, r.cards, r.telling, `${minutes} min`]
                     : [r.failed_hour, r.cards_hour, r.telling_hour, 'hour'];
@@ -41231,7 +41136,7 @@ const cardTesting = {
                     account,
                     key: 'burst',
                     severity: 'critical',
-                    summary: `${failed} failed attempts from ${distinct} cards in the last ${within}; ${queries_percent(telling / Math.max(1, failed))} of them small or CVC, number, expiry or velocity declines — ` +
+                    summary: `${failed} failed attempts from ${distinct} cards in the last ${within}; ${wording_percent(telling / Math.max(1, failed))} of them small or CVC, number, expiry or velocity declines — ` +
                         `the pattern of card testing (levels: ${failures} failures from ${cards} cards). Turn on Radar rules or a CAPTCHA on the payment form.`,
                     observed: { failed, cards: distinct, telling, attempts: r.attempts },
                     expected: { failures, cards, share },
@@ -41350,6 +41255,8 @@ function oneIn(probability) {
 
 
 
+
+
 /** Retries by the same card within this long are one attempt (its last try decides whether it was declined). */
 const RETRY_SECONDS = 10 * 60;
 /**
@@ -41407,7 +41314,7 @@ const declines = {
     reads: ['charges'],
     relative: true,
     needsFailedCharges: true,
-    yieldsTo: { monitor: 'card-testing', keys: ['rate'] },
+    yieldsTo: { monitor: cardTesting.name, keys: ['rate'] },
     rule: 'the declined share of attempts in the last hours far above the same hours over the last 4 weeks; invalid requests at a handful an hour',
     chart: { object: 'charges', where: `t.status = 'failed'`, noun: 'declined charges' },
     levels: {
@@ -41458,9 +41365,9 @@ const declines = {
             const share = now.attempts > 0 ? now.declined / now.attempts : 0;
             const chance = binomialAtLeast(now.declined, now.attempts, Math.min(usual, 0.99));
             const hours = ctx.levels.window;
-            const observed = `${queries_percent(share)} of ${now.attempts} attempts declined in the last ${hours} h`;
+            const observed = `${wording_percent(share)} of ${now.attempts} attempts declined in the last ${hours} h`;
             const used = weeks.length;
-            const expected = `usually ${queries_percent(usual)} at these hours (${about(baseDeclined / used)} of ${about(baseAttempts / used)} attempts ${used === 1 ? (covered === 1 ? 'last week' : `in 1 of the last ${covered} weeks`) : `a week, over ${used === covered ? 'the last' : `${used} of the last`} ${covered} weeks`})${leftOutText(leftOut)}`;
+            const expected = `usually ${wording_percent(usual)} at these hours (${about(baseDeclined / used)} of ${about(baseAttempts / used)} attempts ${used === 1 ? (covered === 1 ? 'last week' : `in 1 of the last ${covered} weeks`) : `a week, over ${used === covered ? 'the last' : `${used} of the last`} ${covered} weeks`})${leftOutText(leftOut)}`;
             if (now.declined >= ctx.levels.min && share >= ctx.levels.ratio * usual && chance < ctx.levels.probability) {
                 flagged.push(account);
                 findings.push({
@@ -41486,6 +41393,100 @@ const declines = {
                     f.observed.top_reasons = top;
                     f.summary += ` By outcome: ${f.observed.issuer_declined} issuer declined, ${f.observed.blocked} blocked, ${f.observed.invalid} invalid; top reasons: ${top}.`;
                 }
+            }
+        }
+        return { notes, findings };
+    }
+};
+
+;// CONCATENATED MODULE: ./src/features/monitor/monitors/disputes.ts
+
+
+
+/** The card networks' monitoring programs count merchants from these volumes a month (Visa VAMP: disputes and fraud; Mastercard ECM: chargebacks). */
+const NETWORK_FLOORS = { visa: 1500, mastercard: 100 };
+/** The first second of the UTC month of `at`, and of the month before. */
+function months(at) {
+    const d = new Date(at * 1000);
+    return { month: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / 1000, previous: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1) / 1000 };
+}
+/**
+ * `disputes`: the dispute ratio climbing toward the card networks' levels. Disputes ÷ card sales,
+ * by count, three ways: over the last 30 days; this calendar month as Visa's VAMP counts it (the
+ * month's disputes ÷ the month's card sales); and as Mastercard counts it (the month's chargebacks ÷
+ * the previous month's sales). Warning at 0.75 %, critical at 1.5 % (Visa's "excessive" level from
+ * April 2026 and Mastercard's ECM level), with at least 5 disputes. Absolute: no history needed.
+ */
+const disputes_disputes = {
+    name: 'disputes',
+    reads: ['disputes', 'charges'],
+    relative: false,
+    rule: 'disputes ÷ card sales by count, over 30 days and per calendar month as Visa and Mastercard count it',
+    footnote: `Dispute levels: the networks' programs count merchants from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM).`,
+    levels: {
+        warning: { default: 0.0075, unit: 'share', min: 0, max: 1, description: 'the ratio that warns' },
+        critical: { default: 0.015, unit: 'share', min: 0, max: 1, description: 'the ratio that is critical' },
+        min: { default: 5, unit: 'count', min: 1, max: 1e6, description: 'disputes needed' }
+    },
+    async evaluate(ctx) {
+        const { month, previous } = months(ctx.at);
+        const since30 = ctx.at - 30 * DAY_SECONDS;
+        // Card sales between each two of the moments the three ratios start at; a ratio's sales are the segments in its stretch.
+        const bounds = [...new Set([previous, since30, month, ctx.at])].sort((a, b) => a - b);
+        const within = (counts, start, end = ctx.at) => counts.reduce((n, c, j) => n + (bounds[j] >= start && bounds[j + 1] <= end ? c : 0), 0);
+        const [segments, opened] = await Promise.all([
+            countsBetween(ctx, ctx.tables.charges, SALE, bounds),
+            ctx.query(`SELECT ${ACCOUNT} AS account,
+                count(*) FILTER (WHERE t.created_at >= to_timestamp($1))::int AS d30,
+                count(*) FILTER (WHERE t.created_at >= to_timestamp($2))::int AS month
+           FROM ${ctx.tables.disputes} t
+          WHERE t.created_at >= to_timestamp(least($1::float8, $2::float8)) AND t.created_at < to_timestamp($3)
+          GROUP BY 1`, [since30, month, ctx.at])
+        ]);
+        const sales = [...segments].map(([account, counts]) => ({
+            account,
+            d30: within(counts, since30),
+            month: within(counts, month),
+            previous: within(counts, previous, month)
+        }));
+        const disputed = new Map(opened.map((r) => [r.account, r]));
+        const notes = [];
+        const findings = [];
+        const { warning, critical, min } = ctx.levels;
+        for (const s of sales) {
+            const d = disputed.get(s.account) ?? { d30: 0, month: 0 };
+            const ratios = {
+                last_30_days: s.d30 > 0 ? d.d30 / s.d30 : 0,
+                visa_month: s.month > 0 ? d.month / s.month : 0,
+                mastercard_month: s.previous > 0 ? d.month / s.previous : 0
+            };
+            // Each measure counts only with enough disputes behind it.
+            const counted = [ratios.last_30_days * Number(d.d30 >= min), ratios.visa_month * Number(d.month >= min), ratios.mastercard_month * Number(d.month >= min)];
+            const worst = Math.max(...counted);
+            const line = `${wording_percent(ratios.last_30_days)} of card sales disputed over 30 days (${d.d30.toLocaleString('en-US')} of ${s.d30.toLocaleString('en-US')}); this month ${wording_percent(ratios.visa_month)} as Visa counts it, ` +
+                (s.previous > 0 ? `${wording_percent(ratios.mastercard_month)} as Mastercard does` : 'Mastercard counts against last month, which had no card sales') +
+                ` (${d.month.toLocaleString('en-US')} dispute${d.month === 1 ? '' : 's'})`;
+            const floors = `The networks' programs count from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM): ${d.month.toLocaleString('en-US')} this month.`;
+            if (worst >= warning) {
+                findings.push({
+                    account: accountOf(s.account),
+                    key: 'ratio',
+                    severity: worst >= critical ? 'critical' : 'warning',
+                    summary: `${line}; warning at ${wording_percent(warning)}, critical at ${wording_percent(critical)}. ${floors}`,
+                    observed: {
+                        ...ratios,
+                        disputes_30_days: d.d30,
+                        sales_30_days: s.d30,
+                        disputes_month: d.month,
+                        sales_month: s.month,
+                        sales_previous_month: s.previous
+                    },
+                    expected: { warning, critical, visa_floor: NETWORK_FLOORS.visa, mastercard_floor: NETWORK_FLOORS.mastercard },
+                    dashboard: 'disputes'
+                });
+            }
+            else {
+                notes.push({ account: accountOf(s.account), state: 'ok', line: `${line}; warning at ${wording_percent(warning)}` });
             }
         }
         return { notes, findings };
@@ -41570,6 +41571,7 @@ const payouts_payouts = {
 };
 
 ;// CONCATENATED MODULE: ./src/features/monitor/monitors/spike.ts
+
 
 
 
@@ -41677,6 +41679,8 @@ const renewals = spikeMonitor({
 
 
 
+
+
 const NONE = { total: 0, after: 0, before: 0, between: 0 };
 const DAY_NAMES = ['Sundays', 'Mondays', 'Tuesdays', 'Wednesdays', 'Thursdays', 'Fridays', 'Saturdays'];
 /**
@@ -41733,9 +41737,14 @@ function calendarNotes(gap) {
     if (leftOut.length > 0)
         notes.push(`left out of the weeks compared: ${leftOutList(leftOut)}`);
     // A weekday closed in every week compared (the shop's Saturdays): it expects none.
+    // Said once a weekday, however many of them the gap spans.
+    const shut = new Map();
     for (const d of gap.days.filter((d) => !d.off && d.open === 0 && d.closed > 0)) {
-        notes.push(`${DAY_NAMES[weekday(d.date)]}: closed in each of the ${d.closed} weeks compared, so none expected`);
+        const name = DAY_NAMES[weekday(d.date)];
+        shut.set(name, Math.max(shut.get(name) ?? 0, d.closed));
     }
+    for (const [name, weeks] of shut)
+        notes.push(`${name}: closed in each of the ${weeks} week${weeks === 1 ? '' : 's'} compared, so none expected`);
     const closed = gap.days.filter((d) => d.open > 0).reduce((n, d) => n + d.closed, 0);
     if (closed > 0)
         notes.push(`${closed} closed day${closed === 1 ? '' : 's'} (no sale all day) left out of the weeks compared`);
@@ -41772,7 +41781,7 @@ function judgeSilence(input) {
     const expectation = expectGap(calendar, from, at, firstDay, input.counts);
     const cautious = expectation.expected;
     const chance = poissonZero(cautious);
-    const gapText = since === undefined ? `over ${Math.round(LAST_SALE_LOOKBACK / DAY_SECONDS)} days` : span(gap);
+    const gapText = since === undefined ? `over ${Math.round(LAST_SALE_LOOKBACK / DAY_SECONDS)} days` : describeLength(gap);
     const days = expectation.days.length;
     const open = expectation.days[0]?.open ?? 0;
     const quietest = days > 1
@@ -41872,7 +41881,7 @@ const silence = {
                 lastSale: lastSale.get(account),
                 historyDays: history.get(account),
                 counts: (date) => byDay.get(account)?.get(date),
-                openedAt: ctx.openedAt(accountOf(account), 'silence', 'no-sales'),
+                openedAt: ctx.openedAt(accountOf(account), 'no-sales'),
                 level: ctx.levels.probability
             });
             if (judged.finding)
@@ -41941,7 +41950,6 @@ async function placeOf(db, key, now, ask, remember) {
 
 
 
-
 /** `monitor-timezone`: empty (the Stripe account's) or an IANA time zone name (Europe/London, America/New_York). */
 function parseTimezone(value) {
     const text = value.trim();
@@ -41952,20 +41960,21 @@ function parseTimezone(value) {
         throw new InputError('monitor-timezone', `"${shown(text, 40)}" is not an IANA time zone name (e.g. Europe/London, America/New_York, UTC).`);
     return zone;
 }
-/** `monitors`: all (the default), none, or a list of names. */
-function parseMonitors(value) {
+/** `monitors`: all (the default), none, or a list of the registry's names; returned in the registry's order. */
+function parseMonitors(value, registry) {
+    const known = registry.map((m) => m.name);
     const text = value.trim().toLowerCase();
     if (text === 'all')
-        return [...MONITOR_NAMES];
+        return known;
     if (text === 'none')
         return [];
     const names = text.split(',').map((p) => p.trim());
     for (const name of names) {
-        if (!MONITOR_NAMES.includes(name)) {
-            throw new InputError('monitors', `unknown monitor "${shown(name, 40)}". Expected all, none, or a comma-separated list of ${MONITOR_NAMES.join(', ')}.`);
+        if (!known.includes(name)) {
+            throw new InputError('monitors', `unknown monitor "${shown(name, 40)}". Expected all, none, or a comma-separated list of ${known.join(', ')}.`);
         }
     }
-    return MONITOR_NAMES.filter((n) => names.includes(n));
+    return known.filter((n) => names.includes(n));
 }
 const UNIT_FORMS = {
     count: 'a whole number',
@@ -62852,7 +62861,6 @@ const DEFAULT_RETRY = { maxRetries: 8, baseDelayMs: 1000, maxDelayMs: 30_000 };
 /** Stripe refused the request for its rate limit and kept refusing after every retry. */
 class RateLimitExhaustedError extends ActionError {
     attempts;
-    kind = 'stripe-rate-limit';
     constructor(attempts) {
         super(`Stripe rate limit: requests were still refused (429) after ${attempts} attempts. ` +
             "Another integration may be using most of the account's rate limit; try again later or run less often.");
@@ -62912,7 +62920,6 @@ class StripeRequestError extends ActionError {
     cause;
     doing;
     permission;
-    kind = 'stripe';
     constructor(cause, doing, permission) {
         super(cause instanceof Error ? cause.message : String(cause));
         this.cause = cause;
@@ -63383,7 +63390,7 @@ const monitor = defineFeature({
     name: 'payment monitor',
     ...monitor_feature_CONTRACT,
     load: (inputs, config) => {
-        const names = parseMonitors(inputs.get('monitors'));
+        const names = parseMonitors(inputs.get('monitors'), MONITORS);
         const monitors = MONITORS.filter((m) => names.includes(m.name));
         const settings = {
             levels: settings_parseThresholds(inputs.get('monitor-thresholds'), MONITORS),
@@ -69018,7 +69025,6 @@ onAnswer = () => { }) {
 const MAX_PAGE_SIZE = 100;
 /** The API (or a proxy in front of it) answered a page request with a page already seen. */
 class PagingLoopError extends ActionError {
-    kind = 'stripe-paging';
     constructor(what, asked, endpoint = 'the list endpoint') {
         super(`Stripe returned ${what} when asked for ${asked}: the listing would never end. Stopping instead (GET ${endpoint}). ` +
             'If `stripe-api-base` points at a proxy, check that it forwards starting_after and created, and does not cache list responses.');
@@ -70767,7 +70773,6 @@ async function syncAccounts(ctx) {
 /** Every account of a `stripe-account` list was refused: the run synced nothing. */
 class NoAccountSyncedError extends ActionError {
     skipped;
-    kind = 'stripe';
     constructor(skipped) {
         super(`None of the ${skipped.length} connected accounts in stripe-account could be synced: ${skipped.map((s) => shownId(s.id)).join(', ')} — ` +
             "the platform has no access to them (account_invalid: the account revoked the platform's access, or is not one of its accounts). Check `stripe-account`.");

@@ -261,8 +261,6 @@ export function echoed(detail: string): string {
 }
 
 export class InputError extends ActionError {
-  readonly kind = 'input'
-
   constructor(
     /** The input's name (or two, `created-after / created-before`, when they conflict). */
     readonly input: string,
@@ -521,19 +519,22 @@ export function parseBoolean(name: string, value: string): boolean {
   throw new InputError(name, `"${value}" is not a boolean. Expected true or false.`)
 }
 
+/** Postgres truncates identifiers to 63 bytes; every name the action derives must fit. */
+const MAX_IDENTIFIER_BYTES = 63
+
 /**
- * The longest table name whose derived names fit Postgres's 63 bytes: `<table>_created_at_idx`
- * (15 more), `<table>_charge_id_key`, `<table>_monitor_idx`, `<table>_daily`.
+ * The longest table name whose derived names fit: `<table>_created_at_idx` (15 more),
+ * `<table>_charge_id_key`, `<table>_monitor_idx`, `<table>_daily`.
  */
-export const MAX_TABLE_NAME = 63 - '_created_at_idx'.length
+export const MAX_TABLE_NAME = MAX_IDENTIFIER_BYTES - '_created_at_idx'.length
 
 export function parseIdentifier(name: 'table' | 'schema', value: string): string {
-  const max = name === 'table' ? MAX_TABLE_NAME : 63
+  const max = name === 'table' ? MAX_TABLE_NAME : MAX_IDENTIFIER_BYTES
   if (!new RegExp(`^[A-Za-z_][A-Za-z0-9_]{0,${max - 1}}$`).test(value)) {
     throw new InputError(
       name,
       `"${value}" is not a plain identifier of at most ${max} characters. Use letters, digits and underscores (not starting with a digit)` +
-        (name === 'table' ? `; ${max} leaves room for the names derived from it (indexes, the _daily view) within Postgres's 63.` : '.')
+        (name === 'table' ? `; ${max} leaves room for the names derived from it (indexes, the _daily view) within Postgres's ${MAX_IDENTIFIER_BYTES}.` : '.')
     )
   }
   if (name === 'table' && /^pg_/i.test(value)) throw new InputError('table', `"${value}": names starting with pg_ are reserved by Postgres.`)

@@ -1,9 +1,8 @@
 /**
  * The one base of the errors a user can act on. Each says, in its message (or `describe`), what
- * failed and what to do; `kind` says where it came from. Anything else that reaches the top is a
- * bug, reported as "Unexpected error" with its stack.
+ * failed and what to do. Anything else that reaches the top is a bug, reported as "Unexpected
+ * error" with its stack.
  */
-export type FailureKind = 'input' | 'database' | 'stripe' | 'stripe-rate-limit' | 'stripe-paging' | 'github'
 
 /** What a message may name of the run: never the key itself, only its last characters. */
 export interface FailureContext {
@@ -13,8 +12,6 @@ export interface FailureContext {
 }
 
 export abstract class ActionError extends Error {
-  abstract readonly kind: FailureKind
-
   /** The message as the user reads it; some errors say more with the run's context. */
   describe(_context?: FailureContext): string {
     return this.message

@@ -8,6 +8,7 @@ import { Collection, type Dated } from './standin/collection.js'
 import { EventLog, makeEvent, type StandInEvent } from './standin/events.js'
 import { resource, type Area, type Resource, type ResourceOptions } from './standin/resources.js'
 import { route, type Served } from './standin/routing.js'
+import type { ObjectName } from '../src/objects/registry.js'
 import { Transport, type Fault, type RecordedRequest, type TransportOptions } from './standin/transport.js'
 
 export { EVENT_RETENTION_SECONDS } from './standin/events.js'
@@ -78,7 +79,17 @@ export class StripeStandIn implements Served {
   /** One entry of the resource table: `area`'s collection, served with its routes and creation events. */
   private define<T extends Dated>(area: Area, collection: Collection<T>, options: ResourceOptions<T> = {}): Collection<T> {
     this.resources.set(area, resource(collection, options))
+    this.collections.set(area, collection as unknown as Collection<Dated>)
     return collection
+  }
+
+  private readonly collections = new Map<Area, Collection<Dated>>()
+
+  /** The collection of a synced object, by its registry name: for tests that treat every object alike. */
+  collection(name: ObjectName): Collection<Dated> {
+    const found = this.collections.get(name)
+    if (!found) throw new Error(`the stand-in serves no ${name}: define it (CONTRIBUTING, Add an object)`)
+    return found
   }
 
   readonly charges = this.define('charges', new Collection<Stripe.Charge>('charge'), { creation: (c) => `charge.${c.status}` })

@@ -1,7 +1,7 @@
 import { UTC_CALENDAR, comparableWeeks, sameLocalHours, type Calendar } from '../../src/features/monitor/calendar.js'
 import { NO_HOLIDAYS, loadHolidays, parseHolidays, type HolidayCalendar } from '../../src/features/monitor/holidays.js'
 import { LEARNING_DAYS } from '../../src/features/monitor/monitor.js'
-import { expectGap, judgeSilence } from '../../src/features/monitor/monitors/silence.js'
+import { calendarNotes, expectGap, judgeSilence, type GapDay } from '../../src/features/monitor/monitors/silence.js'
 import { LAST_SALE_LOOKBACK } from '../../src/features/monitor/queries.js'
 import { parseQuiet, quietAt } from '../../src/features/monitor/quiet.js'
 import { parseTimezone } from '../../src/features/monitor/settings.js'
@@ -127,6 +127,19 @@ describe('closures do not blind', () => {
     const n = byDate[date]
     return n === undefined ? undefined : { total: n, after: n / 2, before: n / 2, between: n / 4 }
   }
+
+  it('names a weekday always closed once, however many of them a long gap spans', () => {
+    const day = (date: string, closed: number): GapDay => ({ date, expected: 0, typical: 0, open: 0, closed, leftOut: [] })
+    // Four Saturdays and four Sundays in a gap of four weeks, each closed in the weeks compared.
+    const days = ['2026-11-07', '2026-11-08', '2026-11-14', '2026-11-15', '2026-11-21', '2026-11-22', '2026-11-28', '2026-11-29'].map((d, i) =>
+      day(d, 1 + (i >> 1))
+    )
+    const notes = calendarNotes({ expected: 0, typical: 0, days })
+    expect(notes).toEqual([
+      'Saturdays: closed in each of the 4 weeks compared, so none expected',
+      'Sundays: closed in each of the 4 weeks compared, so none expected'
+    ])
+  })
 
   it('watches the Monday after two closed Mondays like any Monday: the closed weeks are left out, not the quietest', () => {
     // Monday 1 June 2026, 10:00 to 14:00: 25 May and 4 May were closed (bank holidays the calendar does not know here).

@@ -1,11 +1,13 @@
 import { InputError } from '../../src/config.js'
+import { describeLength } from '../../src/report/summary.js'
 import { evaluate } from '../../src/features/monitor/engine.js'
 import { renderStatus, worstOf, type MonitorView } from '../../src/features/monitor/render.js'
 import { cannotWatch, staleLine, staleObjects } from '../../src/features/monitor/visibility.js'
 import { MONITORS } from '../../src/features/monitor/monitors/index.js'
 import { businessDaysBetween } from '../../src/features/monitor/monitors/payouts.js'
 import { UTC_CALENDAR, sameLocalHours, weeksText } from '../../src/features/monitor/calendar.js'
-import { about, percent, span, weeksCovered } from '../../src/features/monitor/queries.js'
+import { weeksCovered } from '../../src/features/monitor/queries.js'
+import { about, percent } from '../../src/features/monitor/wording.js'
 import { mermaidBandChart } from '../../src/report/chart.js'
 import { parseBacktest, parseFailOn, parseMonitors, parseThresholds, unusedThresholds } from '../../src/features/monitor/settings.js'
 import { binomialAtLeast, oneIn, poissonAtLeast, poissonZero } from '../../src/features/monitor/stats.js'
@@ -69,9 +71,12 @@ describe('the statistics', () => {
     expect(oneIn(1 / 2345)).toBe('1 in 2,300')
     expect(oneIn(3e-8)).toBe('1 in 33 million')
     expect(oneIn(0)).toBe('below 1 in a billion')
-    expect(span(3 * 3600 + 600)).toBe('3 h 10 min')
-    expect(span(42 * 60)).toBe('42 min')
-    expect(span(51 * 3600)).toBe('2 days 3 h')
+    expect(describeLength(3 * 3600 + 600)).toBe('3 h 10 min')
+    expect(describeLength(42 * 60)).toBe('42 min')
+    expect(describeLength(51 * 3600)).toBe('2 days 3 h')
+    expect(describeLength(40)).toBe('40 s')
+    expect(describeLength(86400)).toBe('1 day')
+    expect(describeLength(28 * 86400)).toBe('28 days')
     expect(about(37.6)).toBe('38')
     expect(about(0.44)).toBe('0.4')
     expect(percent(0.0075)).toBe('0.75 %')
@@ -118,14 +123,24 @@ describe('the statistics', () => {
   })
 })
 
+describe('the registry, the only list of monitors', () => {
+  it('names each monitor once, in the form inputs take, and every monitor one yields to is in it', () => {
+    const names = MONITORS.map((m) => m.name)
+    expect(new Set(names).size).toBe(names.length)
+    // `monitors` and `monitor-thresholds` read names of lower-case letters and hyphens.
+    for (const name of names) expect(name).toMatch(/^[a-z]+(-[a-z]+)*$/)
+    for (const m of MONITORS) if (m.yieldsTo) expect(names).toContain(m.yieldsTo.monitor)
+  })
+})
+
 describe('the inputs', () => {
   it('monitors: all, none, or a list of names; anything else is refused naming the input', () => {
-    expect(parseMonitors('all')).toEqual(MONITORS.map((m) => m.name))
-    expect(parseMonitors('none')).toEqual([])
-    expect(parseMonitors('payouts, Silence')).toEqual(['silence', 'payouts'])
-    expect(() => parseMonitors('silence, fraud')).toThrow(InputError)
-    expect(() => parseMonitors('silence, fraud')).toThrow(/monitors.*unknown monitor "fraud"/)
-    expect(() => parseMonitors('silence,,payouts')).toThrow(/unknown monitor ""/)
+    expect(parseMonitors('all', MONITORS)).toEqual(MONITORS.map((m) => m.name))
+    expect(parseMonitors('none', MONITORS)).toEqual([])
+    expect(parseMonitors('payouts, Silence', MONITORS)).toEqual(['silence', 'payouts'])
+    expect(() => parseMonitors('silence, fraud', MONITORS)).toThrow(InputError)
+    expect(() => parseMonitors('silence, fraud', MONITORS)).toThrow(/monitors.*unknown monitor "fraud"/)
+    expect(() => parseMonitors('silence,,payouts', MONITORS)).toThrow(/unknown monitor ""/)
   })
 
   it('monitor-thresholds: monitor.level=value in each level’s unit, one a line or separated by commas or semicolons', () => {
@@ -133,13 +148,13 @@ describe('the inputs', () => {
       'silence.probability=1e-5, disputes.warning=0.5%;\ncard-testing.failures=50\ndeclines.window=3h\nrefunds.probability=1/5000',
       MONITORS
     )
-    expect(levels.silence.probability).toBe(1e-5)
-    expect(levels.disputes.warning).toBe(0.005)
-    expect(levels.disputes.critical).toBe(0.015)
-    expect(levels['card-testing'].failures).toBe(50)
-    expect(levels.declines.window).toBe(3)
-    expect(levels.refunds.probability).toBe(1 / 5000)
-    expect(parseThresholds('', MONITORS).declines.min).toBe(10)
+    expect(levels.silence!.probability).toBe(1e-5)
+    expect(levels.disputes!.warning).toBe(0.005)
+    expect(levels.disputes!.critical).toBe(0.015)
+    expect(levels['card-testing']!.failures).toBe(50)
+    expect(levels.declines!.window).toBe(3)
+    expect(levels.refunds!.probability).toBe(1 / 5000)
+    expect(parseThresholds('', MONITORS).declines!.min).toBe(10)
   })
 
   it.each([
@@ -301,6 +316,17 @@ describe('the summary, from what a run saw', () => {
     expect(lines.join('\n')).toContain(
       '- ✗ **payouts** — Payout po\\_1 failed (@\u2060octocat). [Dashboard](https://dashboard.stripe.com/test/payouts/po_1) _(open since 2026-04-05 13:00 (Europe/London); acknowledged: its issue #7 was closed by hand)_'
     )
+  })
+
+  it("prints a monitor's own footnote when it watched and found nothing, and only then", () => {
+    const disputes = MONITORS.find((m) => m.name === 'disputes')!
+    const watched = (findings: MonitorView['outcomes'][number]['findings'], unavailable?: string) =>
+      renderStatus(view({ outcomes: [{ monitor: disputes, notes: [], findings, unavailable }], changes: [] }), now).join('\n')
+    expect(disputes.footnote).toContain('1,500 disputes a month (Visa VAMP)')
+    expect(watched([])).toContain(`<sub>${disputes.footnote}</sub>`)
+    const finding = { account: null, key: 'ratio', severity: 'warning' as const, summary: 'x', observed: {}, expected: {}, dashboard: 'disputes' }
+    expect(watched([finding])).not.toContain(disputes.footnote)
+    expect(watched([], 'needs disputes synced')).not.toContain(disputes.footnote)
   })
 
   it('ranks the status: an incident, then stale, partial, learning, ok', () => {

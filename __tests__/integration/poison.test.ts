@@ -38,23 +38,9 @@ function poisonable<T extends Dated>(collection: Collection<T>): Poisonable {
   }
 }
 
-/** The stand-in's collection of each object. */
+/** The stand-in's collection of each object of the registry. */
 function collections(stripe: StripeStandIn): Record<ObjectName, Poisonable> {
-  return {
-    charges: poisonable(stripe.charges),
-    balance_transactions: poisonable(stripe.balanceTransactions),
-    refunds: poisonable(stripe.refunds),
-    disputes: poisonable(stripe.disputes),
-    payouts: poisonable(stripe.payouts),
-    customers: poisonable(stripe.customers),
-    subscriptions: poisonable(stripe.subscriptions),
-    invoices: poisonable(stripe.invoices),
-    products: poisonable(stripe.products),
-    prices: poisonable(stripe.prices),
-    coupons: poisonable(stripe.coupons),
-    application_fees: poisonable(stripe.applicationFees),
-    transfers: poisonable(stripe.transfers)
-  }
+  return Object.fromEntries(OBJECTS.map((o) => [o.name, poisonable(stripe.collection(o.name))])) as Record<ObjectName, Poisonable>
 }
 
 /** A copy of `template` (a fresh id, a second or so earlier: the template may be the newest object) with one kind of damage. */

@@ -1,4 +1,4 @@
-import { FAST_RETRY } from '../../test-support/fixtures.js'
+import { FAST_RETRY, unpacedClock } from '../../test-support/fixtures.js'
 import { readFileSync } from 'node:fs'
 import type Stripe from 'stripe'
 import { runAction } from '../../src/main.js'
@@ -43,7 +43,7 @@ async function run(inputs: Record<string, string> = {}, env: Record<string, stri
     'max-total-requests-per-second': '100',
     ...inputs
   })
-  const outcome = await runAction(io, { env, now: new Date(world.clock * 1000), retry: FAST_RETRY, repositoryPrivate: true })
+  const outcome = await runAction(io, { env, now: new Date(world.clock * 1000), retry: FAST_RETRY, clock: unpacedClock(), repositoryPrivate: true })
   return { io, outcome }
 }
 
@@ -244,7 +244,7 @@ describe('reconciliation', () => {
     expect(io.summary).toContain('Up to date — no new charges, balance transactions, refunds, disputes or payouts, and no changes, since')
     // A minute apart, one request a run is about 43,200 a month: the summary says so, and warns.
     expect(io.summary).toContain(
-      '1 Stripe API request this run (retries included); about 43,200 a month at 1 request a run every 1 minute (the median of the last 4 intervals and runs)'
+      '1 Stripe API request this run (retries included); about 43,200 a month at 1 request a run every 1 min (the median of the last 4 intervals and runs)'
     )
     expect(io.warnings.join('\n')).toContain('more than 10,000, the smallest monthly read allocation')
   })

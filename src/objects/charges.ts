@@ -2,7 +2,6 @@ import type Stripe from 'stripe'
 import { check, firstProblem, idOf, referencedIn, type Column, type ObjectSpec, type RowContext } from './spec.js'
 
 export const CHARGE_STATUSES = ['succeeded', 'pending', 'failed'] as const
-export type ChargeStatus = (typeof CHARGE_STATUSES)[number]
 
 /** The one customer-email rule: the receipt email, else the billing email. */
 export function chargeEmail(charge: Pick<Stripe.Charge, 'receipt_email' | 'billing_details'>): string | null {

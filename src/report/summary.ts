@@ -50,20 +50,17 @@ export function describeWindow(gte: number | undefined, lt: number | undefined):
   return `from ${isoSeconds(gte)} to before ${isoSeconds(lt)}`
 }
 
-/** "6 days", "15 minutes", "3 hours". */
+/** A length of time as every line of the action writes it: "40 s", "42 min", "3 h 10 min", "2 days 3 h". */
 export function describeLength(seconds: number): string {
-  const units: Array<[number, string]> = [
-    [DAY_SECONDS, 'day'],
-    [3600, 'hour'],
-    [60, 'minute']
-  ]
-  for (const [size, name] of units) {
-    if (seconds >= size) {
-      const n = Math.round(seconds / size)
-      return `${n} ${name}${n === 1 ? '' : 's'}`
-    }
-  }
-  return `${Math.max(1, Math.round(seconds))} seconds`
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`
+  const minutes = Math.round(seconds / 60)
+  if (minutes < 60) return `${minutes} min`
+  const hours = Math.floor(minutes / 60)
+  // Whole days read as days ("the previous 1 day"); other lengths under two days in hours.
+  if (minutes === 1440) return '1 day'
+  if (hours < 48) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`
+  const days = Math.floor(hours / 24)
+  return hours % 24 === 0 ? `${days} days` : `${days} days ${hours % 24} h`
 }
 
 /** "Nov 22 – Nov 27, 2026 (UTC)", or within a day "Nov 27, 2026, 06:23 – 06:38 UTC". */

@@ -6,6 +6,3 @@ export function quoteIdent(name: string): string {
 export function qualified(schema: string, table: string): string {
   return `${quoteIdent(schema)}.${quoteIdent(table)}`
 }
-
-/** Postgres truncates identifiers to 63 bytes; every name the action derives must fit. */
-export const MAX_IDENTIFIER_BYTES = 63

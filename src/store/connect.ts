@@ -4,8 +4,6 @@ import { ActionError } from '../errors.js'
 
 /** Postgres could not be reached or refused us: the message says which and what to check. */
 export class DatabaseError extends ActionError {
-  readonly kind = 'database'
-
   constructor(
     message: string,
     readonly code?: string

@@ -4,8 +4,6 @@ import { isGarbledResponse } from './retry.js'
 
 /** A Stripe call failed; carries what it was doing and the key permission that call needs. */
 export class StripeRequestError extends ActionError {
-  readonly kind = 'stripe'
-
   constructor(
     override readonly cause: unknown,
     readonly doing: string,

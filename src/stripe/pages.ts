@@ -30,8 +30,6 @@ export interface Page<T> {
 
 /** The API (or a proxy in front of it) answered a page request with a page already seen. */
 export class PagingLoopError extends ActionError {
-  readonly kind = 'stripe-paging'
-
   constructor(what: string, asked: string, endpoint = 'the list endpoint') {
     super(
       `Stripe returned ${what} when asked for ${asked}: the listing would never end. Stopping instead (GET ${endpoint}). ` +

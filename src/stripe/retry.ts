@@ -16,8 +16,6 @@ export const DEFAULT_RETRY: RetryOptions = { maxRetries: 8, baseDelayMs: 1000, m
 
 /** Stripe refused the request for its rate limit and kept refusing after every retry. */
 export class RateLimitExhaustedError extends ActionError {
-  readonly kind = 'stripe-rate-limit'
-
   constructor(readonly attempts: number) {
     super(
       `Stripe rate limit: requests were still refused (429) after ${attempts} attempts. ` +

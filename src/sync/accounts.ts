@@ -139,8 +139,6 @@ export async function syncAccounts(ctx: AccountsContext): Promise<AccountsResult
 
 /** Every account of a `stripe-account` list was refused: the run synced nothing. */
 export class NoAccountSyncedError extends ActionError {
-  readonly kind = 'stripe'
-
   constructor(readonly skipped: AccountsResult['skipped']) {
     super(
       `None of the ${skipped.length} connected accounts in stripe-account could be synced: ${skipped.map((s) => shownId(s.id)).join(', ')} — ` +

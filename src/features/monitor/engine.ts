@@ -1,7 +1,7 @@
 import type { ObjectName } from '../../objects/registry.js'
 import type { Database } from '../../store/database.js'
 import type { Calendar } from './calendar.js'
-import type { AccountNote, Finding, Monitor, MonitorContext, MonitorName } from './monitor.js'
+import type { AccountNote, Finding, Monitor, MonitorName } from './monitor.js'
 import { quietAt } from './quiet.js'
 
 /** What one monitor said at one moment: its findings and its notes, or why it could not look. */
@@ -55,16 +55,13 @@ export async function evaluate(
   past: PastIncidents,
   calendar: Calendar
 ): Promise<Outcome[]> {
-  const isOpen = past.isOpen
   const memo = new Map<string, Promise<unknown>>()
   const base = {
     at,
     calendar,
-    openedAt: past.openedAt,
     accounts: sources.accounts,
     tables: sources.tables,
     indexed: (table: string) => sources.indexed.has(table),
-    isOpen,
     query: <R extends Record<string, unknown>>(sql: string, params?: unknown[]) => db.query<R>(sql, params),
     once: <T>(key: string, compute: () => Promise<T>): Promise<T> => {
       if (!memo.has(key)) memo.set(key, compute())
@@ -80,7 +77,13 @@ export async function evaluate(
     }
     let result: Awaited<ReturnType<Monitor['evaluate']>>
     try {
-      result = await monitor.evaluate({ ...base, levels: levels[monitor.name] })
+      result = await monitor.evaluate({
+        ...base,
+        levels: levels[monitor.name]!,
+        // Each monitor asks after its own incidents only.
+        isOpen: (account, key) => past.isOpen(account, monitor.name, key),
+        openedAt: (account, key) => past.openedAt(account, monitor.name, key)
+      })
     } catch (error) {
       // One monitor that cannot run must not blind the others, nor pass for "all clear": it is told as not watching.
       outcomes.push({
@@ -91,7 +94,7 @@ export async function evaluate(
       })
       continue
     }
-    outcomes.push({ monitor, ...result, window: levels[monitor.name].window })
+    outcomes.push({ monitor, ...result, window: levels[monitor.name]!.window })
   }
   const quiet = quietAt(calendar.quiet, at, calendar.zone)
   return outcomes.map((o) => yielded(o, outcomes, past, at)).map((o) => (quiet ? muted(o, past) : o))
@@ -106,8 +109,8 @@ function muted(outcome: Outcome, past: PastIncidents): Outcome {
 
 /** The incidents before an evaluation: the open ones, and whether one of a monitor was open at any time since a moment. */
 export interface PastIncidents {
-  isOpen: MonitorContext['isOpen']
-  openedAt: MonitorContext['openedAt']
+  isOpen(account: string | null, monitor: MonitorName, key: string): boolean
+  openedAt(account: string | null, monitor: MonitorName, key: string): number | undefined
   /** An incident of `monitor` in `account` was open at some time in [since, now). */
   openSince(account: string | null, monitor: MonitorName, since: number): boolean
 }

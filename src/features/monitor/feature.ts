@@ -407,7 +407,7 @@ export const monitor = defineFeature({
   name: 'payment monitor',
   ...CONTRACT,
   load: (inputs, config) => {
-    const names = parseMonitors(inputs.get('monitors'))
+    const names = parseMonitors(inputs.get('monitors'), MONITORS)
     const monitors = MONITORS.filter((m) => names.includes(m.name))
     const settings: MonitorSettings = {
       levels: parseThresholds(inputs.get('monitor-thresholds'), MONITORS),

@@ -1,9 +1,8 @@
 import type { ObjectName } from '../../objects/registry.js'
 import type { Calendar } from './calendar.js'
 
-/** The monitors, by the names inputs and outputs use. */
-export const MONITOR_NAMES = ['silence', 'declines', 'card-testing', 'disputes', 'refunds', 'payouts', 'renewals'] as const
-export type MonitorName = (typeof MONITOR_NAMES)[number]
+/** A monitor's name, as inputs and outputs use it: one of the registry's (`monitors/index.ts`, the only list). */
+export type MonitorName = string
 
 export type Severity = 'warning' | 'critical'
 
@@ -17,12 +16,6 @@ export interface Setting {
   description: string
 }
 
-/** Where a monitor's counts come from: a table the run keeps, by its object's name. */
-export interface MonitorTables {
-  /** Qualified table names of the synced objects. */
-  readonly [object: string]: string
-}
-
 /** What a monitor evaluates with: the moment (Unix seconds), its levels, the tables, the queries. */
 export interface MonitorContext {
   at: number
@@ -33,10 +26,10 @@ export interface MonitorContext {
   query<R extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>
   /** Whether a table has the monitors' own index (`ACCOUNT_INDEX`): then each account is read through it. */
   indexed(table: string): boolean
-  /** Whether an incident is open (before this evaluation): a monitor may keep one open on a longer look. */
-  isOpen(account: string | null, monitor: MonitorName, key: string): boolean
-  /** When an open incident opened (Unix seconds); undefined when none is open. */
-  openedAt(account: string | null, monitor: MonitorName, key: string): number | undefined
+  /** Whether this monitor's incident of `key` is open (before this evaluation): a monitor may keep one open on a longer look. */
+  isOpen(account: string | null, key: string): boolean
+  /** When this monitor's open incident of `key` opened (Unix seconds); undefined when none is open. */
+  openedAt(account: string | null, key: string): number | undefined
   /** The account's week: its time zone, public holidays and quiet windows. */
   calendar: Calendar
   /** Computes once per evaluation what several monitors read (each account's history in a table). */
@@ -94,6 +87,8 @@ export interface Monitor {
   yieldsTo?: { monitor: MonitorName; keys: readonly string[] }
   /** What the chart of an open incident counts: rows of a table (over alias `t`), as "sales". */
   chart?: { object: ObjectName; where: string; noun: string }
+  /** A line under the summary's monitor lines when this monitor watched and found nothing (the levels it counts against). */
+  footnote?: string
   evaluate(ctx: MonitorContext): Promise<MonitorResult>
 }
 

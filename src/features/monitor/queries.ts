@@ -24,16 +24,6 @@ export function weeksCovered(days: number, seconds: number): number {
   return Math.max(1, Math.min(WEEKS, Math.floor((days * DAY_SECONDS - seconds) / WEEK)))
 }
 
-/** "2026-04-03 Good Friday (public holiday, GB); … and 2 more": the days a judgement did not compare with, the first two named. */
-export function leftOutList(days: readonly string[]): string {
-  return `${days.slice(0, 2).join('; ')}${days.length > 2 ? ` and ${days.length - 2} more` : ''}`
-}
-
-/** "; left out: 2026-04-03 Good Friday (public holiday, GB)", or nothing when none was. */
-export function leftOutText(days: readonly string[]): string {
-  return days.length === 0 ? '' : `; left out: ${leftOutList(days)}`
-}
-
 /** The account a row belongs to, as the monitors key it ('' for the key's own account in a one-account run). */
 export const ACCOUNT = `coalesce(t.account_id, '')`
 
@@ -223,28 +213,6 @@ export const SMALL = `t.amount <= CASE ${exponentSql('t.currency')} WHEN 0 THEN 
 /** Mean of numbers (0 for none). */
 export function mean(values: readonly number[]): number {
   return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length
-}
-
-/** "38", "3.5", "0.4": an expected count as a founder reads it. */
-export function about(n: number): string {
-  if (n >= 10) return Math.round(n).toLocaleString('en-US')
-  return (Math.round(n * 10) / 10).toLocaleString('en-US')
-}
-
-/** "3 h 10 min", "42 min", "2 days 3 h". */
-export function span(seconds: number): string {
-  const minutes = Math.round(seconds / 60)
-  if (minutes < 60) return `${minutes} min`
-  const hours = Math.floor(minutes / 60)
-  if (hours < 48) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`
-  const days = Math.floor(hours / 24)
-  return hours % 24 === 0 ? `${days} days` : `${days} days ${hours % 24} h`
-}
-
-/** "2.6 %": a share as the summary writes it. */
-export function percent(share: number): string {
-  const p = share * 100
-  return `${p >= 10 ? Math.round(p) : p >= 1 ? Math.round(p * 10) / 10 : Math.round(p * 100) / 100} %`
 }
 
 /** The chart of an incident: the last 7 days in 6-hour blocks of local time, against the lowest and highest of the same blocks over 4 weeks. */

@@ -6,9 +6,8 @@ import type { Backtest } from './backtest.js'
 import type { Calendar } from './calendar.js'
 import type { Outcome } from './engine.js'
 import { openKey, type Change } from './incidents.js'
-import { LEARNING_DAYS, MONITOR_NAMES, type Monitor } from './monitor.js'
-import { NETWORK_FLOORS } from './monitors/disputes.js'
-import { BLOCK, span } from './queries.js'
+import { LEARNING_DAYS, type Monitor } from './monitor.js'
+import { BLOCK } from './queries.js'
 
 /**
  * The monitor's part of the job summary, from what a run saw: the status first, then what the
@@ -143,19 +142,14 @@ export function renderStatus(view: MonitorView, now: Date): string[] {
     if (change)
       lines.push(
         `**${change.incident.monitor}**${change.incident.account ? ` \`${change.incident.account}\`` : ''}: the last 7 days against the same hours of the 4 weeks before` +
-          (sofar ? ` (* the block in progress: ${span(sofar)} of ${BLOCK / 3600} h so far)` : ''),
+          (sofar ? ` (* the block in progress: ${describeLength(sofar)} of ${BLOCK / 3600} h so far)` : ''),
         '',
         chart,
         ''
       )
   }
-  // An open disputes incident says the floors itself.
-  if (view.outcomes.some((o) => o.monitor.name === 'disputes' && !o.unavailable && o.findings.length === 0)) {
-    lines.push(
-      `<sub>Dispute levels: the networks' programs count merchants from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM).</sub>`,
-      ''
-    )
-  }
+  // A monitor's own footnote, when it watched and found nothing (an incident says it in its own words).
+  for (const o of view.outcomes) if (o.monitor.footnote && !o.unavailable && o.findings.length === 0) lines.push(`<sub>${o.monitor.footnote}</sub>`, '')
   for (const problem of view.problems) lines.push('> [!WARNING]', `> ${problem}`, '')
   return lines
 }
@@ -182,7 +176,7 @@ export function renderBacktest(result: Backtest, monitors: readonly Monitor[]): 
     lines.push('')
     if (result.incidents.length > 50) lines.push(`…and ${result.incidents.length - 50} more in the \`backtest\` output.`, '')
   }
-  const counts = MONITOR_NAMES.filter((m) => monitors.some((x) => x.name === m)).map((m) => `${m} ${result.incidents.filter((i) => i.monitor === m).length}`)
+  const counts = monitors.map((m) => `${m.name} ${result.incidents.filter((i) => i.monitor === m.name).length}`)
   lines.push(`<sub>By monitor: ${counts.join(', ')}.</sub>`, '')
   return lines
 }

@@ -4,7 +4,7 @@ import { DAY_SECONDS, ageSeconds } from '../../time.js'
 import { knownZone } from '../../zone.js'
 import type { HolidayCode } from './holidays.js'
 import type { QuietWindow } from './quiet.js'
-import { MONITOR_NAMES, type Monitor, type MonitorName, type Setting, type Severity } from './monitor.js'
+import type { Monitor, MonitorName, Setting, Severity } from './monitor.js'
 
 /** What the monitor's inputs say. */
 export interface MonitorSettings {
@@ -32,18 +32,19 @@ export function parseTimezone(value: string): string | undefined {
   return zone
 }
 
-/** `monitors`: all (the default), none, or a list of names. */
-export function parseMonitors(value: string): MonitorName[] {
+/** `monitors`: all (the default), none, or a list of the registry's names; returned in the registry's order. */
+export function parseMonitors(value: string, registry: readonly Monitor[]): MonitorName[] {
+  const known = registry.map((m) => m.name)
   const text = value.trim().toLowerCase()
-  if (text === 'all') return [...MONITOR_NAMES]
+  if (text === 'all') return known
   if (text === 'none') return []
   const names = text.split(',').map((p) => p.trim())
   for (const name of names) {
-    if (!(MONITOR_NAMES as readonly string[]).includes(name)) {
-      throw new InputError('monitors', `unknown monitor "${shown(name, 40)}". Expected all, none, or a comma-separated list of ${MONITOR_NAMES.join(', ')}.`)
+    if (!known.includes(name)) {
+      throw new InputError('monitors', `unknown monitor "${shown(name, 40)}". Expected all, none, or a comma-separated list of ${known.join(', ')}.`)
     }
   }
-  return MONITOR_NAMES.filter((n) => names.includes(n))
+  return known.filter((n) => names.includes(n))
 }
 
 const UNIT_FORMS: Record<Setting['unit'], string> = {
@@ -122,10 +123,10 @@ export function parseThresholds(value: string, monitors: readonly Monitor[]): Re
         `${name}: ${shown(raw.trim(), 40)} is out of range (${written(setting.min, setting.unit)} to ${written(setting.max, setting.unit)}: ${setting.description}).`
       )
     }
-    levels[monitor.name][level.toLowerCase()] = n
+    levels[monitor.name]![level.toLowerCase()] = n
   }
   for (const m of monitors) {
-    const l = levels[m.name]
+    const l = levels[m.name]!
     if (l.warning !== undefined && l.critical !== undefined && l.warning > l.critical) {
       const unit = m.levels.warning!.unit
       throw new InputError('monitor-thresholds', `${m.name}.warning (${written(l.warning, unit)}) is above ${m.name}.critical (${written(l.critical, unit)}).`)

@@ -1,5 +1,6 @@
 import type { AccountNote, Finding, Monitor } from '../monitor.js'
-import { ACCOUNT, CARD, REASON, SMALL, accountOf, historyDays, percent } from '../queries.js'
+import { ACCOUNT, CARD, REASON, SMALL, accountOf, historyDays } from '../queries.js'
+import { percent } from '../wording.js'
 
 /** Decline reasons card testers run into: a wrong CVC or number, an expired card, too many tries. */
 const TESTING_REASONS = [
@@ -69,7 +70,7 @@ export const cardTesting: Monitor = {
     for (const r of rows) {
       const account = accountOf(r.account)
       const minutes = ctx.levels.window!
-      if (pattern(r.failed, r.cards, r.telling) || (ctx.isOpen(account, 'card-testing', 'burst') && pattern(r.failed_hour, r.cards_hour, r.telling_hour))) {
+      if (pattern(r.failed, r.cards, r.telling) || (ctx.isOpen(account, 'burst') && pattern(r.failed_hour, r.cards_hour, r.telling_hour))) {
         const [failed, distinct, telling, within] = pattern(r.failed, r.cards, r.telling)
           ? [r.failed, r.cards, r.telling, `${minutes} min`]
           : [r.failed_hour, r.cards_hour, r.telling_hour, 'hour']

@@ -1,6 +1,8 @@
 import { LEARNING_DAYS, learningLine, type AccountNote, type Finding, type Monitor } from '../monitor.js'
+import { cardTesting } from './card-testing.js'
 import { comparableWeeks, sameLocalHours, type Window } from '../calendar.js'
-import { CARD, HOUR, OUTCOME, REASON, about, accountOf, historyDays, inWindows, leftOutText, percent, weeksCovered } from '../queries.js'
+import { CARD, HOUR, OUTCOME, REASON, accountOf, historyDays, inWindows, weeksCovered } from '../queries.js'
+import { about, leftOutText, percent } from '../wording.js'
 import { binomialAtLeast, oneIn } from '../stats.js'
 
 /** Retries by the same card within this long are one attempt (its last try decides whether it was declined). */
@@ -68,7 +70,7 @@ export const declines: Monitor = {
   reads: ['charges'],
   relative: true,
   needsFailedCharges: true,
-  yieldsTo: { monitor: 'card-testing', keys: ['rate'] },
+  yieldsTo: { monitor: cardTesting.name, keys: ['rate'] },
   rule: 'the declined share of attempts in the last hours far above the same hours over the last 4 weeks; invalid requests at a handful an hour',
   chart: { object: 'charges', where: `t.status = 'failed'`, noun: 'declined charges' },
   levels: {

@@ -1,6 +1,7 @@
 import type { AccountNote, Finding, Monitor } from '../monitor.js'
 import { DAY_SECONDS as DAY } from '../../../time.js'
-import { ACCOUNT, SALE, accountOf, countsBetween, percent } from '../queries.js'
+import { ACCOUNT, SALE, accountOf, countsBetween } from '../queries.js'
+import { percent } from '../wording.js'
 
 /** The card networks' monitoring programs count merchants from these volumes a month (Visa VAMP: disputes and fraud; Mastercard ECM: chargebacks). */
 export const NETWORK_FLOORS = { visa: 1500, mastercard: 100 } as const
@@ -23,6 +24,7 @@ export const disputes: Monitor = {
   reads: ['disputes', 'charges'],
   relative: false,
   rule: 'disputes ÷ card sales by count, over 30 days and per calendar month as Visa and Mastercard count it',
+  footnote: `Dispute levels: the networks' programs count merchants from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM).`,
   levels: {
     warning: { default: 0.0075, unit: 'share', min: 0, max: 1, description: 'the ratio that warns' },
     critical: { default: 0.015, unit: 'share', min: 0, max: 1, description: 'the ratio that is critical' },

@@ -2,7 +2,9 @@ import { DAY_SECONDS } from '../../../time.js'
 import { addDays, dayStart, localDate, secondOfDay, weekday } from '../../../zone.js'
 import { WEEKS, datesOf, offDay, type Calendar, type Window } from '../calendar.js'
 import { LEARNING_DAYS, learningLine, type AccountNote, type Finding, type Monitor } from '../monitor.js'
-import { ACCOUNT, LAST_SALE_LOOKBACK, about, accountOf, historyDays, inWindows, lastRows, span, leftOutList } from '../queries.js'
+import { ACCOUNT, LAST_SALE_LOOKBACK, accountOf, historyDays, inWindows, lastRows } from '../queries.js'
+import { about, leftOutList } from '../wording.js'
+import { describeLength } from '../../../report/summary.js'
 import { oneIn, poissonZero } from '../stats.js'
 
 /** Sales on one local day: all of them, after the gap's start time of day, before the run's, and between the two. */
@@ -93,9 +95,13 @@ export function calendarNotes(gap: GapExpectation): string[] {
   const leftOut = [...new Set(gap.days.flatMap((d) => d.leftOut))]
   if (leftOut.length > 0) notes.push(`left out of the weeks compared: ${leftOutList(leftOut)}`)
   // A weekday closed in every week compared (the shop's Saturdays): it expects none.
+  // Said once a weekday, however many of them the gap spans.
+  const shut = new Map<string, number>()
   for (const d of gap.days.filter((d) => !d.off && d.open === 0 && d.closed > 0)) {
-    notes.push(`${DAY_NAMES[weekday(d.date)]}: closed in each of the ${d.closed} weeks compared, so none expected`)
+    const name = DAY_NAMES[weekday(d.date)]!
+    shut.set(name, Math.max(shut.get(name) ?? 0, d.closed))
   }
+  for (const [name, weeks] of shut) notes.push(`${name}: closed in each of the ${weeks} week${weeks === 1 ? '' : 's'} compared, so none expected`)
   const closed = gap.days.filter((d) => d.open > 0).reduce((n, d) => n + d.closed, 0)
   if (closed > 0) notes.push(`${closed} closed day${closed === 1 ? '' : 's'} (no sale all day) left out of the weeks compared`)
   return notes
@@ -148,7 +154,7 @@ export function judgeSilence(input: SilenceInput): { finding?: Omit<Finding, 'ac
   const expectation = expectGap(calendar, from, at, firstDay, input.counts)
   const cautious = expectation.expected
   const chance = poissonZero(cautious)
-  const gapText = since === undefined ? `over ${Math.round(LAST_SALE_LOOKBACK / DAY_SECONDS)} days` : span(gap)
+  const gapText = since === undefined ? `over ${Math.round(LAST_SALE_LOOKBACK / DAY_SECONDS)} days` : describeLength(gap)
   const days = expectation.days.length
   const open = expectation.days[0]?.open ?? 0
   const quietest =
@@ -253,7 +259,7 @@ export const silence: Monitor = {
         lastSale: lastSale.get(account),
         historyDays: history.get(account)!,
         counts: (date) => byDay.get(account)?.get(date),
-        openedAt: ctx.openedAt(accountOf(account), 'silence', 'no-sales'),
+        openedAt: ctx.openedAt(accountOf(account), 'no-sales'),
         level: ctx.levels.probability!
       })
       if (judged.finding) findings.push({ account: accountOf(account), ...judged.finding })

@@ -1,7 +1,8 @@
 import type { ObjectName } from '../../../objects/registry.js'
 import { LEARNING_DAYS, learningLine, type AccountNote, type Finding, type Monitor, type MonitorContext, type MonitorName } from '../monitor.js'
 import { comparableWeeks, sameLocalHours, weeksText } from '../calendar.js'
-import { HOUR, about, accountOf, historyDays, leftOutText, perWindow, weeksCovered } from '../queries.js'
+import { HOUR, accountOf, historyDays, perWindow, weeksCovered } from '../queries.js'
+import { about, leftOutText } from '../wording.js'
 import { oneIn, poissonAtLeast } from '../stats.js'
 
 /** What a count monitor counts: rows of a table in a window, narrowed by `where`. */

@@ -1,0 +1,23 @@
+// How the monitors write numbers and lengths for people: one place, so every line reads alike.
+
+/** "2026-04-03 Good Friday (public holiday, GB); … and 2 more": the days a judgement did not compare with, the first two named. */
+export function leftOutList(days: readonly string[]): string {
+  return `${days.slice(0, 2).join('; ')}${days.length > 2 ? ` and ${days.length - 2} more` : ''}`
+}
+
+/** "; left out: 2026-04-03 Good Friday (public holiday, GB)", or nothing when none was. */
+export function leftOutText(days: readonly string[]): string {
+  return days.length === 0 ? '' : `; left out: ${leftOutList(days)}`
+}
+
+/** "38", "3.5", "0.4": an expected count as a founder reads it. */
+export function about(n: number): string {
+  if (n >= 10) return Math.round(n).toLocaleString('en-US')
+  return (Math.round(n * 10) / 10).toLocaleString('en-US')
+}
+
+/** "2.6 %": a share as the summary writes it. */
+export function percent(share: number): string {
+  const p = share * 100
+  return `${p >= 10 ? Math.round(p) : p >= 1 ? Math.round(p * 10) / 10 : Math.round(p * 100) / 100} %`
+}
