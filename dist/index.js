@@ -38500,6 +38500,10 @@ class RunReport {
     accounts;
     /** The schedule the account's recent runs suggest (from stripe_sync_runs); undefined when they suggest none. */
     runSchedule;
+    /** The account's recent runs before this one, newest first (stripe_sync_runs). */
+    previousRuns = [];
+    /** Features whose read-back failed, with why: told as warnings, and by each feature. */
+    readBackFailures = new Map();
     constructor(objects, 
     /** Every output the action declares (the generic ones and every feature's): each is set, at least to its empty value. */
     outputs = []) {
@@ -63134,6 +63138,10 @@ class PaymentMonitor {
         this.config = config;
         this.issueApi = issueApi;
     }
+    /** The monitors could not finish reading: never "all clear" then — the status says they cannot see. */
+    readBackFailed(reason) {
+        this.blind = [...this.blind, `**the monitors**: could not read the database (${cut(reason, 200)})`];
+    }
     async readBack(db, ctx) {
         if (!db)
             return;
@@ -63375,7 +63383,7 @@ const monitor_feature_CONTRACT = {
         { name: 'incidents', empty: '[]', description: 'JSON array of the incidents opened, still open and resolved this run - {id, monitor, severity (warning or critical), state (opened, ongoing or resolved), account_id, opened_at, resolved_at, summary, observed, expected, dashboard_url}.' },
         { name: 'incidents_opened', empty: '0', description: 'Incidents opened this run.' },
         { name: 'incidents_resolved', empty: '0', description: 'Incidents resolved this run.' },
-        { name: 'monitor_status', empty: '', description: 'critical or warning (the worst open incident); else stale (the synced data the monitors read is not current - a backfill in progress), partial (a chosen monitor cannot watch - an object not synced, status without failed charges, a key that cannot read an object), learning (a monitor that compares with the account\'s history has under 14 days of it) or ok; empty when no monitor ran.' },
+        { name: 'monitor_status', empty: '', description: 'critical or warning (the worst open incident); else stale (the synced data the monitors read is not current - a backfill in progress), partial (a chosen monitor cannot watch - an object not synced, status without failed charges, a key that cannot read an object, the monitors could not read the database), learning (a monitor that compares with the account\'s history has under 14 days of it) or ok; empty when no monitor ran.' },
         { name: 'backtest', empty: '', description: 'With monitor-backtest: JSON {window {from, to}, history_from (when the stored history begins inside the window), evaluations, incidents [{monitor, account, key, severity, opened_at, resolved_at, summary}]}.' }
     ]
 };
@@ -68666,12 +68674,27 @@ function privacy(mode, amounts = 'show') {
 
 
 
-/** What the report needs after the sync: each feature reads back what it shows (payouts and their journal, MRR, the previous period's net, …). */
-async function readBack(session, report, context) {
-    // Tables are prepared once Stripe answers: before that (every request refused) there is nothing to read back.
-    const db = session.preparing ? session.db : undefined;
-    for (const feature of report.features)
-        await feature.readBack?.(db, { ...context, run: report });
+/**
+ * What the report needs after the sync: each feature reads back what it shows (payouts and their
+ * journal, MRR, the previous period's net, …). Everything is stored by now: a feature that cannot
+ * read back is told (`readBackFailed`) and named in a warning; the others still read, and the run
+ * goes on. `db` is undefined in a dry run, or when no table was prepared (every request refused).
+ */
+async function readBack(db, report, context, warn, describe = String) {
+    const ctx = { ...context, run: report, previousRuns: report.previousRuns, schedule: report.runSchedule };
+    for (const feature of report.features) {
+        if (!feature.readBack)
+            continue;
+        try {
+            await feature.readBack(db, ctx);
+        }
+        catch (error) {
+            const reason = describe(error);
+            report.readBackFailures.set(feature.name, reason);
+            feature.readBackFailed?.(reason);
+            warn(`${feature.name}: could not read back what it shows from the database, so its part of the summary is incomplete: ${reason}`);
+        }
+    }
 }
 /** Outputs, the features' annotations and the job summary. */
 async function publish(io, config, report, extra) {
@@ -70902,12 +70925,8 @@ async function runAction(rawIo, options = {}) {
             const account = () => (place ??= accountFacts(createStripeClient(config, limits, options.stripeTimeoutMs), options.retry ?? DEFAULT_RETRY).finally(() => {
                 counted.stripeRequests = limits.stats.requests;
             }));
-            await readBack(session, report, { now, env, lastRunAt, account }).catch((error) => {
-                // After a failure, a broken connection must not hide the real error.
-                if (report.failures.size === 0)
-                    throw error;
-                io.warning(`The job summary lacks what it reads back from the database: ${describeFailure(error, config)}`);
-            });
+            // Tables are prepared once Stripe answers: before that (every request refused) there is nothing to read back.
+            await readBack(session.preparing ? session.db : undefined, report, { now, env, lastRunAt, account }, (m) => io.warning(m), (e) => describeFailure(e, config));
             const outputs = await publish(io, config, report, { now, lastRunAt, describe: (e) => describeFailure(e, config) });
             if (report.failures.size > 0) {
                 io.setFailed(failureMessage(report, config));
@@ -71009,6 +71028,7 @@ async function keepBooks(io, config, session, report, now) {
         ok: report.failures.size === 0
     })
         .catch(quiet('The job summary cannot project a month of requests.'));
+    report.previousRuns = previousRuns ?? [];
     report.runSchedule = previousRuns ? scheduleOf(now, report.stripeRequests, previousRuns) : undefined;
     const stored = new Map([...report.progress].map(([name, p]) => [name, p.stored]));
     const read = new Set(report.features.flatMap((f) => f.reads ?? []));

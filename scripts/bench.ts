@@ -186,7 +186,7 @@ for (const count of part(1) && !bundleOnly ? [SMALL_N, N] : []) {
  */
 async function bundleRuns(label: string, all: readonly Stripe.Charge[], schema: string, extra: Record<string, string> = {}): Promise<void> {
   const settle = async () => withClient(db.url, async (c) => (await c.query('VACUUM ANALYZE'), await c.query('CHECKPOINT')))
-  const runs: Array<{ ms: number; requests: number; refused: number; stored: string | undefined; firstRequestMs: number }> = []
+  const runs: Array<{ ms: number; requests: number; refused: number; stored: string | undefined; firstRequestMs: number; peakMB: number }> = []
   for (let i = 0; i < 3; i++) {
     await settle()
     const stripe = await standIn(all, LATENCY_MS, SERVER_LIMIT)
@@ -197,7 +197,8 @@ async function bundleRuns(label: string, all: readonly Stripe.Charge[], schema: 
       requests: charges.length,
       refused: stripe.requests.filter((q) => q.status === 429).length,
       stored: r.outputs.charges_stored,
-      firstRequestMs: (stripe.requests[0]?.at ?? r.spawnedAt) - r.spawnedAt
+      firstRequestMs: (stripe.requests[0]?.at ?? r.spawnedAt) - r.spawnedAt,
+      peakMB: r.peakMB
     })
     await stripe.stop()
   }
@@ -207,7 +208,7 @@ async function bundleRuns(label: string, all: readonly Stripe.Charge[], schema: 
     `1. dist/index.js from process start to exit, ${label}, ${fmt(all.length)} charges, max-requests-per-second 25, median of 3: ${fmt(all.length / (median.ms / 1000))} charges/s ` +
       `(${fmt(pct(median.ms), 1)} % of the ceiling; the runs in order: ${runs.map((r) => `${fmt(pct(r.ms), 1)} %${r.refused ? ` (${r.refused} refused)` : ''}`).join(', ')}), ` +
       `${fmt(median.requests)} requests for ${fmt(Math.ceil(all.length / 100))} pages (${fmt(median.requests / Math.ceil(all.length / 100), 3)} ×), ` +
-      `first request after ${fmt(median.firstRequestMs)} ms, wall ${fmt(median.ms / 1000, 1)} s; stored ${median.stored}`
+      `first request after ${fmt(median.firstRequestMs)} ms, wall ${fmt(median.ms / 1000, 1)} s, peak RSS ${runs.map((r) => fmt(r.peakMB)).join(' / ')} MB; stored ${median.stored}`
   )
 }
 

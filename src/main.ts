@@ -111,11 +111,14 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
         (place ??= accountFacts(createStripeClient(config, limits, options.stripeTimeoutMs), options.retry ?? DEFAULT_RETRY).finally(() => {
           counted.stripeRequests = limits.stats.requests
         }))
-      await readBack(session, report, { now, env, lastRunAt, account }).catch((error: unknown) => {
-        // After a failure, a broken connection must not hide the real error.
-        if (report!.failures.size === 0) throw error
-        io.warning(`The job summary lacks what it reads back from the database: ${describeFailure(error, config)}`)
-      })
+      // Tables are prepared once Stripe answers: before that (every request refused) there is nothing to read back.
+      await readBack(
+        session.preparing ? session.db : undefined,
+        report,
+        { now, env, lastRunAt, account },
+        (m) => io.warning(m),
+        (e) => describeFailure(e, config)
+      )
       const outputs = await publish(io, config, report, { now, lastRunAt, describe: (e) => describeFailure(e, config) })
       if (report.failures.size > 0) {
         io.setFailed(failureMessage(report, config))
@@ -225,6 +228,7 @@ async function keepBooks(io: ActionIO, config: Config, session: Session, report:
       ok: report.failures.size === 0
     })
     .catch(quiet('The job summary cannot project a month of requests.'))
+  report.previousRuns = previousRuns ?? []
   report.runSchedule = previousRuns ? scheduleOf(now, report.stripeRequests, previousRuns) : undefined
   const stored = new Map([...report.progress].map(([name, p]) => [name, p.stored]))
   const read = new Set(report.features.flatMap((f) => f.reads ?? []))

@@ -220,7 +220,8 @@ describe('what the monitors cannot see', () => {
   it('says in words what each needs: objects not synced, failed charges, a key that cannot read', async () => {
     const outcomes = await evaluate(
       { query: () => Promise.reject(new Error('no query expected')) },
-      MONITORS.filter((m) => m.name !== 'silence'),
+      // These six by name: a monitor added to the registry has its own need, not this test's.
+      MONITORS.filter((m) => ['declines', 'card-testing', 'disputes', 'refunds', 'payouts', 'renewals'].includes(m.name)),
       levels,
       { ...sources, tables: {}, unsynced: new Map([['refunds', 'the key cannot read refunds']]) },
       0,

@@ -284,6 +284,8 @@ describe('the payouts in the summary and outputs', () => {
       now: new Date(),
       env: {},
       run: report,
+      previousRuns: [],
+      schedule: undefined,
       account: () => Promise.reject(new Error('the reconciliation does not ask where the account lives'))
     })
     expect(feature.links).toEqual({ reconciled: ['po_1', 'po_2'], unlisted: [], transactions: 123 })

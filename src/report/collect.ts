@@ -10,7 +10,7 @@ import {
   type SyncFact,
   type SyncObserver
 } from '../sync/run.js'
-import type { Feature, OutputDeclaration, RunFacts } from './feature.js'
+import type { Feature, OutputDeclaration, RunFacts, PastRunFacts } from './feature.js'
 import type { RunSchedule } from './requests.js'
 
 /**
@@ -35,6 +35,10 @@ export class RunReport implements SyncObserver, RunFacts {
   accounts: AccountsResult | undefined
   /** The schedule the account's recent runs suggest (from stripe_sync_runs); undefined when they suggest none. */
   runSchedule: RunSchedule | undefined
+  /** The account's recent runs before this one, newest first (stripe_sync_runs). */
+  previousRuns: readonly PastRunFacts[] = []
+  /** Features whose read-back failed, with why: told as warnings, and by each feature. */
+  readonly readBackFailures = new Map<string, string>()
 
   constructor(
     readonly objects: readonly ObjectName[],

@@ -7,6 +7,7 @@ import type { ViewDefinition } from '../store/view-kit.js'
 import type { AccountFacts } from '../stripe/accounts.js'
 import type { AccountsResult, IncrementalReport, LinkReport, ObjectProgress, StoredBatch } from '../sync/run.js'
 import type { Privacy } from './privacy.js'
+import type { RunSchedule } from './requests.js'
 
 /**
  * A step output: a public contract (later steps read it), so names never change. Every output is set
@@ -70,6 +71,18 @@ export interface FeatureContext extends SummaryContext {
   run: RunFacts
 }
 
+/**
+ * What a feature reads the database through: its queries and its tables' qualified names. Unit tests
+ * give it `test-support/database.ts`'s stand-in.
+ */
+export type FeatureDatabase = Pick<Database, 'query' | 'table'>
+
+/** A run before this one of the same account: when it started and the Stripe requests it made. */
+export interface PastRunFacts {
+  startedAt: Date
+  stripeRequests: number
+}
+
 /** What a feature reads back after the sync with. */
 export interface ReadBackContext {
   now: Date
@@ -80,6 +93,10 @@ export interface ReadBackContext {
   run: RunFacts
   /** Where the account lives (GET /v1/account, asked once however often it is called); never throws. */
   account: () => Promise<AccountFacts>
+  /** The account's recent runs before this one, newest first (empty before the first, or without the runs table). */
+  previousRuns: readonly PastRunFacts[]
+  /** The schedule those runs suggest (their median interval and requests a run); undefined when they do not look like one. */
+  schedule: RunSchedule | undefined
 }
 
 /** What a feature's outputs are made with. */
@@ -113,7 +130,12 @@ export interface Feature<N extends string = string> {
    */
   readonly reads?: readonly ObjectName[]
   /** After the sync: what it reads back from the database (its queries); no database in a dry run. */
-  readBack?(db: Database | undefined, ctx: ReadBackContext): Promise<void>
+  readBack?(db: FeatureDatabase | undefined, ctx: ReadBackContext): Promise<void>
+  /**
+   * Its read-back failed (the run goes on, and says so in a warning naming the feature): what it
+   * shows must not pass for a full reading. `reason` is the failure in words.
+   */
+  readBackFailed?(reason: string): void
   /** Every output its module declares. */
   outputs?(ctx: OutputContext): Record<N, string>
   /** What opens the summary, before anything else, in every run (an up-to-date one too): the monitor's status. */

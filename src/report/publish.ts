@@ -1,18 +1,37 @@
 import type { Config } from '../config.js'
 import type { ActionIO } from '../io.js'
-import type { Session } from '../session.js'
 import type { RunReport } from './collect.js'
 import { buildOutputs, type Outputs } from './outputs.js'
 import { privacy } from './privacy.js'
 import { requestsLine } from './requests.js'
 import { describeLength, renderSummary } from './summary.js'
-import type { FeatureContext, ReadBackContext } from './feature.js'
+import type { FeatureContext, FeatureDatabase, ReadBackContext } from './feature.js'
 
-/** What the report needs after the sync: each feature reads back what it shows (payouts and their journal, MRR, the previous period's net, …). */
-export async function readBack(session: Session, report: RunReport, context: Pick<ReadBackContext, 'now' | 'env' | 'lastRunAt' | 'account'>): Promise<void> {
-  // Tables are prepared once Stripe answers: before that (every request refused) there is nothing to read back.
-  const db = session.preparing ? session.db : undefined
-  for (const feature of report.features) await feature.readBack?.(db, { ...context, run: report })
+/**
+ * What the report needs after the sync: each feature reads back what it shows (payouts and their
+ * journal, MRR, the previous period's net, …). Everything is stored by now: a feature that cannot
+ * read back is told (`readBackFailed`) and named in a warning; the others still read, and the run
+ * goes on. `db` is undefined in a dry run, or when no table was prepared (every request refused).
+ */
+export async function readBack(
+  db: FeatureDatabase | undefined,
+  report: RunReport,
+  context: Pick<ReadBackContext, 'now' | 'env' | 'lastRunAt' | 'account'>,
+  warn: (message: string) => void,
+  describe: (error: unknown) => string = String
+): Promise<void> {
+  const ctx: ReadBackContext = { ...context, run: report, previousRuns: report.previousRuns, schedule: report.runSchedule }
+  for (const feature of report.features) {
+    if (!feature.readBack) continue
+    try {
+      await feature.readBack(db, ctx)
+    } catch (error) {
+      const reason = describe(error)
+      report.readBackFailures.set(feature.name, reason)
+      feature.readBackFailed?.(reason)
+      warn(`${feature.name}: could not read back what it shows from the database, so its part of the summary is incomplete: ${reason}`)
+    }
+  }
 }
 
 /** Outputs, the features' annotations and the job summary. */

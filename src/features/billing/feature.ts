@@ -4,7 +4,7 @@ import { mermaidLineChart, monthLabel } from '../../report/chart.js'
 import { defineFeature, type Feature, type OutputOf, type ReadBackContext, type SummaryContext } from '../../report/feature.js'
 import { formatMinor, formatMoney, minorToNumber, formatCount as count } from '../../report/money.js'
 import { amountsHidden, escapeCell, moneyCell } from '../../report/summary.js'
-import type { Database } from '../../store/database.js'
+import type { FeatureDatabase } from '../../report/feature.js'
 import { compactUtc } from '../../time.js'
 import { MRR_DISCOUNTS, mrrByProductView, mrrMonthlyView, mrrView, type MrrDiscounts } from './mrr-views.js'
 import { mrrMonthRows, mrrRows, receivablesRows, subscriptionChanges, topProductRows } from './queries.js'
@@ -89,7 +89,7 @@ export class RecurringRevenue implements Feature<OutputOf<typeof CONTRACT>> {
     this.reads = wants.subscriptions ? ['subscriptions', 'customers', 'coupons', 'prices', 'products'] : []
   }
 
-  async readBack(db: Database | undefined, ctx: ReadBackContext): Promise<void> {
+  async readBack(db: FeatureDatabase | undefined, ctx: ReadBackContext): Promise<void> {
     if (!db) return
     if (this.wants.subscriptions) {
       this.mrr = (await mrrRows(db)).map((r) => ({

@@ -1,5 +1,5 @@
 import { specOf } from '../../objects/registry.js'
-import type { Database } from '../../store/database.js'
+import type { FeatureDatabase } from '../../report/feature.js'
 import { MRR_BY_PRODUCT_VIEW, MRR_MONTHLY_VIEW, MRR_VIEW } from './mrr-views.js'
 import { RECEIVABLES_VIEW } from './views.js'
 
@@ -19,7 +19,7 @@ export interface MrrRow {
 }
 
 /** MRR per currency, largest first. */
-export function mrrRows(db: Database): Promise<MrrRow[]> {
+export function mrrRows(db: FeatureDatabase): Promise<MrrRow[]> {
   return db.query<MrrRow>(
     `SELECT currency, mrr, active_subscriptions, customers, active_subscribers, trialing_subscriptions, trial_mrr
        FROM ${db.table(MRR_VIEW)} ORDER BY mrr DESC, currency`
@@ -42,7 +42,7 @@ export interface MrrMonthRow {
 }
 
 /** The last `months` month ends of stripe_mrr_monthly (the current month included), oldest first. */
-export function mrrMonthRows(db: Database, months: number): Promise<MrrMonthRow[]> {
+export function mrrMonthRows(db: FeatureDatabase, months: number): Promise<MrrMonthRow[]> {
   return db.query<MrrMonthRow>(
     `SELECT month::text AS month, currency, mrr, new_mrr, reactivation_mrr, expansion_mrr, contraction_mrr, churned_mrr,
             active_subscribers, new_subscribers, churned_subscribers, subscriber_churn_rate::text AS subscriber_churn_rate
@@ -55,7 +55,7 @@ export function mrrMonthRows(db: Database, months: number): Promise<MrrMonthRow[
 
 /** Each currency's products with the most MRR (summed over their prices), at most `perCurrency` each. */
 export function topProductRows(
-  db: Database,
+  db: FeatureDatabase,
   perCurrency: number
 ): Promise<Array<{ currency: string; product_id: string | null; product_name: string | null; mrr: string }>> {
   return db.query(
@@ -70,7 +70,7 @@ export function topProductRows(
 }
 
 /** Subscriptions started and canceled since a time (Unix seconds). */
-export async function subscriptionChanges(db: Database, since: number): Promise<{ started: number; canceled: number }> {
+export async function subscriptionChanges(db: FeatureDatabase, since: number): Promise<{ started: number; canceled: number }> {
   const [row] = await db.query<{ started: string; canceled: string }>(
     `SELECT count(*) FILTER (WHERE start_date >= to_timestamp($1)) AS started, count(*) FILTER (WHERE canceled_at >= to_timestamp($1)) AS canceled
        FROM ${db.table(specOf('subscriptions').table)}`,
@@ -80,6 +80,6 @@ export async function subscriptionChanges(db: Database, since: number): Promise<
 }
 
 /** Open invoices by days overdue, per currency, largest total first. */
-export function receivablesRows(db: Database): Promise<Array<Record<string, string>>> {
+export function receivablesRows(db: FeatureDatabase): Promise<Array<Record<string, string>>> {
   return db.query(`SELECT * FROM ${db.table(RECEIVABLES_VIEW.name)} ORDER BY total DESC, currency`)
 }

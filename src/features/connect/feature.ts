@@ -2,7 +2,7 @@ import type { Config } from '../../config.js'
 import { defineFeature, type Feature, type OutputContext, type OutputOf, type ReadBackContext, type SummaryContext } from '../../report/feature.js'
 import { formatMoney, formatCount as count } from '../../report/money.js'
 import { amountsHidden, escapeCell, foldedTable, moneyCell } from '../../report/summary.js'
-import type { Database } from '../../store/database.js'
+import type { FeatureDatabase } from '../../report/feature.js'
 import type { AccountsResult } from '../../sync/run.js'
 import { accountNetRows, platformRevenueRows } from './queries.js'
 import { PLATFORM_REVENUE_VIEW } from './views.js'
@@ -39,7 +39,7 @@ export class ConnectAccounts implements Feature<OutputOf<typeof CONTRACT>> {
 
   constructor(private readonly config: Pick<Config, 'objects' | 'table' | 'accountShard'>) {}
 
-  async readBack(db: Database | undefined, ctx: ReadBackContext): Promise<void> {
+  async readBack(db: FeatureDatabase | undefined, ctx: ReadBackContext): Promise<void> {
     this.result = ctx.run.accounts
     if (!db) return
     if (this.config.objects.includes('application_fees')) {

@@ -1,4 +1,4 @@
-import type { Database } from '../../store/database.js'
+import type { FeatureDatabase } from '../../report/feature.js'
 import { PLATFORM_REVENUE_VIEW } from './views.js'
 
 /**
@@ -12,7 +12,7 @@ import { PLATFORM_REVENUE_VIEW } from './views.js'
  * listed nor their order may follow the amounts).
  */
 export function accountNetRows(
-  db: Database,
+  db: FeatureDatabase,
   chargesTable: string,
   since: number,
   limit: number,
@@ -30,7 +30,7 @@ export function accountNetRows(
 }
 
 /** A Connect platform's application fees this month (UTC), per currency. */
-export function platformRevenueRows(db: Database): Promise<Array<{ currency: string; fees: string; net: string }>> {
+export function platformRevenueRows(db: FeatureDatabase): Promise<Array<{ currency: string; fees: string; net: string }>> {
   return db.query(
     `SELECT currency, fees, net FROM ${db.table(PLATFORM_REVENUE_VIEW.name)}
       WHERE month = date_trunc('month', now() AT TIME ZONE 'UTC')::date ORDER BY fees DESC, currency`

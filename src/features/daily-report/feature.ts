@@ -15,7 +15,7 @@ import {
 import { formatMinor, formatMoney, formatCount as count } from '../../report/money.js'
 import { keepNewest } from '../../report/newest.js'
 import { amountsHidden, describeLength, describePeriod, moneyCell } from '../../report/summary.js'
-import type { Database } from '../../store/database.js'
+import type { FeatureDatabase } from '../../report/feature.js'
 import type { StoredBatch } from '../../sync/run.js'
 import { DAY_SECONDS } from '../../time.js'
 import { chargeTable } from '../shared/charge-table.js'
@@ -137,7 +137,7 @@ export class DailyReport implements Feature<OutputOf<typeof CONTRACT>> {
   }
 
   /** The net of the period of the same length just before the run's, when the table holds it (the headline's comparison). */
-  async readBack(db: Database | undefined, ctx: ReadBackContext): Promise<void> {
+  async readBack(db: FeatureDatabase | undefined, ctx: ReadBackContext): Promise<void> {
     if (!db || !this.config.objects.includes('charges') || this.totals.count === 0) return
     const period = this.period(ctx.run, ctx.now, this.config)
     if (!period) return

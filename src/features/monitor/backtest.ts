@@ -1,4 +1,4 @@
-import type { Database } from '../../store/database.js'
+import type { FeatureDatabase } from '../../report/feature.js'
 import { evaluate, type Sources } from './engine.js'
 import { openKey } from './incidents.js'
 import { HOUR } from './queries.js'
@@ -34,7 +34,7 @@ export interface Backtest {
  * before it (a payout's status is today's: the history keeps no earlier one).
  */
 export async function backtest(
-  db: Pick<Database, 'query'>,
+  db: Pick<FeatureDatabase, 'query'>,
   monitors: readonly Monitor[],
   levels: Readonly<Record<MonitorName, Readonly<Record<string, number>>>>,
   sources: Sources,

@@ -1,5 +1,5 @@
 import type { ObjectName } from '../../objects/registry.js'
-import type { Database } from '../../store/database.js'
+import type { FeatureDatabase } from '../../report/feature.js'
 import type { Calendar } from './calendar.js'
 import type { AccountNote, Finding, Monitor, MonitorName } from './monitor.js'
 import { quietAt } from './quiet.js'
@@ -47,7 +47,7 @@ export function unavailable(monitor: Monitor, sources: Sources): string | undefi
  * another on the run's connection.
  */
 export async function evaluate(
-  db: Pick<Database, 'query'>,
+  db: Pick<FeatureDatabase, 'query'>,
   monitors: readonly Monitor[],
   levels: Readonly<Record<MonitorName, Readonly<Record<string, number>>>>,
   sources: Sources,

@@ -11,9 +11,9 @@ import {
   type RunFacts
 } from '../../report/feature.js'
 import { dashboardUrl } from '../../report/links.js'
-import { shown, shownId } from '../../text.js'
+import { cut, shown, shownId } from '../../text.js'
 import { escapeCell } from '../../report/summary.js'
-import type { Database } from '../../store/database.js'
+import type { FeatureDatabase } from '../../report/feature.js'
 import { indexName } from '../../store/schema.js'
 import { DAY_SECONDS, isoSeconds, unixSeconds } from '../../time.js'
 import { knownZone } from '../../zone.js'
@@ -66,7 +66,7 @@ export function dashboardLink(path: string, account: string | null | undefined, 
 
 /** The tables the monitors read: each object synced this run (and not failed), qualified; and whether charges' has the monitors' index. */
 export async function sourcesOf(
-  db: Pick<Database, 'table' | 'query'>,
+  db: FeatureDatabase,
   config: Pick<Config, 'objects' | 'table' | 'statuses' | 'accounts'>,
   run: Pick<RunFacts, 'failures' | 'unreadable'>
 ): Promise<Sources> {
@@ -120,7 +120,12 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
     private readonly issueApi: (target: IssueTarget) => Promise<IssueApi> = octokitApi
   ) {}
 
-  async readBack(db: Database | undefined, ctx: ReadBackContext): Promise<void> {
+  /** The monitors could not finish reading: never "all clear" then — the status says they cannot see. */
+  readBackFailed(reason: string): void {
+    this.blind = [...this.blind, `**the monitors**: could not read the database (${cut(reason, 200)})`]
+  }
+
+  async readBack(db: FeatureDatabase | undefined, ctx: ReadBackContext): Promise<void> {
     if (!db) return
     this.ran = true
     const sources = await sourcesOf(db, this.config, ctx.run)
@@ -189,7 +194,7 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
    * The account's week: the time zone and holidays from the inputs, else from the Stripe account
    * (GET /v1/account), else UTC and none (said as a problem: the user can set them).
    */
-  private async calendarOf(db: Database, ctx: ReadBackContext, at: number): Promise<Calendar> {
+  private async calendarOf(db: FeatureDatabase, ctx: ReadBackContext, at: number): Promise<Calendar> {
     // Asked of Stripe (once a day: the place is remembered) unless the inputs say both.
     const asks = this.settings.timezone === undefined || this.settings.holidays === undefined
     const account = asks ? await placeOf(db, this.config.stripeAccount ?? '', ctx.now, ctx.account, (await tableAccess(db, PLACES_TABLE)) === 'ok') : undefined
@@ -214,7 +219,7 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
   }
 
   /** Whether the data the monitors read is current: each object's incremental copy complete up to the run. */
-  private async readStaleness(db: Database, run: RunFacts, at: number, sources: Sources): Promise<void> {
+  private async readStaleness(db: FeatureDatabase, run: RunFacts, at: number, sources: Sources): Promise<void> {
     const read = [...new Set(this.outcomes.filter((o) => !o.unavailable).flatMap((o) => o.monitor.reads))]
     for (const stale of staleObjects(read, run, at)) {
       const table = sources.tables[stale.object]
@@ -233,7 +238,7 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
    * Whether the run may read and write the incidents table. A role that could not create it, or was
    * granted nothing on it, runs on: the monitors still look, but cannot remember what they raised.
    */
-  private async readable(db: Database): Promise<boolean> {
+  private async readable(db: FeatureDatabase): Promise<boolean> {
     const forget = 'so incidents are not remembered: each run reports what it sees as new.'
     const access = await tableAccess(db, INCIDENTS.table)
     if (access === 'missing') {
@@ -247,7 +252,7 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
   }
 
   /** The last 7 days against the expected band, for each open incident of a monitor that has a chart (the first few). */
-  private async chart(db: Database, at: number, sources: Sources): Promise<void> {
+  private async chart(db: FeatureDatabase, at: number, sources: Sources): Promise<void> {
     const open = this.changes.filter((c) => c.state !== 'resolved').slice(0, MAX_CHARTS)
     for (const change of open) {
       const monitor = this.monitors.find((m) => m.name === change.incident.monitor)
@@ -270,7 +275,7 @@ export class PaymentMonitor implements Feature<OutputOf<typeof CONTRACT>> {
   }
 
   /** The incident log on GitHub made to match the incidents table (`writeIncidentIssues`). */
-  private async writeIssues(db: Database, ctx: ReadBackContext): Promise<void> {
+  private async writeIssues(db: FeatureDatabase, ctx: ReadBackContext): Promise<void> {
     const { result, problems } = await writeIncidentIssues(db, { env: ctx.env, now: ctx.now, token: this.settings.githubToken, issueApi: this.issueApi })
     this.issues = result
     this.problems.push(...problems)
@@ -390,7 +395,7 @@ const CONTRACT = {
     { name: 'incidents', empty: '[]', description: 'JSON array of the incidents opened, still open and resolved this run - {id, monitor, severity (warning or critical), state (opened, ongoing or resolved), account_id, opened_at, resolved_at, summary, observed, expected, dashboard_url}.' },
     { name: 'incidents_opened', empty: '0', description: 'Incidents opened this run.' },
     { name: 'incidents_resolved', empty: '0', description: 'Incidents resolved this run.' },
-    { name: 'monitor_status', empty: '', description: 'critical or warning (the worst open incident); else stale (the synced data the monitors read is not current - a backfill in progress), partial (a chosen monitor cannot watch - an object not synced, status without failed charges, a key that cannot read an object), learning (a monitor that compares with the account\'s history has under 14 days of it) or ok; empty when no monitor ran.' },
+    { name: 'monitor_status', empty: '', description: 'critical or warning (the worst open incident); else stale (the synced data the monitors read is not current - a backfill in progress), partial (a chosen monitor cannot watch - an object not synced, status without failed charges, a key that cannot read an object, the monitors could not read the database), learning (a monitor that compares with the account\'s history has under 14 days of it) or ok; empty when no monitor ran.' },
     { name: 'backtest', empty: '', description: 'With monitor-backtest: JSON {window {from, to}, history_from (when the stored history begins inside the window), evaluations, incidents [{monitor, account, key, severity, opened_at, resolved_at, summary}]}.' }
   ]
 } as const

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Column } from '../../objects/spec.js'
-import type { Database } from '../../store/database.js'
+import type { FeatureDatabase } from '../../report/feature.js'
 import type { TableDefinition } from '../../store/schema.js'
 import type { Finding, MonitorName, Severity } from './monitor.js'
 
@@ -130,7 +130,7 @@ function incidentOf(r: Row): Incident {
  * The incidents a run starts from, in one read: those open now (by open key), and every one open at
  * any time since `since` (Unix seconds) — open now or resolved after it — for `openSince`.
  */
-export async function incidentsSince(db: Database, since: number): Promise<{ open: Map<string, Incident>; recent: Incident[] }> {
+export async function incidentsSince(db: FeatureDatabase, since: number): Promise<{ open: Map<string, Incident>; recent: Incident[] }> {
   const rows = await db.query<Row & { state: string }>(`SELECT * FROM ${db.table(INCIDENTS_TABLE)} WHERE state = 'open' OR resolved_at >= to_timestamp($1)`, [
     since
   ])
@@ -145,7 +145,7 @@ export async function incidentsSince(db: Database, since: number): Promise<{ ope
  * of a monitor this run evaluated that nothing saw any more is resolved.
  */
 export async function recordIncidents(
-  db: Database,
+  db: FeatureDatabase,
   seen: readonly Seen[],
   evaluated: ReadonlySet<MonitorName>,
   open: ReadonlyMap<string, Incident>,
@@ -222,7 +222,7 @@ export interface IssueStore {
 
 const ISSUE_LOCK = 'stripe-payment-monitor issue'
 
-export function issueStore(db: Pick<Database, 'query' | 'table'>): IssueStore {
+export function issueStore(db: FeatureDatabase): IssueStore {
   const table = db.table(INCIDENTS_TABLE)
   const logged = (r: Row & { state: string }): LoggedIncident => ({ ...incidentOf(r), open: r.state === 'open' })
   return {
@@ -245,7 +245,7 @@ export function issueStore(db: Pick<Database, 'query' | 'table'>): IssueStore {
 }
 
 /** Whether a table of the feature's is there for the run: missing (the role could not create it), denied (no grants), or ok. */
-export async function tableAccess(db: Pick<Database, 'query' | 'table'>, name: string): Promise<'missing' | 'denied' | 'ok'> {
+export async function tableAccess(db: FeatureDatabase, name: string): Promise<'missing' | 'denied' | 'ok'> {
   const [row] = await db.query<{ access: 'missing' | 'denied' | 'ok' }>(
     `SELECT CASE WHEN to_regclass($1) IS NULL THEN 'missing' WHEN has_table_privilege($1, 'SELECT, INSERT, UPDATE') THEN 'ok' ELSE 'denied' END AS access`,
     [db.table(name)]

@@ -1,4 +1,4 @@
-import type { Database } from '../../store/database.js'
+import type { FeatureDatabase } from '../../report/feature.js'
 import { octokitApi, tokenProblem, type IssueApi, type IssueTarget } from './github.js'
 import { INCIDENTS_TABLE, issueStore } from './incidents.js'
 import { reconcileIssues, type LogResult } from './issues.js'
@@ -7,7 +7,7 @@ import { reconcileIssues, type LogResult } from './issues.js'
 export const ISSUE_BUDGET_MS = 60_000
 
 /** Whether GitHub may hold an open incident issue: an incident open, or an issue the log has not seen closed. */
-export async function issuesMayBeOpen(db: Pick<Database, 'query' | 'table'>): Promise<boolean> {
+export async function issuesMayBeOpen(db: FeatureDatabase): Promise<boolean> {
   const [row] = await db.query<{ any: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM ${db.table(INCIDENTS_TABLE)} WHERE state = 'open' OR issue_state IN ('open', 'creating')) AS any`
   )
@@ -28,10 +28,7 @@ export interface IssueLogOptions {
  * `ISSUE_BUDGET_MS`; whatever GitHub does, the sync and the incidents are stored, and each refusal
  * is one of the problems returned, said as it is.
  */
-export async function writeIncidentIssues(
-  db: Pick<Database, 'query' | 'table'>,
-  options: IssueLogOptions
-): Promise<{ result?: LogResult; problems: string[] }> {
+export async function writeIncidentIssues(db: FeatureDatabase, options: IssueLogOptions): Promise<{ result?: LogResult; problems: string[] }> {
   const { env } = options
   const written = options.token
   const token = written && !written.startsWith('${{') ? written : (env.GITHUB_TOKEN ?? '').trim()

@@ -1,4 +1,4 @@
-import type { Database } from '../../store/database.js'
+import type { FeatureDatabase } from '../../report/feature.js'
 import type { TableDefinition } from '../../store/schema.js'
 import type { AccountFacts } from '../../stripe/accounts.js'
 import { column } from './incidents.js'
@@ -30,13 +30,7 @@ export const PLACES: TableDefinition = {
  * The account's place: remembered when read within `PLACE_SECONDS`, else asked (`ask`: GET
  * /v1/account) and remembered. A table the role may not use is no reason to go without: then it asks.
  */
-export async function placeOf(
-  db: Pick<Database, 'query' | 'table'>,
-  key: string,
-  now: Date,
-  ask: () => Promise<AccountFacts>,
-  remember: boolean
-): Promise<AccountFacts> {
+export async function placeOf(db: FeatureDatabase, key: string, now: Date, ask: () => Promise<AccountFacts>, remember: boolean): Promise<AccountFacts> {
   const table = db.table(PLACES_TABLE)
   if (remember) {
     const [row] = await db.query<{ country: string | null; timezone: string | null }>(

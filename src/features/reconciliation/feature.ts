@@ -7,7 +7,7 @@ import { dashboardUrl } from '../../report/links.js'
 import { formatMinor, formatCount as count } from '../../report/money.js'
 import { keepNewest } from '../../report/newest.js'
 import { amountsHidden, escapeCell, foldedTable, moneyCell } from '../../report/summary.js'
-import type { Database } from '../../store/database.js'
+import type { FeatureDatabase } from '../../report/feature.js'
 import type { LinkReport, StoredBatch } from '../../sync/run.js'
 import { DAY_SECONDS, isoSeconds } from '../../time.js'
 import { quickbooksFiles, writeJournalFiles, xeroFiles } from './books.js'
@@ -71,7 +71,7 @@ export class PayoutReconciliation implements Feature<OutputOf<typeof CONTRACT>> 
     }
   }
 
-  async readBack(db: Database | undefined, ctx: ReadBackContext): Promise<void> {
+  async readBack(db: FeatureDatabase | undefined, ctx: ReadBackContext): Promise<void> {
     this.links = ctx.run.links && { ...ctx.run.links }
     if (!db) {
       this.payouts = this.seen.map((p) => ({

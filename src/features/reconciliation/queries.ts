@@ -1,5 +1,5 @@
 import { specOf } from '../../objects/registry.js'
-import type { Database } from '../../store/database.js'
+import type { FeatureDatabase } from '../../report/feature.js'
 import { JOURNAL_VIEW, PAYOUT_RECONCILIATION_VIEW } from './views.js'
 
 /**
@@ -26,7 +26,7 @@ export interface PayoutRow {
 }
 
 /** Payouts with their reconciliation, newest first, at most `limit`. */
-export function payoutRows(db: Database, ids: readonly string[], limit: number): Promise<PayoutRow[]> {
+export function payoutRows(db: FeatureDatabase, ids: readonly string[], limit: number): Promise<PayoutRow[]> {
   return db.query<PayoutRow>(
     `SELECT r.payout_id, extract(epoch FROM r.arrival_date)::bigint AS arrival, r.status, r.currency, r.amount, r.balanced, r.charges, r.refunds,
             r.disputes, r.fees, r.adjustments, r.other, r.difference, r.transaction_count, p.livemode
@@ -37,7 +37,7 @@ export function payoutRows(db: Database, ids: readonly string[], limit: number):
 }
 
 /** Of these payouts, how many balance and how many failed. */
-export async function reconciliationCounts(db: Database, ids: readonly string[]): Promise<{ balanced: number; failed: number }> {
+export async function reconciliationCounts(db: FeatureDatabase, ids: readonly string[]): Promise<{ balanced: number; failed: number }> {
   const [row] = await db.query<{ balanced: string; failed: string }>(
     `SELECT count(*) FILTER (WHERE balanced) AS balanced, count(*) FILTER (WHERE status <> 'paid') AS failed
        FROM ${db.table(PAYOUT_RECONCILIATION_VIEW.name)} WHERE payout_id = ANY($1)`,
@@ -57,7 +57,7 @@ export interface JournalRow {
 }
 
 /** The journal lines of these payouts, in order. */
-export function journalRows(db: Database, ids: readonly string[]): Promise<JournalRow[]> {
+export function journalRows(db: FeatureDatabase, ids: readonly string[]): Promise<JournalRow[]> {
   return db.query<JournalRow>(
     `SELECT date::text AS date, payout_id, account, debit_minor, credit_minor, currency, memo FROM ${db.table(JOURNAL_VIEW.name)}
       WHERE payout_id = ANY($1) ORDER BY date, payout_id, line`,
