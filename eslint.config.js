@@ -2,7 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.demo/', '.bench/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.demo/', '.bench/', 'src/features/monitor/holiday-dates.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

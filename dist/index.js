@@ -40111,7 +40111,8 @@ async function tableAccess(db, name) {
 
 const NO_HOLIDAYS = { code: '', label: 'none', nameOf: () => undefined };
 /** The types of day that count as holidays. */
-const TYPES = ['public', 'bank'];
+const HOLIDAY_TYPES = ['public', 'bank'];
+const TYPES = HOLIDAY_TYPES;
 /**
  * `monitor-holidays`: empty (the account's country), `none`, or a country or region code (`GB`,
  * `US-CA`, `DE-BY`, `GB-ENG`). The form is checked here; whether the library knows the code is
@@ -40131,16 +40132,51 @@ function parseHolidays(value) {
 }
 /**
  * The holidays of a country (of any of its regions: England's August bank holiday is not national in
- * `GB`) or of one region, for the given years. The library (about 23 MB once loaded) is imported only
- * here, when the monitors need it, after the sync.
+ * `GB`) or of one region, for the given years. A country's within the years computed at build time
+ * come from `holiday-dates.ts`; the rest (one region, other years) from the library itself, which
+ * is imported only then (about 0.4 s and 23 MB once loaded).
  */
 async function loadHolidays(code, years) {
+    if (!code.region) {
+        const { HOLIDAY_DATES } = await __nccwpck_require__.e(/* import() */ 246).then(__nccwpck_require__.bind(__nccwpck_require__, 9246));
+        if (years.every((y) => y >= HOLIDAY_DATES.from && y <= HOLIDAY_DATES.to))
+            return countryFrom(HOLIDAY_DATES, code.country, years);
+    }
+    return loadFromLibrary(code, years);
+}
+/** A country's holidays (any of its regions) from the dates computed at build time: what the library gives. */
+function countryFrom(data, country, years) {
+    const found = data.countries[country];
+    if (!found)
+        return { calendar: NO_HOLIDAYS, problem: unknownCountry(country) };
+    const names = new Map();
+    const wanted = new Set(years.map(String));
+    for (const [, date, n] of found.days) {
+        if (!wanted.has(date.slice(0, 4)))
+            continue;
+        addName(names, date, found.names[n]);
+    }
+    const label = found.regions.length > 1 ? `${country} (any of its regions)` : country;
+    return { calendar: { code: country, label, nameOf: (date) => names.get(date) } };
+}
+function unknownCountry(country) {
+    return `the holiday library does not know the country ${country}: no public holidays are taken into account.`;
+}
+/** One more holiday's name on a date: "Christmas Day / Weihnachten" when a date has two. */
+function addName(names, date, name) {
+    const before = names.get(date);
+    if (!before)
+        names.set(date, name);
+    else if (!before.split(' / ').includes(name))
+        names.set(date, `${before} / ${name}`);
+}
+/** The holidays as the library computes them now (regions, years outside the computed range, and the parity test). */
+async function loadFromLibrary(code, years) {
     const { default: Holidays } = await __nccwpck_require__.e(/* import() */ 26).then(__nccwpck_require__.bind(__nccwpck_require__, 5026));
     const library = new Holidays();
     const countries = library.getCountries('en');
-    if (!countries[code.country]) {
-        return { calendar: NO_HOLIDAYS, problem: `the holiday library does not know the country ${code.country}: no public holidays are taken into account.` };
-    }
+    if (!countries[code.country])
+        return { calendar: NO_HOLIDAYS, problem: unknownCountry(code.country) };
     const regions = (library.getStates(code.country, 'en') ?? {});
     let problem;
     let chosen;
@@ -40163,12 +40199,7 @@ async function loadHolidays(code, years) {
             for (const day of h.getHolidays(year, 'en')) {
                 if (!TYPES.includes(day.type))
                     continue;
-                const date = day.date.slice(0, 10);
-                const before = names.get(date);
-                if (!before)
-                    names.set(date, day.name);
-                else if (!before.split(' / ').includes(day.name))
-                    names.set(date, `${before} / ${day.name}`);
+                addName(names, day.date.slice(0, 10), day.name);
             }
         }
     }

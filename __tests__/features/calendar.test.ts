@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { UTC_CALENDAR, comparableWeeks, sameLocalHours, type Calendar } from '../../src/features/monitor/calendar.js'
-import { NO_HOLIDAYS, loadHolidays, parseHolidays, type HolidayCalendar } from '../../src/features/monitor/holidays.js'
+import { HOLIDAY_DATES } from '../../src/features/monitor/holiday-dates.js'
+import { NO_HOLIDAYS, countryFrom, loadFromLibrary, loadHolidays, parseHolidays, type HolidayCalendar } from '../../src/features/monitor/holidays.js'
 import { LEARNING_DAYS } from '../../src/features/monitor/monitor.js'
 import { calendarNotes, expectGap, judgeSilence, type GapDay } from '../../src/features/monitor/monitors/silence.js'
 import { LAST_SALE_LOOKBACK } from '../../src/features/monitor/queries.js'
@@ -67,6 +70,35 @@ describe('public holidays', () => {
     const california = (await loadHolidays({ country: 'US', region: 'CA' }, [2026])).calendar
     expect(california.nameOf('2026-11-26')).toMatch(/Thanksgiving/)
     expect(california.nameOf('2026-07-04') ?? california.nameOf('2026-07-03')).toBeDefined()
+  })
+
+  it('reads a country from the dates computed at build time exactly as the library gives them, and goes to the library outside them', async () => {
+    // The file was written from the library installed now (npm run holidays after an upgrade).
+    const installed = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('date-holidays/package.json'), 'utf8')).version
+    expect(HOLIDAY_DATES.library).toBe(installed)
+    const dates = (calendar: HolidayCalendar, year: number) => {
+      const out: Array<[string, string]> = []
+      for (let d = `${year}-01-01`; d.startsWith(String(year)); d = addDays(d, 1)) if (calendar.nameOf(d)) out.push([d, calendar.nameOf(d)!])
+      return out
+    }
+    // Countries with many regions, one without, and names that meet on one date.
+    for (const country of ['GB', 'US', 'DE', 'CH', 'ES', 'AU', 'IS']) {
+      for (const year of [2026, HOLIDAY_DATES.to]) {
+        const built = countryFrom(HOLIDAY_DATES, country, [year])
+        const library = await loadFromLibrary({ country }, [year])
+        expect([country, year, built.calendar.label, dates(built.calendar, year)]).toEqual([
+          country,
+          year,
+          library.calendar.label,
+          dates(library.calendar, year)
+        ])
+      }
+    }
+    // Every country the library knows is in the file.
+    expect(Object.keys(HOLIDAY_DATES.countries).length).toBeGreaterThan(200)
+    // A year past the computed range is read from the library.
+    const later = (await loadHolidays({ country: 'GB' }, [HOLIDAY_DATES.to + 1])).calendar
+    expect(later.nameOf(`${HOLIDAY_DATES.to + 1}-12-25`)).toMatch(/Christmas/)
   })
 
   it('says what it does not know, and reads monitor-holidays strictly', async () => {

@@ -25,7 +25,21 @@ export interface HolidayCode {
 }
 
 /** The types of day that count as holidays. */
-const TYPES = ['public', 'bank'] as const
+export const HOLIDAY_TYPES = ['public', 'bank'] as const
+const TYPES = HOLIDAY_TYPES
+
+/**
+ * Every country's holidays for a range of years, computed from the library at build time
+ * (`npm run holidays`): per country its regions ('' first: the country itself), the holidays' names,
+ * and each holiday as [region, date, name] in the library's order — a region's copy of a national
+ * holiday left out, as it adds nothing to the country's union.
+ */
+export interface HolidayDates {
+  library: string
+  from: number
+  to: number
+  countries: Record<string, { regions: string[]; names: string[]; days: Array<[number, string, number]> }>
+}
 
 /**
  * `monitor-holidays`: empty (the account's country), `none`, or a country or region code (`GB`,
@@ -51,16 +65,49 @@ export interface LoadedHolidays {
 
 /**
  * The holidays of a country (of any of its regions: England's August bank holiday is not national in
- * `GB`) or of one region, for the given years. The library (about 23 MB once loaded) is imported only
- * here, when the monitors need it, after the sync.
+ * `GB`) or of one region, for the given years. A country's within the years computed at build time
+ * come from `holiday-dates.ts`; the rest (one region, other years) from the library itself, which
+ * is imported only then (about 0.4 s and 23 MB once loaded).
  */
 export async function loadHolidays(code: HolidayCode, years: readonly number[]): Promise<LoadedHolidays> {
+  if (!code.region) {
+    const { HOLIDAY_DATES } = await import('./holiday-dates.js')
+    if (years.every((y) => y >= HOLIDAY_DATES.from && y <= HOLIDAY_DATES.to)) return countryFrom(HOLIDAY_DATES, code.country, years)
+  }
+  return loadFromLibrary(code, years)
+}
+
+/** A country's holidays (any of its regions) from the dates computed at build time: what the library gives. */
+export function countryFrom(data: HolidayDates, country: string, years: readonly number[]): LoadedHolidays {
+  const found = data.countries[country]
+  if (!found) return { calendar: NO_HOLIDAYS, problem: unknownCountry(country) }
+  const names = new Map<string, string>()
+  const wanted = new Set(years.map(String))
+  for (const [, date, n] of found.days) {
+    if (!wanted.has(date.slice(0, 4))) continue
+    addName(names, date, found.names[n]!)
+  }
+  const label = found.regions.length > 1 ? `${country} (any of its regions)` : country
+  return { calendar: { code: country, label, nameOf: (date) => names.get(date) } }
+}
+
+function unknownCountry(country: string): string {
+  return `the holiday library does not know the country ${country}: no public holidays are taken into account.`
+}
+
+/** One more holiday's name on a date: "Christmas Day / Weihnachten" when a date has two. */
+function addName(names: Map<string, string>, date: string, name: string): void {
+  const before = names.get(date)
+  if (!before) names.set(date, name)
+  else if (!before.split(' / ').includes(name)) names.set(date, `${before} / ${name}`)
+}
+
+/** The holidays as the library computes them now (regions, years outside the computed range, and the parity test). */
+export async function loadFromLibrary(code: HolidayCode, years: readonly number[]): Promise<LoadedHolidays> {
   const { default: Holidays } = await import('date-holidays')
   const library = new Holidays()
   const countries = library.getCountries('en') as Record<string, string>
-  if (!countries[code.country]) {
-    return { calendar: NO_HOLIDAYS, problem: `the holiday library does not know the country ${code.country}: no public holidays are taken into account.` }
-  }
+  if (!countries[code.country]) return { calendar: NO_HOLIDAYS, problem: unknownCountry(code.country) }
   const regions = (library.getStates(code.country, 'en') ?? {}) as Record<string, string>
   let problem: string | undefined
   let chosen: Array<string | undefined>
@@ -80,10 +127,7 @@ export async function loadHolidays(code: HolidayCode, years: readonly number[]):
     for (const year of years) {
       for (const day of h.getHolidays(year, 'en')) {
         if (!(TYPES as readonly string[]).includes(day.type)) continue
-        const date = day.date.slice(0, 10)
-        const before = names.get(date)
-        if (!before) names.set(date, day.name)
-        else if (!before.split(' / ').includes(day.name)) names.set(date, `${before} / ${day.name}`)
+        addName(names, day.date.slice(0, 10), day.name)
       }
     }
   }
