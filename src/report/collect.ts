@@ -10,7 +10,8 @@ import {
   type SyncFact,
   type SyncObserver
 } from '../sync/run.js'
-import type { Feature, OutputDeclaration, RunFacts, PastRunFacts } from './feature.js'
+import type { PastRun } from '../store/runs.js'
+import type { Feature, OutputDeclaration, RunFacts } from './feature.js'
 import type { RunSchedule } from './requests.js'
 
 /**
@@ -36,9 +37,7 @@ export class RunReport implements SyncObserver, RunFacts {
   /** The schedule the account's recent runs suggest (from stripe_sync_runs); undefined when they suggest none. */
   runSchedule: RunSchedule | undefined
   /** The account's recent runs before this one, newest first (stripe_sync_runs). */
-  previousRuns: readonly PastRunFacts[] = []
-  /** Features whose read-back failed, with why: told as warnings, and by each feature. */
-  readonly readBackFailures = new Map<string, string>()
+  previousRuns: readonly PastRun[] = []
 
   constructor(
     readonly objects: readonly ObjectName[],

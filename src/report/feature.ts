@@ -2,6 +2,7 @@ import type { Config, InputDeclaration } from '../config.js'
 import type { ObjectName } from '../objects/registry.js'
 import type { Column, StripeObject } from '../objects/spec.js'
 import type { Database } from '../store/database.js'
+import type { PastRun } from '../store/runs.js'
 import type { IndexDefinition, TableDefinition } from '../store/schema.js'
 import type { ViewDefinition } from '../store/view-kit.js'
 import type { AccountFacts } from '../stripe/accounts.js'
@@ -77,12 +78,6 @@ export interface FeatureContext extends SummaryContext {
  */
 export type FeatureDatabase = Pick<Database, 'query' | 'table'>
 
-/** A run before this one of the same account: when it started and the Stripe requests it made. */
-export interface PastRunFacts {
-  startedAt: Date
-  stripeRequests: number
-}
-
 /** What a feature reads back after the sync with. */
 export interface ReadBackContext {
   now: Date
@@ -94,7 +89,7 @@ export interface ReadBackContext {
   /** Where the account lives (GET /v1/account, asked once however often it is called); never throws. */
   account: () => Promise<AccountFacts>
   /** The account's recent runs before this one, newest first (empty before the first, or without the runs table). */
-  previousRuns: readonly PastRunFacts[]
+  previousRuns: readonly PastRun[]
   /** The schedule those runs suggest (their median interval and requests a run); undefined when they do not look like one. */
   schedule: RunSchedule | undefined
 }

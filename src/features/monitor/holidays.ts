@@ -1,5 +1,6 @@
 import { InputError } from '../../config.js'
 import { shown } from '../../text.js'
+import { HOLIDAY_TYPES, type HolidayDates } from './holiday-data.js'
 
 /**
  * Public holidays, from the maintained `date-holidays` library (never a list written here): the
@@ -22,23 +23,6 @@ export const NO_HOLIDAYS: HolidayCalendar = { code: '', label: 'none', nameOf: (
 export interface HolidayCode {
   country: string
   region?: string
-}
-
-/** The types of day that count as holidays. */
-export const HOLIDAY_TYPES = ['public', 'bank'] as const
-const TYPES = HOLIDAY_TYPES
-
-/**
- * Every country's holidays for a range of years, computed from the library at build time
- * (`npm run holidays`): per country its regions ('' first: the country itself), the holidays' names,
- * and each holiday as [region, date, name] in the library's order — a region's copy of a national
- * holiday left out, as it adds nothing to the country's union.
- */
-export interface HolidayDates {
-  library: string
-  from: number
-  to: number
-  countries: Record<string, { regions: string[]; names: string[]; days: Array<[number, string, number]> }>
 }
 
 /**
@@ -123,10 +107,10 @@ export async function loadFromLibrary(code: HolidayCode, years: readonly number[
   }
   const names = new Map<string, string>()
   for (const region of chosen) {
-    const h = new Holidays(code.country, region ?? '', { types: [...TYPES] })
+    const h = new Holidays(code.country, region ?? '', { types: [...HOLIDAY_TYPES] })
     for (const year of years) {
       for (const day of h.getHolidays(year, 'en')) {
-        if (!(TYPES as readonly string[]).includes(day.type)) continue
+        if (!(HOLIDAY_TYPES as readonly string[]).includes(day.type)) continue
         addName(names, day.date.slice(0, 10), day.name)
       }
     }

@@ -146,7 +146,7 @@ export function unusedThresholds(value: string, run: readonly MonitorName[]): st
     .split(/[\r\n,;]+/)
     .map((p) => /^([a-z-]+)\./i.exec(p.trim())?.[1]?.toLowerCase())
     .filter((n): n is string => n !== undefined)
-  return [...new Set(named.filter((n) => !(run as readonly string[]).includes(n)))]
+  return [...new Set(named.filter((n) => !run.includes(n)))]
 }
 
 /** `fail-on`: never (the default), warning or critical. */
