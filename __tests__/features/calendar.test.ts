@@ -44,6 +44,34 @@ describe('local time', () => {
     expect(secondOfDay(london('2026-07-01', '13:45'), SHOP_ZONE)).toBe(13 * HOUR + 45 * 60)
   })
 
+  it('reads the wall clock exactly as Intl does, every minute around clock changes, in zones of odd offsets and odd change times', () => {
+    // Offsets remembered per hour must not blur a change: Lord Howe moves 30 minutes, Kathmandu and
+    // Chatham sit at :45, St John's changed at 00:01 until 2011, London at 01:00 UTC.
+    const intl = (t: number, zone: string) => {
+      const f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+      const p = Object.fromEntries(f.formatToParts(new Date(t * 1000)).map((x) => [x.type, Number(x.value)]))
+      return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) / 1000
+    }
+    const around: Array<[string, string]> = [
+      ['Europe/London', '2026-03-29T01:00:00Z'],
+      ['Europe/London', '2026-10-25T01:00:00Z'],
+      ['Australia/Lord_Howe', '2026-04-04T15:00:00Z'],
+      ['Australia/Lord_Howe', '2026-10-03T15:30:00Z'],
+      ['Asia/Kathmandu', '2026-06-01T00:00:00Z'],
+      ['Pacific/Chatham', '2026-04-04T14:00:00Z'],
+      ['America/St_Johns', '2010-11-07T02:31:00Z'],
+      ['America/Santiago', '2026-04-05T03:00:00Z']
+    ]
+    const mismatches: string[] = []
+    for (const [zone, iso] of around) {
+      const change = Date.parse(iso) / 1000
+      for (let t = change - 2 * HOUR; t <= change + 2 * HOUR; t += 59) {
+        if (secondOfDay(t, zone) !== ((intl(t, zone) % DAY_SECONDS) + DAY_SECONDS) % DAY_SECONDS) mismatches.push(`${zone} ${t}`)
+      }
+    }
+    expect(mismatches).toEqual([])
+  })
+
   it('takes an IANA zone name in monitor-timezone, and refuses anything else naming the input', () => {
     expect(parseTimezone('')).toBeUndefined()
     expect(parseTimezone('Europe/London')).toBe('Europe/London')
