@@ -34984,7 +34984,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3269);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2201);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -34993,7 +34993,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3269:
+/***/ 2201:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39395,270 +39395,6 @@ const highValue = defineFeature({
     }
 });
 
-// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
-var lib = __nccwpck_require__(3273);
-;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
-// ESM wrapper for pg
-
-
-// Re-export all the properties
-const Client = lib.Client
-const Pool = lib.Pool
-const Connection = lib.Connection
-const types = lib.types
-const Query = lib.Query
-const DatabaseError = lib.DatabaseError
-const escapeIdentifier = lib.escapeIdentifier
-const escapeLiteral = lib.escapeLiteral
-const Result = lib.Result
-const TypeOverrides = lib.TypeOverrides
-
-// Also export the defaults
-const defaults = lib.defaults
-
-// Re-export the default
-/* harmony default export */ const esm = (lib);
-
-;// CONCATENATED MODULE: ./src/store/connect.ts
-
-
-/** Postgres could not be reached or refused us: the message says which and what to check. */
-class connect_DatabaseError extends ActionError {
-    code;
-    constructor(message, code) {
-        super(message);
-        this.code = code;
-        this.name = 'DatabaseError';
-    }
-}
-/** TLS without checking the certificate: libpq's `require` (and the first try of `prefer`). */
-const ENCRYPT_ONLY = { rejectUnauthorized: false };
-/**
- * TLS from the URL's sslmode, with libpq's meaning (pg on its own treats `require` as
- * `verify-full`, which breaks most hosted databases that libpq users connect to fine). For
- * `prefer` (libpq's default, also with no sslmode) and `allow`, this is the first try; `connect`
- * falls back as libpq does.
- */
-function sslOptions(sslmode, ca) {
-    switch (sslmode) {
-        case 'disable':
-        case 'allow':
-            return false;
-        case null:
-        case 'prefer':
-        case 'require':
-        case 'no-verify':
-            return ENCRYPT_ONLY;
-        case 'verify-ca':
-            // Chain checked against the CA; the host name is not (libpq's verify-ca).
-            return { rejectUnauthorized: true, ca, checkServerIdentity: () => undefined };
-        case 'verify-full':
-            return { rejectUnauthorized: true, ca };
-        default:
-            throw new connect_DatabaseError(`Unknown sslmode "${sslmode}"`);
-    }
-}
-function clientConfig(databaseUrl, ca) {
-    const url = new URL(databaseUrl);
-    const sslmode = url.searchParams.get('sslmode');
-    // TLS is set here, not by pg's own URL parser.
-    for (const key of ['sslmode', 'sslcert', 'sslkey', 'sslrootcert', 'uselibpqcompat'])
-        url.searchParams.delete(key);
-    return {
-        connectionString: url.toString(),
-        ssl: sslOptions(sslmode, ca),
-        application_name: 'stripe-payment-monitor',
-        connectionTimeoutMillis: 15_000
-    };
-}
-/** The server has no TLS: what pg says when asked for it. */
-function noTlsOnServer(error) {
-    return /does not support SSL/i.test(error?.message ?? '');
-}
-/** The server refused a plain connection for want of encryption (pg_hba.conf has only hostssl lines for us). */
-function tlsRequired(error) {
-    const e = error;
-    return e?.code === '28000' && /no encryption|SSL off/i.test(e.message ?? '');
-}
-/**
- * The action's statements are short or run once: JIT compilation would cost more than it saves
- * (the MRR views' plans pass jit_above_cost and spent 1.4 s compiling to save milliseconds).
- * Servers before Postgres 11 have no `jit` setting; that one refusal is expected.
- */
-async function noJit(client) {
-    try {
-        await client.query('SET jit = off');
-    }
-    catch (error) {
-        if (error.code !== '42704')
-            throw error;
-    }
-}
-async function attempt(config) {
-    const client = new esm.Client(config);
-    // An idle client whose server goes away emits 'error'; without a listener Node would crash the step.
-    client.on('error', () => { });
-    try {
-        await client.connect();
-        await noJit(client);
-        return client;
-    }
-    catch (error) {
-        await client.end().catch(() => { });
-        throw error;
-    }
-}
-/**
- * Connects as libpq would: `prefer` (and no sslmode) tries TLS first and falls back to a plain
- * connection only when the server has no TLS; `allow` tries plain first and falls back to TLS
- * only when the server insists on it.
- */
-async function connect_connect(databaseUrl, ca) {
-    const config = clientConfig(databaseUrl, ca);
-    const sslmode = new URL(databaseUrl).searchParams.get('sslmode');
-    const where = `connect to Postgres at ${new URL(config.connectionString).host}`;
-    try {
-        return await attempt(config);
-    }
-    catch (error) {
-        const fallback = (sslmode === null || sslmode === 'prefer') && noTlsOnServer(error) ? false : sslmode === 'allow' && tlsRequired(error) ? ENCRYPT_ONLY : undefined;
-        if (fallback === undefined)
-            throw describeDatabaseError(error, where);
-        try {
-            return await attempt({ ...config, ssl: fallback });
-        }
-        catch (second) {
-            throw describeDatabaseError(second, where);
-        }
-    }
-}
-/** Turns a driver error into a message that names what failed and what to check. */
-function describeDatabaseError(error, doing) {
-    if (error instanceof connect_DatabaseError)
-        return error;
-    const e = error;
-    const detail = e.message ?? String(error);
-    const hints = {
-        ECONNREFUSED: 'nothing is listening there; check the host and port in database-url',
-        ENOTFOUND: 'the host name does not resolve; check database-url',
-        ETIMEDOUT: 'the connection timed out; check the host, port and firewall',
-        '28P01': 'password authentication failed; check the user and password in database-url',
-        '28000': 'the server refused this user or client; check pg_hba.conf and sslmode',
-        '3D000': 'the database does not exist; check the database name in database-url',
-        '42501': 'permission denied; see "Database permissions" in the README for the grants the action needs',
-        '57014': "the statement was cancelled (statement_timeout); raise the role's statement_timeout",
-        '57P01': 'the server shut down during the run; what was committed is kept, re-run the step',
-        '53300': 'the server has too many connections',
-        DEPTH_ZERO_SELF_SIGNED_CERT: 'the server certificate is self-signed; pass its CA in database-ca-cert',
-        SELF_SIGNED_CERT_IN_CHAIN: 'the server certificate chain is not trusted; pass its CA in database-ca-cert',
-        UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server certificate is not signed by a trusted CA; pass the right CA in database-ca-cert',
-        ERR_TLS_CERT_ALTNAME_INVALID: 'the server certificate does not name this host; use the host name on the certificate, or sslmode=verify-ca',
-        CERT_HAS_EXPIRED: 'the server certificate has expired'
-    };
-    const hint = (e.code && hints[e.code]) ??
-        (/timeout/i.test(detail)
-            ? hints.ETIMEDOUT
-            : /does not support SSL|server does not support/i.test(detail)
-                ? 'the server does not offer TLS; use sslmode=disable or enable ssl on the server'
-                : undefined);
-    return new connect_DatabaseError(`Postgres: could not ${doing}: ${detail}${hint ? ` (${hint})` : ''}`, e.code);
-}
-
-;// CONCATENATED MODULE: ./src/store/schema.ts
-
-
-class DuplicateIdsError extends connect_DatabaseError {
-    constructor(schema, table, column, duplicates) {
-        const t = qualified(schema, table);
-        const c = quoteIdent(column);
-        super(`Table ${t} already holds ${duplicates} ${column} value(s) stored more than once, so it cannot get the unique key on ${column} ` +
-            `that makes re-runs safe. Remove the extra copies, keeping the oldest, then re-run:\n` +
-            `  DELETE FROM ${t} a USING ${t} b WHERE a.${c} = b.${c} AND a.ctid > b.ctid;`);
-        this.name = 'DuplicateIdsError';
-    }
-}
-/** The index name for a column: `<table>_<column>_idx`. Config keeps table names short enough for it. */
-function indexName(table, column) {
-    return `${table}_${column}_idx`;
-}
-/**
- * Makes one table ready inside the caller's transaction: creates it when missing; for an existing
- * table (such as one made for the original job) adds missing columns and the unique key. Statements
- * that need CREATE privileges run only when something is missing, so later runs need none.
- */
-async function ensureTable(client, schema, def) {
-    const { table, columns, idColumn } = def;
-    const report = { table, createdTable: false, addedColumns: [], addedUniqueKey: false };
-    const t = qualified(schema, table);
-    const kind = await client.query('SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2', [schema, table]);
-    const relkind = kind.rows[0]?.relkind;
-    if (relkind !== undefined && relkind !== 'r' && relkind !== 'p') {
-        const what = { v: 'a view', m: 'a materialized view', i: 'an index', S: 'a sequence', f: 'a foreign table', c: 'a type' };
-        throw new connect_DatabaseError(`${t} is ${what[relkind] ?? 'not a table'}, not a table the action can write to. Choose another name (input \`table\`) or \`schema\`.`);
-    }
-    if (relkind === undefined) {
-        const defs = columns.map((c) => `${quoteIdent(c.name)} ${c.type}${c.notNull ? ' NOT NULL' : ''}${c.default ? ` DEFAULT ${c.default}` : ''}`);
-        await client.query(`CREATE TABLE ${t} (${defs.join(', ')})`);
-        report.createdTable = true;
-    }
-    else {
-        const existing = await client.query('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [schema, table]);
-        const have = new Set(existing.rows.map((r) => r.column_name));
-        for (const c of columns.filter((col) => !have.has(col.name))) {
-            await client.query(`ALTER TABLE ${t} ADD COLUMN ${quoteIdent(c.name)} ${c.type}${c.default ? ` DEFAULT ${c.default}` : ''}`);
-            report.addedColumns.push(c.name);
-        }
-    }
-    if (!(await hasUniqueKeyOn(client, schema, table, idColumn))) {
-        const dup = await client.query(`SELECT count(*) AS n FROM (SELECT ${quoteIdent(idColumn)} FROM ${t} WHERE ${quoteIdent(idColumn)} IS NOT NULL GROUP BY 1 HAVING count(*) > 1) d`);
-        const duplicates = Number(dup.rows[0]?.n ?? 0);
-        if (duplicates > 0)
-            throw new DuplicateIdsError(schema, table, idColumn, duplicates);
-        await client.query(`CREATE UNIQUE INDEX ${quoteIdent(`${table}_${idColumn}_key`)} ON ${t} (${quoteIdent(idColumn)})`);
-        report.addedUniqueKey = true;
-    }
-    if (report.createdTable || report.addedColumns.length > 0 || report.addedUniqueKey) {
-        for (const column of def.indexes) {
-            await client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(indexName(table, column))} ON ${t} (${quoteIdent(column)})`);
-        }
-        for (const column of def.unique ?? []) {
-            await client.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${quoteIdent(`${table}_${column}_key`)} ON ${t} (${quoteIdent(column)})`);
-        }
-    }
-    return report;
-}
-/** Makes a feature's index when it is missing; true when it did. */
-async function ensureIndex(client, schema, def) {
-    const name = indexName(def.table, def.suffix);
-    if (await relationExists(client, schema, name))
-        return false;
-    await client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${qualified(schema, def.table)} (${def.keys.join(', ')})`);
-    return true;
-}
-/** A unique, non-partial index on exactly this column: what ON CONFLICT (column) needs. */
-async function hasUniqueKeyOn(client, schema, table, column) {
-    const result = await client.query(`SELECT 1
-       FROM pg_index i
-       JOIN pg_class c ON c.oid = i.indrelid
-       JOIN pg_namespace n ON n.oid = c.relnamespace
-       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
-      WHERE n.nspname = $1 AND c.relname = $2 AND i.indisunique AND i.indpred IS NULL
-        AND i.indnatts = 1 AND a.attname = $3`, [schema, table, column]);
-    return (result.rowCount ?? 0) > 0;
-}
-/** Creates one of the action's bookkeeping tables when it is missing (`body`: its columns and keys); true when it did. */
-async function createIfMissing(client, schema, table, body) {
-    if (await relationExists(client, schema, table))
-        return false;
-    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, table)} (${body})`);
-    return true;
-}
-/** Whether a relation exists (table or view). */
-async function relationExists(client, schema, name) {
-    const result = await client.query('SELECT to_regclass($1) AS r', [qualified(schema, name)]);
-    return result.rows[0]?.r != null;
-}
-
 ;// CONCATENATED MODULE: ./src/zone.ts
 /**
  * Wall-clock time in an IANA time zone, from the runtime's own tz database (Intl): a shop's "Monday
@@ -39783,6 +39519,109 @@ function localMinutes(t, zone) {
     return compactUtc(wallSeconds(t, zone));
 }
 
+;// CONCATENATED MODULE: ./src/features/monitor/holiday-data.ts
+/** The types of day that count as holidays: public and bank holidays; observances do not. */
+const HOLIDAY_TYPES = ['public', 'bank'];
+
+;// CONCATENATED MODULE: ./src/features/monitor/holidays.ts
+
+
+
+const NO_HOLIDAYS = { code: '', label: 'none', nameOf: () => undefined };
+/**
+ * `monitor-holidays`: empty (the account's country), `none`, or a country or region code (`GB`,
+ * `US-CA`, `DE-BY`, `GB-ENG`). The form is checked here; whether the library knows the code is
+ * checked when it is loaded (a warning, then the country alone).
+ */
+function parseHolidays(value) {
+    const text = value.trim();
+    if (text === '')
+        return undefined;
+    if (text.toLowerCase() === 'none')
+        return 'none';
+    const match = /^([A-Za-z]{2})(?:[-.]([A-Za-z0-9]{1,3}))?$/.exec(text);
+    if (!match) {
+        throw new InputError('monitor-holidays', `"${shown(text, 40)}" is not a country or region code (GB, US-CA, DE-BY) or none.`);
+    }
+    return { country: match[1].toUpperCase(), ...(match[2] ? { region: match[2].toUpperCase() } : {}) };
+}
+/**
+ * The holidays of a country (of any of its regions: England's August bank holiday is not national in
+ * `GB`) or of one region, for the given years. A country's within the years computed at build time
+ * come from `holiday-dates.ts`; the rest (one region, other years) from the library itself, which
+ * is imported only then (about 0.4 s and 23 MB once loaded).
+ */
+async function loadHolidays(code, years) {
+    if (!code.region) {
+        const { HOLIDAY_DATES } = await __nccwpck_require__.e(/* import() */ 246).then(__nccwpck_require__.bind(__nccwpck_require__, 9246));
+        if (years.every((y) => y >= HOLIDAY_DATES.from && y <= HOLIDAY_DATES.to))
+            return countryFrom(HOLIDAY_DATES, code.country, years);
+    }
+    return loadFromLibrary(code, years);
+}
+/** A country's holidays (any of its regions) from the dates computed at build time: what the library gives. */
+function countryFrom(data, country, years) {
+    const found = data.countries[country];
+    if (!found)
+        return { calendar: NO_HOLIDAYS, problem: unknownCountry(country) };
+    const names = new Map();
+    const wanted = new Set(years.map(String));
+    for (const [, date, n] of found.days) {
+        if (!wanted.has(date.slice(0, 4)))
+            continue;
+        addName(names, date, found.names[n]);
+    }
+    const label = found.regions.length > 1 ? `${country} (any of its regions)` : country;
+    return { calendar: { code: country, label, nameOf: (date) => names.get(date) } };
+}
+function unknownCountry(country) {
+    return `the holiday library does not know the country ${country}: no public holidays are taken into account.`;
+}
+/** One more holiday's name on a date: "Christmas Day / Weihnachten" when a date has two. */
+function addName(names, date, name) {
+    const before = names.get(date);
+    if (!before)
+        names.set(date, name);
+    else if (!before.split(' / ').includes(name))
+        names.set(date, `${before} / ${name}`);
+}
+/** The holidays as the library computes them now (regions, years outside the computed range, and the parity test). */
+async function loadFromLibrary(code, years) {
+    const { default: Holidays } = await __nccwpck_require__.e(/* import() */ 26).then(__nccwpck_require__.bind(__nccwpck_require__, 5026));
+    const library = new Holidays();
+    const countries = library.getCountries('en');
+    if (!countries[code.country])
+        return { calendar: NO_HOLIDAYS, problem: unknownCountry(code.country) };
+    const regions = (library.getStates(code.country, 'en') ?? {});
+    let problem;
+    let chosen;
+    if (code.region) {
+        if (regions[code.region])
+            chosen = [code.region];
+        else {
+            const known = Object.keys(regions);
+            problem = `monitor-holidays: ${code.country} has no region ${code.region} in the holiday library${known.length > 0 ? ` (its regions: ${known.join(', ')})` : ''}; the holidays of any of its regions are used.`;
+            chosen = [undefined, ...known];
+        }
+    }
+    else {
+        chosen = [undefined, ...Object.keys(regions)];
+    }
+    const names = new Map();
+    for (const region of chosen) {
+        const h = new Holidays(code.country, region ?? '', { types: [...HOLIDAY_TYPES] });
+        for (const year of years) {
+            for (const day of h.getHolidays(year, 'en')) {
+                if (!HOLIDAY_TYPES.includes(day.type))
+                    continue;
+                addName(names, day.date.slice(0, 10), day.name);
+            }
+        }
+    }
+    const label = code.region && !problem ? `${code.country}-${code.region}` : chosen.length > 1 ? `${code.country} (any of its regions)` : code.country;
+    return { calendar: { code: code.region && !problem ? `${code.country}-${code.region}` : code.country, label, nameOf: (date) => names.get(date) }, problem };
+}
+
 ;// CONCATENATED MODULE: ./src/features/monitor/quiet.ts
 
 
@@ -39897,344 +39736,6 @@ function quietDay(windows, date, zone) {
     const start = instantOf(date, 0, zone);
     const q = quietAt(windows, start, zone);
     return q !== undefined && q.until >= instantOf(addDays(date, 1), 0, zone);
-}
-
-;// CONCATENATED MODULE: ./src/features/monitor/engine.ts
-
-/** Why a monitor cannot look in this run, or undefined when it can: in words that say what to change. */
-function unavailable(monitor, sources) {
-    const unsynced = monitor.reads.map((o) => sources.unsynced?.get(o)).filter((why) => why !== undefined);
-    if (unsynced.length > 0)
-        return unsynced.join('; ');
-    const missing = monitor.reads.filter((o) => !sources.tables[o]);
-    if (missing.length > 0)
-        return `needs ${missing.join(' and ')} synced (add ${missing.length === 1 ? 'it' : 'them'} to \`objects\`)`;
-    if (monitor.needsFailedCharges && !sources.failedCharges)
-        return 'needs failed charges: set `status: all`';
-    return undefined;
-}
-/**
- * Every monitor at one moment `at` (Unix seconds), each reading every account at once. `isOpen`:
- * the incidents open before (a monitor may keep one open on a longer look). Queries run one after
- * another on the run's connection.
- */
-async function evaluate(db, monitors, levels, sources, at, past, calendar) {
-    const memo = new Map();
-    const base = {
-        at,
-        calendar,
-        accounts: sources.accounts,
-        tables: sources.tables,
-        indexed: (table) => sources.indexed.has(table),
-        query: (sql, params) => db.query(sql, params),
-        once: (key, compute) => {
-            if (!memo.has(key))
-                memo.set(key, compute());
-            return memo.get(key);
-        }
-    };
-    const outcomes = [];
-    for (const monitor of monitors) {
-        const why = unavailable(monitor, sources);
-        if (why) {
-            outcomes.push({ monitor, notes: [], findings: [], unavailable: why });
-            continue;
-        }
-        let result;
-        try {
-            result = await monitor.evaluate({
-                ...base,
-                levels: levels[monitor.name],
-                // Each monitor asks after its own incidents only.
-                isOpen: (account, key) => past.isOpen(account, monitor.name, key),
-                openedAt: (account, key) => past.openedAt(account, monitor.name, key)
-            });
-        }
-        catch (error) {
-            // One monitor that cannot run must not blind the others, nor pass for "all clear": it is told as not watching.
-            outcomes.push({
-                monitor,
-                notes: [],
-                findings: [],
-                unavailable: `could not run (${error instanceof Error ? error.message.slice(0, 200) : String(error)})`
-            });
-            continue;
-        }
-        outcomes.push({ monitor, ...result, window: levels[monitor.name].window });
-    }
-    const quiet = quietAt(calendar.quiet, at, calendar.zone);
-    return outcomes.map((o) => yielded(o, outcomes, past, at)).map((o) => (quiet ? muted(o, past) : o));
-}
-/** During a quiet window: findings that are not open incidents already are kept aside, not opened. */
-function muted(outcome, past) {
-    const held = outcome.findings.filter((f) => !past.isOpen(f.account, outcome.monitor.name, f.key));
-    if (held.length === 0)
-        return outcome;
-    return { ...outcome, findings: outcome.findings.filter((f) => !held.includes(f)), muted: held };
-}
-/**
- * An outcome without the findings its monitor leaves to another (`yieldsTo`) that sees the same
- * account now or had it open within the yielding monitor's window, told in a note instead.
- */
-function yielded(outcome, all, past, at) {
-    const to = outcome.monitor.yieldsTo;
-    if (!to)
-        return outcome;
-    const accounts = new Set(all.find((o) => o.monitor.name === to.monitor)?.findings.map((f) => f.account ?? '') ?? []);
-    // Only monitors whose window is in hours yield (declines).
-    const since = at - (outcome.window ?? 0) * 3600;
-    const left = outcome.findings.filter((f) => to.keys.includes(f.key) && (accounts.has(f.account ?? '') || past.openSince(f.account, to.monitor, since)));
-    if (left.length === 0)
-        return outcome;
-    return {
-        ...outcome,
-        findings: outcome.findings.filter((f) => !left.includes(f)),
-        notes: [...outcome.notes, ...left.map((f) => ({ account: f.account, state: 'ok', line: `${f.summary.split('. ')[0]} — told as ${to.monitor}` }))]
-    };
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/features/monitor/incidents.ts
-
-const INCIDENTS_TABLE = 'stripe_monitor_incidents';
-/** A column of a feature's own table (filled by the feature, not from a Stripe object). */
-const column = (name, type, more = {}) => ({ name, type, fromRow: false, ...more });
-/**
- * The incidents, one row each: open while a run still sees it, resolved when one no longer does.
- * `open_key` (account, monitor, key) is unique while it is open and NULL once resolved: at most one
- * open incident per account, monitor and key, even when runs overlap or shards race.
- */
-const INCIDENTS = {
-    table: INCIDENTS_TABLE,
-    columns: [
-        column('incident_id', 'text', { notNull: true }),
-        column('account_id', 'text'),
-        column('monitor', 'text', { notNull: true }),
-        column('key', 'text', { notNull: true }),
-        column('severity', 'text', { notNull: true }),
-        column('state', 'text', { notNull: true }),
-        column('opened_at', 'timestamptz', { notNull: true }),
-        column('last_seen_at', 'timestamptz', { notNull: true }),
-        column('resolved_at', 'timestamptz'),
-        column('summary', 'text', { notNull: true }),
-        column('observed', 'jsonb'),
-        column('expected', 'jsonb'),
-        column('dashboard_url', 'text'),
-        column('issue_number', 'integer'),
-        // What GitHub holds for it: creating (claimed, the reply not read yet), open, closed, acknowledged (closed by hand).
-        column('issue_state', 'text'),
-        // The severity the issue last told (a change is commented on once).
-        column('issue_severity', 'text'),
-        // When a run last claimed it to create its issue (a lost reply is looked for by marker before creating again).
-        column('issue_claimed_at', 'timestamptz'),
-        column('open_key', 'text'),
-        column('updated_at', 'timestamptz', { default: 'now()' })
-    ],
-    idColumn: 'incident_id',
-    indexes: ['opened_at'],
-    unique: ['open_key'],
-    optional: 'incidents are not remembered between runs'
-};
-function openKey(account, monitor, key) {
-    return `${account ?? ''}|${monitor}|${key}`;
-}
-function incidentOf(r) {
-    return {
-        id: r.incident_id,
-        account: r.account_id,
-        monitor: r.monitor,
-        key: r.key,
-        severity: r.severity,
-        openedAt: r.opened_at,
-        resolvedAt: r.resolved_at,
-        summary: r.summary,
-        observed: r.observed ?? {},
-        expected: r.expected ?? {},
-        dashboardUrl: r.dashboard_url ?? '',
-        issueNumber: r.issue_number,
-        issueState: r.issue_state,
-        issueSeverity: r.issue_severity,
-        issueClaimedAt: r.issue_claimed_at
-    };
-}
-/**
- * The incidents a run starts from, in one read: those open now (by open key), and every one open at
- * any time since `since` (Unix seconds) — open now or resolved after it — for `openSince`.
- */
-async function incidentsSince(db, since) {
-    const rows = await db.query(`SELECT * FROM ${db.table(INCIDENTS_TABLE)} WHERE state = 'open' OR resolved_at >= to_timestamp($1)`, [
-        since
-    ]);
-    const recent = rows.map(incidentOf);
-    const open = new Map(rows.flatMap((r, k) => (r.state === 'open' ? [[openKey(r.account_id, r.monitor, r.key), recent[k]]] : [])));
-    return { open, recent };
-}
-/**
- * Brings the table in line with what this run saw: a finding with no open incident opens one (a
- * race with another run opens one, not two); one with an open incident updates it; an open incident
- * of a monitor this run evaluated that nothing saw any more is resolved.
- */
-async function recordIncidents(db, seen, evaluated, open, now) {
-    const table = db.table(INCIDENTS_TABLE);
-    const changes = [];
-    const keys = new Set();
-    for (const f of seen) {
-        const key = openKey(f.account, f.monitor, f.key);
-        keys.add(key);
-        const values = [f.severity, f.summary, JSON.stringify(f.observed), JSON.stringify(f.expected), f.dashboardUrl, now];
-        const before = open.get(key);
-        if (!before) {
-            const inserted = await db.query(`INSERT INTO ${table} (incident_id, account_id, monitor, key, severity, state, opened_at, last_seen_at, summary, observed, expected, dashboard_url, open_key, updated_at)
-         VALUES ($7, $8, $9, $10, $1, 'open', $6, $6, $2, $3, $4, $5, $11, now())
-         ON CONFLICT (open_key) DO NOTHING RETURNING *`, [...values, `inc_${(0,external_node_crypto_.randomUUID)().replaceAll('-', '').slice(0, 20)}`, f.account, f.monitor, f.key, key]);
-            if (inserted[0]) {
-                changes.push({ incident: incidentOf(inserted[0]), state: 'opened' });
-                continue;
-            }
-        }
-        // Open already (or opened by a run racing this one a moment ago): it is still going on.
-        const updated = await db.query(`UPDATE ${table} AS i SET severity = $1, summary = $2, observed = $3, expected = $4, dashboard_url = $5, last_seen_at = $6, updated_at = now()
-        FROM (SELECT incident_id, severity AS before FROM ${table} WHERE open_key = $7) b
-       WHERE i.incident_id = b.incident_id RETURNING i.*, b.before`, [...values, key]);
-        const row = updated[0];
-        if (row)
-            changes.push({ incident: incidentOf(row), state: 'ongoing', ...(row.before !== row.severity ? { previousSeverity: row.before } : {}) });
-    }
-    for (const [key, incident] of open) {
-        if (keys.has(key) || !evaluated.has(incident.monitor))
-            continue;
-        const resolved = await db.query(`UPDATE ${table} SET state = 'resolved', resolved_at = $2, open_key = NULL, updated_at = now() WHERE incident_id = $1 AND state = 'open' RETURNING *`, [incident.id, now]);
-        if (resolved[0])
-            changes.push({ incident: incidentOf(resolved[0]), state: 'resolved' });
-    }
-    return changes;
-}
-const ISSUE_LOCK = 'stripe-payment-monitor issue';
-function issueStore(db) {
-    const table = db.table(INCIDENTS_TABLE);
-    const logged = (r) => ({ ...incidentOf(r), open: r.state === 'open' });
-    return {
-        incidents: async (ids) => (await db.query(`SELECT * FROM ${table} WHERE state = 'open' OR incident_id = ANY($1) ORDER BY opened_at`, [ids])).map(logged),
-        incident: async (id) => {
-            const [row] = await db.query(`SELECT * FROM ${table} WHERE incident_id = $1`, [id]);
-            return row ? logged(row) : undefined;
-        },
-        claim: async (id) => (await db.query('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS ok', [ISSUE_LOCK, id]))[0]?.ok === true,
-        release: async (id) => void (await db.query('SELECT pg_advisory_unlock(hashtext($1), hashtext($2))', [ISSUE_LOCK, id])),
-        record: async (id, f) => {
-            await db.query(`UPDATE ${table} SET issue_number = coalesce($2, issue_number), issue_state = coalesce($3, issue_state), issue_severity = coalesce($4, issue_severity),
-                issue_claimed_at = coalesce($5, issue_claimed_at), updated_at = now() WHERE incident_id = $1`, [id, f.issueNumber ?? null, f.issueState ?? null, f.issueSeverity ?? null, f.issueClaimedAt ?? null]);
-        }
-    };
-}
-/** Whether a table of the feature's is there for the run: missing (the role could not create it), denied (no grants), or ok. */
-async function tableAccess(db, name) {
-    const [row] = await db.query(`SELECT CASE WHEN to_regclass($1) IS NULL THEN 'missing' WHEN has_table_privilege($1, 'SELECT, INSERT, UPDATE') THEN 'ok' ELSE 'denied' END AS access`, [db.table(name)]);
-    return row?.access ?? 'missing';
-}
-
-;// CONCATENATED MODULE: ./src/features/monitor/holiday-data.ts
-/** The types of day that count as holidays: public and bank holidays; observances do not. */
-const HOLIDAY_TYPES = ['public', 'bank'];
-
-;// CONCATENATED MODULE: ./src/features/monitor/holidays.ts
-
-
-
-const NO_HOLIDAYS = { code: '', label: 'none', nameOf: () => undefined };
-/**
- * `monitor-holidays`: empty (the account's country), `none`, or a country or region code (`GB`,
- * `US-CA`, `DE-BY`, `GB-ENG`). The form is checked here; whether the library knows the code is
- * checked when it is loaded (a warning, then the country alone).
- */
-function parseHolidays(value) {
-    const text = value.trim();
-    if (text === '')
-        return undefined;
-    if (text.toLowerCase() === 'none')
-        return 'none';
-    const match = /^([A-Za-z]{2})(?:[-.]([A-Za-z0-9]{1,3}))?$/.exec(text);
-    if (!match) {
-        throw new InputError('monitor-holidays', `"${shown(text, 40)}" is not a country or region code (GB, US-CA, DE-BY) or none.`);
-    }
-    return { country: match[1].toUpperCase(), ...(match[2] ? { region: match[2].toUpperCase() } : {}) };
-}
-/**
- * The holidays of a country (of any of its regions: England's August bank holiday is not national in
- * `GB`) or of one region, for the given years. A country's within the years computed at build time
- * come from `holiday-dates.ts`; the rest (one region, other years) from the library itself, which
- * is imported only then (about 0.4 s and 23 MB once loaded).
- */
-async function loadHolidays(code, years) {
-    if (!code.region) {
-        const { HOLIDAY_DATES } = await __nccwpck_require__.e(/* import() */ 246).then(__nccwpck_require__.bind(__nccwpck_require__, 9246));
-        if (years.every((y) => y >= HOLIDAY_DATES.from && y <= HOLIDAY_DATES.to))
-            return countryFrom(HOLIDAY_DATES, code.country, years);
-    }
-    return loadFromLibrary(code, years);
-}
-/** A country's holidays (any of its regions) from the dates computed at build time: what the library gives. */
-function countryFrom(data, country, years) {
-    const found = data.countries[country];
-    if (!found)
-        return { calendar: NO_HOLIDAYS, problem: unknownCountry(country) };
-    const names = new Map();
-    const wanted = new Set(years.map(String));
-    for (const [, date, n] of found.days) {
-        if (!wanted.has(date.slice(0, 4)))
-            continue;
-        addName(names, date, found.names[n]);
-    }
-    const label = found.regions.length > 1 ? `${country} (any of its regions)` : country;
-    return { calendar: { code: country, label, nameOf: (date) => names.get(date) } };
-}
-function unknownCountry(country) {
-    return `the holiday library does not know the country ${country}: no public holidays are taken into account.`;
-}
-/** One more holiday's name on a date: "Christmas Day / Weihnachten" when a date has two. */
-function addName(names, date, name) {
-    const before = names.get(date);
-    if (!before)
-        names.set(date, name);
-    else if (!before.split(' / ').includes(name))
-        names.set(date, `${before} / ${name}`);
-}
-/** The holidays as the library computes them now (regions, years outside the computed range, and the parity test). */
-async function loadFromLibrary(code, years) {
-    const { default: Holidays } = await __nccwpck_require__.e(/* import() */ 26).then(__nccwpck_require__.bind(__nccwpck_require__, 5026));
-    const library = new Holidays();
-    const countries = library.getCountries('en');
-    if (!countries[code.country])
-        return { calendar: NO_HOLIDAYS, problem: unknownCountry(code.country) };
-    const regions = (library.getStates(code.country, 'en') ?? {});
-    let problem;
-    let chosen;
-    if (code.region) {
-        if (regions[code.region])
-            chosen = [code.region];
-        else {
-            const known = Object.keys(regions);
-            problem = `monitor-holidays: ${code.country} has no region ${code.region} in the holiday library${known.length > 0 ? ` (its regions: ${known.join(', ')})` : ''}; the holidays of any of its regions are used.`;
-            chosen = [undefined, ...known];
-        }
-    }
-    else {
-        chosen = [undefined, ...Object.keys(regions)];
-    }
-    const names = new Map();
-    for (const region of chosen) {
-        const h = new Holidays(code.country, region ?? '', { types: [...HOLIDAY_TYPES] });
-        for (const year of years) {
-            for (const day of h.getHolidays(year, 'en')) {
-                if (!HOLIDAY_TYPES.includes(day.type))
-                    continue;
-                addName(names, day.date.slice(0, 10), day.name);
-            }
-        }
-    }
-    const label = code.region && !problem ? `${code.country}-${code.region}` : chosen.length > 1 ? `${code.country} (any of its regions)` : code.country;
-    return { calendar: { code: code.region && !problem ? `${code.country}-${code.region}` : code.country, label, nameOf: (date) => names.get(date) }, problem };
 }
 
 ;// CONCATENATED MODULE: ./src/features/monitor/calendar.ts
@@ -40500,620 +40001,6 @@ async function bandSeries(ctx, table, where, account, zone) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/features/monitor/backtest.ts
-
-
-
-
-/**
- * The monitors replayed hour by hour over the stored history, `seconds` back from `at`: what they
- * would have raised and when it would have resolved. Nothing is stored, no issue opened, nothing
- * fails: the noise a user would get, seen before turning paging on. Each hour sees the rows created
- * before it (a payout's status is today's: the history keeps no earlier one).
- */
-async function backtest(db, monitors, levels, sources, at, seconds, calendar, historyFrom) {
-    const from = Math.ceil((at - seconds) / HOUR) * HOUR;
-    const open = new Map();
-    const incidents = [];
-    let evaluations = 0;
-    // Every hour, and the run's own moment last: the replay ends where monitoring would stand now.
-    const moments = [];
-    for (let t = from; t <= at; t += HOUR)
-        moments.push(t);
-    if (moments[moments.length - 1] !== at)
-        moments.push(at);
-    for (const t of moments) {
-        evaluations += 1;
-        const outcomes = await evaluate(db, monitors, levels, sources, t, {
-            isOpen: (account, monitor, key) => open.has(openKey(account, monitor, key)),
-            openedAt: (account, monitor, key) => {
-                const incident = open.get(openKey(account, monitor, key));
-                return incident ? Date.parse(incident.opened_at) / 1000 : undefined;
-            },
-            openSince: (account, monitor, since) => incidents.some((i) => i.account === account && i.monitor === monitor && (i.resolved_at === null || Date.parse(i.resolved_at) / 1000 >= since))
-        }, calendar);
-        const seen = new Set();
-        for (const outcome of outcomes) {
-            for (const f of outcome.findings) {
-                const key = openKey(f.account, outcome.monitor.name, f.key);
-                seen.add(key);
-                const before = open.get(key);
-                if (before) {
-                    if (f.severity === 'critical')
-                        before.severity = 'critical';
-                    continue;
-                }
-                const incident = {
-                    monitor: outcome.monitor.name,
-                    account: f.account,
-                    key: f.key,
-                    severity: f.severity,
-                    opened_at: isoSeconds(t),
-                    resolved_at: null,
-                    summary: f.summary
-                };
-                open.set(key, incident);
-                incidents.push(incident);
-            }
-        }
-        for (const [key, incident] of open) {
-            const ran = outcomes.some((o) => o.monitor.name === incident.monitor && !o.unavailable);
-            if (!seen.has(key) && ran) {
-                incident.resolved_at = isoSeconds(t);
-                open.delete(key);
-            }
-        }
-    }
-    const short = historyFrom !== undefined && historyFrom > at - seconds;
-    return { window: { from: isoSeconds(from), to: isoSeconds(at) }, ...(short ? { history_from: isoSeconds(historyFrom) } : {}), evaluations, incidents };
-}
-
-;// CONCATENATED MODULE: ./src/features/monitor/github.ts
-
-/** Longest a call may take: a GitHub that hangs costs seconds, not the HTTP library's five minutes. */
-const CALL_MS = 10_000;
-/** A GitHub refusal or failure, said in words that do not quote GitHub's reply (nor the token in it). */
-class IssueError extends Error {
-    refusal;
-    status;
-    until;
-    constructor(refusal, status, message, 
-    /** Rate-limited: until when (Unix seconds). */
-    until) {
-        super(message);
-        this.refusal = refusal;
-        this.status = status;
-        this.until = until;
-        this.name = 'IssueError';
-    }
-    /** Whether the rest of this run's issue work stops (every further call would be refused the same way). */
-    get stops() {
-        return this.refusal !== 'failed';
-    }
-}
-/** An HTTP error as the log says it: its status and headers only (x-ratelimit-*, retry-after). */
-function classify(status, headers, nowSeconds, secondary = false) {
-    const header = (name) => {
-        const v = headers[name];
-        return v === undefined ? undefined : Number(v);
-    };
-    if (status === 401)
-        return new IssueError('unauthorized', status, 'the token is not valid (401): check github-token, or leave it to the workflow token');
-    if (status === 403 || status === 429) {
-        const remaining = header('x-ratelimit-remaining');
-        const reset = header('x-ratelimit-reset');
-        const retry = header('retry-after');
-        if (remaining === 0 && reset !== undefined && Number.isFinite(reset)) {
-            return new IssueError('rate-limited', status, `rate-limited until ${isoSeconds(reset)} (the token's hourly requests are spent)`, reset);
-        }
-        if ((retry !== undefined && Number.isFinite(retry)) || secondary || status === 429) {
-            const until = nowSeconds + (retry !== undefined && Number.isFinite(retry) ? retry : 60);
-            return new IssueError('rate-limited', status, `rate-limited until ${isoSeconds(until)} (GitHub's secondary limit on writes)`, until);
-        }
-        return new IssueError('forbidden', status, 'the token lacks `issues: write` (403): give the job `permissions: issues: write`, or a github-token that may write issues');
-    }
-    if (status === 404)
-        return new IssueError('not-found', status, 'the repository was not found with this token (404): the token is for another repository, or may not see this one');
-    if (status === 410)
-        return new IssueError('disabled', status, 'issues are disabled in this repository (410): turn them on in its settings, or set incident-issues: false');
-    return new IssueError('failed', status, status ? `GitHub answered ${status}` : 'GitHub did not answer in time');
-}
-function failureOf(error, nowSeconds) {
-    if (error instanceof IssueError)
-        return error;
-    const e = (typeof error === 'object' && error !== null ? error : {});
-    // No response: the call timed out or the connection failed (the library calls that a 500): GitHub did not answer.
-    const status = e.response && typeof e.status === 'number' && e.status >= 400 ? e.status : undefined;
-    const text = `${typeof e.message === 'string' ? e.message : ''} ${JSON.stringify(e.response?.data ?? '')}`;
-    return classify(status, e.response?.headers ?? {}, nowSeconds, /secondary rate limit/i.test(text));
-}
-function issueOf(data) {
-    if (typeof data !== 'object' || data === null)
-        return undefined;
-    const d = data;
-    if (typeof d.number !== 'number' || !Number.isSafeInteger(d.number) || d.number <= 0 || d.pull_request)
-        return undefined;
-    const labels = Array.isArray(d.labels) ? d.labels.map((l) => (typeof l === 'string' ? l : String(l?.name ?? ''))) : [];
-    return { number: d.number, state: d.state === 'closed' ? 'closed' : 'open', labels, body: typeof d.body === 'string' ? d.body : '' };
-}
-/** The REST API through @actions/github's Octokit, every call bounded by `callMs`. */
-async function octokitApi(target, callMs = CALL_MS) {
-    const { getOctokit } = await __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413));
-    const octokit = getOctokit(target.token, { baseUrl: target.apiUrl });
-    const [owner, repo] = target.repository.split('/');
-    const request = () => ({ signal: AbortSignal.timeout(callMs) });
-    const call = async (work) => {
-        try {
-            return await work();
-        }
-        catch (error) {
-            throw failureOf(error, Math.floor(Date.now() / 1000));
-        }
-    };
-    return {
-        listOpen: (label) => call(async () => {
-            const found = [];
-            // Pages of 100 until a short one; at most 50 pages (5,000 open incident issues is not a log anyone reads).
-            for (let page = 1; page <= 50; page++) {
-                const { data } = await octokit.rest.issues.listForRepo({ owner, repo, labels: label, state: 'open', per_page: 100, page, request: request() });
-                if (!Array.isArray(data))
-                    throw new IssueError('failed', undefined, "GitHub's list of issues could not be read");
-                for (const item of data) {
-                    const issue = issueOf(item);
-                    if (issue)
-                        found.push(issue);
-                }
-                if (data.length < 100)
-                    break;
-            }
-            return found;
-        }),
-        get: async (issue) => {
-            try {
-                return issueOf((await octokit.rest.issues.get({ owner, repo, issue_number: issue, request: request() })).data);
-            }
-            catch (error) {
-                const status = error?.status;
-                // Gone (deleted, transferred): nothing to write to; the incident counts as acknowledged.
-                if (status === 404 || status === 410)
-                    return undefined;
-                throw failureOf(error, Math.floor(Date.now() / 1000));
-            }
-        },
-        create: (title, body, labels) => call(async () => issueOf((await octokit.rest.issues.create({ owner, repo, title, body, labels, request: request() })).data)?.number),
-        comment: (issue, body) => call(async () => void (await octokit.rest.issues.createComment({ owner, repo, issue_number: issue, body, request: request() }))),
-        update: (issue, fields) => call(async () => void (await octokit.rest.issues.update({
-            owner,
-            repo,
-            issue_number: issue,
-            ...fields,
-            ...(fields.state ? { state_reason: 'completed' } : {}),
-            request: request()
-        })))
-    };
-}
-/**
- * Why a token cannot be a GitHub token, or undefined: whitespace or control characters (a pasted
- * line break), a `Bearer ` prefix, or a Stripe key pasted by mistake. Checked before anything runs.
- */
-function tokenProblem(token) {
-    if (/^bearer\s/i.test(token))
-        return 'starts with "Bearer ": give the token alone';
-    // eslint-disable-next-line no-control-regex -- control characters are what is refused
-    if (/[\s\u0000-\u001F\u007F-\u009F]/.test(token))
-        return 'holds whitespace or control characters (a line break pasted with it?)';
-    if (/^(sk|rk|pk)_(live|test)_/.test(token))
-        return 'is a Stripe API key, not a GitHub token: it is never sent to GitHub';
-    return undefined;
-}
-
-;// CONCATENATED MODULE: ./src/features/monitor/issues.ts
-
-
-
-
-/**
- * The incident log on GitHub, made exact by reconciling, not by firing and forgetting: each run
- * reads the open `stripe-incident` issues (one listing), matches each to its incident by the marker
- * its body carries, then creates what is missing, closes what resolved, fixes labels and comments
- * once on a severity change. A write whose reply was lost is found by its marker on the next run,
- * never written twice; a close or label that failed is done by the next run. An issue closed by
- * hand is the team's acknowledgement: no new issue and no reopening while that incident lasts.
- */
-/** The label every incident issue carries, with its monitor's name and its severity. */
-const INCIDENT_LABEL = 'stripe-incident';
-const SEVERITIES = ['warning', 'critical'];
-/** The marker in an issue's body that names its incident (an HTML comment: not shown). */
-function marker(id) {
-    return `<!-- stripe-payment-monitor incident:${id} -->`;
-}
-const MARKER = /<!-- stripe-payment-monitor incident:(inc_[0-9a-f]{20}) -->/;
-function labelsOf(incident) {
-    return [INCIDENT_LABEL, incident.monitor, incident.severity];
-}
-/** The title: plain text, no Markdown (GitHub shows titles as written), links and mentions broken. */
-function titleOf(incident) {
-    const where = incident.account ? ` (${incident.account})` : '';
-    const first = incident.summary.split(/(?<=[.;])\s/)[0].replace(/[.;]$/, '');
-    return markdownSafe(`${incident.severity === 'critical' ? 'Critical' : 'Warning'}: ${incident.monitor}${where} — ${first}`, 200, 'title');
-}
-function bodyOf(incident, runUrl) {
-    const figures = (o) => Object.entries(o)
-        .map(([k, v]) => `${k.replaceAll('_', ' ')}: ${typeof v === 'number' ? Math.round(v * 10000) / 10000 : String(v)}`)
-        .join('; ');
-    return [
-        `**${markdownSafe(incident.summary, 1000)}**`,
-        '',
-        `| | |`,
-        `| --- | --- |`,
-        `| Monitor | ${markdownSafe(incident.monitor, 40)} |`,
-        `| Severity | ${incident.severity} |`,
-        ...(incident.account ? [`| Account | ${markdownSafe(incident.account, 64)} |`] : []),
-        `| Opened | ${isoSeconds(unixSeconds(incident.openedAt))} |`,
-        `| Observed | ${markdownSafe(figures(incident.observed), 500)} |`,
-        `| Expected | ${markdownSafe(figures(incident.expected), 500)} |`,
-        '',
-        `[Open in the Stripe Dashboard](${incident.dashboardUrl})${runUrl ? ` · [the run that opened it](${runUrl})` : ''}`,
-        '',
-        `_Opened by Stripe Payment Monitor; it closes this issue when the incident ends. Close it yourself to acknowledge it: no new issue opens while the incident lasts._`,
-        '',
-        marker(incident.id)
-    ].join('\n');
-}
-/** The log's work for one run: GitHub made to match the incidents table. Never throws for GitHub's sake. */
-async function reconcileIssues(api, store, options) {
-    const result = { calls: 0, opened: 0, commented: 0, closed: 0, relabelled: 0, acknowledged: [], left: 0, problems: [], outOfTime: false };
-    const counted = (work) => {
-        result.calls += 1;
-        return work();
-    };
-    // Wall-clock time, as claims are stamped: a claim after it may be a create this listing could not see.
-    const listedAt = Date.now();
-    let listed;
-    try {
-        listed = await counted(() => api.listOpen(INCIDENT_LABEL));
-    }
-    catch (error) {
-        if (!(error instanceof IssueError))
-            throw error;
-        result.stopped = error;
-        return result;
-    }
-    // Ours: an issue carrying a marker. Two with one marker (an older version's double write): the first is the incident's.
-    const byIncident = new Map();
-    const duplicates = [];
-    for (const issue of [...listed].sort((a, b) => a.number - b.number)) {
-        const id = MARKER.exec(issue.body)?.[1];
-        if (!id)
-            continue;
-        const first = byIncident.get(id);
-        if (first)
-            duplicates.push([issue, first]);
-        else
-            byIncident.set(id, issue);
-    }
-    const incidents = await store.incidents([...byIncident.keys()]);
-    const work = [];
-    for (const incident of incidents) {
-        const issue = byIncident.get(incident.id);
-        if (issue)
-            work.push({ incident, act: (i) => (i.open ? keep(i, issue) : close(i, issue)) });
-        else if (incident.open && incident.issueState !== 'acknowledged')
-            work.push({ incident, act: (i) => missing(i) });
-    }
-    /** An open incident's issue: the number recorded, its labels and its severity told. */
-    async function keep(i, issue) {
-        if (i.issueNumber !== issue.number || i.issueState !== 'open')
-            await store.record(i.id, { issueNumber: issue.number, issueState: 'open' });
-        // People's own labels kept; ours (the severity replaced) added.
-        const wanted = [...new Set([...issue.labels.filter((l) => !SEVERITIES.includes(l)), ...labelsOf(i)])];
-        if (wanted.length !== issue.labels.length || wanted.some((l) => !issue.labels.includes(l))) {
-            await counted(() => api.update(issue.number, { labels: wanted }));
-            result.relabelled += 1;
-        }
-        if (i.issueSeverity !== null && i.issueSeverity !== i.severity) {
-            await counted(() => api.comment(issue.number, `Severity changed from ${i.issueSeverity} to **${i.severity}**: ${markdownSafe(i.summary, 1000)}`));
-            result.commented += 1;
-        }
-        if (i.issueSeverity !== i.severity)
-            await store.record(i.id, { issueSeverity: i.severity });
-    }
-    /** A resolved incident whose issue is still open: closed (then told why; a close that failed is the next run's). */
-    async function close(i, issue) {
-        await counted(() => api.update(issue.number, { state: 'closed' }));
-        await store.record(i.id, { issueNumber: issue.number, issueState: 'closed' });
-        result.closed += 1;
-        const lasted = describeLength(((i.resolvedAt ?? options.now).getTime() - i.openedAt.getTime()) / 1000);
-        await counted(() => api.comment(issue.number, `Resolved at ${isoSeconds(unixSeconds(i.resolvedAt ?? options.now))}, after ${lasted}: the monitor no longer sees it.${options.runUrl ? ` ([run](${options.runUrl}))` : ''}`));
-    }
-    /** An open incident GitHub lists no issue for: closed by hand (acknowledged), gone, or never made. */
-    async function missing(i) {
-        if (!i.open || i.issueState === 'acknowledged')
-            return;
-        if (i.issueNumber !== null) {
-            const issue = await counted(() => api.get(i.issueNumber));
-            // Closed by someone (the log closes only resolved incidents' issues), deleted or transferred: acknowledged.
-            if (!issue || issue.state === 'closed') {
-                await store.record(i.id, { issueState: 'acknowledged' });
-                result.acknowledged.push(i.id);
-                return;
-            }
-            // Open, but not listed (its label taken off): still the incident's.
-            return keep(i, issue);
-        }
-        // Claimed by a run whose reply was lost after this run listed: the next listing finds it by its marker.
-        if (i.issueState === 'creating' && i.issueClaimedAt && i.issueClaimedAt.getTime() >= listedAt) {
-            result.left += 1;
-            return;
-        }
-        await store.record(i.id, { issueState: 'creating', issueClaimedAt: new Date() });
-        let number;
-        let failed;
-        try {
-            number = await counted(() => api.create(titleOf(i), bodyOf(i, options.runUrl), labelsOf(i)));
-        }
-        catch (error) {
-            if (!(error instanceof IssueError) || error.stops)
-                throw error;
-            failed = error;
-        }
-        finally {
-            // When the reply is lost, the issue may exist: the claim's time says so to a run that listed before it.
-            if (number === undefined)
-                await store.record(i.id, { issueClaimedAt: new Date() });
-        }
-        if (number === undefined) {
-            result.problems.push(`${failed ? `${failed.message} to creating` : "GitHub's reply to creating"} the issue of ${i.monitor} (${i.id})${failed ? '' : ' could not be read'}; if it was made, the next run finds it by its marker.`);
-            return;
-        }
-        await store.record(i.id, { issueNumber: number, issueState: 'open', issueSeverity: i.severity });
-        result.opened += 1;
-    }
-    for (const { incident, act } of work) {
-        if (!result.stopped && options.clock() >= options.deadline)
-            result.outOfTime = true;
-        if (result.stopped || result.outOfTime) {
-            result.left += 1;
-            continue;
-        }
-        if (!(await store.claim(incident.id))) {
-            // Another run (a shard of the matrix) is writing it now.
-            result.left += 1;
-            continue;
-        }
-        try {
-            const now = await store.incident(incident.id);
-            if (now)
-                await act(now);
-        }
-        catch (error) {
-            if (!(error instanceof IssueError))
-                throw error;
-            if (error.stops)
-                result.stopped = error;
-            else
-                result.problems.push(`${incident.monitor} (${incident.id}): ${error.message}; the next run does it.`);
-        }
-        finally {
-            await store.release(incident.id);
-        }
-    }
-    for (const [extra, first] of duplicates) {
-        if (result.stopped || options.clock() >= options.deadline)
-            break;
-        try {
-            await counted(() => api.update(extra.number, { state: 'closed' }));
-            await counted(() => api.comment(extra.number, `Duplicate of #${first.number} (the same incident).`));
-            result.closed += 1;
-        }
-        catch (error) {
-            if (!(error instanceof IssueError))
-                throw error;
-            if (error.stops)
-                result.stopped = error;
-        }
-    }
-    return result;
-}
-
-;// CONCATENATED MODULE: ./src/features/monitor/issue-log.ts
-
-
-
-/** The incident log's time on GitHub in one run: the rest is the next run's (a GitHub that hangs costs seconds). */
-const ISSUE_BUDGET_MS = 60_000;
-/** Whether GitHub may hold an open incident issue: an incident open, or an issue the log has not seen closed. */
-async function issuesMayBeOpen(db) {
-    const [row] = await db.query(`SELECT EXISTS (SELECT 1 FROM ${db.table(INCIDENTS_TABLE)} WHERE state = 'open' OR issue_state IN ('open', 'creating')) AS any`);
-    return row?.any === true;
-}
-/**
- * One run of the incident log: GitHub made to match the incidents table (`reconcileIssues`), within
- * `ISSUE_BUDGET_MS`; whatever GitHub does, the sync and the incidents are stored, and each refusal
- * is one of the problems returned, said as it is.
- */
-async function writeIncidentIssues(db, options) {
-    const { env } = options;
-    const written = options.token;
-    const token = written && !written.startsWith('${{') ? written : (env.GITHUB_TOKEN ?? '').trim();
-    const repository = env.GITHUB_REPOSITORY ?? '';
-    if (!token || !/^[^/\s]+\/[^/\s]+$/.test(repository)) {
-        return {
-            problems: [
-                `incident-issues is on, but ${token ? 'GITHUB_REPOSITORY is not set' : 'there is no github-token (nor GITHUB_TOKEN)'}: no GitHub issue was written. Run it in GitHub Actions with permissions: issues: write.`
-            ]
-        };
-    }
-    // The input was checked when read; the workflow's own token is checked here, before it is sent anywhere.
-    const wrong = tokenProblem(token);
-    if (wrong)
-        return { problems: [`GITHUB_TOKEN ${wrong}: no GitHub issue was written.`] };
-    const api = await (options.issueApi ?? octokitApi)({ token, repository, apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com' });
-    const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
-    const runUrl = env.GITHUB_RUN_ID ? `${server}/${repository}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
-    const result = await reconcileIssues(api, issueStore(db), { now: options.now, runUrl, deadline: Date.now() + ISSUE_BUDGET_MS, clock: Date.now });
-    const problems = [];
-    const kept = 'The incidents are stored and the sync succeeded.';
-    if (result.stopped) {
-        const next = result.stopped.refusal === 'rate-limited' ? 'the first run after that goes on' : 'nothing more was tried this run';
-        problems.push(`GitHub refused the incident issues: ${result.stopped.message}; ${next}. ${kept}`);
-    }
-    else if (result.outOfTime) {
-        problems.push(`GitHub was slow: ${result.left} incident issue${result.left === 1 ? ' is' : 's are'} left for the next run (the issue work stops after ${ISSUE_BUDGET_MS / 1000} s). ${kept}`);
-    }
-    for (const problem of result.problems.slice(0, 5))
-        problems.push(`Incident issues: ${problem}`);
-    return { result, problems };
-}
-
-;// CONCATENATED MODULE: ./src/features/monitor/monitor.ts
-/** Less history than this, and a relative monitor learns: it says how many days it has and raises nothing. */
-const LEARNING_DAYS = 14;
-/** A relative monitor's note while it learns: how many days of history it has. */
-function learningLine(days) {
-    return `learning: ${Math.floor(days)} of ${LEARNING_DAYS} days of history`;
-}
-
-;// CONCATENATED MODULE: ./src/features/monitor/render.ts
-
-
-
-
-
-
-
-const MARK = { ok: '✓', learning: '…', warning: '⚠', critical: '✗', stale: '◌', partial: '◐' };
-/**
- * critical or warning (the worst incident open); else stale (the data read is not current), partial
- * (a chosen monitor cannot watch), learning (a relative monitor has too little history) or ok.
- */
-function worstOf(view) {
-    const open = view.changes.filter((c) => c.state !== 'resolved').map((c) => c.incident.severity);
-    if (open.includes('critical'))
-        return 'critical';
-    if (open.includes('warning'))
-        return 'warning';
-    if (view.stale.length > 0)
-        return 'stale';
-    if (view.blind.length > 0)
-        return 'partial';
-    if (view.outcomes.some((o) => o.notes.some((n) => n.state === 'learning')))
-        return 'learning';
-    return 'ok';
-}
-/** A monitor's line in a list item: its own words and numbers, with nothing that Markdown or HTML would read. */
-function inline(text) {
-    return markdownSafe(text, 2000);
-}
-/** "2026-04-05 14:00 (Europe/London)": a moment in the account's local time. */
-function localTime(date, zone) {
-    return `${localMinutes(unixSeconds(date), zone)} ${zone === 'UTC' ? 'UTC' : `(${zone})`}`;
-}
-/** The summary's opening lines for the monitor. */
-function renderStatus(view, now) {
-    const status = worstOf(view);
-    const opened = view.changes.filter((c) => c.state === 'opened').length;
-    const resolved = view.changes.filter((c) => c.state === 'resolved');
-    const open = view.changes.filter((c) => c.state !== 'resolved').length;
-    const watching = view.outcomes.filter((o) => !o.unavailable).length;
-    const head = status === 'critical' || status === 'warning'
-        ? `${open} incident${open === 1 ? '' : 's'} open${opened > 0 ? ` (${opened} new)` : ''}`
-        : status === 'stale'
-            ? 'not current — the synced data is behind, so a quiet day may be a missing one'
-            : status === 'partial'
-                ? `watching ${watching} of ${view.outcomes.length} monitors — the others cannot see`
-                : status === 'learning'
-                    ? 'watching; some monitors are still learning the account’s rhythm'
-                    : 'all clear';
-    const lines = [`### ${MARK[status]} Monitor: ${head}`, ''];
-    // What it cannot see comes first, whatever else is open: a user acts on it.
-    if (view.stale.length > 0 || view.blind.length > 0) {
-        // `*` bullets: a list of its own, not merged with the monitors' `-` list that follows.
-        lines.push('**Cannot see:**', '', ...view.stale.map((l) => `* ${MARK.stale} ${l}`), ...view.blind.map((l) => `* ${MARK.partial} ${l}`), '');
-    }
-    if (view.quiet) {
-        const held = view.outcomes.reduce((n, o) => n + (o.muted?.length ?? 0), 0);
-        lines.push(`🔇 **Muted** until ${localMinutes(view.quiet.until, view.calendar.zone)} (${view.calendar.zone}) by \`monitor-quiet\` (${view.quiet.windows.map((w) => inline(w)).join(', ')}): no incident opens; open ones stay open.${held > 0 ? ` ${held} finding${held === 1 ? '' : 's'} held back.` : ''}`, '');
-    }
-    const items = [];
-    for (const outcome of view.outcomes) {
-        const name = `**${outcome.monitor.name}**`;
-        if (outcome.unavailable)
-            continue;
-        const findings = view.changes.filter((c) => c.incident.monitor === outcome.monitor.name && c.state !== 'resolved');
-        for (const { incident, state } of findings) {
-            const where = incident.account ? ` \`${incident.account}\`` : '';
-            const acknowledged = incident.issueState === 'acknowledged' || view.acknowledged.has(incident.id);
-            items.push(`- ${MARK[incident.severity]} ${name}${where} — ${inline(incident.summary)} [Dashboard](${incident.dashboardUrl})${state === 'ongoing' ? ` _(open since ${localTime(incident.openedAt, view.calendar.zone)}${acknowledged ? `; acknowledged: its issue${incident.issueNumber ? ` #${incident.issueNumber}` : ''} was closed by hand` : ''})_` : ''}`);
-        }
-        const notes = outcome.notes;
-        if (findings.length > 0 && notes.length === 0)
-            continue;
-        if (notes.length === 1 && findings.length === 0) {
-            const note = notes[0];
-            items.push(`- ${MARK[note.state]} ${name}${note.account && view.stripeAccount !== note.account ? ` \`${note.account}\`` : ''} — ${inline(note.line)}`);
-        }
-        else if (notes.length > 0) {
-            const learning = notes.filter((n) => n.state === 'learning').length;
-            const mark = findings.length > 0 ? '' : learning === notes.length ? MARK.learning : MARK.ok;
-            const rest = findings.length > 0 ? 'the other ' : '';
-            items.push(`- ${mark ? `${mark} ` : '  '}${name} — ${rest}${notes.length.toLocaleString('en-US')} account${notes.length === 1 ? '' : 's'} within the usual${learning > 0 ? ` (${learning.toLocaleString('en-US')} still learning)` : ''}`);
-        }
-        else if (findings.length === 0) {
-            items.push(`- ${MARK.ok} ${name} — nothing in the stretch it looks at`);
-        }
-    }
-    lines.push(...items, '');
-    const cal = view.calendar;
-    const zone = cal.zoneFrom === 'default' ? 'UTC (the account does not say: set `monitor-timezone`)' : `${cal.zone} (${cal.zoneFrom})`;
-    const holidays = cal.holidaysFrom === 'none' ? 'none' : `${cal.holidays.label} (${cal.holidaysFrom})`;
-    lines.push(`<sub>Local time: ${zone} · public holidays: ${holidays}${cal.quiet.length > 0 ? ` · quiet: ${cal.quiet.map((w) => inline(w.text)).join(', ')}` : ''}.</sub>`, '');
-    for (const c of resolved) {
-        lines.push(`- ✓ Resolved: **${c.incident.monitor}**${c.incident.account ? ` \`${c.incident.account}\`` : ''} — open ${describeLength((now.getTime() - c.incident.openedAt.getTime()) / 1000)}, since ${localTime(c.incident.openedAt, view.calendar.zone)}.`);
-    }
-    if (resolved.length > 0)
-        lines.push('');
-    // How far into its block the charts' last block is (0: it has just begun, and is whole).
-    const sofar = wallSeconds(unixSeconds(now), view.calendar.zone) % BLOCK;
-    for (const [key, chart] of view.charts) {
-        const change = view.changes.find((c) => openKey(c.incident.account, c.incident.monitor, c.incident.key) === key);
-        if (change)
-            lines.push(`**${change.incident.monitor}**${change.incident.account ? ` \`${change.incident.account}\`` : ''}: the last 7 days against the same hours of the 4 weeks before` +
-                (sofar ? ` (* the block in progress: ${describeLength(sofar)} of ${BLOCK / 3600} h so far)` : ''), '', chart, '');
-    }
-    // A monitor's own footnote, when it watched and found nothing (an incident says it in its own words).
-    for (const o of view.outcomes)
-        if (o.monitor.footnote && !o.unavailable && o.findings.length === 0)
-            lines.push(`<sub>${o.monitor.footnote}</sub>`, '');
-    for (const problem of view.problems)
-        lines.push('> [!WARNING]', `> ${problem}`, '');
-    return lines;
-}
-/** The summary's section for a backtest: what the monitors would have raised. */
-function renderBacktest(result, monitors) {
-    const lines = [
-        `### Monitor backtest: ${result.incidents.length} incident${result.incidents.length === 1 ? '' : 's'} in ${describeLength(Date.parse(result.window.to) / 1000 - Date.parse(result.window.from) / 1000)}`,
-        '',
-        `The monitors replayed hour by hour from ${result.window.from} to ${result.window.to} (${result.evaluations} evaluations) over the stored history: what they would have raised. Nothing was stored, no issue opened, nothing fails.`,
-        ''
-    ];
-    if (result.history_from) {
-        lines.push(`> [!NOTE]\n> The stored history begins ${result.history_from}, after the start of the window asked: the monitors that compare with past weeks only learn for its first ${LEARNING_DAYS} days. Backfill more (\`created-after\`, \`limit: all\`) for a full replay.`, '');
-    }
-    if (result.incidents.length > 0) {
-        lines.push('| Monitor | Account | Severity | Opened | Resolved | What it saw |', '| --- | --- | --- | --- | --- | --- |');
-        for (const i of result.incidents.slice(0, 50)) {
-            lines.push(`| ${i.monitor} | ${i.account ?? ''} | ${i.severity} | ${i.opened_at} | ${i.resolved_at ?? 'still open'} | ${escapeCell(i.summary, 300)} |`);
-        }
-        lines.push('');
-        if (result.incidents.length > 50)
-            lines.push(`…and ${result.incidents.length - 50} more in the \`backtest\` output.`, '');
-    }
-    const counts = monitors.map((m) => `${m.name} ${result.incidents.filter((i) => i.monitor === m.name).length}`);
-    lines.push(`<sub>By monitor: ${counts.join(', ')}.</sub>`, '');
-    return lines;
-}
-
 ;// CONCATENATED MODULE: ./src/features/monitor/wording.ts
 // How the monitors write numbers and lengths for people: one place, so every line reads alike.
 /** "2026-04-03 Good Friday (public holiday, GB); … and 2 more": the days a judgement did not compare with, the first two named. */
@@ -41225,6 +40112,14 @@ const cardTesting = {
         return { notes, findings };
     }
 };
+
+;// CONCATENATED MODULE: ./src/features/monitor/monitor.ts
+/** Less history than this, and a relative monitor learns: it says how many days it has and raises nothing. */
+const LEARNING_DAYS = 14;
+/** A relative monitor's note while it learns: how many days of history it has. */
+function learningLine(days) {
+    return `learning: ${Math.floor(days)} of ${LEARNING_DAYS} days of history`;
+}
 
 ;// CONCATENATED MODULE: ./src/features/monitor/stats.ts
 /**
@@ -41969,6 +40864,311 @@ const silence = {
 /** Every monitor, in the order the summary lists them. Adding one is its file and a line here. */
 const MONITORS = [silence, declines, cardTesting, disputes_disputes, refunds_refunds, payouts_payouts, renewals];
 
+;// CONCATENATED MODULE: ./src/features/monitor/contract.ts
+
+/** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
+// prettier-ignore
+const contract_CONTRACT = {
+    inputs: [
+        { name: 'monitors', default: 'all', since: '1.3.0', description: `The payment monitors to run after the sync - all, none, or a comma-separated list of ${MONITORS.map((m) => m.name).join(', ')}. Each runs when the objects it reads are synced.` },
+        { name: 'monitor-thresholds', default: '', since: '1.3.0', description: 'Overrides of the monitors\' levels, monitor.level=value pairs separated by commas, semicolons or lines (silence.probability=1e-5, disputes.warning=0.5%, card-testing.failures=50). See Monitoring in the README.' },
+        { name: 'fail-on', default: 'never', since: '1.3.0', description: 'Fail the step, after everything is stored and written, while an incident is open - never, warning (any incident) or critical. GitHub then e-mails the failed run.' },
+        { name: 'incident-issues', default: 'false', since: '1.3.0', description: 'true: one GitHub issue per incident (labels stripe-incident, the monitor, the severity), commented when its severity changes, closed when it resolves; closing one by hand acknowledges its incident. Each run reconciles the issues with the incidents. Needs permissions: issues: write.' },
+        { name: 'github-token', default: '${{ github.token }}', since: '1.3.0', description: 'The token incident-issues writes with. Default: the workflow\'s token.' },
+        { name: 'monitor-backtest', default: '', since: '1.3.0', description: 'Replay the monitors hour by hour over this much stored history (1d to 90d, e.g. 28d) and report what they would have raised (output backtest), instead of monitoring: nothing is stored, no issue opened, nothing fails.' },
+        { name: 'monitor-timezone', default: '', since: '1.3.0', description: 'The time zone whose local hours the monitors compare week to week (an IANA name, e.g. Europe/London). Empty: the Stripe account\'s own (its Dashboard time zone), else UTC.' },
+        { name: 'monitor-holidays', default: '', since: '1.3.0', description: 'Public holidays the monitors know, from the date-holidays library - a country or region code (GB, US-CA, DE-BY) or none. Empty: the Stripe account\'s country, with the holidays of any of its regions. A holiday is not a silence, and past holidays are left out of the weeks compared.' },
+        { name: 'monitor-quiet', default: '', since: '1.3.0', description: 'Planned windows in local time during which no incident opens (open ones stay open) - days or ranges (2026-12-24..2027-01-02) and weekly windows (Sat, Sun 00:00-06:00), separated by commas. A whole quiet day also expects no sales.' }
+    ],
+    outputs: [
+        { name: 'incidents', empty: '[]', description: 'JSON array of the incidents opened, still open and resolved this run - {id, monitor, severity (warning or critical), state (opened, ongoing or resolved), account_id, opened_at, resolved_at, summary, observed, expected, dashboard_url}.' },
+        { name: 'incidents_opened', empty: '0', description: 'Incidents opened this run.' },
+        { name: 'incidents_resolved', empty: '0', description: 'Incidents resolved this run.' },
+        { name: 'monitor_status', empty: '', description: 'critical or warning (the worst open incident); else stale (the synced data the monitors read is not current - a backfill in progress), partial (a chosen monitor cannot watch - an object not synced, status without failed charges, a key that cannot read an object, the monitors could not read the database), learning (a monitor that compares with the account\'s history has under 14 days of it) or ok; empty when no monitor ran.' },
+        { name: 'backtest', empty: '', description: 'With monitor-backtest: JSON {window {from, to}, history_from (when the stored history begins inside the window), evaluations, incidents [{monitor, account, key, severity, opened_at, resolved_at, summary}]}.' }
+    ]
+};
+
+;// CONCATENATED MODULE: ./src/features/monitor/github.ts
+
+/** Longest a call may take: a GitHub that hangs costs seconds, not the HTTP library's five minutes. */
+const CALL_MS = 10_000;
+/** A GitHub refusal or failure, said in words that do not quote GitHub's reply (nor the token in it). */
+class IssueError extends Error {
+    refusal;
+    status;
+    until;
+    constructor(refusal, status, message, 
+    /** Rate-limited: until when (Unix seconds). */
+    until) {
+        super(message);
+        this.refusal = refusal;
+        this.status = status;
+        this.until = until;
+        this.name = 'IssueError';
+    }
+    /** Whether the rest of this run's issue work stops (every further call would be refused the same way). */
+    get stops() {
+        return this.refusal !== 'failed';
+    }
+}
+/** An HTTP error as the log says it: its status and headers only (x-ratelimit-*, retry-after). */
+function classify(status, headers, nowSeconds, secondary = false) {
+    const header = (name) => {
+        const v = headers[name];
+        return v === undefined ? undefined : Number(v);
+    };
+    if (status === 401)
+        return new IssueError('unauthorized', status, 'the token is not valid (401): check github-token, or leave it to the workflow token');
+    if (status === 403 || status === 429) {
+        const remaining = header('x-ratelimit-remaining');
+        const reset = header('x-ratelimit-reset');
+        const retry = header('retry-after');
+        if (remaining === 0 && reset !== undefined && Number.isFinite(reset)) {
+            return new IssueError('rate-limited', status, `rate-limited until ${isoSeconds(reset)} (the token's hourly requests are spent)`, reset);
+        }
+        if ((retry !== undefined && Number.isFinite(retry)) || secondary || status === 429) {
+            const until = nowSeconds + (retry !== undefined && Number.isFinite(retry) ? retry : 60);
+            return new IssueError('rate-limited', status, `rate-limited until ${isoSeconds(until)} (GitHub's secondary limit on writes)`, until);
+        }
+        return new IssueError('forbidden', status, 'the token lacks `issues: write` (403): give the job `permissions: issues: write`, or a github-token that may write issues');
+    }
+    if (status === 404)
+        return new IssueError('not-found', status, 'the repository was not found with this token (404): the token is for another repository, or may not see this one');
+    if (status === 410)
+        return new IssueError('disabled', status, 'issues are disabled in this repository (410): turn them on in its settings, or set incident-issues: false');
+    return new IssueError('failed', status, status ? `GitHub answered ${status}` : 'GitHub did not answer in time');
+}
+function failureOf(error, nowSeconds) {
+    if (error instanceof IssueError)
+        return error;
+    const e = (typeof error === 'object' && error !== null ? error : {});
+    // No response: the call timed out or the connection failed (the library calls that a 500): GitHub did not answer.
+    const status = e.response && typeof e.status === 'number' && e.status >= 400 ? e.status : undefined;
+    const text = `${typeof e.message === 'string' ? e.message : ''} ${JSON.stringify(e.response?.data ?? '')}`;
+    return classify(status, e.response?.headers ?? {}, nowSeconds, /secondary rate limit/i.test(text));
+}
+function issueOf(data) {
+    if (typeof data !== 'object' || data === null)
+        return undefined;
+    const d = data;
+    if (typeof d.number !== 'number' || !Number.isSafeInteger(d.number) || d.number <= 0 || d.pull_request)
+        return undefined;
+    const labels = Array.isArray(d.labels) ? d.labels.map((l) => (typeof l === 'string' ? l : String(l?.name ?? ''))) : [];
+    return { number: d.number, state: d.state === 'closed' ? 'closed' : 'open', labels, body: typeof d.body === 'string' ? d.body : '' };
+}
+/** The REST API through @actions/github's Octokit, every call bounded by `callMs`. */
+async function octokitApi(target, callMs = CALL_MS) {
+    const { getOctokit } = await __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413));
+    const octokit = getOctokit(target.token, { baseUrl: target.apiUrl });
+    const [owner, repo] = target.repository.split('/');
+    const request = () => ({ signal: AbortSignal.timeout(callMs) });
+    const call = async (work) => {
+        try {
+            return await work();
+        }
+        catch (error) {
+            throw failureOf(error, Math.floor(Date.now() / 1000));
+        }
+    };
+    return {
+        listOpen: (label) => call(async () => {
+            const found = [];
+            // Pages of 100 until a short one; at most 50 pages (5,000 open incident issues is not a log anyone reads).
+            for (let page = 1; page <= 50; page++) {
+                const { data } = await octokit.rest.issues.listForRepo({ owner, repo, labels: label, state: 'open', per_page: 100, page, request: request() });
+                if (!Array.isArray(data))
+                    throw new IssueError('failed', undefined, "GitHub's list of issues could not be read");
+                for (const item of data) {
+                    const issue = issueOf(item);
+                    if (issue)
+                        found.push(issue);
+                }
+                if (data.length < 100)
+                    break;
+            }
+            return found;
+        }),
+        get: async (issue) => {
+            try {
+                return issueOf((await octokit.rest.issues.get({ owner, repo, issue_number: issue, request: request() })).data);
+            }
+            catch (error) {
+                const status = error?.status;
+                // Gone (deleted, transferred): nothing to write to; the incident counts as acknowledged.
+                if (status === 404 || status === 410)
+                    return undefined;
+                throw failureOf(error, Math.floor(Date.now() / 1000));
+            }
+        },
+        create: (title, body, labels) => call(async () => issueOf((await octokit.rest.issues.create({ owner, repo, title, body, labels, request: request() })).data)?.number),
+        comment: (issue, body) => call(async () => void (await octokit.rest.issues.createComment({ owner, repo, issue_number: issue, body, request: request() }))),
+        update: (issue, fields) => call(async () => void (await octokit.rest.issues.update({
+            owner,
+            repo,
+            issue_number: issue,
+            ...fields,
+            ...(fields.state ? { state_reason: 'completed' } : {}),
+            request: request()
+        })))
+    };
+}
+/**
+ * Why a token cannot be a GitHub token, or undefined: whitespace or control characters (a pasted
+ * line break), a `Bearer ` prefix, or a Stripe key pasted by mistake. Checked before anything runs.
+ */
+function tokenProblem(token) {
+    if (/^bearer\s/i.test(token))
+        return 'starts with "Bearer ": give the token alone';
+    // eslint-disable-next-line no-control-regex -- control characters are what is refused
+    if (/[\s\u0000-\u001F\u007F-\u009F]/.test(token))
+        return 'holds whitespace or control characters (a line break pasted with it?)';
+    if (/^(sk|rk|pk)_(live|test)_/.test(token))
+        return 'is a Stripe API key, not a GitHub token: it is never sent to GitHub';
+    return undefined;
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/features/monitor/incidents.ts
+
+const INCIDENTS_TABLE = 'stripe_monitor_incidents';
+/** A column of a feature's own table (filled by the feature, not from a Stripe object). */
+const column = (name, type, more = {}) => ({ name, type, fromRow: false, ...more });
+/**
+ * The incidents, one row each: open while a run still sees it, resolved when one no longer does.
+ * `open_key` (account, monitor, key) is unique while it is open and NULL once resolved: at most one
+ * open incident per account, monitor and key, even when runs overlap or shards race.
+ */
+const INCIDENTS = {
+    table: INCIDENTS_TABLE,
+    columns: [
+        column('incident_id', 'text', { notNull: true }),
+        column('account_id', 'text'),
+        column('monitor', 'text', { notNull: true }),
+        column('key', 'text', { notNull: true }),
+        column('severity', 'text', { notNull: true }),
+        column('state', 'text', { notNull: true }),
+        column('opened_at', 'timestamptz', { notNull: true }),
+        column('last_seen_at', 'timestamptz', { notNull: true }),
+        column('resolved_at', 'timestamptz'),
+        column('summary', 'text', { notNull: true }),
+        column('observed', 'jsonb'),
+        column('expected', 'jsonb'),
+        column('dashboard_url', 'text'),
+        column('issue_number', 'integer'),
+        // What GitHub holds for it: creating (claimed, the reply not read yet), open, closed, acknowledged (closed by hand).
+        column('issue_state', 'text'),
+        // The severity the issue last told (a change is commented on once).
+        column('issue_severity', 'text'),
+        // When a run last claimed it to create its issue (a lost reply is looked for by marker before creating again).
+        column('issue_claimed_at', 'timestamptz'),
+        column('open_key', 'text'),
+        column('updated_at', 'timestamptz', { default: 'now()' })
+    ],
+    idColumn: 'incident_id',
+    indexes: ['opened_at'],
+    unique: ['open_key'],
+    optional: 'incidents are not remembered between runs'
+};
+function openKey(account, monitor, key) {
+    return `${account ?? ''}|${monitor}|${key}`;
+}
+function incidentOf(r) {
+    return {
+        id: r.incident_id,
+        account: r.account_id,
+        monitor: r.monitor,
+        key: r.key,
+        severity: r.severity,
+        openedAt: r.opened_at,
+        resolvedAt: r.resolved_at,
+        summary: r.summary,
+        observed: r.observed ?? {},
+        expected: r.expected ?? {},
+        dashboardUrl: r.dashboard_url ?? '',
+        issueNumber: r.issue_number,
+        issueState: r.issue_state,
+        issueSeverity: r.issue_severity,
+        issueClaimedAt: r.issue_claimed_at
+    };
+}
+/**
+ * The incidents a run starts from, in one read: those open now (by open key), and every one open at
+ * any time since `since` (Unix seconds) — open now or resolved after it — for `openSince`.
+ */
+async function incidentsSince(db, since) {
+    const rows = await db.query(`SELECT * FROM ${db.table(INCIDENTS_TABLE)} WHERE state = 'open' OR resolved_at >= to_timestamp($1)`, [
+        since
+    ]);
+    const recent = rows.map(incidentOf);
+    const open = new Map(rows.flatMap((r, k) => (r.state === 'open' ? [[openKey(r.account_id, r.monitor, r.key), recent[k]]] : [])));
+    return { open, recent };
+}
+/**
+ * Brings the table in line with what this run saw: a finding with no open incident opens one (a
+ * race with another run opens one, not two); one with an open incident updates it; an open incident
+ * of a monitor this run evaluated that nothing saw any more is resolved.
+ */
+async function recordIncidents(db, seen, evaluated, open, now) {
+    const table = db.table(INCIDENTS_TABLE);
+    const changes = [];
+    const keys = new Set();
+    for (const f of seen) {
+        const key = openKey(f.account, f.monitor, f.key);
+        keys.add(key);
+        const values = [f.severity, f.summary, JSON.stringify(f.observed), JSON.stringify(f.expected), f.dashboardUrl, now];
+        const before = open.get(key);
+        if (!before) {
+            const inserted = await db.query(`INSERT INTO ${table} (incident_id, account_id, monitor, key, severity, state, opened_at, last_seen_at, summary, observed, expected, dashboard_url, open_key, updated_at)
+         VALUES ($7, $8, $9, $10, $1, 'open', $6, $6, $2, $3, $4, $5, $11, now())
+         ON CONFLICT (open_key) DO NOTHING RETURNING *`, [...values, `inc_${(0,external_node_crypto_.randomUUID)().replaceAll('-', '').slice(0, 20)}`, f.account, f.monitor, f.key, key]);
+            if (inserted[0]) {
+                changes.push({ incident: incidentOf(inserted[0]), state: 'opened' });
+                continue;
+            }
+        }
+        // Open already (or opened by a run racing this one a moment ago): it is still going on.
+        const updated = await db.query(`UPDATE ${table} AS i SET severity = $1, summary = $2, observed = $3, expected = $4, dashboard_url = $5, last_seen_at = $6, updated_at = now()
+        FROM (SELECT incident_id, severity AS before FROM ${table} WHERE open_key = $7) b
+       WHERE i.incident_id = b.incident_id RETURNING i.*, b.before`, [...values, key]);
+        const row = updated[0];
+        if (row)
+            changes.push({ incident: incidentOf(row), state: 'ongoing', ...(row.before !== row.severity ? { previousSeverity: row.before } : {}) });
+    }
+    for (const [key, incident] of open) {
+        if (keys.has(key) || !evaluated.has(incident.monitor))
+            continue;
+        const resolved = await db.query(`UPDATE ${table} SET state = 'resolved', resolved_at = $2, open_key = NULL, updated_at = now() WHERE incident_id = $1 AND state = 'open' RETURNING *`, [incident.id, now]);
+        if (resolved[0])
+            changes.push({ incident: incidentOf(resolved[0]), state: 'resolved' });
+    }
+    return changes;
+}
+const ISSUE_LOCK = 'stripe-payment-monitor issue';
+function issueStore(db) {
+    const table = db.table(INCIDENTS_TABLE);
+    const logged = (r) => ({ ...incidentOf(r), open: r.state === 'open' });
+    return {
+        incidents: async (ids) => (await db.query(`SELECT * FROM ${table} WHERE state = 'open' OR incident_id = ANY($1) ORDER BY opened_at`, [ids])).map(logged),
+        incident: async (id) => {
+            const [row] = await db.query(`SELECT * FROM ${table} WHERE incident_id = $1`, [id]);
+            return row ? logged(row) : undefined;
+        },
+        claim: async (id) => (await db.query('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS ok', [ISSUE_LOCK, id]))[0]?.ok === true,
+        release: async (id) => void (await db.query('SELECT pg_advisory_unlock(hashtext($1), hashtext($2))', [ISSUE_LOCK, id])),
+        record: async (id, f) => {
+            await db.query(`UPDATE ${table} SET issue_number = coalesce($2, issue_number), issue_state = coalesce($3, issue_state), issue_severity = coalesce($4, issue_severity),
+                issue_claimed_at = coalesce($5, issue_claimed_at), updated_at = now() WHERE incident_id = $1`, [id, f.issueNumber ?? null, f.issueState ?? null, f.issueSeverity ?? null, f.issueClaimedAt ?? null]);
+        }
+    };
+}
+/** Whether a table of the feature's is there for the run: missing (the role could not create it), denied (no grants), or ok. */
+async function tableAccess(db, name) {
+    const [row] = await db.query(`SELECT CASE WHEN to_regclass($1) IS NULL THEN 'missing' WHEN has_table_privilege($1, 'SELECT, INSERT, UPDATE') THEN 'ok' ELSE 'denied' END AS access`, [db.table(name)]);
+    return row?.access ?? 'missing';
+}
+
 ;// CONCATENATED MODULE: ./src/features/monitor/place.ts
 
 /**
@@ -42010,148 +41210,936 @@ async function placeOf(db, key, now, ask, remember) {
     return facts;
 }
 
-;// CONCATENATED MODULE: ./src/features/monitor/settings.ts
+;// CONCATENATED MODULE: ./src/features/monitor/account-calendar.ts
 
 
 
 
-/** `monitor-timezone`: empty (the Stripe account's) or an IANA time zone name (Europe/London, America/New_York). */
-function parseTimezone(value) {
-    const text = value.trim();
-    if (text === '')
-        return undefined;
-    const zone = knownZone(text);
-    if (!zone)
-        throw new InputError('monitor-timezone', `"${shown(text, 40)}" is not an IANA time zone name (e.g. Europe/London, America/New_York, UTC).`);
-    return zone;
+
+
+
+/** How far back the holidays are loaded: the weeks compared, a backtest's longest window, and a week to spare. */
+const HOLIDAY_DAYS = 100;
+/**
+ * The account's week: the time zone and holidays from the inputs, else from the Stripe account
+ * (GET /v1/account), else UTC and none. What stood in the way is told to `problem` (the user can
+ * set them).
+ */
+async function accountCalendar(db, settings, config, ctx, at, problem) {
+    // Asked of Stripe (once a day: the place is remembered) unless the inputs say both.
+    const asks = settings.timezone === undefined || settings.holidays === undefined;
+    const account = asks ? await placeOf(db, config.stripeAccount ?? '', ctx.now, ctx.account, (await tableAccess(db, PLACES_TABLE)) === 'ok') : undefined;
+    if (account?.error) {
+        problem(`The monitors could not read where the Stripe account lives (GET /v1/account: ${escapeCell(account.error, 200)}): they use ${settings.timezone ?? 'UTC'} and ${settings.holidays === undefined ? 'no public holidays' : 'the holidays asked for'}. Set \`monitor-timezone\` and \`monitor-holidays\`, or give the key read access to the account.`);
+    }
+    const accountZone = account?.timezone ? knownZone(account.timezone) : undefined;
+    const zone = settings.timezone ?? accountZone ?? 'UTC';
+    const zoneFrom = settings.timezone ? 'monitor-timezone' : accountZone ? 'the Stripe account' : 'default';
+    const asked = settings.holidays;
+    const code = asked === 'none' ? undefined : (asked ?? (account?.country ? { country: account.country } : undefined));
+    let holidays = NO_HOLIDAYS;
+    if (code) {
+        const loaded = await loadHolidays(code, yearsAround(at, HOLIDAY_DAYS + (settings.backtestSeconds ?? 0) / DAY_SECONDS));
+        holidays = loaded.calendar;
+        if (loaded.problem)
+            problem(loaded.problem);
+    }
+    const holidaysFrom = !code ? 'none' : asked ? 'monitor-holidays' : 'the Stripe account';
+    return { zone, zoneFrom, holidays, holidaysFrom, quiet: settings.quiet };
 }
-/** `monitors`: all (the default), none, or a list of the registry's names; returned in the registry's order. */
-function parseMonitors(value, registry) {
-    const known = registry.map((m) => m.name);
-    const text = value.trim().toLowerCase();
-    if (text === 'all')
-        return known;
-    if (text === 'none')
-        return [];
-    const names = text.split(',').map((p) => p.trim());
-    for (const name of names) {
-        if (!known.includes(name)) {
-            throw new InputError('monitors', `unknown monitor "${shown(name, 40)}". Expected all, none, or a comma-separated list of ${known.join(', ')}.`);
+
+;// CONCATENATED MODULE: ./src/features/monitor/engine.ts
+
+/** Why a monitor cannot look in this run, or undefined when it can: in words that say what to change. */
+function unavailable(monitor, sources) {
+    const unsynced = monitor.reads.map((o) => sources.unsynced?.get(o)).filter((why) => why !== undefined);
+    if (unsynced.length > 0)
+        return unsynced.join('; ');
+    const missing = monitor.reads.filter((o) => !sources.tables[o]);
+    if (missing.length > 0)
+        return `needs ${missing.join(' and ')} synced (add ${missing.length === 1 ? 'it' : 'them'} to \`objects\`)`;
+    if (monitor.needsFailedCharges && !sources.failedCharges)
+        return 'needs failed charges: set `status: all`';
+    return undefined;
+}
+/**
+ * Every monitor at one moment `at` (Unix seconds), each reading every account at once. `isOpen`:
+ * the incidents open before (a monitor may keep one open on a longer look). Queries run one after
+ * another on the run's connection.
+ */
+async function evaluate(db, monitors, levels, sources, at, past, calendar) {
+    const memo = new Map();
+    const base = {
+        at,
+        calendar,
+        accounts: sources.accounts,
+        tables: sources.tables,
+        indexed: (table) => sources.indexed.has(table),
+        query: (sql, params) => db.query(sql, params),
+        once: (key, compute) => {
+            if (!memo.has(key))
+                memo.set(key, compute());
+            return memo.get(key);
+        }
+    };
+    const outcomes = [];
+    for (const monitor of monitors) {
+        const why = unavailable(monitor, sources);
+        if (why) {
+            outcomes.push({ monitor, notes: [], findings: [], unavailable: why });
+            continue;
+        }
+        let result;
+        try {
+            result = await monitor.evaluate({
+                ...base,
+                levels: levels[monitor.name],
+                // Each monitor asks after its own incidents only.
+                isOpen: (account, key) => past.isOpen(account, monitor.name, key),
+                openedAt: (account, key) => past.openedAt(account, monitor.name, key)
+            });
+        }
+        catch (error) {
+            // One monitor that cannot run must not blind the others, nor pass for "all clear": it is told as not watching.
+            outcomes.push({
+                monitor,
+                notes: [],
+                findings: [],
+                unavailable: `could not run (${error instanceof Error ? error.message.slice(0, 200) : String(error)})`
+            });
+            continue;
+        }
+        outcomes.push({ monitor, ...result, window: levels[monitor.name].window });
+    }
+    const quiet = quietAt(calendar.quiet, at, calendar.zone);
+    return outcomes.map((o) => yielded(o, outcomes, past, at)).map((o) => (quiet ? muted(o, past) : o));
+}
+/** During a quiet window: findings that are not open incidents already are kept aside, not opened. */
+function muted(outcome, past) {
+    const held = outcome.findings.filter((f) => !past.isOpen(f.account, outcome.monitor.name, f.key));
+    if (held.length === 0)
+        return outcome;
+    return { ...outcome, findings: outcome.findings.filter((f) => !held.includes(f)), muted: held };
+}
+/**
+ * An outcome without the findings its monitor leaves to another (`yieldsTo`) that sees the same
+ * account now or had it open within the yielding monitor's window, told in a note instead.
+ */
+function yielded(outcome, all, past, at) {
+    const to = outcome.monitor.yieldsTo;
+    if (!to)
+        return outcome;
+    const accounts = new Set(all.find((o) => o.monitor.name === to.monitor)?.findings.map((f) => f.account ?? '') ?? []);
+    // Only monitors whose window is in hours yield (declines).
+    const since = at - (outcome.window ?? 0) * 3600;
+    const left = outcome.findings.filter((f) => to.keys.includes(f.key) && (accounts.has(f.account ?? '') || past.openSince(f.account, to.monitor, since)));
+    if (left.length === 0)
+        return outcome;
+    return {
+        ...outcome,
+        findings: outcome.findings.filter((f) => !left.includes(f)),
+        notes: [...outcome.notes, ...left.map((f) => ({ account: f.account, state: 'ok', line: `${f.summary.split('. ')[0]} — told as ${to.monitor}` }))]
+    };
+}
+
+;// CONCATENATED MODULE: ./src/features/monitor/backtest.ts
+
+
+
+
+/**
+ * The monitors replayed hour by hour over the stored history, `seconds` back from `at`: what they
+ * would have raised and when it would have resolved. Nothing is stored, no issue opened, nothing
+ * fails: the noise a user would get, seen before turning paging on. Each hour sees the rows created
+ * before it (a payout's status is today's: the history keeps no earlier one).
+ */
+async function backtest(db, monitors, levels, sources, at, seconds, calendar, historyFrom) {
+    const from = Math.ceil((at - seconds) / HOUR) * HOUR;
+    const open = new Map();
+    const incidents = [];
+    let evaluations = 0;
+    // Every hour, and the run's own moment last: the replay ends where monitoring would stand now.
+    const moments = [];
+    for (let t = from; t <= at; t += HOUR)
+        moments.push(t);
+    if (moments[moments.length - 1] !== at)
+        moments.push(at);
+    for (const t of moments) {
+        evaluations += 1;
+        const outcomes = await evaluate(db, monitors, levels, sources, t, {
+            isOpen: (account, monitor, key) => open.has(openKey(account, monitor, key)),
+            openedAt: (account, monitor, key) => {
+                const incident = open.get(openKey(account, monitor, key));
+                return incident ? Date.parse(incident.opened_at) / 1000 : undefined;
+            },
+            openSince: (account, monitor, since) => incidents.some((i) => i.account === account && i.monitor === monitor && (i.resolved_at === null || Date.parse(i.resolved_at) / 1000 >= since))
+        }, calendar);
+        const seen = new Set();
+        for (const outcome of outcomes) {
+            for (const f of outcome.findings) {
+                const key = openKey(f.account, outcome.monitor.name, f.key);
+                seen.add(key);
+                const before = open.get(key);
+                if (before) {
+                    if (f.severity === 'critical')
+                        before.severity = 'critical';
+                    continue;
+                }
+                const incident = {
+                    monitor: outcome.monitor.name,
+                    account: f.account,
+                    key: f.key,
+                    severity: f.severity,
+                    opened_at: isoSeconds(t),
+                    resolved_at: null,
+                    summary: f.summary
+                };
+                open.set(key, incident);
+                incidents.push(incident);
+            }
+        }
+        for (const [key, incident] of open) {
+            const ran = outcomes.some((o) => o.monitor.name === incident.monitor && !o.unavailable);
+            if (!seen.has(key) && ran) {
+                incident.resolved_at = isoSeconds(t);
+                open.delete(key);
+            }
         }
     }
-    return known.filter((n) => names.includes(n));
+    const short = historyFrom !== undefined && historyFrom > at - seconds;
+    return { window: { from: isoSeconds(from), to: isoSeconds(at) }, ...(short ? { history_from: isoSeconds(historyFrom) } : {}), evaluations, incidents };
 }
-const UNIT_FORMS = {
-    count: 'a whole number',
-    share: 'a percentage with its % (0.75%)',
-    probability: 'a probability (1e-4, 0.0001 or 1/10000)',
-    hours: 'hours (2 or 2h)',
-    minutes: 'minutes (30 or 30m)',
-    days: 'days (2 or 2d)',
-    'business days': 'a whole number of business days (2 or 2d)',
-    ratio: 'a number (2 or 2.5)'
-};
-/** One value of `monitor-thresholds` in its level's unit; undefined when it is not written that way. */
-function readValue(text, unit) {
-    const number = (s) => (/^\d+(\.\d+)?(e-?\d+)?$/i.test(s) ? Number(s) : undefined);
-    switch (unit) {
-        case 'count':
-            return /^\d+$/.test(text) ? Number(text) : undefined;
-        case 'share':
-            // Only with its %: a bare 0.75 could mean 0.75 % or 75 %, and read wrong it turns a monitor off.
-            return text.endsWith('%') ? (number(text.slice(0, -1).trim()) ?? NaN) / 100 : undefined;
-        case 'probability': {
-            const ratio = /^1\s*\/\s*(\d+)$/.exec(text);
-            return ratio ? 1 / Number(ratio[1]) : number(text);
+
+;// CONCATENATED MODULE: ./src/features/monitor/charts.ts
+
+
+
+/** How many open incidents get a chart. */
+const MAX_CHARTS = 3;
+/** The last 7 days against the expected band, for each open incident of a monitor that has a chart (the first few), by open key. */
+async function incidentCharts(db, monitors, changes, sources, calendar, at) {
+    const charts = new Map();
+    for (const change of changes.filter((c) => c.state !== 'resolved').slice(0, MAX_CHARTS)) {
+        const monitor = monitors.find((m) => m.name === change.incident.monitor);
+        const table = monitor?.chart && sources.tables[monitor.chart.object];
+        if (!monitor?.chart || !table)
+            continue;
+        const zone = calendar.zone;
+        const points = await bandSeries({ at, query: (sql, params) => db.query(sql, params) }, table, monitor.chart.where, change.incident.account ?? '', zone);
+        const labelled = points.map((p) => {
+            const d = new Date(p.wall * 1000);
+            const label = d.getUTCHours() === 0 ? d.toUTCString().slice(0, 3) : `${String(d.getUTCHours()).padStart(2, '0')}h`;
+            // The block in progress is marked: its count is not the block's yet.
+            return { ...p, label: p.partial ? `${label}*` : label };
+        });
+        const noun = monitor.chart.noun;
+        charts.set(openKey(change.incident.account, change.incident.monitor, change.incident.key), mermaidBandChart(labelled, `${noun} per ${BLOCK / 3600} h, last 7 days (${zone}), against the lowest and highest of the 4 weeks before`, noun));
+    }
+    return charts;
+}
+
+;// CONCATENATED MODULE: ./src/features/monitor/issues.ts
+
+
+
+
+/**
+ * The incident log on GitHub, made exact by reconciling, not by firing and forgetting: each run
+ * reads the open `stripe-incident` issues (one listing), matches each to its incident by the marker
+ * its body carries, then creates what is missing, closes what resolved, fixes labels and comments
+ * once on a severity change. A write whose reply was lost is found by its marker on the next run,
+ * never written twice; a close or label that failed is done by the next run. An issue closed by
+ * hand is the team's acknowledgement: no new issue and no reopening while that incident lasts.
+ */
+/** The label every incident issue carries, with its monitor's name and its severity. */
+const INCIDENT_LABEL = 'stripe-incident';
+const SEVERITIES = ['warning', 'critical'];
+/** The marker in an issue's body that names its incident (an HTML comment: not shown). */
+function marker(id) {
+    return `<!-- stripe-payment-monitor incident:${id} -->`;
+}
+const MARKER = /<!-- stripe-payment-monitor incident:(inc_[0-9a-f]{20}) -->/;
+function labelsOf(incident) {
+    return [INCIDENT_LABEL, incident.monitor, incident.severity];
+}
+/** The title: plain text, no Markdown (GitHub shows titles as written), links and mentions broken. */
+function titleOf(incident) {
+    const where = incident.account ? ` (${incident.account})` : '';
+    const first = incident.summary.split(/(?<=[.;])\s/)[0].replace(/[.;]$/, '');
+    return markdownSafe(`${incident.severity === 'critical' ? 'Critical' : 'Warning'}: ${incident.monitor}${where} — ${first}`, 200, 'title');
+}
+function bodyOf(incident, runUrl) {
+    const figures = (o) => Object.entries(o)
+        .map(([k, v]) => `${k.replaceAll('_', ' ')}: ${typeof v === 'number' ? Math.round(v * 10000) / 10000 : String(v)}`)
+        .join('; ');
+    return [
+        `**${markdownSafe(incident.summary, 1000)}**`,
+        '',
+        `| | |`,
+        `| --- | --- |`,
+        `| Monitor | ${markdownSafe(incident.monitor, 40)} |`,
+        `| Severity | ${incident.severity} |`,
+        ...(incident.account ? [`| Account | ${markdownSafe(incident.account, 64)} |`] : []),
+        `| Opened | ${isoSeconds(unixSeconds(incident.openedAt))} |`,
+        `| Observed | ${markdownSafe(figures(incident.observed), 500)} |`,
+        `| Expected | ${markdownSafe(figures(incident.expected), 500)} |`,
+        '',
+        `[Open in the Stripe Dashboard](${incident.dashboardUrl})${runUrl ? ` · [the run that opened it](${runUrl})` : ''}`,
+        '',
+        `_Opened by Stripe Payment Monitor; it closes this issue when the incident ends. Close it yourself to acknowledge it: no new issue opens while the incident lasts._`,
+        '',
+        marker(incident.id)
+    ].join('\n');
+}
+/** The log's work for one run: GitHub made to match the incidents table. Never throws for GitHub's sake. */
+async function reconcileIssues(api, store, options) {
+    const result = { calls: 0, opened: 0, commented: 0, closed: 0, relabelled: 0, acknowledged: [], left: 0, problems: [], outOfTime: false };
+    const counted = (work) => {
+        result.calls += 1;
+        return work();
+    };
+    // Wall-clock time, as claims are stamped: a claim after it may be a create this listing could not see.
+    const listedAt = Date.now();
+    let listed;
+    try {
+        listed = await counted(() => api.listOpen(INCIDENT_LABEL));
+    }
+    catch (error) {
+        if (!(error instanceof IssueError))
+            throw error;
+        result.stopped = error;
+        return result;
+    }
+    // Ours: an issue carrying a marker. Two with one marker (an older version's double write): the first is the incident's.
+    const byIncident = new Map();
+    const duplicates = [];
+    for (const issue of [...listed].sort((a, b) => a.number - b.number)) {
+        const id = MARKER.exec(issue.body)?.[1];
+        if (!id)
+            continue;
+        const first = byIncident.get(id);
+        if (first)
+            duplicates.push([issue, first]);
+        else
+            byIncident.set(id, issue);
+    }
+    const incidents = await store.incidents([...byIncident.keys()]);
+    const work = [];
+    for (const incident of incidents) {
+        const issue = byIncident.get(incident.id);
+        if (issue)
+            work.push({ incident, act: (i) => (i.open ? keep(i, issue) : close(i, issue)) });
+        else if (incident.open && incident.issueState !== 'acknowledged')
+            work.push({ incident, act: (i) => missing(i) });
+    }
+    /** An open incident's issue: the number recorded, its labels and its severity told. */
+    async function keep(i, issue) {
+        if (i.issueNumber !== issue.number || i.issueState !== 'open')
+            await store.record(i.id, { issueNumber: issue.number, issueState: 'open' });
+        // People's own labels kept; ours (the severity replaced) added.
+        const wanted = [...new Set([...issue.labels.filter((l) => !SEVERITIES.includes(l)), ...labelsOf(i)])];
+        if (wanted.length !== issue.labels.length || wanted.some((l) => !issue.labels.includes(l))) {
+            await counted(() => api.update(issue.number, { labels: wanted }));
+            result.relabelled += 1;
         }
-        case 'hours':
-            return number(text.replace(/\s*h$/i, ''));
-        case 'minutes':
-            return number(text.replace(/\s*m(in)?$/i, ''));
-        case 'days':
-            return number(text.replace(/\s*d$/i, ''));
-        case 'business days': {
-            const days = text.replace(/\s*d$/i, '');
-            return /^\d+$/.test(days) ? Number(days) : undefined;
+        if (i.issueSeverity !== null && i.issueSeverity !== i.severity) {
+            await counted(() => api.comment(issue.number, `Severity changed from ${i.issueSeverity} to **${i.severity}**: ${markdownSafe(i.summary, 1000)}`));
+            result.commented += 1;
         }
-        case 'ratio':
-            return number(text.replace(/\s*x$/i, ''));
+        if (i.issueSeverity !== i.severity)
+            await store.record(i.id, { issueSeverity: i.severity });
+    }
+    /** A resolved incident whose issue is still open: closed (then told why; a close that failed is the next run's). */
+    async function close(i, issue) {
+        await counted(() => api.update(issue.number, { state: 'closed' }));
+        await store.record(i.id, { issueNumber: issue.number, issueState: 'closed' });
+        result.closed += 1;
+        const lasted = describeLength(((i.resolvedAt ?? options.now).getTime() - i.openedAt.getTime()) / 1000);
+        await counted(() => api.comment(issue.number, `Resolved at ${isoSeconds(unixSeconds(i.resolvedAt ?? options.now))}, after ${lasted}: the monitor no longer sees it.${options.runUrl ? ` ([run](${options.runUrl}))` : ''}`));
+    }
+    /** An open incident GitHub lists no issue for: closed by hand (acknowledged), gone, or never made. */
+    async function missing(i) {
+        if (!i.open || i.issueState === 'acknowledged')
+            return;
+        if (i.issueNumber !== null) {
+            const issue = await counted(() => api.get(i.issueNumber));
+            // Closed by someone (the log closes only resolved incidents' issues), deleted or transferred: acknowledged.
+            if (!issue || issue.state === 'closed') {
+                await store.record(i.id, { issueState: 'acknowledged' });
+                result.acknowledged.push(i.id);
+                return;
+            }
+            // Open, but not listed (its label taken off): still the incident's.
+            return keep(i, issue);
+        }
+        // Claimed by a run whose reply was lost after this run listed: the next listing finds it by its marker.
+        if (i.issueState === 'creating' && i.issueClaimedAt && i.issueClaimedAt.getTime() >= listedAt) {
+            result.left += 1;
+            return;
+        }
+        await store.record(i.id, { issueState: 'creating', issueClaimedAt: new Date() });
+        let number;
+        let failed;
+        try {
+            number = await counted(() => api.create(titleOf(i), bodyOf(i, options.runUrl), labelsOf(i)));
+        }
+        catch (error) {
+            if (!(error instanceof IssueError) || error.stops)
+                throw error;
+            failed = error;
+        }
+        finally {
+            // When the reply is lost, the issue may exist: the claim's time says so to a run that listed before it.
+            if (number === undefined)
+                await store.record(i.id, { issueClaimedAt: new Date() });
+        }
+        if (number === undefined) {
+            result.problems.push(`${failed ? `${failed.message} to creating` : "GitHub's reply to creating"} the issue of ${i.monitor} (${i.id})${failed ? '' : ' could not be read'}; if it was made, the next run finds it by its marker.`);
+            return;
+        }
+        await store.record(i.id, { issueNumber: number, issueState: 'open', issueSeverity: i.severity });
+        result.opened += 1;
+    }
+    for (const { incident, act } of work) {
+        if (!result.stopped && options.clock() >= options.deadline)
+            result.outOfTime = true;
+        if (result.stopped || result.outOfTime) {
+            result.left += 1;
+            continue;
+        }
+        if (!(await store.claim(incident.id))) {
+            // Another run (a shard of the matrix) is writing it now.
+            result.left += 1;
+            continue;
+        }
+        try {
+            const now = await store.incident(incident.id);
+            if (now)
+                await act(now);
+        }
+        catch (error) {
+            if (!(error instanceof IssueError))
+                throw error;
+            if (error.stops)
+                result.stopped = error;
+            else
+                result.problems.push(`${incident.monitor} (${incident.id}): ${error.message}; the next run does it.`);
+        }
+        finally {
+            await store.release(incident.id);
+        }
+    }
+    for (const [extra, first] of duplicates) {
+        if (result.stopped || options.clock() >= options.deadline)
+            break;
+        try {
+            await counted(() => api.update(extra.number, { state: 'closed' }));
+            await counted(() => api.comment(extra.number, `Duplicate of #${first.number} (the same incident).`));
+            result.closed += 1;
+        }
+        catch (error) {
+            if (!(error instanceof IssueError))
+                throw error;
+            if (error.stops)
+                result.stopped = error;
+        }
+    }
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/features/monitor/issue-log.ts
+
+
+
+/** The incident log's time on GitHub in one run: the rest is the next run's (a GitHub that hangs costs seconds). */
+const ISSUE_BUDGET_MS = 60_000;
+/** Whether GitHub may hold an open incident issue: an incident open, or an issue the log has not seen closed. */
+async function issuesMayBeOpen(db) {
+    const [row] = await db.query(`SELECT EXISTS (SELECT 1 FROM ${db.table(INCIDENTS_TABLE)} WHERE state = 'open' OR issue_state IN ('open', 'creating')) AS any`);
+    return row?.any === true;
+}
+/**
+ * One run of the incident log: GitHub made to match the incidents table (`reconcileIssues`), within
+ * `ISSUE_BUDGET_MS`; whatever GitHub does, the sync and the incidents are stored, and each refusal
+ * is one of the problems returned, said as it is.
+ */
+async function writeIncidentIssues(db, options) {
+    const { env } = options;
+    const written = options.token;
+    const token = written && !written.startsWith('${{') ? written : (env.GITHUB_TOKEN ?? '').trim();
+    const repository = env.GITHUB_REPOSITORY ?? '';
+    if (!token || !/^[^/\s]+\/[^/\s]+$/.test(repository)) {
+        return {
+            problems: [
+                `incident-issues is on, but ${token ? 'GITHUB_REPOSITORY is not set' : 'there is no github-token (nor GITHUB_TOKEN)'}: no GitHub issue was written. Run it in GitHub Actions with permissions: issues: write.`
+            ]
+        };
+    }
+    // The input was checked when read; the workflow's own token is checked here, before it is sent anywhere.
+    const wrong = tokenProblem(token);
+    if (wrong)
+        return { problems: [`GITHUB_TOKEN ${wrong}: no GitHub issue was written.`] };
+    const api = await (options.issueApi ?? octokitApi)({ token, repository, apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com' });
+    const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
+    const runUrl = env.GITHUB_RUN_ID ? `${server}/${repository}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
+    const result = await reconcileIssues(api, issueStore(db), { now: options.now, runUrl, deadline: Date.now() + ISSUE_BUDGET_MS, clock: Date.now });
+    const problems = [];
+    const kept = 'The incidents are stored and the sync succeeded.';
+    if (result.stopped) {
+        const next = result.stopped.refusal === 'rate-limited' ? 'the first run after that goes on' : 'nothing more was tried this run';
+        problems.push(`GitHub refused the incident issues: ${result.stopped.message}; ${next}. ${kept}`);
+    }
+    else if (result.outOfTime) {
+        problems.push(`GitHub was slow: ${result.left} incident issue${result.left === 1 ? ' is' : 's are'} left for the next run (the issue work stops after ${ISSUE_BUDGET_MS / 1000} s). ${kept}`);
+    }
+    for (const problem of result.problems.slice(0, 5))
+        problems.push(`Incident issues: ${problem}`);
+    return { result, problems };
+}
+
+;// CONCATENATED MODULE: ./src/features/monitor/outputs.ts
+
+
+/** How many incidents the `incidents` output lists (outputs have size limits). */
+const MAX_LISTED = 100;
+function incidentEntries(changes) {
+    return changes.slice(0, MAX_LISTED).map(({ incident: i, state }) => ({
+        id: i.id,
+        monitor: i.monitor,
+        severity: i.severity,
+        state,
+        account_id: i.account,
+        opened_at: isoSeconds(unixSeconds(i.openedAt)),
+        resolved_at: i.resolvedAt ? isoSeconds(unixSeconds(i.resolvedAt)) : null,
+        summary: i.summary,
+        observed: i.observed,
+        expected: i.expected,
+        dashboard_url: i.dashboardUrl
+    }));
+}
+/** A notice for each incident opened this run (the first ten): GitHub shows them on the run's page. */
+function openedNotices(changes) {
+    return changes
+        .filter((c) => c.state === 'opened')
+        .slice(0, 10)
+        .map((c) => `Incident (${c.incident.severity}): ${c.incident.monitor}${c.incident.account ? ` in ${shownId(c.incident.account)}` : ''} — ${shown(c.incident.summary, 500)}`);
+}
+/** Why `fail-on` fails the step, or undefined: no incident at its level is open. */
+function failOnVerdict(changes, level) {
+    if (level === 'never')
+        return undefined;
+    const failing = changes.filter((c) => c.state !== 'resolved' && (level === 'warning' || c.incident.severity === 'critical'));
+    if (failing.length === 0)
+        return undefined;
+    const named = failing
+        .slice(0, 5)
+        .map((c) => `${c.incident.monitor}${c.incident.account ? ` (${shownId(c.incident.account)})` : ''}: ${shown(c.incident.summary, 500)}`)
+        .join(' | ');
+    return `fail-on: ${level} — ${failing.length} ${level === 'critical' ? 'critical ' : ''}incident${failing.length === 1 ? '' : 's'} open. ${named}${failing.length > 5 ? ` | …and ${failing.length - 5} more` : ''}. Everything was stored; the step fails so that GitHub tells you.`;
+}
+
+;// CONCATENATED MODULE: ./src/features/monitor/render.ts
+
+
+
+
+
+
+
+const MARK = { ok: '✓', learning: '…', warning: '⚠', critical: '✗', stale: '◌', partial: '◐' };
+/**
+ * critical or warning (the worst incident open); else stale (the data read is not current), partial
+ * (a chosen monitor cannot watch), learning (a relative monitor has too little history) or ok.
+ */
+function worstOf(view) {
+    const open = view.changes.filter((c) => c.state !== 'resolved').map((c) => c.incident.severity);
+    if (open.includes('critical'))
+        return 'critical';
+    if (open.includes('warning'))
+        return 'warning';
+    if (view.stale.length > 0)
+        return 'stale';
+    if (view.blind.length > 0)
+        return 'partial';
+    if (view.outcomes.some((o) => o.notes.some((n) => n.state === 'learning')))
+        return 'learning';
+    return 'ok';
+}
+/** A monitor's line in a list item: its own words and numbers, with nothing that Markdown or HTML would read. */
+function inline(text) {
+    return markdownSafe(text, 2000);
+}
+/** "2026-04-05 14:00 (Europe/London)": a moment in the account's local time. */
+function localTime(date, zone) {
+    return `${localMinutes(unixSeconds(date), zone)} ${zone === 'UTC' ? 'UTC' : `(${zone})`}`;
+}
+/** The summary's opening lines for the monitor. */
+function renderStatus(view, now) {
+    const status = worstOf(view);
+    const opened = view.changes.filter((c) => c.state === 'opened').length;
+    const resolved = view.changes.filter((c) => c.state === 'resolved');
+    const open = view.changes.filter((c) => c.state !== 'resolved').length;
+    const watching = view.outcomes.filter((o) => !o.unavailable).length;
+    const head = status === 'critical' || status === 'warning'
+        ? `${open} incident${open === 1 ? '' : 's'} open${opened > 0 ? ` (${opened} new)` : ''}`
+        : status === 'stale'
+            ? 'not current — the synced data is behind, so a quiet day may be a missing one'
+            : status === 'partial'
+                ? `watching ${watching} of ${view.outcomes.length} monitors — the others cannot see`
+                : status === 'learning'
+                    ? 'watching; some monitors are still learning the account’s rhythm'
+                    : 'all clear';
+    const lines = [`### ${MARK[status]} Monitor: ${head}`, ''];
+    // What it cannot see comes first, whatever else is open: a user acts on it.
+    if (view.stale.length > 0 || view.blind.length > 0) {
+        // `*` bullets: a list of its own, not merged with the monitors' `-` list that follows.
+        lines.push('**Cannot see:**', '', ...view.stale.map((l) => `* ${MARK.stale} ${l}`), ...view.blind.map((l) => `* ${MARK.partial} ${l}`), '');
+    }
+    if (view.quiet) {
+        const held = view.outcomes.reduce((n, o) => n + (o.muted?.length ?? 0), 0);
+        lines.push(`🔇 **Muted** until ${localMinutes(view.quiet.until, view.calendar.zone)} (${view.calendar.zone}) by \`monitor-quiet\` (${view.quiet.windows.map((w) => inline(w)).join(', ')}): no incident opens; open ones stay open.${held > 0 ? ` ${held} finding${held === 1 ? '' : 's'} held back.` : ''}`, '');
+    }
+    const items = [];
+    for (const outcome of view.outcomes) {
+        const name = `**${outcome.monitor.name}**`;
+        if (outcome.unavailable)
+            continue;
+        const findings = view.changes.filter((c) => c.incident.monitor === outcome.monitor.name && c.state !== 'resolved');
+        for (const { incident, state } of findings) {
+            const where = incident.account ? ` \`${incident.account}\`` : '';
+            const acknowledged = incident.issueState === 'acknowledged' || view.acknowledged.has(incident.id);
+            items.push(`- ${MARK[incident.severity]} ${name}${where} — ${inline(incident.summary)} [Dashboard](${incident.dashboardUrl})${state === 'ongoing' ? ` _(open since ${localTime(incident.openedAt, view.calendar.zone)}${acknowledged ? `; acknowledged: its issue${incident.issueNumber ? ` #${incident.issueNumber}` : ''} was closed by hand` : ''})_` : ''}`);
+        }
+        const notes = outcome.notes;
+        if (findings.length > 0 && notes.length === 0)
+            continue;
+        if (notes.length === 1 && findings.length === 0) {
+            const note = notes[0];
+            items.push(`- ${MARK[note.state]} ${name}${note.account && view.stripeAccount !== note.account ? ` \`${note.account}\`` : ''} — ${inline(note.line)}`);
+        }
+        else if (notes.length > 0) {
+            const learning = notes.filter((n) => n.state === 'learning').length;
+            const mark = findings.length > 0 ? '' : learning === notes.length ? MARK.learning : MARK.ok;
+            const rest = findings.length > 0 ? 'the other ' : '';
+            items.push(`- ${mark ? `${mark} ` : '  '}${name} — ${rest}${notes.length.toLocaleString('en-US')} account${notes.length === 1 ? '' : 's'} within the usual${learning > 0 ? ` (${learning.toLocaleString('en-US')} still learning)` : ''}`);
+        }
+        else if (findings.length === 0) {
+            items.push(`- ${MARK.ok} ${name} — nothing in the stretch it looks at`);
+        }
+    }
+    lines.push(...items, '');
+    const cal = view.calendar;
+    const zone = cal.zoneFrom === 'default' ? 'UTC (the account does not say: set `monitor-timezone`)' : `${cal.zone} (${cal.zoneFrom})`;
+    const holidays = cal.holidaysFrom === 'none' ? 'none' : `${cal.holidays.label} (${cal.holidaysFrom})`;
+    lines.push(`<sub>Local time: ${zone} · public holidays: ${holidays}${cal.quiet.length > 0 ? ` · quiet: ${cal.quiet.map((w) => inline(w.text)).join(', ')}` : ''}.</sub>`, '');
+    for (const c of resolved) {
+        lines.push(`- ✓ Resolved: **${c.incident.monitor}**${c.incident.account ? ` \`${c.incident.account}\`` : ''} — open ${describeLength((now.getTime() - c.incident.openedAt.getTime()) / 1000)}, since ${localTime(c.incident.openedAt, view.calendar.zone)}.`);
+    }
+    if (resolved.length > 0)
+        lines.push('');
+    // How far into its block the charts' last block is (0: it has just begun, and is whole).
+    const sofar = wallSeconds(unixSeconds(now), view.calendar.zone) % BLOCK;
+    for (const [key, chart] of view.charts) {
+        const change = view.changes.find((c) => openKey(c.incident.account, c.incident.monitor, c.incident.key) === key);
+        if (change)
+            lines.push(`**${change.incident.monitor}**${change.incident.account ? ` \`${change.incident.account}\`` : ''}: the last 7 days against the same hours of the 4 weeks before` +
+                (sofar ? ` (* the block in progress: ${describeLength(sofar)} of ${BLOCK / 3600} h so far)` : ''), '', chart, '');
+    }
+    // A monitor's own footnote, when it watched and found nothing (an incident says it in its own words).
+    for (const o of view.outcomes)
+        if (o.monitor.footnote && !o.unavailable && o.findings.length === 0)
+            lines.push(`<sub>${o.monitor.footnote}</sub>`, '');
+    for (const problem of view.problems)
+        lines.push('> [!WARNING]', `> ${problem}`, '');
+    return lines;
+}
+/** The summary's section for a backtest: what the monitors would have raised. */
+function renderBacktest(result, monitors) {
+    const lines = [
+        `### Monitor backtest: ${result.incidents.length} incident${result.incidents.length === 1 ? '' : 's'} in ${describeLength(Date.parse(result.window.to) / 1000 - Date.parse(result.window.from) / 1000)}`,
+        '',
+        `The monitors replayed hour by hour from ${result.window.from} to ${result.window.to} (${result.evaluations} evaluations) over the stored history: what they would have raised. Nothing was stored, no issue opened, nothing fails.`,
+        ''
+    ];
+    if (result.history_from) {
+        lines.push(`> [!NOTE]\n> The stored history begins ${result.history_from}, after the start of the window asked: the monitors that compare with past weeks only learn for its first ${LEARNING_DAYS} days. Backfill more (\`created-after\`, \`limit: all\`) for a full replay.`, '');
+    }
+    if (result.incidents.length > 0) {
+        lines.push('| Monitor | Account | Severity | Opened | Resolved | What it saw |', '| --- | --- | --- | --- | --- | --- |');
+        for (const i of result.incidents.slice(0, 50)) {
+            lines.push(`| ${i.monitor} | ${i.account ?? ''} | ${i.severity} | ${i.opened_at} | ${i.resolved_at ?? 'still open'} | ${escapeCell(i.summary, 300)} |`);
+        }
+        lines.push('');
+        if (result.incidents.length > 50)
+            lines.push(`…and ${result.incidents.length - 50} more in the \`backtest\` output.`, '');
+    }
+    const counts = monitors.map((m) => `${m.name} ${result.incidents.filter((i) => i.monitor === m.name).length}`);
+    lines.push(`<sub>By monitor: ${counts.join(', ')}.</sub>`, '');
+    return lines;
+}
+
+// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
+var lib = __nccwpck_require__(3273);
+;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
+// ESM wrapper for pg
+
+
+// Re-export all the properties
+const Client = lib.Client
+const Pool = lib.Pool
+const Connection = lib.Connection
+const types = lib.types
+const Query = lib.Query
+const DatabaseError = lib.DatabaseError
+const escapeIdentifier = lib.escapeIdentifier
+const escapeLiteral = lib.escapeLiteral
+const Result = lib.Result
+const TypeOverrides = lib.TypeOverrides
+
+// Also export the defaults
+const defaults = lib.defaults
+
+// Re-export the default
+/* harmony default export */ const esm = (lib);
+
+;// CONCATENATED MODULE: ./src/store/connect.ts
+
+
+/** Postgres could not be reached or refused us: the message says which and what to check. */
+class connect_DatabaseError extends ActionError {
+    code;
+    constructor(message, code) {
+        super(message);
+        this.code = code;
+        this.name = 'DatabaseError';
+    }
+}
+/** TLS without checking the certificate: libpq's `require` (and the first try of `prefer`). */
+const ENCRYPT_ONLY = { rejectUnauthorized: false };
+/**
+ * TLS from the URL's sslmode, with libpq's meaning (pg on its own treats `require` as
+ * `verify-full`, which breaks most hosted databases that libpq users connect to fine). For
+ * `prefer` (libpq's default, also with no sslmode) and `allow`, this is the first try; `connect`
+ * falls back as libpq does.
+ */
+function sslOptions(sslmode, ca) {
+    switch (sslmode) {
+        case 'disable':
+        case 'allow':
+            return false;
+        case null:
+        case 'prefer':
+        case 'require':
+        case 'no-verify':
+            return ENCRYPT_ONLY;
+        case 'verify-ca':
+            // Chain checked against the CA; the host name is not (libpq's verify-ca).
+            return { rejectUnauthorized: true, ca, checkServerIdentity: () => undefined };
+        case 'verify-full':
+            return { rejectUnauthorized: true, ca };
+        default:
+            throw new connect_DatabaseError(`Unknown sslmode "${sslmode}"`);
+    }
+}
+function clientConfig(databaseUrl, ca) {
+    const url = new URL(databaseUrl);
+    const sslmode = url.searchParams.get('sslmode');
+    // TLS is set here, not by pg's own URL parser.
+    for (const key of ['sslmode', 'sslcert', 'sslkey', 'sslrootcert', 'uselibpqcompat'])
+        url.searchParams.delete(key);
+    return {
+        connectionString: url.toString(),
+        ssl: sslOptions(sslmode, ca),
+        application_name: 'stripe-payment-monitor',
+        connectionTimeoutMillis: 15_000
+    };
+}
+/** The server has no TLS: what pg says when asked for it. */
+function noTlsOnServer(error) {
+    return /does not support SSL/i.test(error?.message ?? '');
+}
+/** The server refused a plain connection for want of encryption (pg_hba.conf has only hostssl lines for us). */
+function tlsRequired(error) {
+    const e = error;
+    return e?.code === '28000' && /no encryption|SSL off/i.test(e.message ?? '');
+}
+/**
+ * The action's statements are short or run once: JIT compilation would cost more than it saves
+ * (the MRR views' plans pass jit_above_cost and spent 1.4 s compiling to save milliseconds).
+ * Servers before Postgres 11 have no `jit` setting; that one refusal is expected.
+ */
+async function noJit(client) {
+    try {
+        await client.query('SET jit = off');
+    }
+    catch (error) {
+        if (error.code !== '42704')
+            throw error;
+    }
+}
+async function attempt(config) {
+    const client = new esm.Client(config);
+    // An idle client whose server goes away emits 'error'; without a listener Node would crash the step.
+    client.on('error', () => { });
+    try {
+        await client.connect();
+        await noJit(client);
+        return client;
+    }
+    catch (error) {
+        await client.end().catch(() => { });
+        throw error;
     }
 }
 /**
- * `monitor-thresholds`: `monitor.level=value` pairs, one a line or separated by commas or
- * semicolons (`silence.probability=1e-5, disputes.warning=0.5%, card-testing.failures=50`). Each
- * level is written in its unit; anything else is refused naming the input.
+ * Connects as libpq would: `prefer` (and no sslmode) tries TLS first and falls back to a plain
+ * connection only when the server has no TLS; `allow` tries plain first and falls back to TLS
+ * only when the server insists on it.
  */
-function settings_parseThresholds(value, monitors) {
-    const levels = Object.fromEntries(monitors.map((m) => [m.name, Object.fromEntries(Object.entries(m.levels).map(([k, s]) => [k, s.default]))]));
-    const known = monitors.flatMap((m) => Object.keys(m.levels).map((l) => `${m.name}.${l}`));
-    const form = `Expected monitor.level=value pairs separated by commas, semicolons or lines, e.g. silence.probability=1e-5, disputes.warning=0.5%. Levels: ${known.join(', ')}.`;
-    const seen = new Set();
-    for (const part of value
-        .split(/[\r\n,;]+/)
-        .map((p) => p.trim())
-        .filter((p) => p !== '')) {
-        const match = /^([a-z-]+)\.([a-z-]+)\s*=\s*(.+)$/i.exec(part);
-        if (!match)
-            throw new InputError('monitor-thresholds', `"${shown(part, 60)}" is not monitor.level=value. ${form}`);
-        const [monitorName = '', level = '', raw = ''] = match.slice(1);
-        const monitor = monitors.find((m) => m.name === monitorName.toLowerCase());
-        const setting = monitor?.levels[level.toLowerCase()];
-        if (!monitor || !setting)
-            throw new InputError('monitor-thresholds', `unknown level "${shown(`${monitorName}.${level}`, 60)}". ${form}`);
-        const name = `${monitor.name}.${level.toLowerCase()}`;
-        if (seen.has(name))
-            throw new InputError('monitor-thresholds', `${name} is given twice. ${form}`);
-        seen.add(name);
-        const n = readValue(raw.trim(), setting.unit);
-        if (n === undefined || !Number.isFinite(n)) {
-            const bare = setting.unit === 'share' && /^\d+(\.\d+)?$/.test(raw.trim()) ? ` Write ${raw.trim()}% for ${raw.trim()} %.` : '';
-            throw new InputError('monitor-thresholds', `${name}: "${shown(raw, 40)}" is not ${UNIT_FORMS[setting.unit]}.${bare}`);
-        }
-        if (n < setting.min || n > setting.max) {
-            throw new InputError('monitor-thresholds', `${name}: ${shown(raw.trim(), 40)} is out of range (${written(setting.min, setting.unit)} to ${written(setting.max, setting.unit)}: ${setting.description}).`);
-        }
-        levels[monitor.name][level.toLowerCase()] = n;
+async function connect_connect(databaseUrl, ca) {
+    const config = clientConfig(databaseUrl, ca);
+    const sslmode = new URL(databaseUrl).searchParams.get('sslmode');
+    const where = `connect to Postgres at ${new URL(config.connectionString).host}`;
+    try {
+        return await attempt(config);
     }
-    for (const m of monitors) {
-        const l = levels[m.name];
-        if (l.warning !== undefined && l.critical !== undefined && l.warning > l.critical) {
-            const unit = m.levels.warning.unit;
-            throw new InputError('monitor-thresholds', `${m.name}.warning (${written(l.warning, unit)}) is above ${m.name}.critical (${written(l.critical, unit)}).`);
+    catch (error) {
+        const fallback = (sslmode === null || sslmode === 'prefer') && noTlsOnServer(error) ? false : sslmode === 'allow' && tlsRequired(error) ? ENCRYPT_ONLY : undefined;
+        if (fallback === undefined)
+            throw describeDatabaseError(error, where);
+        try {
+            return await attempt({ ...config, ssl: fallback });
+        }
+        catch (second) {
+            throw describeDatabaseError(second, where);
         }
     }
-    return levels;
 }
-/** A level as a user writes it: a share as a percentage (`150%`), the rest as numbers. */
-function written(n, unit) {
-    return unit === 'share' ? `${Math.round(n * 100 * 1e6) / 1e6}%` : String(n);
+/** Turns a driver error into a message that names what failed and what to check. */
+function describeDatabaseError(error, doing) {
+    if (error instanceof connect_DatabaseError)
+        return error;
+    const e = error;
+    const detail = e.message ?? String(error);
+    const hints = {
+        ECONNREFUSED: 'nothing is listening there; check the host and port in database-url',
+        ENOTFOUND: 'the host name does not resolve; check database-url',
+        ETIMEDOUT: 'the connection timed out; check the host, port and firewall',
+        '28P01': 'password authentication failed; check the user and password in database-url',
+        '28000': 'the server refused this user or client; check pg_hba.conf and sslmode',
+        '3D000': 'the database does not exist; check the database name in database-url',
+        '42501': 'permission denied; see "Database permissions" in the README for the grants the action needs',
+        '57014': "the statement was cancelled (statement_timeout); raise the role's statement_timeout",
+        '57P01': 'the server shut down during the run; what was committed is kept, re-run the step',
+        '53300': 'the server has too many connections',
+        DEPTH_ZERO_SELF_SIGNED_CERT: 'the server certificate is self-signed; pass its CA in database-ca-cert',
+        SELF_SIGNED_CERT_IN_CHAIN: 'the server certificate chain is not trusted; pass its CA in database-ca-cert',
+        UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server certificate is not signed by a trusted CA; pass the right CA in database-ca-cert',
+        ERR_TLS_CERT_ALTNAME_INVALID: 'the server certificate does not name this host; use the host name on the certificate, or sslmode=verify-ca',
+        CERT_HAS_EXPIRED: 'the server certificate has expired'
+    };
+    const hint = (e.code && hints[e.code]) ??
+        (/timeout/i.test(detail)
+            ? hints.ETIMEDOUT
+            : /does not support SSL|server does not support/i.test(detail)
+                ? 'the server does not offer TLS; use sslmode=disable or enable ssl on the server'
+                : undefined);
+    return new connect_DatabaseError(`Postgres: could not ${doing}: ${detail}${hint ? ` (${hint})` : ''}`, e.code);
 }
-/** The monitors' names in `monitor-thresholds` that are not among those run: their levels do nothing. */
-function unusedThresholds(value, run) {
-    const named = value
-        .split(/[\r\n,;]+/)
-        .map((p) => /^([a-z-]+)\./i.exec(p.trim())?.[1]?.toLowerCase())
-        .filter((n) => n !== undefined);
-    return [...new Set(named.filter((n) => !run.includes(n)))];
-}
-/** `fail-on`: never (the default), warning or critical. */
-function parseFailOn(value) {
-    const text = value.trim().toLowerCase();
-    if (text === 'never' || text === 'warning' || text === 'critical')
-        return text;
-    throw new InputError('fail-on', `"${shown(value, 40)}" is not one of never, warning, critical.`);
-}
-/** `monitor-backtest`: empty (off) or a length of history, 1d to 90d (`28d`, `4w`, `672h`). */
-function parseBacktest(value) {
-    const text = value.trim().toLowerCase();
-    if (text === '' || text === 'false' || text === 'off')
-        return undefined;
-    const seconds = ageSeconds(text) ?? NaN;
-    if (!(seconds >= DAY_SECONDS && seconds <= 90 * DAY_SECONDS)) {
-        throw new InputError('monitor-backtest', `"${shown(value, 40)}" is not a length of history from 1d to 90d (e.g. 28d, 4w, 336h).`);
+
+;// CONCATENATED MODULE: ./src/store/schema.ts
+
+
+class DuplicateIdsError extends connect_DatabaseError {
+    constructor(schema, table, column, duplicates) {
+        const t = qualified(schema, table);
+        const c = quoteIdent(column);
+        super(`Table ${t} already holds ${duplicates} ${column} value(s) stored more than once, so it cannot get the unique key on ${column} ` +
+            `that makes re-runs safe. Remove the extra copies, keeping the oldest, then re-run:\n` +
+            `  DELETE FROM ${t} a USING ${t} b WHERE a.${c} = b.${c} AND a.ctid > b.ctid;`);
+        this.name = 'DuplicateIdsError';
     }
-    return seconds;
+}
+/** The index name for a column: `<table>_<column>_idx`. Config keeps table names short enough for it. */
+function indexName(table, column) {
+    return `${table}_${column}_idx`;
+}
+/**
+ * Makes one table ready inside the caller's transaction: creates it when missing; for an existing
+ * table (such as one made for the original job) adds missing columns and the unique key. Statements
+ * that need CREATE privileges run only when something is missing, so later runs need none.
+ */
+async function ensureTable(client, schema, def) {
+    const { table, columns, idColumn } = def;
+    const report = { table, createdTable: false, addedColumns: [], addedUniqueKey: false };
+    const t = qualified(schema, table);
+    const kind = await client.query('SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2', [schema, table]);
+    const relkind = kind.rows[0]?.relkind;
+    if (relkind !== undefined && relkind !== 'r' && relkind !== 'p') {
+        const what = { v: 'a view', m: 'a materialized view', i: 'an index', S: 'a sequence', f: 'a foreign table', c: 'a type' };
+        throw new connect_DatabaseError(`${t} is ${what[relkind] ?? 'not a table'}, not a table the action can write to. Choose another name (input \`table\`) or \`schema\`.`);
+    }
+    if (relkind === undefined) {
+        const defs = columns.map((c) => `${quoteIdent(c.name)} ${c.type}${c.notNull ? ' NOT NULL' : ''}${c.default ? ` DEFAULT ${c.default}` : ''}`);
+        await client.query(`CREATE TABLE ${t} (${defs.join(', ')})`);
+        report.createdTable = true;
+    }
+    else {
+        const existing = await client.query('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [schema, table]);
+        const have = new Set(existing.rows.map((r) => r.column_name));
+        for (const c of columns.filter((col) => !have.has(col.name))) {
+            await client.query(`ALTER TABLE ${t} ADD COLUMN ${quoteIdent(c.name)} ${c.type}${c.default ? ` DEFAULT ${c.default}` : ''}`);
+            report.addedColumns.push(c.name);
+        }
+    }
+    if (!(await hasUniqueKeyOn(client, schema, table, idColumn))) {
+        const dup = await client.query(`SELECT count(*) AS n FROM (SELECT ${quoteIdent(idColumn)} FROM ${t} WHERE ${quoteIdent(idColumn)} IS NOT NULL GROUP BY 1 HAVING count(*) > 1) d`);
+        const duplicates = Number(dup.rows[0]?.n ?? 0);
+        if (duplicates > 0)
+            throw new DuplicateIdsError(schema, table, idColumn, duplicates);
+        await client.query(`CREATE UNIQUE INDEX ${quoteIdent(`${table}_${idColumn}_key`)} ON ${t} (${quoteIdent(idColumn)})`);
+        report.addedUniqueKey = true;
+    }
+    if (report.createdTable || report.addedColumns.length > 0 || report.addedUniqueKey) {
+        for (const column of def.indexes) {
+            await client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(indexName(table, column))} ON ${t} (${quoteIdent(column)})`);
+        }
+        for (const column of def.unique ?? []) {
+            await client.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${quoteIdent(`${table}_${column}_key`)} ON ${t} (${quoteIdent(column)})`);
+        }
+    }
+    return report;
+}
+/** Makes a feature's index when it is missing; true when it did. */
+async function ensureIndex(client, schema, def) {
+    const name = indexName(def.table, def.suffix);
+    if (await relationExists(client, schema, name))
+        return false;
+    await client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${qualified(schema, def.table)} (${def.keys.join(', ')})`);
+    return true;
+}
+/** A unique, non-partial index on exactly this column: what ON CONFLICT (column) needs. */
+async function hasUniqueKeyOn(client, schema, table, column) {
+    const result = await client.query(`SELECT 1
+       FROM pg_index i
+       JOIN pg_class c ON c.oid = i.indrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
+      WHERE n.nspname = $1 AND c.relname = $2 AND i.indisunique AND i.indpred IS NULL
+        AND i.indnatts = 1 AND a.attname = $3`, [schema, table, column]);
+    return (result.rowCount ?? 0) > 0;
+}
+/** Creates one of the action's bookkeeping tables when it is missing (`body`: its columns and keys); true when it did. */
+async function createIfMissing(client, schema, table, body) {
+    if (await relationExists(client, schema, table))
+        return false;
+    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, table)} (${body})`);
+    return true;
+}
+/** Whether a relation exists (table or view). */
+async function relationExists(client, schema, name) {
+    const result = await client.query('SELECT to_regclass($1) AS r', [qualified(schema, name)]);
+    return result.rows[0]?.r != null;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/stripe/esm/Error.js
@@ -63107,42 +63095,11 @@ function cannotWatch(outcomes) {
     return [...byWhy].map(([why, names]) => `**${names.join(', ')}**: ${names.length > 1 ? why.replace(/^needs /, 'need ') : why}`);
 }
 
-;// CONCATENATED MODULE: ./src/features/monitor/feature.ts
+;// CONCATENATED MODULE: ./src/features/monitor/sources.ts
 
 
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** How many incidents the `incidents` output lists (outputs have size limits), and how many get a chart. */
-const MAX_LISTED = 100;
-const MAX_CHARTS = 3;
-/** How far back resolved incidents are read (a monitor yields to another's incident within its own window, a day at most). */
-const RECENT_SECONDS = 86400;
-/** How far back the holidays are loaded: the weeks compared, a backtest's longest window, and a week to spare. */
-const HOLIDAY_DAYS = 100;
-/** The Stripe Dashboard page of a finding: in its connected account's dashboard when it has one, test mode's for a test key. */
-function dashboardLink(path, account, keyMode) {
-    return dashboardUrl({ id: '', livemode: keyMode === 'live' }, account ?? undefined, path);
-}
 /** The tables the monitors read: each object synced this run (and not failed), qualified; and whether charges' has the monitors' index. */
 async function sourcesOf(db, config, run) {
     const tables = {};
@@ -63162,12 +63119,82 @@ async function sourcesOf(db, config, run) {
     }
     return { tables, failedCharges: config.statuses.has('failed'), accounts: config.accounts !== undefined, indexed, unsynced };
 }
+
+;// CONCATENATED MODULE: ./src/features/monitor/watch.ts
+
+
+
+
+
+/** How far back resolved incidents are read (a monitor yields to another's incident within its own window, a day at most). */
+const RECENT_SECONDS = 86400;
+/** Every monitor evaluated once against the synced data, and its findings made incidents: opened once, updated, resolved. */
+async function watch(db, w) {
+    const { open, recent } = w.remembered ? await incidentsSince(db, w.at - RECENT_SECONDS) : { open: new Map(), recent: [] };
+    const outcomes = await evaluate(db, w.monitors, w.levels, w.sources, w.at, {
+        isOpen: (account, monitor, key) => open.has(openKey(account, monitor, key)),
+        openedAt: (account, monitor, key) => {
+            const incident = open.get(openKey(account, monitor, key));
+            return incident ? unixSeconds(incident.openedAt) : undefined;
+        },
+        openSince: (account, monitor, since) => recent.some((i) => i.account === account && i.monitor === monitor && (i.resolvedAt === null || unixSeconds(i.resolvedAt) >= since))
+    }, w.calendar);
+    const seen = outcomes.flatMap((o) => o.findings.map((f) => ({
+        ...f,
+        monitor: o.monitor.name,
+        dashboardUrl: dashboardLink(f.dashboard, f.account ?? w.config.stripeAccount, w.config.keyMode)
+    })));
+    const evaluated = new Set(outcomes.filter((o) => !o.unavailable).map((o) => o.monitor.name));
+    const changes = w.remembered ? await recordIncidents(db, seen, evaluated, open, w.now) : seen.map((f) => unremembered(f, w.now));
+    return { outcomes, changes, blind: cannotWatch(outcomes), stale: await staleness(db, outcomes, w) };
+}
+/** A finding told as new when the incidents table cannot be used. */
+function unremembered(f, now) {
+    return {
+        state: 'opened',
+        incident: { ...f, id: '', openedAt: now, resolvedAt: null, issueNumber: null, issueState: null, issueSeverity: null, issueClaimedAt: null }
+    };
+}
+/** The Stripe Dashboard page of a finding: in its connected account's dashboard when it has one, test mode's for a test key. */
+function dashboardLink(path, account, keyMode) {
+    return dashboardUrl({ id: '', livemode: keyMode === 'live' }, account ?? undefined, path);
+}
+/** Whether the data the monitors read is current: each object's incremental copy complete up to the run. */
+async function staleness(db, outcomes, w) {
+    const read = [...new Set(outcomes.filter((o) => !o.unavailable).flatMap((o) => o.monitor.reads))];
+    const lines = [];
+    for (const stale of staleObjects(read, w.run, w.at)) {
+        const table = w.sources.tables[stale.object];
+        const [row] = table
+            ? await db.query(`SELECT count(*)::float8 AS n, extract(epoch FROM min(created_at))::float8 AS oldest FROM ${table}`)
+            : [];
+        lines.push(staleLine(stale, Number(row?.n ?? 0), row?.oldest === null || row?.oldest === undefined ? undefined : Number(row.oldest), w.at, w.config.limit));
+    }
+    return lines;
+}
+
+;// CONCATENATED MODULE: ./src/features/monitor/payment-monitor.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
 /**
  * The payment monitor, a feature: after the sync, every chosen monitor looks at the synced data
  * (every account at once); what it finds is an incident, opened once, updated while it lasts,
  * resolved when a run no longer sees it — in `stripe_monitor_incidents`, the outputs, the summary's
  * opening lines and (when asked) GitHub issues. With `monitor-backtest` it replays the history
- * instead, and stores, opens and fails nothing.
+ * instead, and stores, opens and fails nothing. The watching is in watch.ts, the account's week in
+ * account-calendar.ts, the issue log in issue-log.ts, the summary in render.ts.
  */
 class PaymentMonitor {
     settings;
@@ -63209,7 +63236,7 @@ class PaymentMonitor {
         this.ran = true;
         const sources = await sourcesOf(db, this.config, ctx.run);
         const at = unixSeconds(ctx.now);
-        this.calendar = await this.calendarOf(db, ctx, at);
+        this.calendar = await accountCalendar(db, this.settings, this.config, ctx, at, (p) => this.problems.push(p));
         if (this.settings.backtestSeconds !== undefined) {
             const charges = sources.tables.charges;
             const [first] = charges ? await db.query(`SELECT extract(epoch FROM min(created_at))::float8 AS t FROM ${charges}`) : [];
@@ -63219,81 +63246,26 @@ class PaymentMonitor {
         }
         this.quiet = quietAt(this.calendar.quiet, at, this.calendar.zone);
         const remembered = await this.readable(db);
-        const { open, recent } = remembered ? await incidentsSince(db, at - RECENT_SECONDS) : { open: new Map(), recent: [] };
-        this.outcomes = await evaluate(db, this.monitors, this.settings.levels, sources, at, {
-            isOpen: (account, monitor, key) => open.has(openKey(account, monitor, key)),
-            openedAt: (account, monitor, key) => {
-                const incident = open.get(openKey(account, monitor, key));
-                return incident ? unixSeconds(incident.openedAt) : undefined;
-            },
-            openSince: (account, monitor, since) => recent.some((i) => i.account === account && i.monitor === monitor && (i.resolvedAt === null || unixSeconds(i.resolvedAt) >= since))
-        }, this.calendar);
-        this.blind = cannotWatch(this.outcomes);
-        await this.readStaleness(db, ctx.run, at, sources);
-        const seen = this.outcomes.flatMap((o) => o.findings.map((f) => ({
-            ...f,
-            monitor: o.monitor.name,
-            dashboardUrl: dashboardLink(f.dashboard, f.account ?? this.config.stripeAccount, this.config.keyMode)
-        })));
-        const evaluated = new Set(this.outcomes.filter((o) => !o.unavailable).map((o) => o.monitor.name));
-        if (remembered) {
-            this.changes = await recordIncidents(db, seen, evaluated, open, ctx.now);
-        }
-        else {
-            this.changes = seen.map((f) => ({
-                state: 'opened',
-                incident: {
-                    ...f,
-                    id: '',
-                    openedAt: ctx.now,
-                    resolvedAt: null,
-                    issueNumber: null,
-                    issueState: null,
-                    issueSeverity: null,
-                    issueClaimedAt: null,
-                    dashboardUrl: f.dashboardUrl
-                }
-            }));
-        }
-        await this.chart(db, at, sources);
-        if (this.settings.incidentIssues && remembered && (this.changes.length > 0 || (await issuesMayBeOpen(db))))
-            await this.writeIssues(db, ctx);
-    }
-    /**
-     * The account's week: the time zone and holidays from the inputs, else from the Stripe account
-     * (GET /v1/account), else UTC and none (said as a problem: the user can set them).
-     */
-    async calendarOf(db, ctx, at) {
-        // Asked of Stripe (once a day: the place is remembered) unless the inputs say both.
-        const asks = this.settings.timezone === undefined || this.settings.holidays === undefined;
-        const account = asks ? await placeOf(db, this.config.stripeAccount ?? '', ctx.now, ctx.account, (await tableAccess(db, PLACES_TABLE)) === 'ok') : undefined;
-        if (account?.error) {
-            this.problems.push(`The monitors could not read where the Stripe account lives (GET /v1/account: ${escapeCell(account.error, 200)}): they use ${this.settings.timezone ?? 'UTC'} and ${this.settings.holidays === undefined ? 'no public holidays' : 'the holidays asked for'}. Set \`monitor-timezone\` and \`monitor-holidays\`, or give the key read access to the account.`);
-        }
-        const accountZone = account?.timezone ? knownZone(account.timezone) : undefined;
-        const zone = this.settings.timezone ?? accountZone ?? 'UTC';
-        const zoneFrom = this.settings.timezone ? 'monitor-timezone' : accountZone ? 'the Stripe account' : 'default';
-        const asked = this.settings.holidays;
-        const code = asked === 'none' ? undefined : (asked ?? (account?.country ? { country: account.country } : undefined));
-        let holidays = NO_HOLIDAYS;
-        if (code) {
-            const loaded = await loadHolidays(code, yearsAround(at, HOLIDAY_DAYS + (this.settings.backtestSeconds ?? 0) / DAY_SECONDS));
-            holidays = loaded.calendar;
-            if (loaded.problem)
-                this.problems.push(loaded.problem);
-        }
-        const holidaysFrom = !code ? 'none' : asked ? 'monitor-holidays' : 'the Stripe account';
-        return { zone, zoneFrom, holidays, holidaysFrom, quiet: this.settings.quiet };
-    }
-    /** Whether the data the monitors read is current: each object's incremental copy complete up to the run. */
-    async readStaleness(db, run, at, sources) {
-        const read = [...new Set(this.outcomes.filter((o) => !o.unavailable).flatMap((o) => o.monitor.reads))];
-        for (const stale of staleObjects(read, run, at)) {
-            const table = sources.tables[stale.object];
-            const [row] = table
-                ? await db.query(`SELECT count(*)::float8 AS n, extract(epoch FROM min(created_at))::float8 AS oldest FROM ${table}`)
-                : [];
-            this.stale.push(staleLine(stale, Number(row?.n ?? 0), row?.oldest === null || row?.oldest === undefined ? undefined : Number(row.oldest), at, this.config.limit));
+        const watched = await watch(db, {
+            monitors: this.monitors,
+            levels: this.settings.levels,
+            sources,
+            calendar: this.calendar,
+            at,
+            now: ctx.now,
+            run: ctx.run,
+            config: this.config,
+            remembered
+        });
+        this.outcomes = watched.outcomes;
+        this.changes = watched.changes;
+        this.blind = watched.blind;
+        this.stale = watched.stale;
+        this.charts = await incidentCharts(db, this.monitors, this.changes, sources, this.calendar, at);
+        if (this.settings.incidentIssues && remembered && (this.changes.length > 0 || (await issuesMayBeOpen(db)))) {
+            const { result, problems } = await writeIncidentIssues(db, { env: ctx.env, now: ctx.now, token: this.settings.githubToken, issueApi: this.issueApi });
+            this.issues = result;
+            this.problems.push(...problems);
         }
     }
     /**
@@ -63311,50 +63283,9 @@ class PaymentMonitor {
         }
         return access === 'ok';
     }
-    /** The last 7 days against the expected band, for each open incident of a monitor that has a chart (the first few). */
-    async chart(db, at, sources) {
-        const open = this.changes.filter((c) => c.state !== 'resolved').slice(0, MAX_CHARTS);
-        for (const change of open) {
-            const monitor = this.monitors.find((m) => m.name === change.incident.monitor);
-            const table = monitor?.chart && sources.tables[monitor.chart.object];
-            if (!monitor?.chart || !table)
-                continue;
-            const zone = this.calendar.zone;
-            const points = await bandSeries({ at, query: (sql, params) => db.query(sql, params) }, table, monitor.chart.where, change.incident.account ?? '', zone);
-            const labelled = points.map((p) => {
-                const d = new Date(p.wall * 1000);
-                const label = d.getUTCHours() === 0 ? d.toUTCString().slice(0, 3) : `${String(d.getUTCHours()).padStart(2, '0')}h`;
-                // The block in progress is marked: its count is not the block's yet.
-                return { ...p, label: p.partial ? `${label}*` : label };
-            });
-            const noun = monitor.chart.noun;
-            this.charts.set(openKey(change.incident.account, change.incident.monitor, change.incident.key), mermaidBandChart(labelled, `${noun} per ${BLOCK / 3600} h, last 7 days (${zone}), against the lowest and highest of the 4 weeks before`, noun));
-        }
-    }
-    /** The incident log on GitHub made to match the incidents table (`writeIncidentIssues`). */
-    async writeIssues(db, ctx) {
-        const { result, problems } = await writeIncidentIssues(db, { env: ctx.env, now: ctx.now, token: this.settings.githubToken, issueApi: this.issueApi });
-        this.issues = result;
-        this.problems.push(...problems);
-    }
     /** The worst of the run: an open incident, then what the monitors cannot see, then learning (`worstOf`). */
     get worst() {
         return worstOf(this.view());
-    }
-    entries() {
-        return this.changes.slice(0, MAX_LISTED).map(({ incident: i, state }) => ({
-            id: i.id,
-            monitor: i.monitor,
-            severity: i.severity,
-            state,
-            account_id: i.account,
-            opened_at: isoSeconds(unixSeconds(i.openedAt)),
-            resolved_at: i.resolvedAt ? isoSeconds(unixSeconds(i.resolvedAt)) : null,
-            summary: i.summary,
-            observed: i.observed,
-            expected: i.expected,
-            dashboard_url: i.dashboardUrl
-        }));
     }
     outputs() {
         if (this.result)
@@ -63362,7 +63293,7 @@ class PaymentMonitor {
         if (!this.ran)
             return { incidents: '[]', incidents_opened: '0', incidents_resolved: '0', monitor_status: '', backtest: '' };
         return {
-            incidents: JSON.stringify(this.entries()),
+            incidents: JSON.stringify(incidentEntries(this.changes)),
             incidents_opened: String(this.changes.filter((c) => c.state === 'opened').length),
             incidents_resolved: String(this.changes.filter((c) => c.state === 'resolved').length),
             monitor_status: this.worst,
@@ -63396,10 +63327,7 @@ class PaymentMonitor {
         return this.changes.some((c) => c.state !== 'ongoing') || this.result !== undefined || this.problems.length > 0;
     }
     notices() {
-        return this.changes
-            .filter((c) => c.state === 'opened')
-            .slice(0, 10)
-            .map((c) => `Incident (${c.incident.severity}): ${c.incident.monitor}${c.incident.account ? ` in ${shownId(c.incident.account)}` : ''} — ${shown(c.incident.summary, 500)}`);
+        return openedNotices(this.changes);
     }
     warnings() {
         return this.problems;
@@ -63413,41 +63341,170 @@ class PaymentMonitor {
             : [];
     }
     verdict() {
-        const level = this.settings.failOn;
-        if (level === 'never' || this.result)
-            return undefined;
-        const failing = this.changes.filter((c) => c.state !== 'resolved' && (level === 'warning' || c.incident.severity === 'critical'));
-        if (failing.length === 0)
-            return undefined;
-        const named = failing
-            .slice(0, 5)
-            .map((c) => `${c.incident.monitor}${c.incident.account ? ` (${shownId(c.incident.account)})` : ''}: ${shown(c.incident.summary, 500)}`)
-            .join(' | ');
-        return `fail-on: ${level} — ${failing.length} ${level === 'critical' ? 'critical ' : ''}incident${failing.length === 1 ? '' : 's'} open. ${named}${failing.length > 5 ? ` | …and ${failing.length - 5} more` : ''}. Everything was stored; the step fails so that GitHub tells you.`;
+        return this.result ? undefined : failOnVerdict(this.changes, this.settings.failOn);
     }
 }
-/** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
-// prettier-ignore
-const monitor_feature_CONTRACT = {
-    inputs: [
-        { name: 'monitors', default: 'all', since: '1.3.0', description: `The payment monitors to run after the sync - all, none, or a comma-separated list of ${MONITORS.map((m) => m.name).join(', ')}. Each runs when the objects it reads are synced.` },
-        { name: 'monitor-thresholds', default: '', since: '1.3.0', description: 'Overrides of the monitors\' levels, monitor.level=value pairs separated by commas, semicolons or lines (silence.probability=1e-5, disputes.warning=0.5%, card-testing.failures=50). See Monitoring in the README.' },
-        { name: 'fail-on', default: 'never', since: '1.3.0', description: 'Fail the step, after everything is stored and written, while an incident is open - never, warning (any incident) or critical. GitHub then e-mails the failed run.' },
-        { name: 'incident-issues', default: 'false', since: '1.3.0', description: 'true: one GitHub issue per incident (labels stripe-incident, the monitor, the severity), commented when its severity changes, closed when it resolves; closing one by hand acknowledges its incident. Each run reconciles the issues with the incidents. Needs permissions: issues: write.' },
-        { name: 'github-token', default: '${{ github.token }}', since: '1.3.0', description: 'The token incident-issues writes with. Default: the workflow\'s token.' },
-        { name: 'monitor-backtest', default: '', since: '1.3.0', description: 'Replay the monitors hour by hour over this much stored history (1d to 90d, e.g. 28d) and report what they would have raised (output backtest), instead of monitoring: nothing is stored, no issue opened, nothing fails.' },
-        { name: 'monitor-timezone', default: '', since: '1.3.0', description: 'The time zone whose local hours the monitors compare week to week (an IANA name, e.g. Europe/London). Empty: the Stripe account\'s own (its Dashboard time zone), else UTC.' },
-        { name: 'monitor-holidays', default: '', since: '1.3.0', description: 'Public holidays the monitors know, from the date-holidays library - a country or region code (GB, US-CA, DE-BY) or none. Empty: the Stripe account\'s country, with the holidays of any of its regions. A holiday is not a silence, and past holidays are left out of the weeks compared.' },
-        { name: 'monitor-quiet', default: '', since: '1.3.0', description: 'Planned windows in local time during which no incident opens (open ones stay open) - days or ranges (2026-12-24..2027-01-02) and weekly windows (Sat, Sun 00:00-06:00), separated by commas. A whole quiet day also expects no sales.' }
-    ],
-    outputs: [
-        { name: 'incidents', empty: '[]', description: 'JSON array of the incidents opened, still open and resolved this run - {id, monitor, severity (warning or critical), state (opened, ongoing or resolved), account_id, opened_at, resolved_at, summary, observed, expected, dashboard_url}.' },
-        { name: 'incidents_opened', empty: '0', description: 'Incidents opened this run.' },
-        { name: 'incidents_resolved', empty: '0', description: 'Incidents resolved this run.' },
-        { name: 'monitor_status', empty: '', description: 'critical or warning (the worst open incident); else stale (the synced data the monitors read is not current - a backfill in progress), partial (a chosen monitor cannot watch - an object not synced, status without failed charges, a key that cannot read an object, the monitors could not read the database), learning (a monitor that compares with the account\'s history has under 14 days of it) or ok; empty when no monitor ran.' },
-        { name: 'backtest', empty: '', description: 'With monitor-backtest: JSON {window {from, to}, history_from (when the stored history begins inside the window), evaluations, incidents [{monitor, account, key, severity, opened_at, resolved_at, summary}]}.' }
-    ]
+
+;// CONCATENATED MODULE: ./src/features/monitor/settings.ts
+
+
+
+
+/** `monitor-timezone`: empty (the Stripe account's) or an IANA time zone name (Europe/London, America/New_York). */
+function parseTimezone(value) {
+    const text = value.trim();
+    if (text === '')
+        return undefined;
+    const zone = knownZone(text);
+    if (!zone)
+        throw new InputError('monitor-timezone', `"${shown(text, 40)}" is not an IANA time zone name (e.g. Europe/London, America/New_York, UTC).`);
+    return zone;
+}
+/** `monitors`: all (the default), none, or a list of the registry's names; returned in the registry's order. */
+function parseMonitors(value, registry) {
+    const known = registry.map((m) => m.name);
+    const text = value.trim().toLowerCase();
+    if (text === 'all')
+        return known;
+    if (text === 'none')
+        return [];
+    const names = text.split(',').map((p) => p.trim());
+    for (const name of names) {
+        if (!known.includes(name)) {
+            throw new InputError('monitors', `unknown monitor "${shown(name, 40)}". Expected all, none, or a comma-separated list of ${known.join(', ')}.`);
+        }
+    }
+    return known.filter((n) => names.includes(n));
+}
+const UNIT_FORMS = {
+    count: 'a whole number',
+    share: 'a percentage with its % (0.75%)',
+    probability: 'a probability (1e-4, 0.0001 or 1/10000)',
+    hours: 'hours (2 or 2h)',
+    minutes: 'minutes (30 or 30m)',
+    days: 'days (2 or 2d)',
+    'business days': 'a whole number of business days (2 or 2d)',
+    ratio: 'a number (2 or 2.5)'
 };
+/** One value of `monitor-thresholds` in its level's unit; undefined when it is not written that way. */
+function readValue(text, unit) {
+    const number = (s) => (/^\d+(\.\d+)?(e-?\d+)?$/i.test(s) ? Number(s) : undefined);
+    switch (unit) {
+        case 'count':
+            return /^\d+$/.test(text) ? Number(text) : undefined;
+        case 'share':
+            // Only with its %: a bare 0.75 could mean 0.75 % or 75 %, and read wrong it turns a monitor off.
+            return text.endsWith('%') ? (number(text.slice(0, -1).trim()) ?? NaN) / 100 : undefined;
+        case 'probability': {
+            const ratio = /^1\s*\/\s*(\d+)$/.exec(text);
+            return ratio ? 1 / Number(ratio[1]) : number(text);
+        }
+        case 'hours':
+            return number(text.replace(/\s*h$/i, ''));
+        case 'minutes':
+            return number(text.replace(/\s*m(in)?$/i, ''));
+        case 'days':
+            return number(text.replace(/\s*d$/i, ''));
+        case 'business days': {
+            const days = text.replace(/\s*d$/i, '');
+            return /^\d+$/.test(days) ? Number(days) : undefined;
+        }
+        case 'ratio':
+            return number(text.replace(/\s*x$/i, ''));
+    }
+}
+/**
+ * `monitor-thresholds`: `monitor.level=value` pairs, one a line or separated by commas or
+ * semicolons (`silence.probability=1e-5, disputes.warning=0.5%, card-testing.failures=50`). Each
+ * level is written in its unit; anything else is refused naming the input.
+ */
+function settings_parseThresholds(value, monitors) {
+    const levels = Object.fromEntries(monitors.map((m) => [m.name, Object.fromEntries(Object.entries(m.levels).map(([k, s]) => [k, s.default]))]));
+    const known = monitors.flatMap((m) => Object.keys(m.levels).map((l) => `${m.name}.${l}`));
+    const form = `Expected monitor.level=value pairs separated by commas, semicolons or lines, e.g. silence.probability=1e-5, disputes.warning=0.5%. Levels: ${known.join(', ')}.`;
+    const seen = new Set();
+    for (const part of value
+        .split(/[\r\n,;]+/)
+        .map((p) => p.trim())
+        .filter((p) => p !== '')) {
+        const match = /^([a-z-]+)\.([a-z-]+)\s*=\s*(.+)$/i.exec(part);
+        if (!match)
+            throw new InputError('monitor-thresholds', `"${shown(part, 60)}" is not monitor.level=value. ${form}`);
+        const [monitorName = '', level = '', raw = ''] = match.slice(1);
+        const monitor = monitors.find((m) => m.name === monitorName.toLowerCase());
+        const setting = monitor?.levels[level.toLowerCase()];
+        if (!monitor || !setting)
+            throw new InputError('monitor-thresholds', `unknown level "${shown(`${monitorName}.${level}`, 60)}". ${form}`);
+        const name = `${monitor.name}.${level.toLowerCase()}`;
+        if (seen.has(name))
+            throw new InputError('monitor-thresholds', `${name} is given twice. ${form}`);
+        seen.add(name);
+        const n = readValue(raw.trim(), setting.unit);
+        if (n === undefined || !Number.isFinite(n)) {
+            const bare = setting.unit === 'share' && /^\d+(\.\d+)?$/.test(raw.trim()) ? ` Write ${raw.trim()}% for ${raw.trim()} %.` : '';
+            throw new InputError('monitor-thresholds', `${name}: "${shown(raw, 40)}" is not ${UNIT_FORMS[setting.unit]}.${bare}`);
+        }
+        if (n < setting.min || n > setting.max) {
+            throw new InputError('monitor-thresholds', `${name}: ${shown(raw.trim(), 40)} is out of range (${written(setting.min, setting.unit)} to ${written(setting.max, setting.unit)}: ${setting.description}).`);
+        }
+        levels[monitor.name][level.toLowerCase()] = n;
+    }
+    for (const m of monitors) {
+        const l = levels[m.name];
+        if (l.warning !== undefined && l.critical !== undefined && l.warning > l.critical) {
+            const unit = m.levels.warning.unit;
+            throw new InputError('monitor-thresholds', `${m.name}.warning (${written(l.warning, unit)}) is above ${m.name}.critical (${written(l.critical, unit)}).`);
+        }
+    }
+    return levels;
+}
+/** A level as a user writes it: a share as a percentage (`150%`), the rest as numbers. */
+function written(n, unit) {
+    return unit === 'share' ? `${Math.round(n * 100 * 1e6) / 1e6}%` : String(n);
+}
+/** The monitors' names in `monitor-thresholds` that are not among those run: their levels do nothing. */
+function unusedThresholds(value, run) {
+    const named = value
+        .split(/[\r\n,;]+/)
+        .map((p) => /^([a-z-]+)\./i.exec(p.trim())?.[1]?.toLowerCase())
+        .filter((n) => n !== undefined);
+    return [...new Set(named.filter((n) => !run.includes(n)))];
+}
+/** `fail-on`: never (the default), warning or critical. */
+function parseFailOn(value) {
+    const text = value.trim().toLowerCase();
+    if (text === 'never' || text === 'warning' || text === 'critical')
+        return text;
+    throw new InputError('fail-on', `"${shown(value, 40)}" is not one of never, warning, critical.`);
+}
+/** `monitor-backtest`: empty (off) or a length of history, 1d to 90d (`28d`, `4w`, `672h`). */
+function parseBacktest(value) {
+    const text = value.trim().toLowerCase();
+    if (text === '' || text === 'false' || text === 'off')
+        return undefined;
+    const seconds = ageSeconds(text) ?? NaN;
+    if (!(seconds >= DAY_SECONDS && seconds <= 90 * DAY_SECONDS)) {
+        throw new InputError('monitor-backtest', `"${shown(value, 40)}" is not a length of history from 1d to 90d (e.g. 28d, 4w, 336h).`);
+    }
+    return seconds;
+}
+
+;// CONCATENATED MODULE: ./src/features/monitor/feature.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+// The payment monitor as the action loads it: its inputs read and checked, its tables and index
+// declared, and the feature (payment-monitor.ts) made when a monitor runs.
 /** The index the monitors read charges through, as the run makes it. */
 const MONITOR_INDEX = {
     object: 'charges',
@@ -63457,7 +63514,7 @@ const MONITOR_INDEX = {
 };
 const monitor = defineFeature({
     name: 'payment monitor',
-    ...monitor_feature_CONTRACT,
+    ...contract_CONTRACT,
     load: (inputs, config) => {
         const names = parseMonitors(inputs.get('monitors'), MONITORS);
         const monitors = MONITORS.filter((m) => names.includes(m.name));

@@ -1,4 +1,4 @@
-import type { IncidentEntry } from '../src/features/monitor/feature.js'
+import type { IncidentEntry } from '../src/features/monitor/outputs.js'
 import { generateMonitorAccount, type Incidents, type MonitorAccount } from './monitor-account.js'
 import { withClient } from './postgres.js'
 import type { Recorder } from './recorder.js'

@@ -1,4 +1,4 @@
-import { PaymentMonitor } from '../../src/features/monitor/feature.js'
+import { PaymentMonitor } from '../../src/features/monitor/payment-monitor.js'
 import { readBack } from '../../src/report/publish.js'
 import { DatabaseStandIn } from '../../test-support/database.js'
 import { NOW, T, charge, featureOf, outputsOf, reportOf, setupOf, summaryOf } from '../../test-support/report.js'

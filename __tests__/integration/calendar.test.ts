@@ -1,4 +1,4 @@
-import type { IncidentEntry } from '../../src/features/monitor/feature.js'
+import type { IncidentEntry } from '../../src/features/monitor/outputs.js'
 import { loadHolidays } from '../../src/features/monitor/holidays.js'
 import { addDays, instantOf } from '../../src/zone.js'
 import { makeCharge } from '../../test-support/fixtures.js'

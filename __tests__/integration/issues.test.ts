@@ -1,5 +1,5 @@
 import pg from 'pg'
-import type { IncidentEntry } from '../../src/features/monitor/feature.js'
+import type { IncidentEntry } from '../../src/features/monitor/outputs.js'
 import { octokitApi } from '../../src/features/monitor/github.js'
 import { INCIDENTS, INCIDENTS_TABLE, issueStore } from '../../src/features/monitor/incidents.js'
 import { reconcileIssues, type LogResult } from '../../src/features/monitor/issues.js'
