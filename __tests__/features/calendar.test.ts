@@ -48,7 +48,16 @@ describe('local time', () => {
     // Offsets remembered per hour must not blur a change: Lord Howe moves 30 minutes, Kathmandu and
     // Chatham sit at :45, St John's changed at 00:01 until 2011, London at 01:00 UTC.
     const intl = (t: number, zone: string) => {
-      const f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+      const f = new Intl.DateTimeFormat('en-US', {
+        timeZone: zone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit'
+      })
       const p = Object.fromEntries(f.formatToParts(new Date(t * 1000)).map((x) => [x.type, Number(x.value)]))
       return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) / 1000
     }
