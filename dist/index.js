@@ -40197,6 +40197,32 @@ function binomialAtLeast(k, n, p) {
     }
     return Math.min(1, Math.exp(logSumExp(logs)));
 }
+/**
+ * P(X ≥ k) for a hypergeometric count: `draws` taken without replacement from `population` of which
+ * `successes` count. One-sided Fisher's exact test: of all the declines in the hours compared, how
+ * likely that at least `k` fell in the last window, were its share of declines the same as the
+ * weeks'. Unlike a binomial at the weeks' share, it knows that share was itself estimated from a
+ * few declines a week.
+ */
+function hypergeometricAtLeast(k, population, successes, draws) {
+    const top = Math.min(draws, successes);
+    if (k <= Math.max(0, draws - (population - successes)))
+        return 1;
+    if (k > top)
+        return 0;
+    const logChoose = (n, i) => logFactorial(n) - logFactorial(i) - logFactorial(n - i);
+    const whole = logChoose(population, draws);
+    const term = (i) => logChoose(successes, i) + logChoose(population - successes, draws - i) - whole;
+    const mean = (draws * successes) / population;
+    const logs = [];
+    for (let i = k; i <= top; i++) {
+        const t = term(i);
+        logs.push(t);
+        if (i > mean && t < logs[0] - 40)
+            break;
+    }
+    return Math.min(1, Math.exp(logSumExp(logs)));
+}
 /** A probability as people read it: "1 in 2,300", "below 1 in a million". */
 function oneIn(probability) {
     if (!(probability > 0))
@@ -40263,11 +40289,30 @@ async function topReasons(ctx, from, to) {
     return new Map([...out].map(([a, l]) => [a, l.join(', ')]));
 }
 /**
+ * The rule, counts in: at least `min` declined, at least `ratio` times the usual share, and that
+ * many declines less likely than `probability` had the window declined like the weeks compared.
+ * The weeks' share is estimated from their own few declines, so the test is Fisher's (the window
+ * and the weeks as two samples), not a binomial at a share taken as known: at 1,000 sales a day,
+ * a baseline of 3 declines a week made an ordinary 14 of 221 look like 1 in 3,800.
+ */
+function judgeDeclines(now, before, levels) {
+    const baseAttempts = before.reduce((n, w) => n + w.attempts, 0);
+    const baseDeclined = before.reduce((n, w) => n + w.declined, 0);
+    const usual = baseAttempts > 0 ? Math.max(baseDeclined, 0.5) / baseAttempts : 0.05;
+    const share = now.attempts > 0 ? now.declined / now.attempts : 0;
+    // No attempts in the weeks compared: nothing to compare with but a common share of 5 %.
+    const chance = baseAttempts > 0
+        ? hypergeometricAtLeast(now.declined, now.attempts + baseAttempts, now.declined + baseDeclined, now.attempts)
+        : binomialAtLeast(now.declined, now.attempts, usual);
+    const raised = now.declined >= levels.min && share >= levels.ratio * usual && chance < levels.probability;
+    return { usual, share, chance, raised };
+}
+/**
  * `declines`: issuers (or Radar) decline far more than usual. The declined share of attempts in the
- * last hours against the same hours' share over the last 4 weeks: it opens when the count declined
- * is less likely than 1 in 1,000 at the usual share (binomial tail), with at least 10 declined and at
- * least twice the usual share. `invalid` outcomes (the integration itself failing: a bad request,
- * a wrong key) open at a handful an hour whatever the history.
+ * last hours against the same hours' share over the last 4 weeks (`judgeDeclines`: Fisher's exact
+ * test below 1 in 1,000, at least 10 declined, at least twice the usual share). `invalid` outcomes
+ * (the integration itself failing: a bad request, a wrong key) open at a handful an hour whatever
+ * the history.
  */
 const declines = {
     name: 'declines',
@@ -40320,15 +40365,16 @@ const declines = {
             const before = list ? weeks.map((k) => list[k]) : [];
             const baseAttempts = before.reduce((n, w) => n + w.attempts, 0);
             const baseDeclined = before.reduce((n, w) => n + w.declined, 0);
-            // No declines in the weeks compared is not a share of zero: half a decline keeps the test honest.
-            const usual = baseAttempts > 0 ? Math.max(baseDeclined, 0.5) / baseAttempts : 0.05;
-            const share = now.attempts > 0 ? now.declined / now.attempts : 0;
-            const chance = binomialAtLeast(now.declined, now.attempts, Math.min(usual, 0.99));
+            const { usual, share, chance, raised } = judgeDeclines(now, before, {
+                min: ctx.levels.min,
+                ratio: ctx.levels.ratio,
+                probability: ctx.levels.probability
+            });
             const hours = ctx.levels.window;
             const observed = `${wording_percent(share)} of ${now.attempts} attempts declined in the last ${hours} h`;
             const used = weeks.length;
             const expected = `usually ${wording_percent(usual)} at these hours (${about(baseDeclined / used)} of ${about(baseAttempts / used)} attempts ${used === 1 ? (covered === 1 ? 'last week' : `in 1 of the last ${covered} weeks`) : `a week, over ${used === covered ? 'the last' : `${used} of the last`} ${covered} weeks`})${leftOutText(leftOut)}`;
-            if (now.declined >= ctx.levels.min && share >= ctx.levels.ratio * usual && chance < ctx.levels.probability) {
+            if (raised) {
                 flagged.push(account);
                 findings.push({
                     account: accountOf(account),

@@ -10,7 +10,8 @@ import { weeksCovered } from '../../src/features/monitor/queries.js'
 import { about, percent } from '../../src/features/monitor/wording.js'
 import { mermaidBandChart } from '../../src/report/chart.js'
 import { parseBacktest, parseFailOn, parseMonitors, parseThresholds, unusedThresholds } from '../../src/features/monitor/settings.js'
-import { binomialAtLeast, oneIn, poissonAtLeast, poissonZero } from '../../src/features/monitor/stats.js'
+import { binomialAtLeast, hypergeometricAtLeast, oneIn, poissonAtLeast, poissonZero } from '../../src/features/monitor/stats.js'
+import { judgeDeclines } from '../../src/features/monitor/monitors/declines.js'
 
 describe('the statistics', () => {
   it('Poisson tails match the exact sums', () => {
@@ -64,6 +65,60 @@ describe('the statistics', () => {
     expect(big).toBeLessThan(1e-20)
     expect(binomialAtLeast(0, 10, 0.5)).toBe(1)
     expect(binomialAtLeast(11, 10, 0.5)).toBe(0)
+  })
+
+  it('hypergeometric tails (Fisher) match the exact sums, and stay finite for thousands of attempts', () => {
+    const choose = (n: number, k: number) => {
+      let c = 1
+      for (let i = 1; i <= k; i++) c = (c * (n - k + i)) / i
+      return c
+    }
+    const exact = (k: number, population: number, successes: number, draws: number) => {
+      let sum = 0
+      for (let i = k; i <= Math.min(draws, successes); i++)
+        sum += (choose(successes, i) * choose(population - successes, draws - i)) / choose(population, draws)
+      return sum
+    }
+    for (const [k, population, successes, draws] of [
+      [14, 845, 27, 221],
+      [3, 30, 8, 10],
+      [10, 200, 11, 40],
+      [1, 5, 1, 1]
+    ] as const) {
+      expect(hypergeometricAtLeast(k, population, successes, draws) / exact(k, population, successes, draws)).toBeCloseTo(1, 6)
+    }
+    const big = hypergeometricAtLeast(450, 30000, 1500, 5000)
+    expect(big).toBeGreaterThan(1e-60)
+    expect(big).toBeLessThan(1e-20)
+    // Outside what can happen: certain, or impossible.
+    expect(hypergeometricAtLeast(2, 10, 9, 5)).toBe(1)
+    expect(hypergeometricAtLeast(6, 10, 5, 8)).toBe(0)
+  })
+
+  it('declines: the weeks’ share is an estimate, so an ordinary busy hour against a few declines a week is not an incident', () => {
+    const levels = { min: 10, ratio: 2, probability: 1e-3 }
+    const weeks = (declined: number[], attempts: number) => declined.map((d) => ({ attempts, declined: d }))
+    // The two false alarms of a 28-day backtest at 1,000 sales a day: 14 of 221 against 13 of 624
+    // over four weeks, and 14 of 137 against 17 of 447 over three (a holiday left out).
+    for (const [now, before] of [
+      [{ attempts: 221, declined: 14 }, weeks([3, 4, 3, 3], 156)],
+      [{ attempts: 137, declined: 14 }, weeks([6, 5, 6], 149)]
+    ] as const) {
+      const judged = judgeDeclines(now, before, levels)
+      expect(judged.raised).toBe(false)
+      expect(judged.chance).toBeGreaterThan(1e-3)
+      // At the weeks' share taken as known, the same counts looked rarer than 1 in 1,000.
+      expect(binomialAtLeast(now.declined, now.attempts, judged.usual)).toBeLessThan(1e-3)
+    }
+    // Issuers declining: 33 of 221 against 18 of 880, 13 of 44 on a small shop, three quarters of a busy shop's attempts.
+    expect(judgeDeclines({ attempts: 221, declined: 33 }, weeks([5, 4, 5, 4], 220), levels)).toMatchObject({ raised: true })
+    expect(judgeDeclines({ attempts: 44, declined: 13 }, weeks([1, 1, 1, 1], 44), levels).chance).toBeLessThan(1e-5)
+    expect(judgeDeclines({ attempts: 300, declined: 225 }, weeks([6, 7, 5, 6], 300), levels).chance).toBeLessThan(1e-50)
+    // Below the floor of 10 declined, or under twice the usual share, nothing opens however unlikely.
+    expect(judgeDeclines({ attempts: 40, declined: 9 }, weeks([0, 0, 0, 0], 40), levels).raised).toBe(false)
+    expect(judgeDeclines({ attempts: 2000, declined: 140 }, weeks([80, 80, 80, 80], 2000), levels).raised).toBe(false)
+    // No attempts at these hours in the weeks compared: judged against a common 5 %.
+    expect(judgeDeclines({ attempts: 30, declined: 12 }, weeks([0, 0, 0, 0], 0), levels)).toMatchObject({ usual: 0.05, raised: true })
   })
 
   it('says probabilities and amounts of time as people read them', () => {

@@ -66,6 +66,30 @@ export function binomialAtLeast(k: number, n: number, p: number): number {
   return Math.min(1, Math.exp(logSumExp(logs)))
 }
 
+/**
+ * P(X ≥ k) for a hypergeometric count: `draws` taken without replacement from `population` of which
+ * `successes` count. One-sided Fisher's exact test: of all the declines in the hours compared, how
+ * likely that at least `k` fell in the last window, were its share of declines the same as the
+ * weeks'. Unlike a binomial at the weeks' share, it knows that share was itself estimated from a
+ * few declines a week.
+ */
+export function hypergeometricAtLeast(k: number, population: number, successes: number, draws: number): number {
+  const top = Math.min(draws, successes)
+  if (k <= Math.max(0, draws - (population - successes))) return 1
+  if (k > top) return 0
+  const logChoose = (n: number, i: number) => logFactorial(n) - logFactorial(i) - logFactorial(n - i)
+  const whole = logChoose(population, draws)
+  const term = (i: number) => logChoose(successes, i) + logChoose(population - successes, draws - i) - whole
+  const mean = (draws * successes) / population
+  const logs: number[] = []
+  for (let i = k; i <= top; i++) {
+    const t = term(i)
+    logs.push(t)
+    if (i > mean && t < logs[0]! - 40) break
+  }
+  return Math.min(1, Math.exp(logSumExp(logs)))
+}
+
 /** A probability as people read it: "1 in 2,300", "below 1 in a million". */
 export function oneIn(probability: number): string {
   if (!(probability > 0)) return 'below 1 in a billion'

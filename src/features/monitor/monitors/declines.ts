@@ -3,7 +3,7 @@ import { cardTesting } from './card-testing.js'
 import { comparableWeeks, sameLocalHours, type Window } from '../calendar.js'
 import { CARD, HOUR, OUTCOME, REASON, accountOf, historyDays, inWindows, weeksCovered } from '../queries.js'
 import { about, leftOutText, percent } from '../wording.js'
-import { binomialAtLeast, oneIn } from '../stats.js'
+import { binomialAtLeast, hypergeometricAtLeast, oneIn } from '../stats.js'
 
 /** Retries by the same card within this long are one attempt (its last try decides whether it was declined). */
 const RETRY_SECONDS = 10 * 60
@@ -58,12 +58,49 @@ async function topReasons(ctx: Parameters<Monitor['evaluate']>[0], from: number,
   return new Map([...out].map(([a, l]) => [a, l.join(', ')]))
 }
 
+/** Attempts and declined attempts of a window. */
+export interface Tally {
+  attempts: number
+  declined: number
+}
+
+/** What the declines rule makes of a window against the same hours of the weeks compared. */
+export interface DeclinesJudgement {
+  /** The weeks' declined share (half a decline when they had none: a share of zero is not known). */
+  usual: number
+  share: number
+  /** How likely at least this many declines were, had the window declined like the weeks (Fisher's exact test). */
+  chance: number
+  raised: boolean
+}
+
+/**
+ * The rule, counts in: at least `min` declined, at least `ratio` times the usual share, and that
+ * many declines less likely than `probability` had the window declined like the weeks compared.
+ * The weeks' share is estimated from their own few declines, so the test is Fisher's (the window
+ * and the weeks as two samples), not a binomial at a share taken as known: at 1,000 sales a day,
+ * a baseline of 3 declines a week made an ordinary 14 of 221 look like 1 in 3,800.
+ */
+export function judgeDeclines(now: Tally, before: readonly Tally[], levels: { min: number; ratio: number; probability: number }): DeclinesJudgement {
+  const baseAttempts = before.reduce((n, w) => n + w.attempts, 0)
+  const baseDeclined = before.reduce((n, w) => n + w.declined, 0)
+  const usual = baseAttempts > 0 ? Math.max(baseDeclined, 0.5) / baseAttempts : 0.05
+  const share = now.attempts > 0 ? now.declined / now.attempts : 0
+  // No attempts in the weeks compared: nothing to compare with but a common share of 5 %.
+  const chance =
+    baseAttempts > 0
+      ? hypergeometricAtLeast(now.declined, now.attempts + baseAttempts, now.declined + baseDeclined, now.attempts)
+      : binomialAtLeast(now.declined, now.attempts, usual)
+  const raised = now.declined >= levels.min && share >= levels.ratio * usual && chance < levels.probability
+  return { usual, share, chance, raised }
+}
+
 /**
  * `declines`: issuers (or Radar) decline far more than usual. The declined share of attempts in the
- * last hours against the same hours' share over the last 4 weeks: it opens when the count declined
- * is less likely than 1 in 1,000 at the usual share (binomial tail), with at least 10 declined and at
- * least twice the usual share. `invalid` outcomes (the integration itself failing: a bad request,
- * a wrong key) open at a handful an hour whatever the history.
+ * last hours against the same hours' share over the last 4 weeks (`judgeDeclines`: Fisher's exact
+ * test below 1 in 1,000, at least 10 declined, at least twice the usual share). `invalid` outcomes
+ * (the integration itself failing: a bad request, a wrong key) open at a handful an hour whatever
+ * the history.
  */
 export const declines: Monitor = {
   name: 'declines',
@@ -116,15 +153,16 @@ export const declines: Monitor = {
       const before = list ? weeks.map((k) => list[k]!) : []
       const baseAttempts = before.reduce((n, w) => n + w.attempts, 0)
       const baseDeclined = before.reduce((n, w) => n + w.declined, 0)
-      // No declines in the weeks compared is not a share of zero: half a decline keeps the test honest.
-      const usual = baseAttempts > 0 ? Math.max(baseDeclined, 0.5) / baseAttempts : 0.05
-      const share = now.attempts > 0 ? now.declined / now.attempts : 0
-      const chance = binomialAtLeast(now.declined, now.attempts, Math.min(usual, 0.99))
+      const { usual, share, chance, raised } = judgeDeclines(now, before, {
+        min: ctx.levels.min!,
+        ratio: ctx.levels.ratio!,
+        probability: ctx.levels.probability!
+      })
       const hours = ctx.levels.window!
       const observed = `${percent(share)} of ${now.attempts} attempts declined in the last ${hours} h`
       const used = weeks.length
       const expected = `usually ${percent(usual)} at these hours (${about(baseDeclined / used)} of ${about(baseAttempts / used)} attempts ${used === 1 ? (covered === 1 ? 'last week' : `in 1 of the last ${covered} weeks`) : `a week, over ${used === covered ? 'the last' : `${used} of the last`} ${covered} weeks`})${leftOutText(leftOut)}`
-      if (now.declined >= ctx.levels.min! && share >= ctx.levels.ratio! * usual && chance < ctx.levels.probability!) {
+      if (raised) {
         flagged.push(account)
         findings.push({
           account: accountOf(account),
