@@ -18,7 +18,7 @@ import vm from 'node:vm'
  * Measured from what is live rather than from zero, so a host process that holds more (a test
  * runner: 70 MB) is not collected in full after every batch — 55 ms each, a third of its CPU.
  */
-export const HEAP_GROWTH_BYTES = 24 * 2 ** 20
+const HEAP_GROWTH_BYTES = 24 * 2 ** 20
 const BACKFILL_LIVE_BYTES = 16 * 2 ** 20
 
 /** What the last collection left live. */
