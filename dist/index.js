@@ -68930,14 +68930,22 @@ async function connectedAccountIds(stripe, retry) {
     return ids.reverse();
 }
 /**
- * When the account the client speaks for was created (GET /v1/account, with its Stripe-Account
- * header for a connected account): nothing of it is older. Undefined when the key may not read it (a
+ * One GET /v1/account for the whole run: the backfill's floor (when the account began) and the
+ * monitors' place (its country and time zone) share it, so the monitors add no round trip after the
+ * sync when the backfill has asked already. A failure is kept too: each reader says it its own way.
+ */
+function readOnce(stripe, retry) {
+    let read;
+    return () => (read ??= withRetries(() => stripe.accounts.retrieve(null), retry));
+}
+/**
+ * When the account was created: nothing of it is older. Undefined when the key may not read it (a
  * restricted key without the permission) or Stripe does not say — then a backfill lists from
  * Stripe's start, as it would without it; `onError` is told why.
  */
-async function accountCreated(stripe, retry, onError) {
+async function accountCreated(read, onError) {
     try {
-        const account = await withRetries(() => stripe.accounts.retrieve(null), retry);
+        const account = await read();
         return typeof account.created === 'number' && Number.isSafeInteger(account.created) ? account.created : undefined;
     }
     catch (error) {
@@ -68949,9 +68957,9 @@ async function accountCreated(stripe, retry, onError) {
  * GET /v1/account's `country` and `settings.dashboard.timezone`, each kept only when it is a plain
  * country code or a zone the runtime knows (the answer is untrusted input); never throws.
  */
-async function accountFacts(stripe, retry) {
+async function accountFacts(read) {
     try {
-        const account = await withRetries(() => stripe.accounts.retrieve(null), retry);
+        const account = await read();
         const country = typeof account.country === 'string' && /^[A-Z]{2}$/.test(account.country) ? account.country : undefined;
         const zone = account.settings?.dashboard?.timezone;
         const timezone = typeof zone === 'string' ? knownZone(zone) : undefined;
@@ -70798,7 +70806,7 @@ async function syncObjects(ctx) {
     // Asked once, by the first backfill of more than a year; the objects of a younger account are all newer.
     ctx = {
         ...ctx,
-        accountCreated: () => (created ??= accountCreated(ctx.stripe, ctx.retry, (error) => ctx.log(`Could not read when the account was created (GET /v1/account: ${error instanceof Error ? error.message : String(error)}): listing from Stripe's start.`)))
+        accountCreated: () => (created ??= accountCreated(ctx.readAccount ?? readOnce(ctx.stripe, ctx.retry), (error) => ctx.log(`Could not read when the account was created (GET /v1/account: ${error instanceof Error ? error.message : String(error)}): listing from Stripe's start.`)))
     };
     const readers = config.incremental ? streamReaders(ctx) : [];
     // With no object to replay events for (every one's first run), the read is only a check that the key
@@ -71086,13 +71094,15 @@ async function runAction(rawIo, options = {}) {
             io.info('Dry run: no database connection; nothing will be written.');
         try {
             const limits = new RateLimits(config.maxRequestsPerSecond, config.maxTotalRequestsPerSecond, options.clock);
-            await sync(io, config, session, report, options, now, env, limits);
+            // GET /v1/account once for the run: a backfill's floor and the monitors' place share it.
+            const readAccount = readOnce(createStripeClient(config, limits, options.stripeTimeoutMs), options.retry ?? DEFAULT_RETRY);
+            await sync(io, config, session, report, options, now, env, limits, readAccount);
             await keepBooks(io, config, session, report, now);
             const lastRunAt = [...session.states.values()].map((s) => s?.lastRunFinishedAt ?? undefined).find((d) => d !== undefined);
             // Where the account lives, for a feature that asks (the monitors' time zone and holidays): one request at most.
             let place;
             const counted = report;
-            const account = () => (place ??= accountFacts(createStripeClient(config, limits, options.stripeTimeoutMs), options.retry ?? DEFAULT_RETRY).finally(() => {
+            const account = () => (place ??= accountFacts(readAccount).finally(() => {
                 counted.stripeRequests = limits.stats.requests;
             }));
             // Tables are prepared once Stripe answers: before that (every request refused) there is nothing to read back.
@@ -71140,7 +71150,7 @@ function announce(io, config) {
         `at most ${config.maxRequestsPerSecond} requests/s per endpoint and ${config.maxTotalRequestsPerSecond} in all.`);
 }
 /** Every object from Stripe into Postgres: one account's, or several accounts' (Connect). */
-async function sync(io, config, session, report, options, now, env, limits) {
+async function sync(io, config, session, report, options, now, env, limits, readAccount) {
     const clientFor = (c) => createStripeClient(c, limits, options.stripeTimeoutMs, () => session.stripeAnswered());
     const context = {
         observer: report,
@@ -71166,7 +71176,8 @@ async function sync(io, config, session, report, options, now, env, limits) {
             });
         }
         else {
-            await syncObjects({ ...context, config, stripe: clientFor(config), session });
+            // One account: its floor is the account the monitors ask after.
+            await syncObjects({ ...context, config, stripe: clientFor(config), session, readAccount });
         }
     }
     finally {

@@ -10,7 +10,7 @@ import { privacy } from './report/privacy.js'
 import { publish, readBack } from './report/publish.js'
 import { scheduleOf } from './report/requests.js'
 import { Session, accountKey } from './session.js'
-import { accountFacts, type AccountFacts } from './stripe/accounts.js'
+import { accountFacts, readOnce, type AccountFacts, type AccountRead } from './stripe/accounts.js'
 import { createStripeClient } from './stripe/client.js'
 import { RateLimits, type LimiterClock } from './stripe/limiter.js'
 import { DEFAULT_RETRY, type RetryOptions } from './stripe/retry.js'
@@ -101,14 +101,16 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
     if (config.dryRun) io.info('Dry run: no database connection; nothing will be written.')
     try {
       const limits = new RateLimits(config.maxRequestsPerSecond, config.maxTotalRequestsPerSecond, options.clock)
-      await sync(io, config, session, report, options, now, env, limits)
+      // GET /v1/account once for the run: a backfill's floor and the monitors' place share it.
+      const readAccount = readOnce(createStripeClient(config, limits, options.stripeTimeoutMs), options.retry ?? DEFAULT_RETRY)
+      await sync(io, config, session, report, options, now, env, limits, readAccount)
       await keepBooks(io, config, session, report, now)
       const lastRunAt = [...session.states.values()].map((s) => s?.lastRunFinishedAt ?? undefined).find((d) => d !== undefined)
       // Where the account lives, for a feature that asks (the monitors' time zone and holidays): one request at most.
       let place: Promise<AccountFacts> | undefined
       const counted = report
       const account = () =>
-        (place ??= accountFacts(createStripeClient(config, limits, options.stripeTimeoutMs), options.retry ?? DEFAULT_RETRY).finally(() => {
+        (place ??= accountFacts(readAccount).finally(() => {
           counted.stripeRequests = limits.stats.requests
         }))
       // Tables are prepared once Stripe answers: before that (every request refused) there is nothing to read back.
@@ -173,7 +175,8 @@ async function sync(
   options: RunOptions,
   now: Date,
   env: NodeJS.ProcessEnv,
-  limits: RateLimits
+  limits: RateLimits,
+  readAccount: AccountRead
 ): Promise<void> {
   const clientFor = (c: Config) => createStripeClient(c, limits, options.stripeTimeoutMs, () => session.stripeAnswered())
   const context: Omit<SyncContext, 'config' | 'stripe' | 'session'> = {
@@ -199,7 +202,8 @@ async function sync(
         shard: shard ? { round: workflowRound(env, now), name: `${shard.index}/${shard.total}` } : undefined
       })
     } else {
-      await syncObjects({ ...context, config, stripe: clientFor(config), session })
+      // One account: its floor is the account the monitors ask after.
+      await syncObjects({ ...context, config, stripe: clientFor(config), session, readAccount })
     }
   } finally {
     report.stripeRequests = limits.stats.requests

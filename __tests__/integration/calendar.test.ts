@@ -71,6 +71,20 @@ it('Good Friday is not a silence, and the summary says the zone, the holidays an
   expect(world.stripe.requests.filter((r) => r.path === '/v1/account')).toHaveLength(1)
 }, 60_000)
 
+it('asks Stripe about the account once a run: a first backfill’s start and where the account lives share one request', async () => {
+  // No created-after: the first run lists from Stripe's start, so it asks when the account began.
+  const io = await run({ 'created-after': '' })
+  expect(io.summary).toContain('Local time: Europe/London (the Stripe account)')
+  const asked = world.stripe.requests.filter((r) => r.path === '/v1/account')
+  expect(asked).toHaveLength(1)
+  // That one answer also kept the listing out of the years before the account (it lists from 2011
+  // otherwise): nothing further back than the first cuts' year.
+  const lists = world.stripe.requests.filter((r) => r.path === '/v1/charges')
+  expect(lists.length).toBeGreaterThan(0)
+  const oldest = Math.min(...lists.map((r) => Number(r.query['created[gte]'])))
+  expect(world.now.getTime() / 1000 - oldest).toBeLessThanOrEqual(366 * 86400)
+}, 60_000)
+
 it('Easter Sunday, closed without a calendar saying so, is one incident until sales return; a quiet window makes it planned', async () => {
   world.clock = london('2026-04-05', '14:00')
   const sunday = await run()

@@ -34,15 +34,27 @@ export async function connectedAccountIds(stripe: Stripe, retry: RetryOptions): 
   return ids.reverse()
 }
 
+/** GET /v1/account of the account a client speaks for, asked once however many parts of a run want it. */
+export type AccountRead = () => Promise<Stripe.Account>
+
 /**
- * When the account the client speaks for was created (GET /v1/account, with its Stripe-Account
- * header for a connected account): nothing of it is older. Undefined when the key may not read it (a
+ * One GET /v1/account for the whole run: the backfill's floor (when the account began) and the
+ * monitors' place (its country and time zone) share it, so the monitors add no round trip after the
+ * sync when the backfill has asked already. A failure is kept too: each reader says it its own way.
+ */
+export function readOnce(stripe: Stripe, retry: RetryOptions): AccountRead {
+  let read: Promise<Stripe.Account> | undefined
+  return () => (read ??= withRetries(() => stripe.accounts.retrieve(null), retry))
+}
+
+/**
+ * When the account was created: nothing of it is older. Undefined when the key may not read it (a
  * restricted key without the permission) or Stripe does not say — then a backfill lists from
  * Stripe's start, as it would without it; `onError` is told why.
  */
-export async function accountCreated(stripe: Stripe, retry: RetryOptions, onError: (error: unknown) => void): Promise<number | undefined> {
+export async function accountCreated(read: AccountRead, onError: (error: unknown) => void): Promise<number | undefined> {
   try {
-    const account = await withRetries(() => stripe.accounts.retrieve(null), retry)
+    const account = await read()
     return typeof account.created === 'number' && Number.isSafeInteger(account.created) ? account.created : undefined
   } catch (error) {
     onError(error)
@@ -62,9 +74,9 @@ export interface AccountFacts {
  * GET /v1/account's `country` and `settings.dashboard.timezone`, each kept only when it is a plain
  * country code or a zone the runtime knows (the answer is untrusted input); never throws.
  */
-export async function accountFacts(stripe: Stripe, retry: RetryOptions): Promise<AccountFacts> {
+export async function accountFacts(read: AccountRead): Promise<AccountFacts> {
   try {
-    const account = await withRetries(() => stripe.accounts.retrieve(null), retry)
+    const account = await read()
     const country = typeof account.country === 'string' && /^[A-Z]{2}$/.test(account.country) ? account.country : undefined
     const zone = account.settings?.dashboard?.timezone
     const timezone = typeof zone === 'string' ? knownZone(zone) : undefined

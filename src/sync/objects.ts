@@ -15,7 +15,7 @@ import { isoSeconds, unixSeconds } from '../time.js'
 import { syncNewest } from './newest.js'
 import { linkPayouts } from './payout-links.js'
 import { PassingObserver, type ObjectRun, type SyncObserver } from './run.js'
-import { accountCreated } from '../stripe/accounts.js'
+import { accountCreated, readOnce, type AccountRead } from '../stripe/accounts.js'
 import { StripeRequestError, isMissingPermission } from '../stripe/errors.js'
 import { scanDeletions } from './deletions.js'
 import { refreshStale, retryQuarantined } from './upkeep.js'
@@ -37,6 +37,8 @@ export interface SyncContext {
   redact: (text: string, maxChars: number) => string
   /** When the account was created (asked once, by the first backfill that needs it). */
   accountCreated?: () => Promise<number | undefined>
+  /** GET /v1/account of the account synced, shared with the rest of the run; else asked here. */
+  readAccount?: AccountRead
 }
 
 /**
@@ -164,7 +166,7 @@ export async function syncObjects(ctx: SyncContext): Promise<void> {
   ctx = {
     ...ctx,
     accountCreated: () =>
-      (created ??= accountCreated(ctx.stripe, ctx.retry, (error) =>
+      (created ??= accountCreated(ctx.readAccount ?? readOnce(ctx.stripe, ctx.retry), (error) =>
         ctx.log(
           `Could not read when the account was created (GET /v1/account: ${error instanceof Error ? error.message : String(error)}): listing from Stripe's start.`
         )
