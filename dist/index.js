@@ -71094,8 +71094,10 @@ async function runAction(rawIo, options = {}) {
             io.info('Dry run: no database connection; nothing will be written.');
         try {
             const limits = new RateLimits(config.maxRequestsPerSecond, config.maxTotalRequestsPerSecond, options.clock);
-            // GET /v1/account once for the run: a backfill's floor and the monitors' place share it.
-            const readAccount = readOnce(createStripeClient(config, limits, options.stripeTimeoutMs), options.retry ?? DEFAULT_RETRY);
+            // GET /v1/account once for the run: a backfill's floor and the monitors' place share it. Its
+            // answer counts as Stripe answering (tables are prepared then): the floor alone can complete
+            // a stretch, and its checkpoint waits for the tables.
+            const readAccount = readOnce(createStripeClient(config, limits, options.stripeTimeoutMs, () => session.stripeAnswered()), options.retry ?? DEFAULT_RETRY);
             await sync(io, config, session, report, options, now, env, limits, readAccount);
             await keepBooks(io, config, session, report, now);
             const lastRunAt = [...session.states.values()].map((s) => s?.lastRunFinishedAt ?? undefined).find((d) => d !== undefined);
