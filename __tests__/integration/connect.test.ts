@@ -221,11 +221,12 @@ describe('Connect: stripe-account all', () => {
     expect(events.size).toBe(ACCOUNTS + 1)
     const synced = Number(a.io.outputs.accounts_synced) + Number(b.io.outputs.accounts_synced)
     expect(synced).toBe(ACCOUNTS)
-    // Both shards did a share.
-    expect(Number(a.io.outputs.accounts_synced)).toBeGreaterThan(0)
-    expect(Number(b.io.outputs.accounts_synced)).toBeGreaterThan(0)
     const queue = await withClient(world.db.url, (c) => c.query(`SELECT account_id, shard, round, ok FROM "${world.schema}".stripe_sync_accounts`))
     expect(queue.rows.length).toBe(ACCOUNTS + 1)
+    // Which shard takes which account is the scheduler's choice (a quick shard may take them all):
+    // each account is recorded as taken by one shard, and each shard's count is what it says.
+    const took = (shard: string) => queue.rows.filter((r) => r.shard === shard && r.ok).length
+    expect([took('1/2'), took('2/2')]).toEqual([Number(a.io.outputs.accounts_synced), Number(b.io.outputs.accounts_synced)])
     expect(queue.rows.every((r) => r.round === 'run 4242.1')).toBe(true)
     expect(queue.rows.filter((r) => r.ok === false).map((r) => r.account_id)).toEqual(platform.revoked)
     // A second attempt of the workflow run is a new round: the shards sync every account again.
