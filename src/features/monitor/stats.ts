@@ -24,6 +24,25 @@ function logSumExp(logs: readonly number[]): number {
   return max + Math.log(sum)
 }
 
+/** ln C(n, i). */
+function logChoose(n: number, i: number): number {
+  return logFactorial(n) - logFactorial(i) - logFactorial(n - i)
+}
+
+/**
+ * P(X ≥ k) from the log-probabilities `term(i)` of a count, summed from `k` up to `last`: past the
+ * mean, once a term is e^-40 below the first, the rest no longer count.
+ */
+function upperTail(k: number, last: number, mean: number, term: (i: number) => number): number {
+  const logs: number[] = []
+  for (let i = k; i <= last; i++) {
+    const t = term(i)
+    logs.push(t)
+    if (i > mean && t < logs[0]! - 40) break
+  }
+  return Math.min(1, Math.exp(logSumExp(logs)))
+}
+
 /** P(X = 0) for a Poisson count with mean `mean`: the chance of an empty stretch. */
 export function poissonZero(mean: number): number {
   return Math.exp(-Math.max(0, mean))
@@ -35,15 +54,7 @@ export function poissonAtLeast(k: number, mean: number): number {
   if (mean <= 0) return 0
   // P(X ≥ k) = 1 − P(X ≤ k − 1); summed from the side that is small, for precision.
   const term = (i: number) => i * Math.log(mean) - mean - logFactorial(i)
-  if (k > mean) {
-    const logs: number[] = []
-    for (let i = k; i < k + 1000; i++) {
-      const t = term(i)
-      logs.push(t)
-      if (i > mean && t < logs[0]! - 40) break
-    }
-    return Math.min(1, Math.exp(logSumExp(logs)))
-  }
+  if (k > mean) return upperTail(k, k + 999, mean, term)
   const below: number[] = []
   for (let i = 0; i < k; i++) below.push(term(i))
   return Math.max(0, 1 - Math.exp(logSumExp(below)))
@@ -55,15 +66,7 @@ export function binomialAtLeast(k: number, n: number, p: number): number {
   if (k > n) return 0
   if (p <= 0) return 0
   if (p >= 1) return 1
-  const logChoose = (i: number) => logFactorial(n) - logFactorial(i) - logFactorial(n - i)
-  const term = (i: number) => logChoose(i) + i * Math.log(p) + (n - i) * Math.log1p(-p)
-  const logs: number[] = []
-  for (let i = k; i <= n; i++) {
-    const t = term(i)
-    logs.push(t)
-    if (i > n * p && t < logs[0]! - 40) break
-  }
-  return Math.min(1, Math.exp(logSumExp(logs)))
+  return upperTail(k, n, n * p, (i) => logChoose(n, i) + i * Math.log(p) + (n - i) * Math.log1p(-p))
 }
 
 /**
@@ -77,17 +80,8 @@ export function hypergeometricAtLeast(k: number, population: number, successes: 
   const top = Math.min(draws, successes)
   if (k <= Math.max(0, draws - (population - successes))) return 1
   if (k > top) return 0
-  const logChoose = (n: number, i: number) => logFactorial(n) - logFactorial(i) - logFactorial(n - i)
   const whole = logChoose(population, draws)
-  const term = (i: number) => logChoose(successes, i) + logChoose(population - successes, draws - i) - whole
-  const mean = (draws * successes) / population
-  const logs: number[] = []
-  for (let i = k; i <= top; i++) {
-    const t = term(i)
-    logs.push(t)
-    if (i > mean && t < logs[0]! - 40) break
-  }
-  return Math.min(1, Math.exp(logSumExp(logs)))
+  return upperTail(k, top, (draws * successes) / population, (i) => logChoose(successes, i) + logChoose(population - successes, draws - i) - whole)
 }
 
 /** A probability as people read it: "1 in 2,300", "below 1 in a million". */
