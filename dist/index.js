@@ -40149,6 +40149,24 @@ function logSumExp(logs) {
         sum += Math.exp(l - max);
     return max + Math.log(sum);
 }
+/** ln C(n, i). */
+function logChoose(n, i) {
+    return logFactorial(n) - logFactorial(i) - logFactorial(n - i);
+}
+/**
+ * P(X ≥ k) from the log-probabilities `term(i)` of a count, summed from `k` up to `last`: past the
+ * mean, once a term is e^-40 below the first, the rest no longer count.
+ */
+function upperTail(k, last, mean, term) {
+    const logs = [];
+    for (let i = k; i <= last; i++) {
+        const t = term(i);
+        logs.push(t);
+        if (i > mean && t < logs[0] - 40)
+            break;
+    }
+    return Math.min(1, Math.exp(logSumExp(logs)));
+}
 /** P(X = 0) for a Poisson count with mean `mean`: the chance of an empty stretch. */
 function poissonZero(mean) {
     return Math.exp(-Math.max(0, mean));
@@ -40161,16 +40179,8 @@ function poissonAtLeast(k, mean) {
         return 0;
     // P(X ≥ k) = 1 − P(X ≤ k − 1); summed from the side that is small, for precision.
     const term = (i) => i * Math.log(mean) - mean - logFactorial(i);
-    if (k > mean) {
-        const logs = [];
-        for (let i = k; i < k + 1000; i++) {
-            const t = term(i);
-            logs.push(t);
-            if (i > mean && t < logs[0] - 40)
-                break;
-        }
-        return Math.min(1, Math.exp(logSumExp(logs)));
-    }
+    if (k > mean)
+        return upperTail(k, k + 999, mean, term);
     const below = [];
     for (let i = 0; i < k; i++)
         below.push(term(i));
@@ -40186,16 +40196,7 @@ function binomialAtLeast(k, n, p) {
         return 0;
     if (p >= 1)
         return 1;
-    const logChoose = (i) => logFactorial(n) - logFactorial(i) - logFactorial(n - i);
-    const term = (i) => logChoose(i) + i * Math.log(p) + (n - i) * Math.log1p(-p);
-    const logs = [];
-    for (let i = k; i <= n; i++) {
-        const t = term(i);
-        logs.push(t);
-        if (i > n * p && t < logs[0] - 40)
-            break;
-    }
-    return Math.min(1, Math.exp(logSumExp(logs)));
+    return upperTail(k, n, n * p, (i) => logChoose(n, i) + i * Math.log(p) + (n - i) * Math.log1p(-p));
 }
 /**
  * P(X ≥ k) for a hypergeometric count: `draws` taken without replacement from `population` of which
@@ -40210,18 +40211,8 @@ function hypergeometricAtLeast(k, population, successes, draws) {
         return 1;
     if (k > top)
         return 0;
-    const logChoose = (n, i) => logFactorial(n) - logFactorial(i) - logFactorial(n - i);
     const whole = logChoose(population, draws);
-    const term = (i) => logChoose(successes, i) + logChoose(population - successes, draws - i) - whole;
-    const mean = (draws * successes) / population;
-    const logs = [];
-    for (let i = k; i <= top; i++) {
-        const t = term(i);
-        logs.push(t);
-        if (i > mean && t < logs[0] - 40)
-            break;
-    }
-    return Math.min(1, Math.exp(logSumExp(logs)));
+    return upperTail(k, top, (draws * successes) / population, (i) => logChoose(successes, i) + logChoose(population - successes, draws - i) - whole);
 }
 /** A probability as people read it: "1 in 2,300", "below 1 in a million". */
 function oneIn(probability) {
@@ -40305,7 +40296,7 @@ function judgeDeclines(now, before, levels) {
         ? hypergeometricAtLeast(now.declined, now.attempts + baseAttempts, now.declined + baseDeclined, now.attempts)
         : binomialAtLeast(now.declined, now.attempts, usual);
     const raised = now.declined >= levels.min && share >= levels.ratio * usual && chance < levels.probability;
-    return { usual, share, chance, raised };
+    return { baseAttempts, baseDeclined, usual, share, chance, raised };
 }
 /**
  * `declines`: issuers (or Radar) decline far more than usual. The declined share of attempts in the
@@ -40363,9 +40354,7 @@ const declines = {
             // Holidays and quiet days are left out of the weeks compared.
             const { weeks, leftOut } = comparableWeeks(ctx.calendar, windows, covered);
             const before = list ? weeks.map((k) => list[k]) : [];
-            const baseAttempts = before.reduce((n, w) => n + w.attempts, 0);
-            const baseDeclined = before.reduce((n, w) => n + w.declined, 0);
-            const { usual, share, chance, raised } = judgeDeclines(now, before, {
+            const { baseAttempts, baseDeclined, usual, share, chance, raised } = judgeDeclines(now, before, {
                 min: ctx.levels.min,
                 ratio: ctx.levels.ratio,
                 probability: ctx.levels.probability
@@ -71102,12 +71091,11 @@ async function runAction(rawIo, options = {}) {
             await sync(io, config, session, report, options, now, env, limits, readAccount);
             await keepBooks(io, config, session, report, now);
             const lastRunAt = [...session.states.values()].map((s) => s?.lastRunFinishedAt ?? undefined).find((d) => d !== undefined);
-            // Where the account lives, for a feature that asks (the monitors' time zone and holidays): one request at most.
-            let place;
+            // Where the account lives, for a feature that asks (the monitors' time zone and holidays): the run's one read.
             const counted = report;
-            const account = () => (place ??= accountFacts(readAccount).finally(() => {
+            const account = () => accountFacts(readAccount).finally(() => {
                 counted.stripeRequests = limits.stats.requests;
-            }));
+            });
             // Tables are prepared once Stripe answers: before that (every request refused) there is nothing to read back.
             await readBack(session.preparing ? session.db : undefined, report, { now, env, lastRunAt, account }, (m) => io.warning(m), (e) => describeFailure(e, config));
             const outputs = await publish(io, config, report, { now, lastRunAt, describe: (e) => describeFailure(e, config) });

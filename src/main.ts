@@ -10,7 +10,7 @@ import { privacy } from './report/privacy.js'
 import { publish, readBack } from './report/publish.js'
 import { scheduleOf } from './report/requests.js'
 import { Session, accountKey } from './session.js'
-import { accountFacts, readOnce, type AccountFacts, type AccountRead } from './stripe/accounts.js'
+import { accountFacts, readOnce, type AccountRead } from './stripe/accounts.js'
 import { createStripeClient } from './stripe/client.js'
 import { RateLimits, type LimiterClock } from './stripe/limiter.js'
 import { DEFAULT_RETRY, type RetryOptions } from './stripe/retry.js'
@@ -111,13 +111,12 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
       await sync(io, config, session, report, options, now, env, limits, readAccount)
       await keepBooks(io, config, session, report, now)
       const lastRunAt = [...session.states.values()].map((s) => s?.lastRunFinishedAt ?? undefined).find((d) => d !== undefined)
-      // Where the account lives, for a feature that asks (the monitors' time zone and holidays): one request at most.
-      let place: Promise<AccountFacts> | undefined
+      // Where the account lives, for a feature that asks (the monitors' time zone and holidays): the run's one read.
       const counted = report
       const account = () =>
-        (place ??= accountFacts(readAccount).finally(() => {
+        accountFacts(readAccount).finally(() => {
           counted.stripeRequests = limits.stats.requests
-        }))
+        })
       // Tables are prepared once Stripe answers: before that (every request refused) there is nothing to read back.
       await readBack(
         session.preparing ? session.db : undefined,

@@ -78,7 +78,7 @@ function unremembered(f: Seen, now: Date): Change {
 }
 
 /** The Stripe Dashboard page of a finding: in its connected account's dashboard when it has one, test mode's for a test key. */
-export function dashboardLink(path: string, account: string | null | undefined, keyMode: Config['keyMode']): string {
+function dashboardLink(path: string, account: string | null | undefined, keyMode: Config['keyMode']): string {
   return dashboardUrl({ id: '', livemode: keyMode === 'live' }, account ?? undefined, path)
 }
 

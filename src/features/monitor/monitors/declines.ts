@@ -66,6 +66,9 @@ export interface Tally {
 
 /** What the declines rule makes of a window against the same hours of the weeks compared. */
 export interface DeclinesJudgement {
+  /** The weeks' attempts and declines, all weeks together. */
+  baseAttempts: number
+  baseDeclined: number
   /** The weeks' declined share (half a decline when they had none: a share of zero is not known). */
   usual: number
   share: number
@@ -92,7 +95,7 @@ export function judgeDeclines(now: Tally, before: readonly Tally[], levels: { mi
       ? hypergeometricAtLeast(now.declined, now.attempts + baseAttempts, now.declined + baseDeclined, now.attempts)
       : binomialAtLeast(now.declined, now.attempts, usual)
   const raised = now.declined >= levels.min && share >= levels.ratio * usual && chance < levels.probability
-  return { usual, share, chance, raised }
+  return { baseAttempts, baseDeclined, usual, share, chance, raised }
 }
 
 /**
@@ -151,9 +154,7 @@ export const declines: Monitor = {
       // Holidays and quiet days are left out of the weeks compared.
       const { weeks, leftOut } = comparableWeeks(ctx.calendar, windows, covered)
       const before = list ? weeks.map((k) => list[k]!) : []
-      const baseAttempts = before.reduce((n, w) => n + w.attempts, 0)
-      const baseDeclined = before.reduce((n, w) => n + w.declined, 0)
-      const { usual, share, chance, raised } = judgeDeclines(now, before, {
+      const { baseAttempts, baseDeclined, usual, share, chance, raised } = judgeDeclines(now, before, {
         min: ctx.levels.min!,
         ratio: ctx.levels.ratio!,
         probability: ctx.levels.probability!
