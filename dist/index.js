@@ -34984,16 +34984,18 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2201);
+/* harmony import */ var _young_generation_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5678);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2862);
 
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
+
+await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .eF)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 2201:
+/***/ 2862:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36521,11 +36523,57 @@ function isoDay(seconds) {
     return new Date(seconds * 1000).toISOString().slice(0, 10);
 }
 
+;// CONCATENATED MODULE: ./src/text.ts
+/** Cut to `max` characters (code points, so an emoji is never split), with an ellipsis. */
+function cut(text, max) {
+    const chars = [...text];
+    return chars.length > max ? `${chars.slice(0, Math.max(1, max - 1)).join('')}…` : text;
+}
+/**
+ * Characters text from Stripe must not bring into what people read: NUL and the other C0 and C1
+ * controls (tab and line breaks aside: each place that shows text folds those its own way), and the
+ * bidirectional controls that reverse what a cell shows (U+202A–U+202E, U+2066–U+2069; the marks
+ * U+200E, U+200F, U+061C).
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const HIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+/** Text from Stripe as it may be shown (log, annotations, summary, outputs): without those characters, cut to `max`. */
+function shown(text, max = Infinity) {
+    const plain = text.isWellFormed() ? text : text.toWellFormed();
+    return cut(plain.replace(HIDDEN, ''), max);
+}
+/** An id from Stripe as a message quotes it: at most 64 characters (a 100,000-character "id" makes no 100 KB annotation). */
+function shownId(id) {
+    return shown(id, 64);
+}
+/**
+ * A count as people write it: 12,345 (at most three decimals: 2.5, 0.125). Not toLocaleString:
+ * the first ICU format of a run maps about 6 MB of node's binary (its number and locale data) into
+ * the runner's memory, for commas.
+ */
+function formatCount(n) {
+    if (!Number.isFinite(n) || Math.abs(n) >= 1e21)
+        return Number.isFinite(n) ? String(n) : Number.isNaN(n) ? 'NaN' : n > 0 ? '∞' : '-∞';
+    const [whole = '', fraction = ''] = Math.abs(n).toFixed(3).split('.');
+    const decimals = fraction.replace(/0+$/, '');
+    const sign = n < 0 || Object.is(n, -0) ? '-' : '';
+    return `${sign}${groupThousands(whole)}${decimals ? `.${decimals}` : ''}`;
+}
+/** Digits with a comma every three from the right: "1234567" → "1,234,567". */
+function groupThousands(digits) {
+    return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+/** Orders plain codes (currencies: "eur" before "usd") without localeCompare, which loads ICU's collation data. */
+function compareCodes(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
 ;// CONCATENATED MODULE: ./src/config.ts
 /**
  * Inputs → a typed, validated Config. Nothing here touches the network or a database:
  * every bad input is reported before the first Stripe request or Postgres connection.
  */
+
 
 
 
@@ -36682,7 +36730,7 @@ function echoed(detail) {
     const escaped = detail.replace(
     // eslint-disable-next-line no-control-regex -- control characters are what is escaped
     /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, (c) => ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-    const quotesCut = escaped.replace(/"([^"]{81,})"/g, (_, value) => `"${[...value].slice(0, 60).join('')}…" (${value.length.toLocaleString('en-US')} characters)`);
+    const quotesCut = escaped.replace(/"([^"]{81,})"/g, (_, value) => `"${[...value].slice(0, 60).join('')}…" (${formatCount(value.length)} characters)`);
     return quotesCut.length > 2000 ? `${quotesCut.slice(0, 1999)}…` : quotesCut;
 }
 class InputError extends ActionError {
@@ -37069,6 +37117,7 @@ function isStripeCurrency(code) {
  */
 
 
+
 /** Minor units as a plain decimal string in major units: 150000 usd → "1500.00", 1500 jpy → "1500", 1500 kwd → "1.500". */
 function formatMinor(minor, currency) {
     const exponent = currencyExponent(currency);
@@ -37084,7 +37133,7 @@ function formatMoney(minor, currency) {
     const plain = formatMinor(minor, currency);
     const [whole = '', fraction] = plain.split('.');
     const sign = whole.startsWith('-') ? '-' : '';
-    const grouped = whole.replace('-', '').replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+    const grouped = groupThousands(whole.replace('-', ''));
     return `${sign}${grouped}${fraction === undefined ? '' : `.${fraction}`} ${currency.toUpperCase()}`;
 }
 /**
@@ -37104,10 +37153,6 @@ function majorToMinor(major, currency) {
 /** A minor-unit amount as a JSON-safe number of major units, for charts (display only). */
 function minorToNumber(minor, currency) {
     return Number(formatMinor(minor, currency));
-}
-/** A count as people write it: 12,345. */
-function formatCount(n) {
-    return n.toLocaleString('en-US');
 }
 
 ;// CONCATENATED MODULE: ./src/report/chart.ts
@@ -37292,6 +37337,7 @@ function defineFeature(module) {
 
 ;// CONCATENATED MODULE: ./src/report/requests.ts
 
+
 /**
  * Stripe counts read requests against a monthly allocation (its rate-limits page, as reported: about
  * 500 per transaction over 30 days, at least 10,000): what the smallest account gets.
@@ -37335,45 +37381,21 @@ function monthlyProjection(schedule) {
  * projection is compared with it per account.
  */
 function requestsLine(requests, schedule, describeLength, accounts = 1) {
-    const n = requests.toLocaleString('en-US');
+    const n = formatCount(requests);
     const what = `${n} Stripe API request${requests === 1 ? '' : 's'} this run (retries included)`;
     if (schedule === undefined)
         return { text: `${what}.`, warning: undefined };
     const projected = monthlyProjection(schedule);
     const each = Math.round(projected / Math.max(1, accounts));
-    const perAccount = accounts > 1 ? ` (about ${each.toLocaleString('en-US')} for each of ${accounts.toLocaleString('en-US')} accounts)` : '';
-    const perRun = `${schedule.requestsPerRun.toLocaleString('en-US')} request${schedule.requestsPerRun === 1 ? '' : 's'} a run`;
+    const perAccount = accounts > 1 ? ` (about ${formatCount(each)} for each of ${formatCount(accounts)} accounts)` : '';
+    const perRun = `${formatCount(schedule.requestsPerRun)} request${schedule.requestsPerRun === 1 ? '' : 's'} a run`;
     const basis = schedule.intervals === 1 ? 'the interval since the previous run' : `the median of the last ${schedule.intervals} intervals and runs`;
-    const text = `${what}; about ${projected.toLocaleString('en-US')} a month${perAccount} at ${perRun} every ${describeLength(schedule.intervalSeconds)} (${basis}).`;
+    const text = `${what}; about ${formatCount(projected)} a month${perAccount} at ${perRun} every ${describeLength(schedule.intervalSeconds)} (${basis}).`;
     const warning = each > MONTHLY_READ_ALLOCATION
-        ? `At this rate the schedule makes about ${each.toLocaleString('en-US')} Stripe read requests a month${accounts > 1 ? ' for each account' : ''}, more than ` +
-            `${MONTHLY_READ_ALLOCATION.toLocaleString('en-US')}, the smallest monthly read allocation Stripe gives an account: run less often, or sync fewer objects.`
+        ? `At this rate the schedule makes about ${formatCount(each)} Stripe read requests a month${accounts > 1 ? ' for each account' : ''}, more than ` +
+            `${formatCount(MONTHLY_READ_ALLOCATION)}, the smallest monthly read allocation Stripe gives an account: run less often, or sync fewer objects.`
         : undefined;
     return { text, warning };
-}
-
-;// CONCATENATED MODULE: ./src/text.ts
-/** Cut to `max` characters (code points, so an emoji is never split), with an ellipsis. */
-function cut(text, max) {
-    const chars = [...text];
-    return chars.length > max ? `${chars.slice(0, Math.max(1, max - 1)).join('')}…` : text;
-}
-/**
- * Characters text from Stripe must not bring into what people read: NUL and the other C0 and C1
- * controls (tab and line breaks aside: each place that shows text folds those its own way), and the
- * bidirectional controls that reverse what a cell shows (U+202A–U+202E, U+2066–U+2069; the marks
- * U+200E, U+200F, U+061C).
- */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const HIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
-/** Text from Stripe as it may be shown (log, annotations, summary, outputs): without those characters, cut to `max`. */
-function shown(text, max = Infinity) {
-    const plain = text.isWellFormed() ? text : text.toWellFormed();
-    return cut(plain.replace(HIDDEN, ''), max);
-}
-/** An id from Stripe as a message quotes it: at most 64 characters (a 100,000-character "id" makes no 100 KB annotation). */
-function shownId(id) {
-    return shown(id, 64);
 }
 
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
@@ -38039,6 +38061,7 @@ function receivablesRows(db) {
 
 
 
+
 /** Months of MRR history the summary charts. */
 const CHART_MONTHS = 12;
 /** Currencies charted (the largest first). */
@@ -38321,6 +38344,7 @@ function platformRevenueRows(db) {
 }
 
 ;// CONCATENATED MODULE: ./src/features/connect/feature.ts
+
 
 
 
@@ -38687,6 +38711,7 @@ async function chargesNet(db, chargesTable, from, to) {
 }
 
 ;// CONCATENATED MODULE: ./src/features/daily-report/totals.ts
+
 /**
  * Per-currency running totals, and succeeded gross per UTC day per currency for the chart. Memory
  * grows with currencies × days, never with the number of charges.
@@ -38745,7 +38770,7 @@ class Totals {
     }
     /** Currencies by charge count, most first (ties by code), so "main currency" is stable. */
     currencies() {
-        return [...this.byCurrency.entries()].sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0])).map(([c]) => c);
+        return [...this.byCurrency.entries()].sort((a, b) => b[1].count - a[1].count || compareCodes(a[0], b[0])).map(([c]) => c);
     }
 }
 
@@ -38800,6 +38825,7 @@ const CHARGE_FEES_VIEW = {
 };
 
 ;// CONCATENATED MODULE: ./src/features/daily-report/feature.ts
+
 
 
 
@@ -38940,7 +38966,7 @@ class DailyReport {
                 failed_amount: formatMinor(t.failedMinor, currency)
             };
         }
-        for (const [currency, b] of [...this.balance].sort(([a], [b]) => a.localeCompare(b))) {
+        for (const [currency, b] of [...this.balance].sort(([a], [b]) => compareCodes(a, b))) {
             const entry = (json[currency] ??= empty(currency));
             entry.fee_minor = b.feeMinor;
             entry.fee = formatMinor(b.feeMinor, currency);
@@ -39112,7 +39138,7 @@ class DailyReport {
     balanceTable(ctx) {
         if (this.balance.size === 0)
             return [];
-        const sorted = [...this.balance].sort(([a], [b]) => a.localeCompare(b));
+        const sorted = [...this.balance].sort(([a], [b]) => compareCodes(a, b));
         if (amountsHidden(ctx)) {
             const lines = ['### Stripe balance transactions', '', '| Settlement currency | Transactions |', '| --- | ---: |'];
             for (const [c, b] of sorted)
@@ -39346,7 +39372,7 @@ class HighValueCollector {
             lines.push(`### High-value charges (${this.count})`, '');
             lines.push(`Succeeded charges at or above ${amountsHidden(ctx) ? 'the `high-value-threshold`' : escapeCell(this.written)}, announced once each${ctx.config.dryRun ? ' (a dry run remembers nothing: every one that qualifies is listed)' : ''}.`, '');
             // By currency (the run's main one first), largest first within each.
-            const order = [...this.currencies.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c]) => c);
+            const order = [...this.currencies.entries()].sort((a, b) => b[1] - a[1] || compareCodes(a[0], b[0])).map(([c]) => c);
             const rank = (c) => (order.indexOf(c.currency.toLowerCase()) + order.length + 1) % (order.length + 1);
             const sorted = [...this.kept].sort((a, b) => rank(a) - rank(b) || b.amount - a.amount).slice(0, rows);
             lines.push(...chargeTable(sorted, ctx, false, this.count - sorted.length, 'high-value charges', (id) => this.accounts.get(id)));
@@ -39420,10 +39446,17 @@ function formatter(zone) {
     }
     return f;
 }
+/**
+ * The names of UTC (Intl resolves each to "UTC"), answered without Intl: its first use maps about
+ * 6 MB of node's binary (ICU's zone and locale data) into the runner's memory, for an offset of 0.
+ */
+const UTC_NAMES = /^(?:etc\/)?(?:utc|uct|gmt|gmt[+-]?0|universal|zulu|greenwich)$/i;
 /** Whether the runtime knows `zone` as an IANA time zone name; its canonical spelling when it does. */
 function knownZone(zone) {
     if (!/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(zone))
         return undefined;
+    if (UTC_NAMES.test(zone))
+        return 'UTC';
     try {
         return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
     }
@@ -39455,6 +39488,8 @@ const MAX_HOURS = 50_000;
  * and last second holds for every second between.
  */
 function hourOffset(zone, hour) {
+    if (UTC_NAMES.test(zone))
+        return 0;
     let byHour = offsets.get(zone);
     if (!byHour)
         offsets.set(zone, (byHour = new Map()));
@@ -40002,6 +40037,7 @@ async function bandSeries(ctx, table, where, account, zone) {
 }
 
 ;// CONCATENATED MODULE: ./src/features/monitor/wording.ts
+
 // How the monitors write numbers and lengths for people: one place, so every line reads alike.
 /** "2026-04-03 Good Friday (public holiday, GB); … and 2 more": the days a judgement did not compare with, the first two named. */
 function leftOutList(days) {
@@ -40014,8 +40050,8 @@ function leftOutText(days) {
 /** "38", "3.5", "0.4": an expected count as a founder reads it. */
 function about(n) {
     if (n >= 10)
-        return Math.round(n).toLocaleString('en-US');
-    return (Math.round(n * 10) / 10).toLocaleString('en-US');
+        return formatCount(Math.round(n));
+    return formatCount(Math.round(n * 10) / 10);
 }
 /** "2.6 %": a share as the summary writes it. */
 function wording_percent(share) {
@@ -40122,6 +40158,7 @@ function learningLine(days) {
 }
 
 ;// CONCATENATED MODULE: ./src/features/monitor/stats.ts
+
 /**
  * The monitors' statistics: tail probabilities of counts, computed in log space so a busy hour
  * (thousands of attempts) neither overflows nor underflows. Plain, explainable arithmetic: a
@@ -40222,9 +40259,9 @@ function oneIn(probability) {
     if (n >= 1e9)
         return 'below 1 in a billion';
     if (n >= 1e6)
-        return `1 in ${Math.round(n / 1e6).toLocaleString('en-US')} million`;
+        return `1 in ${formatCount(Math.round(n / 1e6))} million`;
     const rounded = n >= 1000 ? Math.round(n / 100) * 100 : n >= 100 ? Math.round(n / 10) * 10 : Math.round(n);
-    return `1 in ${rounded.toLocaleString('en-US')}`;
+    return `1 in ${formatCount(rounded)}`;
 }
 
 ;// CONCATENATED MODULE: ./src/features/monitor/monitors/declines.ts
@@ -40398,6 +40435,7 @@ const declines = {
 
 
 
+
 /** The card networks' monitoring programs count merchants from these volumes a month (Visa VAMP: disputes and fraud; Mastercard ECM: chargebacks). */
 const NETWORK_FLOORS = { visa: 1500, mastercard: 100 };
 /** The first second of the UTC month of `at`, and of the month before. */
@@ -40417,7 +40455,7 @@ const disputes_disputes = {
     reads: ['disputes', 'charges'],
     relative: false,
     rule: 'disputes ÷ card sales by count, over 30 days and per calendar month as Visa and Mastercard count it',
-    footnote: `Dispute levels: the networks' programs count merchants from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM).`,
+    footnote: `Dispute levels: the networks' programs count merchants from ${formatCount(NETWORK_FLOORS.visa)} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM).`,
     levels: {
         warning: { default: 0.0075, unit: 'share', min: 0, max: 1, description: 'the ratio that warns' },
         critical: { default: 0.015, unit: 'share', min: 0, max: 1, description: 'the ratio that is critical' },
@@ -40458,10 +40496,10 @@ const disputes_disputes = {
             // Each measure counts only with enough disputes behind it.
             const counted = [ratios.last_30_days * Number(d.d30 >= min), ratios.visa_month * Number(d.month >= min), ratios.mastercard_month * Number(d.month >= min)];
             const worst = Math.max(...counted);
-            const line = `${wording_percent(ratios.last_30_days)} of card sales disputed over 30 days (${d.d30.toLocaleString('en-US')} of ${s.d30.toLocaleString('en-US')}); this month ${wording_percent(ratios.visa_month)} as Visa counts it, ` +
+            const line = `${wording_percent(ratios.last_30_days)} of card sales disputed over 30 days (${formatCount(d.d30)} of ${formatCount(s.d30)}); this month ${wording_percent(ratios.visa_month)} as Visa counts it, ` +
                 (s.previous > 0 ? `${wording_percent(ratios.mastercard_month)} as Mastercard does` : 'Mastercard counts against last month, which had no card sales') +
-                ` (${d.month.toLocaleString('en-US')} dispute${d.month === 1 ? '' : 's'})`;
-            const floors = `The networks' programs count from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM): ${d.month.toLocaleString('en-US')} this month.`;
+                ` (${formatCount(d.month)} dispute${d.month === 1 ? '' : 's'})`;
+            const floors = `The networks' programs count from ${formatCount(NETWORK_FLOORS.visa)} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM): ${formatCount(d.month)} this month.`;
             if (worst >= warning) {
                 findings.push({
                     account: accountOf(s.account),
@@ -41781,6 +41819,7 @@ function failOnVerdict(changes, level) {
 
 
 
+
 const MARK = { ok: '✓', learning: '…', warning: '⚠', critical: '✗', stale: '◌', partial: '◐' };
 /**
  * critical or warning (the worst incident open); else stale (the data read is not current), partial
@@ -41856,7 +41895,7 @@ function renderStatus(view, now) {
             const learning = notes.filter((n) => n.state === 'learning').length;
             const mark = findings.length > 0 ? '' : learning === notes.length ? MARK.learning : MARK.ok;
             const rest = findings.length > 0 ? 'the other ' : '';
-            items.push(`- ${mark ? `${mark} ` : '  '}${name} — ${rest}${notes.length.toLocaleString('en-US')} account${notes.length === 1 ? '' : 's'} within the usual${learning > 0 ? ` (${learning.toLocaleString('en-US')} still learning)` : ''}`);
+            items.push(`- ${mark ? `${mark} ` : '  '}${name} — ${rest}${formatCount(notes.length)} account${notes.length === 1 ? '' : 's'} within the usual${learning > 0 ? ` (${formatCount(learning)} still learning)` : ''}`);
         }
         else if (findings.length === 0) {
             items.push(`- ${MARK.ok} ${name} — nothing in the stretch it looks at`);
@@ -63076,6 +63115,7 @@ function isMissingObject(error) {
 
 
 
+
 /**
  * What the monitors cannot see, said before anything else: monitors that cannot watch (an object not
  * synced, failed charges not kept, a key that may not read an object, a monitor that failed) and
@@ -63109,8 +63149,8 @@ function staleLine(stale, stored, oldest, at, limit) {
     const plural = specOf(stale.object).plural;
     // The share of time covered so far stands for the share of objects: "about".
     const estimate = oldest !== undefined && stale.through > oldest ? Math.round((stored * (at - oldest)) / (stale.through - oldest)) : undefined;
-    const progress = estimate !== undefined && estimate > stored ? `, ${stored.toLocaleString('en-US')} of about ${roundish(estimate).toLocaleString('en-US')}` : '';
-    const advice = Number.isFinite(limit) ? ` (each run stores ${limit.toLocaleString('en-US')}: set \`limit: all\` to finish in one run)` : '';
+    const progress = estimate !== undefined && estimate > stored ? `, ${formatCount(stored)} of about ${formatCount(roundish(estimate))}` : '';
+    const advice = Number.isFinite(limit) ? ` (each run stores ${formatCount(limit)}: set \`limit: all\` to finish in one run)` : '';
     return `${plural} complete through ${isoDay(stale.through)} — backfill in progress${progress}${advice}`;
 }
 function roundish(n) {
@@ -64052,6 +64092,7 @@ function parseMapping(text, formats) {
 }
 
 ;// CONCATENATED MODULE: ./src/features/reconciliation/feature.ts
+
 
 
 
@@ -65779,6 +65820,76 @@ function reservedNames(layout) {
 function checkTableName(table, layout) {
     if (reservedNames(layout).includes(table.toLowerCase())) {
         throw new InputError('table', `"${table}" is a name the action uses for its own table or view in the schema. Choose another (the default is processed_charges).`);
+    }
+}
+
+// EXTERNAL MODULE: external "node:v8"
+var external_node_v8_ = __nccwpck_require__(8877);
+var external_node_v8_default = /*#__PURE__*/__nccwpck_require__.n(external_node_v8_);
+;// CONCATENATED MODULE: external "node:vm"
+const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
+var external_node_vm_default = /*#__PURE__*/__nccwpck_require__.n(external_node_vm_namespaceObject);
+;// CONCATENATED MODULE: ./src/memory.ts
+
+
+/**
+ * A long backfill allocates a lot of short-lived JSON (Stripe pages, batches for Postgres). V8
+ * collects it lazily and lets the heap — and the runner's memory — grow far past what is live. An
+ * action cannot pass flags to node, so it asks V8 for a full collection itself when the heap has
+ * grown past a budget, which keeps peak memory flat and low. Best effort: if the runtime refuses,
+ * the run goes on without it.
+ */
+/**
+ * Used heap past which a backfill asks for a full collection: 40 MB, or 16 MB over what the last
+ * collection left live when that is more. A backfill's live data is about 17 MB, so it collects at
+ * 40 MB: collecting every 2,000 rows instead (a pause of 10–25 ms every 0.8 s, each making the rate
+ * limiter's timers fire late) cost 30,000 charges 2.9 s of CPU and peaked at 121 MB; at 48 MB,
+ * 1,000,000 charges peaked at 149 MB; at 40 MB, 141 MB. Measured from what is live too, so a host
+ * that holds more (a test runner: 70 MB) is not collected in full after every batch — 55 ms each,
+ * a third of its CPU. (24 MB over what is live, with no floor, collected a third less often and
+ * peaked 8 MB higher at 1,000,000.)
+ */
+const HEAP_BUDGET_BYTES = 40 * 2 ** 20;
+const HEAP_GROWTH_BYTES = 16 * 2 ** 20;
+/** What the last collection left live. */
+let live = 0;
+let gc;
+function compactHeap() {
+    // A collection costs 10–25 ms of a busy event loop (timers then fire late, and the rate limiter's
+    // pace with them): only when the heap has grown past its budget. What is above the live data is
+    // garbage the collection frees.
+    if (external_node_v8_default().getHeapStatistics().used_heap_size < Math.max(HEAP_BUDGET_BYTES, live + HEAP_GROWTH_BYTES))
+        return;
+    collect();
+}
+/**
+ * Once the sync is done, its pages and batches are garbage: one full collection then, so what comes
+ * next (the features' reads and queries, and the first use of the time zone data) does not stack on
+ * top of them at the run's peak.
+ */
+function settleHeap() {
+    if (external_node_v8_default().getHeapStatistics().used_heap_size > live + HEAP_GROWTH_BYTES / 2)
+        collect();
+}
+function collect() {
+    if (gc === null)
+        return;
+    try {
+        if (!gc) {
+            external_node_v8_default().setFlagsFromString('--expose-gc');
+            const exposed = external_node_vm_default().runInNewContext('typeof gc === "function" ? gc : undefined');
+            if (!exposed) {
+                gc = null;
+                return;
+            }
+            gc = exposed;
+        }
+        gc();
+        live = external_node_v8_default().getHeapStatistics().used_heap_size;
+    }
+    catch {
+        // No collection on demand here: memory is merely less flat.
+        gc = null;
     }
 }
 
@@ -69755,64 +69866,6 @@ async function scanDeletions(run) {
     await applyDeletions(run, events);
 }
 
-;// CONCATENATED MODULE: external "node:v8"
-const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
-var external_node_v8_default = /*#__PURE__*/__nccwpck_require__.n(external_node_v8_namespaceObject);
-;// CONCATENATED MODULE: external "node:vm"
-const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
-var external_node_vm_default = /*#__PURE__*/__nccwpck_require__.n(external_node_vm_namespaceObject);
-;// CONCATENATED MODULE: ./src/memory.ts
-
-
-/**
- * A long backfill allocates a lot of short-lived JSON (Stripe pages, batches for Postgres). V8
- * collects it lazily and lets the heap — and the runner's memory — grow far past what is live. An
- * action cannot pass flags to node, so it asks V8 for a full collection itself when the heap has
- * grown past a budget, which keeps peak memory flat and low. Best effort: if the runtime refuses,
- * the run goes on without it.
- */
-/**
- * Used heap past which a backfill asks for a full collection: 40 MB, or 16 MB over what the last
- * collection left live when that is more. A backfill's live data is about 17 MB, so it collects at
- * 40 MB: collecting every 2,000 rows instead (a pause of 10–25 ms every 0.8 s, each making the rate
- * limiter's timers fire late) cost 30,000 charges 2.9 s of CPU and peaked at 121 MB; at 48 MB,
- * 1,000,000 charges peaked at 149 MB; at 40 MB, 141 MB. Measured from what is live too, so a host
- * that holds more (a test runner: 70 MB) is not collected in full after every batch — 55 ms each,
- * a third of its CPU. (24 MB over what is live, with no floor, collected a third less often and
- * peaked 8 MB higher at 1,000,000.)
- */
-const HEAP_BUDGET_BYTES = 40 * 2 ** 20;
-const HEAP_GROWTH_BYTES = 16 * 2 ** 20;
-/** What the last collection left live. */
-let live = 0;
-let gc;
-function compactHeap() {
-    if (gc === null)
-        return;
-    // A collection costs 10–25 ms of a busy event loop (timers then fire late, and the rate limiter's
-    // pace with them): only when the heap has grown past its budget. What is above the live data is
-    // garbage the collection frees.
-    if (external_node_v8_default().getHeapStatistics().used_heap_size < Math.max(HEAP_BUDGET_BYTES, live + HEAP_GROWTH_BYTES))
-        return;
-    try {
-        if (!gc) {
-            external_node_v8_default().setFlagsFromString('--expose-gc');
-            const exposed = external_node_vm_default().runInNewContext('typeof gc === "function" ? gc : undefined');
-            if (!exposed) {
-                gc = null;
-                return;
-            }
-            gc = exposed;
-        }
-        gc();
-        live = external_node_v8_default().getHeapStatistics().used_heap_size;
-    }
-    catch {
-        // No collection on demand here: memory is merely less flat.
-        gc = null;
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/sync/writer.ts
 class BatchWriter {
     writeBatch;
@@ -71018,6 +71071,7 @@ class AccountGuard extends PassingObserver {
 
 
 
+
 /** Enough requests in flight to keep the limiter busy at Stripe's typical latency, without many idle slices. */
 function defaultConcurrency(maxRequestsPerSecond) {
     return Math.max(2, Math.min(32, maxRequestsPerSecond));
@@ -71089,6 +71143,7 @@ async function runAction(rawIo, options = {}) {
             // a stretch, and its checkpoint waits for the tables.
             const readAccount = readOnce(createStripeClient(config, limits, options.stripeTimeoutMs, () => session.stripeAnswered()), options.retry ?? DEFAULT_RETRY);
             await sync(io, config, session, report, options, now, env, limits, readAccount);
+            settleHeap();
             await keepBooks(io, config, session, report, now);
             const lastRunAt = [...session.states.values()].map((s) => s?.lastRunFinishedAt ?? undefined).find((d) => d !== undefined);
             // Where the account lives, for a feature that asks (the monitors' time zone and holidays): the run's one read.
@@ -71263,6 +71318,30 @@ function describeFailure(error, config) {
         return error.describe(config && { keyTail: config.stripeKey.slice(-4), apiBase: config.stripeApiBase.origin, stripeAccount: config.stripeAccount });
     }
     return `Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+}
+
+
+/***/ }),
+
+/***/ 5678:
+/***/ ((__unused_webpack_module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+/* harmony import */ var node_v8__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8877);
+/* harmony import */ var node_v8__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_v8__WEBPACK_IMPORTED_MODULE_0__);
+
+/**
+ * Imported first by index.ts, before any other module is evaluated: V8 doubles its young
+ * generation (where short-lived objects such as Stripe's JSON pages are made) whenever enough
+ * survives a scavenge, up to 16 MB a semi-space, and a long sync always gets there — 32 MB of the
+ * runner's memory for garbage. An action cannot pass `--max-semi-space-size` to node, but the
+ * growth factor is read each time V8 grows the space, so a factor of 1 keeps it at its starting
+ * size. Scavenges become more frequent and each stays as cheap (their cost is what survives).
+ */
+try {
+    node_v8__WEBPACK_IMPORTED_MODULE_0___default().setFlagsFromString('--semi-space-growth-factor=1');
+}
+catch {
+    // A runtime that refuses the flag keeps V8's default growth: memory is merely higher.
 }
 
 
@@ -71455,6 +71534,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
+
+/***/ }),
+
+/***/ 8877:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
 
 /***/ }),
 

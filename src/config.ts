@@ -9,6 +9,7 @@ import { statusValues } from './objects/spec.js'
 import type { ObjectName } from './objects/registry.js'
 import { secretsOf } from './secrets.js'
 import { ageSeconds, isoSeconds } from './time.js'
+import { formatCount } from './text.js'
 
 /** `customer-details`: what the log, summary and outputs show of customers (see report/privacy.ts). */
 export const CUSTOMER_DETAILS = ['show', 'mask', 'hide'] as const
@@ -253,10 +254,7 @@ export function echoed(detail: string): string {
     /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g,
     (c) => ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
   )
-  const quotesCut = escaped.replace(
-    /"([^"]{81,})"/g,
-    (_, value: string) => `"${[...value].slice(0, 60).join('')}…" (${value.length.toLocaleString('en-US')} characters)`
-  )
+  const quotesCut = escaped.replace(/"([^"]{81,})"/g, (_, value: string) => `"${[...value].slice(0, 60).join('')}…" (${formatCount(value.length)} characters)`)
   return quotesCut.length > 2000 ? `${quotesCut.slice(0, 1999)}…` : quotesCut
 }
 

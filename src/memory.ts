@@ -28,11 +28,24 @@ let live = 0
 let gc: (() => void) | undefined | null
 
 export function compactHeap(): void {
-  if (gc === null) return
   // A collection costs 10–25 ms of a busy event loop (timers then fire late, and the rate limiter's
   // pace with them): only when the heap has grown past its budget. What is above the live data is
   // garbage the collection frees.
   if (v8.getHeapStatistics().used_heap_size < Math.max(HEAP_BUDGET_BYTES, live + HEAP_GROWTH_BYTES)) return
+  collect()
+}
+
+/**
+ * Once the sync is done, its pages and batches are garbage: one full collection then, so what comes
+ * next (the features' reads and queries, and the first use of the time zone data) does not stack on
+ * top of them at the run's peak.
+ */
+export function settleHeap(): void {
+  if (v8.getHeapStatistics().used_heap_size > live + HEAP_GROWTH_BYTES / 2) collect()
+}
+
+function collect(): void {
+  if (gc === null) return
   try {
     if (!gc) {
       v8.setFlagsFromString('--expose-gc')

@@ -23,3 +23,26 @@ export function shown(text: string, max = Infinity): string {
 export function shownId(id: string): string {
   return shown(id, 64)
 }
+
+/**
+ * A count as people write it: 12,345 (at most three decimals: 2.5, 0.125). Not toLocaleString:
+ * the first ICU format of a run maps about 6 MB of node's binary (its number and locale data) into
+ * the runner's memory, for commas.
+ */
+export function formatCount(n: number): string {
+  if (!Number.isFinite(n) || Math.abs(n) >= 1e21) return Number.isFinite(n) ? String(n) : Number.isNaN(n) ? 'NaN' : n > 0 ? '∞' : '-∞'
+  const [whole = '', fraction = ''] = Math.abs(n).toFixed(3).split('.')
+  const decimals = fraction.replace(/0+$/, '')
+  const sign = n < 0 || Object.is(n, -0) ? '-' : ''
+  return `${sign}${groupThousands(whole)}${decimals ? `.${decimals}` : ''}`
+}
+
+/** Digits with a comma every three from the right: "1234567" → "1,234,567". */
+export function groupThousands(digits: string): string {
+  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',')
+}
+
+/** Orders plain codes (currencies: "eur" before "usd") without localeCompare, which loads ICU's collation data. */
+export function compareCodes(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}

@@ -26,9 +26,16 @@ function formatter(zone: string): Intl.DateTimeFormat {
   return f
 }
 
+/**
+ * The names of UTC (Intl resolves each to "UTC"), answered without Intl: its first use maps about
+ * 6 MB of node's binary (ICU's zone and locale data) into the runner's memory, for an offset of 0.
+ */
+const UTC_NAMES = /^(?:etc\/)?(?:utc|uct|gmt|gmt[+-]?0|universal|zulu|greenwich)$/i
+
 /** Whether the runtime knows `zone` as an IANA time zone name; its canonical spelling when it does. */
 export function knownZone(zone: string): string | undefined {
   if (!/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(zone)) return undefined
+  if (UTC_NAMES.test(zone)) return 'UTC'
   try {
     return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone
   } catch {
@@ -61,6 +68,7 @@ const MAX_HOURS = 50_000
  * and last second holds for every second between.
  */
 function hourOffset(zone: string, hour: number): number | null {
+  if (UTC_NAMES.test(zone)) return 0
   let byHour = offsets.get(zone)
   if (!byHour) offsets.set(zone, (byHour = new Map()))
   let offset = byHour.get(hour)

@@ -9,7 +9,7 @@ import { LAST_SALE_LOOKBACK } from '../../src/features/monitor/queries.js'
 import { parseQuiet, quietAt } from '../../src/features/monitor/quiet.js'
 import { parseTimezone } from '../../src/features/monitor/settings.js'
 import { DAY_SECONDS } from '../../src/time.js'
-import { addDays, dayStart, instantOf, localDate, localMinutes, secondOfDay, shiftDays } from '../../src/zone.js'
+import { addDays, dayStart, instantOf, knownZone, localDate, localMinutes, secondOfDay, shiftDays } from '../../src/zone.js'
 import { SHOP_ZONE, SaleCounter, shopSales } from '../../test-support/shop.js'
 
 // The account's own week: local hours across clock changes, public holidays from the library, quiet
@@ -87,6 +87,17 @@ describe('local time', () => {
     expect(parseTimezone('UTC')).toBe('UTC')
     expect(() => parseTimezone('Europe/Londres')).toThrow(/monitor-timezone`: "Europe\/Londres" is not an IANA time zone name/)
     expect(() => parseTimezone('GMT+1; DROP TABLE')).toThrow(/monitor-timezone/)
+  })
+
+  it("answers UTC's names without Intl exactly as Intl would: the canonical name, and no offset", () => {
+    const names = ['UTC', 'Etc/UTC', 'etc/utc', 'GMT', 'Etc/GMT', 'Etc/GMT0', 'Etc/GMT-0', 'GMT+0', 'UCT', 'Universal', 'Zulu', 'Etc/Greenwich']
+    for (const name of names) {
+      expect([name, knownZone(name)]).toEqual([name, new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone])
+      expect(localMinutes(Date.UTC(2026, 2, 29, 1, 30) / 1000, name)).toBe('2026-03-29 01:30')
+    }
+    // Not UTC, though the names start alike: an offset of an hour, and London's summer time.
+    expect(localMinutes(Date.UTC(2026, 6, 1, 12) / 1000, 'Etc/GMT-1')).toBe('2026-07-01 13:00')
+    expect(localMinutes(Date.UTC(2026, 6, 1, 12) / 1000, 'GB')).toBe('2026-07-01 13:00')
   })
 })
 

@@ -1,5 +1,6 @@
 import { Totals } from '../../src/features/daily-report/totals.js'
 import { currencyExponent, formatMinor, formatMoney } from '../../src/report/money.js'
+import { compareCodes, formatCount } from '../../src/text.js'
 
 describe('currency exponents', () => {
   it.each([
@@ -41,6 +42,18 @@ describe('formatMoney', () => {
     [-100000, 'gbp', '-1,000.00 GBP'],
     [99, 'usd', '0.99 USD']
   ])('%p %s → %s', (minor, currency, expected) => expect(formatMoney(minor, currency)).toBe(expected))
+})
+
+describe('formatCount (no ICU: its first use maps about 6 MB of node into memory)', () => {
+  it('writes counts as en-US toLocaleString does', () => {
+    const values = [0, 7, 999, 1000, 12345, -12345, 1234567.5, 2.5, 0.125, 0.1239, -0.4, 12.0001, 999999.9999, 2 ** 53, -0, -0.0001, NaN, Infinity, -Infinity]
+    for (const n of values) expect([n, formatCount(n)]).toEqual([n, n.toLocaleString('en-US')])
+  })
+
+  it('orders currency codes as localeCompare does', () => {
+    const codes = ['usd', 'eur', 'gbp', 'aud', 'jpy', 'eur', 'chf']
+    expect([...codes].sort(compareCodes)).toEqual([...codes].sort((a, b) => a.localeCompare(b)))
+  })
 })
 
 describe('Totals', () => {

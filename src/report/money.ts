@@ -4,6 +4,7 @@
  */
 
 import { currencyExponent } from '../currency.js'
+import { groupThousands } from '../text.js'
 
 export { currencyExponent }
 
@@ -23,7 +24,7 @@ export function formatMoney(minor: number | bigint, currency: string): string {
   const plain = formatMinor(minor, currency)
   const [whole = '', fraction] = plain.split('.')
   const sign = whole.startsWith('-') ? '-' : ''
-  const grouped = whole.replace('-', '').replace(/\B(?=(\d{3})+(?!\d))/g, ',')
+  const grouped = groupThousands(whole.replace('-', ''))
   return `${sign}${grouped}${fraction === undefined ? '' : `.${fraction}`} ${currency.toUpperCase()}`
 }
 
@@ -44,9 +45,4 @@ export function majorToMinor(major: string, currency: string): number {
 /** A minor-unit amount as a JSON-safe number of major units, for charts (display only). */
 export function minorToNumber(minor: number, currency: string): number {
   return Number(formatMinor(minor, currency))
-}
-
-/** A count as people write it: 12,345. */
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US')
 }

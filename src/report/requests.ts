@@ -1,4 +1,5 @@
 import { DAY_SECONDS } from '../time.js'
+import { formatCount } from '../text.js'
 
 /**
  * Stripe counts read requests against a monthly allocation (its rate-limits page, as reported: about
@@ -61,19 +62,19 @@ export interface RequestsLine {
  * projection is compared with it per account.
  */
 export function requestsLine(requests: number, schedule: RunSchedule | undefined, describeLength: (seconds: number) => string, accounts = 1): RequestsLine {
-  const n = requests.toLocaleString('en-US')
+  const n = formatCount(requests)
   const what = `${n} Stripe API request${requests === 1 ? '' : 's'} this run (retries included)`
   if (schedule === undefined) return { text: `${what}.`, warning: undefined }
   const projected = monthlyProjection(schedule)
   const each = Math.round(projected / Math.max(1, accounts))
-  const perAccount = accounts > 1 ? ` (about ${each.toLocaleString('en-US')} for each of ${accounts.toLocaleString('en-US')} accounts)` : ''
-  const perRun = `${schedule.requestsPerRun.toLocaleString('en-US')} request${schedule.requestsPerRun === 1 ? '' : 's'} a run`
+  const perAccount = accounts > 1 ? ` (about ${formatCount(each)} for each of ${formatCount(accounts)} accounts)` : ''
+  const perRun = `${formatCount(schedule.requestsPerRun)} request${schedule.requestsPerRun === 1 ? '' : 's'} a run`
   const basis = schedule.intervals === 1 ? 'the interval since the previous run' : `the median of the last ${schedule.intervals} intervals and runs`
-  const text = `${what}; about ${projected.toLocaleString('en-US')} a month${perAccount} at ${perRun} every ${describeLength(schedule.intervalSeconds)} (${basis}).`
+  const text = `${what}; about ${formatCount(projected)} a month${perAccount} at ${perRun} every ${describeLength(schedule.intervalSeconds)} (${basis}).`
   const warning =
     each > MONTHLY_READ_ALLOCATION
-      ? `At this rate the schedule makes about ${each.toLocaleString('en-US')} Stripe read requests a month${accounts > 1 ? ' for each account' : ''}, more than ` +
-        `${MONTHLY_READ_ALLOCATION.toLocaleString('en-US')}, the smallest monthly read allocation Stripe gives an account: run less often, or sync fewer objects.`
+      ? `At this rate the schedule makes about ${formatCount(each)} Stripe read requests a month${accounts > 1 ? ' for each account' : ''}, more than ` +
+        `${formatCount(MONTHLY_READ_ALLOCATION)}, the smallest monthly read allocation Stripe gives an account: run less often, or sync fewer objects.`
       : undefined
   return { text, warning }
 }

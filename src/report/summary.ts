@@ -3,10 +3,10 @@ import type { ObjectName } from '../objects/registry.js'
 import { DAY_SECONDS, compactUtc, isoSeconds } from '../time.js'
 import { dayRange } from './chart.js'
 import type { RunReport } from './collect.js'
-import { formatMoney, formatCount as count } from './money.js'
+import { formatMoney } from './money.js'
 import { requestsLine } from './requests.js'
 import type { Feature, FeatureContext, SummaryContext } from './feature.js'
-import { shown } from '../text.js'
+import { shown, formatCount as count } from '../text.js'
 import { markdownSafe } from './markdown.js'
 
 /** GitHub refuses a step summary over 1 MiB; stay clear of it. */

@@ -2,13 +2,14 @@ import { InputError } from '../../config.js'
 import type { ObjectName } from '../../objects/registry.js'
 import { mermaidLineChart, monthLabel } from '../../report/chart.js'
 import { defineFeature, type Feature, type OutputOf, type ReadBackContext, type SummaryContext } from '../../report/feature.js'
-import { formatMinor, formatMoney, minorToNumber, formatCount as count } from '../../report/money.js'
+import { formatMinor, formatMoney, minorToNumber } from '../../report/money.js'
 import { amountsHidden, escapeCell, moneyCell } from '../../report/summary.js'
 import type { FeatureDatabase } from '../../report/feature.js'
 import { compactUtc } from '../../time.js'
 import { MRR_DISCOUNTS, mrrByProductView, mrrMonthlyView, mrrView, type MrrDiscounts } from './mrr-views.js'
 import { mrrMonthRows, mrrRows, receivablesRows, subscriptionChanges, topProductRows } from './queries.js'
 import { RECEIVABLES_VIEW } from './views.js'
+import { formatCount as count } from '../../text.js'
 
 export interface MrrLine {
   currency: string

@@ -1,11 +1,12 @@
 import type { Config } from '../../config.js'
 import { defineFeature, type Feature, type OutputContext, type OutputOf, type ReadBackContext, type SummaryContext } from '../../report/feature.js'
-import { formatMoney, formatCount as count } from '../../report/money.js'
+import { formatMoney } from '../../report/money.js'
 import { amountsHidden, escapeCell, foldedTable, moneyCell } from '../../report/summary.js'
 import type { FeatureDatabase } from '../../report/feature.js'
 import type { AccountsResult } from '../../sync/run.js'
 import { accountNetRows, platformRevenueRows } from './queries.js'
 import { PLATFORM_REVENUE_VIEW } from './views.js'
+import { formatCount as count } from '../../text.js'
 
 /** Accounts listed by net in the summary. */
 export const TOP_ACCOUNTS = 20

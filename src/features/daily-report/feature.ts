@@ -12,7 +12,7 @@ import {
   type ReadBackContext,
   type RunFacts
 } from '../../report/feature.js'
-import { formatMinor, formatMoney, formatCount as count } from '../../report/money.js'
+import { formatMinor, formatMoney } from '../../report/money.js'
 import { keepNewest } from '../../report/newest.js'
 import { amountsHidden, describeLength, describePeriod, moneyCell } from '../../report/summary.js'
 import type { FeatureDatabase } from '../../report/feature.js'
@@ -22,6 +22,7 @@ import { chargeTable } from '../shared/charge-table.js'
 import { chargesNet } from './queries.js'
 import { Totals } from './totals.js'
 import { CHARGE_FEES_VIEW, chargeDailyView } from './views.js'
+import { compareCodes, formatCount as count } from '../../text.js'
 
 /** How many recorded charges the report keeps for its table; totals cover all of them. */
 export const REPORTED_CHARGES = 100
@@ -180,7 +181,7 @@ export class DailyReport implements Feature<OutputOf<typeof CONTRACT>> {
         failed_amount: formatMinor(t.failedMinor, currency)
       }
     }
-    for (const [currency, b] of [...this.balance].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [currency, b] of [...this.balance].sort(([a], [b]) => compareCodes(a, b))) {
       const entry = (json[currency] ??= empty(currency))
       entry.fee_minor = b.feeMinor
       entry.fee = formatMinor(b.feeMinor, currency)
@@ -359,7 +360,7 @@ export class DailyReport implements Feature<OutputOf<typeof CONTRACT>> {
 
   private balanceTable(ctx: FeatureContext): string[] {
     if (this.balance.size === 0) return []
-    const sorted = [...this.balance].sort(([a], [b]) => a.localeCompare(b))
+    const sorted = [...this.balance].sort(([a], [b]) => compareCodes(a, b))
     if (amountsHidden(ctx)) {
       const lines = ['### Stripe balance transactions', '', '| Settlement currency | Transactions |', '| --- | ---: |']
       for (const [c, b] of sorted) lines.push(`| ${c.toUpperCase()} | ${count(b.count)} |`)

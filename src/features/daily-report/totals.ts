@@ -1,3 +1,5 @@
+import { compareCodes } from '../../text.js'
+
 /**
  * The run's charges added up, per currency: what the daily report's outputs and tables show. Amounts
  * stay integer minor units.
@@ -73,6 +75,6 @@ export class Totals {
 
   /** Currencies by charge count, most first (ties by code), so "main currency" is stable. */
   currencies(): string[] {
-    return [...this.byCurrency.entries()].sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0])).map(([c]) => c)
+    return [...this.byCurrency.entries()].sort((a, b) => b[1].count - a[1].count || compareCodes(a[0], b[0])).map(([c]) => c)
   }
 }

@@ -5,12 +5,12 @@ import type { StripeObject } from '../../objects/spec.js'
 import { AccountsOf } from '../../report/collect.js'
 import { defineFeature, type Feature, type OutputOf, type OutputContext, type SummaryContext } from '../../report/feature.js'
 import { dashboardUrl } from '../../report/links.js'
-import { formatCount, formatMinor, formatMoney } from '../../report/money.js'
+import { formatMinor, formatMoney } from '../../report/money.js'
 import { keepNewest } from '../../report/newest.js'
 import type { Privacy } from '../../report/privacy.js'
 import { amountsHidden, escapeCell } from '../../report/summary.js'
 import type { ArrivalOrder, StoredBatch } from '../../sync/run.js'
-import { shownId } from '../../text.js'
+import { compareCodes, formatCount, shownId } from '../../text.js'
 import { isoSeconds } from '../../time.js'
 import { chargeHeader, chargeRow, chargeTable } from '../shared/charge-table.js'
 import { parseThresholds, thresholdMinor, type Thresholds } from './thresholds.js'
@@ -148,7 +148,7 @@ export class HighValueCollector implements Feature<OutputOf<typeof CONTRACT>> {
         ''
       )
       // By currency (the run's main one first), largest first within each.
-      const order = [...this.currencies.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c]) => c)
+      const order = [...this.currencies.entries()].sort((a, b) => b[1] - a[1] || compareCodes(a[0], b[0])).map(([c]) => c)
       const rank = (c: Stripe.Charge) => (order.indexOf(c.currency.toLowerCase()) + order.length + 1) % (order.length + 1)
       const sorted = [...this.kept].sort((a, b) => rank(a) - rank(b) || b.amount - a.amount).slice(0, rows)
       lines.push(...chargeTable(sorted, ctx, false, this.count - sorted.length, 'high-value charges', (id) => this.accounts.get(id)))

@@ -8,6 +8,7 @@ import type { Outcome } from './engine.js'
 import { openKey, type Change } from './incidents.js'
 import { LEARNING_DAYS, type Monitor } from './monitor.js'
 import { BLOCK } from './queries.js'
+import { formatCount } from '../../text.js'
 
 /**
  * The monitor's part of the job summary, from what a run saw: the status first, then what the
@@ -115,7 +116,7 @@ export function renderStatus(view: MonitorView, now: Date): string[] {
       const mark = findings.length > 0 ? '' : learning === notes.length ? MARK.learning : MARK.ok
       const rest = findings.length > 0 ? 'the other ' : ''
       items.push(
-        `- ${mark ? `${mark} ` : '  '}${name} — ${rest}${notes.length.toLocaleString('en-US')} account${notes.length === 1 ? '' : 's'} within the usual${learning > 0 ? ` (${learning.toLocaleString('en-US')} still learning)` : ''}`
+        `- ${mark ? `${mark} ` : '  '}${name} — ${rest}${formatCount(notes.length)} account${notes.length === 1 ? '' : 's'} within the usual${learning > 0 ? ` (${formatCount(learning)} still learning)` : ''}`
       )
     } else if (findings.length === 0) {
       items.push(`- ${MARK.ok} ${name} — nothing in the stretch it looks at`)

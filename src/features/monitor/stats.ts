@@ -1,3 +1,5 @@
+import { formatCount } from '../../text.js'
+
 /**
  * The monitors' statistics: tail probabilities of counts, computed in log space so a busy hour
  * (thousands of attempts) neither overflows nor underflows. Plain, explainable arithmetic: a
@@ -89,7 +91,7 @@ export function oneIn(probability: number): string {
   if (!(probability > 0)) return 'below 1 in a billion'
   const n = 1 / probability
   if (n >= 1e9) return 'below 1 in a billion'
-  if (n >= 1e6) return `1 in ${Math.round(n / 1e6).toLocaleString('en-US')} million`
+  if (n >= 1e6) return `1 in ${formatCount(Math.round(n / 1e6))} million`
   const rounded = n >= 1000 ? Math.round(n / 100) * 100 : n >= 100 ? Math.round(n / 10) * 10 : Math.round(n)
-  return `1 in ${rounded.toLocaleString('en-US')}`
+  return `1 in ${formatCount(rounded)}`
 }

@@ -3,6 +3,7 @@ import type { RunFacts } from '../../report/feature.js'
 import { isMissingPermission } from '../../stripe/errors.js'
 import { isoDay } from '../../time.js'
 import type { Outcome } from './engine.js'
+import { formatCount } from '../../text.js'
 
 /**
  * What the monitors cannot see, said before anything else: monitors that cannot watch (an object not
@@ -50,9 +51,8 @@ export function staleLine(stale: StaleObject, stored: number, oldest: number | u
   const plural = specOf(stale.object).plural
   // The share of time covered so far stands for the share of objects: "about".
   const estimate = oldest !== undefined && stale.through > oldest ? Math.round((stored * (at - oldest)) / (stale.through - oldest)) : undefined
-  const progress =
-    estimate !== undefined && estimate > stored ? `, ${stored.toLocaleString('en-US')} of about ${roundish(estimate).toLocaleString('en-US')}` : ''
-  const advice = Number.isFinite(limit) ? ` (each run stores ${limit.toLocaleString('en-US')}: set \`limit: all\` to finish in one run)` : ''
+  const progress = estimate !== undefined && estimate > stored ? `, ${formatCount(stored)} of about ${formatCount(roundish(estimate))}` : ''
+  const advice = Number.isFinite(limit) ? ` (each run stores ${formatCount(limit)}: set \`limit: all\` to finish in one run)` : ''
   return `${plural} complete through ${isoDay(stale.through)} — backfill in progress${progress}${advice}`
 }
 

@@ -1,3 +1,5 @@
+import { formatCount } from '../../text.js'
+
 // How the monitors write numbers and lengths for people: one place, so every line reads alike.
 
 /** "2026-04-03 Good Friday (public holiday, GB); … and 2 more": the days a judgement did not compare with, the first two named. */
@@ -12,8 +14,8 @@ export function leftOutText(days: readonly string[]): string {
 
 /** "38", "3.5", "0.4": an expected count as a founder reads it. */
 export function about(n: number): string {
-  if (n >= 10) return Math.round(n).toLocaleString('en-US')
-  return (Math.round(n * 10) / 10).toLocaleString('en-US')
+  if (n >= 10) return formatCount(Math.round(n))
+  return formatCount(Math.round(n * 10) / 10)
 }
 
 /** "2.6 %": a share as the summary writes it. */

@@ -4,7 +4,7 @@ import { objectsOf } from '../../objects/registry.js'
 import { shortDay } from '../../report/chart.js'
 import { defineFeature, type Feature, type OutputOf, type ReadBackContext, type SummaryContext } from '../../report/feature.js'
 import { dashboardUrl } from '../../report/links.js'
-import { formatMinor, formatCount as count } from '../../report/money.js'
+import { formatMinor } from '../../report/money.js'
 import { keepNewest } from '../../report/newest.js'
 import { amountsHidden, escapeCell, foldedTable, moneyCell } from '../../report/summary.js'
 import type { FeatureDatabase } from '../../report/feature.js'
@@ -15,6 +15,7 @@ import { writeJournal } from './journal.js'
 import { journalRows, payoutRows, reconciliationCounts } from './queries.js'
 import { parseJournal, type JournalSettings } from './settings.js'
 import { RECONCILIATION_VIEWS } from './views.js'
+import { formatCount as count } from '../../text.js'
 
 /** How many payouts the `payouts` output and the summary list. */
 export const REPORTED_PAYOUTS = 20

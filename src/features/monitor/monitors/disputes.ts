@@ -2,6 +2,7 @@ import type { AccountNote, Finding, Monitor } from '../monitor.js'
 import { DAY_SECONDS as DAY } from '../../../time.js'
 import { ACCOUNT, SALE, accountOf, countsBetween } from '../queries.js'
 import { percent } from '../wording.js'
+import { formatCount } from '../../../text.js'
 
 /** The card networks' monitoring programs count merchants from these volumes a month (Visa VAMP: disputes and fraud; Mastercard ECM: chargebacks). */
 export const NETWORK_FLOORS = { visa: 1500, mastercard: 100 } as const
@@ -24,7 +25,7 @@ export const disputes: Monitor = {
   reads: ['disputes', 'charges'],
   relative: false,
   rule: 'disputes ÷ card sales by count, over 30 days and per calendar month as Visa and Mastercard count it',
-  footnote: `Dispute levels: the networks' programs count merchants from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM).`,
+  footnote: `Dispute levels: the networks' programs count merchants from ${formatCount(NETWORK_FLOORS.visa)} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM).`,
   levels: {
     warning: { default: 0.0075, unit: 'share', min: 0, max: 1, description: 'the ratio that warns' },
     critical: { default: 0.015, unit: 'share', min: 0, max: 1, description: 'the ratio that is critical' },
@@ -70,10 +71,10 @@ export const disputes: Monitor = {
       const counted = [ratios.last_30_days * Number(d.d30 >= min), ratios.visa_month * Number(d.month >= min), ratios.mastercard_month * Number(d.month >= min)]
       const worst = Math.max(...counted)
       const line =
-        `${percent(ratios.last_30_days)} of card sales disputed over 30 days (${d.d30.toLocaleString('en-US')} of ${s.d30.toLocaleString('en-US')}); this month ${percent(ratios.visa_month)} as Visa counts it, ` +
+        `${percent(ratios.last_30_days)} of card sales disputed over 30 days (${formatCount(d.d30)} of ${formatCount(s.d30)}); this month ${percent(ratios.visa_month)} as Visa counts it, ` +
         (s.previous > 0 ? `${percent(ratios.mastercard_month)} as Mastercard does` : 'Mastercard counts against last month, which had no card sales') +
-        ` (${d.month.toLocaleString('en-US')} dispute${d.month === 1 ? '' : 's'})`
-      const floors = `The networks' programs count from ${NETWORK_FLOORS.visa.toLocaleString('en-US')} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM): ${d.month.toLocaleString('en-US')} this month.`
+        ` (${formatCount(d.month)} dispute${d.month === 1 ? '' : 's'})`
+      const floors = `The networks' programs count from ${formatCount(NETWORK_FLOORS.visa)} disputes a month (Visa VAMP) and ${NETWORK_FLOORS.mastercard} chargebacks (Mastercard ECM): ${formatCount(d.month)} this month.`
       if (worst >= warning) {
         findings.push({
           account: accountOf(s.account),
