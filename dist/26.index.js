@@ -781,7 +781,7 @@ moment.tz.load(__webpack_require__(1681));
 			abbr = abbr ? abbr.join('') : undefined;
 		} else {
 			// 17:56:31 CST
-			// 17:56:31 GMT+0800 (台北標準時間)
+			// 17:56:31 GMT+0800 (\u53f0\u5317\u6a19\u6e96\u6642\u9593)
 			abbr = timeString.match(/[A-Z]{3,5}/g);
 			abbr = abbr ? abbr[0] : undefined;
 		}
@@ -9310,7 +9310,7 @@ const COblJ2000 = 0.917482062
 
 /**
  * lightTime returns time for light to travel a given distance.
- * `dist` is distance in to earth in AU. √(x² + y² + z²)
+ * `dist` is distance in to earth in AU. \u221a(x² + y² + z²)
  * Result in seconds of time.
  * @param {Number} dist - distance in to earth in AU
  * @returns {Number} time for light to travel a given distance in days
@@ -9498,27 +9498,27 @@ class Coord {
  * @returns {Number} position angle of the midpoint (in radians).
  */
 function limb (equ, appSun) {
-  const α = equ.ra
-  const δ = equ.dec
-  const α0 = appSun.ra
-  const δ0 = appSun.dec
+  const \u03b1 = equ.ra
+  const \u03b4 = equ.dec
+  const \u03b10 = appSun.ra
+  const \u03b40 = appSun.dec
   // Mentioned in ch 41, p. 283.  Formula (48.5) p. 346
-  const sδ = Math.sin(δ)
-  const cδ = Math.cos(δ)
-  const sδ0 = Math.sin(δ0)
-  const cδ0 = Math.cos(δ0)
-  const sα0α = Math.sin(α0 - α)
-  const cα0α = Math.cos(α0 - α)
-  let χ = Math.atan2(cδ0 * sα0α, (sδ0 * cδ - cδ0 * sδ * cα0α))
-  if (χ < 0) {
-    χ += 2 * Math.PI
+  const s\u03b4 = Math.sin(\u03b4)
+  const c\u03b4 = Math.cos(\u03b4)
+  const s\u03b40 = Math.sin(\u03b40)
+  const c\u03b40 = Math.cos(\u03b40)
+  const s\u03b10\u03b1 = Math.sin(\u03b10 - \u03b1)
+  const c\u03b10\u03b1 = Math.cos(\u03b10 - \u03b1)
+  let \u03c7 = Math.atan2(c\u03b40 * s\u03b10\u03b1, (s\u03b40 * c\u03b4 - c\u03b40 * s\u03b4 * c\u03b10\u03b1))
+  if (\u03c7 < 0) {
+    \u03c7 += 2 * Math.PI
   }
-  return χ
+  return \u03c7
 }
 
 // ---- math ----
 
-// In chapter 17, p. 109, Meeus recommends 10′.
+// In chapter 17, p. 109, Meeus recommends 10\u2032.
 /**
  * SmallAngle is threshold used by various routines for switching between
  * trigonometric functions and Pythagorean approximations.
@@ -9591,11 +9591,11 @@ function cmp (a, b) {
 
 /**
  * shorthand function for Math.sin, Math.cos
- * @param {Number} ε
- * @returns {Number[]} [sin(ε), cos(ε)]
+ * @param {Number} \u03b5
+ * @returns {Number[]} [sin(\u03b5), cos(\u03b5)]
  */
-function sincos (ε) {
-  return [Math.sin(ε), Math.cos(ε)]
+function sincos (\u03b5) {
+  return [Math.sin(\u03b5), Math.cos(\u03b5)]
 }
 
 /**
@@ -10258,7 +10258,7 @@ const { abs, acos, asin, atan2, cos, hypot, sin, sqrt, tan } = Math
  * `sep` returns the angular separation between two celestial bodies.
  *
  * The algorithm is numerically naïve, and while patched up a bit for
- * small separations, remains unstable for separations near π.
+ * small separations, remains unstable for separations near \u03c0.
  *
  * @param {Coord} c1 - coordinate of celestial body 1
  * @param {Coord} c2 - coordinate of celestial body 2
@@ -10329,13 +10329,13 @@ function minSepRect (jd1, jd3, cs1, cs2) {
   }
   const uv = function (c1, c2) {
     const [sind1, cosd1] = base.sincos(c1.dec)
-    const Δr = c2.ra - c1.ra
-    const tanΔr = tan(Δr)
-    const tanhΔr = tan(Δr / 2)
-    const K = 1 / (1 + sind1 * sind1 * tanΔr * tanhΔr)
-    const sinΔd = sin(c2.dec - c1.dec)
-    const u = -K * (1 - (sind1 / cosd1) * sinΔd) * cosd1 * tanΔr
-    const v = K * (sinΔd + sind1 * cosd1 * tanΔr * tanhΔr)
+    const \u0394r = c2.ra - c1.ra
+    const tan\u0394r = tan(\u0394r)
+    const tanh\u0394r = tan(\u0394r / 2)
+    const K = 1 / (1 + sind1 * sind1 * tan\u0394r * tanh\u0394r)
+    const sin\u0394d = sin(c2.dec - c1.dec)
+    const u = -K * (1 - (sind1 / cosd1) * sin\u0394d) * cosd1 * tan\u0394r
+    const v = K * (sin\u0394d + sind1 * cosd1 * tan\u0394r * tanh\u0394r)
     return [u, v]
   }
   const us = new Array(3).fill(0)
@@ -10449,9 +10449,9 @@ function minSepPauwels (jd1, jd3, cs1, cs2) {
  * @return {Number} position angle (p)
  */
 function relativePosition (c1, c2) {
-  const [sinΔr, cosΔr] = base.sincos(c1.ra - c2.ra)
+  const [sin\u0394r, cos\u0394r] = base.sincos(c1.ra - c2.ra)
   const [sind2, cosd2] = base.sincos(c2.dec)
-  const p = atan2(sinΔr, cosd2 * tan(c1.dec) - sind2 * cosΔr)
+  const p = atan2(sin\u0394r, cosd2 * tan(c1.dec) - sind2 * cos\u0394r)
   return p
 }
 
@@ -10549,7 +10549,7 @@ class Angle {
   }
 
   /**
-   * Print angle in degree using `d°m´s.ss″`
+   * Print angle in degree using `d°m´s.ss\u2033`
    * @param {Number} [precision] - precision of `s.ss`
    * @returns {String}
    */
@@ -10558,8 +10558,8 @@ class Angle {
     s = sexagesimal_round(s, precision).toString().replace(/^0\./, '.')
     const str = (neg ? '-' : '') +
       (d + '°') +
-      (m + '′') +
-      (s + '″')
+      (m + '\u2032') +
+      (s + '\u2033')
     return str
   }
 
@@ -10621,7 +10621,7 @@ class HourAngle extends Angle {
   }
 
   /**
-   * Print angle in `HʰMᵐs.ssˢ`
+   * Print angle in `H\u02b0M\u1d50s.ss\u02e2`
    * @param {Number} precision - precision of `s.ss`
    * @returns {String}
    */
@@ -10629,9 +10629,9 @@ class HourAngle extends Angle {
     let [neg, h, m, s] = this.toDMS()
     s = sexagesimal_round(s, precision).toString().replace(/^0\./, '.')
     const str = (neg ? '-' : '') +
-      (h + 'ʰ') +
-      (m + 'ᵐ') +
-      (s + 'ˢ')
+      (h + '\u02b0') +
+      (m + '\u1d50') +
+      (s + '\u02e2')
     return str
   }
 }
@@ -10782,7 +10782,7 @@ class Time {
   }
 
   /**
-   * Print time using `HʰMᵐsˢ.ss`
+   * Print time using `H\u02b0M\u1d50s\u02e2.ss`
    * @param {Number} precision - precision of `.ss`
    * @returns {String}
    */
@@ -10796,9 +10796,9 @@ class Time {
       sf = sexagesimal_round(sf, precision).toString().substr(1)
     }
     const str = (neg ? '-' : '') +
-      (h + 'ʰ') +
-      (m + 'ᵐ') +
-      (si + 'ˢ') +
+      (h + '\u02b0') +
+      (m + '\u1d50') +
+      (si + '\u02e2') +
       (sf || '')
     return str
   }
@@ -10894,65 +10894,65 @@ class Ellipsoid {
   }
 
   /**
-   * parallaxConstants computes parallax constants ρ sin φ′ and ρ cos φ′.
+   * parallaxConstants computes parallax constants \u03c1 sin \u03c6\u2032 and \u03c1 cos \u03c6\u2032.
    *
-   * Arguments are geographic latitude φ in radians and height h
+   * Arguments are geographic latitude \u03c6 in radians and height h
    * in meters above the ellipsoid.
    *
-   * @param {number} φ - geographic latitude in radians
+   * @param {number} \u03c6 - geographic latitude in radians
    * @param {number} h - height in meters above the ellipsoid
-   * @return {number[]} [ρ sin φ′, ρ cos φ] parallax constants [ρsφ, ρcφ]
+   * @return {number[]} [\u03c1 sin \u03c6\u2032, \u03c1 cos \u03c6] parallax constants [\u03c1s\u03c6, \u03c1c\u03c6]
    */
-  parallaxConstants (φ, h) {
+  parallaxConstants (\u03c6, h) {
     const boa = 1 - this.flat
-    const su = Math.sin(Math.atan(boa * Math.tan(φ)))
-    const cu = Math.cos(Math.atan(boa * Math.tan(φ)))
-    const s = Math.sin(φ)
-    const c = Math.cos(φ)
+    const su = Math.sin(Math.atan(boa * Math.tan(\u03c6)))
+    const cu = Math.cos(Math.atan(boa * Math.tan(\u03c6)))
+    const s = Math.sin(\u03c6)
+    const c = Math.cos(\u03c6)
     const hoa = h * 1e-3 / this.radius
     // (s, c float)
-    const ρsφ = su * boa + hoa * s
-    const ρcφ = cu + hoa * c
-    return [ρsφ, ρcφ]
+    const \u03c1s\u03c6 = su * boa + hoa * s
+    const \u03c1c\u03c6 = cu + hoa * c
+    return [\u03c1s\u03c6, \u03c1c\u03c6]
   }
 
   /**
    * rho is distance from Earth center to a point on the ellipsoid.
    *
    * Result unit is fraction of the equatorial radius.
-   * @param {number} φ - geographic latitude in radians
+   * @param {number} \u03c6 - geographic latitude in radians
    * @returns {number} // TODO
    */
-  rho (φ) {
+  rho (\u03c6) {
     // Magic numbers...
-    return 0.9983271 + 0.0016764 * Math.cos(2 * φ) - 0.0000035 * Math.cos(4 * φ)
+    return 0.9983271 + 0.0016764 * Math.cos(2 * \u03c6) - 0.0000035 * Math.cos(4 * \u03c6)
   }
 
   /**
    * radiusAtLatitude returns the radius of the circle that is the parallel of
-   * latitude at φ.
+   * latitude at \u03c6.
    *
    * Result unit is Km.
    *
-   * @param {number} φ
+   * @param {number} \u03c6
    * @return {number} radius in km
    */
-  radiusAtLatitude (φ) {
-    const s = Math.sin(φ)
-    const c = Math.cos(φ)
+  radiusAtLatitude (\u03c6) {
+    const s = Math.sin(\u03c6)
+    const c = Math.cos(\u03c6)
     return this.A() * c / Math.sqrt(1 - (2 - this.flat) * this.flat * s * s)
   }
 
   /**
-   * radiusOfCurvature of meridian at latitude φ.
+   * radiusOfCurvature of meridian at latitude \u03c6.
    *
    * Result unit is Km.
    *
-   * @param {number} φ
+   * @param {number} \u03c6
    * @return {number} radius in km
    */
-  radiusOfCurvature (φ) {
-    const s = Math.sin(φ)
+  radiusOfCurvature (\u03c6) {
+    const s = Math.sin(\u03c6)
     const e2 = (2 - this.flat) * this.flat
     return this.A() * (1 - e2) / Math.pow(1 - e2 * s * s, 1.5)
   }
@@ -10974,12 +10974,12 @@ class Ellipsoid {
     // From AA, ch 11, p 84.
     const [s2f, c2f] = sincos2((c1.lat + c2.lat) / 2)
     const [s2g, c2g] = sincos2((c1.lat - c2.lat) / 2)
-    const [s2λ, c2λ] = sincos2((c1.lon - c2.lon) / 2)
-    const s = s2g * c2λ + c2f * s2λ
-    const c = c2g * c2λ + s2f * s2λ
-    const ω = Math.atan(Math.sqrt(s / c))
-    const r = Math.sqrt(s * c) / ω
-    const d = 2 * ω * this.radius
+    const [s2\u03bb, c2\u03bb] = sincos2((c1.lon - c2.lon) / 2)
+    const s = s2g * c2\u03bb + c2f * s2\u03bb
+    const c = c2g * c2\u03bb + s2f * s2\u03bb
+    const \u03c9 = Math.atan(Math.sqrt(s / c))
+    const r = Math.sqrt(s * c) / \u03c9
+    const d = 2 * \u03c9 * this.radius
     const h1 = (3 * r - 1) / (2 * c)
     const h2 = (3 * r + 1) / (2 * s)
     return d * (1 + this.flat * (h1 * s2f * c2g - h2 * c2f * s2g))
@@ -11027,17 +11027,17 @@ function oneDegreeOfLatitude (rm) {
 
 /**
  * geocentricLatitudeDifference returns geographic latitude - geocentric
- * latitude (φ - φ′) with given geographic latitude (φ).
+ * latitude (\u03c6 - \u03c6\u2032) with given geographic latitude (\u03c6).
  *
  * Units are radians.
- * @param {number} φ
+ * @param {number} \u03c6
  * @returns {number} difference in Deg
  */
-function geocentricLatitudeDifference (φ) {
+function geocentricLatitudeDifference (\u03c6) {
   // This appears to be an approximation with hard coded magic numbers.
   // No explanation is given in the text. The ellipsoid is not specified.
   // Perhaps the approximation works well enough for all ellipsoids?
-  return (692.73 * Math.sin(2 * φ) - 1.16 * Math.sin(4 * φ)) * Math.PI / (180 * 3600)
+  return (692.73 * Math.sin(2 * \u03c6) - 1.16 * Math.sin(4 * \u03c6)) * Math.PI / (180 * 3600)
 }
 
 /**
@@ -11047,8 +11047,8 @@ function geocentricLatitudeDifference (φ) {
  */
 class globe_Coord {
   /**
-   * @param {number} lat - latitude (φ) in radians
-   * @param {number} lon - longitude (ψ, or L) in radians (measured positively westward)
+   * @param {number} lat - latitude (\u03c6) in radians
+   * @param {number} lon - longitude (\u03c8, or L) in radians (measured positively westward)
    */
   constructor (lat = 0, lon = 0) {
     this.lat = lat
@@ -11146,8 +11146,8 @@ function sincos2 (x) {
 
 /**
  * @typedef {object} LonLat
- * @property {Number} lon - Longitude (λ) in radians
- * @property {Number} lat - Latitude (β) in radians
+ * @property {Number} lon - Longitude (\u03bb) in radians
+ * @property {Number} lat - Latitude (\u03b2) in radians
  */
 
 /**
@@ -11157,8 +11157,8 @@ class Ecliptic {
   /**
    * IMPORTANT: Longitudes are measured *positively* westwards
    * e.g. Washington D.C. +77°04; Vienna -16°23'
-   * @param {Number|LonLat} [lon] - Longitude (λ) in radians
-   * @param {Number} [lat] - Latitude (β) in radians
+   * @param {Number|LonLat} [lon] - Longitude (\u03bb) in radians
+   * @param {Number} [lat] - Latitude (\u03b2) in radians
    */
   constructor (lon, lat) {
     if (typeof lon === 'object') {
@@ -11171,18 +11171,18 @@ class Ecliptic {
 
   /**
    * converts ecliptic coordinates to equatorial coordinates.
-   * @param {Number} ε - Obliquity
+   * @param {Number} \u03b5 - Obliquity
    * @returns {Equatorial}
    */
-  toEquatorial (ε) {
-    const [εsin, εcos] = base.sincos(ε)
-    const [sβ, cβ] = base.sincos(this.lat)
-    const [sλ, cλ] = base.sincos(this.lon)
-    let ra = Math.atan2(sλ * εcos - (sβ / cβ) * εsin, cλ) // (13.3) p. 93
+  toEquatorial (\u03b5) {
+    const [\u03b5sin, \u03b5cos] = base.sincos(\u03b5)
+    const [s\u03b2, c\u03b2] = base.sincos(this.lat)
+    const [s\u03bb, c\u03bb] = base.sincos(this.lon)
+    let ra = Math.atan2(s\u03bb * \u03b5cos - (s\u03b2 / c\u03b2) * \u03b5sin, c\u03bb) // (13.3) p. 93
     if (ra < 0) {
       ra += 2 * Math.PI
     }
-    const dec = Math.asin(sβ * εcos + cβ * εsin * sλ) // (13.4) p. 93
+    const dec = Math.asin(s\u03b2 * \u03b5cos + c\u03b2 * \u03b5sin * s\u03bb) // (13.4) p. 93
     return new Equatorial(ra, dec)
   }
 }
@@ -11192,8 +11192,8 @@ class Ecliptic {
  */
 class Equatorial {
   /**
-   * @param {Number} ra - (float) Right ascension (α) in radians
-   * @param {Number} dec - (float) Declination (δ) in radians
+   * @param {Number} ra - (float) Right ascension (\u03b1) in radians
+   * @param {Number} dec - (float) Declination (\u03b4) in radians
    */
   constructor (ra = 0, dec = 0) {
     this.ra = ra
@@ -11202,15 +11202,15 @@ class Equatorial {
 
   /**
    * EqToEcl converts equatorial coordinates to ecliptic coordinates.
-   * @param {Number} ε - Obliquity
+   * @param {Number} \u03b5 - Obliquity
    * @returns {Ecliptic}
    */
-  toEcliptic (ε) {
-    const [εsin, εcos] = base.sincos(ε)
-    const [sα, cα] = base.sincos(this.ra)
-    const [sδ, cδ] = base.sincos(this.dec)
-    const lon = Math.atan2(sα * εcos + (sδ / cδ) * εsin, cα) // (13.1) p. 93
-    const lat = Math.asin(sδ * εcos - cδ * εsin * sα) // (13.2) p. 93
+  toEcliptic (\u03b5) {
+    const [\u03b5sin, \u03b5cos] = base.sincos(\u03b5)
+    const [s\u03b1, c\u03b1] = base.sincos(this.ra)
+    const [s\u03b4, c\u03b4] = base.sincos(this.dec)
+    const lon = Math.atan2(s\u03b1 * \u03b5cos + (s\u03b4 / c\u03b4) * \u03b5sin, c\u03b1) // (13.1) p. 93
+    const lat = Math.asin(s\u03b4 * \u03b5cos - c\u03b4 * \u03b5sin * s\u03b1) // (13.2) p. 93
     return new Ecliptic(lon, lat)
   }
 
@@ -11230,10 +11230,10 @@ class Equatorial {
   toHorizontal (g, st) {
     const H = new sexagesimal.Time(st).rad() - g.lon - this.ra
     const [sH, cH] = base.sincos(H)
-    const [sφ, cφ] = base.sincos(g.lat)
-    const [sδ, cδ] = base.sincos(this.dec)
-    const azimuth = Math.atan2(sH, cH * sφ - (sδ / cδ) * cφ) // (13.5) p. 93
-    const altitude = Math.asin(sφ * sδ + cφ * cδ * cH) // (13.6) p. 93
+    const [s\u03c6, c\u03c6] = base.sincos(g.lat)
+    const [s\u03b4, c\u03b4] = base.sincos(this.dec)
+    const azimuth = Math.atan2(sH, cH * s\u03c6 - (s\u03b4 / c\u03b4) * c\u03c6) // (13.5) p. 93
+    const altitude = Math.asin(s\u03c6 * s\u03b4 + c\u03c6 * c\u03b4 * cH) // (13.6) p. 93
     return new Horizontal(azimuth, altitude)
   }
 
@@ -11247,13 +11247,13 @@ class Equatorial {
    * @returns {Galactic}
    */
   toGalactic () {
-    const [sdα, cdα] = base.sincos(galacticNorth1950.ra - this.ra)
-    const [sgδ, cgδ] = base.sincos(galacticNorth1950.dec)
-    const [sδ, cδ] = base.sincos(this.dec)
-    const x = Math.atan2(sdα, cdα * sgδ - (sδ / cδ) * cgδ) // (13.7) p. 94
+    const [sd\u03b1, cd\u03b1] = base.sincos(galacticNorth1950.ra - this.ra)
+    const [sg\u03b4, cg\u03b4] = base.sincos(galacticNorth1950.dec)
+    const [s\u03b4, c\u03b4] = base.sincos(this.dec)
+    const x = Math.atan2(sd\u03b1, cd\u03b1 * sg\u03b4 - (s\u03b4 / c\u03b4) * cg\u03b4) // (13.7) p. 94
     // (galactic0Lon1950 + 1.5*math.Pi) = magic number of 303 deg
     const lon = (galactic0Lon1950 + 1.5 * Math.PI - x) % (2 * Math.PI) // (13.8) p. 94
-    const lat = Math.asin(sδ * sgδ + cδ * cgδ * cdα)
+    const lat = Math.asin(s\u03b4 * sg\u03b4 + c\u03b4 * cg\u03b4 * cd\u03b1)
     return new Galactic(lon, lat)
   }
 }
@@ -11282,10 +11282,10 @@ class Horizontal {
   toEquatorial (g, st) {
     const [sA, cA] = base.sincos(this.az)
     const [sh, ch] = base.sincos(this.alt)
-    const [sφ, cφ] = base.sincos(g.lat)
-    const H = Math.atan2(sA, cA * sφ + sh / ch * cφ)
+    const [s\u03c6, c\u03c6] = base.sincos(g.lat)
+    const H = Math.atan2(sA, cA * s\u03c6 + sh / ch * c\u03c6)
     const ra = base.pmod(new sexagesimal.Time(st).rad() - g.lon - H, 2 * Math.PI)
-    const dec = Math.asin(sφ * sh - cφ * ch * cA)
+    const dec = Math.asin(s\u03c6 * sh - c\u03c6 * ch * cA)
     return new Equatorial(ra, dec)
   }
 }
@@ -11313,12 +11313,12 @@ class Galactic {
   toEquatorial () {
     // (-galactic0Lon1950 - math.Pi/2) = magic number of -123 deg
     const [sdLon, cdLon] = base.sincos(this.lon - galactic0Lon1950 - Math.PI / 2)
-    const [sgδ, cgδ] = base.sincos(galacticNorth1950.dec)
+    const [sg\u03b4, cg\u03b4] = base.sincos(galacticNorth1950.dec)
     const [sb, cb] = base.sincos(this.lat)
-    const y = Math.atan2(sdLon, cdLon * sgδ - (sb / cb) * cgδ)
+    const y = Math.atan2(sdLon, cdLon * sg\u03b4 - (sb / cb) * cg\u03b4)
     // (galacticNorth1950.RA.Rad() - math.Pi) = magic number of 12.25 deg
     const ra = base.pmod(y + galacticNorth1950.ra - Math.PI, 2 * Math.PI)
-    const dec = Math.asin(sb * sgδ + cb * cgδ * cdLon)
+    const dec = Math.asin(sb * sg\u03b4 + cb * cg\u03b4 * cdLon)
     return new Equatorial(ra, dec)
   }
 }
@@ -11370,17 +11370,17 @@ const galactic0Lon1950 = galacticLon0
 // Nutation: Chapter 22, Nutation and the Obliquity of the Ecliptic.
 
 /**
- * Nutation returns nutation in longitude (Δψ) and nutation in obliquity (Δε)
+ * Nutation returns nutation in longitude (\u0394\u03c8) and nutation in obliquity (\u0394\u03b5)
  * for a given JDE.
  *
- * JDE = UT + ΔT, see package.
+ * JDE = UT + \u0394T, see package.
  *
- * Computation is by 1980 IAU theory, with terms < .0003″ neglected.
+ * Computation is by 1980 IAU theory, with terms < .0003\u2033 neglected.
  *
  * Result units are radians.
  *
  * @param {number} jde - Julian ephemeris day
- * @return {number[]} [Δψ, Δε] - [longitude, obliquity] in radians
+ * @return {number[]} [\u0394\u03c8, \u0394\u03b5] - [longitude, obliquity] in radians
  */
 function nutation (jde) {
   const T = base.J2000Century(jde)
@@ -11397,58 +11397,58 @@ function nutation (jde) {
   const F = base.horner(T,
     93.27191, 483202.017538, -0.0036825, 1.0 / 327270) * Math.PI / 180
   // Longitude of the ascending node of the Moon's mean orbit on the ecliptic, measured from mean equinox of date
-  const Ω = base.horner(T,
+  const \u03a9 = base.horner(T,
     125.04452, -1934.136261, 0.0020708, 1.0 / 450000) * Math.PI / 180
-  let Δψ = 0
-  let Δε = 0
+  let \u0394\u03c8 = 0
+  let \u0394\u03b5 = 0
   // sum in reverse order to accumulate smaller terms first
   for (let i = table22A.length - 1; i >= 0; i--) {
     const row = table22A[i]
-    const arg = row.d * D + row.m * M + row.n * N + row.f * F + row.ω * Ω
+    const arg = row.d * D + row.m * M + row.n * N + row.f * F + row.\u03c9 * \u03a9
     const [s, c] = base.sincos(arg)
-    Δψ += s * (row.s0 + row.s1 * T)
-    Δε += c * (row.c0 + row.c1 * T)
+    \u0394\u03c8 += s * (row.s0 + row.s1 * T)
+    \u0394\u03b5 += c * (row.c0 + row.c1 * T)
   }
-  Δψ *= 0.0001 / 3600 * (Math.PI / 180)
-  Δε *= 0.0001 / 3600 * (Math.PI / 180)
-  return [Δψ, Δε] // (Δψ, Δε float)
+  \u0394\u03c8 *= 0.0001 / 3600 * (Math.PI / 180)
+  \u0394\u03b5 *= 0.0001 / 3600 * (Math.PI / 180)
+  return [\u0394\u03c8, \u0394\u03b5] // (\u0394\u03c8, \u0394\u03b5 float)
 }
 /**
- * ApproxNutation returns a fast approximation of nutation in longitude (Δψ)
- * and nutation in obliquity (Δε) for a given JDE.
+ * ApproxNutation returns a fast approximation of nutation in longitude (\u0394\u03c8)
+ * and nutation in obliquity (\u0394\u03b5) for a given JDE.
  *
- * Accuracy is 0.5″ in Δψ, 0.1″ in Δε.
+ * Accuracy is 0.5\u2033 in \u0394\u03c8, 0.1\u2033 in \u0394\u03b5.
  *
  * Result units are radians.
  *
  * @param {number} jde - Julian ephemeris day
- * @return {number[]} [Δψ, Δε] - [longitude, obliquity] in radians
+ * @return {number[]} [\u0394\u03c8, \u0394\u03b5] - [longitude, obliquity] in radians
  */
 function approxNutation (jde) {
   const T = (jde - base.J2000) / 36525
-  const Ω = (125.04452 - 1934.136261 * T) * Math.PI / 180
+  const \u03a9 = (125.04452 - 1934.136261 * T) * Math.PI / 180
   const L = (280.4665 + 36000.7698 * T) * Math.PI / 180
   const N = (218.3165 + 481267.8813 * T) * Math.PI / 180
-  const [sΩ, cΩ] = base.sincos(Ω)
+  const [s\u03a9, c\u03a9] = base.sincos(\u03a9)
   const [s2L, c2L] = base.sincos(2 * L)
   const [s2N, c2N] = base.sincos(2 * N)
-  const [s2Ω, c2Ω] = base.sincos(2 * Ω)
-  const Δψ = (-17.2 * sΩ - 1.32 * s2L - 0.23 * s2N + 0.21 * s2Ω) / 3600 * (Math.PI / 180)
-  const Δε = (9.2 * cΩ + 0.57 * c2L + 0.1 * c2N - 0.09 * c2Ω) / 3600 * (Math.PI / 180)
-  return [Δψ, Δε] // (Δψ, Δε float)
+  const [s2\u03a9, c2\u03a9] = base.sincos(2 * \u03a9)
+  const \u0394\u03c8 = (-17.2 * s\u03a9 - 1.32 * s2L - 0.23 * s2N + 0.21 * s2\u03a9) / 3600 * (Math.PI / 180)
+  const \u0394\u03b5 = (9.2 * c\u03a9 + 0.57 * c2L + 0.1 * c2N - 0.09 * c2\u03a9) / 3600 * (Math.PI / 180)
+  return [\u0394\u03c8, \u0394\u03b5] // (\u0394\u03c8, \u0394\u03b5 float)
 }
 
 /**
- * MeanObliquity returns mean obliquity (ε₀) following the IAU 1980
+ * MeanObliquity returns mean obliquity (\u03b5\u2080) following the IAU 1980
  * polynomial.
  *
- * Accuracy is 1″ over the range 1000 to 3000 years and 10″ over the range
+ * Accuracy is 1\u2033 over the range 1000 to 3000 years and 10\u2033 over the range
  * 0 to 4000 years.
  *
  * Result unit is radians.
  *
  * @param {number} jde - Julian ephemeris day
- * @return {number} mean obliquity (ε₀)
+ * @return {number} mean obliquity (\u03b5\u2080)
  */
 function meanObliquity (jde) {
   // (22.2) p. 147
@@ -11462,10 +11462,10 @@ function meanObliquity (jde) {
 }
 
 /**
- * MeanObliquityLaskar returns mean obliquity (ε₀) following the Laskar
+ * MeanObliquityLaskar returns mean obliquity (\u03b5\u2080) following the Laskar
  * 1986 polynomial.
  *
- * Accuracy over the range 1000 to 3000 years is .01″.
+ * Accuracy over the range 1000 to 3000 years is .01\u2033.
  *
  * Accuracy over the valid date range of -8000 to +12000 years is
  * "a few seconds."
@@ -11473,7 +11473,7 @@ function meanObliquity (jde) {
  * Result unit is radians.
  *
  * @param {number} jde - Julian ephemeris day
- * @return {number} mean obliquity (ε₀)
+ * @return {number} mean obliquity (\u03b5\u2080)
  */
 function meanObliquityLaskar (jde) {
   // (22.3) p. 147
@@ -11503,13 +11503,13 @@ function meanObliquityLaskar (jde) {
  * @return {number} nutation in right ascension
  */
 function nutationInRA (jde) {
-  const [Δψ, Δε] = nutation(jde)
-  const ε0 = meanObliquity(jde)
-  return Δψ * Math.cos(ε0 + Δε)
+  const [\u0394\u03c8, \u0394\u03b5] = nutation(jde)
+  const \u03b50 = meanObliquity(jde)
+  return \u0394\u03c8 * Math.cos(\u03b50 + \u0394\u03b5)
 }
 
 const table22A = (function () {
-  const PROPS = 'd,m,n,f,ω,s0,s1,c0,c1'.split(',')
+  const PROPS = 'd,m,n,f,\u03c9,s0,s1,c0,c1'.split(',')
   const tab = [
     [0, 0, 0, 0, 1, -171996, -174.2, 92025, 8.9],
     [-2, 0, 0, 2, 2, -13187, -1.6, 5736, -3.1],
@@ -11616,8 +11616,8 @@ const table22A = (function () {
  * from one equinox to another.
  *
  * @param {Number} inc  - inclination
- * @param {Number} node - longitude of ascending node (Ω)
- * @param {Number} peri - argument of perihelion (ω)
+ * @param {Number} node - longitude of ascending node (\u03a9)
+ * @param {Number} peri - argument of perihelion (\u03c9)
  */
 class Elements {
   constructor (inc, node, peri) {
@@ -11716,7 +11716,7 @@ function reduceB1950FK4ToJ2000FK5 (eFrom) {
  * sexa.HourAngle and sexa.Angle respectively.  Error-prone conversions
  * can be avoided by using the constructors for these base types.
  *
- * For example, given an annual proper motion in right ascension of -0ˢ.03847,
+ * For example, given an annual proper motion in right ascension of -0\u02e2.03847,
  * rather than
  *
  * mra = -0.03847 / 13751 // as Meeus suggests
@@ -11758,10 +11758,10 @@ function approxAnnualPrecession (eqFrom, epochFrom, epochTo) {
   const [m, na, nd] = mn(epochFrom, epochTo)
   const [sa, ca] = base.sincos(eqFrom.ra)
   // (21.1) p. 132
-  const Δαs = m + na * sa * Math.tan(eqFrom.dec) // seconds of RA
-  const Δδs = nd * ca // seconds of Dec
-  const ra = new HourAngle(false, 0, 0, Δαs).rad()
-  const dec = new Angle(false, 0, 0, Δδs).rad()
+  const \u0394\u03b1s = m + na * sa * Math.tan(eqFrom.dec) // seconds of RA
+  const \u0394\u03b4s = nd * ca // seconds of Dec
+  const ra = new HourAngle(false, 0, 0, \u0394\u03b1s).rad()
+  const dec = new Angle(false, 0, 0, \u0394\u03b4s).rad()
   return { ra, dec }
 }
 
@@ -11785,16 +11785,16 @@ function mn (epochFrom, epochTo) {
  * @param {Equatorial} eqFrom
  * @param {Number} epochFrom
  * @param {Number} epochTo
- * @param {Number} mα - in radians
- * @param {Number} mδ - in radians
+ * @param {Number} m\u03b1 - in radians
+ * @param {Number} m\u03b4 - in radians
  * @returns {Equatorial} eqTo
  */
-function approxPosition (eqFrom, epochFrom, epochTo, mα, mδ) {
+function approxPosition (eqFrom, epochFrom, epochTo, m\u03b1, m\u03b4) {
   const { ra, dec } = approxAnnualPrecession(eqFrom, epochFrom, epochTo)
   const dy = epochTo - epochFrom
   const eqTo = new Equatorial()
-  eqTo.ra = eqFrom.ra + (ra + mα) * dy
-  eqTo.dec = eqFrom.dec + (dec + mδ) * dy
+  eqTo.ra = eqFrom.ra + (ra + m\u03b1) * dy
+  eqTo.dec = eqFrom.dec + (dec + m\u03b4) * dy
   return eqTo
 }
 
@@ -11803,13 +11803,13 @@ const d = Math.PI / 180
 const s = d / 3600
 
 // coefficients from (21.2) p. 134
-const ζT = [2306.2181 * s, 1.39656 * s, -0.000139 * s]
+const \u03b6T = [2306.2181 * s, 1.39656 * s, -0.000139 * s]
 const zT = [2306.2181 * s, 1.39656 * s, -0.000139 * s]
-const θT = [2004.3109 * s, -0.8533 * s, -0.000217 * s]
+const \u03b8T = [2004.3109 * s, -0.8533 * s, -0.000217 * s]
 // coefficients from (21.3) p. 134
-const ζt = [2306.2181 * s, 0.30188 * s, 0.017998 * s]
+const \u03b6t = [2306.2181 * s, 0.30188 * s, 0.017998 * s]
 const zt = [2306.2181 * s, 1.09468 * s, 0.018203 * s]
-const θt = [2004.3109 * s, -0.42665 * s, -0.041833 * s]
+const \u03b8t = [2004.3109 * s, -0.42665 * s, -0.041833 * s]
 
 /**
  * Precessor represents precession from one epoch to another.
@@ -11827,13 +11827,13 @@ class Precessor {
    */
   constructor (epochFrom, epochTo) {
     // (21.2) p. 134
-    let ζCoeff = ζt
+    let \u03b6Coeff = \u03b6t
     let zCoeff = zt
-    let θCoeff = θt
+    let \u03b8Coeff = \u03b8t
     if (epochFrom !== 2000) {
       const T = (epochFrom - 2000) * 0.01
-      ζCoeff = [
-        base.horner(T, ...ζT),
+      \u03b6Coeff = [
+        base.horner(T, ...\u03b6T),
         0.30188 * s - 0.000344 * s * T,
         0.017998 * s
       ]
@@ -11842,18 +11842,18 @@ class Precessor {
         1.09468 * s + 0.000066 * s * T,
         0.018203 * s
       ]
-      θCoeff = [
-        base.horner(T, ...θT),
+      \u03b8Coeff = [
+        base.horner(T, ...\u03b8T),
         -0.42665 * s - 0.000217 * s * T,
         -0.041833 * s
       ]
     }
     const t = (epochTo - epochFrom) * 0.01
-    this.ζ = base.horner(t, ...ζCoeff) * t
+    this.\u03b6 = base.horner(t, ...\u03b6Coeff) * t
     this.z = base.horner(t, ...zCoeff) * t
-    const θ = base.horner(t, ...θCoeff) * t
-    this.sθ = Math.sin(θ)
-    this.cθ = Math.cos(θ)
+    const \u03b8 = base.horner(t, ...\u03b8Coeff) * t
+    this.s\u03b8 = Math.sin(\u03b8)
+    this.c\u03b8 = Math.cos(\u03b8)
   }
 
   /**
@@ -11864,11 +11864,11 @@ class Precessor {
    */
   precess (eqFrom) {
     // (21.4) p. 134
-    const [sδ, cδ] = base.sincos(eqFrom.dec)
-    const [sαζ, cαζ] = base.sincos(eqFrom.ra + this.ζ)
-    const A = cδ * sαζ
-    const B = this.cθ * cδ * cαζ - this.sθ * sδ
-    const C = this.sθ * cδ * cαζ + this.cθ * sδ
+    const [s\u03b4, c\u03b4] = base.sincos(eqFrom.dec)
+    const [s\u03b1\u03b6, c\u03b1\u03b6] = base.sincos(eqFrom.ra + this.\u03b6)
+    const A = c\u03b4 * s\u03b1\u03b6
+    const B = this.c\u03b8 * c\u03b4 * c\u03b1\u03b6 - this.s\u03b8 * s\u03b4
+    const C = this.s\u03b8 * c\u03b4 * c\u03b1\u03b6 + this.c\u03b8 * s\u03b4
     const eqTo = new Equatorial()
     eqTo.ra = Math.atan2(A, B) + this.z
     if (C < base.CosSmallAngle) {
@@ -11885,32 +11885,32 @@ class Precessor {
  * including proper motions.
  *
  * If proper motions are not to be considered or are not applicable, pass 0, 0
- * for mα, mδ
+ * for m\u03b1, m\u03b4
  *
  * Both eqFrom and eqTo must be non-nil, although they may point to the same
  * struct.  EqTo is returned for convenience.
  * @param {Equatorial} eqFrom
  * @param {Number} epochFrom
  * @param {Number} epochTo
- * @param {Number} mα - in radians
- * @param {Number} mδ - in radians
+ * @param {Number} m\u03b1 - in radians
+ * @param {Number} m\u03b4 - in radians
  * @returns {Equatorial} [eqTo]
  */
-function position (eqFrom, epochFrom, epochTo, mα, mδ) {
+function position (eqFrom, epochFrom, epochTo, m\u03b1, m\u03b4) {
   const p = new Precessor(epochFrom, epochTo)
   const t = epochTo - epochFrom
   const eqTo = new Equatorial()
-  eqTo.ra = eqFrom.ra + mα * t
-  eqTo.dec = eqFrom.dec + mδ * t
+  eqTo.ra = eqFrom.ra + m\u03b1 * t
+  eqTo.dec = eqFrom.dec + m\u03b4 * t
   return p.precess(eqTo)
 }
 
 // coefficients from (21.5) p. 136
-const ηT = [47.0029 * s, -0.06603 * s, 0.000598 * s]
-const πT = [174.876384 * d, 3289.4789 * s, 0.60622 * s]
+const \u03b7T = [47.0029 * s, -0.06603 * s, 0.000598 * s]
+const \u03c0T = [174.876384 * d, 3289.4789 * s, 0.60622 * s]
 const pT = [5029.0966 * s, 2.22226 * s, -0.000042 * s]
-const ηt = [47.0029 * s, -0.03302 * s, 0.000060 * s]
-const πt = [174.876384 * d, -869.8089 * s, 0.03536 * s]
+const \u03b7t = [47.0029 * s, -0.03302 * s, 0.000060 * s]
+const \u03c0t = [174.876384 * d, -869.8089 * s, 0.03536 * s]
 const pt = [5029.0966 * s, 1.11113 * s, -0.000006 * s]
 
 /**
@@ -11929,18 +11929,18 @@ class EclipticPrecessor {
    */
   constructor (epochFrom, epochTo) {
     // (21.5) p. 136
-    let ηCoeff = ηt
-    let πCoeff = πt
+    let \u03b7Coeff = \u03b7t
+    let \u03c0Coeff = \u03c0t
     let pCoeff = pt
     if (epochFrom !== 2000) {
       const T = (epochFrom - 2000) * 0.01
-      ηCoeff = [
-        base.horner(T, ...ηT),
+      \u03b7Coeff = [
+        base.horner(T, ...\u03b7T),
         -0.03302 * s + 0.000598 * s * T,
         0.000060 * s
       ]
-      πCoeff = [
-        base.horner(T, ...πT),
+      \u03c0Coeff = [
+        base.horner(T, ...\u03c0T),
         -869.8089 * s - 0.50491 * s * T,
         0.03536 * s
       ]
@@ -11951,11 +11951,11 @@ class EclipticPrecessor {
       ]
     }
     const t = (epochTo - epochFrom) * 0.01
-    this.π = base.horner(t, ...πCoeff)
+    this.\u03c0 = base.horner(t, ...\u03c0Coeff)
     this.p = base.horner(t, ...pCoeff) * t
-    const η = base.horner(t, ...ηCoeff) * t
-    this.sη = Math.sin(η)
-    this.cη = Math.cos(η)
+    const \u03b7 = base.horner(t, ...\u03b7Coeff) * t
+    this.s\u03b7 = Math.sin(\u03b7)
+    this.c\u03b7 = Math.cos(\u03b7)
   }
 
   /**
@@ -11968,12 +11968,12 @@ class EclipticPrecessor {
    */
   precess (eclFrom) {
     // (21.7) p. 137
-    const [sβ, cβ] = base.sincos(eclFrom.lat)
-    const [sd, cd] = base.sincos(this.π - eclFrom.lon)
-    const A = this.cη * cβ * sd - this.sη * sβ
-    const B = cβ * cd
-    const C = this.cη * sβ + this.sη * cβ * sd
-    const eclTo = new Ecliptic(this.p + this.π - Math.atan2(A, B))
+    const [s\u03b2, c\u03b2] = base.sincos(eclFrom.lat)
+    const [sd, cd] = base.sincos(this.\u03c0 - eclFrom.lon)
+    const A = this.c\u03b7 * c\u03b2 * sd - this.s\u03b7 * s\u03b2
+    const B = c\u03b2 * cd
+    const C = this.c\u03b7 * s\u03b2 + this.s\u03b7 * c\u03b2 * sd
+    const eclTo = new Ecliptic(this.p + this.\u03c0 - Math.atan2(A, B))
     if (C < base.CosSmallAngle) {
       eclTo.lat = Math.asin(C)
     } else {
@@ -11993,16 +11993,16 @@ class EclipticPrecessor {
    * @returns {Elements} eTo
    */
   reduceElements (eFrom) {
-    const ψ = this.π + this.p
+    const \u03c8 = this.\u03c0 + this.p
     const [si, ci] = base.sincos(eFrom.inc)
-    const [snp, cnp] = base.sincos(eFrom.node - this.π)
+    const [snp, cnp] = base.sincos(eFrom.node - this.\u03c0)
     const eTo = new Elements()
     // (24.1) p. 159
-    eTo.inc = Math.acos(ci * this.cη + si * this.sη * cnp)
+    eTo.inc = Math.acos(ci * this.c\u03b7 + si * this.s\u03b7 * cnp)
     // (24.2) p. 159
-    eTo.node = Math.atan2(si * snp, this.cη * si * cnp - this.sη * ci) + ψ
+    eTo.node = Math.atan2(si * snp, this.c\u03b7 * si * cnp - this.s\u03b7 * ci) + \u03c8
     // (24.3) p. 159
-    eTo.peri = Math.atan2(-this.sη * snp, si * this.cη - ci * this.sη * cnp) + eFrom.peri
+    eTo.peri = Math.atan2(-this.s\u03b7 * snp, si * this.c\u03b7 - ci * this.s\u03b7 * cnp) + eFrom.peri
     return eTo
   }
 }
@@ -12010,7 +12010,7 @@ class EclipticPrecessor {
 /**
  * eclipticPosition precesses ecliptic coordinates from one epoch to another,
  * including proper motions.
- * While eclFrom is given as ecliptic coordinates, proper motions mα, mδ are
+ * While eclFrom is given as ecliptic coordinates, proper motions m\u03b1, m\u03b4 are
  * still expected to be equatorial.  If proper motions are not to be considered
  * or are not applicable, pass 0, 0.
  * Both eclFrom and eclTo must be non-nil, although they may point to the same
@@ -12018,15 +12018,15 @@ class EclipticPrecessor {
  *
  * @param {Ecliptic} eclFrom,
  * @param {Number} epochFrom
- * @param {HourAngle} [mα]
- * @param {Angle} [mδ]
+ * @param {HourAngle} [m\u03b1]
+ * @param {Angle} [m\u03b4]
  * @returns {Ecliptic} eclTo
  */
-function eclipticPosition (eclFrom, epochFrom, epochTo, mα, mδ) {
+function eclipticPosition (eclFrom, epochFrom, epochTo, m\u03b1, m\u03b4) {
   const p = new EclipticPrecessor(epochFrom, epochTo)
 
-  if (mα && mδ && (mα.rad() !== 0 || mδ.rad() !== 0)) {
-    const { lon, lat } = properMotion(mα.rad(), mδ.rad(), epochFrom, eclFrom)
+  if (m\u03b1 && m\u03b4 && (m\u03b1.rad() !== 0 || m\u03b4.rad() !== 0)) {
+    const { lon, lat } = properMotion(m\u03b1.rad(), m\u03b4.rad(), epochFrom, eclFrom)
     const t = epochTo - epochFrom
     eclFrom.lon += lon * t
     eclFrom.lat += lat * t
@@ -12035,21 +12035,21 @@ function eclipticPosition (eclFrom, epochFrom, epochTo, mα, mδ) {
 }
 
 /**
- * @param {Number} mα - anual proper motion (ra)
- * @param {Number} mδ - anual proper motion (dec)
+ * @param {Number} m\u03b1 - anual proper motion (ra)
+ * @param {Number} m\u03b4 - anual proper motion (dec)
  * @param {Number} epoch
  * @param {Ecliptic} ecl
  * @returns {Ecliptic} {lon, lat}
  */
-function properMotion (mα, mδ, epoch, ecl) {
-  const ε = src_nutation.meanObliquity(base.JulianYearToJDE(epoch))
-  const [εsin, εcos] = base.sincos(ε)
-  const { ra, dec } = ecl.toEquatorial(ε)
-  const [sα, cα] = base.sincos(ra)
-  const [sδ, cδ] = base.sincos(dec)
-  const cβ = Math.cos(ecl.lat)
-  const lon = (mδ * εsin * cα + mα * cδ * (εcos * cδ + εsin * sδ * sα)) / (cβ * cβ)
-  const lat = (mδ * (εcos * cδ + εsin * sδ * sα) - mα * εsin * cα * cδ) / cβ
+function properMotion (m\u03b1, m\u03b4, epoch, ecl) {
+  const \u03b5 = src_nutation.meanObliquity(base.JulianYearToJDE(epoch))
+  const [\u03b5sin, \u03b5cos] = base.sincos(\u03b5)
+  const { ra, dec } = ecl.toEquatorial(\u03b5)
+  const [s\u03b1, c\u03b1] = base.sincos(ra)
+  const [s\u03b4, c\u03b4] = base.sincos(dec)
+  const c\u03b2 = Math.cos(ecl.lat)
+  const lon = (m\u03b4 * \u03b5sin * c\u03b1 + m\u03b1 * c\u03b4 * (\u03b5cos * c\u03b4 + \u03b5sin * s\u03b4 * s\u03b1)) / (c\u03b2 * c\u03b2)
+  const lat = (m\u03b4 * (\u03b5cos * c\u03b4 + \u03b5sin * s\u03b4 * s\u03b1) - m\u03b1 * \u03b5sin * c\u03b1 * c\u03b4) / c\u03b2
   return new Ecliptic(lon, lat)
 }
 
@@ -12068,21 +12068,21 @@ function properMotion (mα, mδ, epoch, ecl) {
  * @param {Number} epochFrom
  * @param {Number} r
  * @param {Number} mr
- * @param {HourAngle} mα
- * @param {Angle} mδ
+ * @param {HourAngle} m\u03b1
+ * @param {Angle} m\u03b4
  * @returns {Equatorial} eqTo
  */
-function properMotion3D (eqFrom, epochFrom, epochTo, r, mr, mα, mδ) {
-  const [sα, cα] = base.sincos(eqFrom.ra)
-  const [sδ, cδ] = base.sincos(eqFrom.dec)
-  const x = r * cδ * cα
-  const y = r * cδ * sα
-  const z = r * sδ
+function properMotion3D (eqFrom, epochFrom, epochTo, r, mr, m\u03b1, m\u03b4) {
+  const [s\u03b1, c\u03b1] = base.sincos(eqFrom.ra)
+  const [s\u03b4, c\u03b4] = base.sincos(eqFrom.dec)
+  const x = r * c\u03b4 * c\u03b1
+  const y = r * c\u03b4 * s\u03b1
+  const z = r * s\u03b4
   const mrr = mr / r
-  const zmδ = z * mδ.rad()
-  const mx = x * mrr - zmδ * cα - y * mα.rad()
-  const my = y * mrr - zmδ * sα + x * mα.rad()
-  const mz = z * mrr + r * mδ.rad() * cδ
+  const zm\u03b4 = z * m\u03b4.rad()
+  const mx = x * mrr - zm\u03b4 * c\u03b1 - y * m\u03b1.rad()
+  const my = y * mrr - zm\u03b4 * s\u03b1 + x * m\u03b1.rad()
+  const mz = z * mrr + r * m\u03b4.rad() * c\u03b4
   const t = epochTo - epochFrom
   const xp = x + t * mx
   const yp = y + t * my
@@ -12185,10 +12185,10 @@ class Planet {
    */
   position2000 (jde) {
     const T = base.J2000Century(jde)
-    const τ = T * 0.1
-    const lon = base.pmod(sum(τ, this.series.L), 2 * Math.PI)
-    const lat = sum(τ, this.series.B)
-    const range = sum(τ, this.series.R)
+    const \u03c4 = T * 0.1
+    const lon = base.pmod(sum(\u03c4, this.series.L), 2 * Math.PI)
+    const lat = sum(\u03c4, this.series.B)
+    const range = sum(\u03c4, this.series.R)
 
     switch (this.type) {
       case 'B':
@@ -12215,10 +12215,10 @@ class Planet {
    */
   position (jde) {
     const T = base.J2000Century(jde)
-    const τ = T * 0.1
-    const lon = base.pmod(sum(τ, this.series.L), 2 * Math.PI)
-    const lat = sum(τ, this.series.B)
-    const range = sum(τ, this.series.R)
+    const \u03c4 = T * 0.1
+    const lon = base.pmod(sum(\u03c4, this.series.L), 2 * Math.PI)
+    const lat = sum(\u03c4, this.series.B)
+    const range = sum(\u03c4, this.series.R)
 
     switch (this.type) {
       case 'B': {
@@ -12277,7 +12277,7 @@ function toFK5 (lon, lat, jde) {
  * full VSOP87 as implemented in package planetposition.
  *
  * 2. Higher accuracy correction for aberration (using the formula for
- * variation Δλ on p. 168) is not implemented.  Results for example 25.b
+ * variation \u0394\u03bb on p. 168) is not implemented.  Results for example 25.b
  * already match the full VSOP87 values on p. 165 even with the low accuracy
  * correction for aberration, thus there are no more significant digits that
  * would check a more accurate result.  Also the size of the formula presents
@@ -12294,7 +12294,7 @@ function toFK5 (lon, lat, jde) {
  *
  * @param {Number} T - number of Julian centuries since J2000. See base.J2000Century.
  * @returns {Object}
- *   {Number} lon = true geometric longitude, ☉, in radians
+ *   {Number} lon = true geometric longitude, \u2609, in radians
  *   {Number} ano = true anomaly in radians
  */
 function trueLongitude (T) {
@@ -12315,7 +12315,7 @@ function trueLongitude (T) {
  * meanAnomaly returns the mean anomaly of Earth at the given T.
  *
  * @param {Number} T - number of Julian centuries since J2000. See base.J2000Century.
- * @returns {Number} Result is in radians and is not normalized to the range 0..2π.
+ * @returns {Number} Result is in radians and is not normalized to the range 0..2\u03c0.
  */
 function meanAnomaly (T) {
   // (25.3) p. 163
@@ -12354,9 +12354,9 @@ function radius (T) {
  * @returns {Number} apparent longitude of the Sun referenced to the true equinox of date.
  */
 function apparentLongitude (T) {
-  const Ω = node(T)
+  const \u03a9 = node(T)
   const {lon, ano} = trueLongitude(T) // eslint-disable-line
-  return lon - 0.00569 * Math.PI / 180 - 0.00478 * Math.PI / 180 * Math.sin(Ω)
+  return lon - 0.00569 * Math.PI / 180 - 0.00478 * Math.PI / 180 * Math.sin(\u03a9)
 }
 
 /**
@@ -12372,7 +12372,7 @@ function node (T) {
  *
  * @param {Number} T - number of Julian centuries since J2000. See base.J2000Century.
  * @returns {Object}
- *   {Number} lon - true geometric longitude, ☉, in radians
+ *   {Number} lon - true geometric longitude, \u2609, in radians
  *   {Number} ano - true anomaly in radians
  */
 function true2000 (T) {
@@ -12391,12 +12391,12 @@ function true2000 (T) {
  */
 function trueEquatorial (jde) {
   const {lon, ano} = trueLongitude(base.J2000Century(jde)) // eslint-disable-line
-  const ε = src_nutation.meanObliquity(jde)
+  const \u03b5 = src_nutation.meanObliquity(jde)
   const [ss, cs] = base.sincos(lon)
-  const [sε, cε] = base.sincos(ε)
+  const [s\u03b5, c\u03b5] = base.sincos(\u03b5)
   // (25.6, 25.7) p. 165
-  const ra = Math.atan2(cε * ss, cs)
-  const dec = sε * ss
+  const ra = Math.atan2(c\u03b5 * ss, cs)
+  const dec = s\u03b5 * ss
   return new base.Coord(ra, dec)
 }
 
@@ -12410,13 +12410,13 @@ function trueEquatorial (jde) {
  */
 function apparentEquatorial (jde) {
   const T = base.J2000Century(jde)
-  const λ = apparentLongitude(T)
-  const ε = src_nutation.meanObliquity(jde)
-  const [sλ, cλ] = base.sincos(λ)
+  const \u03bb = apparentLongitude(T)
+  const \u03b5 = src_nutation.meanObliquity(jde)
+  const [s\u03bb, c\u03bb] = base.sincos(\u03bb)
   // (25.8) p. 165
-  const [sε, cε] = base.sincos(ε + 0.00256 * Math.PI / 180 * Math.cos(node(T)))
-  const ra = Math.atan2(cε * sλ, cλ)
-  const dec = Math.asin(sε * sλ)
+  const [s\u03b5, c\u03b5] = base.sincos(\u03b5 + 0.00256 * Math.PI / 180 * Math.cos(node(T)))
+  const ra = Math.atan2(c\u03b5 * s\u03bb, c\u03bb)
+  const dec = Math.asin(s\u03b5 * s\u03bb)
   return new base.Coord(ra, dec)
 }
 
@@ -12437,13 +12437,13 @@ function trueVSOP87 (planet, jde) {
   let { lon, lat, range } = planet.position(jde)
   const s = lon + Math.PI
   // FK5 correction.
-  const λp = base.horner(base.J2000Century(jde),
+  const \u03bbp = base.horner(base.J2000Century(jde),
     s, -1.397 * Math.PI / 180, -0.00031 * Math.PI / 180)
-  const [sλp, cλp] = base.sincos(λp)
-  const Δβ = 0.03916 / 3600 * Math.PI / 180 * (cλp - sλp)
+  const [s\u03bbp, c\u03bbp] = base.sincos(\u03bbp)
+  const \u0394\u03b2 = 0.03916 / 3600 * Math.PI / 180 * (c\u03bbp - s\u03bbp)
   // (25.9) p. 166
   lon = base.pmod(s - 0.09033 / 3600 * Math.PI / 180, 2 * Math.PI)
-  lat = Δβ - lat
+  lat = \u0394\u03b2 - lat
   return new base.Coord(lon, lat, range)
 }
 
@@ -12463,9 +12463,9 @@ function trueVSOP87 (planet, jde) {
 function apparentVSOP87 (planet, jde) {
   // note: see duplicated code in ApparentEquatorialVSOP87.
   let { lon, lat, range } = trueVSOP87(planet, jde)
-  const Δψ = src_nutation.nutation(jde)[0]
+  const \u0394\u03c8 = src_nutation.nutation(jde)[0]
   const a = aberration(range)
-  lon = lon + Δψ + a
+  lon = lon + \u0394\u03c8 + a
   return new base.Coord(lon, lat, range)
 }
 
@@ -12483,14 +12483,14 @@ function apparentVSOP87 (planet, jde) {
  *   {Number} range - range in AU
  */
 function apparentEquatorialVSOP87 (planet, jde) {
-  // note: duplicate code from ApparentVSOP87 so we can keep Δε.
+  // note: duplicate code from ApparentVSOP87 so we can keep \u0394\u03b5.
   // see also duplicate code in time.E().
   const { lon, lat, range } = trueVSOP87(planet, jde)
-  const [Δψ, Δε] = src_nutation.nutation(jde)
+  const [\u0394\u03c8, \u0394\u03b5] = src_nutation.nutation(jde)
   const a = aberration(range)
-  const λ = lon + Δψ + a
-  const ε = src_nutation.meanObliquity(jde) + Δε
-  const { ra, dec } = new coord.Ecliptic(λ, lat).toEquatorial(ε)
+  const \u03bb = lon + \u0394\u03c8 + a
+  const \u03b5 = src_nutation.meanObliquity(jde) + \u0394\u03b5
+  const { ra, dec } = new coord.Ecliptic(\u03bb, lat).toEquatorial(\u03b5)
   return new Coord(ra, dec, range)
 }
 
@@ -12546,27 +12546,27 @@ const { cos: apparent_cos, tan: apparent_tan } = Math
  * of an object.
  *
  * Results are invalid for objects very near the celestial poles.
- * @param {Number} α - right ascension
- * @param {Number} δ - declination
+ * @param {Number} \u03b1 - right ascension
+ * @param {Number} \u03b4 - declination
  * @param {Number} jd - Julian Day
- * @return {Number[]} [Δα1, Δδ1] -
+ * @return {Number[]} [\u0394\u03b11, \u0394\u03b41] -
 */
-function apparent_nutation (α, δ, jd) { // (α, δ, jd float64)  (Δα1, Δδ1 float64)
-  const ε = src_nutation.meanObliquity(jd)
-  const [sinε, cosε] = base.sincos(ε)
-  const [Δψ, Δε] = src_nutation.nutation(jd)
-  const [sinα, cosα] = base.sincos(α)
-  const tanδ = apparent_tan(δ)
+function apparent_nutation (\u03b1, \u03b4, jd) { // (\u03b1, \u03b4, jd float64)  (\u0394\u03b11, \u0394\u03b41 float64)
+  const \u03b5 = src_nutation.meanObliquity(jd)
+  const [sin\u03b5, cos\u03b5] = base.sincos(\u03b5)
+  const [\u0394\u03c8, \u0394\u03b5] = src_nutation.nutation(jd)
+  const [sin\u03b1, cos\u03b1] = base.sincos(\u03b1)
+  const tan\u03b4 = apparent_tan(\u03b4)
   // (23.1) p. 151
-  const Δα1 = (cosε + sinε * sinα * tanδ) * Δψ - cosα * tanδ * Δε
-  const Δδ1 = sinε * cosα * Δψ + sinα * Δε
-  return [Δα1, Δδ1]
+  const \u0394\u03b11 = (cos\u03b5 + sin\u03b5 * sin\u03b1 * tan\u03b4) * \u0394\u03c8 - cos\u03b1 * tan\u03b4 * \u0394\u03b5
+  const \u0394\u03b41 = sin\u03b5 * cos\u03b1 * \u0394\u03c8 + sin\u03b1 * \u0394\u03b5
+  return [\u0394\u03b11, \u0394\u03b41]
 }
 
 /**
- * κ is the constant of aberration in radians.
+ * \u03ba is the constant of aberration in radians.
  */
-const κ = 20.49552 * Math.PI / 180 / 3600
+const \u03ba = 20.49552 * Math.PI / 180 / 3600
 
 /**
  * longitude of perihelian of Earth's orbit.
@@ -12579,42 +12579,42 @@ function perihelion (T) { // (T float64)  float64
  * EclipticAberration returns corrections due to aberration for ecliptic
  * coordinates of an object.
  */
-function eclipticAberration (λ, β, jd) { // (λ, β, jd float64)  (Δλ, Δβ float64)
+function eclipticAberration (\u03bb, \u03b2, jd) { // (\u03bb, \u03b2, jd float64)  (\u0394\u03bb, \u0394\u03b2 float64)
   const T = base.J2000Century(jd)
   const { lon, ano } = solar.trueLongitude(T) // eslint-disable-line no-unused-vars
   const e = solar.eccentricity(T)
-  const π = perihelion(T)
-  const [sβ, cβ] = base.sincos(β)
-  const [ssλ, csλ] = base.sincos(lon - λ)
-  const [sinπλ, cosπλ] = base.sincos(π - λ)
+  const \u03c0 = perihelion(T)
+  const [s\u03b2, c\u03b2] = base.sincos(\u03b2)
+  const [ss\u03bb, cs\u03bb] = base.sincos(lon - \u03bb)
+  const [sin\u03c0\u03bb, cos\u03c0\u03bb] = base.sincos(\u03c0 - \u03bb)
   // (23.2) p. 151
-  const Δλ = κ * (e * cosπλ - csλ) / cβ
-  const Δβ = -κ * sβ * (ssλ - e * sinπλ)
-  return [Δλ, Δβ]
+  const \u0394\u03bb = \u03ba * (e * cos\u03c0\u03bb - cs\u03bb) / c\u03b2
+  const \u0394\u03b2 = -\u03ba * s\u03b2 * (ss\u03bb - e * sin\u03c0\u03bb)
+  return [\u0394\u03bb, \u0394\u03b2]
 }
 
 /**
  * Aberration returns corrections due to aberration for equatorial
  * coordinates of an object.
  */
-function apparent_aberration (α, δ, jd) { // (α, δ, jd float64)  (Δα2, Δδ2 float64)
-  const ε = src_nutation.meanObliquity(jd)
+function apparent_aberration (\u03b1, \u03b4, jd) { // (\u03b1, \u03b4, jd float64)  (\u0394\u03b12, \u0394\u03b42 float64)
+  const \u03b5 = src_nutation.meanObliquity(jd)
   const T = base.J2000Century(jd)
   const { lon, ano } = solar.trueLongitude(T) // eslint-disable-line no-unused-vars
   const e = solar.eccentricity(T)
-  const π = perihelion(T)
-  const [sinα, cosα] = base.sincos(α)
-  const [sinδ, cosδ] = base.sincos(δ)
+  const \u03c0 = perihelion(T)
+  const [sin\u03b1, cos\u03b1] = base.sincos(\u03b1)
+  const [sin\u03b4, cos\u03b4] = base.sincos(\u03b4)
   const [sins, coss] = base.sincos(lon)
-  const [sinπ, cosπ] = base.sincos(π)
-  const cosε = apparent_cos(ε)
-  const q1 = cosα * cosε
+  const [sin\u03c0, cos\u03c0] = base.sincos(\u03c0)
+  const cos\u03b5 = apparent_cos(\u03b5)
+  const q1 = cos\u03b1 * cos\u03b5
   // (23.3) p. 152
-  const Δα2 = κ * (e * (q1 * cosπ + sinα * sinπ) - (q1 * coss + sinα * sins)) / cosδ
-  const q2 = cosε * (apparent_tan(ε) * cosδ - sinα * sinδ)
-  const q3 = cosα * sinδ
-  const Δδ2 = κ * (e * (cosπ * q2 + sinπ * q3) - (coss * q2 + sins * q3))
-  return [Δα2, Δδ2]
+  const \u0394\u03b12 = \u03ba * (e * (q1 * cos\u03c0 + sin\u03b1 * sin\u03c0) - (q1 * coss + sin\u03b1 * sins)) / cos\u03b4
+  const q2 = cos\u03b5 * (apparent_tan(\u03b5) * cos\u03b4 - sin\u03b1 * sin\u03b4)
+  const q3 = cos\u03b1 * sin\u03b4
+  const \u0394\u03b42 = \u03ba * (e * (cos\u03c0 * q2 + sin\u03c0 * q3) - (coss * q2 + sins * q3))
+  return [\u0394\u03b12, \u0394\u03b42]
 }
 
 /**
@@ -12624,13 +12624,13 @@ function apparent_aberration (α, δ, jd) { // (α, δ, jd float64)  (Δα2, Δ�
  * proper motion, precession, nutation, and aberration.  Result is in
  * eqTo.  EqFrom and eqTo must be non-nil, but may point to the same struct.
  */
-function apparent_position (eqFrom, epochFrom, epochTo, mα, mδ) { // (eqFrom, eqTo *coord.Equatorial, epochFrom, epochTo float64, mα sexa.HourAngle, mδ sexa.Angle)  *coord.Equatorial
-  const eqTo = precess.position(eqFrom, epochFrom, epochTo, mα, mδ)
+function apparent_position (eqFrom, epochFrom, epochTo, m\u03b1, m\u03b4) { // (eqFrom, eqTo *coord.Equatorial, epochFrom, epochTo float64, m\u03b1 sexa.HourAngle, m\u03b4 sexa.Angle)  *coord.Equatorial
+  const eqTo = precess.position(eqFrom, epochFrom, epochTo, m\u03b1, m\u03b4)
   const jd = base.JulianYearToJDE(epochTo)
-  const [Δα1, Δδ1] = apparent_nutation(eqTo.ra, eqTo.dec, jd)
-  const [Δα2, Δδ2] = apparent_aberration(eqTo.ra, eqTo.dec, jd)
-  eqTo.ra += Δα1 + Δα2
-  eqTo.dec += Δδ1 + Δδ2
+  const [\u0394\u03b11, \u0394\u03b41] = apparent_nutation(eqTo.ra, eqTo.dec, jd)
+  const [\u0394\u03b12, \u0394\u03b42] = apparent_aberration(eqTo.ra, eqTo.dec, jd)
+  eqTo.ra += \u0394\u03b11 + \u0394\u03b12
+  eqTo.dec += \u0394\u03b41 + \u0394\u03b42
   return eqTo
 }
 
@@ -12638,7 +12638,7 @@ function apparent_position (eqFrom, epochFrom, epochTo, mα, mδ) { // (eqFrom, 
  * AberrationRonVondrak uses the Ron-Vondrák expression to compute corrections
  * due to aberration for equatorial coordinates of an object.
  */
-function aberrationRonVondrak (α, δ, jd) { // (α, δ, jd float64)  (Δα, Δδ float64)
+function aberrationRonVondrak (\u03b1, \u03b4, jd) { // (\u03b1, \u03b4, jd float64)  (\u0394\u03b1, \u0394\u03b4 float64)
   const T = base.J2000Century(jd)
   const r = {
     T,
@@ -12664,10 +12664,10 @@ function aberrationRonVondrak (α, δ, jd) { // (α, δ, jd float64)  (Δα, Δ�
     Yp += y
     Zp += z
   }
-  const [sinα, cosα] = base.sincos(α)
-  const [sinδ, cosδ] = base.sincos(δ)
+  const [sin\u03b1, cos\u03b1] = base.sincos(\u03b1)
+  const [sin\u03b4, cos\u03b4] = base.sincos(\u03b4)
   // (23.4) p. 156
-  return [(Yp * cosα - Xp * sinα) / (c * cosδ), -((Xp * cosα + Yp * sinα) * sinδ - Zp * cosδ) / c]
+  return [(Yp * cos\u03b1 - Xp * sin\u03b1) / (c * cos\u03b4), -((Xp * cos\u03b1 + Yp * sin\u03b1) * sin\u03b4 - Zp * cos\u03b4) / c]
 }
 
 const c = 17314463350 // unit is 1e-8 AU / day
@@ -12839,19 +12839,19 @@ const rvTerm = [
  * Note the Ron-Vondrák expression is only valid for the epoch J2000.
  * EqFrom must be coordinates at epoch J2000.
  */
-function positionRonVondrak (eqFrom, epochTo, mα, mδ) { // (eqFrom, eqTo *coord.Equatorial, epochTo float64, mα sexa.HourAngle, mδ sexa.Angle)  *coord.Equatorial
+function positionRonVondrak (eqFrom, epochTo, m\u03b1, m\u03b4) { // (eqFrom, eqTo *coord.Equatorial, epochTo float64, m\u03b1 sexa.HourAngle, m\u03b4 sexa.Angle)  *coord.Equatorial
   const t = epochTo - 2000
   let eqTo = new coord.Equatorial()
-  eqTo.ra = eqFrom.ra + mα.rad() * t
-  eqTo.dec = eqFrom.dec + mδ.rad() * t
+  eqTo.ra = eqFrom.ra + m\u03b1.rad() * t
+  eqTo.dec = eqFrom.dec + m\u03b4.rad() * t
   const jd = base.JulianYearToJDE(epochTo)
-  const [Δα, Δδ] = aberrationRonVondrak(eqTo.ra, eqTo.dec, jd)
-  eqTo.ra += Δα
-  eqTo.dec += Δδ
+  const [\u0394\u03b1, \u0394\u03b4] = aberrationRonVondrak(eqTo.ra, eqTo.dec, jd)
+  eqTo.ra += \u0394\u03b1
+  eqTo.dec += \u0394\u03b4
   eqTo = precess.position(eqTo, 2000, epochTo, 0, 0)
-  const [Δα1, Δδ1] = apparent_nutation(eqTo.ra, eqTo.dec, jd)
-  eqTo.ra += Δα1
-  eqTo.dec += Δδ1
+  const [\u0394\u03b11, \u0394\u03b41] = apparent_nutation(eqTo.ra, eqTo.dec, jd)
+  eqTo.ra += \u0394\u03b11
+  eqTo.dec += \u0394\u03b41
   return eqTo
 }
 
@@ -13225,26 +13225,26 @@ function binary_meanAnomaly (year, T, P) { // (year, T, P float64)  float64
  * @param {Number} a - is apparent semimajor axis in arc seconds
  * @param {Number} e - is eccentricity of the true orbit
  * @param {Number} i - is inclination relative to the line of sight
- * @param {Number} Ω - is position angle of the ascending node
- * @param {Number} ω - is longitude of periastron
+ * @param {Number} \u03a9 - is position angle of the ascending node
+ * @param {Number} \u03c9 - is longitude of periastron
  * @param {Number} E - is eccentric anomaly, computed for example with package kepler
  *  and the mean anomaly as returned by function M in this package.
- * @returns {Number[]} [θ, ρ]
- *  {Number} θ -is the apparent position angle in radians,
- *  {Number} ρ is the angular distance in arc seconds.
+ * @returns {Number[]} [\u03b8, \u03c1]
+ *  {Number} \u03b8 -is the apparent position angle in radians,
+ *  {Number} \u03c1 is the angular distance in arc seconds.
  */
-function binary_position (a, e, i, Ω, ω, E) { // (a, e, i, Ω, ω, E float64)  (θ, ρ float64)
+function binary_position (a, e, i, \u03a9, \u03c9, E) { // (a, e, i, \u03a9, \u03c9, E float64)  (\u03b8, \u03c1 float64)
   const r = a * (1 - e * binary_cos(E))
-  const ν = 2 * atan(binary_sqrt((1 + e) / (1 - e)) * binary_tan(E / 2))
-  const [sinνω, cosνω] = base.sincos(ν + ω)
+  const \u03bd = 2 * atan(binary_sqrt((1 + e) / (1 - e)) * binary_tan(E / 2))
+  const [sin\u03bd\u03c9, cos\u03bd\u03c9] = base.sincos(\u03bd + \u03c9)
   const cosi = binary_cos(i)
-  const num = sinνω * cosi
-  let θ = binary_atan2(num, cosνω) + Ω
-  if (θ < 0) {
-    θ += 2 * Math.PI
+  const num = sin\u03bd\u03c9 * cosi
+  let \u03b8 = binary_atan2(num, cos\u03bd\u03c9) + \u03a9
+  if (\u03b8 < 0) {
+    \u03b8 += 2 * Math.PI
   }
-  const ρ = r * binary_sqrt(num * num + cosνω * cosνω)
-  return [θ, ρ]
+  const \u03c1 = r * binary_sqrt(num * num + cos\u03bd\u03c9 * cos\u03bd\u03c9)
+  return [\u03b8, \u03c1]
 }
 
 /**
@@ -13253,15 +13253,15 @@ function binary_position (a, e, i, Ω, ω, E) { // (a, e, i, Ω, ω, E float64) 
  *
  * @param {Number} e - is eccentricity of the true orbit
  * @param {Number} i - is inclination relative to the line of sight
- * @param {Number} ω - is longitude of periastron
+ * @param {Number} \u03c9 - is longitude of periastron
  * @returns {Number} apparent eccenticity of a binary star
  */
-function apparentEccentricity (e, i, ω) { // (e, i, ω float64)  float64
+function apparentEccentricity (e, i, \u03c9) { // (e, i, \u03c9 float64)  float64
   const cosi = binary_cos(i)
-  const [sinω, cosω] = base.sincos(ω)
-  const A = (1 - e * e * cosω * cosω) * cosi * cosi
-  const B = e * e * sinω * cosω * cosi
-  const C = 1 - e * e * sinω * sinω
+  const [sin\u03c9, cos\u03c9] = base.sincos(\u03c9)
+  const A = (1 - e * e * cos\u03c9 * cos\u03c9) * cosi * cosi
+  const B = e * e * sin\u03c9 * cos\u03c9 * cosi
+  const C = 1 - e * e * sin\u03c9 * sin\u03c9
   const d = A - C
   const sqrtD = binary_sqrt(d * d + 4 * B * B)
   return binary_sqrt(2 * sqrtD / (A + C + sqrtD))
@@ -13309,7 +13309,7 @@ function apparentEccentricity (e, i, ω) { // (e, i, ω float64)  float64
  * @param {Coord[]} cs2 - ephemeris of decond moving object
  * @return {Array}
  *    {Number} t - time of conjunction in JDE
- *    {Number} Δd - is the amount that object 2 was "above" object 1 at the time of conjunction.
+ *    {Number} \u0394d - is the amount that object 2 was "above" object 1 at the time of conjunction.
  */
 function planetary (t1, t5, cs1, cs2) {
   if (cs1.length !== 5 || cs2.length !== 5) {
@@ -13336,7 +13336,7 @@ function planetary (t1, t5, cs1, cs2) {
  * @param {Coord[]} cs2 - ephemeris of moving object
  * @return {Array}
  *    {Number} t - time of conjunction in JDE
- *    {Number} Δd - is the amount that object 2 was "above" object 1 at the time of conjunction.
+ *    {Number} \u0394d - is the amount that object 2 was "above" object 1 at the time of conjunction.
  */
 function stellar (t1, t5, c1, cs2) {
   if (cs2.length !== 5) {
@@ -13351,12 +13351,12 @@ function stellar (t1, t5, c1, cs2) {
   return conj(t1, t5, dr, dd)
 }
 
-const conj = function (t1, t5, dr, dd) { // (t1, t5 float64, dr, dd []float64)  (t, Δd float64, err error)
+const conj = function (t1, t5, dr, dd) { // (t1, t5 float64, dr, dd []float64)  (t, \u0394d float64, err error)
   let l5 = new interpolation.Len5(t1, t5, dr)
   const t = l5.zero(true)
   l5 = new interpolation.Len5(t1, t5, dd)
-  const Δd = l5.interpolateXStrict(t)
-  return [t, Δd]
+  const \u0394d = l5.interpolateXStrict(t)
+  return [t, \u0394d]
 }
 
 /* harmony default export */ const conjunction = ({
@@ -13381,14 +13381,14 @@ const conj = function (t1, t5, dr, dd) { // (t1, t5 float64, dr, dd []float64)  
  * Smallest finds the smallest circle containing three points.
  *
  * Arguments should represent coordinates in right ascension and declination
- * or longitude and latitude.  Result Δ is the diameter of the circle, typeI
+ * or longitude and latitude.  Result \u0394 is the diameter of the circle, typeI
  * is true if solution is of type I.
  *
  * @param {Coord} c1 - ra, dec point 1
  * @param {Coord} c2 - ra, dec point 2
  * @param {Coord} c3 - ra, dec point 3
- * @returns {Array} [Δ, typeI]
- *  {Number} Δ - diameter of the circle
+ * @returns {Array} [\u0394, typeI]
+ *  {Number} \u0394 - diameter of the circle
  *  {Number} typeI - true - Two points on circle, one interior.
  *                   false - All three points on circle.
  */
@@ -13470,9 +13470,9 @@ const m = {
  * <http://eclipse.gsfc.nasa.gov/SEcat5/deltatpoly.html>, data sets are from
  * <http://maia.usno.navy.mil/ser7/>
  *
- * Functions in this package compute ΔT for various ranges of dates.
+ * Functions in this package compute \u0394T for various ranges of dates.
  *
- * ΔT = TD - UT1
+ * \u0394T = TD - UT1
  *
  * TD = "Dynamical Time", which is related to:
  *   ET "Ephermis Time", an older term.
@@ -13500,51 +13500,51 @@ function LeapYearGregorian (y) {
 }
 
 /**
- * deltaT returns the difference ΔT = TD - UT between Dynamical Time TD and
+ * deltaT returns the difference \u0394T = TD - UT between Dynamical Time TD and
  * Univeral Time (GMT+12) in seconds
  *
  * Polynoms are from <http://eclipse.gsfc.nasa.gov/SEcat5/deltatpoly.html>
  * and <http://www.staff.science.uu.nl/~gent0113/deltat/deltat_old.htm>
  *
  * @param {Number} dyear - decimal year
- * @returns {Number} ΔT in seconds.
+ * @returns {Number} \u0394T in seconds.
  */
 function deltaT (dyear) {
-  let ΔT
+  let \u0394T
   if (dyear < -500) {
-    ΔT = base.horner((dyear - 1820) * 0.01, -20, 0, 32)
+    \u0394T = base.horner((dyear - 1820) * 0.01, -20, 0, 32)
   } else if (dyear < 500) {
-    ΔT = base.horner(dyear * 0.01,
+    \u0394T = base.horner(dyear * 0.01,
       10583.6, -1014.41, 33.78311, -5.952053, -0.1798452, 0.022174192, 0.0090316521
     )
   } else if (dyear < 1600) {
-    ΔT = base.horner((dyear - 1000) * 0.01,
+    \u0394T = base.horner((dyear - 1000) * 0.01,
       1574.2, -556.01, 71.23472, 0.319781, -0.8503463, -0.005050998, 0.0083572073
     )
   } else if (dyear < deltat.historic.first) {
-    ΔT = base.horner((dyear - 1600), 120, -0.9808, -0.01532, 1 / 7129)
+    \u0394T = base.horner((dyear - 1600), 120, -0.9808, -0.01532, 1 / 7129)
   } else if (dyear < deltat.data.first) {
-    ΔT = interpolate(dyear, deltat.historic)
+    \u0394T = interpolate(dyear, deltat.historic)
   } else if (dyear < deltat.data.last - 0.25) { // -0.25 ~= do not consider last 3 months in dataset
-    ΔT = interpolateData(dyear, deltat.data)
+    \u0394T = interpolateData(dyear, deltat.data)
   } else if (dyear < deltat.prediction.last) {
-    ΔT = interpolate(dyear, deltat.prediction)
+    \u0394T = interpolate(dyear, deltat.prediction)
   } else if (dyear < 2050) {
-    ΔT = base.horner((dyear - 2000) / 100, 62.92, 32.217, 55.89)
+    \u0394T = base.horner((dyear - 2000) / 100, 62.92, 32.217, 55.89)
   } else if (dyear < 2150) {
-    ΔT = base.horner((dyear - 1820) / 100, -205.72, 56.28, 32)
+    \u0394T = base.horner((dyear - 1820) / 100, -205.72, 56.28, 32)
   } else {
     const u = (dyear - 1820) / 100
-    ΔT = -20 + 32 * u * u
+    \u0394T = -20 + 32 * u * u
   }
-  return ΔT
+  return \u0394T
 }
 
 /**
  * interpolation of dataset
  * @private
  * @param {Number} dyear - julian year
- * @returns {Number} ΔT in seconds.
+ * @returns {Number} \u0394T in seconds.
  */
 function interpolate (dyear, data) {
   const d3 = interpolation.len3ForInterpolateX(dyear,
@@ -13561,7 +13561,7 @@ function interpolate (dyear, data) {
  *
  * @private
  * @param {Number} dyear - julian year
- * @returns {Number} ΔT in seconds.
+ * @returns {Number} \u0394T in seconds.
  */
 function interpolateData (dyear, data) {
   const [fyear, fmonth] = data.firstYM
@@ -13762,11 +13762,11 @@ function signbit (v) {
 
 
 /**
- * True returns true anomaly ν for given eccentric anomaly E.
+ * True returns true anomaly \u03bd for given eccentric anomaly E.
  *
  * @param {number} e - eccentricity
  * @param {number} E - eccentric anomaly in radians.
- * @return true anomaly ν in radians.
+ * @return true anomaly \u03bd in radians.
  */
 function trueAnomaly (E, e) {
   // (30.1) p. 195
@@ -13968,12 +13968,12 @@ function kepler4 (e, m) { // (e, m float64)  (E float64)
 function solarxyz_position (earth, jde) { // (e *pp.V87Planet, jde float64)  (x, y, z float64)
   // (26.1) p. 171
   const { lon, lat, range } = solar.trueVSOP87(earth, jde)
-  const [sε, cε] = base.sincos(src_nutation.meanObliquity(jde))
+  const [s\u03b5, c\u03b5] = base.sincos(src_nutation.meanObliquity(jde))
   const [ss, cs] = base.sincos(lon)
-  const sβ = Math.sin(lat)
+  const s\u03b2 = Math.sin(lat)
   const x = range * cs
-  const y = range * (ss * cε - sβ * sε)
-  const z = range * (ss * sε + sβ * cε)
+  const y = range * (ss * c\u03b5 - s\u03b2 * s\u03b5)
+  const z = range * (ss * s\u03b5 + s\u03b2 * c\u03b5)
   return { x, y, z }
 }
 
@@ -14010,13 +14010,13 @@ function positionJ2000 (earth, jde) {
 function xyz (earth, jde) {
   const { lon, lat, range } = earth.position2000(jde)
   const s = lon + Math.PI
-  const β = -lat
+  const \u03b2 = -lat
   const [ss, cs] = base.sincos(s)
-  const [sβ, cβ] = base.sincos(β)
+  const [s\u03b2, c\u03b2] = base.sincos(\u03b2)
   // (26.2) p. 172
-  const x = range * cβ * cs
-  const y = range * cβ * ss
-  const z = range * sβ
+  const x = range * c\u03b2 * cs
+  const y = range * c\u03b2 * ss
+  const z = range * s\u03b2
   return { x, y, z }
 }
 
@@ -14066,21 +14066,21 @@ function positionEquinox (earth, jde, epoch) {
   const y0 = xyz.y
   const z0 = xyz.z
   const t = (epoch - 2000) * 0.01
-  const ζ = base.horner(t, solarxyz_t) * t * Math.PI / 180 / 3600
+  const \u03b6 = base.horner(t, solarxyz_t) * t * Math.PI / 180 / 3600
   const z = base.horner(t, solarxyz_zt) * t * Math.PI / 180 / 3600
-  const θ = base.horner(t, src_solarxyz_t) * t * Math.PI / 180 / 3600
-  const [sζ, cζ] = base.sincos(ζ)
+  const \u03b8 = base.horner(t, src_solarxyz_t) * t * Math.PI / 180 / 3600
+  const [s\u03b6, c\u03b6] = base.sincos(\u03b6)
   const [sz, cz] = base.sincos(z)
-  const [sθ, cθ] = base.sincos(θ)
-  const xx = cζ * cz * cθ - sζ * sz
-  const xy = sζ * cz + cζ * sz * cθ
-  const xz = cζ * sθ
-  const yx = -cζ * sz - sζ * cz * cθ
-  const yy = cζ * cz - sζ * sz * cθ
-  const yz = -sζ * sθ
-  const zx = -cz * sθ
-  const zy = -sz * sθ
-  const zz = cθ
+  const [s\u03b8, c\u03b8] = base.sincos(\u03b8)
+  const xx = c\u03b6 * cz * c\u03b8 - s\u03b6 * sz
+  const xy = s\u03b6 * cz + c\u03b6 * sz * c\u03b8
+  const xz = c\u03b6 * s\u03b8
+  const yx = -c\u03b6 * sz - s\u03b6 * cz * c\u03b8
+  const yy = c\u03b6 * cz - s\u03b6 * sz * c\u03b8
+  const yz = -s\u03b6 * s\u03b8
+  const zx = -cz * s\u03b8
+  const zy = -sz * s\u03b8
+  const zz = c\u03b8
   return {
     x: xx * x0 + yx * y0 + zx * z0,
     y: xy * x0 + yy * y0 + zy * z0,
@@ -14124,9 +14124,9 @@ function positionEquinox (earth, jde, epoch) {
  * Argument p must be a valid V87Planet object for the observed planet.
  * Argument earth must be a valid V87Planet object for Earth.
  *
- * Results are right ascension and declination, α and δ in radians.
+ * Results are right ascension and declination, \u03b1 and \u03b4 in radians.
  */
-function elliptic_position (planet, earth, jde) { // (p, earth *pp.V87Planet, jde float64)  (α, δ float64)
+function elliptic_position (planet, earth, jde) { // (p, earth *pp.V87Planet, jde float64)  (\u03b1, \u03b4 float64)
   let x = 0
   let y = 0
   let z = 0
@@ -14135,8 +14135,8 @@ function elliptic_position (planet, earth, jde) { // (p, earth *pp.V87Planet, jd
   const [sB0, cB0] = base.sincos(B0)
   const [sL0, cL0] = base.sincos(L0)
 
-  function pos (τ = 0) {
-    const pos = planet.position(jde - τ)
+  function pos (\u03c4 = 0) {
+    const pos = planet.position(jde - \u03c4)
     const [L, B, R] = [pos.lon, pos.lat, pos.range]
     const [sB, cB] = base.sincos(B)
     const [sL, cL] = base.sincos(L)
@@ -14146,23 +14146,23 @@ function elliptic_position (planet, earth, jde) { // (p, earth *pp.V87Planet, jd
   }
 
   pos()
-  const Δ = Math.sqrt(x * x + y * y + z * z) // (33.4) p. 224
-  const τ = base.lightTime(Δ)
-  // repeating with jde-τ
-  pos(τ)
+  const \u0394 = Math.sqrt(x * x + y * y + z * z) // (33.4) p. 224
+  const \u03c4 = base.lightTime(\u0394)
+  // repeating with jde-\u03c4
+  pos(\u03c4)
 
-  let λ = Math.atan2(y, x) // (33.1) p. 223
-  let β = Math.atan2(z, Math.hypot(x, y)) // (33.2) p. 223
-  const [Δλ, Δβ] = apparent.eclipticAberration(λ, β, jde)
-  const fk5 = planetposition.toFK5(λ + Δλ, β + Δβ, jde)
-  λ = fk5.lon
-  β = fk5.lat
-  const [Δψ, Δε] = src_nutation.nutation(jde)
-  λ += Δψ
-  const ε = src_nutation.meanObliquity(jde) + Δε
-  return new coord.Ecliptic(λ, β).toEquatorial(ε)
+  let \u03bb = Math.atan2(y, x) // (33.1) p. 223
+  let \u03b2 = Math.atan2(z, Math.hypot(x, y)) // (33.2) p. 223
+  const [\u0394\u03bb, \u0394\u03b2] = apparent.eclipticAberration(\u03bb, \u03b2, jde)
+  const fk5 = planetposition.toFK5(\u03bb + \u0394\u03bb, \u03b2 + \u0394\u03b2, jde)
+  \u03bb = fk5.lon
+  \u03b2 = fk5.lat
+  const [\u0394\u03c8, \u0394\u03b5] = src_nutation.nutation(jde)
+  \u03bb += \u0394\u03c8
+  const \u03b5 = src_nutation.meanObliquity(jde) + \u0394\u03b5
+  return new coord.Ecliptic(\u03bb, \u03b2).toEquatorial(\u03b5)
   // Meeus gives a formula for elongation but doesn't spell out how to
-  // obtaion term λ0 and doesn't give an example solution.
+  // obtaion term \u03bb0 and doesn't give an example solution.
 }
 
 /**
@@ -14173,8 +14173,8 @@ class elliptic_Elements {
   Axis  float64 // Semimajor axis, a, in AU
   Ecc   float64 // Eccentricity, e
   Inc   float64 // Inclination, i, in radians
-  ArgP  float64 // Argument of perihelion, ω, in radians
-  Node  float64 // Longitude of ascending node, Ω, in radians
+  ArgP  float64 // Argument of perihelion, \u03c9, in radians
+  Node  float64 // Longitude of ascending node, \u03a9, in radians
   TimeP float64 // Time of perihelion, T, as jde
   */
   constructor (axis, ecc, inc, argP, node, timeP) {
@@ -14195,23 +14195,23 @@ class elliptic_Elements {
    *
    * Argument e must be a valid V87Planet object for Earth.
    *
-   * Results are right ascension and declination α and δ, and elongation ψ,
+   * Results are right ascension and declination \u03b1 and \u03b4, and elongation \u03c8,
    * all in radians.
    */
-  position (jde, earth) { // (α, δ, ψ float64) {
+  position (jde, earth) { // (\u03b1, \u03b4, \u03c8 float64) {
     // (33.6) p. 227
     const n = base.K / this.axis / Math.sqrt(this.axis)
-    const sε = base.SOblJ2000
-    const cε = base.COblJ2000
-    const [sΩ, cΩ] = base.sincos(this.node)
+    const s\u03b5 = base.SOblJ2000
+    const c\u03b5 = base.COblJ2000
+    const [s\u03a9, c\u03a9] = base.sincos(this.node)
     const [si, ci] = base.sincos(this.inc)
     // (33.7) p. 228
-    const F = cΩ
-    const G = sΩ * cε
-    const H = sΩ * sε
-    const P = -sΩ * ci
-    const Q = cΩ * ci * cε - si * sε
-    const R = cΩ * ci * sε + si * cε
+    const F = c\u03a9
+    const G = s\u03a9 * c\u03b5
+    const H = s\u03a9 * s\u03b5
+    const P = -s\u03a9 * ci
+    const Q = c\u03a9 * ci * c\u03b5 - si * s\u03b5
+    const R = c\u03a9 * ci * s\u03b5 + si * c\u03b5
     // (33.8) p. 229
     const A = Math.atan2(F, P)
     const B = Math.atan2(G, Q)
@@ -14228,12 +14228,12 @@ class elliptic_Elements {
       } catch (e) {
         E = kepler.kepler3(this.ecc, M)
       }
-      const ν = kepler.trueAnomaly(E, this.ecc)
+      const \u03bd = kepler.trueAnomaly(E, this.ecc)
       const r = kepler.radius(E, this.ecc, this.axis)
       // (33.9) p. 229
-      const x = r * a * Math.sin(A + this.argP + ν)
-      const y = r * b * Math.sin(B + this.argP + ν)
-      const z = r * c * Math.sin(C + this.argP + ν)
+      const x = r * a * Math.sin(A + this.argP + \u03bd)
+      const y = r * b * Math.sin(B + this.argP + \u03bd)
+      const z = r * c * Math.sin(C + this.argP + \u03bd)
       return { x, y, z }
     }
     return astrometricJ2000(f, jde, earth)
@@ -14251,35 +14251,35 @@ class elliptic_Elements {
  *
  * Results are J2000 right ascention, declination, and elongation.
  */
-function astrometricJ2000 (f, jde, earth) { // (f func(float64)  (x, y, z float64), jde float64, e *pp.V87Planet) (α, δ, ψ float64)
+function astrometricJ2000 (f, jde, earth) { // (f func(float64)  (x, y, z float64), jde float64, e *pp.V87Planet) (\u03b1, \u03b4, \u03c8 float64)
   const sol = solarxyz.positionJ2000(earth, jde)
   const [X, Y, Z] = [sol.x, sol.y, sol.z]
-  let ξ = 0
-  let η = 0
-  let ζ = 0
-  let Δ = 0
+  let \u03be = 0
+  let \u03b7 = 0
+  let \u03b6 = 0
+  let \u0394 = 0
 
-  function fn (τ = 0) {
+  function fn (\u03c4 = 0) {
     // (33.10) p. 229
-    const { x, y, z } = f(jde - τ)
-    ξ = X + x
-    η = Y + y
-    ζ = Z + z
-    Δ = Math.sqrt(ξ * ξ + η * η + ζ * ζ)
+    const { x, y, z } = f(jde - \u03c4)
+    \u03be = X + x
+    \u03b7 = Y + y
+    \u03b6 = Z + z
+    \u0394 = Math.sqrt(\u03be * \u03be + \u03b7 * \u03b7 + \u03b6 * \u03b6)
   }
 
   fn()
-  const τ = base.lightTime(Δ)
-  fn(τ)
+  const \u03c4 = base.lightTime(\u0394)
+  fn(\u03c4)
 
-  let α = Math.atan2(η, ξ)
-  if (α < 0) {
-    α += 2 * Math.PI
+  let \u03b1 = Math.atan2(\u03b7, \u03be)
+  if (\u03b1 < 0) {
+    \u03b1 += 2 * Math.PI
   }
-  const δ = Math.asin(ζ / Δ)
+  const \u03b4 = Math.asin(\u03b6 / \u0394)
   const R0 = Math.sqrt(X * X + Y * Y + Z * Z)
-  const ψ = Math.acos((ξ * X + η * Y + ζ * Z) / R0 / Δ)
-  return new base.Coord(α, δ, undefined, ψ)
+  const \u03c8 = Math.acos((\u03be * X + \u03b7 * Y + \u03b6 * Z) / R0 / \u0394)
+  return new base.Coord(\u03b1, \u03b4, undefined, \u03c8)
 }
 
 /**
@@ -14547,7 +14547,7 @@ class Mp {
       0.0107582 * moonphase_D2R, 0.00001238 * moonphase_D2R, -0.000000058 * moonphase_D2R)
     this.F = base.horner(T, 160.7108 * moonphase_D2R, 390.67050284 * moonphase_D2R / moonphase_ck,
       -0.0016118 * moonphase_D2R, -0.00000227 * moonphase_D2R, 0.000000011 * moonphase_D2R)
-    this.Ω = base.horner(T, 124.7746 * moonphase_D2R, -1.56375588 * moonphase_D2R / moonphase_ck,
+    this.\u03a9 = base.horner(T, 124.7746 * moonphase_D2R, -1.56375588 * moonphase_D2R / moonphase_ck,
       0.0020672 * moonphase_D2R, 0.00000215 * moonphase_D2R)
     this.A[0] = 299.7 * moonphase_D2R + 0.107408 * moonphase_D2R * k - 0.009173 * T * T
     this.A[1] = 251.88 * moonphase_D2R + 0.016321 * moonphase_D2R * k
@@ -14567,7 +14567,7 @@ class Mp {
 
   // new or full corrections
   nfc (c) {
-    const { M, M_, E, F, Ω } = this
+    const { M, M_, E, F, \u03a9 } = this
     return c[0] * moonphase_sin(M_) +
       c[1] * moonphase_sin(M) * E +
       c[2] * moonphase_sin(2 * M_) +
@@ -14582,7 +14582,7 @@ class Mp {
       c[11] * moonphase_sin(M + 2 * F) * E +
       c[12] * moonphase_sin(M - 2 * F) * E +
       c[13] * moonphase_sin(2 * M_ - M) * E +
-      c[14] * moonphase_sin(Ω) +
+      c[14] * moonphase_sin(\u03a9) +
       c[15] * moonphase_sin(M_ + 2 * M) +
       c[16] * moonphase_sin(2 * (M_ - F)) +
       c[17] * moonphase_sin(3 * M) +
@@ -14597,7 +14597,7 @@ class Mp {
 
   // first or last corrections
   flc () {
-    const { M, M_, E, F, Ω } = this
+    const { M, M_, E, F, \u03a9 } = this
     return -0.62801 * moonphase_sin(M_) +
       0.17172 * moonphase_sin(M) * E +
       -0.01183 * moonphase_sin(M_ + M) * E +
@@ -14613,7 +14613,7 @@ class Mp {
       0.00032 * moonphase_sin(M - 2 * F) * E +
       -0.00028 * moonphase_sin(M_ + 2 * M) * E * E +
       0.00027 * moonphase_sin(2 * M_ + M) * E +
-      -0.00017 * moonphase_sin(Ω) +
+      -0.00017 * moonphase_sin(\u03a9) +
       -0.00005 * moonphase_sin(M_ - M - 2 * F) +
       0.00004 * moonphase_sin(2 * M_ + 2 * F) +
       -0.00004 * moonphase_sin(M_ + M + 2 * F) +
@@ -14700,7 +14700,7 @@ const ac = [
 /**
  * @private
  */
-const g = function (k, jm, c1, c2) { // (k, jm, c1, c2 float64)  (eclipse bool, jdeMax, γ, u, Mʹ float64)
+const g = function (k, jm, c1, c2) { // (k, jm, c1, c2 float64)  (eclipse bool, jdeMax, \u03b3, u, M\u02b9 float64)
   const ck = 1 / 1236.85
   const p = Math.PI / 180
   const T = k * ck
@@ -14713,53 +14713,53 @@ const g = function (k, jm, c1, c2) { // (k, jm, c1, c2 float64)  (eclipse bool, 
   const E = base.horner(T, 1, -0.002516, -0.0000074)
   const M = base.horner(T, 2.5534 * p, 29.1053567 * p / ck,
     -0.0000014 * p, -0.00000011 * p)
-  const Mʹ = base.horner(T, 201.5643 * p, 385.81693528 * p / ck,
+  const M\u02b9 = base.horner(T, 201.5643 * p, 385.81693528 * p / ck,
     0.0107582 * p, 0.00001238 * p, -0.000000058 * p)
-  const Ω = base.horner(T, 124.7746 * p, -1.56375588 * p / ck,
+  const \u03a9 = base.horner(T, 124.7746 * p, -1.56375588 * p / ck,
     0.0020672 * p, 0.00000215 * p)
-  const sΩ = Math.sin(Ω)
-  const F1 = F - 0.02665 * p * sΩ
+  const s\u03a9 = Math.sin(\u03a9)
+  const F1 = F - 0.02665 * p * s\u03a9
   const A1 = base.horner(T, 299.77 * p, 0.107408 * p / ck, -0.009173 * p)
   // (54.1) p. 380
   const jdeMax = jm +
-    c1 * Math.sin(Mʹ) +
+    c1 * Math.sin(M\u02b9) +
     c2 * Math.sin(M) * E +
-    0.0161 * Math.sin(2 * Mʹ) +
+    0.0161 * Math.sin(2 * M\u02b9) +
     -0.0097 * Math.sin(2 * F1) +
-    0.0073 * Math.sin(Mʹ - M) * E +
-    -0.005 * Math.sin(Mʹ + M) * E +
-    -0.0023 * Math.sin(Mʹ - 2 * F1) +
+    0.0073 * Math.sin(M\u02b9 - M) * E +
+    -0.005 * Math.sin(M\u02b9 + M) * E +
+    -0.0023 * Math.sin(M\u02b9 - 2 * F1) +
     0.0021 * Math.sin(2 * M) * E +
-    0.0012 * Math.sin(Mʹ + 2 * F1) +
-    0.0006 * Math.sin(2 * Mʹ + M) * E +
-    -0.0004 * Math.sin(3 * Mʹ) +
+    0.0012 * Math.sin(M\u02b9 + 2 * F1) +
+    0.0006 * Math.sin(2 * M\u02b9 + M) * E +
+    -0.0004 * Math.sin(3 * M\u02b9) +
     -0.0003 * Math.sin(M + 2 * F1) * E +
     0.0003 * Math.sin(A1) +
     -0.0002 * Math.sin(M - 2 * F1) * E +
-    -0.0002 * Math.sin(2 * Mʹ - M) * E +
-    -0.0002 * sΩ
+    -0.0002 * Math.sin(2 * M\u02b9 - M) * E +
+    -0.0002 * s\u03a9
   const P = 0.207 * Math.sin(M) * E +
     0.0024 * Math.sin(2 * M) * E +
-    -0.0392 * Math.sin(Mʹ) +
-    0.0116 * Math.sin(2 * Mʹ) +
-    -0.0073 * Math.sin(Mʹ + M) * E +
-    0.0067 * Math.sin(Mʹ - M) * E +
+    -0.0392 * Math.sin(M\u02b9) +
+    0.0116 * Math.sin(2 * M\u02b9) +
+    -0.0073 * Math.sin(M\u02b9 + M) * E +
+    0.0067 * Math.sin(M\u02b9 - M) * E +
     0.0118 * Math.sin(2 * F1)
   const Q = 5.2207 +
     -0.0048 * Math.cos(M) * E +
     0.002 * Math.cos(2 * M) * E +
-    -0.3299 * Math.cos(Mʹ) +
-    -0.006 * Math.cos(Mʹ + M) * E +
-    0.0041 * Math.cos(Mʹ - M) * E
+    -0.3299 * Math.cos(M\u02b9) +
+    -0.006 * Math.cos(M\u02b9 + M) * E +
+    0.0041 * Math.cos(M\u02b9 - M) * E
   const [sF1, cF1] = base.sincos(F1)
   const W = Math.abs(cF1)
-  const γ = (P * cF1 + Q * sF1) * (1 - 0.0048 * W)
+  const \u03b3 = (P * cF1 + Q * sF1) * (1 - 0.0048 * W)
   const u = 0.0059 +
     0.0046 * Math.cos(M) * E +
-    -0.0182 * Math.cos(Mʹ) +
-    0.0004 * Math.cos(2 * Mʹ) +
-    -0.0005 * Math.cos(M + Mʹ)
-  return [eclipse, jdeMax, γ, u, Mʹ] // (eclipse bool, jdeMax, γ, u, Mʹ float64)
+    -0.0182 * Math.cos(M\u02b9) +
+    0.0004 * Math.cos(2 * M\u02b9) +
+    -0.0005 * Math.cos(M + M\u02b9)
+  return [eclipse, jdeMax, \u03b3, u, M\u02b9] // (eclipse bool, jdeMax, \u03b3, u, M\u02b9 float64)
 }
 
 /**
@@ -14798,7 +14798,7 @@ const eclipse_snap = function (y, q) { // (y, q float64)  float64
  * jdeMax is the jde when the center of the eclipse shadow is closest to the
  * Earth center, in a plane through the center of the Earth.
  *
- * γ is the distance from the eclipse shadow center to the Earth center
+ * \u03b3 is the distance from the eclipse shadow center to the Earth center
  * at time jdeMax.
  *
  * u is the radius of the Moon's umbral cone in the plane of the Earth.
@@ -14808,28 +14808,28 @@ const eclipse_snap = function (y, q) { // (y, q float64)  float64
  * mag is eclipse magnitude for partial eclipses.  It is not valid for other
  * eclipse types.
  *
- * γ, u, and p are in units of equatorial Earth radii.
+ * \u03b3, u, and p are in units of equatorial Earth radii.
  */
-function eclipse_solar (year) { // (year float64)  (eclipseType int, central bool, jdeMax, γ, u, p, mag float64)
+function eclipse_solar (year) { // (year float64)  (eclipseType int, central bool, jdeMax, \u03b3, u, p, mag float64)
   let eclipseType = TYPE.None
   let mag
 
-  const [e, jdeMax, γ, u, _] = g(eclipse_snap(year, 0), moonphase.meanNew(year), -0.4075, 0.1721) // eslint-disable-line no-unused-vars
+  const [e, jdeMax, \u03b3, u, _] = g(eclipse_snap(year, 0), moonphase.meanNew(year), -0.4075, 0.1721) // eslint-disable-line no-unused-vars
 
   const p = u + 0.5461
   if (!e) {
     return { type: eclipseType } // no eclipse
   }
-  const aγ = Math.abs(γ)
-  if (aγ > 1.5433 + u) {
+  const a\u03b3 = Math.abs(\u03b3)
+  if (a\u03b3 > 1.5433 + u) {
     return { type: eclipseType } // no eclipse
   }
-  const central = aγ < 0.9972 // eclipse center touches Earth
+  const central = a\u03b3 < 0.9972 // eclipse center touches Earth
 
   if (!central) {
     eclipseType = TYPE.Partial // most common case
-    if (aγ < 1.026) { // umbral cone may touch earth
-      if (aγ < 0.9972 + Math.abs(u)) { // total or annular
+    if (a\u03b3 < 1.026) { // umbral cone may touch earth
+      if (a\u03b3 < 0.9972 + Math.abs(u)) { // total or annular
         eclipseType = TYPE.Total // report total in both cases
       }
     }
@@ -14838,8 +14838,8 @@ function eclipse_solar (year) { // (year float64)  (eclipseType int, central boo
   } else if (u > 0.0047) {
     eclipseType = TYPE.Annular
   } else {
-    const ω = 0.00464 * Math.sqrt(1 - γ * γ)
-    if (u < ω) {
+    const \u03c9 = 0.00464 * Math.sqrt(1 - \u03b3 * \u03b3)
+    if (u < \u03c9) {
       eclipseType = TYPE.AnnularTotal
     } else {
       eclipseType = TYPE.Annular
@@ -14848,7 +14848,7 @@ function eclipse_solar (year) { // (year float64)  (eclipseType int, central boo
 
   if (eclipseType === TYPE.Partial) {
     // (54.2) p. 382
-    mag = (1.5433 + u - aγ) / (0.5461 + 2 * u)
+    mag = (1.5433 + u - a\u03b3) / (0.5461 + 2 * u)
   }
 
   return {
@@ -14856,7 +14856,7 @@ function eclipse_solar (year) { // (year float64)  (eclipseType int, central boo
     central,
     jdeMax,
     magnitude: mag,
-    distance: γ,
+    distance: \u03b3,
     umbral: u,
     penumbral: p
   }
@@ -14873,42 +14873,42 @@ function eclipse_solar (year) { // (year float64)  (eclipseType int, central boo
  * jdeMax is the jde when the center of the eclipse shadow is closest to the
  * Moon center, in a plane through the center of the Moon.
  *
- * γ is the distance from the eclipse shadow center to the moon center
+ * \u03b3 is the distance from the eclipse shadow center to the moon center
  * at time jdeMax.
  *
- * σ is the radius of the umbral cone in the plane of the Moon.
+ * \u03c3 is the radius of the umbral cone in the plane of the Moon.
  *
- * ρ is the radius of the penumbral cone.
+ * \u03c1 is the radius of the penumbral cone.
  *
  * mag is eclipse magnitude.
  *
  * sd- return values are semidurations of the phases of the eclipse, in days.
  *
- * γ, σ, and ρ are in units of equatorial Earth radii.
+ * \u03b3, \u03c3, and \u03c1 are in units of equatorial Earth radii.
  */
-function lunar (year) { // (year float64)  (eclipseType int, jdeMax, γ, ρ, σ, mag, sdTotal, sdPartial, sdPenumbral float64)
+function lunar (year) { // (year float64)  (eclipseType int, jdeMax, \u03b3, \u03c1, \u03c3, mag, sdTotal, sdPartial, sdPenumbral float64)
   let eclipseType = TYPE.None
   let mag
   let sdTotal
   let sdPartial
   let sdPenumbral
 
-  const [e, jdeMax, γ, u, Mʹ] = g(eclipse_snap(year, 0.5),
+  const [e, jdeMax, \u03b3, u, M\u02b9] = g(eclipse_snap(year, 0.5),
     moonphase.meanFull(year), -0.4065, 0.1727)
   if (!e) {
     return { type: eclipseType } // no eclipse
   }
-  const ρ = 1.2848 + u
-  const σ = 0.7403 - u
-  const aγ = Math.abs(γ)
-  mag = (1.0128 - u - aγ) / 0.545 // (54.3) p. 382
+  const \u03c1 = 1.2848 + u
+  const \u03c3 = 0.7403 - u
+  const a\u03b3 = Math.abs(\u03b3)
+  mag = (1.0128 - u - a\u03b3) / 0.545 // (54.3) p. 382
 
   if (mag > 1) {
     eclipseType = TYPE.Total
   } else if (mag > 0) {
     eclipseType = TYPE.Umbral
   } else {
-    mag = (1.5573 + u - aγ) / 0.545 // (54.4) p. 382
+    mag = (1.5573 + u - a\u03b3) / 0.545 // (54.4) p. 382
     if (mag < 0) {
       return { type: eclipseType } // no eclipse
     }
@@ -14917,20 +14917,20 @@ function lunar (year) { // (year float64)  (eclipseType int, jdeMax, γ, ρ, σ,
 
   const p = 1.0128 - u
   const t = 0.4678 - u
-  const n = 0.5458 + 0.04 * Math.cos(Mʹ)
-  const γ2 = γ * γ
+  const n = 0.5458 + 0.04 * Math.cos(M\u02b9)
+  const \u03b32 = \u03b3 * \u03b3
 
   /* eslint-disable no-fallthrough */
   switch (eclipseType) {
     case TYPE.Total: {
-      sdTotal = Math.sqrt(t * t - γ2) / n / 24
+      sdTotal = Math.sqrt(t * t - \u03b32) / n / 24
     }
     case TYPE.Umbral: {
-      sdPartial = Math.sqrt(p * p - γ2) / n / 24
+      sdPartial = Math.sqrt(p * p - \u03b32) / n / 24
     }
     default: {
       const h = 1.5573 + u
-      sdPenumbral = Math.sqrt(h * h - γ2) / n / 24
+      sdPenumbral = Math.sqrt(h * h - \u03b32) / n / 24
     }
   }
   /* eslint-enable */
@@ -14939,9 +14939,9 @@ function lunar (year) { // (year float64)  (eclipseType int, jdeMax, γ, ρ, σ,
     type: eclipseType,
     jdeMax,
     magnitude: mag,
-    distance: γ,
-    umbral: σ,
-    penumbral: ρ,
+    distance: \u03b3,
+    umbral: \u03c3,
+    penumbral: \u03c1,
     sdTotal,
     sdPartial,
     sdPenumbral
@@ -14979,8 +14979,8 @@ function elp_sum (T, series) {
     for (y; y >= 0; y--) {
       // A, t0, t1, t2, t3, t4
       const row = series[x][y]
-      const φ = base.horner(T, row.slice(1))
-      coeffs[x] += row[0] * Math.sin(φ)
+      const \u03c6 = base.horner(T, row.slice(1))
+      coeffs[x] += row[0] * Math.sin(\u03c6)
     }
   })
   return base.horner(T, ...coeffs)
@@ -15136,26 +15136,26 @@ const { cos: eqtime_cos, sin: eqtime_sin, tan: eqtime_tan } = Math
  * @returns {Number} equation of time as an hour angle in radians.
  */
 function e (jde, earth) {
-  const τ = base.J2000Century(jde) * 0.1
-  const L0 = l0(τ)
+  const \u03c4 = base.J2000Century(jde) * 0.1
+  const L0 = l0(\u03c4)
   // code duplicated from solar.ApparentEquatorialVSOP87 so that
-  // we can keep Δψ and cε
+  // we can keep \u0394\u03c8 and c\u03b5
   const { lon, lat, range } = solar.trueVSOP87(earth, jde)
-  const [Δψ, Δε] = src_nutation.nutation(jde)
+  const [\u0394\u03c8, \u0394\u03b5] = src_nutation.nutation(jde)
   const a = -20.4898 / 3600 * Math.PI / 180 / range
-  const λ = lon + Δψ + a
-  const ε = src_nutation.meanObliquity(jde) + Δε
-  const eq = new coord.Ecliptic(λ, lat).toEquatorial(ε)
+  const \u03bb = lon + \u0394\u03c8 + a
+  const \u03b5 = src_nutation.meanObliquity(jde) + \u0394\u03b5
+  const eq = new coord.Ecliptic(\u03bb, lat).toEquatorial(\u03b5)
   // (28.1) p. 183
-  const E = L0 - 0.0057183 * Math.PI / 180 - eq.ra + Δψ * eqtime_cos(ε)
+  const E = L0 - 0.0057183 * Math.PI / 180 - eq.ra + \u0394\u03c8 * eqtime_cos(\u03b5)
   return base.pmod(E + Math.PI, 2 * Math.PI) - Math.PI
 }
 
 /**
  * (28.2) p. 183
  */
-const l0 = function (τ) {
-  return base.horner(τ, 280.4664567, 360007.6982779, 0.03032028,
+const l0 = function (\u03c4) {
+  return base.horner(\u03c4, 280.4664567, 360007.6982779, 0.03032028,
     1.0 / 49931, -1.0 / 15300, -1.0 / 2000000) * Math.PI / 180
 }
 
@@ -15169,8 +15169,8 @@ const l0 = function (τ) {
  * @returns {Number} equation of time as an hour angle in radians.
  */
 function eSmart (jde) {
-  const ε = src_nutation.meanObliquity(jde)
-  const t = eqtime_tan(ε * 0.5)
+  const \u03b5 = src_nutation.meanObliquity(jde)
+  const t = eqtime_tan(\u03b5 * 0.5)
   const y = t * t
   const T = base.J2000Century(jde)
   const L0 = l0(T * 0.1)
@@ -15290,7 +15290,7 @@ function quadratic (points) {
  * of three functions.
  *
  * Given sample data and three functions in x, Func3 returns coefficients
- * a, b, and c fitting y = aƒ₀(x) + bƒ₁(x) + cƒ₂(x) to sample data.
+ * a, b, and c fitting y = a\u0192\u2080(x) + b\u0192\u2081(x) + c\u0192\u2082(x) to sample data.
  */
 function func3 (points, f0, f1, f2) {
   let M = 0
@@ -15330,7 +15330,7 @@ function func3 (points, f0, f1, f2) {
  * Func1 fits a linear multiple of a function to sample data.
  *
  * Given sample data and a function in x, Func1 returns coefficient
- * a fitting y = aƒ(x).
+ * a fitting y = a\u0192(x).
  */
 function func1 (points, f) {
   let syf = 0
@@ -15377,55 +15377,55 @@ const illum_D2R = Math.PI / 180
 /**
  * PhaseAngle computes the phase angle of a planet.
  *
- * Argument r is planet's distance to Sun, Δ its distance to Earth, and R
+ * Argument r is planet's distance to Sun, \u0394 its distance to Earth, and R
  * the distance from Sun to Earth.  All distances in AU.
  *
  * Result in radians.
  */
-function phaseAngle (r, Δ, R) { // (r, Δ, R float64)  float64
-  return Math.acos((r * r + Δ * Δ - R * R) / (2 * r * Δ))
+function phaseAngle (r, \u0394, R) { // (r, \u0394, R float64)  float64
+  return Math.acos((r * r + \u0394 * \u0394 - R * R) / (2 * r * \u0394))
 }
 
 /**
  * Fraction computes the illuminated fraction of the disk of a planet.
  *
- * Argument r is planet's distance to Sun, Δ its distance to Earth, and R
+ * Argument r is planet's distance to Sun, \u0394 its distance to Earth, and R
  * the distance from Sun to Earth.  All distances in AU.
  */
-function fraction (r, Δ, R) { // (r, Δ, R float64)  float64
+function fraction (r, \u0394, R) { // (r, \u0394, R float64)  float64
   // (41.2) p. 283
-  const s = r + Δ
-  return (s * s - R * R) / (4 * r * Δ)
+  const s = r + \u0394
+  return (s * s - R * R) / (4 * r * \u0394)
 }
 
 /**
  * PhaseAngle2 computes the phase angle of a planet.
  *
  * Arguments L, B, R are heliocentric ecliptical coordinates of the planet.
- * L0, R0 are longitude and radius for Earth, Δ is distance from Earth to
+ * L0, R0 are longitude and radius for Earth, \u0394 is distance from Earth to
  * the planet.  All distances in AU, angles in radians.
  *
  * The phase angle result is in radians.
  */
-function phaseAngle2 (L, B, R, L0, R0, Δ) { // (L, B, R, L0, R0, Δ float64)  float64
+function phaseAngle2 (L, B, R, L0, R0, \u0394) { // (L, B, R, L0, R0, \u0394 float64)  float64
   // (41.3) p. 283
-  return Math.acos((R - R0 * Math.cos(B) * Math.cos(L - L0)) / Δ)
+  return Math.acos((R - R0 * Math.cos(B) * Math.cos(L - L0)) / \u0394)
 }
 
 /**
  * PhaseAngle3 computes the phase angle of a planet.
  *
  * Arguments L, B are heliocentric ecliptical longitude and latitude of the
- * planet.  x, y, z are cartesian coordinates of the planet, Δ is distance
+ * planet.  x, y, z are cartesian coordinates of the planet, \u0394 is distance
  * from Earth to the planet.  All distances in AU, angles in radians.
  *
  * The phase angle result is in radians.
  */
-function phaseAngle3 (L, B, x, y, z, Δ) { // (L, B, x, y, z, Δ float64)  float64
+function phaseAngle3 (L, B, x, y, z, \u0394) { // (L, B, x, y, z, \u0394 float64)  float64
   // (41.4) p. 283
   const [sL, cL] = base.sincos(L)
   const [sB, cB] = base.sincos(B)
-  return Math.acos((x * cB * cL + y * cB * sL + z * sB) / Δ)
+  return Math.acos((x * cB * cL + y * cB * sL + z * sB) / \u0394)
 }
 
 /**
@@ -15437,44 +15437,44 @@ function fractionVenus (jde) { // (jde float64)  float64
   const M = (177.53 + 35999.05 * T) * illum_D2R
   const N = (50.42 + 58517.811 * T) * illum_D2R
   const W = V + (1.91 * Math.sin(M) + 0.78 * Math.sin(N)) * illum_D2R
-  const Δ = Math.sqrt(1.52321 + 1.44666 * Math.cos(W))
-  const s = 0.72333 + Δ
-  return (s * s - 1) / 2.89332 / Δ
+  const \u0394 = Math.sqrt(1.52321 + 1.44666 * Math.cos(W))
+  const s = 0.72333 + \u0394
+  return (s * s - 1) / 2.89332 / \u0394
 }
 
 /**
  * Mercury computes the visual magnitude of Mercury.
  * Formula by G. Müller
  *
- * Argument r is the planet's distance from the Sun, Δ the distance from Earth,
+ * Argument r is the planet's distance from the Sun, \u0394 the distance from Earth,
  * and i the phase angle in radians.
  */
-function mercury (r, Δ, i) { // (r, Δ, i float64)  float64
+function mercury (r, \u0394, i) { // (r, \u0394, i float64)  float64
   const s = illum_toDeg(i) - 50
-  return 1.16 + 5 * Math.log10(r * Δ) + (0.02838 + 0.0001023 * s) * s
+  return 1.16 + 5 * Math.log10(r * \u0394) + (0.02838 + 0.0001023 * s) * s
 }
 
 /**
  * Venus computes the visual magnitude of Venus.
  * Formula by G. Müller
  *
- * Argument r is the planet's distance from the Sun, Δ the distance from Earth,
+ * Argument r is the planet's distance from the Sun, \u0394 the distance from Earth,
  * and i the phase angle in radians.
  */
-function venus (r, Δ, i) { // (r, Δ, i float64)  float64
+function venus (r, \u0394, i) { // (r, \u0394, i float64)  float64
   const iDeg = illum_toDeg(i)
-  return -4 + 5 * Math.log10(r * Δ) + (0.01322 + 0.0000004247 * iDeg * iDeg) * iDeg
+  return -4 + 5 * Math.log10(r * \u0394) + (0.01322 + 0.0000004247 * iDeg * iDeg) * iDeg
 }
 
 /**
  * Mars computes the visual magnitude of Mars.
  * Formula by G. Müller
  *
- * Argument r is the planet's distance from the Sun, Δ the distance from Earth,
+ * Argument r is the planet's distance from the Sun, \u0394 the distance from Earth,
  * and i the phase angle in radians.
  */
-function mars (r, Δ, i) { // (r, Δ, i float64)  float64
-  return -1.3 + 5 * Math.log10(r * Δ) + 0.01486 * illum_toDeg(i)
+function mars (r, \u0394, i) { // (r, \u0394, i float64)  float64
+  return -1.3 + 5 * Math.log10(r * \u0394) + 0.01486 * illum_toDeg(i)
 }
 
 /**
@@ -15482,10 +15482,10 @@ function mars (r, Δ, i) { // (r, Δ, i float64)  float64
  * Formula by G. Müller
  * Effect of phase not considered
  *
- * Argument r is the planet's distance from the Sun, Δ the distance from Earth.
+ * Argument r is the planet's distance from the Sun, \u0394 the distance from Earth.
  */
-function jupiter (r, Δ) { // (r, Δ float64)  float64
-  return -8.93 + 5 * Math.log10(r * Δ)
+function jupiter (r, \u0394) { // (r, \u0394 float64)  float64
+  return -8.93 + 5 * Math.log10(r * \u0394)
 }
 
 /**
@@ -15493,47 +15493,47 @@ function jupiter (r, Δ) { // (r, Δ float64)  float64
  * Formula by G. Müller
  * Sun's altitude above the plane of the ring is not considered.
  *
- * Argument r is the planet's distance from the Sun, Δ the distance from Earth.
+ * Argument r is the planet's distance from the Sun, \u0394 the distance from Earth.
  * B is the Saturnicentric latitude of the Earth referred to the plane of
  * Saturn's ring.
- * ΔU (in radians) is the difference between the Saturnicentric longitudes
+ * \u0394U (in radians) is the difference between the Saturnicentric longitudes
  * of the Sun and the Earth, measured in the plane of the ring.
- * You can use saturndisk.Disk() to obtain B and ΔU.
+ * You can use saturndisk.Disk() to obtain B and \u0394U.
  */
-function saturn (r, Δ, B, ΔU) { // (r, Δ, B, ΔU float64)  float64
+function saturn (r, \u0394, B, \u0394U) { // (r, \u0394, B, \u0394U float64)  float64
   const s = Math.sin(Math.abs(B))
-  return -8.68 + 5 * Math.log10(r * Δ) + 0.044 * Math.abs(illum_toDeg(ΔU)) - 2.6 * s + 1.25 * s * s
+  return -8.68 + 5 * Math.log10(r * \u0394) + 0.044 * Math.abs(illum_toDeg(\u0394U)) - 2.6 * s + 1.25 * s * s
 }
 
 /**
  * Uranus computes the visual magnitude of Uranus.
  * Formula by G. Müller
  *
- * Argument r is the planet's distance from the Sun, Δ the distance from Earth.
+ * Argument r is the planet's distance from the Sun, \u0394 the distance from Earth.
  */
-function uranus (r, Δ) { // (r, Δ float64)  float64
-  return -6.85 + 5 * Math.log10(r * Δ)
+function uranus (r, \u0394) { // (r, \u0394 float64)  float64
+  return -6.85 + 5 * Math.log10(r * \u0394)
 }
 
 /**
  * Neptune computes the visual magnitude of Neptune.
  * Formulae by G. Müller
  *
- * Argument r is the planet's distance from the Sun, Δ the distance from Earth.
+ * Argument r is the planet's distance from the Sun, \u0394 the distance from Earth.
  */
-function neptune (r, Δ) { // (r, Δ float64)  float64
-  return -7.05 + 5 * Math.log10(r * Δ)
+function neptune (r, \u0394) { // (r, \u0394 float64)  float64
+  return -7.05 + 5 * Math.log10(r * \u0394)
 }
 
 /**
  * Mercury84 computes the visual magnitude of Mercury.
  * The formula is that adopted in "Astronomical Almanac" in 1984.0
  *
- * Argument r is the planet's distance from the Sun, Δ the distance from Earth,
+ * Argument r is the planet's distance from the Sun, \u0394 the distance from Earth,
  * and i the phase angle in radians.
  */
-function mercury84 (r, Δ, i) { // (r, Δ, i float64)  float64
-  return base.horner(illum_toDeg(i), -0.42 + 5 * Math.log10(r * Δ),
+function mercury84 (r, \u0394, i) { // (r, \u0394, i float64)  float64
+  return base.horner(illum_toDeg(i), -0.42 + 5 * Math.log10(r * \u0394),
     0.038, -0.000273, 0.000002)
 }
 
@@ -15541,11 +15541,11 @@ function mercury84 (r, Δ, i) { // (r, Δ, i float64)  float64
  * Venus84 computes the visual magnitude of Venus.
  * The formula is that adopted in "Astronomical Almanac" in 1984.0
  *
- * Argument r is the planet's distance from the Sun, Δ the distance from Earth,
+ * Argument r is the planet's distance from the Sun, \u0394 the distance from Earth,
  * and i the phase angle in radians.
  */
-function venus84 (r, Δ, i) { // (r, Δ, i float64)  float64
-  return base.horner(illum_toDeg(i), -4.4 + 5 * Math.log10(r * Δ),
+function venus84 (r, \u0394, i) { // (r, \u0394, i float64)  float64
+  return base.horner(illum_toDeg(i), -4.4 + 5 * Math.log10(r * \u0394),
     0.0009, 0.000239, -0.00000065)
 }
 
@@ -15553,67 +15553,67 @@ function venus84 (r, Δ, i) { // (r, Δ, i float64)  float64
  * Mars84 computes the visual magnitude of Mars.
  * The formula is that adopted in "Astronomical Almanac" in 1984.0
  *
- * Argument r is the planet's distance from the Sun, Δ the distance from Earth,
+ * Argument r is the planet's distance from the Sun, \u0394 the distance from Earth,
  * and i the phase angle in radians.
  */
-function mars84 (r, Δ, i) { // (r, Δ, i float64)  float64
-  return -1.52 + 5 * Math.log10(r * Δ) + 0.016 * illum_toDeg(i)
+function mars84 (r, \u0394, i) { // (r, \u0394, i float64)  float64
+  return -1.52 + 5 * Math.log10(r * \u0394) + 0.016 * illum_toDeg(i)
 }
 
 /**
  * Jupiter84 computes the visual magnitude of Jupiter.
  * The formula is that adopted in "Astronomical Almanac" in 1984.0
  *
- * Argument r is the planet's distance from the Sun, Δ the distance from Earth,
+ * Argument r is the planet's distance from the Sun, \u0394 the distance from Earth,
  * and i the phase angle in radians.
  */
-function jupiter84 (r, Δ, i) { // (r, Δ, i float64)  float64
-  return -9.4 + 5 * Math.log10(r * Δ) + 0.005 * illum_toDeg(i)
+function jupiter84 (r, \u0394, i) { // (r, \u0394, i float64)  float64
+  return -9.4 + 5 * Math.log10(r * \u0394) + 0.005 * illum_toDeg(i)
 }
 
 /**
  * Saturn84 computes the visual magnitude of Saturn.
  * The formula is that adopted in "Astronomical Almanac" in 1984.0
  *
- * Argument r is the planet's distance from the Sun, Δ the distance from Earth.
+ * Argument r is the planet's distance from the Sun, \u0394 the distance from Earth.
  * B is the Saturnicentric latitude of the Earth referred to the plane of
  * Saturn's ring.
- * ΔU (in radians) is the difference between the Saturnicentric longitudes
+ * \u0394U (in radians) is the difference between the Saturnicentric longitudes
  * of the Sun and the Earth, measured in the plane of the ring.
  */
-function saturn84 (r, Δ, B, ΔU) { // (r, Δ, B, ΔU float64)  float64
+function saturn84 (r, \u0394, B, \u0394U) { // (r, \u0394, B, \u0394U float64)  float64
   const s = Math.sin(Math.abs(B))
-  return -8.88 + 5 * Math.log10(r * Δ) + 0.044 * Math.abs(illum_toDeg(ΔU)) - 2.6 * s + 1.25 * s * s
+  return -8.88 + 5 * Math.log10(r * \u0394) + 0.044 * Math.abs(illum_toDeg(\u0394U)) - 2.6 * s + 1.25 * s * s
 }
 
 /**
  * Uranus84 computes the visual magnitude of Uranus.
  * The formula is that adopted in "Astronomical Almanac" in 1984.0
  *
- * Argument r is the planet's distance from the Sun, Δ the distance from Earth.
+ * Argument r is the planet's distance from the Sun, \u0394 the distance from Earth.
  */
-function uranus84 (r, Δ) { // (r, Δ float64)  float64
-  return -7.19 + 5 * Math.log10(r * Δ)
+function uranus84 (r, \u0394) { // (r, \u0394 float64)  float64
+  return -7.19 + 5 * Math.log10(r * \u0394)
 }
 
 /**
  * Neptune84 computes the visual magnitude of Neptune.
  * The formula is that adopted in "Astronomical Almanac" in 1984.0
  *
- * Argument r is the planet's distance from the Sun, Δ the distance from Earth.
+ * Argument r is the planet's distance from the Sun, \u0394 the distance from Earth.
  */
-function neptune84 (r, Δ) { // (r, Δ float64)  float64
-  return -6.87 + 5 * Math.log10(r * Δ)
+function neptune84 (r, \u0394) { // (r, \u0394 float64)  float64
+  return -6.87 + 5 * Math.log10(r * \u0394)
 }
 
 /**
  * Pluto84 computes the visual magnitude of Pluto.
  * The formula is that adopted in "Astronomical Almanac" in 1984.0
  *
- * Argument r is the planet's distance from the Sun, Δ the distance from Earth.
+ * Argument r is the planet's distance from the Sun, \u0394 the distance from Earth.
  */
-function pluto84 (r, Δ) { // (r, Δ float64)  float64
-  return -1 + 5 * Math.log10(r * Δ)
+function pluto84 (r, \u0394) { // (r, \u0394 float64)  float64
+  return -1 + 5 * Math.log10(r * \u0394)
 }
 
 /* harmony default export */ const illum = ({
@@ -15830,8 +15830,8 @@ class Calendar {
 
   /**
    * @param {Boolean} td - if `true` calendar instance is in TD; date gets converted to UT
-   *   true  - `UT = TD - ΔT`
-   *   false - `TD = UT + ΔT`
+   *   true  - `UT = TD - \u0394T`
+   *   false - `TD = UT + \u0394T`
    */
   deltaT (td) {
     const dT = src_deltat.deltaT(this.toYear()) // in seconds
@@ -16001,8 +16001,8 @@ function JDToCalendar (jd, isJulian) {
   const [z, f] = base.modf(jd + 0.5)
   let a = z
   if (!isJulian) {
-    const α = base.floorDiv(z * 100 - 186721625, 3652425)
-    a = z + 1 + α - base.floorDiv(α, 4)
+    const \u03b1 = base.floorDiv(z * 100 - 186721625, 3652425)
+    a = z + 1 + \u03b1 - base.floorDiv(\u03b1, 4)
   }
   const b = a + 1524
   const c = base.floorDiv(b * 100 - 12210, 36525)
@@ -16094,9 +16094,9 @@ function DateToJD (date) {
 
 /**
  * JDEToDate converts a Julian ephemeris day `jde` to a Date Object (Gregorian Calendar)
- * To obtain "Universal Time" (UT) from "Dynamical Time" (TD) the correction ΔT (in seconds) gets applied
+ * To obtain "Universal Time" (UT) from "Dynamical Time" (TD) the correction \u0394T (in seconds) gets applied
  * ```
- * UT = TD - ΔT
+ * UT = TD - \u0394T
  * ```
  * If your use case does not require such accuracy converting `jde` using `JDToDate` is fine.
  *
@@ -16114,9 +16114,9 @@ function JDEToDate (jde) {
 
 /**
  * DateToJDE converts a Date Object (Gregorian Calendar) to a Julian ephemeris day `jde`
- * To obtain "Dynamical Time" (TD) from "Universal Time" (UT) the correction ΔT (in seconds) gets applied
+ * To obtain "Dynamical Time" (TD) from "Universal Time" (UT) the correction \u0394T (in seconds) gets applied
  * ```
- * TD = UT + ΔT
+ * TD = UT + \u0394T
  * ```
  * If your use case does not require such accuracy converting `Date` using `DateToJD` is fine.
  *
@@ -16521,22 +16521,22 @@ function JulianToMoslem (y, m, d) { // (y, m, d int)  (my, mm, md int)
  */
 const mmonths = [
   '',
-  'Muḥarram',
-  'Ṣafar',
-  'Rabīʿ I',
-  'Rabīʿ II',
-  'Jumādā I',
-  'Jumādā II',
+  'Mu\u1e25arram',
+  '\u1e62afar',
+  'Rab\u012b\u02bf I',
+  'Rab\u012b\u02bf II',
+  'Jum\u0101d\u0101 I',
+  'Jum\u0101d\u0101 II',
   'Rajab',
-  'Shaʿbān',
-  'Ramaḍān',
-  'Shawwāl',
-  'Dhū al-Qaʿda',
-  'Dhū al-Ḥijja'
+  'Sha\u02bfb\u0101n',
+  'Rama\u1e0d\u0101n',
+  'Shaww\u0101l',
+  'Dh\u016b al-Qa\u02bfda',
+  'Dh\u016b al-\u1e24ijja'
 ]
 
 /**
- * String returns the Romanization of the month ("Muḥarram", "Ṣafar", ...).
+ * String returns the Romanization of the month ("Mu\u1e25arram", "\u1e62afar", ...).
  */
 function moslemMonth (m) {
   return mmonths[m]
@@ -16576,19 +16576,19 @@ function moslemMonth (m) {
  * @return {Array}
  *    {number} DS - Planetocentric declination of the Sun.
  *    {number} DE - Planetocentric declination of the Earth.
- *    {number} ω1 - Longitude of the System I central meridian of the illuminated disk,
+ *    {number} \u03c91 - Longitude of the System I central meridian of the illuminated disk,
  *                  as seen from Earth.
- *    {number} ω2 - Longitude of the System II central meridian of the illuminated disk,
+ *    {number} \u03c92 - Longitude of the System II central meridian of the illuminated disk,
  *                  as seen from Earth.
  *    {number} P -  Geocentric position angle of Jupiter's northern rotation pole.
  */
-function physical (jde, earth, jupiter) { // (jde float64, earth, jupiter *pp.V87Planet)  (DS, DE, ω1, ω2, P float64)
+function physical (jde, earth, jupiter) { // (jde float64, earth, jupiter *pp.V87Planet)  (DS, DE, \u03c91, \u03c92, P float64)
   // Step 1.0
   const d = jde - 2433282.5
   const T1 = d / base.JulianCentury
   const p = Math.PI / 180
-  const α0 = 268 * p + 0.1061 * p * T1
-  const δ0 = 64.5 * p - 0.0164 * p * T1
+  const \u03b10 = 268 * p + 0.1061 * p * T1
+  const \u03b40 = 64.5 * p - 0.0164 * p * T1
   // Step 2.0
   const W1 = 17.71 * p + 877.90003539 * p * d
   const W2 = 16.838 * p + 870.27003539 * p * d
@@ -16601,7 +16601,7 @@ function physical (jde, earth, jupiter) { // (jde float64, earth, jupiter *pp.V8
   // Steps 4-7.
   const [sl0, cl0] = base.sincos(l0)
   const sb0 = Math.sin(b0)
-  let Δ = 4.0 // surely better than 0.0
+  let \u0394 = 4.0 // surely better than 0.0
 
   let l = 0
   let b = 0
@@ -16611,8 +16611,8 @@ function physical (jde, earth, jupiter) { // (jde float64, earth, jupiter *pp.V8
   let z = 0
 
   const f = function () {
-    const τ = base.lightTime(Δ)
-    const pos = jupiter.position(jde - τ)
+    const \u03c4 = base.lightTime(\u0394)
+    const pos = jupiter.position(jde - \u03c4)
     l = pos.lon
     b = pos.lat
     r = pos.range
@@ -16626,73 +16626,73 @@ function physical (jde, earth, jupiter) { // (jde float64, earth, jupiter *pp.V8
     y = r * cb * sl - R * sl0
     z = r * sb - R * sb0
     // (42.3) p. 289
-    Δ = Math.sqrt(x * x + y * y + z * z)
+    \u0394 = Math.sqrt(x * x + y * y + z * z)
   }
   f()
   f()
 
   // Step 8.0
-  const ε0 = src_nutation.meanObliquity(jde)
+  const \u03b50 = src_nutation.meanObliquity(jde)
   // Step 9.0
-  const [sε0, cε0] = base.sincos(ε0)
+  const [s\u03b50, c\u03b50] = base.sincos(\u03b50)
   const [sl, cl] = base.sincos(l)
   const [sb, cb] = base.sincos(b)
-  const αs = Math.atan2(cε0 * sl - sε0 * sb / cb, cl)
-  const δs = Math.asin(cε0 * sb + sε0 * cb * sl)
+  const \u03b1s = Math.atan2(c\u03b50 * sl - s\u03b50 * sb / cb, cl)
+  const \u03b4s = Math.asin(c\u03b50 * sb + s\u03b50 * cb * sl)
   // Step 10.0
-  const [sδs, cδs] = base.sincos(δs)
-  const [sδ0, cδ0] = base.sincos(δ0)
-  const DS = Math.asin(-sδ0 * sδs - cδ0 * cδs * Math.cos(α0 - αs))
+  const [s\u03b4s, c\u03b4s] = base.sincos(\u03b4s)
+  const [s\u03b40, c\u03b40] = base.sincos(\u03b40)
+  const DS = Math.asin(-s\u03b40 * s\u03b4s - c\u03b40 * c\u03b4s * Math.cos(\u03b10 - \u03b1s))
   // Step 11.0
-  const u = y * cε0 - z * sε0
-  const v = y * sε0 + z * cε0
-  let α = Math.atan2(u, x)
-  let δ = Math.atan(v / Math.hypot(x, u))
-  const [sδ, cδ] = base.sincos(δ)
-  const [sα0α, cα0α] = base.sincos(α0 - α)
-  const ζ = Math.atan2(sδ0 * cδ * cα0α - sδ * cδ0, cδ * sα0α)
+  const u = y * c\u03b50 - z * s\u03b50
+  const v = y * s\u03b50 + z * c\u03b50
+  let \u03b1 = Math.atan2(u, x)
+  let \u03b4 = Math.atan(v / Math.hypot(x, u))
+  const [s\u03b4, c\u03b4] = base.sincos(\u03b4)
+  const [s\u03b10\u03b1, c\u03b10\u03b1] = base.sincos(\u03b10 - \u03b1)
+  const \u03b6 = Math.atan2(s\u03b40 * c\u03b4 * c\u03b10\u03b1 - s\u03b4 * c\u03b40, c\u03b4 * s\u03b10\u03b1)
   // Step 12.0
-  const DE = Math.asin(-sδ0 * sδ - cδ0 * cδ * Math.cos(α0 - α))
+  const DE = Math.asin(-s\u03b40 * s\u03b4 - c\u03b40 * c\u03b4 * Math.cos(\u03b10 - \u03b1))
   // Step 13.0
-  let ω1 = W1 - ζ - 5.07033 * p * Δ
-  let ω2 = W2 - ζ - 5.02626 * p * Δ
+  let \u03c91 = W1 - \u03b6 - 5.07033 * p * \u0394
+  let \u03c92 = W2 - \u03b6 - 5.02626 * p * \u0394
   // Step 14.0
-  let C = (2 * r * Δ + R * R - r * r - Δ * Δ) / (4 * r * Δ)
+  let C = (2 * r * \u0394 + R * R - r * r - \u0394 * \u0394) / (4 * r * \u0394)
   if (Math.sin(l - l0) < 0) {
     C = -C
   }
-  ω1 = base.pmod(ω1 + C, 2 * Math.PI)
-  ω2 = base.pmod(ω2 + C, 2 * Math.PI)
+  \u03c91 = base.pmod(\u03c91 + C, 2 * Math.PI)
+  \u03c92 = base.pmod(\u03c92 + C, 2 * Math.PI)
   // Step 15.0
-  const [Δψ, Δε] = src_nutation.nutation(jde)
-  const ε = ε0 + Δε
+  const [\u0394\u03c8, \u0394\u03b5] = src_nutation.nutation(jde)
+  const \u03b5 = \u03b50 + \u0394\u03b5
   // Step 16.0
-  const [sε, cε] = base.sincos(ε)
-  const [sα, cα] = base.sincos(α)
-  α += 0.005693 * p * (cα * cl0 * cε + sα * sl0) / cδ
-  δ += 0.005693 * p * (cl0 * cε * (sε / cε * cδ - sα * sδ) + cα * sδ * sl0)
+  const [s\u03b5, c\u03b5] = base.sincos(\u03b5)
+  const [s\u03b1, c\u03b1] = base.sincos(\u03b1)
+  \u03b1 += 0.005693 * p * (c\u03b1 * cl0 * c\u03b5 + s\u03b1 * sl0) / c\u03b4
+  \u03b4 += 0.005693 * p * (cl0 * c\u03b5 * (s\u03b5 / c\u03b5 * c\u03b4 - s\u03b1 * s\u03b4) + c\u03b1 * s\u03b4 * sl0)
   // Step 17.0
-  const tδ = sδ / cδ
-  const Δα = (cε + sε * sα * tδ) * Δψ - cα * tδ * Δε
-  const Δδ = sε * cα * Δψ + sα * Δε
-  const αʹ = α + Δα
-  const δʹ = δ + Δδ
-  const [sα0, cα0] = base.sincos(α0)
-  const tδ0 = sδ0 / cδ0
-  const Δα0 = (cε + sε * sα0 * tδ0) * Δψ - cα0 * tδ0 * Δε
-  const Δδ0 = sε * cα0 * Δψ + sα0 * Δε
-  const α0ʹ = α0 + Δα0
-  const δ0ʹ = δ0 + Δδ0
+  const t\u03b4 = s\u03b4 / c\u03b4
+  const \u0394\u03b1 = (c\u03b5 + s\u03b5 * s\u03b1 * t\u03b4) * \u0394\u03c8 - c\u03b1 * t\u03b4 * \u0394\u03b5
+  const \u0394\u03b4 = s\u03b5 * c\u03b1 * \u0394\u03c8 + s\u03b1 * \u0394\u03b5
+  const \u03b1\u02b9 = \u03b1 + \u0394\u03b1
+  const \u03b4\u02b9 = \u03b4 + \u0394\u03b4
+  const [s\u03b10, c\u03b10] = base.sincos(\u03b10)
+  const t\u03b40 = s\u03b40 / c\u03b40
+  const \u0394\u03b10 = (c\u03b5 + s\u03b5 * s\u03b10 * t\u03b40) * \u0394\u03c8 - c\u03b10 * t\u03b40 * \u0394\u03b5
+  const \u0394\u03b40 = s\u03b5 * c\u03b10 * \u0394\u03c8 + s\u03b10 * \u0394\u03b5
+  const \u03b10\u02b9 = \u03b10 + \u0394\u03b10
+  const \u03b40\u02b9 = \u03b40 + \u0394\u03b40
   // Step 18.0
-  const [sδʹ, cδʹ] = base.sincos(δʹ)
-  const [sδ0ʹ, cδ0ʹ] = base.sincos(δ0ʹ)
-  const [sα0ʹαʹ, cα0ʹαʹ] = base.sincos(α0ʹ - αʹ)
+  const [s\u03b4\u02b9, c\u03b4\u02b9] = base.sincos(\u03b4\u02b9)
+  const [s\u03b40\u02b9, c\u03b40\u02b9] = base.sincos(\u03b40\u02b9)
+  const [s\u03b10\u02b9\u03b1\u02b9, c\u03b10\u02b9\u03b1\u02b9] = base.sincos(\u03b10\u02b9 - \u03b1\u02b9)
   // (42.4) p. 290
-  let P = Math.atan2(cδ0ʹ * sα0ʹαʹ, sδ0ʹ * cδʹ - cδ0ʹ * sδʹ * cα0ʹαʹ)
+  let P = Math.atan2(c\u03b40\u02b9 * s\u03b10\u02b9\u03b1\u02b9, s\u03b40\u02b9 * c\u03b4\u02b9 - c\u03b40\u02b9 * s\u03b4\u02b9 * c\u03b10\u02b9\u03b1\u02b9)
   if (P < 0) {
     P += 2 * Math.PI
   }
-  return [DS, DE, ω1, ω2, P]
+  return [DS, DE, \u03c91, \u03c92, P]
 }
 
 /**
@@ -16705,12 +16705,12 @@ function physical (jde, earth, jupiter) { // (jde float64, earth, jupiter *pp.V8
  * @return {Array}
  *    {number} DS - Planetocentric declination of the Sun.
  *    {number} DE - Planetocentric declination of the Earth.
- *    {number} ω1 - Longitude of the System I central meridian of the illuminated disk,
+ *    {number} \u03c91 - Longitude of the System I central meridian of the illuminated disk,
  *                  as seen from Earth.
- *    {number} ω2 - Longitude of the System II central meridian of the illuminated disk,
+ *    {number} \u03c92 - Longitude of the System II central meridian of the illuminated disk,
  *                  as seen from Earth.
  */
-function physical2 (jde) { // (jde float64)  (DS, DE, ω1, ω2 float64)
+function physical2 (jde) { // (jde float64)  (DS, DE, \u03c91, \u03c92 float64)
   const d = jde - base.J2000
   const p = Math.PI / 180
   const V = 172.74 * p + 0.00111588 * p * d
@@ -16728,23 +16728,23 @@ function physical2 (jde) { // (jde float64)  (DS, DE, ω1, ω2 float64)
   const R = 1.00014 - 0.01671 * cM - 0.00014 * c2M
   const r = 5.20872 - 0.25208 * cN - 0.00611 * c2N
   const [sK, cK] = base.sincos(K)
-  const Δ = Math.sqrt(r * r + R * R - 2 * r * R * cK)
-  const ψ = Math.asin(R / Δ * sK)
-  const dd = d - Δ / 173
-  let ω1 = 210.98 * p + 877.8169088 * p * dd + ψ - B
-  let ω2 = 187.23 * p + 870.1869088 * p * dd + ψ - B
-  let C = Math.sin(ψ / 2)
+  const \u0394 = Math.sqrt(r * r + R * R - 2 * r * R * cK)
+  const \u03c8 = Math.asin(R / \u0394 * sK)
+  const dd = d - \u0394 / 173
+  let \u03c91 = 210.98 * p + 877.8169088 * p * dd + \u03c8 - B
+  let \u03c92 = 187.23 * p + 870.1869088 * p * dd + \u03c8 - B
+  let C = Math.sin(\u03c8 / 2)
   C *= C
   if (sK > 0) {
     C = -C
   }
-  ω1 = base.pmod(ω1 + C, 2 * Math.PI)
-  ω2 = base.pmod(ω2 + C, 2 * Math.PI)
-  const λ = 34.35 * p + 0.083091 * p * d + 0.329 * p * sV + B
-  const DS = 3.12 * p * Math.sin(λ + 42.8 * p)
-  const DE = DS - 2.22 * p * Math.sin(ψ) * Math.cos(λ + 22 * p) -
-    1.3 * p * (r - Δ) / Δ * Math.sin(λ - 100.5 * p)
-  return [DS, DE, ω1, ω2]
+  \u03c91 = base.pmod(\u03c91 + C, 2 * Math.PI)
+  \u03c92 = base.pmod(\u03c92 + C, 2 * Math.PI)
+  const \u03bb = 34.35 * p + 0.083091 * p * d + 0.329 * p * sV + B
+  const DS = 3.12 * p * Math.sin(\u03bb + 42.8 * p)
+  const DE = DS - 2.22 * p * Math.sin(\u03c8) * Math.cos(\u03bb + 22 * p) -
+    1.3 * p * (r - \u0394) / \u0394 * Math.sin(\u03bb - 100.5 * p)
+  return [DS, DE, \u03c91, \u03c92]
 }
 
 /* harmony default export */ const src_jupiter = ({
@@ -16783,14 +16783,14 @@ const planetelements_neptune = 'neptune'
  * Some other elements easily derived from these are
  *
  *  Mean Anomolay, M = Lon - Peri
- *  Argument of Perihelion, ω = Peri - Node
+ *  Argument of Perihelion, \u03c9 = Peri - Node
  *
  * @param {Number|Object} [lon]  - mean longitude, L
  * @param {Number} [axis] - semimajor axis, a
  * @param {Number} [ecc]  - eccentricity, e
  * @param {Number} [inc]  - inclination, i
- * @param {Number} [node] - longitude of ascending node, Ω
- * @param {Number} [peri] - longitude of perihelion, ϖ (Meeus likes π better)
+ * @param {Number} [node] - longitude of ascending node, \u03a9
+ * @param {Number} [peri] - longitude of perihelion, \u03d6 (Meeus likes \u03c0 better)
  */
 function planetelements_Elements (lon, axis, ecc, inc, node, peri) {
   const o = (typeof lon === 'object' ? lon : {})
@@ -16811,64 +16811,64 @@ const cMean = {
     a: [0.38709831],
     e: [0.20563175, 0.000020407, -0.0000000283, -0.00000000018],
     i: [7.004986, 0.0018215, -0.0000181, 0.000000056],
-    Ω: [48.330893, 1.1861883, 0.00017542, 0.000000215],
-    ϖ: [77.456119, 1.5564776, 0.00029544, 0.000000009]
+    \u03a9: [48.330893, 1.1861883, 0.00017542, 0.000000215],
+    \u03d6: [77.456119, 1.5564776, 0.00029544, 0.000000009]
   },
   venus: { // Venus
     L: [181.979801, 58519.2130302, 0.00031014, 0.000000015],
     a: [0.72332982],
     e: [0.00677192, -0.000047765, 0.0000000981, 0.00000000046],
     i: [3.394662, 0.0010037, -0.00000088, -0.000000007],
-    Ω: [76.67992, 0.9011206, 0.00040618, -0.000000093],
-    ϖ: [131.563703, 1.4022288, -0.00107618, -0.000005678]
+    \u03a9: [76.67992, 0.9011206, 0.00040618, -0.000000093],
+    \u03d6: [131.563703, 1.4022288, -0.00107618, -0.000005678]
   },
   earth: { // Earth
     L: [100.466457, 36000.7698278, 0.00030322, 0.00000002],
     a: [1.000001018],
     e: [0.01670863, -0.000042037, -0.0000001267, 0.00000000014],
     i: [0],
-    Ω: undefined,
-    ϖ: [102.937348, 1.7195366, 0.00045688, -0.000000018]
+    \u03a9: undefined,
+    \u03d6: [102.937348, 1.7195366, 0.00045688, -0.000000018]
   },
   mars: { // Mars
     L: [355.433, 19141.6964471, 0.00031052, 0.000000016],
     a: [1.523679342],
     e: [0.09340065, 0.000090484, -0.0000000806, -0.00000000025],
     i: [1.849726, -0.0006011, 0.00001276, -0.000000007],
-    Ω: [49.558093, 0.7720959, 0.00001557, 0.000002267],
-    ϖ: [336.060234, 1.8410449, 0.00013477, 0.000000536]
+    \u03a9: [49.558093, 0.7720959, 0.00001557, 0.000002267],
+    \u03d6: [336.060234, 1.8410449, 0.00013477, 0.000000536]
   },
   jupiter: { // Jupiter
     L: [34.351519, 3036.3027748, 0.0002233, 0.000000037],
     a: [5.202603209, 0.0000001913],
     e: [0.04849793, 0.000163225, -0.0000004714, -0.00000000201],
     i: [1.303267, -0.0054965, 0.00000466, -0.000000002],
-    Ω: [100.464407, 1.0209774, 0.00040315, 0.000000404],
-    ϖ: [14.331207, 1.6126352, 0.00103042, -0.000004464]
+    \u03a9: [100.464407, 1.0209774, 0.00040315, 0.000000404],
+    \u03d6: [14.331207, 1.6126352, 0.00103042, -0.000004464]
   },
   saturn: { // Saturn
     L: [50.077444, 1223.5110686, 0.00051908, -0.00000003],
     a: [9.554909192, -0.0000021390, 0.000000004],
     e: [0.05554814, -0.000346641, -0.0000006436, 0.0000000034],
     i: [2.488879, -0.0037362, -0.00001519, 0.000000087],
-    Ω: [113.665503, 0.877088, -0.00012176, -0.000002249],
-    ϖ: [93.057237, 1.9637613, 0.00083753, 0.000004928]
+    \u03a9: [113.665503, 0.877088, -0.00012176, -0.000002249],
+    \u03d6: [93.057237, 1.9637613, 0.00083753, 0.000004928]
   },
   uranus: { // Uranus
     L: [314.055005, 429.8640561, 0.0003039, 0.000000026],
     a: [19.218446062, -0.0000000372, 0.00000000098],
     e: [0.04638122, -0.000027293, 0.0000000789, 0.00000000024],
     i: [0.773197, 0.0007744, 0.00003749, -0.000000092],
-    Ω: [74.005957, 0.5211278, 0.00133947, 0.000018484],
-    ϖ: [173.005291, 1.486379, 0.00021406, 0.000000434]
+    \u03a9: [74.005957, 0.5211278, 0.00133947, 0.000018484],
+    \u03d6: [173.005291, 1.486379, 0.00021406, 0.000000434]
   },
   neptune: { // Neptune
     L: [304.348665, 219.8833092, 0.00030882, 0.000000018],
     a: [30.110386869, -0.0000001663, 0.00000000069],
     e: [0.00945575, 0.000006033, 0, -0.00000000005],
     i: [1.769953, -0.0093082, -0.00000708, 0.000000027],
-    Ω: [131.784057, 1.1022039, 0.00025952, -0.000000637],
-    ϖ: [48.120276, 1.4262957, 0.00038434, 0.00000002]
+    \u03a9: [131.784057, 1.1022039, 0.00025952, -0.000000637],
+    \u03d6: [48.120276, 1.4262957, 0.00038434, 0.00000002]
   }
 }
 
@@ -16891,8 +16891,8 @@ function planetelements_mean (p, jde, e) {
   e.axis = base.horner(T, c.a)
   e.ecc = base.horner(T, c.e)
   e.inc = base.horner(T, c.i) * Math.PI / 180
-  e.node = base.horner(T, c.Ω) * Math.PI / 180
-  e.peri = base.horner(T, c.ϖ) * Math.PI / 180
+  e.node = base.horner(T, c.\u03a9) * Math.PI / 180
+  e.peri = base.horner(T, c.\u03d6) * Math.PI / 180
   return e
 }
 
@@ -16913,7 +16913,7 @@ function inc (p, jde) { // (p int, jde float64)  float64
  * radians, referenced to mean dynamical ecliptic and equinox of date.
  */
 function planetelements_node (p, jde) { // (p int, jde float64)  float64
-  return base.horner(base.J2000Century(jde), cMean[p].Ω) * Math.PI / 180
+  return base.horner(base.J2000Century(jde), cMean[p].\u03a9) * Math.PI / 180
 }
 
 /* harmony default export */ const planetelements = ({
@@ -16993,17 +16993,17 @@ function positions (jde) {
   const R = 1.00014 - 0.01671 * cM - 0.00014 * c2M
   const r = 5.20872 - 0.25208 * cN - 0.00611 * c2N
   const [sK, cK] = base.sincos(K)
-  const Δ = Math.sqrt(r * r + R * R - 2 * r * R * cK)
-  const ψ = Math.asin(R / Δ * sK)
-  const λ = 34.35 * p + 0.083091 * p * d + 0.329 * p * sV + B
-  const DS = 3.12 * p * Math.sin(λ + 42.8 * p)
-  const DE = DS - 2.22 * p * Math.sin(ψ) * Math.cos(λ + 22 * p) -
-    1.3 * p * (r - Δ) / Δ * Math.sin(λ - 100.5 * p)
-  const dd = d - Δ / 173
-  const u1 = 163.8069 * p + 203.4058646 * p * dd + ψ - B
-  const u2 = 358.414 * p + 101.2916335 * p * dd + ψ - B
-  const u3 = 5.7176 * p + 50.234518 * p * dd + ψ - B
-  const u4 = 224.8092 * p + 21.48798 * p * dd + ψ - B
+  const \u0394 = Math.sqrt(r * r + R * R - 2 * r * R * cK)
+  const \u03c8 = Math.asin(R / \u0394 * sK)
+  const \u03bb = 34.35 * p + 0.083091 * p * d + 0.329 * p * sV + B
+  const DS = 3.12 * p * Math.sin(\u03bb + 42.8 * p)
+  const DE = DS - 2.22 * p * Math.sin(\u03c8) * Math.cos(\u03bb + 22 * p) -
+    1.3 * p * (r - \u0394) / \u0394 * Math.sin(\u03bb - 100.5 * p)
+  const dd = d - \u0394 / 173
+  const u1 = 163.8069 * p + 203.4058646 * p * dd + \u03c8 - B
+  const u2 = 358.414 * p + 101.2916335 * p * dd + \u03c8 - B
+  const u3 = 5.7176 * p + 50.234518 * p * dd + \u03c8 - B
+  const u4 = 224.8092 * p + 21.48798 * p * dd + \u03c8 - B
   const G = 331.18 * p + 50.310482 * p * dd
   const H = 87.45 * p + 21.569231 * p * dd
   const [s212, c212] = base.sincos(2 * (u1 - u2))
@@ -17044,36 +17044,36 @@ function e5 (jde, earth, jupiter, pos) {
   pos = pos || new Array(4)
 
   // variables assigned in following block
-  let λ0, β0, t
-  let Δ = 5.0
+  let \u03bb0, \u03b20, t
+  let \u0394 = 5.0
 
   ;(function () {
     const { lon, lat, range } = solar.trueVSOP87(earth, jde)
-    const [s, β, R] = [lon, lat, range]
+    const [s, \u03b2, R] = [lon, lat, range]
     const [ss, cs] = base.sincos(s)
-    const sβ = Math.sin(β)
-    let τ = base.lightTime(Δ)
+    const s\u03b2 = Math.sin(\u03b2)
+    let \u03c4 = base.lightTime(\u0394)
     let x = 0
     let y = 0
     let z = 0
 
     function f () {
-      const { lon, lat, range } = jupiter.position(jde - τ)
+      const { lon, lat, range } = jupiter.position(jde - \u03c4)
       const [sl, cl] = base.sincos(lon)
       const [sb, cb] = base.sincos(lat)
       x = range * cb * cl + R * cs
       y = range * cb * sl + R * ss
-      z = range * sb + R * sβ
-      Δ = Math.sqrt(x * x + y * y + z * z)
-      τ = base.lightTime(Δ)
+      z = range * sb + R * s\u03b2
+      \u0394 = Math.sqrt(x * x + y * y + z * z)
+      \u03c4 = base.lightTime(\u0394)
     }
 
     f()
     f()
 
-    λ0 = Math.atan2(y, x)
-    β0 = Math.atan(z / Math.hypot(x, y))
-    t = jde - 2443000.5 - τ
+    \u03bb0 = Math.atan2(y, x)
+    \u03b20 = Math.atan(z / Math.hypot(x, y))
+    t = jde - 2443000.5 - \u03c4
   })()
 
   const p = Math.PI / 180
@@ -17081,177 +17081,177 @@ function e5 (jde, earth, jupiter, pos) {
   const l2 = 175.73161 * p + 101.374724735 * p * t
   const l3 = 120.55883 * p + 50.317609207 * p * t
   const l4 = 84.44459 * p + 21.571071177 * p * t
-  const π1 = 97.0881 * p + 0.16138586 * p * t
-  const π2 = 154.8663 * p + 0.04726307 * p * t
-  const π3 = 188.184 * p + 0.00712734 * p * t
-  const π4 = 335.2868 * p + 0.00184 * p * t
-  const ω1 = 312.3346 * p - 0.13279386 * p * t
-  const ω2 = 100.4411 * p - 0.03263064 * p * t
-  const ω3 = 119.1942 * p - 0.00717703 * p * t
-  const ω4 = 322.6186 * p - 0.00175934 * p * t
-  const Γ = 0.33033 * p * Math.sin(163.679 * p + 0.0010512 * p * t) +
+  const \u03c01 = 97.0881 * p + 0.16138586 * p * t
+  const \u03c02 = 154.8663 * p + 0.04726307 * p * t
+  const \u03c03 = 188.184 * p + 0.00712734 * p * t
+  const \u03c04 = 335.2868 * p + 0.00184 * p * t
+  const \u03c91 = 312.3346 * p - 0.13279386 * p * t
+  const \u03c92 = 100.4411 * p - 0.03263064 * p * t
+  const \u03c93 = 119.1942 * p - 0.00717703 * p * t
+  const \u03c94 = 322.6186 * p - 0.00175934 * p * t
+  const \u0393 = 0.33033 * p * Math.sin(163.679 * p + 0.0010512 * p * t) +
     0.03439 * p * Math.sin(34.486 * p - 0.0161731 * p * t)
-  const Φλ = 199.6766 * p + 0.1737919 * p * t
-  let ψ = 316.5182 * p - 0.00000208 * p * t
-  const G = 30.23756 * p + 0.0830925701 * p * t + Γ
-  const Gʹ = 31.97853 * p + 0.0334597339 * p * t
-  const Π = 13.469942 * p
+  const \u03a6\u03bb = 199.6766 * p + 0.1737919 * p * t
+  let \u03c8 = 316.5182 * p - 0.00000208 * p * t
+  const G = 30.23756 * p + 0.0830925701 * p * t + \u0393
+  const G\u02b9 = 31.97853 * p + 0.0334597339 * p * t
+  const \u03a0 = 13.469942 * p
 
-  const Σ1 = 0.47259 * p * Math.sin(2 * (l1 - l2)) +
-    -0.03478 * p * Math.sin(π3 - π4) +
-    0.01081 * p * Math.sin(l2 - 2 * l3 + π3) +
-    0.00738 * p * Math.sin(Φλ) +
-    0.00713 * p * Math.sin(l2 - 2 * l3 + π2) +
-    -0.00674 * p * Math.sin(π1 + π3 - 2 * Π - 2 * G) +
-    0.00666 * p * Math.sin(l2 - 2 * l3 + π4) +
-    0.00445 * p * Math.sin(l1 - π3) +
+  const \u03a31 = 0.47259 * p * Math.sin(2 * (l1 - l2)) +
+    -0.03478 * p * Math.sin(\u03c03 - \u03c04) +
+    0.01081 * p * Math.sin(l2 - 2 * l3 + \u03c03) +
+    0.00738 * p * Math.sin(\u03a6\u03bb) +
+    0.00713 * p * Math.sin(l2 - 2 * l3 + \u03c02) +
+    -0.00674 * p * Math.sin(\u03c01 + \u03c03 - 2 * \u03a0 - 2 * G) +
+    0.00666 * p * Math.sin(l2 - 2 * l3 + \u03c04) +
+    0.00445 * p * Math.sin(l1 - \u03c03) +
     -0.00354 * p * Math.sin(l1 - l2) +
-    -0.00317 * p * Math.sin(2 * ψ - 2 * Π) +
-    0.00265 * p * Math.sin(l1 - π4) +
+    -0.00317 * p * Math.sin(2 * \u03c8 - 2 * \u03a0) +
+    0.00265 * p * Math.sin(l1 - \u03c04) +
     -0.00186 * p * Math.sin(G) +
-    0.00162 * p * Math.sin(π2 - π3) +
+    0.00162 * p * Math.sin(\u03c02 - \u03c03) +
     0.00158 * p * Math.sin(4 * (l1 - l2)) +
     -0.00155 * p * Math.sin(l1 - l3) +
-    -0.00138 * p * Math.sin(ψ + ω3 - 2 * Π - 2 * G) +
-    -0.00115 * p * Math.sin(2 * (l1 - 2 * l2 + ω2)) +
-    0.00089 * p * Math.sin(π2 - π4) +
-    0.00085 * p * Math.sin(l1 + π3 - 2 * Π - 2 * G) +
-    0.00083 * p * Math.sin(ω2 - ω3) +
-    0.00053 * p * Math.sin(ψ - ω2)
-  const Σ2 = 1.06476 * p * Math.sin(2 * (l2 - l3)) +
-    0.04256 * p * Math.sin(l1 - 2 * l2 + π3) +
-    0.03581 * p * Math.sin(l2 - π3) +
-    0.02395 * p * Math.sin(l1 - 2 * l2 + π4) +
-    0.01984 * p * Math.sin(l2 - π4) +
-    -0.01778 * p * Math.sin(Φλ) +
-    0.01654 * p * Math.sin(l2 - π2) +
-    0.01334 * p * Math.sin(l2 - 2 * l3 + π2) +
-    0.01294 * p * Math.sin(π3 - π4) +
+    -0.00138 * p * Math.sin(\u03c8 + \u03c93 - 2 * \u03a0 - 2 * G) +
+    -0.00115 * p * Math.sin(2 * (l1 - 2 * l2 + \u03c92)) +
+    0.00089 * p * Math.sin(\u03c02 - \u03c04) +
+    0.00085 * p * Math.sin(l1 + \u03c03 - 2 * \u03a0 - 2 * G) +
+    0.00083 * p * Math.sin(\u03c92 - \u03c93) +
+    0.00053 * p * Math.sin(\u03c8 - \u03c92)
+  const \u03a32 = 1.06476 * p * Math.sin(2 * (l2 - l3)) +
+    0.04256 * p * Math.sin(l1 - 2 * l2 + \u03c03) +
+    0.03581 * p * Math.sin(l2 - \u03c03) +
+    0.02395 * p * Math.sin(l1 - 2 * l2 + \u03c04) +
+    0.01984 * p * Math.sin(l2 - \u03c04) +
+    -0.01778 * p * Math.sin(\u03a6\u03bb) +
+    0.01654 * p * Math.sin(l2 - \u03c02) +
+    0.01334 * p * Math.sin(l2 - 2 * l3 + \u03c02) +
+    0.01294 * p * Math.sin(\u03c03 - \u03c04) +
     -0.01142 * p * Math.sin(l2 - l3) +
     -0.01057 * p * Math.sin(G) +
-    -0.00775 * p * Math.sin(2 * (ψ - Π)) +
+    -0.00775 * p * Math.sin(2 * (\u03c8 - \u03a0)) +
     0.00524 * p * Math.sin(2 * (l1 - l2)) +
     -0.0046 * p * Math.sin(l1 - l3) +
-    0.00316 * p * Math.sin(ψ - 2 * G + ω3 - 2 * Π) +
-    -0.00203 * p * Math.sin(π1 + π3 - 2 * Π - 2 * G) +
-    0.00146 * p * Math.sin(ψ - ω3) +
+    0.00316 * p * Math.sin(\u03c8 - 2 * G + \u03c93 - 2 * \u03a0) +
+    -0.00203 * p * Math.sin(\u03c01 + \u03c03 - 2 * \u03a0 - 2 * G) +
+    0.00146 * p * Math.sin(\u03c8 - \u03c93) +
     -0.00145 * p * Math.sin(2 * G) +
-    0.00125 * p * Math.sin(ψ - ω4) +
-    -0.00115 * p * Math.sin(l1 - 2 * l3 + π3) +
-    -0.00094 * p * Math.sin(2 * (l2 - ω2)) +
-    0.00086 * p * Math.sin(2 * (l1 - 2 * l2 + ω2)) +
-    -0.00086 * p * Math.sin(5 * Gʹ - 2 * G + 52.225 * p) +
+    0.00125 * p * Math.sin(\u03c8 - \u03c94) +
+    -0.00115 * p * Math.sin(l1 - 2 * l3 + \u03c03) +
+    -0.00094 * p * Math.sin(2 * (l2 - \u03c92)) +
+    0.00086 * p * Math.sin(2 * (l1 - 2 * l2 + \u03c92)) +
+    -0.00086 * p * Math.sin(5 * G\u02b9 - 2 * G + 52.225 * p) +
     -0.00078 * p * Math.sin(l2 - l4) +
-    -0.00064 * p * Math.sin(3 * l3 - 7 * l4 + 4 * π4) +
-    0.00064 * p * Math.sin(π1 - π4) +
-    -0.00063 * p * Math.sin(l1 - 2 * l3 + π4) +
-    0.00058 * p * Math.sin(ω3 - ω4) +
-    0.00056 * p * Math.sin(2 * (ψ - Π - G)) +
+    -0.00064 * p * Math.sin(3 * l3 - 7 * l4 + 4 * \u03c04) +
+    0.00064 * p * Math.sin(\u03c01 - \u03c04) +
+    -0.00063 * p * Math.sin(l1 - 2 * l3 + \u03c04) +
+    0.00058 * p * Math.sin(\u03c93 - \u03c94) +
+    0.00056 * p * Math.sin(2 * (\u03c8 - \u03a0 - G)) +
     0.00056 * p * Math.sin(2 * (l2 - l4)) +
     0.00055 * p * Math.sin(2 * (l1 - l3)) +
-    0.00052 * p * Math.sin(3 * l3 - 7 * l4 + π3 + 3 * π4) +
-    -0.00043 * p * Math.sin(l1 - π3) +
+    0.00052 * p * Math.sin(3 * l3 - 7 * l4 + \u03c03 + 3 * \u03c04) +
+    -0.00043 * p * Math.sin(l1 - \u03c03) +
     0.00041 * p * Math.sin(5 * (l2 - l3)) +
-    0.00041 * p * Math.sin(π4 - Π) +
-    0.00032 * p * Math.sin(ω2 - ω3) +
-    0.00032 * p * Math.sin(2 * (l3 - G - Π))
-  const Σ3 = 0.1649 * p * Math.sin(l3 - π3) +
-    0.09081 * p * Math.sin(l3 - π4) +
+    0.00041 * p * Math.sin(\u03c04 - \u03a0) +
+    0.00032 * p * Math.sin(\u03c92 - \u03c93) +
+    0.00032 * p * Math.sin(2 * (l3 - G - \u03a0))
+  const \u03a33 = 0.1649 * p * Math.sin(l3 - \u03c03) +
+    0.09081 * p * Math.sin(l3 - \u03c04) +
     -0.06907 * p * Math.sin(l2 - l3) +
-    0.03784 * p * Math.sin(π3 - π4) +
+    0.03784 * p * Math.sin(\u03c03 - \u03c04) +
     0.01846 * p * Math.sin(2 * (l3 - l4)) +
     -0.0134 * p * Math.sin(G) +
-    -0.01014 * p * Math.sin(2 * (ψ - Π)) +
-    0.00704 * p * Math.sin(l2 - 2 * l3 + π3) +
-    -0.0062 * p * Math.sin(l2 - 2 * l3 + π2) +
+    -0.01014 * p * Math.sin(2 * (\u03c8 - \u03a0)) +
+    0.00704 * p * Math.sin(l2 - 2 * l3 + \u03c03) +
+    -0.0062 * p * Math.sin(l2 - 2 * l3 + \u03c02) +
     -0.00541 * p * Math.sin(l3 - l4) +
-    0.00381 * p * Math.sin(l2 - 2 * l3 + π4) +
-    0.00235 * p * Math.sin(ψ - ω3) +
-    0.00198 * p * Math.sin(ψ - ω4) +
-    0.00176 * p * Math.sin(Φλ) +
+    0.00381 * p * Math.sin(l2 - 2 * l3 + \u03c04) +
+    0.00235 * p * Math.sin(\u03c8 - \u03c93) +
+    0.00198 * p * Math.sin(\u03c8 - \u03c94) +
+    0.00176 * p * Math.sin(\u03a6\u03bb) +
     0.0013 * p * Math.sin(3 * (l3 - l4)) +
     0.00125 * p * Math.sin(l1 - l3) +
-    -0.00119 * p * Math.sin(5 * Gʹ - 2 * G + 52.225 * p) +
+    -0.00119 * p * Math.sin(5 * G\u02b9 - 2 * G + 52.225 * p) +
     0.00109 * p * Math.sin(l1 - l2) +
-    -0.001 * p * Math.sin(3 * l3 - 7 * l4 + 4 * π4) +
-    0.00091 * p * Math.sin(ω3 - ω4) +
-    0.0008 * p * Math.sin(3 * l3 - 7 * l4 + π3 + 3 * π4) +
-    -0.00075 * p * Math.sin(2 * l2 - 3 * l3 + π3) +
-    0.00072 * p * Math.sin(π1 + π3 - 2 * Π - 2 * G) +
-    0.00069 * p * Math.sin(π4 - Π) +
-    -0.00058 * p * Math.sin(2 * l3 - 3 * l4 + π4) +
-    -0.00057 * p * Math.sin(l3 - 2 * l4 + π4) +
-    0.00056 * p * Math.sin(l3 + π3 - 2 * Π - 2 * G) +
-    -0.00052 * p * Math.sin(l2 - 2 * l3 + π1) +
-    -0.00050 * p * Math.sin(π2 - π3) +
-    0.00048 * p * Math.sin(l3 - 2 * l4 + π3) +
-    -0.00045 * p * Math.sin(2 * l2 - 3 * l3 + π4) +
-    -0.00041 * p * Math.sin(π2 - π4) +
+    -0.001 * p * Math.sin(3 * l3 - 7 * l4 + 4 * \u03c04) +
+    0.00091 * p * Math.sin(\u03c93 - \u03c94) +
+    0.0008 * p * Math.sin(3 * l3 - 7 * l4 + \u03c03 + 3 * \u03c04) +
+    -0.00075 * p * Math.sin(2 * l2 - 3 * l3 + \u03c03) +
+    0.00072 * p * Math.sin(\u03c01 + \u03c03 - 2 * \u03a0 - 2 * G) +
+    0.00069 * p * Math.sin(\u03c04 - \u03a0) +
+    -0.00058 * p * Math.sin(2 * l3 - 3 * l4 + \u03c04) +
+    -0.00057 * p * Math.sin(l3 - 2 * l4 + \u03c04) +
+    0.00056 * p * Math.sin(l3 + \u03c03 - 2 * \u03a0 - 2 * G) +
+    -0.00052 * p * Math.sin(l2 - 2 * l3 + \u03c01) +
+    -0.00050 * p * Math.sin(\u03c02 - \u03c03) +
+    0.00048 * p * Math.sin(l3 - 2 * l4 + \u03c03) +
+    -0.00045 * p * Math.sin(2 * l2 - 3 * l3 + \u03c04) +
+    -0.00041 * p * Math.sin(\u03c02 - \u03c04) +
     -0.00038 * p * Math.sin(2 * G) +
-    -0.00037 * p * Math.sin(π3 - π4 + ω3 - ω4) +
-    -0.00032 * p * Math.sin(3 * l3 - 7 * l4 + 2 * π3 + 2 * π4) +
+    -0.00037 * p * Math.sin(\u03c03 - \u03c04 + \u03c93 - \u03c94) +
+    -0.00032 * p * Math.sin(3 * l3 - 7 * l4 + 2 * \u03c03 + 2 * \u03c04) +
     0.0003 * p * Math.sin(4 * (l3 - l4)) +
-    0.00029 * p * Math.sin(l3 + π4 - 2 * Π - 2 * G) +
-    -0.00028 * p * Math.sin(ω3 + ψ - 2 * Π - 2 * G) +
-    0.00026 * p * Math.sin(l3 - Π - G) +
+    0.00029 * p * Math.sin(l3 + \u03c04 - 2 * \u03a0 - 2 * G) +
+    -0.00028 * p * Math.sin(\u03c93 + \u03c8 - 2 * \u03a0 - 2 * G) +
+    0.00026 * p * Math.sin(l3 - \u03a0 - G) +
     0.00024 * p * Math.sin(l2 - 3 * l3 + 2 * l4) +
-    0.00021 * p * Math.sin(2 * (l3 - Π - G)) +
-    -0.00021 * p * Math.sin(l3 - π2) +
-    0.00017 * p * Math.sin(2 * (l3 - π3))
-  const Σ4 = 0.84287 * p * Math.sin(l4 - π4) +
-    0.03431 * p * Math.sin(π4 - π3) +
-    -0.03305 * p * Math.sin(2 * (ψ - Π)) +
+    0.00021 * p * Math.sin(2 * (l3 - \u03a0 - G)) +
+    -0.00021 * p * Math.sin(l3 - \u03c02) +
+    0.00017 * p * Math.sin(2 * (l3 - \u03c03))
+  const \u03a34 = 0.84287 * p * Math.sin(l4 - \u03c04) +
+    0.03431 * p * Math.sin(\u03c04 - \u03c03) +
+    -0.03305 * p * Math.sin(2 * (\u03c8 - \u03a0)) +
     -0.03211 * p * Math.sin(G) +
-    -0.01862 * p * Math.sin(l4 - π3) +
-    0.01186 * p * Math.sin(ψ - ω4) +
-    0.00623 * p * Math.sin(l4 + π4 - 2 * G - 2 * Π) +
-    0.00387 * p * Math.sin(2 * (l4 - π4)) +
-    -0.00284 * p * Math.sin(5 * Gʹ - 2 * G + 52.225 * p) +
-    -0.00234 * p * Math.sin(2 * (ψ - π4)) +
+    -0.01862 * p * Math.sin(l4 - \u03c03) +
+    0.01186 * p * Math.sin(\u03c8 - \u03c94) +
+    0.00623 * p * Math.sin(l4 + \u03c04 - 2 * G - 2 * \u03a0) +
+    0.00387 * p * Math.sin(2 * (l4 - \u03c04)) +
+    -0.00284 * p * Math.sin(5 * G\u02b9 - 2 * G + 52.225 * p) +
+    -0.00234 * p * Math.sin(2 * (\u03c8 - \u03c04)) +
     -0.00223 * p * Math.sin(l3 - l4) +
-    -0.00208 * p * Math.sin(l4 - Π) +
-    0.00178 * p * Math.sin(ψ + ω4 - 2 * π4) +
-    0.00134 * p * Math.sin(π4 - Π) +
-    0.00125 * p * Math.sin(2 * (l4 - G - Π)) +
+    -0.00208 * p * Math.sin(l4 - \u03a0) +
+    0.00178 * p * Math.sin(\u03c8 + \u03c94 - 2 * \u03c04) +
+    0.00134 * p * Math.sin(\u03c04 - \u03a0) +
+    0.00125 * p * Math.sin(2 * (l4 - G - \u03a0)) +
     -0.00117 * p * Math.sin(2 * G) +
     -0.00112 * p * Math.sin(2 * (l3 - l4)) +
-    0.00107 * p * Math.sin(3 * l3 - 7 * l4 + 4 * π4) +
-    0.00102 * p * Math.sin(l4 - G - Π) +
-    0.00096 * p * Math.sin(2 * l4 - ψ - ω4) +
-    0.00087 * p * Math.sin(2 * (ψ - ω4)) +
-    -0.00085 * p * Math.sin(3 * l3 - 7 * l4 + π3 + 3 * π4) +
-    0.00085 * p * Math.sin(l3 - 2 * l4 + π4) +
-    -0.00081 * p * Math.sin(2 * (l4 - ψ)) +
-    0.00071 * p * Math.sin(l4 + π4 - 2 * Π - 3 * G) +
+    0.00107 * p * Math.sin(3 * l3 - 7 * l4 + 4 * \u03c04) +
+    0.00102 * p * Math.sin(l4 - G - \u03a0) +
+    0.00096 * p * Math.sin(2 * l4 - \u03c8 - \u03c94) +
+    0.00087 * p * Math.sin(2 * (\u03c8 - \u03c94)) +
+    -0.00085 * p * Math.sin(3 * l3 - 7 * l4 + \u03c03 + 3 * \u03c04) +
+    0.00085 * p * Math.sin(l3 - 2 * l4 + \u03c04) +
+    -0.00081 * p * Math.sin(2 * (l4 - \u03c8)) +
+    0.00071 * p * Math.sin(l4 + \u03c04 - 2 * \u03a0 - 3 * G) +
     0.00061 * p * Math.sin(l1 - l4) +
-    -0.00056 * p * Math.sin(ψ - ω3) +
-    -0.00054 * p * Math.sin(l3 - 2 * l4 + π3) +
+    -0.00056 * p * Math.sin(\u03c8 - \u03c93) +
+    -0.00054 * p * Math.sin(l3 - 2 * l4 + \u03c03) +
     0.00051 * p * Math.sin(l2 - l4) +
-    0.00042 * p * Math.sin(2 * (ψ - G - Π)) +
-    0.00039 * p * Math.sin(2 * (π4 - ω4)) +
-    0.00036 * p * Math.sin(ψ + Π - π4 - ω4) +
-    0.00035 * p * Math.sin(2 * Gʹ - G + 188.37 * p) +
-    -0.00035 * p * Math.sin(l4 - π4 + 2 * Π - 2 * ψ) +
-    -0.00032 * p * Math.sin(l4 + π4 - 2 * Π - G) +
-    0.0003 * p * Math.sin(2 * Gʹ - 2 * G + 149.15 * p) +
-    0.00029 * p * Math.sin(3 * l3 - 7 * l4 + 2 * π3 + 2 * π4) +
-    0.00028 * p * Math.sin(l4 - π4 + 2 * ψ - 2 * Π) +
-    -0.00028 * p * Math.sin(2 * (l4 - ω4)) +
-    -0.00027 * p * Math.sin(π3 - π4 + ω3 - ω4) +
-    -0.00026 * p * Math.sin(5 * Gʹ - 3 * G + 188.37 * p) +
-    0.00025 * p * Math.sin(ω4 - ω3) +
+    0.00042 * p * Math.sin(2 * (\u03c8 - G - \u03a0)) +
+    0.00039 * p * Math.sin(2 * (\u03c04 - \u03c94)) +
+    0.00036 * p * Math.sin(\u03c8 + \u03a0 - \u03c04 - \u03c94) +
+    0.00035 * p * Math.sin(2 * G\u02b9 - G + 188.37 * p) +
+    -0.00035 * p * Math.sin(l4 - \u03c04 + 2 * \u03a0 - 2 * \u03c8) +
+    -0.00032 * p * Math.sin(l4 + \u03c04 - 2 * \u03a0 - G) +
+    0.0003 * p * Math.sin(2 * G\u02b9 - 2 * G + 149.15 * p) +
+    0.00029 * p * Math.sin(3 * l3 - 7 * l4 + 2 * \u03c03 + 2 * \u03c04) +
+    0.00028 * p * Math.sin(l4 - \u03c04 + 2 * \u03c8 - 2 * \u03a0) +
+    -0.00028 * p * Math.sin(2 * (l4 - \u03c94)) +
+    -0.00027 * p * Math.sin(\u03c03 - \u03c04 + \u03c93 - \u03c94) +
+    -0.00026 * p * Math.sin(5 * G\u02b9 - 3 * G + 188.37 * p) +
+    0.00025 * p * Math.sin(\u03c94 - \u03c93) +
     -0.00025 * p * Math.sin(l2 - 3 * l3 + 2 * l4) +
     -0.00023 * p * Math.sin(3 * (l3 - l4)) +
-    0.00021 * p * Math.sin(2 * l4 - 2 * Π - 3 * G) +
-    -0.00021 * p * Math.sin(2 * l3 - 3 * l4 + π4) +
-    0.00019 * p * Math.sin(l4 - π4 - G) +
-    -0.00019 * p * Math.sin(2 * l4 - π3 - π4) +
-    -0.00018 * p * Math.sin(l4 - π4 + G) +
-    -0.00016 * p * Math.sin(l4 + π3 - 2 * Π - 2 * G)
-  const L1 = l1 + Σ1
-  const L2 = l2 + Σ2
-  const L3 = l3 + Σ3
-  const L4 = l4 + Σ4
+    0.00021 * p * Math.sin(2 * l4 - 2 * \u03a0 - 3 * G) +
+    -0.00021 * p * Math.sin(2 * l3 - 3 * l4 + \u03c04) +
+    0.00019 * p * Math.sin(l4 - \u03c04 - G) +
+    -0.00019 * p * Math.sin(2 * l4 - \u03c03 - \u03c04) +
+    -0.00018 * p * Math.sin(l4 - \u03c04 + G) +
+    -0.00016 * p * Math.sin(l4 + \u03c03 - 2 * \u03a0 - 2 * G)
+  const L1 = l1 + \u03a31
+  const L2 = l2 + \u03a32
+  const L3 = l3 + \u03a33
+  const L4 = l4 + \u03a34
 
   // variables assigned in following block
   let I
@@ -17263,91 +17263,91 @@ function e5 (jde, earth, jupiter, pos) {
   ;(function () {
     const L = [L1, L2, L3, L4]
     const B = [
-      Math.atan(0.0006393 * Math.sin(L1 - ω1) +
-        0.0001825 * Math.sin(L1 - ω2) +
-        0.0000329 * Math.sin(L1 - ω3) +
-        -0.0000311 * Math.sin(L1 - ψ) +
-        0.0000093 * Math.sin(L1 - ω4) +
-        0.0000075 * Math.sin(3 * L1 - 4 * l2 - 1.9927 * Σ1 + ω2) +
-        0.0000046 * Math.sin(L1 + ψ - 2 * Π - 2 * G)),
-      Math.atan(0.0081004 * Math.sin(L2 - ω2) +
-        0.0004512 * Math.sin(L2 - ω3) +
-        -0.0003284 * Math.sin(L2 - ψ) +
-        0.0001160 * Math.sin(L2 - ω4) +
-        0.0000272 * Math.sin(l1 - 2 * l3 + 1.0146 * Σ2 + ω2) +
-        -0.0000144 * Math.sin(L2 - ω1) +
-        0.0000143 * Math.sin(L2 + ψ - 2 * Π - 2 * G) +
-        0.0000035 * Math.sin(L2 - ψ + G) +
-        -0.0000028 * Math.sin(l1 - 2 * l3 + 1.0146 * Σ2 + ω3)),
-      Math.atan(0.0032402 * Math.sin(L3 - ω3) +
-        -0.0016911 * Math.sin(L3 - ψ) +
-        0.0006847 * Math.sin(L3 - ω4) +
-        -0.0002797 * Math.sin(L3 - ω2) +
-        0.0000321 * Math.sin(L3 + ψ - 2 * Π - 2 * G) +
-        0.0000051 * Math.sin(L3 - ψ + G) +
-        -0.0000045 * Math.sin(L3 - ψ - G) +
-        -0.0000045 * Math.sin(L3 + ψ - 2 * Π) +
-        0.0000037 * Math.sin(L3 + ψ - 2 * Π - 3 * G) +
-        0.000003 * Math.sin(2 * l2 - 3 * L3 + 4.03 * Σ3 + ω2) +
-        -0.0000021 * Math.sin(2 * l2 - 3 * L3 + 4.03 * Σ3 + ω3)),
-      Math.atan(-0.0076579 * Math.sin(L4 - ψ) +
-        0.0044134 * Math.sin(L4 - ω4) +
-        -0.0005112 * Math.sin(L4 - ω3) +
-        0.0000773 * Math.sin(L4 + ψ - 2 * Π - 2 * G) +
-        0.0000104 * Math.sin(L4 - ψ + G) +
-        -0.0000102 * Math.sin(L4 - ψ - G) +
-        0.0000088 * Math.sin(L4 + ψ - 2 * Π - 3 * G) +
-        -0.0000038 * Math.sin(L4 + ψ - 2 * Π - G))
+      Math.atan(0.0006393 * Math.sin(L1 - \u03c91) +
+        0.0001825 * Math.sin(L1 - \u03c92) +
+        0.0000329 * Math.sin(L1 - \u03c93) +
+        -0.0000311 * Math.sin(L1 - \u03c8) +
+        0.0000093 * Math.sin(L1 - \u03c94) +
+        0.0000075 * Math.sin(3 * L1 - 4 * l2 - 1.9927 * \u03a31 + \u03c92) +
+        0.0000046 * Math.sin(L1 + \u03c8 - 2 * \u03a0 - 2 * G)),
+      Math.atan(0.0081004 * Math.sin(L2 - \u03c92) +
+        0.0004512 * Math.sin(L2 - \u03c93) +
+        -0.0003284 * Math.sin(L2 - \u03c8) +
+        0.0001160 * Math.sin(L2 - \u03c94) +
+        0.0000272 * Math.sin(l1 - 2 * l3 + 1.0146 * \u03a32 + \u03c92) +
+        -0.0000144 * Math.sin(L2 - \u03c91) +
+        0.0000143 * Math.sin(L2 + \u03c8 - 2 * \u03a0 - 2 * G) +
+        0.0000035 * Math.sin(L2 - \u03c8 + G) +
+        -0.0000028 * Math.sin(l1 - 2 * l3 + 1.0146 * \u03a32 + \u03c93)),
+      Math.atan(0.0032402 * Math.sin(L3 - \u03c93) +
+        -0.0016911 * Math.sin(L3 - \u03c8) +
+        0.0006847 * Math.sin(L3 - \u03c94) +
+        -0.0002797 * Math.sin(L3 - \u03c92) +
+        0.0000321 * Math.sin(L3 + \u03c8 - 2 * \u03a0 - 2 * G) +
+        0.0000051 * Math.sin(L3 - \u03c8 + G) +
+        -0.0000045 * Math.sin(L3 - \u03c8 - G) +
+        -0.0000045 * Math.sin(L3 + \u03c8 - 2 * \u03a0) +
+        0.0000037 * Math.sin(L3 + \u03c8 - 2 * \u03a0 - 3 * G) +
+        0.000003 * Math.sin(2 * l2 - 3 * L3 + 4.03 * \u03a33 + \u03c92) +
+        -0.0000021 * Math.sin(2 * l2 - 3 * L3 + 4.03 * \u03a33 + \u03c93)),
+      Math.atan(-0.0076579 * Math.sin(L4 - \u03c8) +
+        0.0044134 * Math.sin(L4 - \u03c94) +
+        -0.0005112 * Math.sin(L4 - \u03c93) +
+        0.0000773 * Math.sin(L4 + \u03c8 - 2 * \u03a0 - 2 * G) +
+        0.0000104 * Math.sin(L4 - \u03c8 + G) +
+        -0.0000102 * Math.sin(L4 - \u03c8 - G) +
+        0.0000088 * Math.sin(L4 + \u03c8 - 2 * \u03a0 - 3 * G) +
+        -0.0000038 * Math.sin(L4 + \u03c8 - 2 * \u03a0 - G))
     ]
     R = [
       5.90569 * (1 +
         -0.0041339 * Math.cos(2 * (l1 - l2)) +
-        -0.0000387 * Math.cos(l1 - π3) +
-        -0.0000214 * Math.cos(l1 - π4) +
+        -0.0000387 * Math.cos(l1 - \u03c03) +
+        -0.0000214 * Math.cos(l1 - \u03c04) +
         0.000017 * Math.cos(l1 - l2) +
         -0.0000131 * Math.cos(4 * (l1 - l2)) +
         0.0000106 * Math.cos(l1 - l3) +
-        -0.0000066 * Math.cos(l1 + π3 - 2 * Π - 2 * G)),
+        -0.0000066 * Math.cos(l1 + \u03c03 - 2 * \u03a0 - 2 * G)),
       9.39657 * (1 +
         0.0093848 * Math.cos(l1 - l2) +
-        -0.0003116 * Math.cos(l2 - π3) +
-        -0.0001744 * Math.cos(l2 - π4) +
-        -0.0001442 * Math.cos(l2 - π2) +
+        -0.0003116 * Math.cos(l2 - \u03c03) +
+        -0.0001744 * Math.cos(l2 - \u03c04) +
+        -0.0001442 * Math.cos(l2 - \u03c02) +
         0.0000553 * Math.cos(l2 - l3) +
         0.0000523 * Math.cos(l1 - l3) +
         -0.0000290 * Math.cos(2 * (l1 - l2)) +
-        0.0000164 * Math.cos(2 * (l2 - ω2)) +
-        0.0000107 * Math.cos(l1 - 2 * l3 + π3) +
-        -0.0000102 * Math.cos(l2 - π1) +
+        0.0000164 * Math.cos(2 * (l2 - \u03c92)) +
+        0.0000107 * Math.cos(l1 - 2 * l3 + \u03c03) +
+        -0.0000102 * Math.cos(l2 - \u03c01) +
         -0.0000091 * Math.cos(2 * (l1 - l3))),
       14.98832 * (1 +
-        -0.0014388 * Math.cos(l3 - π3) +
-        -0.0007917 * Math.cos(l3 - π4) +
+        -0.0014388 * Math.cos(l3 - \u03c03) +
+        -0.0007917 * Math.cos(l3 - \u03c04) +
         0.0006342 * Math.cos(l2 - l3) +
         -0.0001761 * Math.cos(2 * (l3 - l4)) +
         0.0000294 * Math.cos(l3 - l4) +
         -0.0000156 * Math.cos(3 * (l3 - l4)) +
         0.0000156 * Math.cos(l1 - l3) +
         -0.0000153 * Math.cos(l1 - l2) +
-        0.000007 * Math.cos(2 * l2 - 3 * l3 + π3) +
-        -0.0000051 * Math.cos(l3 + π3 - 2 * Π - 2 * G)),
+        0.000007 * Math.cos(2 * l2 - 3 * l3 + \u03c03) +
+        -0.0000051 * Math.cos(l3 + \u03c03 - 2 * \u03a0 - 2 * G)),
       26.36273 * (1 +
-        -0.0073546 * Math.cos(l4 - π4) +
-        0.0001621 * Math.cos(l4 - π3) +
+        -0.0073546 * Math.cos(l4 - \u03c04) +
+        0.0001621 * Math.cos(l4 - \u03c03) +
         0.0000974 * Math.cos(l3 - l4) +
-        -0.0000543 * Math.cos(l4 + π4 - 2 * Π - 2 * G) +
-        -0.0000271 * Math.cos(2 * (l4 - π4)) +
-        0.0000182 * Math.cos(l4 - Π) +
+        -0.0000543 * Math.cos(l4 + \u03c04 - 2 * \u03a0 - 2 * G) +
+        -0.0000271 * Math.cos(2 * (l4 - \u03c04)) +
+        0.0000182 * Math.cos(l4 - \u03a0) +
         0.0000177 * Math.cos(2 * (l3 - l4)) +
-        -0.0000167 * Math.cos(2 * l4 - ψ - ω4) +
-        0.0000167 * Math.cos(ψ - ω4) +
-        -0.0000155 * Math.cos(2 * (l4 - Π - G)) +
-        0.0000142 * Math.cos(2 * (l4 - ψ)) +
+        -0.0000167 * Math.cos(2 * l4 - \u03c8 - \u03c94) +
+        0.0000167 * Math.cos(\u03c8 - \u03c94) +
+        -0.0000155 * Math.cos(2 * (l4 - \u03a0 - G)) +
+        0.0000142 * Math.cos(2 * (l4 - \u03c8)) +
         0.0000105 * Math.cos(l1 - l4) +
         0.0000092 * Math.cos(l2 - l4) +
-        -0.0000089 * Math.cos(l4 - Π - G) +
-        -0.0000062 * Math.cos(l4 + π4 - 2 * Π - 3 * G) +
-        0.0000048 * Math.cos(2 * (l4 - ω4)))
+        -0.0000089 * Math.cos(l4 - \u03a0 - G) +
+        -0.0000062 * Math.cos(l4 + \u03c04 - 2 * \u03a0 - 3 * G) +
+        0.0000048 * Math.cos(2 * (l4 - \u03c94)))
     ]
     // p. 311
     const T0 = (jde - 2433282.423) / base.JulianCentury
@@ -17355,14 +17355,14 @@ function e5 (jde, earth, jupiter, pos) {
     for (const i in L) {
       L[i] += P
     }
-    ψ += P
+    \u03c8 += P
     const T = (jde - base.J1900) / base.JulianCentury
     I = 3.120262 * p + 0.0006 * p * T
     for (const i in L) {
-      const [sLψ, cLψ] = base.sincos(L[i] - ψ)
+      const [sL\u03c8, cL\u03c8] = base.sincos(L[i] - \u03c8)
       const [sB, cB] = base.sincos(B[i])
-      X[i] = R[i] * cLψ * cB
-      Y[i] = R[i] * sLψ * cB
+      X[i] = R[i] * cL\u03c8 * cB
+      Y[i] = R[i] * sL\u03c8 * cB
       Z[i] = R[i] * sB
     }
   })()
@@ -17373,12 +17373,12 @@ function e5 (jde, earth, jupiter, pos) {
   const B = new Array(5).fill(0)
   const C = new Array(5).fill(0)
   const [sI, cI] = base.sincos(I)
-  const Ω = planetelements.node(planetelements.jupiter, jde)
-  const [sΩ, cΩ] = base.sincos(Ω)
-  const [sΦ, cΦ] = base.sincos(ψ - Ω)
+  const \u03a9 = planetelements.node(planetelements.jupiter, jde)
+  const [s\u03a9, c\u03a9] = base.sincos(\u03a9)
+  const [s\u03a6, c\u03a6] = base.sincos(\u03c8 - \u03a9)
   const [si, ci] = base.sincos(planetelements.inc(planetelements.jupiter, jde))
-  const [sλ0, cλ0] = base.sincos(λ0)
-  const [sβ0, cβ0] = base.sincos(β0)
+  const [s\u03bb0, c\u03bb0] = base.sincos(\u03bb0)
+  const [s\u03b20, c\u03b20] = base.sincos(\u03b20)
 
   for (const i in A) {
     let a0
@@ -17387,25 +17387,25 @@ function e5 (jde, earth, jupiter, pos) {
     let b = Y[i] * cI - Z[i] * sI
     let c = Y[i] * sI + Z[i] * cI
     // step 2
-    a0 = a * cΦ - b * sΦ
-    b = a * sΦ + b * cΦ
+    a0 = a * c\u03a6 - b * s\u03a6
+    b = a * s\u03a6 + b * c\u03a6
     a = a0
     // step 3
     const b0 = b * ci - c * si
     c = b * si + c * ci
     b = b0
     // step 4
-    a0 = a * cΩ - b * sΩ
-    b = a * sΩ + b * cΩ
+    a0 = a * c\u03a9 - b * s\u03a9
+    b = a * s\u03a9 + b * c\u03a9
     a = a0
     // step 5
-    a0 = a * sλ0 - b * cλ0
-    b = a * cλ0 + b * sλ0
+    a0 = a * s\u03bb0 - b * c\u03bb0
+    b = a * c\u03bb0 + b * s\u03bb0
     a = a0
     // step 6
     A[i] = a
-    B[i] = c * sβ0 + b * cβ0
-    C[i] = c * cβ0 - b * sβ0
+    B[i] = c * s\u03b20 + b * c\u03b20
+    C[i] = c * c\u03b20 - b * s\u03b20
   }
   const [sD, cD] = base.sincos(Math.atan2(A[4], C[4]))
   // p. 313
@@ -17417,7 +17417,7 @@ function e5 (jde, earth, jupiter, pos) {
     const d = x / R[i]
     x += Math.abs(z) / k[i] * Math.sqrt(1 - d * d)
     // perspective effect
-    const W = Δ / (Δ + z / 2095)
+    const W = \u0394 / (\u0394 + z / 2095)
     pos[i] = new XYZ(x * W, y * W, z)
   }
   return pos
@@ -17533,9 +17533,9 @@ function error (r1, d1, r2, d2, r0, d0) { // (r1, d1, r2, d2, r0, d0 float64)  f
  *
  * The algorithm is by B. Pessens.
  *
- * @returns {Number[]} [ψ, ω]
- *  {Number} ψ - angle between great circles defined by three points.
- *  {Number} ω - error angle of three nearly co-linear points
+ * @returns {Number[]} [\u03c8, \u03c9]
+ *  {Number} \u03c8 - angle between great circles defined by three points.
+ *  {Number} \u03c9 - error angle of three nearly co-linear points
  */
 function angleError (r1, d1, r2, d2, r3, d3) {
   const [sr1, cr1] = base.sincos(r1)
@@ -17559,11 +17559,11 @@ function angleError (r1, d1, r2, d2, r3, d3) {
   const n1 = a1 * b2 - a2 * b1
   const n2 = a2 * b3 - a3 * b2
   const n3 = a1 * b3 - a3 * b1
-  const ψ = Math.acos((l1 * l2 + m1 * m2 + n1 * n2) /
+  const \u03c8 = Math.acos((l1 * l2 + m1 * m2 + n1 * n2) /
     (Math.sqrt(l1 * l1 + m1 * m1 + n1 * n1) * Math.sqrt(l2 * l2 + m2 * m2 + n2 * n2)))
-  const ω = Math.asin((a2 * l3 + b2 * m3 + c2 * n3) /
+  const \u03c9 = Math.asin((a2 * l3 + b2 * m3 + c2 * n3) /
     (Math.sqrt(a2 * a2 + b2 * b2 + c2 * c2) * Math.sqrt(l3 * l3 + m3 * m3 + n3 * n3)))
-  return [ψ, ω]
+  return [\u03c8, \u03c9]
 }
 
 /* harmony default export */ const line = ({
@@ -17603,7 +17603,7 @@ class nearparabolic_Elements {
   /**
    * AnomalyDistance returns true anomaly and distance for near-parabolic orbits.
    *
-   * True anomaly ν returned in radians. Distance r returned in AU.
+   * True anomaly \u03bd returned in radians. Distance r returned in AU.
    * An error is returned if the algorithm fails to converge.
    */
   anomalyDistance (jde) {
@@ -17664,13 +17664,13 @@ class nearparabolic_Elements {
         }
       }
     }
-    let ν = 2 * Math.atan(s) // line 66
-    const r = this.pDis * (1 + this.ecc) / (1 + this.ecc * Math.cos(ν)) // line 68
-    if (ν < 0) { // line 70
-      ν += 2 * Math.PI
+    let \u03bd = 2 * Math.atan(s) // line 66
+    const r = this.pDis * (1 + this.ecc) / (1 + this.ecc * Math.cos(\u03bd)) // line 68
+    if (\u03bd < 0) { // line 70
+      \u03bd += 2 * Math.PI
     }
     return {
-      ano: ν,
+      ano: \u03bd,
       dist: r,
       err: null
     }
@@ -17718,8 +17718,8 @@ function ellipticDescending (axis, ecc, argP, timeP) { // (axis, ecc, argP, time
   return el(Math.PI - argP, axis, ecc, timeP)
 }
 
-function el (ν, axis, ecc, timeP) { // (ν, axis, ecc, timeP float64)  (jde, r float64)
-  const E = 2 * Math.atan(Math.sqrt((1 - ecc) / (1 + ecc)) * Math.tan(ν * 0.5))
+function el (\u03bd, axis, ecc, timeP) { // (\u03bd, axis, ecc, timeP float64)  (jde, r float64)
+  const E = 2 * Math.atan(Math.sqrt((1 - ecc) / (1 + ecc)) * Math.tan(\u03bd * 0.5))
   const [sE, cE] = base.sincos(E)
   const M = E - ecc * sE
   const n = base.K / axis / Math.sqrt(axis)
@@ -17752,8 +17752,8 @@ function parabolicDescending (q, argP, timeP) { // (q, argP, timeP float64)  (jd
   return pa(Math.PI - argP, q, timeP)
 }
 
-function pa (ν, q, timeP) { // (ν, q, timeP float64)  (jde, r float64)
-  const s = Math.tan(ν * 0.5)
+function pa (\u03bd, q, timeP) { // (\u03bd, q, timeP float64)  (jde, r float64)
+  const s = Math.tan(\u03bd * 0.5)
   const jde = timeP + 27.403895 * s * (s * s + 3) * q * Math.sqrt(q)
   const r = q * (1 + s * s)
   return [jde, r]
@@ -17791,7 +17791,7 @@ function pa (ν, q, timeP) { // (ν, q, timeP float64)  (jde, r float64)
  * Results:
  *  DE  planetocentric declination of the Earth.
  *  DS  planetocentric declination of the Sun.
- *  ω   Areographic longitude of the central meridian, as seen from Earth.
+ *  \u03c9   Areographic longitude of the central meridian, as seen from Earth.
  *  P   Geocentric position angle of Mars' northern rotation pole.
  *  Q   Position angle of greatest defect of illumination.
  *  d   Apparent diameter of Mars.
@@ -17804,13 +17804,13 @@ function pa (ν, q, timeP) { // (ν, q, timeP float64)  (jde, r float64)
  * @param {Planet} earth
  * @param {Planet} mars
  */
-function mars_physical (jde, earth, mars) { // (jde float64, earth, mars *pp.V87Planet)  (DE, DS, ω, P, Q, d, k, q float64)
+function mars_physical (jde, earth, mars) { // (jde float64, earth, mars *pp.V87Planet)  (DE, DS, \u03c9, P, Q, d, k, q float64)
   // Step 1.0
   const T = base.J2000Century(jde)
   const p = Math.PI / 180
   // (42.1) p. 288
-  let λ0 = 352.9065 * p + 1.1733 * p * T
-  const β0 = 63.2818 * p - 0.00394 * p * T
+  let \u03bb0 = 352.9065 * p + 1.1733 * p * T
+  const \u03b20 = 63.2818 * p - 0.00394 * p * T
   // Step 2.0
   const earthPos = earth.position(jde)
   const R = earthPos.range
@@ -17819,8 +17819,8 @@ function mars_physical (jde, earth, mars) { // (jde float64, earth, mars *pp.V87
   // Steps 3, 4.0
   const [sl0, cl0] = base.sincos(l0)
   const sb0 = Math.sin(b0)
-  let Δ = 0.5 // surely better than 0.0
-  let τ = base.lightTime(Δ)
+  let \u0394 = 0.5 // surely better than 0.0
+  let \u03c4 = base.lightTime(\u0394)
   let l = 0
   let b = 0
   let r = 0
@@ -17829,7 +17829,7 @@ function mars_physical (jde, earth, mars) { // (jde float64, earth, mars *pp.V87
   let z = 0
 
   function f () {
-    const marsPos = mars.position(jde - τ)
+    const marsPos = mars.position(jde - \u03c4)
     r = marsPos.range
     const fk5 = planetposition.toFK5(marsPos.lon, marsPos.lat, jde)
     l = fk5.lon
@@ -17841,83 +17841,83 @@ function mars_physical (jde, earth, mars) { // (jde float64, earth, mars *pp.V87
     y = r * cb * sl - R * sl0
     z = r * sb - R * sb0
     // (42.3) p. 289
-    Δ = Math.sqrt(x * x + y * y + z * z)
-    τ = base.lightTime(Δ)
+    \u0394 = Math.sqrt(x * x + y * y + z * z)
+    \u03c4 = base.lightTime(\u0394)
   }
 
   f()
   f()
   // Step 5.0
-  let λ = Math.atan2(y, x)
-  let β = Math.atan(z / Math.hypot(x, y))
+  let \u03bb = Math.atan2(y, x)
+  let \u03b2 = Math.atan(z / Math.hypot(x, y))
   // Step 6.0
-  const [sβ0, cβ0] = base.sincos(β0)
-  const [sβ, cβ] = base.sincos(β)
-  const DE = Math.asin(-sβ0 * sβ - cβ0 * cβ * Math.cos(λ0 - λ))
+  const [s\u03b20, c\u03b20] = base.sincos(\u03b20)
+  const [s\u03b2, c\u03b2] = base.sincos(\u03b2)
+  const DE = Math.asin(-s\u03b20 * s\u03b2 - c\u03b20 * c\u03b2 * Math.cos(\u03bb0 - \u03bb))
   // Step 7.0
   const N = 49.5581 * p + 0.7721 * p * T
-  const lʹ = l - 0.00697 * p / r
-  const bʹ = b - 0.000225 * p * Math.cos(l - N) / r
+  const l\u02b9 = l - 0.00697 * p / r
+  const b\u02b9 = b - 0.000225 * p * Math.cos(l - N) / r
   // Step 8.0
-  const [sbʹ, cbʹ] = base.sincos(bʹ)
-  const DS = Math.asin(-sβ0 * sbʹ - cβ0 * cbʹ * Math.cos(λ0 - lʹ))
+  const [sb\u02b9, cb\u02b9] = base.sincos(b\u02b9)
+  const DS = Math.asin(-s\u03b20 * sb\u02b9 - c\u03b20 * cb\u02b9 * Math.cos(\u03bb0 - l\u02b9))
   // Step 9.0
-  const W = 11.504 * p + 350.89200025 * p * (jde - τ - 2433282.5)
+  const W = 11.504 * p + 350.89200025 * p * (jde - \u03c4 - 2433282.5)
   // Step 10.0
-  const ε0 = src_nutation.meanObliquity(jde)
-  const [sε0, cε0] = base.sincos(ε0)
-  let eq = new coord.Ecliptic(λ0, β0).toEquatorial(ε0)
-  const [α0, δ0] = [eq.ra, eq.dec]
+  const \u03b50 = src_nutation.meanObliquity(jde)
+  const [s\u03b50, c\u03b50] = base.sincos(\u03b50)
+  let eq = new coord.Ecliptic(\u03bb0, \u03b20).toEquatorial(\u03b50)
+  const [\u03b10, \u03b40] = [eq.ra, eq.dec]
   // Step 11.0
-  const u = y * cε0 - z * sε0
-  const v = y * sε0 + z * cε0
-  const α = Math.atan2(u, x)
-  const δ = Math.atan(v / Math.hypot(x, u))
-  const [sδ, cδ] = base.sincos(δ)
-  const [sδ0, cδ0] = base.sincos(δ0)
-  const [sα0α, cα0α] = base.sincos(α0 - α)
-  const ζ = Math.atan2(sδ0 * cδ * cα0α - sδ * cδ0, cδ * sα0α)
+  const u = y * c\u03b50 - z * s\u03b50
+  const v = y * s\u03b50 + z * c\u03b50
+  const \u03b1 = Math.atan2(u, x)
+  const \u03b4 = Math.atan(v / Math.hypot(x, u))
+  const [s\u03b4, c\u03b4] = base.sincos(\u03b4)
+  const [s\u03b40, c\u03b40] = base.sincos(\u03b40)
+  const [s\u03b10\u03b1, c\u03b10\u03b1] = base.sincos(\u03b10 - \u03b1)
+  const \u03b6 = Math.atan2(s\u03b40 * c\u03b4 * c\u03b10\u03b1 - s\u03b4 * c\u03b40, c\u03b4 * s\u03b10\u03b1)
   // Step 12.0
-  const ω = base.pmod(W - ζ, 2 * Math.PI)
+  const \u03c9 = base.pmod(W - \u03b6, 2 * Math.PI)
   // Step 13.0
-  const [Δψ, Δε] = src_nutation.nutation(jde)
+  const [\u0394\u03c8, \u0394\u03b5] = src_nutation.nutation(jde)
   // Step 14.0
-  const [sl0λ, cl0λ] = base.sincos(l0 - λ)
-  λ += 0.005693 * p * cl0λ / cβ
-  β += 0.005693 * p * sl0λ * sβ
+  const [sl0\u03bb, cl0\u03bb] = base.sincos(l0 - \u03bb)
+  \u03bb += 0.005693 * p * cl0\u03bb / c\u03b2
+  \u03b2 += 0.005693 * p * sl0\u03bb * s\u03b2
   // Step 15.0
-  λ0 += Δψ
-  λ += Δψ
-  const ε = ε0 + Δε
+  \u03bb0 += \u0394\u03c8
+  \u03bb += \u0394\u03c8
+  const \u03b5 = \u03b50 + \u0394\u03b5
   // Step 16.0
-  const [sε, cε] = base.sincos(ε)
-  eq = new coord.Ecliptic(λ0, β0).toEquatorial(ε)
-  const [α0ʹ, δ0ʹ] = [eq.ra, eq.dec]
-  eq = new coord.Ecliptic(λ, β).toEquatorial(ε)
-  const [αʹ, δʹ] = [eq.ra, eq.dec]
+  const [s\u03b5, c\u03b5] = base.sincos(\u03b5)
+  eq = new coord.Ecliptic(\u03bb0, \u03b20).toEquatorial(\u03b5)
+  const [\u03b10\u02b9, \u03b40\u02b9] = [eq.ra, eq.dec]
+  eq = new coord.Ecliptic(\u03bb, \u03b2).toEquatorial(\u03b5)
+  const [\u03b1\u02b9, \u03b4\u02b9] = [eq.ra, eq.dec]
   // Step 17.0
-  const [sδ0ʹ, cδ0ʹ] = base.sincos(δ0ʹ)
-  const [sδʹ, cδʹ] = base.sincos(δʹ)
-  const [sα0ʹαʹ, cα0ʹαʹ] = base.sincos(α0ʹ - αʹ)
+  const [s\u03b40\u02b9, c\u03b40\u02b9] = base.sincos(\u03b40\u02b9)
+  const [s\u03b4\u02b9, c\u03b4\u02b9] = base.sincos(\u03b4\u02b9)
+  const [s\u03b10\u02b9\u03b1\u02b9, c\u03b10\u02b9\u03b1\u02b9] = base.sincos(\u03b10\u02b9 - \u03b1\u02b9)
   // (42.4) p. 290
-  let P = Math.atan2(cδ0ʹ * sα0ʹαʹ, sδ0ʹ * cδʹ - cδ0ʹ * sδʹ * cα0ʹαʹ)
+  let P = Math.atan2(c\u03b40\u02b9 * s\u03b10\u02b9\u03b1\u02b9, s\u03b40\u02b9 * c\u03b4\u02b9 - c\u03b40\u02b9 * s\u03b4\u02b9 * c\u03b10\u02b9\u03b1\u02b9)
   if (P < 0) {
     P += 2 * Math.PI
   }
   // Step 18.0
   const s = l0 + Math.PI
   const [ss, cs] = base.sincos(s)
-  const αs = Math.atan2(cε * ss, cs)
-  const δs = Math.asin(sε * ss)
-  const [sδs, cδs] = base.sincos(δs)
-  const [sαsα, cαsα] = base.sincos(αs - α)
-  const χ = Math.atan2(cδs * sαsα, sδs * cδ - cδs * sδ * cαsα)
-  const Q = χ + Math.PI
+  const \u03b1s = Math.atan2(c\u03b5 * ss, cs)
+  const \u03b4s = Math.asin(s\u03b5 * ss)
+  const [s\u03b4s, c\u03b4s] = base.sincos(\u03b4s)
+  const [s\u03b1s\u03b1, c\u03b1s\u03b1] = base.sincos(\u03b1s - \u03b1)
+  const \u03c7 = Math.atan2(c\u03b4s * s\u03b1s\u03b1, s\u03b4s * c\u03b4 - c\u03b4s * s\u03b4 * c\u03b1s\u03b1)
+  const Q = \u03c7 + Math.PI
   // Step 19.0
-  const d = 9.36 / 60 / 60 * Math.PI / 180 / Δ
-  const k = illum.fraction(r, Δ, R)
+  const d = 9.36 / 60 / 60 * Math.PI / 180 / \u0394
+  const k = illum.fraction(r, \u0394, R)
   const q = (1 - k) * d
-  return [DE, DS, ω, P, Q, d, k, q]
+  return [DE, DS, \u03c9, P, Q, d, k, q]
 }
 
 /* harmony default export */ const src_mars = ({
@@ -17969,9 +17969,9 @@ function dmf (T) {
  *
  * @param {number} jde - Julian ephemeris day
  * @returns {Coord}
- *  {number} lon - Geocentric longitude λ, in radians.
- *  {number} lat - Geocentric latitude β, in radians.
- *  {number} range - Distance Δ between centers of the Earth and Moon, in km.
+ *  {number} lon - Geocentric longitude \u03bb, in radians.
+ *  {number} lat - Geocentric latitude \u03b2, in radians.
+ *  {number} range - Distance \u0394 between centers of the Earth and Moon, in km.
  */
 function moonposition_position (jde) {
   const T = base.J2000Century(jde)
@@ -17982,26 +17982,26 @@ function moonposition_position (jde) {
   const a3 = 313.45 * moonposition_D2R + 481266.484 * moonposition_D2R * T
   const e = base.horner(T, 1, -0.002516, -0.0000074)
   const e2 = e * e
-  let Σl = 3958 * moonposition_sin(a1) + 1962 * moonposition_sin(l_ - f) + 318 * moonposition_sin(a2)
-  let Σr = 0.0
-  let Σb = -2235 * moonposition_sin(l_) + 382 * moonposition_sin(a3) + 175 * moonposition_sin(a1 - f) +
+  let \u03a3l = 3958 * moonposition_sin(a1) + 1962 * moonposition_sin(l_ - f) + 318 * moonposition_sin(a2)
+  let \u03a3r = 0.0
+  let \u03a3b = -2235 * moonposition_sin(l_) + 382 * moonposition_sin(a3) + 175 * moonposition_sin(a1 - f) +
     175 * moonposition_sin(a1 + f) + 127 * moonposition_sin(l_ - m_) - 115 * moonposition_sin(l_ + m_)
   ta.forEach((r) => {
     const [sina, cosa] = base.sincos(d * r.d + m * r.m + m_ * r.m_ + f * r.f)
     switch (r.m) {
       case 0:
-        Σl += r.Σl * sina
-        Σr += r.Σr * cosa
+        \u03a3l += r.\u03a3l * sina
+        \u03a3r += r.\u03a3r * cosa
         break
       case -1:
       case 1:
-        Σl += r.Σl * sina * e
-        Σr += r.Σr * cosa * e
+        \u03a3l += r.\u03a3l * sina * e
+        \u03a3r += r.\u03a3r * cosa * e
         break
       case -2:
       case 2:
-        Σl += r.Σl * sina * e2
-        Σr += r.Σr * cosa * e2
+        \u03a3l += r.\u03a3l * sina * e2
+        \u03a3r += r.\u03a3r * cosa * e2
         break
     }
   })
@@ -18010,21 +18010,21 @@ function moonposition_position (jde) {
     const sb = moonposition_sin(d * r.d + m * r.m + m_ * r.m_ + f * r.f)
     switch (r.m) {
       case 0:
-        Σb += r.Σb * sb
+        \u03a3b += r.\u03a3b * sb
         break
       case -1:
       case 1:
-        Σb += r.Σb * sb * e
+        \u03a3b += r.\u03a3b * sb * e
         break
       case -2:
       case 2:
-        Σb += r.Σb * sb * e2
+        \u03a3b += r.\u03a3b * sb * e2
         break
     }
   })
-  const lon = base.pmod(l_, 2 * Math.PI) + Σl * 1e-6 * moonposition_D2R
-  const lat = Σb * 1e-6 * moonposition_D2R
-  const range = 385000.56 + Σr * 1e-3
+  const lon = base.pmod(l_, 2 * Math.PI) + \u03a3l * 1e-6 * moonposition_D2R
+  const lat = \u03a3b * 1e-6 * moonposition_D2R
+  const range = 385000.56 + \u03a3r * 1e-3
   return new base.Coord(lon, lat, range)
 }
 
@@ -18107,7 +18107,7 @@ const ta = (function () {
   ]
   return ta.map((row) => {
     const o = {}
-    const vals = ['d', 'm', 'm_', 'f', 'Σl', 'Σr']
+    const vals = ['d', 'm', 'm_', 'f', '\u03a3l', '\u03a3r']
     vals.forEach((D2R, i) => {
       o[D2R] = row[i]
     })
@@ -18195,7 +18195,7 @@ const tb = (function () {
   ]
   return tb.map((row) => {
     const o = {}
-    const vals = ['d', 'm', 'm_', 'f', 'Σb']
+    const vals = ['d', 'm', 'm_', 'f', '\u03a3b']
     vals.forEach((D2R, i) => {
       o[D2R] = row[i]
     })
@@ -18314,8 +18314,8 @@ const [sI, cI] = base.sincos(_I)
  *    {base.Coord} cSun - selenographic longitude, latitude of the Sun.
  */
 function moon_physical (jde, earth) {
-  const { lon, lat, range } = moonposition.position(jde) // (λ without nutation)
-  // [λ, β, Δ]
+  const { lon, lat, range } = moonposition.position(jde) // (\u03bb without nutation)
+  // [\u03bb, \u03b2, \u0394]
   const m = new moon_Moon(jde)
   const [l, b] = m.lib(lon, lat)
   const P = m.pa(lon, lat, b)
@@ -18333,18 +18333,18 @@ function moon_physical (jde, earth) {
 class moon_Moon {
   constructor (jde) {
     this.jde = jde
-    // Δψ, F, Ω, p. 372.0
-    const [Δψ, Δε] = src_nutation.nutation(jde)
-    this.Δψ = Δψ
+    // \u0394\u03c8, F, \u03a9, p. 372.0
+    const [\u0394\u03c8, \u0394\u03b5] = src_nutation.nutation(jde)
+    this.\u0394\u03c8 = \u0394\u03c8
     const T = base.J2000Century(jde)
     const F = this.F = base.horner(T, 93.272095 * moon_D2R, 483202.0175233 * moon_D2R, -0.0036539 * moon_D2R, -moon_D2R / 3526000, moon_D2R / 863310000)
-    this.Ω = base.horner(T, 125.0445479 * moon_D2R, -1934.1362891 * moon_D2R, 0.0020754 * moon_D2R,
+    this.\u03a9 = base.horner(T, 125.0445479 * moon_D2R, -1934.1362891 * moon_D2R, 0.0020754 * moon_D2R,
       moon_D2R / 467441, -moon_D2R / 60616000)
     // true ecliptic
-    this.ε = src_nutation.meanObliquity(jde) + Δε
-    this.sε = moon_sin(this.ε)
-    this.cε = moon_cos(this.ε)
-    // ρ, σ, τ, p. 372,373
+    this.\u03b5 = src_nutation.meanObliquity(jde) + \u0394\u03b5
+    this.s\u03b5 = moon_sin(this.\u03b5)
+    this.c\u03b5 = moon_cos(this.\u03b5)
+    // \u03c1, \u03c3, \u03c4, p. 372,373
     const D = base.horner(T, 297.8501921 * moon_D2R, 445267.1114034 * moon_D2R, -0.0018819 * moon_D2R, moon_D2R / 545868, -moon_D2R / 113065000)
     const M = base.horner(T, 357.5291092 * moon_D2R, 35999.0502909 * moon_D2R, -0.0001536 * moon_D2R, moon_D2R / 24490000)
     const M_ = base.horner(T, 134.9633964 * moon_D2R, 477198.8675055 * moon_D2R,
@@ -18352,7 +18352,7 @@ class moon_Moon {
     const E = base.horner(T, 1, -0.002516, -0.0000074)
     const K1 = 119.75 * moon_D2R + 131.849 * moon_D2R * T
     const K2 = 72.56 * moon_D2R + 20.186 * moon_D2R * T
-    this.ρ = -0.02752 * moon_D2R * moon_cos(M_) +
+    this.\u03c1 = -0.02752 * moon_D2R * moon_cos(M_) +
       -0.02245 * moon_D2R * moon_sin(F) +
       0.00684 * moon_D2R * moon_cos(M_ - 2 * F) +
       -0.00293 * moon_D2R * moon_cos(2 * F) +
@@ -18362,7 +18362,7 @@ class moon_Moon {
       -0.0002 * moon_D2R * moon_cos(M_ + 2 * F) +
       -0.0002 * moon_D2R * moon_cos(M_ - F) +
       0.00014 * moon_D2R * moon_cos(M_ + 2 * (F - D))
-    this.σ = -0.02816 * moon_D2R * moon_sin(M_) +
+    this.\u03c3 = -0.02816 * moon_D2R * moon_sin(M_) +
       0.02244 * moon_D2R * moon_cos(F) +
       -0.00682 * moon_D2R * moon_sin(M_ - 2 * F) +
       -0.00279 * moon_D2R * moon_sin(2 * F) +
@@ -18375,12 +18375,12 @@ class moon_Moon {
       0.00019 * moon_D2R * moon_sin(M_ - F) +
       0.00013 * moon_D2R * moon_sin(M_ + 2 * (F - D)) +
       -0.0001 * moon_D2R * moon_cos(M_ - 3 * F)
-    this.τ = 0.0252 * moon_D2R * moon_sin(M) * E +
+    this.\u03c4 = 0.0252 * moon_D2R * moon_sin(M) * E +
       0.00473 * moon_D2R * moon_sin(2 * (M_ - F)) +
       -0.00467 * moon_D2R * moon_sin(M_) +
       0.00396 * moon_D2R * moon_sin(K1) +
       0.00276 * moon_D2R * moon_sin(2 * (M_ - D)) +
-      0.00196 * moon_D2R * moon_sin(this.Ω) +
+      0.00196 * moon_D2R * moon_sin(this.\u03a9) +
       -0.00183 * moon_D2R * moon_cos(M_ - F) +
       0.00115 * moon_D2R * moon_sin(M_ - 2 * D) +
       -0.00096 * moon_D2R * moon_sin(M_ - D) +
@@ -18398,13 +18398,13 @@ class moon_Moon {
 
   /**
    * lib() curiously serves for computing both librations and solar coordinates,
-   * depending on the coordinates λ, β passed in.  Quantity A not described in
-   * the book, but clearly depends on the λ, β of the current context and so
+   * depending on the coordinates \u03bb, \u03b2 passed in.  Quantity A not described in
+   * the book, but clearly depends on the \u03bb, \u03b2 of the current context and so
    * does not belong in the moon struct.  Instead just return it from optical
    * and pass it along to physical.
    */
-  lib (λ, β) {
-    const [l_, b_, A] = this.optical(λ, β)
+  lib (\u03bb, \u03b2) {
+    const [l_, b_, A] = this.optical(\u03bb, \u03b2)
     const [l$, b$] = this.physical(A, b_)
     let l = l_ + l$
     if (l > Math.PI) {
@@ -18414,74 +18414,74 @@ class moon_Moon {
     return [l, b]
   }
 
-  optical (λ, β) {
+  optical (\u03bb, \u03b2) {
     // (53.1) p. 372
-    const W = λ - this.Ω // (λ without nutation)
+    const W = \u03bb - this.\u03a9 // (\u03bb without nutation)
     const [sW, cW] = base.sincos(W)
-    const [sβ, cβ] = base.sincos(β)
-    const A = moon_atan2(sW * cβ * cI - sβ * sI, cW * cβ)
+    const [s\u03b2, c\u03b2] = base.sincos(\u03b2)
+    const A = moon_atan2(sW * c\u03b2 * cI - s\u03b2 * sI, cW * c\u03b2)
     const l_ = base.pmod(A - this.F, 2 * Math.PI)
-    const b_ = moon_asin(-sW * cβ * sI - sβ * cI)
+    const b_ = moon_asin(-sW * c\u03b2 * sI - s\u03b2 * cI)
     return [l_, b_, A]
   }
 
   physical (A, b_) {
     // (53.2) p. 373
     const [sA, cA] = base.sincos(A)
-    const l$ = -this.τ + (this.ρ * cA + this.σ * sA) * Math.tan(b_)
-    const b$ = this.σ * cA - this.ρ * sA
+    const l$ = -this.\u03c4 + (this.\u03c1 * cA + this.\u03c3 * sA) * Math.tan(b_)
+    const b$ = this.\u03c3 * cA - this.\u03c1 * sA
     return [l$, b$]
   }
 
-  pa (λ, β, b) {
-    const V = this.Ω + this.Δψ + this.σ / sI
+  pa (\u03bb, \u03b2, b) {
+    const V = this.\u03a9 + this.\u0394\u03c8 + this.\u03c3 / sI
     const [sV, cV] = base.sincos(V)
-    const [sIρ, cIρ] = base.sincos(_I + this.ρ)
-    const X = sIρ * sV
-    const Y = sIρ * cV * this.cε - cIρ * this.sε
-    const ω = Math.atan2(X, Y)
-    const ecl = new coord.Ecliptic(λ + this.Δψ, β).toEquatorial(this.ε) // eslint-disable-line no-unused-vars
-    let P = moon_asin(Math.hypot(X, Y) * moon_cos(ecl.ra - ω) / moon_cos(b))
+    const [sI\u03c1, cI\u03c1] = base.sincos(_I + this.\u03c1)
+    const X = sI\u03c1 * sV
+    const Y = sI\u03c1 * cV * this.c\u03b5 - cI\u03c1 * this.s\u03b5
+    const \u03c9 = Math.atan2(X, Y)
+    const ecl = new coord.Ecliptic(\u03bb + this.\u0394\u03c8, \u03b2).toEquatorial(this.\u03b5) // eslint-disable-line no-unused-vars
+    let P = moon_asin(Math.hypot(X, Y) * moon_cos(ecl.ra - \u03c9) / moon_cos(b))
     if (P < 0) {
       P += 2 * Math.PI
     }
     return P
   }
 
-  sun (λ, β, Δ, earth) {
+  sun (\u03bb, \u03b2, \u0394, earth) {
     const { lon, lat, range } = solar.apparentVSOP87(earth, this.jde) // eslint-disable-line no-unused-vars
-    const ΔR = Δ / (range * base.AU)
-    const λH = lon + Math.PI + 57.296 * moon_D2R * ΔR * moon_cos(β) * moon_sin(lon - λ)
-    const βH = ΔR * β
-    return this.lib(λH, βH)
+    const \u0394R = \u0394 / (range * base.AU)
+    const \u03bbH = lon + Math.PI + 57.296 * moon_D2R * \u0394R * moon_cos(\u03b2) * moon_sin(lon - \u03bb)
+    const \u03b2H = \u0394R * \u03b2
+    return this.lib(\u03bbH, \u03b2H)
   }
 }
 
 /* commented out for lack of test data
-export function Topocentric (jde, ρsφ_, ρcφ_, L) { // (jde, ρsφ_, ρcφ_, L float64)  (l, b, P float64)
-  λ, β, Δ := moonposition.Position(jde) // (λ without nutation)
-  Δψ, Δε := nutation.Nutation(jde)
-  sε, cε := base.sincos(nutation.MeanObliquity(jde) + Δε)
-  α, δ := coord.EclToEq(λ+Δψ, β, sε, cε)
-  α, δ = parallax.Topocentric(α, δ, Δ/base.AU, ρsφ_, ρcφ_, L, jde)
-  λ, β = coord.EqToEcl(α, δ, sε, cε)
+export function Topocentric (jde, \u03c1s\u03c6_, \u03c1c\u03c6_, L) { // (jde, \u03c1s\u03c6_, \u03c1c\u03c6_, L float64)  (l, b, P float64)
+  \u03bb, \u03b2, \u0394 := moonposition.Position(jde) // (\u03bb without nutation)
+  \u0394\u03c8, \u0394\u03b5 := nutation.Nutation(jde)
+  s\u03b5, c\u03b5 := base.sincos(nutation.MeanObliquity(jde) + \u0394\u03b5)
+  \u03b1, \u03b4 := coord.EclToEq(\u03bb+\u0394\u03c8, \u03b2, s\u03b5, c\u03b5)
+  \u03b1, \u03b4 = parallax.Topocentric(\u03b1, \u03b4, \u0394/base.AU, \u03c1s\u03c6_, \u03c1c\u03c6_, L, jde)
+  \u03bb, \u03b2 = coord.EqToEcl(\u03b1, \u03b4, s\u03b5, c\u03b5)
   const m = newMoon(jde)
-  l, b = m.lib(λ, β)
-  P = m.pa(λ, β, b)
+  l, b = m.lib(\u03bb, \u03b2)
+  P = m.pa(\u03bb, \u03b2, b)
   return
 }
 
-export function TopocentricCorrections (jde, b, P, φ, δ, H, π) { // (jde, b, P, φ, δ, H, π float64)  (Δl, Δb, ΔP float64)
-  sφ, cφ := base.sincos(φ)
+export function TopocentricCorrections (jde, b, P, \u03c6, \u03b4, H, \u03c0) { // (jde, b, P, \u03c6, \u03b4, H, \u03c0 float64)  (\u0394l, \u0394b, \u0394P float64)
+  s\u03c6, c\u03c6 := base.sincos(\u03c6)
   sH, cH := base.sincos(H)
-  sδ, cδ := base.sincos(δ)
-  const Q = Math.atan(cφ * sH / (cδ*sφ - sδ*cφ*cH))
-  const z = Math.acos(sδ*sφ + cδ*cφ*cH)
-  const π_ = π * (sin(z) + 0.0084*sin(2*z))
+  s\u03b4, c\u03b4 := base.sincos(\u03b4)
+  const Q = Math.atan(c\u03c6 * sH / (c\u03b4*s\u03c6 - s\u03b4*c\u03c6*cH))
+  const z = Math.acos(s\u03b4*s\u03c6 + c\u03b4*c\u03c6*cH)
+  const \u03c0_ = \u03c0 * (sin(z) + 0.0084*sin(2*z))
   sQP, cQP := base.sincos(Q - P)
-  Δl = -π_ * sQP / cos(b)
-  Δb = π_ * cQP
-  ΔP = Δl*sin(b+Δb) - π_*sin(Q)*Math.tan(δ)
+  \u0394l = -\u03c0_ * sQP / cos(b)
+  \u0394b = \u03c0_ * cQP
+  \u0394P = \u0394l*sin(b+\u0394b) - \u03c0_*sin(Q)*Math.tan(\u03b4)
   return
 }
 */
@@ -18493,11 +18493,11 @@ export function TopocentricCorrections (jde, b, P, φ, δ, H, π) { // (jde, b, 
  * @param {Coord} cSun - selenographic coordinates of the Sun (as returned by physical(), for example.)
  * @return altitude in radians.
  */
-function sunAltitude (cOnMoon, cSun) { // (η, θ, l0, b0 float64)  float64
+function sunAltitude (cOnMoon, cSun) { // (\u03b7, \u03b8, l0, b0 float64)  float64
   const c0 = Math.PI / 2 - cSun.lon
   const [sb0, cb0] = base.sincos(cSun.lat)
-  const [sθ, cθ] = base.sincos(cOnMoon.lat)
-  return moon_asin(sb0 * sθ + cb0 * cθ * moon_sin(c0 + cOnMoon.lon))
+  const [s\u03b8, c\u03b8] = base.sincos(cOnMoon.lat)
+  return moon_asin(sb0 * s\u03b8 + cb0 * c\u03b8 * moon_sin(c0 + cOnMoon.lon))
 }
 
 /**
@@ -18508,7 +18508,7 @@ function sunAltitude (cOnMoon, cSun) { // (η, θ, l0, b0 float64)  float64
  * @param {Planet} earth - VSOP87 Planet Earth
  * @return time of sunrise as a jde nearest the given jde.
  */
-function sunrise (cOnMoon, jde, earth) { // (η, θ, jde float64, earth *pp.V87Planet)  float64
+function sunrise (cOnMoon, jde, earth) { // (\u03b7, \u03b8, jde float64, earth *pp.V87Planet)  float64
   jde -= srCorr(cOnMoon, jde, earth)
   return jde - srCorr(cOnMoon, jde, earth)
 }
@@ -18521,7 +18521,7 @@ function sunrise (cOnMoon, jde, earth) { // (η, θ, jde float64, earth *pp.V87P
  * @param {Planet} earth - VSOP87 Planet Earth
  * @return time of sunset as a jde nearest the given jde.
  */
-function sunset (cOnMoon, jde, earth) { // (η, θ, jde float64, earth *pp.V87Planet)  float64
+function sunset (cOnMoon, jde, earth) { // (\u03b7, \u03b8, jde float64, earth *pp.V87Planet)  float64
   jde += srCorr(cOnMoon, jde, earth)
   return jde + srCorr(cOnMoon, jde, earth)
 }
@@ -18535,7 +18535,7 @@ function srCorr (cOnMoon, jde, earth) {
   return h / (12.19075 * moon_D2R * moon_cos(cOnMoon.lat))
 }
 
-const lunarCoord = (η, θ) => new base.Coord(η * moon_D2R, θ * moon_D2R)
+const lunarCoord = (\u03b7, \u03b8) => new base.Coord(\u03b7 * moon_D2R, \u03b8 * moon_D2R)
 /**
  * selenographic coordinates of some lunar features
  * Table 53.A
@@ -18640,23 +18640,23 @@ function phaseAngleEquatorial (cMoon, cSun) {
  * cos elongation from equatorial coordinates
  * @private
  */
-function cosEq (α, δ, α0, δ0) {
-  const [sδ, cδ] = base.sincos(δ)
-  const [sδ0, cδ0] = base.sincos(δ0)
-  return sδ0 * sδ + cδ0 * cδ * Math.cos(α0 - α)
+function cosEq (\u03b1, \u03b4, \u03b10, \u03b40) {
+  const [s\u03b4, c\u03b4] = base.sincos(\u03b4)
+  const [s\u03b40, c\u03b40] = base.sincos(\u03b40)
+  return s\u03b40 * s\u03b4 + c\u03b40 * c\u03b4 * Math.cos(\u03b10 - \u03b1)
 }
 
 /**
  * phase angle from cos elongation and distances
  * @private
- * @param {number} Δ
+ * @param {number} \u0394
  * @param {number} R
- * @param {number} cψ
+ * @param {number} c\u03c8
  * @returns {number}
  */
-function moonillum_pa (Δ, R, cψ) {
-  const sψ = Math.sin(Math.acos(cψ))
-  let i = Math.atan(R * sψ / (Δ - R * cψ))
+function moonillum_pa (\u0394, R, c\u03c8) {
+  const s\u03c8 = Math.sin(Math.acos(c\u03c8))
+  let i = Math.atan(R * s\u03c8 / (\u0394 - R * c\u03c8))
   if (i < 0) {
     i += Math.PI
   }
@@ -18668,8 +18668,8 @@ function moonillum_pa (Δ, R, cψ) {
  *
  * Less accurate than phaseAngleEquatorial.
  *
- * Arguments α, δ are geocentric right ascension and declination of the Moon;
- * α0, δ0  are coordinates of the Sun.  Angles must be in radians.
+ * Arguments \u03b1, \u03b4 are geocentric right ascension and declination of the Moon;
+ * \u03b10, \u03b40  are coordinates of the Sun.  Angles must be in radians.
  *
  * @param {Coord} cMoon - eocentric right ascension and declination of the Moon
  * @param {Coord} cSun - coordinates of the Sun
@@ -18696,8 +18696,8 @@ function phaseAngleEcliptic (cMoon, cSun) {
  * cos elongation from ecliptic coordinates
  * @private
  */
-function cosEcl (λ, β, λ0) { // (λ, β, λ0 float64)  float64
-  return Math.cos(β) * Math.cos(λ - λ0)
+function cosEcl (\u03bb, \u03b2, \u03bb0) { // (\u03bb, \u03b2, \u03bb0 float64)  float64
+  return Math.cos(\u03b2) * Math.cos(\u03bb - \u03bb0)
 }
 
 /**
@@ -18768,7 +18768,7 @@ function moonillum_phaseAngle3 (jde) { // (jde float64)  float64
  * Returned is the jde of the event nearest the given date and the declination
  * of the Moon at that time.
  */
-function north (y) { // (y float64)  (jde, δ float64)
+function north (y) { // (y float64)  (jde, \u03b4 float64)
   return max(y, moonmaxdec_nc)
 }
 
@@ -18780,7 +18780,7 @@ function north (y) { // (y float64)  (jde, δ float64)
  * Returned is the jde of the event nearest the given date and the declination
  * of the Moon at that time.
  */
-function south (y) { // (y float64)  (jde, δ float64)
+function south (y) { // (y float64)  (jde, \u03b4 float64)
   return max(y, sc)
 }
 
@@ -18790,7 +18790,7 @@ const moonmaxdec_ck = 1 / 1336.86
 /**
  * @private
  */
-function max (y, c) { // (y float64, c *mc)  (jde, δ float64)
+function max (y, c) { // (y float64, c *mc)  (jde, \u03b4 float64)
   let k = (y - 2000.03) * 13.3686 // (52.1) p. 367
   k = Math.floor(k + 0.5)
   const T = k * moonmaxdec_ck
@@ -18844,7 +18844,7 @@ function max (y, c) { // (y float64, c *mc)  (jde, δ float64)
     c.tc[41] * Math.sin(2 * (D - f)) +
     c.tc[42] * Math.cos(2 * m_ + f) +
     c.tc[43] * Math.cos(3 * m_ + f)
-  const δ = 23.6961 * p - 0.013004 * p * T +
+  const \u03b4 = 23.6961 * p - 0.013004 * p * T +
     c.dc[0] * Math.sin(f) +
     c.dc[1] * Math.cos(2 * f) +
     c.dc[2] * Math.sin(2 * D - f) +
@@ -18882,7 +18882,7 @@ function max (y, c) { // (y float64, c *mc)  (jde, δ float64)
     c.dc[34] * Math.cos(m_) +
     c.dc[35] * Math.sin(2 * f) +
     c.dc[36] * Math.sin(m_ + f)
-  return { jde, dec: c.s * δ }
+  return { jde, dec: c.s * \u03b4 }
 }
 
 /**
@@ -19132,10 +19132,10 @@ function moonnode_node (y, h) { // (y, h float64)  float64
     0.0001186 * p, 0.00000006 * p)
   const m_ = base.horner(T, 38.3776 * p, 355.52747313 * p / ck,
     0.0123499 * p, 0.000014627 * p, -0.000000069 * p)
-  const Ω = base.horner(T, 123.9767 * p, -1.44098956 * p / ck,
+  const \u03a9 = base.horner(T, 123.9767 * p, -1.44098956 * p / ck,
     0.0020608 * p, 0.00000214 * p, -0.000000016 * p)
   const V = base.horner(T, 299.75 * p, 132.85 * p, -0.009173 * p)
-  const P = Ω + 272.75 * p - 2.3 * p * T
+  const P = \u03a9 + 272.75 * p - 2.3 * p * T
   const E = base.horner(T, 1, -0.002516, -0.0000074)
   return base.horner(T, 2451565.1619, 27.212220817 / ck,
     0.0002762, 0.000000021, -0.000000000088) +
@@ -19153,7 +19153,7 @@ function moonnode_node (y, h) { // (y, h float64)  float64
     0.0025 * Math.sin(4 * D) +
     0.0024 * Math.sin(D) +
     0.0022 * Math.sin(M + m_) * E +
-    0.0017 * Math.sin(Ω) +
+    0.0017 * Math.sin(\u03a9) +
     0.0014 * Math.sin(4 * D - m_) +
     0.0005 * Math.sin(2 * D + M - m_) * E +
     0.0004 * Math.sin(2 * D - M + m_) * E +
@@ -19198,7 +19198,7 @@ class parabolic_Elements {
    *
    * @param {Number} jde - Julian ephemeris day
    * @returns {Object} {ano, dist}
-   *   {Number} ano - True anomaly ν in radians.
+   *   {Number} ano - True anomaly \u03bd in radians.
    *   {Number} dist - Distance r returned in AU.
    */
   anomalyDistance (jde) {
@@ -19206,10 +19206,10 @@ class parabolic_Elements {
     const G = W * 0.5
     const Y = Math.cbrt(G + Math.sqrt(G * G + 1))
     const s = Y - 1 / Y
-    const ν = 2 * Math.atan(s)
+    const \u03bd = 2 * Math.atan(s)
     const r = this.pDis * (1 + s * s)
     return {
-      ano: ν,
+      ano: \u03bd,
       dist: r
     }
   }
@@ -19366,42 +19366,42 @@ const horPar = (8.794 / 3600) * Math.PI / 180 // 8".794 arcseconds in radians
 /**
  * Horizontal returns equatorial horizontal parallax of a body.
  *
- * @param {number} Δ - distance in AU.
+ * @param {number} \u0394 - distance in AU.
  * @return {number} parallax in radians.
  */
-function horizontal (Δ) {
+function horizontal (\u0394) {
   // (40.1) p. 279
-  return Math.asin(Math.sin(horPar) / Δ)
-  // return horPar / Δ // with sufficient accuracy
+  return Math.asin(Math.sin(horPar) / \u0394)
+  // return horPar / \u0394 // with sufficient accuracy
 }
 
 /**
  * Topocentric returns topocentric positions including parallax.
  *
- * Arguments α, δ are geocentric right ascension and declination in radians.
- * Δ is distance to the observed object in AU. ρsφ, ρcφ are parallax
+ * Arguments \u03b1, \u03b4 are geocentric right ascension and declination in radians.
+ * \u0394 is distance to the observed object in AU. \u03c1s\u03c6, \u03c1c\u03c6 are parallax
  * constants (see package globe.) lon is geographic longitude of the observer,
  * jde is time of observation.
  *
  * @param {Coord} c - geocentric right ascension and declination in radians
- * @param {number} ρsφ - parallax constants (see package globe.)
- * @param {number} ρcφ - parallax constants (see package globe.)
+ * @param {number} \u03c1s\u03c6 - parallax constants (see package globe.)
+ * @param {number} \u03c1c\u03c6 - parallax constants (see package globe.)
  * @param {number} lon - geographic longitude of the observer (measured positively westwards!)
  * @param {number} jde - time of observation
  * @return {Coord} observed topocentric ra and dec in radians.
  */
-function topocentric (c, ρsφ, ρcφ, lon, jde) {
-  const [α, δ, Δ] = [c.ra, c.dec, c.range]
-  const π = horizontal(Δ)
-  const θ0 = new sexagesimal.Time(sidereal.apparent(jde)).rad()
-  const H = base.pmod(θ0 - lon - α, 2 * Math.PI)
-  const sπ = Math.sin(π)
+function topocentric (c, \u03c1s\u03c6, \u03c1c\u03c6, lon, jde) {
+  const [\u03b1, \u03b4, \u0394] = [c.ra, c.dec, c.range]
+  const \u03c0 = horizontal(\u0394)
+  const \u03b80 = new sexagesimal.Time(sidereal.apparent(jde)).rad()
+  const H = base.pmod(\u03b80 - lon - \u03b1, 2 * Math.PI)
+  const s\u03c0 = Math.sin(\u03c0)
   const [sH, cH] = base.sincos(H)
-  const [sδ, cδ] = base.sincos(δ)
-  const Δα = Math.atan2(-ρcφ * sπ * sH, cδ - ρcφ * sπ * cH) // (40.2) p. 279
-  const α_ = α + Δα
-  const δ_ = Math.atan2((sδ - ρsφ * sπ) * Math.cos(Δα), cδ - ρcφ * sπ * cH) // (40.3) p. 279
-  return new Coord(α_, δ_)
+  const [s\u03b4, c\u03b4] = base.sincos(\u03b4)
+  const \u0394\u03b1 = Math.atan2(-\u03c1c\u03c6 * s\u03c0 * sH, c\u03b4 - \u03c1c\u03c6 * s\u03c0 * cH) // (40.2) p. 279
+  const \u03b1_ = \u03b1 + \u0394\u03b1
+  const \u03b4_ = Math.atan2((s\u03b4 - \u03c1s\u03c6 * s\u03c0) * Math.cos(\u0394\u03b1), c\u03b4 - \u03c1c\u03c6 * s\u03c0 * cH) // (40.3) p. 279
+  return new Coord(\u03b1_, \u03b4_)
 }
 
 /**
@@ -19412,22 +19412,22 @@ function topocentric (c, ρsφ, ρcφ, lon, jde) {
  * Note that results are corrections, not corrected coordinates.
  *
  * @param {Coord} c - geocentric right ascension and declination in radians
- * @param {number} ρsφ - parallax constants (see package globe.)
- * @param {number} ρcφ - parallax constants (see package globe.)
+ * @param {number} \u03c1s\u03c6 - parallax constants (see package globe.)
+ * @param {number} \u03c1c\u03c6 - parallax constants (see package globe.)
  * @param {number} lon - geographic longitude of the observer (measured positively westwards!)
  * @param {number} jde - time of observation
  * @return {Coord} observed topocentric ra and dec in radians.
  */
-function topocentric2 (c, ρsφ, ρcφ, lon, jde) {
-  const [α, δ, Δ] = [c.ra, c.dec, c.range]
-  const π = horizontal(Δ)
-  const θ0 = new sexagesimal.Time(sidereal.apparent(jde)).rad()
-  const H = base.pmod(θ0 - lon - α, 2 * Math.PI)
+function topocentric2 (c, \u03c1s\u03c6, \u03c1c\u03c6, lon, jde) {
+  const [\u03b1, \u03b4, \u0394] = [c.ra, c.dec, c.range]
+  const \u03c0 = horizontal(\u0394)
+  const \u03b80 = new sexagesimal.Time(sidereal.apparent(jde)).rad()
+  const H = base.pmod(\u03b80 - lon - \u03b1, 2 * Math.PI)
   const [sH, cH] = base.sincos(H)
-  const [sδ, cδ] = base.sincos(δ)
-  const Δα = -π * ρcφ * sH / cδ // (40.4) p. 280
-  const Δδ = -π * (ρsφ * cδ - ρcφ * cH * sδ) // (40.5) p. 280
-  return new base.Coord(Δα, Δδ)
+  const [s\u03b4, c\u03b4] = base.sincos(\u03b4)
+  const \u0394\u03b1 = -\u03c0 * \u03c1c\u03c6 * sH / c\u03b4 // (40.4) p. 280
+  const \u0394\u03b4 = -\u03c0 * (\u03c1s\u03c6 * c\u03b4 - \u03c1c\u03c6 * cH * s\u03b4) // (40.5) p. 280
+  return new base.Coord(\u0394\u03b1, \u0394\u03b4)
 }
 
 /**
@@ -19438,71 +19438,71 @@ function topocentric2 (c, ρsφ, ρcφ, lon, jde) {
  * should be virtually consistent.
  *
  * @param {Coord} c - geocentric right ascension and declination in radians
- * @param {number} ρsφ - parallax constants (see package globe.)
- * @param {number} ρcφ - parallax constants (see package globe.)
+ * @param {number} \u03c1s\u03c6 - parallax constants (see package globe.)
+ * @param {number} \u03c1c\u03c6 - parallax constants (see package globe.)
  * @param {number} lon - geographic longitude of the observer (measured positively westwards!)
  * @param {number} jde - time of observation
  * @return {Array}
  *    {number} H_ - topocentric hour angle
- *    {number} δ_ - topocentric declination
+ *    {number} \u03b4_ - topocentric declination
  */
-function topocentric3 (c, ρsφ, ρcφ, lon, jde) {
-  const [α, δ, Δ] = [c.ra, c.dec, c.range]
-  const π = horizontal(Δ)
-  const θ0 = new sexagesimal.Time(sidereal.apparent(jde)).rad()
-  const H = base.pmod(θ0 - lon - α, 2 * Math.PI)
-  const sπ = Math.sin(π)
+function topocentric3 (c, \u03c1s\u03c6, \u03c1c\u03c6, lon, jde) {
+  const [\u03b1, \u03b4, \u0394] = [c.ra, c.dec, c.range]
+  const \u03c0 = horizontal(\u0394)
+  const \u03b80 = new sexagesimal.Time(sidereal.apparent(jde)).rad()
+  const H = base.pmod(\u03b80 - lon - \u03b1, 2 * Math.PI)
+  const s\u03c0 = Math.sin(\u03c0)
   const [sH, cH] = base.sincos(H)
-  const [sδ, cδ] = base.sincos(δ)
-  const A = cδ * sH
-  const B = cδ * cH - ρcφ * sπ
-  const C = sδ - ρsφ * sπ
+  const [s\u03b4, c\u03b4] = base.sincos(\u03b4)
+  const A = c\u03b4 * sH
+  const B = c\u03b4 * cH - \u03c1c\u03c6 * s\u03c0
+  const C = s\u03b4 - \u03c1s\u03c6 * s\u03c0
   const q = Math.sqrt(A * A + B * B + C * C)
   const H_ = Math.atan2(A, B)
-  const δ_ = Math.asin(C / q)
-  return [H_, δ_]
+  const \u03b4_ = Math.asin(C / q)
+  return [H_, \u03b4_]
 }
 
 /**
  * TopocentricEcliptical returns topocentric ecliptical coordinates including parallax.
  *
  * Arguments `c` are geocentric ecliptical longitude and latitude of a body,
- * s is its geocentric semidiameter. φ, h are the observer's latitude and
- * and height above the ellipsoid in meters.  ε is the obliquity of the
- * ecliptic, θ is local sidereal time, π is equatorial horizontal parallax
+ * s is its geocentric semidiameter. \u03c6, h are the observer's latitude and
+ * and height above the ellipsoid in meters.  \u03b5 is the obliquity of the
+ * ecliptic, \u03b8 is local sidereal time, \u03c0 is equatorial horizontal parallax
  * of the body (see Horizonal()).
  *
  * All angular parameters and results are in radians.
  *
  * @param {Coord} c - geocentric right ascension and declination in radians
  * @param {number} s - geocentric semidiameter of `c`
- * @param {number} φ - observer's latitude
+ * @param {number} \u03c6 - observer's latitude
  * @param {number} h - observer's height above the ellipsoid in meters
- * @param {number} ε - is the obliquity of the ecliptic
- * @param {number} θ - local sidereal time
- * @param {number} π - equatorial horizontal parallax of the body
+ * @param {number} \u03b5 - is the obliquity of the ecliptic
+ * @param {number} \u03b8 - local sidereal time
+ * @param {number} \u03c0 - equatorial horizontal parallax of the body
  * @return {Array}
- *    {number} λ_ - observed topocentric longitude
- *    {number} β_ - observed topocentric latitude
+ *    {number} \u03bb_ - observed topocentric longitude
+ *    {number} \u03b2_ - observed topocentric latitude
  *    {number} s_ - observed topocentric semidiameter
  */
-function topocentricEcliptical (c, s, φ, h, ε, θ, π) {
-  const [λ, β] = [c.lon, c.lat]
-  const [S, C] = globe.Earth76.parallaxConstants(φ, h)
-  const [sλ, cλ] = base.sincos(λ)
-  const [sβ, cβ] = base.sincos(β)
-  const [sε, cε] = base.sincos(ε)
-  const [sθ, cθ] = base.sincos(θ)
-  const sπ = Math.sin(π)
-  const N = cλ * cβ - C * sπ * cθ
-  let λ_ = Math.atan2(sλ * cβ - sπ * (S * sε + C * cε * sθ), N)
-  if (λ_ < 0) {
-    λ_ += 2 * Math.PI
+function topocentricEcliptical (c, s, \u03c6, h, \u03b5, \u03b8, \u03c0) {
+  const [\u03bb, \u03b2] = [c.lon, c.lat]
+  const [S, C] = globe.Earth76.parallaxConstants(\u03c6, h)
+  const [s\u03bb, c\u03bb] = base.sincos(\u03bb)
+  const [s\u03b2, c\u03b2] = base.sincos(\u03b2)
+  const [s\u03b5, c\u03b5] = base.sincos(\u03b5)
+  const [s\u03b8, c\u03b8] = base.sincos(\u03b8)
+  const s\u03c0 = Math.sin(\u03c0)
+  const N = c\u03bb * c\u03b2 - C * s\u03c0 * c\u03b8
+  let \u03bb_ = Math.atan2(s\u03bb * c\u03b2 - s\u03c0 * (S * s\u03b5 + C * c\u03b5 * s\u03b8), N)
+  if (\u03bb_ < 0) {
+    \u03bb_ += 2 * Math.PI
   }
-  const cλ_ = Math.cos(λ_)
-  const β_ = Math.atan(cλ_ * (sβ - sπ * (S * cε - C * sε * sθ)) / N)
-  const s_ = Math.asin(cλ_ * Math.cos(β_) * Math.sin(s) / N)
-  return [λ_, β_, s_]
+  const c\u03bb_ = Math.cos(\u03bb_)
+  const \u03b2_ = Math.atan(c\u03bb_ * (s\u03b2 - s\u03c0 * (S * c\u03b5 - C * s\u03b5 * s\u03b8)) / N)
+  const s_ = Math.asin(c\u03bb_ * Math.cos(\u03b2_) * Math.sin(s) / N)
+  return [\u03bb_, \u03b2_, s_]
 }
 
 /* harmony default export */ const src_parallax = ({
@@ -19529,16 +19529,16 @@ function topocentricEcliptical (c, s, φ, h, ε, θ, π) {
 /**
  * ParallacticAngle returns parallactic angle of a celestial object.
  *
- *  φ is geographic latitude of observer.
- *  δ is declination of observed object.
+ *  \u03c6 is geographic latitude of observer.
+ *  \u03b4 is declination of observed object.
  *  H is hour angle of observed object.
  *
  * All angles including result are in radians.
  */
-function parallacticAngle (φ, δ, H) { // (φ, δ, H float64)  float64
-  const [sδ, cδ] = base.sincos(δ)
+function parallacticAngle (\u03c6, \u03b4, H) { // (\u03c6, \u03b4, H float64)  float64
+  const [s\u03b4, c\u03b4] = base.sincos(\u03b4)
   const [sH, cH] = base.sincos(H)
-  return Math.atan2(sH, Math.tan(φ) * cδ - sδ * cH) // (14.1) p. 98
+  return Math.atan2(sH, Math.tan(\u03c6) * c\u03b4 - s\u03b4 * cH) // (14.1) p. 98
 }
 
 /**
@@ -19546,8 +19546,8 @@ function parallacticAngle (φ, δ, H) { // (φ, δ, H float64)  float64
  *
  * The hour angle is not needed as an input and the math inside simplifies.
  */
-function parallacticAngleOnHorizon (φ, δ) { // (φ, δ float64)  float64
-  return Math.acos(Math.sin(φ) / Math.cos(δ))
+function parallacticAngleOnHorizon (\u03c6, \u03b4) { // (\u03c6, \u03b4 float64)  float64
+  return Math.acos(Math.sin(\u03c6) / Math.cos(\u03b4))
 }
 
 /**
@@ -19555,24 +19555,24 @@ function parallacticAngleOnHorizon (φ, δ) { // (φ, δ float64)  float64
  * the horizon at a given local sidereal time as observed from a given
  * geographic latitude.
  *
- *  ε is obliquity of the ecliptic.
- *  φ is geographic latitude of observer.
- *  θ is local sidereal time expressed as an hour angle.
+ *  \u03b5 is obliquity of the ecliptic.
+ *  \u03c6 is geographic latitude of observer.
+ *  \u03b8 is local sidereal time expressed as an hour angle.
  *
- *  λ1 and λ2 are ecliptic longitudes where the ecliptic intersects the horizon.
+ *  \u03bb1 and \u03bb2 are ecliptic longitudes where the ecliptic intersects the horizon.
  *  I is the angle at which the ecliptic intersects the horizon.
  *
  * All angles, arguments and results, are in radians.
  */
-function eclipticAtHorizon (ε, φ, θ) { // (ε, φ, θ float64)  (λ1, λ2, I float64)
-  const [sε, cε] = base.sincos(ε)
-  const [sφ, cφ] = base.sincos(φ)
-  const [sθ, cθ] = base.sincos(θ)
-  let λ = Math.atan2(-cθ, sε * (sφ / cφ) + cε * sθ) // (14.2) p. 99
-  if (λ < 0) {
-    λ += Math.PI
+function eclipticAtHorizon (\u03b5, \u03c6, \u03b8) { // (\u03b5, \u03c6, \u03b8 float64)  (\u03bb1, \u03bb2, I float64)
+  const [s\u03b5, c\u03b5] = base.sincos(\u03b5)
+  const [s\u03c6, c\u03c6] = base.sincos(\u03c6)
+  const [s\u03b8, c\u03b8] = base.sincos(\u03b8)
+  let \u03bb = Math.atan2(-c\u03b8, s\u03b5 * (s\u03c6 / c\u03c6) + c\u03b5 * s\u03b8) // (14.2) p. 99
+  if (\u03bb < 0) {
+    \u03bb += Math.PI
   }
-  return [λ, λ + Math.PI, Math.acos(cε * sφ - sε * cφ * sθ)] // (14.3) p. 99
+  return [\u03bb, \u03bb + Math.PI, Math.acos(c\u03b5 * s\u03c6 - s\u03b5 * c\u03c6 * s\u03b8)] // (14.3) p. 99
 }
 
 /**
@@ -19582,29 +19582,29 @@ function eclipticAtHorizon (ε, φ, θ) { // (ε, φ, θ float64)  (λ1, λ2, I 
  * (The function name EclipticAtEquator is for consistency with the Meeus text,
  * and works if you consider the equator a nominal parallel of latitude.)
  *
- *  λ is ecliptic longitude.
- *  ε is obliquity of the ecliptic.
+ *  \u03bb is ecliptic longitude.
+ *  \u03b5 is obliquity of the ecliptic.
  *
  * All angles in radians.
  */
-function eclipticAtEquator (λ, ε) { // (λ, ε float64)  float64
-  return Math.atan(-Math.cos(λ) * Math.tan(ε))
+function eclipticAtEquator (\u03bb, \u03b5) { // (\u03bb, \u03b5 float64)  float64
+  return Math.atan(-Math.cos(\u03bb) * Math.tan(\u03b5))
 }
 
 /**
  * DiurnalPathAtHorizon computes the angle of the path a celestial object
  * relative to the horizon at the time of its rising or setting.
  *
- *  δ is declination of the object.
- *  φ is geographic latitude of observer.
+ *  \u03b4 is declination of the object.
+ *  \u03c6 is geographic latitude of observer.
  *
  * All angles in radians.
  */
-function diurnalPathAtHorizon (δ, φ) { // (δ, φ float64)  (J float64)
-  const tφ = Math.tan(φ)
-  const b = Math.tan(δ) * tφ
+function diurnalPathAtHorizon (\u03b4, \u03c6) { // (\u03b4, \u03c6 float64)  (J float64)
+  const t\u03c6 = Math.tan(\u03c6)
+  const b = Math.tan(\u03b4) * t\u03c6
   const c = Math.sqrt(1 - b * b)
-  return Math.atan(c * Math.cos(δ) / tφ)
+  return Math.atan(c * Math.cos(\u03b4) / t\u03c6)
 }
 
 /* harmony default export */ const parallactic = ({
@@ -20441,10 +20441,10 @@ function heliocentric (jde) {
   const P = 238.96 + 144.96 * T
   for (const i in t37) {
     const t = t37[i]
-    const [sα, cα] = base.sincos((t.i * J + t.j * S + t.k * P) * Math.PI / 180)
-    l += t.lA * sα + t.lB * cα
-    b += t.bA * sα + t.bB * cα
-    r += t.rA * sα + t.rB * cα
+    const [s\u03b1, c\u03b1] = base.sincos((t.i * J + t.j * S + t.k * P) * Math.PI / 180)
+    l += t.lA * s\u03b1 + t.lB * c\u03b1
+    b += t.bA * s\u03b1 + t.bB * c\u03b1
+    r += t.rA * s\u03b1 + t.rB * c\u03b1
   }
   l = (l + 238.958116 + 144.96 * T) * Math.PI / 180
   b = (b - 3.908239) * Math.PI / 180
@@ -20456,16 +20456,16 @@ function heliocentric (jde) {
  * Astrometric returns J2000 astrometric coordinates of Pluto.
  */
 function astrometric (jde, earth) {
-  const sε = base.SOblJ2000
-  const cε = base.COblJ2000
+  const s\u03b5 = base.SOblJ2000
+  const c\u03b5 = base.COblJ2000
   const f = function (jde) {
     const { lon, lat, range } = heliocentric(jde)
     const [sl, cl] = base.sincos(lon)
     const [sb, cb] = base.sincos(lat)
     // (37.1) p. 264
     const x = range * cl * cb
-    const y = range * (sl * cb * cε - sb * sε)
-    const z = range * (sl * cb * sε + sb * cε)
+    const y = range * (sl * cb * c\u03b5 - sb * s\u03b5)
+    const z = range * (sl * cb * s\u03b5 + sb * c\u03b5)
     return { x, y, z }
   }
   const c = elliptic.astrometricJ2000(f, jde, earth) // eslint-disable-line no-unused-vars
@@ -20738,24 +20738,24 @@ const stdh0LunarMean = (_refraction) => {
 }
 const Stdh0LunarMean = stdh0LunarMean() // for backward-compatibility
 /**
- * Stdh0Lunar is the standard altitude of the Moon considering π, the
+ * Stdh0Lunar is the standard altitude of the Moon considering \u03c0, the
  * Moon's horizontal parallax.
- * @param {number} π - the Moon's horizontal parallax
+ * @param {number} \u03c0 - the Moon's horizontal parallax
  * @param {number} [refraction] - optional value for refraction in radians if
  *        omitted than meanRefraction is used
  * @return {number} altitude of Moon in radians
  */
-const stdh0Lunar = (π, refraction) => {
-  return stdh0.lunar * π - (refraction || meanRefraction)
+const stdh0Lunar = (\u03c0, refraction) => {
+  return stdh0.lunar * \u03c0 - (refraction || meanRefraction)
 }
 const Stdh0Lunar = stdh0Lunar // for backward-compatibility
 
 /**
  * @return {number} local angle in radians
  */
-function hourAngle (lat, h0, δ) {
+function hourAngle (lat, h0, \u03b4) {
   // approximate local hour angle
-  const cosH = (rise_sin(h0) - rise_sin(lat) * rise_sin(δ)) / (rise_cos(lat) * rise_cos(δ)) // (15.1) p. 102
+  const cosH = (rise_sin(h0) - rise_sin(lat) * rise_sin(\u03b4)) / (rise_cos(lat) * rise_cos(\u03b4)) // (15.1) p. 102
   if (cosH < -1) {
     throw errorAboveHorizon
   } else if (cosH > 1) {
@@ -20767,13 +20767,13 @@ function hourAngle (lat, h0, δ) {
 
 /**
  * @param {number} lon - longitude in radians
- * @param {number} α - right ascension in radians
+ * @param {number} \u03b1 - right ascension in radians
  * @param {number} th0 - sidereal.apparent0UT in seconds of day `[0...86400[`
  * @return {number} time of transit in seconds of day `[0, 86400[`
  */
-function _mt (lon, α, th0) {
-  // const mt = (((lon + α) * 180 / Math.PI - (th0 * 360 / 86400)) * 86400 / 360)
-  const mt = (lon + α) * SECS_PER_DEGREE * 180 / Math.PI - th0
+function _mt (lon, \u03b1, th0) {
+  // const mt = (((lon + \u03b1) * 180 / Math.PI - (th0 * 360 / 86400)) * 86400 / 360)
+  const mt = (lon + \u03b1) * SECS_PER_DEGREE * 180 / Math.PI - th0
   return mt
 }
 
@@ -20817,16 +20817,16 @@ function _compatibility (rs) {
  * @param {number} Th0 - is apparent sidereal time at 0h UT at Greenwich in seconds
  *        (range 0...86400) must be the time on the day of interest, in seconds.
  *        See sidereal.apparent0UT
- * @param {number} α - right ascension (radians)
- * @param {number} δ - declination (radians)
+ * @param {number} \u03b1 - right ascension (radians)
+ * @param {number} \u03b4 - declination (radians)
  * @return {RiseObj} Result units are seconds and are in the range [0,86400)
  * @throws Error
  */
-function approxTimes (p, h0, Th0, α, δ) {
-  const H0 = hourAngle(p.lat, h0, δ) * SECS_PER_DEGREE * 180 / Math.PI // in degrees per day === seconds
+function approxTimes (p, h0, Th0, \u03b1, \u03b4) {
+  const H0 = hourAngle(p.lat, h0, \u03b4) * SECS_PER_DEGREE * 180 / Math.PI // in degrees per day === seconds
   // approximate transit, rise, set times.
   // (15.2) p. 102.0
-  const mt = _mt(p.lon, α, Th0)
+  const mt = _mt(p.lon, \u03b1, Th0)
   const rs = {}
   rs.transit = base.pmod(mt, SECS_PER_DAY)
   rs.rise = base.pmod(mt - H0, SECS_PER_DAY)
@@ -20842,44 +20842,44 @@ function approxTimes (p, h0, Th0, α, δ) {
  * a number of values computed from the day.
  *
  * @param {GlobeCoord} p - is geographic coordinates of observer.
- * @param {number} ΔT - is delta T in seconds
+ * @param {number} \u0394T - is delta T in seconds
  * @param {number} h0 - is "standard altitude" of the body in radians
  * @param {number} Th0 - is apparent sidereal time at 0h UT at Greenwich in seconds
  *        (range 0...86400) must be the time on the day of interest, in seconds.
  *        See sidereal.apparent0UT
- * @param {Array<number>} α3 - slices of three right ascensions
- * @param {Array<number>} δ3 - slices of three declinations.
- *        α3, δ3 must be values at 0h dynamical time for the day before, the day of,
+ * @param {Array<number>} \u03b13 - slices of three right ascensions
+ * @param {Array<number>} \u03b43 - slices of three declinations.
+ *        \u03b13, \u03b43 must be values at 0h dynamical time for the day before, the day of,
  *        and the day after the day of interest.  Units are radians.
  *
  * @return {RiseObj} Result units are seconds and are in the range [0,86400)
  * @throws Error
  */
-function times (p, ΔT, h0, Th0, α3, δ3) { // (p globe.Coord, ΔT, h0, Th0 float64, α3, δ3 []float64)  (mRise, mTransit, mSet float64, err error)
-  const rs = approxTimes(p, h0, Th0, α3[1], δ3[1])
-  const d3α = new interpolation.Len3(-SECS_PER_DAY, SECS_PER_DAY, α3)
-  const d3δ = new interpolation.Len3(-SECS_PER_DAY, SECS_PER_DAY, δ3)
+function times (p, \u0394T, h0, Th0, \u03b13, \u03b43) { // (p globe.Coord, \u0394T, h0, Th0 float64, \u03b13, \u03b43 []float64)  (mRise, mTransit, mSet float64, err error)
+  const rs = approxTimes(p, h0, Th0, \u03b13[1], \u03b43[1])
+  const d3\u03b1 = new interpolation.Len3(-SECS_PER_DAY, SECS_PER_DAY, \u03b13)
+  const d3\u03b4 = new interpolation.Len3(-SECS_PER_DAY, SECS_PER_DAY, \u03b43)
 
   // adjust mTransit
-  const ut = rs.transit + ΔT
-  const α = d3α.interpolateX(ut)
+  const ut = rs.transit + \u0394T
+  const \u03b1 = d3\u03b1.interpolateX(ut)
   const th0 = _th0(Th0, rs.transit)
-  const H = -1 * _mt(p.lon, α, th0) // in secs // Hmeus = 0...360
+  const H = -1 * _mt(p.lon, \u03b1, th0) // in secs // Hmeus = 0...360
   rs.transit -= H
 
   // adjust mRise, mSet
   const [sLat, cLat] = base.sincos(p.lat)
 
   const adjustRS = function (m) {
-    const ut = m + ΔT
-    const α = d3α.interpolateX(ut)
-    const δ = d3δ.interpolateX(ut)
+    const ut = m + \u0394T
+    const \u03b1 = d3\u03b1.interpolateX(ut)
+    const \u03b4 = d3\u03b4.interpolateX(ut)
     const th0 = _th0(Th0, m)
-    const H = -1 * _mt(p.lon, α, th0)
+    const H = -1 * _mt(p.lon, \u03b1, th0)
     const Hrad = (H / SECS_PER_DEGREE) * rise_D2R
-    const h = rise_asin(((sLat * rise_sin(δ)) + (cLat * rise_cos(δ) * rise_cos(Hrad)))) // formula 13.6
-    const Δm = (SECS_PER_DAY * (h - h0) / (rise_cos(δ) * cLat * rise_sin(Hrad) * 2 * Math.PI)) // formula p103 3
-    return m + Δm
+    const h = rise_asin(((sLat * rise_sin(\u03b4)) + (cLat * rise_cos(\u03b4) * rise_cos(Hrad)))) // formula 13.6
+    const \u0394m = (SECS_PER_DAY * (h - h0) / (rise_cos(\u03b4) * cLat * rise_sin(Hrad) * 2 * Math.PI)) // formula p103 3
+    return m + \u0394m
   }
 
   rs.rise = adjustRS(rs.rise)
@@ -20913,7 +20913,7 @@ class PlanetRise {
     this.lon = lon * rise_D2R
     const cal = new julian.Calendar().fromJD(this.jd)
     this.jde = cal.toJDE()
-    this.ΔT = src_deltat.deltaT(cal.toYear())
+    this.\u0394T = src_deltat.deltaT(cal.toYear())
     this.earth = earth
     this.planet = planet
   }
@@ -20936,7 +20936,7 @@ class PlanetRise {
     ]
     const Th0 = sidereal.apparent0UT(this.jd)
     const rs = times(
-      { lat: this.lat, lon: this.lon }, this.ΔT, this.refraction,
+      { lat: this.lat, lon: this.lon }, this.\u0394T, this.refraction,
       Th0, this._toArr(body, 'ra'), this._toArr(body, 'dec')
     )
     return this._rsToJD(rs)
@@ -21042,18 +21042,18 @@ const saturnmoons_d = Math.PI / 180
  */
 function saturnmoons_positions (jde, earth, saturn) {
   const sol = solar.trueVSOP87(earth, jde)
-  const [s, β, R] = [sol.lon, sol.lat, sol.range]
+  const [s, \u03b2, R] = [sol.lon, sol.lat, sol.range]
   const [ss, cs] = base.sincos(s)
-  const sβ = Math.sin(β)
-  let Δ = 9.0
+  const s\u03b2 = Math.sin(\u03b2)
+  let \u0394 = 9.0
   let x
   let y
   let z = 0
   let _jde
 
   const f = function () {
-    const τ = base.lightTime(Δ)
-    _jde = jde - τ
+    const \u03c4 = base.lightTime(\u0394)
+    _jde = jde - \u03c4
     const { lon, lat, range } = saturn.position(_jde)
     const fk5 = planetposition.toFK5(lon, lat, _jde) // eslint-disable-line no-unused-vars
     const [l, b] = [fk5.lon, fk5.lat]
@@ -21061,18 +21061,18 @@ function saturnmoons_positions (jde, earth, saturn) {
     const [sb, cb] = base.sincos(b)
     x = range * cb * cl + R * cs
     y = range * cb * sl + R * ss
-    z = range * sb + R * sβ
-    Δ = Math.sqrt(x * x + y * y + z * z)
+    z = range * sb + R * s\u03b2
+    \u0394 = Math.sqrt(x * x + y * y + z * z)
   }
   f()
   f()
 
-  let λ0 = Math.atan2(y, x)
-  let β0 = Math.atan(z / Math.hypot(x, y))
-  let ecl = new coord.Ecliptic(λ0, β0)
+  let \u03bb0 = Math.atan2(y, x)
+  let \u03b20 = Math.atan(z / Math.hypot(x, y))
+  let ecl = new coord.Ecliptic(\u03bb0, \u03b20)
   ecl = precess.eclipticPosition(ecl, base.JDEToJulianYear(jde), base.JDEToJulianYear(base.B1950))
-  λ0 = ecl.lon
-  β0 = ecl.lat
+  \u03bb0 = ecl.lon
+  \u03b20 = ecl.lat
   const q = new Qs(_jde)
   const s4 = [
     new R4(), // 0 unused
@@ -21090,19 +21090,19 @@ function saturnmoons_positions (jde, earth, saturn) {
   const Y = new Array(9).fill(0)
   const Z = new Array(9).fill(0)
   for (let j = 1; j <= 8; j++) {
-    const u = s4[j].λ - s4[j].Ω
-    const w = s4[j].Ω - 168.8112 * saturnmoons_d
+    const u = s4[j].\u03bb - s4[j].\u03a9
+    const w = s4[j].\u03a9 - 168.8112 * saturnmoons_d
     const [su, cu] = base.sincos(u)
     const [sw, cw] = base.sincos(w)
-    const [sγ, cγ] = base.sincos(s4[j].γ)
+    const [s\u03b3, c\u03b3] = base.sincos(s4[j].\u03b3)
     const r = s4[j].r
-    X[j] = r * (cu * cw - su * cγ * sw)
-    Y[j] = r * (su * cw * cγ + cu * sw)
-    Z[j] = r * su * sγ
+    X[j] = r * (cu * cw - su * c\u03b3 * sw)
+    Y[j] = r * (su * cw * c\u03b3 + cu * sw)
+    Z[j] = r * su * s\u03b3
   }
   Z[0] = 1
-  const [sλ0, cλ0] = base.sincos(λ0)
-  const [sβ0, cβ0] = base.sincos(β0)
+  const [s\u03bb0, c\u03bb0] = base.sincos(\u03bb0)
+  const [s\u03b20, c\u03b20] = base.sincos(\u03b20)
   const A = new Array(9).fill(0)
   const B = new Array(9).fill(0)
   const C = new Array(9).fill(0)
@@ -21114,11 +21114,11 @@ function saturnmoons_positions (jde, earth, saturn) {
     b = q.s2 * a + q.c2 * b
     a = a0
 
-    A[j] = a * sλ0 - b * cλ0
-    b = a * cλ0 + b * sλ0
+    A[j] = a * s\u03bb0 - b * c\u03bb0
+    b = a * c\u03bb0 + b * s\u03bb0
 
-    B[j] = b * cβ0 + c * sβ0
-    C[j] = c * cβ0 - b * sβ0
+    B[j] = b * c\u03b20 + c * s\u03b20
+    C[j] = c * c\u03b20 - b * s\u03b20
   }
 
   const pos = new Array(9)
@@ -21130,7 +21130,7 @@ function saturnmoons_positions (jde, earth, saturn) {
     Z[j] = B[j]
     const d = X[j] / s4[j].r
     X[j] += Math.abs(Z[j]) / saturnmoons_k[j] * Math.sqrt(1 - d * d)
-    const W = Δ / (Δ + Z[j] / 2475)
+    const W = \u0394 / (\u0394 + Z[j] / 2475)
     pos[j - 1] = new saturnmoons_XYZ(X[j] * W, Y[j] * W, Z[j])
   }
   return pos
@@ -21138,11 +21138,11 @@ function saturnmoons_positions (jde, earth, saturn) {
 
 const saturnmoons_k = [0, 20947, 23715, 26382, 29876, 35313, 53800, 59222, 91820]
 
-function R4 (λ, r, γ, Ω) {
-  this.λ = λ || 0
+function R4 (\u03bb, r, \u03b3, \u03a9) {
+  this.\u03bb = \u03bb || 0
   this.r = r || 0
-  this.γ = γ || 0
-  this.Ω = Ω || 0
+  this.\u03b3 = \u03b3 || 0
+  this.\u03a9 = \u03a9 || 0
 }
 
 function Qs (jde) {
@@ -21193,10 +21193,10 @@ Qs.prototype.mimas = function () {
   const M = L - p
   const C = 2.18287 * saturnmoons_d * Math.sin(M) +
     0.025988 * saturnmoons_d * Math.sin(2 * M) + 0.00043 * saturnmoons_d * Math.sin(3 * M)
-  r.λ = L + C
+  r.\u03bb = L + C
   r.r = 3.06879 / (1 + 0.01905 * Math.cos(M + C))
-  r.γ = 1.563 * saturnmoons_d
-  r.Ω = 54.5 * saturnmoons_d - 365.072 * saturnmoons_d * this.t2
+  r.\u03b3 = 1.563 * saturnmoons_d
+  r.\u03a9 = 54.5 * saturnmoons_d - 365.072 * saturnmoons_d * this.t2
   return r
 }
 
@@ -21206,20 +21206,20 @@ Qs.prototype.enceladus = function () {
   const p = 309.107 * saturnmoons_d + 123.44121 * saturnmoons_d * this.t2
   const M = L - p
   const C = 0.55577 * saturnmoons_d * Math.sin(M) + 0.00168 * saturnmoons_d * Math.sin(2 * M)
-  r.λ = L + C
+  r.\u03bb = L + C
   r.r = 3.94118 / (1 + 0.00485 * Math.cos(M + C))
-  r.γ = 0.0262 * saturnmoons_d
-  r.Ω = 348 * saturnmoons_d - 151.95 * saturnmoons_d * this.t2
+  r.\u03b3 = 0.0262 * saturnmoons_d
+  r.\u03a9 = 348 * saturnmoons_d - 151.95 * saturnmoons_d * this.t2
   return r
 }
 
 Qs.prototype.tethys = function () {
   const r = new R4()
-  r.λ = 285.306 * saturnmoons_d + 190.69791226 * saturnmoons_d * this.t1 +
+  r.\u03bb = 285.306 * saturnmoons_d + 190.69791226 * saturnmoons_d * this.t1 +
     2.063 * saturnmoons_d * this.sW0 + 0.03409 * saturnmoons_d * this.s3W0 + 0.001015 * saturnmoons_d * this.s5W0
   r.r = 4.880998
-  r.γ = 1.0976 * saturnmoons_d
-  r.Ω = 111.33 * saturnmoons_d - 72.2441 * saturnmoons_d * this.t2
+  r.\u03b3 = 1.0976 * saturnmoons_d
+  r.\u03a9 = 111.33 * saturnmoons_d - 72.2441 * saturnmoons_d * this.t2
   return r
 }
 
@@ -21229,32 +21229,32 @@ Qs.prototype.dione = function () {
   const p = 174.8 * saturnmoons_d + 30.82 * saturnmoons_d * this.t2
   const M = L - p
   const C = 0.24717 * saturnmoons_d * Math.sin(M) + 0.00033 * saturnmoons_d * Math.sin(2 * M)
-  r.λ = L + C
+  r.\u03bb = L + C
   r.r = 6.24871 / (1 + 0.002157 * Math.cos(M + C))
-  r.γ = 0.0139 * saturnmoons_d
-  r.Ω = 232 * saturnmoons_d - 30.27 * saturnmoons_d * this.t2
+  r.\u03b3 = 0.0139 * saturnmoons_d
+  r.\u03a9 = 232 * saturnmoons_d - 30.27 * saturnmoons_d * this.t2
   return r
 }
 
 Qs.prototype.rhea = function () {
-  const pʹ = 342.7 * saturnmoons_d + 10.057 * saturnmoons_d * this.t2
-  const [spʹ, cpʹ] = base.sincos(pʹ)
-  const a1 = 0.000265 * spʹ + 0.001 * this.sW4
-  const a2 = 0.000265 * cpʹ + 0.001 * this.cW4
+  const p\u02b9 = 342.7 * saturnmoons_d + 10.057 * saturnmoons_d * this.t2
+  const [sp\u02b9, cp\u02b9] = base.sincos(p\u02b9)
+  const a1 = 0.000265 * sp\u02b9 + 0.001 * this.sW4
+  const a2 = 0.000265 * cp\u02b9 + 0.001 * this.cW4
   const e = Math.hypot(a1, a2)
   const p = Math.atan2(a1, a2)
   const N = 345 * saturnmoons_d - 10.057 * saturnmoons_d * this.t2
   const [sN, cN] = base.sincos(N)
-  const λʹ = 359.244 * saturnmoons_d + 79.6900472 * saturnmoons_d * this.t1 + 0.086754 * saturnmoons_d * sN
+  const \u03bb\u02b9 = 359.244 * saturnmoons_d + 79.6900472 * saturnmoons_d * this.t1 + 0.086754 * saturnmoons_d * sN
   const i = 28.0362 * saturnmoons_d + 0.346898 * saturnmoons_d * cN + 0.0193 * saturnmoons_d * this.cW3
-  const Ω = 168.8034 * saturnmoons_d + 0.736936 * saturnmoons_d * sN + 0.041 * saturnmoons_d * this.sW3
+  const \u03a9 = 168.8034 * saturnmoons_d + 0.736936 * saturnmoons_d * sN + 0.041 * saturnmoons_d * this.sW3
   const a = 8.725924
-  return this.subr(λʹ, p, e, a, Ω, i)
+  return this.subr(\u03bb\u02b9, p, e, a, \u03a9, i)
 }
 
-Qs.prototype.subr = function (λʹ, p, e, a, Ω, i) {
+Qs.prototype.subr = function (\u03bb\u02b9, p, e, a, \u03a9, i) {
   const r = new R4()
-  const M = λʹ - p
+  const M = \u03bb\u02b9 - p
   const e2 = e * e
   const e3 = e2 * e
   const e4 = e2 * e2
@@ -21264,115 +21264,115 @@ Qs.prototype.subr = function (λʹ, p, e, a, Ω, i) {
     (1.083333333 * e3 - 0.671875 * e5) * Math.sin(3 * M) +
     1.072917 * e4 * Math.sin(4 * M) + 1.142708 * e5 * Math.sin(5 * M)
   r.r = a * (1 - e2) / (1 + e * Math.cos(M + C)) // return value
-  const g = Ω - 168.8112 * saturnmoons_d
+  const g = \u03a9 - 168.8112 * saturnmoons_d
   const [si, ci] = base.sincos(i)
   const [sg, cg] = base.sincos(g)
   const a1 = si * sg
   const a2 = this.c1 * si * cg - this.s1 * ci
-  r.γ = Math.asin(Math.hypot(a1, a2)) // return value
+  r.\u03b3 = Math.asin(Math.hypot(a1, a2)) // return value
   const u = Math.atan2(a1, a2)
-  r.Ω = 168.8112 * saturnmoons_d + u // return value (w)
+  r.\u03a9 = 168.8112 * saturnmoons_d + u // return value (w)
   const h = this.c1 * si - this.s1 * ci * cg
-  const ψ = Math.atan2(this.s1 * sg, h)
-  r.λ = λʹ + C + u - g - ψ // return value
+  const \u03c8 = Math.atan2(this.s1 * sg, h)
+  r.\u03bb = \u03bb\u02b9 + C + u - g - \u03c8 // return value
   return r
 }
 
 Qs.prototype.titan = function () {
   const L = 261.1582 * saturnmoons_d + 22.57697855 * saturnmoons_d * this.t4 + 0.074025 * saturnmoons_d * this.sW3
-  const iʹ = 27.45141 * saturnmoons_d + 0.295999 * saturnmoons_d * this.cW3
-  const Ωʹ = 168.66925 * saturnmoons_d + 0.628808 * saturnmoons_d * this.sW3
-  const [siʹ, ciʹ] = base.sincos(iʹ)
-  const [sΩʹW8, cΩʹW8] = base.sincos(Ωʹ - this.W8)
-  const a1 = this.sW7 * sΩʹW8
-  const a2 = this.cW7 * siʹ - this.sW7 * ciʹ * cΩʹW8
+  const i\u02b9 = 27.45141 * saturnmoons_d + 0.295999 * saturnmoons_d * this.cW3
+  const \u03a9\u02b9 = 168.66925 * saturnmoons_d + 0.628808 * saturnmoons_d * this.sW3
+  const [si\u02b9, ci\u02b9] = base.sincos(i\u02b9)
+  const [s\u03a9\u02b9W8, c\u03a9\u02b9W8] = base.sincos(\u03a9\u02b9 - this.W8)
+  const a1 = this.sW7 * s\u03a9\u02b9W8
+  const a2 = this.cW7 * si\u02b9 - this.sW7 * ci\u02b9 * c\u03a9\u02b9W8
   const g0 = 102.8623 * saturnmoons_d
-  const ψ = Math.atan2(a1, a2)
+  const \u03c8 = Math.atan2(a1, a2)
   const s = Math.hypot(a1, a2)
-  let g = this.W4 - Ωʹ - ψ
-  let ϖ = 0
+  let g = this.W4 - \u03a9\u02b9 - \u03c8
+  let \u03d6 = 0
   const [s2g0, c2g0] = base.sincos(2 * g0)
   const f = () => {
-    ϖ = this.W4 + 0.37515 * saturnmoons_d * (Math.sin(2 * g) - s2g0)
-    g = ϖ - Ωʹ - ψ
+    \u03d6 = this.W4 + 0.37515 * saturnmoons_d * (Math.sin(2 * g) - s2g0)
+    g = \u03d6 - \u03a9\u02b9 - \u03c8
   }
   f()
   f()
   f()
-  const eʹ = 0.029092 + 0.00019048 * (Math.cos(2 * g) - c2g0)
-  const qq = 2 * (this.W5 - ϖ)
-  const b1 = siʹ * sΩʹW8
-  const b2 = this.cW7 * siʹ * cΩʹW8 - this.sW7 * ciʹ
-  const θ = Math.atan2(b1, b2) + this.W8
+  const e\u02b9 = 0.029092 + 0.00019048 * (Math.cos(2 * g) - c2g0)
+  const qq = 2 * (this.W5 - \u03d6)
+  const b1 = si\u02b9 * s\u03a9\u02b9W8
+  const b2 = this.cW7 * si\u02b9 * c\u03a9\u02b9W8 - this.sW7 * ci\u02b9
+  const \u03b8 = Math.atan2(b1, b2) + this.W8
   const [sq, cq] = base.sincos(qq)
-  const e = eʹ + 0.002778797 * eʹ * cq
-  const p = ϖ + 0.159215 * saturnmoons_d * sq
-  const u = 2 * this.W5 - 2 * θ + ψ
+  const e = e\u02b9 + 0.002778797 * e\u02b9 * cq
+  const p = \u03d6 + 0.159215 * saturnmoons_d * sq
+  const u = 2 * this.W5 - 2 * \u03b8 + \u03c8
   const [su, cu] = base.sincos(u)
-  const h = 0.9375 * eʹ * eʹ * sq + 0.1875 * s * s * Math.sin(2 * (this.W5 - θ))
-  const λʹ = L - 0.254744 * saturnmoons_d *
+  const h = 0.9375 * e\u02b9 * e\u02b9 * sq + 0.1875 * s * s * Math.sin(2 * (this.W5 - \u03b8))
+  const \u03bb\u02b9 = L - 0.254744 * saturnmoons_d *
     (this.e1 * Math.sin(this.W6) + 0.75 * this.e1 * this.e1 * Math.sin(2 * this.W6) + h)
-  const i = iʹ + 0.031843 * saturnmoons_d * s * cu
-  const Ω = Ωʹ + 0.031843 * saturnmoons_d * s * su / siʹ
+  const i = i\u02b9 + 0.031843 * saturnmoons_d * s * cu
+  const \u03a9 = \u03a9\u02b9 + 0.031843 * saturnmoons_d * s * su / si\u02b9
   const a = 20.216193
-  return this.subr(λʹ, p, e, a, Ω, i)
+  return this.subr(\u03bb\u02b9, p, e, a, \u03a9, i)
 }
 
 Qs.prototype.hyperion = function () {
-  const η = 92.39 * saturnmoons_d + 0.5621071 * saturnmoons_d * this.t6
-  const ζ = 148.19 * saturnmoons_d - 19.18 * saturnmoons_d * this.t8
-  const θ = 184.8 * saturnmoons_d - 35.41 * saturnmoons_d * this.t9
-  const θʹ = θ - 7.5 * saturnmoons_d
+  const \u03b7 = 92.39 * saturnmoons_d + 0.5621071 * saturnmoons_d * this.t6
+  const \u03b6 = 148.19 * saturnmoons_d - 19.18 * saturnmoons_d * this.t8
+  const \u03b8 = 184.8 * saturnmoons_d - 35.41 * saturnmoons_d * this.t9
+  const \u03b8\u02b9 = \u03b8 - 7.5 * saturnmoons_d
   const as = 176 * saturnmoons_d + 12.22 * saturnmoons_d * this.t8
   const bs = 8 * saturnmoons_d + 24.44 * saturnmoons_d * this.t8
   const cs = bs + 5 * saturnmoons_d
-  const ϖ = 69.898 * saturnmoons_d - 18.67088 * saturnmoons_d * this.t8
-  const φ = 2 * (ϖ - this.W5)
-  const χ = 94.9 * saturnmoons_d - 2.292 * saturnmoons_d * this.t8
-  const [sη, cη] = base.sincos(η)
-  const [sζ, cζ] = base.sincos(ζ)
-  const [s2ζ, c2ζ] = base.sincos(2 * ζ)
-  const [s3ζ, c3ζ] = base.sincos(3 * ζ)
-  const [sζpη, cζpη] = base.sincos(ζ + η)
-  const [sζmη, cζmη] = base.sincos(ζ - η)
-  const [sφ, cφ] = base.sincos(φ)
-  const [sχ, cχ] = base.sincos(χ)
+  const \u03d6 = 69.898 * saturnmoons_d - 18.67088 * saturnmoons_d * this.t8
+  const \u03c6 = 2 * (\u03d6 - this.W5)
+  const \u03c7 = 94.9 * saturnmoons_d - 2.292 * saturnmoons_d * this.t8
+  const [s\u03b7, c\u03b7] = base.sincos(\u03b7)
+  const [s\u03b6, c\u03b6] = base.sincos(\u03b6)
+  const [s2\u03b6, c2\u03b6] = base.sincos(2 * \u03b6)
+  const [s3\u03b6, c3\u03b6] = base.sincos(3 * \u03b6)
+  const [s\u03b6p\u03b7, c\u03b6p\u03b7] = base.sincos(\u03b6 + \u03b7)
+  const [s\u03b6m\u03b7, c\u03b6m\u03b7] = base.sincos(\u03b6 - \u03b7)
+  const [s\u03c6, c\u03c6] = base.sincos(\u03c6)
+  const [s\u03c7, c\u03c7] = base.sincos(\u03c7)
   const [scs, ccs] = base.sincos(cs)
-  const a = 24.50601 - 0.08686 * cη - 0.00166 * cζpη + 0.00175 * cζmη
-  const e = 0.103458 - 0.004099 * cη - 0.000167 * cζpη + 0.000235 * cζmη +
-    0.02303 * cζ - 0.00212 * c2ζ + 0.000151 * c3ζ + 0.00013 * cφ
-  const p = ϖ + 0.15648 * saturnmoons_d * sχ - 0.4457 * saturnmoons_d * sη - 0.2657 * saturnmoons_d * sζpη - 0.3573 * saturnmoons_d * sζmη -
-    12.872 * saturnmoons_d * sζ + 1.668 * saturnmoons_d * s2ζ - 0.2419 * saturnmoons_d * s3ζ - 0.07 * saturnmoons_d * sφ
-  const λʹ = 177.047 * saturnmoons_d + 16.91993829 * saturnmoons_d * this.t6 + 0.15648 * saturnmoons_d * sχ + 9.142 * saturnmoons_d * sη +
-    0.007 * saturnmoons_d * Math.sin(2 * η) - 0.014 * saturnmoons_d * Math.sin(3 * η) + 0.2275 * saturnmoons_d * sζpη +
-    0.2112 * saturnmoons_d * sζmη - 0.26 * saturnmoons_d * sζ - 0.0098 * saturnmoons_d * s2ζ -
-    0.013 * saturnmoons_d * Math.sin(as) + 0.017 * saturnmoons_d * Math.sin(bs) - 0.0303 * saturnmoons_d * sφ
-  const i = 27.3347 * saturnmoons_d + 0.6434886 * saturnmoons_d * cχ + 0.315 * saturnmoons_d * this.cW3 + 0.018 * saturnmoons_d * Math.cos(θ) -
+  const a = 24.50601 - 0.08686 * c\u03b7 - 0.00166 * c\u03b6p\u03b7 + 0.00175 * c\u03b6m\u03b7
+  const e = 0.103458 - 0.004099 * c\u03b7 - 0.000167 * c\u03b6p\u03b7 + 0.000235 * c\u03b6m\u03b7 +
+    0.02303 * c\u03b6 - 0.00212 * c2\u03b6 + 0.000151 * c3\u03b6 + 0.00013 * c\u03c6
+  const p = \u03d6 + 0.15648 * saturnmoons_d * s\u03c7 - 0.4457 * saturnmoons_d * s\u03b7 - 0.2657 * saturnmoons_d * s\u03b6p\u03b7 - 0.3573 * saturnmoons_d * s\u03b6m\u03b7 -
+    12.872 * saturnmoons_d * s\u03b6 + 1.668 * saturnmoons_d * s2\u03b6 - 0.2419 * saturnmoons_d * s3\u03b6 - 0.07 * saturnmoons_d * s\u03c6
+  const \u03bb\u02b9 = 177.047 * saturnmoons_d + 16.91993829 * saturnmoons_d * this.t6 + 0.15648 * saturnmoons_d * s\u03c7 + 9.142 * saturnmoons_d * s\u03b7 +
+    0.007 * saturnmoons_d * Math.sin(2 * \u03b7) - 0.014 * saturnmoons_d * Math.sin(3 * \u03b7) + 0.2275 * saturnmoons_d * s\u03b6p\u03b7 +
+    0.2112 * saturnmoons_d * s\u03b6m\u03b7 - 0.26 * saturnmoons_d * s\u03b6 - 0.0098 * saturnmoons_d * s2\u03b6 -
+    0.013 * saturnmoons_d * Math.sin(as) + 0.017 * saturnmoons_d * Math.sin(bs) - 0.0303 * saturnmoons_d * s\u03c6
+  const i = 27.3347 * saturnmoons_d + 0.6434886 * saturnmoons_d * c\u03c7 + 0.315 * saturnmoons_d * this.cW3 + 0.018 * saturnmoons_d * Math.cos(\u03b8) -
     0.018 * saturnmoons_d * ccs
-  const Ω = 168.6812 * saturnmoons_d + 1.40136 * saturnmoons_d * cχ + 0.68599 * saturnmoons_d * this.sW3 - 0.0392 * saturnmoons_d * scs +
-    0.0366 * saturnmoons_d * Math.sin(θʹ)
-  return this.subr(λʹ, p, e, a, Ω, i)
+  const \u03a9 = 168.6812 * saturnmoons_d + 1.40136 * saturnmoons_d * c\u03c7 + 0.68599 * saturnmoons_d * this.sW3 - 0.0392 * saturnmoons_d * scs +
+    0.0366 * saturnmoons_d * Math.sin(\u03b8\u02b9)
+  return this.subr(\u03bb\u02b9, p, e, a, \u03a9, i)
 }
 
 Qs.prototype.iapetus = function () {
   const L = 261.1582 * saturnmoons_d + 22.57697855 * saturnmoons_d * this.t4
-  const ϖʹ = 91.796 * saturnmoons_d + 0.562 * saturnmoons_d * this.t7
-  const ψ = 4.367 * saturnmoons_d - 0.195 * saturnmoons_d * this.t7
-  const θ = 146.819 * saturnmoons_d - 3.198 * saturnmoons_d * this.t7
-  const φ = 60.47 * saturnmoons_d + 1.521 * saturnmoons_d * this.t7
-  const Φ = 205.055 * saturnmoons_d - 2.091 * saturnmoons_d * this.t7
-  const eʹ = 0.028298 + 0.001156 * this.t11
-  const ϖ0 = 352.91 * saturnmoons_d + 11.71 * saturnmoons_d * this.t11
-  const μ = 76.3852 * saturnmoons_d + 4.53795125 * saturnmoons_d * this.t10
-  const iʹ = base.horner(this.t11, 18.4602 * saturnmoons_d, -0.9518 * saturnmoons_d, -0.072 * saturnmoons_d, 0.0054 * saturnmoons_d)
-  const Ωʹ = base.horner(this.t11, 143.198 * saturnmoons_d, -3.919 * saturnmoons_d, 0.116 * saturnmoons_d, 0.008 * saturnmoons_d)
-  const l = μ - ϖ0
-  const g = ϖ0 - Ωʹ - ψ
-  const g1 = ϖ0 - Ωʹ - φ
-  const ls = this.W5 - ϖʹ
-  const gs = ϖʹ - θ
+  const \u03d6\u02b9 = 91.796 * saturnmoons_d + 0.562 * saturnmoons_d * this.t7
+  const \u03c8 = 4.367 * saturnmoons_d - 0.195 * saturnmoons_d * this.t7
+  const \u03b8 = 146.819 * saturnmoons_d - 3.198 * saturnmoons_d * this.t7
+  const \u03c6 = 60.47 * saturnmoons_d + 1.521 * saturnmoons_d * this.t7
+  const \u03a6 = 205.055 * saturnmoons_d - 2.091 * saturnmoons_d * this.t7
+  const e\u02b9 = 0.028298 + 0.001156 * this.t11
+  const \u03d60 = 352.91 * saturnmoons_d + 11.71 * saturnmoons_d * this.t11
+  const \u03bc = 76.3852 * saturnmoons_d + 4.53795125 * saturnmoons_d * this.t10
+  const i\u02b9 = base.horner(this.t11, 18.4602 * saturnmoons_d, -0.9518 * saturnmoons_d, -0.072 * saturnmoons_d, 0.0054 * saturnmoons_d)
+  const \u03a9\u02b9 = base.horner(this.t11, 143.198 * saturnmoons_d, -3.919 * saturnmoons_d, 0.116 * saturnmoons_d, 0.008 * saturnmoons_d)
+  const l = \u03bc - \u03d60
+  const g = \u03d60 - \u03a9\u02b9 - \u03c8
+  const g1 = \u03d60 - \u03a9\u02b9 - \u03c6
+  const ls = this.W5 - \u03d6\u02b9
+  const gs = \u03d6\u02b9 - \u03b8
   const lT = L - this.W4
-  const gT = this.W4 - Φ
+  const gT = this.W4 - \u03a6
   const u1 = 2 * (l + g - ls - gs)
   const u2 = l + g1 - lT - gT
   const u3 = l + 2 * (g - ls - gs)
@@ -21386,21 +21386,21 @@ Qs.prototype.iapetus = function () {
   const [slu2, clu2] = base.sincos(l + u2)
   const [sg1gT, cg1gT] = base.sincos(g1 - gT)
   const [su52g, cu52g] = base.sincos(u5 - 2 * g)
-  const [su5ψ, cu5ψ] = base.sincos(u5 + ψ)
-  const [su2φ, cu2φ] = base.sincos(u2 + φ)
-  const [s5, c5] = base.sincos(l + g1 + lT + gT + φ)
+  const [su5\u03c8, cu5\u03c8] = base.sincos(u5 + \u03c8)
+  const [su2\u03c6, cu2\u03c6] = base.sincos(u2 + \u03c6)
+  const [s5, c5] = base.sincos(l + g1 + lT + gT + \u03c6)
   const a = 58.935028 + 0.004638 * cu1 + 0.058222 * cu2
-  const e = eʹ - 0.0014097 * cg1gT + 0.0003733 * cu52g +
+  const e = e\u02b9 - 0.0014097 * cg1gT + 0.0003733 * cu52g +
     0.000118 * cu3 + 0.0002408 * cl + 0.0002849 * clu2 + 0.000619 * cu4
   const w = 0.08077 * saturnmoons_d * sg1gT + 0.02139 * saturnmoons_d * su52g - 0.00676 * saturnmoons_d * su3 +
     0.0138 * saturnmoons_d * sl + 0.01632 * saturnmoons_d * slu2 + 0.03547 * saturnmoons_d * su4
-  const p = ϖ0 + w / eʹ
-  const λʹ = μ - 0.04299 * saturnmoons_d * su2 - 0.00789 * saturnmoons_d * su1 - 0.06312 * saturnmoons_d * Math.sin(ls) -
-    0.00295 * saturnmoons_d * Math.sin(2 * ls) - 0.02231 * saturnmoons_d * Math.sin(u5) + 0.0065 * saturnmoons_d * su5ψ
-  const i = iʹ + 0.04204 * saturnmoons_d * cu5ψ + 0.00235 * saturnmoons_d * c5 + 0.0036 * saturnmoons_d * cu2φ
-  const wʹ = 0.04204 * saturnmoons_d * su5ψ + 0.00235 * saturnmoons_d * s5 + 0.00358 * saturnmoons_d * su2φ
-  const Ω = Ωʹ + wʹ / Math.sin(iʹ)
-  return this.subr(λʹ, p, e, a, Ω, i)
+  const p = \u03d60 + w / e\u02b9
+  const \u03bb\u02b9 = \u03bc - 0.04299 * saturnmoons_d * su2 - 0.00789 * saturnmoons_d * su1 - 0.06312 * saturnmoons_d * Math.sin(ls) -
+    0.00295 * saturnmoons_d * Math.sin(2 * ls) - 0.02231 * saturnmoons_d * Math.sin(u5) + 0.0065 * saturnmoons_d * su5\u03c8
+  const i = i\u02b9 + 0.04204 * saturnmoons_d * cu5\u03c8 + 0.00235 * saturnmoons_d * c5 + 0.0036 * saturnmoons_d * cu2\u03c6
+  const w\u02b9 = 0.04204 * saturnmoons_d * su5\u03c8 + 0.00235 * saturnmoons_d * s5 + 0.00358 * saturnmoons_d * su2\u03c6
+  const \u03a9 = \u03a9\u02b9 + w\u02b9 / Math.sin(i\u02b9)
+  return this.subr(\u03bb\u02b9, p, e, a, \u03a9, i)
 }
 
 /* harmony default export */ const saturnmoons = ({
@@ -21436,27 +21436,27 @@ Qs.prototype.iapetus = function () {
  * Ring computes quantities of the ring of Saturn.
  *
  *  B  Saturnicentric latitude of the Earth referred to the plane of the ring.
- *  Bʹ  Saturnicentric latitude of the Sun referred to the plane of the ring.
- *  ΔU  Difference between Saturnicentric longitudes of the Sun and the Earth.
+ *  B\u02b9  Saturnicentric latitude of the Sun referred to the plane of the ring.
+ *  \u0394U  Difference between Saturnicentric longitudes of the Sun and the Earth.
  *  P  Geometric position angle of the northern semiminor axis of the ring.
  *  aEdge  Major axis of the out edge of the outer ring.
  *  bEdge  Minor axis of the out edge of the outer ring.
  *
  * All results in radians.
  */
-function ring (jde, earth, saturn) { // (jde float64, earth, saturn *pp.V87Planet)  (B, Bʹ, ΔU, P, aEdge, bEdge float64)
+function ring (jde, earth, saturn) { // (jde float64, earth, saturn *pp.V87Planet)  (B, B\u02b9, \u0394U, P, aEdge, bEdge float64)
   const [f1, f2] = cl(jde, earth, saturn)
-  const [ΔU, B] = f1()
-  const [Bʹ, P, aEdge, bEdge] = f2()
-  return [B, Bʹ, ΔU, P, aEdge, bEdge]
+  const [\u0394U, B] = f1()
+  const [B\u02b9, P, aEdge, bEdge] = f2()
+  return [B, B\u02b9, \u0394U, P, aEdge, bEdge]
 }
 
 /**
  * UB computes quantities required by illum.Saturn().
  *
- * Same as ΔU and B returned by Ring().  Results in radians.
+ * Same as \u0394U and B returned by Ring().  Results in radians.
  */
-function ub (jde, earth, saturn) { // (jde float64, earth, saturn *pp.V87Planet)  (ΔU, B float64)
+function ub (jde, earth, saturn) { // (jde float64, earth, saturn *pp.V87Planet)  (\u0394U, B float64)
   const [f1, f2] = cl(jde, earth, saturn) // eslint-disable-line no-unused-vars
   return f1()
 }
@@ -21464,20 +21464,20 @@ function ub (jde, earth, saturn) { // (jde float64, earth, saturn *pp.V87Planet)
 /**
  * cl splits the work into two closures.
  */
-function cl (jde, earth, saturn) { // (jde float64, earth, saturn *pp.V87Planet)  (f1 func() (ΔU, B float64),
-  // f2 func() (Bʹ, P, aEdge, bEdge float64))
+function cl (jde, earth, saturn) { // (jde float64, earth, saturn *pp.V87Planet)  (f1 func() (\u0394U, B float64),
+  // f2 func() (B\u02b9, P, aEdge, bEdge float64))
   const p = Math.PI / 180
-  let i, Ω
+  let i, \u03a9
   let l0, b0, R
-  let Δ = 9.0
-  let λ, β
-  let si, ci, sβ, cβ, sB
-  let sbʹ, cbʹ, slʹΩ, clʹΩ
-  const f1 = function () { // (ΔU, B float64)
+  let \u0394 = 9.0
+  let \u03bb, \u03b2
+  let si, ci, s\u03b2, c\u03b2, sB
+  let sb\u02b9, cb\u02b9, sl\u02b9\u03a9, cl\u02b9\u03a9
+  const f1 = function () { // (\u0394U, B float64)
     // (45.1), p. 318
     const T = base.J2000Century(jde)
     i = base.horner(T, 28.075216 * p, -0.012998 * p, 0.000004 * p)
-    Ω = base.horner(T, 169.50847 * p, 1.394681 * p, 0.000412 * p)
+    \u03a9 = base.horner(T, 169.50847 * p, 1.394681 * p, 0.000412 * p)
     // Step 2.0
     const earthPos = earth.position(jde)
     R = earthPos.range
@@ -21495,8 +21495,8 @@ function cl (jde, earth, saturn) { // (jde float64, earth, saturn *pp.V87Planet)
     let z = 0
 
     const f = function () {
-      const τ = base.lightTime(Δ)
-      const saturnPos = saturn.position(jde - τ)
+      const \u03c4 = base.lightTime(\u0394)
+      const saturnPos = saturn.position(jde - \u03c4)
       r = saturnPos.range
       const fk5 = planetposition.toFK5(saturnPos.lon, saturnPos.lat, jde)
       l = fk5.lon
@@ -21506,67 +21506,67 @@ function cl (jde, earth, saturn) { // (jde float64, earth, saturn *pp.V87Planet)
       x = r * cb * cl - R * cl0
       y = r * cb * sl - R * sl0
       z = r * sb - R * sb0
-      Δ = Math.sqrt(x * x + y * y + z * z)
+      \u0394 = Math.sqrt(x * x + y * y + z * z)
     }
     f()
     f()
     // Step 5.0
-    λ = Math.atan2(y, x)
-    β = Math.atan(z / Math.hypot(x, y))
+    \u03bb = Math.atan2(y, x)
+    \u03b2 = Math.atan(z / Math.hypot(x, y))
     // First part of step 6.0
     si = Math.sin(i)
     ci = Math.cos(i)
-    sβ = Math.sin(β)
-    cβ = Math.cos(β)
-    sB = si * cβ * Math.sin(λ - Ω) - ci * sβ
+    s\u03b2 = Math.sin(\u03b2)
+    c\u03b2 = Math.cos(\u03b2)
+    sB = si * c\u03b2 * Math.sin(\u03bb - \u03a9) - ci * s\u03b2
     const B = Math.asin(sB) // return value
     // Step 7.0
     const N = 113.6655 * p + 0.8771 * p * T
-    const lʹ = l - 0.01759 * p / r
-    const bʹ = b - 0.000764 * p * Math.cos(l - N) / r
+    const l\u02b9 = l - 0.01759 * p / r
+    const b\u02b9 = b - 0.000764 * p * Math.cos(l - N) / r
     // Setup for steps 8, 9.0
-    sbʹ = Math.sin(bʹ)
-    cbʹ = Math.cos(bʹ)
-    slʹΩ = Math.sin(lʹ - Ω)
-    clʹΩ = Math.cos(lʹ - Ω)
+    sb\u02b9 = Math.sin(b\u02b9)
+    cb\u02b9 = Math.cos(b\u02b9)
+    sl\u02b9\u03a9 = Math.sin(l\u02b9 - \u03a9)
+    cl\u02b9\u03a9 = Math.cos(l\u02b9 - \u03a9)
     // Step 9.0
-    const [sλΩ, cλΩ] = base.sincos(λ - Ω)
-    const U1 = Math.atan2(si * sbʹ + ci * cbʹ * slʹΩ, cbʹ * clʹΩ)
-    const U2 = Math.atan2(si * sβ + ci * cβ * sλΩ, cβ * cλΩ)
-    const ΔU = Math.abs(U1 - U2) // return value
-    return [ΔU, B]
+    const [s\u03bb\u03a9, c\u03bb\u03a9] = base.sincos(\u03bb - \u03a9)
+    const U1 = Math.atan2(si * sb\u02b9 + ci * cb\u02b9 * sl\u02b9\u03a9, cb\u02b9 * cl\u02b9\u03a9)
+    const U2 = Math.atan2(si * s\u03b2 + ci * c\u03b2 * s\u03bb\u03a9, c\u03b2 * c\u03bb\u03a9)
+    const \u0394U = Math.abs(U1 - U2) // return value
+    return [\u0394U, B]
   }
-  const f2 = function () { // (Bʹ, P, aEdge, bEdge) {
+  const f2 = function () { // (B\u02b9, P, aEdge, bEdge) {
     // Remainder of step 6.0
-    const aEdge = 375.35 / 3600 * p / Δ // return value
+    const aEdge = 375.35 / 3600 * p / \u0394 // return value
     const bEdge = aEdge * Math.abs(sB) // return value
     // Step 8.0
-    const sBʹ = si * cbʹ * slʹΩ - ci * sbʹ
-    const Bʹ = Math.asin(sBʹ) // return value
+    const sB\u02b9 = si * cb\u02b9 * sl\u02b9\u03a9 - ci * sb\u02b9
+    const B\u02b9 = Math.asin(sB\u02b9) // return value
     // Step 10.0
-    const [Δψ, Δε] = src_nutation.nutation(jde)
-    const ε = src_nutation.meanObliquity(jde) + Δε
+    const [\u0394\u03c8, \u0394\u03b5] = src_nutation.nutation(jde)
+    const \u03b5 = src_nutation.meanObliquity(jde) + \u0394\u03b5
     // Step 11.0
-    let λ0 = Ω - Math.PI / 2
-    const β0 = Math.PI / 2 - i
+    let \u03bb0 = \u03a9 - Math.PI / 2
+    const \u03b20 = Math.PI / 2 - i
     // Step 12.0
-    const [sl0λ, cl0λ] = base.sincos(l0 - λ)
-    λ += 0.005693 * p * cl0λ / cβ
-    β += 0.005693 * p * sl0λ * sβ
+    const [sl0\u03bb, cl0\u03bb] = base.sincos(l0 - \u03bb)
+    \u03bb += 0.005693 * p * cl0\u03bb / c\u03b2
+    \u03b2 += 0.005693 * p * sl0\u03bb * s\u03b2
     // Step 13.0
-    λ0 += Δψ
-    λ += Δψ
+    \u03bb0 += \u0394\u03c8
+    \u03bb += \u0394\u03c8
     // Step 14.0
-    let eq = new coord.Ecliptic(λ0, β0).toEquatorial(ε)
-    const [α0, δ0] = [eq.ra, eq.dec]
-    eq = new coord.Ecliptic(λ, β).toEquatorial(ε)
-    const [α, δ] = [eq.ra, eq.dec]
+    let eq = new coord.Ecliptic(\u03bb0, \u03b20).toEquatorial(\u03b5)
+    const [\u03b10, \u03b40] = [eq.ra, eq.dec]
+    eq = new coord.Ecliptic(\u03bb, \u03b2).toEquatorial(\u03b5)
+    const [\u03b1, \u03b4] = [eq.ra, eq.dec]
     // Step 15.0
-    const [sδ0, cδ0] = base.sincos(δ0)
-    const [sδ, cδ] = base.sincos(δ)
-    const [sα0α, cα0α] = base.sincos(α0 - α)
-    const P = Math.atan2(cδ0 * sα0α, sδ0 * cδ - cδ0 * sδ * cα0α) // return value
-    return [Bʹ, P, aEdge, bEdge]
+    const [s\u03b40, c\u03b40] = base.sincos(\u03b40)
+    const [s\u03b4, c\u03b4] = base.sincos(\u03b4)
+    const [s\u03b10\u03b1, c\u03b10\u03b1] = base.sincos(\u03b10 - \u03b1)
+    const P = Math.atan2(c\u03b40 * s\u03b10\u03b1, s\u03b40 * c\u03b4 - c\u03b40 * s\u03b4 * c\u03b10\u03b1) // return value
+    return [B\u02b9, P, aEdge, bEdge]
   }
   return [f1, f2]
 }
@@ -21602,7 +21602,7 @@ function cl (jde, earth, saturn) { // (jde float64, earth, saturn *pp.V87Planet)
  * All results in radians.
  */
 function ephemeris (jd, earth) { // (jd float64, e *pp.V87Planet)  (P, B0, L0 float64)
-  const θ = (jd - 2398220) * 2 * Math.PI / 25.38
+  const \u03b8 = (jd - 2398220) * 2 * Math.PI / 25.38
   const I = 7.25 * Math.PI / 180
   const K = 73.6667 * Math.PI / 180 +
     1.3958333 * Math.PI / 180 * (jd - 2396758) / base.JulianCentury
@@ -21610,21 +21610,21 @@ function ephemeris (jd, earth) { // (jd float64, e *pp.V87Planet)  (P, B0, L0 fl
   const solarPos = solar.trueVSOP87(earth, jd)
   const L = solarPos.lon
   const R = solarPos.range
-  const [Δψ, Δε] = src_nutation.nutation(jd)
-  const ε0 = src_nutation.meanObliquity(jd)
-  const ε = ε0 + Δε
-  const λ = L - 20.4898 / 3600 * Math.PI / 180 / R
-  const λp = λ + Δψ
+  const [\u0394\u03c8, \u0394\u03b5] = src_nutation.nutation(jd)
+  const \u03b50 = src_nutation.meanObliquity(jd)
+  const \u03b5 = \u03b50 + \u0394\u03b5
+  const \u03bb = L - 20.4898 / 3600 * Math.PI / 180 / R
+  const \u03bbp = \u03bb + \u0394\u03c8
 
-  const [sλK, cλK] = base.sincos(λ - K)
+  const [s\u03bbK, c\u03bbK] = base.sincos(\u03bb - K)
   const [sI, cI] = base.sincos(I)
 
-  const tx = -Math.cos(λp) * Math.tan(ε)
-  const ty = -cλK * Math.tan(I)
+  const tx = -Math.cos(\u03bbp) * Math.tan(\u03b5)
+  const ty = -c\u03bbK * Math.tan(I)
   const P = Math.atan(tx) + Math.atan(ty)
-  const B0 = Math.asin(sλK * sI)
-  const η = Math.atan2(-sλK * cI, -cλK)
-  const L0 = base.pmod(η - θ, 2 * Math.PI)
+  const B0 = Math.asin(s\u03bbK * sI)
+  const \u03b7 = Math.atan2(-s\u03bbK * cI, -c\u03bbK)
+  const L0 = base.pmod(\u03b7 - \u03b8, 2 * Math.PI)
   return [P, B0, L0]
 }
 
@@ -21788,13 +21788,13 @@ function eq (y, c) {
   const J0 = base.horner(y * 0.001, c)
   const T = base.J2000Century(J0)
   const W = 35999.373 * solstice_D2R * T - 2.47 * solstice_D2R
-  const Δλ = 1 + 0.0334 * solstice_cos(W) + 0.0007 * solstice_cos(2 * W)
+  const \u0394\u03bb = 1 + 0.0334 * solstice_cos(W) + 0.0007 * solstice_cos(2 * W)
   let S = 0
   for (let i = terms.length - 1; i >= 0; i--) {
     const t = terms[i]
     S += t.a * solstice_cos((t.b + t.c * T) * solstice_D2R)
   }
-  return J0 + 0.00001 * S / Δλ
+  return J0 + 0.00001 * S / \u0394\u03bb
 }
 
 /**
@@ -21975,10 +21975,10 @@ function difference (ratio) { // (ratio float64)  float64
 /**
  * AbsoluteByParallax returns absolute magnitude given annual parallax.
  *
- * Argument m is apparent magnitude, π is annual parallax in arc seconds.
+ * Argument m is apparent magnitude, \u03c0 is annual parallax in arc seconds.
  */
-function absoluteByParallax (m, π) { // (m, π float64)  float64
-  return m + 5 + 5 * Math.log10(π)
+function absoluteByParallax (m, \u03c0) { // (m, \u03c0 float64)  float64
+  return m + 5 + 5 * Math.log10(\u03c0)
 }
 
 /**
@@ -22033,25 +22033,25 @@ const sundial_m = [-23.44, -20.15, -11.47, 0, 11.47, 20.15, 23.44]
 /**
  * General computes data for the general case of a planar sundial.
  *
- * Argument φ is geographic latitude at which the sundial will be located.
+ * Argument \u03c6 is geographic latitude at which the sundial will be located.
  * D is gnomonic declination, the azimuth of the perpendicular to the plane
  * of the sundial, measured from the southern meridian towards the west.
  * Argument a is the length of a straight stylus perpendicular to the plane
  * of the sundial, z is zenithal distance of the direction defined by the
- * stylus.  Angles φ, D, and z are in radians.  Units of stylus length a
+ * stylus.  Angles \u03c6, D, and z are in radians.  Units of stylus length a
  * are arbitrary.
  *
  * Results consist of a set of lines, a center point, u, the length of a
- * polar stylus, and ψ, the angle which the polar stylus makes with the plane
+ * polar stylus, and \u03c8, the angle which the polar stylus makes with the plane
  * of the sundial.  The center point, the points defining the hour lines, and
- * u are in units of a, the stylus length.  ψ is in radians.
+ * u are in units of a, the stylus length.  \u03c8 is in radians.
  */
-function general (φ, D, a, z) { // (φ, D, a, z float64)  (lines []Line, center Point, u, ψ float64)
-  const [sφ, cφ] = base.sincos(φ)
-  const tφ = sφ / cφ
+function general (\u03c6, D, a, z) { // (\u03c6, D, a, z float64)  (lines []Line, center Point, u, \u03c8 float64)
+  const [s\u03c6, c\u03c6] = base.sincos(\u03c6)
+  const t\u03c6 = s\u03c6 / c\u03c6
   const [sD, cD] = base.sincos(D)
   const [sz, cz] = base.sincos(z)
-  const P = sφ * cz - cφ * sz * cD
+  const P = s\u03c6 * cz - c\u03c6 * sz * cD
   const lines = []
   for (let i = 0; i < 24; i++) {
     const l = new Line(i)
@@ -22059,17 +22059,17 @@ function general (φ, D, a, z) { // (φ, D, a, z float64)  (lines []Line, center
     const aH = Math.abs(H)
     const [sH, cH] = base.sincos(H)
     for (const d of sundial_m) {
-      const tδ = Math.tan(d * Math.PI / 180)
-      const H0 = Math.acos(-tφ * tδ)
+      const t\u03b4 = Math.tan(d * Math.PI / 180)
+      const H0 = Math.acos(-t\u03c6 * t\u03b4)
       if (aH > H0) {
         continue // sun below horizon
       }
-      const Q = sD * sz * sH + (cφ * cz + sφ * sz * cD) * cH + P * tδ
+      const Q = sD * sz * sH + (c\u03c6 * cz + s\u03c6 * sz * cD) * cH + P * t\u03b4
       if (Q < 0) {
         continue // sun below plane of sundial
       }
-      const Nx = cD * sH - sD * (sφ * cH - cφ * tδ)
-      const Ny = cz * sD * sH - (cφ * sz - sφ * cz * cD) * cH - (sφ * sz + cφ * cz * cD) * tδ
+      const Nx = cD * sH - sD * (s\u03c6 * cH - c\u03c6 * t\u03b4)
+      const Ny = cz * sD * sH - (c\u03c6 * sz - s\u03c6 * cz * cD) * cH - (s\u03c6 * sz + c\u03c6 * cz * cD) * t\u03b4
       l.points.push(new Point(a * Nx / Q, a * Ny / Q))
     }
     if (l.points.length > 0) {
@@ -22077,23 +22077,23 @@ function general (φ, D, a, z) { // (φ, D, a, z float64)  (lines []Line, center
     }
   }
   const center = new Point()
-  center.x = a / P * cφ * sD
-  center.y = -a / P * (sφ * sz + cφ * cz * cD)
+  center.x = a / P * c\u03c6 * sD
+  center.y = -a / P * (s\u03c6 * sz + c\u03c6 * cz * cD)
   const aP = Math.abs(P)
   const u = a / aP
-  const ψ = Math.asin(aP)
+  const \u03c8 = Math.asin(aP)
   return {
     lines,
     center,
     length: u,
-    angle: ψ
+    angle: \u03c8
   }
 }
 
 /**
  * Equatorial computes data for a sundial level with the equator.
  *
- * Argument φ is geographic latitude at which the sundial will be located;
+ * Argument \u03c6 is geographic latitude at which the sundial will be located;
  * a is the length of a straight stylus perpendicular to the plane of the
  * sundial.
  *
@@ -22101,8 +22101,8 @@ function general (φ, D, a, z) { // (φ, D, a, z float64)  (lines []Line, center
  * lines on the north and south sides of the sundial.  Result coordinates
  * are in units of a, the stylus length.
  */
-function equatorial (φ, a) { // (φ, a float64)  (n, s []Line)
-  const tφ = Math.tan(φ)
+function equatorial (\u03c6, a) { // (\u03c6, a float64)  (n, s []Line)
+  const t\u03c6 = Math.tan(\u03c6)
   const n = []
   const s = []
   for (let i = 0; i < 24; i++) {
@@ -22112,14 +22112,14 @@ function equatorial (φ, a) { // (φ, a float64)  (n, s []Line)
     const aH = Math.abs(H)
     const [sH, cH] = base.sincos(H)
     for (const d of sundial_m) {
-      const tδ = Math.tan(d * Math.PI / 180)
-      const H0 = Math.acos(-tφ * tδ)
+      const t\u03b4 = Math.tan(d * Math.PI / 180)
+      const H0 = Math.acos(-t\u03c6 * t\u03b4)
       if (aH > H0) {
         continue
       }
-      const x = -a * sH / tδ
-      const yy = a * cH / tδ
-      if (tδ < 0) {
+      const x = -a * sH / t\u03b4
+      const yy = a * cH / t\u03b4
+      if (t\u03b4 < 0) {
         sl.points.push(new Point(x, yy))
       } else {
         nl.points.push(new Point(x, -yy))
@@ -22141,16 +22141,16 @@ function equatorial (φ, a) { // (φ, a float64)  (n, s []Line)
 /**
  * Horizontal computes data for a horizontal sundial.
  *
- * Argument φ is geographic latitude at which the sundial will be located,
+ * Argument \u03c6 is geographic latitude at which the sundial will be located,
  * a is the length of a straight stylus perpendicular to the plane of the
  * sundial.
  *
  * Results consist of a set of lines, a center point, and u, the length of a
  * polar stylus.  They are in units of a, the stylus length.
  */
-function sundial_horizontal (φ, a) { // (φ, a float64)  (lines []Line, center Point, u float64)
-  const [sφ, cφ] = base.sincos(φ)
-  const tφ = sφ / cφ
+function sundial_horizontal (\u03c6, a) { // (\u03c6, a float64)  (lines []Line, center Point, u float64)
+  const [s\u03c6, c\u03c6] = base.sincos(\u03c6)
+  const t\u03c6 = s\u03c6 / c\u03c6
   const lines = []
   for (let i = 0; i < 24; i++) {
     const l = new Line(i)
@@ -22158,22 +22158,22 @@ function sundial_horizontal (φ, a) { // (φ, a float64)  (lines []Line, center 
     const aH = Math.abs(H)
     const [sH, cH] = base.sincos(H)
     for (const d of sundial_m) {
-      const tδ = Math.tan(d * Math.PI / 180)
-      const H0 = Math.acos(-tφ * tδ)
+      const t\u03b4 = Math.tan(d * Math.PI / 180)
+      const H0 = Math.acos(-t\u03c6 * t\u03b4)
       if (aH > H0) {
         continue // sun below horizon
       }
-      const Q = cφ * cH + sφ * tδ
+      const Q = c\u03c6 * cH + s\u03c6 * t\u03b4
       const x = a * sH / Q
-      const y = a * (sφ * cH - cφ * tδ) / Q
+      const y = a * (s\u03c6 * cH - c\u03c6 * t\u03b4) / Q
       l.points.push(new Point(x, y))
     }
     if (l.points.length > 0) {
       lines.push(l)
     }
   }
-  const center = new Point(0, -a / tφ)
-  const u = a / Math.abs(sφ)
+  const center = new Point(0, -a / t\u03c6)
+  const u = a / Math.abs(s\u03c6)
   return {
     lines,
     center,
@@ -22184,7 +22184,7 @@ function sundial_horizontal (φ, a) { // (φ, a float64)  (lines []Line, center 
 /**
  * Vertical computes data for a vertical sundial.
  *
- * Argument φ is geographic latitude at which the sundial will be located.
+ * Argument \u03c6 is geographic latitude at which the sundial will be located.
  * D is gnomonic declination, the azimuth of the perpendicular to the plane
  * of the sundial, measured from the southern meridian towards the west.
  * Argument a is the length of a straight stylus perpendicular to the plane
@@ -22193,9 +22193,9 @@ function sundial_horizontal (φ, a) { // (φ, a float64)  (lines []Line, center 
  * Results consist of a set of lines, a center point, and u, the length of a
  * polar stylus.  They are in units of a, the stylus length.
  */
-function vertical (φ, D, a) { // (φ, D, a float64)  (lines []Line, center Point, u float64)
-  const [sφ, cφ] = base.sincos(φ)
-  const tφ = sφ / cφ
+function vertical (\u03c6, D, a) { // (\u03c6, D, a float64)  (lines []Line, center Point, u float64)
+  const [s\u03c6, c\u03c6] = base.sincos(\u03c6)
+  const t\u03c6 = s\u03c6 / c\u03c6
   const [sD, cD] = base.sincos(D)
   const lines = []
   for (let i = 0; i < 24; i++) {
@@ -22204,17 +22204,17 @@ function vertical (φ, D, a) { // (φ, D, a float64)  (lines []Line, center Poin
     const aH = Math.abs(H)
     const [sH, cH] = base.sincos(H)
     for (const d of sundial_m) {
-      const tδ = Math.tan(d * Math.PI / 180)
-      const H0 = Math.acos(-tφ * tδ)
+      const t\u03b4 = Math.tan(d * Math.PI / 180)
+      const H0 = Math.acos(-t\u03c6 * t\u03b4)
       if (aH > H0) {
         continue // sun below horizon
       }
-      const Q = sD * sH + sφ * cD * cH - cφ * cD * tδ
+      const Q = sD * sH + s\u03c6 * cD * cH - c\u03c6 * cD * t\u03b4
       if (Q < 0) {
         continue // sun below plane of sundial
       }
-      const x = a * (cD * sH - sφ * sD * cH + cφ * sD * tδ) / Q
-      const y = -a * (cφ * cH + sφ * tδ) / Q
+      const x = a * (cD * sH - s\u03c6 * sD * cH + c\u03c6 * sD * t\u03b4) / Q
+      const y = -a * (c\u03c6 * cH + s\u03c6 * t\u03b4) / Q
       l.points.push(new Point(x, y))
     }
     if (l.points.length > 0) {
@@ -22223,8 +22223,8 @@ function vertical (φ, D, a) { // (φ, D, a float64)  (lines []Line, center Poin
   }
   const center = new Point()
   center.x = -a * sD / cD
-  center.y = a * tφ / cD
-  const u = a / Math.abs(cφ * cD)
+  center.y = a * t\u03c6 / cD
+  const u = a / Math.abs(c\u03c6 * cD)
   return {
     lines,
     center,
@@ -25732,7 +25732,7 @@ class Chinese_CalendarChinese {
   /**
    * get major solar term
    *
-   * @param {Number} term - zhōngqì solar term Z1 .. Z12
+   * @param {Number} term - zh\u014dngqì solar term Z1 .. Z12
    * @param {Number} [gyear] - (int) gregorian year
    * @returns {Number} jde at midnight
    */
@@ -25752,7 +25752,7 @@ class Chinese_CalendarChinese {
   }
 
   /**
-   * Qı̄ngmíng - Pure brightness Festival
+   * Q\u0131\u0304ngmíng - Pure brightness Festival
    *
    * @param {Number} [gyear] - (int) gregorian year
    * @returns {Number} jde at midnight
@@ -25771,7 +25771,7 @@ class Chinese_CalendarChinese {
 
 
 
-// Start of Korean Calendar in 2333 BCE (단군기원 http://ko.wikipedia.org/wiki/단기)
+// Start of Korean Calendar in 2333 BCE (\ub2e8\uad70\uae30\uc6d0 http://ko.wikipedia.org/wiki/\ub2e8\uae30)
 const Korean_epochY = -2333
 const Korean_epoch = new julian.CalendarGregorian(Korean_epochY, 1, 27).toJDE()
 
@@ -25871,20 +25871,20 @@ const Japanese_UTC_DATES = [
  *
  * According to <https://en.wikipedia.org/wiki/History_of_Japan> the eras are:
  *
- * Yayoi  300 BC – 250 AD
- * Kofun  250 – 538
- * Asuka  538 – 710
- * Nara   710 – 794
- * Heian  794 – 1185
- * Kamakura   1185 – 1333
- * Kenmu Restoration  1333 – 1336
- * Muromachi 1336 – 1573
- * Azuchi–Momoyama 1568 – 1603
- * Edo  1603 – 1868
- * Meiji  1868 – 1912
- * Taishō 1912 – 1926
- * Shōwa  1926 – 1989
- * Heisei 1989 – present
+ * Yayoi  300 BC \u2013 250 AD
+ * Kofun  250 \u2013 538
+ * Asuka  538 \u2013 710
+ * Nara   710 \u2013 794
+ * Heian  794 \u2013 1185
+ * Kamakura   1185 \u2013 1333
+ * Kenmu Restoration  1333 \u2013 1336
+ * Muromachi 1336 \u2013 1573
+ * Azuchi\u2013Momoyama 1568 \u2013 1603
+ * Edo  1603 \u2013 1868
+ * Meiji  1868 \u2013 1912
+ * Taish\u014d 1912 \u2013 1926
+ * Sh\u014dwa  1926 \u2013 1989
+ * Heisei 1989 \u2013 present
  *
  * Unfortunately the linking from era to calendar era (especially to the Chinese
  * pre 1873 one) is unknown to me.
@@ -25970,11 +25970,11 @@ class Chinese extends CalEvent {
  * bengali names were taken from https://github.com/nuhil/bangla-calendar - MIT licensed
  */
 
-const monthNames = ['বৈশাখ', 'জ্যৈষ্ঠ', 'আষাঢ়', 'শ্রাবণ', 'ভাদ্র', 'আশ্বিন', 'কার্তিক', 'অগ্রহায়ণ', 'পৌষ', 'মাঘ', 'ফাল্গুন', 'চৈত্র']
-const weekDays = ['রবিবার', 'সোমবার', 'মঙ্গলবার', 'বুধবার', 'বৃহস্পতিবার', 'শুক্রবার', 'শনিবার']
-const seasonNames = ['গ্রীষ্ম', 'বর্ষা', 'শরৎ', 'হেমন্ত', 'শীত', 'বসন্ত']
+const monthNames = ['\u09ac\u09c8\u09b6\u09be\u0996', '\u099c\u09cd\u09af\u09c8\u09b7\u09cd\u09a0', '\u0986\u09b7\u09be\u09a2\u09bc', '\u09b6\u09cd\u09b0\u09be\u09ac\u09a3', '\u09ad\u09be\u09a6\u09cd\u09b0', '\u0986\u09b6\u09cd\u09ac\u09bf\u09a8', '\u0995\u09be\u09b0\u09cd\u09a4\u09bf\u0995', '\u0985\u0997\u09cd\u09b0\u09b9\u09be\u09af\u09bc\u09a3', '\u09aa\u09cc\u09b7', '\u09ae\u09be\u0998', '\u09ab\u09be\u09b2\u09cd\u0997\u09c1\u09a8', '\u099a\u09c8\u09a4\u09cd\u09b0']
+const weekDays = ['\u09b0\u09ac\u09bf\u09ac\u09be\u09b0', '\u09b8\u09cb\u09ae\u09ac\u09be\u09b0', '\u09ae\u0999\u09cd\u0997\u09b2\u09ac\u09be\u09b0', '\u09ac\u09c1\u09a7\u09ac\u09be\u09b0', '\u09ac\u09c3\u09b9\u09b8\u09cd\u09aa\u09a4\u09bf\u09ac\u09be\u09b0', '\u09b6\u09c1\u0995\u09cd\u09b0\u09ac\u09be\u09b0', '\u09b6\u09a8\u09bf\u09ac\u09be\u09b0']
+const seasonNames = ['\u0997\u09cd\u09b0\u09c0\u09b7\u09cd\u09ae', '\u09ac\u09b0\u09cd\u09b7\u09be', '\u09b6\u09b0\u09ce', '\u09b9\u09c7\u09ae\u09a8\u09cd\u09a4', '\u09b6\u09c0\u09a4', '\u09ac\u09b8\u09a8\u09cd\u09a4']
 
-const digits = ['০', '১', '২', '৩', '৪', '৫', '৬', '৭', '৮', '৯']
+const digits = ['\u09e6', '\u09e7', '\u09e8', '\u09e9', '\u09ea', '\u09eb', '\u09ec', '\u09ed', '\u09ee', '\u09ef']
 
 let banglas
 
@@ -26003,7 +26003,7 @@ const weekDay = day => weekDays[day]
 
 const monthName = month => monthNames[month - 1]
 
-const seasonName = month => seasonNames[Math.floor((month - 1) / 2)] // ('পৌষ' + 'মাঘ') = 'শীত'. Every consecutive two index in 'banglaMonths' indicates a single index in 'banglaSeasons'.
+const seasonName = month => seasonNames[Math.floor((month - 1) / 2)] // ('\u09aa\u09cc\u09b7' + '\u09ae\u09be\u0998') = '\u09b6\u09c0\u09a4'. Every consecutive two index in 'banglaMonths' indicates a single index in 'banglaSeasons'.
 
 ;// CONCATENATED MODULE: ./node_modules/date-bengali-revised/src/index.js
 /**
@@ -26974,7 +26974,7 @@ const data = {
     "AE": {
       "names": {
         "en": "United Arab Emirates",
-        "ar": "دولة الإمارات العربية المتحدة"
+        "ar": "\u062f\u0648\u0644\u0629 \u0627\u0644\u0625\u0645\u0627\u0631\u0627\u062a \u0627\u0644\u0639\u0631\u0628\u064a\u0629 \u0627\u0644\u0645\u062a\u062d\u062f\u0629"
       },
       "langs": [
         "ar"
@@ -26987,13 +26987,13 @@ const data = {
         "01-01": {
           "_name": "01-01",
           "name": {
-            "ar": "رأس السنة الميلادية"
+            "ar": "\u0631\u0623\u0633 \u0627\u0644\u0633\u0646\u0629 \u0627\u0644\u0645\u064a\u0644\u0627\u062f\u064a\u0629"
           }
         },
         "12-02": {
           "name": {
             "en": "National Day",
-            "ar": "اليوم الوطني"
+            "ar": "\u0627\u0644\u064a\u0648\u0645 \u0627\u0644\u0648\u0637\u0646\u064a"
           }
         },
         "1 Muharram": {
@@ -27333,7 +27333,7 @@ const data = {
     },
     "AM": {
       "names": {
-        "hy": "Հայաստան",
+        "hy": "\u0540\u0561\u0575\u0561\u057d\u057f\u0561\u0576",
         "en": "Armenia"
       },
       "dayoff": "sunday",
@@ -27353,7 +27353,7 @@ const data = {
         "01-03 P3D": {
           "name": {
             "en": "Pre-Christmas holidays",
-            "hy": "Նախածննդյան տոներ"
+            "hy": "\u0546\u0561\u056d\u0561\u056e\u0576\u0576\u0564\u0575\u0561\u0576 \u057f\u0578\u0576\u0565\u0580"
           }
         },
         "01-06": {
@@ -27362,20 +27362,20 @@ const data = {
         "01-28": {
           "name": {
             "en": "Army Day",
-            "hy": "Բանակի օր"
+            "hy": "\u0532\u0561\u0576\u0561\u056f\u056b \u0585\u0580"
           }
         },
         "02-21": {
           "name": {
             "en": "Mother Language Day",
-            "hy": "Մայրենի լեզվի օր"
+            "hy": "\u0544\u0561\u0575\u0580\u0565\u0576\u056b \u056c\u0565\u0566\u057e\u056b \u0585\u0580"
           },
           "type": "observance"
         },
         "easter -52": {
           "name": {
             "en": "St. Vartan the good work and the duty days",
-            "hy": "Սուրբ Վարդանանց տոն՝ բարի գործի եւ ազգային տուրքի օր"
+            "hy": "\u054d\u0578\u0582\u0580\u0562 \u054e\u0561\u0580\u0564\u0561\u0576\u0561\u0576\u0581 \u057f\u0578\u0576\u055d \u0562\u0561\u0580\u056b \u0563\u0578\u0580\u056e\u056b \u0565\u0582 \u0561\u0566\u0563\u0561\u0575\u056b\u0576 \u057f\u0578\u0582\u0580\u0584\u056b \u0585\u0580"
           },
           "type": "observance"
         },
@@ -27385,7 +27385,7 @@ const data = {
         "04-07": {
           "name": {
             "en": "Motherhood and Beauty Day",
-            "hy": "Մայրության, գեղեցկության եւ սիրո տոն"
+            "hy": "\u0544\u0561\u0575\u0580\u0578\u0582\u0569\u0575\u0561\u0576, \u0563\u0565\u0572\u0565\u0581\u056f\u0578\u0582\u0569\u0575\u0561\u0576 \u0565\u0582 \u057d\u056b\u0580\u0578 \u057f\u0578\u0576"
           },
           "type": "observance"
         },
@@ -27398,26 +27398,26 @@ const data = {
         "05-08": {
           "name": {
             "en": "Yerkrapah Day",
-            "hy": "Երկրապահի օր"
+            "hy": "\u0535\u0580\u056f\u0580\u0561\u057a\u0561\u0570\u056b \u0585\u0580"
           },
           "type": "observance"
         },
         "05-09": {
           "name": {
             "en": "Victory and Peace Day",
-            "hy": "Հաղթանակի եւ Խաղաղության տոն"
+            "hy": "\u0540\u0561\u0572\u0569\u0561\u0576\u0561\u056f\u056b \u0565\u0582 \u053d\u0561\u0572\u0561\u0572\u0578\u0582\u0569\u0575\u0561\u0576 \u057f\u0578\u0576"
           }
         },
         "05-28": {
           "name": {
             "en": "Republic Day",
-            "hy": "Հանրապետության օր"
+            "hy": "\u0540\u0561\u0576\u0580\u0561\u057a\u0565\u057f\u0578\u0582\u0569\u0575\u0561\u0576 \u0585\u0580"
           }
         },
         "06-01": {
           "name": {
             "en": "The day of protection of children rights",
-            "hy": "Երեխաների իրավունքների պաշտպանության օր"
+            "hy": "\u0535\u0580\u0565\u056d\u0561\u0576\u0565\u0580\u056b \u056b\u0580\u0561\u057e\u0578\u0582\u0576\u0584\u0576\u0565\u0580\u056b \u057a\u0561\u0577\u057f\u057a\u0561\u0576\u0578\u0582\u0569\u0575\u0561\u0576 \u0585\u0580"
           },
           "type": "observance"
         },
@@ -27427,7 +27427,7 @@ const data = {
         "09-01": {
           "name": {
             "en": "Knowledge, Literacy and Education Day",
-            "hy": "Գիտելիքի, գրի եւ դպրության օր"
+            "hy": "\u0533\u056b\u057f\u0565\u056c\u056b\u0584\u056b, \u0563\u0580\u056b \u0565\u0582 \u0564\u057a\u0580\u0578\u0582\u0569\u0575\u0561\u0576 \u0585\u0580"
           },
           "type": "observance"
         },
@@ -27437,14 +27437,14 @@ const data = {
         "2nd saturday in October": {
           "name": {
             "en": "Translator's Day",
-            "hy": "Թարգմանչաց տոն"
+            "hy": "\u0539\u0561\u0580\u0563\u0574\u0561\u0576\u0579\u0561\u0581 \u057f\u0578\u0576"
           },
           "type": "observance"
         },
         "12-07": {
           "name": {
             "en": "Earthquake Remembrance Day",
-            "hy": "Երկրաշարժի զոհերի հիշատակի օր"
+            "hy": "\u0535\u0580\u056f\u0580\u0561\u0577\u0561\u0580\u056a\u056b \u0566\u0578\u0570\u0565\u0580\u056b \u0570\u056b\u0577\u0561\u057f\u0561\u056f\u056b \u0585\u0580"
           },
           "type": "observance"
         }
@@ -29363,7 +29363,7 @@ const data = {
     },
     "AZ": {
       "names": {
-        "az": "Azərbaycan Respublikası",
+        "az": "Az\u0259rbaycan Respublikas\u0131",
         "en": "Azerbaijan"
       },
       "dayoff": "sunday",
@@ -29411,7 +29411,7 @@ const data = {
         "05-09 and if saturday,sunday then next monday": {
           "substitute": true,
           "name": {
-            "az": "Faşizm üzərində qələbə günü",
+            "az": "Fa\u015fizm üz\u0259rind\u0259 q\u0259l\u0259b\u0259 günü",
             "en": "Day of Victory over Fascism"
           }
         },
@@ -29425,28 +29425,28 @@ const data = {
         "06-15 and if saturday,sunday then next monday": {
           "substitute": true,
           "name": {
-            "az": "Azərbaycan xalqının Milli Qurtuluş günü",
+            "az": "Az\u0259rbaycan xalq\u0131n\u0131n Milli Qurtulu\u015f günü",
             "en": "National Salvation Day"
           }
         },
         "06-26 and if saturday,sunday then next monday": {
           "substitute": true,
           "name": {
-            "az": "Azərbaycan Respublikasının Silahlı Qüvvələri günü",
+            "az": "Az\u0259rbaycan Respublikas\u0131n\u0131n Silahl\u0131 Qüvv\u0259l\u0259ri günü",
             "en": "Azerbaijan Armed Forces Day"
           }
         },
         "10-18 and if saturday,sunday then next monday": {
           "substitute": true,
           "name": {
-            "az": "Dövlət Müstəqilliyi günü",
+            "az": "Dövl\u0259t Müst\u0259qilliyi günü",
             "en": "Independence Day"
           }
         },
         "11-09 and if saturday,sunday then next monday": {
           "substitute": true,
           "name": {
-            "az": "Dövlət Bayrağı günü",
+            "az": "Dövl\u0259t Bayra\u011f\u0131 günü",
             "en": "Flag Day"
           }
         },
@@ -29458,14 +29458,14 @@ const data = {
         },
         "11-17": {
           "name": {
-            "az": "Milli Dirçəliş günü",
+            "az": "Milli Dirç\u0259li\u015f günü",
             "en": "National Revival Day"
           }
         },
         "12-31 and if saturday,sunday then next monday": {
           "substitute": true,
           "name": {
-            "az": "Dünya azərbaycanlıların həmrəyliyi günü",
+            "az": "Dünya az\u0259rbaycanl\u0131lar\u0131n h\u0259mr\u0259yliyi günü",
             "en": "International Solidarity Day of Azerbaijanis"
           }
         },
@@ -29490,7 +29490,7 @@ const data = {
     "BA": {
       "names": {
         "bs": "Bosna i Hercegovina",
-        "sr": "Боснa и Херцеговина",
+        "sr": "\u0411\u043e\u0441\u043da \u0438 \u0425\u0435\u0440\u0446\u0435\u0433\u043e\u0432\u0438\u043d\u0430",
         "hr": "Bosna i Hercegovina",
         "en": "Bosnia and Herzegovina"
       },
@@ -29589,7 +29589,7 @@ const data = {
             "11-25": {
               "name": {
                 "en": "Statehood Day",
-                "bs": "Dan državnosti"
+                "bs": "Dan dr\u017eavnosti"
               }
             }
           },
@@ -29603,7 +29603,7 @@ const data = {
           }
         },
         "BRC": {
-          "name": "Brčko District",
+          "name": "Br\u010dko District",
           "days": {
             "03-08": {
               "name": {
@@ -29630,7 +29630,7 @@ const data = {
             "11-21": {
               "name": {
                 "en": "Dayton Agreement Day",
-                "bs": "Dan uspostave Opšteg okvirnog sporazuma za mir u Bosni i Hercegovini"
+                "bs": "Dan uspostave Op\u0161teg okvirnog sporazuma za mir u Bosni i Hercegovini"
               }
             }
           }
@@ -29712,7 +29712,7 @@ const data = {
     },
     "BD": {
       "names": {
-        "bn": "গণপ্রজাতন্ত্রী বাংলাদেশ",
+        "bn": "\u0997\u09a3\u09aa\u09cd\u09b0\u099c\u09be\u09a4\u09a8\u09cd\u09a4\u09cd\u09b0\u09c0 \u09ac\u09be\u0982\u09b2\u09be\u09a6\u09c7\u09b6",
         "en": "People's Republic of Bangladesh"
       },
       "langs": [
@@ -29729,44 +29729,44 @@ const data = {
       "days": {
         "bengali-revised 11-9": {
           "name": {
-            "bn": "শহীদ দিবস",
+            "bn": "\u09b6\u09b9\u09c0\u09a6 \u09a6\u09bf\u09ac\u09b8",
             "en": "Language Martyrs' Day"
           }
         },
         "bengali-revised 12-3": {
           "name": {
-            "bn": "মুজিব জয়ন",
+            "bn": "\u09ae\u09c1\u099c\u09bf\u09ac \u099c\u09af\u09bc\u09a8",
             "en": "Mujib's Birthday & Children's Day"
           }
         },
         "bengali-revised 12-12": {
           "name": {
-            "bn": "স্বাধীনতা দিবস",
+            "bn": "\u09b8\u09cd\u09ac\u09be\u09a7\u09c0\u09a8\u09a4\u09be \u09a6\u09bf\u09ac\u09b8",
             "en": "Independence Day"
           }
         },
         "bengali-revised 1-1": {
           "name": {
-            "bn": "পহেলা বৈশাখ",
+            "bn": "\u09aa\u09b9\u09c7\u09b2\u09be \u09ac\u09c8\u09b6\u09be\u0996",
             "en": "Bengali New Year's Day"
           }
         },
         "bengali-revised 1-18": {
           "_name": "05-01",
           "name": {
-            "bn": "মে দিবস",
+            "bn": "\u09ae\u09c7 \u09a6\u09bf\u09ac\u09b8",
             "en": "May Day"
           }
         },
         "bengali-revised 4-31": {
           "name": {
-            "bn": "জাতীয় শোক দিবস",
+            "bn": "\u099c\u09be\u09a4\u09c0\u09af\u09bc \u09b6\u09cb\u0995 \u09a6\u09bf\u09ac\u09b8",
             "en": "National Mourning Day"
           }
         },
         "bengali-revised 9-2": {
           "name": {
-            "bn": "বিজয় দিবস",
+            "bn": "\u09ac\u09bf\u099c\u09af\u09bc \u09a6\u09bf\u09ac\u09b8",
             "en": "Victory Day"
           }
         },
@@ -29784,7 +29784,7 @@ const data = {
         },
         "05-19": {
           "name": {
-            "bn": "বুদ্ধ পূর্ণিমা",
+            "bn": "\u09ac\u09c1\u09a6\u09cd\u09a7 \u09aa\u09c2\u09b0\u09cd\u09a3\u09bf\u09ae\u09be",
             "en": "Buddha's Birthday"
           },
           "enable": [
@@ -29804,7 +29804,7 @@ const data = {
         },
         "08-24": {
           "name": {
-            "bn": "জন্মাষ্টমী",
+            "bn": "\u099c\u09a8\u09cd\u09ae\u09be\u09b7\u09cd\u099f\u09ae\u09c0",
             "en": "Krishna Janmashtami"
           },
           "enable": [
@@ -29824,7 +29824,7 @@ const data = {
         },
         "10-08": {
           "name": {
-            "bn": "দুর্গা পূজা",
+            "bn": "\u09a6\u09c1\u09b0\u09cd\u0997\u09be \u09aa\u09c2\u099c\u09be",
             "en": "Durga Puja"
           },
           "enable": [
@@ -30133,7 +30133,7 @@ const data = {
     },
     "BG": {
       "names": {
-        "bg": "България",
+        "bg": "\u0411\u044a\u043b\u0433\u0430\u0440\u0438\u044f",
         "en": "Bulgaria"
       },
       "langs": [
@@ -30148,14 +30148,14 @@ const data = {
         },
         "03-01": {
           "name": {
-            "bg": "Баба Марта",
+            "bg": "\u0411\u0430\u0431\u0430 \u041c\u0430\u0440\u0442\u0430",
             "en": "Granny March Day"
           },
           "type": "observance"
         },
         "03-03": {
           "name": {
-            "bg": "Ден на Освобождението на България от Османската Империя",
+            "bg": "\u0414\u0435\u043d \u043d\u0430 \u041e\u0441\u0432\u043e\u0431\u043e\u0436\u0434\u0435\u043d\u0438\u0435\u0442\u043e \u043d\u0430 \u0411\u044a\u043b\u0433\u0430\u0440\u0438\u044f \u043e\u0442 \u041e\u0441\u043c\u0430\u043d\u0441\u043a\u0430\u0442\u0430 \u0418\u043c\u043f\u0435\u0440\u0438\u044f",
             "en": "Liberation Day"
           }
         },
@@ -30177,26 +30177,26 @@ const data = {
         },
         "05-06": {
           "name": {
-            "bg": "Гергьовден",
+            "bg": "\u0413\u0435\u0440\u0433\u044c\u043e\u0432\u0434\u0435\u043d",
             "en": "St. George's Day"
           }
         },
         "05-07": {
           "name": {
-            "bg": "Ден на радиото и телевизията",
+            "bg": "\u0414\u0435\u043d \u043d\u0430 \u0440\u0430\u0434\u0438\u043e\u0442\u043e \u0438 \u0442\u0435\u043b\u0435\u0432\u0438\u0437\u0438\u044f\u0442\u0430",
             "en": "Radio and Television Day"
           },
           "type": "observance"
         },
         "05-24": {
           "name": {
-            "bg": "Ден на азбуката, културата и просветата",
+            "bg": "\u0414\u0435\u043d \u043d\u0430 \u0430\u0437\u0431\u0443\u043a\u0430\u0442\u0430, \u043a\u0443\u043b\u0442\u0443\u0440\u0430\u0442\u0430 \u0438 \u043f\u0440\u043e\u0441\u0432\u0435\u0442\u0430\u0442\u0430",
             "en": "Bulgarian Education and Culture, and Slavonic Literature Day"
           }
         },
         "09-06": {
           "name": {
-            "bg": "Ден на съединението",
+            "bg": "\u0414\u0435\u043d \u043d\u0430 \u0441\u044a\u0435\u0434\u0438\u043d\u0435\u043d\u0438\u0435\u0442\u043e",
             "en": "Unification Day"
           }
         },
@@ -30205,7 +30205,7 @@ const data = {
         },
         "11-01": {
           "name": {
-            "bg": "Ден на народните будители",
+            "bg": "\u0414\u0435\u043d \u043d\u0430 \u043d\u0430\u0440\u043e\u0434\u043d\u0438\u0442\u0435 \u0431\u0443\u0434\u0438\u0442\u0435\u043b\u0438",
             "en": "Revival Leaders' Day"
           },
           "type": "school"
@@ -30224,7 +30224,7 @@ const data = {
     },
     "BH": {
       "names": {
-        "ar": "مملكة البحرين",
+        "ar": "\u0645\u0645\u0644\u0643\u0629 \u0627\u0644\u0628\u062d\u0631\u064a\u0646",
         "en": "Bahrain"
       },
       "langs": [
@@ -30241,18 +30241,18 @@ const data = {
         "05-01": {
           "_name": "05-01",
           "name": {
-            "ar": "يوم العمال"
+            "ar": "\u064a\u0648\u0645 \u0627\u0644\u0639\u0645\u0627\u0644"
           }
         },
         "12-16": {
           "name": {
-            "ar": "اليوم الوطني",
+            "ar": "\u0627\u0644\u064a\u0648\u0645 \u0627\u0644\u0648\u0637\u0646\u064a",
             "en": "National Day"
           }
         },
         "12-17": {
           "name": {
-            "ar": "يوم الجلوس",
+            "ar": "\u064a\u0648\u0645 \u0627\u0644\u062c\u0644\u0648\u0633",
             "en": "Accession Day"
           }
         },
@@ -32172,13 +32172,13 @@ const data = {
         },
         "3rd monday in July": {
           "name": {
-            "en": "President’s Day"
+            "en": "President\u2019s Day"
           },
           "note": "except mining industy"
         },
         "tuesday after 3rd monday in July": {
           "name": {
-            "en": "President’s Day Holiday"
+            "en": "President\u2019s Day Holiday"
           },
           "note": "except mining industy"
         },
@@ -32211,8 +32211,8 @@ const data = {
     },
     "BY": {
       "names": {
-        "be": "Рэспубліка Беларусь",
-        "ru": "Республика Беларусь",
+        "be": "\u0420\u044d\u0441\u043f\u0443\u0431\u043b\u0456\u043a\u0430 \u0411\u0435\u043b\u0430\u0440\u0443\u0441\u044c",
+        "ru": "\u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0430 \u0411\u0435\u043b\u0430\u0440\u0443\u0441\u044c",
         "en": "Belarus"
       },
       "zones": [
@@ -32229,27 +32229,27 @@ const data = {
         "julian 12-25": {
           "_name": "12-25",
           "name": {
-            "be": "Каляды праваслаўныя"
+            "be": "\u041a\u0430\u043b\u044f\u0434\u044b \u043f\u0440\u0430\u0432\u0430\u0441\u043b\u0430\u045e\u043d\u044b\u044f"
           }
         },
         "easter": {
           "_name": "easter",
           "name": {
-            "be": "Вялiкдзень каталiцкi"
+            "be": "\u0412\u044f\u043bi\u043a\u0434\u0437\u0435\u043d\u044c \u043a\u0430\u0442\u0430\u043bi\u0446\u043ai"
           },
           "type": "observance"
         },
         "orthodox": {
           "name": {
             "en": "Orthodox Easter",
-            "be": "Вялiкдзень праваслаўны"
+            "be": "\u0412\u044f\u043bi\u043a\u0434\u0437\u0435\u043d\u044c \u043f\u0440\u0430\u0432\u0430\u0441\u043b\u0430\u045e\u043d\u044b"
           },
           "type": "observance"
         },
         "orthodox +9": {
           "name": {
             "en": "Commemoration Day",
-            "be": "Радунiца"
+            "be": "\u0420\u0430\u0434\u0443\u043di\u0446\u0430"
           }
         },
         "03-08": {
@@ -32261,7 +32261,7 @@ const data = {
         "05-09": {
           "name": {
             "en": "Victory Day",
-            "be": "Дзень Перамогi"
+            "be": "\u0414\u0437\u0435\u043d\u044c \u041f\u0435\u0440\u0430\u043c\u043e\u0433i"
           }
         },
         "07-03": {
@@ -32275,13 +32275,13 @@ const data = {
         "11-07": {
           "name": {
             "en": "October Revolution Day",
-            "be": "Дзень Кастрычніцкай рэвалюцыі"
+            "be": "\u0414\u0437\u0435\u043d\u044c \u041a\u0430\u0441\u0442\u0440\u044b\u0447\u043d\u0456\u0446\u043a\u0430\u0439 \u0440\u044d\u0432\u0430\u043b\u044e\u0446\u044b\u0456"
           }
         },
         "12-25": {
           "_name": "12-25",
           "name": {
-            "be": "Каляды каталiцкiя"
+            "be": "\u041a\u0430\u043b\u044f\u0434\u044b \u043a\u0430\u0442\u0430\u043bi\u0446\u043ai\u044f"
           }
         }
       }
@@ -32342,7 +32342,7 @@ const data = {
         },
         "10-12 if friday,saturday,sunday then next monday if tuesday,wednesday,thursday then previous monday": {
           "name": {
-            "en": "Indigenous People’s Resistance Day"
+            "en": "Indigenous People\u2019s Resistance Day"
           }
         },
         "11-19 if sunday then next monday": {
@@ -32416,7 +32416,7 @@ const data = {
         },
         "03-17": {
           "name": {
-            "en": "St. Patrick’s Day",
+            "en": "St. Patrick\u2019s Day",
             "fr": "Fête de la Saint-Patrick"
           },
           "type": "observance"
@@ -32720,7 +32720,7 @@ const data = {
             "1st monday in August": {
               "name": {
                 "en": "Civic Holiday",
-                "fr": "Premier lundi d’août"
+                "fr": "Premier lundi d\u2019août"
               }
             },
             "monday before 05-25": {
@@ -32776,7 +32776,7 @@ const data = {
             "1st monday in August": {
               "name": {
                 "en": "Civic Holiday",
-                "fr": "Premier lundi d’août"
+                "fr": "Premier lundi d\u2019août"
               }
             },
             "07-09": {
@@ -32829,7 +32829,7 @@ const data = {
             "1st monday in August": {
               "name": {
                 "en": "Civic Holiday",
-                "fr": "Premier lundi d’août"
+                "fr": "Premier lundi d\u2019août"
               },
               "type": "optional"
             },
@@ -32890,12 +32890,12 @@ const data = {
           "days": {
             "easter -2": {
               "_name": "easter -2",
-              "note": "Either Good Friday or Easter Monday, at the employer’s option"
+              "note": "Either Good Friday or Easter Monday, at the employer\u2019s option"
             },
             "easter 1": {
               "_name": "easter 1",
               "type": "optional",
-              "note": "Either Good Friday or Easter Monday, at the employer’s option"
+              "note": "Either Good Friday or Easter Monday, at the employer\u2019s option"
             },
             "monday before 05-25": {
               "name": {
@@ -34347,7 +34347,7 @@ const data = {
     },
     "CK": {
       "names": {
-        "rar": "Kūki 'Āirani",
+        "rar": "K\u016bki '\u0100irani",
         "en": "Cook Islands"
       },
       "langs": [
@@ -34792,7 +34792,7 @@ const data = {
     "CN": {
       "names": {
         "en": "China",
-        "zh": "中华人民共和国"
+        "zh": "\u4e2d\u534e\u4eba\u6c11\u5171\u548c\u56fd"
       },
       "dayoff": "sunday",
       "langs": [
@@ -34817,76 +34817,76 @@ const data = {
         "05-04 12:00": {
           "name": {
             "en": "Youth Day",
-            "zh": "青年节"
+            "zh": "\u9752\u5e74\u8282"
           },
           "note": "Youth from the age of 14 to 28"
         },
         "06-01": {
           "name": {
             "en": "Children's Day",
-            "zh": "六一儿童节"
+            "zh": "\u516d\u4e00\u513f\u7ae5\u8282"
           },
           "note": "Children below the age of 14"
         },
         "08-01 12:00": {
           "name": {
             "en": "Army Day",
-            "zh": "建军节"
+            "zh": "\u5efa\u519b\u8282"
           },
           "note": "Military personnel in active service"
         },
         "10-01": {
           "name": {
             "en": "National Day",
-            "zh": "国庆节"
+            "zh": "\u56fd\u5e86\u8282"
           }
         },
         "10-02": {
           "name": {
             "en": "National Day",
-            "zh": "国庆节"
+            "zh": "\u56fd\u5e86\u8282"
           }
         },
         "10-03": {
           "name": {
             "en": "National Day",
-            "zh": "国庆节"
+            "zh": "\u56fd\u5e86\u8282"
           }
         },
         "chinese 01-0-00": {
           "name": {
             "en": "Spring Festival",
-            "zh": "春节"
+            "zh": "\u6625\u8282"
           }
         },
         "chinese 01-0-01": {
           "name": {
             "en": "Spring Festival",
-            "zh": "春节"
+            "zh": "\u6625\u8282"
           }
         },
         "chinese 01-0-02": {
           "name": {
             "en": "Spring Festival",
-            "zh": "春节"
+            "zh": "\u6625\u8282"
           }
         },
         "chinese 5-01 solarterm": {
           "name": {
             "en": "Qingming Festival",
-            "zh": "清明节 清明節"
+            "zh": "\u6e05\u660e\u8282 \u6e05\u660e\u7bc0"
           }
         },
         "chinese 05-0-05": {
           "name": {
             "en": "Dragon Boat Festival",
-            "zh": "端午节"
+            "zh": "\u7aef\u5348\u8282"
           }
         },
         "chinese 08-0-15": {
           "name": {
             "en": "Mid-Autumn Festival",
-            "zh": "中秋节"
+            "zh": "\u4e2d\u79cb\u8282"
           }
         },
         "2021-01-02": {
@@ -34898,38 +34898,38 @@ const data = {
         "2021-02-14": {
           "name": {
             "en": "Spring Festival",
-            "zh": "春节"
+            "zh": "\u6625\u8282"
           },
           "note": "Work on Sun February 7 and Sat February 20."
         },
         "2021-02-15": {
           "name": {
             "en": "Spring Festival",
-            "zh": "春节"
+            "zh": "\u6625\u8282"
           }
         },
         "2021-02-16": {
           "name": {
             "en": "Spring Festival",
-            "zh": "春节"
+            "zh": "\u6625\u8282"
           }
         },
         "2021-02-17": {
           "name": {
             "en": "Spring Festival",
-            "zh": "春节"
+            "zh": "\u6625\u8282"
           }
         },
         "2021-04-03": {
           "name": {
             "en": "Qingming Festival",
-            "zh": "清明节 清明節"
+            "zh": "\u6e05\u660e\u8282 \u6e05\u660e\u7bc0"
           }
         },
         "2021-04-05": {
           "name": {
             "en": "Qingming Festival",
-            "zh": "清明节 清明節"
+            "zh": "\u6e05\u660e\u8282 \u6e05\u660e\u7bc0"
           }
         },
         "2021-05-02": {
@@ -34948,51 +34948,51 @@ const data = {
         "2021-06-12": {
           "name": {
             "en": "Dragon Boat Festival",
-            "zh": "端午节"
+            "zh": "\u7aef\u5348\u8282"
           }
         },
         "2021-06-13": {
           "name": {
             "en": "Dragon Boat Festival",
-            "zh": "端午节"
+            "zh": "\u7aef\u5348\u8282"
           }
         },
         "2021-09-19": {
           "name": {
             "en": "Mid-Autumn Festival",
-            "zh": "中秋节"
+            "zh": "\u4e2d\u79cb\u8282"
           },
           "note": "Work on Sat September 18."
         },
         "2021-09-20": {
           "name": {
             "en": "Mid-Autumn Festival",
-            "zh": "中秋节"
+            "zh": "\u4e2d\u79cb\u8282"
           }
         },
         "2021-10-04": {
           "name": {
             "en": "National Day",
-            "zh": "国庆节"
+            "zh": "\u56fd\u5e86\u8282"
           },
           "note": "Work on Sun September 26 and Sat October 9."
         },
         "2021-10-05": {
           "name": {
             "en": "National Day",
-            "zh": "国庆节"
+            "zh": "\u56fd\u5e86\u8282"
           }
         },
         "2021-10-06": {
           "name": {
             "en": "National Day",
-            "zh": "国庆节"
+            "zh": "\u56fd\u5e86\u8282"
           }
         },
         "2021-10-07": {
           "name": {
             "en": "National Day",
-            "zh": "国庆节"
+            "zh": "\u56fd\u5e86\u8282"
           }
         }
       }
@@ -35409,7 +35409,7 @@ const data = {
         "chinese 01-0-01 P2D": {
           "name": {
             "en": "Chinese New Year",
-            "zh": "春节"
+            "zh": "\u6625\u8282"
           }
         },
         "4th monday in March": {
@@ -35450,7 +35450,7 @@ const data = {
     },
     "CY": {
       "names": {
-        "el": "Κύπρος",
+        "el": "\u039a\u03cd\u03c0\u03c1\u03bf\u03c2",
         "en": "Cyprus"
       },
       "dayoff": "",
@@ -35469,27 +35469,27 @@ const data = {
         },
         "orthodox -48": {
           "name": {
-            "el": "Καθαρά Δευτέρα",
+            "el": "\u039a\u03b1\u03b8\u03b1\u03c1\u03ac \u0394\u03b5\u03c5\u03c4\u03ad\u03c1\u03b1",
             "en": "Ash Sunday"
           },
           "type": "observance"
         },
         "orthodox -47": {
           "name": {
-            "el": "Καθαρά Δευτέρα",
+            "el": "\u039a\u03b1\u03b8\u03b1\u03c1\u03ac \u0394\u03b5\u03c5\u03c4\u03ad\u03c1\u03b1",
             "en": "Clean Monday"
           }
         },
         "03-25": {
           "name": {
-            "el": "Ευαγγελισμός, Εθνική Εορτή",
+            "el": "\u0395\u03c5\u03b1\u03b3\u03b3\u03b5\u03bb\u03b9\u03c3\u03bc\u03cc\u03c2, \u0395\u03b8\u03bd\u03b9\u03ba\u03ae \u0395\u03bf\u03c1\u03c4\u03ae",
             "en": "Annunciation, Anniversary of 1821 Revolution"
           }
         },
         "04-01": {
           "name": {
             "en": "Cyprus National Day",
-            "el": "Κύπρος Εθνική Εορτή"
+            "el": "\u039a\u03cd\u03c0\u03c1\u03bf\u03c2 \u0395\u03b8\u03bd\u03b9\u03ba\u03ae \u0395\u03bf\u03c1\u03c4\u03ae"
           }
         },
         "orthodox -2": {
@@ -35517,13 +35517,13 @@ const data = {
         "10-01": {
           "name": {
             "en": "Cyprus Independence Day",
-            "el": "Ημέρα της Ανεξαρτησίας Κύπρος"
+            "el": "\u0397\u03bc\u03ad\u03c1\u03b1 \u03c4\u03b7\u03c2 \u0391\u03bd\u03b5\u03be\u03b1\u03c1\u03c4\u03b7\u03c3\u03af\u03b1\u03c2 \u039a\u03cd\u03c0\u03c1\u03bf\u03c2"
           }
         },
         "10-28": {
           "_name": "National Holiday",
           "name": {
-            "el": "Επέτειος του Όχι"
+            "el": "\u0395\u03c0\u03ad\u03c4\u03b5\u03b9\u03bf\u03c2 \u03c4\u03bf\u03c5 \u038c\u03c7\u03b9"
           }
         },
         "12-25": {
@@ -35536,7 +35536,7 @@ const data = {
     },
     "CZ": {
       "names": {
-        "cz": "Česká republika",
+        "cz": "\u010ceská republika",
         "en": "Czech Republic"
       },
       "langs": [
@@ -35549,12 +35549,12 @@ const data = {
         "01-01": {
           "_name": "01-01",
           "name": {
-            "cz": "Nový rok a Den obnovy samostatného českého státu"
+            "cz": "Nový rok a Den obnovy samostatného \u010deského státu"
           }
         },
         "easter -4": {
           "name": {
-            "cz": "Škaredá středa",
+            "cz": "\u0160karedá st\u0159eda",
             "en": "Ugly Wednesday"
           },
           "type": "observance"
@@ -35582,7 +35582,7 @@ const data = {
         },
         "05-08": {
           "name": {
-            "cz": "Den vítězství",
+            "cz": "Den vít\u011bzství",
             "en": "Liberation Day"
           }
         },
@@ -35592,7 +35592,7 @@ const data = {
         },
         "07-05": {
           "name": {
-            "cz": "Den slovanských věrozvěstů Cyrila a Metoděje",
+            "cz": "Den slovanských v\u011brozv\u011bst\u016f Cyrila a Metod\u011bje",
             "en": "Saints Cyril and Methodius Day"
           }
         },
@@ -35604,13 +35604,13 @@ const data = {
         },
         "09-28": {
           "name": {
-            "cz": "Den české státnosti",
+            "cz": "Den \u010deské státnosti",
             "en": "St. Wenceslas Day (Czech Statehood Day)"
           }
         },
         "10-28": {
           "name": {
-            "cz": "Den vzniku samostatného československého státu",
+            "cz": "Den vzniku samostatného \u010deskoslovenského státu",
             "en": "Independent Czechoslovak State Day"
           }
         },
@@ -36137,7 +36137,7 @@ const data = {
     "DJ": {
       "names": {
         "fr": "République de Djibouti",
-        "ar": "جمهورية جيبوتي",
+        "ar": "\u062c\u0645\u0647\u0648\u0631\u064a\u0629 \u062c\u064a\u0628\u0648\u062a\u064a",
         "so": "Jamhuuriyadda Jabuuti",
         "aa": "Gabuutih Ummuuno",
         "en": "Djibouti"
@@ -36396,7 +36396,7 @@ const data = {
     },
     "DZ": {
       "names": {
-        "ar": "الجمهورية الجزائرية الديمقراطية الشعبية",
+        "ar": "\u0627\u0644\u062c\u0645\u0647\u0648\u0631\u064a\u0629 \u0627\u0644\u062c\u0632\u0627\u0626\u0631\u064a\u0629 \u0627\u0644\u062f\u064a\u0645\u0642\u0631\u0627\u0637\u064a\u0629 \u0627\u0644\u0634\u0639\u0628\u064a\u0629",
         "fr": "République algérienne démocratique et populaire",
         "en": "Algeria"
       },
@@ -36415,7 +36415,7 @@ const data = {
         },
         "01-12": {
           "name": {
-            "ar": "رأس السنة الأمازيغية",
+            "ar": "\u0631\u0623\u0633 \u0627\u0644\u0633\u0646\u0629 \u0627\u0644\u0623\u0645\u0627\u0632\u064a\u063a\u064a\u0629",
             "fr": "Nouvel an amazigh",
             "en": "Amazigh New Year"
           }
@@ -36689,7 +36689,7 @@ const data = {
     },
     "EG": {
       "names": {
-        "ar": "جمهورية مصر العربية",
+        "ar": "\u062c\u0645\u0647\u0648\u0631\u064a\u0629 \u0645\u0635\u0631 \u0627\u0644\u0639\u0631\u0628\u064a\u0629",
         "en": "Egypt"
       },
       "langs": [
@@ -36703,19 +36703,19 @@ const data = {
       "days": {
         "01-25 since 2011": {
           "name": {
-            "ar": "عيد ثورة 25 يناير",
+            "ar": "\u0639\u064a\u062f \u062b\u0648\u0631\u0629 25 \u064a\u0646\u0627\u064a\u0631",
             "en": "Revolution Day 2011"
           }
         },
         "01-25": {
           "name": {
-            "ar": "عيد الشرطة",
+            "ar": "\u0639\u064a\u062f \u0627\u0644\u0634\u0631\u0637\u0629",
             "en": "National Police Day"
           }
         },
         "04-25": {
           "name": {
-            "ar": "عيد تحرير سيناء",
+            "ar": "\u0639\u064a\u062f \u062a\u062d\u0631\u064a\u0631 \u0633\u064a\u0646\u0627\u0621",
             "en": "Sinai Liberation Day"
           }
         },
@@ -36724,7 +36724,7 @@ const data = {
         },
         "06-30": {
           "name": {
-            "ar": "عيد ثورة 30 يونيو",
+            "ar": "\u0639\u064a\u062f \u062b\u0648\u0631\u0629 30 \u064a\u0648\u0646\u064a\u0648",
             "en": "30 June Day"
           }
         },
@@ -36733,13 +36733,13 @@ const data = {
         },
         "10-06": {
           "name": {
-            "ar": "عيد القوات المسلحة",
+            "ar": "\u0639\u064a\u062f \u0627\u0644\u0642\u0648\u0627\u062a \u0627\u0644\u0645\u0633\u0644\u062d\u0629",
             "en": "Armed Forces Day"
           }
         },
         "orthodox 1": {
           "name": {
-            "ar": "شم النسيم",
+            "ar": "\u0634\u0645 \u0627\u0644\u0646\u0633\u064a\u0645",
             "en": "Sham El Nessim"
           }
         },
@@ -36762,7 +36762,7 @@ const data = {
     },
     "EH": {
       "names": {
-        "ar": "الجمهورية العربية الصحراوية الديمقراطية",
+        "ar": "\u0627\u0644\u062c\u0645\u0647\u0648\u0631\u064a\u0629 \u0627\u0644\u0639\u0631\u0628\u064a\u0629 \u0627\u0644\u0635\u062d\u0631\u0627\u0648\u064a\u0629 \u0627\u0644\u062f\u064a\u0645\u0642\u0631\u0627\u0637\u064a\u0629",
         "en": "Western Sahara"
       },
       "langs": [],
@@ -36832,7 +36832,7 @@ const data = {
         },
         "02-10": {
           "name": {
-            "ti": "ፈንቅል",
+            "ti": "\u1348\u1295\u1245\u120d",
             "en": "Fenkil Day"
           }
         },
@@ -36854,7 +36854,7 @@ const data = {
         "06-20": {
           "name": {
             "en": "Martyrs' Day",
-            "ti": "መዓልቲ ስውኣት"
+            "ti": "\u1218\u12d3\u120d\u1272 \u1235\u12cd\u12a3\u1275"
           }
         },
         "09-01": {
@@ -36863,13 +36863,13 @@ const data = {
         "09-11 in non-leap years": {
           "name": {
             "en": "Geez New Year",
-            "ti": "ግዕዝ አዲስ ዓመት"
+            "ti": "\u130d\u12d5\u12dd \u12a0\u12f2\u1235 \u12d3\u1218\u1275"
           }
         },
         "09-12 in leap years": {
           "name": {
             "en": "Geez New Year",
-            "ti": "ግዕዝ አዲስ ዓመት"
+            "ti": "\u130d\u12d5\u12dd \u12a0\u12f2\u1235 \u12d3\u1218\u1275"
           }
         },
         "09-27 in non-leap years": {
@@ -37585,7 +37585,7 @@ const data = {
     },
     "ET": {
       "names": {
-        "am": "ኢትዮጵያ",
+        "am": "\u12a2\u1275\u12ee\u1335\u12eb",
         "en": "Ethiopia"
       },
       "dayoff": "sunday",
@@ -37608,13 +37608,13 @@ const data = {
         },
         "03-02": {
           "name": {
-            "am": "የዓድዋ ድል በዓል",
+            "am": "\u12e8\u12d3\u12f5\u12cb \u12f5\u120d \u1260\u12d3\u120d",
             "en": "Victory at Adwa Day"
           }
         },
         "03-28": {
           "name": {
-            "am": "የቀይ ሽብር መታሰቢያ ቀን",
+            "am": "\u12e8\u1240\u12ed \u123d\u1265\u122d \u1218\u1273\u1230\u1262\u12eb \u1240\u1295",
             "en": "Day of Lament"
           }
         },
@@ -37626,7 +37626,7 @@ const data = {
         },
         "05-28": {
           "name": {
-            "am": "ደርግ የወደቀበት ቀን",
+            "am": "\u12f0\u122d\u130d \u12e8\u12c8\u12f0\u1240\u1260\u1275 \u1240\u1295",
             "en": "Derg Downfall Day"
           }
         },
@@ -37638,13 +37638,13 @@ const data = {
         },
         "09-27 in non-leap years": {
           "name": {
-            "am": "ብርሐነ-መስቀል",
+            "am": "\u1265\u122d\u1210\u1290-\u1218\u1235\u1240\u120d",
             "en": "Finding of the True Cross"
           }
         },
         "09-28 in leap years": {
           "name": {
-            "am": "ብርሐነ-መስቀል",
+            "am": "\u1265\u122d\u1210\u1290-\u1218\u1235\u1240\u120d",
             "en": "Finding of the True Cross"
           }
         },
@@ -38245,7 +38245,7 @@ const data = {
         },
         "2012-06-05": {
           "name": {
-            "en": "Queen’s Diamond Jubilee"
+            "en": "Queen\u2019s Diamond Jubilee"
           }
         },
         "2020-05-08": {
@@ -38255,7 +38255,7 @@ const data = {
         },
         "2022-06-03": {
           "name": {
-            "en": "Queen’s Platinum Jubilee"
+            "en": "Queen\u2019s Platinum Jubilee"
           }
         },
         "2022-09-19": {
@@ -38305,36 +38305,36 @@ const data = {
           "days": {
             "03-17": {
               "name": {
-                "en": "St Patrick’s Day"
+                "en": "St Patrick\u2019s Day"
               }
             },
             "substitutes 03-17 if saturday then next monday": {
               "substitute": true,
               "name": {
-                "en": "St Patrick’s Day"
+                "en": "St Patrick\u2019s Day"
               }
             },
             "substitutes 03-17 if sunday then next monday": {
               "substitute": true,
               "name": {
-                "en": "St Patrick’s Day"
+                "en": "St Patrick\u2019s Day"
               }
             },
             "07-12": {
               "name": {
-                "en": "Battle of the Boyne (Orangemen’s Day)"
+                "en": "Battle of the Boyne (Orangemen\u2019s Day)"
               }
             },
             "substitutes 07-12 if saturday then next monday": {
               "substitute": true,
               "name": {
-                "en": "Battle of the Boyne (Orangemen’s Day)"
+                "en": "Battle of the Boyne (Orangemen\u2019s Day)"
               }
             },
             "substitutes 07-12 if sunday then next monday": {
               "substitute": true,
               "name": {
-                "en": "Battle of the Boyne (Orangemen’s Day)"
+                "en": "Battle of the Boyne (Orangemen\u2019s Day)"
               }
             },
             "1st monday before 09-01": {
@@ -38382,13 +38382,13 @@ const data = {
             },
             "11-30": {
               "name": {
-                "en": "St Andrew’s Day"
+                "en": "St Andrew\u2019s Day"
               }
             },
             "substitutes 11-30 if saturday, sunday then next monday": {
               "substitute": true,
               "name": {
-                "en": "St Andrew’s Day"
+                "en": "St Andrew\u2019s Day"
               }
             }
           }
@@ -38500,7 +38500,7 @@ const data = {
     },
     "GE": {
       "names": {
-        "ge": "საქართველო",
+        "ge": "\u10e1\u10d0\u10e5\u10d0\u10e0\u10d7\u10d5\u10d4\u10da\u10dd",
         "en": "Georgia"
       },
       "langs": [
@@ -38516,25 +38516,25 @@ const data = {
         },
         "01-02": {
           "name": {
-            "ge": "ბედობა",
+            "ge": "\u10d1\u10d4\u10d3\u10dd\u10d1\u10d0",
             "en": "Bedoba"
           }
         },
         "01-07": {
           "name": {
-            "ge": "შობა",
+            "ge": "\u10e8\u10dd\u10d1\u10d0",
             "en": "Orthodox Christmas"
           }
         },
         "01-19": {
           "name": {
-            "ge": "ნათლისღება",
+            "ge": "\u10dc\u10d0\u10d7\u10da\u10d8\u10e1\u10e6\u10d4\u10d1\u10d0",
             "en": "Orthodox Epiphany"
           }
         },
         "03-03": {
           "name": {
-            "ge": "დედის დღე",
+            "ge": "\u10d3\u10d4\u10d3\u10d8\u10e1 \u10d3\u10e6\u10d4",
             "en": "Mother's Day"
           }
         },
@@ -38543,7 +38543,7 @@ const data = {
         },
         "04-09": {
           "name": {
-            "ge": "ეროვნული ერთიანობის დღე",
+            "ge": "\u10d4\u10e0\u10dd\u10d5\u10dc\u10e3\u10da\u10d8 \u10d4\u10e0\u10d7\u10d8\u10d0\u10dc\u10dd\u10d1\u10d8\u10e1 \u10d3\u10e6\u10d4",
             "en": "National Unity Day"
           }
         },
@@ -38561,37 +38561,37 @@ const data = {
         },
         "05-09": {
           "name": {
-            "ge": "ფაშიზმზე გამარჯვების დღე",
+            "ge": "\u10e4\u10d0\u10e8\u10d8\u10d6\u10db\u10d6\u10d4 \u10d2\u10d0\u10db\u10d0\u10e0\u10ef\u10d5\u10d4\u10d1\u10d8\u10e1 \u10d3\u10e6\u10d4",
             "en": "Victory Day"
           }
         },
         "05-12": {
           "name": {
-            "ge": "წმინდა ანდრია პირველწოდებულის ხსენების დღე",
+            "ge": "\u10ec\u10db\u10d8\u10dc\u10d3\u10d0 \u10d0\u10dc\u10d3\u10e0\u10d8\u10d0 \u10de\u10d8\u10e0\u10d5\u10d4\u10da\u10ec\u10dd\u10d3\u10d4\u10d1\u10e3\u10da\u10d8\u10e1 \u10ee\u10e1\u10d4\u10dc\u10d4\u10d1\u10d8\u10e1 \u10d3\u10e6\u10d4",
             "en": "Saint Andrew the First-Called Day"
           }
         },
         "05-26": {
           "name": {
-            "ge": "დამოუკიდებლობის დღე",
+            "ge": "\u10d3\u10d0\u10db\u10dd\u10e3\u10d9\u10d8\u10d3\u10d4\u10d1\u10da\u10dd\u10d1\u10d8\u10e1 \u10d3\u10e6\u10d4",
             "en": "Independence Day"
           }
         },
         "08-28": {
           "name": {
-            "ge": "მარიამობა",
+            "ge": "\u10db\u10d0\u10e0\u10d8\u10d0\u10db\u10dd\u10d1\u10d0",
             "en": "Saint Mary's Day"
           }
         },
         "10-14": {
           "name": {
-            "ge": "სვეტიცხოვლობა",
+            "ge": "\u10e1\u10d5\u10d4\u10e2\u10d8\u10ea\u10ee\u10dd\u10d5\u10da\u10dd\u10d1\u10d0",
             "en": "Svetitskhovloba"
           }
         },
         "11-23": {
           "name": {
-            "ge": "გიორგობა",
+            "ge": "\u10d2\u10d8\u10dd\u10e0\u10d2\u10dd\u10d1\u10d0",
             "en": "Saint George's Day"
           }
         }
@@ -39085,7 +39085,7 @@ const data = {
     },
     "GR": {
       "names": {
-        "el": "Ελλάδα",
+        "el": "\u0395\u03bb\u03bb\u03ac\u03b4\u03b1",
         "en": "Greece"
       },
       "dayoff": "sunday",
@@ -39104,13 +39104,13 @@ const data = {
         },
         "orthodox -48": {
           "name": {
-            "el": "Καθαρά Δευτέρα",
+            "el": "\u039a\u03b1\u03b8\u03b1\u03c1\u03ac \u0394\u03b5\u03c5\u03c4\u03ad\u03c1\u03b1",
             "en": "Ash Sunday"
           }
         },
         "03-25": {
           "name": {
-            "el": "Ευαγγελισμός, Εθνική Εορτή",
+            "el": "\u0395\u03c5\u03b1\u03b3\u03b3\u03b5\u03bb\u03b9\u03c3\u03bc\u03cc\u03c2, \u0395\u03b8\u03bd\u03b9\u03ba\u03ae \u0395\u03bf\u03c1\u03c4\u03ae",
             "en": "Annunciation, Anniversary of 1821 Revolution"
           }
         },
@@ -39142,7 +39142,7 @@ const data = {
         "10-28": {
           "_name": "National Holiday",
           "name": {
-            "el": "Επέτειος του Όχι"
+            "el": "\u0395\u03c0\u03ad\u03c4\u03b5\u03b9\u03bf\u03c2 \u03c4\u03bf\u03c5 \u038c\u03c7\u03b9"
           }
         },
         "12-25": {
@@ -39739,7 +39739,7 @@ const data = {
     },
     "HK": {
       "names": {
-        "zh": "香港",
+        "zh": "\u9999\u6e2f",
         "en": "Hong Kong"
       },
       "langs": [
@@ -39754,79 +39754,79 @@ const data = {
         "01-01 not on Sunday": {
           "name": {
             "en": "The first day of January",
-            "zh": "一月一日"
+            "zh": "\u4e00\u6708\u4e00\u65e5"
           }
         },
         "substitutes 01-01 if Sunday then next Monday": {
           "name": {
             "en": "The day following the first day of January",
-            "zh": "一月一日翌日"
+            "zh": "\u4e00\u6708\u4e00\u65e5\u7fcc\u65e5"
           }
         },
         "chinese 01-0-01 not on Sunday": {
           "name": {
-            "en": "Lunar New Year’s Day",
-            "zh": "農曆年初一"
+            "en": "Lunar New Year\u2019s Day",
+            "zh": "\u8fb2\u66c6\u5e74\u521d\u4e00"
           }
         },
         "chinese 01-0-02 not on Sunday": {
           "name": {
             "en": "The second day of Lunar New Year",
-            "zh": "農曆年初二"
+            "zh": "\u8fb2\u66c6\u5e74\u521d\u4e8c"
           }
         },
         "chinese 01-0-03 not on Sunday": {
           "name": {
             "en": "The third day of Lunar New Year",
-            "zh": "農曆年初三"
+            "zh": "\u8fb2\u66c6\u5e74\u521d\u4e09"
           }
         },
         "substitutes chinese 01-0-01 if Sunday then next Wednesday": {
           "name": {
             "en": "The fourth day of Lunar New Year",
-            "zh": "農曆年初四"
+            "zh": "\u8fb2\u66c6\u5e74\u521d\u56db"
           }
         },
         "substitutes chinese 01-0-02 if Sunday then next Tuesday": {
           "name": {
             "en": "The fourth day of Lunar New Year",
-            "zh": "農曆年初四"
+            "zh": "\u8fb2\u66c6\u5e74\u521d\u56db"
           }
         },
         "substitutes chinese 01-0-03 if Sunday then next Monday": {
           "name": {
             "en": "The fourth day of Lunar New Year",
-            "zh": "農曆年初四"
+            "zh": "\u8fb2\u66c6\u5e74\u521d\u56db"
           }
         },
         "chinese 5-01 solarterm not on Sunday": {
           "name": {
             "en": "Ching Ming Festival",
-            "zh": "清明節"
+            "zh": "\u6e05\u660e\u7bc0"
           }
         },
         "substitutes chinese 5-01 solarterm if Sunday then next Monday": {
           "name": {
             "en": "The day following Ching Ming Festival",
-            "zh": "清明節翌日"
+            "zh": "\u6e05\u660e\u7bc0\u7fcc\u65e5"
           }
         },
         "easter -2": {
           "name": {
             "en": "Good Friday",
-            "zh": "耶穌受難節"
+            "zh": "\u8036\u7a4c\u53d7\u96e3\u7bc0"
           }
         },
         "easter -1": {
           "name": {
             "en": "The day following Good Friday",
-            "zh": "耶穌受難節翌日"
+            "zh": "\u8036\u7a4c\u53d7\u96e3\u7bc0\u7fcc\u65e5"
           }
         },
         "easter 1": {
           "name": {
             "en": "Easter Monday",
-            "zh": "復活節星期一"
+            "zh": "\u5fa9\u6d3b\u7bc0\u661f\u671f\u4e00"
           },
           "disable": [
             "2021-04-05",
@@ -39836,121 +39836,121 @@ const data = {
         "2021-04-06": {
           "name": {
             "en": "The day following Easter Monday",
-            "zh": "復活節星期一翌日"
+            "zh": "\u5fa9\u6d3b\u7bc0\u661f\u671f\u4e00\u7fcc\u65e5"
           }
         },
         "2026-04-07": {
           "name": {
             "en": "The day following Easter Monday",
-            "zh": "復活節星期一翌日"
+            "zh": "\u5fa9\u6d3b\u7bc0\u661f\u671f\u4e00\u7fcc\u65e5"
           }
         },
         "05-01 not on Sunday": {
           "name": {
             "en": "Labour Day",
-            "zh": "勞動節"
+            "zh": "\u52de\u52d5\u7bc0"
           }
         },
         "substitutes 05-01 if Sunday then next Monday": {
           "name": {
             "en": "The day following Labour Day",
-            "zh": "勞動節翌日"
+            "zh": "\u52de\u52d5\u7bc0\u7fcc\u65e5"
           }
         },
         "chinese 04-0-08 not on Sunday": {
           "name": {
             "en": "Birthday of the Buddha",
-            "zh": "佛誕"
+            "zh": "\u4f5b\u8a95"
           }
         },
         "substitutes chinese 04-0-08 if Sunday then next Monday": {
           "name": {
             "en": "The day following Birthday of the Buddha",
-            "zh": "佛誕翌日"
+            "zh": "\u4f5b\u8a95\u7fcc\u65e5"
           }
         },
         "chinese 05-0-05 not on Sunday": {
           "name": {
             "en": "Tuen Ng Festival",
-            "zh": "端午節"
+            "zh": "\u7aef\u5348\u7bc0"
           }
         },
         "substitutes chinese 05-0-05 if Sunday then next Monday": {
           "name": {
             "en": "The day following Tuen Ng Festival",
-            "zh": "端午節翌日"
+            "zh": "\u7aef\u5348\u7bc0\u7fcc\u65e5"
           }
         },
         "07-01 not on Sunday": {
           "name": {
             "en": "Hong Kong Special Administrative Region Establishment Day",
-            "zh": "香港特別行政區成立紀念日"
+            "zh": "\u9999\u6e2f\u7279\u5225\u884c\u653f\u5340\u6210\u7acb\u7d00\u5ff5\u65e5"
           }
         },
         "substitutes 07-01 if Sunday then next Monday": {
           "name": {
             "en": "The day following Hong Kong Special Administrative Region Establishment Day",
-            "zh": "香港特別行政區成立紀念日翌日"
+            "zh": "\u9999\u6e2f\u7279\u5225\u884c\u653f\u5340\u6210\u7acb\u7d00\u5ff5\u65e5\u7fcc\u65e5"
           }
         },
         "chinese 08-0-16 not on Sunday": {
           "name": {
             "en": "The day following the Chinese Mid-Autumn Festival",
-            "zh": "中秋節翌日"
+            "zh": "\u4e2d\u79cb\u7bc0\u7fcc\u65e5"
           }
         },
         "substitutes chinese 08-0-16 if Sunday then next Monday": {
           "name": {
             "en": "The second day following the Chinese Mid-Autumn Festival",
-            "zh": "中秋節後第二日"
+            "zh": "\u4e2d\u79cb\u7bc0\u5f8c\u7b2c\u4e8c\u65e5"
           }
         },
         "10-01 not on Sunday": {
           "name": {
             "en": "National Day",
-            "zh": "國慶日"
+            "zh": "\u570b\u6176\u65e5"
           }
         },
         "substitutes 10-01 if Sunday then next Monday": {
           "name": {
             "en": "The day following National Day",
-            "zh": "國慶日翌日"
+            "zh": "\u570b\u6176\u65e5\u7fcc\u65e5"
           }
         },
         "chinese 09-0-09 not on Sunday": {
           "name": {
             "en": "Chung Yeung Festival",
-            "zh": "重陽節"
+            "zh": "\u91cd\u967d\u7bc0"
           }
         },
         "substitutes chinese 09-0-09 if Sunday then next Monday": {
           "name": {
             "en": "The day following Chung Yeung Festival",
-            "zh": "重陽節翌日"
+            "zh": "\u91cd\u967d\u7bc0\u7fcc\u65e5"
           }
         },
         "12-25 not on Sunday": {
           "name": {
             "en": "Christmas Day",
-            "zh": "聖誕節"
+            "zh": "\u8056\u8a95\u7bc0"
           }
         },
         "12-26 not on Sunday": {
           "name": {
             "en": "The first weekday after Christmas Day",
-            "zh": "聖誕節後第一個周日"
+            "zh": "\u8056\u8a95\u7bc0\u5f8c\u7b2c\u4e00\u500b\u5468\u65e5"
           }
         },
         "substitutes 12-25 if Sunday then next Tuesday": {
           "name": {
             "en": "The second weekday after Christmas Day",
-            "zh": "聖誕節後第二個周日"
+            "zh": "\u8056\u8a95\u7bc0\u5f8c\u7b2c\u4e8c\u500b\u5468\u65e5"
           }
         },
         "substitutes 12-26 if Sunday then next Monday": {
           "name": {
             "en": "The first weekday after Christmas Day",
-            "zh": "聖誕節後第一個周日"
+            "zh": "\u8056\u8a95\u7bc0\u5f8c\u7b2c\u4e00\u500b\u5468\u65e5"
           }
         }
       }
@@ -40090,7 +40090,7 @@ const data = {
         },
         "05-30": {
           "name": {
-            "hr": "Dan državnosti",
+            "hr": "Dan dr\u017eavnosti",
             "en": "National Day"
           },
           "type": "public",
@@ -40106,14 +40106,14 @@ const data = {
         },
         "06-22": {
           "name": {
-            "hr": "Dan antifašističke borbe",
+            "hr": "Dan antifa\u0161isti\u010dke borbe",
             "en": "Anti-Fascist Struggle Day"
           },
           "type": "public"
         },
         "06-25 #1": {
           "name": {
-            "hr": "Dan državnosti",
+            "hr": "Dan dr\u017eavnosti",
             "en": "Statehood Day"
           },
           "type": "public",
@@ -40176,7 +40176,7 @@ const data = {
         },
         "11-18 #1": {
           "name": {
-            "hr": "Dan sjećanja na žrtvu Vukovara i Škabrnje",
+            "hr": "Dan sje\u0107anja na \u017ertvu Vukovara i \u0160kabrnje",
             "en": "Remembrance Day"
           },
           "type": "observance",
@@ -40188,7 +40188,7 @@ const data = {
         },
         "11-18": {
           "name": {
-            "hr": "Dan sjećanja na žrtve Domovinskog rata i Dan sjećanja na žrtvu Vukovara i Škabrnje",
+            "hr": "Dan sje\u0107anja na \u017ertve Domovinskog rata i Dan sje\u0107anja na \u017ertvu Vukovara i \u0160kabrnje",
             "en": "Remembrance Day"
           },
           "type": "public",
@@ -40518,28 +40518,28 @@ const data = {
         },
         "2023-10-30": {
           "name": {
-            "hu": "Őszi szünet",
+            "hu": "\u0150szi szünet",
             "en": "Autumn school holiday"
           },
           "type": "school"
         },
         "2023-10-31": {
           "name": {
-            "hu": "Őszi szünet",
+            "hu": "\u0150szi szünet",
             "en": "Autumn school holiday"
           },
           "type": "school"
         },
         "2023-11-02": {
           "name": {
-            "hu": "Őszi szünet",
+            "hu": "\u0150szi szünet",
             "en": "Autumn school holiday"
           },
           "type": "school"
         },
         "2023-11-03": {
           "name": {
-            "hu": "Őszi szünet",
+            "hu": "\u0150szi szünet",
             "en": "Autumn school holiday"
           },
           "type": "school"
@@ -40998,17 +40998,17 @@ const data = {
         },
         "02-01 if Tuesday,Wednesday,Thursday,Saturday,Sunday then next Monday since 2023": {
           "name": {
-            "en": "St. Brigid’s Day"
+            "en": "St. Brigid\u2019s Day"
           }
         },
         "03-17": {
           "name": {
-            "en": "St. Patrick’s Day"
+            "en": "St. Patrick\u2019s Day"
           }
         },
         "03-17 and if saturday then next monday if sunday then next monday": {
           "name": {
-            "en": "St. Patrick’s Day"
+            "en": "St. Patrick\u2019s Day"
           },
           "substitute": true,
           "type": "bank"
@@ -41055,13 +41055,13 @@ const data = {
         "12-26": {
           "_name": "12-26",
           "name": {
-            "en": "St. Stephen’s Day"
+            "en": "St. Stephen\u2019s Day"
           }
         },
         "12-26 and if saturday then next monday if sunday then next monday": {
           "_name": "12-26",
           "name": {
-            "en": "St. Stephen’s Day"
+            "en": "St. Stephen\u2019s Day"
           },
           "substitute": true,
           "type": "bank"
@@ -41074,7 +41074,7 @@ const data = {
     },
     "IL": {
       "names": {
-        "he": "מְדִינַת יִשְׂרָאֵל",
+        "he": "\u05de\u05b0\u05d3\u05b4\u05d9\u05e0\u05b7\u05ea \u05d9\u05b4\u05e9\u05b0\u05c2\u05e8\u05b8\u05d0\u05b5\u05dc",
         "en": "Israel"
       },
       "langs": [
@@ -41087,38 +41087,38 @@ const data = {
       "days": {
         "1 Tishrei": {
           "name": {
-            "he": "ראש השנה",
+            "he": "\u05e8\u05d0\u05e9 \u05d4\u05e9\u05e0\u05d4",
             "en": "Rosh Hashanah (Yom Teruah)"
           }
         },
         "2 Tishrei": {
           "name": {
-            "he": "ראש השנה יום 2",
+            "he": "\u05e8\u05d0\u05e9 \u05d4\u05e9\u05e0\u05d4 \u05d9\u05d5\u05dd 2",
             "en": "Rosh Hashanah (Day 2)"
           }
         },
         "3 Tishrei if Saturday then next Sunday": {
           "name": {
-            "he": "צום גדליה",
+            "he": "\u05e6\u05d5\u05dd \u05d2\u05d3\u05dc\u05d9\u05d4",
             "en": "Fast of Gedaliah (Tzom Gedalya)"
           },
           "type": "observance"
         },
         "10 Tishrei": {
           "name": {
-            "he": "יום כיפור",
+            "he": "\u05d9\u05d5\u05dd \u05db\u05d9\u05e4\u05d5\u05e8",
             "en": "Day of Atonement (Yom Kippur)"
           }
         },
         "15 Tishrei": {
           "name": {
-            "he": "סוכות",
+            "he": "\u05e1\u05d5\u05db\u05d5\u05ea",
             "en": "Feast of Tabernacles (Sukkot)"
           }
         },
         "16 Tishrei P6D": {
           "name": {
-            "he": "חול המועד סוכות",
+            "he": "\u05d7\u05d5\u05dc \u05d4\u05de\u05d5\u05e2\u05d3 \u05e1\u05d5\u05db\u05d5\u05ea",
             "en": "The week of Sukkot"
           },
           "type": "school",
@@ -41126,13 +41126,13 @@ const data = {
         },
         "22 Tishrei": {
           "name": {
-            "he": "שמחת תורה/שמיני עצרת",
+            "he": "\u05e9\u05de\u05d7\u05ea \u05ea\u05d5\u05e8\u05d4/\u05e9\u05de\u05d9\u05e0\u05d9 \u05e2\u05e6\u05e8\u05ea",
             "en": "Simchat Torah/ Shmini Atzeret"
           }
         },
         "12 Cheshvan if Friday,Saturday then previous Thursday since 1997": {
           "name": {
-            "he": "יום רבין",
+            "he": "\u05d9\u05d5\u05dd \u05e8\u05d1\u05d9\u05df",
             "en": "Rabin Day"
           },
           "type": "observance",
@@ -41140,7 +41140,7 @@ const data = {
         },
         "29 Cheshvan": {
           "name": {
-            "he": "סיגד",
+            "he": "\u05e1\u05d9\u05d2\u05d3",
             "en": "Sigd"
           },
           "type": "observance",
@@ -41149,7 +41149,7 @@ const data = {
         "6 Kislev if Saturday then next Sunday": {
           "name": {
             "en": "Ben-Gurion Day",
-            "he": "יום בן-גוריון"
+            "he": "\u05d9\u05d5\u05dd \u05d1\u05df-\u05d2\u05d5\u05e8\u05d9\u05d5\u05df"
           },
           "type": "observance",
           "note": "Day marked by the Knesset"
@@ -41157,35 +41157,35 @@ const data = {
         "25 Kislev P8D": {
           "name": {
             "en": "Hanukkah",
-            "he": "חנוכה"
+            "he": "\u05d7\u05e0\u05d5\u05db\u05d4"
           },
           "type": "school"
         },
         "10 Tevet": {
           "name": {
             "en": "Tenth of Tevet",
-            "he": "צום עשרה בטבת"
+            "he": "\u05e6\u05d5\u05dd \u05e2\u05e9\u05e8\u05d4 \u05d1\u05d8\u05d1\u05ea"
           },
           "type": "observance"
         },
         "15 Shvat": {
           "name": {
             "en": "Tu Bishvat (Arbor Day)",
-            "he": "ט\"ו בשבט"
+            "he": "\u05d8\"\u05d5 \u05d1\u05e9\u05d1\u05d8"
           },
           "type": "observance"
         },
         "13 AdarII if Saturday then previous Thursday": {
           "name": {
             "en": "Fast of Esther",
-            "he": "תענית אסתר"
+            "he": "\u05ea\u05e2\u05e0\u05d9\u05ea \u05d0\u05e1\u05ea\u05e8"
           },
           "type": "school"
         },
         "14 AdarII P2D": {
           "name": {
             "en": "Purim",
-            "he": "פורים"
+            "he": "\u05e4\u05d5\u05e8\u05d9\u05dd"
           },
           "type": "school",
           "note": "optional paid leave"
@@ -41193,7 +41193,7 @@ const data = {
         "10 Nisan": {
           "name": {
             "en": "Aliyah Day",
-            "he": "יום העלייה"
+            "he": "\u05d9\u05d5\u05dd \u05d4\u05e2\u05dc\u05d9\u05d9\u05d4"
           },
           "type": "observance",
           "note": "Official holiday, business as usual"
@@ -41201,13 +41201,13 @@ const data = {
         "15 Nisan": {
           "name": {
             "en": "Passover (Pesach)",
-            "he": "פסח"
+            "he": "\u05e4\u05e1\u05d7"
           }
         },
         "16 Nisan P5D": {
           "name": {
             "en": "Passover (intermediate days)",
-            "he": "חול המועד פסח"
+            "he": "\u05d7\u05d5\u05dc \u05d4\u05de\u05d5\u05e2\u05d3 \u05e4\u05e1\u05d7"
           },
           "type": "school",
           "note": "School holiday, collective paid leave in many businesses and government offices"
@@ -41215,13 +41215,13 @@ const data = {
         "21 Nisan": {
           "name": {
             "en": "Mimouna, Seventh day of Passover",
-            "he": "מימונה, שביעי של פסח"
+            "he": "\u05de\u05d9\u05de\u05d5\u05e0\u05d4, \u05e9\u05d1\u05d9\u05e2\u05d9 \u05e9\u05dc \u05e4\u05e1\u05d7"
           }
         },
         "27 Nisan if Friday then previous Thursday if Sunday then next Monday": {
           "name": {
             "en": "Holocaust Remembrance Day (Yom HaShoah)",
-            "he": "יום הזיכרון לשואה ולגבורה"
+            "he": "\u05d9\u05d5\u05dd \u05d4\u05d6\u05d9\u05db\u05e8\u05d5\u05df \u05dc\u05e9\u05d5\u05d0\u05d4 \u05d5\u05dc\u05d2\u05d1\u05d5\u05e8\u05d4"
           },
           "type": "observance",
           "note": "National remembrance day, business as usual except places of public entertainment"
@@ -41229,14 +41229,14 @@ const data = {
         "05-09": {
           "name": {
             "en": "Victory in Europe Day",
-            "he": "יום הניצחון על גרמניה הנאצית"
+            "he": "\u05d9\u05d5\u05dd \u05d4\u05e0\u05d9\u05e6\u05d7\u05d5\u05df \u05e2\u05dc \u05d2\u05e8\u05de\u05e0\u05d9\u05d4 \u05d4\u05e0\u05d0\u05e6\u05d9\u05ea"
           },
           "type": "observance"
         },
         "4 Iyyar if Thursday,Friday then previous Wednesday if Sunday then next Monday": {
           "name": {
             "en": "Fallen Soldiers and Victims of Terrorism Remembrance Day (Yom HaZikaron)",
-            "he": "יום הזיכרון לחללי מערכות ישראל ונפגעי פעולות האיבה"
+            "he": "\u05d9\u05d5\u05dd \u05d4\u05d6\u05d9\u05db\u05e8\u05d5\u05df \u05dc\u05d7\u05dc\u05dc\u05d9 \u05de\u05e2\u05e8\u05db\u05d5\u05ea \u05d9\u05e9\u05e8\u05d0\u05dc \u05d5\u05e0\u05e4\u05d2\u05e2\u05d9 \u05e4\u05e2\u05d5\u05dc\u05d5\u05ea \u05d4\u05d0\u05d9\u05d1\u05d4"
           },
           "type": "observance",
           "note": "National remembrance day, business as usual except places of public entertainment"
@@ -41244,13 +41244,13 @@ const data = {
         "5 Iyyar if Friday,Saturday then previous Thursday if Monday then next Tuesday": {
           "name": {
             "en": "Independence Day (Yom HaAtzmaut)",
-            "he": "יום העצמאות"
+            "he": "\u05d9\u05d5\u05dd \u05d4\u05e2\u05e6\u05de\u05d0\u05d5\u05ea"
           }
         },
         "10 Iyyar if Saturday then next Sunday since 2004": {
           "name": {
             "en": "Herzl Day",
-            "he": "יום הרצל"
+            "he": "\u05d9\u05d5\u05dd \u05d4\u05e8\u05e6\u05dc"
           },
           "type": "observance",
           "note": "Day marked by the Knesset"
@@ -41258,14 +41258,14 @@ const data = {
         "18 Iyyar": {
           "name": {
             "en": "Lag BaOmer",
-            "he": "ל\"ג בעומר"
+            "he": "\u05dc\"\u05d2 \u05d1\u05e2\u05d5\u05de\u05e8"
           },
           "type": "school"
         },
         "28 Iyyar": {
           "name": {
             "en": "Jerusalem Day (Yom Yerushalayim)",
-            "he": "יום ירושלים"
+            "he": "\u05d9\u05d5\u05dd \u05d9\u05e8\u05d5\u05e9\u05dc\u05d9\u05dd"
           },
           "type": "observance",
           "note": "Optional paid leave"
@@ -41273,20 +41273,20 @@ const data = {
         "6 Sivan": {
           "name": {
             "en": "Shavuot (Feast of Weeks)",
-            "he": "שבועות"
+            "he": "\u05e9\u05d1\u05d5\u05e2\u05d5\u05ea"
           }
         },
         "17 Tamuz if Saturday then next Sunday": {
           "name": {
             "en": "Seventeenth of Tamuz, fast",
-            "he": "שבעה עשר בתמוז"
+            "he": "\u05e9\u05d1\u05e2\u05d4 \u05e2\u05e9\u05e8 \u05d1\u05ea\u05de\u05d5\u05d6"
           },
           "type": "observance"
         },
         "29 Tamuz if Saturday then next Sunday": {
           "name": {
             "en": "Jabotinsky Day",
-            "he": "יום ז'בוטינסקי"
+            "he": "\u05d9\u05d5\u05dd \u05d6'\u05d1\u05d5\u05d8\u05d9\u05e0\u05e1\u05e7\u05d9"
           },
           "type": "observance",
           "note": "Day marked by the Knesset"
@@ -41294,7 +41294,7 @@ const data = {
         "9 Av if Saturday then next Sunday": {
           "name": {
             "en": "Tisha B'Av, fast",
-            "he": "תשעה באב"
+            "he": "\u05ea\u05e9\u05e2\u05d4 \u05d1\u05d0\u05d1"
           },
           "type": "observance",
           "note": "Optional paid leave, business as usual except places of public entertainment"
@@ -41302,38 +41302,38 @@ const data = {
         "15 Av": {
           "name": {
             "en": "Tu B'Av (Fifteenth of Av)",
-            "he": "ט\"ו באב"
+            "he": "\u05d8\"\u05d5 \u05d1\u05d0\u05d1"
           },
           "type": "observance"
         },
         "2015-03-17": {
           "name": {
             "en": "Election Day",
-            "he": "יום הבחירות"
+            "he": "\u05d9\u05d5\u05dd \u05d4\u05d1\u05d7\u05d9\u05e8\u05d5\u05ea"
           }
         },
         "2019-04-09": {
           "name": {
             "en": "Election Day",
-            "he": "יום הבחירות"
+            "he": "\u05d9\u05d5\u05dd \u05d4\u05d1\u05d7\u05d9\u05e8\u05d5\u05ea"
           }
         },
         "2019-09-17": {
           "name": {
             "en": "Election Day",
-            "he": "יום הבחירות"
+            "he": "\u05d9\u05d5\u05dd \u05d4\u05d1\u05d7\u05d9\u05e8\u05d5\u05ea"
           }
         },
         "2020-03-02": {
           "name": {
             "en": "Election Day",
-            "he": "יום הבחירות"
+            "he": "\u05d9\u05d5\u05dd \u05d4\u05d1\u05d7\u05d9\u05e8\u05d5\u05ea"
           }
         },
         "2021-03-23": {
           "name": {
             "en": "Election Day",
-            "he": "יום הבחירות"
+            "he": "\u05d9\u05d5\u05dd \u05d4\u05d1\u05d7\u05d9\u05e8\u05d5\u05ea"
           }
         }
       }
@@ -41367,8 +41367,8 @@ const data = {
     "IN": {
       "names": {
         "en": "India",
-        "hi": "भारत",
-        "ta": "இந்தியா"
+        "hi": "\u092d\u093e\u0930\u0924",
+        "ta": "\u0b87\u0ba8\u0bcd\u0ba4\u0bbf\u0baf\u0bbe"
       },
       "langs": [
         "en",
@@ -41383,16 +41383,16 @@ const data = {
         "01-26": {
           "name": {
             "en": "Republic Day",
-            "hi": "गणतंत्र दिवस",
-            "ta": "குடியரசு தினம்"
+            "hi": "\u0917\u0923\u0924\u0902\u0924\u094d\u0930 \u0926\u093f\u0935\u0938",
+            "ta": "\u0b95\u0bc1\u0b9f\u0bbf\u0baf\u0bb0\u0b9a\u0bc1 \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
           },
           "note": "Celebrates adoption of Constitution"
         },
         "04-14": {
           "name": {
             "en": "Ambedkar Jayanti",
-            "hi": "अम्बेडकर जयंती",
-            "ta": "அம்பேத்கர் ஜெயந்தி"
+            "hi": "\u0905\u092e\u094d\u092c\u0947\u0921\u0915\u0930 \u091c\u092f\u0902\u0924\u0940",
+            "ta": "\u0b85\u0bae\u0bcd\u0baa\u0bc7\u0ba4\u0bcd\u0b95\u0bb0\u0bcd \u0b9c\u0bc6\u0baf\u0ba8\u0bcd\u0ba4\u0bbf"
           },
           "note": "Birth anniversary of Dr. B. R. Ambedkar"
         },
@@ -41406,8 +41406,8 @@ const data = {
         "10-02": {
           "name": {
             "en": "Gandhi Jayanti",
-            "hi": "गांधी जयंती",
-            "ta": "காந்தி ஜெயந்தி"
+            "hi": "\u0917\u093e\u0902\u0927\u0940 \u091c\u092f\u0902\u0924\u0940",
+            "ta": "\u0b95\u0bbe\u0ba8\u0bcd\u0ba4\u0bbf \u0b9c\u0bc6\u0baf\u0ba8\u0bcd\u0ba4\u0bbf"
           },
           "note": "Birth anniversary of Mahatma Gandhi"
         },
@@ -41427,8 +41427,8 @@ const data = {
             "04-05": {
               "name": {
                 "en": "Babu Jagjivan Ram Jayanti",
-                "hi": "बाबू जगजीवन राम जयंती",
-                "ta": "பாபு ஜக்ஜீவன் ராம் ஜெயந்தி"
+                "hi": "\u092c\u093e\u092c\u0942 \u091c\u0917\u091c\u0940\u0935\u0928 \u0930\u093e\u092e \u091c\u092f\u0902\u0924\u0940",
+                "ta": "\u0baa\u0bbe\u0baa\u0bc1 \u0b9c\u0b95\u0bcd\u0b9c\u0bc0\u0bb5\u0ba9\u0bcd \u0bb0\u0bbe\u0bae\u0bcd \u0b9c\u0bc6\u0baf\u0ba8\u0bcd\u0ba4\u0bbf"
               },
               "type": "observance",
               "note": "Birth anniversary of Babu Jagjivan Ram"
@@ -41436,8 +41436,8 @@ const data = {
             "11-01": {
               "name": {
                 "en": "Formation Day",
-                "hi": "स्थापना दिवस",
-                "ta": "உருவான நாள்"
+                "hi": "\u0938\u094d\u0925\u093e\u092a\u0928\u093e \u0926\u093f\u0935\u0938",
+                "ta": "\u0b89\u0bb0\u0bc1\u0bb5\u0bbe\u0ba9 \u0ba8\u0bbe\u0bb3\u0bcd"
               },
               "note": "Formation/Liberation day"
             }
@@ -41452,16 +41452,16 @@ const data = {
             "02-20": {
               "name": {
                 "en": "State Day",
-                "hi": "राज्य दिवस",
-                "ta": "மாநில தினம்"
+                "hi": "\u0930\u093e\u091c\u094d\u092f \u0926\u093f\u0935\u0938",
+                "ta": "\u0bae\u0bbe\u0ba8\u0bbf\u0bb2 \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
               },
               "note": "Arunachal Pradesh State Day"
             },
             "12-01": {
               "name": {
                 "en": "Indigenous Faith Day",
-                "hi": "स्वदेशी आस्था दिवस",
-                "ta": "பழங்குடி நம்பிக்கை தினம்"
+                "hi": "\u0938\u094d\u0935\u0926\u0947\u0936\u0940 \u0906\u0938\u094d\u0925\u093e \u0926\u093f\u0935\u0938",
+                "ta": "\u0baa\u0bb4\u0b99\u0bcd\u0b95\u0bc1\u0b9f\u0bbf \u0ba8\u0bae\u0bcd\u0baa\u0bbf\u0b95\u0bcd\u0b95\u0bc8 \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
               },
               "type": "observance",
               "note": "Celebrates indigenous beliefs"
@@ -41474,16 +41474,16 @@ const data = {
             "01-23": {
               "name": {
                 "en": "Netaji Subhas Chandra Bose Jayanti",
-                "hi": "नेताजी सुभाष चंद्र बोस जयंती",
-                "ta": "நேதாஜி சுபாஷ் சந்திர போஸ் ஜெயந்தி"
+                "hi": "\u0928\u0947\u0924\u093e\u091c\u0940 \u0938\u0941\u092d\u093e\u0937 \u091a\u0902\u0926\u094d\u0930 \u092c\u094b\u0938 \u091c\u092f\u0902\u0924\u0940",
+                "ta": "\u0ba8\u0bc7\u0ba4\u0bbe\u0b9c\u0bbf \u0b9a\u0bc1\u0baa\u0bbe\u0bb7\u0bcd \u0b9a\u0ba8\u0bcd\u0ba4\u0bbf\u0bb0 \u0baa\u0bcb\u0bb8\u0bcd \u0b9c\u0bc6\u0baf\u0ba8\u0bcd\u0ba4\u0bbf"
               },
               "note": "Birth anniversary of Netaji Subhas Chandra Bose"
             },
             "01-31": {
               "name": {
                 "en": "Me-Dam-Me-Phi",
-                "hi": "मे-डाम-मे-फी",
-                "ta": "மே-டாம்-மே-பி"
+                "hi": "\u092e\u0947-\u0921\u093e\u092e-\u092e\u0947-\u092b\u0940",
+                "ta": "\u0bae\u0bc7-\u0b9f\u0bbe\u0bae\u0bcd-\u0bae\u0bc7-\u0baa\u0bbf"
               },
               "type": "observance",
               "note": "Ancestor worship festival of Ahom community"
@@ -41499,8 +41499,8 @@ const data = {
             "03-22": {
               "name": {
                 "en": "Bihar Day",
-                "hi": "बिहार दिवस",
-                "ta": "பீகார் தினம்"
+                "hi": "\u092c\u093f\u0939\u093e\u0930 \u0926\u093f\u0935\u0938",
+                "ta": "\u0baa\u0bc0\u0b95\u0bbe\u0bb0\u0bcd \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
               },
               "note": "Formation day of Bihar"
             },
@@ -41515,8 +41515,8 @@ const data = {
             "01-05": {
               "name": {
                 "en": "Guru Gobind Singh Jayanti",
-                "hi": "गुरु गोबिंद सिंह जयंती",
-                "ta": "குரு கோபிந்த் சிங் ஜெயந்தி"
+                "hi": "\u0917\u0941\u0930\u0941 \u0917\u094b\u092c\u093f\u0902\u0926 \u0938\u093f\u0902\u0939 \u091c\u092f\u0902\u0924\u0940",
+                "ta": "\u0b95\u0bc1\u0bb0\u0bc1 \u0b95\u0bcb\u0baa\u0bbf\u0ba8\u0bcd\u0ba4\u0bcd \u0b9a\u0bbf\u0b99\u0bcd \u0b9c\u0bc6\u0baf\u0ba8\u0bcd\u0ba4\u0bbf"
               },
               "note": "Birth anniversary of the 10th Sikh Guru"
             }
@@ -41528,16 +41528,16 @@ const data = {
             "11-01": {
               "name": {
                 "en": "Formation Day",
-                "hi": "स्थापना दिवस",
-                "ta": "உருவான நாள்"
+                "hi": "\u0938\u094d\u0925\u093e\u092a\u0928\u093e \u0926\u093f\u0935\u0938",
+                "ta": "\u0b89\u0bb0\u0bc1\u0bb5\u0bbe\u0ba9 \u0ba8\u0bbe\u0bb3\u0bcd"
               },
               "note": "Formation day of Chhattisgarh"
             },
             "12-18": {
               "name": {
                 "en": "Guru Ghasidas Jayanti",
-                "hi": "गुरु घासीदास जयंती",
-                "ta": "குரு காசிதாஸ் ஜெயந்தி"
+                "hi": "\u0917\u0941\u0930\u0941 \u0918\u093e\u0938\u0940\u0926\u093e\u0938 \u091c\u092f\u0902\u0924\u0940",
+                "ta": "\u0b95\u0bc1\u0bb0\u0bc1 \u0b95\u0bbe\u0b9a\u0bbf\u0ba4\u0bbe\u0bb8\u0bcd \u0b9c\u0bc6\u0baf\u0ba8\u0bcd\u0ba4\u0bbf"
               },
               "note": "Birth anniversary of Guru Ghasidas"
             }
@@ -41549,8 +41549,8 @@ const data = {
             "12-19": {
               "name": {
                 "en": "Goa Liberation Day",
-                "hi": "गोवा मुक्ति दिवस",
-                "ta": "கோவா விடுதலை தினம்"
+                "hi": "\u0917\u094b\u0935\u093e \u092e\u0941\u0915\u094d\u0924\u093f \u0926\u093f\u0935\u0938",
+                "ta": "\u0b95\u0bcb\u0bb5\u0bbe \u0bb5\u0bbf\u0b9f\u0bc1\u0ba4\u0bb2\u0bc8 \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
               },
               "note": "Liberation from Portuguese rule"
             }
@@ -41570,16 +41570,16 @@ const data = {
             "12-03": {
               "name": {
                 "en": "Feast of St. Francis Xavier",
-                "hi": "संत फ्रांसिस जेवियर का उत्सव",
-                "ta": "புனித பிரான்சிஸ் சேவியர் விழா"
+                "hi": "\u0938\u0902\u0924 \u092b\u094d\u0930\u093e\u0902\u0938\u093f\u0938 \u091c\u0947\u0935\u093f\u092f\u0930 \u0915\u093e \u0909\u0924\u094d\u0938\u0935",
+                "ta": "\u0baa\u0bc1\u0ba9\u0bbf\u0ba4 \u0baa\u0bbf\u0bb0\u0bbe\u0ba9\u0bcd\u0b9a\u0bbf\u0bb8\u0bcd \u0b9a\u0bc7\u0bb5\u0bbf\u0baf\u0bb0\u0bcd \u0bb5\u0bbf\u0bb4\u0bbe"
               },
               "note": "Celebration of Goa's patron saint"
             },
             "12-19": {
               "name": {
                 "en": "Goa Liberation Day",
-                "hi": "गोवा मुक्ति दिवस",
-                "ta": "கோவா விடுதலை தினம்"
+                "hi": "\u0917\u094b\u0935\u093e \u092e\u0941\u0915\u094d\u0924\u093f \u0926\u093f\u0935\u0938",
+                "ta": "\u0b95\u0bcb\u0bb5\u0bbe \u0bb5\u0bbf\u0b9f\u0bc1\u0ba4\u0bb2\u0bc8 \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
               },
               "note": "Liberation from Portuguese rule"
             }
@@ -41591,16 +41591,16 @@ const data = {
             "05-01": {
               "name": {
                 "en": "Gujarat Day",
-                "hi": "குஜராத் दिवस",
-                "ta": "குஜராத் தினம்"
+                "hi": "\u0b95\u0bc1\u0b9c\u0bb0\u0bbe\u0ba4\u0bcd \u0926\u093f\u0935\u0938",
+                "ta": "\u0b95\u0bc1\u0b9c\u0bb0\u0bbe\u0ba4\u0bcd \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
               },
               "note": "Formation day of Gujarat"
             },
             "10-31": {
               "name": {
                 "en": "Sardar Vallabhbhai Patel Jayanti",
-                "hi": "सरदार वल्लभभाई पटेल जयंती",
-                "ta": "சர்தார் வல்லபாய் படேல் ஜெயந்தி"
+                "hi": "\u0938\u0930\u0926\u093e\u0930 \u0935\u0932\u094d\u0932\u092d\u092d\u093e\u0908 \u092a\u091f\u0947\u0932 \u091c\u092f\u0902\u0924\u0940",
+                "ta": "\u0b9a\u0bb0\u0bcd\u0ba4\u0bbe\u0bb0\u0bcd \u0bb5\u0bb2\u0bcd\u0bb2\u0baa\u0bbe\u0baf\u0bcd \u0baa\u0b9f\u0bc7\u0bb2\u0bcd \u0b9c\u0bc6\u0baf\u0ba8\u0bcd\u0ba4\u0bbf"
               },
               "note": "Birth anniversary of Sardar Vallabhbhai Patel"
             }
@@ -41612,32 +41612,32 @@ const data = {
             "01-25": {
               "name": {
                 "en": "State Day",
-                "hi": "राज्य दिवस",
-                "ta": "மாநில தினம்"
+                "hi": "\u0930\u093e\u091c\u094d\u092f \u0926\u093f\u0935\u0938",
+                "ta": "\u0bae\u0bbe\u0ba8\u0bbf\u0bb2 \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
               },
               "note": "Himachal Pradesh State Day"
             },
             "04-15": {
               "name": {
                 "en": "Himachal Day",
-                "hi": "हिमाचल दिवस",
-                "ta": "இமாச்சல தினம்"
+                "hi": "\u0939\u093f\u092e\u093e\u091a\u0932 \u0926\u093f\u0935\u0938",
+                "ta": "\u0b87\u0bae\u0bbe\u0b9a\u0bcd\u0b9a\u0bb2 \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
               },
               "note": "Formation day celebration"
             },
             "05-09": {
               "name": {
                 "en": "Maharana Pratap Jayanti",
-                "hi": "महाराणा प्रताप जयंती",
-                "ta": "மகாராணா பிரதாப் ஜெயந்தி"
+                "hi": "\u092e\u0939\u093e\u0930\u093e\u0923\u093e \u092a\u094d\u0930\u0924\u093e\u092a \u091c\u092f\u0902\u0924\u0940",
+                "ta": "\u0bae\u0b95\u0bbe\u0bb0\u0bbe\u0ba3\u0bbe \u0baa\u0bbf\u0bb0\u0ba4\u0bbe\u0baa\u0bcd \u0b9c\u0bc6\u0baf\u0ba8\u0bcd\u0ba4\u0bbf"
               },
               "note": "Birth anniversary of Maharana Pratap"
             },
             "10-07": {
               "name": {
                 "en": "Maharishi Valmiki Jayanti",
-                "hi": "महर्षि वाल्मीकि जयंती",
-                "ta": "மகரிஷி வால்மீகி ஜெயந்தி"
+                "hi": "\u092e\u0939\u0930\u094d\u0937\u093f \u0935\u093e\u0932\u094d\u092e\u0940\u0915\u093f \u091c\u092f\u0902\u0924\u0940",
+                "ta": "\u0bae\u0b95\u0bb0\u0bbf\u0bb7\u0bbf \u0bb5\u0bbe\u0bb2\u0bcd\u0bae\u0bc0\u0b95\u0bbf \u0b9c\u0bc6\u0baf\u0ba8\u0bcd\u0ba4\u0bbf"
               },
               "note": "Birth anniversary of Maharishi Valmiki"
             }
@@ -41649,40 +41649,40 @@ const data = {
             "01-05": {
               "name": {
                 "en": "Guru Gobind Singh Jayanti",
-                "hi": "गुरु गोबिंद सिंह जयंती",
-                "ta": "குரு கோபிந்த் சிங் ஜெயந்தி"
+                "hi": "\u0917\u0941\u0930\u0941 \u0917\u094b\u092c\u093f\u0902\u0926 \u0938\u093f\u0902\u0939 \u091c\u092f\u0902\u0924\u0940",
+                "ta": "\u0b95\u0bc1\u0bb0\u0bc1 \u0b95\u0bcb\u0baa\u0bbf\u0ba8\u0bcd\u0ba4\u0bcd \u0b9a\u0bbf\u0b99\u0bcd \u0b9c\u0bc6\u0baf\u0ba8\u0bcd\u0ba4\u0bbf"
               },
               "note": "Birth anniversary of the 10th Sikh Guru"
             },
             "07-31": {
               "name": {
                 "en": "Martyrdom Day of Shaheed Udham Singh",
-                "hi": "शहीद उधम सिंह का शहीदी दिवस",
-                "ta": "தியாகி உத்தம் சிங் தியாக தினம்"
+                "hi": "\u0936\u0939\u0940\u0926 \u0909\u0927\u092e \u0938\u093f\u0902\u0939 \u0915\u093e \u0936\u0939\u0940\u0926\u0940 \u0926\u093f\u0935\u0938",
+                "ta": "\u0ba4\u0bbf\u0baf\u0bbe\u0b95\u0bbf \u0b89\u0ba4\u0bcd\u0ba4\u0bae\u0bcd \u0b9a\u0bbf\u0b99\u0bcd \u0ba4\u0bbf\u0baf\u0bbe\u0b95 \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
               },
               "note": "Martyrdom day of Shaheed Udham Singh"
             },
             "09-22": {
               "name": {
                 "en": "Maharaja Agrasen Jayanti",
-                "hi": "महाराजा अग्रसेन जयंती",
-                "ta": "மகாராஜா அக்ரசேன் ஜெயந்தி"
+                "hi": "\u092e\u0939\u093e\u0930\u093e\u091c\u093e \u0905\u0917\u094d\u0930\u0938\u0947\u0928 \u091c\u092f\u0902\u0924\u0940",
+                "ta": "\u0bae\u0b95\u0bbe\u0bb0\u0bbe\u0b9c\u0bbe \u0b85\u0b95\u0bcd\u0bb0\u0b9a\u0bc7\u0ba9\u0bcd \u0b9c\u0bc6\u0baf\u0ba8\u0bcd\u0ba4\u0bbf"
               },
               "note": "Birth anniversary of Maharaja Agrasen"
             },
             "11-01": {
               "name": {
                 "en": "Formation Day",
-                "hi": "स्थापना दिवस",
-                "ta": "உருவான நாள்"
+                "hi": "\u0938\u094d\u0925\u093e\u092a\u0928\u093e \u0926\u093f\u0935\u0938",
+                "ta": "\u0b89\u0bb0\u0bc1\u0bb5\u0bbe\u0ba9 \u0ba8\u0bbe\u0bb3\u0bcd"
               },
               "note": "Formation day of Haryana"
             },
             "12-26": {
               "name": {
                 "en": "Shaheed Udham Singh Jayanti",
-                "hi": "शहीद उधम सिंह जयंती",
-                "ta": "தியாகி உத்தம் சிங் ஜெயந்தி"
+                "hi": "\u0936\u0939\u0940\u0926 \u0909\u0927\u092e \u0938\u093f\u0902\u0939 \u091c\u092f\u0902\u0924\u0940",
+                "ta": "\u0ba4\u0bbf\u0baf\u0bbe\u0b95\u0bbf \u0b89\u0ba4\u0bcd\u0ba4\u0bae\u0bcd \u0b9a\u0bbf\u0b99\u0bcd \u0b9c\u0bc6\u0baf\u0ba8\u0bcd\u0ba4\u0bbf"
               },
               "note": "Birth anniversary of Shaheed Udham Singh"
             }
@@ -41694,8 +41694,8 @@ const data = {
             "07-13": {
               "name": {
                 "en": "Bhanu Jayanti / Martyrs' Day",
-                "hi": "भानु जयंती / शहीद दिवस",
-                "ta": "பானு ஜெயந்தி / தியாகிகள் தினம்"
+                "hi": "\u092d\u093e\u0928\u0941 \u091c\u092f\u0902\u0924\u0940 / \u0936\u0939\u0940\u0926 \u0926\u093f\u0935\u0938",
+                "ta": "\u0baa\u0bbe\u0ba9\u0bc1 \u0b9c\u0bc6\u0baf\u0ba8\u0bcd\u0ba4\u0bbf / \u0ba4\u0bbf\u0baf\u0bbe\u0b95\u0bbf\u0b95\u0bb3\u0bcd \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
               },
               "note": "Birth anniversary of Bhanubhakta Acharya in Sikkim; Commemorates people killed in 1931 protests in Jammu and Kashmir"
             }
@@ -41707,32 +41707,32 @@ const data = {
             "04-30": {
               "name": {
                 "en": "Basava Jayanti",
-                "hi": "बसव जयंती",
-                "ta": "பசவ ஜெயந்தி"
+                "hi": "\u092c\u0938\u0935 \u091c\u092f\u0902\u0924\u0940",
+                "ta": "\u0baa\u0b9a\u0bb5 \u0b9c\u0bc6\u0baf\u0ba8\u0bcd\u0ba4\u0bbf"
               },
               "note": "Birth anniversary of Basavanna"
             },
             "09-17": {
               "name": {
                 "en": "Hyderabad-Karnataka Liberation Day",
-                "hi": "हैदराबाद-कर्नाटक मुक्ति दिवस",
-                "ta": "ஐதராபாத்-கர்நாடகா விடுதலை தினம்"
+                "hi": "\u0939\u0948\u0926\u0930\u093e\u092c\u093e\u0926-\u0915\u0930\u094d\u0928\u093e\u091f\u0915 \u092e\u0941\u0915\u094d\u0924\u093f \u0926\u093f\u0935\u0938",
+                "ta": "\u0b90\u0ba4\u0bb0\u0bbe\u0baa\u0bbe\u0ba4\u0bcd-\u0b95\u0bb0\u0bcd\u0ba8\u0bbe\u0b9f\u0b95\u0bbe \u0bb5\u0bbf\u0b9f\u0bc1\u0ba4\u0bb2\u0bc8 \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
               },
               "note": "Liberation from Nizam's rule"
             },
             "11-01": {
               "name": {
                 "en": "Karnataka Formation Day",
-                "hi": "कर्नाटक स्थापना दिवस",
-                "ta": "கர்நாடகா உருவான நாள்"
+                "hi": "\u0915\u0930\u094d\u0928\u093e\u091f\u0915 \u0938\u094d\u0925\u093e\u092a\u0928\u093e \u0926\u093f\u0935\u0938",
+                "ta": "\u0b95\u0bb0\u0bcd\u0ba8\u0bbe\u0b9f\u0b95\u0bbe \u0b89\u0bb0\u0bc1\u0bb5\u0bbe\u0ba9 \u0ba8\u0bbe\u0bb3\u0bcd"
               },
               "note": "Formation day of Karnataka"
             },
             "11-08": {
               "name": {
                 "en": "Kanakadasa Jayanti",
-                "hi": "कनकदास जयंती",
-                "ta": "கனகதாச ஜெயந்தி"
+                "hi": "\u0915\u0928\u0915\u0926\u093e\u0938 \u091c\u092f\u0902\u0924\u0940",
+                "ta": "\u0b95\u0ba9\u0b95\u0ba4\u0bbe\u0b9a \u0b9c\u0bc6\u0baf\u0ba8\u0bcd\u0ba4\u0bbf"
               },
               "note": "Birth anniversary of Kanakadasa"
             }
@@ -41744,8 +41744,8 @@ const data = {
             "04-21": {
               "name": {
                 "en": "Vaisakhi",
-                "hi": "वैसाखी",
-                "ta": "வைகாசி"
+                "hi": "\u0935\u0948\u0938\u093e\u0916\u0940",
+                "ta": "\u0bb5\u0bc8\u0b95\u0bbe\u0b9a\u0bbf"
               },
               "note": "Harvest festival and Sikh New Year"
             },
@@ -41755,8 +41755,8 @@ const data = {
             "11-01": {
               "name": {
                 "en": "Kerala Formation Day",
-                "hi": "केरल स्थापना दिवस",
-                "ta": "கேரளா உருவான நாள்"
+                "hi": "\u0915\u0947\u0930\u0932 \u0938\u094d\u0925\u093e\u092a\u0928\u093e \u0926\u093f\u0935\u0938",
+                "ta": "\u0b95\u0bc7\u0bb0\u0bb3\u0bbe \u0b89\u0bb0\u0bc1\u0bb5\u0bbe\u0ba9 \u0ba8\u0bbe\u0bb3\u0bcd"
               },
               "note": "Formation day of Kerala"
             }
@@ -41772,8 +41772,8 @@ const data = {
             "05-01": {
               "name": {
                 "en": "Maharashtra Day",
-                "hi": "महाराष्ट्र दिवस",
-                "ta": "மகாராஷ்டிரா தினம்"
+                "hi": "\u092e\u0939\u093e\u0930\u093e\u0937\u094d\u091f\u094d\u0930 \u0926\u093f\u0935\u0938",
+                "ta": "\u0bae\u0b95\u0bbe\u0bb0\u0bbe\u0bb7\u0bcd\u0b9f\u0bbf\u0bb0\u0bbe \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
               },
               "note": "Formation day of Maharashtra"
             }
@@ -41785,24 +41785,24 @@ const data = {
             "06-15": {
               "name": {
                 "en": "YMA Day",
-                "hi": "वाईएमए दिवस",
-                "ta": "ஒய்எம்ஏ தினம்"
+                "hi": "\u0935\u093e\u0908\u090f\u092e\u090f \u0926\u093f\u0935\u0938",
+                "ta": "\u0b92\u0baf\u0bcd\u0b8e\u0bae\u0bcd\u0b8f \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
               },
               "note": "Young Mizo Association Day"
             },
             "07-13": {
               "name": {
                 "en": "Bhanu Jayanti / Martyrs' Day",
-                "hi": "भानु जयंती / शहीद दिवस",
-                "ta": "பானு ஜெயந்தி / தியாகிகள் தினம்"
+                "hi": "\u092d\u093e\u0928\u0941 \u091c\u092f\u0902\u0924\u0940 / \u0936\u0939\u0940\u0926 \u0926\u093f\u0935\u0938",
+                "ta": "\u0baa\u0bbe\u0ba9\u0bc1 \u0b9c\u0bc6\u0baf\u0ba8\u0bcd\u0ba4\u0bbf / \u0ba4\u0bbf\u0baf\u0bbe\u0b95\u0bbf\u0b95\u0bb3\u0bcd \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
               },
               "note": "Birth anniversary of Bhanubhakta Acharya in Sikkim; Commemorates people killed in 1931 protests in Jammu and Kashmir"
             },
             "11-23": {
               "name": {
                 "en": "Seng Kut Snem",
-                "hi": "सेंग कुट स्नेम",
-                "ta": "செங் குட் ஸ்னெம்"
+                "hi": "\u0938\u0947\u0902\u0917 \u0915\u0941\u091f \u0938\u094d\u0928\u0947\u092e",
+                "ta": "\u0b9a\u0bc6\u0b99\u0bcd \u0b95\u0bc1\u0b9f\u0bcd \u0bb8\u0bcd\u0ba9\u0bc6\u0bae\u0bcd"
               },
               "note": "Celebrates Khasi heritage"
             }
@@ -41814,8 +41814,8 @@ const data = {
             "08-13": {
               "name": {
                 "en": "Patriots' Day",
-                "hi": "देशभक्त दिवस",
-                "ta": "தேசபக்தர்கள் தினம்"
+                "hi": "\u0926\u0947\u0936\u092d\u0915\u094d\u0924 \u0926\u093f\u0935\u0938",
+                "ta": "\u0ba4\u0bc7\u0b9a\u0baa\u0b95\u0bcd\u0ba4\u0bb0\u0bcd\u0b95\u0bb3\u0bcd \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
               },
               "note": "Commemorates the 1891 Anglo-Manipur War"
             }
@@ -41831,16 +41831,16 @@ const data = {
             "06-30": {
               "name": {
                 "en": "Remna Ni",
-                "hi": "रेमना नि",
-                "ta": "ரெம்னா நி"
+                "hi": "\u0930\u0947\u092e\u0928\u093e \u0928\u093f",
+                "ta": "\u0bb0\u0bc6\u0bae\u0bcd\u0ba9\u0bbe \u0ba8\u0bbf"
               },
               "note": "Mizoram Peace Accord Day"
             },
             "07-06": {
               "name": {
                 "en": "MHIP Day",
-                "hi": "एमएचआईपी दिवस",
-                "ta": "எம்எச்ஐபி தினம்"
+                "hi": "\u090f\u092e\u090f\u091a\u0906\u0908\u092a\u0940 \u0926\u093f\u0935\u0938",
+                "ta": "\u0b8e\u0bae\u0bcd\u0b8e\u0b9a\u0bcd\u0b90\u0baa\u0bbf \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
               },
               "note": "Mizo Women's Association Day"
             }
@@ -41852,8 +41852,8 @@ const data = {
             "12-01": {
               "name": {
                 "en": "Indigenous Faith Day",
-                "hi": "स्वदेशी आस्था दिवस",
-                "ta": "பழங்குடி நம்பிக்கை தினம்"
+                "hi": "\u0938\u094d\u0935\u0926\u0947\u0936\u0940 \u0906\u0938\u094d\u0925\u093e \u0926\u093f\u0935\u0938",
+                "ta": "\u0baa\u0bb4\u0b99\u0bcd\u0b95\u0bc1\u0b9f\u0bbf \u0ba8\u0bae\u0bcd\u0baa\u0bbf\u0b95\u0bcd\u0b95\u0bc8 \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
               },
               "note": "Celebrates indigenous beliefs"
             }
@@ -41865,8 +41865,8 @@ const data = {
             "04-01": {
               "name": {
                 "en": "Odisha Day",
-                "hi": "ओडिशा दिवस",
-                "ta": "ஒடிசா தினம்"
+                "hi": "\u0913\u0921\u093f\u0936\u093e \u0926\u093f\u0935\u0938",
+                "ta": "\u0b92\u0b9f\u0bbf\u0b9a\u0bbe \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
               },
               "note": "Formation day of Odisha"
             }
@@ -41878,8 +41878,8 @@ const data = {
             "03-23": {
               "name": {
                 "en": "Shaheed Diwas",
-                "hi": "शहीद दिवस",
-                "ta": "தியாகி தினம்"
+                "hi": "\u0936\u0939\u0940\u0926 \u0926\u093f\u0935\u0938",
+                "ta": "\u0ba4\u0bbf\u0baf\u0bbe\u0b95\u0bbf \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
               },
               "note": "Martyrdom day of Bhagat Singh, Rajguru and Sukhdev"
             }
@@ -41891,8 +41891,8 @@ const data = {
             "08-16": {
               "name": {
                 "en": "De Jure Transfer Day",
-                "hi": "डी ज्यूरे ट्रांसफर डे",
-                "ta": "சட்டப்படி மாற்ற தினம்"
+                "hi": "\u0921\u0940 \u091c\u094d\u092f\u0942\u0930\u0947 \u091f\u094d\u0930\u093e\u0902\u0938\u092b\u0930 \u0921\u0947",
+                "ta": "\u0b9a\u0b9f\u0bcd\u0b9f\u0baa\u0bcd\u0baa\u0b9f\u0bbf \u0bae\u0bbe\u0bb1\u0bcd\u0bb1 \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
               },
               "note": "Marks the transfer of Puducherry to India"
             }
@@ -41904,16 +41904,16 @@ const data = {
             "05-08": {
               "name": {
                 "en": "Rabindra Jayanti",
-                "hi": "रवींद्र जयंती",
-                "ta": "ரவீந்திர ஜெயந்தி"
+                "hi": "\u0930\u0935\u0940\u0902\u0926\u094d\u0930 \u091c\u092f\u0902\u0924\u0940",
+                "ta": "\u0bb0\u0bb5\u0bc0\u0ba8\u0bcd\u0ba4\u0bbf\u0bb0 \u0b9c\u0bc6\u0baf\u0ba8\u0bcd\u0ba4\u0bbf"
               },
               "note": "Birth anniversary of Rabindranath Tagore"
             },
             "05-09": {
               "name": {
                 "en": "Maharana Pratap Jayanti",
-                "hi": "महाराणा प्रताप जयंती",
-                "ta": "மகாராணா பிரதாப் ஜெயந்தி"
+                "hi": "\u092e\u0939\u093e\u0930\u093e\u0923\u093e \u092a\u094d\u0930\u0924\u093e\u092a \u091c\u092f\u0902\u0924\u0940",
+                "ta": "\u0bae\u0b95\u0bbe\u0bb0\u0bbe\u0ba3\u0bbe \u0baa\u0bbf\u0bb0\u0ba4\u0bbe\u0baa\u0bcd \u0b9c\u0bc6\u0baf\u0ba8\u0bcd\u0ba4\u0bbf"
               },
               "note": "Birth anniversary of Maharana Pratap"
             }
@@ -41925,8 +41925,8 @@ const data = {
             "05-16": {
               "name": {
                 "en": "State Day",
-                "hi": "राज्य दिवस",
-                "ta": "மாநில தினம்"
+                "hi": "\u0930\u093e\u091c\u094d\u092f \u0926\u093f\u0935\u0938",
+                "ta": "\u0bae\u0bbe\u0ba8\u0bbf\u0bb2 \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
               },
               "note": "Sikkim State Day"
             }
@@ -41938,8 +41938,8 @@ const data = {
             "06-02": {
               "name": {
                 "en": "Telangana Formation Day",
-                "hi": "तेलंगाना स्थापना दिवस",
-                "ta": "தெலுங்கானா உருவான நாள்"
+                "hi": "\u0924\u0947\u0932\u0902\u0917\u093e\u0928\u093e \u0938\u094d\u0925\u093e\u092a\u0928\u093e \u0926\u093f\u0935\u0938",
+                "ta": "\u0ba4\u0bc6\u0bb2\u0bc1\u0b99\u0bcd\u0b95\u0bbe\u0ba9\u0bbe \u0b89\u0bb0\u0bc1\u0bb5\u0bbe\u0ba9 \u0ba8\u0bbe\u0bb3\u0bcd"
               },
               "note": "Formation day of Telangana"
             }
@@ -41959,8 +41959,8 @@ const data = {
             "04-15": {
               "name": {
                 "en": "Himachal Day",
-                "hi": "हिमाचल दिवस",
-                "ta": "இமாச்சல தினம்"
+                "hi": "\u0939\u093f\u092e\u093e\u091a\u0932 \u0926\u093f\u0935\u0938",
+                "ta": "\u0b87\u0bae\u0bbe\u0b9a\u0bcd\u0b9a\u0bb2 \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
               },
               "note": "Formation day celebration"
             }
@@ -41980,24 +41980,24 @@ const data = {
             "01-12": {
               "name": {
                 "en": "Swami Vivekananda Jayanti",
-                "hi": "स्वामी विवेकानंद जयंती",
-                "ta": "சுவாமி விவேகானந்தர் ஜெயந்தி"
+                "hi": "\u0938\u094d\u0935\u093e\u092e\u0940 \u0935\u093f\u0935\u0947\u0915\u093e\u0928\u0902\u0926 \u091c\u092f\u0902\u0924\u0940",
+                "ta": "\u0b9a\u0bc1\u0bb5\u0bbe\u0bae\u0bbf \u0bb5\u0bbf\u0bb5\u0bc7\u0b95\u0bbe\u0ba9\u0ba8\u0bcd\u0ba4\u0bb0\u0bcd \u0b9c\u0bc6\u0baf\u0ba8\u0bcd\u0ba4\u0bbf"
               },
               "note": "Birth anniversary of Swami Vivekananda"
             },
             "01-23": {
               "name": {
                 "en": "Netaji Subhas Chandra Bose Jayanti",
-                "hi": "नेताजी सुभाष चंद्र बोस जयंती",
-                "ta": "நேதாஜி சுபாஷ் சந்திர போஸ் ஜெயந்தி"
+                "hi": "\u0928\u0947\u0924\u093e\u091c\u0940 \u0938\u0941\u092d\u093e\u0937 \u091a\u0902\u0926\u094d\u0930 \u092c\u094b\u0938 \u091c\u092f\u0902\u0924\u0940",
+                "ta": "\u0ba8\u0bc7\u0ba4\u0bbe\u0b9c\u0bbf \u0b9a\u0bc1\u0baa\u0bbe\u0bb7\u0bcd \u0b9a\u0ba8\u0bcd\u0ba4\u0bbf\u0bb0 \u0baa\u0bcb\u0bb8\u0bcd \u0b9c\u0bc6\u0baf\u0ba8\u0bcd\u0ba4\u0bbf"
               },
               "note": "Birth anniversary of Netaji Subhas Chandra Bose"
             },
             "04-15": {
               "name": {
                 "en": "Bengali New Year",
-                "hi": "बांग्ला नव वर्ष",
-                "ta": "வங்க புத்தாண்டு"
+                "hi": "\u092c\u093e\u0902\u0917\u094d\u0932\u093e \u0928\u0935 \u0935\u0930\u094d\u0937",
+                "ta": "\u0bb5\u0b99\u0bcd\u0b95 \u0baa\u0bc1\u0ba4\u0bcd\u0ba4\u0bbe\u0ba3\u0bcd\u0b9f\u0bc1"
               },
               "note": "Bengali New Year celebration"
             },
@@ -42007,8 +42007,8 @@ const data = {
             "05-08": {
               "name": {
                 "en": "Rabindra Jayanti",
-                "hi": "रवींद्र जयंती",
-                "ta": "ரவீந்திர ஜெயந்தி"
+                "hi": "\u0930\u0935\u0940\u0902\u0926\u094d\u0930 \u091c\u092f\u0902\u0924\u0940",
+                "ta": "\u0bb0\u0bb5\u0bc0\u0ba8\u0bcd\u0ba4\u0bbf\u0bb0 \u0b9c\u0bc6\u0baf\u0ba8\u0bcd\u0ba4\u0bbf"
               },
               "note": "Birth anniversary of Rabindranath Tagore"
             }
@@ -42018,7 +42018,7 @@ const data = {
     },
     "IR": {
       "names": {
-        "fa": "جمهوری اسلامی ایران",
+        "fa": "\u062c\u0645\u0647\u0648\u0631\u06cc \u0627\u0633\u0644\u0627\u0645\u06cc \u0627\u06cc\u0631\u0627\u0646",
         "en": "Iran"
       },
       "langs": [
@@ -42032,133 +42032,133 @@ const data = {
       "days": {
         "1 Farvardin": {
           "name": {
-            "fa": "نوروز",
+            "fa": "\u0646\u0648\u0631\u0648\u0632",
             "en": "Nowruz"
           }
         },
         "2 Farvardin": {
           "name": {
-            "fa": "نوروز",
+            "fa": "\u0646\u0648\u0631\u0648\u0632",
             "en": "Nowruz"
           }
         },
         "3 Farvardin": {
           "name": {
-            "fa": "نوروز",
+            "fa": "\u0646\u0648\u0631\u0648\u0632",
             "en": "Nowruz"
           }
         },
         "4 Farvardin": {
           "name": {
-            "fa": "نوروز",
+            "fa": "\u0646\u0648\u0631\u0648\u0632",
             "en": "Nowruz"
           }
         },
         "12 Farvardin": {
           "name": {
-            "fa": "روز جمهوری اسلامی",
+            "fa": "\u0631\u0648\u0632 \u062c\u0645\u0647\u0648\u0631\u06cc \u0627\u0633\u0644\u0627\u0645\u06cc",
             "en": "Islamic Republic Day"
           }
         },
         "13 Farvardin": {
           "name": {
-            "fa": "سیزده بدر",
+            "fa": "\u0633\u06cc\u0632\u062f\u0647 \u0628\u062f\u0631",
             "en": "Sizdah Bedar"
           }
         },
         "14 Khordad": {
           "name": {
-            "fa": "رﺣﻠﺖ اﻣﺎم ﺧﻤﯿﻨﯽ",
+            "fa": "\u0631\ufea3\ufee0\ufe96 \u0627\ufee3\ufe8e\u0645 \ufea7\ufee4\ufbff\ufee8\ufbfd",
             "en": "Imam Khomeini's Demise"
           }
         },
         "15 Khordad": {
           "name": {
-            "fa": "قیام ۱۵ خرداد",
+            "fa": "\u0642\u06cc\u0627\u0645 \u06f1\u06f5 \u062e\u0631\u062f\u0627\u062f",
             "en": "Revolt of Khordad 15"
           }
         },
         "22 Bahman": {
           "name": {
-            "fa": "انقلاب اسلامی پنجاه و هفت",
+            "fa": "\u0627\u0646\u0642\u0644\u0627\u0628 \u0627\u0633\u0644\u0627\u0645\u06cc \u067e\u0646\u062c\u0627\u0647 \u0648 \u0647\u0641\u062a",
             "en": "Anniversary of Islamic Revolution"
           }
         },
         "29 Esfand": {
           "name": {
-            "fa": "ملی شدن صنعت نفت",
+            "fa": "\u0645\u0644\u06cc \u0634\u062f\u0646 \u0635\u0646\u0639\u062a \u0646\u0641\u062a",
             "en": "Nationalization of the Iranian oil industry"
           }
         },
         "9 Muharram": {
           "name": {
-            "fa": "ﺗﺎﺳﻮﻋﺎی ﺣﺴﯿﻨﯽ",
+            "fa": "\ufe97\ufe8e\ufeb3\ufeee\ufecb\ufe8e\u06cc \ufea3\ufeb4\ufbff\ufee8\ufbfd",
             "en": "Tasoua"
           }
         },
         "10 Muharram": {
           "name": {
-            "fa": "ﻋﺎﺷﻮرای ﺣﺴﯿﻨﯽ",
+            "fa": "\ufecb\ufe8e\ufeb7\ufeee\u0631\u0627\u06cc \ufea3\ufeb4\ufbff\ufee8\ufbfd",
             "en": "Ashoura"
           }
         },
         "20 Safar": {
           "name": {
-            "fa": "اربعین حسینی",
+            "fa": "\u0627\u0631\u0628\u0639\u06cc\u0646 \u062d\u0633\u06cc\u0646\u06cc",
             "en": "Arbaeen-e Hosseini"
           }
         },
         "28 Safar": {
           "name": {
-            "fa": "رﺣﻠﺖ ﺣﻀﺮت رﺳﻮل اﮐﺮم صلّی الله علیه وآله و سلّم",
+            "fa": "\u0631\ufea3\ufee0\ufe96 \ufea3\ufec0\ufeae\u062a \u0631\ufeb3\ufeee\u0644 \u0627\ufb90\ufeae\u0645 \u0635\u0644\u0651\u06cc \u0627\u0644\u0644\u0647 \u0639\u0644\u06cc\u0647 \u0648\u0622\u0644\u0647 \u0648 \u0633\u0644\u0651\u0645",
             "en": "Demise of Prophet Muhammad and Imam Hassan (Mujtaba)"
           }
         },
         "30 Safar": {
           "name": {
-            "fa": "ﺷﻬﺎدت ﺣﻀﺮت اﻣﺎم رﺿﺎ ﻋﻠﯿﻪاﻟﺴﻼم",
+            "fa": "\ufeb7\ufeec\ufe8e\u062f\u062a \ufea3\ufec0\ufeae\u062a \u0627\ufee3\ufe8e\u0645 \u0631\ufebf\ufe8e \ufecb\ufee0\ufbff\ufeea\u0627\ufedf\ufeb4\ufefc\u0645",
             "en": "Martyrdom of Imam Reza"
           }
         },
         "8 Rabi al-awwal": {
           "name": {
-            "fa": "شهادت امام حسن عسكری علیه‌السلام",
+            "fa": "\u0634\u0647\u0627\u062f\u062a \u0627\u0645\u0627\u0645 \u062d\u0633\u0646 \u0639\u0633\u0643\u0631\u06cc \u0639\u0644\u06cc\u0647\u200c\u0627\u0644\u0633\u0644\u0627\u0645",
             "en": "Martyrdom of Imam Hassan"
           }
         },
         "17 Rabi al-awwal": {
           "name": {
-            "fa": "ولادت حضرت رسول اکرم صلّی الله علیه وآله و سلّم",
+            "fa": "\u0648\u0644\u0627\u062f\u062a \u062d\u0636\u0631\u062a \u0631\u0633\u0648\u0644 \u0627\u06a9\u0631\u0645 \u0635\u0644\u0651\u06cc \u0627\u0644\u0644\u0647 \u0639\u0644\u06cc\u0647 \u0648\u0622\u0644\u0647 \u0648 \u0633\u0644\u0651\u0645",
             "en": "Birthday of Muhammad Prophet"
           }
         },
         "3 Jumada al-thani": {
           "name": {
-            "fa": "ﺷﻬﺎدت ﺣﻀﺮت ﻓﺎﻃﻤﻪ زﻫﺮا ﺳﻼم اﷲ ﻋﻠﯿﻬﺎ",
+            "fa": "\ufeb7\ufeec\ufe8e\u062f\u062a \ufea3\ufec0\ufeae\u062a \ufed3\ufe8e\ufec3\ufee4\ufeea \u0632\ufeeb\ufeae\u0627 \ufeb3\ufefc\u0645 \u0627\ufdf2 \ufecb\ufee0\ufbff\ufeec\ufe8e",
             "en": "Martyrdom of Fatima-Zahara"
           }
         },
         "13 Rajab": {
           "name": {
-            "fa": "وﻻدت ﺣﻀﺮت اﻣﺎم ﻋﻠﯽ ﻋﻠﯿﻪ اﻟﺴﻼم",
+            "fa": "\u0648\ufefb\u062f\u062a \ufea3\ufec0\ufeae\u062a \u0627\ufee3\ufe8e\u0645 \ufecb\ufee0\ufbfd \ufecb\ufee0\ufbff\ufeea \u0627\ufedf\ufeb4\ufefc\u0645",
             "en": "Birthday of Imam Ali"
           }
         },
         "27 Rajab": {
           "name": {
-            "fa": "ﻣﺒﻌﺚ ﺣﻀﺮت رﺳﻮل اﮐﺮم ﺻﻠﯽ اﷲ ﻋﻠﯿﻪ و آﻟﻪ",
+            "fa": "\ufee3\ufe92\ufecc\ufe9a \ufea3\ufec0\ufeae\u062a \u0631\ufeb3\ufeee\u0644 \u0627\ufb90\ufeae\u0645 \ufebb\ufee0\ufbfd \u0627\ufdf2 \ufecb\ufee0\ufbff\ufeea \u0648 \u0622\ufedf\ufeea",
             "en": "Mabaas of Muhammad"
           }
         },
         "15 Shaban": {
           "name": {
-            "fa": "وﻻدت ﺣﻀﺮت ﻗﺎﺋﻢ ﻋﺠﻞاﷲ ﺗﻌﺎﻟﯽ ﻓﺮﺟﻪ شریف",
+            "fa": "\u0648\ufefb\u062f\u062a \ufea3\ufec0\ufeae\u062a \ufed7\ufe8e\ufe8b\ufee2 \ufecb\ufea0\ufede\u0627\ufdf2 \ufe97\ufecc\ufe8e\ufedf\ufbfd \ufed3\ufeae\ufe9f\ufeea \u0634\u0631\u06cc\u0641",
             "en": "Birthday of Imam Mahdi"
           }
         },
         "21 Ramadan": {
           "name": {
-            "fa": "ﺷﻬﺎدت ﺣﻀﺮت ﻋﻠﯽ ﻋﻠﯿﻪاﻟﺴﻼم",
+            "fa": "\ufeb7\ufeec\ufe8e\u062f\u062a \ufea3\ufec0\ufeae\u062a \ufecb\ufee0\ufbfd \ufecb\ufee0\ufbff\ufeea\u0627\ufedf\ufeb4\ufefc\u0645",
             "en": "Martyrdom of Imam Ali"
           }
         },
@@ -42167,13 +42167,13 @@ const data = {
         },
         "2 Shawwal": {
           "name": {
-            "fa": "ﺑﻪ ﻣﻨﺎﺳﺒﺖ ﻋﯿﺪ ﺳﻌﯿﺪ ﻓﻄﺮ",
+            "fa": "\ufe91\ufeea \ufee3\ufee8\ufe8e\ufeb3\ufe92\ufe96 \ufecb\ufbff\ufeaa \ufeb3\ufecc\ufbff\ufeaa \ufed3\ufec4\ufeae",
             "en": "Holyday for Fetr Eeid"
           }
         },
         "25 Shawwal": {
           "name": {
-            "fa": "ﺷﻬﺎدت ﺣﻀﺮت اﻣﺎم ﺟﻌﻔﺮ ﺻﺎدق ﻋﻠﯿﻪاﻟﺴﻼم",
+            "fa": "\ufeb7\ufeec\ufe8e\u062f\u062a \ufea3\ufec0\ufeae\u062a \u0627\ufee3\ufe8e\u0645 \ufe9f\ufecc\ufed4\ufeae \ufebb\ufe8e\u062f\u0642 \ufecb\ufee0\ufbff\ufeea\u0627\ufedf\ufeb4\ufefc\u0645",
             "en": "Martyrdom of Imam Jafar"
           }
         },
@@ -42182,7 +42182,7 @@ const data = {
         },
         "18 Dhu al-Hijjah": {
           "name": {
-            "fa": "ﻋﯿﺪ ﺳﻌﯿﺪ ﻏﺪﯾﺮ ﺧﻢ",
+            "fa": "\ufecb\ufbff\ufeaa \ufeb3\ufecc\ufbff\ufeaa \ufecf\ufeaa\ufbfe\ufeae \ufea7\ufee2",
             "en": "Eid al-Ghadeer"
           }
         }
@@ -42600,7 +42600,7 @@ const data = {
     },
     "JP": {
       "names": {
-        "jp": "日本",
+        "jp": "\u65e5\u672c",
         "en": "Japan"
       },
       "dayoff": "sunday",
@@ -42626,21 +42626,21 @@ const data = {
         "01-02": {
           "name": {
             "en": "January 2nd",
-            "jp": "銀行休業日"
+            "jp": "\u9280\u884c\u4f11\u696d\u65e5"
           },
           "type": "bank"
         },
         "01-03": {
           "name": {
             "en": "January 3rd",
-            "jp": "銀行休業日"
+            "jp": "\u9280\u884c\u4f11\u696d\u65e5"
           },
           "type": "bank"
         },
         "01-15": {
           "name": {
             "en": "Coming of Age Day",
-            "jp": "成人の日"
+            "jp": "\u6210\u4eba\u306e\u65e5"
           },
           "active": [
             {
@@ -42653,7 +42653,7 @@ const data = {
           "substitute": true,
           "name": {
             "en": "Coming of Age Day",
-            "jp": "成人の日"
+            "jp": "\u6210\u4eba\u306e\u65e5"
           },
           "active": [
             {
@@ -42665,7 +42665,7 @@ const data = {
         "2nd monday in January": {
           "name": {
             "en": "Coming of Age Day",
-            "jp": "成人の日"
+            "jp": "\u6210\u4eba\u306e\u65e5"
           },
           "active": [
             {
@@ -42676,7 +42676,7 @@ const data = {
         "02-11": {
           "name": {
             "en": "Foundation Day",
-            "jp": "建国記念の日"
+            "jp": "\u5efa\u56fd\u8a18\u5ff5\u306e\u65e5"
           },
           "active": [
             {
@@ -42688,7 +42688,7 @@ const data = {
           "substitute": true,
           "name": {
             "en": "Foundation Day",
-            "jp": "建国記念の日"
+            "jp": "\u5efa\u56fd\u8a18\u5ff5\u306e\u65e5"
           },
           "active": [
             {
@@ -42700,7 +42700,7 @@ const data = {
           "substitute": true,
           "name": {
             "en": "Emperor's Birthday",
-            "jp": "天皇誕生日"
+            "jp": "\u5929\u7687\u8a95\u751f\u65e5"
           },
           "active": [
             {
@@ -42711,13 +42711,13 @@ const data = {
         "1989-02-24": {
           "name": {
             "en": "State Funeral of Emperor Showa",
-            "jp": "大喪の礼"
+            "jp": "\u5927\u55aa\u306e\u793c"
           }
         },
         "march equinox in +09:00": {
           "name": {
             "en": "Spring Equinox Day",
-            "jp": "春分の日"
+            "jp": "\u6625\u5206\u306e\u65e5"
           },
           "active": [
             {
@@ -42729,7 +42729,7 @@ const data = {
           "substitute": true,
           "name": {
             "en": "Spring Equinox Day",
-            "jp": "春分の日"
+            "jp": "\u6625\u5206\u306e\u65e5"
           },
           "active": [
             {
@@ -42740,13 +42740,13 @@ const data = {
         "1959-04-10": {
           "name": {
             "en": "Marriage of Crown Prince Akihito",
-            "jp": "結婚の儀"
+            "jp": "\u7d50\u5a5a\u306e\u5100"
           }
         },
         "04-29": {
           "name": {
             "en": "Emperor's Birthday",
-            "jp": "天皇誕生日"
+            "jp": "\u5929\u7687\u8a95\u751f\u65e5"
           },
           "active": [
             {
@@ -42759,7 +42759,7 @@ const data = {
           "substitute": true,
           "name": {
             "en": "Emperor's Birthday",
-            "jp": "天皇誕生日"
+            "jp": "\u5929\u7687\u8a95\u751f\u65e5"
           },
           "active": [
             {
@@ -42772,7 +42772,7 @@ const data = {
           "substitute": true,
           "name": {
             "en": "Greenery Day",
-            "jp": "みどりの日"
+            "jp": "\u307f\u3069\u308a\u306e\u65e5"
           },
           "active": [
             {
@@ -42785,7 +42785,7 @@ const data = {
           "substitute": true,
           "name": {
             "en": "Showa Day",
-            "jp": "昭和の日"
+            "jp": "\u662d\u548c\u306e\u65e5"
           },
           "active": [
             {
@@ -42796,19 +42796,19 @@ const data = {
         "2019-04-30": {
           "name": {
             "en": "Citizens' Holiday",
-            "jp": "国民の休日"
+            "jp": "\u56fd\u6c11\u306e\u4f11\u65e5"
           }
         },
         "2019-05-01": {
           "name": {
             "en": "Coronation Day",
-            "jp": "即位の日"
+            "jp": "\u5373\u4f4d\u306e\u65e5"
           }
         },
         "2019-05-02": {
           "name": {
             "en": "Citizens' Holiday",
-            "jp": "国民の休日"
+            "jp": "\u56fd\u6c11\u306e\u4f11\u65e5"
           }
         },
         "05-03": {
@@ -42836,7 +42836,7 @@ const data = {
         "05-04 not on sunday, monday": {
           "name": {
             "en": "Citizens' Holiday",
-            "jp": "国民の休日"
+            "jp": "\u56fd\u6c11\u306e\u4f11\u65e5"
           },
           "active": [
             {
@@ -42849,7 +42849,7 @@ const data = {
           "substitute": true,
           "name": {
             "en": "Greenery Day",
-            "jp": "みどりの日"
+            "jp": "\u307f\u3069\u308a\u306e\u65e5"
           },
           "active": [
             {
@@ -42860,14 +42860,14 @@ const data = {
         "05-05": {
           "name": {
             "en": "Children's Day",
-            "jp": "こどもの日"
+            "jp": "\u3053\u3069\u3082\u306e\u65e5"
           }
         },
         "substitutes 05-05 if sunday then next monday": {
           "substitute": true,
           "name": {
             "en": "Children's Day",
-            "jp": "こどもの日"
+            "jp": "\u3053\u3069\u3082\u306e\u65e5"
           },
           "active": [
             {
@@ -42878,13 +42878,13 @@ const data = {
         "1993-06-09": {
           "name": {
             "en": "Marriage of Crown Prince Naruhito",
-            "jp": "結婚の儀"
+            "jp": "\u7d50\u5a5a\u306e\u5100"
           }
         },
         "07-20": {
           "name": {
             "en": "Marine Day",
-            "jp": "海の日"
+            "jp": "\u6d77\u306e\u65e5"
           },
           "active": [
             {
@@ -42897,7 +42897,7 @@ const data = {
           "substitute": true,
           "name": {
             "en": "Marine Day",
-            "jp": "海の日"
+            "jp": "\u6d77\u306e\u65e5"
           },
           "active": [
             {
@@ -42909,7 +42909,7 @@ const data = {
         "3rd monday in July": {
           "name": {
             "en": "Marine Day",
-            "jp": "海の日"
+            "jp": "\u6d77\u306e\u65e5"
           },
           "disable": [
             "2020-07-20",
@@ -42929,14 +42929,14 @@ const data = {
           "substitute": true,
           "name": {
             "en": "Mountain Day",
-            "jp": "山の日"
+            "jp": "\u5c71\u306e\u65e5"
           }
         },
         "substitutes 08-11 and if sunday then next monday": {
           "substitute": true,
           "name": {
             "en": "Mountain Day",
-            "jp": "山の日"
+            "jp": "\u5c71\u306e\u65e5"
           },
           "disable": [
             "2020-08-11",
@@ -42954,7 +42954,7 @@ const data = {
         "09-15": {
           "name": {
             "en": "Respect-for-the-Aged Day",
-            "jp": "敬老の日"
+            "jp": "\u656c\u8001\u306e\u65e5"
           },
           "active": [
             {
@@ -42967,7 +42967,7 @@ const data = {
           "substitute": true,
           "name": {
             "en": "Respect-for-the-Aged Day",
-            "jp": "敬老の日"
+            "jp": "\u656c\u8001\u306e\u65e5"
           },
           "active": [
             {
@@ -42979,7 +42979,7 @@ const data = {
         "3rd monday in September": {
           "name": {
             "en": "Respect-for-the-Aged Day",
-            "jp": "敬老の日"
+            "jp": "\u656c\u8001\u306e\u65e5"
           },
           "active": [
             {
@@ -42990,13 +42990,13 @@ const data = {
         "09-22 if 09-21 and 09-23 is public holiday": {
           "name": {
             "en": "Citizens' Holiday",
-            "jp": "国民の休日"
+            "jp": "\u56fd\u6c11\u306e\u4f11\u65e5"
           }
         },
         "september equinox in +09:00": {
           "name": {
             "en": "Autumnal Equinox Day",
-            "jp": "秋分の日"
+            "jp": "\u79cb\u5206\u306e\u65e5"
           },
           "active": [
             {
@@ -43008,7 +43008,7 @@ const data = {
           "substitute": true,
           "name": {
             "en": "Autumnal Equinox Day",
-            "jp": "秋分の日"
+            "jp": "\u79cb\u5206\u306e\u65e5"
           },
           "active": [
             {
@@ -43019,7 +43019,7 @@ const data = {
         "10-10": {
           "name": {
             "en": "Sports Day",
-            "jp": "体育の日"
+            "jp": "\u4f53\u80b2\u306e\u65e5"
           },
           "active": [
             {
@@ -43032,7 +43032,7 @@ const data = {
           "substitute": true,
           "name": {
             "en": "Sports Day",
-            "jp": "体育の日"
+            "jp": "\u4f53\u80b2\u306e\u65e5"
           },
           "active": [
             {
@@ -43044,7 +43044,7 @@ const data = {
         "2nd monday in October #1": {
           "name": {
             "en": "Sports Day",
-            "jp": "体育の日"
+            "jp": "\u4f53\u80b2\u306e\u65e5"
           },
           "active": [
             {
@@ -43056,7 +43056,7 @@ const data = {
         "2nd monday in October #2": {
           "name": {
             "en": "Sports Day",
-            "jp": "スポーツの日"
+            "jp": "\u30b9\u30dd\u30fc\u30c4\u306e\u65e5"
           },
           "disable": [
             "2020-10-12",
@@ -43075,14 +43075,14 @@ const data = {
         "2019-10-22": {
           "name": {
             "en": "Enthronement Ceremony Day",
-            "jp": "即位礼正殿の儀"
+            "jp": "\u5373\u4f4d\u793c\u6b63\u6bbf\u306e\u5100"
           }
         },
         "11-03": {
           "substitute": true,
           "name": {
             "en": "Culture Day",
-            "jp": "文化の日"
+            "jp": "\u6587\u5316\u306e\u65e5"
           },
           "active": [
             {
@@ -43094,7 +43094,7 @@ const data = {
           "substitute": true,
           "name": {
             "en": "Culture Day",
-            "jp": "文化の日"
+            "jp": "\u6587\u5316\u306e\u65e5"
           },
           "active": [
             {
@@ -43105,20 +43105,20 @@ const data = {
         "1990-11-12": {
           "name": {
             "en": "Official Enthronement Ceremony of Emperor Heisei (Akihito)",
-            "jp": "即位礼正殿の儀"
+            "jp": "\u5373\u4f4d\u793c\u6b63\u6bbf\u306e\u5100"
           }
         },
         "11-15": {
           "name": {
             "en": "Seven-Five-Three Festival",
-            "jp": "七五三"
+            "jp": "\u4e03\u4e94\u4e09"
           },
           "type": "observance"
         },
         "11-23": {
           "name": {
             "en": "Labor Thanksgiving Day",
-            "jp": "勤労感謝の日"
+            "jp": "\u52e4\u52b4\u611f\u8b1d\u306e\u65e5"
           },
           "active": [
             {
@@ -43130,7 +43130,7 @@ const data = {
           "substitute": true,
           "name": {
             "en": "Labor Thanksgiving Day",
-            "jp": "勤労感謝の日"
+            "jp": "\u52e4\u52b4\u611f\u8b1d\u306e\u65e5"
           },
           "active": [
             {
@@ -43142,7 +43142,7 @@ const data = {
           "substitute": true,
           "name": {
             "en": "Emperor's Birthday",
-            "jp": "天皇誕生日"
+            "jp": "\u5929\u7687\u8a95\u751f\u65e5"
           },
           "active": [
             {
@@ -43362,7 +43362,7 @@ const data = {
     },
     "KR": {
       "names": {
-        "ko": "대한민국",
+        "ko": "\ub300\ud55c\ubbfc\uad6d",
         "en": "South Korea"
       },
       "dayoff": "sunday",
@@ -43379,20 +43379,20 @@ const data = {
         "korean 01-0-01 P3D": {
           "name": {
             "en": "Korean New Year",
-            "ko": "설날"
+            "ko": "\uc124\ub0a0"
           }
         },
         "03-01": {
           "name": {
             "en": "Independence Movement Day",
-            "ko": "3·1절"
+            "ko": "3·1\uc808"
           }
         },
         "substitutes 03-01 if Saturday,Sunday then next Monday": {
           "substitute": true,
           "name": {
             "en": "Independence Movement Day",
-            "ko": "3·1절"
+            "ko": "3·1\uc808"
           },
           "active": [
             {
@@ -43403,14 +43403,14 @@ const data = {
         "05-05": {
           "name": {
             "en": "Children's Day",
-            "ko": "어린이날"
+            "ko": "\uc5b4\ub9b0\uc774\ub0a0"
           }
         },
         "substitutes 05-05 if Saturday,Sunday then next Monday": {
           "substitute": true,
           "name": {
             "en": "Children's Day",
-            "ko": "어린이날"
+            "ko": "\uc5b4\ub9b0\uc774\ub0a0"
           },
           "active": [
             {
@@ -43421,14 +43421,14 @@ const data = {
         "korean 4-0-8": {
           "name": {
             "en": "Buddha's Birthday",
-            "ko": "석가탄신일"
+            "ko": "\uc11d\uac00\ud0c4\uc2e0\uc77c"
           }
         },
         "substitutes korean 4-0-8 if Saturday,Sunday then next Monday": {
           "substitute": true,
           "name": {
             "en": "Buddha's Birthday",
-            "ko": "석가탄신일"
+            "ko": "\uc11d\uac00\ud0c4\uc2e0\uc77c"
           },
           "active": [
             {
@@ -43439,27 +43439,27 @@ const data = {
         "06-06": {
           "name": {
             "en": "Memorial Day",
-            "ko": "현충일"
+            "ko": "\ud604\ucda9\uc77c"
           }
         },
         "07-17 prior to 2026": {
           "name": {
             "en": "Constitution Day",
-            "ko": "제헌절"
+            "ko": "\uc81c\ud5cc\uc808"
           },
           "type": "observance"
         },
         "07-17 since 2026": {
           "name": {
             "en": "Constitution Day",
-            "ko": "제헌절"
+            "ko": "\uc81c\ud5cc\uc808"
           }
         },
         "substitutes 07-17 if Saturday,Sunday then next Monday": {
           "substitute": true,
           "name": {
             "en": "Constitution Day",
-            "ko": "제헌절"
+            "ko": "\uc81c\ud5cc\uc808"
           },
           "active": [
             {
@@ -43470,14 +43470,14 @@ const data = {
         "08-15": {
           "name": {
             "en": "Liberation Day",
-            "ko": "광복절"
+            "ko": "\uad11\ubcf5\uc808"
           }
         },
         "substitutes 08-15 if Saturday,Sunday then next Monday": {
           "substitute": true,
           "name": {
             "en": "Liberation Day",
-            "ko": "광복절"
+            "ko": "\uad11\ubcf5\uc808"
           },
           "active": [
             {
@@ -43488,20 +43488,20 @@ const data = {
         "korean 8-0-14 P3D": {
           "name": {
             "en": "Korean Thanksgiving",
-            "ko": "추석"
+            "ko": "\ucd94\uc11d"
           }
         },
         "10-03": {
           "name": {
             "en": "National Foundation Day",
-            "ko": "개천절"
+            "ko": "\uac1c\ucc9c\uc808"
           }
         },
         "substitutes 10-03 if Saturday,Sunday then next Monday": {
           "substitute": true,
           "name": {
             "en": "National Foundation Day",
-            "ko": "개천절"
+            "ko": "\uac1c\ucc9c\uc808"
           },
           "active": [
             {
@@ -43512,14 +43512,14 @@ const data = {
         "10-09": {
           "name": {
             "en": "Hangul Day",
-            "ko": "한글날"
+            "ko": "\ud55c\uae00\ub0a0"
           }
         },
         "substitutes 10-09 if Saturday,Sunday then next Monday": {
           "substitute": true,
           "name": {
             "en": "Hangul Day",
-            "ko": "한글날"
+            "ko": "\ud55c\uae00\ub0a0"
           },
           "active": [
             {
@@ -43543,308 +43543,308 @@ const data = {
           "substitute": true,
           "name": {
             "en": "Korean Thanksgiving",
-            "ko": "추석"
+            "ko": "\ucd94\uc11d"
           }
         },
         "substitutes 2015-09-27 if Sunday then next Tuesday": {
           "substitute": true,
           "name": {
             "en": "Korean Thanksgiving",
-            "ko": "추석"
+            "ko": "\ucd94\uc11d"
           }
         },
         "substitutes 2016-02-07 if Sunday then next Wednesday": {
           "substitute": true,
           "name": {
             "en": "Korean New Year",
-            "ko": "설날"
+            "ko": "\uc124\ub0a0"
           }
         },
         "substitutes 2017-01-29 if Sunday then next Monday": {
           "substitute": true,
           "name": {
             "en": "Korean New Year",
-            "ko": "설날"
+            "ko": "\uc124\ub0a0"
           }
         },
         "substitutes 2017-10-03 if Tuesday then next Friday": {
           "substitute": true,
           "name": {
             "en": "Korean Thanksgiving",
-            "ko": "추석"
+            "ko": "\ucd94\uc11d"
           }
         },
         "substitutes 2018-09-23 if Sunday then next Wednesday": {
           "substitute": true,
           "name": {
             "en": "Korean Thanksgiving",
-            "ko": "추석"
+            "ko": "\ucd94\uc11d"
           }
         },
         "substitutes 2020-01-26 if Sunday then next Monday": {
           "substitute": true,
           "name": {
             "en": "Korean New Year",
-            "ko": "설날"
+            "ko": "\uc124\ub0a0"
           }
         },
         "substitutes 2022-09-11 if Sunday then next Monday": {
           "substitute": true,
           "name": {
             "en": "Korean Thanksgiving",
-            "ko": "추석"
+            "ko": "\ucd94\uc11d"
           }
         },
         "substitutes 2023-01-22 if Sunday then next Tuesday": {
           "substitute": true,
           "name": {
             "en": "Korean New Year",
-            "ko": "설날"
+            "ko": "\uc124\ub0a0"
           }
         },
         "substitutes 2024-02-11 if Sunday then next Monday": {
           "substitute": true,
           "name": {
             "en": "Korean New Year",
-            "ko": "설날"
+            "ko": "\uc124\ub0a0"
           }
         },
         "substitutes 2025-05-05 if Monday then next Tuesday": {
           "substitute": true,
           "name": {
             "en": "Children's Day",
-            "ko": "어린이날"
+            "ko": "\uc5b4\ub9b0\uc774\ub0a0"
           }
         },
         "substitutes 2025-05-05 if Monday then next Tuesday #1": {
           "substitute": true,
           "name": {
             "en": "Buddha's Birthday",
-            "ko": "석가탄신일"
+            "ko": "\uc11d\uac00\ud0c4\uc2e0\uc77c"
           }
         },
         "substitutes 2025-10-05 if Sunday then next Wednesday": {
           "substitute": true,
           "name": {
             "en": "Korean Thanksgiving",
-            "ko": "추석"
+            "ko": "\ucd94\uc11d"
           }
         },
         "substitutes 2027-02-07 if Sunday then next Tuesday": {
           "substitute": true,
           "name": {
             "en": "Korean New Year",
-            "ko": "설날"
+            "ko": "\uc124\ub0a0"
           }
         },
         "substitutes 2028-10-03 if Tuesday then next Thursday": {
           "substitute": true,
           "name": {
             "en": "National Foundation Day",
-            "ko": "개천절"
+            "ko": "\uac1c\ucc9c\uc808"
           }
         },
         "substitutes 2028-10-03 if Tuesday then next Thursday #1": {
           "substitute": true,
           "name": {
             "en": "Korean Thanksgiving",
-            "ko": "추석"
+            "ko": "\ucd94\uc11d"
           }
         },
         "substitutes 2029-09-23 if Sunday then next Monday": {
           "substitute": true,
           "name": {
             "en": "Korean Thanksgiving",
-            "ko": "추석"
+            "ko": "\ucd94\uc11d"
           }
         },
         "substitutes 2030-02-03 if Sunday then next Tuesday": {
           "substitute": true,
           "name": {
             "en": "Korean New Year",
-            "ko": "설날"
+            "ko": "\uc124\ub0a0"
           }
         },
         "substitutes 2032-09-19 if Sunday then next Tuesday": {
           "substitute": true,
           "name": {
             "en": "Korean Thanksgiving",
-            "ko": "추석"
+            "ko": "\ucd94\uc11d"
           }
         },
         "substitutes 2033-01-30 if Sunday then next Wednesday": {
           "substitute": true,
           "name": {
             "en": "Korean New Year",
-            "ko": "설날"
+            "ko": "\uc124\ub0a0"
           }
         },
         "substitutes 2034-02-19 if Sunday then next Tuesday": {
           "substitute": true,
           "name": {
             "en": "Korean New Year",
-            "ko": "설날"
+            "ko": "\uc124\ub0a0"
           }
         },
         "substitutes 2035-09-16 if Sunday then next Tuesday": {
           "substitute": true,
           "name": {
             "en": "Korean Thanksgiving",
-            "ko": "추석"
+            "ko": "\ucd94\uc11d"
           }
         },
         "substitutes 2036-01-27 if Sunday then next Wednesday": {
           "substitute": true,
           "name": {
             "en": "Korean New Year",
-            "ko": "설날"
+            "ko": "\uc124\ub0a0"
           }
         },
         "substitutes 2036-10-03 if Friday then next Monday": {
           "substitute": true,
           "name": {
             "en": "National Foundation Day",
-            "ko": "개천절"
+            "ko": "\uac1c\ucc9c\uc808"
           }
         },
         "substitutes 2036-10-03 if Friday then next Monday #1": {
           "substitute": true,
           "name": {
             "en": "Korean Thanksgiving",
-            "ko": "추석"
+            "ko": "\ucd94\uc11d"
           }
         },
         "substitutes 2036-10-05 if Sunday then next Tuesday": {
           "substitute": true,
           "name": {
             "en": "Korean Thanksgiving",
-            "ko": "추석"
+            "ko": "\ucd94\uc11d"
           }
         },
         "substitutes 2037-02-15 if Sunday then next Tuesday": {
           "substitute": true,
           "name": {
             "en": "Korean New Year",
-            "ko": "설날"
+            "ko": "\uc124\ub0a0"
           }
         },
         "substitutes 2038-09-12 if Sunday then next Wednesday": {
           "substitute": true,
           "name": {
             "en": "Korean Thanksgiving",
-            "ko": "추석"
+            "ko": "\ucd94\uc11d"
           }
         },
         "substitutes 2039-01-23 if Sunday then next Wednesday": {
           "substitute": true,
           "name": {
             "en": "Korean New Year",
-            "ko": "설날"
+            "ko": "\uc124\ub0a0"
           }
         },
         "substitutes 2039-10-02 if Sunday then next Tuesday": {
           "substitute": true,
           "name": {
             "en": "Korean Thanksgiving",
-            "ko": "추석"
+            "ko": "\ucd94\uc11d"
           }
         },
         "substitutes 2039-10-03 if Monday then next Wednesday": {
           "substitute": true,
           "name": {
             "en": "National Foundation Day",
-            "ko": "개천절"
+            "ko": "\uac1c\ucc9c\uc808"
           }
         },
         "substitutes 2039-10-03 if Monday then next Wednesday #1": {
           "substitute": true,
           "name": {
             "en": "Korean Thanksgiving",
-            "ko": "추석"
+            "ko": "\ucd94\uc11d"
           }
         },
         "substitutes 2040-02-12 if Sunday then next Tuesday": {
           "substitute": true,
           "name": {
             "en": "Korean New Year",
-            "ko": "설날"
+            "ko": "\uc124\ub0a0"
           }
         },
         "substitutes 2042-09-28 if Sunday then next Tuesday": {
           "substitute": true,
           "name": {
             "en": "Korean Thanksgiving",
-            "ko": "추석"
+            "ko": "\ucd94\uc11d"
           }
         },
         "substitutes 2044-01-31 if Sunday then next Monday": {
           "substitute": true,
           "name": {
             "en": "Korean New Year",
-            "ko": "설날"
+            "ko": "\uc124\ub0a0"
           }
         },
         "substitutes 2044-05-05 if Thursday then next Friday": {
           "substitute": true,
           "name": {
             "en": "Children's Day",
-            "ko": "어린이날"
+            "ko": "\uc5b4\ub9b0\uc774\ub0a0"
           }
         },
         "substitutes 2044-05-05 if Thursday then next Friday #1": {
           "substitute": true,
           "name": {
             "en": "Buddha's Birthday",
-            "ko": "석가탄신일"
+            "ko": "\uc11d\uac00\ud0c4\uc2e0\uc77c"
           }
         },
         "substitutes 2045-09-24 if Sunday then next Wednesday": {
           "substitute": true,
           "name": {
             "en": "Korean Thanksgiving",
-            "ko": "추석"
+            "ko": "\ucd94\uc11d"
           }
         },
         "substitutes 2046-09-16 if Sunday then next Monday": {
           "substitute": true,
           "name": {
             "en": "Korean Thanksgiving",
-            "ko": "추석"
+            "ko": "\ucd94\uc11d"
           }
         },
         "substitutes 2047-01-27 if Sunday then next Monday": {
           "substitute": true,
           "name": {
             "en": "Korean New Year",
-            "ko": "설날"
+            "ko": "\uc124\ub0a0"
           }
         },
         "substitutes 2047-10-03 if Thursday then next Monday": {
           "substitute": true,
           "name": {
             "en": "National Foundation Day",
-            "ko": "개천절"
+            "ko": "\uac1c\ucc9c\uc808"
           }
         },
         "substitutes 2047-10-03 if Thursday then next Monday #1": {
           "substitute": true,
           "name": {
             "en": "Korean Thanksgiving",
-            "ko": "추석"
+            "ko": "\ucd94\uc11d"
           }
         },
         "substitutes 2049-09-12 if Sunday then next Monday": {
           "substitute": true,
           "name": {
             "en": "Korean Thanksgiving",
-            "ko": "추석"
+            "ko": "\ucd94\uc11d"
           }
         },
         "substitutes 2050-01-23 if Sunday then next Tuesday": {
           "substitute": true,
           "name": {
             "en": "Korean New Year",
-            "ko": "설날"
+            "ko": "\uc124\ub0a0"
           }
         }
       }
@@ -43964,8 +43964,8 @@ const data = {
     },
     "KZ": {
       "names": {
-        "kk": "Қазақстан",
-        "ru": "Казахстан",
+        "kk": "\u049a\u0430\u0437\u0430\u049b\u0441\u0442\u0430\u043d",
+        "ru": "\u041a\u0430\u0437\u0430\u0445\u0441\u0442\u0430\u043d",
         "en": "Kazakhstan"
       },
       "dayoff": "sunday",
@@ -43992,8 +43992,8 @@ const data = {
         },
         "01-07": {
           "name": {
-            "kk": "Рождество Христово",
-            "ru": "Рождество Христово",
+            "kk": "\u0420\u043e\u0436\u0434\u0435\u0441\u0442\u0432\u043e \u0425\u0440\u0438\u0441\u0442\u043e\u0432\u043e",
+            "ru": "\u0420\u043e\u0436\u0434\u0435\u0441\u0442\u0432\u043e \u0425\u0440\u0438\u0441\u0442\u043e\u0432\u043e",
             "en": "Orthodox Christmas"
           }
         },
@@ -44004,80 +44004,80 @@ const data = {
         "03-15 and if saturday,sunday then next monday since 2026": {
           "substitute": true,
           "name": {
-            "kk": "Конституция күні",
-            "ru": "День Конституции",
+            "kk": "\u041a\u043e\u043d\u0441\u0442\u0438\u0442\u0443\u0446\u0438\u044f \u043a\u04af\u043d\u0456",
+            "ru": "\u0414\u0435\u043d\u044c \u041a\u043e\u043d\u0441\u0442\u0438\u0442\u0443\u0446\u0438\u0438",
             "en": "Constitution Day"
           }
         },
         "03-21 and if saturday then next monday if sunday then next tuesday": {
           "substitute": true,
           "name": {
-            "kk": "Наурыз мейрамы",
-            "ru": "Наурыз мейрамы",
+            "kk": "\u041d\u0430\u0443\u0440\u044b\u0437 \u043c\u0435\u0439\u0440\u0430\u043c\u044b",
+            "ru": "\u041d\u0430\u0443\u0440\u044b\u0437 \u043c\u0435\u0439\u0440\u0430\u043c\u044b",
             "en": "Nauryz"
           }
         },
         "03-22 and if saturday then next monday if sunday then next tuesday": {
           "substitute": true,
           "name": {
-            "kk": "Наурыз мейрамы",
-            "ru": "Наурыз мейрамы",
+            "kk": "\u041d\u0430\u0443\u0440\u044b\u0437 \u043c\u0435\u0439\u0440\u0430\u043c\u044b",
+            "ru": "\u041d\u0430\u0443\u0440\u044b\u0437 \u043c\u0435\u0439\u0440\u0430\u043c\u044b",
             "en": "Nauryz"
           }
         },
         "03-23 and if saturday then next monday if sunday then next tuesday": {
           "substitute": true,
           "name": {
-            "kk": "Наурыз мейрамы",
-            "ru": "Наурыз мейрамы",
+            "kk": "\u041d\u0430\u0443\u0440\u044b\u0437 \u043c\u0435\u0439\u0440\u0430\u043c\u044b",
+            "ru": "\u041d\u0430\u0443\u0440\u044b\u0437 \u043c\u0435\u0439\u0440\u0430\u043c\u044b",
             "en": "Nauryz"
           }
         },
         "05-01 and if saturday,sunday then next monday": {
           "substitute": true,
           "name": {
-            "kk": "Қазақстан халқының бірлігі күні",
-            "ru": "День единства народа Казахстана",
+            "kk": "\u049a\u0430\u0437\u0430\u049b\u0441\u0442\u0430\u043d \u0445\u0430\u043b\u049b\u044b\u043d\u044b\u04a3 \u0431\u0456\u0440\u043b\u0456\u0433\u0456 \u043a\u04af\u043d\u0456",
+            "ru": "\u0414\u0435\u043d\u044c \u0435\u0434\u0438\u043d\u0441\u0442\u0432\u0430 \u043d\u0430\u0440\u043e\u0434\u0430 \u041a\u0430\u0437\u0430\u0445\u0441\u0442\u0430\u043d\u0430",
             "en": "People's Unity Day"
           }
         },
         "05-07 and if saturday,sunday then next monday since 2013": {
           "substitute": true,
           "name": {
-            "kk": "Отан Қорғаушы күні",
-            "ru": "День Защитника Отечества",
+            "kk": "\u041e\u0442\u0430\u043d \u049a\u043e\u0440\u0493\u0430\u0443\u0448\u044b \u043a\u04af\u043d\u0456",
+            "ru": "\u0414\u0435\u043d\u044c \u0417\u0430\u0449\u0438\u0442\u043d\u0438\u043a\u0430 \u041e\u0442\u0435\u0447\u0435\u0441\u0442\u0432\u0430",
             "en": "Defender of the Fatherland Day"
           }
         },
         "05-09 and if saturday,sunday then next monday": {
           "substitute": true,
           "name": {
-            "kk": "Жеңіс күні",
-            "ru": "День Победы",
+            "kk": "\u0416\u0435\u04a3\u0456\u0441 \u043a\u04af\u043d\u0456",
+            "ru": "\u0414\u0435\u043d\u044c \u041f\u043e\u0431\u0435\u0434\u044b",
             "en": "Victory Day"
           }
         },
         "07-06 and if saturday,sunday then next monday": {
           "substitute": true,
           "name": {
-            "kk": "Астана күні",
-            "ru": "День столицы",
+            "kk": "\u0410\u0441\u0442\u0430\u043d\u0430 \u043a\u04af\u043d\u0456",
+            "ru": "\u0414\u0435\u043d\u044c \u0441\u0442\u043e\u043b\u0438\u0446\u044b",
             "en": "Capital City Day"
           }
         },
         "08-30 and if saturday,sunday then next monday prior to 2026": {
           "substitute": true,
           "name": {
-            "kk": "Конституция күні",
-            "ru": "День Конституции",
+            "kk": "\u041a\u043e\u043d\u0441\u0442\u0438\u0442\u0443\u0446\u0438\u044f \u043a\u04af\u043d\u0456",
+            "ru": "\u0414\u0435\u043d\u044c \u041a\u043e\u043d\u0441\u0442\u0438\u0442\u0443\u0446\u0438\u0438",
             "en": "Constitution Day"
           }
         },
         "10-25 and if saturday,sunday then next monday": {
           "substitute": true,
           "name": {
-            "kk": "Республика күні",
-            "ru": "День Республики",
+            "kk": "\u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0430 \u043a\u04af\u043d\u0456",
+            "ru": "\u0414\u0435\u043d\u044c \u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0438",
             "en": "Republic Day"
           },
           "active": [
@@ -44093,31 +44093,31 @@ const data = {
         "12-01 and if saturday,sunday then next monday since 2012 and prior to 2022": {
           "substitute": true,
           "name": {
-            "kk": "Тұңғыш Президент күні",
-            "ru": "День Первого Президента",
+            "kk": "\u0422\u04b1\u04a3\u0493\u044b\u0448 \u041f\u0440\u0435\u0437\u0438\u0434\u0435\u043d\u0442 \u043a\u04af\u043d\u0456",
+            "ru": "\u0414\u0435\u043d\u044c \u041f\u0435\u0440\u0432\u043e\u0433\u043e \u041f\u0440\u0435\u0437\u0438\u0434\u0435\u043d\u0442\u0430",
             "en": "First President's Day"
           }
         },
         "12-16 and if saturday then next monday if sunday then next tuesday": {
           "substitute": true,
           "name": {
-            "kk": "Тәуелсіздік күні",
-            "ru": "День независимости",
+            "kk": "\u0422\u04d9\u0443\u0435\u043b\u0441\u0456\u0437\u0434\u0456\u043a \u043a\u04af\u043d\u0456",
+            "ru": "\u0414\u0435\u043d\u044c \u043d\u0435\u0437\u0430\u0432\u0438\u0441\u0438\u043c\u043e\u0441\u0442\u0438",
             "en": "Independence Day"
           }
         },
         "12-17 and if saturday then next monday if sunday then next tuesday prior to 2022": {
           "substitute": true,
           "name": {
-            "kk": "Тәуелсіздік күні",
-            "ru": "День независимости",
+            "kk": "\u0422\u04d9\u0443\u0435\u043b\u0441\u0456\u0437\u0434\u0456\u043a \u043a\u04af\u043d\u0456",
+            "ru": "\u0414\u0435\u043d\u044c \u043d\u0435\u0437\u0430\u0432\u0438\u0441\u0438\u043c\u043e\u0441\u0442\u0438",
             "en": "Independence Day"
           }
         },
         "10 Dhu al-Hijjah": {
           "name": {
-            "kk": "Құрбан айт",
-            "ru": "Курбан-айт",
+            "kk": "\u049a\u04b1\u0440\u0431\u0430\u043d \u0430\u0439\u0442",
+            "ru": "\u041a\u0443\u0440\u0431\u0430\u043d-\u0430\u0439\u0442",
             "en": "Eid al-Adha"
           }
         }
@@ -44310,8 +44310,8 @@ const data = {
     "LK": {
       "names": {
         "en": "Sri Lanka",
-        "si": "ශ්‍රී ලංකාව",
-        "ta": "இலங்கை"
+        "si": "\u0dc1\u0dca\u200d\u0dbb\u0dd3 \u0dbd\u0d82\u0d9a\u0dcf\u0dc0",
+        "ta": "\u0b87\u0bb2\u0b99\u0bcd\u0b95\u0bc8"
       },
       "langs": [
         "si",
@@ -44325,208 +44325,208 @@ const data = {
         "01-01": {
           "name": {
             "en": "New Year's Day",
-            "si": "නව වසර",
-            "ta": "புத்தாண்டு தினம்"
+            "si": "\u0db1\u0dc0 \u0dc0\u0dc3\u0dbb",
+            "ta": "\u0baa\u0bc1\u0ba4\u0bcd\u0ba4\u0bbe\u0ba3\u0bcd\u0b9f\u0bc1 \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
           },
           "type": "public"
         },
         "01-03": {
           "name": {
             "en": "Duruthu Full Moon Poya Day",
-            "si": "දුරුතු පුර පසළොස්වක පෝය දිනය",
-            "ta": "துருத்து முழு நிலவு போயா தினம்"
+            "si": "\u0daf\u0dd4\u0dbb\u0dd4\u0dad\u0dd4 \u0db4\u0dd4\u0dbb \u0db4\u0dc3\u0dc5\u0ddc\u0dc3\u0dca\u0dc0\u0d9a \u0db4\u0ddd\u0dba \u0daf\u0dd2\u0db1\u0dba",
+            "ta": "\u0ba4\u0bc1\u0bb0\u0bc1\u0ba4\u0bcd\u0ba4\u0bc1 \u0bae\u0bc1\u0bb4\u0bc1 \u0ba8\u0bbf\u0bb2\u0bb5\u0bc1 \u0baa\u0bcb\u0baf\u0bbe \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
           },
           "type": "public"
         },
         "01-15": {
           "name": {
             "en": "Tamil Thai Pongal Day",
-            "si": "දෙමළ තෛ පොංගල් දිනය",
-            "ta": "தைப்பொங்கல் தினம்"
+            "si": "\u0daf\u0dd9\u0db8\u0dc5 \u0dad\u0ddb \u0db4\u0ddc\u0d82\u0d9c\u0dbd\u0dca \u0daf\u0dd2\u0db1\u0dba",
+            "ta": "\u0ba4\u0bc8\u0baa\u0bcd\u0baa\u0bca\u0b99\u0bcd\u0b95\u0bb2\u0bcd \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
           },
           "type": "public"
         },
         "02-01": {
           "name": {
             "en": "Navam Full Moon Poya Day",
-            "si": "නවම් පුර පසළොස්වක පෝය දිනය",
-            "ta": "நவம் முழு நிலவு போயா தினம்"
+            "si": "\u0db1\u0dc0\u0db8\u0dca \u0db4\u0dd4\u0dbb \u0db4\u0dc3\u0dc5\u0ddc\u0dc3\u0dca\u0dc0\u0d9a \u0db4\u0ddd\u0dba \u0daf\u0dd2\u0db1\u0dba",
+            "ta": "\u0ba8\u0bb5\u0bae\u0bcd \u0bae\u0bc1\u0bb4\u0bc1 \u0ba8\u0bbf\u0bb2\u0bb5\u0bc1 \u0baa\u0bcb\u0baf\u0bbe \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
           },
           "type": "public"
         },
         "02-04": {
           "name": {
             "en": "National Day",
-            "si": "ජාතික දිනය",
-            "ta": "தேசிய தினம்"
+            "si": "\u0da2\u0dcf\u0dad\u0dd2\u0d9a \u0daf\u0dd2\u0db1\u0dba",
+            "ta": "\u0ba4\u0bc7\u0b9a\u0bbf\u0baf \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
           },
           "type": "public"
         },
         "02-15": {
           "name": {
             "en": "Mahasivarathri Day",
-            "si": "මහා ශිවරාත්‍රී දිනය",
-            "ta": "மகா சிவராத்திரி தினம்"
+            "si": "\u0db8\u0dc4\u0dcf \u0dc1\u0dd2\u0dc0\u0dbb\u0dcf\u0dad\u0dca\u200d\u0dbb\u0dd3 \u0daf\u0dd2\u0db1\u0dba",
+            "ta": "\u0bae\u0b95\u0bbe \u0b9a\u0bbf\u0bb5\u0bb0\u0bbe\u0ba4\u0bcd\u0ba4\u0bbf\u0bb0\u0bbf \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
           },
           "type": "public"
         },
         "03-02": {
           "name": {
             "en": "Madin Full Moon Poya Day",
-            "si": "මැදින් පුර පසළොස්වක පෝය දිනය",
-            "ta": "மெதின் முழு நிலவு போயா தினம்"
+            "si": "\u0db8\u0dd0\u0daf\u0dd2\u0db1\u0dca \u0db4\u0dd4\u0dbb \u0db4\u0dc3\u0dc5\u0ddc\u0dc3\u0dca\u0dc0\u0d9a \u0db4\u0ddd\u0dba \u0daf\u0dd2\u0db1\u0dba",
+            "ta": "\u0bae\u0bc6\u0ba4\u0bbf\u0ba9\u0bcd \u0bae\u0bc1\u0bb4\u0bc1 \u0ba8\u0bbf\u0bb2\u0bb5\u0bc1 \u0baa\u0bcb\u0baf\u0bbe \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
           },
           "type": "public"
         },
         "03-21": {
           "name": {
             "en": "Id-Ul-Fitr (Ramazan Festival Day)",
-            "si": "ඊදුල් ෆිතර් (රාමසාන් උත්සව දිනය)",
-            "ta": "ஈதுல் பித்ர் (ரமலான் பண்டிகை தினம்)"
+            "si": "\u0d8a\u0daf\u0dd4\u0dbd\u0dca \u0dc6\u0dd2\u0dad\u0dbb\u0dca (\u0dbb\u0dcf\u0db8\u0dc3\u0dcf\u0db1\u0dca \u0d8b\u0dad\u0dca\u0dc3\u0dc0 \u0daf\u0dd2\u0db1\u0dba)",
+            "ta": "\u0b88\u0ba4\u0bc1\u0bb2\u0bcd \u0baa\u0bbf\u0ba4\u0bcd\u0bb0\u0bcd (\u0bb0\u0bae\u0bb2\u0bbe\u0ba9\u0bcd \u0baa\u0ba3\u0bcd\u0b9f\u0bbf\u0b95\u0bc8 \u0ba4\u0bbf\u0ba9\u0bae\u0bcd)"
           },
           "type": "public"
         },
         "04-01": {
           "name": {
             "en": "Bak Full Moon Poya Day",
-            "si": "බක් පුර පසළොස්වක පෝය දිනය",
-            "ta": "பக் முழு நிலவு போயா தினம்"
+            "si": "\u0db6\u0d9a\u0dca \u0db4\u0dd4\u0dbb \u0db4\u0dc3\u0dc5\u0ddc\u0dc3\u0dca\u0dc0\u0d9a \u0db4\u0ddd\u0dba \u0daf\u0dd2\u0db1\u0dba",
+            "ta": "\u0baa\u0b95\u0bcd \u0bae\u0bc1\u0bb4\u0bc1 \u0ba8\u0bbf\u0bb2\u0bb5\u0bc1 \u0baa\u0bcb\u0baf\u0bbe \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
           },
           "type": "public"
         },
         "04-13": {
           "name": {
             "en": "Day before Sinhala and Tamil New Year",
-            "si": "සිංහල හා දෙමළ අලුත් අවුරුදු පූර්ව දිනය",
-            "ta": "சிங்கள மற்றும் தமிழ் புத்தாண்டு முதல் நாள்"
+            "si": "\u0dc3\u0dd2\u0d82\u0dc4\u0dbd \u0dc4\u0dcf \u0daf\u0dd9\u0db8\u0dc5 \u0d85\u0dbd\u0dd4\u0dad\u0dca \u0d85\u0dc0\u0dd4\u0dbb\u0dd4\u0daf\u0dd4 \u0db4\u0dd6\u0dbb\u0dca\u0dc0 \u0daf\u0dd2\u0db1\u0dba",
+            "ta": "\u0b9a\u0bbf\u0b99\u0bcd\u0b95\u0bb3 \u0bae\u0bb1\u0bcd\u0bb1\u0bc1\u0bae\u0bcd \u0ba4\u0bae\u0bbf\u0bb4\u0bcd \u0baa\u0bc1\u0ba4\u0bcd\u0ba4\u0bbe\u0ba3\u0bcd\u0b9f\u0bc1 \u0bae\u0bc1\u0ba4\u0bb2\u0bcd \u0ba8\u0bbe\u0bb3\u0bcd"
           },
           "type": "public"
         },
         "04-14": {
           "name": {
             "en": "Sinhala and Tamil New Year",
-            "si": "සිංහල හා දෙමළ අලුත් අවුරුද්ද",
-            "ta": "சிங்கள மற்றும் தமிழ் புத்தாண்டு"
+            "si": "\u0dc3\u0dd2\u0d82\u0dc4\u0dbd \u0dc4\u0dcf \u0daf\u0dd9\u0db8\u0dc5 \u0d85\u0dbd\u0dd4\u0dad\u0dca \u0d85\u0dc0\u0dd4\u0dbb\u0dd4\u0daf\u0dca\u0daf",
+            "ta": "\u0b9a\u0bbf\u0b99\u0bcd\u0b95\u0bb3 \u0bae\u0bb1\u0bcd\u0bb1\u0bc1\u0bae\u0bcd \u0ba4\u0bae\u0bbf\u0bb4\u0bcd \u0baa\u0bc1\u0ba4\u0bcd\u0ba4\u0bbe\u0ba3\u0bcd\u0b9f\u0bc1"
           },
           "type": "public"
         },
         "05-01": {
           "name": {
             "en": "Labour Day and Vesak Full Moon Poya Day",
-            "si": "කම්කරු දිනය සහ වෙසක් පුර පසළොස්වක පෝය දිනය",
-            "ta": "தொழிலாளர் தினம் மற்றும் வெசாக் முழு நிலவு போயா தினம்"
+            "si": "\u0d9a\u0db8\u0dca\u0d9a\u0dbb\u0dd4 \u0daf\u0dd2\u0db1\u0dba \u0dc3\u0dc4 \u0dc0\u0dd9\u0dc3\u0d9a\u0dca \u0db4\u0dd4\u0dbb \u0db4\u0dc3\u0dc5\u0ddc\u0dc3\u0dca\u0dc0\u0d9a \u0db4\u0ddd\u0dba \u0daf\u0dd2\u0db1\u0dba",
+            "ta": "\u0ba4\u0bca\u0bb4\u0bbf\u0bb2\u0bbe\u0bb3\u0bb0\u0bcd \u0ba4\u0bbf\u0ba9\u0bae\u0bcd \u0bae\u0bb1\u0bcd\u0bb1\u0bc1\u0bae\u0bcd \u0bb5\u0bc6\u0b9a\u0bbe\u0b95\u0bcd \u0bae\u0bc1\u0bb4\u0bc1 \u0ba8\u0bbf\u0bb2\u0bb5\u0bc1 \u0baa\u0bcb\u0baf\u0bbe \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
           },
           "type": "public"
         },
         "05-02": {
           "name": {
             "en": "Day following Vesak Full Moon Poya Day",
-            "si": "වෙසක් පෝය දිනට පසු දිනය",
-            "ta": "வெசாக் போயா தினத்திற்கு அடுத்த நாள்"
+            "si": "\u0dc0\u0dd9\u0dc3\u0d9a\u0dca \u0db4\u0ddd\u0dba \u0daf\u0dd2\u0db1\u0da7 \u0db4\u0dc3\u0dd4 \u0daf\u0dd2\u0db1\u0dba",
+            "ta": "\u0bb5\u0bc6\u0b9a\u0bbe\u0b95\u0bcd \u0baa\u0bcb\u0baf\u0bbe \u0ba4\u0bbf\u0ba9\u0ba4\u0bcd\u0ba4\u0bbf\u0bb1\u0bcd\u0b95\u0bc1 \u0b85\u0b9f\u0bc1\u0ba4\u0bcd\u0ba4 \u0ba8\u0bbe\u0bb3\u0bcd"
           },
           "type": "public"
         },
         "05-28": {
           "name": {
             "en": "Id-Ul-Alha (Hadji Festival Day)",
-            "si": "ඊදුල් අල්හා (හජ්ජි උත්සව දිනය)",
-            "ta": "ஈதுல் அழ்ஹா (ஹஜ் பண்டிகை தினம்)"
+            "si": "\u0d8a\u0daf\u0dd4\u0dbd\u0dca \u0d85\u0dbd\u0dca\u0dc4\u0dcf (\u0dc4\u0da2\u0dca\u0da2\u0dd2 \u0d8b\u0dad\u0dca\u0dc3\u0dc0 \u0daf\u0dd2\u0db1\u0dba)",
+            "ta": "\u0b88\u0ba4\u0bc1\u0bb2\u0bcd \u0b85\u0bb4\u0bcd\u0bb9\u0bbe (\u0bb9\u0b9c\u0bcd \u0baa\u0ba3\u0bcd\u0b9f\u0bbf\u0b95\u0bc8 \u0ba4\u0bbf\u0ba9\u0bae\u0bcd)"
           },
           "type": "public"
         },
         "05-30": {
           "name": {
             "en": "Adhi Poson Full Moon Poya Day",
-            "si": "අධි පොසොන් පුර පසළොස්වක පෝය දිනය",
-            "ta": "அதி பொசோன் முழு நிலவு போயா தினம்"
+            "si": "\u0d85\u0db0\u0dd2 \u0db4\u0ddc\u0dc3\u0ddc\u0db1\u0dca \u0db4\u0dd4\u0dbb \u0db4\u0dc3\u0dc5\u0ddc\u0dc3\u0dca\u0dc0\u0d9a \u0db4\u0ddd\u0dba \u0daf\u0dd2\u0db1\u0dba",
+            "ta": "\u0b85\u0ba4\u0bbf \u0baa\u0bca\u0b9a\u0bcb\u0ba9\u0bcd \u0bae\u0bc1\u0bb4\u0bc1 \u0ba8\u0bbf\u0bb2\u0bb5\u0bc1 \u0baa\u0bcb\u0baf\u0bbe \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
           },
           "type": "public"
         },
         "06-29": {
           "name": {
             "en": "Poson Full Moon Poya Day",
-            "si": "පොසොන් පුර පසළොස්වක පෝය දිනය",
-            "ta": "பொசோன் முழு நிலவு போயா தினம்"
+            "si": "\u0db4\u0ddc\u0dc3\u0ddc\u0db1\u0dca \u0db4\u0dd4\u0dbb \u0db4\u0dc3\u0dc5\u0ddc\u0dc3\u0dca\u0dc0\u0d9a \u0db4\u0ddd\u0dba \u0daf\u0dd2\u0db1\u0dba",
+            "ta": "\u0baa\u0bca\u0b9a\u0bcb\u0ba9\u0bcd \u0bae\u0bc1\u0bb4\u0bc1 \u0ba8\u0bbf\u0bb2\u0bb5\u0bc1 \u0baa\u0bcb\u0baf\u0bbe \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
           },
           "type": "public"
         },
         "07-29": {
           "name": {
             "en": "Esala Full Moon Poya Day",
-            "si": "ඇසළ පුර පසළොස්වක පෝය දිනය",
-            "ta": "எசல முழு நிலவு போயா தினம்"
+            "si": "\u0d87\u0dc3\u0dc5 \u0db4\u0dd4\u0dbb \u0db4\u0dc3\u0dc5\u0ddc\u0dc3\u0dca\u0dc0\u0d9a \u0db4\u0ddd\u0dba \u0daf\u0dd2\u0db1\u0dba",
+            "ta": "\u0b8e\u0b9a\u0bb2 \u0bae\u0bc1\u0bb4\u0bc1 \u0ba8\u0bbf\u0bb2\u0bb5\u0bc1 \u0baa\u0bcb\u0baf\u0bbe \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
           },
           "type": "public"
         },
         "08-26": {
           "name": {
             "en": "Milad-Un-Nabi (Holy Prophet's Birthday)",
-            "si": "මිලාද්-උන්-නබි (නබි නායකතුමාගේ උපන් දිනය)",
-            "ta": "மீலாது நபி (நபி பெருமானின் பிறந்த தினம்)"
+            "si": "\u0db8\u0dd2\u0dbd\u0dcf\u0daf\u0dca-\u0d8b\u0db1\u0dca-\u0db1\u0db6\u0dd2 (\u0db1\u0db6\u0dd2 \u0db1\u0dcf\u0dba\u0d9a\u0dad\u0dd4\u0db8\u0dcf\u0d9c\u0dda \u0d8b\u0db4\u0db1\u0dca \u0daf\u0dd2\u0db1\u0dba)",
+            "ta": "\u0bae\u0bc0\u0bb2\u0bbe\u0ba4\u0bc1 \u0ba8\u0baa\u0bbf (\u0ba8\u0baa\u0bbf \u0baa\u0bc6\u0bb0\u0bc1\u0bae\u0bbe\u0ba9\u0bbf\u0ba9\u0bcd \u0baa\u0bbf\u0bb1\u0ba8\u0bcd\u0ba4 \u0ba4\u0bbf\u0ba9\u0bae\u0bcd)"
           },
           "type": "public"
         },
         "08-27": {
           "name": {
             "en": "Nikini Full Moon Poya Day",
-            "si": "නිකිණි පුර පසළොස්වක පෝය දිනය",
-            "ta": "நிகினி முழு நிலவு போயா தினம்"
+            "si": "\u0db1\u0dd2\u0d9a\u0dd2\u0dab\u0dd2 \u0db4\u0dd4\u0dbb \u0db4\u0dc3\u0dc5\u0ddc\u0dc3\u0dca\u0dc0\u0d9a \u0db4\u0ddd\u0dba \u0daf\u0dd2\u0db1\u0dba",
+            "ta": "\u0ba8\u0bbf\u0b95\u0bbf\u0ba9\u0bbf \u0bae\u0bc1\u0bb4\u0bc1 \u0ba8\u0bbf\u0bb2\u0bb5\u0bc1 \u0baa\u0bcb\u0baf\u0bbe \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
           },
           "type": "public"
         },
         "09-26": {
           "name": {
             "en": "Binara Full Moon Poya Day",
-            "si": "බිනර පුර පසළොස්වක පෝය දිනය",
-            "ta": "பினர முழு நிலவு போயா தினம்"
+            "si": "\u0db6\u0dd2\u0db1\u0dbb \u0db4\u0dd4\u0dbb \u0db4\u0dc3\u0dc5\u0ddc\u0dc3\u0dca\u0dc0\u0d9a \u0db4\u0ddd\u0dba \u0daf\u0dd2\u0db1\u0dba",
+            "ta": "\u0baa\u0bbf\u0ba9\u0bb0 \u0bae\u0bc1\u0bb4\u0bc1 \u0ba8\u0bbf\u0bb2\u0bb5\u0bc1 \u0baa\u0bcb\u0baf\u0bbe \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
           },
           "type": "public"
         },
         "10-25": {
           "name": {
             "en": "Vap Full Moon Poya Day",
-            "si": "වප් පුර පසළොස්වක පෝය දිනය",
-            "ta": "வப் முழு நிலவு போயா தினம்"
+            "si": "\u0dc0\u0db4\u0dca \u0db4\u0dd4\u0dbb \u0db4\u0dc3\u0dc5\u0ddc\u0dc3\u0dca\u0dc0\u0d9a \u0db4\u0ddd\u0dba \u0daf\u0dd2\u0db1\u0dba",
+            "ta": "\u0bb5\u0baa\u0bcd \u0bae\u0bc1\u0bb4\u0bc1 \u0ba8\u0bbf\u0bb2\u0bb5\u0bc1 \u0baa\u0bcb\u0baf\u0bbe \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
           },
           "type": "public"
         },
         "11-08": {
           "name": {
             "en": "Deepavali Festival Day",
-            "si": "දීපවාලි උත්සව දිනය",
-            "ta": "தீபாவளி பண்டிகை தினம்"
+            "si": "\u0daf\u0dd3\u0db4\u0dc0\u0dcf\u0dbd\u0dd2 \u0d8b\u0dad\u0dca\u0dc3\u0dc0 \u0daf\u0dd2\u0db1\u0dba",
+            "ta": "\u0ba4\u0bc0\u0baa\u0bbe\u0bb5\u0bb3\u0bbf \u0baa\u0ba3\u0bcd\u0b9f\u0bbf\u0b95\u0bc8 \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
           },
           "type": "public"
         },
         "11-24": {
           "name": {
             "en": "Il Full Moon Poya Day",
-            "si": "ඉල් පුර පසළොස්වක පෝය දිනය",
-            "ta": "இல் முழு நிலவு போயா தினம்"
+            "si": "\u0d89\u0dbd\u0dca \u0db4\u0dd4\u0dbb \u0db4\u0dc3\u0dc5\u0ddc\u0dc3\u0dca\u0dc0\u0d9a \u0db4\u0ddd\u0dba \u0daf\u0dd2\u0db1\u0dba",
+            "ta": "\u0b87\u0bb2\u0bcd \u0bae\u0bc1\u0bb4\u0bc1 \u0ba8\u0bbf\u0bb2\u0bb5\u0bc1 \u0baa\u0bcb\u0baf\u0bbe \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
           },
           "type": "public"
         },
         "12-23": {
           "name": {
             "en": "Unduvap Full Moon Poya Day",
-            "si": "උඳුවප් පුර පසළොස්වක පෝය දිනය",
-            "ta": "உந்துவப் முழு நிலவு போயா தினம்"
+            "si": "\u0d8b\u0db3\u0dd4\u0dc0\u0db4\u0dca \u0db4\u0dd4\u0dbb \u0db4\u0dc3\u0dc5\u0ddc\u0dc3\u0dca\u0dc0\u0d9a \u0db4\u0ddd\u0dba \u0daf\u0dd2\u0db1\u0dba",
+            "ta": "\u0b89\u0ba8\u0bcd\u0ba4\u0bc1\u0bb5\u0baa\u0bcd \u0bae\u0bc1\u0bb4\u0bc1 \u0ba8\u0bbf\u0bb2\u0bb5\u0bc1 \u0baa\u0bcb\u0baf\u0bbe \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
           },
           "type": "public"
         },
         "12-25": {
           "name": {
             "en": "Christmas Day",
-            "si": "නත්තල් දිනය",
-            "ta": "கிறிஸ்மஸ் தினம்"
+            "si": "\u0db1\u0dad\u0dca\u0dad\u0dbd\u0dca \u0daf\u0dd2\u0db1\u0dba",
+            "ta": "\u0b95\u0bbf\u0bb1\u0bbf\u0bb8\u0bcd\u0bae\u0bb8\u0bcd \u0ba4\u0bbf\u0ba9\u0bae\u0bcd"
           },
           "type": "public"
         },
         "easter -2": {
           "name": {
             "en": "Good Friday",
-            "si": "මහ සිකුරාදා",
-            "ta": "புனித வெள்ளி"
+            "si": "\u0db8\u0dc4 \u0dc3\u0dd2\u0d9a\u0dd4\u0dbb\u0dcf\u0daf\u0dcf",
+            "ta": "\u0baa\u0bc1\u0ba9\u0bbf\u0ba4 \u0bb5\u0bc6\u0bb3\u0bcd\u0bb3\u0bbf"
           },
           "type": "public"
         }
@@ -44672,13 +44672,13 @@ const data = {
         "02-16": {
           "name": {
             "en": "Day of Restoration of the State of Lithuania",
-            "lt": "Lietuvos valstybės atkūrimo diena"
+            "lt": "Lietuvos valstyb\u0117s atk\u016brimo diena"
           }
         },
         "03-11": {
           "name": {
             "en": "Day of Restoration of Independence of Lithuania",
-            "lt": "Lietuvos nepriklausomybės atkūrimo diena"
+            "lt": "Lietuvos nepriklausomyb\u0117s atk\u016brimo diena"
           }
         },
         "easter": {
@@ -44701,13 +44701,13 @@ const data = {
         "06-24": {
           "name": {
             "en": "St. John's Day",
-            "lt": "Joninės, Rasos"
+            "lt": "Jonin\u0117s, Rasos"
           }
         },
         "07-06": {
           "name": {
             "en": "Statehood Day",
-            "lt": "Valstybės diena"
+            "lt": "Valstyb\u0117s diena"
           }
         },
         "08-15": {
@@ -44869,7 +44869,7 @@ const data = {
           "substitute": true,
           "name": {
             "en": "Restoration of Independence day",
-            "lv": "Latvijas Republikas Neatkarības atjaunošanas diena"
+            "lv": "Latvijas Republikas Neatkar\u012bbas atjauno\u0161anas diena"
           }
         },
         "2nd sunday in May": {
@@ -44879,20 +44879,20 @@ const data = {
         "06-23": {
           "name": {
             "en": "Midsummer Eve",
-            "lv": "Līgo Diena"
+            "lv": "L\u012bgo Diena"
           }
         },
         "06-24": {
           "name": {
             "en": "Midsummer",
-            "lv": "Jāņi"
+            "lv": "J\u0101\u0146i"
           }
         },
         "11-18 and if saturday,sunday then next monday": {
           "substitute": true,
           "name": {
             "en": "Republic Day",
-            "lv": "Latvijas Republikas proklamēšanas diena"
+            "lv": "Latvijas Republikas proklam\u0113\u0161anas diena"
           }
         },
         "12-24": {
@@ -44910,14 +44910,14 @@ const data = {
         "2023-05-29": {
           "name": {
             "en": "Bronze medal of the Latvian hockey team at the 2023 World Hockey Championship",
-            "lv": "Latvijas hokeja komandas 2023. gada Pasaules hokeja čempionātā bronzas medaļa"
+            "lv": "Latvijas hokeja komandas 2023. gada Pasaules hokeja \u010dempion\u0101t\u0101 bronzas meda\u013ca"
           }
         }
       }
     },
     "LY": {
       "names": {
-        "ar": "دولة ليبيا",
+        "ar": "\u062f\u0648\u0644\u0629 \u0644\u064a\u0628\u064a\u0627",
         "en": "Libya"
       },
       "langs": [
@@ -44936,7 +44936,7 @@ const data = {
         },
         "09-16": {
           "name": {
-            "ar": "يوم الشهداء",
+            "ar": "\u064a\u0648\u0645 \u0627\u0644\u0634\u0647\u062f\u0627\u0621",
             "en": "Martyrs' Day"
           }
         },
@@ -44965,7 +44965,7 @@ const data = {
     },
     "MA": {
       "names": {
-        "ar": "المملكة المغربية",
+        "ar": "\u0627\u0644\u0645\u0645\u0644\u0643\u0629 \u0627\u0644\u0645\u063a\u0631\u0628\u064a\u0629",
         "fr": "Royaume du Maroc",
         "en": "Kingdom of Morocco"
       },
@@ -44985,7 +44985,7 @@ const data = {
         "01-11": {
           "name": {
             "fr": "Manifeste de l'indépendance",
-            "ar": "ذكرى تقديم وثيقة الاستقلال",
+            "ar": "\u0630\u0643\u0631\u0649 \u062a\u0642\u062f\u064a\u0645 \u0648\u062b\u064a\u0642\u0629 \u0627\u0644\u0627\u0633\u062a\u0642\u0644\u0627\u0644",
             "en": "Anniversary of the Independence Manifesto"
           }
         },
@@ -44995,35 +44995,35 @@ const data = {
         "07-30": {
           "name": {
             "fr": "Fête du trône",
-            "ar": "عيد العرش",
+            "ar": "\u0639\u064a\u062f \u0627\u0644\u0639\u0631\u0634",
             "en": "Feast of the Throne"
           }
         },
         "08-14": {
           "name": {
             "fr": "Journée de Oued Ed-Dahab",
-            "ar": "يوم وادي الذهب",
+            "ar": "\u064a\u0648\u0645 \u0648\u0627\u062f\u064a \u0627\u0644\u0630\u0647\u0628",
             "en": "Anniversary of the Recovery Oued Ed-Dahab"
           }
         },
         "08-20": {
           "name": {
             "fr": "Fête de la révolution du roi et du peuple",
-            "ar": "ثورة الملك والشعب",
+            "ar": "\u062b\u0648\u0631\u0629 \u0627\u0644\u0645\u0644\u0643 \u0648\u0627\u0644\u0634\u0639\u0628",
             "en": "Anniversary of the Revolution of the King and the People"
           }
         },
         "08-21": {
           "name": {
             "fr": "Journée de la jeunesse",
-            "ar": "عيد الشباب",
+            "ar": "\u0639\u064a\u062f \u0627\u0644\u0634\u0628\u0627\u0628",
             "en": "Youth Day"
           }
         },
         "11-06": {
           "name": {
             "fr": "La Marche verte",
-            "ar": "المسيرة الخضراء",
+            "ar": "\u0627\u0644\u0645\u0633\u064a\u0631\u0629 \u0627\u0644\u062e\u0636\u0631\u0627\u0621",
             "en": "Anniversary of the Green March"
           }
         },
@@ -45152,7 +45152,7 @@ const data = {
         },
         "orthodox 8": {
           "name": {
-            "ro": "Paştele Blăjinilor",
+            "ro": "Pa\u015ftele Bl\u0103jinilor",
             "en": "Memorial Day"
           }
         },
@@ -45170,7 +45170,7 @@ const data = {
         },
         "08-31": {
           "name": {
-            "ro": "Limba noastră",
+            "ro": "Limba noastr\u0103",
             "en": "National Language Day"
           }
         },
@@ -45206,7 +45206,7 @@ const data = {
           }
         },
         "CU": {
-          "name": "Chișinău",
+          "name": "Chi\u0219in\u0103u",
           "days": {
             "10-14": {
               "name": {
@@ -45221,7 +45221,7 @@ const data = {
     "ME": {
       "names": {
         "hr": "Crna Gora",
-        "sr": "Црна Гора",
+        "sr": "\u0426\u0440\u043d\u0430 \u0413\u043e\u0440\u0430",
         "bs": "Crna Gora",
         "sq": "Mali i Zi",
         "en": "Montenegro"
@@ -45248,16 +45248,16 @@ const data = {
         "07-13 and if sunday then next tuesday": {
           "substitute": true,
           "name": {
-            "hr": "Dan državnosti",
-            "sr": "Дан државности",
+            "hr": "Dan dr\u017eavnosti",
+            "sr": "\u0414\u0430\u043d \u0434\u0440\u0436\u0430\u0432\u043d\u043e\u0441\u0442\u0438",
             "en": "Statehood Day"
           }
         },
         "07-14 and if sunday then next monday": {
           "substitute": true,
           "name": {
-            "hr": "Dan državnosti",
-            "sr": "Дан државности",
+            "hr": "Dan dr\u017eavnosti",
+            "sr": "\u0414\u0430\u043d \u0434\u0440\u0436\u0430\u0432\u043d\u043e\u0441\u0442\u0438",
             "en": "Statehood Day"
           }
         },
@@ -45466,7 +45466,7 @@ const data = {
     },
     "MK": {
       "names": {
-        "mk": "Република Македонија",
+        "mk": "\u0420\u0435\u043f\u0443\u0431\u043b\u0438\u043a\u0430 \u041c\u0430\u043a\u0435\u0434\u043e\u043d\u0438\u0458\u0430",
         "en": "Macedonia"
       },
       "langs": [
@@ -45498,14 +45498,14 @@ const data = {
         "05-24 and if sunday then next monday": {
           "substitute": true,
           "name": {
-            "mk": "Св. Кирил и Методиј",
+            "mk": "\u0421\u0432. \u041a\u0438\u0440\u0438\u043b \u0438 \u041c\u0435\u0442\u043e\u0434\u0438\u0458",
             "en": "Saints Cyril and Methodius Day"
           }
         },
         "08-02 and if sunday then next monday": {
           "substitute": true,
           "name": {
-            "mk": "Ден на Републиката",
+            "mk": "\u0414\u0435\u043d \u043d\u0430 \u0420\u0435\u043f\u0443\u0431\u043b\u0438\u043a\u0430\u0442\u0430",
             "en": "Day of the Republic"
           }
         },
@@ -45516,21 +45516,21 @@ const data = {
         "10-11 and if sunday then next monday": {
           "substitute": true,
           "name": {
-            "mk": "Ден на востанието",
+            "mk": "\u0414\u0435\u043d \u043d\u0430 \u0432\u043e\u0441\u0442\u0430\u043d\u0438\u0435\u0442\u043e",
             "en": "Revolution Day"
           }
         },
         "10-23 and if sunday then next monday": {
           "substitute": true,
           "name": {
-            "mk": "Ден на македонската револуционерна борба",
+            "mk": "\u0414\u0435\u043d \u043d\u0430 \u043c\u0430\u043a\u0435\u0434\u043e\u043d\u0441\u043a\u0430\u0442\u0430 \u0440\u0435\u0432\u043e\u043b\u0443\u0446\u0438\u043e\u043d\u0435\u0440\u043d\u0430 \u0431\u043e\u0440\u0431\u0430",
             "en": "Day of the Macedonian Revolutionary Struggle"
           }
         },
         "12-08 and if sunday then next monday": {
           "substitute": true,
           "name": {
-            "mk": "Св. Климент Охридски",
+            "mk": "\u0421\u0432. \u041a\u043b\u0438\u043c\u0435\u043d\u0442 \u041e\u0445\u0440\u0438\u0434\u0441\u043a\u0438",
             "en": "Saint Clement of Ohrid Day"
           }
         },
@@ -45555,7 +45555,7 @@ const data = {
         },
         "orthodox 47": {
           "name": {
-            "mk": "петок пред Духовден",
+            "mk": "\u043f\u0435\u0442\u043e\u043a \u043f\u0440\u0435\u0434 \u0414\u0443\u0445\u043e\u0432\u0434\u0435\u043d",
             "en": "Friday before Pentecost"
           },
           "type": "optional",
@@ -45598,7 +45598,7 @@ const data = {
         },
         "11-22": {
           "name": {
-            "mk": "Ден на Албанската азбука",
+            "mk": "\u0414\u0435\u043d \u043d\u0430 \u0410\u043b\u0431\u0430\u043d\u0441\u043a\u0430\u0442\u0430 \u0430\u0437\u0431\u0443\u043a\u0430",
             "en": "Day of the Albanian Alphabet"
           },
           "type": "optional",
@@ -45606,7 +45606,7 @@ const data = {
         },
         "12-21": {
           "name": {
-            "mk": "Ден на настава на турски јазик",
+            "mk": "\u0414\u0435\u043d \u043d\u0430 \u043d\u0430\u0441\u0442\u0430\u0432\u0430 \u043d\u0430 \u0442\u0443\u0440\u0441\u043a\u0438 \u0458\u0430\u0437\u0438\u043a",
             "en": "Turkish Language Day"
           },
           "type": "optional",
@@ -45614,7 +45614,7 @@ const data = {
         },
         "01-27": {
           "name": {
-            "mk": "Свети Сава",
+            "mk": "\u0421\u0432\u0435\u0442\u0438 \u0421\u0430\u0432\u0430",
             "en": "St. Sava"
           },
           "type": "optional",
@@ -45622,7 +45622,7 @@ const data = {
         },
         "04-08": {
           "name": {
-            "mk": "Меѓународен ден на Ромите",
+            "mk": "\u041c\u0435\u0453\u0443\u043d\u0430\u0440\u043e\u0434\u0435\u043d \u0434\u0435\u043d \u043d\u0430 \u0420\u043e\u043c\u0438\u0442\u0435",
             "en": "International Roma Day"
           },
           "type": "optional",
@@ -45630,7 +45630,7 @@ const data = {
         },
         "05-23": {
           "name": {
-            "mk": "Национален ден на Властите",
+            "mk": "\u041d\u0430\u0446\u0438\u043e\u043d\u0430\u043b\u0435\u043d \u0434\u0435\u043d \u043d\u0430 \u0412\u043b\u0430\u0441\u0442\u0438\u0442\u0435",
             "en": "National Day of Authorities"
           },
           "type": "optional",
@@ -45638,7 +45638,7 @@ const data = {
         },
         "09-28": {
           "name": {
-            "mk": "Меѓународен ден на Бошњаците",
+            "mk": "\u041c\u0435\u0453\u0443\u043d\u0430\u0440\u043e\u0434\u0435\u043d \u0434\u0435\u043d \u043d\u0430 \u0411\u043e\u0448\u045a\u0430\u0446\u0438\u0442\u0435",
             "en": "International Day of Bosniaks"
           },
           "type": "optional",
@@ -45736,7 +45736,7 @@ const data = {
     },
     "MR": {
       "names": {
-        "ar": "الجمهورية الإسلامية الموريتانية",
+        "ar": "\u0627\u0644\u062c\u0645\u0647\u0648\u0631\u064a\u0629 \u0627\u0644\u0625\u0633\u0644\u0627\u0645\u064a\u0629 \u0627\u0644\u0645\u0648\u0631\u064a\u062a\u0627\u0646\u064a\u0629",
         "en": "Mauritania"
       },
       "langs": [
@@ -45756,7 +45756,7 @@ const data = {
         },
         "05-25": {
           "name": {
-            "ar": "يوم افريقيا",
+            "ar": "\u064a\u0648\u0645 \u0627\u0641\u0631\u064a\u0642\u064a\u0627",
             "en": "Africa Day"
           }
         },
@@ -45857,7 +45857,7 @@ const data = {
         "02-10": {
           "name": {
             "en": "Feast of Saint Paul's Shipwreck in Malta",
-            "mt": "Nawfraġju ta' San Pawl"
+            "mt": "Nawfra\u0121ju ta' San Pawl"
           }
         },
         "03-19": {
@@ -45866,7 +45866,7 @@ const data = {
         "03-31": {
           "name": {
             "en": "Freedom Day",
-            "mt": "Jum il-Ħelsien"
+            "mt": "Jum il-\u0126elsien"
           }
         },
         "easter -2": {
@@ -47428,7 +47428,7 @@ const data = {
         "02-03": {
           "name": {
             "pt": "Dia dos heróis moçambicanos",
-            "en": "Heroes’ Day"
+            "en": "Heroes\u2019 Day"
           }
         },
         "substitutes 02-03 if sunday then next monday": {
@@ -47437,7 +47437,7 @@ const data = {
         "04-07": {
           "name": {
             "pt": "Dia da Mulher Moçambicana",
-            "en": "Women’s Day"
+            "en": "Women\u2019s Day"
           }
         },
         "substitutes 04-07 if sunday then next monday": {
@@ -47478,7 +47478,7 @@ const data = {
         "09-25": {
           "name": {
             "pt": "Dia das Forças Armadas de Libertação Nacional",
-            "en": "Defense Force’s Day"
+            "en": "Defense Force\u2019s Day"
           }
         },
         "substitutes 09-25 if sunday then next monday": {
@@ -48170,7 +48170,7 @@ const data = {
                     "nl": "Alkmaars Ontzet",
                     "en": "Relief of Alkmaar",
                     "de": "Alkmaarder Entsatz",
-                    "fr": "Levée de siège d’Alkmaar",
+                    "fr": "Levée de siège d\u2019Alkmaar",
                     "es": "Alivio del asedio de Alkmaar",
                     "it": "Assedio revocato di Alkmaar"
                   },
@@ -48662,7 +48662,7 @@ const data = {
         "AUK": {
           "names": {
             "en": "Auckland Province",
-            "mi": "Tāmaki-makau-rau"
+            "mi": "T\u0101maki-makau-rau"
           },
           "days": {
             "01-29 if tuesday,wednesday,thursday then previous monday if friday,saturday,sunday then next monday": {
@@ -48728,7 +48728,7 @@ const data = {
         "GIS": {
           "names": {
             "en": "Gisborne",
-            "mi": "Te Tai Rāwhiti"
+            "mi": "Te Tai R\u0101whiti"
           },
           "days": {
             "01-29 if tuesday,wednesday,thursday then previous monday if friday,saturday,sunday then next monday": {
@@ -48741,7 +48741,7 @@ const data = {
         "HKB": {
           "names": {
             "en": "Hawke's Bay",
-            "mi": "Te Matau-a-Māui"
+            "mi": "Te Matau-a-M\u0101ui"
           },
           "days": {
             "friday before 4th monday in October": {
@@ -48777,7 +48777,7 @@ const data = {
         "NSN": {
           "names": {
             "en": "Nelson",
-            "mi": "Whakatū"
+            "mi": "Whakat\u016b"
           },
           "days": {
             "02-01 if tuesday,wednesday,thursday then previous monday if friday,saturday,sunday then next monday": {
@@ -48803,7 +48803,7 @@ const data = {
         "OTA": {
           "names": {
             "en": "Otago Province",
-            "mi": "Ōtākou"
+            "mi": "\u014ct\u0101kou"
           },
           "days": {
             "03-23 if Tuesday,Wednesday,Thursday then previous Monday if Friday,Saturday,Sunday then next Monday if is public holiday then next Monday": {
@@ -49116,7 +49116,7 @@ const data = {
       "days": {
         "03-05": {
           "name": {
-            "fr": "Arrivée de l’Évangile",
+            "fr": "Arrivée de l\u2019Évangile",
             "en": "Missionary Day"
           }
         },
@@ -49125,7 +49125,7 @@ const data = {
         },
         "06-29": {
           "name": {
-            "fr": "Fête de l’Autonomie",
+            "fr": "Fête de l\u2019Autonomie",
             "en": "Internal Autonomy Day"
           },
           "active": [
@@ -49136,7 +49136,7 @@ const data = {
         },
         "11-20": {
           "name": {
-            "fr": "Matari’i",
+            "fr": "Matari\u2019i",
             "en": "Maori New Year"
           },
           "active": [
@@ -49287,7 +49287,7 @@ const data = {
           "type": "observance",
           "name": {
             "en": "Mid-Autumn Festival",
-            "fil": "Piyestang Zhōngqiū Jié"
+            "fil": "Piyestang Zh\u014dngqi\u016b Jié"
           }
         },
         "11-01": {
@@ -49353,7 +49353,7 @@ const data = {
     "PK": {
       "names": {
         "en": "Pakistan",
-        "ur": "پاکستان"
+        "ur": "\u067e\u0627\u06a9\u0633\u062a\u0627\u0646"
       },
       "langs": [
         "ur"
@@ -49366,13 +49366,13 @@ const data = {
         "02-05": {
           "name": {
             "en": "Kashmir Day",
-            "ur": "یومِ یکجہتیِ کشمیر"
+            "ur": "\u06cc\u0648\u0645\u0650 \u06cc\u06a9\u062c\u06c1\u062a\u06cc\u0650 \u06a9\u0634\u0645\u06cc\u0631"
           }
         },
         "03-23": {
           "name": {
             "en": "Pakistan Day",
-            "ur": "یومِ پاکستان"
+            "ur": "\u06cc\u0648\u0645\u0650 \u067e\u0627\u06a9\u0633\u062a\u0627\u0646"
           }
         },
         "05-01": {
@@ -49381,31 +49381,31 @@ const data = {
         "05-28": {
           "name": {
             "en": "Youm-e-Takbeer",
-            "ur": "یومِ تکبیر"
+            "ur": "\u06cc\u0648\u0645\u0650 \u062a\u06a9\u0628\u06cc\u0631"
           }
         },
         "08-14": {
           "name": {
             "en": "Independence Day",
-            "ur": "یومِ آزادی"
+            "ur": "\u06cc\u0648\u0645\u0650 \u0622\u0632\u0627\u062f\u06cc"
           }
         },
         "11-09": {
           "name": {
             "en": "Iqbal Day",
-            "ur": "یومِ اقبال"
+            "ur": "\u06cc\u0648\u0645\u0650 \u0627\u0642\u0628\u0627\u0644"
           }
         },
         "12-25": {
           "name": {
             "en": "Quaid-e-Azam Day",
-            "ur": "یومِ قائدِاعظم"
+            "ur": "\u06cc\u0648\u0645\u0650 \u0642\u0627\u0626\u062f\u0650\u0627\u0639\u0638\u0645"
           }
         },
         "9 Muharram P2D": {
           "name": {
             "en": "Ashura",
-            "ur": "عاشورہ"
+            "ur": "\u0639\u0627\u0634\u0648\u0631\u06c1"
           }
         },
         "12 Rabi al-awwal": {
@@ -49463,14 +49463,14 @@ const data = {
         },
         "01-21": {
           "name": {
-            "pl": "Dzień Babci",
+            "pl": "Dzie\u0144 Babci",
             "en": "Grandmother's Day"
           },
           "type": "observance"
         },
         "01-22": {
           "name": {
-            "pl": "Dzień Dziadka",
+            "pl": "Dzie\u0144 Dziadka",
             "en": "Grandfather's Day"
           },
           "type": "observance"
@@ -49481,7 +49481,7 @@ const data = {
         },
         "02-19 since 2020": {
           "name": {
-            "pl": "Dzień Nauki Polskiej",
+            "pl": "Dzie\u0144 Nauki Polskiej",
             "en": "Polish Science Day"
           },
           "type": "observance",
@@ -49489,7 +49489,7 @@ const data = {
         },
         "03-01 since 2011": {
           "name": {
-            "pl": "Narodowy Dzień Pamięci „Żołnierzy Wyklętych”",
+            "pl": "Narodowy Dzie\u0144 Pami\u0119ci \u201e\u017bo\u0142nierzy Wykl\u0119tych\u201d",
             "en": "National Cursed Soldiers Remembrance Day"
           },
           "type": "observance",
@@ -49497,7 +49497,7 @@ const data = {
         },
         "Thursday before easter -46": {
           "name": {
-            "pl": "Tłusty Czwartek",
+            "pl": "T\u0142usty Czwartek",
             "en": "Fat Thursday"
           },
           "type": "observance"
@@ -49516,21 +49516,21 @@ const data = {
         },
         "03-10": {
           "name": {
-            "pl": "Dzień Mężczyzny",
+            "pl": "Dzie\u0144 M\u0119\u017cczyzny",
             "en": "Men's Day"
           },
           "type": "observance"
         },
         "03-21": {
           "name": {
-            "pl": "Pierwszy Dzień Wiosny / Dzień Wagarowicza",
+            "pl": "Pierwszy Dzie\u0144 Wiosny / Dzie\u0144 Wagarowicza",
             "en": "First Day of Spring / Truant's Day"
           },
           "type": "observance"
         },
         "03-24 since 2018": {
           "name": {
-            "pl": "Narodowy Dzień Pamięci Polaków ratujących Żydów pod okupacją niemiecką",
+            "pl": "Narodowy Dzie\u0144 Pami\u0119ci Polaków ratuj\u0105cych \u017bydów pod okupacj\u0105 niemieck\u0105",
             "en": "National Day for the Remembrance of Poles Rescuing Jews under German Occupation"
           },
           "type": "observance",
@@ -49538,7 +49538,7 @@ const data = {
         },
         "04-14 since 2019": {
           "name": {
-            "pl": "Święto Chrztu Polski",
+            "pl": "\u015awi\u0119to Chrztu Polski",
             "en": "Baptism of Poland Day"
           },
           "type": "observance",
@@ -49570,14 +49570,14 @@ const data = {
         },
         "04-19": {
           "name": {
-            "pl": "Dzień Pamięci Ofiar Holocaustu i Powstania w Getcie Warszawskim",
+            "pl": "Dzie\u0144 Pami\u0119ci Ofiar Holocaustu i Powstania w Getcie Warszawskim",
             "en": "Warsaw Ghetto Uprising Remembrance Day"
           },
           "type": "observance"
         },
         "04-22": {
           "name": {
-            "pl": "Dzień Ziemi",
+            "pl": "Dzie\u0144 Ziemi",
             "en": "International Mother Earth Day"
           },
           "type": "observance"
@@ -49585,12 +49585,12 @@ const data = {
         "05-01": {
           "_name": "05-01",
           "name": {
-            "pl": "Święto Państwowe; Święto Pracy"
+            "pl": "\u015awi\u0119to Pa\u0144stwowe; \u015awi\u0119to Pracy"
           }
         },
         "05-02 since 2004": {
           "name": {
-            "pl": "Dzień Flagi Rzeczypospolitej Polskiej",
+            "pl": "Dzie\u0144 Flagi Rzeczypospolitej Polskiej",
             "en": "Flag Day"
           },
           "type": "optional",
@@ -49598,13 +49598,13 @@ const data = {
         },
         "05-03": {
           "name": {
-            "pl": "Święto Narodowe Trzeciego Maja",
+            "pl": "\u015awi\u0119to Narodowe Trzeciego Maja",
             "en": "Constitution Day"
           }
         },
         "05-08 since 2015": {
           "name": {
-            "pl": "Narodowy Dzień Zwycięstwa",
+            "pl": "Narodowy Dzie\u0144 Zwyci\u0119stwa",
             "en": "National Victory Day"
           },
           "type": "observance",
@@ -49620,14 +49620,14 @@ const data = {
         },
         "06-01": {
           "name": {
-            "pl": "Dzień Dziecka",
+            "pl": "Dzie\u0144 Dziecka",
             "en": "Children's Day"
           },
           "type": "observance"
         },
         "06-12 since 2017": {
           "name": {
-            "pl": "Dzień Walki i Męczeństwa Wsi Polskiej",
+            "pl": "Dzie\u0144 Walki i M\u0119cze\u0144stwa Wsi Polskiej",
             "en": "Day of Struggle and Martyrdom of the Polish Villages"
           },
           "type": "observance",
@@ -49645,7 +49645,7 @@ const data = {
         },
         "08-01 since 2009": {
           "name": {
-            "pl": "Narodowy Dzień Pamięci Powstania Warszawskiego",
+            "pl": "Narodowy Dzie\u0144 Pami\u0119ci Powstania Warszawskiego",
             "en": "National Warsaw Uprising Remembrance Day"
           },
           "type": "observance",
@@ -49656,7 +49656,7 @@ const data = {
         },
         "08-31 since 2005": {
           "name": {
-            "pl": "Dzień Solidarności i Wolności",
+            "pl": "Dzie\u0144 Solidarno\u015bci i Wolno\u015bci",
             "en": "Day of Solidarity and Freedom"
           },
           "type": "observance",
@@ -49664,28 +49664,28 @@ const data = {
         },
         "09-01": {
           "name": {
-            "pl": "Rocznica wybuchu II wojny światowej",
+            "pl": "Rocznica wybuchu II wojny \u015bwiatowej",
             "en": "Anniversary of the outbreak of the Second World War in Poland"
           },
           "type": "observance"
         },
         "09-17": {
           "name": {
-            "pl": "Rocznica agresji ZSRR na Polskę",
+            "pl": "Rocznica agresji ZSRR na Polsk\u0119",
             "en": "Anniversary of the Soviet invasion of Poland"
           },
           "type": "observance"
         },
         "09-30": {
           "name": {
-            "pl": "Dzień Chłopaka",
+            "pl": "Dzie\u0144 Ch\u0142opaka",
             "en": "Boy's Day"
           },
           "type": "observance"
         },
         "10-19 since 2018": {
           "name": {
-            "pl": "Narodowy Dzień Pamięci Duchownych Niezłomnych",
+            "pl": "Narodowy Dzie\u0144 Pami\u0119ci Duchownych Niez\u0142omnych",
             "en": "National Day of Remembrance for Steadfast Clergy"
           },
           "type": "observance",
@@ -49712,7 +49712,7 @@ const data = {
         },
         "12-27 since 2021": {
           "name": {
-            "pl": "Narodowy Dzień Pamięci Zwycięskiego Powstania Wielkopolskiego",
+            "pl": "Narodowy Dzie\u0144 Pami\u0119ci Zwyci\u0119skiego Powstania Wielkopolskiego",
             "en": "Greater Poland Uprising Remebrence Day"
           },
           "type": "observance",
@@ -50040,13 +50040,13 @@ const data = {
         },
         "01-06": {
           "name": {
-            "ro": "Bobotează",
+            "ro": "Boboteaz\u0103",
             "en": "Epiphany"
           }
         },
         "01-07": {
           "name": {
-            "ro": "Sfântul Ioan Botezătorul",
+            "ro": "Sfântul Ioan Botez\u0103torul",
             "en": "Saint John the Baptist"
           }
         },
@@ -50107,7 +50107,7 @@ const data = {
         },
         "07-29": {
           "name": {
-            "ro": "Ziua Imnului național",
+            "ro": "Ziua Imnului na\u021bional",
             "en": "National Anthem Day"
           },
           "type": "observance"
@@ -50123,7 +50123,7 @@ const data = {
         },
         "12-01": {
           "name": {
-            "ro": "Ziua națională, Ziua Marii Uniri",
+            "ro": "Ziua na\u021bional\u0103, Ziua Marii Uniri",
             "en": "National holiday"
           }
         },
@@ -50141,7 +50141,7 @@ const data = {
     },
     "RS": {
       "names": {
-        "sr": "Република Србија",
+        "sr": "\u0420\u0435\u043f\u0443\u0431\u043b\u0438\u043a\u0430 \u0421\u0440\u0431\u0438\u0458\u0430",
         "en": "Serbia"
       },
       "langs": [
@@ -50163,13 +50163,13 @@ const data = {
         },
         "02-15 if sunday then next tuesday": {
           "name": {
-            "sr": "Дан државности Србије",
+            "sr": "\u0414\u0430\u043d \u0434\u0440\u0436\u0430\u0432\u043d\u043e\u0441\u0442\u0438 \u0421\u0440\u0431\u0438\u0458\u0435",
             "en": "Statehood Day"
           }
         },
         "02-16 if sunday then next monday": {
           "name": {
-            "sr": "Дан државности Србије",
+            "sr": "\u0414\u0430\u043d \u0434\u0440\u0436\u0430\u0432\u043d\u043e\u0441\u0442\u0438 \u0421\u0440\u0431\u0438\u0458\u0435",
             "en": "Statehood Day"
           }
         },
@@ -50190,7 +50190,7 @@ const data = {
         },
         "11-11 if sunday then next monday": {
           "name": {
-            "sr": "Дан примирја",
+            "sr": "\u0414\u0430\u043d \u043f\u0440\u0438\u043c\u0438\u0440\u0458\u0430",
             "en": "Armistice Day"
           }
         },
@@ -50231,35 +50231,35 @@ const data = {
         },
         "julian 01-14": {
           "name": {
-            "sr": "Свети Сава",
+            "sr": "\u0421\u0432\u0435\u0442\u0438 \u0421\u0430\u0432\u0430",
             "en": "Saint Sava Day"
           },
           "type": "observance"
         },
         "04-22": {
           "name": {
-            "sr": "Дан сећања на жртве холокауста",
+            "sr": "\u0414\u0430\u043d \u0441\u0435\u045b\u0430\u045a\u0430 \u043d\u0430 \u0436\u0440\u0442\u0432\u0435 \u0445\u043e\u043b\u043e\u043a\u0430\u0443\u0441\u0442\u0430",
             "en": "Holocaust Remembrance Day"
           },
           "type": "observance"
         },
         "05-09": {
           "name": {
-            "sr": "Дан победе",
+            "sr": "\u0414\u0430\u043d \u043f\u043e\u0431\u0435\u0434\u0435",
             "en": "Victory Day"
           },
           "type": "observance"
         },
         "julian 06-15": {
           "name": {
-            "sr": "Видовдан",
+            "sr": "\u0412\u0438\u0434\u043e\u0432\u0434\u0430\u043d",
             "en": "Saint Vitus Day"
           },
           "type": "observance"
         },
         "10-21": {
           "name": {
-            "sr": "Дан сећања на српске жртве у Другом светском рату",
+            "sr": "\u0414\u0430\u043d \u0441\u0435\u045b\u0430\u045a\u0430 \u043d\u0430 \u0441\u0440\u043f\u0441\u043a\u0435 \u0436\u0440\u0442\u0432\u0435 \u0443 \u0414\u0440\u0443\u0433\u043e\u043c \u0441\u0432\u0435\u0442\u0441\u043a\u043e\u043c \u0440\u0430\u0442\u0443",
             "en": "World War II Serbian Victims Remembrance Day"
           },
           "type": "observance"
@@ -50268,7 +50268,7 @@ const data = {
     },
     "RU": {
       "names": {
-        "ru": "Россия",
+        "ru": "\u0420\u043e\u0441\u0441\u0438\u044f",
         "en": "Russia"
       },
       "dayoff": "sunday",
@@ -50304,7 +50304,7 @@ const data = {
         },
         "01-02 P5D": {
           "name": {
-            "ru": "Новогодние каникулы",
+            "ru": "\u041d\u043e\u0432\u043e\u0433\u043e\u0434\u043d\u0438\u0435 \u043a\u0430\u043d\u0438\u043a\u0443\u043b\u044b",
             "en": "New Year Holiday"
           }
         },
@@ -50313,13 +50313,13 @@ const data = {
         },
         "01-08": {
           "name": {
-            "ru": "Новогодние каникулы",
+            "ru": "\u041d\u043e\u0432\u043e\u0433\u043e\u0434\u043d\u0438\u0435 \u043a\u0430\u043d\u0438\u043a\u0443\u043b\u044b",
             "en": "New Year Holiday"
           }
         },
         "02-23": {
           "name": {
-            "ru": "День защитника Отечества",
+            "ru": "\u0414\u0435\u043d\u044c \u0437\u0430\u0449\u0438\u0442\u043d\u0438\u043a\u0430 \u041e\u0442\u0435\u0447\u0435\u0441\u0442\u0432\u0430",
             "en": "Defender of the Fatherland Day"
           }
         },
@@ -50328,55 +50328,55 @@ const data = {
         },
         "2022-03-07": {
           "name": {
-            "ru": "Выходной день (перенос с 5 марта)",
+            "ru": "\u0412\u044b\u0445\u043e\u0434\u043d\u043e\u0439 \u0434\u0435\u043d\u044c (\u043f\u0435\u0440\u0435\u043d\u043e\u0441 \u0441 5 \u043c\u0430\u0440\u0442\u0430)",
             "en": "Day off (transferred from March 5)"
           }
         },
         "05-01": {
           "name": {
-            "ru": "День весны и труда",
+            "ru": "\u0414\u0435\u043d\u044c \u0432\u0435\u0441\u043d\u044b \u0438 \u0442\u0440\u0443\u0434\u0430",
             "en": "Spring and Labour Day"
           }
         },
         "2022-05-02": {
           "name": {
-            "ru": "Выходной день (перенос с 1 мая)",
+            "ru": "\u0412\u044b\u0445\u043e\u0434\u043d\u043e\u0439 \u0434\u0435\u043d\u044c (\u043f\u0435\u0440\u0435\u043d\u043e\u0441 \u0441 1 \u043c\u0430\u044f)",
             "en": "Day off (transferred from May 1)"
           }
         },
         "2022-05-03": {
           "name": {
-            "ru": "Выходной день (перенос с 1 января)",
+            "ru": "\u0412\u044b\u0445\u043e\u0434\u043d\u043e\u0439 \u0434\u0435\u043d\u044c (\u043f\u0435\u0440\u0435\u043d\u043e\u0441 \u0441 1 \u044f\u043d\u0432\u0430\u0440\u044f)",
             "en": "Day off (transferred from January 1)"
           }
         },
         "05-09": {
           "name": {
-            "ru": "День Победы",
+            "ru": "\u0414\u0435\u043d\u044c \u041f\u043e\u0431\u0435\u0434\u044b",
             "en": "Victory Day"
           }
         },
         "2022-05-10": {
           "name": {
-            "ru": "Выходной день (перенос с 2 января)",
+            "ru": "\u0412\u044b\u0445\u043e\u0434\u043d\u043e\u0439 \u0434\u0435\u043d\u044c (\u043f\u0435\u0440\u0435\u043d\u043e\u0441 \u0441 2 \u044f\u043d\u0432\u0430\u0440\u044f)",
             "en": "Day off (transferred from January 2)"
           }
         },
         "06-12": {
           "name": {
-            "ru": "День России",
+            "ru": "\u0414\u0435\u043d\u044c \u0420\u043e\u0441\u0441\u0438\u0438",
             "en": "Russia Day"
           }
         },
         "2022-06-13": {
           "name": {
-            "ru": "Выходной день (перенос с 12 июня)",
+            "ru": "\u0412\u044b\u0445\u043e\u0434\u043d\u043e\u0439 \u0434\u0435\u043d\u044c (\u043f\u0435\u0440\u0435\u043d\u043e\u0441 \u0441 12 \u0438\u044e\u043d\u044f)",
             "en": "Day off (transferred from June 12)"
           }
         },
         "11-04": {
           "name": {
-            "ru": "День народного единства",
+            "ru": "\u0414\u0435\u043d\u044c \u043d\u0430\u0440\u043e\u0434\u043d\u043e\u0433\u043e \u0435\u0434\u0438\u043d\u0441\u0442\u0432\u0430",
             "en": "Unity Day"
           }
         }
@@ -50384,31 +50384,31 @@ const data = {
       "states": {
         "AD": {
           "names": {
-            "ru": "Республика Адыгея",
+            "ru": "\u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0430 \u0410\u0434\u044b\u0433\u0435\u044f",
             "en": "Republic of Adygea"
           },
           "days": {
             "1 Shawwal": {
               "name": {
-                "ru": "Ураза-байрам",
+                "ru": "\u0423\u0440\u0430\u0437\u0430-\u0431\u0430\u0439\u0440\u0430\u043c",
                 "en": "Uraza-Bayram"
               }
             },
             "orthodox 9": {
               "name": {
-                "ru": "День поминовения усопших (Радоница)",
+                "ru": "\u0414\u0435\u043d\u044c \u043f\u043e\u043c\u0438\u043d\u043e\u0432\u0435\u043d\u0438\u044f \u0443\u0441\u043e\u043f\u0448\u0438\u0445 (\u0420\u0430\u0434\u043e\u043d\u0438\u0446\u0430)",
                 "en": "Day of Remembrance of the Departed (Radonitsa)"
               }
             },
             "10 Dhu al-Hijjah": {
               "name": {
-                "ru": "Курбан-байрам",
+                "ru": "\u041a\u0443\u0440\u0431\u0430\u043d-\u0431\u0430\u0439\u0440\u0430\u043c",
                 "en": "Kurban-Bayram"
               }
             },
             "10-05": {
               "name": {
-                "ru": "День образования Республики Адыгея",
+                "ru": "\u0414\u0435\u043d\u044c \u043e\u0431\u0440\u0430\u0437\u043e\u0432\u0430\u043d\u0438\u044f \u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0438 \u0410\u0434\u044b\u0433\u0435\u044f",
                 "en": "Republic of Adygea Formation Day"
               }
             }
@@ -50416,13 +50416,13 @@ const data = {
         },
         "AL": {
           "names": {
-            "ru": "Республика Алтай",
+            "ru": "\u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0430 \u0410\u043b\u0442\u0430\u0439",
             "en": "Altai Republic"
           },
           "days": {
             "07-03": {
               "name": {
-                "ru": "День образования Республики Алтай",
+                "ru": "\u0414\u0435\u043d\u044c \u043e\u0431\u0440\u0430\u0437\u043e\u0432\u0430\u043d\u0438\u044f \u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0438 \u0410\u043b\u0442\u0430\u0439",
                 "en": "Day of the Formation of the Altai Republic"
               }
             }
@@ -50430,25 +50430,25 @@ const data = {
         },
         "BA": {
           "names": {
-            "ru": "Республика Башкортостан",
+            "ru": "\u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0430 \u0411\u0430\u0448\u043a\u043e\u0440\u0442\u043e\u0441\u0442\u0430\u043d",
             "en": "Republic of Bashkortostan"
           },
           "days": {
             "1 Shawwal": {
               "name": {
-                "ru": "Ураза-байрам",
+                "ru": "\u0423\u0440\u0430\u0437\u0430-\u0431\u0430\u0439\u0440\u0430\u043c",
                 "en": "Uraza-Bayram"
               }
             },
             "10 Dhu al-Hijjah": {
               "name": {
-                "ru": "Курбан-байрам",
+                "ru": "\u041a\u0443\u0440\u0431\u0430\u043d-\u0431\u0430\u0439\u0440\u0430\u043c",
                 "en": "Kurban-Bayram"
               }
             },
             "10-11": {
               "name": {
-                "ru": "День Республики Башкортостан",
+                "ru": "\u0414\u0435\u043d\u044c \u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0438 \u0411\u0430\u0448\u043a\u043e\u0440\u0442\u043e\u0441\u0442\u0430\u043d",
                 "en": "Republic of Bashkortostan Day"
               }
             }
@@ -50456,13 +50456,13 @@ const data = {
         },
         "BEL": {
           "names": {
-            "ru": "Белгородская область",
+            "ru": "\u0411\u0435\u043b\u0433\u043e\u0440\u043e\u0434\u0441\u043a\u0430\u044f \u043e\u0431\u043b\u0430\u0441\u0442\u044c",
             "en": "Belgorod Oblast"
           },
           "days": {
             "07-12": {
               "name": {
-                "ru": "День Прохоровского поля - Третьего ратного поля России",
+                "ru": "\u0414\u0435\u043d\u044c \u041f\u0440\u043e\u0445\u043e\u0440\u043e\u0432\u0441\u043a\u043e\u0433\u043e \u043f\u043e\u043b\u044f - \u0422\u0440\u0435\u0442\u044c\u0435\u0433\u043e \u0440\u0430\u0442\u043d\u043e\u0433\u043e \u043f\u043e\u043b\u044f \u0420\u043e\u0441\u0441\u0438\u0438",
                 "en": "Prokhorovka Field Day - Russia's Third Military Field"
               }
             }
@@ -50470,13 +50470,13 @@ const data = {
         },
         "BRY": {
           "names": {
-            "ru": "Брянская область",
+            "ru": "\u0411\u0440\u044f\u043d\u0441\u043a\u0430\u044f \u043e\u0431\u043b\u0430\u0441\u0442\u044c",
             "en": "Bryansk Oblast"
           },
           "days": {
             "2026-04-21": {
               "name": {
-                "ru": "Радоница - день особого поминовения усопших",
+                "ru": "\u0420\u0430\u0434\u043e\u043d\u0438\u0446\u0430 - \u0434\u0435\u043d\u044c \u043e\u0441\u043e\u0431\u043e\u0433\u043e \u043f\u043e\u043c\u0438\u043d\u043e\u0432\u0435\u043d\u0438\u044f \u0443\u0441\u043e\u043f\u0448\u0438\u0445",
                 "en": "Radonitsa - Day of Special Remembrance of the Departed"
               }
             }
@@ -50484,13 +50484,13 @@ const data = {
         },
         "BU": {
           "names": {
-            "ru": "Республика Бурятия",
+            "ru": "\u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0430 \u0411\u0443\u0440\u044f\u0442\u0438\u044f",
             "en": "Republic of Buryatia"
           },
           "days": {
             "2026-02-18": {
               "name": {
-                "ru": "Праздник Белого месяца «Сагаалган»",
+                "ru": "\u041f\u0440\u0430\u0437\u0434\u043d\u0438\u043a \u0411\u0435\u043b\u043e\u0433\u043e \u043c\u0435\u0441\u044f\u0446\u0430 «\u0421\u0430\u0433\u0430\u0430\u043b\u0433\u0430\u043d»",
                 "en": "White Month Festival (Sagaalgan)"
               }
             }
@@ -50498,31 +50498,31 @@ const data = {
         },
         "CE": {
           "names": {
-            "ru": "Чеченская Республика",
+            "ru": "\u0427\u0435\u0447\u0435\u043d\u0441\u043a\u0430\u044f \u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0430",
             "en": "Chechen Republic"
           },
           "days": {
             "1 Shawwal": {
               "name": {
-                "ru": "Ураза-байрам",
+                "ru": "\u0423\u0440\u0430\u0437\u0430-\u0431\u0430\u0439\u0440\u0430\u043c",
                 "en": "Uraza-Bayram"
               }
             },
             "10 Dhu al-Hijjah": {
               "name": {
-                "ru": "Курбан-байрам",
+                "ru": "\u041a\u0443\u0440\u0431\u0430\u043d-\u0431\u0430\u0439\u0440\u0430\u043c",
                 "en": "Kurban-Bayram"
               }
             },
             "03-23": {
               "name": {
-                "ru": "День Конституции Чеченской Республики",
+                "ru": "\u0414\u0435\u043d\u044c \u041a\u043e\u043d\u0441\u0442\u0438\u0442\u0443\u0446\u0438\u0438 \u0427\u0435\u0447\u0435\u043d\u0441\u043a\u043e\u0439 \u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0438",
                 "en": "Constitution Day of the Chechen Republic"
               }
             },
             "04-16": {
               "name": {
-                "ru": "День мира в Чеченской Республике",
+                "ru": "\u0414\u0435\u043d\u044c \u043c\u0438\u0440\u0430 \u0432 \u0427\u0435\u0447\u0435\u043d\u0441\u043a\u043e\u0439 \u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0435",
                 "en": "Peace Day in the Chechen Republic"
               }
             }
@@ -50530,37 +50530,37 @@ const data = {
         },
         "CR": {
           "names": {
-            "ru": "Республика Крым",
+            "ru": "\u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0430 \u041a\u0440\u044b\u043c",
             "en": "Republic of Crimea"
           },
           "days": {
             "03-18": {
               "name": {
-                "ru": "День воссоединения Крыма с Россией",
+                "ru": "\u0414\u0435\u043d\u044c \u0432\u043e\u0441\u0441\u043e\u0435\u0434\u0438\u043d\u0435\u043d\u0438\u044f \u041a\u0440\u044b\u043c\u0430 \u0441 \u0420\u043e\u0441\u0441\u0438\u0435\u0439",
                 "en": "Day of the Reunification of Crimea with Russia"
               }
             },
             "orthodox 1": {
               "name": {
-                "ru": "Светлое Христово Воскресение (Пасха)",
+                "ru": "\u0421\u0432\u0435\u0442\u043b\u043e\u0435 \u0425\u0440\u0438\u0441\u0442\u043e\u0432\u043e \u0412\u043e\u0441\u043a\u0440\u0435\u0441\u0435\u043d\u0438\u0435 (\u041f\u0430\u0441\u0445\u0430)",
                 "en": "Orthodox Easter"
               }
             },
             "orthodox 50": {
               "name": {
-                "ru": "День Святой Троицы",
+                "ru": "\u0414\u0435\u043d\u044c \u0421\u0432\u044f\u0442\u043e\u0439 \u0422\u0440\u043e\u0438\u0446\u044b",
                 "en": "Trinity Sunday"
               }
             },
             "1 Shawwal": {
               "name": {
-                "ru": "Ораза-байрам",
+                "ru": "\u041e\u0440\u0430\u0437\u0430-\u0431\u0430\u0439\u0440\u0430\u043c",
                 "en": "Uraza-Bayram"
               }
             },
             "10 Dhu al-Hijjah": {
               "name": {
-                "ru": "Курбан-байрам",
+                "ru": "\u041a\u0443\u0440\u0431\u0430\u043d-\u0431\u0430\u0439\u0440\u0430\u043c",
                 "en": "Kurban-Bayram"
               }
             }
@@ -50568,13 +50568,13 @@ const data = {
         },
         "CU": {
           "names": {
-            "ru": "Чувашская Республика",
+            "ru": "\u0427\u0443\u0432\u0430\u0448\u0441\u043a\u0430\u044f \u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0430",
             "en": "Chuvash Republic"
           },
           "days": {
             "06-24": {
               "name": {
-                "ru": "День Чувашской Республики",
+                "ru": "\u0414\u0435\u043d\u044c \u0427\u0443\u0432\u0430\u0448\u0441\u043a\u043e\u0439 \u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0438",
                 "en": "Day of the Chuvash Republic"
               }
             }
@@ -50582,43 +50582,43 @@ const data = {
         },
         "DA": {
           "names": {
-            "ru": "Республика Дагестан",
+            "ru": "\u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0430 \u0414\u0430\u0433\u0435\u0441\u0442\u0430\u043d",
             "en": "Republic of Dagestan"
           },
           "days": {
             "1 Shawwal": {
               "name": {
-                "ru": "Ураза-байрам",
+                "ru": "\u0423\u0440\u0430\u0437\u0430-\u0431\u0430\u0439\u0440\u0430\u043c",
                 "en": "Uraza-Bayram"
               }
             },
             "orthodox 1": {
               "name": {
-                "ru": "Светлое Христово Воскресение (Пасха)",
+                "ru": "\u0421\u0432\u0435\u0442\u043b\u043e\u0435 \u0425\u0440\u0438\u0441\u0442\u043e\u0432\u043e \u0412\u043e\u0441\u043a\u0440\u0435\u0441\u0435\u043d\u0438\u0435 (\u041f\u0430\u0441\u0445\u0430)",
                 "en": "Orthodox Easter"
               }
             },
             "orthodox 9": {
               "name": {
-                "ru": "День особого поминовения усопших - Радоница",
+                "ru": "\u0414\u0435\u043d\u044c \u043e\u0441\u043e\u0431\u043e\u0433\u043e \u043f\u043e\u043c\u0438\u043d\u043e\u0432\u0435\u043d\u0438\u044f \u0443\u0441\u043e\u043f\u0448\u0438\u0445 - \u0420\u0430\u0434\u043e\u043d\u0438\u0446\u0430",
                 "en": "Day of Special Remembrance of the Departed (Radonitsa)"
               }
             },
             "07-26": {
               "name": {
-                "ru": "День Конституции Республики Дагестан",
+                "ru": "\u0414\u0435\u043d\u044c \u041a\u043e\u043d\u0441\u0442\u0438\u0442\u0443\u0446\u0438\u0438 \u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0438 \u0414\u0430\u0433\u0435\u0441\u0442\u0430\u043d",
                 "en": "Constitution Day of the Republic of Dagestan"
               }
             },
             "10 Dhu al-Hijjah": {
               "name": {
-                "ru": "Курбан-байрам",
+                "ru": "\u041a\u0443\u0440\u0431\u0430\u043d-\u0431\u0430\u0439\u0440\u0430\u043c",
                 "en": "Kurban-Bayram"
               }
             },
             "09-15": {
               "name": {
-                "ru": "День единства народов Дагестана",
+                "ru": "\u0414\u0435\u043d\u044c \u0435\u0434\u0438\u043d\u0441\u0442\u0432\u0430 \u043d\u0430\u0440\u043e\u0434\u043e\u0432 \u0414\u0430\u0433\u0435\u0441\u0442\u0430\u043d\u0430",
                 "en": "Day of Unity of the Peoples of Dagestan"
               }
             }
@@ -50626,19 +50626,19 @@ const data = {
         },
         "IN": {
           "names": {
-            "ru": "Республика Ингушетия",
+            "ru": "\u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0430 \u0418\u043d\u0433\u0443\u0448\u0435\u0442\u0438\u044f",
             "en": "Republic of Ingushetia"
           },
           "days": {
             "1 Shawwal": {
               "name": {
-                "ru": "Ид аль-Фитр (Мархаш)",
+                "ru": "\u0418\u0434 \u0430\u043b\u044c-\u0424\u0438\u0442\u0440 (\u041c\u0430\u0440\u0445\u0430\u0448)",
                 "en": "Eid al-Fitr (Markhash)"
               }
             },
             "10 Dhu al-Hijjah": {
               "name": {
-                "ru": "Ид аль-Адха (Г1урба)",
+                "ru": "\u0418\u0434 \u0430\u043b\u044c-\u0410\u0434\u0445\u0430 (\u04131\u0443\u0440\u0431\u0430)",
                 "en": "Eid al-Adha (Ghurba)"
               }
             }
@@ -50646,13 +50646,13 @@ const data = {
         },
         "IRK": {
           "names": {
-            "ru": "Иркутская область",
+            "ru": "\u0418\u0440\u043a\u0443\u0442\u0441\u043a\u0430\u044f \u043e\u0431\u043b\u0430\u0441\u0442\u044c",
             "en": "Irkutsk Oblast"
           },
           "days": {
             "2026-04-21": {
               "name": {
-                "ru": "Единый День памяти",
+                "ru": "\u0415\u0434\u0438\u043d\u044b\u0439 \u0414\u0435\u043d\u044c \u043f\u0430\u043c\u044f\u0442\u0438",
                 "en": "Unity Day of Remembrance"
               }
             }
@@ -50660,49 +50660,49 @@ const data = {
         },
         "KB": {
           "names": {
-            "ru": "Кабардино-Балкарская Республика",
+            "ru": "\u041a\u0430\u0431\u0430\u0440\u0434\u0438\u043d\u043e-\u0411\u0430\u043b\u043a\u0430\u0440\u0441\u043a\u0430\u044f \u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0430",
             "en": "Kabardino-Balkar Republic"
           },
           "days": {
             "1 Shawwal": {
               "name": {
-                "ru": "Ураза-байрам",
+                "ru": "\u0423\u0440\u0430\u0437\u0430-\u0431\u0430\u0439\u0440\u0430\u043c",
                 "en": "Uraza-Bayram"
               }
             },
             "10 Dhu al-Hijjah": {
               "name": {
-                "ru": "Курбан-байрам",
+                "ru": "\u041a\u0443\u0440\u0431\u0430\u043d-\u0431\u0430\u0439\u0440\u0430\u043c",
                 "en": "Kurban-Bayram"
               }
             },
             "orthodox 9": {
               "name": {
-                "ru": "Радоница - день особого поминовения усопших",
+                "ru": "\u0420\u0430\u0434\u043e\u043d\u0438\u0446\u0430 - \u0434\u0435\u043d\u044c \u043e\u0441\u043e\u0431\u043e\u0433\u043e \u043f\u043e\u043c\u0438\u043d\u043e\u0432\u0435\u043d\u0438\u044f \u0443\u0441\u043e\u043f\u0448\u0438\u0445",
                 "en": "Day of Special Remembrance of the Departed (Radonitsa)"
               }
             },
             "03-28": {
               "name": {
-                "ru": "День возрождения балкарского народа",
+                "ru": "\u0414\u0435\u043d\u044c \u0432\u043e\u0437\u0440\u043e\u0436\u0434\u0435\u043d\u0438\u044f \u0431\u0430\u043b\u043a\u0430\u0440\u0441\u043a\u043e\u0433\u043e \u043d\u0430\u0440\u043e\u0434\u0430",
                 "en": "Day of the Revival of the Balkar People"
               }
             },
             "05-21": {
               "name": {
-                "ru": "День памяти адыгов (черкесов) - жертв Русско-Кавказской войны",
+                "ru": "\u0414\u0435\u043d\u044c \u043f\u0430\u043c\u044f\u0442\u0438 \u0430\u0434\u044b\u0433\u043e\u0432 (\u0447\u0435\u0440\u043a\u0435\u0441\u043e\u0432) - \u0436\u0435\u0440\u0442\u0432 \u0420\u0443\u0441\u0441\u043a\u043e-\u041a\u0430\u0432\u043a\u0430\u0437\u0441\u043a\u043e\u0439 \u0432\u043e\u0439\u043d\u044b",
                 "en": "Day of Remembrance of the Adyghe (Circassian) Victims of the Russian-Caucasian War"
               }
             },
             "09-01": {
               "name": {
-                "ru": "День государственности Кабардино-Балкарской Республики",
+                "ru": "\u0414\u0435\u043d\u044c \u0433\u043e\u0441\u0443\u0434\u0430\u0440\u0441\u0442\u0432\u0435\u043d\u043d\u043e\u0441\u0442\u0438 \u041a\u0430\u0431\u0430\u0440\u0434\u0438\u043d\u043e-\u0411\u0430\u043b\u043a\u0430\u0440\u0441\u043a\u043e\u0439 \u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0438",
                 "en": "Statehood Day of the Kabardino-Balkar Republic"
               }
             },
             "09-20": {
               "name": {
-                "ru": "День адыгов (черкесов)",
+                "ru": "\u0414\u0435\u043d\u044c \u0430\u0434\u044b\u0433\u043e\u0432 (\u0447\u0435\u0440\u043a\u0435\u0441\u043e\u0432)",
                 "en": "Adyghe (Circassian) Day"
               }
             }
@@ -50710,31 +50710,31 @@ const data = {
         },
         "KC": {
           "names": {
-            "ru": "Карачаево-Черкесская Республика",
+            "ru": "\u041a\u0430\u0440\u0430\u0447\u0430\u0435\u0432\u043e-\u0427\u0435\u0440\u043a\u0435\u0441\u0441\u043a\u0430\u044f \u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0430",
             "en": "Karachay-Cherkess Republic"
           },
           "days": {
             "1 Shawwal": {
               "name": {
-                "ru": "Ураза-байрам",
+                "ru": "\u0423\u0440\u0430\u0437\u0430-\u0431\u0430\u0439\u0440\u0430\u043c",
                 "en": "Uraza-Bayram"
               }
             },
             "10 Dhu al-Hijjah": {
               "name": {
-                "ru": "Курбан-байрам",
+                "ru": "\u041a\u0443\u0440\u0431\u0430\u043d-\u0431\u0430\u0439\u0440\u0430\u043c",
                 "en": "Kurban-Bayram"
               }
             },
             "orthodox 9": {
               "name": {
-                "ru": "День памяти усопших - Радоница",
+                "ru": "\u0414\u0435\u043d\u044c \u043f\u0430\u043c\u044f\u0442\u0438 \u0443\u0441\u043e\u043f\u0448\u0438\u0445 - \u0420\u0430\u0434\u043e\u043d\u0438\u0446\u0430",
                 "en": "Day of Remembrance of the Departed (Radonitsa)"
               }
             },
             "05-03": {
               "name": {
-                "ru": "День возрождения карачаевского народа",
+                "ru": "\u0414\u0435\u043d\u044c \u0432\u043e\u0437\u0440\u043e\u0436\u0434\u0435\u043d\u0438\u044f \u043a\u0430\u0440\u0430\u0447\u0430\u0435\u0432\u0441\u043a\u043e\u0433\u043e \u043d\u0430\u0440\u043e\u0434\u0430",
                 "en": "Day of the Revival of the Karachay People"
               }
             }
@@ -50742,13 +50742,13 @@ const data = {
         },
         "KDA": {
           "names": {
-            "ru": "Краснодарский край",
+            "ru": "\u041a\u0440\u0430\u0441\u043d\u043e\u0434\u0430\u0440\u0441\u043a\u0438\u0439 \u043a\u0440\u0430\u0439",
             "en": "Krasnodar Krai"
           },
           "days": {
             "2026-04-21": {
               "name": {
-                "ru": "День поминовения усопших (Радоница)",
+                "ru": "\u0414\u0435\u043d\u044c \u043f\u043e\u043c\u0438\u043d\u043e\u0432\u0435\u043d\u0438\u044f \u0443\u0441\u043e\u043f\u0448\u0438\u0445 (\u0420\u0430\u0434\u043e\u043d\u0438\u0446\u0430)",
                 "en": "Radonitsa - Day of Remembrance of the Departed"
               }
             }
@@ -50756,43 +50756,43 @@ const data = {
         },
         "KL": {
           "names": {
-            "ru": "Республика Калмыкия",
+            "ru": "\u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0430 \u041a\u0430\u043b\u043c\u044b\u043a\u0438\u044f",
             "en": "Republic of Kalmykia"
           },
           "days": {
             "2026-02-18": {
               "name": {
-                "ru": "Цаган Сар",
+                "ru": "\u0426\u0430\u0433\u0430\u043d \u0421\u0430\u0440",
                 "en": "Tsagan Sar"
               }
             },
             "07-05": {
               "name": {
-                "ru": "День Республики Калмыкия",
+                "ru": "\u0414\u0435\u043d\u044c \u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0438 \u041a\u0430\u043b\u043c\u044b\u043a\u0438\u044f",
                 "en": "Republic of Kalmykia Day"
               }
             },
             "2026-05-31": {
               "name": {
-                "ru": "День рождения Будды Шакьямуни",
+                "ru": "\u0414\u0435\u043d\u044c \u0440\u043e\u0436\u0434\u0435\u043d\u0438\u044f \u0411\u0443\u0434\u0434\u044b \u0428\u0430\u043a\u044c\u044f\u043c\u0443\u043d\u0438",
                 "en": "Birthday of Buddha Shakyamuni"
               }
             },
             "2024-12-25": {
               "name": {
-                "ru": "Зул",
+                "ru": "\u0417\u0443\u043b",
                 "en": "Zul"
               }
             },
             "2025-12-14": {
               "name": {
-                "ru": "Зул",
+                "ru": "\u0417\u0443\u043b",
                 "en": "Zul"
               }
             },
             "12-28": {
               "name": {
-                "ru": "День памяти жертв депортации калмыцкого народа",
+                "ru": "\u0414\u0435\u043d\u044c \u043f\u0430\u043c\u044f\u0442\u0438 \u0436\u0435\u0440\u0442\u0432 \u0434\u0435\u043f\u043e\u0440\u0442\u0430\u0446\u0438\u0438 \u043a\u0430\u043b\u043c\u044b\u0446\u043a\u043e\u0433\u043e \u043d\u0430\u0440\u043e\u0434\u0430",
                 "en": "Day of Remembrance of the Victims of the Deportation of the Kalmyk People"
               }
             }
@@ -50800,13 +50800,13 @@ const data = {
         },
         "KO": {
           "names": {
-            "ru": "Республика Коми",
+            "ru": "\u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0430 \u041a\u043e\u043c\u0438",
             "en": "Republic of Komi"
           },
           "days": {
             "08-22": {
               "name": {
-                "ru": "День Республики Коми",
+                "ru": "\u0414\u0435\u043d\u044c \u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0438 \u041a\u043e\u043c\u0438",
                 "en": "Republic of Komi Day"
               }
             }
@@ -50814,13 +50814,13 @@ const data = {
         },
         "KR": {
           "names": {
-            "ru": "Республика Карелия",
+            "ru": "\u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0430 \u041a\u0430\u0440\u0435\u043b\u0438\u044f",
             "en": "Republic of Karelia"
           },
           "days": {
             "06-08": {
               "name": {
-                "ru": "День Республики Карелии",
+                "ru": "\u0414\u0435\u043d\u044c \u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0438 \u041a\u0430\u0440\u0435\u043b\u0438\u0438",
                 "en": "Republic of Karelia Day"
               }
             }
@@ -50828,13 +50828,13 @@ const data = {
         },
         "MR": {
           "names": {
-            "ru": "Республика Мордовия",
+            "ru": "\u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0430 \u041c\u043e\u0440\u0434\u043e\u0432\u0438\u044f",
             "en": "Republic of Mordovia"
           },
           "days": {
             "2026-08-05": {
               "name": {
-                "ru": "День 25-летия канонизации святого праведного воина Феодора Ушакова",
+                "ru": "\u0414\u0435\u043d\u044c 25-\u043b\u0435\u0442\u0438\u044f \u043a\u0430\u043d\u043e\u043d\u0438\u0437\u0430\u0446\u0438\u0438 \u0441\u0432\u044f\u0442\u043e\u0433\u043e \u043f\u0440\u0430\u0432\u0435\u0434\u043d\u043e\u0433\u043e \u0432\u043e\u0438\u043d\u0430 \u0424\u0435\u043e\u0434\u043e\u0440\u0430 \u0423\u0448\u0430\u043a\u043e\u0432\u0430",
                 "en": "25th Anniversary of the Canonization of Righteous Warrior Fyodor Ushakov"
               }
             }
@@ -50842,13 +50842,13 @@ const data = {
         },
         "NO": {
           "names": {
-            "ru": "Республика Северная Осетия - Алания",
+            "ru": "\u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0430 \u0421\u0435\u0432\u0435\u0440\u043d\u0430\u044f \u041e\u0441\u0435\u0442\u0438\u044f - \u0410\u043b\u0430\u043d\u0438\u044f",
             "en": "Republic of North Ossetia-Alania"
           },
           "days": {
             "2026-11-23": {
               "name": {
-                "ru": "Первый понедельник праздника Уастырджи (Джеоргуыба)",
+                "ru": "\u041f\u0435\u0440\u0432\u044b\u0439 \u043f\u043e\u043d\u0435\u0434\u0435\u043b\u044c\u043d\u0438\u043a \u043f\u0440\u0430\u0437\u0434\u043d\u0438\u043a\u0430 \u0423\u0430\u0441\u0442\u044b\u0440\u0434\u0436\u0438 (\u0414\u0436\u0435\u043e\u0440\u0433\u0443\u044b\u0431\u0430)",
                 "en": "First Monday of the Uastyrdzhi (Djeorguiba) Festival"
               }
             }
@@ -50856,13 +50856,13 @@ const data = {
         },
         "OMS": {
           "names": {
-            "ru": "Омская область",
+            "ru": "\u041e\u043c\u0441\u043a\u0430\u044f \u043e\u0431\u043b\u0430\u0441\u0442\u044c",
             "en": "Omsk Oblast"
           },
           "days": {
             "2026-04-21": {
               "name": {
-                "ru": "Радоница - день особого поминовения усопших",
+                "ru": "\u0420\u0430\u0434\u043e\u043d\u0438\u0446\u0430 - \u0434\u0435\u043d\u044c \u043e\u0441\u043e\u0431\u043e\u0433\u043e \u043f\u043e\u043c\u0438\u043d\u043e\u0432\u0435\u043d\u0438\u044f \u0443\u0441\u043e\u043f\u0448\u0438\u0445",
                 "en": "Radonitsa - Day of Special Remembrance of the Departed"
               }
             }
@@ -50870,13 +50870,13 @@ const data = {
         },
         "PNZ": {
           "names": {
-            "ru": "Пензенская область",
+            "ru": "\u041f\u0435\u043d\u0437\u0435\u043d\u0441\u043a\u0430\u044f \u043e\u0431\u043b\u0430\u0441\u0442\u044c",
             "en": "Penza Oblast"
           },
           "days": {
             "2026-04-21": {
               "name": {
-                "ru": "Единый день поминовения усопших",
+                "ru": "\u0415\u0434\u0438\u043d\u044b\u0439 \u0434\u0435\u043d\u044c \u043f\u043e\u043c\u0438\u043d\u043e\u0432\u0435\u043d\u0438\u044f \u0443\u0441\u043e\u043f\u0448\u0438\u0445",
                 "en": "Unified Day of Remembrance of the Departed"
               }
             }
@@ -50884,19 +50884,19 @@ const data = {
         },
         "SA": {
           "names": {
-            "ru": "Республика Саха (Якутия)",
+            "ru": "\u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0430 \u0421\u0430\u0445\u0430 (\u042f\u043a\u0443\u0442\u0438\u044f)",
             "en": "Sakha (Yakutia) Republic"
           },
           "days": {
             "04-27": {
               "name": {
-                "ru": "День Республики Саха (Якутия)",
+                "ru": "\u0414\u0435\u043d\u044c \u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0438 \u0421\u0430\u0445\u0430 (\u042f\u043a\u0443\u0442\u0438\u044f)",
                 "en": "Republic of Sakha (Yakutia) Day"
               }
             },
             "06-21": {
               "name": {
-                "ru": "День национального праздника Ысыах",
+                "ru": "\u0414\u0435\u043d\u044c \u043d\u0430\u0446\u0438\u043e\u043d\u0430\u043b\u044c\u043d\u043e\u0433\u043e \u043f\u0440\u0430\u0437\u0434\u043d\u0438\u043a\u0430 \u042b\u0441\u044b\u0430\u0445",
                 "en": "Ysyakh National Holiday"
               }
             }
@@ -50904,13 +50904,13 @@ const data = {
         },
         "SAR": {
           "names": {
-            "ru": "Саратовская область",
+            "ru": "\u0421\u0430\u0440\u0430\u0442\u043e\u0432\u0441\u043a\u0430\u044f \u043e\u0431\u043b\u0430\u0441\u0442\u044c",
             "en": "Saratov Oblast"
           },
           "days": {
             "2026-04-21": {
               "name": {
-                "ru": "Радоница - день особого поминовения усопших",
+                "ru": "\u0420\u0430\u0434\u043e\u043d\u0438\u0446\u0430 - \u0434\u0435\u043d\u044c \u043e\u0441\u043e\u0431\u043e\u0433\u043e \u043f\u043e\u043c\u0438\u043d\u043e\u0432\u0435\u043d\u0438\u044f \u0443\u0441\u043e\u043f\u0448\u0438\u0445",
                 "en": "Radonitsa - Day of Special Remembrance of the Departed"
               }
             }
@@ -50918,19 +50918,19 @@ const data = {
         },
         "SEV": {
           "names": {
-            "ru": "город Севастополь",
+            "ru": "\u0433\u043e\u0440\u043e\u0434 \u0421\u0435\u0432\u0430\u0441\u0442\u043e\u043f\u043e\u043b\u044c",
             "en": "Sevastopol"
           },
           "days": {
             "03-18": {
               "name": {
-                "ru": "День возвращения города Севастополя в Россию",
+                "ru": "\u0414\u0435\u043d\u044c \u0432\u043e\u0437\u0432\u0440\u0430\u0449\u0435\u043d\u0438\u044f \u0433\u043e\u0440\u043e\u0434\u0430 \u0421\u0435\u0432\u0430\u0441\u0442\u043e\u043f\u043e\u043b\u044f \u0432 \u0420\u043e\u0441\u0441\u0438\u044e",
                 "en": "Day of Sevastopol's Return to Russia"
               }
             },
             "06-14": {
               "name": {
-                "ru": "День основания города Севастополя",
+                "ru": "\u0414\u0435\u043d\u044c \u043e\u0441\u043d\u043e\u0432\u0430\u043d\u0438\u044f \u0433\u043e\u0440\u043e\u0434\u0430 \u0421\u0435\u0432\u0430\u0441\u0442\u043e\u043f\u043e\u043b\u044f",
                 "en": "Sevastopol City Foundation Day"
               }
             }
@@ -50938,13 +50938,13 @@ const data = {
         },
         "STA": {
           "names": {
-            "ru": "Ставропольский край",
+            "ru": "\u0421\u0442\u0430\u0432\u0440\u043e\u043f\u043e\u043b\u044c\u0441\u043a\u0438\u0439 \u043a\u0440\u0430\u0439",
             "en": "Stavropol Krai"
           },
           "days": {
             "2026-04-21": {
               "name": {
-                "ru": "День поминовения усопших (Радоница)",
+                "ru": "\u0414\u0435\u043d\u044c \u043f\u043e\u043c\u0438\u043d\u043e\u0432\u0435\u043d\u0438\u044f \u0443\u0441\u043e\u043f\u0448\u0438\u0445 (\u0420\u0430\u0434\u043e\u043d\u0438\u0446\u0430)",
                 "en": "Radonitsa - Day of Remembrance of the Departed"
               }
             }
@@ -50952,31 +50952,31 @@ const data = {
         },
         "TA": {
           "names": {
-            "ru": "Республика Татарстан",
+            "ru": "\u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0430 \u0422\u0430\u0442\u0430\u0440\u0441\u0442\u0430\u043d",
             "en": "Republic of Tatarstan"
           },
           "days": {
             "1 Shawwal": {
               "name": {
-                "ru": "Ураза-байрам",
+                "ru": "\u0423\u0440\u0430\u0437\u0430-\u0431\u0430\u0439\u0440\u0430\u043c",
                 "en": "Uraza-Bayram"
               }
             },
             "10 Dhu al-Hijjah": {
               "name": {
-                "ru": "Курбан-байрам",
+                "ru": "\u041a\u0443\u0440\u0431\u0430\u043d-\u0431\u0430\u0439\u0440\u0430\u043c",
                 "en": "Kurban-Bayram"
               }
             },
             "08-30": {
               "name": {
-                "ru": "День Республики Татарстан",
+                "ru": "\u0414\u0435\u043d\u044c \u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0438 \u0422\u0430\u0442\u0430\u0440\u0441\u0442\u0430\u043d",
                 "en": "Republic of Tatarstan Day"
               }
             },
             "11-06": {
               "name": {
-                "ru": "День Конституции Республики Татарстан",
+                "ru": "\u0414\u0435\u043d\u044c \u041a\u043e\u043d\u0441\u0442\u0438\u0442\u0443\u0446\u0438\u0438 \u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0438 \u0422\u0430\u0442\u0430\u0440\u0441\u0442\u0430\u043d",
                 "en": "Constitution Day of the Republic of Tatarstan"
               }
             }
@@ -50984,67 +50984,67 @@ const data = {
         },
         "TY": {
           "names": {
-            "ru": "Республика Тыва",
+            "ru": "\u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0430 \u0422\u044b\u0432\u0430",
             "en": "Republic of Tuva"
           },
           "days": {
             "2024-02-10": {
               "name": {
-                "ru": "Шагаа",
+                "ru": "\u0428\u0430\u0433\u0430\u0430",
                 "en": "Shagaa"
               }
             },
             "2025-03-01": {
               "name": {
-                "ru": "Шагаа",
+                "ru": "\u0428\u0430\u0433\u0430\u0430",
                 "en": "Shagaa"
               }
             },
             "2026-02-18": {
               "name": {
-                "ru": "Шагаа",
+                "ru": "\u0428\u0430\u0433\u0430\u0430",
                 "en": "Shagaa"
               }
             },
             "2024-05-06": {
               "name": {
-                "ru": "День Конституции Республики Тыва",
+                "ru": "\u0414\u0435\u043d\u044c \u041a\u043e\u043d\u0441\u0442\u0438\u0442\u0443\u0446\u0438\u0438 \u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0438 \u0422\u044b\u0432\u0430",
                 "en": "Constitution Day of the Republic of Tuva"
               }
             },
             "2025-05-06": {
               "name": {
-                "ru": "День Конституции Республики Тыва",
+                "ru": "\u0414\u0435\u043d\u044c \u041a\u043e\u043d\u0441\u0442\u0438\u0442\u0443\u0446\u0438\u0438 \u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0438 \u0422\u044b\u0432\u0430",
                 "en": "Constitution Day of the Republic of Tuva"
               }
             },
             "2026-05-08": {
               "name": {
-                "ru": "День Конституции Республики Тыва",
+                "ru": "\u0414\u0435\u043d\u044c \u041a\u043e\u043d\u0441\u0442\u0438\u0442\u0443\u0446\u0438\u0438 \u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0438 \u0422\u044b\u0432\u0430",
                 "en": "Constitution Day of the Republic of Tuva"
               }
             },
             "2024-07-19": {
               "name": {
-                "ru": "Наадым",
+                "ru": "\u041d\u0430\u0430\u0434\u044b\u043c",
                 "en": "Naadym"
               }
             },
             "2025-07-18": {
               "name": {
-                "ru": "Наадым",
+                "ru": "\u041d\u0430\u0430\u0434\u044b\u043c",
                 "en": "Naadym"
               }
             },
             "2026-07-24": {
               "name": {
-                "ru": "Наадым",
+                "ru": "\u041d\u0430\u0430\u0434\u044b\u043c",
                 "en": "Naadym"
               }
             },
             "08-15": {
               "name": {
-                "ru": "День Республики Тыва",
+                "ru": "\u0414\u0435\u043d\u044c \u0420\u0435\u0441\u043f\u0443\u0431\u043b\u0438\u043a\u0438 \u0422\u044b\u0432\u0430",
                 "en": "Republic of Tuva Day"
               }
             }
@@ -51052,13 +51052,13 @@ const data = {
         },
         "ZAB": {
           "names": {
-            "ru": "Забайкальский край",
+            "ru": "\u0417\u0430\u0431\u0430\u0439\u043a\u0430\u043b\u044c\u0441\u043a\u0438\u0439 \u043a\u0440\u0430\u0439",
             "en": "Zabaykalsky Krai"
           },
           "days": {
             "2026-02-18": {
               "name": {
-                "ru": "Праздник Белого месяца \"Сагаалган\"",
+                "ru": "\u041f\u0440\u0430\u0437\u0434\u043d\u0438\u043a \u0411\u0435\u043b\u043e\u0433\u043e \u043c\u0435\u0441\u044f\u0446\u0430 \"\u0421\u0430\u0433\u0430\u0430\u043b\u0433\u0430\u043d\"",
                 "en": "White Month Festival (Sagaalgan)"
               }
             }
@@ -51143,7 +51143,7 @@ const data = {
     },
     "SA": {
       "names": {
-        "ar": "المملكة العربية السعودية",
+        "ar": "\u0627\u0644\u0645\u0645\u0644\u0643\u0629 \u0627\u0644\u0639\u0631\u0628\u064a\u0629 \u0627\u0644\u0633\u0639\u0648\u062f\u064a\u0629",
         "en": "Saudi Arabia"
       },
       "langs": [
@@ -51157,13 +51157,13 @@ const data = {
       "days": {
         "02-22 since 2022": {
           "name": {
-            "ar": "يوم التأسيس",
+            "ar": "\u064a\u0648\u0645 \u0627\u0644\u062a\u0623\u0633\u064a\u0633",
             "en": "Founding Day"
           }
         },
         "09-23 since 2005": {
           "name": {
-            "ar": "اليوم الوطني",
+            "ar": "\u0627\u0644\u064a\u0648\u0645 \u0627\u0644\u0648\u0637\u0646\u064a",
             "en": "National Day"
           }
         },
@@ -51234,7 +51234,7 @@ const data = {
     },
     "SD": {
       "names": {
-        "ar": "جمهورية السودان",
+        "ar": "\u062c\u0645\u0647\u0648\u0631\u064a\u0629 \u0627\u0644\u0633\u0648\u062f\u0627\u0646",
         "en": "Sudan"
       },
       "langs": [],
@@ -51937,8 +51937,8 @@ const data = {
         },
         "02-08": {
           "name": {
-            "en": "Prešeren Day, the Slovenian Cultural Holiday",
-            "sl": "Prešernov dan, slovenski kulturni praznik"
+            "en": "Pre\u0161eren Day, the Slovenian Cultural Holiday",
+            "sl": "Pre\u0161ernov dan, slovenski kulturni praznik"
           },
           "active": [
             {
@@ -52003,8 +52003,8 @@ const data = {
         },
         "06-08": {
           "name": {
-            "sl": "dan Primoža Trubarja",
-            "en": "Primož Trubar Day"
+            "sl": "dan Primo\u017ea Trubarja",
+            "en": "Primo\u017e Trubar Day"
           },
           "type": "observance",
           "active": [
@@ -52015,7 +52015,7 @@ const data = {
         },
         "06-25": {
           "name": {
-            "sl": "dan državnosti",
+            "sl": "dan dr\u017eavnosti",
             "en": "Statehood Day"
           },
           "active": [
@@ -52034,7 +52034,7 @@ const data = {
         },
         "08-17": {
           "name": {
-            "sl": "združitev prekmurskih Slovencev z matičnim narodom",
+            "sl": "zdru\u017eitev prekmurskih Slovencev z mati\u010dnim narodom",
             "en": "Unification of Prekmurje Slovenes with the Mother Nation"
           },
           "type": "observance",
@@ -52046,7 +52046,7 @@ const data = {
         },
         "09-15": {
           "name": {
-            "sl": "priključitev Primorske k matični domovini",
+            "sl": "priklju\u010ditev Primorske k mati\u010dni domovini",
             "en": "Return of Primorska to the Motherland"
           },
           "type": "observance",
@@ -52058,7 +52058,7 @@ const data = {
         },
         "09-23": {
           "name": {
-            "sl": "dan slovenskega športa",
+            "sl": "dan slovenskega \u0161porta",
             "en": "Slovenian Sports Day"
           },
           "type": "observance",
@@ -52113,7 +52113,7 @@ const data = {
         },
         "12-06": {
           "name": {
-            "sl": "Miklavž",
+            "sl": "Miklav\u017e",
             "en": "Saint Nicholas Day"
           },
           "type": "observance"
@@ -52166,7 +52166,7 @@ const data = {
         "01-01": {
           "_name": "01-01",
           "name": {
-            "sk": "Deň vzniku Slovenskej republiky"
+            "sk": "De\u0148 vzniku Slovenskej republiky"
           }
         },
         "01-06": {
@@ -52187,13 +52187,13 @@ const data = {
         },
         "05-08 prior to 2026": {
           "name": {
-            "sk": "Deň víťazstva nad fašizmom",
+            "sk": "De\u0148 ví\u0165azstva nad fa\u0161izmom",
             "en": "Day of victory over fascism"
           }
         },
         "05-08 since 2026": {
           "name": {
-            "sk": "Deň víťazstva nad fašizmom",
+            "sk": "De\u0148 ví\u0165azstva nad fa\u0161izmom",
             "en": "Day of victory over fascism"
           },
           "type": "observance"
@@ -52210,7 +52210,7 @@ const data = {
         },
         "08-29": {
           "name": {
-            "sk": "Výročie Slovenského národného povstania",
+            "sk": "Výro\u010die Slovenského národného povstania",
             "en": "Slovak National Uprising anniversary"
           }
         },
@@ -52239,13 +52239,13 @@ const data = {
         },
         "11-17 prior to 2025": {
           "name": {
-            "sk": "Deň boja za slobodu a demokraciu",
+            "sk": "De\u0148 boja za slobodu a demokraciu",
             "en": "Struggle for Freedom and Democracy Day"
           }
         },
         "11-17 since 2025": {
           "name": {
-            "sk": "Deň boja za slobodu a demokraciu",
+            "sk": "De\u0148 boja za slobodu a demokraciu",
             "en": "Struggle for Freedom and Democracy Day"
           },
           "type": "observance"
@@ -52352,7 +52352,7 @@ const data = {
         },
         "02-05": {
           "name": {
-            "it": "Festa di Sant’Agata",
+            "it": "Festa di Sant\u2019Agata",
             "en": "Feast of Saint Agatha"
           }
         },
@@ -52493,7 +52493,7 @@ const data = {
     "SO": {
       "names": {
         "so": "Jamhuuriyadda Federaalka Soomaaliya",
-        "ar": "جمهورية الصومال الفدرالية",
+        "ar": "\u062c\u0645\u0647\u0648\u0631\u064a\u0629 \u0627\u0644\u0635\u0648\u0645\u0627\u0644 \u0627\u0644\u0641\u062f\u0631\u0627\u0644\u064a\u0629",
         "en": "Somalia"
       },
       "dayoff": "?",
@@ -52514,7 +52514,7 @@ const data = {
         },
         "06-26": {
           "name": {
-            "ar": "استقلال الصومال البريطاني",
+            "ar": "\u0627\u0633\u062a\u0642\u0644\u0627\u0644 \u0627\u0644\u0635\u0648\u0645\u0627\u0644 \u0627\u0644\u0628\u0631\u064a\u0637\u0627\u0646\u064a",
             "en": "Independence of British Somaliland"
           }
         },
@@ -53208,7 +53208,7 @@ const data = {
     },
     "TD": {
       "names": {
-        "ar": "جمهورية تشاد",
+        "ar": "\u062c\u0645\u0647\u0648\u0631\u064a\u0629 \u062a\u0634\u0627\u062f",
         "fr": "République du Tchad",
         "en": "Chad"
       },
@@ -53347,73 +53347,73 @@ const data = {
         "04-06": {
           "name": {
             "en": "Chakri Memorial Day",
-            "th": "วันจักรี"
+            "th": "\u0e27\u0e31\u0e19\u0e08\u0e31\u0e01\u0e23\u0e35"
           }
         },
         "04-13": {
           "name": {
             "en": "Songkran Festival",
-            "th": "วันสงกรานต์"
+            "th": "\u0e27\u0e31\u0e19\u0e2a\u0e07\u0e01\u0e23\u0e32\u0e19\u0e15\u0e4c"
           }
         },
         "04-14": {
           "name": {
             "en": "Songkran Festival",
-            "th": "วันสงกรานต์"
+            "th": "\u0e27\u0e31\u0e19\u0e2a\u0e07\u0e01\u0e23\u0e32\u0e19\u0e15\u0e4c"
           }
         },
         "04-15": {
           "name": {
             "en": "Songkran Festival",
-            "th": "วันสงกรานต์"
+            "th": "\u0e27\u0e31\u0e19\u0e2a\u0e07\u0e01\u0e23\u0e32\u0e19\u0e15\u0e4c"
           }
         },
         "05-04": {
           "name": {
             "en": "Coronation Day",
-            "th": "วันฉัตรมงคล"
+            "th": "\u0e27\u0e31\u0e19\u0e09\u0e31\u0e15\u0e23\u0e21\u0e07\u0e04\u0e25"
           }
         },
         "06-03": {
           "name": {
             "en": "Queen Suthida's Birthday",
-            "th": "วันเฉลิมพระชนมพรรษาสมเด็จพระนางเจ้าสุทิดา พัชรสุธาพิมลลักษณ พระบรมราชินี"
+            "th": "\u0e27\u0e31\u0e19\u0e40\u0e09\u0e25\u0e34\u0e21\u0e1e\u0e23\u0e30\u0e0a\u0e19\u0e21\u0e1e\u0e23\u0e23\u0e29\u0e32\u0e2a\u0e21\u0e40\u0e14\u0e47\u0e08\u0e1e\u0e23\u0e30\u0e19\u0e32\u0e07\u0e40\u0e08\u0e49\u0e32\u0e2a\u0e38\u0e17\u0e34\u0e14\u0e32 \u0e1e\u0e31\u0e0a\u0e23\u0e2a\u0e38\u0e18\u0e32\u0e1e\u0e34\u0e21\u0e25\u0e25\u0e31\u0e01\u0e29\u0e13 \u0e1e\u0e23\u0e30\u0e1a\u0e23\u0e21\u0e23\u0e32\u0e0a\u0e34\u0e19\u0e35"
           }
         },
         "07-28": {
           "name": {
             "en": "King's Birthday",
-            "th": "วันเฉลิมพระชนมพรรษาพระบาทสมเด็จพระวชิรเกล้าเจ้าอยู่หัว"
+            "th": "\u0e27\u0e31\u0e19\u0e40\u0e09\u0e25\u0e34\u0e21\u0e1e\u0e23\u0e30\u0e0a\u0e19\u0e21\u0e1e\u0e23\u0e23\u0e29\u0e32\u0e1e\u0e23\u0e30\u0e1a\u0e32\u0e17\u0e2a\u0e21\u0e40\u0e14\u0e47\u0e08\u0e1e\u0e23\u0e30\u0e27\u0e0a\u0e34\u0e23\u0e40\u0e01\u0e25\u0e49\u0e32\u0e40\u0e08\u0e49\u0e32\u0e2d\u0e22\u0e39\u0e48\u0e2b\u0e31\u0e27"
           }
         },
         "08-12": {
           "name": {
             "en": "The Queen Mother's Birthday",
-            "th": "วันเฉลิมพระชนมพรรษาสมเด็จพระนางเจ้าสิริกิติ์ พระบรมราชินีนาถ พระบรมราชชนนีพันปีหลวง"
+            "th": "\u0e27\u0e31\u0e19\u0e40\u0e09\u0e25\u0e34\u0e21\u0e1e\u0e23\u0e30\u0e0a\u0e19\u0e21\u0e1e\u0e23\u0e23\u0e29\u0e32\u0e2a\u0e21\u0e40\u0e14\u0e47\u0e08\u0e1e\u0e23\u0e30\u0e19\u0e32\u0e07\u0e40\u0e08\u0e49\u0e32\u0e2a\u0e34\u0e23\u0e34\u0e01\u0e34\u0e15\u0e34\u0e4c \u0e1e\u0e23\u0e30\u0e1a\u0e23\u0e21\u0e23\u0e32\u0e0a\u0e34\u0e19\u0e35\u0e19\u0e32\u0e16 \u0e1e\u0e23\u0e30\u0e1a\u0e23\u0e21\u0e23\u0e32\u0e0a\u0e0a\u0e19\u0e19\u0e35\u0e1e\u0e31\u0e19\u0e1b\u0e35\u0e2b\u0e25\u0e27\u0e07"
           }
         },
         "10-13": {
           "name": {
             "en": "King Bhumibol Adulyadej Memorial Day",
-            "th": "วันคล้ายวันสวรรคตพระบาทสมเด็จพระบรมชนกาธิเบศร มหาภูมิพลอดุลยเดชมหาราช บรมนาถบพิตร"
+            "th": "\u0e27\u0e31\u0e19\u0e04\u0e25\u0e49\u0e32\u0e22\u0e27\u0e31\u0e19\u0e2a\u0e27\u0e23\u0e23\u0e04\u0e15\u0e1e\u0e23\u0e30\u0e1a\u0e32\u0e17\u0e2a\u0e21\u0e40\u0e14\u0e47\u0e08\u0e1e\u0e23\u0e30\u0e1a\u0e23\u0e21\u0e0a\u0e19\u0e01\u0e32\u0e18\u0e34\u0e40\u0e1a\u0e28\u0e23 \u0e21\u0e2b\u0e32\u0e20\u0e39\u0e21\u0e34\u0e1e\u0e25\u0e2d\u0e14\u0e38\u0e25\u0e22\u0e40\u0e14\u0e0a\u0e21\u0e2b\u0e32\u0e23\u0e32\u0e0a \u0e1a\u0e23\u0e21\u0e19\u0e32\u0e16\u0e1a\u0e1e\u0e34\u0e15\u0e23"
           }
         },
         "10-23": {
           "name": {
             "en": "King Chulalongkorn Day",
-            "th": "วันปิยมหาราช"
+            "th": "\u0e27\u0e31\u0e19\u0e1b\u0e34\u0e22\u0e21\u0e2b\u0e32\u0e23\u0e32\u0e0a"
           }
         },
         "12-05": {
           "name": {
             "en": "King Bhumibol Adulyadej's Birthday",
-            "th": "วันคล้ายวันพระบรมราชสมภพ พระบาทสมเด็จพระบรมชนกาธิเบศร มหาภูมิพลอดุลยเดชมหาราช บรมนาถบพิตร"
+            "th": "\u0e27\u0e31\u0e19\u0e04\u0e25\u0e49\u0e32\u0e22\u0e27\u0e31\u0e19\u0e1e\u0e23\u0e30\u0e1a\u0e23\u0e21\u0e23\u0e32\u0e0a\u0e2a\u0e21\u0e20\u0e1e \u0e1e\u0e23\u0e30\u0e1a\u0e32\u0e17\u0e2a\u0e21\u0e40\u0e14\u0e47\u0e08\u0e1e\u0e23\u0e30\u0e1a\u0e23\u0e21\u0e0a\u0e19\u0e01\u0e32\u0e18\u0e34\u0e40\u0e1a\u0e28\u0e23 \u0e21\u0e2b\u0e32\u0e20\u0e39\u0e21\u0e34\u0e1e\u0e25\u0e2d\u0e14\u0e38\u0e25\u0e22\u0e40\u0e14\u0e0a\u0e21\u0e2b\u0e32\u0e23\u0e32\u0e0a \u0e1a\u0e23\u0e21\u0e19\u0e32\u0e16\u0e1a\u0e1e\u0e34\u0e15\u0e23"
           }
         },
         "12-10": {
           "name": {
             "en": "Constitution Day",
-            "th": "วันรัฐธรรมนูญ"
+            "th": "\u0e27\u0e31\u0e19\u0e23\u0e31\u0e10\u0e18\u0e23\u0e23\u0e21\u0e19\u0e39\u0e0d"
           }
         },
         "12-31": {
@@ -53631,7 +53631,7 @@ const data = {
     },
     "TN": {
       "names": {
-        "ar": "الجمهورية التونسية",
+        "ar": "\u0627\u0644\u062c\u0645\u0647\u0648\u0631\u064a\u0629 \u0627\u0644\u062a\u0648\u0646\u0633\u064a\u0629",
         "fr": "République tunisienne",
         "en": "Tunisia"
       },
@@ -53650,19 +53650,19 @@ const data = {
         "01-14": {
           "name": {
             "fr": "Fête de la Révolution et de la Jeunesse",
-            "ar": "عيد الثورة و الشباب"
+            "ar": "\u0639\u064a\u062f \u0627\u0644\u062b\u0648\u0631\u0629 \u0648 \u0627\u0644\u0634\u0628\u0627\u0628"
           }
         },
         "03-20": {
           "name": {
             "fr": "Fête de l'indépendance",
-            "ar": "عيد الإستقلال"
+            "ar": "\u0639\u064a\u062f \u0627\u0644\u0625\u0633\u062a\u0642\u0644\u0627\u0644"
           }
         },
         "04-09": {
           "name": {
             "fr": "Journée des Martyrs",
-            "ar": "عيد الشهداء"
+            "ar": "\u0639\u064a\u062f \u0627\u0644\u0634\u0647\u062f\u0627\u0621"
           }
         },
         "12 Rabi al-awwal": {
@@ -53683,26 +53683,26 @@ const data = {
         "07-25": {
           "name": {
             "fr": "Fête de la République",
-            "ar": "عيد الجمهورية"
+            "ar": "\u0639\u064a\u062f \u0627\u0644\u062c\u0645\u0647\u0648\u0631\u064a\u0629"
           }
         },
         "08-13": {
           "name": {
             "fr": "Fête de la Femme et de la Famille",
-            "ar": "عيد المرأة"
+            "ar": "\u0639\u064a\u062f \u0627\u0644\u0645\u0631\u0623\u0629"
           }
         },
         "10-15": {
           "name": {
             "fr": "Fête de l'Évacuation",
-            "ar": "عيد الجلاء"
+            "ar": "\u0639\u064a\u062f \u0627\u0644\u062c\u0644\u0627\u0621"
           }
         }
       }
     },
     "TO": {
       "names": {
-        "to": "Puleʻanga Fakatuʻi ʻo Tonga",
+        "to": "Pule\u02bbanga Fakatu\u02bbi \u02bbo Tonga",
         "en": "Tonga"
       },
       "langs": [
@@ -53740,7 +53740,7 @@ const data = {
         },
         "09-17": {
           "name": {
-            "en": "Birthday of His Royal Highness The Crown Prince Tupotoʻa-ʻUlukalala"
+            "en": "Birthday of His Royal Highness The Crown Prince Tupoto\u02bba-\u02bbUlukalala"
           }
         },
         "11-04 if thursday,friday,saturday,sunday then next monday if tuesday,wednesday then previous monday": {
@@ -53781,20 +53781,20 @@ const data = {
         "04-23": {
           "name": {
             "en": "National Sovereignty and Children's Day",
-            "tr": "Ulusal Egemenlik ve Çocuk Bayramı"
+            "tr": "Ulusal Egemenlik ve Çocuk Bayram\u0131"
           }
         },
         "05-01": {
           "_name": "05-01",
           "name": {
             "en": "Labour and Solidarity Day",
-            "tr": "Emek ve Dayanışma Günü"
+            "tr": "Emek ve Dayan\u0131\u015fma Günü"
           }
         },
         "05-19": {
           "name": {
             "en": "Commemoration of Atatürk, Youth and Sports Day",
-            "tr": "Atatürk'ü Anma Gençlik ve Spor Bayramı"
+            "tr": "Atatürk'ü Anma Gençlik ve Spor Bayram\u0131"
           }
         },
         "07-15": {
@@ -53806,13 +53806,13 @@ const data = {
         "08-30": {
           "name": {
             "en": "Victory Day",
-            "tr": "Zafer Bayramı"
+            "tr": "Zafer Bayram\u0131"
           }
         },
         "10-29": {
           "name": {
             "en": "Republic Day",
-            "tr": "Cumhuriyet Bayramı"
+            "tr": "Cumhuriyet Bayram\u0131"
           }
         },
         "1 Shawwal PT90H": {
@@ -53973,7 +53973,7 @@ const data = {
     },
     "TW": {
       "names": {
-        "zh": "中華民國",
+        "zh": "\u4e2d\u83ef\u6c11\u570b",
         "en": "Taiwan"
       },
       "langs": [
@@ -53988,92 +53988,92 @@ const data = {
           "substitute": true,
           "_name": "01-01",
           "name": {
-            "zh": "中華民國開國紀念日 / 元旦",
+            "zh": "\u4e2d\u83ef\u6c11\u570b\u958b\u570b\u7d00\u5ff5\u65e5 / \u5143\u65e6",
             "en": "Founding of the Republic of China"
           }
         },
         "chinese 01-0-00": {
           "name": {
             "en": "Chinese New Year's Eve",
-            "zh": "農曆除夕"
+            "zh": "\u8fb2\u66c6\u9664\u5915"
           }
         },
         "chinese 01-0-01": {
           "name": {
             "en": "Chinese New Year",
-            "zh": "農曆年初一"
+            "zh": "\u8fb2\u66c6\u5e74\u521d\u4e00"
           }
         },
         "chinese 01-0-01 if Monday then next Friday if Tuesday then next Saturdayif Wednesday then next Sunday if Thursday then next Monday if Friday then next Tuesday if Saturday then next Wednesday if Sunday then next Thursday": {
           "name": {
             "en": "Chinese New Year Holiday",
-            "zh": "农历新年假期"
+            "zh": "\u519c\u5386\u65b0\u5e74\u5047\u671f"
           }
         },
         "chinese 01-0-02": {
           "name": {
             "en": "The second day of the Chinese New Year",
-            "zh": "農曆年初二"
+            "zh": "\u8fb2\u66c6\u5e74\u521d\u4e8c"
           }
         },
         "chinese 01-0-03": {
           "name": {
             "en": "The third day of the Chinese New Year",
-            "zh": "農曆年初三"
+            "zh": "\u8fb2\u66c6\u5e74\u521d\u4e09"
           }
         },
         "chinese 01-0-04": {
           "name": {
             "en": "The forth day of the Chinese New Year",
-            "zh": "農曆年初四"
+            "zh": "\u8fb2\u66c6\u5e74\u521d\u56db"
           }
         },
         "02-28 and if Sunday then next Monday": {
           "substitute": true,
           "name": {
             "en": "Peace Memorial Day",
-            "zh": "228和平紀念日"
+            "zh": "228\u548c\u5e73\u7d00\u5ff5\u65e5"
           }
         },
         "04-04 and if Sunday then next Monday": {
           "substitute": true,
           "name": {
             "en": "Children's Day",
-            "zh": "兒童節"
+            "zh": "\u5152\u7ae5\u7bc0"
           }
         },
         "chinese 5-01 solarterm and if Sunday then next Monday": {
           "substitute": true,
           "name": {
             "en": "Tomb Sweeping Day",
-            "zh": "淸明節"
+            "zh": "\u6df8\u660e\u7bc0"
           }
         },
         "chinese 05-0-05 and if Sunday then next Monday": {
           "substitute": true,
           "name": {
             "en": "Dragon Boat Festival",
-            "zh": "端午節"
+            "zh": "\u7aef\u5348\u7bc0"
           }
         },
         "chinese 08-0-15 and if Sunday then next Monday": {
           "substitute": true,
           "name": {
             "en": "Mid-Autumn Festival",
-            "zh": "中秋節"
+            "zh": "\u4e2d\u79cb\u7bc0"
           }
         },
         "10-10 and if Sunday then next Monday": {
           "substitute": true,
           "name": {
             "en": "National Day / Double Tenth Day",
-            "zh": "國慶日 / 雙十節"
+            "zh": "\u570b\u6176\u65e5 / \u96d9\u5341\u7bc0"
           }
         },
         "02-04": {
           "name": {
             "en": "Farmer's Day",
-            "zh": "農民節"
+            "zh": "\u8fb2\u6c11\u7bc0"
           },
           "type": "observance"
         },
@@ -54084,14 +54084,14 @@ const data = {
         "03-12": {
           "name": {
             "en": "Arbor Day",
-            "zh": "國父逝世紀念日"
+            "zh": "\u570b\u7236\u901d\u4e16\u7d00\u5ff5\u65e5"
           },
           "type": "observance"
         },
         "03-29": {
           "name": {
             "en": "Youth Day",
-            "zh": "靑年節"
+            "zh": "\u9751\u5e74\u7bc0"
           },
           "type": "observance"
         },
@@ -54099,7 +54099,7 @@ const data = {
           "substitute": true,
           "_name": "05-01",
           "name": {
-            "zh": "勞動節"
+            "zh": "\u52de\u52d5\u7bc0"
           },
           "type": "observance",
           "note": "private sector"
@@ -54107,70 +54107,70 @@ const data = {
         "05-04": {
           "name": {
             "en": "Literary Day",
-            "zh": "文藝節"
+            "zh": "\u6587\u85dd\u7bc0"
           },
           "type": "observance"
         },
         "2nd Sunday in May": {
           "_name": "Mothers Day",
           "name": {
-            "zh": "母親節"
+            "zh": "\u6bcd\u89aa\u7bc0"
           },
           "type": "observance"
         },
         "06-03": {
           "name": {
             "en": "Opium Suppression Movement Day",
-            "zh": "禁菸節"
+            "zh": "\u7981\u83f8\u7bc0"
           },
           "type": "observance"
         },
         "08-08": {
           "_name": "Fathers Day",
           "name": {
-            "zh": "父親節"
+            "zh": "\u7236\u89aa\u7bc0"
           },
           "type": "observance"
         },
         "09-01": {
           "name": {
             "en": "Journalist' Day",
-            "zh": "記者節"
+            "zh": "\u8a18\u8005\u7bc0"
           },
           "type": "observance"
         },
         "09-03": {
           "name": {
             "en": "Armed Forces Day",
-            "zh": "軍人節"
+            "zh": "\u8ecd\u4eba\u7bc0"
           },
           "type": "observance"
         },
         "09-28": {
           "name": {
             "en": "Teachers' Day",
-            "zh": "孔子誕辰紀念日"
+            "zh": "\u5b54\u5b50\u8a95\u8fb0\u7d00\u5ff5\u65e5"
           },
           "type": "observance"
         },
         "10-21": {
           "name": {
             "en": "Overseas Chinese Day",
-            "zh": "華僑節"
+            "zh": "\u83ef\u50d1\u7bc0"
           },
           "type": "observance"
         },
         "10-25": {
           "name": {
             "en": "Taiwan Retrocession Day",
-            "zh": "臺灣光復節"
+            "zh": "\u81fa\u7063\u5149\u5fa9\u7bc0"
           },
           "type": "observance"
         },
         "11-12": {
           "name": {
             "en": "Sun Yat-sen's Birthday",
-            "zh": "國父誕辰紀念日"
+            "zh": "\u570b\u7236\u8a95\u8fb0\u7d00\u5ff5\u65e5"
           },
           "note": "Also Doctors' Day and Cultural Renaissance Day",
           "type": "observance"
@@ -54178,105 +54178,105 @@ const data = {
         "december solstice": {
           "name": {
             "en": "Dongzhi Festival",
-            "zh": "冬至"
+            "zh": "\u51ac\u81f3"
           },
           "type": "observance"
         },
         "12-25": {
           "name": {
             "en": "Constitution Day",
-            "zh": "行憲紀念日"
+            "zh": "\u884c\u61b2\u7d00\u5ff5\u65e5"
           },
           "type": "observance"
         },
         "chinese 01-0-15": {
           "name": {
             "en": "Lantern Festival",
-            "zh": "元宵節"
+            "zh": "\u5143\u5bb5\u7bc0"
           },
           "type": "observance"
         },
         "chinese 01-0-15 #1": {
           "name": {
             "en": "Tourism Day",
-            "zh": "觀光節"
+            "zh": "\u89c0\u5149\u7bc0"
           },
           "type": "observance"
         },
         "chinese 02-0-02": {
           "name": {
             "en": "Earth God's Birthday",
-            "zh": "土地公誕辰"
+            "zh": "\u571f\u5730\u516c\u8a95\u8fb0"
           },
           "type": "observance"
         },
         "chinese 02-0-19": {
           "name": {
             "en": "Kuan Yin's Birthday",
-            "zh": "觀音誕辰"
+            "zh": "\u89c0\u97f3\u8a95\u8fb0"
           },
           "type": "observance"
         },
         "chinese 03-0-15": {
           "name": {
             "en": "God of Medicine's Birthday",
-            "zh": "保生大帝誕辰"
+            "zh": "\u4fdd\u751f\u5927\u5e1d\u8a95\u8fb0"
           },
           "type": "observance"
         },
         "chinese 03-0-23": {
           "name": {
             "en": "Matsu's Birthday",
-            "zh": "媽祖誕辰"
+            "zh": "\u5abd\u7956\u8a95\u8fb0"
           },
           "type": "observance"
         },
         "chinese 04-0-08": {
           "name": {
             "en": "Buddha's Birthday",
-            "zh": "佛誕日"
+            "zh": "\u4f5b\u8a95\u65e5"
           },
           "type": "observance"
         },
         "chinese 05-0-13": {
           "name": {
             "en": "Kuan Kung's Birthday",
-            "zh": "關公誕辰"
+            "zh": "\u95dc\u516c\u8a95\u8fb0"
           },
           "type": "observance"
         },
         "chinese 05-0-13 #1": {
           "name": {
             "en": "Cheng Huang's Birthday",
-            "zh": "城隍爺誕辰"
+            "zh": "\u57ce\u968d\u723a\u8a95\u8fb0"
           },
           "type": "observance"
         },
         "chinese 07-0-07": {
           "name": {
             "en": "Qixi Festival",
-            "zh": "七夕"
+            "zh": "\u4e03\u5915"
           },
           "type": "observance"
         },
         "chinese 07-0-15": {
           "name": {
             "en": "Ghost Festival",
-            "zh": "中元節"
+            "zh": "\u4e2d\u5143\u7bc0"
           },
           "type": "observance"
         },
         "chinese 09-0-09": {
           "name": {
             "en": "Double Ninth Festival",
-            "zh": "重陽節"
+            "zh": "\u91cd\u967d\u7bc0"
           },
           "type": "observance"
         },
         "chinese 10-0-15": {
           "name": {
             "en": "Saisiat Festival",
-            "zh": "賽夏節"
+            "zh": "\u8cfd\u590f\u7bc0"
           },
           "type": "observance"
         }
@@ -54365,7 +54365,7 @@ const data = {
     },
     "UA": {
       "names": {
-        "uk": "Україна",
+        "uk": "\u0423\u043a\u0440\u0430\u0457\u043d\u0430",
         "en": "Ukraine"
       },
       "langs": [
@@ -54437,7 +54437,7 @@ const data = {
         },
         "05-09 and if saturday, sunday then next monday": {
           "name": {
-            "uk": "День перемоги над нацизмом у Другій світовій війні",
+            "uk": "\u0414\u0435\u043d\u044c \u043f\u0435\u0440\u0435\u043c\u043e\u0433\u0438 \u043d\u0430\u0434 \u043d\u0430\u0446\u0438\u0437\u043c\u043e\u043c \u0443 \u0414\u0440\u0443\u0433\u0456\u0439 \u0441\u0432\u0456\u0442\u043e\u0432\u0456\u0439 \u0432\u0456\u0439\u043d\u0456",
             "en": "Victory Day"
           },
           "substitute": true
@@ -54449,13 +54449,13 @@ const data = {
         "07-15 and if saturday, sunday then next monday since 2023": {
           "name": {
             "en": "Statehood Day",
-            "uk": "День Української Державності"
+            "uk": "\u0414\u0435\u043d\u044c \u0423\u043a\u0440\u0430\u0457\u043d\u0441\u044c\u043a\u043e\u0457 \u0414\u0435\u0440\u0436\u0430\u0432\u043d\u043e\u0441\u0442\u0456"
           }
         },
         "07-28 and if saturday, sunday then next monday prior to 2023": {
           "name": {
             "en": "Statehood Day",
-            "uk": "День Української Державності"
+            "uk": "\u0414\u0435\u043d\u044c \u0423\u043a\u0440\u0430\u0457\u043d\u0441\u044c\u043a\u043e\u0457 \u0414\u0435\u0440\u0436\u0430\u0432\u043d\u043e\u0441\u0442\u0456"
           }
         },
         "08-24 and if saturday, sunday then next monday": {
@@ -54464,14 +54464,14 @@ const data = {
         },
         "10-14 and if saturday, sunday then next monday since 2015 and prior to 2023": {
           "name": {
-            "uk": "День захисника України",
+            "uk": "\u0414\u0435\u043d\u044c \u0437\u0430\u0445\u0438\u0441\u043d\u0438\u043a\u0430 \u0423\u043a\u0440\u0430\u0457\u043d\u0438",
             "en": "Defenders of Ukraine Day"
           },
           "substitute": true
         },
         "10-01 and if saturday, sunday then next monday since 2023": {
           "name": {
-            "uk": "День захисників і захисниць України",
+            "uk": "\u0414\u0435\u043d\u044c \u0437\u0430\u0445\u0438\u0441\u043d\u0438\u043a\u0456\u0432 \u0456 \u0437\u0430\u0445\u0438\u0441\u043d\u0438\u0446\u044c \u0423\u043a\u0440\u0430\u0457\u043d\u0438",
             "en": "Defenders of Ukraine Day"
           },
           "substitute": true
@@ -55956,7 +55956,7 @@ const data = {
             },
             "friday before 3rd monday in January prior to 2021": {
               "name": {
-                "en": "Lee–Jackson Day"
+                "en": "Lee\u2013Jackson Day"
               }
             },
             "tuesday after 1st monday in November in even years since 2020": {
@@ -56147,8 +56147,8 @@ const data = {
     },
     "UZ": {
       "names": {
-        "uz": "Oʻzbekiston",
-        "ru": "Узбекистан",
+        "uz": "O\u02bbzbekiston",
+        "ru": "\u0423\u0437\u0431\u0435\u043a\u0438\u0441\u0442\u0430\u043d",
         "en": "Uzbekistan"
       },
       "dayoff": "sunday",
@@ -56165,7 +56165,7 @@ const data = {
           "substitute": true,
           "name": {
             "uz": "Yangi yil bayrami",
-            "ru": "Новый год",
+            "ru": "\u041d\u043e\u0432\u044b\u0439 \u0433\u043e\u0434",
             "en": "New Year's Day"
           }
         },
@@ -56173,15 +56173,15 @@ const data = {
           "substitute": true,
           "name": {
             "uz": "Xalqaro xotin-qizlar kuni",
-            "ru": "Международный женский день",
+            "ru": "\u041c\u0435\u0436\u0434\u0443\u043d\u0430\u0440\u043e\u0434\u043d\u044b\u0439 \u0436\u0435\u043d\u0441\u043a\u0438\u0439 \u0434\u0435\u043d\u044c",
             "en": "International Women's Day"
           }
         },
         "03-21 and if saturday,sunday then next monday": {
           "substitute": true,
           "name": {
-            "uz": "Navroʻz bayrami",
-            "ru": "Праздник Навруз",
+            "uz": "Navro\u02bbz bayrami",
+            "ru": "\u041f\u0440\u0430\u0437\u0434\u043d\u0438\u043a \u041d\u0430\u0432\u0440\u0443\u0437",
             "en": "Nowruz"
           }
         },
@@ -56189,7 +56189,7 @@ const data = {
           "substitute": true,
           "name": {
             "uz": "Xotira va qadrlash kuni",
-            "ru": "День памяти и почестей",
+            "ru": "\u0414\u0435\u043d\u044c \u043f\u0430\u043c\u044f\u0442\u0438 \u0438 \u043f\u043e\u0447\u0435\u0441\u0442\u0435\u0439",
             "en": "Day of Memory and Honour"
           }
         },
@@ -56197,15 +56197,15 @@ const data = {
           "substitute": true,
           "name": {
             "uz": "Mustaqillik kuni",
-            "ru": "День независимости",
+            "ru": "\u0414\u0435\u043d\u044c \u043d\u0435\u0437\u0430\u0432\u0438\u0441\u0438\u043c\u043e\u0441\u0442\u0438",
             "en": "Independence Day"
           }
         },
         "10-01 and if saturday,sunday then next monday": {
           "substitute": true,
           "name": {
-            "uz": "Oʻqituvchi va murabbiylar kuni",
-            "ru": "День учителя и наставника",
+            "uz": "O\u02bbqituvchi va murabbiylar kuni",
+            "ru": "\u0414\u0435\u043d\u044c \u0443\u0447\u0438\u0442\u0435\u043b\u044f \u0438 \u043d\u0430\u0441\u0442\u0430\u0432\u043d\u0438\u043a\u0430",
             "en": "Teachers and Mentors Day"
           }
         },
@@ -56213,15 +56213,15 @@ const data = {
           "substitute": true,
           "name": {
             "uz": "Konstitutsiya kuni",
-            "ru": "День Конституции",
+            "ru": "\u0414\u0435\u043d\u044c \u041a\u043e\u043d\u0441\u0442\u0438\u0442\u0443\u0446\u0438\u0438",
             "en": "Constitution Day"
           }
         },
         "1 Shawwal and if saturday,sunday then next monday": {
           "substitute": true,
           "name": {
-            "uz": "Roʻza hayiti",
-            "ru": "Руза хайит",
+            "uz": "Ro\u02bbza hayiti",
+            "ru": "\u0420\u0443\u0437\u0430 \u0445\u0430\u0439\u0438\u0442",
             "en": "Eid al-Fitr"
           }
         },
@@ -56229,7 +56229,7 @@ const data = {
           "substitute": true,
           "name": {
             "uz": "Qurbon hayiti",
-            "ru": "Курбан хайит",
+            "ru": "\u041a\u0443\u0440\u0431\u0430\u043d \u0445\u0430\u0439\u0438\u0442",
             "en": "Eid al-Adha"
           }
         }
@@ -56372,7 +56372,7 @@ const data = {
             "en": "Saint Charles Borromeo - Name day of the Holy Father",
             "it": "San Carlo Borromeo - Onomastico del Santo Padre"
           },
-          "note": "Name day of Pope John Paul II (Karol Józef Wojtyła)",
+          "note": "Name day of Pope John Paul II (Karol Józef Wojty\u0142a)",
           "active": [
             {
               "from": 1978,
@@ -56440,7 +56440,7 @@ const data = {
         "03-14 and if Sunday then next Monday": {
           "substitute": true,
           "name": {
-            "en": "National Hero′s Day"
+            "en": "National Hero\u2032s Day"
           }
         },
         "easter -2": {
@@ -56770,7 +56770,7 @@ const data = {
         },
         "2nd Saturday after 06-02 prior to 2020": {
           "name": {
-            "en": "Sovereign’s Birthday"
+            "en": "Sovereign\u2019s Birthday"
           },
           "disable": [
             "2017-06-10",
@@ -56783,7 +56783,7 @@ const data = {
         },
         "2nd Friday after 06-02 since 2020": {
           "name": {
-            "en": "Sovereign’s Birthday"
+            "en": "Sovereign\u2019s Birthday"
           }
         },
         "07-01 if Sunday,Thursday then next Monday if Saturday then previous Friday if Tuesday,Wednesday then previous Monday": {
@@ -56793,7 +56793,7 @@ const data = {
         },
         "10-21 if Sunday then next Monday if Saturday then previous Friday if Tuesday,Wednesday then previous Monday if Thursday then next Friday": {
           "name": {
-            "en": "St. Ursula’s Day"
+            "en": "St. Ursula\u2019s Day"
           },
           "disable": [
             "2016-10-23",
@@ -56822,7 +56822,7 @@ const data = {
         },
         "2021-10-18": {
           "name": {
-            "en": "Heroes’ and Forefathers Day"
+            "en": "Heroes\u2019 and Forefathers Day"
           }
         },
         "2021-11-08": {
@@ -56891,7 +56891,7 @@ const data = {
         },
         "2nd monday in October": {
           "name": {
-            "en": "Virgin Islands–Puerto Rico Friendship Day"
+            "en": "Virgin Islands\u2013Puerto Rico Friendship Day"
           }
         },
         "10-25": {
@@ -56910,7 +56910,7 @@ const data = {
     },
     "VN": {
       "names": {
-        "vi": "Cộng hòa Xã hội chủ nghĩa Việt Nam",
+        "vi": "C\u1ed9ng hòa Xã h\u1ed9i ch\u1ee7 ngh\u0129a Vi\u1ec7t Nam",
         "en": "Vietnam"
       },
       "dayoff": "",
@@ -56928,25 +56928,25 @@ const data = {
         "vietnamese 1-0-1": {
           "name": {
             "en": "Vietnamese New Year",
-            "vi": "Tết Nguyên Đán"
+            "vi": "T\u1ebft Nguyên \u0110án"
           }
         },
         "1 day before vietnamese 1-0-1 P5D": {
           "name": {
             "en": "Vietnamese New Year Holidays",
-            "vi": "Giao thừa Tết Nguyên Đán"
+            "vi": "Giao th\u1eeba T\u1ebft Nguyên \u0110án"
           }
         },
         "vietnamese 3-0-10": {
           "name": {
             "en": "Hung Kings Commemorations",
-            "vi": "Giỗ tổ Hùng Vương"
+            "vi": "Gi\u1ed7 t\u1ed5 Hùng V\u01b0\u01a1ng"
           }
         },
         "04-30": {
           "name": {
             "en": "Day of liberating the South for national reunification",
-            "vi": "Ngày Giải phóng miền Nam"
+            "vi": "Ngày Gi\u1ea3i phóng mi\u1ec1n Nam"
           }
         },
         "05-01": {
@@ -56955,13 +56955,13 @@ const data = {
         "09-02": {
           "name": {
             "en": "National Day",
-            "vi": "Quốc khánh"
+            "vi": "Qu\u1ed1c khánh"
           }
         },
         "02-03": {
           "name": {
             "en": "Communist Party of Viet Nam Foundation Anniversary",
-            "vi": "Ngày thành lập Đảng"
+            "vi": "Ngày thành l\u1eadp \u0110\u1ea3ng"
           },
           "type": "observance"
         },
@@ -56972,126 +56972,126 @@ const data = {
         "04-21": {
           "name": {
             "en": "Vietnam Book Day",
-            "vi": "Ngày Sách Việt Nam"
+            "vi": "Ngày Sách Vi\u1ec7t Nam"
           },
           "type": "observance"
         },
         "05-07": {
           "name": {
             "en": "Dien Bien Phu Victory Day",
-            "vi": "Ngày Chiến thắng Điện Biện Phủ"
+            "vi": "Ngày Chi\u1ebfn th\u1eafng \u0110i\u1ec7n Bi\u1ec7n Ph\u1ee7"
           },
           "type": "observance"
         },
         "05-19": {
           "name": {
             "en": "President Ho Chi Minh's Birthday",
-            "vi": "Ngày sinh Chủ tịch Hồ Chí Minh"
+            "vi": "Ngày sinh Ch\u1ee7 t\u1ecbch H\u1ed3 Chí Minh"
           },
           "type": "observance"
         },
         "06-01": {
           "name": {
             "en": "International Children's Day",
-            "vi": "Ngày quốc tế Thiếu nhi"
+            "vi": "Ngày qu\u1ed1c t\u1ebf Thi\u1ebfu nhi"
           },
           "type": "observance"
         },
         "06-28": {
           "name": {
             "en": "Vietnamese Family Day",
-            "vi": "Ngày Gia đình Việt Nam"
+            "vi": "Ngày Gia \u0111ình Vi\u1ec7t Nam"
           },
           "type": "observance"
         },
         "07-27": {
           "name": {
             "en": "Remembrance Day",
-            "vi": "Ngày Thương Binh Liệt Sĩ"
+            "vi": "Ngày Th\u01b0\u01a1ng Binh Li\u1ec7t S\u0129"
           },
           "type": "observance"
         },
         "08-19": {
           "name": {
             "en": "August Revolution Commemoration Day",
-            "vi": "Ngày cách mạng Tháng Tám"
+            "vi": "Ngày cách m\u1ea1ng Tháng Tám"
           },
           "type": "observance"
         },
         "10-10": {
           "name": {
             "en": "Capital Liberation Day",
-            "vi": "Ngày giải phóng Thủ Đô"
+            "vi": "Ngày gi\u1ea3i phóng Th\u1ee7 \u0110ô"
           },
           "type": "observance"
         },
         "10-20": {
           "name": {
             "en": "Vietnamese Women's Day",
-            "vi": "Ngày Phụ nữ Việt Nam"
+            "vi": "Ngày Ph\u1ee5 n\u1eef Vi\u1ec7t Nam"
           },
           "type": "observance"
         },
         "11-20": {
           "name": {
             "en": "Vietnamese Teacher's Day",
-            "vi": "Ngày Nhà giáo Việt Nam"
+            "vi": "Ngày Nhà giáo Vi\u1ec7t Nam"
           },
           "type": "observance"
         },
         "12-22": {
           "name": {
             "en": "National Defence Day",
-            "vi": "Ngày hội Quốc phòng Toàn dân"
+            "vi": "Ngày h\u1ed9i Qu\u1ed1c phòng Toàn dân"
           },
           "type": "observance"
         },
         "vietnamese 1-0-5": {
           "name": {
-            "en": "Victory of Ngọc Hồi-Đống Đa",
-            "vi": "Chiến thắng Ngọc Hồi - Đống Đa"
+            "en": "Victory of Ng\u1ecdc H\u1ed3i-\u0110\u1ed1ng \u0110a",
+            "vi": "Chi\u1ebfn th\u1eafng Ng\u1ecdc H\u1ed3i - \u0110\u1ed1ng \u0110a"
           },
           "type": "observance"
         },
         "vietnamese 1-0-15": {
           "name": {
             "en": "Lantern Festival",
-            "vi": "Tết Nguyên Tiêu"
+            "vi": "T\u1ebft Nguyên Tiêu"
           },
           "type": "observance"
         },
         "vietnamese 4-0-15": {
           "name": {
             "en": "Buddha's Birthday",
-            "vi": "Lễ Phật đản"
+            "vi": "L\u1ec5 Ph\u1eadt \u0111\u1ea3n"
           },
           "type": "observance"
         },
         "vietnamese 5-0-5": {
           "name": {
             "en": "Mid-year Festival",
-            "vi": "Tết Đoan ngọ"
+            "vi": "T\u1ebft \u0110oan ng\u1ecd"
           },
           "type": "observance"
         },
         "vietnamese 7-0-15": {
           "name": {
             "en": "Ghost Festival",
-            "vi": "Rằm Tháng Bảy, Vu Lan"
+            "vi": "R\u1eb1m Tháng B\u1ea3y, Vu Lan"
           },
           "type": "observance"
         },
         "vietnamese 8-0-15": {
           "name": {
             "en": "Mid-Autumn Festival",
-            "vi": "Tết Trung thu"
+            "vi": "T\u1ebft Trung thu"
           },
           "type": "observance"
         },
         "vietnamese 12-0-23": {
           "name": {
             "en": "Kitchen guardians",
-            "vi": "Ông Táo chầu trời"
+            "vi": "Ông Táo ch\u1ea7u tr\u1eddi"
           },
           "type": "observance"
         }
@@ -57202,7 +57202,7 @@ const data = {
     "XK": {
       "names": {
         "sq": "Republika e Kosovës",
-        "sr": "Република Косово",
+        "sr": "\u0420\u0435\u043f\u0443\u0431\u043b\u0438\u043a\u0430 \u041a\u043e\u0441\u043e\u0432\u043e",
         "en": "Kosovo"
       },
       "langs": [
@@ -57430,7 +57430,7 @@ const data = {
         },
         "03-09": {
           "name": {
-            "en": "Women’s Day"
+            "en": "Women\u2019s Day"
           }
         },
         "03-12 and if sunday then next monday": {
@@ -57568,39 +57568,39 @@ const data = {
     "01-01": {
       "name": {
         "en": "New Year's Day",
-        "am": "እንቁጣጣሽ",
-        "ar": "عيد رأس السنة",
+        "am": "\u12a5\u1295\u1241\u1323\u1323\u123d",
+        "ar": "\u0639\u064a\u062f \u0631\u0623\u0633 \u0627\u0644\u0633\u0646\u0629",
         "az": "Yeni il",
-        "be": "Новы год",
-        "bg": "Нова Година",
+        "be": "\u041d\u043e\u0432\u044b \u0433\u043e\u0434",
+        "bg": "\u041d\u043e\u0432\u0430 \u0413\u043e\u0434\u0438\u043d\u0430",
         "bs": "Novogodisnji dan",
         "ca": "Any nou",
         "cz": "Nový rok",
         "da": "Nytårsdag",
         "de": "Neujahr",
-        "el": "Πρωτοχρονιά",
+        "el": "\u03a0\u03c1\u03c9\u03c4\u03bf\u03c7\u03c1\u03bf\u03bd\u03b9\u03ac",
         "es": "Año Nuevo",
         "et": "uusaasta",
         "fi": "uudenvuodenpäivä",
         "fil": "Araw ng Bagong Taon",
         "fo": "Nýggjársdagur",
         "fr": "Nouvel An",
-        "ge": "ახალი წელი",
+        "ge": "\u10d0\u10ee\u10d0\u10da\u10d8 \u10ec\u10d4\u10da\u10d8",
         "hr": "Nova godina",
         "hu": "Újév",
-        "hy": "Ամանոր",
+        "hy": "\u0531\u0574\u0561\u0576\u0578\u0580",
         "id": "Hari tahun baru",
         "it": "Capodanno",
         "is": "Nýársdagur",
-        "jp": "元日",
-        "kk": "Жаңа жыл",
+        "jp": "\u5143\u65e5",
+        "kk": "\u0416\u0430\u04a3\u0430 \u0436\u044b\u043b",
         "kl": "ukiortaaq",
-        "ko": "신정",
+        "ko": "\uc2e0\uc815",
         "lb": "Neijoerschdag",
         "lt": "Naujieji metai",
         "lv": "Jaunais Gads",
         "mg": "Taom-baovao",
-        "mk": "Нова Година",
+        "mk": "\u041d\u043e\u0432\u0430 \u0413\u043e\u0434\u0438\u043d\u0430",
         "ms": "Hari Tahun Baru",
         "mt": "L-Ewwel tas-Sena",
         "nl": "Nieuwjaar",
@@ -57609,55 +57609,55 @@ const data = {
         "pl": "Nowy Rok",
         "pt": "Ano Novo",
         "ro": "Anul nou",
-        "ru": "Новый год",
+        "ru": "\u041d\u043e\u0432\u044b\u0439 \u0433\u043e\u0434",
         "sl": "novo leto",
         "sq": "Viti i Ri",
-        "sr": "Нова година",
+        "sr": "\u041d\u043e\u0432\u0430 \u0433\u043e\u0434\u0438\u043d\u0430",
         "sv": "nyårsdagen",
         "sw": "Mwaka mpya",
-        "th": "วันขึ้นปีใหม่",
-        "ti": "ሓዲሽ ዓመት",
-        "tr": "Yılbaşı",
-        "uk": "Новий Рік",
-        "vi": "Tết Dương lịch",
-        "zh": "元旦"
+        "th": "\u0e27\u0e31\u0e19\u0e02\u0e36\u0e49\u0e19\u0e1b\u0e35\u0e43\u0e2b\u0e21\u0e48",
+        "ti": "\u1213\u12f2\u123d \u12d3\u1218\u1275",
+        "tr": "Y\u0131lba\u015f\u0131",
+        "uk": "\u041d\u043e\u0432\u0438\u0439 \u0420\u0456\u043a",
+        "vi": "T\u1ebft D\u01b0\u01a1ng l\u1ecbch",
+        "zh": "\u5143\u65e6"
       }
     },
     "01-06": {
       "name": {
         "en": "Epiphany",
-        "am": "ብርሐነ ጥምቀት",
+        "am": "\u1265\u122d\u1210\u1290 \u1325\u121d\u1240\u1275",
         "da": "Åbenbaring",
         "de": "Heilige Drei Könige",
         "de-ch": "Dreikönigstag",
         "es": "Día de los Reyes Magos",
         "et": "kolmekuningapäev",
         "fi": "loppiainen",
-        "fr": "l’Épiphanie",
-        "el": "Θεοφάνεια",
+        "fr": "l\u2019Épiphanie",
+        "el": "\u0398\u03b5\u03bf\u03c6\u03ac\u03bd\u03b5\u03b9\u03b1",
         "hr": "Bogojavljenje, Sveta tri kralja",
         "hu": "Vízkereszt",
         "it": "Epifania",
         "is": "Þrettándinn",
         "lb": "Dräikinneksdag",
         "nl": "Driekoningen",
-        "mk": "Богојавление",
-        "pl": "Święto Trzech Króli",
+        "mk": "\u0411\u043e\u0433\u043e\u0458\u0430\u0432\u043b\u0435\u043d\u0438\u0435",
+        "pl": "\u015awi\u0119to Trzech Króli",
         "pt": "Epifania do Senhor",
         "sk": "Zjavenie Pána",
         "sv": "trettondedag jul",
-        "ti": "ጥምቀት",
-        "vi": "Lễ Hiển Linh"
+        "ti": "\u1325\u121d\u1240\u1275",
+        "vi": "L\u1ec5 Hi\u1ec3n Linh"
       }
     },
     "02-02": {
       "name": {
         "en": "Candlemas",
         "de": "Lichtmess",
-        "hu": "Gyertyaszentelő Boldogasszony",
+        "hu": "Gyertyaszentel\u0151 Boldogasszony",
         "lb": "Liichtmëssdag",
         "nl": "Lichtmis",
-        "vi": "Lễ Đức Mẹ dâng Chúa Giêsu trong đền thánh"
+        "vi": "L\u1ec5 \u0110\u1ee9c M\u1eb9 dâng Chúa Giêsu trong \u0111\u1ec1n thánh"
       }
     },
     "02-14": {
@@ -57671,33 +57671,33 @@ const data = {
         "no": "Valentinsdag",
         "pl": "Walentynki",
         "pt": "Dia dos Namorados",
-        "vi": "Lễ tình nhân"
+        "vi": "L\u1ec5 tình nhân"
       }
     },
     "03-08": {
       "name": {
         "en": "International Women's Day",
-        "az": "Qadınlar günü",
-        "be": "Мiжнародны жаночы дзень",
-        "bg": "Ден на жената",
+        "az": "Qad\u0131nlar günü",
+        "be": "\u041ci\u0436\u043d\u0430\u0440\u043e\u0434\u043d\u044b \u0436\u0430\u043d\u043e\u0447\u044b \u0434\u0437\u0435\u043d\u044c",
+        "bg": "\u0414\u0435\u043d \u043d\u0430 \u0436\u0435\u043d\u0430\u0442\u0430",
         "de": "Internationaler Frauentag",
         "fr": "Journée internationale des femmes",
-        "ge": "ქალთა საერთაშორისო დღე",
-        "hu": "Nemzetközi nőnap",
-        "hy": "Կանանց տոն",
-        "kk": "Халықаралық әйелдер күні",
+        "ge": "\u10e5\u10d0\u10da\u10d7\u10d0 \u10e1\u10d0\u10d4\u10e0\u10d7\u10d0\u10e8\u10dd\u10e0\u10d8\u10e1\u10dd \u10d3\u10e6\u10d4",
+        "hu": "Nemzetközi n\u0151nap",
+        "hy": "\u053f\u0561\u0576\u0561\u0576\u0581 \u057f\u0578\u0576",
+        "kk": "\u0425\u0430\u043b\u044b\u049b\u0430\u0440\u0430\u043b\u044b\u049b \u04d9\u0439\u0435\u043b\u0434\u0435\u0440 \u043a\u04af\u043d\u0456",
         "lb": "Internationale Fraendag",
         "nl": "Internationale Vrouwendag",
         "no": "Kvinnedagen",
-        "pl": "Dzień Kobiet",
+        "pl": "Dzie\u0144 Kobiet",
         "pt": "Dia Internacional da Mulher",
         "ro": "Ziua Internationala a Femeii",
-        "ru": "Международный женский день",
-        "sl": "Mednarodni dan žena",
-        "uk": "Міжнародний жіночий день",
-        "vi": "Quốc tế Phụ nữ",
-        "zh": "国际妇女节",
-        "ti": "መዓልቲ ኣነስቲ",
+        "ru": "\u041c\u0435\u0436\u0434\u0443\u043d\u0430\u0440\u043e\u0434\u043d\u044b\u0439 \u0436\u0435\u043d\u0441\u043a\u0438\u0439 \u0434\u0435\u043d\u044c",
+        "sl": "Mednarodni dan \u017eena",
+        "uk": "\u041c\u0456\u0436\u043d\u0430\u0440\u043e\u0434\u043d\u0438\u0439 \u0436\u0456\u043d\u043e\u0447\u0438\u0439 \u0434\u0435\u043d\u044c",
+        "vi": "Qu\u1ed1c t\u1ebf Ph\u1ee5 n\u1eef",
+        "zh": "\u56fd\u9645\u5987\u5973\u8282",
+        "ti": "\u1218\u12d3\u120d\u1272 \u12a3\u1290\u1235\u1272",
         "es": "Día de la Mujer"
       }
     },
@@ -57708,7 +57708,7 @@ const data = {
         "de": "Josefstag",
         "es": "San José",
         "it": "San Giuseppe",
-        "mt": "San Ġużepp",
+        "mt": "San \u0120u\u017cepp",
         "nl": "Hoogfeest van de Heilige Jozef",
         "vi": "Kính Thánh Giuse"
       }
@@ -57721,21 +57721,21 @@ const data = {
         "nl": "1 April",
         "no": "Aprilsnarr",
         "sq": "Dita e Gënjeshtrave",
-        "vi": "Cá tháng tư"
+        "vi": "Cá tháng t\u01b0"
       }
     },
     "05-01": {
       "name": {
         "en": "Labour Day",
         "en-us": "Labor Day",
-        "ar": "يوم العمال",
-        "be": "Дзень працы",
-        "bg": "Ден на труда",
+        "ar": "\u064a\u0648\u0645 \u0627\u0644\u0639\u0645\u0627\u0644",
+        "be": "\u0414\u0437\u0435\u043d\u044c \u043f\u0440\u0430\u0446\u044b",
+        "bg": "\u0414\u0435\u043d \u043d\u0430 \u0442\u0440\u0443\u0434\u0430",
         "bs": "Radni dan",
         "cz": "Svátek práce",
         "da": "1. maj",
         "de": "Tag der Arbeit",
-        "el": "Εργατική Πρωτομαγιά",
+        "el": "\u0395\u03c1\u03b3\u03b1\u03c4\u03b9\u03ba\u03ae \u03a0\u03c1\u03c9\u03c4\u03bf\u03bc\u03b1\u03b3\u03b9\u03ac",
         "es": "Día del Trabajador",
         "et": "kevadpüha",
         "fi": "vappu",
@@ -57743,46 +57743,46 @@ const data = {
         "fr": "Fête du travail",
         "hr": "Praznik rada",
         "hu": "A munka ünnepe",
-        "hy": "Աշխատանքի օր",
+        "hy": "\u0531\u0577\u056d\u0561\u057f\u0561\u0576\u0584\u056b \u0585\u0580",
         "id": "Hari Buruh Internasional",
         "it": "Festa del lavoro",
         "is": "Hátíðisdagur Verkamanna",
         "lb": "Éischte Mee",
-        "lt": "Tarptautinė darbo diena",
-        "lv": "Darba svētki",
+        "lt": "Tarptautin\u0117 darbo diena",
+        "lv": "Darba sv\u0113tki",
         "nl": "Dag van de Arbeid",
         "no": "Arbeidernes dag",
         "mg": "Fetin'ny asa",
-        "mk": "Ден на трудот",
+        "mk": "\u0414\u0435\u043d \u043d\u0430 \u0442\u0440\u0443\u0434\u043e\u0442",
         "ms": "Hari Pekerja",
-        "mt": "Jum il-Ħaddiem",
+        "mt": "Jum il-\u0126addiem",
         "pap": "Dia di Obrero",
-        "pl": "Święto Pracy",
+        "pl": "\u015awi\u0119to Pracy",
         "pt": "Dia do trabalhador",
         "ro": "Ziua muncii",
         "sk": "Sviatok práce",
         "sl": "praznik dela",
         "sq": "Dita Ndërkombëtare e Punonjësve",
-        "sr": "Празник рада",
+        "sr": "\u041f\u0440\u0430\u0437\u043d\u0438\u043a \u0440\u0430\u0434\u0430",
         "sv": "första maj",
-        "ti": "የላብ አደሮች ቀን",
-        "uk": "День міжнародної солідарності трудящих",
-        "vi": "Quốc tế Lao động",
-        "zh": "劳动节"
+        "ti": "\u12e8\u120b\u1265 \u12a0\u12f0\u122e\u127d \u1240\u1295",
+        "uk": "\u0414\u0435\u043d\u044c \u043c\u0456\u0436\u043d\u0430\u0440\u043e\u0434\u043d\u043e\u0457 \u0441\u043e\u043b\u0456\u0434\u0430\u0440\u043d\u043e\u0441\u0442\u0456 \u0442\u0440\u0443\u0434\u044f\u0449\u0438\u0445",
+        "vi": "Qu\u1ed1c t\u1ebf Lao \u0111\u1ed9ng",
+        "zh": "\u52b3\u52a8\u8282"
       }
     },
     "05-09": {
       "name": {
         "en": "Europe Day",
-        "bg": "Денят на Европа",
+        "bg": "\u0414\u0435\u043d\u044f\u0442 \u043d\u0430 \u0415\u0432\u0440\u043e\u043f\u0430",
         "cs": "Den Evropy",
         "da": "Europadagen",
         "de": "Europatag",
-        "el": "Ημέρα της Ευρώπης",
+        "el": "\u0397\u03bc\u03ad\u03c1\u03b1 \u03c4\u03b7\u03c2 \u0395\u03c5\u03c1\u03ce\u03c0\u03b7\u03c2",
         "es": "Día de Europa",
         "et": "Euroopa päev",
         "fi": "Eurooppa-päivä",
-        "fr": "Journée de l’Europe",
+        "fr": "Journée de l\u2019Europe",
         "ga": "Lá na hEorpa",
         "hr": "Dan Europe",
         "hu": "Európa-nap",
@@ -57793,10 +57793,10 @@ const data = {
         "lv": "Eiropas diena",
         "mt": "Jum l-Ewropa",
         "nl": "Europadag",
-        "pl": "Dzień Europy",
+        "pl": "Dzie\u0144 Europy",
         "pt": "Dia da Europa",
         "ro": "Ziua Europei",
-        "sk": "Deň Európy",
+        "sk": "De\u0148 Európy",
         "sq": "Dita e Evropës",
         "sv": "Europadagen"
       }
@@ -57810,7 +57810,7 @@ const data = {
         "it": "Santi Pietro e Paolo",
         "mt": "L-Imnarja",
         "nl": "Hoogfeest van Petrus en Paulus",
-        "vi": "Lễ kính Thánh Phêrô"
+        "vi": "L\u1ec5 kính Thánh Phêrô"
       }
     },
     "08-15": {
@@ -57819,21 +57819,21 @@ const data = {
         "de": "Mariä Himmelfahrt",
         "es": "Asunción",
         "fr": "Assomption",
-        "el": "Κοίμηση της Θεοτόκου",
+        "el": "\u039a\u03bf\u03af\u03bc\u03b7\u03c3\u03b7 \u03c4\u03b7\u03c2 \u0398\u03b5\u03bf\u03c4\u03cc\u03ba\u03bf\u03c5",
         "hr": "Velika Gospa",
         "it": "Assunzione di Maria",
         "lb": "Léiffrawëschdag",
-        "lt": "Žolinė",
+        "lt": "\u017dolin\u0117",
         "mg": "Asompsiona",
-        "mk": "Успение на Пресвета Богородица",
+        "mk": "\u0423\u0441\u043f\u0435\u043d\u0438\u0435 \u043d\u0430 \u041f\u0440\u0435\u0441\u0432\u0435\u0442\u0430 \u0411\u043e\u0433\u043e\u0440\u043e\u0434\u0438\u0446\u0430",
         "mt": "Santa Marija",
         "nl": "O.L.V. Hemelvaart",
-        "pl": "Wniebowzięcie Najświętszej Maryi Panny",
+        "pl": "Wniebowzi\u0119cie Naj\u015bwi\u0119tszej Maryi Panny",
         "pt": "Assunção de Maria",
         "ro": "Adormirea Maicii Domnului",
         "sl": "Marijino vnebovzetje",
         "sq": "Shën Mëria e Gushtit",
-        "vi": "Đức Mẹ Lên Trời"
+        "vi": "\u0110\u1ee9c M\u1eb9 Lên Tr\u1eddi"
       }
     },
     "11-01": {
@@ -57849,17 +57849,17 @@ const data = {
         "hu": "Mindenszentek",
         "it": "Ognissanti",
         "lb": "Allerhellegen",
-        "lt": "Visų šventųjų diena",
+        "lt": "Vis\u0173 \u0161vent\u0173j\u0173 diena",
         "mg": "Fetin'ny olo-masina",
-        "mk": "Празникот на сите светци",
+        "mk": "\u041f\u0440\u0430\u0437\u043d\u0438\u043a\u043e\u0442 \u043d\u0430 \u0441\u0438\u0442\u0435 \u0441\u0432\u0435\u0442\u0446\u0438",
         "nl": "Allerheiligen",
-        "pl": "Wszystkich Świętych",
+        "pl": "Wszystkich \u015awi\u0119tych",
         "pt": "Todos os santos",
-        "sk": "Sviatok všetkých svätých",
+        "sk": "Sviatok v\u0161etkých svätých",
         "sq": "Të gjitha Saints",
-        "sr": "Сви Свети",
+        "sr": "\u0421\u0432\u0438 \u0421\u0432\u0435\u0442\u0438",
         "sv": "alla helgons dag",
-        "vi": "Lễ Các Thánh"
+        "vi": "L\u1ec5 Các Thánh"
       }
     },
     "11-02": {
@@ -57870,14 +57870,14 @@ const data = {
         "et": "hingedepäev",
         "fil": "Araw ng mga Kaluluwa",
         "fr": "Fête des morts",
-        "hr": "Dušni dan",
+        "hr": "Du\u0161ni dan",
         "hu": "Halottak napja",
         "it": "Commemorazione dei defunti",
         "lb": "Allerséilen",
         "nl": "Allerzielen",
         "pt": "Dia de Finados",
-        "vi": "Lễ Các Đẳng",
-        "lt": "Vėlinės"
+        "vi": "L\u1ec5 Các \u0110\u1eb3ng",
+        "lt": "V\u0117lin\u0117s"
       }
     },
     "10-04": {
@@ -57896,7 +57896,7 @@ const data = {
         "de": "Sankt Martin (Faschingsbeginn)",
         "hu": "Márton nap",
         "nl": "Sint-Maarten",
-        "vi": "Lễ thánh Martin"
+        "vi": "L\u1ec5 thánh Martin"
       }
     },
     "12-06": {
@@ -57907,7 +57907,7 @@ const data = {
         "hu": "Mikulás",
         "lb": "Niklosdag",
         "nl": "Sinterklaas",
-        "pl": "Mikołajki",
+        "pl": "Miko\u0142ajki",
         "vi": "Thánh Saint Nicholas"
       }
     },
@@ -57926,7 +57926,7 @@ const data = {
         "es": "La inmaculada concepción",
         "fr": "Immaculée Conception",
         "it": "Immacolata Concezione",
-        "mt": "Il-Kunċizzjoni",
+        "mt": "Il-Kun\u010bizzjoni",
         "nl": "Onbevlekte Ontvangenis van Maria",
         "pt": "Imaculada Conceição"
       }
@@ -57934,9 +57934,9 @@ const data = {
     "12-24": {
       "name": {
         "en": "Christmas Eve",
-        "bg": "Бъдни вечер",
+        "bg": "\u0411\u044a\u0434\u043d\u0438 \u0432\u0435\u0447\u0435\u0440",
         "bs": "Badnji dan",
-        "cz": "Štědrý den",
+        "cz": "\u0160t\u011bdrý den",
         "da": "Juleaftensdag",
         "de": "Heiliger Abend",
         "es": "Nochebuena",
@@ -57950,86 +57950,86 @@ const data = {
         "is": "Aðfangadagur",
         "kl": "juulliaraq",
         "lb": "Hellegowend",
-        "lt": "Šv. Kūčios",
-        "lv": "Ziemassvētku vakars",
+        "lt": "\u0160v. K\u016b\u010dios",
+        "lv": "Ziemassv\u0113tku vakars",
         "ms": "Hari Sebelum Krismas",
         "nl": "Kerstavond",
         "no": "Julaften",
-        "pl": "Wigilia Bożego Narodzenia",
+        "pl": "Wigilia Bo\u017cego Narodzenia",
         "pt": "Noite de Natal",
-        "sk": "Štedrý deň",
+        "sk": "\u0160tedrý de\u0148",
         "sq": "Nata e Krishtlindjes",
-        "sr": "Бадњи дан",
+        "sr": "\u0411\u0430\u0434\u045a\u0438 \u0434\u0430\u043d",
         "sv": "julafton",
-        "vi": "Đêm Giáng Sinh"
+        "vi": "\u0110êm Giáng Sinh"
       }
     },
     "12-25": {
       "name": {
         "en": "Christmas Day",
-        "am": "ልደተ-ለእግዚእነ/ ገና",
-        "ar": "عيد الميلاد المجيد",
-        "bg": "Коледа",
-        "bn": "বড়দিন",
-        "bs": "Božić",
+        "am": "\u120d\u12f0\u1270-\u1208\u12a5\u130d\u12da\u12a5\u1290/ \u1308\u1293",
+        "ar": "\u0639\u064a\u062f \u0627\u0644\u0645\u064a\u0644\u0627\u062f \u0627\u0644\u0645\u062c\u064a\u062f",
+        "bg": "\u041a\u043e\u043b\u0435\u0434\u0430",
+        "bn": "\u09ac\u09a1\u09bc\u09a6\u09bf\u09a8",
+        "bs": "Bo\u017ei\u0107",
         "de-at": "Christtag",
         "ca": "Nadal",
-        "cz": "1. svátek vánoční",
+        "cz": "1. svátek váno\u010dní",
         "da": "Juledag",
         "de": "Weihnachten",
         "de-ch": "Weihnachtstag",
-        "el": "Χριστούγεννα",
+        "el": "\u03a7\u03c1\u03b9\u03c3\u03c4\u03bf\u03cd\u03b3\u03b5\u03bd\u03bd\u03b1",
         "es": "Navidad",
         "et": "esimene jõulupüha",
         "fi": "joulupäivä",
         "fil": "Araw ng Pasko",
         "fo": "Fyrsti jóladagur",
         "fr": "Noël",
-        "hr": "Božić",
+        "hr": "Bo\u017ei\u0107",
         "hu": "Karácsony",
-        "hy": "Սուրբ Ծնունդ",
+        "hy": "\u054d\u0578\u0582\u0580\u0562 \u053e\u0576\u0578\u0582\u0576\u0564",
         "id": "Hari Raya Natal",
         "it": "Natale di Gesù",
         "is": "Jóladagur",
-        "jp": "クリスマス",
+        "jp": "\u30af\u30ea\u30b9\u30de\u30b9",
         "kl": "juullerujussuaq",
-        "ko": "기독탄신일",
+        "ko": "\uae30\ub3c5\ud0c4\uc2e0\uc77c",
         "lb": "Chrëschtdag",
-        "lt": "Šv. Kalėdos",
-        "lv": "Ziemassvētki",
+        "lt": "\u0160v. Kal\u0117dos",
+        "lv": "Ziemassv\u0113tki",
         "mg": "Krismasy",
-        "mk": "Католички Божиќ",
+        "mk": "\u041a\u0430\u0442\u043e\u043b\u0438\u0447\u043a\u0438 \u0411\u043e\u0436\u0438\u045c",
         "ms": "Hari Krismas",
         "mt": "Il-Milied",
         "nl": "Kerstmis",
         "no": "Første juledag",
         "pap": "Dia Pasco di Nascimento",
-        "pl": "Pierwszy dzień Bożego Narodzenia",
+        "pl": "Pierwszy dzie\u0144 Bo\u017cego Narodzenia",
         "pt": "Natal",
-        "ro": "Crăciunul",
-        "ru": "Рождество Христово",
-        "sk": "Prvý sviatok vianočný",
-        "sl": "božič",
+        "ro": "Cr\u0103ciunul",
+        "ru": "\u0420\u043e\u0436\u0434\u0435\u0441\u0442\u0432\u043e \u0425\u0440\u0438\u0441\u0442\u043e\u0432\u043e",
+        "sk": "Prvý sviatok viano\u010dný",
+        "sl": "bo\u017ei\u010d",
         "sq": "Krishtlindja",
-        "sr": "Католички Божић",
+        "sr": "\u041a\u0430\u0442\u043e\u043b\u0438\u0447\u043a\u0438 \u0411\u043e\u0436\u0438\u045b",
         "sv": "juldagen",
         "sw": "Krismasi",
-        "ti": "ልደት",
-        "uk": "Різдво Христове",
-        "vi": "Lễ Giáng Sinh",
-        "zh": "聖誕節"
+        "ti": "\u120d\u12f0\u1275",
+        "uk": "\u0420\u0456\u0437\u0434\u0432\u043e \u0425\u0440\u0438\u0441\u0442\u043e\u0432\u0435",
+        "vi": "L\u1ec5 Giáng Sinh",
+        "zh": "\u8056\u8a95\u7bc0"
       }
     },
     "12-26": {
       "name": {
         "en": "Boxing Day",
-        "bg": "2-ри ден на Коледа",
-        "cz": "2. svátek vánoční",
+        "bg": "2-\u0440\u0438 \u0434\u0435\u043d \u043d\u0430 \u041a\u043e\u043b\u0435\u0434\u0430",
+        "cz": "2. svátek váno\u010dní",
         "da": "Anden Juledag",
         "de": "2. Weihnachtstag",
         "de-at": "Stefanitag",
         "de-ch": "Stephanstag",
-        "el": "Δεύτερη μέρα των Χριστουγέννων",
+        "el": "\u0394\u03b5\u03cd\u03c4\u03b5\u03c1\u03b7 \u03bc\u03ad\u03c1\u03b1 \u03c4\u03c9\u03bd \u03a7\u03c1\u03b9\u03c3\u03c4\u03bf\u03c5\u03b3\u03ad\u03bd\u03bd\u03c9\u03bd",
         "es": "San Esteban",
         "et": "teine jõulupüha",
         "fi": "tapaninpäivä",
@@ -58041,16 +58041,16 @@ const data = {
         "is": "Annar í jólum",
         "kl": "juullip aappaa",
         "lb": "Stiefesdag",
-        "lt": "2. Kalėdų diena",
-        "lv": "Otrie Ziemassvētki",
+        "lt": "2. Kal\u0117d\u0173 diena",
+        "lv": "Otrie Ziemassv\u0113tki",
         "nl": "Tweede kerstdag",
         "no": "Andre juledag",
         "pap": "Di dos Dia Pasco di Nascimento",
-        "pl": "Drugi dzień Bożego Narodzenia",
-        "ro": "A doua zi de Crăciun",
-        "sk": "Druhý sviatok vianočný",
+        "pl": "Drugi dzie\u0144 Bo\u017cego Narodzenia",
+        "ro": "A doua zi de Cr\u0103ciun",
+        "sk": "Druhý sviatok viano\u010dný",
         "sv": "annandag jul",
-        "vi": "Ngày tặng quà"
+        "vi": "Ngày t\u1eb7ng quà"
       }
     },
     "12-31": {
@@ -58064,10 +58064,10 @@ const data = {
         "fo": "Nýggjársaftan",
         "fr": "Saint-Sylvestre",
         "hu": "Szilveszter",
-        "hy": "Նոր տարվա գիշեր",
+        "hy": "\u0546\u0578\u0580 \u057f\u0561\u0580\u057e\u0561 \u0563\u056b\u0577\u0565\u0580",
         "is": "Gamlársdagur",
-        "it": "Ultimo dell’anno",
-        "jp": "大晦日",
+        "it": "Ultimo dell\u2019anno",
+        "jp": "\u5927\u6666\u65e5",
         "lb": "Silvester",
         "lv": "Vecgada vakars",
         "nl": "Oudejaarsavond",
@@ -58075,8 +58075,8 @@ const data = {
         "pl": "Sylwester",
         "pt": "Véspera de Ano Novo",
         "sv": "nyårsafton",
-        "th": "วันสิ้นปี",
-        "vi": "Đêm giao thừa"
+        "th": "\u0e27\u0e31\u0e19\u0e2a\u0e34\u0e49\u0e19\u0e1b\u0e35",
+        "vi": "\u0110êm giao th\u1eeba"
       }
     },
     "easter -48": {
@@ -58088,7 +58088,7 @@ const data = {
         "lb": "Fuesméindeg",
         "nl": "Carnavalsmaandag",
         "pap": "Dialuna di Carnaval",
-        "vi": "Ngày thứ hai hoa hồng"
+        "vi": "Ngày th\u1ee9 hai hoa h\u1ed3ng"
       }
     },
     "easter -47": {
@@ -58101,7 +58101,7 @@ const data = {
         "nl": "Vastenavond",
         "pl": "Ostatki",
         "pt": "Carnaval",
-        "vi": "Thứ ba mập béo"
+        "vi": "Th\u1ee9 ba m\u1eadp béo"
       }
     },
     "easter -46": {
@@ -58116,10 +58116,10 @@ const data = {
         "lb": "Äschermëttwoch",
         "nl": "Aswoensdag",
         "no": "Askeonsdag",
-        "pl": "Środa Popielcowa",
+        "pl": "\u015aroda Popielcowa",
         "pt": "Quarta-feira de Cinzas",
         "sw": "Jumatano ya Majivu",
-        "vi": "Thứ tư Lễ Tro"
+        "vi": "Th\u1ee9 t\u01b0 L\u1ec5 Tro"
       }
     },
     "easter -7": {
@@ -58134,13 +58134,13 @@ const data = {
         "nl": "Palmzondag",
         "no": "Palmesøndag",
         "pl": "Niedziela Palmowa",
-        "vi": "Chúa nhật Lễ Lá"
+        "vi": "Chúa nh\u1eadt L\u1ec5 Lá"
       }
     },
     "easter -3": {
       "name": {
         "en": "Maundy Thursday",
-        "cz": "Zelený čtvrtek",
+        "cz": "Zelený \u010dtvrtek",
         "da": "Skærtorsdag",
         "de": "Gründonnerstag",
         "es": "Jueves Santo",
@@ -58155,14 +58155,14 @@ const data = {
         "no": "Skjærtorsdag",
         "pl": "Wielki Czwartek",
         "sv": "skärtorsdagen",
-        "vi": "Thứ năm Tuần Thánh"
+        "vi": "Th\u1ee9 n\u0103m Tu\u1ea7n Thánh"
       }
     },
     "easter -2": {
       "name": {
         "en": "Good Friday",
-        "am": "ስቅለት",
-        "bg": "Разпети петък",
+        "am": "\u1235\u1245\u1208\u1275",
+        "bg": "\u0420\u0430\u0437\u043f\u0435\u0442\u0438 \u043f\u0435\u0442\u044a\u043a",
         "bs": "Dobar petak",
         "cz": "Velký pátek",
         "da": "Langfredag",
@@ -58172,10 +58172,10 @@ const data = {
         "fil": "Biyernes Santo",
         "fo": "Langafríggjadagur",
         "fr": "Vendredi saint",
-        "el": "Μεγάλη Παρασκευή",
+        "el": "\u039c\u03b5\u03b3\u03ac\u03bb\u03b7 \u03a0\u03b1\u03c1\u03b1\u03c3\u03ba\u03b5\u03c5\u03ae",
         "et": "suur reede",
-        "ge": "წითელი პარასკევი",
-        "hi": "गुड फ्राइडे",
+        "ge": "\u10ec\u10d8\u10d7\u10d4\u10da\u10d8 \u10de\u10d0\u10e0\u10d0\u10e1\u10d9\u10d4\u10d5\u10d8",
+        "hi": "\u0917\u0941\u0921 \u092b\u094d\u0930\u093e\u0907\u0921\u0947",
         "hr": "Veliki petak",
         "hu": "Nagypéntek",
         "id": "Wafat Yesus Kristus",
@@ -58183,23 +58183,23 @@ const data = {
         "is": "Föstudagurinn langi",
         "kl": "tallimanngornersuaq",
         "lb": "Karfreideg",
-        "lv": "Lielā Piektdiena",
+        "lv": "Liel\u0101 Piektdiena",
         "ms": "Jumat Agung",
-        "mt": "Il-Ġimgħa l-Kbira",
+        "mt": "Il-\u0120img\u0127a l-Kbira",
         "nl": "Goede Vrijdag",
         "no": "Langfredag",
         "pap": "Diabierna Santo",
-        "pl": "Wielki Piątek",
+        "pl": "Wielki Pi\u0105tek",
         "pt": "Sexta-Feira Santa",
         "ro": "Vinerea Mare",
-        "sk": "Veľký piatok",
+        "sk": "Ve\u013eký piatok",
         "sq": "E Premtja e Madhe",
-        "sr": "Католички Велики петак",
+        "sr": "\u041a\u0430\u0442\u043e\u043b\u0438\u0447\u043a\u0438 \u0412\u0435\u043b\u0438\u043a\u0438 \u043f\u0435\u0442\u0430\u043a",
         "sv": "långfredagen",
         "sw": "Ijumaa Kuu",
-        "ta": "புனித வெள்ளி",
-        "vi": "Thứ sáu Tuần Thánh",
-        "zh": "耶穌受難節"
+        "ta": "\u0baa\u0bc1\u0ba9\u0bbf\u0ba4 \u0bb5\u0bc6\u0bb3\u0bcd\u0bb3\u0bbf",
+        "vi": "Th\u1ee9 sáu Tu\u1ea7n Thánh",
+        "zh": "\u8036\u7a4c\u53d7\u96e3\u7bc0"
       }
     },
     "easter -1": {
@@ -58210,7 +58210,7 @@ const data = {
         "es": "Sabado Santo",
         "fil": "Sabado de Gloria",
         "fr": "Samedi saint",
-        "ge": "დიდი შაბათი",
+        "ge": "\u10d3\u10d8\u10d3\u10d8 \u10e8\u10d0\u10d1\u10d0\u10d7\u10d8",
         "hu": "Nagyszombat",
         "it": "Sabato santo",
         "lb": "Karsamschdeg",
@@ -58218,27 +58218,27 @@ const data = {
         "no": "Påskeaften",
         "pl": "Wielka Sobota",
         "sv": "påskafton",
-        "vi": "Thứ bảy Tuần Thánh",
-        "zh": "耶穌受難節翌日"
+        "vi": "Th\u1ee9 b\u1ea3y Tu\u1ea7n Thánh",
+        "zh": "\u8036\u7a4c\u53d7\u96e3\u7bc0\u7fcc\u65e5"
       }
     },
     "easter": {
       "name": {
         "en": "Easter Sunday",
-        "am": "ፋሲካ",
-        "bg": "Великден",
+        "am": "\u134b\u1232\u12ab",
+        "bg": "\u0412\u0435\u043b\u0438\u043a\u0434\u0435\u043d",
         "bs": "Vaskrs",
-        "cz": "Velikonoční neděle",
+        "cz": "Velikono\u010dní ned\u011ble",
         "da": "Påskedag",
         "de": "Ostersonntag",
-        "el": "Πάσχα",
+        "el": "\u03a0\u03ac\u03c3\u03c7\u03b1",
         "es": "Pascua",
         "et": "lihavõtted",
         "fi": "pääsiäispäivä",
         "fil": "Pasko ng Pagkabuhay",
         "fo": "Páskadagur",
         "fr": "Pâques",
-        "ge": "აღდგომა",
+        "ge": "\u10d0\u10e6\u10d3\u10d2\u10dd\u10db\u10d0",
         "hr": "Uskrs",
         "hu": "Húsvétvasárnap",
         "it": "Domenica di Pasqua",
@@ -58252,53 +58252,53 @@ const data = {
         "pap": "Dia Pasco di Resureccion",
         "pl": "Niedziela Wielkanocna",
         "pt": "Páscoa",
-        "ro": "Paștele",
-        "sk": "Veľká noc",
-        "sl": "velikonočna nedelja",
+        "ro": "Pa\u0219tele",
+        "sk": "Ve\u013eká noc",
+        "sl": "velikono\u010dna nedelja",
         "sq": "Pashkët Katolike",
-        "sr": "Католички Васкрс",
+        "sr": "\u041a\u0430\u0442\u043e\u043b\u0438\u0447\u043a\u0438 \u0412\u0430\u0441\u043a\u0440\u0441",
         "sv": "påskdagen",
         "sw": "Pasaka",
-        "vi": "Lễ Phục Sinh",
-        "zh": "复活节"
+        "vi": "L\u1ec5 Ph\u1ee5c Sinh",
+        "zh": "\u590d\u6d3b\u8282"
       }
     },
     "easter 1": {
       "name": {
         "en": "Easter Monday",
-        "bg": "Велики понеделник",
+        "bg": "\u0412\u0435\u043b\u0438\u043a\u0438 \u043f\u043e\u043d\u0435\u0434\u0435\u043b\u043d\u0438\u043a",
         "bs": "Uskrsni ponedjeljak",
-        "cz": "Velikonoční pondělí",
+        "cz": "Velikono\u010dní pond\u011blí",
         "da": "Anden påskedag",
         "de": "Ostermontag",
-        "el": "Δευτέρα του Πάσχα",
+        "el": "\u0394\u03b5\u03c5\u03c4\u03ad\u03c1\u03b1 \u03c4\u03bf\u03c5 \u03a0\u03ac\u03c3\u03c7\u03b1",
         "es": "Lunes de Pascua",
         "fi": "toinen pääsiäispäivä",
         "fo": "Annar páskadagur",
         "fr": "Lundi de Pâques",
-        "ge": "აღდგომის ორშაბათი",
-        "hr": "Uskršnji ponedjeljak",
-        "hu": "Húsvéthétfő",
-        "it": "Lunedì dell’Angelo",
+        "ge": "\u10d0\u10e6\u10d3\u10d2\u10dd\u10db\u10d8\u10e1 \u10dd\u10e0\u10e8\u10d0\u10d1\u10d0\u10d7\u10d8",
+        "hr": "Uskr\u0161nji ponedjeljak",
+        "hu": "Húsvéthétf\u0151",
+        "it": "Lunedì dell\u2019Angelo",
         "is": "Annar í páskum",
         "kl": "poorskip-aappaa",
         "lb": "Ouschterméindeg",
-        "lt": "Velykų pirmadienis",
-        "lv": "Otrās Lieldienas",
+        "lt": "Velyk\u0173 pirmadienis",
+        "lv": "Otr\u0101s Lieldienas",
         "mg": "Alatsinain'ny Paska",
-        "mk": "вториот ден на Велигден",
+        "mk": "\u0432\u0442\u043e\u0440\u0438\u043e\u0442 \u0434\u0435\u043d \u043d\u0430 \u0412\u0435\u043b\u0438\u0433\u0434\u0435\u043d",
         "nl": "Tweede paasdag",
         "no": "Andre påskedag",
         "pap": "Di dos Dia Pasco di Resureccion",
-        "pl": "Drugi dzień Wielkanocy",
-        "ro": "A doua zi de Paști",
-        "sk": "Veľkonočný pondelok",
-        "sl": "velikonočni ponedeljek",
-        "sr": "Католички Васкрсни понедељак",
+        "pl": "Drugi dzie\u0144 Wielkanocy",
+        "ro": "A doua zi de Pa\u0219ti",
+        "sk": "Ve\u013ekono\u010dný pondelok",
+        "sl": "velikono\u010dni ponedeljek",
+        "sr": "\u041a\u0430\u0442\u043e\u043b\u0438\u0447\u043a\u0438 \u0412\u0430\u0441\u043a\u0440\u0441\u043d\u0438 \u043f\u043e\u043d\u0435\u0434\u0435\u0459\u0430\u043a",
         "sv": "annandag påsk",
         "sw": "Jumatatu ya Pasaka",
-        "vi": "Thứ hai phục sinh",
-        "zh": "復活節星期一"
+        "vi": "Th\u1ee9 hai ph\u1ee5c sinh",
+        "zh": "\u5fa9\u6d3b\u7bc0\u661f\u671f\u4e00"
       }
     },
     "easter 39": {
@@ -58321,7 +58321,7 @@ const data = {
         "pap": "Dia di Asuncion",
         "ro": "Ziua Eroilor",
         "sv": "Kristi himmelsfärdsdag",
-        "vi": "Lễ Thăng Thiên"
+        "vi": "L\u1ec5 Th\u0103ng Thiên"
       }
     },
     "easter 49": {
@@ -58329,7 +58329,7 @@ const data = {
         "en": "Pentecost",
         "da": "Pinsedag",
         "de": "Pfingstsonntag",
-        "el": "Πεντηκοστή",
+        "el": "\u03a0\u03b5\u03bd\u03c4\u03b7\u03ba\u03bf\u03c3\u03c4\u03ae",
         "es": "Pentecostés",
         "et": "nelipühade 1. püha",
         "fi": "helluntaipäivä",
@@ -58342,13 +58342,13 @@ const data = {
         "lb": "Päischtsonndeg",
         "nl": "Pinksteren",
         "no": "Første pinsedag",
-        "mk": "Духовден",
-        "pl": "Zielone Świątki",
+        "mk": "\u0414\u0443\u0445\u043e\u0432\u0434\u0435\u043d",
+        "pl": "Zielone \u015awi\u0105tki",
         "ro": "Rusaliile",
-        "sl": "binkošti",
+        "sl": "binko\u0161ti",
         "sv": "pingstdagen",
-        "uk": "Трійця",
-        "vi": "Lễ Chúa Thánh Thần Hiện Xuống"
+        "uk": "\u0422\u0440\u0456\u0439\u0446\u044f",
+        "vi": "L\u1ec5 Chúa Thánh Th\u1ea7n Hi\u1ec7n Xu\u1ed1ng"
       }
     },
     "easter 50": {
@@ -58356,11 +58356,11 @@ const data = {
         "en": "Whit Monday",
         "da": "Anden Pinsedag",
         "de": "Pfingstmontag",
-        "el": "Αγίου Πνεύματος",
+        "el": "\u0391\u03b3\u03af\u03bf\u03c5 \u03a0\u03bd\u03b5\u03cd\u03bc\u03b1\u03c4\u03bf\u03c2",
         "es": "Lunes de Pentecostés",
         "fo": "Annar hvítusunnudagur",
         "fr": "Lundi de Pentecôte",
-        "hu": "Pünkösdhétfő",
+        "hu": "Pünkösdhétf\u0151",
         "is": "Annar í hvítasunnu",
         "it": "Lunedì di Pentecoste",
         "kl": "piinsip aappaa",
@@ -58381,49 +58381,49 @@ const data = {
         "it": "Corpus Domini",
         "hr": "Tijelovo",
         "nl": "Sacramentsdag",
-        "pl": "Dzień Bożego Ciała",
+        "pl": "Dzie\u0144 Bo\u017cego Cia\u0142a",
         "pt": "Corpo de Deus",
-        "vi": "Lễ Mình và Máu Thánh Chúa Kitô"
+        "vi": "L\u1ec5 Mình và Máu Thánh Chúa Kitô"
       }
     },
     "julian 01-01": {
       "name": {
         "en": "Orthodox New Year",
-        "bs": "Pravoslavni novogodišnji dan",
+        "bs": "Pravoslavni novogodi\u0161nji dan",
         "hr": "Pravoslavna Nova Godina",
         "nl": "Orthodox Nieuwjaar",
         "sq": "Viti i Ri Ortodoks",
-        "sr": "Православна Нова година"
+        "sr": "\u041f\u0440\u0430\u0432\u043e\u0441\u043b\u0430\u0432\u043d\u0430 \u041d\u043e\u0432\u0430 \u0433\u043e\u0434\u0438\u043d\u0430"
       }
     },
     "julian 12-24": {
       "name": {
         "en": "Orthodox Christmas Eve",
         "nl": "Orthodoxe Kerstavond",
-        "mk": "Бадник",
-        "ti": "ልደት"
+        "mk": "\u0411\u0430\u0434\u043d\u0438\u043a",
+        "ti": "\u120d\u12f0\u1275"
       }
     },
     "julian 12-25": {
       "name": {
         "en": "Orthodox Christmas",
-        "bs": "Pravoslavni Božić",
-        "hr": "Pravoslavni Božić",
-        "mk": "Прв ден Божик",
+        "bs": "Pravoslavni Bo\u017ei\u0107",
+        "hr": "Pravoslavni Bo\u017ei\u0107",
+        "mk": "\u041f\u0440\u0432 \u0434\u0435\u043d \u0411\u043e\u0436\u0438\u043a",
         "nl": "Orthodoxe Kerstmis",
         "ro": "Craciun pe Rit Vechi",
         "sq": "Krishtlindjet Ortodokse",
-        "sr": "Божић",
-        "uk": "Різдво"
+        "sr": "\u0411\u043e\u0436\u0438\u045b",
+        "uk": "\u0420\u0456\u0437\u0434\u0432\u043e"
       }
     },
     "orthodox -2": {
       "name": {
         "en": "Orthodox Good Friday",
-        "mk": "Велики Петок",
+        "mk": "\u0412\u0435\u043b\u0438\u043a\u0438 \u041f\u0435\u0442\u043e\u043a",
         "nl": "Orthodoxe Goede Vrijdag",
-        "sr": "Велики петак",
-        "ti": "ዓርቢ ስቅለት"
+        "sr": "\u0412\u0435\u043b\u0438\u043a\u0438 \u043f\u0435\u0442\u0430\u043a",
+        "ti": "\u12d3\u122d\u1262 \u1235\u1245\u1208\u1275"
       }
     },
     "orthodox": {
@@ -58431,30 +58431,30 @@ const data = {
         "en": "Orthodox Easter",
         "bs": "Pravoslavni Vaskrs",
         "hr": "Pravoslavni Uskrs",
-        "mk": "Прв ден Велигден",
+        "mk": "\u041f\u0440\u0432 \u0434\u0435\u043d \u0412\u0435\u043b\u0438\u0433\u0434\u0435\u043d",
         "nl": "Orthodox Pasen",
         "sq": "Pashkët Ortodokse",
-        "sr": "Васкрс",
-        "ti": "ፋሲካ",
-        "uk": "Великдень"
+        "sr": "\u0412\u0430\u0441\u043a\u0440\u0441",
+        "ti": "\u134b\u1232\u12ab",
+        "uk": "\u0412\u0435\u043b\u0438\u043a\u0434\u0435\u043d\u044c"
       }
     },
     "orthodox 1": {
       "name": {
         "en": "Orthodox Easter Monday",
-        "mk": "Втор ден Велигден",
+        "mk": "\u0412\u0442\u043e\u0440 \u0434\u0435\u043d \u0412\u0435\u043b\u0438\u0433\u0434\u0435\u043d",
         "nl": "Orthodoxe Tweede Paasdag",
-        "sr": "Васкрсни понедељак"
+        "sr": "\u0412\u0430\u0441\u043a\u0440\u0441\u043d\u0438 \u043f\u043e\u043d\u0435\u0434\u0435\u0459\u0430\u043a"
       }
     },
     "1 Muharram": {
       "name": {
         "en": "Islamic New Year",
-        "ar": "رأس السنة الهجرية",
-        "bs": "Nova hidžretska godina",
+        "ar": "\u0631\u0623\u0633 \u0627\u0644\u0633\u0646\u0629 \u0627\u0644\u0647\u062c\u0631\u064a\u0629",
+        "bs": "Nova hid\u017eretska godina",
         "fil": "Unang Araw ng Muharram",
         "fr": "Nouvel an islamique",
-        "hr": "Nova hidžretska godina",
+        "hr": "Nova hid\u017eretska godina",
         "id": "Tahun Baru Islam",
         "ms": "Awal Muharram",
         "nl": "Islamitisch Nieuwjaar",
@@ -58464,17 +58464,17 @@ const data = {
     "10 Muharram": {
       "name": {
         "en": "Day of Ashura",
-        "ar": "عاشوراء",
-        "bn": "আশুরা",
+        "ar": "\u0639\u0627\u0634\u0648\u0631\u0627\u0621",
+        "bn": "\u0986\u09b6\u09c1\u09b0\u09be",
         "nl": "De tiende dag (Asjoera)"
       }
     },
     "12 Rabi al-awwal": {
       "name": {
         "en": "Birthday of Muhammad (Mawlid)",
-        "am": "መውሊድ",
-        "ar": "المولد النبويّ",
-        "bn": "ঈদে মিলাদুন্নবী",
+        "am": "\u1218\u12cd\u120a\u12f5",
+        "ar": "\u0627\u0644\u0645\u0648\u0644\u062f \u0627\u0644\u0646\u0628\u0648\u064a\u0651",
+        "bn": "\u0988\u09a6\u09c7 \u09ae\u09bf\u09b2\u09be\u09a6\u09c1\u09a8\u09cd\u09a8\u09ac\u09c0",
         "bs": "Mevlud",
         "fr": "Mawlid",
         "id": "Maulid Nabi Muhammad",
@@ -58486,8 +58486,8 @@ const data = {
     "27 Rajab": {
       "name": {
         "en": "Laylat al-Mi'raj",
-        "ar": "الإسراء والمعراج",
-        "bs": "Lejletul Mi'radž",
+        "ar": "\u0627\u0644\u0625\u0633\u0631\u0627\u0621 \u0648\u0627\u0644\u0645\u0639\u0631\u0627\u062c",
+        "bs": "Lejletul Mi'rad\u017e",
         "id": "Maulid Nabi Muhammad",
         "ms": "Israk dan Mikraj",
         "nl": "Hemelvaart Mohammed (Lailat-ul-Meraj)",
@@ -58498,7 +58498,7 @@ const data = {
     "15 Shaban": {
       "name": {
         "en": "Laylat al-Bara'at",
-        "ar": "ليلة البراءة",
+        "ar": "\u0644\u064a\u0644\u0629 \u0627\u0644\u0628\u0631\u0627\u0621\u0629",
         "bs": "Lejletul berat",
         "nl": "Nacht van de Lotsbezegeling (Lailat-ul-Baraat)",
         "sq": "Nata e Beratit"
@@ -58507,8 +58507,8 @@ const data = {
     "1 Ramadan": {
       "name": {
         "en": "First day of Ramadan",
-        "am": "ረመዳን",
-        "ar": "اليوم الأول من رمضان",
+        "am": "\u1228\u1218\u12f3\u1295",
+        "ar": "\u0627\u0644\u064a\u0648\u0645 \u0627\u0644\u0623\u0648\u0644 \u0645\u0646 \u0631\u0645\u0636\u0627\u0646",
         "bs": "Prvi dan posta",
         "ms": "Awal Ramadan",
         "nl": "Eerste dag van Ramadan",
@@ -58529,7 +58529,7 @@ const data = {
     "27 Ramadan": {
       "name": {
         "en": "Laylat al-Qadr",
-        "ar": "لیلة القدر",
+        "ar": "\u0644\u06cc\u0644\u0629 \u0627\u0644\u0642\u062f\u0631",
         "bs": "Lejletul kadr",
         "nl": "Waardevolle Nacht (Laylat al-Qadr)",
         "sq": "Nata e Kadrit"
@@ -58538,31 +58538,31 @@ const data = {
     "1 Shawwal": {
       "name": {
         "en": "End of Ramadan (Eid al-Fitr)",
-        "am": "ዒድ አል ፈጥር",
-        "ar": "عيد الفطر",
-        "az": "Ramazan Bayramı",
-        "bn": "ঈদুল ফিতর",
+        "am": "\u12d2\u12f5 \u12a0\u120d \u1348\u1325\u122d",
+        "ar": "\u0639\u064a\u062f \u0627\u0644\u0641\u0637\u0631",
+        "az": "Ramazan Bayram\u0131",
+        "bn": "\u0988\u09a6\u09c1\u09b2 \u09ab\u09bf\u09a4\u09b0",
         "bs": "Ramazanski bajram",
         "de": "Zuckerfest",
         "es": "Fiesta del Eid Fitr",
-        "fa": "ﻋﯿﺪ ﺳﻌﯿﺪ ﻓﻄﺮ",
+        "fa": "\ufecb\ufbff\ufeaa \ufeb3\ufecc\ufbff\ufeaa \ufed3\ufec4\ufeae",
         "fil": "Pagwawakas ng Ramadan",
         "fr": "Fête de fin du Ramadan",
         "hr": "Ramazanski bajram",
         "id": "Hari Raya Idul Fitri",
         "nl": "Suikerfeest (Eid al-Fitr)",
-        "mk": "Рамазан Бајрам",
+        "mk": "\u0420\u0430\u043c\u0430\u0437\u0430\u043d \u0411\u0430\u0458\u0440\u0430\u043c",
         "ms": "Hari Raya Aidil Fitri",
         "sq": "Fitër Bajrami",
-        "tr": "Ramazan Bayramı",
-        "sr": "Рамазански Бајрам",
+        "tr": "Ramazan Bayram\u0131",
+        "sr": "\u0420\u0430\u043c\u0430\u0437\u0430\u043d\u0441\u043a\u0438 \u0411\u0430\u0458\u0440\u0430\u043c",
         "sw": "Idd-ul-Fitr"
       }
     },
     "9 Dhu al-Hijjah": {
       "name": {
         "en": "Arafat Day",
-        "ar": "يوم عرفة",
+        "ar": "\u064a\u0648\u0645 \u0639\u0631\u0641\u0629",
         "es": "Fiesta del Sacrificio-Eidul Adha",
         "ms": "Hari Arafah",
         "nl": "Dag van Arafat"
@@ -58571,24 +58571,24 @@ const data = {
     "10 Dhu al-Hijjah": {
       "name": {
         "en": "Feast of the Sacrifice (Eid al-Adha)",
-        "am": "ዒድ አል አድሐ",
-        "ar": "عيد الأضحى",
-        "az": "Qurban Bayramı",
-        "bn": "ঈদুল আযহা",
+        "am": "\u12d2\u12f5 \u12a0\u120d \u12a0\u12f5\u1210",
+        "ar": "\u0639\u064a\u062f \u0627\u0644\u0623\u0636\u062d\u0649",
+        "az": "Qurban Bayram\u0131",
+        "bn": "\u0988\u09a6\u09c1\u09b2 \u0986\u09af\u09b9\u09be",
         "bs": "Kurbanski bajram",
         "de": "Opferfest",
         "es": "Fiesta del Sacrificio-Aid Al Adha",
-        "fa": "ﻋﯿﺪ ﺳﻌﯿﺪ ﻗﺮﺑﺎن",
+        "fa": "\ufecb\ufbff\ufeaa \ufeb3\ufecc\ufbff\ufeaa \ufed7\ufeae\ufe91\ufe8e\u0646",
         "fil": "Eidul Adha",
         "fr": "Fête du mouton",
         "hr": "Kurban-bajram",
         "id": "Hari Raya Idul Adha",
         "nl": "Offerfeest (Eid Al-Adha)",
-        "mk": "Курбан Бајрам",
+        "mk": "\u041a\u0443\u0440\u0431\u0430\u043d \u0411\u0430\u0458\u0440\u0430\u043c",
         "ms": "Hari Raya Haji",
         "sq": "Kurban Bajrami",
-        "tr": "Kurban Bayramı",
-        "sr": "Курбански Бајрам",
+        "tr": "Kurban Bayram\u0131",
+        "sr": "\u041a\u0443\u0440\u0431\u0430\u043d\u0441\u043a\u0438 \u0411\u0430\u0458\u0440\u0430\u043c",
         "sw": "Idd-ul-Azha"
       }
     },
@@ -58597,21 +58597,21 @@ const data = {
         "en": "Pesach",
         "bs": "Pesah",
         "de": "Pessach",
-        "hr": "Pesač",
+        "hr": "Pesa\u010d",
         "nl": "Pesach",
         "sq": "Pesach",
-        "sr": "Песах"
+        "sr": "\u041f\u0435\u0441\u0430\u0445"
       }
     },
     "1 Tishrei": {
       "name": {
         "en": "Rosh Hashanah",
-        "bs": "Roš Hašana",
+        "bs": "Ro\u0161 Ha\u0161ana",
         "de": "Rosch Haschana",
-        "hr": "Roš Hašane",
+        "hr": "Ro\u0161 Ha\u0161ane",
         "nl": "Rosj Hasjana",
         "sq": "Rosh Hashanah",
-        "sr": "Рош Хашана"
+        "sr": "\u0420\u043e\u0448 \u0425\u0430\u0448\u0430\u043d\u0430"
       }
     },
     "10 Tishrei": {
@@ -58620,10 +58620,10 @@ const data = {
         "bs": "Jom Kipur",
         "de": "Jom Kippur",
         "hr": "Jom Kipur",
-        "mk": "Јом Кипур",
+        "mk": "\u0408\u043e\u043c \u041a\u0438\u043f\u0443\u0440",
         "nl": "Jom Kipoer",
         "sq": "Yom Kippur",
-        "sr": "Јом Кипур"
+        "sr": "\u0408\u043e\u043c \u041a\u0438\u043f\u0443\u0440"
       }
     },
     "Deepavali": {
@@ -58637,7 +58637,7 @@ const data = {
         "en": "Vesak Day",
         "id": "Hari Raya Waisak",
         "nl": "Vesakha Puja",
-        "th": "วันวิสาขบูชา"
+        "th": "\u0e27\u0e31\u0e19\u0e27\u0e34\u0e2a\u0e32\u0e02\u0e1a\u0e39\u0e0a\u0e32"
       }
     },
     "Holi": {
@@ -58656,29 +58656,29 @@ const data = {
       "name": {
         "en": "Makha Bucha",
         "nl": "Magha Puja",
-        "th": "วันมาฆบูชา"
+        "th": "\u0e27\u0e31\u0e19\u0e21\u0e32\u0e06\u0e1a\u0e39\u0e0a\u0e32"
       }
     },
     "Asalha Puja": {
       "name": {
         "en": "Asalha Puja",
         "nl": "Asalha Puja",
-        "th": "วันอาสาฬหบูชา"
+        "th": "\u0e27\u0e31\u0e19\u0e2d\u0e32\u0e2a\u0e32\u0e2c\u0e2b\u0e1a\u0e39\u0e0a\u0e32"
       }
     },
     "Buddhist Lent": {
       "name": {
         "en": "Buddhist Lent",
         "nl": "Vassa",
-        "th": "วันเข้าพรรษา"
+        "th": "\u0e27\u0e31\u0e19\u0e40\u0e02\u0e49\u0e32\u0e1e\u0e23\u0e23\u0e29\u0e32"
       }
     },
     "Abolition of Slavery": {
       "name": {
         "en": "Abolition of Slavery",
-        "fr": "Abolition de l’esclavage",
+        "fr": "Abolition de l\u2019esclavage",
         "nl": "Afschaffing van de slavernij",
-        "vi": "Bãi bỏ chế độ Nô lệ"
+        "vi": "Bãi b\u1ecf ch\u1ebf \u0111\u1ed9 Nô l\u1ec7"
       }
     },
     "Buß- und Bettag": {
@@ -58697,17 +58697,17 @@ const data = {
         "es": "Día de la Constitución",
         "fil": "Araw ng Saligang Batas",
         "fo": "Grundlógardagur",
-        "hy": "Սահմանադրության օր",
-        "jp": "憲法記念日",
-        "ko": "제헌절",
+        "hy": "\u054d\u0561\u0570\u0574\u0561\u0576\u0561\u0564\u0580\u0578\u0582\u0569\u0575\u0561\u0576 \u0585\u0580",
+        "jp": "\u61b2\u6cd5\u8a18\u5ff5\u65e5",
+        "ko": "\uc81c\ud5cc\uc808",
         "nl": "Dag van de Grondwet",
         "no": "Grunnlovsdagen",
         "pt": "Dia da Constituição",
-        "ro": "Ziua Constituției",
-        "sk": "Deň Ústavy",
+        "ro": "Ziua Constitu\u021biei",
+        "sk": "De\u0148 Ústavy",
         "sq": "Dita e Kushtetutës",
-        "uk": "День Конституції",
-        "vi": "Ngày pháp luật"
+        "uk": "\u0414\u0435\u043d\u044c \u041a\u043e\u043d\u0441\u0442\u0438\u0442\u0443\u0446\u0456\u0457",
+        "vi": "Ngày pháp lu\u1eadt"
       }
     },
     "Fathers Day": {
@@ -58716,56 +58716,56 @@ const data = {
         "et": "isadepäev",
         "fi": "Isänpäivä",
         "fr": "Fête des Pères",
-        "lt": "Tėvo diena",
+        "lt": "T\u0117vo diena",
         "nl": "Vaderdag",
-        "pl": "Dzień Ojca",
+        "pl": "Dzie\u0144 Ojca",
         "pt": "Dia dos Pais",
         "no": "Farsdag",
         "sv": "Fars dag",
-        "vi": "Ngày của cha",
+        "vi": "Ngày c\u1ee7a cha",
         "es": "Día del Padre"
       }
     },
     "Independence Day": {
       "name": {
         "en": "Independence Day",
-        "ar": "عيد الاستقلال",
-        "be": "Дзень Незалежнасцi",
-        "bg": "Ден на независимостта",
+        "ar": "\u0639\u064a\u062f \u0627\u0644\u0627\u0633\u062a\u0642\u0644\u0627\u0644",
+        "be": "\u0414\u0437\u0435\u043d\u044c \u041d\u0435\u0437\u0430\u043b\u0435\u0436\u043d\u0430\u0441\u0446i",
+        "bg": "\u0414\u0435\u043d \u043d\u0430 \u043d\u0435\u0437\u0430\u0432\u0438\u0441\u0438\u043c\u043e\u0441\u0442\u0442\u0430",
         "bs": "Dan nezavisnosti",
         "de": "Unabhängigkeitstag",
         "es": "Día de la Independencia",
         "et": "iseseisvuspäev",
         "fi": "itsenäisyyspäivä",
         "fil": "Araw ng Kalayaan",
-        "fr": "Jour de l’Indépendance",
+        "fr": "Jour de l\u2019Indépendance",
         "hr": "Dan neovisnosti",
-        "hy": "Անկախության օր",
+        "hy": "\u0531\u0576\u056f\u0561\u056d\u0578\u0582\u0569\u0575\u0561\u0576 \u0585\u0580",
         "id": "Hari Ulang Tahun Kemerdekaan Republik Indonesia",
-        "mk": "Ден на независноста",
+        "mk": "\u0414\u0435\u043d \u043d\u0430 \u043d\u0435\u0437\u0430\u0432\u0438\u0441\u043d\u043e\u0441\u0442\u0430",
         "ms": "Hari Kebangsaan",
         "mt": "Jum l-Indipendenza",
         "nl": "Onafhankelijkheidsdag",
-        "pl": "Narodowe Święto Niepodległości",
+        "pl": "Narodowe \u015awi\u0119to Niepodleg\u0142o\u015bci",
         "pt": "Dia da Independência",
         "ro": "Ziua Independentei",
         "sq": "Dita e Pavarësisë",
-        "sr": "Дан независности",
+        "sr": "\u0414\u0430\u043d \u043d\u0435\u0437\u0430\u0432\u0438\u0441\u043d\u043e\u0441\u0442\u0438",
         "sv": "självständighetsdagen",
         "sw": "Siku ya uhuru",
-        "ti": "መዓልቲ ናጽነት",
-        "uk": "День Незалежності",
-        "vi": "Ngày Độc lập"
+        "ti": "\u1218\u12d3\u120d\u1272 \u1293\u133d\u1290\u1275",
+        "uk": "\u0414\u0435\u043d\u044c \u041d\u0435\u0437\u0430\u043b\u0435\u0436\u043d\u043e\u0441\u0442\u0456",
+        "vi": "Ngày \u0110\u1ed9c l\u1eadp"
       }
     },
     "Liberation Day": {
       "name": {
         "en": "Liberation Day",
-        "ar": "يوم التحرير",
+        "ar": "\u064a\u0648\u0645 \u0627\u0644\u062a\u062d\u0631\u064a\u0631",
         "nl": "Bevrijdingsdag",
         "no": "Frigjøringsdagen",
         "sq": "Dita e Çlirimit",
-        "vi": "Ngày Thống nhất"
+        "vi": "Ngày Th\u1ed1ng nh\u1ea5t"
       }
     },
     "Mothers Day": {
@@ -58774,26 +58774,26 @@ const data = {
         "cz": "Den matek",
         "da": "Mors Dag",
         "de": "Muttertag",
-        "el": "Γιορτή της μητέρας",
+        "el": "\u0393\u03b9\u03bf\u03c1\u03c4\u03ae \u03c4\u03b7\u03c2 \u03bc\u03b7\u03c4\u03ad\u03c1\u03b1\u03c2",
         "es": "Día de la Madre",
         "et": "emadepäev",
         "fi": "Äitienpäivä",
         "fr": "Fête des Mères",
-        "hr": "Majčin dan",
+        "hr": "Maj\u010din dan",
         "hu": "Anyák napja",
-        "hy": "Ցեղասպանության զոհերի հիշատակի օր",
+        "hy": "\u0551\u0565\u0572\u0561\u057d\u057a\u0561\u0576\u0578\u0582\u0569\u0575\u0561\u0576 \u0566\u0578\u0570\u0565\u0580\u056b \u0570\u056b\u0577\u0561\u057f\u0561\u056f\u056b \u0585\u0580",
         "is": "Mæðradagurinn",
         "it": "Festa della mamma",
         "lt": "Motinos diena",
-        "lv": "Mātes diena",
+        "lv": "M\u0101tes diena",
         "nl": "Moederdag",
         "no": "Morsdag",
         "pt": "Dia das Mães",
-        "pl": "Dzień Matki",
+        "pl": "Dzie\u0144 Matki",
         "ro": "Ziua Mamei",
         "sq": "Dita e Nënës",
         "sv": "Mors dag",
-        "vi": "Ngày của mẹ"
+        "vi": "Ngày c\u1ee7a m\u1eb9"
       }
     },
     "National Holiday": {
@@ -58803,10 +58803,10 @@ const data = {
         "es": "Fiesta Nacional",
         "fr": "Fête nationale",
         "hu": "Nemzeti ünnep",
-        "el": "εθνική επέτειος",
+        "el": "\u03b5\u03b8\u03bd\u03b9\u03ba\u03ae \u03b5\u03c0\u03ad\u03c4\u03b5\u03b9\u03bf\u03c2",
         "lb": "Nationalfeierdag",
         "nl": "Nationale feestdag",
-        "vi": "Quốc Lễ"
+        "vi": "Qu\u1ed1c L\u1ec5"
       }
     },
     "Public Holiday": {
@@ -58815,7 +58815,7 @@ const data = {
         "fr": "Jour férié légaux",
         "nl": "Wettelijke feestdag",
         "pt": "Feriado Obrigatório",
-        "vi": "Nghỉ lễ Toàn Quốc"
+        "vi": "Ngh\u1ec9 l\u1ec5 Toàn Qu\u1ed1c"
       }
     },
     "Reformation Day": {
@@ -58830,11 +58830,11 @@ const data = {
     "Revolution Day": {
       "name": {
         "en": "Revolution Day",
-        "ar": "يوم الثورة",
+        "ar": "\u064a\u0648\u0645 \u0627\u0644\u062b\u0648\u0631\u0629",
         "es": "Día de la Revolución",
         "nl": "Dag van de Revolutie",
-        "ti": "ባሕቲ መስከረም",
-        "vi": "Tổng khởi nghĩa"
+        "ti": "\u1263\u1215\u1272 \u1218\u1235\u12a8\u1228\u121d",
+        "vi": "T\u1ed5ng kh\u1edfi ngh\u0129a"
       }
     },
     "Bridge Day": {
@@ -58846,23 +58846,23 @@ const data = {
     "substitutes": {
       "name": {
         "en": "substitute day",
-        "az": "əvəz gün",
+        "az": "\u0259v\u0259z gün",
         "bs": "zamjena dan",
         "de": "Ersatztag",
         "es": "día sustituto",
         "fr": "jour substitut",
         "hr": "zamjena dan",
-        "jp": "振替休日",
-        "ko": "대체공휴일",
-        "lv": "aizstājējs diena",
-        "mk": "заменет ден",
+        "jp": "\u632f\u66ff\u4f11\u65e5",
+        "ko": "\ub300\uccb4\uacf5\ud734\uc77c",
+        "lv": "aizst\u0101j\u0113js diena",
+        "mk": "\u0437\u0430\u043c\u0435\u043d\u0435\u0442 \u0434\u0435\u043d",
         "nl": "substituut",
         "sq": "ditë zëvendësuese",
-        "sr": "замена дан",
-        "uk": "замінити день",
-        "uz": "koʻchirilgan kun",
-        "vi": "ngày thay thế",
-        "zh": "更换日"
+        "sr": "\u0437\u0430\u043c\u0435\u043d\u0430 \u0434\u0430\u043d",
+        "uk": "\u0437\u0430\u043c\u0456\u043d\u0438\u0442\u0438 \u0434\u0435\u043d\u044c",
+        "uz": "ko\u02bbchirilgan kun",
+        "vi": "ngày thay th\u1ebf",
+        "zh": "\u66f4\u6362\u65e5"
       }
     }
   }

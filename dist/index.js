@@ -645,7 +645,7 @@ class Pool extends EventEmitter {
           err = new Error('Connection terminated due to connection timeout', { cause: err })
         }
 
-        // this client won’t be released, so move on immediately
+        // this client won\u2019t be released, so move on immediately
         this._pulseQueue()
 
         if (!pendingItem.timedOut) {
@@ -1010,7 +1010,7 @@ class Writer {
     }
     // Write an Int32 byte-length prefix immediately followed by the string's UTF-8
     // bytes. Postgres' Bind wire format prefixes every parameter with its length,
-    // and doing it in one method computes Buffer.byteLength ONCE — the previous
+    // and doing it in one method computes Buffer.byteLength ONCE \u2014 the previous
     // `addInt32(Buffer.byteLength(s)).addString(s)` pairing scanned the string
     // three times (byteLength for the prefix, byteLength again inside addString,
     // then the encode), which is costly for large text parameters.
@@ -1269,7 +1269,7 @@ const CODE_LENGTH = 1;
 // NOT include the code in the length
 const LEN_LENGTH = 4;
 const HEADER_LENGTH = CODE_LENGTH + LEN_LENGTH;
-// A placeholder for a `BackendMessage`’s length value that will be set after construction.
+// A placeholder for a `BackendMessage`\u2019s length value that will be set after construction.
 const LATEINIT_LENGTH = -1;
 const emptyBuffer = Buffer.allocUnsafe(0);
 class Parser {
@@ -3021,7 +3021,7 @@ class Client extends EventEmitter {
     } else if (client._queryQueue.indexOf(query) !== -1) {
       client._queryQueue.splice(client._queryQueue.indexOf(query), 1)
     } else if (client._sentQueryQueue.indexOf(query) !== -1) {
-      // Query already sent on wire — can't remove it without corrupting the
+      // Query already sent on wire \u2014 can't remove it without corrupting the
       // pipeline. No-op the callback so the result is silently discarded.
       query.callback = () => {}
     }
@@ -3154,7 +3154,7 @@ class Client extends EventEmitter {
         if (index > -1) {
           this._queryQueue.splice(index, 1)
         } else if (this.pipeline) {
-          // Query already sent — the pipeline is blocked until it completes.
+          // Query already sent \u2014 the pipeline is blocked until it completes.
           // Destroy the connection to unblock all remaining pipelined queries.
           this.connection.stream.destroy()
           return
@@ -3243,7 +3243,7 @@ class Client extends EventEmitter {
     }
 
     if (!this._queryable) {
-      // socket is dead — force close
+      // socket is dead \u2014 force close
       this.connection.stream.destroy()
     } else if (
       this.pipeline &&
@@ -3253,7 +3253,7 @@ class Client extends EventEmitter {
       // complete normally; wait for drain then do a graceful goodbye
       this.once('drain', () => this.connection.end())
     } else if (this._getActiveQuery()) {
-      // non-pipeline: a hung query could block end forever — force disconnect
+      // non-pipeline: a hung query could block end forever \u2014 force disconnect
       this.connection.stream.destroy()
     } else {
       this.connection.end()
@@ -3865,7 +3865,7 @@ module.exports = { signatureAlgorithmHashFromCertificate }
 const crypto = __nccwpck_require__(4150)
 const { signatureAlgorithmHashFromCertificate } = __nccwpck_require__(9765)
 
-// SASLprep (RFC 4013) — minimal in-tree implementation.
+// SASLprep (RFC 4013) \u2014 minimal in-tree implementation.
 //
 // Per RFC 5802 §2.2, the SCRAM-SHA-256 client must normalize the password via
 // SASLprep before feeding it into PBKDF2. PostgreSQL's server applies the same
@@ -3874,19 +3874,19 @@ const { signatureAlgorithmHashFromCertificate } = __nccwpck_require__(9765)
 // would otherwise authenticate against psql/libpq but fail against pg with `28P01`.
 //
 // We deliberately implement only the three steps that change the byte content:
-//   1. RFC 3454 Table C.1.2 (non-ASCII space) → U+0020 SPACE.
-//   2. RFC 3454 Table B.1 (commonly mapped to nothing) → empty.
+//   1. RFC 3454 Table C.1.2 (non-ASCII space) \u2192 U+0020 SPACE.
+//   2. RFC 3454 Table B.1 (commonly mapped to nothing) \u2192 empty.
 //   3. NFKC normalization.
 // We skip the prohibition (RFC 4013 §2.3) and bidi (RFC 3454 §6) checks.
 // libpq is forgiving on those paths and Postgres's own SASLprep matches that
 // leniency for legacy roles, so omitting the rejection logic keeps existing
 // roles working without adding complexity.
 function saslprep(password) {
-  // RFC 3454 Table C.1.2 — non-ASCII space characters, mapped to U+0020.
+  // RFC 3454 Table C.1.2 \u2014 non-ASCII space characters, mapped to U+0020.
   const nonAsciiSpace = /[\u00A0\u1680\u2000-\u200B\u202F\u205F\u3000]/g
-  // RFC 3454 Table B.1 — "commonly mapped to nothing". The set intentionally
-  // contains zero-width joiners and variation selectors — the very characters
-  // ESLint's no-misleading-character-class warns about — because they combine
+  // RFC 3454 Table B.1 \u2014 "commonly mapped to nothing". The set intentionally
+  // contains zero-width joiners and variation selectors \u2014 the very characters
+  // ESLint's no-misleading-character-class warns about \u2014 because they combine
   // with their neighbors and the RFC strips them for that reason.
   // eslint-disable-next-line no-misleading-character-class
   const mappedToNothing = /[\u00AD\u034F\u1806\u180B\u180C\u180D\u200C\u200D\u2060\uFE00-\uFE0F\uFEFF]/g
@@ -12264,7 +12264,7 @@ function scheduleIdleSocketValidation (client, socket) {
   // (#5493). setImmediate avoids that, but an *unref'd* Immediate lets poll
   // block for ~500ms when the event loop is otherwise idle (#5600 / #5606).
   // A ref'd Immediate both keeps the pending request alive and makes poll
-  // return immediately — the hybrid those issues asked for.
+  // return immediately \u2014 the hybrid those issues asked for.
   socket[kIdleSocketValidationTimeout] = setImmediate(() => {
     socket[kIdleSocketValidationTimeout] = null
     socket[kIdleSocketValidation] = 2
@@ -18233,11 +18233,11 @@ module.exports = {
 const { Transform } = __nccwpck_require__(7075)
 const { Console } = __nccwpck_require__(7540)
 
-const PERSISTENT = process.versions.icu ? '✅' : 'Y '
-const NOT_PERSISTENT = process.versions.icu ? '❌' : 'N '
+const PERSISTENT = process.versions.icu ? '\u2705' : 'Y '
+const NOT_PERSISTENT = process.versions.icu ? '\u274c' : 'N '
 
 /**
- * Gets the output of `console.table(…)` as a string.
+ * Gets the output of `console.table(\u2026)` as a string.
  */
 module.exports = class PendingInterceptorsFormatter {
   constructor ({ disableColors } = {}) {
@@ -21890,7 +21890,7 @@ function extractBody (object, keepalive = false) {
     stream = object
   } else if (isBlobLike(object)) {
     // 3. Otherwise, if object is a Blob object, set stream to the
-    //    result of running object’s get stream.
+    //    result of running object\u2019s get stream.
     stream = object.stream()
   } else {
     // 4. Otherwise, set stream to a new ReadableStream object, and set
@@ -21941,7 +21941,7 @@ function extractBody (object, keepalive = false) {
     // See: https://github.com/nodejs/node/blob/e46c680bf2b211bbd52cf959ca17ee98c7f657f5/lib/internal/url.js#L490
     // and https://github.com/nodejs/node/blob/e46c680bf2b211bbd52cf959ca17ee98c7f657f5/lib/internal/url.js#L1100
 
-    // Set source to the result of running the application/x-www-form-urlencoded serializer with object’s list.
+    // Set source to the result of running the application/x-www-form-urlencoded serializer with object\u2019s list.
     source = object.toString()
 
     // Set type to `application/x-www-form-urlencoded;charset=UTF-8`.
@@ -21966,7 +21966,7 @@ function extractBody (object, keepalive = false) {
     const normalizeLinefeeds = (value) => value.replace(/\r?\n|\r/g, '\r\n')
 
     // Set action to this step: run the multipart/form-data
-    // encoding algorithm, with object’s entry list and UTF-8.
+    // encoding algorithm, with object\u2019s entry list and UTF-8.
     // - This ensures that the body is immutable and can't be changed afterwords
     // - That the content-length is calculated in advance.
     // - And that all parts are pre-encoded and ready to be sent.
@@ -22031,10 +22031,10 @@ function extractBody (object, keepalive = false) {
     // Set source to object.
     source = object
 
-    // Set length to object’s size.
+    // Set length to object\u2019s size.
     length = object.size
 
-    // If object’s type attribute is not the empty byte sequence, set
+    // If object\u2019s type attribute is not the empty byte sequence, set
     // type to its value.
     if (object.type) {
       type = object.type
@@ -22057,7 +22057,7 @@ function extractBody (object, keepalive = false) {
   }
 
   // 11. If source is a byte sequence, then set action to a
-  // step that returns source and length to source’s length.
+  // step that returns source and length to source\u2019s length.
   if (typeof source === 'string' || util.isBuffer(source)) {
     length = Buffer.byteLength(source)
   }
@@ -22129,10 +22129,10 @@ function cloneBody (instance, body) {
 
   // https://fetch.spec.whatwg.org/#concept-body-clone
 
-  // 1. Let « out1, out2 » be the result of teeing body’s stream.
+  // 1. Let « out1, out2 » be the result of teeing body\u2019s stream.
   const [out1, out2] = body.stream.tee()
 
-  // 2. Set body’s stream to out1.
+  // 2. Set body\u2019s stream to out1.
   body.stream = out1
 
   // 3. Return a body whose stream is out2 and other members are copied from body.
@@ -22155,7 +22155,7 @@ function bodyMixinMethods (instance) {
       // The blob() method steps are to return the result of
       // running consume body with this and the following step
       // given a byte sequence bytes: return a Blob whose
-      // contents are bytes and whose type attribute is this’s
+      // contents are bytes and whose type attribute is this\u2019s
       // MIME type.
       return consumeBody(this, (bytes) => {
         let mimeType = bodyMimeType(this)
@@ -22201,7 +22201,7 @@ function bodyMixinMethods (instance) {
         // 1. Let mimeType be the result of get the MIME type with this.
         const mimeType = bodyMimeType(this)
 
-        // 2. If mimeType is non-null, then switch on mimeType’s essence and run
+        // 2. If mimeType is non-null, then switch on mimeType\u2019s essence and run
         //    the corresponding steps:
         if (mimeType !== null) {
           switch (mimeType.essence) {
@@ -22249,7 +22249,7 @@ function bodyMixinMethods (instance) {
     bytes () {
       // The bytes() method steps are to return the result of running consume body
       // with this and the following step given a byte sequence bytes: return the
-      // result of creating a Uint8Array from bytes in this’s relevant realm.
+      // result of creating a Uint8Array from bytes in this\u2019s relevant realm.
       return consumeBody(this, (bytes) => {
         return new Uint8Array(bytes)
       }, instance)
@@ -22298,15 +22298,15 @@ async function consumeBody (object, convertBytesToJSValue, instance) {
     }
   }
 
-  // 5. If object’s body is null, then run successSteps with an
+  // 5. If object\u2019s body is null, then run successSteps with an
   //    empty byte sequence.
   if (object[kState].body == null) {
     successSteps(Buffer.allocUnsafe(0))
     return promise.promise
   }
 
-  // 6. Otherwise, fully read object’s body given successSteps,
-  //    errorSteps, and object’s relevant global object.
+  // 6. Otherwise, fully read object\u2019s body given successSteps,
+  //    errorSteps, and object\u2019s relevant global object.
   await fullyReadBody(object[kState].body, successSteps, errorSteps)
 
   // 7. Return promise.
@@ -22319,7 +22319,7 @@ function bodyUnusable (object) {
 
   // An object including the Body interface mixin is
   // said to be unusable if its body is non-null and
-  // its body’s stream is disturbed or locked.
+  // its body\u2019s stream is disturbed or locked.
   return body != null && (body.stream.locked || util.isDisturbed(body.stream))
 }
 
@@ -22337,8 +22337,8 @@ function parseJSONFromBytes (bytes) {
  */
 function bodyMimeType (requestOrResponse) {
   // 1. Let headers be null.
-  // 2. If requestOrResponse is a Request object, then set headers to requestOrResponse’s request’s header list.
-  // 3. Otherwise, set headers to requestOrResponse’s response’s header list.
+  // 2. If requestOrResponse is a Request object, then set headers to requestOrResponse\u2019s request\u2019s header list.
+  // 3. Otherwise, set headers to requestOrResponse\u2019s response\u2019s header list.
   /** @type {import('./headers').HeadersList} */
   const headers = requestOrResponse[kState].headersList
 
@@ -22521,7 +22521,7 @@ const HTTP_QUOTED_STRING_TOKENS = /^[\u0009\u0020-\u007E\u0080-\u00FF]+$/ // esl
 // https://fetch.spec.whatwg.org/#data-url-processor
 /** @param {URL} dataURL */
 function dataURLProcessor (dataURL) {
-  // 1. Assert: dataURL’s scheme is "data".
+  // 1. Assert: dataURL\u2019s scheme is "data".
   assert(dataURL.protocol === 'data:')
 
   // 2. Let input be the result of running the URL
@@ -22649,7 +22649,7 @@ function collectASequenceOfCodePoints (condition, input, position) {
   // 1. Let result be the empty string.
   let result = ''
 
-  // 2. While position doesn’t point past the end of input and the
+  // 2. While position doesn\u2019t point past the end of input and the
   // code point at position within input meets the condition condition:
   while (position.position < input.length && condition(input[position.position])) {
     // 1. Append that code point to the end of result.
@@ -22914,8 +22914,8 @@ function parseMIMEType (input) {
     // - parameterName is not the empty string
     // - parameterName solely contains HTTP token code points
     // - parameterValue solely contains HTTP quoted-string token code points
-    // - mimeType’s parameters[parameterName] does not exist
-    // then set mimeType’s parameters[parameterName] to parameterValue.
+    // - mimeType\u2019s parameters[parameterName] does not exist
+    // then set mimeType\u2019s parameters[parameterName] to parameterValue.
     if (
       parameterName.length !== 0 &&
       HTTP_TOKEN_CODEPOINTS.test(parameterName) &&
@@ -22937,7 +22937,7 @@ function forgivingBase64 (data) {
   data = data.replace(ASCII_WHITESPACE_REPLACE_REGEX, '')  // eslint-disable-line
 
   let dataLength = data.length
-  // 2. If data’s code point length divides by 4 leaving
+  // 2. If data\u2019s code point length divides by 4 leaving
   // no remainder, then:
   if (dataLength % 4 === 0) {
     // 1. If data ends with one or two U+003D (=) code points,
@@ -22950,7 +22950,7 @@ function forgivingBase64 (data) {
     }
   }
 
-  // 3. If data’s code point length divides by 4 leaving
+  // 3. If data\u2019s code point length divides by 4 leaving
   // a remainder of 1, then return failure.
   if (dataLength % 4 === 1) {
     return 'failure'
@@ -23055,11 +23055,11 @@ function serializeAMimeType (mimeType) {
   assert(mimeType !== 'failure')
   const { parameters, essence } = mimeType
 
-  // 1. Let serialization be the concatenation of mimeType’s
-  //    type, U+002F (/), and mimeType’s subtype.
+  // 1. Let serialization be the concatenation of mimeType\u2019s
+  //    type, U+002F (/), and mimeType\u2019s subtype.
   let serialization = essence
 
-  // 2. For each name → value of mimeType’s parameters:
+  // 2. For each name \u2192 value of mimeType\u2019s parameters:
   for (let [name, value] of parameters.entries()) {
     // 1. Append U+003B (;) to serialization.
     serialization += ';'
@@ -23159,8 +23159,8 @@ function removeChars (str, leading, trailing, predicate) {
  */
 function isomorphicDecode (input) {
   // 1. To isomorphic decode a byte sequence input, return a string whose code point
-  //    length is equal to input’s length and whose code points have the same values
-  //    as the values of input’s bytes, in the same order.
+  //    length is equal to input\u2019s length and whose code points have the same values
+  //    as the values of input\u2019s bytes, in the same order.
   const length = input.length
   if ((2 << 15) - 1 > length) {
     return String.fromCharCode.apply(null, input)
@@ -23205,7 +23205,7 @@ function minimizeSupportedMimeType (mimeType) {
       // 2. If mimeType is a JSON MIME type, then return "application/json".
       return 'application/json'
     case 'image/svg+xml':
-      // 3. If mimeType’s essence is "image/svg+xml", then return "image/svg+xml".
+      // 3. If mimeType\u2019s essence is "image/svg+xml", then return "image/svg+xml".
       return 'image/svg+xml'
     case 'text/xml':
     case 'application/xml':
@@ -23223,7 +23223,7 @@ function minimizeSupportedMimeType (mimeType) {
     return 'application/xml'
   }
 
-  // 5. If mimeType is supported by the user agent, then return mimeType’s essence.
+  // 5. If mimeType is supported by the user agent, then return mimeType\u2019s essence.
   // Technically, node doesn't support any mimetypes.
 
   // 6. Return the empty string.
@@ -23506,13 +23506,13 @@ function validateBoundary (boundary) {
  * @param {ReturnType<import('./data-url')['parseMIMEType']>} mimeType
  */
 function multipartFormDataParser (input, mimeType) {
-  // 1. Assert: mimeType’s essence is "multipart/form-data".
+  // 1. Assert: mimeType\u2019s essence is "multipart/form-data".
   assert(mimeType !== 'failure' && mimeType.essence === 'multipart/form-data')
 
   const boundaryString = mimeType.parameters.get('boundary')
 
-  // 2. If mimeType’s parameters["boundary"] does not exist, return failure.
-  //    Otherwise, let boundary be the result of UTF-8 decoding mimeType’s
+  // 2. If mimeType\u2019s parameters["boundary"] does not exist, return failure.
+  //    Otherwise, let boundary be the result of UTF-8 decoding mimeType\u2019s
   //    parameters["boundary"].
   if (boundaryString === undefined) {
     return 'failure'
@@ -23974,7 +23974,7 @@ class FormData {
     // name, value, and filename if given.
     const entry = makeEntry(name, value, filename)
 
-    // 3. Append entry to this’s entry list.
+    // 3. Append entry to this\u2019s entry list.
     this[kState].push(entry)
   }
 
@@ -23987,7 +23987,7 @@ class FormData {
     name = webidl.converters.USVString(name, prefix, 'name')
 
     // The delete(name) method steps are to remove all entries whose name
-    // is name from this’s entry list.
+    // is name from this\u2019s entry list.
     this[kState] = this[kState].filter(entry => entry.name !== name)
   }
 
@@ -23999,7 +23999,7 @@ class FormData {
 
     name = webidl.converters.USVString(name, prefix, 'name')
 
-    // 1. If there is no entry whose name is name in this’s entry list,
+    // 1. If there is no entry whose name is name in this\u2019s entry list,
     // then return null.
     const idx = this[kState].findIndex((entry) => entry.name === name)
     if (idx === -1) {
@@ -24007,7 +24007,7 @@ class FormData {
     }
 
     // 2. Return the value of the first entry whose name is name from
-    // this’s entry list.
+    // this\u2019s entry list.
     return this[kState][idx].value
   }
 
@@ -24019,10 +24019,10 @@ class FormData {
 
     name = webidl.converters.USVString(name, prefix, 'name')
 
-    // 1. If there is no entry whose name is name in this’s entry list,
+    // 1. If there is no entry whose name is name in this\u2019s entry list,
     // then return the empty list.
     // 2. Return the values of all entries whose name is name, in order,
-    // from this’s entry list.
+    // from this\u2019s entry list.
     return this[kState]
       .filter((entry) => entry.name === name)
       .map((entry) => entry.value)
@@ -24037,7 +24037,7 @@ class FormData {
     name = webidl.converters.USVString(name, prefix, 'name')
 
     // The has(name) method steps are to return true if there is an entry
-    // whose name is name in this’s entry list; otherwise false.
+    // whose name is name in this\u2019s entry list; otherwise false.
     return this[kState].findIndex((entry) => entry.name === name) !== -1
   }
 
@@ -24070,7 +24070,7 @@ class FormData {
     // filename if given.
     const entry = makeEntry(name, value, filename)
 
-    // 3. If there are entries in this’s entry list whose name is name, then
+    // 3. If there are entries in this\u2019s entry list whose name is name, then
     // replace the first such entry with entry and remove the others.
     const idx = this[kState].findIndex((entry) => entry.name === name)
     if (idx !== -1) {
@@ -24080,7 +24080,7 @@ class FormData {
         ...this[kState].slice(idx + 1).filter((entry) => entry.name !== name)
       ]
     } else {
-      // 4. Otherwise, append entry to this’s entry list.
+      // 4. Otherwise, append entry to this\u2019s entry list.
       this[kState].push(entry)
     }
   }
@@ -24282,13 +24282,13 @@ function fill (headers, object) {
         })
       }
 
-      // 2. Append (header’s first item, header’s second item) to headers.
+      // 2. Append (header\u2019s first item, header\u2019s second item) to headers.
       appendHeader(headers, header[0], header[1])
     }
   } else if (typeof object === 'object' && object !== null) {
     // Note: null should throw
 
-    // 2. Otherwise, object is a record, then for each key → value in object,
+    // 2. Otherwise, object is a record, then for each key \u2192 value in object,
     //    append (key, value) to headers
     const keys = Object.keys(object)
     for (let i = 0; i < keys.length; ++i) {
@@ -24326,23 +24326,23 @@ function appendHeader (headers, name, value) {
     })
   }
 
-  // 3. If headers’s guard is "immutable", then throw a TypeError.
-  // 4. Otherwise, if headers’s guard is "request" and name is a
+  // 3. If headers\u2019s guard is "immutable", then throw a TypeError.
+  // 4. Otherwise, if headers\u2019s guard is "request" and name is a
   //    forbidden header name, return.
-  // 5. Otherwise, if headers’s guard is "request-no-cors":
+  // 5. Otherwise, if headers\u2019s guard is "request-no-cors":
   //    TODO
   // Note: undici does not implement forbidden header names
   if (getHeadersGuard(headers) === 'immutable') {
     throw new TypeError('immutable')
   }
 
-  // 6. Otherwise, if headers’s guard is "response" and name is a
+  // 6. Otherwise, if headers\u2019s guard is "response" and name is a
   //    forbidden response-header name, return.
 
-  // 7. Append (name, value) to headers’s header list.
+  // 7. Append (name, value) to headers\u2019s header list.
   return getHeadersList(headers).append(name, value, false)
 
-  // 8. If headers’s guard is "request-no-cors", then remove
+  // 8. If headers\u2019s guard is "request-no-cors", then remove
   //    privileged no-CORS request headers from headers
 }
 
@@ -24394,7 +24394,7 @@ class HeadersList {
     this[kHeadersSortedMap] = null
 
     // 1. If list contains name, then set name to the first such
-    //    header’s name.
+    //    header\u2019s name.
     const lowercaseName = isLowerCase ? name : name.toLowerCase()
     const exists = this[kHeadersMap].get(lowercaseName)
 
@@ -24596,7 +24596,7 @@ class Headers {
 
     // The new Headers(init) constructor steps are:
 
-    // 1. Set this’s guard to "none".
+    // 1. Set this\u2019s guard to "none".
     this.#guard = 'none'
 
     // 2. If init is given, then fill this with init.
@@ -24637,28 +24637,28 @@ class Headers {
       })
     }
 
-    // 2. If this’s guard is "immutable", then throw a TypeError.
-    // 3. Otherwise, if this’s guard is "request" and name is a
+    // 2. If this\u2019s guard is "immutable", then throw a TypeError.
+    // 3. Otherwise, if this\u2019s guard is "request" and name is a
     //    forbidden header name, return.
-    // 4. Otherwise, if this’s guard is "request-no-cors", name
+    // 4. Otherwise, if this\u2019s guard is "request-no-cors", name
     //    is not a no-CORS-safelisted request-header name, and
     //    name is not a privileged no-CORS request-header name,
     //    return.
-    // 5. Otherwise, if this’s guard is "response" and name is
+    // 5. Otherwise, if this\u2019s guard is "response" and name is
     //    a forbidden response-header name, return.
     // Note: undici does not implement forbidden header names
     if (this.#guard === 'immutable') {
       throw new TypeError('immutable')
     }
 
-    // 6. If this’s header list does not contain name, then
+    // 6. If this\u2019s header list does not contain name, then
     //    return.
     if (!this.#headersList.contains(name, false)) {
       return
     }
 
-    // 7. Delete name from this’s header list.
-    // 8. If this’s guard is "request-no-cors", then remove
+    // 7. Delete name from this\u2019s header list.
+    // 8. If this\u2019s guard is "request-no-cors", then remove
     //    privileged no-CORS request headers from this.
     this.#headersList.delete(name, false)
   }
@@ -24681,7 +24681,7 @@ class Headers {
       })
     }
 
-    // 2. Return the result of getting name from this’s header
+    // 2. Return the result of getting name from this\u2019s header
     //    list.
     return this.#headersList.get(name, false)
   }
@@ -24704,7 +24704,7 @@ class Headers {
       })
     }
 
-    // 2. Return true if this’s header list contains name;
+    // 2. Return true if this\u2019s header list contains name;
     //    otherwise false.
     return this.#headersList.contains(name, false)
   }
@@ -24738,21 +24738,21 @@ class Headers {
       })
     }
 
-    // 3. If this’s guard is "immutable", then throw a TypeError.
-    // 4. Otherwise, if this’s guard is "request" and name is a
+    // 3. If this\u2019s guard is "immutable", then throw a TypeError.
+    // 4. Otherwise, if this\u2019s guard is "request" and name is a
     //    forbidden header name, return.
-    // 5. Otherwise, if this’s guard is "request-no-cors" and
+    // 5. Otherwise, if this\u2019s guard is "request-no-cors" and
     //    name/value is not a no-CORS-safelisted request-header,
     //    return.
-    // 6. Otherwise, if this’s guard is "response" and name is a
+    // 6. Otherwise, if this\u2019s guard is "response" and name is a
     //    forbidden response-header name, return.
     // Note: undici does not implement forbidden header names
     if (this.#guard === 'immutable') {
       throw new TypeError('immutable')
     }
 
-    // 7. Set (name, value) in this’s header list.
-    // 8. If this’s guard is "request-no-cors", then remove
+    // 7. Set (name, value) in this\u2019s header list.
+    // 8. If this\u2019s guard is "request-no-cors", then remove
     //    privileged no-CORS request headers from this
     this.#headersList.set(name, value, false)
   }
@@ -24761,8 +24761,8 @@ class Headers {
   getSetCookie () {
     webidl.brandCheck(this, Headers)
 
-    // 1. If this’s header list does not contain `Set-Cookie`, then return « ».
-    // 2. Return the values of all headers in this’s header list whose name is
+    // 1. If this\u2019s header list does not contain `Set-Cookie`, then return « ».
+    // 2. Return the values of all headers in this\u2019s header list whose name is
     //    a byte-case-insensitive match for `Set-Cookie`, in order.
 
     const list = this.#headersList.cookies
@@ -25020,7 +25020,7 @@ class Fetch extends EE {
       return
     }
 
-    // 1. Set controller’s state to "aborted".
+    // 1. Set controller\u2019s state to "aborted".
     this.state = 'aborted'
 
     // 2. Let fallbackError be an "AbortError" DOMException.
@@ -25033,7 +25033,7 @@ class Fetch extends EE {
     //    If that threw an exception, catch it, and let
     //    serializedError be StructuredSerialize(fallbackError).
 
-    // 5. Set controller’s serialized abort reason to serializedError.
+    // 5. Set controller\u2019s serialized abort reason to serializedError.
     this.serializedAbortReason = error
 
     this.connection?.destroy(error)
@@ -25064,24 +25064,24 @@ function fetch (input, init = undefined) {
     return p.promise
   }
 
-  // 3. Let request be requestObject’s request.
+  // 3. Let request be requestObject\u2019s request.
   const request = requestObject[kState]
 
-  // 4. If requestObject’s signal’s aborted flag is set, then:
+  // 4. If requestObject\u2019s signal\u2019s aborted flag is set, then:
   if (requestObject.signal.aborted) {
     // 1. Abort the fetch() call with p, request, null, and
-    //    requestObject’s signal’s abort reason.
+    //    requestObject\u2019s signal\u2019s abort reason.
     abortFetch(p, request, null, requestObject.signal.reason)
 
     // 2. Return p.
     return p.promise
   }
 
-  // 5. Let globalObject be request’s client’s global object.
+  // 5. Let globalObject be request\u2019s client\u2019s global object.
   const globalObject = request.client.globalObject
 
   // 6. If globalObject is a ServiceWorkerGlobalScope object, then set
-  // request’s service-workers mode to "none".
+  // request\u2019s service-workers mode to "none".
   if (globalObject?.constructor?.name === 'ServiceWorkerGlobalScope') {
     request.serviceWorkers = 'none'
   }
@@ -25089,7 +25089,7 @@ function fetch (input, init = undefined) {
   // 7. Let responseObject be null.
   let responseObject = null
 
-  // 8. Let relevantRealm be this’s relevant Realm.
+  // 8. Let relevantRealm be this\u2019s relevant Realm.
 
   // 9. Let locallyAborted be false.
   let locallyAborted = false
@@ -25097,7 +25097,7 @@ function fetch (input, init = undefined) {
   // 10. Let controller be null.
   let controller = null
 
-  // 11. Add the following abort steps to requestObject’s signal:
+  // 11. Add the following abort steps to requestObject\u2019s signal:
   addAbortListener(
     requestObject.signal,
     () => {
@@ -25107,13 +25107,13 @@ function fetch (input, init = undefined) {
       // 2. Assert: controller is non-null.
       assert(controller != null)
 
-      // 3. Abort controller with requestObject’s signal’s abort reason.
+      // 3. Abort controller with requestObject\u2019s signal\u2019s abort reason.
       controller.abort(requestObject.signal.reason)
 
       const realResponse = responseObject?.deref()
 
       // 4. Abort the fetch() call with p, request, responseObject,
-      //    and requestObject’s signal’s abort reason.
+      //    and requestObject\u2019s signal\u2019s abort reason.
       abortFetch(p, request, realResponse, requestObject.signal.reason)
     }
   )
@@ -25132,10 +25132,10 @@ function fetch (input, init = undefined) {
       return
     }
 
-    // 2. If response’s aborted flag is set, then:
+    // 2. If response\u2019s aborted flag is set, then:
     if (response.aborted) {
       // 1. Let deserializedError be the result of deserialize a serialized
-      //    abort reason given controller’s serialized abort reason and
+      //    abort reason given controller\u2019s serialized abort reason and
       //    relevantRealm.
 
       // 2. Abort the fetch() call with p, request, responseObject, and
@@ -25179,21 +25179,21 @@ function finalizeAndReportTiming (response, initiatorType = 'other') {
     return
   }
 
-  // 2. If response’s URL list is null or empty, then return.
+  // 2. If response\u2019s URL list is null or empty, then return.
   if (!response.urlList?.length) {
     return
   }
 
-  // 3. Let originalURL be response’s URL list[0].
+  // 3. Let originalURL be response\u2019s URL list[0].
   const originalURL = response.urlList[0]
 
-  // 4. Let timingInfo be response’s timing info.
+  // 4. Let timingInfo be response\u2019s timing info.
   let timingInfo = response.timingInfo
 
-  // 5. Let cacheState be response’s cache state.
+  // 5. Let cacheState be response\u2019s cache state.
   let cacheState = response.cacheState
 
-  // 6. If originalURL’s scheme is not an HTTP(S) scheme, then return.
+  // 6. If originalURL\u2019s scheme is not an HTTP(S) scheme, then return.
   if (!urlIsHttpHttpsScheme(originalURL)) {
     return
   }
@@ -25203,7 +25203,7 @@ function finalizeAndReportTiming (response, initiatorType = 'other') {
     return
   }
 
-  // 8. If response’s timing allow passed flag is not set, then:
+  // 8. If response\u2019s timing allow passed flag is not set, then:
   if (!response.timingAllowPassed) {
     //  1. Set timingInfo to a the result of creating an opaque timing info for timingInfo.
     timingInfo = createOpaqueTimingInfo({
@@ -25214,14 +25214,14 @@ function finalizeAndReportTiming (response, initiatorType = 'other') {
     cacheState = ''
   }
 
-  // 9. Set timingInfo’s end time to the coarsened shared current time
-  // given global’s relevant settings object’s cross-origin isolated
+  // 9. Set timingInfo\u2019s end time to the coarsened shared current time
+  // given global\u2019s relevant settings object\u2019s cross-origin isolated
   // capability.
-  // TODO: given global’s relevant settings object’s cross-origin isolated
+  // TODO: given global\u2019s relevant settings object\u2019s cross-origin isolated
   // capability?
   timingInfo.endTime = coarsenedSharedCurrentTime()
 
-  // 10. Set response’s timing info to timingInfo.
+  // 10. Set response\u2019s timing info to timingInfo.
   response.timingInfo = timingInfo
 
   // 11. Mark resource timing for timingInfo, originalURL, initiatorType,
@@ -25246,7 +25246,7 @@ function abortFetch (p, request, responseObject, error) {
     p.reject(error)
   }
 
-  // 2. If request’s body is not null and is readable, then cancel request’s
+  // 2. If request\u2019s body is not null and is readable, then cancel request\u2019s
   // body with error.
   if (request.body != null && isReadable(request.body?.stream)) {
     request.body.stream.cancel(error).catch((err) => {
@@ -25263,10 +25263,10 @@ function abortFetch (p, request, responseObject, error) {
     return
   }
 
-  // 4. Let response be responseObject’s response.
+  // 4. Let response be responseObject\u2019s response.
   const response = responseObject[kState]
 
-  // 5. If response’s body is not null and is readable, then error response’s
+  // 5. If response\u2019s body is not null and is readable, then error response\u2019s
   // body with error.
   if (response.body != null && isReadable(response.body?.stream)) {
     response.body.stream.cancel(error).catch((err) => {
@@ -25299,12 +25299,12 @@ function fetching ({
   // 2. Let crossOriginIsolatedCapability be false.
   let crossOriginIsolatedCapability = false
 
-  // 3. If request’s client is non-null, then:
+  // 3. If request\u2019s client is non-null, then:
   if (request.client != null) {
-    // 1. Set taskDestination to request’s client’s global object.
+    // 1. Set taskDestination to request\u2019s client\u2019s global object.
     taskDestination = request.client.globalObject
 
-    // 2. Set crossOriginIsolatedCapability to request’s client’s cross-origin
+    // 2. Set crossOriginIsolatedCapability to request\u2019s client\u2019s cross-origin
     // isolated capability.
     crossOriginIsolatedCapability =
       request.client.crossOriginIsolatedCapability
@@ -25345,14 +25345,14 @@ function fetching ({
     crossOriginIsolatedCapability
   }
 
-  // 7. If request’s body is a byte sequence, then set request’s body to
-  //    request’s body as a body.
+  // 7. If request\u2019s body is a byte sequence, then set request\u2019s body to
+  //    request\u2019s body as a body.
   // NOTE: Since fetching is only called from fetch, body should already be
   // extracted.
   assert(!request.body || request.body.stream)
 
-  // 8. If request’s window is "client", then set request’s window to request’s
-  // client, if request’s client’s global object is a Window object; otherwise
+  // 8. If request\u2019s window is "client", then set request\u2019s window to request\u2019s
+  // client, if request\u2019s client\u2019s global object is a Window object; otherwise
   // "no-window".
   if (request.window === 'client') {
     // TODO: What if request.client is null?
@@ -25362,8 +25362,8 @@ function fetching ({
         : 'no-window'
   }
 
-  // 9. If request’s origin is "client", then set request’s origin to request’s
-  // client’s origin.
+  // 9. If request\u2019s origin is "client", then set request\u2019s origin to request\u2019s
+  // client\u2019s origin.
   if (request.origin === 'client') {
     request.origin = request.client.origin
   }
@@ -25371,28 +25371,28 @@ function fetching ({
   // 10. If all of the following conditions are true:
   // TODO
 
-  // 11. If request’s policy container is "client", then:
+  // 11. If request\u2019s policy container is "client", then:
   if (request.policyContainer === 'client') {
-    // 1. If request’s client is non-null, then set request’s policy
-    // container to a clone of request’s client’s policy container. [HTML]
+    // 1. If request\u2019s client is non-null, then set request\u2019s policy
+    // container to a clone of request\u2019s client\u2019s policy container. [HTML]
     if (request.client != null) {
       request.policyContainer = clonePolicyContainer(
         request.client.policyContainer
       )
     } else {
-      // 2. Otherwise, set request’s policy container to a new policy
+      // 2. Otherwise, set request\u2019s policy container to a new policy
       // container.
       request.policyContainer = makePolicyContainer()
     }
   }
 
-  // 12. If request’s header list does not contain `Accept`, then:
+  // 12. If request\u2019s header list does not contain `Accept`, then:
   if (!request.headersList.contains('accept', true)) {
     // 1. Let value be `*/*`.
     const value = '*/*'
 
     // 2. A user agent should set value to the first matching statement, if
-    // any, switching on request’s destination:
+    // any, switching on request\u2019s destination:
     // "document"
     // "frame"
     // "iframe"
@@ -25403,19 +25403,19 @@ function fetching ({
     // `text/css,*/*;q=0.1`
     // TODO
 
-    // 3. Append `Accept`/value to request’s header list.
+    // 3. Append `Accept`/value to request\u2019s header list.
     request.headersList.append('accept', value, true)
   }
 
-  // 13. If request’s header list does not contain `Accept-Language`, then
+  // 13. If request\u2019s header list does not contain `Accept-Language`, then
   // user agents should append `Accept-Language`/an appropriate value to
-  // request’s header list.
+  // request\u2019s header list.
   if (!request.headersList.contains('accept-language', true)) {
     request.headersList.append('accept-language', '*', true)
   }
 
-  // 14. If request’s priority is null, then use request’s initiator and
-  // destination appropriately in setting request’s priority to a
+  // 14. If request\u2019s priority is null, then use request\u2019s initiator and
+  // destination appropriately in setting request\u2019s priority to a
   // user-agent-defined object.
   if (request.priority === null) {
     // TODO
@@ -25438,13 +25438,13 @@ function fetching ({
 
 // https://fetch.spec.whatwg.org/#concept-main-fetch
 async function mainFetch (fetchParams, recursive = false) {
-  // 1. Let request be fetchParams’s request.
+  // 1. Let request be fetchParams\u2019s request.
   const request = fetchParams.request
 
   // 2. Let response be null.
   let response = null
 
-  // 3. If request’s local-URLs-only flag is set and request’s current URL is
+  // 3. If request\u2019s local-URLs-only flag is set and request\u2019s current URL is
   // not local, then set response to a network error.
   if (request.localURLsOnly && !urlIsLocal(requestCurrentURL(request))) {
     response = makeNetworkError('local URLs only')
@@ -25465,23 +25465,23 @@ async function mainFetch (fetchParams, recursive = false) {
   // TODO: should fetching request be blocked as mixed content?
   // TODO: should request be blocked by Content Security Policy?
 
-  // 7. If request’s referrer policy is the empty string, then set request’s
-  // referrer policy to request’s policy container’s referrer policy.
+  // 7. If request\u2019s referrer policy is the empty string, then set request\u2019s
+  // referrer policy to request\u2019s policy container\u2019s referrer policy.
   if (request.referrerPolicy === '') {
     request.referrerPolicy = request.policyContainer.referrerPolicy
   }
 
-  // 8. If request’s referrer is not "no-referrer", then set request’s
-  // referrer to the result of invoking determine request’s referrer.
+  // 8. If request\u2019s referrer is not "no-referrer", then set request\u2019s
+  // referrer to the result of invoking determine request\u2019s referrer.
   if (request.referrer !== 'no-referrer') {
     request.referrer = determineRequestsReferrer(request)
   }
 
-  // 9. Set request’s current URL’s scheme to "https" if all of the following
+  // 9. Set request\u2019s current URL\u2019s scheme to "https" if all of the following
   // conditions are true:
-  // - request’s current URL’s scheme is "http"
-  // - request’s current URL’s host is a domain
-  // - Matching request’s current URL’s host per Known HSTS Host Domain Name
+  // - request\u2019s current URL\u2019s scheme is "http"
+  // - request\u2019s current URL\u2019s host is a domain
+  // - Matching request\u2019s current URL\u2019s host per Known HSTS Host Domain Name
   //   Matching results in either a superdomain match with an asserted
   //   includeSubDomains directive or a congruent match (with or without an
   //   asserted includeSubDomains directive). [HSTS]
@@ -25497,30 +25497,30 @@ async function mainFetch (fetchParams, recursive = false) {
       const currentURL = requestCurrentURL(request)
 
       if (
-        // - request’s current URL’s origin is same origin with request’s origin,
-        //   and request’s response tainting is "basic"
+        // - request\u2019s current URL\u2019s origin is same origin with request\u2019s origin,
+        //   and request\u2019s response tainting is "basic"
         (sameOrigin(currentURL, request.url) && request.responseTainting === 'basic') ||
-        // request’s current URL’s scheme is "data"
+        // request\u2019s current URL\u2019s scheme is "data"
         (currentURL.protocol === 'data:') ||
-        // - request’s mode is "navigate" or "websocket"
+        // - request\u2019s mode is "navigate" or "websocket"
         (request.mode === 'navigate' || request.mode === 'websocket')
       ) {
-        // 1. Set request’s response tainting to "basic".
+        // 1. Set request\u2019s response tainting to "basic".
         request.responseTainting = 'basic'
 
         // 2. Return the result of running scheme fetch given fetchParams.
         return await schemeFetch(fetchParams)
       }
 
-      // request’s mode is "same-origin"
+      // request\u2019s mode is "same-origin"
       if (request.mode === 'same-origin') {
         // 1. Return a network error.
         return makeNetworkError('request mode cannot be "same-origin"')
       }
 
-      // request’s mode is "no-cors"
+      // request\u2019s mode is "no-cors"
       if (request.mode === 'no-cors') {
-        // 1. If request’s redirect mode is not "follow", then return a network
+        // 1. If request\u2019s redirect mode is not "follow", then return a network
         // error.
         if (request.redirect !== 'follow') {
           return makeNetworkError(
@@ -25528,24 +25528,24 @@ async function mainFetch (fetchParams, recursive = false) {
           )
         }
 
-        // 2. Set request’s response tainting to "opaque".
+        // 2. Set request\u2019s response tainting to "opaque".
         request.responseTainting = 'opaque'
 
         // 3. Return the result of running scheme fetch given fetchParams.
         return await schemeFetch(fetchParams)
       }
 
-      // request’s current URL’s scheme is not an HTTP(S) scheme
+      // request\u2019s current URL\u2019s scheme is not an HTTP(S) scheme
       if (!urlIsHttpHttpsScheme(requestCurrentURL(request))) {
         // Return a network error.
         return makeNetworkError('URL scheme must be a HTTP(S) scheme')
       }
 
-      // - request’s use-CORS-preflight flag is set
-      // - request’s unsafe-request flag is set and either request’s method is
+      // - request\u2019s use-CORS-preflight flag is set
+      // - request\u2019s unsafe-request flag is set and either request\u2019s method is
       //   not a CORS-safelisted method or CORS-unsafe request-header names with
-      //   request’s header list is not empty
-      //    1. Set request’s response tainting to "cors".
+      //   request\u2019s header list is not empty
+      //    1. Set request\u2019s response tainting to "cors".
       //    2. Let corsWithPreflightResponse be the result of running HTTP fetch
       //    given fetchParams and true.
       //    3. If corsWithPreflightResponse is a network error, then clear cache
@@ -25554,7 +25554,7 @@ async function mainFetch (fetchParams, recursive = false) {
       // TODO
 
       // Otherwise
-      //    1. Set request’s response tainting to "cors".
+      //    1. Set request\u2019s response tainting to "cors".
       request.responseTainting = 'cors'
 
       //    2. Return the result of running HTTP fetch given fetchParams.
@@ -25570,22 +25570,22 @@ async function mainFetch (fetchParams, recursive = false) {
   // 13. If response is not a network error and response is not a filtered
   // response, then:
   if (response.status !== 0 && !response.internalResponse) {
-    // If request’s response tainting is "cors", then:
+    // If request\u2019s response tainting is "cors", then:
     if (request.responseTainting === 'cors') {
       // 1. Let headerNames be the result of extracting header list values
-      // given `Access-Control-Expose-Headers` and response’s header list.
+      // given `Access-Control-Expose-Headers` and response\u2019s header list.
       // TODO
-      // 2. If request’s credentials mode is not "include" and headerNames
-      // contains `*`, then set response’s CORS-exposed header-name list to
-      // all unique header names in response’s header list.
+      // 2. If request\u2019s credentials mode is not "include" and headerNames
+      // contains `*`, then set response\u2019s CORS-exposed header-name list to
+      // all unique header names in response\u2019s header list.
       // TODO
       // 3. Otherwise, if headerNames is not null or failure, then set
-      // response’s CORS-exposed header-name list to headerNames.
+      // response\u2019s CORS-exposed header-name list to headerNames.
       // TODO
     }
 
     // Set response to the following filtered response with response as its
-    // internal response, depending on request’s response tainting:
+    // internal response, depending on request\u2019s response tainting:
     if (request.responseTainting === 'basic') {
       response = filterResponse(response, 'basic')
     } else if (request.responseTainting === 'cors') {
@@ -25598,18 +25598,18 @@ async function mainFetch (fetchParams, recursive = false) {
   }
 
   // 14. Let internalResponse be response, if response is a network error,
-  // and response’s internal response otherwise.
+  // and response\u2019s internal response otherwise.
   let internalResponse =
     response.status === 0 ? response : response.internalResponse
 
-  // 15. If internalResponse’s URL list is empty, then set it to a clone of
-  // request’s URL list.
+  // 15. If internalResponse\u2019s URL list is empty, then set it to a clone of
+  // request\u2019s URL list.
   if (internalResponse.urlList.length === 0) {
     internalResponse.urlList.push(...request.urlList)
   }
 
-  // 16. If request’s timing allow failed flag is unset, then set
-  // internalResponse’s timing allow passed flag.
+  // 16. If request\u2019s timing allow failed flag is unset, then set
+  // internalResponse\u2019s timing allow passed flag.
   if (!request.timingAllowFailed) {
     response.timingAllowPassed = true
   }
@@ -25622,8 +25622,8 @@ async function mainFetch (fetchParams, recursive = false) {
   // - should internalResponse to request be blocked due to nosniff
   // TODO
 
-  // 18. If response’s type is "opaque", internalResponse’s status is 206,
-  // internalResponse’s range-requested flag is set, and request’s header
+  // 18. If response\u2019s type is "opaque", internalResponse\u2019s status is 206,
+  // internalResponse\u2019s range-requested flag is set, and request\u2019s header
   // list does not contain `Range`, then set response and internalResponse
   // to a network error.
   if (
@@ -25635,9 +25635,9 @@ async function mainFetch (fetchParams, recursive = false) {
     response = internalResponse = makeNetworkError()
   }
 
-  // 19. If response is not a network error and either request’s method is
-  // `HEAD` or `CONNECT`, or internalResponse’s status is a null body status,
-  // set internalResponse’s body to null and disregard any enqueuing toward
+  // 19. If response is not a network error and either request\u2019s method is
+  // `HEAD` or `CONNECT`, or internalResponse\u2019s status is a null body status,
+  // set internalResponse\u2019s body to null and disregard any enqueuing toward
   // it (if any).
   if (
     response.status !== 0 &&
@@ -25649,14 +25649,14 @@ async function mainFetch (fetchParams, recursive = false) {
     fetchParams.controller.dump = true
   }
 
-  // 20. If request’s integrity metadata is not the empty string, then:
+  // 20. If request\u2019s integrity metadata is not the empty string, then:
   if (request.integrity) {
     // 1. Let processBodyError be this step: run fetch finale given fetchParams
     // and a network error.
     const processBodyError = (reason) =>
       fetchFinale(fetchParams, makeNetworkError(reason))
 
-    // 2. If request’s response tainting is "opaque", or response’s body is null,
+    // 2. If request\u2019s response tainting is "opaque", or response\u2019s body is null,
     // then run processBodyError and abort these steps.
     if (request.responseTainting === 'opaque' || response.body == null) {
       processBodyError(response.error)
@@ -25665,21 +25665,21 @@ async function mainFetch (fetchParams, recursive = false) {
 
     // 3. Let processBody given bytes be these steps:
     const processBody = (bytes) => {
-      // 1. If bytes do not match request’s integrity metadata,
+      // 1. If bytes do not match request\u2019s integrity metadata,
       // then run processBodyError and abort these steps. [SRI]
       if (!bytesMatch(bytes, request.integrity)) {
         processBodyError('integrity mismatch')
         return
       }
 
-      // 2. Set response’s body to bytes as a body.
+      // 2. Set response\u2019s body to bytes as a body.
       response.body = safelyExtractBody(bytes)[0]
 
       // 3. Run fetch finale given fetchParams and response.
       fetchFinale(fetchParams, response)
     }
 
-    // 4. Fully read response’s body given processBody and processBodyError.
+    // 4. Fully read response\u2019s body given processBody and processBodyError.
     await fullyReadBody(response.body, processBody, processBodyError)
   } else {
     // 21. Otherwise, run fetch finale given fetchParams and response.
@@ -25698,15 +25698,15 @@ function schemeFetch (fetchParams) {
     return Promise.resolve(makeAppropriateNetworkError(fetchParams))
   }
 
-  // 2. Let request be fetchParams’s request.
+  // 2. Let request be fetchParams\u2019s request.
   const { request } = fetchParams
 
   const { protocol: scheme } = requestCurrentURL(request)
 
-  // 3. Switch on request’s current URL’s scheme and run the associated steps:
+  // 3. Switch on request\u2019s current URL\u2019s scheme and run the associated steps:
   switch (scheme) {
     case 'about:': {
-      // If request’s current URL’s path is the string "blank", then return a new response
+      // If request\u2019s current URL\u2019s path is the string "blank", then return a new response
       // whose status message is `OK`, header list is « (`Content-Type`, `text/html;charset=utf-8`) »,
       // and body is the empty byte sequence as a body.
 
@@ -25718,7 +25718,7 @@ function schemeFetch (fetchParams) {
         resolveObjectURL = (__nccwpck_require__(4573).resolveObjectURL)
       }
 
-      // 1. Let blobURLEntry be request’s current URL’s blob URL entry.
+      // 1. Let blobURLEntry be request\u2019s current URL\u2019s blob URL entry.
       const blobURLEntry = requestCurrentURL(request)
 
       // https://github.com/web-platform-tests/wpt/blob/7b0ebaccc62b566a1965396e5be7bb2bc06f841f/FileAPI/url/resources/fetch-tests.js#L52-L56
@@ -25729,28 +25729,28 @@ function schemeFetch (fetchParams) {
 
       const blob = resolveObjectURL(blobURLEntry.toString())
 
-      // 2. If request’s method is not `GET`, blobURLEntry is null, or blobURLEntry’s
+      // 2. If request\u2019s method is not `GET`, blobURLEntry is null, or blobURLEntry\u2019s
       //    object is not a Blob object, then return a network error.
       if (request.method !== 'GET' || !isBlobLike(blob)) {
         return Promise.resolve(makeNetworkError('invalid method'))
       }
 
-      // 3. Let blob be blobURLEntry’s object.
+      // 3. Let blob be blobURLEntry\u2019s object.
       // Note: done above
 
       // 4. Let response be a new response.
       const response = makeResponse()
 
-      // 5. Let fullLength be blob’s size.
+      // 5. Let fullLength be blob\u2019s size.
       const fullLength = blob.size
 
       // 6. Let serializedFullLength be fullLength, serialized and isomorphic encoded.
       const serializedFullLength = isomorphicEncode(`${fullLength}`)
 
-      // 7. Let type be blob’s type.
+      // 7. Let type be blob\u2019s type.
       const type = blob.type
 
-      // 8. If request’s header list does not contain `Range`:
+      // 8. If request\u2019s header list does not contain `Range`:
       // 9. Otherwise:
       if (!request.headersList.contains('range', true)) {
         // 1. Let bodyWithType be the result of safely extracting blob.
@@ -25759,20 +25759,20 @@ function schemeFetch (fetchParams) {
         // use extractBody directly.
         const bodyWithType = extractBody(blob)
 
-        // 2. Set response’s status message to `OK`.
+        // 2. Set response\u2019s status message to `OK`.
         response.statusText = 'OK'
 
-        // 3. Set response’s body to bodyWithType’s body.
+        // 3. Set response\u2019s body to bodyWithType\u2019s body.
         response.body = bodyWithType[0]
 
-        // 4. Set response’s header list to « (`Content-Length`, serializedFullLength), (`Content-Type`, type) ».
+        // 4. Set response\u2019s header list to « (`Content-Length`, serializedFullLength), (`Content-Type`, type) ».
         response.headersList.set('content-length', serializedFullLength, true)
         response.headersList.set('content-type', type, true)
       } else {
-        // 1. Set response’s range-requested flag.
+        // 1. Set response\u2019s range-requested flag.
         response.rangeRequested = true
 
-        // 2. Let rangeHeader be the result of getting `Range` from request’s header list.
+        // 2. Let rangeHeader be the result of getting `Range` from request\u2019s header list.
         const rangeHeader = request.headersList.get('range', true)
 
         // 3. Let rangeValue be the result of parsing a single range header value given rangeHeader and true.
@@ -25789,10 +25789,10 @@ function schemeFetch (fetchParams) {
         // 6. If rangeStart is null:
         // 7. Otherwise:
         if (rangeStart === null) {
-          // 1. Set rangeStart to fullLength − rangeEnd.
+          // 1. Set rangeStart to fullLength \u2212 rangeEnd.
           rangeStart = fullLength - rangeEnd
 
-          // 2. Set rangeEnd to rangeStart + rangeEnd − 1.
+          // 2. Set rangeEnd to rangeStart + rangeEnd \u2212 1.
           rangeEnd = rangeStart + rangeEnd - 1
         } else {
           // 1. If rangeStart is greater than or equal to fullLength, then return a network error.
@@ -25801,7 +25801,7 @@ function schemeFetch (fetchParams) {
           }
 
           // 2. If rangeEnd is null or rangeEnd is greater than or equal to fullLength, then set
-          //    rangeEnd to fullLength − 1.
+          //    rangeEnd to fullLength \u2212 1.
           if (rangeEnd === null || rangeEnd >= fullLength) {
             rangeEnd = fullLength - 1
           }
@@ -25815,23 +25815,23 @@ function schemeFetch (fetchParams) {
         // Note: same reason as mentioned above as to why we use extractBody
         const slicedBodyWithType = extractBody(slicedBlob)
 
-        // 10. Set response’s body to slicedBodyWithType’s body.
+        // 10. Set response\u2019s body to slicedBodyWithType\u2019s body.
         response.body = slicedBodyWithType[0]
 
-        // 11. Let serializedSlicedLength be slicedBlob’s size, serialized and isomorphic encoded.
+        // 11. Let serializedSlicedLength be slicedBlob\u2019s size, serialized and isomorphic encoded.
         const serializedSlicedLength = isomorphicEncode(`${slicedBlob.size}`)
 
         // 12. Let contentRange be the result of invoking build a content range given rangeStart,
         //     rangeEnd, and fullLength.
         const contentRange = buildContentRange(rangeStart, rangeEnd, fullLength)
 
-        // 13. Set response’s status to 206.
+        // 13. Set response\u2019s status to 206.
         response.status = 206
 
-        // 14. Set response’s status message to `Partial Content`.
+        // 14. Set response\u2019s status message to `Partial Content`.
         response.statusText = 'Partial Content'
 
-        // 15. Set response’s header list to « (`Content-Length`, serializedSlicedLength),
+        // 15. Set response\u2019s header list to « (`Content-Length`, serializedSlicedLength),
         //     (`Content-Type`, type), (`Content-Range`, contentRange) ».
         response.headersList.set('content-length', serializedSlicedLength, true)
         response.headersList.set('content-type', type, true)
@@ -25843,7 +25843,7 @@ function schemeFetch (fetchParams) {
     }
     case 'data:': {
       // 1. Let dataURLStruct be the result of running the
-      //    data: URL processor on request’s current URL.
+      //    data: URL processor on request\u2019s current URL.
       const currentURL = requestCurrentURL(request)
       const dataURLStruct = dataURLProcessor(currentURL)
 
@@ -25853,12 +25853,12 @@ function schemeFetch (fetchParams) {
         return Promise.resolve(makeNetworkError('failed to fetch the data URL'))
       }
 
-      // 3. Let mimeType be dataURLStruct’s MIME type, serialized.
+      // 3. Let mimeType be dataURLStruct\u2019s MIME type, serialized.
       const mimeType = serializeAMimeType(dataURLStruct.mimeType)
 
       // 4. Return a response whose status message is `OK`,
       //    header list is « (`Content-Type`, mimeType) »,
-      //    and body is dataURLStruct’s body as a body.
+      //    and body is dataURLStruct\u2019s body as a body.
       return Promise.resolve(makeResponse({
         statusText: 'OK',
         headersList: [
@@ -25887,12 +25887,12 @@ function schemeFetch (fetchParams) {
 
 // https://fetch.spec.whatwg.org/#finalize-response
 function finalizeResponse (fetchParams, response) {
-  // 1. Set fetchParams’s request’s done flag.
+  // 1. Set fetchParams\u2019s request\u2019s done flag.
   fetchParams.request.done = true
 
-  // 2, If fetchParams’s process response done is not null, then queue a fetch
-  // task to run fetchParams’s process response done given response, with
-  // fetchParams’s task destination.
+  // 2, If fetchParams\u2019s process response done is not null, then queue a fetch
+  // task to run fetchParams\u2019s process response done given response, with
+  // fetchParams\u2019s task destination.
   if (fetchParams.processResponseDone != null) {
     queueMicrotask(() => fetchParams.processResponseDone(response))
   }
@@ -25900,12 +25900,12 @@ function finalizeResponse (fetchParams, response) {
 
 // https://fetch.spec.whatwg.org/#fetch-finale
 function fetchFinale (fetchParams, response) {
-  // 1. Let timingInfo be fetchParams’s timing info.
+  // 1. Let timingInfo be fetchParams\u2019s timing info.
   let timingInfo = fetchParams.timingInfo
 
-  // 2. If response is not a network error and fetchParams’s request’s client is a secure context,
-  //    then set timingInfo’s server-timing headers to the result of getting, decoding, and splitting
-  //    `Server-Timing` from response’s internal response’s header list.
+  // 2. If response is not a network error and fetchParams\u2019s request\u2019s client is a secure context,
+  //    then set timingInfo\u2019s server-timing headers to the result of getting, decoding, and splitting
+  //    `Server-Timing` from response\u2019s internal response\u2019s header list.
   // TODO
 
   // 3. Let processResponseEndOfBody be the following steps:
@@ -25913,29 +25913,29 @@ function fetchFinale (fetchParams, response) {
     // 1. Let unsafeEndTime be the unsafe shared current time.
     const unsafeEndTime = Date.now() // ?
 
-    // 2. If fetchParams’s request’s destination is "document", then set fetchParams’s controller’s
-    //    full timing info to fetchParams’s timing info.
+    // 2. If fetchParams\u2019s request\u2019s destination is "document", then set fetchParams\u2019s controller\u2019s
+    //    full timing info to fetchParams\u2019s timing info.
     if (fetchParams.request.destination === 'document') {
       fetchParams.controller.fullTimingInfo = timingInfo
     }
 
-    // 3. Set fetchParams’s controller’s report timing steps to the following steps given a global object global:
+    // 3. Set fetchParams\u2019s controller\u2019s report timing steps to the following steps given a global object global:
     fetchParams.controller.reportTimingSteps = () => {
-      // 1. If fetchParams’s request’s URL’s scheme is not an HTTP(S) scheme, then return.
+      // 1. If fetchParams\u2019s request\u2019s URL\u2019s scheme is not an HTTP(S) scheme, then return.
       if (fetchParams.request.url.protocol !== 'https:') {
         return
       }
 
-      // 2. Set timingInfo’s end time to the relative high resolution time given unsafeEndTime and global.
+      // 2. Set timingInfo\u2019s end time to the relative high resolution time given unsafeEndTime and global.
       timingInfo.endTime = unsafeEndTime
 
-      // 3. Let cacheState be response’s cache state.
+      // 3. Let cacheState be response\u2019s cache state.
       let cacheState = response.cacheState
 
-      // 4. Let bodyInfo be response’s body info.
+      // 4. Let bodyInfo be response\u2019s body info.
       const bodyInfo = response.bodyInfo
 
-      // 5. If response’s timing allow passed flag is not set, then set timingInfo to the result of creating an
+      // 5. If response\u2019s timing allow passed flag is not set, then set timingInfo to the result of creating an
       //    opaque timing info for timingInfo and set cacheState to the empty string.
       if (!response.timingAllowPassed) {
         timingInfo = createOpaqueTimingInfo(timingInfo)
@@ -25946,22 +25946,22 @@ function fetchFinale (fetchParams, response) {
       // 6. Let responseStatus be 0.
       let responseStatus = 0
 
-      // 7. If fetchParams’s request’s mode is not "navigate" or response’s has-cross-origin-redirects is false:
+      // 7. If fetchParams\u2019s request\u2019s mode is not "navigate" or response\u2019s has-cross-origin-redirects is false:
       if (fetchParams.request.mode !== 'navigator' || !response.hasCrossOriginRedirects) {
-        // 1. Set responseStatus to response’s status.
+        // 1. Set responseStatus to response\u2019s status.
         responseStatus = response.status
 
-        // 2. Let mimeType be the result of extracting a MIME type from response’s header list.
+        // 2. Let mimeType be the result of extracting a MIME type from response\u2019s header list.
         const mimeType = extractMimeType(response.headersList)
 
-        // 3. If mimeType is not failure, then set bodyInfo’s content type to the result of minimizing a supported MIME type given mimeType.
+        // 3. If mimeType is not failure, then set bodyInfo\u2019s content type to the result of minimizing a supported MIME type given mimeType.
         if (mimeType !== 'failure') {
           bodyInfo.contentType = minimizeSupportedMimeType(mimeType)
         }
       }
 
-      // 8. If fetchParams’s request’s initiator type is non-null, then mark resource timing given timingInfo,
-      //    fetchParams’s request’s URL, fetchParams’s request’s initiator type, global, cacheState, bodyInfo,
+      // 8. If fetchParams\u2019s request\u2019s initiator type is non-null, then mark resource timing given timingInfo,
+      //    fetchParams\u2019s request\u2019s URL, fetchParams\u2019s request\u2019s initiator type, global, cacheState, bodyInfo,
       //    and responseStatus.
       if (fetchParams.request.initiatorType != null) {
         // TODO: update markresourcetiming
@@ -25971,29 +25971,29 @@ function fetchFinale (fetchParams, response) {
 
     // 4. Let processResponseEndOfBodyTask be the following steps:
     const processResponseEndOfBodyTask = () => {
-      // 1. Set fetchParams’s request’s done flag.
+      // 1. Set fetchParams\u2019s request\u2019s done flag.
       fetchParams.request.done = true
 
-      // 2. If fetchParams’s process response end-of-body is non-null, then run fetchParams’s process
+      // 2. If fetchParams\u2019s process response end-of-body is non-null, then run fetchParams\u2019s process
       //    response end-of-body given response.
       if (fetchParams.processResponseEndOfBody != null) {
         queueMicrotask(() => fetchParams.processResponseEndOfBody(response))
       }
 
-      // 3. If fetchParams’s request’s initiator type is non-null and fetchParams’s request’s client’s
-      //    global object is fetchParams’s task destination, then run fetchParams’s controller’s report
-      //    timing steps given fetchParams’s request’s client’s global object.
+      // 3. If fetchParams\u2019s request\u2019s initiator type is non-null and fetchParams\u2019s request\u2019s client\u2019s
+      //    global object is fetchParams\u2019s task destination, then run fetchParams\u2019s controller\u2019s report
+      //    timing steps given fetchParams\u2019s request\u2019s client\u2019s global object.
       if (fetchParams.request.initiatorType != null) {
         fetchParams.controller.reportTimingSteps()
       }
     }
 
-    // 5. Queue a fetch task to run processResponseEndOfBodyTask with fetchParams’s task destination
+    // 5. Queue a fetch task to run processResponseEndOfBodyTask with fetchParams\u2019s task destination
     queueMicrotask(() => processResponseEndOfBodyTask())
   }
 
-  // 4. If fetchParams’s process response is non-null, then queue a fetch task to run fetchParams’s
-  //    process response given response, with fetchParams’s task destination.
+  // 4. If fetchParams\u2019s process response is non-null, then queue a fetch task to run fetchParams\u2019s
+  //    process response given response, with fetchParams\u2019s task destination.
   if (fetchParams.processResponse != null) {
     queueMicrotask(() => {
       fetchParams.processResponse(response)
@@ -26001,10 +26001,10 @@ function fetchFinale (fetchParams, response) {
     })
   }
 
-  // 5. Let internalResponse be response, if response is a network error; otherwise response’s internal response.
+  // 5. Let internalResponse be response, if response is a network error; otherwise response\u2019s internal response.
   const internalResponse = response.type === 'error' ? response : (response.internalResponse ?? response)
 
-  // 6. If internalResponse’s body is null, then run processResponseEndOfBody.
+  // 6. If internalResponse\u2019s body is null, then run processResponseEndOfBody.
   // 7. Otherwise:
   if (internalResponse.body == null) {
     processResponseEndOfBody()
@@ -26017,7 +26017,7 @@ function fetchFinale (fetchParams, response) {
     // 2. Let identityTransformAlgorithm be an algorithm which, given chunk, enqueues chunk in transformStream.
     // 3. Set up transformStream with transformAlgorithm set to identityTransformAlgorithm and flushAlgorithm
     //    set to processResponseEndOfBody.
-    // 4. Set internalResponse’s body’s stream to the result of internalResponse’s body’s stream piped through transformStream.
+    // 4. Set internalResponse\u2019s body\u2019s stream to the result of internalResponse\u2019s body\u2019s stream piped through transformStream.
 
     finished(internalResponse.body.stream, () => {
       processResponseEndOfBody()
@@ -26027,7 +26027,7 @@ function fetchFinale (fetchParams, response) {
 
 // https://fetch.spec.whatwg.org/#http-fetch
 async function httpFetch (fetchParams) {
-  // 1. Let request be fetchParams’s request.
+  // 1. Let request be fetchParams\u2019s request.
   const request = fetchParams.request
 
   // 2. Let response be null.
@@ -26036,10 +26036,10 @@ async function httpFetch (fetchParams) {
   // 3. Let actualResponse be null.
   let actualResponse = null
 
-  // 4. Let timingInfo be fetchParams’s timing info.
+  // 4. Let timingInfo be fetchParams\u2019s timing info.
   const timingInfo = fetchParams.timingInfo
 
-  // 5. If request’s service-workers mode is "all", then:
+  // 5. If request\u2019s service-workers mode is "all", then:
   if (request.serviceWorkers === 'all') {
     // TODO
   }
@@ -26049,7 +26049,7 @@ async function httpFetch (fetchParams) {
     // 1. If makeCORSPreflight is true and one of these conditions is true:
     // TODO
 
-    // 2. If request’s redirect mode is "follow", then set request’s
+    // 2. If request\u2019s redirect mode is "follow", then set request\u2019s
     // service-workers mode to "none".
     if (request.redirect === 'follow') {
       request.serviceWorkers = 'none'
@@ -26059,7 +26059,7 @@ async function httpFetch (fetchParams) {
     // HTTP-network-or-cache fetch given fetchParams.
     actualResponse = response = await httpNetworkOrCacheFetch(fetchParams)
 
-    // 4. If request’s response tainting is "cors" and a CORS check
+    // 4. If request\u2019s response tainting is "cors" and a CORS check
     // for request and response returns failure, then return a network error.
     if (
       request.responseTainting === 'cors' &&
@@ -26069,15 +26069,15 @@ async function httpFetch (fetchParams) {
     }
 
     // 5. If the TAO check for request and response returns failure, then set
-    // request’s timing allow failed flag.
+    // request\u2019s timing allow failed flag.
     if (TAOCheck(request, response) === 'failure') {
       request.timingAllowFailed = true
     }
   }
 
-  // 7. If either request’s response tainting or response’s type
+  // 7. If either request\u2019s response tainting or response\u2019s type
   // is "opaque", and the cross-origin resource policy check with
-  // request’s origin, request’s client, request’s destination,
+  // request\u2019s origin, request\u2019s client, request\u2019s destination,
   // and actualResponse returns blocked, then return a network error.
   if (
     (request.responseTainting === 'opaque' || response.type === 'opaque') &&
@@ -26091,9 +26091,9 @@ async function httpFetch (fetchParams) {
     return makeNetworkError('blocked')
   }
 
-  // 8. If actualResponse’s status is a redirect status, then:
+  // 8. If actualResponse\u2019s status is a redirect status, then:
   if (redirectStatusSet.has(actualResponse.status)) {
-    // 1. If actualResponse’s status is not 303, request’s body is not null,
+    // 1. If actualResponse\u2019s status is not 303, request\u2019s body is not null,
     // and the connection uses HTTP/2, then user agents may, and are even
     // encouraged to, transmit an RST_STREAM frame.
     // See, https://github.com/whatwg/fetch/issues/1288
@@ -26101,7 +26101,7 @@ async function httpFetch (fetchParams) {
       fetchParams.controller.connection.destroy(undefined, false)
     }
 
-    // 2. Switch on request’s redirect mode:
+    // 2. Switch on request\u2019s redirect mode:
     if (request.redirect === 'error') {
       // Set response to a network error.
       response = makeNetworkError('unexpected redirect')
@@ -26121,7 +26121,7 @@ async function httpFetch (fetchParams) {
     }
   }
 
-  // 9. Set response’s timing info to timingInfo.
+  // 9. Set response\u2019s timing info to timingInfo.
   response.timingInfo = timingInfo
 
   // 10. Return response.
@@ -26130,17 +26130,17 @@ async function httpFetch (fetchParams) {
 
 // https://fetch.spec.whatwg.org/#http-redirect-fetch
 function httpRedirectFetch (fetchParams, response) {
-  // 1. Let request be fetchParams’s request.
+  // 1. Let request be fetchParams\u2019s request.
   const request = fetchParams.request
 
   // 2. Let actualResponse be response, if response is not a filtered response,
-  // and response’s internal response otherwise.
+  // and response\u2019s internal response otherwise.
   const actualResponse = response.internalResponse
     ? response.internalResponse
     : response
 
-  // 3. Let locationURL be actualResponse’s location URL given request’s current
-  // URL’s fragment.
+  // 3. Let locationURL be actualResponse\u2019s location URL given request\u2019s current
+  // URL\u2019s fragment.
   let locationURL
 
   try {
@@ -26158,22 +26158,22 @@ function httpRedirectFetch (fetchParams, response) {
     return Promise.resolve(makeNetworkError(err))
   }
 
-  // 6. If locationURL’s scheme is not an HTTP(S) scheme, then return a network
+  // 6. If locationURL\u2019s scheme is not an HTTP(S) scheme, then return a network
   // error.
   if (!urlIsHttpHttpsScheme(locationURL)) {
     return Promise.resolve(makeNetworkError('URL scheme must be a HTTP(S) scheme'))
   }
 
-  // 7. If request’s redirect count is 20, then return a network error.
+  // 7. If request\u2019s redirect count is 20, then return a network error.
   if (request.redirectCount === 20) {
     return Promise.resolve(makeNetworkError('redirect count exceeded'))
   }
 
-  // 8. Increase request’s redirect count by 1.
+  // 8. Increase request\u2019s redirect count by 1.
   request.redirectCount += 1
 
-  // 9. If request’s mode is "cors", locationURL includes credentials, and
-  // request’s origin is not same origin with locationURL’s origin, then return
+  // 9. If request\u2019s mode is "cors", locationURL includes credentials, and
+  // request\u2019s origin is not same origin with locationURL\u2019s origin, then return
   //  a network error.
   if (
     request.mode === 'cors' &&
@@ -26183,7 +26183,7 @@ function httpRedirectFetch (fetchParams, response) {
     return Promise.resolve(makeNetworkError('cross origin not allowed for request mode "cors"'))
   }
 
-  // 10. If request’s response tainting is "cors" and locationURL includes
+  // 10. If request\u2019s response tainting is "cors" and locationURL includes
   // credentials, then return a network error.
   if (
     request.responseTainting === 'cors' &&
@@ -26194,8 +26194,8 @@ function httpRedirectFetch (fetchParams, response) {
     ))
   }
 
-  // 11. If actualResponse’s status is not 303, request’s body is non-null,
-  // and request’s body’s source is null, then return a network error.
+  // 11. If actualResponse\u2019s status is not 303, request\u2019s body is non-null,
+  // and request\u2019s body\u2019s source is null, then return a network error.
   if (
     actualResponse.status !== 303 &&
     request.body != null &&
@@ -26205,28 +26205,28 @@ function httpRedirectFetch (fetchParams, response) {
   }
 
   // 12. If one of the following is true
-  // - actualResponse’s status is 301 or 302 and request’s method is `POST`
-  // - actualResponse’s status is 303 and request’s method is not `GET` or `HEAD`
+  // - actualResponse\u2019s status is 301 or 302 and request\u2019s method is `POST`
+  // - actualResponse\u2019s status is 303 and request\u2019s method is not `GET` or `HEAD`
   if (
     ([301, 302].includes(actualResponse.status) && request.method === 'POST') ||
     (actualResponse.status === 303 &&
       !GET_OR_HEAD.includes(request.method))
   ) {
     // then:
-    // 1. Set request’s method to `GET` and request’s body to null.
+    // 1. Set request\u2019s method to `GET` and request\u2019s body to null.
     request.method = 'GET'
     request.body = null
 
     // 2. For each headerName of request-body-header name, delete headerName from
-    // request’s header list.
+    // request\u2019s header list.
     for (const headerName of requestBodyHeader) {
       request.headersList.delete(headerName)
     }
   }
 
-  // 13. If request’s current URL’s origin is not same origin with locationURL’s
+  // 13. If request\u2019s current URL\u2019s origin is not same origin with locationURL\u2019s
   //     origin, then for each headerName of CORS non-wildcard request-header name,
-  //     delete headerName from request’s header list.
+  //     delete headerName from request\u2019s header list.
   if (!sameOrigin(requestCurrentURL(request), locationURL)) {
     // https://fetch.spec.whatwg.org/#cors-non-wildcard-request-header-name
     request.headersList.delete('authorization', true)
@@ -26239,32 +26239,32 @@ function httpRedirectFetch (fetchParams, response) {
     request.headersList.delete('host', true)
   }
 
-  // 14. If request’s body is non-null, then set request’s body to the first return
-  // value of safely extracting request’s body’s source.
+  // 14. If request\u2019s body is non-null, then set request\u2019s body to the first return
+  // value of safely extracting request\u2019s body\u2019s source.
   if (request.body != null) {
     assert(request.body.source != null)
     request.body = safelyExtractBody(request.body.source)[0]
   }
 
-  // 15. Let timingInfo be fetchParams’s timing info.
+  // 15. Let timingInfo be fetchParams\u2019s timing info.
   const timingInfo = fetchParams.timingInfo
 
-  // 16. Set timingInfo’s redirect end time and post-redirect start time to the
-  // coarsened shared current time given fetchParams’s cross-origin isolated
+  // 16. Set timingInfo\u2019s redirect end time and post-redirect start time to the
+  // coarsened shared current time given fetchParams\u2019s cross-origin isolated
   // capability.
   timingInfo.redirectEndTime = timingInfo.postRedirectStartTime =
     coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability)
 
-  // 17. If timingInfo’s redirect start time is 0, then set timingInfo’s
-  //  redirect start time to timingInfo’s start time.
+  // 17. If timingInfo\u2019s redirect start time is 0, then set timingInfo\u2019s
+  //  redirect start time to timingInfo\u2019s start time.
   if (timingInfo.redirectStartTime === 0) {
     timingInfo.redirectStartTime = timingInfo.startTime
   }
 
-  // 18. Append locationURL to request’s URL list.
+  // 18. Append locationURL to request\u2019s URL list.
   request.urlList.push(locationURL)
 
-  // 19. Invoke set request’s referrer policy on redirect on request and
+  // 19. Invoke set request\u2019s referrer policy on redirect on request and
   // actualResponse.
   setRequestReferrerPolicyOnRedirect(request, actualResponse)
 
@@ -26278,7 +26278,7 @@ async function httpNetworkOrCacheFetch (
   isAuthenticationFetch = false,
   isNewConnectionFetch = false
 ) {
-  // 1. Let request be fetchParams’s request.
+  // 1. Let request be fetchParams\u2019s request.
   const request = fetchParams.request
 
   // 2. Let httpFetchParams be null.
@@ -26301,7 +26301,7 @@ async function httpNetworkOrCacheFetch (
 
   // 8. Run these steps, but abort when the ongoing fetch is terminated:
 
-  //    1. If request’s window is "no-window" and request’s redirect mode is
+  //    1. If request\u2019s window is "no-window" and request\u2019s redirect mode is
   //    "error", then set httpFetchParams to fetchParams and httpRequest to
   //    request.
   if (request.window === 'no-window' && request.redirect === 'error') {
@@ -26316,7 +26316,7 @@ async function httpNetworkOrCacheFetch (
     // 2. Set httpFetchParams to a copy of fetchParams.
     httpFetchParams = { ...fetchParams }
 
-    // 3. Set httpFetchParams’s request to httpRequest.
+    // 3. Set httpFetchParams\u2019s request to httpRequest.
     httpFetchParams.request = httpRequest
   }
 
@@ -26326,14 +26326,14 @@ async function httpNetworkOrCacheFetch (
     (request.credentials === 'same-origin' &&
       request.responseTainting === 'basic')
 
-  //    4. Let contentLength be httpRequest’s body’s length, if httpRequest’s
+  //    4. Let contentLength be httpRequest\u2019s body\u2019s length, if httpRequest\u2019s
   //    body is non-null; otherwise null.
   const contentLength = httpRequest.body ? httpRequest.body.length : null
 
   //    5. Let contentLengthHeaderValue be null.
   let contentLengthHeaderValue = null
 
-  //    6. If httpRequest’s body is null and httpRequest’s method is `POST` or
+  //    6. If httpRequest\u2019s body is null and httpRequest\u2019s method is `POST` or
   //    `PUT`, then set contentLengthHeaderValue to `0`.
   if (
     httpRequest.body == null &&
@@ -26349,24 +26349,24 @@ async function httpNetworkOrCacheFetch (
   }
 
   //    8. If contentLengthHeaderValue is non-null, then append
-  //    `Content-Length`/contentLengthHeaderValue to httpRequest’s header
+  //    `Content-Length`/contentLengthHeaderValue to httpRequest\u2019s header
   //    list.
   if (contentLengthHeaderValue != null) {
     httpRequest.headersList.append('content-length', contentLengthHeaderValue, true)
   }
 
   //    9. If contentLengthHeaderValue is non-null, then append (`Content-Length`,
-  //    contentLengthHeaderValue) to httpRequest’s header list.
+  //    contentLengthHeaderValue) to httpRequest\u2019s header list.
 
-  //    10. If contentLength is non-null and httpRequest’s keepalive is true,
+  //    10. If contentLength is non-null and httpRequest\u2019s keepalive is true,
   //    then:
   if (contentLength != null && httpRequest.keepalive) {
     // NOTE: keepalive is a noop outside of browser context.
   }
 
-  //    11. If httpRequest’s referrer is a URL, then append
-  //    `Referer`/httpRequest’s referrer, serialized and isomorphic encoded,
-  //     to httpRequest’s header list.
+  //    11. If httpRequest\u2019s referrer is a URL, then append
+  //    `Referer`/httpRequest\u2019s referrer, serialized and isomorphic encoded,
+  //     to httpRequest\u2019s header list.
   if (httpRequest.referrer instanceof URL) {
     httpRequest.headersList.append('referer', isomorphicEncode(httpRequest.referrer.href), true)
   }
@@ -26377,17 +26377,17 @@ async function httpNetworkOrCacheFetch (
   //    13. Append the Fetch metadata headers for httpRequest. [FETCH-METADATA]
   appendFetchMetadata(httpRequest)
 
-  //    14. If httpRequest’s header list does not contain `User-Agent`, then
+  //    14. If httpRequest\u2019s header list does not contain `User-Agent`, then
   //    user agents should append `User-Agent`/default `User-Agent` value to
-  //    httpRequest’s header list.
+  //    httpRequest\u2019s header list.
   if (!httpRequest.headersList.contains('user-agent', true)) {
     httpRequest.headersList.append('user-agent', defaultUserAgent)
   }
 
-  //    15. If httpRequest’s cache mode is "default" and httpRequest’s header
+  //    15. If httpRequest\u2019s cache mode is "default" and httpRequest\u2019s header
   //    list contains `If-Modified-Since`, `If-None-Match`,
   //    `If-Unmodified-Since`, `If-Match`, or `If-Range`, then set
-  //    httpRequest’s cache mode to "no-store".
+  //    httpRequest\u2019s cache mode to "no-store".
   if (
     httpRequest.cache === 'default' &&
     (httpRequest.headersList.contains('if-modified-since', true) ||
@@ -26399,10 +26399,10 @@ async function httpNetworkOrCacheFetch (
     httpRequest.cache = 'no-store'
   }
 
-  //    16. If httpRequest’s cache mode is "no-cache", httpRequest’s prevent
+  //    16. If httpRequest\u2019s cache mode is "no-cache", httpRequest\u2019s prevent
   //    no-cache cache-control header modification flag is unset, and
-  //    httpRequest’s header list does not contain `Cache-Control`, then append
-  //    `Cache-Control`/`max-age=0` to httpRequest’s header list.
+  //    httpRequest\u2019s header list does not contain `Cache-Control`, then append
+  //    `Cache-Control`/`max-age=0` to httpRequest\u2019s header list.
   if (
     httpRequest.cache === 'no-cache' &&
     !httpRequest.preventNoCacheCacheControlHeaderModification &&
@@ -26411,29 +26411,29 @@ async function httpNetworkOrCacheFetch (
     httpRequest.headersList.append('cache-control', 'max-age=0', true)
   }
 
-  //    17. If httpRequest’s cache mode is "no-store" or "reload", then:
+  //    17. If httpRequest\u2019s cache mode is "no-store" or "reload", then:
   if (httpRequest.cache === 'no-store' || httpRequest.cache === 'reload') {
-    // 1. If httpRequest’s header list does not contain `Pragma`, then append
-    // `Pragma`/`no-cache` to httpRequest’s header list.
+    // 1. If httpRequest\u2019s header list does not contain `Pragma`, then append
+    // `Pragma`/`no-cache` to httpRequest\u2019s header list.
     if (!httpRequest.headersList.contains('pragma', true)) {
       httpRequest.headersList.append('pragma', 'no-cache', true)
     }
 
-    // 2. If httpRequest’s header list does not contain `Cache-Control`,
-    // then append `Cache-Control`/`no-cache` to httpRequest’s header list.
+    // 2. If httpRequest\u2019s header list does not contain `Cache-Control`,
+    // then append `Cache-Control`/`no-cache` to httpRequest\u2019s header list.
     if (!httpRequest.headersList.contains('cache-control', true)) {
       httpRequest.headersList.append('cache-control', 'no-cache', true)
     }
   }
 
-  //    18. If httpRequest’s header list contains `Range`, then append
-  //    `Accept-Encoding`/`identity` to httpRequest’s header list.
+  //    18. If httpRequest\u2019s header list contains `Range`, then append
+  //    `Accept-Encoding`/`identity` to httpRequest\u2019s header list.
   if (httpRequest.headersList.contains('range', true)) {
     httpRequest.headersList.append('accept-encoding', 'identity', true)
   }
 
-  //    19. Modify httpRequest’s header list per HTTP. Do not append a given
-  //    header if httpRequest’s header list contains that header’s name.
+  //    19. Modify httpRequest\u2019s header list per HTTP. Do not append a given
+  //    header if httpRequest\u2019s header list contains that header\u2019s name.
   //    TODO: https://github.com/whatwg/fetch/issues/1285#issuecomment-896560129
   if (!httpRequest.headersList.contains('accept-encoding', true)) {
     if (urlHasHttpsScheme(requestCurrentURL(httpRequest))) {
@@ -26450,24 +26450,24 @@ async function httpNetworkOrCacheFetch (
     // 1. If the user agent is not configured to block cookies for httpRequest
     // (see section 7 of [COOKIES]), then:
     // TODO: credentials
-    // 2. If httpRequest’s header list does not contain `Authorization`, then:
+    // 2. If httpRequest\u2019s header list does not contain `Authorization`, then:
     // TODO: credentials
   }
 
-  //    21. If there’s a proxy-authentication entry, use it as appropriate.
+  //    21. If there\u2019s a proxy-authentication entry, use it as appropriate.
   //    TODO: proxy-authentication
 
   //    22. Set httpCache to the result of determining the HTTP cache
   //    partition, given httpRequest.
   //    TODO: cache
 
-  //    23. If httpCache is null, then set httpRequest’s cache mode to
+  //    23. If httpCache is null, then set httpRequest\u2019s cache mode to
   //    "no-store".
   if (httpCache == null) {
     httpRequest.cache = 'no-store'
   }
 
-  //    24. If httpRequest’s cache mode is neither "no-store" nor "reload",
+  //    24. If httpRequest\u2019s cache mode is neither "no-store" nor "reload",
   //    then:
   if (httpRequest.cache !== 'no-store' && httpRequest.cache !== 'reload') {
     // TODO: cache
@@ -26478,7 +26478,7 @@ async function httpNetworkOrCacheFetch (
 
   // 10. If response is null, then:
   if (response == null) {
-    // 1. If httpRequest’s cache mode is "only-if-cached", then return a
+    // 1. If httpRequest\u2019s cache mode is "only-if-cached", then return a
     // network error.
     if (httpRequest.cache === 'only-if-cached') {
       return makeNetworkError('only if cached')
@@ -26492,7 +26492,7 @@ async function httpNetworkOrCacheFetch (
       isNewConnectionFetch
     )
 
-    // 3. If httpRequest’s method is unsafe and forwardResponse’s status is
+    // 3. If httpRequest\u2019s method is unsafe and forwardResponse\u2019s status is
     // in the range 200 to 399, inclusive, invalidate appropriate stored
     // responses in httpCache, as per the "Invalidation" chapter of HTTP
     // Caching, and set storedResponse to null. [HTTP-CACHING]
@@ -26504,7 +26504,7 @@ async function httpNetworkOrCacheFetch (
       // TODO: cache
     }
 
-    // 4. If the revalidatingFlag is set and forwardResponse’s status is 304,
+    // 4. If the revalidatingFlag is set and forwardResponse\u2019s status is 304,
     // then:
     if (revalidatingFlag && forwardResponse.status === 304) {
       // TODO: cache
@@ -26521,26 +26521,26 @@ async function httpNetworkOrCacheFetch (
     }
   }
 
-  // 11. Set response’s URL list to a clone of httpRequest’s URL list.
+  // 11. Set response\u2019s URL list to a clone of httpRequest\u2019s URL list.
   response.urlList = [...httpRequest.urlList]
 
-  // 12. If httpRequest’s header list contains `Range`, then set response’s
+  // 12. If httpRequest\u2019s header list contains `Range`, then set response\u2019s
   // range-requested flag.
   if (httpRequest.headersList.contains('range', true)) {
     response.rangeRequested = true
   }
 
-  // 13. Set response’s request-includes-credentials to includeCredentials.
+  // 13. Set response\u2019s request-includes-credentials to includeCredentials.
   response.requestIncludesCredentials = includeCredentials
 
-  // 14. If response’s status is 401, httpRequest’s response tainting is not
-  // "cors", includeCredentials is true, and request’s window is an environment
+  // 14. If response\u2019s status is 401, httpRequest\u2019s response tainting is not
+  // "cors", includeCredentials is true, and request\u2019s window is an environment
   // settings object, then:
   // TODO
 
-  // 15. If response’s status is 407, then:
+  // 15. If response\u2019s status is 407, then:
   if (response.status === 407) {
-    // 1. If request’s window is "no-window", then return a network error.
+    // 1. If request\u2019s window is "no-window", then return a network error.
     if (request.window === 'no-window') {
       return makeNetworkError()
     }
@@ -26552,7 +26552,7 @@ async function httpNetworkOrCacheFetch (
       return makeAppropriateNetworkError(fetchParams)
     }
 
-    // 4. Prompt the end user as appropriate in request’s window and store
+    // 4. Prompt the end user as appropriate in request\u2019s window and store
     // the result as a proxy-authentication entry. [HTTP-AUTH]
     // TODO: Invoke some kind of callback?
 
@@ -26564,11 +26564,11 @@ async function httpNetworkOrCacheFetch (
 
   // 16. If all of the following are true
   if (
-    // response’s status is 421
+    // response\u2019s status is 421
     response.status === 421 &&
     // isNewConnectionFetch is false
     !isNewConnectionFetch &&
-    // request’s body is null, or request’s body is non-null and request’s body’s source is non-null
+    // request\u2019s body is null, or request\u2019s body is non-null and request\u2019s body\u2019s source is non-null
     (request.body == null || request.body.source != null)
   ) {
     // then:
@@ -26623,13 +26623,13 @@ async function httpNetworkFetch (
     }
   }
 
-  // 1. Let request be fetchParams’s request.
+  // 1. Let request be fetchParams\u2019s request.
   const request = fetchParams.request
 
   // 2. Let response be null.
   let response = null
 
-  // 3. Let timingInfo be fetchParams’s timing info.
+  // 3. Let timingInfo be fetchParams\u2019s timing info.
   const timingInfo = fetchParams.timingInfo
 
   // 4. Let httpCache be the result of determining the HTTP cache partition,
@@ -26637,7 +26637,7 @@ async function httpNetworkFetch (
   // TODO: cache
   const httpCache = null
 
-  // 5. If httpCache is null, then set request’s cache mode to "no-store".
+  // 5. If httpCache is null, then set request\u2019s cache mode to "no-store".
   if (httpCache == null) {
     request.cache = 'no-store'
   }
@@ -26650,14 +26650,14 @@ async function httpNetworkFetch (
   // "no".
   const newConnection = forceNewConnection ? 'yes' : 'no' // eslint-disable-line no-unused-vars
 
-  // 8. Switch on request’s mode:
+  // 8. Switch on request\u2019s mode:
   if (request.mode === 'websocket') {
     // Let connection be the result of obtaining a WebSocket connection,
-    // given request’s current URL.
+    // given request\u2019s current URL.
     // TODO
   } else {
     // Let connection be the result of obtaining a connection, given
-    // networkPartitionKey, request’s current URL’s origin,
+    // networkPartitionKey, request\u2019s current URL\u2019s origin,
     // includeCredentials, and forceNewConnection.
     // TODO
   }
@@ -26666,17 +26666,17 @@ async function httpNetworkFetch (
 
   //    1. If connection is failure, then return a network error.
 
-  //    2. Set timingInfo’s final connection timing info to the result of
-  //    calling clamp and coarsen connection timing info with connection’s
-  //    timing info, timingInfo’s post-redirect start time, and fetchParams’s
+  //    2. Set timingInfo\u2019s final connection timing info to the result of
+  //    calling clamp and coarsen connection timing info with connection\u2019s
+  //    timing info, timingInfo\u2019s post-redirect start time, and fetchParams\u2019s
   //    cross-origin isolated capability.
 
-  //    3. If connection is not an HTTP/2 connection, request’s body is non-null,
-  //    and request’s body’s source is null, then append (`Transfer-Encoding`,
-  //    `chunked`) to request’s header list.
+  //    3. If connection is not an HTTP/2 connection, request\u2019s body is non-null,
+  //    and request\u2019s body\u2019s source is null, then append (`Transfer-Encoding`,
+  //    `chunked`) to request\u2019s header list.
 
-  //    4. Set timingInfo’s final network-request start time to the coarsened
-  //    shared current time given fetchParams’s cross-origin isolated
+  //    4. Set timingInfo\u2019s final network-request start time to the coarsened
+  //    shared current time given fetchParams\u2019s cross-origin isolated
   //    capability.
 
   //    5. Set response to the result of making an HTTP request over connection
@@ -26685,15 +26685,15 @@ async function httpNetworkFetch (
   //        - Follow the relevant requirements from HTTP. [HTTP] [HTTP-SEMANTICS]
   //        [HTTP-COND] [HTTP-CACHING] [HTTP-AUTH]
 
-  //        - If request’s body is non-null, and request’s body’s source is null,
+  //        - If request\u2019s body is non-null, and request\u2019s body\u2019s source is null,
   //        then the user agent may have a buffer of up to 64 kibibytes and store
-  //        a part of request’s body in that buffer. If the user agent reads from
-  //        request’s body beyond that buffer’s size and the user agent needs to
+  //        a part of request\u2019s body in that buffer. If the user agent reads from
+  //        request\u2019s body beyond that buffer\u2019s size and the user agent needs to
   //        resend request, then instead return a network error.
 
-  //        - Set timingInfo’s final network-response start time to the coarsened
-  //        shared current time given fetchParams’s cross-origin isolated capability,
-  //        immediately after the user agent’s HTTP parser receives the first byte
+  //        - Set timingInfo\u2019s final network-response start time to the coarsened
+  //        shared current time given fetchParams\u2019s cross-origin isolated capability,
+  //        immediately after the user agent\u2019s HTTP parser receives the first byte
   //        of the response (e.g., frame header bytes for HTTP/2 or response status
   //        line for HTTP/1.x).
 
@@ -26701,24 +26701,24 @@ async function httpNetworkFetch (
 
   //        - Any responses whose status is in the range 100 to 199, inclusive,
   //        and is not 101, are to be ignored, except for the purposes of setting
-  //        timingInfo’s final network-response start time above.
+  //        timingInfo\u2019s final network-response start time above.
 
-  //    - If request’s header list contains `Transfer-Encoding`/`chunked` and
+  //    - If request\u2019s header list contains `Transfer-Encoding`/`chunked` and
   //    response is transferred via HTTP/1.0 or older, then return a network
   //    error.
 
   //    - If the HTTP request results in a TLS client certificate dialog, then:
 
-  //        1. If request’s window is an environment settings object, make the
-  //        dialog available in request’s window.
+  //        1. If request\u2019s window is an environment settings object, make the
+  //        dialog available in request\u2019s window.
 
   //        2. Otherwise, return a network error.
 
-  // To transmit request’s body body, run these steps:
+  // To transmit request\u2019s body body, run these steps:
   let requestBody = null
-  // 1. If body is null and fetchParams’s process request end-of-body is
-  // non-null, then queue a fetch task given fetchParams’s process request
-  // end-of-body and fetchParams’s task destination.
+  // 1. If body is null and fetchParams\u2019s process request end-of-body is
+  // non-null, then queue a fetch task given fetchParams\u2019s process request
+  // end-of-body and fetchParams\u2019s task destination.
   if (request.body == null && fetchParams.processRequestEndOfBody) {
     queueMicrotask(() => fetchParams.processRequestEndOfBody())
   } else if (request.body != null) {
@@ -26734,8 +26734,8 @@ async function httpNetworkFetch (
       // 2. Run this step in parallel: transmit bytes.
       yield bytes
 
-      // 3. If fetchParams’s process request body is non-null, then run
-      // fetchParams’s process request body given bytes’s length.
+      // 3. If fetchParams\u2019s process request body is non-null, then run
+      // fetchParams\u2019s process request body given bytes\u2019s length.
       fetchParams.processRequestBodyChunkLength?.(bytes.byteLength)
     }
 
@@ -26746,8 +26746,8 @@ async function httpNetworkFetch (
         return
       }
 
-      // 2. If fetchParams’s process request end-of-body is non-null,
-      // then run fetchParams’s process request end-of-body.
+      // 2. If fetchParams\u2019s process request end-of-body is non-null,
+      // then run fetchParams\u2019s process request end-of-body.
       if (fetchParams.processRequestEndOfBody) {
         fetchParams.processRequestEndOfBody()
       }
@@ -26760,7 +26760,7 @@ async function httpNetworkFetch (
         return
       }
 
-      // 2. If e is an "AbortError" DOMException, then abort fetchParams’s controller.
+      // 2. If e is an "AbortError" DOMException, then abort fetchParams\u2019s controller.
       if (e.name === 'AbortError') {
         fetchParams.controller.abort()
       } else {
@@ -26768,8 +26768,8 @@ async function httpNetworkFetch (
       }
     }
 
-    // 4. Incrementally read request’s body given processBodyChunk, processEndOfBody,
-    // processBodyError, and fetchParams’s task destination.
+    // 4. Incrementally read request\u2019s body given processBodyChunk, processEndOfBody,
+    // processBodyError, and fetchParams\u2019s task destination.
     requestBody = (async function * () {
       try {
         for await (const bytes of request.body.stream) {
@@ -26813,7 +26813,7 @@ async function httpNetworkFetch (
     await fetchParams.controller.resume()
   }
 
-  // 12. Let cancelAlgorithm be an algorithm that aborts fetchParams’s
+  // 12. Let cancelAlgorithm be an algorithm that aborts fetchParams\u2019s
   // controller with reason, given reason.
   const cancelAlgorithm = (reason) => {
     // If the aborted fetch was already terminated, then we do not
@@ -26851,10 +26851,10 @@ async function httpNetworkFetch (
 
   // 17. Run these steps, but abort when the ongoing fetch is terminated:
 
-  //    1. Set response’s body to a new body whose stream is stream.
+  //    1. Set response\u2019s body to a new body whose stream is stream.
   response.body = { stream, source: null, length: null }
 
-  //    2. If response is not a network error and request’s cache mode is
+  //    2. If response is not a network error and request\u2019s cache mode is
   //    not "no-store", then update response in httpCache for request.
   //    TODO
 
@@ -26862,7 +26862,7 @@ async function httpNetworkFetch (
   //    to block cookies for request (see section 7 of [COOKIES]), then run the
   //    "set-cookie-string" parsing algorithm (see section 5.2 of [COOKIES]) on
   //    the value of each header whose name is a byte-case-insensitive match for
-  //    `Set-Cookie` in response’s header list, if any, and request’s current URL.
+  //    `Set-Cookie` in response\u2019s header list, if any, and request\u2019s current URL.
   //    TODO
 
   // 18. If aborted, then:
@@ -26906,7 +26906,7 @@ async function httpNetworkFetch (
       }
 
       if (bytes === undefined) {
-        // 2. Otherwise, if the bytes transmission for response’s message
+        // 2. Otherwise, if the bytes transmission for response\u2019s message
         // body is done normally and stream is readable, then close
         // stream, finalize response for fetchParams and response, and
         // abort these in-parallel steps.
@@ -26917,10 +26917,10 @@ async function httpNetworkFetch (
         return
       }
 
-      // 5. Increase timingInfo’s decoded body size by bytes’s length.
+      // 5. Increase timingInfo\u2019s decoded body size by bytes\u2019s length.
       timingInfo.decodedBodySize += bytes?.byteLength ?? 0
 
-      // 6. If bytes is failure, then terminate fetchParams’s controller.
+      // 6. If bytes is failure, then terminate fetchParams\u2019s controller.
       if (isFailure) {
         fetchParams.controller.terminate(bytes)
         return
@@ -26939,7 +26939,7 @@ async function httpNetworkFetch (
         return
       }
 
-      // 9. If stream doesn’t need more data ask the user agent to suspend
+      // 9. If stream doesn\u2019t need more data ask the user agent to suspend
       // the ongoing fetch.
       if (fetchParams.controller.controller.desiredSize <= 0) {
         return
@@ -26951,12 +26951,12 @@ async function httpNetworkFetch (
   function onAborted (reason) {
     // 2. If fetchParams is aborted, then:
     if (isAborted(fetchParams)) {
-      // 1. Set response’s aborted flag.
+      // 1. Set response\u2019s aborted flag.
       response.aborted = true
 
       // 2. If stream is readable, then error stream with the result of
-      //    deserialize a serialized abort reason given fetchParams’s
-      //    controller’s serialized abort reason and an
+      //    deserialize a serialized abort reason given fetchParams\u2019s
+      //    controller\u2019s serialized abort reason and an
       //    implementation-defined realm.
       if (isReadable(stream)) {
         fetchParams.controller.controller.error(
@@ -27003,9 +27003,9 @@ async function httpNetworkFetch (
           // TODO (fix): Do we need connection here?
           const { connection } = fetchParams.controller
 
-          // Set timingInfo’s final connection timing info to the result of calling clamp and coarsen
-          // connection timing info with connection’s timing info, timingInfo’s post-redirect start
-          // time, and fetchParams’s cross-origin isolated capability.
+          // Set timingInfo\u2019s final connection timing info to the result of calling clamp and coarsen
+          // connection timing info with connection\u2019s timing info, timingInfo\u2019s post-redirect start
+          // time, and fetchParams\u2019s cross-origin isolated capability.
           // TODO: implement connection timing
           timingInfo.finalConnectionTimingInfo = clampAndCoarsenConnectionTimingInfo(undefined, timingInfo.postRedirectStartTime, fetchParams.crossOriginIsolatedCapability)
 
@@ -27016,15 +27016,15 @@ async function httpNetworkFetch (
             this.abort = connection.abort = abort
           }
 
-          // Set timingInfo’s final network-request start time to the coarsened shared current time given
-          // fetchParams’s cross-origin isolated capability.
+          // Set timingInfo\u2019s final network-request start time to the coarsened shared current time given
+          // fetchParams\u2019s cross-origin isolated capability.
           timingInfo.finalNetworkRequestStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability)
         },
 
         onResponseStarted () {
-          // Set timingInfo’s final network-response start time to the coarsened shared current
-          // time given fetchParams’s cross-origin isolated capability, immediately after the
-          // user agent’s HTTP parser receives the first byte of the response (e.g., frame header
+          // Set timingInfo\u2019s final network-response start time to the coarsened shared current
+          // time given fetchParams\u2019s cross-origin isolated capability, immediately after the
+          // user agent\u2019s HTTP parser receives the first byte of the response (e.g., frame header
           // bytes for HTTP/2 or response status line for HTTP/1.x).
           timingInfo.finalNetworkResponseStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability)
         },
@@ -27118,17 +27118,17 @@ async function httpNetworkFetch (
             return
           }
 
-          // 1. If one or more bytes have been transmitted from response’s
+          // 1. If one or more bytes have been transmitted from response\u2019s
           // message body, then:
 
           //  1. Let bytes be the transmitted bytes.
           const bytes = chunk
 
           //  2. Let codings be the result of extracting header list values
-          //  given `Content-Encoding` and response’s header list.
+          //  given `Content-Encoding` and response\u2019s header list.
           //  See pullAlgorithm.
 
-          //  3. Increase timingInfo’s encoded body size by bytes’s length.
+          //  3. Increase timingInfo\u2019s encoded body size by bytes\u2019s length.
           timingInfo.encodedBodySize += bytes.byteLength
 
           //  4. See pullAlgorithm...
@@ -27297,7 +27297,7 @@ class Request {
     // 2. Let fallbackMode be null.
     let fallbackMode = null
 
-    // 3. Let baseURL be this’s relevant settings object’s API base URL.
+    // 3. Let baseURL be this\u2019s relevant settings object\u2019s API base URL.
     const baseUrl = environmentSettingsObject.settingsObject.baseUrl
 
     // 4. Let signal be null.
@@ -27337,21 +27337,21 @@ class Request {
       // 7. Assert: input is a Request object.
       assert(input instanceof Request)
 
-      // 8. Set request to input’s request.
+      // 8. Set request to input\u2019s request.
       request = input[kState]
 
-      // 9. Set signal to input’s signal.
+      // 9. Set signal to input\u2019s signal.
       signal = input[kSignal]
     }
 
-    // 7. Let origin be this’s relevant settings object’s origin.
+    // 7. Let origin be this\u2019s relevant settings object\u2019s origin.
     const origin = environmentSettingsObject.settingsObject.origin
 
     // 8. Let window be "client".
     let window = 'client'
 
-    // 9. If request’s window is an environment settings object and its origin
-    // is same origin with origin, then set window to request’s window.
+    // 9. If request\u2019s window is an environment settings object and its origin
+    // is same origin with origin, then set window to request\u2019s window.
     if (
       request.window?.constructor?.name === 'EnvironmentSettingsObject' &&
       sameOrigin(request.window, origin)
@@ -27371,46 +27371,46 @@ class Request {
 
     // 12. Set request to a new request with the following properties:
     request = makeRequest({
-      // URL request’s URL.
+      // URL request\u2019s URL.
       // undici implementation note: this is set as the first item in request's urlList in makeRequest
-      // method request’s method.
+      // method request\u2019s method.
       method: request.method,
-      // header list A copy of request’s header list.
+      // header list A copy of request\u2019s header list.
       // undici implementation note: headersList is cloned in makeRequest
       headersList: request.headersList,
       // unsafe-request flag Set.
       unsafeRequest: request.unsafeRequest,
-      // client This’s relevant settings object.
+      // client This\u2019s relevant settings object.
       client: environmentSettingsObject.settingsObject,
       // window window.
       window,
-      // priority request’s priority.
+      // priority request\u2019s priority.
       priority: request.priority,
-      // origin request’s origin. The propagation of the origin is only significant for navigation requests
+      // origin request\u2019s origin. The propagation of the origin is only significant for navigation requests
       // being handled by a service worker. In this scenario a request can have an origin that is different
       // from the current client.
       origin: request.origin,
-      // referrer request’s referrer.
+      // referrer request\u2019s referrer.
       referrer: request.referrer,
-      // referrer policy request’s referrer policy.
+      // referrer policy request\u2019s referrer policy.
       referrerPolicy: request.referrerPolicy,
-      // mode request’s mode.
+      // mode request\u2019s mode.
       mode: request.mode,
-      // credentials mode request’s credentials mode.
+      // credentials mode request\u2019s credentials mode.
       credentials: request.credentials,
-      // cache mode request’s cache mode.
+      // cache mode request\u2019s cache mode.
       cache: request.cache,
-      // redirect mode request’s redirect mode.
+      // redirect mode request\u2019s redirect mode.
       redirect: request.redirect,
-      // integrity metadata request’s integrity metadata.
+      // integrity metadata request\u2019s integrity metadata.
       integrity: request.integrity,
-      // keepalive request’s keepalive.
+      // keepalive request\u2019s keepalive.
       keepalive: request.keepalive,
-      // reload-navigation flag request’s reload-navigation flag.
+      // reload-navigation flag request\u2019s reload-navigation flag.
       reloadNavigation: request.reloadNavigation,
-      // history-navigation flag request’s history-navigation flag.
+      // history-navigation flag request\u2019s history-navigation flag.
       historyNavigation: request.historyNavigation,
-      // URL list A clone of request’s URL list.
+      // URL list A clone of request\u2019s URL list.
       urlList: [...request.urlList]
     })
 
@@ -27418,30 +27418,30 @@ class Request {
 
     // 13. If init is not empty, then:
     if (initHasKey) {
-      // 1. If request’s mode is "navigate", then set it to "same-origin".
+      // 1. If request\u2019s mode is "navigate", then set it to "same-origin".
       if (request.mode === 'navigate') {
         request.mode = 'same-origin'
       }
 
-      // 2. Unset request’s reload-navigation flag.
+      // 2. Unset request\u2019s reload-navigation flag.
       request.reloadNavigation = false
 
-      // 3. Unset request’s history-navigation flag.
+      // 3. Unset request\u2019s history-navigation flag.
       request.historyNavigation = false
 
-      // 4. Set request’s origin to "client".
+      // 4. Set request\u2019s origin to "client".
       request.origin = 'client'
 
-      // 5. Set request’s referrer to "client"
+      // 5. Set request\u2019s referrer to "client"
       request.referrer = 'client'
 
-      // 6. Set request’s referrer policy to the empty string.
+      // 6. Set request\u2019s referrer policy to the empty string.
       request.referrerPolicy = ''
 
-      // 7. Set request’s URL to request’s current URL.
+      // 7. Set request\u2019s URL to request\u2019s current URL.
       request.url = request.urlList[request.urlList.length - 1]
 
-      // 8. Set request’s URL list to « request’s URL ».
+      // 8. Set request\u2019s URL list to « request\u2019s URL ».
       request.urlList = [request.url]
     }
 
@@ -27450,7 +27450,7 @@ class Request {
       // 1. Let referrer be init["referrer"].
       const referrer = init.referrer
 
-      // 2. If referrer is the empty string, then set request’s referrer to "no-referrer".
+      // 2. If referrer is the empty string, then set request\u2019s referrer to "no-referrer".
       if (referrer === '') {
         request.referrer = 'no-referrer'
       } else {
@@ -27465,22 +27465,22 @@ class Request {
         }
 
         // 3. If one of the following is true
-        // - parsedReferrer’s scheme is "about" and path is the string "client"
-        // - parsedReferrer’s origin is not same origin with origin
-        // then set request’s referrer to "client".
+        // - parsedReferrer\u2019s scheme is "about" and path is the string "client"
+        // - parsedReferrer\u2019s origin is not same origin with origin
+        // then set request\u2019s referrer to "client".
         if (
           (parsedReferrer.protocol === 'about:' && parsedReferrer.hostname === 'client') ||
           (origin && !sameOrigin(parsedReferrer, environmentSettingsObject.settingsObject.baseUrl))
         ) {
           request.referrer = 'client'
         } else {
-          // 4. Otherwise, set request’s referrer to parsedReferrer.
+          // 4. Otherwise, set request\u2019s referrer to parsedReferrer.
           request.referrer = parsedReferrer
         }
       }
     }
 
-    // 15. If init["referrerPolicy"] exists, then set request’s referrer policy
+    // 15. If init["referrerPolicy"] exists, then set request\u2019s referrer policy
     // to it.
     if (init.referrerPolicy !== undefined) {
       request.referrerPolicy = init.referrerPolicy
@@ -27502,23 +27502,23 @@ class Request {
       })
     }
 
-    // 18. If mode is non-null, set request’s mode to mode.
+    // 18. If mode is non-null, set request\u2019s mode to mode.
     if (mode != null) {
       request.mode = mode
     }
 
-    // 19. If init["credentials"] exists, then set request’s credentials mode
+    // 19. If init["credentials"] exists, then set request\u2019s credentials mode
     // to it.
     if (init.credentials !== undefined) {
       request.credentials = init.credentials
     }
 
-    // 18. If init["cache"] exists, then set request’s cache mode to it.
+    // 18. If init["cache"] exists, then set request\u2019s cache mode to it.
     if (init.cache !== undefined) {
       request.cache = init.cache
     }
 
-    // 21. If request’s cache mode is "only-if-cached" and request’s mode is
+    // 21. If request\u2019s cache mode is "only-if-cached" and request\u2019s mode is
     // not "same-origin", then throw a TypeError.
     if (request.cache === 'only-if-cached' && request.mode !== 'same-origin') {
       throw new TypeError(
@@ -27526,17 +27526,17 @@ class Request {
       )
     }
 
-    // 22. If init["redirect"] exists, then set request’s redirect mode to it.
+    // 22. If init["redirect"] exists, then set request\u2019s redirect mode to it.
     if (init.redirect !== undefined) {
       request.redirect = init.redirect
     }
 
-    // 23. If init["integrity"] exists, then set request’s integrity metadata to it.
+    // 23. If init["integrity"] exists, then set request\u2019s integrity metadata to it.
     if (init.integrity != null) {
       request.integrity = String(init.integrity)
     }
 
-    // 24. If init["keepalive"] exists, then set request’s keepalive to it.
+    // 24. If init["keepalive"] exists, then set request\u2019s keepalive to it.
     if (init.keepalive !== undefined) {
       request.keepalive = Boolean(init.keepalive)
     }
@@ -27569,7 +27569,7 @@ class Request {
         // Note: must be in uppercase
         method = normalizedMethodRecordsBase[upperCase] ?? method
 
-        // 4. Set request’s method to method.
+        // 4. Set request\u2019s method to method.
         request.method = method
       }
 
@@ -27587,17 +27587,17 @@ class Request {
       signal = init.signal
     }
 
-    // 27. Set this’s request to request.
+    // 27. Set this\u2019s request to request.
     this[kState] = request
 
-    // 28. Set this’s signal to a new AbortSignal object with this’s relevant
+    // 28. Set this\u2019s signal to a new AbortSignal object with this\u2019s relevant
     // Realm.
     // TODO: could this be simplified with AbortSignal.any
     // (https://dom.spec.whatwg.org/#dom-abortsignal-any)
     const ac = new AbortController()
     this[kSignal] = ac.signal
 
-    // 29. If signal is not null, then make this’s signal follow signal.
+    // 29. If signal is not null, then make this\u2019s signal follow signal.
     if (signal != null) {
       if (
         !signal ||
@@ -27642,16 +27642,16 @@ class Request {
       }
     }
 
-    // 30. Set this’s headers to a new Headers object with this’s relevant
-    // Realm, whose header list is request’s header list and guard is
+    // 30. Set this\u2019s headers to a new Headers object with this\u2019s relevant
+    // Realm, whose header list is request\u2019s header list and guard is
     // "request".
     this[kHeaders] = new Headers(kConstruct)
     setHeadersList(this[kHeaders], request.headersList)
     setHeadersGuard(this[kHeaders], 'request')
 
-    // 31. If this’s request’s mode is "no-cors", then:
+    // 31. If this\u2019s request\u2019s mode is "no-cors", then:
     if (mode === 'no-cors') {
-      // 1. If this’s request’s method is not a CORS-safelisted method,
+      // 1. If this\u2019s request\u2019s method is not a CORS-safelisted method,
       // then throw a TypeError.
       if (!corsSafeListedMethodsSet.has(request.method)) {
         throw new TypeError(
@@ -27659,7 +27659,7 @@ class Request {
         )
       }
 
-      // 2. Set this’s headers’s guard to "request-no-cors".
+      // 2. Set this\u2019s headers\u2019s guard to "request-no-cors".
       setHeadersGuard(this[kHeaders], 'request-no-cors')
     }
 
@@ -27667,16 +27667,16 @@ class Request {
     if (initHasKey) {
       /** @type {HeadersList} */
       const headersList = getHeadersList(this[kHeaders])
-      // 1. Let headers be a copy of this’s headers and its associated header
+      // 1. Let headers be a copy of this\u2019s headers and its associated header
       // list.
       // 2. If init["headers"] exists, then set headers to init["headers"].
       const headers = init.headers !== undefined ? init.headers : new HeadersList(headersList)
 
-      // 3. Empty this’s headers’s header list.
+      // 3. Empty this\u2019s headers\u2019s header list.
       headersList.clear()
 
       // 4. If headers is a Headers object, then for each header in its header
-      // list, append header’s name/header’s value to this’s headers.
+      // list, append header\u2019s name/header\u2019s value to this\u2019s headers.
       if (headers instanceof HeadersList) {
         for (const { name, value } of headers.rawValues()) {
           headersList.append(name, value, false)
@@ -27684,17 +27684,17 @@ class Request {
         // Note: Copy the `set-cookie` meta-data.
         headersList.cookies = headers.cookies
       } else {
-        // 5. Otherwise, fill this’s headers with headers.
+        // 5. Otherwise, fill this\u2019s headers with headers.
         fillHeaders(this[kHeaders], headers)
       }
     }
 
-    // 33. Let inputBody be input’s request’s body if input is a Request
+    // 33. Let inputBody be input\u2019s request\u2019s body if input is a Request
     // object; otherwise null.
     const inputBody = input instanceof Request ? input[kState].body : null
 
     // 34. If either init["body"] exists and is non-null or inputBody is
-    // non-null, and request’s method is `GET` or `HEAD`, then throw a
+    // non-null, and request\u2019s method is `GET` or `HEAD`, then throw a
     // TypeError.
     if (
       (init.body != null || inputBody != null) &&
@@ -27710,16 +27710,16 @@ class Request {
     if (init.body != null) {
       // 1. Let Content-Type be null.
       // 2. Set initBody and Content-Type to the result of extracting
-      // init["body"], with keepalive set to request’s keepalive.
+      // init["body"], with keepalive set to request\u2019s keepalive.
       const [extractedBody, contentType] = extractBody(
         init.body,
         request.keepalive
       )
       initBody = extractedBody
 
-      // 3, If Content-Type is non-null and this’s headers’s header list does
+      // 3, If Content-Type is non-null and this\u2019s headers\u2019s header list does
       // not contain `Content-Type`, then append `Content-Type`/Content-Type to
-      // this’s headers.
+      // this\u2019s headers.
       if (contentType && !getHeadersList(this[kHeaders]).contains('content-type', true)) {
         this[kHeaders].append('content-type', contentType)
       }
@@ -27729,7 +27729,7 @@ class Request {
     // inputBody.
     const inputOrInitBody = initBody ?? inputBody
 
-    // 38. If inputOrInitBody is non-null and inputOrInitBody’s source is
+    // 38. If inputOrInitBody is non-null and inputOrInitBody\u2019s source is
     // null, then:
     if (inputOrInitBody != null && inputOrInitBody.source == null) {
       // 1. If initBody is non-null and init["duplex"] does not exist,
@@ -27738,7 +27738,7 @@ class Request {
         throw new TypeError('RequestInit: duplex option is required when sending a body.')
       }
 
-      // 2. If this’s request’s mode is neither "same-origin" nor "cors",
+      // 2. If this\u2019s request\u2019s mode is neither "same-origin" nor "cors",
       // then throw a TypeError.
       if (request.mode !== 'same-origin' && request.mode !== 'cors') {
         throw new TypeError(
@@ -27746,7 +27746,7 @@ class Request {
         )
       }
 
-      // 3. Set this’s request’s use-CORS-preflight flag.
+      // 3. Set this\u2019s request\u2019s use-CORS-preflight flag.
       request.useCORSPreflightFlag = true
     }
 
@@ -27773,15 +27773,15 @@ class Request {
       }
     }
 
-    // 41. Set this’s request’s body to finalBody.
+    // 41. Set this\u2019s request\u2019s body to finalBody.
     this[kState].body = finalBody
   }
 
-  // Returns request’s HTTP method, which is "GET" by default.
+  // Returns request\u2019s HTTP method, which is "GET" by default.
   get method () {
     webidl.brandCheck(this, Request)
 
-    // The method getter steps are to return this’s request’s method.
+    // The method getter steps are to return this\u2019s request\u2019s method.
     return this[kState].method
   }
 
@@ -27789,7 +27789,7 @@ class Request {
   get url () {
     webidl.brandCheck(this, Request)
 
-    // The url getter steps are to return this’s request’s URL, serialized.
+    // The url getter steps are to return this\u2019s request\u2019s URL, serialized.
     return URLSerializer(this[kState].url)
   }
 
@@ -27799,7 +27799,7 @@ class Request {
   get headers () {
     webidl.brandCheck(this, Request)
 
-    // The headers getter steps are to return this’s headers.
+    // The headers getter steps are to return this\u2019s headers.
     return this[kHeaders]
   }
 
@@ -27808,41 +27808,41 @@ class Request {
   get destination () {
     webidl.brandCheck(this, Request)
 
-    // The destination getter are to return this’s request’s destination.
+    // The destination getter are to return this\u2019s request\u2019s destination.
     return this[kState].destination
   }
 
   // Returns the referrer of request. Its value can be a same-origin URL if
   // explicitly set in init, the empty string to indicate no referrer, and
-  // "about:client" when defaulting to the global’s default. This is used
+  // "about:client" when defaulting to the global\u2019s default. This is used
   // during fetching to determine the value of the `Referer` header of the
   // request being made.
   get referrer () {
     webidl.brandCheck(this, Request)
 
-    // 1. If this’s request’s referrer is "no-referrer", then return the
+    // 1. If this\u2019s request\u2019s referrer is "no-referrer", then return the
     // empty string.
     if (this[kState].referrer === 'no-referrer') {
       return ''
     }
 
-    // 2. If this’s request’s referrer is "client", then return
+    // 2. If this\u2019s request\u2019s referrer is "client", then return
     // "about:client".
     if (this[kState].referrer === 'client') {
       return 'about:client'
     }
 
-    // Return this’s request’s referrer, serialized.
+    // Return this\u2019s request\u2019s referrer, serialized.
     return this[kState].referrer.toString()
   }
 
   // Returns the referrer policy associated with request.
-  // This is used during fetching to compute the value of the request’s
+  // This is used during fetching to compute the value of the request\u2019s
   // referrer.
   get referrerPolicy () {
     webidl.brandCheck(this, Request)
 
-    // The referrerPolicy getter steps are to return this’s request’s referrer policy.
+    // The referrerPolicy getter steps are to return this\u2019s request\u2019s referrer policy.
     return this[kState].referrerPolicy
   }
 
@@ -27852,7 +27852,7 @@ class Request {
   get mode () {
     webidl.brandCheck(this, Request)
 
-    // The mode getter steps are to return this’s request’s mode.
+    // The mode getter steps are to return this\u2019s request\u2019s mode.
     return this[kState].mode
   }
 
@@ -27860,17 +27860,17 @@ class Request {
   // which is a string indicating whether credentials will be sent with the
   // request always, never, or only when sent to a same-origin URL.
   get credentials () {
-    // The credentials getter steps are to return this’s request’s credentials mode.
+    // The credentials getter steps are to return this\u2019s request\u2019s credentials mode.
     return this[kState].credentials
   }
 
   // Returns the cache mode associated with request,
   // which is a string indicating how the request will
-  // interact with the browser’s cache when fetching.
+  // interact with the browser\u2019s cache when fetching.
   get cache () {
     webidl.brandCheck(this, Request)
 
-    // The cache getter steps are to return this’s request’s cache mode.
+    // The cache getter steps are to return this\u2019s request\u2019s cache mode.
     return this[kState].cache
   }
 
@@ -27881,17 +27881,17 @@ class Request {
   get redirect () {
     webidl.brandCheck(this, Request)
 
-    // The redirect getter steps are to return this’s request’s redirect mode.
+    // The redirect getter steps are to return this\u2019s request\u2019s redirect mode.
     return this[kState].redirect
   }
 
-  // Returns request’s subresource integrity metadata, which is a
+  // Returns request\u2019s subresource integrity metadata, which is a
   // cryptographic hash of the resource being fetched. Its value
   // consists of multiple hashes separated by whitespace. [SRI]
   get integrity () {
     webidl.brandCheck(this, Request)
 
-    // The integrity getter steps are to return this’s request’s integrity
+    // The integrity getter steps are to return this\u2019s request\u2019s integrity
     // metadata.
     return this[kState].integrity
   }
@@ -27901,7 +27901,7 @@ class Request {
   get keepalive () {
     webidl.brandCheck(this, Request)
 
-    // The keepalive getter steps are to return this’s request’s keepalive.
+    // The keepalive getter steps are to return this\u2019s request\u2019s keepalive.
     return this[kState].keepalive
   }
 
@@ -27910,8 +27910,8 @@ class Request {
   get isReloadNavigation () {
     webidl.brandCheck(this, Request)
 
-    // The isReloadNavigation getter steps are to return true if this’s
-    // request’s reload-navigation flag is set; otherwise false.
+    // The isReloadNavigation getter steps are to return true if this\u2019s
+    // request\u2019s reload-navigation flag is set; otherwise false.
     return this[kState].reloadNavigation
   }
 
@@ -27920,7 +27920,7 @@ class Request {
   get isHistoryNavigation () {
     webidl.brandCheck(this, Request)
 
-    // The isHistoryNavigation getter steps are to return true if this’s request’s
+    // The isHistoryNavigation getter steps are to return true if this\u2019s request\u2019s
     // history-navigation flag is set; otherwise false.
     return this[kState].historyNavigation
   }
@@ -27931,7 +27931,7 @@ class Request {
   get signal () {
     webidl.brandCheck(this, Request)
 
-    // The signal getter steps are to return this’s signal.
+    // The signal getter steps are to return this\u2019s signal.
     return this[kSignal]
   }
 
@@ -27962,12 +27962,12 @@ class Request {
       throw new TypeError('unusable')
     }
 
-    // 2. Let clonedRequest be the result of cloning this’s request.
+    // 2. Let clonedRequest be the result of cloning this\u2019s request.
     const clonedRequest = cloneRequest(this[kState])
 
     // 3. Let clonedRequestObject be the result of creating a Request object,
-    // given clonedRequest, this’s headers’s guard, and this’s relevant Realm.
-    // 4. Make clonedRequestObject’s signal follow this’s signal.
+    // given clonedRequest, this\u2019s headers\u2019s guard, and this\u2019s relevant Realm.
+    // 4. Make clonedRequestObject\u2019s signal follow this\u2019s signal.
     const ac = new AbortController()
     if (this.signal.aborted) {
       ac.abort(this.signal.reason)
@@ -28073,8 +28073,8 @@ function cloneRequest (request) {
   // 1. Let newRequest be a copy of request, except for its body.
   const newRequest = makeRequest({ ...request, body: null })
 
-  // 2. If request’s body is non-null, set newRequest’s body to the
-  // result of cloning request’s body.
+  // 2. If request\u2019s body is non-null, set newRequest\u2019s body to the
+  // result of cloning request\u2019s body.
   if (request.body != null) {
     newRequest.body = cloneBody(newRequest, request.body)
   }
@@ -28276,7 +28276,7 @@ class Response {
   // Creates network error Response.
   static error () {
     // The static error() method steps are to return the result of creating a
-    // Response object, given a new network error, "immutable", and this’s
+    // Response object, given a new network error, "immutable", and this\u2019s
     // relevant Realm.
     const responseObject = fromInnerResponse(makeNetworkError(), 'immutable')
 
@@ -28300,7 +28300,7 @@ class Response {
     const body = extractBody(bytes)
 
     // 3. Let responseObject be the result of creating a Response object, given a new response,
-    //    "response", and this’s relevant Realm.
+    //    "response", and this\u2019s relevant Realm.
     const responseObject = fromInnerResponse(makeResponse({}), 'response')
 
     // 4. Perform initialize a response given responseObject, init, and (body, "application/json").
@@ -28318,7 +28318,7 @@ class Response {
     status = webidl.converters['unsigned short'](status)
 
     // 1. Let parsedURL be the result of parsing url with current settings
-    // object’s API base URL.
+    // object\u2019s API base URL.
     // 2. If parsedURL is failure, then throw a TypeError.
     // TODO: base-URL?
     let parsedURL
@@ -28334,16 +28334,16 @@ class Response {
     }
 
     // 4. Let responseObject be the result of creating a Response object,
-    // given a new response, "immutable", and this’s relevant Realm.
+    // given a new response, "immutable", and this\u2019s relevant Realm.
     const responseObject = fromInnerResponse(makeResponse({}), 'immutable')
 
-    // 5. Set responseObject’s response’s status to status.
+    // 5. Set responseObject\u2019s response\u2019s status to status.
     responseObject[kState].status = status
 
     // 6. Let value be parsedURL, serialized and isomorphic encoded.
     const value = isomorphicEncode(URLSerializer(parsedURL))
 
-    // 7. Append `Location`/value to responseObject’s response’s header list.
+    // 7. Append `Location`/value to responseObject\u2019s response\u2019s header list.
     responseObject[kState].headersList.append('location', value, true)
 
     // 8. Return responseObject.
@@ -28363,11 +28363,11 @@ class Response {
 
     init = webidl.converters.ResponseInit(init)
 
-    // 1. Set this’s response to a new response.
+    // 1. Set this\u2019s response to a new response.
     this[kState] = makeResponse({})
 
-    // 2. Set this’s headers to a new Headers object with this’s relevant
-    // Realm, whose header list is this’s response’s header list and guard
+    // 2. Set this\u2019s headers to a new Headers object with this\u2019s relevant
+    // Realm, whose header list is this\u2019s response\u2019s header list and guard
     // is "response".
     this[kHeaders] = new Headers(kConstruct)
     setHeadersGuard(this[kHeaders], 'response')
@@ -28386,22 +28386,22 @@ class Response {
     initializeResponse(this, init, bodyWithType)
   }
 
-  // Returns response’s type, e.g., "cors".
+  // Returns response\u2019s type, e.g., "cors".
   get type () {
     webidl.brandCheck(this, Response)
 
-    // The type getter steps are to return this’s response’s type.
+    // The type getter steps are to return this\u2019s response\u2019s type.
     return this[kState].type
   }
 
-  // Returns response’s URL, if it has one; otherwise the empty string.
+  // Returns response\u2019s URL, if it has one; otherwise the empty string.
   get url () {
     webidl.brandCheck(this, Response)
 
     const urlList = this[kState].urlList
 
-    // The url getter steps are to return the empty string if this’s
-    // response’s URL is null; otherwise this’s response’s URL,
+    // The url getter steps are to return the empty string if this\u2019s
+    // response\u2019s URL is null; otherwise this\u2019s response\u2019s URL,
     // serialized with exclude fragment set to true.
     const url = urlList[urlList.length - 1] ?? null
 
@@ -28416,42 +28416,42 @@ class Response {
   get redirected () {
     webidl.brandCheck(this, Response)
 
-    // The redirected getter steps are to return true if this’s response’s URL
+    // The redirected getter steps are to return true if this\u2019s response\u2019s URL
     // list has more than one item; otherwise false.
     return this[kState].urlList.length > 1
   }
 
-  // Returns response’s status.
+  // Returns response\u2019s status.
   get status () {
     webidl.brandCheck(this, Response)
 
-    // The status getter steps are to return this’s response’s status.
+    // The status getter steps are to return this\u2019s response\u2019s status.
     return this[kState].status
   }
 
-  // Returns whether response’s status is an ok status.
+  // Returns whether response\u2019s status is an ok status.
   get ok () {
     webidl.brandCheck(this, Response)
 
-    // The ok getter steps are to return true if this’s response’s status is an
+    // The ok getter steps are to return true if this\u2019s response\u2019s status is an
     // ok status; otherwise false.
     return this[kState].status >= 200 && this[kState].status <= 299
   }
 
-  // Returns response’s status message.
+  // Returns response\u2019s status message.
   get statusText () {
     webidl.brandCheck(this, Response)
 
-    // The statusText getter steps are to return this’s response’s status
+    // The statusText getter steps are to return this\u2019s response\u2019s status
     // message.
     return this[kState].statusText
   }
 
-  // Returns response’s headers as Headers.
+  // Returns response\u2019s headers as Headers.
   get headers () {
     webidl.brandCheck(this, Response)
 
-    // The headers getter steps are to return this’s headers.
+    // The headers getter steps are to return this\u2019s headers.
     return this[kHeaders]
   }
 
@@ -28479,7 +28479,7 @@ class Response {
       })
     }
 
-    // 2. Let clonedResponse be the result of cloning this’s response.
+    // 2. Let clonedResponse be the result of cloning this\u2019s response.
     const clonedResponse = cloneResponse(this[kState])
 
     // Note: To re-register because of a new stream.
@@ -28488,7 +28488,7 @@ class Response {
     }
 
     // 3. Return the result of creating a Response object, given
-    // clonedResponse, this’s headers’s guard, and this’s relevant Realm.
+    // clonedResponse, this\u2019s headers\u2019s guard, and this\u2019s relevant Realm.
     return fromInnerResponse(clonedResponse, getHeadersGuard(this[kHeaders]))
   }
 
@@ -28545,7 +28545,7 @@ function cloneResponse (response) {
   // To clone a response response, run these steps:
 
   // 1. If response is a filtered response, then return a new identical
-  // filtered response whose internal response is a clone of response’s
+  // filtered response whose internal response is a clone of response\u2019s
   // internal response.
   if (response.internalResponse) {
     return filterResponse(
@@ -28557,8 +28557,8 @@ function cloneResponse (response) {
   // 2. Let newResponse be a copy of response, except for its body.
   const newResponse = makeResponse({ ...response, body: null })
 
-  // 3. If response’s body is non-null, then set newResponse’s body to the
-  // result of cloning response’s body.
+  // 3. If response\u2019s body is non-null, then set newResponse\u2019s body to the
+  // result of cloning response\u2019s body.
   if (response.body != null) {
     newResponse.body = cloneBody(newResponse, response.body)
   }
@@ -28629,10 +28629,10 @@ function makeFilteredResponse (response, state) {
 // https://fetch.spec.whatwg.org/#concept-filtered-response
 function filterResponse (response, type) {
   // Set response to the following filtered response with response as its
-  // internal response, depending on request’s response tainting:
+  // internal response, depending on request\u2019s response tainting:
   if (type === 'basic') {
     // A basic filtered response is a filtered response whose type is "basic"
-    // and header list excludes any headers in internal response’s header list
+    // and header list excludes any headers in internal response\u2019s header list
     // whose name is a forbidden response-header name.
 
     // Note: undici does not implement forbidden response-header names
@@ -28642,9 +28642,9 @@ function filterResponse (response, type) {
     })
   } else if (type === 'cors') {
     // A CORS filtered response is a filtered response whose type is "cors"
-    // and header list excludes any headers in internal response’s header
+    // and header list excludes any headers in internal response\u2019s header
     // list whose name is not a CORS-safelisted response-header name, given
-    // internal response’s CORS-exposed header-name list.
+    // internal response\u2019s CORS-exposed header-name list.
 
     // Note: undici does not implement CORS-safelisted response-header names
     return makeFilteredResponse(response, {
@@ -28710,17 +28710,17 @@ function initializeResponse (response, init, body) {
     }
   }
 
-  // 3. Set response’s response’s status to init["status"].
+  // 3. Set response\u2019s response\u2019s status to init["status"].
   if ('status' in init && init.status != null) {
     response[kState].status = init.status
   }
 
-  // 4. Set response’s response’s status message to init["statusText"].
+  // 4. Set response\u2019s response\u2019s status message to init["statusText"].
   if ('statusText' in init && init.statusText != null) {
     response[kState].statusText = init.statusText
   }
 
-  // 5. If init["headers"] exists, then fill response’s headers with init["headers"].
+  // 5. If init["headers"] exists, then fill response\u2019s headers with init["headers"].
   if ('headers' in init && init.headers != null) {
     fill(response[kHeaders], init.headers)
   }
@@ -28903,7 +28903,7 @@ try {
 function responseURL (response) {
   // https://fetch.spec.whatwg.org/#responses
   // A response has an associated URL. It is a pointer to the last URL
-  // in response’s URL list and null if response’s URL list is empty.
+  // in response\u2019s URL list and null if response\u2019s URL list is empty.
   const urlList = response.urlList
   const length = urlList.length
   return length === 0 ? null : urlList[length - 1].toString()
@@ -28911,17 +28911,17 @@ function responseURL (response) {
 
 // https://fetch.spec.whatwg.org/#concept-response-location-url
 function responseLocationURL (response, requestFragment) {
-  // 1. If response’s status is not a redirect status, then return null.
+  // 1. If response\u2019s status is not a redirect status, then return null.
   if (!redirectStatusSet.has(response.status)) {
     return null
   }
 
   // 2. Let location be the result of extracting header list values given
-  // `Location` and response’s header list.
+  // `Location` and response\u2019s header list.
   let location = response.headersList.get('location', true)
 
   // 3. If location is a header value, then set location to the result of
-  //    parsing location with response’s URL.
+  //    parsing location with response\u2019s URL.
   if (location !== null && isValidHeaderValue(location)) {
     if (!isValidEncodedURL(location)) {
       // Some websites respond location header in UTF-8 form without encoding them as ASCII
@@ -28932,7 +28932,7 @@ function responseLocationURL (response, requestFragment) {
     location = new URL(location, responseURL(response))
   }
 
-  // 4. If location is a URL whose fragment is null, then set location’s
+  // 4. If location is a URL whose fragment is null, then set location\u2019s
   // fragment to requestFragment.
   if (location && !location.hash) {
     location.hash = requestFragment
@@ -28977,10 +28977,10 @@ function requestCurrentURL (request) {
 }
 
 function requestBadPort (request) {
-  // 1. Let url be request’s current URL.
+  // 1. Let url be request\u2019s current URL.
   const url = requestCurrentURL(request)
 
-  // 2. If url’s scheme is an HTTP(S) scheme and url’s port is a bad port,
+  // 2. If url\u2019s scheme is an HTTP(S) scheme and url\u2019s port is a bad port,
   // then return blocked.
   if (urlIsHttpHttpsScheme(url) && badPortsSet.has(url.port)) {
     return 'blocked'
@@ -29048,14 +29048,14 @@ function isValidHeaderValue (potentialValue) {
 // https://w3c.github.io/webappsec-referrer-policy/#set-requests-referrer-policy-on-redirect
 function setRequestReferrerPolicyOnRedirect (request, actualResponse) {
   //  Given a request request and a response actualResponse, this algorithm
-  //  updates request’s referrer policy according to the Referrer-Policy
+  //  updates request\u2019s referrer policy according to the Referrer-Policy
   //  header (if any) in actualResponse.
 
   // 1. Let policy be the result of executing § 8.1 Parse a referrer policy
   // from a Referrer-Policy header on actualResponse.
 
   // 8.1 Parse a referrer policy from a Referrer-Policy header
-  // 1. Let policy-tokens be the result of extracting header list values given `Referrer-Policy` and response’s header list.
+  // 1. Let policy-tokens be the result of extracting header list values given `Referrer-Policy` and response\u2019s header list.
   const { headersList } = actualResponse
   // 2. Let policy be the empty string.
   // 3. For each token in policy-tokens, if token is a referrer policy and token is not the empty string, then set policy to token.
@@ -29079,7 +29079,7 @@ function setRequestReferrerPolicyOnRedirect (request, actualResponse) {
     }
   }
 
-  // 2. If policy is not the empty string, then set request’s referrer policy to policy.
+  // 2. If policy is not the empty string, then set request\u2019s referrer policy to policy.
   if (policy !== '') {
     request.referrerPolicy = policy
   }
@@ -29109,16 +29109,16 @@ function appendFetchMetadata (httpRequest) {
 
   //  https://w3c.github.io/webappsec-fetch-metadata/#sec-fetch-mode-header
 
-  //  1. Assert: r’s url is a potentially trustworthy URL.
+  //  1. Assert: r\u2019s url is a potentially trustworthy URL.
   //  TODO
 
   //  2. Let header be a Structured Header whose value is a token.
   let header = null
 
-  //  3. Set header’s value to r’s mode.
+  //  3. Set header\u2019s value to r\u2019s mode.
   header = httpRequest.mode
 
-  //  4. Set a structured field value `Sec-Fetch-Mode`/header in r’s header list.
+  //  4. Set a structured field value `Sec-Fetch-Mode`/header in r\u2019s header list.
   httpRequest.headersList.set('sec-fetch-mode', header, true)
 
   //  https://w3c.github.io/webappsec-fetch-metadata/#sec-fetch-site-header
@@ -29145,13 +29145,13 @@ function appendRequestOriginHeader (request) {
     return
   }
 
-  // 2. If request’s response tainting is "cors" or request’s mode is "websocket",
-  //    then append (`Origin`, serializedOrigin) to request’s header list.
-  // 3. Otherwise, if request’s method is neither `GET` nor `HEAD`, then:
+  // 2. If request\u2019s response tainting is "cors" or request\u2019s mode is "websocket",
+  //    then append (`Origin`, serializedOrigin) to request\u2019s header list.
+  // 3. Otherwise, if request\u2019s method is neither `GET` nor `HEAD`, then:
   if (request.responseTainting === 'cors' || request.mode === 'websocket') {
     request.headersList.append('origin', serializedOrigin, true)
   } else if (request.method !== 'GET' && request.method !== 'HEAD') {
-    // 1. Switch on request’s referrer policy:
+    // 1. Switch on request\u2019s referrer policy:
     switch (request.referrerPolicy) {
       case 'no-referrer':
         // Set serializedOrigin to `null`.
@@ -29160,15 +29160,15 @@ function appendRequestOriginHeader (request) {
       case 'no-referrer-when-downgrade':
       case 'strict-origin':
       case 'strict-origin-when-cross-origin':
-        // If request’s origin is a tuple origin, its scheme is "https", and
-        // request’s current URL’s scheme is not "https", then set
+        // If request\u2019s origin is a tuple origin, its scheme is "https", and
+        // request\u2019s current URL\u2019s scheme is not "https", then set
         // serializedOrigin to `null`.
         if (request.origin && urlHasHttpsScheme(request.origin) && !urlHasHttpsScheme(requestCurrentURL(request))) {
           serializedOrigin = null
         }
         break
       case 'same-origin':
-        // If request’s origin is not same origin with request’s current URL’s
+        // If request\u2019s origin is not same origin with request\u2019s current URL\u2019s
         // origin, then set serializedOrigin to `null`.
         if (!sameOrigin(request, requestCurrentURL(request))) {
           serializedOrigin = null
@@ -29178,7 +29178,7 @@ function appendRequestOriginHeader (request) {
         // Do nothing.
     }
 
-    // 2. Append (`Origin`, serializedOrigin) to request’s header list.
+    // 2. Append (`Origin`, serializedOrigin) to request\u2019s header list.
     request.headersList.append('origin', serializedOrigin, true)
   }
 }
@@ -29257,11 +29257,11 @@ function determineRequestsReferrer (request) {
   // Note: policy cannot (shouldn't) be null or an empty string.
   assert(policy)
 
-  // 2. Let environment be request’s client.
+  // 2. Let environment be request\u2019s client.
 
   let referrerSource = null
 
-  // 3. Switch on request’s referrer:
+  // 3. Switch on request\u2019s referrer:
   if (request.referrer === 'client') {
     // Note: node isn't a browser and doesn't implement document/iframes,
     // so we bypass this step and replace it with our own.
@@ -29275,11 +29275,11 @@ function determineRequestsReferrer (request) {
     // note: we need to clone it as it's mutated
     referrerSource = new URL(globalOrigin)
   } else if (request.referrer instanceof URL) {
-    // Let referrerSource be request’s referrer.
+    // Let referrerSource be request\u2019s referrer.
     referrerSource = request.referrer
   }
 
-  // 4. Let request’s referrerURL be the result of stripping referrerSource for
+  // 4. Let request\u2019s referrerURL be the result of stripping referrerSource for
   //    use as a referrer.
   let referrerURL = stripURLForReferrer(referrerSource)
 
@@ -29308,13 +29308,13 @@ function determineRequestsReferrer (request) {
     case 'strict-origin-when-cross-origin': {
       const currentURL = requestCurrentURL(request)
 
-      // 1. If the origin of referrerURL and the origin of request’s current
+      // 1. If the origin of referrerURL and the origin of request\u2019s current
       //    URL are the same, then return referrerURL.
       if (sameOrigin(referrerURL, currentURL)) {
         return referrerURL
       }
 
-      // 2. If referrerURL is a potentially trustworthy URL and request’s
+      // 2. If referrerURL is a potentially trustworthy URL and request\u2019s
       //    current URL is not a potentially trustworthy URL, then return no
       //    referrer.
       if (isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(currentURL)) {
@@ -29327,14 +29327,14 @@ function determineRequestsReferrer (request) {
     case 'strict-origin': // eslint-disable-line
       /**
          * 1. If referrerURL is a potentially trustworthy URL and
-         * request’s current URL is not a potentially trustworthy URL,
+         * request\u2019s current URL is not a potentially trustworthy URL,
          * then return no referrer.
          * 2. Return referrerOrigin
         */
     case 'no-referrer-when-downgrade': // eslint-disable-line
       /**
        * 1. If referrerURL is a potentially trustworthy URL and
-       * request’s current URL is not a potentially trustworthy URL,
+       * request\u2019s current URL is not a potentially trustworthy URL,
        * then return no referrer.
        * 2. Return referrerOrigin
       */
@@ -29355,26 +29355,26 @@ function stripURLForReferrer (url, originOnly) {
 
   url = new URL(url)
 
-  // 2. If url’s scheme is a local scheme, then return no referrer.
+  // 2. If url\u2019s scheme is a local scheme, then return no referrer.
   if (url.protocol === 'file:' || url.protocol === 'about:' || url.protocol === 'blank:') {
     return 'no-referrer'
   }
 
-  // 3. Set url’s username to the empty string.
+  // 3. Set url\u2019s username to the empty string.
   url.username = ''
 
-  // 4. Set url’s password to the empty string.
+  // 4. Set url\u2019s password to the empty string.
   url.password = ''
 
-  // 5. Set url’s fragment to null.
+  // 5. Set url\u2019s fragment to null.
   url.hash = ''
 
   // 6. If the origin-only flag is true, then:
   if (originOnly) {
-    // 1. Set url’s path to « the empty string ».
+    // 1. Set url\u2019s path to « the empty string ».
     url.pathname = ''
 
-    // 2. Set url’s query to null.
+    // 2. Set url\u2019s query to null.
     url.search = ''
   }
 
@@ -29738,9 +29738,9 @@ function createIterator (name, kInternalIterator, keyIndex = 0, valueIndex = 1) 
         )
       }
 
-      // 6. Let index be object’s index.
-      // 7. Let kind be object’s kind.
-      // 8. Let values be object’s target's value pairs to iterate over.
+      // 6. Let index be object\u2019s index.
+      // 7. Let kind be object\u2019s kind.
+      // 8. Let values be object\u2019s target's value pairs to iterate over.
       const index = this.#index
       const values = this.#target[kInternalIterator]
 
@@ -29759,7 +29759,7 @@ function createIterator (name, kInternalIterator, keyIndex = 0, valueIndex = 1) 
       // 11. Let pair be the entry in values at index index.
       const { [keyIndex]: key, [valueIndex]: value } = values[index]
 
-      // 12. Set object’s index to index + 1.
+      // 12. Set object\u2019s index to index + 1.
       this.#index = index + 1
 
       // 13. Return the iterator result for pair and kind.
@@ -29770,22 +29770,22 @@ function createIterator (name, kInternalIterator, keyIndex = 0, valueIndex = 1) 
       let result
       switch (this.#kind) {
         case 'key':
-          // 1. Let idlKey be pair’s key.
+          // 1. Let idlKey be pair\u2019s key.
           // 2. Let key be the result of converting idlKey to an
           //    ECMAScript value.
           // 3. result is key.
           result = key
           break
         case 'value':
-          // 1. Let idlValue be pair’s value.
+          // 1. Let idlValue be pair\u2019s value.
           // 2. Let value be the result of converting idlValue to
           //    an ECMAScript value.
           // 3. result is value.
           result = value
           break
         case 'key+value':
-          // 1. Let idlKey be pair’s key.
-          // 2. Let idlValue be pair’s value.
+          // 1. Let idlKey be pair\u2019s key.
+          // 2. Let idlValue be pair\u2019s value.
           // 3. Let key be the result of converting idlKey to an
           //    ECMAScript value.
           // 4. Let value be the result of converting idlValue to
@@ -29916,7 +29916,7 @@ async function fullyReadBody (body, processBody, processBodyError) {
   //    with taskDestination.
   const errorSteps = processBodyError
 
-  // 4. Let reader be the result of getting a reader for body’s stream.
+  // 4. Let reader be the result of getting a reader for body\u2019s stream.
   //    If that threw an exception, then run errorSteps with that
   //    exception and return.
   let reader
@@ -29968,9 +29968,9 @@ function isomorphicEncode (input) {
   // 1. Assert: input contains no code points greater than U+00FF.
   assert(!invalidIsomorphicEncodeValueRegex.test(input))
 
-  // 2. Return a byte sequence whose length is equal to input’s code
+  // 2. Return a byte sequence whose length is equal to input\u2019s code
   //    point length and whose bytes have the same values as the
-  //    values of input’s code points, in the same order
+  //    values of input\u2019s code points, in the same order
   return input
 }
 
@@ -30293,22 +30293,22 @@ function extractMimeType (headers) {
     // 6.3. Set mimeType to temporaryMimeType.
     mimeType = temporaryMimeType
 
-    // 6.4. If mimeType’s essence is not essence, then:
+    // 6.4. If mimeType\u2019s essence is not essence, then:
     if (mimeType.essence !== essence) {
       // 6.4.1. Set charset to null.
       charset = null
 
-      // 6.4.2. If mimeType’s parameters["charset"] exists, then set charset to
-      //        mimeType’s parameters["charset"].
+      // 6.4.2. If mimeType\u2019s parameters["charset"] exists, then set charset to
+      //        mimeType\u2019s parameters["charset"].
       if (mimeType.parameters.has('charset')) {
         charset = mimeType.parameters.get('charset')
       }
 
-      // 6.4.3. Set essence to mimeType’s essence.
+      // 6.4.3. Set essence to mimeType\u2019s essence.
       essence = mimeType.essence
     } else if (!mimeType.parameters.has('charset') && charset !== null) {
-      // 6.5. Otherwise, if mimeType’s parameters["charset"] does not exist, and
-      //      charset is non-null, set mimeType’s parameters["charset"] to charset.
+      // 6.5. Otherwise, if mimeType\u2019s parameters["charset"] does not exist, and
+      //      charset is non-null, set mimeType\u2019s parameters["charset"] to charset.
       mimeType.parameters.set('charset', charset)
     }
   }
@@ -30426,7 +30426,7 @@ function utf8DecodeBytes (buffer) {
     buffer = buffer.subarray(3)
   }
 
-  // 3. Process a queue with an instance of UTF-8’s
+  // 3. Process a queue with an instance of UTF-8\u2019s
   //    decoder, ioQueue, output, and "replacement".
   const output = textDecoder.decode(buffer)
 
@@ -30609,14 +30609,14 @@ webidl.util.ConvertToInt = function (V, bitLength, signedness, opts) {
 
   // 1. If bitLength is 64, then:
   if (bitLength === 64) {
-    // 1. Let upperBound be 2^53 − 1.
+    // 1. Let upperBound be 2^53 \u2212 1.
     upperBound = Math.pow(2, 53) - 1
 
     // 2. If signedness is "unsigned", then let lowerBound be 0.
     if (signedness === 'unsigned') {
       lowerBound = 0
     } else {
-      // 3. Otherwise let lowerBound be −2^53 + 1.
+      // 3. Otherwise let lowerBound be \u22122^53 + 1.
       lowerBound = Math.pow(-2, 53) + 1
     }
   } else if (signedness === 'unsigned') {
@@ -30625,22 +30625,22 @@ webidl.util.ConvertToInt = function (V, bitLength, signedness, opts) {
     // 1. Let lowerBound be 0.
     lowerBound = 0
 
-    // 2. Let upperBound be 2^bitLength − 1.
+    // 2. Let upperBound be 2^bitLength \u2212 1.
     upperBound = Math.pow(2, bitLength) - 1
   } else {
     // 3. Otherwise:
 
-    // 1. Let lowerBound be -2^bitLength − 1.
+    // 1. Let lowerBound be -2^bitLength \u2212 1.
     lowerBound = Math.pow(-2, bitLength) - 1
 
-    // 2. Let upperBound be 2^bitLength − 1 − 1.
+    // 2. Let upperBound be 2^bitLength \u2212 1 \u2212 1.
     upperBound = Math.pow(2, bitLength - 1) - 1
   }
 
   // 4. Let x be ? ToNumber(V).
   let x = Number(V)
 
-  // 5. If x is −0, then set x to +0.
+  // 5. If x is \u22120, then set x to +0.
   if (x === 0) {
     x = 0
   }
@@ -30648,7 +30648,7 @@ webidl.util.ConvertToInt = function (V, bitLength, signedness, opts) {
   // 6. If the conversion is to an IDL type associated
   //    with the [EnforceRange] extended attribute, then:
   if (opts?.enforceRange === true) {
-    // 1. If x is NaN, +∞, or −∞, then throw a TypeError.
+    // 1. If x is NaN, +\u221e, or \u2212\u221e, then throw a TypeError.
     if (
       Number.isNaN(x) ||
       x === Number.POSITIVE_INFINITY ||
@@ -30685,7 +30685,7 @@ webidl.util.ConvertToInt = function (V, bitLength, signedness, opts) {
 
     // 2. Round x to the nearest integer, choosing the
     //    even integer if it lies halfway between two,
-    //    and choosing +0 rather than −0.
+    //    and choosing +0 rather than \u22120.
     if (Math.floor(x) % 2 === 0) {
       x = Math.floor(x)
     } else {
@@ -30696,7 +30696,7 @@ webidl.util.ConvertToInt = function (V, bitLength, signedness, opts) {
     return x
   }
 
-  // 8. If x is NaN, +0, +∞, or −∞, then return +0.
+  // 8. If x is NaN, +0, +\u221e, or \u2212\u221e, then return +0.
   if (
     Number.isNaN(x) ||
     (x === 0 && Object.is(0, x)) ||
@@ -30712,8 +30712,8 @@ webidl.util.ConvertToInt = function (V, bitLength, signedness, opts) {
   // 10. Set x to x modulo 2^bitLength.
   x = x % Math.pow(2, bitLength)
 
-  // 11. If signedness is "signed" and x ≥ 2^bitLength − 1,
-  //    then return x − 2^bitLength.
+  // 11. If signedness is "signed" and x \u2265 2^bitLength \u2212 1,
+  //    then return x \u2212 2^bitLength.
   if (signedness === 'signed' && x >= Math.pow(2, bitLength) - 1) {
     return x - Math.pow(2, bitLength)
   }
@@ -31093,7 +31093,7 @@ webidl.converters.TypedArray = function (V, T, prefix, name, opts) {
 
   // 2. If Type(V) is not Object, or V does not have a
   //    [[TypedArrayName]] internal slot with a value
-  //    equal to T’s name, then throw a TypeError.
+  //    equal to T\u2019s name, then throw a TypeError.
   if (
     webidl.util.Type(V) !== 'Object' ||
     !types.isTypedArray(V) ||
@@ -31670,7 +31670,7 @@ class FileReader extends EventTarget {
   get result () {
     webidl.brandCheck(this, FileReader)
 
-    // The result attribute’s getter, when invoked, must return
+    // The result attribute\u2019s getter, when invoked, must return
     // this's result.
     return this[kResult]
   }
@@ -31681,7 +31681,7 @@ class FileReader extends EventTarget {
   get error () {
     webidl.brandCheck(this, FileReader)
 
-    // The error attribute’s getter, when invoked, must return
+    // The error attribute\u2019s getter, when invoked, must return
     // this's error.
     return this[kError]
   }
@@ -31995,19 +31995,19 @@ const staticPropertyDescriptors = {
  * @param {string?} encodingName
  */
 function readOperation (fr, blob, type, encodingName) {
-  // 1. If fr’s state is "loading", throw an InvalidStateError
+  // 1. If fr\u2019s state is "loading", throw an InvalidStateError
   //    DOMException.
   if (fr[kState] === 'loading') {
     throw new DOMException('Invalid state', 'InvalidStateError')
   }
 
-  // 2. Set fr’s state to "loading".
+  // 2. Set fr\u2019s state to "loading".
   fr[kState] = 'loading'
 
-  // 3. Set fr’s result to null.
+  // 3. Set fr\u2019s result to null.
   fr[kResult] = null
 
-  // 4. Set fr’s error to null.
+  // 4. Set fr\u2019s error to null.
   fr[kError] = null
 
   // 5. Let stream be the result of calling get stream on blob.
@@ -32085,11 +32085,11 @@ function readOperation (fr, blob, type, encodingName) {
           //    object whose done property is true, queue a task
           //    to run the following steps and abort this algorithm:
           queueMicrotask(() => {
-            // 1. Set fr’s state to "done".
+            // 1. Set fr\u2019s state to "done".
             fr[kState] = 'done'
 
             // 2. Let result be the result of package data given
-            //    bytes, type, blob’s type, and encodingName.
+            //    bytes, type, blob\u2019s type, and encodingName.
             try {
               const result = packageData(bytes, type, blob.type, encodingName)
 
@@ -32099,7 +32099,7 @@ function readOperation (fr, blob, type, encodingName) {
                 return
               }
 
-              // 1. Set fr’s result to result.
+              // 1. Set fr\u2019s result to result.
               fr[kResult] = result
 
               // 2. Fire a progress event called load at the fr.
@@ -32107,14 +32107,14 @@ function readOperation (fr, blob, type, encodingName) {
             } catch (error) {
               // 3. If package data threw an exception error:
 
-              // 1. Set fr’s error to error.
+              // 1. Set fr\u2019s error to error.
               fr[kError] = error
 
               // 2. Fire a progress event called error at fr.
               fireAProgressEvent('error', fr)
             }
 
-            // 5. If fr’s state is not "loading", fire a progress
+            // 5. If fr\u2019s state is not "loading", fire a progress
             //    event called loadend at the fr.
             if (fr[kState] !== 'loading') {
               fireAProgressEvent('loadend', fr)
@@ -32132,16 +32132,16 @@ function readOperation (fr, blob, type, encodingName) {
         //    error error, queue a task to run the following
         //    steps and abort this algorithm:
         queueMicrotask(() => {
-          // 1. Set fr’s state to "done".
+          // 1. Set fr\u2019s state to "done".
           fr[kState] = 'done'
 
-          // 2. Set fr’s error to error.
+          // 2. Set fr\u2019s error to error.
           fr[kError] = error
 
           // 3. Fire a progress event called error at fr.
           fireAProgressEvent('error', fr)
 
-          // 4. If fr’s state is not "loading", fire a progress
+          // 4. If fr\u2019s state is not "loading", fire a progress
           //    event called loadend at fr.
           if (fr[kState] !== 'loading') {
             fireAProgressEvent('loadend', fr)
@@ -32236,7 +32236,7 @@ function packageData (bytes, type, mimeType, encodingName) {
         const type = parseMIMEType(mimeType)
 
         // 2. If type is not failure, set encoding to the result
-        //    of getting an encoding from type’s parameters["charset"].
+        //    of getting an encoding from type\u2019s parameters["charset"].
         if (type !== 'failure') {
           encoding = getEncoding(type.parameters.get('charset'))
         }
@@ -32299,7 +32299,7 @@ function decode (ioQueue, encoding) {
     slice = BOMEncoding === 'UTF-8' ? 3 : 2
   }
 
-  // 3. Process a queue with an instance of encoding’s
+  // 3. Process a queue with an instance of encoding\u2019s
   //    decoder, ioQueue, output, and "replacement".
 
   // 4. Return output.
@@ -32399,7 +32399,7 @@ try {
  * @param {Partial<import('../../types/websocket').WebSocketInit>} options
  */
 function establishWebSocketConnection (url, protocols, client, ws, onEstablish, options) {
-  // 1. Let requestURL be a copy of url, with its scheme set to "http", if url’s
+  // 1. Let requestURL be a copy of url, with its scheme set to "http", if url\u2019s
   //    scheme is "ws", and to "https" otherwise.
   const requestURL = url
 
@@ -32427,8 +32427,8 @@ function establishWebSocketConnection (url, protocols, client, ws, onEstablish, 
     request.headersList = headersList
   }
 
-  // 3. Append (`Upgrade`, `websocket`) to request’s header list.
-  // 4. Append (`Connection`, `Upgrade`) to request’s header list.
+  // 3. Append (`Upgrade`, `websocket`) to request\u2019s header list.
+  // 4. Append (`Connection`, `Upgrade`) to request\u2019s header list.
   // Note: both of these are handled by undici currently.
   // https://github.com/nodejs/undici/blob/68c269c4144c446f3f1220951338daef4a6b5ec4/lib/client.js#L1397
 
@@ -32437,16 +32437,16 @@ function establishWebSocketConnection (url, protocols, client, ws, onEstablish, 
   //    isomorphic encoded.
   const keyValue = crypto.randomBytes(16).toString('base64')
 
-  // 6. Append (`Sec-WebSocket-Key`, keyValue) to request’s
+  // 6. Append (`Sec-WebSocket-Key`, keyValue) to request\u2019s
   //    header list.
   request.headersList.append('sec-websocket-key', keyValue)
 
-  // 7. Append (`Sec-WebSocket-Version`, `13`) to request’s
+  // 7. Append (`Sec-WebSocket-Version`, `13`) to request\u2019s
   //    header list.
   request.headersList.append('sec-websocket-version', '13')
 
   // 8. For each protocol in protocols, combine
-  //    (`Sec-WebSocket-Protocol`, protocol) in request’s header
+  //    (`Sec-WebSocket-Protocol`, protocol) in request\u2019s header
   //    list.
   for (const protocol of protocols) {
     request.headersList.append('sec-websocket-protocol', protocol)
@@ -32458,7 +32458,7 @@ function establishWebSocketConnection (url, protocols, client, ws, onEstablish, 
   const permessageDeflate = 'permessage-deflate; client_max_window_bits'
 
   // 10. Append (`Sec-WebSocket-Extensions`, permessageDeflate) to
-  //     request’s header list.
+  //     request\u2019s header list.
   request.headersList.append('sec-websocket-extensions', permessageDeflate)
 
   // 11. Fetch request with useParallelQueue set to true, and
@@ -32476,7 +32476,7 @@ function establishWebSocketConnection (url, protocols, client, ws, onEstablish, 
       }
 
       // 2. If protocols is not the empty list and extracting header
-      //    list values given `Sec-WebSocket-Protocol` and response’s
+      //    list values given `Sec-WebSocket-Protocol` and response\u2019s
       //    header list results in null, failure, or the empty byte
       //    sequence, then fail the WebSocket connection.
       if (protocols.length !== 0 && !response.headersList.get('Sec-WebSocket-Protocol')) {
@@ -34090,7 +34090,7 @@ function fireEvent (e, target, eventFactory = (type, init) => new Event(type, in
 
   // 2. Let event be the result of creating an event given eventConstructor,
   //    in the relevant realm of target.
-  // 3. Initialize event’s type attribute to e.
+  // 3. Initialize event\u2019s type attribute to e.
   const event = eventFactory(e, eventInitDict)
 
   // 4. Initialize any other IDL attributes of event as described in the
@@ -34141,7 +34141,7 @@ function websocketMessageReceived (ws, type, data) {
 
   // 3. Fire an event named message at the WebSocket object, using MessageEvent,
   //    with the origin attribute initialized to the serialization of the WebSocket
-  //    object’s url's origin, and the data attribute initialized to dataForEvent.
+  //    object\u2019s url's origin, and the data attribute initialized to dataForEvent.
   fireEvent('message', ws, createFastMessageEvent, {
     origin: ws[kWebSocketURL].origin,
     data: dataForEvent
@@ -34433,15 +34433,15 @@ class WebSocket extends EventTarget {
       throw new DOMException(e, 'SyntaxError')
     }
 
-    // 4. If urlRecord’s scheme is "http", then set urlRecord’s scheme to "ws".
+    // 4. If urlRecord\u2019s scheme is "http", then set urlRecord\u2019s scheme to "ws".
     if (urlRecord.protocol === 'http:') {
       urlRecord.protocol = 'ws:'
     } else if (urlRecord.protocol === 'https:') {
-      // 5. Otherwise, if urlRecord’s scheme is "https", set urlRecord’s scheme to "wss".
+      // 5. Otherwise, if urlRecord\u2019s scheme is "https", set urlRecord\u2019s scheme to "wss".
       urlRecord.protocol = 'wss:'
     }
 
-    // 6. If urlRecord’s scheme is not "ws" or "wss", then throw a "SyntaxError" DOMException.
+    // 6. If urlRecord\u2019s scheme is not "ws" or "wss", then throw a "SyntaxError" DOMException.
     if (urlRecord.protocol !== 'ws:' && urlRecord.protocol !== 'wss:') {
       throw new DOMException(
         `Expected a ws: or wss: protocol, got ${urlRecord.protocol}`,
@@ -34449,7 +34449,7 @@ class WebSocket extends EventTarget {
       )
     }
 
-    // 7. If urlRecord’s fragment is non-null, then throw a "SyntaxError"
+    // 7. If urlRecord\u2019s fragment is non-null, then throw a "SyntaxError"
     //    DOMException.
     if (urlRecord.hash || urlRecord.href.endsWith('#')) {
       throw new DOMException('Got fragment', 'SyntaxError')
@@ -34629,7 +34629,7 @@ class WebSocket extends EventTarget {
       // described by the ArrayBuffer object that data references. Any
       // invocation of this method with this kind of argument that does
       // not throw an exception must increase the bufferedAmount attribute
-      // by the length of data’s buffer in bytes.
+      // by the length of data\u2019s buffer in bytes.
 
       this.#bufferedAmount += data.byteLength
       this.#sendQueue.add(data, () => {
@@ -34645,7 +34645,7 @@ class WebSocket extends EventTarget {
       // to be sent is the raw data represented by the Blob object. Any
       // invocation of this method with a Blob argument that does not throw
       // an exception must increase the bufferedAmount attribute by the size
-      // of the Blob object’s raw data, in bytes.
+      // of the Blob object\u2019s raw data, in bytes.
 
       this.#bufferedAmount += data.size
       this.#sendQueue.add(data, () => {
@@ -34813,7 +34813,7 @@ class WebSocket extends EventTarget {
     // 1. Change the ready state to OPEN (1).
     this[kReadyState] = states.OPEN
 
-    // 2. Change the extensions attribute’s value to the extensions in use, if
+    // 2. Change the extensions attribute\u2019s value to the extensions in use, if
     //    it is not the null value.
     // https://datatracker.ietf.org/doc/html/rfc6455#section-9.1
     const extensions = response.headersList.get('sec-websocket-extensions')
@@ -34822,7 +34822,7 @@ class WebSocket extends EventTarget {
       this.#extensions = extensions
     }
 
-    // 3. Change the protocol attribute’s value to the subprotocol in use, if
+    // 3. Change the protocol attribute\u2019s value to the subprotocol in use, if
     //    it is not the null value.
     // https://datatracker.ietf.org/doc/html/rfc6455#section-1.9
     const protocol = response.headersList.get('sec-websocket-protocol')
@@ -35220,7 +35220,7 @@ function checkId(id) {
         return `id is not a Stripe id (${describe(id)})`;
     return undefined;
 }
-/** The checks an object's `validate` is made of: `check.id(o.id)`, `check.amount('amount', o.amount)`, …. */
+/** The checks an object's `validate` is made of: `check.id(o.id)`, `check.amount('amount', o.amount)`, \u2026. */
 const check = { id: checkId, created: checkCreated, amount: checkAmount, currency: checkCurrency };
 /** The first problem found, or undefined. */
 function firstProblem(...problems) {
@@ -35230,7 +35230,7 @@ function describe(value) {
     if (value === undefined)
         return 'missing';
     const text = JSON.stringify(value) ?? String(value);
-    return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+    return text.length > 40 ? `${text.slice(0, 39)}\u2026` : text;
 }
 /** The columns every object table ends with: the action's bookkeeping and the whole object. */
 function commonColumns(options) {
@@ -35348,7 +35348,7 @@ const applicationFees = {
 
 /**
  * Balance transactions: every movement of money through the Stripe balance, with its fee and net.
- * They have no events; the only thing that changes is `status` (pending → available on
+ * They have no events; the only thing that changes is `status` (pending \u2192 available on
  * `available_on`), refreshed without re-listing history (see `stale`).
  */
 const balanceTransactions = {
@@ -36247,7 +36247,7 @@ const subscriptions = {
         'customer.discount.deleted'
     ],
     referencedBy: (event) => discountOwner(event, 'subscription'),
-    // Its status over time (past_due → unpaid → active): a month counts what was true then.
+    // Its status over time (past_due \u2192 unpaid \u2192 active): a month counts what was true then.
     history: {
         table: 'stripe_subscription_status_history',
         childColumn: 'subscription_id',
@@ -36430,7 +36430,7 @@ function isObjectName(name) {
 }
 /**
  * A batch's objects as Stripe's type for `name`, when the batch is of that object (else undefined).
- * The sync hands features batches of any object; this is where they become charges, payouts, ….
+ * The sync hands features batches of any object; this is where they become charges, payouts, \u2026.
  */
 function objectsOf(batch, name) {
     return batch.name === name ? batch.objects : undefined;
@@ -36527,12 +36527,12 @@ function isoDay(seconds) {
 /** Cut to `max` characters (code points, so an emoji is never split), with an ellipsis. */
 function cut(text, max) {
     const chars = [...text];
-    return chars.length > max ? `${chars.slice(0, Math.max(1, max - 1)).join('')}…` : text;
+    return chars.length > max ? `${chars.slice(0, Math.max(1, max - 1)).join('')}\u2026` : text;
 }
 /**
  * Characters text from Stripe must not bring into what people read: NUL and the other C0 and C1
  * controls (tab and line breaks aside: each place that shows text folds those its own way), and the
- * bidirectional controls that reverse what a cell shows (U+202A–U+202E, U+2066–U+2069; the marks
+ * bidirectional controls that reverse what a cell shows (U+202A\u2013U+202E, U+2066\u2013U+2069; the marks
  * U+200E, U+200F, U+061C).
  */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -36553,13 +36553,13 @@ function shownId(id) {
  */
 function formatCount(n) {
     if (!Number.isFinite(n) || Math.abs(n) >= 1e21)
-        return Number.isFinite(n) ? String(n) : Number.isNaN(n) ? 'NaN' : n > 0 ? '∞' : '-∞';
+        return Number.isFinite(n) ? String(n) : Number.isNaN(n) ? 'NaN' : n > 0 ? '\u221e' : '-\u221e';
     const [whole = '', fraction = ''] = Math.abs(n).toFixed(3).split('.');
     const decimals = fraction.replace(/0+$/, '');
     const sign = n < 0 || Object.is(n, -0) ? '-' : '';
     return `${sign}${groupThousands(whole)}${decimals ? `.${decimals}` : ''}`;
 }
-/** Digits with a comma every three from the right: "1234567" → "1,234,567". */
+/** Digits with a comma every three from the right: "1234567" \u2192 "1,234,567". */
 function groupThousands(digits) {
     return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
@@ -36570,7 +36570,7 @@ function compareCodes(a, b) {
 
 ;// CONCATENATED MODULE: ./src/config.ts
 /**
- * Inputs → a typed, validated Config. Nothing here touches the network or a database:
+ * Inputs \u2192 a typed, validated Config. Nothing here touches the network or a database:
  * every bad input is reported before the first Stripe request or Postgres connection.
  */
 
@@ -36703,7 +36703,7 @@ const GENERIC_INPUTS = [
         name: 'customer-details',
         default: '',
         since: '1.1.0',
-        description: 'What the log, annotations, job summary and outputs show of customers: show, mask (j…@e….com, no descriptions) or hide. Empty means show on a private repository and mask on a public one or when unknown. The database always stores everything.'
+        description: 'What the log, annotations, job summary and outputs show of customers: show, mask (j\u2026@e\u2026.com, no descriptions) or hide. Empty means show on a private repository and mask on a public one or when unknown. The database always stores everything.'
     },
     {
         name: 'summary-amounts',
@@ -36730,8 +36730,8 @@ function echoed(detail) {
     const escaped = detail.replace(
     // eslint-disable-next-line no-control-regex -- control characters are what is escaped
     /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, (c) => ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-    const quotesCut = escaped.replace(/"([^"]{81,})"/g, (_, value) => `"${[...value].slice(0, 60).join('')}…" (${formatCount(value.length)} characters)`);
-    return quotesCut.length > 2000 ? `${quotesCut.slice(0, 1999)}…` : quotesCut;
+    const quotesCut = escaped.replace(/"([^"]{81,})"/g, (_, value) => `"${[...value].slice(0, 60).join('')}\u2026" (${formatCount(value.length)} characters)`);
+    return quotesCut.length > 2000 ? `${quotesCut.slice(0, 1999)}\u2026` : quotesCut;
 }
 class InputError extends ActionError {
     input;
@@ -36876,11 +36876,11 @@ function parseStripeKey(key) {
         throw new InputError('stripe-secret-key', 'no Stripe key given. Set the input (for example `${{ secrets.STRIPE_SECRET_KEY }}`) or the STRIPE_SECRET_KEY environment variable.');
     }
     if (/^pk_/.test(key)) {
-        throw new InputError('stripe-secret-key', 'this is a publishable key (pk_…), which cannot read charges. Use a secret key (sk_live_/sk_test_) or a restricted key (rk_live_/rk_test_) with Charges: Read.');
+        throw new InputError('stripe-secret-key', 'this is a publishable key (pk_\u2026), which cannot read charges. Use a secret key (sk_live_/sk_test_) or a restricted key (rk_live_/rk_test_) with Charges: Read.');
     }
     const match = /^(sk|rk)_(live|test)_[A-Za-z0-9]+$/.exec(key);
     if (!match) {
-        throw new InputError('stripe-secret-key', 'not a Stripe secret key. Expected sk_live_…, sk_test_…, rk_live_… or rk_test_… (letters and digits only, no spaces or quotes).');
+        throw new InputError('stripe-secret-key', 'not a Stripe secret key. Expected sk_live_\u2026, sk_test_\u2026, rk_live_\u2026 or rk_test_\u2026 (letters and digits only, no spaces or quotes).');
     }
     return { keyKind: match[1] === 'sk' ? 'secret' : 'restricted', keyMode: match[2] === 'live' ? 'live' : 'test' };
 }
@@ -36964,7 +36964,7 @@ function parseIdentifier(name, value) {
     }
     // Refused rather than folded: folding would move a run that used "Finance" before to a new, empty finance.
     if (name === 'schema' && value !== value.toLowerCase()) {
-        throw new InputError('schema', `"${value}" has capital letters. Postgres folds unquoted names to lower case (SELECT … FROM ${value}.x reads ${value.toLowerCase()}), so it would be a second schema beside ${value.toLowerCase()}. Write it in lower case: ${value.toLowerCase()}.`);
+        throw new InputError('schema', `"${value}" has capital letters. Postgres folds unquoted names to lower case (SELECT \u2026 FROM ${value}.x reads ${value.toLowerCase()}), so it would be a second schema beside ${value.toLowerCase()}. Write it in lower case: ${value.toLowerCase()}.`);
     }
     return value;
 }
@@ -36978,7 +36978,7 @@ function parseStripeAccount(value) {
         return { stripeAccount: undefined, accounts: { kind: 'all' } };
     const ids = text.split(',').map((v) => v.trim());
     if (ids.includes('')) {
-        throw new InputError('stripe-account', `"${value}" has an empty item (two commas together, or one at either end). Expected acct_… ids separated by commas, or all.`);
+        throw new InputError('stripe-account', `"${value}" has an empty item (two commas together, or one at either end). Expected acct_\u2026 ids separated by commas, or all.`);
     }
     for (const id of ids) {
         if (!ACCOUNT_ID.test(id)) {
@@ -36999,7 +36999,7 @@ function parseAccountShard(value, accounts) {
     const index = Number(match?.[1]);
     const total = Number(match?.[2]);
     if (!match || total < 1 || total > 256 || index < 1 || index > total) {
-        throw new InputError('account-shard', `"${value}" is not a shard. Expected k/n with 1 ≤ k ≤ n ≤ 256, e.g. 1/4 (from a matrix: \${{ matrix.shard }}/4).`);
+        throw new InputError('account-shard', `"${value}" is not a shard. Expected k/n with 1 \u2264 k \u2264 n \u2264 256, e.g. 1/4 (from a matrix: \${{ matrix.shard }}/4).`);
     }
     if (!accounts)
         throw new InputError('account-shard', 'applies to several accounts: set `stripe-account: all` or a list of account ids.');
@@ -37021,7 +37021,7 @@ function parseApiBase(value) {
     }
     return url;
 }
-// Years 2000–9999: anything outside is a typo, and Stripe has no charges before 2010 anyway.
+// Years 2000\u20139999: anything outside is a typo, and Stripe has no charges before 2010 anyway.
 const MIN_TIME = Date.UTC(2000, 0, 1) / 1000;
 const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59) / 1000;
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
@@ -37118,7 +37118,7 @@ function isStripeCurrency(code) {
 
 
 
-/** Minor units as a plain decimal string in major units: 150000 usd → "1500.00", 1500 jpy → "1500", 1500 kwd → "1.500". */
+/** Minor units as a plain decimal string in major units: 150000 usd \u2192 "1500.00", 1500 jpy \u2192 "1500", 1500 kwd \u2192 "1.500". */
 function formatMinor(minor, currency) {
     const exponent = currencyExponent(currency);
     const value = BigInt(minor);
@@ -37173,15 +37173,15 @@ function shortDay(day) {
     const d = dayDate(day);
     return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}`;
 }
-/** "Nov 22 – Nov 27, 2026" or "Dec 28, 2025 – Jan 3, 2026" or "Nov 27, 2026". */
+/** "Nov 22 \u2013 Nov 27, 2026" or "Dec 28, 2025 \u2013 Jan 3, 2026" or "Nov 27, 2026". */
 function dayRange(fromDay, toDay) {
     const a = dayDate(fromDay);
     const b = dayDate(toDay);
     if (fromDay === toDay)
         return `${shortDay(fromDay)}, ${a.getUTCFullYear()}`;
     if (a.getUTCFullYear() === b.getUTCFullYear())
-        return `${shortDay(fromDay)} – ${shortDay(toDay)}, ${b.getUTCFullYear()}`;
-    return `${shortDay(fromDay)}, ${a.getUTCFullYear()} – ${shortDay(toDay)}, ${b.getUTCFullYear()}`;
+        return `${shortDay(fromDay)} \u2013 ${shortDay(toDay)}, ${b.getUTCFullYear()}`;
+    return `${shortDay(fromDay)}, ${a.getUTCFullYear()} \u2013 ${shortDay(toDay)}, ${b.getUTCFullYear()}`;
 }
 /**
  * Gross per bucket over [fromDay, toDay] (UTC day numbers), including empty buckets so the chart's
@@ -37296,7 +37296,7 @@ function mermaidLineChart(points, currency, title) {
         '```'
     ].join('\n');
 }
-/** "2026-11-01" → "Nov 26" */
+/** "2026-11-01" \u2192 "Nov 26" */
 function monthLabel(month) {
     return `${MONTHS[Number(month.slice(5, 7)) - 1]} ${month.slice(2, 4)}`;
 }
@@ -37356,8 +37356,8 @@ function median(values) {
     return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 /**
- * The schedule the recent runs suggest — the median interval between them and the median requests
- * a run (a backfill, or one busy run, moves neither) — or undefined when they do not look like a
+ * The schedule the recent runs suggest \u2014 the median interval between them and the median requests
+ * a run (a backfill, or one busy run, moves neither) \u2014 or undefined when they do not look like a
  * schedule: no earlier run, a median under a minute, or a single interval under five minutes (two
  * runs by hand a few seconds apart).
  */
@@ -37402,10 +37402,10 @@ function requestsLine(requests, schedule, describeLength, accounts = 1) {
 
 /**
  * Text from Stripe (a payout's failure message, a description, an id) made safe for GitHub's
- * Markdown wherever it goes — the job summary, a table cell, an issue's title, body or comments:
+ * Markdown wherever it goes \u2014 the job summary, a table cell, an issue's title, body or comments:
  * shown as written, never acted on. No control or bidi characters; line breaks folded; HTML inert
  * (entities); the Markdown punctuation that acts escaped (no link or image, emphasis,
- * strike-through, code, heading or table break); and what GitHub links inside plain text broken by an invisible word joiner (U+2060) — an
+ * strike-through, code, heading or table break); and what GitHub links inside plain text broken by an invisible word joiner (U+2060) \u2014 an
  * `@` mention (a notification), a `#123` reference, a bare `https://` or `www.` link, an e-mail
  * address. Cut to `maxChars`.
  */
@@ -37495,12 +37495,12 @@ function describeLength(seconds) {
     const days = Math.floor(hours / 24);
     return hours % 24 === 0 ? `${days} days` : `${days} days ${hours % 24} h`;
 }
-/** "Nov 22 – Nov 27, 2026 (UTC)", or within a day "Nov 27, 2026, 06:23 – 06:38 UTC". */
+/** "Nov 22 \u2013 Nov 27, 2026 (UTC)", or within a day "Nov 27, 2026, 06:23 \u2013 06:38 UTC". */
 function describePeriod(from, to) {
     const fromDay = Math.floor(from / DAY_SECONDS);
     const toDay = Math.floor((to - 1) / DAY_SECONDS);
     if (fromDay === toDay)
-        return `${dayRange(fromDay, toDay)}, ${compactUtc(from).slice(11)} – ${compactUtc(to).slice(11)} UTC`;
+        return `${dayRange(fromDay, toDay)}, ${compactUtc(from).slice(11)} \u2013 ${compactUtc(to).slice(11)} UTC`;
     return `${dayRange(fromDay, toDay)} (UTC)`;
 }
 /** Whether amounts are left out of the summary and annotations (`summary-amounts`). */
@@ -37542,7 +37542,7 @@ function foldedTable(header, rows, more, what, visible = VISIBLE_ROWS) {
     if (hidden.length > 0)
         lines.push(`<details><summary>${hidden.length} more ${what}</summary>`, '', ...header, ...hidden, '', '</details>', '');
     if (more && more.count > 0)
-        lines.push(`…and ${formatCount(more.count)} more not listed here; all are in ${more.where}.`, '');
+        lines.push(`\u2026and ${formatCount(more.count)} more not listed here; all are in ${more.where}.`, '');
     return lines;
 }
 function syncedSection(report, ctx) {
@@ -37634,10 +37634,10 @@ function render(report, ctx, rows, describe) {
         const what = ctx.config.objects.map((n) => OBJECTS.find((o) => o.name === n).plural);
         const since = ctx.lastRunAt ? ` since ${compactUtc(Math.floor(ctx.lastRunAt.getTime() / 1000))} UTC` : '';
         lines.push(what.length === 1
-            ? `Up to date — no new ${what[0]} or changes${since}.`
+            ? `Up to date \u2014 no new ${what[0]} or changes${since}.`
             : what.length <= MAX_OBJECTS_NAMED
-                ? `Up to date — no new ${what.slice(0, -1).join(', ')} or ${what.at(-1)}, and no changes${since ? `,${since}` : ''}.`
-                : `Up to date — nothing new or changed in the ${what.length} objects synced${since}.`, '');
+                ? `Up to date \u2014 no new ${what.slice(0, -1).join(', ')} or ${what.at(-1)}, and no changes${since ? `,${since}` : ''}.`
+                : `Up to date \u2014 nothing new or changed in the ${what.length} objects synced${since}.`, '');
         return [...lines, ...requestsFooter(report), ...settings(report, ctx)].join('\n');
     }
     // Said first, where amounts would otherwise be (an up-to-date run shows none).
@@ -37684,7 +37684,7 @@ function qualified(schema, table) {
 function tableRef(schema, tables, name) {
     return qualified(schema, tables[name]);
 }
-/** Minor units of `currency` → exact numeric major units with the currency's decimals (102.50, not 102.5). */
+/** Minor units of `currency` \u2192 exact numeric major units with the currency's decimals (102.50, not 102.5). */
 function major(amount, currency) {
     const exponent = exponentSql(currency);
     return `round((${amount})::numeric / power(10::numeric, ${exponent}), ${exponent})`;
@@ -37730,7 +37730,7 @@ function counted(mode) {
     return 'false';
 }
 /**
- * What a set of discounts takes off: `factor`, the product of (1 − percent off) (a 100 % coupon
+ * What a set of discounts takes off: `factor`, the product of (1 \u2212 percent off) (a 100 % coupon
  * makes it 0), and `amount`, the sum of amounts off in `currency` (the coupon's own, else its
  * currency_options; a coupon with neither does not apply). Percentages apply first, then amounts.
  */
@@ -38211,7 +38211,7 @@ class RecurringRevenue {
         }
         else if (this.receivables.length > 0) {
             lines.push('### Open invoices by days overdue', '');
-            lines.push('| Currency | Not yet due | 1–30 | 31–60 | 61–90 | Over 90 | Total (invoices) |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+            lines.push('| Currency | Not yet due | 1\u201330 | 31\u201360 | 61\u201390 | Over 90 | Total (invoices) |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
             for (const r of this.receivables) {
                 const m = (v) => moneyCell(v, r.currency);
                 lines.push(`| ${r.currency.toUpperCase()} | ${m(r.current)} | ${m(r.overdue1to30)} | ${m(r.overdue31to60)} | ${m(r.overdue61to90)} | ${m(r.overdue90plus)} | ${m(r.total)} (${r.openInvoices}) |`);
@@ -38237,8 +38237,8 @@ class RecurringRevenue {
                     [last.newMrr, '+', 'new'],
                     [last.reactivationMrr, '+', 'reactivation'],
                     [last.expansionMrr, '+', 'expansion'],
-                    [last.contractionMrr, '−', 'contraction'],
-                    [last.churnedMrr, '−', 'churn']
+                    [last.contractionMrr, '\u2212', 'contraction'],
+                    [last.churnedMrr, '\u2212', 'churn']
                 ];
                 const parts = moves.filter(([minor]) => minor !== 0).map(([minor, sign, word]) => `${signed(minor, currency, sign)} ${word}`);
                 if (parts.length === 0)
@@ -38266,7 +38266,7 @@ class RecurringRevenue {
     }
 }
 const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-/** "2026-10-01" → "October 2026" */
+/** "2026-10-01" \u2192 "October 2026" */
 function monthName(month) {
     return `${MONTH_NAMES[Number(month.slice(5, 7)) - 1]} ${month.slice(0, 4)}`;
 }
@@ -38325,7 +38325,7 @@ const PLATFORM_REVENUE_VIEW = {
  */
 /**
  * Net of succeeded charges per account and currency created since a time (Unix seconds), the
- * largest first — by net, or by charges (where amounts are hidden, neither which accounts are
+ * largest first \u2014 by net, or by charges (where amounts are hidden, neither which accounts are
  * listed nor their order may follow the amounts).
  */
 function accountNetRows(db, chargesTable, since, limit, by) {
@@ -38428,7 +38428,7 @@ class ConnectAccounts {
             for (const s of skipped.slice(0, rows))
                 lines.push(`| ${escapeCell(s.id)} | ${escapeCell(s.reason)} |`);
             if (skipped.length > rows)
-                lines.push(`| … | ${skipped.length - rows} more in output \`accounts_skipped\` |`);
+                lines.push(`| \u2026 | ${skipped.length - rows} more in output \`accounts_skipped\` |`);
             lines.push('');
         }
         if (this.top.length > 0) {
@@ -38503,7 +38503,7 @@ class PassingObserver {
 /**
  * Everything a run learns for its outputs and summary, filled in as batches are written: per
  * object counts and incremental windows, failures, requests; each stored batch is handed to the
- * run's features (the daily report's totals, alerts, payouts, …), which keep their own figures.
+ * run's features (the daily report's totals, alerts, payouts, \u2026), which keep their own figures.
  */
 class RunReport {
     objects;
@@ -38514,7 +38514,7 @@ class RunReport {
     failures = new Map();
     /** Objects skipped because the key may not read them (`objects: all`), with the permission it lacks. */
     unreadable = new Map();
-    /** The run's features (high-value alerts, …): told every batch, they add outputs, facts and sections. */
+    /** The run's features (high-value alerts, \u2026): told every batch, they add outputs, facts and sections. */
     features = [];
     /** Stripe API requests the run made (retries included). */
     stripeRequests = 0;
@@ -38591,7 +38591,7 @@ class RunReport {
     }
     /**
      * Hands a stored batch to the features. `changed`: objects stored earlier and re-fetched because
-     * they changed — they count for alerts and the payouts list, not as the period's money.
+     * they changed \u2014 they count for alerts and the payouts list, not as the period's money.
      */
     observe(batch) {
         for (const feature of this.features)
@@ -38678,7 +38678,7 @@ function chargeRow(c, ctx, withStatus, accountOf) {
         cells.push(escapeCell(ctx.privacy.description(c.description, DESCRIPTION_CHARS)));
     // A connected account's charge (Connect) says whose it is in its link.
     const account = accountOf?.(c.id);
-    cells.push(timeCell(c.created), `[${account ? escapeCell(account) : 'View'} ↗](${dashboardUrl(c, account ?? ctx.config.stripeAccount)})`);
+    cells.push(timeCell(c.created), `[${account ? escapeCell(account) : 'View'} \u2197](${dashboardUrl(c, account ?? ctx.config.stripeAccount)})`);
     return `| ${cells.join(' | ')} |`;
 }
 function chargeHeader(ctx, withStatus) {
@@ -38718,7 +38718,7 @@ async function chargesNet(db, chargesTable, from, to) {
  */
 class Totals {
     byCurrency = new Map();
-    /** currency → UTC day number (Unix seconds / 86400) → succeeded gross, minor units. */
+    /** currency \u2192 UTC day number (Unix seconds / 86400) \u2192 succeeded gross, minor units. */
     daily = new Map();
     /** The oldest and newest `created` among the charges added. */
     firstCreated;
@@ -38847,7 +38847,7 @@ function percent(part, whole) {
 function change(now, before) {
     const value = ((now - before) / Math.abs(before)) * 100;
     const rounded = Math.abs(value) < 10 ? value.toFixed(1) : String(Math.round(value));
-    return `${value >= 0 ? '+' : '−'}${rounded.replace('-', '')} %`;
+    return `${value >= 0 ? '+' : '\u2212'}${rounded.replace('-', '')} %`;
 }
 /**
  * The daily report, a feature: what the run's charges add up to (the original job's totals:
@@ -39021,7 +39021,7 @@ class DailyReport {
         const period = this.period(ctx.run, ctx.now, ctx.config);
         const nets = currencies.map((c) => formatMoney(this.net(c), c));
         // In each charge's own currency; the balance section's net is after fees, in the settlement currency.
-        const lines = [`**Charged, net of refunds: ${nets.join('; ')}**${period ? ` — ${describePeriod(period.from, period.to)}` : ''}`];
+        const lines = [`**Charged, net of refunds: ${nets.join('; ')}**${period ? ` \u2014 ${describePeriod(period.from, period.to)}` : ''}`];
         if (this.previous && period) {
             const changes = currencies.flatMap((c) => {
                 const before = this.previous.get(c);
@@ -39091,7 +39091,7 @@ class DailyReport {
             lines.push(`| ${c.toUpperCase()} | ${formatCount(t.succeededCount)} | ${moneyCell(t.grossMinor, c)} | ${moneyCell(t.refundedMinor, c)} | ${moneyCell(this.net(c), c)} | ${failed} |`);
         }
         const pending = [...this.totals.byCurrency.values()].reduce((n, t) => n + t.pendingCount, 0);
-        lines.push('', `Gross − Refunded = Net, over succeeded charges only, each in its own currency${pending > 0 ? `; ${formatCount(pending)} pending charge(s) are not counted yet` : ''}.`, '');
+        lines.push('', `Gross \u2212 Refunded = Net, over succeeded charges only, each in its own currency${pending > 0 ? `; ${formatCount(pending)} pending charge(s) are not counted yet` : ''}.`, '');
         return lines;
     }
     chart(ctx) {
@@ -39154,7 +39154,7 @@ class DailyReport {
         for (const [c, b] of sorted) {
             lines.push(`| ${c.toUpperCase()} | ${formatCount(b.count)} | ${moneyCell(b.grossMinor, c)} | ${moneyCell(b.grossMinor - b.netMinor, c)} | ${moneyCell(b.netMinor, c)} |`);
         }
-        lines.push('', 'Gross − Fees = Net to balance: what these balance transactions (payouts left out) added to the Stripe balance, converted to the currency Stripe settles in. ' +
+        lines.push('', 'Gross \u2212 Fees = Net to balance: what these balance transactions (payouts left out) added to the Stripe balance, converted to the currency Stripe settles in. ' +
             "It differs from the charged amounts above, which are in each charge's own currency and before fees.", '');
         return lines;
     }
@@ -39186,7 +39186,7 @@ const daily_report_feature_CONTRACT = {
         { name: 'total_amount_usd', empty: '0.00', description: 'The same in dollars with two decimals, e.g. 1500.00.' },
         { name: 'currency', empty: '', description: "The single currency of this run's charges (lower case), mixed, or empty when there are none." },
         { name: 'total_amount', empty: '', description: "With a single currency, its total (as total_amount_cents) in major units with that currency's decimals; otherwise empty." },
-        { name: 'totals', empty: '{}', description: 'JSON keyed by currency - amount, refunded and net of succeeded charges (minor and major units), count and counts by status, the failed amount, and fee and balance_net when balance transactions are synced: {"usd": {"count": 9, "amount_minor": 150000, "amount": "1500.00", "refunded_minor": 0, "net_minor": 150000, "succeeded_count": 8, "failed_count": 1, "pending_count": 0, "failed_amount_minor": 2000, …}}.' },
+        { name: 'totals', empty: '{}', description: 'JSON keyed by currency - amount, refunded and net of succeeded charges (minor and major units), count and counts by status, the failed amount, and fee and balance_net when balance transactions are synced: {"usd": {"count": 9, "amount_minor": 150000, "amount": "1500.00", "refunded_minor": 0, "net_minor": 150000, "succeeded_count": 8, "failed_count": 1, "pending_count": 0, "failed_amount_minor": 2000, \u2026}}.' },
         { name: 'result', empty: '{}', successOnly: true, description: 'JSON with message, total_amount_cents, total_amount_usd, charge_count, charges_stored, charges_updated, totals and dry_run.' }
     ]
 };
@@ -39264,7 +39264,7 @@ const MAX_HIGH_VALUE_LISTED = 50;
 const MAX_HIGH_VALUE_NOTICES = 10;
 /**
  * High-value alerts, a feature: a charge qualifies when it succeeded and its amount is at or above
- * the threshold for its currency; it is announced once — the first run that stores it qualifying
+ * the threshold for its currency; it is announced once \u2014 the first run that stores it qualifying
  * marks its row (the charges' claim column, `alerted_at`), and no later run announces it again. A
  * dry run, which remembers nothing, lists every qualifying charge it sees. Outputs `high_value_*`,
  * a `::notice::` per charge (the first 10), a headline fact and a summary section.
@@ -39363,7 +39363,7 @@ class HighValueCollector {
             return `High-value charge ${shownId(c.id)}: ${amount}${email ? ` from ${email}` : ''} (${this.link(c)})`;
         });
         if (this.count > MAX_HIGH_VALUE_NOTICES)
-            notices.push(`…and ${this.count - MAX_HIGH_VALUE_NOTICES} more high-value charges (see the job summary).`);
+            notices.push(`\u2026and ${this.count - MAX_HIGH_VALUE_NOTICES} more high-value charges (see the job summary).`);
         return notices;
     }
     section(ctx, rows) {
@@ -39514,7 +39514,7 @@ function secondOfDay(t, zone) {
     const wall = wallSeconds(t, zone);
     return wall - Math.floor(wall / DAY_SECONDS) * DAY_SECONDS;
 }
-/** 0 = Sunday … 6 = Saturday, of a local date. */
+/** 0 = Sunday \u2026 6 = Saturday, of a local date. */
 function weekday(date) {
     return new Date(`${date}T00:00:00Z`).getUTCDay();
 }
@@ -39803,13 +39803,13 @@ function datesOf(calendar, from, to) {
 }
 /**
  * A stretch now and the same local hours of the week in each of the `WEEKS` weeks before (index 0:
- * now): "Monday 10:00–12:00" stays 10:00–12:00 on the wall when the clocks change in between.
+ * now): "Monday 10:00\u201312:00" stays 10:00\u201312:00 on the wall when the clocks change in between.
  */
 function sameLocalHours(calendar, from, to) {
     return Array.from({ length: WEEKS + 1 }, (_, k) => k === 0 ? [from, to] : [shiftDays(from, -7 * k, calendar.zone), shiftDays(to, -7 * k, calendar.zone)]);
 }
 /**
- * Of the weeks a relative monitor compares with (windows 1…`covered` of `sameLocalHours`), those that
+ * Of the weeks a relative monitor compares with (windows 1\u2026`covered` of `sameLocalHours`), those that
  * touch no holiday or quiet day (a holiday's sales foretell nothing of an ordinary week), with the
  * days left out. When every one is such a week, all of them (there is nothing better to compare with).
  */
@@ -39903,7 +39903,7 @@ async function perWindow(ctx, table, windows, select, where = 'true') {
 /**
  * The index the monitors read each account's charges through: the account (as they key it), then
  * `created_at`, with the columns their counts filter on, so a count is answered from the index alone
- * and the accounts are found by a skip scan — a probe an account, not a pass over a million rows.
+ * and the accounts are found by a skip scan \u2014 a probe an account, not a pass over a million rows.
  * The feature asks the run to make it; without it (a role that may not) the same answers come slower.
  */
 const ACCOUNT_INDEX = {
@@ -40039,7 +40039,7 @@ async function bandSeries(ctx, table, where, account, zone) {
 ;// CONCATENATED MODULE: ./src/features/monitor/wording.ts
 
 // How the monitors write numbers and lengths for people: one place, so every line reads alike.
-/** "2026-04-03 Good Friday (public holiday, GB); … and 2 more": the days a judgement did not compare with, the first two named. */
+/** "2026-04-03 Good Friday (public holiday, GB); \u2026 and 2 more": the days a judgement did not compare with, the first two named. */
 function leftOutList(days) {
     return `${days.slice(0, 2).join('; ')}${days.length > 2 ? ` and ${days.length - 2} more` : ''}`;
 }
@@ -40124,7 +40124,7 @@ const cardTesting = {
                     account,
                     key: 'burst',
                     severity: 'critical',
-                    summary: `${failed} failed attempts from ${distinct} cards in the last ${within}; ${wording_percent(telling / Math.max(1, failed))} of them small or CVC, number, expiry or velocity declines — ` +
+                    summary: `${failed} failed attempts from ${distinct} cards in the last ${within}; ${wording_percent(telling / Math.max(1, failed))} of them small or CVC, number, expiry or velocity declines \u2014 ` +
                         `the pattern of card testing (levels: ${failures} failures from ${cards} cards). Turn on Radar rules or a CAPTCHA on the payment form.`,
                     observed: { failed, cards: distinct, telling, attempts: r.attempts },
                     expected: { failures, cards, share },
@@ -40191,7 +40191,7 @@ function logChoose(n, i) {
     return logFactorial(n) - logFactorial(i) - logFactorial(n - i);
 }
 /**
- * P(X ≥ k) from the log-probabilities `term(i)` of a count, summed from `k` up to `last`: past the
+ * P(X \u2265 k) from the log-probabilities `term(i)` of a count, summed from `k` up to `last`: past the
  * mean, once a term is e^-40 below the first, the rest no longer count.
  */
 function upperTail(k, last, mean, term) {
@@ -40208,13 +40208,13 @@ function upperTail(k, last, mean, term) {
 function poissonZero(mean) {
     return Math.exp(-Math.max(0, mean));
 }
-/** P(X ≥ k) for a Poisson count with mean `mean`. */
+/** P(X \u2265 k) for a Poisson count with mean `mean`. */
 function poissonAtLeast(k, mean) {
     if (k <= 0)
         return 1;
     if (mean <= 0)
         return 0;
-    // P(X ≥ k) = 1 − P(X ≤ k − 1); summed from the side that is small, for precision.
+    // P(X \u2265 k) = 1 \u2212 P(X \u2264 k \u2212 1); summed from the side that is small, for precision.
     const term = (i) => i * Math.log(mean) - mean - logFactorial(i);
     if (k > mean)
         return upperTail(k, k + 999, mean, term);
@@ -40223,7 +40223,7 @@ function poissonAtLeast(k, mean) {
         below.push(term(i));
     return Math.max(0, 1 - Math.exp(logSumExp(below)));
 }
-/** P(X ≥ k) for a binomial count of `n` trials with success probability `p`. */
+/** P(X \u2265 k) for a binomial count of `n` trials with success probability `p`. */
 function binomialAtLeast(k, n, p) {
     if (k <= 0)
         return 1;
@@ -40236,7 +40236,7 @@ function binomialAtLeast(k, n, p) {
     return upperTail(k, n, n * p, (i) => logChoose(n, i) + i * Math.log(p) + (n - i) * Math.log1p(-p));
 }
 /**
- * P(X ≥ k) for a hypergeometric count: `draws` taken without replacement from `population` of which
+ * P(X \u2265 k) for a hypergeometric count: `draws` taken without replacement from `population` of which
  * `successes` count. One-sided Fisher's exact test: of all the declines in the hours compared, how
  * likely that at least `k` fell in the last window, were its share of declines the same as the
  * weeks'. Unlike a binomial at the weeks' share, it knows that share was itself estimated from a
@@ -40802,8 +40802,8 @@ function merged(windows) {
 }
 /**
  * The silence rule, pure: the gap's expectation (`expectGap`), a finding when an empty gap is less
- * likely than the level — or while an incident opened before the last sale is still without one
- * (one outage, one incident) — else the note observed against expected.
+ * likely than the level \u2014 or while an incident opened before the last sale is still without one
+ * (one outage, one incident) \u2014 else the note observed against expected.
  */
 function judgeSilence(input) {
     const { calendar, at, from, lastSale: since } = input;
@@ -40856,7 +40856,7 @@ function judgeSilence(input) {
  * `silence`: the checkout stopped selling. The sales expected since the last one are counted day by
  * day in the account's local time (`expectGap`: the quietest open week of the same hours, holidays,
  * quiet days and closures left out); when even that many make an empty stretch less likely than 1
- * in 10,000 (Poisson: e^−expected), it opens. A 3 a.m. Sunday lull, a bank holiday or a weekday the
+ * in 10,000 (Poisson: e^\u2212expected), it opens. A 3 a.m. Sunday lull, a bank holiday or a weekday the
  * shop always closes expect almost nothing and raise nothing. It stays open until a sale arrives,
  * however long the gap.
  */
@@ -41168,7 +41168,7 @@ function incidentOf(r) {
 }
 /**
  * The incidents a run starts from, in one read: those open now (by open key), and every one open at
- * any time since `since` (Unix seconds) — open now or resolved after it — for `openSince`.
+ * any time since `since` (Unix seconds) \u2014 open now or resolved after it \u2014 for `openSince`.
  */
 async function incidentsSince(db, since) {
     const rows = await db.query(`SELECT * FROM ${db.table(INCIDENTS_TABLE)} WHERE state = 'open' OR resolved_at >= to_timestamp($1)`, [
@@ -41411,7 +41411,7 @@ function yielded(outcome, all, past, at) {
     return {
         ...outcome,
         findings: outcome.findings.filter((f) => !left.includes(f)),
-        notes: [...outcome.notes, ...left.map((f) => ({ account: f.account, state: 'ok', line: `${f.summary.split('. ')[0]} — told as ${to.monitor}` }))]
+        notes: [...outcome.notes, ...left.map((f) => ({ account: f.account, state: 'ok', line: `${f.summary.split('. ')[0]} \u2014 told as ${to.monitor}` }))]
     };
 }
 
@@ -41539,7 +41539,7 @@ function labelsOf(incident) {
 function titleOf(incident) {
     const where = incident.account ? ` (${incident.account})` : '';
     const first = incident.summary.split(/(?<=[.;])\s/)[0].replace(/[.;]$/, '');
-    return markdownSafe(`${incident.severity === 'critical' ? 'Critical' : 'Warning'}: ${incident.monitor}${where} — ${first}`, 200, 'title');
+    return markdownSafe(`${incident.severity === 'critical' ? 'Critical' : 'Warning'}: ${incident.monitor}${where} \u2014 ${first}`, 200, 'title');
 }
 function bodyOf(incident, runUrl) {
     const figures = (o) => Object.entries(o)
@@ -41795,7 +41795,7 @@ function openedNotices(changes) {
     return changes
         .filter((c) => c.state === 'opened')
         .slice(0, 10)
-        .map((c) => `Incident (${c.incident.severity}): ${c.incident.monitor}${c.incident.account ? ` in ${shownId(c.incident.account)}` : ''} — ${shown(c.incident.summary, 500)}`);
+        .map((c) => `Incident (${c.incident.severity}): ${c.incident.monitor}${c.incident.account ? ` in ${shownId(c.incident.account)}` : ''} \u2014 ${shown(c.incident.summary, 500)}`);
 }
 /** Why `fail-on` fails the step, or undefined: no incident at its level is open. */
 function failOnVerdict(changes, level) {
@@ -41808,7 +41808,7 @@ function failOnVerdict(changes, level) {
         .slice(0, 5)
         .map((c) => `${c.incident.monitor}${c.incident.account ? ` (${shownId(c.incident.account)})` : ''}: ${shown(c.incident.summary, 500)}`)
         .join(' | ');
-    return `fail-on: ${level} — ${failing.length} ${level === 'critical' ? 'critical ' : ''}incident${failing.length === 1 ? '' : 's'} open. ${named}${failing.length > 5 ? ` | …and ${failing.length - 5} more` : ''}. Everything was stored; the step fails so that GitHub tells you.`;
+    return `fail-on: ${level} \u2014 ${failing.length} ${level === 'critical' ? 'critical ' : ''}incident${failing.length === 1 ? '' : 's'} open. ${named}${failing.length > 5 ? ` | \u2026and ${failing.length - 5} more` : ''}. Everything was stored; the step fails so that GitHub tells you.`;
 }
 
 ;// CONCATENATED MODULE: ./src/features/monitor/render.ts
@@ -41820,7 +41820,7 @@ function failOnVerdict(changes, level) {
 
 
 
-const MARK = { ok: '✓', learning: '…', warning: '⚠', critical: '✗', stale: '◌', partial: '◐' };
+const MARK = { ok: '\u2713', learning: '\u2026', warning: '\u26a0', critical: '\u2717', stale: '\u25cc', partial: '\u25d0' };
 /**
  * critical or warning (the worst incident open); else stale (the data read is not current), partial
  * (a chosen monitor cannot watch), learning (a relative monitor has too little history) or ok.
@@ -41857,11 +41857,11 @@ function renderStatus(view, now) {
     const head = status === 'critical' || status === 'warning'
         ? `${open} incident${open === 1 ? '' : 's'} open${opened > 0 ? ` (${opened} new)` : ''}`
         : status === 'stale'
-            ? 'not current — the synced data is behind, so a quiet day may be a missing one'
+            ? 'not current \u2014 the synced data is behind, so a quiet day may be a missing one'
             : status === 'partial'
-                ? `watching ${watching} of ${view.outcomes.length} monitors — the others cannot see`
+                ? `watching ${watching} of ${view.outcomes.length} monitors \u2014 the others cannot see`
                 : status === 'learning'
-                    ? 'watching; some monitors are still learning the account’s rhythm'
+                    ? 'watching; some monitors are still learning the account\u2019s rhythm'
                     : 'all clear';
     const lines = [`### ${MARK[status]} Monitor: ${head}`, ''];
     // What it cannot see comes first, whatever else is open: a user acts on it.
@@ -41871,7 +41871,7 @@ function renderStatus(view, now) {
     }
     if (view.quiet) {
         const held = view.outcomes.reduce((n, o) => n + (o.muted?.length ?? 0), 0);
-        lines.push(`🔇 **Muted** until ${localMinutes(view.quiet.until, view.calendar.zone)} (${view.calendar.zone}) by \`monitor-quiet\` (${view.quiet.windows.map((w) => inline(w)).join(', ')}): no incident opens; open ones stay open.${held > 0 ? ` ${held} finding${held === 1 ? '' : 's'} held back.` : ''}`, '');
+        lines.push(`\ud83d\udd07 **Muted** until ${localMinutes(view.quiet.until, view.calendar.zone)} (${view.calendar.zone}) by \`monitor-quiet\` (${view.quiet.windows.map((w) => inline(w)).join(', ')}): no incident opens; open ones stay open.${held > 0 ? ` ${held} finding${held === 1 ? '' : 's'} held back.` : ''}`, '');
     }
     const items = [];
     for (const outcome of view.outcomes) {
@@ -41882,23 +41882,23 @@ function renderStatus(view, now) {
         for (const { incident, state } of findings) {
             const where = incident.account ? ` \`${incident.account}\`` : '';
             const acknowledged = incident.issueState === 'acknowledged' || view.acknowledged.has(incident.id);
-            items.push(`- ${MARK[incident.severity]} ${name}${where} — ${inline(incident.summary)} [Dashboard](${incident.dashboardUrl})${state === 'ongoing' ? ` _(open since ${localTime(incident.openedAt, view.calendar.zone)}${acknowledged ? `; acknowledged: its issue${incident.issueNumber ? ` #${incident.issueNumber}` : ''} was closed by hand` : ''})_` : ''}`);
+            items.push(`- ${MARK[incident.severity]} ${name}${where} \u2014 ${inline(incident.summary)} [Dashboard](${incident.dashboardUrl})${state === 'ongoing' ? ` _(open since ${localTime(incident.openedAt, view.calendar.zone)}${acknowledged ? `; acknowledged: its issue${incident.issueNumber ? ` #${incident.issueNumber}` : ''} was closed by hand` : ''})_` : ''}`);
         }
         const notes = outcome.notes;
         if (findings.length > 0 && notes.length === 0)
             continue;
         if (notes.length === 1 && findings.length === 0) {
             const note = notes[0];
-            items.push(`- ${MARK[note.state]} ${name}${note.account && view.stripeAccount !== note.account ? ` \`${note.account}\`` : ''} — ${inline(note.line)}`);
+            items.push(`- ${MARK[note.state]} ${name}${note.account && view.stripeAccount !== note.account ? ` \`${note.account}\`` : ''} \u2014 ${inline(note.line)}`);
         }
         else if (notes.length > 0) {
             const learning = notes.filter((n) => n.state === 'learning').length;
             const mark = findings.length > 0 ? '' : learning === notes.length ? MARK.learning : MARK.ok;
             const rest = findings.length > 0 ? 'the other ' : '';
-            items.push(`- ${mark ? `${mark} ` : '  '}${name} — ${rest}${formatCount(notes.length)} account${notes.length === 1 ? '' : 's'} within the usual${learning > 0 ? ` (${formatCount(learning)} still learning)` : ''}`);
+            items.push(`- ${mark ? `${mark} ` : '  '}${name} \u2014 ${rest}${formatCount(notes.length)} account${notes.length === 1 ? '' : 's'} within the usual${learning > 0 ? ` (${formatCount(learning)} still learning)` : ''}`);
         }
         else if (findings.length === 0) {
-            items.push(`- ${MARK.ok} ${name} — nothing in the stretch it looks at`);
+            items.push(`- ${MARK.ok} ${name} \u2014 nothing in the stretch it looks at`);
         }
     }
     lines.push(...items, '');
@@ -41907,7 +41907,7 @@ function renderStatus(view, now) {
     const holidays = cal.holidaysFrom === 'none' ? 'none' : `${cal.holidays.label} (${cal.holidaysFrom})`;
     lines.push(`<sub>Local time: ${zone} · public holidays: ${holidays}${cal.quiet.length > 0 ? ` · quiet: ${cal.quiet.map((w) => inline(w.text)).join(', ')}` : ''}.</sub>`, '');
     for (const c of resolved) {
-        lines.push(`- ✓ Resolved: **${c.incident.monitor}**${c.incident.account ? ` \`${c.incident.account}\`` : ''} — open ${describeLength((now.getTime() - c.incident.openedAt.getTime()) / 1000)}, since ${localTime(c.incident.openedAt, view.calendar.zone)}.`);
+        lines.push(`- \u2713 Resolved: **${c.incident.monitor}**${c.incident.account ? ` \`${c.incident.account}\`` : ''} \u2014 open ${describeLength((now.getTime() - c.incident.openedAt.getTime()) / 1000)}, since ${localTime(c.incident.openedAt, view.calendar.zone)}.`);
     }
     if (resolved.length > 0)
         lines.push('');
@@ -41945,7 +41945,7 @@ function renderBacktest(result, monitors) {
         }
         lines.push('');
         if (result.incidents.length > 50)
-            lines.push(`…and ${result.incidents.length - 50} more in the \`backtest\` output.`, '');
+            lines.push(`\u2026and ${result.incidents.length - 50} more in the \`backtest\` output.`, '');
     }
     const counts = monitors.map((m) => `${m.name} ${result.incidents.filter((i) => i.monitor === m.name).length}`);
     lines.push(`<sub>By monitor: ${counts.join(', ')}.</sub>`, '');
@@ -43702,12 +43702,12 @@ const ROUNDING_PRESETS = {
     'v1-api': { mode: 'decimal-places', value: 12 },
 };
 /**
- * The IEEE 754 decimal128 coefficient size (34 digits) — the recommended
+ * The IEEE 754 decimal128 coefficient size (34 digits) \u2014 the recommended
  * precision for {@link DecimalImpl.div} when full precision is desired.
  *
  * @remarks
  * Pass this as the `precision` argument to `div()` when you want the
- * maximum available precision. Division requires explicit precision —
+ * maximum available precision. Division requires explicit precision \u2014
  * no invisible defaults in financial code.
  *
  * @example
@@ -43752,7 +43752,7 @@ const MAX_EXPONENT = 1000000;
  * {@link https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Global_Objects/Object/freeze | frozen}
  * and all arithmetic produces new instances.
  *
- * This class is **not** exported directly — consumers interact with
+ * This class is **not** exported directly \u2014 consumers interact with
  * the branded {@link Decimal} type and the {@link Decimal | Decimal companion object}.
  *
  * @internal
@@ -43806,7 +43806,7 @@ class DecimalImpl {
      * and `divisor`: when they agree the exact fractional part is
      * positive (the truncation point is below the true value, so +1
      * rounds to nearest); when they disagree the fractional part is
-     * negative (−1 rounds to nearest).
+     * negative (\u22121 rounds to nearest).
      *
      * @param quotient - Truncated integer quotient (`dividend / divisor`).
      * @param remainder - Division remainder (`dividend % divisor`).
@@ -43820,14 +43820,14 @@ class DecimalImpl {
         if (remainder === 0n) {
             return quotient;
         }
-        // 'round-down': truncate toward zero — BigInt division already does this.
+        // 'round-down': truncate toward zero \u2014 BigInt division already does this.
         if (direction === 'round-down') {
             return quotient;
         }
         // The sign of remainder/divisor tells us which side of the truncation
         // point the exact value lies on.
-        // Same sign → fractional part is positive (exact value > quotient) → +1 adjusts upward.
-        // Opposite sign → fractional part is negative (exact value < quotient) → -1 adjusts downward.
+        // Same sign \u2192 fractional part is positive (exact value > quotient) \u2192 +1 adjusts upward.
+        // Opposite sign \u2192 fractional part is negative (exact value < quotient) \u2192 -1 adjusts downward.
         const roundDir = remainder > 0n === divisor > 0n ? 1n : -1n;
         // 'round-up': away from zero whenever there is any remainder.
         if (direction === 'round-up') {
@@ -43835,13 +43835,13 @@ class DecimalImpl {
         }
         // 'ceil': toward positive infinity.
         // If the fractional part is positive (roundDir === 1n), round up.
-        // If the fractional part is negative (roundDir === -1n), truncation already went toward +∞.
+        // If the fractional part is negative (roundDir === -1n), truncation already went toward +\u221e.
         if (direction === 'ceil') {
             return roundDir === 1n ? quotient + 1n : quotient;
         }
         // 'floor': toward negative infinity.
         // If the fractional part is negative (roundDir === -1n), round down.
-        // If the fractional part is positive (roundDir === 1n), truncation already went toward -∞.
+        // If the fractional part is positive (roundDir === 1n), truncation already went toward -\u221e.
         if (direction === 'floor') {
             return roundDir === -1n ? quotient - 1n : quotient;
         }
@@ -43860,29 +43860,29 @@ class DecimalImpl {
             cmp = 1;
         }
         if (cmp < 0) {
-            // Less than half — truncation is already the nearest value.
+            // Less than half \u2014 truncation is already the nearest value.
             return quotient;
         }
         if (cmp > 0) {
-            // More than half — round to nearest (away from truncation point).
+            // More than half \u2014 round to nearest (away from truncation point).
             return quotient + roundDir;
         }
-        // Exactly half — tie-breaking depends on the chosen mode.
+        // Exactly half \u2014 tie-breaking depends on the chosen mode.
         if (direction === 'half-up') {
             // Round away from zero.
             return quotient + roundDir;
         }
         if (direction === 'half-down') {
-            // Round toward zero — stay at the truncated quotient.
+            // Round toward zero \u2014 stay at the truncated quotient.
             return quotient;
         }
         // HALF_EVEN: round to nearest even.
         if (quotient % 2n === 0n) {
-            // Already even — stay at truncation.
+            // Already even \u2014 stay at truncation.
             return quotient;
         }
         else {
-            // Odd — adjust to make even.
+            // Odd \u2014 adjust to make even.
             return quotient + roundDir;
         }
     }
@@ -43899,7 +43899,7 @@ class DecimalImpl {
      */
     add(other) {
         const otherImpl = other;
-        // Align exponents — use the smaller (more precision) exponent as target.
+        // Align exponents \u2014 use the smaller (more precision) exponent as target.
         if (this._exponent === otherImpl._exponent) {
             return new DecimalImpl(this._coefficient + otherImpl._coefficient, this._exponent);
         }
@@ -43954,7 +43954,7 @@ class DecimalImpl {
      * in the result, then applies integer division and rounds the
      * remainder according to `direction`.
      *
-     * Division requires explicit rounding control — no invisible defaults
+     * Division requires explicit rounding control \u2014 no invisible defaults
      * in financial code. For full precision use {@link DEFAULT_DIV_PRECISION}
      * (34, matching the IEEE 754 decimal128 coefficient size).
      *
@@ -44037,7 +44037,7 @@ class DecimalImpl {
             return 0;
         }
         if (this._exponent < otherImpl._exponent) {
-            // this has smaller exponent — scale other's coefficient to match.
+            // this has smaller exponent \u2014 scale other's coefficient to match.
             const scale = 10n ** BigInt(otherImpl._exponent - this._exponent);
             const scaledOther = otherImpl._coefficient * scale;
             if (this._coefficient < scaledOther)
@@ -44047,7 +44047,7 @@ class DecimalImpl {
             return 0;
         }
         else {
-            // other has smaller exponent — scale this's coefficient to match.
+            // other has smaller exponent \u2014 scale this's coefficient to match.
             const scale = 10n ** BigInt(this._exponent - otherImpl._exponent);
             const scaledThis = this._coefficient * scale;
             if (scaledThis < otherImpl._coefficient)
@@ -44083,7 +44083,7 @@ class DecimalImpl {
      * Return `true` if this value is less than or equal to `other`.
      *
      * @param other - The value to compare against.
-     * @returns `true` if `this ≤ other`, `false` otherwise.
+     * @returns `true` if `this \u2264 other`, `false` otherwise.
      *
      * @public
      */
@@ -44105,7 +44105,7 @@ class DecimalImpl {
      * Return `true` if this value is greater than or equal to `other`.
      *
      * @param other - The value to compare against.
-     * @returns `true` if `this ≥ other`, `false` otherwise.
+     * @returns `true` if `this \u2265 other`, `false` otherwise.
      *
      * @public
      */
@@ -44183,13 +44183,13 @@ class DecimalImpl {
      *
      * | Direction      | Behavior                                       |
      * | -------------- | ---------------------------------------------- |
-     * | `'ceil'`       |  1.1→2, -1.1→-1, 1.0→1 (toward +∞)             |
-     * | `'floor'`      |  1.9→1, -1.1→-2, 1.0→1 (toward -∞)             |
-     * | `'round-down'` |  1.9→1, -1.9→-1 (toward zero / truncate)       |
-     * | `'round-up'`   |  1.1→2, -1.1→-2 (away from zero)               |
-     * | `'half-up'`    |  0.5→1, 1.5→2, -0.5→-1 (ties away from zero)   |
-     * | `'half-down'`  |  0.5→0, 1.5→1, -0.5→0 (ties toward zero)       |
-     * | `'half-even'`  |  0.5→0, 1.5→2, 2.5→2, 3.5→4 (ties to even)     |
+     * | `'ceil'`       |  1.1\u21922, -1.1\u2192-1, 1.0\u21921 (toward +\u221e)             |
+     * | `'floor'`      |  1.9\u21921, -1.1\u2192-2, 1.0\u21921 (toward -\u221e)             |
+     * | `'round-down'` |  1.9\u21921, -1.9\u2192-1 (toward zero / truncate)       |
+     * | `'round-up'`   |  1.1\u21922, -1.1\u2192-2 (away from zero)               |
+     * | `'half-up'`    |  0.5\u21921, 1.5\u21922, -0.5\u2192-1 (ties away from zero)   |
+     * | `'half-down'`  |  0.5\u21920, 1.5\u21921, -0.5\u21920 (ties toward zero)       |
+     * | `'half-even'`  |  0.5\u21920, 1.5\u21922, 2.5\u21922, 3.5\u21924 (ties to even)     |
      *
      * **Precision** is specified as a {@link DecimalRoundingOptions} object
      * or a preset name from {@link DecimalRoundingPresets}:
@@ -44242,11 +44242,11 @@ class DecimalImpl {
             : this._coefficient.toString();
         const currentSigFigs = coeffStr.length;
         if (resolved.value === 0) {
-            // 0 significant figures is a degenerate case — return zero.
+            // 0 significant figures is a degenerate case \u2014 return zero.
             return Decimal.zero;
         }
         if (currentSigFigs <= resolved.value) {
-            // Already at or below requested precision — no rounding needed.
+            // Already at or below requested precision \u2014 no rounding needed.
             return this;
         }
         // We need to reduce the number of significant figures.
@@ -44360,7 +44360,7 @@ class DecimalImpl {
      * @remarks
      * Values are rounded according to `direction` when the internal
      * precision exceeds the requested number of decimal places.
-     * The rounding direction is always required — no invisible defaults
+     * The rounding direction is always required \u2014 no invisible defaults
      * in financial code.
      *
      * @example
@@ -44404,7 +44404,7 @@ class DecimalImpl {
             return formatFixed(this._coefficient);
         }
         if (this._exponent < targetExponent) {
-            // Need to reduce precision — round the excess digits.
+            // Need to reduce precision \u2014 round the excess digits.
             const scaleDiff = targetExponent - this._exponent;
             const divisor = 10n ** BigInt(scaleDiff);
             const quotient = this._coefficient / divisor;
@@ -44413,7 +44413,7 @@ class DecimalImpl {
             return formatFixed(rounded);
         }
         else {
-            // Need to increase precision — pad with trailing zeros.
+            // Need to increase precision \u2014 pad with trailing zeros.
             const scaleDiff = this._exponent - targetExponent;
             const scaled = this._coefficient * 10n ** BigInt(scaleDiff);
             return formatFixed(scaled);
@@ -44442,7 +44442,7 @@ class DecimalImpl {
  * Check whether a value is a {@link Decimal} instance.
  *
  * @remarks
- * Use this instead of `instanceof` — the underlying class is not
+ * Use this instead of `instanceof` \u2014 the underlying class is not
  * publicly exported, so `instanceof` checks are not available to
  * consumers.
  *
@@ -44481,7 +44481,7 @@ const Decimal = {
      * Decimal.from('1.23');   // string
      * Decimal.from(42);       // number
      * Decimal.from(100n);     // bigint
-     * Decimal.from('1.5e3');  // scientific notation → 1500
+     * Decimal.from('1.5e3');  // scientific notation \u2192 1500
      * ```
      *
      * @param value - The value to convert.
@@ -44534,7 +44534,7 @@ const Decimal = {
      * The {@link Decimal} value representing zero.
      *
      * @remarks
-     * Pre-allocated singleton — prefer `Decimal.zero` over
+     * Pre-allocated singleton \u2014 prefer `Decimal.zero` over
      * `Decimal.from(0)` to avoid an unnecessary allocation.
      *
      * @public
@@ -44834,7 +44834,7 @@ class V2ListIterator {
         const result = nextPageIterator.next();
         if (!result.done)
             return { done: false, value: result.value };
-        // Empty intermediate page — recurse to try the next page.
+        // Empty intermediate page \u2014 recurse to try the next page.
         return this.nextFromNewPage();
     }
     next() {
@@ -49142,7 +49142,7 @@ class Cards_CardResource extends StripeResource {
         return this._makeRequest('POST', `/v1/test_helpers/issuing/cards/${encodeURIComponent(id)}/shipping/ship`, params, options);
     }
     /**
-     * Updates the shipping status of the specified Issuing Card object to submitted. This method requires Stripe Version ‘2024-09-30.acacia' or later.
+     * Updates the shipping status of the specified Issuing Card object to submitted. This method requires Stripe Version \u20182024-09-30.acacia' or later.
      */
     submitCard(id, params, options) {
         return this._makeRequest('POST', `/v1/test_helpers/issuing/cards/${encodeURIComponent(id)}/shipping/submit`, params, options);
@@ -54134,7 +54134,7 @@ class BalanceTransactionResource extends StripeResource {
     /**
      * Returns a list of transactions that have contributed to the Stripe account balance (for example, charges, transfers, and so on). The transactions return in sorted order, with the most recent transactions appearing first.
      *
-     * The previous name of this endpoint was “Balance history,” and it used the path /v1/balance/history.
+     * The previous name of this endpoint was \u201cBalance history,\u201d and it used the path /v1/balance/history.
      */
     list(params, options) {
         return this._makeRequest('GET', '/v1/balance_transactions', params, options, {
@@ -56144,7 +56144,7 @@ class InvoiceResource extends StripeResource {
      *
      * The recommended way to get only the prorations being previewed on the invoice is to consider line items where parent.subscription_item_details.proration is true.
      *
-     * Note that when you are viewing an upcoming invoice, you are simply viewing a preview – the invoice has not yet been created. As such, the upcoming invoice will not show up in invoice listing calls, and you cannot use the API to pay or edit the invoice. If you want to change the amount that your customer will be billed, you can add, remove, or update pending invoice items, or update the customer's discount.
+     * Note that when you are viewing an upcoming invoice, you are simply viewing a preview \u2013 the invoice has not yet been created. As such, the upcoming invoice will not show up in invoice listing calls, and you cannot use the API to pay or edit the invoice. If you want to change the amount that your customer will be billed, you can add, remove, or update pending invoice items, or update the customer's discount.
      *
      * Note: Currency conversion calculations use the latest exchange rates. Exchange rates may vary between the time of the preview and the time of the actual invoice creation. [Learn more](https://docs.stripe.com/currencies/conversions)
      */
@@ -56525,7 +56525,7 @@ class InvoiceRenderingTemplateResource extends StripeResource {
         return this._makeRequest('GET', `/v1/invoice_rendering_templates/${encodeURIComponent(id)}`, params, options);
     }
     /**
-     * Updates the status of an invoice rendering template to ‘archived' so no new Stripe objects (customers, invoices, etc.) can reference it. The template can also no longer be updated. However, if the template is already set on a Stripe object, it will continue to be applied on invoices generated by it.
+     * Updates the status of an invoice rendering template to \u2018archived' so no new Stripe objects (customers, invoices, etc.) can reference it. The template can also no longer be updated. However, if the template is already set on a Stripe object, it will continue to be applied on invoices generated by it.
      */
     archive(id, params, options) {
         return this._makeRequest('POST', `/v1/invoice_rendering_templates/${encodeURIComponent(id)}/archive`, params, options);
@@ -57266,7 +57266,7 @@ class PaymentMethodResource extends StripeResource {
         return this._makeRequest('POST', `/v1/payment_methods/${encodeURIComponent(id)}/attach`, params, options);
     }
     /**
-     * Detaches a PaymentMethod object from a Customer. Detachment is permanent and irreversible — once detached, a PaymentMethod can no longer be used for payments or re-attached to a Customer.
+     * Detaches a PaymentMethod object from a Customer. Detachment is permanent and irreversible \u2014 once detached, a PaymentMethod can no longer be used for payments or re-attached to a Customer.
      */
     detach(id, params, options) {
         return this._makeRequest('POST', `/v1/payment_methods/${encodeURIComponent(id)}/detach`, params, options);
@@ -57430,7 +57430,7 @@ class PayoutResource extends StripeResource {
         });
     }
     /**
-     * To send funds to your own bank account, create a new payout object. Your [Stripe balance](https://docs.stripe.com/api#balance) must cover the payout amount. If it doesn't, you receive an “Insufficient Funds” error.
+     * To send funds to your own bank account, create a new payout object. Your [Stripe balance](https://docs.stripe.com/api#balance) must cover the payout amount. If it doesn't, you receive an \u201cInsufficient Funds\u201d error.
      *
      * If your API key is in test mode, money won't actually be sent, though every other action occurs as if you're in live mode.
      *
@@ -59136,7 +59136,7 @@ class SetupIntentResource extends StripeResource {
     /**
      * Confirm that your customer intends to set up the current or
      * provided payment method. For example, you would confirm a SetupIntent
-     * when a customer hits the “Save” button on a payment method management
+     * when a customer hits the \u201cSave\u201d button on a payment method management
      * page on your website.
      *
      * If the selected payment method does not require any additional
@@ -60961,7 +60961,7 @@ class TransferResource extends StripeResource {
         });
     }
     /**
-     * To send funds from your Stripe account to a connected account, you create a new transfer object. Your [Stripe balance](https://docs.stripe.com/api#balance) must be able to cover the transfer amount, or you'll receive an “Insufficient Funds” error.
+     * To send funds from your Stripe account to a connected account, you create a new transfer object. Your [Stripe balance](https://docs.stripe.com/api#balance) must be able to cover the transfer amount, or you'll receive an \u201cInsufficient Funds\u201d error.
      */
     create(params, options) {
         return this._makeRequest('POST', '/v1/transfers', params, options);
@@ -63064,18 +63064,18 @@ class StripeRequestError extends ActionError {
 /** A message a user can act on, naming the key by its last four characters only. */
 function describeStripeError(error, context) {
     const cause = error.cause;
-    const key = `(ending …${context.keyTail})`;
+    const key = `(ending \u2026${context.keyTail})`;
     if (cause instanceof stripe_esm_node.errors.StripeAuthenticationError) {
         return `Stripe rejected the API key ${key}: check \`stripe-secret-key\`; the key may be mistyped, revoked or rolled.`;
     }
     // A connected account that revoked the platform's access answers 403 too: not a missing permission.
     if (isAccountInvalid(cause)) {
         return (`Stripe refused to ${error.doing} for the connected account${context.stripeAccount ? ` ${context.stripeAccount}` : ''}: ` +
-            "the platform has no access to it (account_invalid) — the account revoked the platform's access, or is not one of its accounts.");
+            "the platform has no access to it (account_invalid) \u2014 the account revoked the platform's access, or is not one of its accounts.");
     }
     if (cause instanceof stripe_esm_node.errors.StripePermissionError) {
         return (`Stripe refused to ${error.doing}: the restricted key ${key} lacks the permission "${error.permission}". ` +
-            'Edit the key in the Stripe Dashboard (Developers → API keys) and grant it, or use a key that has it.');
+            'Edit the key in the Stripe Dashboard (Developers \u2192 API keys) and grant it, or use a key that has it.');
     }
     if (cause instanceof stripe_esm_node.errors.StripeConnectionError) {
         return `Could not reach Stripe at ${context.apiBase} to ${error.doing}, after retries: ${cause.message}`;
@@ -63144,14 +63144,14 @@ function staleObjects(read, run, at) {
         return report && report.cursor < at - CURRENT_SECONDS ? [{ object, through: report.cursor }] : [];
     });
 }
-/** "charges complete through 2026-10-11 — backfill in progress, 30 of about 9,200". */
+/** "charges complete through 2026-10-11 \u2014 backfill in progress, 30 of about 9,200". */
 function staleLine(stale, stored, oldest, at, limit) {
     const plural = specOf(stale.object).plural;
     // The share of time covered so far stands for the share of objects: "about".
     const estimate = oldest !== undefined && stale.through > oldest ? Math.round((stored * (at - oldest)) / (stale.through - oldest)) : undefined;
     const progress = estimate !== undefined && estimate > stored ? `, ${formatCount(stored)} of about ${formatCount(roundish(estimate))}` : '';
     const advice = Number.isFinite(limit) ? ` (each run stores ${formatCount(limit)}: set \`limit: all\` to finish in one run)` : '';
-    return `${plural} complete through ${isoDay(stale.through)} — backfill in progress${progress}${advice}`;
+    return `${plural} complete through ${isoDay(stale.through)} \u2014 backfill in progress${progress}${advice}`;
 }
 function roundish(n) {
     if (n < 1000)
@@ -63266,7 +63266,7 @@ async function staleness(db, outcomes, w) {
 /**
  * The payment monitor, a feature: after the sync, every chosen monitor looks at the synced data
  * (every account at once); what it finds is an incident, opened once, updated while it lasts,
- * resolved when a run no longer sees it — in `stripe_monitor_incidents`, the outputs, the summary's
+ * resolved when a run no longer sees it \u2014 in `stripe_monitor_incidents`, the outputs, the summary's
  * opening lines and (when asked) GitHub issues. With `monitor-backtest` it replays the history
  * instead, and stores, opens and fails nothing. The watching is in watch.ts, the account's week in
  * account-calendar.ts, the issue log in issue-log.ts, the summary in render.ts.
@@ -63301,7 +63301,7 @@ class PaymentMonitor {
         this.config = config;
         this.issueApi = issueApi;
     }
-    /** The monitors could not finish reading: never "all clear" then — the status says they cannot see. */
+    /** The monitors could not finish reading: never "all clear" then \u2014 the status says they cannot see. */
     readBackFailed(reason) {
         this.blind = [...this.blind, `**the monitors**: could not read the database (${cut(reason, 200)})`];
     }
@@ -63693,12 +63693,12 @@ const QUICKBOOKS_MAX_NUMBER = 21;
 const XERO_HEADER = ['*Narration', '*Date', 'Description', '*AccountCode', '*TaxRate', '*Amount'];
 const QUICKBOOKS_HEADER = ['Journal No.', 'Journal Date', 'Account Name', 'Debits', 'Credits', 'Description', 'Name', 'Location', 'Class'];
 const books_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-/** `2026-11-27` → `27 Nov 2026`: no reader takes it for 11 July. */
+/** `2026-11-27` \u2192 `27 Nov 2026`: no reader takes it for 11 July. */
 function xeroDate(isoDay) {
     const [y, m, d] = isoDay.split('-');
     return `${d} ${books_MONTHS[Number(m) - 1]} ${y}`;
 }
-/** `2026-11-27` → `11/27/2026`, QuickBooks Online's default (US) date format. */
+/** `2026-11-27` \u2192 `11/27/2026`, QuickBooks Online's default (US) date format. */
 function quickbooksDate(isoDay) {
     const [y, m, d] = isoDay.split('-');
     return `${m}/${d}/${y}`;
@@ -64239,11 +64239,11 @@ function payoutRow(p, ctx, withOther) {
     const link = dashboardUrl({ id: p.id, livemode: p.livemode }, ctx.config.stripeAccount, `payouts/${encodeURIComponent(p.id)}`);
     // The arrival date links to the payout: one column fewer than a separate link, so the table fits a job page.
     const arrival = `[${p.arrival_date === null ? 'no date' : shortDay(Math.floor(p.arrival_date / DAY_SECONDS))}](${link})`;
-    // A paid payout balances or not; a failed one is ✗ (its money never arrived); one in transit, pending or canceled is not reconciled yet.
-    const mark = p.status === 'failed' ? '✗' : p.status !== 'paid' ? '—' : p.balanced === true ? '✓' : p.balanced === false ? '✗' : '—';
+    // A paid payout balances or not; a failed one is \u2717 (its money never arrived); one in transit, pending or canceled is not reconciled yet.
+    const mark = p.status === 'failed' ? '\u2717' : p.status !== 'paid' ? '\u2014' : p.balanced === true ? '\u2713' : p.balanced === false ? '\u2717' : '\u2014';
     if (amountsHidden(ctx))
         return `| ${arrival} | ${escapeCell(p.status)} | ${listed ? formatCount(p.transactionCount) : ''} | ${mark} |`;
-    const balanced = mark === '✗' && p.status === 'paid' && listed && p.difference ? `✗ ${moneyCell(p.difference, p.currency)} unexplained` : mark;
+    const balanced = mark === '\u2717' && p.status === 'paid' && listed && p.difference ? `\u2717 ${moneyCell(p.difference, p.currency)} unexplained` : mark;
     const cells = [arrival, moneyCell(p.amount, p.currency), escapeCell(p.status), money(p.charges), money(p.refunds), money(p.disputes), money(p.fees)];
     if (withOther)
         cells.push(money(p.other));
@@ -64263,9 +64263,9 @@ function payoutsSection(payouts, ctx) {
         ];
     lines.push(...foldedTable(header, payouts.map((p) => payoutRow(p, ctx, withOther)), undefined, 'payouts'));
     lines.push(amountsHidden(ctx)
-        ? 'Balanced ✓: the payout equals the net of the balance transactions Stripe paid out in it; — not reconciled yet (or a manual payout).'
-        : `Charges + Refunds + Disputes + Fees${withOther ? ' + Other' : ''} = Amount when the payout is balanced ✓${withOther ? ' (Other: adjustments and anything else Stripe paid out in it)' : ''}; ` +
-            '✗ names the part no transaction explains (or the payout failed); — not reconciled yet (in transit, or a manual payout). The date links to the payout in Stripe.', '');
+        ? 'Balanced \u2713: the payout equals the net of the balance transactions Stripe paid out in it; \u2014 not reconciled yet (or a manual payout).'
+        : `Charges + Refunds + Disputes + Fees${withOther ? ' + Other' : ''} = Amount when the payout is balanced \u2713${withOther ? ' (Other: adjustments and anything else Stripe paid out in it)' : ''}; ` +
+            '\u2717 names the part no transaction explains (or the payout failed); \u2014 not reconciled yet (in transit, or a manual payout). The date links to the payout in Stripe.', '');
     return lines;
 }
 /** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
@@ -64320,7 +64320,7 @@ const GENERIC_OUTPUTS = [
     { name: 'cursor', empty: '', description: 'Incremental runs - every object of the synced kinds created at or before this ISO time is stored. Empty otherwise.' },
     { name: 'events_processed', empty: '0', description: 'Incremental runs - Stripe change events replayed this run, all objects together.' },
     { name: 'skipped', empty: 'false', description: "true when another run held the schema's lock and this run wrote nothing; else false." },
-    { name: 'object_counts', empty: '{}', keptAfterFailure: true, description: 'JSON keyed by object: {"charges": {"fetched": 120, "stored": 20, "updated": 3, "rejected": 0}, …}. fetched - listed in the range the run covered; stored - rows added, which also come from change and deletion events and payout reconciliation, so stored can exceed fetched.' },
+    { name: 'object_counts', empty: '{}', keptAfterFailure: true, description: 'JSON keyed by object: {"charges": {"fetched": 120, "stored": 20, "updated": 3, "rejected": 0}, \u2026}. fetched - listed in the range the run covered; stored - rows added, which also come from change and deletion events and payout reconciliation, so stored can exceed fetched.' },
     { name: 'rejected_count', empty: '0', keptAfterFailure: true, description: 'Objects quarantined this run in stripe_sync_rejects (malformed, or refused by Postgres); the sync went on without them.' },
     { name: 'stripe_requests', empty: '0', keptAfterFailure: true, description: 'The Stripe API requests this run made, retries included. Stripe counts reads against a monthly allocation (at least 10,000); the job summary projects a month from the schedule of the recent runs and warns past 10,000.' }
 ];
@@ -64620,7 +64620,7 @@ function rawText(object) {
         }
     }
     text = text.toWellFormed().replaceAll('\u0000', '');
-    return text.length > 1_000_000 ? `${text.slice(0, 1_000_000)}…` : text;
+    return text.length > 1_000_000 ? `${text.slice(0, 1_000_000)}\u2026` : text;
 }
 /**
  * Quarantines objects of one account (`account.id`; null: the key's own); `account` undefined when
@@ -64814,7 +64814,7 @@ async function saveState(client, schema, state) {
 
 /**
  * The one statement that writes a batch: rows arrive as a single JSON parameter, are inserted, and
- * on conflict update only when the stored data differs — so a re-run changes nothing, and
+ * on conflict update only when the stored data differs \u2014 so a re-run changes nothing, and
  * `updated_at` moves only when Stripe's data did. `processed_at` is set on insert and never again;
  * bookkeeping columns marked `resetOnChange` are cleared when the data changes.
  */
@@ -65134,7 +65134,7 @@ class TableSink {
     }
     /**
      * Objects Stripe deleted (a customer, a draft invoice): stored from the deletion event's copy when
-     * given, and marked with `deleted_at` — never dropped, never left looking alive.
+     * given, and marked with `deleted_at` \u2014 never dropped, never left looking alive.
      */
     async markDeleted(entries) {
         return this.transaction(async () => {
@@ -65373,7 +65373,7 @@ class Database {
                 if (!table.optional)
                     report.tables.push(await ensureTable(client, schema, table));
                 else {
-                    const made = await this.optional(report, `CREATE TABLE ${qualified(schema, table.table)} …`, table.optional, () => ensureTable(client, schema, table));
+                    const made = await this.optional(report, `CREATE TABLE ${qualified(schema, table.table)} \u2026`, table.optional, () => ensureTable(client, schema, table));
                     if (made)
                         report.tables.push(made);
                 }
@@ -65386,7 +65386,7 @@ class Database {
             if (!(await rejectsHaveAccount(client, schema)))
                 await this.optional(report, upgradeRejectsSql(schema), BOOKKEEPING, () => client.query(upgradeRejectsSql(schema)));
             report.createdRunsTable =
-                (await this.optional(report, `CREATE TABLE ${qualified(schema, RUNS_TABLE)} …`, BOOKKEEPING, () => ensureRunsTable(client, schema))) ?? false;
+                (await this.optional(report, `CREATE TABLE ${qualified(schema, RUNS_TABLE)} \u2026`, BOOKKEEPING, () => ensureRunsTable(client, schema))) ?? false;
             for (const index of indexes) {
                 const statement = `CREATE INDEX ${quoteIdent(indexName(index.table, index.suffix))} ON ${qualified(schema, index.table)} (${index.keys.join(', ')})`;
                 if (await this.optional(report, statement, index.without, () => ensureIndex(client, schema, index)))
@@ -65574,7 +65574,7 @@ class Session {
     /**
      * Connects and takes the schema's run lock (undefined: another run holds it), reads each
      * object's sync state, and opens a connection per object. The tables are created only once
-     * `prepareWhen` resolves — after Stripe has answered a first request — so a wrong key or API base
+     * `prepareWhen` resolves \u2014 after Stripe has answered a first request \u2014 so a wrong key or API base
      * creates nothing; objects start fetching meanwhile, and their writes wait for the tables.
      */
     static async open(config, io, filters, layout) {
@@ -65765,7 +65765,7 @@ const STORE_TABLES = [STATE_TABLE, REJECTS_TABLE, RUNS_TABLE, ACCOUNTS_TABLE];
 
 /**
  * The action's public contract, assembled: every input and output (the generic ones, then each
- * feature's, in the registry's order) — what action.yml and the README's tables are written from —
+ * feature's, in the registry's order) \u2014 what action.yml and the README's tables are written from \u2014
  * and the reading of a run's inputs into its config and features.
  */
 const INPUTS = [...GENERIC_INPUTS, ...FEATURES.flatMap((f) => f.inputs)];
@@ -65834,7 +65834,7 @@ var external_node_vm_default = /*#__PURE__*/__nccwpck_require__.n(external_node_
 
 /**
  * A long backfill allocates a lot of short-lived JSON (Stripe pages, batches for Postgres). V8
- * collects it lazily and lets the heap — and the runner's memory — grow far past what is live. An
+ * collects it lazily and lets the heap \u2014 and the runner's memory \u2014 grow far past what is live. An
  * action cannot pass flags to node, so it asks V8 for a full collection itself when the heap has
  * grown past a budget, which keeps peak memory flat and low. Best effort: if the runtime refuses,
  * the run goes on without it.
@@ -65842,10 +65842,10 @@ var external_node_vm_default = /*#__PURE__*/__nccwpck_require__.n(external_node_
 /**
  * Used heap past which a backfill asks for a full collection: 40 MB, or 16 MB over what the last
  * collection left live when that is more. A backfill's live data is about 17 MB, so it collects at
- * 40 MB: collecting every 2,000 rows instead (a pause of 10–25 ms every 0.8 s, each making the rate
+ * 40 MB: collecting every 2,000 rows instead (a pause of 10\u201325 ms every 0.8 s, each making the rate
  * limiter's timers fire late) cost 30,000 charges 2.9 s of CPU and peaked at 121 MB; at 48 MB,
  * 1,000,000 charges peaked at 149 MB; at 40 MB, 141 MB. Measured from what is live too, so a host
- * that holds more (a test runner: 70 MB) is not collected in full after every batch — 55 ms each,
+ * that holds more (a test runner: 70 MB) is not collected in full after every batch \u2014 55 ms each,
  * a third of its CPU. (24 MB over what is live, with no floor, collected a third less often and
  * peaked 8 MB higher at 1,000,000.)
  */
@@ -65855,7 +65855,7 @@ const HEAP_GROWTH_BYTES = 16 * 2 ** 20;
 let live = 0;
 let gc;
 function compactHeap() {
-    // A collection costs 10–25 ms of a busy event loop (timers then fire late, and the rate limiter's
+    // A collection costs 10\u201325 ms of a busy event loop (timers then fire late, and the rate limiter's
     // pace with them): only when the heap has grown past its budget. What is above the live data is
     // garbage the collection frees.
     if (external_node_v8_default().getHeapStatistics().used_heap_size < Math.max(HEAP_BUDGET_BYTES, live + HEAP_GROWTH_BYTES))
@@ -68885,23 +68885,23 @@ function redacting(io) {
 
 /** Emails longer than this are cut: a 100 KB "email" must not fill the summary. */
 const MAX_EMAIL_CHARS = 80;
-/** `jane@secretclient-corp.com` → `j…@s….com`: the first letter of each part and the top-level domain only. */
+/** `jane@secretclient-corp.com` \u2192 `j\u2026@s\u2026.com`: the first letter of each part and the top-level domain only. */
 function maskEmail(raw) {
     // Without controls first: a right-to-left override must not be the one letter shown.
     const email = shown(raw);
     const at = email.lastIndexOf('@');
     if (at <= 0)
-        return '…';
+        return '\u2026';
     const first = [...email.slice(0, at)][0];
     const domain = email.slice(at + 1);
     const dot = domain.lastIndexOf('.');
     const host = [...domain][0];
-    const masked = !host ? '' : dot > 0 ? `${host}….${domain.slice(dot + 1)}` : `${host}…`;
-    return shown(`${first}…@${masked}`, MAX_EMAIL_CHARS);
+    const masked = !host ? '' : dot > 0 ? `${host}\u2026.${domain.slice(dot + 1)}` : `${host}\u2026`;
+    return shown(`${first}\u2026@${masked}`, MAX_EMAIL_CHARS);
 }
 const EMAIL = /[^\s"'<>()[\],;:]+@[^\s"'<>()[\],;:]+/g;
 const QUOTED = /"[^"]*"/g;
-/** A value a message quotes in parentheses: `("1234.50")`, `(10.5)`, `("ch_99…)` cut — an amount as often as not. */
+/** A value a message quotes in parentheses: `("1234.50")`, `(10.5)`, `("ch_99\u2026)` cut \u2014 an amount as often as not. */
 const QUOTED_VALUE = /\((?:"[^"]*"?|-?[\d.][\d.eE+-]*)\)/g;
 /**
  * What of customers (`mode`) and of money (`amounts`: summary-amounts) a run shows. Free text that
@@ -68925,9 +68925,9 @@ function privacy(mode, amounts = 'show') {
             if (mode === 'mask')
                 out = out.replace(EMAIL, (e) => maskEmail(e));
             if (mode === 'hide')
-                out = out.replace(EMAIL, '(email)').replace(QUOTED, '"…"');
+                out = out.replace(EMAIL, '(email)').replace(QUOTED, '"\u2026"');
             if (amounts === 'hide')
-                out = out.replace(QUOTED_VALUE, '(…)').replace(QUOTED, '"…"');
+                out = out.replace(QUOTED_VALUE, '(\u2026)').replace(QUOTED, '"\u2026"');
             return shown(out, maxChars);
         }
     };
@@ -68940,7 +68940,7 @@ function privacy(mode, amounts = 'show') {
 
 /**
  * What the report needs after the sync: each feature reads back what it shows (payouts and their
- * journal, MRR, the previous period's net, …). Everything is stored by now: a feature that cannot
+ * journal, MRR, the previous period's net, \u2026). Everything is stored by now: a feature that cannot
  * read back is told (`readBackFailed`) and named in a warning; the others still read, and the run
  * goes on. `db` is undefined in a dry run, or when no table was prepared (every request refused).
  */
@@ -69040,7 +69040,7 @@ function readOnce(stripe, retry) {
 }
 /**
  * When the account was created: nothing of it is older. Undefined when the key may not read it (a
- * restricted key without the permission) or Stripe does not say — then a backfill lists from
+ * restricted key without the permission) or Stripe does not say \u2014 then a backfill lists from
  * Stripe's start, as it would without it; `onError` is told why.
  */
 async function accountCreated(read, onError) {
@@ -69083,7 +69083,7 @@ class RateLimiter {
     clock;
     windowMs;
     stats = { requests: 0, rateLimited: 0 };
-    /** Current pace, requests per second (≤ max). */
+    /** Current pace, requests per second (\u2264 max). */
     rate;
     starts = [];
     pausedUntil = 0;
@@ -69218,7 +69218,7 @@ class RateLimits {
     }
     /**
      * Stripe answered 429 to a request to `endpoint`. Its `Stripe-Rate-Limited-Reason` names the
-     * limit: `global-rate` or `global-concurrency` slow every request, `endpoint-…` (and anything
+     * limit: `global-rate` or `global-concurrency` slow every request, `endpoint-\u2026` (and anything
      * else, or none) that endpoint. `resource-specific` concerns one object: the request is retried,
      * nothing slows down.
      */
@@ -69244,7 +69244,7 @@ class RateLimits {
         return entry;
     }
 }
-/** The named operation of a request: `GET /v1/charges/ch_123?x` → `GET /v1/charges/:id`. */
+/** The named operation of a request: `GET /v1/charges/ch_123?x` \u2192 `GET /v1/charges/:id`. */
 function endpointOf(method, path) {
     const bare = path.split('?')[0] ?? path;
     const parts = bare.split('/').map((part, i) => (i > 2 && /^[a-z]+_[A-Za-z0-9_]+$/.test(part) ? ':id' : part));
@@ -69259,7 +69259,7 @@ function endpointOf(method, path) {
 const STRIPE_TIMEOUT_MS = 30_000;
 /**
  * The SDK's own HTTP client behind the run's rate limits: every request waits for its turn on its
- * endpoint and on the global limit — including retries — and every 429 slows its endpoint down.
+ * endpoint and on the global limit \u2014 including retries \u2014 and every 429 slows its endpoint down.
  */
 class RateLimitedHttpClient extends stripe_esm_node.HttpClient {
     inner;
@@ -69439,7 +69439,7 @@ async function retrieveObject(stripe, spec, id, retry = DEFAULT_RETRY) {
 
 /**
  * Slices shared with idle workers hold at least this many objects (three pages): fewer, and partial
- * pages cost more than parallelism gains — except at the very end, when the rate limit has room to
+ * pages cost more than parallelism gains \u2014 except at the very end, when the rate limit has room to
  * spare and a page each is worth it (TAIL_PIECE_SIZE).
  */
 const MIN_PIECE_SIZE = 300;
@@ -69507,7 +69507,7 @@ async function fetchRange(options) {
         const page = await list({ gte: job.gte, lt: job.lt }, MAX_PAGE_SIZE, job.startingAfter);
         if (!sized) {
             // Little's law: requests in flight = rate × latency, and one for jitter. More slices than that
-            // only wait in the limiter — and each slice ends in a partly filled page, so on an account whose
+            // only wait in the limiter \u2014 and each slice ends in a partly filled page, so on an account whose
             // density jumps from burst to silence (where pieces are cut by guesses) every extra one costs a
             // request: a quarter more made 313 requests for 300 pages of a bursty account, this 308.
             sized = true;
@@ -69536,7 +69536,7 @@ async function fetchRange(options) {
         if (remaining >= 2 * pieceSize) {
             // Dense: below `s`, cut pieces from the top down, one per idle worker (and one for this one),
             // of about `pieceSize` at the density seen. The rest, however long, stays one slice: its next
-            // page is a full page of data that cuts more pieces when workers are free — or, where the data
+            // page is a full page of data that cuts more pieces when workers are free \u2014 or, where the data
             // stops (the years before an account's first charge), one request that finds nothing.
             const width = Math.max(1, Math.floor(pieceSize / density));
             const pieces = Math.max(1, Math.min(workers, idle + 1));
@@ -70038,7 +70038,7 @@ function progressLine(run, elapsedMs, remaining) {
             ? `${stats.rateLimited} refused (429), `
             : '';
     return (`Progress (${run.spec.plural}): ${p.scanned} listed, about ${remaining.known} more expected${remaining.unmeasured ? ' (and an older stretch not measured yet)' : ''} ` +
-        `— ${(share * 100).toFixed(1)}%${remaining.unmeasured ? ' at most' : ''}; ${rates}` +
+        `\u2014 ${(share * 100).toFixed(1)}%${remaining.unmeasured ? ' at most' : ''}; ${rates}` +
         `stored ${p.stored} new and ${p.updated} updated${eta}`);
 }
 
@@ -70107,7 +70107,7 @@ function settledUntil(now) {
 /**
  * One incremental run of one object: (1) apply what the run's change stream said (re-fetch the
  * objects it touched, mark deletions), or re-sweep when the event cursor is too old, then (2) sweep
- * forward from the cursor, oldest first, writing each page with its checkpoint in one transaction —
+ * forward from the cursor, oldest first, writing each page with its checkpoint in one transaction \u2014
  * only when there may be something to list: the stream named an object not stored yet, the last
  * sweep stopped short, or a daily list pass is due.
  */
@@ -70300,7 +70300,7 @@ function isMissing(error) {
 }
 /**
  * Events were lost (older than Stripe keeps): re-list instead the objects that could have changed
- * in the uncovered period — those created from the lookback before the last replay up to the cursor.
+ * in the uncovered period \u2014 those created from the lookback before the last replay up to the cursor.
  */
 async function resweep(run, state, checkedAt, report) {
     const { spec } = run;
@@ -70642,8 +70642,8 @@ async function linkPayouts(payouts, transactions) {
 
 /**
  * Rows Stripe changed without an event (balance transactions still `pending` after their
- * `available_on`): brought up to date without re-listing history. Each is re-fetched by id, or —
- * when that would take more requests — the stretch of `created` they span is listed again.
+ * `available_on`): brought up to date without re-listing history. Each is re-fetched by id, or \u2014
+ * when that would take more requests \u2014 the stretch of `created` they span is listed again.
  */
 async function refreshStale(run, sink) {
     const where = run.spec.stale?.where;
@@ -70908,7 +70908,7 @@ class AllObjectsGuard extends PassingObserver {
             return this.observer.failed(name, error);
         this.observer.reported({ kind: 'unreadable', name, permission: spec.permission });
         this.warn(`Skipped ${spec.plural}: the restricted key lacks the permission "${spec.permission}". \`objects: all\` takes every object the action ` +
-            'supports; grant it in the Stripe Dashboard (Developers → API keys), or list the objects you want in `objects`.');
+            'supports; grant it in the Stripe Dashboard (Developers \u2192 API keys), or list the objects you want in `objects`.');
     }
 }
 
@@ -71018,15 +71018,15 @@ async function syncAccounts(ctx) {
 class NoAccountSyncedError extends ActionError {
     skipped;
     constructor(skipped) {
-        super(`None of the ${skipped.length} connected accounts in stripe-account could be synced: ${skipped.map((s) => shownId(s.id)).join(', ')} — ` +
+        super(`None of the ${skipped.length} connected accounts in stripe-account could be synced: ${skipped.map((s) => shownId(s.id)).join(', ')} \u2014 ` +
             "the platform has no access to them (account_invalid: the account revoked the platform's access, or is not one of its accounts). Check `stripe-account`.");
         this.skipped = skipped;
         this.name = 'NoAccountSyncedError';
     }
 }
 /**
- * The run's observer, for one account: a refusal of the account (account_invalid) is kept here —
- * the account is skipped, the run goes on — and everything else passes through.
+ * The run's observer, for one account: a refusal of the account (account_invalid) is kept here \u2014
+ * the account is skipped, the run goes on \u2014 and everything else passes through.
  */
 class AccountGuard extends PassingObserver {
     account;
@@ -71116,7 +71116,7 @@ function repositoryPrivacy(eventPath) {
     return typeof repository.private === 'boolean' ? repository.private : undefined;
 }
 /**
- * inputs → config → Stripe pages → Postgres → features → outputs and summary. Each stage is a
+ * inputs \u2192 config \u2192 Stripe pages \u2192 Postgres \u2192 features \u2192 outputs and summary. Each stage is a
  * function below; a failure anywhere is described once, with what was kept.
  */
 async function runAction(rawIo, options = {}) {
@@ -71190,7 +71190,7 @@ function readInputs(io, options, now, env) {
 /** The run's first line: what it syncs, with which key (its last four characters), where and how fast. */
 function announce(io, config) {
     const accounts = config.accounts;
-    io.info(`${config.incremental ? 'Incremental sync' : 'Sync'} of ${config.objects.join(', ')}. Using a ${config.keyMode} ${config.keyKind} key (…${config.stripeKey.slice(-4)})` +
+    io.info(`${config.incremental ? 'Incremental sync' : 'Sync'} of ${config.objects.join(', ')}. Using a ${config.keyMode} ${config.keyKind} key (\u2026${config.stripeKey.slice(-4)})` +
         `${config.stripeAccount ? ` for connected account ${config.stripeAccount}` : ''}` +
         `${accounts ? ` for ${accounts.kind === 'all' ? 'the platform and every connected account' : `${accounts.ids.length} connected accounts`}${config.accountShard ? ` (shard ${config.accountShard.index}/${config.accountShard.total})` : ''}` : ''}; Stripe API ${STRIPE_API_VERSION} at ${config.stripeApiBase.origin}; ` +
         `at most ${config.maxRequestsPerSecond} requests/s per endpoint and ${config.maxTotalRequestsPerSecond} in all.`);
@@ -71299,7 +71299,7 @@ function failureMessage(report, config) {
     const kept = stored + updated > 0
         ? ` Before the failure ${stored} new and ${updated} updated row(s) were committed and are kept; re-running the step continues safely.`
         : '';
-    return `${parts.join(' — ')}${kept}`;
+    return `${parts.join(' \u2014 ')}${kept}`;
 }
 /** Another run holds the schema's lock: succeed without writing, and say so. */
 function skip(io, config, report) {
@@ -71332,7 +71332,7 @@ function describeFailure(error, config) {
 /**
  * Imported first by index.ts, before any other module is evaluated: V8 doubles its young
  * generation (where short-lived objects such as Stripe's JSON pages are made) whenever enough
- * survives a scavenge, up to 16 MB a semi-space, and a long sync always gets there — 32 MB of the
+ * survives a scavenge, up to 16 MB a semi-space, and a long sync always gets there \u2014 32 MB of the
  * runner's memory for garbage. An action cannot pass `--max-semi-space-size` to node, but the
  * growth factor is read each time V8 grows the space, so a factor of 1 keeps it at its starting
  * size. Scavenges become more frequent and each stays as cheap (their cost is what survives).
