@@ -1,4 +1,4 @@
-import './young-generation.js'
+import './v8-flags.js'
 import { run } from './main.js'
 
 await run()

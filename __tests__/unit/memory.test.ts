@@ -66,24 +66,28 @@ it('settles the heap once after a sync when it holds well over what was live, an
   expect(pages).toBeUndefined()
 })
 
-it("keeps V8's young generation at its starting size in a process that imports young-generation first", () => {
-  // A child Node, as the bundle runs: the module first, then a sync's worth of short-lived pages.
+it("keeps V8's young generation at its starting size, and compiles without TurboFan, in a process that imports v8-flags first", () => {
+  // A child Node, as the bundle runs: the module first, then a sync's worth of short-lived pages and a hot function.
   const script = `
-    await import('./src/young-generation.ts')
+    await import('./src/v8-flags.ts')
     const v8 = await import('node:v8')
     const kept = []
     for (let i = 0; i < 2000; i++) {
       kept.push(JSON.parse(JSON.stringify(Array.from({ length: 100 }, (_, j) => ({ id: 'ch_' + i + '_' + j, note: 'x'.repeat(40) })))))
       if (kept.length > 20) kept.shift()
     }
+    function hot(n) { let s = 0; for (let i = 0; i < n; i++) s += i % 7; return s }
+    for (let i = 0; i < 3000; i++) hot(10000)
     const young = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')
-    console.log(JSON.stringify({ youngMB: young.space_size / 2 ** 20 }))`
-  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    console.log(JSON.stringify({ youngMB: young.space_size / 2 ** 20, turbofan: eval('%ActiveTierIsTurbofan(hot)') }))`
+  const out = execFileSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', '--input-type=module', '-e', script], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
     env: { ...process.env, NODE_OPTIONS: '' }
   })
-  const { youngMB } = JSON.parse(out.trim().split('\n').at(-1)!) as { youngMB: number }
-  // Node 20 and 24 start at 1 MB a semi-space (2 MB in all) and grow to 16 (32 MB) when let.
+  const { youngMB, turbofan } = JSON.parse(out.trim().split('\n').at(-1)!) as { youngMB: number; turbofan: boolean }
+  // Node 20 and 24 start at 1 MB a semi-space (2 MB in all; tsx's own loading may double it once
+  // before the module runs), grow to 16 (32 MB) when let, and optimize a function this hot.
   expect(youngMB).toBeLessThanOrEqual(4)
+  expect(turbofan).toBe(false)
 })
