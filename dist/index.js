@@ -69532,7 +69532,8 @@ async function fetchRange(options) {
         const idle = workers - active - queue.length;
         // The end of the run: everything left is measured and would not keep the workers busy.
         const left = estimate();
-        const minPiece = !left.unmeasured && left.known + remaining < workers * MIN_PIECE_SIZE ? TAIL_PIECE_SIZE : MIN_PIECE_SIZE;
+        const tail = !left.unmeasured && left.known + remaining < workers * MIN_PIECE_SIZE;
+        const minPiece = tail ? TAIL_PIECE_SIZE : MIN_PIECE_SIZE;
         if (remaining >= 2 * pieceSize) {
             // Dense: below `s`, cut pieces from the top down, one per idle worker (and one for this one),
             // of about `pieceSize` at the density seen. The rest, however long, stays one slice: its next
@@ -69551,11 +69552,14 @@ async function fetchRange(options) {
             if (top > job.gte)
                 queue.push({ gte: job.gte, lt: top });
         }
-        else if (idle > 0 && remaining >= 2 * minPiece && s - job.gte >= 2) {
+        else if (((idle > 0 && remaining >= 2 * minPiece) || (tail && workers > 1 && remaining > MAX_PAGE_SIZE)) && s - job.gte >= 2) {
             // Workers would sit idle (the start, or the tail of a run): share this slice's rest with them.
-            // Whole pages per piece, as few as keep every worker busy.
-            const perPiece = Math.max(minPiece, PAGE_FILL * Math.ceil(remaining / (PAGE_FILL * (idle + 1))));
-            const pieces = Math.min(idle + 1, Math.ceil(remaining / perPiece), s - job.gte);
+            // Whole pages per piece, as few as keep every worker busy. At the tail, a rest of more than a
+            // page is cut into pages even before a worker is idle: left to this slice, it would cost a
+            // round trip a page after the others have finished, and the rate limit has room there.
+            const share = tail ? Math.max(idle + 1, Math.ceil(remaining / PAGE_FILL)) : idle + 1;
+            const perPiece = Math.max(minPiece, PAGE_FILL * Math.ceil(remaining / (PAGE_FILL * share)));
+            const pieces = Math.min(share, Math.ceil(remaining / perPiece), s - job.gte);
             const width = (s - job.gte) / pieces;
             for (let i = 0; i < pieces; i++) {
                 const gte = job.gte + Math.round(i * width);

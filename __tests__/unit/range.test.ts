@@ -212,6 +212,37 @@ describe('fetchRange', () => {
     expect(order.slice(2, 11).every((s) => s === 'newer')).toBe(true)
   })
 
+  it('cuts a rest of more than a page into pages at the tail, though no worker is idle yet, so no slice ends the run a round trip a page', async () => {
+    // Two spans of 300 listed at once by two workers. When the second's first page is read, the
+    // first's rest is queued and measured: the run is at its tail and no worker is idle. Paged on,
+    // the second's 200 left would take two more round trips after everything else; cut, each piece
+    // is one page that a worker takes as soon as it is free.
+    const objects = [...account(21, 300, 1_700_000_000, 1_700_001_000), ...account(22, 300, 1_700_001_000, 1_700_002_000)]
+    const stripe = fakeStripe(objects, () => new Promise((r) => setImmediate(r)))
+    const requests: Array<{ gte: number; lt: number; after: boolean }> = []
+    const list: ListPage<Obj> = (window, limit, after) => {
+      requests.push({ gte: window.gte!, lt: window.lt!, after: after !== undefined })
+      return stripe.list(window, limit, after)
+    }
+    const seen = new Map<string, number>()
+    await fetchRange({
+      list,
+      spans: [
+        [1_700_000_000, 1_700_001_000],
+        [1_700_001_000, 1_700_002_000]
+      ],
+      concurrency: 2,
+      onPage: async (page) => page.objects.forEach((o) => seen.set(o.id, (seen.get(o.id) ?? 0) + 1))
+    })
+    expect(seen.size).toBe(objects.length)
+    expect([...seen.values()].every((n) => n === 1)).toBe(true)
+    // The newer span's rest, after its first page, is listed as pieces of about a page, side by side,
+    // not paged on through its own window.
+    const newer = requests.slice(2).filter((r) => r.gte >= 1_700_001_000)
+    expect(new Set(newer.map((r) => `${r.gte}-${r.lt}`)).size).toBeGreaterThanOrEqual(2)
+    expect(newer.some((r) => r.lt < 1_700_002_000)).toBe(true)
+  })
+
   it('keeps a short span (a scheduled window) as one slice until its first page is measured', async () => {
     const end = 1_700_000_000
     const objects = account(9, 50, end - 86400, end)
