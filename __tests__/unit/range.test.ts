@@ -212,35 +212,44 @@ describe('fetchRange', () => {
     expect(order.slice(2, 11).every((s) => s === 'newer')).toBe(true)
   })
 
-  it('cuts a rest of more than a page into pages at the tail, though no worker is idle yet, so no slice ends the run a round trip a page', async () => {
-    // Two spans of 300 listed at once by two workers. When the second's first page is read, the
-    // first's rest is queued and measured: the run is at its tail and no worker is idle. Paged on,
-    // the second's 200 left would take two more round trips after everything else; cut, each piece
-    // is one page that a worker takes as soon as it is free.
+  it('cuts a rest into pages, though no worker is idle yet, when paging on through it would end the run alone', async () => {
+    // Two spans of 300 listed at once by two workers, 100 ms a request at 25 requests/s. When the
+    // second's first page is read, the first's rest is queued and no worker is idle. Paged on, the
+    // second's 200 left take two round trips (0.2 s) where the run's 400 left take 0.16 s at the
+    // rate: it would end the run alone. Cut, each piece is a page a worker takes when it is free.
     const objects = [...account(21, 300, 1_700_000_000, 1_700_001_000), ...account(22, 300, 1_700_001_000, 1_700_002_000)]
-    const stripe = fakeStripe(objects, () => new Promise((r) => setImmediate(r)))
-    const requests: Array<{ gte: number; lt: number; after: boolean }> = []
-    const list: ListPage<Obj> = (window, limit, after) => {
-      requests.push({ gte: window.gte!, lt: window.lt!, after: after !== undefined })
-      return stripe.list(window, limit, after)
+    const run = async (latencyMs: number) => {
+      const stripe = fakeStripe(objects, () => new Promise((r) => setTimeout(r, latencyMs)))
+      const requests: Array<{ gte: number; lt: number }> = []
+      const list: ListPage<Obj> = (window, limit, after) => {
+        requests.push({ gte: window.gte!, lt: window.lt! })
+        return stripe.list(window, limit, after)
+      }
+      const seen = new Map<string, number>()
+      await fetchRange({
+        list,
+        spans: [
+          [1_700_000_000, 1_700_001_000],
+          [1_700_001_000, 1_700_002_000]
+        ],
+        concurrency: 2,
+        requestsPerSecond: 25,
+        onPage: async (page) => page.objects.forEach((o) => seen.set(o.id, (seen.get(o.id) ?? 0) + 1))
+      })
+      expect(seen.size).toBe(objects.length)
+      expect([...seen.values()].every((n) => n === 1)).toBe(true)
+      // The windows of the newer span after its first page.
+      return new Set(
+        requests
+          .slice(2)
+          .filter((r) => r.gte >= 1_700_001_000)
+          .map((r) => `${r.gte}-${r.lt}`)
+      ).size
     }
-    const seen = new Map<string, number>()
-    await fetchRange({
-      list,
-      spans: [
-        [1_700_000_000, 1_700_001_000],
-        [1_700_001_000, 1_700_002_000]
-      ],
-      concurrency: 2,
-      onPage: async (page) => page.objects.forEach((o) => seen.set(o.id, (seen.get(o.id) ?? 0) + 1))
-    })
-    expect(seen.size).toBe(objects.length)
-    expect([...seen.values()].every((n) => n === 1)).toBe(true)
-    // The newer span's rest, after its first page, is listed as pieces of about a page, side by side,
-    // not paged on through its own window.
-    const newer = requests.slice(2).filter((r) => r.gte >= 1_700_001_000)
-    expect(new Set(newer.map((r) => `${r.gte}-${r.lt}`)).size).toBeGreaterThanOrEqual(2)
-    expect(newer.some((r) => r.lt < 1_700_002_000)).toBe(true)
+    // 100 ms a round trip: the newer span's rest is listed as pieces side by side.
+    expect(await run(100)).toBeGreaterThanOrEqual(2)
+    // 5 ms: paging on is quicker than the rate, so it pages on through its own window.
+    expect(await run(5)).toBe(1)
   })
 
   it('keeps a short span (a scheduled window) as one slice until its first page is measured', async () => {

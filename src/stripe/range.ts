@@ -98,6 +98,8 @@ export async function fetchRange<T>(options: RangeFetchOptions<T>): Promise<void
   let active = 0
   let workers = options.concurrency
   let sized = options.requestsPerSecond === undefined
+  /** Seconds the first answer took (paced fetches only). */
+  let latency: number | undefined
   const running = new Set<Job>()
   const estimate = (): RangeEstimate => {
     let known = 0
@@ -132,7 +134,7 @@ export async function fetchRange<T>(options: RangeFetchOptions<T>): Promise<void
       // density jumps from burst to silence (where pieces are cut by guesses) every extra one costs a
       // request: a quarter more made 313 requests for 300 pages of a bursty account, this 308.
       sized = true
-      const latency = (performance.now() - started) / 1000
+      latency = (performance.now() - started) / 1000
       workers = Math.max(2, Math.min(options.concurrency, Math.ceil(options.requestsPerSecond! * latency) + 1))
     }
     const objects = page.data
@@ -155,6 +157,16 @@ export async function fetchRange<T>(options: RangeFetchOptions<T>): Promise<void
     const left = estimate()
     const tail = !left.unmeasured && left.known + remaining < workers * MIN_PIECE_SIZE
     const minPiece = tail ? TAIL_PIECE_SIZE : MIN_PIECE_SIZE
+    // Paged on, this slice's rest takes a round trip a page; the whole run's rest takes its pages
+    // over the rate. When the first is longer, the slice would end the run alone, the rate limit
+    // idle: cut its rest into pages now, though no worker is idle yet (a bursty account's slices,
+    // whose density is a guess, ended runs with one or two stalls of 200-300 ms).
+    const endsAlone =
+      latency !== undefined &&
+      workers > 1 &&
+      tail &&
+      remaining > MAX_PAGE_SIZE &&
+      (remaining / MAX_PAGE_SIZE) * latency > (left.known + remaining) / MAX_PAGE_SIZE / options.requestsPerSecond!
     if (remaining >= 2 * pieceSize) {
       // Dense: below `s`, cut pieces from the top down, one per idle worker (and one for this one),
       // of about `pieceSize` at the density seen. The rest, however long, stays one slice: its next
@@ -171,13 +183,12 @@ export async function fetchRange<T>(options: RangeFetchOptions<T>): Promise<void
         top = bottom
       }
       if (top > job.gte) queue.push({ gte: job.gte, lt: top })
-    } else if (((idle > 0 && remaining >= 2 * minPiece) || (tail && workers > 1 && remaining > MAX_PAGE_SIZE)) && s - job.gte >= 2) {
+    } else if (((idle > 0 && remaining >= 2 * minPiece) || endsAlone) && s - job.gte >= 2) {
       // Workers would sit idle (the start, or the tail of a run): share this slice's rest with them.
-      // Whole pages per piece, as few as keep every worker busy. At the tail, a rest of more than a
-      // page is cut into pages even before a worker is idle: left to this slice, it would cost a
-      // round trip a page after the others have finished, and the rate limit has room there.
-      const share = tail ? Math.max(idle + 1, Math.ceil(remaining / PAGE_FILL)) : idle + 1
-      const perPiece = Math.max(minPiece, PAGE_FILL * Math.ceil(remaining / (PAGE_FILL * share)))
+      // Whole pages per piece, as few as keep every worker busy; or a page each, when it would end
+      // the run alone.
+      const share = endsAlone ? Math.max(idle + 1, Math.ceil(remaining / PAGE_FILL)) : idle + 1
+      const perPiece = Math.max(endsAlone ? TAIL_PIECE_SIZE : minPiece, PAGE_FILL * Math.ceil(remaining / (PAGE_FILL * share)))
       const pieces = Math.min(share, Math.ceil(remaining / perPiece), s - job.gte)
       const width = (s - job.gte) / pieces
       for (let i = 0; i < pieces; i++) {
