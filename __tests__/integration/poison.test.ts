@@ -1,4 +1,5 @@
 import { OBJECTS, type ObjectName } from '../../src/objects/registry.js'
+import type { ObjectSpec } from '../../src/objects/spec.js'
 import { tableOf } from '../../src/session.js'
 import { generateAccount } from '../../test-support/account.js'
 import { generateBilling } from '../../test-support/billing.js'
@@ -11,7 +12,8 @@ import { World } from '../../test-support/world.js'
 
 // The promise the README makes — one stray character, or one malformed object, never stops a sync —
 // for every object in the registry: beside a realistic account, each object gets a copy holding a
-// NUL, one holding a lone surrogate, one holding a 1 MB string, one with a field of the wrong type
+// NUL, one holding a lone surrogate, one holding a 1 MB string, one with a field of the wrong type (one
+// its spec checks)
 // and one with no id. Every good object is stored; the first three are stored cleaned, the last two
 // quarantined.
 const DAY = 86400
@@ -43,15 +45,32 @@ function collections(stripe: StripeStandIn): Record<ObjectName, Poisonable> {
   return Object.fromEntries(OBJECTS.map((o) => [o.name, poisonable(stripe.collection(o.name))])) as Record<ObjectName, Poisonable>
 }
 
+/** Fields every object has, or text the other kinds of damage use: never the one given a wrong type. */
+const KEPT = new Set(['id', 'object', 'created', 'metadata', 'description'])
+
+/**
+ * A field of the object given a value of the wrong type that its own spec rejects: its currency or
+ * name when it checks them, else the first field it does. Taken from the spec, so a new object needs
+ * no entry here; one whose `validate` checks nothing but its id and creation fails the test, naming it.
+ */
+function wrongType(spec: ObjectSpec<Damaged>, template: Damaged): Record<string, unknown> {
+  for (const field of ['currency', 'name', ...Object.keys(template)]) {
+    if (KEPT.has(field) || !(field in template)) continue
+    const damage = { [field]: typeof template[field] === 'number' ? 'forty-two' : 42 }
+    if (spec.validate({ ...template, ...damage }) !== undefined) return damage
+  }
+  throw new Error(`${spec.name}: its validate rejects no field of the wrong type; check one (check.currency, check.amount, …)`)
+}
+
 /** A copy of `template` (a fresh id, a second or so earlier: the template may be the newest object) with one kind of damage. */
-function variant(template: Damaged, kind: Variant, n: number): Damaged {
+function variant(spec: ObjectSpec<Damaged>, template: Damaged, kind: Variant, n: number): Damaged {
   const copy: Damaged = { ...structuredClone(template), id: `${template.id}_${kind.replace(' ', '_')}_${n}`, created: template.created - 1 - n }
   // Text the object keeps: its metadata, or (a balance transaction) its description.
   const text = (value: string) => ('metadata' in template ? { metadata: { note: value } } : { description: value })
   if (kind === 'nul') Object.assign(copy, text('before\u0000after'))
   if (kind === 'surrogate') Object.assign(copy, text('half an emoji \uD83D here'))
   if (kind === 'megabyte') Object.assign(copy, text('x'.repeat(1_000_000)))
-  if (kind === 'wrong type') Object.assign(copy, 'currency' in template ? { currency: 42 } : { name: 42 })
+  if (kind === 'wrong type') Object.assign(copy, wrongType(spec, template))
   if (kind === 'no id') delete (copy as Partial<Dated>).id
   return copy
 }
@@ -77,7 +96,7 @@ describe('every object in the registry', () => {
       const collection = all[spec.name]
       good.set(spec.name, collection.ids())
       const template = collection.template()
-      const variants = (['nul', 'surrogate', 'megabyte', 'wrong type', 'no id'] as const).map((kind, n) => variant(template, kind, n))
+      const variants = (['nul', 'surrogate', 'megabyte', 'wrong type', 'no id'] as const).map((kind, n) => variant(spec as unknown as ObjectSpec<Damaged>, template, kind, n))
       collection.add(variants)
       bad.set(spec.name, variants)
     }
