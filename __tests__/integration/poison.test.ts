@@ -96,7 +96,9 @@ describe('every object in the registry', () => {
       const collection = all[spec.name]
       good.set(spec.name, collection.ids())
       const template = collection.template()
-      const variants = (['nul', 'surrogate', 'megabyte', 'wrong type', 'no id'] as const).map((kind, n) => variant(spec as unknown as ObjectSpec<Damaged>, template, kind, n))
+      const variants = (['nul', 'surrogate', 'megabyte', 'wrong type', 'no id'] as const).map((kind, n) =>
+        variant(spec as unknown as ObjectSpec<Damaged>, template, kind, n)
+      )
       collection.add(variants)
       bad.set(spec.name, variants)
     }
