@@ -104,11 +104,13 @@ describe('the action against the Stripe stand-in and a real Postgres', () => {
     expect(tableDifferences(await readTable(world.db.url, world.schema), want)).toEqual([])
     expect(io.outputs.charge_count).toBe(String(want.length))
     const requests = world.stripe.chargeRequests()
-    // Five pages' worth; a small window is shared out among idle workers (the limit has room), at a
-    // few partly filled pages more.
+    // Five pages' worth; a small window is shared out among idle workers (the limit has room), at
+    // partly filled pages more. How far depends on how long the first answer took, which a loaded
+    // machine decides: 7 requests at 0-30 ms, 10 at 60, 12 at 150, 15 at 300 (measured with the
+    // stand-in's latency set) — never more than three times the pages.
     const minimum = Math.ceil(expected(['succeeded', 'pending', 'failed'], Infinity, gte, lt).length / 100)
     expect(requests.length).toBeGreaterThanOrEqual(minimum)
-    expect(requests.length).toBeLessThanOrEqual(minimum + 3)
+    expect(requests.length).toBeLessThanOrEqual(3 * minimum)
     expect(requests[0]!.query['created[gte]']).toBe(String(gte))
     expect(requests[0]!.query['created[lt]']).toBe(String(lt))
     expect(io.summary).toContain(`| Created | from ${new Date(gte * 1000).toISOString().replace('.000Z', 'Z')} to before`)
