@@ -69470,7 +69470,7 @@ async function fetchRange(options) {
     const paced = options.requestsPerSecond !== undefined && options.concurrency > 1;
     const queue = options.spans
         .filter(([a, b]) => b > a)
-        .flatMap(([gte, lt]) => (paced ? firstSlices(gte, lt, options.floor !== undefined) : [{ gte, lt }]));
+        .flatMap(([gte, lt]) => (paced && options.firstCuts !== false ? firstSlices(gte, lt, options.floor !== undefined) : [{ gte, lt }]));
     let active = 0;
     let workers = options.concurrency;
     let sized = options.requestsPerSecond === undefined;
@@ -70007,6 +70007,7 @@ async function syncSpans(run, options) {
             concurrency: run.concurrency,
             requestsPerSecond: run.limits?.perEndpoint,
             floor: run.accountCreated,
+            firstCuts: run.firstCuts,
             onEstimate: (estimate) => (remaining = estimate),
             onPage: (page) => writer.push({ ...page, size: page.objects.length })
         });
@@ -70781,6 +70782,7 @@ function objectRun(ctx, spec) {
         redact: ctx.redact,
         retry: ctx.retry,
         concurrency: ctx.concurrency,
+        firstCuts: ctx.firstCuts ?? true,
         limits: ctx.limits,
         now: ctx.now
     };
@@ -70983,6 +70985,9 @@ async function syncAccounts(ctx) {
                 session,
                 observer: guard,
                 concurrency: perAccountConcurrency,
+                // Accounts side by side keep the rate busy: a small account's first backfill is then one
+                // slice (a request or two), not six cut slices and an account read that find little.
+                firstCuts: targets.length <= 1,
                 log: (message) => ctx.log(`[${shownId(target.id)}] ${message}`),
                 warn: (message) => ctx.warn(`[${shownId(target.id)}] ${message}`)
             });

@@ -41,7 +41,7 @@ async function fetchAll(
   objects: Obj[],
   spans: Span[],
   concurrency: number,
-  options: { pieceSize?: number; requestsPerSecond?: number; floor?: () => Promise<number | undefined> } = {}
+  options: { pieceSize?: number; requestsPerSecond?: number; floor?: () => Promise<number | undefined>; firstCuts?: boolean } = {}
 ) {
   const stripe = fakeStripe(objects, () => new Promise((r) => setImmediate(r)))
   const seen = new Map<string, number>()
@@ -79,6 +79,22 @@ describe('fetchRange, the account’s start', () => {
     const without = await fetchAll(young, spans, 8, { requestsPerSecond: 1000 })
     // The slice before the last cut (a year ago) holds nothing: at least its request is saved.
     expect(stripe.calls).toBeLessThanOrEqual(without.stripe.calls - 1)
+  })
+
+  it('starts as one slice without asking the floor when told not to cut (one of many accounts at once): a small account costs one request', async () => {
+    const small = account(43, 60, now - 40 * DAY, now - 60)
+    let asked = 0
+    const floor = async () => (asked++, now - 250 * DAY)
+    const one = await fetchAll(small, spans, 2, { requestsPerSecond: 1000, floor, firstCuts: false })
+    expect(one.seen.size).toBe(small.length)
+    expect(one.done).toEqual(spans)
+    expect([one.stripe.calls, asked]).toEqual([1, 0])
+    // Cut, the same account costs a request for each first slice, and the floor is asked.
+    asked = 0
+    const cut = await fetchAll(small, spans, 2, { requestsPerSecond: 1000, floor })
+    expect(cut.seen.size).toBe(small.length)
+    expect(cut.stripe.calls).toBeGreaterThanOrEqual(4)
+    expect(asked).toBe(1)
   })
 
   it('lists from Stripe’s start when the account’s creation cannot be read', async () => {

@@ -79,6 +79,12 @@ export interface RangeFetchOptions<T> {
    * young account's years before its creation would cost a request that finds nothing.
    */
   floor?: () => Promise<number | undefined>
+  /**
+   * Whether a long span starts as slices cut at FIRST_CUTS (default) or as one slice. A run of many
+   * accounts at once has its parallelism from the accounts: cut, each small account's span costs
+   * five requests that find little or nothing, and its floor a sixth.
+   */
+  firstCuts?: boolean
 }
 
 /**
@@ -94,7 +100,7 @@ export async function fetchRange<T>(options: RangeFetchOptions<T>): Promise<void
   const paced = options.requestsPerSecond !== undefined && options.concurrency > 1
   const queue: Job[] = options.spans
     .filter(([a, b]) => b > a)
-    .flatMap(([gte, lt]) => (paced ? firstSlices(gte, lt, options.floor !== undefined) : [{ gte, lt }]))
+    .flatMap(([gte, lt]) => (paced && options.firstCuts !== false ? firstSlices(gte, lt, options.floor !== undefined) : [{ gte, lt }]))
   let active = 0
   let workers = options.concurrency
   let sized = options.requestsPerSecond === undefined

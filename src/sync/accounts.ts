@@ -87,6 +87,9 @@ export async function syncAccounts(ctx: AccountsContext): Promise<AccountsResult
         session,
         observer: guard,
         concurrency: perAccountConcurrency,
+        // Accounts side by side keep the rate busy: a small account's first backfill is then one
+        // slice (a request or two), not six cut slices and an account read that find little.
+        firstCuts: targets.length <= 1,
         log: (message) => ctx.log(`[${shownId(target.id)}] ${message}`),
         warn: (message) => ctx.warn(`[${shownId(target.id)}] ${message}`)
       })

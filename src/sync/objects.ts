@@ -30,6 +30,8 @@ export interface SyncContext {
   retry: RetryOptions
   /** Requests in flight per object for whole-range runs. */
   concurrency: number
+  /** False when many accounts sync at once: each account's first backfill starts as one slice. */
+  firstCuts?: boolean
   now: Date
   log: (message: string) => void
   warn: (message: string) => void
@@ -80,6 +82,7 @@ function objectRun<T extends StripeObject>(ctx: SyncContext, spec: ObjectSpec<T,
     redact: ctx.redact,
     retry: ctx.retry,
     concurrency: ctx.concurrency,
+    firstCuts: ctx.firstCuts ?? true,
     limits: ctx.limits,
     now: ctx.now
   }

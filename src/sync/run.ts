@@ -150,6 +150,8 @@ export interface ObjectRun<T extends StripeObject = StripeObject> {
   retry: RetryOptions
   /** Requests in flight at once for whole-range runs. */
   concurrency: number
+  /** Whether a first backfill's long span starts cut into slices (fetchRange's `firstCuts`). */
+  firstCuts: boolean
   limits?: RateLimits
   now: Date
 }

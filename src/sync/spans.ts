@@ -53,6 +53,7 @@ export async function syncSpans<T extends StripeObject>(run: ObjectRun<T>, optio
       concurrency: run.concurrency,
       requestsPerSecond: run.limits?.perEndpoint,
       floor: run.accountCreated,
+      firstCuts: run.firstCuts,
       onEstimate: (estimate) => (remaining = estimate),
       onPage: (page) => writer.push({ ...page, size: page.objects.length })
     })
