@@ -65862,13 +65862,19 @@ function compactHeap() {
         return;
     collect();
 }
+/** The used heap now: a mark to measure a stage's growth from (`settleHeap`). */
+function heapMark() {
+    return external_node_v8_default().getHeapStatistics().used_heap_size;
+}
 /**
- * Once the sync is done, its pages and batches are garbage: one full collection then, so what comes
- * next (the features' reads and queries, and the first use of the time zone data) does not stack on
- * top of them at the run's peak.
+ * Once the sync is done, its pages and batches are garbage: one full collection then, when the heap
+ * grew 8 MB or more since `mark` (taken before the sync), so what comes next (the features' reads
+ * and queries, and the first use of the time zone data) does not stack on top of them at the run's
+ * peak. Measured from the mark, not from what is live: a host that holds more (a test runner) and a
+ * small sync are not collected in full at every run.
  */
-function settleHeap() {
-    if (external_node_v8_default().getHeapStatistics().used_heap_size > live + HEAP_GROWTH_BYTES / 2)
+function settleHeap(mark) {
+    if (external_node_v8_default().getHeapStatistics().used_heap_size > mark + HEAP_GROWTH_BYTES / 2)
         collect();
 }
 function collect() {
@@ -71161,8 +71167,9 @@ async function runAction(rawIo, options = {}) {
             // answer counts as Stripe answering (tables are prepared then): the floor alone can complete
             // a stretch, and its checkpoint waits for the tables.
             const readAccount = readOnce(createStripeClient(config, limits, options.stripeTimeoutMs, () => session.stripeAnswered()), options.retry ?? DEFAULT_RETRY);
+            const beforeSync = heapMark();
             await sync(io, config, session, report, options, now, env, limits, readAccount);
-            settleHeap();
+            settleHeap(beforeSync);
             await keepBooks(io, config, session, report, now);
             const lastRunAt = [...session.states.values()].map((s) => s?.lastRunFinishedAt ?? undefined).find((d) => d !== undefined);
             // Where the account lives, for a feature that asks (the monitors' time zone and holidays): the run's one read.

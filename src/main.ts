@@ -3,7 +3,7 @@ import { STRIPE_API_VERSION } from './api-version.js'
 import type { Config } from './config.js'
 import { OUTPUTS, readRun, type RunSetup } from './contract.js'
 import { ActionError } from './errors.js'
-import { settleHeap } from './memory.js'
+import { heapMark, settleHeap } from './memory.js'
 import { coreIO, redacting, type ActionIO, type RedactingIO } from './io.js'
 import { RunReport } from './report/collect.js'
 import { buildOutputs, outputsAfterFailure, type Outputs } from './report/outputs.js'
@@ -109,8 +109,9 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
         createStripeClient(config, limits, options.stripeTimeoutMs, () => session.stripeAnswered()),
         options.retry ?? DEFAULT_RETRY
       )
+      const beforeSync = heapMark()
       await sync(io, config, session, report, options, now, env, limits, readAccount)
-      settleHeap()
+      settleHeap(beforeSync)
       await keepBooks(io, config, session, report, now)
       const lastRunAt = [...session.states.values()].map((s) => s?.lastRunFinishedAt ?? undefined).find((d) => d !== undefined)
       // Where the account lives, for a feature that asks (the monitors' time zone and holidays): the run's one read.
