@@ -39488,22 +39488,25 @@ const MAX_HOURS = 50_000;
  * and last second holds for every second between.
  */
 function hourOffset(zone, hour) {
-    if (UTC_NAMES.test(zone))
-        return 0;
     let byHour = offsets.get(zone);
     if (!byHour)
         offsets.set(zone, (byHour = new Map()));
     let offset = byHour.get(hour);
     if (offset === undefined) {
-        const first = hour * 3600;
-        const last = first + 3599;
-        const atFirst = formatWall(first, zone) - first;
-        offset = formatWall(last, zone) - last === atFirst ? atFirst : null;
+        // UTC's names are answered without Intl (see UTC_NAMES), once per hour like any zone.
+        offset = UTC_NAMES.test(zone) ? 0 : offsetThrough(zone, hour);
         if (byHour.size >= MAX_HOURS)
             byHour.clear();
         byHour.set(hour, offset);
     }
     return offset;
+}
+/** The offset Intl gives at an hour's first and last second, or null when they differ. */
+function offsetThrough(zone, hour) {
+    const first = hour * 3600;
+    const last = first + 3599;
+    const atFirst = formatWall(first, zone) - first;
+    return formatWall(last, zone) - last === atFirst ? atFirst : null;
 }
 /** The local calendar day of an instant. */
 function localDate(t, zone) {
