@@ -30,7 +30,9 @@ export function shownId(id: string): string {
  * the runner's memory, for commas.
  */
 export function formatCount(n: number): string {
-  if (!Number.isFinite(n) || Math.abs(n) >= 1e21) return Number.isFinite(n) ? String(n) : Number.isNaN(n) ? 'NaN' : n > 0 ? '∞' : '-∞'
+  if (!Number.isFinite(n)) return n > 0 ? '∞' : n < 0 ? '-∞' : 'NaN'
+  // toFixed writes exponents from 1e21 on, as String does.
+  if (Math.abs(n) >= 1e21) return String(n)
   const [whole = '', fraction = ''] = Math.abs(n).toFixed(3).split('.')
   const decimals = fraction.replace(/0+$/, '')
   const sign = n < 0 || Object.is(n, -0) ? '-' : ''

@@ -194,7 +194,8 @@ export async function fetchRange<T>(options: RangeFetchOptions<T>): Promise<void
       // Whole pages per piece, as few as keep every worker busy; or a page each, when it would end
       // the run alone.
       const share = endsAlone ? Math.max(idle + 1, Math.ceil(remaining / PAGE_FILL)) : idle + 1
-      const perPiece = Math.max(endsAlone ? TAIL_PIECE_SIZE : minPiece, PAGE_FILL * Math.ceil(remaining / (PAGE_FILL * share)))
+      // endsAlone is at the tail, so minPiece is a page's worth then.
+      const perPiece = Math.max(minPiece, PAGE_FILL * Math.ceil(remaining / (PAGE_FILL * share)))
       const pieces = Math.min(share, Math.ceil(remaining / perPiece), s - job.gte)
       const width = (s - job.gte) / pieces
       for (let i = 0; i < pieces; i++) {
