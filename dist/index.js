@@ -34985,7 +34985,7 @@ function extend(target) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _v8_flags_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4243);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2862);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3042);
 
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .eF)();
@@ -34995,7 +34995,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2862:
+/***/ 3042:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36678,6 +36678,12 @@ const GENERIC_INPUTS = [
         description: 'Seconds to wait when another run is writing to the same schema; then this run skips (output skipped=true) and succeeds without writing.'
     },
     {
+        name: 'lock-lease',
+        default: '120',
+        since: '1.4.0',
+        description: "Seconds the run's lock on the schema lasts unless renewed (it is renewed every quarter of that while the run works, and released at its end): a run killed without releasing it holds up the next run at most this long, and a run that cannot renew it in time stops writing. 10 to 3600."
+    },
+    {
         name: 'max-requests-per-second',
         default: '20',
         since: '1.0.0',
@@ -36795,6 +36801,7 @@ function readConfig({ input, env = {}, mask = () => { }, now = new Date(), repos
         stripeApiBase: parseApiBase(get('stripe-api-base')),
         incremental,
         lockTimeoutSeconds: parseLockTimeout(get('lock-timeout')),
+        leaseSeconds: parseLease(get('lock-lease')),
         maxRequestsPerSecond: parseRequestsPerSecond('max-requests-per-second', get('max-requests-per-second')),
         maxTotalRequestsPerSecond: get('max-total-requests-per-second')
             ? parseRequestsPerSecond('max-total-requests-per-second', get('max-total-requests-per-second'))
@@ -36871,6 +36878,12 @@ function parseSummaryAmounts(value, repositoryPrivate) {
 function parseLockTimeout(value) {
     if (!/^\d{1,5}$/.test(value) || Number(value) > 21600) {
         throw new InputError('lock-timeout', `"${value}" is not a number of seconds from 0 to 21600 (6 hours, a job's limit).`);
+    }
+    return Number(value);
+}
+function parseLease(value) {
+    if (!/^\d{1,4}$/.test(value) || Number(value) < 10 || Number(value) > 3600) {
+        throw new InputError('lock-lease', `"${value}" is not a number of seconds from 10 to 3600.`);
     }
     return Number(value);
 }
@@ -38024,7 +38037,7 @@ const RECEIVABLES_VIEW = {
 /** MRR per currency, largest first. */
 function mrrRows(db) {
     return db.query(`SELECT currency, mrr, active_subscriptions, customers, active_subscribers, trialing_subscriptions, trial_mrr
-       FROM ${db.table(MRR_VIEW)} ORDER BY mrr DESC, currency`);
+       FROM ${db.table(MRR_VIEW)} ORDER BY mrr DESC, currency`, [], { planned: 'heavy' });
 }
 /** The last `months` month ends of stripe_mrr_monthly (the current month included), oldest first. */
 function mrrMonthRows(db, months) {
@@ -38032,7 +38045,7 @@ function mrrMonthRows(db, months) {
             active_subscribers, new_subscribers, churned_subscribers, subscriber_churn_rate::text AS subscriber_churn_rate
        FROM ${db.table(MRR_MONTHLY_VIEW)}
       WHERE month > (date_trunc('month', now() AT TIME ZONE 'UTC') - make_interval(months => $1))::date
-      ORDER BY month, currency`, [months]);
+      ORDER BY month, currency`, [months], { planned: 'heavy' });
 }
 /** Each currency's products with the most MRR (summed over their prices), at most `perCurrency` each. */
 function topProductRows(db, perCurrency) {
@@ -38041,7 +38054,7 @@ function topProductRows(db, perCurrency) {
               row_number() OVER (PARTITION BY currency ORDER BY sum(mrr) DESC, product_id) AS rank
          FROM ${db.table(MRR_BY_PRODUCT_VIEW)}
         GROUP BY currency, product_id HAVING sum(mrr) > 0) ranked
-      WHERE rank <= $1 ORDER BY currency, rank`, [perCurrency]);
+      WHERE rank <= $1 ORDER BY currency, rank`, [perCurrency], { planned: 'heavy' });
 }
 /** Subscriptions started and canceled since a time (Unix seconds). */
 async function subscriptionChanges(db, since) {
@@ -41109,7 +41122,589 @@ function tokenProblem(token) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
+var lib = __nccwpck_require__(3273);
+;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
+// ESM wrapper for pg
+
+
+// Re-export all the properties
+const Client = lib.Client
+const Pool = lib.Pool
+const Connection = lib.Connection
+const types = lib.types
+const Query = lib.Query
+const DatabaseError = lib.DatabaseError
+const escapeIdentifier = lib.escapeIdentifier
+const escapeLiteral = lib.escapeLiteral
+const Result = lib.Result
+const TypeOverrides = lib.TypeOverrides
+
+// Also export the defaults
+const defaults = lib.defaults
+
+// Re-export the default
+/* harmony default export */ const esm = (lib);
+
+;// CONCATENATED MODULE: ./src/store/connect.ts
+
+
+/** Postgres could not be reached or refused us: the message says which and what to check. */
+class connect_DatabaseError extends ActionError {
+    code;
+    constructor(message, code) {
+        super(message);
+        this.code = code;
+        this.name = 'DatabaseError';
+    }
+}
+/** TLS without checking the certificate: libpq's `require` (and the first try of `prefer`). */
+const ENCRYPT_ONLY = { rejectUnauthorized: false };
+/**
+ * TLS from the URL's sslmode, with libpq's meaning (pg on its own treats `require` as
+ * `verify-full`, which breaks most hosted databases that libpq users connect to fine). For
+ * `prefer` (libpq's default, also with no sslmode) and `allow`, this is the first try; `connect`
+ * falls back as libpq does.
+ */
+function sslOptions(sslmode, ca) {
+    switch (sslmode) {
+        case 'disable':
+        case 'allow':
+            return false;
+        case null:
+        case 'prefer':
+        case 'require':
+        case 'no-verify':
+            return ENCRYPT_ONLY;
+        case 'verify-ca':
+            // Chain checked against the CA; the host name is not (libpq's verify-ca).
+            return { rejectUnauthorized: true, ca, checkServerIdentity: () => undefined };
+        case 'verify-full':
+            return { rejectUnauthorized: true, ca };
+        default:
+            throw new connect_DatabaseError(`Unknown sslmode "${sslmode}"`);
+    }
+}
+function clientConfig(databaseUrl, ca) {
+    const url = new URL(databaseUrl);
+    const sslmode = url.searchParams.get('sslmode');
+    // TLS is set here, not by pg's own URL parser.
+    for (const key of ['sslmode', 'sslcert', 'sslkey', 'sslrootcert', 'uselibpqcompat'])
+        url.searchParams.delete(key);
+    return {
+        connectionString: url.toString(),
+        ssl: sslOptions(sslmode, ca),
+        application_name: 'stripe-payment-monitor',
+        connectionTimeoutMillis: 15_000
+    };
+}
+/** The server has no TLS: what pg says when asked for it. */
+function noTlsOnServer(error) {
+    return /does not support SSL/i.test(error?.message ?? '');
+}
+/** The server refused a plain connection for want of encryption (pg_hba.conf has only hostssl lines for us). */
+function tlsRequired(error) {
+    const e = error;
+    return e?.code === '28000' && /no encryption|SSL off/i.test(e.message ?? '');
+}
+async function attempt(config) {
+    const client = new esm.Client(config);
+    // An idle client whose server goes away emits 'error'; without a listener Node would crash the step.
+    client.on('error', () => { });
+    try {
+        await client.connect();
+        return client;
+    }
+    catch (error) {
+        await client.end().catch(() => { });
+        throw error;
+    }
+}
+const CONNECT_RETRY_SECONDS = 60;
+/**
+ * What a provider answers for a while and then no longer: full (53300, a pooler's client limit),
+ * waking (Neon's compute starting, 57P03), restarting (57P01), or a connection dropped as it opened.
+ * Returns the reason in words, or undefined for an answer that retrying cannot change (a wrong
+ * password, host or database).
+ */
+function transientConnectFailure(error) {
+    const e = error;
+    const message = e?.message ?? '';
+    if (e?.code === '53300' || /too many (clients|connections)/i.test(message))
+        return 'the server has too many connections (53300)';
+    if (e?.code === '57P03' || /starting up|not yet accepting connections/i.test(message))
+        return 'the database is starting up (57P03)';
+    if (e?.code === '57P01' || e?.code === '57P02')
+        return `the server ended the connection (${e.code})`;
+    if (/max_client_conn|max client connections|no more connections allowed|pool.*(full|exhausted)/i.test(message))
+        return "the pooler's client limit is reached";
+    if (/compute node|waking|cold start/i.test(message) && !/disabled|suspended by/i.test(message))
+        return 'the database is waking up';
+    if (e?.code === 'ECONNRESET' || /Connection terminated (unexpectedly|due to connection timeout)|timeout expired/i.test(message))
+        return 'the connection dropped while opening';
+    return undefined;
+}
+/** Waits before retry `attempt` (1-based): 0.5 s doubling to 8 s, each between half and all of it. */
+function connectDelayMs(attempt, random = Math.random) {
+    const ceiling = Math.min(8000, 500 * 2 ** (attempt - 1));
+    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+/**
+ * Connects as libpq would: `prefer` (and no sslmode) tries TLS first and falls back to a plain
+ * connection only when the server has no TLS; `allow` tries plain first and falls back to TLS
+ * only when the server insists on it. Answers that pass (a full or waking server) are retried with
+ * backoff for up to `retrySeconds`, then reported with what was tried.
+ */
+async function connect_connect(databaseUrl, ca, options = {}) {
+    const config = clientConfig(databaseUrl, ca);
+    const sslmode = new URL(databaseUrl).searchParams.get('sslmode');
+    const host = new URL(config.connectionString).host;
+    const where = `connect to Postgres at ${host}`;
+    const budgetMs = (options.retrySeconds ?? CONNECT_RETRY_SECONDS) * 1000;
+    const sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    const started = Date.now();
+    for (let tries = 1;; tries++) {
+        try {
+            return await connectOnce(config, sslmode);
+        }
+        catch (error) {
+            const why = transientConnectFailure(error);
+            const waited = Date.now() - started;
+            const delay = connectDelayMs(tries);
+            if (why === undefined)
+                throw describeDatabaseError(error, where);
+            if (waited + delay > budgetMs) {
+                throw describeDatabaseError(error, `${where} (${why}; tried ${tries} times over ${Math.round(waited / 1000)} s)`);
+            }
+            options.log?.(`Postgres at ${host}: ${why}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${tries + 1}, for up to ${Math.round(budgetMs / 1000)} s).`);
+            await sleep(delay);
+        }
+    }
+}
+async function connectOnce(config, sslmode) {
+    try {
+        return await attempt(config);
+    }
+    catch (error) {
+        const fallback = (sslmode === null || sslmode === 'prefer') && noTlsOnServer(error) ? false : sslmode === 'allow' && tlsRequired(error) ? ENCRYPT_ONLY : undefined;
+        if (fallback === undefined)
+            throw error;
+        return await attempt({ ...config, ssl: fallback });
+    }
+}
+/** Turns a driver error into a message that names what failed and what to check. */
+function describeDatabaseError(error, doing) {
+    if (error instanceof connect_DatabaseError)
+        return error;
+    const e = error;
+    const detail = e.message ?? String(error);
+    const hints = {
+        ECONNREFUSED: 'nothing is listening there; check the host and port in database-url',
+        ENOTFOUND: 'the host name does not resolve; check database-url',
+        ETIMEDOUT: 'the connection timed out; check the host, port and firewall',
+        '28P01': 'password authentication failed; check the user and password in database-url',
+        '28000': 'the server refused this user or client; check pg_hba.conf and sslmode',
+        '3D000': 'the database does not exist; check the database name in database-url',
+        '42501': 'permission denied; see "Database permissions" in the README for the grants the action needs',
+        '57014': "the statement was cancelled (statement_timeout); raise the role's statement_timeout",
+        '25P03': "the server ended a transaction left idle (idle_in_transaction_session_timeout); raise the role's idle_in_transaction_session_timeout",
+        '57P01': 'the server shut down during the run; what was committed is kept, re-run the step',
+        '57P03': 'the database is still starting up; re-run the step',
+        '53300': 'the server has too many connections; lower max_connections use elsewhere, or connect through its pooler',
+        DEPTH_ZERO_SELF_SIGNED_CERT: 'the server certificate is self-signed; pass its CA in database-ca-cert',
+        SELF_SIGNED_CERT_IN_CHAIN: 'the server certificate chain is not trusted; pass its CA in database-ca-cert',
+        UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server certificate is not signed by a trusted CA; pass the right CA in database-ca-cert',
+        ERR_TLS_CERT_ALTNAME_INVALID: 'the server certificate does not name this host; use the host name on the certificate, or sslmode=verify-ca',
+        CERT_HAS_EXPIRED: 'the server certificate has expired'
+    };
+    const hint = (e.code && hints[e.code]) ??
+        (/timeout/i.test(detail)
+            ? hints.ETIMEDOUT
+            : /does not support SSL|server does not support/i.test(detail)
+                ? 'the server does not offer TLS; use sslmode=disable or enable ssl on the server'
+                : undefined);
+    return new connect_DatabaseError(`Postgres: could not ${doing}: ${detail}${hint ? ` (${hint})` : ''}`, e.code);
+}
+
+;// CONCATENATED MODULE: ./src/store/schema.ts
+
+
+class DuplicateIdsError extends connect_DatabaseError {
+    constructor(schema, table, column, duplicates) {
+        const t = qualified(schema, table);
+        const c = quoteIdent(column);
+        super(`Table ${t} already holds ${duplicates} ${column} value(s) stored more than once, so it cannot get the unique key on ${column} ` +
+            `that makes re-runs safe. Remove the extra copies, keeping the oldest, then re-run:\n` +
+            `  DELETE FROM ${t} a USING ${t} b WHERE a.${c} = b.${c} AND a.ctid > b.ctid;`);
+        this.name = 'DuplicateIdsError';
+    }
+}
+/** The index name for a column: `<table>_<column>_idx`. Config keeps table names short enough for it. */
+function indexName(table, column) {
+    return `${table}_${column}_idx`;
+}
+/**
+ * Makes one table ready inside the caller's transaction: creates it when missing; for an existing
+ * table (such as one made for the original job) adds missing columns and the unique key. Statements
+ * that need CREATE privileges run only when something is missing, so later runs need none.
+ */
+async function ensureTable(client, schema, def) {
+    const { table, columns, idColumn } = def;
+    const report = { table, createdTable: false, addedColumns: [], addedUniqueKey: false };
+    const t = qualified(schema, table);
+    const kind = await client.query('SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2', [schema, table]);
+    const relkind = kind.rows[0]?.relkind;
+    if (relkind !== undefined && relkind !== 'r' && relkind !== 'p') {
+        const what = { v: 'a view', m: 'a materialized view', i: 'an index', S: 'a sequence', f: 'a foreign table', c: 'a type' };
+        throw new connect_DatabaseError(`${t} is ${what[relkind] ?? 'not a table'}, not a table the action can write to. Choose another name (input \`table\`) or \`schema\`.`);
+    }
+    if (relkind === undefined) {
+        const defs = columns.map((c) => `${quoteIdent(c.name)} ${c.type}${c.notNull ? ' NOT NULL' : ''}${c.default ? ` DEFAULT ${c.default}` : ''}`);
+        await client.query(`CREATE TABLE ${t} (${defs.join(', ')})`);
+        report.createdTable = true;
+    }
+    else {
+        const existing = await client.query('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [schema, table]);
+        const have = new Set(existing.rows.map((r) => r.column_name));
+        for (const c of columns.filter((col) => !have.has(col.name))) {
+            await client.query(`ALTER TABLE ${t} ADD COLUMN ${quoteIdent(c.name)} ${c.type}${c.default ? ` DEFAULT ${c.default}` : ''}`);
+            report.addedColumns.push(c.name);
+        }
+    }
+    if (!(await hasUniqueKeyOn(client, schema, table, idColumn))) {
+        const dup = await client.query(`SELECT count(*) AS n FROM (SELECT ${quoteIdent(idColumn)} FROM ${t} WHERE ${quoteIdent(idColumn)} IS NOT NULL GROUP BY 1 HAVING count(*) > 1) d`);
+        const duplicates = Number(dup.rows[0]?.n ?? 0);
+        if (duplicates > 0)
+            throw new DuplicateIdsError(schema, table, idColumn, duplicates);
+        await client.query(`CREATE UNIQUE INDEX ${quoteIdent(`${table}_${idColumn}_key`)} ON ${t} (${quoteIdent(idColumn)})`);
+        report.addedUniqueKey = true;
+    }
+    if (report.createdTable || report.addedColumns.length > 0 || report.addedUniqueKey) {
+        for (const column of def.indexes) {
+            await client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(indexName(table, column))} ON ${t} (${quoteIdent(column)})`);
+        }
+        for (const column of def.unique ?? []) {
+            await client.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${quoteIdent(`${table}_${column}_key`)} ON ${t} (${quoteIdent(column)})`);
+        }
+    }
+    return report;
+}
+/** Makes a feature's index when it is missing; true when it did. */
+async function ensureIndex(client, schema, def) {
+    const name = indexName(def.table, def.suffix);
+    if (await relationExists(client, schema, name))
+        return false;
+    await client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${qualified(schema, def.table)} (${def.keys.join(', ')})`);
+    return true;
+}
+/** A unique, non-partial index on exactly this column: what ON CONFLICT (column) needs. */
+async function hasUniqueKeyOn(client, schema, table, column) {
+    const result = await client.query(`SELECT 1
+       FROM pg_index i
+       JOIN pg_class c ON c.oid = i.indrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
+      WHERE n.nspname = $1 AND c.relname = $2 AND i.indisunique AND i.indpred IS NULL
+        AND i.indnatts = 1 AND a.attname = $3`, [schema, table, column]);
+    return (result.rowCount ?? 0) > 0;
+}
+/** Creates one of the action's bookkeeping tables when it is missing (`body`: its columns and keys); true when it did. */
+async function createIfMissing(client, schema, table, body) {
+    if (await relationExists(client, schema, table))
+        return false;
+    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, table)} (${body})`);
+    return true;
+}
+/** Whether a relation exists (table or view). */
+async function relationExists(client, schema, name) {
+    const result = await client.query('SELECT to_regclass($1) AS r', [qualified(schema, name)]);
+    return result.rows[0]?.r != null;
+}
+
+;// CONCATENATED MODULE: ./src/store/lease.ts
+
+
+
+
+/**
+ * The run lock as a lease row, claimed and renewed with plain statements: nothing is held across
+ * transactions, so it works the same directly, through a session-mode pooler and through a
+ * transaction-mode one (PgBouncer, Supavisor on 6543, Neon's -pooler host), where a session-level
+ * advisory lock stays behind on a pooled server connection after the run has gone and freezes every
+ * later run. A run killed at any instant blocks the next one at most until its lease expires.
+ */
+const LEASE_TABLE = 'stripe_sync_lease';
+/** The namespace of the fallback session lock (the key versions before 1.4 took, so old and new runs exclude each other). */
+const LOCK_CLASS = 'stripe-payment-monitor';
+/** The namespace of the transaction lock runs prepare tables behind (shards, two first runs of a schema). */
+const PREPARE_LOCK_CLASS = 'stripe-payment-monitor prepare';
+async function ensureLeaseTable(client, schema) {
+    return createIfMissing(client, schema, LEASE_TABLE, `
+    name text PRIMARY KEY,
+    holder text NOT NULL,
+    run text NOT NULL,
+    taken_at timestamptz NOT NULL,
+    renewed_at timestamptz NOT NULL,
+    expires_at timestamptz NOT NULL,
+    released_at timestamptz,
+    backend_pid integer,
+    backend_start timestamptz,
+    direct boolean NOT NULL DEFAULT false
+  `);
+}
+function leaseTableExists(client, schema) {
+    return relationExists(client, schema, LEASE_TABLE);
+}
+function record(row) {
+    return {
+        run: row.run,
+        takenAt: new Date(row.taken_at),
+        renewedAt: new Date(row.renewed_at),
+        expiresAt: new Date(row.expires_at),
+        releasedAt: row.released_at === null ? null : new Date(row.released_at),
+        now: new Date(row.now)
+    };
+}
+/** Where a client's socket is connected (node-postgres keeps it on its connection); undefined when unknown. */
+function endpointOf(client) {
+    const stream = client.connection?.stream;
+    if (!stream?.remoteAddress || !stream.remotePort)
+        return undefined;
+    return { address: stream.remoteAddress.replace(/^::ffff:/, ''), port: stream.remotePort };
+}
+/**
+ * The backend that ran the statement, and whether the client reached it directly: the server's own
+ * address and port are the ones the client connected to. Through a pooler or proxy they are not, and
+ * the backend outlives the client, so only a direct holder's lease can be judged by its backend.
+ */
+const ME = `SELECT pg_backend_pid() AS pid, (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS started,
+         coalesce(host(inet_server_addr()) = $5::text AND inet_server_port() = $6::int, false) AS direct`;
+function rowsOf(client) {
+    return async (sql, params) => (await client.query(sql, params)).rows;
+}
+/**
+ * One statement: insert the lease, or take it over when it was released, has expired, or its holder
+ * was connected directly and its backend is gone (a killed run: its connection closed with it, so
+ * the next run need not wait out the lease). Two runs at once conflict on the primary key; Postgres
+ * lets exactly one of them through (the other sees the winner's row, which is live) and the loser
+ * reads who holds it.
+ */
+async function claimLease(query, schema, name, holder, run, ttlSeconds, endpoint) {
+    const table = qualified(schema, LEASE_TABLE);
+    const claimed = await query(`WITH prior AS (SELECT run, taken_at, renewed_at, expires_at, released_at, now() AS now FROM ${table} WHERE name = $1), me AS (${ME})
+     INSERT INTO ${table} AS l (name, holder, run, taken_at, renewed_at, expires_at, released_at, backend_pid, backend_start, direct)
+     SELECT $1, $2, $3, now(), now(), now() + $4 * interval '1 second', NULL, me.pid, me.started, me.direct FROM me
+     ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, run = EXCLUDED.run, taken_at = now(), renewed_at = now(),
+       expires_at = EXCLUDED.expires_at, released_at = NULL, backend_pid = EXCLUDED.backend_pid, backend_start = EXCLUDED.backend_start,
+       direct = EXCLUDED.direct
+     WHERE l.released_at IS NOT NULL OR l.expires_at <= now()
+        OR (l.direct AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = l.backend_pid AND a.backend_start = l.backend_start))
+     RETURNING (SELECT row_to_json(prior) FROM prior) AS prior`, [name, holder, run, ttlSeconds, endpoint?.address ?? null, endpoint?.port ?? null]);
+    if (claimed.length === 1) {
+        const prior = claimed[0].prior;
+        return prior && prior.released_at === null ? { taken: true, abandoned: record(prior) } : { taken: true };
+    }
+    const [held] = await query(`SELECT run, taken_at, renewed_at, expires_at, released_at, now() AS now FROM ${table} WHERE name = $1`, [name]);
+    // Released between the two statements: the next poll takes it.
+    const now = new Date();
+    if (!held)
+        return { taken: false, held: { run: 'a run that has just finished', takenAt: now, renewedAt: now, expiresAt: now, releasedAt: now, now } };
+    return { taken: false, held: record(held) };
+}
+/** Extends the lease; false when it is no longer this holder's (taken over after it expired). */
+async function renewLease(client, schema, name, holder, ttlSeconds) {
+    const endpoint = endpointOf(client);
+    const renewed = await client.query(`WITH me AS (${ME.replace('$5', '$4').replace('$6', '$5')})
+     UPDATE ${qualified(schema, LEASE_TABLE)} SET renewed_at = now(), expires_at = now() + $3 * interval '1 second',
+            backend_pid = me.pid, backend_start = me.started, direct = me.direct
+       FROM me WHERE name = $1 AND holder = $2 AND released_at IS NULL`, [name, holder, ttlSeconds, endpoint?.address ?? null, endpoint?.port ?? null]);
+    return renewed.rowCount === 1;
+}
+async function releaseLease(query, schema, name, holder) {
+    await query(`UPDATE ${qualified(schema, LEASE_TABLE)} SET released_at = now(), expires_at = now() WHERE name = $1 AND holder = $2 AND released_at IS NULL`, [
+        name,
+        holder
+    ]);
+}
+/** Another run holds the schema's lease: this run writes nothing. */
+class RunLockHeld extends connect_DatabaseError {
+    schema;
+    held;
+    constructor(schema, held) {
+        super(`another run holds the lock on schema ${schema}`);
+        this.schema = schema;
+        this.held = held;
+        this.name = 'RunLockHeld';
+    }
+}
+/** The lease ran out before it was renewed (the run stalled, or lost the database): it stops writing. */
+class LeaseLostError extends connect_DatabaseError {
+    constructor(schema, why) {
+        super(`Postgres: the run's lock on schema ${schema} was lost (${why}); it stopped writing so that two runs never write at once. ` +
+            'What was committed is kept; re-run the step. If the database is slow to answer, raise lock-lease.');
+        this.name = 'LeaseLostError';
+    }
+}
+/** How often a held lease is renewed: four times a lease, so three renewals can be late or lost. */
+const RENEWALS_PER_LEASE = 4;
+/**
+ * A lease this run holds: renewed in the background, released at the end. `check()` is called before
+ * every commit: it fails once the lease may have run out by the runner's own clock (measured from
+ * when the last successful renewal was sent, so a slow answer only shortens it), before another run
+ * could take it over \u2014 a fence that costs no query.
+ */
+class RunLease {
+    client;
+    schema;
+    name;
+    run;
+    ttlSeconds;
+    monotonicMs;
+    holder = (0,external_node_crypto_.randomUUID)();
+    validUntil;
+    lost;
+    timer;
+    renewing = Promise.resolve();
+    /** Statements the lease has cost this run: the claim (one or two a poll), renewals and the release. */
+    queries = 0;
+    constructor(client, schema, name, run, ttlSeconds, monotonicMs = () => performance.now()) {
+        this.client = client;
+        this.schema = schema;
+        this.name = name;
+        this.run = run;
+        this.ttlSeconds = ttlSeconds;
+        this.monotonicMs = monotonicMs;
+        this.validUntil = this.monotonicMs() + ttlSeconds * 1000;
+        // Its connection gone, a direct holder's lease is free to the next run at once: stop writing now.
+        client.on('end', () => {
+            if (this.timer)
+                this.lost ??= 'its connection to Postgres closed';
+        });
+    }
+    /** The runner's monotonic clock, in ms (a claim made elsewhere is dated with it). */
+    clock() {
+        return this.monotonicMs();
+    }
+    /**
+     * A role that may not use the lease table (an owner has not granted it yet) falls back to a
+     * session advisory lock, as versions before 1.4 took: safe directly, stranded by a
+     * transaction-mode pooler (the run says so, with what an owner should run).
+     */
+    advisory = false;
+    /** Tries to claim it, polling up to `timeoutSeconds`. */
+    async claim(timeoutSeconds, pollMs = 250) {
+        const deadline = Date.now() + timeoutSeconds * 1000;
+        for (;;) {
+            const sent = this.monotonicMs();
+            this.queries++;
+            if (this.advisory) {
+                const locked = await this.client.query('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS ok', [LOCK_CLASS, this.name]);
+                if (locked.rows[0]?.ok)
+                    return { taken: true };
+                if (Date.now() >= deadline)
+                    return { taken: false };
+                await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
+                continue;
+            }
+            const claim = await claimLease(rowsOf(this.client), this.schema, this.name, this.holder, this.run, this.ttlSeconds, endpointOf(this.client));
+            if (!claim.taken)
+                this.queries++;
+            if (claim.taken) {
+                this.validUntil = sent + this.ttlSeconds * 1000;
+                return claim;
+            }
+            if (Date.now() >= deadline)
+                return claim;
+            await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
+        }
+    }
+    /** Claimed in the transaction that created the table: valid from when that claim was sent. */
+    claimedAt(sentMs) {
+        this.validUntil = sentMs + this.ttlSeconds * 1000;
+    }
+    /** Held: renew it until `release`. */
+    start() {
+        if (this.advisory)
+            return;
+        const every = (this.ttlSeconds * 1000) / RENEWALS_PER_LEASE;
+        this.timer = setInterval(() => {
+            this.renewing = this.renewing.then(() => this.renew());
+        }, every);
+        // A renewal never keeps the process alive on its own.
+        this.timer.unref();
+    }
+    async renew() {
+        if (this.lost)
+            return;
+        const sent = this.monotonicMs();
+        try {
+            this.queries++;
+            if (await renewLease(this.client, this.schema, this.name, this.holder, this.ttlSeconds))
+                this.validUntil = sent + this.ttlSeconds * 1000;
+            else
+                this.lost = 'another run took it over after it expired';
+        }
+        catch (error) {
+            // The next renewal tries again; `check` fails the run if none succeeds in time.
+            if (this.monotonicMs() > this.validUntil)
+                this.lost = `it could not be renewed: ${error.message}`;
+        }
+    }
+    /** Throws when the lease may no longer be this run's. */
+    check() {
+        if (this.advisory)
+            return;
+        if (!this.lost && this.monotonicMs() > this.validUntil - Math.min(2000, (this.ttlSeconds * 1000) / 10)) {
+            this.lost = `not renewed for ${this.ttlSeconds} s`;
+        }
+        if (this.lost)
+            throw new LeaseLostError(this.schema, this.lost);
+    }
+    async release() {
+        if (this.timer)
+            clearInterval(this.timer);
+        this.timer = undefined;
+        await this.renewing;
+        if (this.lost)
+            return;
+        this.queries++;
+        if (this.advisory) {
+            await this.client.query('SELECT pg_advisory_unlock(hashtext($1), hashtext($2))', [LOCK_CLASS, this.name]);
+            return;
+        }
+        await releaseLease(rowsOf(this.client), this.schema, this.name, this.holder);
+    }
+}
+/** Who a run is, as a skipped run reports it: the workflow run on GitHub, else the process. */
+function runName(env, pid = process.pid) {
+    if (env.GITHUB_RUN_ID) {
+        const repo = env.GITHUB_REPOSITORY ? `${env.GITHUB_REPOSITORY} ` : '';
+        const job = env.GITHUB_JOB ? `, job ${env.GITHUB_JOB}` : '';
+        return `${repo}run ${env.GITHUB_RUN_ID} attempt ${env.GITHUB_RUN_ATTEMPT ?? '1'}${job}`;
+    }
+    return `process ${pid} (not on GitHub Actions)`;
+}
+/** Whether this role can use the lease table: read and write it, or create it where it is missing. */
+async function mayUseLease(client, schema) {
+    const table = qualified(schema, LEASE_TABLE);
+    const result = await client.query(`SELECT CASE WHEN to_regclass($1) IS NOT NULL
+                 THEN has_table_privilege($1, 'SELECT') AND has_table_privilege($1, 'INSERT') AND has_table_privilege($1, 'UPDATE')
+                 WHEN to_regnamespace($2) IS NOT NULL THEN has_schema_privilege($2, 'CREATE')
+                 ELSE has_database_privilege(current_database(), 'CREATE') END AS can`, [table, schema]);
+    return result.rows[0]?.can === true;
+}
+/** What the run says when it falls back to the advisory lock, with what an owner should run. */
+function advisoryFallback(schema, role) {
+    const table = qualified(schema, LEASE_TABLE);
+    return (`This role may not use ${table}, the run lock of this version, so the run locks the schema with a session advisory lock as 1.3 did: ` +
+        'safe on a direct connection, but a transaction-mode pooler (Supabase on port 6543, Neon -pooler, PgBouncer) strands it and freezes later runs. ' +
+        `An owner of the schema should run: CREATE TABLE IF NOT EXISTS ${table} (name text PRIMARY KEY, holder text NOT NULL, run text NOT NULL, ` +
+        'taken_at timestamptz NOT NULL, renewed_at timestamptz NOT NULL, expires_at timestamptz NOT NULL, released_at timestamptz, backend_pid integer, ' +
+        `backend_start timestamptz, direct boolean NOT NULL DEFAULT false); GRANT SELECT, INSERT, UPDATE ON ${table} TO ${role};`);
+}
+
 ;// CONCATENATED MODULE: ./src/features/monitor/incidents.ts
+
 
 const INCIDENTS_TABLE = 'stripe_monitor_incidents';
 /** A column of a feature's own table (filled by the feature, not from a Stripe object). */
@@ -41224,9 +41819,15 @@ async function recordIncidents(db, seen, evaluated, open, now) {
     }
     return changes;
 }
+/** The fallback's lock namespace (as 1.3 took it). */
 const ISSUE_LOCK = 'stripe-payment-monitor issue';
+/** Long enough for one incident's GitHub calls with their retries; a killed run's claim frees itself after it. */
+const ISSUE_CLAIM_SECONDS = 300;
 function issueStore(db) {
     const table = db.table(INCIDENTS_TABLE);
+    const holder = (0,external_node_crypto_.randomUUID)();
+    let advisory = false;
+    const rows = (sql, params) => db.query(sql, params);
     const logged = (r) => ({ ...incidentOf(r), open: r.state === 'open' });
     return {
         incidents: async (ids) => (await db.query(`SELECT * FROM ${table} WHERE state = 'open' OR incident_id = ANY($1) ORDER BY opened_at`, [ids])).map(logged),
@@ -41234,8 +41835,26 @@ function issueStore(db) {
             const [row] = await db.query(`SELECT * FROM ${table} WHERE incident_id = $1`, [id]);
             return row ? logged(row) : undefined;
         },
-        claim: async (id) => (await db.query('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS ok', [ISSUE_LOCK, id]))[0]?.ok === true,
-        release: async (id) => void (await db.query('SELECT pg_advisory_unlock(hashtext($1), hashtext($2))', [ISSUE_LOCK, id])),
+        claim: async (id) => {
+            if (!advisory) {
+                try {
+                    return (await claimLease(rows, db.schema, `issue ${id}`, holder, 'the issue log', ISSUE_CLAIM_SECONDS)).taken;
+                }
+                catch (error) {
+                    // No lease table for this role (the run fell back to an advisory lock, and says so): claim the same way.
+                    if (!['42P01', '42501'].includes(error.code ?? ''))
+                        throw error;
+                    advisory = true;
+                }
+            }
+            return (await db.query('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS ok', [ISSUE_LOCK, id]))[0]?.ok === true;
+        },
+        release: async (id) => {
+            if (advisory)
+                await db.query('SELECT pg_advisory_unlock(hashtext($1), hashtext($2))', [ISSUE_LOCK, id]);
+            else
+                await releaseLease(rows, db.schema, `issue ${id}`, holder);
+        },
         record: async (id, f) => {
             await db.query(`UPDATE ${table} SET issue_number = coalesce($2, issue_number), issue_state = coalesce($3, issue_state), issue_severity = coalesce($4, issue_severity),
                 issue_claimed_at = coalesce($5, issue_claimed_at), updated_at = now() WHERE incident_id = $1`, [id, f.issueNumber ?? null, f.issueState ?? null, f.issueSeverity ?? null, f.issueClaimedAt ?? null]);
@@ -41956,270 +42575,6 @@ function renderBacktest(result, monitors) {
     const counts = monitors.map((m) => `${m.name} ${result.incidents.filter((i) => i.monitor === m.name).length}`);
     lines.push(`<sub>By monitor: ${counts.join(', ')}.</sub>`, '');
     return lines;
-}
-
-// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
-var lib = __nccwpck_require__(3273);
-;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
-// ESM wrapper for pg
-
-
-// Re-export all the properties
-const Client = lib.Client
-const Pool = lib.Pool
-const Connection = lib.Connection
-const types = lib.types
-const Query = lib.Query
-const DatabaseError = lib.DatabaseError
-const escapeIdentifier = lib.escapeIdentifier
-const escapeLiteral = lib.escapeLiteral
-const Result = lib.Result
-const TypeOverrides = lib.TypeOverrides
-
-// Also export the defaults
-const defaults = lib.defaults
-
-// Re-export the default
-/* harmony default export */ const esm = (lib);
-
-;// CONCATENATED MODULE: ./src/store/connect.ts
-
-
-/** Postgres could not be reached or refused us: the message says which and what to check. */
-class connect_DatabaseError extends ActionError {
-    code;
-    constructor(message, code) {
-        super(message);
-        this.code = code;
-        this.name = 'DatabaseError';
-    }
-}
-/** TLS without checking the certificate: libpq's `require` (and the first try of `prefer`). */
-const ENCRYPT_ONLY = { rejectUnauthorized: false };
-/**
- * TLS from the URL's sslmode, with libpq's meaning (pg on its own treats `require` as
- * `verify-full`, which breaks most hosted databases that libpq users connect to fine). For
- * `prefer` (libpq's default, also with no sslmode) and `allow`, this is the first try; `connect`
- * falls back as libpq does.
- */
-function sslOptions(sslmode, ca) {
-    switch (sslmode) {
-        case 'disable':
-        case 'allow':
-            return false;
-        case null:
-        case 'prefer':
-        case 'require':
-        case 'no-verify':
-            return ENCRYPT_ONLY;
-        case 'verify-ca':
-            // Chain checked against the CA; the host name is not (libpq's verify-ca).
-            return { rejectUnauthorized: true, ca, checkServerIdentity: () => undefined };
-        case 'verify-full':
-            return { rejectUnauthorized: true, ca };
-        default:
-            throw new connect_DatabaseError(`Unknown sslmode "${sslmode}"`);
-    }
-}
-function clientConfig(databaseUrl, ca) {
-    const url = new URL(databaseUrl);
-    const sslmode = url.searchParams.get('sslmode');
-    // TLS is set here, not by pg's own URL parser.
-    for (const key of ['sslmode', 'sslcert', 'sslkey', 'sslrootcert', 'uselibpqcompat'])
-        url.searchParams.delete(key);
-    return {
-        connectionString: url.toString(),
-        ssl: sslOptions(sslmode, ca),
-        application_name: 'stripe-payment-monitor',
-        connectionTimeoutMillis: 15_000
-    };
-}
-/** The server has no TLS: what pg says when asked for it. */
-function noTlsOnServer(error) {
-    return /does not support SSL/i.test(error?.message ?? '');
-}
-/** The server refused a plain connection for want of encryption (pg_hba.conf has only hostssl lines for us). */
-function tlsRequired(error) {
-    const e = error;
-    return e?.code === '28000' && /no encryption|SSL off/i.test(e.message ?? '');
-}
-/**
- * The action's statements are short or run once: JIT compilation would cost more than it saves
- * (the MRR views' plans pass jit_above_cost and spent 1.4 s compiling to save milliseconds).
- * Servers before Postgres 11 have no `jit` setting; that one refusal is expected.
- */
-async function noJit(client) {
-    try {
-        await client.query('SET jit = off');
-    }
-    catch (error) {
-        if (error.code !== '42704')
-            throw error;
-    }
-}
-async function attempt(config) {
-    const client = new esm.Client(config);
-    // An idle client whose server goes away emits 'error'; without a listener Node would crash the step.
-    client.on('error', () => { });
-    try {
-        await client.connect();
-        await noJit(client);
-        return client;
-    }
-    catch (error) {
-        await client.end().catch(() => { });
-        throw error;
-    }
-}
-/**
- * Connects as libpq would: `prefer` (and no sslmode) tries TLS first and falls back to a plain
- * connection only when the server has no TLS; `allow` tries plain first and falls back to TLS
- * only when the server insists on it.
- */
-async function connect_connect(databaseUrl, ca) {
-    const config = clientConfig(databaseUrl, ca);
-    const sslmode = new URL(databaseUrl).searchParams.get('sslmode');
-    const where = `connect to Postgres at ${new URL(config.connectionString).host}`;
-    try {
-        return await attempt(config);
-    }
-    catch (error) {
-        const fallback = (sslmode === null || sslmode === 'prefer') && noTlsOnServer(error) ? false : sslmode === 'allow' && tlsRequired(error) ? ENCRYPT_ONLY : undefined;
-        if (fallback === undefined)
-            throw describeDatabaseError(error, where);
-        try {
-            return await attempt({ ...config, ssl: fallback });
-        }
-        catch (second) {
-            throw describeDatabaseError(second, where);
-        }
-    }
-}
-/** Turns a driver error into a message that names what failed and what to check. */
-function describeDatabaseError(error, doing) {
-    if (error instanceof connect_DatabaseError)
-        return error;
-    const e = error;
-    const detail = e.message ?? String(error);
-    const hints = {
-        ECONNREFUSED: 'nothing is listening there; check the host and port in database-url',
-        ENOTFOUND: 'the host name does not resolve; check database-url',
-        ETIMEDOUT: 'the connection timed out; check the host, port and firewall',
-        '28P01': 'password authentication failed; check the user and password in database-url',
-        '28000': 'the server refused this user or client; check pg_hba.conf and sslmode',
-        '3D000': 'the database does not exist; check the database name in database-url',
-        '42501': 'permission denied; see "Database permissions" in the README for the grants the action needs',
-        '57014': "the statement was cancelled (statement_timeout); raise the role's statement_timeout",
-        '57P01': 'the server shut down during the run; what was committed is kept, re-run the step',
-        '53300': 'the server has too many connections',
-        DEPTH_ZERO_SELF_SIGNED_CERT: 'the server certificate is self-signed; pass its CA in database-ca-cert',
-        SELF_SIGNED_CERT_IN_CHAIN: 'the server certificate chain is not trusted; pass its CA in database-ca-cert',
-        UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server certificate is not signed by a trusted CA; pass the right CA in database-ca-cert',
-        ERR_TLS_CERT_ALTNAME_INVALID: 'the server certificate does not name this host; use the host name on the certificate, or sslmode=verify-ca',
-        CERT_HAS_EXPIRED: 'the server certificate has expired'
-    };
-    const hint = (e.code && hints[e.code]) ??
-        (/timeout/i.test(detail)
-            ? hints.ETIMEDOUT
-            : /does not support SSL|server does not support/i.test(detail)
-                ? 'the server does not offer TLS; use sslmode=disable or enable ssl on the server'
-                : undefined);
-    return new connect_DatabaseError(`Postgres: could not ${doing}: ${detail}${hint ? ` (${hint})` : ''}`, e.code);
-}
-
-;// CONCATENATED MODULE: ./src/store/schema.ts
-
-
-class DuplicateIdsError extends connect_DatabaseError {
-    constructor(schema, table, column, duplicates) {
-        const t = qualified(schema, table);
-        const c = quoteIdent(column);
-        super(`Table ${t} already holds ${duplicates} ${column} value(s) stored more than once, so it cannot get the unique key on ${column} ` +
-            `that makes re-runs safe. Remove the extra copies, keeping the oldest, then re-run:\n` +
-            `  DELETE FROM ${t} a USING ${t} b WHERE a.${c} = b.${c} AND a.ctid > b.ctid;`);
-        this.name = 'DuplicateIdsError';
-    }
-}
-/** The index name for a column: `<table>_<column>_idx`. Config keeps table names short enough for it. */
-function indexName(table, column) {
-    return `${table}_${column}_idx`;
-}
-/**
- * Makes one table ready inside the caller's transaction: creates it when missing; for an existing
- * table (such as one made for the original job) adds missing columns and the unique key. Statements
- * that need CREATE privileges run only when something is missing, so later runs need none.
- */
-async function ensureTable(client, schema, def) {
-    const { table, columns, idColumn } = def;
-    const report = { table, createdTable: false, addedColumns: [], addedUniqueKey: false };
-    const t = qualified(schema, table);
-    const kind = await client.query('SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2', [schema, table]);
-    const relkind = kind.rows[0]?.relkind;
-    if (relkind !== undefined && relkind !== 'r' && relkind !== 'p') {
-        const what = { v: 'a view', m: 'a materialized view', i: 'an index', S: 'a sequence', f: 'a foreign table', c: 'a type' };
-        throw new connect_DatabaseError(`${t} is ${what[relkind] ?? 'not a table'}, not a table the action can write to. Choose another name (input \`table\`) or \`schema\`.`);
-    }
-    if (relkind === undefined) {
-        const defs = columns.map((c) => `${quoteIdent(c.name)} ${c.type}${c.notNull ? ' NOT NULL' : ''}${c.default ? ` DEFAULT ${c.default}` : ''}`);
-        await client.query(`CREATE TABLE ${t} (${defs.join(', ')})`);
-        report.createdTable = true;
-    }
-    else {
-        const existing = await client.query('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [schema, table]);
-        const have = new Set(existing.rows.map((r) => r.column_name));
-        for (const c of columns.filter((col) => !have.has(col.name))) {
-            await client.query(`ALTER TABLE ${t} ADD COLUMN ${quoteIdent(c.name)} ${c.type}${c.default ? ` DEFAULT ${c.default}` : ''}`);
-            report.addedColumns.push(c.name);
-        }
-    }
-    if (!(await hasUniqueKeyOn(client, schema, table, idColumn))) {
-        const dup = await client.query(`SELECT count(*) AS n FROM (SELECT ${quoteIdent(idColumn)} FROM ${t} WHERE ${quoteIdent(idColumn)} IS NOT NULL GROUP BY 1 HAVING count(*) > 1) d`);
-        const duplicates = Number(dup.rows[0]?.n ?? 0);
-        if (duplicates > 0)
-            throw new DuplicateIdsError(schema, table, idColumn, duplicates);
-        await client.query(`CREATE UNIQUE INDEX ${quoteIdent(`${table}_${idColumn}_key`)} ON ${t} (${quoteIdent(idColumn)})`);
-        report.addedUniqueKey = true;
-    }
-    if (report.createdTable || report.addedColumns.length > 0 || report.addedUniqueKey) {
-        for (const column of def.indexes) {
-            await client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(indexName(table, column))} ON ${t} (${quoteIdent(column)})`);
-        }
-        for (const column of def.unique ?? []) {
-            await client.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${quoteIdent(`${table}_${column}_key`)} ON ${t} (${quoteIdent(column)})`);
-        }
-    }
-    return report;
-}
-/** Makes a feature's index when it is missing; true when it did. */
-async function ensureIndex(client, schema, def) {
-    const name = indexName(def.table, def.suffix);
-    if (await relationExists(client, schema, name))
-        return false;
-    await client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${qualified(schema, def.table)} (${def.keys.join(', ')})`);
-    return true;
-}
-/** A unique, non-partial index on exactly this column: what ON CONFLICT (column) needs. */
-async function hasUniqueKeyOn(client, schema, table, column) {
-    const result = await client.query(`SELECT 1
-       FROM pg_index i
-       JOIN pg_class c ON c.oid = i.indrelid
-       JOIN pg_namespace n ON n.oid = c.relnamespace
-       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
-      WHERE n.nspname = $1 AND c.relname = $2 AND i.indisunique AND i.indpred IS NULL
-        AND i.indnatts = 1 AND a.attname = $3`, [schema, table, column]);
-    return (result.rowCount ?? 0) > 0;
-}
-/** Creates one of the action's bookkeeping tables when it is missing (`body`: its columns and keys); true when it did. */
-async function createIfMissing(client, schema, table, body) {
-    if (await relationExists(client, schema, table))
-        return false;
-    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(schema, table)} (${body})`);
-    return true;
-}
-/** Whether a relation exists (table or view). */
-async function relationExists(client, schema, name) {
-    const result = await client.query('SELECT to_regclass($1) AS r', [qualified(schema, name)]);
-    return result.rows[0]?.r != null;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/stripe/esm/Error.js
@@ -63368,11 +63723,12 @@ class PaymentMonitor {
     get worst() {
         return worstOf(this.view());
     }
-    outputs() {
+    outputs(ctx) {
         if (this.result)
             return { incidents: '[]', incidents_opened: '0', incidents_resolved: '0', monitor_status: '', backtest: JSON.stringify(this.result) };
+        // Skipped (another run holds the lock): nothing was read, and the data it would judge is not being written by this run.
         if (!this.ran)
-            return { incidents: '[]', incidents_opened: '0', incidents_resolved: '0', monitor_status: '', backtest: '' };
+            return { incidents: '[]', incidents_opened: '0', incidents_resolved: '0', monitor_status: ctx?.skipped ? 'stale' : '', backtest: '' };
         return {
             incidents: JSON.stringify(incidentEntries(this.changes)),
             incidents_opened: String(this.changes.filter((c) => c.state === 'opened').length),
@@ -64372,7 +64728,7 @@ function buildOutputs(report, declared, options) {
         rejected_count: String(report.total('rejected')),
         stripe_requests: String(report.stripeRequests)
     };
-    const context = { privacy: options.privacy, dryRun: options.dryRun, message, run: report };
+    const context = { privacy: options.privacy, dryRun: options.dryRun, message, run: report, skipped };
     return Object.assign(emptyOutputs(declared, skipped), generic, ...report.features.map((f) => f.outputs?.(context) ?? {}));
 }
 /** The outputs set after a failure: the counts of what was committed (the rest would describe a run that did not finish). */
@@ -64489,25 +64845,31 @@ async function fillAccountId(client, schema, tables, accountId) {
     return filled;
 }
 
-;// CONCATENATED MODULE: ./src/store/lock.ts
-/** One namespace for this action's advisory locks, so they cannot collide with the application's own. */
-const LOCK_CLASS = 'stripe-payment-monitor';
-/**
- * Takes the run lock on a schema: a session-level advisory lock held until the connection closes
- * (a killed run's lock is released by the server with its connection). Every table the action
- * writes in the schema is behind it. Waits up to `timeoutSeconds`, polling, and returns false if
- * another run still holds it.
- */
-async function acquireRunLock(client, schema, timeoutSeconds, pollMs = 250) {
-    const deadline = Date.now() + timeoutSeconds * 1000;
-    for (;;) {
-        const result = await client.query('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS locked', [LOCK_CLASS, schema]);
-        if (result.rows[0]?.locked)
-            return true;
-        if (Date.now() >= deadline)
-            return false;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
+;// CONCATENATED MODULE: ./src/store/settings.ts
+/** Below this a setting is said: a first backfill's batches, index builds and the views' reads can take longer on a busy server. */
+const SETTING_FLOOR_MS = 60_000;
+async function readSettings(client) {
+    const rows = await client.query("SELECT name, setting FROM pg_settings WHERE name IN ('statement_timeout', 'idle_in_transaction_session_timeout')");
+    const ms = (name) => Number(rows.rows.find((r) => r.name === name)?.setting ?? 0);
+    return { statementTimeoutMs: ms('statement_timeout'), idleInTransactionMs: ms('idle_in_transaction_session_timeout') };
+}
+function seconds(ms) {
+    return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+/** A warning for each setting shorter than the floor (0 is "no limit"). */
+function settingWarnings(settings) {
+    const warnings = [];
+    if (settings.statementTimeoutMs > 0 && settings.statementTimeoutMs < SETTING_FLOOR_MS) {
+        warnings.push(`Postgres cancels statements after ${seconds(settings.statementTimeoutMs)} (statement_timeout) for this role: a first backfill's writes, ` +
+            "an index on a large table or a report's read can take longer, and would fail the run. Raise it for the action's role: " +
+            "ALTER ROLE <role> SET statement_timeout = '10min'.");
     }
+    if (settings.idleInTransactionMs > 0 && settings.idleInTransactionMs < SETTING_FLOOR_MS) {
+        warnings.push(`Postgres ends a transaction left idle for ${seconds(settings.idleInTransactionMs)} (idle_in_transaction_session_timeout) for this role: ` +
+            "shards of a Connect matrix keep an account's queue row locked while they sync it, which takes longer. Raise it for the action's role: " +
+            "ALTER ROLE <role> SET idle_in_transaction_session_timeout = '30min'.");
+    }
+    return warnings;
 }
 
 ;// CONCATENATED MODULE: ./src/store/clean.ts
@@ -64700,6 +65062,17 @@ async function recordRun(client, schema, run) {
         run.ok
     ]);
     return previous.rows.map((r) => ({ startedAt: r.started_at, stripeRequests: r.stripe_requests }));
+}
+/** The schema's recent runs, all accounts together (none without the runs table). */
+async function recentRuns(client, schema) {
+    const table = qualified(schema, RUNS_TABLE);
+    const exists = await client.query('SELECT to_regclass($1) AS r, now() AS now', [table]);
+    const now = exists.rows[0].now;
+    if (exists.rows[0].r === null)
+        return { now, starts: [] };
+    const last = await client.query(`SELECT max(finished_at) AS at FROM ${table} WHERE ok`);
+    const starts = await client.query(`SELECT started_at FROM ${table} ORDER BY started_at DESC LIMIT ${RECENT_RUNS + 1}`);
+    return { lastWrittenAt: last.rows[0]?.at ?? undefined, now, starts: starts.rows.map((r) => r.started_at) };
 }
 
 ;// CONCATENATED MODULE: ./src/store/state.ts
@@ -65086,6 +65459,7 @@ class TableSink {
         try {
             await this.client.query('BEGIN');
             const result = await work();
+            this.options.beforeCommit?.();
             await this.client.query('COMMIT');
             return result;
         }
@@ -65285,39 +65659,82 @@ async function ensureViews(client, schema, tables, exists, views) {
 
 
 
+
 /** What the run lacks without the bookkeeping tables a later version added. */
 const BOOKKEEPING = 'every object is listed each run; requests are not projected';
 /**
- * The run's database: one connection holds the schema's run lock and prepares the tables; each
- * object then writes on a connection of its own, so objects sync concurrently.
+ * The run's database: one connection prepares the tables and reads back, one holds the run's lease
+ * (claimed, renewed and released with plain statements: see lease.ts); each object then writes on a
+ * connection of its own, so objects sync concurrently, and checks the lease before every commit.
  */
 class Database {
     control;
     options;
     startedAt;
+    lease;
+    leaseClient;
+    claimPending;
+    abandoned;
     constructor(control, options, 
     /** The database's clock when the run took its lock. */
-    startedAt) {
+    startedAt, lease, leaseClient, 
+    /** No lease table yet (a new schema, or one an earlier version made): the lease is claimed as the tables are prepared. */
+    claimPending, 
+    /** A lease a killed run left, taken over. */
+    abandoned) {
         this.control = control;
         this.options = options;
         this.startedAt = startedAt;
+        this.lease = lease;
+        this.leaseClient = leaseClient;
+        this.claimPending = claimPending;
+        this.abandoned = abandoned;
     }
-    /** Connects and takes the run lock; undefined (disconnected) when another run holds it. */
+    /** Connects and claims the run's lease; `Skipped` (disconnected) when another run holds it. */
     static async open(options) {
-        const client = await connect_connect(options.databaseUrl, options.caCert);
+        const connection = { log: options.log };
+        const client = await connect_connect(options.databaseUrl, options.caCert, connection);
+        let leaseClient;
         try {
+            leaseClient = await connect_connect(options.databaseUrl, options.caCert, connection);
             const lockName = options.lockScope ? `${options.schema}#${options.lockScope}` : options.schema;
-            if (!(await acquireRunLock(client, lockName, options.lockTimeoutSeconds))) {
-                await client.end();
-                return undefined;
+            const lease = new RunLease(leaseClient, options.schema, lockName, options.runName, options.leaseSeconds);
+            lease.advisory = !(await mayUseLease(client, options.schema));
+            if (lease.advisory) {
+                const role = await client.query('SELECT current_user AS role');
+                options.warn?.(advisoryFallback(options.schema, role.rows[0].role));
             }
+            const pending = !lease.advisory && !(await leaseTableExists(client, options.schema));
+            let abandoned;
+            if (!pending) {
+                const claim = await lease.claim(options.lockTimeoutSeconds);
+                if (!claim.taken) {
+                    const history = await recentRuns(client, options.schema);
+                    await Promise.all([client.end(), leaseClient.end()]);
+                    return { held: claim.held, history };
+                }
+                abandoned = 'abandoned' in claim ? claim.abandoned : undefined;
+                lease.start();
+            }
+            for (const warning of settingWarnings(await readSettings(client)))
+                options.warn?.(warning);
             const now = await client.query('SELECT now() AS now');
-            return new Database(client, options, now.rows[0].now);
+            return new Database(client, options, now.rows[0].now, lease, leaseClient, pending, abandoned);
         }
         catch (error) {
             await client.end().catch(() => { });
+            await leaseClient?.end().catch(() => { });
             throw describeDatabaseError(error, `take the run lock on schema ${options.schema}`);
         }
+    }
+    /** Throws once the run's lease may have run out (before any commit). */
+    checkLease() {
+        if (!this.claimPending)
+            this.lease.check();
+    }
+    /** Statements the lease cost this run so far. */
+    get leaseQueries() {
+        return this.lease.queries;
     }
     get schema() {
         return this.options.schema;
@@ -65367,14 +65784,15 @@ class Database {
         };
         try {
             await client.query('BEGIN');
-            // Shards prepare in turn (a run of the whole schema holds this lock for its run).
-            if (this.options.lockScope)
-                await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [LOCK_CLASS, schema]);
+            // Runs prepare in turn (shards, and two first runs of a new schema): a transaction's lock, which a pooler cannot strand.
+            await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [PREPARE_LOCK_CLASS, schema]);
             const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
             if (schemaExists.rowCount === 0) {
                 await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
                 report.createdSchema = true;
             }
+            if (this.claimPending)
+                await this.claimInTransaction();
             for (const table of tables) {
                 if (!table.optional)
                     report.tables.push(await ensureTable(client, schema, table));
@@ -65405,9 +65823,30 @@ class Database {
         }
         catch (error) {
             await client.query('ROLLBACK').catch(() => { });
+            if (error instanceof RunLockHeld)
+                throw error;
             throw describeDatabaseError(error, `prepare the tables in schema ${schema}`);
         }
+        if (this.claimPending) {
+            this.claimPending = false;
+            this.lease.start();
+        }
         return report;
+    }
+    /**
+     * The first run of a schema (or the first of this version) claims its lease where it creates the
+     * table, behind the preparers' transaction lock: of two such runs, the second finds the lease held
+     * and writes nothing.
+     */
+    async claimInTransaction() {
+        const client = this.control;
+        await ensureLeaseTable(client, this.schema);
+        const sent = this.lease.clock();
+        this.lease.queries++;
+        const claim = await claimLease(rowsOf(client), this.schema, this.lease.name, this.lease.holder, this.lease.run, this.lease.ttlSeconds, endpointOf(client));
+        if (!claim.taken)
+            throw new RunLockHeld(this.schema, claim.held);
+        this.lease.claimedAt(sent);
     }
     /** Work that needs a privilege the run can do without: refused, it is rolled back alone and noted. */
     async optional(report, statement, without, work) {
@@ -65427,7 +65866,11 @@ class Database {
     }
     /** A sink for one object, on a new connection (opening while the object starts fetching). */
     sink(spec, options) {
-        return new TableSink(connect_connect(this.options.databaseUrl, this.options.caCert), spec, { ...options, schema: this.schema });
+        return new TableSink(connect_connect(this.options.databaseUrl, this.options.caCert, { log: this.options.log }), spec, {
+            ...options,
+            schema: this.schema,
+            beforeCommit: () => this.checkLease()
+        });
     }
     /**
      * Refreshes the planner's statistics of tables a run filled: right after a backfill they have none,
@@ -65476,10 +65919,27 @@ class Database {
             throw describeDatabaseError(error, `record the run in ${RUNS_TABLE}`);
         }
     }
-    /** Rows of a query on the lock's connection (reports after the sync). */
-    async query(sql, params = []) {
+    /**
+     * Rows of a query on the run's own connection (reports after the sync). `planned: 'heavy'` (the
+     * MRR views, whose plans pass jit_above_cost and spent 1.4 s compiling to save milliseconds) runs
+     * it with JIT off for that transaction only: a session SET would stay behind on a pooled server
+     * connection, for other clients, when a transaction-mode pooler hands it on.
+     */
+    async query(sql, params = [], options = {}) {
         try {
-            return (await this.control.query(sql, params)).rows;
+            if (options.planned !== 'heavy')
+                return (await this.control.query(sql, params)).rows;
+            await this.control.query('BEGIN');
+            try {
+                await this.control.query("SELECT set_config('jit', 'off', true) FROM pg_settings WHERE name = 'jit'");
+                const rows = (await this.control.query(sql, params)).rows;
+                await this.control.query('COMMIT');
+                return rows;
+            }
+            catch (error) {
+                await this.control.query('ROLLBACK').catch(() => { });
+                throw error;
+            }
         }
         catch (error) {
             throw describeDatabaseError(error, 'read the results back');
@@ -65488,12 +65948,22 @@ class Database {
     table(name) {
         return qualified(this.schema, name);
     }
+    /** Releases the lease (a killed run's expires on its own) and disconnects. */
     async close() {
-        await this.control.end().catch(() => { });
+        try {
+            await this.lease.release();
+        }
+        catch (error) {
+            this.options.warn?.(`${describeDatabaseError(error, `release the run lock on schema ${this.schema}`).message}; the next run takes it over once it expires (lock-lease).`);
+        }
+        finally {
+            await Promise.all([this.control.end().catch(() => { }), this.leaseClient.end().catch(() => { })]);
+        }
     }
 }
 
 ;// CONCATENATED MODULE: ./src/session.ts
+
 
 
 
@@ -65583,16 +66053,20 @@ class Session {
      * `prepareWhen` resolves \u2014 after Stripe has answered a first request \u2014 so a wrong key or API base
      * creates nothing; objects start fetching meanwhile, and their writes wait for the tables.
      */
-    static async open(config, io, filters, layout) {
+    static async open(config, io, filters, layout, env) {
         const db = await Database.open({
             databaseUrl: config.databaseUrl,
             schema: config.schema,
             lockTimeoutSeconds: config.lockTimeoutSeconds,
+            leaseSeconds: config.leaseSeconds,
+            runName: runName(env),
             lockScope: config.accountShard ? `shard ${config.accountShard.index}/${config.accountShard.total}` : undefined,
-            caCert: config.databaseCaCert
+            caCert: config.databaseCaCert,
+            log: (m) => io.info(m),
+            warn: (m) => io.warning(m)
         });
-        if (!db)
-            return undefined;
+        if (!(db instanceof Database))
+            return db;
         try {
             const names = objectsWithTables(config.objects);
             const stateColumns = config.incremental ? await db.stateColumns() : new Set();
@@ -69003,6 +69477,80 @@ async function publish(io, config, report, extra) {
     return outputs;
 }
 
+;// CONCATENATED MODULE: ./src/report/skipped.ts
+/** A warning's multiple of the usual interval between runs, and a failure's. */
+const STALE_WARN_INTERVALS = 3;
+const STALE_FAIL_INTERVALS = 12;
+/** A failure is never sooner than this after the last write (an hourly schedule's missed runs, a slow backfill). */
+const STALE_FAIL_FLOOR_S = 3600;
+/** GitHub ends a job after 6 hours: a lease held longer is held by something else, or a stuck process. */
+const JOB_LIMIT_S = 6 * 3600;
+function duration(seconds) {
+    const s = Math.max(0, Math.round(seconds));
+    if (s < 120)
+        return `${s} s`;
+    if (s < 7200)
+        return `${Math.round(s / 60)} min`;
+    if (s < 172800)
+        return `${Math.round(s / 360) / 10} h`.replace('.0 h', ' h');
+    return `${Math.round(s / 8640) / 10} days`.replace('.0 days', ' days');
+}
+function at(date) {
+    return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+/** The median gap between consecutive starts (newest first), in seconds; undefined with fewer than two. */
+function usualInterval(starts) {
+    const gaps = starts
+        .slice(1)
+        .map((d, i) => (starts[i].getTime() - d.getTime()) / 1000)
+        .filter((g) => g > 0)
+        .sort((a, b) => a - b);
+    if (gaps.length === 0)
+        return undefined;
+    const mid = Math.floor(gaps.length / 2);
+    return gaps.length % 2 === 1 ? gaps[mid] : (gaps[mid - 1] + gaps[mid]) / 2;
+}
+function judgeSkip(schema, held, history, waitedSeconds) {
+    const now = (held?.now ?? history.now).getTime();
+    const heldFor = held ? (now - held.takenAt.getTime()) / 1000 : 0;
+    const holder = held
+        ? `${held.run} has held the lock on schema ${schema} since ${at(held.takenAt)} (${duration(heldFor)}; renewed ${duration((now - held.renewedAt.getTime()) / 1000)} ago, ` +
+            `its lease ends ${at(held.expiresAt)} unless renewed)`
+        : `another run holds the lock on schema ${schema} (an advisory lock: this role may not read stripe_sync_lease, which would say who)`;
+    const base = `Skipped: ${holder}; this run waited ${waitedSeconds} s (lock-timeout) and wrote nothing.`;
+    const interval = usualInterval(history.starts);
+    const age = history.lastWrittenAt ? (history.now.getTime() - history.lastWrittenAt.getTime()) / 1000 : undefined;
+    const written = age === undefined
+        ? ' No run has finished writing this schema yet (a first backfill in progress).'
+        : ` The copy was last written ${duration(age)} ago${interval ? `; runs here usually write every ${duration(interval)}` : ''}.`;
+    if (held && heldFor > JOB_LIMIT_S) {
+        return {
+            level: 'failure',
+            message: `${base}${written} No GitHub job runs for ${duration(heldFor)}: whatever holds the lock keeps renewing it without finishing. ` +
+                `Find it by its name above and stop it; the lock is free ${duration((held.expiresAt.getTime() - now) / 1000)} after it stops.`
+        };
+    }
+    if (age !== undefined && interval !== undefined && age > Math.max(STALE_FAIL_INTERVALS * interval, STALE_FAIL_FLOOR_S)) {
+        return {
+            level: 'failure',
+            message: `${base}${written} That is over ${STALE_FAIL_INTERVALS} of its intervals: the copy and the monitors' data are frozen while that run holds the lock. Find it by its name above; if it is stuck, cancel it.`
+        };
+    }
+    if (age !== undefined && interval !== undefined && age > STALE_WARN_INTERVALS * interval) {
+        return { level: 'warning', message: `${base}${written} The copy is falling behind while that run holds the lock.` };
+    }
+    return { level: 'notice', message: `${base}${written}` };
+}
+/** A lease taken over: its holder neither released nor renewed it (killed, or its runner lost). */
+function abandonedLease(schema, lease) {
+    const since = (lease.now.getTime() - lease.expiresAt.getTime()) / 1000;
+    const how = since >= 0
+        ? `its lease ran out ${duration(since)} ago`
+        : `its connection to Postgres is gone, so the lock was free at once, ${duration(-since)} before its lease would have run out`;
+    return (`Took over the lock on schema ${schema} from ${lease.run}, which took it at ${at(lease.takenAt)} and last renewed it at ${at(lease.renewedAt)}: ` +
+        `it ended without releasing it (killed, or its runner was lost), and ${how}. An incremental run goes on from the last checkpoint that run committed.`);
+}
+
 ;// CONCATENATED MODULE: ./src/stripe/accounts.ts
 
 
@@ -69257,7 +69805,7 @@ class RateLimits {
     }
 }
 /** The named operation of a request: `GET /v1/charges/ch_123?x` \u2192 `GET /v1/charges/:id`. */
-function endpointOf(method, path) {
+function limiter_endpointOf(method, path) {
     const bare = path.split('?')[0] ?? path;
     const parts = bare.split('/').map((part, i) => (i > 2 && /^[a-z]+_[A-Za-z0-9_]+$/.test(part) ? ':id' : part));
     return `${method.toUpperCase()} ${parts.join('/')}`;
@@ -69287,7 +69835,7 @@ class RateLimitedHttpClient extends stripe_esm_node.HttpClient {
         return this.inner.getClientName();
     }
     async makeRequest(...args) {
-        const endpoint = endpointOf(args[3], args[2]);
+        const endpoint = limiter_endpointOf(args[3], args[2]);
         await this.limits.acquire(endpoint);
         const response = await this.inner.makeRequest(...args);
         if (response.getStatusCode() < 300)
@@ -71104,6 +71652,8 @@ class AccountGuard extends PassingObserver {
 
 
 
+
+
 /** Enough requests in flight to keep the limiter busy at Stripe's typical latency, without many idle slices. */
 function defaultConcurrency(maxRequestsPerSecond) {
     return Math.max(2, Math.min(32, maxRequestsPerSecond));
@@ -71163,9 +71713,12 @@ async function runAction(rawIo, options = {}) {
         report = new RunReport(config.objects, OUTPUTS);
         report.features.push(...setup.features);
         announce(io, config);
-        const session = config.dryRun ? Session.dryRun() : await Session.open(config, io, filterKeys(config), setup.layout);
-        if (!session)
-            return skip(io, config, report);
+        const opened = config.dryRun ? Session.dryRun() : await Session.open(config, io, filterKeys(config), setup.layout, env);
+        if (!(opened instanceof Session))
+            return await skip(io, config, report, judgeSkip(config.schema, opened.held, opened.history, config.lockTimeoutSeconds));
+        const session = opened;
+        if (session.db?.abandoned)
+            io.warning(abandonedLease(config.schema, session.db.abandoned));
         if (config.dryRun)
             io.info('Dry run: no database connection; nothing will be written.');
         try {
@@ -71204,6 +71757,14 @@ async function runAction(rawIo, options = {}) {
         }
     }
     catch (error) {
+        // The first run of a new schema claims its lock as it creates the tables: another got there first.
+        if (error instanceof RunLockHeld && setup && report) {
+            const verdict = judgeSkip(error.schema, error.held, { now: error.held.now, starts: [] }, 0);
+            return await skip(io, setup.config, report, {
+                ...verdict,
+                message: verdict.message.replace(/this run waited 0 s \(lock-timeout\)/, 'this run found it as it was about to create the tables')
+            });
+        }
         return fail(io, error, setup?.config, report);
     }
 }
@@ -71334,17 +71895,37 @@ function failureMessage(report, config) {
         : '';
     return `${parts.join(' \u2014 ')}${kept}`;
 }
-/** Another run holds the schema's lock: succeed without writing, and say so. */
-function skip(io, config, report) {
-    const message = `Skipped: another run is writing to schema ${config.schema} (waited ${config.lockTimeoutSeconds} s for its lock); nothing was written`;
-    io.notice(message);
+/**
+ * Another run holds the schema's lock: write nothing, and say who holds it. The step succeeds while
+ * the copy is current, warns once it falls behind its schedule, and fails once it is frozen.
+ */
+async function skip(io, config, report, verdict) {
+    const { message, level } = verdict;
     const outputs = {
         ...buildOutputs(report, OUTPUTS, { dryRun: false, privacy: privacy(config.customerDetails, config.summaryAmounts), skipped: true }),
         message
     };
     for (const [name, value] of Object.entries(outputs))
         io.setOutput(name, value);
+    await writeSkipSummary(io, verdict, outputs.monitor_status === 'stale');
+    if (level === 'failure') {
+        io.setFailed(message);
+        return { ok: false, outputs, report };
+    }
+    if (level === 'warning')
+        io.warning(message);
+    else
+        io.notice(message);
     return { ok: true, outputs, report };
+}
+/** The job summary of a skipped run: what happened, first, and the monitors' status. */
+async function writeSkipSummary(io, verdict, monitored) {
+    const headline = { failure: '**\u2717 Copy frozen.**', warning: '**\u26a0 Copy falling behind.**', notice: '**Skipped.**' }[verdict.level];
+    const lines = ['## Stripe Payment Monitor', '', `${headline} ${verdict.message.replace(/^Skipped: /, '')}`, ''];
+    if (monitored)
+        lines.push('**Monitor: stale** \u2014 this run read nothing: the monitors judge again when a run holds the lock.', '');
+    if (!(await io.writeSummary(lines.join('\n'))))
+        io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.');
 }
 function describeFailure(error, config) {
     if (error instanceof ActionError) {

@@ -137,6 +137,13 @@ export const GENERIC_INPUTS = [
     description: 'Seconds to wait when another run is writing to the same schema; then this run skips (output skipped=true) and succeeds without writing.'
   },
   {
+    name: 'lock-lease',
+    default: '120',
+    since: '1.4.0',
+    description:
+      "Seconds the run's lock on the schema lasts unless renewed (it is renewed every quarter of that while the run works, and released at its end): a run killed without releasing it holds up the next run at most this long, and a run that cannot renew it in time stops writing. 10 to 3600."
+  },
+  {
     name: 'max-requests-per-second',
     default: '20',
     since: '1.0.0',
@@ -219,6 +226,8 @@ export interface Config {
   incremental: boolean
   /** Seconds to wait for another run's lock before skipping. */
   lockTimeoutSeconds: number
+  /** Seconds the run's lease lasts unrenewed (lock-lease). */
+  leaseSeconds: number
   /** Ceiling on Stripe requests per second to any one endpoint. */
   maxRequestsPerSecond: number
   /** Ceiling on Stripe requests per second for the whole run, all endpoints together. */
@@ -340,6 +349,7 @@ export function readConfig({ input, env = {}, mask = () => {}, now = new Date(),
     stripeApiBase: parseApiBase(get('stripe-api-base')),
     incremental,
     lockTimeoutSeconds: parseLockTimeout(get('lock-timeout')),
+    leaseSeconds: parseLease(get('lock-lease')),
     maxRequestsPerSecond: parseRequestsPerSecond('max-requests-per-second', get('max-requests-per-second')),
     maxTotalRequestsPerSecond: get('max-total-requests-per-second')
       ? parseRequestsPerSecond('max-total-requests-per-second', get('max-total-requests-per-second'))
@@ -425,6 +435,13 @@ export function parseSummaryAmounts(value: string, repositoryPrivate: boolean | 
 export function parseLockTimeout(value: string): number {
   if (!/^\d{1,5}$/.test(value) || Number(value) > 21600) {
     throw new InputError('lock-timeout', `"${value}" is not a number of seconds from 0 to 21600 (6 hours, a job's limit).`)
+  }
+  return Number(value)
+}
+
+export function parseLease(value: string): number {
+  if (!/^\d{1,4}$/.test(value) || Number(value) < 10 || Number(value) > 3600) {
+    throw new InputError('lock-lease', `"${value}" is not a number of seconds from 10 to 3600.`)
   }
   return Number(value)
 }

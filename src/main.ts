@@ -10,6 +10,8 @@ import { buildOutputs, outputsAfterFailure, type Outputs } from './report/output
 import { privacy } from './report/privacy.js'
 import { publish, readBack } from './report/publish.js'
 import { scheduleOf } from './report/requests.js'
+import { abandonedLease, judgeSkip, type SkipVerdict } from './report/skipped.js'
+import { RunLockHeld } from './store/lease.js'
 import { Session, accountKey } from './session.js'
 import { accountFacts, readOnce, type AccountRead } from './stripe/accounts.js'
 import { createStripeClient } from './stripe/client.js'
@@ -97,8 +99,10 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
     report = new RunReport(config.objects, OUTPUTS)
     report.features.push(...setup.features)
     announce(io, config)
-    const session = config.dryRun ? Session.dryRun() : await Session.open(config, io, filterKeys(config), setup.layout)
-    if (!session) return skip(io, config, report)
+    const opened = config.dryRun ? Session.dryRun() : await Session.open(config, io, filterKeys(config), setup.layout, env)
+    if (!(opened instanceof Session)) return await skip(io, config, report, judgeSkip(config.schema, opened.held, opened.history, config.lockTimeoutSeconds))
+    const session = opened
+    if (session.db?.abandoned) io.warning(abandonedLease(config.schema, session.db.abandoned))
     if (config.dryRun) io.info('Dry run: no database connection; nothing will be written.')
     try {
       const limits = new RateLimits(config.maxRequestsPerSecond, config.maxTotalRequestsPerSecond, options.clock)
@@ -144,6 +148,14 @@ export async function runAction(rawIo: ActionIO, options: RunOptions = {}): Prom
       await session.close()
     }
   } catch (error) {
+    // The first run of a new schema claims its lock as it creates the tables: another got there first.
+    if (error instanceof RunLockHeld && setup && report) {
+      const verdict = judgeSkip(error.schema, error.held, { now: error.held.now, starts: [] }, 0)
+      return await skip(io, setup.config, report, {
+        ...verdict,
+        message: verdict.message.replace(/this run waited 0 s \(lock-timeout\)/, 'this run found it as it was about to create the tables')
+      })
+    }
     return fail(io, error, setup?.config, report)
   }
 }
@@ -289,16 +301,33 @@ function failureMessage(report: RunReport, config: Config): string {
   return `${parts.join(' — ')}${kept}`
 }
 
-/** Another run holds the schema's lock: succeed without writing, and say so. */
-function skip(io: ActionIO, config: Config, report: RunReport): RunOutcome {
-  const message = `Skipped: another run is writing to schema ${config.schema} (waited ${config.lockTimeoutSeconds} s for its lock); nothing was written`
-  io.notice(message)
-  const outputs = {
+/**
+ * Another run holds the schema's lock: write nothing, and say who holds it. The step succeeds while
+ * the copy is current, warns once it falls behind its schedule, and fails once it is frozen.
+ */
+async function skip(io: ActionIO, config: Config, report: RunReport, verdict: SkipVerdict): Promise<RunOutcome> {
+  const { message, level } = verdict
+  const outputs: Outputs = {
     ...buildOutputs(report, OUTPUTS, { dryRun: false, privacy: privacy(config.customerDetails, config.summaryAmounts), skipped: true }),
     message
   }
   for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value)
+  await writeSkipSummary(io, verdict, outputs.monitor_status === 'stale')
+  if (level === 'failure') {
+    io.setFailed(message)
+    return { ok: false, outputs, report }
+  }
+  if (level === 'warning') io.warning(message)
+  else io.notice(message)
   return { ok: true, outputs, report }
+}
+
+/** The job summary of a skipped run: what happened, first, and the monitors' status. */
+async function writeSkipSummary(io: ActionIO, verdict: SkipVerdict, monitored: boolean): Promise<void> {
+  const headline = { failure: '**✗ Copy frozen.**', warning: '**⚠ Copy falling behind.**', notice: '**Skipped.**' }[verdict.level]
+  const lines = ['## Stripe Payment Monitor', '', `${headline} ${verdict.message.replace(/^Skipped: /, '')}`, '']
+  if (monitored) lines.push('**Monitor: stale** — this run read nothing: the monitors judge again when a run holds the lock.', '')
+  if (!(await io.writeSummary(lines.join('\n')))) io.info('No GITHUB_STEP_SUMMARY file: skipping the job summary.')
 }
 
 export function describeFailure(error: unknown, config: Config | undefined): string {

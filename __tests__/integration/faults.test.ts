@@ -175,7 +175,15 @@ describe('Postgres faults', () => {
   it('later runs need no CREATE privilege: USAGE plus SELECT, INSERT, UPDATE are enough', async () => {
     await standIn({}, 60)
     await run({ incremental: 'true' })
-    const tables = ['processed_charges', 'stripe_sync_state', 'stripe_sync_rejects', 'stripe_sync_runs', 'stripe_monitor_incidents', 'stripe_monitor_places']
+    const tables = [
+      'processed_charges',
+      'stripe_sync_state',
+      'stripe_sync_rejects',
+      'stripe_sync_runs',
+      'stripe_sync_lease',
+      'stripe_monitor_incidents',
+      'stripe_monitor_places'
+    ]
       .map((t) => `"${world.schema}".${t}`)
       .join(', ')
     await withRole(`GRANT SELECT, INSERT, UPDATE ON ${tables}`, async (url) => {
@@ -227,7 +235,15 @@ describe('Postgres faults', () => {
     await run({ incremental: 'true' })
     // As a table made before the monitors were: without their index.
     await withClient(world.db.url, (c) => c.query(`DROP INDEX "${world.schema}".processed_charges_monitor_idx`))
-    const tables = ['processed_charges', 'stripe_sync_state', 'stripe_sync_rejects', 'stripe_sync_runs', 'stripe_monitor_incidents', 'stripe_monitor_places']
+    const tables = [
+      'processed_charges',
+      'stripe_sync_state',
+      'stripe_sync_rejects',
+      'stripe_sync_runs',
+      'stripe_sync_lease',
+      'stripe_monitor_incidents',
+      'stripe_monitor_places'
+    ]
       .map((t) => `"${world.schema}".${t}`)
       .join(', ')
     await withRole(`GRANT SELECT, INSERT, UPDATE ON ${tables}`, async (url) => {

@@ -4,6 +4,7 @@ import { octokitApi } from '../../src/features/monitor/github.js'
 import { INCIDENTS, INCIDENTS_TABLE, issueStore } from '../../src/features/monitor/incidents.js'
 import { reconcileIssues, type LogResult } from '../../src/features/monitor/issues.js'
 import { ensureTable } from '../../src/store/schema.js'
+import { ensureLeaseTable } from '../../src/store/lease.js'
 import { GitHubStandIn, type GitHubFault, type GitHubRequest } from '../../test-support/github-standin.js'
 import { withClient } from '../../test-support/postgres.js'
 import { generateMonitorAccount, type Incidents, type MonitorAccount } from '../../test-support/monitor-account.js'
@@ -242,10 +243,12 @@ it('two shards of a Connect matrix at once, with a slow GitHub: one issue per in
 
 describe('one writer per incident', () => {
   /** Five open incidents in a fresh incidents table. */
-  async function fiveIncidents(): Promise<void> {
+  /** Five open incidents; with `lease` false, no lease table (a role the run fell back to the advisory lock for). */
+  async function fiveIncidents(lease = true): Promise<void> {
     await withClient(world.db.url, async (c) => {
       await c.query(`CREATE SCHEMA IF NOT EXISTS "${world.schema}"`)
       await ensureTable(c, world.schema, INCIDENTS)
+      if (lease) await ensureLeaseTable(c, world.schema)
       for (let i = 0; i < 5; i++) {
         const id = `inc_${String(i).padStart(20, 'a')}`
         await c.query(
@@ -264,7 +267,8 @@ describe('one writer per incident', () => {
     try {
       const db = {
         query: async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => (await client.query<R>(sql, params)).rows,
-        table: (name: string) => `"${world.schema}".${name}`
+        table: (name: string) => `"${world.schema}".${name}`,
+        schema: world.schema
       }
       const api = await octokitApi({ token: 'ghs_IssueToken0123456789', repository: 'acme/payments', apiUrl: github.url }, callMs)
       return await reconcileIssues(api, issueStore(db), { now: new Date(), deadline: Date.now() + budgetMs, clock: Date.now })
@@ -278,6 +282,9 @@ describe('one writer per incident', () => {
     github.fault = () => ({ delayMs: 150 })
     const results = await Promise.all([shard(), shard()])
     expect(results.map((r) => r.stopped)).toEqual([undefined, undefined])
+    // Each claim was a lease, released: nothing is left held for the next run.
+    const held = await withClient(world.db.url, (c) => c.query(`SELECT name FROM "${world.schema}".stripe_sync_lease WHERE released_at IS NULL`))
+    expect(held.rows).toEqual([])
     expect(github.issues).toHaveLength(5)
     expect(new Set(github.issues.map((i) => /incident:(inc_\w+)/.exec(i.body)![1])).size).toBe(5)
     // The next run (alone) has nothing to write.
@@ -287,7 +294,7 @@ describe('one writer per incident', () => {
   }, 60_000)
 
   it('a GitHub that hangs costs seconds, not minutes: each call is bounded, the rest left for the next run', async () => {
-    await fiveIncidents()
+    await fiveIncidents(false)
     github.fault = (r) => (r.method === 'POST' ? { hang: true } : undefined)
     const result = await shard(300, 1_000)
     // What is counted, not how long it took: the calls that hung failed, and the budget left the rest.

@@ -76,7 +76,7 @@ export interface FeatureContext extends SummaryContext {
  * What a feature reads the database through: its queries and its tables' qualified names. Unit tests
  * give it `test-support/database.ts`'s stand-in.
  */
-export type FeatureDatabase = Pick<Database, 'query' | 'table'>
+export type FeatureDatabase = Pick<Database, 'query' | 'table' | 'schema'>
 
 /** What a feature reads back after the sync with. */
 export interface ReadBackContext {
@@ -101,6 +101,8 @@ export interface OutputContext {
   /** The run's `message` output (the seed job's). */
   message: string
   run: RunFacts
+  /** Another run held the lock: this one synced and read nothing. */
+  skipped?: boolean
 }
 
 /**

@@ -68,7 +68,7 @@ export function buildOutputs(
     rejected_count: String(report.total('rejected')),
     stripe_requests: String(report.stripeRequests)
   }
-  const context: OutputContext = { privacy: options.privacy, dryRun: options.dryRun, message, run: report }
+  const context: OutputContext = { privacy: options.privacy, dryRun: options.dryRun, message, run: report, skipped }
   return Object.assign(emptyOutputs(declared, skipped), generic, ...report.features.map((f: Feature) => f.outputs?.(context) ?? {}))
 }
 

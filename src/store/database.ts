@@ -3,9 +3,22 @@ import type { ObjectSpec, StripeObject } from '../objects/spec.js'
 import { qualified, quoteIdent } from './columns.js'
 import { AccountQueue, ensureAccountsTable, fillAccountId } from './accounts.js'
 import { connect, describeDatabaseError } from './connect.js'
-import { LOCK_CLASS, acquireRunLock } from './lock.js'
+import {
+  PREPARE_LOCK_CLASS,
+  RunLease,
+  advisoryFallback,
+  mayUseLease,
+  RunLockHeld,
+  claimLease,
+  endpointOf,
+  rowsOf,
+  ensureLeaseTable,
+  leaseTableExists,
+  type LeaseRecord
+} from './lease.js'
+import { readSettings, settingWarnings } from './settings.js'
 import { ensureRejectsTable, fillRejectsAccount, rejectsHaveAccount, upgradeRejectsSql } from './rejects.js'
-import { RUNS_TABLE, ensureRunsTable, recordRun, type PastRun, type RunRecord } from './runs.js'
+import { RUNS_TABLE, ensureRunsTable, recentRuns, recordRun, type PastRun, type RecentRuns, type RunRecord } from './runs.js'
 import { ensureIndex, ensureTable, indexName, relationExists, type IndexDefinition, type TableDefinition, type TableReport } from './schema.js'
 import { TableSink, analyzeTables, type TableSinkOptions } from './sink.js'
 import {
@@ -25,7 +38,14 @@ export interface DatabaseOptions {
   databaseUrl: string
   schema: string
   lockTimeoutSeconds: number
+  /** How long the run's lease lasts unrenewed (lock-lease): what a killed run can block the next one for. */
+  leaseSeconds: number
+  /** Who this run is, as a run that skips reports it. */
+  runName: string
   caCert?: string
+  /** Progress (connection retries) and warnings (the role's timeouts) for the log. */
+  log?: (message: string) => void
+  warn?: (message: string) => void
   /**
    * A run lock of its own beside the schema's (a shard of a matrix: `shard 2/4`), so shards run at
    * once; they still take turns preparing the tables, and share accounts through the work queue.
@@ -49,33 +69,76 @@ export interface SchemaReport {
 /** What the run lacks without the bookkeeping tables a later version added. */
 const BOOKKEEPING = 'every object is listed each run; requests are not projected'
 
+/** Another run holds the lease: who, and what the copy's history says of how long it has not been written. */
+export interface Skipped {
+  /** Undefined when the lock is the advisory fallback, which cannot say who holds it. */
+  held?: LeaseRecord
+  history: RecentRuns
+}
+
 /**
- * The run's database: one connection holds the schema's run lock and prepares the tables; each
- * object then writes on a connection of its own, so objects sync concurrently.
+ * The run's database: one connection prepares the tables and reads back, one holds the run's lease
+ * (claimed, renewed and released with plain statements: see lease.ts); each object then writes on a
+ * connection of its own, so objects sync concurrently, and checks the lease before every commit.
  */
 export class Database {
   private constructor(
     private readonly control: pg.Client,
     readonly options: DatabaseOptions,
     /** The database's clock when the run took its lock. */
-    readonly startedAt: Date
+    readonly startedAt: Date,
+    private readonly lease: RunLease,
+    private readonly leaseClient: pg.Client,
+    /** No lease table yet (a new schema, or one an earlier version made): the lease is claimed as the tables are prepared. */
+    private claimPending: boolean,
+    /** A lease a killed run left, taken over. */
+    readonly abandoned: LeaseRecord | undefined
   ) {}
 
-  /** Connects and takes the run lock; undefined (disconnected) when another run holds it. */
-  static async open(options: DatabaseOptions): Promise<Database | undefined> {
-    const client = await connect(options.databaseUrl, options.caCert)
+  /** Connects and claims the run's lease; `Skipped` (disconnected) when another run holds it. */
+  static async open(options: DatabaseOptions): Promise<Database | Skipped> {
+    const connection = { log: options.log }
+    const client = await connect(options.databaseUrl, options.caCert, connection)
+    let leaseClient: pg.Client | undefined
     try {
+      leaseClient = await connect(options.databaseUrl, options.caCert, connection)
       const lockName = options.lockScope ? `${options.schema}#${options.lockScope}` : options.schema
-      if (!(await acquireRunLock(client, lockName, options.lockTimeoutSeconds))) {
-        await client.end()
-        return undefined
+      const lease = new RunLease(leaseClient, options.schema, lockName, options.runName, options.leaseSeconds)
+      lease.advisory = !(await mayUseLease(client, options.schema))
+      if (lease.advisory) {
+        const role = await client.query<{ role: string }>('SELECT current_user AS role')
+        options.warn?.(advisoryFallback(options.schema, role.rows[0]!.role))
       }
+      const pending = !lease.advisory && !(await leaseTableExists(client, options.schema))
+      let abandoned: LeaseRecord | undefined
+      if (!pending) {
+        const claim = await lease.claim(options.lockTimeoutSeconds)
+        if (!claim.taken) {
+          const history = await recentRuns(client, options.schema)
+          await Promise.all([client.end(), leaseClient.end()])
+          return { held: claim.held, history }
+        }
+        abandoned = 'abandoned' in claim ? claim.abandoned : undefined
+        lease.start()
+      }
+      for (const warning of settingWarnings(await readSettings(client))) options.warn?.(warning)
       const now = await client.query<{ now: Date }>('SELECT now() AS now')
-      return new Database(client, options, now.rows[0]!.now)
+      return new Database(client, options, now.rows[0]!.now, lease, leaseClient, pending, abandoned)
     } catch (error) {
       await client.end().catch(() => {})
+      await leaseClient?.end().catch(() => {})
       throw describeDatabaseError(error, `take the run lock on schema ${options.schema}`)
     }
+  }
+
+  /** Throws once the run's lease may have run out (before any commit). */
+  checkLease(): void {
+    if (!this.claimPending) this.lease.check()
+  }
+
+  /** Statements the lease cost this run so far. */
+  get leaseQueries(): number {
+    return this.lease.queries
   }
 
   get schema(): string {
@@ -135,13 +198,14 @@ export class Database {
     }
     try {
       await client.query('BEGIN')
-      // Shards prepare in turn (a run of the whole schema holds this lock for its run).
-      if (this.options.lockScope) await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [LOCK_CLASS, schema])
+      // Runs prepare in turn (shards, and two first runs of a new schema): a transaction's lock, which a pooler cannot strand.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [PREPARE_LOCK_CLASS, schema])
       const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])
       if (schemaExists.rowCount === 0) {
         await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`)
         report.createdSchema = true
       }
+      if (this.claimPending) await this.claimInTransaction()
       for (const table of tables) {
         if (!table.optional) report.tables.push(await ensureTable(client, schema, table))
         else {
@@ -167,9 +231,29 @@ export class Database {
       await client.query('COMMIT')
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {})
+      if (error instanceof RunLockHeld) throw error
       throw describeDatabaseError(error, `prepare the tables in schema ${schema}`)
     }
+    if (this.claimPending) {
+      this.claimPending = false
+      this.lease.start()
+    }
     return report
+  }
+
+  /**
+   * The first run of a schema (or the first of this version) claims its lease where it creates the
+   * table, behind the preparers' transaction lock: of two such runs, the second finds the lease held
+   * and writes nothing.
+   */
+  private async claimInTransaction(): Promise<void> {
+    const client = this.control
+    await ensureLeaseTable(client, this.schema)
+    const sent = this.lease.clock()
+    this.lease.queries++
+    const claim = await claimLease(rowsOf(client), this.schema, this.lease.name, this.lease.holder, this.lease.run, this.lease.ttlSeconds, endpointOf(client))
+    if (!claim.taken) throw new RunLockHeld(this.schema, claim.held)
+    this.lease.claimedAt(sent)
   }
 
   /** Work that needs a privilege the run can do without: refused, it is rolled back alone and noted. */
@@ -189,7 +273,11 @@ export class Database {
 
   /** A sink for one object, on a new connection (opening while the object starts fetching). */
   sink<T extends StripeObject>(spec: ObjectSpec<T>, options: Omit<TableSinkOptions, 'schema'>): TableSink<T> {
-    return new TableSink(connect(this.options.databaseUrl, this.options.caCert), spec, { ...options, schema: this.schema })
+    return new TableSink(connect(this.options.databaseUrl, this.options.caCert, { log: this.options.log }), spec, {
+      ...options,
+      schema: this.schema,
+      beforeCommit: () => this.checkLease()
+    })
   }
 
   /**
@@ -239,10 +327,25 @@ export class Database {
     }
   }
 
-  /** Rows of a query on the lock's connection (reports after the sync). */
-  async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
+  /**
+   * Rows of a query on the run's own connection (reports after the sync). `planned: 'heavy'` (the
+   * MRR views, whose plans pass jit_above_cost and spent 1.4 s compiling to save milliseconds) runs
+   * it with JIT off for that transaction only: a session SET would stay behind on a pooled server
+   * connection, for other clients, when a transaction-mode pooler hands it on.
+   */
+  async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], options: { planned?: 'heavy' } = {}): Promise<R[]> {
     try {
-      return (await this.control.query<R>(sql, params)).rows
+      if (options.planned !== 'heavy') return (await this.control.query<R>(sql, params)).rows
+      await this.control.query('BEGIN')
+      try {
+        await this.control.query("SELECT set_config('jit', 'off', true) FROM pg_settings WHERE name = 'jit'")
+        const rows = (await this.control.query<R>(sql, params)).rows
+        await this.control.query('COMMIT')
+        return rows
+      } catch (error) {
+        await this.control.query('ROLLBACK').catch(() => {})
+        throw error
+      }
     } catch (error) {
       throw describeDatabaseError(error, 'read the results back')
     }
@@ -252,7 +355,16 @@ export class Database {
     return qualified(this.schema, name)
   }
 
+  /** Releases the lease (a killed run's expires on its own) and disconnects. */
   async close(): Promise<void> {
-    await this.control.end().catch(() => {})
+    try {
+      await this.lease.release()
+    } catch (error) {
+      this.options.warn?.(
+        `${describeDatabaseError(error, `release the run lock on schema ${this.schema}`).message}; the next run takes it over once it expires (lock-lease).`
+      )
+    } finally {
+      await Promise.all([this.control.end().catch(() => {}), this.leaseClient.end().catch(() => {})])
+    }
   }
 }

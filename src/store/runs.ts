@@ -60,3 +60,24 @@ export async function recordRun(client: pg.Client, schema: string, run: RunRecor
   ])
   return previous.rows.map((r) => ({ startedAt: r.started_at, stripeRequests: r.stripe_requests }))
 }
+
+/** What a run that skips reads of the schema's runs: when the copy was last written, and how often runs write it. */
+export interface RecentRuns {
+  /** When the last run that finished without failing did (the database's clock); undefined before any. */
+  lastWrittenAt?: Date
+  /** The database's clock at the read. */
+  now: Date
+  /** The starts of the recent runs, newest first (each run's own clock). */
+  starts: Date[]
+}
+
+/** The schema's recent runs, all accounts together (none without the runs table). */
+export async function recentRuns(client: pg.Client, schema: string): Promise<RecentRuns> {
+  const table = qualified(schema, RUNS_TABLE)
+  const exists = await client.query<{ r: string | null; now: Date }>('SELECT to_regclass($1) AS r, now() AS now', [table])
+  const now = exists.rows[0]!.now
+  if (exists.rows[0]!.r === null) return { now, starts: [] }
+  const last = await client.query<{ at: Date | null }>(`SELECT max(finished_at) AS at FROM ${table} WHERE ok`)
+  const starts = await client.query<{ started_at: Date }>(`SELECT started_at FROM ${table} ORDER BY started_at DESC LIMIT ${RECENT_RUNS + 1}`)
+  return { lastWrittenAt: last.rows[0]?.at ?? undefined, now, starts: starts.rows.map((r) => r.started_at) }
+}

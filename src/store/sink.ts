@@ -118,6 +118,8 @@ export interface TableSinkOptions {
    * to reconcile) is this account's rows only (`account_id` = context.accountId).
    */
   scopeToAccount?: boolean
+  /** Called before every commit: throws when the run may no longer write (its lease ran out). */
+  beforeCommit?: () => void
 }
 
 /** A table as the sync uses it beyond writing: its name, reads, the quarantine, a transaction of its own. */
@@ -325,6 +327,7 @@ export class TableSink<T extends StripeObject> implements ObjectSink<T> {
     try {
       await this.client.query('BEGIN')
       const result = await work()
+      this.options.beforeCommit?.()
       await this.client.query('COMMIT')
       return result
     } catch (error) {

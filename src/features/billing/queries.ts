@@ -22,7 +22,9 @@ export interface MrrRow {
 export function mrrRows(db: FeatureDatabase): Promise<MrrRow[]> {
   return db.query<MrrRow>(
     `SELECT currency, mrr, active_subscriptions, customers, active_subscribers, trialing_subscriptions, trial_mrr
-       FROM ${db.table(MRR_VIEW)} ORDER BY mrr DESC, currency`
+       FROM ${db.table(MRR_VIEW)} ORDER BY mrr DESC, currency`,
+    [],
+    { planned: 'heavy' }
   )
 }
 
@@ -49,7 +51,8 @@ export function mrrMonthRows(db: FeatureDatabase, months: number): Promise<MrrMo
        FROM ${db.table(MRR_MONTHLY_VIEW)}
       WHERE month > (date_trunc('month', now() AT TIME ZONE 'UTC') - make_interval(months => $1))::date
       ORDER BY month, currency`,
-    [months]
+    [months],
+    { planned: 'heavy' }
   )
 }
 
@@ -65,7 +68,8 @@ export function topProductRows(
          FROM ${db.table(MRR_BY_PRODUCT_VIEW)}
         GROUP BY currency, product_id HAVING sum(mrr) > 0) ranked
       WHERE rank <= $1 ORDER BY currency, rank`,
-    [perCurrency]
+    [perCurrency],
+    { planned: 'heavy' }
   )
 }
 

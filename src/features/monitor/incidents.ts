@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Column } from '../../objects/spec.js'
 import type { FeatureDatabase } from '../../report/feature.js'
 import type { TableDefinition } from '../../store/schema.js'
+import { claimLease, releaseLease, type Rows } from '../../store/lease.js'
 import type { Finding, MonitorName, Severity } from './monitor.js'
 
 export const INCIDENTS_TABLE = 'stripe_monitor_incidents'
@@ -207,8 +208,9 @@ export interface IssueFields {
 
 /**
  * The incidents table as the issue log reads and writes it. `claim` takes an incident for one run
- * (a session advisory lock: two runs at once — shards of a matrix — never both write its issue; a
- * killed run's claim ends with its connection).
+ * (a lease in stripe_sync_lease, named for the incident: two runs at once — shards of a matrix —
+ * never both write its issue; a killed run's claim runs out after ISSUE_CLAIM_SECONDS; nothing is
+ * held on a connection, which a transaction-mode pooler would hand to someone else).
  */
 export interface IssueStore {
   /** The open incidents, and those of `ids` (the issues GitHub lists), each once. */
@@ -220,10 +222,17 @@ export interface IssueStore {
   record(id: string, fields: IssueFields): Promise<void>
 }
 
+/** The fallback's lock namespace (as 1.3 took it). */
 const ISSUE_LOCK = 'stripe-payment-monitor issue'
+
+/** Long enough for one incident's GitHub calls with their retries; a killed run's claim frees itself after it. */
+const ISSUE_CLAIM_SECONDS = 300
 
 export function issueStore(db: FeatureDatabase): IssueStore {
   const table = db.table(INCIDENTS_TABLE)
+  const holder = randomUUID()
+  let advisory = false
+  const rows: Rows = (sql, params) => db.query(sql, params)
   const logged = (r: Row & { state: string }): LoggedIncident => ({ ...incidentOf(r), open: r.state === 'open' })
   return {
     incidents: async (ids) =>
@@ -232,8 +241,22 @@ export function issueStore(db: FeatureDatabase): IssueStore {
       const [row] = await db.query<Row & { state: string }>(`SELECT * FROM ${table} WHERE incident_id = $1`, [id])
       return row ? logged(row) : undefined
     },
-    claim: async (id) => (await db.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS ok', [ISSUE_LOCK, id]))[0]?.ok === true,
-    release: async (id) => void (await db.query('SELECT pg_advisory_unlock(hashtext($1), hashtext($2))', [ISSUE_LOCK, id])),
+    claim: async (id) => {
+      if (!advisory) {
+        try {
+          return (await claimLease(rows, db.schema, `issue ${id}`, holder, 'the issue log', ISSUE_CLAIM_SECONDS)).taken
+        } catch (error) {
+          // No lease table for this role (the run fell back to an advisory lock, and says so): claim the same way.
+          if (!['42P01', '42501'].includes((error as { code?: string }).code ?? '')) throw error
+          advisory = true
+        }
+      }
+      return (await db.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS ok', [ISSUE_LOCK, id]))[0]?.ok === true
+    },
+    release: async (id) => {
+      if (advisory) await db.query('SELECT pg_advisory_unlock(hashtext($1), hashtext($2))', [ISSUE_LOCK, id])
+      else await releaseLease(rows, db.schema, `issue ${id}`, holder)
+    },
     record: async (id, f) => {
       await db.query(
         `UPDATE ${table} SET issue_number = coalesce($2, issue_number), issue_state = coalesce($3, issue_state), issue_severity = coalesce($4, issue_severity),

@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js'
-import type { Feature, FeatureContext, FeatureDatabase, OutputOf, ReadBackContext } from '../../report/feature.js'
+import type { Feature, FeatureContext, FeatureDatabase, OutputContext, OutputOf, ReadBackContext } from '../../report/feature.js'
 import { cut } from '../../text.js'
 import { unixSeconds } from '../../time.js'
 import { accountCalendar } from './account-calendar.js'
@@ -122,9 +122,10 @@ export class PaymentMonitor implements Feature<MonitorOutput> {
     return worstOf(this.view())
   }
 
-  outputs(): Record<MonitorOutput, string> {
+  outputs(ctx?: OutputContext): Record<MonitorOutput, string> {
     if (this.result) return { incidents: '[]', incidents_opened: '0', incidents_resolved: '0', monitor_status: '', backtest: JSON.stringify(this.result) }
-    if (!this.ran) return { incidents: '[]', incidents_opened: '0', incidents_resolved: '0', monitor_status: '', backtest: '' }
+    // Skipped (another run holds the lock): nothing was read, and the data it would judge is not being written by this run.
+    if (!this.ran) return { incidents: '[]', incidents_opened: '0', incidents_resolved: '0', monitor_status: ctx?.skipped ? 'stale' : '', backtest: '' }
     return {
       incidents: JSON.stringify(incidentEntries(this.changes)),
       incidents_opened: String(this.changes.filter((c) => c.state === 'opened').length),
