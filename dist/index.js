@@ -39744,7 +39744,21 @@ function parseQuiet(value) {
             throw bad('is an empty window');
         windows.push({ kind: 'weekly', days, from, to, text: part });
     }
+    if (mutesEveryHour(windows)) {
+        throw new InputError('monitor-quiet', `"${shown(value.trim(), 80)}" mutes every hour of every week: no incident would ever open, and the summary would still look after the shop. To turn the monitors off, set monitors: none.`);
+    }
     return windows;
+}
+/** Whether the weekly windows together hold every quarter hour of a week (checked on a UTC week: wall time has no gaps there). */
+function mutesEveryHour(windows) {
+    const weekly = windows.filter((w) => w.kind === 'weekly');
+    if (weekly.length === 0)
+        return false;
+    const monday = Date.UTC(2026, 0, 5) / 1000;
+    for (let t = monday; t < monday + 7 * DAY_SECONDS; t += 900)
+        if (!weekly.some((w) => endOf(w, t, 'UTC') !== undefined))
+            return false;
+    return true;
 }
 /** Whether an instant is in a window; when it is, the instant that window ends. */
 function endOf(window, t, zone) {
@@ -40976,7 +40990,7 @@ const contract_CONTRACT = {
         { name: 'incidents', empty: '[]', description: 'JSON array of the incidents opened, still open and resolved this run - {id, monitor, severity (warning or critical), state (opened, ongoing or resolved), account_id, opened_at, resolved_at, summary, observed, expected, dashboard_url}.' },
         { name: 'incidents_opened', empty: '0', description: 'Incidents opened this run.' },
         { name: 'incidents_resolved', empty: '0', description: 'Incidents resolved this run.' },
-        { name: 'monitor_status', empty: '', description: 'critical or warning (the worst open incident); else stale (the synced data the monitors read is not current - a backfill in progress), partial (a chosen monitor cannot watch - an object not synced, status without failed charges, a key that cannot read an object, the monitors could not read the database), learning (a monitor that compares with the account\'s history has under 14 days of it) or ok; empty when no monitor ran.' },
+        { name: 'monitor_status', empty: '', description: 'critical or warning (the worst open incident; one acknowledged - its issue closed by hand - still counts here, but no longer fails the step); else muted (a monitor-quiet window held back a finding that would have opened), stale (the copy the monitors read stops short of now - a backfill in progress, a created-before window, a limit reached - or another run held the lock: nothing is judged past it), partial (a chosen monitor cannot watch - an object not synced, status without failed charges, a key that cannot read an object, the monitors could not read the database), learning (a monitor that compares with the account\'s history has under 14 days of it) or ok; empty when no monitor ran.' },
         { name: 'backtest', empty: '', description: 'With monitor-backtest: JSON {window {from, to}, history_from (when the stored history begins inside the window), evaluations, incidents [{monitor, account, key, severity, opened_at, resolved_at, summary}]}.' }
     ]
 };
@@ -41987,6 +42001,11 @@ async function evaluate(db, monitors, levels, sources, at, past, calendar) {
             outcomes.push({ monitor, notes: [], findings: [], unavailable: why });
             continue;
         }
+        const behind = monitor.reads.filter((o) => sources.behind?.has(o));
+        if (behind.length > 0) {
+            outcomes.push({ monitor, notes: [], findings: [], behind });
+            continue;
+        }
         let result;
         try {
             result = await monitor.evaluate({
@@ -42423,10 +42442,14 @@ function openedNotices(changes) {
         .map((c) => `Incident (${c.incident.severity}): ${c.incident.monitor}${c.incident.account ? ` in ${shownId(c.incident.account)}` : ''} \u2014 ${shown(c.incident.summary, 500)}`);
 }
 /** Why `fail-on` fails the step, or undefined: no incident at its level is open. */
-function failOnVerdict(changes, level) {
+function failOnVerdict(changes, level, acknowledged = new Set()) {
     if (level === 'never')
         return undefined;
-    const failing = changes.filter((c) => c.state !== 'resolved' && (level === 'warning' || c.incident.severity === 'critical'));
+    // An incident whose issue a person closed is acknowledged: it stays listed, but fails no more runs (their e-mails).
+    const failing = changes.filter((c) => c.state !== 'resolved' &&
+        (level === 'warning' || c.incident.severity === 'critical') &&
+        c.incident.issueState !== 'acknowledged' &&
+        !acknowledged.has(c.incident.id));
     if (failing.length === 0)
         return undefined;
     const named = failing
@@ -42445,7 +42468,8 @@ function failOnVerdict(changes, level) {
 
 
 
-const MARK = { ok: '\u2713', learning: '\u2026', warning: '\u26a0', critical: '\u2717', stale: '\u25cc', partial: '\u25d0' };
+
+const MARK = { ok: '\u2713', learning: '\u2026', warning: '\u26a0', critical: '\u2717', muted: '\ud83d\udd07', stale: '\u25cc', partial: '\u25d0' };
 /**
  * critical or warning (the worst incident open); else stale (the data read is not current), partial
  * (a chosen monitor cannot watch), learning (a relative monitor has too little history) or ok.
@@ -42456,6 +42480,9 @@ function worstOf(view) {
         return 'critical';
     if (open.includes('warning'))
         return 'warning';
+    // A quiet window held a finding back: something would have opened, so never "all clear".
+    if (view.outcomes.some((o) => (o.muted?.length ?? 0) > 0))
+        return 'muted';
     if (view.stale.length > 0)
         return 'stale';
     if (view.blind.length > 0)
@@ -42472,6 +42499,13 @@ function inline(text) {
 function localTime(date, zone) {
     return `${localMinutes(unixSeconds(date), zone)} ${zone === 'UTC' ? 'UTC' : `(${zone})`}`;
 }
+/** "muted until 2026-12-27 00:00 (Europe/London) by `monitor-quiet` \u2014 1 finding held back (silence)". */
+function mutedHead(view) {
+    const held = view.outcomes.filter((o) => (o.muted?.length ?? 0) > 0);
+    const count = held.reduce((n, o) => n + o.muted.length, 0);
+    const until = view.quiet ? ` until ${localMinutes(view.quiet.until, view.calendar.zone)} (${view.calendar.zone})` : '';
+    return `muted${until} by \`monitor-quiet\` \u2014 ${count} finding${count === 1 ? '' : 's'} held back (${held.map((o) => o.monitor.name).join(', ')})`;
+}
 /** The summary's opening lines for the monitor. */
 function renderStatus(view, now) {
     const status = worstOf(view);
@@ -42481,13 +42515,15 @@ function renderStatus(view, now) {
     const watching = view.outcomes.filter((o) => !o.unavailable).length;
     const head = status === 'critical' || status === 'warning'
         ? `${open} incident${open === 1 ? '' : 's'} open${opened > 0 ? ` (${opened} new)` : ''}`
-        : status === 'stale'
-            ? 'not current \u2014 the synced data is behind, so a quiet day may be a missing one'
-            : status === 'partial'
-                ? `watching ${watching} of ${view.outcomes.length} monitors \u2014 the others cannot see`
-                : status === 'learning'
-                    ? 'watching; some monitors are still learning the account\u2019s rhythm'
-                    : 'all clear';
+        : status === 'muted'
+            ? mutedHead(view)
+            : status === 'stale'
+                ? 'not current \u2014 the synced data is behind, so a quiet day may be a missing one'
+                : status === 'partial'
+                    ? `watching ${watching} of ${view.outcomes.length} monitors \u2014 the others cannot see`
+                    : status === 'learning'
+                        ? 'watching; some monitors are still learning the account\u2019s rhythm'
+                        : 'all clear';
     const lines = [`### ${MARK[status]} Monitor: ${head}`, ''];
     // What it cannot see comes first, whatever else is open: a user acts on it.
     if (view.stale.length > 0 || view.blind.length > 0) {
@@ -42503,6 +42539,10 @@ function renderStatus(view, now) {
         const name = `**${outcome.monitor.name}**`;
         if (outcome.unavailable)
             continue;
+        if (outcome.behind) {
+            items.push(`- ${MARK.stale} ${name} \u2014 not judged this run: the copy of ${outcome.behind.map((o) => specOf(o).plural).join(' and ')} stops short (above)`);
+            continue;
+        }
         const findings = view.changes.filter((c) => c.incident.monitor === outcome.monitor.name && c.state !== 'resolved');
         for (const { incident, state } of findings) {
             const where = incident.account ? ` \`${incident.account}\`` : '';
@@ -42546,7 +42586,7 @@ function renderStatus(view, now) {
     }
     // A monitor's own footnote, when it watched and found nothing (an incident says it in its own words).
     for (const o of view.outcomes)
-        if (o.monitor.footnote && !o.unavailable && o.findings.length === 0)
+        if (o.monitor.footnote && !o.unavailable && !o.behind && o.findings.length === 0)
             lines.push(`<sub>${o.monitor.footnote}</sub>`, '');
     for (const problem of view.problems)
         lines.push('> [!WARNING]', `> ${problem}`, '');
@@ -63498,16 +63538,32 @@ function unsyncedReasons(objects, run) {
     }
     return out;
 }
-/** The objects (of `read`) whose incremental copy is not complete to within `CURRENT_SECONDS` of the run. */
-function staleObjects(read, run, at) {
+/**
+ * The objects (of `read`) whose copy is not complete to within `CURRENT_SECONDS` of the run: the
+ * copy's horizon. The monitors that read them judge nothing this run (an hour past a window's end
+ * or a backfill's reach is not a silence), and say what to change.
+ */
+function staleObjects(read, run, at, config = { limit: Infinity, createdLt: undefined }) {
     return read.flatMap((object) => {
         const report = run.incremental.get(object);
-        return report && report.cursor < at - CURRENT_SECONDS ? [{ object, through: report.cursor }] : [];
+        if (report)
+            return report.cursor < at - CURRENT_SECONDS ? [{ object, through: report.cursor, why: 'backfill' }] : [];
+        if (config.createdLt !== undefined && config.createdLt < at - CURRENT_SECONDS)
+            return [{ object, through: config.createdLt, why: 'window' }];
+        if (Number.isFinite(config.limit) && (run.progress.get(object)?.matched ?? 0) >= config.limit)
+            return [{ object, why: 'limit' }];
+        return [];
     });
 }
 /** "charges complete through 2026-10-11 \u2014 backfill in progress, 30 of about 9,200". */
 function staleLine(stale, stored, oldest, at, limit) {
     const plural = specOf(stale.object).plural;
+    if (stale.why === 'window') {
+        return `${plural} synced only up to ${compactUtc(stale.through)} UTC (\`created-before\`): nothing after it is judged \u2014 leave \`created-before\` out to watch up to now`;
+    }
+    if (stale.why === 'limit' || stale.through === undefined) {
+        return `${plural}: only the newest ${formatCount(limit)} were listed (\`limit\`), so the weeks compared are incomplete \u2014 set \`limit: all\` or \`incremental: true\``;
+    }
     // The share of time covered so far stands for the share of objects: "about".
     const estimate = oldest !== undefined && stale.through > oldest ? Math.round((stored * (at - oldest)) / (stale.through - oldest)) : undefined;
     const progress = estimate !== undefined && estimate > stored ? `, ${formatCount(stored)} of about ${formatCount(roundish(estimate))}` : '';
@@ -63567,7 +63623,10 @@ const RECENT_SECONDS = 86400;
 /** Every monitor evaluated once against the synced data, and its findings made incidents: opened once, updated, resolved. */
 async function watch(db, w) {
     const { open, recent } = w.remembered ? await incidentsSince(db, w.at - RECENT_SECONDS) : { open: new Map(), recent: [] };
-    const outcomes = await evaluate(db, w.monitors, w.levels, w.sources, w.at, {
+    // The copy's horizon: what it does not hold is not judged, and never paged on.
+    const read = [...new Set(w.monitors.filter((m) => unavailable(m, w.sources) === undefined).flatMap((m) => m.reads))];
+    const stale = staleObjects(read, w.run, w.at, w.config);
+    const outcomes = await evaluate(db, w.monitors, w.levels, { ...w.sources, behind: new Set(stale.map((s) => s.object)) }, w.at, {
         isOpen: (account, monitor, key) => open.has(openKey(account, monitor, key)),
         openedAt: (account, monitor, key) => {
             const incident = open.get(openKey(account, monitor, key));
@@ -63580,9 +63639,9 @@ async function watch(db, w) {
         monitor: o.monitor.name,
         dashboardUrl: dashboardLink(f.dashboard, f.account ?? w.config.stripeAccount, w.config.keyMode)
     })));
-    const evaluated = new Set(outcomes.filter((o) => !o.unavailable).map((o) => o.monitor.name));
+    const evaluated = new Set(outcomes.filter((o) => !o.unavailable && !o.behind).map((o) => o.monitor.name));
     const changes = w.remembered ? await recordIncidents(db, seen, evaluated, open, w.now) : seen.map((f) => unremembered(f, w.now));
-    return { outcomes, changes, blind: cannotWatch(outcomes), stale: await staleness(db, outcomes, w) };
+    return { outcomes, changes, blind: cannotWatch(outcomes), stale: await staleness(db, stale, w) };
 }
 /** A finding told as new when the incidents table cannot be used. */
 function unremembered(f, now) {
@@ -63595,11 +63654,10 @@ function unremembered(f, now) {
 function dashboardLink(path, account, keyMode) {
     return dashboardUrl({ id: '', livemode: keyMode === 'live' }, account ?? undefined, path);
 }
-/** Whether the data the monitors read is current: each object's incremental copy complete up to the run. */
-async function staleness(db, outcomes, w) {
-    const read = [...new Set(outcomes.filter((o) => !o.unavailable).flatMap((o) => o.monitor.reads))];
+/** The objects the monitors read that are not current, in words: how far the copy reaches and what to change. */
+async function staleness(db, behind, w) {
     const lines = [];
-    for (const stale of staleObjects(read, w.run, w.at)) {
+    for (const stale of behind) {
         const table = w.sources.tables[stale.object];
         const [row] = table
             ? await db.query(`SELECT count(*)::float8 AS n, extract(epoch FROM min(created_at))::float8 AS oldest FROM ${table}`)
@@ -63778,7 +63836,7 @@ class PaymentMonitor {
             : [];
     }
     verdict() {
-        return this.result ? undefined : failOnVerdict(this.changes, this.settings.failOn);
+        return this.result ? undefined : failOnVerdict(this.changes, this.settings.failOn, new Set(this.issues?.acknowledged ?? []));
     }
 }
 

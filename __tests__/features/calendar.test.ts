@@ -171,6 +171,10 @@ describe('quiet windows', () => {
     expect(() => parseQuiet('2026-02-30')).toThrow(/monitor-quiet`: "2026-02-30" is not a real date/)
     expect(() => parseQuiet('2027-01-02..2026-12-24')).toThrow(/ends before it begins/)
     expect(() => parseQuiet('Caturday')).toThrow(/names a day/)
+    // Muted for ever is refused: it would look after the shop while watching nothing.
+    expect(() => parseQuiet('Mon-Sun')).toThrow(/monitor-quiet`: "Mon-Sun" mutes every hour of every week: .*set monitors: none/)
+    expect(() => parseQuiet('Mon-Fri, Sat 00:00-12:00, Sat 11:00-24:00, Sun')).toThrow(/mutes every hour/)
+    expect(parseQuiet('Mon-Sun 22:00-06:00')).toHaveLength(1)
     expect(() => parseQuiet('Sun 25:00-06:00')).toThrow(/HH:MM/)
     expect(parseQuiet('')).toEqual([])
   })

@@ -9,6 +9,7 @@ import { UTC_CALENDAR, sameLocalHours, weeksText } from '../../src/features/moni
 import { weeksCovered } from '../../src/features/monitor/queries.js'
 import { about, percent } from '../../src/features/monitor/wording.js'
 import { mermaidBandChart } from '../../src/report/chart.js'
+import { failOnVerdict } from '../../src/features/monitor/outputs.js'
 import { parseBacktest, parseFailOn, parseMonitors, parseThresholds, unusedThresholds } from '../../src/features/monitor/settings.js'
 import { binomialAtLeast, hypergeometricAtLeast, oneIn, poissonAtLeast, poissonZero } from '../../src/features/monitor/stats.js'
 import { judgeDeclines } from '../../src/features/monitor/monitors/declines.js'
@@ -299,15 +300,37 @@ describe('what the monitors cannot see', () => {
       incremental: new Map([
         ['charges', report(at - 60)],
         ['payouts', report(Date.UTC(2026, 9, 11) / 1000)]
-      ] as const)
+      ] as const),
+      progress: new Map()
     }
     const stale = staleObjects(['charges', 'payouts', 'refunds'], run, at)
-    expect(stale).toEqual([{ object: 'payouts', through: Date.UTC(2026, 9, 11) / 1000 }])
+    expect(stale).toEqual([{ object: 'payouts', through: Date.UTC(2026, 9, 11) / 1000, why: 'backfill' }])
     // 30 stored from 1 August to 11 October (71 days), the run on 6 December (127 days): about 54 in all.
     expect(staleLine(stale[0]!, 30, Date.UTC(2026, 7, 1) / 1000, at, 10)).toBe(
       'payouts complete through 2026-10-11 — backfill in progress, 30 of about 54 (each run stores 10: set `limit: all` to finish in one run)'
     )
     expect(staleLine(stale[0]!, 30, undefined, at, Number.POSITIVE_INFINITY)).toBe('payouts complete through 2026-10-11 — backfill in progress')
+  })
+
+  it('a run without incremental is not current past its created-before, nor when it reached its limit; a window up to now is', () => {
+    const at = Date.UTC(2026, 11, 8, 6, 5) / 1000
+    const midnight = Date.UTC(2026, 11, 8) / 1000
+    const progress = (matched: number) => new Map([['charges', { matched, stored: matched, updated: 0, rejected: 0 }]]) as never
+    const run = (matched: number) => ({ incremental: new Map(), progress: progress(matched) })
+    // The daily digest: yesterday's window, run at 06:05.
+    const window = staleObjects(['charges'], run(40), at, { limit: Infinity, createdLt: midnight })
+    expect(window).toEqual([{ object: 'charges', through: midnight, why: 'window' }])
+    expect(staleLine(window[0]!, 40, undefined, at, Infinity)).toBe(
+      'charges synced only up to 2026-12-08 00:00 UTC (`created-before`): nothing after it is judged — leave `created-before` out to watch up to now'
+    )
+    // A window ending within the hour, and a limit not reached, leave the copy current.
+    expect(staleObjects(['charges'], run(40), at, { limit: Infinity, createdLt: at - 600 })).toEqual([])
+    expect(staleObjects(['charges'], run(40), at, { limit: 100, createdLt: undefined })).toEqual([])
+    const limited = staleObjects(['charges'], run(100), at, { limit: 100, createdLt: undefined })
+    expect(limited).toEqual([{ object: 'charges', why: 'limit' }])
+    expect(staleLine(limited[0]!, 100, undefined, at, 100)).toBe(
+      'charges: only the newest 100 were listed (`limit`), so the weeks compared are incomplete — set `limit: all` or `incremental: true`'
+    )
   })
 })
 
@@ -385,10 +408,51 @@ describe('the summary, from what a run saw', () => {
     expect(watched([], 'needs disputes synced')).not.toContain(disputes.footnote)
   })
 
-  it('ranks the status: an incident, then stale, partial, learning, ok', () => {
+  it('ranks the status: an incident, then muted, stale, partial, learning, ok', () => {
     expect(worstOf(view())).toBe('critical')
+    const finding = { account: null, key: 'gap', severity: 'critical' as const, summary: 'No sale in 4 h.', observed: {}, expected: {}, dashboard: 'payments' }
+    const held = view({
+      changes: [],
+      stale: ['x'],
+      outcomes: [{ monitor: silence, notes: [], findings: [], muted: [finding] }],
+      quiet: { until: Date.UTC(2026, 3, 6) / 1000 - 3600, windows: ['Sun'] }
+    })
+    expect(worstOf(held)).toBe('muted')
+    expect(renderStatus(held, now)[0]).toBe('### 🔇 Monitor: muted until 2026-04-06 00:00 (Europe/London) by `monitor-quiet` — 1 finding held back (silence)')
     expect(worstOf(view({ changes: [], stale: ['x'], blind: ['y'] }))).toBe('stale')
     expect(worstOf(view({ changes: [], blind: ['y'] }))).toBe('partial')
     expect(worstOf(view({ changes: [] }))).toBe('ok')
+  })
+})
+
+describe('fail-on', () => {
+  const change = (id: string, issueState: 'open' | 'acknowledged' | null, severity: 'critical' | 'warning' = 'critical') => ({
+    state: 'ongoing' as const,
+    incident: {
+      id,
+      account: null,
+      monitor: 'disputes' as const,
+      key: 'ratio',
+      severity,
+      openedAt: new Date(0),
+      resolvedAt: null,
+      summary: 'Disputes are 1.9 % of sales.',
+      observed: {},
+      expected: {},
+      dashboardUrl: 'https://dashboard.stripe.com/test/disputes',
+      issueNumber: 3,
+      issueState,
+      issueSeverity: null,
+      issueClaimedAt: null
+    }
+  })
+  it('fails on an open critical incident, not on one a person acknowledged by closing its issue', () => {
+    expect(failOnVerdict([change('inc_a', 'open')], 'critical')).toMatch(
+      /^fail-on: critical — 1 critical incident open\. disputes: Disputes are 1\.9 % of sales\./
+    )
+    expect(failOnVerdict([change('inc_a', 'acknowledged')], 'critical')).toBeUndefined()
+    // Acknowledged this very run (the issue log saw the close).
+    expect(failOnVerdict([change('inc_a', 'open')], 'critical', new Set(['inc_a']))).toBeUndefined()
+    expect(failOnVerdict([change('inc_a', 'acknowledged'), change('inc_b', null, 'warning')], 'warning')).toMatch(/1 incident open/)
   })
 })

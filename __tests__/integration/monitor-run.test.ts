@@ -57,6 +57,8 @@ describe('what a monitor needs', () => {
     const io = await run({ limit: '10' })
     // Ten of each, oldest first: neither the failed payout nor the disputes are stored yet, and it says so.
     expect(io.outputs.monitor_status).toBe('stale')
+    // Nothing is judged past what the copy holds: no silence over the months not yet stored.
+    expect(incidentsOf(io)).toEqual([])
     expect(io.summary).toMatch(/### ◌ Monitor: not current — the synced data is behind/)
     expect(io.summary).toMatch(
       /\* ◌ charges complete through 2026-\d\d-\d\d — backfill in progress, 10 of about [\d,]+ \(each run stores 10: set `limit: all` to finish in one run\)/
@@ -71,6 +73,17 @@ describe('what a monitor needs', () => {
     ).toEqual(['disputes', 'payouts'])
     expect(full.outputs.monitor_status).toBe('critical')
     expect(full.summary).not.toContain('Cannot see')
+  }, 60_000)
+
+  it("a window that ends before now (the daily digest's created-before) judges nothing after it: stale, never a page", async () => {
+    // A shop selling as usual; its table holds the windows of the mornings before (five weeks of days, each up to midnight).
+    serve(account({}, { weeks: 5 }), T0)
+    const midnight = Math.floor(T0 / 86400) * 86400
+    const io = await run({ incremental: 'false', 'created-after': String(midnight - 35 * 86400), 'created-before': String(midnight), monitors: 'silence' })
+    expect(incidentsOf(io)).toEqual([])
+    expect(io.outputs.monitor_status).toBe('stale')
+    expect(io.summary).toMatch(/\* ◌ charges synced only up to \d{4}-\d\d-\d\d 00:00 UTC \(`created-before`\): nothing after it is judged/)
+    expect(io.summary).toMatch(/- ◌ \*\*silence\*\* — not judged this run: the copy of charges stops short \(above\)/)
   }, 60_000)
 
   it('a key that cannot read what a monitor reads: that monitor says so first, and the status is not ok', async () => {

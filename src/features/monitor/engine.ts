@@ -15,6 +15,8 @@ export interface Outcome {
   window?: number
   /** Findings not opened because a quiet window holds the moment (`monitor-quiet`). */
   muted?: Finding[]
+  /** Not judged: the objects it reads are not current in the copy (their lines say why). Its open incidents stay as they are. */
+  behind?: ObjectName[]
 }
 
 /** What the monitors read, as this run keeps it. */
@@ -29,6 +31,8 @@ export interface Sources {
   indexed: ReadonlySet<string>
   /** Objects asked for that this run could not sync, and why in words ("the key cannot read refunds"). */
   unsynced?: ReadonlyMap<ObjectName, string>
+  /** Objects whose copy stops short of the run (a backfill under way, a window, a limit): what reads them is not judged. */
+  behind?: ReadonlySet<ObjectName>
 }
 
 /** Why a monitor cannot look in this run, or undefined when it can: in words that say what to change. */
@@ -73,6 +77,11 @@ export async function evaluate(
     const why = unavailable(monitor, sources)
     if (why) {
       outcomes.push({ monitor, notes: [], findings: [], unavailable: why })
+      continue
+    }
+    const behind = monitor.reads.filter((o) => sources.behind?.has(o))
+    if (behind.length > 0) {
+      outcomes.push({ monitor, notes: [], findings: [], behind })
       continue
     }
     let result: Awaited<ReturnType<Monitor['evaluate']>>

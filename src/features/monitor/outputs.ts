@@ -50,9 +50,16 @@ export function openedNotices(changes: readonly Change[]): string[] {
 }
 
 /** Why `fail-on` fails the step, or undefined: no incident at its level is open. */
-export function failOnVerdict(changes: readonly Change[], level: MonitorSettings['failOn']): string | undefined {
+export function failOnVerdict(changes: readonly Change[], level: MonitorSettings['failOn'], acknowledged: ReadonlySet<string> = new Set()): string | undefined {
   if (level === 'never') return undefined
-  const failing = changes.filter((c) => c.state !== 'resolved' && (level === 'warning' || c.incident.severity === 'critical'))
+  // An incident whose issue a person closed is acknowledged: it stays listed, but fails no more runs (their e-mails).
+  const failing = changes.filter(
+    (c) =>
+      c.state !== 'resolved' &&
+      (level === 'warning' || c.incident.severity === 'critical') &&
+      c.incident.issueState !== 'acknowledged' &&
+      !acknowledged.has(c.incident.id)
+  )
   if (failing.length === 0) return undefined
   const named = failing
     .slice(0, 5)

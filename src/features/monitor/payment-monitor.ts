@@ -52,7 +52,7 @@ export class PaymentMonitor implements Feature<MonitorOutput> {
   constructor(
     readonly settings: MonitorSettings,
     readonly monitors: readonly Monitor[],
-    private readonly config: Pick<Config, 'objects' | 'table' | 'statuses' | 'accounts' | 'keyMode' | 'stripeAccount' | 'dryRun' | 'limit'>,
+    private readonly config: Pick<Config, 'objects' | 'table' | 'statuses' | 'accounts' | 'keyMode' | 'stripeAccount' | 'dryRun' | 'limit' | 'createdLt'>,
     /** The GitHub calls (tests give a stand-in's); default: the REST API through Octokit. */
     private readonly issueApi: (target: IssueTarget) => Promise<IssueApi> = octokitApi
   ) {}
@@ -180,6 +180,6 @@ export class PaymentMonitor implements Feature<MonitorOutput> {
   }
 
   verdict(): string | undefined {
-    return this.result ? undefined : failOnVerdict(this.changes, this.settings.failOn)
+    return this.result ? undefined : failOnVerdict(this.changes, this.settings.failOn, new Set(this.issues?.acknowledged ?? []))
   }
 }

@@ -71,7 +71,22 @@ export function parseQuiet(value: string): QuietWindow[] {
     if (from === to) throw bad('is an empty window')
     windows.push({ kind: 'weekly', days, from, to, text: part })
   }
+  if (mutesEveryHour(windows)) {
+    throw new InputError(
+      'monitor-quiet',
+      `"${shown(value.trim(), 80)}" mutes every hour of every week: no incident would ever open, and the summary would still look after the shop. To turn the monitors off, set monitors: none.`
+    )
+  }
   return windows
+}
+
+/** Whether the weekly windows together hold every quarter hour of a week (checked on a UTC week: wall time has no gaps there). */
+function mutesEveryHour(windows: readonly QuietWindow[]): boolean {
+  const weekly = windows.filter((w) => w.kind === 'weekly')
+  if (weekly.length === 0) return false
+  const monday = Date.UTC(2026, 0, 5) / 1000
+  for (let t = monday; t < monday + 7 * DAY_SECONDS; t += 900) if (!weekly.some((w) => endOf(w, t, 'UTC') !== undefined)) return false
+  return true
 }
 
 /** Whether an instant is in a window; when it is, the instant that window ends. */

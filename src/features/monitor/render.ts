@@ -1,3 +1,4 @@
+import { specOf } from '../../objects/registry.js'
 import { escapeCell, describeLength } from '../../report/summary.js'
 import { markdownSafe } from '../../report/markdown.js'
 import { unixSeconds } from '../../time.js'
@@ -17,9 +18,9 @@ import { formatCount } from '../../text.js'
  */
 
 /** `monitor_status`, worst first: an open incident, then what the monitors cannot see, then learning. */
-export type MonitorStatus = 'critical' | 'warning' | 'stale' | 'partial' | 'learning' | 'ok'
+export type MonitorStatus = 'critical' | 'warning' | 'muted' | 'stale' | 'partial' | 'learning' | 'ok'
 
-export const MARK: Record<MonitorStatus, string> = { ok: '✓', learning: '…', warning: '⚠', critical: '✗', stale: '◌', partial: '◐' }
+export const MARK: Record<MonitorStatus, string> = { ok: '✓', learning: '…', warning: '⚠', critical: '✗', muted: '🔇', stale: '◌', partial: '◐' }
 
 /** What one run of the monitors saw, as the summary shows it. */
 export interface MonitorView {
@@ -48,6 +49,8 @@ export function worstOf(view: Pick<MonitorView, 'changes' | 'stale' | 'blind' | 
   const open = view.changes.filter((c) => c.state !== 'resolved').map((c) => c.incident.severity)
   if (open.includes('critical')) return 'critical'
   if (open.includes('warning')) return 'warning'
+  // A quiet window held a finding back: something would have opened, so never "all clear".
+  if (view.outcomes.some((o) => (o.muted?.length ?? 0) > 0)) return 'muted'
   if (view.stale.length > 0) return 'stale'
   if (view.blind.length > 0) return 'partial'
   if (view.outcomes.some((o) => o.notes.some((n) => n.state === 'learning'))) return 'learning'
@@ -64,6 +67,14 @@ export function localTime(date: Date, zone: string): string {
   return `${localMinutes(unixSeconds(date), zone)} ${zone === 'UTC' ? 'UTC' : `(${zone})`}`
 }
 
+/** "muted until 2026-12-27 00:00 (Europe/London) by `monitor-quiet` — 1 finding held back (silence)". */
+function mutedHead(view: MonitorView): string {
+  const held = view.outcomes.filter((o) => (o.muted?.length ?? 0) > 0)
+  const count = held.reduce((n, o) => n + o.muted!.length, 0)
+  const until = view.quiet ? ` until ${localMinutes(view.quiet.until, view.calendar.zone)} (${view.calendar.zone})` : ''
+  return `muted${until} by \`monitor-quiet\` — ${count} finding${count === 1 ? '' : 's'} held back (${held.map((o) => o.monitor.name).join(', ')})`
+}
+
 /** The summary's opening lines for the monitor. */
 export function renderStatus(view: MonitorView, now: Date): string[] {
   const status = worstOf(view)
@@ -74,13 +85,15 @@ export function renderStatus(view: MonitorView, now: Date): string[] {
   const head =
     status === 'critical' || status === 'warning'
       ? `${open} incident${open === 1 ? '' : 's'} open${opened > 0 ? ` (${opened} new)` : ''}`
-      : status === 'stale'
-        ? 'not current — the synced data is behind, so a quiet day may be a missing one'
-        : status === 'partial'
-          ? `watching ${watching} of ${view.outcomes.length} monitors — the others cannot see`
-          : status === 'learning'
-            ? 'watching; some monitors are still learning the account’s rhythm'
-            : 'all clear'
+      : status === 'muted'
+        ? mutedHead(view)
+        : status === 'stale'
+          ? 'not current — the synced data is behind, so a quiet day may be a missing one'
+          : status === 'partial'
+            ? `watching ${watching} of ${view.outcomes.length} monitors — the others cannot see`
+            : status === 'learning'
+              ? 'watching; some monitors are still learning the account’s rhythm'
+              : 'all clear'
   const lines = [`### ${MARK[status]} Monitor: ${head}`, '']
   // What it cannot see comes first, whatever else is open: a user acts on it.
   if (view.stale.length > 0 || view.blind.length > 0) {
@@ -98,6 +111,10 @@ export function renderStatus(view: MonitorView, now: Date): string[] {
   for (const outcome of view.outcomes) {
     const name = `**${outcome.monitor.name}**`
     if (outcome.unavailable) continue
+    if (outcome.behind) {
+      items.push(`- ${MARK.stale} ${name} — not judged this run: the copy of ${outcome.behind.map((o) => specOf(o).plural).join(' and ')} stops short (above)`)
+      continue
+    }
     const findings = view.changes.filter((c) => c.incident.monitor === outcome.monitor.name && c.state !== 'resolved')
     for (const { incident, state } of findings) {
       const where = incident.account ? ` \`${incident.account}\`` : ''
@@ -150,7 +167,8 @@ export function renderStatus(view: MonitorView, now: Date): string[] {
       )
   }
   // A monitor's own footnote, when it watched and found nothing (an incident says it in its own words).
-  for (const o of view.outcomes) if (o.monitor.footnote && !o.unavailable && o.findings.length === 0) lines.push(`<sub>${o.monitor.footnote}</sub>`, '')
+  for (const o of view.outcomes)
+    if (o.monitor.footnote && !o.unavailable && !o.behind && o.findings.length === 0) lines.push(`<sub>${o.monitor.footnote}</sub>`, '')
   for (const problem of view.problems) lines.push('> [!WARNING]', `> ${problem}`, '')
   return lines
 }

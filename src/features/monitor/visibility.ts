@@ -1,7 +1,7 @@
 import { specOf, type ObjectName } from '../../objects/registry.js'
 import type { RunFacts } from '../../report/feature.js'
 import { isMissingPermission } from '../../stripe/errors.js'
-import { isoDay } from '../../time.js'
+import { compactUtc, isoDay } from '../../time.js'
 import type { Outcome } from './engine.js'
 import { formatCount } from '../../text.js'
 
@@ -18,8 +18,13 @@ export const CURRENT_SECONDS = 3600
 /** An object whose synced copy is not complete up to the run. */
 export interface StaleObject {
   object: ObjectName
-  /** Every object created before this (Unix seconds) is stored. */
-  through: number
+  /** Every object created before this (Unix seconds) is stored; undefined when the run does not know (a `limit`). */
+  through?: number
+  /**
+   * Why: an incremental backfill still under way; a `created-before` that ends the run's window
+   * before now; a `limit` a run without `incremental` reached (only the newest were listed).
+   */
+  why: 'backfill' | 'window' | 'limit'
 }
 
 /** Why an object the monitors read was not synced this run, in words a user acts on. */
@@ -38,17 +43,35 @@ export function unsyncedReasons(objects: readonly ObjectName[], run: Pick<RunFac
   return out
 }
 
-/** The objects (of `read`) whose incremental copy is not complete to within `CURRENT_SECONDS` of the run. */
-export function staleObjects(read: readonly ObjectName[], run: Pick<RunFacts, 'incremental'>, at: number): StaleObject[] {
-  return read.flatMap((object) => {
+/**
+ * The objects (of `read`) whose copy is not complete to within `CURRENT_SECONDS` of the run: the
+ * copy's horizon. The monitors that read them judge nothing this run (an hour past a window's end
+ * or a backfill's reach is not a silence), and say what to change.
+ */
+export function staleObjects(
+  read: readonly ObjectName[],
+  run: Pick<RunFacts, 'incremental' | 'progress'>,
+  at: number,
+  config: { limit: number; createdLt: number | undefined } = { limit: Infinity, createdLt: undefined }
+): StaleObject[] {
+  return read.flatMap((object): StaleObject[] => {
     const report = run.incremental.get(object)
-    return report && report.cursor < at - CURRENT_SECONDS ? [{ object, through: report.cursor }] : []
+    if (report) return report.cursor < at - CURRENT_SECONDS ? [{ object, through: report.cursor, why: 'backfill' }] : []
+    if (config.createdLt !== undefined && config.createdLt < at - CURRENT_SECONDS) return [{ object, through: config.createdLt, why: 'window' }]
+    if (Number.isFinite(config.limit) && (run.progress.get(object)?.matched ?? 0) >= config.limit) return [{ object, why: 'limit' }]
+    return []
   })
 }
 
 /** "charges complete through 2026-10-11 — backfill in progress, 30 of about 9,200". */
 export function staleLine(stale: StaleObject, stored: number, oldest: number | undefined, at: number, limit: number): string {
   const plural = specOf(stale.object).plural
+  if (stale.why === 'window') {
+    return `${plural} synced only up to ${compactUtc(stale.through!)} UTC (\`created-before\`): nothing after it is judged — leave \`created-before\` out to watch up to now`
+  }
+  if (stale.why === 'limit' || stale.through === undefined) {
+    return `${plural}: only the newest ${formatCount(limit)} were listed (\`limit\`), so the weeks compared are incomplete — set \`limit: all\` or \`incremental: true\``
+  }
   // The share of time covered so far stands for the share of objects: "about".
   const estimate = oldest !== undefined && stale.through > oldest ? Math.round((stored * (at - oldest)) / (stale.through - oldest)) : undefined
   const progress = estimate !== undefined && estimate > stored ? `, ${formatCount(stored)} of about ${formatCount(roundish(estimate))}` : ''

@@ -3,11 +3,11 @@ import type { FeatureDatabase, RunFacts } from '../../report/feature.js'
 import { dashboardUrl } from '../../report/links.js'
 import { unixSeconds } from '../../time.js'
 import type { Calendar } from './calendar.js'
-import { evaluate, type Outcome, type Sources } from './engine.js'
+import { evaluate, unavailable, type Outcome, type Sources } from './engine.js'
 import { incidentsSince, openKey, recordIncidents, type Change, type Incident, type Seen } from './incidents.js'
 import type { Monitor } from './monitor.js'
 import type { MonitorSettings } from './settings.js'
-import { cannotWatch, staleLine, staleObjects } from './visibility.js'
+import { cannotWatch, staleLine, staleObjects, type StaleObject } from './visibility.js'
 
 /** How far back resolved incidents are read (a monitor yields to another's incident within its own window, a day at most). */
 const RECENT_SECONDS = 86400
@@ -32,7 +32,7 @@ export interface WatchInput {
   at: number
   now: Date
   run: RunFacts
-  config: Pick<Config, 'stripeAccount' | 'keyMode' | 'limit'>
+  config: Pick<Config, 'stripeAccount' | 'keyMode' | 'limit' | 'createdLt'>
   /** Whether the incidents table can be read and written: else each finding is told as new, and nothing is stored. */
   remembered: boolean
 }
@@ -40,11 +40,14 @@ export interface WatchInput {
 /** Every monitor evaluated once against the synced data, and its findings made incidents: opened once, updated, resolved. */
 export async function watch(db: FeatureDatabase, w: WatchInput): Promise<Watched> {
   const { open, recent } = w.remembered ? await incidentsSince(db, w.at - RECENT_SECONDS) : { open: new Map<string, Incident>(), recent: [] }
+  // The copy's horizon: what it does not hold is not judged, and never paged on.
+  const read = [...new Set(w.monitors.filter((m) => unavailable(m, w.sources) === undefined).flatMap((m) => m.reads))]
+  const stale = staleObjects(read, w.run, w.at, w.config)
   const outcomes = await evaluate(
     db,
     w.monitors,
     w.levels,
-    w.sources,
+    { ...w.sources, behind: new Set(stale.map((s) => s.object)) },
     w.at,
     {
       isOpen: (account, monitor, key) => open.has(openKey(account, monitor, key)),
@@ -64,9 +67,9 @@ export async function watch(db: FeatureDatabase, w: WatchInput): Promise<Watched
       dashboardUrl: dashboardLink(f.dashboard, f.account ?? w.config.stripeAccount, w.config.keyMode)
     }))
   )
-  const evaluated = new Set(outcomes.filter((o) => !o.unavailable).map((o) => o.monitor.name))
+  const evaluated = new Set(outcomes.filter((o) => !o.unavailable && !o.behind).map((o) => o.monitor.name))
   const changes = w.remembered ? await recordIncidents(db, seen, evaluated, open, w.now) : seen.map((f) => unremembered(f, w.now))
-  return { outcomes, changes, blind: cannotWatch(outcomes), stale: await staleness(db, outcomes, w) }
+  return { outcomes, changes, blind: cannotWatch(outcomes), stale: await staleness(db, stale, w) }
 }
 
 /** A finding told as new when the incidents table cannot be used. */
@@ -82,11 +85,10 @@ function dashboardLink(path: string, account: string | null | undefined, keyMode
   return dashboardUrl({ id: '', livemode: keyMode === 'live' }, account ?? undefined, path)
 }
 
-/** Whether the data the monitors read is current: each object's incremental copy complete up to the run. */
-async function staleness(db: FeatureDatabase, outcomes: readonly Outcome[], w: WatchInput): Promise<string[]> {
-  const read = [...new Set(outcomes.filter((o) => !o.unavailable).flatMap((o) => o.monitor.reads))]
+/** The objects the monitors read that are not current, in words: how far the copy reaches and what to change. */
+async function staleness(db: FeatureDatabase, behind: readonly StaleObject[], w: WatchInput): Promise<string[]> {
   const lines: string[] = []
-  for (const stale of staleObjects(read, w.run, w.at)) {
+  for (const stale of behind) {
     const table = w.sources.tables[stale.object]
     const [row] = table
       ? await db.query<{ n: number; oldest: number | null }>(
