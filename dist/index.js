@@ -34985,7 +34985,7 @@ function extend(target) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _v8_flags_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4243);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3042);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2620);
 
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .eF)();
@@ -34995,7 +34995,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3042:
+/***/ 2620:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39467,14 +39467,19 @@ function formatter(zone) {
  * 6 MB of node's binary (ICU's zone and locale data) into the runner's memory, for an offset of 0.
  */
 const UTC_NAMES = /^(?:etc\/)?(?:utc|uct|gmt|gmt[+-]?0|universal|zulu|greenwich)$/i;
-/** Whether the runtime knows `zone` as an IANA time zone name; its canonical spelling when it does. */
+/**
+ * Whether the runtime knows `zone` as an IANA time zone name; its spelling when it does: the case
+ * the runtime gives, but the name as given \u2014 ICU resolves the current names to older ones
+ * (Asia/Kolkata to Asia/Calcutta, Europe/Kyiv to Europe/Kiev), which a shop would not recognise.
+ */
 function knownZone(zone) {
     if (!/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(zone))
         return undefined;
     if (UTC_NAMES.test(zone))
         return 'UTC';
     try {
-        return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+        const resolved = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+        return resolved.toLowerCase() === zone.toLowerCase() ? resolved : zone;
     }
     catch {
         // RangeError: not a zone the runtime knows; the caller names the input.
@@ -39577,17 +39582,23 @@ function localMinutes(t, zone) {
 /** The types of day that count as holidays: public and bank holidays; observances do not. */
 const HOLIDAY_TYPES = ['public', 'bank'];
 
+;// CONCATENATED MODULE: ./src/features/monitor/holiday-codes.ts
+// Written by `npm run holidays` (scripts/holiday-dates.ts) from date-holidays 3.37.0: do not edit.
+/** Every country the holiday library knows, with its regions' codes. */
+const HOLIDAY_CODES = JSON.parse('{"AD":["03","07"],"AE":[],"AG":["10"],"AI":[],"AL":[],"AM":[],"AO":[],"AR":[],"AS":[],"AT":["1","2","3","4","5","6","7","8","9"],"AU":["ACT","NSW","NT","QLD","SA","TAS","VIC","WA"],"AW":[],"AX":[],"AZ":[],"BA":["BIH","BRC","SRP"],"BB":[],"BD":[],"BE":["BRU","DE","VLG","WAL"],"BF":[],"BG":[],"BH":[],"BI":[],"BJ":[],"BL":[],"BM":[],"BN":[],"BO":["B","C","H","L","N","O","P","S","T"],"BQ":["BO","SA","SE"],"BR":["AC","AL","AM","AP","BA","CE","DF","ES","GO","MA","MG","MS","MT","PA","PB","PE","PI","PR","RJ","RN","RO","RR","RS","SC","SE","SP","TO"],"BS":[],"BW":[],"BY":[],"BZ":[],"CA":["AB","BC","MB","NB","NL","NS","NT","NU","ON","PE","QC","SK","YT"],"CC":[],"CD":[],"CF":[],"CG":[],"CH":["ZH","BE","LU","UR","SZ","OW","NW","GL","ZG","FR","SO","BS","BL","SH","AR","AI","SG","GR","AG","TG","TI","VD","VS","NE","GE","JU"],"CI":[],"CK":["Aitutaki","Atiu","Mangaia","Manihiki","Mitiaro","Palmerston","Penrhyn","Pukapuka","Rakahanga","Rarotonga"],"CL":["AP","BI","NU","TA"],"CM":[],"CN":[],"CO":[],"CR":[],"CU":[],"CV":["S"],"CW":[],"CX":[],"CY":[],"CZ":[],"DE":["BB","BE","BW","BY","HB","HE","HH","MV","NI","NW","RP","SH","SL","SN","ST","TH"],"DJ":[],"DK":[],"DM":[],"DO":[],"DZ":[],"EC":["P"],"EE":[],"EG":[],"EH":[],"ER":[],"ES":["AN","AR","AS","CB","CE","CL","CM","CN","CT","EX","GA","IB","MC","MD","ML","NC","PV","RI","VC"],"ET":[],"FI":[],"FJ":[],"FO":[],"FR":["57","67","68","YT","MQ","GP","GF","RE","MF","BL"],"GA":[],"GB":["ALD","ENG","NIR","SCT","WLS"],"GD":[],"GE":[],"GF":[],"GG":[],"GH":[],"GI":[],"GL":[],"GM":[],"GN":[],"GP":[],"GQ":[],"GR":[],"GT":["1"],"GU":[],"GW":[],"GY":[],"HK":[],"HN":[],"HR":["17","19"],"HT":[],"HU":[],"IC":["EH","FU","GC","LG","LP","LA","TE"],"ID":[],"IE":[],"IL":[],"IM":[],"IN":["AN","AP","AR","AS","BR","CH","CT","DD","DL","DN","GA","GJ","HP","HR","JK","KA","KL","LD","MH","ML","MN","MP","MZ","NL","OR","PB","PY","RJ","SK","TG","TN","TR","UP","UT","WB"],"IR":[],"IS":[],"IT":["21","25","32","52","62","82"],"JE":[],"JM":[],"JP":[],"KE":[],"KM":[],"KN":[],"KR":[],"KY":[],"KZ":[],"LC":[],"LI":[],"LK":[],"LR":[],"LS":[],"LT":[],"LU":[],"LV":[],"LY":[],"MA":[],"MC":[],"MD":["CA","CU"],"ME":[],"MF":[],"MG":[],"MK":[],"ML":[],"MQ":[],"MR":[],"MS":[],"MT":[],"MU":[],"MW":[],"MX":[],"MY":["10","11","12","13","14","15","16","01","02","03","04","05","06","07","08","09"],"MZ":[],"NA":[],"NC":[],"NE":[],"NF":[],"NG":[],"NI":[],"NL":["GR","NH","ZH"],"NO":[],"NZ":["AUK","BOP","CAN","CIT","GIS","HKB","MBH","MWT","NSN","NTL","OTA","STL","TAS","TKI","WKO","WGN","WTC"],"PA":[],"PE":["CUS"],"PF":[],"PH":[],"PK":["BA","GB","IS","JK","KP","PB","SD"],"PL":[],"PM":[],"PR":[],"PT":[],"PY":[],"RE":[],"RO":[],"RS":[],"RU":["AD","AL","BA","BEL","BRY","BU","CE","CR","CU","DA","IN","IRK","KB","KC","KDA","KL","KO","KR","MR","NO","OMS","PNZ","SA","SAR","SEV","STA","TA","TY","ZAB"],"RW":[],"SA":[],"SC":[],"SD":[],"SE":[],"SG":[],"SH":["AC","HL","TA"],"SI":[],"SJ":[],"SK":[],"SL":[],"SM":[],"SN":[],"SO":["AW","SA","SO","TO","WO"],"SR":[],"SS":[],"ST":[],"SV":["SS"],"SX":[],"SZ":[],"TC":[],"TD":[],"TG":[],"TH":[],"TN":[],"TO":[],"TR":[],"TT":[],"TW":[],"TZ":[],"UA":[],"UG":[],"US":["AL","AK","AZ","AR","CA","CO","CT","DE","DC","FL","GA","HI","ID","IL","IN","IA","KS","KY","LA","ME","MD","MA","MI","MN","MS","MO","MT","NE","NV","NH","NJ","NM","NY","NC","ND","OH","OK","OR","PA","RI","SC","SD","TN","TX","UT","VT","VA","WA","WV","WI","WY"],"UY":[],"UZ":[],"VA":[],"VC":[],"VE":["B","G","K","M","N","S","V"],"VG":[],"VI":[],"VN":[],"VU":[],"WF":[],"XK":[],"YT":[],"ZA":[],"ZM":[],"ZW":[]}');
+
 ;// CONCATENATED MODULE: ./src/features/monitor/holidays.ts
 
 
 
-const NO_HOLIDAYS = { code: '', label: 'none', nameOf: () => undefined };
+
+const NO_HOLIDAYS = { code: '', label: 'none', nameOf: () => undefined, whereOf: () => undefined };
 /**
  * `monitor-holidays`: empty (the account's country), `none`, or a country or region code (`GB`,
- * `US-CA`, `DE-BY`, `GB-ENG`). The form is checked here; whether the library knows the code is
- * checked when it is loaded (a warning, then the country alone).
+ * `US-CA`, `DE-BY`, `GB-ENG`). The form and the code are checked here, before the run asks Stripe
+ * anything: a code the holiday library does not know is refused, naming the input.
  */
-function parseHolidays(value) {
+function parseHolidays(value, codes = HOLIDAY_CODES) {
     const text = value.trim();
     if (text === '')
         return undefined;
@@ -39597,36 +39608,81 @@ function parseHolidays(value) {
     if (!match) {
         throw new InputError('monitor-holidays', `"${shown(text, 40)}" is not a country or region code (GB, US-CA, DE-BY) or none.`);
     }
-    return { country: match[1].toUpperCase(), ...(match[2] ? { region: match[2].toUpperCase() } : {}) };
+    const country = match[1].toUpperCase();
+    const region = match[2]?.toUpperCase();
+    const known = codes[country];
+    if (!known) {
+        const hint = ALIASES[country] ? ` Did you mean ${ALIASES[country]}?` : '';
+        throw new InputError('monitor-holidays', `"${shown(text, 40)}": the holiday library knows no country ${country} (ISO 3166 codes: GB, US, DE, BR, IN).${hint}`);
+    }
+    if (region && !known.includes(region)) {
+        const regions = known;
+        throw new InputError('monitor-holidays', `"${shown(text, 40)}": ${country} has no region ${region} in the holiday library${regions.length > 0 ? ` (its regions: ${regions.join(', ')})` : ' (it has no regions: give the country alone)'}.`);
+    }
+    return { country, ...(region ? { region } : {}) };
 }
+/** Codes people write that are not ISO 3166's. */
+const ALIASES = { UK: 'GB', EL: 'GR', EN: 'GB-ENG' };
 /**
- * The holidays of a country (of any of its regions: England's August bank holiday is not national in
- * `GB`) or of one region, for the given years. A country's within the years computed at build time
- * come from `holiday-dates.ts`; the rest (one region, other years) from the library itself, which
- * is imported only then (about 0.4 s and 23 MB once loaded).
+ * The shop's holidays for the given years (the rule above). A country's within the years computed
+ * at build time come from `holiday-dates.ts`; other years from the library itself, which is
+ * imported only then (about 0.4 s and 23 MB once loaded). A region the library does not know (one
+ * read from the account's address) is left out: the country's rule holds.
  */
 async function loadHolidays(code, years) {
-    if (!code.region) {
-        const { HOLIDAY_DATES } = await __nccwpck_require__.e(/* import() */ 246).then(__nccwpck_require__.bind(__nccwpck_require__, 9246));
-        if (years.every((y) => y >= HOLIDAY_DATES.from && y <= HOLIDAY_DATES.to))
-            return countryFrom(HOLIDAY_DATES, code.country, years);
-    }
+    // Imported only by a run that asks for holidays: parsing every country's dates costs a few MB.
+    const { HOLIDAY_DATES } = await __nccwpck_require__.e(/* import() */ 246).then(__nccwpck_require__.bind(__nccwpck_require__, 9246));
+    if (years.every((y) => y >= HOLIDAY_DATES.from && y <= HOLIDAY_DATES.to))
+        return countryFrom(HOLIDAY_DATES, code.country, years, code.region);
     return loadFromLibrary(code, years);
 }
-/** A country's holidays (any of its regions) from the dates computed at build time: what the library gives. */
-function countryFrom(data, country, years) {
+function keep(kept, date, name, region) {
+    let names = kept.days.get(date);
+    if (!names)
+        kept.days.set(date, (names = new Map()));
+    let regions = names.get(name);
+    if (!regions)
+        names.set(name, (regions = new Set()));
+    regions.add(region);
+}
+/** The rule: the whole country's days, the shop's region's, and (region unknown) what most regions keep. */
+function shopCalendar(country, kept, region, years) {
+    const regionCount = kept.regions.filter((r) => r !== '').length;
+    const shopRegion = region && kept.regions.includes(region) ? region : undefined;
+    const wanted = new Set(years.map(String));
+    const names = new Map();
+    const where = new Map();
+    for (const [date, byName] of kept.days) {
+        if (!wanted.has(date.slice(0, 4)))
+            continue;
+        for (const [name, regions] of byName) {
+            let place;
+            if (regions.has(''))
+                place = country;
+            else if (shopRegion)
+                place = regions.has(shopRegion) ? `${country}-${shopRegion}` : undefined;
+            else if (regions.size * 2 > regionCount)
+                place = `most of ${country}: ${[...regions].sort().join(', ')}`;
+            if (!place)
+                continue;
+            addName(names, date, name);
+            // The first name's place (a date with two names is a national one and another, or two of one place).
+            if (!where.has(date))
+                where.set(date, place);
+        }
+    }
+    const code = shopRegion ? `${country}-${shopRegion}` : country;
+    return { code, label: code, nameOf: (date) => names.get(date), whereOf: (date) => where.get(date) };
+}
+/** A country's holidays from the dates computed at build time: what the library gives. */
+function countryFrom(data, country, years, region) {
     const found = data.countries[country];
     if (!found)
         return { calendar: NO_HOLIDAYS, problem: unknownCountry(country) };
-    const names = new Map();
-    const wanted = new Set(years.map(String));
-    for (const [, date, n] of found.days) {
-        if (!wanted.has(date.slice(0, 4)))
-            continue;
-        addName(names, date, found.names[n]);
-    }
-    const label = found.regions.length > 1 ? `${country} (any of its regions)` : country;
-    return { calendar: { code: country, label, nameOf: (date) => names.get(date) } };
+    const kept = { regions: found.regions, days: new Map() };
+    for (const [r, date, n] of found.days)
+        keep(kept, date, found.names[n], found.regions[r]);
+    return { calendar: shopCalendar(country, kept, region, years) };
 }
 function unknownCountry(country) {
     return `the holiday library does not know the country ${country}: no public holidays are taken into account.`;
@@ -39639,41 +39695,33 @@ function addName(names, date, name) {
     else if (!before.split(' / ').includes(name))
         names.set(date, `${before} / ${name}`);
 }
-/** The holidays as the library computes them now (regions, years outside the computed range, and the parity test). */
+/** The holidays as the library computes them now (years outside the computed range, and the parity test). */
 async function loadFromLibrary(code, years) {
     const { default: Holidays } = await __nccwpck_require__.e(/* import() */ 26).then(__nccwpck_require__.bind(__nccwpck_require__, 5026));
     const library = new Holidays();
     const countries = library.getCountries('en');
     if (!countries[code.country])
         return { calendar: NO_HOLIDAYS, problem: unknownCountry(code.country) };
-    const regions = (library.getStates(code.country, 'en') ?? {});
-    let problem;
-    let chosen;
-    if (code.region) {
-        if (regions[code.region])
-            chosen = [code.region];
-        else {
-            const known = Object.keys(regions);
-            problem = `monitor-holidays: ${code.country} has no region ${code.region} in the holiday library${known.length > 0 ? ` (its regions: ${known.join(', ')})` : ''}; the holidays of any of its regions are used.`;
-            chosen = [undefined, ...known];
-        }
-    }
-    else {
-        chosen = [undefined, ...Object.keys(regions)];
-    }
-    const names = new Map();
-    for (const region of chosen) {
-        const h = new Holidays(code.country, region ?? '', { types: [...HOLIDAY_TYPES] });
+    const regions = ['', ...Object.keys((library.getStates(code.country, 'en') ?? {}))];
+    const kept = { regions, days: new Map() };
+    const national = new Set();
+    for (const region of regions) {
+        const h = new Holidays(code.country, region, { types: [...HOLIDAY_TYPES] });
         for (const year of years) {
             for (const day of h.getHolidays(year, 'en')) {
                 if (!HOLIDAY_TYPES.includes(day.type))
                     continue;
-                addName(names, day.date.slice(0, 10), day.name);
+                const date = day.date.slice(0, 10);
+                // A region's copy of a national holiday is the country's (as the build-time file keeps it).
+                if (region === '')
+                    national.add(`${date} ${day.name}`);
+                else if (national.has(`${date} ${day.name}`))
+                    continue;
+                keep(kept, date, day.name, region);
             }
         }
     }
-    const label = code.region && !problem ? `${code.country}-${code.region}` : chosen.length > 1 ? `${code.country} (any of its regions)` : code.country;
-    return { calendar: { code: code.region && !problem ? `${code.country}-${code.region}` : code.country, label, nameOf: (date) => names.get(date) }, problem };
+    return { calendar: shopCalendar(code.country, kept, code.region, years) };
 }
 
 ;// CONCATENATED MODULE: ./src/features/monitor/quiet.ts
@@ -39821,7 +39869,7 @@ const WEEKS = 4;
 function offDay(calendar, date) {
     const holiday = calendar.holidays.nameOf(date);
     if (holiday)
-        return `${holiday} (public holiday, ${calendar.holidays.code})`;
+        return `${holiday} (public holiday, ${calendar.holidays.whereOf(date) ?? calendar.holidays.code})`;
     if (calendar.quiet.length > 0 && quietDay(calendar.quiet, date, calendar.zone))
         return 'a quiet day (monitor-quiet)';
     return undefined;
@@ -40091,6 +40139,11 @@ function wording_percent(share) {
     const p = share * 100;
     return `${p >= 10 ? Math.round(p) : p >= 1 ? Math.round(p * 10) / 10 : Math.round(p * 100) / 100} %`;
 }
+/** "1 refund", "3 refunds": a plural noun of this action's (refunds, cards, sales, disputes) for a count as written. */
+function wording_counted(count, plural) {
+    const one = String(count) === '1';
+    return `${count} ${one && plural.endsWith('s') ? plural.slice(0, -1) : plural}`;
+}
 
 ;// CONCATENATED MODULE: ./src/features/monitor/monitors/card-testing.ts
 
@@ -40144,7 +40197,7 @@ const cardTesting = {
         const notes = [];
         const findings = [];
         const { failures, cards, share } = ctx.levels;
-        const quiet = (failed, distinct) => `${failed} failed attempts from ${distinct} cards in the last ${ctx.levels.window} min (opens at ${failures} from ${cards})`;
+        const quiet = (failed, distinct) => `${wording_counted(failed, 'failed attempts')} from ${wording_counted(distinct, 'cards')} in the last ${ctx.levels.window} min (opens at ${failures} from ${cards})`;
         const pattern = (failed, distinct, telling) => failed >= failures && distinct >= cards && telling >= share * failed;
         for (const r of rows) {
             const account = accountOf(r.account);
@@ -40157,7 +40210,7 @@ const cardTesting = {
                     account,
                     key: 'burst',
                     severity: 'critical',
-                    summary: `${failed} failed attempts from ${distinct} cards in the last ${within}; ${wording_percent(telling / Math.max(1, failed))} of them small or CVC, number, expiry or velocity declines \u2014 ` +
+                    summary: `${wording_counted(failed, 'failed attempts')} from ${wording_counted(distinct, 'cards')} in the last ${within}; ${wording_percent(telling / Math.max(1, failed))} of them small or CVC, number, expiry or velocity declines \u2014 ` +
                         `the pattern of card testing (levels: ${failures} failures from ${cards} cards). Turn on Radar rules or a CAPTCHA on the payment form.`,
                     observed: { failed, cards: distinct, telling, attempts: r.attempts },
                     expected: { failures, cards, share },
@@ -40683,7 +40736,7 @@ function spikeMonitor(spec) {
                 const usual = before.reduce((a, b) => a + b, 0) / before.length;
                 // A quiet history is not a rate of zero: half an event keeps the test honest.
                 const chance = poissonAtLeast(now, Math.max(busiest, 0.5));
-                const observed = `${now} ${spec.noun} in the last ${hours} h`;
+                const observed = `${wording_counted(now, spec.noun)} in the last ${hours} h`;
                 const expected = `about ${about(usual)} expected at these hours of the week (the busiest of ${weeksText(weeks.length, covered)}: ${busiest})${leftOutText(leftOut)}`;
                 if (now >= ctx.levels.min && chance < ctx.levels.probability) {
                     findings.push({
@@ -40860,7 +40913,7 @@ function judgeSilence(input) {
     const calendarText = calendarNotes(expectation);
     const extra = calendarText.length > 0 ? `; ${calendarText.join('; ')}` : '';
     const expectedText = `about ${about(expectation.typical)} expected at ${days > 1 ? 'these hours of the week' : 'this hour of the week'} (${quietest})${extra}`;
-    const line = `last sale ${gapText} ago; about ${about(expectation.typical)} sales expected in that time (${quietest})${extra}`;
+    const line = `last sale ${gapText} ago; about ${wording_counted(about(expectation.typical), 'sales')} expected in that time (${quietest})${extra}`;
     // One outage, one incident: open until a sale arrives, however the expectation moves.
     const still = input.openedAt !== undefined && (since === undefined || since < input.openedAt);
     if (!(chance < input.level) && !still)
@@ -40983,7 +41036,7 @@ const contract_CONTRACT = {
         { name: 'github-token', default: '${{ github.token }}', since: '1.3.0', description: 'The token incident-issues writes with. Default: the workflow\'s token.' },
         { name: 'monitor-backtest', default: '', since: '1.3.0', description: 'Replay the monitors hour by hour over this much stored history (1d to 90d, e.g. 28d) and report what they would have raised (output backtest), instead of monitoring: nothing is stored, no issue opened, nothing fails.' },
         { name: 'monitor-timezone', default: '', since: '1.3.0', description: 'The time zone whose local hours the monitors compare week to week (an IANA name, e.g. Europe/London). Empty: the Stripe account\'s own (its Dashboard time zone), else UTC.' },
-        { name: 'monitor-holidays', default: '', since: '1.3.0', description: 'Public holidays the monitors know, from the date-holidays library - a country or region code (GB, US-CA, DE-BY) or none. Empty: the Stripe account\'s country, with the holidays of any of its regions. A holiday is not a silence, and past holidays are left out of the weeks compared.' },
+        { name: 'monitor-holidays', default: '', since: '1.3.0', description: 'Public holidays the monitors know, from the date-holidays library - a country or region code (GB, US-CA, DE-BY) or none. Empty: the Stripe account\'s country (and its address\'s region when it gives one). A day counts when the whole country keeps it, when the shop\'s region does, or - the region not known - when more than half of the regions do; a holiday of another region is an ordinary day. Unknown codes fail the run before anything is synced. A holiday is not a silence, and past holidays are left out of the weeks compared.' },
         { name: 'monitor-quiet', default: '', since: '1.3.0', description: 'Planned windows in local time during which no incident opens (open ones stay open) - days or ranges (2026-12-24..2027-01-02) and weekly windows (Sat, Sun 00:00-06:00), separated by commas. A whole quiet day also expects no sales.' }
     ],
     outputs: [
@@ -41884,7 +41937,7 @@ async function tableAccess(db, name) {
 ;// CONCATENATED MODULE: ./src/features/monitor/place.ts
 
 /**
- * Where the account lives (its country and Dashboard time zone), remembered for a day: an hourly
+ * Where the account lives (its country, its address's region and Dashboard time zone), remembered for a day: an hourly
  * schedule asks Stripe once a day, not once a run (GET requests count against the account's read
  * allocation).
  */
@@ -41896,6 +41949,7 @@ const PLACES = {
     columns: [
         column('account_key', 'text', { notNull: true }),
         column('country', 'text'),
+        column('region', 'text'),
         column('timezone', 'text'),
         column('read_at', 'timestamptz', { notNull: true })
     ],
@@ -41910,19 +41964,26 @@ const PLACES = {
 async function placeOf(db, key, now, ask, remember) {
     const table = db.table(PLACES_TABLE);
     if (remember) {
-        const [row] = await db.query(`SELECT country, timezone FROM ${table} WHERE account_key = $1 AND read_at > $2::timestamptz - make_interval(secs => $3)`, [key, now, PLACE_SECONDS]);
-        if (row)
-            return { ...(row.country ? { country: row.country } : {}), ...(row.timezone ? { timezone: row.timezone } : {}) };
+        const [row] = await db.query(`SELECT country, region, timezone FROM ${table} WHERE account_key = $1 AND read_at > $2::timestamptz - make_interval(secs => $3)`, [key, now, PLACE_SECONDS]);
+        if (row) {
+            return {
+                ...(row.country ? { country: row.country } : {}),
+                ...(row.region ? { region: row.region } : {}),
+                ...(row.timezone ? { timezone: row.timezone } : {})
+            };
+        }
     }
     const facts = await ask();
-    if (remember && !facts.error) {
-        await db.query(`INSERT INTO ${table} (account_key, country, timezone, read_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (account_key) DO UPDATE SET country = EXCLUDED.country, timezone = EXCLUDED.timezone, read_at = EXCLUDED.read_at`, [key, facts.country ?? null, facts.timezone ?? null, now]);
+    // A zone Stripe gave that no runtime knows is not remembered: once fixed, the next run reads it.
+    if (remember && !facts.error && !facts.unknownZone) {
+        await db.query(`INSERT INTO ${table} (account_key, country, region, timezone, read_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (account_key) DO UPDATE SET country = EXCLUDED.country, region = EXCLUDED.region, timezone = EXCLUDED.timezone, read_at = EXCLUDED.read_at`, [key, facts.country ?? null, facts.region ?? null, facts.timezone ?? null, now]);
     }
     return facts;
 }
 
 ;// CONCATENATED MODULE: ./src/features/monitor/account-calendar.ts
+
 
 
 
@@ -41944,11 +42005,19 @@ async function accountCalendar(db, settings, config, ctx, at, problem) {
     if (account?.error) {
         problem(`The monitors could not read where the Stripe account lives (GET /v1/account: ${escapeCell(account.error, 200)}): they use ${settings.timezone ?? 'UTC'} and ${settings.holidays === undefined ? 'no public holidays' : 'the holidays asked for'}. Set \`monitor-timezone\` and \`monitor-holidays\`, or give the key read access to the account.`);
     }
+    if (account?.unknownZone && settings.timezone === undefined) {
+        problem(`The Stripe account's Dashboard time zone is ${shown(account.unknownZone, 60)}, which is not an IANA time zone this runtime knows: the monitors use UTC. Fix it in the Dashboard, or set \`monitor-timezone\`.`);
+    }
     const accountZone = account?.timezone ? knownZone(account.timezone) : undefined;
     const zone = settings.timezone ?? accountZone ?? 'UTC';
     const zoneFrom = settings.timezone ? 'monitor-timezone' : accountZone ? 'the Stripe account' : 'default';
     const asked = settings.holidays;
-    const code = asked === 'none' ? undefined : (asked ?? (account?.country ? { country: account.country } : undefined));
+    const code = asked === 'none'
+        ? undefined
+        : (asked ?? (account?.country ? { country: account.country, ...(account.region ? { region: account.region } : {}) } : undefined));
+    const fixed = settings.timezone ? fixedOffsetProblem(settings.timezone, accountZone, at) : undefined;
+    if (fixed)
+        problem(fixed);
     let holidays = NO_HOLIDAYS;
     if (code) {
         const loaded = await loadHolidays(code, yearsAround(at, HOLIDAY_DAYS + (settings.backtestSeconds ?? 0) / DAY_SECONDS));
@@ -41958,6 +42027,26 @@ async function accountCalendar(db, settings, config, ctx, at, problem) {
     }
     const holidaysFrom = !code ? 'none' : asked ? 'monitor-holidays' : 'the Stripe account';
     return { zone, zoneFrom, holidays, holidaysFrom, quiet: settings.quiet };
+}
+/** A zone named for a fixed offset (`EST`, `Etc/GMT+5`): it never changes its clocks. */
+const FIXED_OFFSET = /^(?:EST|MST|HST|Etc\/GMT[+-]\d{1,2}|GMT[+-]\d{1,2})$/i;
+/** Whether a zone moves its clocks in the year around `at` (its offset in January and July differ). */
+function changesClocks(zone, at) {
+    const year = new Date(at * 1000).getUTCFullYear();
+    const offset = (t) => wallSeconds(t, zone) - t;
+    return offset(Date.UTC(year, 0, 15) / 1000) !== offset(Date.UTC(year, 6, 15) / 1000);
+}
+/**
+ * `monitor-timezone: EST` for a New York shop: a fixed offset, an hour off the shop's clock for
+ * eight months a year. Said when the account's own zone moves its clocks (or the account does not say).
+ */
+function fixedOffsetProblem(zone, accountZone, at) {
+    if (!FIXED_OFFSET.test(zone))
+        return undefined;
+    if (accountZone && !changesClocks(accountZone, at))
+        return undefined;
+    return (`monitor-timezone: ${zone} is a fixed offset that never changes its clocks${accountZone ? `, while the account's own zone, ${accountZone}, does` : ''}: ` +
+        `for part of the year the monitors' hours are an hour off the shop's. Give the place's zone${accountZone ? ` (${accountZone})` : ' (America/New_York, Europe/London)'} instead.`);
 }
 
 ;// CONCATENATED MODULE: ./src/features/monitor/engine.ts
@@ -69678,10 +69767,16 @@ async function accountCreated(read, onError) {
 async function accountFacts(read) {
     try {
         const account = await read();
-        const country = typeof account.country === 'string' && /^[A-Z]{2}$/.test(account.country) ? account.country : undefined;
+        // A lowercase country is the code it is.
+        const given = typeof account.country === 'string' ? account.country.trim().toUpperCase() : '';
+        const country = /^[A-Z]{2}$/.test(given) ? given : undefined;
+        const state = account.company?.address?.state ?? account.individual?.address?.state ?? account.business_profile?.support_address?.state;
+        const code = typeof state === 'string' ? state.trim().toUpperCase() : '';
+        const region = /^[A-Z0-9]{1,3}$/.test(code) ? code : undefined;
         const zone = account.settings?.dashboard?.timezone;
         const timezone = typeof zone === 'string' ? knownZone(zone) : undefined;
-        return { ...(country ? { country } : {}), ...(timezone ? { timezone } : {}) };
+        const unknownZone = typeof zone === 'string' && zone !== '' && !timezone ? zone.slice(0, 100) : undefined;
+        return { ...(country ? { country } : {}), ...(region ? { region } : {}), ...(timezone ? { timezone } : {}), ...(unknownZone ? { unknownZone } : {}) };
     }
     catch (error) {
         // Told in the summary; the monitors then fall back to UTC and no holidays (or the inputs).

@@ -49,3 +49,13 @@ writeFileSync(
     `export const HOLIDAY_DATES: HolidayDates = JSON.parse(${JSON.stringify(json)})\n`
 )
 console.log(`${file}: ${Object.keys(data.countries).length} countries, ${FROM}–${TO}, ${Math.round(json.length / 1024)} KB`)
+// The codes alone, small enough to check monitor-holidays with as the inputs are read.
+const codes = Object.fromEntries(Object.entries(data.countries).map(([country, c]) => [country, c.regions.filter((r) => r !== '')]))
+const codesFile = path.resolve(import.meta.dirname, '../src/features/monitor/holiday-codes.ts')
+writeFileSync(
+  codesFile,
+  `// Written by \`npm run holidays\` (scripts/holiday-dates.ts) from date-holidays ${version}: do not edit.\n` +
+    `/** Every country the holiday library knows, with its regions' codes. */\n` +
+    `export const HOLIDAY_CODES: Record<string, string[]> = JSON.parse(${JSON.stringify(JSON.stringify(codes))})\n`
+)
+console.log(`${codesFile}: ${Math.round(JSON.stringify(codes).length / 1024)} KB`)

@@ -32,12 +32,17 @@ function formatter(zone: string): Intl.DateTimeFormat {
  */
 const UTC_NAMES = /^(?:etc\/)?(?:utc|uct|gmt|gmt[+-]?0|universal|zulu|greenwich)$/i
 
-/** Whether the runtime knows `zone` as an IANA time zone name; its canonical spelling when it does. */
+/**
+ * Whether the runtime knows `zone` as an IANA time zone name; its spelling when it does: the case
+ * the runtime gives, but the name as given — ICU resolves the current names to older ones
+ * (Asia/Kolkata to Asia/Calcutta, Europe/Kyiv to Europe/Kiev), which a shop would not recognise.
+ */
 export function knownZone(zone: string): string | undefined {
   if (!/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(zone)) return undefined
   if (UTC_NAMES.test(zone)) return 'UTC'
   try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone
+    return resolved.toLowerCase() === zone.toLowerCase() ? resolved : zone
   } catch {
     // RangeError: not a zone the runtime knows; the caller names the input.
     return undefined

@@ -20,6 +20,8 @@ export interface ShopOptions {
   closed: ReadonlySet<string>
   /** Stretches with no sale at all (outages injected), `[from, to)` Unix seconds. */
   outages?: ReadonlyArray<readonly [number, number]>
+  /** The shop's time zone: London unless given (a New York or São Paulo shop keeps the same hours in its own). */
+  zone?: string
 }
 
 export const SHOP_ZONE = 'Europe/London'
@@ -43,7 +45,7 @@ export function shopSales(options: ShopOptions): number[] {
     const shape = dow === 0 ? SUNDAY_HOURS : WEEKDAY_HOURS
     for (let hour = 0; hour < 24; hour++) {
       const n = poisson(total * shape[hour]!, random)
-      const start = instantOf(day, hour * 3600, SHOP_ZONE)
+      const start = instantOf(day, hour * 3600, options.zone ?? SHOP_ZONE)
       for (let i = 0; i < n; i++) {
         const t = start + Math.floor(random() * 3600)
         if (options.outages?.some(([a, b]) => t >= a && t < b)) continue

@@ -102,13 +102,18 @@ describe('local time', () => {
 })
 
 describe('public holidays', () => {
-  it("takes a country's holidays in any of its regions (England's August bank holiday is not national in GB); a region narrows them", async () => {
+  it("takes a country's own holidays and those most of its regions keep (England's August bank holiday: 3 of 4 nations); a region narrows them", async () => {
     const gb = (await loadHolidays({ country: 'GB' }, [2026])).calendar
-    expect(gb.label).toBe('GB (any of its regions)')
+    expect(gb.label).toBe('GB')
     expect(gb.nameOf('2026-04-03')).toBe('Good Friday')
+    expect(gb.whereOf('2026-04-03')).toBe('GB')
     expect(gb.nameOf('2026-08-31')).toBe('Summer bank holiday')
-    expect(gb.nameOf('2026-08-03')).toBe('Summer bank holiday') // Scotland's
-    expect(gb.nameOf('2026-03-17')).toMatch(/Patrick/) // Northern Ireland's
+    expect(gb.whereOf('2026-08-31')).toBe('most of GB: ENG, NIR, WLS')
+    // One nation's day is an ordinary day for a British shop: Scotland's August holiday, Northern Ireland's St Patrick's Day.
+    expect(gb.nameOf('2026-08-03')).toBeUndefined()
+    expect(gb.nameOf('2026-03-17')).toBeUndefined()
+    const scotland = (await loadHolidays({ country: 'GB', region: 'SCT' }, [2026])).calendar
+    expect([scotland.nameOf('2026-08-03'), scotland.whereOf('2026-08-03'), scotland.nameOf('2026-08-31')]).toEqual(['Summer bank holiday', 'GB-SCT', undefined])
     expect(gb.nameOf('2026-04-05')).toBeUndefined() // Easter Sunday is an observance, not a holiday
     expect(gb.nameOf('2026-06-17')).toBeUndefined()
     const england = (await loadHolidays({ country: 'GB', region: 'ENG' }, [2026])).calendar
@@ -118,6 +123,40 @@ describe('public holidays', () => {
     const california = (await loadHolidays({ country: 'US', region: 'CA' }, [2026])).calendar
     expect(california.nameOf('2026-11-26')).toMatch(/Thanksgiving/)
     expect(california.nameOf('2026-07-04') ?? california.nameOf('2026-07-03')).toBeDefined()
+  })
+
+  it('a holiday of one region is an ordinary day elsewhere in its country (US, BR, DE, IN, ES, CH in 2027)', async () => {
+    const year = async (code: { country: string; region?: string }) => (await loadHolidays(code, [2027])).calendar
+    const us = await year({ country: 'US' })
+    // Evacuation Day (one Massachusetts county) and Lincoln's Birthday: watched in New York; Independence Day observed is not.
+    expect(us.nameOf('2027-03-17')).toBeUndefined()
+    expect(us.nameOf('2027-07-05')).toMatch(/Independence Day/)
+    expect((await year({ country: 'US', region: 'NY' })).nameOf('2027-03-17')).toBeUndefined()
+    const br = await year({ country: 'BR' })
+    // São Jorge (Rio de Janeiro only) is ordinary for a Brazilian shop; Tiradentes is national.
+    expect(br.nameOf('2027-04-23')).toBeUndefined()
+    expect(br.nameOf('2027-04-21')).toMatch(/Tiradentes/)
+    expect((await year({ country: 'BR', region: 'RJ' })).nameOf('2027-04-23')).toBeDefined()
+    // Corpus Christi: 6 of 16 German states. Ordinary unless the shop is in one of them.
+    const corpus = '2027-05-27'
+    expect((await year({ country: 'DE' })).nameOf(corpus)).toBeUndefined()
+    expect((await year({ country: 'DE', region: 'BY' })).nameOf(corpus)).toBeDefined()
+    expect((await year({ country: 'DE', region: 'BE' })).nameOf(corpus)).toBeUndefined()
+    // Every weekday a holiday of the whole country (or of most of it) is far fewer than the union of regions gave.
+    const weekdays = (c: HolidayCalendar) => {
+      let n = 0
+      for (let d = '2027-01-01'; d.startsWith('2027'); d = addDays(d, 1)) if (c.nameOf(d) && ![0, 6].includes(new Date(`${d}T12:00:00Z`).getUTCDay())) n++
+      return n
+    }
+    for (const [country, atMost] of [
+      ['US', 12],
+      ['BR', 14],
+      ['IN', 20],
+      ['ES', 12],
+      ['CH', 10]
+    ] as const) {
+      expect([country, weekdays(await year({ country })) <= atMost]).toEqual([country, true])
+    }
   })
 
   it('reads a country from the dates computed at build time exactly as the library gives them, and goes to the library outside them', async () => {
@@ -150,9 +189,15 @@ describe('public holidays', () => {
   })
 
   it('says what it does not know, and reads monitor-holidays strictly', async () => {
+    // A region the account's address names that the library does not know: the country's rule holds.
     const wrong = await loadHolidays({ country: 'GB', region: 'XYZ' }, [2026])
-    expect(wrong.problem).toMatch(/GB has no region XYZ .*its regions: .*ENG/)
+    expect(wrong.calendar.label).toBe('GB')
     expect(wrong.calendar.nameOf('2026-08-31')).toBeDefined()
+    // monitor-holidays is checked as the inputs are read: an unknown code never reaches a run.
+    expect(() => parseHolidays('XX')).toThrow(/monitor-holidays`: "XX": the holiday library knows no country XX/)
+    expect(() => parseHolidays('UK')).toThrow(/knows no country UK .*Did you mean GB\?/)
+    expect(() => parseHolidays('GB-ZZZ')).toThrow(/monitor-holidays`: "GB-ZZZ": GB has no region ZZZ in the holiday library \(its regions: .*ENG/)
+    expect(parseHolidays('gb-eng')).toEqual({ country: 'GB', region: 'ENG' })
     const unknown = await loadHolidays({ country: 'QQ' }, [2026])
     expect(unknown.calendar).toBe(NO_HOLIDAYS)
     expect(unknown.problem).toMatch(/does not know the country QQ/)

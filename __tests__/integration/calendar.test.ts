@@ -59,7 +59,7 @@ it('Good Friday is not a silence, and the summary says the zone, the holidays an
   const io = await run()
   expect(incidentsOf(io)).toEqual([])
   expect(io.outputs.monitor_status).toBe('ok')
-  expect(io.summary).toContain('Local time: Europe/London (the Stripe account) · public holidays: GB (any of its regions) (the Stripe account).')
+  expect(io.summary).toContain('Local time: Europe/London (the Stripe account) · public holidays: GB (the Stripe account).')
   // The summary escapes Markdown's punctuation in the monitors' words: read without the backslashes.
   expect(io.summary.replace(/\\/g, '')).toMatch(
     /✓ \*\*silence\*\* — last sale [\d h min]+ ago; .*2026-04-03 is Good Friday \(public holiday, GB\): no sales expected then/

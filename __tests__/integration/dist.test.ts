@@ -59,7 +59,7 @@ describe('dist/index.js', () => {
         `^## Stripe Payment Monitor\\n\\n### ◐ Monitor: watching ${fed} of ${MONITORS.length} monitors[^\\n]+\\n(?:[^\\n]*\\n)*?Up to date — no new charges or changes\\.\\n`
       )
     )
-    expect(second.summary).toContain('public holidays: US (any of its regions) (the Stripe account)')
+    expect(second.summary).toContain('public holidays: US (the Stripe account)')
   })
 
   it('exits 1 with an ::error:: naming the input, before any request', async () => {

@@ -65,7 +65,11 @@ export async function accountCreated(read: AccountRead, onError: (error: unknown
 /** Where the account the client speaks for lives: its country and the time zone its Dashboard shows. */
 export interface AccountFacts {
   country?: string
+  /** The region of its address (a state, a province: `NY`, `BY`), where it gives one as a code. */
+  region?: string
   timezone?: string
+  /** A Dashboard time zone the runtime does not know, as Stripe gave it (cut): said, never used or remembered. */
+  unknownZone?: string
   /** Why GET /v1/account could not be read (a restricted key without the permission): the facts are missing. */
   error?: string
 }
@@ -77,10 +81,16 @@ export interface AccountFacts {
 export async function accountFacts(read: AccountRead): Promise<AccountFacts> {
   try {
     const account = await read()
-    const country = typeof account.country === 'string' && /^[A-Z]{2}$/.test(account.country) ? account.country : undefined
+    // A lowercase country is the code it is.
+    const given = typeof account.country === 'string' ? account.country.trim().toUpperCase() : ''
+    const country = /^[A-Z]{2}$/.test(given) ? given : undefined
+    const state = account.company?.address?.state ?? account.individual?.address?.state ?? account.business_profile?.support_address?.state
+    const code = typeof state === 'string' ? state.trim().toUpperCase() : ''
+    const region = /^[A-Z0-9]{1,3}$/.test(code) ? code : undefined
     const zone = account.settings?.dashboard?.timezone
     const timezone = typeof zone === 'string' ? knownZone(zone) : undefined
-    return { ...(country ? { country } : {}), ...(timezone ? { timezone } : {}) }
+    const unknownZone = typeof zone === 'string' && zone !== '' && !timezone ? zone.slice(0, 100) : undefined
+    return { ...(country ? { country } : {}), ...(region ? { region } : {}), ...(timezone ? { timezone } : {}), ...(unknownZone ? { unknownZone } : {}) }
   } catch (error) {
     // Told in the summary; the monitors then fall back to UTC and no holidays (or the inputs).
     return { error: error instanceof Error ? error.message : String(error) }

@@ -32,7 +32,7 @@ export type Window = readonly [number, number]
  */
 export function offDay(calendar: Calendar, date: string): string | undefined {
   const holiday = calendar.holidays.nameOf(date)
-  if (holiday) return `${holiday} (public holiday, ${calendar.holidays.code})`
+  if (holiday) return `${holiday} (public holiday, ${calendar.holidays.whereOf(date) ?? calendar.holidays.code})`
   if (calendar.quiet.length > 0 && quietDay(calendar.quiet, date, calendar.zone)) return 'a quiet day (monitor-quiet)'
   return undefined
 }

@@ -23,3 +23,9 @@ export function percent(share: number): string {
   const p = share * 100
   return `${p >= 10 ? Math.round(p) : p >= 1 ? Math.round(p * 10) / 10 : Math.round(p * 100) / 100} %`
 }
+
+/** "1 refund", "3 refunds": a plural noun of this action's (refunds, cards, sales, disputes) for a count as written. */
+export function counted(count: string | number, plural: string): string {
+  const one = String(count) === '1'
+  return `${count} ${one && plural.endsWith('s') ? plural.slice(0, -1) : plural}`
+}

@@ -1,6 +1,6 @@
 import type { AccountNote, Finding, Monitor } from '../monitor.js'
 import { ACCOUNT, CARD, REASON, SMALL, accountOf, historyDays } from '../queries.js'
-import { percent } from '../wording.js'
+import { counted, percent } from '../wording.js'
 
 /** Decline reasons card testers run into: a wrong CVC or number, an expired card, too many tries. */
 const TESTING_REASONS = [
@@ -65,7 +65,7 @@ export const cardTesting: Monitor = {
     const findings: Finding[] = []
     const { failures, cards, share } = ctx.levels as Record<'failures' | 'cards' | 'share', number>
     const quiet = (failed: number, distinct: number) =>
-      `${failed} failed attempts from ${distinct} cards in the last ${ctx.levels.window!} min (opens at ${failures} from ${cards})`
+      `${counted(failed, 'failed attempts')} from ${counted(distinct, 'cards')} in the last ${ctx.levels.window!} min (opens at ${failures} from ${cards})`
     const pattern = (failed: number, distinct: number, telling: number) => failed >= failures && distinct >= cards && telling >= share * failed
     for (const r of rows) {
       const account = accountOf(r.account)
@@ -79,7 +79,7 @@ export const cardTesting: Monitor = {
           key: 'burst',
           severity: 'critical',
           summary:
-            `${failed} failed attempts from ${distinct} cards in the last ${within}; ${percent(telling / Math.max(1, failed))} of them small or CVC, number, expiry or velocity declines — ` +
+            `${counted(failed, 'failed attempts')} from ${counted(distinct, 'cards')} in the last ${within}; ${percent(telling / Math.max(1, failed))} of them small or CVC, number, expiry or velocity declines — ` +
             `the pattern of card testing (levels: ${failures} failures from ${cards} cards). Turn on Radar rules or a CAPTCHA on the payment form.`,
           observed: { failed, cards: distinct, telling, attempts: r.attempts },
           expected: { failures, cards, share },

@@ -3,7 +3,7 @@ import { addDays, dayStart, localDate, secondOfDay, weekday } from '../../../zon
 import { WEEKS, datesOf, offDay, type Calendar, type Window } from '../calendar.js'
 import { LEARNING_DAYS, learningLine, type AccountNote, type Finding, type Monitor } from '../monitor.js'
 import { ACCOUNT, LAST_SALE_LOOKBACK, accountOf, historyDays, inWindows, lastRows } from '../queries.js'
-import { about, leftOutList } from '../wording.js'
+import { about, counted, leftOutList } from '../wording.js'
 import { describeLength } from '../../../report/summary.js'
 import { oneIn, poissonZero } from '../stats.js'
 
@@ -168,7 +168,7 @@ export function judgeSilence(input: SilenceInput): { finding?: Omit<Finding, 'ac
   const calendarText = calendarNotes(expectation)
   const extra = calendarText.length > 0 ? `; ${calendarText.join('; ')}` : ''
   const expectedText = `about ${about(expectation.typical)} expected at ${days > 1 ? 'these hours of the week' : 'this hour of the week'} (${quietest})${extra}`
-  const line = `last sale ${gapText} ago; about ${about(expectation.typical)} sales expected in that time (${quietest})${extra}`
+  const line = `last sale ${gapText} ago; about ${counted(about(expectation.typical), 'sales')} expected in that time (${quietest})${extra}`
   // One outage, one incident: open until a sale arrives, however the expectation moves.
   const still = input.openedAt !== undefined && (since === undefined || since < input.openedAt)
   if (!(chance < input.level) && !still) return { line, expectation }

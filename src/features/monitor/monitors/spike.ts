@@ -2,7 +2,7 @@ import type { ObjectName } from '../../../objects/registry.js'
 import { LEARNING_DAYS, learningLine, type AccountNote, type Finding, type Monitor, type MonitorContext, type MonitorName } from '../monitor.js'
 import { comparableWeeks, sameLocalHours, weeksText } from '../calendar.js'
 import { HOUR, accountOf, historyDays, perWindow, weeksCovered } from '../queries.js'
-import { about, leftOutText } from '../wording.js'
+import { about, counted, leftOutText } from '../wording.js'
 import { oneIn, poissonAtLeast } from '../stats.js'
 
 /** What a count monitor counts: rows of a table in a window, narrowed by `where`. */
@@ -62,7 +62,7 @@ export function spikeMonitor(spec: SpikeCount): Monitor {
         const usual = before.reduce((a, b) => a + b, 0) / before.length
         // A quiet history is not a rate of zero: half an event keeps the test honest.
         const chance = poissonAtLeast(now, Math.max(busiest, 0.5))
-        const observed = `${now} ${spec.noun} in the last ${hours} h`
+        const observed = `${counted(now, spec.noun)} in the last ${hours} h`
         const expected = `about ${about(usual)} expected at these hours of the week (the busiest of ${weeksText(weeks.length, covered)}: ${busiest})${leftOutText(leftOut)}`
         if (now >= ctx.levels.min! && chance < ctx.levels.probability!) {
           findings.push({
