@@ -39606,18 +39606,18 @@ function parseHolidays(value, codes = HOLIDAY_CODES) {
         return 'none';
     const match = /^([A-Za-z]{2})(?:[-.]([A-Za-z0-9]{1,3}))?$/.exec(text);
     if (!match) {
-        throw new InputError('monitor-holidays', `"${shown(text, 40)}" is not a country or region code (GB, US-CA, DE-BY) or none.`);
+        throw new InputError('monitor-holidays', `"${cut(text, 40)}" is not a country or region code (GB, US-CA, DE-BY) or none.`);
     }
     const country = match[1].toUpperCase();
     const region = match[2]?.toUpperCase();
     const known = codes[country];
     if (!known) {
         const hint = ALIASES[country] ? ` Did you mean ${ALIASES[country]}?` : '';
-        throw new InputError('monitor-holidays', `"${shown(text, 40)}": the holiday library knows no country ${country} (ISO 3166 codes: GB, US, DE, BR, IN).${hint}`);
+        throw new InputError('monitor-holidays', `"${cut(text, 40)}": the holiday library knows no country ${country} (ISO 3166 codes: GB, US, DE, BR, IN).${hint}`);
     }
     if (region && !known.includes(region)) {
         const regions = known;
-        throw new InputError('monitor-holidays', `"${shown(text, 40)}": ${country} has no region ${region} in the holiday library${regions.length > 0 ? ` (its regions: ${regions.join(', ')})` : ' (it has no regions: give the country alone)'}.`);
+        throw new InputError('monitor-holidays', `"${cut(text, 40)}": ${country} has no region ${region} in the holiday library${regions.length > 0 ? ` (its regions: ${regions.join(', ')})` : ' (it has no regions: give the country alone)'}.`);
     }
     return { country, ...(region ? { region } : {}) };
 }
@@ -39757,7 +39757,7 @@ function parseQuiet(value) {
         .split(/[\r\n,;]+/)
         .map((p) => p.trim())
         .filter((p) => p !== '')) {
-        const bad = (why) => new InputError('monitor-quiet', `"${shown(part, 60)}" ${why}. ${FORMS}`);
+        const bad = (why) => new InputError('monitor-quiet', `"${cut(part, 60)}" ${why}. ${FORMS}`);
         const dates = /^(\d{4}-\d{2}-\d{2})(?:\s*\.\.\s*(\d{4}-\d{2}-\d{2}))?$/.exec(part);
         if (dates) {
             const from = dates[1];
@@ -39793,7 +39793,7 @@ function parseQuiet(value) {
         windows.push({ kind: 'weekly', days, from, to, text: part });
     }
     if (mutesEveryHour(windows)) {
-        throw new InputError('monitor-quiet', `"${shown(value.trim(), 80)}" mutes every hour of every week: no incident would ever open, and the summary would still look after the shop. To turn the monitors off, set monitors: none.`);
+        throw new InputError('monitor-quiet', `"${cut(value.trim(), 80)}" mutes every hour of every week: no incident would ever open, and the summary would still look after the shop. To turn the monitors off, set monitors: none.`);
     }
     return windows;
 }
@@ -40815,8 +40815,11 @@ function expectGap(calendar, from, at, firstDay, counts) {
     const dates = datesOf(calendar, from, at);
     // A gap that ends at local midnight holds its last day whole.
     const wholeLast = secondOfDay(at, calendar.zone) === 0;
+    // Each day's piece in each week before (undefined: that week is left out for the day).
+    const byWeek = [];
     const days = dates.map((date, j) => {
         const off = offDay(calendar, date);
+        byWeek.push([]);
         if (off)
             return { date, expected: 0, typical: 0, off, open: 0, closed: 0, leftOut: [] };
         const pieces = [];
@@ -40838,13 +40841,30 @@ function expectGap(calendar, from, at, firstDay, counts) {
             }
             const first = j === 0;
             const last = j === dates.length - 1 && !wholeLast;
-            pieces.push(first && last ? c.between : first ? c.after : last ? c.before : c.total);
+            const piece = first && last ? c.between : first ? c.after : last ? c.before : c.total;
+            pieces.push(piece);
+            byWeek[j][k] = piece;
         }
         const expected = pieces.length > 0 ? Math.min(...pieces) : 0;
         const typical = pieces.length > 0 ? pieces.reduce((a, b) => a + b, 0) / pieces.length : 0;
         return { date, expected, typical, open: pieces.length, closed, leftOut };
     });
-    return { expected: days.reduce((n, d) => n + d.expected, 0), typical: days.reduce((n, d) => n + d.typical, 0), days };
+    const typical = days.reduce((n, d) => n + d.typical, 0);
+    const dayByDay = days.reduce((n, d) => n + d.expected, 0);
+    // Across midnight: the quietest whole stretch of the same local hours (a week whose every day of
+    // the gap is open), not each day's quietest week added up, which is lower than any week was.
+    const judged = days.map((d, j) => (d.off ? undefined : j)).filter((j) => j !== undefined);
+    const stretches = [];
+    if (days.length > 1) {
+        for (let k = 1; k <= WEEKS; k++) {
+            const pieces = judged.map((j) => byWeek[j][k]);
+            if (pieces.length > 0 && pieces.every((p) => p !== undefined))
+                stretches.push(pieces.reduce((a, b) => a + b, 0));
+        }
+    }
+    if (stretches.length > 0)
+        return { expected: Math.min(...stretches), typical, days, wholeWeeks: stretches.length };
+    return { expected: dayByDay, typical, days };
 }
 /** What the judgement left out or zeroed, in words: holidays, quiet days, closed weeks. */
 function calendarNotes(gap) {
@@ -40904,7 +40924,9 @@ function judgeSilence(input) {
     const days = expectation.days.length;
     const open = expectation.days[0]?.open ?? 0;
     const quietest = days > 1
-        ? `day by day, the quietest open week: ${about(cautious)}`
+        ? expectation.wholeWeeks
+            ? `the quietest of ${expectation.wholeWeeks} open week${expectation.wholeWeeks === 1 ? '' : 's'}: ${about(cautious)}`
+            : `day by day, the quietest open week: ${about(cautious)}`
         : open === 0
             ? 'no open week to compare with'
             : open === 1
@@ -41897,7 +41919,9 @@ function issueStore(db) {
     const rows = (sql, params) => db.query(sql, params);
     const logged = (r) => ({ ...incidentOf(r), open: r.state === 'open' });
     return {
-        incidents: async (ids) => (await db.query(`SELECT * FROM ${table} WHERE state = 'open' OR incident_id = ANY($1) ORDER BY opened_at`, [ids])).map(logged),
+        incidents: async (ids) => 
+        // Resolved ones whose issue is recorded open too: a close whose reply was lost is finished from there.
+        (await db.query(`SELECT * FROM ${table} WHERE state = 'open' OR incident_id = ANY($1) OR (issue_state = 'open' AND issue_number IS NOT NULL) ORDER BY opened_at`, [ids])).map(logged),
         incident: async (id) => {
             const [row] = await db.query(`SELECT * FROM ${table} WHERE incident_id = $1`, [id]);
             return row ? logged(row) : undefined;
@@ -42337,6 +42361,8 @@ async function reconcileIssues(api, store, options) {
             work.push({ incident, act: (i) => (i.open ? keep(i, issue) : close(i, issue)) });
         else if (incident.open && incident.issueState !== 'acknowledged')
             work.push({ incident, act: (i) => missing(i) });
+        else if (!incident.open && incident.issueState === 'open' && incident.issueNumber !== null)
+            work.push({ incident, act: (i) => closedUnlisted(i) });
     }
     /** An open incident's issue: the number recorded, its labels and its severity told. */
     async function keep(i, issue) {
@@ -42360,8 +42386,24 @@ async function reconcileIssues(api, store, options) {
         await counted(() => api.update(issue.number, { state: 'closed' }));
         await store.record(i.id, { issueNumber: issue.number, issueState: 'closed' });
         result.closed += 1;
+        await counted(() => api.comment(issue.number, resolutionText(i)));
+    }
+    /**
+     * A resolved incident whose issue is recorded open but not listed: closed by a close whose reply
+     * was lost (GitHub did it, the run never heard), or by hand, or unlabelled. The record is put right
+     * and the resolution comment posted once; an issue still open is closed.
+     */
+    async function closedUnlisted(i) {
+        const issue = await counted(() => api.get(i.issueNumber));
+        if (issue && issue.state === 'open')
+            return close(i, issue);
+        await store.record(i.id, { issueState: 'closed' });
+        if (issue)
+            await counted(() => api.comment(issue.number, resolutionText(i)));
+    }
+    function resolutionText(i) {
         const lasted = describeLength(((i.resolvedAt ?? options.now).getTime() - i.openedAt.getTime()) / 1000);
-        await counted(() => api.comment(issue.number, `Resolved at ${isoSeconds(unixSeconds(i.resolvedAt ?? options.now))}, after ${lasted}: the monitor no longer sees it.${options.runUrl ? ` ([run](${options.runUrl}))` : ''}`));
+        return `Resolved at ${isoSeconds(unixSeconds(i.resolvedAt ?? options.now))}, after ${lasted}: the monitor no longer sees it.${options.runUrl ? ` ([run](${options.runUrl}))` : ''}`;
     }
     /** An open incident GitHub lists no issue for: closed by hand (acknowledged), gone, or never made. */
     async function missing(i) {
@@ -63941,7 +63983,7 @@ function parseTimezone(value) {
         return undefined;
     const zone = knownZone(text);
     if (!zone)
-        throw new InputError('monitor-timezone', `"${shown(text, 40)}" is not an IANA time zone name (e.g. Europe/London, America/New_York, UTC).`);
+        throw new InputError('monitor-timezone', `"${cut(text, 40)}" is not an IANA time zone name (e.g. Europe/London, America/New_York, UTC).`);
     return zone;
 }
 /** `monitors`: all (the default), none, or a list of the registry's names; returned in the registry's order. */
@@ -63955,7 +63997,7 @@ function parseMonitors(value, registry) {
     const names = text.split(',').map((p) => p.trim());
     for (const name of names) {
         if (!known.includes(name)) {
-            throw new InputError('monitors', `unknown monitor "${shown(name, 40)}". Expected all, none, or a comma-separated list of ${known.join(', ')}.`);
+            throw new InputError('monitors', `unknown monitor "${cut(name, 40)}". Expected all, none, or a comma-separated list of ${known.join(', ')}.`);
         }
     }
     return known.filter((n) => names.includes(n));
@@ -64013,12 +64055,12 @@ function settings_parseThresholds(value, monitors) {
         .filter((p) => p !== '')) {
         const match = /^([a-z-]+)\.([a-z-]+)\s*=\s*(.+)$/i.exec(part);
         if (!match)
-            throw new InputError('monitor-thresholds', `"${shown(part, 60)}" is not monitor.level=value. ${form}`);
+            throw new InputError('monitor-thresholds', `"${cut(part, 60)}" is not monitor.level=value. ${form}`);
         const [monitorName = '', level = '', raw = ''] = match.slice(1);
         const monitor = monitors.find((m) => m.name === monitorName.toLowerCase());
         const setting = monitor?.levels[level.toLowerCase()];
         if (!monitor || !setting)
-            throw new InputError('monitor-thresholds', `unknown level "${shown(`${monitorName}.${level}`, 60)}". ${form}`);
+            throw new InputError('monitor-thresholds', `unknown level "${cut(`${monitorName}.${level}`, 60)}". ${form}`);
         const name = `${monitor.name}.${level.toLowerCase()}`;
         if (seen.has(name))
             throw new InputError('monitor-thresholds', `${name} is given twice. ${form}`);
@@ -64026,10 +64068,10 @@ function settings_parseThresholds(value, monitors) {
         const n = readValue(raw.trim(), setting.unit);
         if (n === undefined || !Number.isFinite(n)) {
             const bare = setting.unit === 'share' && /^\d+(\.\d+)?$/.test(raw.trim()) ? ` Write ${raw.trim()}% for ${raw.trim()} %.` : '';
-            throw new InputError('monitor-thresholds', `${name}: "${shown(raw, 40)}" is not ${UNIT_FORMS[setting.unit]}.${bare}`);
+            throw new InputError('monitor-thresholds', `${name}: "${cut(raw, 40)}" is not ${UNIT_FORMS[setting.unit]}.${bare}`);
         }
         if (n < setting.min || n > setting.max) {
-            throw new InputError('monitor-thresholds', `${name}: ${shown(raw.trim(), 40)} is out of range (${written(setting.min, setting.unit)} to ${written(setting.max, setting.unit)}: ${setting.description}).`);
+            throw new InputError('monitor-thresholds', `${name}: ${cut(raw.trim(), 40)} is out of range (${written(setting.min, setting.unit)} to ${written(setting.max, setting.unit)}: ${setting.description}).`);
         }
         levels[monitor.name][level.toLowerCase()] = n;
     }
@@ -64059,7 +64101,7 @@ function parseFailOn(value) {
     const text = value.trim().toLowerCase();
     if (text === 'never' || text === 'warning' || text === 'critical')
         return text;
-    throw new InputError('fail-on', `"${shown(value, 40)}" is not one of never, warning, critical.`);
+    throw new InputError('fail-on', `"${cut(value, 40)}" is not one of never, warning, critical.`);
 }
 /** `monitor-backtest`: empty (off) or a length of history, 1d to 90d (`28d`, `4w`, `672h`). */
 function parseBacktest(value) {
@@ -64068,7 +64110,7 @@ function parseBacktest(value) {
         return undefined;
     const seconds = ageSeconds(text) ?? NaN;
     if (!(seconds >= DAY_SECONDS && seconds <= 90 * DAY_SECONDS)) {
-        throw new InputError('monitor-backtest', `"${shown(value, 40)}" is not a length of history from 1d to 90d (e.g. 28d, 4w, 336h).`);
+        throw new InputError('monitor-backtest', `"${cut(value, 40)}" is not a length of history from 1d to 90d (e.g. 28d, 4w, 336h).`);
     }
     return seconds;
 }
@@ -64529,7 +64571,7 @@ function parseJournal(format, accounts, taxRate, warn = () => { }) {
     const formats = new Set();
     for (const part of format.split(',').map((p) => p.trim().toLowerCase())) {
         if (!JOURNAL_FORMATS.includes(part)) {
-            throw new InputError('journal-format', `unknown format "${shown(part, 40)}". Expected csv, xero, quickbooks, or a comma-separated combination.`);
+            throw new InputError('journal-format', `unknown format "${cut(part, 40)}". Expected csv, xero, quickbooks, or a comma-separated combination.`);
         }
         formats.add(part);
     }
@@ -64574,10 +64616,10 @@ function parseMapping(text, formats) {
         const given = match?.[2] ?? '';
         const value = match?.[3] ?? '';
         if (!match || given === '' || value === '')
-            throw new InputError('journal-accounts', `"${shown(part, 60)}" is not Account=code. ${FORM}`);
+            throw new InputError('journal-accounts', `"${cut(part, 60)}" is not Account=code. ${FORM}`);
         const name = names.get(given.toLowerCase());
         if (!name)
-            throw new InputError('journal-accounts', `unknown account "${shown(given, 60)}". ${FORM}`);
+            throw new InputError('journal-accounts', `unknown account "${cut(given, 60)}". ${FORM}`);
         if (shown(value) !== value)
             throw new InputError('journal-accounts', `the value for ${name} holds a control character. ${FORM}`);
         const into = book ? own[book] : both;
@@ -64591,7 +64633,7 @@ function parseMapping(text, formats) {
             continue;
         for (const [name, value] of merged[book]) {
             if ([...value].length > MAX_VALUE[book]) {
-                throw new InputError('journal-accounts', `"${shown(value, 60)}" (${name}) is longer than a ${BOOK_NAME[book]} account ${book === 'xero' ? 'code' : 'name'} can be (${MAX_VALUE[book]} characters). ` +
+                throw new InputError('journal-accounts', `"${cut(value, 60)}" (${name}) is longer than a ${BOOK_NAME[book]} account ${book === 'xero' ? 'code' : 'name'} can be (${MAX_VALUE[book]} characters). ` +
                     (formats.has('xero') && formats.has('quickbooks') ? 'Give each book its own with xero: and quickbooks: pairs. ' : '') +
                     FORM);
             }

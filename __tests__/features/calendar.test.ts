@@ -198,6 +198,9 @@ describe('public holidays', () => {
     expect(() => parseHolidays('UK')).toThrow(/knows no country UK .*Did you mean GB\?/)
     expect(() => parseHolidays('GB-ZZZ')).toThrow(/monitor-holidays`: "GB-ZZZ": GB has no region ZZZ in the holiday library \(its regions: .*ENG/)
     expect(parseHolidays('gb-eng')).toEqual({ country: 'GB', region: 'ENG' })
+    // A control character in what was written is shown escaped, not dropped.
+    expect(() => parseHolidays('G\u0007B')).toThrow('monitor-holidays`: "G\\u0007B" is not a country or region code')
+    expect(() => parseTimezone('Europe/\u202eLondon')).toThrow('"Europe/\\u202eLondon" is not an IANA time zone name')
     const unknown = await loadHolidays({ country: 'QQ' }, [2026])
     expect(unknown.calendar).toBe(NO_HOLIDAYS)
     expect(unknown.problem).toMatch(/does not know the country QQ/)
@@ -256,6 +259,29 @@ describe('closures do not blind', () => {
     const n = byDate[date]
     return n === undefined ? undefined : { total: n, after: n / 2, before: n / 2, between: n / 4 }
   }
+
+  it("expects a gap across midnight from the quietest whole stretch, not from each day's quietest week added up", () => {
+    // Thursday 20:00 to Friday 02:00 (London, June 2026). Each week's evening and night are one stretch.
+    const week = (thursdayAfter: number, fridayBefore: number) => [
+      { total: 100, after: thursdayAfter, before: 0, between: 0 },
+      { total: 100, after: 0, before: fridayBefore, between: 0 }
+    ]
+    const weeks: Record<string, { total: number; after: number; before: number; between: number }> = {}
+    const pairs = [week(10, 2), week(3, 9), week(8, 4), week(4, 7)]
+    pairs.forEach(([thu, fri], i) => {
+      weeks[addDays('2026-06-04', -7 * (i + 1))] = thu!
+      weeks[addDays('2026-06-05', -7 * (i + 1))] = fri!
+    })
+    const gap = expectGap(shopCalendar(), london('2026-06-04', '20:00'), london('2026-06-05', '02:00'), '2026-01-01', (d) => weeks[d])
+    // Day by day the quietest weeks were 3 and 2 (5 in all); no week was that quiet: the quietest stretch sold 11.
+    expect(gap.days.map((d) => d.expected)).toEqual([3, 2])
+    expect(gap.expected).toBe(11)
+    expect(gap.wholeWeeks).toBe(4)
+    // A week closed on one of the days is not a whole stretch: the others are compared.
+    weeks[addDays('2026-06-05', -7)] = { total: 0, after: 0, before: 0, between: 0 }
+    const fewer = expectGap(shopCalendar(), london('2026-06-04', '20:00'), london('2026-06-05', '02:00'), '2026-01-01', (d) => weeks[d])
+    expect([fewer.expected, fewer.wholeWeeks]).toEqual([11, 3])
+  })
 
   it('names a weekday always closed once, however many of them a long gap spans', () => {
     const day = (date: string, closed: number): GapDay => ({ date, expected: 0, typical: 0, open: 0, closed, leftOut: [] })

@@ -155,6 +155,33 @@ it('a close refused with 500 is done by the next healthy run; a severity label t
   expect(github.requests.length).toBe(before)
 }, 60_000)
 
+it('a close whose reply GitHub loses is finished by the next run: the issue closed, its comment posted once, the record closed', async () => {
+  const a = serve({ failedPayout: true })
+  await run()
+  const failed = a.payouts.find((p) => p.status === 'failed')!
+  world.stripe.payouts.add([
+    { ...failed, id: 'po_1PaidLater00000000000001', status: 'paid', failure_code: null, failure_message: null, created: T0 + 60, arrival_date: T0 + 60 }
+  ])
+  // GitHub closes the issue, and the reply is lost.
+  github.fault = (r) => (r.method === 'PATCH' ? { lost: true } : undefined)
+  world.clock = T0 + 600
+  await run()
+  expect(github.issues[0]!.state).toBe('closed')
+  expect(github.issues[0]!.comments.filter((c) => c.startsWith('Resolved at '))).toEqual([])
+  github.fault = undefined
+  world.clock = T0 + 1200
+  await run()
+  expect(github.issues[0]!.comments.filter((c) => c.startsWith('Resolved at '))).toHaveLength(1)
+  const recorded = await withClient(world.db.url, (c) => c.query(`SELECT issue_state FROM "${world.schema}".stripe_monitor_incidents`))
+  expect(recorded.rows).toEqual([{ issue_state: 'closed' }])
+  // Nothing is left to do: the next run asks GitHub nothing, and the comment is not posted again.
+  const before = github.requests.length
+  world.clock = T0 + 1800
+  await run()
+  expect(github.requests.length).toBe(before)
+  expect(github.issues[0]!.comments.filter((c) => c.startsWith('Resolved at '))).toHaveLength(1)
+}, 60_000)
+
 it("text from Stripe is data: a payout's failure code carrying mentions, HTML, links and bidi reaches the issue inert", async () => {
   const a = serve({ failedPayout: true })
   const failed = a.payouts.find((p) => p.status === 'failed')!

@@ -1,5 +1,5 @@
 import { InputError } from '../../config.js'
-import { shown } from '../../text.js'
+import { cut } from '../../text.js'
 import { HOLIDAY_TYPES, type HolidayDates } from './holiday-data.js'
 import { HOLIDAY_CODES } from './holiday-codes.js'
 
@@ -48,23 +48,20 @@ export function parseHolidays(value: string, codes: Readonly<Record<string, read
   if (text.toLowerCase() === 'none') return 'none'
   const match = /^([A-Za-z]{2})(?:[-.]([A-Za-z0-9]{1,3}))?$/.exec(text)
   if (!match) {
-    throw new InputError('monitor-holidays', `"${shown(text, 40)}" is not a country or region code (GB, US-CA, DE-BY) or none.`)
+    throw new InputError('monitor-holidays', `"${cut(text, 40)}" is not a country or region code (GB, US-CA, DE-BY) or none.`)
   }
   const country = match[1]!.toUpperCase()
   const region = match[2]?.toUpperCase()
   const known = codes[country]
   if (!known) {
     const hint = ALIASES[country] ? ` Did you mean ${ALIASES[country]}?` : ''
-    throw new InputError(
-      'monitor-holidays',
-      `"${shown(text, 40)}": the holiday library knows no country ${country} (ISO 3166 codes: GB, US, DE, BR, IN).${hint}`
-    )
+    throw new InputError('monitor-holidays', `"${cut(text, 40)}": the holiday library knows no country ${country} (ISO 3166 codes: GB, US, DE, BR, IN).${hint}`)
   }
   if (region && !known.includes(region)) {
     const regions = known
     throw new InputError(
       'monitor-holidays',
-      `"${shown(text, 40)}": ${country} has no region ${region} in the holiday library${regions.length > 0 ? ` (its regions: ${regions.join(', ')})` : ' (it has no regions: give the country alone)'}.`
+      `"${cut(text, 40)}": ${country} has no region ${region} in the holiday library${regions.length > 0 ? ` (its regions: ${regions.join(', ')})` : ' (it has no regions: give the country alone)'}.`
     )
   }
   return { country, ...(region ? { region } : {}) }

@@ -213,7 +213,7 @@ export interface IssueFields {
  * held on a connection, which a transaction-mode pooler would hand to someone else).
  */
 export interface IssueStore {
-  /** The open incidents, and those of `ids` (the issues GitHub lists), each once. */
+  /** The open incidents, those of `ids` (the issues GitHub lists), and resolved ones whose issue is recorded open, each once. */
   incidents(ids: readonly string[]): Promise<LoggedIncident[]>
   /** One incident as it is now (after a claim: another run may have written meanwhile). */
   incident(id: string): Promise<LoggedIncident | undefined>
@@ -236,7 +236,13 @@ export function issueStore(db: FeatureDatabase): IssueStore {
   const logged = (r: Row & { state: string }): LoggedIncident => ({ ...incidentOf(r), open: r.state === 'open' })
   return {
     incidents: async (ids) =>
-      (await db.query<Row & { state: string }>(`SELECT * FROM ${table} WHERE state = 'open' OR incident_id = ANY($1) ORDER BY opened_at`, [ids])).map(logged),
+      // Resolved ones whose issue is recorded open too: a close whose reply was lost is finished from there.
+      (
+        await db.query<Row & { state: string }>(
+          `SELECT * FROM ${table} WHERE state = 'open' OR incident_id = ANY($1) OR (issue_state = 'open' AND issue_number IS NOT NULL) ORDER BY opened_at`,
+          [ids]
+        )
+      ).map(logged),
     incident: async (id) => {
       const [row] = await db.query<Row & { state: string }>(`SELECT * FROM ${table} WHERE incident_id = $1`, [id])
       return row ? logged(row) : undefined

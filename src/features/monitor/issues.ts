@@ -122,6 +122,7 @@ export async function reconcileIssues(api: IssueApi, store: IssueStore, options:
     const issue = byIncident.get(incident.id)
     if (issue) work.push({ incident, act: (i) => (i.open ? keep(i, issue) : close(i, issue)) })
     else if (incident.open && incident.issueState !== 'acknowledged') work.push({ incident, act: (i) => missing(i) })
+    else if (!incident.open && incident.issueState === 'open' && incident.issueNumber !== null) work.push({ incident, act: (i) => closedUnlisted(i) })
   }
 
   /** An open incident's issue: the number recorded, its labels and its severity told. */
@@ -145,13 +146,24 @@ export async function reconcileIssues(api: IssueApi, store: IssueStore, options:
     await counted(() => api.update(issue.number, { state: 'closed' }))
     await store.record(i.id, { issueNumber: issue.number, issueState: 'closed' })
     result.closed += 1
+    await counted(() => api.comment(issue.number, resolutionText(i)))
+  }
+
+  /**
+   * A resolved incident whose issue is recorded open but not listed: closed by a close whose reply
+   * was lost (GitHub did it, the run never heard), or by hand, or unlabelled. The record is put right
+   * and the resolution comment posted once; an issue still open is closed.
+   */
+  async function closedUnlisted(i: LoggedIncident): Promise<void> {
+    const issue = await counted(() => api.get(i.issueNumber!))
+    if (issue && issue.state === 'open') return close(i, issue)
+    await store.record(i.id, { issueState: 'closed' })
+    if (issue) await counted(() => api.comment(issue.number, resolutionText(i)))
+  }
+
+  function resolutionText(i: LoggedIncident): string {
     const lasted = describeLength(((i.resolvedAt ?? options.now).getTime() - i.openedAt.getTime()) / 1000)
-    await counted(() =>
-      api.comment(
-        issue.number,
-        `Resolved at ${isoSeconds(unixSeconds(i.resolvedAt ?? options.now))}, after ${lasted}: the monitor no longer sees it.${options.runUrl ? ` ([run](${options.runUrl}))` : ''}`
-      )
-    )
+    return `Resolved at ${isoSeconds(unixSeconds(i.resolvedAt ?? options.now))}, after ${lasted}: the monitor no longer sees it.${options.runUrl ? ` ([run](${options.runUrl}))` : ''}`
   }
 
   /** An open incident GitHub lists no issue for: closed by hand (acknowledged), gone, or never made. */

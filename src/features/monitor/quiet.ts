@@ -1,5 +1,5 @@
 import { InputError } from '../../config.js'
-import { shown } from '../../text.js'
+import { cut } from '../../text.js'
 import { DAY_SECONDS } from '../../time.js'
 import { addDays, instantOf, localDate, secondOfDay, weekday } from '../../zone.js'
 
@@ -44,7 +44,7 @@ export function parseQuiet(value: string): QuietWindow[] {
     .split(/[\r\n,;]+/)
     .map((p) => p.trim())
     .filter((p) => p !== '')) {
-    const bad = (why: string) => new InputError('monitor-quiet', `"${shown(part, 60)}" ${why}. ${FORMS}`)
+    const bad = (why: string) => new InputError('monitor-quiet', `"${cut(part, 60)}" ${why}. ${FORMS}`)
     const dates = /^(\d{4}-\d{2}-\d{2})(?:\s*\.\.\s*(\d{4}-\d{2}-\d{2}))?$/.exec(part)
     if (dates) {
       const from = dates[1]!
@@ -74,7 +74,7 @@ export function parseQuiet(value: string): QuietWindow[] {
   if (mutesEveryHour(windows)) {
     throw new InputError(
       'monitor-quiet',
-      `"${shown(value.trim(), 80)}" mutes every hour of every week: no incident would ever open, and the summary would still look after the shop. To turn the monitors off, set monitors: none.`
+      `"${cut(value.trim(), 80)}" mutes every hour of every week: no incident would ever open, and the summary would still look after the shop. To turn the monitors off, set monitors: none.`
     )
   }
   return windows

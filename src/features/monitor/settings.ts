@@ -1,5 +1,5 @@
 import { InputError } from '../../config.js'
-import { shown } from '../../text.js'
+import { cut } from '../../text.js'
 import { DAY_SECONDS, ageSeconds } from '../../time.js'
 import { knownZone } from '../../zone.js'
 import type { HolidayCode } from './holidays.js'
@@ -28,7 +28,7 @@ export function parseTimezone(value: string): string | undefined {
   const text = value.trim()
   if (text === '') return undefined
   const zone = knownZone(text)
-  if (!zone) throw new InputError('monitor-timezone', `"${shown(text, 40)}" is not an IANA time zone name (e.g. Europe/London, America/New_York, UTC).`)
+  if (!zone) throw new InputError('monitor-timezone', `"${cut(text, 40)}" is not an IANA time zone name (e.g. Europe/London, America/New_York, UTC).`)
   return zone
 }
 
@@ -41,7 +41,7 @@ export function parseMonitors(value: string, registry: readonly Monitor[]): Moni
   const names = text.split(',').map((p) => p.trim())
   for (const name of names) {
     if (!known.includes(name)) {
-      throw new InputError('monitors', `unknown monitor "${shown(name, 40)}". Expected all, none, or a comma-separated list of ${known.join(', ')}.`)
+      throw new InputError('monitors', `unknown monitor "${cut(name, 40)}". Expected all, none, or a comma-separated list of ${known.join(', ')}.`)
     }
   }
   return known.filter((n) => names.includes(n))
@@ -104,23 +104,23 @@ export function parseThresholds(value: string, monitors: readonly Monitor[]): Re
     .map((p) => p.trim())
     .filter((p) => p !== '')) {
     const match = /^([a-z-]+)\.([a-z-]+)\s*=\s*(.+)$/i.exec(part)
-    if (!match) throw new InputError('monitor-thresholds', `"${shown(part, 60)}" is not monitor.level=value. ${form}`)
+    if (!match) throw new InputError('monitor-thresholds', `"${cut(part, 60)}" is not monitor.level=value. ${form}`)
     const [monitorName = '', level = '', raw = ''] = match.slice(1)
     const monitor = monitors.find((m) => m.name === monitorName.toLowerCase())
     const setting = monitor?.levels[level.toLowerCase()]
-    if (!monitor || !setting) throw new InputError('monitor-thresholds', `unknown level "${shown(`${monitorName}.${level}`, 60)}". ${form}`)
+    if (!monitor || !setting) throw new InputError('monitor-thresholds', `unknown level "${cut(`${monitorName}.${level}`, 60)}". ${form}`)
     const name = `${monitor.name}.${level.toLowerCase()}`
     if (seen.has(name)) throw new InputError('monitor-thresholds', `${name} is given twice. ${form}`)
     seen.add(name)
     const n = readValue(raw.trim(), setting.unit)
     if (n === undefined || !Number.isFinite(n)) {
       const bare = setting.unit === 'share' && /^\d+(\.\d+)?$/.test(raw.trim()) ? ` Write ${raw.trim()}% for ${raw.trim()} %.` : ''
-      throw new InputError('monitor-thresholds', `${name}: "${shown(raw, 40)}" is not ${UNIT_FORMS[setting.unit]}.${bare}`)
+      throw new InputError('monitor-thresholds', `${name}: "${cut(raw, 40)}" is not ${UNIT_FORMS[setting.unit]}.${bare}`)
     }
     if (n < setting.min || n > setting.max) {
       throw new InputError(
         'monitor-thresholds',
-        `${name}: ${shown(raw.trim(), 40)} is out of range (${written(setting.min, setting.unit)} to ${written(setting.max, setting.unit)}: ${setting.description}).`
+        `${name}: ${cut(raw.trim(), 40)} is out of range (${written(setting.min, setting.unit)} to ${written(setting.max, setting.unit)}: ${setting.description}).`
       )
     }
     levels[monitor.name]![level.toLowerCase()] = n
@@ -153,7 +153,7 @@ export function unusedThresholds(value: string, run: readonly MonitorName[]): st
 export function parseFailOn(value: string): MonitorSettings['failOn'] {
   const text = value.trim().toLowerCase()
   if (text === 'never' || text === 'warning' || text === 'critical') return text
-  throw new InputError('fail-on', `"${shown(value, 40)}" is not one of never, warning, critical.`)
+  throw new InputError('fail-on', `"${cut(value, 40)}" is not one of never, warning, critical.`)
 }
 
 /** `monitor-backtest`: empty (off) or a length of history, 1d to 90d (`28d`, `4w`, `672h`). */
@@ -162,7 +162,7 @@ export function parseBacktest(value: string): number | undefined {
   if (text === '' || text === 'false' || text === 'off') return undefined
   const seconds = ageSeconds(text) ?? NaN
   if (!(seconds >= DAY_SECONDS && seconds <= 90 * DAY_SECONDS)) {
-    throw new InputError('monitor-backtest', `"${shown(value, 40)}" is not a length of history from 1d to 90d (e.g. 28d, 4w, 336h).`)
+    throw new InputError('monitor-backtest', `"${cut(value, 40)}" is not a length of history from 1d to 90d (e.g. 28d, 4w, 336h).`)
   }
   return seconds
 }

@@ -1,5 +1,5 @@
 import { InputError } from '../../config.js'
-import { shown } from '../../text.js'
+import { cut, shown } from '../../text.js'
 import { JOURNAL_ACCOUNTS } from './views.js'
 
 /** What the journal of a run's reconciled payouts is written as, with which accounts. */
@@ -41,7 +41,7 @@ export function parseJournal(format: string, accounts: string, taxRate: string, 
   const formats = new Set<JournalFormat>()
   for (const part of format.split(',').map((p) => p.trim().toLowerCase())) {
     if (!(JOURNAL_FORMATS as readonly string[]).includes(part)) {
-      throw new InputError('journal-format', `unknown format "${shown(part, 40)}". Expected csv, xero, quickbooks, or a comma-separated combination.`)
+      throw new InputError('journal-format', `unknown format "${cut(part, 40)}". Expected csv, xero, quickbooks, or a comma-separated combination.`)
     }
     formats.add(part as JournalFormat)
   }
@@ -89,9 +89,9 @@ function parseMapping(text: string, formats: ReadonlySet<JournalFormat>): Record
     const book = BOOKS.find((b) => b === match?.[1]?.toLowerCase())
     const given = match?.[2] ?? ''
     const value = match?.[3] ?? ''
-    if (!match || given === '' || value === '') throw new InputError('journal-accounts', `"${shown(part, 60)}" is not Account=code. ${FORM}`)
+    if (!match || given === '' || value === '') throw new InputError('journal-accounts', `"${cut(part, 60)}" is not Account=code. ${FORM}`)
     const name = names.get(given.toLowerCase())
-    if (!name) throw new InputError('journal-accounts', `unknown account "${shown(given, 60)}". ${FORM}`)
+    if (!name) throw new InputError('journal-accounts', `unknown account "${cut(given, 60)}". ${FORM}`)
     if (shown(value) !== value) throw new InputError('journal-accounts', `the value for ${name} holds a control character. ${FORM}`)
     const into = book ? own[book] : both
     if (into.has(name)) throw new InputError('journal-accounts', `${name} is given twice${book ? ` for ${BOOK_NAME[book]}` : ''}. ${FORM}`)
@@ -104,7 +104,7 @@ function parseMapping(text: string, formats: ReadonlySet<JournalFormat>): Record
       if ([...value].length > MAX_VALUE[book]) {
         throw new InputError(
           'journal-accounts',
-          `"${shown(value, 60)}" (${name}) is longer than a ${BOOK_NAME[book]} account ${book === 'xero' ? 'code' : 'name'} can be (${MAX_VALUE[book]} characters). ` +
+          `"${cut(value, 60)}" (${name}) is longer than a ${BOOK_NAME[book]} account ${book === 'xero' ? 'code' : 'name'} can be (${MAX_VALUE[book]} characters). ` +
             (formats.has('xero') && formats.has('quickbooks') ? 'Give each book its own with xero: and quickbooks: pairs. ' : '') +
             FORM
         )

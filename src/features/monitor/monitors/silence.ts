@@ -37,8 +37,14 @@ export interface GapDay {
 }
 
 export interface GapExpectation {
-  /** The sales expected in the gap, cautiously: each day's quietest open week, added up. */
+  /**
+   * The sales expected in the gap, cautiously: the quietest whole stretch of the same hours in the
+   * weeks before (a gap over midnight: each week's two pieces together), else — no week open on
+   * every day of the gap — each day's quietest open week, added up.
+   */
   expected: number
+  /** How many whole weeks the stretch was taken from; undefined when it was added up day by day. */
+  wholeWeeks?: number
   /** The same with each day's mean. */
   typical: number
   days: GapDay[]
@@ -57,8 +63,11 @@ export function expectGap(calendar: Calendar, from: number, at: number, firstDay
   const dates = datesOf(calendar, from, at)
   // A gap that ends at local midnight holds its last day whole.
   const wholeLast = secondOfDay(at, calendar.zone) === 0
+  // Each day's piece in each week before (undefined: that week is left out for the day).
+  const byWeek: Array<Array<number | undefined>> = []
   const days: GapDay[] = dates.map((date, j) => {
     const off = offDay(calendar, date)
+    byWeek.push([])
     if (off) return { date, expected: 0, typical: 0, off, open: 0, closed: 0, leftOut: [] }
     const pieces: number[] = []
     const leftOut: string[] = []
@@ -78,13 +87,28 @@ export function expectGap(calendar: Calendar, from: number, at: number, firstDay
       }
       const first = j === 0
       const last = j === dates.length - 1 && !wholeLast
-      pieces.push(first && last ? c.between : first ? c.after : last ? c.before : c.total)
+      const piece = first && last ? c.between : first ? c.after : last ? c.before : c.total
+      pieces.push(piece)
+      byWeek[j]![k] = piece
     }
     const expected = pieces.length > 0 ? Math.min(...pieces) : 0
     const typical = pieces.length > 0 ? pieces.reduce((a, b) => a + b, 0) / pieces.length : 0
     return { date, expected, typical, open: pieces.length, closed, leftOut }
   })
-  return { expected: days.reduce((n, d) => n + d.expected, 0), typical: days.reduce((n, d) => n + d.typical, 0), days }
+  const typical = days.reduce((n, d) => n + d.typical, 0)
+  const dayByDay = days.reduce((n, d) => n + d.expected, 0)
+  // Across midnight: the quietest whole stretch of the same local hours (a week whose every day of
+  // the gap is open), not each day's quietest week added up, which is lower than any week was.
+  const judged = days.map((d, j) => (d.off ? undefined : j)).filter((j) => j !== undefined)
+  const stretches: number[] = []
+  if (days.length > 1) {
+    for (let k = 1; k <= WEEKS; k++) {
+      const pieces = judged.map((j) => byWeek[j]![k])
+      if (pieces.length > 0 && pieces.every((p) => p !== undefined)) stretches.push(pieces.reduce((a, b) => a + b!, 0))
+    }
+  }
+  if (stretches.length > 0) return { expected: Math.min(...stretches), typical, days, wholeWeeks: stretches.length }
+  return { expected: dayByDay, typical, days }
 }
 
 /** What the judgement left out or zeroed, in words: holidays, quiet days, closed weeks. */
@@ -159,7 +183,9 @@ export function judgeSilence(input: SilenceInput): { finding?: Omit<Finding, 'ac
   const open = expectation.days[0]?.open ?? 0
   const quietest =
     days > 1
-      ? `day by day, the quietest open week: ${about(cautious)}`
+      ? expectation.wholeWeeks
+        ? `the quietest of ${expectation.wholeWeeks} open week${expectation.wholeWeeks === 1 ? '' : 's'}: ${about(cautious)}`
+        : `day by day, the quietest open week: ${about(cautious)}`
       : open === 0
         ? 'no open week to compare with'
         : open === 1
