@@ -70,7 +70,10 @@ export class Transport {
   /** Listens on 127.0.0.1 (a free port unless one is given) and returns the base URL. */
   async start(port = 0): Promise<string> {
     this.server = http.createServer((req, res) => void this.handle(req, res))
-    this.server.keepAliveTimeout = 5000
+    // Longer than any test's pause between runs: a socket the server closes as the client reuses it
+    // (a race of keep-alive) is an attempt the action counts and the stand-in never sees.
+    this.server.keepAliveTimeout = 65_000
+    this.server.headersTimeout = 66_000
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve))
     return this.url
   }
