@@ -37,6 +37,17 @@ async function run(inputs: Record<string, string> = {}, options: RunOptions = {}
 }
 
 /** Runs `fn` with the URL of a new login role that has USAGE on the schema plus `grant`, then drops the role. */
+/** The tables a role granted SELECT, INSERT, UPDATE (and no CREATE) runs on, as the README lists them. */
+const LEAST_PRIVILEGE_TABLES = [
+  'processed_charges',
+  'stripe_sync_state',
+  'stripe_sync_rejects',
+  'stripe_sync_runs',
+  'stripe_sync_lease',
+  'stripe_monitor_incidents',
+  'stripe_monitor_places'
+]
+
 async function withRole(grant: string, fn: (url: string, password: string) => Promise<void>): Promise<void> {
   const role = `spm_role_${Math.random().toString(36).slice(2, 8)}`
   const password = `Pw-${Math.random().toString(36).slice(2, 12)}`
@@ -175,17 +186,7 @@ describe('Postgres faults', () => {
   it('later runs need no CREATE privilege: USAGE plus SELECT, INSERT, UPDATE are enough', async () => {
     await standIn({}, 60)
     await run({ incremental: 'true' })
-    const tables = [
-      'processed_charges',
-      'stripe_sync_state',
-      'stripe_sync_rejects',
-      'stripe_sync_runs',
-      'stripe_sync_lease',
-      'stripe_monitor_incidents',
-      'stripe_monitor_places'
-    ]
-      .map((t) => `"${world.schema}".${t}`)
-      .join(', ')
+    const tables = LEAST_PRIVILEGE_TABLES.map((t) => `"${world.schema}".${t}`).join(', ')
     await withRole(`GRANT SELECT, INSERT, UPDATE ON ${tables}`, async (url) => {
       const later = Math.floor(Date.now() / 1000) + 60
       world.stripe.createCharge({ ...world.stripe.allCharges()[0]!, id: 'ch_3LeastPrivilege0000000001', created: later - 30 })
@@ -235,17 +236,7 @@ describe('Postgres faults', () => {
     await run({ incremental: 'true' })
     // As a table made before the monitors were: without their index.
     await withClient(world.db.url, (c) => c.query(`DROP INDEX "${world.schema}".processed_charges_monitor_idx`))
-    const tables = [
-      'processed_charges',
-      'stripe_sync_state',
-      'stripe_sync_rejects',
-      'stripe_sync_runs',
-      'stripe_sync_lease',
-      'stripe_monitor_incidents',
-      'stripe_monitor_places'
-    ]
-      .map((t) => `"${world.schema}".${t}`)
-      .join(', ')
+    const tables = LEAST_PRIVILEGE_TABLES.map((t) => `"${world.schema}".${t}`).join(', ')
     await withRole(`GRANT SELECT, INSERT, UPDATE ON ${tables}`, async (url) => {
       const later = Math.floor(Date.now() / 1000) + 60
       world.stripe.createCharge({ ...world.stripe.allCharges()[0]!, id: 'ch_3NoMonitorIndex000000001', created: later - 30 })
