@@ -119,5 +119,12 @@ it('a quiet window mutes the opening of incidents and says until when, in local 
   world.clock = london('2026-04-05', '14:00')
   const io = await run({ 'monitor-quiet': 'Sun' })
   expect(incidentsOf(io)).toEqual([])
+  // A whole quiet day expects no sales: nothing is held back, so the status is ok.
+  expect(io.outputs.monitor_status).toBe('ok')
   expect(io.summary).toMatch(/🔇 \*\*Muted\*\* until 2026-04-06 00:00 \(Europe\/London\) by `monitor-quiet` \(Sun\): no incident opens; open ones stay open\./)
+  // Muted for some hours only: Easter Sunday's closure is a finding held back, never "all clear".
+  const held = await run({ 'monitor-quiet': 'Sun 10:00-18:00' })
+  expect(incidentsOf(held)).toEqual([])
+  expect(held.outputs.monitor_status).toBe('muted')
+  expect(held.summary).toMatch(/### 🔇 Monitor: muted until 2026-04-05 18:00 \(Europe\/London\) by `monitor-quiet` — 1 finding held back \(silence\)/)
 }, 60_000)

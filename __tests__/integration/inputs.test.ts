@@ -60,6 +60,10 @@ const cases: Array<[string, Record<string, string>, RegExp]> = [
   ['max-requests-per-second 1000', { 'max-requests-per-second': '1000' }, /^Input `max-requests-per-second`/],
   ['high-value-threshold words', { 'high-value-threshold': 'a lot' }, /^Input `high-value-threshold`/],
   ['high-value-threshold yen decimals', { 'high-value-threshold': 'jpy:100.5' }, /^Input `high-value-threshold`/],
+  ['monitor-holidays unknown country', { 'monitor-holidays': 'XX' }, /^Input `monitor-holidays`: "XX": the holiday library knows no country XX/],
+  ['monitor-holidays UK', { 'monitor-holidays': 'UK' }, /^Input `monitor-holidays`: .*Did you mean GB\?/],
+  ['monitor-holidays unknown region', { 'monitor-holidays': 'GB-ZZZ' }, /^Input `monitor-holidays`: "GB-ZZZ": GB has no region ZZZ/],
+  ['monitor-quiet for ever', { 'monitor-quiet': 'Mon-Sun' }, /^Input `monitor-quiet`: "Mon-Sun" mutes every hour of every week/],
   [
     'database-ca-cert not PEM',
     { 'database-ca-cert': 'MIIBxyz', 'database-url': 'postgres://u:p@h/d?sslmode=verify-full' },

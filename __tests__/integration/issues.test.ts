@@ -127,6 +127,28 @@ it('an issue closed by hand is the acknowledgement: no new issue, no reopening w
   expect(github.requests.filter(writes).filter((r) => r.path.endsWith('/issues/1'))).toEqual([])
 }, 60_000)
 
+it('fail-on: critical fails while the incident is open, and no longer once a person acknowledges it by closing its issue', async () => {
+  serve({ failedPayout: true })
+  const failOn = async () => {
+    const io = recorder(inputs({ 'fail-on': 'critical' }))
+    const outcome = await runAction(io, { now: world.now, env: env(), retry: FAST_RETRY, clock: unpacedClock(), repositoryPrivate: true })
+    return { io, outcome }
+  }
+  const open = await failOn()
+  expect(open.outcome.ok).toBe(false)
+  expect(open.io.failed).toMatch(/^fail-on: critical — 1 critical incident open\. payouts/)
+  github.closeByHand(1)
+  world.clock = T0 + 600
+  const acknowledged = await failOn()
+  expect(acknowledged.outcome.ok).toBe(true)
+  expect(acknowledged.io.failed).toBeUndefined()
+  // Still listed, as acknowledged, and still the status.
+  expect(acknowledged.io.outputs.monitor_status).toBe('critical')
+  expect(acknowledged.io.summary).toMatch(/acknowledged: its issue #1 was closed by hand/)
+  world.clock = T0 + 1200
+  expect((await failOn()).outcome.ok).toBe(true)
+}, 60_000)
+
 it('a close refused with 500 is done by the next healthy run; a severity label that failed is fixed', async () => {
   const a = serve({ failedPayout: true })
   await run()
