@@ -34985,7 +34985,7 @@ function extend(target) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _v8_flags_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4243);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2620);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9286);
 
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .eF)();
@@ -34995,7 +34995,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2620:
+/***/ 9286:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35526,6 +35526,62 @@ const charges = {
     dashboardPath: (c) => `payments/${encodeURIComponent(c.id)}`
 };
 
+;// CONCATENATED MODULE: ./src/objects/checkout-sessions.ts
+
+/**
+ * Checkout Sessions: what Stripe Checkout apps keep (`cs_\u2026`), or they set `client_reference_id` to
+ * their own order id; the session names the PaymentIntent that paid it (payment mode), or the
+ * invoice and subscription it made. No customer details are stored beyond the customer's id.
+ */
+const checkoutSessions = {
+    name: 'checkout_sessions',
+    objectType: 'checkout.session',
+    noun: 'Checkout Session',
+    plural: 'Checkout Sessions',
+    table: 'stripe_checkout_sessions',
+    idColumn: 'id',
+    columns: [
+        { name: 'id', type: 'text', notNull: true, fromRow: true },
+        { name: 'mode', type: 'text', fromRow: true },
+        { name: 'status', type: 'text', fromRow: true },
+        { name: 'payment_status', type: 'text', fromRow: true },
+        { name: 'amount_total', type: 'bigint', fromRow: true },
+        { name: 'amount_subtotal', type: 'bigint', fromRow: true },
+        { name: 'currency', type: 'text', fromRow: true },
+        { name: 'client_reference_id', type: 'text', fromRow: true },
+        { name: 'payment_intent_id', type: 'text', fromRow: true },
+        { name: 'customer_id', type: 'text', fromRow: true },
+        { name: 'invoice_id', type: 'text', fromRow: true },
+        { name: 'subscription_id', type: 'text', fromRow: true },
+        { name: 'expires_at', type: 'timestamptz', fromRow: true },
+        { name: 'created_at', type: 'timestamptz', notNull: true, fromRow: true },
+        ...commonColumns({ metadata: true })
+    ],
+    indexes: ['created_at', 'payment_intent_id', 'client_reference_id'],
+    toRow: (s, context) => ({
+        id: s.id,
+        mode: s.mode ?? null,
+        status: s.status ?? null,
+        payment_status: s.payment_status ?? null,
+        amount_total: s.amount_total ?? null,
+        amount_subtotal: s.amount_subtotal ?? null,
+        currency: s.currency ?? null,
+        client_reference_id: s.client_reference_id ?? null,
+        payment_intent_id: idOf(s.payment_intent),
+        customer_id: idOf(s.customer),
+        invoice_id: idOf(s.invoice),
+        subscription_id: idOf(s.subscription),
+        expires_at: s.expires_at ?? null,
+        created_at: s.created,
+        ...commonValues(s, s, context, true)
+    }),
+    resource: (stripe) => stripe.checkout.sessions,
+    permission: 'Checkout Sessions: Read',
+    events: ['checkout.session.completed', 'checkout.session.expired', 'checkout.session.async_payment_succeeded', 'checkout.session.async_payment_failed'],
+    validate: (s) => firstProblem(check.id(s.id), check.created(s.created), s.amount_total == null ? undefined : check.amount('amount_total', s.amount_total), s.currency == null ? undefined : check.currency(s.currency)),
+    dashboardPath: (s) => (s.payment_intent ? `payments/${encodeURIComponent(idOf(s.payment_intent))}` : `checkout/sessions/${encodeURIComponent(s.id)}`)
+};
+
 ;// CONCATENATED MODULE: ./src/objects/coupons.ts
 
 const DURATIONS = new Set(['forever', 'once', 'repeating']);
@@ -35911,6 +35967,65 @@ const invoices = {
         }
     ],
     dashboardPath: (i) => `invoices/${encodeURIComponent(i.id)}`
+};
+
+;// CONCATENATED MODULE: ./src/objects/payment-intents.ts
+
+/**
+ * PaymentIntents: what apps built on Stripe's Payment Element keep (`pi_\u2026`), and what leads from a
+ * Checkout Session or an app's own record to the charges that paid it (`latest_charge`; every
+ * charge names its `payment_intent`). `metadata` is where many apps put their order id.
+ */
+const paymentIntents = {
+    name: 'payment_intents',
+    objectType: 'payment_intent',
+    noun: 'payment intent',
+    plural: 'payment intents',
+    table: 'stripe_payment_intents',
+    idColumn: 'id',
+    columns: [
+        { name: 'id', type: 'text', notNull: true, fromRow: true },
+        { name: 'amount', type: 'bigint', notNull: true, fromRow: true },
+        { name: 'amount_received', type: 'bigint', fromRow: true },
+        { name: 'currency', type: 'text', notNull: true, fromRow: true },
+        { name: 'status', type: 'text', notNull: true, fromRow: true },
+        { name: 'customer_id', type: 'text', fromRow: true },
+        { name: 'latest_charge_id', type: 'text', fromRow: true },
+        { name: 'description', type: 'text', fromRow: true },
+        { name: 'canceled_at', type: 'timestamptz', fromRow: true },
+        { name: 'cancellation_reason', type: 'text', fromRow: true },
+        { name: 'created_at', type: 'timestamptz', notNull: true, fromRow: true },
+        ...commonColumns({ metadata: true })
+    ],
+    indexes: ['created_at', 'latest_charge_id'],
+    toRow: (p, context) => ({
+        id: p.id,
+        amount: p.amount,
+        amount_received: p.amount_received ?? null,
+        currency: p.currency,
+        status: p.status,
+        customer_id: idOf(p.customer),
+        latest_charge_id: idOf(p.latest_charge),
+        description: p.description ?? null,
+        canceled_at: p.canceled_at ?? null,
+        cancellation_reason: p.cancellation_reason ?? null,
+        created_at: p.created,
+        ...commonValues(p, p, context, true)
+    }),
+    resource: (stripe) => stripe.paymentIntents,
+    permission: 'PaymentIntents: Read',
+    events: [
+        'payment_intent.created',
+        'payment_intent.succeeded',
+        'payment_intent.payment_failed',
+        'payment_intent.canceled',
+        'payment_intent.processing',
+        'payment_intent.requires_action',
+        'payment_intent.amount_capturable_updated',
+        'payment_intent.partially_funded'
+    ],
+    validate: (p) => firstProblem(check.id(p.id), check.created(p.created), check.amount('amount', p.amount), check.currency(p.currency), typeof p.status === 'string' ? undefined : 'status is missing'),
+    dashboardPath: (p) => `payments/${encodeURIComponent(p.id)}`
 };
 
 ;// CONCATENATED MODULE: ./src/objects/payouts.ts
@@ -36402,6 +36517,8 @@ const transfers = {
 
 
 
+
+
 /**
  * Every object the action syncs, once, in the order runs report them; `all` means every one of
  * these. The compiler checks that each key is its spec's name.
@@ -36419,7 +36536,9 @@ const SPECS = {
     prices: prices,
     coupons: coupons,
     application_fees: applicationFees,
-    transfers: transfers
+    transfers: transfers,
+    payment_intents: paymentIntents,
+    checkout_sessions: checkoutSessions
 };
 const OBJECTS = Object.values(SPECS);
 function specOf(name) {

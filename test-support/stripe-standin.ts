@@ -165,6 +165,11 @@ export class StripeStandIn implements Served {
     creation: () => 'application_fee.created'
   })
   readonly transfers = this.define('transfers', new Collection<Stripe.Transfer>('transfer'), { creation: () => 'transfer.created' })
+  readonly paymentIntents = this.define('payment_intents', new Collection<Stripe.PaymentIntent>('payment_intent'), {
+    creation: () => 'payment_intent.created'
+  })
+  /** GET /v1/checkout/sessions: Stripe emits no event when a session is created, only when it completes or expires. */
+  readonly checkoutSessions = this.define('checkout_sessions', new Collection<Stripe.Checkout.Session>('checkout.session'))
 
   constructor(readonly options: StandInOptions = {}) {
     this.transport = new Transport(options, (request) => route(this, request))

@@ -8,6 +8,7 @@ import { withClient } from '../../test-support/postgres.js'
 import { runOrThrow, syncInputs } from '../../test-support/run-action.js'
 import type { Collection, Dated } from '../../test-support/standin/collection.js'
 import type { StripeStandIn } from '../../test-support/stripe-standin.js'
+import { makeCheckoutSession, makePaymentIntent } from '../../test-support/payments.js'
 import { World } from '../../test-support/world.js'
 
 // The promise the README makes — one stray character, or one malformed object, never stops a sync —
@@ -86,6 +87,8 @@ describe('every object in the registry', () => {
     stripe.addBilling(billing)
     stripe.applicationFees.add(succeeded.slice(0, 5).map((c, i) => makeApplicationFee(`fee_poison${i}`, 'acct_1Poison', c, 'none')))
     stripe.transfers.add(succeeded.slice(0, 5).map((c, i) => makeTransfer(`tr_poison${i}`, 'acct_1Poison', c, false)))
+    stripe.paymentIntents.add(succeeded.slice(0, 5).map((c) => makePaymentIntent(c)))
+    stripe.checkoutSessions.add(succeeded.slice(0, 5).map((c, i) => makeCheckoutSession(c, { clientReferenceId: `order-${i}` })))
     // Every collection needs an object to copy: a dispute whatever the generator drew.
     stripe.dispute(succeeded[5]!.id)
 

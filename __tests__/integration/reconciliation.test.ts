@@ -252,7 +252,7 @@ describe('reconciliation', () => {
   it('refuses an unknown object before any request', async () => {
     const { io } = await run({ objects: 'charges, foo' })
     expect(io.failed).toBe(
-      'Input `objects`: unknown object "foo". Expected charges, balance_transactions, refunds, disputes, payouts, customers, subscriptions, invoices, products, prices, coupons, application_fees, transfers, a comma-separated list of them, or all.'
+      'Input `objects`: unknown object "foo". Expected charges, balance_transactions, refunds, disputes, payouts, customers, subscriptions, invoices, products, prices, coupons, application_fees, transfers, payment_intents, checkout_sessions, a comma-separated list of them, or all.'
     )
     expect(world.stripe.requests).toHaveLength(0)
   })

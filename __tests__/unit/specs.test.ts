@@ -5,6 +5,7 @@ import { MAX_EVENT_TYPES } from '../../src/sync/stream.js'
 import { generateAccount } from '../../test-support/account.js'
 import { generateBilling } from '../../test-support/billing.js'
 import { makeApplicationFee, makeTransfer } from '../../test-support/connect.js'
+import { makeCheckoutSession, makePaymentIntent } from '../../test-support/payments.js'
 
 // Every object is one description; nothing ties its column list to its row mapping but this test:
 // a column missing from the mapping would silently store NULL, a key missing from the columns would
@@ -27,7 +28,9 @@ const samples: Record<ObjectName, StripeObject[]> = {
   prices: billing.prices,
   coupons: billing.coupons,
   application_fees: connectedCharges.map((c, n) => makeApplicationFee(`fee_${n}`, 'acct_1Sample', c, (['none', 'half', 'full'] as const)[n % 3]!)),
-  transfers: connectedCharges.map((c, n) => makeTransfer(`tr_${n}`, 'acct_1Sample', c, n % 4 === 0))
+  transfers: connectedCharges.map((c, n) => makeTransfer(`tr_${n}`, 'acct_1Sample', c, n % 4 === 0)),
+  payment_intents: account.charges.map((c) => makePaymentIntent(c, { metadata: { order_id: `ord_${c.id}` } })),
+  checkout_sessions: account.charges.map((c, n) => makeCheckoutSession(c, { clientReferenceId: n % 2 === 0 ? `order-${n}` : undefined }))
 }
 const context = { apiVersion: '2026-10-28.endive', accountId: undefined }
 const sorted = (keys: Iterable<string>) => [...keys].sort()

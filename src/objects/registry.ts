@@ -1,10 +1,12 @@
 import { applicationFees } from './application-fees.js'
 import { balanceTransactions } from './balance-transactions.js'
 import { charges } from './charges.js'
+import { checkoutSessions } from './checkout-sessions.js'
 import { coupons } from './coupons.js'
 import { customers } from './customers.js'
 import { disputes } from './disputes.js'
 import { invoices } from './invoices.js'
+import { paymentIntents } from './payment-intents.js'
 import { payouts } from './payouts.js'
 import { prices } from './prices.js'
 import { products } from './products.js'
@@ -30,7 +32,9 @@ const SPECS = {
   prices,
   coupons,
   application_fees: applicationFees,
-  transfers
+  transfers,
+  payment_intents: paymentIntents,
+  checkout_sessions: checkoutSessions
 } as const satisfies { [K in string]: ObjectSpec<StripeObject, K> }
 
 export type ObjectName = keyof typeof SPECS

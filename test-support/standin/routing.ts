@@ -6,7 +6,7 @@ import type { RecordedRequest } from './transport.js'
 /**
  * Where a request goes: its key checked (401), a connected account's requests to that account's own
  * stand-in (403 `account_invalid` when it revoked the platform), a restricted key's missing
- * permission (403), then the resource table: `GET /v1/<area>` lists, `GET /v1/<area>/<id>`
+ * permission (403), then the resource table: `GET /v1/<area>` lists (`/v1/checkout/sessions` too), `GET /v1/<area>/<id>`
  * retrieves, `GET /v1/events` lists events. Anything else is Stripe's "Unrecognized request URL".
  */
 export interface Served {
@@ -64,8 +64,9 @@ function routeAs(served: Served, request: RecordedRequest): Answer {
       }
     }
   }
-  const match = /^\/v1\/([a-z_]+)(?:\/([^/]+))?$/.exec(request.path)
-  const area = match?.[1]
+  // `/v1/checkout/sessions` is the area `checkout_sessions`, as the registry names it.
+  const match = /^\/v1\/((?:checkout\/)?[a-z_]+)(?:\/([^/]+))?$/.exec(request.path)
+  const area = match?.[1]?.replace('/', '_')
   const id = match?.[2] === undefined ? undefined : decodeURIComponent(match[2])
   if (area === 'events' && id === undefined) return permitted(served, request.key, 'events') ?? served.events.list(request.query)
   const entry = area === undefined ? undefined : [...served.resources].find(([name]) => name === area)
