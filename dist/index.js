@@ -34985,7 +34985,7 @@ function extend(target) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _v8_flags_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4243);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9286);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7740);
 
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .eF)();
@@ -34995,7 +34995,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9286:
+/***/ 7740:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64967,7 +64967,379 @@ const reconciliation = defineFeature({
     }
 });
 
+;// CONCATENATED MODULE: ./src/features/records/contract.ts
+/** Its inputs and outputs, one a line: action.yml and the README's tables are written from them. */
+// prettier-ignore
+const records_contract_CONTRACT = {
+    inputs: [
+        { name: 'records-query', default: '', since: '1.5.0', description: 'Your own records, to reconcile with Stripe: a SQL SELECT run in the same database, read-only (a READ ONLY transaction with a statement timeout), returning one row per record with record_id (text), amount (integer, minor units), currency, recorded_at (when your app recorded it as paid), and optionally stripe_id (a pi_, ch_ or cs_ id), amount_refunded (what your app knows was refunded) and account_id (Connect). Empty: no reconciliation. See "Your own records" in the README.' },
+        { name: 'records-match', default: 'stripe_id', since: '1.5.0', description: 'How a payment finds its record: stripe_id (the record keeps the charge, PaymentIntent or Checkout Session id), client_reference_id (the Checkout Session\'s, equal to record_id), or metadata.<key> (record_id in that metadata key of the charge, its PaymentIntent or its Checkout Session).' },
+        { name: 'records-grace', default: '30m', since: '1.5.0', description: 'How long a succeeded payment may go without its record before it counts as unrecorded (e.g. 30m, 2h): your app\'s webhook handler\'s usual delay.' },
+        { name: 'records-since', default: '90d', since: '1.5.0', description: 'How far back to reconcile, by payment and record time (e.g. 90d, 4w).' }
+    ],
+    outputs: [
+        { name: 'records_matched', empty: '0', description: 'Records matched with exactly one succeeded payment of the same amount and currency.' },
+        { name: 'records_unrecorded_payments', empty: '0', description: 'Succeeded payments past records-grace with no record: a webhook handler down or broken.' },
+        { name: 'records_unpaid', empty: '0', description: 'Records recorded as paid with no succeeded payment.' },
+        { name: 'records_mismatched', empty: '0', description: 'Records whose payment differs: amount_mismatch, currency_mismatch, charged_twice, refund_unrecorded.' },
+        { name: 'records_exceptions', empty: '[]', description: 'JSON array of the newest 50 exceptions of stripe_records_reconciliation - {kind, record_id, charge_id, payment_intent_id, checkout_session_id, account_id, record_amount, payment_amount, currency, recorded_at, paid_at, dashboard_url} (amounts in minor units, as the other outputs carry them).' }
+    ]
+};
+
+;// CONCATENATED MODULE: ./src/features/records/sql.ts
+
+/**
+ * The reconciliation as one set-based statement over indexed columns (no row is pulled into the
+ * action): the user's records against the succeeded charges of the same stretch, through each
+ * charge's PaymentIntent and Checkout Session. It is the body of the view
+ * `stripe_records_reconciliation`: one row per record or payment that is not simply matched, with
+ * its kind. `now()` is the reader's: the view is current whenever it is read.
+ */
+const RECORDS_VIEW = 'stripe_records_reconciliation';
+/** The kinds of exception, in the order the summary lists them, with what each usually means. */
+const KINDS = {
+    unrecorded_payment: 'a customer paid and the app has no record: a webhook handler down or failing, or a payment taken outside the app',
+    unpaid_record: 'the app recorded a payment Stripe has no success for: marked paid on a failed or cancelled payment, or a payment still processing',
+    charged_twice: 'two succeeded payments for one record: a retry or a double submit charged the card again',
+    amount_mismatch: 'the app recorded another amount: the price before tax, shipping or a discount, or a partial capture',
+    currency_mismatch: 'the app recorded another currency than Stripe charged',
+    refund_unrecorded: 'Stripe refunded more than the app knows: a refund made in the Dashboard never reached the app'
+};
+function literal(text) {
+    return `'${text.replace(/'/g, "''")}'`;
+}
+/** The statement: records, payments with their keys, the links between, and every exception. */
+function reconciliationSql(input, tail = 'exceptions') {
+    const { columns, match } = input;
+    const since = `now() - ${input.sinceSeconds} * interval '1 second'`;
+    const grace = `now() - ${input.graceSeconds} * interval '1 second'`;
+    const pi = input.paymentIntents;
+    const cs = input.checkoutSessions;
+    // A payment's keys: what a record may name it by.
+    const metadataKey = match.by === 'metadata' ? literal(match.key) : '';
+    const keys = match.by === 'stripe_id'
+        ? `(VALUES (p.charge_id), (p.payment_intent_id), (p.session_id))`
+        : match.by === 'client_reference_id'
+            ? `(VALUES (p.client_reference_id))`
+            : `(VALUES (p.charge_metadata ->> ${metadataKey}), (p.intent_metadata ->> ${metadataKey}), (p.session_metadata ->> ${metadataKey}))`;
+    const recordKey = match.by === 'stripe_id' ? 'r.stripe_id' : 'r.record_id';
+    const dashboard = `'https://dashboard.stripe.com/' || CASE WHEN p.account_id IS NOT NULL THEN p.account_id || '/' ELSE '' END ||
+      CASE WHEN p.livemode THEN '' ELSE 'test/' END || 'payments/' || coalesce(p.payment_intent_id, p.charge_id)`;
+    return `WITH records AS (
+    SELECT r.record_id::text AS record_id, r.amount::bigint AS amount, lower(r.currency::text) AS currency, r.recorded_at::timestamptz AS recorded_at,
+           ${columns.stripeId ? "nullif(r.stripe_id::text, '')" : 'NULL::text'} AS stripe_id,
+           ${columns.amountRefunded ? 'r.amount_refunded::bigint' : 'NULL::bigint'} AS amount_refunded,
+           ${columns.accountId ? "nullif(r.account_id::text, '')" : 'NULL::text'} AS account_id
+      FROM (${input.query}) AS r
+     WHERE r.recorded_at::timestamptz >= ${since}
+  ), payments AS (
+    SELECT c.charge_id, c.payment_intent_id, ${cs ? 's.id' : 'NULL::text'} AS session_id, ${cs ? 's.client_reference_id' : 'NULL::text'} AS client_reference_id,
+           c.amount, coalesce(c.amount_refunded, 0) AS refunded, c.currency, c.created_at, c.account_id, c.livemode,
+           c.metadata AS charge_metadata, ${pi ? 'i.metadata' : 'NULL::jsonb'} AS intent_metadata, ${cs ? 's.metadata' : 'NULL::jsonb'} AS session_metadata
+      FROM ${input.charges} AS c
+      ${pi ? `LEFT JOIN ${pi} AS i ON i.id = c.payment_intent_id` : ''}
+      ${cs ? `LEFT JOIN LATERAL (SELECT x.id, x.client_reference_id, x.metadata FROM ${cs} AS x WHERE x.payment_intent_id = c.payment_intent_id ORDER BY x.created_at DESC LIMIT 1) AS s ON true` : ''}
+     WHERE c.status = 'succeeded' AND c.created_at >= ${since}
+  ), links AS (
+    SELECT DISTINCT p.charge_id, r.record_id
+      FROM payments AS p
+     CROSS JOIN LATERAL ${keys} AS k(key)
+      JOIN records AS r ON ${recordKey} = k.key AND (r.account_id IS NULL OR r.account_id IS NOT DISTINCT FROM p.account_id)
+     WHERE k.key IS NOT NULL AND k.key <> ''
+  ), paid AS (
+    SELECT l.record_id, count(*) AS payments, sum(p.amount) AS amount, sum(p.refunded) AS refunded, min(p.currency) AS currency,
+           max(p.currency) AS other_currency, (array_agg(p.charge_id ORDER BY p.created_at DESC))[1] AS charge_id, max(p.created_at) AS paid_at
+      FROM links AS l JOIN payments AS p USING (charge_id)
+     GROUP BY l.record_id
+  ), exceptions AS (
+    SELECT 'unrecorded_payment'::text AS kind, NULL::text AS record_id, p.charge_id, NULL::bigint AS record_amount, p.amount AS payment_amount,
+           NULL::text AS record_currency, p.currency AS payment_currency, NULL::timestamptz AS recorded_at, p.created_at AS paid_at, 1 AS payments
+      FROM payments AS p
+     WHERE p.created_at < ${grace} AND NOT EXISTS (SELECT 1 FROM links AS l WHERE l.charge_id = p.charge_id)
+    UNION ALL
+    SELECT CASE
+             WHEN x.record_id IS NULL THEN 'unpaid_record'
+             WHEN x.payments > 1 THEN 'charged_twice'
+             WHEN x.currency <> x.other_currency OR x.currency <> r.currency THEN 'currency_mismatch'
+             WHEN x.amount <> r.amount THEN 'amount_mismatch'
+             ELSE 'refund_unrecorded' END,
+           r.record_id, x.charge_id, r.amount, x.amount, r.currency, x.currency, r.recorded_at, x.paid_at, coalesce(x.payments, 0)
+      FROM records AS r LEFT JOIN paid AS x USING (record_id)
+     WHERE x.record_id IS NULL OR x.payments > 1 OR x.currency <> x.other_currency OR x.currency <> r.currency OR x.amount <> r.amount
+        ${columns.amountRefunded ? 'OR x.refunded > coalesce(r.amount_refunded, 0)' : ''}
+  )
+  ${tail === 'matched'
+        ? `SELECT count(*) AS matched FROM records AS r JOIN paid AS x USING (record_id)
+          WHERE x.payments = 1 AND x.currency = x.other_currency AND x.currency = r.currency AND x.amount = r.amount
+                ${columns.amountRefunded ? 'AND x.refunded <= coalesce(r.amount_refunded, 0)' : ''}`
+        : `SELECT e.kind, e.record_id, e.charge_id, p.payment_intent_id, p.session_id AS checkout_session_id, p.account_id,
+         e.record_amount, e.payment_amount, e.record_currency, e.payment_currency, e.recorded_at, e.paid_at, e.payments,
+         CASE WHEN p.charge_id IS NULL THEN NULL ELSE ${dashboard} END AS dashboard_url
+    FROM exceptions AS e LEFT JOIN payments AS p USING (charge_id)`}`;
+}
+function viewName(schema) {
+    return `${quoteIdent(schema)}.${quoteIdent(RECORDS_VIEW)}`;
+}
+
+;// CONCATENATED MODULE: ./src/features/records/settings.ts
+
+
+
+/** Comments and string literals out, for checking the statement's shape (never what is run). */
+function skeleton(sql) {
+    return sql
+        .replace(/'(?:[^']|'')*'/g, "''")
+        .replace(/"(?:[^"]|"")*"/g, '""')
+        .replace(/--[^\n]*/g, ' ')
+        .replace(/\/\*[\s\S]*?\*\//g, ' ');
+}
+/**
+ * `records-query`: one SELECT (or WITH \u2026 SELECT). A second statement, or one that starts otherwise,
+ * is refused here; whatever writes is refused by the READ ONLY transaction it runs in.
+ */
+function parseRecordsQuery(value) {
+    const text = value.trim().replace(/;\s*$/, '');
+    if (text === '')
+        return undefined;
+    const shape = skeleton(text).trim();
+    if (!/^(select|with)\b/i.test(shape)) {
+        throw new InputError('records-query', `"${cut(text, 60)}" is not a SELECT: give one SELECT (or WITH \u2026 SELECT) returning record_id, amount, currency, recorded_at.`);
+    }
+    if (shape.includes(';'))
+        throw new InputError('records-query', 'holds more than one statement: give one SELECT.');
+    return text;
+}
+function parseRecordsMatch(value) {
+    const text = value.trim();
+    if (text === 'stripe_id' || text === 'client_reference_id')
+        return { by: text };
+    const metadata = /^metadata\.([A-Za-z0-9_\-.]{1,40})$/.exec(text);
+    if (metadata)
+        return { by: 'metadata', key: metadata[1] };
+    throw new InputError('records-match', `"${cut(text, 60)}" is not stripe_id, client_reference_id or metadata.<key> (metadata.order_id).`);
+}
+function parseRecordsLength(name, value, min, max) {
+    const seconds = ageSeconds(value.trim().toLowerCase());
+    if (seconds === undefined || seconds < min || seconds > max) {
+        throw new InputError(name, `"${cut(value, 40)}" is not a length from ${min / 60} minutes to ${Math.round(max / 86400)} days (e.g. 30m, 2h, 90d).`);
+    }
+    return seconds;
+}
+
+;// CONCATENATED MODULE: ./src/features/records/feature.ts
+
+
+
+
+
+
+
+/** How long the user's query may run, each time it is read. */
+const RECORDS_TIMEOUT_MS = 60_000;
+/** The exceptions the output and the summary list, newest first. */
+const LISTED = 50;
+/** The user's records query could not be used: the message names the input and what to change. */
+class RecordsQueryError extends ActionError {
+    constructor(detail) {
+        super(`Input \`records-query\`: ${detail}. The sync is stored; only the reconciliation did not run.`);
+        this.name = 'RecordsQueryError';
+    }
+}
+/** What the database answered, as a user can act on it. */
+function feature_describe(error) {
+    const e = error;
+    const message = (e.message ?? String(error)).replace(/^Postgres: could not [^:]+: /, '');
+    if (e.code === '25006')
+        return 'it writes: the query must only read (it runs in a READ ONLY transaction)';
+    if (e.code === '57014')
+        return `it ran longer than ${RECORDS_TIMEOUT_MS / 1000} s: read fewer rows, or index recorded_at`;
+    if (e.code === '42703')
+        return `${cut(message, 200)}: it must return record_id, amount, currency and recorded_at (see "Your own records" in the README)`;
+    return `it failed in Postgres: ${cut(message, 300)}`;
+}
+/**
+ * Payments reconciled with the user's own records, a feature: the view `stripe_records_reconciliation`
+ * (one row per record or payment not simply matched), its counts in the outputs and the summary, and
+ * the newest exceptions with what each kind usually means.
+ */
+class RecordsReconciliation {
+    settings;
+    config;
+    name = 'records reconciliation';
+    reads = ['charges', 'payment_intents', 'checkout_sessions'];
+    counts = new Map();
+    matched = 0;
+    exceptions = [];
+    problem;
+    ran = false;
+    constructor(settings, config) {
+        this.settings = settings;
+        this.config = config;
+    }
+    table(db, name) {
+        return this.config.objects.includes(name) ? db.table(name === 'payment_intents' ? 'stripe_payment_intents' : 'stripe_checkout_sessions') : undefined;
+    }
+    /** Statements in one READ ONLY transaction with the statement timeout: the user's query cannot write, nor run on. */
+    async readOnly(db, work) {
+        await db.query('BEGIN READ ONLY');
+        try {
+            await db.query(`SET LOCAL statement_timeout = ${RECORDS_TIMEOUT_MS}`);
+            const result = await work();
+            await db.query('COMMIT');
+            return result;
+        }
+        catch (error) {
+            await db.query('ROLLBACK').catch(() => { });
+            throw error;
+        }
+    }
+    async readBack(db) {
+        if (!db)
+            return;
+        this.ran = true;
+        try {
+            // The optional columns the query returns (from a row of it: with none, there is nothing to reconcile them with).
+            const [shape] = await this.readOnly(db, () => db.query(`SELECT (SELECT array_agg(k) FROM jsonb_object_keys((SELECT to_jsonb(r) FROM (${this.settings.query}) AS r LIMIT 1)) AS k) AS columns`));
+            const names = new Set(shape?.columns ?? []);
+            const missing = ['record_id', 'amount', 'currency', 'recorded_at'].filter((c) => names.size > 0 && !names.has(c));
+            if (missing.length > 0)
+                throw new RecordsQueryError(`returns no column ${missing.join(', ')} (it returns ${[...names].join(', ')})`);
+            const columns = { stripeId: names.has('stripe_id'), amountRefunded: names.has('amount_refunded'), accountId: names.has('account_id') };
+            const input = {
+                ...this.settings,
+                columns,
+                charges: db.table(this.config.table),
+                paymentIntents: this.table(db, 'payment_intents'),
+                checkoutSessions: this.table(db, 'checkout_sessions')
+            };
+            // The view, made again each run (the query, the match or the tables synced may have changed).
+            const view = viewName(db.schema);
+            await db.query('BEGIN');
+            try {
+                await db.query(`DROP VIEW IF EXISTS ${view}`);
+                await db.query(`CREATE VIEW ${view} AS ${reconciliationSql(input)}`);
+                await db.query(`COMMENT ON VIEW ${view} IS ${"'Stripe Payment Monitor: payments reconciled with records-query (one row per record or payment not simply matched). Made again by every run.'"}`);
+                await db.query('COMMIT');
+            }
+            catch (error) {
+                await db.query('ROLLBACK').catch(() => { });
+                throw error;
+            }
+            await this.readOnly(db, async () => {
+                const counts = await db.query(`SELECT kind, count(*) AS n FROM ${view} GROUP BY kind`);
+                this.counts = new Map(counts.map((r) => [r.kind, Number(r.n)]));
+                const [matched] = await db.query(reconciliationSql(input, 'matched'));
+                this.matched = Number(matched?.matched ?? 0);
+                this.exceptions = await db.query(`SELECT * FROM ${view} ORDER BY coalesce(paid_at, recorded_at) DESC NULLS LAST, record_id, charge_id LIMIT ${LISTED}`);
+            });
+        }
+        catch (error) {
+            this.problem = error instanceof RecordsQueryError ? error.message : new RecordsQueryError(feature_describe(error)).message;
+        }
+    }
+    count(kind) {
+        return this.counts.get(kind) ?? 0;
+    }
+    get mismatched() {
+        return this.count('amount_mismatch') + this.count('currency_mismatch') + this.count('charged_twice') + this.count('refund_unrecorded');
+    }
+    outputs() {
+        return {
+            records_matched: String(this.matched),
+            records_unrecorded_payments: String(this.count('unrecorded_payment')),
+            records_unpaid: String(this.count('unpaid_record')),
+            records_mismatched: String(this.mismatched),
+            records_exceptions: JSON.stringify(this.exceptions.map((e) => ({
+                kind: e.kind,
+                record_id: e.record_id,
+                charge_id: e.charge_id,
+                payment_intent_id: e.payment_intent_id,
+                checkout_session_id: e.checkout_session_id,
+                account_id: e.account_id,
+                record_amount: e.record_amount === null ? null : Number(e.record_amount),
+                payment_amount: e.payment_amount === null ? null : Number(e.payment_amount),
+                currency: e.payment_currency ?? e.record_currency,
+                recorded_at: e.recorded_at ? new Date(e.recorded_at).toISOString() : null,
+                paid_at: e.paid_at ? new Date(e.paid_at).toISOString() : null,
+                dashboard_url: e.dashboard_url
+            })))
+        };
+    }
+    news() {
+        return this.problem !== undefined || this.exceptions.length > 0;
+    }
+    facts() {
+        if (!this.ran || this.problem)
+            return [];
+        const open = this.exceptions.length === 0 ? 0 : [...this.counts.values()].reduce((a, b) => a + b, 0);
+        return [['Records', `${formatCount(this.matched)} matched${open > 0 ? `, **${formatCount(open)} to look at**` : ''}`]];
+    }
+    section(ctx, rows) {
+        if (!this.ran)
+            return [];
+        if (this.problem)
+            return ['### Your records', '', `> [!WARNING]\n> ${escapeCell(this.problem, 600)}`, ''];
+        const total = [...this.counts.values()].reduce((a, b) => a + b, 0);
+        const lines = [
+            `### Your records: ${formatCount(this.matched)} matched, ${formatCount(total)} to look at`,
+            '',
+            `Succeeded payments against \`records-query\` over the last ${Math.round(this.settings.sinceSeconds / 86400)} days, matched by ${this.settings.match.by === 'metadata' ? `\`metadata.${this.settings.match.key}\`` : `\`${this.settings.match.by}\``}; every exception is a row of \`${RECORDS_VIEW}\`.`,
+            ''
+        ];
+        if (total === 0)
+            return [...lines, '\u2713 Every payment has its record, and every record its payment.', ''];
+        lines.push('| Kind | Count | What it usually means |', '| --- | ---: | --- |');
+        for (const kind of Object.keys(KINDS)) {
+            if (this.count(kind) > 0)
+                lines.push(`| \`${kind}\` | ${formatCount(this.count(kind))} | ${KINDS[kind]} |`);
+        }
+        lines.push('', `**Newest ${Math.min(rows, this.exceptions.length)}**`, '', '| Kind | Record | Payment | Record amount | Paid | When (UTC) |', '| --- | --- | --- | ---: | ---: | --- |');
+        const hidden = amountsHidden(ctx);
+        const money = (minor, currency) => minor === null || currency === null ? '\u2014' : hidden ? '\u2026' : moneyCell(Number(minor), currency);
+        for (const e of this.exceptions.slice(0, rows)) {
+            const payment = e.charge_id ? `[${escapeCell(e.payment_intent_id ?? e.charge_id, 40)}](${e.dashboard_url})` : '\u2014';
+            const when = e.paid_at ?? e.recorded_at;
+            lines.push(`| \`${e.kind}\` | ${e.record_id ? `\`${escapeCell(e.record_id, 40)}\`` : '\u2014'} | ${payment} | ${money(e.record_amount, e.record_currency)} | ${money(e.payment_amount, e.payment_currency)} | ${when ? new Date(when).toISOString().slice(0, 16).replace('T', ' ') : ''} |`);
+        }
+        if (total > rows)
+            lines.push('', `\u2026and ${formatCount(total - Math.min(rows, this.exceptions.length))} more in \`${RECORDS_VIEW}\`.`);
+        return [...lines, ''];
+    }
+    rows() {
+        return this.exceptions.length;
+    }
+    /** A query that cannot be used fails the step, once everything is stored. */
+    verdict() {
+        return this.problem;
+    }
+}
+const records = defineFeature({
+    name: 'records reconciliation',
+    ...records_contract_CONTRACT,
+    load: (inputs, config) => {
+        const query = parseRecordsQuery(inputs.get('records-query'));
+        const match = parseRecordsMatch(inputs.get('records-match'));
+        const graceSeconds = parseRecordsLength('records-grace', inputs.get('records-grace'), 60, 30 * 86400);
+        const sinceSeconds = parseRecordsLength('records-since', inputs.get('records-since'), 3600, 400 * 86400);
+        if (!query)
+            return { views: [] };
+        if (!config.objects.includes('charges')) {
+            inputs.warn('records-query reconciles succeeded charges with your records: add charges to `objects`, or it has no effect.');
+            return { views: [] };
+        }
+        if (match.by === 'client_reference_id' && !config.objects.includes('checkout_sessions')) {
+            inputs.warn("records-match: client_reference_id is a Checkout Session's: add checkout_sessions to `objects`, or no payment finds its record.");
+        }
+        if (config.dryRun) {
+            inputs.warn('dry-run: the reconciliation reads the database, so records-query has no effect.');
+            return { views: [] };
+        }
+        return { views: [], feature: new RecordsReconciliation({ query, match, graceSeconds, sinceSeconds }, config) };
+    }
+});
+
 ;// CONCATENATED MODULE: ./src/features/index.ts
+
 
 
 
@@ -64978,7 +65350,7 @@ const reconciliation = defineFeature({
  * Every feature, each described once in its folder, in the order they report (and their views are
  * made). Adding a feature is its folder and one line here.
  */
-const FEATURES = [dailyReport, highValue, reconciliation, connect, billing, monitor];
+const FEATURES = [dailyReport, highValue, reconciliation, records, connect, billing, monitor];
 
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
 

@@ -73,6 +73,7 @@ describe('each feature', () => {
   const everything = {
     objects: 'all',
     'high-value-threshold': '100',
+    'records-query': 'SELECT id AS record_id, total AS amount, currency, paid_at AS recorded_at FROM orders',
     'stripe-account': 'all',
     'dry-run': 'false',
     'database-url': 'postgres://u@h/d'
