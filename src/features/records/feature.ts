@@ -9,8 +9,6 @@ import { parseRecordsLength, parseRecordsMatch, parseRecordsQuery, type RecordsS
 
 /** How long the user's query may run, each time it is read. */
 export const RECORDS_TIMEOUT_MS = 60_000
-/** The exceptions the output and the summary list, newest first. */
-const LISTED = 50
 
 /** The user's records query could not be used: the message names the input and what to change. */
 export class RecordsQueryError extends ActionError {
@@ -27,12 +25,13 @@ interface Exception {
   payment_intent_id: string | null
   checkout_session_id: string | null
   account_id: string | null
-  record_amount: string | null
-  payment_amount: string | null
+  record_amount: number | null
+  payment_amount: number | null
   record_currency: string | null
   payment_currency: string | null
-  recorded_at: Date | null
-  paid_at: Date | null
+  /** ISO times, as the statement's JSON gives them. */
+  recorded_at: string | null
+  paid_at: string | null
   payments: number
   dashboard_url: string | null
 }
@@ -119,15 +118,13 @@ export class RecordsReconciliation implements Feature<OutputOf<typeof CONTRACT>>
         await db.query('ROLLBACK').catch(() => {})
         throw error
       }
-      await this.readOnly(db, async () => {
-        const counts = await db.query<{ kind: RecordKind; n: string }>(`SELECT kind, count(*) AS n FROM ${view} GROUP BY kind`)
-        this.counts = new Map(counts.map((r) => [r.kind, Number(r.n)]))
-        const [matched] = await db.query<{ matched: string }>(reconciliationSql(input, 'matched'))
-        this.matched = Number(matched?.matched ?? 0)
-        this.exceptions = await db.query<Exception & Record<string, unknown>>(
-          `SELECT * FROM ${view} ORDER BY coalesce(paid_at, recorded_at) DESC NULLS LAST, record_id, charge_id LIMIT ${LISTED}`
-        )
-      })
+      // One pass: the counts, what matched, and the newest exceptions (the view reads the same rows for anyone's SQL).
+      const [summary] = await this.readOnly(db, () =>
+        db.query<{ counts: Record<string, number>; matched: string; newest: Exception[] }>(reconciliationSql(input, 'summary'))
+      )
+      this.counts = new Map(Object.entries(summary?.counts ?? {}).map(([kind, n]) => [kind as RecordKind, Number(n)]))
+      this.matched = Number(summary?.matched ?? 0)
+      this.exceptions = summary?.newest ?? []
     } catch (error) {
       this.problem = error instanceof RecordsQueryError ? error.message : new RecordsQueryError(describe(error)).message
     }
@@ -199,7 +196,7 @@ export class RecordsReconciliation implements Feature<OutputOf<typeof CONTRACT>>
       '| --- | --- | --- | ---: | ---: | --- |'
     )
     const hidden = amountsHidden(ctx)
-    const money = (minor: string | null, currency: string | null) =>
+    const money = (minor: number | null, currency: string | null) =>
       minor === null || currency === null ? '—' : hidden ? '…' : moneyCell(Number(minor), currency)
     for (const e of this.exceptions.slice(0, rows)) {
       const payment = e.charge_id ? `[${escapeCell(e.payment_intent_id ?? e.charge_id, 40)}](${e.dashboard_url})` : '—'

@@ -46,7 +46,7 @@ function literal(text: string): string {
 }
 
 /** The statement: records, payments with their keys, the links between, and every exception. */
-export function reconciliationSql(input: RecordsSqlInput, tail: 'exceptions' | 'matched' = 'exceptions'): string {
+export function reconciliationSql(input: RecordsSqlInput, tail: 'exceptions' | 'summary' = 'exceptions'): string {
   const { columns, match } = input
   const since = `now() - ${input.sinceSeconds} * interval '1 second'`
   const grace = `now() - ${input.graceSeconds} * interval '1 second'`
@@ -106,17 +106,33 @@ export function reconciliationSql(input: RecordsSqlInput, tail: 'exceptions' | '
      WHERE x.record_id IS NULL OR x.payments > 1 OR x.currency <> x.other_currency OR x.currency <> r.currency OR x.amount <> r.amount
         ${columns.amountRefunded ? 'OR x.refunded > coalesce(r.amount_refunded, 0)' : ''}
   )
-  ${
-    tail === 'matched'
-      ? `SELECT count(*) AS matched FROM records AS r JOIN paid AS x USING (record_id)
-          WHERE x.payments = 1 AND x.currency = x.other_currency AND x.currency = r.currency AND x.amount = r.amount
-                ${columns.amountRefunded ? 'AND x.refunded <= coalesce(r.amount_refunded, 0)' : ''}`
-      : `SELECT e.kind, e.record_id, e.charge_id, p.payment_intent_id, p.session_id AS checkout_session_id, p.account_id,
+  ${tail === 'summary' ? summaryTail(input, listed(dashboard)) : listed(dashboard)}`
+}
+
+/** Every exception with the ids on both sides and a Dashboard link: the view's rows. */
+function listed(dashboard: string): string {
+  return `SELECT e.kind, e.record_id, e.charge_id, p.payment_intent_id, p.session_id AS checkout_session_id, p.account_id,
          e.record_amount, e.payment_amount, e.record_currency, e.payment_currency, e.recorded_at, e.paid_at, e.payments,
          CASE WHEN p.charge_id IS NULL THEN NULL ELSE ${dashboard} END AS dashboard_url
     FROM exceptions AS e LEFT JOIN payments AS p USING (charge_id)`
-  }`
 }
+
+/**
+ * One row, one pass over the data (the CTEs are computed once): the count of each kind, the records
+ * simply matched, and the newest `LISTED` exceptions as JSON. Reading the view three times took
+ * three times as long (1,000,000 × 1,000,000: about 15 s a pass on 2 cores).
+ */
+function summaryTail(input: RecordsSqlInput, rows: string): string {
+  return `, counted AS (SELECT kind, count(*) AS n FROM exceptions GROUP BY kind)
+  SELECT (SELECT coalesce(json_object_agg(kind, n), '{}') FROM counted) AS counts,
+         (SELECT count(*) FROM records AS r JOIN paid AS x USING (record_id)
+           WHERE x.payments = 1 AND x.currency = x.other_currency AND x.currency = r.currency AND x.amount = r.amount
+                 ${input.columns.amountRefunded ? 'AND x.refunded <= coalesce(r.amount_refunded, 0)' : ''}) AS matched,
+         (SELECT coalesce(json_agg(t), '[]') FROM (${rows} ORDER BY coalesce(e.paid_at, e.recorded_at) DESC NULLS LAST, e.record_id, e.charge_id LIMIT ${LISTED}) AS t) AS newest`
+}
+
+/** The exceptions an output and the summary list, newest first. */
+export const LISTED = 50
 
 export function viewName(schema: string): string {
   return `${quoteIdent(schema)}.${quoteIdent(RECORDS_VIEW)}`
