@@ -76,7 +76,7 @@ export function reconciliationSql(input: RecordsSqlInput, tail: 'exceptions' | '
            c.metadata AS charge_metadata, ${pi ? 'i.metadata' : 'NULL::jsonb'} AS intent_metadata, ${cs ? 's.metadata' : 'NULL::jsonb'} AS session_metadata
       FROM ${input.charges} AS c
       ${pi ? `LEFT JOIN ${pi} AS i ON i.id = c.payment_intent_id` : ''}
-      ${cs ? `LEFT JOIN LATERAL (SELECT x.id, x.client_reference_id, x.metadata FROM ${cs} AS x WHERE x.payment_intent_id = c.payment_intent_id ORDER BY x.created_at DESC LIMIT 1) AS s ON true` : ''}
+      ${cs ? `LEFT JOIN (SELECT DISTINCT ON (x.payment_intent_id) x.payment_intent_id, x.id, x.client_reference_id, x.metadata FROM ${cs} AS x WHERE x.payment_intent_id IS NOT NULL ORDER BY x.payment_intent_id, x.created_at DESC) AS s ON s.payment_intent_id = c.payment_intent_id` : ''}
      WHERE c.status = 'succeeded' AND c.created_at >= ${since}
   ), links AS (
     SELECT DISTINCT p.charge_id, r.record_id
