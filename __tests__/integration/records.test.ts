@@ -2,6 +2,7 @@ import type Stripe from 'stripe'
 import { runAction } from '../../src/main.js'
 import { FAST_RETRY, makeCharge, unpacedClock } from '../../test-support/fixtures.js'
 import { makeCheckoutSession, makePaymentIntent } from '../../test-support/payments.js'
+import { reconciliationSql } from '../../src/features/records/sql.js'
 import { withClient } from '../../test-support/postgres.js'
 import { recorder } from '../../test-support/recorder.js'
 import { World } from '../../test-support/world.js'
@@ -168,4 +169,35 @@ it('a query that writes, fails or is not a SELECT: an error naming the input; th
   expect(broken.io.failed).toMatch(/^Input `records-query`: it failed in Postgres: relation .*no_such_table" does not exist/)
   const columns = await run({ 'records-query': `SELECT id AS record_id, total_cents AS amount FROM "${world.schema}".shop_orders` })
   expect(columns.io.failed).toMatch(/^Input `records-query`: returns no column currency, recorded_at/)
+})
+
+it("Connect: a record with an account_id matches only that account's payments", async () => {
+  // Two connected accounts whose apps reuse order ids: each order belongs to its own account.
+  const a = charge('ch_1AcctA', 1000, 'usd', 3 * HOUR, { metadata: { order_id: 'ord-1' } })
+  const b = charge('ch_1AcctB', 9000, 'usd', 3 * HOUR, { metadata: { order_id: 'ord-1' } })
+  world.stripe.charges.add([a, b])
+  await run({ objects: 'charges' })
+  const table = (t: string) => `"${world.schema}".${t}`
+  const rows = await withClient(world.db.url, async (c) => {
+    // The copy as a Connect run leaves it: each charge with its account.
+    await c.query(`UPDATE ${table('processed_charges')} SET account_id = CASE charge_id WHEN 'ch_1AcctA' THEN 'acct_A' ELSE 'acct_B' END`)
+    await c.query(`CREATE TABLE ${table('orders')} (account text, id text, total bigint, currency text, paid_at timestamptz)`)
+    await c.query(
+      `INSERT INTO ${table('orders')} VALUES ('acct_A', 'ord-1', 1000, 'usd', now() - interval '1 hour'), ('acct_B', 'ord-1', 9000, 'usd', now() - interval '1 hour')`
+    )
+    const input = {
+      query: `SELECT account AS account_id, id AS record_id, total AS amount, currency, paid_at AS recorded_at FROM ${table('orders')}`,
+      columns: { stripeId: false, amountRefunded: false, accountId: true },
+      match: { by: 'metadata' as const, key: 'order_id' },
+      graceSeconds: 1800,
+      sinceSeconds: 90 * 86400,
+      charges: table('processed_charges')
+    }
+    const [summary] = (await c.query(reconciliationSql(input, 'summary'))).rows
+    // Without the account: the same order id in both accounts crosses (each order looks charged twice).
+    const crossed = (await c.query(reconciliationSql({ ...input, columns: { ...input.columns, accountId: false } }, 'summary'))).rows[0]
+    return { summary, crossed }
+  })
+  expect(rows.summary).toMatchObject({ counts: {}, matched: '2' })
+  expect(rows.crossed.counts).toEqual({ charged_twice: 2 })
 })

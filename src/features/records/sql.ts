@@ -79,16 +79,17 @@ export function reconciliationSql(input: RecordsSqlInput, tail: 'exceptions' | '
       ${cs ? `LEFT JOIN (SELECT DISTINCT ON (x.payment_intent_id) x.payment_intent_id, x.id, x.client_reference_id, x.metadata FROM ${cs} AS x WHERE x.payment_intent_id IS NOT NULL ORDER BY x.payment_intent_id, x.created_at DESC) AS s ON s.payment_intent_id = c.payment_intent_id` : ''}
      WHERE c.status = 'succeeded' AND c.created_at >= ${since}
   ), links AS (
-    SELECT DISTINCT p.charge_id, r.record_id
+    -- A record is its id within its account (Connect apps may reuse order ids across accounts).
+    SELECT DISTINCT p.charge_id, r.record_id, r.account_id AS record_account
       FROM payments AS p
      CROSS JOIN LATERAL ${keys} AS k(key)
       JOIN records AS r ON ${recordKey} = k.key AND (r.account_id IS NULL OR r.account_id IS NOT DISTINCT FROM p.account_id)
      WHERE k.key IS NOT NULL AND k.key <> ''
   ), paid AS (
-    SELECT l.record_id, count(*) AS payments, sum(p.amount) AS amount, sum(p.refunded) AS refunded, min(p.currency) AS currency,
+    SELECT l.record_id, l.record_account, count(*) AS payments, sum(p.amount) AS amount, sum(p.refunded) AS refunded, min(p.currency) AS currency,
            max(p.currency) AS other_currency, (array_agg(p.charge_id ORDER BY p.created_at DESC))[1] AS charge_id, max(p.created_at) AS paid_at
       FROM links AS l JOIN payments AS p USING (charge_id)
-     GROUP BY l.record_id
+     GROUP BY l.record_id, l.record_account
   ), exceptions AS (
     SELECT 'unrecorded_payment'::text AS kind, NULL::text AS record_id, p.charge_id, NULL::bigint AS record_amount, p.amount AS payment_amount,
            NULL::text AS record_currency, p.currency AS payment_currency, NULL::timestamptz AS recorded_at, p.created_at AS paid_at, 1 AS payments
@@ -102,7 +103,7 @@ export function reconciliationSql(input: RecordsSqlInput, tail: 'exceptions' | '
              WHEN x.amount <> r.amount THEN 'amount_mismatch'
              ELSE 'refund_unrecorded' END,
            r.record_id, x.charge_id, r.amount, x.amount, r.currency, x.currency, r.recorded_at, x.paid_at, coalesce(x.payments, 0)
-      FROM records AS r LEFT JOIN paid AS x USING (record_id)
+      FROM records AS r LEFT JOIN paid AS x ON x.record_id = r.record_id AND x.record_account IS NOT DISTINCT FROM r.account_id
      WHERE x.record_id IS NULL OR x.payments > 1 OR x.currency <> x.other_currency OR x.currency <> r.currency OR x.amount <> r.amount
         ${columns.amountRefunded ? 'OR x.refunded > coalesce(r.amount_refunded, 0)' : ''}
   )
@@ -125,7 +126,7 @@ function listed(dashboard: string): string {
 function summaryTail(input: RecordsSqlInput, rows: string): string {
   return `, counted AS (SELECT kind, count(*) AS n FROM exceptions GROUP BY kind)
   SELECT (SELECT coalesce(json_object_agg(kind, n), '{}') FROM counted) AS counts,
-         (SELECT count(*) FROM records AS r JOIN paid AS x USING (record_id)
+         (SELECT count(*) FROM records AS r JOIN paid AS x ON x.record_id = r.record_id AND x.record_account IS NOT DISTINCT FROM r.account_id
            WHERE x.payments = 1 AND x.currency = x.other_currency AND x.currency = r.currency AND x.amount = r.amount
                  ${input.columns.amountRefunded ? 'AND x.refunded <= coalesce(r.amount_refunded, 0)' : ''}) AS matched,
          (SELECT coalesce(json_agg(t), '[]') FROM (${rows} ORDER BY coalesce(e.paid_at, e.recorded_at) DESC NULLS LAST, e.record_id, e.charge_id LIMIT ${LISTED}) AS t) AS newest`
