@@ -65226,12 +65226,12 @@ class RecordsReconciliation {
                 paymentIntents: this.table(db, 'payment_intents'),
                 checkoutSessions: this.table(db, 'checkout_sessions')
             };
-            // The view, made again each run (the query, the match or the tables synced may have changed).
+            // The view, replaced each run (the query, the match or the tables synced may have changed). Its
+            // columns never change, so it is replaced in place: views people built on it keep working.
             const view = viewName(db.schema);
             await db.query('BEGIN');
             try {
-                await db.query(`DROP VIEW IF EXISTS ${view}`);
-                await db.query(`CREATE VIEW ${view} AS ${reconciliationSql(input)}`);
+                await db.query(`CREATE OR REPLACE VIEW ${view} AS ${reconciliationSql(input)}`);
                 await db.query(`COMMENT ON VIEW ${view} IS ${"'Stripe Payment Monitor: payments reconciled with records-query (one row per record or payment not simply matched). Made again by every run.'"}`);
                 await db.query('COMMIT');
             }
