@@ -34985,7 +34985,7 @@ function extend(target) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _v8_flags_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4243);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7740);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2716);
 
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .eF)();
@@ -34995,7 +34995,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7740:
+/***/ 2716:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41330,6 +41330,8 @@ function tokenProblem(token) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:dns/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns/promises");
 // EXTERNAL MODULE: ./node_modules/pg/lib/index.js
 var lib = __nccwpck_require__(3273);
 ;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
@@ -41634,6 +41636,7 @@ async function relationExists(client, schema, name) {
 
 
 
+
 /**
  * The run lock as a lease row, claimed and renewed with plain statements: nothing is held across
  * transactions, so it works the same directly, through a session-mode pooler and through a
@@ -41673,20 +41676,34 @@ function record(row) {
         now: new Date(row.now)
     };
 }
-/** Where a client's socket is connected (node-postgres keeps it on its connection); undefined when unknown. */
-function endpointOf(client) {
-    const stream = client.connection?.stream;
-    if (!stream?.remoteAddress || !stream.remotePort)
+/**
+ * Where `databaseUrl` points: its host resolved to the address the client will reach, and its port;
+ * undefined for a Unix socket or a host that does not resolve (the lease is then judged by expiry alone).
+ */
+async function endpointOf(databaseUrl) {
+    const url = new URL(databaseUrl);
+    const host = decodeURIComponent(url.hostname).replace(/^\[|\]$/g, '');
+    if (host === '' || host.startsWith('/'))
         return undefined;
-    return { address: stream.remoteAddress.replace(/^::ffff:/, ''), port: stream.remotePort };
+    try {
+        const { address } = await (0,promises_namespaceObject.lookup)(host);
+        return { address, port: Number(url.port || 5432) };
+    }
+    catch {
+        // Connecting fails too, and says why; judged by expiry meanwhile.
+        return undefined;
+    }
 }
 /**
  * The backend that ran the statement, and whether the client reached it directly: the server's own
  * address and port are the ones the client connected to. Through a pooler or proxy they are not, and
  * the backend outlives the client, so only a direct holder's lease can be judged by its backend.
+ * `address` and `port` are the statement's parameter numbers for the endpoint.
  */
-const ME = `SELECT pg_backend_pid() AS pid, (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS started,
-         coalesce(host(inet_server_addr()) = $5::text AND inet_server_port() = $6::int, false) AS direct`;
+function me(address, port) {
+    return `SELECT pg_backend_pid() AS pid, (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS started,
+         coalesce(host(inet_server_addr()) = $${address}::text AND inet_server_port() = $${port}::int, false) AS direct`;
+}
 function rowsOf(client) {
     return async (sql, params) => (await client.query(sql, params)).rows;
 }
@@ -41699,7 +41716,7 @@ function rowsOf(client) {
  */
 async function claimLease(query, schema, name, holder, run, ttlSeconds, endpoint) {
     const table = qualified(schema, LEASE_TABLE);
-    const claimed = await query(`WITH prior AS (SELECT run, taken_at, renewed_at, expires_at, released_at, now() AS now FROM ${table} WHERE name = $1), me AS (${ME})
+    const claimed = await query(`WITH prior AS (SELECT run, taken_at, renewed_at, expires_at, released_at, now() AS now FROM ${table} WHERE name = $1), me AS (${me(5, 6)})
      INSERT INTO ${table} AS l (name, holder, run, taken_at, renewed_at, expires_at, released_at, backend_pid, backend_start, direct)
      SELECT $1, $2, $3, now(), now(), now() + $4 * interval '1 second', NULL, me.pid, me.started, me.direct FROM me
      ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, run = EXCLUDED.run, taken_at = now(), renewed_at = now(),
@@ -41720,9 +41737,8 @@ async function claimLease(query, schema, name, holder, run, ttlSeconds, endpoint
     return { taken: false, held: record(held) };
 }
 /** Extends the lease; false when it is no longer this holder's (taken over after it expired). */
-async function renewLease(client, schema, name, holder, ttlSeconds) {
-    const endpoint = endpointOf(client);
-    const renewed = await client.query(`WITH me AS (${ME.replace('$5', '$4').replace('$6', '$5')})
+async function renewLease(client, schema, name, holder, ttlSeconds, endpoint) {
+    const renewed = await client.query(`WITH me AS (${me(4, 5)})
      UPDATE ${qualified(schema, LEASE_TABLE)} SET renewed_at = now(), expires_at = now() + $3 * interval '1 second',
             backend_pid = me.pid, backend_start = me.started, direct = me.direct
        FROM me WHERE name = $1 AND holder = $2 AND released_at IS NULL`, [name, holder, ttlSeconds, endpoint?.address ?? null, endpoint?.port ?? null]);
@@ -41767,6 +41783,7 @@ class RunLease {
     name;
     run;
     ttlSeconds;
+    endpoint;
     monotonicMs;
     holder = (0,external_node_crypto_.randomUUID)();
     validUntil;
@@ -41775,12 +41792,15 @@ class RunLease {
     renewing = Promise.resolve();
     /** Statements the lease has cost this run: the claim (one or two a poll), renewals and the release. */
     queries = 0;
-    constructor(client, schema, name, run, ttlSeconds, monotonicMs = () => performance.now()) {
+    constructor(client, schema, name, run, ttlSeconds, 
+    /** Where the run connects: whether its backend can vouch for it (see `me`). */
+    endpoint, monotonicMs = () => performance.now()) {
         this.client = client;
         this.schema = schema;
         this.name = name;
         this.run = run;
         this.ttlSeconds = ttlSeconds;
+        this.endpoint = endpoint;
         this.monotonicMs = monotonicMs;
         this.validUntil = this.monotonicMs() + ttlSeconds * 1000;
         // Its connection gone, a direct holder's lease is free to the next run at once: stop writing now.
@@ -41814,7 +41834,7 @@ class RunLease {
                 await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
                 continue;
             }
-            const claim = await claimLease(rowsOf(this.client), this.schema, this.name, this.holder, this.run, this.ttlSeconds, endpointOf(this.client));
+            const claim = await claimLease(rowsOf(this.client), this.schema, this.name, this.holder, this.run, this.ttlSeconds, this.endpoint);
             if (!claim.taken)
                 this.queries++;
             if (claim.taken) {
@@ -41847,7 +41867,7 @@ class RunLease {
         const sent = this.monotonicMs();
         try {
             this.queries++;
-            if (await renewLease(this.client, this.schema, this.name, this.holder, this.ttlSeconds))
+            if (await renewLease(this.client, this.schema, this.name, this.holder, this.ttlSeconds, this.endpoint))
                 this.validUntil = sent + this.ttlSeconds * 1000;
             else
                 this.lost = 'another run took it over after it expired';
@@ -64307,7 +64327,7 @@ const monitor = defineFeature({
 });
 
 ;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+const external_node_fs_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: external "node:path"
@@ -64461,7 +64481,7 @@ async function writeJournalFiles(files, env) {
     const paths = [];
     for (const file of files) {
         const target = external_node_path_default().join(dir, file.name);
-        await (0,promises_namespaceObject.writeFile)(target, file.content);
+        await (0,external_node_fs_promises_namespaceObject.writeFile)(target, file.content);
         paths.push(target);
     }
     return paths;
@@ -64491,7 +64511,7 @@ function journalCsv(lines) {
 async function writeJournal(lines, now, env = process.env) {
     const dir = env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
     const file = external_node_path_default().join(dir, `stripe-journal-${now.toISOString().replace(/[:.]/g, '-')}.csv`);
-    await (0,promises_namespaceObject.writeFile)(file, journalCsv(lines));
+    await (0,external_node_fs_promises_namespaceObject.writeFile)(file, journalCsv(lines));
     return file;
 }
 
@@ -66390,7 +66410,7 @@ class Database {
         try {
             leaseClient = await connect_connect(options.databaseUrl, options.caCert, connection);
             const lockName = options.lockScope ? `${options.schema}#${options.lockScope}` : options.schema;
-            const lease = new RunLease(leaseClient, options.schema, lockName, options.runName, options.leaseSeconds);
+            const lease = new RunLease(leaseClient, options.schema, lockName, options.runName, options.leaseSeconds, await endpointOf(options.databaseUrl));
             lease.advisory = !(await mayUseLease(client, options.schema));
             if (lease.advisory) {
                 const role = await client.query('SELECT current_user AS role');
@@ -66535,7 +66555,7 @@ class Database {
         await ensureLeaseTable(client, this.schema);
         const sent = this.lease.clock();
         this.lease.queries++;
-        const claim = await claimLease(rowsOf(client), this.schema, this.lease.name, this.lease.holder, this.lease.run, this.lease.ttlSeconds, endpointOf(client));
+        const claim = await claimLease(rowsOf(client), this.schema, this.lease.name, this.lease.holder, this.lease.run, this.lease.ttlSeconds, this.lease.endpoint);
         if (!claim.taken)
             throw new RunLockHeld(this.schema, claim.held);
         this.lease.claimedAt(sent);

@@ -85,7 +85,7 @@ describe('RunLease.check', () => {
     const client = Object.assign(new EventEmitter(), {
       query: async () => ({ rowCount: renewed() ? 1 : 0, rows: [] })
     }) as unknown as pg.Client
-    const held = new RunLease(client, 'public', 'public', 'run', 20, () => ms)
+    const held = new RunLease(client, 'public', 'public', 'run', 20, undefined, () => ms)
     return { held, advance: (by: number) => (ms += by) }
   }
   it('holds while renewals succeed; stops writing before the lease could end unrenewed', () => {

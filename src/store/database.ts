@@ -103,7 +103,7 @@ export class Database {
     try {
       leaseClient = await connect(options.databaseUrl, options.caCert, connection)
       const lockName = options.lockScope ? `${options.schema}#${options.lockScope}` : options.schema
-      const lease = new RunLease(leaseClient, options.schema, lockName, options.runName, options.leaseSeconds)
+      const lease = new RunLease(leaseClient, options.schema, lockName, options.runName, options.leaseSeconds, await endpointOf(options.databaseUrl))
       lease.advisory = !(await mayUseLease(client, options.schema))
       if (lease.advisory) {
         const role = await client.query<{ role: string }>('SELECT current_user AS role')
@@ -251,7 +251,7 @@ export class Database {
     await ensureLeaseTable(client, this.schema)
     const sent = this.lease.clock()
     this.lease.queries++
-    const claim = await claimLease(rowsOf(client), this.schema, this.lease.name, this.lease.holder, this.lease.run, this.lease.ttlSeconds, endpointOf(client))
+    const claim = await claimLease(rowsOf(client), this.schema, this.lease.name, this.lease.holder, this.lease.run, this.lease.ttlSeconds, this.lease.endpoint)
     if (!claim.taken) throw new RunLockHeld(this.schema, claim.held)
     this.lease.claimedAt(sent)
   }

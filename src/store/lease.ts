@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { lookup } from 'node:dns/promises'
 import type pg from 'pg'
 import { qualified } from './columns.js'
 import { DatabaseError } from './connect.js'
@@ -73,26 +74,39 @@ function record(row: LeaseRow): LeaseRecord {
   }
 }
 
-/** The address and port a connection reached, as the server should see them when nothing stands between. */
+/** The address and port a client connects to, as the server sees itself when nothing stands between. */
 export interface Endpoint {
   address: string
   port: number
 }
 
-/** Where a client's socket is connected (node-postgres keeps it on its connection); undefined when unknown. */
-export function endpointOf(client: pg.Client): Endpoint | undefined {
-  const stream = (client as unknown as { connection?: { stream?: { remoteAddress?: string; remotePort?: number } } }).connection?.stream
-  if (!stream?.remoteAddress || !stream.remotePort) return undefined
-  return { address: stream.remoteAddress.replace(/^::ffff:/, ''), port: stream.remotePort }
+/**
+ * Where `databaseUrl` points: its host resolved to the address the client will reach, and its port;
+ * undefined for a Unix socket or a host that does not resolve (the lease is then judged by expiry alone).
+ */
+export async function endpointOf(databaseUrl: string): Promise<Endpoint | undefined> {
+  const url = new URL(databaseUrl)
+  const host = decodeURIComponent(url.hostname).replace(/^\[|\]$/g, '')
+  if (host === '' || host.startsWith('/')) return undefined
+  try {
+    const { address } = await lookup(host)
+    return { address, port: Number(url.port || 5432) }
+  } catch {
+    // Connecting fails too, and says why; judged by expiry meanwhile.
+    return undefined
+  }
 }
 
 /**
  * The backend that ran the statement, and whether the client reached it directly: the server's own
  * address and port are the ones the client connected to. Through a pooler or proxy they are not, and
  * the backend outlives the client, so only a direct holder's lease can be judged by its backend.
+ * `address` and `port` are the statement's parameter numbers for the endpoint.
  */
-const ME = `SELECT pg_backend_pid() AS pid, (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS started,
-         coalesce(host(inet_server_addr()) = $5::text AND inet_server_port() = $6::int, false) AS direct`
+function me(address: number, port: number): string {
+  return `SELECT pg_backend_pid() AS pid, (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS started,
+         coalesce(host(inet_server_addr()) = $${address}::text AND inet_server_port() = $${port}::int, false) AS direct`
+}
 
 /** Runs a statement and returns its rows: a client's connection, or a feature's database. */
 export type Rows = <R extends pg.QueryResultRow>(sql: string, params: unknown[]) => Promise<R[]>
@@ -126,7 +140,7 @@ export async function claimLease(
 ): Promise<Claim> {
   const table = qualified(schema, LEASE_TABLE)
   const claimed = await query<{ prior: LeaseRow | null }>(
-    `WITH prior AS (SELECT run, taken_at, renewed_at, expires_at, released_at, now() AS now FROM ${table} WHERE name = $1), me AS (${ME})
+    `WITH prior AS (SELECT run, taken_at, renewed_at, expires_at, released_at, now() AS now FROM ${table} WHERE name = $1), me AS (${me(5, 6)})
      INSERT INTO ${table} AS l (name, holder, run, taken_at, renewed_at, expires_at, released_at, backend_pid, backend_start, direct)
      SELECT $1, $2, $3, now(), now(), now() + $4 * interval '1 second', NULL, me.pid, me.started, me.direct FROM me
      ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, run = EXCLUDED.run, taken_at = now(), renewed_at = now(),
@@ -149,10 +163,9 @@ export async function claimLease(
 }
 
 /** Extends the lease; false when it is no longer this holder's (taken over after it expired). */
-export async function renewLease(client: pg.Client, schema: string, name: string, holder: string, ttlSeconds: number): Promise<boolean> {
-  const endpoint = endpointOf(client)
+export async function renewLease(client: pg.Client, schema: string, name: string, holder: string, ttlSeconds: number, endpoint?: Endpoint): Promise<boolean> {
   const renewed = await client.query(
-    `WITH me AS (${ME.replace('$5', '$4').replace('$6', '$5')})
+    `WITH me AS (${me(4, 5)})
      UPDATE ${qualified(schema, LEASE_TABLE)} SET renewed_at = now(), expires_at = now() + $3 * interval '1 second',
             backend_pid = me.pid, backend_start = me.started, direct = me.direct
        FROM me WHERE name = $1 AND holder = $2 AND released_at IS NULL`,
@@ -214,6 +227,8 @@ export class RunLease {
     readonly name: string,
     readonly run: string,
     readonly ttlSeconds: number,
+    /** Where the run connects: whether its backend can vouch for it (see `me`). */
+    readonly endpoint: Endpoint | undefined,
     private readonly monotonicMs: () => number = () => performance.now()
   ) {
     this.validUntil = this.monotonicMs() + ttlSeconds * 1000
@@ -248,7 +263,7 @@ export class RunLease {
         await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))))
         continue
       }
-      const claim = await claimLease(rowsOf(this.client), this.schema, this.name, this.holder, this.run, this.ttlSeconds, endpointOf(this.client))
+      const claim = await claimLease(rowsOf(this.client), this.schema, this.name, this.holder, this.run, this.ttlSeconds, this.endpoint)
       if (!claim.taken) this.queries++
       if (claim.taken) {
         this.validUntil = sent + this.ttlSeconds * 1000
@@ -280,7 +295,7 @@ export class RunLease {
     const sent = this.monotonicMs()
     try {
       this.queries++
-      if (await renewLease(this.client, this.schema, this.name, this.holder, this.ttlSeconds)) this.validUntil = sent + this.ttlSeconds * 1000
+      if (await renewLease(this.client, this.schema, this.name, this.holder, this.ttlSeconds, this.endpoint)) this.validUntil = sent + this.ttlSeconds * 1000
       else this.lost = 'another run took it over after it expired'
     } catch (error) {
       // The next renewal tries again; `check` fails the run if none succeeds in time.
